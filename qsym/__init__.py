@@ -1,0 +1,83 @@
+"""qsym: a compiler for gradients of parameterized quantum circuits.
+
+Write circuits as in PennyLane; qsym traces them once into exact symbolic gate
+expressions, takes each gate's parameter-shift rule from a proved rule table, and emits
+numba-compiled statevector code for the value and the gradient.
+
+>>> import qsym as qml
+>>> from qsym import numpy as np
+>>> dev = qml.device("default.qubit", wires=1)
+>>> @qml.qnode(dev)
+... def circuit(params):
+...     qml.RX(params[0], wires=0)
+...     qml.RY(params[1], wires=0)
+...     return qml.expval(qml.PauliZ(0))
+>>> qml.grad(circuit, argnum=0)([0.54, 0.12])
+array([-0.51043865, -0.1026782 ])
+
+Pipeline, one module per stage: :mod:`qsym.trace` -> :mod:`qsym.ir` -> :mod:`qsym.rules`
+(with the gate table :mod:`qsym.gates`) -> :mod:`qsym.plan` -> :mod:`qsym.emit` (kernels in
+:mod:`qsym.kernels`, disk cache in :mod:`qsym.cache`) -> :mod:`qsym.runtime`; plus
+:mod:`qsym.symbolic` for exact results and checks.
+"""
+
+__version__ = "0.1.0"
+
+from . import errors, gates, numpy  # noqa: E402
+from .errors import (  # noqa: E402
+    ArgumentError,
+    DeviceError,
+    DifferentiationError,
+    GateError,
+    MeasurementError,
+    QsymError,
+    RuleError,
+    TracingError,
+    WireError,
+)
+from .operations import (  # noqa: E402
+    GATE_CLASSES,
+    Hamiltonian,
+    LinearCombination,
+    MeasurementProcess,
+    Observable,
+    Operation,
+    expval,
+)
+from .runtime import QNode, device, grad, jacobian, qnode  # noqa: E402
+from .drawing import draw, matrix  # noqa: E402
+from .symbolic import check, expectation, gradient  # noqa: E402
+
+globals().update(GATE_CLASSES)  # one class per gate-table row: qml.RX, qml.CNOT, ...
+
+__all__ = [
+    "QNode",
+    "qnode",
+    "device",
+    "grad",
+    "jacobian",
+    "expval",
+    "Hamiltonian",
+    "LinearCombination",
+    "Observable",
+    "Operation",
+    "MeasurementProcess",
+    "draw",
+    "matrix",
+    "check",
+    "expectation",
+    "gradient",
+    "numpy",
+    "gates",
+    "errors",
+    "QsymError",
+    "TracingError",
+    "GateError",
+    "WireError",
+    "MeasurementError",
+    "ArgumentError",
+    "DeviceError",
+    "DifferentiationError",
+    "RuleError",
+    *GATE_CLASSES,
+]

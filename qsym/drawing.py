@@ -1,0 +1,114 @@
+"""Text drawings of circuits and numeric gate matrices (``qml.draw``, ``qml.matrix``).
+
+>>> import qsym as qml
+>>> dev = qml.device("default.qubit", wires=2)
+>>> @qml.qnode(dev)
+... def c(x):
+...     qml.RX(x, wires=0)
+...     qml.CNOT(wires=[0, 1])
+...     return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+>>> print(qml.draw(c)(0.5))
+0: ──RX(0.50)─╭●─┤ ╭<Z@Z>
+1: ───────────╰X─┤ ╰<Z@Z>
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from .ir import Circuit, evaluate, input_values
+
+_CONTROL_LABELS = {"CNOT": ("●", "X"), "CZ": ("●", "Z"), "SWAP": ("SWAP", "SWAP")}
+
+
+def _fmt(v: float, decimals: int) -> str:
+    return f"{v:.{decimals}f}"
+
+
+def draw_circuit(circuit: Circuit, x=(), d=(), decimals: int = 2) -> str:
+    """Draw a traced circuit with its parameters evaluated at inputs ``x`` and data ``d``."""
+    values = input_values(circuit, x, d)
+    n = circuit.num_wires
+    columns: list[dict[int, str]] = []
+    last = [-1] * n
+    for op in circuit.ops:
+        lo, hi = min(op.wires), max(op.wires)
+        layer = max(last[w] for w in range(lo, hi + 1)) + 1
+        if op.params:
+            pars = ",".join(
+                _fmt(evaluate(p, values), decimals) for p in op.params
+            )
+            label = f"{op.name}({pars})"
+        else:
+            label = op.name
+        cells = {}
+        if op.name in _CONTROL_LABELS:
+            a, b = _CONTROL_LABELS[op.name]
+            cells = {op.wires[0]: a, op.wires[1]: b}
+        else:
+            cells = {w: label for w in op.wires}
+        if len(op.wires) > 1:
+            for w in range(lo, hi + 1):
+                prefix = "╭" if w == lo else "╰" if w == hi else "├" if w in op.wires else "│"
+                cells[w] = prefix + cells.get(w, "")
+        while len(columns) <= layer:
+            columns.append({})
+        columns[layer].update(cells)
+        for w in range(lo, hi + 1):
+            last[w] = layer
+    labels = [f"{circuit.wire_labels[w] if circuit.wire_labels else w}: " for w in range(n)]
+    width = max(len(s) for s in labels)
+    rows = [s.rjust(width) + "──" for s in labels]
+    for col in columns:
+        cw = max(len(c) for c in col.values())
+        for w in range(n):
+            cell = col.get(w, "")
+            if cell.startswith("│"):
+                rows[w] += cell.ljust(cw, "─")[:cw] + "─"
+            else:
+                rows[w] += cell.ljust(cw, "─") + "─"
+    ends = [""] * n
+    for m in circuit.measurements:
+        for coeff, word in m.terms:
+            if not word:
+                continue
+            name = "@".join(p for _, p in word)
+            if len(m.terms) > 1:
+                name = "𝓗"
+            ws = [w for w, _ in word] if len(m.terms) == 1 else list(m.wires)
+            for i, w in enumerate(ws):
+                prefix = "" if len(ws) == 1 else "╭" if i == 0 else "╰" if i == len(ws) - 1 else "├"
+                tag = f"{prefix}<{name}>"
+                if tag not in ends[w]:
+                    ends[w] = (ends[w] + "  " + tag).strip()
+    return "\n".join(
+        (r + "┤ " + e).rstrip() if e else (r + "┤").rstrip() for r, e in zip(rows, ends)
+    )
+
+
+def draw(qnode, decimals: int = 2):
+    """``qml.draw``: a function of the QNode's arguments that returns a text drawing."""
+
+    def drawer(*args, **kwargs):
+        from .runtime import _flat
+
+        entry, xs, ds = qnode.compiled(args, kwargs)
+        return draw_circuit(entry.circuit, _flat(xs), _flat(ds), decimals)
+
+    return drawer
+
+
+def matrix(op) -> np.ndarray:
+    """The numeric matrix of a gate created outside a circuit (``qml.matrix``).
+
+    >>> import qsym as qml
+    >>> qml.matrix(qml.RZ(np.pi, wires=0)).round(12)
+    array([[0.-1.j, 0.+0.j],
+           [0.+0.j, 0.+1.j]])
+    """
+    from .operations import Operation
+
+    if not isinstance(op, Operation):
+        raise TypeError(f"qml.matrix takes a gate, e.g. qml.RX(0.1, wires=0); got {op!r}")
+    return op.matrix()

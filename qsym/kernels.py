@@ -1,0 +1,266 @@
+"""The compiled-once statevector kernel library (numba, cached on disk).
+
+Circuits reach these kernels as op tables: per op its wire count, wires, storage kind
+(0 dense, 1 diagonal) and the offset of its matrix in one flat complex array. The per-circuit
+code that :mod:`qsym.emit` generates fills the matrices from the gate parameters and calls
+these kernels, so a new circuit compiles only its small glue, not the simulator.
+
+Conventions: wire ``w`` of an ``n``-wire state is bit ``n - 1 - w`` of the basis index (wire
+0 most significant, as in PennyLane). A gate's own matrix has its first wire most
+significant. A Pauli word is measured from three masks over the index bits: ``flip`` (X or
+Y), ``zmask`` (Y or Z, the sign) and ``ny`` (the number of Y, for the phase ``i**ny``).
+
+This module imports only numpy and numba, so that exported modules (ahead-of-time use) can
+carry it along.
+
+>>> import numpy as np
+>>> psi = np.array([1, 0], dtype=np.complex128)
+>>> apply_op(psi, 1, np.array([0]), 1, 0, np.array([0, 1, 1, 0], dtype=np.complex128), 0)
+>>> psi.real
+array([0., 1.])
+"""
+
+import numpy as np
+from numba import njit
+
+DENSE = 0
+DIAGONAL = 1
+
+
+@njit(cache=True, inline="always")
+def _insert_zero(i, b):
+    low = i & ((1 << b) - 1)
+    return ((i >> b) << (b + 1)) | low
+
+
+@njit(cache=True)
+def apply_dense1(state, n, w, mats, off):
+    b = n - 1 - w
+    m00 = mats[off]
+    m01 = mats[off + 1]
+    m10 = mats[off + 2]
+    m11 = mats[off + 3]
+    step = 1 << b
+    for i in range(state.shape[0] >> 1):
+        i0 = _insert_zero(i, b)
+        i1 = i0 | step
+        a0 = state[i0]
+        a1 = state[i1]
+        state[i0] = m00 * a0 + m01 * a1
+        state[i1] = m10 * a0 + m11 * a1
+
+
+@njit(cache=True)
+def apply_diag1(state, n, w, mats, off):
+    b = n - 1 - w
+    d0 = mats[off]
+    d1 = mats[off + 1]
+    for i in range(state.shape[0]):
+        if (i >> b) & 1:
+            state[i] *= d1
+        else:
+            state[i] *= d0
+
+
+@njit(cache=True)
+def apply_dense2(state, n, w0, w1, mats, off):
+    b0 = n - 1 - w0
+    b1 = n - 1 - w1
+    lo = min(b0, b1)
+    hi = max(b0, b1)
+    s0 = 1 << b0
+    s1 = 1 << b1
+    m = mats[off : off + 16]
+    for i in range(state.shape[0] >> 2):
+        base = _insert_zero(_insert_zero(i, lo), hi)
+        i0 = base
+        i1 = base | s1
+        i2 = base | s0
+        i3 = base | s0 | s1
+        a0 = state[i0]
+        a1 = state[i1]
+        a2 = state[i2]
+        a3 = state[i3]
+        state[i0] = m[0] * a0 + m[1] * a1 + m[2] * a2 + m[3] * a3
+        state[i1] = m[4] * a0 + m[5] * a1 + m[6] * a2 + m[7] * a3
+        state[i2] = m[8] * a0 + m[9] * a1 + m[10] * a2 + m[11] * a3
+        state[i3] = m[12] * a0 + m[13] * a1 + m[14] * a2 + m[15] * a3
+
+
+@njit(cache=True)
+def _local_index(i, n, wires, k):
+    """The gate-local index (first wire most significant) of basis index ``i``."""
+    j = 0
+    for t in range(k):
+        j = (j << 1) | ((i >> (n - 1 - wires[t])) & 1)
+    return j
+
+
+@njit(cache=True)
+def apply_diag(state, n, wires, k, mats, off):
+    for i in range(state.shape[0]):
+        state[i] *= mats[off + _local_index(i, n, wires, k)]
+
+
+@njit(cache=True)
+def apply_dense(state, n, wires, k, mats, off):
+    """Any k-wire dense matrix: gather 2^k amplitudes, multiply, scatter."""
+    dim = 1 << k
+    bits = np.empty(k, dtype=np.int64)
+    for t in range(k):
+        bits[t] = n - 1 - wires[t]
+    sorted_bits = np.sort(bits)
+    idx = np.empty(dim, dtype=np.int64)
+    for j in range(dim):
+        v = 0
+        for t in range(k):
+            if (j >> (k - 1 - t)) & 1:
+                v |= 1 << bits[t]
+        idx[j] = v
+    vec = np.empty(dim, dtype=np.complex128)
+    for i in range(state.shape[0] >> k):
+        base = i
+        for t in range(k):
+            base = _insert_zero(base, sorted_bits[t])
+        for j in range(dim):
+            vec[j] = state[base | idx[j]]
+        for r in range(dim):
+            acc = 0j
+            row = off + r * dim
+            for j in range(dim):
+                acc += mats[row + j] * vec[j]
+            state[base | idx[r]] = acc
+
+
+@njit(cache=True)
+def apply_op(state, n, wires, k, kind, mats, off):
+    """Apply one op (wires ``wires[:k]``, storage ``kind``) with its matrix at ``mats[off:]``."""
+    if kind == DIAGONAL:
+        if k == 1:
+            apply_diag1(state, n, wires[0], mats, off)
+        else:
+            apply_diag(state, n, wires, k, mats, off)
+    elif k == 1:
+        apply_dense1(state, n, wires[0], mats, off)
+    elif k == 2:
+        apply_dense2(state, n, wires[0], wires[1], mats, off)
+    else:
+        apply_dense(state, n, wires, k, mats, off)
+
+
+@njit(cache=True)
+def run_ops(state, n, start, stop, op_wires, op_nw, op_kind, op_off, mats):
+    """Apply ops ``start .. stop-1`` of the op table to ``state`` in place."""
+    for q in range(start, stop):
+        apply_op(state, n, op_wires[q], op_nw[q], op_kind[q], mats, op_off[q])
+
+
+@njit(cache=True, inline="always")
+def _parity(v):
+    p = 0
+    while v:
+        v &= v - 1
+        p ^= 1
+    return p
+
+
+@njit(cache=True)
+def pauli_expvals(state, word_flip, word_z, word_ny, out):
+    """``out[t] = <state| P_t |state>`` for every Pauli word ``t`` (real by Hermiticity)."""
+    for t in range(word_flip.shape[0]):
+        f = word_flip[t]
+        z = word_z[t]
+        acc = 0j
+        for i in range(state.shape[0]):
+            term = np.conj(state[i ^ f]) * state[i]
+            if _parity(i & z):
+                acc -= term
+            else:
+                acc += term
+        ny = word_ny[t] & 3
+        # multiply by i**ny and keep the real part
+        if ny == 0:
+            out[t] = acc.real
+        elif ny == 1:
+            out[t] = -acc.imag
+        elif ny == 2:
+            out[t] = -acc.real
+        else:
+            out[t] = acc.imag
+
+
+@njit(cache=True)
+def zero_state(n):
+    state = np.zeros(1 << n, dtype=np.complex128)
+    state[0] = 1.0
+    return state
+
+
+@njit(cache=True)
+def expvals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny):
+    """Run the whole circuit from |0..0> and measure every word."""
+    state = zero_state(n)
+    run_ops(state, n, 0, op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
+    out = np.empty(word_flip.shape[0])
+    pauli_expvals(state, word_flip, word_z, word_ny, out)
+    return out
+
+
+@njit(cache=True)
+def shift_jacobian(
+    n,
+    op_wires,
+    op_nw,
+    op_kind,
+    op_off,
+    mats,
+    word_flip,
+    word_z,
+    word_ny,
+    term_op,
+    term_slot,
+    term_coeff,
+    term_zero,
+    term_off,
+    smats,
+    n_slots,
+):
+    """Values of every word and their derivatives by every gate-parameter slot.
+
+    Shift terms are sorted by op. For each op the state *before* it is kept, so a shifted
+    circuit costs only the ops from the shifted one to the end. A term with ``term_zero``
+    (shift 0, multiplier 1) reuses the unshifted value and runs nothing.
+
+    Returns ``(e, de)``: ``e[t]`` word values, ``de[s, t]`` their derivative by slot ``s``.
+    """
+    n_ops = op_nw.shape[0]
+    n_words = word_flip.shape[0]
+    psi = zero_state(n)
+    final = psi.copy()
+    run_ops(final, n, 0, n_ops, op_wires, op_nw, op_kind, op_off, mats)
+    e = np.empty(n_words)
+    pauli_expvals(final, word_flip, word_z, word_ny, e)
+    de = np.zeros((n_slots, n_words))
+    tmp = np.empty(n_words)
+    phi = np.empty_like(psi)
+    t = 0
+    n_terms = term_op.shape[0]
+    for k in range(n_ops):
+        while t < n_terms and term_op[t] == k:
+            s = term_slot[t]
+            c = term_coeff[t]
+            if term_zero[t]:
+                for w in range(n_words):
+                    de[s, w] += c * e[w]
+            else:
+                phi[:] = psi
+                apply_op(phi, n, op_wires[k], op_nw[k], op_kind[k], smats, term_off[t])
+                run_ops(phi, n, k + 1, n_ops, op_wires, op_nw, op_kind, op_off, mats)
+                pauli_expvals(phi, word_flip, word_z, word_ny, tmp)
+                for w in range(n_words):
+                    de[s, w] += c * tmp[w]
+            t += 1
+        if t >= n_terms:
+            break
+        apply_op(psi, n, op_wires[k], op_nw[k], op_kind[k], mats, op_off[k])
+    return e, de

@@ -1,0 +1,121 @@
+"""NumPy for circuit functions: ``from qsym import numpy as np``.
+
+Everything in NumPy is here. While a circuit is traced its inputs are sympy symbols (or
+object arrays of them); the elementwise math functions below then build exact sympy
+expressions, so ``np.sin(x[1])`` inside a circuit is differentiated exactly. On ordinary
+numbers they are NumPy's own functions.
+
+``np.array(..., requires_grad=False)`` makes a :class:`tensor`, PennyLane's way of marking
+an argument as data: it is not differentiated, and its values can change between calls
+without a recompile.
+
+>>> from qsym import numpy as np
+>>> p = np.array([0.54, 0.12], requires_grad=True)
+>>> p.requires_grad, float(np.sin(0.0))
+(True, 0.0)
+>>> import sympy
+>>> np.cos(sympy.Symbol("a")) * 2
+2*cos(a)
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+import sympy as _sp
+from numpy import *  # noqa: F401,F403  (this module is numpy, plus what follows)
+
+pi = _np.pi
+e = _np.e
+
+
+class tensor(_np.ndarray):
+    """A NumPy array with a ``requires_grad`` flag (PennyLane's ``pennylane.numpy.tensor``).
+
+    >>> t = tensor([1.0, 2.0], requires_grad=False)
+    >>> t.requires_grad, (t * 2).requires_grad
+    (False, False)
+    """
+
+    def __new__(cls, input_array, *args, requires_grad=True, **kwargs):
+        obj = _np.asarray(input_array, *args, **kwargs).view(cls)
+        obj.requires_grad = requires_grad
+        return obj
+
+    def __array_finalize__(self, obj):
+        self.requires_grad = getattr(obj, "requires_grad", True)
+
+    def __repr__(self):
+        body = repr(self.view(_np.ndarray))[len("array(") : -1]
+        return f"tensor({body}, requires_grad={self.requires_grad})"
+
+    def numpy(self) -> _np.ndarray:
+        """The plain NumPy array."""
+        return self.view(_np.ndarray)
+
+    def unwrap(self) -> _np.ndarray:
+        """The plain NumPy array (PennyLane's name)."""
+        return self.view(_np.ndarray)
+
+
+def array(obj, *args, requires_grad=True, **kwargs):
+    """``numpy.array`` returning a :class:`tensor` with ``requires_grad`` set.
+
+    >>> array([0.1, 0.2], requires_grad=False)
+    tensor([0.1, 0.2], requires_grad=False)
+    """
+    return tensor(_np.array(obj, *args, **kwargs), requires_grad=requires_grad)
+
+
+def _is_symbolic(x) -> bool:
+    if isinstance(x, _sp.Basic):
+        return True
+    if isinstance(x, _np.ndarray) and x.dtype == object:
+        return any(isinstance(v, _sp.Basic) for v in x.flat)
+    if isinstance(x, (list, tuple)):
+        return any(_is_symbolic(v) for v in x)
+    return False
+
+
+def _symbolic_ufunc(npfn, spfn):
+    """An elementwise function: NumPy's on numbers, sympy's on traced expressions."""
+
+    def fn(*args, **kwargs):
+        if any(_is_symbolic(a) for a in args):
+            if kwargs:
+                raise TypeError(
+                    f"qsym.numpy.{npfn.__name__}: keyword arguments are not supported on "
+                    "traced circuit inputs"
+                )
+            arrays = [_np.asarray(a, dtype=object) for a in args]
+            out = _np.vectorize(spfn, otypes=[object])(*arrays)
+            return out[()] if out.ndim == 0 else out
+        return npfn(*args, **kwargs)
+
+    fn.__name__ = npfn.__name__
+    fn.__doc__ = (
+        f"``numpy.{npfn.__name__}`` that also accepts traced inputs (then ``sympy`` "
+        f"builds the exact expression)."
+    )
+    return fn
+
+
+sin = _symbolic_ufunc(_np.sin, _sp.sin)
+cos = _symbolic_ufunc(_np.cos, _sp.cos)
+tan = _symbolic_ufunc(_np.tan, _sp.tan)
+arcsin = _symbolic_ufunc(_np.arcsin, _sp.asin)
+arccos = _symbolic_ufunc(_np.arccos, _sp.acos)
+arctan = _symbolic_ufunc(_np.arctan, _sp.atan)
+arctan2 = _symbolic_ufunc(_np.arctan2, _sp.atan2)
+sinh = _symbolic_ufunc(_np.sinh, _sp.sinh)
+cosh = _symbolic_ufunc(_np.cosh, _sp.cosh)
+tanh = _symbolic_ufunc(_np.tanh, _sp.tanh)
+arcsinh = _symbolic_ufunc(_np.arcsinh, _sp.asinh)
+arccosh = _symbolic_ufunc(_np.arccosh, _sp.acosh)
+arctanh = _symbolic_ufunc(_np.arctanh, _sp.atanh)
+exp = _symbolic_ufunc(_np.exp, _sp.exp)
+log = _symbolic_ufunc(_np.log, _sp.log)
+sqrt = _symbolic_ufunc(_np.sqrt, _sp.sqrt)
+square = _symbolic_ufunc(_np.square, lambda v: v**2)
+power = _symbolic_ufunc(_np.power, lambda a, b: a**b)
+abs = _symbolic_ufunc(_np.abs, _sp.Abs)  # noqa: A001
+absolute = abs

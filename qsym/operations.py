@@ -1,0 +1,386 @@
+"""The user-facing gates, observables and measurements (PennyLane's names and calls).
+
+Each gate class is made from its row of the gate table (:mod:`qsym.gates`). Creating a gate
+inside a circuit function records it on the active tape (:mod:`qsym.trace`); a gate used as
+an observable (``qml.expval(qml.PauliZ(0))``, ``qml.PauliZ(0) @ qml.PauliX(1)``) is taken
+off the tape again, as in PennyLane.
+
+Observables are kept as sums of Pauli words with coefficients (:class:`Observable`), which
+is what the kernels measure.
+
+>>> from qsym import operations as ops
+>>> H = 0.5 * ops.PauliZ(0) @ ops.PauliZ(1) - ops.PauliX(0)
+>>> H
+Observable(0.5 * Z(0) @ Z(1) - 1 * X(0))
+>>> ops.RX(0.3, wires=0)
+RX(0.3, wires=[0])
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+
+import numpy as np
+import sympy as sp
+
+from .errors import GateError, MeasurementError, WireError
+from .gates import GATES, gate_def
+from .gates import matrix as _gate_matrix
+from .trace import active_tape
+
+
+def _wires_tuple(wires) -> tuple:
+    """PennyLane accepts a single label or an iterable of labels."""
+    if isinstance(wires, (str, numbers.Integral)) or np.isscalar(wires):
+        return (wires.item() if isinstance(wires, np.generic) else wires,)
+    if isinstance(wires, np.ndarray):
+        return tuple(w.item() for w in wires.ravel())
+    if isinstance(wires, Iterable):
+        return tuple(w.item() if isinstance(w, np.generic) else w for w in wires)
+    raise WireError(f"wires must be a label or a list of labels, got {wires!r}")
+
+
+def _check_param(name: str, value):
+    """A gate parameter: a real number or a (real) sympy expression of traced inputs."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, sp.Basic):
+        if not isinstance(value, sp.Expr):
+            raise GateError(f"{name}: parameter {value!r} is not a number")
+        if value.is_real is False:
+            raise GateError(f"{name}: parameter {value} is not real; gate angles must be real")
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        raise GateError(f"{name}: parameter must be a real number, got a bool {value!r}")
+    if isinstance(value, numbers.Real):
+        v = float(value)
+        if not np.isfinite(v):
+            raise GateError(f"{name}: parameter is {v}; gate angles must be finite")
+        return value
+    if isinstance(value, numbers.Complex):
+        raise GateError(f"{name}: parameter {value!r} is complex; gate angles must be real")
+    if isinstance(value, (np.ndarray, list, tuple)):
+        raise GateError(
+            f"{name}: a parameter must be a scalar, got an array of shape {np.shape(value)}; "
+            "index it (e.g. params[0]) or unpack it (e.g. *params)"
+        )
+    raise GateError(f"{name}: parameter must be a real number, got {type(value).__name__}")
+
+
+class Operation:
+    """A gate application. Subclasses are made from the gate table, one per row."""
+
+    num_params: int = 0
+    num_wires: int = 1
+
+    def __init__(self, *args, wires=None, id=None):
+        name = type(self).__name__
+        n_par = self.num_params
+        if wires is None:
+            if len(args) != n_par + 1:
+                raise GateError(
+                    f"{name} takes {n_par} parameter(s) and wires, e.g. "
+                    f"{name}({', '.join(['0.1'] * n_par + ['wires=0'])}); got {len(args)} "
+                    "positional argument(s) and no wires="
+                )
+            wires = args[-1]
+            args = args[:-1]
+        elif len(args) != n_par:
+            raise GateError(f"{name} takes {n_par} parameter(s), got {len(args)}")
+        self.params = tuple(_check_param(name, a) for a in args)
+        self.wires = _wires_tuple(wires)
+        if self.num_wires and len(self.wires) != self.num_wires:
+            raise WireError(
+                f"{name} acts on {self.num_wires} wire(s), got {len(self.wires)}: "
+                f"{list(self.wires)}"
+            )
+        if len(set(self.wires)) != len(self.wires):
+            raise WireError(f"{name} got duplicate wires {list(self.wires)}")
+        self.id = id
+        tape = active_tape()
+        if tape is not None:
+            tape.append(self)
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def matrix(self) -> np.ndarray:
+        """The numeric matrix (parameters must be numbers).
+
+        >>> PauliZ(0).matrix().real
+        array([[ 1.,  0.],
+               [ 0., -1.]])
+        """
+        return _gate_matrix(self.name, *[float(p) for p in self.params])
+
+    def __repr__(self):
+        pars = ", ".join(str(p) for p in self.params)
+        return f"{self.name}({pars + ', ' if pars else ''}wires={list(self.wires)})"
+
+    # --- observable algebra: a gate with a Pauli form can be used as an observable --------
+    def __matmul__(self, other):
+        return as_observable(self) @ as_observable(other)
+
+    def __rmatmul__(self, other):
+        return as_observable(other) @ as_observable(self)
+
+    def __mul__(self, other):
+        return as_observable(self) * other
+
+    __rmul__ = __mul__
+
+    def __add__(self, other):
+        return as_observable(self) + as_observable(other)
+
+    def __radd__(self, other):
+        if isinstance(other, numbers.Number) and other == 0:  # sum() starts from 0
+            return as_observable(self)
+        return as_observable(other) + as_observable(self)
+
+    def __sub__(self, other):
+        return as_observable(self) + (-1) * as_observable(other)
+
+    def __rsub__(self, other):
+        return as_observable(other) + (-1) * as_observable(self)
+
+    def __neg__(self):
+        return (-1) * as_observable(self)
+
+
+def _make_gate_class(row) -> type:
+    doc = (
+        f"The {row.name} gate ({row.num_params} parameter(s), "
+        f"{row.num_wires or 'any number of'} wire(s)). {row.doc}\n\n"
+        f"Matrix: :data:`qsym.gates.GATES`[{row.name!r}]."
+    )
+    return type(
+        row.name,
+        (Operation,),
+        {"num_params": row.num_params, "num_wires": row.num_wires, "__doc__": doc},
+    )
+
+
+GATE_CLASSES: dict[str, type] = {name: _make_gate_class(row) for name, row in GATES.items()}
+globals().update(GATE_CLASSES)
+
+# --- Pauli algebra ---------------------------------------------------------------------
+# product of single-qubit Paulis: (a, b) -> (phase, letter); "" is the identity
+_PAULI_MUL = {
+    ("X", "Y"): (1j, "Z"),
+    ("Y", "Z"): (1j, "X"),
+    ("Z", "X"): (1j, "Y"),
+    ("Y", "X"): (-1j, "Z"),
+    ("Z", "Y"): (-1j, "X"),
+    ("X", "Z"): (-1j, "Y"),
+}
+
+
+def _word_key(word):
+    return tuple((repr(w), p) for w, p in word)
+
+
+def _mul_words(w1: tuple, w2: tuple):
+    """Product of two Pauli words (tuples of (wire label, letter)): (phase, word)."""
+    letters = dict(w1)
+    order = [w for w, _ in w1]
+    phase = 1
+    for wire, b in w2:
+        a = letters.get(wire)
+        if a is None:
+            letters[wire] = b
+            order.append(wire)
+        elif a == b:
+            del letters[wire]
+            order.remove(wire)
+        else:
+            ph, c = _PAULI_MUL[(a, b)]
+            phase *= ph
+            letters[wire] = c
+    word = tuple(sorted(((w, letters[w]) for w in order), key=lambda t: repr(t[0])))
+    return phase, word
+
+
+def _scalar(c):
+    if isinstance(c, np.ndarray) and c.ndim == 0:
+        c = c[()]
+    if isinstance(c, sp.Basic) or isinstance(c, numbers.Number):
+        return c
+    raise MeasurementError(f"an observable can only be scaled by a number, got {c!r}")
+
+
+class Observable:
+    """A Hermitian observable as a sum of Pauli words: ``{word: coefficient}``.
+
+    A word is a tuple of ``(wire label, "X" | "Y" | "Z")``; the empty word is the identity.
+    Coefficients are numbers, or sympy expressions of traced inputs (a Hamiltonian whose
+    coefficients are circuit arguments).
+    """
+
+    def __init__(self, terms: dict):
+        self.terms = {w: c for w, c in terms.items() if not (isinstance(c, numbers.Number) and c == 0)}
+
+    @property
+    def wires(self) -> tuple:
+        seen = []
+        for word in self.terms:
+            for w, _ in word:
+                if w not in seen:
+                    seen.append(w)
+        return tuple(seen)
+
+    def __matmul__(self, other):
+        other = as_observable(other)
+        out: dict = {}
+        for w1, c1 in self.terms.items():
+            for w2, c2 in other.terms.items():
+                phase, w = _mul_words(w1, w2)
+                out[w] = out.get(w, 0) + phase * c1 * c2
+        return Observable(out)
+
+    def __rmatmul__(self, other):
+        return as_observable(other) @ self
+
+    def __mul__(self, other):
+        if isinstance(other, (Observable, Operation)):
+            return self @ other
+        c = _scalar(other)
+        return Observable({w: c * v for w, v in self.terms.items()})
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return self * (1 / _scalar(other))
+
+    def __add__(self, other):
+        other = as_observable(other)
+        out = dict(self.terms)
+        for w, c in other.terms.items():
+            out[w] = out.get(w, 0) + c
+        return Observable(out)
+
+    def __radd__(self, other):
+        if isinstance(other, numbers.Number) and other == 0:
+            return self
+        return as_observable(other) + self
+
+    def __sub__(self, other):
+        return self + (-1) * as_observable(other)
+
+    def __rsub__(self, other):
+        return as_observable(other) + (-1) * self
+
+    def __neg__(self):
+        return (-1) * self
+
+    def __repr__(self):
+        if not self.terms:
+            return "Observable(0)"
+        parts = []
+        for word, c in self.terms.items():
+            ops = " @ ".join(f"{p}({w!r})" for w, p in word) or "I"
+            parts.append(f"{c} * {ops}")
+        return "Observable(" + " + ".join(parts).replace("+ -", "- ") + ")"
+
+
+def as_observable(obj) -> Observable:
+    """Turn a gate with a Pauli form, or an Observable, into an Observable.
+
+    A gate used this way is taken off the active tape: it is measured, not applied.
+    """
+    if isinstance(obj, Observable):
+        return obj
+    if isinstance(obj, Operation):
+        row = gate_def(obj.name)
+        if row.pauli is None:
+            raise MeasurementError(
+                f"{obj.name} cannot be used as an observable; qsym measures PauliX, PauliY, "
+                "PauliZ, Identity and Hadamard, their tensor products (@), scalar multiples "
+                "and sums (qml.Hamiltonian)"
+            )
+        tape = active_tape()
+        if tape is not None:
+            tape.remove(obj)
+        terms = {}
+        for coeff, letters in row.pauli:
+            word = tuple(
+                sorted(
+                    ((w, p) for w, p in zip(obj.wires, letters) if p != "I"),
+                    key=lambda t: repr(t[0]),
+                )
+            )
+            terms[word] = terms.get(word, 0) + coeff
+        if row.name == "Identity":
+            terms = {(): 1}
+        return Observable(terms)
+    raise MeasurementError(
+        f"expected an observable (e.g. qml.PauliZ(0)), got {type(obj).__name__}: {obj!r}"
+    )
+
+
+def Hamiltonian(coeffs, observables) -> Observable:
+    """``sum(c * o for c, o in zip(coeffs, observables))``, PennyLane's Hamiltonian.
+
+    >>> Hamiltonian([0.5, -1.0], [PauliZ(0), PauliX(0) @ PauliX(1)])
+    Observable(0.5 * Z(0) - 1.0 * X(0) @ X(1))
+    """
+    coeffs = list(np.asarray(coeffs, dtype=object).ravel()) if not isinstance(coeffs, list) else coeffs
+    observables = list(observables)
+    if len(coeffs) != len(observables):
+        raise MeasurementError(
+            f"Hamiltonian got {len(coeffs)} coefficients and {len(observables)} observables"
+        )
+    total = Observable({})
+    for c, o in zip(coeffs, observables):
+        total = total + _scalar(c) * as_observable(o)
+    return total
+
+
+LinearCombination = Hamiltonian
+
+
+# --- measurements ----------------------------------------------------------------------
+class MeasurementProcess:
+    """What a circuit returns: ``kind`` (``"expval"``) of an :class:`Observable`."""
+
+    def __init__(self, kind: str, obs: Observable):
+        self.kind = kind
+        self.obs = obs
+
+    def __repr__(self):
+        return f"{self.kind}({self.obs!r})"
+
+
+class _Expval:
+    """``qml.expval(obs)``; also the old spelling ``qml.expval.PauliZ(0)``."""
+
+    def __call__(self, obs) -> MeasurementProcess:
+        """The expectation value of an observable.
+
+        >>> expval(PauliZ(0))
+        expval(Observable(1 * Z(0)))
+        """
+        return MeasurementProcess("expval", as_observable(obs))
+
+    def __getattr__(self, name):
+        row = GATES.get(name)
+        if row is None or row.pauli is None:
+            raise AttributeError(
+                f"qml.expval.{name}: no such observable; use qml.expval(qml.{name}(...))"
+                if row is None
+                else f"{name} is not an observable"
+            )
+        cls = GATE_CLASSES[name]
+
+        def make(*args, **kwargs):
+            return self(cls(*args, **kwargs))
+
+        make.__name__ = name
+        return make
+
+    def __repr__(self):
+        return "<qsym.expval>"
+
+
+expval = _Expval()

@@ -1,0 +1,208 @@
+"""Stage 4, plan: the gradient of a circuit as data.
+
+The derivative of a measurement by an input ``x_j`` is
+
+    sum over gate-parameter slots s:  (d theta_s / d x_j) * (shift rule of s applied to theta_s)
+    + sum over Pauli words t:          (d c_t / d x_j) * <P_t>        (coefficients that depend on x)
+
+The chain rule (:func:`chain_rule`, exact sympy) and the shift rule (:func:`shift_terms`, from
+the rule table in :mod:`qsym.rules`) are separate functions, tested separately. Slots that
+cannot reach a measured wire (:func:`light_cone`) get no circuits at all.
+
+>>> import sympy as sp
+>>> from qsym.ir import Circuit, Op, Measurement
+>>> a, b = sp.symbols("a b", real=True)
+>>> c = Circuit(1, (Op("RX", (0,), (2 * a,)), Op("RY", (0,), (a * b,))),
+...             (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),), inputs=(a, b))
+>>> p = make_plan(c)
+>>> [(e.slot, e.input, e.factor) for e in p.chain]
+[(0, 0, 2), (1, 0, b), (1, 1, a)]
+>>> [(t.slot, t.coeff, round(t.shift, 6)) for t in p.terms]
+[(0, 0.5, 1.570796), (0, -0.5, -1.570796), (1, 0.5, 1.570796), (1, -0.5, -1.570796)]
+>>> p.executions
+5
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy as sp
+
+from .ir import Circuit
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Parameter ``pos`` of op ``op``, whose value is ``expr`` (of inputs and data)."""
+
+    op: int
+    pos: int
+    expr: sp.Expr
+
+
+@dataclass(frozen=True)
+class ChainEntry:
+    """``factor = d theta_slot / d inputs[input]``, exact and non-zero."""
+
+    slot: int
+    input: int
+    factor: sp.Expr
+
+
+@dataclass(frozen=True)
+class ShiftTerm:
+    """One term of a shift rule: ``coeff * f(mult * theta_slot + shift)``."""
+
+    slot: int
+    op: int
+    pos: int
+    coeff: float
+    mult: float
+    shift: float
+
+    @property
+    def zero(self) -> bool:
+        """True if this term is the unshifted circuit (its value is reused, nothing runs)."""
+        return self.mult == 1.0 and self.shift == 0.0
+
+
+@dataclass(frozen=True)
+class CoeffChainEntry:
+    """``factor = d coeffs[measurement][word] / d inputs[input]``."""
+
+    measurement: int
+    word: int
+    input: int
+    factor: sp.Expr
+
+
+@dataclass(frozen=True)
+class GradientPlan:
+    """Everything the emitter needs to compute values and the Jacobian.
+
+    Attributes:
+        slots: every gate parameter, in op order.
+        chain: non-zero chain-rule factors.
+        terms: shift terms, sorted by op (the kernel walks the circuit once).
+        words: the distinct Pauli words measured.
+        coeffs: ``coeffs[m][t]``: coefficient of word ``t`` in measurement ``m``.
+        coeff_chain: non-zero derivatives of coefficients by inputs.
+        pruned: slots that depend on inputs but cannot reach a measured wire.
+    """
+
+    slots: tuple[Slot, ...]
+    chain: tuple[ChainEntry, ...]
+    terms: tuple[ShiftTerm, ...]
+    words: tuple
+    coeffs: tuple[tuple[sp.Expr, ...], ...]
+    coeff_chain: tuple[CoeffChainEntry, ...]
+    pruned: tuple[int, ...]
+
+    @property
+    def executions(self) -> int:
+        """Circuit executions for one gradient: the value circuit plus each shifted one."""
+        return 1 + sum(1 for t in self.terms if not t.zero)
+
+
+def light_cone(circuit: Circuit) -> tuple[bool, ...]:
+    """For each op: can it influence a measured wire? (Backward sweep over wire sets.)
+
+    >>> import sympy as sp
+    >>> from qsym.ir import Circuit, Op, Measurement
+    >>> c = Circuit(2, (Op("Hadamard", (1,)), Op("Hadamard", (0,))),
+    ...             (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),))
+    >>> light_cone(c)
+    (False, True)
+    """
+    live = set()
+    for m in circuit.measurements:
+        live.update(m.wires)
+    out = []
+    for op in reversed(circuit.ops):
+        hit = bool(live.intersection(op.wires))
+        if hit:
+            live.update(op.wires)
+        out.append(hit)
+    return tuple(reversed(out))
+
+
+def slots_of(circuit: Circuit) -> tuple[Slot, ...]:
+    """Every gate parameter of the circuit, in op order."""
+    return tuple(
+        Slot(k, pos, expr) for k, op in enumerate(circuit.ops) for pos, expr in enumerate(op.params)
+    )
+
+
+def chain_rule(slots, inputs) -> tuple[ChainEntry, ...]:
+    """Exact non-zero ``d theta_s / d x_j`` for every slot and input (sympy)."""
+    index = {s: j for j, s in enumerate(inputs)}
+    out = []
+    for s, slot in enumerate(slots):
+        for sym in sorted(slot.expr.free_symbols & index.keys(), key=index.get):
+            d = sp.diff(slot.expr, sym)
+            if d != 0:
+                out.append(ChainEntry(s, index[sym], d))
+    return tuple(out)
+
+
+def _default_rule(name: str, pos: int):
+    from .rules import rule_for_gate
+
+    return rule_for_gate(name, pos)
+
+
+def shift_terms(
+    circuit: Circuit, slots, needed: set, rule_of: Callable | None = None
+) -> tuple[ShiftTerm, ...]:
+    """The shift-rule terms of the ``needed`` slots, from the rule table, sorted by op."""
+    rule_of = rule_of or _default_rule
+    out = []
+    for s in sorted(needed, key=lambda s: (slots[s].op, slots[s].pos)):
+        slot = slots[s]
+        name = circuit.ops[slot.op].name
+        for coeff, mult, shift in rule_of(name, slot.pos).numeric():
+            out.append(ShiftTerm(s, slot.op, slot.pos, coeff, mult, shift))
+    return tuple(out)
+
+
+def make_plan(circuit: Circuit, rule_of: Callable | None = None) -> GradientPlan:
+    """The gradient plan of ``circuit`` with respect to ``circuit.inputs``."""
+    slots = slots_of(circuit)
+    chain = chain_rule(slots, circuit.inputs)
+    cone = light_cone(circuit)
+    wanted = {e.slot for e in chain}
+    needed = {s for s in wanted if cone[slots[s].op]}
+    pruned = tuple(sorted(wanted - needed))
+    chain = tuple(e for e in chain if e.slot in needed)
+    terms = shift_terms(circuit, slots, needed, rule_of)
+
+    words: list = []
+    for m in circuit.measurements:
+        for _, w in m.terms:
+            if w not in words:
+                words.append(w)
+    widx = {w: t for t, w in enumerate(words)}
+    coeffs = []
+    coeff_chain = []
+    inputs = {s: j for j, s in enumerate(circuit.inputs)}
+    for mi, m in enumerate(circuit.measurements):
+        row = [sp.S(0)] * len(words)
+        for c, w in m.terms:
+            row[widx[w]] += sp.sympify(c)
+        coeffs.append(tuple(row))
+        for t, c in enumerate(row):
+            for sym in sorted(c.free_symbols & inputs.keys(), key=inputs.get):
+                d = sp.diff(c, sym)
+                if d != 0:
+                    coeff_chain.append(CoeffChainEntry(mi, t, inputs[sym], d))
+    return GradientPlan(
+        slots=slots,
+        chain=chain,
+        terms=terms,
+        words=tuple(words),
+        coeffs=tuple(coeffs),
+        coeff_chain=tuple(coeff_chain),
+        pruned=pruned,
+    )

@@ -1,0 +1,634 @@
+"""Stage 6, runtime: devices, QNodes, ``grad`` and ``jacobian``.
+
+A :class:`QNode` compiles once per *input signature*: the kinds and shapes of its
+arguments, the values of its static arguments, and which arguments are differentiated.
+Numeric values never enter the signature, so new parameter values or new keyword data
+reuse the compiled code; a new shape or a new static value traces again.
+
+How arguments are treated (as in PennyLane with autograd):
+
+- positional floats and float arrays (and lists of floats) are trainable;
+- ``qsym.numpy`` tensors with ``requires_grad=False`` and numeric keyword arguments are
+  data: inputs of the compiled code that are never differentiated;
+- ints, bools, strings and other objects are static: their values are baked into the
+  trace (a new value traces again), and they cannot be differentiated.
+
+>>> import qsym as qml
+>>> dev = qml.device("default.qubit", wires=1)
+>>> @qml.qnode(dev)
+... def circuit(params):
+...     qml.RX(params[0], wires=0)
+...     qml.RY(params[1], wires=0)
+...     return qml.expval(qml.PauliZ(0))
+>>> qml.grad(circuit, argnum=0)([0.54, 0.12])
+array([-0.51043865, -0.1026782 ])
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import numbers
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import cache, emit, ir, plan, trace
+from .errors import ArgumentError, DeviceError, DifferentiationError, TracingError
+from .numpy import tensor
+
+DEVICE_NAMES = ("default.qubit", "lightning.qubit", "qsym.qubit")
+DIFF_METHODS = ("parameter-shift", "finite-diff", "best")
+
+
+class Device:
+    """A statevector simulator: qsym's compiled kernels, exact (no shots).
+
+    The names ``"default.qubit"`` and ``"lightning.qubit"`` are accepted so that
+    PennyLane code runs unchanged; both select qsym's own simulator.
+
+    >>> Device("default.qubit", wires=["a", "b"]).wires
+    ('a', 'b')
+    """
+
+    def __init__(self, name: str = "default.qubit", wires=1, shots=None):
+        if name not in DEVICE_NAMES:
+            raise DeviceError(f"unknown device {name!r}; qsym provides {', '.join(DEVICE_NAMES)}")
+        if isinstance(wires, bool) or not isinstance(wires, (numbers.Integral, list, tuple, range)):
+            raise DeviceError(f"wires must be a number of wires or a list of labels, got {wires!r}")
+        if isinstance(wires, numbers.Integral):
+            if wires < 1:
+                raise DeviceError(f"a device needs at least one wire, got wires={wires}")
+            labels = tuple(range(int(wires)))
+        else:
+            labels = tuple(wires)
+            if not labels:
+                raise DeviceError("a device needs at least one wire")
+            if len(set(labels)) != len(labels):
+                raise DeviceError(f"duplicate wire labels {list(labels)}")
+        if shots is not None:
+            raise DeviceError(
+                "finite shots are not supported yet: qsym computes exact expectation values; "
+                "create the device with shots=None"
+            )
+        self.name = name
+        self.wires = labels
+        self.shots = shots
+
+    @property
+    def num_wires(self) -> int:
+        return len(self.wires)
+
+    def __repr__(self):
+        return f"<qsym device {self.name!r}, wires={list(self.wires)}>"
+
+
+def device(name: str = "default.qubit", wires=1, shots=None, **kwargs) -> Device:
+    """Create a device, as ``qml.device`` does.
+
+    >>> device("default.qubit", wires=2)
+    <qsym device 'default.qubit', wires=[0, 1]>
+    """
+    if kwargs:
+        raise DeviceError(f"unsupported device options: {', '.join(sorted(kwargs))}")
+    return Device(name, wires=wires, shots=shots)
+
+
+# --- argument handling ---------------------------------------------------------------------
+_STATIC, _DATA, _TRAIN = "s", "d", "x"
+
+
+def _as_float_array(value, what):
+    """A float64 array from a numeric input, or None if it is not floating point."""
+    if isinstance(value, np.ndarray):
+        arr = value
+    else:
+        try:
+            arr = np.asarray(value)
+        except ValueError as exc:
+            raise ArgumentError(f"{what}: cannot be made into an array ({exc})") from None
+    kind = arr.dtype.kind
+    if kind == "f":
+        if arr.dtype != np.float64:
+            arr = arr.astype(np.float64)
+        return arr
+    if kind == "c":
+        raise ArgumentError(
+            f"{what} is complex ({arr.dtype}); circuit arguments must be real numbers"
+        )
+    if kind == "O":
+        raise ArgumentError(
+            f"{what} is not numeric (an array of {type(arr.flat[0]).__name__ if arr.size else 'objects'}); "
+            "pass real numbers"
+        )
+    return None
+
+
+def _static_key(value, what):
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, list):
+        return ("list", tuple(_static_key(v, what) for v in value))
+    try:
+        hash(value)
+    except TypeError:
+        raise ArgumentError(
+            f"{what} of type {type(value).__name__} is neither numeric nor hashable; qsym "
+            "must compare it between calls to know whether to trace again"
+        ) from None
+    return (type(value).__name__, value)
+
+
+def _is_number_container(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_is_number_container(v) for v in value) and len(value) > 0
+    return isinstance(value, numbers.Number) and not isinstance(value, bool)
+
+
+def _numeric(value, what):
+    """A float64 array for a floating-point input; None for anything else (static).
+
+    Complex and non-numeric object arrays are refused: they are never a circuit input.
+    """
+    if isinstance(value, float) or isinstance(value, np.floating):
+        return np.asarray(value, dtype=np.float64)
+    if isinstance(value, np.ndarray):
+        return _as_float_array(value, what)
+    if isinstance(value, complex) or isinstance(value, np.complexfloating):
+        raise ArgumentError(f"{what} is complex ({value!r}); circuit arguments must be real")
+    if isinstance(value, (list, tuple)) and _is_number_container(value):
+        return _as_float_array(value, what)
+    return None
+
+
+def _finite(arr, what):
+    if not np.all(np.isfinite(arr)):
+        bad = "NaN" if np.isnan(arr).any() else "infinite"
+        raise ArgumentError(f"{what} contains {bad} values: {arr!r}")
+
+
+def classify(args, kwargs, diff, static_names):
+    """Split call arguments into the signature and the numeric inputs.
+
+    This runs on every call, so plain floats and float64 arrays take a short path.
+    Finiteness is checked inside the compiled code (see :func:`_raise_nonfinite`).
+
+    Args:
+        diff: indices of the positional arguments to differentiate, or None for the
+            default (every trainable float argument).
+
+    Returns ``(key, xs, ds)``: the signature (per positional argument ``(kind, shape)``
+    or ``(kind, static key)``, then the keyword arguments), the arrays to differentiate
+    (in order) and the data arrays.
+    """
+    key = []
+    xs = []
+    ds = []
+    for i, a in enumerate(args):
+        t = type(a)
+        if t is float:
+            arr, shape = a, ()
+        elif t is np.ndarray and a.dtype == _F64:
+            arr, shape = a, a.shape
+        elif t is list and type(a[0] if a else None) is float and (arr := np.asarray(a)).dtype == _F64:
+            shape = arr.shape
+        else:
+            what = f"argument {i}"
+            arr = _numeric(a, what)
+            if arr is None:
+                if diff is not None and i in diff:
+                    raise DifferentiationError(
+                        f"{what} ({type(a).__name__} {a!r}) cannot be differentiated: only "
+                        "floats and float arrays can; pass e.g. np.array([...], dtype=float)"
+                    )
+                key.append((_STATIC, _static_key(a, what)))
+                continue
+            shape = arr.shape
+        if diff is None:
+            trainable = not (t is tensor and not a.requires_grad)
+        else:
+            trainable = i in diff
+        if trainable:
+            key.append((_TRAIN, shape))
+            xs.append(arr)
+        else:
+            key.append((_DATA, shape))
+            ds.append(arr)
+    if kwargs:
+        for name in sorted(kwargs):
+            a = kwargs[name]
+            what = f"keyword argument {name!r}"
+            arr = None if name in static_names else _numeric(a, what)
+            if arr is None:
+                key.append((name, _STATIC, _static_key(a, what)))
+                continue
+            key.append((name, _DATA, arr.shape))
+            ds.append(arr)
+    return tuple(key), xs, ds
+
+
+_F64 = np.dtype(np.float64)
+
+
+def _flat(arrays) -> np.ndarray:
+    """One contiguous float64 vector of all the arrays' elements, in order."""
+    if not arrays:
+        return _EMPTY
+    if len(arrays) == 1:
+        a = arrays[0]
+        if type(a) is float:
+            return np.array((a,))
+        return np.ascontiguousarray(a, dtype=np.float64).reshape(-1)
+    return np.concatenate([np.ravel(a) for a in arrays]).astype(np.float64, copy=False)
+
+
+def _raise_nonfinite(circuit, xs, ds, exc):
+    """The compiled code refused a NaN or infinite input: say which argument had it."""
+    for kind, arrays in (("differentiated argument", xs), ("data argument", ds)):
+        for k, a in enumerate(arrays):
+            arr = np.asarray(a, dtype=float)
+            if not np.all(np.isfinite(arr)):
+                bad = "NaN" if np.isnan(arr).any() else "infinite"
+                raise ArgumentError(
+                    f"{kind} number {k} contains {bad} values ({arr!r}); circuit inputs must "
+                    "be finite"
+                ) from None
+    raise exc
+
+
+_EMPTY = np.zeros(0)
+
+
+@dataclass
+class Compiled:
+    """One compiled signature of a QNode: circuit, plan, source and the kernels.
+
+    ``blocks`` says where each differentiated argument sits in the flat input vector:
+    ``(first column, size, shape)``.
+    """
+
+    circuit: ir.Circuit
+    plan: plan.GradientPlan
+    source: str
+    module: object
+    diff_args: tuple
+    blocks: tuple
+    trace_seconds: float = 0.0
+    compile_seconds: float = 0.0
+    value: object = field(init=False, repr=False)
+    value_and_grad: object = field(init=False, repr=False)
+    value_and_grad_fd: object = field(init=False, repr=False)
+
+    def __post_init__(self):
+        self.value = self.module.value
+        self.value_and_grad = self.module.value_and_grad
+        self.value_and_grad_fd = self.module.value_and_grad_fd
+
+    @property
+    def executions(self) -> int:
+        """Circuit executions per parameter-shift gradient."""
+        return self.plan.executions
+
+
+class QNode:
+    """A circuit function bound to a device, compiled on first call for each signature.
+
+    Args:
+        func: the circuit function; it applies gates and returns measurement(s).
+        device: a :class:`Device`.
+        diff_method: ``"parameter-shift"`` (default; exact), ``"finite-diff"`` (central
+            differences, step ``h``) or ``"best"`` (the fastest exact method; currently
+            parameter shift).
+        static_argnames: keyword arguments whose values decide the circuit's structure
+            (traced again for each new value) rather than being fed in as numbers.
+        h: finite-difference step. approx_order: 1 (forward) or 2 (central).
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=2)
+    >>> def f(x):
+    ...     qml.RY(x, wires=0)
+    ...     qml.CNOT(wires=[0, 1])
+    ...     return qml.expval(qml.PauliZ(1))
+    >>> node = qml.QNode(f, dev)
+    >>> round(float(node(0.3)), 12) == round(np.cos(0.3), 12)
+    True
+    """
+
+    def __init__(
+        self,
+        func,
+        device: Device,
+        diff_method: str = "parameter-shift",
+        static_argnames=(),
+        h: float = 1e-6,
+        approx_order: int = 2,
+        interface=None,
+        **kwargs,
+    ):
+        if not isinstance(device, Device):
+            raise DeviceError(f"QNode needs a qsym device, got {type(device).__name__}")
+        if diff_method not in DIFF_METHODS:
+            raise DifferentiationError(
+                f"unknown diff_method {diff_method!r}; qsym supports {', '.join(DIFF_METHODS)}"
+            )
+        if approx_order not in (1, 2):
+            raise DifferentiationError("approx_order must be 1 (forward) or 2 (central)")
+        if kwargs:
+            raise DifferentiationError(f"unsupported QNode options: {', '.join(sorted(kwargs))}")
+        self.func = func
+        self.device = device
+        self.diff_method = diff_method
+        self.static_argnames = frozenset(
+            [static_argnames] if isinstance(static_argnames, str) else static_argnames
+        )
+        self.h = float(h)
+        self.approx_order = int(approx_order)
+        self._compiled: dict = {}
+        self._lock = threading.Lock()
+        self._last: Compiled | None = None
+        functools.update_wrapper(self, func)
+        try:
+            self._param_names = list(inspect.signature(func).parameters)
+        except (TypeError, ValueError):
+            self._param_names = []
+
+    def __repr__(self):
+        return f"<QNode {getattr(self.func, '__name__', '?')} on {self.device!r}>"
+
+    # --- compile -----------------------------------------------------------------------
+    def _arg_name(self, i):
+        return self._param_names[i] if i < len(self._param_names) else f"arg{i}"
+
+    def compiled(self, args, kwargs, diff=None):
+        """``(entry, xs, ds)``: the compiled signature for these arguments (tracing and
+        compiling it if new) and the numeric inputs split as it expects them."""
+        key, xs, ds = classify(args, kwargs, diff, self.static_argnames)
+        entry = self._compiled.get(key)
+        if entry is None:
+            with self._lock:
+                entry = self._compiled.get(key)
+                if entry is None:
+                    entry = self._build(args, kwargs, key)
+                    self._compiled[key] = entry
+        self._last = entry
+        return entry, xs, ds
+
+    def _build(self, args, kwargs, key) -> Compiled:
+        t0 = time.perf_counter()
+        sym_args = []
+        inputs, data = [], []
+        values = {}
+        diff_args = []
+        blocks = []
+        for i, a in enumerate(args):
+            kind, shape = key[i]
+            if kind == _STATIC:
+                sym_args.append(a)
+                continue
+            v, flat = trace.symbols_like(self._arg_name(i), shape)
+            sym_args.append(v)
+            values.update(zip(flat, np.asarray(a, dtype=float).ravel()))
+            if kind == _TRAIN:
+                diff_args.append(i)
+                blocks.append((len(inputs), len(flat), shape))
+                inputs.extend(flat)
+            else:
+                data.extend(flat)
+        sym_kwargs = {}
+        for name in sorted(kwargs):
+            a = kwargs[name]
+            arr = None if name in self.static_argnames else _numeric(a, name)
+            if arr is None:
+                sym_kwargs[name] = a
+                continue
+            v, flat = trace.symbols_like(name, arr.shape)
+            sym_kwargs[name] = v
+            data.extend(flat)
+            values.update(zip(flat, arr.ravel()))
+        for sym, v in values.items():
+            if not np.isfinite(v):
+                raise ArgumentError(f"input {sym} is {v}; circuit inputs must be finite")
+        items, result = trace.run_traced(self.func, sym_args, sym_kwargs, self.device.wires)
+        circuit = trace.to_ir(items, result, self.device.wires, inputs, data)
+        ir.validate(circuit)
+        trace.replay_check(self.func, args, kwargs, circuit, values)
+        gplan = plan.make_plan(circuit)
+        t1 = time.perf_counter()
+        source = emit.emit_module(circuit, gplan, ir.structural_hash(circuit))
+        module = cache.load_module(source)
+        entry = Compiled(circuit, gplan, source, module, tuple(diff_args), tuple(blocks))
+        # compile (or load from numba's cache) now, so that the first call is not special
+        x0 = np.zeros(len(inputs))
+        d0 = np.zeros(len(data))
+        entry.value(x0, d0)
+        entry.value_and_grad(x0, d0)
+        if self.diff_method == "finite-diff":
+            entry.value_and_grad_fd(x0, d0, self.h, self.approx_order)
+        entry.trace_seconds = t1 - t0
+        entry.compile_seconds = time.perf_counter() - t1
+        return entry
+
+    # --- evaluate ----------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        if trace.in_circuit():
+            raise TracingError(
+                "a QNode was called inside another QNode's circuit function; call the inner "
+                "circuit function directly, or combine QNode results outside the circuits"
+            )
+        entry, xs, ds = self.compiled(args, kwargs)
+        try:
+            out = entry.value(_flat(xs), _flat(ds))
+        except ValueError as exc:
+            _raise_nonfinite(entry.circuit, xs, ds, exc)
+        return _format_values(entry.circuit.output, out)
+
+    def value_and_jacobian(self, args, kwargs, diff=None):
+        """``(values, jac, entry)``: values and the Jacobian over the flat differentiated
+        inputs (``jac[m, j]``), by this QNode's ``diff_method``."""
+        if trace.in_circuit():
+            raise TracingError("a QNode cannot be differentiated inside another QNode's circuit")
+        entry, xs, ds = self.compiled(args, kwargs, diff)
+        x = _flat(xs)
+        d = _flat(ds)
+        try:
+            if self.diff_method == "finite-diff":
+                out, jac = entry.value_and_grad_fd(x, d, self.h, self.approx_order)
+            else:
+                out, jac = entry.value_and_grad(x, d)
+        except ValueError as exc:
+            _raise_nonfinite(entry.circuit, xs, ds, exc)
+        return out, jac, entry
+
+    # --- inspection --------------------------------------------------------------------
+    def circuit(self, *args, **kwargs) -> ir.Circuit:
+        """The traced circuit (IR) for these arguments."""
+        return self.compiled(args, kwargs)[0].circuit
+
+    def source(self, *args, **kwargs) -> str:
+        """The generated Python source of the value and gradient kernels."""
+        return self.compiled(args, kwargs)[0].source
+
+    def listing(self, *args, **kwargs) -> str:
+        """The traced circuit as a readable listing, one op per line."""
+        return ir.format_circuit(self.circuit(*args, **kwargs))
+
+
+def qnode(device: Device, diff_method: str = "parameter-shift", **kwargs):
+    """Decorator: turn a circuit function into a :class:`QNode` on ``device``.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x):
+    ...     qml.RX(x, wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> float(c(0.0))
+    1.0
+    """
+
+    def wrap(func):
+        return QNode(func, device, diff_method=diff_method, **kwargs)
+
+    return wrap
+
+
+def _format_values(output: str, out: np.ndarray):
+    if output == "scalar":
+        return out[0]
+    vals = [out[m] for m in range(out.shape[0])]
+    return tuple(vals) if output == "tuple" else vals
+
+
+# --- grad and jacobian ---------------------------------------------------------------------
+def _normalize_argnum(argnum, argnums):
+    if argnum is not None and argnums is not None and argnum != argnums:
+        raise DifferentiationError("give argnum or argnums, not both")
+    a = argnums if argnums is not None else argnum
+    if a is None:
+        return None, False
+    if isinstance(a, numbers.Integral) and not isinstance(a, bool):
+        return (int(a),), True
+    try:
+        items = tuple(a)
+    except TypeError:
+        raise DifferentiationError(f"argnum must be an int or a list of ints, got {a!r}") from None
+    if not all(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in items):
+        raise DifferentiationError(f"argnum must be an int or a list of ints, got {a!r}")
+    if len(set(items)) != len(items):
+        raise DifferentiationError(f"argnum {list(items)} repeats an argument")
+    return tuple(int(i) for i in items), False
+
+
+class _Derivative:
+    def __init__(self, fun, argnum=None, argnums=None):
+        if not isinstance(fun, QNode):
+            raise DifferentiationError(
+                f"{type(self).__name__} differentiates QNodes; got "
+                f"{getattr(fun, '__name__', type(fun).__name__)!r}. Classical cost functions "
+                "around QNodes are not supported yet: differentiate the QNode and apply the "
+                "chain rule to its result."
+            )
+        self.fun = fun
+        self.argnum, self._single = _normalize_argnum(argnum, argnums)
+        self._forward = None
+        functools.update_wrapper(self, fun)
+
+    @property
+    def forward(self):
+        """The function's value at the point of the last call (PennyLane's ``forward``)."""
+        return None if self._forward is None else _format_values(*self._forward)
+
+    def _diff_indices(self, args):
+        """Which arguments to differentiate: ``None`` (the default) or their indices."""
+        diff = self.argnum
+        if diff is None:
+            return None
+        n = len(args)
+        for i in diff:
+            if not -n <= i < n:
+                raise DifferentiationError(
+                    f"argnum {i} is out of range: the function was called with {n} "
+                    "positional argument(s)"
+                )
+        return diff if all(i >= 0 for i in diff) else tuple(i % n for i in diff)
+
+    def _jacobian(self, args, kwargs):
+        out, jac, entry = self.fun.value_and_jacobian(args, kwargs, self._diff_indices(args))
+        blocks = entry.blocks
+        if not blocks:
+            raise DifferentiationError(
+                "nothing to differentiate: no positional argument is a trainable float "
+                "(ints, requires_grad=False tensors and keyword arguments are not "
+                "differentiated); pass floats, or choose arguments with argnum="
+            )
+        self._forward = (entry.circuit.output, out)
+        single = self._single or (self.argnum is None and len(blocks) == 1)
+        return jac, entry, blocks, single
+
+
+def _pick(jac_row, blocks, single):
+    """Split one row of the flat Jacobian into the differentiated arguments' shapes."""
+    if single:
+        c, size, shape = blocks[0]
+        if shape == ():
+            return jac_row[c]
+        return jac_row[c : c + size].reshape(shape)
+    return tuple(np.asarray(jac_row[c : c + size]).reshape(shape) for c, size, shape in blocks)
+
+
+class grad(_Derivative):
+    """The gradient of a scalar-valued QNode, as a function of the QNode's arguments.
+
+    Args:
+        fun: a QNode returning one expectation value.
+        argnum / argnums: which positional argument(s) to differentiate: an int (the
+            gradient has that argument's shape), a list (a tuple of gradients), or None
+            (every trainable argument: one gradient if there is one, else a tuple).
+
+    After a call, ``forward`` holds the function's value at that point.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def circuit2(phi1, phi2):
+    ...     qml.RX(phi1, wires=0)
+    ...     qml.RY(phi2, wires=0)
+    ...     return qml.expval.PauliZ(0)
+    >>> qml.grad(circuit2, argnum=[0, 1])(0.54, 0.12)
+    (array(-0.51043865), array(-0.1026782))
+    """
+
+    def __call__(self, *args, **kwargs):
+        jac, entry, blocks, single = self._jacobian(args, kwargs)
+        if entry.circuit.output != "scalar":
+            raise DifferentiationError(
+                "grad needs a function with one scalar result; this QNode returns "
+                f"{jac.shape[0]} values: use qml.jacobian"
+            )
+        return _pick(jac[0], blocks, single)
+
+
+class jacobian(_Derivative):
+    """The Jacobian of a QNode: for one result, the gradient; for several, one per result.
+
+    For a QNode returning a tuple of measurements the result is a tuple (one entry per
+    measurement), each shaped like :class:`grad`'s result.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=2)
+    >>> @qml.qnode(dev)
+    ... def c(x):
+    ...     qml.RX(x[0], wires=0)
+    ...     qml.RY(x[1], wires=1)
+    ...     return qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliZ(1))
+    >>> [np.round(j, 6) for j in qml.jacobian(c)(np.array([0.1, 0.2]))]
+    [array([-0.099833,  0.      ]), array([ 0.      , -0.198669])]
+    """
+
+    def __call__(self, *args, **kwargs):
+        jac, entry, blocks, single = self._jacobian(args, kwargs)
+        rows = [_pick(jac[m], blocks, single) for m in range(jac.shape[0])]
+        if entry.circuit.output == "scalar":
+            return rows[0]
+        return tuple(rows)

@@ -1,0 +1,223 @@
+"""Stage 1, trace: run the user's circuit function once with sympy symbols as inputs.
+
+Gates record themselves on the active :class:`Tape` (one per thread). Arithmetic on the
+inputs is sympy's, so ``RX(2*x[0] + np.sin(x[1]))`` records an exact expression. The
+recorded tape becomes a :class:`qsym.ir.Circuit`.
+
+Python control flow that depends on the *value* of a traced input cannot be traced: it is
+detected (sympy refuses ``if x > 0``; a numeric replay of the function catches the rest at
+the traced point) and reported as a :class:`qsym.errors.TracingError` that says what to do.
+
+>>> import sympy as sp
+>>> from qsym import operations as ops
+>>> x = sp.Symbol("x", real=True)
+>>> tape = Tape()
+>>> with recording(tape):
+...     _ = ops.RX(2 * x, wires=0)
+>>> tape.items
+[RX(2*x, wires=[0])]
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+import numpy as np
+import sympy as sp
+
+from .errors import ArgumentError, MeasurementError, TracingError, WireError
+
+_local = threading.local()
+
+
+class Tape:
+    """The gates recorded while a circuit function runs, in order."""
+
+    def __init__(self):
+        self.items: list = []
+
+    def append(self, op) -> None:
+        self.items.append(op)
+
+    def remove(self, op) -> None:
+        for i in range(len(self.items) - 1, -1, -1):
+            if self.items[i] is op:
+                del self.items[i]
+                return
+
+
+def active_tape() -> Tape | None:
+    """The tape being recorded on this thread, or None."""
+    stack = getattr(_local, "stack", None)
+    return stack[-1] if stack else None
+
+
+@contextmanager
+def recording(tape: Tape):
+    """Record gates created in this block (on this thread) on ``tape``."""
+    stack = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    stack.append(tape)
+    try:
+        yield tape
+    finally:
+        stack.pop()
+
+
+def in_circuit() -> bool:
+    """True while a circuit function is being traced on this thread."""
+    return active_tape() is not None
+
+
+# --- symbols for the inputs ---------------------------------------------------------------
+def symbols_like(name: str, shape: tuple) -> tuple[object, list]:
+    """Symbols standing for an input of the given shape: (value to pass, flat symbol list).
+
+    >>> v, flat = symbols_like("w", (2,))
+    >>> v, flat
+    (array([w[0], w[1]], dtype=object), [w[0], w[1]])
+    """
+    if shape == ():
+        s = sp.Symbol(name, real=True)
+        return s, [s]
+    flat = [
+        sp.Symbol(f"{name}[{', '.join(map(str, idx))}]", real=True) for idx in np.ndindex(*shape)
+    ]
+    arr = np.empty(len(flat), dtype=object)
+    arr[:] = flat
+    return arr.reshape(shape), flat
+
+
+_TRACE_HINT = (
+    "qsym traces the circuit function once with symbols standing for its numeric inputs, so "
+    "Python cannot look at their values. Use qsym.numpy (from qsym import numpy as np) for math "
+    "on inputs instead of math/float(); make a value that decides the circuit's structure an "
+    "int, or mark the argument static with qml.qnode(dev, static_argnames=[...]) (keyword "
+    "arguments); or move the decision outside the circuit."
+)
+
+
+def run_traced(fn, args, kwargs, device_wires: tuple):
+    """Call ``fn(*args, **kwargs)`` on a fresh tape; return (tape items, returned value)."""
+    from .operations import MeasurementProcess, Operation  # noqa: F401  (circular at import)
+
+    if in_circuit():
+        raise TracingError(
+            "a QNode was called inside another QNode's circuit function; call its circuit "
+            "function directly, or combine the QNodes' results outside the circuits"
+        )
+    tape = Tape()
+    try:
+        with recording(tape):
+            result = fn(*args, **kwargs)
+    except TypeError as exc:
+        msg = str(exc)
+        if any(
+            key in msg
+            for key in (
+                "truth value of Relational",
+                "convert expression to",
+                "cannot be interpreted as an integer",
+                "Cannot convert",
+            )
+        ):
+            raise TracingError(
+                f"circuit function {getattr(fn, '__name__', fn)!r} used the value of a traced "
+                f"input ({msg}). {_TRACE_HINT}"
+            ) from exc
+        raise
+    return tape.items, result
+
+
+def to_ir(items, result, device_wires: tuple, inputs, data):
+    """Turn recorded gates and the returned measurement(s) into a Circuit."""
+    from .ir import Circuit, Measurement, Op
+    from .operations import MeasurementProcess
+
+    index = {w: i for i, w in enumerate(device_wires)}
+
+    def wire_index(w, what):
+        try:
+            return index[w]
+        except (KeyError, TypeError):
+            raise WireError(
+                f"{what} uses wire {w!r}, which is not on the device (its wires are "
+                f"{list(device_wires)}); create the device with more wires"
+            ) from None
+
+    ir_ops = []
+    for op in items:
+        wires = tuple(wire_index(w, op.name) for w in op.wires)
+        params = tuple(sp.sympify(p) for p in op.params)
+        ir_ops.append(Op(op.name, wires, params))
+
+    if isinstance(result, MeasurementProcess):
+        kinds, results = "scalar", [result]
+    elif isinstance(result, (tuple, list)) and result and all(
+        isinstance(r, MeasurementProcess) for r in result
+    ):
+        kinds, results = ("tuple" if isinstance(result, tuple) else "list"), list(result)
+    else:
+        raise MeasurementError(
+            f"a circuit function must return a measurement such as qml.expval(qml.PauliZ(0)) "
+            f"or a tuple of them; it returned {type(result).__name__}: {result!r}"
+        )
+    measurements = []
+    for m in results:
+        terms = []
+        for word, coeff in m.obs.terms.items():
+            w = tuple(sorted((wire_index(wire, "an observable"), p) for wire, p in word))
+            c = sp.sympify(coeff)
+            terms.append((c, w))
+        measurements.append(Measurement(m.kind, tuple(terms)))
+    return Circuit(
+        num_wires=len(device_wires),
+        ops=tuple(ir_ops),
+        measurements=tuple(measurements),
+        inputs=tuple(inputs),
+        data=tuple(data),
+        output=kinds,
+        wire_labels=tuple(device_wires),
+    )
+
+
+def replay_check(fn, args, kwargs, circuit, values: dict) -> None:
+    """Run ``fn`` once more on numbers and compare with the traced circuit at those numbers.
+
+    Catches value-dependent Python that sympy cannot refuse by itself (``if x:``,
+    ``x == 0``): if the numeric run records other gates, tracing was not faithful.
+    """
+    values = {s: sp.Float(float(v)) for s, v in values.items()}
+    tape = Tape()
+    with recording(tape):
+        fn(*args, **kwargs)
+    numeric = tape.items
+    same = len(numeric) == len(circuit.ops)
+    if same:
+        for got, op in zip(numeric, circuit.ops):
+            if got.name != op.name or len(got.params) != len(op.params):
+                same = False
+                break
+            for gp, tp in zip(got.params, op.params):
+                tv = float(tp.xreplace(values))
+                if not np.isclose(float(gp), tv, rtol=1e-9, atol=1e-9):
+                    same = False
+                    break
+            if not same:
+                break
+    if not same:
+        raise TracingError(
+            f"circuit function {getattr(fn, '__name__', fn)!r} records different gates when "
+            f"run on numbers than when traced: its Python control flow depends on the value of "
+            f"an input (e.g. `if x:` or `x == 0`). {_TRACE_HINT}"
+        )
+
+
+def check_numeric_input(name: str, value) -> None:
+    """Refuse NaN/inf inputs with a message naming the argument."""
+    arr = np.asarray(value)
+    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        bad = "NaN" if np.isnan(arr).any() else "infinite"
+        raise ArgumentError(f"argument {name!r} contains {bad} values: {value!r}")
