@@ -554,8 +554,11 @@ class _Derivative:
         return diff if all(i >= 0 for i in diff) else tuple(i % n for i in diff)
 
     def _jacobian(self, args, kwargs):
-        out, jac, entry = self.fun.value_and_jacobian(args, kwargs, self._diff_indices(args))
+        diff = self._diff_indices(args)
+        out, jac, entry = self.fun.value_and_jacobian(args, kwargs, diff)
         blocks = entry.blocks
+        if diff is not None and diff != entry.diff_args:  # argnum order, e.g. [1, 0]
+            blocks = tuple(blocks[entry.diff_args.index(i)] for i in diff)
         if not blocks:
             raise DifferentiationError(
                 "nothing to differentiate: no positional argument is a trainable float "

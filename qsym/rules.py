@@ -1,0 +1,786 @@
+"""Parameter-shift rules, derived exactly and proved with sympy.
+
+A shift rule for one gate parameter ``g`` is a tuple of terms ``(coeff, mult, shift)``:
+
+    d/dg f(g) = sum coeff * f(mult*g + shift)
+
+(PennyLane's ``[c, a, s]`` rows). Here the rules are *derived* from a gate's matrix: the
+matrix gives the frequencies of ``f`` (:func:`frequencies_from_matrix`), the frequencies
+give a ``2R``-term rule (:func:`derive_rule`, Wierichs, Izaac, Wang, Lin, Quantum 6, 677
+(2022)), and :func:`prove_rule` checks the finitely many trigonometric identities that make
+the rule exact for every state and observable. Everything is exact sympy arithmetic;
+floats only appear in :meth:`ShiftRule.numeric`.
+
+>>> rule = rule_for_gate("RX", 0)
+>>> rule.terms
+((1/2, 1, pi/2), (-1/2, 1, -pi/2))
+>>> bool(prove_rule(rule))
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache, reduce
+from numbers import Integral, Real
+
+import sympy as sp
+
+from .errors import GateError, RuleError
+
+__all__ = [
+    "ShiftRule",
+    "Proof",
+    "eigen_frequencies",
+    "frequencies_from_generator",
+    "parameter_spectrum",
+    "frequencies_from_matrix",
+    "derive_rule",
+    "canonical",
+    "prove_rule",
+    "prove_generator",
+    "rule_for_gate",
+]
+
+_I = sp.I
+_pi = sp.pi
+_ONE = sp.Integer(1)
+_ZERO = sp.Integer(0)
+
+# Digits used to order exact numbers and to rule equality out cheaply. Equality itself is
+# always decided exactly (see _same); these digits only pick the candidates.
+_DIGITS = 30
+_NONZERO = sp.Float("1e-20", _DIGITS)
+
+
+# --------------------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShiftRule:
+    """An exact parameter-shift rule: ``d/dg f(g) = sum coeff * f(mult*g + shift)``.
+
+    Attributes:
+        terms: ``(coeff, mult, shift)`` triples of exact sympy numbers, in the canonical
+            order of :func:`canonical` (zero-shift term first, then by ``|shift|``, with
+            ``+shift`` before ``-shift``).
+        frequencies: the distinct positive frequencies the rule is exact for, ascending.
+
+    >>> rule = derive_rule([2])
+    >>> rule.terms
+    ((1, 1, pi/4), (-1, 1, -pi/4))
+    >>> rule.numeric()
+    ((1.0, 1.0, 0.7853981633974483), (-1.0, 1.0, -0.7853981633974483))
+    """
+
+    terms: tuple[tuple[sp.Expr, sp.Expr, sp.Expr], ...]
+    frequencies: tuple[sp.Expr, ...]
+
+    def numeric(self) -> tuple[tuple[float, float, float], ...]:
+        """The terms as Python floats, for the kernels.
+
+        Returns:
+            ``((coeff, mult, shift), ...)`` as floats, in the same order as :attr:`terms`.
+
+        >>> derive_rule([1]).numeric()
+        ((0.5, 1.0, 1.5707963267948966), (-0.5, 1.0, -1.5707963267948966))
+        """
+        return tuple(tuple(_to_float(x) for x in term) for term in self.terms)
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The outcome of an exact check: the identities tried and their simplified residuals.
+
+    Attributes:
+        ok: True iff every residual simplified to exactly 0.
+        checks: ``(description, residual)`` pairs; a residual that is not exactly 0 is
+            a failed (or unproved) identity.
+
+    >>> proof = prove_rule(derive_rule([1]))
+    >>> bool(proof), proof.checks[0]
+    (True, ('sum c = 0', 0))
+    """
+
+    ok: bool
+    checks: tuple[tuple[str, sp.Expr], ...]
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def failures(self) -> tuple[tuple[str, sp.Expr], ...]:
+        """The checks whose residual is not exactly 0."""
+        return tuple(c for c in self.checks if c[1] != 0)
+
+
+# --------------------------------------------------------------------------------------
+# Exact numbers: conversion, ordering, equality, zero tests
+# --------------------------------------------------------------------------------------
+
+
+def _exact_number(x, what: str) -> sp.Expr:
+    """An exact real sympy number from ``x``.
+
+    Python/NumPy floats are read as the decimal they print as (``0.5`` -> ``1/2``), which is
+    what a user who typed them meant; nothing is guessed (no ``nsimplify``).
+    """
+    if isinstance(x, bool):
+        raise RuleError(f"{what} must be a real number, got {x!r}")
+    if isinstance(x, Fraction):
+        return sp.Rational(x.numerator, x.denominator)
+    if isinstance(x, Integral) and not isinstance(x, sp.Basic):
+        return sp.Integer(int(x))
+    if isinstance(x, float) or (isinstance(x, Real) and not isinstance(x, (int, sp.Basic))):
+        xf = float(x)
+        if not math.isfinite(xf):
+            raise RuleError(f"{what} must be finite, got {x!r}")
+        return sp.Rational(repr(xf))
+    try:
+        e = sp.sympify(x, strict=True)
+    except (sp.SympifyError, TypeError):
+        raise RuleError(f"{what} must be an exact real number, got {x!r}") from None
+    if isinstance(e, sp.Float):
+        return sp.Rational(str(e))
+    if not isinstance(e, sp.Expr) or not e.is_number:
+        raise RuleError(f"{what} must be a number without free symbols, got {x!r}")
+    if e.is_extended_real is not True and _exact_residual(sp.im(e)) != 0:
+        raise RuleError(f"{what} must be real, got {e}")
+    if e.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+        raise RuleError(f"{what} must be finite, got {e}")
+    return e
+
+
+def _num(x: sp.Expr) -> sp.Float:
+    return sp.N(x, _DIGITS)
+
+
+def _to_float(x: sp.Expr) -> float:
+    return float(sp.re(_num(x)))
+
+
+def _is_exact_zero(x: sp.Expr) -> bool:
+    return _exact_residual(x) == 0
+
+
+def _same(a: sp.Expr, b: sp.Expr) -> bool:
+    """Exact equality of two numbers; numerics only rule equality *out*."""
+    if a == b:
+        return True
+    d = a - b
+    if d.is_number and abs(_num(d)) > _NONZERO:
+        return False
+    return _is_exact_zero(d)
+
+
+def _is_positive(x: sp.Expr) -> bool:
+    p = x.is_positive
+    if p is not None:
+        return bool(p)
+    v = _num(x)
+    if abs(v) > _NONZERO:
+        return bool(v > 0)
+    return False if _is_exact_zero(x) else bool(v > 0)
+
+
+def _sorted_distinct(values) -> list[sp.Expr]:
+    """Ascending, with exact duplicates merged (first representative kept)."""
+    out: list[sp.Expr] = []
+    for v in sorted(values, key=_num):
+        if not any(_same(v, u) for u in out[-3:]):
+            out.append(v)
+    return out
+
+
+def _tidy(x: sp.Expr) -> sp.Expr:
+    """A readable exact form: denominators rationalised, like radicals collected."""
+    x = sp.sympify(x)
+    if x.is_Rational or not x.is_number:
+        return x
+    y = sp.radsimp(x)
+    if sp.count_ops(y) > sp.count_ops(x):
+        y = x
+    return y
+
+
+_x = sp.Dummy("x")
+
+
+def _exact_residual(expr) -> sp.Expr:
+    """Simplify ``expr`` exactly, trying cheap rewrites first; 0 iff proven zero.
+
+    Every step is an exact identity (expansion, rationalising denominators, denesting,
+    trigonometric expansion, the minimal polynomial of an algebraic number); no floats
+    are guessed back into exact numbers. Numerics are used only to recognise quickly a
+    residual that is certainly *not* zero.
+    """
+    r = sp.expand(sp.sympify(expr))
+    if r == 0:
+        return _ZERO
+    if not r.is_number:
+        return sp.simplify(r)
+    v = _num(r)
+    if abs(v) > _NONZERO:
+        # Certainly nonzero: no proof to find, keep the residual readable and move on.
+        return _tidy(r)
+    for step in (sp.radsimp, sp.sqrtdenest, sp.expand_trig):
+        r = sp.expand(step(r))
+        if r == 0:
+            return _ZERO
+    try:
+        if sp.minimal_polynomial(r, _x) == _x:
+            return _ZERO
+    except Exception:  # NotAlgebraic, or sympy could not decide: fall through
+        pass
+    return sp.simplify(r)
+
+
+# --------------------------------------------------------------------------------------
+# Frequencies
+# --------------------------------------------------------------------------------------
+
+
+def eigen_frequencies(eigenvalues) -> tuple:
+    """The frequencies of a spectrum: distinct positive differences, ascending, exact.
+
+    Args:
+        eigenvalues: exact real numbers (a mapping such as sympy's ``eigenvals()`` result
+            is read by its keys; multiplicities do not matter).
+
+    Returns:
+        The distinct positive differences ``e_j - e_i``, ascending.
+
+    >>> eigen_frequencies([-sp.Rational(1, 2), 0, 0, sp.Rational(1, 2)])
+    (1/2, 1)
+    >>> eigen_frequencies([1, 1])
+    ()
+    """
+    if isinstance(eigenvalues, dict):
+        eigenvalues = list(eigenvalues)
+    vals = _sorted_distinct(_exact_number(e, "an eigenvalue") for e in eigenvalues)
+    diffs = [_tidy(vals[j] - vals[i]) for i in range(len(vals)) for j in range(i + 1, len(vals))]
+    return tuple(_sorted_distinct(diffs))
+
+
+def frequencies_from_generator(G: sp.Matrix) -> tuple:
+    """The frequencies of ``exp(-i t G)`` from the exact eigenvalues of Hermitian ``G``.
+
+    Args:
+        G: a Hermitian sympy matrix of numbers.
+
+    Returns:
+        The distinct positive eigenvalue differences of ``G``, ascending.
+
+    Raises:
+        RuleError: ``G`` is not square, not Hermitian, has symbols, or sympy cannot find
+            its eigenvalues exactly.
+
+    >>> frequencies_from_generator(sp.diag(-1, 0, 0, 1) / 2)
+    (1/2, 1)
+    """
+    G = sp.Matrix(G)
+    if G.rows != G.cols:
+        raise RuleError(f"a generator must be square, got shape {G.shape}")
+    if G.free_symbols:
+        raise RuleError(f"a generator must not contain symbols, got {sorted(G.free_symbols, key=str)}")
+    if any(not _is_exact_zero(e) for e in (G - G.H)):
+        raise RuleError("the generator is not Hermitian (G != G^dagger), so it has no real spectrum")
+    try:
+        eig = G.eigenvals()
+    except Exception as exc:  # sympy's MatrixError / NotImplementedError
+        raise RuleError(f"sympy could not find the exact eigenvalues of the generator: {exc}") from exc
+    return eigen_frequencies(list(eig))
+
+
+def _trig_coefficients(expr, t: sp.Symbol) -> dict:
+    """Write ``expr`` as ``sum_l c_l exp(i l t)``: returns ``{l: c_l}`` (zero ``c_l`` dropped).
+
+    Rewriting to exponentials and expanding turns every product and power of sines,
+    cosines and exponentials into single exponentials (sympy merges ``exp(a)*exp(b)``),
+    so each additive term must be ``(t-free factor) * exp(linear in t)``. Anything else
+    (``t`` outside an exponential, ``exp(t**2)``, ``sqrt(cos t)``, a real growth rate)
+    is not a trigonometric polynomial and is refused rather than approximated.
+    """
+    expr = sp.sympify(expr)
+    if not expr.has(t):
+        return {} if _is_exact_zero(expr) else {_ZERO: expr}
+    expanded = sp.expand(expr.rewrite(sp.exp))
+    groups: list[list] = []  # [lambda, [coefficient terms]]
+    for term in sp.Add.make_args(expanded):
+        lam = _ZERO
+        coeff = []
+        for f in sp.Mul.make_args(term):
+            if not f.has(t):
+                coeff.append(f)
+                continue
+            if isinstance(f, sp.exp):
+                arg = f.args[0]
+            elif (
+                f.is_Pow
+                and isinstance(f.base, sp.exp)
+                and not f.exp.has(t)
+                and f.exp.is_integer
+            ):
+                arg = f.base.args[0] * f.exp
+            else:
+                raise RuleError(
+                    f"{expr} is not a trigonometric polynomial in {t}: its factor {f} is "
+                    f"not of the form exp(i*l*{t}) with constant l"
+                )
+            arg = sp.expand(arg)
+            slope = sp.expand(sp.diff(arg, t))
+            if slope.has(t):
+                raise RuleError(
+                    f"{expr} is not a trigonometric polynomial in {t}: exp({arg}) is not "
+                    f"linear in {t}"
+                )
+            const = sp.expand(arg - slope * t)
+            if const != 0:
+                coeff.append(sp.exp(const))
+            freq = sp.expand(slope / _I)
+            if freq.free_symbols:
+                raise RuleError(
+                    f"{expr}: the frequency {freq} of {t} depends on {sorted(freq.free_symbols, key=str)}; "
+                    "a shift rule needs constant frequencies"
+                )
+            if freq.is_extended_real is not True and _exact_residual(sp.im(freq)) != 0:
+                raise RuleError(
+                    f"{expr} is not a trigonometric polynomial in {t}: exp({arg}) grows or "
+                    "decays (its exponent is not imaginary)"
+                )
+            lam = lam + freq
+        lam = _tidy(lam)
+        for g in groups:
+            if _same(g[0], lam):
+                g[1].append(sp.Mul(*coeff))
+                break
+        else:
+            groups.append([lam, [sp.Mul(*coeff)]])
+    out = {}
+    for lam, cs in groups:
+        c = sp.expand(sp.Add(*cs))
+        # A coefficient we cannot prove zero is kept: a spurious frequency makes the rule
+        # longer but never wrong.
+        if c != 0 and not (c.is_number and _is_exact_zero(c)):
+            out[lam] = c
+    return out
+
+
+def parameter_spectrum(U: sp.Matrix, t: sp.Symbol) -> tuple:
+    """The exponents ``l`` such that every entry of ``U`` is a combination of ``exp(i l t)``.
+
+    The coefficients of the combination may depend on other symbols, not on ``t``.
+
+    Args:
+        U: a sympy matrix (a gate's matrix).
+        t: the (real) parameter symbol.
+
+    Returns:
+        The exponents ``l``, exact, distinct, ascending.
+
+    Raises:
+        RuleError: an entry is not a trigonometric polynomial in ``t`` (e.g. ``t`` appears
+            polynomially or non-linearly inside ``exp``), or its frequencies depend on
+            other symbols.
+
+    >>> t = sp.Symbol("t", real=True)
+    >>> parameter_spectrum(sp.Matrix([[sp.cos(t / 2), -sp.I * sp.sin(t / 2)],
+    ...                               [-sp.I * sp.sin(t / 2), sp.cos(t / 2)]]), t)
+    (-1/2, 1/2)
+    >>> parameter_spectrum(sp.diag(1, sp.exp(sp.I * t)), t)
+    (0, 1)
+    """
+    U = sp.Matrix(U)
+    lams = []
+    for entry in U:
+        lams.extend(_trig_coefficients(entry, t))
+    return tuple(_sorted_distinct(lams))
+
+
+def frequencies_from_matrix(U: sp.Matrix, t: sp.Symbol) -> tuple:
+    """The frequencies of ``f(t) = <psi| U(t)^dagger O U(t) |psi>`` for any ``psi``, ``O``.
+
+    Every entry of ``U`` is a combination of ``exp(i l t)`` with ``l`` in
+    ``parameter_spectrum(U, t)``, and (``t`` real) every entry of ``U^dagger`` of
+    ``exp(-i l' t)``; so ``f`` is a combination of ``exp(i (l - l') t)``: its frequencies
+    are among the positive differences of the spectrum. This holds for any unitary written
+    this way, with or without a known generator.
+
+    Args:
+        U: a sympy matrix (a gate's matrix).
+        t: the (real) parameter symbol.
+
+    Returns:
+        The distinct positive differences of the spectrum, ascending.
+
+    Raises:
+        RuleError: as :func:`parameter_spectrum`.
+
+    >>> t = sp.Symbol("t", real=True)
+    >>> c, s = sp.cos(t / 2), sp.sin(t / 2)
+    >>> crx = sp.diag(sp.eye(2), sp.Matrix([[c, -sp.I * s], [-sp.I * s, c]]))
+    >>> frequencies_from_matrix(crx, t)
+    (1/2, 1)
+    """
+    return eigen_frequencies(parameter_spectrum(U, t))
+
+
+# --------------------------------------------------------------------------------------
+# Rules
+# --------------------------------------------------------------------------------------
+
+
+def canonical(terms) -> tuple:
+    """The canonical form of a list of ``(coeff, mult, shift)`` terms, exact.
+
+    Zero coefficients are dropped, terms with equal ``(mult, shift)`` merged, the
+    zero-shift term ``(c, 1, 0)`` (which can reuse the unshifted circuit) put first, then
+    the rest sorted by ``|shift|`` ascending, ``+shift`` before ``-shift``, then by ``mult``.
+    This matches the order of PennyLane's ``process_shifts``.
+
+    Args:
+        terms: iterable of ``(coeff, mult, shift)``; numbers are converted exactly
+            (floats as the decimal they print as).
+
+    Returns:
+        A tuple of ``(coeff, mult, shift)`` tuples of exact sympy numbers.
+
+    >>> canonical([(-1, 1, -sp.pi / 2), (1, 1, 0), (1, 1, sp.pi / 2), (0, 1, 3), (2, 1, 0)])
+    ((3, 1, 0), (1, 1, pi/2), (-1, 1, -pi/2))
+    """
+    merged: list[list] = []  # [coeff, mult, shift]
+    for term in terms:
+        try:
+            c, m, s = term
+        except (TypeError, ValueError):
+            raise RuleError(f"a rule term must be (coeff, mult, shift), got {term!r}") from None
+        c = _exact_number(c, "a coefficient")
+        m = _exact_number(m, "a multiplier")
+        s = _exact_number(s, "a shift")
+        for row in merged:
+            if _same(row[1], m) and _same(row[2], s):
+                row[0] = row[0] + c
+                break
+        else:
+            merged.append([c, m, s])
+    out = []
+    for c, m, s in merged:
+        c = _tidy(c)
+        if not _is_exact_zero(c):
+            out.append((c, m, s))
+
+    def key(term):
+        _, m, s = term
+        s_num = _num(s)
+        zero_shift_first = 0 if (_same(m, _ONE) and _same(s, _ZERO)) else 1
+        return (zero_shift_first, abs(s_num), 0 if s_num >= 0 else 1, _num(m))
+
+    return tuple(sorted(out, key=key))
+
+
+def _frequency_list(frequencies) -> list[sp.Expr]:
+    """Exact, ascending, distinct, positive; zeros dropped (a constant has no derivative)."""
+    if isinstance(frequencies, (str, bytes)) or not hasattr(frequencies, "__iter__"):
+        frequencies = [frequencies]
+    vals = [_exact_number(f, "a frequency") for f in frequencies]
+    vals = [f for f in vals if not _is_exact_zero(f)]
+    for f in vals:
+        if not _is_positive(f):
+            raise RuleError(f"frequencies must be positive, got {f}")
+    out = _sorted_distinct(vals)
+    if len(out) != len(vals):
+        raise RuleError(f"frequencies must be distinct, got {tuple(vals)}")
+    return out
+
+
+def _equidistant_terms(R: int, w: sp.Expr) -> list:
+    # Wierichs et al. eq. (27)-(28): with x_mu = (2mu-1) pi / (2R w), the coefficient of
+    # f(g + x_mu) is w (-1)^(mu-1) / (4R sin^2((2mu-1) pi / (4R))). Written with
+    # 2 sin^2(a/2) = 1 - cos(a) so that the coefficients and the shifted angles live in
+    # the same number field, which keeps their proof cheap.
+    terms = []
+    for mu in range(1, R + 1):
+        angle = sp.Rational(2 * mu - 1, 2 * R) * _pi
+        c = _tidy(w * (-1) ** (mu - 1) / (2 * R * (1 - sp.cos(angle))))
+        x = angle / w
+        terms += [(c, _ONE, x), (-c, _ONE, -x)]
+    return terms
+
+
+def _solve_terms(freqs: list, shifts: list) -> list | None:
+    """Antisymmetric rule on ``±shifts`` for ``freqs``; None if the system is singular.
+
+    With ``c(-x) = -c(x)`` the cosine and constant identities hold term by term, and the
+    sine identities are ``sum_mu 2 c_mu sin(w_k x_mu) = w_k``: one equation per frequency.
+    """
+    R = len(freqs)
+    M = sp.Matrix(R, R, lambda k, mu: 2 * sp.sin(freqs[k] * shifts[mu]))
+    if _is_exact_zero(M.det(method="berkowitz")):
+        return None
+    coeffs = M.LUsolve(sp.Matrix(freqs))
+    terms = []
+    for c, x in zip(coeffs, shifts):
+        c = _tidy(c)
+        terms += [(c, _ONE, x), (-c, _ONE, -x)]
+    return terms
+
+
+def _rational_gcd(qs: list) -> sp.Rational:
+    num = reduce(math.gcd, (int(q.p) for q in qs))
+    den = reduce(lambda a, b: a * b // math.gcd(a, b), (int(q.q) for q in qs))
+    return sp.Rational(num, den)
+
+
+def derive_rule(frequencies, shifts=None) -> ShiftRule:
+    """The ``2R``-term shift rule for ``R`` distinct positive frequencies.
+
+    Wierichs, Izaac, Wang, Lin, Quantum 6, 677 (2022). Without ``shifts``:
+
+    * equidistant frequencies ``w, 2w, ..., Rw``: the closed form with shifts
+      ``±x_mu``, ``x_mu = (2mu-1) pi / (2R w)``, and coefficients
+      ``±w (-1)^(mu-1) / (4R sin^2((2mu-1) pi / (4R)))``, as PennyLane's
+      ``generate_shift_rule``;
+    * otherwise the same shifts (PennyLane's default, with ``w`` the smallest frequency)
+      and coefficients from the exact linear system. If that system is singular and the
+      frequencies are rational multiples of one another, they are embedded in the
+      equidistant set ``g, 2g, ..., Kg`` (``g`` their greatest common divisor) and its
+      closed form (``2K`` terms) is used: it is exact for every subset.
+
+    With ``shifts`` (``R`` distinct positive numbers, used as ``±s``) the coefficients solve
+    the exact linear system.
+
+    Args:
+        frequencies: distinct positive exact numbers (zeros are dropped; floats are read
+            as the decimal they print as).
+        shifts: optional ``R`` positive shifts.
+
+    Returns:
+        The rule, in canonical form. No frequencies gives the empty rule (the derivative
+        is identically zero).
+
+    Raises:
+        RuleError: bad frequencies or shifts, or shifts that cannot resolve these
+            frequencies (singular system).
+
+    >>> derive_rule([1]).terms
+    ((1/2, 1, pi/2), (-1/2, 1, -pi/2))
+    >>> derive_rule([sp.Rational(1, 2), 1]).terms
+    (((sqrt(2) + 2)/8, 1, pi/2), ((-2 - sqrt(2))/8, 1, -pi/2), ((-2 + sqrt(2))/8, 1, 3*pi/2), ((2 - sqrt(2))/8, 1, -3*pi/2))
+    >>> derive_rule([1], shifts=[sp.pi / 4]).terms
+    ((sqrt(2)/2, 1, pi/4), (-sqrt(2)/2, 1, -pi/4))
+    >>> derive_rule([])
+    ShiftRule(terms=(), frequencies=())
+    """
+    freqs = _frequency_list(frequencies)
+    R = len(freqs)
+    if R == 0:
+        return ShiftRule((), ())
+    w = freqs[0]
+    equidistant = all(_same(f, (k + 1) * w) for k, f in enumerate(freqs))
+    default = [sp.Rational(2 * mu - 1, 2 * R) * _pi / w for mu in range(1, R + 1)]
+
+    if shifts is None:
+        xs = default
+    else:
+        if isinstance(shifts, (str, bytes)) or not hasattr(shifts, "__iter__"):
+            shifts = [shifts]
+        xs = [_exact_number(s, "a shift") for s in shifts]
+        if len(xs) != R:
+            raise RuleError(
+                f"give one shift per frequency: {R} frequencies {tuple(freqs)}, "
+                f"got {len(xs)} shifts"
+            )
+        for s in xs:
+            if not _is_positive(s):
+                raise RuleError(f"shifts must be positive (each is used as +s and -s), got {s}")
+        xs = _sorted_distinct(xs)
+        if len(xs) != R:
+            raise RuleError(f"shifts must be distinct, got {tuple(shifts)}")
+
+    if equidistant and all(_same(a, b) for a, b in zip(xs, default)):
+        terms = _equidistant_terms(R, w)
+    else:
+        terms = _solve_terms(freqs, xs)
+        if terms is None:
+            if shifts is not None:
+                raise RuleError(
+                    f"the shifts {tuple(xs)} cannot resolve the frequencies {tuple(freqs)}: "
+                    "the linear system for the coefficients is singular; choose other shifts"
+                )
+            ratios = [_tidy(f / w) for f in freqs]
+            if not all(q.is_Rational for q in ratios):
+                raise RuleError(
+                    f"the default shifts cannot resolve the frequencies {tuple(freqs)} "
+                    "(singular system); pass shifts=... explicitly"
+                )
+            g = _rational_gcd(ratios) * w
+            K = int(_tidy(freqs[-1] / g))
+            terms = _equidistant_terms(K, g)
+    return ShiftRule(canonical(terms), tuple(freqs))
+
+
+def prove_rule(rule: ShiftRule, frequencies=None) -> Proof:
+    """Prove exactly that ``rule`` differentiates every ``f`` with these frequencies.
+
+    ``f(g) = a_0 + sum_w (a_w cos(w g) + b_w sin(w g))``, so with ``mult = 1`` the rule is
+    exact for all coefficients ``a, b`` if and only if ``sum c = 0`` and, for each ``w``,
+    ``sum c cos(w s) = 0`` and ``sum c sin(w s) = w``. Residuals are simplified with exact
+    identities only.
+
+    Args:
+        rule: the rule to prove.
+        frequencies: the frequencies to prove it for (default: ``rule.frequencies``).
+
+    Returns:
+        A :class:`Proof`, true iff every residual is exactly 0.
+
+    Raises:
+        RuleError: a term has ``mult != 1`` (outside this proof's scope).
+
+    >>> proof = prove_rule(derive_rule([1]))
+    >>> bool(proof), [desc for desc, _ in proof.checks]
+    (True, ['sum c = 0', 'sum c*cos(1*s) = 0', 'sum c*sin(1*s) = 1'])
+    >>> wrong = ShiftRule(((sp.Rational(1, 2), 1, sp.pi / 2), (-sp.Rational(1, 2), 1, -sp.pi / 4)), (1,))
+    >>> bool(prove_rule(wrong))
+    False
+    """
+    freqs = list(rule.frequencies) if frequencies is None else _frequency_list(frequencies)
+    cs, ss = [], []
+    for c, m, s in rule.terms:
+        if not _same(_exact_number(m, "a multiplier"), _ONE):
+            raise RuleError(
+                f"prove_rule handles rules with mult = 1 only, got the term {(c, m, s)}"
+            )
+        cs.append(_exact_number(c, "a coefficient"))
+        ss.append(_exact_number(s, "a shift"))
+    checks = [("sum c = 0", _exact_residual(sp.Add(*cs)))]
+    for w in freqs:
+        cos_sum = sp.Add(*[c * sp.cos(w * s) for c, s in zip(cs, ss)])
+        sin_sum = sp.Add(*[c * sp.sin(w * s) for c, s in zip(cs, ss)])
+        checks.append((f"sum c*cos({w}*s) = 0", _exact_residual(cos_sum)))
+        checks.append((f"sum c*sin({w}*s) = {w}", _exact_residual(sin_sum - w)))
+    return Proof(all(r == 0 for _, r in checks), tuple(checks))
+
+
+def _matrix_residual(entry, t) -> sp.Expr:
+    """Exact simplification of a matrix entry that should vanish for all real ``t``.
+
+    Distinct ``exp(i l t)`` are linearly independent, so a trigonometric polynomial is
+    zero iff each of its coefficients is; those are checked separately, which is far
+    cheaper than simplifying the whole entry.
+    """
+    try:
+        coeffs = _trig_coefficients(entry, t)
+    except RuleError:
+        return sp.simplify(entry)
+    rest = {}
+    for lam, c in coeffs.items():
+        r = _exact_residual(c) if c.is_number else sp.simplify(c)
+        if r != 0:
+            rest[lam] = r
+    return sp.Add(*[c * sp.exp(_I * lam * t) for lam, c in rest.items()])
+
+
+def prove_generator(U: sp.Matrix, t, G: sp.Matrix, phase=0) -> Proof:
+    """Prove exactly that ``U(t) == exp(i*phase*t) * exp(-i*t*G)``.
+
+    Args:
+        U: the gate's matrix as a function of the symbol ``t``.
+        t: the parameter symbol (real).
+        G: the claimed generator (a matrix of numbers).
+        phase: the claimed global phase rate.
+
+    Returns:
+        A :class:`Proof` with one check per matrix entry.
+
+    Raises:
+        RuleError: shapes differ, or sympy cannot exponentiate ``G``.
+
+    >>> t = sp.Symbol("t", real=True)
+    >>> bool(prove_generator(sp.diag(1, sp.exp(sp.I * t)), t, sp.diag(0, -1)))
+    True
+    >>> bool(prove_generator(sp.diag(1, sp.exp(sp.I * t)), t, sp.diag(0, 1)))
+    False
+    """
+    U = sp.Matrix(U)
+    G = sp.Matrix(G)
+    if U.shape != G.shape:
+        raise RuleError(f"U has shape {U.shape} but G has shape {G.shape}")
+    phase = sp.sympify(phase)
+    try:
+        E = (-_I * t * G).exp()
+    except Exception as exc:
+        raise RuleError(f"sympy could not exponentiate -i t G exactly: {exc}") from exc
+    target = sp.exp(_I * phase * t) * E
+    checks = []
+    for i in range(U.rows):
+        for j in range(U.cols):
+            residual = _matrix_residual(U[i, j] - target[i, j], t)
+            checks.append((f"U[{i},{j}] - (exp(i*{phase}*t)*exp(-i*t*G))[{i},{j}] = 0", residual))
+    return Proof(all(r == 0 for _, r in checks), tuple(checks))
+
+
+@lru_cache(maxsize=None)
+def _rule_for_gate(name: str, param_index: int, shifts, num_wires) -> ShiftRule:
+    from .gates import gate_def
+
+    row = gate_def(name)
+    if not 0 <= param_index < row.num_params:
+        raise GateError(
+            f"{name} has {row.num_params} parameter(s); parameter index {param_index} is out of range"
+        )
+    if row.num_wires == 0 and num_wires is None:
+        raise RuleError(f"{name} acts on any number of wires: give num_wires to derive its rule")
+    syms = sp.symbols(f"p0:{row.num_params}", real=True)
+    U = row.sympy_matrix(syms, num_wires)
+    try:
+        freqs = frequencies_from_matrix(U, syms[param_index])
+    except RuleError as exc:
+        raise RuleError(f"{name}, parameter {param_index}: {exc}") from exc
+    rule = derive_rule(freqs, shifts)
+    proof = prove_rule(rule, freqs)
+    if not proof:
+        raise RuleError(
+            f"the shift rule derived for {name}, parameter {param_index}, failed its proof: "
+            f"{proof.failures()}"
+        )
+    return rule
+
+
+def rule_for_gate(name: str, param_index: int, shifts=None, *, num_wires=None) -> ShiftRule:
+    """The proved shift rule of parameter ``param_index`` of gate ``name``.
+
+    The frequencies come from the gate's exact matrix (:func:`frequencies_from_matrix`),
+    the rule from :func:`derive_rule`, and it is proved with :func:`prove_rule` before it
+    is returned. Results are memoized (sympy is slow; the table is fixed).
+
+    Args:
+        name: PennyLane's gate name (a row of :data:`qsym.gates.GATES`).
+        param_index: which parameter of the gate.
+        shifts: optional positive shifts, one per frequency (see :func:`derive_rule`).
+        num_wires: wire count, for gates that act on any number of wires.
+
+    Returns:
+        The rule.
+
+    Raises:
+        GateError: unknown gate, or ``param_index`` out of range.
+        RuleError: the matrix is not a trigonometric polynomial in the parameter, the
+            shifts do not work, or the proof failed.
+
+    >>> rule_for_gate("PhaseShift", 0).terms
+    ((1/2, 1, pi/2), (-1/2, 1, -pi/2))
+    >>> rule_for_gate("Rot", 1).frequencies
+    (1,)
+    """
+    if shifts is not None:
+        if isinstance(shifts, (str, bytes)) or not hasattr(shifts, "__iter__"):
+            shifts = (shifts,)
+        shifts = tuple(shifts)
+    return _rule_for_gate(name, int(param_index), shifts, num_wires)
+
+
+rule_for_gate.cache_clear = _rule_for_gate.cache_clear  # type: ignore[attr-defined]

@@ -1,0 +1,211 @@
+"""Every bad input gets a specific exception with a message that says what to do."""
+
+import math
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+
+dev1 = qml.device("default.qubit", wires=1)
+dev2 = qml.device("default.qubit", wires=2)
+
+
+def test_branch_on_a_traced_input():
+    @qml.qnode(dev1)
+    def c(x):
+        if x > 0:
+            qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.TracingError, match="static_argnames"):
+        c(0.3)
+
+
+def test_truthiness_and_equality_on_inputs_are_caught_by_the_replay():
+    @qml.qnode(dev1)
+    def c(x):
+        if x == 0.3:  # sympy says False for a symbol; the numeric replay says True
+            qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.TracingError, match="control flow"):
+        c(0.3)
+
+
+def test_math_functions_on_inputs():
+    @qml.qnode(dev1)
+    def c(x):
+        qml.RX(math.sin(x), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.TracingError, match="qsym.numpy"):
+        c(0.3)
+
+
+def test_static_argnames_make_a_float_keyword_a_structural_choice():
+    @qml.qnode(dev1, static_argnames=["flip"])
+    def c(x, flip=0.0):
+        if flip > 0.5:
+            qml.PauliX(wires=0)
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    assert c(0.3, flip=1.0) == pytest.approx(-onp.cos(0.3))
+    assert c(0.3, flip=0.0) == pytest.approx(onp.cos(0.3))
+
+
+def test_unknown_gate_name():
+    with pytest.raises(qml.GateError, match="unknown gate"):
+        qml.gates.gate_def("RXX")
+
+
+def test_wire_outside_the_device():
+    @qml.qnode(dev1)
+    def c(x):
+        qml.RX(x, wires=1)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.WireError, match="not on the device"):
+        c(0.3)
+
+
+def test_observable_wire_outside_the_device():
+    @qml.qnode(dev1)
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(3))
+
+    with pytest.raises(qml.WireError, match="not on the device"):
+        c(0.3)
+
+
+def test_duplicate_and_wrong_count_of_wires():
+    with pytest.raises(qml.WireError, match="duplicate"):
+        qml.CNOT(wires=[0, 0])
+    with pytest.raises(qml.WireError, match="acts on 2"):
+        qml.CNOT(wires=[0])
+
+
+def test_wrong_number_of_parameters():
+    with pytest.raises(qml.GateError, match="takes 1 parameter"):
+        qml.RX(0.1, 0.2, wires=0)
+    with pytest.raises(qml.GateError, match="takes 3 parameter"):
+        qml.Rot(0.1, wires=0)
+    with pytest.raises(qml.GateError, match="wires"):
+        qml.RX(0.1)
+
+
+def test_array_parameter_where_a_scalar_is_needed():
+    @qml.qnode(dev1)
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.GateError, match="index it"):
+        c(onp.array([0.1, 0.2]))
+
+
+def test_non_numeric_and_complex_arguments():
+    @qml.qnode(dev1)
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.GateError, match="real number"):
+        c("0.3")
+    with pytest.raises(qml.ArgumentError, match="complex"):
+        c(0.3 + 0.1j)
+    with pytest.raises(qml.ArgumentError, match="complex"):
+        c(onp.array([0.3 + 0.1j]))
+
+
+def test_nan_and_inf_arguments_name_the_problem():
+    @qml.qnode(dev1)
+    def c(x):
+        qml.RX(x[0], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    c(onp.array([0.1]))  # compile first: the check must also hold on the fast path
+    with pytest.raises(qml.ArgumentError, match="NaN"):
+        c(onp.array([onp.nan]))
+    with pytest.raises(qml.ArgumentError, match="infinite"):
+        qml.grad(c)(onp.array([onp.inf]))
+    fresh = qml.QNode(c.func, dev1)
+    with pytest.raises(qml.ArgumentError, match="finite"):
+        fresh(onp.array([onp.nan]))
+
+
+def test_unsupported_return_value():
+    @qml.qnode(dev1)
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.PauliZ(0)
+
+    with pytest.raises(qml.MeasurementError, match="must return a measurement"):
+        c(0.3)
+
+
+def test_gate_that_is_not_an_observable():
+    with pytest.raises(qml.MeasurementError, match="cannot be used as an observable"):
+        qml.expval(qml.RX(0.1, wires=0))
+
+
+def test_argnum_out_of_range_and_non_float_arguments():
+    @qml.qnode(dev2)
+    def c(x, n):
+        for _ in range(n):
+            qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.DifferentiationError, match="out of range"):
+        qml.grad(c, argnum=2)(0.3, 1)
+    with pytest.raises(qml.DifferentiationError, match="cannot be differentiated"):
+        qml.grad(c, argnum=1)(0.3, 1)
+    with pytest.raises(qml.DifferentiationError, match="int or a list"):
+        qml.grad(c, argnum="0")
+    with pytest.raises(qml.DifferentiationError, match="nothing to differentiate"):
+        qml.grad(c)(np.array(0.3, requires_grad=False), 1)
+    assert qml.grad(c)(0.3, 2) == pytest.approx(-2 * onp.sin(0.6))
+
+
+def test_unknown_diff_method_and_device():
+    with pytest.raises(qml.DifferentiationError, match="unknown diff_method"):
+        qml.qnode(dev1, diff_method="magic")(lambda x: None)
+    with pytest.raises(qml.DeviceError, match="unknown device"):
+        qml.device("nonexistent.qubit", wires=1)
+    with pytest.raises(qml.DeviceError, match="shots"):
+        qml.device("default.qubit", wires=1, shots=100)
+    with pytest.raises(qml.DeviceError, match="at least one wire"):
+        qml.device("default.qubit", wires=0)
+
+
+def test_qnode_inside_a_qnode():
+    @qml.qnode(dev1)
+    def inner(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(dev1)
+    def outer(x):
+        inner(x)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.TracingError, match="inside another QNode"):
+        outer(0.3)
+
+
+def test_grad_of_a_plain_function_is_refused_clearly():
+    with pytest.raises(qml.DifferentiationError, match="QNode"):
+        qml.grad(lambda x: x**2)
+
+
+def test_unhashable_static_argument():
+    @qml.qnode(dev1)
+    def c(x, opts):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.ArgumentError, match="hashable"):
+        c(0.3, {"a": 1})
