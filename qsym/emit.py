@@ -1,17 +1,23 @@
 """Stage 5, emit: Python source for one circuit's value and gradient functions.
 
-The generated module holds the circuit as constant op tables, and four kinds of small
-numba functions printed from sympy (with common-subexpression elimination):
+The generated module holds:
 
-- ``_q_theta(x, d, th)``: every gate parameter from the inputs ``x`` and data ``d``;
-- ``_q_chain(x, d)``: the non-constant chain-rule factors ``d theta / d x``;
-- ``_q_g_<Gate>(p..., out, off)``: each parametric gate type's matrix, from the gate table;
-- ``_q_coeffs`` / ``_q_coeff_chain``: observable coefficients that depend on inputs.
+- ``PROGRAM``: the circuit for the compiled-once kernels in :mod:`qsym.kernels`, packed
+  into two arrays (ops, measured Pauli words, shift terms, chain-rule tables);
+- ``prepare(x, d, shifted)``: a numba function computing everything that depends on the
+  inputs ``x`` and data ``d``: gate parameters (affine ones, ``a * x_j + b``, as table
+  rows; the others as code printed from sympy, common subexpressions shared), the gate
+  matrices and those of the shifted gates, the non-constant chain-rule factors and the
+  observable coefficients that depend on inputs;
+- ``_q_gate``: the matrices of the circuit's parametric gate types, printed from the exact
+  sympy matrices of their gate-table rows.
 
-``value(x, d)`` and ``value_and_grad(x, d)`` wire these to the compiled-once simulator in
-:mod:`qsym.kernels`. The code grows with the number of gates, never with parameters x gates:
-shifted circuits are table rows, not code. Every generated name starts with ``_q_`` (or is
-one of the documented entry points), so it cannot collide with anything printed from sympy.
+The runtime calls ``kernels.program_value_and_grad(*PROGRAM, *prepare(x, d, True))``.
+Measured: a generated function that calls into the kernel library costs numba about 0.5 s
+to compile (it re-optimizes the linked library), one that does not about 0.06 s; so the
+module never calls the kernels itself. Its size grows with the number of gates, never with
+parameters x gates: shifted circuits are table rows, not code. Generated names start with ``_q_`` (or are the
+documented entry points), so nothing printed from sympy can collide with them.
 
 >>> import sympy as sp
 >>> from qsym.ir import Circuit, Op, Measurement
@@ -20,24 +26,31 @@ one of the documented entry points), so it cannot collide with anything printed 
 >>> c = Circuit(1, (Op("RX", (0,), (2 * a,)),), (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),),
 ...             inputs=(a,))
 >>> src = emit_module(c, make_plan(c))
->>> "def value_and_grad(x, d):" in src and "th[0] = 2*_q_x0" in src
+>>> "def prepare(x, d, shifted):" in src and "_q_AF_A = np.array([2.0]" in src
 True
 """
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
-from . import __version__
+from . import __version__, kernels
 from .gates import gate_def, numeric_matrix_function
 from .ir import Circuit, format_circuit
 from .plan import GradientPlan
 
 _KIND = {"dense": 0, "diagonal": 1}
+
+# numba does not notice changes in functions that a cached function calls (numba issue
+# 1833): the kernel library's hash is written into every generated module, so a change of
+# the kernels changes the module's source, hence its file name, hence the cache entry.
+KERNELS_HASH = hashlib.sha256(Path(kernels.__file__).read_bytes()).hexdigest()[:16]
 
 
 class _Printer(PythonCodePrinter):
@@ -46,30 +59,26 @@ class _Printer(PythonCodePrinter):
     def _print_Float(self, expr):
         return repr(float(expr))
 
-    def _print_ImaginaryUnit(self, expr):  # pragma: no cover - parts are split before
-        raise ValueError("complex value in generated real code")
-
 
 def pyexpr(expr) -> str:
-    """Print a real sympy expression as Python (``math`` functions, exact floats)."""
+    """Print a real sympy expression as Python (``math`` functions, exact floats).
+
+    >>> pyexpr(sp.sin(sp.Symbol("x")) + sp.Float(0.1))
+    'math.sin(x) + 0.1'
+    """
     return _Printer({"fully_qualified_modules": True, "standard": "python3"}).doprint(expr)
 
 
-def _block(assignments, symbols_map, indent="    ") -> list[str]:
+def _block(assignments, symbols_map) -> list[str]:
     """Lines computing ``target = expr`` for each pair, with common subexpressions shared."""
     if not assignments:
         return []
     targets, exprs = zip(*assignments)
     exprs = [sp.sympify(e).xreplace(symbols_map) for e in exprs]
-    temps = sp.numbered_symbols("_q_c")
-    repl, reduced = sp.cse(exprs, symbols=temps, optimizations=None)
-    lines = [f"{indent}{sym} = {pyexpr(val)}" for sym, val in repl]
-    lines += [f"{indent}{t} = {pyexpr(e)}" for t, e in zip(targets, reduced)]
+    repl, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("_q_c"), optimizations=None)
+    lines = [f"{sym} = {pyexpr(val)}" for sym, val in repl]
+    lines += [f"{t} = {pyexpr(e)}" for t, e in zip(targets, reduced)]
     return lines
-
-
-def _unpack(used, names, source, indent="    ") -> list[str]:
-    return [f"{indent}{names[s]} = {source}[{i}]" for i, s in used]
 
 
 def _array(name, values, dtype) -> str:
@@ -86,17 +95,16 @@ def _array(name, values, dtype) -> str:
 
 
 @lru_cache(maxsize=None)
-def gate_function_source(name: str) -> str:
-    """The numba function that writes gate ``name``'s matrix entries for given parameters.
+def gate_body(name: str) -> tuple[str, ...]:
+    """Lines that write gate ``name``'s stored matrix entries into ``out[off + i]`` from
+    its parameters ``p0, p1, ...``, printed from the gate table's exact matrix.
 
-    >>> print(gate_function_source("RZ"))
-    @njit(cache=True)
-    def _q_g_RZ(p0, out, off):
-        _q_c0 = (1/2)*p0
-        _q_c1 = math.cos(_q_c0)
-        _q_c2 = math.sin(_q_c0)
-        out[off + 0] = complex(_q_c1, -_q_c2)
-        out[off + 1] = complex(_q_c1, _q_c2)
+    >>> print("\\n".join(gate_body("RZ")))
+    _q_c0 = (1/2)*p0
+    _q_c1 = math.cos(_q_c0)
+    _q_c2 = math.sin(_q_c0)
+    out[off + 0] = complex(_q_c1, -_q_c2)
+    out[off + 1] = complex(_q_c1, _q_c2)
     """
     row = gate_def(name)
     params = sp.symbols(f"p0:{row.num_params}", real=True)
@@ -107,18 +115,13 @@ def gate_function_source(name: str) -> str:
         entries = list(mat)
     parts = []
     for e in entries:
-        re, im = sp.expand_complex(e).as_real_imag()
-        parts.extend([re, im])
-    targets = [f"_q_v{i}" for i in range(len(parts))]
-    body = _block(list(zip(targets, parts)), {})
-    # write the real/imaginary pairs straight into the output
-    lines = [l for l in body if not l.lstrip().startswith("_q_v")]
-    values = {l.split(" = ")[0].strip(): l.split(" = ", 1)[1] for l in body if l.lstrip().startswith("_q_v")}
+        parts.extend(sp.expand_complex(e).as_real_imag())
+    repl, reduced = sp.cse(parts, symbols=sp.numbered_symbols("_q_c"), optimizations=None)
+    lines = [f"{sym} = {pyexpr(val)}" for sym, val in repl]
     for i in range(len(entries)):
-        re, im = values[f"_q_v{2 * i}"], values[f"_q_v{2 * i + 1}"]
-        lines.append(f"    out[off + {i}] = complex({re}, {im})")
-    args = ", ".join(f"p{i}" for i in range(row.num_params))
-    return "\n".join([f"@njit(cache=True)", f"def _q_g_{name}({args}, out, off):"] + lines)
+        re, im = pyexpr(reduced[2 * i]), pyexpr(reduced[2 * i + 1])
+        lines.append(f"out[off + {i}] = complex({re}, {im})")
+    return tuple(lines)
 
 
 def _mat_size(name: str, num_wires: int) -> int:
@@ -130,34 +133,149 @@ def _stored(name: str, mat: np.ndarray) -> np.ndarray:
     return np.diag(mat) if gate_def(name).structure == "diagonal" else mat.ravel()
 
 
+def affine_form(expr, inputs_index: dict, data_index: dict):
+    """``(source, index, a, b)`` if ``expr == a * symbol + b`` with constants a and b.
+
+    ``source`` is 0 for an input (``x[index]``), 1 for data (``d[index]``). Such
+    parameters, the common case (``RX(x[3])``, ``RY(2 * w + 0.1)``), become table rows
+    instead of generated code. Returns None for anything else.
+
+    >>> a = sp.Symbol("a")
+    >>> affine_form(2 * a + 1, {a: 0}, {})
+    (0, 0, 2.0, 1.0)
+    >>> affine_form(a**2, {a: 0}, {}) is None
+    True
+    """
+    syms = expr.free_symbols
+    if len(syms) != 1:
+        return None
+    (s,) = syms
+    a = sp.diff(expr, s)
+    b = expr.xreplace({s: sp.S.Zero})
+    if a.free_symbols or b.free_symbols:
+        return None
+    if s in inputs_index:
+        return 0, inputs_index[s], float(a), float(b)
+    return 1, data_index[s], float(a), float(b)
+
+
+_MODULE = '''\
+"""qsym {version} generated module. Do not edit: regenerated from the circuit.
+
+key: {key}
+kernels: {kernels_hash}
+
+{listing}
+"""
+import math
+import numpy as np
+from numba import njit
+from qsym.kernels import program_value as _q_program_value
+from qsym.kernels import program_value_and_grad as _q_program_value_and_grad
+
+{tables}
+
+
+@njit(cache=True)
+def _q_gate(t, p, out, off):
+{gate_code}
+
+
+@njit(cache=True)
+def prepare(x, d, shifted):
+    """Everything that depends on the inputs ``x`` and data ``d``.
+
+    Returns ``(mats, smats, ch, C, cc)``: the gate matrices, the shifted gates' matrices
+    (if ``shifted``), the chain-rule factors, the observable coefficients and their
+    derivatives; :func:`qsym.kernels.program_value_and_grad` takes them with ``PROGRAM``.
+    """
+    for i in range(x.shape[0]):
+        if not math.isfinite(x[i]):
+            raise ValueError("qsym: non-finite input")
+    for i in range(d.shape[0]):
+        if not math.isfinite(d[i]):
+            raise ValueError("qsym: non-finite input")
+    th = np.zeros(_q_NSLOTS)
+    for k in range(_q_AF_SLOT.shape[0]):
+        v = x[_q_AF_IDX[k]] if _q_AF_SRC[k] == 0 else d[_q_AF_IDX[k]]
+        th[_q_AF_SLOT[k]] = _q_AF_A[k] * v + _q_AF_B[k]
+    ch = _q_CH0.copy()
+    C = _q_C0.copy()
+    cc = np.zeros(_q_NCC)
+{input_code}
+    mats = _q_MATS0.copy()
+    p = np.empty(_q_MAXP)
+    for i in range(_q_PAR_OPS.shape[0]):
+        k = _q_PAR_OPS[i]
+        for j in range(_q_OP_NP[k]):
+            p[j] = th[_q_OP_POFF[k] + j]
+        _q_gate(_q_OP_TYPE[k], p, mats, _q_OP_OFF[k])
+    smats = np.empty(_q_NSMATS if shifted else 0, dtype=np.complex128)
+    if shifted:
+        for t in range(_q_T_OP.shape[0]):
+            if _q_T_ZERO[t]:
+                continue
+            k = _q_T_OP[t]
+            for j in range(_q_OP_NP[k]):
+                p[j] = th[_q_OP_POFF[k] + j]
+            j = _q_T_POS[t]
+            p[j] = _q_T_MULT[t] * p[j] + _q_T_SHIFT[t]
+            _q_gate(_q_OP_TYPE[k], p, smats, _q_T_OFF[t])
+    return mats, smats, ch, C, cc
+
+
+# Fused entry points: one compiled call for the whole computation. They link the kernel
+# library, which costs numba about 0.5 s each to compile, so the runtime uses them only
+# where call overhead matters (small circuits, see qsym.runtime.FUSED_MAX_WORK); numba
+# compiles a function at its first call, so unused ones cost nothing.
+@njit(cache=True)
+def value(x, d):
+    """Measured values at inputs ``x`` and data ``d``."""
+    mats, smats, ch, C, cc = prepare(x, d, False)
+    # copies: the kernels are compiled for writable arrays, module constants are read-only
+    return _q_program_value(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, C)
+
+
+@njit(cache=True)
+def value_and_grad(x, d):
+    """Values and the Jacobian ``jac[m, j] = d value[m] / d x[j]`` by parameter shift."""
+    mats, smats, ch, C, cc = prepare(x, d, True)
+    return _q_program_value_and_grad(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, smats,
+                                     ch, C, cc)
+'''
+
+
+def _indent(lines, n=4) -> str:
+    return "\n".join(" " * n + line for line in lines)
+
+
 def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
     """The source of the generated module for ``circuit`` and its gradient ``plan``."""
     inputs = circuit.inputs
     data = circuit.data
+    xindex = {s: i for i, s in enumerate(inputs)}
+    dindex = {s: i for i, s in enumerate(data)}
     xnames = {s: f"_q_x{i}" for i, s in enumerate(inputs)}
     dnames = {s: f"_q_d{i}" for i, s in enumerate(data)}
-    names = {**xnames, **dnames}
-    smap = {s: sp.Symbol(n, real=True) for s, n in names.items()}
+    smap = {s: sp.Symbol(n, real=True) for s, n in {**xnames, **dnames}.items()}
     known = set(inputs) | set(data)
 
+    # --- op tables; constant gates get their matrices now, parametric ones per call -------
     ops = circuit.ops
-    n_ops = len(ops)
     maxw = max([len(op.wires) for op in ops] + [1])
-    op_wires = np.zeros((n_ops, maxw), dtype=np.int64)
-    op_nw, op_kind, op_off, op_poff, op_type = [], [], [], [], []
-    parametric = []
+    op_wires = np.zeros((len(ops), maxw), dtype=np.int64)
+    op_nw, op_kind, op_off, op_poff, op_np, op_type = [], [], [], [], [], []
+    parametric: list[int] = []
     types: list[str] = []
     mats0: list[complex] = []
-    poff = 0
     for k, op in enumerate(ops):
         op_wires[k, : len(op.wires)] = op.wires
         op_nw.append(len(op.wires))
         op_kind.append(_KIND[gate_def(op.name).structure])
         op_off.append(len(mats0))
-        op_poff.append(poff)
-        poff += len(op.params)
-        symbolic = any(p.free_symbols & known for p in op.params)
-        if symbolic:
+        op_poff.append(sum(op_np))
+        op_np.append(len(op.params))
+        if any(p.free_symbols & known for p in op.params):
             parametric.append(k)
             if op.name not in types:
                 types.append(op.name)
@@ -167,258 +285,118 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
             op_type.append(-1)
             mat = numeric_matrix_function(op.name)(*[float(p) for p in op.params])
             mats0.extend(_stored(op.name, mat))
-    n_slots = poff
 
-    # shifted matrices: one block per non-zero term
+    # --- functions of the inputs: table rows where affine or constant, code otherwise ----
+    affine = []
+    code = []
+    is_parametric = set(parametric)
+    for s in plan.slots:
+        if s.op not in is_parametric:
+            continue
+        index = op_poff[s.op] + s.pos
+        expr = sp.sympify(s.expr)
+        if not expr.free_symbols:
+            affine.append((index, 0, 0, 0.0, float(expr)))
+            continue
+        row = affine_form(expr, xindex, dindex)
+        if row is None:
+            code.append((f"th[{index}]", expr))
+        else:
+            affine.append((index,) + row)
+    chain = plan.chain
+    ch0 = np.zeros(len(chain))
+    for k, e in enumerate(chain):
+        if e.factor.free_symbols:
+            code.append((f"ch[{k}]", e.factor))
+        else:
+            ch0[k] = float(e.factor)
+    c0 = np.zeros((len(plan.coeffs), len(plan.words)))
+    for m, row in enumerate(plan.coeffs):
+        for t, c in enumerate(row):
+            if c.free_symbols:
+                code.append((f"C[{m}, {t}]", c))
+            else:
+                c0[m, t] = float(c)
+    cc = plan.coeff_chain
+    code += [(f"cc[{k}]", e.factor) for k, e in enumerate(cc)]
+    used = set().union(*[sp.sympify(e).free_symbols for _, e in code])
+    input_lines = [f"{xnames[s]} = x[{i}]" for i, s in enumerate(inputs) if s in used]
+    input_lines += [f"{dnames[s]} = d[{i}]" for i, s in enumerate(data) if s in used]
+    input_lines += _block(code, smap)
+
+    # --- gate matrices, by the circuit's own gate-type numbers ---------------------------
+    gate_lines = []
+    for i, name in enumerate(types):
+        gate_lines.append(f"{'if' if i == 0 else 'elif'} t == {i}:")
+        gate_lines += [f"    p{j} = p[{j}]" for j in range(gate_def(name).num_params)]
+        gate_lines += ["    " + line for line in gate_body(name)]
+
+    # --- shift terms and measured words ----------------------------------------------
     terms = plan.terms
     term_off, soff = [], 0
     for t in terms:
         term_off.append(soff)
         if not t.zero:
             soff += _mat_size(ops[t.op].name, len(ops[t.op].wires))
-
-    words = plan.words
-    wf, wz, wy = [], [], []
     n = circuit.num_wires
-    for word in words:
-        f = z = y = 0
+    wf, wz, wy = [], [], []
+    for word in plan.words:
+        bits = {p: 0 for p in "XYZ"}
         for w, p in word:
-            bit = 1 << (n - 1 - w)
-            if p in "XY":
-                f |= bit
-            if p in "YZ":
-                z |= bit
-            if p == "Y":
-                y += 1
-        wf.append(f)
-        wz.append(z)
-        wy.append(y)
+            bits[p] |= 1 << (n - 1 - w)
+        wf.append(bits["X"] | bits["Y"])
+        wz.append(bits["Y"] | bits["Z"])
+        wy.append(sum(1 for _, p in word if p == "Y"))
 
-    n_meas = len(plan.coeffs)
-    n_words = len(words)
-    c0 = np.zeros((n_meas, n_words))
-    coeff_code = []
-    for m, row in enumerate(plan.coeffs):
-        for t, c in enumerate(row):
-            if c.free_symbols:
-                coeff_code.append((f"C[{m}, {t}]", c))
-            else:
-                c0[m, t] = float(c)
-    chain = plan.chain
-    ch0 = np.zeros(len(chain))
-    chain_code = []
-    for k, e in enumerate(chain):
-        if e.factor.free_symbols:
-            chain_code.append((f"ch[{k}]", e.factor))
-        else:
-            ch0[k] = float(e.factor)
-    cc = plan.coeff_chain
-
-    L = []
-    L.append(f'"""qsym {__version__} generated module. Do not edit: regenerated from the circuit.')
-    L.append("")
-    L.append(f"key: {key}")
-    L.append("")
-    L.append(format_circuit(circuit).replace('"""', "'''"))
-    L.append('"""')
-    L.append("import math")
-    L.append("import numpy as np")
-    L.append("from numba import njit")
-    L.append("from qsym.kernels import expvals as _q_expvals, shift_jacobian as _q_shift_jacobian")
-    L.append("")
-    L.append(f"NUM_WIRES = {n}")
-    L.append(f"NUM_INPUTS = {len(inputs)}")
-    L.append(f"NUM_DATA = {len(data)}")
-    L.append(f"NUM_OUTPUTS = {n_meas}")
-    L.append(f"EXECUTIONS_PER_GRADIENT = {plan.executions}")
-    L.append(_array("_q_OP_WIRES", op_wires, "int64"))
-    L.append(_array("_q_OP_NW", op_nw, "int64"))
-    L.append(_array("_q_OP_KIND", op_kind, "int64"))
-    L.append(_array("_q_OP_OFF", op_off, "int64"))
-    L.append(_array("_q_OP_POFF", op_poff, "int64"))
-    L.append(_array("_q_OP_TYPE", op_type, "int64"))
-    L.append(_array("_q_PAR_OPS", parametric, "int64"))
-    L.append(_array("_q_MATS0", mats0, "complex128"))
-    L.append(_array("_q_T_OP", [t.op for t in terms], "int64"))
-    L.append(_array("_q_T_POS", [t.pos for t in terms], "int64"))
-    L.append(_array("_q_T_SLOT", [t.slot for t in terms], "int64"))
-    L.append(_array("_q_T_COEF", [t.coeff for t in terms], "float64"))
-    L.append(_array("_q_T_MULT", [t.mult for t in terms], "float64"))
-    L.append(_array("_q_T_SHIFT", [t.shift for t in terms], "float64"))
-    L.append(_array("_q_T_ZERO", [t.zero for t in terms], "bool"))
-    L.append(_array("_q_T_OFF", term_off, "int64"))
-    L.append(f"_q_NSMATS = {soff}")
-    L.append(f"_q_NSLOTS = {n_slots}")
-    L.append(_array("_q_WF", wf, "int64"))
-    L.append(_array("_q_WZ", wz, "int64"))
-    L.append(_array("_q_WY", wy, "int64"))
-    L.append(_array("_q_C0", c0, "float64"))
-    L.append(_array("_q_CH0", ch0, "float64"))
-    L.append(_array("_q_CH_SLOT", [e.slot for e in chain], "int64"))
-    L.append(_array("_q_CH_X", [e.input for e in chain], "int64"))
-    L.append(_array("_q_CC_M", [e.measurement for e in cc], "int64"))
-    L.append(_array("_q_CC_W", [e.word for e in cc], "int64"))
-    L.append(_array("_q_CC_X", [e.input for e in cc], "int64"))
-    L.append("")
-
-    def header(fn_args):
-        return ["", "", "@njit(cache=True)", f"def {fn_args}:"]
-
-    def unpack(exprs):
-        used = set()
-        for e in exprs:
-            used |= sp.sympify(e).free_symbols
-        lines = [f"    {xnames[s]} = x[{i}]" for i, s in enumerate(inputs) if s in used]
-        lines += [f"    {dnames[s]} = d[{i}]" for i, s in enumerate(data) if s in used]
-        return lines
-
-    # gate parameters
-    slot_assign = [
-        (f"th[{s.op and op_poff[s.op] + s.pos or s.pos}]", s.expr)
-        for s in plan.slots
-        if s.op in set(parametric)
+    ints, floats = kernels.pack_program(
+        n, op_wires, op_nw, op_kind, op_off, wf, wz, wy,
+        [t.op for t in terms], [t.slot for t in terms], [t.zero for t in terms], term_off,
+        [t.coeff for t in terms], [e.slot for e in chain], [e.input for e in chain],
+        [e.measurement for e in cc], [e.word for e in cc], [e.input for e in cc],
+        max(sum(op_np), 1), len(inputs), len(plan.coeffs),
+    )
+    tables = [
+        f"NUM_WIRES = {n}",
+        f"NUM_INPUTS = {len(inputs)}",
+        f"NUM_DATA = {len(data)}",
+        f"NUM_OUTPUTS = {len(plan.coeffs)}",
+        f"EXECUTIONS_PER_GRADIENT = {plan.executions}",
+        f"WORK = {(1 << n) * max(len(ops), 1) * (1 + len(terms))}  # amplitudes x ops x circuits",
+        "# the circuit for the kernels (qsym.kernels.pack_program)",
+        _array("PROGRAM_INTS", ints, "int64"),
+        _array("PROGRAM_FLOATS", floats, "float64"),
+        "PROGRAM = (PROGRAM_INTS, PROGRAM_FLOATS)",
+        "# what prepare() needs",
+        _array("_q_OP_OFF", op_off, "int64"),
+        _array("_q_OP_POFF", op_poff, "int64"),
+        _array("_q_OP_NP", op_np, "int64"),
+        _array("_q_OP_TYPE", op_type, "int64"),
+        _array("_q_PAR_OPS", parametric, "int64"),
+        _array("_q_MATS0", mats0, "complex128"),
+        f"_q_NSLOTS = {max(sum(op_np), 1)}",
+        f"_q_MAXP = {max(op_np + [1])}",
+        _array("_q_AF_SLOT", [a[0] for a in affine], "int64"),
+        _array("_q_AF_SRC", [a[1] for a in affine], "int64"),
+        _array("_q_AF_IDX", [a[2] for a in affine], "int64"),
+        _array("_q_AF_A", [a[3] for a in affine], "float64"),
+        _array("_q_AF_B", [a[4] for a in affine], "float64"),
+        _array("_q_T_OP", [t.op for t in terms], "int64"),
+        _array("_q_T_POS", [t.pos for t in terms], "int64"),
+        _array("_q_T_MULT", [t.mult for t in terms], "float64"),
+        _array("_q_T_SHIFT", [t.shift for t in terms], "float64"),
+        _array("_q_T_ZERO", [t.zero for t in terms], "bool"),
+        _array("_q_T_OFF", term_off, "int64"),
+        f"_q_NSMATS = {max(soff, 1)}",
+        _array("_q_C0", c0, "float64"),
+        _array("_q_CH0", ch0, "float64"),
+        f"_q_NCC = {len(cc)}",
     ]
-    L += header("_q_theta(x, d, th)")
-    L += unpack([e for _, e in slot_assign])
-    L += _block(slot_assign, smap) or ["    pass"]
-
-    # functions of the inputs; where the values are constant, the constant tables are used
-    L += header("_q_chain(x, d)")
-    if chain_code:
-        L.append("    ch = _q_CH0.copy()")
-        L += unpack([e for _, e in chain_code])
-        L += _block(chain_code, smap)
-        L.append("    return ch")
-    else:
-        L.append("    return _q_CH0")
-
-    L += header("_q_coeffs(x, d)")
-    if coeff_code:
-        L.append("    C = _q_C0.copy()")
-        L += unpack([e for _, e in coeff_code])
-        L += _block(coeff_code, smap)
-        L.append("    return C")
-    else:
-        L.append("    return _q_C0")
-
-    cc_code = [(f"cc[{k}]", e.factor) for k, e in enumerate(cc)]
-    if cc_code:
-        L += header("_q_coeff_chain(x, d, jac, e)")
-        L.append(f"    cc = np.zeros({len(cc)})")
-        L += unpack([e for _, e in cc_code])
-        L += _block(cc_code, smap)
-        L.append("    for k in range(cc.shape[0]):")
-        L.append("        jac[_q_CC_M[k], _q_CC_X[k]] += cc[k] * e[_q_CC_W[k]]")
-
-    for name in types:
-        L += ["", ""] + gate_function_source(name).split("\n")
-
-    # dispatch on the circuit's own gate-type numbers
-    L += header("_q_gate(t, p, out, off)")
-    if not types:
-        L.append("    pass")
-    for i, name in enumerate(types):
-        kw = "if" if i == 0 else "elif"
-        args = ", ".join(f"p[{j}]" for j in range(gate_def(name).num_params))
-        L.append(f"    {kw} t == {i}:")
-        L.append(f"        _q_g_{name}({args}, out, off)")
-
-    L += header("_q_fill(th, mats)")
-    L.append("    for i in range(_q_PAR_OPS.shape[0]):")
-    L.append("        k = _q_PAR_OPS[i]")
-    L.append("        b = _q_OP_POFF[k]")
-    L.append("        _q_gate(_q_OP_TYPE[k], th[b:], mats, _q_OP_OFF[k])")
-
-    L += header("_q_fill_shifted(th, smats)")
-    L.append("    p = np.empty(4)")
-    L.append("    for t in range(_q_T_OP.shape[0]):")
-    L.append("        if _q_T_ZERO[t]:")
-    L.append("            continue")
-    L.append("        k = _q_T_OP[t]")
-    L.append("        b = _q_OP_POFF[k]")
-    L.append("        for j in range(4):")
-    L.append("            if b + j < th.shape[0]:")
-    L.append("                p[j] = th[b + j]")
-    L.append("        j = _q_T_POS[t]")
-    L.append("        p[j] = _q_T_MULT[t] * p[j] + _q_T_SHIFT[t]")
-    L.append("        _q_gate(_q_OP_TYPE[k], p, smats, _q_T_OFF[t])")
-
-    L += header("_q_prepare(x, d)")
-    L.append("    for i in range(x.shape[0]):")
-    L.append("        if not math.isfinite(x[i]):")
-    L.append('            raise ValueError("qsym: non-finite input")')
-    L.append("    for i in range(d.shape[0]):")
-    L.append("        if not math.isfinite(d[i]):")
-    L.append('            raise ValueError("qsym: non-finite input")')
-    L.append("    th = np.zeros(max(_q_NSLOTS, 1))")
-    L.append("    _q_theta(x, d, th)")
-    L.append("    mats = _q_MATS0.copy()")
-    L.append("    _q_fill(th, mats)")
-    L.append("    return th, mats")
-
-    L += header("_q_combine(C, e)")
-    L.append("    out = np.zeros(C.shape[0])")
-    L.append("    for m in range(C.shape[0]):")
-    L.append("        for t in range(C.shape[1]):")
-    L.append("            out[m] += C[m, t] * e[t]")
-    L.append("    return out")
-
-    L += header("value(x, d)")
-    L.append('    """Measured values at inputs ``x`` and data ``d``."""')
-    L.append("    th, mats = _q_prepare(x, d)")
-    L.append(
-        "    e = _q_expvals(NUM_WIRES, _q_OP_WIRES, _q_OP_NW, _q_OP_KIND, _q_OP_OFF, mats, "
-        "_q_WF, _q_WZ, _q_WY)"
+    return _MODULE.format(
+        version=__version__,
+        key=key,
+        kernels_hash=KERNELS_HASH,
+        listing=format_circuit(circuit).replace('"""', "'''"),
+        tables="\n".join(tables),
+        gate_code=_indent(gate_lines or ["pass"]),
+        input_code=_indent(input_lines),
     )
-    L.append("    return _q_combine(_q_coeffs(x, d), e)")
-
-    L += header("value_and_grad(x, d)")
-    L.append('    """Values and the Jacobian ``jac[m, j] = d value[m] / d x[j]`` (parameter shift)."""')
-    L.append("    th, mats = _q_prepare(x, d)")
-    L.append("    smats = np.empty(max(_q_NSMATS, 1), dtype=np.complex128)")
-    L.append("    _q_fill_shifted(th, smats)")
-    L.append(
-        "    e, de = _q_shift_jacobian(NUM_WIRES, _q_OP_WIRES, _q_OP_NW, _q_OP_KIND, _q_OP_OFF, "
-        "mats, _q_WF, _q_WZ, _q_WY, _q_T_OP, _q_T_SLOT, _q_T_COEF, _q_T_ZERO, _q_T_OFF, smats, "
-        "max(_q_NSLOTS, 1))"
-    )
-    L.append("    C = _q_coeffs(x, d)")
-    L.append("    ch = _q_chain(x, d)")
-    L.append("    nw = e.shape[0]")
-    L.append("    g = np.zeros((NUM_INPUTS, nw))")
-    L.append("    for k in range(ch.shape[0]):")
-    L.append("        s = _q_CH_SLOT[k]")
-    L.append("        j = _q_CH_X[k]")
-    L.append("        for t in range(nw):")
-    L.append("            g[j, t] += ch[k] * de[s, t]")
-    L.append("    jac = np.zeros((NUM_OUTPUTS, NUM_INPUTS))")
-    L.append("    for m in range(NUM_OUTPUTS):")
-    L.append("        for j in range(NUM_INPUTS):")
-    L.append("            acc = 0.0")
-    L.append("            for t in range(nw):")
-    L.append("                acc += C[m, t] * g[j, t]")
-    L.append("            jac[m, j] = acc")
-    if cc_code:
-        L.append("    _q_coeff_chain(x, d, jac, e)")
-    L.append("    return _q_combine(C, e), jac")
-
-    L += header("value_and_grad_fd(x, d, h, order)")
-    L.append('    """Values and the Jacobian by finite differences (order 1: forward, 2: central)."""')
-    L.append("    v = value(x, d)")
-    L.append("    jac = np.zeros((NUM_OUTPUTS, NUM_INPUTS))")
-    L.append("    xs = x.copy()")
-    L.append("    for j in range(NUM_INPUTS):")
-    L.append("        xs[j] = x[j] + h")
-    L.append("        up = value(xs, d)")
-    L.append("        if order == 1:")
-    L.append("            for m in range(NUM_OUTPUTS):")
-    L.append("                jac[m, j] = (up[m] - v[m]) / h")
-    L.append("        else:")
-    L.append("            xs[j] = x[j] - h")
-    L.append("            dn = value(xs, d)")
-    L.append("            for m in range(NUM_OUTPUTS):")
-    L.append("                jac[m, j] = (up[m] - dn[m]) / (2.0 * h)")
-    L.append("        xs[j] = x[j]")
-    L.append("    return v, jac")
-    L.append("")
-    return "\n".join(L)

@@ -264,3 +264,124 @@ def shift_jacobian(
             break
         apply_op(psi, n, op_wires[k], op_nw[k], op_kind[k], mats, op_off[k])
     return e, de
+
+
+# --- programs: a circuit's tables packed into two arrays --------------------------------
+# A program is (ints, floats). ints starts with a header of sizes, then the sections below
+# in this order; floats holds the shift-rule coefficients. Two arrays instead of twenty
+# keep the Python-side call of the kernels cheap (numba's dispatch costs per argument).
+H_N, H_OPS, H_MAXW, H_WORDS, H_TERMS, H_CHAIN, H_CC, H_SLOTS, H_INPUTS, H_OUTPUTS = range(10)
+HEADER = 10
+
+
+def pack_program(
+    n, op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
+    term_zero, term_off, term_coeff, ch_slot, ch_x, cc_m, cc_w, cc_x, n_slots, n_inputs,
+    n_outputs,
+):
+    """Pack a circuit's tables into a program ``(ints, floats)`` (plain NumPy)."""
+    op_wires = np.asarray(op_wires, dtype=np.int64)
+    n_ops, maxw = op_wires.shape
+    header = [n, n_ops, maxw, len(word_flip), len(term_op), len(ch_slot), len(cc_m),
+              n_slots, n_inputs, n_outputs]
+    parts = [header, op_wires.ravel(), op_nw, op_kind, op_off, word_flip, word_z, word_ny,
+             term_op, term_slot, np.asarray(term_zero, dtype=np.int64), term_off, ch_slot, ch_x,
+             cc_m, cc_w, cc_x]
+    ints = np.concatenate([np.asarray(p, dtype=np.int64).ravel() for p in parts])
+    return ints, np.asarray(term_coeff, dtype=np.float64)
+
+
+@njit(cache=True)
+def unpack_program(ints):
+    """The sections of a packed program's ``ints`` (views, no copies)."""
+    n_ops = ints[H_OPS]
+    maxw = ints[H_MAXW]
+    nw = ints[H_WORDS]
+    nt = ints[H_TERMS]
+    nch = ints[H_CHAIN]
+    ncc = ints[H_CC]
+    o = HEADER
+    op_wires = ints[o : o + n_ops * maxw].reshape((n_ops, maxw))
+    o += n_ops * maxw
+    op_nw = ints[o : o + n_ops]
+    o += n_ops
+    op_kind = ints[o : o + n_ops]
+    o += n_ops
+    op_off = ints[o : o + n_ops]
+    o += n_ops
+    word_flip = ints[o : o + nw]
+    o += nw
+    word_z = ints[o : o + nw]
+    o += nw
+    word_ny = ints[o : o + nw]
+    o += nw
+    term_op = ints[o : o + nt]
+    o += nt
+    term_slot = ints[o : o + nt]
+    o += nt
+    term_zero = ints[o : o + nt]
+    o += nt
+    term_off = ints[o : o + nt]
+    o += nt
+    ch_slot = ints[o : o + nch]
+    o += nch
+    ch_x = ints[o : o + nch]
+    o += nch
+    cc_m = ints[o : o + ncc]
+    o += ncc
+    cc_w = ints[o : o + ncc]
+    o += ncc
+    cc_x = ints[o : o + ncc]
+    return (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
+            term_zero, term_off, ch_slot, ch_x, cc_m, cc_w, cc_x)
+
+
+@njit(cache=True)
+def _combine(C, e):
+    out = np.zeros(C.shape[0])
+    for m in range(C.shape[0]):
+        for t in range(e.shape[0]):
+            out[m] += C[m, t] * e[t]
+    return out
+
+
+@njit(cache=True)
+def program_value(ints, floats, mats, C):
+    """Measured values: ``C @ <words>`` of the circuit with gate matrices ``mats``."""
+    (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, _, _, _, _,
+     _) = unpack_program(ints)
+    e = expvals(ints[H_N], op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny)
+    return _combine(C, e)
+
+
+@njit(cache=True)
+def program_value_and_grad(ints, floats, mats, smats, ch, C, cc):
+    """Values and the Jacobian by parameter shift, with the chain rule applied.
+
+    ``smats`` holds the matrices of the shifted gates (one block per term), ``ch`` the
+    chain-rule factors, ``C`` the observable coefficients and ``cc`` their derivatives.
+    """
+    (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
+     term_zero, term_off, ch_slot, ch_x, cc_m, cc_w, cc_x) = unpack_program(ints)
+    e, de = shift_jacobian(ints[H_N], op_wires, op_nw, op_kind, op_off, mats, word_flip,
+                           word_z, word_ny, term_op, term_slot, floats, term_zero != 0,
+                           term_off, smats, ints[H_SLOTS])
+    n_words = e.shape[0]
+    n_inputs = ints[H_INPUTS]
+    n_out = ints[H_OUTPUTS]
+    g = np.zeros((n_inputs, n_words))
+    for k in range(ch.shape[0]):
+        s = ch_slot[k]
+        j = ch_x[k]
+        for t in range(n_words):
+            g[j, t] += ch[k] * de[s, t]
+    jac = np.zeros((n_out, n_inputs))
+    for m in range(n_out):
+        for j in range(n_inputs):
+            acc = 0.0
+            for t in range(n_words):
+                acc += C[m, t] * g[j, t]
+            jac[m, j] = acc
+    for k in range(cc.shape[0]):
+        jac[cc_m[k], cc_x[k]] += cc[k] * e[cc_w[k]]
+    return _combine(C, e), jac
