@@ -15,8 +15,8 @@
 circuit on 1 wire; inputs: a
   0: RX(a)  wires [0]
   expval: Z0
->>> float(simulate(c, [0.5])[0])  # cos(0.5)
-0.8775825618903728
+>>> round(float(simulate(c, [0.5])[0]), 12)  # cos(0.5)
+0.87758256189
 """
 
 from __future__ import annotations
