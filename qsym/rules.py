@@ -24,9 +24,14 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache, reduce
+from itertools import combinations, islice
 from numbers import Integral, Real
 
 import sympy as sp
+from sympy.polys.densearith import dup_add, dup_mul, dup_mul_ground, dup_neg, dup_rem, dup_sub
+from sympy.polys.densebasic import dup_strip
+from sympy.polys.domains import QQ
+from sympy.polys.euclidtools import dup_invert
 
 from .errors import GateError, RuleError
 
@@ -42,6 +47,7 @@ __all__ = [
     "prove_rule",
     "prove_generator",
     "rule_for_gate",
+    "rule_for_op",
 ]
 
 _I = sp.I
@@ -190,51 +196,308 @@ def _sorted_distinct(values) -> list[sp.Expr]:
     """Ascending, with exact duplicates merged (first representative kept)."""
     out: list[sp.Expr] = []
     for v in sorted(values, key=_num):
+        # equal numbers are adjacent after the sort; looking a few back also covers
+        # distinct numbers that agree to _DIGITS digits
         if not any(_same(v, u) for u in out[-3:]):
             out.append(v)
     return out
 
 
-def _tidy(x: sp.Expr) -> sp.Expr:
-    """A readable exact form: denominators rationalised, like radicals collected."""
+def _tidy(x) -> sp.Expr:
+    """A readable exact form of a number.
+
+    Numbers of a cyclotomic field (rationals, square roots of rationals, trigonometric
+    values at rational multiples of pi; what every default rule is made of) get the
+    normal form ``sum_k a_k cos(k pi/N)`` (rational ``a_k``, unique for the field), with
+    a cosine left unevaluated where sympy would write it as a nested radical: nested
+    radicals would defeat the fast exact proofs. Other numbers get denominators
+    rationalised.
+    """
     x = sp.sympify(x)
     if x.is_Rational or not x.is_number:
         return x
+    field = _CyclotomicField.for_exprs([x])
+    if field is not None:
+        try:
+            y = field.to_real_expr(field.element(x))
+        except _NotInField:
+            y = None
+        if y is not None:
+            return y
     y = sp.radsimp(x)
-    if sp.count_ops(y) > sp.count_ops(x):
-        y = x
-    return y
+    return x if sp.count_ops(y) > sp.count_ops(x) else y
 
 
 _x = sp.Dummy("x")
+_z = sp.Dummy("z")
+
+# Largest cyclotomic field (degree phi(2N)) the exact arithmetic below is tried in.
+_MAX_FIELD_DEGREE = 256
+
+
+class _NotInField(Exception):
+    """An expression outside the forms :class:`_CyclotomicField` reads (or 1/0)."""
+
+
+def _pi_multiple(arg, unit) -> sp.Rational | None:
+    q = sp.sympify(arg) / unit
+    return q if q.is_Rational else None
+
+
+def _squarefree_sqrt(n: sp.Rational) -> tuple[sp.Rational, int]:
+    """``sqrt(n) = k * sqrt(m)`` with ``k`` rational and ``m`` a squarefree integer."""
+    k, m = 1, 1
+    for p, e in sp.factorint(int(n.p) * int(n.q)).items():
+        k *= p ** (e // 2)
+        m *= p ** (e % 2)
+    return sp.Rational(k, int(n.q)), m
+
+
+def _nested(v: sp.Expr) -> bool:
+    return any(
+        a.is_Pow and not a.exp.is_Integer and not a.base.is_Rational
+        for a in sp.preorder_traversal(v)
+    )
+
+
+class _CyclotomicField:
+    """Exact arithmetic in ``Q(z)``, ``z = exp(i pi/N)``: polynomials in ``z`` modulo the
+    cyclotomic polynomial ``Phi_2N`` (irreducible, so this is a field).
+
+    Two expressions of the field are equal iff their reductions are: a complete, exact
+    and fast test, with no floating point. It reads rationals, ``i``, ``cos``/``sin`` of
+    rational multiples of pi, ``exp(i q pi)``, square roots of positive rationals (a prime
+    ``p``'s root is its Gauss sum; ``sqrt(2) = z^(N/4) + z^(-N/4)``), sums, products and
+    integer powers. Every shift rule with default shifts lives in such a field.
+
+    Elements are dense coefficient lists over ``QQ`` (sympy's ``dup`` functions): sympy's
+    ``Poly`` wrapper costs more than the arithmetic at these sizes.
+    """
+
+    def __init__(self, N: int):
+        self.N = N
+        self.phi = _dup(sp.cyclotomic_poly(2 * N, _z))
+        self.degree = len(self.phi) - 1
+        self._zpow = [dup_rem([QQ(1)] + [QQ(0)] * k, self.phi, QQ) for k in range(2 * N)]
+        self._basis = None  # for to_real_expr, built on first use
+
+    @staticmethod
+    def _order(e) -> int | None:
+        if e.is_Rational:
+            return 1
+        if e is _I:
+            return 2
+        if isinstance(e, (sp.cos, sp.sin)):
+            q = _pi_multiple(e.args[0], _pi)
+            return None if q is None else math.lcm(int(q.q), 2)
+        if isinstance(e, sp.exp):
+            q = _pi_multiple(e.args[0], _I * _pi)
+            return None if q is None else math.lcm(int(q.q), 2)
+        if e.is_Add or e.is_Mul:
+            N = 1
+            for a in e.args:
+                n = _CyclotomicField._order(a)
+                if n is None:
+                    return None
+                N = math.lcm(N, n)
+            return N
+        if e.is_Pow:
+            if e.exp.is_Integer:
+                return _CyclotomicField._order(e.base)
+            if e.exp.is_Rational and e.exp.q == 2 and e.base.is_Rational and e.base > 0:
+                N = 2
+                for p in sp.primefactors(_squarefree_sqrt(e.base)[1]):
+                    N = math.lcm(N, 4 if p == 2 else p)
+                return N
+        return None
+
+    @classmethod
+    def for_exprs(cls, exprs) -> _CyclotomicField | None:
+        """The smallest field of this kind holding all ``exprs``; None if there is none."""
+        N = 2
+        for e in exprs:
+            n = cls._order(sp.sympify(e))
+            if n is None:
+                return None
+            N = math.lcm(N, n)
+        if sp.totient(2 * N) > _MAX_FIELD_DEGREE:
+            return None
+        return _field(N)
+
+    def zpow(self, k) -> list:
+        return self._zpow[int(k) % (2 * self.N)]
+
+    def const(self, c) -> list:
+        return dup_strip([QQ(int(c.p), int(c.q)) if isinstance(c, sp.Rational) else QQ(c)])
+
+    def mul(self, a: list, b: list) -> list:
+        return dup_rem(dup_mul(a, b, QQ), self.phi, QQ)
+
+    def inv(self, a: list) -> list:
+        if not a:
+            raise _NotInField("division by zero")
+        return dup_invert(a, self.phi, QQ)  # phi is irreducible: every a != 0 inverts
+
+    def power(self, a: list, n: int) -> list:
+        if n < 0:
+            a, n = self.inv(a), -n
+        out = [QQ(1)]
+        for _ in range(n):
+            out = self.mul(out, a)
+        return out
+
+    def _sqrt_prime(self, p: int) -> list:
+        N = self.N
+        if p == 2:
+            return dup_add(self.zpow(N // 4), self.zpow(-(N // 4)), QQ)
+        g = []
+        for a in range(1, p):
+            sign = QQ(int(sp.legendre_symbol(a, p)))
+            g = dup_add(g, dup_mul_ground(self.zpow(a * 2 * N // p), sign, QQ), QQ)
+        return self.mul(g, self.zpow(-(N // 2))) if p % 4 == 3 else g  # g = i sqrt(p)
+
+    def element(self, e) -> list:
+        """``e`` as a reduced coefficient list in ``z``; raises :class:`_NotInField`."""
+        e = sp.sympify(e)
+        N = self.N
+        if e.is_Rational:
+            return self.const(e)
+        if e is _I:
+            return self.zpow(N // 2)
+        if isinstance(e, (sp.cos, sp.sin, sp.exp)):
+            unit = _I * _pi if isinstance(e, sp.exp) else _pi
+            q = _pi_multiple(e.args[0], unit)
+            if q is None or (q * N).q != 1:
+                raise _NotInField(str(e))
+            k = int(q * N)
+            if isinstance(e, sp.exp):
+                return self.zpow(k)
+            if isinstance(e, sp.cos):
+                return dup_mul_ground(dup_add(self.zpow(k), self.zpow(-k), QQ), QQ(1, 2), QQ)
+            diff = dup_sub(self.zpow(k), self.zpow(-k), QQ)
+            return dup_mul_ground(self.mul(diff, self.zpow(-(N // 2))), QQ(1, 2), QQ)
+        if e.is_Add:
+            out = []
+            for a in e.args:
+                out = dup_add(out, self.element(a), QQ)
+            return out
+        if e.is_Mul:
+            out = [QQ(1)]
+            for a in e.args:
+                out = self.mul(out, self.element(a))
+            return out
+        if e.is_Pow and e.exp.is_Integer:
+            return self.power(self.element(e.base), int(e.exp))
+        if e.is_Pow and e.exp.is_Rational and e.exp.q == 2 and e.base.is_Rational and e.base > 0:
+            k, m = _squarefree_sqrt(e.base)
+            root = self.const(k)
+            for p in sp.primefactors(m):
+                if (p == 2 and N % 4) or (p > 2 and N % p):
+                    raise _NotInField(str(e))
+                root = self.mul(root, self._sqrt_prime(p))
+            return self.power(root, int(e.exp * 2))
+        raise _NotInField(str(e))
+
+    def is_real(self, a: list) -> bool:
+        conj = []
+        for k, c in enumerate(reversed(a)):
+            if c:
+                conj = dup_add(conj, dup_mul_ground(self.zpow(-k), c, QQ), QQ)
+        return not dup_sub(a, conj, QQ)
+
+    def to_real_expr(self, a: list) -> sp.Expr | None:
+        """A real element as ``sum_k e_k cos(k pi/N)``, ``k < degree/2``; None if not real.
+
+        The real subfield is ``Q(c)``, ``c = cos(pi/N)``, of degree ``d = degree/2``, and
+        ``cos(k pi/N) = T_k(c)`` (Chebyshev), so ``{cos(k pi/N) : k < d}`` is a basis: the
+        form is unique. ``Re a = sum a_k cos(k pi/N) = sum a_k T_k(c)``, reduced modulo the
+        minimal polynomial of ``c`` and written back in the Chebyshev basis.
+        """
+        if not self.is_real(a):
+            return None
+        if self._basis is None:
+            c = sp.Dummy("c")
+            psi = _dup(sp.minimal_polynomial(sp.cos(_pi / self.N), c), c)
+            cheb = [[QQ(1)], [QQ(1), QQ(0)]]
+            while len(cheb) < max(self.degree, 2):
+                nxt = dup_sub(dup_mul([QQ(2), QQ(0)], cheb[-1], QQ), cheb[-2], QQ)
+                cheb.append(nxt)
+            self._basis = (psi, cheb)
+        psi, cheb = self._basis
+        poly_c = []
+        for k, ak in enumerate(reversed(a)):
+            if ak:
+                poly_c = dup_add(poly_c, dup_mul_ground(cheb[k], ak, QQ), QQ)
+        poly_c = dup_rem(poly_c, psi, QQ)
+        terms = []
+        while poly_c:
+            j = len(poly_c) - 1
+            e_j = poly_c[0] / cheb[j][0]
+            terms.append((j, e_j))
+            poly_c = dup_sub(poly_c, dup_mul_ground(cheb[j], e_j, QQ), QQ)
+        out = []
+        for j, e_j in terms:
+            angle = sp.Rational(j, self.N) * _pi
+            v = sp.cos(angle)
+            if _nested(v):
+                v = sp.cos(angle, evaluate=False)
+            out.append(sp.Rational(int(e_j.numerator), int(e_j.denominator)) * v)
+        return sp.Add(*out)
+
+
+def _dup(expr, gen=None) -> list:
+    gen = _z if gen is None else gen
+    return [QQ(int(c.p), int(c.q)) for c in sp.Poly(expr, gen).all_coeffs()]
+
+
+@lru_cache(maxsize=None)
+def _field(N: int) -> _CyclotomicField:
+    return _CyclotomicField(N)
+
+
+def _cyclotomic_is_zero(e) -> bool | None:
+    """Exact zero test of ``e`` in a cyclotomic field; None if ``e`` is not of that form."""
+    field = _CyclotomicField.for_exprs([e])
+    if field is None:
+        return None
+    try:
+        return not field.element(e)
+    except _NotInField:
+        return None
 
 
 def _exact_residual(expr) -> sp.Expr:
-    """Simplify ``expr`` exactly, trying cheap rewrites first; 0 iff proven zero.
+    """Simplify ``expr`` exactly, trying cheap and complete methods first; 0 iff proven zero.
 
-    Every step is an exact identity (expansion, rationalising denominators, denesting,
-    trigonometric expansion, the minimal polynomial of an algebraic number); no floats
-    are guessed back into exact numbers. Numerics are used only to recognise quickly a
-    residual that is certainly *not* zero.
+    Every step is exact: reduction in a cyclotomic field (complete and fast for the
+    numbers shift rules are made of), expansion, the minimal polynomial of an algebraic
+    number, rationalising denominators, denesting, ``simplify``. No float is guessed back
+    into an exact number; numerics only recognise quickly a residual that is certainly
+    *not* zero.
     """
-    r = sp.expand(sp.sympify(expr))
+    e = sp.sympify(expr)
+    if e == 0:
+        return _ZERO
+    cyc = _cyclotomic_is_zero(e) if e.is_number else None
+    if cyc:
+        return _ZERO
+    r = sp.expand(e.doit())
     if r == 0:
         return _ZERO
     if not r.is_number:
         return sp.simplify(r)
-    v = _num(r)
-    if abs(v) > _NONZERO:
-        # Certainly nonzero: no proof to find, keep the residual readable and move on.
-        return _tidy(r)
-    for step in (sp.radsimp, sp.sqrtdenest, sp.expand_trig):
-        r = sp.expand(step(r))
-        if r == 0:
-            return _ZERO
+    if cyc is False or abs(_num(r)) > _NONZERO:
+        # Certainly nonzero: no proof to find; keep the residual readable and move on.
+        return _tidy(e)
     try:
         if sp.minimal_polynomial(r, _x) == _x:
             return _ZERO
-    except Exception:  # NotAlgebraic, or sympy could not decide: fall through
+    except Exception:  # NotAlgebraic, or sympy could not decide: try rewriting instead
         pass
+    for step in (sp.radsimp, sp.sqrtdenest):
+        r = sp.expand(step(r))
+        if r == 0:
+            return _ZERO
     return sp.simplify(r)
 
 
@@ -285,13 +548,18 @@ def frequencies_from_generator(G: sp.Matrix) -> tuple:
     if G.rows != G.cols:
         raise RuleError(f"a generator must be square, got shape {G.shape}")
     if G.free_symbols:
-        raise RuleError(f"a generator must not contain symbols, got {sorted(G.free_symbols, key=str)}")
+        names = sorted(G.free_symbols, key=str)
+        raise RuleError(f"a generator must not contain symbols, got {names}")
     if any(not _is_exact_zero(e) for e in (G - G.H)):
-        raise RuleError("the generator is not Hermitian (G != G^dagger), so it has no real spectrum")
+        raise RuleError(
+            "the generator is not Hermitian (G != G^dagger), so it has no real spectrum"
+        )
     try:
         eig = G.eigenvals()
     except Exception as exc:  # sympy's MatrixError / NotImplementedError
-        raise RuleError(f"sympy could not find the exact eigenvalues of the generator: {exc}") from exc
+        raise RuleError(
+            f"sympy could not find the exact eigenvalues of the generator: {exc}"
+        ) from exc
     return eigen_frequencies(list(eig))
 
 
@@ -342,8 +610,9 @@ def _trig_coefficients(expr, t: sp.Symbol) -> dict:
                 coeff.append(sp.exp(const))
             freq = sp.expand(slope / _I)
             if freq.free_symbols:
+                names = sorted(freq.free_symbols, key=str)
                 raise RuleError(
-                    f"{expr}: the frequency {freq} of {t} depends on {sorted(freq.free_symbols, key=str)}; "
+                    f"{expr}: the frequency {freq} of {t} depends on {names}; "
                     "a shift rule needs constant frequencies"
                 )
             if freq.is_extended_real is not True and _exact_residual(sp.im(freq)) != 0:
@@ -468,7 +737,8 @@ def canonical(terms) -> tuple:
             merged.append([c, m, s])
     out = []
     for c, m, s in merged:
-        c = _tidy(c)
+        if c.is_Add:  # e.g. after a merge: one normal form, so that zero shows as 0
+            c = _tidy(c)
         if not _is_exact_zero(c):
             out.append((c, m, s))
 
@@ -496,15 +766,25 @@ def _frequency_list(frequencies) -> list[sp.Expr]:
     return out
 
 
-def _equidistant_terms(R: int, w: sp.Expr) -> list:
-    # Wierichs et al. eq. (27)-(28): with x_mu = (2mu-1) pi / (2R w), the coefficient of
-    # f(g + x_mu) is w (-1)^(mu-1) / (4R sin^2((2mu-1) pi / (4R))). Written with
-    # 2 sin^2(a/2) = 1 - cos(a) so that the coefficients and the shifted angles live in
-    # the same number field, which keeps their proof cheap.
-    terms = []
+@lru_cache(maxsize=None)
+def _equidistant_unit(R: int) -> tuple:
+    # Wierichs et al.: for frequencies 1..R, shifts x_mu = (2mu-1) pi / (2R) and
+    # coefficients (-1)^(mu-1) / (4R sin^2((2mu-1) pi / (4R))). Written with
+    # 2 sin^2(a/2) = 1 - cos(a) so that coefficients and shifted angles lie in the same
+    # cyclotomic field, which keeps their proof cheap.
+    out = []
     for mu in range(1, R + 1):
         angle = sp.Rational(2 * mu - 1, 2 * R) * _pi
-        c = _tidy(w * (-1) ** (mu - 1) / (2 * R * (1 - sp.cos(angle))))
+        out.append((_tidy((-1) ** (mu - 1) / (2 * R * (1 - _trig(sp.cos, angle)))), angle))
+    return tuple(out)
+
+
+def _equidistant_terms(R: int, w: sp.Expr) -> list:
+    # Frequencies w..Rw are frequencies 1..R in the variable w*g: scale shifts by 1/w,
+    # coefficients by w.
+    terms = []
+    for c, angle in _equidistant_unit(R):
+        c = sp.expand(w * c) if w.is_Rational else _tidy(w * c)
         x = angle / w
         terms += [(c, _ONE, x), (-c, _ONE, -x)]
     return terms
@@ -517,15 +797,77 @@ def _solve_terms(freqs: list, shifts: list) -> list | None:
     sine identities are ``sum_mu 2 c_mu sin(w_k x_mu) = w_k``: one equation per frequency.
     """
     R = len(freqs)
-    M = sp.Matrix(R, R, lambda k, mu: 2 * sp.sin(freqs[k] * shifts[mu]))
-    if _is_exact_zero(M.det(method="berkowitz")):
-        return None
-    coeffs = M.LUsolve(sp.Matrix(freqs))
+    M = [[2 * _trig(sp.sin, freqs[k] * shifts[mu]) for mu in range(R)] for k in range(R)]
+    field = _CyclotomicField.for_exprs([e for row in M for e in row] + list(freqs))
+    coeffs = None
+    if field is not None:
+        try:
+            coeffs = _solve_in_field(field, M, freqs)
+        except _NotInField:
+            coeffs = None
+        else:
+            if coeffs is None:
+                return None
+    if coeffs is None:
+        Ms = sp.Matrix(M).doit()
+        if _is_exact_zero(Ms.det(method="berkowitz")):
+            return None
+        coeffs = [_tidy(c) for c in Ms.LUsolve(sp.Matrix(freqs), iszerofunc=_is_exact_zero)]
     terms = []
     for c, x in zip(coeffs, shifts):
-        c = _tidy(c)
         terms += [(c, _ONE, x), (-c, _ONE, -x)]
     return terms
+
+
+def _solve_in_field(field: _CyclotomicField, M: list, b: list) -> list | None:
+    """Gauss-Jordan elimination over the cyclotomic field; None if ``M`` is singular."""
+    R = len(b)
+    A = [[field.element(e) for e in row] + [field.element(v)] for row, v in zip(M, b)]
+    for col in range(R):
+        pivot = next((r for r in range(col, R) if A[r][col]), None)
+        if pivot is None:
+            return None
+        A[col], A[pivot] = A[pivot], A[col]
+        inv = field.inv(A[col][col])
+        A[col] = [field.mul(a, inv) for a in A[col]]
+        for r in range(R):
+            if r != col and A[r][col]:
+                f = A[r][col]
+                A[r] = [dup_sub(a, field.mul(f, p), QQ) for a, p in zip(A[r], A[col])]
+    out = []
+    for row in A:
+        v = field.to_real_expr(row[R])
+        if v is None:  # cannot happen for real data; be safe rather than wrong
+            raise _NotInField("complex solution")
+        out.append(v)
+    return out
+
+
+# Combinations of candidate shifts tried by _commensurate_fallback before giving up.
+_MAX_SHIFT_SUBSETS = 2000
+
+
+def _commensurate_fallback(freqs: list) -> list | None:
+    """A ``2R``-term rule for commensurate frequencies whose default shifts are singular.
+
+    The frequencies lie in the equidistant set ``g, 2g, ..., Kg`` (``g`` their greatest
+    common divisor), whose ``K`` closed-form shifts give an invertible ``K x K`` system;
+    so the ``R`` rows of our frequencies are independent and some ``R`` of those shifts
+    give an invertible ``R x R`` system. The first such subset (in order) is used.
+    None if the frequencies are not rational multiples of each other.
+    """
+    w = freqs[0]
+    ratios = [_tidy(f / w) for f in freqs]
+    if not all(q.is_Rational for q in ratios):
+        return None
+    g = _rational_gcd(ratios) * w
+    K = int(_tidy(freqs[-1] / g))
+    candidates = [sp.Rational(2 * mu - 1, 2 * K) * _pi / g for mu in range(1, K + 1)]
+    for subset in islice(combinations(candidates, len(freqs)), _MAX_SHIFT_SUBSETS):
+        terms = _solve_terms(freqs, list(subset))
+        if terms is not None:
+            return terms
+    return None
 
 
 def _rational_gcd(qs: list) -> sp.Rational:
@@ -544,10 +886,11 @@ def derive_rule(frequencies, shifts=None) -> ShiftRule:
       ``±w (-1)^(mu-1) / (4R sin^2((2mu-1) pi / (4R)))``, as PennyLane's
       ``generate_shift_rule``;
     * otherwise the same shifts (PennyLane's default, with ``w`` the smallest frequency)
-      and coefficients from the exact linear system. If that system is singular and the
-      frequencies are rational multiples of one another, they are embedded in the
-      equidistant set ``g, 2g, ..., Kg`` (``g`` their greatest common divisor) and its
-      closed form (``2K`` terms) is used: it is exact for every subset.
+      and coefficients from the exact linear system. If that system is singular (e.g.
+      frequencies ``(1, 3)``) and the frequencies are rational multiples of one another,
+      the shifts are the first ``R`` of the closed-form shifts of the equidistant set
+      ``g, 2g, ..., Kg`` (``g`` their greatest common divisor) that give an invertible
+      system: still ``2R`` terms. (PennyLane returns wrong or huge coefficients there.)
 
     With ``shifts`` (``R`` distinct positive numbers, used as ``±s``) the coefficients solve
     the exact linear system.
@@ -567,8 +910,12 @@ def derive_rule(frequencies, shifts=None) -> ShiftRule:
 
     >>> derive_rule([1]).terms
     ((1/2, 1, pi/2), (-1/2, 1, -pi/2))
-    >>> derive_rule([sp.Rational(1, 2), 1]).terms
-    (((sqrt(2) + 2)/8, 1, pi/2), ((-2 - sqrt(2))/8, 1, -pi/2), ((-2 + sqrt(2))/8, 1, 3*pi/2), ((2 - sqrt(2))/8, 1, -3*pi/2))
+    >>> for term in derive_rule([sp.Rational(1, 2), 1]).terms:
+    ...     print(term)
+    (sqrt(2)/8 + 1/4, 1, pi/2)
+    (-1/4 - sqrt(2)/8, 1, -pi/2)
+    (-1/4 + sqrt(2)/8, 1, 3*pi/2)
+    (1/4 - sqrt(2)/8, 1, -3*pi/2)
     >>> derive_rule([1], shifts=[sp.pi / 4]).terms
     ((sqrt(2)/2, 1, pi/4), (-sqrt(2)/2, 1, -pi/4))
     >>> derive_rule([])
@@ -610,16 +957,21 @@ def derive_rule(frequencies, shifts=None) -> ShiftRule:
                     f"the shifts {tuple(xs)} cannot resolve the frequencies {tuple(freqs)}: "
                     "the linear system for the coefficients is singular; choose other shifts"
                 )
-            ratios = [_tidy(f / w) for f in freqs]
-            if not all(q.is_Rational for q in ratios):
+            terms = _commensurate_fallback(freqs)
+            if terms is None:
                 raise RuleError(
                     f"the default shifts cannot resolve the frequencies {tuple(freqs)} "
                     "(singular system); pass shifts=... explicitly"
                 )
-            g = _rational_gcd(ratios) * w
-            K = int(_tidy(freqs[-1] / g))
-            terms = _equidistant_terms(K, g)
     return ShiftRule(canonical(terms), tuple(freqs))
+
+
+def _trig(fn, arg):
+    # Left unevaluated at rational multiples of pi: sympy would turn e.g. sin(pi/8) into
+    # nested radicals, which the exact cyclotomic reduction cannot read back.
+    if _pi_multiple(arg, _pi) is not None:
+        return fn(arg, evaluate=False)
+    return fn(arg)
 
 
 def prove_rule(rule: ShiftRule, frequencies=None) -> Proof:
@@ -643,7 +995,8 @@ def prove_rule(rule: ShiftRule, frequencies=None) -> Proof:
     >>> proof = prove_rule(derive_rule([1]))
     >>> bool(proof), [desc for desc, _ in proof.checks]
     (True, ['sum c = 0', 'sum c*cos(1*s) = 0', 'sum c*sin(1*s) = 1'])
-    >>> wrong = ShiftRule(((sp.Rational(1, 2), 1, sp.pi / 2), (-sp.Rational(1, 2), 1, -sp.pi / 4)), (1,))
+    >>> half = sp.Rational(1, 2)
+    >>> wrong = ShiftRule(((half, 1, sp.pi / 2), (-half, 1, -sp.pi / 4)), (1,))  # bad -shift
     >>> bool(prove_rule(wrong))
     False
     """
@@ -656,13 +1009,47 @@ def prove_rule(rule: ShiftRule, frequencies=None) -> Proof:
             )
         cs.append(_exact_number(c, "a coefficient"))
         ss.append(_exact_number(s, "a shift"))
-    checks = [("sum c = 0", _exact_residual(sp.Add(*cs)))]
+    # (description, [(coefficient, value)], target): the identity sum c*value = target.
+    identities = [("sum c = 0", [(c, _ONE) for c in cs], _ZERO)]
     for w in freqs:
-        cos_sum = sp.Add(*[c * sp.cos(w * s) for c, s in zip(cs, ss)])
-        sin_sum = sp.Add(*[c * sp.sin(w * s) for c, s in zip(cs, ss)])
-        checks.append((f"sum c*cos({w}*s) = 0", _exact_residual(cos_sum)))
-        checks.append((f"sum c*sin({w}*s) = {w}", _exact_residual(sin_sum - w)))
-    return Proof(all(r == 0 for _, r in checks), tuple(checks))
+        cos_terms = [(c, _trig(sp.cos, w * s)) for c, s in zip(cs, ss)]
+        sin_terms = [(c, _trig(sp.sin, w * s)) for c, s in zip(cs, ss)]
+        identities.append((f"sum c*cos({w}*s) = 0", cos_terms, _ZERO))
+        identities.append((f"sum c*sin({w}*s) = {w}", sin_terms, w))
+    residuals = _residuals_in_field(identities)
+    if residuals is None:
+        residuals = [
+            _exact_residual(sp.Add(*[c * v for c, v in terms]) - target)
+            for _, terms, target in identities
+        ]
+    checks = tuple((desc, r) for (desc, _, _), r in zip(identities, residuals))
+    return Proof(all(r == 0 for _, r in checks), checks)
+
+
+def _residuals_in_field(identities) -> list | None:
+    """All residuals of ``prove_rule`` at once in one cyclotomic field, each number read
+    once; None if the numbers are not all in such a field."""
+    numbers = {x for _, terms, target in identities for term in terms for x in term}
+    numbers |= {target for _, _, target in identities}
+    field = _CyclotomicField.for_exprs(numbers)
+    if field is None:
+        return None
+    try:
+        el = {x: field.element(x) for x in numbers}
+    except _NotInField:
+        return None
+    out = []
+    for _, terms, target in identities:
+        r = dup_neg(el[target], QQ)
+        for c, v in terms:
+            r = dup_add(r, field.mul(el[c], el[v]), QQ)
+        if not r:
+            out.append(_ZERO)
+            continue
+        readable = field.to_real_expr(r)  # None for a complex residual
+        out.append(readable if readable is not None else _tidy(
+            sp.Add(*[c * v for c, v in terms]) - target))
+    return out
 
 
 def _matrix_residual(entry, t) -> sp.Expr:
@@ -723,19 +1110,22 @@ def prove_generator(U: sp.Matrix, t, G: sp.Matrix, phase=0) -> Proof:
     return Proof(all(r == 0 for _, r in checks), tuple(checks))
 
 
-@lru_cache(maxsize=None)
-def _rule_for_gate(name: str, param_index: int, shifts, num_wires) -> ShiftRule:
+def _derive_gate_rule(name: str, param_index: int, shifts, num_wires, hyper) -> ShiftRule:
     from .gates import gate_def
 
     row = gate_def(name)
     if not 0 <= param_index < row.num_params:
         raise GateError(
-            f"{name} has {row.num_params} parameter(s); parameter index {param_index} is out of range"
+            f"{name} has {row.num_params} parameter(s); parameter index {param_index} "
+            "is out of range"
         )
     if row.num_wires == 0 and num_wires is None:
         raise RuleError(f"{name} acts on any number of wires: give num_wires to derive its rule")
     syms = sp.symbols(f"p0:{row.num_params}", real=True)
-    U = row.sympy_matrix(syms, num_wires)
+    try:
+        U = row.sympy_matrix(syms, num_wires, hyper)
+    except TypeError as exc:  # e.g. a missing hyperparameter
+        raise GateError(f"cannot build the matrix of {name} ({exc}); hyper={hyper!r}") from exc
     try:
         freqs = frequencies_from_matrix(U, syms[param_index])
     except RuleError as exc:
@@ -750,7 +1140,12 @@ def _rule_for_gate(name: str, param_index: int, shifts, num_wires) -> ShiftRule:
     return rule
 
 
-def rule_for_gate(name: str, param_index: int, shifts=None, *, num_wires=None) -> ShiftRule:
+_rule_for_gate = lru_cache(maxsize=None)(_derive_gate_rule)
+
+
+def rule_for_gate(
+    name: str, param_index: int, shifts=None, *, num_wires=None, hyper=()
+) -> ShiftRule:
     """The proved shift rule of parameter ``param_index`` of gate ``name``.
 
     The frequencies come from the gate's exact matrix (:func:`frequencies_from_matrix`),
@@ -762,25 +1157,62 @@ def rule_for_gate(name: str, param_index: int, shifts=None, *, num_wires=None) -
         param_index: which parameter of the gate.
         shifts: optional positive shifts, one per frequency (see :func:`derive_rule`).
         num_wires: wire count, for gates that act on any number of wires.
+        hyper: the gate's hyperparameters as ``(name, value)`` pairs
+            (:func:`qsym.gates.hyper_items`), for gates that have them.
 
     Returns:
-        The rule.
+        The rule. A parameter that only sets a global phase gets the empty rule.
 
     Raises:
-        GateError: unknown gate, or ``param_index`` out of range.
+        GateError: unknown gate, ``param_index`` out of range, or missing hyperparameters.
         RuleError: the matrix is not a trigonometric polynomial in the parameter, the
             shifts do not work, or the proof failed.
 
     >>> rule_for_gate("PhaseShift", 0).terms
     ((1/2, 1, pi/2), (-1/2, 1, -pi/2))
-    >>> rule_for_gate("Rot", 1).frequencies
+    >>> rule_for_gate("CRX", 0).frequencies
+    (1/2, 1)
+    >>> rule_for_gate("PauliRot", 0, num_wires=2, hyper=(("pauli_word", "XZ"),)).frequencies
     (1,)
     """
     if shifts is not None:
         if isinstance(shifts, (str, bytes)) or not hasattr(shifts, "__iter__"):
             shifts = (shifts,)
         shifts = tuple(shifts)
-    return _rule_for_gate(name, int(param_index), shifts, num_wires)
+    hyper = tuple(hyper)
+    args = (name, int(param_index), shifts, num_wires, hyper)
+    try:
+        hash(args)
+    except TypeError:  # an unhashable hyperparameter (e.g. a matrix): derive, uncached
+        return _derive_gate_rule(*args)
+    return _rule_for_gate(*args)
 
 
 rule_for_gate.cache_clear = _rule_for_gate.cache_clear  # type: ignore[attr-defined]
+
+
+def rule_for_op(op, param_index: int, shifts=None) -> ShiftRule:
+    """The proved shift rule of parameter ``param_index`` of an IR op (:class:`qsym.ir.Op`).
+
+    The op's wire count matters only for gates on any number of wires; its
+    hyperparameters select the matrix (e.g. ``PauliRot``'s word).
+
+    Args:
+        op: anything with ``name``, ``wires`` and ``hyper`` like :class:`qsym.ir.Op`.
+        param_index: which parameter of the op.
+        shifts: optional positive shifts, one per frequency.
+
+    Returns:
+        The rule, as :func:`rule_for_gate`.
+
+    >>> from types import SimpleNamespace
+    >>> op = SimpleNamespace(name="MultiRZ", wires=(0, 1, 2), hyper=())
+    >>> rule_for_op(op, 0).terms
+    ((1/2, 1, pi/2), (-1/2, 1, -pi/2))
+    """
+    from .gates import gate_def
+
+    num_wires = None if gate_def(op.name).num_wires else len(op.wires)
+    return rule_for_gate(
+        op.name, param_index, shifts, num_wires=num_wires, hyper=tuple(getattr(op, "hyper", ()))
+    )
