@@ -169,7 +169,7 @@ def _finite(arr, what):
         raise ArgumentError(f"{what} contains {bad} values: {arr!r}")
 
 
-def classify(args, kwargs, diff, static_names):
+def classify(args, kwargs, diff, static_names, static_positions=frozenset()):
     """Split call arguments into the signature and the numeric inputs.
 
     This runs on every call, so plain floats and float64 arrays take a short path.
@@ -188,6 +188,11 @@ def classify(args, kwargs, diff, static_names):
     ds = []
     for i, a in enumerate(args):
         t = type(a)
+        if i in static_positions:
+            if diff is not None and i in diff:
+                raise DifferentiationError(f"argument {i} is static (static_argnames)")
+            key.append((_STATIC, _static_key(a, f"argument {i}")))
+            continue
         if t is float:
             arr, shape = a, ()
         elif t is np.ndarray and a.dtype == _F64:
@@ -384,6 +389,9 @@ class QNode:
             self._param_names = list(inspect.signature(func).parameters)
         except (TypeError, ValueError):
             self._param_names = []
+        self._static_positions = frozenset(
+            i for i, n in enumerate(self._param_names) if n in self.static_argnames
+        )
 
     def __repr__(self):
         return f"<QNode {getattr(self.func, '__name__', '?')} on {self.device!r}>"
@@ -395,7 +403,7 @@ class QNode:
     def compiled(self, args, kwargs, diff=None):
         """``(entry, xs, ds)``: the compiled signature for these arguments (tracing and
         compiling it if new) and the numeric inputs split as it expects them."""
-        key, xs, ds = classify(args, kwargs, diff, self.static_argnames)
+        key, xs, ds = classify(args, kwargs, diff, self.static_argnames, self._static_positions)
         entry = self._compiled.get(key)
         if entry is None:
             with self._lock:
@@ -445,6 +453,7 @@ class QNode:
         circuit = trace.to_ir(items, result, self.device.wires, inputs, data)
         ir.validate(circuit)
         trace.replay_check(self.func, args, kwargs, circuit, values)
+        self._replay_at_zero(args, kwargs, key, circuit, values)
         gplan = plan.make_plan(circuit)
         t1 = time.perf_counter()
         source = emit.emit_module(circuit, gplan, ir.structural_hash(circuit))
@@ -454,6 +463,25 @@ class QNode:
         entry.trace_seconds = t1 - t0
         entry.compile_seconds = time.perf_counter() - t1
         return entry
+
+    def _replay_at_zero(self, args, kwargs, key, circuit, values):
+        """Replay with every numeric input at 0: a branch such as ``if x * y:`` that sympy
+        answers without error takes the other way there, and the replay sees it."""
+        zero_args = [
+            np.zeros(key[i][1]) if key[i][0] != _STATIC else a for i, a in enumerate(args)
+        ]
+        zero_kwargs = {
+            k: (np.zeros(np.shape(v)) if k not in self.static_argnames and _numeric(v, k) is not None else v)
+            for k, v in kwargs.items()
+        }
+        try:
+            trace.replay_check(
+                self.func, zero_args, zero_kwargs, circuit, {s: 0.0 for s in values}
+            )
+        except TracingError:
+            raise
+        except Exception:  # the function may not accept zeros (log(0), ...): no verdict
+            pass
 
     # --- evaluate ----------------------------------------------------------------------
     def __call__(self, *args, **kwargs):

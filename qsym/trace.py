@@ -20,6 +20,8 @@ the traced point) and reported as a :class:`qsym.errors.TracingError` that says 
 
 from __future__ import annotations
 
+import numbers
+import sys
 import threading
 from contextlib import contextmanager
 
@@ -72,6 +74,54 @@ def in_circuit() -> bool:
 
 
 # --- symbols for the inputs ---------------------------------------------------------------
+def _called_from_user_code(depth: int) -> bool:
+    """True if the frame ``depth`` levels above this one is user code (not sympy or qsym)."""
+    module = sys._getframe(depth + 1).f_globals.get("__name__", "")
+    return not (module.startswith("sympy") or module.startswith("qsym"))
+
+
+class TracedSymbol(sp.Symbol):
+    """A circuit input while tracing: a real sympy symbol that refuses to be a truth value
+    or to be compared with a number in user code.
+
+    sympy answers ``if x:`` (always true) and ``x == 0.3`` (structurally false) without
+    error, which would bake one branch into the compiled circuit for every later value.
+    Comparisons made inside sympy itself keep their usual meaning.
+    """
+
+    def __new__(cls, name, **assumptions):
+        return super().__new__(cls, name, real=True)
+
+    def __bool__(self):
+        if in_circuit() and _called_from_user_code(1):  # 1: the caller of __bool__
+            raise TracingError(
+                f"`if {self}:` tests the value of a traced input, which the compiled circuit "
+                f"cannot follow. {_TRACE_HINT}"
+            )
+        return True
+
+    def _number_comparison(self, other, op):
+        if (
+            in_circuit()
+            and isinstance(other, (numbers.Number, np.number))
+            and _called_from_user_code(2)  # 1: __eq__ or __ne__, 2: its caller
+        ):
+            raise TracingError(
+                f"`{self} {op} {other}` compares a traced input with a number, which the "
+                f"compiled circuit cannot follow. {_TRACE_HINT}"
+            )
+
+    def __eq__(self, other):
+        self._number_comparison(other, "==")
+        return super().__eq__(other)
+
+    def __ne__(self, other):
+        self._number_comparison(other, "!=")
+        return super().__ne__(other)
+
+    __hash__ = sp.Symbol.__hash__
+
+
 def symbols_like(name: str, shape: tuple) -> tuple[object, list]:
     """Symbols standing for an input of the given shape: (value to pass, flat symbol list).
 
@@ -80,11 +130,9 @@ def symbols_like(name: str, shape: tuple) -> tuple[object, list]:
     (array([w[0], w[1]], dtype=object), [w[0], w[1]])
     """
     if shape == ():
-        s = sp.Symbol(name, real=True)
+        s = TracedSymbol(name)
         return s, [s]
-    flat = [
-        sp.Symbol(f"{name}[{', '.join(map(str, idx))}]", real=True) for idx in np.ndindex(*shape)
-    ]
+    flat = [TracedSymbol(f"{name}[{', '.join(map(str, idx))}]") for idx in np.ndindex(*shape)]
     arr = np.empty(len(flat), dtype=object)
     arr[:] = flat
     return arr.reshape(shape), flat
@@ -149,9 +197,9 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
 
     ir_ops = []
     for op in items:
-        wires = tuple(wire_index(w, op.name) for w in op.wires)
+        wires = tuple(wire_index(w, op.name) for w in op.wires) or (0,)  # GlobalPhase()
         params = tuple(sp.sympify(p) for p in op.params)
-        ir_ops.append(Op(op.name, wires, params))
+        ir_ops.append(Op(op.name, wires, params, op.hyper))
 
     if isinstance(result, MeasurementProcess):
         kinds, results = "scalar", [result]
@@ -186,8 +234,10 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
 def replay_check(fn, args, kwargs, circuit, values: dict) -> None:
     """Run ``fn`` once more on numbers and compare with the traced circuit at those numbers.
 
-    Catches value-dependent Python that sympy cannot refuse by itself (``if x:``,
-    ``x == 0``): if the numeric run records other gates, tracing was not faithful.
+    A second safety net behind :class:`TracedSymbol` for value-dependent Python that sympy
+    cannot refuse (a test on an *expression* of inputs, ``if x * y:``): if the numeric run
+    records other gates than the trace evaluated at the same numbers, the trace was not
+    faithful. It protects the traced point; :class:`TracedSymbol` protects every other.
     """
     values = {s: sp.Float(float(v)) for s, v in values.items()}
     tape = Tape()

@@ -23,15 +23,53 @@ def test_branch_on_a_traced_input():
         c(0.3)
 
 
-def test_truthiness_and_equality_on_inputs_are_caught_by_the_replay():
+def test_truthiness_and_equality_on_inputs_are_refused_for_every_value():
+    # sympy answers these without error (a symbol is truthy, `x == 0.3` is structurally
+    # False): without a check, the first trace would be reused for values where the
+    # branch goes the other way.
     @qml.qnode(dev1)
-    def c(x):
-        if x == 0.3:  # sympy says False for a symbol; the numeric replay says True
-            qml.RX(x, wires=0)
+    def eq(x):
+        if x == 0.3:
+            qml.PauliX(wires=0)
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(dev1)
+    def truth(x, flip):
+        if flip:
+            qml.PauliX(wires=0)
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    for value in (0.3, 0.0):
+        with pytest.raises(qml.TracingError, match="compares a traced input"):
+            eq(value)
+    for flip in (1.0, 0.0):
+        with pytest.raises(qml.TracingError, match="if flip"):
+            truth(0.3, flip)
+
+
+def test_branch_on_an_expression_of_inputs_is_caught_by_the_replays():
+    @qml.qnode(dev1)
+    def c(x, y):
+        if x * y:  # a sympy Mul is truthy; the replay with zero inputs takes the other way
+            qml.PauliX(wires=0)
+        qml.RX(x, wires=0)
         return qml.expval(qml.PauliZ(0))
 
     with pytest.raises(qml.TracingError, match="control flow"):
-        c(0.3)
+        c(0.3, 0.2)
+
+
+def test_static_argnames_also_apply_to_positional_arguments():
+    @qml.qnode(dev1, static_argnames=["layers"])
+    def c(x, layers):
+        for _ in range(int(layers)):
+            qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    assert c(0.3, 2.0) == pytest.approx(onp.cos(0.6))
+    assert c(0.3, 3.0) == pytest.approx(onp.cos(0.9))
 
 
 def test_math_functions_on_inputs():
