@@ -91,13 +91,14 @@ def _array(name, values, dtype) -> str:
         body = ", ".join("True" if v else "False" for v in arr.ravel())
     else:
         body = ", ".join(str(int(v)) for v in arr.ravel())
-    return f"{name} = np.array([{body}], dtype=np.{dtype}).reshape({arr.shape!r})"
+    np_name = "bool_" if dtype == "bool" else dtype  # np.bool is absent in numpy 1.24-1.26
+    return f"{name} = np.array([{body}], dtype=np.{np_name}).reshape({arr.shape!r})"
 
 
 @lru_cache(maxsize=None)
-def gate_body(name: str) -> tuple[str, ...]:
-    """Lines that write gate ``name``'s stored matrix entries into ``out[off + i]`` from
-    its parameters ``p0, p1, ...``, printed from the gate table's exact matrix.
+def gate_body(name: str, num_wires=None, hyper: tuple = ()) -> tuple[str, ...]:
+    """Lines that write a gate's stored matrix entries into ``out[off + i]`` from its
+    parameters ``p0, p1, ...``, printed from the gate table's exact matrix.
 
     >>> print("\\n".join(gate_body("RZ")))
     _q_c0 = (1/2)*p0
@@ -108,7 +109,7 @@ def gate_body(name: str) -> tuple[str, ...]:
     """
     row = gate_def(name)
     params = sp.symbols(f"p0:{row.num_params}", real=True)
-    mat = row.sympy_matrix(params)
+    mat = row.sympy_matrix(params, num_wires, hyper)
     if row.structure == "diagonal":
         entries = [mat[i, i] for i in range(mat.rows)]
     else:
@@ -266,7 +267,7 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
     op_wires = np.zeros((len(ops), maxw), dtype=np.int64)
     op_nw, op_kind, op_off, op_poff, op_np, op_type = [], [], [], [], [], []
     parametric: list[int] = []
-    types: list[str] = []
+    types: list[tuple] = []  # gate variants (name, wires, hyperparameters) with parameters
     mats0: list[complex] = []
     for k, op in enumerate(ops):
         op_wires[k, : len(op.wires)] = op.wires
@@ -277,13 +278,13 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
         op_np.append(len(op.params))
         if any(p.free_symbols & known for p in op.params):
             parametric.append(k)
-            if op.name not in types:
-                types.append(op.name)
-            op_type.append(types.index(op.name))
+            if op.variant not in types:
+                types.append(op.variant)
+            op_type.append(types.index(op.variant))
             mats0.extend([0j] * _mat_size(op.name, len(op.wires)))
         else:
             op_type.append(-1)
-            mat = numeric_matrix_function(op.name)(*[float(p) for p in op.params])
+            mat = numeric_matrix_function(*op.variant)(*[float(p) for p in op.params])
             mats0.extend(_stored(op.name, mat))
 
     # --- functions of the inputs: table rows where affine or constant, code otherwise ----
@@ -326,10 +327,10 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
 
     # --- gate matrices, by the circuit's own gate-type numbers ---------------------------
     gate_lines = []
-    for i, name in enumerate(types):
-        gate_lines.append(f"{'if' if i == 0 else 'elif'} t == {i}:")
-        gate_lines += [f"    p{j} = p[{j}]" for j in range(gate_def(name).num_params)]
-        gate_lines += ["    " + line for line in gate_body(name)]
+    for i, variant in enumerate(types):
+        gate_lines.append(f"{'if' if i == 0 else 'elif'} t == {i}:  # {variant[0]}")
+        gate_lines += [f"    p{j} = p[{j}]" for j in range(gate_def(variant[0]).num_params)]
+        gate_lines += ["    " + line for line in gate_body(*variant)]
 
     # --- shift terms and measured words ----------------------------------------------
     terms = plan.terms

@@ -54,6 +54,9 @@ class GateDef:
         pauli: for gates usable as observables, their Pauli decomposition as
             ``((coeff, "XZ..."), ...)`` over the gate's wires; ``None`` otherwise.
         doc: one line for listings.
+        hyper: names of the gate's hyperparameters (fixed, never differentiated), which
+            ``matrix`` takes as keyword arguments: ``pauli_word``, ``dim``, ``U`` ...
+            They come after the parameters in the gate's call, as in PennyLane.
     """
 
     name: str
@@ -63,14 +66,19 @@ class GateDef:
     structure: str = "dense"
     pauli: tuple | None = None
     doc: str = ""
+    hyper: tuple = ()
 
-    def sympy_matrix(self, params=None, num_wires=None) -> sp.Matrix:
-        """The exact matrix, for sympy parameters (default: symbols ``p0, p1, ...``)."""
+    def sympy_matrix(self, params=None, num_wires=None, hyper=()) -> sp.Matrix:
+        """The exact matrix, for sympy parameters (default: symbols ``p0, p1, ...``).
+
+        ``hyper`` is a tuple of ``(name, value)`` pairs (see :func:`hyper_items`).
+        """
         if params is None:
             params = sp.symbols(f"p0:{self.num_params}", real=True)
+        kwargs = dict(hyper)
         if self.num_wires == 0:
-            return self.matrix(*params, num_wires=num_wires)
-        return self.matrix(*params)
+            kwargs["num_wires"] = num_wires
+        return self.matrix(*params, **kwargs)
 
 
 _s2 = 1 / sp.sqrt(2)
@@ -101,9 +109,103 @@ def _rot(phi, theta, omega):
     )
 
 
+def _c(t):
+    return sp.cos(t / 2)
+
+
+def _s(t):
+    return sp.sin(t / 2)
+
+
+def _controlled(u: sp.Matrix, controls: int = 1) -> sp.Matrix:
+    """``u`` on the trailing wires, applied when all leading control wires are |1>."""
+    dim = 2**controls * u.rows
+    m = sp.eye(dim)
+    m[dim - u.rows :, dim - u.cols :] = u
+    return m
+
+
+def _pauli_matrix(word: str) -> sp.Matrix:
+    mats = {"I": sp.eye(2), "X": sp.Matrix([[0, 1], [1, 0]]),
+            "Y": sp.Matrix([[0, -I], [I, 0]]), "Z": sp.diag(1, -1)}
+    out = sp.Matrix([[1]])
+    for p in word:
+        out = sp.kronecker_product(out, mats[p])
+    return out
+
+
+def _exp_half_spectrum(t, g: sp.Matrix) -> sp.Matrix:
+    """``exp(-i t g)`` for a Hermitian ``g`` with eigenvalues in {0, +1/2, -1/2}: then
+    ``g**3 = g/4`` and the series sums to ``1 - 2i sin(t/2) g + 4 (cos(t/2) - 1) g**2``."""
+    return sp.eye(g.rows) - 2 * I * _s(t) * g + 4 * (_c(t) - 1) * g * g
+
+
+def _pauli_sum(*terms) -> sp.Matrix:
+    return sum((c * _pauli_matrix(w) for c, w in terms), sp.zeros(2 ** len(terms[0][1])))
+
+
+def _single_excitation(t, outside=1):
+    c, s = _c(t), _s(t)
+    return _m([[outside, 0, 0, 0], [0, c, -s, 0], [0, s, c, 0], [0, 0, 0, outside]])
+
+
+def _double_excitation(t, outside=1):
+    # the rotation between |0011> (index 3) and |1100> (index 12); ``outside`` elsewhere
+    m = sp.diag(*([outside] * 16))
+    c, s = _c(t), _s(t)
+    m[3, 3], m[3, 12], m[12, 3], m[12, 12] = c, -s, s, c
+    return m
+
+
+def _orbital_rotation(t):
+    # PennyLane's OrbitalRotation: a spin-up and a spin-down single excitation between
+    # spatial orbitals (wires 0,2 and 1,3) with Jordan-Wigner signs; its generator is
+    # -(XZYI - YZXI + IXZY - IYZX)/4, a sum of two commuting parts with spectra {0, +-1/2}
+    q = sp.Rational(1, 4)
+    g1 = _pauli_sum((-q, "XZYI"), (q, "YZXI"))
+    g2 = _pauli_sum((-q, "IXZY"), (q, "IYZX"))
+    return _exp_half_spectrum(t, g1) * _exp_half_spectrum(t, g2)
+
+
+def _multi_rz(t, num_wires):
+    # diagonal: exp(-i t/2) on even parity, exp(+i t/2) on odd
+    return _diag(*[sp.exp(-I * t / 2 * (-1) ** bin(b).count("1")) for b in range(2**num_wires)])
+
+
+def _pauli_rot(t, pauli_word):
+    return sp.cos(t / 2) * sp.eye(2 ** len(pauli_word)) - I * sp.sin(t / 2) * _pauli_matrix(
+        pauli_word
+    )
+
+
+def _pc_phase(t, dim, num_wires):
+    # PennyLane: exp(i t (2 P - 1)), P the projector on the first ``dim`` basis states
+    return _diag(*[sp.exp(I * t) if b < dim else sp.exp(-I * t) for b in range(2**num_wires)])
+
+
+def _multi_controlled_x(num_wires, control_values=None):
+    n = num_wires
+    values = control_values if control_values is not None else (1,) * (n - 1)
+    m = sp.eye(2**n)
+    base = 0
+    for v in values:
+        base = (base << 1) | int(v)
+    i0, i1 = base << 1, (base << 1) | 1
+    m[i0, i0] = m[i1, i1] = 0
+    m[i0, i1] = m[i1, i0] = 1
+    return m
+
+
+def _qubit_unitary(U):
+    return sp.Matrix([[sp.nsimplify(0) + complex(v) for v in row] for row in U])
+
+
 _ROWS = [
     # --- one-qubit, fixed ---------------------------------------------------------------
-    GateDef("Identity", 1, 0, lambda: sp.eye(2), "diagonal", ((1, ""),), "identity"),
+    GateDef(
+        "Identity", 0, 0, lambda num_wires: sp.eye(2**num_wires), "diagonal", ((1, ""),),
+        "identity (any number of wires)",
+    ),
     GateDef("PauliX", 1, 0, lambda: _m([[0, 1], [1, 0]]), pauli=((1, "X"),), doc="NOT"),
     GateDef("PauliY", 1, 0, lambda: _m([[0, -I], [I, 0]]), pauli=((1, "Y"),)),
     GateDef("PauliZ", 1, 0, lambda: _diag(1, -1), "diagonal", ((1, "Z"),)),
@@ -116,26 +218,82 @@ _ROWS = [
     ),
     GateDef("S", 1, 0, lambda: _diag(1, I), "diagonal"),
     GateDef("T", 1, 0, lambda: _diag(1, sp.exp(I * sp.pi / 4)), "diagonal"),
+    GateDef("SX", 1, 0, lambda: _m([[1 + I, 1 - I], [1 - I, 1 + I]]) / 2, doc="sqrt(X)"),
     # --- one-qubit, parametric ----------------------------------------------------------
     GateDef("RX", 1, 1, _rx, doc="exp(-i t X/2)"),
     GateDef("RY", 1, 1, _ry, doc="exp(-i t Y/2)"),
     GateDef("RZ", 1, 1, _rz, "diagonal", doc="exp(-i t Z/2)"),
     GateDef("PhaseShift", 1, 1, lambda t: _diag(1, sp.exp(I * t)), "diagonal"),
+    GateDef("U1", 1, 1, lambda t: _diag(1, sp.exp(I * t)), "diagonal", doc="= PhaseShift"),
+    GateDef(
+        "U2", 1, 2,
+        lambda phi, delta: _s2 * _m([[1, -sp.exp(I * delta)],
+                                     [sp.exp(I * phi), sp.exp(I * (phi + delta))]]),
+    ),
+    GateDef(
+        "U3", 1, 3,
+        lambda theta, phi, delta: _m(
+            [[_c(theta), -sp.exp(I * delta) * _s(theta)],
+             [sp.exp(I * phi) * _s(theta), sp.exp(I * (phi + delta)) * _c(theta)]]
+        ),
+    ),
     GateDef("Rot", 1, 3, _rot, doc="RZ(omega) RY(theta) RZ(phi)"),
     # --- two-qubit, fixed ---------------------------------------------------------------
-    GateDef(
-        "CNOT",
-        2,
-        0,
-        lambda: _m([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]]),
-    ),
+    GateDef("CNOT", 2, 0, lambda: _controlled(_m([[0, 1], [1, 0]]))),
+    GateDef("CY", 2, 0, lambda: _controlled(_m([[0, -I], [I, 0]]))),
     GateDef("CZ", 2, 0, lambda: _diag(1, 1, 1, -1), "diagonal"),
     GateDef(
-        "SWAP",
-        2,
-        0,
-        lambda: _m([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]]),
+        "SWAP", 2, 0, lambda: _m([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
     ),
+    GateDef(
+        "ISWAP", 2, 0, lambda: _m([[1, 0, 0, 0], [0, 0, I, 0], [0, I, 0, 0], [0, 0, 0, 1]])
+    ),
+    # --- two-qubit, parametric ----------------------------------------------------------
+    GateDef("CRX", 2, 1, lambda t: _controlled(_rx(t))),
+    GateDef("CRY", 2, 1, lambda t: _controlled(_ry(t))),
+    GateDef("CRZ", 2, 1, lambda t: _controlled(_rz(t)), "diagonal"),
+    GateDef("CRot", 2, 3, lambda a, b, c: _controlled(_rot(a, b, c))),
+    GateDef("ControlledPhaseShift", 2, 1, lambda t: _diag(1, 1, 1, sp.exp(I * t)), "diagonal"),
+    GateDef("IsingXX", 2, 1, lambda t: _pauli_rot(t, "XX"), doc="exp(-i t XX/2)"),
+    GateDef("IsingYY", 2, 1, lambda t: _pauli_rot(t, "YY"), doc="exp(-i t YY/2)"),
+    GateDef("IsingZZ", 2, 1, lambda t: _multi_rz(t, 2), "diagonal", doc="exp(-i t ZZ/2)"),
+    GateDef(
+        "IsingXY", 2, 1,
+        lambda t: _m([[1, 0, 0, 0], [0, _c(t), I * _s(t), 0], [0, I * _s(t), _c(t), 0],
+                      [0, 0, 0, 1]]),
+        doc="exp(+i t (XX+YY)/4)",
+    ),
+    GateDef(
+        "PSWAP", 2, 1,
+        lambda t: _m([[1, 0, 0, 0], [0, 0, sp.exp(I * t), 0], [0, sp.exp(I * t), 0, 0],
+                      [0, 0, 0, 1]]),
+    ),
+    GateDef("SingleExcitation", 2, 1, _single_excitation),
+    GateDef("SingleExcitationPlus", 2, 1, lambda t: _single_excitation(t, sp.exp(I * t / 2))),
+    GateDef("SingleExcitationMinus", 2, 1, lambda t: _single_excitation(t, sp.exp(-I * t / 2))),
+    # --- three and four qubits ----------------------------------------------------------
+    GateDef("Toffoli", 3, 0, lambda: _controlled(_m([[0, 1], [1, 0]]), 2)),
+    GateDef(
+        "CSWAP", 3, 0,
+        lambda: _controlled(_m([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])),
+    ),
+    GateDef("DoubleExcitation", 4, 1, _double_excitation),
+    GateDef("DoubleExcitationPlus", 4, 1, lambda t: _double_excitation(t, sp.exp(I * t / 2))),
+    GateDef("DoubleExcitationMinus", 4, 1, lambda t: _double_excitation(t, sp.exp(-I * t / 2))),
+    GateDef("OrbitalRotation", 4, 1, _orbital_rotation),
+    # --- any number of wires --------------------------------------------------------------
+    GateDef("MultiRZ", 0, 1, _multi_rz, "diagonal", doc="exp(-i t Z..Z/2)"),
+    GateDef("PauliRot", 0, 1, lambda t, pauli_word, num_wires: _pauli_rot(t, pauli_word),
+            hyper=("pauli_word",), doc="exp(-i t P/2) for a Pauli word P"),
+    GateDef("PCPhase", 0, 1, _pc_phase, "diagonal", hyper=("dim",),
+            doc="exp(i t (2P - 1)), P projects on the first dim basis states"),
+    GateDef("GlobalPhase", 0, 1,
+            lambda t, num_wires: _diag(*[sp.exp(-I * t)] * 2**num_wires), "diagonal",
+            doc="exp(-i t) on the whole state"),
+    GateDef("MultiControlledX", 0, 0, _multi_controlled_x, hyper=("control_values",),
+            doc="X on the last wire, controlled by the others"),
+    GateDef("QubitUnitary", 0, 0, lambda U, num_wires: _qubit_unitary(U), hyper=("U",),
+            doc="a constant unitary matrix"),
 ]
 
 GATES: dict[str, GateDef] = {row.name: row for row in _ROWS}
@@ -154,16 +312,25 @@ def gate_def(name: str) -> GateDef:
         ) from None
 
 
+def hyper_items(name: str, hyper: dict) -> tuple:
+    """Hyperparameters as a hashable, ordered tuple of ``(name, value)`` pairs."""
+    row = gate_def(name)
+    return tuple((h, hyper[h]) for h in row.hyper if h in hyper)
+
+
 @lru_cache(maxsize=None)
-def numeric_matrix_function(name: str, num_wires: int | None = None):
+def numeric_matrix_function(name: str, num_wires: int | None = None, hyper: tuple = ()):
     """A NumPy function ``f(*params) -> complex matrix`` made from the exact sympy matrix.
 
-    Used by the reference interpreter; the compiled kernels print their own code from the
-    same sympy matrix.
+    Used by the reference interpreter and for constant gates; the compiled kernels print
+    their own code from the same sympy matrix.
     """
     row = gate_def(name)
+    if name == "QubitUnitary":  # already numeric: no sympy round trip
+        U = np.array(dict(hyper)["U"], dtype=np.complex128)
+        return lambda: U
     syms = sp.symbols(f"p0:{row.num_params}", real=True)
-    mat = row.sympy_matrix(syms, num_wires)
+    mat = row.sympy_matrix(syms, num_wires, hyper)
     f = sp.lambdify(syms, mat, modules="numpy")
 
     def fn(*params):
@@ -172,16 +339,40 @@ def numeric_matrix_function(name: str, num_wires: int | None = None):
     return fn
 
 
-def matrix(name: str, *params, num_wires: int | None = None) -> np.ndarray:
+def matrix(name: str, *params, num_wires: int | None = None, **hyper) -> np.ndarray:
     """The numeric matrix of gate ``name`` at the given parameter values.
+
+    Gates with any number of wires take ``num_wires=``; hyperparameters go by name.
 
     >>> np.round(matrix("RY", np.pi), 12).real
     array([[ 0., -1.],
            [ 1.,  0.]])
+    >>> matrix("MultiRZ", 0.0, num_wires=2).shape
+    (4, 4)
     """
     row = gate_def(name)
     if len(params) != row.num_params:
         from .errors import GateError
 
         raise GateError(f"{name} takes {row.num_params} parameter(s), got {len(params)}")
-    return numeric_matrix_function(name, num_wires)(*params)
+    if row.num_wires:
+        num_wires = None
+    elif num_wires is None:
+        if "pauli_word" in hyper:
+            num_wires = len(hyper["pauli_word"])
+        elif "U" in hyper:
+            num_wires = int(np.log2(len(hyper["U"])))
+        else:
+            from .errors import GateError
+
+            raise GateError(f"{name} acts on any number of wires: give num_wires=")
+    items = tuple((h, _hashable(hyper[h])) for h in row.hyper if h in hyper)
+    return numeric_matrix_function(name, num_wires, items)(*params)
+
+
+def _hashable(v):
+    if isinstance(v, np.ndarray):
+        return tuple(map(_hashable, v.tolist())) if v.ndim else v.item()
+    if isinstance(v, list):
+        return tuple(map(_hashable, v))
+    return v

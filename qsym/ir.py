@@ -35,11 +35,19 @@ Word = tuple  # tuple of (wire index, "X" | "Y" | "Z"), sorted by wire
 
 @dataclass(frozen=True)
 class Op:
-    """One gate occurrence: table name, wire indices, parameters as sympy expressions."""
+    """One gate occurrence: table name, wire indices, parameters as sympy expressions, and
+    hyperparameters as ``(name, value)`` pairs (e.g. ``(("pauli_word", "XZ"),)``)."""
 
     name: str
     wires: tuple[int, ...]
     params: tuple[sp.Expr, ...] = ()
+    hyper: tuple = ()
+
+    @property
+    def variant(self) -> tuple:
+        """What determines the gate's matrix as a function of its parameters:
+        ``(name, number of wires or None for fixed-wire gates, hyperparameters)``."""
+        return (self.name, None if gate_def(self.name).num_wires else len(self.wires), self.hyper)
 
 
 @dataclass(frozen=True)
@@ -89,7 +97,10 @@ def format_circuit(c: Circuit) -> str:
         lines[0] += "; data: " + ", ".join(map(str, c.data))
     width = len(str(max(len(c.ops) - 1, 0)))
     for k, op in enumerate(c.ops):
-        pars = f"({', '.join(map(str, op.params))})" if op.params else ""
+        items = [str(p) for p in op.params] + [
+            f"{h}={v!r}" if h != "U" else "U=<matrix>" for h, v in op.hyper
+        ]
+        pars = f"({', '.join(items)})" if items else ""
         lines.append(f"  {k:>{width}}: {op.name}{pars}  wires {list(op.wires)}")
     for m in c.measurements:
         body = " + ".join(
@@ -146,7 +157,7 @@ def structural_hash(c: Circuit, *extra) -> str:
         repr([str(s) for s in c.data]),
     ]
     for op in c.ops:
-        parts.append(repr((op.name, op.wires, [sp.srepr(p) for p in op.params])))
+        parts.append(repr((op.name, op.wires, [sp.srepr(p) for p in op.params], op.hyper)))
     for m in c.measurements:
         parts.append(repr((m.kind, [(sp.srepr(cf), w) for cf, w in m.terms])))
     parts.extend(repr(e) for e in extra)
@@ -191,7 +202,7 @@ def final_state(c: Circuit, x, d=()) -> np.ndarray:
     state[(0,) * n] = 1.0
     for op in c.ops:
         pars = [evaluate(p, values) for p in op.params]
-        mat = numeric_matrix_function(op.name)(*pars)
+        mat = numeric_matrix_function(*op.variant)(*pars)
         state = _apply(state, mat, op.wires)
     return state.reshape(-1)
 

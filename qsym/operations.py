@@ -68,26 +68,83 @@ def _check_param(name: str, value):
     raise GateError(f"{name}: parameter must be a real number, got {type(value).__name__}")
 
 
+def _check_hyper(name: str, hyper: dict, n_wires: int) -> tuple:
+    """Validate hyperparameters; return them as hashable ``(name, value)`` pairs."""
+    row = GATES[name]
+    missing = [h for h in row.hyper if h not in hyper and h != "control_values"]
+    if missing:
+        raise GateError(f"{name} needs {', '.join(missing)}")
+    out = []
+    for h in row.hyper:
+        if h not in hyper or hyper[h] is None:
+            continue
+        v = hyper[h]
+        if h == "pauli_word":
+            if not isinstance(v, str) or not v or set(v) - set("IXYZ"):
+                raise GateError(f"{name}: pauli_word must be a string of I, X, Y, Z; got {v!r}")
+            if len(v) != n_wires:
+                raise WireError(f"{name}: pauli_word {v!r} has {len(v)} letters for {n_wires} wires")
+        elif h == "dim":
+            if not isinstance(v, numbers.Integral) or not 0 <= v <= 2**n_wires:
+                raise GateError(f"{name}: dim must be an int in 0..{2**n_wires}, got {v!r}")
+            v = int(v)
+        elif h == "control_values":
+            bits = tuple(int(b) for b in (v if not isinstance(v, str) else list(v)))
+            if len(bits) != n_wires - 1 or set(bits) - {0, 1}:
+                raise GateError(
+                    f"{name}: control_values must give 0 or 1 for each of the "
+                    f"{n_wires - 1} control wires, got {v!r}"
+                )
+            v = bits
+        elif h == "U":
+            U = np.asarray(v, dtype=complex)
+            if U.shape != (2**n_wires, 2**n_wires):
+                raise GateError(
+                    f"{name}: a matrix on {n_wires} wire(s) must be {2**n_wires}x{2**n_wires}, "
+                    f"got shape {U.shape}"
+                )
+            if not np.allclose(U.conj().T @ U, np.eye(len(U)), atol=1e-10):
+                raise GateError(f"{name}: the matrix is not unitary (U^dagger U != 1)")
+            v = tuple(tuple(complex(x) for x in r) for r in U)
+        out.append((h, v))
+    if name == "MultiControlledX" and n_wires < 2:
+        raise WireError("MultiControlledX needs at least 2 wires (controls and a target)")
+    return tuple(out)
+
+
 class Operation:
     """A gate application. Subclasses are made from the gate table, one per row."""
 
     num_params: int = 0
     num_wires: int = 1
 
-    def __init__(self, *args, wires=None, id=None):
+    def __init__(self, *args, wires=None, id=None, **hyper):
         name = type(self).__name__
+        row = GATES[name]
         n_par = self.num_params
+        n_fixed = n_par + len(row.hyper)  # parameters, then hyperparameters, as in PennyLane
+        unknown = set(hyper) - set(row.hyper)
+        if unknown:
+            raise GateError(f"{name} got unexpected keyword argument(s) {sorted(unknown)}")
+        if wires is None and len(args) > n_fixed:
+            wires = args[n_fixed]
+            args = args[:n_fixed] + args[n_fixed + 1 :]
+        if len(args) > n_fixed:
+            raise GateError(f"{name} takes {n_par} parameter(s), got {len(args) - len(row.hyper)}")
+        for hname, value in zip(row.hyper, args[n_par:]):
+            if hname in hyper:
+                raise GateError(f"{name} got {hname!r} twice")
+            hyper[hname] = value
+        args = args[:n_par]
+        if len(args) != n_par:
+            raise GateError(
+                f"{name} takes {n_par} parameter(s), e.g. "
+                f"{name}({', '.join(['0.1'] * n_par + ['wires=0'])}); got {len(args)}"
+            )
         if wires is None:
-            if len(args) != n_par + 1:
-                raise GateError(
-                    f"{name} takes {n_par} parameter(s) and wires, e.g. "
-                    f"{name}({', '.join(['0.1'] * n_par + ['wires=0'])}); got {len(args)} "
-                    "positional argument(s) and no wires="
-                )
-            wires = args[-1]
-            args = args[:-1]
-        elif len(args) != n_par:
-            raise GateError(f"{name} takes {n_par} parameter(s), got {len(args)}")
+            if name != "GlobalPhase":
+                raise GateError(f"{name} needs wires=, e.g. {name}(..., wires=0)")
+            wires = ()  # a global phase: any wire will do (the device's first)
         self.params = tuple(_check_param(name, a) for a in args)
         self.wires = _wires_tuple(wires)
         if self.num_wires and len(self.wires) != self.num_wires:
@@ -97,6 +154,7 @@ class Operation:
             )
         if len(set(self.wires)) != len(self.wires):
             raise WireError(f"{name} got duplicate wires {list(self.wires)}")
+        self.hyper = _check_hyper(name, hyper, len(self.wires))
         self.id = id
         tape = active_tape()
         if tape is not None:
@@ -113,10 +171,15 @@ class Operation:
         array([[ 1.,  0.],
                [ 0., -1.]])
         """
-        return _gate_matrix(self.name, *[float(p) for p in self.params])
+        return _gate_matrix(
+            self.name,
+            *[float(p) for p in self.params],
+            num_wires=None if self.num_wires else max(len(self.wires), 1),
+            **dict(self.hyper),
+        )
 
     def __repr__(self):
-        pars = ", ".join(str(p) for p in self.params)
+        pars = ", ".join([str(p) for p in self.params] + [f"{h}={v!r}" for h, v in self.hyper])
         return f"{self.name}({pars + ', ' if pars else ''}wires={list(self.wires)})"
 
     # --- observable algebra: a gate with a Pauli form can be used as an observable --------
@@ -313,6 +376,8 @@ def as_observable(obj) -> Observable:
             terms[word] = terms.get(word, 0) + coeff
         if row.name == "Identity":
             terms = {(): 1}
+        elif len(obj.wires) != 1:
+            raise MeasurementError(f"{obj.name} on {len(obj.wires)} wires is not an observable")
         return Observable(terms)
     raise MeasurementError(
         f"expected an observable (e.g. qml.PauliZ(0)), got {type(obj).__name__}: {obj!r}"

@@ -147,22 +147,25 @@ def chain_rule(slots, inputs) -> tuple[ChainEntry, ...]:
     return tuple(out)
 
 
-def _default_rule(name: str, pos: int):
-    from .rules import rule_for_gate
+def _default_rule(op, pos: int):
+    from .rules import rule_for_op
 
-    return rule_for_gate(name, pos)
+    return rule_for_op(op, pos)
 
 
 def shift_terms(
     circuit: Circuit, slots, needed: set, rule_of: Callable | None = None
 ) -> tuple[ShiftTerm, ...]:
-    """The shift-rule terms of the ``needed`` slots, from the rule table, sorted by op."""
+    """The shift-rule terms of the ``needed`` slots, from the rule table, sorted by op.
+
+    ``rule_of(op, pos)`` gives the rule of parameter ``pos`` of IR op ``op`` (default:
+    :func:`qsym.rules.rule_for_op`, derived from the gate's matrix and proved).
+    """
     rule_of = rule_of or _default_rule
     out = []
     for s in sorted(needed, key=lambda s: (slots[s].op, slots[s].pos)):
         slot = slots[s]
-        name = circuit.ops[slot.op].name
-        for coeff, mult, shift in rule_of(name, slot.pos).numeric():
+        for coeff, mult, shift in rule_of(circuit.ops[slot.op], slot.pos).numeric():
             out.append(ShiftTerm(s, slot.op, slot.pos, coeff, mult, shift))
     return tuple(out)
 

@@ -56,7 +56,8 @@ def circuit_state(circuit: Circuit) -> np.ndarray:
     state[...] = sp.S(0)
     state[(0,) * n] = sp.S(1)
     for op in circuit.ops:
-        state = _sym_apply(state, gate_def(op.name).sympy_matrix(op.params), op.wires)
+        name, nw, hyper = op.variant
+        state = _sym_apply(state, gate_def(name).sympy_matrix(op.params, nw, hyper), op.wires)
         state = np.vectorize(sp.expand, otypes=[object])(state)
     return state
 
@@ -89,11 +90,12 @@ def circuit_expectations(circuit: Circuit, simplify: bool = True) -> tuple:
 
 
 @lru_cache(maxsize=None)
-def _matrix_derivative(name: str, pos: int):
+def _matrix_derivative(variant: tuple, pos: int):
     """NumPy function of the parameters: the exact derivative of the gate's matrix."""
+    name, nw, hyper = variant
     row = gate_def(name)
     syms = sp.symbols(f"p0:{row.num_params}", real=True)
-    dm = sp.diff(row.sympy_matrix(syms), syms[pos])
+    dm = sp.diff(row.sympy_matrix(syms, nw, hyper), syms[pos])
     f = sp.lambdify(syms, dm, modules="numpy")
     return lambda *p: np.array(f(*p), dtype=np.complex128)
 
@@ -128,7 +130,7 @@ def exact_jacobian(circuit: Circuit, x, d=()) -> np.ndarray:
     for op in circuit.ops:
         p = [evaluate(e, values) for e in op.params]
         params.append(p)
-        mats.append(numeric_matrix_function(op.name)(*p))
+        mats.append(numeric_matrix_function(*op.variant)(*p))
     psi_final = final_state(circuit, x, d).reshape((2,) * n)
     o_psi = [_observable_apply(psi_final, m.terms, values) for m in circuit.measurements]
     jac = np.zeros((len(circuit.measurements), nx))
@@ -140,7 +142,7 @@ def exact_jacobian(circuit: Circuit, x, d=()) -> np.ndarray:
             syms = sp.sympify(expr).free_symbols & index.keys()
             if not syms:
                 continue
-            dstate = _apply(state, _matrix_derivative(op.name, pos)(*params[k]), op.wires)
+            dstate = _apply(state, _matrix_derivative(op.variant, pos)(*params[k]), op.wires)
             for q in range(k + 1, len(circuit.ops)):
                 dstate = _apply(dstate, mats[q], circuit.ops[q].wires)
             for m in range(len(circuit.measurements)):
@@ -181,13 +183,21 @@ def _result(circuit: Circuit, values: tuple):
     return values[0] if circuit.output == "scalar" else values
 
 
+def _plain(circuit: Circuit, expr):
+    """Replace the tracer's symbols by plain real sympy symbols of the same names."""
+    return sp.sympify(expr).xreplace(
+        {s: sp.Symbol(s.name, real=True) for s in circuit.inputs + circuit.data}
+    )
+
+
 def expectation(qnode, *args, simplify: bool = True, **kwargs):
     """The QNode's result as exact sympy expression(s) of its inputs (small circuits).
 
     Symbols are named after the QNode's arguments (``params[0]``, ``phi1``...).
     """
     circuit = qnode.circuit(*args, **kwargs)
-    return _result(circuit, circuit_expectations(circuit, simplify))
+    exprs = circuit_expectations(circuit, simplify)
+    return _result(circuit, tuple(_plain(circuit, e) for e in exprs))
 
 
 def gradient(qnode, *args, simplify: bool = True, **kwargs):
@@ -197,7 +207,9 @@ def gradient(qnode, *args, simplify: bool = True, **kwargs):
     out = []
     for e in exprs:
         ds = [sp.diff(e, s) for s in circuit.inputs]
-        out.append(tuple(sp.trigsimp(sp.simplify(v)) if simplify else v for v in ds))
+        out.append(
+            tuple(_plain(circuit, sp.trigsimp(sp.simplify(v)) if simplify else v) for v in ds)
+        )
     return out[0] if circuit.output == "scalar" else tuple(out)
 
 

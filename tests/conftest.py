@@ -13,6 +13,26 @@ import qsym as qml  # noqa: E402
 from qsym.gates import GATES  # noqa: E402
 
 FIXED_WIRE_GATES = sorted(name for name, row in GATES.items() if row.num_wires)
+ALL_GATES = sorted(GATES)
+
+
+def random_gate_spec(rng, name, n_wires):
+    """Random wires and hyperparameters for gate ``name`` on a device of ``n_wires``."""
+    row = GATES[name]
+    k = row.num_wires or int(rng.integers(2 if name == "MultiControlledX" else 1, n_wires + 1))
+    wires = [int(w) for w in rng.permutation(n_wires)[:k]]
+    hyper = {}
+    if "pauli_word" in row.hyper:
+        hyper["pauli_word"] = "".join("IXYZ"[i] for i in rng.integers(0, 4, size=k))
+    if "dim" in row.hyper:
+        hyper["dim"] = int(rng.integers(0, 2**k + 1))
+    if "control_values" in row.hyper:
+        hyper["control_values"] = [int(b) for b in rng.integers(0, 2, size=k - 1)]
+    if "U" in row.hyper:
+        z = rng.normal(size=(2**k, 2**k)) + 1j * rng.normal(size=(2**k, 2**k))
+        q, r = np.linalg.qr(z)
+        hyper["U"] = q * (np.diag(r) / abs(np.diag(r)))
+    return wires, hyper
 
 
 def _param_expr(rng, x, y, data):
@@ -37,19 +57,26 @@ def _param_expr(rng, x, y, data):
     return qml.numpy.cos(y) ** 2 - x[j] / 3
 
 
-def random_circuit_function(seed, n_wires, n_ops, n_meas=1, gates=None):
+def random_circuit_function(seed, n_wires, n_ops, n_meas=1, gates=None, include=None):
     """A circuit function ``f(x, y, data=...)`` of random gates from the table.
 
     ``x`` is a float array of 3, ``y`` a float, ``data`` a keyword float array of 2.
+    ``include``: a gate placed in the middle of the circuit, whatever the random choice.
     """
     gates = gates or FIXED_WIRE_GATES
     spec_rng = np.random.default_rng(seed)
     plan = []
     for _ in range(n_ops):
-        fitting = [g for g in gates if GATES[g].num_wires <= n_wires]
+        fitting = [
+            g for g in gates
+            if GATES[g].num_wires <= n_wires and not (g == "MultiControlledX" and n_wires < 2)
+        ]
         name = fitting[spec_rng.integers(0, len(fitting))]
-        wires = list(spec_rng.permutation(n_wires)[: GATES[name].num_wires])
-        plan.append((name, wires, int(spec_rng.integers(0, 1 << 30))))
+        wires, hyper = random_gate_spec(spec_rng, name, n_wires)
+        plan.append((name, wires, hyper, int(spec_rng.integers(0, 1 << 30))))
+    if include is not None:
+        wires, hyper = random_gate_spec(spec_rng, include, n_wires)
+        plan.insert(len(plan) // 2, (include, wires, hyper, int(spec_rng.integers(0, 1 << 30))))
     letters = "XYZ"
     observables = []
     for _ in range(n_meas):
@@ -62,10 +89,10 @@ def random_circuit_function(seed, n_wires, n_ops, n_meas=1, gates=None):
         observables.append(terms)
 
     def circuit(x, y, data=None):
-        for name, wires, s in plan:
+        for name, wires, hyper, s in plan:
             rng = np.random.default_rng(s)
             params = [_param_expr(rng, x, y, data) for _ in range(GATES[name].num_params)]
-            getattr(qml, name)(*params, wires=wires)
+            getattr(qml, name)(*params, wires=wires, **hyper)
         results = []
         for terms in observables:
             obs = None

@@ -455,6 +455,7 @@ REFERENCE: dict = {
     "Toffoli": toffoli,
     "CSWAP": cswap,
     "MultiControlledX": multi_controlled_x,
+    "QubitUnitary": lambda *, U: np.array(U, dtype=complex),  # the matrix it is given
 }
 """Gate name -> reference matrix function (see the module docstring for the convention)."""
 
@@ -472,6 +473,10 @@ HYPERPARAMETER_GATES: dict[str, list[dict]] = {
     ],
     "PCPhase": [
         {"dim": d, "num_wires": n} for n, d in ((1, 0), (1, 1), (1, 2), (2, 1), (2, 3), (3, 5))
+    ],
+    "QubitUnitary": [
+        {"U": [[2**-0.5, 1j * 2**-0.5], [1j * 2**-0.5, 2**-0.5]]},
+        {"U": np.kron([[0, 1], [1, 0]], [[1, 0], [0, 1j]]).tolist()},
     ],
 }
 """Gates with hyperparameters other than ``num_wires``, with the values tested."""
@@ -540,11 +545,12 @@ def test_table_matrix_equals_reference(name):
     k = _num_params(name)
 
     if name in HYPERPARAMETER_GATES:
-        # TODO: PauliRot (pauli_word) and PCPhase (dim) carry hyperparameters besides the
-        # wire count, and the table row has no agreed way to pass them yet
-        # (GateDef.matrix only takes ``num_wires``). Once it does, compare here for every
-        # entry of HYPERPARAMETER_GATES[name].
-        pytest.skip(f"TODO: table convention for the hyperparameters of {name} not defined yet")
+        # hyperparameters go to qsym.gates.matrix by name, as to the references
+        for hp in HYPERPARAMETER_GATES[name]:
+            for params in _parameter_sets(name, k):
+                got = gates.matrix(name, *params, **hp)
+                _assert_close(name, got, ref(*params, **hp), f"{params}, {hp}")
+        return
 
     if row.num_wires == 0:
         if name not in WIRE_COUNT_GATES:

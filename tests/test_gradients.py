@@ -15,7 +15,7 @@ import qsym as qml
 from qsym import ir, symbolic
 from qsym.runtime import _flat
 
-from conftest import random_circuit_function
+from conftest import ALL_GATES, random_circuit_function
 
 CASES = [(seed, n_wires) for n_wires in (1, 2, 3, 4) for seed in range(6)]
 
@@ -97,3 +97,41 @@ def test_values_are_bit_identical_across_calls_and_qnodes():
     gc = qml.grad(a)(x, y, data=data)
     for u, v, w in zip(ga, gb, gc):
         assert np.array_equal(u, v) and np.array_equal(u, w)
+
+
+WHOLE_TABLE = [(seed, n_wires) for n_wires in (1, 2, 3, 4, 5, 6) for seed in range(3)]
+
+
+@pytest.mark.parametrize("seed,n_wires", WHOLE_TABLE)
+def test_random_circuits_over_the_whole_gate_table(seed, n_wires):
+    """Every gate of the table (variable wire counts and hyperparameters included), shared
+    and processed parameters: parameter shift equals the exact derivative to 1e-10."""
+    fn = random_circuit_function(
+        1000 + seed, n_wires, n_ops=4 + 2 * n_wires, n_meas=1 + seed % 2, gates=ALL_GATES
+    )
+    node = qml.QNode(fn, qml.device("default.qubit", wires=n_wires))
+    x, y, data = _inputs(seed)
+    out, jac, entry = node.value_and_jacobian((x, y), {"data": data})
+    _, xs, ds = node.compiled((x, y), {"data": data})
+    xf, df = _flat(xs), _flat(ds)
+    np.testing.assert_allclose(out, ir.simulate(entry.circuit, xf, df), atol=1e-12)
+    np.testing.assert_allclose(jac, symbolic.exact_jacobian(entry.circuit, xf, df), atol=1e-10)
+
+
+@pytest.mark.parametrize("name", ALL_GATES)
+def test_each_gate_inside_a_random_circuit(name):
+    """Each table row, with random neighbours, wires and hyperparameters."""
+    from qsym.gates import GATES
+
+    n_wires = max(GATES[name].num_wires, 3)
+    fn = random_circuit_function(
+        sum(map(ord, name)), n_wires, n_ops=5, gates=["RY", "CNOT", "RX", "CZ"], include=name
+    )
+    node = qml.QNode(fn, qml.device("default.qubit", wires=n_wires))
+    x, y, data = _inputs(3)
+    out, jac, entry = node.value_and_jacobian((x, y), {"data": data})
+    assert name in {op.name for op in entry.circuit.ops}
+    _, xs, ds = node.compiled((x, y), {"data": data})
+    xf, df = _flat(xs), _flat(ds)
+    np.testing.assert_allclose(out, ir.simulate(entry.circuit, xf, df), atol=1e-12)
+    np.testing.assert_allclose(jac, symbolic.exact_jacobian(entry.circuit, xf, df), atol=1e-10)

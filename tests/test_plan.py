@@ -24,8 +24,8 @@ def test_shift_terms_come_from_the_rule_table_per_slot():
         def numeric(self):
             return ((1.0, 1.0, 0.25), (-1.0, 1.0, -0.25))
 
-    def rule_of(name, pos):
-        calls.append((name, pos))
+    def rule_of(op, pos):
+        calls.append((op.name, pos))
         return Rule()
 
     terms = shift_terms(c, slots_of(c), {0, 2}, rule_of)
