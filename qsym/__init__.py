@@ -23,7 +23,7 @@ Pipeline, one module per stage: :mod:`qsym.trace` -> :mod:`qsym.ir` -> :mod:`qsy
 
 __version__ = "0.1.0"
 
-from . import errors, gates, numpy  # noqa: E402
+from . import errors, gates, numpy, rules  # noqa: E402
 from .errors import (  # noqa: E402
     ArgumentError,
     DeviceError,
@@ -42,7 +42,9 @@ from .operations import (  # noqa: E402
     MeasurementProcess,
     Observable,
     Operation,
+    define_gate,
     expval,
+    undefine_gate,
 )
 from .runtime import QNode, device, grad, jacobian, qnode  # noqa: E402
 from .drawing import draw, matrix  # noqa: E402
@@ -58,6 +60,9 @@ __all__ = [
     "jacobian",
     "expval",
     "Hamiltonian",
+    "define_gate",
+    "undefine_gate",
+    "rules",
     "LinearCombination",
     "Observable",
     "Operation",

@@ -57,6 +57,12 @@ class GateDef:
         hyper: names of the gate's hyperparameters (fixed, never differentiated), which
             ``matrix`` takes as keyword arguments: ``pauli_word``, ``dim``, ``U`` ...
             They come after the parameters in the gate's call, as in PennyLane.
+        generator: for one-parameter gates ``U(t) = exp(-i t G)``, a function of the same
+            keyword arguments as ``matrix`` (but no parameter) returning the exact ``G``;
+            ``qsym rules --verify`` proves the identity and that G's eigenvalue
+            differences are the frequencies found in the matrix.
+        examples: for gates on any number of wires, the ``(num_wires, hyper)`` variants
+            that ``qsym rules`` lists and proves.
     """
 
     name: str
@@ -67,6 +73,8 @@ class GateDef:
     pauli: tuple | None = None
     doc: str = ""
     hyper: tuple = ()
+    generator: Callable[..., sp.Matrix] | None = field(default=None, repr=False)
+    examples: tuple = ()
 
     def sympy_matrix(self, params=None, num_wires=None, hyper=()) -> sp.Matrix:
         """The exact matrix, for sympy parameters (default: symbols ``p0, p1, ...``).
@@ -79,6 +87,19 @@ class GateDef:
         if self.num_wires == 0:
             kwargs["num_wires"] = num_wires
         return self.matrix(*params, **kwargs)
+
+    def sympy_generator(self, num_wires=None, hyper=()) -> sp.Matrix | None:
+        """The exact generator ``G`` with ``U(t) = exp(-i t G)``, or None if not given."""
+        if self.generator is None:
+            return None
+        kwargs = dict(hyper)
+        if self.num_wires == 0:
+            kwargs["num_wires"] = num_wires
+        return self.generator(**kwargs)
+
+    def variants(self) -> tuple:
+        """``(num_wires, hyper)`` of the variants to list and verify (one for fixed gates)."""
+        return self.examples or ((None, ()),)
 
 
 _s2 = 1 / sp.sqrt(2)
@@ -200,6 +221,28 @@ def _qubit_unitary(U):
     return sp.Matrix([[sp.nsimplify(0) + complex(v) for v in row] for row in U])
 
 
+_P1 = sp.diag(0, 1)  # |1><1|
+
+
+def _proj(n_states: int, *indices) -> sp.Matrix:
+    m = sp.zeros(n_states)
+    for i in indices:
+        m[i, i] = 1
+    return m
+
+
+def _subspace_y(n_states: int, a: int, b: int) -> sp.Matrix:
+    """Y/2 on the two-dimensional subspace spanned by basis states a and b."""
+    m = sp.zeros(n_states)
+    m[a, b], m[b, a] = -I / 2, I / 2
+    return m
+
+
+_Q = sp.Rational(1, 4)
+_SE_G = _subspace_y(4, 0b01, 0b10)  # = (YX - XY)/4
+_DE_G = _subspace_y(16, 0b0011, 0b1100)
+_DE_OUT = sp.eye(16) - _proj(16, 0b0011, 0b1100)
+
 _ROWS = [
     # --- one-qubit, fixed ---------------------------------------------------------------
     GateDef(
@@ -220,11 +263,14 @@ _ROWS = [
     GateDef("T", 1, 0, lambda: _diag(1, sp.exp(I * sp.pi / 4)), "diagonal"),
     GateDef("SX", 1, 0, lambda: _m([[1 + I, 1 - I], [1 - I, 1 + I]]) / 2, doc="sqrt(X)"),
     # --- one-qubit, parametric ----------------------------------------------------------
-    GateDef("RX", 1, 1, _rx, doc="exp(-i t X/2)"),
-    GateDef("RY", 1, 1, _ry, doc="exp(-i t Y/2)"),
-    GateDef("RZ", 1, 1, _rz, "diagonal", doc="exp(-i t Z/2)"),
-    GateDef("PhaseShift", 1, 1, lambda t: _diag(1, sp.exp(I * t)), "diagonal"),
-    GateDef("U1", 1, 1, lambda t: _diag(1, sp.exp(I * t)), "diagonal", doc="= PhaseShift"),
+    GateDef("RX", 1, 1, _rx, doc="exp(-i t X/2)", generator=lambda: _pauli_matrix("X") / 2),
+    GateDef("RY", 1, 1, _ry, doc="exp(-i t Y/2)", generator=lambda: _pauli_matrix("Y") / 2),
+    GateDef("RZ", 1, 1, _rz, "diagonal", doc="exp(-i t Z/2)",
+            generator=lambda: _pauli_matrix("Z") / 2),
+    GateDef("PhaseShift", 1, 1, lambda t: _diag(1, sp.exp(I * t)), "diagonal",
+            generator=lambda: -_P1),
+    GateDef("U1", 1, 1, lambda t: _diag(1, sp.exp(I * t)), "diagonal", doc="= PhaseShift",
+            generator=lambda: -_P1),
     GateDef(
         "U2", 1, 2,
         lambda phi, delta: _s2 * _m([[1, -sp.exp(I * delta)],
@@ -249,47 +295,68 @@ _ROWS = [
         "ISWAP", 2, 0, lambda: _m([[1, 0, 0, 0], [0, 0, I, 0], [0, I, 0, 0], [0, 0, 0, 1]])
     ),
     # --- two-qubit, parametric ----------------------------------------------------------
-    GateDef("CRX", 2, 1, lambda t: _controlled(_rx(t))),
-    GateDef("CRY", 2, 1, lambda t: _controlled(_ry(t))),
-    GateDef("CRZ", 2, 1, lambda t: _controlled(_rz(t)), "diagonal"),
+    GateDef("CRX", 2, 1, lambda t: _controlled(_rx(t)),
+            generator=lambda: sp.kronecker_product(_P1, _pauli_matrix("X") / 2)),
+    GateDef("CRY", 2, 1, lambda t: _controlled(_ry(t)),
+            generator=lambda: sp.kronecker_product(_P1, _pauli_matrix("Y") / 2)),
+    GateDef("CRZ", 2, 1, lambda t: _controlled(_rz(t)), "diagonal",
+            generator=lambda: sp.kronecker_product(_P1, _pauli_matrix("Z") / 2)),
     GateDef("CRot", 2, 3, lambda a, b, c: _controlled(_rot(a, b, c))),
-    GateDef("ControlledPhaseShift", 2, 1, lambda t: _diag(1, 1, 1, sp.exp(I * t)), "diagonal"),
-    GateDef("IsingXX", 2, 1, lambda t: _pauli_rot(t, "XX"), doc="exp(-i t XX/2)"),
-    GateDef("IsingYY", 2, 1, lambda t: _pauli_rot(t, "YY"), doc="exp(-i t YY/2)"),
-    GateDef("IsingZZ", 2, 1, lambda t: _multi_rz(t, 2), "diagonal", doc="exp(-i t ZZ/2)"),
+    GateDef("ControlledPhaseShift", 2, 1, lambda t: _diag(1, 1, 1, sp.exp(I * t)), "diagonal",
+            generator=lambda: -_proj(4, 3)),
+    GateDef("IsingXX", 2, 1, lambda t: _pauli_rot(t, "XX"), doc="exp(-i t XX/2)",
+            generator=lambda: _pauli_matrix("XX") / 2),
+    GateDef("IsingYY", 2, 1, lambda t: _pauli_rot(t, "YY"), doc="exp(-i t YY/2)",
+            generator=lambda: _pauli_matrix("YY") / 2),
+    GateDef("IsingZZ", 2, 1, lambda t: _multi_rz(t, 2), "diagonal", doc="exp(-i t ZZ/2)",
+            generator=lambda: _pauli_matrix("ZZ") / 2),
     GateDef(
         "IsingXY", 2, 1,
         lambda t: _m([[1, 0, 0, 0], [0, _c(t), I * _s(t), 0], [0, I * _s(t), _c(t), 0],
                       [0, 0, 0, 1]]),
         doc="exp(+i t (XX+YY)/4)",
+        generator=lambda: -(_pauli_matrix("XX") + _pauli_matrix("YY")) / 4,
     ),
     GateDef(
         "PSWAP", 2, 1,
         lambda t: _m([[1, 0, 0, 0], [0, 0, sp.exp(I * t), 0], [0, sp.exp(I * t), 0, 0],
                       [0, 0, 0, 1]]),
     ),
-    GateDef("SingleExcitation", 2, 1, _single_excitation),
-    GateDef("SingleExcitationPlus", 2, 1, lambda t: _single_excitation(t, sp.exp(I * t / 2))),
-    GateDef("SingleExcitationMinus", 2, 1, lambda t: _single_excitation(t, sp.exp(-I * t / 2))),
+    GateDef("SingleExcitation", 2, 1, _single_excitation, generator=lambda: _SE_G),
+    GateDef("SingleExcitationPlus", 2, 1, lambda t: _single_excitation(t, sp.exp(I * t / 2)),
+            generator=lambda: _SE_G - _Q * (sp.eye(4) + _pauli_matrix("ZZ"))),
+    GateDef("SingleExcitationMinus", 2, 1, lambda t: _single_excitation(t, sp.exp(-I * t / 2)),
+            generator=lambda: _SE_G + _Q * (sp.eye(4) + _pauli_matrix("ZZ"))),
     # --- three and four qubits ----------------------------------------------------------
     GateDef("Toffoli", 3, 0, lambda: _controlled(_m([[0, 1], [1, 0]]), 2)),
     GateDef(
         "CSWAP", 3, 0,
         lambda: _controlled(_m([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])),
     ),
-    GateDef("DoubleExcitation", 4, 1, _double_excitation),
-    GateDef("DoubleExcitationPlus", 4, 1, lambda t: _double_excitation(t, sp.exp(I * t / 2))),
-    GateDef("DoubleExcitationMinus", 4, 1, lambda t: _double_excitation(t, sp.exp(-I * t / 2))),
-    GateDef("OrbitalRotation", 4, 1, _orbital_rotation),
+    GateDef("DoubleExcitation", 4, 1, _double_excitation, generator=lambda: _DE_G),
+    GateDef("DoubleExcitationPlus", 4, 1, lambda t: _double_excitation(t, sp.exp(I * t / 2)),
+            generator=lambda: _DE_G - _DE_OUT / 2),
+    GateDef("DoubleExcitationMinus", 4, 1, lambda t: _double_excitation(t, sp.exp(-I * t / 2)),
+            generator=lambda: _DE_G + _DE_OUT / 2),
+    GateDef("OrbitalRotation", 4, 1, _orbital_rotation,
+            generator=lambda: _pauli_sum((-_Q, "XZYI"), (_Q, "YZXI"), (-_Q, "IXZY"), (_Q, "IYZX"))),
     # --- any number of wires --------------------------------------------------------------
-    GateDef("MultiRZ", 0, 1, _multi_rz, "diagonal", doc="exp(-i t Z..Z/2)"),
+    GateDef("MultiRZ", 0, 1, _multi_rz, "diagonal", doc="exp(-i t Z..Z/2)",
+            generator=lambda num_wires: _pauli_matrix("Z" * num_wires) / 2,
+            examples=((1, ()), (2, ()), (3, ()))),
     GateDef("PauliRot", 0, 1, lambda t, pauli_word, num_wires: _pauli_rot(t, pauli_word),
-            hyper=("pauli_word",), doc="exp(-i t P/2) for a Pauli word P"),
+            hyper=("pauli_word",), doc="exp(-i t P/2) for a Pauli word P",
+            generator=lambda pauli_word, num_wires: _pauli_matrix(pauli_word) / 2,
+            examples=((1, (("pauli_word", "X"),)), (2, (("pauli_word", "XY"),)),
+                      (3, (("pauli_word", "ZIY"),)), (2, (("pauli_word", "II"),)))),
     GateDef("PCPhase", 0, 1, _pc_phase, "diagonal", hyper=("dim",),
-            doc="exp(i t (2P - 1)), P projects on the first dim basis states"),
+            doc="exp(i t (2P - 1)), P projects on the first dim basis states",
+            generator=lambda dim, num_wires: sp.eye(2**num_wires) - 2 * _proj(2**num_wires, *range(dim)),
+            examples=((1, (("dim", 1),)), (2, (("dim", 3),)), (2, (("dim", 0),)))),
     GateDef("GlobalPhase", 0, 1,
             lambda t, num_wires: _diag(*[sp.exp(-I * t)] * 2**num_wires), "diagonal",
-            doc="exp(-i t) on the whole state"),
+            doc="exp(-i t) on the whole state",
+            generator=lambda num_wires: sp.eye(2**num_wires), examples=((1, ()), (2, ()))),
     GateDef("MultiControlledX", 0, 0, _multi_controlled_x, hyper=("control_values",),
             doc="X on the last wire, controlled by the others"),
     GateDef("QubitUnitary", 0, 0, lambda U, num_wires: _qubit_unitary(U), hyper=("U",),
@@ -298,6 +365,29 @@ _ROWS = [
 
 GATES: dict[str, GateDef] = {row.name: row for row in _ROWS}
 """The gate table, by name."""
+
+BUILTIN_GATES = frozenset(GATES)
+"""The rows that ship with qsym (user-defined gates come and go)."""
+
+
+def register(row: GateDef) -> GateDef:
+    """Add a row to the table (user-defined gates). Names are never reused."""
+    from .errors import GateError
+
+    if row.name in GATES:
+        raise GateError(f"a gate named {row.name!r} exists already; choose another name")
+    GATES[row.name] = row
+    return row
+
+
+def unregister(name: str) -> None:
+    """Remove a user-defined row again."""
+    from .errors import GateError
+
+    if name in BUILTIN_GATES:
+        raise GateError(f"{name} is one of qsym's own gates and cannot be removed")
+    GATES.pop(name, None)
+    numeric_matrix_function.cache_clear()
 
 
 def gate_def(name: str) -> GateDef:

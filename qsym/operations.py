@@ -228,6 +228,135 @@ def _make_gate_class(row) -> type:
 GATE_CLASSES: dict[str, type] = {name: _make_gate_class(row) for name, row in GATES.items()}
 globals().update(GATE_CLASSES)
 
+
+def _exact_matrix(value, what: str) -> sp.Matrix:
+    """An exact sympy matrix from numbers (floats read as the decimals they print as)."""
+    from .rules import _exact_number
+
+    if isinstance(value, Observable):
+        raise GateError(f"{what}: give the generator on wires 0..k-1 as a matrix or Pauli sum")
+    m = sp.Matrix(value)
+    return m.applyfunc(
+        lambda v: v if isinstance(v, sp.Basic) and v.is_number and not isinstance(v, sp.Float)
+        else (_exact_number(sp.re(v), what) + sp.I * _exact_number(sp.im(v), what))
+    )
+
+
+def _pauli_sum_matrix(terms, num_wires: int) -> sp.Matrix:
+    """``sum(c * word)`` for words given as strings of I, X, Y, Z (wire 0 first)."""
+    from .gates import _pauli_matrix
+
+    out = sp.zeros(2**num_wires)
+    for c, word in terms:
+        if len(word) != num_wires or set(word) - set("IXYZ"):
+            raise GateError(f"Pauli word {word!r} is not a word of {num_wires} letters I, X, Y, Z")
+        out += _exact_matrix([[c]], "a Pauli coefficient")[0] * _pauli_matrix(word)
+    return out
+
+
+def define_gate(name: str, num_wires: int, *, generator=None, matrix=None, doc: str = ""):
+    """Add a one-parameter gate to qsym: ``U(t) = exp(-i t G)`` or ``U(t) = matrix(t)``.
+
+    qsym finds its frequencies, derives its shift rule and proves it before the gate can be
+    used; a gate with no exact rule (its matrix is not a trigonometric polynomial in
+    ``t``) is refused with the reason. The gate then works like a built-in one:
+    ``qml.<name>(t, wires=...)`` in circuits, gradients, ``qsym rules``.
+
+    Args:
+        name: a new gate name (a Python identifier).
+        num_wires: the number of wires it acts on.
+        generator: a Hermitian matrix (nested lists, NumPy or sympy), or a Pauli sum as a
+            list of ``(coefficient, "XZ")`` pairs, for ``U(t) = exp(-i t G)``.
+        matrix: or a function of one parameter returning the matrix. It is called with a
+            sympy symbol, so write it with sympy functions (``sympy.cos``...).
+
+    Returns:
+        The new gate class (also available as ``qsym.<name>``).
+
+    >>> import qsym as qml
+    >>> XY = qml.define_gate("XYRotation", 2, generator=[(0.5, "XY")])
+    >>> qml.rules.rule_for_gate("XYRotation", 0).frequencies
+    (1,)
+    >>> qml.undefine_gate("XYRotation")
+    """
+    from . import rules
+    from .errors import RuleError
+    from .gates import GateDef, register, unregister
+
+    if not isinstance(name, str) or not name.isidentifier():
+        raise GateError(f"a gate name must be a Python identifier, got {name!r}")
+    if not isinstance(num_wires, numbers.Integral) or num_wires < 1:
+        raise WireError(f"num_wires must be a positive int, got {num_wires!r}")
+    if (generator is None) == (matrix is None):
+        raise GateError("give exactly one of generator= or matrix=")
+    dim = 2**num_wires
+    t = sp.Symbol("t", real=True)
+    gen = None
+    if generator is not None:
+        if isinstance(generator, (list, tuple)) and generator and isinstance(generator[0], tuple):
+            gen = _pauli_sum_matrix(generator, num_wires)
+        else:
+            gen = _exact_matrix(generator, f"{name} generator")
+        if gen.shape != (dim, dim):
+            raise GateError(f"{name}: the generator must be {dim}x{dim}, got {gen.shape}")
+        if (gen - gen.H).applyfunc(sp.simplify) != sp.zeros(dim):
+            raise GateError(f"{name}: the generator is not Hermitian")
+        exact = (-sp.I * t * gen).exp()
+
+        def mat_fn(p):
+            return exact.xreplace({t: p})
+
+        gen_fn = lambda: gen  # noqa: E731
+    else:
+        try:
+            exact = sp.Matrix(matrix(t))
+        except Exception as exc:
+            raise GateError(
+                f"{name}: the matrix function failed on a sympy symbol ({exc}); write it with "
+                "sympy functions (sympy.cos, sympy.exp, sympy.I) so that qsym can find its "
+                "shift rule exactly"
+            ) from None
+        if exact.shape != (dim, dim):
+            raise GateError(f"{name}: the matrix must be {dim}x{dim}, got {exact.shape}")
+        for value in (0.3, -1.7):
+            num = np.array(exact.xreplace({t: value}).evalf(), dtype=complex)
+            if not np.allclose(num.conj().T @ num, np.eye(dim), atol=1e-10):
+                raise GateError(f"{name}: the matrix is not unitary at t = {value}")
+
+        def mat_fn(p):
+            return exact.xreplace({t: p})
+
+        gen_fn = None
+    row = GateDef(name, num_wires, 1, mat_fn, doc=doc or "user-defined", generator=gen_fn)
+    register(row)
+    try:
+        rules.rule_for_gate(name, 0)
+    except RuleError as exc:
+        unregister(name)
+        raise RuleError(f"{name} has no exact shift rule, so qsym will not differentiate it: {exc}") from None
+    cls = _make_gate_class(row)
+    GATE_CLASSES[name] = cls
+    globals()[name] = cls
+    import qsym
+
+    setattr(qsym, name, cls)
+    return cls
+
+
+def undefine_gate(name: str) -> None:
+    """Remove a gate added by :func:`define_gate` (qsym's own gates cannot be removed)."""
+    from . import rules
+    from .gates import unregister
+
+    unregister(name)
+    GATE_CLASSES.pop(name, None)
+    globals().pop(name, None)
+    import qsym
+
+    if hasattr(qsym, name):
+        delattr(qsym, name)
+    rules.rule_for_gate.cache_clear()
+
 # --- Pauli algebra ---------------------------------------------------------------------
 # product of single-qubit Paulis: (a, b) -> (phase, letter); "" is the identity
 _PAULI_MUL = {

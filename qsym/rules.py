@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache, reduce
@@ -158,6 +159,38 @@ def _exact_number(x, what: str) -> sp.Expr:
     if e.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
         raise RuleError(f"{what} must be finite, got {e}")
     return e
+
+
+def _exact_shift(x) -> sp.Expr:
+    """A shift as an exact number. A float within rounding of a simple multiple of pi
+    (``np.pi / 4``, ``3 * np.pi / 2``) is read as that multiple: it is what the user wrote."""
+    if isinstance(x, float) or (isinstance(x, Real) and not isinstance(x, (int, sp.Basic))):
+        xf = float(x)
+        if math.isfinite(xf) and xf != 0:
+            q = Fraction(xf / math.pi).limit_denominator(720)
+            if abs(float(q) * math.pi - xf) <= 8 * sys.float_info.epsilon * abs(xf):
+                return sp.pi * sp.Rational(q.numerator, q.denominator)
+    return _exact_number(x, "a shift")
+
+
+# Largest ratio of sum |coefficients| to the largest frequency that a derived rule may have.
+# Beyond it the rule subtracts huge, nearly equal numbers (shifts near a zero of
+# sin(w s)): exact on paper, useless in floating point.
+MAX_CONDITION = 1e6
+
+
+def _check_conditioning(rule) -> None:
+    if not rule.terms:
+        return
+    size = sum(abs(float(c)) for c, _, _ in rule.terms)
+    scale = max(float(f) for f in rule.frequencies)
+    if size > MAX_CONDITION * scale:
+        raise RuleError(
+            f"the rule for frequencies {rule.frequencies} with shifts "
+            f"{tuple(s for _, _, s in rule.terms if s.is_positive)} has coefficients summing to "
+            f"{size:.3g} in absolute value: the shifts are too close to zeros of sin(w s), and "
+            "the rule would cancel catastrophically in floating point; choose other shifts"
+        )
 
 
 def _num(x: sp.Expr) -> sp.Float:
@@ -934,7 +967,7 @@ def derive_rule(frequencies, shifts=None) -> ShiftRule:
     else:
         if isinstance(shifts, (str, bytes)) or not hasattr(shifts, "__iter__"):
             shifts = [shifts]
-        xs = [_exact_number(s, "a shift") for s in shifts]
+        xs = [_exact_shift(s) for s in shifts]
         if len(xs) != R:
             raise RuleError(
                 f"give one shift per frequency: {R} frequencies {tuple(freqs)}, "
@@ -963,7 +996,9 @@ def derive_rule(frequencies, shifts=None) -> ShiftRule:
                     f"the default shifts cannot resolve the frequencies {tuple(freqs)} "
                     "(singular system); pass shifts=... explicitly"
                 )
-    return ShiftRule(canonical(terms), tuple(freqs))
+    rule = ShiftRule(canonical(terms), tuple(freqs))
+    _check_conditioning(rule)
+    return rule
 
 
 def _trig(fn, arg):

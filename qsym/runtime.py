@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import cache, emit, ir, kernels, plan, trace
+from . import cache, emit, ir, kernels, plan, rules, trace
 from .errors import ArgumentError, DeviceError, DifferentiationError, TracingError
 from .numpy import tensor
 
@@ -337,9 +337,13 @@ class QNode:
         diff_method: ``"parameter-shift"`` (default; exact), ``"finite-diff"`` (central
             differences, step ``h``) or ``"best"`` (the fastest exact method; currently
             parameter shift).
-        static_argnames: keyword arguments whose values decide the circuit's structure
-            (traced again for each new value) rather than being fed in as numbers.
+        static_argnames: arguments whose values decide the circuit's structure (traced
+            again for each new value) rather than being fed in as numbers.
         h: finite-difference step. approx_order: 1 (forward) or 2 (central).
+        shifts: other shifts for some gates' rules, ``{gate name: shifts}``: one positive
+            shift per frequency of the gate (``{"RX": np.pi / 4}``; ``{"CRX": (a, b)}``),
+            or ``{gate name: {parameter index: shifts}}``. qsym derives the coefficients
+            and proves the rule before use (:func:`qsym.rules.rule_for_gate`).
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=2)
@@ -361,6 +365,7 @@ class QNode:
         h: float = 1e-6,
         approx_order: int = 2,
         interface=None,
+        shifts=None,
         **kwargs,
     ):
         if not isinstance(device, Device):
@@ -381,6 +386,7 @@ class QNode:
         )
         self.h = float(h)
         self.approx_order = int(approx_order)
+        self.shifts = _check_shifts(shifts)
         self._compiled: dict = {}
         self._lock = threading.Lock()
         self._last: Compiled | None = None
@@ -454,7 +460,7 @@ class QNode:
         ir.validate(circuit)
         trace.replay_check(self.func, args, kwargs, circuit, values)
         self._replay_at_zero(args, kwargs, key, circuit, values)
-        gplan = plan.make_plan(circuit)
+        gplan = plan.make_plan(circuit, self._rule_of)
         t1 = time.perf_counter()
         source = emit.emit_module(circuit, gplan, ir.structural_hash(circuit))
         module = cache.load_module(source)
@@ -463,6 +469,13 @@ class QNode:
         entry.trace_seconds = t1 - t0
         entry.compile_seconds = time.perf_counter() - t1
         return entry
+
+    def _rule_of(self, op, pos):
+        """The shift rule of parameter ``pos`` of ``op``: the table's, or custom shifts."""
+        spec = self.shifts.get(op.name)
+        if isinstance(spec, dict):
+            spec = spec.get(pos)
+        return rules.rule_for_op(op, pos, shifts=spec)
 
     def _replay_at_zero(self, args, kwargs, key, circuit, values):
         """Replay with every numeric input at 0: a branch such as ``if x * y:`` that sympy
@@ -526,6 +539,30 @@ class QNode:
     def listing(self, *args, **kwargs) -> str:
         """The traced circuit as a readable listing, one op per line."""
         return ir.format_circuit(self.circuit(*args, **kwargs))
+
+
+def _check_shifts(shifts) -> dict:
+    """Validate ``shifts={gate: shifts}``; rules of fixed-wire gates are derived (and
+    proved) now, so that bad shifts fail when the QNode is made, not at its first call."""
+    from .gates import gate_def
+
+    if shifts is None:
+        return {}
+    if not isinstance(shifts, dict):
+        raise DifferentiationError(
+            "shifts must be a dict {gate name: shifts}, e.g. shifts={'RX': np.pi / 4}"
+        )
+    for name, spec in shifts.items():
+        row = gate_def(name)
+        if row.num_params == 0:
+            raise DifferentiationError(f"{name} has no parameters to shift")
+        per_param = spec if isinstance(spec, dict) else {p: spec for p in range(row.num_params)}
+        for pos, value in per_param.items():
+            if not isinstance(pos, int) or not 0 <= pos < row.num_params:
+                raise DifferentiationError(f"{name} has no parameter {pos!r}")
+            if row.num_wires:  # fixed gate: derive and prove now
+                rules.rule_for_gate(name, pos, shifts=value)
+    return dict(shifts)
 
 
 def qnode(device: Device, diff_method: str = "parameter-shift", **kwargs):
