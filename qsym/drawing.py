@@ -91,7 +91,7 @@ def draw(qnode, decimals: int = 2):
     """``qml.draw``: a function of the QNode's arguments that returns a text drawing."""
 
     def drawer(*args, **kwargs):
-        from .runtime import _flat
+        from .shapes import flat as _flat
 
         entry, xs, ds = qnode.compiled(args, kwargs)
         return draw_circuit(entry.circuit, _flat(xs), _flat(ds), decimals)

@@ -38,6 +38,7 @@ import numpy as np
 from . import cache, emit, ir, kernels, plan, rules, trace
 from .errors import ArgumentError, DeviceError, DifferentiationError, TracingError
 from .numpy import tensor
+from .shapes import flat, format_values, pick
 
 DEVICE_NAMES = ("default.qubit", "lightning.qubit", "qsym.qubit")
 DIFF_METHODS = ("parameter-shift", "finite-diff", "best")
@@ -237,18 +238,6 @@ def classify(args, kwargs, diff, static_names, static_positions=frozenset()):
 _F64 = np.dtype(np.float64)
 
 
-def _flat(arrays) -> np.ndarray:
-    """One contiguous float64 vector of all the arrays' elements, in order."""
-    if not arrays:
-        return _EMPTY
-    if len(arrays) == 1:
-        a = arrays[0]
-        if type(a) is float:
-            return np.array((a,))
-        return np.ascontiguousarray(a, dtype=np.float64).reshape(-1)
-    return np.concatenate([np.ravel(a) for a in arrays]).astype(np.float64, copy=False)
-
-
 def _raise_nonfinite(circuit, xs, ds, exc):
     """The compiled code refused a NaN or infinite input: say which argument had it."""
     for kind, arrays in (("differentiated argument", xs), ("data argument", ds)):
@@ -263,7 +252,6 @@ def _raise_nonfinite(circuit, xs, ds, exc):
     raise exc
 
 
-_EMPTY = np.zeros(0)
 
 
 # Below this much work per gradient (amplitudes x ops x circuits), a call's overhead matters:
@@ -295,8 +283,8 @@ class Compiled:
         self._ints, self._floats = self.module.PROGRAM
         self.fused = self.module.WORK <= FUSED_MAX_WORK
         if self.fused:
-            self.value = self.module.value
-            self.value_and_grad = self.module.value_and_grad
+            self.value = self.module.fused_value
+            self.value_and_grad = self.module.fused_value_and_grad
 
     def value(self, x, d):
         """Measured values at flat inputs ``x`` and data ``d``."""
@@ -505,10 +493,10 @@ class QNode:
             )
         entry, xs, ds = self.compiled(args, kwargs)
         try:
-            out = entry.value(_flat(xs), _flat(ds))
+            out = entry.value(flat(xs), flat(ds))
         except ValueError as exc:
             _raise_nonfinite(entry.circuit, xs, ds, exc)
-        return _format_values(entry.circuit.output, out)
+        return format_values(entry.circuit.output, out)
 
     def value_and_jacobian(self, args, kwargs, diff=None):
         """``(values, jac, entry)``: values and the Jacobian over the flat differentiated
@@ -516,8 +504,8 @@ class QNode:
         if trace.in_circuit():
             raise TracingError("a QNode cannot be differentiated inside another QNode's circuit")
         entry, xs, ds = self.compiled(args, kwargs, diff)
-        x = _flat(xs)
-        d = _flat(ds)
+        x = flat(xs)
+        d = flat(ds)
         try:
             if self.diff_method == "finite-diff":
                 out, jac = entry.value_and_grad_fd(x, d, self.h, self.approx_order)
@@ -583,13 +571,6 @@ def qnode(device: Device, diff_method: str = "parameter-shift", **kwargs):
     return wrap
 
 
-def _format_values(output: str, out: np.ndarray):
-    if output == "scalar":
-        return out[0]
-    vals = [out[m] for m in range(out.shape[0])]
-    return tuple(vals) if output == "tuple" else vals
-
-
 # --- grad and jacobian ---------------------------------------------------------------------
 def _normalize_argnum(argnum, argnums):
     if argnum is not None and argnums is not None and argnum != argnums:
@@ -627,7 +608,7 @@ class _Derivative:
     @property
     def forward(self):
         """The function's value at the point of the last call (PennyLane's ``forward``)."""
-        return None if self._forward is None else _format_values(*self._forward)
+        return None if self._forward is None else format_values(*self._forward)
 
     def _diff_indices(self, args):
         """Which arguments to differentiate: ``None`` (the default) or their indices."""
@@ -660,16 +641,6 @@ class _Derivative:
         return jac, entry, blocks, single
 
 
-def _pick(jac_row, blocks, single):
-    """Split one row of the flat Jacobian into the differentiated arguments' shapes."""
-    if single:
-        c, size, shape = blocks[0]
-        if shape == ():
-            return jac_row[c]
-        return jac_row[c : c + size].reshape(shape)
-    return tuple(np.asarray(jac_row[c : c + size]).reshape(shape) for c, size, shape in blocks)
-
-
 class grad(_Derivative):
     """The gradient of a scalar-valued QNode, as a function of the QNode's arguments.
 
@@ -699,7 +670,7 @@ class grad(_Derivative):
                 "grad needs a function with one scalar result; this QNode returns "
                 f"{jac.shape[0]} values: use qml.jacobian"
             )
-        return _pick(jac[0], blocks, single)
+        return pick(jac[0], blocks, single)
 
 
 class jacobian(_Derivative):
@@ -721,7 +692,7 @@ class jacobian(_Derivative):
 
     def __call__(self, *args, **kwargs):
         jac, entry, blocks, single = self._jacobian(args, kwargs)
-        rows = [_pick(jac[m], blocks, single) for m in range(jac.shape[0])]
+        rows = [pick(jac[m], blocks, single) for m in range(jac.shape[0])]
         if entry.circuit.output == "scalar":
             return rows[0]
         return tuple(rows)

@@ -244,7 +244,7 @@ def check(qnode, *args, h: float = 1e-6, tol: float = 1e-10, **kwargs) -> CheckR
     gate matrices); the finite differences are central, on the NumPy reference interpreter.
     All three are Jacobians over the flat trainable inputs, ``jac[measurement, input]``.
     """
-    from .runtime import _flat
+    from .shapes import flat as _flat
 
     _, jac, entry = qnode.value_and_jacobian(args, kwargs)
     _, xs, ds = qnode.compiled(args, kwargs)

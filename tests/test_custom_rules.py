@@ -6,7 +6,7 @@ import sympy as sp
 
 import qsym as qml
 from qsym import ir, symbolic
-from qsym.runtime import _flat
+from qsym.shapes import flat as _flat
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ import sympy as sp
 
 import qsym as qml
 from qsym import ir, symbolic
-from qsym.runtime import _flat
+from qsym.shapes import flat as _flat
 
 from conftest import ALL_GATES, random_circuit_function
 
