@@ -49,6 +49,7 @@ from .operations import (  # noqa: E402
 from .runtime import QNode, device, grad, jacobian, qnode  # noqa: E402
 from .drawing import draw, matrix  # noqa: E402
 from .symbolic import check, expectation, gradient  # noqa: E402
+from .aot import CompiledCircuit, ExportError, compile, load  # noqa: E402
 
 globals().update(GATE_CLASSES)  # one class per gate-table row: qml.RX, qml.CNOT, ...
 
@@ -67,6 +68,10 @@ __all__ = [
     "Observable",
     "Operation",
     "MeasurementProcess",
+    "compile",
+    "load",
+    "CompiledCircuit",
+    "ExportError",
     "draw",
     "matrix",
     "check",

@@ -6,6 +6,10 @@ shifts and coefficients, and whether the rule and the generator are proved.
 ``qsym rules --verify`` derives and proves every rule again from the gate matrices and
 exits with status 1 if any proof fails.
 
+``qsym compile path/to/file.py:function --args '[[0.54, 0.12]]' -o module.py`` compiles a
+QNode for example arguments and exports its value and gradient as a standalone module
+(see :mod:`qsym.aot`).
+
 >>> main(["rules", "--gate", "RX"])  # doctest: +NORMALIZE_WHITESPACE
 gate  param  wires/hyper  frequencies  terms  shifts             coefficients  generator  rule
 RX    0      -            1            2      +1.570796 -1.570796  +0.5 -0.5  given      proved
@@ -15,9 +19,13 @@ RX    0      -            1            2      +1.570796 -1.570796  +0.5 -0.5  gi
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import sys
 import time
+from pathlib import Path
 
+import numpy as np
 import sympy as sp
 
 from . import gates, rules
@@ -124,6 +132,57 @@ def cmd_rules(args) -> int:
     return 1 if failed else 0
 
 
+def _json_args(text: str, what: str):
+    """Arguments from JSON: lists of floats become float arrays; ints stay ints (static)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise QsymError(f"{what} is not valid JSON: {exc}") from None
+    return value
+
+
+def _arrays(value):
+    """Nested lists of numbers with any float become NumPy float arrays (trainable)."""
+    if isinstance(value, list) and value and all(isinstance(v, (int, float, list)) for v in value):
+        arr = np.asarray(value)
+        if arr.dtype.kind == "f":
+            return arr
+    return value
+
+
+def cmd_compile(args) -> int:
+    from .aot import compile as compile_qnode
+    from .runtime import QNode
+
+    call_args = _json_args(args.args, "--args")
+    if not isinstance(call_args, list):
+        raise QsymError("--args must be a JSON list of the circuit's positional arguments")
+    call_kwargs = _json_args(args.kwargs, "--kwargs") if args.kwargs else {}
+    file, _, name = args.target.rpartition(":")
+    if not file or not name:
+        raise QsymError(f"give the circuit as path/to/file.py:function, got {args.target!r}")
+    path = Path(file)
+    if not path.is_file():
+        raise QsymError(f"no such file: {file}")
+    spec = importlib.util.spec_from_file_location(f"_qsym_user_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.parent.resolve()))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.pop(0)
+    qnode = getattr(module, name, None)
+    if not isinstance(qnode, QNode):
+        raise QsymError(f"{file}:{name} is not a QNode (decorate it with @qml.qnode(dev))")
+    compiled = compile_qnode(
+        qnode, *[_arrays(a) for a in call_args], **{k: _arrays(v) for k, v in call_kwargs.items()}
+    )
+    out = compiled.export(args.output)
+    print(f"wrote {out} ({compiled.executions} circuits per gradient, hash "
+          f"{compiled.circuit_hash[:12]})")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="qsym", description="qsym: compiled circuit gradients")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -132,6 +191,15 @@ def main(argv=None) -> int:
                          help="derive and prove every rule again; exit 1 if any proof fails")
     p_rules.add_argument("--gate", help="only this gate")
     p_rules.set_defaults(func=cmd_rules)
+    p_compile = sub.add_parser(
+        "compile", help="compile a QNode and export its value and gradient as a module"
+    )
+    p_compile.add_argument("target", help="path/to/file.py:function (a QNode)")
+    p_compile.add_argument("--args", required=True,
+                           help="JSON list of example positional arguments, e.g. '[[0.1, 0.2]]'")
+    p_compile.add_argument("--kwargs", help="JSON object of example keyword arguments")
+    p_compile.add_argument("-o", "--output", required=True, help="the module to write (.py)")
+    p_compile.set_defaults(func=cmd_compile)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

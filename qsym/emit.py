@@ -230,7 +230,7 @@ def prepare(x, d, shifted):
 # where call overhead matters (small circuits, see qsym.runtime.FUSED_MAX_WORK); numba
 # compiles a function at its first call, so unused ones cost nothing.
 @njit(cache=True)
-def value(x, d):
+def fused_value(x, d):
     """Measured values at inputs ``x`` and data ``d``."""
     mats, smats, ch, C, cc = prepare(x, d, False)
     # copies: the kernels are compiled for writable arrays, module constants are read-only
@@ -238,7 +238,7 @@ def value(x, d):
 
 
 @njit(cache=True)
-def value_and_grad(x, d):
+def fused_value_and_grad(x, d):
     """Values and the Jacobian ``jac[m, j] = d value[m] / d x[j]`` by parameter shift."""
     mats, smats, ch, C, cc = prepare(x, d, True)
     return _q_program_value_and_grad(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, smats,

@@ -1,0 +1,387 @@
+"""Ahead of time: compiled gradient functions that outlive the process and ship without qsym.
+
+:func:`compile` turns a QNode and example arguments into a :class:`CompiledCircuit`: the
+value, gradient and Jacobian as plain functions of NumPy arrays with the circuit's own
+argument layout, plus what was compiled (circuit listing, rules, method, generated source).
+
+:meth:`CompiledCircuit.export` writes one standalone ``.py`` module that imports only numpy
+and numba. It contains qsym's kernel library, the circuit's generated module and a small
+API (``value``, ``grad``, ``jacobian``, metadata), gives bit-for-bit the results of the
+original, and is cached by numba next to itself: its second import compiles nothing. The
+module checks at import that its code is the code that was exported (a hash of its body),
+and :func:`load` also reports a module exported by another qsym version, or for another
+circuit.
+
+>>> import qsym as qml, tempfile, os
+>>> dev = qml.device("default.qubit", wires=1)
+>>> @qml.qnode(dev)
+... def circuit(params):
+...     qml.RX(params[0], wires=0)
+...     qml.RY(params[1], wires=0)
+...     return qml.expval(qml.PauliZ(0))
+>>> compiled = qml.compile(circuit, [0.54, 0.12])
+>>> compiled.grad([0.54, 0.12])
+array([-0.51043865, -0.1026782 ])
+>>> path = compiled.export(os.path.join(tempfile.mkdtemp(), "seed_grad.py"))
+>>> mod = qml.load(path)
+>>> mod.grad([0.54, 0.12])
+array([-0.51043865, -0.1026782 ])
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import numba
+import numpy as np
+
+from . import __version__, ir, kernels, shapes
+from .errors import QsymError
+from .runtime import _STATIC, _TRAIN, QNode
+
+
+class ExportError(QsymError, ValueError):
+    """An export cannot be written, or a loaded export does not match what is expected."""
+
+
+_MARKER = "# ---- qsym export body: the hash above covers every line below ----"
+
+
+def _module_body(path_or_module) -> str:
+    """A module's source without its docstring (and without its imports of qsym)."""
+    source = Path(path_or_module.__file__ if hasattr(path_or_module, "__file__") else path_or_module).read_text()
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    start = 0
+    if tree.body and isinstance(tree.body[0], ast.Expr) and isinstance(
+        getattr(tree.body[0], "value", None), ast.Constant
+    ):
+        start = tree.body[0].end_lineno
+    body = "\n".join(lines[start:])
+    return body
+
+
+class CompiledCircuit:
+    """A QNode compiled for one argument signature: plain functions and what they run.
+
+    Attributes:
+        circuit: the traced circuit (:class:`qsym.ir.Circuit`); ``listing`` prints it.
+        source: the generated module's source.
+        diff_method: how gradients are computed.
+        rules: ``{gate: ((coeff, mult, shift), ...)}`` for each parametric gate used.
+        executions: circuits run per gradient.
+        layout: per positional argument ``(kind, shape or static value)``, kind being
+            ``"trainable"``, ``"data"`` or ``"static"``; then the keyword arguments.
+        circuit_hash: the structural hash of the circuit (with which inputs are
+            differentiated): an export records it, :func:`load` can check it.
+    """
+
+    def __init__(self, qnode: QNode, args, kwargs):
+        if not isinstance(qnode, QNode):
+            raise ExportError(f"qsym.compile takes a QNode, got {type(qnode).__name__}")
+        if qnode.diff_method == "finite-diff":
+            raise ExportError(
+                "compile/export carry exact gradients; make the QNode with "
+                "diff_method='parameter-shift' (the default)"
+            )
+        self.qnode = qnode
+        self.entry, _, _ = qnode.compiled(args, kwargs)
+        self._args = args
+        self._kwargs = kwargs
+        c = self.entry.circuit
+        self.circuit = c
+        self.source = self.entry.source
+        self.diff_method = "parameter-shift"
+        self.executions = self.entry.plan.executions
+        rules = {}
+        for t in self.entry.plan.terms:
+            rules.setdefault(c.ops[t.op].name, set()).add((t.coeff, t.mult, t.shift))
+        self.rules = {k: tuple(sorted(v, key=lambda r: (abs(r[2]), -r[2]))) for k, v in rules.items()}
+        self.circuit_hash = ir.structural_hash(c, "diff", self.entry.diff_args)
+        self.layout = self._layout()
+
+    # --- the argument layout ------------------------------------------------------------
+    def _layout(self):
+        key, _, _ = self._classify(self._args, self._kwargs)
+        names = {_TRAIN: "trainable", "d": "data", _STATIC: "static"}
+        out = []
+        for i, a in enumerate(self._args):
+            kind, info = key[i]
+            out.append((names[kind], a if kind == _STATIC else tuple(info)))
+        for name in sorted(self._kwargs):
+            kind = [k for k in key[len(self._args):] if k[0] == name][0][1]
+            v = self._kwargs[name]
+            out.append((name, names[kind], v if kind == _STATIC else tuple(np.shape(v))))
+        return tuple(out)
+
+    def _classify(self, args, kwargs):
+        from .runtime import classify
+
+        return classify(args, kwargs, None, self.qnode.static_argnames, self.qnode._static_positions)
+
+    def _inputs(self, args, kwargs):
+        entry, xs, ds = self.qnode.compiled(args, kwargs)
+        if entry is not self.entry:
+            raise ExportError(
+                "these arguments do not match the compiled signature "
+                f"{self.layout}: compile again for them"
+            )
+        return shapes.flat(xs), shapes.flat(ds)
+
+    # --- plain functions -----------------------------------------------------------------
+    def value(self, *args, **kwargs):
+        """The circuit's value(s), as the QNode returns them."""
+        x, d = self._inputs(args, kwargs)
+        return shapes.format_values(self.circuit.output, self.entry.value(x, d))
+
+    def _jac(self, args, kwargs):
+        x, d = self._inputs(args, kwargs)
+        out, jac = self.entry.value_and_grad(x, d)
+        single = len(self.entry.blocks) == 1
+        return out, jac, single
+
+    def grad(self, *args, **kwargs):
+        """The gradient by every trainable argument (``qml.grad(qnode)(*args)``)."""
+        if self.circuit.output != "scalar":
+            raise ExportError("grad needs a scalar-valued circuit: use jacobian")
+        _, jac, single = self._jac(args, kwargs)
+        return shapes.pick(jac[0], self.entry.blocks, single)
+
+    def jacobian(self, *args, **kwargs):
+        """The Jacobian (``qml.jacobian(qnode)(*args)``)."""
+        _, jac, single = self._jac(args, kwargs)
+        rows = [shapes.pick(jac[m], self.entry.blocks, single) for m in range(jac.shape[0])]
+        return rows[0] if self.circuit.output == "scalar" else tuple(rows)
+
+    @property
+    def listing(self) -> str:
+        return ir.format_circuit(self.circuit)
+
+    def __repr__(self):
+        return (f"<CompiledCircuit {self.qnode.__name__}: {len(self.circuit.ops)} ops on "
+                f"{self.circuit.num_wires} wires, {self.executions} circuits per gradient>")
+
+    # --- export --------------------------------------------------------------------------
+    def export(self, path) -> Path:
+        """Write a standalone module (numpy and numba only) with ``value``, ``grad`` and
+        ``jacobian`` for this signature; returns its path."""
+        path = Path(path)
+        if path.suffix != ".py" or not path.stem.isidentifier():
+            raise ExportError(f"export to a .py file with an importable name, got {path.name!r}")
+        layout = list(self.layout)
+        for item in layout:
+            if item[-2] == "static" and not _is_literal(item[-1]):
+                raise ExportError(f"static argument {item[-1]!r} cannot be written into a module")
+        generated = self.entry.source
+        generated = re.sub(r"^from qsym\.kernels import (\w+) as (\w+)$", r"\2 = \1", generated,
+                           flags=re.M)
+        generated = _strip_docstring(generated)
+        api = _API.format(
+            layout=repr(tuple(layout)),
+            output=repr(self.circuit.output),
+            blocks=repr(self.entry.blocks),
+            single=repr(len(self.entry.blocks) == 1),
+            fused=repr(bool(self.entry.fused)),
+        )
+        body = "\n\n".join([
+            "import math\nimport numpy as np\nfrom numba import njit",
+            "# ---- qsym.kernels ----\n" + _module_body(kernels),
+            "# ---- qsym.shapes ----\n" + _module_body(shapes),
+            "# ---- the circuit's generated module ----\n" + generated,
+            "# ---- API ----\n" + api,
+        ])
+        body_hash = hashlib.sha256(body.encode()).hexdigest()
+        meta = {
+            "qsym_version": __version__,
+            "numba_version": numba.__version__,
+            "numpy_version": np.__version__,
+            "circuit_hash": self.circuit_hash,
+            "diff_method": self.diff_method,
+            "executions_per_gradient": self.executions,
+            "rules": {k: [list(r) for r in v] for k, v in self.rules.items()},
+        }
+        header = _HEADER.format(
+            module=path.stem,
+            name=self.qnode.__name__,
+            listing=self.listing.replace('"""', "'''"),
+            meta=json.dumps(meta, sort_keys=True),
+            body_hash=body_hash,
+            marker=_MARKER,
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(header + body + "\n")
+        return path
+
+
+def _is_literal(v) -> bool:
+    try:
+        return ast.literal_eval(repr(v)) == v
+    except (ValueError, SyntaxError):
+        return False
+
+
+def _strip_docstring(source: str) -> str:
+    tree = ast.parse(source)
+    if tree.body and isinstance(tree.body[0], ast.Expr):
+        return "\n".join(source.splitlines()[tree.body[0].end_lineno :])
+    return source
+
+
+_HEADER = '''"""Gradient of the circuit {name!r}, exported by qsym: needs only numpy and numba.
+
+    import {module}
+    {module}.value(*args, **kwargs)     # what the circuit returns
+    {module}.grad(*args, **kwargs)      # qml.grad(circuit)(*args): every trainable argument
+    {module}.jacobian(*args, **kwargs)  # qml.jacobian(circuit)(*args)
+
+Arguments have the circuit's own layout (LAYOUT). numba compiles on first use and caches
+the result next to this file, so later imports start at once. This module checks at import
+that its body is the exported one (BODY_SHA256); edit nothing below the marker line.
+
+{listing}
+"""
+import hashlib as _hashlib
+import json as _json
+
+METADATA = _json.loads({meta!r})
+QSYM_VERSION = METADATA["qsym_version"]
+CIRCUIT_HASH = METADATA["circuit_hash"]
+BODY_SHA256 = "{body_hash}"
+
+
+def _check_body():
+    with open(__file__, encoding="utf-8") as fh:
+        text = fh.read()
+    body = text.split({marker!r} + "\\n", 1)[-1]
+    if _hashlib.sha256(body.rstrip("\\n").encode()).hexdigest() != BODY_SHA256:
+        raise ImportError(
+            f"{{__file__}} was modified after qsym exported it (its body does not match "
+            "BODY_SHA256): export it again"
+        )
+
+
+_check_body()
+{marker}
+'''
+
+
+_API = '''LAYOUT = {layout}
+_OUTPUT = {output}
+_BLOCKS = {blocks}
+_SINGLE = {single}
+_FUSED = {fused}
+
+
+def _inputs(args, kwargs):
+    """Flat float64 inputs (trainable, data) from arguments in the circuit's layout."""
+    positional = [item for item in LAYOUT if len(item) == 2]
+    keywords = {{item[0]: item[1:] for item in LAYOUT if len(item) == 3}}
+    if len(args) != len(positional):
+        raise TypeError(f"expected {{len(positional)}} positional arguments, got {{len(args)}}")
+    if set(kwargs) != set(keywords):
+        raise TypeError(f"expected keyword arguments {{sorted(keywords)}}, got {{sorted(kwargs)}}")
+    xs, ds = [], []
+    items = [(f"argument {{i}}", a, spec) for i, (a, spec) in enumerate(zip(args, positional))]
+    items += [(f"keyword argument {{k!r}}", kwargs[k], keywords[k]) for k in sorted(keywords)]
+    for what, a, (kind, info) in items:
+        if kind == "static":
+            if a != info:
+                raise ValueError(f"{{what}} was compiled as the constant {{info!r}}, got {{a!r}}")
+            continue
+        arr = np.asarray(a, dtype=np.float64)
+        if arr.shape != tuple(info):
+            raise ValueError(f"{{what}} must have shape {{tuple(info)}}, got {{arr.shape}}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{{what}} contains NaN or infinite values")
+        (xs if kind == "trainable" else ds).append(arr)
+    return flat(xs), flat(ds)
+
+
+def _value(x, d):
+    if _FUSED:
+        return fused_value(x, d)
+    mats, smats, ch, C, cc = prepare(x, d, False)
+    return program_value(PROGRAM_INTS, PROGRAM_FLOATS, mats, C)
+
+
+def _value_and_grad(x, d):
+    if _FUSED:
+        return fused_value_and_grad(x, d)
+    return program_value_and_grad(PROGRAM_INTS, PROGRAM_FLOATS, *prepare(x, d, True))
+
+
+def value(*args, **kwargs):
+    """The circuit's value(s) at these arguments."""
+    return format_values(_OUTPUT, _value(*_inputs(args, kwargs)))
+
+
+def grad(*args, **kwargs):
+    """The gradient by every trainable argument (exact, parameter shift)."""
+    if _OUTPUT != "scalar":
+        raise ValueError("grad needs a scalar-valued circuit: use jacobian")
+    out, jac = _value_and_grad(*_inputs(args, kwargs))
+    return pick(jac[0], _BLOCKS, _SINGLE)
+
+
+def jacobian(*args, **kwargs):
+    """The Jacobian: per measurement, the gradient by every trainable argument."""
+    out, jac = _value_and_grad(*_inputs(args, kwargs))
+    rows = [pick(jac[m], _BLOCKS, _SINGLE) for m in range(jac.shape[0])]
+    return rows[0] if _OUTPUT == "scalar" else tuple(rows)'''
+
+
+def compile(qnode: QNode, *args, **kwargs) -> CompiledCircuit:  # noqa: A001
+    """Compile ``qnode`` for the signature of these example arguments.
+
+    Returns a :class:`CompiledCircuit` whose ``value``/``grad``/``jacobian`` take arguments
+    of the same layout (new values, same shapes and static values) and whose ``export``
+    writes a standalone module.
+    """
+    return CompiledCircuit(qnode, args, kwargs)
+
+
+def read_metadata(path) -> dict:
+    """The metadata of an exported module, read without running it."""
+    text = Path(path).read_text()
+    m = re.search(r"^METADATA = _json.loads\((.*)\)$", text, flags=re.M)
+    if not m:
+        raise ExportError(f"{path} is not a module exported by qsym")
+    return json.loads(ast.literal_eval(m.group(1)))
+
+
+def load(path, expected_hash: str | None = None, check_version: bool = True):
+    """Import an exported module, after checking where it came from.
+
+    Raises :class:`ExportError` if it was exported by another qsym version (pass
+    ``check_version=False`` to accept it) or for another circuit than ``expected_hash``
+    (a :attr:`CompiledCircuit.circuit_hash`); the module itself refuses to import if its
+    body was modified.
+    """
+    path = Path(path)
+    meta = read_metadata(path)
+    if check_version and meta["qsym_version"] != __version__:
+        raise ExportError(
+            f"{path.name} was exported by qsym {meta['qsym_version']}, this is qsym "
+            f"{__version__}: export it again (or load with check_version=False)"
+        )
+    if expected_hash is not None and meta["circuit_hash"] != expected_hash:
+        raise ExportError(
+            f"{path.name} was exported for another circuit (hash {meta['circuit_hash'][:12]}..., "
+            f"expected {expected_hash[:12]}...)"
+        )
+    name = path.stem
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # numba's cache finds functions through sys.modules
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module

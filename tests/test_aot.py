@@ -1,0 +1,218 @@
+"""Ahead-of-time: compile, export, use without qsym, detect tampering and mismatches.
+
+An exported module's first import compiles qsym's kernel library with numba (about 15 s),
+so one module is exported per test session and shared.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import qsym as qml
+
+CIRCUIT_FILE = textwrap.dedent(
+    '''
+    import qsym as qml
+    from qsym import numpy as np
+
+    dev = qml.device("default.qubit", wires=3)
+
+
+    @qml.qnode(dev)
+    def circuit(w, y, layers, data=None):
+        for _ in range(layers):
+            for i in range(3):
+                qml.RY(w[i, 0] * data[i], wires=i)
+                qml.RZ(np.sin(w[i, 1]) + y, wires=i)
+            qml.CNOT(wires=[0, 1])
+            qml.CRX(y, wires=[1, 2])
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(2)), qml.expval(0.5 * qml.PauliX(1))
+    '''
+)
+EXAMPLE = ([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], 0.7, 2)
+EXAMPLE_KW = {"data": [1.0, 0.5, -1.5]}
+
+
+def _load_circuit(path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("aot_user_circuit", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.circuit
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    src_dir = tmp_path_factory.mktemp("src")
+    (src_dir / "user_circuit.py").write_text(CIRCUIT_FILE)
+    circuit = _load_circuit(src_dir / "user_circuit.py")
+    w = np.array(EXAMPLE[0])
+    compiled = qml.compile(circuit, w, EXAMPLE[1], EXAMPLE[2], data=np.array(EXAMPLE_KW["data"]))
+    out_dir = tmp_path_factory.mktemp("export")
+    path = compiled.export(out_dir / "circuit_grad.py")
+    return circuit, compiled, path, src_dir
+
+
+def _run_without_qsym(path, script, tmp_path):
+    """Run ``script`` in a fresh interpreter where ``import qsym`` fails."""
+    code = (
+        "import sys\nsys.modules['qsym'] = None  # qsym is not importable here\n"
+        f"sys.path.insert(0, {str(path.parent)!r})\n" + textwrap.dedent(script)
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_compiled_object_matches_the_qnode(exported):
+    circuit, compiled, _, _ = exported
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        w, y = rng.uniform(-2, 2, (3, 2)), float(rng.uniform(-2, 2))
+        data = rng.uniform(-1, 1, 3)
+        got = compiled.jacobian(w, y, 2, data=data)
+        want = qml.jacobian(circuit)(w, y, 2, data=data)
+        for g, v in zip(got, want):
+            for a, b in zip(g, v):
+                assert np.array_equal(a, b)
+    assert compiled.executions == compiled.entry.plan.executions
+    assert set(compiled.rules) == {"RY", "RZ", "CRX"}
+    assert "CRX" in compiled.listing and "def prepare" in compiled.source
+    assert [k for k, _ in compiled.layout[:3]] == ["trainable", "trainable", "static"]
+    with pytest.raises(qml.ExportError, match="do not match"):
+        compiled.value(np.zeros((3, 2)), 0.1, 3, data=np.ones(3))  # another static value
+
+
+def test_export_runs_without_qsym_bit_for_bit_and_its_second_import_compiles_nothing(
+    exported, tmp_path
+):
+    circuit, compiled, path, _ = exported
+    rng = np.random.default_rng(1)
+    cases = [
+        (rng.uniform(-3, 3, (3, 2)).tolist(), float(rng.uniform(-3, 3)), rng.uniform(-1, 1, 3).tolist())
+        for _ in range(4)
+    ]
+    (tmp_path / "cases.json").write_text(json.dumps(cases))
+    script = '''
+        import json, numpy as np
+        import circuit_grad as m
+        cases = json.load(open("cases.json"))
+        out = []
+        for w, y, data in cases:
+            v = m.value(np.array(w), y, 2, data=np.array(data))
+            j = m.jacobian(np.array(w), y, 2, data=np.array(data))
+            out.append([np.asarray(v).tolist(), [[a.tolist() for a in row] for row in j]])
+        misses = sum(
+            sum(f.stats.cache_misses.values()) for f in vars(m).values() if hasattr(f, "stats")
+        )
+        print(json.dumps({"out": out, "misses": misses}))
+    '''
+    first = json.loads(_run_without_qsym(path, script, tmp_path))
+    for (w, y, data), (v, j) in zip(cases, first["out"]):
+        want_v = circuit(np.array(w), y, 2, data=np.array(data))
+        want_j = qml.jacobian(circuit)(np.array(w), y, 2, data=np.array(data))
+        # bit for bit: JSON keeps every digit of a float64
+        assert v == [float(t) for t in want_v]
+        assert j == [[a.tolist() for a in row] for row in want_j]
+    second = json.loads(_run_without_qsym(path, script, tmp_path))
+    assert second["out"] == first["out"]
+    assert second["misses"] == 0, "the second import compiled again instead of using numba's cache"
+
+
+def test_exported_module_checks_its_arguments(exported, tmp_path):
+    _, _, path, _ = exported
+    script = '''
+        import numpy as np
+        import circuit_grad as m
+        for bad, kw in [((np.zeros((2, 2)), 0.1, 2), {"data": np.ones(3)}),
+                        ((np.zeros((3, 2)), 0.1, 3), {"data": np.ones(3)}),
+                        ((np.zeros((3, 2)), float("nan"), 2), {"data": np.ones(3)}),
+                        ((np.zeros((3, 2)), 0.1, 2), {})]:
+            try:
+                m.value(*bad, **kw)
+            except (ValueError, TypeError) as exc:
+                print(type(exc).__name__, exc)
+    '''
+    out = _run_without_qsym(path, script, tmp_path).splitlines()
+    assert len(out) == 4
+    assert "shape (3, 2)" in out[0] and "constant 2" in out[1]
+    assert "NaN" in out[2] and "keyword arguments" in out[3]
+
+
+def test_tampered_module_refuses_to_import(exported, tmp_path):
+    _, _, path, _ = exported
+    text = path.read_text().replace("_SINGLE = False", "_SINGLE = True")
+    assert text != path.read_text()
+    bad = tmp_path / "tampered_grad.py"
+    bad.write_text(text)
+    code = f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import tampered_grad"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode != 0 and "was modified after qsym exported it" in result.stderr
+    with pytest.raises(ImportError, match="modified"):
+        qml.load(bad)
+
+
+def test_load_reports_version_and_circuit_mismatches(exported, tmp_path):
+    _, compiled, path, _ = exported
+    meta = qml.aot.read_metadata(path)
+    assert meta["qsym_version"] == qml.__version__
+    assert meta["circuit_hash"] == compiled.circuit_hash
+    old = tmp_path / "old_version_grad.py"
+    old.write_text(path.read_text().replace(
+        f'"qsym_version": "{qml.__version__}"', '"qsym_version": "0.0.1"'))
+    assert qml.aot.read_metadata(old)["qsym_version"] == "0.0.1"
+    with pytest.raises(qml.ExportError, match="exported by qsym 0.0.1"):
+        qml.load(old)
+    with pytest.raises(qml.ExportError, match="another circuit"):
+        qml.load(path, expected_hash="0" * 64)
+    with pytest.raises(qml.ExportError, match="not a module exported by qsym"):
+        qml.load(Path(__file__))
+
+
+def test_cli_compile_writes_the_same_module(exported, tmp_path):
+    _, _, path, src_dir = exported
+    out = tmp_path / "circuit_grad.py"  # same file name: the header names the module
+    args = json.dumps(list(EXAMPLE))
+    result = subprocess.run(
+        ["qsym", "compile", f"{src_dir / 'user_circuit.py'}:circuit", "--args", args,
+         "--kwargs", json.dumps(EXAMPLE_KW), "-o", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "wrote" in result.stdout
+    assert out.read_text() == path.read_text()
+
+
+def test_cli_compile_errors(tmp_path):
+    run = lambda *a: subprocess.run(["qsym", "compile", *a], capture_output=True, text=True)  # noqa: E731
+    r = run("nofile.py:circuit", "--args", "[]", "-o", str(tmp_path / "m.py"))
+    assert r.returncode == 2 and "no such file" in r.stderr
+    (tmp_path / "notq.py").write_text("def circuit(x):\n    return x\n")
+    r = run(f"{tmp_path / 'notq.py'}:circuit", "--args", "[0.1]", "-o", str(tmp_path / "m.py"))
+    assert r.returncode == 2 and "not a QNode" in r.stderr
+    r = run(f"{tmp_path / 'notq.py'}:circuit", "--args", "{", "-o", str(tmp_path / "m.py"))
+    assert r.returncode == 2 and "not valid JSON" in r.stderr
+
+
+def test_export_refuses_finite_differences_and_bad_paths(tmp_path):
+    dev = qml.device("default.qubit", wires=1)
+
+    def f(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.ExportError, match="exact gradients"):
+        qml.compile(qml.QNode(f, dev, diff_method="finite-diff"), 0.1)
+    with pytest.raises(qml.ExportError, match="importable name"):
+        qml.compile(qml.QNode(f, dev), 0.1).export(tmp_path / "bad-name.py")
