@@ -4,7 +4,7 @@ The generated module holds:
 
 - ``PROGRAM``: the circuit for the compiled-once kernels in :mod:`qsym.kernels`, packed
   into two arrays (ops, measured Pauli words, shift terms, chain-rule tables);
-- ``prepare(x, d, shifted)``: a numba function computing everything that depends on the
+- ``prepare(x, d, mode)``: a numba function computing everything that depends on the
   inputs ``x`` and data ``d``: gate parameters (affine ones, ``a * x_j + b``, as table
   rows; the others as code printed from sympy, common subexpressions shared), the gate
   matrices and those of the shifted gates, the non-constant chain-rule factors and the
@@ -12,7 +12,8 @@ The generated module holds:
 - ``_q_gate``: the matrices of the circuit's parametric gate types, printed from the exact
   sympy matrices of their gate-table rows.
 
-The runtime calls ``kernels.program_value_and_grad(*PROGRAM, *prepare(x, d, True))``.
+The runtime calls ``kernels.program_value_and_grad(*PROGRAM, *prepare(x, d, 1))`` (parameter
+shift) or ``kernels.program_value_and_grad_adjoint(*PROGRAM, *prepare(x, d, 2))`` (adjoint).
 Measured: a generated function that calls into the kernel library costs numba about 0.5 s
 to compile (it re-optimizes the linked library), one that does not about 0.06 s; so the
 module never calls the kernels itself. Its size grows with the number of gates, never with
@@ -26,7 +27,7 @@ documented entry points), so nothing printed from sympy can collide with them.
 >>> c = Circuit(1, (Op("RX", (0,), (2 * a,)),), (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),),
 ...             inputs=(a,))
 >>> src = emit_module(c, make_plan(c))
->>> "def prepare(x, d, shifted):" in src and "_q_AF_A = np.array([2.0]" in src
+>>> "def prepare(x, d, mode):" in src and "_q_AF_A = np.array([2.0]" in src
 True
 """
 
@@ -96,9 +97,10 @@ def _array(name, values, dtype) -> str:
 
 
 @lru_cache(maxsize=None)
-def gate_body(name: str, num_wires=None, hyper: tuple = ()) -> tuple[str, ...]:
+def gate_body(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> tuple[str, ...]:
     """Lines that write a gate's stored matrix entries into ``out[off + i]`` from its
-    parameters ``p0, p1, ...``, printed from the gate table's exact matrix.
+    parameters ``p0, p1, ...``, printed from the gate table's exact matrix (or from its
+    exact derivative by parameter ``derivative``, for the adjoint method).
 
     >>> print("\\n".join(gate_body("RZ")))
     _q_c0 = (1/2)*p0
@@ -110,6 +112,8 @@ def gate_body(name: str, num_wires=None, hyper: tuple = ()) -> tuple[str, ...]:
     row = gate_def(name)
     params = sp.symbols(f"p0:{row.num_params}", real=True)
     mat = row.sympy_matrix(params, num_wires, hyper)
+    if derivative is not None:
+        mat = sp.diff(mat, params[derivative])
     if row.structure == "diagonal":
         entries = [mat[i, i] for i in range(mat.rows)]
     else:
@@ -173,6 +177,7 @@ import numpy as np
 from numba import njit
 from qsym.kernels import program_value as _q_program_value
 from qsym.kernels import program_value_and_grad as _q_program_value_and_grad
+from qsym.kernels import program_value_and_grad_adjoint as _q_program_value_and_grad_adjoint
 
 {tables}
 
@@ -183,12 +188,18 @@ def _q_gate(t, p, out, off):
 
 
 @njit(cache=True)
-def prepare(x, d, shifted):
+def _q_dgate(t, j, p, out, off):
+{dgate_code}
+
+
+@njit(cache=True)
+def prepare(x, d, mode):
     """Everything that depends on the inputs ``x`` and data ``d``.
 
-    Returns ``(mats, smats, ch, C, cc)``: the gate matrices, the shifted gates' matrices
-    (if ``shifted``), the chain-rule factors, the observable coefficients and their
-    derivatives; :func:`qsym.kernels.program_value_and_grad` takes them with ``PROGRAM``.
+    Returns ``(mats, extra, ch, C, cc)``: the gate matrices; for ``mode`` 1 the shifted
+    gates' matrices (parameter shift), for ``mode`` 2 the derivative matrices of the
+    differentiated parameters (adjoint), else nothing; the chain-rule factors, the
+    observable coefficients and their derivatives. The kernels take them with ``PROGRAM``.
     """
     for i in range(x.shape[0]):
         if not math.isfinite(x[i]):
@@ -211,8 +222,16 @@ def prepare(x, d, shifted):
         for j in range(_q_OP_NP[k]):
             p[j] = th[_q_OP_POFF[k] + j]
         _q_gate(_q_OP_TYPE[k], p, mats, _q_OP_OFF[k])
-    smats = np.empty(_q_NSMATS if shifted else 0, dtype=np.complex128)
-    if shifted:
+    if mode == 2:
+        dmats = np.empty(_q_NDMATS, dtype=np.complex128)
+        for a in range(_q_ADJ_OP.shape[0]):
+            k = _q_ADJ_OP[a]
+            for j in range(_q_OP_NP[k]):
+                p[j] = th[_q_OP_POFF[k] + j]
+            _q_dgate(_q_OP_TYPE[k], _q_ADJ_POS[a], p, dmats, _q_ADJ_OFF[a])
+        return mats, dmats, ch, C, cc
+    smats = np.empty(_q_NSMATS if mode == 1 else 0, dtype=np.complex128)
+    if mode == 1:
         for t in range(_q_T_OP.shape[0]):
             if _q_T_ZERO[t]:
                 continue
@@ -232,7 +251,7 @@ def prepare(x, d, shifted):
 @njit(cache=True)
 def fused_value(x, d):
     """Measured values at inputs ``x`` and data ``d``."""
-    mats, smats, ch, C, cc = prepare(x, d, False)
+    mats, smats, ch, C, cc = prepare(x, d, 0)
     # copies: the kernels are compiled for writable arrays, module constants are read-only
     return _q_program_value(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, C)
 
@@ -240,9 +259,17 @@ def fused_value(x, d):
 @njit(cache=True)
 def fused_value_and_grad(x, d):
     """Values and the Jacobian ``jac[m, j] = d value[m] / d x[j]`` by parameter shift."""
-    mats, smats, ch, C, cc = prepare(x, d, True)
+    mats, smats, ch, C, cc = prepare(x, d, 1)
     return _q_program_value_and_grad(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, smats,
                                      ch, C, cc)
+
+
+@njit(cache=True)
+def fused_value_and_grad_adjoint(x, d):
+    """Values and the Jacobian by the adjoint method."""
+    mats, dmats, ch, C, cc = prepare(x, d, 2)
+    return _q_program_value_and_grad_adjoint(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
+                                             dmats, ch, C, cc)
 '''
 
 
@@ -349,12 +376,27 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
         wz.append(bits["Y"] | bits["Z"])
         wy.append(sum(1 for _, p in word if p == "Y"))
 
+    # derivative matrices for the adjoint method: one block per differentiated slot
+    adj = [plan.slots[si] for si in plan.diff_slots]
+    adj_off, doff = [], 0
+    for sl in adj:
+        adj_off.append(doff)
+        doff += _mat_size(ops[sl.op].name, len(ops[sl.op].wires))
+    dgate_lines = []
+    derivs = sorted({(op_type[sl.op], sl.pos) for sl in adj})
+    for i, (t, j) in enumerate(derivs):
+        variant = types[t]
+        dgate_lines.append(f"{'if' if i == 0 else 'elif'} t == {t} and j == {j}:  # d {variant[0]}")
+        dgate_lines += [f"    p{q} = p[{q}]" for q in range(gate_def(variant[0]).num_params)]
+        dgate_lines += ["    " + line for line in gate_body(*variant, derivative=j)]
+
     ints, floats = kernels.pack_program(
         n, op_wires, op_nw, op_kind, op_off, wf, wz, wy,
         [t.op for t in terms], [t.slot for t in terms], [t.zero for t in terms], term_off,
         [t.coeff for t in terms], [e.slot for e in chain], [e.input for e in chain],
         [e.measurement for e in cc], [e.word for e in cc], [e.input for e in cc],
         max(sum(op_np), 1), len(inputs), len(plan.coeffs),
+        [sl.op for sl in adj], list(plan.diff_slots), adj_off,
     )
     tables = [
         f"NUM_WIRES = {n}",
@@ -391,6 +433,10 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
         _array("_q_C0", c0, "float64"),
         _array("_q_CH0", ch0, "float64"),
         f"_q_NCC = {len(cc)}",
+        _array("_q_ADJ_OP", [sl.op for sl in adj], "int64"),
+        _array("_q_ADJ_POS", [sl.pos for sl in adj], "int64"),
+        _array("_q_ADJ_OFF", adj_off, "int64"),
+        f"_q_NDMATS = {max(doff, 1)}",
     ]
     return _MODULE.format(
         version=__version__,
@@ -399,5 +445,6 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
         listing=format_circuit(circuit).replace('"""', "'''"),
         tables="\n".join(tables),
         gate_code=_indent(gate_lines or ["pass"]),
+        dgate_code=_indent(dgate_lines or ["pass"]),
         input_code=_indent(input_lines),
     )

@@ -270,23 +270,28 @@ def shift_jacobian(
 # A program is (ints, floats). ints starts with a header of sizes, then the sections below
 # in this order; floats holds the shift-rule coefficients. Two arrays instead of twenty
 # keep the Python-side call of the kernels cheap (numba's dispatch costs per argument).
-H_N, H_OPS, H_MAXW, H_WORDS, H_TERMS, H_CHAIN, H_CC, H_SLOTS, H_INPUTS, H_OUTPUTS = range(10)
-HEADER = 10
+(H_N, H_OPS, H_MAXW, H_WORDS, H_TERMS, H_CHAIN, H_CC, H_SLOTS, H_INPUTS, H_OUTPUTS,
+ H_ADJ) = range(11)
+HEADER = 11
 
 
 def pack_program(
     n, op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
     term_zero, term_off, term_coeff, ch_slot, ch_x, cc_m, cc_w, cc_x, n_slots, n_inputs,
-    n_outputs,
+    n_outputs, adj_op=(), adj_slot=(), adj_off=(),
 ):
-    """Pack a circuit's tables into a program ``(ints, floats)`` (plain NumPy)."""
+    """Pack a circuit's tables into a program ``(ints, floats)`` (plain NumPy).
+
+    The adjoint section lists the parameter slots the adjoint method differentiates
+    (sorted by op), with the offsets of their derivative matrices.
+    """
     op_wires = np.asarray(op_wires, dtype=np.int64)
     n_ops, maxw = op_wires.shape
     header = [n, n_ops, maxw, len(word_flip), len(term_op), len(ch_slot), len(cc_m),
-              n_slots, n_inputs, n_outputs]
+              n_slots, n_inputs, n_outputs, len(adj_op)]
     parts = [header, op_wires.ravel(), op_nw, op_kind, op_off, word_flip, word_z, word_ny,
              term_op, term_slot, np.asarray(term_zero, dtype=np.int64), term_off, ch_slot, ch_x,
-             cc_m, cc_w, cc_x]
+             cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off]
     ints = np.concatenate([np.asarray(p, dtype=np.int64).ravel() for p in parts])
     return ints, np.asarray(term_coeff, dtype=np.float64)
 
@@ -332,8 +337,15 @@ def unpack_program(ints):
     cc_w = ints[o : o + ncc]
     o += ncc
     cc_x = ints[o : o + ncc]
+    o += ncc
+    nadj = ints[H_ADJ]
+    adj_op = ints[o : o + nadj]
+    o += nadj
+    adj_slot = ints[o : o + nadj]
+    o += nadj
+    adj_off = ints[o : o + nadj]
     return (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
-            term_zero, term_off, ch_slot, ch_x, cc_m, cc_w, cc_x)
+            term_zero, term_off, ch_slot, ch_x, cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off)
 
 
 @njit(cache=True)
@@ -349,7 +361,7 @@ def _combine(C, e):
 def program_value(ints, floats, mats, C):
     """Measured values: ``C @ <words>`` of the circuit with gate matrices ``mats``."""
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, _, _, _, _,
-     _) = unpack_program(ints)
+     _, _, _, _) = unpack_program(ints)
     e = expvals(ints[H_N], op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny)
     return _combine(C, e)
 
@@ -362,7 +374,7 @@ def program_value_and_grad(ints, floats, mats, smats, ch, C, cc):
     chain-rule factors, ``C`` the observable coefficients and ``cc`` their derivatives.
     """
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
-     term_zero, term_off, ch_slot, ch_x, cc_m, cc_w, cc_x) = unpack_program(ints)
+     term_zero, term_off, ch_slot, ch_x, cc_m, cc_w, cc_x, _, _, _) = unpack_program(ints)
     e, de = shift_jacobian(ints[H_N], op_wires, op_nw, op_kind, op_off, mats, word_flip,
                            word_z, word_ny, term_op, term_slot, floats, term_zero != 0,
                            term_off, smats, ints[H_SLOTS])
@@ -382,6 +394,105 @@ def program_value_and_grad(ints, floats, mats, smats, ch, C, cc):
             for t in range(n_words):
                 acc += C[m, t] * g[j, t]
             jac[m, j] = acc
+    for k in range(cc.shape[0]):
+        jac[cc_m[k], cc_x[k]] += cc[k] * e[cc_w[k]]
+    return _combine(C, e), jac
+
+
+# --- adjoint differentiation (Jones & Gacon 2020) ---------------------------------------
+@njit(cache=True)
+def apply_pauli_word(state, out, flip, z, ny):
+    """``out = P state`` for the Pauli word with masks ``flip``, ``z`` and ``ny`` Y's."""
+    r = ny & 3
+    phase = 1.0 + 0j if r == 0 else (1j if r == 1 else (-1.0 + 0j if r == 2 else -1j))
+    for i in range(state.shape[0]):
+        v = state[i] * phase
+        if _parity(i & z):
+            v = -v
+        out[i ^ flip] = v
+
+
+@njit(cache=True)
+def adjoint_mats(mats, op_nw, op_kind, op_off):
+    """The conjugate transposes (inverses) of every op's stored matrix."""
+    amats = np.empty_like(mats)
+    for k in range(op_nw.shape[0]):
+        dim = 1 << op_nw[k]
+        off = op_off[k]
+        if op_kind[k] == DIAGONAL:
+            for r in range(dim):
+                amats[off + r] = np.conj(mats[off + r])
+        else:
+            for r in range(dim):
+                for c in range(dim):
+                    amats[off + r * dim + c] = np.conj(mats[off + c * dim + r])
+    return amats
+
+
+@njit(cache=True)
+def adjoint_jacobian(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
+                     adj_op, adj_slot, adj_off, dmats, n_slots):
+    """Word values and ``de[s, m] = d <O_m> / d theta_s`` by one forward and one backward
+    sweep: ``2 Re <lambda| dU_k |psi_(k-1)>``, with ``lambda = U_(k+1)^+ ... O |psi>``.
+
+    Memory: the state, one ``lambda`` per measurement and one work vector. ``dmats`` holds
+    each differentiated slot's derivative matrix at ``adj_off``; slots are sorted by op.
+    """
+    n_ops = op_nw.shape[0]
+    dim = 1 << n
+    psi = zero_state(n)
+    run_ops(psi, n, 0, n_ops, op_wires, op_nw, op_kind, op_off, mats)
+    n_words = word_flip.shape[0]
+    e = np.empty(n_words)
+    pauli_expvals(psi, word_flip, word_z, word_ny, e)
+    n_out = C.shape[0]
+    lam = np.zeros((n_out, dim), dtype=np.complex128)
+    phi = np.empty(dim, dtype=np.complex128)
+    for t in range(n_words):
+        apply_pauli_word(psi, phi, word_flip[t], word_z[t], word_ny[t])
+        for m in range(n_out):
+            c = C[m, t]
+            if c != 0.0:
+                for i in range(dim):
+                    lam[m, i] += c * phi[i]
+    de = np.zeros((n_slots, n_out))
+    a = adj_op.shape[0] - 1
+    if a < 0:
+        return e, de
+    amats = adjoint_mats(mats, op_nw, op_kind, op_off)
+    for k in range(n_ops - 1, -1, -1):
+        apply_op(psi, n, op_wires[k], op_nw[k], op_kind[k], amats, op_off[k])
+        while a >= 0 and adj_op[a] == k:
+            phi[:] = psi
+            apply_op(phi, n, op_wires[k], op_nw[k], op_kind[k], dmats, adj_off[a])
+            for m in range(n_out):
+                acc = 0.0
+                for i in range(dim):
+                    v = np.conj(lam[m, i]) * phi[i]
+                    acc += v.real
+                de[adj_slot[a], m] += 2.0 * acc
+            a -= 1
+        if a < 0:
+            break
+        for m in range(n_out):
+            apply_op(lam[m], n, op_wires[k], op_nw[k], op_kind[k], amats, op_off[k])
+    return e, de
+
+
+@njit(cache=True)
+def program_value_and_grad_adjoint(ints, floats, mats, dmats, ch, C, cc):
+    """Values and the Jacobian by the adjoint method, with the chain rule applied."""
+    (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, ch_slot, ch_x,
+     cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off) = unpack_program(ints)
+    e, de = adjoint_jacobian(ints[H_N], op_wires, op_nw, op_kind, op_off, mats, word_flip,
+                             word_z, word_ny, C, adj_op, adj_slot, adj_off, dmats, ints[H_SLOTS])
+    n_out = ints[H_OUTPUTS]
+    jac = np.zeros((n_out, ints[H_INPUTS]))
+    for k in range(ch.shape[0]):
+        s = ch_slot[k]
+        j = ch_x[k]
+        for m in range(n_out):
+            jac[m, j] += ch[k] * de[s, m]
     for k in range(cc.shape[0]):
         jac[cc_m[k], cc_x[k]] += cc[k] * e[cc_w[k]]
     return _combine(C, e), jac

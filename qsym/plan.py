@@ -90,6 +90,8 @@ class GradientPlan:
         coeffs: ``coeffs[m][t]``: coefficient of word ``t`` in measurement ``m``.
         coeff_chain: non-zero derivatives of coefficients by inputs.
         pruned: slots that depend on inputs but cannot reach a measured wire.
+        diff_slots: the slots that are differentiated (depend on inputs, inside the light
+            cone), sorted by op: what the adjoint method sweeps over.
     """
 
     slots: tuple[Slot, ...]
@@ -99,6 +101,7 @@ class GradientPlan:
     coeffs: tuple[tuple[sp.Expr, ...], ...]
     coeff_chain: tuple[CoeffChainEntry, ...]
     pruned: tuple[int, ...]
+    diff_slots: tuple[int, ...] = ()
 
     @property
     def executions(self) -> int:
@@ -208,4 +211,5 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None) -> GradientPlan
         coeffs=tuple(coeffs),
         coeff_chain=tuple(coeff_chain),
         pruned=pruned,
+        diff_slots=tuple(sorted(needed, key=lambda s: (slots[s].op, slots[s].pos))),
     )

@@ -41,7 +41,7 @@ from .numpy import tensor
 from .shapes import flat, format_values, pick
 
 DEVICE_NAMES = ("default.qubit", "lightning.qubit", "qsym.qubit")
-DIFF_METHODS = ("parameter-shift", "finite-diff", "best")
+DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best")
 
 
 class Device:
@@ -254,11 +254,15 @@ def _raise_nonfinite(circuit, xs, ds, exc):
 
 
 
-# Below this much work per gradient (amplitudes x ops x circuits), a call's overhead matters:
-# such circuits use the generated module's fused entry points (one compiled call, about
-# 2 us less per call on the seed circuit, about 0.5 s more compile time each); larger
-# circuits call prepare() and the kernels separately, which compiles in about 0.1 s.
+# Tiered compilation. A circuit first runs on the cheap-to-compile path: the generated
+# prepare() and the compiled-once kernels, called one after the other from Python (about
+# 0.1 s of numba compile per circuit). Once an entry point of a small circuit has been
+# called FUSE_AFTER_CALLS times, it switches to the generated module's fused version: one
+# compiled call, about 2.5 us less per call on the seed circuit (6.5 vs 9 us), for about
+# 0.5 s of compile at that moment. Small: work per gradient (amplitudes x ops x circuits)
+# at most FUSED_MAX_WORK; above it the call overhead does not matter.
 FUSED_MAX_WORK = 1 << 16
+FUSE_AFTER_CALLS = 1000
 
 
 @dataclass
@@ -283,17 +287,38 @@ class Compiled:
         self._ints, self._floats = self.module.PROGRAM
         self.fused = self.module.WORK <= FUSED_MAX_WORK
         if self.fused:
-            self.value = self.module.fused_value
-            self.value_and_grad = self.module.fused_value_and_grad
+            for name in ("value", "value_and_grad", "value_and_grad_adjoint"):
+                setattr(self, name, self._tiered(name))
+
+    def _tiered(self, name):
+        """``name`` on the two-call path, replaced by the fused function when it is hot."""
+        slow = getattr(self, name)  # the bound method
+        fast = getattr(self.module, "fused_" + name)
+        calls = 0
+
+        def call(x, d):
+            nonlocal calls
+            calls += 1
+            if calls == FUSE_AFTER_CALLS:
+                setattr(self, name, fast)  # the next calls go straight to the fused code
+            return slow(x, d)
+
+        return call
 
     def value(self, x, d):
         """Measured values at flat inputs ``x`` and data ``d``."""
-        mats, _, _, C, _ = self._prepare(x, d, False)
+        mats, _, _, C, _ = self._prepare(x, d, 0)
         return kernels.program_value(self._ints, self._floats, mats, C)
 
     def value_and_grad(self, x, d):
         """Values and Jacobian ``jac[m, j]`` by parameter shift."""
-        return kernels.program_value_and_grad(self._ints, self._floats, *self._prepare(x, d, True))
+        return kernels.program_value_and_grad(self._ints, self._floats, *self._prepare(x, d, 1))
+
+    def value_and_grad_adjoint(self, x, d):
+        """Values and Jacobian ``jac[m, j]`` by the adjoint method."""
+        return kernels.program_value_and_grad_adjoint(
+            self._ints, self._floats, *self._prepare(x, d, 2)
+        )
 
     def value_and_grad_fd(self, x, d, h, order):
         """Values and Jacobian by finite differences (order 1 forward, 2 central)."""
@@ -322,9 +347,11 @@ class QNode:
     Args:
         func: the circuit function; it applies gates and returns measurement(s).
         device: a :class:`Device`.
-        diff_method: ``"parameter-shift"`` (default; exact), ``"finite-diff"`` (central
-            differences, step ``h``) or ``"best"`` (the fastest exact method; currently
-            parameter shift).
+        diff_method: ``"parameter-shift"`` (default; exact, what runs on hardware),
+            ``"adjoint"`` (exact; one forward and one backward sweep, Jones & Gacon 2020),
+            ``"finite-diff"`` (step ``h``, ``approx_order`` 1 forward or 2 central) or
+            ``"best"`` (the fastest exact method: adjoint, or parameter shift when custom
+            ``shifts`` are given).
         static_argnames: arguments whose values decide the circuit's structure (traced
             again for each new value) rather than being fed in as numbers.
         h: finite-difference step. approx_order: 1 (forward) or 2 (central).
@@ -375,6 +402,12 @@ class QNode:
         self.h = float(h)
         self.approx_order = int(approx_order)
         self.shifts = _check_shifts(shifts)
+        # "best": the fastest exact method on a simulator. The adjoint method costs about
+        # three sweeps over the gates whatever the number of parameters; parameter shift
+        # runs two circuits per parameter. Custom shifts ask for parameter shift.
+        self._method = diff_method
+        if diff_method == "best":
+            self._method = "parameter-shift" if self.shifts else "adjoint"
         self._compiled: dict = {}
         self._lock = threading.Lock()
         self._last: Compiled | None = None
@@ -507,7 +540,9 @@ class QNode:
         x = flat(xs)
         d = flat(ds)
         try:
-            if self.diff_method == "finite-diff":
+            if self._method == "adjoint":
+                out, jac = entry.value_and_grad_adjoint(x, d)
+            elif self._method == "finite-diff":
                 out, jac = entry.value_and_grad_fd(x, d, self.h, self.approx_order)
             else:
                 out, jac = entry.value_and_grad(x, d)

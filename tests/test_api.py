@@ -249,7 +249,7 @@ def test_inspection_listing_source_draw_and_symbolic():
     listing = c.listing(0.1, 0.2)
     assert "RX(a)" in listing and "RY(b)" in listing and "expval: Z0 Z1" in listing
     src = c.source(0.1, 0.2)
-    assert "def prepare(x, d, shifted):" in src and "RX(a)" in src
+    assert "def prepare(x, d, mode):" in src and "RX(a)" in src
     assert "RX(0.10)" in qml.draw(c)(0.1, 0.2)
     import sympy as sp
 

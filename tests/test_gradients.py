@@ -135,3 +135,39 @@ def test_each_gate_inside_a_random_circuit(name):
     xf, df = _flat(xs), _flat(ds)
     np.testing.assert_allclose(out, ir.simulate(entry.circuit, xf, df), atol=1e-12)
     np.testing.assert_allclose(jac, symbolic.exact_jacobian(entry.circuit, xf, df), atol=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fused_and_two_call_paths_are_bit_identical(seed):
+    """Hot small circuits switch to fused entry points (tiered compilation): the switch
+    must not change a single bit of any result."""
+    fn = random_circuit_function(3000 + seed, 3, n_ops=8, n_meas=2, gates=ALL_GATES)
+    node = qml.QNode(fn, qml.device("default.qubit", wires=3))
+    x, y, data = _inputs(seed)
+    entry, xs, ds = node.compiled((x, y), {"data": data})
+    xf, df = _flat(xs), _flat(ds)
+    assert entry.fused
+    mod = entry.module
+    pairs = [
+        (type(entry).value(entry, xf, df), mod.fused_value(xf, df)),
+        (type(entry).value_and_grad(entry, xf, df), mod.fused_value_and_grad(xf, df)),
+        (type(entry).value_and_grad_adjoint(entry, xf, df), mod.fused_value_and_grad_adjoint(xf, df)),
+    ]
+    for slow, fast in pairs:
+        for a, b in zip(np.atleast_1d(slow) if not isinstance(slow, tuple) else slow,
+                        np.atleast_1d(fast) if not isinstance(fast, tuple) else fast):
+            assert np.array_equal(a, b)
+
+
+def test_tiered_switch_happens_after_the_threshold(monkeypatch):
+    from qsym import runtime
+
+    monkeypatch.setattr(runtime, "FUSE_AFTER_CALLS", 3)
+    node = qml.QNode(random_circuit_function(11, 2, n_ops=4), qml.device("default.qubit", wires=2))
+    x, y, data = _inputs(11)
+    results = [qml.grad(node)(x, y, data=data) for _ in range(5)]
+    entry = node.compiled((x, y), {"data": data})[0]
+    assert entry.value_and_grad is entry.module.fused_value_and_grad
+    for r in results[1:]:
+        for a, b in zip(r, results[0]):
+            assert np.array_equal(a, b)
