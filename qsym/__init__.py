@@ -38,7 +38,9 @@ from .errors import (  # noqa: E402
 from .operations import (  # noqa: E402
     GATE_CLASSES,
     Hamiltonian,
+    Hermitian,
     LinearCombination,
+    Projector,
     MeasurementProcess,
     Observable,
     Operation,
@@ -61,6 +63,8 @@ __all__ = [
     "jacobian",
     "expval",
     "Hamiltonian",
+    "Hermitian",
+    "Projector",
     "define_gate",
     "undefine_gate",
     "rules",

@@ -533,6 +533,87 @@ def Hamiltonian(coeffs, observables) -> Observable:
 
 LinearCombination = Hamiltonian
 
+_PAULI_NP = {
+    "I": np.eye(2, dtype=complex),
+    "X": np.array([[0, 1], [1, 0]], dtype=complex),
+    "Y": np.array([[0, -1j], [1j, 0]]),
+    "Z": np.diag([1.0 + 0j, -1.0]),
+}
+
+
+def _pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
+    """``M = sum_P tr(P M) / 2^k  P`` over the 4^k Pauli words on ``wires``."""
+    import itertools
+
+    k = len(wires)
+    terms = {}
+    for letters in itertools.product("IXYZ", repeat=k):
+        P = np.array([[1.0 + 0j]])
+        for letter in letters:
+            P = np.kron(P, _PAULI_NP[letter])
+        c = np.trace(P @ M).real / 2**k
+        if abs(c) > 1e-15:
+            word = tuple(
+                sorted(((w, l) for w, l in zip(wires, letters) if l != "I"), key=lambda t: repr(t[0]))
+            )
+            terms[word] = terms.get(word, 0) + float(c)
+    return Observable(terms)
+
+
+def Hermitian(A, wires) -> Observable:
+    """A Hermitian matrix as an observable (PennyLane's ``qml.Hermitian``).
+
+    It is decomposed exactly into Pauli words (4^k of them on k wires), so expectation
+    values and all gradient methods work on it like on any Pauli sum.
+
+    >>> Hermitian([[1, 0], [0, 0]], wires=0)  # |0><0| = (I + Z) / 2
+    Observable(0.5 * I + 0.5 * Z(0))
+    """
+    wires = _wires_tuple(wires)
+    M = np.asarray(A, dtype=complex)
+    k = len(wires)
+    if M.shape != (2**k, 2**k):
+        raise MeasurementError(
+            f"Hermitian on {k} wire(s) needs a {2**k}x{2**k} matrix, got shape {M.shape}"
+        )
+    if not np.all(np.isfinite(M)):
+        raise MeasurementError("Hermitian: the matrix has NaN or infinite entries")
+    if not np.allclose(M, M.conj().T, atol=1e-10):
+        raise MeasurementError("Hermitian: the matrix is not Hermitian (A != A^dagger)")
+    if len(set(wires)) != k:
+        raise WireError(f"Hermitian got duplicate wires {list(wires)}")
+    if k > 8:
+        raise MeasurementError("Hermitian on more than 8 wires: write it as a Pauli sum")
+    return _pauli_decomposition(M, wires)
+
+
+def Projector(state, wires) -> Observable:
+    """The projector on a basis state (a list of 0/1, one per wire) or on a state vector
+    (2^k amplitudes), as PennyLane's ``qml.Projector``.
+
+    >>> Projector([1], wires=0)  # |1><1| = (I - Z) / 2
+    Observable(0.5 * I - 0.5 * Z(0))
+    """
+    wires = _wires_tuple(wires)
+    v = np.asarray(state)
+    k = len(wires)
+    if v.shape == (k,) and set(np.unique(v).tolist()) <= {0, 1}:
+        obs = Observable({(): 1})
+        for w, b in zip(wires, v.tolist()):
+            sign = 1 if b == 0 else -1
+            obs = obs @ Observable({(): 0.5, ((w, "Z"),): 0.5 * sign})
+        return obs
+    if v.shape == (2**k,):
+        v = v.astype(complex)
+        norm = np.linalg.norm(v)
+        if not np.isclose(norm, 1.0, atol=1e-10):
+            raise MeasurementError(f"Projector: the state vector has norm {norm}, not 1")
+        return Hermitian(np.outer(v, v.conj()), wires)
+    raise MeasurementError(
+        f"Projector on {k} wire(s) takes a basis state of {k} bits or a state vector of "
+        f"{2**k} amplitudes, got shape {v.shape}"
+    )
+
 
 # --- measurements ----------------------------------------------------------------------
 class MeasurementProcess:
