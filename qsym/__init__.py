@@ -46,7 +46,9 @@ from .operations import (  # noqa: E402
     Operation,
     define_gate,
     expval,
+    probs,
     undefine_gate,
+    var,
 )
 from .runtime import QNode, device, grad, jacobian, qnode  # noqa: E402
 from .drawing import draw, matrix  # noqa: E402
@@ -62,6 +64,8 @@ __all__ = [
     "grad",
     "jacobian",
     "expval",
+    "var",
+    "probs",
     "Hamiltonian",
     "Hermitian",
     "Projector",

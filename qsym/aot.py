@@ -138,25 +138,26 @@ class CompiledCircuit:
     def value(self, *args, **kwargs):
         """The circuit's value(s), as the QNode returns them."""
         x, d = self._inputs(args, kwargs)
-        return shapes.format_values(self.circuit.output, self.entry.value(x, d))
+        values, _ = shapes.measurements(self.entry.post, self.entry.value(x, d))
+        return shapes.format_values(self.circuit.output, values)
 
     def _jac(self, args, kwargs):
         x, d = self._inputs(args, kwargs)
         out, jac = self.entry.value_and_grad(x, d)
-        single = len(self.entry.blocks) == 1
-        return out, jac, single
+        _, jacs = shapes.measurements(self.entry.post, out, jac)
+        return jacs, len(self.entry.blocks) == 1
 
     def grad(self, *args, **kwargs):
         """The gradient by every trainable argument (``qml.grad(qnode)(*args)``)."""
-        if self.circuit.output != "scalar":
-            raise ExportError("grad needs a scalar-valued circuit: use jacobian")
-        _, jac, single = self._jac(args, kwargs)
-        return shapes.pick(jac[0], self.entry.blocks, single)
+        if self.circuit.output != "scalar" or self.entry.post[0][3] != ():
+            raise ExportError("grad needs a circuit with one scalar result: use jacobian")
+        jacs, single = self._jac(args, kwargs)
+        return shapes.pick(jacs[0], self.entry.blocks, single)
 
     def jacobian(self, *args, **kwargs):
         """The Jacobian (``qml.jacobian(qnode)(*args)``)."""
-        _, jac, single = self._jac(args, kwargs)
-        rows = [shapes.pick(jac[m], self.entry.blocks, single) for m in range(jac.shape[0])]
+        jacs, single = self._jac(args, kwargs)
+        rows = [shapes.pick(j, self.entry.blocks, single) for j in jacs]
         return rows[0] if self.circuit.output == "scalar" else tuple(rows)
 
     @property
@@ -184,6 +185,7 @@ class CompiledCircuit:
         generated = _strip_docstring(generated)
         api = _API.format(
             layout=repr(tuple(layout)),
+            post=repr(self.entry.post),
             output=repr(self.circuit.output),
             blocks=repr(self.entry.blocks),
             single=repr(len(self.entry.blocks) == 1),
@@ -272,6 +274,7 @@ _check_body()
 
 
 _API = '''LAYOUT = {layout}
+_POST = {post}
 _OUTPUT = {output}
 _BLOCKS = {blocks}
 _SINGLE = {single}
@@ -318,21 +321,21 @@ def _value_and_grad(x, d):
 
 def value(*args, **kwargs):
     """The circuit's value(s) at these arguments."""
-    return format_values(_OUTPUT, _value(*_inputs(args, kwargs)))
+    return format_values(_OUTPUT, measurements(_POST, _value(*_inputs(args, kwargs)))[0])
 
 
 def grad(*args, **kwargs):
     """The gradient by every trainable argument (exact, parameter shift)."""
-    if _OUTPUT != "scalar":
-        raise ValueError("grad needs a scalar-valued circuit: use jacobian")
+    if _OUTPUT != "scalar" or _POST[0][3] != ():
+        raise ValueError("grad needs a circuit with one scalar result: use jacobian")
     out, jac = _value_and_grad(*_inputs(args, kwargs))
-    return pick(jac[0], _BLOCKS, _SINGLE)
+    return pick(measurements(_POST, out, jac)[1][0], _BLOCKS, _SINGLE)
 
 
 def jacobian(*args, **kwargs):
     """The Jacobian: per measurement, the gradient by every trainable argument."""
     out, jac = _value_and_grad(*_inputs(args, kwargs))
-    rows = [pick(jac[m], _BLOCKS, _SINGLE) for m in range(jac.shape[0])]
+    rows = [pick(j, _BLOCKS, _SINGLE) for j in measurements(_POST, out, jac)[1]]
     return rows[0] if _OUTPUT == "scalar" else tuple(rows)'''
 
 

@@ -22,7 +22,7 @@ circuit on 1 wire; inputs: a
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sympy as sp
@@ -52,14 +52,78 @@ class Op:
 
 @dataclass(frozen=True)
 class Measurement:
-    """A measurement: ``kind`` (``"expval"``) of ``sum(coeff * word)``."""
+    """A measurement: ``kind`` ``"expval"`` or ``"var"`` of ``sum(coeff * word)``, or
+    ``"probs"`` of the computational basis on wires ``on`` (the first most significant)."""
 
     kind: str
-    terms: tuple[tuple[sp.Expr, Word], ...]
+    terms: tuple[tuple[sp.Expr, Word], ...] = ()
+    on: tuple[int, ...] = ()
 
     @property
     def wires(self) -> tuple[int, ...]:
+        if self.kind == "probs":
+            return tuple(sorted(self.on))
         return tuple(sorted({w for _, word in self.terms for w, _ in word}))
+
+    @property
+    def shape(self) -> tuple:
+        """The shape of its value: ``()``, or ``(2**k,)`` for probabilities."""
+        return (2 ** len(self.on),) if self.kind == "probs" else ()
+
+
+_PRODUCT = {("X", "Y"): (1j, "Z"), ("Y", "Z"): (1j, "X"), ("Z", "X"): (1j, "Y"),
+            ("Y", "X"): (-1j, "Z"), ("Z", "Y"): (-1j, "X"), ("X", "Z"): (-1j, "Y")}
+
+
+def word_product(w1: Word, w2: Word):
+    """``(phase, word)`` with ``P1 P2 = phase * P``, for words sorted by wire."""
+    letters = dict(w1)
+    phase = 1
+    for w, b in w2:
+        a = letters.get(w)
+        if a is None:
+            letters[w] = b
+        elif a == b:
+            del letters[w]
+        else:
+            ph, c = _PRODUCT[(a, b)]
+            phase *= ph
+            letters[w] = c
+    return phase, tuple(sorted(letters.items()))
+
+
+def square(terms) -> tuple:
+    """The terms of ``O**2`` for ``O = sum(c * word)`` (Hermitian: the result is real)."""
+    out: dict = {}
+    for c1, w1 in terms:
+        for c2, w2 in terms:
+            phase, w = word_product(w1, w2)
+            out[w] = out.get(w, 0) + sp.nsimplify(phase) * sp.sympify(c1) * sp.sympify(c2)
+    return tuple((sp.expand(c), w) for w, c in out.items() if sp.expand(c) != 0)
+
+
+def linear_rows(m: Measurement) -> list:
+    """The Pauli sums whose expectation values make up measurement ``m``.
+
+    expval: ``[O]``; var: ``[O**2, O]`` (value ``r0 - r1**2``); probs on wires ``w_0..w_k-1``:
+    ``P(b) = prod_i (1 + (-1)**b_i Z_(w_i)) / 2`` expanded, one row per outcome ``b``.
+    """
+    if m.kind == "expval":
+        return [m.terms]
+    if m.kind == "var":
+        return [square(m.terms), m.terms]
+    k = len(m.on)
+    rows = []
+    for b in range(2**k):
+        bits = [(b >> (k - 1 - i)) & 1 for i in range(k)]
+        row = []
+        for subset in range(2**k):
+            chosen = [i for i in range(k) if (subset >> i) & 1]
+            sign = (-1) ** sum(bits[i] for i in chosen)
+            word = tuple(sorted((m.on[i], "Z") for i in chosen))
+            row.append((sp.Rational(sign, 2**k), word))
+        rows.append(tuple(row))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -89,6 +153,23 @@ def _fmt_word(word: Word) -> str:
     return " ".join(f"{p}{w}" for w, p in word) or "I"
 
 
+def post_layout(c: Circuit) -> tuple:
+    """``(kind, first row, rows, shape)`` per measurement: how the values of the linear rows
+    (:func:`linear_rows`, in order) make up the measurements (:func:`qsym.shapes.measurements`)."""
+    out, row = [], 0
+    for m in c.measurements:
+        n = len(linear_rows(m))
+        out.append((m.kind, row, n, m.shape))
+        row += n
+    return tuple(out)
+
+
+def rows_circuit(c: Circuit) -> Circuit:
+    """The circuit measuring each linear row as an expectation value (a tuple)."""
+    ms = tuple(Measurement("expval", row) for m in c.measurements for row in linear_rows(m))
+    return replace(c, measurements=ms, output="tuple")
+
+
 def format_circuit(c: Circuit) -> str:
     """One line per op; parameters as exact expressions of the inputs."""
     plural = "s" if c.num_wires != 1 else ""
@@ -106,6 +187,8 @@ def format_circuit(c: Circuit) -> str:
         body = " + ".join(
             (_fmt_word(w) if c0 == 1 else f"{c0}*{_fmt_word(w)}") for c0, w in m.terms
         )
+        if m.kind == "probs":
+            body = "wires " + str(list(m.on))
         lines.append(f"  {m.kind}: {body or '0'}")
     return "\n".join(lines)
 
@@ -131,8 +214,12 @@ def validate(c: Circuit) -> Circuit:
     if not c.measurements:
         raise MeasurementError("a circuit must measure something")
     for m in c.measurements:
-        if m.kind != "expval":
+        if m.kind not in ("expval", "var", "probs"):
             raise MeasurementError(f"unsupported measurement {m.kind!r}")
+        if m.kind == "probs" and (
+            len(set(m.on)) != len(m.on) or any(not 0 <= w < c.num_wires for w in m.on)
+        ):
+            raise WireError(f"probs on wires {m.on}: duplicate or not on the device")
         for coeff, word in m.terms:
             if any(not 0 <= w < c.num_wires for w, _ in word):
                 raise WireError(f"observable {_fmt_word(word)} outside the device's wires")
@@ -159,7 +246,7 @@ def structural_hash(c: Circuit, *extra) -> str:
     for op in c.ops:
         parts.append(repr((op.name, op.wires, [sp.srepr(p) for p in op.params], op.hyper)))
     for m in c.measurements:
-        parts.append(repr((m.kind, [(sp.srepr(cf), w) for cf, w in m.terms])))
+        parts.append(repr((m.kind, [(sp.srepr(cf), w) for cf, w in m.terms], m.on)))
     parts.extend(repr(e) for e in extra)
     h.update("\n".join(parts).encode())
     return h.hexdigest()
@@ -214,12 +301,22 @@ def simulate(c: Circuit, x, d=()) -> np.ndarray:
     psi = final_state(c, x, d).reshape((2,) * n)
     out = []
     for m in c.measurements:
-        total = 0.0
+        if m.kind == "probs":  # marginal of |psi|^2, axes in the order asked for
+            p = np.abs(psi) ** 2
+            rest = tuple(w for w in range(n) if w not in m.on)
+            marginal = p.sum(axis=rest) if rest else p
+            order = np.argsort(np.argsort(m.on))  # sum keeps increasing wire order
+            out.extend(np.transpose(marginal, order).reshape(-1))
+            continue
+        o_psi = np.zeros_like(psi)
         for coeff, word in m.terms:
             phi = psi
             for w, p in word:
                 phi = _apply(phi, _PAULI[p], (w,))
-            ev = np.vdot(psi.reshape(-1), phi.reshape(-1)).real
-            total += evaluate(coeff, values) * ev
-        out.append(total)
+            o_psi = o_psi + evaluate(coeff, values) * phi
+        mean = np.vdot(psi.reshape(-1), o_psi.reshape(-1)).real
+        if m.kind == "var":  # <O psi|O psi> - <psi|O psi>^2
+            out.append(np.vdot(o_psi.reshape(-1), o_psi.reshape(-1)).real - mean**2)
+        else:
+            out.append(mean)
     return np.array(out)

@@ -617,14 +617,46 @@ def Projector(state, wires) -> Observable:
 
 # --- measurements ----------------------------------------------------------------------
 class MeasurementProcess:
-    """What a circuit returns: ``kind`` (``"expval"``) of an :class:`Observable`."""
+    """What a circuit returns: ``kind`` ``"expval"`` or ``"var"`` of an
+    :class:`Observable`, or ``"probs"`` on ``wires`` (None: every wire of the device)."""
 
-    def __init__(self, kind: str, obs: Observable):
+    def __init__(self, kind: str, obs: Observable | None = None, wires=None):
         self.kind = kind
         self.obs = obs
+        self.wires = wires
 
     def __repr__(self):
+        if self.kind == "probs":
+            return f"probs(wires={self.wires})"
         return f"{self.kind}({self.obs!r})"
+
+
+def var(obs) -> MeasurementProcess:
+    """The variance ``<O^2> - <O>^2`` of an observable (PennyLane's ``qml.var``).
+
+    Computed from two Pauli sums measured on the same state, ``O^2`` and ``O``; its
+    derivative is ``d<O^2> - 2 <O> d<O>``.
+
+    >>> var(PauliZ(0))
+    var(Observable(1 * Z(0)))
+    """
+    return MeasurementProcess("var", as_observable(obs))
+
+
+def probs(wires=None, op=None) -> MeasurementProcess:
+    """Probabilities of the computational basis states of ``wires`` (PennyLane's
+    ``qml.probs``): an array of ``2**len(wires)`` values, the first wire most significant.
+    With no wires, every wire of the device.
+
+    >>> probs(wires=[0, 1])
+    probs(wires=(0, 1))
+    """
+    if op is not None:
+        raise MeasurementError(
+            "probs(op=...) (probabilities in an observable's eigenbasis) is not supported; "
+            "rotate to the computational basis and use probs(wires=...)"
+        )
+    return MeasurementProcess("probs", wires=None if wires is None else _wires_tuple(wires))
 
 
 class _Expval:

@@ -30,7 +30,7 @@ from typing import Callable
 
 import sympy as sp
 
-from .ir import Circuit
+from .ir import Circuit, linear_rows
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,8 @@ class GradientPlan:
         chain: non-zero chain-rule factors.
         terms: shift terms, sorted by op (the kernel walks the circuit once).
         words: the distinct Pauli words measured.
-        coeffs: ``coeffs[m][t]``: coefficient of word ``t`` in measurement ``m``.
+        coeffs: ``coeffs[r][t]``: coefficient of word ``t`` in linear row ``r`` (the rows of
+            all measurements in order, :func:`qsym.ir.linear_rows`).
         coeff_chain: non-zero derivatives of coefficients by inputs.
         pruned: slots that depend on inputs but cannot reach a measured wire.
         diff_slots: the slots that are differentiated (depend on inputs, inside the light
@@ -184,18 +185,20 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None) -> GradientPlan
     chain = tuple(e for e in chain if e.slot in needed)
     terms = shift_terms(circuit, slots, needed, rule_of)
 
+    # the kernels measure linear rows (Pauli sums); var and probs are made from them
+    rows = [row for m in circuit.measurements for row in linear_rows(m)]
     words: list = []
-    for m in circuit.measurements:
-        for _, w in m.terms:
+    for row in rows:
+        for _, w in row:
             if w not in words:
                 words.append(w)
     widx = {w: t for t, w in enumerate(words)}
     coeffs = []
     coeff_chain = []
     inputs = {s: j for j, s in enumerate(circuit.inputs)}
-    for mi, m in enumerate(circuit.measurements):
+    for mi, row_terms in enumerate(rows):
         row = [sp.S(0)] * len(words)
-        for c, w in m.terms:
+        for c, w in row_terms:
             row[widx[w]] += sp.sympify(c)
         coeffs.append(tuple(row))
         for t, c in enumerate(row):

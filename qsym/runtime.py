@@ -38,7 +38,7 @@ import numpy as np
 from . import cache, emit, ir, kernels, plan, rules, trace
 from .errors import ArgumentError, DeviceError, DifferentiationError, TracingError
 from .numpy import tensor
-from .shapes import flat, format_values, pick
+from .shapes import flat, format_values, measurements, pick
 
 DEVICE_NAMES = ("default.qubit", "lightning.qubit", "qsym.qubit")
 DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best")
@@ -283,6 +283,9 @@ class Compiled:
     compile_seconds: float = 0.0
 
     def __post_init__(self):
+        self.post = ir.post_layout(self.circuit)
+        # only expectation values: one row per measurement, nothing to post-process
+        self.simple = all(m.kind == "expval" for m in self.circuit.measurements)
         self._prepare = self.module.prepare
         self._ints, self._floats = self.module.PROGRAM
         self.fused = self.module.WORK <= FUSED_MAX_WORK
@@ -529,6 +532,8 @@ class QNode:
             out = entry.value(flat(xs), flat(ds))
         except ValueError as exc:
             _raise_nonfinite(entry.circuit, xs, ds, exc)
+        if not entry.simple:
+            out = measurements(entry.post, out)[0]
         return format_values(entry.circuit.output, out)
 
     def value_and_jacobian(self, args, kwargs, diff=None):
@@ -671,9 +676,13 @@ class _Derivative:
                 "(ints, requires_grad=False tensors and keyword arguments are not "
                 "differentiated); pass floats, or choose arguments with argnum="
             )
-        self._forward = (entry.circuit.output, out)
         single = self._single or (self.argnum is None and len(blocks) == 1)
-        return jac, entry, blocks, single
+        if entry.simple:
+            self._forward = (entry.circuit.output, out)
+            return jac, entry, blocks, single
+        values, jacs = measurements(entry.post, out, jac)
+        self._forward = (entry.circuit.output, values)
+        return jacs, entry, blocks, single
 
 
 class grad(_Derivative):
@@ -700,10 +709,11 @@ class grad(_Derivative):
 
     def __call__(self, *args, **kwargs):
         jac, entry, blocks, single = self._jacobian(args, kwargs)
-        if entry.circuit.output != "scalar":
+        if entry.circuit.output != "scalar" or entry.post[0][3] != ():
             raise DifferentiationError(
                 "grad needs a function with one scalar result; this QNode returns "
-                f"{jac.shape[0]} values: use qml.jacobian"
+                f"{', '.join(m.kind for m in entry.circuit.measurements)} (not one scalar): "
+                "use qml.jacobian"
             )
         return pick(jac[0], blocks, single)
 
@@ -727,7 +737,7 @@ class jacobian(_Derivative):
 
     def __call__(self, *args, **kwargs):
         jac, entry, blocks, single = self._jacobian(args, kwargs)
-        rows = [pick(jac[m], blocks, single) for m in range(jac.shape[0])]
+        rows = [pick(jac[m], blocks, single) for m in range(len(entry.post))]
         if entry.circuit.output == "scalar":
             return rows[0]
         return tuple(rows)

@@ -5,8 +5,10 @@ The compiled code returns flat arrays: values ``out[m]`` per measurement and the
 PennyLane user expects.
 
 >>> import numpy as np
->>> format_values("tuple", np.array([0.5, 0.25]))
-(np.float64(0.5), np.float64(0.25))
+>>> post = (("expval", 0, 1, ()), ("var", 1, 2, ()))
+>>> values, jacs = measurements(post, np.array([0.5, 1.0, 0.5]), np.eye(3))
+>>> format_values("tuple", values)
+(np.float64(0.5), np.float64(0.75))
 >>> pick(np.array([1.0, 2.0, 3.0]), ((0, 2, (2,)), (2, 1, ())), single=False)
 (array([1., 2.]), array(3.))
 """
@@ -14,27 +16,55 @@ PennyLane user expects.
 import numpy as np
 
 
-def format_values(output, out):
+def measurements(post, out, jac=None):
+    """Per-measurement values (and Jacobians) from the compiled code's linear rows.
+
+    ``post`` holds ``(kind, first row, rows, shape)`` per measurement: an expectation is
+    one row; a variance is ``<O^2> - <O>^2`` from two rows, with derivative
+    ``d<O^2> - 2 <O> d<O>``; probabilities are ``2**k`` rows. Jacobians have the shape
+    ``(*value shape, number of flat inputs)``.
+    """
+    values, jacs = [], []
+    for kind, r, n, _ in post:
+        if kind == "var":
+            values.append(out[r] - out[r + 1] ** 2)
+            if jac is not None:
+                jacs.append(jac[r] - 2.0 * out[r + 1] * jac[r + 1])
+        elif kind == "probs":
+            values.append(out[r : r + n])
+            if jac is not None:
+                jacs.append(jac[r : r + n])
+        else:
+            values.append(out[r])
+            if jac is not None:
+                jacs.append(jac[r])
+    return values, jacs
+
+
+def format_values(output, values):
     """Measured values as the circuit returned them: one value, a tuple or a list."""
     if output == "scalar":
-        return out[0]
-    vals = [out[m] for m in range(out.shape[0])]
-    return tuple(vals) if output == "tuple" else vals
+        return values[0]
+    return tuple(values) if output == "tuple" else list(values)
 
 
-def pick(jac_row, blocks, single):
-    """Split one row of the flat Jacobian into the differentiated arguments' shapes.
+def pick(jac_m, blocks, single):
+    """Split one measurement's Jacobian ``(*value shape, inputs)`` into the differentiated
+    arguments' shapes, ``(*value shape, *argument shape)`` each.
 
     ``blocks`` holds ``(first column, size, shape)`` per differentiated argument;
-    ``single`` returns the first block alone (a scalar for a scalar argument), otherwise a
-    tuple of arrays (0-d arrays for scalars).
+    ``single`` returns the first block alone (a scalar for a scalar argument and a scalar
+    value), otherwise a tuple of arrays (0-d arrays for scalars).
     """
+    lead = jac_m.shape[:-1]
     if single:
         c, size, shape = blocks[0]
-        if shape == ():
-            return jac_row[c]
-        return jac_row[c : c + size].reshape(shape)
-    return tuple(np.asarray(jac_row[c : c + size]).reshape(shape) for c, size, shape in blocks)
+        if shape == () and lead == ():
+            return jac_m[c]
+        return jac_m[..., c : c + size].reshape(lead + shape)
+    return tuple(
+        np.asarray(jac_m[..., c : c + size]).reshape(lead + shape) for c, size, shape in blocks
+    )
 
 
 def flat(arrays):

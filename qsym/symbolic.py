@@ -114,7 +114,22 @@ def _observable_apply(psi: np.ndarray, terms, values) -> np.ndarray:
 
 
 def exact_jacobian(circuit: Circuit, x, d=()) -> np.ndarray:
-    """``jac[m, j] = d <O_m> / d x_j`` by the product rule with exact gate derivatives.
+    """The Jacobian of the circuit's outputs (flattened: a probability vector contributes
+    one row per outcome) by the product rule with exact gate derivatives: variances and
+    probabilities are made from expectation values of their linear rows
+    (:func:`qsym.ir.linear_rows`), whose derivatives :func:`exact_row_jacobian` computes.
+    """
+    from .ir import post_layout, rows_circuit
+    from .shapes import measurements
+
+    rc = rows_circuit(circuit)
+    _, jacs = measurements(post_layout(circuit), simulate(rc, x, d), exact_row_jacobian(rc, x, d))
+    return np.vstack([np.atleast_2d(j) for j in jacs])
+
+
+def exact_row_jacobian(circuit: Circuit, x, d=()) -> np.ndarray:
+    """``jac[m, j] = d <O_m> / d x_j`` for expectation values, by the product rule with
+    exact gate derivatives.
 
     No shift rule and no finite difference is involved: each gate's matrix is differentiated
     by sympy, each parameter expression too (chain rule), and the derivative state is
@@ -166,6 +181,15 @@ def exact_jacobian(circuit: Circuit, x, d=()) -> np.ndarray:
     return jac
 
 
+def compiled_jacobian(entry, out, jac) -> np.ndarray:
+    """A compiled entry's row Jacobian in the same flat output space as
+    :func:`exact_jacobian` and :func:`finite_difference_jacobian`."""
+    from .shapes import measurements
+
+    _, jacs = measurements(entry.post, out, jac)
+    return np.vstack([np.atleast_2d(j) for j in jacs])
+
+
 def finite_difference_jacobian(circuit: Circuit, x, d=(), h: float = 1e-6) -> np.ndarray:
     """Central finite differences of the reference interpreter (independent of the kernels)."""
     x = np.asarray(x, dtype=float).ravel()
@@ -175,7 +199,8 @@ def finite_difference_jacobian(circuit: Circuit, x, d=(), h: float = 1e-6) -> np
         up[j] += h
         dn[j] -= h
         cols.append((simulate(circuit, up, d) - simulate(circuit, dn, d)) / (2 * h))
-    return np.array(cols).T.reshape(len(circuit.measurements), x.size)
+    n_out = sum(int(np.prod(m.shape, dtype=int)) for m in circuit.measurements)
+    return np.array(cols).T.reshape(n_out, x.size)
 
 
 # --- user-facing ---------------------------------------------------------------------------
@@ -246,7 +271,8 @@ def check(qnode, *args, h: float = 1e-6, tol: float = 1e-10, **kwargs) -> CheckR
     """
     from .shapes import flat as _flat
 
-    _, jac, entry = qnode.value_and_jacobian(args, kwargs)
+    out, jac, entry = qnode.value_and_jacobian(args, kwargs)
+    jac = compiled_jacobian(entry, out, jac)
     _, xs, ds = qnode.compiled(args, kwargs)
     x, d = _flat(xs), _flat(ds)
     exact = exact_jacobian(entry.circuit, x, d)

@@ -214,6 +214,12 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
         )
     measurements = []
     for m in results:
+        if m.kind == "probs":
+            on = device_wires if m.wires is None else m.wires
+            measurements.append(
+                Measurement("probs", (), tuple(wire_index(w, "probs") for w in on))
+            )
+            continue
         terms = []
         for word, coeff in m.obs.terms.items():
             w = tuple(sorted((wire_index(wire, "an observable"), p) for wire, p in word))
