@@ -47,6 +47,7 @@ from .operations import (  # noqa: E402
     define_gate,
     expval,
     probs,
+    state,
     undefine_gate,
     var,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "expval",
     "var",
     "probs",
+    "state",
     "Hamiltonian",
     "Hermitian",
     "Projector",

@@ -112,6 +112,8 @@ def linear_rows(m: Measurement) -> list:
         return [m.terms]
     if m.kind == "var":
         return [square(m.terms), m.terms]
+    if m.kind == "state":
+        return []  # not made of expectation values: the runtime returns the state itself
     k = len(m.on)
     rows = []
     for b in range(2**k):
@@ -214,7 +216,7 @@ def validate(c: Circuit) -> Circuit:
     if not c.measurements:
         raise MeasurementError("a circuit must measure something")
     for m in c.measurements:
-        if m.kind not in ("expval", "var", "probs"):
+        if m.kind not in ("expval", "var", "probs", "state"):
             raise MeasurementError(f"unsupported measurement {m.kind!r}")
         if m.kind == "probs" and (
             len(set(m.on)) != len(m.on) or any(not 0 <= w < c.num_wires for w in m.on)
@@ -301,6 +303,8 @@ def simulate(c: Circuit, x, d=()) -> np.ndarray:
     psi = final_state(c, x, d).reshape((2,) * n)
     out = []
     for m in c.measurements:
+        if m.kind == "state":
+            raise MeasurementError("simulate gives numbers; use final_state for qml.state()")
         if m.kind == "probs":  # marginal of |psi|^2, axes in the order asked for
             p = np.abs(psi) ** 2
             rest = tuple(w for w in range(n) if w not in m.on)

@@ -367,6 +367,16 @@ def program_value(ints, floats, mats, C):
 
 
 @njit(cache=True)
+def program_state(ints, floats, mats):
+    """The final state vector of the circuit (wire 0 most significant)."""
+    (op_wires, op_nw, op_kind, op_off, _, _, _, _, _, _, _, _, _, _, _, _, _, _,
+     _) = unpack_program(ints)
+    state = zero_state(ints[H_N])
+    run_ops(state, ints[H_N], 0, op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
+    return state
+
+
+@njit(cache=True)
 def program_value_and_grad(ints, floats, mats, smats, ch, C, cc):
     """Values and the Jacobian by parameter shift, with the chain rule applied.
 

@@ -628,6 +628,8 @@ class MeasurementProcess:
     def __repr__(self):
         if self.kind == "probs":
             return f"probs(wires={self.wires})"
+        if self.kind == "state":
+            return "state()"
         return f"{self.kind}({self.obs!r})"
 
 
@@ -641,6 +643,16 @@ def var(obs) -> MeasurementProcess:
     var(Observable(1 * Z(0)))
     """
     return MeasurementProcess("var", as_observable(obs))
+
+
+def state() -> MeasurementProcess:
+    """The final state vector (PennyLane's ``qml.state``): complex, ``2**n`` amplitudes,
+    wire 0 most significant. A value only: it has no gradient.
+
+    >>> state()
+    state()
+    """
+    return MeasurementProcess("state")
 
 
 def probs(wires=None, op=None) -> MeasurementProcess:

@@ -286,6 +286,7 @@ class Compiled:
         self.post = ir.post_layout(self.circuit)
         # only expectation values: one row per measurement, nothing to post-process
         self.simple = all(m.kind == "expval" for m in self.circuit.measurements)
+        self.is_state = self.circuit.measurements[0].kind == "state"
         self._prepare = self.module.prepare
         self._ints, self._floats = self.module.PROGRAM
         self.fused = self.module.WORK <= FUSED_MAX_WORK
@@ -528,6 +529,11 @@ class QNode:
                 "circuit function directly, or combine QNode results outside the circuits"
             )
         entry, xs, ds = self.compiled(args, kwargs)
+        if entry.is_state:
+            try:
+                return self._state(entry, xs, ds)
+            except ValueError as exc:
+                _raise_nonfinite(entry.circuit, xs, ds, exc)
         try:
             out = entry.value(flat(xs), flat(ds))
         except ValueError as exc:
@@ -536,12 +542,21 @@ class QNode:
             out = measurements(entry.post, out)[0]
         return format_values(entry.circuit.output, out)
 
+    def _state(self, entry, xs, ds):
+        mats = entry._prepare(flat(xs), flat(ds), 0)[0]
+        return kernels.program_state(entry._ints, entry._floats, mats)
+
     def value_and_jacobian(self, args, kwargs, diff=None):
         """``(values, jac, entry)``: values and the Jacobian over the flat differentiated
         inputs (``jac[m, j]``), by this QNode's ``diff_method``."""
         if trace.in_circuit():
             raise TracingError("a QNode cannot be differentiated inside another QNode's circuit")
         entry, xs, ds = self.compiled(args, kwargs, diff)
+        if entry.is_state:
+            raise DifferentiationError(
+                "qml.state() has no gradient in qsym (it is complex and not an expectation "
+                "value); differentiate expval, var or probs instead"
+            )
         x = flat(xs)
         d = flat(ds)
         try:

@@ -213,7 +213,12 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
             f"or a tuple of them; it returned {type(result).__name__}: {result!r}"
         )
     measurements = []
+    if any(m.kind == "state" for m in results) and len(results) > 1:
+        raise MeasurementError("qml.state() must be the circuit's only measurement")
     for m in results:
+        if m.kind == "state":
+            measurements.append(Measurement("state"))
+            continue
         if m.kind == "probs":
             on = device_wires if m.wires is None else m.wires
             measurements.append(

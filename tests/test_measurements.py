@@ -147,3 +147,28 @@ def test_probs_shapes_and_grad_refusal():
         qml.grad(c)(w)
     with pytest.raises(qml.MeasurementError, match="op="):
         qml.probs(op=qml.PauliX(0))
+
+
+def test_state_is_the_reference_state_and_has_no_gradient():
+    n = 3
+    body = random_circuit_function(91, n, n_ops=8)
+
+    def fn(x, y, data=None):
+        body(x, y, data=data)
+        return qml.state()
+
+    node = qml.QNode(fn, qml.device("default.qubit", wires=n))
+    x, y, data = np.array([0.3, -0.8, 1.2]), 0.6, np.array([0.5, -0.4])
+    psi = node(x, y, data=data)
+    assert psi.dtype == complex and psi.shape == (8,)
+    entry, xs, ds = node.compiled((x, y), {"data": data})
+    np.testing.assert_allclose(psi, ir.final_state(entry.circuit, flat(xs), flat(ds)), atol=1e-12)
+    with pytest.raises(qml.DifferentiationError, match="no gradient"):
+        qml.jacobian(node)(x, y, data=data)
+
+    def both(x):
+        qml.RX(x, wires=0)
+        return qml.state(), qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.MeasurementError, match="only measurement"):
+        qml.QNode(both, qml.device("default.qubit", wires=1))(0.1)
