@@ -51,8 +51,8 @@ from .operations import (  # noqa: E402
     undefine_gate,
     var,
 )
-from .runtime import QNode, device, grad, jacobian, qnode  # noqa: E402
-from .drawing import draw, matrix  # noqa: E402
+from .runtime import QNode, Tracker, device, grad, jacobian, qnode  # noqa: E402
+from .drawing import draw, matrix, specs  # noqa: E402
 from .symbolic import check, expectation, gradient  # noqa: E402
 from .aot import CompiledCircuit, ExportError, compile, load  # noqa: E402
 
@@ -60,6 +60,7 @@ globals().update(GATE_CLASSES)  # one class per gate-table row: qml.RX, qml.CNOT
 
 __all__ = [
     "QNode",
+    "Tracker",
     "qnode",
     "device",
     "grad",
@@ -83,6 +84,7 @@ __all__ = [
     "CompiledCircuit",
     "ExportError",
     "draw",
+    "specs",
     "matrix",
     "check",
     "expectation",

@@ -99,6 +99,62 @@ def draw(qnode, decimals: int = 2):
     return drawer
 
 
+def circuit_depth(circuit: Circuit) -> int:
+    """The number of layers: each op goes one layer after the last op on any of its wires."""
+    level = [0] * circuit.num_wires
+    for op in circuit.ops:
+        d = max(level[w] for w in op.wires) + 1
+        for w in op.wires:
+            level[w] = d
+    return max(level, default=0)
+
+
+def specs(qnode):
+    """``qml.specs``: a function of the QNode's arguments returning a report (a dict) of
+    the traced circuit and of what each differentiation method will run.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=2)
+    >>> @qml.qnode(dev)
+    ... def c(x):
+    ...     qml.RX(x[0], wires=0)
+    ...     qml.CRX(x[1], wires=[0, 1])
+    ...     return qml.expval(qml.PauliZ(1))
+    >>> info = qml.specs(c)(np.array([0.1, 0.2]))
+    >>> info["gate_types"], info["depth"], info["num_trainable_params"]
+    ({'RX': 1, 'CRX': 1}, 2, 2)
+    >>> info["executions"]  # per gradient: 1 + 2 (RX) + 4 (CRX); adjoint: one forward pass
+    {'parameter-shift': 7, 'adjoint': 1, 'finite-diff': 5}
+    """
+
+    def report(*args, **kwargs):
+        entry, xs, _ = qnode.compiled(args, kwargs)
+        c = entry.circuit
+        gate_types: dict = {}
+        for op in c.ops:
+            gate_types[op.name] = gate_types.get(op.name, 0) + 1
+        n_inputs = len(c.inputs)
+        fd = 1 + n_inputs if qnode.approx_order == 1 else 1 + 2 * n_inputs
+        return {
+            "num_wires": c.num_wires,
+            "num_gates": len(c.ops),
+            "gate_types": gate_types,
+            "depth": circuit_depth(c),
+            "num_trainable_params": n_inputs,
+            "num_trainable_gate_params": len(entry.plan.diff_slots),
+            "num_pruned_gate_params": len(entry.plan.pruned),
+            "measurements": [m.kind for m in c.measurements],
+            "diff_method": qnode.diff_method,
+            "executions": {
+                "parameter-shift": entry.plan.executions,
+                "adjoint": 1,
+                "finite-diff": fd,
+            },
+        }
+
+    return report
+
+
 def matrix(op) -> np.ndarray:
     """The numeric matrix of a gate created outside a circuit (``qml.matrix``).
 

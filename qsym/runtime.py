@@ -77,6 +77,8 @@ class Device:
         self.name = name
         self.wires = labels
         self.shots = shots
+        self.num_executions = 0  # circuits run on this device (see qsym.Tracker)
+        self.num_calls = 0
 
     @property
     def num_wires(self) -> int:
@@ -84,6 +86,43 @@ class Device:
 
     def __repr__(self):
         return f"<qsym device {self.name!r}, wires={list(self.wires)}>"
+
+
+class Tracker:
+    """Counts what a device ran inside a ``with`` block (PennyLane's ``qml.Tracker``).
+
+    ``totals["executions"]`` is the number of circuits run (a parameter-shift gradient runs
+    the value circuit and one per shift term; an adjoint gradient counts one);
+    ``totals["calls"]`` the number of QNode evaluations and gradients.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def c(x):
+    ...     qml.RX(x, wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> with qml.Tracker(dev) as tracker:
+    ...     _ = qml.grad(c)(0.3)
+    >>> tracker.totals
+    {'executions': 3, 'calls': 1}
+    """
+
+    def __init__(self, dev: Device):
+        if not isinstance(dev, Device):
+            raise DeviceError(f"Tracker needs a qsym device, got {type(dev).__name__}")
+        self.device = dev
+        self.totals = {"executions": 0, "calls": 0}
+
+    def __enter__(self):
+        self._start = (self.device.num_executions, self.device.num_calls)
+        return self
+
+    def __exit__(self, *exc):
+        self.totals = {
+            "executions": self.device.num_executions - self._start[0],
+            "calls": self.device.num_calls - self._start[1],
+        }
+        return False
 
 
 def device(name: str = "default.qubit", wires=1, shots=None, **kwargs) -> Device:
@@ -538,6 +577,9 @@ class QNode:
             out = entry.value(flat(xs), flat(ds))
         except ValueError as exc:
             _raise_nonfinite(entry.circuit, xs, ds, exc)
+        dev = self.device
+        dev.num_executions += 1
+        dev.num_calls += 1
         if not entry.simple:
             out = measurements(entry.post, out)[0]
         return format_values(entry.circuit.output, out)
@@ -562,12 +604,18 @@ class QNode:
         try:
             if self._method == "adjoint":
                 out, jac = entry.value_and_grad_adjoint(x, d)
+                runs = 1
             elif self._method == "finite-diff":
                 out, jac = entry.value_and_grad_fd(x, d, self.h, self.approx_order)
+                runs = 1 + x.shape[0] * self.approx_order
             else:
                 out, jac = entry.value_and_grad(x, d)
+                runs = entry.plan.executions
         except ValueError as exc:
             _raise_nonfinite(entry.circuit, xs, ds, exc)
+        dev = self.device
+        dev.num_executions += runs
+        dev.num_calls += 1
         return out, jac, entry
 
     # --- inspection --------------------------------------------------------------------
