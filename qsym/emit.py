@@ -215,6 +215,9 @@ def prepare(x, d, mode):
     C = _q_C0.copy()
     cc = np.zeros(_q_NCC)
 {input_code}
+    for i in range(th.shape[0]):
+        if not math.isfinite(th[i]):
+            raise ValueError("qsym: non-finite gate parameter")
     mats = _q_MATS0.copy()
     p = np.empty(_q_MAXP)
     for i in range(_q_PAR_OPS.shape[0]):

@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import sympy as sp
 
 from . import cache, emit, ir, kernels, plan, rules, trace
 from .errors import ArgumentError, DeviceError, DifferentiationError, TracingError
@@ -288,6 +289,18 @@ def _raise_nonfinite(circuit, xs, ds, exc):
                     f"{kind} number {k} contains {bad} values ({arr!r}); circuit inputs must "
                     "be finite"
                 ) from None
+    if "gate parameter" in str(exc):
+        x, d = flat(xs), flat(ds)
+        values = ir.input_values(circuit, x, d)
+        for k, op in enumerate(circuit.ops):
+            for p in op.params:
+                v = complex(sp.sympify(p).xreplace(values).evalf())
+                if not (np.isfinite(v) and v.imag == 0):
+                    raise ArgumentError(
+                        f"op {k}, {op.name}({p}), has a non-real or non-finite parameter ({v}) "
+                        "at these inputs (e.g. sqrt or log of a negative number): check the "
+                        "classical processing in the circuit"
+                    ) from None
     raise exc
 
 

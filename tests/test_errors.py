@@ -247,3 +247,16 @@ def test_unhashable_static_argument():
 
     with pytest.raises(qml.ArgumentError, match="hashable"):
         c(0.3, {"a": 1})
+
+
+def test_gate_parameter_that_is_not_finite_at_these_inputs():
+    @qml.qnode(dev1)
+    def c(x):
+        qml.RX(np.sqrt(x), wires=0)  # real only for x >= 0
+        return qml.expval(qml.PauliZ(0))
+
+    assert c(0.25) == pytest.approx(onp.cos(0.5))
+    with pytest.raises(qml.ArgumentError, match="sqrt or log"):
+        c(-0.25)
+    with pytest.raises(qml.ArgumentError, match="sqrt or log"):
+        qml.grad(c)(-0.25)
