@@ -126,6 +126,39 @@ class Tracker:
         return False
 
 
+def available_memory() -> int:
+    """Bytes of memory available now (``MemAvailable``), or the physical total."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import os
+
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def state_memory(num_wires: int, method: str, num_outputs: int = 1) -> int:
+    """Bytes of state vectors a gradient needs: 16 bytes per amplitude, times the states
+    kept at once (parameter shift: the state before the current gate, the shifted copy and
+    the value circuit's; adjoint: the state, a work vector and one per measured row)."""
+    states = 2 + num_outputs if method == "adjoint" else 3
+    return 16 * (2**num_wires) * states
+
+
+def _check_memory(num_wires: int, method: str) -> None:
+    need = state_memory(num_wires, method)
+    have = available_memory()
+    if need > have:
+        raise DeviceError(
+            f"a {num_wires}-wire state vector needs {16 * 2**num_wires / 2**30:.3g} GiB, and a "
+            f"gradient about {need / 2**30:.3g} GiB; this machine has {have / 2**30:.3g} GiB "
+            "available: use fewer wires"
+        )
+
+
 def device(name: str = "default.qubit", wires=1, shots=None, **kwargs) -> Device:
     """Create a device, as ``qml.device`` does.
 
@@ -532,6 +565,7 @@ class QNode:
         for sym, v in values.items():
             if not np.isfinite(v):
                 raise ArgumentError(f"input {sym} is {v}; circuit inputs must be finite")
+        _check_memory(self.device.num_wires, self._method)
         items, result = trace.run_traced(self.func, sym_args, sym_kwargs, self.device.wires)
         circuit = trace.to_ir(items, result, self.device.wires, inputs, data)
         ir.validate(circuit)

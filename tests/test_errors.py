@@ -260,3 +260,16 @@ def test_gate_parameter_that_is_not_finite_at_these_inputs():
         c(-0.25)
     with pytest.raises(qml.ArgumentError, match="sqrt or log"):
         qml.grad(c)(-0.25)
+
+
+def test_circuits_too_large_for_memory_are_refused_before_allocating():
+    dev = qml.device("default.qubit", wires=40)  # 16 TiB per state vector
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.DeviceError, match="TiB|GiB"):
+        c(0.1)
+    assert qml.runtime.state_memory(20, "parameter-shift") == 3 * 16 * 2**20
