@@ -55,6 +55,14 @@ from .runtime import QNode, Tracker, device, grad, jacobian, qnode  # noqa: E402
 from .drawing import draw, matrix, specs  # noqa: E402
 from .symbolic import check, expectation, gradient  # noqa: E402
 from .aot import CompiledCircuit, ExportError, compile, load  # noqa: E402
+from .optimize import (  # noqa: E402
+    AdagradOptimizer,
+    AdamOptimizer,
+    GradientDescentOptimizer,
+    MomentumOptimizer,
+    NesterovMomentumOptimizer,
+    RMSPropOptimizer,
+)
 
 globals().update(GATE_CLASSES)  # one class per gate-table row: qml.RX, qml.CNOT, ...
 
@@ -80,6 +88,12 @@ __all__ = [
     "Operation",
     "MeasurementProcess",
     "compile",
+    "GradientDescentOptimizer",
+    "MomentumOptimizer",
+    "NesterovMomentumOptimizer",
+    "AdagradOptimizer",
+    "RMSPropOptimizer",
+    "AdamOptimizer",
     "load",
     "CompiledCircuit",
     "ExportError",
