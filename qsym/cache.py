@@ -13,6 +13,24 @@ The source of every module names the versions of qsym, numba and numpy and a has
 kernel library (numba does not notice changes in functions a cached function calls, numba
 issue 1833), so a change of any of them gives new files rather than stale code.
 
+A damaged cache is never trusted (several processes may share it, and files can be
+truncated or garbled):
+
+- the ``.py`` file is compared byte for byte with the generated source before use, and
+  rewritten if it differs or cannot be read; the module runs the source held in memory,
+  not what the file holds at the time of import. A rewrite gives the file a new
+  modification time, so numba's index (stamped with it) no longer matches: numba compiles
+  again and rewrites its files.
+- a new file is created without replacing one that appeared meanwhile (the first writer
+  wins), so processes compiling the same circuit at once leave one file whose stamp
+  matches the numba index they write;
+- numba's own files beside it (``__pycache__/*.nbi`` and ``*.nbc``) are read through
+  :class:`_CheckedCacheFile`: an unreadable index counts as empty, and every data file
+  ends with a SHA-256 of its index key and contents, checked before numba unpickles it; a
+  data file that fails the check (truncated, garbled, another function's) counts as
+  missing. numba then compiles and rewrites it. (Plain numba still reads these files: the
+  trailer follows the pickle, which ``pickle.loads`` ignores.)
+
 >>> mod = load_module("X = 42\\n")
 >>> mod.X
 42
@@ -22,7 +40,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import os
+import pickle
 import sys
 import tempfile
 import threading
@@ -53,6 +73,43 @@ def module_name(source: str) -> str:
     return "qsym_gen_" + hashlib.sha256(source.encode()).hexdigest()[:24]
 
 
+def _read(path: Path) -> bytes | None:
+    """The file's bytes, or None if it cannot be read (missing, a folder, no permission)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Make ``path`` hold ``data``, atomically: readers see the old file or the new one.
+
+    A file that appeared meanwhile with the right contents (another process compiling the
+    same circuit) is kept, not replaced, so its modification time, which numba's index
+    records, stays the same for everyone.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        # mkstemp makes the file private (0600); a cache folder may be shared
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o644 & ~umask)
+        try:
+            os.link(tmp, path)  # creates path only if absent: the first writer wins
+        except FileExistsError:
+            if _read(path) != data:
+                os.replace(tmp, path)  # damaged: replace it
+        except OSError:  # no hard links on this file system
+            os.replace(tmp, path)
+    finally:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+
+
 def load_module(source: str):
     """Write ``source`` to the cache (once) and import it as a module."""
     name = module_name(source)
@@ -61,23 +118,114 @@ def load_module(source: str):
         if mod is not None:
             return mod
         path = cache_dir() / f"{name}.py"
-        try:
-            current = path.read_text() if path.exists() else None
-        except OSError:
-            current = None
-        if current != source:
-            # atomic: another process may be reading or writing the same file
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp")
-            with os.fdopen(fd, "w") as fh:
-                fh.write(source)
-            os.replace(tmp, path)
+        data = source.encode()
+        if _read(path) != data:
+            _write(path, data)
+            if _read(path) != data:
+                raise OSError(
+                    f"qsym cache: {path} does not hold the generated source after writing "
+                    "it; check the file system, or set QSYM_CACHE=0"
+                )
         spec = importlib.util.spec_from_file_location(name, path)
         mod = importlib.util.module_from_spec(spec)
         # numba's cache locates functions through sys.modules: register before executing
         sys.modules[name] = mod
         try:
-            spec.loader.exec_module(mod)
+            # run the source generated here, not the file (which another process or a
+            # disk fault may have changed since it was checked); numba still finds the
+            # file through the code's file name, and caches beside it
+            exec(compile(source, str(path), "exec"), mod.__dict__)
+            _guard_numba_caches(mod)
         except BaseException:
             del sys.modules[name]
             raise
         return mod
+
+
+# --- numba's cache files, checked ----------------------------------------------------------
+_TRAILER = b"\x00qsym-sha256:"
+_DIGEST_SIZE = 32
+_checked_class = None
+
+
+def _digest(key, payload: bytes) -> bytes:
+    """What a data file's trailer holds: its index key and contents, hashed. The key ties
+    the file to one function and signature, so another function's file does not pass."""
+    return hashlib.sha256(repr(key).encode() + b"\x00" + payload).digest()
+
+
+def _checked_cache_file_class():
+    """:class:`numba.core.caching.IndexDataCacheFile` with damaged files counted as
+    missing (None if this numba's cache files are not laid out as expected)."""
+    global _checked_class
+    if _checked_class is not None:
+        return _checked_class or None
+    try:
+        from numba.core.caching import IndexDataCacheFile
+    except ImportError:  # pragma: no cover
+        _checked_class = False
+        return None
+    needed = ("_load_index", "_save_index", "_dump", "_data_name", "_data_path",
+              "_open_for_write", "load", "save")
+    if not all(hasattr(IndexDataCacheFile, a) for a in needed):  # pragma: no cover
+        _checked_class = False
+        return None
+
+    class _CheckedCacheFile(IndexDataCacheFile):
+        """numba's index and data files, each checked before use."""
+
+        def _load_index(self):
+            try:
+                overloads = super()._load_index()
+            except Exception:  # garbled or truncated: as if there were none
+                return {}
+            return overloads if isinstance(overloads, dict) else {}
+
+        def save(self, key, data):
+            overloads = self._load_index()
+            data_name = overloads.get(key)
+            if data_name is None:
+                used = set(overloads.values())
+                data_name = next(
+                    n for n in map(self._data_name, itertools.count(1)) if n not in used
+                )
+                overloads[key] = data_name
+                self._save_index(overloads)
+            payload = self._dump(data)
+            with self._open_for_write(self._data_path(data_name)) as fh:
+                fh.write(payload + _TRAILER + _digest(key, payload))
+
+        def load(self, key):
+            data_name = self._load_index().get(key)
+            if data_name is None:
+                return None
+            try:
+                with open(self._data_path(data_name), "rb") as fh:
+                    raw = fh.read()
+            except OSError:
+                return None
+            end = len(raw) - _DIGEST_SIZE - len(_TRAILER)
+            if end < 0 or raw[end : end + len(_TRAILER)] != _TRAILER:
+                return None
+            payload = raw[:end]
+            if raw[end + len(_TRAILER) :] != _digest(key, payload):
+                return None
+            try:
+                return pickle.loads(payload)
+            except Exception:  # pragma: no cover - the digest matched
+                return None
+
+    _checked_class = _CheckedCacheFile
+    return _checked_class
+
+
+def _guard_numba_caches(mod) -> None:
+    """Read the numba cache files of ``mod``'s ``cache=True`` functions through
+    :class:`_CheckedCacheFile` (before their first call, when numba first reads them)."""
+    cls = _checked_cache_file_class()
+    if cls is None:
+        return
+    for value in list(vars(mod).values()):
+        cache_file = getattr(getattr(value, "_cache", None), "_cache_file", None)
+        if cache_file is not None and type(cache_file) is cls.__base__:
+            cache_file.__class__ = cls
