@@ -66,6 +66,12 @@ from .optimize import (  # noqa: E402
 
 globals().update(GATE_CLASSES)  # one class per gate-table row: qml.RX, qml.CNOT, ...
 
+from . import cache as _cache, kernels as _kernels  # noqa: E402
+
+# the kernel library's numba cache files get the same integrity checks as generated
+# modules' (before any kernel runs, i.e. before numba first reads them)
+_cache._guard_numba_caches(_kernels)
+
 __all__ = [
     "QNode",
     "Tracker",

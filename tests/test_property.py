@@ -29,7 +29,7 @@ GATE_NAMES = sorted(GATES)
 
 @st.composite
 def circuits(draw):
-    n = draw(st.integers(1, 6))
+    n = draw(st.integers(1, 8))
     n_ops = draw(st.integers(1, 10))
     seed = draw(st.integers(0, 2**31 - 1))
     rng = np.random.default_rng(seed)

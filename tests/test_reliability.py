@@ -623,3 +623,15 @@ def test_memory_flat_over_many_gradient_calls(rc):
     np.testing.assert_allclose(g, expected, atol=1e-15)
     assert after - before < 20, (before, middle, after)
     assert after - middle < 10, (before, middle, after)
+
+
+def test_kernel_library_cache_files_are_checked():
+    """The kernel library's numba cache files are read through the checking class too."""
+    from qsym import cache, kernels
+
+    cls = cache._checked_cache_file_class()
+    if cls is None:
+        pytest.skip("this numba's cache files are not laid out as qsym expects")
+    checked = [f for f in vars(kernels).values()
+               if getattr(getattr(f, "_cache", None), "_cache_file", None) is not None]
+    assert checked and all(type(f._cache._cache_file) is cls for f in checked)
