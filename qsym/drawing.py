@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import numpy as np
-import sympy as sp
 
 from .ir import Circuit, evaluate, input_values
 

@@ -31,7 +31,7 @@ import inspect
 import numbers
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp

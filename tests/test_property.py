@@ -12,7 +12,6 @@ Every failure found this way becomes a regression test in test_gradients.py.
 import os
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
