@@ -67,13 +67,20 @@ def pick(jac_m, blocks, single):
     )
 
 
+_EMPTY = np.zeros(0)  # shared: the compiled code never writes its inputs
+_F64 = np.dtype(np.float64)
+
+
 def flat(arrays):
-    """One contiguous float64 vector of all the arrays' elements, in order."""
+    """One contiguous float64 vector of all the arrays' elements, in order (the input
+    itself when it already is one: this runs on every call)."""
     if not arrays:
-        return np.zeros(0)
+        return _EMPTY
     if len(arrays) == 1:
         a = arrays[0]
         if type(a) is float:
             return np.array((a,))
+        if isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype == _F64 and a.flags.c_contiguous:
+            return a if type(a) is np.ndarray else a.view(np.ndarray)
         return np.ascontiguousarray(a, dtype=np.float64).reshape(-1)
     return np.concatenate([np.ravel(a) for a in arrays]).astype(np.float64, copy=False)
