@@ -309,14 +309,15 @@ def _inputs(args, kwargs):
 def _value(x, d):
     if _FUSED:
         return fused_value(x, d)
-    mats, smats, ch, C, cc = prepare(x, d, 0)
+    mats, smats, ch, C, cc, th = prepare(x, d, 0)
     return program_value(PROGRAM_INTS, PROGRAM_FLOATS, mats, C)
 
 
 def _value_and_grad(x, d):
     if _FUSED:
         return fused_value_and_grad(x, d)
-    return program_value_and_grad(PROGRAM_INTS, PROGRAM_FLOATS, *prepare(x, d, 1))
+    mats, smats, ch, C, cc, th = prepare(x, d, 1)
+    return program_value_and_grad(PROGRAM_INTS, PROGRAM_FLOATS, mats, smats, ch, C, cc)
 
 
 def value(*args, **kwargs):

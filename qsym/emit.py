@@ -12,8 +12,9 @@ The generated module holds:
 - ``_q_gate``: the matrices of the circuit's parametric gate types, printed from the exact
   sympy matrices of their gate-table rows.
 
-The runtime calls ``kernels.program_value_and_grad(*PROGRAM, *prepare(x, d, 1))`` (parameter
-shift) or ``kernels.program_value_and_grad_adjoint(*PROGRAM, *prepare(x, d, 2))`` (adjoint).
+The runtime calls ``kernels.program_value_and_grad(*PROGRAM, *prepare(x, d, 1)[:5])``
+(parameter shift) or ``kernels.program_value_and_grad_adjoint(*PROGRAM,
+*prepare_adjoint(x, d)[:5])`` (adjoint).
 Measured: a generated function that calls into the kernel library costs numba about 0.5 s
 to compile (it re-optimizes the linked library), one that does not about 0.06 s; so the
 module never calls the kernels itself. Its size grows with the number of gates, never with
@@ -197,8 +198,7 @@ def prepare(x, d, mode):
     """Everything that depends on the inputs ``x`` and data ``d``.
 
     Returns ``(mats, extra, ch, C, cc)``: the gate matrices; for ``mode`` 1 the shifted
-    gates' matrices (parameter shift), for ``mode`` 2 the derivative matrices of the
-    differentiated parameters (adjoint), else nothing; the chain-rule factors, the
+    gates' matrices (parameter shift), else nothing; the chain-rule factors, the
     observable coefficients and their derivatives. The kernels take them with ``PROGRAM``.
     """
     for i in range(x.shape[0]):
@@ -225,14 +225,6 @@ def prepare(x, d, mode):
         for j in range(_q_OP_NP[k]):
             p[j] = th[_q_OP_POFF[k] + j]
         _q_gate(_q_OP_TYPE[k], p, mats, _q_OP_OFF[k])
-    if mode == 2:
-        dmats = np.empty(_q_NDMATS, dtype=np.complex128)
-        for a in range(_q_ADJ_OP.shape[0]):
-            k = _q_ADJ_OP[a]
-            for j in range(_q_OP_NP[k]):
-                p[j] = th[_q_OP_POFF[k] + j]
-            _q_dgate(_q_OP_TYPE[k], _q_ADJ_POS[a], p, dmats, _q_ADJ_OFF[a])
-        return mats, dmats, ch, C, cc
     smats = np.empty(_q_NSMATS if mode == 1 else 0, dtype=np.complex128)
     if mode == 1:
         for t in range(_q_T_OP.shape[0]):
@@ -244,7 +236,23 @@ def prepare(x, d, mode):
             j = _q_T_POS[t]
             p[j] = _q_T_MULT[t] * p[j] + _q_T_SHIFT[t]
             _q_gate(_q_OP_TYPE[k], p, smats, _q_T_OFF[t])
-    return mats, smats, ch, C, cc
+    return mats, smats, ch, C, cc, th
+
+
+@njit(cache=True)
+def prepare_adjoint(x, d):
+    """As ``prepare``, with the derivative matrices of the differentiated parameters (for
+    the adjoint method) in place of the shifted ones. A separate function: numba compiles
+    all code a function can reach, and parameter shift never needs these."""
+    mats, smats, ch, C, cc, th = prepare(x, d, 0)
+    p = np.empty(_q_MAXP)
+    dmats = np.empty(_q_NDMATS, dtype=np.complex128)
+    for a in range(_q_ADJ_OP.shape[0]):
+        k = _q_ADJ_OP[a]
+        for j in range(_q_OP_NP[k]):
+            p[j] = th[_q_OP_POFF[k] + j]
+        _q_dgate(_q_OP_TYPE[k], _q_ADJ_POS[a], p, dmats, _q_ADJ_OFF[a])
+    return mats, dmats, ch, C, cc, th
 
 
 # Fused entry points: one compiled call for the whole computation. They link the kernel
@@ -254,7 +262,7 @@ def prepare(x, d, mode):
 @njit(cache=True)
 def fused_value(x, d):
     """Measured values at inputs ``x`` and data ``d``."""
-    mats, smats, ch, C, cc = prepare(x, d, 0)
+    mats, smats, ch, C, cc, th = prepare(x, d, 0)
     # copies: the kernels are compiled for writable arrays, module constants are read-only
     return _q_program_value(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, C)
 
@@ -262,7 +270,7 @@ def fused_value(x, d):
 @njit(cache=True)
 def fused_value_and_grad(x, d):
     """Values and the Jacobian ``jac[m, j] = d value[m] / d x[j]`` by parameter shift."""
-    mats, smats, ch, C, cc = prepare(x, d, 1)
+    mats, smats, ch, C, cc, th = prepare(x, d, 1)
     return _q_program_value_and_grad(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, smats,
                                      ch, C, cc)
 
@@ -270,7 +278,7 @@ def fused_value_and_grad(x, d):
 @njit(cache=True)
 def fused_value_and_grad_adjoint(x, d):
     """Values and the Jacobian by the adjoint method."""
-    mats, dmats, ch, C, cc = prepare(x, d, 2)
+    mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)
     return _q_program_value_and_grad_adjoint(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
                                              dmats, ch, C, cc)
 '''

@@ -396,17 +396,19 @@ class Compiled:
 
     def value(self, x, d):
         """Measured values at flat inputs ``x`` and data ``d``."""
-        mats, _, _, C, _ = self._prepare(x, d, 0)
+        mats, _, _, C, _, _ = self._prepare(x, d, 0)
         return kernels.program_value(self._ints, self._floats, mats, C)
 
     def value_and_grad(self, x, d):
         """Values and Jacobian ``jac[m, j]`` by parameter shift."""
-        return kernels.program_value_and_grad(self._ints, self._floats, *self._prepare(x, d, 1))
+        mats, smats, ch, C, cc, _ = self._prepare(x, d, 1)
+        return kernels.program_value_and_grad(self._ints, self._floats, mats, smats, ch, C, cc)
 
     def value_and_grad_adjoint(self, x, d):
         """Values and Jacobian ``jac[m, j]`` by the adjoint method."""
+        mats, dmats, ch, C, cc, _ = self.module.prepare_adjoint(x, d)
         return kernels.program_value_and_grad_adjoint(
-            self._ints, self._floats, *self._prepare(x, d, 2)
+            self._ints, self._floats, mats, dmats, ch, C, cc
         )
 
     def value_and_grad_fd(self, x, d, h, order):
@@ -632,7 +634,7 @@ class QNode:
         return format_values(entry.circuit.output, out)
 
     def _state(self, entry, xs, ds):
-        mats = entry._prepare(flat(xs), flat(ds), 0)[0]
+        mats = entry._prepare(flat(xs), flat(ds), 0)[0]  # (mats, ..., th)
         return kernels.program_state(entry._ints, entry._floats, mats)
 
     def value_and_jacobian(self, args, kwargs, diff=None):
