@@ -369,10 +369,6 @@ _PAULI_MUL = {
 }
 
 
-def _word_key(word):
-    return tuple((repr(w), p) for w, p in word)
-
-
 def _mul_words(w1: tuple, w2: tuple):
     """Product of two Pauli words (tuples of (wire label, letter)): (phase, word)."""
     letters = dict(w1)

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 import numpy as np
 import sympy as sp
 
-from .errors import ArgumentError, MeasurementError, TracingError, WireError
+from .errors import MeasurementError, TracingError, WireError
 
 _local = threading.local()
 
@@ -274,11 +274,3 @@ def replay_check(fn, args, kwargs, circuit, values: dict) -> None:
             f"run on numbers than when traced: its Python control flow depends on the value of "
             f"an input (e.g. `if x:` or `x == 0`). {_TRACE_HINT}"
         )
-
-
-def check_numeric_input(name: str, value) -> None:
-    """Refuse NaN/inf inputs with a message naming the argument."""
-    arr = np.asarray(value)
-    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-        bad = "NaN" if np.isnan(arr).any() else "infinite"
-        raise ArgumentError(f"argument {name!r} contains {bad} values: {value!r}")
