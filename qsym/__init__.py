@@ -51,7 +51,7 @@ from .operations import (  # noqa: E402
     undefine_gate,
     var,
 )
-from .runtime import QNode, Tracker, device, grad, jacobian, qnode  # noqa: E402
+from .runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode  # noqa: E402
 from .drawing import draw, matrix, specs  # noqa: E402
 from .symbolic import check, expectation, gradient  # noqa: E402
 from .aot import CompiledCircuit, ExportError, compile, load  # noqa: E402
@@ -63,6 +63,7 @@ from .optimize import (  # noqa: E402
     NesterovMomentumOptimizer,
     RMSPropOptimizer,
 )
+from .minimize import OptimizeResult, minimize  # noqa: E402
 
 globals().update(GATE_CLASSES)  # one class per gate-table row: qml.RX, qml.CNOT, ...
 
@@ -78,6 +79,7 @@ __all__ = [
     "qnode",
     "device",
     "grad",
+    "hessian",
     "jacobian",
     "expval",
     "var",
@@ -100,6 +102,8 @@ __all__ = [
     "AdagradOptimizer",
     "RMSPropOptimizer",
     "AdamOptimizer",
+    "minimize",
+    "OptimizeResult",
     "load",
     "CompiledCircuit",
     "ExportError",

@@ -1,6 +1,7 @@
 """NumPy for circuit functions: ``from qsym import numpy as np``.
 
-Everything in NumPy is here. While a circuit is traced its inputs are sympy symbols (or
+Everything in NumPy is here, as autograd's NumPy (the functions see the boxes autograd
+passes through a hybrid cost function under ``qml.grad``, :mod:`qsym.autodiff`). While a circuit is traced its inputs are sympy symbols (or
 object arrays of them); the elementwise math functions below then build exact sympy
 expressions, so ``np.sin(x[1])`` inside a circuit is differentiated exactly. On ordinary
 numbers they are NumPy's own functions.
@@ -20,9 +21,18 @@ without a recompile.
 
 from __future__ import annotations
 
+import builtins as _builtins
+
 import numpy as _np
 import sympy as _sp
+from autograd import numpy as _anp
+from autograd.extend import Box as _Box
+from autograd.extend import VSpace as _VSpace
+from autograd.numpy.numpy_boxes import ArrayBox as _ArrayBox
+from autograd.numpy.numpy_vspaces import ArrayVSpace as _ArrayVSpace
 from numpy import *  # noqa: F401,F403  (this module is numpy, plus what follows)
+from autograd.numpy import *  # noqa: F401,F403,E402  (autograd's wrappers of the same)
+from autograd.numpy import fft, linalg, random  # noqa: F401,E402
 
 pi = _np.pi
 e = _np.e
@@ -57,12 +67,28 @@ class tensor(_np.ndarray):
         return self.view(_np.ndarray)
 
 
+# autograd differentiates tensors as it does arrays
+_ArrayBox.register(tensor)
+_VSpace.register(tensor, lambda x: _ArrayVSpace(x))
+
+
+def _has_box(obj) -> bool:
+    if isinstance(obj, _Box):
+        return True
+    if isinstance(obj, (list, tuple)):
+        return _builtins.any(_has_box(v) for v in obj)
+    return False
+
+
 def array(obj, *args, requires_grad=True, **kwargs):
-    """``numpy.array`` returning a :class:`tensor` with ``requires_grad`` set.
+    """``numpy.array`` returning a :class:`tensor` with ``requires_grad`` set (inside a
+    derivative, an array of autograd boxes is autograd's array).
 
     >>> array([0.1, 0.2], requires_grad=False)
     tensor([0.1, 0.2], requires_grad=False)
     """
+    if _has_box(obj):
+        return _anp.array(obj, *args, **kwargs)
     return tensor(_np.array(obj, *args, **kwargs), requires_grad=requires_grad)
 
 
@@ -70,20 +96,22 @@ def _is_symbolic(x) -> bool:
     if isinstance(x, _sp.Basic):
         return True
     if isinstance(x, _np.ndarray) and x.dtype == object:
-        return any(isinstance(v, _sp.Basic) for v in x.flat)
+        return _builtins.any(isinstance(v, _sp.Basic) for v in x.flat)
     if isinstance(x, (list, tuple)):
-        return any(_is_symbolic(v) for v in x)
+        return _builtins.any(_is_symbolic(v) for v in x)
     return False
 
 
-def _symbolic_ufunc(npfn, spfn):
-    """An elementwise function: NumPy's on numbers, sympy's on traced expressions."""
+def _symbolic_ufunc(name, spfn):
+    """An elementwise function: autograd's NumPy on numbers and boxes, sympy's on traced
+    expressions."""
+    npfn = getattr(_anp, name)
 
     def fn(*args, **kwargs):
-        if any(_is_symbolic(a) for a in args):
+        if _builtins.any(_is_symbolic(a) for a in args):
             if kwargs:
                 raise TypeError(
-                    f"qsym.numpy.{npfn.__name__}: keyword arguments are not supported on "
+                    f"qsym.numpy.{name}: keyword arguments are not supported on "
                     "traced circuit inputs"
                 )
             arrays = [_np.asarray(a, dtype=object) for a in args]
@@ -91,31 +119,31 @@ def _symbolic_ufunc(npfn, spfn):
             return out[()] if out.ndim == 0 else out
         return npfn(*args, **kwargs)
 
-    fn.__name__ = npfn.__name__
+    fn.__name__ = name
     fn.__doc__ = (
-        f"``numpy.{npfn.__name__}`` that also accepts traced inputs (then ``sympy`` "
+        f"``numpy.{name}`` that also accepts traced inputs (then ``sympy`` "
         f"builds the exact expression)."
     )
     return fn
 
 
-sin = _symbolic_ufunc(_np.sin, _sp.sin)
-cos = _symbolic_ufunc(_np.cos, _sp.cos)
-tan = _symbolic_ufunc(_np.tan, _sp.tan)
-arcsin = _symbolic_ufunc(_np.arcsin, _sp.asin)
-arccos = _symbolic_ufunc(_np.arccos, _sp.acos)
-arctan = _symbolic_ufunc(_np.arctan, _sp.atan)
-arctan2 = _symbolic_ufunc(_np.arctan2, _sp.atan2)
-sinh = _symbolic_ufunc(_np.sinh, _sp.sinh)
-cosh = _symbolic_ufunc(_np.cosh, _sp.cosh)
-tanh = _symbolic_ufunc(_np.tanh, _sp.tanh)
-arcsinh = _symbolic_ufunc(_np.arcsinh, _sp.asinh)
-arccosh = _symbolic_ufunc(_np.arccosh, _sp.acosh)
-arctanh = _symbolic_ufunc(_np.arctanh, _sp.atanh)
-exp = _symbolic_ufunc(_np.exp, _sp.exp)
-log = _symbolic_ufunc(_np.log, _sp.log)
-sqrt = _symbolic_ufunc(_np.sqrt, _sp.sqrt)
-square = _symbolic_ufunc(_np.square, lambda v: v**2)
-power = _symbolic_ufunc(_np.power, lambda a, b: a**b)
-abs = _symbolic_ufunc(_np.abs, _sp.Abs)  # noqa: A001
+sin = _symbolic_ufunc("sin", _sp.sin)
+cos = _symbolic_ufunc("cos", _sp.cos)
+tan = _symbolic_ufunc("tan", _sp.tan)
+arcsin = _symbolic_ufunc("arcsin", _sp.asin)
+arccos = _symbolic_ufunc("arccos", _sp.acos)
+arctan = _symbolic_ufunc("arctan", _sp.atan)
+arctan2 = _symbolic_ufunc("arctan2", _sp.atan2)
+sinh = _symbolic_ufunc("sinh", _sp.sinh)
+cosh = _symbolic_ufunc("cosh", _sp.cosh)
+tanh = _symbolic_ufunc("tanh", _sp.tanh)
+arcsinh = _symbolic_ufunc("arcsinh", _sp.asinh)
+arccosh = _symbolic_ufunc("arccosh", _sp.acosh)
+arctanh = _symbolic_ufunc("arctanh", _sp.atanh)
+exp = _symbolic_ufunc("exp", _sp.exp)
+log = _symbolic_ufunc("log", _sp.log)
+sqrt = _symbolic_ufunc("sqrt", _sp.sqrt)
+square = _symbolic_ufunc("square", lambda v: v**2)
+power = _symbolic_ufunc("power", lambda a, b: a**b)
+abs = _symbolic_ufunc("abs", _sp.Abs)  # noqa: A001
 absolute = abs

@@ -36,7 +36,9 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from . import cache, emit, ir, kernels, plan, rules, trace
+from . import autodiff, cache, emit, ir, kernels, plan, rules, trace
+from . import second_order
+from .autodiff import Boxed, has_box
 from .errors import ArgumentError, DeviceError, DifferentiationError, TracingError
 from .numpy import tensor
 from .shapes import flat, format_values, measurements, pick
@@ -277,6 +279,8 @@ def classify(args, kwargs, diff, static_names, static_positions=frozenset()):
             what = f"argument {i}"
             arr = _numeric(a, what)
             if arr is None:
+                if has_box(a):  # inside a hybrid derivative: autograd's path
+                    raise Boxed
                 if diff is not None and i in diff:
                     raise DifferentiationError(
                         f"{what} ({type(a).__name__} {a!r}) cannot be differentiated: only "
@@ -301,6 +305,8 @@ def classify(args, kwargs, diff, static_names, static_positions=frozenset()):
             what = f"keyword argument {name!r}"
             arr = None if name in static_names else _numeric(a, what)
             if arr is None:
+                if has_box(a):
+                    raise Boxed
                 key.append((name, _STATIC, _static_key(a, what)))
                 continue
             key.append((name, _DATA, arr.shape))
@@ -502,7 +508,7 @@ class QNode:
         self._compiled: dict = {}
         self._lock = threading.Lock()
         self._last: Compiled | None = None
-        functools.update_wrapper(self, func)
+        functools.update_wrapper(self, func, updated=())
         try:
             self._param_names = list(inspect.signature(func).parameters)
         except (TypeError, ValueError):
@@ -616,7 +622,10 @@ class QNode:
                 "a QNode was called inside another QNode's circuit function; call the inner "
                 "circuit function directly, or combine QNode results outside the circuits"
             )
-        entry, xs, ds = self.compiled(args, kwargs)
+        try:
+            entry, xs, ds = self.compiled(args, kwargs)
+        except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
+            return autodiff.call_boxed(self, args, kwargs)
         if entry.is_state:
             try:
                 return self._state(entry, xs, ds)
@@ -666,6 +675,48 @@ class QNode:
         dev.num_executions += runs
         dev.num_calls += 1
         return out, jac, entry
+
+    # --- flat forms, for the autograd primitives (qsym.autodiff) ------------------------
+    def flat_values(self, args, kwargs, diff):
+        """``(values, entry)``: every measured value, flattened and concatenated."""
+        entry, xs, ds = self.compiled(args, kwargs, diff)
+        try:
+            out = entry.value(flat(xs), flat(ds))
+        except ValueError as exc:
+            _raise_nonfinite(entry.circuit, xs, ds, exc)
+        self.device.num_executions += 1
+        self.device.num_calls += 1
+        values, _ = measurements(entry.post, out)
+        return _flat_concat(values), entry
+
+    def flat_jacobian(self, args, kwargs, diff):
+        """``(values, jac, entry)``: flat values and ``jac[v, c]`` over the flat inputs of
+        the arguments ``diff``, by this QNode's ``diff_method``."""
+        out, jac, entry = self.value_and_jacobian(args, kwargs, diff)
+        values, jacs = measurements(entry.post, out, jac)
+        return _flat_concat(values), _flat_concat(jacs, jac.shape[1]), entry
+
+    def flat_hessian(self, args, kwargs, diff):
+        """``(values, jac, hess, entry)``: as :meth:`flat_jacobian`, plus the exact Hessian
+        ``hess[v, c, k]`` by second-order parameter shift (:mod:`qsym.second_order`)."""
+        if trace.in_circuit():
+            raise TracingError("a QNode cannot be differentiated inside another QNode's circuit")
+        entry, xs, ds = self.compiled(args, kwargs, diff)
+        if entry.is_state:
+            raise DifferentiationError(
+                "qml.state() has no derivatives in qsym; differentiate expval, var or probs"
+            )
+        try:
+            out, jac, hess = second_order.rows_hessian(entry, flat(xs), flat(ds))
+        except ValueError as exc:
+            _raise_nonfinite(entry.circuit, xs, ds, exc)
+        shifted = sum(1 for t in entry.plan.terms if not t.zero)
+        self.device.num_executions += entry.plan.executions * (1 + shifted)
+        self.device.num_calls += 1
+        values, jacs, hessians = second_order.measurements2(entry.post, out, jac, hess)
+        n = jac.shape[1]
+        return (_flat_concat(values), _flat_concat(jacs, n), _flat_concat(hessians, n, n),
+                entry)
 
     # --- inspection --------------------------------------------------------------------
     def circuit(self, *args, **kwargs) -> ir.Circuit:
@@ -743,24 +794,30 @@ def _normalize_argnum(argnum, argnums):
     return tuple(int(i) for i in items), False
 
 
+def _flat_concat(arrays, *tail):
+    """Concatenate per-measurement arrays over their value axes: ``(values, *tail)``."""
+    return np.concatenate([np.reshape(a, (-1,) + tail) for a in arrays])
+
+
 class _Derivative:
     def __init__(self, fun, argnum=None, argnums=None):
-        if not isinstance(fun, QNode):
+        if not callable(fun):
             raise DifferentiationError(
-                f"{type(self).__name__} differentiates QNodes; got "
-                f"{getattr(fun, '__name__', type(fun).__name__)!r}. Classical cost functions "
-                "around QNodes are not supported yet: differentiate the QNode and apply the "
-                "chain rule to its result."
+                f"{type(self).__name__} needs a function (a QNode, or a Python function "
+                f"calling QNodes); got {type(fun).__name__}"
             )
         self.fun = fun
         self.argnum, self._single = _normalize_argnum(argnum, argnums)
         self._forward = None
-        functools.update_wrapper(self, fun)
+        functools.update_wrapper(self, fun, updated=())  # not fun.__dict__
 
     @property
     def forward(self):
         """The function's value at the point of the last call (PennyLane's ``forward``)."""
-        return None if self._forward is None else format_values(*self._forward)
+        f = self._forward
+        if f is None:
+            return None
+        return format_values(*f[1]) if f[0] == "qnode" else f[1]
 
     def _diff_indices(self, args):
         """Which arguments to differentiate: ``None`` (the default) or their indices."""
@@ -776,9 +833,7 @@ class _Derivative:
                 )
         return diff if all(i >= 0 for i in diff) else tuple(i % n for i in diff)
 
-    def _jacobian(self, args, kwargs):
-        diff = self._diff_indices(args)
-        out, jac, entry = self.fun.value_and_jacobian(args, kwargs, diff)
+    def _blocks(self, entry, diff):
         blocks = entry.blocks
         if diff is not None and diff != entry.diff_args:  # argnum order, e.g. [1, 0]
             blocks = tuple(blocks[entry.diff_args.index(i)] for i in diff)
@@ -789,19 +844,34 @@ class _Derivative:
                 "differentiated); pass floats, or choose arguments with argnum="
             )
         single = self._single or (self.argnum is None and len(blocks) == 1)
+        return blocks, single
+
+    def _jacobian(self, args, kwargs):
+        diff = self._diff_indices(args)
+        out, jac, entry = self.fun.value_and_jacobian(args, kwargs, diff)
+        blocks, single = self._blocks(entry, diff)
         if entry.simple:
-            self._forward = (entry.circuit.output, out)
+            self._forward = ("qnode", (entry.circuit.output, out))
             return jac, entry, blocks, single
         values, jacs = measurements(entry.post, out, jac)
-        self._forward = (entry.circuit.output, values)
+        self._forward = ("qnode", (entry.circuit.output, values))
         return jacs, entry, blocks, single
+
+    def _hybrid(self, how, args, kwargs):
+        """Any other function (or a QNode called inside an outer derivative): autograd."""
+        result, ans = how(self.fun, args, kwargs, self.argnum, self._single)
+        self._forward = ("plain", ans)
+        return result
 
 
 class grad(_Derivative):
-    """The gradient of a scalar-valued QNode, as a function of the QNode's arguments.
+    """The gradient of a scalar-valued function, as a function of the same arguments.
 
     Args:
-        fun: a QNode returning one expectation value.
+        fun: a QNode returning one expectation value, or any Python function of floats
+            and arrays that calls QNodes and combines their results with
+            ``qsym.numpy`` arithmetic (a hybrid cost, differentiated with autograd:
+            :mod:`qsym.autodiff`).
         argnum / argnums: which positional argument(s) to differentiate: an int (the
             gradient has that argument's shape), a list (a tuple of gradients), or None
             (every trainable argument: one gradient if there is one, else a tuple).
@@ -820,21 +890,28 @@ class grad(_Derivative):
     """
 
     def __call__(self, *args, **kwargs):
-        jac, entry, blocks, single = self._jacobian(args, kwargs)
-        if entry.circuit.output != "scalar" or entry.post[0][3] != ():
-            raise DifferentiationError(
-                "grad needs a function with one scalar result; this QNode returns "
-                f"{', '.join(m.kind for m in entry.circuit.measurements)} (not one scalar): "
-                "use qml.jacobian"
-            )
-        return pick(jac[0], blocks, single)
+        if isinstance(self.fun, QNode):
+            try:
+                jac, entry, blocks, single = self._jacobian(args, kwargs)
+            except Boxed:  # inside an outer derivative (qml.jacobian(qml.grad(f)))
+                return self._hybrid(autodiff.grad, args, kwargs)
+            if entry.circuit.output != "scalar" or entry.post[0][3] != ():
+                raise DifferentiationError(
+                    "grad needs a function with one scalar result; this QNode returns "
+                    f"{', '.join(m.kind for m in entry.circuit.measurements)} (not one "
+                    "scalar): use qml.jacobian"
+                )
+            return pick(jac[0], blocks, single)
+        return self._hybrid(autodiff.grad, args, kwargs)
 
 
 class jacobian(_Derivative):
-    """The Jacobian of a QNode: for one result, the gradient; for several, one per result.
+    """The Jacobian of a QNode or a hybrid function: for one result, shaped
+    ``(*result shape, *argument shape)``; for several results, one per result.
 
     For a QNode returning a tuple of measurements the result is a tuple (one entry per
-    measurement), each shaped like :class:`grad`'s result.
+    measurement), each shaped like :class:`grad`'s result. ``qml.jacobian(qml.grad(f))``
+    is the exact Hessian (second-order parameter shift, :mod:`qsym.second_order`).
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=2)
@@ -848,8 +925,82 @@ class jacobian(_Derivative):
     """
 
     def __call__(self, *args, **kwargs):
-        jac, entry, blocks, single = self._jacobian(args, kwargs)
-        rows = [pick(jac[m], blocks, single) for m in range(len(entry.post))]
+        if isinstance(self.fun, QNode):
+            try:
+                jac, entry, blocks, single = self._jacobian(args, kwargs)
+            except Boxed:
+                return self._hybrid(autodiff.jacobian, args, kwargs)
+            rows = [pick(jac[m], blocks, single) for m in range(len(entry.post))]
+            if entry.circuit.output == "scalar":
+                return rows[0]
+            return tuple(rows)
+        return self._hybrid(autodiff.jacobian, args, kwargs)
+
+
+class hessian(_Derivative):
+    """The Hessian: second derivatives of a QNode or a hybrid function, exact.
+
+    For a QNode, by second-order parameter shift (:mod:`qsym.second_order`): the shift rule of
+    each parameter applied to the compiled gradient, then the exact chain rule through the
+    gate parameters' and coefficients' expressions. For a hybrid function, autograd's
+    Jacobian of its gradient, with the same QNode second derivatives inside.
+
+    Shapes: one differentiated argument of shape ``S`` and a result of shape ``R`` give
+    ``(*R, *S, *S)``; several arguments give a tuple of tuples ``H[i][j]`` shaped
+    ``(*R, *S_i, *S_j)``; a QNode returning a tuple gives one such entry per measurement.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def c(x, y):
+    ...     qml.RX(x, wires=0)
+    ...     qml.RY(y, wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> h = qml.hessian(c)(0.5, 0.25)   # <Z> = cos(x) cos(y)
+    >>> print(f"{h[0][1]:.12f} {np.sin(0.5) * np.sin(0.25):.12f}")
+    0.118611776418 0.118611776418
+    """
+
+    def __call__(self, *args, **kwargs):
+        if isinstance(self.fun, QNode):
+            try:
+                return self._qnode_hessian(args, kwargs)
+            except Boxed:
+                pass
+        return self._hybrid(_hybrid_hessian, args, kwargs)
+
+    def _qnode_hessian(self, args, kwargs):
+        diff = self._diff_indices(args)
+        entry, xs, ds = self.fun.compiled(args, kwargs, diff)
+        blocks, single = self._blocks(entry, diff)
+        if diff is None:
+            diff = entry.diff_args
+        values, jac, hess, entry = self.fun.flat_hessian(args, kwargs, tuple(sorted(diff)))
+        if tuple(sorted(diff)) != entry.diff_args:
+            raise DifferentiationError("internal: differentiated arguments do not match")
+        self._forward = ("plain", None)
+        out, at = [], 0
+        for _, _, _, shape in entry.post:
+            size = int(np.prod(shape))
+            h = hess[at : at + size].reshape(shape + hess.shape[1:])
+            at += size
+            if single:
+                c, n, s = blocks[0]
+                out.append(h[..., c : c + n, c : c + n].reshape(shape + s + s))
+            else:
+                out.append(tuple(
+                    tuple(h[..., ci : ci + ni, cj : cj + nj].reshape(shape + si + sj)
+                          for cj, nj, sj in blocks)
+                    for ci, ni, si in blocks
+                ))
         if entry.circuit.output == "scalar":
-            return rows[0]
-        return tuple(rows)
+            return out[0]
+        return tuple(out)
+
+
+def _hybrid_hessian(fun, args, kwargs, argnum, single):
+    def first(*a):
+        return autodiff.jacobian(fun, a, kwargs, argnum, single)[0]
+
+    result, _ = autodiff.jacobian(first, args, kwargs, argnum, single)
+    return result, None

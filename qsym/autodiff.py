@@ -1,0 +1,291 @@
+"""Hybrid cost functions: ``qml.grad`` of Python code around QNodes, via autograd.
+
+A cost such as ``lambda p: (circuit(p) - 0.5) ** 2`` mixes NumPy arithmetic with circuit
+evaluations. qsym differentiates the classical part with `autograd
+<https://github.com/HIPS/autograd>`_, the reverse-mode library PennyLane itself uses for
+its default interface, and treats each QNode call as one autograd *primitive* whose
+vector-Jacobian product is the compiled exact Jacobian (parameter shift or adjoint, by the
+QNode's ``diff_method``). The Jacobian is a primitive too, whose own product is the exact
+Hessian (:mod:`qsym.second_order`), so second derivatives of hybrid costs
+(``qml.jacobian(qml.grad(cost))``, :func:`hessian`) are exact as well. Third derivatives
+are refused.
+
+Inside a cost, use ``from qsym import numpy as np`` (it is autograd's NumPy): plain
+``numpy`` functions cannot see autograd's boxes.
+
+>>> import qsym as qml
+>>> from qsym import numpy as np
+>>> dev = qml.device("default.qubit", wires=1)
+>>> @qml.qnode(dev)
+... def circuit(p):
+...     qml.RX(p[0], wires=0)
+...     qml.RY(p[1], wires=0)
+...     return qml.expval(qml.PauliZ(0))
+>>> def cost(p):
+...     return (circuit(p) - 0.5) ** 2
+>>> p = np.array([0.54, 0.12])
+>>> g = qml.grad(cost)(p)
+>>> # d/dp (C - 0.5)^2 = 2 (C - 0.5) dC/dp, with C = cos(p0) cos(p1)
+>>> C = np.cos(p[0]) * np.cos(p[1])
+>>> exact = 2 * (C - 0.5) * np.array([-np.sin(p[0]) * np.cos(p[1]), -np.cos(p[0]) * np.sin(p[1])])
+>>> bool(np.allclose(g, exact, atol=1e-12))
+True
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from autograd import numpy as anp
+from autograd.core import make_vjp
+from autograd.extend import Box, defvjp_argnums, primitive
+from autograd.tracer import getval
+
+from .errors import DifferentiationError
+
+
+class Boxed(Exception):
+    """Internal: a QNode was called with autograd boxes (inside a hybrid derivative)."""
+
+
+def has_box(value) -> bool:
+    """True if ``value`` is, or is a list/tuple holding, an autograd box."""
+    if isinstance(value, Box):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(has_box(v) for v in value)
+    return False
+
+
+# --- a QNode call as an autograd primitive ------------------------------------------------
+# The primitives return flat float vectors: all measured values, concatenated. The caller
+# (call_boxed) cuts them back into the QNode's return structure with boxed slicing.
+
+
+def _key(qnode, kwargs, diff, args):
+    parts = [id(qnode), diff, tuple(sorted((k, repr(v)) for k, v in kwargs.items()))]
+    for a in args:
+        a = np.asarray(getval(a))
+        parts.append((a.dtype.str, a.shape, a.tobytes()))
+    return tuple(parts)
+
+
+def _cached(qnode, name, key, compute):
+    """The last result of ``compute`` for this key: autograd's jacobian calls a vjp once
+    per output element, each time asking for the same Jacobian or Hessian."""
+    memo = qnode.__dict__.setdefault("_autodiff_memo", {})
+    hit = memo.get(name)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    value = compute()
+    memo[name] = (key, value)
+    return value
+
+
+@primitive
+def qnode_values(qnode, kwargs, diff, *args):
+    """The QNode's measured values at ``args``, flat."""
+    values, _ = qnode.flat_values(args, kwargs, diff)
+    return values
+
+
+@primitive
+def qnode_jacobian(qnode, kwargs, diff, *args):
+    """``J[v, c]``: flat values by the flat differentiated inputs (arguments ``diff``)."""
+    key = _key(qnode, kwargs, diff, args)
+    return _cached(qnode, "jac", key, lambda: qnode.flat_jacobian(args, kwargs, diff)[1])
+
+
+def qnode_hessian(qnode, kwargs, diff, *args):
+    """``H[v, c, k]``: flat values by the flat differentiated inputs, twice."""
+    if any(has_box(a) for a in args):
+        raise DifferentiationError(
+            "third and higher derivatives of QNodes are not supported (qsym has exact first "
+            "and second derivatives)"
+        )
+    key = _key(qnode, kwargs, diff, args)
+    return _cached(qnode, "hess", key, lambda: qnode.flat_hessian(args, kwargs, diff)[2])
+
+
+def _split(vector, qnode, kwargs, diff, args, argnums):
+    """Cut a flat vector over the differentiated inputs into the arguments' shapes."""
+    out = []
+    offsets = np.cumsum([0] + [int(np.size(getval(args[i]))) for i in diff])
+    for argnum in argnums:
+        i = argnum - 3
+        j = diff.index(i)
+        piece = vector[..., offsets[j] : offsets[j + 1]]
+        shape = np.shape(getval(args[i]))
+        out.append(anp.reshape(piece, piece.shape[:-1] + shape))
+    return out
+
+
+def _values_vjp(argnums, ans, args, kwargs):
+    qnode, kw, diff, *xs = args
+
+    def vjp(g):
+        jac = qnode_jacobian(qnode, kw, diff, *xs)
+        return _split(anp.dot(g, jac), qnode, kw, diff, xs, argnums)
+
+    return vjp
+
+
+def _jacobian_vjp(argnums, ans, args, kwargs):
+    qnode, kw, diff, *xs = args
+
+    def vjp(g):
+        hess = qnode_hessian(qnode, kw, diff, *xs)
+        return _split(anp.tensordot(g, hess, axes=([0, 1], [0, 1])), qnode, kw, diff, xs,
+                      argnums)
+
+    return vjp
+
+
+defvjp_argnums(qnode_values, _values_vjp)
+defvjp_argnums(qnode_jacobian, _jacobian_vjp)
+
+
+def call_boxed(qnode, args, kwargs):
+    """Evaluate ``qnode(*args, **kwargs)`` where some arguments are autograd boxes."""
+    for name, v in kwargs.items():
+        if has_box(v):
+            raise DifferentiationError(
+                f"keyword argument {name!r} is being differentiated, but keyword arguments "
+                "are data in qsym (as in PennyLane); pass it as a positional argument"
+            )
+    args = [anp.array(a) if isinstance(a, (list, tuple)) and has_box(a) else a for a in args]
+    diff = tuple(i for i, a in enumerate(args) if isinstance(a, Box))
+    plain = [getval(a) for a in args]
+    entry = qnode.compiled(plain, kwargs, diff)[0]
+    if entry.is_state:
+        raise DifferentiationError(
+            "qml.state() has no gradient in qsym (it is complex and not an expectation "
+            "value); differentiate expval, var or probs instead"
+        )
+    flat = qnode_values(qnode, kwargs, diff, *args)
+    values, at = [], 0
+    for _, _, _, shape in entry.post:
+        size = int(np.prod(shape))
+        values.append(flat[at] if shape == () else anp.reshape(flat[at : at + size], shape))
+        at += size
+    if entry.circuit.output == "scalar":
+        return values[0]
+    return tuple(values) if entry.circuit.output == "tuple" else list(values)
+
+
+# --- grad, jacobian and hessian of any function -------------------------------------------
+def _trainable(value) -> bool:
+    """Differentiated by default: floats, float arrays and lists (PennyLane: every argument
+    with ``requires_grad=True``; autograd: every float), and boxes of an outer derivative."""
+    if isinstance(value, Box):
+        return True
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (float, np.floating)):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind == "f" and getattr(value, "requires_grad", True)
+    if isinstance(value, (list, tuple)) and value:
+        try:
+            return np.asarray(value).dtype.kind == "f"
+        except ValueError:
+            return False
+    return False
+
+
+def _prepare(args, argnum, name):
+    n = len(args)
+    if argnum is None:
+        idx = tuple(i for i, a in enumerate(args) if _trainable(a))
+        if not idx:
+            raise DifferentiationError(
+                f"{name}: nothing to differentiate: no positional argument is a trainable "
+                "float (ints, requires_grad=False tensors and keyword arguments are not "
+                "differentiated); pass floats, or choose arguments with argnum="
+            )
+    else:
+        for i in argnum:
+            if not -n <= i < n:
+                raise DifferentiationError(
+                    f"argnum {i} is out of range: the function was called with {n} "
+                    "positional argument(s)"
+                )
+        idx = tuple(i % n for i in argnum)
+    start = []
+    for i in idx:
+        a = args[i]
+        if isinstance(a, Box):
+            start.append(a)
+            continue
+        if isinstance(a, numbers.Integral) or (
+            isinstance(a, np.ndarray) and a.dtype.kind in "iub"
+        ):
+            raise DifferentiationError(
+                f"argument {i} ({a!r}) is an integer and cannot be differentiated; pass floats"
+            )
+        arr = np.asarray(a)
+        if arr.dtype.kind == "c":
+            raise DifferentiationError(f"argument {i} is complex; arguments must be real")
+        if arr.dtype.kind not in "f":
+            raise DifferentiationError(
+                f"argument {i} ({type(a).__name__}) cannot be differentiated: only floats "
+                "and float arrays can"
+            )
+        start.append(arr.astype(np.float64).view(np.ndarray) if arr.ndim else float(arr))
+    return idx, tuple(start)
+
+
+def _vjp(fun, args, kwargs, idx, start):
+    def f(diff_values):
+        full = list(args)
+        for i, v in zip(idx, diff_values):
+            full[i] = v
+        return fun(*full, **kwargs)
+
+    return make_vjp(f, start)
+
+
+def grad(fun, args, kwargs, argnum, single):
+    """The gradient of a scalar function; ``(gradient, value)``."""
+    idx, start = _prepare(args, argnum, "grad")
+    vjp, ans = _vjp(fun, args, kwargs, idx, start)
+    if isinstance(ans, (tuple, list)) or np.ndim(getval(ans)) != 0:
+        raise DifferentiationError(
+            "grad needs a function with one scalar result; this one returns "
+            f"{type(getval(ans)).__name__} of shape {np.shape(getval(ans))}: use qml.jacobian"
+        )
+    grads = vjp(anp.ones(()) if isinstance(ans, Box) else 1.0)
+    grads = tuple(grads)
+    return (grads[0] if single or (argnum is None and len(idx) == 1) else grads), ans
+
+
+def jacobian(fun, args, kwargs, argnum, single):
+    """The Jacobian of an array-valued function (or a tuple of them); ``(jacobian, value)``.
+
+    Each result has the shape ``(*output shape, *argument shape)``.
+    """
+    idx, start = _prepare(args, argnum, "jacobian")
+    vjp, ans = _vjp(fun, args, kwargs, idx, start)
+    outputs = list(ans) if isinstance(ans, (tuple, list)) else [ans]
+    sizes = [int(np.size(getval(o))) for o in outputs]
+    shapes = [np.shape(getval(o)) for o in outputs]
+    per_output = []
+    for m, out in enumerate(outputs):
+        rows = []
+        for j in range(sizes[m]):
+            cot = []
+            for q, o in enumerate(outputs):
+                c = np.zeros(sizes[q])
+                if q == m:
+                    c[j] = 1.0
+                cot.append(c.reshape(shapes[q]) if shapes[q] else float(c[0]) if sizes[q] else c)
+            g = vjp(type(ans)(cot) if isinstance(ans, (tuple, list)) else cot[0])
+            rows.append(tuple(g))
+        jacs = []
+        for a in range(len(idx)):
+            stacked = anp.stack([r[a] for r in rows]) if rows else np.zeros((0,))
+            jacs.append(anp.reshape(stacked, shapes[m] + np.shape(getval(start[a]))))
+        per_output.append(jacs[0] if single or (argnum is None and len(idx) == 1) else tuple(jacs))
+    result = per_output[0] if not isinstance(ans, (tuple, list)) else type(ans)(per_output)
+    return result, ans

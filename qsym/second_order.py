@@ -1,0 +1,190 @@
+"""Second derivatives: the parameter-shift rule applied to the compiled gradient.
+
+A shift rule ``f'(t) = sum_u c_u f(m_u t + s_u)`` is an identity for every function that,
+as a function of one gate parameter ``t``, is a trigonometric polynomial with that gate's
+frequencies. The expectation value of every measured Pauli word is one; so is its
+derivative by any gate parameter (also by ``t`` itself). Hence, exactly,
+
+    d^2 E / d theta_a d theta_b = sum_u c_u^(b) (dE / d theta_a)(theta_b -> m_u theta_b + s_u)
+
+with the gate-level gradient ``dE/d theta`` from the compiled parameter-shift kernel: one
+gradient per term of each differentiated parameter's rule (two for the usual rules). This
+is PennyLane's second-order rule (diagonal terms ``f(t + 2s), f(t), f(t - 2s)``, products
+of first-order rules for mixed partials) computed from the gradient instead of composed
+term by term; both give the same exact numbers.
+
+The chain rule then goes to the circuit's inputs ``x``: gate parameters ``theta(x)`` and
+observable coefficients ``C(x)`` may be any functions of the inputs; their first and second
+derivatives are exact sympy expressions.
+
+>>> import qsym as qml
+>>> from qsym import numpy as np
+>>> dev = qml.device("default.qubit", wires=1)
+>>> @qml.qnode(dev)
+... def circuit(p):
+...     qml.RX(p[0], wires=0)
+...     qml.RY(p[1], wires=0)
+...     return qml.expval(qml.PauliZ(0))
+>>> H = qml.hessian(circuit)(np.array([0.54, 0.12]))
+>>> # <Z> = cos(a) cos(b): the exact Hessian
+>>> a, b = 0.54, 0.12
+>>> exact = [[-np.cos(a) * np.cos(b), np.sin(a) * np.sin(b)],
+...          [np.sin(a) * np.sin(b), -np.cos(a) * np.cos(b)]]
+>>> bool(np.allclose(H, exact, atol=1e-12))
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from . import kernels
+
+
+def _second_derivatives(entry):
+    """Exact second derivatives of the gate parameters and coefficients by the inputs,
+    as one numeric function of ``(x, d)`` (made once per compiled signature).
+
+    Returns ``(slot_terms, coeff_terms, fn)``: ``slot_terms[i] = (slot, k, l)`` and
+    ``coeff_terms[i] = (row, word, k, l)`` with ``k <= l``; ``fn(x, d)`` their values in
+    that order.
+    """
+    cached = getattr(entry, "_second", None)
+    if cached is not None:
+        return cached
+    circuit, gplan = entry.circuit, entry.plan
+    inputs = list(circuit.inputs)
+    index = {s: j for j, s in enumerate(inputs)}
+    slot_terms, coeff_terms, exprs = [], [], []
+    for e in gplan.chain:  # e.factor = d theta_slot / d x_input
+        for sym in e.factor.free_symbols & index.keys():
+            l = index[sym]
+            if l < e.input:  # each unordered pair once (the matrix is symmetric)
+                continue
+            d2 = sp.diff(e.factor, sym)
+            if d2 != 0:
+                slot_terms.append((e.slot, e.input, l))
+                exprs.append(d2)
+    for e in gplan.coeff_chain:
+        for sym in e.factor.free_symbols & index.keys():
+            l = index[sym]
+            if l < e.input:
+                continue
+            d2 = sp.diff(e.factor, sym)
+            if d2 != 0:
+                coeff_terms.append((e.measurement, e.word, e.input, l))
+                exprs.append(d2)
+    args = inputs + list(circuit.data)
+    if exprs:
+        f = sp.lambdify([args], exprs, modules="numpy", dummify=True)
+
+        def fn(x, d):
+            return np.asarray(f(np.concatenate([x, d])), dtype=float).reshape(-1)
+
+    else:
+
+        def fn(x, d):
+            return np.zeros(0)
+
+    entry._second = (tuple(slot_terms), tuple(coeff_terms), fn)
+    return entry._second
+
+
+def _gate_level(entry, x, d):
+    """Word values ``e[t]``, gate-level gradient ``de[a, t]`` and Hessian ``h[a, b, t]``,
+    plus what ``prepare`` computed (chain factors, coefficients and their derivatives)."""
+    mod = entry.module
+    ints, floats = entry._ints, entry._floats
+    mats, smats, ch, C, cc, th = mod.prepare(x, d, 1)
+    (op_wires, op_nw, op_kind, op_off, wf, wz, wy, term_op, term_slot, term_zero, term_off,
+     *_rest) = kernels.unpack_program(ints)
+    n, n_slots = int(ints[kernels.H_N]), int(ints[kernels.H_SLOTS])
+    zero = term_zero != 0
+
+    def gradient(m, s):
+        return kernels.shift_jacobian(n, op_wires, op_nw, op_kind, op_off, m, wf, wz, wy,
+                                      term_op, term_slot, floats, zero, term_off, s, n_slots)
+
+    e, de = gradient(mats, smats)
+    h = np.zeros((n_slots, n_slots, e.shape[0]))
+    poff, nps, types, offs = mod._q_OP_POFF, mod._q_OP_NP, mod._q_OP_TYPE, mod._q_OP_OFF
+    tpos, tmult, tshift = mod._q_T_POS, mod._q_T_MULT, mod._q_T_SHIFT
+    for t in range(len(term_op)):
+        b = int(term_slot[t])
+        if zero[t]:  # the unshifted gradient
+            h[:, b, :] += floats[t] * de
+            continue
+        k = int(term_op[t])
+        p = th[poff[k] : poff[k] + nps[k]].copy()
+        p[int(tpos[t])] = tmult[t] * p[int(tpos[t])] + tshift[t]
+        # only op k changes: its matrix, and the shifted matrices of its own terms
+        m2 = mats.copy()
+        mod._q_gate(types[k], p, m2, offs[k])
+        s2 = smats.copy()
+        for u in np.nonzero((term_op == k) & ~zero)[0]:
+            q = p.copy()
+            q[int(tpos[u])] = tmult[u] * q[int(tpos[u])] + tshift[u]
+            mod._q_gate(types[k], q, s2, mod._q_T_OFF[u])
+        h[:, b, :] += floats[t] * gradient(m2, s2)[1]
+    h = 0.5 * (h + h.transpose(1, 0, 2))  # exact symmetry; rounding is not symmetric
+    return e, de, h, ch, C, cc
+
+
+def rows_hessian(entry, x, d):
+    """Values, Jacobian and Hessian of the compiled circuit's linear rows over the flat
+    differentiated inputs ``x``: ``v[r]``, ``jac[r, k]``, ``hess[r, k, l]``."""
+    gplan = entry.plan
+    x = np.ascontiguousarray(x, dtype=float)
+    d = np.ascontiguousarray(d, dtype=float)
+    e, de, h, ch, C, cc = _gate_level(entry, x, d)
+    nx, n_slots, nw = x.shape[0], de.shape[0], e.shape[0]
+    # chain rule to the inputs: theta(x), C(x)
+    jt = np.zeros((n_slots, nx))
+    for k, c in enumerate(gplan.chain):
+        jt[c.slot, c.input] += ch[k]
+    dE = de.T @ jt  # (words, inputs)
+    d2E = np.einsum("ak,abt,bl->tkl", jt, h, jt)
+    slot_terms, coeff_terms, fn = _second_derivatives(entry)
+    second = fn(x, d)
+    for (a, k, l), v in zip(slot_terms, second):
+        d2E[:, k, l] += de[a] * v
+        if k != l:
+            d2E[:, l, k] += de[a] * v
+    nr = C.shape[0]
+    dC = np.zeros((nr, nw, nx))
+    for k, c in enumerate(gplan.coeff_chain):
+        dC[c.measurement, c.word, c.input] += cc[k]
+    d2C = np.zeros((nr, nw, nx, nx))
+    for (r, t, k, l), v in zip(coeff_terms, second[len(slot_terms):]):
+        d2C[r, t, k, l] += v
+        if k != l:
+            d2C[r, t, l, k] += v
+    vals = C @ e
+    jac = np.einsum("rtk,t->rk", dC, e) + C @ dE
+    cross = np.einsum("rtk,tl->rkl", dC, dE)
+    hess = (np.einsum("rtkl,t->rkl", d2C, e) + cross + cross.transpose(0, 2, 1)
+            + np.einsum("rt,tkl->rkl", C, d2E))
+    return vals, jac, hess
+
+
+def measurements2(post, out, jac, hess):
+    """Per-measurement values, Jacobians and Hessians from the linear rows' (the second-order
+    counterpart of :func:`qsym.shapes.measurements`). A variance ``<O^2> - <O>^2`` has
+    Hessian ``H[O^2] - 2 (grad<O> grad<O>^T + <O> H[O])``."""
+    values, jacs, hessians = [], [], []
+    for kind, r, n, _ in post:
+        if kind == "var":
+            mu, g = out[r + 1], jac[r + 1]
+            values.append(out[r] - mu**2)
+            jacs.append(jac[r] - 2.0 * mu * g)
+            hessians.append(hess[r] - 2.0 * (np.outer(g, g) + mu * hess[r + 1]))
+        elif kind == "probs":
+            values.append(out[r : r + n])
+            jacs.append(jac[r : r + n])
+            hessians.append(hess[r : r + n])
+        else:
+            values.append(out[r])
+            jacs.append(jac[r])
+            hessians.append(hess[r])
+    return values, jacs, hessians

@@ -1,0 +1,173 @@
+"""Hybrid cost functions: qml.grad / qml.jacobian / qml.hessian of Python code that calls
+QNodes, against hand-derived formulas and finite differences."""
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+from qsym.errors import DifferentiationError
+
+dev1 = qml.device("default.qubit", wires=1)
+dev2 = qml.device("default.qubit", wires=2)
+
+
+@qml.qnode(dev1)
+def seed(p):
+    qml.RX(p[0], wires=0)
+    qml.RY(p[1], wires=0)
+    return qml.expval(qml.PauliZ(0))
+
+
+def C(p):
+    """seed's value by hand: <Z> = cos(p0) cos(p1)."""
+    return onp.cos(p[0]) * onp.cos(p[1])
+
+
+def dC(p):
+    return onp.array([-onp.sin(p[0]) * onp.cos(p[1]), -onp.cos(p[0]) * onp.sin(p[1])])
+
+
+def fd_grad(f, x, h=1e-6):
+    x = onp.asarray(x, dtype=float)
+    g = onp.zeros(x.shape)
+    for i in onp.ndindex(x.shape):
+        e = onp.zeros(x.shape)
+        e[i] = h
+        g[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return g
+
+
+P = onp.array([0.54, 0.12])
+
+
+def test_square_error_of_one_qnode():
+    def cost(p):
+        return (seed(p) - 0.5) ** 2
+
+    g = qml.grad(cost)(P)
+    onp.testing.assert_allclose(g, 2 * (C(P) - 0.5) * dC(P), atol=1e-13)
+    grad_fn = qml.grad(cost)
+    grad_fn(P)
+    assert abs(grad_fn.forward - (C(P) - 0.5) ** 2) < 1e-14
+
+
+def test_sum_of_squared_errors_over_data_in_keywords():
+    @qml.qnode(dev1)
+    def model(w, x=None):
+        qml.RX(x, wires=0)
+        qml.RY(w[0], wires=0)
+        qml.RX(w[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    X = onp.array([0.1, 0.7, -0.4])
+    Y = onp.array([0.5, -0.2, 0.9])
+
+    def cost(w, X=None, Y=None):
+        return np.sum(np.array([(model(w, x=x) - y) ** 2 for x, y in zip(X, Y)])) / len(X)
+
+    w = onp.array([0.3, -0.6])
+    g = qml.grad(cost)(w, X=X, Y=Y)
+    ref = fd_grad(lambda v: cost(v, X=X, Y=Y), w)
+    onp.testing.assert_allclose(g, ref, atol=1e-8)
+    # exact: d/dw mean (m - y)^2 = mean 2 (m - y) dm/dw, dm/dw from the QNode gradient
+    exact = sum(2 * (model(w, x=x) - y) * qml.grad(model)(w, x=x) for x, y in zip(X, Y)) / 3
+    onp.testing.assert_allclose(g, exact, atol=1e-13)
+    # one compiled signature for all data points
+    assert len(model._compiled) <= 2
+
+
+def test_several_qnodes_and_arguments():
+    @qml.qnode(dev2, diff_method="adjoint")
+    def a(x, y):
+        qml.RY(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        qml.RX(y, wires=1)
+        return qml.expval(qml.PauliZ(1))
+
+    @qml.qnode(dev2)
+    def b(x):
+        qml.RX(x, wires=1)
+        return qml.probs(wires=[1])
+
+    def cost(x, y):
+        return np.sin(a(x, y)) * b(x)[0] + np.exp(a(x, y) * y)
+
+    def plain(x, y):
+        av = onp.cos(x) * onp.cos(y)
+        bv = onp.cos(x / 2) ** 2
+        return onp.sin(av) * bv + onp.exp(av * y)
+
+    gx, gy = qml.grad(cost)(0.3, -0.8)
+    onp.testing.assert_allclose(gx, fd_grad(lambda v: plain(v, -0.8), 0.3), atol=1e-8)
+    onp.testing.assert_allclose(gy, fd_grad(lambda v: plain(0.3, v), -0.8), atol=1e-8)
+    g1 = qml.grad(cost, argnum=1)(0.3, -0.8)
+    onp.testing.assert_allclose(g1, gy, atol=1e-14)
+
+
+def test_jacobian_of_a_vector_cost_and_tuple_qnodes():
+    @qml.qnode(dev2)
+    def c(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=1)
+        return qml.expval(qml.PauliZ(0)), qml.probs(wires=[1])
+
+    def f(p):
+        e, pr = c(p)
+        return np.array([e * pr[0], pr[1] - e])
+
+    def plain(p):
+        e = onp.cos(p[0])
+        pr = onp.array([onp.cos(p[1] / 2) ** 2, onp.sin(p[1] / 2) ** 2])
+        return onp.array([e * pr[0], pr[1] - e])
+
+    J = qml.jacobian(f)(P)
+    assert J.shape == (2, 2)
+    ref = onp.array([fd_grad(lambda v: plain(v)[i], P) for i in range(2)])
+    onp.testing.assert_allclose(J, ref, atol=1e-8)
+
+
+def test_hessian_of_a_hybrid_cost():
+    def cost(p):
+        return (seed(p) - 0.5) ** 2
+
+    H = qml.hessian(cost)(P)
+    ref = onp.array([fd_grad(lambda v: qml.grad(cost)(v)[i], P, h=1e-5) for i in range(2)])
+    onp.testing.assert_allclose(H, ref, atol=1e-8)
+    # exact: 2 dC dC^T + 2 (C - 0.5) H[C]
+    a, b = P
+    HC = onp.array([[-onp.cos(a) * onp.cos(b), onp.sin(a) * onp.sin(b)],
+                    [onp.sin(a) * onp.sin(b), -onp.cos(a) * onp.cos(b)]])
+    exact = 2 * onp.outer(dC(P), dC(P)) + 2 * (C(P) - 0.5) * HC
+    onp.testing.assert_allclose(H, exact, atol=1e-12)
+    onp.testing.assert_allclose(qml.jacobian(qml.grad(cost))(P), exact, atol=1e-12)
+
+
+def test_lists_of_boxes_and_processed_arguments():
+    def cost(p):
+        return seed([p[0] * 2, np.cos(p[1])])
+
+    g = qml.grad(cost)(P)
+    q = onp.array([2 * P[0], onp.cos(P[1])])
+    onp.testing.assert_allclose(g, dC(q) * onp.array([2, -onp.sin(P[1])]), atol=1e-13)
+
+
+def test_errors():
+    with pytest.raises(DifferentiationError, match="third"):
+        qml.jacobian(qml.hessian(lambda p: seed(p)))(P)
+
+    @qml.qnode(dev1)
+    def kw(p, x=None):
+        qml.RX(p * x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(DifferentiationError, match="keyword"):
+        qml.grad(lambda p: kw(0.1, x=p))(0.3)
+    with pytest.raises(DifferentiationError, match="scalar"):
+        qml.grad(lambda p: np.array([seed(p), seed(p)]))(P)
+    with pytest.raises(DifferentiationError, match="integer"):
+        qml.grad(lambda n: seed(P) * n, argnum=0)(3)
+    with pytest.raises(DifferentiationError, match="nothing to differentiate"):
+        qml.grad(lambda n: seed(P) * n)(3)
+    with pytest.raises(DifferentiationError, match="function"):
+        qml.grad(3.0)
