@@ -53,7 +53,9 @@ class Op:
 @dataclass(frozen=True)
 class Measurement:
     """A measurement: ``kind`` ``"expval"`` or ``"var"`` of ``sum(coeff * word)``, or
-    ``"probs"`` of the computational basis on wires ``on`` (the first most significant)."""
+    ``"probs"`` of the computational basis on wires ``on`` (the first most significant);
+    ``"sample"`` / ``"counts"`` (finite shots only) of the observable ``terms`` if any, else
+    of the wires ``on``."""
 
     kind: str
     terms: tuple[tuple[sp.Expr, Word], ...] = ()
@@ -61,7 +63,7 @@ class Measurement:
 
     @property
     def wires(self) -> tuple[int, ...]:
-        if self.kind == "probs":
+        if self.kind == "probs" or (self.kind in ("sample", "counts") and not self.terms):
             return tuple(sorted(self.on))
         return tuple(sorted({w for _, word in self.terms for w, _ in word}))
 
@@ -112,8 +114,8 @@ def linear_rows(m: Measurement) -> list:
         return [m.terms]
     if m.kind == "var":
         return [square(m.terms), m.terms]
-    if m.kind == "state":
-        return []  # not made of expectation values: the runtime returns the state itself
+    if m.kind in ("state", "sample", "counts"):
+        return []  # not made of expectation values: the runtime draws or returns them
     k = len(m.on)
     rows = []
     for b in range(2**k):
@@ -189,7 +191,7 @@ def format_circuit(c: Circuit) -> str:
         body = " + ".join(
             (_fmt_word(w) if c0 == 1 else f"{c0}*{_fmt_word(w)}") for c0, w in m.terms
         )
-        if m.kind == "probs":
+        if m.kind == "probs" or (m.kind in ("sample", "counts") and not m.terms):
             body = "wires " + str(list(m.on))
         lines.append(f"  {m.kind}: {body or '0'}")
     return "\n".join(lines)
@@ -216,12 +218,12 @@ def validate(c: Circuit) -> Circuit:
     if not c.measurements:
         raise MeasurementError("a circuit must measure something")
     for m in c.measurements:
-        if m.kind not in ("expval", "var", "probs", "state"):
+        if m.kind not in ("expval", "var", "probs", "state", "sample", "counts"):
             raise MeasurementError(f"unsupported measurement {m.kind!r}")
-        if m.kind == "probs" and (
+        if m.kind in ("probs", "sample", "counts") and (
             len(set(m.on)) != len(m.on) or any(not 0 <= w < c.num_wires for w in m.on)
         ):
-            raise WireError(f"probs on wires {m.on}: duplicate or not on the device")
+            raise WireError(f"{m.kind} on wires {m.on}: duplicate or not on the device")
         for coeff, word in m.terms:
             if any(not 0 <= w < c.num_wires for w, _ in word):
                 raise WireError(f"observable {_fmt_word(word)} outside the device's wires")

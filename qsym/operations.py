@@ -622,8 +622,8 @@ class MeasurementProcess:
         self.wires = wires
 
     def __repr__(self):
-        if self.kind == "probs":
-            return f"probs(wires={self.wires})"
+        if self.kind == "probs" or (self.kind in ("sample", "counts") and self.obs is None):
+            return f"{self.kind}(wires={self.wires})"
         if self.kind == "state":
             return "state()"
         return f"{self.kind}({self.obs!r})"
@@ -665,6 +665,40 @@ def probs(wires=None, op=None) -> MeasurementProcess:
             "rotate to the computational basis and use probs(wires=...)"
         )
     return MeasurementProcess("probs", wires=None if wires is None else _wires_tuple(wires))
+
+
+def _sampled(kind, op, wires):
+    if op is not None and wires is not None:
+        raise MeasurementError(f"qml.{kind}: give an observable or wires, not both")
+    if op is not None:
+        return MeasurementProcess(kind, as_observable(op))
+    return MeasurementProcess(kind, wires=None if wires is None else _wires_tuple(wires))
+
+
+def sample(op=None, wires=None) -> MeasurementProcess:
+    """Samples (PennyLane's ``qml.sample``; needs a device or QNode with ``shots``): of an
+    observable, its eigenvalues, shape ``(shots,)``; else the computational-basis outcomes
+    of ``wires`` (all wires if None), integers 0/1 of shape ``(shots, len(wires))``.
+
+    >>> sample(PauliZ(0)), sample(wires=[0, 1])
+    (sample(Observable(1 * Z(0))), sample(wires=(0, 1)))
+    """
+    return _sampled("sample", op, wires)
+
+
+def counts(op=None, wires=None, all_outcomes=False) -> MeasurementProcess:
+    """Outcome counts (PennyLane's ``qml.counts``; needs shots): a dict from bit strings
+    (``"01"``, first wire first) or from observable eigenvalues to how often each was seen;
+    observed outcomes only, sorted.
+
+    >>> counts(wires=[1])
+    counts(wires=(1,))
+    """
+    if all_outcomes:
+        raise MeasurementError(
+            "qml.counts(all_outcomes=True) is not supported; missing keys have count 0"
+        )
+    return _sampled("counts", op, wires)
 
 
 class _Expval:

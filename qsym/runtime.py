@@ -38,8 +38,15 @@ import sympy as sp
 
 from . import autodiff, cache, emit, ir, kernels, plan, rules, trace
 from . import second_order
+from . import shots as shots_mod
 from .autodiff import Boxed, has_box
-from .errors import ArgumentError, DeviceError, DifferentiationError, TracingError
+from .errors import (
+    ArgumentError,
+    DeviceError,
+    DifferentiationError,
+    MeasurementError,
+    TracingError,
+)
 from .numpy import tensor
 from .shapes import flat, format_values, measurements, pick
 
@@ -48,16 +55,18 @@ DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best")
 
 
 class Device:
-    """A statevector simulator: qsym's compiled kernels, exact (no shots).
+    """A statevector simulator: qsym's compiled kernels, exact, or sampled with ``shots``.
 
     The names ``"default.qubit"`` and ``"lightning.qubit"`` are accepted so that
-    PennyLane code runs unchanged; both select qsym's own simulator.
+    PennyLane code runs unchanged; both select qsym's own simulator. ``shots=N`` estimates
+    every measurement from ``N`` samples of the simulated state (:mod:`qsym.shots`);
+    ``seed`` makes the samples reproducible.
 
     >>> Device("default.qubit", wires=["a", "b"]).wires
     ('a', 'b')
     """
 
-    def __init__(self, name: str = "default.qubit", wires=1, shots=None):
+    def __init__(self, name: str = "default.qubit", wires=1, shots=None, seed=None):
         if name not in DEVICE_NAMES:
             raise DeviceError(f"unknown device {name!r}; qsym provides {', '.join(DEVICE_NAMES)}")
         if isinstance(wires, bool) or not isinstance(wires, (numbers.Integral, list, tuple, range)):
@@ -72,14 +81,10 @@ class Device:
                 raise DeviceError("a device needs at least one wire")
             if len(set(labels)) != len(labels):
                 raise DeviceError(f"duplicate wire labels {list(labels)}")
-        if shots is not None:
-            raise DeviceError(
-                "finite shots are not supported yet: qsym computes exact expectation values; "
-                "create the device with shots=None"
-            )
         self.name = name
         self.wires = labels
-        self.shots = shots
+        self.shots = shots_mod.check_shots(shots)
+        self.rng = np.random.default_rng(seed)
         self.num_executions = 0  # circuits run on this device (see qsym.Tracker)
         self.num_calls = 0
 
@@ -161,7 +166,7 @@ def _check_memory(num_wires: int, method: str) -> None:
         )
 
 
-def device(name: str = "default.qubit", wires=1, shots=None, **kwargs) -> Device:
+def device(name: str = "default.qubit", wires=1, shots=None, seed=None, **kwargs) -> Device:
     """Create a device, as ``qml.device`` does.
 
     >>> device("default.qubit", wires=2)
@@ -169,7 +174,7 @@ def device(name: str = "default.qubit", wires=1, shots=None, **kwargs) -> Device
     """
     if kwargs:
         raise DeviceError(f"unsupported device options: {', '.join(sorted(kwargs))}")
-    return Device(name, wires=wires, shots=shots)
+    return Device(name, wires=wires, shots=shots, seed=seed)
 
 
 # --- argument handling ---------------------------------------------------------------------
@@ -378,6 +383,8 @@ class Compiled:
         # only expectation values: one row per measurement, nothing to post-process
         self.simple = all(m.kind == "expval" for m in self.circuit.measurements)
         self.is_state = self.circuit.measurements[0].kind == "state"
+        # drawn from samples (finite shots only)
+        self.drawn = any(m.kind in ("sample", "counts") for m in self.circuit.measurements)
         self._prepare = self.module.prepare
         self._ints, self._floats = self.module.PROGRAM
         self.fused = self.module.WORK <= FUSED_MAX_WORK
@@ -456,6 +463,8 @@ class QNode:
             shift per frequency of the gate (``{"RX": np.pi / 4}``; ``{"CRX": (a, b)}``),
             or ``{gate name: {parameter index: shifts}}``. qsym derives the coefficients
             and proves the rule before use (:func:`qsym.rules.rule_for_gate`).
+        shots: sample every circuit this many times (overrides the device's ``shots``;
+            :mod:`qsym.shots`).
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=2)
@@ -478,6 +487,7 @@ class QNode:
         approx_order: int = 2,
         interface=None,
         shifts=None,
+        shots=None,
         **kwargs,
     ):
         if not isinstance(device, Device):
@@ -499,6 +509,7 @@ class QNode:
         self.h = float(h)
         self.approx_order = int(approx_order)
         self.shifts = _check_shifts(shifts)
+        self.shots = shots_mod.check_shots(shots)
         # "best": the fastest exact method on a simulator. The adjoint method costs about
         # three sweeps over the gates whatever the number of parameters; parameter shift
         # runs two circuits per parameter. Custom shifts ask for parameter shift.
@@ -626,11 +637,18 @@ class QNode:
             entry, xs, ds = self.compiled(args, kwargs)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
             return autodiff.call_boxed(self, args, kwargs)
+        if self.shots or self.device.shots:
+            return self._sampled_call(entry, xs, ds)
         if entry.is_state:
             try:
                 return self._state(entry, xs, ds)
             except ValueError as exc:
                 _raise_nonfinite(entry.circuit, xs, ds, exc)
+        if entry.drawn:
+            raise MeasurementError(
+                "qml.sample and qml.counts need finite shots: create the device with "
+                "qml.device(..., shots=N) or the QNode with shots=N"
+            )
         try:
             out = entry.value(flat(xs), flat(ds))
         except ValueError as exc:
@@ -641,6 +659,45 @@ class QNode:
         if not entry.simple:
             out = measurements(entry.post, out)[0]
         return format_values(entry.circuit.output, out)
+
+    # --- finite shots --------------------------------------------------------------------
+    def _shots(self):
+        return self.shots or self.device.shots
+
+    def _sampler(self, entry):
+        s = entry.__dict__.get("_sampler")
+        if s is None:
+            s = entry._sampler = shots_mod.Sampler(entry)
+        return s
+
+    def _sampled_call(self, entry, xs, ds):
+        if entry.is_state:
+            raise MeasurementError(
+                "qml.state() is not available with finite shots (a sampled device has no "
+                "state to return); use shots=None, or qml.sample / qml.probs"
+            )
+        try:
+            values = self._sampler(entry).values(flat(xs), flat(ds), self._shots(),
+                                                 self.device.rng)
+        except ValueError as exc:
+            _raise_nonfinite(entry.circuit, xs, ds, exc)
+        self.device.num_executions += 1
+        self.device.num_calls += 1
+        return format_values(entry.circuit.output, values)
+
+    def _sampled_jacobian(self, entry, x, d):
+        if entry.drawn:
+            raise DifferentiationError(
+                "qml.sample and qml.counts have no gradient; differentiate expval, var or probs"
+            )
+        sampler, n, rng = self._sampler(entry), self._shots(), self.device.rng
+        if self.diff_method == "adjoint":
+            shots_mod.refuse("adjoint")
+        if self._method == "finite-diff":
+            out, jac = sampler.finite_differences(x, d, n, rng, self.h, self.approx_order)
+            return out, jac, 1 + x.shape[0] * self.approx_order
+        out, jac = sampler.parameter_shift(x, d, n, rng)  # also for "best"
+        return out, jac, entry.plan.executions
 
     def _state(self, entry, xs, ds):
         mats = entry._prepare(flat(xs), flat(ds), 0)[0]  # (mats, ..., th)
@@ -660,7 +717,9 @@ class QNode:
         x = flat(xs)
         d = flat(ds)
         try:
-            if self._method == "adjoint":
+            if self.shots or self.device.shots:
+                out, jac, runs = self._sampled_jacobian(entry, x, d)
+            elif self._method == "adjoint":
                 out, jac = entry.value_and_grad_adjoint(x, d)
                 runs = 1
             elif self._method == "finite-diff":
@@ -680,6 +739,16 @@ class QNode:
     def flat_values(self, args, kwargs, diff):
         """``(values, entry)``: every measured value, flattened and concatenated."""
         entry, xs, ds = self.compiled(args, kwargs, diff)
+        if entry.drawn:
+            raise DifferentiationError(
+                "qml.sample and qml.counts have no gradient; differentiate expval, var or probs"
+            )
+        if self._shots():
+            values = self._sampler(entry).values(flat(xs), flat(ds), self._shots(),
+                                                 self.device.rng)
+            self.device.num_executions += 1
+            self.device.num_calls += 1
+            return _flat_concat(values), entry
         try:
             out = entry.value(flat(xs), flat(ds))
         except ValueError as exc:
@@ -702,9 +771,14 @@ class QNode:
         if trace.in_circuit():
             raise TracingError("a QNode cannot be differentiated inside another QNode's circuit")
         entry, xs, ds = self.compiled(args, kwargs, diff)
-        if entry.is_state:
+        if entry.is_state or entry.drawn:
             raise DifferentiationError(
-                "qml.state() has no derivatives in qsym; differentiate expval, var or probs"
+                "qml.state(), qml.sample and qml.counts have no derivatives; differentiate "
+                "expval, var or probs"
+            )
+        if self._shots():
+            raise DifferentiationError(
+                "second derivatives with finite shots are not supported; use shots=None"
             )
         try:
             out, jac, hess = second_order.rows_hessian(entry, flat(xs), flat(ds))

@@ -34,6 +34,10 @@ def measurements(post, out, jac=None):
             values.append(out[r : r + n])
             if jac is not None:
                 jacs.append(jac[r : r + n])
+        elif n == 0:  # sample, counts, state: not made of rows (drawn by qsym.shots)
+            values.append(None)
+            if jac is not None:
+                jacs.append(None)
         else:
             values.append(out[r])
             if jac is not None:

@@ -219,10 +219,10 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
         if m.kind == "state":
             measurements.append(Measurement("state"))
             continue
-        if m.kind == "probs":
+        if m.kind == "probs" or (m.kind in ("sample", "counts") and m.obs is None):
             on = device_wires if m.wires is None else m.wires
             measurements.append(
-                Measurement("probs", (), tuple(wire_index(w, "probs") for w in on))
+                Measurement(m.kind, (), tuple(wire_index(w, m.kind) for w in on))
             )
             continue
         terms = []

@@ -214,7 +214,7 @@ def test_unknown_diff_method_and_device():
     with pytest.raises(qml.DeviceError, match="unknown device"):
         qml.device("nonexistent.qubit", wires=1)
     with pytest.raises(qml.DeviceError, match="shots"):
-        qml.device("default.qubit", wires=1, shots=100)
+        qml.device("default.qubit", wires=1, shots="many")
     with pytest.raises(qml.DeviceError, match="at least one wire"):
         qml.device("default.qubit", wires=0)
 

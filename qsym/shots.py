@@ -1,0 +1,247 @@
+"""Finite shots: estimates from samples of the simulated state, as hardware would give.
+
+With ``qml.device(..., shots=N, seed=...)`` (or ``QNode(..., shots=N)``) every circuit run
+is measured ``N`` times:
+
+- ``expval`` of ``sum_t c_t P_t``: each Pauli word is measured on its own ``N`` shots (as
+  PennyLane does when it splits non-commuting terms); a word's ``N`` outcomes ``+-1`` are
+  a binomial draw with ``p(+1) = (1 + <P_t>) / 2``, so its estimate is the mean of those
+  samples, drawn directly from the exact ``<P_t>`` of the state. ``var`` is ``<O^2> - <O>^2``
+  from such estimates (for a single Pauli word: the sample variance of its outcomes);
+- ``probs``: a multinomial draw of ``N`` outcomes from the exact marginal distribution,
+  divided by ``N``;
+- ``sample`` / ``counts``: ``N`` computational-basis outcomes of the wires (integers
+  ``0/1``, shape ``(N, wires)``), or ``N`` eigenvalues of an observable, sampled in its
+  eigenbasis (its matrix on its wires diagonalized; the state's reduced density matrix
+  gives the probabilities); ``counts`` tallies them (``{"01": n, ...}`` or
+  ``{eigenvalue: n}``, observed outcomes only, sorted).
+
+Gradients under shots: parameter shift samples every shifted circuit (``N`` shots each,
+what runs on hardware); finite differences sample every displaced circuit and warn (the
+sampling noise is divided by the step); the adjoint method and second derivatives need
+the exact state and are refused.
+
+>>> import qsym as qml
+>>> dev = qml.device("default.qubit", wires=1, shots=1000, seed=7)
+>>> @qml.qnode(dev)
+... def c(x):
+...     qml.RX(x, wires=0)
+...     return qml.expval(qml.PauliZ(0))
+>>> v = c(0.5)           # cos(0.5) = 0.8776 within ~ sqrt((1 - 0.77) / 1000) = 0.015
+>>> bool(abs(v - 0.8776) < 5 * 0.015)
+True
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from . import kernels
+from .emit import _mat_size
+from .errors import DeviceError, DifferentiationError
+from .shapes import measurements
+
+_PAULI = {
+    "X": np.array([[0, 1], [1, 0]], dtype=complex),
+    "Y": np.array([[0, -1j], [1j, 0]]),
+    "Z": np.array([[1, 0], [0, -1]], dtype=complex),
+}
+
+
+def check_shots(shots):
+    """``None`` or a positive int; anything else is refused with what to do."""
+    if shots is None:
+        return None
+    if isinstance(shots, bool) or not isinstance(shots, (int, np.integer)):
+        raise DeviceError(
+            f"shots must be None (exact) or a positive number of shots, got {shots!r}; "
+            "shot vectors (lists of shot counts) are not supported: use one QNode per count"
+        )
+    if shots < 1:
+        raise DeviceError(f"shots must be at least 1, got {shots}")
+    return int(shots)
+
+
+class Sampler:
+    """What one compiled circuit needs to sample: its tables, unpacked once."""
+
+    def __init__(self, entry):
+        self.entry = entry
+        ints = entry._ints
+        (self.op_wires, self.op_nw, self.op_kind, self.op_off, self.wf, self.wz, self.wy,
+         self.term_op, self.term_slot, self.term_zero, self.term_off,
+         *_rest) = kernels.unpack_program(ints)
+        self.n = int(ints[kernels.H_N])
+        self.n_slots = int(ints[kernels.H_SLOTS])
+        self.identity = np.array([len(w) == 0 for w in entry.plan.words])
+
+    # --- one circuit -----------------------------------------------------------------
+    def state(self, mats):
+        return kernels.program_state(self.entry._ints, self.entry._floats, mats)
+
+    def words(self, state):
+        out = np.empty(self.wf.shape[0])
+        kernels.pauli_expvals(state, self.wf, self.wz, self.wy, out)
+        return out
+
+    def estimate_rows(self, mats, C, shots, rng):
+        """Estimated linear rows of one circuit run, and its estimated word values."""
+        state = self.state(mats)
+        exact = np.clip(self.words(state), -1.0, 1.0)
+        plus = rng.binomial(shots, (1.0 + exact) / 2.0)
+        words = np.where(self.identity, 1.0, (2.0 * plus - shots) / shots)
+        rows = C @ words if C.shape[0] else np.zeros(0)
+        prob = None
+        for kind, r, k, _ in self.entry.post:
+            if kind == "probs":
+                if prob is None:
+                    prob = np.abs(state) ** 2
+                m = self._on(r)
+                p = marginal(prob, self.n, m.on)
+                rows[r : r + k] = rng.multinomial(shots, p / p.sum()) / shots
+        return rows, words
+
+    def _on(self, row):
+        for (kind, r, _, _), m in zip(self.entry.post, self.entry.circuit.measurements):
+            if r == row and kind == "probs":
+                return m
+        raise AssertionError(row)
+
+    # --- values ------------------------------------------------------------------------
+    def values(self, x, d, shots, rng):
+        """Every measurement's estimated value (as :func:`qsym.shapes.measurements`)."""
+        entry = self.entry
+        mats, _, _, C, _, _ = entry._prepare(x, d, 0)
+        rows, _ = self.estimate_rows(mats, C, shots, rng)
+        values, _ = measurements(entry.post, rows)
+        if any(m.kind in ("sample", "counts") for m in entry.circuit.measurements):
+            state = self.state(mats)
+            prob = np.abs(state) ** 2
+            for i, m in enumerate(entry.circuit.measurements):
+                if m.kind in ("sample", "counts"):
+                    values[i] = draw(m, state, prob, self.n, shots, rng)
+        return values
+
+    # --- gradients ---------------------------------------------------------------------
+    def parameter_shift(self, x, d, shots, rng):
+        """Rows and their Jacobian, every shifted circuit sampled with ``shots`` shots."""
+        entry = self.entry
+        gplan = entry.plan
+        ops = entry.circuit.ops
+        floats = entry._floats
+        mats, smats, ch, C, cc, _ = entry._prepare(x, d, 1)
+        rows, words = self.estimate_rows(mats, C, shots, rng)
+        g = np.zeros((self.n_slots, rows.shape[0]))
+        for t in range(self.term_op.shape[0]):
+            s = int(self.term_slot[t])
+            if self.term_zero[t]:
+                g[s] += floats[t] * rows
+                continue
+            k = int(self.term_op[t])
+            m2 = mats.copy()
+            size = _mat_size(ops[k].name, len(ops[k].wires))
+            off, soff = int(self.op_off[k]), int(self.term_off[t])
+            m2[off : off + size] = smats[soff : soff + size]
+            g[s] += floats[t] * self.estimate_rows(m2, C, shots, rng)[0]
+        jac = np.zeros((rows.shape[0], x.shape[0]))
+        for k, e in enumerate(gplan.chain):
+            jac[:, e.input] += ch[k] * g[e.slot]
+        for k, e in enumerate(gplan.coeff_chain):
+            jac[e.measurement, e.input] += cc[k] * words[e.word]
+        return rows, jac
+
+    def finite_differences(self, x, d, shots, rng, h, order):
+        warnings.warn(
+            f"finite differences under shots: each derivative is a difference of two "
+            f"sampled values divided by h={h}, so its noise is about 1/(h*sqrt(shots)); "
+            "use diff_method='parameter-shift' on sampled devices",
+            UserWarning,
+            stacklevel=4,
+        )
+        entry = self.entry
+
+        def rows_at(v):
+            mats, _, _, C, _, _ = entry._prepare(v, d, 0)
+            return self.estimate_rows(mats, C, shots, rng)[0]
+
+        base = rows_at(x)
+        jac = np.zeros((base.shape[0], x.shape[0]))
+        for j in range(x.shape[0]):
+            up = x.copy()
+            up[j] += h
+            if order == 1:
+                jac[:, j] = (rows_at(up) - base) / h
+            else:
+                dn = x.copy()
+                dn[j] -= h
+                jac[:, j] = (rows_at(up) - rows_at(dn)) / (2 * h)
+        return base, jac
+
+
+def marginal(prob, n, on):
+    """Probabilities of the wires ``on`` (first most significant) from ``|psi|^2``."""
+    p = prob.reshape((2,) * n)
+    rest = tuple(w for w in range(n) if w not in on)
+    p = p.sum(axis=rest) if rest else p
+    order = np.argsort(np.argsort(on))  # axes of p are the wires in sorted order
+    return np.transpose(p, tuple(order)).reshape(-1)
+
+
+def _observable_matrix(terms, wires):
+    """The matrix of ``sum c * word`` on ``wires`` (first most significant)."""
+    k = len(wires)
+    mat = np.zeros((2**k, 2**k), dtype=complex)
+    for c, word in terms:
+        letters = dict(word)
+        m = np.ones((1, 1), dtype=complex)
+        for w in wires:
+            m = np.kron(m, _PAULI[letters[w]] if w in letters else np.eye(2))
+        mat += complex(c) * m
+    return mat
+
+
+def draw(m, state, prob, n, shots, rng):
+    """``qml.sample`` / ``qml.counts``: outcomes of the wires, or eigenvalues of ``O``."""
+    if not m.terms:
+        p = marginal(prob, n, m.on)
+        outcomes = rng.choice(p.shape[0], size=shots, p=p / p.sum())
+        k = len(m.on)
+        bits = (outcomes[:, None] >> np.arange(k - 1, -1, -1)) & 1
+        if m.kind == "sample":
+            return bits.astype(np.int64)
+        keys, counts = np.unique(outcomes, return_counts=True)
+        return {format(int(b), f"0{k}b"): int(c) for b, c in zip(keys, counts)}
+    wires = tuple(sorted({w for _, word in m.terms for w, _ in word}))
+    if not wires:  # a multiple of the identity
+        value = float(sum(complex(c).real for c, _ in m.terms))
+        samples = np.full(shots, value)
+    else:
+        mat = _observable_matrix(m.terms, wires)
+        evals, evecs = np.linalg.eigh(mat)
+        psi = state.reshape((2,) * n)
+        rest = tuple(w for w in range(n) if w not in wires)
+        psi = np.transpose(psi, wires + rest).reshape(2 ** len(wires), -1)
+        rho = psi @ psi.conj().T
+        p = np.real(np.einsum("ij,ik,kj->j", evecs.conj(), rho, evecs))
+        p = np.clip(p, 0.0, None)
+        # degenerate eigenvalues differ in the last bits: one value per eigenvalue
+        for i in range(1, evals.shape[0]):
+            if evals[i] - evals[i - 1] < 1e-9:
+                evals[i] = evals[i - 1]
+        evals = evals + 0.0  # no -0.0
+        samples = evals[rng.choice(evals.shape[0], size=shots, p=p / p.sum())]
+    if m.kind == "sample":
+        return samples
+    keys, counts = np.unique(samples, return_counts=True)
+    return {float(v): int(c) for v, c in zip(keys, counts)}
+
+
+def refuse(method):
+    """Differentiation methods that need the exact state."""
+    raise DifferentiationError(
+        f"diff_method={method!r} needs the exact state and cannot run with finite shots; "
+        "use diff_method='parameter-shift' (it samples each shifted circuit, as hardware "
+        "does), or a device with shots=None"
+    )

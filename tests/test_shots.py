@@ -1,0 +1,183 @@
+"""Finite shots: estimates checked statistically (within 5 standard errors of the exact
+value), samples and counts checked for shape and distribution, errors for what cannot run."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import qsym as qml
+from qsym.errors import DifferentiationError, MeasurementError
+
+N = 20000
+Z = 5.0  # standard errors allowed: a false failure has probability ~6e-7 per check
+
+
+def _ops(x):
+    qml.RX(x[0], wires=0)
+    qml.CRY(x[1], wires=[0, 1])
+    qml.RZ(x[0] * x[1], wires=1)
+    qml.Hadamard(wires=1)
+
+
+def _pair(shots=N, seed=11, method="parameter-shift"):
+    def f(x):
+        _ops(x)
+        return (qml.expval(qml.PauliZ(0) @ qml.PauliX(1) + 0.5 * qml.PauliZ(1)),
+                qml.var(qml.PauliZ(0)), qml.probs(wires=[1, 0]))
+
+    sampled = qml.QNode(f, qml.device("default.qubit", wires=2, shots=shots, seed=seed),
+                        diff_method=method)
+    exact = qml.QNode(f, qml.device("default.qubit", wires=2))
+    return sampled, exact
+
+
+X = np.array([0.7, 1.3])
+
+
+def test_values_within_standard_errors():
+    sampled, exact = _pair()
+    (e, v, p), (e0, v0, p0) = sampled(X), exact(X)
+    # expval: the two words measured on N shots each: var = sum c^2 (1 - <P>^2) / N
+    def word_values(x):
+        _ops(x)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliX(1)), qml.expval(qml.PauliZ(1))
+
+    words = qml.QNode(word_values, qml.device("default.qubit", wires=2))(X)
+    sigma = np.sqrt(((1 - words[0] ** 2) + 0.25 * (1 - words[1] ** 2)) / N)
+    assert abs(e - e0) < Z * sigma
+    # var of a Pauli word: 1 - m^2, m = sample mean: sigma ~ 2 |<Z>| sqrt((1 - <Z>^2) / N)
+    z0 = np.sqrt(1 - v0)
+    assert abs(v - v0) < Z * 2 * z0 * np.sqrt((1 - z0**2) / N) + 1e-12
+    # probs: multinomial
+    assert abs(p.sum() - 1) < 1e-12
+    assert np.all(np.abs(p - p0) <= Z * np.sqrt(p0 * (1 - p0) / N) + 1e-12)
+    assert np.all(p[p0 == 0] == 0)
+
+
+def test_parameter_shift_gradient_samples_every_shifted_circuit():
+    dev = qml.device("default.qubit", wires=1, shots=N, seed=5)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x[0], wires=0)
+        qml.RY(x[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array([0.54, 0.12])
+    exact = np.array([-np.sin(x[0]) * np.cos(x[1]), -np.cos(x[0]) * np.sin(x[1])])
+    # each entry: (E(+) - E(-)) / 2 from two independent N-shot estimates
+    with qml.Tracker(dev) as tracker:
+        g = qml.grad(c)(x)
+    for j in range(2):
+        e = np.eye(2)[j] * np.pi / 2
+        plus = np.cos((x + e)[0]) * np.cos((x + e)[1])
+        minus = np.cos((x - e)[0]) * np.cos((x - e)[1])
+        sigma = 0.5 * np.sqrt((2 - plus**2 - minus**2) / N)
+        assert abs(g[j] - exact[j]) < Z * sigma
+    assert tracker.totals["executions"] == 5  # as exact parameter shift: value + 4 shifts
+    # the mean of many small-shot gradients converges to the exact one
+    dev.shots = 100
+    mean = np.mean([qml.grad(c)(x) for _ in range(400)], axis=0)
+    assert np.all(np.abs(mean - exact) < Z * 0.5 * np.sqrt(2 / (100 * 400)))
+
+
+def test_jacobian_of_every_measurement_under_shots():
+    sampled, exact = _pair()
+    js, j0 = qml.jacobian(sampled)(X), qml.jacobian(exact)(X)
+    # loose bound: every shift term has |coefficient| <= 1/2 (RX, RY-part of CRY rules
+    # have at most 4 terms of |c| <= 0.6); the chain factor x is at most 1.3
+    for a, b in zip(js, j0):
+        assert np.all(np.abs(np.asarray(a) - b) < Z * 4 * 1.3 * np.sqrt(1.0 / N) * 2)
+
+
+def test_reproducible_with_a_seed():
+    a, _ = _pair(seed=3)
+    b, _ = _pair(seed=3)
+    c, _ = _pair(seed=4)
+    ra, rb, rc = a(X), b(X), c(X)
+    assert ra[0] == rb[0] and np.array_equal(ra[2], rb[2])
+    assert ra[0] != rc[0]
+
+
+def test_sample_and_counts():
+    dev = qml.device("default.qubit", wires=2, shots=1000, seed=2)
+
+    @qml.qnode(dev)
+    def s(x):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        return (qml.sample(wires=[0, 1]), qml.sample(qml.PauliZ(0)), qml.counts(wires=[1]),
+                qml.counts(qml.PauliZ(0) @ qml.PauliZ(1) + qml.PauliX(1)), qml.sample())
+
+    bits, z, cnt, cobs, allbits = s(1.1)
+    assert bits.shape == (1000, 2) and set(np.unique(bits)) <= {0, 1}
+    assert np.array_equal(bits[:, 0], bits[:, 1])  # a Bell-like state: wires agree
+    assert z.shape == (1000,) and set(np.unique(z)) <= {-1.0, 1.0}
+    p1 = np.sin(1.1 / 2) ** 2
+    assert abs(np.mean(z) - (1 - 2 * p1)) < Z * 2 * np.sqrt(p1 * (1 - p1) / 1000)
+    assert set(cnt) <= {"0", "1"} and sum(cnt.values()) == 1000
+    # ZZ + X1 has eigenvalues +-sqrt(2), each with two-fold degeneracy
+    assert sum(cobs.values()) == 1000 and len(cobs) <= 2
+    assert all(abs(abs(k) - np.sqrt(2)) < 1e-12 for k in cobs)
+    assert allbits.shape == (1000, 2)
+
+
+def test_errors_under_shots():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def s(x):
+        qml.RX(x, wires=0)
+        return qml.sample(wires=[0])
+
+    with pytest.raises(MeasurementError, match="shots"):
+        s(0.3)
+    with pytest.raises(DifferentiationError, match="no gradient"):
+        qml.grad(qml.QNode(s.func, dev, shots=10))(0.3)
+
+    def f(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    sdev = qml.device("default.qubit", wires=1, shots=100, seed=0)
+    with pytest.raises(DifferentiationError, match="adjoint"):
+        qml.grad(qml.QNode(f, sdev, diff_method="adjoint"))(0.3)
+    with pytest.warns(UserWarning, match="finite differences under shots"):
+        qml.grad(qml.QNode(f, sdev, diff_method="finite-diff"))(0.3)
+    with pytest.raises(DifferentiationError, match="second derivatives"):
+        qml.hessian(qml.QNode(f, sdev))(0.3)
+
+    def st(x):
+        qml.RX(x, wires=0)
+        return qml.state()
+
+    with pytest.raises(MeasurementError, match="state"):
+        qml.QNode(st, sdev)(0.3)
+    for bad in (0, -5, [10, 20], 2.5, True):
+        with pytest.raises(qml.DeviceError, match="shots"):
+            qml.device("default.qubit", wires=1, shots=bad)
+    # "best" under shots is parameter shift
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = qml.grad(qml.QNode(f, sdev, diff_method="best"))(0.3)
+    assert abs(g + np.sin(0.3)) < 1.0
+
+
+def test_qnode_shots_override_and_hybrid_cost():
+    dev = qml.device("default.qubit", wires=1, seed=9)
+
+    def f(x):
+        qml.RY(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    node = qml.QNode(f, dev, shots=N)
+    v = node(0.4)
+    assert v != np.cos(0.4) and abs(v - np.cos(0.4)) < Z * np.sqrt((1 - np.cos(0.4) ** 2) / N)
+
+    def cost(x):
+        return (node(x) - 0.2) ** 2
+
+    g = qml.grad(cost)(0.4)
+    exact = 2 * (np.cos(0.4) - 0.2) * -np.sin(0.4)
+    assert abs(g - exact) < 0.1
