@@ -26,3 +26,22 @@ def test_aot_export_then_use_without_qsym():
     assert "grad at [0.54, 0.12]: [-0.5104386525165021, -0.10267819945693196]" in used
     assert "cost -1.0" in used or "cost -0.99999999" in used
     assert "qsym imported: False" in used
+
+
+def test_qubit_rotation_tutorial_compiled():
+    out = run("qubit_rotation.py")
+    assert "Optimized rotation angles: [" in out and "compiled=True" in out
+    assert "checks passed" in out  # cost -1, angles [0, pi], iterates equal to opt.step
+
+
+def test_vqe_h2_chemical_accuracy():
+    out = run("vqe_h2.py")
+    assert "exact ground energy (numpy diagonalization): -1.1361894541 Ha" in out
+    assert "VQE energy -1.13618945" in out
+    assert "checks passed" in out  # within 1.6e-3 Ha of the exact energy, every start
+
+
+def test_variational_classifier():
+    out = run("classifier.py")
+    assert "after training: train accuracy" in out and "compiled=True" in out
+    assert "checks passed" in out  # train accuracy >= 0.9, test >= 0.85
