@@ -92,6 +92,11 @@ class CompiledCircuit:
             )
         self.qnode = qnode
         self.entry, _, _ = qnode.compiled(args, kwargs)
+        if self.entry.broadcast:
+            raise ExportError(
+                "a broadcast QNode (gate parameters given as arrays) cannot be compiled ahead "
+                "of time yet; compile it for one parameter set"
+            )
         self._args = args
         self._kwargs = kwargs
         c = self.entry.circuit

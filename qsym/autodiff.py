@@ -165,7 +165,9 @@ def call_boxed(qnode, args, kwargs):
         )
     flat = qnode_values(qnode, kwargs, diff, *args)
     values, at = [], 0
+    lead = (entry.size,) if entry.broadcast else ()  # a broadcast QNode: batch first
     for _, _, _, shape in entry.post:
+        shape = lead + shape
         size = int(np.prod(shape))
         values.append(flat[at] if shape == () else anp.reshape(flat[at : at + size], shape))
         at += size

@@ -93,6 +93,9 @@ def draw(qnode, decimals: int = 2):
         from .shapes import flat as _flat
 
         entry, xs, ds = qnode.compiled(args, kwargs)
+        if entry.broadcast:  # the first parameter set of the batch
+            x, d = entry.inputs(_flat(xs), _flat(ds))
+            return draw_circuit(entry.circuit, x[0], d[0], decimals)
         return draw_circuit(entry.circuit, _flat(xs), _flat(ds), decimals)
 
     return drawer

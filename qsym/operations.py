@@ -61,9 +61,15 @@ def _check_param(name: str, value):
     if isinstance(value, numbers.Complex):
         raise GateError(f"{name}: parameter {value!r} is complex; gate angles must be real")
     if isinstance(value, (np.ndarray, list, tuple)):
+        shape = np.shape(np.asarray(value, dtype=object))
+        if len(shape) == 1 and shape[0] > 0:  # broadcast: one value per batch element
+            from .broadcast import Batched
+
+            return Batched(_check_param(name, v) for v in value)
         raise GateError(
-            f"{name}: a parameter must be a scalar, got an array of shape {np.shape(value)}; "
-            "index it (e.g. params[0]) or unpack it (e.g. *params)"
+            f"{name}: a parameter must be a scalar (or a 1-D array to broadcast over a "
+            f"batch), got an array of shape {shape}; index it (e.g. params[0]) or unpack "
+            "it (e.g. *params)"
         )
     raise GateError(f"{name}: parameter must be a real number, got {type(value).__name__}")
 

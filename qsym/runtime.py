@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from . import autodiff, cache, emit, ir, kernels, plan, rules, trace
+from . import autodiff, broadcast, cache, emit, ir, kernels, plan, rules, trace
 from . import second_order
 from . import shots as shots_mod
 from .autodiff import Boxed, has_box
@@ -385,6 +385,7 @@ class Compiled:
         self.is_state = self.circuit.measurements[0].kind == "state"
         # drawn from samples (finite shots only)
         self.drawn = any(m.kind in ("sample", "counts") for m in self.circuit.measurements)
+        self.broadcast = False  # see qsym.broadcast.Broadcast
         self._prepare = self.module.prepare
         self._ints, self._floats = self.module.PROGRAM
         self.fused = self.module.WORK <= FUSED_MAX_WORK
@@ -549,21 +550,37 @@ class QNode:
         self._last = entry
         return entry, xs, ds
 
-    def _build(self, args, kwargs, key) -> Compiled:
+    def _build(self, args, kwargs, key, axes=None, size=None, original=None):
+        """Trace and compile one signature. A circuit with broadcast gate parameters is
+        traced a second time with its batch axes shared (``axes``: argument -> batch axis,
+        ``original``: the first trace and its symbols; :mod:`qsym.broadcast`)."""
         t0 = time.perf_counter()
         sym_args = []
         inputs, data = [], []
         values = {}
         diff_args = []
         blocks = []
+        arrays = {}  # argument -> its symbols (object array), for the batch-axis search
+
+        def symbols(what, name, arr):
+            axis = None if axes is None else axes.get(what)
+            if axis is None:
+                v, flat = trace.symbols_like(name, arr.shape)
+                values.update(zip(flat, arr.ravel()))
+            else:
+                v, flat = broadcast.collapsed_symbols(trace.symbols_like, name, arr.shape,
+                                                      axis, size)
+                values.update(zip(flat, np.take(arr, 0, axis=axis).ravel()))
+            arrays[what] = v
+            return v, flat
+
         for i, a in enumerate(args):
             kind, shape = key[i]
             if kind == _STATIC:
                 sym_args.append(a)
                 continue
-            v, flat = trace.symbols_like(self._arg_name(i), shape)
+            v, flat = symbols(i, self._arg_name(i), np.asarray(a, dtype=float))
             sym_args.append(v)
-            values.update(zip(flat, np.asarray(a, dtype=float).ravel()))
             if kind == _TRAIN:
                 diff_args.append(i)
                 blocks.append((len(inputs), len(flat), shape))
@@ -577,19 +594,34 @@ class QNode:
             if arr is None:
                 sym_kwargs[name] = a
                 continue
-            v, flat = trace.symbols_like(name, arr.shape)
+            v, flat = symbols(name, name, arr)
             sym_kwargs[name] = v
             data.extend(flat)
-            values.update(zip(flat, arr.ravel()))
         for sym, v in values.items():
             if not np.isfinite(v):
                 raise ArgumentError(f"input {sym} is {v}; circuit inputs must be finite")
         _check_memory(self.device.num_wires, self._method)
         items, result = trace.run_traced(self.func, sym_args, sym_kwargs, self.device.wires)
+        found = broadcast.batch_size(items)
+        if found is not None and axes is None:  # broadcast: trace again with shared axes
+            return self._build(args, kwargs, key, broadcast.find_axes(items, found, arrays),
+                               found, (items, arrays))
+        if axes is not None:
+            orig_items, orig_arrays = original
+            subst = []
+            for b in range(size):
+                sub = {}
+                for what, axis in axes.items():
+                    red = np.asarray(broadcast.element(arrays[what], axis, 0), dtype=object)
+                    el = np.asarray(broadcast.element(orig_arrays[what], axis, b), dtype=object)
+                    sub.update(zip(red.ravel(), el.ravel()))
+                subst.append(sub)
+            items = broadcast.collapse(items, orig_items, size, subst)
         circuit = trace.to_ir(items, result, self.device.wires, inputs, data)
         ir.validate(circuit)
-        trace.replay_check(self.func, args, kwargs, circuit, values)
-        self._replay_at_zero(args, kwargs, key, circuit, values)
+        if axes is None:
+            trace.replay_check(self.func, args, kwargs, circuit, values)
+            self._replay_at_zero(args, kwargs, key, circuit, values)
         gplan = plan.make_plan(circuit, self._rule_of)
         t1 = time.perf_counter()
         source = emit.emit_module(circuit, gplan, ir.structural_hash(circuit))
@@ -598,7 +630,33 @@ class QNode:
         # numba compiles (or loads from its cache) each function at its first call
         entry.trace_seconds = t1 - t0
         entry.compile_seconds = time.perf_counter() - t1
+        if axes is not None:
+            entry = self._broadcast_entry(entry, args, kwargs, key, axes, size)
         return entry
+
+    def _broadcast_entry(self, element, args, kwargs, key, axes, size):
+        x_shapes, x_axes, d_shapes, d_axes, full_blocks = [], [], [], [], []
+        at = 0
+        for i, a in enumerate(args):
+            kind, shape = key[i]
+            if kind == _STATIC:
+                continue
+            if kind == _TRAIN:
+                x_shapes.append(shape)
+                x_axes.append(axes.get(i))
+                n = int(np.prod(shape, dtype=np.int64))
+                full_blocks.append((at, n, shape))
+                at += n
+            else:
+                d_shapes.append(shape)
+                d_axes.append(axes.get(i))
+        for name in sorted(kwargs):
+            if name in self.static_argnames or _numeric(kwargs[name], name) is None:
+                continue
+            d_shapes.append(np.shape(kwargs[name]))
+            d_axes.append(axes.get(name))
+        return broadcast.Broadcast(element, size, x_shapes, x_axes, d_shapes, d_axes,
+                                   tuple(full_blocks), element.diff_args)
 
     def _rule_of(self, op, pos):
         """The shift rule of parameter ``pos`` of ``op``: the table's, or custom shifts."""
@@ -637,6 +695,8 @@ class QNode:
             entry, xs, ds = self.compiled(args, kwargs)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
             return autodiff.call_boxed(self, args, kwargs)
+        if entry.broadcast:
+            return format_values(entry.circuit.output, self._broadcast_values(entry, xs, ds))
         if self.shots or self.device.shots:
             return self._sampled_call(entry, xs, ds)
         if entry.is_state:
@@ -659,6 +719,74 @@ class QNode:
         if not entry.simple:
             out = measurements(entry.post, out)[0]
         return format_values(entry.circuit.output, out)
+
+    # --- broadcasting (qsym.broadcast) --------------------------------------------------
+    def _broadcast_values(self, entry, xs, ds):
+        """Every batch element's measured values, one array per measurement, batch first."""
+        el = entry.element
+        X, D = entry.inputs(flat(xs), flat(ds))
+        B = entry.size
+        try:
+            if self._shots():
+                if el.is_state:
+                    raise MeasurementError("qml.state() is not available with finite shots")
+                sampler, n, rng = self._sampler(el), self._shots(), self.device.rng
+                per = [sampler.values(X[b], D[b], n, rng) for b in range(B)]
+            elif el.is_state:
+                per = [[self._state_flat(el, X[b], D[b])] for b in range(B)]
+            elif el.drawn:
+                raise MeasurementError(
+                    "qml.sample and qml.counts need finite shots: create the device with "
+                    "qml.device(..., shots=N) or the QNode with shots=N"
+                )
+            else:
+                out = _batched(el, "value", X, D)
+                per = [measurements(el.post, out[b])[0] for b in range(B)]
+        except ValueError as exc:
+            _raise_nonfinite(el.circuit, xs, ds, exc)
+        self.device.num_executions += B
+        self.device.num_calls += 1
+        return entry.stack(per)
+
+    def _broadcast_jacobian(self, entry, x, d, xs, ds):
+        el = entry.element
+        if el.drawn:
+            raise DifferentiationError(
+                "qml.sample and qml.counts have no gradient; differentiate expval, var or probs"
+            )
+        X, D = entry.inputs(x, d)
+        B = entry.size
+        try:
+            if self._shots():
+                rows = [self._sampled_jacobian(el, X[b], D[b]) for b in range(B)]
+                out = np.stack([r[0] for r in rows])
+                jac = np.stack([r[1] for r in rows])
+                runs = B * rows[0][2]
+            elif self._method == "adjoint":
+                out, jac = _batched(el, "value_and_grad_adjoint", X, D)
+                runs = B
+            elif self._method == "finite-diff":
+                rows = [el.value_and_grad_fd(X[b], D[b], self.h, self.approx_order)
+                        for b in range(B)]
+                out = np.stack([r[0] for r in rows])
+                jac = np.stack([r[1] for r in rows])
+                runs = B * (1 + X.shape[1] * self.approx_order)
+            else:
+                out, jac = _batched(el, "value_and_grad", X, D)
+                runs = B * el.plan.executions
+        except ValueError as exc:
+            _raise_nonfinite(el.circuit, xs, ds, exc)
+        self.device.num_executions += runs
+        self.device.num_calls += 1
+        full = entry.scatter(jac)
+        per = [measurements(el.post, out[b], full[b]) for b in range(B)]
+        values = entry.stack([p[0] for p in per])
+        jacs = entry.stack([p[1] for p in per])
+        return values, jacs
+
+    def _state_flat(self, entry, x, d):
+        mats = entry._prepare(x, d, 0)[0]
+        return kernels.program_state(entry._ints, entry._floats, mats)
 
     # --- finite shots --------------------------------------------------------------------
     def _shots(self):
@@ -716,6 +844,8 @@ class QNode:
             )
         x = flat(xs)
         d = flat(ds)
+        if entry.broadcast:  # per-measurement values and Jacobians, batch first
+            return (*self._broadcast_jacobian(entry, x, d, xs, ds), entry)
         try:
             if self.shots or self.device.shots:
                 out, jac, runs = self._sampled_jacobian(entry, x, d)
@@ -743,6 +873,8 @@ class QNode:
             raise DifferentiationError(
                 "qml.sample and qml.counts have no gradient; differentiate expval, var or probs"
             )
+        if entry.broadcast:
+            return _flat_concat(self._broadcast_values(entry, xs, ds)), entry
         if self._shots():
             values = self._sampler(entry).values(flat(xs), flat(ds), self._shots(),
                                                  self.device.rng)
@@ -762,6 +894,9 @@ class QNode:
         """``(values, jac, entry)``: flat values and ``jac[v, c]`` over the flat inputs of
         the arguments ``diff``, by this QNode's ``diff_method``."""
         out, jac, entry = self.value_and_jacobian(args, kwargs, diff)
+        if entry.broadcast:
+            n = entry.nx
+            return _flat_concat(out), _flat_concat(jac, n), entry
         values, jacs = measurements(entry.post, out, jac)
         return _flat_concat(values), _flat_concat(jacs, jac.shape[1]), entry
 
@@ -779,6 +914,11 @@ class QNode:
         if self._shots():
             raise DifferentiationError(
                 "second derivatives with finite shots are not supported; use shots=None"
+            )
+        if entry.broadcast:
+            raise DifferentiationError(
+                "second derivatives of a broadcast QNode are not supported; call the Hessian "
+                "once per parameter set"
             )
         try:
             out, jac, hess = second_order.rows_hessian(entry, flat(xs), flat(ds))
@@ -804,6 +944,18 @@ class QNode:
     def listing(self, *args, **kwargs) -> str:
         """The traced circuit as a readable listing, one op per line."""
         return ir.format_circuit(self.circuit(*args, **kwargs))
+
+
+def _batched(entry, name, X, D):
+    """``entry.batch_<name>(X, D)``: every row of a batch in one compiled call (threads
+    across rows); one call per row where a compiled entry has no batched form."""
+    fn = getattr(entry, "batch_" + name, None)
+    if fn is not None:
+        return fn(X, D)
+    rows = [getattr(entry, name)(X[b], D[b]) for b in range(X.shape[0])]
+    if isinstance(rows[0], tuple):
+        return tuple(np.stack(part) for part in zip(*rows))
+    return np.stack(rows)
 
 
 def _check_shifts(shifts) -> dict:
@@ -924,6 +1076,9 @@ class _Derivative:
         diff = self._diff_indices(args)
         out, jac, entry = self.fun.value_and_jacobian(args, kwargs, diff)
         blocks, single = self._blocks(entry, diff)
+        if entry.broadcast:
+            self._forward = ("qnode", (entry.circuit.output, out))
+            return jac, entry, blocks, single
         if entry.simple:
             self._forward = ("qnode", (entry.circuit.output, out))
             return jac, entry, blocks, single
@@ -969,11 +1124,13 @@ class grad(_Derivative):
                 jac, entry, blocks, single = self._jacobian(args, kwargs)
             except Boxed:  # inside an outer derivative (qml.jacobian(qml.grad(f)))
                 return self._hybrid(autodiff.grad, args, kwargs)
-            if entry.circuit.output != "scalar" or entry.post[0][3] != ():
+            if entry.circuit.output != "scalar" or entry.post[0][3] != () or entry.broadcast:
+                what = ', '.join(m.kind for m in entry.circuit.measurements)
+                if entry.broadcast:
+                    what += f" for a batch of {entry.size} parameter sets"
                 raise DifferentiationError(
-                    "grad needs a function with one scalar result; this QNode returns "
-                    f"{', '.join(m.kind for m in entry.circuit.measurements)} (not one "
-                    "scalar): use qml.jacobian"
+                    f"grad needs a function with one scalar result; this QNode returns {what} "
+                    "(not one scalar): use qml.jacobian"
                 )
             return pick(jac[0], blocks, single)
         return self._hybrid(autodiff.grad, args, kwargs)

@@ -1,0 +1,152 @@
+"""Parameter broadcasting: a batch of parameter sets through one compiled circuit, checked
+element by element against the unbroadcast QNode and exact formulas."""
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+from qsym.errors import ArgumentError, DifferentiationError
+
+dev = qml.device("default.qubit", wires=2)
+
+
+def test_one_broadcast_angle_values_and_jacobian():
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = onp.array([0.0, 0.5, 1.0, -2.0])
+    onp.testing.assert_allclose(c(x), onp.cos(x), atol=1e-14)
+    onp.testing.assert_allclose(qml.jacobian(c)(x), onp.diag(-onp.sin(x)), atol=1e-14)
+    with pytest.raises(DifferentiationError, match="scalar"):
+        qml.grad(c)(x)
+
+
+def _layers(p, w):
+    qml.RX(p[0], wires=0)
+    qml.CRY(p[1] * w, wires=[0, 1])
+    qml.RZ(np.sin(w), wires=1)
+    qml.IsingXX(p[0] + 0.3, wires=[0, 1])
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint", "finite-diff"])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_batch_axis_leading_or_trailing_with_a_shared_argument(method, axis):
+    def f(p, w):
+        q = p.T if axis == 0 else p  # axis 0: p[b] is element b; axis 1: p[:, b]
+        _layers([q[0], q[1]], w)
+        return qml.expval(qml.PauliZ(1) @ qml.PauliX(0)), qml.probs(wires=[1]), qml.var(qml.PauliY(0))
+
+    def single(p, w):
+        _layers(p, w)
+        return qml.expval(qml.PauliZ(1) @ qml.PauliX(0)), qml.probs(wires=[1]), qml.var(qml.PauliY(0))
+
+    B = 3
+    P = onp.random.default_rng(axis).uniform(-2, 2, size=(B, 2))
+    Parg = P if axis == 0 else P.T
+    w = 0.7
+    node = qml.QNode(f, dev, diff_method=method)
+    ref = qml.QNode(single, dev)
+    values = node(Parg, w)
+    jp, jw = zip(*[j for j in qml.jacobian(node)(Parg, w)])
+    assert values[0].shape == (B,) and values[1].shape == (B, 2) and values[2].shape == (B,)
+    tol = 1e-7 if method == "finite-diff" else 1e-12
+    for b in range(B):
+        rv = ref(P[b], w)
+        rj = qml.jacobian(ref)(P[b], w)
+        for m in range(3):
+            onp.testing.assert_allclose(values[m][b], rv[m], atol=1e-13)
+            # d element b / d its own slice of p; zero on the other elements' slices
+            jb = onp.take(jp[m][b], b, axis=-2 + axis)
+            onp.testing.assert_allclose(jb, rj[m][0], atol=tol)
+            others = onp.delete(jp[m][b], b, axis=jp[m][b].ndim - 2 + axis)
+            assert onp.all(others == 0)
+            onp.testing.assert_allclose(jw[m][b], rj[m][1], atol=tol)
+
+
+def test_shared_weights_and_batched_data_keyword():
+    @qml.qnode(dev)
+    def model(w, x=None):
+        qml.RY(x, wires=0)  # x: the data batch, a keyword argument
+        qml.RX(w[0], wires=0)
+        qml.CNOT(wires=[0, 1])
+        qml.RY(w[1], wires=1)
+        return qml.expval(qml.PauliZ(1))
+
+    w = onp.array([0.4, -0.9])
+    X = onp.linspace(-1, 1, 5)
+    out = model(w, x=X)
+    J = qml.jacobian(model)(w, x=X)
+    assert out.shape == (5,) and J.shape == (5, 2)
+    for b, x in enumerate(X):
+        assert abs(out[b] - model(w, x=float(x))) < 1e-13
+        onp.testing.assert_allclose(J[b], qml.grad(model)(w, x=float(x)), atol=1e-13)
+    # new data of the same shape: no new compilation
+    before = len(model._compiled)
+    model(w, x=X + 0.1)
+    assert len(model._compiled) == before
+
+    Y = onp.cos(X)
+
+    def cost(w):
+        return np.mean((model(w, x=X) - Y) ** 2)
+
+    g = qml.grad(cost)(w)
+    by_hand = onp.mean([2 * (model(w, x=float(x)) - y) * qml.grad(model)(w, x=float(x))
+                        for x, y in zip(X, Y)], axis=0)
+    onp.testing.assert_allclose(g, by_hand, atol=1e-13)
+
+
+def test_broadcast_with_shots_and_state():
+    sdev = qml.device("default.qubit", wires=1, shots=1000, seed=4)
+
+    @qml.qnode(sdev)
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = onp.array([0.2, 1.4, 2.9])
+    v = c(x)
+    assert v.shape == (3,)
+    assert onp.all(onp.abs(v - onp.cos(x)) < 5 * onp.sqrt((1 - onp.cos(x) ** 2) / 1000) + 1e-9)
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def s(x):
+        qml.RY(x, wires=0)
+        return qml.state()
+
+    st = s(x)
+    assert st.shape == (3, 2)
+    onp.testing.assert_allclose(st[:, 1], onp.sin(x / 2), atol=1e-14)
+
+
+def test_broadcast_errors():
+    @qml.qnode(dev)
+    def sizes(a, b):
+        qml.RX(a, wires=0)
+        qml.RY(b, wires=1)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(ArgumentError, match="batch sizes"):
+        sizes(onp.zeros(2), onp.zeros(3))
+
+    @qml.qnode(dev)
+    def mixed(p):
+        qml.RX(p[:, 0], wires=0)
+        qml.RY(p[0, 1], wires=1)  # one element's value used by every circuit
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(ArgumentError, match="batch axis"):
+        mixed(onp.ones((3, 2)))
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(DifferentiationError, match="broadcast"):
+        qml.hessian(c)(onp.array([0.1, 0.2]))
+    with pytest.raises(qml.GateError, match="1-D array"):
+        c(onp.ones((2, 2)))
