@@ -1,0 +1,313 @@
+#!/usr/bin/env python
+"""Optimization benchmark: steps per second for the same optimization, four ways.
+
+Usage::
+
+    python benchmarks/bench_optimize.py [--quick] [--repeats 7] \\
+        [--out benchmarks/results/optimize.md]
+
+The same problem (circuit, optimizer, starting point) runs, in one process, in:
+
+- **qsym compiled loop**: ``qsym.minimize(qnode, x0, optimizer=opt, steps=N)``, every step
+  inside compiled code (the whole call is timed, setup included);
+- **qsym Python step**: ``for _ in range(N): x = opt.step(qnode, x)`` with qsym;
+- **PennyLane default.qubit**: the same loop with PennyLane's optimizer, on
+  ``default.qubit`` with its default differentiation (``"best"``: backpropagation through
+  autograd) and with parameter shift;
+- **lightning.qubit**: the same loop on ``lightning.qubit`` with ``diff_method="adjoint"``.
+
+Problems: the qubit-rotation tutorial (1 wire, RX RY, <Z>; gradient descent, step size
+0.4, from [0.011, 0.012]) and a hardware-efficient ansatz of 8 wires x 8 layers (RY and
+RZ on every wire, then a CNOT chain; H = sum_i Z_i; Adam, step size 0.01; 128 parameters).
+
+Before any timing, every framework runs 5 steps from the same start and its iterates must
+equal qsym's Python ``step`` to 1e-8 (an ``assert``: no time is ever reported for a
+different optimization). Each timing runs N steps (N chosen per framework so that a run
+takes roughly 0.05-1 s; steps per second do not depend on N once the loop is warm) after
+a warm-up, and is repeated; the report gives the median steps per second and its ratio to
+each peer. Everything runs on one thread (``NUMBA_NUM_THREADS``, ``OMP_NUM_THREADS`` = 1).
+Targets (issue 7): compiled loop >= 1000x PennyLane default.qubit on the qubit rotation,
+>= 20x lightning.qubit adjoint on the 8 x 8 HEA.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+for _var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import hashlib  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as onp  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+# the working tree's qsym (or the copy named by QSYM_BENCH_SRC: qsym is edited while
+# benchmarks run, and a frozen copy keeps one run on one version)
+_SRC = os.environ.get("QSYM_BENCH_SRC") or str(REPO)
+if _SRC not in sys.path:
+    sys.path.insert(0, _SRC)
+
+TARGETS = {"rotation": ("PennyLane default.qubit", 1000.0),
+           "hea8": ("lightning.qubit (adjoint)", 20.0)}
+
+
+# --- problems -------------------------------------------------------------------------
+def build(qml, problem, device, diff_method):
+    """The problem's QNode, written once for both frameworks (``qml`` is the module)."""
+    if problem == "rotation":
+        dev = qml.device(device, wires=1)
+
+        def rotation(p):
+            qml.RX(p[0], wires=0)
+            qml.RY(p[1], wires=0)
+            return qml.expval(qml.PauliZ(0))
+
+        fn = rotation
+    else:
+        n = layers = 8
+        dev = qml.device(device, wires=n)
+        H = qml.Hamiltonian([1.0] * n, [qml.PauliZ(i) for i in range(n)])
+
+        def hea(w):
+            for layer in range(layers):
+                for i in range(n):
+                    qml.RY(w[layer, i, 0], wires=i)
+                    qml.RZ(w[layer, i, 1], wires=i)
+                for i in range(n - 1):
+                    qml.CNOT(wires=[i, i + 1])
+            return qml.expval(H)
+
+        fn = hea
+    if diff_method is None:
+        return qml.qnode(dev)(fn)
+    return qml.qnode(dev, diff_method=diff_method)(fn)
+
+
+def start(problem):
+    if problem == "rotation":
+        return onp.array([0.011, 0.012])
+    return onp.random.default_rng(7).uniform(-onp.pi, onp.pi, size=(8, 8, 2))
+
+
+def optimizer(qml, problem):
+    if problem == "rotation":
+        return qml.GradientDescentOptimizer(stepsize=0.4)
+    return qml.AdamOptimizer(stepsize=0.01)
+
+
+# --- runners: each returns a function steps -> (final params, seconds) -------------------
+def qsym_compiled(qsym, problem, method):
+    node = build(qsym, problem, "default.qubit", method)
+
+    def run(steps):
+        t0 = time.perf_counter()
+        res = qsym.minimize(node, start(problem), optimizer=optimizer(qsym, problem),
+                            steps=steps, progress=False)
+        dt = time.perf_counter() - t0
+        assert res.compiled, res.message
+        return onp.asarray(res.x), dt
+
+    return run
+
+
+def step_loop(qml, problem, device, method, params):
+    node = build(qml, problem, device, method)
+
+    def run(steps):
+        opt = optimizer(qml, problem)
+        x = params(start(problem))
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            x = opt.step(node, x)
+        dt = time.perf_counter() - t0
+        return onp.asarray(x), dt
+
+    return run
+
+
+# --- measuring ------------------------------------------------------------------------
+def measure(run, steps, repeats):
+    run(min(steps, 3))  # warm-up: compile, caches
+    run(steps)
+    rates = []
+    for _ in range(repeats):
+        _, dt = run(steps)
+        rates.append(steps / dt)
+    return statistics.median(rates), min(rates), max(rates)
+
+
+def fmt_rate(r):
+    if r >= 1e6:
+        return f"{r / 1e6:.2f} M"
+    if r >= 1e3:
+        return f"{r / 1e3:.1f} k"
+    return f"{r:.3g}"
+
+
+def fingerprint(path):
+    h = hashlib.sha256()
+    for f in sorted(Path(path).glob("*.py")):
+        h.update(f.name.encode() + f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def git_state():
+    try:
+        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "qsym"],
+                               capture_output=True, text=True).stdout.strip()
+        return commit, bool(dirty)
+    except OSError:
+        return "?", False
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer steps and repeats (CI smoke)")
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--out", type=Path, default=None, help="write the markdown report here")
+    ap.add_argument("--problems", default="rotation,hea8")
+    args = ap.parse_args(argv)
+    repeats = 3 if args.quick else args.repeats
+    scale = 0.2 if args.quick else 1.0
+    warnings.filterwarnings("ignore")
+
+    import qsym
+
+    import pennylane as pl
+    from pennylane import numpy as pnp
+
+    def pl_params(x):
+        return pnp.array(x, requires_grad=True)
+
+    def qsym_params(x):
+        return qsym.numpy.array(x, requires_grad=True)
+
+    load0 = os.getloadavg()
+    t_start = time.time()
+    # (label, runner factory, steps per timed run) per problem
+    plan = {
+        "rotation": [
+            ("qsym compiled loop (parameter-shift)",
+             lambda: qsym_compiled(qsym, "rotation", "parameter-shift"), 20000),
+            ("qsym compiled loop (adjoint)",
+             lambda: qsym_compiled(qsym, "rotation", "adjoint"), 20000),
+            ("qsym Python step (parameter-shift)",
+             lambda: step_loop(qsym, "rotation", "default.qubit", "parameter-shift",
+                               qsym_params), 3000),
+            ("PennyLane default.qubit",
+             lambda: step_loop(pl, "rotation", "default.qubit", None, pl_params), 100),
+            ("PennyLane default.qubit (parameter-shift)",
+             lambda: step_loop(pl, "rotation", "default.qubit", "parameter-shift",
+                               pl_params), 100),
+            ("lightning.qubit (adjoint)",
+             lambda: step_loop(pl, "rotation", "lightning.qubit", "adjoint", pl_params), 100),
+        ],
+        "hea8": [
+            ("qsym compiled loop (adjoint)",
+             lambda: qsym_compiled(qsym, "hea8", "adjoint"), 1000),
+            ("qsym Python step (adjoint)",
+             lambda: step_loop(qsym, "hea8", "default.qubit", "adjoint", qsym_params), 500),
+            ("qsym compiled loop (parameter-shift)",
+             lambda: qsym_compiled(qsym, "hea8", "parameter-shift"), 20),
+            ("PennyLane default.qubit",
+             lambda: step_loop(pl, "hea8", "default.qubit", None, pl_params), 5),
+            ("lightning.qubit (adjoint)",
+             lambda: step_loop(pl, "hea8", "lightning.qubit", "adjoint", pl_params), 40),
+        ],
+    }
+    titles = {
+        "rotation": "Qubit rotation (1 wire, 2 parameters; gradient descent, step size 0.4)",
+        "hea8": "HEA 8 wires x 8 layers (128 parameters, H = sum Z_i; Adam, step size 0.01)",
+    }
+    results = {}
+    for problem in args.problems.split(","):
+        rows = []
+        ref = None
+        for label, factory, steps in plan[problem]:
+            steps = max(2, int(steps * scale))
+            print(f"[{problem}] {label}: building", file=sys.stderr, flush=True)
+            t0 = time.perf_counter()
+            run = factory()
+            x5, _ = run(5)  # first call: compile; then the trajectory check
+            setup = time.perf_counter() - t0
+            if ref is None:
+                ref = step_loop(qsym, problem, "default.qubit", "adjoint", qsym_params)(5)[0]
+            diff = float(onp.max(onp.abs(x5 - ref)))
+            assert diff < 1e-8, f"{problem} / {label}: iterates differ from qsym's by {diff}"
+            print(f"[{problem}] {label}: iterates agree ({diff:.1e}); timing {steps} steps x "
+                  f"{repeats}", file=sys.stderr, flush=True)
+            med, lo, hi = measure(run, steps, repeats)
+            rows.append(dict(label=label, steps=steps, median=med, min=lo, max=hi,
+                             check=diff, setup=setup))
+            print(f"    {fmt_rate(med)} steps/s", file=sys.stderr, flush=True)
+        results[problem] = rows
+    load1 = os.getloadavg()
+
+    commit, dirty = git_state()
+    lines = [
+        "# Optimization benchmark: steps per second",
+        "",
+        f"`python benchmarks/bench_optimize.py{' --quick' if args.quick else ''}` "
+        f"({time.strftime('%Y-%m-%d %H:%M', time.localtime(t_start))}), one process, one "
+        "thread. Steps per second for the same optimization (circuit, optimizer, start); "
+        f"median of {repeats} timed runs after warm-up (min and max beside it). Every "
+        "framework's iterates after 5 steps equal qsym's Python `step` to 1e-8 (checked "
+        "before timing; the largest difference is listed).",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| machine | {platform.machine()}, {os.cpu_count()} cores (shared), "
+        f"Python {platform.python_version()} |",
+        f"| load average (1 min) at start / end | {load0[0]:.2f} / {load1[0]:.2f} |",
+        f"| qsym | {qsym.__version__} from `{Path(qsym.__file__).parent}`, "
+        f"fingerprint {fingerprint(Path(qsym.__file__).parent)}; git {commit}"
+        f"{' (qsym/ has uncommitted changes)' if dirty else ''} |",
+        f"| PennyLane | {pl.__version__} |",
+        "",
+    ]
+    verdicts = []
+    for problem, rows in results.items():
+        compiled = next(r for r in rows if r["label"].startswith("qsym compiled loop"))
+        lines += [f"## {titles[problem]}", "",
+                  "| framework | steps per run | steps/s (median) | min - max | "
+                  "compiled loop is | check |",
+                  "|---|---|---|---|---|---|"]
+        for r in rows:
+            ratio = compiled["median"] / r["median"]
+            lines.append(
+                f"| {r['label']} | {r['steps']} | **{fmt_rate(r['median'])}** | "
+                f"{fmt_rate(r['min'])} - {fmt_rate(r['max'])} | "
+                f"{'—' if r is compiled else f'{ratio:,.1f}x faster'} | {r['check']:.0e} |"
+            )
+        peer, target = TARGETS[problem]
+        row = next((r for r in rows if r["label"] == peer), None)
+        if row is not None:
+            ratio = compiled["median"] / row["median"]
+            ok = ratio >= target
+            verdicts.append(f"- {titles[problem].split(' (')[0]}: {compiled['label']} / {peer} "
+                            f"= **{ratio:,.0f}x** (target >= {target:g}x): "
+                            f"{'PASS' if ok else 'FAIL'}")
+        lines.append("")
+    lines += ["## Targets", ""] + verdicts + [""]
+    report = "\n".join(lines)
+    print(report)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
