@@ -580,6 +580,8 @@ def minimize(
         reason = f"{opt_name} is not one of qsym's six optimizers (their exact classes)"
     elif fun._method not in ("parameter-shift", "adjoint"):
         reason = f"diff_method={fun.diff_method!r} has no compiled loop (parameter-shift and adjoint do)"
+    elif getattr(fun, "shots", None) or getattr(fun.device, "shots", None):
+        reason = "the QNode samples (finite shots); the compiled loop is exact"
     setup = None
     compile_time = 0.0
     if reason is None:
@@ -651,6 +653,11 @@ def _compiled_setup(node, x, args, kwargs, rows, y):
     kw0 = dict(kwargs) if rows is None else {**kwargs, **rows[0]}
     call = (x,) + args
     entry, xs, ds = node.compiled(call, kw0, diff=(0,))
+    if getattr(entry, "broadcast", False):
+        raise ArgumentError(
+            f"the QNode broadcasts over x0 of shape {x.shape} (it returns a batch of values, "
+            "not one cost): pass multistart=True if x0's rows are starting points"
+        )
     mod = entry.module
     if entry.is_state or not entry.simple or entry.circuit.output != "scalar" or getattr(
         mod, "NUM_OUTPUTS", 0

@@ -332,6 +332,11 @@ def test_qnodes_that_do_not_compile():
     class MyGD(qml.GradientDescentOptimizer):
         pass
 
+    sampled = qml.QNode(CIRCUITS["adjoint"].func, qml.device("default.qubit", wires=1, shots=100,
+                                                              seed=1))
+    res = qml.minimize(sampled, X0, steps=2)
+    assert not res.compiled and "shots" in res.message
+
     res = qml.minimize(CIRCUITS["adjoint"], X0, steps=3, optimizer=MyGD(0.4))
     assert not res.compiled and "MyGD" in res.message
     ref = qml.minimize(CIRCUITS["adjoint"], X0, steps=3,
