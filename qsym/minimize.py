@@ -694,7 +694,7 @@ def _run_compiled(mod, D, y, loss, rule, starts, steps, tol, threads, bar):
     """Run the compiled loop from every start; ``[(x, nit, converged, costs, norms)]``."""
     kind, hp = rule
     hp = np.array(hp, dtype=float)
-    Y = np.zeros(1) if y is None else np.ascontiguousarray(y, dtype=float)
+    Y = np.zeros(1) if y is None else np.array(y, dtype=float)  # a writable copy
     states = []
     for s in starts:
         x = np.ascontiguousarray(s, dtype=float).reshape(-1).copy()
@@ -787,11 +787,13 @@ class _Objective:
         self.fun, self.args, self.kwargs = fun, args, kwargs
         self.rows, self.y, self.loss = rows, y, loss
         self.grad_fn = grad(fun, argnum=0) if grad_fn is None else grad_fn
+        # the value the gradient call computed on the way, where it is fun's own
+        self.use_forward = grad_fn is None or getattr(grad_fn, "fun", None) is fun
         self.forward = None
 
     def one(self, x, kw):
         g = self.grad_fn(x, *self.args, **kw)
-        f = getattr(self.grad_fn, "forward", None)
+        f = getattr(self.grad_fn, "forward", None) if self.use_forward else None
         if f is None:
             f = self.fun(x, *self.args, **kw)
         g = np.asarray(g, dtype=float)
