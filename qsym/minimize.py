@@ -358,7 +358,7 @@ class _Progress:
         self.stream = sys.stderr if stream is None else stream
         self.t0 = time.perf_counter()
         self.last = -1.0
-        self.drawn = False
+        self.width = 0
 
     def update(self, done, cost=None, gnorm=None, force=False):
         if not self.enabled:
@@ -375,9 +375,11 @@ class _Progress:
         if cost is not None:
             text += f"  cost {cost:.8g}  |grad| {gnorm:.3g}"
         text += f"  {rate:,.0f} steps/s"
+        width = len(text)
+        text = text.ljust(self.width)  # blank out what a longer line left behind
+        self.width = width
         self.stream.write(text)
         self.stream.flush()
-        self.drawn = True
 
     def close(self, done, cost=None, gnorm=None):
         if self.enabled:
