@@ -58,8 +58,11 @@ _SRC = os.environ.get("QSYM_BENCH_SRC") or str(REPO)
 if _SRC not in sys.path:
     sys.path.insert(0, _SRC)
 
-TARGETS = {"rotation": ("PennyLane default.qubit", 1000.0),
-           "hea8": ("lightning.qubit (adjoint)", 20.0)}
+# problem: (peer, required ratio, compiled variants judged). Parameter shift on the HEA runs
+# 257 circuits per step against the adjoint method's three sweeps: listed, not judged.
+TARGETS = {"rotation": ("PennyLane default.qubit", 1000.0,
+                        ("qsym compiled loop (parameter-shift)", "qsym compiled loop (adjoint)")),
+           "hea8": ("lightning.qubit (adjoint)", 20.0, ("qsym compiled loop (adjoint)",))}
 
 
 # --- problems -------------------------------------------------------------------------
@@ -257,6 +260,11 @@ def main(argv=None):
     load1 = os.getloadavg()
 
     commit, dirty = git_state()
+    qsym_dir = Path(qsym.__file__).resolve().parent
+    if qsym_dir == (REPO / "qsym").resolve():
+        where = f"the working tree, git {commit}{' + uncommitted changes' if dirty else ''}"
+    else:
+        where = f"a copy at `{qsym_dir}` (QSYM_BENCH_SRC; the repository is at git {commit})"
     lines = [
         "# Optimization benchmark: steps per second",
         "",
@@ -273,9 +281,8 @@ def main(argv=None):
         f"| machine | {platform.machine()}, {os.cpu_count()} cores (shared), "
         f"Python {platform.python_version()} |",
         f"| load average (1 min) at start / end | {load0[0]:.2f} / {load1[0]:.2f} |",
-        f"| qsym | {qsym.__version__} from `{Path(qsym.__file__).parent}`, "
-        f"fingerprint {fingerprint(Path(qsym.__file__).parent)}; git {commit}"
-        f"{' (qsym/ has uncommitted changes)' if dirty else ''} |",
+        f"| qsym | {qsym.__version__} from {where}; fingerprint of its qsym/*.py "
+        f"{fingerprint(qsym_dir)} |",
         f"| PennyLane | {pl.__version__} |",
         "",
     ]
@@ -295,11 +302,11 @@ def main(argv=None):
                 f"{'—' if r is compiled else f'{ratio:,.{0 if ratio >= 10 else 2}f}x'} | "
                 f"{r['check']:.0e} |"
             )
-        peer, target = TARGETS[problem]
+        peer, target, judged = TARGETS[problem]
         row = next((r for r in rows if r["label"] == peer), None)
         if row is not None:
             for c in rows:
-                if not c["label"].startswith("qsym compiled loop"):
+                if c["label"] not in judged:
                     continue
                 ratio = c["median"] / row["median"]
                 verdicts.append(
@@ -308,6 +315,23 @@ def main(argv=None):
                     f"{'PASS' if ratio >= target else 'FAIL'}")
         lines.append("")
     lines += ["## Targets", ""] + verdicts + [""]
+    notes = []
+    for problem, rows in results.items():
+        c = next(r for r in rows if r["label"].startswith("qsym compiled loop"))
+        py = next((r for r in rows if r["label"].startswith("qsym Python step")), None)
+        if py is not None:
+            notes.append(
+                f"- {titles[problem].split(' (')[0]}: {1e6 / c['median']:.3g} us per step "
+                f"compiled, {1e6 / py['median']:.3g} us with the Python `step` "
+                f"({c['median'] / py['median']:.2f}x): the difference is the Python step's "
+                "overhead (argument handling, `qml.grad`, the update in NumPy).")
+    lines += ["## Notes", ""] + notes + [
+        "- The compiled loop's time per step is the circuit's fused value-and-gradient "
+        "function (the loop adds nothing measurable on the 1-wire circuit); at 8 wires that "
+        "is the simulation itself, so compiling the loop gains little over qsym's own "
+        "Python `step` there, and the ratio to PennyLane is the simulator's.",
+        "- The machine is shared with other work (see the load average): absolute numbers "
+        "move between runs by up to 2x, the interleaved ratios much less.", ""]
     report = "\n".join(lines)
     print(report)
     if args.out:

@@ -43,7 +43,6 @@ the same update rules in a Python loop, and the result says so: ``compiled=False
 from __future__ import annotations
 
 import copy
-import math
 import os
 import sys
 import threading
@@ -654,7 +653,7 @@ def _compiled_setup(node, x, args, kwargs, rows, y):
     QNode call cannot run in the compiled loop."""
     kw0 = dict(kwargs) if rows is None else {**kwargs, **rows[0]}
     call = (x,) + args
-    entry, xs, ds = node.compiled(call, kw0, diff=(0,))
+    entry, _, ds = node.compiled(call, kw0, diff=(0,))
     if getattr(entry, "broadcast", False):
         raise ArgumentError(
             f"the QNode broadcasts over x0 of shape {x.shape} (it returns a batch of values, "
