@@ -11,6 +11,10 @@ arrays (and lists of floats), except ``qsym.numpy`` tensors with ``requires_grad
 (PennyLane updates only its own ``requires_grad=True`` tensors; with ``qsym.numpy`` arrays,
 the usual spelling, both agree.)
 
+The same optimizer objects configure :func:`qsym.minimize`, which runs all the steps of
+a QNode's optimization in one compiled loop with the same iterates (it reads the
+hyperparameters below and starts from zero accumulators).
+
 Update rules (``g`` the gradient, ``eta`` the step size; accumulators start at 0):
 
 - GradientDescent: ``x <- x - eta g``

@@ -224,7 +224,7 @@ def test_new_data_does_not_recompile():
     X2, y2 = rng.uniform(-1, 1, size=(9, 2)), rng.uniform(-1, 1, size=9)
     res = qml.minimize(model, [0.1, 0.2, 0.3], data={"x": X2}, targets=y2, steps=2)
     assert model._compiled == compiled_before and minimize_module._loops == loops_before
-    assert res.compile_time < 0.05  # only the data rows are laid out
+    assert res.compile_time < 0.2  # only the data rows are laid out (a compile takes >= 1 s)
     f0, _ = mse_and_grad(onp.array([0.1, 0.2, 0.3]), X2, y2)
     assert res.cost_history[0] == pytest.approx(f0, abs=1e-12)
 
