@@ -375,6 +375,31 @@ def test_progress_bar(monkeypatch):
     assert "80/80" in err.getvalue() and multi.nit.tolist() == [40, 40]
 
 
+def test_chunks_change_nothing(monkeypatch):
+    """Long runs go in chunks (Python between them, for Ctrl-C and the progress bar):
+    with tiny chunks forced, every optimizer gives the one-call result bit for bit."""
+    c = CIRCUITS["parameter-shift"]
+    whole = {n: qml.minimize(c, X0, optimizer=OPTIMIZERS[n](), steps=37, tol=1e-3)
+             for n in OPTIMIZERS}
+    original = minimize_module._chunked
+
+    def tiny(all_starts, states, steps, bar):
+        k = 0
+        while True:
+            k1 = min(k + 3, steps)
+            if all_starts(k, k1, k1 == steps) or k1 == steps:
+                return
+            k = k1
+
+    monkeypatch.setattr(minimize_module, "_chunked", tiny)
+    for n in OPTIMIZERS:
+        part = qml.minimize(c, X0, optimizer=OPTIMIZERS[n](), steps=37, tol=1e-3)
+        assert part.nit == whole[n].nit
+        assert onp.array_equal(part.x, whole[n].x)
+        assert onp.array_equal(part.cost_history, whole[n].cost_history)
+    assert original is not tiny
+
+
 def test_plot(monkeypatch):
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
