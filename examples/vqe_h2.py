@@ -71,7 +71,7 @@ print(f"exact ground energy (numpy diagonalization): {E_exact:.10f} Ha")
 dev = qml.device("default.qubit", wires=4)
 
 
-@qml.qnode(dev, diff_method="adjoint")
+@qml.qnode(dev)  # parameter shift: 3 circuits per gradient for the one angle
 def energy(theta):
     qml.PauliX(wires=0)  # Hartree-Fock: |1100>
     qml.PauliX(wires=1)
