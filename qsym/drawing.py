@@ -136,7 +136,7 @@ def specs(qnode):
         for op in c.ops:
             gate_types[op.name] = gate_types.get(op.name, 0) + 1
         n_inputs = len(c.inputs)
-        fd = 1 + n_inputs if qnode.approx_order == 1 else 1 + 2 * n_inputs
+        fd = 1 + qnode.approx_order * n_inputs
         return {
             "num_wires": c.num_wires,
             "num_gates": len(c.ops),

@@ -48,7 +48,15 @@ from .errors import (
     TracingError,
 )
 from .numpy import tensor
-from .shapes import flat, format_values, measurements, pick
+from .shapes import (
+    DEFAULT_STEPS,
+    STENCILS,
+    finite_differences,
+    flat,
+    format_values,
+    measurements,
+    pick,
+)
 
 DEVICE_NAMES = ("default.qubit", "lightning.qubit", "qsym.qubit")
 DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best")
@@ -389,6 +397,9 @@ class Compiled:
         self._prepare = self.module.prepare
         self._ints, self._floats = self.module.PROGRAM
         self.fused = self.module.WORK <= FUSED_MAX_WORK
+        # one gradient's shifted circuits on several threads: large circuits only
+        self._shift_parallel = (self.module.WORK >= kernels.PARALLEL_SHIFT_MIN_WORK
+                                and self.plan.executions > 2)
         if self.fused:
             for name in ("value", "value_and_grad", "value_and_grad_adjoint"):
                 setattr(self, name, self._tiered(name))
@@ -414,9 +425,62 @@ class Compiled:
         return kernels.program_value(self._ints, self._floats, mats, C)
 
     def value_and_grad(self, x, d):
-        """Values and Jacobian ``jac[m, j]`` by parameter shift."""
+        """Values and Jacobian ``jac[m, j]`` by parameter shift. Large circuits share the
+        shifted circuits among numba's threads (same bits as the serial kernel)."""
         mats, smats, ch, C, cc, _ = self._prepare(x, d, 1)
+        if self._shift_parallel:
+            threads = self._parallel_threads()
+            if threads > 1:
+                return self._launch(kernels.program_value_and_grad_parallel, self._ints,
+                                    self._floats, mats, smats, ch, C, cc, threads)
         return kernels.program_value_and_grad(self._ints, self._floats, mats, smats, ch, C, cc)
+
+    def _parallel_threads(self) -> int:
+        """numba's thread count, or 1 without memory for two states per thread."""
+        threads = kernels.num_threads()
+        need = 32 * (2**self.circuit.num_wires) * threads
+        if threads > 1 and need >= (1 << 30) and need >= available_memory() // 2:
+            return 1
+        return threads
+
+    @staticmethod
+    def _launch(fn, *args):
+        """Call a parallel kernel (under ``kernels.LAUNCH_LOCK`` where numba needs it)."""
+        if kernels.launch_needs_lock():
+            with kernels.LAUNCH_LOCK:
+                return fn(*args)
+        return fn(*args)
+
+    # --- batches: B parameter sets at once, rows on numba's threads when it pays ---------
+    def _batch_args(self, X, D):
+        """``X`` as C-contiguous float64 ``(B, n_inputs)``; ``D`` as ``(B, n_data)`` (a
+        single row, or None when there is no data, is used for every row)."""
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        n_in, n_data = self.module.NUM_INPUTS, self.module.NUM_DATA
+        if X.ndim != 2 or X.shape[1] != n_in:
+            raise ValueError(f"batch inputs must have shape (B, {n_in}), got {X.shape}")
+        B = X.shape[0]
+        if D is None:
+            D = np.zeros((0,))
+        D = np.asarray(D, dtype=np.float64)
+        if D.ndim == 1 and D.shape[0] == n_data:
+            D = np.broadcast_to(D, (B, n_data))
+        if D.shape != (B, n_data):
+            raise ValueError(f"batch data must have shape ({B}, {n_data}), got {D.shape}")
+        return X, np.ascontiguousarray(D)
+
+    def batch_value(self, X, D=None):
+        """Values ``(B, n_out)`` at each row of ``X`` (inputs) and ``D`` (data)."""
+        return self._launch(self.module.batch_value, *self._batch_args(X, D))
+
+    def batch_value_and_grad(self, X, D=None):
+        """Values ``(B, n_out)`` and Jacobians ``(B, n_out, n_inputs)`` by parameter
+        shift, row ``b`` bit for bit ``value_and_grad(X[b], D[b])``."""
+        return self._launch(self.module.batch_value_and_grad, *self._batch_args(X, D))
+
+    def batch_value_and_grad_adjoint(self, X, D=None):
+        """As ``batch_value_and_grad``, by the adjoint method."""
+        return self._launch(self.module.batch_value_and_grad_adjoint, *self._batch_args(X, D))
 
     def value_and_grad_adjoint(self, x, d):
         """Values and Jacobian ``jac[m, j]`` by the adjoint method."""
@@ -426,19 +490,9 @@ class Compiled:
         )
 
     def value_and_grad_fd(self, x, d, h, order):
-        """Values and Jacobian by finite differences (order 1 forward, 2 central)."""
-        v = self.value(x, d)
-        jac = np.zeros((v.shape[0], x.shape[0]))
-        for j in range(x.shape[0]):
-            up = x.copy()
-            up[j] += h
-            if order == 1:
-                jac[:, j] = (self.value(up, d) - v) / h
-            else:
-                dn = x.copy()
-                dn[j] -= h
-                jac[:, j] = (self.value(up, d) - self.value(dn, d)) / (2 * h)
-        return v, jac
+        """Values and Jacobian by finite differences (order 1 forward, 2 and 4 central;
+        :func:`qsym.shapes.finite_differences`)."""
+        return finite_differences(lambda v: self.value(v, d), x, h, order)
 
     @property
     def executions(self) -> int:
@@ -454,12 +508,14 @@ class QNode:
         device: a :class:`Device`.
         diff_method: ``"parameter-shift"`` (default; exact, what runs on hardware),
             ``"adjoint"`` (exact; one forward and one backward sweep, Jones & Gacon 2020),
-            ``"finite-diff"`` (step ``h``, ``approx_order`` 1 forward or 2 central) or
+            ``"finite-diff"`` (step ``h``, ``approx_order`` 1 forward, 2 or 4 central) or
             ``"best"`` (the fastest exact method: adjoint, or parameter shift when custom
             ``shifts`` are given).
         static_argnames: arguments whose values decide the circuit's structure (traced
             again for each new value) rather than being fed in as numbers.
-        h: finite-difference step. approx_order: 1 (forward) or 2 (central).
+        h: finite-difference step (default by order: 1e-7, 1e-5, 1e-3 for orders 1, 2,
+            4). approx_order: 1 (forward), 2 or 4 (central; default 4: agrees with the
+            exact methods to about 1e-12).
         shifts: other shifts for some gates' rules, ``{gate name: shifts}``: one positive
             shift per frequency of the gate (``{"RX": np.pi / 4}``; ``{"CRX": (a, b)}``),
             or ``{gate name: {parameter index: shifts}}``. qsym derives the coefficients
@@ -484,8 +540,8 @@ class QNode:
         device: Device,
         diff_method: str = "parameter-shift",
         static_argnames=(),
-        h: float = 1e-6,
-        approx_order: int = 2,
+        h: float | None = None,
+        approx_order: int = 4,
         interface=None,
         shifts=None,
         shots=None,
@@ -497,8 +553,10 @@ class QNode:
             raise DifferentiationError(
                 f"unknown diff_method {diff_method!r}; qsym supports {', '.join(DIFF_METHODS)}"
             )
-        if approx_order not in (1, 2):
-            raise DifferentiationError("approx_order must be 1 (forward) or 2 (central)")
+        if approx_order not in STENCILS:
+            raise DifferentiationError(
+                f"approx_order must be 1 (forward), 2 or 4 (central), got {approx_order!r}"
+            )
         if kwargs:
             raise DifferentiationError(f"unsupported QNode options: {', '.join(sorted(kwargs))}")
         self.func = func
@@ -507,7 +565,9 @@ class QNode:
         self.static_argnames = frozenset(
             [static_argnames] if isinstance(static_argnames, str) else static_argnames
         )
-        self.h = float(h)
+        self.h = DEFAULT_STEPS[int(approx_order)] if h is None else float(h)
+        if not (np.isfinite(self.h) and self.h > 0):
+            raise DifferentiationError(f"the finite-difference step h must be > 0, got {h!r}")
         self.approx_order = int(approx_order)
         self.shifts = _check_shifts(shifts)
         self.shots = shots_mod.check_shots(shots)

@@ -41,7 +41,7 @@ import numpy as np
 from . import kernels
 from .emit import _mat_size
 from .errors import DeviceError, DifferentiationError
-from .shapes import measurements
+from .shapes import finite_differences, measurements
 
 _PAULI = {
     "X": np.array([[0, 1], [1, 0]], dtype=complex),
@@ -166,18 +166,7 @@ class Sampler:
             mats, _, _, C, _, _ = entry._prepare(v, d, 0)
             return self.estimate_rows(mats, C, shots, rng)[0]
 
-        base = rows_at(x)
-        jac = np.zeros((base.shape[0], x.shape[0]))
-        for j in range(x.shape[0]):
-            up = x.copy()
-            up[j] += h
-            if order == 1:
-                jac[:, j] = (rows_at(up) - base) / h
-            else:
-                dn = x.copy()
-                dn[j] -= h
-                jac[:, j] = (rows_at(up) - rows_at(dn)) / (2 * h)
-        return base, jac
+        return finite_differences(rows_at, x, h, order)
 
 
 def marginal(prob, n, on):

@@ -65,3 +65,37 @@ def test_best_uses_parameter_shift_when_custom_shifts_are_given():
     assert qml.QNode(f, dev, diff_method="best")._method == "adjoint"
     assert qml.QNode(f, dev, diff_method="best", shifts={"RX": 0.5})._method == "parameter-shift"
     assert qml.grad(qml.QNode(f, dev, diff_method="adjoint"))(0.4) == pytest.approx(-np.sin(0.4))
+
+
+@pytest.mark.parametrize("seed,n_wires", [(s, n) for n in (1, 3, 5) for s in range(2)])
+def test_default_finite_differences_agree_with_the_exact_methods_to_1e_10(seed, n_wires):
+    fn = random_circuit_function(
+        2500 + seed, n_wires, n_ops=4 + 2 * n_wires, n_meas=1 + seed % 2, gates=ALL_GATES
+    )
+    dev = qml.device("default.qubit", wires=n_wires)
+    x, y, data = _inputs(seed)
+    _, jac_fd, _ = qml.QNode(fn, dev, diff_method="finite-diff").value_and_jacobian(
+        (x, y), {"data": data})
+    _, jac_ps, _ = qml.QNode(fn, dev).value_and_jacobian((x, y), {"data": data})
+    np.testing.assert_allclose(jac_fd, jac_ps, atol=1e-10)
+
+
+def test_finite_difference_orders_and_steps():
+    dev = qml.device("default.qubit", wires=1)
+
+    def f(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    exact = -np.sin(0.7)
+    for order, tol in ((1, 1e-6), (2, 1e-9), (4, 1e-11)):
+        node = qml.QNode(f, dev, diff_method="finite-diff", approx_order=order)
+        assert abs(qml.grad(node)(0.7) - exact) < tol
+        with qml.Tracker(dev) as t:
+            qml.grad(node)(0.7)
+        assert t.totals["executions"] == 1 + order
+    for bad in (3, 0):
+        with pytest.raises(qml.DifferentiationError, match="approx_order"):
+            qml.QNode(f, dev, diff_method="finite-diff", approx_order=bad)
+    with pytest.raises(qml.DifferentiationError, match="step"):
+        qml.QNode(f, dev, diff_method="finite-diff", h=0.0)
