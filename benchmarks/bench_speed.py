@@ -1243,7 +1243,8 @@ def main(argv=None) -> int:
                                 f"{fmt_time(mm('trace_s'))} / {fmt_time(mm('codegen_s'))}"
                                 if mm("trace_s") is not None else "—",
                                 f"**{fmt_time(v)}**",
-                                fmt_time(v - run_s) if run_s is not None else "—",
+                                ("—" if run_s is None else fmt_time(v - run_s)
+                                 if v > run_s else "— (run dominates)"),
                                 fmt_time(mm("process_wall_s")),
                                 core.fmt_cores(mm("other_cores"))])
                     raw["compile"].append({"row": row.name, "method": m, "mode": mode,
