@@ -1,6 +1,8 @@
 """Property-based differential testing (hypothesis): random circuits over the whole gate
-table, every measurement type, several argument kinds; every gradient method must agree
-with the exact product-rule derivative, and values with the reference interpreter.
+table, every measurement type, several argument kinds; every gradient method (parameter shift,
+adjoint, finite differences) must agree with the exact product-rule derivative, values
+with the reference interpreter, and Hessians (up to 4 wires) with central differences of
+the exact gradient.
 
 CI runs a fixed, derandomized set (QSYM_PROPERTY_EXAMPLES, default 20). For a long run:
 
@@ -103,7 +105,7 @@ def test_methods_agree_with_the_exact_derivative(case):
     y = y if scalar_y else np.array(y)
     data = rng.uniform(-1, 1, 2)
     jacs = {}
-    for method in ("parameter-shift", "adjoint"):
+    for method in ("parameter-shift", "adjoint", "finite-diff"):
         node = qml.QNode(fn, dev, diff_method=method)
         out, jac, entry = node.value_and_jacobian((x, y), {"data": data})
         jacs[method] = symbolic.compiled_jacobian(entry, out, jac)
@@ -117,3 +119,17 @@ def test_methods_agree_with_the_exact_derivative(case):
         np.testing.assert_allclose(jac, exact, atol=1e-9, err_msg=method)
     fd = symbolic.finite_difference_jacobian(entry.circuit, xf, df, h=1e-5)
     np.testing.assert_allclose(jacs["parameter-shift"], fd, atol=1e-6)
+    if n <= 4:  # second derivatives: central differences of the exact gradient
+        ps = qml.QNode(fn, dev)
+        _, jac0, hess, _ = ps.flat_hessian((x, y), {"data": data}, (0, 1))
+        h = 1e-5
+        for k in range(3):
+            e = np.zeros(3)
+            e[k] = h
+
+            def grad_at(v):
+                return ps.flat_jacobian((v[:2], v[2]), {"data": data}, (0, 1))[1]
+
+            v0 = np.concatenate([x, [float(y)]])
+            col = (grad_at(v0 + e) - grad_at(v0 - e)) / (2 * h)
+            np.testing.assert_allclose(hess[:, :, k], col, atol=1e-6, err_msg=f"Hessian col {k}")
