@@ -179,6 +179,10 @@ from numba import njit
 from qsym.kernels import program_value as _q_program_value
 from qsym.kernels import program_value_and_grad as _q_program_value_and_grad
 from qsym.kernels import program_value_and_grad_adjoint as _q_program_value_and_grad_adjoint
+from qsym.kernels import batch_value as _q_batch_value
+from qsym.kernels import call_dynamic as _q_call_dynamic
+from qsym.kernels import batch_value_and_grad as _q_batch_value_and_grad
+from qsym.kernels import batch_value_and_grad_adjoint as _q_batch_value_and_grad_adjoint
 
 {tables}
 
@@ -197,9 +201,11 @@ def _q_dgate(t, j, p, out, off):
 def prepare(x, d, mode):
     """Everything that depends on the inputs ``x`` and data ``d``.
 
-    Returns ``(mats, extra, ch, C, cc)``: the gate matrices; for ``mode`` 1 the shifted
+    Returns ``(mats, extra, ch, C, cc, th)``: the gate matrices; for ``mode`` 1 the shifted
     gates' matrices (parameter shift), else nothing; the chain-rule factors, the
-    observable coefficients and their derivatives. The kernels take them with ``PROGRAM``.
+    observable coefficients and their derivatives, and the gate parameters. The kernels
+    take the first five with ``PROGRAM``. Three allocations: ``C``, the matrices (views of
+    one array) and the other real numbers (views of one array).
     """
     for i in range(x.shape[0]):
         if not math.isfinite(x[i]):
@@ -207,25 +213,38 @@ def prepare(x, d, mode):
     for i in range(d.shape[0]):
         if not math.isfinite(d[i]):
             raise ValueError("qsym: non-finite input")
-    th = np.zeros(_q_NSLOTS)
+    fl = np.empty(_q_NFL)
+    th = fl[:_q_NSLOTS]
+    th[:] = 0.0
     for k in range(_q_AF_SLOT.shape[0]):
         v = x[_q_AF_IDX[k]] if _q_AF_SRC[k] == 0 else d[_q_AF_IDX[k]]
         th[_q_AF_SLOT[k]] = _q_AF_A[k] * v + _q_AF_B[k]
-    ch = _q_CH0.copy()
-    C = _q_C0.copy()
-    cc = np.zeros(_q_NCC)
+    # constants copied by loops: numba takes seconds to compile an array-to-slice copy
+    # (and a tenth of a second for a reshape)
+    for i in range(_q_O_CH, _q_O_C):
+        fl[i] = _q_CH0[i - _q_O_CH]
+    ch = fl[_q_O_CH:_q_O_C]
+    C = np.empty((NUM_OUTPUTS, _q_NWORDS))
+    for m in range(NUM_OUTPUTS):
+        for t in range(_q_NWORDS):
+            C[m, t] = _q_C0[m, t]
+    cc = fl[_q_O_C:_q_O_P]
+    cc[:] = 0.0
+    p = fl[_q_O_P:]
 {input_code}
     for i in range(th.shape[0]):
         if not math.isfinite(th[i]):
             raise ValueError("qsym: non-finite gate parameter")
-    mats = _q_MATS0.copy()
-    p = np.empty(_q_MAXP)
+    allm = np.empty(_q_NMATS + (_q_NSMATS if mode == 1 else 0), dtype=np.complex128)
+    for i in range(_q_NMATS):
+        allm[i] = _q_MATS0[i]
+    mats = allm[:_q_NMATS]
+    smats = allm[_q_NMATS:]
     for i in range(_q_PAR_OPS.shape[0]):
         k = _q_PAR_OPS[i]
         for j in range(_q_OP_NP[k]):
             p[j] = th[_q_OP_POFF[k] + j]
         _q_gate(_q_OP_TYPE[k], p, mats, _q_OP_OFF[k])
-    smats = np.empty(_q_NSMATS if mode == 1 else 0, dtype=np.complex128)
     if mode == 1:
         for t in range(_q_T_OP.shape[0]):
             if _q_T_ZERO[t]:
@@ -281,6 +300,92 @@ def fused_value_and_grad_adjoint(x, d):
     mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)
     return _q_program_value_and_grad_adjoint(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
                                              dmats, ch, C, cc)
+
+
+# Batches: row b of X (inputs) and D (data), C-contiguous float64 arrays. prepare runs
+# for every row here (microseconds a row), stacked into 2-D arrays; the circuits run in
+# the kernel library's batch kernels, on numba's threads (prange) when the batch's work
+# (rows x work per row, in amplitudes x ops) is at least _q_PARALLEL_MIN_WORK, else one
+# after the other (rows handed out one at a time: kernels.call_dynamic). Each row runs the
+# single call's code, so it gives the same bits. The batch functions are plain Python
+# calling two compiled functions: a parallel kernel must be called through its own
+# dispatcher (a cached caller that links it runs it before numba has started its
+# threads: a segfault, seen), and the per-circuit part compiles quickly (it does not link
+# the kernel library). Compiled at first call only.
+@njit(cache=True)
+def _q_batch_prepare(X, D, mode):
+    """``prepare(X[b], D[b], mode)`` for every row, stacked: ``(mats, extra, ch, C, cc)``."""
+    if X.shape[1] != NUM_INPUTS or D.shape[1] != NUM_DATA or D.shape[0] != X.shape[0]:
+        raise ValueError("qsym: batch shapes do not match the circuit's inputs and data")
+    B = X.shape[0]
+    MATS = np.empty((B, _q_NMATS), dtype=np.complex128)
+    EXTRA = np.empty((B, _q_NSMATS if mode == 1 else 0), dtype=np.complex128)
+    CH = np.empty((B, _q_O_C - _q_O_CH))
+    CS = np.empty((B, NUM_OUTPUTS, _q_NWORDS))
+    CC = np.empty((B, _q_O_P - _q_O_C))
+    for b in range(B):
+        mats, extra, ch, C, cc, th = prepare(X[b], D[b], mode)
+        _q_stack(b, mats, extra, ch, C, cc, MATS, EXTRA, CH, CS, CC)
+    return MATS, EXTRA, CH, CS, CC
+
+
+@njit(cache=True)
+def _q_batch_prepare_adjoint(X, D):
+    """``prepare_adjoint`` for every row, stacked: ``(mats, dmats, ch, C, cc)``."""
+    if X.shape[1] != NUM_INPUTS or D.shape[1] != NUM_DATA or D.shape[0] != X.shape[0]:
+        raise ValueError("qsym: batch shapes do not match the circuit's inputs and data")
+    B = X.shape[0]
+    MATS = np.empty((B, _q_NMATS), dtype=np.complex128)
+    EXTRA = np.empty((B, _q_NDMATS), dtype=np.complex128)
+    CH = np.empty((B, _q_O_C - _q_O_CH))
+    CS = np.empty((B, NUM_OUTPUTS, _q_NWORDS))
+    CC = np.empty((B, _q_O_P - _q_O_C))
+    for b in range(B):
+        mats, extra, ch, C, cc, th = prepare_adjoint(X[b], D[b])
+        _q_stack(b, mats, extra, ch, C, cc, MATS, EXTRA, CH, CS, CC)
+    return MATS, EXTRA, CH, CS, CC
+
+
+@njit(cache=True)
+def _q_stack(b, mats, extra, ch, C, cc, MATS, EXTRA, CH, CS, CC):
+    # loops: numba compiles array-to-slice copies slowly
+    for i in range(mats.shape[0]):
+        MATS[b, i] = mats[i]
+    for i in range(EXTRA.shape[1]):
+        EXTRA[b, i] = extra[i]
+    for i in range(ch.shape[0]):
+        CH[b, i] = ch[i]
+    for i in range(C.shape[0]):
+        for j in range(C.shape[1]):
+            CS[b, i, j] = C[i, j]
+    for i in range(cc.shape[0]):
+        CC[b, i] = cc[i]
+
+
+def _q_parallel(X, work):
+    return X.shape[0] > 1 and X.shape[0] * work >= _q_PARALLEL_MIN_WORK
+
+
+def batch_value(X, D):
+    """Values ``(B, NUM_OUTPUTS)`` at inputs ``X[b]`` and data ``D[b]``."""
+    MATS, _, _, CS, _ = _q_batch_prepare(X, D, 0)
+    return _q_call_dynamic(_q_batch_value, PROGRAM_INTS, PROGRAM_FLOATS, MATS, CS,
+                           _q_parallel(X, _q_WORK_VALUE))
+
+
+def batch_value_and_grad(X, D):
+    """Values ``(B, NUM_OUTPUTS)`` and Jacobians ``(B, NUM_OUTPUTS, NUM_INPUTS)`` by
+    parameter shift."""
+    MATS, SMATS, CH, CS, CC = _q_batch_prepare(X, D, 1)
+    return _q_call_dynamic(_q_batch_value_and_grad, PROGRAM_INTS, PROGRAM_FLOATS, MATS, SMATS,
+                           CH, CS, CC, _q_parallel(X, WORK))
+
+
+def batch_value_and_grad_adjoint(X, D):
+    """As ``batch_value_and_grad``, by the adjoint method."""
+    MATS, DMATS, CH, CS, CC = _q_batch_prepare_adjoint(X, D)
+    return _q_call_dynamic(_q_batch_value_and_grad_adjoint, PROGRAM_INTS, PROGRAM_FLOATS, MATS,
+                           DMATS, CH, CS, CC, _q_parallel(X, _q_WORK_ADJOINT))
 '''
 
 
@@ -409,6 +514,8 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
         max(sum(op_np), 1), len(inputs), len(plan.coeffs),
         [sl.op for sl in adj], list(plan.diff_slots), adj_off,
     )
+    nslots = max(sum(op_np), 1)
+    maxp = max(op_np + [1])
     tables = [
         f"NUM_WIRES = {n}",
         f"NUM_INPUTS = {len(inputs)}",
@@ -416,6 +523,9 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
         f"NUM_OUTPUTS = {len(plan.coeffs)}",
         f"EXECUTIONS_PER_GRADIENT = {plan.executions}",
         f"WORK = {(1 << n) * max(len(ops), 1) * (1 + len(terms))}  # amplitudes x ops x circuits",
+        f"_q_WORK_VALUE = {(1 << n) * max(len(ops), 1)}",
+        f"_q_WORK_ADJOINT = {(1 << n) * (max(len(ops), 1) * (2 + len(plan.coeffs)) + len(adj))}",
+        f"_q_PARALLEL_MIN_WORK = {kernels.PARALLEL_MIN_WORK}  # measured: qsym.kernels",
         "# the circuit for the kernels (qsym.kernels.pack_program)",
         _array("PROGRAM_INTS", ints, "int64"),
         _array("PROGRAM_FLOATS", floats, "float64"),
@@ -427,8 +537,15 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
         _array("_q_OP_TYPE", op_type, "int64"),
         _array("_q_PAR_OPS", parametric, "int64"),
         _array("_q_MATS0", mats0, "complex128"),
-        f"_q_NSLOTS = {max(sum(op_np), 1)}",
-        f"_q_MAXP = {max(op_np + [1])}",
+        f"_q_NSLOTS = {nslots}",
+        f"_q_MAXP = {maxp}",
+        f"_q_NWORDS = {len(plan.words)}",
+        f"_q_NMATS = {len(mats0)}",
+        "# prepare's real numbers but C, one array: th | ch | cc | p",
+        f"_q_O_CH = {nslots}",
+        f"_q_O_C = {nslots + len(chain)}",
+        f"_q_O_P = {nslots + len(chain) + len(cc)}",
+        f"_q_NFL = {nslots + len(chain) + len(cc) + maxp}",
         _array("_q_AF_SLOT", [a[0] for a in affine], "int64"),
         _array("_q_AF_SRC", [a[1] for a in affine], "int64"),
         _array("_q_AF_IDX", [a[2] for a in affine], "int64"),

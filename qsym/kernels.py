@@ -20,11 +20,53 @@ carry it along.
 array([0., 1.])
 """
 
+import threading
+
+import numba
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 DENSE = 0
 DIAGONAL = 1
+
+# Threads only where they pay (numba's threads, ``numba.set_num_threads``). Work is counted
+# in amplitudes x ops (state updates). A batch (rows on threads, see qsym.emit) goes
+# parallel from PARALLEL_MIN_WORK in all; one parameter-shift gradient shares its shifted
+# circuits among threads (program_value_and_grad_parallel) from PARALLEL_SHIFT_MIN_WORK.
+# Measured: see docs/design.md, "Batches and threads".
+PARALLEL_MIN_WORK = 1 << 17
+PARALLEL_SHIFT_MIN_WORK = 1 << 22
+
+# numba's "workqueue" threading layer (used when neither TBB nor OpenMP is installed)
+# aborts the process if two threads launch parallel kernels at once: launches from Python
+# then take this lock. (Before the first launch the layer is not known yet: locked too.)
+LAUNCH_LOCK = threading.Lock()
+
+
+def launch_needs_lock() -> bool:
+    """Whether parallel kernels must be launched one at a time (see ``LAUNCH_LOCK``)."""
+    try:
+        return numba.threading_layer() == "workqueue"
+    except ValueError:  # no parallel kernel has run yet
+        return True
+
+
+def num_threads() -> int:
+    """The number of threads numba's parallel kernels use now (``numba.set_num_threads``)."""
+    return numba.get_num_threads()
+
+
+def call_dynamic(fn, *args):
+    """Call the parallel kernel ``fn`` with its prange iterations handed out one at a time
+    (numba's chunk size 1) instead of split evenly in advance: on a machine shared with
+    other work, a thread that gets less CPU then takes fewer rows rather than holding up
+    the others (measured: an even split gave no gain at all when another process held
+    part of one core). The setting is numba's, per thread, and is restored."""
+    old = numba.set_parallel_chunksize(1)
+    try:
+        return fn(*args)
+    finally:
+        numba.set_parallel_chunksize(old)
 
 
 @njit(cache=True, inline="always")
@@ -149,10 +191,44 @@ def apply_op(state, n, wires, k, kind, mats, off):
 
 
 @njit(cache=True)
+def apply_row(state, n, op_wires, q, k, kind, mats, off):
+    """``apply_op`` for op ``q`` of the op table, its wires read from ``op_wires[q]``."""
+    if kind == DIAGONAL:
+        if k == 1:
+            apply_diag1(state, n, op_wires[q, 0], mats, off)
+        else:
+            apply_diag(state, n, op_wires[q], k, mats, off)
+    elif k == 1:
+        apply_dense1(state, n, op_wires[q, 0], mats, off)
+    elif k == 2:
+        apply_dense2(state, n, op_wires[q, 0], op_wires[q, 1], mats, off)
+    else:
+        apply_dense(state, n, op_wires[q], k, mats, off)
+
+
+# Small circuits: numba updates a reference count (an atomic instruction) for every array
+# argument of a function that calls others, at each call, and for every array view; a
+# leaf function (the apply_* kernels) costs none. The loops over ops below therefore
+# dispatch to the leaf kernels themselves (the same five lines as apply_row) instead of
+# calling a dispatcher: about 6 atomic updates less per op, most of a 1-wire circuit's
+# time.
+@njit(cache=True)
 def run_ops(state, n, start, stop, op_wires, op_nw, op_kind, op_off, mats):
     """Apply ops ``start .. stop-1`` of the op table to ``state`` in place."""
     for q in range(start, stop):
-        apply_op(state, n, op_wires[q], op_nw[q], op_kind[q], mats, op_off[q])
+        k = op_nw[q]
+        off = op_off[q]
+        if op_kind[q] == DIAGONAL:
+            if k == 1:
+                apply_diag1(state, n, op_wires[q, 0], mats, off)
+            else:
+                apply_diag(state, n, op_wires[q], k, mats, off)
+        elif k == 1:
+            apply_dense1(state, n, op_wires[q, 0], mats, off)
+        elif k == 2:
+            apply_dense2(state, n, op_wires[q, 0], op_wires[q, 1], mats, off)
+        else:
+            apply_dense(state, n, op_wires[q], k, mats, off)
 
 
 @njit(cache=True, inline="always")
@@ -168,25 +244,35 @@ def _parity(v):
 def pauli_expvals(state, word_flip, word_z, word_ny, out):
     """``out[t] = <state| P_t |state>`` for every Pauli word ``t`` (real by Hermiticity)."""
     for t in range(word_flip.shape[0]):
-        f = word_flip[t]
-        z = word_z[t]
-        acc = 0j
-        for i in range(state.shape[0]):
-            term = np.conj(state[i ^ f]) * state[i]
-            if _parity(i & z):
-                acc -= term
-            else:
-                acc += term
-        ny = word_ny[t] & 3
-        # multiply by i**ny and keep the real part
-        if ny == 0:
-            out[t] = acc.real
-        elif ny == 1:
-            out[t] = -acc.imag
-        elif ny == 2:
-            out[t] = -acc.real
+        out[t] = _word_value(state, word_flip[t], word_z[t], word_ny[t])
+
+
+@njit(cache=True)
+def pauli_expvals_row(state, word_flip, word_z, word_ny, out, row):
+    """``pauli_expvals`` into ``out[row]`` (no view)."""
+    for t in range(word_flip.shape[0]):
+        out[row, t] = _word_value(state, word_flip[t], word_z[t], word_ny[t])
+
+
+@njit(cache=True)
+def _word_value(state, f, z, ny):
+    """``<state| P |state>`` for the Pauli word with masks ``f``, ``z`` and ``ny`` Y's."""
+    acc = 0j
+    for i in range(state.shape[0]):
+        term = np.conj(state[i ^ f]) * state[i]
+        if _parity(i & z):
+            acc -= term
         else:
-            out[t] = acc.imag
+            acc += term
+    ny = ny & 3
+    # multiply by i**ny and keep the real part
+    if ny == 0:
+        return acc.real
+    elif ny == 1:
+        return -acc.imag
+    elif ny == 2:
+        return -acc.real
+    return acc.imag
 
 
 @njit(cache=True)
@@ -194,6 +280,13 @@ def zero_state(n):
     state = np.zeros(1 << n, dtype=np.complex128)
     state[0] = 1.0
     return state
+
+
+@njit(cache=True, inline="always")
+def _reset(state):
+    """``state = |0..0>`` in place."""
+    state[:] = 0.0
+    state[0] = 1.0
 
 
 @njit(cache=True)
@@ -204,6 +297,80 @@ def expvals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_n
     out = np.empty(word_flip.shape[0])
     pauli_expvals(state, word_flip, word_z, word_ny, out)
     return out
+
+
+@njit(cache=True)
+def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                 term_op, term_zero, term_off, smats, t0, t1, vals, psi, phi):
+    """``vals[t]``: the word values of the shifted circuit of each term ``t0 <= t < t1``
+    that has a shift (``term_zero`` false; the others are left as they are).
+
+    Terms are sorted by op. ``psi`` walks the circuit from |0..0> and holds the state
+    *before* the current op, so a shifted circuit costs only the ops from the shifted one
+    to the end; ``phi`` is the work state. A run of terms needs only the ops up to its
+    own, so disjoint runs can go to different threads and give the same bits.
+    """
+    _reset(psi)
+    if t0 >= t1:
+        return
+    n_ops = op_nw.shape[0]
+    k0 = term_op[t0]
+    run_ops(psi, n, 0, k0, op_wires, op_nw, op_kind, op_off, mats)
+    t = t0
+    dim = psi.shape[0]
+    for k in range(k0, n_ops):
+        nw = op_nw[k]
+        diag = op_kind[k] == DIAGONAL
+        while t < t1 and term_op[t] == k:
+            if not term_zero[t]:
+                for i in range(dim):
+                    phi[i] = psi[i]
+                # op k with its shifted matrix (apply_row, written out: see run_ops)
+                off = term_off[t]
+                if diag:
+                    if nw == 1:
+                        apply_diag1(phi, n, op_wires[k, 0], smats, off)
+                    else:
+                        apply_diag(phi, n, op_wires[k], nw, smats, off)
+                elif nw == 1:
+                    apply_dense1(phi, n, op_wires[k, 0], smats, off)
+                elif nw == 2:
+                    apply_dense2(phi, n, op_wires[k, 0], op_wires[k, 1], smats, off)
+                else:
+                    apply_dense(phi, n, op_wires[k], nw, smats, off)
+                run_ops(phi, n, k + 1, n_ops, op_wires, op_nw, op_kind, op_off, mats)
+                pauli_expvals_row(phi, word_flip, word_z, word_ny, vals, t)
+            t += 1
+        if t >= t1:
+            break
+        off = op_off[k]
+        if diag:
+            if nw == 1:
+                apply_diag1(psi, n, op_wires[k, 0], mats, off)
+            else:
+                apply_diag(psi, n, op_wires[k], nw, mats, off)
+        elif nw == 1:
+            apply_dense1(psi, n, op_wires[k, 0], mats, off)
+        elif nw == 2:
+            apply_dense2(psi, n, op_wires[k, 0], op_wires[k, 1], mats, off)
+        else:
+            apply_dense(psi, n, op_wires[k], nw, mats, off)
+
+
+@njit(cache=True)
+def _accumulate_terms(term_slot, term_coeff, term_zero, e, vals, de):
+    """``de[s] += c * values`` for every term, in term order (the same sums, in the same
+    order, whichever thread computed ``vals``)."""
+    n_words = e.shape[0]
+    for t in range(term_slot.shape[0]):
+        s = term_slot[t]
+        c = term_coeff[t]
+        if term_zero[t]:
+            for w in range(n_words):
+                de[s, w] += c * e[w]
+        else:
+            for w in range(n_words):
+                de[s, w] += c * vals[t, w]
 
 
 @njit(cache=True)
@@ -233,37 +400,42 @@ def shift_jacobian(
 
     Returns ``(e, de)``: ``e[t]`` word values, ``de[s, t]`` their derivative by slot ``s``.
     """
-    n_ops = op_nw.shape[0]
     n_words = word_flip.shape[0]
-    psi = zero_state(n)
-    final = psi.copy()
-    run_ops(final, n, 0, n_ops, op_wires, op_nw, op_kind, op_off, mats)
-    e = np.empty(n_words)
-    pauli_expvals(final, word_flip, word_z, word_ny, e)
-    de = np.zeros((n_slots, n_words))
-    tmp = np.empty(n_words)
-    phi = np.empty_like(psi)
-    t = 0
     n_terms = term_op.shape[0]
-    for k in range(n_ops):
-        while t < n_terms and term_op[t] == k:
-            s = term_slot[t]
-            c = term_coeff[t]
-            if term_zero[t]:
-                for w in range(n_words):
-                    de[s, w] += c * e[w]
-            else:
-                phi[:] = psi
-                apply_op(phi, n, op_wires[k], op_nw[k], op_kind[k], smats, term_off[t])
-                run_ops(phi, n, k + 1, n_ops, op_wires, op_nw, op_kind, op_off, mats)
-                pauli_expvals(phi, word_flip, word_z, word_ny, tmp)
-                for w in range(n_words):
-                    de[s, w] += c * tmp[w]
-            t += 1
-        if t >= n_terms:
-            break
-        apply_op(psi, n, op_wires[k], op_nw[k], op_kind[k], mats, op_off[k])
+    dim = 1 << n
+    work = np.empty(2 * dim, dtype=np.complex128)
+    fl = np.zeros(n_words * (1 + n_terms + n_slots))
+    e, vals, de = _split_values(fl, n_words, n_terms, n_slots)
+    _values_and_shifts(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                       term_op, term_slot, term_coeff, term_zero, term_off, smats, e, vals, de,
+                       work[:dim], work[dim:])
     return e, de
+
+
+@njit(cache=True, inline="always")
+def _split_values(fl, n_words, n_terms, n_slots):
+    """``e``, ``vals`` and ``de`` as views of one array of ``n_words * (1 + n_terms +
+    n_slots)`` (``de`` must start zeroed)."""
+    e = fl[:n_words]
+    o = n_words
+    vals = fl[o : o + n_terms * n_words].reshape((n_terms, n_words))
+    o += n_terms * n_words
+    de = fl[o : o + n_slots * n_words].reshape((n_slots, n_words))
+    return e, vals, de
+
+
+@njit(cache=True)
+def _values_and_shifts(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                       term_op, term_slot, term_coeff, term_zero, term_off, smats, e, vals, de,
+                       psi, phi):
+    """The serial parameter shift: ``e`` (the value circuit's words), ``vals`` (every
+    shifted circuit's), ``de`` accumulated. Two states of work memory."""
+    _reset(psi)
+    run_ops(psi, n, 0, op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
+    pauli_expvals(psi, word_flip, word_z, word_ny, e)
+    shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                 term_op, term_zero, term_off, smats, 0, term_op.shape[0], vals, psi, phi)
+    _accumulate_terms(term_slot, term_coeff, term_zero, e, vals, de)
 
 
 # --- programs: a circuit's tables packed into two arrays --------------------------------
@@ -349,11 +521,19 @@ def unpack_program(ints):
 
 
 @njit(cache=True)
-def _combine(C, e):
-    out = np.zeros(C.shape[0])
+def _combine_into(C, e, out):
+    """``out = C @ e``, each row summed in word order."""
     for m in range(C.shape[0]):
+        acc = 0.0
         for t in range(e.shape[0]):
-            out[m] += C[m, t] * e[t]
+            acc += C[m, t] * e[t]
+        out[m] = acc
+
+
+@njit(cache=True)
+def _combine(C, e):
+    out = np.empty(C.shape[0])
+    _combine_into(C, e, out)
     return out
 
 
@@ -377,27 +557,26 @@ def program_state(ints, floats, mats):
 
 
 @njit(cache=True)
-def program_value_and_grad(ints, floats, mats, smats, ch, C, cc):
-    """Values and the Jacobian by parameter shift, with the chain rule applied.
-
-    ``smats`` holds the matrices of the shifted gates (one block per term), ``ch`` the
-    chain-rule factors, ``C`` the observable coefficients and ``cc`` their derivatives.
-    """
-    (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
-     term_zero, term_off, ch_slot, ch_x, cc_m, cc_w, cc_x, _, _, _) = unpack_program(ints)
-    e, de = shift_jacobian(ints[H_N], op_wires, op_nw, op_kind, op_off, mats, word_flip,
-                           word_z, word_ny, term_op, term_slot, floats, term_zero != 0,
-                           term_off, smats, ints[H_SLOTS])
+def _shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g):
+    """Values and Jacobian from the word values ``e`` and their slot derivatives ``de``:
+    the chain rule (``g``: zeroed work array, inputs x words), the observable coefficients
+    and their derivatives."""
     n_words = e.shape[0]
     n_inputs = ints[H_INPUTS]
     n_out = ints[H_OUTPUTS]
-    g = np.zeros((n_inputs, n_words))
     for k in range(ch.shape[0]):
         s = ch_slot[k]
         j = ch_x[k]
         for t in range(n_words):
             g[j, t] += ch[k] * de[s, t]
-    jac = np.zeros((n_out, n_inputs))
+    out = np.empty(n_out)
+    jac = np.empty((n_out, n_inputs))
+    for m in range(n_out):
+        # _combine_into written out: a function that calls none is cheaper to call
+        acc = 0.0
+        for t in range(n_words):
+            acc += C[m, t] * e[t]
+        out[m] = acc
     for m in range(n_out):
         for j in range(n_inputs):
             acc = 0.0
@@ -406,7 +585,107 @@ def program_value_and_grad(ints, floats, mats, smats, ch, C, cc):
             jac[m, j] = acc
     for k in range(cc.shape[0]):
         jac[cc_m[k], cc_x[k]] += cc[k] * e[cc_w[k]]
-    return _combine(C, e), jac
+    return out, jac
+
+
+@njit(cache=True)
+def program_value_and_grad(ints, floats, mats, smats, ch, C, cc):
+    """Values and the Jacobian by parameter shift, with the chain rule applied.
+
+    ``smats`` holds the matrices of the shifted gates (one block per term), ``ch`` the
+    chain-rule factors, ``C`` the observable coefficients and ``cc`` their derivatives.
+    Memory: two states (one allocation) and one array of word values.
+    """
+    (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
+     term_zero, term_off, ch_slot, ch_x, cc_m, cc_w, cc_x, _, _, _) = unpack_program(ints)
+    n = ints[H_N]
+    dim = 1 << n
+    n_words = word_flip.shape[0]
+    n_terms = term_op.shape[0]
+    n_slots = ints[H_SLOTS]
+    n_inputs = ints[H_INPUTS]
+    work = np.empty(2 * dim, dtype=np.complex128)
+    fl = np.zeros(n_words * (1 + n_terms + n_slots + n_inputs))
+    e, vals, de = _split_values(fl, n_words, n_terms, n_slots)
+    g = fl[n_words * (1 + n_terms + n_slots) :].reshape((n_inputs, n_words))
+    # _values_and_shifts written out (each call costs numba atomic updates per array)
+    psi = work[:dim]
+    _reset(psi)
+    run_ops(psi, n, 0, op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
+    pauli_expvals(psi, word_flip, word_z, word_ny, e)
+    shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                 term_op, term_zero, term_off, smats, 0, n_terms, vals, psi, work[dim:])
+    _accumulate_terms(term_slot, floats, term_zero, e, vals, de)
+    return _shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g)
+
+
+@njit(cache=True)
+def _term_chunks(term_op, term_zero, n_ops, n_chunks):
+    """Cut the (sorted) terms into ``n_chunks`` runs of about equal work: a shifted circuit
+    at op ``k`` costs the ops from ``k`` to the end; zero-shift terms cost nothing."""
+    n_terms = term_op.shape[0]
+    total = 0
+    for t in range(n_terms):
+        if term_zero[t] == 0:
+            total += n_ops - term_op[t]
+    bounds = np.empty(n_chunks + 1, dtype=np.int64)
+    bounds[0] = 0
+    c = 1
+    acc = 0
+    for t in range(n_terms):
+        if term_zero[t] == 0:
+            acc += n_ops - term_op[t]
+        while c < n_chunks and acc * n_chunks >= total * c:
+            bounds[c] = t + 1
+            c += 1
+    while c <= n_chunks:
+        bounds[c] = n_terms
+        c += 1
+    return bounds
+
+
+@njit(cache=True, parallel=True)
+def program_value_and_grad_parallel(ints, floats, mats, smats, ch, C, cc, n_chunks):
+    """:func:`program_value_and_grad` with the shifted circuits of one gradient shared
+    among numba's threads, bit for bit the same result for any ``n_chunks``.
+
+    The terms are cut into ``n_chunks`` runs of about equal work (a few per thread, for
+    ``call_dynamic`` to balance); each run walks the circuit from |0..0> to its own first
+    op (at most one extra circuit per run) and then as the serial kernel does; the last
+    run goes on to the end for the value circuit. The word values of every shifted circuit
+    are kept and summed in term order afterwards, as the serial kernel sums them. Memory:
+    two states per thread.
+    """
+    (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
+     term_zero, term_off, ch_slot, ch_x, cc_m, cc_w, cc_x, _, _, _) = unpack_program(ints)
+    n = ints[H_N]
+    dim = 1 << n
+    n_ops = op_nw.shape[0]
+    n_words = word_flip.shape[0]
+    n_terms = term_op.shape[0]
+    n_slots = ints[H_SLOTS]
+    n_inputs = ints[H_INPUTS]
+    fl = np.zeros(n_words * (1 + n_terms + n_slots + n_inputs))
+    e, vals, de = _split_values(fl, n_words, n_terms, n_slots)
+    g = fl[n_words * (1 + n_terms + n_slots) :].reshape((n_inputs, n_words))
+    zero = term_zero
+    n_chunks = max(1, min(n_chunks, n_terms))
+    bounds = _term_chunks(term_op, term_zero, n_ops, n_chunks)
+    for c in prange(n_chunks):
+        psi = np.empty(dim, dtype=np.complex128)
+        phi = np.empty(dim, dtype=np.complex128)
+        t0 = bounds[c]
+        t1 = bounds[c + 1]
+        shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                     term_op, zero, term_off, smats, t0, t1, vals, psi, phi)
+        if c == n_chunks - 1:
+            # psi holds the state before the op of this run's last term (|0..0> if none):
+            # the rest of the circuit makes the value circuit's state, same ops, same order
+            k = term_op[t1 - 1] if t1 > t0 else 0
+            run_ops(psi, n, k, n_ops, op_wires, op_nw, op_kind, op_off, mats)
+            pauli_expvals(psi, word_flip, word_z, word_ny, e)
+    _accumulate_terms(term_slot, floats, zero, e, vals, de)
+    return _shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g)
 
 
 # --- adjoint differentiation (Jones & Gacon 2020) ---------------------------------------
@@ -423,9 +702,8 @@ def apply_pauli_word(state, out, flip, z, ny):
 
 
 @njit(cache=True)
-def adjoint_mats(mats, op_nw, op_kind, op_off):
-    """The conjugate transposes (inverses) of every op's stored matrix."""
-    amats = np.empty_like(mats)
+def adjoint_mats_into(mats, op_nw, op_kind, op_off, amats):
+    """``amats``: the conjugate transposes (inverses) of every op's stored matrix."""
     for k in range(op_nw.shape[0]):
         dim = 1 << op_nw[k]
         off = op_off[k]
@@ -436,7 +714,68 @@ def adjoint_mats(mats, op_nw, op_kind, op_off):
             for r in range(dim):
                 for c in range(dim):
                     amats[off + r * dim + c] = np.conj(mats[off + c * dim + r])
+
+
+@njit(cache=True)
+def adjoint_mats(mats, op_nw, op_kind, op_off):
+    """The conjugate transposes (inverses) of every op's stored matrix."""
+    amats = np.empty_like(mats)
+    adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
     return amats
+
+
+@njit(cache=True)
+def _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
+                  adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats):
+    """The adjoint sweeps of :func:`adjoint_jacobian` into given arrays: ``e``, ``de``
+    (zeroed), work states ``psi`` and ``phi``, ``lam`` (zeroed, one row per output) and
+    ``amats`` (the size of ``mats``)."""
+    n_ops = op_nw.shape[0]
+    dim = psi.shape[0]
+    _reset(psi)
+    run_ops(psi, n, 0, n_ops, op_wires, op_nw, op_kind, op_off, mats)
+    n_words = word_flip.shape[0]
+    pauli_expvals(psi, word_flip, word_z, word_ny, e)
+    n_out = C.shape[0]
+    for t in range(n_words):
+        apply_pauli_word(psi, phi, word_flip[t], word_z[t], word_ny[t])
+        for m in range(n_out):
+            c = C[m, t]
+            if c != 0.0:
+                for i in range(dim):
+                    lam[m, i] += c * phi[i]
+    a = adj_op.shape[0] - 1
+    if a < 0:
+        return
+    adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
+    for k in range(n_ops - 1, -1, -1):
+        apply_row(psi, n, op_wires, k, op_nw[k], op_kind[k], amats, op_off[k])
+        while a >= 0 and adj_op[a] == k:
+            for i in range(dim):
+                phi[i] = psi[i]
+            apply_row(phi, n, op_wires, k, op_nw[k], op_kind[k], dmats, adj_off[a])
+            for m in range(n_out):
+                acc = 0.0
+                for i in range(dim):
+                    v = np.conj(lam[m, i]) * phi[i]
+                    acc += v.real
+                de[adj_slot[a], m] += 2.0 * acc
+            a -= 1
+        if a < 0:
+            break
+        for m in range(n_out):
+            apply_row(lam[m], n, op_wires, k, op_nw[k], op_kind[k], amats, op_off[k])
+
+
+@njit(cache=True)
+def _adjoint_work(n, n_out, n_mats):
+    """One allocation for the adjoint method's complex work memory: ``psi``, ``phi``,
+    ``lam`` (zeroed) and ``amats``."""
+    dim = 1 << n
+    work = np.empty((2 + n_out) * dim + n_mats, dtype=np.complex128)
+    lam = work[2 * dim : (2 + n_out) * dim].reshape((n_out, dim))
+    lam[:] = 0.0
+    return work[:dim], work[dim : 2 * dim], lam, work[(2 + n_out) * dim :]
 
 
 @njit(cache=True)
@@ -448,44 +787,11 @@ def adjoint_jacobian(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
     Memory: the state, one ``lambda`` per measurement and one work vector. ``dmats`` holds
     each differentiated slot's derivative matrix at ``adj_off``; slots are sorted by op.
     """
-    n_ops = op_nw.shape[0]
-    dim = 1 << n
-    psi = zero_state(n)
-    run_ops(psi, n, 0, n_ops, op_wires, op_nw, op_kind, op_off, mats)
-    n_words = word_flip.shape[0]
-    e = np.empty(n_words)
-    pauli_expvals(psi, word_flip, word_z, word_ny, e)
-    n_out = C.shape[0]
-    lam = np.zeros((n_out, dim), dtype=np.complex128)
-    phi = np.empty(dim, dtype=np.complex128)
-    for t in range(n_words):
-        apply_pauli_word(psi, phi, word_flip[t], word_z[t], word_ny[t])
-        for m in range(n_out):
-            c = C[m, t]
-            if c != 0.0:
-                for i in range(dim):
-                    lam[m, i] += c * phi[i]
-    de = np.zeros((n_slots, n_out))
-    a = adj_op.shape[0] - 1
-    if a < 0:
-        return e, de
-    amats = adjoint_mats(mats, op_nw, op_kind, op_off)
-    for k in range(n_ops - 1, -1, -1):
-        apply_op(psi, n, op_wires[k], op_nw[k], op_kind[k], amats, op_off[k])
-        while a >= 0 and adj_op[a] == k:
-            phi[:] = psi
-            apply_op(phi, n, op_wires[k], op_nw[k], op_kind[k], dmats, adj_off[a])
-            for m in range(n_out):
-                acc = 0.0
-                for i in range(dim):
-                    v = np.conj(lam[m, i]) * phi[i]
-                    acc += v.real
-                de[adj_slot[a], m] += 2.0 * acc
-            a -= 1
-        if a < 0:
-            break
-        for m in range(n_out):
-            apply_op(lam[m], n, op_wires[k], op_nw[k], op_kind[k], amats, op_off[k])
+    psi, phi, lam, amats = _adjoint_work(n, C.shape[0], mats.shape[0])
+    e = np.empty(word_flip.shape[0])
+    de = np.zeros((n_slots, C.shape[0]))
+    _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
+                  adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats)
     return e, de
 
 
@@ -494,9 +800,18 @@ def program_value_and_grad_adjoint(ints, floats, mats, dmats, ch, C, cc):
     """Values and the Jacobian by the adjoint method, with the chain rule applied."""
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, ch_slot, ch_x,
      cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off) = unpack_program(ints)
-    e, de = adjoint_jacobian(ints[H_N], op_wires, op_nw, op_kind, op_off, mats, word_flip,
-                             word_z, word_ny, C, adj_op, adj_slot, adj_off, dmats, ints[H_SLOTS])
+    n = ints[H_N]
     n_out = ints[H_OUTPUTS]
+    n_words = word_flip.shape[0]
+    n_slots = ints[H_SLOTS]
+    psi, phi, lam, amats = _adjoint_work(n, n_out, mats.shape[0])
+    fl = np.zeros(n_words + n_slots * n_out)
+    e = fl[:n_words]
+    de = fl[n_words:].reshape((n_slots, n_out))
+    _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
+                  adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats)
+    out = np.empty(n_out)
+    _combine_into(C, e, out)
     jac = np.zeros((n_out, ints[H_INPUTS]))
     for k in range(ch.shape[0]):
         s = ch_slot[k]
@@ -505,4 +820,88 @@ def program_value_and_grad_adjoint(ints, floats, mats, dmats, ch, C, cc):
             jac[m, j] += ch[k] * de[s, m]
     for k in range(cc.shape[0]):
         jac[cc_m[k], cc_x[k]] += cc[k] * e[cc_w[k]]
-    return _combine(C, e), jac
+    return out, jac
+
+
+# --- batches: many rows (parameter sets) of one circuit, on numba's threads --------------
+# The generated module prepares every row (gate matrices and coefficients, stacked in 2-D
+# arrays, one row each) and calls these. Each row runs the single-call kernel on row views,
+# so it gives the single call's bits. ``parallel`` (decided by the caller from the batch's
+# work, see PARALLEL_MIN_WORK) puts rows on threads with prange; numba does not carry an
+# exception out of a prange loop (the row is silently left unfinished), so rows are
+# flagged when done and any unfinished one runs again serially, where it raises. Launch
+# them through ``call_dynamic``.
+@njit(cache=True)
+def put_row(dst, b, src):
+    """``dst[b, :] = src`` (a loop: numba compiles slice copies slowly)."""
+    for i in range(src.shape[0]):
+        dst[b, i] = src[i]
+
+
+@njit(cache=True)
+def put_row2(dst, b, src):
+    """``dst[b, :, :] = src``."""
+    for i in range(src.shape[0]):
+        for j in range(src.shape[1]):
+            dst[b, i, j] = src[i, j]
+
+
+@njit(cache=True, parallel=True)
+def batch_value(ints, floats, MATS, C, parallel):
+    """``program_value`` of every row: values ``(B, n_outputs)``."""
+    B = MATS.shape[0]
+    out = np.empty((B, ints[H_OUTPUTS]))
+    done = np.zeros(B, dtype=np.bool_)
+    if parallel:
+        for b in prange(B):
+            put_row(out, b, program_value(ints, floats, MATS[b], C[b]))
+            done[b] = True
+    for b in range(B):
+        if not done[b]:
+            put_row(out, b, program_value(ints, floats, MATS[b], C[b]))
+    return out
+
+
+@njit(cache=True, parallel=True)
+def batch_value_and_grad(ints, floats, MATS, SMATS, CH, C, CC, parallel):
+    """``program_value_and_grad`` of every row: values ``(B, n_outputs)`` and Jacobians
+    ``(B, n_outputs, n_inputs)``."""
+    B = MATS.shape[0]
+    out = np.empty((B, ints[H_OUTPUTS]))
+    jac = np.empty((B, ints[H_OUTPUTS], ints[H_INPUTS]))
+    done = np.zeros(B, dtype=np.bool_)
+    if parallel:
+        for b in prange(B):
+            v, j = program_value_and_grad(ints, floats, MATS[b], SMATS[b], CH[b], C[b], CC[b])
+            put_row(out, b, v)
+            put_row2(jac, b, j)
+            done[b] = True
+    for b in range(B):
+        if not done[b]:
+            v, j = program_value_and_grad(ints, floats, MATS[b], SMATS[b], CH[b], C[b], CC[b])
+            put_row(out, b, v)
+            put_row2(jac, b, j)
+    return out, jac
+
+
+@njit(cache=True, parallel=True)
+def batch_value_and_grad_adjoint(ints, floats, MATS, DMATS, CH, C, CC, parallel):
+    """``program_value_and_grad_adjoint`` of every row."""
+    B = MATS.shape[0]
+    out = np.empty((B, ints[H_OUTPUTS]))
+    jac = np.empty((B, ints[H_OUTPUTS], ints[H_INPUTS]))
+    done = np.zeros(B, dtype=np.bool_)
+    if parallel:
+        for b in prange(B):
+            v, j = program_value_and_grad_adjoint(ints, floats, MATS[b], DMATS[b], CH[b], C[b],
+                                                  CC[b])
+            put_row(out, b, v)
+            put_row2(jac, b, j)
+            done[b] = True
+    for b in range(B):
+        if not done[b]:
+            v, j = program_value_and_grad_adjoint(ints, floats, MATS[b], DMATS[b], CH[b], C[b],
+                                                  CC[b])
+            put_row(out, b, v)
+            put_row2(jac, b, j)
+    return out, jac

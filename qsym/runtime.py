@@ -431,8 +431,10 @@ class Compiled:
         if self._shift_parallel:
             threads = self._parallel_threads()
             if threads > 1:
-                return self._launch(kernels.program_value_and_grad_parallel, self._ints,
-                                    self._floats, mats, smats, ch, C, cc, threads)
+                # a few runs of shifted circuits per thread, handed out one at a time
+                return self._launch(kernels.call_dynamic, kernels.program_value_and_grad_parallel,
+                                    self._ints, self._floats, mats, smats, ch, C, cc,
+                                    4 * threads)
         return kernels.program_value_and_grad(self._ints, self._floats, mats, smats, ch, C, cc)
 
     def _parallel_threads(self) -> int:

@@ -1,0 +1,315 @@
+"""Batched evaluation (``Compiled.batch_*``, the generated ``batch_*`` functions) and the
+parallel parameter-shift kernel: every row bit for bit the single call, the single call
+checked against finite differences of the values and against the exact derivative
+(``qsym.symbolic.exact_jacobian``), on one thread and on several.
+
+Bit-for-bit comparisons use ``float.hex`` through ``np.array_equal`` on float64 arrays
+(equal floats are equal bits, except signed zeros and NaN, which do not occur here).
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
+import numpy as np
+import pytest
+
+import qsym as qml
+from qsym import kernels
+from qsym.symbolic import exact_jacobian
+
+from conftest import ALL_GATES, random_circuit_function
+
+METHODS = {
+    "parameter-shift": ("batch_value_and_grad", "value_and_grad", "fused_value_and_grad"),
+    "adjoint": ("batch_value_and_grad_adjoint", "value_and_grad_adjoint",
+                "fused_value_and_grad_adjoint"),
+}
+
+
+def entry_of(fn, n_wires, args, kwargs=None):
+    node = qml.QNode(fn, qml.device("default.qubit", wires=n_wires))
+    entry, xs, ds = node.compiled(args, kwargs or {})
+    return entry
+
+
+def random_rows(entry, B, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-np.pi, np.pi, (B, entry.module.NUM_INPUTS))
+    D = rng.uniform(-1, 1, (B, entry.module.NUM_DATA))
+    return X, D
+
+
+def finite_differences(entry, x, d, h=1e-6):
+    jac = np.zeros((entry.module.NUM_OUTPUTS, x.shape[0]))
+    for j in range(x.shape[0]):
+        up, dn = x.copy(), x.copy()
+        up[j] += h
+        dn[j] -= h
+        jac[:, j] = (entry.value(up, d) - entry.value(dn, d)) / (2 * h)
+    return jac
+
+
+def assert_rows_are_single_calls(entry, X, D):
+    """Each batch row equals the two-call and the fused single calls, bit for bit."""
+    values = entry.batch_value(X, D)
+    assert values.shape == (X.shape[0], entry.module.NUM_OUTPUTS)
+    for b in range(X.shape[0]):
+        assert np.array_equal(values[b], entry.module.fused_value(X[b], D[b]))
+        assert np.array_equal(values[b], type(entry).value(entry, X[b], D[b]))
+    for batch_name, single_name, fused_name in METHODS.values():
+        out, jac = getattr(entry, batch_name)(X, D)
+        assert out.shape == values.shape
+        assert jac.shape == (X.shape[0], entry.module.NUM_OUTPUTS, entry.module.NUM_INPUTS)
+        assert np.array_equal(out, values)
+        for b in range(X.shape[0]):
+            v1, j1 = getattr(type(entry), single_name)(entry, X[b], D[b])
+            v2, j2 = getattr(entry.module, fused_name)(X[b], D[b])
+            assert np.array_equal(out[b], v1) and np.array_equal(jac[b], j1), (batch_name, b)
+            assert np.array_equal(out[b], v2) and np.array_equal(jac[b], j2), (batch_name, b)
+    return values, out, jac
+
+
+# --- circuits -----------------------------------------------------------------------
+def seed(x):
+    qml.RX(x[0], wires=0)
+    qml.RY(x[1], wires=0)
+    return qml.expval(qml.PauliZ(0))
+
+
+def entangled(x, w=0.0):
+    """Non-affine parameters, data (``w``), two measurements, a coefficient of an input."""
+    qml.RX(x[0], wires=0)
+    qml.RY(x[1] * w, wires=1)
+    qml.CNOT(wires=[0, 1])
+    qml.CRX(x[2], wires=[1, 2])
+    qml.RY(x[0] * x[1], wires=2)
+    qml.RX(qml.numpy.sin(x[2]), wires=0)
+    qml.CNOT(wires=[2, 0])
+    return (qml.expval(qml.PauliZ(0) @ qml.PauliX(2) + 0.5 * qml.PauliY(1)),
+            qml.expval(qml.Hamiltonian([x[1], 0.3], [qml.PauliZ(1), qml.PauliX(0)])))
+
+
+def hea(n_wires, layers):
+    def circuit(w):
+        for layer in range(layers):
+            for i in range(n_wires):
+                qml.RY(w[layer, i, 0], wires=i)
+                qml.RZ(w[layer, i, 1], wires=i)
+            for i in range(n_wires - 1):
+                qml.CNOT(wires=[i, i + 1])
+        return qml.expval(qml.Hamiltonian([1.0] * n_wires, [qml.PauliZ(i) for i in range(n_wires)]))
+
+    return circuit
+
+
+def test_seed_batch_rows_equal_single_calls_and_closed_form():
+    entry = entry_of(seed, 1, (np.array([0.54, 0.12]),))
+    X, D = random_rows(entry, 7, 1)
+    values, out, jac = assert_rows_are_single_calls(entry, X, D)
+    a, b = X[:, 0], X[:, 1]
+    np.testing.assert_allclose(values[:, 0], np.cos(a) * np.cos(b), atol=1e-14)
+    np.testing.assert_allclose(jac[:, 0, 0], -np.sin(a) * np.cos(b), atol=1e-14)
+    np.testing.assert_allclose(jac[:, 0, 1], -np.cos(a) * np.sin(b), atol=1e-14)
+
+
+def test_entangled_circuit_with_data_and_two_outputs():
+    entry = entry_of(entangled, 3, (np.array([0.3, -1.1, 0.8]),), {"w": 0.7})
+    assert entry.module.NUM_DATA == 1 and entry.module.NUM_OUTPUTS == 2
+    X, D = random_rows(entry, 6, 2)
+    values, out, jac = assert_rows_are_single_calls(entry, X, D)
+    for b in range(X.shape[0]):
+        exact = exact_jacobian(entry.circuit, X[b], D[b])
+        np.testing.assert_allclose(jac[b], exact, atol=1e-12)
+        np.testing.assert_allclose(jac[b], finite_differences(entry, X[b], D[b]), atol=1e-7)
+        _, adj = entry.batch_value_and_grad_adjoint(X[b : b + 1], D[b : b + 1])
+        np.testing.assert_allclose(adj[0], exact, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed_", range(4))
+def test_random_circuits_over_the_gate_table(seed_):
+    n_wires = 2 + seed_
+    fn = random_circuit_function(4100 + seed_, n_wires, n_ops=3 + 2 * n_wires,
+                                 n_meas=1 + seed_ % 2, gates=ALL_GATES)
+    rng = np.random.default_rng(seed_)
+    entry = entry_of(fn, n_wires, (rng.uniform(-1, 1, 3), 0.4), {"data": rng.uniform(-1, 1, 2)})
+    X, D = random_rows(entry, 5, 10 + seed_)
+    _, out, jac = assert_rows_are_single_calls(entry, X, D)
+    for b in range(X.shape[0]):
+        np.testing.assert_allclose(jac[b], exact_jacobian(entry.circuit, X[b], D[b]),
+                                   atol=1e-10)
+        np.testing.assert_allclose(jac[b], finite_differences(entry, X[b], D[b]), atol=1e-6)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_parallel_batches_are_bit_identical_to_single_calls(threads):
+    """A batch large enough to go to threads (above the measured threshold), on one and
+    on two threads: the same bits as the single calls."""
+    n_wires, layers, B = 8, 3, 8
+    entry = entry_of(hea(n_wires, layers), n_wires, (np.zeros((layers, n_wires, 2)),))
+    assert B * entry.module.WORK >= kernels.PARALLEL_MIN_WORK
+    assert B * entry.module._q_WORK_ADJOINT >= kernels.PARALLEL_MIN_WORK
+    X, D = random_rows(entry, B, 3)
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        assert_rows_are_single_calls(entry, X, D)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_allclose(entry.batch_value_and_grad(X[:1], D[:1])[1][0],
+                               finite_differences(entry, X[0], D[0]), atol=1e-7)
+
+
+def test_batch_kernels_serial_and_parallel_paths_agree():
+    """The kernel library's batch kernels, parallel flag on and off: same bits."""
+    entry = entry_of(entangled, 3, (np.array([0.3, -1.1, 0.8]),), {"w": 0.7})
+    X, D = random_rows(entry, 5, 4)
+    rows = [entry.module.prepare(X[b], D[b], 1) for b in range(5)]
+    stack = [np.stack([r[i] for r in rows]) for i in range(5)]
+    ints, floats = entry.module.PROGRAM
+    a = kernels.batch_value_and_grad(ints, floats, *stack, False)
+    b = kernels.batch_value_and_grad(ints, floats, *stack, True)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    v = kernels.batch_value(ints, floats, stack[0], stack[3], True)
+    assert np.array_equal(v, a[0])
+
+
+def test_batch_of_one_and_of_none():
+    entry = entry_of(seed, 1, (np.array([0.54, 0.12]),))
+    x = np.array([[0.54, 0.12]])
+    out, jac = entry.batch_value_and_grad(x)  # no data: D may be left out
+    assert np.array_equal(out[0], entry.value(x[0], np.zeros(0)))
+    empty = entry.batch_value_and_grad(np.zeros((0, 2)))
+    assert empty[0].shape == (0, 1) and empty[1].shape == (0, 1, 2)
+    assert entry.batch_value(np.zeros((0, 2))).shape == (0, 1)
+
+
+def test_one_data_row_is_used_for_every_row():
+    entry = entry_of(entangled, 3, (np.array([0.3, -1.1, 0.8]),), {"w": 0.7})
+    X, _ = random_rows(entry, 3, 5)
+    d = np.array([0.7])
+    out = entry.batch_value(X, d)
+    for b in range(3):
+        assert np.array_equal(out[b], entry.value(X[b], d))
+
+
+def test_non_contiguous_and_integer_inputs_are_converted():
+    entry = entry_of(seed, 1, (np.array([0.54, 0.12]),))
+    X = np.asfortranarray(np.array([[1, 2], [3, 4], [0, -1]]))
+    out, jac = entry.batch_value_and_grad(X)
+    for b in range(3):
+        v, j = entry.value_and_grad(np.array(X[b], dtype=float), np.zeros(0))
+        assert np.array_equal(out[b], v) and np.array_equal(jac[b], j)
+
+
+def test_bad_shapes_are_refused():
+    entry = entry_of(entangled, 3, (np.array([0.3, -1.1, 0.8]),), {"w": 0.7})
+    with pytest.raises(ValueError, match="batch inputs"):
+        entry.batch_value(np.zeros((2, 4)), np.zeros((2, 1)))
+    with pytest.raises(ValueError, match="batch inputs"):
+        entry.batch_value(np.zeros(3), np.zeros((1, 1)))
+    with pytest.raises(ValueError, match="batch data"):
+        entry.batch_value(np.zeros((2, 3)), np.zeros((3, 1)))
+    with pytest.raises(ValueError, match="batch data"):
+        entry.batch_value_and_grad(np.zeros((2, 3)))  # the circuit has data
+    # the generated function checks too (it is callable without the runtime)
+    with pytest.raises(ValueError, match="batch shapes"):
+        entry.module.batch_value(np.zeros((2, 3)), np.zeros((3, 1)))
+
+
+@pytest.mark.parametrize("method", ["batch_value", "batch_value_and_grad",
+                                    "batch_value_and_grad_adjoint"])
+def test_non_finite_rows_raise(method):
+    """A NaN in any row raises, in the serial and in the parallel path (numba drops
+    exceptions raised inside prange: the rows are prepared before, serially)."""
+    for n_wires, layers, B in ((1, 1, 3), (8, 3, 8)):
+        entry = entry_of(hea(n_wires, layers), n_wires, (np.zeros((layers, n_wires, 2)),))
+        X, D = random_rows(entry, B, 6)
+        X[B - 1, 1] = np.nan
+        with pytest.raises(ValueError, match="non-finite"):
+            getattr(entry, method)(X, D)
+        X[B - 1, 1] = np.inf
+        with pytest.raises(ValueError, match="non-finite"):
+            getattr(entry, method)(X, D)
+
+
+def test_batches_from_several_threads_at_once():
+    """Python threads calling batches (parallel ones included) at the same time: each
+    result bit for bit the one computed alone."""
+    n_wires, layers, B = 8, 2, 8
+    entry = entry_of(hea(n_wires, layers), n_wires, (np.zeros((layers, n_wires, 2)),))
+    inputs = [random_rows(entry, B, 20 + i) for i in range(4)]
+    alone = [entry.batch_value_and_grad(X, D) for X, D in inputs]
+    barrier = threading.Barrier(4)
+
+    def work(i):
+        barrier.wait()
+        got = []
+        for _ in range(3):
+            got.append(entry.batch_value_and_grad(*inputs[i]))
+        return got
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(work, range(4)))
+    for i, got in enumerate(results):
+        for out, jac in got:
+            assert np.array_equal(out, alone[i][0]) and np.array_equal(jac, alone[i][1])
+
+
+# --- one gradient, its shifted circuits on several threads ------------------------------
+@pytest.mark.parametrize("n_threads", [1, 2, 3, 7, 1000])
+def test_parallel_shift_kernel_is_bit_identical(n_threads):
+    """``program_value_and_grad_parallel`` cuts the terms into runs, one per thread: any
+    count (more runs than threads, more than terms) gives the serial kernel's bits."""
+    for fn, n_wires, args, kwargs in (
+        (entangled, 3, (np.array([0.3, -1.1, 0.8]),), {"w": 0.7}),
+        (hea(4, 2), 4, (np.zeros((2, 4, 2)),), {}),
+        (seed, 1, (np.array([0.54, 0.12]),), {}),
+    ):
+        entry = entry_of(fn, n_wires, args, kwargs)
+        X, D = random_rows(entry, 2, 7)
+        for b in range(2):
+            r = entry.module.prepare(X[b], D[b], 1)[:5]
+            ints, floats = entry.module.PROGRAM
+            v, j = kernels.program_value_and_grad(ints, floats, *r)
+            vp, jp = kernels.program_value_and_grad_parallel(ints, floats, *r, n_threads)
+            assert np.array_equal(v, vp) and np.array_equal(j, jp)
+
+
+def test_parallel_shift_kernel_with_zero_shift_terms():
+    """A zero-shift term reuses the value circuit (no rule of the table has one today, so
+    the program is edited: terms 0 and 3 marked zero-shift). Serial and parallel kernels
+    agree bit for bit, and a zero-shift term adds ``coeff * value``."""
+    entry = entry_of(entangled, 3, (np.array([0.3, -1.1, 0.8]),), {"w": 0.7})
+    ints, floats = (a.copy() for a in entry.module.PROGRAM)
+    X, D = random_rows(entry, 1, 9)
+    r = entry.module.prepare(X[0], D[0], 1)[:5]
+    before = kernels.program_value_and_grad(ints, floats, *r)
+    term_zero = kernels.unpack_program(ints)[9]  # a view into ints
+    term_zero[[0, 3]] = 1
+    v, j = kernels.program_value_and_grad(ints, floats, *r)
+    assert np.array_equal(v, before[0]) and not np.array_equal(j, before[1])
+    for n_threads in (1, 2, 3, 4):
+        vp, jp = kernels.program_value_and_grad_parallel(ints, floats, *r, n_threads)
+        assert np.array_equal(v, vp) and np.array_equal(j, jp)
+
+
+def test_large_circuit_gradient_uses_threads_and_keeps_its_bits():
+    """Above PARALLEL_SHIFT_MIN_WORK, ``Compiled.value_and_grad`` shares the shifted
+    circuits among threads: the same bits on 1 and 2 threads, and the exact gradient."""
+    n_wires, layers = 10, 2
+    entry = entry_of(hea(n_wires, layers), n_wires, (np.zeros((layers, n_wires, 2)),))
+    assert entry._shift_parallel
+    X, D = random_rows(entry, 1, 8)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = entry.value_and_grad(X[0], D[0])
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = entry.value_and_grad(X[0], D[0])
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
+    np.testing.assert_allclose(one[1], exact_jacobian(entry.circuit, X[0], D[0]), atol=1e-10)
