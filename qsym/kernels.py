@@ -30,11 +30,14 @@ DENSE = 0
 DIAGONAL = 1
 
 # Threads only where they pay (numba's threads, ``numba.set_num_threads``). Work is counted
-# in amplitudes x ops (state updates). A batch (rows on threads, see qsym.emit) goes
-# parallel from PARALLEL_MIN_WORK in all; one parameter-shift gradient shares its shifted
-# circuits among threads (program_value_and_grad_parallel) from PARALLEL_SHIFT_MIN_WORK.
-# Measured: see docs/design.md, "Batches and threads".
-PARALLEL_MIN_WORK = 1 << 17
+# in amplitudes x ops x circuits (state updates). A batch (rows on threads, see qsym.emit)
+# goes parallel from PARALLEL_MIN_WORK in all: measured on 2 free cores, a parallel launch
+# costs about 10 us; 2 threads were 0.6-1.2x one thread below 2**13, 1.5-1.8x from 2**14
+# to 2**16 and 1.9-2.0x above. One parameter-shift gradient shares its shifted circuits
+# among threads (program_value_and_grad_parallel) from PARALLEL_SHIFT_MIN_WORK (it adds
+# about one circuit per run of terms; 1.9x measured on the 12-wire, 8-layer HEA).
+# See docs/design.md, "Batches and threads".
+PARALLEL_MIN_WORK = 1 << 14
 PARALLEL_SHIFT_MIN_WORK = 1 << 22
 
 # numba's "workqueue" threading layer (used when neither TBB nor OpenMP is installed)
