@@ -50,7 +50,9 @@ class GateDef:
         num_params: number of real parameters.
         matrix: ``matrix(*params)`` (``matrix(*params, num_wires=n)`` when ``num_wires`` is 0)
             returns the exact sympy matrix.
-        structure: ``"dense"`` or ``"diagonal"``: how kernels store and apply it.
+        structure: how kernels store and apply it: ``"dense"``, ``"diagonal"`` (the
+            diagonal is stored), or ``"controlled_x"`` (X on the last wire where every other
+            wire is 1: applied as a permutation of amplitudes, no arithmetic; stored dense).
         pauli: for gates usable as observables, their Pauli decomposition as
             ``((coeff, "XZ..."), ...)`` over the gate's wires; ``None`` otherwise.
         doc: one line for listings.
@@ -285,7 +287,7 @@ _ROWS = [
     ),
     GateDef("Rot", 1, 3, _rot, doc="RZ(omega) RY(theta) RZ(phi)"),
     # --- two-qubit, fixed ---------------------------------------------------------------
-    GateDef("CNOT", 2, 0, lambda: _controlled(_m([[0, 1], [1, 0]]))),
+    GateDef("CNOT", 2, 0, lambda: _controlled(_m([[0, 1], [1, 0]])), "controlled_x"),
     GateDef("CY", 2, 0, lambda: _controlled(_m([[0, -I], [I, 0]]))),
     GateDef("CZ", 2, 0, lambda: _diag(1, 1, 1, -1), "diagonal"),
     GateDef(
@@ -328,7 +330,7 @@ _ROWS = [
     GateDef("SingleExcitationMinus", 2, 1, lambda t: _single_excitation(t, sp.exp(-I * t / 2)),
             generator=lambda: _SE_G + _Q * (sp.eye(4) + _pauli_matrix("ZZ"))),
     # --- three and four qubits ----------------------------------------------------------
-    GateDef("Toffoli", 3, 0, lambda: _controlled(_m([[0, 1], [1, 0]]), 2)),
+    GateDef("Toffoli", 3, 0, lambda: _controlled(_m([[0, 1], [1, 0]]), 2), "controlled_x"),
     GateDef(
         "CSWAP", 3, 0,
         lambda: _controlled(_m([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])),

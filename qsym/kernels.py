@@ -28,6 +28,7 @@ from numba import njit, prange
 
 DENSE = 0
 DIAGONAL = 1
+CONTROLLED_X = 2  # CNOT, Toffoli: a permutation (the stored dense matrix is not read)
 
 # Threads only where they pay (numba's threads, ``numba.set_num_threads``). Work is counted
 # in amplitudes x ops x circuits (state updates). A batch (rows on threads, see qsym.emit)
@@ -133,6 +134,49 @@ def apply_dense2(state, n, w0, w1, mats, off):
 
 
 @njit(cache=True)
+def apply_cnot(state, n, c, t):
+    """CNOT: swap the target's amplitude pairs where the control is 1 (a quarter of the
+    state is read and written; no arithmetic)."""
+    bc = n - 1 - c
+    bt = n - 1 - t
+    lo = min(bc, bt)
+    hi = max(bc, bt)
+    cbit = 1 << bc
+    tbit = 1 << bt
+    for i in range(state.shape[0] >> 2):
+        i0 = _insert_zero(_insert_zero(i, lo), hi) | cbit
+        i1 = i0 | tbit
+        a = state[i0]
+        state[i0] = state[i1]
+        state[i1] = a
+
+
+@njit(cache=True)
+def apply_cx(state, n, wires, k):
+    """X on wire ``wires[k-1]`` where every wire ``wires[:k-1]`` is 1 (CNOT, Toffoli)."""
+    if k == 2:
+        apply_cnot(state, n, wires[0], wires[1])
+        return
+    bits = np.empty(k, dtype=np.int64)
+    mask = 0
+    for q in range(k):
+        bits[q] = n - 1 - wires[q]
+        if q < k - 1:
+            mask |= 1 << bits[q]
+    tbit = 1 << bits[k - 1]
+    sorted_bits = np.sort(bits)
+    for i in range(state.shape[0] >> k):
+        i0 = i
+        for q in range(k):
+            i0 = _insert_zero(i0, sorted_bits[q])
+        i0 |= mask
+        i1 = i0 | tbit
+        a = state[i0]
+        state[i0] = state[i1]
+        state[i1] = a
+
+
+@njit(cache=True)
 def _local_index(i, n, wires, k):
     """The gate-local index (first wire most significant) of basis index ``i``."""
     j = 0
@@ -180,7 +224,9 @@ def apply_dense(state, n, wires, k, mats, off):
 @njit(cache=True)
 def apply_op(state, n, wires, k, kind, mats, off):
     """Apply one op (wires ``wires[:k]``, storage ``kind``) with its matrix at ``mats[off:]``."""
-    if kind == DIAGONAL:
+    if kind == CONTROLLED_X:
+        apply_cx(state, n, wires, k)
+    elif kind == DIAGONAL:
         if k == 1:
             apply_diag1(state, n, wires[0], mats, off)
         else:
@@ -196,7 +242,12 @@ def apply_op(state, n, wires, k, kind, mats, off):
 @njit(cache=True)
 def apply_row(state, n, op_wires, q, k, kind, mats, off):
     """``apply_op`` for op ``q`` of the op table, its wires read from ``op_wires[q]``."""
-    if kind == DIAGONAL:
+    if kind == CONTROLLED_X:
+        if k == 2:
+            apply_cnot(state, n, op_wires[q, 0], op_wires[q, 1])
+        else:
+            apply_cx(state, n, op_wires[q], k)
+    elif kind == DIAGONAL:
         if k == 1:
             apply_diag1(state, n, op_wires[q, 0], mats, off)
         else:
@@ -221,7 +272,13 @@ def run_ops(state, n, start, stop, op_wires, op_nw, op_kind, op_off, mats):
     for q in range(start, stop):
         k = op_nw[q]
         off = op_off[q]
-        if op_kind[q] == DIAGONAL:
+        kind = op_kind[q]
+        if kind == CONTROLLED_X:
+            if k == 2:
+                apply_cnot(state, n, op_wires[q, 0], op_wires[q, 1])
+            else:
+                apply_cx(state, n, op_wires[q], k)
+        elif kind == DIAGONAL:
             if k == 1:
                 apply_diag1(state, n, op_wires[q, 0], mats, off)
             else:
@@ -347,7 +404,9 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
         if t >= t1:
             break
         off = op_off[k]
-        if diag:
+        if op_kind[k] == CONTROLLED_X:
+            apply_cx(psi, n, op_wires[k], nw)
+        elif diag:
             if nw == 1:
                 apply_diag1(psi, n, op_wires[k, 0], mats, off)
             else:
@@ -728,6 +787,33 @@ def adjoint_mats(mats, op_nw, op_kind, op_off):
 
 
 @njit(cache=True)
+def _overlap1(lam, psi, n, w, diag, dmats, off):
+    """``Re <lam| D |psi>`` for a one-wire matrix ``D`` (dense, or its diagonal) on wire
+    ``w``, without forming ``D |psi>``: the adjoint method's inner product, in one pass."""
+    b = n - 1 - w
+    step = 1 << b
+    if diag:
+        d00 = dmats[off]
+        d11 = dmats[off + 1]
+        d01 = 0j
+        d10 = 0j
+    else:
+        d00 = dmats[off]
+        d01 = dmats[off + 1]
+        d10 = dmats[off + 2]
+        d11 = dmats[off + 3]
+    acc = 0.0
+    for i in range(psi.shape[0] >> 1):
+        i0 = _insert_zero(i, b)
+        i1 = i0 | step
+        p0 = psi[i0]
+        p1 = psi[i1]
+        v = np.conj(lam[i0]) * (d00 * p0 + d01 * p1) + np.conj(lam[i1]) * (d10 * p0 + d11 * p1)
+        acc += v.real
+    return acc
+
+
+@njit(cache=True)
 def _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
                   adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats):
     """The adjoint sweeps of :func:`adjoint_jacobian` into given arrays: ``e``, ``de``
@@ -754,6 +840,13 @@ def _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, 
     for k in range(n_ops - 1, -1, -1):
         apply_row(psi, n, op_wires, k, op_nw[k], op_kind[k], amats, op_off[k])
         while a >= 0 and adj_op[a] == k:
+            if op_nw[k] == 1:  # one-wire gates: Re <lam| dU |psi> in one read of both
+                for m in range(n_out):
+                    de[adj_slot[a], m] += 2.0 * _overlap1(
+                        lam[m], psi, n, op_wires[k, 0], op_kind[k] == DIAGONAL, dmats,
+                        adj_off[a])
+                a -= 1
+                continue
             for i in range(dim):
                 phi[i] = psi[i]
             apply_row(phi, n, op_wires, k, op_nw[k], op_kind[k], dmats, adj_off[a])

@@ -91,3 +91,34 @@ def test_program_round_trip_sections():
     np.testing.assert_array_equal(parts[0], [[0, 1], [2, 0]])
     np.testing.assert_array_equal(parts[9], [0, 1])  # term_zero
     assert ints[kernels.H_N] == 3 and floats.tolist() == [0.5, -0.5]
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_controlled_x_permutation_matches_the_dense_matrix(k):
+    """CNOT and Toffoli run as amplitude swaps (kind CONTROLLED_X): equal to their dense
+    matrix (X on the last wire where the others are 1) on every wire order."""
+    import itertools
+
+    rng = np.random.default_rng(k)
+    n = 4
+    x = PAULI["X"]
+    mat = np.eye(2**k, dtype=complex)
+    mat[-2:, -2:] = x
+    for wires in itertools.permutations(range(n), k):
+        psi = random_state(rng, n)
+        got = psi.copy()
+        kernels.apply_op(got, n, np.array(wires, dtype=np.int64), k, kernels.CONTROLLED_X,
+                         np.zeros(0, dtype=complex), 0)
+        np.testing.assert_array_equal(got, full_operator(n, mat, wires) @ psi)
+
+
+def test_gate_rows_marked_controlled_x_have_that_matrix():
+    from qsym.gates import GATES, matrix
+
+    marked = [name for name, row in GATES.items() if row.structure == "controlled_x"]
+    assert sorted(marked) == ["CNOT", "Toffoli"]
+    for name in marked:
+        m = np.array(matrix(name), dtype=complex)
+        want = np.eye(m.shape[0], dtype=complex)
+        want[-2:, -2:] = PAULI["X"]
+        np.testing.assert_array_equal(m, want)
