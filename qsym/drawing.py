@@ -125,8 +125,8 @@ def specs(qnode):
     >>> info = qml.specs(c)(np.array([0.1, 0.2]))
     >>> info["gate_types"], info["depth"], info["num_trainable_params"]
     ({'RX': 1, 'CRX': 1}, 2, 2)
-    >>> info["executions"]  # per gradient: 1 + 2 (RX) + 4 (CRX); adjoint: one forward pass
-    {'parameter-shift': 7, 'adjoint': 1, 'finite-diff': 5}
+    >>> info["executions"]  # 1 + 2 (RX) + 4 (CRX); adjoint: one pass; 1 + 4 per input
+    {'parameter-shift': 7, 'adjoint': 1, 'finite-diff': 9}
     """
 
     def report(*args, **kwargs):

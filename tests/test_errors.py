@@ -141,8 +141,9 @@ def test_array_parameter_where_a_scalar_is_needed():
         qml.RX(x, wires=0)
         return qml.expval(qml.PauliZ(0))
 
+    # a 1-D array broadcasts (PennyLane's parameter broadcasting); 2-D is refused
     with pytest.raises(qml.GateError, match="index it"):
-        c(onp.array([0.1, 0.2]))
+        c(onp.array([[0.1, 0.2], [0.3, 0.4]]))
 
 
 def test_non_numeric_and_complex_arguments():
