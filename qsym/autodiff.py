@@ -63,17 +63,30 @@ def has_box(value) -> bool:
 # (call_boxed) cuts them back into the QNode's return structure with boxed slicing.
 
 
+def _value_key(v):
+    """An exact key of an argument's value (numbers by their bytes, never a repr that
+    NumPy shortens)."""
+    v = getval(v)
+    try:
+        a = np.asarray(v)
+    except Exception:  # ragged or exotic: its repr (static arguments are hashable reprs)
+        return ("repr", type(v).__name__, repr(v))
+    if a.dtype.kind in "biufc":
+        return (a.dtype.str, a.shape, a.tobytes())
+    return ("repr", type(v).__name__, repr(v))
+
+
 def _key(qnode, kwargs, diff, args):
-    parts = [id(qnode), diff, tuple(sorted((k, repr(v)) for k, v in kwargs.items()))]
-    for a in args:
-        a = np.asarray(getval(a))
-        parts.append((a.dtype.str, a.shape, a.tobytes()))
-    return tuple(parts)
+    return (id(qnode), diff, tuple(sorted((k, _value_key(v)) for k, v in kwargs.items())),
+            tuple(_value_key(a) for a in args))
 
 
 def _cached(qnode, name, key, compute):
     """The last result of ``compute`` for this key: autograd's jacobian calls a vjp once
-    per output element, each time asking for the same Jacobian or Hessian."""
+    per output element, each time asking for the same Jacobian or Hessian. Not with
+    finite shots: every evaluation must draw new samples."""
+    if qnode._shots():
+        return compute()
     memo = qnode.__dict__.setdefault("_autodiff_memo", {})
     hit = memo.get(name)
     if hit is not None and hit[0] == key:

@@ -171,3 +171,35 @@ def test_errors():
         qml.grad(lambda n: seed(P) * n)(3)
     with pytest.raises(DifferentiationError, match="function"):
         qml.grad(3.0)
+
+
+def test_memoized_jacobians_distinguish_large_data_arrays():
+    """Two data arrays whose NumPy reprs are equal ('...' in the middle) must not share a
+    memoized Jacobian."""
+
+    @qml.qnode(dev1)
+    def model(w, x=None):
+        qml.RX(np.sum(x) * 0.01, wires=0)
+        qml.RY(w, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    a = onp.zeros(2000)
+    b = onp.zeros(2000)
+    b[1000] = 50.0  # hidden by repr's '...'
+    assert repr(a) == repr(b)
+
+    def cost(w):
+        return model(w, x=a) + 2 * model(w, x=b)
+
+    g = qml.grad(cost)(0.3)
+    exact = -onp.sin(0.3) * (1 + 2 * onp.cos(0.5))  # <Z> = cos(0.01 sum x) cos(w)
+    assert abs(g - exact) < 1e-12
+
+
+def test_shots_draw_new_samples_in_every_hybrid_gradient():
+    node = qml.QNode(seed.func, qml.device("default.qubit", wires=1, shots=100, seed=1))
+
+    def cost(p):
+        return node(p) ** 2
+
+    assert not onp.array_equal(qml.grad(cost)(P), qml.grad(cost)(P))
