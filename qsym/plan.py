@@ -26,6 +26,7 @@ cannot reach a measured wire (:func:`light_cone`) get no circuits at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 
 import sympy as sp
@@ -104,7 +105,7 @@ class GradientPlan:
     pruned: tuple[int, ...]
     diff_slots: tuple[int, ...] = ()
 
-    @property
+    @cached_property  # read on every gradient call (qsym.Tracker counts)
     def executions(self) -> int:
         """Circuit executions for one gradient: the value circuit plus each shifted one."""
         return 1 + sum(1 for t in self.terms if not t.zero)
