@@ -847,7 +847,7 @@ class QNode:
         return values, jacs
 
     def _state_flat(self, entry, x, d):
-        mats = entry._prepare(x, d, 0)[0]
+        mats = entry._prepare(x, d, 0)[0]  # (mats, ..., th)
         return kernels.program_state(entry._ints, entry._floats, mats)
 
     # --- finite shots --------------------------------------------------------------------
@@ -890,8 +890,7 @@ class QNode:
         return out, jac, entry.plan.executions
 
     def _state(self, entry, xs, ds):
-        mats = entry._prepare(flat(xs), flat(ds), 0)[0]  # (mats, ..., th)
-        return kernels.program_state(entry._ints, entry._floats, mats)
+        return self._state_flat(entry, flat(xs), flat(ds))
 
     def value_and_jacobian(self, args, kwargs, diff=None):
         """``(values, jac, entry)``: values and the Jacobian over the flat differentiated
