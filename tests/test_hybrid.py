@@ -179,7 +179,7 @@ def test_memoized_jacobians_distinguish_large_data_arrays():
 
     @qml.qnode(dev1)
     def model(w, x=None):
-        qml.RX(np.sum(x) * 0.01, wires=0)
+        qml.RX(x[1000] * 0.01, wires=0)
         qml.RY(w, wires=0)
         return qml.expval(qml.PauliZ(0))
 
@@ -192,7 +192,7 @@ def test_memoized_jacobians_distinguish_large_data_arrays():
         return model(w, x=a) + 2 * model(w, x=b)
 
     g = qml.grad(cost)(0.3)
-    exact = -onp.sin(0.3) * (1 + 2 * onp.cos(0.5))  # <Z> = cos(0.01 sum x) cos(w)
+    exact = -onp.sin(0.3) * (1 + 2 * onp.cos(0.5))  # <Z> = cos(0.01 x[1000]) cos(w)
     assert abs(g - exact) < 1e-12
 
 
