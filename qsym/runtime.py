@@ -185,6 +185,18 @@ def device(name: str = "default.qubit", wires=1, shots=None, seed=None, **kwargs
     return Device(name, wires=wires, shots=shots, seed=seed)
 
 
+# --- messages shared by several paths ---------------------------------------------------
+_NEEDS_SHOTS = (
+    "qml.sample and qml.counts need finite shots: create the device with "
+    "qml.device(..., shots=N) or the QNode with shots=N"
+)
+_NO_GRADIENT = "qml.sample and qml.counts have no gradient; differentiate expval, var or probs"
+_STATE_WITH_SHOTS = (
+    "qml.state() is not available with finite shots (a sampled device has no state to "
+    "return); use shots=None, or qml.sample / qml.probs"
+)
+
+
 # --- argument handling ---------------------------------------------------------------------
 _STATIC, _DATA, _TRAIN = "s", "d", "x"
 
@@ -767,10 +779,7 @@ class QNode:
             except ValueError as exc:
                 _raise_nonfinite(entry.circuit, xs, ds, exc)
         if entry.drawn:
-            raise MeasurementError(
-                "qml.sample and qml.counts need finite shots: create the device with "
-                "qml.device(..., shots=N) or the QNode with shots=N"
-            )
+            raise MeasurementError(_NEEDS_SHOTS)
         try:
             out = entry.value(flat(xs), flat(ds))
         except ValueError as exc:
@@ -791,16 +800,13 @@ class QNode:
         try:
             if self._shots():
                 if el.is_state:
-                    raise MeasurementError("qml.state() is not available with finite shots")
+                    raise MeasurementError(_STATE_WITH_SHOTS)
                 sampler, n, rng = self._sampler(el), self._shots(), self.device.rng
                 per = [sampler.values(X[b], D[b], n, rng) for b in range(B)]
             elif el.is_state:
                 per = [[self._state_flat(el, X[b], D[b])] for b in range(B)]
             elif el.drawn:
-                raise MeasurementError(
-                    "qml.sample and qml.counts need finite shots: create the device with "
-                    "qml.device(..., shots=N) or the QNode with shots=N"
-                )
+                raise MeasurementError(_NEEDS_SHOTS)
             else:
                 out = _batched(el, "value", X, D)
                 per = [measurements(el.post, out[b])[0] for b in range(B)]
@@ -813,9 +819,7 @@ class QNode:
     def _broadcast_jacobian(self, entry, x, d, xs, ds):
         el = entry.element
         if el.drawn:
-            raise DifferentiationError(
-                "qml.sample and qml.counts have no gradient; differentiate expval, var or probs"
-            )
+            raise DifferentiationError(_NO_GRADIENT)
         X, D = entry.inputs(x, d)
         B = entry.size
         try:
@@ -862,10 +866,7 @@ class QNode:
 
     def _sampled_call(self, entry, xs, ds):
         if entry.is_state:
-            raise MeasurementError(
-                "qml.state() is not available with finite shots (a sampled device has no "
-                "state to return); use shots=None, or qml.sample / qml.probs"
-            )
+            raise MeasurementError(_STATE_WITH_SHOTS)
         try:
             values = self._sampler(entry).values(flat(xs), flat(ds), self._shots(),
                                                  self.device.rng)
@@ -877,9 +878,7 @@ class QNode:
 
     def _sampled_jacobian(self, entry, x, d):
         if entry.drawn:
-            raise DifferentiationError(
-                "qml.sample and qml.counts have no gradient; differentiate expval, var or probs"
-            )
+            raise DifferentiationError(_NO_GRADIENT)
         sampler, n, rng = self._sampler(entry), self._shots(), self.device.rng
         if self.diff_method == "adjoint":
             shots_mod.refuse("adjoint")
@@ -931,9 +930,7 @@ class QNode:
         """``(values, entry)``: every measured value, flattened and concatenated."""
         entry, xs, ds = self.compiled(args, kwargs, diff)
         if entry.drawn:
-            raise DifferentiationError(
-                "qml.sample and qml.counts have no gradient; differentiate expval, var or probs"
-            )
+            raise DifferentiationError(_NO_GRADIENT)
         if entry.broadcast:
             return _flat_concat(self._broadcast_values(entry, xs, ds)), entry
         if self._shots():

@@ -150,3 +150,15 @@ def test_broadcast_errors():
         qml.hessian(c)(onp.array([0.1, 0.2]))
     with pytest.raises(qml.GateError, match="1-D array"):
         c(onp.ones((2, 2)))
+
+
+def test_broadcast_drawing_and_export():
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = onp.array([0.25, 0.5])
+    assert "RX(0.25)" in qml.draw(c)(x)  # the first parameter set of the batch
+    with pytest.raises(qml.ExportError, match="broadcast"):
+        qml.compile(c, x)
