@@ -224,22 +224,10 @@ def apply_dense(state, n, wires, k, mats, off):
 @njit(cache=True)
 def apply_op(state, n, wires, k, kind, mats, off):
     """Apply one op (wires ``wires[:k]``, storage ``kind``) with its matrix at ``mats[off:]``."""
-    if kind == CONTROLLED_X:
-        apply_cx(state, n, wires, k)
-    elif kind == DIAGONAL:
-        if k == 1:
-            apply_diag1(state, n, wires[0], mats, off)
-        else:
-            apply_diag(state, n, wires, k, mats, off)
-    elif k == 1:
-        apply_dense1(state, n, wires[0], mats, off)
-    elif k == 2:
-        apply_dense2(state, n, wires[0], wires[1], mats, off)
-    else:
-        apply_dense(state, n, wires, k, mats, off)
+    apply_row(state, n, wires.reshape((1, wires.shape[0])), 0, k, kind, mats, off)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def apply_row(state, n, op_wires, q, k, kind, mats, off):
     """``apply_op`` for op ``q`` of the op table, its wires read from ``op_wires[q]``."""
     if kind == CONTROLLED_X:
@@ -262,33 +250,13 @@ def apply_row(state, n, op_wires, q, k, kind, mats, off):
 
 # Small circuits: numba updates a reference count (an atomic instruction) for every array
 # argument of a function that calls others, at each call, and for every array view; a
-# leaf function (the apply_* kernels) costs none. The loops over ops below therefore
-# dispatch to the leaf kernels themselves (the same five lines as apply_row) instead of
-# calling a dispatcher: about 6 atomic updates less per op, most of a 1-wire circuit's
-# time.
+# leaf function (the apply_* kernels) costs none. apply_row is therefore inlined (numba
+# IR) into the loops over ops: no call, no reference counts per op.
 @njit(cache=True)
 def run_ops(state, n, start, stop, op_wires, op_nw, op_kind, op_off, mats):
     """Apply ops ``start .. stop-1`` of the op table to ``state`` in place."""
     for q in range(start, stop):
-        k = op_nw[q]
-        off = op_off[q]
-        kind = op_kind[q]
-        if kind == CONTROLLED_X:
-            if k == 2:
-                apply_cnot(state, n, op_wires[q, 0], op_wires[q, 1])
-            else:
-                apply_cx(state, n, op_wires[q], k)
-        elif kind == DIAGONAL:
-            if k == 1:
-                apply_diag1(state, n, op_wires[q, 0], mats, off)
-            else:
-                apply_diag(state, n, op_wires[q], k, mats, off)
-        elif k == 1:
-            apply_dense1(state, n, op_wires[q, 0], mats, off)
-        elif k == 2:
-            apply_dense2(state, n, op_wires[q, 0], op_wires[q, 1], mats, off)
-        else:
-            apply_dense(state, n, op_wires[q], k, mats, off)
+        apply_row(state, n, op_wires, q, op_nw[q], op_kind[q], mats, op_off[q])
 
 
 @njit(cache=True, inline="always")
@@ -380,43 +348,18 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
     dim = psi.shape[0]
     for k in range(k0, n_ops):
         nw = op_nw[k]
-        diag = op_kind[k] == DIAGONAL
         while t < t1 and term_op[t] == k:
             if not term_zero[t]:
                 for i in range(dim):
                     phi[i] = psi[i]
-                # op k with its shifted matrix (apply_row, written out: see run_ops)
-                off = term_off[t]
-                if diag:
-                    if nw == 1:
-                        apply_diag1(phi, n, op_wires[k, 0], smats, off)
-                    else:
-                        apply_diag(phi, n, op_wires[k], nw, smats, off)
-                elif nw == 1:
-                    apply_dense1(phi, n, op_wires[k, 0], smats, off)
-                elif nw == 2:
-                    apply_dense2(phi, n, op_wires[k, 0], op_wires[k, 1], smats, off)
-                else:
-                    apply_dense(phi, n, op_wires[k], nw, smats, off)
+                # op k with its shifted matrix, then the rest of the circuit
+                apply_row(phi, n, op_wires, k, nw, op_kind[k], smats, term_off[t])
                 run_ops(phi, n, k + 1, n_ops, op_wires, op_nw, op_kind, op_off, mats)
                 pauli_expvals_row(phi, word_flip, word_z, word_ny, vals, t)
             t += 1
         if t >= t1:
             break
-        off = op_off[k]
-        if op_kind[k] == CONTROLLED_X:
-            apply_cx(psi, n, op_wires[k], nw)
-        elif diag:
-            if nw == 1:
-                apply_diag1(psi, n, op_wires[k, 0], mats, off)
-            else:
-                apply_diag(psi, n, op_wires[k], nw, mats, off)
-        elif nw == 1:
-            apply_dense1(psi, n, op_wires[k, 0], mats, off)
-        elif nw == 2:
-            apply_dense2(psi, n, op_wires[k, 0], op_wires[k, 1], mats, off)
-        else:
-            apply_dense(psi, n, op_wires[k], nw, mats, off)
+        apply_row(psi, n, op_wires, k, nw, op_kind[k], mats, op_off[k])
 
 
 @njit(cache=True)
