@@ -47,7 +47,7 @@ from .gates import gate_def, numeric_matrix_function
 from .ir import Circuit, format_circuit
 from .plan import GradientPlan
 
-_KIND = {"dense": 0, "diagonal": 1, "controlled_x": 2}  # qsym.kernels: DENSE, ...
+_KIND = {"dense": 0, "diagonal": 1, "controlled_x": 2, "real": 3}  # qsym.kernels: DENSE, ...
 
 # numba does not notice changes in functions that a cached function calls (numba issue
 # 1833): the kernel library's hash is written into every generated module, so a change of

@@ -50,9 +50,12 @@ class GateDef:
         num_params: number of real parameters.
         matrix: ``matrix(*params)`` (``matrix(*params, num_wires=n)`` when ``num_wires`` is 0)
             returns the exact sympy matrix.
-        structure: how kernels store and apply it: ``"dense"``, ``"diagonal"`` (the
-            diagonal is stored), or ``"controlled_x"`` (X on the last wire where every other
-            wire is 1: applied as a permutation of amplitudes, no arithmetic; stored dense).
+        structure: how kernels store and apply it: ``"dense"``, ``"real"`` (dense with a
+            real matrix for every real parameter: the kernels do real arithmetic on the
+            real and imaginary parts separately, which vectorizes; the tests prove the
+            matrix real), ``"diagonal"`` (the diagonal is stored), or ``"controlled_x"`` (X
+            on the last wire where every other wire is 1: applied as a permutation of
+            amplitudes, no arithmetic; stored dense).
         pauli: for gates usable as observables, their Pauli decomposition as
             ``((coeff, "XZ..."), ...)`` over the gate's wires; ``None`` otherwise.
         doc: one line for listings.
@@ -251,7 +254,7 @@ _ROWS = [
         "Identity", 0, 0, lambda num_wires: sp.eye(2**num_wires), "diagonal", ((1, ""),),
         "identity (any number of wires)",
     ),
-    GateDef("PauliX", 1, 0, lambda: _m([[0, 1], [1, 0]]), pauli=((1, "X"),), doc="NOT"),
+    GateDef("PauliX", 1, 0, lambda: _m([[0, 1], [1, 0]]), "real", ((1, "X"),), "NOT"),
     GateDef("PauliY", 1, 0, lambda: _m([[0, -I], [I, 0]]), pauli=((1, "Y"),)),
     GateDef("PauliZ", 1, 0, lambda: _diag(1, -1), "diagonal", ((1, "Z"),)),
     GateDef(
@@ -259,6 +262,7 @@ _ROWS = [
         1,
         0,
         lambda: _s2 * _m([[1, 1], [1, -1]]),
+        "real",
         pauli=((_s2, "X"), (_s2, "Z")),
     ),
     GateDef("S", 1, 0, lambda: _diag(1, I), "diagonal"),
@@ -266,7 +270,7 @@ _ROWS = [
     GateDef("SX", 1, 0, lambda: _m([[1 + I, 1 - I], [1 - I, 1 + I]]) / 2, doc="sqrt(X)"),
     # --- one-qubit, parametric ----------------------------------------------------------
     GateDef("RX", 1, 1, _rx, doc="exp(-i t X/2)", generator=lambda: _pauli_matrix("X") / 2),
-    GateDef("RY", 1, 1, _ry, doc="exp(-i t Y/2)", generator=lambda: _pauli_matrix("Y") / 2),
+    GateDef("RY", 1, 1, _ry, "real", doc="exp(-i t Y/2)", generator=lambda: _pauli_matrix("Y") / 2),
     GateDef("RZ", 1, 1, _rz, "diagonal", doc="exp(-i t Z/2)",
             generator=lambda: _pauli_matrix("Z") / 2),
     GateDef("PhaseShift", 1, 1, lambda t: _diag(1, sp.exp(I * t)), "diagonal",
@@ -291,7 +295,8 @@ _ROWS = [
     GateDef("CY", 2, 0, lambda: _controlled(_m([[0, -I], [I, 0]]))),
     GateDef("CZ", 2, 0, lambda: _diag(1, 1, 1, -1), "diagonal"),
     GateDef(
-        "SWAP", 2, 0, lambda: _m([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
+        "SWAP", 2, 0, lambda: _m([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]]),
+        "real",
     ),
     GateDef(
         "ISWAP", 2, 0, lambda: _m([[1, 0, 0, 0], [0, 0, I, 0], [0, I, 0, 0], [0, 0, 0, 1]])
@@ -299,7 +304,7 @@ _ROWS = [
     # --- two-qubit, parametric ----------------------------------------------------------
     GateDef("CRX", 2, 1, lambda t: _controlled(_rx(t)),
             generator=lambda: sp.kronecker_product(_P1, _pauli_matrix("X") / 2)),
-    GateDef("CRY", 2, 1, lambda t: _controlled(_ry(t)),
+    GateDef("CRY", 2, 1, lambda t: _controlled(_ry(t)), "real",
             generator=lambda: sp.kronecker_product(_P1, _pauli_matrix("Y") / 2)),
     GateDef("CRZ", 2, 1, lambda t: _controlled(_rz(t)), "diagonal",
             generator=lambda: sp.kronecker_product(_P1, _pauli_matrix("Z") / 2)),
@@ -324,7 +329,7 @@ _ROWS = [
         lambda t: _m([[1, 0, 0, 0], [0, 0, sp.exp(I * t), 0], [0, sp.exp(I * t), 0, 0],
                       [0, 0, 0, 1]]),
     ),
-    GateDef("SingleExcitation", 2, 1, _single_excitation, generator=lambda: _SE_G),
+    GateDef("SingleExcitation", 2, 1, _single_excitation, "real", generator=lambda: _SE_G),
     GateDef("SingleExcitationPlus", 2, 1, lambda t: _single_excitation(t, sp.exp(I * t / 2)),
             generator=lambda: _SE_G - _Q * (sp.eye(4) + _pauli_matrix("ZZ"))),
     GateDef("SingleExcitationMinus", 2, 1, lambda t: _single_excitation(t, sp.exp(-I * t / 2)),
@@ -334,13 +339,14 @@ _ROWS = [
     GateDef(
         "CSWAP", 3, 0,
         lambda: _controlled(_m([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])),
+        "real",
     ),
-    GateDef("DoubleExcitation", 4, 1, _double_excitation, generator=lambda: _DE_G),
+    GateDef("DoubleExcitation", 4, 1, _double_excitation, "real", generator=lambda: _DE_G),
     GateDef("DoubleExcitationPlus", 4, 1, lambda t: _double_excitation(t, sp.exp(I * t / 2)),
             generator=lambda: _DE_G - _DE_OUT / 2),
     GateDef("DoubleExcitationMinus", 4, 1, lambda t: _double_excitation(t, sp.exp(-I * t / 2)),
             generator=lambda: _DE_G + _DE_OUT / 2),
-    GateDef("OrbitalRotation", 4, 1, _orbital_rotation,
+    GateDef("OrbitalRotation", 4, 1, _orbital_rotation, "real",
             generator=lambda: _pauli_sum((-_Q, "XZYI"), (_Q, "YZXI"), (-_Q, "IXZY"), (_Q, "IYZX"))),
     # --- any number of wires --------------------------------------------------------------
     GateDef("MultiRZ", 0, 1, _multi_rz, "diagonal", doc="exp(-i t Z..Z/2)",
@@ -359,7 +365,7 @@ _ROWS = [
             lambda t, num_wires: _diag(*[sp.exp(-I * t)] * 2**num_wires), "diagonal",
             doc="exp(-i t) on the whole state",
             generator=lambda num_wires: sp.eye(2**num_wires), examples=((1, ()), (2, ()))),
-    GateDef("MultiControlledX", 0, 0, _multi_controlled_x, hyper=("control_values",),
+    GateDef("MultiControlledX", 0, 0, _multi_controlled_x, "real", hyper=("control_values",),
             doc="X on the last wire, controlled by the others"),
     GateDef("QubitUnitary", 0, 0, lambda U, num_wires: _qubit_unitary(U), hyper=("U",),
             doc="a constant unitary matrix"),

@@ -38,7 +38,7 @@ def full_operator(n, mat, wires):
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 4])
-@pytest.mark.parametrize("kind", [kernels.DENSE, kernels.DIAGONAL])
+@pytest.mark.parametrize("kind", [kernels.DENSE, kernels.DIAGONAL, kernels.REAL])
 def test_apply_op_matches_kron_reference(k, kind):
     rng = np.random.default_rng(10 * k + kind)
     n = 5
@@ -46,6 +46,9 @@ def test_apply_op_matches_kron_reference(k, kind):
         wires = rng.permutation(n)[:k].astype(np.int64)
         if kind == kernels.DENSE:
             mat = random_unitary(rng, 2**k)
+            stored = mat.ravel()
+        elif kind == kernels.REAL:
+            mat = np.linalg.qr(rng.normal(size=(2**k, 2**k)))[0].astype(complex)
             stored = mat.ravel()
         else:
             stored = np.exp(1j * rng.uniform(0, 2 * np.pi, 2**k))
@@ -122,3 +125,124 @@ def test_gate_rows_marked_controlled_x_have_that_matrix():
         want = np.eye(m.shape[0], dtype=complex)
         want[-2:, -2:] = PAULI["X"]
         np.testing.assert_array_equal(m, want)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 6])
+@pytest.mark.parametrize("kind", [kernels.DENSE, kernels.REAL, kernels.DIAGONAL])
+def test_one_wire_kernels_on_every_wire(n, kind):
+    """The one-wire kernels take a different loop for the lowest two bits and for the
+    others: every wire of small and larger states against the kron reference."""
+    rng = np.random.default_rng(n + 7 * kind)
+    for w in range(n):
+        if kind == kernels.REAL:
+            mat = np.linalg.qr(rng.normal(size=(2, 2)))[0].astype(complex)
+        elif kind == kernels.DENSE:
+            mat = random_unitary(rng, 2)
+        else:
+            mat = np.diag(np.exp(1j * rng.uniform(0, 2 * np.pi, 2)))
+        stored = np.diag(mat) if kind == kernels.DIAGONAL else mat.ravel()
+        psi = random_state(rng, n)
+        expected = full_operator(n, mat, [w]) @ psi
+        kernels.apply_op(psi, n, np.array([w], dtype=np.int64), 1, kind, stored, 0)
+        np.testing.assert_allclose(psi, expected, atol=1e-12)
+
+
+def test_gate_rows_marked_real_have_real_matrices():
+    """The "real" structure makes kernels drop imaginary parts of the stored matrix: each
+    row marked so is proved real for real parameters (sympy), on every listed variant;
+    and each dense row with a real matrix is marked (the fast kernel is not forgotten)."""
+    import sympy as sp
+
+    from qsym.gates import GATES
+
+    def is_real(row, nw, hyper):
+        m = row.sympy_matrix(num_wires=nw or row.num_wires or 2, hyper=hyper)
+        return all(sp.simplify(sp.im(sp.expand_complex(e))) == 0 for e in m)
+
+    for name, row in GATES.items():
+        if name == "QubitUnitary":  # numeric matrix given at use: stays dense
+            assert row.structure == "dense"
+            continue
+        real = all(is_real(row, nw, hyper) for nw, hyper in row.variants())
+        if row.structure == "real":
+            assert real, name
+        elif row.structure == "dense":
+            assert not real, f"{name} has a real matrix: mark it structure='real'"
+
+
+def _rotation(kind, t):
+    """A one-wire rotation exp(-i t G/2) of the kernel kind (G = X dense, Y real, Z
+    diagonal): its stored matrix and the stored derivative by t."""
+    c, s = np.cos(t / 2), np.sin(t / 2)
+    if kind == kernels.DENSE:
+        m = np.array([c, -1j * s, -1j * s, c])
+        d = np.array([-s / 2, -0.5j * c, -0.5j * c, -s / 2])
+    elif kind == kernels.REAL:
+        m = np.array([c, -s, s, c], dtype=complex)
+        d = np.array([-s / 2, -c / 2, c / 2, -s / 2], dtype=complex)
+    else:
+        m = np.exp(np.array([-0.5j, 0.5j]) * t)
+        d = np.array([-0.5j, 0.5j]) * m
+    return m, d
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+@pytest.mark.parametrize("n_out", [1, 2])
+def test_adjoint_sweep_matches_the_two_term_shift_rule(n, n_out):
+    """The adjoint kernel (one pass over psi and lambda per one-wire op when there is one
+    output; separate passes otherwise) against the exact two-term shift rule of the
+    rotations, evaluated by plain forward runs: every kind on every wire, with CNOTs."""
+    rng = np.random.default_rng(100 * n + n_out)
+    kinds = [kernels.DENSE, kernels.REAL, kernels.DIAGONAL]
+    ops = []
+    for _ in range(6 * n):
+        if n > 1 and rng.random() < 0.25:
+            c, t = rng.permutation(n)[:2]
+            ops.append((kernels.CONTROLLED_X, [c, t], None))
+        else:
+            ops.append((kinds[rng.integers(3)], [rng.integers(n)], rng.uniform(0, 2 * np.pi)))
+    maxw = 2
+    op_wires = np.zeros((len(ops), maxw), dtype=np.int64)
+    op_nw, op_kind, op_off, adj_op, adj_off = [], [], [], [], []
+    mats, dmats = [], []
+    for k, (kind, wires, t) in enumerate(ops):
+        op_wires[k, : len(wires)] = wires
+        op_nw.append(len(wires))
+        op_kind.append(kind)
+        op_off.append(len(mats))
+        if t is None:
+            mats.extend([0j] * 16)
+            continue
+        m, d = _rotation(kind, t)
+        mats.extend(m)
+        adj_op.append(k)
+        adj_off.append(len(dmats))
+        dmats.extend(d)
+    op_nw, op_kind, op_off = (np.array(a, dtype=np.int64) for a in (op_nw, op_kind, op_off))
+    mats, dmats = np.array(mats, dtype=complex), np.array(dmats, dtype=complex)
+    # words: Z on every wire, and X on wire 0 with Y on the last (off-diagonal)
+    flip = [0] * n + [(1 << (n - 1)) | 1]
+    z = [1 << (n - 1 - w) for w in range(n)] + [1]
+    ny = [0] * n + [1]
+    if n == 1:
+        flip[-1], z[-1], ny[-1] = 1, 1, 1  # Y
+    wf, wz, wy = (np.array(a, dtype=np.int64) for a in (flip, z, ny))
+    C = rng.normal(size=(n_out, len(flip)))
+    adj_op = np.array(adj_op, dtype=np.int64)
+    e, de = kernels.adjoint_jacobian(n, op_wires, op_nw, op_kind, op_off, mats, wf, wz, wy, C,
+                                     adj_op, np.arange(len(adj_op)),
+                                     np.array(adj_off, dtype=np.int64), dmats, len(adj_op))
+
+    def values(m):
+        return C @ kernels.expvals(n, op_wires, op_nw, op_kind, op_off, m, wf, wz, wy)
+
+    np.testing.assert_allclose(C @ e, values(mats), atol=1e-12)
+    for slot, k in enumerate(adj_op):
+        kind, _, t = ops[k]
+        shifted = []
+        for sign in (1, -1):
+            m = mats.copy()
+            size = 2 if kind == kernels.DIAGONAL else 4
+            m[op_off[k] : op_off[k] + size] = _rotation(kind, t + sign * np.pi / 2)[0]
+            shifted.append(values(m))
+        np.testing.assert_allclose(de[slot], (shifted[0] - shifted[1]) / 2, atol=1e-11)
