@@ -359,15 +359,74 @@ def _parity(v):
 @njit(cache=True)
 def pauli_expvals(state, word_flip, word_z, word_ny, out):
     """``out[t] = <state| P_t |state>`` for every Pauli word ``t`` (real by Hermiticity)."""
-    for t in range(word_flip.shape[0]):
-        out[t] = _word_value(state, word_flip[t], word_z[t], word_ny[t])
+    _measure_words(state, word_flip, word_z, word_ny, out.reshape((1, out.shape[0])), 0)
 
 
 @njit(cache=True)
 def pauli_expvals_row(state, word_flip, word_z, word_ny, out, row):
     """``pauli_expvals`` into ``out[row]`` (no view)."""
+    _measure_words(state, word_flip, word_z, word_ny, out, row)
+
+
+# From this many single-Z words on, one pass and a halving tree (``_z_marginals``) measure
+# all of them instead of one pass each.
+SINGLE_Z_TREE = 3
+
+
+@njit(cache=True, inline="always")
+def _measure_words(state, word_flip, word_z, word_ny, out, row):
+    n_single = 0
     for t in range(word_flip.shape[0]):
-        out[row, t] = _word_value(state, word_flip[t], word_z[t], word_ny[t])
+        z = word_z[t]
+        if word_flip[t] == 0 and z != 0 and (z & (z - 1)) == 0:
+            n_single += 1
+    marg = np.empty(0)
+    if n_single >= SINGLE_Z_TREE:
+        marg = _z_marginals(state)
+    for t in range(word_flip.shape[0]):
+        z = word_z[t]
+        if n_single >= SINGLE_Z_TREE and word_flip[t] == 0 and z != 0 and (z & (z - 1)) == 0:
+            b = 0
+            while (z >> b) != 1:
+                b += 1
+            out[row, t] = marg[b]
+        else:
+            out[row, t] = _word_value(state, word_flip[t], word_z[t], word_ny[t])
+
+
+@njit(cache=True, fastmath=REASSOC)
+def _z_marginals(state):
+    """``m[b] = sum_i |state_i|^2 (-1)^(bit b of i)`` for every bit ``b``: the expectation
+    of Z on the wire of bit ``b``, all of them from one pass over the state (the
+    probabilities, summed in pairs) and a tree of halving sums."""
+    dim = state.shape[0]
+    nb = 0
+    while (1 << nb) < dim:
+        nb += 1
+    m = np.zeros(max(nb, 1))
+    if dim == 1:
+        return m
+    s = state.view(np.float64)
+    half = dim >> 1
+    q = np.empty(half)
+    acc = 0.0
+    for j in range(half):
+        p0 = s[4 * j] * s[4 * j] + s[4 * j + 1] * s[4 * j + 1]
+        p1 = s[4 * j + 2] * s[4 * j + 2] + s[4 * j + 3] * s[4 * j + 3]
+        acc += p0 - p1
+        q[j] = p0 + p1
+    m[0] = acc
+    size = half
+    for b in range(1, nb):
+        size >>= 1
+        acc = 0.0
+        for j in range(size):
+            p0 = q[2 * j]
+            p1 = q[2 * j + 1]
+            acc += p0 - p1
+            q[j] = p0 + p1
+        m[b] = acc
+    return m
 
 
 @njit(cache=True, fastmath=REASSOC)
