@@ -179,6 +179,9 @@ from numba import njit
 from qsym.kernels import program_value as _q_program_value
 from qsym.kernels import program_value_and_grad as _q_program_value_and_grad
 from qsym.kernels import program_value_and_grad_adjoint as _q_program_value_and_grad_adjoint
+from qsym.kernels import program_value_into as _q_program_value_into
+from qsym.kernels import program_value_and_grad_into as _q_program_value_and_grad_into
+from qsym.kernels import program_value_and_grad_adjoint_into as _q_program_value_and_grad_adjoint_into
 from qsym.kernels import batch_value as _q_batch_value
 from qsym.kernels import call_dynamic as _q_call_dynamic
 from qsym.kernels import batch_value_and_grad as _q_batch_value_and_grad
@@ -300,6 +303,43 @@ def fused_value_and_grad_adjoint(x, d):
     mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)
     return _q_program_value_and_grad_adjoint(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
                                              dmats, ch, C, cc)
+
+
+# The same, writing into arrays the caller made: ``out`` (NUM_OUTPUTS,) and ``jac``
+# (NUM_OUTPUTS, NUM_INPUTS). What the runtime calls from Python (numba takes about 0.4 us
+# to hand each array it made to Python; see qsym.kernels). Same code, same bits.
+@njit(cache=True)
+def _q_check_outputs(out, jac):
+    if out.shape[0] != NUM_OUTPUTS or jac.shape[0] != NUM_OUTPUTS or jac.shape[1] != NUM_INPUTS:
+        raise ValueError("qsym: output arrays must have shapes (NUM_OUTPUTS,) and "
+                         "(NUM_OUTPUTS, NUM_INPUTS)")
+
+
+@njit(cache=True)
+def fused_value_into(x, d, out):
+    """``fused_value`` into ``out``."""
+    if out.shape[0] != NUM_OUTPUTS:
+        raise ValueError("qsym: the output array must have shape (NUM_OUTPUTS,)")
+    mats, smats, ch, C, cc, th = prepare(x, d, 0)
+    _q_program_value_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, C, out)
+
+
+@njit(cache=True)
+def fused_value_and_grad_into(x, d, out, jac):
+    """``fused_value_and_grad`` into ``out`` and ``jac``."""
+    _q_check_outputs(out, jac)
+    mats, smats, ch, C, cc, th = prepare(x, d, 1)
+    _q_program_value_and_grad_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, smats, ch,
+                                   C, cc, out, jac)
+
+
+@njit(cache=True)
+def fused_value_and_grad_adjoint_into(x, d, out, jac):
+    """``fused_value_and_grad_adjoint`` into ``out`` and ``jac``."""
+    _q_check_outputs(out, jac)
+    mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)
+    _q_program_value_and_grad_adjoint_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
+                                           dmats, ch, C, cc, out, jac)
 
 
 # Batches: row b of X (inputs) and D (data), C-contiguous float64 arrays. prepare runs

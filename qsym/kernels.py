@@ -699,10 +699,18 @@ def _combine(C, e):
 @njit(cache=True)
 def program_value(ints, floats, mats, C):
     """Measured values: ``C @ <words>`` of the circuit with gate matrices ``mats``."""
+    out = np.empty(ints[H_OUTPUTS])
+    program_value_into(ints, floats, mats, C, out)
+    return out
+
+
+@njit(cache=True)
+def program_value_into(ints, floats, mats, C, out):
+    """:func:`program_value` into ``out``."""
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, _, _, _, _,
      _, _, _, _) = unpack_program(ints)
     e = expvals(ints[H_N], op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny)
-    return _combine(C, e)
+    _combine_into(C, e, out)
 
 
 @njit(cache=True)
@@ -716,10 +724,11 @@ def program_state(ints, floats, mats):
 
 
 @njit(cache=True)
-def _shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g):
-    """Values and Jacobian from the word values ``e`` and their slot derivatives ``de``:
-    the chain rule (``g``: zeroed work array, inputs x words), the observable coefficients
-    and their derivatives."""
+def _shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g, out, jac):
+    """Values ``out`` and Jacobian ``jac`` (written, shapes ``(n_out,)`` and ``(n_out,
+    n_inputs)``) from the word values ``e`` and their slot derivatives ``de``: the chain
+    rule (``g``: zeroed work array, inputs x words), the observable coefficients and their
+    derivatives."""
     n_words = e.shape[0]
     n_inputs = ints[H_INPUTS]
     n_out = ints[H_OUTPUTS]
@@ -728,8 +737,6 @@ def _shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g):
         j = ch_x[k]
         for t in range(n_words):
             g[j, t] += ch[k] * de[s, t]
-    out = np.empty(n_out)
-    jac = np.empty((n_out, n_inputs))
     for m in range(n_out):
         # _combine_into written out: a function that calls none is cheaper to call
         acc = 0.0
@@ -744,11 +751,29 @@ def _shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g):
             jac[m, j] = acc
     for k in range(cc.shape[0]):
         jac[cc_m[k], cc_x[k]] += cc[k] * e[cc_w[k]]
+
+
+@njit(cache=True)
+def _outputs(ints):
+    """Fresh ``out`` and ``jac`` arrays for the ``*_into`` kernels."""
+    return np.empty(ints[H_OUTPUTS]), np.empty((ints[H_OUTPUTS], ints[H_INPUTS]))
+
+
+# Entry points come in pairs: ``program_X(...)`` returns new arrays; ``program_X_into(...,
+# out, jac)`` writes into arrays the caller made. Measured on the seed (1 wire, 2 gates):
+# numba turns each returned array into a Python object in about 0.4 us, NumPy makes an
+# empty one in about 0.1 us, so a compiled call made from Python takes its output arrays
+# (see Compiled in qsym.runtime); compiled callers use the returning form.
+@njit(cache=True)
+def program_value_and_grad(ints, floats, mats, smats, ch, C, cc):
+    """:func:`program_value_and_grad_into`, into new arrays: ``(out, jac)``."""
+    out, jac = _outputs(ints)
+    program_value_and_grad_into(ints, floats, mats, smats, ch, C, cc, out, jac)
     return out, jac
 
 
 @njit(cache=True)
-def program_value_and_grad(ints, floats, mats, smats, ch, C, cc):
+def program_value_and_grad_into(ints, floats, mats, smats, ch, C, cc, out, jac):
     """Values and the Jacobian by parameter shift, with the chain rule applied.
 
     ``smats`` holds the matrices of the shifted gates (one block per term), ``ch`` the
@@ -775,7 +800,7 @@ def program_value_and_grad(ints, floats, mats, smats, ch, C, cc):
     shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
                  term_op, term_zero, term_off, smats, 0, n_terms, vals, psi, work[dim:])
     _accumulate_terms(term_slot, floats, term_zero, e, vals, de)
-    return _shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g)
+    _shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g, out, jac)
 
 
 @njit(cache=True)
@@ -844,7 +869,9 @@ def program_value_and_grad_parallel(ints, floats, mats, smats, ch, C, cc, n_chun
             run_ops(psi, n, k, n_ops, op_wires, op_nw, op_kind, op_off, mats)
             pauli_expvals(psi, word_flip, word_z, word_ny, e)
     _accumulate_terms(term_slot, floats, zero, e, vals, de)
-    return _shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g)
+    out, jac = _outputs(ints)
+    _shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g, out, jac)
+    return out, jac
 
 
 # --- adjoint differentiation (Jones & Gacon 2020) ---------------------------------------
@@ -1151,7 +1178,16 @@ def adjoint_jacobian(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
 
 @njit(cache=True)
 def program_value_and_grad_adjoint(ints, floats, mats, dmats, ch, C, cc):
-    """Values and the Jacobian by the adjoint method, with the chain rule applied."""
+    """:func:`program_value_and_grad_adjoint_into`, into new arrays: ``(out, jac)``."""
+    out, jac = _outputs(ints)
+    program_value_and_grad_adjoint_into(ints, floats, mats, dmats, ch, C, cc, out, jac)
+    return out, jac
+
+
+@njit(cache=True)
+def program_value_and_grad_adjoint_into(ints, floats, mats, dmats, ch, C, cc, out, jac):
+    """Values ``out`` and the Jacobian ``jac`` (written) by the adjoint method, with the
+    chain rule applied."""
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, ch_slot, ch_x,
      cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off) = unpack_program(ints)
     n = ints[H_N]
@@ -1164,9 +1200,8 @@ def program_value_and_grad_adjoint(ints, floats, mats, dmats, ch, C, cc):
     de = fl[n_words:].reshape((n_slots, n_out))
     _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
                   adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats)
-    out = np.empty(n_out)
     _combine_into(C, e, out)
-    jac = np.zeros((n_out, ints[H_INPUTS]))
+    jac[:] = 0.0
     for k in range(ch.shape[0]):
         s = ch_slot[k]
         j = ch_x[k]
@@ -1174,7 +1209,6 @@ def program_value_and_grad_adjoint(ints, floats, mats, dmats, ch, C, cc):
             jac[m, j] += ch[k] * de[s, m]
     for k in range(cc.shape[0]):
         jac[cc_m[k], cc_x[k]] += cc[k] * e[cc_w[k]]
-    return out, jac
 
 
 # --- batches: many rows (parameter sets) of one circuit, on numba's threads --------------

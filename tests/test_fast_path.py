@@ -1,0 +1,255 @@
+"""The short paths for hot small circuits: ``qml.grad`` of a QNode of one float64 array
+(runtime's grad fast path) and the fused entry points that write into arrays made in
+Python. Every test compares with the full path; none measures time."""
+
+import numpy as np
+import pytest
+
+import qsym as qml
+from qsym import runtime
+from qsym.errors import ArgumentError, DifferentiationError, TracingError
+
+X1 = np.array([0.54, 0.12])
+X2 = np.array([-1.3, 2.2])
+
+
+def seed_node(diff_method="parameter-shift", measure="expval", shots=None):
+    dev = qml.device("default.qubit", wires=1, shots=shots, seed=1)
+
+    @qml.qnode(dev, diff_method=diff_method)
+    def circuit(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=0)
+        if measure == "var":
+            return qml.var(qml.PauliZ(0))
+        return qml.expval(qml.PauliZ(0))
+
+    return circuit
+
+
+def full_path_grad(node, *args, **kwargs):
+    """The gradient with the fast path switched off."""
+    node._grad_fast = None
+    out = qml.grad(node)(*args, **kwargs)
+    node._grad_fast = None
+    return out
+
+
+class CountClassify:
+    """Counts calls of runtime.classify (the full path's argument handling)."""
+
+    def __init__(self, monkeypatch):
+        self.calls = 0
+        real = runtime.classify
+
+        def counting(*a, **k):
+            self.calls += 1
+            return real(*a, **k)
+
+        monkeypatch.setattr(runtime, "classify", counting)
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint", "best"])
+def test_fast_path_is_taken_and_gives_the_full_paths_bits(monkeypatch, method):
+    node = seed_node(method)
+    expected = [full_path_grad(node, x) for x in (X1, X2)]
+    count = CountClassify(monkeypatch)
+    qml.grad(node)(X1)  # full path, remembered
+    assert count.calls == 1
+    got = [qml.grad(node)(x) for x in (X1, X2, X1)]
+    assert count.calls == 1  # the fast path did not classify again
+    for g, e in zip(got, expected + expected[:1]):
+        assert type(g) is np.ndarray and g.shape == (2,) and g.dtype == np.float64
+        assert np.array_equal(g, e)
+
+
+def test_results_do_not_alias_each_other():
+    """Arrays returned earlier stay as they were (no shared output buffer)."""
+    node = seed_node()
+    g = qml.grad(node)
+    for _ in range(3):
+        g(X1)  # the fast path is on
+    g1 = g(X1)
+    kept = g1.copy()
+    g2 = g(X2)
+    assert np.array_equal(g1, kept)
+    assert not np.shares_memory(g1, g2)
+    assert not np.array_equal(g1, g2)
+
+
+def test_fused_entry_points_return_new_arrays(monkeypatch):
+    monkeypatch.setattr(runtime, "FUSE_AFTER_CALLS", 2)
+    node = seed_node()
+    entry = node.compiled((X1,), {})[0]
+    d = np.zeros(0)
+    for name in ("value_and_grad", "value_and_grad_adjoint"):
+        for _ in range(3):
+            getattr(entry, name)(X1, d)
+        assert getattr(entry, name).fused is getattr(entry.module, f"fused_{name}_into")
+        out1, jac1 = getattr(entry, name)(X1, d)
+        keep = out1.copy(), jac1.copy()
+        out2, jac2 = getattr(entry, name)(X2, d)
+        assert np.array_equal(out1, keep[0]) and np.array_equal(jac1, keep[1])
+        assert out1.shape == (1,) and jac1.shape == (1, 2)
+        assert not np.shares_memory(out1, out2) and not np.shares_memory(jac1, jac2)
+    for _ in range(3):
+        entry.value(X1, d)
+    v1 = entry.value(X1, d)
+    v2 = entry.value(X2, d)
+    assert v1.shape == (1,) and not np.shares_memory(v1, v2)
+    assert np.isclose(v1[0], np.cos(X1[0]) * np.cos(X1[1]))
+
+
+def test_into_entry_points_refuse_wrong_output_shapes():
+    node = seed_node()
+    mod = node.compiled((X1,), {})[0].module
+    d = np.zeros(0)
+    with pytest.raises(ValueError, match="output arrays"):
+        mod.fused_value_and_grad_into(X1, d, np.empty(1), np.empty((1, 3)))
+    with pytest.raises(ValueError, match="output arrays"):
+        mod.fused_value_and_grad_adjoint_into(X1, d, np.empty(2), np.empty((1, 2)))
+    with pytest.raises(ValueError, match="output array"):
+        mod.fused_value_into(X1, d, np.empty(2))
+
+
+@pytest.mark.parametrize("other", [
+    pytest.param(lambda: [0.54, 0.12], id="list"),
+    pytest.param(lambda: X1.astype(np.float32), id="float32"),
+    pytest.param(lambda: np.array([0.54, 9.0, 0.12])[::2], id="strided"),
+    pytest.param(lambda: qml.numpy.array([0.54, 0.12]), id="qsym-tensor"),
+    pytest.param(lambda: np.array([0.54, 0.12, 0.3]), id="other-shape"),
+])
+def test_other_inputs_take_the_full_path(monkeypatch, other):
+    node = seed_node()
+    g = qml.grad(node)
+    g(X1)
+    g(X1)  # remembered
+    count = CountClassify(monkeypatch)
+    arg = other()
+    got = g(arg)
+    assert count.calls == 1
+    expected = full_path_grad(node, arg)
+    assert np.array_equal(got, expected)
+    # and the plain array still gives the same bits afterwards
+    assert np.array_equal(g(X1), full_path_grad(node, X1))
+
+
+def test_keyword_arguments_and_several_arguments_take_the_full_path(monkeypatch):
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def c(p, scale=1.0):
+        qml.RX(scale * p[0], wires=0)
+        qml.RY(p[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    qml.grad(c)(X1)
+    qml.grad(c)(X1)
+    count = CountClassify(monkeypatch)
+    g = qml.grad(c)(X1, scale=2.0)
+    assert count.calls == 1
+    assert np.isclose(g[0], -2 * np.sin(2 * X1[0]) * np.cos(X1[1]))
+    g = qml.grad(c, argnum=[0])(X1)  # another argnum: a tuple, as on the full path
+    assert isinstance(g, tuple) and np.array_equal(g[0], qml.grad(c)(X1))
+
+
+def test_argnum_forms_keep_their_shapes():
+    node = seed_node()
+    plain = qml.grad(node)(X1)
+    for _ in range(2):
+        a = qml.grad(node, argnum=0)(X1)
+        b = qml.grad(node, argnum=[0])(X1)
+        c = qml.grad(node)(X1)
+    assert np.array_equal(a, plain) and np.array_equal(c, plain)
+    assert isinstance(b, tuple) and len(b) == 1 and np.array_equal(b[0], plain)
+
+
+def test_variance_is_not_on_the_fast_path():
+    node = seed_node(measure="var")
+    x = X1
+    g = [qml.grad(node)(x) for _ in range(3)]
+    c0, c1 = np.cos(x[0]) * np.cos(x[1]), None
+    # var Z = 1 - <Z>^2: gradient -2 <Z> d<Z>
+    d = np.array([-np.sin(x[0]) * np.cos(x[1]), -np.cos(x[0]) * np.sin(x[1])])
+    for r in g:
+        assert np.allclose(r, -2 * c0 * d, atol=1e-12)
+    assert node._grad_fast is None and c1 is None
+
+
+def test_forward_tracker_and_last_entry_on_the_fast_path():
+    node = seed_node()
+    g = qml.grad(node)
+    g(X1)
+    with qml.Tracker(node.device) as tracker:
+        g(X2)
+    assert tracker.totals == {"executions": 5, "calls": 1}
+    assert np.isclose(g.forward, np.cos(X2[0]) * np.cos(X2[1]))
+    assert node._last is node.compiled((X2,), {})[0]
+
+
+def test_errors_on_the_fast_path_are_the_full_paths():
+    node = seed_node()
+    g = qml.grad(node)
+    g(X1)
+    g(X1)
+    with pytest.raises(ArgumentError, match="NaN"):
+        g(np.array([np.nan, 0.1]))
+    with pytest.raises(ArgumentError, match="infinite"):
+        g(np.array([0.1, np.inf]))
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def outer(p):
+        g(X1)  # plain floats, inside a circuit being traced
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(TracingError):
+        outer(X1)
+    assert np.array_equal(g(X1), full_path_grad(node, X1))
+
+
+def test_shots_turned_on_later_leave_the_fast_path():
+    node = seed_node()
+    g = qml.grad(node)
+    g(X1)
+    g(X1)
+    node.device.shots = 1000  # sampled from now on
+    a = g(X1)
+    b = g(X1)
+    assert not np.array_equal(a, b)  # two different sample sets
+    node.device.shots = None
+    assert np.array_equal(g(X1), full_path_grad(node, X1))
+
+
+def test_hybrid_costs_and_second_derivatives_still_use_autograd():
+    node = seed_node()
+    qml.grad(node)(X1)
+    qml.grad(node)(X1)
+
+    def cost(p):
+        return node(p) ** 2
+
+    z = np.cos(X1[0]) * np.cos(X1[1])
+    d = np.array([-np.sin(X1[0]) * np.cos(X1[1]), -np.cos(X1[0]) * np.sin(X1[1])])
+    assert np.allclose(qml.grad(cost)(X1), 2 * z * d, atol=1e-12)
+    h = qml.jacobian(qml.grad(node))(X1)
+    assert h.shape == (2, 2)
+    assert np.allclose(h, [[-z, np.sin(X1[0]) * np.sin(X1[1])],
+                           [np.sin(X1[0]) * np.sin(X1[1]), -z]], atol=1e-10)
+
+
+def test_grad_copies_the_wrapped_functions_attributes():
+    node = seed_node()
+    g = qml.grad(node)
+    assert g.__name__ == "circuit" and g.__wrapped__ is node
+    assert g.__doc__ == node.__doc__ and g.__module__ == node.__module__
+
+    def f(x):
+        """doc of f"""
+        return x
+
+    h = qml.grad(f)
+    assert (h.__name__, h.__doc__, h.__qualname__, h.__wrapped__) == (
+        "f", "doc of f", f.__qualname__, f)
+    with pytest.raises(DifferentiationError):
+        qml.grad(3)
