@@ -344,6 +344,176 @@ def run_ops(state, n, start, stop, op_wires, op_nw, op_kind, op_off, mats):
         apply_row(state, n, op_wires, q, op_nw[q], op_kind[q], mats, op_off[q])
 
 
+# Runs of one-wire ops, as a whole: ops on different wires commute, so a run is applied
+# layer by layer (the first op of every wire, then the second ...), and the diagonal ops
+# of a layer (RZ, PhaseShift ...) are multiplied into the state together, in one pass.
+# Used where only the final state counts (the shifted circuits' tails).
+FUSE_MIN_RUN = 4
+FUSE_MIN_WIRES = 8  # below, op by op (the tables would cost more than they save)
+_CHUNK = 8  # index bits per lookup table of a fused diagonal
+
+
+@njit(cache=True)
+def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off, mats):
+    """``run_ops``, with every run of at least ``FUSE_MIN_RUN`` one-wire ops applied layer
+    by layer and each layer's one-wire diagonals in one pass (``apply_diag_layer``), and
+    every run of at least ``FUSE_MIN_RUN`` CNOTs as one permutation (``apply_cnot_run``,
+    through the work state ``work``). The same state up to rounding (the diagonal
+    products are formed in another order)."""
+    if n < FUSE_MIN_WIRES or work.shape[0] != state.shape[0]:
+        run_ops(state, n, start, stop, op_wires, op_nw, op_kind, op_off, mats)
+        return
+    q = start
+    while q < stop:
+        if op_kind[q] == CONTROLLED_X and op_nw[q] == 2:
+            e = q
+            while e < stop and op_kind[e] == CONTROLLED_X and op_nw[e] == 2:
+                e += 1
+            if e - q >= FUSE_MIN_RUN:
+                apply_cnot_run(state, work, n, op_wires[q:e])
+            else:
+                for r in range(q, e):
+                    apply_cnot(state, n, op_wires[r, 0], op_wires[r, 1])
+            q = e
+            continue
+        if op_nw[q] != 1:
+            apply_row(state, n, op_wires, q, op_nw[q], op_kind[q], mats, op_off[q])
+            q += 1
+            continue
+        e = q
+        while e < stop and op_nw[e] == 1:
+            e += 1
+        if e - q < FUSE_MIN_RUN:
+            for r in range(q, e):
+                apply_row(state, n, op_wires, r, 1, op_kind[r], mats, op_off[r])
+        else:
+            _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats)
+        q = e
+
+
+@njit(cache=True)
+def _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats):
+    """Ops ``q .. e-1`` (one wire each), layer by layer; see ``run_ops_fused``."""
+    count = np.zeros(n, dtype=np.int64)
+    for r in range(q, e):
+        count[op_wires[r, 0]] += 1
+    start = np.zeros(n + 1, dtype=np.int64)
+    depth = 0
+    for w in range(n):
+        start[w + 1] = start[w] + count[w]
+        depth = max(depth, count[w])
+    order = np.empty(e - q, dtype=np.int64)  # ops grouped by wire, in circuit order
+    fill = start[:n].copy()
+    for r in range(q, e):
+        w = op_wires[r, 0]
+        order[fill[w]] = r
+        fill[w] += 1
+    dwires = np.empty(n, dtype=np.int64)
+    doffs = np.empty(n, dtype=np.int64)
+    for j in range(depth):
+        nd = 0
+        for w in range(n):
+            if count[w] > j:
+                r = order[start[w] + j]
+                if op_kind[r] == DIAGONAL:
+                    dwires[nd] = w
+                    doffs[nd] = op_off[r]
+                    nd += 1
+                else:
+                    apply_row(state, n, op_wires, r, 1, op_kind[r], mats, op_off[r])
+        if nd == 1:
+            apply_diag1(state, n, dwires[0], mats, doffs[0])
+        elif nd > 1:
+            apply_diag_layer(state, n, dwires[:nd], doffs[:nd], mats)
+
+
+@njit(cache=True)
+def apply_cnot_run(state, work, n, cnots):
+    """The CNOTs ``cnots[r] = (control, target)``, in order, as one permutation of the
+    amplitudes: a CNOT maps basis index ``x`` to ``x ^ (bit t if bit c)``, linear over
+    GF(2), so the whole run maps ``y`` back to ``P^-1(y)``, the XOR of table entries (one
+    table per 8 index bits). ``work[y] = state[P^-1(y)]`` and a copy back: two passes
+    instead of one per CNOT."""
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    # images of each index bit under P^-1: the CNOTs in reverse order (each its inverse)
+    col = np.empty(n, dtype=np.int64)
+    for b in range(n):
+        x = 1 << b
+        for r in range(cnots.shape[0] - 1, -1, -1):
+            cb = n - 1 - cnots[r, 0]
+            tb = n - 1 - cnots[r, 1]
+            if (x >> cb) & 1:
+                x ^= 1 << tb
+        col[b] = x
+    tables = np.zeros((n_chunks, 1 << _CHUNK), dtype=np.int64)
+    for c in range(n_chunks):
+        for x in range(1 << _CHUNK):
+            v = 0
+            for lb in range(_CHUNK):
+                b = c * _CHUNK + lb
+                if b < n and (x >> lb) & 1:
+                    v ^= col[b]
+            tables[c, x] = v
+    mask = (1 << _CHUNK) - 1
+    dim = state.shape[0]
+    if n_chunks == 1:
+        t0 = tables[0]
+        for y in range(dim):
+            work[y] = state[t0[y & mask]]
+    elif n_chunks == 2:
+        t0 = tables[0]
+        t1 = tables[1]
+        for y in range(dim):
+            work[y] = state[t0[y & mask] ^ t1[(y >> _CHUNK) & mask]]
+    else:
+        for y in range(dim):
+            v = tables[0, y & mask]
+            for c in range(1, n_chunks):
+                v ^= tables[c, (y >> (c * _CHUNK)) & mask]
+            work[y] = state[v]
+    for y in range(dim):
+        state[y] = work[y]
+
+
+@njit(cache=True)
+def apply_diag_layer(state, n, wires, offs, mats):
+    """One-wire diagonals on distinct ``wires`` (each ``mats[offs[t]:offs[t]+2]``) in one
+    pass: their product on each basis index is read from small tables, one per 8 index
+    bits (``T_c[x]``: the product over the wires whose bit lies in chunk ``c``)."""
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    tables = np.ones((n_chunks, 1 << _CHUNK), dtype=np.complex128)
+    for t in range(wires.shape[0]):
+        b = n - 1 - wires[t]
+        c = b // _CHUNK
+        lb = b - c * _CHUNK
+        d0 = mats[offs[t]]
+        d1 = mats[offs[t] + 1]
+        for x in range(1 << _CHUNK):
+            tables[c, x] *= d1 if (x >> lb) & 1 else d0
+    mask = (1 << _CHUNK) - 1
+    if n_chunks == 1:
+        t0 = tables[0]
+        for i in range(state.shape[0]):
+            state[i] *= t0[i & mask]
+    elif n_chunks == 2:
+        t0 = tables[0]
+        t1 = tables[1]
+        for i in range(state.shape[0]):
+            state[i] *= t0[i & mask] * t1[(i >> _CHUNK) & mask]
+    elif n_chunks == 3:
+        t0 = tables[0]
+        t1 = tables[1]
+        t2 = tables[2]
+        for i in range(state.shape[0]):
+            state[i] *= t0[i & mask] * t1[(i >> _CHUNK) & mask] * t2[(i >> (2 * _CHUNK)) & mask]
+    else:
+        for i in range(state.shape[0]):
+            f = tables[0, i & mask]
+            for c in range(1, n_chunks):
+                f *= tables[c, (i >> (c * _CHUNK)) & mask]
+            state[i] *= f
+
+
 @njit(cache=True, inline="always")
 def _parity(v):
     """The parity of the bits of ``v >= 0`` (branch-free: vectorizes inside loops)."""
@@ -495,6 +665,8 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
     _reset(psi)
     if t0 >= t1:
         return
+    # work state for fused CNOT runs (small states run op by op: no allocation)
+    work = np.empty(psi.shape[0] if n >= FUSE_MIN_WIRES else 0, dtype=np.complex128)
     n_ops = op_nw.shape[0]
     k0 = term_op[t0]
     run_ops(psi, n, 0, k0, op_wires, op_nw, op_kind, op_off, mats)
@@ -508,7 +680,8 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
                     phi[i] = psi[i]
                 # op k with its shifted matrix, then the rest of the circuit
                 apply_row(phi, n, op_wires, k, nw, op_kind[k], smats, term_off[t])
-                run_ops(phi, n, k + 1, n_ops, op_wires, op_nw, op_kind, op_off, mats)
+                run_ops_fused(phi, work, n, k + 1, n_ops, op_wires, op_nw, op_kind, op_off,
+                              mats)
                 pauli_expvals_row(phi, word_flip, word_z, word_ny, vals, t)
             t += 1
         if t >= t1:

@@ -267,3 +267,45 @@ def test_single_z_words_from_the_marginal_tree(n):
         for p in w[1:]:
             op = np.kron(op, PAULI[p])
         assert got == pytest.approx(np.vdot(psi, op @ psi).real, abs=1e-12)
+
+
+@pytest.mark.parametrize("n", [3, 8, 9, 17])
+def test_fused_runs_give_the_op_by_op_state(n):
+    """``run_ops_fused`` (one-wire runs layer by layer, their diagonals in one pass, CNOT
+    runs as one permutation) against ``run_ops``, on circuits with long runs of every
+    kind and from every start op."""
+    rng = np.random.default_rng(n)
+    kinds = [kernels.DENSE, kernels.REAL, kernels.DIAGONAL]
+    ops = []
+    for _ in range(3):
+        for _ in range(2 * n):  # a one-wire run, wires repeating
+            ops.append((int(rng.choice(kinds)), [int(rng.integers(n))]))
+        for _ in range(n):  # a CNOT run
+            c, t = rng.permutation(n)[:2]
+            ops.append((kernels.CONTROLLED_X, [int(c), int(t)]))
+        ops.append((kernels.DENSE, [int(w) for w in rng.permutation(n)[:2]]))
+    op_wires = np.zeros((len(ops), 2), dtype=np.int64)
+    op_nw, op_kind, op_off, mats = [], [], [], []
+    for k, (kind, wires) in enumerate(ops):
+        op_wires[k, : len(wires)] = wires
+        op_nw.append(len(wires))
+        op_kind.append(kind)
+        op_off.append(len(mats))
+        dim = 2 ** len(wires)
+        if kind == kernels.DIAGONAL:
+            mats.extend(np.exp(1j * rng.uniform(0, 2 * np.pi, dim)))
+        elif kind == kernels.REAL:
+            mats.extend(np.linalg.qr(rng.normal(size=(dim, dim)))[0].ravel())
+        elif kind == kernels.DENSE:
+            mats.extend(random_unitary(rng, dim).ravel())
+        else:
+            mats.extend([0j] * dim * dim)
+    tables = (op_wires, *(np.array(a, dtype=np.int64) for a in (op_nw, op_kind, op_off)),
+              np.array(mats, dtype=complex))
+    psi = random_state(rng, n)
+    for start in sorted({0, 1, 2 * n - 1, 2 * n + 1, len(ops) // 2}):
+        want = psi.copy()
+        kernels.run_ops(want, n, start, len(ops), *tables)
+        got = psi.copy()
+        kernels.run_ops_fused(got, np.empty(2**n, dtype=complex), n, start, len(ops), *tables)
+        np.testing.assert_allclose(got, want, atol=1e-12)
