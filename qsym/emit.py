@@ -152,6 +152,11 @@ def affine_form(expr, inputs_index: dict, data_index: dict):
     >>> affine_form(a**2, {a: 0}, {}) is None
     True
     """
+    if expr.is_Symbol:  # the common case, without sympy's diff (slow in a new process)
+        if expr in inputs_index:
+            return 0, inputs_index[expr], 1.0, 0.0
+        if expr in data_index:
+            return 1, data_index[expr], 1.0, 0.0
     syms = expr.free_symbols
     if len(syms) != 1:
         return None

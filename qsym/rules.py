@@ -96,7 +96,14 @@ class ShiftRule:
         >>> derive_rule([1]).numeric()
         ((0.5, 1.0, 1.5707963267948966), (-0.5, 1.0, -1.5707963267948966))
         """
-        return tuple(tuple(_to_float(x) for x in term) for term in self.terms)
+        return _numeric_terms(self.terms)
+
+
+@lru_cache(maxsize=4096)
+def _numeric_terms(terms) -> tuple[tuple[float, float, float], ...]:
+    # memoized: a plan asks once per gate occurrence (192 times on a 12x8 HEA), and each
+    # exact-to-float conversion is a 30-digit sympy evaluation (about 30 us)
+    return tuple(tuple(_to_float(x) for x in term) for term in terms)
 
 
 @dataclass(frozen=True)
