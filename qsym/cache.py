@@ -219,13 +219,83 @@ def _checked_cache_file_class():
     return _checked_class
 
 
+# --- loading cached code without numba's compiler set-up -----------------------------------
+# numba versions whose cache loading was checked to need only what _runtime_ready does
+_LAZY_NUMBA_VERSIONS = ((0, 68),)
+_lazy_class = None
+
+
+def _runtime_ready(target_context) -> None:
+    """What machine code loaded from numba's cache needs from the process: the runtime's
+    (NRT) symbols and the hash secret's (the only symbols numba's optional modules add at
+    import). The C helpers, math functions and exception objects are added when numba's
+    CPU context is created; parallel code re-runs its own set-up (``reload_init``)."""
+    from numba.core.runtime import rtsys
+
+    rtsys.initialize(target_context)
+    import numba.cpython.hashing  # noqa: F401  (adds _Py_HashSecret_* symbols)
+
+
+def _lazy_cache_class():
+    """:class:`numba.core.caching.FunctionCache` that loads a cached function without first
+    loading numba's typing and lowering registries (None where not known to be safe).
+
+    numba's ``Cache.load_overload`` calls ``target_context.refresh()`` before it looks in
+    the cache: that imports some 160 modules (numba's implementations of NumPy, typed
+    containers, random generators, and SciPy's BLAS wrappers) and installs their
+    registries, about 0.25 s in a fresh process, all of it used only to *compile*. Here a
+    cache hit gets only :func:`_runtime_ready`; on a miss, or if loading fails in any way,
+    numba's own path runs (and a compile refreshes the context itself,
+    ``CompilerBase.__init__``)."""
+    global _lazy_class
+    if _lazy_class is not None:
+        return _lazy_class or None
+    if os.environ.get("QSYM_LAZY_NUMBA", "1").strip().lower() in ("0", "false", "no", "off"):
+        _lazy_class = False
+        return None
+    try:
+        import numba
+        from numba.core.caching import FunctionCache
+
+        version = tuple(int(v) for v in numba.__version__.split(".")[:2])
+    except Exception:  # pragma: no cover
+        _lazy_class = False
+        return None
+    needed = ("load_overload", "_load_overload", "_guard_against_spurious_io_errors")
+    if version not in _LAZY_NUMBA_VERSIONS or not all(
+        hasattr(FunctionCache, a) for a in needed
+    ):  # pragma: no cover
+        _lazy_class = False
+        return None
+
+    class _LazyFunctionCache(FunctionCache):
+        """numba's function cache; a hit is loaded without the compiler's registries."""
+
+        def load_overload(self, sig, target_context):
+            try:
+                _runtime_ready(target_context)
+                with self._guard_against_spurious_io_errors():
+                    cres = self._load_overload(sig, target_context)
+            except Exception:  # anything unexpected: numba's own way, from the start
+                cres = None
+            if cres is None:
+                return super().load_overload(sig, target_context)
+            return cres
+
+    _lazy_class = _LazyFunctionCache
+    return _lazy_class
+
+
 def _guard_numba_caches(mod) -> None:
     """Read the numba cache files of ``mod``'s ``cache=True`` functions through
-    :class:`_CheckedCacheFile` (before their first call, when numba first reads them)."""
+    :class:`_CheckedCacheFile`, and load them with :func:`_lazy_cache_class` (before their
+    first call, when numba first reads them)."""
     cls = _checked_cache_file_class()
-    if cls is None:
-        return
+    lazy = _lazy_cache_class()
     for value in list(vars(mod).values()):
-        cache_file = getattr(getattr(value, "_cache", None), "_cache_file", None)
-        if cache_file is not None and type(cache_file) is cls.__base__:
+        cache_obj = getattr(value, "_cache", None)
+        cache_file = getattr(cache_obj, "_cache_file", None)
+        if cls is not None and cache_file is not None and type(cache_file) is cls.__base__:
             cache_file.__class__ = cls
+        if lazy is not None and cache_file is not None and type(cache_obj) is lazy.__base__:
+            cache_obj.__class__ = lazy
