@@ -1,4 +1,4 @@
-"""The on-disk cache of generated modules.
+"""The on-disk cache of generated modules (and of a few derived results).
 
 numba cannot cache functions made by ``exec`` of a string (numba issue 3501), so each
 generated module is written to a real ``.py`` file named by the hash of its source, and
@@ -31,6 +31,22 @@ truncated or garbled):
   missing. numba then compiles and rewrites it. (Plain numba still reads these files: the
   trailer follows the pickle, which ``pickle.loads`` ignores.)
 
+Small derived results that cost sympy time in every new process are kept in the same
+folder as JSON records (:func:`load_record`, :func:`save_record`): ``rules/`` holds the
+derived shift rules (:mod:`qsym.rules`), ``gate-code/`` the gate-matrix code printed for
+generated modules (:func:`qsym.emit.gate_body`). A record is named by the SHA-256 of its
+key and holds the whole key (the qsym version, a hash of the code that computed it, the
+sympy version and the exact sympy matrix it was computed from) and a SHA-256 of key and
+contents; one that does not match in every respect is a miss, and the result is computed
+again and the file rewritten. ``QSYM_CACHE=0`` reads and writes no records.
+
+A numba cache hit of qsym's functions (the kernel library and generated modules) is loaded
+without numba's compiler registries (:func:`_lazy_cache_class`): numba loads them before
+every cache lookup, which imports some 160 modules and costs about 0.25 s in a new process
+that only runs cached code. A compile still loads them (numba does it itself).
+``QSYM_LAZY_NUMBA=0`` restores numba's own order; it is used only with the numba versions
+it was checked with (``_LAZY_NUMBA_VERSIONS``).
+
 >>> mod = load_module("X = 42\\n")
 >>> mod.X
 42
@@ -41,6 +57,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import itertools
+import json
 import os
 import pickle
 import sys
@@ -52,10 +69,15 @@ _lock = threading.Lock()
 _tmpdir: tempfile.TemporaryDirectory | None = None
 
 
+def enabled() -> bool:
+    """False if ``QSYM_CACHE`` turns the disk cache off (``0``, ``false``, ``no``, ``off``)."""
+    return os.environ.get("QSYM_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def cache_dir() -> Path:
     """The folder generated modules are written to (created if missing)."""
     global _tmpdir
-    if os.environ.get("QSYM_CACHE", "1").strip().lower() in ("0", "false", "no", "off"):
+    if not enabled():
         if _tmpdir is None:
             _tmpdir = tempfile.TemporaryDirectory(prefix="qsym-")
         path = Path(_tmpdir.name)
@@ -81,7 +103,7 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _write(path: Path, data: bytes) -> None:
+def write_file(path: Path, data: bytes) -> None:
     """Make ``path`` hold ``data``, atomically: readers see the old file or the new one.
 
     A file that appeared meanwhile with the right contents (another process compiling the
@@ -120,7 +142,7 @@ def load_module(source: str):
         path = cache_dir() / f"{name}.py"
         data = source.encode()
         if _read(path) != data:
-            _write(path, data)
+            write_file(path, data)
             if _read(path) != data:
                 raise OSError(
                     f"qsym cache: {path} does not hold the generated source after writing "
@@ -140,6 +162,70 @@ def load_module(source: str):
             del sys.modules[name]
             raise
         return mod
+
+
+# --- small derived records (shift rules, printed gate code) --------------------------------
+_file_digests: dict = {}
+
+
+def file_digest(path) -> str:
+    """SHA-256 of a file's bytes, read once per process (the code behind a record: a
+    changed file gives new keys, never a stale record)."""
+    path = str(path)
+    digest = _file_digests.get(path)
+    if digest is None:
+        with open(path, "rb") as fh:
+            digest = _file_digests[path] = hashlib.sha256(fh.read()).hexdigest()
+    return digest
+
+
+def _record_path(kind: str, key: str) -> Path:
+    return cache_dir() / kind / (hashlib.sha256(key.encode()).hexdigest() + ".json")
+
+
+def _record_digest(key: str, payload) -> str:
+    body = json.dumps([key, payload], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def load_record(kind: str, key: str):
+    """The JSON payload saved under ``key`` in folder ``kind`` of the cache, or None.
+
+    A record is used only if the file parses, holds exactly ``key`` (not only its hash:
+    the file name is the key's SHA-256) and a SHA-256 of key and payload that matches;
+    a missing, truncated, garbled or swapped file is a miss. Nothing is read when the
+    disk cache is off (``QSYM_CACHE=0``).
+
+    >>> save_record("doctest", "some key", [1, "two"])
+    >>> load_record("doctest", "some key"), load_record("doctest", "another key")
+    ([1, 'two'], None)
+    """
+    if not enabled():
+        return None
+    try:
+        record = json.loads(_record_path(kind, key).read_bytes())
+        if not isinstance(record, dict) or record.get("key") != key:
+            return None
+        payload = record.get("payload")
+        if record.get("sha256") != _record_digest(key, payload):
+            return None
+        return payload
+    except Exception:  # missing, unreadable, not JSON: a miss
+        return None
+
+
+def save_record(kind: str, key: str, payload) -> None:
+    """Save a JSON ``payload`` under ``key`` (atomically; first writer wins, a damaged
+    file is replaced). Errors of the file system are ignored: a record only saves time."""
+    if not enabled():
+        return
+    record = {"key": key, "payload": payload, "sha256": _record_digest(key, payload)}
+    try:
+        path = _record_path(kind, key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_file(path, json.dumps(record, indent=1, sort_keys=True).encode())
+    except OSError:
+        pass
 
 
 # --- numba's cache files, checked ----------------------------------------------------------

@@ -42,7 +42,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
-from . import __version__, kernels
+from . import __version__, cache, kernels
 from .gates import gate_def, numeric_matrix_function
 from .ir import Circuit, format_circuit
 from .plan import GradientPlan
@@ -113,6 +113,34 @@ def gate_body(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> 
     row = gate_def(name)
     params = sp.symbols(f"p0:{row.num_params}", real=True)
     mat = row.sympy_matrix(params, num_wires, hyper)
+    # printing costs sympy time (expand, cse, and in a new process sympy's lazy imports):
+    # the lines are kept in the cache folder, keyed by everything they are printed from
+    key = _gate_body_key(row, mat, derivative)
+    if key is not None:
+        lines = cache.load_record("gate-code", key)
+        if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
+            return tuple(lines)
+    lines = _print_gate_body(row, params, mat, derivative)
+    if key is not None:
+        cache.save_record("gate-code", key, list(lines))
+    return lines
+
+
+def _gate_body_key(row, mat, derivative) -> str | None:
+    try:
+        return "\n".join([
+            "qsym-gate-code 1",
+            f"qsym {__version__}",
+            f"emit.py {cache.file_digest(__file__)}",
+            f"sympy {sp.__version__}",
+            f"structure {row.structure!r} params {row.num_params} derivative {derivative!r}",
+            f"matrix {sp.srepr(mat)}",
+        ])
+    except Exception:  # a matrix sympy cannot print: no disk cache
+        return None
+
+
+def _print_gate_body(row, params, mat, derivative) -> tuple[str, ...]:
     if derivative is not None:
         mat = sp.diff(mat, params[derivative])
     if row.structure == "diagonal":
