@@ -28,7 +28,7 @@ documented entry points), so nothing printed from sympy can collide with them.
 >>> c = Circuit(1, (Op("RX", (0,), (2 * a,)),), (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),),
 ...             inputs=(a,))
 >>> src = emit_module(c, make_plan(c))
->>> "def prepare(x, d, mode):" in src and "_q_AF_A = np.array([2.0]" in src
+>>> "def prepare(x, d, mode):" in src and '_q_AF_A = np.array([float(v) for v in "2.0"' in src
 True
 """
 
@@ -84,17 +84,22 @@ def _block(assignments, symbols_map) -> list[str]:
 
 
 def _array(name, values, dtype) -> str:
+    """A module-level array, its elements as the text of one string (exact: ``repr`` of
+    each float, parsed back by ``float``). Python compiles a list display of thousands of
+    numbers slowly (25 ms of the 12x8 HEA module's 29 ms); one string costs nothing, and
+    parsing it when the module runs about 1 ms."""
     arr = np.asarray(values, dtype=dtype)
     if dtype == "complex128":
-        body = ", ".join(repr(complex(v)) for v in arr.ravel())
+        body, conv = " ".join(repr(complex(v)) for v in arr.ravel()), "complex"
     elif dtype == "float64":
-        body = ", ".join(repr(float(v)) for v in arr.ravel())
+        body, conv = " ".join(repr(float(v)) for v in arr.ravel()), "float"
     elif dtype == "bool":
-        body = ", ".join("True" if v else "False" for v in arr.ravel())
+        body, conv = " ".join("1" if v else "0" for v in arr.ravel()), "int"
     else:
-        body = ", ".join(str(int(v)) for v in arr.ravel())
+        body, conv = " ".join(str(int(v)) for v in arr.ravel()), "int"
     np_name = "bool_" if dtype == "bool" else dtype  # np.bool is absent in numpy 1.24-1.26
-    return f"{name} = np.array([{body}], dtype=np.{np_name}).reshape({arr.shape!r})"
+    return (f'{name} = np.array([{conv}(v) for v in "{body}".split()], '
+            f"dtype=np.{np_name}).reshape({arr.shape!r})")
 
 
 @lru_cache(maxsize=None)
