@@ -100,12 +100,18 @@ def _status(ok, verified: bool) -> str:
 
 
 def cmd_rules(args) -> int:
-    if args.verify:
-        rules.rule_for_gate.cache_clear()
     names = [args.gate] if args.gate else None
     if args.gate:
         gates.gate_def(args.gate)  # unknown names fail with the list of gates
-    table = rule_rows(names, verify=args.verify)
+    if args.verify:  # derive every rule again: not from the memo, nor from the disk cache
+        rules.rule_for_gate.cache_clear()
+        disk = rules.use_disk_cache(False)
+        try:
+            table = rule_rows(names, verify=True)
+        finally:
+            rules.use_disk_cache(disk)
+    else:
+        table = rule_rows(names, verify=False)
     header = ["gate", "param", "wires/hyper", "frequencies", "terms", "shifts",
               "coefficients", "generator", "rule"]
     lines = [header]

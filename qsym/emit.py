@@ -28,7 +28,7 @@ documented entry points), so nothing printed from sympy can collide with them.
 >>> c = Circuit(1, (Op("RX", (0,), (2 * a,)),), (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),),
 ...             inputs=(a,))
 >>> src = emit_module(c, make_plan(c))
->>> "def prepare(x, d, mode):" in src and "_q_AF_A = np.array([2.0]" in src
+>>> "def prepare(x, d, mode):" in src and '_q_AF_A = np.array([float(v) for v in "2.0"' in src
 True
 """
 
@@ -42,7 +42,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
-from . import __version__, kernels
+from . import __version__, cache, kernels
 from .gates import gate_def, numeric_matrix_function
 from .ir import Circuit, format_circuit
 from .plan import GradientPlan
@@ -84,17 +84,22 @@ def _block(assignments, symbols_map) -> list[str]:
 
 
 def _array(name, values, dtype) -> str:
+    """A module-level array, its elements as the text of one string (exact: ``repr`` of
+    each float, parsed back by ``float``). Python compiles a list display of thousands of
+    numbers slowly (25 ms of the 12x8 HEA module's 29 ms); one string costs nothing, and
+    parsing it when the module runs about 1 ms."""
     arr = np.asarray(values, dtype=dtype)
     if dtype == "complex128":
-        body = ", ".join(repr(complex(v)) for v in arr.ravel())
+        body, conv = " ".join(repr(complex(v)) for v in arr.ravel()), "complex"
     elif dtype == "float64":
-        body = ", ".join(repr(float(v)) for v in arr.ravel())
+        body, conv = " ".join(repr(float(v)) for v in arr.ravel()), "float"
     elif dtype == "bool":
-        body = ", ".join("True" if v else "False" for v in arr.ravel())
+        body, conv = " ".join("1" if v else "0" for v in arr.ravel()), "int"
     else:
-        body = ", ".join(str(int(v)) for v in arr.ravel())
+        body, conv = " ".join(str(int(v)) for v in arr.ravel()), "int"
     np_name = "bool_" if dtype == "bool" else dtype  # np.bool is absent in numpy 1.24-1.26
-    return f"{name} = np.array([{body}], dtype=np.{np_name}).reshape({arr.shape!r})"
+    return (f'{name} = np.array([{conv}(v) for v in "{body}".split()], '
+            f"dtype=np.{np_name}).reshape({arr.shape!r})")
 
 
 @lru_cache(maxsize=None)
@@ -113,6 +118,34 @@ def gate_body(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> 
     row = gate_def(name)
     params = sp.symbols(f"p0:{row.num_params}", real=True)
     mat = row.sympy_matrix(params, num_wires, hyper)
+    # printing costs sympy time (expand, cse, and in a new process sympy's lazy imports):
+    # the lines are kept in the cache folder, keyed by everything they are printed from
+    key = _gate_body_key(row, mat, derivative)
+    if key is not None:
+        lines = cache.load_record("gate-code", key)
+        if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
+            return tuple(lines)
+    lines = _print_gate_body(row, params, mat, derivative)
+    if key is not None:
+        cache.save_record("gate-code", key, list(lines))
+    return lines
+
+
+def _gate_body_key(row, mat, derivative) -> str | None:
+    try:
+        return "\n".join([
+            "qsym-gate-code 1",
+            f"qsym {__version__}",
+            f"emit.py {cache.file_digest(__file__)}",
+            f"sympy {sp.__version__}",
+            f"structure {row.structure!r} params {row.num_params} derivative {derivative!r}",
+            f"matrix {sp.srepr(mat)}",
+        ])
+    except Exception:  # a matrix sympy cannot print: no disk cache
+        return None
+
+
+def _print_gate_body(row, params, mat, derivative) -> tuple[str, ...]:
     if derivative is not None:
         mat = sp.diff(mat, params[derivative])
     if row.structure == "diagonal":
@@ -152,6 +185,11 @@ def affine_form(expr, inputs_index: dict, data_index: dict):
     >>> affine_form(a**2, {a: 0}, {}) is None
     True
     """
+    if expr.is_Symbol:  # the common case, without sympy's diff (slow in a new process)
+        if expr in inputs_index:
+            return 0, inputs_index[expr], 1.0, 0.0
+        if expr in data_index:
+            return 1, data_index[expr], 1.0, 0.0
     syms = expr.free_symbols
     if len(syms) != 1:
         return None

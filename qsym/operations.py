@@ -362,6 +362,11 @@ def undefine_gate(name: str) -> None:
     if hasattr(qsym, name):
         delattr(qsym, name)
     rules.rule_for_gate.cache_clear()
+    # the printed matrix code is memoized by gate name too: a gate defined again under
+    # this name with another matrix must not get the old one's code
+    from .emit import gate_body
+
+    gate_body.cache_clear()
 
 # --- Pauli algebra ---------------------------------------------------------------------
 # product of single-qubit Paulis: (a, b) -> (phase, letter); "" is the identity

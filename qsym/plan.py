@@ -145,6 +145,10 @@ def chain_rule(slots, inputs) -> tuple[ChainEntry, ...]:
     index = {s: j for j, s in enumerate(inputs)}
     out = []
     for s, slot in enumerate(slots):
+        if slot.expr.is_Symbol:  # the common case; sympy's diff is slow in a new process
+            if slot.expr in index:
+                out.append(ChainEntry(s, index[slot.expr], sp.S.One))
+            continue
         for sym in sorted(slot.expr.free_symbols & index.keys(), key=index.get):
             d = sp.diff(slot.expr, sym)
             if d != 0:

@@ -96,7 +96,14 @@ class ShiftRule:
         >>> derive_rule([1]).numeric()
         ((0.5, 1.0, 1.5707963267948966), (-0.5, 1.0, -1.5707963267948966))
         """
-        return tuple(tuple(_to_float(x) for x in term) for term in self.terms)
+        return _numeric_terms(self.terms)
+
+
+@lru_cache(maxsize=4096)
+def _numeric_terms(terms) -> tuple[tuple[float, float, float], ...]:
+    # memoized: a plan asks once per gate occurrence (192 times on a 12x8 HEA), and each
+    # exact-to-float conversion is a 30-digit sympy evaluation (about 30 us)
+    return tuple(tuple(_to_float(x) for x in term) for term in terms)
 
 
 @dataclass(frozen=True)
@@ -1175,7 +1182,138 @@ def _derive_gate_rule(name: str, param_index: int, shifts, num_wires, hyper) -> 
     return rule
 
 
-_rule_for_gate = lru_cache(maxsize=None)(_derive_gate_rule)
+# --- derived rules on disk ------------------------------------------------------------------
+# Deriving and proving a rule costs sympy time in every new process (about 0.05-0.1 s for
+# RY and RZ together, most of it sympy's first use of what it imports lazily), so derived
+# rules are kept in the qsym cache folder (qsym.cache.cache_dir(), QSYM_CACHE=0 disables
+# it) as one JSON file per rule. A file is used only if it holds the full key it was
+# written under (the qsym version, a hash of this file, the sympy version, the gate, the
+# parameter, the shifts asked for and the srepr of the gate's exact matrix) and a SHA-256
+# of that key and its contents, and the rule read back must satisfy the identities of
+# prove_rule in floating point (the exact proof ran when it was derived; repeating it
+# would cost sympy's lazy imports again). Anything else (missing, truncated, garbled,
+# another rule's file) is a miss: the rule is derived and the file rewritten.
+_RULE_FORMAT = "qsym-rule 1"
+_disk_rules = True
+
+
+def use_disk_cache(enabled: bool) -> bool:
+    """Turn reading and writing derived rules on disk on or off; returns the old setting.
+
+    ``qsym rules --verify`` turns it off so that every rule is derived again.
+    """
+    global _disk_rules
+    old, _disk_rules = _disk_rules, bool(enabled)
+    return old
+
+
+def _disk_key(name, param_index, shifts, num_wires, hyper) -> str | None:
+    """The full key of a rule on disk, or None (disk cache off, or no matrix to key on:
+    then the rule is derived, which raises the right error if there is one)."""
+    from . import __version__, cache
+    from .gates import gate_def
+
+    if not _disk_rules or not cache.enabled():
+        return None
+    try:
+        row = gate_def(name)
+        syms = sp.symbols(f"p0:{row.num_params}", real=True)
+        if not 0 <= param_index < row.num_params:
+            return None
+        U = row.sympy_matrix(syms, num_wires, hyper)
+        return "\n".join([
+            _RULE_FORMAT,
+            f"qsym {__version__}",
+            f"rules.py {cache.file_digest(__file__)}",
+            f"sympy {sp.__version__}",
+            f"gate {name!r} param {param_index} of {row.num_params} num_wires {num_wires!r}",
+            f"hyper {sp.srepr(hyper)}",
+            f"shifts {sp.srepr(shifts)}",
+            f"matrix {sp.srepr(U)}",
+        ])
+    except Exception:  # e.g. a hyperparameter sympy cannot print: no disk cache
+        return None
+
+
+_SREPR_NAMES = None
+
+
+def _from_srepr(text: str) -> sp.Expr:
+    """An exact number from its ``sympy.srepr`` (only sympy's names, no builtins)."""
+    global _SREPR_NAMES
+    if _SREPR_NAMES is None:
+        _SREPR_NAMES = {k: v for k, v in vars(sp).items() if not k.startswith("_")}
+    if not isinstance(text, str):
+        raise TypeError("not a string")
+    value = eval(text, {"__builtins__": {}}, _SREPR_NAMES)  # noqa: S307 - see below
+    # (the cache folder already holds the generated modules qsym imports: a file here is
+    # trusted no more than those; a damaged one is caught by the digest and the check of
+    # the identities in floating point)
+    if not isinstance(value, sp.Basic) or not value.is_number:
+        raise TypeError("not an exact number")
+    return value
+
+
+def _numerically_exact(rule: ShiftRule) -> bool:
+    """The identities of :func:`prove_rule` in floating point (to 1e-9). The exact proof
+    ran when the rule was derived; this cheap check (sympy's exact one costs about 0.07 s
+    in a new process) only stands guard against a file that passed its checksum anyway."""
+    terms = rule.numeric()
+    if any(m != 1.0 for _, m, _ in terms):
+        return False
+    scale = 1.0 + sum(abs(c) for c, _, _ in terms)
+    if abs(sum(c for c, _, _ in terms)) > 1e-9 * scale:
+        return False
+    for w in (_to_float(f) for f in rule.frequencies):
+        if abs(sum(c * math.cos(w * s) for c, _, s in terms)) > 1e-9 * scale:
+            return False
+        if abs(sum(c * math.sin(w * s) for c, _, s in terms) - w) > 1e-9 * scale * max(1, w):
+            return False
+    return True
+
+
+def _load_rule(key: str) -> ShiftRule | None:
+    """The rule saved under ``key`` (checked by :func:`qsym.cache.load_record` and
+    :func:`_numerically_exact`), or None."""
+    from . import cache
+
+    record = cache.load_record("rules", key)
+    if record is None:
+        return None
+    try:
+        rule = ShiftRule(
+            tuple(tuple(_from_srepr(x) for x in term) for term in record["terms"]),
+            tuple(_from_srepr(f) for f in record["frequencies"]),
+        )
+        if any(len(term) != 3 for term in rule.terms) or not _numerically_exact(rule):
+            return None
+        return rule
+    except Exception:  # a record that is not a rule: derive it again
+        return None
+
+
+def _save_rule(key: str, rule: ShiftRule) -> None:
+    from . import cache
+
+    cache.save_record("rules", key, {
+        "terms": [[sp.srepr(x) for x in term] for term in rule.terms],
+        "frequencies": [sp.srepr(f) for f in rule.frequencies],
+    })
+
+
+def _load_or_derive(name: str, param_index: int, shifts, num_wires, hyper) -> ShiftRule:
+    key = _disk_key(name, param_index, shifts, num_wires, hyper)
+    if key is not None:
+        rule = _load_rule(key)
+        if rule is not None:
+            return rule
+    rule = _derive_gate_rule(name, param_index, shifts, num_wires, hyper)
+    if key is not None:
+        _save_rule(key, rule)
+    return rule
+
+
+_rule_for_gate = lru_cache(maxsize=None)(_load_or_derive)
 
 
 def rule_for_gate(
@@ -1185,7 +1323,10 @@ def rule_for_gate(
 
     The frequencies come from the gate's exact matrix (:func:`frequencies_from_matrix`),
     the rule from :func:`derive_rule`, and it is proved with :func:`prove_rule` before it
-    is returned. Results are memoized (sympy is slow; the table is fixed).
+    is returned. Results are memoized (sympy is slow; the table is fixed), in the process
+    and on disk in the qsym cache folder (keyed by the gate's exact matrix and qsym's
+    version; read back only if its checksum matches and the rule satisfies the identities
+    of :func:`prove_rule` in floating point; ``QSYM_CACHE=0`` disables it).
 
     Args:
         name: PennyLane's gate name (a row of :data:`qsym.gates.GATES`).

@@ -1,0 +1,359 @@
+"""The caches that make a new process fast: derived shift rules and printed gate code on
+disk (``qsym.cache.load_record``), and numba cache hits loaded without numba's compiler
+registries (``qsym.cache._lazy_cache_class``).
+
+Every test checks that a cache never changes a result: a hit gives what computing again
+gives, a damaged or foreign file is recomputed, a different key (qsym version, gate
+matrix) does not hit, and ``QSYM_CACHE=0`` turns the records off. Nothing asserts a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import qsym as qml
+from qsym import cache, emit, rules
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def fresh(tmp_path, monkeypatch):
+    """An empty cache folder and empty in-process memos (restored afterwards)."""
+    monkeypatch.setenv("QSYM_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("QSYM_CACHE", raising=False)
+    rules.rule_for_gate.cache_clear()
+    emit.gate_body.cache_clear()
+    yield tmp_path
+    rules.rule_for_gate.cache_clear()
+    emit.gate_body.cache_clear()
+
+
+def _derivations(monkeypatch):
+    """Count calls of the rule derivation (the path that does not read the disk)."""
+    calls = []
+    real = rules._derive_gate_rule
+
+    def counted(*args):
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(rules, "_derive_gate_rule", counted)
+    return calls
+
+
+def _rule_files(folder):
+    return sorted((folder / "rules").glob("*.json"))
+
+
+# --- derived rules on disk -------------------------------------------------------------------
+@pytest.mark.parametrize("gate", ["RY", "CRX", "IsingXY"])
+def test_rule_record_hit_is_the_derived_rule(fresh, monkeypatch, gate):
+    derived = rules.rule_for_gate(gate, 0)
+    assert len(_rule_files(fresh)) == 1
+    rules.rule_for_gate.cache_clear()
+    calls = _derivations(monkeypatch)
+    loaded = rules.rule_for_gate(gate, 0)
+    assert calls == []  # read from the file
+    assert loaded == derived
+    assert [sp.srepr(x) for t in loaded.terms for x in t] == [
+        sp.srepr(x) for t in derived.terms for x in t
+    ]
+    assert loaded.numeric() == derived.numeric()
+    assert rules.prove_rule(loaded)
+
+
+def test_rule_record_with_custom_shifts_and_hyper(fresh, monkeypatch):
+    a = rules.rule_for_gate("RY", 0, shifts=[sp.pi / 4])
+    b = rules.rule_for_gate("PauliRot", 0, num_wires=2, hyper=(("pauli_word", "XZ"),))
+    assert len(_rule_files(fresh)) == 2
+    rules.rule_for_gate.cache_clear()
+    calls = _derivations(monkeypatch)
+    assert rules.rule_for_gate("RY", 0, shifts=[sp.pi / 4]) == a
+    assert rules.rule_for_gate("PauliRot", 0, num_wires=2, hyper=(("pauli_word", "XZ"),)) == b
+    assert calls == []
+    # another shift or word is another key
+    rules.rule_for_gate("RY", 0, shifts=[sp.pi / 3])
+    rules.rule_for_gate("PauliRot", 0, num_wires=2, hyper=(("pauli_word", "YY"),))
+    assert len(calls) == 2
+
+
+def _damage_truncate(path):
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _damage_garbage(path):
+    path.write_bytes(b"\xff\xfe\x00garbage" * 10)
+
+
+def _damage_edit_term(path):
+    # a changed number with the checksum left as it was
+    record = json.loads(path.read_text())
+    record["payload"]["terms"][0][0] = "Rational(1, 3)"
+    path.write_text(json.dumps(record))
+
+
+def _damage_forged(path):
+    # a wrong rule whose checksum was recomputed: the floating-point check refuses it
+    record = json.loads(path.read_text())
+    record["payload"]["terms"][1][2] = "Mul(Integer(-1), Rational(1, 4), pi)"
+    record["sha256"] = cache._record_digest(record["key"], record["payload"])
+    path.write_text(json.dumps(record))
+
+
+def _damage_other_key(path):
+    # a valid record of another rule under this rule's file name
+    record = json.loads(path.read_text())
+    record["key"] = record["key"].replace("'RY'", "'RX'")
+    record["sha256"] = cache._record_digest(record["key"], record["payload"])
+    path.write_text(json.dumps(record))
+
+
+DAMAGE = {
+    "truncated": _damage_truncate,
+    "garbage": _damage_garbage,
+    "edited": _damage_edit_term,
+    "forged": _damage_forged,
+    "other_key": _damage_other_key,
+    "folder": lambda p: (p.unlink(), p.mkdir()),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_damaged_rule_record_is_derived_again(fresh, monkeypatch, damage):
+    derived = rules.rule_for_gate("RY", 0)
+    (path,) = _rule_files(fresh)
+    good = path.read_bytes()
+    DAMAGE[damage](path)
+    rules.rule_for_gate.cache_clear()
+    calls = _derivations(monkeypatch)
+    assert rules.rule_for_gate("RY", 0) == derived
+    assert len(calls) == 1
+    if damage != "folder":  # a damaged file is replaced by the right one
+        assert path.read_bytes() == good
+
+
+def test_rule_record_other_version_or_matrix_does_not_hit(fresh, monkeypatch):
+    rules.rule_for_gate("RY", 0)
+    key = rules._disk_key("RY", 0, None, None, ())
+    monkeypatch.setattr(qml, "__version__", qml.__version__ + ".post1")
+    assert rules._disk_key("RY", 0, None, None, ()) != key
+    rules.rule_for_gate.cache_clear()
+    calls = _derivations(monkeypatch)
+    rules.rule_for_gate("RY", 0)
+    assert len(calls) == 1
+    assert len(_rule_files(fresh)) == 2
+
+
+def test_redefined_gate_gets_its_own_rule_and_code(fresh):
+    """Same name, another matrix: the disk keys differ, and the in-process memos are
+    cleared, so the second gate never gets the first one's rule or matrix code."""
+    dev = qml.device("default.qubit", wires=1)
+
+    def circuit(x):
+        qml.LatencyG(x[0], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array([0.3])
+    try:
+        for scale in (0.5, 1.5):  # U(t) = exp(-i t scale X): <Z> = cos(2 scale t)
+            qml.define_gate("LatencyG", 1, generator=[(scale, "X")])
+            # adjoint: its module prints both the matrix and its derivative
+            node = qml.QNode(circuit, dev, diff_method="adjoint")
+            np.testing.assert_allclose(node(x), np.cos(2 * scale * 0.3), atol=1e-12)
+            np.testing.assert_allclose(
+                qml.grad(node)(x), [-2 * scale * np.sin(2 * scale * 0.3)], atol=1e-12
+            )
+            rule = rules.rule_for_gate("LatencyG", 0)
+            assert rule.frequencies == (sp.nsimplify(2 * scale),)
+            qml.undefine_gate("LatencyG")
+    finally:
+        if "LatencyG" in qml.GATE_CLASSES:
+            qml.undefine_gate("LatencyG")
+
+
+def test_cache_off_writes_and_reads_no_records(fresh, monkeypatch):
+    monkeypatch.setenv("QSYM_CACHE", "0")
+    calls = _derivations(monkeypatch)
+    rules.rule_for_gate("RY", 0)
+    emit.gate_body("RY")
+    rules.rule_for_gate.cache_clear()
+    rules.rule_for_gate("RY", 0)
+    assert len(calls) == 2
+    assert not (fresh / "rules").exists() and not (fresh / "gate-code").exists()
+    assert not list(cache.cache_dir().glob("rules"))  # nor in the temporary folder
+
+
+def test_verify_derives_rules_again(fresh, monkeypatch, capsys):
+    from qsym import cli
+
+    rules.rule_for_gate("RY", 0)
+    calls = _derivations(monkeypatch)
+    assert cli.main(["rules", "--verify", "--gate", "RY"]) == 0
+    assert len(calls) == 1
+    assert rules._disk_rules  # switched back on
+
+
+# --- printed gate code on disk ---------------------------------------------------------------
+@pytest.mark.parametrize("args", [("RY",), ("RZ",), ("CRX",), ("RY", None, (), 0),
+                                  ("Rot", None, (), 1)])
+def test_gate_code_record_hit_is_the_printed_code(fresh, monkeypatch, args):
+    printed = emit.gate_body(*args)
+    emit.gate_body.cache_clear()
+    monkeypatch.setattr(emit, "_print_gate_body", lambda *a: pytest.fail("printed again"))
+    assert emit.gate_body(*args) == printed
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "edited_line"])
+def test_damaged_gate_code_record_is_printed_again(fresh, damage):
+    printed = emit.gate_body("RZ")
+    (path,) = (fresh / "gate-code").glob("*.json")
+    if damage == "truncated":
+        _damage_truncate(path)
+    elif damage == "garbage":
+        _damage_garbage(path)
+    else:
+        record = json.loads(path.read_text())
+        record["payload"][-1] = record["payload"][-1].replace("_q_c1", "_q_c2")
+        path.write_text(json.dumps(record))
+    emit.gate_body.cache_clear()
+    assert emit.gate_body("RZ") == printed
+
+
+def test_module_source_same_with_records(fresh, monkeypatch):
+    """A circuit's generated module is the same text whether its rules and gate code were
+    computed or read from disk (hence the same module file and numba cache)."""
+    dev = qml.device("default.qubit", wires=2)
+
+    def circuit(x):
+        qml.RY(x[0], wires=0)
+        qml.CRX(2 * x[1] + 0.1, wires=[0, 1])
+        qml.Rot(x[0], x[1], x[2], wires=1)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliX(1))
+
+    x = np.array([0.1, 0.2, 0.3])
+    sources = []
+    for _ in range(2):
+        rules.rule_for_gate.cache_clear()
+        emit.gate_body.cache_clear()
+        node = qml.QNode(circuit, dev, diff_method="adjoint")
+        sources.append(node.compiled((x,), {})[0].source)
+    assert sources[0] == sources[1]
+    assert list((fresh / "rules").glob("*.json")) and list((fresh / "gate-code").glob("*.json"))
+
+
+# --- numba cache hits without the compiler's registries --------------------------------------
+LAZY_SRC = r'''
+import json, sys
+import numpy as np
+import qsym as qml
+
+
+def circuit(x):
+    qml.RX(x[0], wires=0)
+    qml.RY(x[1], wires=1)
+    qml.CNOT(wires=[0, 1])
+    qml.RZ(x[0] * x[1], wires=1)
+    return qml.expval(qml.PauliZ(0) @ qml.PauliY(1))
+
+
+x = np.array([0.54, -0.12])
+dev = qml.device("default.qubit", wires=2)
+out = {}
+for method in ("parameter-shift", "adjoint"):
+    node = qml.QNode(circuit, dev, diff_method=method)
+    g = qml.grad(node)(x)
+    entry = node.compiled((x,), {})[0]
+    stats = [getattr(v, "stats", None) for v in vars(entry.module).values()]
+    out[method] = {
+        "grad": [float(v).hex() for v in np.ravel(g)],
+        "value": float(node(x)).hex(),
+        "hits": sum(sum(s.cache_hits.values()) for s in stats if s is not None),
+        "misses": sum(sum(s.cache_misses.values()) for s in stats if s is not None),
+    }
+out["registries_loaded"] = "numba.np.arraymath" in sys.modules
+# compiling afterwards in the same process still works (numba loads what it needs then)
+from numba import njit
+
+
+@njit
+def uses_numpy(a):
+    return np.dot(a, a) + np.linalg.norm(a)
+
+
+out["compiled_after"] = float(uses_numpy(np.array([3.0, 4.0])))
+print("RESULT " + json.dumps(out))
+'''
+
+
+def _run_lazy(script, cache_dir, lazy):
+    env = dict(os.environ, QSYM_CACHE_DIR=str(cache_dir), QSYM_LAZY_NUMBA=lazy)
+    env.pop("QSYM_CACHE", None)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO)] + ([env["PYTHONPATH"]]
+                                                      if env.get("PYTHONPATH") else []))
+    proc = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                          text=True, timeout=600)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    raise AssertionError(f"exit {proc.returncode}\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
+
+
+def test_cache_hits_load_without_registries_and_give_the_same_bits(tmp_path):
+    script = tmp_path / "lazy_run.py"
+    script.write_text(LAZY_SRC)
+    folder = tmp_path / "cache"
+    first = _run_lazy(script, folder, "1")  # compiles the circuit's module
+    second = _run_lazy(script, folder, "1")  # a new process: everything from the caches
+    plain = _run_lazy(script, folder, "0")  # numba's own loading, for comparison
+    if cache._lazy_cache_class() is None:
+        pytest.skip("this numba is not one whose cache loading qsym has checked")
+    for method in ("parameter-shift", "adjoint"):
+        a, b, c = first[method], second[method], plain[method]
+        assert (b["grad"], b["value"]) == (a["grad"], a["value"]) == (c["grad"], c["value"])
+        assert b["misses"] == 0 and b["hits"] > 0, b
+        assert c["misses"] == 0 and c["hits"] > 0, c
+    # the cache hits really skipped numba's registries; numba's own path loads them
+    assert second["registries_loaded"] is False
+    assert plain["registries_loaded"] is True
+    for res in (first, second, plain):
+        assert res["compiled_after"] == 30.0
+    np.testing.assert_allclose(float.fromhex(second["adjoint"]["value"]),
+                               _reference_value(0.54, -0.12), atol=1e-12)
+
+
+def _reference_value(x0, x1):
+    """<Z0 Y1> of the circuit in LAZY_SRC, from the reference interpreter."""
+    from qsym import ir
+
+    dev = qml.device("default.qubit", wires=2)
+
+    def circuit(x):
+        qml.RX(x[0], wires=0)
+        qml.RY(x[1], wires=1)
+        qml.CNOT(wires=[0, 1])
+        qml.RZ(x[0] * x[1], wires=1)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliY(1))
+
+    x = np.array([x0, x1])
+    c = qml.QNode(circuit, dev).circuit(x)
+    return float(ir.simulate(c, x)[0])
+
+
+def test_kernel_and_module_functions_use_the_lazy_cache():
+    lazy = cache._lazy_cache_class()
+    if lazy is None:
+        pytest.skip("this numba is not one whose cache loading qsym has checked")
+    from qsym import kernels
+
+    cached = [f for f in vars(kernels).values()
+              if getattr(getattr(f, "_cache", None), "_cache_file", None) is not None]
+    assert cached and all(type(f._cache) is lazy for f in cached)
