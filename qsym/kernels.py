@@ -665,8 +665,8 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
     _reset(psi)
     if t0 >= t1:
         return
-    # work state for fused CNOT runs (small states run op by op: no allocation)
-    work = np.empty(psi.shape[0] if n >= FUSE_MIN_WIRES else 0, dtype=np.complex128)
+    fuse = n >= FUSE_MIN_WIRES  # small states run op by op (no work state, no call)
+    work = np.empty(psi.shape[0], dtype=np.complex128) if fuse else phi[:0]
     n_ops = op_nw.shape[0]
     k0 = term_op[t0]
     run_ops(psi, n, 0, k0, op_wires, op_nw, op_kind, op_off, mats)
@@ -680,8 +680,12 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
                     phi[i] = psi[i]
                 # op k with its shifted matrix, then the rest of the circuit
                 apply_row(phi, n, op_wires, k, nw, op_kind[k], smats, term_off[t])
-                run_ops_fused(phi, work, n, k + 1, n_ops, op_wires, op_nw, op_kind, op_off,
-                              mats)
+                if fuse:
+                    run_ops_fused(phi, work, n, k + 1, n_ops, op_wires, op_nw, op_kind, op_off,
+                                  mats)
+                else:
+                    for r in range(k + 1, n_ops):
+                        apply_row(phi, n, op_wires, r, op_nw[r], op_kind[r], mats, op_off[r])
                 pauli_expvals_row(phi, word_flip, word_z, word_ny, vals, t)
             t += 1
         if t >= t1:
