@@ -955,7 +955,8 @@ def program_value_and_grad_into(ints, floats, mats, smats, ch, C, cc, out, jac):
 
     ``smats`` holds the matrices of the shifted gates (one block per term), ``ch`` the
     chain-rule factors, ``C`` the observable coefficients and ``cc`` their derivatives.
-    Memory: two states (one allocation) and one array of word values.
+    Memory: two states (one allocation) and one array of word values; a third state from
+    ``FUSE_MIN_WIRES`` wires, for the fused tails (``run_ops_fused``).
     """
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
      term_zero, term_off, ch_slot, ch_x, cc_m, cc_w, cc_x, _, _, _) = unpack_program(ints)
@@ -1015,7 +1016,7 @@ def program_value_and_grad_parallel(ints, floats, mats, smats, ch, C, cc, n_chun
     op (at most one extra circuit per run) and then as the serial kernel does; the last
     run goes on to the end for the value circuit. The word values of every shifted circuit
     are kept and summed in term order afterwards, as the serial kernel sums them. Memory:
-    two states per thread.
+    two states per thread (three from ``FUSE_MIN_WIRES`` wires).
     """
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
      term_zero, term_off, ch_slot, ch_x, cc_m, cc_w, cc_x, _, _, _) = unpack_program(ints)
