@@ -31,9 +31,11 @@ DIAGONAL = 1
 CONTROLLED_X = 2  # CNOT, Toffoli: a permutation (the stored dense matrix is not read)
 REAL = 3  # a dense matrix that is real: real arithmetic on the float64 view (vectorizes)
 
-# Reductions (inner products) may be summed in any order, so that LLVM vectorizes them;
-# the order is still fixed for a given call, so results repeat bit for bit.
-REASSOC = {"reassoc", "contract"}
+# Reductions (inner products) are summed in source order: no fastmath. With
+# fastmath={"reassoc"} LLVM vectorized them, but its summation order then depended on the
+# call site the kernel was inlined into: an exported module and the in-process entry
+# point gave different last bits (seen, tests/test_aot.py).
+REASSOC = False
 
 # Threads only where they pay (numba's threads, ``numba.set_num_threads``). Work is counted
 # in amplitudes x ops x circuits (state updates). A batch (rows on threads, see qsym.emit)
@@ -359,10 +361,14 @@ def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off,
     by layer and each layer's one-wire diagonals in one pass (``apply_diag_layer``), and
     every run of at least ``FUSE_MIN_RUN`` CNOTs as one permutation (``apply_cnot_run``,
     through the work state ``work``). The same state up to rounding (the diagonal
-    products are formed in another order)."""
+    products are formed in another order). Returns the array that holds the final state:
+    a CNOT run gathers from one of ``state`` and ``work`` into the other (no copy back),
+    so it may be either; the other one is left as scratch."""
     if n < FUSE_MIN_WIRES or work.shape[0] != state.shape[0]:
         run_ops(state, n, start, stop, op_wires, op_nw, op_kind, op_off, mats)
-        return
+        return state
+    cur = state
+    other = work
     q = start
     while q < stop:
         if op_kind[q] == CONTROLLED_X and op_nw[q] == 2:
@@ -370,14 +376,15 @@ def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off,
             while e < stop and op_kind[e] == CONTROLLED_X and op_nw[e] == 2:
                 e += 1
             if e - q >= FUSE_MIN_RUN:
-                apply_cnot_run(state, work, n, op_wires[q:e])
+                gather_cnot_run(cur, other, n, op_wires[q:e])
+                cur, other = other, cur
             else:
                 for r in range(q, e):
-                    apply_cnot(state, n, op_wires[r, 0], op_wires[r, 1])
+                    apply_cnot(cur, n, op_wires[r, 0], op_wires[r, 1])
             q = e
             continue
         if op_nw[q] != 1:
-            apply_row(state, n, op_wires, q, op_nw[q], op_kind[q], mats, op_off[q])
+            apply_row(cur, n, op_wires, q, op_nw[q], op_kind[q], mats, op_off[q])
             q += 1
             continue
         e = q
@@ -385,10 +392,11 @@ def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off,
             e += 1
         if e - q < FUSE_MIN_RUN:
             for r in range(q, e):
-                apply_row(state, n, op_wires, r, 1, op_kind[r], mats, op_off[r])
+                apply_row(cur, n, op_wires, r, 1, op_kind[r], mats, op_off[r])
         else:
-            _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats)
+            _apply_one_wire_run(cur, n, q, e, op_wires, op_kind, op_off, mats)
         q = e
+    return cur
 
 
 @njit(cache=True)
@@ -410,6 +418,7 @@ def _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats):
         fill[w] += 1
     dwires = np.empty(n, dtype=np.int64)
     doffs = np.empty(n, dtype=np.int64)
+    pending = -1  # a real op (bit >= 2) waiting for a partner: two in one pass
     for j in range(depth):
         nd = 0
         for w in range(n):
@@ -419,12 +428,65 @@ def _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats):
                     dwires[nd] = w
                     doffs[nd] = op_off[r]
                     nd += 1
+                elif op_kind[r] == REAL and n - 1 - w >= 2:
+                    if pending < 0:
+                        pending = r
+                    else:
+                        apply_real_pair(state, n, op_wires[pending, 0], w, mats,
+                                        op_off[pending], op_off[r])
+                        pending = -1
                 else:
                     apply_row(state, n, op_wires, r, 1, op_kind[r], mats, op_off[r])
+        if pending >= 0:
+            apply_real1(state, n, op_wires[pending, 0], mats, op_off[pending])
+            pending = -1
         if nd == 1:
             apply_diag1(state, n, dwires[0], mats, doffs[0])
         elif nd > 1:
             apply_diag_layer(state, n, dwires[:nd], doffs[:nd], mats)
+
+
+@njit(cache=True)
+def apply_real_pair(state, n, wa, wb, mats, offa, offb):
+    """Real one-wire matrices on two wires (bits >= 2) in one pass: on the float64 view,
+    four contiguous runs per block, the two 2x2 updates in registers."""
+    ba = n - 1 - wa
+    bb = n - 1 - wb
+    if ba < bb:
+        ba, bb = bb, ba
+        offa, offb = offb, offa
+    # offa: the gate on the high bit ba, offb: on the low bit bb
+    h00 = mats[offa].real
+    h01 = mats[offa + 1].real
+    h10 = mats[offa + 2].real
+    h11 = mats[offa + 3].real
+    l00 = mats[offb].real
+    l01 = mats[offb + 1].real
+    l10 = mats[offb + 2].real
+    l11 = mats[offb + 3].real
+    s = state.view(np.float64)
+    size = s.shape[0]
+    F = 2 << bb
+    H = 2 << ba
+    for a in range(0, size, 2 * H):
+        for c in range(a, a + H, 2 * F):
+            v00 = s[c : c + F]
+            v01 = s[c + F : c + 2 * F]
+            v10 = s[c + H : c + H + F]
+            v11 = s[c + H + F : c + H + 2 * F]
+            for x in range(F):
+                u00 = v00[x]
+                u01 = v01[x]
+                u10 = v10[x]
+                u11 = v11[x]
+                t00 = l00 * u00 + l01 * u01
+                t01 = l10 * u00 + l11 * u01
+                t10 = l00 * u10 + l01 * u11
+                t11 = l10 * u10 + l11 * u11
+                v00[x] = h00 * t00 + h01 * t10
+                v10[x] = h10 * t00 + h11 * t10
+                v01[x] = h00 * t01 + h01 * t11
+                v11[x] = h10 * t01 + h11 * t11
 
 
 @njit(cache=True)
@@ -434,6 +496,15 @@ def apply_cnot_run(state, work, n, cnots):
     GF(2), so the whole run maps ``y`` back to ``P^-1(y)``, the XOR of table entries (one
     table per 8 index bits). ``work[y] = state[P^-1(y)]`` and a copy back: two passes
     instead of one per CNOT."""
+    gather_cnot_run(state, work, n, cnots)
+    for y in range(state.shape[0]):
+        state[y] = work[y]
+
+
+@njit(cache=True)
+def gather_cnot_run(state, work, n, cnots):
+    """``work[y] = state[P^-1(y)]``: ``work`` gets the state after the CNOT run (one pass;
+    see ``apply_cnot_run``)."""
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     # images of each index bit under P^-1: the CNOTs in reverse order (each its inverse)
     col = np.empty(n, dtype=np.int64)
@@ -471,8 +542,6 @@ def apply_cnot_run(state, work, n, cnots):
             for c in range(1, n_chunks):
                 v ^= tables[c, (y >> (c * _CHUNK)) & mask]
             work[y] = state[v]
-    for y in range(dim):
-        state[y] = work[y]
 
 
 @njit(cache=True)
@@ -541,6 +610,7 @@ def pauli_expvals_row(state, word_flip, word_z, word_ny, out, row):
 # From this many single-Z words on, one pass and a halving tree (``_z_marginals``) measure
 # all of them instead of one pass each.
 SINGLE_Z_TREE = 3
+_ZBLOCK = 1 << 12
 
 
 @njit(cache=True, inline="always")
@@ -567,8 +637,9 @@ def _measure_words(state, word_flip, word_z, word_ny, out, row):
 @njit(cache=True, fastmath=REASSOC)
 def _z_marginals(state):
     """``m[b] = sum_i |state_i|^2 (-1)^(bit b of i)`` for every bit ``b``: the expectation
-    of Z on the wire of bit ``b``, all of them from one pass over the state (the
-    probabilities, summed in pairs) and a tree of halving sums."""
+    of Z on the wire of bit ``b``, all of them from one pass over the state. Blocks of
+    ``_ZBLOCK`` amplitudes: the low bits by a tree of halving sums in a small buffer, the
+    high bits (constant in a block) from the block's total."""
     dim = state.shape[0]
     nb = 0
     while (1 << nb) < dim:
@@ -576,26 +647,34 @@ def _z_marginals(state):
     m = np.zeros(max(nb, 1))
     if dim == 1:
         return m
+    B = min(dim, _ZBLOCK)
+    lb = 0
+    while (1 << lb) < B:
+        lb += 1
     s = state.view(np.float64)
-    half = dim >> 1
-    q = np.empty(half)
-    acc = 0.0
-    for j in range(half):
-        p0 = s[4 * j] * s[4 * j] + s[4 * j + 1] * s[4 * j + 1]
-        p1 = s[4 * j + 2] * s[4 * j + 2] + s[4 * j + 3] * s[4 * j + 3]
-        acc += p0 - p1
-        q[j] = p0 + p1
-    m[0] = acc
-    size = half
-    for b in range(1, nb):
-        size >>= 1
+    q = np.empty(B >> 1)  # small: no page faults, no contention between threads
+    for base in range(0, dim, B):
+        blk = s[2 * base : 2 * (base + B)]
         acc = 0.0
-        for j in range(size):
-            p0 = q[2 * j]
-            p1 = q[2 * j + 1]
+        for j in range(B >> 1):
+            p0 = blk[4 * j] * blk[4 * j] + blk[4 * j + 1] * blk[4 * j + 1]
+            p1 = blk[4 * j + 2] * blk[4 * j + 2] + blk[4 * j + 3] * blk[4 * j + 3]
             acc += p0 - p1
             q[j] = p0 + p1
-        m[b] = acc
+        m[0] += acc
+        size = B >> 1
+        for b in range(1, lb):
+            size >>= 1
+            acc = 0.0
+            for j in range(size):
+                p0 = q[2 * j]
+                p1 = q[2 * j + 1]
+                acc += p0 - p1
+                q[j] = p0 + p1
+            m[b] += acc
+        total = q[0]
+        for b in range(lb, nb):
+            m[b] += -total if (base >> b) & 1 else total
     return m
 
 
@@ -681,12 +760,13 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
                 # op k with its shifted matrix, then the rest of the circuit
                 apply_row(phi, n, op_wires, k, nw, op_kind[k], smats, term_off[t])
                 if fuse:
-                    run_ops_fused(phi, work, n, k + 1, n_ops, op_wires, op_nw, op_kind, op_off,
-                                  mats)
+                    out = run_ops_fused(phi, work, n, k + 1, n_ops, op_wires, op_nw, op_kind,
+                                        op_off, mats)
+                    pauli_expvals_row(out, word_flip, word_z, word_ny, vals, t)
                 else:
                     for r in range(k + 1, n_ops):
                         apply_row(phi, n, op_wires, r, op_nw[r], op_kind[r], mats, op_off[r])
-                pauli_expvals_row(phi, word_flip, word_z, word_ny, vals, t)
+                    pauli_expvals_row(phi, word_flip, word_z, word_ny, vals, t)
             t += 1
         if t >= t1:
             break

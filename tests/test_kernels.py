@@ -306,6 +306,25 @@ def test_fused_runs_give_the_op_by_op_state(n):
     for start in sorted({0, 1, 2 * n - 1, 2 * n + 1, len(ops) // 2}):
         want = psi.copy()
         kernels.run_ops(want, n, start, len(ops), *tables)
-        got = psi.copy()
-        kernels.run_ops_fused(got, np.empty(2**n, dtype=complex), n, start, len(ops), *tables)
+        got = kernels.run_ops_fused(psi.copy(), np.empty(2**n, dtype=complex), n, start,
+                                    len(ops), *tables)
         np.testing.assert_allclose(got, want, atol=1e-12)
+        if n >= kernels.FUSE_MIN_WIRES:  # apply_cnot_run, the copying form
+            cn = np.array([[0, n - 1], [n - 1, 1], [1, 0], [2, n - 1]], dtype=np.int64)
+            want = psi.copy()
+            for c, t in cn:
+                kernels.apply_cnot(want, n, c, t)
+            got = psi.copy()
+            kernels.apply_cnot_run(got, np.empty_like(got), n, cn)
+            np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("n", [1, 4, 12, 14])
+def test_z_marginals_by_blocks(n):
+    """Every wire's <Z> from one blocked pass (low bits by halving sums inside a block of
+    2**12 amplitudes, high bits from block totals) against NumPy's signed sums."""
+    psi = random_state(np.random.default_rng(n), n)
+    p = np.abs(psi) ** 2
+    idx = np.arange(2**n)
+    want = [np.sum(p * (1 - 2 * ((idx >> b) & 1))) for b in range(n)]
+    np.testing.assert_allclose(kernels._z_marginals(psi)[:n], want, atol=1e-13)
