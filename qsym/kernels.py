@@ -1224,7 +1224,7 @@ def _step1_real(psi, lam, n, w, amats, aoff, dmats, doff):
     """One backward step of the adjoint method over a one-wire op with a real matrix, in
     one pass over both states: ``psi <- A psi`` (``A = U^+``), the overlap
     ``Re <lam| D |psi>`` with the new ``psi`` (``D = dU``, real), then ``lam <- A lam``.
-    On the float64 views, real and imaginary parts alike (vectorized)."""
+    On the float64 views, real and imaginary parts alike (contiguous runs)."""
     b = n - 1 - w
     a00 = amats[aoff].real
     a01 = amats[aoff + 1].real
