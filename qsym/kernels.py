@@ -35,7 +35,6 @@ REAL = 3  # a dense matrix that is real: real arithmetic on the float64 view (ve
 # fastmath={"reassoc"} LLVM vectorized them, but its summation order then depended on the
 # call site the kernel was inlined into: an exported module and the in-process entry
 # point gave different last bits (seen, tests/test_aot.py).
-REASSOC = False
 
 # Threads only where they pay (numba's threads, ``numba.set_num_threads``). Work is counted
 # in amplitudes x ops x circuits (state updates). A batch (rows on threads, see qsym.emit)
@@ -359,7 +358,7 @@ _CHUNK = 8  # index bits per lookup table of a fused diagonal
 def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off, mats):
     """``run_ops``, with every run of at least ``FUSE_MIN_RUN`` one-wire ops applied layer
     by layer and each layer's one-wire diagonals in one pass (``apply_diag_layer``), and
-    every run of at least ``FUSE_MIN_RUN`` CNOTs as one permutation (``apply_cnot_run``,
+    every run of at least ``FUSE_MIN_RUN`` CNOTs as one permutation (``gather_cnot_run``,
     through the work state ``work``). The same state up to rounding (the diagonal
     products are formed in another order). Returns the array that holds the final state:
     a CNOT run gathers from one of ``state`` and ``work`` into the other (no copy back),
@@ -490,21 +489,12 @@ def apply_real_pair(state, n, wa, wb, mats, offa, offb):
 
 
 @njit(cache=True)
-def apply_cnot_run(state, work, n, cnots):
-    """The CNOTs ``cnots[r] = (control, target)``, in order, as one permutation of the
-    amplitudes: a CNOT maps basis index ``x`` to ``x ^ (bit t if bit c)``, linear over
-    GF(2), so the whole run maps ``y`` back to ``P^-1(y)``, the XOR of table entries (one
-    table per 8 index bits). ``work[y] = state[P^-1(y)]`` and a copy back: two passes
-    instead of one per CNOT."""
-    gather_cnot_run(state, work, n, cnots)
-    for y in range(state.shape[0]):
-        state[y] = work[y]
-
-
-@njit(cache=True)
 def gather_cnot_run(state, work, n, cnots):
-    """``work[y] = state[P^-1(y)]``: ``work`` gets the state after the CNOT run (one pass;
-    see ``apply_cnot_run``)."""
+    """The CNOTs ``cnots[r] = (control, target)``, in order, as one permutation of the
+    amplitudes, from ``state`` into ``work`` (one pass instead of one per CNOT): a CNOT
+    maps basis index ``x`` to ``x ^ (bit t if bit c)``, linear over GF(2), so the whole
+    run maps ``y`` back to ``P^-1(y)``, the XOR of table entries (one table per 8 index
+    bits), and ``work[y] = state[P^-1(y)]``."""
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     # images of each index bit under P^-1: the CNOTs in reverse order (each its inverse)
     col = np.empty(n, dtype=np.int64)
@@ -634,7 +624,7 @@ def _measure_words(state, word_flip, word_z, word_ny, out, row):
             out[row, t] = _word_value(state, word_flip[t], word_z[t], word_ny[t])
 
 
-@njit(cache=True, fastmath=REASSOC)
+@njit(cache=True)
 def _z_marginals(state):
     """``m[b] = sum_i |state_i|^2 (-1)^(bit b of i)`` for every bit ``b``: the expectation
     of Z on the wire of bit ``b``, all of them from one pass over the state. Blocks of
@@ -678,7 +668,7 @@ def _z_marginals(state):
     return m
 
 
-@njit(cache=True, fastmath=REASSOC)
+@njit(cache=True)
 def _word_value(state, f, z, ny):
     """``<state| P |state>`` for the Pauli word with masks ``f``, ``z`` and ``ny`` Y's."""
     if f == 0:  # Z and I only: signed probabilities
@@ -1219,7 +1209,7 @@ def _overlap1(lam, psi, n, w, diag, dmats, off):
     return acc
 
 
-@njit(cache=True, fastmath=REASSOC)
+@njit(cache=True)
 def _step1_real(psi, lam, n, w, amats, aoff, dmats, doff):
     """One backward step of the adjoint method over a one-wire op with a real matrix, in
     one pass over both states: ``psi <- A psi`` (``A = U^+``), the overlap
@@ -1265,7 +1255,7 @@ def _step1_real(psi, lam, n, w, amats, aoff, dmats, doff):
     return acc
 
 
-@njit(cache=True, fastmath=REASSOC)
+@njit(cache=True)
 def _step1_real_short(pt, lt, a00, a01, a10, a11, d00, d01, d10, d11):
     """``_step1_real`` on ``(groups, 2, F)`` views for the wires of the lowest two bits."""
     acc = 0.0
@@ -1286,7 +1276,7 @@ def _step1_real_short(pt, lt, a00, a01, a10, a11, d00, d01, d10, d11):
     return acc
 
 
-@njit(cache=True, fastmath=REASSOC)
+@njit(cache=True)
 def _step1_diag(psi, lam, n, w, amats, aoff, dmats, doff):
     """``_step1_real`` for a diagonal one-wire op (``A`` and ``D`` diagonal, complex)."""
     b = n - 1 - w
@@ -1308,7 +1298,7 @@ def _step1_diag(psi, lam, n, w, amats, aoff, dmats, doff):
     return acc
 
 
-@njit(cache=True, fastmath=REASSOC)
+@njit(cache=True)
 def _step1_dense(psi, lam, n, w, amats, aoff, dmats, doff):
     """``_step1_real`` for a dense complex one-wire op."""
     b = n - 1 - w

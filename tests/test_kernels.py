@@ -309,13 +309,13 @@ def test_fused_runs_give_the_op_by_op_state(n):
         got = kernels.run_ops_fused(psi.copy(), np.empty(2**n, dtype=complex), n, start,
                                     len(ops), *tables)
         np.testing.assert_allclose(got, want, atol=1e-12)
-        if n >= kernels.FUSE_MIN_WIRES:  # apply_cnot_run, the copying form
+        if n >= kernels.FUSE_MIN_WIRES:  # a CNOT run alone, gathered into the work state
             cn = np.array([[0, n - 1], [n - 1, 1], [1, 0], [2, n - 1]], dtype=np.int64)
             want = psi.copy()
             for c, t in cn:
                 kernels.apply_cnot(want, n, c, t)
-            got = psi.copy()
-            kernels.apply_cnot_run(got, np.empty_like(got), n, cn)
+            got = np.empty_like(psi)
+            kernels.gather_cnot_run(psi.copy(), got, n, cn)
             np.testing.assert_array_equal(got, want)
 
 
