@@ -215,10 +215,9 @@ import math
 import numpy as np
 from numba import njit
 from qsym.kernels import program_value as _q_program_value
-from qsym.kernels import program_value_and_grad as _q_program_value_and_grad
 from qsym.kernels import program_value_and_grad_adjoint as _q_program_value_and_grad_adjoint
 from qsym.kernels import program_value_into as _q_program_value_into
-from qsym.kernels import program_value_and_grad_into as _q_program_value_and_grad_into
+from qsym.kernels import program_value_and_grad_small_into as _q_program_value_and_grad_small_into
 from qsym.kernels import program_value_and_grad_adjoint_into as _q_program_value_and_grad_adjoint_into
 from qsym.kernels import batch_value as _q_batch_value
 from qsym.kernels import call_dynamic as _q_call_dynamic
@@ -330,9 +329,12 @@ def fused_value(x, d):
 @njit(cache=True)
 def fused_value_and_grad(x, d):
     """Values and the Jacobian ``jac[m, j] = d value[m] / d x[j]`` by parameter shift."""
+    out = np.empty(NUM_OUTPUTS)
+    jac = np.empty((NUM_OUTPUTS, NUM_INPUTS))
     mats, smats, ch, C, cc, th = prepare(x, d, 1)
-    return _q_program_value_and_grad(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, smats,
-                                     ch, C, cc)
+    _q_program_value_and_grad_small_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
+                                         smats, ch, C, cc, out, jac)
+    return out, jac
 
 
 @njit(cache=True)
@@ -367,8 +369,8 @@ def fused_value_and_grad_into(x, d, out, jac):
     """``fused_value_and_grad`` into ``out`` and ``jac``."""
     _q_check_outputs(out, jac)
     mats, smats, ch, C, cc, th = prepare(x, d, 1)
-    _q_program_value_and_grad_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, smats, ch,
-                                   C, cc, out, jac)
+    _q_program_value_and_grad_small_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
+                                         smats, ch, C, cc, out, jac)
 
 
 @njit(cache=True)

@@ -137,16 +137,38 @@ def test_each_gate_inside_a_random_circuit(name):
     np.testing.assert_allclose(jac, symbolic.exact_jacobian(entry.circuit, xf, df), atol=1e-10)
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_fused_and_two_call_paths_are_bit_identical(seed):
+def _sum_z_function(n_wires, seed):
+    """Random gates, then the sum of Z on every wire (and one ZZ word): three or more
+    single-Z words are measured together (kernels.SINGLE_Z_TREE)."""
+    inner = random_circuit_function(4000 + seed, n_wires, n_ops=3 * n_wires, gates=ALL_GATES)
+
+    def circuit(x, y, data=None):
+        inner(x, y, data=data)
+        terms = [qml.PauliZ(w) for w in range(n_wires)] + [qml.PauliZ(0) @ qml.PauliZ(1)]
+        return qml.expval(qml.Hamiltonian([0.5 + w for w in range(len(terms))], terms))
+
+    return circuit
+
+
+@pytest.mark.parametrize("seed,n_wires,sum_z", [
+    (0, 1, False), (1, 2, False), (0, 3, False), (1, 3, False), (2, 3, False),
+    (0, 5, False), (0, 3, True), (1, 4, True), (0, 8, False), (1, 8, True),
+])
+def test_fused_and_two_call_paths_are_bit_identical(seed, n_wires, sum_z):
     """Hot small circuits switch to fused entry points (tiered compilation): the switch
-    must not change a single bit of any result."""
-    fn = random_circuit_function(3000 + seed, 3, n_ops=8, n_meas=2, gates=ALL_GATES)
-    node = qml.QNode(fn, qml.device("default.qubit", wires=3))
+    must not change a single bit of any result. The fused gradient runs its own kernel
+    (kernels.program_value_and_grad_small_into) below FUSE_MIN_WIRES wires and fewer than
+    SINGLE_Z_TREE single-Z words, and hands the others to the serial kernel: both sides."""
+    if sum_z:
+        fn = _sum_z_function(n_wires, seed)
+    else:
+        fn = random_circuit_function(3000 + seed, n_wires, n_ops=2 + 2 * n_wires, n_meas=2,
+                                     gates=ALL_GATES)
+    node = qml.QNode(fn, qml.device("default.qubit", wires=n_wires))
     x, y, data = _inputs(seed)
     entry, xs, ds = node.compiled((x, y), {"data": data})
     xf, df = _flat(xs), _flat(ds)
-    assert entry.fused
+    assert entry.fused or n_wires == 8
     mod = entry.module
     pairs = []
     for name in ("value", "value_and_grad", "value_and_grad_adjoint"):
@@ -157,6 +179,46 @@ def test_fused_and_two_call_paths_are_bit_identical(seed):
         for a, b in zip(np.atleast_1d(slow) if not isinstance(slow, tuple) else slow,
                         np.atleast_1d(fast) if not isinstance(fast, tuple) else fast):
             assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("seed,n_wires", [(0, 1), (1, 2), (2, 3), (3, 4)])
+def test_small_kernel_equals_the_serial_kernel_bit_for_bit(seed, n_wires):
+    """kernels.program_value_and_grad_small_into (fused entry points) against
+    program_value_and_grad_into on the same program: an observable coefficient that
+    depends on the inputs (its derivative enters the Jacobian), and the same program with
+    some terms marked zero-shift (the unshifted value reused; no built-in rule has one,
+    user rules may)."""
+    from qsym import kernels
+
+    inner = random_circuit_function(5000 + seed, n_wires, n_ops=2 + 2 * n_wires,
+                                    gates=ALL_GATES)
+
+    def fn(x, y, data=None):
+        inner(x, y, data=data)
+        return (qml.expval(qml.Hamiltonian([x[0] * y, 0.3], [qml.PauliZ(0), qml.PauliX(0)])),
+                qml.expval(qml.PauliY(n_wires - 1)))
+
+    node = qml.QNode(fn, qml.device("default.qubit", wires=n_wires))
+    x, y, data = _inputs(seed)
+    entry, xs, ds = node.compiled((x, y), {"data": data})
+    mats, smats, ch, C, cc, _ = entry.module.prepare(_flat(xs), _flat(ds), 1)
+    assert cc.shape[0] > 0
+    ints0, floats = (a.copy() for a in entry.module.PROGRAM)
+    n_out, n_in = entry.module.NUM_OUTPUTS, entry.module.NUM_INPUTS
+    for zero in (False, True):
+        ints = ints0.copy()
+        if zero:  # every other term: the unshifted value, times the term's coefficient
+            term_zero = kernels.unpack_program(ints)[9]
+            term_zero[::2] = 1
+        results = []
+        for kernel in (kernels.program_value_and_grad_into,
+                       kernels.program_value_and_grad_small_into):
+            out, jac = np.full(n_out, np.nan), np.full((n_out, n_in), np.nan)
+            kernel(ints, floats, mats, smats, ch, C, cc, out, jac)
+            results.append((out, jac))
+        assert np.array_equal(results[0][0], results[1][0])
+        assert np.array_equal(results[0][1], results[1][1])
+        assert np.all(np.isfinite(results[1][1]))
 
 
 def test_tiered_switch_happens_after_the_threshold(monkeypatch):
