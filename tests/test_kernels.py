@@ -328,3 +328,22 @@ def test_z_marginals_by_blocks(n):
     idx = np.arange(2**n)
     want = [np.sum(p * (1 - 2 * ((idx >> b) & 1))) for b in range(n)]
     np.testing.assert_allclose(kernels._z_marginals(psi)[:n], want, atol=1e-13)
+
+
+@pytest.mark.parametrize("n", [3, 8, 9, 16, 17])
+def test_diag_layer_matches_one_wire_diagonals(n):
+    """``apply_diag_layer`` (tables per 8 index bits built by doubling, blocks of 256
+    amplitudes) against one ``apply_diag1`` per wire: one wire, a few, every wire, on low
+    and high bits and in every chunk."""
+    rng = np.random.default_rng(100 + n)
+    psi = random_state(rng, n)
+    for wires in ([n - 1], [0], [n - 1, 0], list(rng.permutation(n)[: n // 2]), list(range(n))):
+        wires = np.array(wires, dtype=np.int64)
+        mats = np.exp(1j * rng.uniform(0, 2 * np.pi, 2 * len(wires)))
+        offs = 2 * np.arange(len(wires))
+        want = psi.copy()
+        for w, o in zip(wires, offs):
+            kernels.apply_diag1(want, n, w, mats, o)
+        got = psi.copy()
+        kernels.apply_diag_layer(got, n, wires, offs, mats)
+        np.testing.assert_allclose(got, want, atol=1e-13)
