@@ -307,16 +307,38 @@ def test_fused_runs_give_the_op_by_op_state(n):
         want = psi.copy()
         kernels.run_ops(want, n, start, len(ops), *tables)
         got = kernels.run_ops_fused(psi.copy(), np.empty(2**n, dtype=complex), n, start,
-                                    len(ops), *tables)
+                                    len(ops), *tables, -1, tables[-1], 0)
         np.testing.assert_allclose(got, want, atol=1e-12)
-        if n >= kernels.FUSE_MIN_WIRES:  # a CNOT run alone, gathered into the work state
-            cn = np.array([[0, n - 1], [n - 1, 1], [1, 0], [2, n - 1]], dtype=np.int64)
-            want = psi.copy()
-            for c, t in cn:
-                kernels.apply_cnot(want, n, c, t)
-            got = np.empty_like(psi)
-            kernels.gather_cnot_run(psi.copy(), got, n, cn)
-            np.testing.assert_array_equal(got, want)
+        # the first op with another matrix (a shifted gate, joining its layer)
+        kind, wires = ops[start]
+        size = 2 ** len(wires) if kind == kernels.DIAGONAL else 4 ** len(wires)
+        if kind == kernels.DIAGONAL:
+            other = np.exp(1j * rng.uniform(0, 2 * np.pi, size))
+        elif kind == kernels.REAL:
+            other = np.linalg.qr(rng.normal(size=(2 ** len(wires),) * 2))[0].ravel()
+        else:
+            other = random_unitary(rng, 2 ** len(wires)).ravel()
+        smats = np.concatenate([np.zeros(3, dtype=complex), other.astype(complex)])
+        want = psi.copy()
+        kernels.apply_op(want, n, op_wires[start], len(wires), kind, smats, 3)
+        kernels.run_ops(want, n, start + 1, len(ops), *tables)
+        got = kernels.run_ops_fused(psi.copy(), np.empty(2**n, dtype=complex), n, start,
+                                    len(ops), *tables, start, smats, 3)
+        np.testing.assert_allclose(got, want, atol=1e-12)
+    # CNOT runs alone, gathered into the work state (tables by doubling, blocks of 256)
+    chain = [[w, w + 1] for w in range(n - 1)]
+    rand = [list(rng.permutation(n)[:2]) for _ in range(2 * n)]
+    runs = [chain, chain[::-1], rand]
+    if n >= 4:
+        runs.append([[0, n - 1], [n - 1, 1], [1, 0], [2, n - 1]])
+    for cn in runs:
+        cn = np.array(cn, dtype=np.int64)
+        want = psi.copy()
+        for c, t in cn:
+            kernels.apply_cnot(want, n, c, t)
+        got = np.empty_like(psi)
+        kernels.gather_cnot_run(psi.copy(), got, n, cn)
+        np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("n", [1, 4, 12, 14])
@@ -340,10 +362,9 @@ def test_diag_layer_matches_one_wire_diagonals(n):
     for wires in ([n - 1], [0], [n - 1, 0], list(rng.permutation(n)[: n // 2]), list(range(n))):
         wires = np.array(wires, dtype=np.int64)
         mats = np.exp(1j * rng.uniform(0, 2 * np.pi, 2 * len(wires)))
-        offs = 2 * np.arange(len(wires))
         want = psi.copy()
-        for w, o in zip(wires, offs):
-            kernels.apply_diag1(want, n, w, mats, o)
+        for t, w in enumerate(wires):
+            kernels.apply_diag1(want, n, w, mats, 2 * t)
         got = psi.copy()
-        kernels.apply_diag_layer(got, n, wires, offs, mats)
+        kernels.apply_diag_layer(got, n, wires, mats)
         np.testing.assert_allclose(got, want, atol=1e-13)
