@@ -356,20 +356,23 @@ _CHUNK = 8  # index bits per lookup table of a fused diagonal
 
 @njit(cache=True)
 def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off, mats, ks,
-                  smats, soff):
+                  smats, soff, drop):
     """``run_ops``, with every run of at least ``FUSE_MIN_RUN`` one-wire ops applied layer
     by layer and each layer's one-wire diagonals in one pass (``apply_diag_layer``), and
     every run of at least ``FUSE_MIN_RUN`` CNOTs as one permutation (``gather_cnot_run``,
     through the work state ``work``). Op ``ks`` (if in the range; -1 for none) takes its
     matrix from ``smats[soff:]`` instead: a shifted gate joins its layer (no pass of its
-    own). The same state up to rounding (the diagonal products are formed in another
-    order). Returns the array that holds the final state: a CNOT run gathers from one of
-    ``state`` and ``work`` into the other (no copy back), so it may be either; the other
-    one is left as scratch."""
+    own). Ops with ``drop[r]`` (``droppable_diagonals``; ``drop`` may be empty) are left
+    out when their matrix is unitary: they change no measured value. The same state up to
+    rounding (the diagonal products are formed in another order), or with the dropped
+    diagonals left out, the same measured values. Returns the array that holds the final
+    state: a CNOT run gathers from one of ``state`` and ``work`` into the other (no copy
+    back), so it may be either; the other one is left as scratch."""
     if n < FUSE_MIN_WIRES or work.shape[0] != state.shape[0]:
         for r in range(start, stop):
-            apply_row(state, n, op_wires, r, op_nw[r], op_kind[r], _mats_of(r, ks, mats, smats),
-                      _off_of(r, ks, op_off, soff))
+            if not _dropped(r, drop, ks, smats, soff, op_nw):
+                apply_row(state, n, op_wires, r, op_nw[r], op_kind[r],
+                          _mats_of(r, ks, mats, smats), _off_of(r, ks, op_off, soff))
         return state
     cur = state
     other = work
@@ -388,8 +391,9 @@ def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off,
             q = e
             continue
         if op_nw[q] != 1:
-            apply_row(cur, n, op_wires, q, op_nw[q], op_kind[q], _mats_of(q, ks, mats, smats),
-                      _off_of(q, ks, op_off, soff))
+            if not _dropped(q, drop, ks, smats, soff, op_nw):
+                apply_row(cur, n, op_wires, q, op_nw[q], op_kind[q],
+                          _mats_of(q, ks, mats, smats), _off_of(q, ks, op_off, soff))
             q += 1
             continue
         e = q
@@ -397,10 +401,12 @@ def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off,
             e += 1
         if e - q < FUSE_MIN_RUN:
             for r in range(q, e):
-                apply_row(cur, n, op_wires, r, 1, op_kind[r], _mats_of(r, ks, mats, smats),
-                          _off_of(r, ks, op_off, soff))
+                if not _dropped(r, drop, ks, smats, soff, op_nw):
+                    apply_row(cur, n, op_wires, r, 1, op_kind[r], _mats_of(r, ks, mats, smats),
+                              _off_of(r, ks, op_off, soff))
         else:
-            _apply_one_wire_run(cur, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, soff)
+            _apply_one_wire_run(cur, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, soff,
+                                drop, op_nw)
         q = e
     return cur
 
@@ -416,8 +422,66 @@ def _off_of(r, ks, op_off, soff):
     return soff if r == ks else op_off[r]
 
 
+@njit(cache=True, inline="always")
+def _unit_diagonal(m, o, size):
+    """Whether the diagonal ``m[o:o+size]`` is unitary (to 1e-12)."""
+    for i in range(size):
+        a = m[o + i]
+        if abs(a.real * a.real + a.imag * a.imag - 1.0) > 1e-12:
+            return False
+    return True
+
+
+@njit(cache=True, inline="always")
+def _dropped(r, drop, ks, smats, soff, op_nw):
+    """Op ``r`` is left out of a fused tail: ``drop[r]``, and for the shifted op ``ks``
+    its shifted diagonal is unitary too."""
+    if r >= drop.shape[0] or not drop[r]:
+        return False
+    return r != ks or _unit_diagonal(smats, soff, 1 << op_nw[r])
+
+
 @njit(cache=True)
-def _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, soff):
+def droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip):
+    """``drop[q]``: op ``q`` is a unitary diagonal that changes no measured value. So it
+    is when every word is diagonal (Z and I only) and the ops after ``q`` keep the op's
+    image diagonal: pushed through them to the end, ``D`` meets only ops on other wires
+    (they commute), diagonals (they commute) and permutations (CNOT, Toffoli: ``P D P^-1``
+    is diagonal on the wires of both); then ``|A D psi|^2 = |A psi|^2`` amplitude by
+    amplitude. (The final RZ layer of a hardware-efficient ansatz before its CNOT chain
+    and a Z measurement.) All false from 63 wires, or with any non-diagonal word."""
+    n_ops = op_nw.shape[0]
+    drop = np.zeros(n_ops, dtype=np.bool_)
+    if n > 62:
+        return drop
+    for t in range(word_flip.shape[0]):
+        if word_flip[t] != 0:
+            return drop
+    for q in range(n_ops):
+        if op_kind[q] != DIAGONAL or not _unit_diagonal(mats, op_off[q], 1 << op_nw[q]):
+            continue
+        reach = 0  # the wires of D's image so far
+        for i in range(op_nw[q]):
+            reach |= 1 << op_wires[q, i]
+        ok = True
+        for r in range(q + 1, n_ops):
+            touch = 0
+            for i in range(op_nw[r]):
+                touch |= 1 << op_wires[r, i]
+            if touch & reach == 0 or op_kind[r] == DIAGONAL:
+                continue
+            if op_kind[r] == CONTROLLED_X:
+                reach |= touch
+                continue
+            ok = False
+            break
+        drop[q] = ok
+    return drop
+
+
+@njit(cache=True)
+def _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, soff, drop,
+                        op_nw):
     """Ops ``q .. e-1`` (one wire each), layer by layer; see ``run_ops_fused``."""
     scratch = np.zeros(4 * n + 1 + (e - q), dtype=np.int64)  # one allocation
     count = scratch[:n]
@@ -443,6 +507,8 @@ def _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats, ks, sma
         for w in range(n):
             if count[w] > j:
                 r = order[start[w] + j]
+                if _dropped(r, drop, ks, smats, soff, op_nw):
+                    continue
                 m = _mats_of(r, ks, mats, smats)
                 o = _off_of(r, ks, op_off, soff)
                 if op_kind[r] == DIAGONAL:
@@ -773,6 +839,8 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
     fuse = n >= FUSE_MIN_WIRES  # small states run op by op (no work state, no call)
     work = np.empty(psi.shape[0], dtype=np.complex128) if fuse else phi[:0]
     n_ops = op_nw.shape[0]
+    drop = (droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip) if fuse
+            else np.zeros(0, dtype=np.bool_))
     k0 = term_op[t0]
     run_ops(psi, n, 0, k0, op_wires, op_nw, op_kind, op_off, mats)
     t = t0
@@ -786,7 +854,7 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
                 # op k with its shifted matrix, then the rest of the circuit
                 if fuse:  # the shifted op runs in the fused tail (it joins its layer)
                     out = run_ops_fused(phi, work, n, k, n_ops, op_wires, op_nw, op_kind,
-                                        op_off, mats, k, smats, term_off[t])
+                                        op_off, mats, k, smats, term_off[t], drop)
                     pauli_expvals_row(out, word_flip, word_z, word_ny, vals, t)
                 else:
                     apply_row(phi, n, op_wires, k, nw, op_kind[k], smats, term_off[t])

@@ -14,6 +14,9 @@ PAULI = {
 }
 
 
+NO_DROP = np.zeros(0, dtype=np.bool_)
+
+
 def random_state(rng, n):
     v = rng.normal(size=2**n) + 1j * rng.normal(size=2**n)
     return v / np.linalg.norm(v)
@@ -307,7 +310,7 @@ def test_fused_runs_give_the_op_by_op_state(n):
         want = psi.copy()
         kernels.run_ops(want, n, start, len(ops), *tables)
         got = kernels.run_ops_fused(psi.copy(), np.empty(2**n, dtype=complex), n, start,
-                                    len(ops), *tables, -1, tables[-1], 0)
+                                    len(ops), *tables, -1, tables[-1], 0, NO_DROP)
         np.testing.assert_allclose(got, want, atol=1e-12)
         # the first op with another matrix (a shifted gate, joining its layer)
         kind, wires = ops[start]
@@ -323,7 +326,7 @@ def test_fused_runs_give_the_op_by_op_state(n):
         kernels.apply_op(want, n, op_wires[start], len(wires), kind, smats, 3)
         kernels.run_ops(want, n, start + 1, len(ops), *tables)
         got = kernels.run_ops_fused(psi.copy(), np.empty(2**n, dtype=complex), n, start,
-                                    len(ops), *tables, start, smats, 3)
+                                    len(ops), *tables, start, smats, 3, NO_DROP)
         np.testing.assert_allclose(got, want, atol=1e-12)
     # CNOT runs alone, gathered into the work state (tables by doubling, blocks of 256)
     chain = [[w, w + 1] for w in range(n - 1)]
@@ -368,3 +371,77 @@ def test_diag_layer_matches_one_wire_diagonals(n):
         got = psi.copy()
         kernels.apply_diag_layer(got, n, wires, mats)
         np.testing.assert_allclose(got, want, atol=1e-13)
+
+
+def _hea_tables(n, layers, rng, extra=()):
+    """Op tables of RY and RZ on every wire, then a CNOT chain, per layer (and ``extra``
+    ops at the end: (kind, wires, matrix entries))."""
+    ops = []
+    for _ in range(layers):
+        for w in range(n):
+            c, s = np.cos(rng.uniform(0, 3)), np.sin(rng.uniform(0, 3))
+            ops.append((kernels.REAL, [w], [c, -s, s, c]))
+            ops.append((kernels.DIAGONAL, [w], list(np.exp(1j * rng.uniform(0, 6) * np.array([-1, 1])))))
+        for w in range(n - 1):
+            ops.append((kernels.CONTROLLED_X, [w, w + 1], [0j] * 16))
+    ops += list(extra)
+    op_wires = np.zeros((len(ops), 2), dtype=np.int64)
+    op_nw, op_kind, op_off, mats = [], [], [], []
+    for k, (kind, wires, m) in enumerate(ops):
+        op_wires[k, : len(wires)] = wires
+        op_nw.append(len(wires))
+        op_kind.append(kind)
+        op_off.append(len(mats))
+        mats.extend(m)
+    return (op_wires, *(np.array(a, dtype=np.int64) for a in (op_nw, op_kind, op_off)),
+            np.array(mats, dtype=complex))
+
+
+@pytest.mark.parametrize("n", [3, 9])
+def test_droppable_diagonals_change_no_measured_value(n):
+    """The last layer's RZs of an HEA (before its CNOT chain) are dropped when every word
+    is diagonal, and the fused tail without them gives the same probabilities; nothing is
+    dropped with an X word, a non-unitary diagonal stays, and a gate after a CNOT that
+    coupled a diagonal's wire keeps it."""
+    rng = np.random.default_rng(n)
+    tables = _hea_tables(n, 3, rng)
+    op_wires, op_nw, op_kind, op_off, mats = tables
+    n_ops = len(op_nw)
+    per_layer = 3 * n - 1
+    z = np.array([1 << b for b in range(n)], dtype=np.int64)
+    drop = kernels.droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, 0 * z)
+    want = [k >= 2 * per_layer and op_kind[k] == kernels.DIAGONAL for k in range(n_ops)]
+    assert list(drop) == want
+    assert not kernels.droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats,
+                                           np.array([0, 1], dtype=np.int64)).any()
+    psi = random_state(rng, n)
+    for start in (0, 2 * per_layer + 1, 2 * per_layer + 2 * n - 1):
+        ref = psi.copy()
+        kernels.run_ops(ref, n, start, n_ops, *tables)
+        got = kernels.run_ops_fused(psi.copy(), np.empty_like(psi), n, start, n_ops, *tables,
+                                    -1, mats, 0, drop)
+        np.testing.assert_allclose(np.abs(got) ** 2, np.abs(ref) ** 2, atol=1e-13)
+        assert np.abs(got - ref).max() > 1e-3  # the phases did change
+        if start:  # the shifted op, a dropped RZ, with a non-unitary diagonal: kept
+            ks = start - 1 if op_kind[start - 1] == kernels.DIAGONAL else start
+            if op_kind[ks] == kernels.DIAGONAL:
+                smats = np.array([2.0, 0.5], dtype=complex)
+                ref = psi.copy()
+                kernels.apply_op(ref, n, op_wires[ks], 1, kernels.DIAGONAL, smats, 0)
+                kernels.run_ops(ref, n, ks + 1, n_ops, *tables)
+                got = kernels.run_ops_fused(psi.copy(), np.empty_like(psi), n, ks, n_ops,
+                                            *tables, ks, smats, 0, drop)
+                np.testing.assert_allclose(np.abs(got) ** 2, np.abs(ref) ** 2, atol=1e-13)
+    # a non-unitary diagonal is never dropped
+    bad = mats.copy()
+    bad[op_off[-per_layer + 1]] *= 1.5
+    assert not kernels.droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, bad, 0 * z)[
+        n_ops - per_layer + 1]
+    # a real gate on wire 1 after the chain: the chain couples the RZ on wire w to wires
+    # w-1 .. n-1 (w > 0; wire 0: all), so the RZs on wires 0, 1 and 2 stay, the others go
+    c, s = np.cos(0.3), np.sin(0.3)
+    tables = _hea_tables(n, 1, rng, extra=[(kernels.REAL, [1], [c, -s, s, c])])
+    op_wires, op_nw, op_kind, op_off, mats = tables
+    drop = kernels.droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, 0 * z)
+    assert [w for w in range(n) if drop[2 * w + 1]] == list(range(3, n))
+    assert drop.sum() == max(n - 3, 0)
