@@ -363,14 +363,14 @@ def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off,
     through the work state ``work``). Op ``ks`` (if in the range; -1 for none) takes its
     matrix from ``smats[soff:]`` instead: a shifted gate joins its layer (no pass of its
     own). Ops with ``drop[r]`` (``droppable_diagonals``; ``drop`` may be empty) are left
-    out when their matrix is unitary: they change no measured value. The same state up to
+    out: they change no measured value. The same state up to
     rounding (the diagonal products are formed in another order), or with the dropped
     diagonals left out, the same measured values. Returns the array that holds the final
     state: a CNOT run gathers from one of ``state`` and ``work`` into the other (no copy
     back), so it may be either; the other one is left as scratch."""
     if n < FUSE_MIN_WIRES or work.shape[0] != state.shape[0]:
         for r in range(start, stop):
-            if not _dropped(r, drop, ks, smats, soff, op_nw):
+            if not _dropped(r, drop):
                 apply_row(state, n, op_wires, r, op_nw[r], op_kind[r],
                           _mats_of(r, ks, mats, smats), _off_of(r, ks, op_off, soff))
         return state
@@ -391,7 +391,7 @@ def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off,
             q = e
             continue
         if op_nw[q] != 1:
-            if not _dropped(q, drop, ks, smats, soff, op_nw):
+            if not _dropped(q, drop):
                 apply_row(cur, n, op_wires, q, op_nw[q], op_kind[q],
                           _mats_of(q, ks, mats, smats), _off_of(q, ks, op_off, soff))
             q += 1
@@ -401,12 +401,12 @@ def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off,
             e += 1
         if e - q < FUSE_MIN_RUN:
             for r in range(q, e):
-                if not _dropped(r, drop, ks, smats, soff, op_nw):
+                if not _dropped(r, drop):
                     apply_row(cur, n, op_wires, r, 1, op_kind[r], _mats_of(r, ks, mats, smats),
                               _off_of(r, ks, op_off, soff))
         else:
             _apply_one_wire_run(cur, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, soff,
-                                drop, op_nw)
+                                drop)
         q = e
     return cur
 
@@ -433,12 +433,9 @@ def _unit_diagonal(m, o, size):
 
 
 @njit(cache=True, inline="always")
-def _dropped(r, drop, ks, smats, soff, op_nw):
-    """Op ``r`` is left out of a fused tail: ``drop[r]``, and for the shifted op ``ks``
-    its shifted diagonal is unitary too."""
-    if r >= drop.shape[0] or not drop[r]:
-        return False
-    return r != ks or _unit_diagonal(smats, soff, 1 << op_nw[r])
+def _dropped(r, drop):
+    """Op ``r`` is left out of a fused tail (``drop`` may be empty: none)."""
+    return r < drop.shape[0] and drop[r]
 
 
 @njit(cache=True)
@@ -480,8 +477,7 @@ def droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip):
 
 
 @njit(cache=True)
-def _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, soff, drop,
-                        op_nw):
+def _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, soff, drop):
     """Ops ``q .. e-1`` (one wire each), layer by layer; see ``run_ops_fused``."""
     scratch = np.zeros(4 * n + 1 + (e - q), dtype=np.int64)  # one allocation
     count = scratch[:n]
@@ -507,7 +503,7 @@ def _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats, ks, sma
         for w in range(n):
             if count[w] > j:
                 r = order[start[w] + j]
-                if _dropped(r, drop, ks, smats, soff, op_nw):
+                if _dropped(r, drop):
                     continue
                 m = _mats_of(r, ks, mats, smats)
                 o = _off_of(r, ks, op_off, soff)
@@ -855,8 +851,11 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
                     phi[i] = psi[i]
                 # op k with its shifted matrix, then the rest of the circuit
                 if fuse:  # the shifted op runs in the fused tail (it joins its layer)
+                    keep = drop[k]  # a droppable op's shifted diagonal must be unitary too
+                    drop[k] = keep and _unit_diagonal(smats, term_off[t], 1 << nw)
                     out = run_ops_fused(phi, work, n, k, n_ops, op_wires, op_nw, op_kind,
                                         op_off, mats, k, smats, term_off[t], drop)
+                    drop[k] = keep
                     pauli_expvals_row(out, word_flip, word_z, word_ny, vals, t)
                 else:
                     apply_row(phi, n, op_wires, k, nw, op_kind[k], smats, term_off[t])

@@ -422,16 +422,6 @@ def test_droppable_diagonals_change_no_measured_value(n):
                                     -1, mats, 0, drop)
         np.testing.assert_allclose(np.abs(got) ** 2, np.abs(ref) ** 2, atol=1e-13)
         assert np.abs(got - ref).max() > 1e-3  # the phases did change
-        if start:  # the shifted op, a dropped RZ, with a non-unitary diagonal: kept
-            ks = start - 1 if op_kind[start - 1] == kernels.DIAGONAL else start
-            if op_kind[ks] == kernels.DIAGONAL:
-                smats = np.array([2.0, 0.5], dtype=complex)
-                ref = psi.copy()
-                kernels.apply_op(ref, n, op_wires[ks], 1, kernels.DIAGONAL, smats, 0)
-                kernels.run_ops(ref, n, ks + 1, n_ops, *tables)
-                got = kernels.run_ops_fused(psi.copy(), np.empty_like(psi), n, ks, n_ops,
-                                            *tables, ks, smats, 0, drop)
-                np.testing.assert_allclose(np.abs(got) ** 2, np.abs(ref) ** 2, atol=1e-13)
     # a non-unitary diagonal is never dropped
     bad = mats.copy()
     bad[op_off[-per_layer + 1]] *= 1.5
@@ -445,3 +435,45 @@ def test_droppable_diagonals_change_no_measured_value(n):
     drop = kernels.droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, 0 * z)
     assert [w for w in range(n) if drop[2 * w + 1]] == list(range(3, n))
     assert drop.sum() == max(n - 3, 0)
+
+
+@pytest.mark.parametrize("n", [3, 9])
+def test_shift_values_with_dropped_diagonals(n):
+    """``shift_values`` on an HEA measured by single-Z words, shifted gates in the last
+    layer (RZs that are dropped, one with a non-unitary "shifted" diagonal, which must
+    stay) and before it: the op-by-op values."""
+    rng = np.random.default_rng(20 + n)
+    tables = _hea_tables(n, 2, rng)
+    op_wires, op_nw, op_kind, op_off, mats = tables
+    n_ops = len(op_nw)
+    per_layer = 3 * n - 1
+    flip = np.zeros(n, dtype=np.int64)
+    zm = np.array([1 << b for b in range(n)], dtype=np.int64)
+    ny = np.zeros(n, dtype=np.int64)
+    # two terms on an op, as in a two-term shift rule
+    term_op = [1, 1, 3, per_layer + 1, per_layer + 2, per_layer + 3, per_layer + 3,
+               per_layer + 2 * n - 1]
+    smats, term_off = [], []
+    for k in term_op:
+        term_off.append(len(smats))
+        if op_kind[k] == kernels.DIAGONAL:
+            smats.extend(np.exp(1j * rng.uniform(0, 6, 2)))
+        else:
+            smats.extend(np.linalg.qr(rng.normal(size=(2, 2)))[0].ravel())
+    smats[term_off[5] : term_off[5] + 2] = [1.5, 0.5j]  # not unitary: no longer droppable
+    smats = np.array(smats, dtype=complex)
+    term_op = np.array(term_op, dtype=np.int64)
+    term_off = np.array(term_off, dtype=np.int64)
+    vals = np.zeros((len(term_op), n))
+    kernels.shift_values(n, op_wires, op_nw, op_kind, op_off, mats, flip, zm, ny, term_op,
+                         np.zeros(len(term_op), dtype=np.bool_), term_off, smats, 0,
+                         len(term_op), vals, np.empty(2**n, dtype=complex),
+                         np.empty(2**n, dtype=complex))
+    for t, k in enumerate(term_op):
+        psi = kernels.zero_state(n)
+        kernels.run_ops(psi, n, 0, k, *tables)
+        kernels.apply_op(psi, n, op_wires[k], 1, op_kind[k], smats, term_off[t])
+        kernels.run_ops(psi, n, k + 1, n_ops, *tables)
+        want = np.empty(n)
+        kernels.pauli_expvals(psi, flip, zm, ny, want)
+        np.testing.assert_allclose(vals[t], want, atol=1e-12)
