@@ -355,16 +355,24 @@ _CHUNK = 8  # index bits per lookup table of a fused diagonal
 
 
 @njit(cache=True)
-def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off, mats):
+def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off, mats, ks,
+                  smats, soff, drop):
     """``run_ops``, with every run of at least ``FUSE_MIN_RUN`` one-wire ops applied layer
     by layer and each layer's one-wire diagonals in one pass (``apply_diag_layer``), and
     every run of at least ``FUSE_MIN_RUN`` CNOTs as one permutation (``gather_cnot_run``,
-    through the work state ``work``). The same state up to rounding (the diagonal
-    products are formed in another order). Returns the array that holds the final state:
-    a CNOT run gathers from one of ``state`` and ``work`` into the other (no copy back),
-    so it may be either; the other one is left as scratch."""
+    through the work state ``work``). Op ``ks`` (if in the range; -1 for none) takes its
+    matrix from ``smats[soff:]`` instead: a shifted gate joins its layer (no pass of its
+    own). Ops with ``drop[r]`` (``droppable_diagonals``; ``drop`` may be empty) are left
+    out: they change no measured value. The same state up to
+    rounding (the diagonal products are formed in another order), or with the dropped
+    diagonals left out, the same measured values. Returns the array that holds the final
+    state: a CNOT run gathers from one of ``state`` and ``work`` into the other (no copy
+    back), so it may be either; the other one is left as scratch."""
     if n < FUSE_MIN_WIRES or work.shape[0] != state.shape[0]:
-        run_ops(state, n, start, stop, op_wires, op_nw, op_kind, op_off, mats)
+        for r in range(start, stop):
+            if not _dropped(r, drop):
+                apply_row(state, n, op_wires, r, op_nw[r], op_kind[r],
+                          _mats_of(r, ks, mats, smats), _off_of(r, ks, op_off, soff))
         return state
     cur = state
     other = work
@@ -383,7 +391,9 @@ def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off,
             q = e
             continue
         if op_nw[q] != 1:
-            apply_row(cur, n, op_wires, q, op_nw[q], op_kind[q], mats, op_off[q])
+            if not _dropped(q, drop):
+                apply_row(cur, n, op_wires, q, op_nw[q], op_kind[q],
+                          _mats_of(q, ks, mats, smats), _off_of(q, ks, op_off, soff))
             q += 1
             continue
         e = q
@@ -391,78 +401,157 @@ def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off,
             e += 1
         if e - q < FUSE_MIN_RUN:
             for r in range(q, e):
-                apply_row(cur, n, op_wires, r, 1, op_kind[r], mats, op_off[r])
+                if not _dropped(r, drop):
+                    apply_row(cur, n, op_wires, r, 1, op_kind[r], _mats_of(r, ks, mats, smats),
+                              _off_of(r, ks, op_off, soff))
         else:
-            _apply_one_wire_run(cur, n, q, e, op_wires, op_kind, op_off, mats)
+            _apply_one_wire_run(cur, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, soff,
+                                drop)
         q = e
     return cur
 
 
+@njit(cache=True, inline="always")
+def _mats_of(r, ks, mats, smats):
+    """The matrix array of op ``r``: ``smats`` for the shifted op ``ks``."""
+    return smats if r == ks else mats
+
+
+@njit(cache=True, inline="always")
+def _off_of(r, ks, op_off, soff):
+    return soff if r == ks else op_off[r]
+
+
+@njit(cache=True, inline="always")
+def _unit_diagonal(m, o, size):
+    """Whether the diagonal ``m[o:o+size]`` is unitary (to 1e-12)."""
+    for i in range(size):
+        a = m[o + i]
+        if abs(a.real * a.real + a.imag * a.imag - 1.0) > 1e-12:
+            return False
+    return True
+
+
+@njit(cache=True, inline="always")
+def _dropped(r, drop):
+    """Op ``r`` is left out of a fused tail (``drop`` may be empty: none)."""
+    return r < drop.shape[0] and drop[r]
+
+
 @njit(cache=True)
-def _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats):
+def droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip):
+    """``drop[q]``: op ``q`` is a unitary diagonal that changes no measured value. So it
+    is when every word is diagonal (Z and I only) and the ops after ``q`` keep the op's
+    image diagonal: pushed through them to the end, ``D`` meets only ops on other wires
+    (they commute), diagonals (they commute) and permutations (CNOT, Toffoli: ``P D P^-1``
+    is diagonal on the wires of both); then ``|A D psi|^2 = |A psi|^2`` amplitude by
+    amplitude. (The final RZ layer of a hardware-efficient ansatz before its CNOT chain
+    and a Z measurement.) All false from 63 wires, or with any non-diagonal word."""
+    n_ops = op_nw.shape[0]
+    drop = np.zeros(n_ops, dtype=np.bool_)
+    if n > 62:
+        return drop
+    for t in range(word_flip.shape[0]):
+        if word_flip[t] != 0:
+            return drop
+    for q in range(n_ops):
+        if op_kind[q] != DIAGONAL or not _unit_diagonal(mats, op_off[q], 1 << op_nw[q]):
+            continue
+        reach = 0  # the wires of D's image so far
+        for i in range(op_nw[q]):
+            reach |= 1 << op_wires[q, i]
+        ok = True
+        for r in range(q + 1, n_ops):
+            touch = 0
+            for i in range(op_nw[r]):
+                touch |= 1 << op_wires[r, i]
+            if touch & reach == 0 or op_kind[r] == DIAGONAL:
+                continue
+            if op_kind[r] == CONTROLLED_X:
+                reach |= touch
+                continue
+            ok = False
+            break
+        drop[q] = ok
+    return drop
+
+
+@njit(cache=True)
+def _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, soff, drop):
     """Ops ``q .. e-1`` (one wire each), layer by layer; see ``run_ops_fused``."""
-    count = np.zeros(n, dtype=np.int64)
+    scratch = np.zeros(4 * n + 1 + (e - q), dtype=np.int64)  # one allocation
+    count = scratch[:n]
+    start = scratch[n : 2 * n + 1]
+    fill = scratch[2 * n + 1 : 3 * n + 1]
+    dwires = scratch[3 * n + 1 : 4 * n + 1]
+    order = scratch[4 * n + 1 :]  # ops grouped by wire, in circuit order
     for r in range(q, e):
         count[op_wires[r, 0]] += 1
-    start = np.zeros(n + 1, dtype=np.int64)
     depth = 0
     for w in range(n):
         start[w + 1] = start[w] + count[w]
+        fill[w] = start[w]
         depth = max(depth, count[w])
-    order = np.empty(e - q, dtype=np.int64)  # ops grouped by wire, in circuit order
-    fill = start[:n].copy()
     for r in range(q, e):
         w = op_wires[r, 0]
         order[fill[w]] = r
         fill[w] += 1
-    dwires = np.empty(n, dtype=np.int64)
-    doffs = np.empty(n, dtype=np.int64)
+    dmats = np.empty(2 * n, dtype=np.complex128)  # the layer's diagonals, copied
     pending = -1  # a real op (bit >= 2) waiting for a partner: two in one pass
     for j in range(depth):
         nd = 0
         for w in range(n):
             if count[w] > j:
                 r = order[start[w] + j]
+                if _dropped(r, drop):
+                    continue
+                m = _mats_of(r, ks, mats, smats)
+                o = _off_of(r, ks, op_off, soff)
                 if op_kind[r] == DIAGONAL:
                     dwires[nd] = w
-                    doffs[nd] = op_off[r]
+                    dmats[2 * nd] = m[o]
+                    dmats[2 * nd + 1] = m[o + 1]
                     nd += 1
                 elif op_kind[r] == REAL and n - 1 - w >= 2:
                     if pending < 0:
                         pending = r
                     else:
-                        apply_real_pair(state, n, op_wires[pending, 0], w, mats,
-                                        op_off[pending], op_off[r])
+                        apply_real_pair(state, n, op_wires[pending, 0], w,
+                                        _mats_of(pending, ks, mats, smats),
+                                        _off_of(pending, ks, op_off, soff), m, o)
                         pending = -1
                 else:
-                    apply_row(state, n, op_wires, r, 1, op_kind[r], mats, op_off[r])
+                    apply_row(state, n, op_wires, r, 1, op_kind[r], m, o)
         if pending >= 0:
-            apply_real1(state, n, op_wires[pending, 0], mats, op_off[pending])
+            apply_real1(state, n, op_wires[pending, 0], _mats_of(pending, ks, mats, smats),
+                        _off_of(pending, ks, op_off, soff))
             pending = -1
         if nd == 1:
-            apply_diag1(state, n, dwires[0], mats, doffs[0])
+            apply_diag1(state, n, dwires[0], dmats, 0)
         elif nd > 1:
-            apply_diag_layer(state, n, dwires[:nd], doffs[:nd], mats)
+            apply_diag_layer(state, n, dwires[:nd], dmats)
 
 
 @njit(cache=True)
-def apply_real_pair(state, n, wa, wb, mats, offa, offb):
-    """Real one-wire matrices on two wires (bits >= 2) in one pass: on the float64 view,
-    four contiguous runs per block, the two 2x2 updates in registers."""
+def apply_real_pair(state, n, wa, wb, ma, offa, mb, offb):
+    """Real one-wire matrices on two wires (bits >= 2) in one pass, ``ma[offa:]`` on
+    ``wa`` and ``mb[offb:]`` on ``wb``: on the float64 view, four contiguous runs per
+    block, the two 2x2 updates in registers."""
     ba = n - 1 - wa
     bb = n - 1 - wb
     if ba < bb:
         ba, bb = bb, ba
         offa, offb = offb, offa
+        ma, mb = mb, ma
     # offa: the gate on the high bit ba, offb: on the low bit bb
-    h00 = mats[offa].real
-    h01 = mats[offa + 1].real
-    h10 = mats[offa + 2].real
-    h11 = mats[offa + 3].real
-    l00 = mats[offb].real
-    l01 = mats[offb + 1].real
-    l10 = mats[offb + 2].real
-    l11 = mats[offb + 3].real
+    h00 = ma[offa].real
+    h01 = ma[offa + 1].real
+    h10 = ma[offa + 2].real
+    h11 = ma[offa + 3].real
+    l00 = mb[offb].real
+    l01 = mb[offb + 1].real
+    l10 = mb[offb + 2].real
+    l11 = mb[offb + 3].real
     s = state.view(np.float64)
     size = s.shape[0]
     F = 2 << bb
@@ -496,81 +585,92 @@ def gather_cnot_run(state, work, n, cnots):
     run maps ``y`` back to ``P^-1(y)``, the XOR of table entries (one table per 8 index
     bits), and ``work[y] = state[P^-1(y)]``."""
     n_chunks = (n + _CHUNK - 1) // _CHUNK
-    # images of each index bit under P^-1: the CNOTs in reverse order (each its inverse)
-    col = np.empty(n, dtype=np.int64)
-    for b in range(n):
-        x = 1 << b
-        for r in range(cnots.shape[0] - 1, -1, -1):
-            cb = n - 1 - cnots[r, 0]
-            tb = n - 1 - cnots[r, 1]
-            if (x >> cb) & 1:
-                x ^= 1 << tb
+    W = 1 << _CHUNK
+    # unsigned: numba checks a signed index for wraparound (a select per amplitude: the
+    # gather ran 52 us instead of 31 on 16 wires)
+    tables = np.empty(n_chunks * W + n_chunks * _CHUNK, dtype=np.uint64)
+    col = tables[n_chunks * W :]  # images of each index bit under P^-1 (0 past n)
+    for b in range(n_chunks * _CHUNK):
+        x = 1 << b if b < n else 0
+        for r in range(cnots.shape[0] - 1, -1, -1):  # the CNOTs in reverse (each its own inverse)
+            if (x >> (n - 1 - cnots[r, 0])) & 1:
+                x ^= 1 << (n - 1 - cnots[r, 1])
         col[b] = x
-    tables = np.zeros((n_chunks, 1 << _CHUNK), dtype=np.int64)
-    for c in range(n_chunks):
-        for x in range(1 << _CHUNK):
-            v = 0
-            for lb in range(_CHUNK):
-                b = c * _CHUNK + lb
-                if b < n and (x >> lb) & 1:
-                    v ^= col[b]
-            tables[c, x] = v
-    mask = (1 << _CHUNK) - 1
-    dim = state.shape[0]
-    if n_chunks == 1:
-        t0 = tables[0]
-        for y in range(dim):
-            work[y] = state[t0[y & mask]]
-    elif n_chunks == 2:
-        t0 = tables[0]
-        t1 = tables[1]
-        for y in range(dim):
-            work[y] = state[t0[y & mask] ^ t1[(y >> _CHUNK) & mask]]
-    else:
-        for y in range(dim):
-            v = tables[0, y & mask]
-            for c in range(1, n_chunks):
-                v ^= tables[c, (y >> (c * _CHUNK)) & mask]
-            work[y] = state[v]
+    for c in range(n_chunks):  # T_c[x]: the XOR of the images of x's bits, by doubling
+        tc = tables[c * W : (c + 1) * W]
+        tc[0] = np.uint64(0)
+        for lb in range(_CHUNK):
+            h = 1 << lb
+            v = col[c * _CHUNK + lb]
+            for x in range(h):
+                tc[x + h] = tc[x] ^ v
+    # blocks of W amplitudes: the higher chunks' part of P^-1(y) once per block
+    B = min(state.shape[0], W)
+    t0 = tables[:B]
+    for blk in range(state.shape[0] // B):
+        vh = np.uint64(0)
+        for c in range(1, n_chunks):
+            vh ^= tables[c * W + ((blk >> ((c - 1) * _CHUNK)) & (W - 1))]
+        dst = work[blk * B : (blk + 1) * B]
+        for x in range(B):
+            dst[x] = state[t0[x] ^ vh]
 
 
 @njit(cache=True)
-def apply_diag_layer(state, n, wires, offs, mats):
-    """One-wire diagonals on distinct ``wires`` (each ``mats[offs[t]:offs[t]+2]``) in one
-    pass: their product on each basis index is read from small tables, one per 8 index
-    bits (``T_c[x]``: the product over the wires whose bit lies in chunk ``c``)."""
+def apply_diag_layer(state, n, wires, dmats):
+    """One-wire diagonals on distinct ``wires`` (wire ``wires[t]`` gets
+    ``dmats[2t:2t+2]``) in one pass: their product on each basis index is read from small
+    tables, one per 8 index bits (``T_c[x]``: the product over the wires whose bit lies in
+    chunk ``c``, built by doubling). Blocks of 256 amplitudes: the low chunk's factor from
+    ``T_0`` (real and imaginary parts apart, real arithmetic on the float64 view: it
+    vectorizes), then the block's factor from the higher chunks (one complex number per
+    block)."""
     n_chunks = (n + _CHUNK - 1) // _CHUNK
-    tables = np.ones((n_chunks, 1 << _CHUNK), dtype=np.complex128)
+    W = 1 << _CHUNK
+    nb = n_chunks * _CHUNK
+    tab = np.empty(n_chunks * W + 2 * nb, dtype=np.complex128)
+    d = tab[n_chunks * W :]  # per index bit: d[2b], d[2b+1] (1, 1 for a bit without gate)
+    d[:] = 1.0
     for t in range(wires.shape[0]):
         b = n - 1 - wires[t]
-        c = b // _CHUNK
-        lb = b - c * _CHUNK
-        d0 = mats[offs[t]]
-        d1 = mats[offs[t] + 1]
-        for x in range(1 << _CHUNK):
-            tables[c, x] *= d1 if (x >> lb) & 1 else d0
-    mask = (1 << _CHUNK) - 1
-    if n_chunks == 1:
-        t0 = tables[0]
-        for i in range(state.shape[0]):
-            state[i] *= t0[i & mask]
-    elif n_chunks == 2:
-        t0 = tables[0]
-        t1 = tables[1]
-        for i in range(state.shape[0]):
-            state[i] *= t0[i & mask] * t1[(i >> _CHUNK) & mask]
-    elif n_chunks == 3:
-        t0 = tables[0]
-        t1 = tables[1]
-        t2 = tables[2]
-        for i in range(state.shape[0]):
-            state[i] *= t0[i & mask] * t1[(i >> _CHUNK) & mask] * t2[(i >> (2 * _CHUNK)) & mask]
-    else:
-        for i in range(state.shape[0]):
-            f = tables[0, i & mask]
-            for c in range(1, n_chunks):
-                f *= tables[c, (i >> (c * _CHUNK)) & mask]
-            state[i] *= f
+        d[2 * b] = dmats[2 * t]
+        d[2 * b + 1] = dmats[2 * t + 1]
+    for c in range(n_chunks):
+        tc = tab[c * W : (c + 1) * W]
+        tc[0] = 1.0
+        for lb in range(_CHUNK):  # entries below 2**lb hold the bits below lb
+            h = 1 << lb
+            b = c * _CHUNK + lb
+            d0 = d[2 * b]
+            d1 = d[2 * b + 1]
+            if d0 == 1.0 and d1 == 1.0:
+                for x in range(h):
+                    tc[x + h] = tc[x]
+            else:
+                for x in range(h):
+                    tc[x + h] = tc[x] * d1
+                    tc[x] *= d0
+    B = min(state.shape[0], W)
+    rr = np.empty(2 * B)
+    ri = rr[B:]
+    for x in range(B):
+        rr[x] = tab[x].real
+        ri[x] = tab[x].imag
+    s = state.view(np.float64)
+    for blk in range(state.shape[0] // B):
+        f = 1.0 + 0.0j
+        for c in range(1, n_chunks):
+            f *= tab[c * W + ((blk >> ((c - 1) * _CHUNK)) & (W - 1))]
+        fr = f.real
+        fi = f.imag
+        v = s[2 * B * blk : 2 * B * (blk + 1)]
+        for x in range(B):
+            a = v[2 * x]
+            y = v[2 * x + 1]
+            u = a * rr[x] - y * ri[x]
+            w = a * ri[x] + y * rr[x]
+            v[2 * x] = u * fr - w * fi
+            v[2 * x + 1] = u * fi + w * fr
 
 
 @njit(cache=True, inline="always")
@@ -739,6 +839,8 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
     fuse = n >= FUSE_MIN_WIRES  # small states run op by op (no work state, no call)
     work = np.empty(psi.shape[0], dtype=np.complex128) if fuse else phi[:0]
     n_ops = op_nw.shape[0]
+    drop = (droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip) if fuse
+            else np.zeros(0, dtype=np.bool_))
     k0 = term_op[t0]
     run_ops(psi, n, 0, k0, op_wires, op_nw, op_kind, op_off, mats)
     t = t0
@@ -750,12 +852,15 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
                 for i in range(dim):
                     phi[i] = psi[i]
                 # op k with its shifted matrix, then the rest of the circuit
-                apply_row(phi, n, op_wires, k, nw, op_kind[k], smats, term_off[t])
-                if fuse:
-                    out = run_ops_fused(phi, work, n, k + 1, n_ops, op_wires, op_nw, op_kind,
-                                        op_off, mats)
+                if fuse:  # the shifted op runs in the fused tail (it joins its layer)
+                    keep = drop[k]  # a droppable op's shifted diagonal must be unitary too
+                    drop[k] = keep and _unit_diagonal(smats, term_off[t], 1 << nw)
+                    out = run_ops_fused(phi, work, n, k, n_ops, op_wires, op_nw, op_kind,
+                                        op_off, mats, k, smats, term_off[t], drop)
+                    drop[k] = keep
                     pauli_expvals_row(out, word_flip, word_z, word_ny, vals, t)
                 else:
+                    apply_row(phi, n, op_wires, k, nw, op_kind[k], smats, term_off[t])
                     for r in range(k + 1, n_ops):
                         apply_row(phi, n, op_wires, r, op_nw[r], op_kind[r], mats, op_off[r])
                     pauli_expvals_row(phi, word_flip, word_z, word_ny, vals, t)

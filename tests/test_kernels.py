@@ -14,6 +14,9 @@ PAULI = {
 }
 
 
+NO_DROP = np.zeros(0, dtype=np.bool_)
+
+
 def random_state(rng, n):
     v = rng.normal(size=2**n) + 1j * rng.normal(size=2**n)
     return v / np.linalg.norm(v)
@@ -307,16 +310,38 @@ def test_fused_runs_give_the_op_by_op_state(n):
         want = psi.copy()
         kernels.run_ops(want, n, start, len(ops), *tables)
         got = kernels.run_ops_fused(psi.copy(), np.empty(2**n, dtype=complex), n, start,
-                                    len(ops), *tables)
+                                    len(ops), *tables, -1, tables[-1], 0, NO_DROP)
         np.testing.assert_allclose(got, want, atol=1e-12)
-        if n >= kernels.FUSE_MIN_WIRES:  # a CNOT run alone, gathered into the work state
-            cn = np.array([[0, n - 1], [n - 1, 1], [1, 0], [2, n - 1]], dtype=np.int64)
-            want = psi.copy()
-            for c, t in cn:
-                kernels.apply_cnot(want, n, c, t)
-            got = np.empty_like(psi)
-            kernels.gather_cnot_run(psi.copy(), got, n, cn)
-            np.testing.assert_array_equal(got, want)
+        # the first op with another matrix (a shifted gate, joining its layer)
+        kind, wires = ops[start]
+        size = 2 ** len(wires) if kind == kernels.DIAGONAL else 4 ** len(wires)
+        if kind == kernels.DIAGONAL:
+            other = np.exp(1j * rng.uniform(0, 2 * np.pi, size))
+        elif kind == kernels.REAL:
+            other = np.linalg.qr(rng.normal(size=(2 ** len(wires),) * 2))[0].ravel()
+        else:
+            other = random_unitary(rng, 2 ** len(wires)).ravel()
+        smats = np.concatenate([np.zeros(3, dtype=complex), other.astype(complex)])
+        want = psi.copy()
+        kernels.apply_op(want, n, op_wires[start], len(wires), kind, smats, 3)
+        kernels.run_ops(want, n, start + 1, len(ops), *tables)
+        got = kernels.run_ops_fused(psi.copy(), np.empty(2**n, dtype=complex), n, start,
+                                    len(ops), *tables, start, smats, 3, NO_DROP)
+        np.testing.assert_allclose(got, want, atol=1e-12)
+    # CNOT runs alone, gathered into the work state (tables by doubling, blocks of 256)
+    chain = [[w, w + 1] for w in range(n - 1)]
+    rand = [list(rng.permutation(n)[:2]) for _ in range(2 * n)]
+    runs = [chain, chain[::-1], rand]
+    if n >= 4:
+        runs.append([[0, n - 1], [n - 1, 1], [1, 0], [2, n - 1]])
+    for cn in runs:
+        cn = np.array(cn, dtype=np.int64)
+        want = psi.copy()
+        for c, t in cn:
+            kernels.apply_cnot(want, n, c, t)
+        got = np.empty_like(psi)
+        kernels.gather_cnot_run(psi.copy(), got, n, cn)
+        np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("n", [1, 4, 12, 14])
@@ -328,3 +353,127 @@ def test_z_marginals_by_blocks(n):
     idx = np.arange(2**n)
     want = [np.sum(p * (1 - 2 * ((idx >> b) & 1))) for b in range(n)]
     np.testing.assert_allclose(kernels._z_marginals(psi)[:n], want, atol=1e-13)
+
+
+@pytest.mark.parametrize("n", [3, 8, 9, 16, 17])
+def test_diag_layer_matches_one_wire_diagonals(n):
+    """``apply_diag_layer`` (tables per 8 index bits built by doubling, blocks of 256
+    amplitudes) against one ``apply_diag1`` per wire: one wire, a few, every wire, on low
+    and high bits and in every chunk."""
+    rng = np.random.default_rng(100 + n)
+    psi = random_state(rng, n)
+    for wires in ([n - 1], [0], [n - 1, 0], list(rng.permutation(n)[: n // 2]), list(range(n))):
+        wires = np.array(wires, dtype=np.int64)
+        mats = np.exp(1j * rng.uniform(0, 2 * np.pi, 2 * len(wires)))
+        want = psi.copy()
+        for t, w in enumerate(wires):
+            kernels.apply_diag1(want, n, w, mats, 2 * t)
+        got = psi.copy()
+        kernels.apply_diag_layer(got, n, wires, mats)
+        np.testing.assert_allclose(got, want, atol=1e-13)
+
+
+def _hea_tables(n, layers, rng, extra=()):
+    """Op tables of RY and RZ on every wire, then a CNOT chain, per layer (and ``extra``
+    ops at the end: (kind, wires, matrix entries))."""
+    ops = []
+    for _ in range(layers):
+        for w in range(n):
+            c, s = np.cos(rng.uniform(0, 3)), np.sin(rng.uniform(0, 3))
+            ops.append((kernels.REAL, [w], [c, -s, s, c]))
+            ops.append((kernels.DIAGONAL, [w], list(np.exp(1j * rng.uniform(0, 6) * np.array([-1, 1])))))
+        for w in range(n - 1):
+            ops.append((kernels.CONTROLLED_X, [w, w + 1], [0j] * 16))
+    ops += list(extra)
+    op_wires = np.zeros((len(ops), 2), dtype=np.int64)
+    op_nw, op_kind, op_off, mats = [], [], [], []
+    for k, (kind, wires, m) in enumerate(ops):
+        op_wires[k, : len(wires)] = wires
+        op_nw.append(len(wires))
+        op_kind.append(kind)
+        op_off.append(len(mats))
+        mats.extend(m)
+    return (op_wires, *(np.array(a, dtype=np.int64) for a in (op_nw, op_kind, op_off)),
+            np.array(mats, dtype=complex))
+
+
+@pytest.mark.parametrize("n", [3, 9])
+def test_droppable_diagonals_change_no_measured_value(n):
+    """The last layer's RZs of an HEA (before its CNOT chain) are dropped when every word
+    is diagonal, and the fused tail without them gives the same probabilities; nothing is
+    dropped with an X word, a non-unitary diagonal stays, and a gate after a CNOT that
+    coupled a diagonal's wire keeps it."""
+    rng = np.random.default_rng(n)
+    tables = _hea_tables(n, 3, rng)
+    op_wires, op_nw, op_kind, op_off, mats = tables
+    n_ops = len(op_nw)
+    per_layer = 3 * n - 1
+    z = np.array([1 << b for b in range(n)], dtype=np.int64)
+    drop = kernels.droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, 0 * z)
+    want = [k >= 2 * per_layer and op_kind[k] == kernels.DIAGONAL for k in range(n_ops)]
+    assert list(drop) == want
+    assert not kernels.droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats,
+                                           np.array([0, 1], dtype=np.int64)).any()
+    psi = random_state(rng, n)
+    for start in (0, 2 * per_layer + 1, 2 * per_layer + 2 * n - 1):
+        ref = psi.copy()
+        kernels.run_ops(ref, n, start, n_ops, *tables)
+        got = kernels.run_ops_fused(psi.copy(), np.empty_like(psi), n, start, n_ops, *tables,
+                                    -1, mats, 0, drop)
+        np.testing.assert_allclose(np.abs(got) ** 2, np.abs(ref) ** 2, atol=1e-13)
+        assert np.abs(got - ref).max() > 1e-3  # the phases did change
+    # a non-unitary diagonal is never dropped
+    bad = mats.copy()
+    bad[op_off[-per_layer + 1]] *= 1.5
+    assert not kernels.droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, bad, 0 * z)[
+        n_ops - per_layer + 1]
+    # a real gate on wire 1 after the chain: the chain couples the RZ on wire w to wires
+    # w-1 .. n-1 (w > 0; wire 0: all), so the RZs on wires 0, 1 and 2 stay, the others go
+    c, s = np.cos(0.3), np.sin(0.3)
+    tables = _hea_tables(n, 1, rng, extra=[(kernels.REAL, [1], [c, -s, s, c])])
+    op_wires, op_nw, op_kind, op_off, mats = tables
+    drop = kernels.droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, 0 * z)
+    assert [w for w in range(n) if drop[2 * w + 1]] == list(range(3, n))
+    assert drop.sum() == max(n - 3, 0)
+
+
+@pytest.mark.parametrize("n", [3, 9])
+def test_shift_values_with_dropped_diagonals(n):
+    """``shift_values`` on an HEA measured by single-Z words, shifted gates in the last
+    layer (RZs that are dropped, one with a non-unitary "shifted" diagonal, which must
+    stay) and before it: the op-by-op values."""
+    rng = np.random.default_rng(20 + n)
+    tables = _hea_tables(n, 2, rng)
+    op_wires, op_nw, op_kind, op_off, mats = tables
+    n_ops = len(op_nw)
+    per_layer = 3 * n - 1
+    flip = np.zeros(n, dtype=np.int64)
+    zm = np.array([1 << b for b in range(n)], dtype=np.int64)
+    ny = np.zeros(n, dtype=np.int64)
+    # two terms on an op, as in a two-term shift rule
+    term_op = [1, 1, 3, per_layer + 1, per_layer + 2, per_layer + 3, per_layer + 3,
+               per_layer + 2 * n - 1]
+    smats, term_off = [], []
+    for k in term_op:
+        term_off.append(len(smats))
+        if op_kind[k] == kernels.DIAGONAL:
+            smats.extend(np.exp(1j * rng.uniform(0, 6, 2)))
+        else:
+            smats.extend(np.linalg.qr(rng.normal(size=(2, 2)))[0].ravel())
+    smats[term_off[5] : term_off[5] + 2] = [1.5, 0.5j]  # not unitary: no longer droppable
+    smats = np.array(smats, dtype=complex)
+    term_op = np.array(term_op, dtype=np.int64)
+    term_off = np.array(term_off, dtype=np.int64)
+    vals = np.zeros((len(term_op), n))
+    kernels.shift_values(n, op_wires, op_nw, op_kind, op_off, mats, flip, zm, ny, term_op,
+                         np.zeros(len(term_op), dtype=np.bool_), term_off, smats, 0,
+                         len(term_op), vals, np.empty(2**n, dtype=complex),
+                         np.empty(2**n, dtype=complex))
+    for t, k in enumerate(term_op):
+        psi = kernels.zero_state(n)
+        kernels.run_ops(psi, n, 0, k, *tables)
+        kernels.apply_op(psi, n, op_wires[k], 1, op_kind[k], smats, term_off[t])
+        kernels.run_ops(psi, n, k + 1, n_ops, *tables)
+        want = np.empty(n)
+        kernels.pauli_expvals(psi, flip, zm, ny, want)
+        np.testing.assert_allclose(vals[t], want, atol=1e-12)
