@@ -137,10 +137,14 @@ def test_each_gate_inside_a_random_circuit(name):
     np.testing.assert_allclose(jac, symbolic.exact_jacobian(entry.circuit, xf, df), atol=1e-10)
 
 
+# a few gate kinds (dense, real, diagonal, controlled, two-wire): modules that compile fast
+FEW_GATES = ["RX", "RY", "RZ", "CNOT", "CRX", "IsingZZ"]
+
+
 def _sum_z_function(n_wires, seed):
     """Random gates, then the sum of Z on every wire (and one ZZ word): three or more
     single-Z words are measured together (kernels.SINGLE_Z_TREE)."""
-    inner = random_circuit_function(4000 + seed, n_wires, n_ops=3 * n_wires, gates=ALL_GATES)
+    inner = random_circuit_function(4000 + seed, n_wires, n_ops=3 * n_wires, gates=FEW_GATES)
 
     def circuit(x, y, data=None):
         inner(x, y, data=data)
@@ -151,9 +155,8 @@ def _sum_z_function(n_wires, seed):
 
 
 @pytest.mark.parametrize("seed,n_wires,sum_z", [
-    (0, 1, False), (1, 2, False), (0, 3, False), (1, 3, False), (2, 3, False),
-    (0, 5, False), (0, 3, True), (1, 4, True), (0, 8, False), (1, 8, True),
-])
+    (0, 3, False), (0, 3, True), (1, 8, True),
+])  # each case compiles three fused entry points (~15 s): few cases, every path
 def test_fused_and_two_call_paths_are_bit_identical(seed, n_wires, sum_z):
     """Hot small circuits switch to fused entry points (tiered compilation): the switch
     must not change a single bit of any result. The fused gradient runs its own kernel
@@ -162,8 +165,7 @@ def test_fused_and_two_call_paths_are_bit_identical(seed, n_wires, sum_z):
     if sum_z:
         fn = _sum_z_function(n_wires, seed)
     else:
-        fn = random_circuit_function(3000 + seed, n_wires, n_ops=2 + 2 * n_wires, n_meas=2,
-                                     gates=ALL_GATES)
+        fn = random_circuit_function(3000 + seed, n_wires, n_ops=8, n_meas=2, gates=ALL_GATES)
     node = qml.QNode(fn, qml.device("default.qubit", wires=n_wires))
     x, y, data = _inputs(seed)
     entry, xs, ds = node.compiled((x, y), {"data": data})
@@ -181,7 +183,7 @@ def test_fused_and_two_call_paths_are_bit_identical(seed, n_wires, sum_z):
             assert np.array_equal(a, b)
 
 
-@pytest.mark.parametrize("seed,n_wires", [(0, 1), (1, 2), (2, 3), (3, 4)])
+@pytest.mark.parametrize("seed,n_wires", [(0, 1), (1, 2), (3, 4)])
 def test_small_kernel_equals_the_serial_kernel_bit_for_bit(seed, n_wires):
     """kernels.program_value_and_grad_small_into (fused entry points) against
     program_value_and_grad_into on the same program: an observable coefficient that
