@@ -285,8 +285,8 @@ from numba import njit
 
 
 @njit
-def uses_numpy(a):
-    return np.dot(a, a) + np.linalg.norm(a)
+def uses_numpy(a):  # array math from numba's registries (no np.dot: BLAS needs scipy)
+    return np.sum(a * a) + np.sqrt(np.sum(a * a))
 
 
 out["compiled_after"] = float(uses_numpy(np.array([3.0, 4.0])))
