@@ -372,16 +372,22 @@ def _lazy_cache_class():
     return _lazy_class
 
 
+def numba_cached_functions(mod) -> list:
+    """The numba functions of module ``mod`` that have an on-disk cache (``cache=True``)."""
+    return [value for value in list(vars(mod).values())
+            if getattr(getattr(value, "_cache", None), "_cache_file", None) is not None]
+
+
 def _guard_numba_caches(mod) -> None:
     """Read the numba cache files of ``mod``'s ``cache=True`` functions through
     :class:`_CheckedCacheFile`, and load them with :func:`_lazy_cache_class` (before their
     first call, when numba first reads them)."""
     cls = _checked_cache_file_class()
     lazy = _lazy_cache_class()
-    for value in list(vars(mod).values()):
-        cache_obj = getattr(value, "_cache", None)
-        cache_file = getattr(cache_obj, "_cache_file", None)
-        if cls is not None and cache_file is not None and type(cache_file) is cls.__base__:
+    for value in numba_cached_functions(mod):
+        cache_obj = value._cache
+        cache_file = cache_obj._cache_file
+        if cls is not None and type(cache_file) is cls.__base__:
             cache_file.__class__ = cls
-        if lazy is not None and cache_file is not None and type(cache_obj) is lazy.__base__:
+        if lazy is not None and type(cache_obj) is lazy.__base__:
             cache_obj.__class__ = lazy

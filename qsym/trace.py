@@ -21,7 +21,6 @@ the traced point) and reported as a :class:`qsym.errors.TracingError` that says 
 from __future__ import annotations
 
 import math
-
 import numbers
 import sys
 import threading

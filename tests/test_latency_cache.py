@@ -251,19 +251,21 @@ def test_module_source_same_with_records(fresh, monkeypatch):
 
 
 # --- numba cache hits without the compiler's registries --------------------------------------
-LAZY_SRC = r'''
-import json, sys
-import numpy as np
-import qsym as qml
-
-
+# the circuit of the subprocess script, also built here for the reference value
+CIRCUIT_SRC = '''
 def circuit(x):
     qml.RX(x[0], wires=0)
     qml.RY(x[1], wires=1)
     qml.CNOT(wires=[0, 1])
     qml.RZ(x[0] * x[1], wires=1)
     return qml.expval(qml.PauliZ(0) @ qml.PauliY(1))
+'''
 
+LAZY_SRC = r'''
+import json, sys
+import numpy as np
+import qsym as qml
+''' + CIRCUIT_SRC + r'''
 
 x = np.array([0.54, -0.12])
 dev = qml.device("default.qubit", wires=2)
@@ -335,16 +337,10 @@ def _reference_value(x0, x1):
     from qsym import ir
 
     dev = qml.device("default.qubit", wires=2)
-
-    def circuit(x):
-        qml.RX(x[0], wires=0)
-        qml.RY(x[1], wires=1)
-        qml.CNOT(wires=[0, 1])
-        qml.RZ(x[0] * x[1], wires=1)
-        return qml.expval(qml.PauliZ(0) @ qml.PauliY(1))
-
+    namespace = {"qml": qml}
+    exec(CIRCUIT_SRC, namespace)  # noqa: S102 - the test's own text
     x = np.array([x0, x1])
-    c = qml.QNode(circuit, dev).circuit(x)
+    c = qml.QNode(namespace["circuit"], dev).circuit(x)
     return float(ir.simulate(c, x)[0])
 
 
@@ -354,6 +350,5 @@ def test_kernel_and_module_functions_use_the_lazy_cache():
         pytest.skip("this numba is not one whose cache loading qsym has checked")
     from qsym import kernels
 
-    cached = [f for f in vars(kernels).values()
-              if getattr(getattr(f, "_cache", None), "_cache_file", None) is not None]
+    cached = cache.numba_cached_functions(kernels)
     assert cached and all(type(f._cache) is lazy for f in cached)

@@ -632,6 +632,5 @@ def test_kernel_library_cache_files_are_checked():
     cls = cache._checked_cache_file_class()
     if cls is None:
         pytest.skip("this numba's cache files are not laid out as qsym expects")
-    checked = [f for f in vars(kernels).values()
-               if getattr(getattr(f, "_cache", None), "_cache_file", None) is not None]
+    checked = cache.numba_cached_functions(kernels)
     assert checked and all(type(f._cache._cache_file) is cls for f in checked)
