@@ -21,6 +21,11 @@ module never calls the kernels itself. Its size grows with the number of gates, 
 parameters x gates: shifted circuits are table rows, not code. Generated names start with ``_q_`` (or are the
 documented entry points), so nothing printed from sympy can collide with them.
 
+A tiny circuit (at most ``UNROLL_MAX_OPS`` arithmetic operations written out) also gets its
+fused value and parameter-shift entry points as straight-line code with the kernels'
+arithmetic (:func:`unrolled_functions`): the raw call of the seed circuit takes about
+0.8 us instead of 1.5 us.
+
 >>> import sympy as sp
 >>> from qsym.ir import Circuit, Op, Measurement
 >>> from qsym.plan import make_plan
@@ -34,7 +39,9 @@ True
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -203,6 +210,386 @@ def affine_form(expr, inputs_index: dict, data_index: dict):
     return 1, data_index[s], float(a), float(b)
 
 
+# --- straight-line code for tiny circuits ------------------------------------------------
+# The raw call of a tiny circuit (the seed: 1 wire, 2 gates, 4 shifted circuits) is mostly
+# machinery: reading the program tables, looping over ops, calling the gate kernels, views
+# and allocations. For circuits whose whole gradient fits in a few hundred lines, the
+# module instead holds that gradient written out: every amplitude a local variable, every
+# gate the arithmetic of its kernel in qsym.kernels, in the kernels' order (so the same
+# bits as the two-call path and the batches; tested), permutations (CNOT, Toffoli) as
+# renamed variables. Such a function does not link the kernel library, but numba's compile
+# time grows with every operation (about 1.5 ms each, measured), so the code is capped;
+# docs/design.md "Tiny circuits written out".
+UNROLL_MAX_OPS = 600
+
+
+class _Unrolled:
+    """Straight-line code over complex numbers held as pairs of real locals.
+
+    An amplitude or a matrix entry is a pair of names (or float literals) ``(re, im)``.
+    numba computes ``z * w`` as ``(z.re*w.re - z.im*w.im, z.re*w.im + z.im*w.re)``
+    (numba.cpython.numbers.complex_mul_impl, for finite numbers), sums part by part and
+    ``np.conj`` by negating the imaginary part: written out so, every result has the
+    kernels' bits, and numba compiles plain float arithmetic several times faster than
+    its complex operations.
+    """
+
+    def __init__(self, n: int, op_wires, op_kind):
+        self.n = n
+        self.op_wires = op_wires
+        self.op_kind = op_kind
+        self.lines: list[str] = []
+        self._count = 0
+
+    def let(self, expr: str) -> str:
+        """A new local holding ``expr``."""
+        self._count += 1
+        v = f"_q_v{self._count}"
+        self.lines.append(f"{v} = {expr}")
+        return v
+
+    def pair(self, re_expr: str, im_expr: str) -> tuple:
+        return self.let(re_expr), self.let(im_expr)
+
+    @staticmethod
+    def mul(z, w) -> tuple:
+        """``z * w`` as numba computes it: the real and imaginary expressions."""
+        (a, b), (c, d) = z, w
+        return f"({a} * {c} - {b} * {d})", f"({a} * {d} + {b} * {c})"
+
+    def apply(self, s: list, k: int, M) -> list:
+        """The state ``s`` (amplitude pairs) after op ``k`` with matrix entries ``M(i)``
+        (pairs): the arithmetic of ``kernels.apply_row``."""
+        wires = self.op_wires[k]
+        kind = self.op_kind[k]
+        kk = len(wires)
+        b = [self.n - 1 - w for w in wires]
+        s = list(s)
+        dim = len(s)
+        if kind == kernels.CONTROLLED_X:  # apply_cnot, apply_cx: amplitudes swap places
+            mask = sum(1 << c for c in b[:-1])
+            t = 1 << b[-1]
+            for i in range(dim):
+                if i & mask == mask and not i & t:
+                    s[i], s[i | t] = s[i | t], s[i]
+            return s
+        if kind == kernels.DIAGONAL:  # apply_diag1, apply_diag: state[i] *= d
+            for i in range(dim):
+                j = 0
+                for c in b:
+                    j = (j << 1) | ((i >> c) & 1)
+                s[i] = self.pair(*self.mul(s[i], M(j)))
+            return s
+        if kk == 1:
+            t = 1 << b[0]
+            for lo in range(dim):
+                if lo & t:
+                    continue
+                hi = lo | t
+                (x0, y0), (x1, y1) = s[lo], s[hi]
+                (ar, ai), (br, bi), (cr, ci), (dr, di) = (M(i) for i in range(4))
+                if kind == kernels.REAL:  # apply_real1: real entries, parts apart
+                    s[lo], s[hi] = (
+                        self.pair(f"{ar} * {x0} + {br} * {x1}", f"{ar} * {y0} + {br} * {y1}"),
+                        self.pair(f"{cr} * {x0} + {dr} * {x1}", f"{cr} * {y0} + {dr} * {y1}"),
+                    )
+                else:  # apply_dense1
+                    s[lo], s[hi] = (
+                        self.pair(f"{ar} * {x0} - {ai} * {y0} + {br} * {x1} - {bi} * {y1}",
+                                  f"{ar} * {y0} + {ai} * {x0} + {br} * {y1} + {bi} * {x1}"),
+                        self.pair(f"{cr} * {x0} - {ci} * {y0} + {dr} * {x1} - {di} * {y1}",
+                                  f"{cr} * {y0} + {ci} * {x0} + {dr} * {y1} + {di} * {x1}"),
+                    )
+            return s
+        if kk == 2:  # apply_dense2: m[4r] * a0 + m[4r+1] * a1 + ... (a complex sum)
+            s0, s1 = 1 << b[0], 1 << b[1]
+            for base in range(dim):
+                if base & (s0 | s1):
+                    continue
+                idx = (base, base | s1, base | s0, base | s0 | s1)
+                a = [s[i] for i in idx]
+                for r, i in enumerate(idx):
+                    products = [self.mul(M(4 * r + j), a[j]) for j in range(4)]
+                    s[i] = self.pair(" + ".join(p[0] for p in products),
+                                     " + ".join(p[1] for p in products))
+            return s
+        # apply_dense: acc = 0j, then += each product in order
+        full = sum(1 << c for c in b)
+        size = 1 << kk
+        loc = [sum(1 << b[q] for q in range(kk) if (j >> (kk - 1 - q)) & 1) for j in range(size)]
+        for base in range(dim):
+            if base & full:
+                continue
+            vec = [s[base | loc[j]] for j in range(size)]
+            for r in range(size):
+                products = [self.mul(M(r * size + j), vec[j]) for j in range(size)]
+                s[base | loc[r]] = self.pair("0.0" + "".join(f" + {p[0]}" for p in products),
+                                             "0.0" + "".join(f" + {p[1]}" for p in products))
+        return s
+
+    def word(self, s: list, f: int, z: int, ny: int) -> str:
+        """``kernels._word_value``: the sum in index order, from 0.0 (0j)."""
+        def sign(i):
+            return "-" if bin(i & z).count("1") & 1 else "+"
+
+        if f == 0:  # acc += -prob or prob
+            return self.let("0.0" + "".join(
+                f" + {'-' if sign(i) == '-' else ''}({re} * {re} + {im} * {im})"
+                for i, (re, im) in enumerate(s)))
+        # acc -= or += np.conj(state[i ^ f]) * state[i]
+        terms = [self.mul((s[i ^ f][0], f"(-{s[i ^ f][1]})"), s[i]) for i in range(len(s))]
+        re = self.let("0.0" + "".join(f" {sign(i)} {t[0]}" for i, t in enumerate(terms)))
+        im = self.let("0.0" + "".join(f" {sign(i)} {t[1]}" for i, t in enumerate(terms)))
+        # times i**ny, the real part
+        return self.let([re, f"-{im}", f"-{re}", im][ny & 3])
+
+
+def _renamed(lines, prefix, out_name):
+    """A gate body (:func:`gate_body`) for straight-line code: its parameters ``p0, p1 ..``
+    and subexpressions ``_q_c0 ..`` renamed ``{prefix}p0``, ``{prefix}c0`` ..; each entry
+    ``out[off + i] = complex(re, im)`` written to the pair of locals ``out_name(i)`` (an
+    integer part as a float: ``complex`` converts it)."""
+    result = []
+    for line in lines:
+        line = re.sub(r"\b_q_c(\d+)\b", rf"{prefix}c\1", line)
+        line = re.sub(r"\bp(\d+)\b", rf"{prefix}p\1", line)
+        m = re.match(r"^out\[off \+ (\d+)\] = ", line)
+        if m is None:
+            result.append(line)
+            continue
+        call = ast.parse(line[m.end():], mode="eval").body
+        assert isinstance(call, ast.Call) and call.func.id == "complex" and len(call.args) == 2
+        for name, arg in zip(out_name(int(m.group(1))), call.args):
+            text = ast.get_source_segment(line[m.end():], arg)
+            if not re.search(r"[A-Za-z_]", text):  # an integer or a rational number
+                text = repr(float(eval(text)))
+            result.append(f"{name} = {text}")
+    return result
+
+
+_LOCAL_TARGET = [  # prepare's targets, as locals of the straight-line code
+    (re.compile(r"^th\[(\d+)\]$"), r"_q_th\1"),
+    (re.compile(r"^ch\[(\d+)\]$"), r"_q_ch\1"),
+    (re.compile(r"^C\[(\d+), (\d+)\]$"), r"_q_C\1_\2"),
+    (re.compile(r"^cc\[(\d+)\]$"), r"_q_cc\1"),
+]
+
+
+def _local_target(target: str) -> str:
+    for pattern, repl in _LOCAL_TARGET:
+        if pattern.match(target):
+            return pattern.sub(repl, target)
+    raise ValueError(f"no local name for {target!r}")
+
+
+def _arithmetic(lines) -> int:
+    """The number of arithmetic operators in ``lines`` (numba's compile time grows with it:
+    measured about 1.5 ms each, so the written-out code is kept small)."""
+    return sum(len(re.findall(r"[-+*/]", line)) for line in lines)
+
+
+def unrolled_functions(circuit, plan, *, op_kind, op_off, op_poff, parametric, affine,
+                       input_code, words, term_off, mats0, ch0, c0) -> str | None:
+    """``fused_value_into`` and ``fused_value_and_grad_into`` written out, or None.
+
+    The same arithmetic in the same order as ``prepare`` followed by
+    ``kernels.program_value_into`` or ``kernels.program_value_and_grad_into`` (so the same
+    bits): the gate parameters and matrices as ``prepare`` computes them (the same table
+    entries, the same printed gate code), every amplitude a local, every gate its kernel's
+    arithmetic, the shifted circuits in the kernel's order. None where the kernels would
+    do something else (fused tails from ``FUSE_MIN_WIRES`` wires, the single-Z tree),
+    where a constant is not finite (``prepare`` raises at every call) or where the code
+    would have more than ``UNROLL_MAX_OPS`` arithmetic operations.
+
+    ``affine``: ``(slot, source, index, a, b)`` rows; ``input_code(code)``: prepare's lines
+    computing ``code`` (``(target, expr)`` pairs, targets renamed here); ``words``: ``(flip,
+    z, ny)`` masks.
+    """
+    n = circuit.num_wires
+    ops, terms = circuit.ops, plan.terms
+    singles = sum(1 for f, z, _ in words if f == 0 and z and not z & (z - 1))
+    if n >= kernels.FUSE_MIN_WIRES or singles >= kernels.SINGLE_Z_TREE:
+        return None
+    if not (np.all(np.isfinite(mats0)) and np.all(np.isfinite(ch0)) and np.all(np.isfinite(c0))
+            and all(np.isfinite(row[4]) for row in affine)):
+        return None
+    if [t.op for t in terms] != sorted(t.op for t in terms):
+        raise AssertionError("shift terms must be sorted by op (the kernels' walk)")
+    n_ops, dim, nw = len(ops), 1 << n, len(words)
+    n_out, n_in = len(plan.coeffs), len(circuit.inputs)
+    circuits = 1 + sum(1 for t in terms if not t.zero)
+    if dim * n_ops * circuits + n_out * n_in * nw > UNROLL_MAX_OPS:  # a cheap bound first
+        return None
+    is_parametric = set(parametric)
+    slots = [s for s in plan.slots if s.op in is_parametric]
+
+    # --- prepare(x, d, mode), its arrays as locals ----------------------------------------
+    head = [
+        "if x.shape[0] != NUM_INPUTS or d.shape[0] != NUM_DATA:",
+        '    raise ValueError("qsym: inputs must have shapes (NUM_INPUTS,) and (NUM_DATA,)")',
+        "for i in range(x.shape[0]):",
+        "    if not math.isfinite(x[i]):",
+        '        raise ValueError("qsym: non-finite input")',
+        "for i in range(d.shape[0]):",
+        "    if not math.isfinite(d[i]):",
+        '        raise ValueError("qsym: non-finite input")',
+    ]
+    # the tables' numbers as literals (repr: exact; numba freezes a global array at every
+    # use, which made compiling several times slower)
+    for slot, source, index, a, b in affine:
+        v = ("x", "d", None)[source]
+        v = f"{v}[{index}]" if v else "0.0"
+        head.append(f"_q_th{slot} = {float(a)!r} * {v} + {float(b)!r}")
+    head += [f"_q_ch{k} = {float(ch0[k])!r}" for k in range(len(plan.chain))]
+    head += [f"_q_C{m}_{t} = {float(c0[m, t])!r}" for m in range(n_out) for t in range(nw)]
+    head += [f"_q_cc{k} = 0.0" for k in range(len(plan.coeff_chain))]
+    head += input_code(_local_target)
+    nslots = sorted({op_poff[s.op] + s.pos for s in slots})
+    for i in nslots:
+        head += [f"if not math.isfinite(_q_th{i}):",
+                 '    raise ValueError("qsym: non-finite gate parameter")']
+
+    def matrices(k, prefix, names, shift=None):
+        """Op ``k``'s matrix (``shift``: the term whose shifted matrix) into locals."""
+        lines = [f"{prefix}p{j} = _q_th{op_poff[k] + j}" for j in range(len(ops[k].params))]
+        if shift is not None:
+            t, term = shift
+            lines.append(f"{prefix}p{term.pos} = {float(term.mult)!r} * {prefix}p{term.pos} "
+                         f"+ {float(term.shift)!r}")
+        return lines + _renamed(gate_body(*ops[k].variant), prefix, names)
+
+    def local(name, i):
+        return f"{name}{i}r", f"{name}{i}i"
+
+    mats = []
+    for k in parametric:
+        mats += matrices(k, f"_q_k{k}_", lambda i, o=op_off[k]: local("_q_M", o + i))
+    smats = []
+    for t, term in enumerate(terms):
+        if not term.zero:
+            smats += matrices(term.op, f"_q_s{t}_", lambda i, o=term_off[t]: local("_q_S", o + i),
+                              (t, term))
+
+    # --- the circuits --------------------------------------------------------------------
+    def M(k):  # op k's entries: locals, or literals for a constant gate
+        if k in is_parametric:
+            return lambda i: local("_q_M", op_off[k] + i)
+        return lambda i: (repr(float(mats0[op_off[k] + i].real)),
+                          repr(float(mats0[op_off[k] + i].imag)))
+
+    zero = [("1.0", "0.0")] + [("0.0", "0.0")] * (dim - 1)  # |0..0> (kernels._reset)
+
+    def values(u):
+        """The circuit from |0..0>, op by op, then every word (kernels.expvals)."""
+        s = zero
+        for k in range(n_ops):
+            s = u.apply(s, k, M(k))
+        return [u.word(s, *w) for w in words]
+
+    def combine(u, e):  # kernels._combine_into: acc = 0.0, then += C[m, t] * e[t]
+        for m in range(n_out):
+            u.lines.append(f"out[{m}] = 0.0" + "".join(f" + _q_C{m}_{w} * {e[w]}"
+                                                       for w in range(nw)))
+
+    op_wires = [tuple(op.wires) for op in ops]
+    u = _Unrolled(n, op_wires, op_kind)
+    combine(u, values(u))
+    value_body = u.lines
+
+    # gradient: the walk of kernels.program_value_and_grad_small_into
+    u = _Unrolled(n, op_wires, op_kind)
+    e = values(u)
+    de = {}
+
+    def add(s, w, v, c):  # de[s, w] (zeros at first) += c * v
+        if (s, w) not in de:
+            de[(s, w)] = u.let("0.0")
+        de[(s, w)] = u.let(f"{de[(s, w)]} + {c!r} * {v}")
+
+    psi = zero
+    t = 0
+    for k in range(n_ops):
+        while t < len(terms) and terms[t].op == k:
+            term = terms[t]
+            c = float(term.coeff)
+            if term.zero:
+                for w in range(nw):
+                    add(term.slot, w, e[w], c)
+            else:
+                phi = u.apply(psi, k, lambda i, o=term_off[t]: local("_q_S", o + i))
+                for r in range(k + 1, n_ops):
+                    phi = u.apply(phi, r, M(r))
+                vals = [u.word(phi, *wd) for wd in words]
+                for w in range(nw):
+                    add(term.slot, w, vals[w], c)
+            t += 1
+        if t >= len(terms):
+            break
+        psi = u.apply(psi, k, M(k))
+    # kernels._shift_finish: the chain rule, then C times the values and their derivatives
+    g = {}
+    for k, entry in enumerate(plan.chain):
+        for w in range(nw):
+            if (entry.input, w) not in g:
+                g[(entry.input, w)] = u.let("0.0")
+            if (entry.slot, w) not in de:
+                de[(entry.slot, w)] = u.let("0.0")
+            g[(entry.input, w)] = u.let(f"{g[(entry.input, w)]} + _q_ch{k} * "
+                                        f"{de[(entry.slot, w)]}")
+    combine(u, e)
+    for m in range(n_out):
+        for j in range(n_in):
+            parts = "".join(f" + _q_C{m}_{w} * {g.get((j, w), '0.0')}" for w in range(nw))
+            u.lines.append(f"jac[{m}, {j}] = 0.0{parts}")
+    for k, entry in enumerate(plan.coeff_chain):
+        u.lines.append(f"jac[{entry.measurement}, {entry.input}] += _q_cc{k} * {e[entry.word]}")
+    grad_body = u.lines
+
+    value_lines = head + mats + value_body
+    grad_lines = head + mats + smats + grad_body
+    if _arithmetic(value_lines) + _arithmetic(grad_lines) > UNROLL_MAX_OPS:
+        return None
+    return _UNROLLED.format(value_body=_indent(value_lines), grad_body=_indent(grad_lines))
+
+
+_INTO_KERNELS = '''\
+@njit(cache=True)
+def fused_value_into(x, d, out):
+    """``fused_value`` into ``out``."""
+    if out.shape[0] != NUM_OUTPUTS:
+        raise ValueError("qsym: the output array must have shape (NUM_OUTPUTS,)")
+    mats, smats, ch, C, cc, th = prepare(x, d, 0)
+    # copies: the kernels are compiled for writable arrays, module constants are read-only
+    _q_program_value_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, C, out)
+
+
+@njit(cache=True)
+def fused_value_and_grad_into(x, d, out, jac):
+    """``fused_value_and_grad`` into ``out`` and ``jac``."""
+    _q_check_outputs(out, jac)
+    mats, smats, ch, C, cc, th = prepare(x, d, 1)
+    _q_program_value_and_grad_small_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
+                                         smats, ch, C, cc, out, jac)
+'''
+
+_UNROLLED = '''\
+# Written out (qsym.emit.unrolled_functions): the same bits as prepare + the kernels.
+@njit(cache=True)
+def fused_value_into(x, d, out):
+    """``fused_value`` into ``out``."""
+    if out.shape[0] != NUM_OUTPUTS:
+        raise ValueError("qsym: the output array must have shape (NUM_OUTPUTS,)")
+{value_body}
+
+
+@njit(cache=True)
+def fused_value_and_grad_into(x, d, out, jac):
+    """``fused_value_and_grad`` into ``out`` and ``jac``."""
+    _q_check_outputs(out, jac)
+{grad_body}
+'''
+
+
 _MODULE = '''\
 """qsym {version} generated module. Do not edit: regenerated from the circuit.
 
@@ -214,7 +601,6 @@ kernels: {kernels_hash}
 import math
 import numpy as np
 from numba import njit
-from qsym.kernels import program_value as _q_program_value
 from qsym.kernels import program_value_and_grad_adjoint as _q_program_value_and_grad_adjoint
 from qsym.kernels import program_value_into as _q_program_value_into
 from qsym.kernels import program_value_and_grad_small_into as _q_program_value_and_grad_small_into
@@ -247,6 +633,8 @@ def prepare(x, d, mode):
     take the first five with ``PROGRAM``. Three allocations: ``C``, the matrices (views of
     one array) and the other real numbers (views of one array).
     """
+    if x.shape[0] != NUM_INPUTS or d.shape[0] != NUM_DATA:
+        raise ValueError("qsym: inputs must have shapes (NUM_INPUTS,) and (NUM_DATA,)")
     for i in range(x.shape[0]):
         if not math.isfinite(x[i]):
             raise ValueError("qsym: non-finite input")
@@ -257,7 +645,8 @@ def prepare(x, d, mode):
     th = fl[:_q_NSLOTS]
     th[:] = 0.0
     for k in range(_q_AF_SLOT.shape[0]):
-        v = x[_q_AF_IDX[k]] if _q_AF_SRC[k] == 0 else d[_q_AF_IDX[k]]
+        src = _q_AF_SRC[k]  # 0: x, 1: d, 2: a constant (x may be empty)
+        v = x[_q_AF_IDX[k]] if src == 0 else (d[_q_AF_IDX[k]] if src == 1 else 0.0)
         th[_q_AF_SLOT[k]] = _q_AF_A[k] * v + _q_AF_B[k]
     # constants copied by loops: numba takes seconds to compile an array-to-slice copy
     # (and a tenth of a second for a reshape)
@@ -314,16 +703,18 @@ def prepare_adjoint(x, d):
     return mats, dmats, ch, C, cc, th
 
 
-# Fused entry points: one compiled call for the whole computation. They link the kernel
-# library, which costs numba about 0.5 s each to compile, so the runtime uses them only
-# where call overhead matters (small circuits, see qsym.runtime.FUSED_MAX_WORK); numba
-# compiles a function at its first call, so unused ones cost nothing.
+# Fused entry points: one compiled call for the whole computation. Those that call the
+# kernel library link it, which costs numba about 0.5 s each to compile, so the runtime
+# uses them only where call overhead matters (small circuits, see
+# qsym.runtime.FUSED_MAX_WORK); numba compiles a function at its first call, so unused ones
+# cost nothing. A tiny circuit's value and parameter shift are written out instead
+# (qsym.emit.unrolled_functions): no kernel library, no allocation, about 0.1 s to compile.
 @njit(cache=True)
 def fused_value(x, d):
     """Measured values at inputs ``x`` and data ``d``."""
-    mats, smats, ch, C, cc, th = prepare(x, d, 0)
-    # copies: the kernels are compiled for writable arrays, module constants are read-only
-    return _q_program_value(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, C)
+    out = np.empty(NUM_OUTPUTS)
+    fused_value_into(x, d, out)
+    return out
 
 
 @njit(cache=True)
@@ -331,9 +722,7 @@ def fused_value_and_grad(x, d):
     """Values and the Jacobian ``jac[m, j] = d value[m] / d x[j]`` by parameter shift."""
     out = np.empty(NUM_OUTPUTS)
     jac = np.empty((NUM_OUTPUTS, NUM_INPUTS))
-    mats, smats, ch, C, cc, th = prepare(x, d, 1)
-    _q_program_value_and_grad_small_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
-                                         smats, ch, C, cc, out, jac)
+    fused_value_and_grad_into(x, d, out, jac)
     return out, jac
 
 
@@ -355,22 +744,7 @@ def _q_check_outputs(out, jac):
                          "(NUM_OUTPUTS, NUM_INPUTS)")
 
 
-@njit(cache=True)
-def fused_value_into(x, d, out):
-    """``fused_value`` into ``out``."""
-    if out.shape[0] != NUM_OUTPUTS:
-        raise ValueError("qsym: the output array must have shape (NUM_OUTPUTS,)")
-    mats, smats, ch, C, cc, th = prepare(x, d, 0)
-    _q_program_value_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, C, out)
-
-
-@njit(cache=True)
-def fused_value_and_grad_into(x, d, out, jac):
-    """``fused_value_and_grad`` into ``out`` and ``jac``."""
-    _q_check_outputs(out, jac)
-    mats, smats, ch, C, cc, th = prepare(x, d, 1)
-    _q_program_value_and_grad_small_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
-                                         smats, ch, C, cc, out, jac)
+{into_functions}
 
 
 @njit(cache=True)
@@ -520,7 +894,7 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
         index = op_poff[s.op] + s.pos
         expr = sp.sympify(s.expr)
         if not expr.free_symbols:
-            affine.append((index, 0, 0, 0.0, float(expr)))
+            affine.append((index, 2, 0, 0.0, float(expr)))  # a constant
             continue
         row = affine_form(expr, xindex, dindex)
         if row is None:
@@ -544,9 +918,12 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
     cc = plan.coeff_chain
     code += [(f"cc[{k}]", e.factor) for k, e in enumerate(cc)]
     used = set().union(*[sp.sympify(e).free_symbols for _, e in code])
-    input_lines = [f"{xnames[s]} = x[{i}]" for i, s in enumerate(inputs) if s in used]
-    input_lines += [f"{dnames[s]} = d[{i}]" for i, s in enumerate(data) if s in used]
-    input_lines += _block(code, smap)
+
+    def input_code(target=lambda t: t):
+        """prepare's lines computing ``code``, each target named by ``target``."""
+        lines = [f"{xnames[s]} = x[{i}]" for i, s in enumerate(inputs) if s in used]
+        lines += [f"{dnames[s]} = d[{i}]" for i, s in enumerate(data) if s in used]
+        return lines + _block([(target(t), e) for t, e in code], smap)
 
     # --- gate matrices, by the circuit's own gate-type numbers ---------------------------
     gate_lines = []
@@ -594,6 +971,10 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
         max(sum(op_np), 1), len(inputs), len(plan.coeffs),
         [sl.op for sl in adj], list(plan.diff_slots), adj_off,
     )
+    into = unrolled_functions(
+        circuit, plan, op_kind=op_kind, op_off=op_off, op_poff=op_poff, parametric=parametric,
+        affine=affine, input_code=input_code, words=list(zip(wf, wz, wy)), term_off=term_off,
+        mats0=np.asarray(mats0, dtype=complex), ch0=ch0, c0=c0)
     nslots = max(sum(op_np), 1)
     maxp = max(op_np + [1])
     tables = [
@@ -602,6 +983,7 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
         f"NUM_DATA = {len(data)}",
         f"NUM_OUTPUTS = {len(plan.coeffs)}",
         f"EXECUTIONS_PER_GRADIENT = {plan.executions}",
+        f"UNROLLED = {into is not None}  # fused_value_into, fused_value_and_grad_into written out",
         f"WORK = {(1 << n) * max(len(ops), 1) * (1 + len(terms))}  # amplitudes x ops x circuits",
         f"_q_WORK_VALUE = {(1 << n) * max(len(ops), 1)}",
         f"_q_WORK_ADJOINT = {(1 << n) * (max(len(ops), 1) * (2 + len(plan.coeffs)) + len(adj))}",
@@ -647,6 +1029,7 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
         f"_q_NDMATS = {max(doff, 1)}",
     ]
     return _MODULE.format(
+        into_functions=into or _INTO_KERNELS,
         version=__version__,
         key=key,
         kernels_hash=KERNELS_HASH,
@@ -654,5 +1037,5 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
         tables="\n".join(tables),
         gate_code=_indent(gate_lines or ["pass"]),
         dgate_code=_indent(dgate_lines or ["pass"]),
-        input_code=_indent(input_lines),
+        input_code=_indent(input_code()),
     )

@@ -1159,8 +1159,9 @@ def program_value_and_grad_into(ints, floats, mats, smats, ch, C, cc, out, jac):
 
 
 # Small circuits: their fused entry points (qsym.emit; runtime's tiered compilation) call
-# this kernel. On the seed circuit (1 wire, 2 gates, 4 shifted circuits) the arithmetic
-# takes tens of nanoseconds; what costs is the machinery around it: numba makes a
+# this kernel (tiny ones are written out instead: qsym.emit.unrolled_functions). On the
+# seed circuit (1 wire, 2 gates, 4 shifted circuits) the arithmetic takes tens of
+# nanoseconds; what costs is the machinery around it: numba makes a
 # reference-counted view for every slice and reshape, passes every array of a call as a
 # struct, and allocates for every np.empty. So this is program_value_and_grad_into in one
 # function: the program read by offsets instead of unpacked into 19 views, shift_values'

@@ -376,8 +376,10 @@ def _raise_nonfinite(circuit, xs, ds, exc):
 # 0.1 s of numba compile per circuit). Once an entry point of a small circuit has been
 # called FUSE_AFTER_CALLS times, it switches to the generated module's fused version: one
 # compiled call, about 2.5 us less per call on the seed circuit (6.5 vs 9 us), for about
-# 1 s of compile at that call (measured 1.1-1.2 s for a new circuit; 14 ms when cached). Small: work per gradient (amplitudes x ops x circuits)
-# at most FUSED_MAX_WORK; above it the call overhead does not matter.
+# 1 s of compile at that call (measured 1.1-1.2 s for a new circuit; 14 ms when cached;
+# tiny circuits are written out, qsym.emit.unrolled_functions: 0.8 us a raw call). Small:
+# work per gradient (amplitudes x ops x circuits) at most FUSED_MAX_WORK; above it the
+# call overhead does not matter.
 FUSED_MAX_WORK = 1 << 16
 FUSE_AFTER_CALLS = 1000
 

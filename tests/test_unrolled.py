@@ -1,0 +1,169 @@
+"""Tiny circuits' written-out value and gradient (qsym.emit.unrolled_functions) against the
+kernels, bit for bit, and against the exact derivative.
+
+The written-out code repeats prepare's and the kernels' arithmetic in the same order, so
+the fused entry points (which run it) must give exactly the numbers of the two-call path
+(prepare, then the kernel library). Each case raises the size limit so that circuits with
+every gate kind (dense, real, diagonal on 0-3 wires, controlled X on 2 and 3 wires, dense
+on 2 and 3 wires) and every word kind (Z only, X, Y) are written out.
+"""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import qsym as qml
+from qsym import cache, emit, kernels, symbolic
+from qsym.plan import make_plan
+from qsym.shapes import flat
+
+X = np.array([0.7, -1.3, 2.1])
+
+
+def _unitary(dim, seed):
+    """A fixed dense unitary, every entry non-zero: sums in another order would round
+    differently (the test sees the order of the arithmetic, not only its value)."""
+    z = np.random.default_rng(seed).normal(size=(dim, dim, 2)) @ [1, 1j]
+    q, r = np.linalg.qr(z)
+    return q * (np.diag(r) / abs(np.diag(r)))
+
+
+U2, U4, U8 = _unitary(2, 0), _unitary(4, 1), _unitary(8, 2)
+Y = 0.45
+DATA = np.array([0.3, -0.8])
+
+
+def one_wire(x, y, data=None):
+    qml.Hadamard(wires=0)                    # constant
+    qml.RX(x[0], wires=0)                    # dense
+    qml.RY(x[1] * y, wires=0)                # real; a parameter printed as code
+    qml.RZ(data[0], wires=0)                 # diagonal, of data only
+    qml.Rot(x[2], 0.3, y, wires=0)           # three parameters, one constant
+    qml.GlobalPhase(x[0], wires=[])          # diagonal on no wire
+    qml.PhaseShift(2 * y + 0.1, wires=0)     # affine
+    qml.QubitUnitary(U2, wires=0)            # dense, every entry non-zero
+    # a coefficient that depends on the inputs (its derivative enters the Jacobian)
+    return (qml.expval(qml.Hamiltonian([x[0] * y, 0.3], [qml.PauliZ(0), qml.PauliX(0)])),
+            qml.expval(qml.PauliY(0)))
+
+
+def two_wires(x, y, data=None):
+    qml.RY(x[0], wires=0)
+    qml.QubitUnitary(U2, wires=1)
+    qml.CNOT(wires=[0, 1])                   # a permutation
+    qml.CRX(y, wires=[1, 0])                 # dense on two wires, control below target
+    qml.IsingZZ(x[1], wires=[0, 1])          # diagonal on two wires
+    qml.CRY(x[2] + data[1], wires=[0, 1])    # real on two wires (the dense kernel)
+    qml.S(wires=1)
+    qml.QubitUnitary(U4, wires=[1, 0])       # dense on two wires, every entry non-zero
+    return (qml.expval(qml.PauliX(0) @ qml.PauliY(1)),
+            qml.expval(qml.Hamiltonian([0.5, -1.5], [qml.PauliZ(0), qml.PauliZ(1)])))
+
+
+def three_wires(x, y, data=None):
+    qml.Hadamard(wires=0)
+    qml.Hadamard(wires=1)
+    qml.Toffoli(wires=[0, 1, 2])             # a permutation on three wires
+    qml.CSWAP(wires=[2, 0, 1])               # dense on three wires
+    qml.MultiRZ(x[0], wires=[0, 1, 2])       # diagonal on three wires
+    qml.RY(y, wires=2)
+    qml.QubitUnitary(U8, wires=[1, 2, 0])    # dense on three wires, every entry non-zero
+    return qml.expval(qml.PauliY(0) @ qml.PauliX(2))
+
+
+CASES = [pytest.param(one_wire, 1, id="one-wire"), pytest.param(two_wires, 2, id="two-wires"),
+         pytest.param(three_wires, 3, id="three-wires")]
+
+
+def _compiled(fn, n_wires):
+    node = qml.QNode(fn, qml.device("default.qubit", wires=n_wires))
+    entry, xs, ds = node.compiled((X, Y), {"data": DATA})
+    return entry, flat(xs), flat(ds)
+
+
+def _same(a, b):
+    a = a if isinstance(a, tuple) else (a,)
+    b = b if isinstance(b, tuple) else (b,)
+    assert len(a) == len(b)
+    for u, v in zip(a, b):
+        assert u.shape == v.shape and np.array_equal(u, v)
+
+
+@pytest.mark.parametrize("fn,n_wires", CASES)
+def test_written_out_code_gives_the_kernels_bits(monkeypatch, fn, n_wires):
+    monkeypatch.setattr(emit, "UNROLL_MAX_OPS", 10**6)
+    entry, x, d = _compiled(fn, n_wires)
+    mod = entry.module
+    assert mod.UNROLLED
+    for name in ("value", "value_and_grad"):
+        two_call = getattr(type(entry), name)(entry, x, d)  # prepare, then the kernels
+        _same(two_call, getattr(mod, "fused_" + name)(x, d))
+        _same(two_call, entry._fused(name)(x, d))  # into arrays made in Python
+    # and right: the exact product-rule derivative (sympy matrices, no shift rule)
+    out, jac = mod.fused_value_and_grad(x, d)
+    np.testing.assert_allclose(jac, symbolic.exact_jacobian(entry.circuit, x, d), atol=1e-10)
+
+
+def test_zero_shift_terms_are_written_out_as_the_kernels_run_them(monkeypatch):
+    """A term with no shift reuses the unshifted value (no built-in rule has one, user
+    rules may): every other term of the plan made one, both sides compute the same (wrong)
+    numbers, bit for bit."""
+    monkeypatch.setattr(emit, "UNROLL_MAX_OPS", 10**6)
+    entry, x, d = _compiled(one_wire, 1)
+    plan = make_plan(entry.circuit)
+    terms = tuple(dataclasses.replace(t, mult=1.0, shift=0.0) if i % 2 else t
+                  for i, t in enumerate(plan.terms))
+    assert any(t.zero for t in terms) and not all(t.zero for t in terms)
+    mod = cache.load_module(emit.emit_module(entry.circuit, dataclasses.replace(plan, terms=terms)))
+    assert mod.UNROLLED
+    mats, smats, ch, C, cc, _ = mod.prepare(x, d, 1)
+    ints, floats = (a.copy() for a in mod.PROGRAM)
+    _same(kernels.program_value_and_grad(ints, floats, mats, smats, ch, C, cc),
+          mod.fused_value_and_grad(x, d))
+
+
+def test_which_circuits_are_written_out(monkeypatch):
+    """The seed circuit is (its raw call is the one that must be fast); larger circuits,
+    and those the kernels measure by the single-Z tree, call the kernels."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def seed(params):
+        qml.RX(params[0], wires=0)
+        qml.RY(params[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    assert seed.compiled((np.array([0.54, 0.12]),), {})[0].module.UNROLLED
+    assert not _compiled(three_wires, 3)[0].module.UNROLLED  # over UNROLL_MAX_OPS
+
+    def sum_z(x, y, data=None):
+        for w in range(3):
+            qml.RX(x[w], wires=w)
+        return qml.expval(qml.Hamiltonian([1.0, 2.0, 3.0], [qml.PauliZ(w) for w in range(3)]))
+
+    assert kernels.SINGLE_Z_TREE == 3
+    monkeypatch.setattr(emit, "UNROLL_MAX_OPS", 10**6)
+    assert not _compiled(sum_z, 3)[0].module.UNROLLED
+
+
+def test_written_out_entry_points_refuse_bad_shapes_and_values(monkeypatch):
+    monkeypatch.setattr(emit, "UNROLL_MAX_OPS", 10**6)
+    entry, x, d = _compiled(one_wire, 1)
+    mod = entry.module
+    assert mod.UNROLLED
+    out, jac = np.empty(mod.NUM_OUTPUTS), np.empty((mod.NUM_OUTPUTS, mod.NUM_INPUTS))
+    with pytest.raises(ValueError, match="inputs must have shapes"):
+        mod.fused_value_and_grad_into(x[:-1], d, out, jac)
+    with pytest.raises(ValueError, match="inputs must have shapes"):
+        mod.fused_value_into(x, d[:1], out)
+    with pytest.raises(ValueError, match="output arrays"):
+        mod.fused_value_and_grad_into(x, d, out, jac[:, :1])
+    bad = x.copy()
+    bad[1] = np.nan
+    with pytest.raises(ValueError, match="non-finite input"):
+        mod.fused_value_and_grad_into(bad, d, out, jac)
+    huge = x.copy()
+    huge[3] = 1e308  # y: finite, but PhaseShift's 2 * y + 0.1 is not
+    with pytest.raises(ValueError, match="non-finite gate parameter"):
+        mod.fused_value_and_grad_into(huge, d, out, jac)
