@@ -65,7 +65,6 @@ def three_wires(x, y, data=None):
     qml.Hadamard(wires=0)
     qml.Hadamard(wires=1)
     qml.Toffoli(wires=[0, 1, 2])             # a permutation on three wires
-    qml.CSWAP(wires=[2, 0, 1])               # dense on three wires
     qml.MultiRZ(x[0], wires=[0, 1, 2])       # diagonal on three wires
     qml.RY(y, wires=2)
     qml.QubitUnitary(U8, wires=[1, 2, 0])    # dense on three wires, every entry non-zero
