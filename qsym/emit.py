@@ -708,7 +708,8 @@ def prepare_adjoint(x, d):
 # uses them only where call overhead matters (small circuits, see
 # qsym.runtime.FUSED_MAX_WORK); numba compiles a function at its first call, so unused ones
 # cost nothing. A tiny circuit's value and parameter shift are written out instead
-# (qsym.emit.unrolled_functions): no kernel library, no allocation, about 0.1 s to compile.
+# (qsym.emit.unrolled_functions): no kernel library, no allocation, numba's compile time
+# about 1.5 ms per arithmetic operation (the seed's gradient: about 0.85 s).
 @njit(cache=True)
 def fused_value(x, d):
     """Measured values at inputs ``x`` and data ``d``."""
