@@ -552,6 +552,46 @@ def unrolled_functions(circuit, plan, *, op_kind, op_off, op_poff, parametric, a
     return _UNROLLED.format(value_body=_indent(value_lines), grad_body=_indent(grad_lines))
 
 
+_RETURNING_KERNELS = '''\
+@njit(cache=True)
+def fused_value(x, d):
+    """Measured values at inputs ``x`` and data ``d``."""
+    mats, smats, ch, C, cc, th = prepare(x, d, 0)
+    # copies: the kernels are compiled for writable arrays, module constants are read-only
+    return _q_program_value(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, C)
+
+
+@njit(cache=True)
+def fused_value_and_grad(x, d):
+    """Values and the Jacobian ``jac[m, j] = d value[m] / d x[j]`` by parameter shift."""
+    out = np.empty(NUM_OUTPUTS)
+    jac = np.empty((NUM_OUTPUTS, NUM_INPUTS))
+    mats, smats, ch, C, cc, th = prepare(x, d, 1)
+    _q_program_value_and_grad_small_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
+                                         smats, ch, C, cc, out, jac)
+    return out, jac
+'''
+
+# written out: the returning forms call the written-out code (cheap to link, unlike a
+# function that calls the kernel library: numba re-optimizes that library in each caller)
+_RETURNING_UNROLLED = '''\
+@njit(cache=True)
+def fused_value(x, d):
+    """Measured values at inputs ``x`` and data ``d``."""
+    out = np.empty(NUM_OUTPUTS)
+    fused_value_into(x, d, out)
+    return out
+
+
+@njit(cache=True)
+def fused_value_and_grad(x, d):
+    """Values and the Jacobian ``jac[m, j] = d value[m] / d x[j]`` by parameter shift."""
+    out = np.empty(NUM_OUTPUTS)
+    jac = np.empty((NUM_OUTPUTS, NUM_INPUTS))
+    fused_value_and_grad_into(x, d, out, jac)
+    return out, jac
+'''
+
 _INTO_KERNELS = '''\
 @njit(cache=True)
 def fused_value_into(x, d, out):
@@ -601,9 +641,10 @@ kernels: {kernels_hash}
 import math
 import numpy as np
 from numba import njit
-from qsym.kernels import program_value_and_grad_adjoint as _q_program_value_and_grad_adjoint
+from qsym.kernels import program_value as _q_program_value
 from qsym.kernels import program_value_into as _q_program_value_into
 from qsym.kernels import program_value_and_grad_small_into as _q_program_value_and_grad_small_into
+from qsym.kernels import program_value_and_grad_adjoint as _q_program_value_and_grad_adjoint
 from qsym.kernels import program_value_and_grad_adjoint_into as _q_program_value_and_grad_adjoint_into
 from qsym.kernels import batch_value as _q_batch_value
 from qsym.kernels import call_dynamic as _q_call_dynamic
@@ -710,21 +751,7 @@ def prepare_adjoint(x, d):
 # cost nothing. A tiny circuit's value and parameter shift are written out instead
 # (qsym.emit.unrolled_functions): no kernel library, no allocation, numba's compile time
 # about 1.5 ms per arithmetic operation (the seed's gradient: about 0.85 s).
-@njit(cache=True)
-def fused_value(x, d):
-    """Measured values at inputs ``x`` and data ``d``."""
-    out = np.empty(NUM_OUTPUTS)
-    fused_value_into(x, d, out)
-    return out
-
-
-@njit(cache=True)
-def fused_value_and_grad(x, d):
-    """Values and the Jacobian ``jac[m, j] = d value[m] / d x[j]`` by parameter shift."""
-    out = np.empty(NUM_OUTPUTS)
-    jac = np.empty((NUM_OUTPUTS, NUM_INPUTS))
-    fused_value_and_grad_into(x, d, out, jac)
-    return out, jac
+{returning_functions}
 
 
 @njit(cache=True)
@@ -1031,6 +1058,7 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
     ]
     return _MODULE.format(
         into_functions=into or _INTO_KERNELS,
+        returning_functions=_RETURNING_UNROLLED if into else _RETURNING_KERNELS,
         version=__version__,
         key=key,
         kernels_hash=KERNELS_HASH,

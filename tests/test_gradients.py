@@ -156,12 +156,14 @@ def _sum_z_function(n_wires, seed):
 
 @pytest.mark.parametrize("seed,n_wires,sum_z", [
     (0, 3, False), (0, 3, True), (1, 8, True),
-])  # each case compiles three fused entry points (~15 s): few cases, every path
+])  # each case compiles three fused entry points (~5 s each): few cases, every path
 def test_fused_and_two_call_paths_are_bit_identical(seed, n_wires, sum_z):
     """Hot small circuits switch to fused entry points (tiered compilation): the switch
     must not change a single bit of any result. The fused gradient runs its own kernel
     (kernels.program_value_and_grad_small_into) below FUSE_MIN_WIRES wires and fewer than
-    SINGLE_Z_TREE single-Z words, and hands the others to the serial kernel: both sides."""
+    SINGLE_Z_TREE single-Z words, and hands the others to the serial kernel: both sides.
+    (Tiny circuits, written out instead: tests/test_unrolled.py. The returning forms
+    ``fused_*(x, d)`` call these ``_into`` forms: tests/test_batch.py.)"""
     if sum_z:
         fn = _sum_z_function(n_wires, seed)
     else:
@@ -173,9 +175,9 @@ def test_fused_and_two_call_paths_are_bit_identical(seed, n_wires, sum_z):
     assert entry.fused or n_wires == 8
     mod = entry.module
     pairs = []
+    assert not mod.UNROLLED
     for name in ("value", "value_and_grad", "value_and_grad_adjoint"):
         slow = getattr(type(entry), name)(entry, xf, df)
-        pairs.append((slow, getattr(mod, "fused_" + name)(xf, df)))
         pairs.append((slow, entry._fused(name)(xf, df)))  # into arrays made in Python
     for slow, fast in pairs:
         for a, b in zip(np.atleast_1d(slow) if not isinstance(slow, tuple) else slow,

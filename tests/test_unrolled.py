@@ -51,12 +51,14 @@ def one_wire(x, y, data=None):
 def two_wires(x, y, data=None):
     qml.RY(x[0], wires=0)
     qml.QubitUnitary(U2, wires=1)
+    # dense on two wires, every entry non-zero (early: the shifted circuits after it do not
+    # run it again, and each of its operations costs numba compile time)
+    qml.QubitUnitary(U4, wires=[1, 0])
     qml.CNOT(wires=[0, 1])                   # a permutation
-    qml.CRX(y, wires=[1, 0])                 # dense on two wires, control below target
+    qml.CRY(data[1], wires=[0, 1])           # real on two wires (the dense kernel), no shift
     qml.IsingZZ(x[1], wires=[0, 1])          # diagonal on two wires
-    qml.CRY(x[2] + data[1], wires=[0, 1])    # real on two wires (the dense kernel)
+    qml.CRX(y + x[2], wires=[1, 0])          # dense on two wires, control below target
     qml.S(wires=1)
-    qml.QubitUnitary(U4, wires=[1, 0])       # dense on two wires, every entry non-zero
     return (qml.expval(qml.PauliX(0) @ qml.PauliY(1)),
             qml.expval(qml.Hamiltonian([0.5, -1.5], [qml.PauliZ(0), qml.PauliZ(1)])))
 
@@ -65,9 +67,9 @@ def three_wires(x, y, data=None):
     qml.Hadamard(wires=0)
     qml.Hadamard(wires=1)
     qml.Toffoli(wires=[0, 1, 2])             # a permutation on three wires
+    qml.QubitUnitary(U8, wires=[1, 2, 0])    # dense on three wires, every entry non-zero
     qml.MultiRZ(x[0], wires=[0, 1, 2])       # diagonal on three wires
     qml.RY(y, wires=2)
-    qml.QubitUnitary(U8, wires=[1, 2, 0])    # dense on three wires, every entry non-zero
     return qml.expval(qml.PauliY(0) @ qml.PauliX(2))
 
 
