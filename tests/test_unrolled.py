@@ -19,6 +19,8 @@ from qsym.plan import make_plan
 from qsym.shapes import flat
 
 X = np.array([0.7, -1.3, 2.1])
+Y = 0.45
+DATA = np.array([0.3, -0.8])
 
 
 def _unitary(dim, seed):
@@ -30,8 +32,6 @@ def _unitary(dim, seed):
 
 
 U2, U4, U8 = _unitary(2, 0), _unitary(4, 1), _unitary(8, 2)
-Y = 0.45
-DATA = np.array([0.3, -0.8])
 
 
 def one_wire(x, y, data=None):
@@ -51,8 +51,8 @@ def one_wire(x, y, data=None):
 def two_wires(x, y, data=None):
     qml.RY(x[0], wires=0)
     qml.QubitUnitary(U2, wires=1)
-    # dense on two wires, every entry non-zero (early: the shifted circuits after it do not
-    # run it again, and each of its operations costs numba compile time)
+    # dense on two wires, every entry non-zero (early: no shifted circuit runs it again,
+    # and each of its operations costs numba compile time)
     qml.QubitUnitary(U4, wires=[1, 0])
     qml.CNOT(wires=[0, 1])                   # a permutation
     qml.CRY(data[1], wires=[0, 1])           # real on two wires (the dense kernel), no shift
