@@ -382,6 +382,20 @@ def _local_target(target: str) -> str:
     raise ValueError(f"no local name for {target!r}")
 
 
+# prepare's refusals of its inputs, also the first lines of the written-out code (the
+# runtime reads these messages: qsym.runtime._raise_nonfinite)
+_INPUT_CHECKS = (
+    "if x.shape[0] != NUM_INPUTS or d.shape[0] != NUM_DATA:",
+    '    raise ValueError("qsym: inputs must have shapes (NUM_INPUTS,) and (NUM_DATA,)")',
+    "for i in range(x.shape[0]):",
+    "    if not math.isfinite(x[i]):",
+    '        raise ValueError("qsym: non-finite input")',
+    "for i in range(d.shape[0]):",
+    "    if not math.isfinite(d[i]):",
+    '        raise ValueError("qsym: non-finite input")',
+)
+
+
 def _arithmetic(lines) -> int:
     """The number of arithmetic operators in ``lines`` (numba's compile time grows with it:
     measured about 1.5 ms each, so the written-out code is kept small)."""
@@ -424,16 +438,7 @@ def unrolled_functions(circuit, plan, *, op_kind, op_off, op_poff, parametric, a
     slots = [s for s in plan.slots if s.op in is_parametric]
 
     # --- prepare(x, d, mode), its arrays as locals ----------------------------------------
-    head = [
-        "if x.shape[0] != NUM_INPUTS or d.shape[0] != NUM_DATA:",
-        '    raise ValueError("qsym: inputs must have shapes (NUM_INPUTS,) and (NUM_DATA,)")',
-        "for i in range(x.shape[0]):",
-        "    if not math.isfinite(x[i]):",
-        '        raise ValueError("qsym: non-finite input")',
-        "for i in range(d.shape[0]):",
-        "    if not math.isfinite(d[i]):",
-        '        raise ValueError("qsym: non-finite input")',
-    ]
+    head = list(_INPUT_CHECKS)
     # the tables' numbers as literals (repr: exact; numba freezes a global array at every
     # use, which made compiling several times slower)
     for slot, source, index, a, b in affine:
@@ -674,14 +679,7 @@ def prepare(x, d, mode):
     take the first five with ``PROGRAM``. Three allocations: ``C``, the matrices (views of
     one array) and the other real numbers (views of one array).
     """
-    if x.shape[0] != NUM_INPUTS or d.shape[0] != NUM_DATA:
-        raise ValueError("qsym: inputs must have shapes (NUM_INPUTS,) and (NUM_DATA,)")
-    for i in range(x.shape[0]):
-        if not math.isfinite(x[i]):
-            raise ValueError("qsym: non-finite input")
-    for i in range(d.shape[0]):
-        if not math.isfinite(d[i]):
-            raise ValueError("qsym: non-finite input")
+{input_checks}
     fl = np.empty(_q_NFL)
     th = fl[:_q_NSLOTS]
     th[:] = 0.0
@@ -1067,4 +1065,5 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
         gate_code=_indent(gate_lines or ["pass"]),
         dgate_code=_indent(dgate_lines or ["pass"]),
         input_code=_indent(input_code()),
+        input_checks=_indent(_INPUT_CHECKS),
     )

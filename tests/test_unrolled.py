@@ -160,6 +160,12 @@ def test_written_out_entry_points_refuse_bad_shapes_and_values(monkeypatch):
         mod.fused_value_into(x, d[:1], out)
     with pytest.raises(ValueError, match="output arrays"):
         mod.fused_value_and_grad_into(x, d, out, jac[:, :1])
+    # the same refusal on the two-call path (prepare, shared by every module)
+    for mode in (0, 1):
+        with pytest.raises(ValueError, match="inputs must have shapes"):
+            mod.prepare(x[:-1], d, mode)
+        with pytest.raises(ValueError, match="inputs must have shapes"):
+            mod.prepare(x, np.zeros(3), mode)
     bad = x.copy()
     bad[1] = np.nan
     with pytest.raises(ValueError, match="non-finite input"):
