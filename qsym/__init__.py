@@ -67,7 +67,21 @@ from .optimize import (  # noqa: E402
 )
 from .minimize import OptimizeResult, minimize  # noqa: E402
 
-globals().update(GATE_CLASSES)  # one class per gate-table row: qml.RX, qml.CNOT, ...
+# one class per gate-table row: qml.RX, qml.CNOT, ... qsym's own gates are fixed, bound
+# here once; gates of your own (qml.define_gate) are looked up at each use (__getattr__),
+# so a gate defined again is the new definition everywhere (qsym.gates.REGISTRY)
+globals().update({_name: GATE_CLASSES[_name] for _name in gates.BUILTIN_GATES})
+
+
+def __getattr__(name: str):
+    from .operations import user_gate_class
+
+    return user_gate_class(__name__, name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(GATE_CLASSES))
+
 
 from . import cache as _cache, kernels as _kernels  # noqa: E402
 

@@ -43,6 +43,7 @@ import numpy as np
 
 from . import __version__, ir, kernels, shapes
 from .errors import QsymError
+from .gates import REGISTRY
 from .runtime import _STATIC, _TRAIN, QNode
 
 
@@ -110,6 +111,16 @@ class CompiledCircuit:
         self.rules = {k: tuple(sorted(v, key=lambda r: (abs(r[2]), -r[2]))) for k, v in rules.items()}
         self.circuit_hash = ir.structural_hash(c, "diff", self.entry.diff_args)
         self.layout = self._layout()
+        # the definitions it was compiled with (qsym.define_gate may replace a gate later)
+        self._gate_versions = {op.name: REGISTRY.version(op.name) for op in c.ops}
+
+    def _check_gates(self):
+        changed = sorted(n for n, v in self._gate_versions.items() if REGISTRY.version(n) != v)
+        if changed:
+            raise ExportError(
+                f"this circuit was compiled with an earlier definition of {', '.join(changed)} "
+                "(changed since by qsym.define_gate / undefine_gate): call qsym.compile again"
+            )
 
     # --- the argument layout ------------------------------------------------------------
     def _layout(self):
@@ -131,6 +142,7 @@ class CompiledCircuit:
         return classify(args, kwargs, None, self.qnode.static_argnames, self.qnode._static_positions)
 
     def _inputs(self, args, kwargs):
+        self._check_gates()
         entry, xs, ds = self.qnode.compiled(args, kwargs)
         if entry is not self.entry:
             raise ExportError(
@@ -177,6 +189,7 @@ class CompiledCircuit:
     def export(self, path) -> Path:
         """Write a standalone module (numpy and numba only) with ``value``, ``grad`` and
         ``jacobian`` for this signature; returns its path."""
+        self._check_gates()
         path = Path(path)
         if path.suffix != ".py" or not path.stem.isidentifier():
             raise ExportError(f"export to a .py file with an importable name, got {path.name!r}")

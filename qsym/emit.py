@@ -50,7 +50,7 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from . import __version__, cache, kernels
-from .gates import gate_def, numeric_matrix_function
+from .gates import REGISTRY, gate_def, numeric_matrix_function
 from .ir import Circuit, format_circuit
 from .plan import GradientPlan
 
@@ -136,6 +136,11 @@ def gate_body(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> 
     if key is not None:
         cache.save_record("gate-code", key, list(lines))
     return lines
+
+
+# memoized by gate name: a gate defined or removed clears it (qsym.gates.REGISTRY); on
+# disk the lines are keyed by the exact matrix, so another definition never reads them
+REGISTRY.on_change(lambda names: gate_body.cache_clear())
 
 
 def _gate_body_key(row, mat, derivative) -> str | None:

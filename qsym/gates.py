@@ -21,8 +21,11 @@ array([[0.+0.j, 1.+0.j],
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Callable
 
 import numpy as np
@@ -371,31 +374,106 @@ _ROWS = [
             doc="a constant unitary matrix"),
 ]
 
-GATES: dict[str, GateDef] = {row.name: row for row in _ROWS}
-"""The gate table, by name."""
+class GateRegistry:
+    """The one owner of gate state: the table rows, by name, and who depends on them.
 
-BUILTIN_GATES = frozenset(GATES)
+    Every row is added, replaced or removed here (:meth:`define`, :meth:`remove`; user
+    code calls :func:`qsym.define_gate` / :func:`qsym.undefine_gate`). Each change bumps
+    :attr:`generation` and the changed name's :meth:`version`, then tells
+
+    - the *listeners* (:meth:`on_change`): module-level memos keyed by gate name (the
+      ``lru_cache`` s of :mod:`qsym.gates`, :mod:`qsym.rules`, :mod:`qsym.symbolic`,
+      :mod:`qsym.emit`) clear themselves, and :mod:`qsym.operations` remakes its gate
+      classes;
+    - the *watchers* (:meth:`watch`, held weakly): every QNode drops the compiled
+      signatures whose circuit uses a changed gate, so its next call traces and compiles
+      again with the new definition.
+
+    Nothing is checked on the call path: a compiled QNode's call costs the same as
+    before. Records on disk (derived rules, printed gate code, generated modules) are
+    keyed by the gate's exact matrix, never by its name alone (:mod:`qsym.cache`).
+
+    >>> REGISTRY.generation >= 0, REGISTRY.version("RX"), "RX" in REGISTRY.builtin
+    (True, 0, True)
+    """
+
+    def __init__(self, rows):
+        self._rows: dict[str, GateDef] = {row.name: row for row in rows}
+        self.rows = MappingProxyType(self._rows)  # read-only: change rows through here
+        self.builtin = frozenset(self._rows)
+        self.generation = 0
+        self._versions: dict[str, int] = {}
+        self._listeners: list = []
+        self._watchers = weakref.WeakSet()
+        self._lock = threading.RLock()
+
+    def version(self, name: str) -> int:
+        """How often gate ``name`` was defined or removed (0: never changed)."""
+        return self._versions.get(name, 0)
+
+    def on_change(self, fn):
+        """Call ``fn(names)`` (a frozenset of gate names) after every change; returns fn."""
+        self._listeners.append(fn)
+        return fn
+
+    def watch(self, obj) -> None:
+        """Call ``obj._gates_changed(names)`` after every change, while ``obj`` lives."""
+        self._watchers.add(obj)
+
+    def define(self, row: GateDef) -> GateDef:
+        """Add ``row``, or replace the user-defined row of the same name."""
+        from .errors import GateError
+
+        with self._lock:
+            if row.name in self.builtin:
+                raise GateError(
+                    f"{row.name} is one of qsym's own gates and cannot be redefined; choose "
+                    "another name"
+                )
+            self._rows[row.name] = row
+            self._changed(row.name)
+        return row
+
+    def remove(self, name: str) -> GateDef | None:
+        """Remove the user-defined row ``name`` (None if there is none)."""
+        from .errors import GateError
+
+        with self._lock:
+            if name in self.builtin:
+                raise GateError(f"{name} is one of qsym's own gates and cannot be removed")
+            row = self._rows.pop(name, None)
+            if row is not None:
+                self._changed(name)
+        return row
+
+    def _changed(self, name: str) -> None:
+        self.generation += 1
+        self._versions[name] = self._versions.get(name, 0) + 1
+        names = frozenset((name,))
+        for fn in self._listeners:
+            fn(names)
+        for obj in list(self._watchers):
+            obj._gates_changed(names)
+
+
+REGISTRY = GateRegistry(_ROWS)
+"""The gate registry (one per process)."""
+
+GATES = REGISTRY.rows
+"""The gate table, by name (read-only: :func:`qsym.define_gate` changes it)."""
+
+BUILTIN_GATES = REGISTRY.builtin
 """The rows that ship with qsym (user-defined gates come and go)."""
 
 
 def register(row: GateDef) -> GateDef:
-    """Add a row to the table (user-defined gates). Names are never reused."""
-    from .errors import GateError
-
-    if row.name in GATES:
-        raise GateError(f"a gate named {row.name!r} exists already; choose another name")
-    GATES[row.name] = row
-    return row
+    """Add a user-defined row to the table (replacing one of the same name)."""
+    return REGISTRY.define(row)
 
 
 def unregister(name: str) -> None:
     """Remove a user-defined row again."""
-    from .errors import GateError
-
-    if name in BUILTIN_GATES:
-        raise GateError(f"{name} is one of qsym's own gates and cannot be removed")
-    GATES.pop(name, None)
-    numeric_matrix_function.cache_clear()
+    REGISTRY.remove(name)
 
 
 def gate_def(name: str) -> GateDef:
@@ -435,6 +513,9 @@ def numeric_matrix_function(name: str, num_wires: int | None = None, hyper: tupl
         return np.array(f(*params), dtype=np.complex128)
 
     return fn
+
+
+REGISTRY.on_change(lambda names: numeric_matrix_function.cache_clear())
 
 
 def matrix(name: str, *params, num_wires: int | None = None, **hyper) -> np.ndarray:

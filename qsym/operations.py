@@ -19,13 +19,15 @@ RX(0.3, wires=[0])
 from __future__ import annotations
 
 import numbers
+import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 import sympy as sp
 
 from .errors import GateError, MeasurementError, WireError
-from .gates import GATES, gate_def
+from .gates import GATES, REGISTRY, gate_def
 from .gates import matrix as _gate_matrix
 from .trace import active_tape
 
@@ -124,9 +126,13 @@ class Operation:
     num_params: int = 0
     num_wires: int = 1
 
+    _row = None  # the gate-table row the class was made from (qsym.gates.GateDef)
+
     def __init__(self, *args, wires=None, id=None, **hyper):
         name = type(self).__name__
-        row = GATES[name]
+        row = self._row
+        if row is None or GATES.get(name) is not row:
+            raise _stale_class(name, row)
         n_par = self.num_params
         n_fixed = n_par + len(row.hyper)  # parameters, then hyperparameters, as in PennyLane
         unknown = set(hyper) - set(row.hyper)
@@ -218,6 +224,26 @@ class Operation:
         return (-1) * as_observable(self)
 
 
+class RemovedGateError(GateError, AttributeError):
+    """``qml.<name>`` of a gate removed by :func:`undefine_gate`: a :class:`GateError`, and
+    an ``AttributeError`` as for any missing attribute (``hasattr`` is False)."""
+
+
+def _stale_class(name: str, row) -> GateError:
+    """The error for a gate class whose row is no longer the table's (or never was)."""
+    if row is None or row.name != name:
+        return GateError(f"unknown gate {name!r}: gate classes are made by qsym.define_gate")
+    if name in GATES:
+        return GateError(
+            f"this {name} class belongs to an earlier definition of {name}, replaced since by "
+            f"qsym.define_gate; use qml.{name} (the current definition) again"
+        )
+    return GateError(
+        f"gate {name} was removed by qsym.undefine_gate; define it again with "
+        "qsym.define_gate before using it"
+    )
+
+
 def _make_gate_class(row) -> type:
     doc = (
         f"The {row.name} gate ({row.num_params} parameter(s), "
@@ -227,12 +253,57 @@ def _make_gate_class(row) -> type:
     return type(
         row.name,
         (Operation,),
-        {"num_params": row.num_params, "num_wires": row.num_wires, "__doc__": doc},
+        {"num_params": row.num_params, "num_wires": row.num_wires, "__doc__": doc,
+         "_row": row},
     )
 
 
 GATE_CLASSES: dict[str, type] = {name: _make_gate_class(row) for name, row in GATES.items()}
-globals().update(GATE_CLASSES)
+"""One class per row of the gate table, by name: kept in step with the table by
+:data:`qsym.gates.REGISTRY` (read it, do not write it)."""
+
+# qsym's own gates are fixed for the life of the process: bound here once (qml.RX, and
+# PauliZ in this module's doctests). User-defined gates come and go: they are looked up in
+# the table at each use (__getattr__ below), never written into a module's namespace.
+globals().update({name: GATE_CLASSES[name] for name in REGISTRY.builtin})
+
+
+def _classes_changed(names) -> None:
+    for name in names:
+        row = GATES.get(name)
+        if row is None:
+            GATE_CLASSES.pop(name, None)
+        elif getattr(GATE_CLASSES.get(name), "_row", None) is not row:
+            GATE_CLASSES[name] = _make_gate_class(row)
+
+
+REGISTRY.on_change(_classes_changed)
+
+
+def user_gate_class(module_name: str, name: str) -> type:
+    """A user-defined gate's class, for the ``__getattr__`` of :mod:`qsym` and of this
+    module (PEP 562): ``qml.MyGate`` is the current definition of ``MyGate``."""
+    cls = GATE_CLASSES.get(name)
+    if cls is not None:
+        return cls
+    if REGISTRY.version(name):  # defined once, removed since
+        raise RemovedGateError(
+            f"gate {name} was removed by qsym.undefine_gate; define it again with "
+            "qsym.define_gate before using it"
+        )
+    hint = ""
+    if name[:1].isupper() and not name.startswith("__"):
+        hint = (f"; if {name} is a gate of your own, define it first with "
+                f"qsym.define_gate({name!r}, num_wires, generator=...)")
+    raise AttributeError(f"module {module_name!r} has no attribute {name!r}{hint}")
+
+
+def __getattr__(name: str):
+    return user_gate_class(__name__, name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(GATE_CLASSES))
 
 
 def _exact_matrix(value, what: str) -> sp.Matrix:
@@ -260,6 +331,17 @@ def _pauli_sum_matrix(terms, num_wires: int) -> sp.Matrix:
     return out
 
 
+def _reserved(name: str) -> str | None:
+    """What ``name`` already means in qsym's namespaces (None: free for a gate)."""
+    import qsym
+
+    if name in vars(qsym) or name in vars(sys.modules[__name__]):
+        return f"qsym.{name} exists already"
+    if (Path(qsym.__file__).parent / f"{name}.py").exists():
+        return f"qsym.{name} is a module of qsym"
+    return None
+
+
 def define_gate(name: str, num_wires: int, *, generator=None, matrix=None, doc: str = ""):
     """Add a one-parameter gate to qsym: ``U(t) = exp(-i t G)`` or ``U(t) = matrix(t)``.
 
@@ -268,29 +350,50 @@ def define_gate(name: str, num_wires: int, *, generator=None, matrix=None, doc: 
     ``t``) is refused with the reason. The gate then works like a built-in one:
     ``qml.<name>(t, wires=...)`` in circuits, gradients, ``qsym rules``.
 
+    Defining a name again (a notebook cell run again) replaces the gate, as ``def``
+    replaces a function: every QNode compiled with the old definition traces and compiles
+    again at its next call, and every memo of the old gate (rules, printed code, exact
+    derivatives) is dropped; records on disk are keyed by the exact matrix, so the old
+    definition's are never read for the new one. The same definition again changes
+    nothing (the same class is returned). A definition that is refused leaves the old
+    one in place. Classes of an earlier definition (``G = qml.define_gate(...)`` kept
+    across a redefinition) raise :class:`qsym.GateError` when used. qsym's own gates and
+    names that qsym already uses (``qml.grad``...) cannot be (re)defined.
+
     Args:
-        name: a new gate name (a Python identifier).
+        name: a gate name (a Python identifier).
         num_wires: the number of wires it acts on.
         generator: a Hermitian matrix (nested lists, NumPy or sympy), or a Pauli sum as a
             list of ``(coefficient, "XZ")`` pairs, for ``U(t) = exp(-i t G)``.
         matrix: or a function of one parameter returning the matrix. It is called with a
             sympy symbol, so write it with sympy functions (``sympy.cos``...).
+        doc: one line for listings.
 
     Returns:
-        The new gate class (also available as ``qsym.<name>``).
+        The gate class (also available as ``qsym.<name>``).
 
     >>> import qsym as qml
     >>> XY = qml.define_gate("XYRotation", 2, generator=[(0.5, "XY")])
     >>> qml.rules.rule_for_gate("XYRotation", 0).frequencies
     (1,)
+    >>> qml.define_gate("XYRotation", 2, generator=[(0.5, "XY")]) is XY  # the same again
+    True
     >>> qml.undefine_gate("XYRotation")
     """
     from . import rules
     from .errors import RuleError
-    from .gates import GateDef, register, unregister
+    from .gates import GateDef, register
 
     if not isinstance(name, str) or not name.isidentifier():
         raise GateError(f"a gate name must be a Python identifier, got {name!r}")
+    if name in REGISTRY.builtin:
+        raise GateError(
+            f"a gate named {name!r} exists already: it is one of qsym's own gates and cannot "
+            "be redefined; choose another name"
+        )
+    clash = _reserved(name)
+    if clash is not None:
+        raise GateError(f"cannot name a gate {name!r}: {clash}; choose another name")
     if not isinstance(num_wires, numbers.Integral) or num_wires < 1:
         raise WireError(f"num_wires must be a positive int, got {num_wires!r}")
     if (generator is None) == (matrix is None):
@@ -333,40 +436,44 @@ def define_gate(name: str, num_wires: int, *, generator=None, matrix=None, doc: 
             return exact.xreplace({t: p})
 
         gen_fn = None
-    row = GateDef(name, num_wires, 1, mat_fn, doc=doc or "user-defined", generator=gen_fn)
-    register(row)
-    try:
-        rules.rule_for_gate(name, 0)
+    doc = doc or "user-defined"
+    old = GATES.get(name)
+    if old is not None and _same_definition(old, num_wires, exact, t, gen, doc):
+        return GATE_CLASSES[name]  # the same gate again: nothing to invalidate
+    row = GateDef(name, num_wires, 1, mat_fn, doc=doc, generator=gen_fn)
+    try:  # before the row enters the table: a refused gate replaces nothing
+        rules.rule_for_row(row, 0)
     except RuleError as exc:
-        unregister(name)
         raise RuleError(f"{name} has no exact shift rule, so qsym will not differentiate it: {exc}") from None
-    cls = _make_gate_class(row)
-    GATE_CLASSES[name] = cls
-    globals()[name] = cls
-    import qsym
+    register(row)  # the registry tells every cache and QNode that depends on the name
+    return GATE_CLASSES[name]
 
-    setattr(qsym, name, cls)
-    return cls
+
+def _same_definition(row, num_wires, exact, t, gen, doc) -> bool:
+    """Whether ``row`` is the gate that these arguments of define_gate would make."""
+    if row.num_wires != num_wires or row.num_params != 1 or row.doc != doc:
+        return False
+    if (row.generator is None) != (gen is None):
+        return False
+    p0 = sp.Symbol("p0", real=True)
+    try:
+        return sp.srepr(row.sympy_matrix((p0,))) == sp.srepr(exact.xreplace({t: p0}))
+    except Exception:
+        return False
 
 
 def undefine_gate(name: str) -> None:
-    """Remove a gate added by :func:`define_gate` (qsym's own gates cannot be removed)."""
-    from . import rules
+    """Remove a gate added by :func:`define_gate` (qsym's own gates cannot be removed).
+
+    QNodes compiled with it trace again at their next call (which raises
+    :class:`qsym.GateError` or ``AttributeError`` if they still use it), and its
+    memos are dropped (:data:`qsym.gates.REGISTRY`). Removing a name that is not defined
+    does nothing.
+    """
     from .gates import unregister
 
     unregister(name)
-    GATE_CLASSES.pop(name, None)
-    globals().pop(name, None)
-    import qsym
 
-    if hasattr(qsym, name):
-        delattr(qsym, name)
-    rules.rule_for_gate.cache_clear()
-    # the printed matrix code is memoized by gate name too: a gate defined again under
-    # this name with another matrix must not get the old one's code
-    from .emit import gate_body
-
-    gate_body.cache_clear()
 
 # --- Pauli algebra ---------------------------------------------------------------------
 # product of single-qubit Paulis: (a, b) -> (phase, letter); "" is the identity

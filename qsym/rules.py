@@ -35,6 +35,7 @@ from sympy.polys.domains import QQ
 from sympy.polys.euclidtools import dup_invert
 
 from .errors import GateError, RuleError
+from .gates import REGISTRY
 
 __all__ = [
     "ShiftRule",
@@ -1155,7 +1156,11 @@ def prove_generator(U: sp.Matrix, t, G: sp.Matrix, phase=0) -> Proof:
 def _derive_gate_rule(name: str, param_index: int, shifts, num_wires, hyper) -> ShiftRule:
     from .gates import gate_def
 
-    row = gate_def(name)
+    return _derive_row_rule(gate_def(name), param_index, shifts, num_wires, hyper)
+
+
+def _derive_row_rule(row, param_index: int, shifts, num_wires, hyper) -> ShiftRule:
+    name = row.name
     if not 0 <= param_index < row.num_params:
         raise GateError(
             f"{name} has {row.num_params} parameter(s); parameter index {param_index} "
@@ -1207,16 +1212,20 @@ def use_disk_cache(enabled: bool) -> bool:
     return old
 
 
-def _disk_key(name, param_index, shifts, num_wires, hyper) -> str | None:
+def _disk_key(row, param_index, shifts, num_wires, hyper) -> str | None:
     """The full key of a rule on disk, or None (disk cache off, or no matrix to key on:
-    then the rule is derived, which raises the right error if there is one)."""
+    then the rule is derived, which raises the right error if there is one). The key
+    holds the gate's exact matrix: a gate defined again under the same name with another
+    matrix never reads the old one's rule, in this process or another."""
     from . import __version__, cache
     from .gates import gate_def
 
     if not _disk_rules or not cache.enabled():
         return None
     try:
-        row = gate_def(name)
+        if isinstance(row, str):  # a gate of the table, by name
+            row = gate_def(row)
+        name = row.name
         syms = sp.symbols(f"p0:{row.num_params}", real=True)
         if not 0 <= param_index < row.num_params:
             return None
@@ -1302,18 +1311,42 @@ def _save_rule(key: str, rule: ShiftRule) -> None:
 
 
 def _load_or_derive(name: str, param_index: int, shifts, num_wires, hyper) -> ShiftRule:
-    key = _disk_key(name, param_index, shifts, num_wires, hyper)
+    return _from_disk_or(
+        _disk_key(name, param_index, shifts, num_wires, hyper),
+        lambda: _derive_gate_rule(name, param_index, shifts, num_wires, hyper),
+    )
+
+
+def rule_for_row(row, param_index: int, shifts=None, num_wires=None, hyper=()) -> ShiftRule:
+    """The proved rule of a gate-table row that need not be in the table (yet):
+    :func:`qsym.define_gate` derives a new gate's rule before the gate replaces anything.
+    From the disk cache if there (keyed by the row's exact matrix), not memoized here."""
+    return _from_disk_or(
+        _disk_key(row, param_index, shifts, num_wires, hyper),
+        lambda: _derive_row_rule(row, param_index, shifts, num_wires, hyper),
+    )
+
+
+def _from_disk_or(key, derive) -> ShiftRule:
     if key is not None:
         rule = _load_rule(key)
         if rule is not None:
             return rule
-    rule = _derive_gate_rule(name, param_index, shifts, num_wires, hyper)
+    rule = derive()
     if key is not None:
         _save_rule(key, rule)
     return rule
 
 
 _rule_for_gate = lru_cache(maxsize=None)(_load_or_derive)
+
+
+def _gates_changed(names) -> None:
+    # memoized by gate name: a gate defined or removed clears them (qsym.gates.REGISTRY)
+    _rule_for_gate.cache_clear()
+
+
+REGISTRY.on_change(_gates_changed)
 
 
 def rule_for_gate(

@@ -38,6 +38,7 @@ import sympy as sp
 
 from . import autodiff, broadcast, cache, emit, ir, kernels, plan, rules, trace
 from . import second_order
+from .gates import REGISTRY as _GATE_REGISTRY
 from . import shots as shots_mod
 from .autodiff import Boxed, has_box
 from .errors import (
@@ -633,6 +634,23 @@ class QNode:
         self._static_positions = frozenset(
             i for i, n in enumerate(self._param_names) if n in self.static_argnames
         )
+        # a gate defined again or removed drops the signatures that use it (no check on
+        # the call path: see _gates_changed)
+        _GATE_REGISTRY.watch(self)
+
+    def _gates_changed(self, names) -> None:
+        """Called by :data:`qsym.gates.REGISTRY` when the gates ``names`` were defined,
+        redefined or removed: the compiled signatures whose circuit uses one of them are
+        dropped (their next call traces and compiles again, with the gate's current
+        definition), and so is the gradient's short path."""
+        # (not under self._lock: a circuit function that defines a gate while it is
+        # traced holds it)
+        self._grad_fast = None
+        for key, entry in list(self._compiled.items()):
+            if any(op.name in names for op in entry.circuit.ops):
+                self._compiled.pop(key, None)
+                if self._last is entry:
+                    self._last = None
 
     def __repr__(self):
         return f"<QNode {getattr(self.func, '__name__', '?')} on {self.device!r}>"

@@ -34,7 +34,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from .gates import gate_def
+from .gates import REGISTRY, gate_def
 from .ir import Circuit, _apply, evaluate, final_state, input_values, simulate
 
 _PAULI_SP = {
@@ -98,6 +98,10 @@ def _matrix_derivative(variant: tuple, pos: int):
     dm = sp.diff(row.sympy_matrix(syms, nw, hyper), syms[pos])
     f = sp.lambdify(syms, dm, modules="numpy")
     return lambda *p: np.array(f(*p), dtype=np.complex128)
+
+
+# memoized by gate name: a gate defined or removed clears it (qsym.gates.REGISTRY)
+REGISTRY.on_change(lambda names: _matrix_derivative.cache_clear())
 
 
 def _observable_apply(psi: np.ndarray, terms, values) -> np.ndarray:

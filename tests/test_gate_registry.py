@@ -1,0 +1,282 @@
+"""Gate state has one owner (qsym.gates.REGISTRY): a gate defined again, or removed, is
+never stale anywhere (compiled QNodes, the gradient's short path, rules, printed code,
+exact derivatives, qml.check, qml.expectation, qml.compile, the disk cache in another
+process).
+
+Every expected number is written by hand from the definitions below: the gate
+``U(t) = exp(-i t s X)`` followed by ``RY(b)`` on |0> measures ``<Z> = cos(2 s a) cos(b)``.
+"""
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import qsym as qml
+from qsym import emit, gates, operations, rules, symbolic
+
+REPO = Path(__file__).resolve().parents[1]
+NAME = "RegG"
+X = np.array([0.54, 0.12])
+
+
+@pytest.fixture(autouse=True)
+def remove_user_gates():
+    yield
+    for name in list(qml.gates.GATES):
+        if name not in qml.gates.BUILTIN_GATES:
+            qml.undefine_gate(name)
+
+
+def define(scale, name=NAME):
+    """U(t) = exp(-i t scale X), as in the issue (scale 1/2: RX; scale 1: generator X)."""
+    return qml.define_gate(name, 1, generator=[(scale, "X")])
+
+
+def expected(scale, x=X):
+    a, b = x
+    w = 2 * scale
+    value = np.cos(w * a) * np.cos(b)
+    grad = np.array([-w * np.sin(w * a) * np.cos(b), -np.cos(w * a) * np.sin(b)])
+    return value, grad
+
+
+def reference_value(scale, x):
+    """The circuit by hand-written matrices (not qsym's): for finite differences."""
+    a, b = x
+    c, s = np.cos(scale * a), np.sin(scale * a)
+    u = np.array([[c, -1j * s], [-1j * s, c]])
+    ry = np.array([[np.cos(b / 2), -np.sin(b / 2)], [np.sin(b / 2), np.cos(b / 2)]])
+    psi = ry @ u @ np.array([1.0, 0.0])
+    return float(abs(psi[0]) ** 2 - abs(psi[1]) ** 2)
+
+
+def reference_grad(scale, x, h=1e-5):
+    out = []
+    for j in range(len(x)):
+        e = np.zeros(len(x))
+        e[j] = h
+        out.append((reference_value(scale, x + e) - reference_value(scale, x - e)) / (2 * h))
+    return np.array(out)
+
+
+def circuit(x):
+    getattr(qml, NAME)(x[0], wires=0)  # looked up at each trace, as users write qml.G
+    qml.RY(x[1], wires=0)
+    return qml.expval(qml.PauliZ(0))
+
+
+DEV = qml.device("default.qubit", wires=1)
+
+
+def _assert_definition(nodes, scale):
+    value, grad = expected(scale)
+    # the hand formula and the hand-written matrices agree (the reference is independent)
+    np.testing.assert_allclose(reference_grad(scale, X), grad, atol=1e-8)
+    for node in nodes:
+        np.testing.assert_allclose(node(X), value, atol=1e-12)
+        for _ in range(3):  # the third call takes the gradient's short path
+            np.testing.assert_allclose(qml.grad(node)(X), grad, atol=1e-12)
+        np.testing.assert_allclose(qml.jacobian(node)(X), grad, atol=1e-12)
+    report = qml.check(nodes[0], X)
+    np.testing.assert_allclose(report.exact[0], grad, atol=1e-12)
+    np.testing.assert_allclose(report.finite_diff[0], grad, atol=1e-6)
+    assert report.ok, str(report)
+    a, b = sp.symbols("x[0] x[1]", real=True)
+    formula = qml.expectation(nodes[0], X)
+    w = sp.nsimplify(2 * scale)
+    assert sp.simplify(formula - sp.cos(w * a) * sp.cos(b)) == 0, formula
+    assert rules.rule_for_gate(NAME, 0).frequencies == (w,)
+    np.testing.assert_allclose(
+        gates.matrix(NAME, 0.3), [[np.cos(0.3 * scale), -1j * np.sin(0.3 * scale)],
+                                  [-1j * np.sin(0.3 * scale), np.cos(0.3 * scale)]], atol=1e-14)
+
+
+def test_issue_16_reproducer_undefine_then_define_again():
+    """MyG as RX, undefine, MyG with generator X: qml.check's exact Jacobian gave -0.435
+    where finite differences gave -1.129 (the old derivative was memoized by name)."""
+    define(0.5)
+    ps = qml.QNode(circuit, DEV)
+    adj = qml.QNode(circuit, DEV, diff_method="adjoint")
+    _assert_definition([ps, adj], 0.5)
+    qml.undefine_gate(NAME)
+    define(1.0)
+    _assert_definition([ps, adj], 1.0)  # the same QNode objects: traced and compiled again
+    report = qml.check(ps, np.array([0.3, 0.2]))
+    np.testing.assert_allclose(report.exact[0, 0], -2 * np.sin(0.6) * np.cos(0.2), atol=1e-12)
+
+
+def test_define_again_replaces_and_the_same_definition_changes_nothing():
+    first = define(0.5)
+    node = qml.QNode(circuit, DEV)
+    node(X)
+    entry = node.compiled((X,), {})[0]
+    generation = gates.REGISTRY.generation
+    assert define(0.5) is first  # a cell run again unchanged: same class, nothing dropped
+    assert gates.REGISTRY.generation == generation
+    assert node.compiled((X,), {})[0] is entry
+    second = define(1.0)  # no undefine_gate in between: replaces
+    assert second is not first and qml.gates.GATES[NAME] is second._row
+    assert gates.REGISTRY.generation == generation + 1
+    assert gates.REGISTRY.version(NAME) >= 2
+    _assert_definition([node], 1.0)
+    assert node.compiled((X,), {})[0] is not entry
+
+
+def test_a_refused_redefinition_leaves_the_old_gate_in_place():
+    first = define(1.0)
+    node = qml.QNode(circuit, DEV)
+    node(X)
+    entry = node.compiled((X,), {})[0]
+    generation = gates.REGISTRY.generation
+    with pytest.raises(qml.RuleError, match="no exact shift rule"):
+        qml.define_gate(NAME, 1, matrix=lambda t: sp.diag(1, sp.exp(sp.I * t**2)))
+    with pytest.raises(qml.GateError, match="must be 2x2"):
+        qml.define_gate(NAME, 1, generator=np.eye(4))
+    assert getattr(qml, NAME) is first and gates.REGISTRY.generation == generation
+    assert node.compiled((X,), {})[0] is entry
+    _assert_definition([node], 1.0)
+
+
+def test_classes_of_an_old_definition_and_removed_gates_raise():
+    old = define(0.5)
+    define(1.0)
+    with pytest.raises(qml.GateError, match="earlier definition"):
+        old(0.1, wires=0)
+    node = qml.QNode(circuit, DEV)
+    np.testing.assert_allclose(node(X), expected(1.0)[0], atol=1e-12)
+    qml.undefine_gate(NAME)
+    with pytest.raises(qml.GateError, match="removed by qsym.undefine_gate"):
+        node(X)  # traced again: the gate is gone
+    with pytest.raises(qml.GateError, match="removed"):
+        getattr(qml, NAME)
+    assert not hasattr(qml, NAME)  # still an AttributeError for hasattr
+    with pytest.raises(qml.GateError, match="removed"):
+        old(0.1, wires=0)
+    qml.undefine_gate(NAME)  # removing it twice does nothing
+    with pytest.raises(AttributeError, match="define_gate"):
+        qml.NeverDefinedGate  # noqa: B018
+
+
+def test_user_gates_are_module_attributes_without_writes_into_the_namespaces():
+    cls = define(0.5)
+    assert qml.RegG is cls and operations.RegG is cls
+    from qsym import RegG  # PEP 562 serves from-imports too
+
+    assert RegG is cls
+    assert NAME in dir(qml) and NAME in dir(operations) and "RX" in dir(qml)
+    assert NAME not in vars(qml) and NAME not in vars(operations)
+    assert qml.GATE_CLASSES[NAME] is cls
+    qml.undefine_gate(NAME)
+    assert NAME not in dir(qml) and NAME not in qml.GATE_CLASSES
+    assert qml.RX is qml.GATE_CLASSES["RX"]  # qsym's own gates: unchanged
+
+
+@pytest.mark.parametrize("name", ["grad", "numpy", "expval", "Operation", "cli", "RX"])
+def test_names_that_qsym_uses_cannot_be_gates(name):
+    before = getattr(qml, name, None)
+    with pytest.raises(qml.GateError, match="exists already|module of qsym"):
+        define(1.0, name)
+    assert getattr(qml, name, None) is before
+    assert name not in qml.gates.GATES or name in qml.gates.BUILTIN_GATES
+    with pytest.raises(TypeError):
+        qml.gates.GATES[name] = None  # the table is read-only: change it through the registry
+
+
+def test_every_memo_keyed_by_gate_name_follows_a_redefinition():
+    for scale in (0.5, 1.0, 0.5):
+        define(scale)
+        w = 2 * scale
+        # printed matrix code (module-level memo and disk record), run at t = 0.3
+        out = np.zeros(4, dtype=complex)
+        exec("\n".join(emit.gate_body(NAME)), {"math": math, "out": out, "off": 0, "p0": 0.3})
+        c, s = np.cos(0.3 * scale), np.sin(0.3 * scale)
+        np.testing.assert_allclose(out, [c, -1j * s, -1j * s, c], atol=1e-14)
+        # exact derivative used by qml.check
+        variant = (NAME, None, ())
+        d = symbolic._matrix_derivative(variant, 0)(0.3)
+        np.testing.assert_allclose(d[0, 0], -scale * np.sin(0.3 * scale), atol=1e-14)
+        # numeric matrix used by the reference interpreter
+        np.testing.assert_allclose(gates.numeric_matrix_function(NAME)(0.3)[1, 1],
+                                   np.cos(0.3 * scale), atol=1e-14)
+        assert rules.rule_for_gate(NAME, 0).frequencies == (sp.nsimplify(w),)
+        qml.undefine_gate(NAME)
+
+
+def test_disk_keys_hold_the_exact_matrix_not_the_name():
+    a_row = define(0.5)._row
+    b_row = define(1.0)._row
+    assert rules._disk_key(a_row, 0, None, None, ()) != rules._disk_key(b_row, 0, None, None, ())
+    p = sp.symbols("p0:1", real=True)
+    assert emit._gate_body_key(a_row, a_row.sympy_matrix(p), None) != emit._gate_body_key(
+        b_row, b_row.sympy_matrix(p), None)
+
+
+def test_compiled_circuits_of_an_old_definition_refuse_to_run():
+    define(0.5)
+    node = qml.QNode(circuit, DEV)
+    compiled = qml.compile(node, X)
+    np.testing.assert_allclose(compiled.grad(X), expected(0.5)[1], atol=1e-12)
+    define(1.0)
+    with pytest.raises(qml.ExportError, match="earlier definition of RegG"):
+        compiled.grad(X)
+    with pytest.raises(qml.ExportError, match="compile again"):
+        compiled.export(REPO / "never_written.py")
+    np.testing.assert_allclose(qml.compile(node, X).grad(X), expected(1.0)[1], atol=1e-12)
+
+
+_PROCESS = r"""
+import json, sys
+import numpy as np
+import qsym as qml
+out = []
+for scale in json.loads(sys.argv[1]):
+    qml.define_gate("DiskRegG", 1, generator=[(scale, "X")])
+    dev = qml.device("default.qubit", wires=1)
+    def f(x):
+        qml.DiskRegG(x[0], wires=0)
+        qml.RY(x[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+    x = np.array([0.54, 0.12])
+    row = {"scale": scale}
+    for method in ("parameter-shift", "adjoint"):
+        node = qml.QNode(f, dev, diff_method=method)
+        row[method] = [float(node(x))] + qml.grad(node)(x).tolist()
+    row["exact"] = qml.check(node, x).exact[0].tolist()
+    row["freq"] = str(qml.rules.rule_for_gate("DiskRegG", 0).frequencies)
+    out.append(row)
+    qml.undefine_gate("DiskRegG")
+print("RESULT " + json.dumps(out))
+"""
+
+
+def _process(scales):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO)] + ([env["PYTHONPATH"]]
+                                                      if env.get("PYTHONPATH") else []))
+    proc = subprocess.run([sys.executable, "-c", _PROCESS, json.dumps(scales)], env=env,
+                          capture_output=True, text=True, timeout=600)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    raise AssertionError(f"exit {proc.returncode}\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
+
+
+def test_a_second_process_never_reads_the_old_definitions_records():
+    """Process 1 defines the gate one way (its rule, printed code and modules go to the
+    shared cache folder); process 2 defines the same name another way, then the first way
+    again in the same process: each gets its own definition's numbers."""
+    first = _process([0.5])
+    second = _process([1.0, 0.5])
+    for row in first + second:
+        value, grad = expected(row["scale"])
+        for method in ("parameter-shift", "adjoint"):
+            np.testing.assert_allclose(row[method], [value, *grad], atol=1e-12)
+        np.testing.assert_allclose(row["exact"], grad, atol=1e-12)
+        assert row["freq"] == str((sp.nsimplify(2 * row["scale"]),))
