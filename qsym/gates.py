@@ -21,6 +21,7 @@ array([[0.+0.j, 1.+0.j],
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -515,7 +516,32 @@ def numeric_matrix_function(name: str, num_wires: int | None = None, hyper: tupl
     return fn
 
 
-REGISTRY.on_change(lambda names: numeric_matrix_function.cache_clear())
+@lru_cache(maxsize=None)
+def definition_key(name: str) -> str:
+    """What identifies gate ``name``'s definition in hashes and records: ``""`` for qsym's
+    own gates (fixed with qsym's version), a SHA-256 of the exact matrix (and wire count,
+    storage and doc) for a user-defined one, so that a gate defined again under the same
+    name never shares a key with the old definition.
+
+    >>> definition_key("RX")
+    ''
+    """
+    if name in REGISTRY.builtin:
+        return ""
+    row = gate_def(name)
+    syms = sp.symbols(f"p0:{row.num_params}", real=True)
+    text = repr((row.num_wires, row.num_params, row.structure, row.doc,
+                 sp.srepr(row.sympy_matrix(syms))))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _gates_changed(names) -> None:
+    # memoized by gate name: a gate defined or removed clears them
+    numeric_matrix_function.cache_clear()
+    definition_key.cache_clear()
+
+
+REGISTRY.on_change(_gates_changed)
 
 
 def matrix(name: str, *params, num_wires: int | None = None, **hyper) -> np.ndarray:

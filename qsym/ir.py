@@ -28,7 +28,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import GateError, MeasurementError, WireError
-from .gates import gate_def, numeric_matrix_function
+from .gates import definition_key, gate_def, numeric_matrix_function
 
 Word = tuple  # tuple of (wire index, "X" | "Y" | "Z"), sorted by wire
 
@@ -249,6 +249,9 @@ def structural_hash(c: Circuit, *extra) -> str:
     ]
     for op in c.ops:
         parts.append(repr((op.name, op.wires, [sp.srepr(p) for p in op.params], op.hyper)))
+        user = definition_key(op.name)  # a user-defined gate: its exact matrix, not its name
+        if user:
+            parts.append(user)
     for m in c.measurements:
         parts.append(repr((m.kind, [(sp.srepr(cf), w) for cf, w in m.terms], m.on)))
     parts.extend(repr(e) for e in extra)

@@ -218,17 +218,25 @@ def test_disk_keys_hold_the_exact_matrix_not_the_name():
         b_row, b_row.sympy_matrix(p), None)
 
 
-def test_compiled_circuits_of_an_old_definition_refuse_to_run():
+def test_compiled_circuits_of_an_old_definition_refuse_to_run(tmp_path):
     define(0.5)
     node = qml.QNode(circuit, DEV)
     compiled = qml.compile(node, X)
     np.testing.assert_allclose(compiled.grad(X), expected(0.5)[1], atol=1e-12)
+    exported = compiled.export(tmp_path / "regg_old.py")
     define(1.0)
     with pytest.raises(qml.ExportError, match="earlier definition of RegG"):
         compiled.grad(X)
     with pytest.raises(qml.ExportError, match="compile again"):
-        compiled.export(REPO / "never_written.py")
-    np.testing.assert_allclose(qml.compile(node, X).grad(X), expected(1.0)[1], atol=1e-12)
+        compiled.export(tmp_path / "never_written.py")
+    again = qml.compile(node, X)
+    np.testing.assert_allclose(again.grad(X), expected(1.0)[1], atol=1e-12)
+    # the circuit hash (exports record it; qml.load checks it) holds the gate's matrix,
+    # not only its name: the old definition's export is refused for the new circuit
+    assert again.circuit_hash != compiled.circuit_hash
+    with pytest.raises(qml.ExportError, match="another circuit"):
+        qml.load(exported, expected_hash=again.circuit_hash)
+    assert not (tmp_path / "never_written.py").exists()
 
 
 _PROCESS = r"""
