@@ -668,10 +668,21 @@ class QNode:
             with self._lock:
                 entry = self._compiled.get(key)
                 if entry is None:
-                    entry = self._build(args, kwargs, key)
-                    self._compiled[key] = entry
+                    entry = self._build_current(args, kwargs, key)
         self._last = entry
         return entry, xs, ds
+
+    def _build_current(self, args, kwargs, key):
+        """Build a signature and keep it, unless a gate was defined or removed meanwhile
+        (another thread, or the circuit function itself): then it may mix definitions,
+        and is built again."""
+        for _ in range(3):
+            generation = _GATE_REGISTRY.generation
+            entry = self._build(args, kwargs, key)
+            if generation == _GATE_REGISTRY.generation:
+                self._compiled[key] = entry
+                return entry
+        return entry  # the gates keep changing: this entry is used once, not kept
 
     def _build(self, args, kwargs, key, axes=None, size=None, original=None):
         """Trace and compile one signature. A circuit with broadcast gate parameters is

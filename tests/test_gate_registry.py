@@ -288,3 +288,26 @@ def test_a_second_process_never_reads_the_old_definitions_records():
             np.testing.assert_allclose(row[method], [value, *grad], atol=1e-12)
         np.testing.assert_allclose(row["exact"], grad, atol=1e-12)
         assert row["freq"] == str((sp.nsimplify(2 * row["scale"]),))
+
+
+def test_a_gate_redefined_while_a_signature_compiles_is_not_kept_stale(monkeypatch):
+    """Another thread defines the gate again between tracing and loading the module: the
+    signature built with the old definition is built again, never kept."""
+    from qsym import cache
+
+    define(0.5)
+    node = qml.QNode(circuit, DEV)
+    real = cache.load_module
+    loads = []
+
+    def load_and_redefine(source):
+        loads.append(source)
+        if len(loads) == 1:
+            define(1.0)  # after the old definition's module source was made
+        return real(source)
+
+    monkeypatch.setattr(cache, "load_module", load_and_redefine)
+    np.testing.assert_allclose(node(X), expected(1.0)[0], atol=1e-12)
+    assert len(loads) == 2
+    np.testing.assert_allclose(qml.grad(node)(X), expected(1.0)[1], atol=1e-12)
+    assert len(loads) == 2  # the second build was kept
