@@ -335,8 +335,10 @@ def _reserved(name: str) -> str | None:
     """What ``name`` already means in qsym's namespaces (None: free for a gate)."""
     import qsym
 
-    if name in vars(qsym) or name in vars(sys.modules[__name__]):
+    if name in vars(qsym):
         return f"qsym.{name} exists already"
+    if name in vars(sys.modules[__name__]):
+        return f"qsym.operations.{name} exists already"
     if (Path(qsym.__file__).parent / f"{name}.py").exists():
         return f"qsym.{name} is a module of qsym"
     return None
