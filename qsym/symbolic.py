@@ -414,6 +414,14 @@ def check(qnode, *args, h: float = 1e-6, tol: float = 1e-10, symbolic=None,
     from .shapes import flat as _flat
     from .shapes import measurements as _measurements
 
+    from .broadcast import Broadcast
+    from .errors import ArgumentError
+
+    if isinstance(qnode.compiled(args, kwargs)[0], Broadcast):
+        raise ArgumentError(
+            "qml.check compares one parameter set; these arguments broadcast a batch: "
+            "check each element of the batch (e.g. qml.check(qnode, w, x=x[i]))"
+        )
     out, jac, entry = qnode.value_and_jacobian(args, kwargs)
     jac = compiled_jacobian(entry, out, jac)
     _, xs, ds = qnode.compiled(args, kwargs)

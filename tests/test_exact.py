@@ -221,3 +221,15 @@ def test_check_reports_a_wrong_value_and_a_wrong_closed_form():
     assert report.ok and not bad.ok
     assert bad.max_error_value == pytest.approx(1e-6, rel=1e-3)
     assert bad.max_error_symbolic == pytest.approx(1e-6, rel=1e-3)
+
+
+def test_check_refuses_a_broadcast_batch():
+    @qml.qnode(dev1)
+    def batch(w, x=None):
+        qml.RY(x, wires=0)
+        qml.RX(w[0], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.ArgumentError, match="check each element of the batch"):
+        qml.check(batch, np.array([0.3]), x=np.array([0.1, 0.2]))
+    assert qml.check(batch, np.array([0.3]), x=0.1).ok
