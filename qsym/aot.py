@@ -452,7 +452,8 @@ def load(path, expected_hash: str | None = None, check_version: bool = True):
     digest = hashlib.sha256(data).hexdigest()
     text = data.decode("utf-8", errors="replace")
     if expected_hash is not None:
-        if not isinstance(expected_hash, str) or not re.fullmatch(r"[0-9a-fA-F]{64}", expected_hash):
+        if not (isinstance(expected_hash, str)
+                and re.fullmatch(r"[0-9a-fA-F]{64}", expected_hash)):
             raise ExportError(
                 "expected_hash must be the 64-hex-digit SHA-256 of the exported file "
                 f"(compiled.export_sha256, or what `qsym compile` printed), got {expected_hash!r}"

@@ -201,7 +201,8 @@ def test_load_checks_every_byte_before_running_any(exported, tmp_path):
     sentinel = tmp_path / "ran.txt"
     text = path.read_text()
     payload = f"open({str(sentinel)!r}, 'w').close()\n"
-    injected = text.replace("import hashlib as _hashlib\n", payload + "import hashlib as _hashlib\n", 1)
+    anchor = "import hashlib as _hashlib\n"
+    injected = text.replace(anchor, payload + anchor, 1)
     assert injected != text
     edited = tmp_path / "edited_grad.py"
     edited.write_text(injected)

@@ -48,7 +48,8 @@ def test_var_and_probs_closed_forms_are_the_hand_written_ones():
     assert sp.simplify(d - sp.sin(2 * T)) == 0
     p = qml.expectation(probs_0, 0.3)
     assert isinstance(p, sp.NDimArray) and p.shape == (2,)
-    assert sp.simplify(p[0] - sp.cos(T / 2) ** 2) == 0 and sp.simplify(p[1] - sp.sin(T / 2) ** 2) == 0
+    assert sp.simplify(p[0] - sp.cos(T / 2) ** 2) == 0
+    assert sp.simplify(p[1] - sp.sin(T / 2) ** 2) == 0
     dp = qml.gradient(probs_0, 0.3)
     assert dp.shape == (2, 1)
     assert sp.simplify(dp[0, 0] + sp.sin(T) / 2) == 0 and sp.simplify(dp[1, 0] - sp.sin(T) / 2) == 0
@@ -113,7 +114,8 @@ _SWAP = onp.eye(4)[[0, 2, 1, 3]]
 
 
 def _state(x):
-    ry = onp.array([[onp.cos(x[0] / 2), -onp.sin(x[0] / 2)], [onp.sin(x[0] / 2), onp.cos(x[0] / 2)]])
+    c, s = onp.cos(x[0] / 2), onp.sin(x[0] / 2)
+    ry = onp.array([[c, -s], [s, c]])
     rx = onp.array([[onp.cos(x[1] / 2), -1j * onp.sin(x[1] / 2)],
                     [-1j * onp.sin(x[1] / 2), onp.cos(x[1] / 2)]])
     cnot = onp.eye(4)[[0, 1, 3, 2]]
