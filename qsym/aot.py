@@ -8,9 +8,13 @@ argument layout, plus what was compiled (circuit listing, rules, method, generat
 and numba. It contains qsym's kernel library, the circuit's generated module and a small
 API (``value``, ``grad``, ``jacobian``, metadata), gives bit-for-bit the results of the
 original, and is cached by numba next to itself: its second import compiles nothing. The
-module checks at import that its code is the code that was exported (a hash of its body),
-and :func:`load` also reports a module exported by another qsym version, or for another
-circuit.
+module checks at import that it was not edited since the export (a SHA-256 of the whole
+file but the line that states it: a guard against accidents, not against an attacker, who
+can recompute it). :func:`load` reads the file's bytes, checks them *before* anything in
+the file runs (against ``expected_hash``, the SHA-256 of the exact bytes that
+:meth:`CompiledCircuit.export` wrote, if given; and against the stated hash and qsym
+version) and runs those same bytes as a fresh module under a name that cannot collide with
+another module (``qsym_export_<hash>``).
 
 >>> import qsym as qml, tempfile, os
 >>> dev = qml.device("default.qubit", wires=1)
@@ -26,16 +30,20 @@ array([-0.51043865, -0.1026782 ])
 >>> mod = qml.load(path)
 >>> mod.grad([0.54, 0.12])
 array([-0.51043865, -0.1026782 ])
+>>> mod is qml.load(path, expected_hash=compiled.export_sha256)  # a fresh module each time
+False
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
-import importlib.util
 import json
+import os
 import re
 import sys
+import types
+from builtins import compile as builtins_compile
 from pathlib import Path
 
 import numba
@@ -51,7 +59,34 @@ class ExportError(QsymError, ValueError):
     """An export cannot be written, or a loaded export does not match what is expected."""
 
 
-_MARKER = "# ---- qsym export body: the hash above covers every line below ----"
+class ModifiedExportError(ExportError, ImportError):
+    """An exported module's bytes do not match its ``SELF_SHA256`` line (it was edited)."""
+
+
+_MARKER = "# ---- qsym export body ----"
+_HASH_LINE = re.compile(rb'^SELF_SHA256 = "([0-9a-f]{64})"$', re.M)
+_MODULE_PREFIX = "qsym_export_"
+
+
+def file_sha256(path) -> str:
+    """The SHA-256 (hex) of a file's exact bytes: what ``load(path, expected_hash=...)``
+    compares (``sha256sum`` prints the same)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _self_hash(data: bytes, stated: str) -> str:
+    """The hash an exported module states about itself: SHA-256 of the whole file with the
+    64 digits of its ``SELF_SHA256`` line blanked (the module computes the same)."""
+    canon = data.replace(f'SELF_SHA256 = "{stated}"'.encode(), b'SELF_SHA256 = ""', 1)
+    return hashlib.sha256(canon).hexdigest()
+
+
+def module_name(path, stated: str) -> str:
+    """The name an exported module runs under, by plain import or :func:`load` alike:
+    ``qsym_export_`` and a hash of its stated hash and real path (it cannot collide with
+    another module, and is the same in every process, which numba's disk cache needs)."""
+    key = (stated + "\0" + os.path.realpath(path)).encode()
+    return _MODULE_PREFIX + hashlib.sha256(key).hexdigest()[:16]
 
 
 def _module_body(path_or_module) -> str:
@@ -80,8 +115,13 @@ class CompiledCircuit:
         layout: per positional argument ``(kind, shape or static value)``, kind being
             ``"trainable"``, ``"data"`` or ``"static"``; then the keyword arguments.
         circuit_hash: the structural hash of the circuit (with which inputs are
-            differentiated): an export records it, :func:`load` can check it.
+            differentiated): an export records it in its metadata (information only: a
+            value written in a file proves nothing about the file).
+        export_sha256: after :meth:`export`, the SHA-256 of the exact bytes written: give
+            it to ``qml.load(path, expected_hash=...)`` (None before any export).
     """
+
+    export_sha256 = None
 
     def __init__(self, qnode: QNode, args, kwargs):
         if not isinstance(qnode, QNode):
@@ -188,7 +228,8 @@ class CompiledCircuit:
     # --- export --------------------------------------------------------------------------
     def export(self, path) -> Path:
         """Write a standalone module (numpy and numba only) with ``value``, ``grad`` and
-        ``jacobian`` for this signature; returns its path."""
+        ``jacobian`` for this signature; returns its path. The SHA-256 of the bytes written
+        is then :attr:`export_sha256` (pass it to :func:`load` as ``expected_hash``)."""
         self._check_gates()
         path = Path(path)
         if path.suffix != ".py" or not path.stem.isidentifier():
@@ -216,7 +257,6 @@ class CompiledCircuit:
             "# ---- the circuit's generated module ----\n" + generated,
             "# ---- API ----\n" + api,
         ])
-        body_hash = hashlib.sha256(body.encode()).hexdigest()
         meta = {
             "qsym_version": __version__,
             "numba_version": numba.__version__,
@@ -231,11 +271,16 @@ class CompiledCircuit:
             name=self.qnode.__name__,
             listing=self.listing.replace('"""', "'''"),
             meta=json.dumps(meta, sort_keys=True),
-            body_hash=body_hash,
+            self_hash="",
             marker=_MARKER,
+            prefix=_MODULE_PREFIX,
         )
+        blank = (header + body + "\n").encode()
+        digest = hashlib.sha256(blank).hexdigest()
+        data = blank.replace(b'SELF_SHA256 = ""', f'SELF_SHA256 = "{digest}"'.encode(), 1)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(header + body + "\n")
+        path.write_bytes(data)
+        self.export_sha256 = hashlib.sha256(data).hexdigest()
         return path
 
 
@@ -262,31 +307,40 @@ _HEADER = '''"""Gradient of the circuit {name!r}, exported by qsym: needs only n
 
 Arguments have the circuit's own layout (LAYOUT). numba compiles on first use and caches
 the result next to this file, so later imports start at once. This module checks at import
-that its body is the exported one (BODY_SHA256); edit nothing below the marker line.
+that it was not edited (SELF_SHA256: the SHA-256 of this file with that line's digits
+blanked; it detects accidents, not an attacker). Edit nothing. It runs under the name
+MODULE_NAME (qsym_export_...), whatever the file is called.
 
 {listing}
 """
 import hashlib as _hashlib
 import json as _json
+import os as _os
+import sys as _sys
 
 METADATA = _json.loads({meta!r})
 QSYM_VERSION = METADATA["qsym_version"]
 CIRCUIT_HASH = METADATA["circuit_hash"]
-BODY_SHA256 = "{body_hash}"
+SELF_SHA256 = "{self_hash}"
 
 
-def _check_body():
-    with open(__file__, encoding="utf-8") as fh:
-        text = fh.read()
-    body = text.split({marker!r} + "\\n", 1)[-1]
-    if _hashlib.sha256(body.rstrip("\\n").encode()).hexdigest() != BODY_SHA256:
+def _check_file():
+    with open(__file__, "rb") as fh:
+        data = fh.read()
+    canon = data.replace(('SELF_SHA256 = "' + SELF_SHA256 + '"').encode(), b'SELF_SHA256 = ""', 1)
+    if _hashlib.sha256(canon).hexdigest() != SELF_SHA256:
         raise ImportError(
-            f"{{__file__}} was modified after qsym exported it (its body does not match "
-            "BODY_SHA256): export it again"
+            f"{{__file__}} was modified after qsym exported it (it does not match "
+            "SELF_SHA256): export it again"
         )
 
 
-_check_body()
+_check_file()
+MODULE_NAME = "{prefix}" + _hashlib.sha256(
+    (SELF_SHA256 + "\\0" + _os.path.realpath(__file__)).encode()).hexdigest()[:16]
+if __name__ != MODULE_NAME:  # numba's disk cache finds functions by module name
+    _sys.modules[MODULE_NAME] = _sys.modules[__name__]
+    __name__ = MODULE_NAME
 {marker}
 '''
 
@@ -368,42 +422,91 @@ def compile(qnode: QNode, *args, **kwargs) -> CompiledCircuit:  # noqa: A001
     return CompiledCircuit(qnode, args, kwargs)
 
 
-def read_metadata(path) -> dict:
-    """The metadata of an exported module, read without running it."""
-    text = Path(path).read_text()
+def _metadata(text: str, name) -> dict:
     m = re.search(r"^METADATA = _json.loads\((.*)\)$", text, flags=re.M)
     if not m:
-        raise ExportError(f"{path} is not a module exported by qsym")
-    return json.loads(ast.literal_eval(m.group(1)))
+        raise ExportError(f"{name} is not a module exported by qsym")
+    try:
+        return json.loads(ast.literal_eval(m.group(1)))
+    except (ValueError, SyntaxError) as exc:
+        raise ExportError(f"{name}: its METADATA line is damaged ({exc})") from None
+
+
+def read_metadata(path) -> dict:
+    """The metadata of an exported module, read without running it. It is what the file
+    says about itself: information, not proof (see :func:`load`)."""
+    return _metadata(Path(path).read_text(encoding="utf-8", errors="replace"), path)
 
 
 def load(path, expected_hash: str | None = None, check_version: bool = True):
-    """Import an exported module, after checking where it came from.
+    """Run an exported module and return it, after checking its bytes before any of them run.
 
-    Raises :class:`ExportError` if it was exported by another qsym version (pass
-    ``check_version=False`` to accept it) or for another circuit than ``expected_hash``
-    (a :attr:`CompiledCircuit.circuit_hash`); the module itself refuses to import if its
-    body was modified.
+    The file is read once; those bytes are checked, then compiled and executed as a fresh
+    module (``qsym_export_<hash>``, registered in ``sys.modules``: no module of the process
+    is replaced, whatever the file is called). Nothing is imported by path.
+
+    Args:
+        path: the exported ``.py`` file.
+        expected_hash: the SHA-256 (hex) of the exact bytes exported
+            (:attr:`CompiledCircuit.export_sha256`, printed by ``qsym compile``,
+            ``sha256sum``): anything else is refused before it runs. This is the check that
+            makes a file from elsewhere safe to load: it trusts nothing written in the file.
+        check_version: refuse a module whose metadata names another qsym version.
+
+    Raises:
+        ExportError: the bytes do not have ``expected_hash``; the file was edited after the
+            export (its ``SELF_SHA256`` line does not match: this detects accidents, not an
+            attacker, who can rewrite that line too); another qsym version; not an export.
+
+    Without ``expected_hash`` a module is code like any other: load only files you trust.
     """
     path = Path(path)
-    meta = read_metadata(path)
-    if check_version and meta["qsym_version"] != __version__:
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    text = data.decode("utf-8", errors="replace")
+    if expected_hash is not None:
+        if not (isinstance(expected_hash, str)
+                and re.fullmatch(r"[0-9a-fA-F]{64}", expected_hash)):
+            raise ExportError(
+                "expected_hash must be the 64-hex-digit SHA-256 of the exported file "
+                f"(compiled.export_sha256, or what `qsym compile` printed), got {expected_hash!r}"
+            )
+        if digest != expected_hash.lower():
+            hint = ""
+            if f'"circuit_hash": "{expected_hash.lower()}"' in text:
+                hint = (" (that is the circuit hash written in the file's metadata; "
+                        "expected_hash is the SHA-256 of the file's bytes: "
+                        "compiled.export_sha256)")
+            raise ExportError(
+                f"{path.name} is not the file expected: its SHA-256 is {digest}, expected "
+                f"{expected_hash.lower()}{hint}; it was not run"
+            )
+    meta = _metadata(text, path.name)
+    m = _HASH_LINE.search(data)
+    if m is None or _self_hash(data, m.group(1).decode()) != m.group(1).decode():
+        raise ModifiedExportError(
+            f"{path} was modified after qsym exported it (it does not match its SELF_SHA256 "
+            "line); it was not run: export it again"
+        )
+    if check_version and meta.get("qsym_version") != __version__:
         raise ExportError(
-            f"{path.name} was exported by qsym {meta['qsym_version']}, this is qsym "
+            f"{path.name} was exported by qsym {meta.get('qsym_version')}, this is qsym "
             f"{__version__}: export it again (or load with check_version=False)"
         )
-    if expected_hash is not None and meta["circuit_hash"] != expected_hash:
-        raise ExportError(
-            f"{path.name} was exported for another circuit (hash {meta['circuit_hash'][:12]}..., "
-            f"expected {expected_hash[:12]}...)"
-        )
-    name = path.stem
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
+    name = module_name(path, m.group(1).decode())
+    code = builtins_compile(data, str(path), "exec", dont_inherit=True)
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
+    module.__loader__ = None
+    previous = sys.modules.get(name)
     sys.modules[name] = module  # numba's cache finds functions through sys.modules
     try:
-        spec.loader.exec_module(module)
+        exec(code, module.__dict__)
     except BaseException:
-        sys.modules.pop(name, None)
+        if previous is None:
+            sys.modules.pop(name, None)
+        else:
+            sys.modules[name] = previous
         raise
+    module.FILE_SHA256 = digest
     return module

@@ -8,7 +8,8 @@ exits with status 1 if any proof fails.
 
 ``qsym compile path/to/file.py:function --args '[[0.54, 0.12]]' -o module.py`` compiles a
 QNode for example arguments and exports its value and gradient as a standalone module
-(see :mod:`qsym.aot`).
+(see :mod:`qsym.aot`). It runs ``file.py``'s top level, as an import would (not its
+``if __name__ == "__main__":`` block), and prints the SHA-256 of the module written.
 
 >>> main(["rules", "--gate", "RX"])  # doctest: +NORMALIZE_WHITESPACE
 gate  param  wires/hyper  frequencies  terms  shifts             coefficients  generator  rule
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import json
 import sys
 import time
@@ -170,22 +172,40 @@ def cmd_compile(args) -> int:
     path = Path(file)
     if not path.is_file():
         raise QsymError(f"no such file: {file}")
+    # the file's top level runs (as on import), not its `if __name__ == "__main__":` block
     spec = importlib.util.spec_from_file_location(f"_qsym_user_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(path.parent.resolve()))
     try:
         spec.loader.exec_module(module)
+    except QsymError:
+        raise
+    except Exception as exc:
+        raise QsymError(f"running {file} failed: {type(exc).__name__}: {exc}") from None
     finally:
         sys.path.pop(0)
-    qnode = getattr(module, name, None)
+    if not hasattr(module, name):
+        defined = sorted(k for k, v in vars(module).items() if isinstance(v, QNode))
+        raise QsymError(f"{file} defines no {name!r}; its QNodes: {', '.join(defined) or 'none'}")
+    qnode = getattr(module, name)
     if not isinstance(qnode, QNode):
         raise QsymError(f"{file}:{name} is not a QNode (decorate it with @qml.qnode(dev))")
-    compiled = compile_qnode(
-        qnode, *[_arrays(a) for a in call_args], **{k: _arrays(v) for k, v in call_kwargs.items()}
-    )
+    call_args = [_arrays(a) for a in call_args]
+    call_kwargs = {k: _arrays(v) for k, v in call_kwargs.items()}
+    try:
+        inspect.signature(qnode.func).bind(*call_args, **call_kwargs)
+    except TypeError as exc:
+        raise QsymError(
+            f"--args/--kwargs do not fit {name}{inspect.signature(qnode.func)}: {exc} "
+            f"(--args gave {len(call_args)} positional argument(s))"
+        ) from None
+    except ValueError:  # no signature (a builtin or C callable): let the call decide
+        pass
+    compiled = compile_qnode(qnode, *call_args, **call_kwargs)
     out = compiled.export(args.output)
-    print(f"wrote {out} ({compiled.executions} circuits per gradient, hash "
-          f"{compiled.circuit_hash[:12]})")
+    print(f"wrote {out} ({compiled.executions} circuits per gradient, circuit hash "
+          f"{compiled.circuit_hash[:12]}); sha256 {compiled.export_sha256} "
+          "(load it with qml.load(path, expected_hash=...))")
     return 0
 
 
@@ -198,9 +218,14 @@ def main(argv=None) -> int:
     p_rules.add_argument("--gate", help="only this gate")
     p_rules.set_defaults(func=cmd_rules)
     p_compile = sub.add_parser(
-        "compile", help="compile a QNode and export its value and gradient as a module"
+        "compile", help="compile a QNode and export its value and gradient as a module",
+        description="Compile a QNode for example arguments and export its value and gradient "
+        "as a standalone module. FILE.py is run as on import (its top-level code runs, its "
+        "`if __name__ == '__main__':` block does not) to find the QNode; prints the SHA-256 "
+        "of the module written, for qml.load(path, expected_hash=...).",
     )
-    p_compile.add_argument("target", help="path/to/file.py:function (a QNode)")
+    p_compile.add_argument("target", help="path/to/file.py:function (a QNode); the file's "
+                           "top level runs (not its __main__ block)")
     p_compile.add_argument("--args", required=True,
                            help="JSON list of example positional arguments, e.g. '[[0.1, 0.2]]'")
     p_compile.add_argument("--kwargs", help="JSON object of example keyword arguments")

@@ -95,12 +95,25 @@ def word_product(w1: Word, w2: Word):
 
 
 def square(terms) -> tuple:
-    """The terms of ``O**2`` for ``O = sum(c * word)`` (Hermitian: the result is real)."""
+    """The terms of ``O**2`` for ``O = sum(c * word)`` with real coefficients.
+
+    ``O**2 = sum_i c_i**2 I + sum_{i<j} c_i c_j (P_i P_j + P_j P_i)``: anticommuting words
+    cancel exactly and commuting ones give ``2 c_i c_j P_i P_j`` with a real phase ``+-1``,
+    so no imaginary part is ever formed (summing ``i c - i c`` in floating point can leave
+    one, e.g. for a complex ``Hermitian`` on two wires).
+    """
+    terms = list(terms)
     out: dict = {}
-    for c1, w1 in terms:
-        for c2, w2 in terms:
+    for i, (c1, w1) in enumerate(terms):
+        c1 = sp.sympify(c1)
+        out[()] = out.get((), 0) + c1 * c1
+        for c2, w2 in terms[i + 1:]:
             phase, w = word_product(w1, w2)
-            out[w] = out.get(w, 0) + sp.nsimplify(phase) * sp.sympify(c1) * sp.sympify(c2)
+            back, _ = word_product(w2, w1)
+            if phase != back:  # anticommuting words: P1 P2 + P2 P1 = 0
+                continue
+            sign = int(round(complex(phase).real))  # commuting words: a phase of +1 or -1
+            out[w] = out.get(w, 0) + 2 * sign * c1 * sp.sympify(c2)
     return tuple((sp.expand(c), w) for w, c in out.items() if sp.expand(c) != 0)
 
 

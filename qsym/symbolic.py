@@ -34,6 +34,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
+from .errors import MeasurementError
 from .gates import REGISTRY, gate_def
 from .ir import Circuit, _apply, evaluate, final_state, input_values, simulate
 
@@ -62,29 +63,80 @@ def circuit_state(circuit: Circuit) -> np.ndarray:
     return state
 
 
+def _real(expr):
+    """An expression that is real for real inputs, without its ``0*I`` leftovers."""
+    return sp.re(sp.expand_complex(sp.expand(expr)))
+
+
+def _observable_state(psi: np.ndarray, terms) -> np.ndarray:
+    """``O |psi>`` for ``O = sum coeff * word``, exactly (object arrays)."""
+    out = np.zeros_like(psi)
+    out[...] = sp.S(0)
+    for coeff, word in terms:
+        phi = psi
+        for w, p in word:
+            phi = _sym_apply(phi, _PAULI_SP[p], (w,))
+        out = out + sp.sympify(coeff) * phi
+    return out
+
+
+def _inner(a: np.ndarray, b: np.ndarray):
+    return sum((sp.conjugate(u) * v for u, v in zip(a.reshape(-1), b.reshape(-1))), sp.S(0))
+
+
+def measurement_expressions(psi: np.ndarray, m, num_wires: int):
+    """The exact value of measurement ``m`` on the exact state ``psi``: a sympy expression
+    (expval, var), or a 1-D ``sympy.Array`` of ``2**k`` probabilities (probs on ``k``
+    wires, the first most significant), as the numeric QNode returns them.
+
+    Computed from the state alone, not from the Pauli rows the compiled code measures:
+    ``<O> = <psi|O psi>``, ``var = |O psi|^2 - <O>^2``, ``p(b) = sum |psi_i|^2`` over the
+    basis states ``i`` whose bits on ``m.on`` are ``b``.
+    """
+    if m.kind == "expval":
+        return _real(_inner(psi, _observable_state(psi, m.terms)))
+    if m.kind == "var":
+        o_psi = _observable_state(psi, m.terms)
+        mean = _real(_inner(psi, o_psi))
+        return _real(_inner(o_psi, o_psi)) - mean**2
+    if m.kind == "probs":
+        axes = tuple(w for w in range(num_wires) if w not in m.on)
+        weights = np.vectorize(lambda a: _real(a * sp.conjugate(a)), otypes=[object])(psi)
+        marginal = weights.sum(axis=axes) if axes else weights
+        # the remaining axes are in wire order; probs lists m.on's first wire most significant
+        order = sorted(m.on)
+        marginal = np.transpose(marginal, [order.index(w) for w in m.on])
+        return sp.Array([sp.expand(v) for v in marginal.reshape(-1)])
+    raise MeasurementError(
+        f"qml.{m.kind}() has no closed form in qsym's exact API (it is "
+        + ("the complex state vector" if m.kind == "state" else "drawn from samples")
+        + "): qml.expectation/qml.gradient/qml.check take expval, var and probs"
+    )
+
+
+def _simplify(expr):
+    if isinstance(expr, sp.NDimArray):
+        return expr.applyfunc(lambda e: sp.trigsimp(sp.simplify(e)))
+    return sp.trigsimp(sp.simplify(expr))
+
+
 def circuit_expectations(circuit: Circuit, simplify: bool = True) -> tuple:
-    """Exact expectation values of every measurement, as sympy expressions of the inputs.
+    """Exact values of every measurement, as sympy expressions of the inputs: one per
+    measurement, an expression for expval and var, a ``sympy.Array`` for probs
+    (:func:`measurement_expressions`).
 
     Exponential in the number of wires and fast only for a handful of parameters: meant
     for small circuits, tests, and formulas to print.
     """
+    for m in circuit.measurements:
+        if m.kind not in ("expval", "var", "probs"):
+            measurement_expressions(None, m, circuit.num_wires)  # raises, naming it
     psi = circuit_state(circuit)
-    flat = list(psi.reshape(-1))
     out = []
     for m in circuit.measurements:
-        total = sp.S(0)
-        for coeff, word in m.terms:
-            phi = psi
-            for w, p in word:
-                phi = _sym_apply(phi, _PAULI_SP[p], (w,))
-            ev = sum(
-                (sp.conjugate(a) * b for a, b in zip(flat, phi.reshape(-1))), sp.S(0)
-            )
-            total += sp.sympify(coeff) * ev
-        total = sp.expand_complex(sp.expand(total))
-        total = sp.re(total)  # exactly real for a Hermitian observable; drop 0*I leftovers
+        total = measurement_expressions(psi, m, circuit.num_wires)
         if simplify:
-            total = sp.trigsimp(sp.simplify(total))
+            total = _simplify(total)
         out.append(total)
     return tuple(out)
 
@@ -219,32 +271,93 @@ def _plain(circuit: Circuit, expr):
     )
 
 
+def _plain_value(circuit: Circuit, value):
+    if isinstance(value, sp.NDimArray):
+        return value.applyfunc(lambda e: _plain(circuit, e))
+    return _plain(circuit, value)
+
+
+def _format(circuit: Circuit, values):
+    """One value, or a tuple/list of them, as the numeric QNode returns its measurements."""
+    if circuit.output == "scalar":
+        return values[0]
+    return tuple(values) if circuit.output == "tuple" else list(values)
+
+
 def expectation(qnode, *args, simplify: bool = True, **kwargs):
     """The QNode's result as exact sympy expression(s) of its inputs (small circuits).
 
-    Symbols are named after the QNode's arguments (``params[0]``, ``phi1``...).
+    Every measurement has its own closed form, in the structure the QNode returns:
+    ``expval`` and ``var`` (``<O^2> - <O>^2``) give an expression, ``probs`` a
+    ``sympy.Array`` of ``2**k`` probabilities; a tuple (or list) of measurements gives a
+    tuple (or list). ``state``, ``sample`` and ``counts`` have none: a ``MeasurementError``
+    says so. Symbols are named after the QNode's arguments (``params[0]``, ``phi1``...).
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def spread(t):
+    ...     qml.RY(t, wires=0)
+    ...     return qml.var(qml.PauliZ(0)), qml.probs(wires=0)
+    >>> qml.expectation(spread, 0.3)
+    (sin(t)**2, [cos(t/2)**2, sin(t/2)**2])
     """
     circuit = qnode.circuit(*args, **kwargs)
     exprs = circuit_expectations(circuit, simplify)
-    return _result(circuit, tuple(_plain(circuit, e) for e in exprs))
+    return _format(circuit, [_plain_value(circuit, e) for e in exprs])
 
 
 def gradient(qnode, *args, simplify: bool = True, **kwargs):
-    """Exact derivatives of the QNode's (first) result by each trainable input symbol."""
+    """Exact derivatives of the QNode's result(s) by each trainable input symbol.
+
+    Per measurement, its Jacobian over the flat trainable inputs: for an expval or var, a
+    tuple with one derivative per input (like ``qml.grad`` of one array argument); for
+    probs on ``k`` wires, a ``sympy.Array`` of shape ``(2**k, inputs)`` (like
+    ``qml.jacobian``). A tuple of measurements gives a tuple of these.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def spread(t):
+    ...     qml.RY(t, wires=0)
+    ...     return qml.var(qml.PauliZ(0)), qml.probs(wires=0)
+    >>> qml.gradient(spread, 0.3)
+    ((sin(2*t),), [[-sin(t)/2], [sin(t)/2]])
+    """
     circuit = qnode.circuit(*args, **kwargs)
     exprs = circuit_expectations(circuit, simplify=False)
+    tidy = (lambda v: sp.trigsimp(sp.simplify(v))) if simplify else (lambda v: v)
     out = []
     for e in exprs:
-        ds = [sp.diff(e, s) for s in circuit.inputs]
-        out.append(
-            tuple(_plain(circuit, sp.trigsimp(sp.simplify(v)) if simplify else v) for v in ds)
-        )
-    return out[0] if circuit.output == "scalar" else tuple(out)
+        if isinstance(e, sp.NDimArray):
+            rows = [[_plain(circuit, tidy(sp.diff(v, s))) for s in circuit.inputs] for v in e]
+            out.append(sp.Array(rows, (len(rows), len(circuit.inputs))))
+        else:
+            out.append(tuple(_plain(circuit, tidy(sp.diff(e, s))) for s in circuit.inputs))
+    return _format(circuit, out)
+
+
+def _symbolic_check(circuit: Circuit, x, d):
+    """Values and the flat Jacobian of the closed forms (:func:`circuit_expectations`),
+    evaluated at ``x``, ``d``: an independent exact reference for :func:`check`."""
+    exprs = circuit_expectations(circuit, simplify=False)
+    values = input_values(circuit, x, d)
+    flat_exprs = []
+    for e in exprs:
+        flat_exprs.extend(list(e) if isinstance(e, sp.NDimArray) else [e])
+    vals = np.array([complex(sp.sympify(e).xreplace(values).evalf()) for e in flat_exprs])
+    jac = np.array(
+        [[complex(sp.diff(e, s).xreplace(values).evalf()) for s in circuit.inputs]
+         for e in flat_exprs]
+    ).reshape(len(flat_exprs), len(circuit.inputs))
+    return vals.real, jac.real
 
 
 @dataclass
 class CheckReport:
-    """Result of :func:`check`: the three Jacobians and their largest differences."""
+    """Result of :func:`check`: the three Jacobians and their largest differences; the
+    compiled values against the reference interpreter; and, when the closed forms were
+    evaluated (``symbolic``), the compiled values and Jacobian against them."""
 
     compiled: np.ndarray
     exact: np.ndarray
@@ -252,36 +365,75 @@ class CheckReport:
     max_error_exact: float
     max_error_fd: float
     tol: float
+    values: np.ndarray | None = None
+    reference_values: np.ndarray | None = None
+    max_error_value: float | None = None
+    symbolic_values: np.ndarray | None = None
+    symbolic_jacobian: np.ndarray | None = None
+    max_error_symbolic: float | None = None
 
     @property
     def ok(self) -> bool:
-        """The compiled gradient equals the exact one to ``tol``."""
-        return self.max_error_exact <= self.tol
+        """The compiled gradient equals the exact one to ``tol``, and so do the values
+        (and the closed forms, if they were evaluated)."""
+        return all(
+            e <= self.tol
+            for e in (self.max_error_exact, self.max_error_value, self.max_error_symbolic)
+            if e is not None
+        )
 
     def __str__(self):
-        return (
+        text = (
             f"compiled vs exact: max |diff| = {self.max_error_exact:.3e} "
             f"({'ok' if self.ok else 'FAILED'} at tol {self.tol:g}); "
             f"compiled vs finite differences: {self.max_error_fd:.3e}"
         )
+        if self.max_error_value is not None:
+            text += f"; values vs reference: {self.max_error_value:.3e}"
+        if self.max_error_symbolic is not None:
+            text += f"; values and Jacobian vs closed forms: {self.max_error_symbolic:.3e}"
+        return text
 
 
-def check(qnode, *args, h: float = 1e-6, tol: float = 1e-10, **kwargs) -> CheckReport:
-    """Compare a QNode's compiled gradient with the exact derivative and finite differences.
+def _small(circuit: Circuit) -> bool:
+    """Small enough for the closed forms to be cheap (sympy on the whole state)."""
+    return circuit.num_wires <= 2 and len(circuit.ops) <= 8 and len(circuit.inputs) <= 4
+
+
+def check(qnode, *args, h: float = 1e-6, tol: float = 1e-10, symbolic=None,
+          **kwargs) -> CheckReport:
+    """Compare a QNode's compiled gradient with the exact derivative and finite differences,
+    and its values with the reference interpreter and the closed forms.
 
     The exact derivative is :func:`exact_jacobian` (product rule over sympy-differentiated
     gate matrices); the finite differences are central, on the NumPy reference interpreter.
-    All three are Jacobians over the flat trainable inputs, ``jac[measurement, input]``.
+    All three are Jacobians over the flat trainable inputs, ``jac[measurement, input]``
+    (a probability vector contributes one row per outcome). The compiled values are
+    compared with the reference interpreter (not under finite shots). With ``symbolic``
+    (default: for circuits of at most 2 wires, 8 gates and 4 inputs), the closed forms of
+    :func:`expectation` and their sympy derivatives are evaluated too and compared with the
+    compiled values and Jacobian, for every measurement kind (expval, var, probs).
     """
+    from .ir import simulate
     from .shapes import flat as _flat
+    from .shapes import measurements as _measurements
 
+    from .broadcast import Broadcast
+    from .errors import ArgumentError
+
+    if isinstance(qnode.compiled(args, kwargs)[0], Broadcast):
+        raise ArgumentError(
+            "qml.check compares one parameter set; these arguments broadcast a batch: "
+            "check each element of the batch (e.g. qml.check(qnode, w, x=x[i]))"
+        )
     out, jac, entry = qnode.value_and_jacobian(args, kwargs)
     jac = compiled_jacobian(entry, out, jac)
     _, xs, ds = qnode.compiled(args, kwargs)
     x, d = _flat(xs), _flat(ds)
-    exact = exact_jacobian(entry.circuit, x, d)
-    fd = finite_difference_jacobian(entry.circuit, x, d, h)
-    return CheckReport(
+    circuit = entry.circuit
+    exact = exact_jacobian(circuit, x, d)
+    fd = finite_difference_jacobian(circuit, x, d, h)
+    report = CheckReport(
         compiled=jac,
         exact=exact,
         finite_diff=fd,
@@ -289,3 +441,20 @@ def check(qnode, *args, h: float = 1e-6, tol: float = 1e-10, **kwargs) -> CheckR
         max_error_fd=float(np.max(np.abs(jac - fd), initial=0.0)),
         tol=tol,
     )
+    if getattr(qnode, "shots", None) or getattr(qnode.device, "shots", None):
+        return report  # sampled values: nothing exact to compare them with
+    values = np.concatenate(
+        [np.ravel(v) for v in _measurements(entry.post, entry.value(x, d))[0]] or [np.zeros(0)]
+    )
+    reference = np.asarray(simulate(circuit, x, d), dtype=float).ravel()
+    report.values, report.reference_values = values, reference
+    report.max_error_value = float(np.max(np.abs(values - reference), initial=0.0))
+    if symbolic is None:
+        symbolic = _small(circuit)
+    if symbolic:
+        sv, sj = _symbolic_check(circuit, x, d)
+        report.symbolic_values, report.symbolic_jacobian = sv, sj
+        report.max_error_symbolic = float(max(
+            np.max(np.abs(values - sv), initial=0.0), np.max(np.abs(jac - sj), initial=0.0)
+        ))
+    return report

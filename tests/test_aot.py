@@ -128,6 +128,20 @@ def test_export_runs_without_qsym_bit_for_bit_and_its_second_import_compiles_not
     second = json.loads(_run_without_qsym(path, script, tmp_path))
     assert second["out"] == first["out"]
     assert second["misses"] == 0, "the second import compiled again instead of using numba's cache"
+    # qml.load runs the module under the same collision-free name as a plain import: it uses
+    # the same numba disk cache (no recompilation) and gives the same bits
+    load_script = script.replace(
+        "import circuit_grad as m",
+        f"import qsym; m = qsym.load({str(path)!r}, expected_hash={_sha(path)!r}); "
+        "assert m.__name__.startswith('qsym_export_')",
+    )
+    env = dict(os.environ, PYTHONPATH=str(Path(qml.__file__).parent.parent))
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(load_script)],
+                            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=900)
+    assert result.returncode == 0, result.stderr
+    third = json.loads(result.stdout)
+    assert third["out"] == first["out"]
+    assert third["misses"] == 0, "qml.load compiled again instead of using numba's cache"
 
 
 def test_exported_module_checks_its_arguments(exported, tmp_path):
@@ -150,6 +164,22 @@ def test_exported_module_checks_its_arguments(exported, tmp_path):
     assert "NaN" in out[2] and "keyword arguments" in out[3]
 
 
+def _sha(path):
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _resign(text):
+    """What an attacker can do: recompute the SELF_SHA256 line of an edited module."""
+    import hashlib
+    import re
+
+    blank = re.sub(r'^SELF_SHA256 = "[0-9a-f]{64}"$', 'SELF_SHA256 = ""', text, count=1, flags=re.M)
+    digest = hashlib.sha256(blank.encode()).hexdigest()
+    return blank.replace('SELF_SHA256 = ""', f'SELF_SHA256 = "{digest}"', 1)
+
+
 def test_tampered_module_refuses_to_import(exported, tmp_path):
     _, _, path, _ = exported
     text = path.read_text().replace("_SINGLE = False", "_SINGLE = True")
@@ -163,18 +193,84 @@ def test_tampered_module_refuses_to_import(exported, tmp_path):
         qml.load(bad)
 
 
+def test_load_checks_every_byte_before_running_any(exported, tmp_path):
+    """A statement added anywhere (here: above the old marker line, before the self-check)
+    does not run: qml.load hashes the bytes it read before it compiles and runs them."""
+    _, compiled, path, _ = exported
+    sha = _sha(path)
+    sentinel = tmp_path / "ran.txt"
+    text = path.read_text()
+    payload = f"open({str(sentinel)!r}, 'w').close()\n"
+    anchor = "import hashlib as _hashlib\n"
+    injected = text.replace(anchor, payload + anchor, 1)
+    assert injected != text
+    edited = tmp_path / "edited_grad.py"
+    edited.write_text(injected)
+    with pytest.raises(ImportError, match="modified"):
+        qml.load(edited)
+    assert not sentinel.exists()
+    # an attacker who also recomputes the self-hash: only expected_hash catches it
+    forged = tmp_path / "forged_grad.py"
+    forged.write_text(_resign(injected))
+    for expected in (sha, compiled.circuit_hash):
+        with pytest.raises(qml.ExportError, match="not the file expected"):
+            qml.load(forged, expected_hash=expected)
+    with pytest.raises(qml.ExportError, match="circuit hash written in the file"):
+        qml.load(forged, expected_hash=compiled.circuit_hash)
+    assert not sentinel.exists()
+    with pytest.raises(qml.ExportError, match="64-hex-digit"):
+        qml.load(path, expected_hash="abc")
+    # the genuine file passes; export recorded the hash of the bytes it wrote
+    assert qml.load(path, expected_hash=sha.upper()).LAYOUT == compiled.layout
+    assert compiled.export_sha256 == sha
+
+
+def test_load_accepts_no_other_circuits_module_with_an_edited_header(exported, tmp_path):
+    _, compiled, path, _ = exported
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def other(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    other_c = qml.compile(other, 0.3)
+    other_path = other_c.export(tmp_path / "other_grad.py")
+    text = other_path.read_text().replace(other_c.circuit_hash, compiled.circuit_hash)
+    other_path.write_text(_resign(text))
+    assert qml.aot.read_metadata(other_path)["circuit_hash"] == compiled.circuit_hash
+    for expected in (_sha(path), compiled.circuit_hash):  # neither accepts the forged file
+        with pytest.raises(qml.ExportError, match="not the file expected"):
+            qml.load(other_path, expected_hash=expected)
+
+
+@pytest.mark.parametrize("stem", ["json", "math", "circuit"])
+def test_load_never_replaces_another_module(exported, tmp_path, stem):
+    import importlib
+
+    _, compiled, path, _ = exported
+    target = tmp_path / f"{stem}.py"
+    target.write_bytes(path.read_bytes())
+    before = sys.modules.get(stem)
+    mod = qml.load(target)
+    assert sys.modules.get(stem) is before
+    assert importlib.import_module("json").loads("[1]") == [1]
+    assert mod.__name__.startswith("qsym_export_") and sys.modules[mod.__name__] is mod
+    assert mod.LAYOUT == compiled.layout and mod.__file__ == str(target)
+
+
 def test_load_reports_version_and_circuit_mismatches(exported, tmp_path):
     _, compiled, path, _ = exported
     meta = qml.aot.read_metadata(path)
     assert meta["qsym_version"] == qml.__version__
     assert meta["circuit_hash"] == compiled.circuit_hash
     old = tmp_path / "old_version_grad.py"
-    old.write_text(path.read_text().replace(
-        f'"qsym_version": "{qml.__version__}"', '"qsym_version": "0.0.1"'))
+    old.write_text(_resign(path.read_text().replace(
+        f'"qsym_version": "{qml.__version__}"', '"qsym_version": "0.0.1"')))
     assert qml.aot.read_metadata(old)["qsym_version"] == "0.0.1"
     with pytest.raises(qml.ExportError, match="exported by qsym 0.0.1"):
         qml.load(old)
-    with pytest.raises(qml.ExportError, match="another circuit"):
+    with pytest.raises(qml.ExportError, match="not the file expected"):
         qml.load(path, expected_hash="0" * 64)
     with pytest.raises(qml.ExportError, match="not a module exported by qsym"):
         qml.load(Path(__file__))
@@ -192,6 +288,7 @@ def test_cli_compile_writes_the_same_module(exported, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "wrote" in result.stdout
     assert out.read_text() == path.read_text()
+    assert f"sha256 {_sha(out)}" in result.stdout
 
 
 def test_cli_compile_errors(tmp_path):
@@ -203,6 +300,26 @@ def test_cli_compile_errors(tmp_path):
     assert r.returncode == 2 and "not a QNode" in r.stderr
     r = run(f"{tmp_path / 'notq.py'}:circuit", "--args", "{", "-o", str(tmp_path / "m.py"))
     assert r.returncode == 2 and "not valid JSON" in r.stderr
+
+
+def test_cli_compile_says_what_is_wrong_in_one_line(exported, tmp_path):
+    _, _, _, src_dir = exported
+    user = src_dir / "user_circuit.py"
+    run = lambda *a: subprocess.run(["qsym", "compile", *a], capture_output=True, text=True)  # noqa: E731
+    out = str(tmp_path / "m.py")
+    r = run(f"{user}:circuit", "--args", "[[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]]", "-o", out)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "do not fit circuit(w, y, layers, data=None)" in r.stderr and "missing" in r.stderr
+    r = run(f"{user}:circuitt", "--args", "[0.1]", "-o", out)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "defines no 'circuitt'; its QNodes: circuit" in r.stderr
+    (tmp_path / "boom.py").write_text("raise RuntimeError('top level ran')\n")
+    r = run(f"{tmp_path / 'boom.py'}:circuit", "--args", "[0.1]", "-o", out)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "RuntimeError: top level ran" in r.stderr
+    assert not Path(out).exists()
+    h = subprocess.run(["qsym", "compile", "--help"], capture_output=True, text=True)
+    assert "top level" in " ".join(h.stdout.split()) and "__main__" in h.stdout
 
 
 def test_export_refuses_finite_differences_and_bad_paths(tmp_path):
