@@ -53,6 +53,21 @@ from .operations import (  # noqa: E402
     undefine_gate,
     var,
 )
+from .opmath import H, I, X, Y, Z, adjoint, ctrl, dot, prod, s_prod  # noqa: E402
+from .opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
+from . import templates  # noqa: E402
+from .templates import (  # noqa: E402
+    AmplitudeEmbedding,
+    AngleEmbedding,
+    BasicEntanglerLayers,
+    BasisEmbedding,
+    BasisState,
+    IQPEmbedding,
+    QAOAEmbedding,
+    SimplifiedTwoDesign,
+    StatePrep,
+    StronglyEntanglingLayers,
+)
 from .runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode  # noqa: E402
 from .drawing import draw, matrix, specs  # noqa: E402
 from .symbolic import check, expectation, gradient  # noqa: E402
@@ -129,5 +144,18 @@ __all__ = [
     "DeviceError",
     "DifferentiationError",
     "RuleError",
+    "X",
+    "Y",
+    "Z",
+    "I",
+    "H",
+    "adjoint",
+    "ctrl",
+    "prod",
+    "sum",
+    "s_prod",
+    "dot",
+    "templates",
+    *templates.TEMPLATES,
     *GATE_CLASSES,
 ]
