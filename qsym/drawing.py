@@ -18,85 +18,221 @@ import numpy as np
 
 from .ir import Circuit, evaluate, input_values
 
-_CONTROL_LABELS = {"CNOT": ("●", "X"), "CZ": ("●", "Z"), "SWAP": ("SWAP", "SWAP")}
+# PennyLane's labels (``Operator.label``) where they differ from the gate name
+_LABELS = {
+    "PauliX": "X", "PauliY": "Y", "PauliZ": "Z", "Hadamard": "H", "Identity": "I",
+    "PhaseShift": "Rϕ", "ControlledPhaseShift": "Rϕ", "SingleExcitation": "G",
+    "SingleExcitationPlus": "G₊", "SingleExcitationMinus": "G₋", "DoubleExcitation": "G²",
+    "DoubleExcitationPlus": "G²₊", "DoubleExcitationMinus": "G²₋", "PCPhase": "∏_ϕ",
+    "QubitUnitary": "U",
+}
+# controlled gates: name -> (number of control wires, label of the target part)
+_CONTROLLED = {
+    "CNOT": (1, "X"), "CY": (1, "Y"), "CZ": (1, "Z"), "CRX": (1, "RX"), "CRY": (1, "RY"),
+    "CRZ": (1, "RZ"), "CRot": (1, "Rot"), "ControlledPhaseShift": (1, "Rϕ"),
+    "Toffoli": (2, "X"), "CSWAP": (1, "SWAP"),
+}
 
 
 def _fmt(v: float, decimals: int) -> str:
     return f"{v:.{decimals}f}"
 
 
-def draw_circuit(circuit: Circuit, x=(), d=(), decimals: int = 2) -> str:
-    """Draw a traced circuit with its parameters evaluated at inputs ``x`` and data ``d``."""
+def _controls(op) -> tuple:
+    """``(control wire indices, their values, label of the rest)`` of a gate."""
+    name = op.name
+    if name in _CONTROLLED:
+        k, base = _CONTROLLED[name]
+        return op.wires[:k], (1,) * k, base
+    if name == "MultiControlledX":
+        values = dict(op.hyper).get("control_values") or (1,) * (len(op.wires) - 1)
+        return op.wires[:-1], tuple(values), "X"
+    if name.startswith("C") and "_" in name and name[1 : name.index("_")].isdigit():
+        k = int(name[1 : name.index("_")])  # qml.ctrl's C<k>_<gate> rows
+        base = name[name.index("_") + 1 :].split("_")[0]
+        return op.wires[:k], (1,) * k, _LABELS.get(base, base)
+    return (), (), _LABELS.get(name, name)
+
+
+def _op_label(op, base: str, values: dict, decimals, matrices: list) -> str:
+    if op.name == "QubitUnitary":
+        U = np.array(dict(op.hyper)["U"], dtype=complex)
+        for i, M in enumerate(matrices):
+            if M.shape == U.shape and np.array_equal(M, U):
+                return f"U(M{i})"
+        matrices.append(U)
+        return f"U(M{len(matrices) - 1})"
+    if op.name == "PauliRot":
+        base = "R" + dict(op.hyper)["pauli_word"]
+    if decimals is None or not op.params:
+        return base
+    return base + "(" + ",".join(_fmt(evaluate(p, values), decimals) for p in op.params) + ")"
+
+
+def _layers(spans: list) -> list[list[int]]:
+    """PennyLane's drawable layers: each item (its span of drawn rows, min..max) goes in
+    the first layer after the last one occupying any row of its span."""
+    layers: list[list[int]] = []
+    top: dict[int, int] = {}
+    for k, (lo, hi) in enumerate(spans):
+        layer = max((top.get(r, -1) for r in range(lo, hi + 1)), default=-1) + 1
+        while len(layers) <= layer:
+            layers.append([])
+        layers[layer].append(k)
+        for r in range(lo, hi + 1):
+            top[r] = layer
+    return layers
+
+
+def _group(strs: list, rows: list) -> None:
+    """``╭``, ``├``, ``│``, ``╰`` over the span of a multi-row item (PennyLane's grouping)."""
+    if len(rows) > 1:
+        lo, hi = min(rows), max(rows)
+        strs[lo], strs[hi] = "╭", "╰"
+        for r in range(lo + 1, hi):
+            strs[r] = "├" if r in rows else "│"
+
+
+def _measurement_label(m, circuit) -> str:
+    if m.kind == "state":
+        return "State"
+    if m.kind in ("probs", "sample", "counts") and not m.terms:
+        return {"probs": "Probs", "sample": "Sample", "counts": "Counts"}[m.kind]
+    if len(m.terms) == 1 and m.terms[0][0] == 1:
+        obs = "@".join(p for _, p in m.terms[0][1]) or "I"
+    else:
+        obs = "𝓗"
+    return {"expval": f"<{obs}>", "var": f"Var[{obs}]", "sample": f"Sample[{obs}]",
+            "counts": f"Counts[{obs}]"}.get(m.kind, obs)
+
+
+def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
+                 show_all_wires=False, max_length=100, show_matrices=True) -> str:
+    """Draw a traced circuit with its parameters evaluated at inputs ``x`` and data ``d``,
+    in PennyLane's text format (``qml.draw``): one row per wire, gates in layers, the
+    measurements after ``┤``; ``decimals=None`` leaves parameters out; matrices of
+    ``QubitUnitary`` gates are listed below as ``M0 = ...``."""
     values = input_values(circuit, x, d)
-    n = circuit.num_wires
-    columns: list[dict[int, str]] = []
-    last = [-1] * n
+    labels = list(circuit.wire_labels) or list(range(circuit.num_wires))
+    used = set()
     for op in circuit.ops:
-        lo, hi = min(op.wires), max(op.wires)
-        layer = max(last[w] for w in range(lo, hi + 1)) + 1
-        if op.params:
-            pars = ",".join(
-                _fmt(evaluate(p, values), decimals) for p in op.params
-            )
-            label = f"{op.name}({pars})"
-        else:
-            label = op.name
-        cells = {}
-        if op.name in _CONTROL_LABELS:
-            a, b = _CONTROL_LABELS[op.name]
-            cells = {op.wires[0]: a, op.wires[1]: b}
-        else:
-            cells = {w: label for w in op.wires}
-        if len(op.wires) > 1:
-            for w in range(lo, hi + 1):
-                prefix = "╭" if w == lo else "╰" if w == hi else "├" if w in op.wires else "│"
-                cells[w] = prefix + cells.get(w, "")
-        while len(columns) <= layer:
-            columns.append({})
-        columns[layer].update(cells)
-        for w in range(lo, hi + 1):
-            last[w] = layer
-    labels = [f"{circuit.wire_labels[w] if circuit.wire_labels else w}: " for w in range(n)]
-    width = max(len(s) for s in labels)
-    rows = [s.rjust(width) + "──" for s in labels]
-    for col in columns:
-        cw = max(len(c) for c in col.values())
-        for w in range(n):
-            cell = col.get(w, "")
-            if cell.startswith("│"):
-                rows[w] += cell.ljust(cw, "─")[:cw] + "─"
-            else:
-                rows[w] += cell.ljust(cw, "─") + "─"
-    ends = [""] * n
+        used.update(op.wires if op.name != "GlobalPhase" else ())
     for m in circuit.measurements:
-        for coeff, word in m.terms:
-            if not word:
-                continue
-            name = "@".join(p for _, p in word)
-            if len(m.terms) > 1:
-                name = "𝓗"
-            ws = [w for w, _ in word] if len(m.terms) == 1 else list(m.wires)
-            for i, w in enumerate(ws):
-                prefix = "" if len(ws) == 1 else "╭" if i == 0 else "╰" if i == len(ws) - 1 else "├"
-                tag = f"{prefix}<{name}>"
-                if tag not in ends[w]:
-                    ends[w] = (ends[w] + "  " + tag).strip()
-    return "\n".join(
-        (r + "┤ " + e).rstrip() if e else (r + "┤").rstrip() for r, e in zip(rows, ends)
-    )
+        if m.kind == "state" or (m.kind in ("probs", "sample", "counts") and not m.terms
+                                 and len(m.on) == circuit.num_wires):
+            used.update(range(circuit.num_wires))
+        used.update(m.wires)
+    order = [labels.index(w) for w in wire_order] if wire_order is not None else []
+    order += [i for i in range(circuit.num_wires) if i not in order]
+    rows = [i for i in order if show_all_wires or i in used]
+    if not rows:
+        return ""
+    row_of = {w: r for r, w in enumerate(rows)}
+    n = len(rows)
+    matrices: list = []
+
+    def span(ws):
+        rs = [row_of[w] for w in ws if w in row_of]
+        return (min(rs), max(rs)) if rs else (0, n - 1)
+
+    ops = list(circuit.ops)
+    op_spans = [span(op.wires if op.name != "GlobalPhase" else range(circuit.num_wires))
+                for op in ops]
+    meas = list(circuit.measurements)
+
+    def m_wires(m):
+        if m.kind == "state" or (m.kind in ("probs", "sample", "counts") and not m.terms):
+            return list(m.on) if m.kind != "state" else list(range(circuit.num_wires))
+        return list(dict.fromkeys(w for _, word in m.terms for w, _ in word))
+
+    m_spans = [span(m_wires(m)) for m in meas]
+    op_layers = _layers(op_spans)
+    m_layers = _layers(m_spans)
+
+    totals = [f"{labels[w]}: " for w in rows]
+    width = max(len(t) for t in totals)
+    totals = [t.rjust(width) for t in totals]
+    line_length = width
+    finished: list[str] = []
+    all_layers = [(True, L) for L in op_layers] + [(False, L) for L in m_layers]
+    last_op_layer = len(op_layers) - 1
+    if not op_layers:
+        totals = [t + "─┤" for t in totals]
+        line_length += 2
+    for i, (is_op, layer) in enumerate(all_layers):
+        fill = "─" if is_op else " "
+        strs = [fill] * n
+        for k in layer:
+            if is_op:
+                op = ops[k]
+                ws = op.wires if op.name != "GlobalPhase" else tuple(rows_w for rows_w in rows)
+                rs = [row_of[w] for w in ws if w in row_of]
+                _group(strs, rs)
+                ctrl_w, ctrl_v, base = _controls(op)
+                for w, v in zip(ctrl_w, ctrl_v):
+                    if w in row_of:
+                        strs[row_of[w]] += "●" if v else "○"
+                label = _op_label(op, base, values, decimals, matrices)
+                for w in ws:
+                    if w not in ctrl_w and w in row_of:
+                        strs[row_of[w]] += label
+            else:
+                m = meas[k]
+                rs = [row_of[w] for w in m_wires(m) if w in row_of]
+                if m.kind != "state":  # PennyLane groups measurements with wires only
+                    _group(strs, rs)
+                label = _measurement_label(m, circuit)
+                for r in rs:
+                    strs[r] += label
+        cw = max(len(s) for s in strs)
+        strs = [s.ljust(cw, fill) for s in strs]
+        line_length += cw + 1
+        if line_length > max_length:
+            finished += totals
+            finished[-1] += "\n"
+            totals = [fill] * n
+            line_length = 2 + cw
+        totals = [fill.join([t, s]) for t, s in zip(totals, strs)]
+        if is_op and i == last_op_layer:
+            totals = [t + "─┤" for t in totals]
+            line_length += 2
+    out = "\n".join(finished + totals)
+    if show_matrices and matrices:
+        out += "\n"
+        for i, M in enumerate(matrices):
+            out += f"\nM{i} = \n{M.real if not np.any(M.imag) else M}"
+    return out
 
 
-def draw(qnode, decimals: int = 2):
-    """``qml.draw``: a function of the QNode's arguments that returns a text drawing."""
+def draw(qnode, wire_order=None, show_all_wires=False, decimals=2, max_length=100,
+         show_matrices=True, level=None):
+    """``qml.draw``: a function of the QNode's arguments that returns PennyLane's text
+    drawing of the circuit (gates as qsym runs them: templates, adjoints and controlled
+    gates appear as the gates they are made of).
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def c(x, y):
+    ...     qml.RX(x, wires=0)
+    ...     qml.RY(y, wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> print(qml.draw(c)(0.54, 0.12))
+    0: ──RX(0.54)──RY(0.12)─┤  <Z>
+    >>> print(qml.draw(c, decimals=None)(0.54, 0.12))
+    0: ──RX──RY─┤  <Z>
+    """
 
     def drawer(*args, **kwargs):
         from .shapes import flat as _flat
 
         entry, xs, ds = qnode.compiled(args, kwargs)
+        opts = dict(decimals=decimals, wire_order=wire_order, show_all_wires=show_all_wires,
+                    max_length=max_length, show_matrices=show_matrices)
         if entry.broadcast:  # the first parameter set of the batch
             x, d = entry.inputs(_flat(xs), _flat(ds))
-            return draw_circuit(entry.circuit, x[0], d[0], decimals)
-        return draw_circuit(entry.circuit, _flat(xs), _flat(ds), decimals)
+            return draw_circuit(entry.circuit, x[0], d[0], **opts)
+        return draw_circuit(entry.circuit, _flat(xs), _flat(ds), **opts)
 
     return drawer
 
