@@ -1,0 +1,109 @@
+"""qml.draw in PennyLane's text format.
+
+The expected strings are PennyLane's (its drawer's documented examples and tests:
+``tests/drawer/test_draw.py``, ``pennylane/drawer/tape_text.py``), typed in here.
+"""
+
+import numpy as np
+import pytest
+
+import qsym as qml
+
+DEV = qml.device("default.qubit", wires=(0, "a", 1.234))
+
+
+@qml.qnode(DEV)
+def circuit(x, y, z):
+    qml.RX(x, wires=0)
+    qml.RY(y, wires="a")
+    qml.RZ(z, wires=1.234)
+    return qml.expval(qml.PauliZ(0))
+
+
+@pytest.mark.parametrize("decimals,expected", [
+    (None, "    0: ──RX─┤  <Z>\n    a: ──RY─┤     \n1.234: ──RZ─┤     "),
+    (1, "    0: ──RX(1.2)─┤  <Z>\n    a: ──RY(2.3)─┤     \n1.234: ──RZ(3.5)─┤     "),
+    (0, "    0: ──RX(1)─┤  <Z>\n    a: ──RY(2)─┤     \n1.234: ──RZ(3)─┤     "),
+])
+def test_decimals_and_wire_labels(decimals, expected):
+    assert qml.draw(circuit, decimals=decimals)(1.234, 2.345, 3.456) == expected
+
+
+def test_wire_order_and_defaults():
+    lines = qml.draw(circuit, wire_order=[1.234, "a", 0])(1.2, 2.3, 3.4).split("\n")
+    assert [line[:6] for line in lines] == ["1.234:", "    a:", "    0:"]
+    assert qml.draw(circuit)(1.0, 2.0, 3.0) == (
+        "    0: ──RX(1.00)─┤  <Z>\n    a: ──RY(2.00)─┤     \n1.234: ──RZ(3.00)─┤     ")
+
+
+def test_layers_controls_and_measurements():
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def blocking():
+        qml.PauliX(0)
+        qml.IsingXX(1.234, wires=(0, 2))
+        qml.PauliX(1)
+        return qml.expval(qml.PauliZ(0))
+
+    assert qml.draw(blocking)() == (
+        "0: ──X─╭IsingXX(1.23)────┤  <Z>\n"
+        "1: ────│───────────────X─┤     \n"
+        "2: ────╰IsingXX(1.23)────┤     ")
+
+    @qml.qnode(dev)
+    def adjacent():
+        for i in range(3):
+            qml.PauliX(i)
+        return [qml.expval(qml.PauliZ(i)) for i in range(3)]
+
+    assert qml.draw(adjacent)() == "0: ──X─┤  <Z>\n1: ──X─┤  <Z>\n2: ──X─┤  <Z>"
+
+    @qml.qnode(qml.device("default.qubit", wires=[0]))
+    def rot(x):
+        qml.Rot(*x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    assert qml.draw(rot, decimals=1)([1.234, 2.345, 3.456]) == "0: ──Rot(1.2,2.3,3.5)─┤  <Z>"
+
+    # tape_text's documented example, without QFT: Toffoli, Var[Z@Z], Probs
+    dev4 = qml.device("default.qubit", wires=[0, 1, 2, "aux"])
+
+    @qml.qnode(dev4)
+    def doc():
+        qml.RX(1.234, wires=0)
+        qml.RY(1.234, wires=1)
+        qml.RZ(1.234, wires=2)
+        qml.Toffoli(wires=(0, 1, "aux"))
+        return (qml.expval(qml.PauliZ("aux")), qml.var(qml.PauliZ(0) @ qml.PauliZ(1)),
+                qml.probs(wires=(0, 1, 2, "aux")))
+
+    assert qml.draw(doc)() == (
+        "  0: ──RX(1.23)─╭●─┤ ╭Var[Z@Z] ╭Probs\n"
+        "  1: ──RY(1.23)─├●─┤ ╰Var[Z@Z] ├Probs\n"
+        "  2: ──RZ(1.23)─│──┤           ├Probs\n"
+        "aux: ───────────╰X─┤  <Z>      ╰Probs")
+
+
+def test_matrices_and_max_length():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def mats():
+        qml.QubitUnitary(np.eye(2), wires=0)
+        qml.QubitUnitary(np.eye(2), wires=1)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    assert qml.draw(mats)() == (
+        "0: ──U(M0)─┤ ╭<Z@Z>\n1: ──U(M0)─┤ ╰<Z@Z>\n\nM0 = \n[[1. 0.]\n [0. 1.]]")
+    assert qml.draw(mats, show_matrices=False)() == "0: ──U(M0)─┤ ╭<Z@Z>\n1: ──U(M0)─┤ ╰<Z@Z>"
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def long_circuit():
+        for _ in range(100):
+            qml.PauliX(0)
+        return qml.expval(qml.PauliZ(0))
+
+    out = qml.draw(long_circuit)()
+    assert 95 <= max(len(s) for s in out.split("\n")) <= 100
+    assert max(len(s) for s in qml.draw(long_circuit, max_length=50)().split("\n")) <= 50
