@@ -53,7 +53,7 @@ from .operations import (  # noqa: E402
     undefine_gate,
     var,
 )
-from .opmath import H, I, X, Y, Z, adjoint, ctrl, dot, prod, s_prod  # noqa: E402
+from .opmath import H, I, X, Y, Z, adjoint, ctrl, dot, ops, prod, s_prod  # noqa: E402
 from .opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
 from . import templates  # noqa: E402
 from .templates import (  # noqa: E402
@@ -151,8 +151,6 @@ __all__ = [
     "H",
     "adjoint",
     "ctrl",
-    "prod",
-    "sum",
     "s_prod",
     "dot",
     "templates",

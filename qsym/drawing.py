@@ -293,16 +293,38 @@ def specs(qnode):
     return report
 
 
-def matrix(op) -> np.ndarray:
-    """The numeric matrix of a gate created outside a circuit (``qml.matrix``).
+def matrix(op, wire_order=None) -> np.ndarray:
+    """The numeric matrix of a gate created outside a circuit, or of an observable (a sum
+    of Pauli words, on ``wire_order``) (``qml.matrix``).
 
     >>> import qsym as qml
     >>> qml.matrix(qml.RZ(np.pi, wires=0)).round(12)
     array([[0.-1.j, 0.+0.j],
            [0.+0.j, 0.+1.j]])
+    >>> qml.matrix(qml.X(0) @ qml.Z(1), wire_order=[1, 0]).real
+    array([[ 0.,  1.,  0.,  0.],
+           [ 1.,  0.,  0.,  0.],
+           [ 0.,  0.,  0., -1.],
+           [ 0.,  0., -1.,  0.]])
     """
-    from .operations import Operation
+    from .operations import Observable, Operation
 
+    if isinstance(op, Observable):
+        return op.matrix(wire_order=wire_order)
     if not isinstance(op, Operation):
         raise TypeError(f"qml.matrix takes a gate, e.g. qml.RX(0.1, wires=0); got {op!r}")
+    if wire_order is not None and list(wire_order) != list(op.wires):
+        from .operations import _PAULI_NP  # noqa: F401  (numpy only)
+
+        order = list(wire_order)
+        missing = [w for w in op.wires if w not in order]
+        if missing:
+            raise TypeError(f"wire_order {order} misses the gate's wires {missing}")
+        n, k = len(order), len(op.wires)
+        U = np.eye(2**n, dtype=complex).reshape((2,) * 2 * n)
+        axes = [order.index(w) for w in op.wires]
+        m = op.matrix().reshape((2,) * 2 * k)
+        U = np.tensordot(m, U, axes=(list(range(k, 2 * k)), axes))
+        U = np.moveaxis(U, list(range(k)), axes)
+        return U.reshape(2**n, 2**n)
     return op.matrix()

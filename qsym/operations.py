@@ -600,22 +600,37 @@ def as_observable(obj) -> Observable:
     )
 
 
-def Hamiltonian(coeffs, observables) -> Observable:
-    """``sum(c * o for c, o in zip(coeffs, observables))``, PennyLane's Hamiltonian.
+class _SumOfPaulis(type):
+    """``isinstance(H, qml.Hamiltonian)`` (or ``qml.ops.LinearCombination``) is true for
+    every :class:`Observable`: qsym keeps all observables as sums of Pauli words."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Observable)
+
+
+class Hamiltonian(metaclass=_SumOfPaulis):
+    """``sum(c * o for c, o in zip(coeffs, observables))``, PennyLane's Hamiltonian
+    (``qml.ops.LinearCombination``); the result is an :class:`Observable`.
+    ``grouping_type`` and ``method`` are accepted and ignored (qsym measures every word
+    of a sum on one state; under shots, see shots.md).
 
     >>> Hamiltonian([0.5, -1.0], [PauliZ(0), PauliX(0) @ PauliX(1)])
     Observable(0.5 * Z(0) - 1.0 * X(0) @ X(1))
+    >>> isinstance(PauliZ(0) @ PauliZ(1), Hamiltonian)
+    True
     """
-    coeffs = list(np.asarray(coeffs, dtype=object).ravel()) if not isinstance(coeffs, list) else coeffs
-    observables = list(observables)
-    if len(coeffs) != len(observables):
-        raise MeasurementError(
-            f"Hamiltonian got {len(coeffs)} coefficients and {len(observables)} observables"
-        )
-    total = Observable({})
-    for c, o in zip(coeffs, observables):
-        total = total + _scalar(c) * as_observable(o)
-    return total
+
+    def __new__(cls, coeffs, observables, grouping_type=None, method="lf", id=None):
+        coeffs = list(np.asarray(coeffs, dtype=object).ravel()) if not isinstance(coeffs, list) else coeffs
+        observables = list(observables)
+        if len(coeffs) != len(observables):
+            raise MeasurementError(
+                f"Hamiltonian got {len(coeffs)} coefficients and {len(observables)} observables"
+            )
+        total = Observable({})
+        for c, o in zip(coeffs, observables):
+            total = total + _scalar(c) * as_observable(o)
+        return total
 
 
 LinearCombination = Hamiltonian

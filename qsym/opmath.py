@@ -45,6 +45,8 @@ from .operations import (
 )
 from .trace import Tape, active_tape, recording
 
+from types import SimpleNamespace as _Namespace
+
 # --- short names --------------------------------------------------------------------------
 X = GATE_CLASSES["PauliX"]
 Y = GATE_CLASSES["PauliY"]
@@ -201,6 +203,18 @@ def _inverse_ops(op: Operation) -> list:
     )
 
 
+def _template_ops(obj):
+    """The gates of a template instance (taken off the active tape), or None."""
+    from .templates import Template
+
+    if not isinstance(obj, Template):
+        return None
+    ops = obj.decomposition()
+    for op in ops:
+        _take_off_tape(op)
+    return ops
+
+
 def adjoint(fn, lazy=True):
     """The inverse of a gate, or of all the gates a function applies (PennyLane's
     ``qml.adjoint``).
@@ -224,6 +238,15 @@ def adjoint(fn, lazy=True):
         return inv[0] if len(inv) == 1 else inv
     if isinstance(fn, Observable):
         return fn  # Hermitian
+    ops = _template_ops(fn)
+    if ops is not None:  # qml.adjoint(qml.AngleEmbedding(...))
+        tape, out = active_tape(), []
+        for g in reversed(ops):
+            for inv in _inverse_ops(g):
+                out.append(inv)
+                if tape is not None:
+                    tape.append(inv)
+        return out
     if not callable(fn):
         raise GateError(f"qml.adjoint takes a gate or a function of gates, got {fn!r}")
 
@@ -397,6 +420,12 @@ def ctrl(op, control, control_values=None, work_wires=None):
         _take_off_tape(op)
         out = _apply_ctrl(op, controls, values)  # recorded if inside a circuit
         return out[0] if len(out) == 1 else out
+    ops = _template_ops(op)
+    if ops is not None:  # qml.ctrl(qml.BasicEntanglerLayers(...), control=...)
+        out = []
+        for g in ops:
+            out += _apply_ctrl(g, controls, values)
+        return out
     if not callable(op):
         raise GateError(f"qml.ctrl takes a gate or a function of gates, got {op!r}")
 
@@ -408,3 +437,14 @@ def ctrl(op, control, control_values=None, work_wires=None):
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+def _ops_namespace():
+    from .operations import Hermitian, Projector
+
+    return _Namespace(LinearCombination=Hamiltonian, Hamiltonian=Hamiltonian,
+                      Hermitian=Hermitian, Projector=Projector, **GATE_CLASSES)
+
+
+ops = _ops_namespace()
+"""``qml.ops``: PennyLane's operator namespace (``qml.ops.LinearCombination``, the gates)."""

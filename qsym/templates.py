@@ -101,22 +101,84 @@ def _check_fresh(wires: tuple, what: str) -> None:
             )
 
 
-def _angle(n1, n0):
-    """``2 atan2(n1, n0)``: the RY angle taking |0> to ``(n0|0> + n1|1>) / r``.
+def _is_zero(expr):
+    """1 where ``expr`` (a sum of squares) is exactly 0, else 0: a guard whose derivative
+    is 0, so that neither the angles nor their derivatives divide by zero."""
+    return sp.Piecewise((1, sp.Eq(expr, 0)), (0, True))
 
-    Numbers give a float (0 for a zero block). Traced expressions give an exact
-    expression that is 0 where both vanish (any angle prepares a zero block)."""
+
+class _StateAngle(sp.Function):
+    """``2 atan2(y, x)`` for traced amplitudes: 0 where ``x = y = 0`` (as ``math.atan2``),
+    and a derivative that is exact where the tree of angles is differentiable and NaN
+    where it is not (:meth:`_degenerate`), never a wrong number: there the prepared state
+    is a smooth function of the amplitudes, but not through these angles."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, y, x):
+        if y.is_number and x.is_number:
+            return sp.Float(2.0 * float(np.arctan2(float(y), float(x))))
+        return None
+
+    def _eval_is_real(self):
+        return True
+
+    @staticmethod
+    def _degenerate(y, x):
+        return sp.Eq(x**2 + y**2, 0)
+
+    def fdiff(self, argindex=1):
+        y, x = self.args
+        r2 = x**2 + y**2
+        safe = r2 + _is_zero(r2)
+        d = 2 * x / safe if argindex == 1 else -2 * y / safe
+        return sp.Piecewise((sp.nan, self._degenerate(y, x)), (d, True))
+
+    def _pythoncode(self, printer):
+        y, x = (printer._print(a) for a in self.args)
+        return f"(2.0 * math.atan2({y}, {x}))"
+
+    def _numpycode(self, printer):
+        y, x = (printer._print(a) for a in self.args)
+        return f"(2.0 * numpy.arctan2({y}, {x}))"
+
+    _lambdacode = _pythoncode
+
+
+class _NormAngle(_StateAngle):
+    """:class:`_StateAngle` of two block norms: a norm is not differentiable where its
+    block is zero, so the derivative is NaN where either is 0."""
+
+    @staticmethod
+    def _degenerate(y, x):
+        return sp.Eq(x * y, 0)
+
+
+def _angle(n1, n0, leaf):
+    """``2 atan2(n1, n0)``: the RY angle taking |0> to ``(n0|0> + n1|1>) / r``; 0 for a
+    zero block (any angle prepares it). Numbers give a float; traced amplitudes an exact
+    expression (:class:`_StateAngle`)."""
     if not isinstance(n1, sp.Basic) and not isinstance(n0, sp.Basic):
         return 2.0 * float(np.arctan2(float(n1), float(n0)))
     n1, n0 = sp.sympify(n1), sp.sympify(n0)
     if n1.is_number and n0.is_number:
         return 2.0 * float(np.arctan2(float(n1), float(n0)))
-    return sp.Piecewise((0, sp.Eq(n0**2 + n1**2, 0)), (2 * sp.atan2(n1, n0), True))
+    if not leaf and n1.is_number and n1 == 0:  # a padded zero half: all weight on the left
+        return 0.0
+    if not leaf and n0.is_number and n0 == 0:
+        return sp.Piecewise((0, sp.Eq(n1, 0)), (sp.pi, True))
+    return (_StateAngle if leaf else _NormAngle)(n1, n0)
 
 
 def _norm(block):
+    """The Euclidean norm of a block of amplitudes; for traced ones written as
+    ``sqrt(S + [S = 0]) - [S = 0]`` (``S`` the sum of squares): exact, and with a finite
+    derivative on a zero block."""
     if any(isinstance(v, sp.Basic) and not v.is_number for v in block):
-        return sp.sqrt(sp.Add(*[sp.sympify(v) ** 2 for v in block]))
+        S = sp.Add(*[sp.sympify(v) ** 2 for v in block])
+        z = _is_zero(S)
+        return sp.sqrt(S + z) - z
     return float(np.sqrt(np.sum(np.asarray(block, dtype=float) ** 2)))
 
 
@@ -155,9 +217,9 @@ def _real_state_gates(x: list, wires: tuple) -> None:
             block = x[p * size : (p + 1) * size]
             left, right = block[: size // 2], block[size // 2 :]
             if size == 2:
-                angles.append(_angle(right[0], left[0]))
+                angles.append(_angle(right[0], left[0], leaf=True))
             else:
-                angles.append(_angle(_norm(right), _norm(left)))
+                angles.append(_angle(_norm(right), _norm(left), leaf=False))
         _uniform_ry(angles, wires[:j], wires[j])
 
 
@@ -207,11 +269,23 @@ class StatePrep(Template):
         if len(set(self.wires)) != len(self.wires):
             raise WireError(f"{self.name} got duplicate wires {list(self.wires)}")
         x = _array(state, f"{self.name}: the state")
-        if x.ndim != 1:
+        if x.ndim not in (1, 2):
             raise GateError(
-                f"{self.name}: the state must be a 1-D vector, got shape {x.shape} "
-                "(broadcasting a batch of states is not supported)"
+                f"{self.name}: the state must be a 1-D vector (or 2-D, one state per row, to "
+                f"broadcast), got shape {x.shape}"
             )
+        rows = [self._row(r, pad_with, normalize, validate_norm) for r in (x if x.ndim == 2 else [x])]
+        if x.ndim == 2 and any(u is not None for u, _ in rows):
+            raise GateError(f"{self.name}: broadcasting complex states is not supported")
+        self.state = x
+        self._rows = rows
+        self._unitary = rows[0][0] if x.ndim == 1 else None
+        self._batched = x.ndim == 2
+        _check_fresh(self.wires, self.name)
+        self._record()
+
+    def _row(self, x, pad_with, normalize, validate_norm):
+        """``(unitary or None, real amplitudes)`` for one state vector."""
         dim = 2 ** len(self.wires)
         if len(x) > dim or (len(x) < dim and pad_with is None):
             raise GateError(
@@ -220,11 +294,9 @@ class StatePrep(Template):
                 + ("; pass pad_with= to pad it" if len(x) < dim else "")
             )
         if len(x) < dim:
-            x = np.concatenate([x.astype(object), np.full(dim - len(x), pad_with, dtype=object)])
-        self._symbolic = _symbolic(np.asarray(x, dtype=object))
-        self.state = x
+            x = np.concatenate([np.asarray(x, dtype=object), np.full(dim - len(x), pad_with, dtype=object)])
         values = list(x)
-        if not self._symbolic:
+        if not _symbolic(np.asarray(x, dtype=object)):
             v = np.asarray(x, dtype=complex)
             if not np.all(np.isfinite(v)):
                 raise GateError(f"{self.name}: the state has NaN or infinite amplitudes")
@@ -237,23 +309,30 @@ class StatePrep(Template):
                     "pass normalize=True to normalize it"
                 )
             if np.any(np.abs(v.imag) > 0):
-                self._unitary = _complex_state_unitary(v / norm)
-            else:
-                self._unitary = None
-                values = [float(a) for a in v.real]
-        else:
-            if any(isinstance(a, (complex, np.complexfloating)) and a.imag != 0 for a in values):
-                raise GateError(f"{self.name}: complex amplitudes must be numbers, not inputs")
-            self._unitary = None
-        self._values = values
-        _check_fresh(self.wires, self.name)
-        self._record()
+                return _complex_state_unitary(v / norm), None
+            return None, [float(a) for a in v.real]
+        if any(isinstance(a, (complex, np.complexfloating)) and a.imag != 0 for a in values):
+            raise GateError(f"{self.name}: complex amplitudes must be numbers, not inputs")
+        return None, values
 
     def _build(self):
         if self._unitary is not None:
             _gate("QubitUnitary", self._unitary, wires=list(self.wires))
-        else:
-            _real_state_gates(self._values, self.wires)
+            return
+        if not self._batched:
+            _real_state_gates(self._rows[0][1], self.wires)
+            return
+        per_row = []  # the same gates for every row; their angles differ
+        for _, values in self._rows:
+            tape = Tape()
+            with recording(tape):
+                _real_state_gates(values, self.wires)
+            per_row.append(tape.items)
+        for ops in zip(*per_row):
+            if ops[0].params:
+                _gate(ops[0].name, [op.params[0] for op in ops], wires=list(ops[0].wires))
+            else:
+                _gate(ops[0].name, wires=list(ops[0].wires))
 
 
 class AmplitudeEmbedding(StatePrep):

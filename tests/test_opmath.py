@@ -235,3 +235,20 @@ def test_operator_arithmetic_names_and_hamiltonian_interface():
     t = 0.9  # <X0> = 0, <Z0 X1> = cos t, <Y0> = -sin t
     assert energy(t) == pytest.approx(-2.0 * np.cos(t) - 1.5 * np.sin(t), abs=1e-12)
     assert qml.grad(energy)(pnp.array(t)) == pytest.approx(2.0 * np.sin(t) - 1.5 * np.cos(t), abs=1e-12)
+
+
+def test_hamiltonian_isinstance_ops_namespace_matrix_and_template_transforms():
+    H = qml.Hamiltonian([1.0, 0.5], [qml.Z(0), qml.X(1)])
+    assert isinstance(H, qml.Hamiltonian) and isinstance(H, qml.ops.LinearCombination)
+    assert not isinstance(qml.RX(0.1, wires=0), qml.Hamiltonian)
+    assert qml.ops.LinearCombination is qml.Hamiltonian and qml.ops.RX is qml.RX
+    # qml.matrix on a wire order: CNOT(1 -> 0) on wires (0, 1) flips wire 0 where wire 1 is 1
+    np.testing.assert_allclose(qml.matrix(qml.CNOT(wires=[1, 0]), wire_order=[0, 1]),
+                               [[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0]])
+    np.testing.assert_allclose(qml.matrix(qml.X(0) @ qml.Z(1), wire_order=[1, 0]),
+                               np.kron(np.diag([1, -1]), [[0, 1], [1, 0]]))
+    # adjoint and ctrl of a template instance act on its gates
+    assert [repr(g) for g in qml.adjoint(qml.AngleEmbedding([0.1, 0.2], wires=[0, 1]))] == [
+        "RX(-0.2, wires=[1])", "RX(-0.1, wires=[0])"]
+    assert [g.name for g in qml.ctrl(qml.BasicEntanglerLayers([[0.1, 0.2]], wires=[1, 2]), control=0)] == [
+        "CRX", "CRX", "Toffoli"]

@@ -252,3 +252,28 @@ def test_basis_state_and_embedding():
         expected = np.zeros(8)
         expected[int("".join(str(int(b)) for b in bits), 2)] = 1
         np.testing.assert_allclose(basis(pnp.array(bits, requires_grad=False)), expected, atol=1e-12)
+
+
+@qml.qnode(DEV2)
+def amplitude_x0(f):
+    qml.AmplitudeEmbedding(f, wires=[0, 1], normalize=True)
+    return qml.expval(qml.PauliX(0))
+
+
+def test_amplitude_embedding_zero_blocks_and_broadcast():
+    def reference(f):  # <X0> of f / |f|
+        return 2 * (f[0] * f[2] + f[1] * f[3]) / (f @ f)
+
+    for f in ([0.2, 0.0, 0.4, 0.0], [0.0, 0.5, 0.0, -0.3]):  # zero amplitudes, no zero block
+        f = np.array(f)
+        fd = [(reference(f + e) - reference(f - e)) / 2e-6 for e in np.eye(4) * 1e-6]
+        assert amplitude_x0(f) == pytest.approx(reference(f), abs=1e-12)
+        np.testing.assert_allclose(qml.grad(amplitude_x0)(f), fd, atol=1e-8)
+    # a zero block: the value is exact, the angles are not differentiable there: NaN, not a
+    # wrong number (the true derivative by f[2] is 2 here)
+    f = np.array([1.0, 0.0, 0.0, 0.0])
+    assert amplitude_x0(f) == pytest.approx(0.0, abs=1e-12)
+    assert np.all(np.isnan(qml.grad(amplitude_x0)(f)))
+    # a 2-D array broadcasts: one state per row
+    F = np.array([[0.3, -0.8, 0.5, 0.2], [1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 1.0]])
+    np.testing.assert_allclose(amplitude_x0(F), [reference(r) for r in F], atol=1e-12)
