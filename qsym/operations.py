@@ -468,6 +468,10 @@ class Observable:
         identity (on the observable's first wire, or wire 0)."""
         return self.terms()[1]
 
+    def simplify(self) -> "Observable":
+        """The observable itself: equal Pauli words are merged already."""
+        return self
+
     def matrix(self, wire_order=None) -> np.ndarray:
         """The numeric matrix on ``wire_order`` (default: the observable's wires in the
         order they appear), the first wire most significant (PennyLane's ``qml.matrix``).

@@ -735,6 +735,38 @@ class SimplifiedTwoDesign(Template):
         return [(n_wires,), (n_layers, n_wires - 1, 2)]
 
 
+class QFT(Template):
+    """PennyLane's ``qml.QFT``: the quantum Fourier transform on ``wires`` (the first wire
+    most significant), as ``Hadamard`` and ``ControlledPhaseShift(pi / 2**k)`` gates,
+    then SWAPs reversing the wires.
+
+    >>> [op.name for op in QFT(wires=[0, 1]).decomposition()]
+    ['Hadamard', 'ControlledPhaseShift', 'Hadamard', 'SWAP']
+    """
+
+    def __init__(self, wires, id=None):
+        self.wires = _wires_tuple(wires)
+        self.id = id
+        self._record()
+
+    def _build(self):
+        w, n = self.wires, len(self.wires)
+        for i in range(n):
+            _gate("Hadamard", wires=w[i])
+            for j in range(i + 1, n):
+                _gate("ControlledPhaseShift", sp.pi / 2 ** (j - i), wires=[w[j], w[i]])
+        for i in range(n // 2):
+            _gate("SWAP", wires=[w[i], w[n - i - 1]])
+
+
+class MottonenStatePreparation(StatePrep):
+    """PennyLane's ``qml.MottonenStatePreparation(state_vector, wires)``: a normalized state
+    vector prepared by RY rotations and CNOTs (:class:`StatePrep`)."""
+
+    def __init__(self, state_vector, wires, id=None):
+        super().__init__(state_vector, wires, id=id)
+
+
 embeddings = SimpleNamespace(
     AngleEmbedding=AngleEmbedding, AmplitudeEmbedding=AmplitudeEmbedding,
     BasisEmbedding=BasisEmbedding, IQPEmbedding=IQPEmbedding, QAOAEmbedding=QAOAEmbedding,
@@ -743,12 +775,16 @@ layers = SimpleNamespace(
     BasicEntanglerLayers=BasicEntanglerLayers, StronglyEntanglingLayers=StronglyEntanglingLayers,
     SimplifiedTwoDesign=SimplifiedTwoDesign,
 )
-state_preparations = SimpleNamespace(StatePrep=StatePrep, BasisStatePreparation=BasisState)
+state_preparations = SimpleNamespace(
+    StatePrep=StatePrep, BasisStatePreparation=BasisState,
+    MottonenStatePreparation=MottonenStatePreparation,
+)
+subroutines = SimpleNamespace(QFT=QFT)
 
 TEMPLATES = {
     cls.__name__: cls
     for cls in (StatePrep, AmplitudeEmbedding, BasisState, BasisEmbedding, AngleEmbedding,
                 IQPEmbedding, QAOAEmbedding, BasicEntanglerLayers, StronglyEntanglingLayers,
-                SimplifiedTwoDesign)
+                SimplifiedTwoDesign, QFT, MottonenStatePreparation)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""

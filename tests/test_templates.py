@@ -277,3 +277,24 @@ def test_amplitude_embedding_zero_blocks_and_broadcast():
     # a 2-D array broadcasts: one state per row
     F = np.array([[0.3, -0.8, 0.5, 0.2], [1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 1.0]])
     np.testing.assert_allclose(amplitude_x0(F), [reference(r) for r in F], atol=1e-12)
+
+
+def test_qft_is_the_discrete_fourier_transform():
+    n = 3
+    ops = qml.QFT(wires=[0, 1, 2]).decomposition()
+    assert [op.name for op in ops] == ["Hadamard", "ControlledPhaseShift", "ControlledPhaseShift",
+                                       "Hadamard", "ControlledPhaseShift", "Hadamard", "SWAP"]
+    U = np.eye(2**n, dtype=complex)
+    for op in ops:
+        U = np.stack([_apply_numeric(U[:, j], op.matrix(), list(op.wires), n) for j in range(2**n)], 1)
+    N = 2**n
+    dft = np.exp(2j * np.pi * np.outer(range(N), range(N)) / N) / np.sqrt(N)
+    np.testing.assert_allclose(U, dft, atol=1e-12)
+    assert qml.templates.subroutines.QFT is qml.QFT
+
+
+def _apply_numeric(psi, mat, wires, n):
+    k = len(wires)
+    t = np.tensordot(mat.reshape((2,) * 2 * k), psi.reshape((2,) * n),
+                     axes=(list(range(k, 2 * k)), list(wires)))
+    return np.moveaxis(t, list(range(k)), list(wires)).reshape(-1)
