@@ -378,6 +378,11 @@ def _apply_ctrl(op: Operation, controls: tuple, values: tuple) -> list:
             f"qml.ctrl: the control wires {list(controls)} overlap the wires of {op.name} "
             f"{list(op.wires)}"
         )
+    if not all(values) and op.name in ("PauliX", "CNOT", "Toffoli", "MultiControlledX"):
+        # an X with controls: one MultiControlledX with the control values (drawn as ○)
+        own = dict(op.hyper).get("control_values") or (1,) * (len(op.wires) - 1)
+        return [_make("MultiControlledX", (), controls + tuple(op.wires),
+                      (("control_values", tuple(values) + tuple(own)),))]
     flips = [c for c, v in zip(controls, values) if not v]
     out = [_make("PauliX", (), (c,)) for c in flips]
     out += _controlled_ops(op, controls)

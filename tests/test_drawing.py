@@ -107,3 +107,18 @@ def test_matrices_and_max_length():
     out = qml.draw(long_circuit)()
     assert 95 <= max(len(s) for s in out.split("\n")) <= 100
     assert max(len(s) for s in qml.draw(long_circuit, max_length=50)().split("\n")) <= 50
+
+
+def test_controls_with_control_value_zero_draw_open_circles():
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def c():
+        qml.ctrl(qml.PauliX(wires=2), control=[0, 1], control_values=[0, 1])
+        qml.CRX(0.5, wires=[2, 0])
+        return qml.probs(wires=[0, 1])
+
+    assert qml.draw(c)() == (
+        "0: ─╭○─╭RX(0.50)─┤ ╭Probs\n"
+        "1: ─├●─│─────────┤ ╰Probs\n"
+        "2: ─╰X─╰●────────┤       ")
