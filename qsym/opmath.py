@@ -14,7 +14,8 @@ that every parameter keeps an exact expression of the inputs and a proved shift 
   ``Rot``/``U2``/``U3`` are split into ``RZ RY RZ`` (and a phase), and a one-parameter gate
   becomes a new table row ``C<k>_<gate>`` whose matrix is the controlled matrix; its
   shift rule is derived and proved like any other (:func:`qsym.rules.rule_for_gate`).
-  Control values 0 are X gates on those control wires before and after, as in PennyLane.
+  Control values 0 are X gates on those control wires before and after, as in PennyLane
+  (an X-type gate becomes one ``MultiControlledX`` with the control values).
 
 >>> import qsym as qml
 >>> qml.adjoint(qml.RX(0.3, wires=0))
