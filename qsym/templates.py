@@ -289,9 +289,9 @@ class StatePrep(Template):
         dim = 2 ** len(self.wires)
         if len(x) > dim or (len(x) < dim and pad_with is None):
             raise GateError(
-                f"{self.name}: the state must have 2**{len(self.wires)} = {dim} amplitudes "
-                f"for {len(self.wires)} wire(s), got {len(x)}"
-                + ("; pass pad_with= to pad it" if len(x) < dim else "")
+                f"{self.name}: State must be of length {dim}; got length {len(x)}. "
+                + ("Use the 'pad_with' argument for automated padding." if len(x) < dim
+                   else f"({len(self.wires)} wire(s) hold {dim} amplitudes.)")
             )
         if len(x) < dim:
             x = np.concatenate([np.asarray(x, dtype=object), np.full(dim - len(x), pad_with, dtype=object)])
@@ -305,8 +305,8 @@ class StatePrep(Template):
                 raise GateError(f"{self.name}: the state is the zero vector")
             if not normalize and validate_norm and not np.isclose(norm, 1.0, atol=1e-10):
                 raise GateError(
-                    f"{self.name}: the state must have norm 1, got {norm}; "
-                    "pass normalize=True to normalize it"
+                    f"{self.name}: The state must be a vector of norm 1.0; got norm {norm}. "
+                    "Use 'normalize=True' to automatically normalize."
                 )
             if np.any(np.abs(v.imag) > 0):
                 return _complex_state_unitary(v / norm), None
@@ -359,14 +359,14 @@ def _bits(state, n: int, what: str):
         state = [int(c) for c in state]
     arr = np.asarray(state, dtype=object).ravel()
     if len(arr) != n:
-        raise GateError(f"{what}: the basis state must have {n} bits (one per wire), got {len(arr)}")
+        raise GateError(f"{what}: State must be of length {n}; got length {len(arr)} (one bit per wire).")
     out = []
     for b in arr:
         if isinstance(b, sp.Basic) and not b.is_number:
             out.append(b)
             continue
         if b not in (0, 1):
-            raise GateError(f"{what}: the basis state must contain only 0 and 1, got {list(arr)}")
+            raise GateError(f"{what}: Basis state must only consist of 0s and 1s; got {list(arr)}")
         out.append(b)
     return out
 
@@ -459,8 +459,8 @@ class AngleEmbedding(Template):
             raise GateError(f"AngleEmbedding: features must be 1-D (or 2-D to broadcast), got shape {x.shape}")
         if x.shape[-1] > len(self.wires):
             raise GateError(
-                f"AngleEmbedding: features must be of length {len(self.wires)} or less; "
-                f"got length {x.shape[-1]}"
+                f"AngleEmbedding: Features must be of length {len(self.wires)} or less; "
+                f"got length {x.shape[-1]}."
             )
         self.features = x
         self._record()
@@ -487,7 +487,7 @@ class IQPEmbedding(Template):
             raise GateError(f"IQPEmbedding: features must be 1-D (or 2-D to broadcast), got shape {x.shape}")
         if x.shape[-1] != len(self.wires):
             raise GateError(
-                f"IQPEmbedding: features must be of length {len(self.wires)}; got length {x.shape[-1]}"
+                f"IQPEmbedding: Features must be of length {len(self.wires)}; got length {x.shape[-1]}."
             )
         self.features = x
         self.n_repeats = int(n_repeats)
@@ -528,11 +528,11 @@ class QAOAEmbedding(Template):
             raise GateError(f"QAOAEmbedding: features must be 1-D, got shape {x.shape}")
         if len(x) > len(self.wires):
             raise GateError(
-                f"QAOAEmbedding: features must be of length {len(self.wires)} or less; got length {len(x)}"
+                f"QAOAEmbedding: Features must be of length {len(self.wires)} or less; got length {len(x)}."
             )
         expected = self.shape(w.shape[0] if w.ndim else 0, len(self.wires))
         if w.shape != expected:
-            raise GateError(f"QAOAEmbedding: weights must be of shape {expected}; got {w.shape}")
+            raise GateError(f"QAOAEmbedding: Weights tensor must be of shape {expected}; got {w.shape}")
         self.features, self.weights = x, w
         self._record()
 
@@ -584,11 +584,12 @@ class BasicEntanglerLayers(Template):
         w = _array(weights, "BasicEntanglerLayers weights")
         if w.ndim not in (2, 3):
             raise GateError(
-                f"BasicEntanglerLayers: weights must be 2-D (or 3-D to broadcast), got shape {w.shape}"
+                f"BasicEntanglerLayers: Weights tensor must be 2-dimensional or 3-dimensional if "
+                f"batching; got shape {w.shape}"
             )
         if w.shape[-1] != len(self.wires):
             raise GateError(
-                f"BasicEntanglerLayers: weights must have last dimension of length "
+                f"BasicEntanglerLayers: Weights tensor must have last dimension of length "
                 f"{len(self.wires)}; got {w.shape[-1]}"
             )
         self.weights = w
@@ -630,16 +631,16 @@ class StronglyEntanglingLayers(Template):
         w = _array(weights, "StronglyEntanglingLayers weights")
         if w.ndim not in (3, 4):
             raise GateError(
-                f"StronglyEntanglingLayers: weights must be 3-D (or 4-D to broadcast), got shape {w.shape}"
+                f"StronglyEntanglingLayers: Weights tensor must be 3-dimensional (4 to broadcast); got shape {w.shape}"
             )
         if w.shape[-2] != n:
             raise GateError(
-                f"StronglyEntanglingLayers: weights must have second dimension of length {n}; "
+                f"StronglyEntanglingLayers: Weights tensor must have second dimension of length {n}; "
                 f"got {w.shape[-2]}"
             )
         if w.shape[-1] != 3:
             raise GateError(
-                f"StronglyEntanglingLayers: weights must have third dimension of length 3; got {w.shape[-1]}"
+                f"StronglyEntanglingLayers: Weights tensor must have third dimension of length 3; got {w.shape[-1]}"
             )
         n_layers = w.shape[-3]
         if ranges is None:
@@ -647,11 +648,11 @@ class StronglyEntanglingLayers(Template):
         else:
             ranges = tuple(int(r) for r in ranges)
             if len(ranges) != n_layers:
-                raise GateError(f"StronglyEntanglingLayers: ranges must be of length {n_layers}; got {len(ranges)}")
+                raise GateError(f"StronglyEntanglingLayers: Range sequence must be of length {n_layers}; got {len(ranges)}")
             for r in ranges:
                 if n > 1 and r % n == 0:
                     raise GateError(
-                        f"StronglyEntanglingLayers: ranges must not be zero nor divisible by the "
+                        f"StronglyEntanglingLayers: Ranges must not be zero nor divisible by the "
                         f"number of wires; got {r}"
                     )
         if imprimitive is None:
@@ -701,10 +702,10 @@ class SimplifiedTwoDesign(Template):
         w0 = _array(initial_layer_weights, "SimplifiedTwoDesign initial_layer_weights")
         w = _array(weights, "SimplifiedTwoDesign weights")
         if w0.shape != (n,):
-            raise GateError(f"SimplifiedTwoDesign: initial layer weights must be of shape {(n,)}; got {w0.shape}")
+            raise GateError(f"SimplifiedTwoDesign: Initial layer weights must be of shape {(n,)}; got {w0.shape}")
         if n > 1 and (w.ndim != 3 or w.shape[1:] != (n - 1, 2)):
             raise GateError(
-                f"SimplifiedTwoDesign: weights must be of shape (n_layers, {n - 1}, 2); got {w.shape}"
+                f"SimplifiedTwoDesign: Weights tensor must be of shape (n_layers, {n - 1}, 2); got {w.shape}"
             )
         self.initial_layer_weights, self.weights = w0, w
         self._record()
