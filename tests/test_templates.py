@@ -164,6 +164,9 @@ def test_template_circuit_values_and_gradients():
     X = pnp.array([[0.3, -1.1], [0.7, 0.2], [-0.5, 1.9]], requires_grad=False)
     np.testing.assert_allclose(classifier(weights, X),
                                [_classifier_reference(weights, row) for row in X], atol=1e-12)
+    # and a batch of weight tensors (leading axis), as PennyLane's weights[..., l, i, k]
+    W = pnp.array(rng.normal(size=(3, 2, 2, 3)))
+    np.testing.assert_allclose(classifier(W, x), [_classifier_reference(w, x) for w in W], atol=1e-12)
 
 
 DEV3 = qml.device("default.qubit", wires=3)
