@@ -107,12 +107,20 @@ def _measurement_label(m, circuit) -> str:
 
 
 def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
-                 show_all_wires=False, max_length=100, show_matrices=True) -> str:
+                 show_all_wires=False, max_length=100, show_matrices=True,
+                 annotations=None) -> str:
     """Draw a traced circuit with its parameters evaluated at inputs ``x`` and data ``d``,
     in PennyLane's text format (``qml.draw``): one row per wire, gates in layers, the
     measurements after ``┤``; ``decimals=None`` leaves parameters out; matrices of
-    ``QubitUnitary`` gates are listed below as ``M0 = ...``."""
+    ``QubitUnitary`` gates are listed below as ``M0 = ...``.
+
+    ``annotations`` (optional, one per op, see :func:`_annotations`): ``("group", key,
+    label, wire indices)`` draws a run of ops with the same key as one box (a state
+    preparation, ``|Ψ⟩``); ``("adjoint", original gate)`` labels an op as the adjoint of
+    the original (``RX(0.50)†``)."""
     values = input_values(circuit, x, d)
+    if annotations is not None:
+        circuit, annotations = _grouped(circuit, annotations)
     labels = list(circuit.wire_labels) or list(range(circuit.num_wires))
     used = set()
     for op in circuit.ops:
@@ -169,10 +177,17 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                 rs = [row_of[w] for w in ws if w in row_of]
                 _group(strs, rs)
                 ctrl_w, ctrl_v, base = _controls(op)
+                note = annotations[k] if annotations is not None else None
+                if note is not None and note[0] == "group":
+                    ctrl_w, ctrl_v, label = (), (), note[2]
+                elif note is not None and note[0] == "adjoint":
+                    orig = note[1]
+                    label = _op_label(orig, _controls(orig)[2], {}, decimals, matrices) + "†"
+                else:
+                    label = _op_label(op, base, values, decimals, matrices)
                 for w, v in zip(ctrl_w, ctrl_v):
                     if w in row_of:
                         strs[row_of[w]] += "●" if v else "○"
-                label = _op_label(op, base, values, decimals, matrices)
                 for w in ws:
                     if w not in ctrl_w and w in row_of:
                         strs[row_of[w]] += label
@@ -204,6 +219,62 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
     return out
 
 
+class _Box:
+    """A drawn op standing for a run of ops (a state preparation)."""
+
+    def __init__(self, wires):
+        self.name, self.wires, self.params, self.hyper = "|Ψ⟩", tuple(wires), (), ()
+
+
+def _grouped(circuit, annotations):
+    """The circuit's ops with each run of one group replaced by a single box."""
+    from dataclasses import replace
+
+    ops, notes, seen = [], [], set()
+    for op, note in zip(circuit.ops, annotations):
+        if note is not None and note[0] == "group":
+            if note[1] in seen:
+                continue
+            seen.add(note[1])
+            ops.append(_Box(note[3]))
+        else:
+            ops.append(op)
+        notes.append(note)
+    return replace(circuit, ops=tuple(ops)), notes
+
+
+def _annotations(qnode, circuit, args, kwargs):
+    """Per op of ``circuit``: what PennyLane would draw in its place, from a numeric run of
+    the circuit function (the gates record where they came from); None if the run does
+    not give the traced gates."""
+    from .trace import Tape, recording
+
+    tape = Tape()
+    try:
+        with recording(tape):
+            qnode.func(*args, **kwargs)
+    except Exception:  # noqa: BLE001  (a drawing without annotations)
+        return None
+    items = tape.items
+    if len(items) > len(circuit.ops) or any(
+        getattr(a, "name", None) != b.name for a, b in zip(items, circuit.ops)
+    ):
+        return None
+    index = {w: i for i, w in enumerate(circuit.wire_labels or range(circuit.num_wires))}
+    out = []
+    for op in items:
+        group = getattr(op, "_draw_group", None)
+        orig = getattr(op, "_adjoint_of", None)
+        if group is not None:
+            key, label, wires = group
+            out.append(("group", key, label, tuple(index[w] for w in wires)))
+        elif orig is not None:
+            out.append(("adjoint", orig))
+        else:
+            out.append(None)
+    return out + [None] * (len(circuit.ops) - len(items))
+
+
 def draw(qnode, wire_order=None, show_all_wires=False, decimals=2, max_length=100,
          show_matrices=True, level=None):
     """``qml.draw``: a function of the QNode's arguments that returns PennyLane's text
@@ -228,7 +299,8 @@ def draw(qnode, wire_order=None, show_all_wires=False, decimals=2, max_length=10
 
         entry, xs, ds = qnode.compiled(args, kwargs)
         opts = dict(decimals=decimals, wire_order=wire_order, show_all_wires=show_all_wires,
-                    max_length=max_length, show_matrices=show_matrices)
+                    max_length=max_length, show_matrices=show_matrices,
+                    annotations=_annotations(qnode, entry.circuit, args, kwargs))
         if entry.broadcast:  # the first parameter set of the batch
             x, d = entry.inputs(_flat(xs), _flat(ds))
             return draw_circuit(entry.circuit, x[0], d[0], **opts)

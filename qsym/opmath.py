@@ -176,7 +176,15 @@ def _negation_is_inverse(name: str, num_wires, hyper: tuple) -> bool:
 
 
 def _inverse_ops(op: Operation) -> list:
-    """Gates (not recorded) whose product is ``op``'s inverse."""
+    """Gates (not recorded) whose product is ``op``'s inverse, each remembering ``op``
+    (``qml.draw`` labels it ``op``'s label with a dagger, as PennyLane does)."""
+    out = _inverse_gates(op)
+    if len(out) == 1 and getattr(op, "_adjoint_of", None) is None:
+        out[0]._adjoint_of = op
+    return out
+
+
+def _inverse_gates(op: Operation) -> list:
     name, p, w, hyper = op.name, op.params, op.wires, op.hyper
     with recording(Tape()):
         if name in _SELF_INVERSE:

@@ -315,6 +315,11 @@ class StatePrep(Template):
             raise GateError(f"{self.name}: complex amplitudes must be numbers, not inputs")
         return None, values
 
+    def _record(self):
+        super()._record()
+        for op in self._ops:  # qml.draw shows them as one box, as PennyLane does
+            op._draw_group = (id(self), "|Ψ⟩", self.wires)
+
     def _build(self):
         if self._unitary is not None:
             _gate("QubitUnitary", self._unitary, wires=list(self.wires))
@@ -393,6 +398,11 @@ class BasisState(Template):
         self.state = _bits(state, len(self.wires), self.name)
         _check_fresh(self.wires, self.name)
         self._record()
+
+    def _record(self):
+        super()._record()
+        for op in self._ops:  # qml.draw shows them as one box, as PennyLane does
+            op._draw_group = (id(self), "|Ψ⟩", self.wires)
 
     def _build(self):
         for w, b in zip(self.wires, self.state):

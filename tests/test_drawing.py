@@ -122,3 +122,25 @@ def test_controls_with_control_value_zero_draw_open_circles():
         "0: ─╭○─╭RX(0.50)─┤ ╭Probs\n"
         "1: ─├●─│─────────┤ ╰Probs\n"
         "2: ─╰X─╰●────────┤       ")
+
+
+def test_state_preparation_box_and_adjoint_dagger():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def matrices_circuit():  # PennyLane's test_matrix_parameters, measuring <Z> (not Hermitian)
+        qml.StatePrep([1.0, 0.0, 0.0, 0.0], wires=(0, 1))
+        qml.QubitUnitary(np.eye(2), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    assert qml.draw(matrices_circuit, show_matrices=False)() == (
+        "0: ─╭|Ψ⟩──U(M0)─┤  <Z>\n1: ─╰|Ψ⟩────────┤     ")
+
+    @qml.qnode(dev)
+    def adj(x):
+        qml.BasisState(np.array([1, 0]), wires=[0, 1])
+        qml.adjoint(qml.RX(x, wires=0))
+        qml.adjoint(qml.S(wires=1))
+        return qml.expval(qml.PauliZ(0))
+
+    assert qml.draw(adj)(0.5) == "0: ─╭|Ψ⟩──RX(0.50)†─┤  <Z>\n1: ─╰|Ψ⟩──S†────────┤     "
