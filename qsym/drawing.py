@@ -56,12 +56,7 @@ def _controls(op) -> tuple:
 
 def _op_label(op, base: str, values: dict, decimals, matrices: list) -> str:
     if op.name == "QubitUnitary":
-        U = np.array(dict(op.hyper)["U"], dtype=complex)
-        for i, M in enumerate(matrices):
-            if M.shape == U.shape and np.array_equal(M, U):
-                return f"U(M{i})"
-        matrices.append(U)
-        return f"U(M{len(matrices) - 1})"
+        return f"U(M{_matrix_index(np.array(dict(op.hyper)['U'], dtype=complex), matrices)})"
     if op.name == "PauliRot":
         base = "R" + dict(op.hyper)["pauli_word"]
     if decimals is None or not op.params:
@@ -93,7 +88,40 @@ def _group(strs: list, rows: list) -> None:
             strs[r] = "├" if r in rows else "│"
 
 
-def _measurement_label(m, circuit) -> str:
+def _obs_label(obs, matrices) -> str | None:
+    """PennyLane's label of a measured observable as written (``X``, ``Z@X``, ``𝓗(M0)``
+    for a Hermitian matrix), or None to label it from its Pauli words."""
+    from .operations import Observable, Operation
+
+    if isinstance(obs, Operation):
+        return _LABELS.get(obs.name, obs.name)
+    if isinstance(obs, Observable) and getattr(obs, "_matrix", None) is not None:
+        return f"𝓗(M{_matrix_index(np.asarray(obs._matrix), matrices)})"
+    if isinstance(obs, Observable) and getattr(obs, "_source", None):
+        return _LABELS.get(obs._source, obs._source)  # a gate used as an observable
+    if isinstance(obs, Observable) and len(obs.terms) == 1:
+        (word, c), = obs.terms.items()
+        letters = dict(word)
+        order = getattr(obs, "_order", None) or [w for w, _ in word]
+        if c == 1 and word:
+            return "@".join(letters[w] for w in order if w in letters)
+    return None
+
+
+def _matrix_index(U, matrices) -> int:
+    for i, M in enumerate(matrices):
+        if M.shape == U.shape and np.array_equal(M, U):
+            return i
+    matrices.append(U)
+    return len(matrices) - 1
+
+
+def _measurement_label(m, circuit, note=None, matrices=None) -> str:
+    if note is not None:
+        obs = _obs_label(note, matrices)
+        if obs is not None:
+            return {"expval": f"<{obs}>", "var": f"Var[{obs}]", "probs": f"Probs[{obs}]",
+                    "sample": f"Sample[{obs}]", "counts": f"Counts[{obs}]"}[m.kind]
     if m.kind == "state":
         return "State"
     if m.kind in ("probs", "sample", "counts") and not m.terms:
@@ -119,7 +147,9 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
     preparation, ``|Ψ⟩``); ``("adjoint", original gate)`` labels an op as the adjoint of
     the original (``RX(0.50)†``)."""
     values = input_values(circuit, x, d)
+    m_notes = None
     if annotations is not None:
+        annotations, m_notes = annotations
         circuit, annotations = _grouped(circuit, annotations)
     labels = list(circuit.wire_labels) or list(range(circuit.num_wires))
     used = set()
@@ -130,6 +160,10 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                                  and len(m.on) == circuit.num_wires):
             used.update(range(circuit.num_wires))
         used.update(m.wires)
+    for note in m_notes or ():
+        own = (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
+               or getattr(note, "wires", None) or ())
+        used.update(labels.index(w) for w in own if w in labels)
     order = [labels.index(w) for w in wire_order] if wire_order is not None else []
     order += [i for i in range(circuit.num_wires) if i not in order]
     rows = [i for i in order if show_all_wires or i in used]
@@ -152,6 +186,15 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
         if m.kind == "state" or (m.kind in ("probs", "sample", "counts") and not m.terms):
             return list(m.on) if m.kind != "state" else list(range(circuit.num_wires))
         return list(dict.fromkeys(w for _, word in m.terms for w, _ in word))
+
+    if m_notes:  # the observable's own wires where its Pauli words have none (Identity)
+        def m_wires(m, _plain=m_wires, _notes=dict(zip(map(id, meas), m_notes))):
+            note = _notes.get(id(m))
+            own = (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
+                   or getattr(note, "wires", None))
+            if m.kind in ("expval", "var") and own and not _plain(m):
+                return [row_w for row_w in (labels.index(w) for w in own)]
+            return _plain(m)
 
     m_spans = [span(m_wires(m)) for m in meas]
     op_layers = _layers(op_spans)
@@ -196,7 +239,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                 rs = [row_of[w] for w in m_wires(m) if w in row_of]
                 if m.kind != "state":  # PennyLane groups measurements with wires only
                     _group(strs, rs)
-                label = _measurement_label(m, circuit)
+                label = _measurement_label(m, circuit, m_notes[k] if m_notes else None, matrices)
                 for r in rs:
                     strs[r] += label
         cw = max(len(s) for s in strs)
@@ -232,6 +275,8 @@ def _grouped(circuit, annotations):
 
     ops, notes, seen = [], [], set()
     for op, note in zip(circuit.ops, annotations):
+        if note is not None and note[0] == "skip":
+            continue
         if note is not None and note[0] == "group":
             if note[1] in seen:
                 continue
@@ -252,9 +297,16 @@ def _annotations(qnode, circuit, args, kwargs):
     tape = Tape()
     try:
         with recording(tape):
-            qnode.func(*args, **kwargs)
+            result = qnode.func(*args, **kwargs)
     except Exception:  # noqa: BLE001  (a drawing without annotations)
         return None
+    results = list(result) if isinstance(result, (tuple, list)) else [result]
+    if len(results) != len(circuit.measurements):
+        return None
+    m_notes = []
+    for m in results:  # the observable as written: probs(op=X) is Probs[X], Hermitian 𝓗(M0)
+        m_notes.append(getattr(m, "op", None) if getattr(m, "diag", ()) or hasattr(m, "op")
+                       else getattr(m, "obs", None))
     items = tape.items
     if len(items) > len(circuit.ops) or any(
         getattr(a, "name", None) != b.name for a, b in zip(items, circuit.ops)
@@ -272,7 +324,8 @@ def _annotations(qnode, circuit, args, kwargs):
             out.append(("adjoint", orig))
         else:
             out.append(None)
-    return out + [None] * (len(circuit.ops) - len(items))
+    # the rest are probs(op=...)'s basis changes: PennyLane draws Probs[X] instead
+    return out + [("skip",)] * (len(circuit.ops) - len(items)), m_notes
 
 
 def draw(qnode, wire_order=None, show_all_wires=False, decimals=2, max_length=100,

@@ -598,7 +598,10 @@ def as_observable(obj) -> Observable:
             terms = {(): 1}
         elif len(obj.wires) != 1:
             raise MeasurementError(f"{obj.name} on {len(obj.wires)} wires is not an observable")
-        return Observable(terms)
+        out = Observable(terms)
+        out._source = obj.name  # qml.draw labels it as written (H, not a Pauli sum)
+        out._source_wires = obj.wires
+        return out
     raise MeasurementError(
         f"expected an observable (e.g. qml.PauliZ(0)), got {type(obj).__name__}: {obj!r}"
     )
@@ -778,7 +781,9 @@ def probs(wires=None, op=None) -> MeasurementProcess:
         if wires is not None:
             raise MeasurementError("qml.probs: give wires= or op=, not both")
         diag, on = _diagonalizing(op)
-        return MeasurementProcess("probs", wires=on, diag=diag)
+        mp = MeasurementProcess("probs", wires=on, diag=diag)
+        mp.op = op  # for qml.draw: Probs[X]
+        return mp
     return MeasurementProcess("probs", wires=None if wires is None else _wires_tuple(wires))
 
 

@@ -144,3 +144,29 @@ def test_state_preparation_box_and_adjoint_dagger():
         return qml.expval(qml.PauliZ(0))
 
     assert qml.draw(adj)(0.5) == "0: ─╭|Ψ⟩──RX(0.50)†─┤  <Z>\n1: ─╰|Ψ⟩──S†────────┤     "
+
+
+def test_hermitian_matrices_and_probs_of_an_observable_are_labelled_as_written():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def matrices_circuit():  # PennyLane's test_matrix_parameters, exactly
+        qml.StatePrep([1.0, 0.0, 0.0, 0.0], wires=(0, 1))
+        qml.QubitUnitary(np.eye(2), wires=0)
+        return qml.expval(qml.Hermitian(np.eye(2), wires=0))
+
+    assert qml.draw(matrices_circuit, show_matrices=False)() == (
+        "0: ─╭|Ψ⟩──U(M0)─┤  <𝓗(M0)>\n1: ─╰|Ψ⟩────────┤         ")
+    assert qml.draw(matrices_circuit)() == (
+        "0: ─╭|Ψ⟩──U(M0)─┤  <𝓗(M0)>\n"
+        "1: ─╰|Ψ⟩────────┤         \n"
+        "\n"
+        "M0 = \n[[1. 0.]\n [0. 1.]]")
+
+    @qml.qnode(dev)
+    def rotated(x):
+        qml.RX(x, wires=0)
+        return qml.probs(op=qml.PauliX(0)), qml.var(qml.Hadamard(1))
+
+    # the basis change of probs(op=X) is not drawn: PennyLane writes Probs[X]
+    assert qml.draw(rotated)(0.3) == "0: ──RX(0.30)─┤  Probs[X]\n1: ───────────┤  Var[H]  "
