@@ -136,7 +136,7 @@ def _measurement_label(m, circuit, note=None, matrices=None) -> str:
 
 def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                  show_all_wires=False, max_length=100, show_matrices=True,
-                 annotations=None) -> str:
+                 annotations=None, show_wire_labels=True) -> str:
     """Draw a traced circuit with its parameters evaluated at inputs ``x`` and data ``d``,
     in PennyLane's text format (``qml.draw``): one row per wire, gates in layers, the
     measurements after ``┤``; ``decimals=None`` leaves parameters out; matrices of
@@ -200,7 +200,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
     op_layers = _layers(op_spans)
     m_layers = _layers(m_spans)
 
-    totals = [f"{labels[w]}: " for w in rows]
+    totals = [f"{labels[w]}: " if show_wire_labels else "" for w in rows]
     width = max(len(t) for t in totals)
     totals = [t.rjust(width) for t in totals]
     line_length = width
@@ -329,7 +329,7 @@ def _annotations(qnode, circuit, args, kwargs):
 
 
 def draw(qnode, wire_order=None, show_all_wires=False, decimals=2, max_length=100,
-         show_matrices=True, level=None):
+         show_matrices=True, show_wire_labels=True, level=None):
     """``qml.draw``: a function of the QNode's arguments that returns PennyLane's text
     drawing of the circuit (gates as qsym runs them: templates, adjoints and controlled
     gates appear as the gates they are made of).
@@ -353,6 +353,7 @@ def draw(qnode, wire_order=None, show_all_wires=False, decimals=2, max_length=10
         entry, xs, ds = qnode.compiled(args, kwargs)
         opts = dict(decimals=decimals, wire_order=wire_order, show_all_wires=show_all_wires,
                     max_length=max_length, show_matrices=show_matrices,
+                    show_wire_labels=show_wire_labels,
                     annotations=_annotations(qnode, entry.circuit, args, kwargs))
         if entry.broadcast:  # the first parameter set of the batch
             x, d = entry.inputs(_flat(xs), _flat(ds))

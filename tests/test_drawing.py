@@ -170,3 +170,12 @@ def test_hermitian_matrices_and_probs_of_an_observable_are_labelled_as_written()
 
     # the basis change of probs(op=X) is not drawn: PennyLane writes Probs[X]
     assert qml.draw(rotated)(0.3) == "0: ──RX(0.30)─┤  Probs[X]\n1: ───────────┤  Var[H]  "
+
+
+def test_hiding_wire_labels():  # PennyLane's test_hiding_labels
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circ():
+        return qml.expval(qml.Z(0) @ qml.X(1))
+
+    lines = qml.draw(circ, show_wire_labels=False)().split("\n")
+    assert lines[0].startswith("─") and lines[1].startswith("─")
