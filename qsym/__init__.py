@@ -56,6 +56,7 @@ from .operations import (  # noqa: E402
 from .opmath import H, I, X, Y, Z, adjoint, ctrl, dot, ops, prod, s_prod  # noqa: E402
 from .opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
 from . import templates  # noqa: E402
+from .templates import layer  # noqa: E402
 from .templates import (  # noqa: E402
     AmplitudeEmbedding,
     AngleEmbedding,

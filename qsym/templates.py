@@ -778,6 +778,32 @@ class MottonenStatePreparation(StatePrep):
         super().__init__(state_vector, wires, id=id)
 
 
+def layer(template, depth, *args, **kwargs):
+    """PennyLane's ``qml.layer``: apply ``template`` ``depth`` times; the ``i``-th time with
+    the ``i``-th entry of each positional argument (each must have ``depth`` entries) and
+    the same keyword arguments.
+
+    >>> def block(a, wires):
+    ...     GATE_CLASSES["RX"](a, wires=wires[0])
+    ...     GATE_CLASSES["CNOT"](wires=wires)
+    >>> tape = Tape()
+    >>> with recording(tape):
+    ...     layer(block, 2, [0.1, 0.2], wires=[0, 1])
+    >>> tape.items
+    [RX(0.1, wires=[0]), CNOT(wires=[0, 1]), RX(0.2, wires=[0]), CNOT(wires=[0, 1])]
+    """
+    if not isinstance(depth, numbers.Integral) or depth < 0:
+        raise GateError(f"qml.layer: depth must be a non-negative int, got {depth!r}")
+    for k, arg in enumerate(args):
+        if len(arg) != depth:
+            raise GateError(
+                f"qml.layer: argument {k} has {len(arg)} entries; it must have one per "
+                f"layer ({depth})"
+            )
+    for i in range(depth):
+        template(*[arg[i] for arg in args], **kwargs)
+
+
 embeddings = SimpleNamespace(
     AngleEmbedding=AngleEmbedding, AmplitudeEmbedding=AmplitudeEmbedding,
     BasisEmbedding=BasisEmbedding, IQPEmbedding=IQPEmbedding, QAOAEmbedding=QAOAEmbedding,

@@ -301,3 +301,21 @@ def _apply_numeric(psi, mat, wires, n):
     t = np.tensordot(mat.reshape((2,) * 2 * k), psi.reshape((2,) * n),
                      axes=(list(range(k, 2 * k)), list(wires)))
     return np.moveaxis(t, list(range(k)), list(wires)).reshape(-1)
+
+
+def test_layer_repeats_a_template_with_per_layer_arguments():
+    def block(a, b, wires):
+        qml.RX(a, wires=wires[0])
+        qml.RY(b, wires=wires[1])
+        qml.CNOT(wires=wires)
+
+    qml.layer(block, 2, [0.1, 0.2], [0.3, 0.4], wires=[1, 0])  # outside a circuit: nothing
+    from qsym.trace import Tape, recording
+    tape = Tape()
+    with recording(tape):
+        qml.layer(block, 2, [0.1, 0.2], [0.3, 0.4], wires=[1, 0])
+    assert [(op.name, op.params, list(op.wires)) for op in tape.items] == [
+        ("RX", (0.1,), [1]), ("RY", (0.3,), [0]), ("CNOT", (), [1, 0]),
+        ("RX", (0.2,), [1]), ("RY", (0.4,), [0]), ("CNOT", (), [1, 0])]
+    with pytest.raises(qml.GateError, match="one per layer"):
+        qml.layer(block, 3, [0.1, 0.2], [0.3, 0.4], wires=[1, 0])
