@@ -157,6 +157,8 @@ __all__ = [
     "s_prod",
     "dot",
     "templates",
+    "layer",
+    "ops",
     *templates.TEMPLATES,
     *GATE_CLASSES,
 ]
