@@ -123,6 +123,17 @@ def _neg(p):
     return -p
 
 
+def _elementwise(fn, *ps):
+    """``fn`` of parameters, element by element if any is broadcast (a Batched tuple)."""
+    from .broadcast import Batched
+
+    sizes = {len(q) for q in ps if isinstance(q, Batched)}
+    if not sizes:
+        return fn(*ps)
+    (n,) = sizes
+    return Batched(fn(*[q[b] if isinstance(q, Batched) else q for q in ps]) for b in range(n))
+
+
 def _record(fn, args, kwargs) -> list:
     """The gates ``fn(*args, **kwargs)`` applies, recorded on a tape of their own."""
     tape = Tape()
@@ -362,7 +373,8 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
     if name in ("U3", "U2"):  # U3(t, f, d) = exp(i (f + d)/2) RZ(f) RY(t) RZ(d)
         theta, phi, delta = (p if name == "U3" else (sp.pi / 2, *p))
         out = []
-        for g, v in (("RZ", delta), ("RY", theta), ("RZ", phi), ("GlobalPhase", -(phi + delta) / 2)):
+        phase = _elementwise(lambda f, d: -(f + d) / 2, phi, delta)
+        for g, v in (("RZ", delta), ("RY", theta), ("RZ", phi), ("GlobalPhase", phase)):
             out += _controlled_ops(_bare(g, (v,), w, ()), controls)
         return out
     row = gate_def(name)

@@ -252,3 +252,15 @@ def test_hamiltonian_isinstance_ops_namespace_matrix_and_template_transforms():
         "RX(-0.2, wires=[1])", "RX(-0.1, wires=[0])"]
     assert [g.name for g in qml.ctrl(qml.BasicEntanglerLayers([[0.1, 0.2]], wires=[1, 2]), control=0)] == [
         "CRX", "CRX", "Toffoli"]
+
+
+def test_ctrl_of_u3_broadcasts():
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(t):
+        qml.Hadamard(0)
+        qml.ctrl(qml.U3(t, 0.3, t, wires=1), control=0)
+        return qml.expval(qml.PauliX(0))
+
+    t = np.array([0.1, 0.5, 0.9])
+    # (|0>|0> + |1> U3|0>)/sqrt 2: <X0> = Re <0|U3|0> = cos(t/2)
+    np.testing.assert_allclose(c(t), np.cos(t / 2), atol=1e-12)
