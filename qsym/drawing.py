@@ -440,8 +440,6 @@ def matrix(op, wire_order=None) -> np.ndarray:
     if not isinstance(op, Operation):
         raise TypeError(f"qml.matrix takes a gate, e.g. qml.RX(0.1, wires=0); got {op!r}")
     if wire_order is not None and list(wire_order) != list(op.wires):
-        from .operations import _PAULI_NP  # noqa: F401  (numpy only)
-
         order = list(wire_order)
         missing = [w for w in op.wires if w not in order]
         if missing:

@@ -148,15 +148,6 @@ def _take_off_tape(op: Operation) -> None:
         tape.remove(op)
 
 
-def _numeric_matrix(op: Operation, what: str) -> np.ndarray:
-    try:
-        return op.matrix()
-    except (TypeError, ValueError):
-        raise GateError(
-            f"{what} of {op.name} needs its parameters as numbers; got {op.params}"
-        ) from None
-
-
 def _hyper_value(op, name):
     return dict(op.hyper).get(name)
 
