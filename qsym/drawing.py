@@ -200,16 +200,19 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
     op_layers = _layers(op_spans)
     m_layers = _layers(m_spans)
 
-    totals = [f"{labels[w]}: " if show_wire_labels else "" for w in rows]
-    width = max(len(t) for t in totals)
-    totals = [t.rjust(width) for t in totals]
-    line_length = width
+    def start(continuation=False):
+        prefix = "··· " if continuation else ""
+        if not show_wire_labels:
+            return [prefix] * n
+        heads = [f"{labels[w]}: " + prefix for w in rows]
+        width = max(len(t) for t in heads)
+        return [t.rjust(width) for t in heads]
+
+    totals = start()
     finished: list[str] = []
+    op_layers = op_layers or [[]]  # no gates: one empty layer before the ┤, as PennyLane
     all_layers = [(True, L) for L in op_layers] + [(False, L) for L in m_layers]
     last_op_layer = len(op_layers) - 1
-    if not op_layers:
-        totals = [t + "─┤" for t in totals]
-        line_length += 2
     for i, (is_op, layer) in enumerate(all_layers):
         fill = "─" if is_op else " "
         strs = [fill] * n
@@ -244,16 +247,16 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                     strs[r] += label
         cw = max(len(s) for s in strs)
         strs = [s.ljust(cw, fill) for s in strs]
-        line_length += cw + 1
-        if line_length > max_length:
-            finished += totals
+        # PennyLane's wrapping: a line that would pass max_length (keeping room for the
+        # " ···" that ends a wrapped line) continues below, after "··· "
+        limit = max_length - 4 if i < len(all_layers) - 1 else max_length
+        if len(totals[0]) + cw > limit - 1 and i > 0:
+            finished += [t + " ···" for t in totals]
             finished[-1] += "\n"
-            totals = [fill] * n
-            line_length = 2 + cw
+            totals = start(continuation=True)
         totals = [fill.join([t, s]) for t, s in zip(totals, strs)]
         if is_op and i == last_op_layer:
             totals = [t + "─┤" for t in totals]
-            line_length += 2
     out = "\n".join(finished + totals)
     if show_matrices and matrices:
         out += "\n"

@@ -106,7 +106,27 @@ def test_matrices_and_max_length():
 
     out = qml.draw(long_circuit)()
     assert 95 <= max(len(s) for s in out.split("\n")) <= 100
-    assert max(len(s) for s in qml.draw(long_circuit, max_length=50)().split("\n")) <= 50
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def short_circuit():  # PennyLane's test_setting_max_length
+        for _ in range(10):
+            qml.PauliX(0)
+        return [qml.expval(qml.PauliZ(0)) for _ in range(4)]
+
+    for ml in (25, 50, 75):
+        out = qml.draw(short_circuit, max_length=ml)()
+        assert max(len(s) for s in out.split("\n")) <= ml
+    # a wrapped line ends with " ···" and continues after "··· " (PennyLane's drawer)
+    assert qml.draw(short_circuit, max_length=25)().split("\n")[:3] == [
+        "0: ──X──X──X──X──X──X ···", "", "0: ··· ──X──X──X──X─┤ ···"]
+
+
+def test_a_circuit_without_gates():
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circ():
+        return qml.expval(qml.Z(0) @ qml.X(1))
+
+    assert qml.draw(circ)() == "0: ───┤ ╭<Z@X>\n1: ───┤ ╰<Z@X>"
 
 
 def test_controls_with_control_value_zero_draw_open_circles():
