@@ -53,6 +53,24 @@ from .operations import (  # noqa: E402
     undefine_gate,
     var,
 )
+from .opmath import H, I, X, Y, Z, adjoint, ctrl, dot, ops, prod, s_prod  # noqa: E402
+from .opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
+from . import templates  # noqa: E402
+from .templates import layer  # noqa: E402
+from .templates import (  # noqa: E402
+    AmplitudeEmbedding,
+    AngleEmbedding,
+    BasicEntanglerLayers,
+    BasisEmbedding,
+    BasisState,
+    IQPEmbedding,
+    MottonenStatePreparation,
+    QAOAEmbedding,
+    QFT,
+    SimplifiedTwoDesign,
+    StatePrep,
+    StronglyEntanglingLayers,
+)
 from .runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode  # noqa: E402
 from .drawing import draw, matrix, specs  # noqa: E402
 from .symbolic import check, expectation, gradient  # noqa: E402
@@ -143,5 +161,18 @@ __all__ = [
     "DeviceError",
     "DifferentiationError",
     "RuleError",
+    "X",
+    "Y",
+    "Z",
+    "I",
+    "H",
+    "adjoint",
+    "ctrl",
+    "s_prod",
+    "dot",
+    "templates",
+    "layer",
+    "ops",
+    *templates.TEMPLATES,
     *GATE_CLASSES,
 ]

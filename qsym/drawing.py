@@ -18,85 +18,350 @@ import numpy as np
 
 from .ir import Circuit, evaluate, input_values
 
-_CONTROL_LABELS = {"CNOT": ("●", "X"), "CZ": ("●", "Z"), "SWAP": ("SWAP", "SWAP")}
+# PennyLane's labels (``Operator.label``) where they differ from the gate name
+_LABELS = {
+    "PauliX": "X", "PauliY": "Y", "PauliZ": "Z", "Hadamard": "H", "Identity": "I",
+    "PhaseShift": "Rϕ", "ControlledPhaseShift": "Rϕ", "SingleExcitation": "G",
+    "SingleExcitationPlus": "G₊", "SingleExcitationMinus": "G₋", "DoubleExcitation": "G²",
+    "DoubleExcitationPlus": "G²₊", "DoubleExcitationMinus": "G²₋", "PCPhase": "∏_ϕ",
+    "QubitUnitary": "U",
+}
+# controlled gates: name -> (number of control wires, label of the target part)
+_CONTROLLED = {
+    "CNOT": (1, "X"), "CY": (1, "Y"), "CZ": (1, "Z"), "CRX": (1, "RX"), "CRY": (1, "RY"),
+    "CRZ": (1, "RZ"), "CRot": (1, "Rot"), "ControlledPhaseShift": (1, "Rϕ"),
+    "Toffoli": (2, "X"), "CSWAP": (1, "SWAP"),
+}
 
 
 def _fmt(v: float, decimals: int) -> str:
     return f"{v:.{decimals}f}"
 
 
-def draw_circuit(circuit: Circuit, x=(), d=(), decimals: int = 2) -> str:
-    """Draw a traced circuit with its parameters evaluated at inputs ``x`` and data ``d``."""
+def _controls(op) -> tuple:
+    """``(control wire indices, their values, label of the rest)`` of a gate."""
+    name = op.name
+    if name in _CONTROLLED:
+        k, base = _CONTROLLED[name]
+        return op.wires[:k], (1,) * k, base
+    if name == "MultiControlledX":
+        values = dict(op.hyper).get("control_values") or (1,) * (len(op.wires) - 1)
+        return op.wires[:-1], tuple(values), "X"
+    if name.startswith("C") and "_" in name and name[1 : name.index("_")].isdigit():
+        k = int(name[1 : name.index("_")])  # qml.ctrl's C<k>_<gate> rows
+        base = name[name.index("_") + 1 :].split("_")[0]
+        return op.wires[:k], (1,) * k, _LABELS.get(base, base)
+    return (), (), _LABELS.get(name, name)
+
+
+def _op_label(op, base: str, values: dict, decimals, matrices: list) -> str:
+    if op.name == "QubitUnitary":
+        return f"U(M{_matrix_index(np.array(dict(op.hyper)['U'], dtype=complex), matrices)})"
+    if op.name == "PauliRot":
+        base = "R" + dict(op.hyper)["pauli_word"]
+    if decimals is None or not op.params:
+        return base
+    return base + "(" + ",".join(_fmt(evaluate(p, values), decimals) for p in op.params) + ")"
+
+
+def _layers(spans: list) -> list[list[int]]:
+    """PennyLane's drawable layers: each item (its span of drawn rows, min..max) goes in
+    the first layer after the last one occupying any row of its span."""
+    layers: list[list[int]] = []
+    top: dict[int, int] = {}
+    for k, (lo, hi) in enumerate(spans):
+        layer = max((top.get(r, -1) for r in range(lo, hi + 1)), default=-1) + 1
+        while len(layers) <= layer:
+            layers.append([])
+        layers[layer].append(k)
+        for r in range(lo, hi + 1):
+            top[r] = layer
+    return layers
+
+
+def _group(strs: list, rows: list) -> None:
+    """``╭``, ``├``, ``│``, ``╰`` over the span of a multi-row item (PennyLane's grouping)."""
+    if len(rows) > 1:
+        lo, hi = min(rows), max(rows)
+        strs[lo], strs[hi] = "╭", "╰"
+        for r in range(lo + 1, hi):
+            strs[r] = "├" if r in rows else "│"
+
+
+def _obs_label(obs, matrices) -> str | None:
+    """PennyLane's label of a measured observable as written (``X``, ``Z@X``, ``𝓗(M0)``
+    for a Hermitian matrix), or None to label it from its Pauli words."""
+    from .operations import Observable, Operation
+
+    if isinstance(obs, Operation):
+        return _LABELS.get(obs.name, obs.name)
+    if isinstance(obs, Observable) and getattr(obs, "_matrix", None) is not None:
+        return f"𝓗(M{_matrix_index(np.asarray(obs._matrix), matrices)})"
+    if isinstance(obs, Observable) and getattr(obs, "_source", None):
+        return _LABELS.get(obs._source, obs._source)  # a gate used as an observable
+    if isinstance(obs, Observable) and len(obs.terms) == 1:
+        (word, c), = obs.terms.items()
+        letters = dict(word)
+        order = getattr(obs, "_order", None) or [w for w, _ in word]
+        if c == 1 and word:
+            return "@".join(letters[w] for w in order if w in letters)
+    return None
+
+
+def _matrix_index(U, matrices) -> int:
+    for i, M in enumerate(matrices):
+        if M.shape == U.shape and np.array_equal(M, U):
+            return i
+    matrices.append(U)
+    return len(matrices) - 1
+
+
+def _measurement_label(m, circuit, note=None, matrices=None) -> str:
+    if note is not None:
+        obs = _obs_label(note, matrices)
+        if obs is not None:
+            return {"expval": f"<{obs}>", "var": f"Var[{obs}]", "probs": f"Probs[{obs}]",
+                    "sample": f"Sample[{obs}]", "counts": f"Counts[{obs}]"}[m.kind]
+    if m.kind == "state":
+        return "State"
+    if m.kind in ("probs", "sample", "counts") and not m.terms:
+        return {"probs": "Probs", "sample": "Sample", "counts": "Counts"}[m.kind]
+    if len(m.terms) == 1 and m.terms[0][0] == 1:
+        obs = "@".join(p for _, p in m.terms[0][1]) or "I"
+    else:
+        obs = "𝓗"
+    return {"expval": f"<{obs}>", "var": f"Var[{obs}]", "sample": f"Sample[{obs}]",
+            "counts": f"Counts[{obs}]"}.get(m.kind, obs)
+
+
+def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
+                 show_all_wires=False, max_length=100, show_matrices=True,
+                 annotations=None, show_wire_labels=True) -> str:
+    """Draw a traced circuit with its parameters evaluated at inputs ``x`` and data ``d``,
+    in PennyLane's text format (``qml.draw``): one row per wire, gates in layers, the
+    measurements after ``┤``; ``decimals=None`` leaves parameters out; matrices of
+    ``QubitUnitary`` gates are listed below as ``M0 = ...``.
+
+    ``annotations`` (optional, one per op, see :func:`_annotations`): ``("group", key,
+    label, wire indices)`` draws a run of ops with the same key as one box (a state
+    preparation, ``|Ψ⟩``); ``("adjoint", original gate)`` labels an op as the adjoint of
+    the original (``RX(0.50)†``)."""
     values = input_values(circuit, x, d)
-    n = circuit.num_wires
-    columns: list[dict[int, str]] = []
-    last = [-1] * n
+    m_notes = None
+    if annotations is not None:
+        annotations, m_notes = annotations
+        circuit, annotations = _grouped(circuit, annotations)
+    labels = list(circuit.wire_labels) or list(range(circuit.num_wires))
+    used = set()
     for op in circuit.ops:
-        lo, hi = min(op.wires), max(op.wires)
-        layer = max(last[w] for w in range(lo, hi + 1)) + 1
-        if op.params:
-            pars = ",".join(
-                _fmt(evaluate(p, values), decimals) for p in op.params
-            )
-            label = f"{op.name}({pars})"
-        else:
-            label = op.name
-        cells = {}
-        if op.name in _CONTROL_LABELS:
-            a, b = _CONTROL_LABELS[op.name]
-            cells = {op.wires[0]: a, op.wires[1]: b}
-        else:
-            cells = {w: label for w in op.wires}
-        if len(op.wires) > 1:
-            for w in range(lo, hi + 1):
-                prefix = "╭" if w == lo else "╰" if w == hi else "├" if w in op.wires else "│"
-                cells[w] = prefix + cells.get(w, "")
-        while len(columns) <= layer:
-            columns.append({})
-        columns[layer].update(cells)
-        for w in range(lo, hi + 1):
-            last[w] = layer
-    labels = [f"{circuit.wire_labels[w] if circuit.wire_labels else w}: " for w in range(n)]
-    width = max(len(s) for s in labels)
-    rows = [s.rjust(width) + "──" for s in labels]
-    for col in columns:
-        cw = max(len(c) for c in col.values())
-        for w in range(n):
-            cell = col.get(w, "")
-            if cell.startswith("│"):
-                rows[w] += cell.ljust(cw, "─")[:cw] + "─"
-            else:
-                rows[w] += cell.ljust(cw, "─") + "─"
-    ends = [""] * n
+        used.update(op.wires if op.name != "GlobalPhase" else ())
     for m in circuit.measurements:
-        for coeff, word in m.terms:
-            if not word:
+        if m.kind == "state" or (m.kind in ("probs", "sample", "counts") and not m.terms
+                                 and len(m.on) == circuit.num_wires):
+            used.update(range(circuit.num_wires))
+        used.update(m.wires)
+    for note in m_notes or ():
+        own = (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
+               or getattr(note, "wires", None) or ())
+        used.update(labels.index(w) for w in own if w in labels)
+    order = [labels.index(w) for w in wire_order] if wire_order is not None else []
+    order += [i for i in range(circuit.num_wires) if i not in order]
+    rows = [i for i in order if show_all_wires or i in used]
+    if not rows:
+        return ""
+    row_of = {w: r for r, w in enumerate(rows)}
+    n = len(rows)
+    matrices: list = []
+
+    def span(ws):
+        rs = [row_of[w] for w in ws if w in row_of]
+        return (min(rs), max(rs)) if rs else (0, n - 1)
+
+    ops = list(circuit.ops)
+    op_spans = [span(op.wires if op.name != "GlobalPhase" else range(circuit.num_wires))
+                for op in ops]
+    meas = list(circuit.measurements)
+
+    def m_wires(m):
+        if m.kind == "state" or (m.kind in ("probs", "sample", "counts") and not m.terms):
+            return list(m.on) if m.kind != "state" else list(range(circuit.num_wires))
+        return list(dict.fromkeys(w for _, word in m.terms for w, _ in word))
+
+    if m_notes:  # the observable's own wires where its Pauli words have none (Identity)
+        def m_wires(m, _plain=m_wires, _notes=dict(zip(map(id, meas), m_notes))):
+            note = _notes.get(id(m))
+            own = (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
+                   or getattr(note, "wires", None))
+            if m.kind in ("expval", "var") and own and not _plain(m):
+                return [row_w for row_w in (labels.index(w) for w in own)]
+            return _plain(m)
+
+    m_spans = [span(m_wires(m)) for m in meas]
+    op_layers = _layers(op_spans)
+    m_layers = _layers(m_spans)
+
+    def start(continuation=False):
+        prefix = "··· " if continuation else ""
+        if not show_wire_labels:
+            return [prefix] * n
+        heads = [f"{labels[w]}: " + prefix for w in rows]
+        width = max(len(t) for t in heads)
+        return [t.rjust(width) for t in heads]
+
+    totals = start()
+    finished: list[str] = []
+    op_layers = op_layers or [[]]  # no gates: one empty layer before the ┤, as PennyLane
+    all_layers = [(True, L) for L in op_layers] + [(False, L) for L in m_layers]
+    last_op_layer = len(op_layers) - 1
+    for i, (is_op, layer) in enumerate(all_layers):
+        fill = "─" if is_op else " "
+        strs = [fill] * n
+        for k in layer:
+            if is_op:
+                op = ops[k]
+                ws = op.wires if op.name != "GlobalPhase" else tuple(rows_w for rows_w in rows)
+                rs = [row_of[w] for w in ws if w in row_of]
+                _group(strs, rs)
+                ctrl_w, ctrl_v, base = _controls(op)
+                note = annotations[k] if annotations is not None else None
+                if note is not None and note[0] == "group":
+                    ctrl_w, ctrl_v, label = (), (), note[2]
+                elif note is not None and note[0] == "adjoint":
+                    orig = note[1]
+                    label = _op_label(orig, _controls(orig)[2], {}, decimals, matrices) + "†"
+                else:
+                    label = _op_label(op, base, values, decimals, matrices)
+                for w, v in zip(ctrl_w, ctrl_v):
+                    if w in row_of:
+                        strs[row_of[w]] += "●" if v else "○"
+                for w in ws:
+                    if w not in ctrl_w and w in row_of:
+                        strs[row_of[w]] += label
+            else:
+                m = meas[k]
+                rs = [row_of[w] for w in m_wires(m) if w in row_of]
+                if m.kind != "state":  # PennyLane groups measurements with wires only
+                    _group(strs, rs)
+                label = _measurement_label(m, circuit, m_notes[k] if m_notes else None, matrices)
+                for r in rs:
+                    strs[r] += label
+        cw = max(len(s) for s in strs)
+        strs = [s.ljust(cw, fill) for s in strs]
+        # PennyLane's wrapping: a line that would pass max_length (keeping room for the
+        # " ···" that ends a wrapped line) continues below, after "··· "
+        limit = max_length - 4 if i < len(all_layers) - 1 else max_length
+        if len(totals[0]) + cw > limit - 1 and i > 0:
+            finished += [t + " ···" for t in totals]
+            finished[-1] += "\n"
+            totals = start(continuation=True)
+        totals = [fill.join([t, s]) for t, s in zip(totals, strs)]
+        if is_op and i == last_op_layer:
+            totals = [t + "─┤" for t in totals]
+    out = "\n".join(finished + totals)
+    if show_matrices and matrices:
+        out += "\n"
+        for i, M in enumerate(matrices):
+            out += f"\nM{i} = \n{M.real if not np.any(M.imag) else M}"
+    return out
+
+
+class _Box:
+    """A drawn op standing for a run of ops (a state preparation)."""
+
+    def __init__(self, wires):
+        self.name, self.wires, self.params, self.hyper = "|Ψ⟩", tuple(wires), (), ()
+
+
+def _grouped(circuit, annotations):
+    """The circuit's ops with each run of one group replaced by a single box."""
+    from dataclasses import replace
+
+    ops, notes, seen = [], [], set()
+    for op, note in zip(circuit.ops, annotations):
+        if note is not None and note[0] == "skip":
+            continue
+        if note is not None and note[0] == "group":
+            if note[1] in seen:
                 continue
-            name = "@".join(p for _, p in word)
-            if len(m.terms) > 1:
-                name = "𝓗"
-            ws = [w for w, _ in word] if len(m.terms) == 1 else list(m.wires)
-            for i, w in enumerate(ws):
-                prefix = "" if len(ws) == 1 else "╭" if i == 0 else "╰" if i == len(ws) - 1 else "├"
-                tag = f"{prefix}<{name}>"
-                if tag not in ends[w]:
-                    ends[w] = (ends[w] + "  " + tag).strip()
-    return "\n".join(
-        (r + "┤ " + e).rstrip() if e else (r + "┤").rstrip() for r, e in zip(rows, ends)
-    )
+            seen.add(note[1])
+            ops.append(_Box(note[3]))
+        else:
+            ops.append(op)
+        notes.append(note)
+    return replace(circuit, ops=tuple(ops)), notes
 
 
-def draw(qnode, decimals: int = 2):
-    """``qml.draw``: a function of the QNode's arguments that returns a text drawing."""
+def _annotations(qnode, circuit, args, kwargs):
+    """Per op of ``circuit``: what PennyLane would draw in its place, from a numeric run of
+    the circuit function (the gates record where they came from); None if the run does
+    not give the traced gates."""
+    from .trace import Tape, recording
+
+    tape = Tape()
+    try:
+        with recording(tape):
+            result = qnode.func(*args, **kwargs)
+    except Exception:  # noqa: BLE001  (a drawing without annotations)
+        return None
+    results = list(result) if isinstance(result, (tuple, list)) else [result]
+    if len(results) != len(circuit.measurements):
+        return None
+    m_notes = []
+    for m in results:  # the observable as written: probs(op=X) is Probs[X], Hermitian 𝓗(M0)
+        m_notes.append(getattr(m, "op", None) if getattr(m, "diag", ()) or hasattr(m, "op")
+                       else getattr(m, "obs", None))
+    items = tape.items
+    if len(items) > len(circuit.ops) or any(
+        getattr(a, "name", None) != b.name for a, b in zip(items, circuit.ops)
+    ):
+        return None
+    index = {w: i for i, w in enumerate(circuit.wire_labels or range(circuit.num_wires))}
+    out = []
+    for op in items:
+        group = getattr(op, "_draw_group", None)
+        orig = getattr(op, "_adjoint_of", None)
+        if group is not None:
+            key, label, wires = group
+            out.append(("group", key, label, tuple(index[w] for w in wires)))
+        elif orig is not None:
+            out.append(("adjoint", orig))
+        else:
+            out.append(None)
+    # the rest are probs(op=...)'s basis changes: PennyLane draws Probs[X] instead
+    return out + [("skip",)] * (len(circuit.ops) - len(items)), m_notes
+
+
+def draw(qnode, wire_order=None, show_all_wires=False, decimals=2, max_length=100,
+         show_matrices=True, show_wire_labels=True, level=None):
+    """``qml.draw``: a function of the QNode's arguments that returns PennyLane's text
+    drawing of the circuit (gates as qsym runs them: templates, adjoints and controlled
+    gates appear as the gates they are made of).
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def c(x, y):
+    ...     qml.RX(x, wires=0)
+    ...     qml.RY(y, wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> print(qml.draw(c)(0.54, 0.12))
+    0: ──RX(0.54)──RY(0.12)─┤  <Z>
+    >>> print(qml.draw(c, decimals=None)(0.54, 0.12))
+    0: ──RX──RY─┤  <Z>
+    """
 
     def drawer(*args, **kwargs):
         from .shapes import flat as _flat
 
         entry, xs, ds = qnode.compiled(args, kwargs)
+        opts = dict(decimals=decimals, wire_order=wire_order, show_all_wires=show_all_wires,
+                    max_length=max_length, show_matrices=show_matrices,
+                    show_wire_labels=show_wire_labels,
+                    annotations=_annotations(qnode, entry.circuit, args, kwargs))
         if entry.broadcast:  # the first parameter set of the batch
             x, d = entry.inputs(_flat(xs), _flat(ds))
-            return draw_circuit(entry.circuit, x[0], d[0], decimals)
-        return draw_circuit(entry.circuit, _flat(xs), _flat(ds), decimals)
+            return draw_circuit(entry.circuit, x[0], d[0], **opts)
+        return draw_circuit(entry.circuit, _flat(xs), _flat(ds), **opts)
 
     return drawer
 
@@ -157,16 +422,36 @@ def specs(qnode):
     return report
 
 
-def matrix(op) -> np.ndarray:
-    """The numeric matrix of a gate created outside a circuit (``qml.matrix``).
+def matrix(op, wire_order=None) -> np.ndarray:
+    """The numeric matrix of a gate created outside a circuit, or of an observable (a sum
+    of Pauli words, on ``wire_order``) (``qml.matrix``).
 
     >>> import qsym as qml
     >>> qml.matrix(qml.RZ(np.pi, wires=0)).round(12)
     array([[0.-1.j, 0.+0.j],
            [0.+0.j, 0.+1.j]])
+    >>> qml.matrix(qml.X(0) @ qml.Z(1), wire_order=[1, 0]).real
+    array([[ 0.,  1.,  0.,  0.],
+           [ 1.,  0.,  0.,  0.],
+           [ 0.,  0.,  0., -1.],
+           [ 0.,  0., -1.,  0.]])
     """
-    from .operations import Operation
+    from .operations import Observable, Operation
 
+    if isinstance(op, Observable):
+        return op.matrix(wire_order=wire_order)
     if not isinstance(op, Operation):
         raise TypeError(f"qml.matrix takes a gate, e.g. qml.RX(0.1, wires=0); got {op!r}")
+    if wire_order is not None and list(wire_order) != list(op.wires):
+        order = list(wire_order)
+        missing = [w for w in op.wires if w not in order]
+        if missing:
+            raise TypeError(f"wire_order {order} misses the gate's wires {missing}")
+        n, k = len(order), len(op.wires)
+        U = np.eye(2**n, dtype=complex).reshape((2,) * 2 * n)
+        axes = [order.index(w) for w in op.wires]
+        m = op.matrix().reshape((2,) * 2 * k)
+        U = np.tensordot(m, U, axes=(list(range(k, 2 * k)), axes))
+        U = np.moveaxis(U, list(range(k)), axes)
+        return U.reshape(2**n, 2**n)
     return op.matrix()

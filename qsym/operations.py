@@ -518,6 +518,35 @@ def _scalar(c):
     raise MeasurementError(f"an observable can only be scaled by a number, got {c!r}")
 
 
+class _Terms(dict):
+    """An observable's ``{word: coefficient}`` dict that, called as ``H.terms()``, gives
+    PennyLane's ``(coeffs, ops)``."""
+
+    def __call__(self):
+        coeffs, ops = [], []
+        with _no_recording():
+            for word, c in self.items():
+                coeffs.append(c)
+                if not word:
+                    ops.append(GATE_CLASSES["Identity"](wires=0))
+                elif len(word) == 1:
+                    (w, p), = word
+                    ops.append(GATE_CLASSES["Pauli" + p](wires=w))
+                else:
+                    ops.append(Observable({word: 1}))
+        try:
+            arr = np.array(coeffs, dtype=float)
+        except (TypeError, ValueError):  # traced coefficients
+            arr = np.array(coeffs, dtype=object)
+        return arr, ops
+
+
+def _no_recording():
+    from .trace import Tape, recording
+
+    return recording(Tape())
+
+
 class Observable:
     """A Hermitian observable as a sum of Pauli words: ``{word: coefficient}``.
 
@@ -527,7 +556,58 @@ class Observable:
     """
 
     def __init__(self, terms: dict):
-        self.terms = {w: c for w, c in terms.items() if not (isinstance(c, numbers.Number) and c == 0)}
+        self.terms = _Terms(
+            (w, c) for w, c in terms.items() if not (isinstance(c, numbers.Number) and c == 0)
+        )
+
+    # --- PennyLane's Hamiltonian / LinearCombination interface -------------------------
+    @property
+    def coeffs(self) -> np.ndarray:
+        """The coefficients, one per Pauli word (PennyLane's ``H.coeffs``).
+
+        >>> (0.5 * PauliZ(0) - PauliX(1)).coeffs
+        array([ 0.5, -1. ])
+        """
+        return self.terms()[0]
+
+    @property
+    def ops(self) -> list:
+        """The Pauli words, one per coefficient (PennyLane's ``H.ops``): a gate for a
+        one-letter word, an :class:`Observable` for a product, ``Identity`` for the
+        identity (on the observable's first wire, or wire 0)."""
+        return self.terms()[1]
+
+    def simplify(self) -> "Observable":
+        """The observable itself: equal Pauli words are merged already."""
+        return self
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """The numeric matrix on ``wire_order`` (default: the observable's wires in the
+        order they appear), the first wire most significant (PennyLane's ``qml.matrix``).
+
+        >>> (PauliZ(0) @ PauliX(1)).matrix().real.astype(int)
+        array([[ 0,  1,  0,  0],
+               [ 1,  0,  0,  0],
+               [ 0,  0,  0, -1],
+               [ 0,  0, -1,  0]])
+        """
+        if wire_order is None:
+            order = [w for w in (getattr(self, "_order", None) or self.wires)]
+        else:
+            order = list(_wires_tuple(wire_order))
+        if not order:
+            order = [0]
+        missing = [w for w in self.wires if w not in order]
+        if missing:
+            raise WireError(f"wire_order {order} misses the observable's wires {missing}")
+        out = np.zeros((2 ** len(order),) * 2, dtype=complex)
+        for word, c in self.terms.items():
+            letters = dict(word)
+            m = np.array([[1.0 + 0j]])
+            for w in order:
+                m = np.kron(m, _PAULI_NP[letters.get(w, "I")])
+            out += complex(c) * m
+        return out
 
     @property
     def wires(self) -> tuple:
@@ -545,7 +625,11 @@ class Observable:
             for w2, c2 in other.terms.items():
                 phase, w = _mul_words(w1, w2)
                 out[w] = out.get(w, 0) + phase * c1 * c2
-        return Observable(out)
+        result = Observable(out)
+        order = list(getattr(self, "_order", None) or self.wires)
+        result._order = order + [w for w in (getattr(other, "_order", None) or other.wires)
+                                 if w not in order]
+        return result
 
     def __rmatmul__(self, other):
         return as_observable(other) @ self
@@ -623,28 +707,46 @@ def as_observable(obj) -> Observable:
             terms = {(): 1}
         elif len(obj.wires) != 1:
             raise MeasurementError(f"{obj.name} on {len(obj.wires)} wires is not an observable")
-        return Observable(terms)
+        out = Observable(terms)
+        out._source = obj.name  # qml.draw labels it as written (H, not a Pauli sum)
+        out._source_wires = obj.wires
+        return out
     raise MeasurementError(
         f"expected an observable (e.g. qml.PauliZ(0)), got {type(obj).__name__}: {obj!r}"
     )
 
 
-def Hamiltonian(coeffs, observables) -> Observable:
-    """``sum(c * o for c, o in zip(coeffs, observables))``, PennyLane's Hamiltonian.
+class _SumOfPaulis(type):
+    """``isinstance(H, qml.Hamiltonian)`` (or ``qml.ops.LinearCombination``) is true for
+    every :class:`Observable`: qsym keeps all observables as sums of Pauli words."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Observable)
+
+
+class Hamiltonian(metaclass=_SumOfPaulis):
+    """``sum(c * o for c, o in zip(coeffs, observables))``, PennyLane's Hamiltonian
+    (``qml.ops.LinearCombination``); the result is an :class:`Observable`.
+    ``grouping_type`` and ``method`` are accepted and ignored (qsym measures every word
+    of a sum on one state; under shots, see shots.md).
 
     >>> Hamiltonian([0.5, -1.0], [PauliZ(0), PauliX(0) @ PauliX(1)])
     Observable(0.5 * Z(0) - 1.0 * X(0) @ X(1))
+    >>> isinstance(PauliZ(0) @ PauliZ(1), Hamiltonian)
+    True
     """
-    coeffs = list(np.asarray(coeffs, dtype=object).ravel()) if not isinstance(coeffs, list) else coeffs
-    observables = list(observables)
-    if len(coeffs) != len(observables):
-        raise MeasurementError(
-            f"Hamiltonian got {len(coeffs)} coefficients and {len(observables)} observables"
-        )
-    total = Observable({})
-    for c, o in zip(coeffs, observables):
-        total = total + _scalar(c) * as_observable(o)
-    return total
+
+    def __new__(cls, coeffs, observables, grouping_type=None, method="lf", id=None):
+        coeffs = list(np.asarray(coeffs, dtype=object).ravel()) if not isinstance(coeffs, list) else coeffs
+        observables = list(observables)
+        if len(coeffs) != len(observables):
+            raise MeasurementError(
+                f"Hamiltonian got {len(coeffs)} coefficients and {len(observables)} observables"
+            )
+        total = Observable({})
+        for c, o in zip(coeffs, observables):
+            total = total + _scalar(c) * as_observable(o)
+        return total
 
 
 LinearCombination = Hamiltonian
@@ -700,7 +802,9 @@ def Hermitian(A, wires) -> Observable:
         raise WireError(f"Hermitian got duplicate wires {list(wires)}")
     if k > 8:
         raise MeasurementError("Hermitian on more than 8 wires: write it as a Pauli sum")
-    return _pauli_decomposition(M, wires)
+    obs = _pauli_decomposition(M, wires)
+    obs._matrix, obs._mwires = M, wires  # for probs(op=...): its eigenbasis
+    return obs
 
 
 def Projector(state, wires) -> Observable:
@@ -736,10 +840,13 @@ class MeasurementProcess:
     """What a circuit returns: ``kind`` ``"expval"`` or ``"var"`` of an
     :class:`Observable`, or ``"probs"`` on ``wires`` (None: every wire of the device)."""
 
-    def __init__(self, kind: str, obs: Observable | None = None, wires=None):
+    def __init__(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
         self.kind = kind
         self.obs = obs
         self.wires = wires
+        # gates rotating an observable's eigenbasis to the computational one
+        # (probs(op=...)); applied after the circuit's gates, to its wires only
+        self.diag = tuple(diag)
 
     def __repr__(self):
         if self.kind == "probs" or (self.kind in ("sample", "counts") and self.obs is None):
@@ -780,11 +887,66 @@ def probs(wires=None, op=None) -> MeasurementProcess:
     probs(wires=(0, 1))
     """
     if op is not None:
-        raise MeasurementError(
-            "probs(op=...) (probabilities in an observable's eigenbasis) is not supported; "
-            "rotate to the computational basis and use probs(wires=...)"
-        )
+        if wires is not None:
+            raise MeasurementError("qml.probs: give wires= or op=, not both")
+        diag, on = _diagonalizing(op)
+        mp = MeasurementProcess("probs", wires=on, diag=diag)
+        mp.op = op  # for qml.draw: Probs[X]
+        return mp
     return MeasurementProcess("probs", wires=None if wires is None else _wires_tuple(wires))
+
+
+# gates U with U P U^dagger = Z for a one-wire observable P (PennyLane's diagonalizing gates)
+_DIAGONALIZING = {
+    "PauliZ": (),
+    "Identity": (),
+    "PauliX": (("Hadamard", ()),),
+    "PauliY": (("PauliZ", ()), ("S", ()), ("Hadamard", ())),
+    "Hadamard": (("RY", (-sp.pi / 4,)),),
+}
+
+
+def _diagonalizing(op) -> tuple:
+    """``(gates, wires)``: the gates taking ``op``'s eigenbasis to the computational basis
+    of ``wires`` (PennyLane's ``diagonalizing_gates``; outcome ``i`` of ``probs(op=op)`` is
+    the ``i``-th basis state after them), made without recording them."""
+    wires: tuple
+    with _no_recording():
+        if isinstance(op, Operation):
+            if op.name not in _DIAGONALIZING:
+                raise MeasurementError(
+                    f"probs(op={op.name}(...)): {op.name} is not an observable; give PauliX, "
+                    "PauliY, PauliZ, Hadamard, Identity, their @ products or a qml.Hermitian"
+                )
+            letters = [(op.wires[0] if op.wires else 0, op.name)]
+        elif isinstance(op, Observable):
+            if getattr(op, "_matrix", None) is not None:  # qml.Hermitian: its eigenvectors
+                _, vecs = np.linalg.eigh(op._matrix)
+                wires = op._mwires
+                U = vecs.conj().T
+                return (GATE_CLASSES["QubitUnitary"](U, wires=list(wires)),), wires
+            if len(op.terms) != 1 or next(iter(op.terms.values())) != 1:
+                raise MeasurementError(
+                    f"probs(op=...) needs a single Pauli word (e.g. X(0) @ Z(1)), Hadamard or "
+                    f"a qml.Hermitian, got the sum {op!r}; give its qml.Hermitian matrix"
+                )
+            (word,) = op.terms
+            names = {"X": "PauliX", "Y": "PauliY", "Z": "PauliZ"}
+            by_wire = dict(word)
+            order = getattr(op, "_order", None) or [w for w, _ in word]
+            letters = [(w, names[by_wire[w]]) for w in order if w in by_wire]
+            if not letters:
+                raise MeasurementError("probs(op=...) of the identity: give probs(wires=...)")
+        else:
+            raise MeasurementError(f"probs(op=...) takes an observable, got {op!r}")
+        gates = tuple(
+            GATE_CLASSES[g](*pars, wires=w) for w, name in letters for g, pars in _DIAGONALIZING[name]
+        )
+    if isinstance(op, Operation):
+        tape = active_tape()
+        if tape is not None:
+            tape.remove(op)  # measured, not applied
+    return gates, tuple(w for w, _ in letters)
 
 
 def _sampled(kind, op, wires):

@@ -213,6 +213,24 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
             f"a circuit function must return a measurement such as qml.expval(qml.PauliZ(0)) "
             f"or a tuple of them; it returned {type(result).__name__}: {result!r}"
         )
+    for m in results:  # probs(op=...): its basis change, after every gate
+        if not getattr(m, "diag", ()):
+            continue
+        rotated = set(m.wires)
+        for other in results:
+            if other is m:
+                continue
+            used = (set(device_wires) if other.kind == "state" or (
+                        other.obs is None and other.wires is None)
+                    else set(other.wires) if other.obs is None else set(other.obs.wires))
+            if used & rotated:
+                raise MeasurementError(
+                    f"probs(op=...) on wires {list(m.wires)} changes their basis, so no other "
+                    "measurement of the same circuit can use them; measure it in a separate QNode"
+                )
+        for op in m.diag:
+            wires = tuple(wire_index(w, op.name) for w in op.wires)
+            ir_ops.append(Op(op.name, wires, tuple(sp.sympify(p) for p in op.params), op.hyper))
     measurements = []
     if any(m.kind == "state" for m in results) and len(results) > 1:
         raise MeasurementError("qml.state() must be the circuit's only measurement")
@@ -264,8 +282,10 @@ def replay_check(fn, args, kwargs, circuit, values: dict) -> None:
     values = {s: sp.Float(float(v)) for s, v in values.items()}
     tape = Tape()
     with recording(tape):
-        fn(*args, **kwargs)
-    numeric = tape.items
+        result = fn(*args, **kwargs)
+    numeric = list(tape.items)
+    for m in result if isinstance(result, (tuple, list)) else [result]:
+        numeric.extend(getattr(m, "diag", ()))  # probs(op=...): as in to_ir
     same = len(numeric) == len(circuit.ops)
     if same:
         for got, op in zip(numeric, circuit.ops):

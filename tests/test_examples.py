@@ -45,3 +45,8 @@ def test_variational_classifier():
     out = run("classifier.py")
     assert "after training: train accuracy" in out and "compiled=True" in out
     assert "checks passed" in out  # train accuracy >= 0.9, test >= 0.85
+
+
+def test_template_classifier_cost_goes_down():
+    out = run("template_classifier.py")  # AngleEmbedding + StronglyEntanglingLayers
+    assert "step  7: cost" in out and "cost went down" in out

@@ -145,8 +145,8 @@ def test_probs_shapes_and_grad_refusal():
     assert qml.jacobian(c)(w).shape == (4, 2)
     with pytest.raises(qml.DifferentiationError, match="jacobian"):
         qml.grad(c)(w)
-    with pytest.raises(qml.MeasurementError, match="op="):
-        qml.probs(op=qml.PauliX(0))
+    with pytest.raises(qml.MeasurementError, match="op="):  # probs(op=...) of a sum
+        qml.probs(op=qml.PauliX(0) + qml.PauliZ(1))
 
 
 def test_state_is_the_reference_state_and_has_no_gradient():

@@ -1,0 +1,467 @@
+"""Operator arithmetic and transforms of gates: PennyLane's ``qml.adjoint``, ``qml.ctrl``,
+``qml.prod``, ``qml.sum``, ``qml.s_prod``, ``qml.dot`` and the short names ``qml.X``,
+``qml.Y``, ``qml.Z``, ``qml.I``, ``qml.H``.
+
+Adjoints and controlled gates are written as gates of the table (:mod:`qsym.gates`), so
+that every parameter keeps an exact expression of the inputs and a proved shift rule:
+
+- the adjoint of ``U(t) = exp(-i t G)`` is ``U(-t)``; of ``Rot(a, b, c)`` it is
+  ``Rot(-c, -b, -a)``; of a constant gate, the gate itself or its conjugate transpose
+  (``S`` -> ``PhaseShift(-pi/2)``, else ``QubitUnitary(U^dagger)``);
+- a controlled gate is its table version when there is one (``RX`` -> ``CRX``, ``PauliX``
+  -> ``CNOT``/``Toffoli``/``MultiControlledX``, ``PhaseShift`` -> ``ControlledPhaseShift``
+  ...); otherwise a constant gate becomes a ``QubitUnitary`` of the controlled matrix,
+  ``Rot``/``U2``/``U3`` are split into ``RZ RY RZ`` (and a phase), and a one-parameter gate
+  becomes a new table row ``C<k>_<gate>`` whose matrix is the controlled matrix; its
+  shift rule is derived and proved like any other (:func:`qsym.rules.rule_for_gate`).
+  Control values 0 are X gates on those control wires before and after, as in PennyLane
+  (an X-type gate becomes one ``MultiControlledX`` with the control values).
+
+>>> import qsym as qml
+>>> qml.adjoint(qml.RX(0.3, wires=0))
+RX(-0.3, wires=[0])
+>>> qml.ctrl(qml.RY(0.2, wires=1), control=0)
+CRY(0.2, wires=[0, 1])
+>>> qml.dot([0.5, 2.0], [qml.X(0), qml.Z(0) @ qml.Z(1)])
+Observable(0.5 * X(0) + 2.0 * Z(0) @ Z(1))
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+
+import numpy as np
+import sympy as sp
+
+from .errors import GateError, MeasurementError, WireError
+from .gates import GATES, GateDef, gate_def, register
+from .operations import (
+    GATE_CLASSES,
+    Hamiltonian,
+    Observable,
+    Operation,
+    _wires_tuple,
+    as_observable,
+)
+from .trace import Tape, active_tape, recording
+
+from types import SimpleNamespace as _Namespace
+
+# --- short names --------------------------------------------------------------------------
+X = GATE_CLASSES["PauliX"]
+Y = GATE_CLASSES["PauliY"]
+Z = GATE_CLASSES["PauliZ"]
+I = GATE_CLASSES["Identity"]  # noqa: E741
+H = GATE_CLASSES["Hadamard"]
+
+
+# --- observables ----------------------------------------------------------------------------
+def prod(*ops) -> Observable:
+    """The product of observables, ``ops[0] @ ops[1] @ ...`` (PennyLane's ``qml.prod``).
+
+    >>> prod(X(0), Z(1))
+    Observable(1 * X(0) @ Z(1))
+    """
+    if not ops:
+        raise MeasurementError("qml.prod needs at least one operator")
+    if len(ops) == 1 and callable(ops[0]) and not isinstance(ops[0], (Operation, Observable)):
+        raise MeasurementError(
+            "qml.prod of a function (a product of the gates it applies) is not supported; "
+            "apply the gates in the circuit, or give observables"
+        )
+    return functools.reduce(lambda a, b: a @ b, (as_observable(o) for o in ops))
+
+
+def sum(*ops) -> Observable:  # noqa: A001  (PennyLane's name)
+    """The sum of observables (PennyLane's ``qml.sum``).
+
+    >>> sum(X(0), Z(0))
+    Observable(1 * X(0) + 1 * Z(0))
+    """
+    if not ops:
+        raise MeasurementError("qml.sum needs at least one operator")
+    total = Observable({})
+    for o in ops:
+        total = total + as_observable(o)
+    return total
+
+
+def s_prod(scalar, op) -> Observable:
+    """``scalar * op`` (PennyLane's ``qml.s_prod``).
+
+    >>> s_prod(0.5, Z(0))
+    Observable(0.5 * Z(0))
+    """
+    return as_observable(op) * scalar
+
+
+def dot(coeffs, ops) -> Observable:
+    """``sum(c * o for c, o in zip(coeffs, ops))`` (PennyLane's ``qml.dot`` of
+    observables); the coefficients may be traced inputs.
+
+    >>> dot([1.0, -1.0], [X(0), Y(0)])
+    Observable(1.0 * X(0) - 1.0 * Y(0))
+    """
+    ops = list(ops)
+    if any(not isinstance(o, (Operation, Observable)) for o in ops):
+        raise MeasurementError("qml.dot takes a list of coefficients and a list of operators")
+    return Hamiltonian(coeffs, ops)
+
+
+# --- helpers --------------------------------------------------------------------------------
+def _make(name: str, params=(), wires=(), hyper=()) -> Operation:
+    """A gate instance (recorded on the active tape if there is one)."""
+    return GATE_CLASSES[name](*params, wires=list(wires), **dict(hyper))
+
+
+def _neg(p):
+    from .broadcast import Batched
+
+    if isinstance(p, Batched):
+        return Batched(-v for v in p)
+    return -p
+
+
+def _elementwise(fn, *ps):
+    """``fn`` of parameters, element by element if any is broadcast (a Batched tuple)."""
+    from .broadcast import Batched
+
+    sizes = {len(q) for q in ps if isinstance(q, Batched)}
+    if not sizes:
+        return fn(*ps)
+    (n,) = sizes
+    return Batched(fn(*[q[b] if isinstance(q, Batched) else q for q in ps]) for b in range(n))
+
+
+def _record(fn, args, kwargs) -> list:
+    """The gates ``fn(*args, **kwargs)`` applies, recorded on a tape of their own."""
+    tape = Tape()
+    with recording(tape):
+        fn(*args, **kwargs)
+    return [op for op in tape.items if isinstance(op, Operation)]
+
+
+def _take_off_tape(op: Operation) -> None:
+    tape = active_tape()
+    if tape is not None:
+        tape.remove(op)
+
+
+def _hyper_value(op, name):
+    return dict(op.hyper).get(name)
+
+
+# --- adjoint ---------------------------------------------------------------------------------
+_SELF_INVERSE = frozenset(
+    {"Identity", "PauliX", "PauliY", "PauliZ", "Hadamard", "CNOT", "CY", "CZ", "SWAP",
+     "Toffoli", "CSWAP", "MultiControlledX"}
+)
+_PHASE_INVERSE = {"S": -sp.pi / 2, "T": -sp.pi / 4}
+
+
+@functools.lru_cache(maxsize=None)
+def _negation_is_inverse(name: str, num_wires, hyper: tuple) -> bool:
+    """True if ``U(-t) = U(t)^dagger`` for every ``t`` (proved with sympy): always for
+    gates ``exp(-i t G)``; checked on the matrix for the others."""
+    row = gate_def(name)
+    if row.num_params != 1:
+        return False
+    if row.generator is not None:
+        return True
+    t = sp.Symbol("t", real=True)
+    m = row.sympy_matrix((t,), num_wires, hyper)
+    diff = (row.sympy_matrix((-t,), num_wires, hyper) - m.H).applyfunc(
+        lambda e: sp.simplify(sp.expand_complex(e.rewrite(sp.exp)))
+    )
+    return diff == sp.zeros(*m.shape)
+
+
+def _inverse_ops(op: Operation) -> list:
+    """Gates (not recorded) whose product is ``op``'s inverse, each remembering ``op``
+    (``qml.draw`` labels it ``op``'s label with a dagger, as PennyLane does)."""
+    out = _inverse_gates(op)
+    if len(out) == 1 and getattr(op, "_adjoint_of", None) is None:
+        out[0]._adjoint_of = op
+    return out
+
+
+def _inverse_gates(op: Operation) -> list:
+    name, p, w, hyper = op.name, op.params, op.wires, op.hyper
+    with recording(Tape()):
+        if name in _SELF_INVERSE:
+            return [_make(name, p, w, hyper)]
+        if name in _PHASE_INVERSE:
+            return [_make("PhaseShift", (_PHASE_INVERSE[name],), w)]
+        if name in ("Rot", "CRot"):
+            return [_make(name, (_neg(p[2]), _neg(p[1]), _neg(p[0])), w)]
+        if name == "U3":
+            return [_make("U3", (_neg(p[0]), _neg(p[2]), _neg(p[1])), w)]
+        if name == "U2":
+            return [_make("U3", (-sp.pi / 2, _neg(p[1]), _neg(p[0])), w)]
+        if name == "QubitUnitary":
+            U = np.array(_hyper_value(op, "U"), dtype=complex)
+            return [_make("QubitUnitary", (), w, (("U", U.conj().T),))]
+        row = gate_def(name)
+        nw = None if row.num_wires else len(w)
+        if row.num_params == 0:
+            return [_make("QubitUnitary", (), w, (("U", op.matrix().conj().T),))]
+        if _negation_is_inverse(name, nw, hyper):
+            return [_make(name, tuple(_neg(x) for x in p), w, hyper)]
+    raise GateError(
+        f"qml.adjoint of {name} is not supported: its matrix at -t is not its inverse; "
+        "write the inverse gates yourself"
+    )
+
+
+def _template_ops(obj):
+    """The gates of a template instance (taken off the active tape), or None."""
+    from .templates import Template
+
+    if not isinstance(obj, Template):
+        return None
+    ops = obj.decomposition()
+    for op in ops:
+        _take_off_tape(op)
+    return ops
+
+
+def adjoint(fn, lazy=True):
+    """The inverse of a gate, or of all the gates a function applies (PennyLane's
+    ``qml.adjoint``).
+
+    ``qml.adjoint(qml.RX(x, wires=0))`` applies ``RX(-x)``; ``qml.adjoint(f)(*args)``
+    applies the inverses of ``f``'s gates in reverse order. Parameters stay exact
+    expressions, so gradients through adjoints are exact.
+
+    >>> adjoint(GATE_CLASSES["S"](wires=0))
+    PhaseShift(-pi/2, wires=[0])
+    >>> adjoint(GATE_CLASSES["Rot"](0.1, 0.2, 0.3, wires=0))
+    Rot(-0.3, -0.2, -0.1, wires=[0])
+    """
+    if isinstance(fn, Operation):
+        _take_off_tape(fn)
+        inv = _inverse_ops(fn)
+        tape = active_tape()
+        if tape is not None:
+            for g in inv:
+                tape.append(g)
+        return inv[0] if len(inv) == 1 else inv
+    if isinstance(fn, Observable):
+        return fn  # Hermitian
+    ops = _template_ops(fn)
+    if ops is not None:  # qml.adjoint(qml.AngleEmbedding(...))
+        tape, out = active_tape(), []
+        for g in reversed(ops):
+            for inv in _inverse_ops(g):
+                out.append(inv)
+                if tape is not None:
+                    tape.append(inv)
+        return out
+    if not callable(fn):
+        raise GateError(f"qml.adjoint takes a gate or a function of gates, got {fn!r}")
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        ops = _record(fn, args, kwargs)
+        tape = active_tape()
+        out = []
+        for g in reversed(ops):
+            for inv in _inverse_ops(g):
+                out.append(inv)
+                if tape is not None:
+                    tape.append(inv)
+        return out[0] if len(out) == 1 else out
+
+    return wrapper
+
+
+# --- ctrl -------------------------------------------------------------------------------------
+# gates that are controlled versions of a base gate: name -> (base, number of controls)
+_CONTROLLED_FORM = {
+    "CNOT": ("PauliX", 1), "CY": ("PauliY", 1), "CZ": ("PauliZ", 1), "CRX": ("RX", 1),
+    "CRY": ("RY", 1), "CRZ": ("RZ", 1), "CRot": ("Rot", 1),
+    "ControlledPhaseShift": ("PhaseShift", 1), "Toffoli": ("PauliX", 2), "CSWAP": ("SWAP", 1),
+}
+# base gate with one control -> the table's controlled gate
+_ONE_CONTROL = {
+    "PauliX": "CNOT", "PauliY": "CY", "PauliZ": "CZ", "RX": "CRX", "RY": "CRY", "RZ": "CRZ",
+    "Rot": "CRot", "PhaseShift": "ControlledPhaseShift", "U1": "ControlledPhaseShift",
+    "SWAP": "CSWAP",
+}
+
+
+def _controlled_matrix(u: sp.Matrix, k: int) -> sp.Matrix:
+    dim = 2**k * u.rows
+    m = sp.eye(dim)
+    m[dim - u.rows :, dim - u.cols :] = u
+    return m
+
+
+def _controlled_row(base: str, k: int, num_wires: int, hyper: tuple) -> str:
+    """The name of a table row for ``base`` controlled by ``k`` wires (registered once)."""
+    row = gate_def(base)
+    tag = "".join(f"_{v}" for _, v in hyper)
+    name = f"C{k}_{base}" + (f"_{num_wires}w" if not row.num_wires else "") + tag
+    if name in GATES:
+        return name
+    nw = None if row.num_wires else num_wires
+    P = sp.zeros(2**k)
+    P[-1, -1] = 1  # projector on |1...1> of the controls
+
+    def mat(t):
+        return _controlled_matrix(row.sympy_matrix((t,), nw, hyper), k)
+
+    gen = row.sympy_generator(nw, hyper)
+    generator = None if gen is None else (lambda: sp.kronecker_product(P, gen))
+    structure = "diagonal" if row.structure == "diagonal" else "dense"
+    register(
+        GateDef(name, k + num_wires, 1, mat, structure,
+                doc=f"{base} controlled by {k} wire(s) (qml.ctrl)", generator=generator)
+    )
+    GATE_CLASSES[name] = type(
+        name, (Operation,), {"num_params": 1, "num_wires": k + num_wires,
+                             "__doc__": f"{base} controlled by {k} wire(s), made by qml.ctrl"}
+    )
+    return name
+
+
+def _controlled_ops(op: Operation, controls: tuple) -> list:
+    """Gates (recorded on the active tape) applying ``op`` controlled by ``controls``
+    (all with control value 1)."""
+    name, p, w, hyper = op.name, op.params, op.wires, op.hyper
+    if not controls:
+        return [_make(name, p, w, hyper)]
+    if name in _CONTROLLED_FORM:  # peel the gate's own controls off
+        base, k = _CONTROLLED_FORM[name]
+        return _controlled_ops(_bare(base, p, w[k:], ()), controls + tuple(w[:k]))
+    if name == "MultiControlledX":
+        values = _hyper_value(op, "control_values") or (1,) * (len(w) - 1)
+        cs = controls + tuple(w[:-1])
+        vals = (1,) * len(controls) + tuple(values)
+        if all(vals):
+            return [_make("MultiControlledX", (), cs + (w[-1],))]
+        return [_make("MultiControlledX", (), cs + (w[-1],), (("control_values", vals),))]
+    k = len(controls)
+    if name == "Identity":
+        return []
+    if name == "PauliX":
+        if k == 1:
+            return [_make("CNOT", (), controls + w)]
+        if k == 2:
+            return [_make("Toffoli", (), controls + w)]
+        return [_make("MultiControlledX", (), controls + w)]
+    if k == 1 and name in _ONE_CONTROL:
+        return [_make(_ONE_CONTROL[name], p, controls + w)]
+    if name == "GlobalPhase":  # exp(-i t) where every control is 1: a phase on the controls
+        return _controlled_ops(_bare("PhaseShift", (_neg(p[0]),), controls[-1:], ()),
+                               controls[:-1])
+    if name == "Rot":  # RZ(omega) RY(theta) RZ(phi)
+        out = []
+        for g, v in (("RZ", p[0]), ("RY", p[1]), ("RZ", p[2])):
+            out += _controlled_ops(_bare(g, (v,), w, ()), controls)
+        return out
+    if name in ("U3", "U2"):  # U3(t, f, d) = exp(i (f + d)/2) RZ(f) RY(t) RZ(d)
+        theta, phi, delta = (p if name == "U3" else (sp.pi / 2, *p))
+        out = []
+        phase = _elementwise(lambda f, d: -(f + d) / 2, phi, delta)
+        for g, v in (("RZ", delta), ("RY", theta), ("RZ", phi), ("GlobalPhase", phase)):
+            out += _controlled_ops(_bare(g, (v,), w, ()), controls)
+        return out
+    row = gate_def(name)
+    if row.num_params == 0:
+        U = _controlled_matrix(sp.Matrix(op.matrix()), k)
+        return [_make("QubitUnitary", (), controls + w, (("U", np.array(U, dtype=complex)),))]
+    if row.num_params == 1:
+        cname = _controlled_row(name, k, len(w), hyper)
+        return [_make(cname, p, controls + w)]
+    raise GateError(f"qml.ctrl of {name} is not supported")
+
+
+def _bare(name, params, wires, hyper) -> Operation:
+    with recording(Tape()):
+        return _make(name, params, wires, hyper)
+
+
+def _apply_ctrl(op: Operation, controls: tuple, values: tuple) -> list:
+    overlap = set(controls) & set(op.wires)
+    if overlap:
+        raise WireError(
+            f"qml.ctrl: the control wires {list(controls)} overlap the wires of {op.name} "
+            f"{list(op.wires)}"
+        )
+    if not all(values) and op.name in ("PauliX", "CNOT", "Toffoli", "MultiControlledX"):
+        # an X with controls: one MultiControlledX with the control values (drawn as ○)
+        own = dict(op.hyper).get("control_values") or (1,) * (len(op.wires) - 1)
+        return [_make("MultiControlledX", (), controls + tuple(op.wires),
+                      (("control_values", tuple(values) + tuple(own)),))]
+    flips = [c for c, v in zip(controls, values) if not v]
+    out = [_make("PauliX", (), (c,)) for c in flips]
+    out += _controlled_ops(op, controls)
+    out += [_make("PauliX", (), (c,)) for c in flips]
+    return out
+
+
+def _control_values(control, control_values) -> tuple:
+    controls = _wires_tuple(control)
+    if len(set(controls)) != len(controls):
+        raise WireError(f"qml.ctrl got duplicate control wires {list(controls)}")
+    if control_values is None:
+        values = (1,) * len(controls)
+    else:
+        if isinstance(control_values, (bool, numbers.Integral, np.integer, np.bool_)):
+            control_values = [control_values]
+        values = tuple(int(bool(v)) if isinstance(v, (bool, np.bool_)) else v for v in control_values)
+        if len(values) != len(controls) or any(v not in (0, 1) for v in values):
+            raise GateError(
+                f"qml.ctrl: control_values must give 0 or 1 (or a bool) for each of the "
+                f"{len(controls)} control wire(s), got {control_values!r}"
+            )
+    return controls, values
+
+
+def ctrl(op, control, control_values=None, work_wires=None):
+    """A gate, or all the gates a function applies, controlled by the wires ``control``
+    (PennyLane's ``qml.ctrl``); ``control_values`` (0/1 or bools, one per control wire;
+    default all 1) selects the control state.
+
+    >>> ctrl(GATE_CLASSES["PauliX"](wires=2), control=[0, 1])
+    Toffoli(wires=[0, 1, 2])
+    >>> ctrl(GATE_CLASSES["RZ"](0.5, wires=1), control=0, control_values=0)
+    [PauliX(wires=[0]), CRZ(0.5, wires=[0, 1]), PauliX(wires=[0])]
+    """
+    controls, values = _control_values(control, control_values)
+    if not controls:
+        raise WireError("qml.ctrl needs at least one control wire")
+    if isinstance(op, Operation):
+        _take_off_tape(op)
+        out = _apply_ctrl(op, controls, values)  # recorded if inside a circuit
+        return out[0] if len(out) == 1 else out
+    ops = _template_ops(op)
+    if ops is not None:  # qml.ctrl(qml.BasicEntanglerLayers(...), control=...)
+        out = []
+        for g in ops:
+            out += _apply_ctrl(g, controls, values)
+        return out
+    if not callable(op):
+        raise GateError(f"qml.ctrl takes a gate or a function of gates, got {op!r}")
+
+    @functools.wraps(op)
+    def wrapper(*args, **kwargs):
+        out = []
+        for g in _record(op, args, kwargs):
+            out += _apply_ctrl(g, controls, values)
+        return out[0] if len(out) == 1 else out
+
+    return wrapper
+
+
+def _ops_namespace():
+    from .operations import Hermitian, Projector
+
+    return _Namespace(LinearCombination=Hamiltonian, Hamiltonian=Hamiltonian,
+                      Hermitian=Hermitian, Projector=Projector, **GATE_CLASSES)
+
+
+ops = _ops_namespace()
+"""``qml.ops``: PennyLane's operator namespace (``qml.ops.LinearCombination``, the gates)."""

@@ -1,0 +1,827 @@
+"""PennyLane's state preparations and templates, as decompositions into qsym's gates.
+
+A template called inside a circuit records its gates like any other code, so parameters
+stay exact sympy expressions of the inputs (gradients are exact, by the proved rules of
+the gates it uses). The gates are PennyLane's, in PennyLane's order, so results match
+PennyLane's to rounding. ``template.decomposition()`` lists them.
+
+- state preparation: :class:`StatePrep`, :class:`AmplitudeEmbedding` (a state vector, at
+  the start of the circuit), :class:`BasisState`, :class:`BasisEmbedding` (a bit string);
+- embeddings: :class:`AngleEmbedding`, :class:`IQPEmbedding`, :class:`QAOAEmbedding`;
+- layers: :class:`BasicEntanglerLayers`, :class:`StronglyEntanglingLayers`,
+  :class:`SimplifiedTwoDesign`, each with PennyLane's ``shape`` static method.
+
+>>> import qsym as qml
+>>> qml.StronglyEntanglingLayers.shape(n_layers=2, n_wires=3)
+(2, 3, 3)
+>>> qml.AngleEmbedding([0.1, 0.2], wires=[0, 1], rotation="Y").decomposition()
+[RY(0.1, wires=[0]), RY(0.2, wires=[1])]
+"""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+from types import SimpleNamespace
+
+import numpy as np
+import sympy as sp
+
+from .errors import GateError, WireError
+from .operations import GATE_CLASSES, Operation, _wires_tuple
+from .trace import Tape, active_tape, recording
+
+
+def _array(x, what: str) -> np.ndarray:
+    """Template input as an array (numbers or traced sympy expressions)."""
+    if isinstance(x, np.ndarray):
+        return x
+    if isinstance(x, (list, tuple)):
+        arr = np.asarray(x, dtype=object)
+        try:
+            return np.asarray(arr, dtype=float) if not _symbolic(arr) else arr
+        except (TypeError, ValueError):
+            return arr
+    if isinstance(x, (numbers.Number, sp.Basic)):
+        return np.asarray(x, dtype=object if isinstance(x, sp.Basic) else float)
+    raise GateError(f"{what} must be an array of numbers, got {type(x).__name__}")
+
+
+def _symbolic(arr: np.ndarray) -> bool:
+    return arr.dtype == object and any(
+        isinstance(v, sp.Basic) and not v.is_number for v in arr.ravel()
+    )
+
+
+def _gate(name, *params, wires, **hyper) -> Operation:
+    return GATE_CLASSES[name](*params, wires=wires, **hyper)
+
+
+class Template:
+    """Base class: ``__init__`` checks the arguments and records :meth:`_build`'s gates on
+    the active tape (if any); :meth:`decomposition` returns them."""
+
+    def _record(self):
+        tape = Tape()
+        with recording(tape):
+            self._build()
+        self._ops = list(tape.items)
+        outer = active_tape()
+        if outer is not None:
+            for op in self._ops:
+                outer.append(op)
+
+    def _build(self):  # pragma: no cover - every template defines it
+        raise NotImplementedError
+
+    def decomposition(self) -> list:
+        """The gates this template applies, in order."""
+        return list(self._ops)
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"{self.name}(wires={list(self.wires)})"
+
+
+# --- state preparation ---------------------------------------------------------------------
+def _check_fresh(wires: tuple, what: str) -> None:
+    """A state preparation must come before any gate on its wires."""
+    tape = active_tape()
+    if tape is None:
+        return
+    for op in tape.items:
+        if isinstance(op, Operation) and set(op.wires) & set(wires):
+            raise GateError(
+                f"{what} must come before any gate on its wires {list(wires)} (it prepares "
+                f"the state from |0...0>), but {op.name} acts on {list(op.wires)} first; "
+                "put it at the start of the circuit"
+            )
+
+
+def _is_zero(expr):
+    """1 where ``expr`` (a sum of squares) is exactly 0, else 0: a guard whose derivative
+    is 0, so that neither the angles nor their derivatives divide by zero."""
+    return sp.Piecewise((1, sp.Eq(expr, 0)), (0, True))
+
+
+class _StateAngle(sp.Function):
+    """``2 atan2(y, x)`` for traced amplitudes: 0 where ``x = y = 0`` (as ``math.atan2``),
+    and a derivative that is exact where the tree of angles is differentiable and NaN
+    where it is not (:meth:`_degenerate`), never a wrong number: there the prepared state
+    is a smooth function of the amplitudes, but not through these angles."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, y, x):
+        if y.is_number and x.is_number:
+            return sp.Float(2.0 * float(np.arctan2(float(y), float(x))))
+        return None
+
+    def _eval_is_real(self):
+        return True
+
+    @staticmethod
+    def _degenerate(y, x):
+        return sp.Eq(x**2 + y**2, 0)
+
+    def fdiff(self, argindex=1):
+        y, x = self.args
+        r2 = x**2 + y**2
+        safe = r2 + _is_zero(r2)
+        d = 2 * x / safe if argindex == 1 else -2 * y / safe
+        return sp.Piecewise((sp.nan, self._degenerate(y, x)), (d, True))
+
+    def _pythoncode(self, printer):
+        y, x = (printer._print(a) for a in self.args)
+        return f"(2.0 * math.atan2({y}, {x}))"
+
+    def _numpycode(self, printer):
+        y, x = (printer._print(a) for a in self.args)
+        return f"(2.0 * numpy.arctan2({y}, {x}))"
+
+    _lambdacode = _pythoncode
+
+
+class _NormAngle(_StateAngle):
+    """:class:`_StateAngle` of two block norms: a norm is not differentiable where its
+    block is zero, so the derivative is NaN where either is 0."""
+
+    @staticmethod
+    def _degenerate(y, x):
+        return sp.Eq(x * y, 0)
+
+
+def _angle(n1, n0, leaf):
+    """``2 atan2(n1, n0)``: the RY angle taking |0> to ``(n0|0> + n1|1>) / r``; 0 for a
+    zero block (any angle prepares it). Numbers give a float; traced amplitudes an exact
+    expression (:class:`_StateAngle`)."""
+    if not isinstance(n1, sp.Basic) and not isinstance(n0, sp.Basic):
+        return 2.0 * float(np.arctan2(float(n1), float(n0)))
+    n1, n0 = sp.sympify(n1), sp.sympify(n0)
+    if n1.is_number and n0.is_number:
+        return 2.0 * float(np.arctan2(float(n1), float(n0)))
+    if not leaf and n1.is_number and n1 == 0:  # a padded zero half: all weight on the left
+        return 0.0
+    if not leaf and n0.is_number and n0 == 0:
+        return sp.Piecewise((0, sp.Eq(n1, 0)), (sp.pi, True))
+    return (_StateAngle if leaf else _NormAngle)(n1, n0)
+
+
+def _norm(block):
+    """The Euclidean norm of a block of amplitudes; for traced ones written as
+    ``sqrt(S + [S = 0]) - [S = 0]`` (``S`` the sum of squares): exact, and with a finite
+    derivative on a zero block."""
+    if any(isinstance(v, sp.Basic) and not v.is_number for v in block):
+        S = sp.Add(*[sp.sympify(v) ** 2 for v in block])
+        z = _is_zero(S)
+        return sp.sqrt(S + z) - z
+    return float(np.sqrt(np.sum(np.asarray(block, dtype=float) ** 2)))
+
+
+def _uniform_ry(angles: list, controls: tuple, target) -> None:
+    """RY(angles[p]) on ``target`` for each basis state ``p`` of ``controls`` (the first
+    control most significant), as 2^k RY and 2^k CNOT gates (Mottonen et al. 2004,
+    Gray-code order)."""
+    k = len(controls)
+    if k == 0:
+        _gate("RY", angles[0], wires=target)
+        return
+    n = 2**k
+    gray = [i ^ (i >> 1) for i in range(n)]
+    for i in range(n):
+        # phi_i = 2^-k sum_p (-1)^(p . g_i) theta_p
+        terms = [(-1) ** bin(p & gray[i]).count("1") * angles[p] for p in range(n)]
+        if any(isinstance(t, sp.Basic) and not t.is_number for t in terms):
+            phi = sp.Add(*terms) / n
+        else:
+            phi = float(np.sum(np.asarray(terms, dtype=float))) / n
+        _gate("RY", phi, wires=target)
+        changed = gray[i] ^ gray[(i + 1) % n]
+        bit = changed.bit_length() - 1  # 0: the least significant bit: the last control
+        _gate("CNOT", wires=[controls[k - 1 - bit], target])
+
+
+def _real_state_gates(x: list, wires: tuple) -> None:
+    """RY and CNOT gates taking |0...0> to the real vector ``x / |x|`` (wire 0 most
+    significant): at level j, the RY of wire j under each pattern of wires 0..j-1 splits
+    the block's norm between its two halves (the last level keeps the signs)."""
+    n = len(wires)
+    for j in range(n):
+        size = 2 ** (n - j)
+        angles = []
+        for p in range(2**j):
+            block = x[p * size : (p + 1) * size]
+            left, right = block[: size // 2], block[size // 2 :]
+            if size == 2:
+                angles.append(_angle(right[0], left[0], leaf=True))
+            else:
+                angles.append(_angle(_norm(right), _norm(left), leaf=False))
+        _uniform_ry(angles, wires[:j], wires[j])
+
+
+def _complex_state_unitary(psi: np.ndarray) -> np.ndarray:
+    """A unitary whose first column is ``psi`` (a unit vector): a Householder reflection
+    times a phase."""
+    d = len(psi)
+    alpha = np.angle(psi[0]) if abs(psi[0]) > 0 else 0.0
+    e0 = np.zeros(d, dtype=complex)
+    e0[0] = np.exp(1j * alpha)
+    v = e0 - psi
+    if np.linalg.norm(v) < 1e-15:
+        return np.exp(1j * alpha) * np.eye(d, dtype=complex)
+    Hh = np.eye(d, dtype=complex) - 2 * np.outer(v, v.conj()) / np.vdot(v, v)
+    return np.exp(1j * alpha) * Hh
+
+
+class StatePrep(Template):
+    """Prepare a state vector on ``wires`` (PennyLane's ``qml.StatePrep``), at the start
+    of the circuit: ``2**len(wires)`` amplitudes, the first wire most significant.
+
+    Args:
+        state: the amplitudes (numbers, or real circuit inputs).
+        wires: the wires.
+        pad_with: pad a shorter vector with this number up to ``2**len(wires)``.
+        normalize: divide by the norm; otherwise the norm must be 1.
+
+    A real vector is prepared by RY and CNOT gates whose angles are exact functions of
+    the amplitudes (so they may be circuit inputs, and are differentiable away from zero
+    blocks); a complex vector of numbers by one ``QubitUnitary``. With inputs as
+    amplitudes, the norm is checked at the first call (when the circuit is traced); later
+    values are normalized. Its wires must not have been acted on before.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=2)
+    >>> @qml.qnode(dev)
+    ... def c():
+    ...     qml.StatePrep([0.6, 0.0, 0.0, -0.8], wires=[0, 1])
+    ...     return qml.probs(wires=[0, 1])
+    >>> c().round(12)
+    array([0.36, 0.  , 0.  , 0.64])
+    """
+
+    def __init__(self, state, wires, pad_with=None, normalize=False, validate_norm=True, id=None):
+        self.wires = _wires_tuple(wires)
+        self.id = id
+        if len(set(self.wires)) != len(self.wires):
+            raise WireError(f"{self.name} got duplicate wires {list(self.wires)}")
+        x = _array(state, f"{self.name}: the state")
+        if x.ndim not in (1, 2):
+            raise GateError(
+                f"{self.name}: the state must be a 1-D vector (or 2-D, one state per row, to "
+                f"broadcast), got shape {x.shape}"
+            )
+        rows = [self._row(r, pad_with, normalize, validate_norm) for r in (x if x.ndim == 2 else [x])]
+        if x.ndim == 2 and any(u is not None for u, _ in rows):
+            raise GateError(f"{self.name}: broadcasting complex states is not supported")
+        self.state = x
+        self._rows = rows
+        self._unitary = rows[0][0] if x.ndim == 1 else None
+        self._batched = x.ndim == 2
+        _check_fresh(self.wires, self.name)
+        self._record()
+
+    def _row(self, x, pad_with, normalize, validate_norm):
+        """``(unitary or None, real amplitudes)`` for one state vector."""
+        dim = 2 ** len(self.wires)
+        if len(x) > dim or (len(x) < dim and pad_with is None):
+            raise GateError(
+                f"{self.name}: State must be of length {dim}; got length {len(x)}. "
+                + ("Use the 'pad_with' argument for automated padding." if len(x) < dim
+                   else f"({len(self.wires)} wire(s) hold {dim} amplitudes.)")
+            )
+        if len(x) < dim:
+            x = np.concatenate([np.asarray(x, dtype=object), np.full(dim - len(x), pad_with, dtype=object)])
+        values = list(x)
+        if not _symbolic(np.asarray(x, dtype=object)):
+            v = np.asarray(x, dtype=complex)
+            if not np.all(np.isfinite(v)):
+                raise GateError(f"{self.name}: the state has NaN or infinite amplitudes")
+            norm = float(np.linalg.norm(v))
+            if norm == 0:
+                raise GateError(f"{self.name}: the state is the zero vector")
+            if not normalize and validate_norm and not np.isclose(norm, 1.0, atol=1e-10):
+                raise GateError(
+                    f"{self.name}: The state must be a vector of norm 1.0; got norm {norm}. "
+                    "Use 'normalize=True' to automatically normalize."
+                )
+            if np.any(np.abs(v.imag) > 0):
+                return _complex_state_unitary(v / norm), None
+            return None, [float(a) for a in v.real]
+        if any(isinstance(a, (complex, np.complexfloating)) and a.imag != 0 for a in values):
+            raise GateError(f"{self.name}: complex amplitudes must be numbers, not inputs")
+        return None, values
+
+    def _record(self):
+        super()._record()
+        for op in self._ops:  # qml.draw shows them as one box, as PennyLane does
+            op._draw_group = (id(self), "|Ψ⟩", self.wires)
+
+    def _build(self):
+        if self._unitary is not None:
+            _gate("QubitUnitary", self._unitary, wires=list(self.wires))
+            return
+        if not self._batched:
+            _real_state_gates(self._rows[0][1], self.wires)
+            return
+        per_row = []  # the same gates for every row; their angles differ
+        for _, values in self._rows:
+            tape = Tape()
+            with recording(tape):
+                _real_state_gates(values, self.wires)
+            per_row.append(tape.items)
+        for ops in zip(*per_row):
+            if ops[0].params:
+                _gate(ops[0].name, [op.params[0] for op in ops], wires=list(ops[0].wires))
+            else:
+                _gate(ops[0].name, wires=list(ops[0].wires))
+
+
+class AmplitudeEmbedding(StatePrep):
+    """Amplitudes of ``features`` as the state of ``wires`` (PennyLane's
+    ``qml.AmplitudeEmbedding``): :class:`StatePrep` with ``pad_with`` and ``normalize``.
+
+    >>> AmplitudeEmbedding([1.0, 1.0], wires=0, normalize=True).decomposition()
+    [RY(1.5707963267948966, wires=[0])]
+    """
+
+    def __init__(self, features, wires, pad_with=None, normalize=False, id=None):
+        super().__init__(features, wires, pad_with=pad_with, normalize=normalize, id=id)
+
+
+def _bits(state, n: int, what: str):
+    """A basis state as ``n`` bits (first wire first): from an int, or 0/1 values (which
+    may be traced inputs)."""
+    if isinstance(state, (numbers.Integral, np.integer)) and not isinstance(state, bool):
+        s = int(state)
+        if not 0 <= s < 2**n:
+            raise GateError(f"{what}: the integer {s} does not fit on {n} wire(s)")
+        return [(s >> (n - 1 - i)) & 1 for i in range(n)]
+    if isinstance(state, str):
+        state = [int(c) for c in state]
+    arr = np.asarray(state, dtype=object).ravel()
+    if len(arr) != n:
+        raise GateError(f"{what}: State must be of length {n}; got length {len(arr)} (one bit per wire).")
+    out = []
+    for b in arr:
+        if isinstance(b, sp.Basic) and not b.is_number:
+            out.append(b)
+            continue
+        if b not in (0, 1):
+            raise GateError(f"{what}: Basis state must only consist of 0s and 1s; got {list(arr)}")
+        out.append(b)
+    return out
+
+
+class BasisState(Template):
+    """Prepare the computational basis state ``state`` (bits, first wire first, or an int)
+    on ``wires`` (PennyLane's ``qml.BasisState``): an X gate on every wire whose bit is 1.
+
+    Bits given as float circuit inputs (traced) become ``RX(pi b)`` and a global phase
+    ``exp(i pi b / 2)``, which is X for ``b = 1`` and the identity for ``b = 0``.
+
+    >>> BasisState([1, 0, 1], wires=[0, 1, 2]).decomposition()
+    [PauliX(wires=[0]), PauliX(wires=[2])]
+    """
+
+    def __init__(self, state, wires, id=None):
+        self.wires = _wires_tuple(wires)
+        self.id = id
+        if len(set(self.wires)) != len(self.wires):
+            raise WireError(f"{self.name} got duplicate wires {list(self.wires)}")
+        self._traced = isinstance(state, np.ndarray) and state.dtype.kind in "fO" or (
+            isinstance(state, (list, tuple)) and any(isinstance(b, (float, sp.Basic)) for b in state)
+        )
+        self.state = _bits(state, len(self.wires), self.name)
+        _check_fresh(self.wires, self.name)
+        self._record()
+
+    def _record(self):
+        super()._record()
+        for op in self._ops:  # qml.draw shows them as one box, as PennyLane does
+            op._draw_group = (id(self), "|Ψ⟩", self.wires)
+
+    def _build(self):
+        for w, b in zip(self.wires, self.state):
+            if self._traced:  # the same gates for every value: traced and numeric runs agree
+                _gate("RX", sp.pi * b if isinstance(b, sp.Basic) else np.pi * float(b), wires=w)
+                _gate("GlobalPhase", -(sp.pi * b if isinstance(b, sp.Basic) else np.pi * float(b)) / 2, wires=w)
+            elif b == 1:
+                _gate("PauliX", wires=w)
+
+
+class BasisEmbedding(BasisState):
+    """``features`` (bits or an int) as a basis state of ``wires`` (PennyLane's
+    ``qml.BasisEmbedding``; the same as :class:`BasisState`).
+
+    >>> BasisEmbedding(2, wires=[0, 1]).decomposition()
+    [PauliX(wires=[0])]
+    """
+
+    def __init__(self, features, wires, id=None):
+        super().__init__(features, wires, id=id)
+
+
+# --- embeddings ------------------------------------------------------------------------------
+_ROTATIONS = {"X": "RX", "Y": "RY", "Z": "RZ"}
+
+
+def _rotation_name(rotation, what: str, default: str) -> str:
+    if rotation is None:
+        return default
+    if isinstance(rotation, str):
+        if rotation in _ROTATIONS:
+            return _ROTATIONS[rotation]
+        if rotation in ("RX", "RY", "RZ"):
+            return rotation
+    if isinstance(rotation, type) and issubclass(rotation, Operation):
+        if rotation.num_params == 1 and rotation.num_wires == 1:
+            return rotation.__name__
+    raise GateError(
+        f"{what}: rotation must be 'X', 'Y', 'Z' or a one-parameter one-wire gate such as "
+        f"qml.RX; got {rotation!r}"
+    )
+
+
+def _columns(x: np.ndarray):
+    """``x[..., i]`` for each ``i``: one value, or a 1-D array to broadcast."""
+    return [x[..., i] for i in range(x.shape[-1])]
+
+
+class AngleEmbedding(Template):
+    """Features as rotation angles, one per wire (PennyLane's ``qml.AngleEmbedding``):
+    ``RX(features[i])`` on ``wires[i]`` (``rotation="X"``, ``"Y"`` or ``"Z"``). Fewer
+    features than wires leave the last wires alone; a 2-D array broadcasts.
+
+    >>> AngleEmbedding([0.5], wires=[0, 1]).decomposition()
+    [RX(0.5, wires=[0])]
+    """
+
+    def __init__(self, features, wires, rotation="X", id=None):
+        self.wires = _wires_tuple(wires)
+        self.id = id
+        self.rotation = _rotation_name(rotation, "AngleEmbedding", "RX")
+        x = _array(features, "AngleEmbedding features")
+        if x.ndim not in (1, 2):
+            raise GateError(f"AngleEmbedding: features must be 1-D (or 2-D to broadcast), got shape {x.shape}")
+        if x.shape[-1] > len(self.wires):
+            raise GateError(
+                f"AngleEmbedding: Features must be of length {len(self.wires)} or less; "
+                f"got length {x.shape[-1]}."
+            )
+        self.features = x
+        self._record()
+
+    def _build(self):
+        for i, f in enumerate(_columns(self.features)):
+            _gate(self.rotation, f, wires=self.wires[i])
+
+
+class IQPEmbedding(Template):
+    """PennyLane's ``qml.IQPEmbedding``: ``n_repeats`` times, ``Hadamard`` then
+    ``RZ(features[i])`` on each wire, then ``MultiRZ(features[i] * features[j])`` on each
+    wire pair of ``pattern`` (default: all pairs, in order).
+
+    >>> [op.name for op in IQPEmbedding([1.0, 2.0], wires=[0, 1]).decomposition()]
+    ['Hadamard', 'RZ', 'Hadamard', 'RZ', 'MultiRZ']
+    """
+
+    def __init__(self, features, wires, n_repeats=1, pattern=None, id=None):
+        self.wires = _wires_tuple(wires)
+        self.id = id
+        x = _array(features, "IQPEmbedding features")
+        if x.ndim not in (1, 2):
+            raise GateError(f"IQPEmbedding: features must be 1-D (or 2-D to broadcast), got shape {x.shape}")
+        if x.shape[-1] != len(self.wires):
+            raise GateError(
+                f"IQPEmbedding: Features must be of length {len(self.wires)}; got length {x.shape[-1]}."
+            )
+        self.features = x
+        self.n_repeats = int(n_repeats)
+        self.pattern = (
+            list(itertools.combinations(self.wires, 2)) if pattern is None
+            else [tuple(_wires_tuple(p)) for p in pattern]
+        )
+        self._record()
+
+    def _build(self):
+        f = _columns(self.features)
+        index = {w: i for i, w in enumerate(self.wires)}
+        for _ in range(self.n_repeats):
+            for i, w in enumerate(self.wires):
+                _gate("Hadamard", wires=w)
+                _gate("RZ", f[i], wires=w)
+            for a, b in self.pattern:
+                _gate("MultiRZ", f[index[a]] * f[index[b]], wires=[a, b])
+
+
+class QAOAEmbedding(Template):
+    """PennyLane's ``qml.QAOAEmbedding``: layers of ``RX(features)`` (``Hadamard`` on wires
+    without a feature), ``MultiRZ(weights)`` on neighbouring wires (a ring for 3 or more
+    wires) and local fields (``local_field="Y"``, ``"X"`` or ``"Z"``), then the feature
+    layer once more. ``shape(n_layers, n_wires)`` gives the weights' shape.
+
+    >>> QAOAEmbedding.shape(n_layers=2, n_wires=3)
+    (2, 6)
+    """
+
+    def __init__(self, features, weights, wires, local_field="Y", id=None):
+        self.wires = _wires_tuple(wires)
+        self.id = id
+        self.local_field = _rotation_name(local_field, "QAOAEmbedding local_field", "RY")
+        x = _array(features, "QAOAEmbedding features")
+        w = _array(weights, "QAOAEmbedding weights")
+        if x.ndim != 1:
+            raise GateError(f"QAOAEmbedding: features must be 1-D, got shape {x.shape}")
+        if len(x) > len(self.wires):
+            raise GateError(
+                f"QAOAEmbedding: Features must be of length {len(self.wires)} or less; got length {len(x)}."
+            )
+        expected = self.shape(w.shape[0] if w.ndim else 0, len(self.wires))
+        if w.shape != expected:
+            raise GateError(f"QAOAEmbedding: Weights tensor must be of shape {expected}; got {w.shape}")
+        self.features, self.weights = x, w
+        self._record()
+
+    def _features(self):
+        for i, w in enumerate(self.wires):
+            if i < len(self.features):
+                _gate("RX", self.features[i], wires=w)
+            else:
+                _gate("Hadamard", wires=w)
+
+    def _build(self):
+        n = len(self.wires)
+        for layer in self.weights:
+            self._features()
+            if n == 1:
+                _gate(self.local_field, layer[0], wires=self.wires[0])
+            elif n == 2:
+                _gate("MultiRZ", layer[0], wires=list(self.wires))
+                _gate(self.local_field, layer[1], wires=self.wires[0])
+                _gate(self.local_field, layer[2], wires=self.wires[1])
+            else:
+                for i in range(n):
+                    _gate("MultiRZ", layer[i], wires=[self.wires[i], self.wires[(i + 1) % n]])
+                for i in range(n):
+                    _gate(self.local_field, layer[n + i], wires=self.wires[i])
+        self._features()
+
+    @staticmethod
+    def shape(n_layers, n_wires):
+        """The shape of the weights: ``(n_layers, 1 | 3 | 2 * n_wires)``."""
+        return (n_layers, 1 if n_wires == 1 else 3 if n_wires == 2 else 2 * n_wires)
+
+
+# --- layers ----------------------------------------------------------------------------------
+class BasicEntanglerLayers(Template):
+    """PennyLane's ``qml.BasicEntanglerLayers``: per layer, ``rotation(weights[l, i])`` on
+    each wire, then a CNOT ring (one CNOT for 2 wires, none for 1).
+
+    >>> BasicEntanglerLayers.shape(n_layers=2, n_wires=3)
+    (2, 3)
+    >>> [op.name for op in BasicEntanglerLayers([[0.1, 0.2]], wires=[0, 1]).decomposition()]
+    ['RX', 'RX', 'CNOT']
+    """
+
+    def __init__(self, weights, wires=None, rotation=None, id=None):
+        self.wires = _wires_tuple(wires)
+        self.id = id
+        self.rotation = _rotation_name(rotation, "BasicEntanglerLayers", "RX")
+        w = _array(weights, "BasicEntanglerLayers weights")
+        if w.ndim not in (2, 3):
+            raise GateError(
+                f"BasicEntanglerLayers: Weights tensor must be 2-dimensional or 3-dimensional if "
+                f"batching; got shape {w.shape}"
+            )
+        if w.shape[-1] != len(self.wires):
+            raise GateError(
+                f"BasicEntanglerLayers: Weights tensor must have last dimension of length "
+                f"{len(self.wires)}; got {w.shape[-1]}"
+            )
+        self.weights = w
+        self._record()
+
+    def _build(self):
+        w, n = self.weights, len(self.wires)
+        for layer in range(w.shape[-2]):
+            for i in range(n):
+                _gate(self.rotation, w[..., layer, i], wires=self.wires[i])
+            if n == 2:
+                _gate("CNOT", wires=list(self.wires))
+            elif n > 2:
+                for i in range(n):
+                    _gate("CNOT", wires=[self.wires[i], self.wires[(i + 1) % n]])
+
+    @staticmethod
+    def shape(n_layers, n_wires):
+        """The shape of the weights: ``(n_layers, n_wires)``."""
+        return (n_layers, n_wires)
+
+
+class StronglyEntanglingLayers(Template):
+    """PennyLane's ``qml.StronglyEntanglingLayers``: per layer ``l``,
+    ``Rot(*weights[l, i])`` on each wire ``i``, then (for 2 or more wires)
+    ``imprimitive(wires=[wires[i], wires[(i + r) % n]])`` for each ``i``, with range
+    ``r = ranges[l]`` (default ``l % (n - 1) + 1``) and ``imprimitive`` CNOT by default.
+
+    >>> StronglyEntanglingLayers.shape(n_layers=1, n_wires=2)
+    (1, 2, 3)
+    >>> [op.name for op in StronglyEntanglingLayers(np.zeros((1, 2, 3)), wires=[0, 1]).decomposition()]
+    ['Rot', 'Rot', 'CNOT', 'CNOT']
+    """
+
+    def __init__(self, weights, wires, ranges=None, imprimitive=None, id=None):
+        self.wires = _wires_tuple(wires)
+        self.id = id
+        n = len(self.wires)
+        w = _array(weights, "StronglyEntanglingLayers weights")
+        if w.ndim not in (3, 4):
+            raise GateError(
+                f"StronglyEntanglingLayers: Weights tensor must be 3-dimensional (4 to broadcast); got shape {w.shape}"
+            )
+        if w.shape[-2] != n:
+            raise GateError(
+                f"StronglyEntanglingLayers: Weights tensor must have second dimension of length {n}; "
+                f"got {w.shape[-2]}"
+            )
+        if w.shape[-1] != 3:
+            raise GateError(
+                f"StronglyEntanglingLayers: Weights tensor must have third dimension of length 3; got {w.shape[-1]}"
+            )
+        n_layers = w.shape[-3]
+        if ranges is None:
+            ranges = tuple((l % (n - 1)) + 1 for l in range(n_layers)) if n > 1 else (0,) * n_layers
+        else:
+            ranges = tuple(int(r) for r in ranges)
+            if len(ranges) != n_layers:
+                raise GateError(f"StronglyEntanglingLayers: Range sequence must be of length {n_layers}; got {len(ranges)}")
+            for r in ranges:
+                if n > 1 and r % n == 0:
+                    raise GateError(
+                        f"StronglyEntanglingLayers: Ranges must not be zero nor divisible by the "
+                        f"number of wires; got {r}"
+                    )
+        if imprimitive is None:
+            imprimitive = GATE_CLASSES["CNOT"]
+        elif isinstance(imprimitive, str):
+            imprimitive = GATE_CLASSES.get(imprimitive)
+        if not (isinstance(imprimitive, type) and issubclass(imprimitive, Operation)
+                and imprimitive.num_wires == 2 and imprimitive.num_params == 0):
+            raise GateError(
+                f"StronglyEntanglingLayers: imprimitive must be a two-wire gate without "
+                f"parameters such as qml.CNOT or qml.CZ; got {imprimitive!r}"
+            )
+        self.weights, self.ranges, self.imprimitive = w, ranges, imprimitive
+        self._record()
+
+    def _build(self):
+        w, n = self.weights, len(self.wires)
+        for layer in range(w.shape[-3]):
+            for i in range(n):
+                _gate("Rot", w[..., layer, i, 0], w[..., layer, i, 1], w[..., layer, i, 2],
+                      wires=self.wires[i])
+            if n > 1:
+                for i in range(n):
+                    self.imprimitive(
+                        wires=[self.wires[i], self.wires[(i + self.ranges[layer]) % n]]
+                    )
+
+    @staticmethod
+    def shape(n_layers, n_wires):
+        """The shape of the weights: ``(n_layers, n_wires, 3)``."""
+        return (n_layers, n_wires, 3)
+
+
+class SimplifiedTwoDesign(Template):
+    """PennyLane's ``qml.SimplifiedTwoDesign``: ``RY(initial_layer_weights[i])`` on each
+    wire, then per layer a CZ on each even pair ``(0, 1), (2, 3), ...`` followed by two RY,
+    and the same on the odd pairs ``(1, 2), (3, 4), ...``.
+
+    >>> SimplifiedTwoDesign.shape(n_layers=2, n_wires=3)
+    [(3,), (2, 2, 2)]
+    """
+
+    def __init__(self, initial_layer_weights, weights, wires, id=None):
+        self.wires = _wires_tuple(wires)
+        self.id = id
+        n = len(self.wires)
+        w0 = _array(initial_layer_weights, "SimplifiedTwoDesign initial_layer_weights")
+        w = _array(weights, "SimplifiedTwoDesign weights")
+        if w0.shape != (n,):
+            raise GateError(f"SimplifiedTwoDesign: Initial layer weights must be of shape {(n,)}; got {w0.shape}")
+        if n > 1 and (w.ndim != 3 or w.shape[1:] != (n - 1, 2)):
+            raise GateError(
+                f"SimplifiedTwoDesign: Weights tensor must be of shape (n_layers, {n - 1}, 2); got {w.shape}"
+            )
+        self.initial_layer_weights, self.weights = w0, w
+        self._record()
+
+    def _build(self):
+        wires, n = self.wires, len(self.wires)
+        for i in range(n):
+            _gate("RY", self.initial_layer_weights[i], wires=wires[i])
+        if n == 1:
+            return
+        for layer in range(self.weights.shape[0]):
+            even = [wires[i : i + 2] for i in range(0, n - 1, 2)]
+            for i, pair in enumerate(even):
+                _gate("CZ", wires=list(pair))
+                _gate("RY", self.weights[layer, i, 0], wires=pair[0])
+                _gate("RY", self.weights[layer, i, 1], wires=pair[1])
+            odd = [wires[i : i + 2] for i in range(1, n - 1, 2)]
+            for i, pair in enumerate(odd):
+                _gate("CZ", wires=list(pair))
+                _gate("RY", self.weights[layer, n // 2 + i, 0], wires=pair[0])
+                _gate("RY", self.weights[layer, n // 2 + i, 1], wires=pair[1])
+
+    @staticmethod
+    def shape(n_layers, n_wires):
+        """The shapes of the two weight arrays: ``[(n_wires,), (n_layers, n_wires - 1, 2)]``."""
+        if n_wires == 1:
+            return [(n_wires,), (n_layers,)]
+        return [(n_wires,), (n_layers, n_wires - 1, 2)]
+
+
+class QFT(Template):
+    """PennyLane's ``qml.QFT``: the quantum Fourier transform on ``wires`` (the first wire
+    most significant), as ``Hadamard`` and ``ControlledPhaseShift(pi / 2**k)`` gates,
+    then SWAPs reversing the wires.
+
+    >>> [op.name for op in QFT(wires=[0, 1]).decomposition()]
+    ['Hadamard', 'ControlledPhaseShift', 'Hadamard', 'SWAP']
+    """
+
+    def __init__(self, wires, id=None):
+        self.wires = _wires_tuple(wires)
+        self.id = id
+        self._record()
+
+    def _build(self):
+        w, n = self.wires, len(self.wires)
+        for i in range(n):
+            _gate("Hadamard", wires=w[i])
+            for j in range(i + 1, n):
+                _gate("ControlledPhaseShift", sp.pi / 2 ** (j - i), wires=[w[j], w[i]])
+        for i in range(n // 2):
+            _gate("SWAP", wires=[w[i], w[n - i - 1]])
+
+
+class MottonenStatePreparation(StatePrep):
+    """PennyLane's ``qml.MottonenStatePreparation(state_vector, wires)``: a normalized state
+    vector prepared by RY rotations and CNOTs (:class:`StatePrep`)."""
+
+    def __init__(self, state_vector, wires, id=None):
+        super().__init__(state_vector, wires, id=id)
+
+
+def layer(template, depth, *args, **kwargs):
+    """PennyLane's ``qml.layer``: apply ``template`` ``depth`` times; the ``i``-th time with
+    the ``i``-th entry of each positional argument (each must have ``depth`` entries) and
+    the same keyword arguments.
+
+    >>> def block(a, wires):
+    ...     GATE_CLASSES["RX"](a, wires=wires[0])
+    ...     GATE_CLASSES["CNOT"](wires=wires)
+    >>> tape = Tape()
+    >>> with recording(tape):
+    ...     layer(block, 2, [0.1, 0.2], wires=[0, 1])
+    >>> tape.items
+    [RX(0.1, wires=[0]), CNOT(wires=[0, 1]), RX(0.2, wires=[0]), CNOT(wires=[0, 1])]
+    """
+    if not isinstance(depth, numbers.Integral) or depth < 0:
+        raise GateError(f"qml.layer: depth must be a non-negative int, got {depth!r}")
+    for k, arg in enumerate(args):
+        if len(arg) != depth:
+            raise GateError(
+                f"qml.layer: argument {k} has {len(arg)} entries; it must have one per "
+                f"layer ({depth})"
+            )
+    for i in range(depth):
+        template(*[arg[i] for arg in args], **kwargs)
+
+
+embeddings = SimpleNamespace(
+    AngleEmbedding=AngleEmbedding, AmplitudeEmbedding=AmplitudeEmbedding,
+    BasisEmbedding=BasisEmbedding, IQPEmbedding=IQPEmbedding, QAOAEmbedding=QAOAEmbedding,
+)
+layers = SimpleNamespace(
+    BasicEntanglerLayers=BasicEntanglerLayers, StronglyEntanglingLayers=StronglyEntanglingLayers,
+    SimplifiedTwoDesign=SimplifiedTwoDesign,
+)
+state_preparations = SimpleNamespace(
+    StatePrep=StatePrep, BasisStatePreparation=BasisState,
+    MottonenStatePreparation=MottonenStatePreparation,
+)
+subroutines = SimpleNamespace(QFT=QFT)
+
+TEMPLATES = {
+    cls.__name__: cls
+    for cls in (StatePrep, AmplitudeEmbedding, BasisState, BasisEmbedding, AngleEmbedding,
+                IQPEmbedding, QAOAEmbedding, BasicEntanglerLayers, StronglyEntanglingLayers,
+                SimplifiedTwoDesign, QFT, MottonenStatePreparation)
+}
+"""The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""

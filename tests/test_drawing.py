@@ -1,0 +1,201 @@
+"""qml.draw in PennyLane's text format.
+
+The expected strings are PennyLane's (its drawer's documented examples and tests:
+``tests/drawer/test_draw.py``, ``pennylane/drawer/tape_text.py``), typed in here.
+"""
+
+import numpy as np
+import pytest
+
+import qsym as qml
+
+DEV = qml.device("default.qubit", wires=(0, "a", 1.234))
+
+
+@qml.qnode(DEV)
+def circuit(x, y, z):
+    qml.RX(x, wires=0)
+    qml.RY(y, wires="a")
+    qml.RZ(z, wires=1.234)
+    return qml.expval(qml.PauliZ(0))
+
+
+@pytest.mark.parametrize("decimals,expected", [
+    (None, "    0: ──RX─┤  <Z>\n    a: ──RY─┤     \n1.234: ──RZ─┤     "),
+    (1, "    0: ──RX(1.2)─┤  <Z>\n    a: ──RY(2.3)─┤     \n1.234: ──RZ(3.5)─┤     "),
+    (0, "    0: ──RX(1)─┤  <Z>\n    a: ──RY(2)─┤     \n1.234: ──RZ(3)─┤     "),
+])
+def test_decimals_and_wire_labels(decimals, expected):
+    assert qml.draw(circuit, decimals=decimals)(1.234, 2.345, 3.456) == expected
+
+
+def test_wire_order_and_defaults():
+    lines = qml.draw(circuit, wire_order=[1.234, "a", 0])(1.2, 2.3, 3.4).split("\n")
+    assert [line[:6] for line in lines] == ["1.234:", "    a:", "    0:"]
+    assert qml.draw(circuit)(1.0, 2.0, 3.0) == (
+        "    0: ──RX(1.00)─┤  <Z>\n    a: ──RY(2.00)─┤     \n1.234: ──RZ(3.00)─┤     ")
+
+
+def test_layers_controls_and_measurements():
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def blocking():
+        qml.PauliX(0)
+        qml.IsingXX(1.234, wires=(0, 2))
+        qml.PauliX(1)
+        return qml.expval(qml.PauliZ(0))
+
+    assert qml.draw(blocking)() == (
+        "0: ──X─╭IsingXX(1.23)────┤  <Z>\n"
+        "1: ────│───────────────X─┤     \n"
+        "2: ────╰IsingXX(1.23)────┤     ")
+
+    @qml.qnode(dev)
+    def adjacent():
+        for i in range(3):
+            qml.PauliX(i)
+        return [qml.expval(qml.PauliZ(i)) for i in range(3)]
+
+    assert qml.draw(adjacent)() == "0: ──X─┤  <Z>\n1: ──X─┤  <Z>\n2: ──X─┤  <Z>"
+
+    @qml.qnode(qml.device("default.qubit", wires=[0]))
+    def rot(x):
+        qml.Rot(*x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    assert qml.draw(rot, decimals=1)([1.234, 2.345, 3.456]) == "0: ──Rot(1.2,2.3,3.5)─┤  <Z>"
+
+    # tape_text's documented example, without QFT: Toffoli, Var[Z@Z], Probs
+    dev4 = qml.device("default.qubit", wires=[0, 1, 2, "aux"])
+
+    @qml.qnode(dev4)
+    def doc():
+        qml.RX(1.234, wires=0)
+        qml.RY(1.234, wires=1)
+        qml.RZ(1.234, wires=2)
+        qml.Toffoli(wires=(0, 1, "aux"))
+        return (qml.expval(qml.PauliZ("aux")), qml.var(qml.PauliZ(0) @ qml.PauliZ(1)),
+                qml.probs(wires=(0, 1, 2, "aux")))
+
+    assert qml.draw(doc)() == (
+        "  0: ──RX(1.23)─╭●─┤ ╭Var[Z@Z] ╭Probs\n"
+        "  1: ──RY(1.23)─├●─┤ ╰Var[Z@Z] ├Probs\n"
+        "  2: ──RZ(1.23)─│──┤           ├Probs\n"
+        "aux: ───────────╰X─┤  <Z>      ╰Probs")
+
+
+def test_matrices_and_max_length():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def mats():
+        qml.QubitUnitary(np.eye(2), wires=0)
+        qml.QubitUnitary(np.eye(2), wires=1)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    assert qml.draw(mats)() == (
+        "0: ──U(M0)─┤ ╭<Z@Z>\n1: ──U(M0)─┤ ╰<Z@Z>\n\nM0 = \n[[1. 0.]\n [0. 1.]]")
+    assert qml.draw(mats, show_matrices=False)() == "0: ──U(M0)─┤ ╭<Z@Z>\n1: ──U(M0)─┤ ╰<Z@Z>"
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def long_circuit():
+        for _ in range(100):
+            qml.PauliX(0)
+        return qml.expval(qml.PauliZ(0))
+
+    out = qml.draw(long_circuit)()
+    assert 95 <= max(len(s) for s in out.split("\n")) <= 100
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def short_circuit():  # PennyLane's test_setting_max_length
+        for _ in range(10):
+            qml.PauliX(0)
+        return [qml.expval(qml.PauliZ(0)) for _ in range(4)]
+
+    for ml in (25, 50, 75):
+        out = qml.draw(short_circuit, max_length=ml)()
+        assert max(len(s) for s in out.split("\n")) <= ml
+    # a wrapped line ends with " ···" and continues after "··· " (PennyLane's drawer)
+    assert qml.draw(short_circuit, max_length=25)().split("\n")[:3] == [
+        "0: ──X──X──X──X──X──X ···", "", "0: ··· ──X──X──X──X─┤ ···"]
+
+
+def test_a_circuit_without_gates():
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circ():
+        return qml.expval(qml.Z(0) @ qml.X(1))
+
+    assert qml.draw(circ)() == "0: ───┤ ╭<Z@X>\n1: ───┤ ╰<Z@X>"
+
+
+def test_controls_with_control_value_zero_draw_open_circles():
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def c():
+        qml.ctrl(qml.PauliX(wires=2), control=[0, 1], control_values=[0, 1])
+        qml.CRX(0.5, wires=[2, 0])
+        return qml.probs(wires=[0, 1])
+
+    assert qml.draw(c)() == (
+        "0: ─╭○─╭RX(0.50)─┤ ╭Probs\n"
+        "1: ─├●─│─────────┤ ╰Probs\n"
+        "2: ─╰X─╰●────────┤       ")
+
+
+def test_state_preparation_box_and_adjoint_dagger():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def matrices_circuit():  # PennyLane's test_matrix_parameters, measuring <Z> (not Hermitian)
+        qml.StatePrep([1.0, 0.0, 0.0, 0.0], wires=(0, 1))
+        qml.QubitUnitary(np.eye(2), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    assert qml.draw(matrices_circuit, show_matrices=False)() == (
+        "0: ─╭|Ψ⟩──U(M0)─┤  <Z>\n1: ─╰|Ψ⟩────────┤     ")
+
+    @qml.qnode(dev)
+    def adj(x):
+        qml.BasisState(np.array([1, 0]), wires=[0, 1])
+        qml.adjoint(qml.RX(x, wires=0))
+        qml.adjoint(qml.S(wires=1))
+        return qml.expval(qml.PauliZ(0))
+
+    assert qml.draw(adj)(0.5) == "0: ─╭|Ψ⟩──RX(0.50)†─┤  <Z>\n1: ─╰|Ψ⟩──S†────────┤     "
+
+
+def test_hermitian_matrices_and_probs_of_an_observable_are_labelled_as_written():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def matrices_circuit():  # PennyLane's test_matrix_parameters, exactly
+        qml.StatePrep([1.0, 0.0, 0.0, 0.0], wires=(0, 1))
+        qml.QubitUnitary(np.eye(2), wires=0)
+        return qml.expval(qml.Hermitian(np.eye(2), wires=0))
+
+    assert qml.draw(matrices_circuit, show_matrices=False)() == (
+        "0: ─╭|Ψ⟩──U(M0)─┤  <𝓗(M0)>\n1: ─╰|Ψ⟩────────┤         ")
+    assert qml.draw(matrices_circuit)() == (
+        "0: ─╭|Ψ⟩──U(M0)─┤  <𝓗(M0)>\n"
+        "1: ─╰|Ψ⟩────────┤         \n"
+        "\n"
+        "M0 = \n[[1. 0.]\n [0. 1.]]")
+
+    @qml.qnode(dev)
+    def rotated(x):
+        qml.RX(x, wires=0)
+        return qml.probs(op=qml.PauliX(0)), qml.var(qml.Hadamard(1))
+
+    # the basis change of probs(op=X) is not drawn: PennyLane writes Probs[X]
+    assert qml.draw(rotated)(0.3) == "0: ──RX(0.30)─┤  Probs[X]\n1: ───────────┤  Var[H]  "
+
+
+def test_hiding_wire_labels():  # PennyLane's test_hiding_labels
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circ():
+        return qml.expval(qml.Z(0) @ qml.X(1))
+
+    lines = qml.draw(circ, show_wire_labels=False)().split("\n")
+    assert lines[0].startswith("─") and lines[1].startswith("─")

@@ -1,0 +1,266 @@
+"""qml.adjoint, qml.ctrl, operator arithmetic and probs(op=...) (qsym/opmath.py).
+
+References are independent of the code under test: the conjugate transpose of a gate's
+matrix, controlled matrices assembled here with numpy, probabilities computed here from
+eigenvectors, exact derivatives (qml.check) and finite differences.
+"""
+
+import numpy as np
+import pytest
+
+import qsym as qml
+from qsym import numpy as pnp
+from qsym.gates import BUILTIN_GATES, GATES
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _forget_controlled_rows():
+    """qml.ctrl adds C<k>_<gate> rows to the table; other test modules count the rows."""
+    yield
+    from qsym import operations
+
+    for name in [n for n in GATES if n not in BUILTIN_GATES and n.startswith("C")
+                 and "_" in n and n[1:n.index("_")].isdigit()]:
+        qml.gates.unregister(name)
+        operations.GATE_CLASSES.pop(name, None)
+    qml.rules.rule_for_gate.cache_clear()
+
+
+def apply(psi, mat, wires, n):
+    k = len(wires)
+    t = np.tensordot(mat.reshape((2,) * 2 * k), psi.reshape((2,) * n),
+                     axes=(list(range(k, 2 * k)), list(wires)))
+    return np.moveaxis(t, list(range(k)), list(wires)).reshape(-1)
+
+
+def unitary(ops, n):
+    """The 2^n x 2^n matrix of a gate list (wire labels are indices)."""
+    U = np.eye(2**n, dtype=complex)
+    for op in ops:
+        U = np.stack([apply(U[:, j], op.matrix(), list(op.wires), n) for j in range(2**n)], axis=1)
+    return U
+
+
+def controlled(u, controls, values, target_wires, n):
+    """``u`` on ``target_wires`` where the control wires hold ``values``, else identity."""
+    U = np.zeros((2**n, 2**n), dtype=complex)
+    for j in range(2**n):
+        bits = [(j >> (n - 1 - w)) & 1 for w in range(n)]
+        e = np.zeros(2**n, dtype=complex)
+        e[j] = 1
+        if all(bits[c] == v for c, v in zip(controls, values)):
+            U[:, j] = apply(e, u, target_wires, n)
+        else:
+            U[:, j] = e
+    return U
+
+
+SAMPLES = {  # (params, wires, hyper) per gate
+    "MultiRZ": ((0.7,), [0, 1, 2], {}),
+    "PauliRot": ((0.7,), [0, 1], {"pauli_word": "XY"}),
+    "PCPhase": ((0.7,), [0, 1], {"dim": 3}),
+    "GlobalPhase": ((0.7,), [0], {}),
+    "MultiControlledX": ((), [0, 1, 2], {"control_values": [1, 0]}),
+    "QubitUnitary": ((), [0], {"U": np.array([[0, 1j], [np.exp(0.3j), 0]])}),
+    "Identity": ((), [0, 1], {}),
+}
+
+
+def sample(name):
+    row = GATES[name]
+    if name in SAMPLES:
+        params, wires, hyper = SAMPLES[name]
+    else:
+        params, wires, hyper = tuple(0.3 + 0.4 * i for i in range(row.num_params)), list(range(row.num_wires)), {}
+    return qml.GATE_CLASSES[name](*params, wires=wires, **hyper)
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_GATES))
+def test_adjoint_of_every_gate_is_its_inverse(name):
+    op = sample(name)
+    inv = qml.adjoint(op)
+    inv = inv if isinstance(inv, list) else [inv]
+    n = max(max(op.wires) + 1, 1)
+    np.testing.assert_allclose(unitary(inv, n), unitary([op], n).conj().T, atol=1e-12)
+
+
+CTRL_CASES = [
+    ("RX", (0.7,), [3]), ("RY", (0.7,), [3]), ("RZ", (0.7,), [3]), ("PhaseShift", (0.7,), [3]),
+    ("Rot", (0.3, 0.5, -0.9), [3]), ("U3", (0.3, 0.5, -0.9), [3]), ("U2", (0.5, -0.9), [3]),
+    ("Hadamard", (), [3]), ("S", (), [3]), ("PauliX", (), [3]), ("PauliY", (), [3]),
+    ("PauliZ", (), [3]), ("IsingXX", (0.7,), [2, 3]), ("SWAP", (), [2, 3]), ("CNOT", (), [2, 3]),
+    ("CRY", (0.7,), [2, 3]), ("PSWAP", (0.7,), [2, 3]), ("GlobalPhase", (0.7,), [3]),
+]
+
+
+@pytest.mark.parametrize("name,params,wires", CTRL_CASES, ids=[c[0] for c in CTRL_CASES])
+def test_ctrl_matrix_is_the_controlled_matrix(name, params, wires):
+    base = qml.GATE_CLASSES[name](*params, wires=wires)
+    u = base.matrix()
+    for controls, values in (([0], [1]), ([0, 1], [1, 1]), ([1, 0], [0, 1])):
+        ops = qml.ctrl(base, control=controls, control_values=values)
+        ops = ops if isinstance(ops, list) else [ops]
+        n = 4
+        expected = controlled(u, controls, values, wires, n)
+        np.testing.assert_allclose(unitary(ops, n), expected, atol=1e-12, err_msg=str(ops))
+
+
+def test_ctrl_uses_table_gates_and_adjoint_signs():
+    assert repr(qml.ctrl(qml.RX(0.2, wires=1), control=0)) == "CRX(0.2, wires=[0, 1])"
+    assert qml.ctrl(qml.PauliX(wires=2), control=[0, 1]).name == "Toffoli"
+    assert qml.ctrl(qml.CNOT(wires=[2, 3]), control=[0, 1]).name == "MultiControlledX"
+    assert qml.ctrl(qml.PhaseShift(0.3, wires=1), control=0).name == "ControlledPhaseShift"
+    assert repr(qml.adjoint(qml.Rot(0.1, 0.2, 0.3, wires=0))) == "Rot(-0.3, -0.2, -0.1, wires=[0])"
+    with pytest.raises(qml.WireError, match="overlap"):
+        qml.ctrl(qml.RX(0.2, wires=0), control=0)
+    with pytest.raises(qml.GateError, match="control_values"):
+        qml.ctrl(qml.RX(0.2, wires=1), control=[0], control_values=[2])
+
+
+DEV = qml.device("default.qubit", wires=3)
+
+
+@qml.qnode(DEV)
+def transformed(x):
+    qml.Hadamard(0)
+    qml.ctrl(qml.RX, control=0)(x[0], wires=1)
+    qml.ctrl(qml.RY(x[1], wires=2), control=[0, 1], control_values=[1, 0])
+    qml.adjoint(lambda a, b: (qml.RZ(a, wires=2), qml.IsingXY(b, wires=[1, 2])))(x[0], 2 * x[1])
+    qml.ctrl(qml.Rot, control=2)(x[0], x[1], 0.3, wires=0)
+    return qml.expval(qml.PauliX(0) @ qml.PauliZ(2)), qml.probs(op=qml.PauliY(1))
+
+
+def _transformed_reference(x):
+    c, s = np.cos, np.sin
+    H = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    RX = lambda t: np.array([[c(t / 2), -1j * s(t / 2)], [-1j * s(t / 2), c(t / 2)]])  # noqa: E731
+    RY = lambda t: np.array([[c(t / 2), -s(t / 2)], [s(t / 2), c(t / 2)]])  # noqa: E731
+    RZ = lambda t: np.diag([np.exp(-0.5j * t), np.exp(0.5j * t)])  # noqa: E731
+    XY = lambda t: np.array([[1, 0, 0, 0], [0, c(t / 2), 1j * s(t / 2), 0],  # noqa: E731
+                             [0, 1j * s(t / 2), c(t / 2), 0], [0, 0, 0, 1]])
+    psi = np.zeros(8, complex)
+    psi[0] = 1
+    psi = apply(psi, H, [0], 3)
+    psi = controlled(RX(x[0]), [0], [1], [1], 3) @ psi
+    psi = controlled(RY(x[1]), [0, 1], [1, 0], [2], 3) @ psi
+    psi = apply(psi, XY(2 * x[1]).conj().T, [1, 2], 3)  # adjoint: reversed order, inverses
+    psi = apply(psi, RZ(x[0]).conj().T, [2], 3)
+    rot = RZ(0.3) @ RY(x[1]) @ RZ(x[0])
+    psi = controlled(rot, [2], [1], [0], 3) @ psi
+    XZ = np.kron(np.kron(np.array([[0, 1], [1, 0]]), np.eye(2)), np.diag([1, -1]))
+    ev = np.vdot(psi, XZ @ psi).real
+    _, vecs = np.linalg.eigh(np.array([[0, -1j], [1j, 0]]))  # eigenvalues -1, +1
+    Y_basis = vecs[:, ::-1]  # PennyLane's order: +1 first (diagonalized to |0>)
+    p = []
+    for k in range(2):
+        proj = np.kron(np.kron(np.eye(2), np.outer(Y_basis[:, k], Y_basis[:, k].conj())), np.eye(2))
+        p.append(np.vdot(psi, proj @ psi).real)
+    return ev, np.array(p)
+
+
+def test_ctrl_adjoint_probs_op_in_a_circuit_values_and_exact_gradients():
+    x = pnp.array([0.4, -1.3])
+    ev, p = transformed(x)
+    ref_ev, ref_p = _transformed_reference(x)
+    assert ev == pytest.approx(ref_ev, abs=1e-12)
+    np.testing.assert_allclose(p, ref_p, atol=1e-12)
+    jac_ev, jac_p = qml.jacobian(transformed)(x)
+    h = 1e-6
+    fd = [(np.array(_transformed_reference(x + e)[0]) - _transformed_reference(x - e)[0]) / (2 * h)
+          for e in np.eye(2) * h]
+    np.testing.assert_allclose(jac_ev, fd, atol=1e-8)
+    fdp = np.stack([(_transformed_reference(x + e)[1] - _transformed_reference(x - e)[1]) / (2 * h)
+                    for e in np.eye(2) * h], axis=1)
+    np.testing.assert_allclose(jac_p, fdp, atol=1e-8)
+    assert "ok" in str(qml.check(transformed, x))
+    # the controlled RY with two controls is a table row with a proved rule
+    # (its generator |11><11| (x) Y/2 has eigenvalues 0, +-1/2: frequencies 1/2 and 1)
+    rule = qml.rules.rule_for_gate("C2_RY", 0)
+    assert sorted(float(f) for f in rule.frequencies) == [0.5, 1.0]
+
+
+def test_probs_op_bases_and_refusals():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c(t):
+        qml.RY(t, wires=0)
+        qml.RX(0.3, wires=1)
+        return (qml.probs(op=qml.PauliX(0)), qml.probs(op=qml.Hermitian(np.array([[2.0, 1j], [-1j, 0.0]]), wires=1)))
+
+    t = 0.7
+    px, ph = c(t)
+    psi0 = np.array([np.cos(t / 2), np.sin(t / 2)])
+    plus, minus = np.array([1, 1]) / np.sqrt(2), np.array([1, -1]) / np.sqrt(2)
+    np.testing.assert_allclose(px, [abs(plus @ psi0) ** 2, abs(minus @ psi0) ** 2], atol=1e-12)
+    psi1 = np.array([np.cos(0.15), -1j * np.sin(0.15)])
+    vals, vecs = np.linalg.eigh(np.array([[2.0, 1j], [-1j, 0.0]]))
+    np.testing.assert_allclose(ph, [abs(np.vdot(vecs[:, k], psi1)) ** 2 for k in range(2)], atol=1e-12)
+
+    @qml.qnode(dev)
+    def clash():
+        qml.RY(0.3, wires=0)
+        return qml.probs(op=qml.PauliX(0)), qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.MeasurementError, match="changes their basis"):
+        clash()
+    with pytest.raises(qml.MeasurementError, match="single Pauli word"):
+        qml.probs(op=qml.PauliX(0) + qml.PauliZ(0))
+
+
+def test_operator_arithmetic_names_and_hamiltonian_interface():
+    assert qml.X is qml.PauliX and qml.Z is qml.PauliZ and qml.I is qml.Identity and qml.H is qml.Hadamard
+    H = qml.dot([0.5, -2.0], [qml.X(0), qml.prod(qml.Z(0), qml.Y(1))])
+    H2 = qml.sum(qml.s_prod(0.5, qml.X(0)), -2.0 * qml.Z(0) @ qml.Y(1))
+    np.testing.assert_allclose(H.matrix(wire_order=[0, 1]), H2.matrix(wire_order=[0, 1]))
+    X = np.array([[0, 1], [1, 0]])
+    Y = np.array([[0, -1j], [1j, 0]])
+    Z = np.diag([1, -1])
+    np.testing.assert_allclose(H.matrix(wire_order=[0, 1]), 0.5 * np.kron(X, np.eye(2)) - 2 * np.kron(Z, Y))
+    coeffs, ops = H.terms()
+    np.testing.assert_allclose(coeffs, [0.5, -2.0])
+    np.testing.assert_allclose(H.coeffs, coeffs)
+    assert ops[0].name == "PauliX" and ops[0].wires == (0,)
+    np.testing.assert_allclose(ops[1].matrix(wire_order=[0, 1]), np.kron(Z, Y))
+    assert qml.Hamiltonian([1.0, 2.0], [qml.I(0), qml.Z(0)]).ops[0].name == "Identity"
+    # X(1) @ X(0) keeps the written order for its matrix
+    np.testing.assert_allclose((qml.Z(1) @ qml.X(0)).matrix(), np.kron(Z, X))
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def energy(t):
+        qml.RX(t, wires=0)
+        qml.Hadamard(wires=1)
+        return qml.expval(qml.dot([0.5, -2.0, 1.5], [qml.X(0), qml.Z(0) @ qml.X(1), qml.Y(0)]))
+
+    t = 0.9  # <X0> = 0, <Z0 X1> = cos t, <Y0> = -sin t
+    assert energy(t) == pytest.approx(-2.0 * np.cos(t) - 1.5 * np.sin(t), abs=1e-12)
+    assert qml.grad(energy)(pnp.array(t)) == pytest.approx(2.0 * np.sin(t) - 1.5 * np.cos(t), abs=1e-12)
+
+
+def test_hamiltonian_isinstance_ops_namespace_matrix_and_template_transforms():
+    H = qml.Hamiltonian([1.0, 0.5], [qml.Z(0), qml.X(1)])
+    assert isinstance(H, qml.Hamiltonian) and isinstance(H, qml.ops.LinearCombination)
+    assert not isinstance(qml.RX(0.1, wires=0), qml.Hamiltonian)
+    assert qml.ops.LinearCombination is qml.Hamiltonian and qml.ops.RX is qml.RX
+    # qml.matrix on a wire order: CNOT(1 -> 0) on wires (0, 1) flips wire 0 where wire 1 is 1
+    np.testing.assert_allclose(qml.matrix(qml.CNOT(wires=[1, 0]), wire_order=[0, 1]),
+                               [[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0]])
+    np.testing.assert_allclose(qml.matrix(qml.X(0) @ qml.Z(1), wire_order=[1, 0]),
+                               np.kron(np.diag([1, -1]), [[0, 1], [1, 0]]))
+    # adjoint and ctrl of a template instance act on its gates
+    assert [repr(g) for g in qml.adjoint(qml.AngleEmbedding([0.1, 0.2], wires=[0, 1]))] == [
+        "RX(-0.2, wires=[1])", "RX(-0.1, wires=[0])"]
+    assert [g.name for g in qml.ctrl(qml.BasicEntanglerLayers([[0.1, 0.2]], wires=[1, 2]), control=0)] == [
+        "CRX", "CRX", "Toffoli"]
+
+
+def test_ctrl_of_u3_broadcasts():
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(t):
+        qml.Hadamard(0)
+        qml.ctrl(qml.U3(t, 0.3, t, wires=1), control=0)
+        return qml.expval(qml.PauliX(0))
+
+    t = np.array([0.1, 0.5, 0.9])
+    # (|0>|0> + |1> U3|0>)/sqrt 2: <X0> = Re <0|U3|0> = cos(t/2)
+    np.testing.assert_allclose(c(t), np.cos(t / 2), atol=1e-12)

@@ -1,0 +1,321 @@
+"""PennyLane's templates and state preparations (qsym/templates.py).
+
+Gate lists are compared with lists written out here from PennyLane's documented
+decompositions; numbers with a small statevector simulation written in this file (numpy
+matrices typed in by hand) or with closed forms; derivatives with finite differences.
+"""
+
+import numpy as np
+import pytest
+
+import qsym as qml
+from qsym import numpy as pnp
+
+# --- an independent reference: hand-written matrices, a tensordot simulator -----------------
+_C = lambda t: np.cos(t / 2)  # noqa: E731
+_S = lambda t: np.sin(t / 2)  # noqa: E731
+MATS = {
+    "PauliX": lambda: np.array([[0, 1], [1, 0]], complex),
+    "Hadamard": lambda: np.array([[1, 1], [1, -1]], complex) / np.sqrt(2),
+    "RX": lambda t: np.array([[_C(t), -1j * _S(t)], [-1j * _S(t), _C(t)]]),
+    "RY": lambda t: np.array([[_C(t), -_S(t)], [_S(t), _C(t)]], complex),
+    "RZ": lambda t: np.diag([np.exp(-0.5j * t), np.exp(0.5j * t)]),
+    "Rot": lambda a, b, c: MATS["RZ"](c) @ MATS["RY"](b) @ MATS["RZ"](a),
+    "CNOT": lambda: np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]], complex),
+    "CZ": lambda: np.diag([1, 1, 1, -1]).astype(complex),
+    "MultiRZ": lambda t: np.diag([np.exp(-0.5j * t), np.exp(0.5j * t), np.exp(0.5j * t), np.exp(-0.5j * t)]),
+    "GlobalPhase": lambda t: np.exp(-1j * t) * np.eye(2),
+}
+
+
+def run(gates, n):
+    """Final state of ``[(name, params, wires)]`` from |0...0>, wire 0 most significant."""
+    psi = np.zeros((2,) * n, complex)
+    psi[(0,) * n] = 1
+    for name, params, wires in gates:
+        k = len(wires)
+        m = MATS[name](*params).reshape((2,) * 2 * k)
+        psi = np.tensordot(m, psi, axes=(list(range(k, 2 * k)), list(wires)))
+        psi = np.moveaxis(psi, list(range(k)), list(wires))
+    return psi.reshape(-1)
+
+
+def listed(template):
+    """A template's gates as ``(name, rounded params, wires)``."""
+    return [(op.name, tuple(round(float(p), 12) for p in op.params), list(op.wires))
+            for op in template.decomposition()]
+
+
+def z_on(psi, wire, n):
+    probs = np.abs(psi.reshape((2,) * n)) ** 2
+    return float(np.sum(np.take(probs, 0, axis=wire)) - np.sum(np.take(probs, 1, axis=wire)))
+
+
+# --- gate lists ------------------------------------------------------------------------------
+def test_strongly_entangling_layers_gate_list_and_ranges():
+    w = np.arange(18.0).reshape(2, 3, 3)
+    got = listed(qml.StronglyEntanglingLayers(w, wires=["a", "b", "c"]))
+    rot = [("Rot", (0.0, 1.0, 2.0), ["a"]), ("Rot", (3.0, 4.0, 5.0), ["b"]),
+           ("Rot", (6.0, 7.0, 8.0), ["c"])]
+    rot2 = [("Rot", (9.0, 10.0, 11.0), ["a"]), ("Rot", (12.0, 13.0, 14.0), ["b"]),
+            ("Rot", (15.0, 16.0, 17.0), ["c"])]
+    # default ranges: layer 0 range 1 (a->b, b->c, c->a), layer 1 range 2 (a->c, b->a, c->b)
+    assert got == rot + [("CNOT", (), ["a", "b"]), ("CNOT", (), ["b", "c"]), ("CNOT", (), ["c", "a"])] \
+        + rot2 + [("CNOT", (), ["a", "c"]), ("CNOT", (), ["b", "a"]), ("CNOT", (), ["c", "b"])]
+    got = listed(qml.StronglyEntanglingLayers(w[:1], wires=[0, 1, 2], ranges=[2], imprimitive=qml.CZ))
+    assert [g[0] for g in got[3:]] == ["CZ"] * 3 and [g[2] for g in got[3:]] == [[0, 2], [1, 0], [2, 1]]
+    one = listed(qml.StronglyEntanglingLayers(np.ones((2, 1, 3)), wires=[0]))
+    assert [g[0] for g in one] == ["Rot", "Rot"]  # no entanglers on one wire
+    assert qml.StronglyEntanglingLayers.shape(n_layers=2, n_wires=3) == (2, 3, 3)
+    with pytest.raises(qml.GateError, match="Ranges must not be zero nor divisible"):
+        qml.StronglyEntanglingLayers(w, wires=[0, 1, 2], ranges=[1, 3])
+    with pytest.raises(qml.GateError, match="Weights tensor must have second dimension of length 2"):
+        qml.StronglyEntanglingLayers(w, wires=[0, 1])
+
+
+def test_basic_entangler_angle_iqp_qaoa_two_design_gate_lists():
+    assert listed(qml.BasicEntanglerLayers([[1.2, -0.4], [0.3, -0.2]], wires=["a", "b"])) == [
+        ("RX", (1.2,), ["a"]), ("RX", (-0.4,), ["b"]), ("CNOT", (), ["a", "b"]),
+        ("RX", (0.3,), ["a"]), ("RX", (-0.2,), ["b"]), ("CNOT", (), ["a", "b"])]
+    assert listed(qml.BasicEntanglerLayers([[1.0, 2.0, 3.0]], wires=[0, 1, 2], rotation=qml.RZ)) == [
+        ("RZ", (1.0,), [0]), ("RZ", (2.0,), [1]), ("RZ", (3.0,), [2]),
+        ("CNOT", (), [0, 1]), ("CNOT", (), [1, 2]), ("CNOT", (), [2, 0])]
+    assert qml.BasicEntanglerLayers.shape(n_layers=4, n_wires=2) == (4, 2)
+
+    for rotation, name in (("X", "RX"), ("Y", "RY"), ("Z", "RZ")):
+        assert listed(qml.AngleEmbedding([0.1, 0.2], wires=[0, 1, 2], rotation=rotation)) == [
+            (name, (0.1,), [0]), (name, (0.2,), [1])]
+    with pytest.raises(qml.GateError, match="Features must be of length 2 or less"):
+        qml.AngleEmbedding([0.1, 0.2, 0.3], wires=[0, 1])
+
+    # PennyLane's IQPEmbedding example: features [1, 2, 3], all pairs
+    assert listed(qml.IQPEmbedding([1.0, 2.0, 3.0], wires=[0, 1, 2])) == [
+        ("Hadamard", (), [0]), ("RZ", (1.0,), [0]), ("Hadamard", (), [1]), ("RZ", (2.0,), [1]),
+        ("Hadamard", (), [2]), ("RZ", (3.0,), [2]),
+        ("MultiRZ", (2.0,), [0, 1]), ("MultiRZ", (3.0,), [0, 2]), ("MultiRZ", (6.0,), [1, 2])]
+    assert [g for g in listed(qml.IQPEmbedding([1.0, 2.0, 3.0], wires=[0, 1, 2], n_repeats=2,
+                                               pattern=[[2, 1]])) if g[0] == "MultiRZ"] == [
+        ("MultiRZ", (6.0,), [2, 1])] * 2
+
+    # PennyLane's QAOAEmbedding example on two wires
+    assert listed(qml.QAOAEmbedding([1.0, 2.0], [[0.1, -0.3, 1.3], [0.9, -0.2, -2.1]],
+                                    wires=["a", "b"])) == [
+        ("RX", (1.0,), ["a"]), ("RX", (2.0,), ["b"]), ("MultiRZ", (0.1,), ["a", "b"]),
+        ("RY", (-0.3,), ["a"]), ("RY", (1.3,), ["b"]),
+        ("RX", (1.0,), ["a"]), ("RX", (2.0,), ["b"]), ("MultiRZ", (0.9,), ["a", "b"]),
+        ("RY", (-0.2,), ["a"]), ("RY", (-2.1,), ["b"]),
+        ("RX", (1.0,), ["a"]), ("RX", (2.0,), ["b"])]
+    three = listed(qml.QAOAEmbedding([1.0], [[1, 2, 3, 4, 5, 6.0]], wires=[0, 1, 2], local_field="Z"))
+    assert three == [
+        ("RX", (1.0,), [0]), ("Hadamard", (), [1]), ("Hadamard", (), [2]),
+        ("MultiRZ", (1.0,), [0, 1]), ("MultiRZ", (2.0,), [1, 2]), ("MultiRZ", (3.0,), [2, 0]),
+        ("RZ", (4.0,), [0]), ("RZ", (5.0,), [1]), ("RZ", (6.0,), [2]),
+        ("RX", (1.0,), [0]), ("Hadamard", (), [1]), ("Hadamard", (), [2])]
+    assert qml.QAOAEmbedding.shape(2, 1) == (2, 1) and qml.QAOAEmbedding.shape(2, 4) == (2, 8)
+
+    # PennyLane's SimplifiedTwoDesign example (pi -> 1, 0 -> 0 to tell them apart)
+    w = np.array([[[0.0, 1.0], [0.0, 1.0]], [[1.0, 0.0], [1.0, 0.0]]])
+    assert listed(qml.SimplifiedTwoDesign([1.0, 1.0, 1.0], w, wires=["a", "b", "c"])) == [
+        ("RY", (1.0,), ["a"]), ("RY", (1.0,), ["b"]), ("RY", (1.0,), ["c"]),
+        ("CZ", (), ["a", "b"]), ("RY", (0.0,), ["a"]), ("RY", (1.0,), ["b"]),
+        ("CZ", (), ["b", "c"]), ("RY", (0.0,), ["b"]), ("RY", (1.0,), ["c"]),
+        ("CZ", (), ["a", "b"]), ("RY", (1.0,), ["a"]), ("RY", (0.0,), ["b"]),
+        ("CZ", (), ["b", "c"]), ("RY", (1.0,), ["b"]), ("RY", (0.0,), ["c"])]
+    assert qml.SimplifiedTwoDesign.shape(n_layers=2, n_wires=3) == [(3,), (2, 2, 2)]
+    # the namespaces PennyLane code imports them from
+    assert qml.templates.StronglyEntanglingLayers is qml.StronglyEntanglingLayers
+    assert qml.templates.embeddings.AngleEmbedding is qml.AngleEmbedding
+    assert qml.templates.layers.BasicEntanglerLayers is qml.BasicEntanglerLayers
+
+
+# --- numbers and gradients ------------------------------------------------------------------
+DEV2 = qml.device("default.qubit", wires=2)
+
+
+@qml.qnode(DEV2)
+def classifier(weights, x):
+    qml.AngleEmbedding(x, wires=[0, 1], rotation="Y")
+    qml.StronglyEntanglingLayers(weights, wires=[0, 1])
+    return qml.expval(qml.PauliZ(0))
+
+
+def _classifier_reference(weights, x):
+    gates = [("RY", (x[0],), (0,)), ("RY", (x[1],), (1,))]
+    for layer in weights:
+        gates += [("Rot", tuple(layer[0]), (0,)), ("Rot", tuple(layer[1]), (1,)),
+                  ("CNOT", (), (0, 1)), ("CNOT", (), (1, 0))]
+    return z_on(run(gates, 2), 0, 2)
+
+
+def test_template_circuit_values_and_gradients():
+    rng = np.random.default_rng(7)
+    weights = pnp.array(rng.normal(size=(2, 2, 3)))
+    x = pnp.array([0.3, -1.1], requires_grad=False)
+    assert classifier(weights, x) == pytest.approx(_classifier_reference(weights, x), abs=1e-12)
+    g = qml.grad(classifier, argnum=0)(weights, x)
+    fd = np.zeros_like(g)
+    h = 1e-6
+    for idx in np.ndindex(weights.shape):
+        e = np.zeros(weights.shape)
+        e[idx] = h
+        fd[idx] = (_classifier_reference(weights + e, x) - _classifier_reference(weights - e, x)) / (2 * h)
+    np.testing.assert_allclose(g, fd, atol=1e-8)
+    # broadcasting: a batch of feature rows, one value per row
+    X = pnp.array([[0.3, -1.1], [0.7, 0.2], [-0.5, 1.9]], requires_grad=False)
+    np.testing.assert_allclose(classifier(weights, X),
+                               [_classifier_reference(weights, row) for row in X], atol=1e-12)
+    # and a batch of weight tensors (leading axis), as PennyLane's weights[..., l, i, k]
+    W = pnp.array(rng.normal(size=(3, 2, 2, 3)))
+    np.testing.assert_allclose(classifier(W, x), [_classifier_reference(w, x) for w in W], atol=1e-12)
+
+
+DEV3 = qml.device("default.qubit", wires=3)
+
+
+@qml.qnode(DEV3)
+def amplitude_state(f):
+    qml.AmplitudeEmbedding(f, wires=[0, 1, 2], normalize=True, pad_with=0.0)
+    return qml.state()
+
+
+def test_amplitude_embedding_of_inputs_prepares_the_normalized_state():
+    for f in ([0.1, -0.3, 0.2, 0.5, -0.4, 0.3, 0.1], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0],
+              [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, -1.0, 0.0, 1.0, 0.0, 0.0, 0.0]):
+        v = np.array(f + [0.0])
+        np.testing.assert_allclose(amplitude_state(np.array(f)), v / np.linalg.norm(v), atol=1e-12)
+
+
+@qml.qnode(DEV2)
+def amplitude_expval(f):
+    qml.AmplitudeEmbedding(f, wires=[0, 1], normalize=True)
+    qml.RX(0.4, wires=1)
+    return qml.expval(qml.PauliZ(0) @ qml.PauliX(1))
+
+
+def test_amplitude_embedding_gradient_is_exact():
+    def reference(f):
+        psi = np.asarray(f, complex) / np.linalg.norm(f)
+        psi = psi.reshape(2, 2)
+        m = MATS["RX"](0.4)
+        psi = (psi @ m.T).reshape(-1)
+        ZX = np.kron(np.diag([1, -1]), np.array([[0, 1], [1, 0]]))
+        return float(np.vdot(psi, ZX @ psi).real)
+
+    f = np.array([0.3, -0.8, 0.5, 0.2])
+    assert amplitude_expval(f) == pytest.approx(reference(f), abs=1e-12)
+    g = qml.grad(amplitude_expval)(f)
+    fd = [(reference(f + e) - reference(f - e)) / 2e-6 for e in np.eye(4) * 1e-6]
+    np.testing.assert_allclose(g, fd, atol=1e-8)
+
+
+def test_state_prep_numbers_complex_padding_and_refusals():
+    @qml.qnode(DEV2)
+    def c(state=None):
+        qml.StatePrep(np.array([0.5, 0.5j, -0.5, 0.5 * np.exp(0.3j)]), wires=[0, 1])
+        return qml.state()
+
+    np.testing.assert_allclose(c(), [0.5, 0.5j, -0.5, 0.5 * np.exp(0.3j)], atol=1e-12)
+    prep = qml.StatePrep([0.6, 0.8], wires=[1, 0], pad_with=0.0)
+    # wire 1 is the most significant bit of the given vector: 0.8 is |w1=0, w0=1>
+    psi = run([(n, p, tuple(ws)) for n, p, ws in listed(prep)], 2)
+    np.testing.assert_allclose(psi, [0.6, 0.0, 0.8, 0.0], atol=1e-12)
+    with pytest.raises(qml.GateError, match="vector of norm 1.0"):
+        qml.StatePrep([1.0, 1.0], wires=0)
+    with pytest.raises(qml.GateError, match="State must be of length 4"):
+        qml.StatePrep([1.0, 0.0], wires=[0, 1])
+    with pytest.raises(qml.GateError, match="State must be of length 4"):
+        qml.AmplitudeEmbedding([1.0] * 5, wires=[0, 1], normalize=True)
+
+    @qml.qnode(DEV2)
+    def late():
+        qml.RX(0.1, wires=0)
+        qml.StatePrep([1.0, 0.0], wires=0)
+        return qml.state()
+
+    with pytest.raises(qml.GateError, match="must come before any gate"):
+        late()
+
+
+def test_basis_state_and_embedding():
+    assert listed(qml.BasisState(np.array([1, 0, 1]), wires=[0, 1, 2])) == [
+        ("PauliX", (), [0]), ("PauliX", (), [2])]
+    assert listed(qml.BasisEmbedding(6, wires=[0, 1, 2])) == [("PauliX", (), [0]), ("PauliX", (), [1])]
+    assert listed(qml.BasisEmbedding("01", wires=["a", "b"])) == [("PauliX", (), ["b"])]
+    with pytest.raises(qml.GateError, match="only consist of 0s and 1s"):
+        qml.BasisState([2, 0], wires=[0, 1])
+    with pytest.raises(qml.GateError, match="State must be of length 3"):
+        qml.BasisState([1, 0], wires=[0, 1, 2])
+
+    @qml.qnode(DEV3)
+    def basis(bits):  # float bits are traced inputs: RX(pi b) and a phase, exactly X^b
+        qml.BasisState(bits, wires=[0, 1, 2])
+        return qml.state()
+
+    for bits in ([1.0, 0.0, 1.0], [0.0, 1.0, 1.0]):
+        expected = np.zeros(8)
+        expected[int("".join(str(int(b)) for b in bits), 2)] = 1
+        np.testing.assert_allclose(basis(pnp.array(bits, requires_grad=False)), expected, atol=1e-12)
+
+
+@qml.qnode(DEV2)
+def amplitude_x0(f):
+    qml.AmplitudeEmbedding(f, wires=[0, 1], normalize=True)
+    return qml.expval(qml.PauliX(0))
+
+
+def test_amplitude_embedding_zero_blocks_and_broadcast():
+    def reference(f):  # <X0> of f / |f|
+        return 2 * (f[0] * f[2] + f[1] * f[3]) / (f @ f)
+
+    for f in ([0.2, 0.0, 0.4, 0.0], [0.0, 0.5, 0.0, -0.3]):  # zero amplitudes, no zero block
+        f = np.array(f)
+        fd = [(reference(f + e) - reference(f - e)) / 2e-6 for e in np.eye(4) * 1e-6]
+        assert amplitude_x0(f) == pytest.approx(reference(f), abs=1e-12)
+        np.testing.assert_allclose(qml.grad(amplitude_x0)(f), fd, atol=1e-8)
+    # a zero block: the value is exact, the angles are not differentiable there: NaN, not a
+    # wrong number (the true derivative by f[2] is 2 here)
+    f = np.array([1.0, 0.0, 0.0, 0.0])
+    assert amplitude_x0(f) == pytest.approx(0.0, abs=1e-12)
+    assert np.all(np.isnan(qml.grad(amplitude_x0)(f)))
+    # a 2-D array broadcasts: one state per row
+    F = np.array([[0.3, -0.8, 0.5, 0.2], [1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 1.0]])
+    np.testing.assert_allclose(amplitude_x0(F), [reference(r) for r in F], atol=1e-12)
+
+
+def test_qft_is_the_discrete_fourier_transform():
+    n = 3
+    ops = qml.QFT(wires=[0, 1, 2]).decomposition()
+    assert [op.name for op in ops] == ["Hadamard", "ControlledPhaseShift", "ControlledPhaseShift",
+                                       "Hadamard", "ControlledPhaseShift", "Hadamard", "SWAP"]
+    U = np.eye(2**n, dtype=complex)
+    for op in ops:
+        U = np.stack([_apply_numeric(U[:, j], op.matrix(), list(op.wires), n) for j in range(2**n)], 1)
+    N = 2**n
+    dft = np.exp(2j * np.pi * np.outer(range(N), range(N)) / N) / np.sqrt(N)
+    np.testing.assert_allclose(U, dft, atol=1e-12)
+    assert qml.templates.subroutines.QFT is qml.QFT
+
+
+def _apply_numeric(psi, mat, wires, n):
+    k = len(wires)
+    t = np.tensordot(mat.reshape((2,) * 2 * k), psi.reshape((2,) * n),
+                     axes=(list(range(k, 2 * k)), list(wires)))
+    return np.moveaxis(t, list(range(k)), list(wires)).reshape(-1)
+
+
+def test_layer_repeats_a_template_with_per_layer_arguments():
+    def block(a, b, wires):
+        qml.RX(a, wires=wires[0])
+        qml.RY(b, wires=wires[1])
+        qml.CNOT(wires=wires)
+
+    qml.layer(block, 2, [0.1, 0.2], [0.3, 0.4], wires=[1, 0])  # outside a circuit: nothing
+    from qsym.trace import Tape, recording
+    tape = Tape()
+    with recording(tape):
+        qml.layer(block, 2, [0.1, 0.2], [0.3, 0.4], wires=[1, 0])
+    assert [(op.name, op.params, list(op.wires)) for op in tape.items] == [
+        ("RX", (0.1,), [1]), ("RY", (0.3,), [0]), ("CNOT", (), [1, 0]),
+        ("RX", (0.2,), [1]), ("RY", (0.4,), [0]), ("CNOT", (), [1, 0])]
+    with pytest.raises(qml.GateError, match="one per layer"):
+        qml.layer(block, 3, [0.1, 0.2], [0.3, 0.4], wires=[1, 0])
