@@ -13,32 +13,40 @@ The source of every module names the versions of qsym, numba and numpy and a has
 kernel library (numba does not notice changes in functions a cached function calls, numba
 issue 1833), so a change of any of them gives new files rather than stale code.
 
-A damaged cache is never trusted (several processes may share it, and files can be
-truncated or garbled):
+Trust (docs/reliability.md, "The cache's threat model"): the folder is made 0o700 and
+used only if it belongs to the current user and no one else can write it (else one
+:class:`qsym.errors.CacheWarning` and a private temporary folder, :func:`cache_dir`); a
+file is read only if it is a regular file of the user that others cannot write
+(:func:`read_trusted`); everything qsym writes is 0o600 and signed with HMAC-SHA256
+under the folder's secret key (:func:`folder_key`), checked before anything is used or
+unpickled. A damaged, planted or foreign file is never trusted:
 
 - the ``.py`` file is compared byte for byte with the generated source before use, and
   rewritten if it differs or cannot be read; the module runs the source held in memory,
-  not what the file holds at the time of import. A rewrite gives the file a new
-  modification time, so numba's index (stamped with it) no longer matches: numba compiles
-  again and rewrites its files.
-- a new file is created without replacing one that appeared meanwhile (the first writer
-  wins), so processes compiling the same circuit at once leave one file whose stamp
-  matches the numba index they write;
-- numba's own files beside it (``__pycache__/*.nbi`` and ``*.nbc``) are read through
-  :class:`_CheckedCacheFile`: an unreadable index counts as empty, and every data file
-  ends with a SHA-256 of its index key and contents, checked before numba unpickles it; a
-  data file that fails the check (truncated, garbled, another function's) counts as
-  missing. numba then compiles and rewrites it. (Plain numba still reads these files: the
-  trailer follows the pickle, which ``pickle.loads`` ignores.)
+  not what the file holds at the time of import;
+- a new file is created without replacing one that appeared meanwhile with the same
+  contents (the first writer wins);
+- numba's own files beside it (``__pycache__/*.nbi`` and ``*.nbc``) are read and written
+  through :class:`_CheckedCacheFile`: each ends with a signature of its name, its index
+  key and contents; a file that fails the check counts as missing, and numba compiles
+  and rewrites it. (Plain numba still reads these files: the trailer follows the
+  pickle, which ``pickle.loads`` ignores.)
 
 Small derived results that cost sympy time in every new process are kept in the same
 folder as JSON records (:func:`load_record`, :func:`save_record`): ``rules/`` holds the
 derived shift rules (:mod:`qsym.rules`), ``gate-code/`` the gate-matrix code printed for
 generated modules (:func:`qsym.emit.gate_body`). A record is named by the SHA-256 of its
 key and holds the whole key (the qsym version, a hash of the code that computed it, the
-sympy version and the exact sympy matrix it was computed from) and a SHA-256 of key and
-contents; one that does not match in every respect is a miss, and the result is computed
-again and the file rewritten. ``QSYM_CACHE=0`` reads and writes no records.
+sympy version and the exact sympy matrix it was computed from) and its signature; the
+callers also check its contents against the gate's matrix
+(:func:`qsym.emit.gate_code_matches`, :func:`qsym.rules.rule_matches_gate`). One that
+does not match in every respect is a miss, and the result is computed again and the
+file rewritten. ``QSYM_CACHE=0`` reads and writes no records.
+
+Size: the folder is kept under ``QSYM_CACHE_MAX_MB`` (default 1024) by least-recently
+used eviction when a module is written (:func:`evict`); :func:`cache_info` and
+:func:`clear_cache` (``qsym cache info|clear``) inspect and empty it. Memory: a module
+leaves ``sys.modules`` when the last QNode entry using it is dropped (:func:`hold`).
 
 A numba cache hit of qsym's functions (the kernel library and generated modules) is loaded
 without numba's compiler registries (:func:`_lazy_cache_class`): numba loads them before
