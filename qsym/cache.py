@@ -294,6 +294,7 @@ def load_module(source: str):
     """
     name = module_name(source)
     with _lock:
+        _process_releases()
         mod = sys.modules.get(name)
         if mod is not None:
             return mod
@@ -330,30 +331,48 @@ def load_module(source: str):
 
 # --- releasing modules -----------------------------------------------------------------------
 _holders: dict = {}  # module name -> number of live owners
+_pending: list = []  # (name, weakref to module) of owners collected, not yet counted
 
 
 def hold(module, owner) -> None:
     """Keep ``module`` (from :func:`load_module`) in ``sys.modules`` while ``owner`` lives.
 
     When the last owner of a module is garbage collected, qsym drops the module from
-    ``sys.modules``, so that the module, its numba dispatchers and their compiled code can
-    be freed (a later build of the same circuit loads it again, from numba's disk cache).
-    A module never given an owner stays for the life of the process.
+    ``sys.modules``, so that qsym holds nothing of it (numba keeps its compiled code, see
+    docs/getting-started.md); a later build of the same circuit loads it again, from
+    numba's disk cache. A module never given an owner stays for the life of the process.
     """
     name = module.__name__
     with _lock:
+        _process_releases()
         _holders[name] = _holders.get(name, 0) + 1
+        if name not in sys.modules:  # released meanwhile: numba needs it there
+            sys.modules[name] = module
     weakref.finalize(owner, _release, name, weakref.ref(module))
 
 
 def _release(name: str, module_ref) -> None:
-    with _lock:
+    # runs from the garbage collector, possibly inside load_module in this very thread:
+    # never wait for the lock (the release is counted at the next load or hold)
+    _pending.append((name, module_ref))
+    if _lock.acquire(blocking=False):
+        try:
+            _process_releases()
+        finally:
+            _lock.release()
+
+
+def _process_releases() -> None:
+    """Count the collected owners (with ``_lock`` held)."""
+    while _pending:
+        name, module_ref = _pending.pop()
         count = _holders.get(name, 0) - 1
         if count > 0:
             _holders[name] = count
-            return
+            continue
         _holders.pop(name, None)
-        if sys.modules.get(name) is module_ref() and module_ref() is not None:
+        module = module_ref()
+        if module is not None and sys.modules.get(name) is module:
             del sys.modules[name]
 
 

@@ -497,3 +497,21 @@ def test_dropped_qnode_module_leaves_sys_modules(fresh):
     third = qml.QNode(circuit, dev)  # built again: loaded again, same numbers
     np.testing.assert_allclose(qml.grad(third, argnum=0)([A, B]), SEED_GRAD, atol=1e-12)
     assert name in sys.modules
+
+
+def test_release_from_the_garbage_collector_never_waits_for_the_lock():
+    """An owner collected while this thread holds the cache's lock (the collector runs
+    inside load_module): the release is counted later, not waited for (no deadlock)."""
+    mod = cache.load_module("RELEASE_TEST = 1\n")
+
+    class Owner:
+        pass
+
+    owner = Owner()
+    cache.hold(mod, owner)
+    with cache._lock:
+        del owner
+        gc.collect()  # the finalizer runs here, with the lock held
+        assert mod.__name__ in sys.modules
+    cache.load_module("RELEASE_TEST = 2\n")  # counts the pending release
+    assert mod.__name__ not in sys.modules and mod.__name__ not in cache._holders
