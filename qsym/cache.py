@@ -307,12 +307,16 @@ def load_module(source: str):
                 if _read(path) != data:
                     raise OSError(0, "the file does not hold the generated source after "
                                      "writing it")
-                evict(folder)
+                evict(folder, keep=(name,))
         except OSError as exc:
             folder = _fall_back(folder, exc)
             path = folder / f"{name}.py"
             write_file(path, data)
         _touch(path)
+        try:  # numba's cache folder beside it, private like the folder
+            (path.parent / "__pycache__").mkdir(mode=0o700, exist_ok=True)
+        except OSError:
+            pass
         spec = importlib.util.spec_from_file_location(name, path)
         mod = importlib.util.module_from_spec(spec)
         # numba's cache locates functions through sys.modules: register before executing
@@ -321,7 +325,17 @@ def load_module(source: str):
             # run the source generated here, not the file (which another process or a
             # disk fault may have changed since it was checked); numba still finds the
             # file through the code's file name, and caches beside it
-            exec(compile(source, str(path), "exec"), mod.__dict__)
+            try:
+                exec(compile(source, str(path), "exec"), mod.__dict__)
+            except RuntimeError:
+                if path.exists():
+                    raise
+                # evicted by another process between the check and numba's look at it
+                # (numba needs the file to cache beside it): write it again, once
+                write_file(path, data)
+                mod.__dict__.clear()
+                mod.__dict__.update(importlib.util.module_from_spec(spec).__dict__)
+                exec(compile(source, str(path), "exec"), mod.__dict__)
             _guard_numba_caches(mod)
         except BaseException:
             del sys.modules[name]
@@ -511,7 +525,9 @@ def save_record(kind: str, key: str, payload) -> None:
         record = {"key": key, "payload": payload, "mac": mac}
         path = _record_path(kind, key)
         path.parent.mkdir(mode=0o700, exist_ok=True)
-        write_file(path, json.dumps(record, indent=1, sort_keys=True).encode())
+        data = json.dumps(record, indent=1, sort_keys=True).encode()
+        write_file(path, data)
+        _note_written(path.parent.parent, len(data))
     except OSError:
         pass
 
@@ -618,6 +634,7 @@ def _checked_cache_file_class():
                        repr(key).encode(), payload)
             with self._open_for_write(self._data_path(data_name)) as fh:
                 fh.write(payload + _TRAILER + mac)
+            _note_written(os.path.dirname(os.path.abspath(self._cache_path)), len(payload))
 
         def load(self, key):
             secret = self._secret()
@@ -807,7 +824,9 @@ def _guard_numba_caches(mod) -> None:
 
 # --- size bound, eviction, inspection ----------------------------------------------------------
 DEFAULT_MAX_MB = 1024
-GRACE_SECONDS = 600  # files used or written this recently are never evicted
+GRACE_SECONDS = 0  # entries used or written this recently are never evicted (see evict)
+TEMP_GRACE_SECONDS = 3600  # a writer's temporary file is garbage only after this long
+_estimates: dict = {}  # cache folder -> its bytes at the last scan + what was written since
 _KINDS = ("modules", "numba", "rules", "gate-code")
 
 
@@ -902,34 +921,51 @@ def _remove(files, keep_if_used_since=None) -> int:
     return freed
 
 
-def evict(folder=None, limit: int | None = -1) -> int:
+def evict(folder=None, limit: int | None = -1, keep=()) -> int:
     """Delete the least recently used entries of the cache folder until it holds at most
-    90% of ``limit`` bytes (default :func:`max_bytes`); returns the bytes freed.
+    90% of ``limit`` bytes (default :func:`max_bytes`); returns the bytes freed. Runs when
+    a module is written, and when what this process wrote since takes the folder over
+    the bound.
 
-    Entries used or written in the last ``GRACE_SECONDS`` (10 minutes) are never deleted,
-    so a process that is loading one keeps it; deleting a file another process has open
-    does not disturb that process (POSIX), and any file found missing later is computed
-    again. Runs when a new module is written."""
+    Never deleted: the entries named in ``keep`` (the module being loaded), entries used
+    or written in the last ``GRACE_SECONDS``, and writers' temporary files younger than
+    ``TEMP_GRACE_SECONDS`` (a file being written). Everything else is safe to delete: all
+    writes go through a temporary file and a rename, a process that has a file open keeps
+    reading it (POSIX), and a file found missing later is computed again and rewritten
+    (numba needs a module's file when the module is executed: :func:`load_module` writes
+    it again if another process deleted it in between)."""
     folder = cache_dir() if folder is None else Path(folder)
     if limit == -1:
         limit = max_bytes()
-    if limit is None:
-        return 0
     groups = _entries(folder)
     total = sum(size for files in groups.values() for _, size, _, _ in files)
-    if total <= limit:
+    _estimates[os.path.abspath(folder)] = total
+    if limit is None or total <= limit:
         return 0
     now = time.time()
-    cutoff = now - GRACE_SECONDS
     freed = 0
     order = sorted(groups.items(), key=lambda kv: max(f[2] for f in kv[1]))
-    for (kind, _), files in order:
+    for (kind, name), files in order:
         if total - freed <= 0.9 * limit:
             break
-        if max(f[2] for f in files) >= cutoff:
-            break  # all that is left was used recently
-        freed += _remove(files, keep_if_used_since=cutoff)
+        grace = TEMP_GRACE_SECONDS if kind == "temp" else GRACE_SECONDS
+        if name in keep or max(f[2] for f in files) >= now - grace:
+            continue
+        freed += _remove(files, keep_if_used_since=now - grace)
+    _estimates[os.path.abspath(folder)] = total - freed
     return freed
+
+
+def _note_written(folder, nbytes: int) -> None:
+    """Count ``nbytes`` written in the cache folder ``folder``; evict if that takes it over
+    the bound (folders never scanned, e.g. the kernel library's, are not counted)."""
+    key = os.path.abspath(folder)
+    if key not in _estimates:
+        return
+    _estimates[key] += nbytes
+    limit = max_bytes()
+    if limit is not None and _estimates[key] > limit:
+        evict(folder, limit)
 
 
 def cache_info() -> dict:

@@ -421,12 +421,53 @@ def test_eviction_keeps_the_cache_under_the_bound(fresh, monkeypatch):
     assert (folder / f"{cache.module_name('EVICTION_TEST = 1' + chr(10))}.py").exists()
 
 
-def test_eviction_spares_recent_entries_even_over_the_bound(fresh, monkeypatch):
+def test_eviction_spares_kept_and_recent_entries_and_fresh_temporary_files(fresh, monkeypatch):
     folder = cache.cache_dir()
-    recent = [_fake_entry(folder, i, age=1) for i in range(3)]
+    entries = [_fake_entry(folder, i, age=1000) for i in range(3)]
+    fresh_tmp, old_tmp = folder / ".qsym_gen_x.abc.tmp", folder / "__pycache__" / ".nb.y.tmp"
+    for path, age in ((fresh_tmp, 60), (old_tmp, 2 * cache.TEMP_GRACE_SECONDS)):
+        path.write_bytes(b"x" * 1000)
+        os.utime(path, (time.time() - age,) * 2)
     monkeypatch.setenv("QSYM_CACHE_MAX_MB", "0.01")
-    assert cache.evict(folder) == 0
-    assert all(p.exists() for files in recent for p in files)
+    keep = entries[1][0].stem
+    cache.evict(folder, keep=(keep,))
+    assert all(p.exists() for p in entries[1]) and fresh_tmp.exists()
+    assert not any(p.exists() for p in entries[0] + entries[2]) and not old_tmp.exists()
+    monkeypatch.setattr(cache, "GRACE_SECONDS", 3600)
+    assert cache.evict(folder) == 0  # all that is left was used within the grace period
+    assert all(p.exists() for p in entries[1])
+
+
+def test_numba_writes_over_the_bound_evict(fresh, monkeypatch):
+    """What numba writes after the module (its index and data files) counts too."""
+    folder = cache.cache_dir()
+    old = [_fake_entry(folder, i, age=1000) for i in range(4)]
+    monkeypatch.setenv("QSYM_CACHE_MAX_MB", str(0.5))
+    cache.evict(folder)  # the scan: 0.4 MB, under the bound
+    assert all(p.exists() for files in old for p in files)
+    new = folder / "__pycache__" / f"qsym_gen_{99:024x}.g-1.py311.1.nbc"
+    new.write_bytes(b"x" * 200_000)  # as numba's save writes a data file
+    cache._note_written(folder, 200_000)
+    assert new.exists()
+    assert not all(p.exists() for files in old for p in files)
+    assert _size(folder) <= 0.5 * (1 << 20)
+
+
+def test_module_evicted_between_check_and_exec_is_written_again(fresh, monkeypatch):
+    """numba needs the module's file when the module runs; if another process evicts it
+    just then, load_module writes it again."""
+    source = "from numba import njit\n@njit(cache=True)\ndef f(x):\n    return x + 2\n"
+    path = cache.cache_dir() / f"{cache.module_name(source)}.py"
+    real = cache._touch
+
+    def touch_and_evict(p):
+        real(p)
+        if Path(p) == path:
+            path.unlink()
+
+    monkeypatch.setattr(cache, "_touch", touch_and_evict)
+    mod = cache.load_module(source)
+    assert mod.f(1) == 3 and path.read_text() == source
 
 
 @pytest.mark.parametrize("text, expected", [("", 1024 << 20), ("2", 2 << 20),
