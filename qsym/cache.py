@@ -189,6 +189,9 @@ def cache_dir() -> Path:
         problem = _dir_problem(configured)
         path = configured if problem is None else _refuse_dir(configured, problem)
         _resolved[key] = path
+        for folder in (path, path / "__pycache__"):  # a folder made again: its key too
+            _keys.pop(str(folder), None)
+            _numba_dirs.pop(str(folder), None)
         return path
 
 
