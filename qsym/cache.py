@@ -314,7 +314,13 @@ def load_module(source: str):
         except OSError as exc:
             folder = _fall_back(folder, exc)
             path = folder / f"{name}.py"
-            write_file(path, data)
+            try:
+                write_file(path, data)
+            except OSError as again:
+                raise QsymError(
+                    f"qsym cache: cannot write the generated module {path.name} to "
+                    f"{path.parent} either ({again.strerror or again}); free disk space or "
+                    "set TMPDIR to a writable folder") from again
         _touch(path)
         try:  # numba's cache folder beside it, private like the folder
             (path.parent / "__pycache__").mkdir(mode=0o700, exist_ok=True)
@@ -968,7 +974,10 @@ def _note_written(folder, nbytes: int) -> None:
     _estimates[key] += nbytes
     limit = max_bytes()
     if limit is not None and _estimates[key] > limit:
-        evict(folder, limit)
+        try:
+            evict(folder, limit)
+        except Exception:  # pragma: no cover - eviction only saves space
+            pass
 
 
 def cache_info() -> dict:
