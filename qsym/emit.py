@@ -51,6 +51,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from . import __version__, cache, kernels
 from .gates import gate_def, numeric_matrix_function
+from .rules import matrix_at
 from .ir import Circuit, format_circuit
 from .plan import GradientPlan
 
@@ -131,7 +132,7 @@ def gate_body(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> 
     if key is not None:
         lines = cache.load_record("gate-code", key)
         if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
-            if gate_code_matches(name, num_wires, hyper, derivative, lines):
+            if gate_code_matches(name, num_wires, hyper, derivative, lines, mat=mat):
                 return tuple(lines)
     lines = _print_gate_body(row, params, mat, derivative)
     if key is not None:
@@ -193,12 +194,13 @@ def _plain_arithmetic(tree) -> bool:
     return True
 
 
-def gate_code_matches(name, num_wires, hyper, derivative, lines, points: int = 2) -> bool:
+def gate_code_matches(name, num_wires, hyper, derivative, lines, points: int = 2,
+                      mat=None) -> bool:
     """Whether gate code read from the cache computes the gate's matrix (or its derivative
     by parameter ``derivative``): the lines must be plain arithmetic
     (:func:`_plain_arithmetic`) and, run at ``points`` random parameter values, agree with
-    the exact sympy matrix (:func:`qsym.gates.numeric_matrix_function`; a derivative with
-    its fourth-order central difference) to 1e-7. A record that does not is printed again.
+    the exact sympy matrix (:func:`qsym.rules.matrix_at`; a derivative with its
+    fourth-order central difference) to 1e-7. A record that does not is printed again.
 
     >>> gate_code_matches("RZ", None, (), None, gate_body("RZ"))
     True
@@ -214,7 +216,13 @@ def gate_code_matches(name, num_wires, hyper, derivative, lines, points: int = 2
             return False
         code = compile(tree, "<qsym gate code>", "exec")
         row = gate_def(name)
-        f = numeric_matrix_function(name, num_wires, hyper)
+        syms = sp.symbols(f"p0:{row.num_params}", real=True)
+        if mat is None:  # (gate_body passes the one it made, in these symbols)
+            mat = row.sympy_matrix(syms, num_wires, hyper)
+
+        def f(*params):  # the exact matrix at these values (no lambdify: cheap)
+            return matrix_at(mat, syms, params)
+
         size = len(_stored(name, f(*[0.0] * row.num_params)))
         rng = np.random.default_rng()  # fresh randomness: points a forger cannot know
         for _ in range(points):
