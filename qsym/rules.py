@@ -1314,7 +1314,7 @@ def matrix_at(mat, syms, values):
 
     >>> t = sp.Symbol("t", real=True)
     >>> m = matrix_at(sp.Matrix([[sp.cos(t / 2), -sp.I * sp.sin(t / 2)]]), (t,), (math.pi,))
-    >>> abs(m - [[0, -1j]]).max() < 1e-15
+    >>> bool(abs(m - [[0, -1j]]).max() < 1e-15)
     True
     """
     import cmath
