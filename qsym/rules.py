@@ -1329,7 +1329,9 @@ def matrix_at(mat, syms, values):
         if e.is_Number or e.is_NumberSymbol:
             v = _CONSTANTS.get(e)
             if v is None:  # sympy's complex() goes through evalf: 0.3 ms a number
-                v = _CONSTANTS[e] = complex(e)
+                v = complex(e)
+                if len(_CONSTANTS) < 4096:  # the gate table's few constants
+                    _CONSTANTS[e] = v
             return v
         if e is sp.I:
             return 1j
