@@ -106,6 +106,8 @@ from . import cache as _cache, kernels as _kernels  # noqa: E402
 # the kernel library's numba cache files get the same integrity checks as generated
 # modules' (before any kernel runs, i.e. before numba first reads them)
 _cache._guard_numba_caches(_kernels)
+from .cache import cache_info, clear_cache  # noqa: E402
+from .errors import CacheWarning  # noqa: E402
 
 __all__ = [
     "QNode",
@@ -174,5 +176,8 @@ __all__ = [
     "layer",
     "ops",
     *templates.TEMPLATES,
+    "CacheWarning",
+    "cache_info",
+    "clear_cache",
     *GATE_CLASSES,
 ]

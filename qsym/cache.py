@@ -13,32 +13,40 @@ The source of every module names the versions of qsym, numba and numpy and a has
 kernel library (numba does not notice changes in functions a cached function calls, numba
 issue 1833), so a change of any of them gives new files rather than stale code.
 
-A damaged cache is never trusted (several processes may share it, and files can be
-truncated or garbled):
+Trust (docs/reliability.md, "The cache's threat model"): the folder is made 0o700 and
+used only if it belongs to the current user and no one else can write it (else one
+:class:`qsym.errors.CacheWarning` and a private temporary folder, :func:`cache_dir`); a
+file is read only if it is a regular file of the user that others cannot write
+(:func:`read_trusted`); everything qsym writes is 0o600 and signed with HMAC-SHA256
+under the folder's secret key (:func:`folder_key`), checked before anything is used or
+unpickled. A damaged, planted or foreign file is never trusted:
 
 - the ``.py`` file is compared byte for byte with the generated source before use, and
   rewritten if it differs or cannot be read; the module runs the source held in memory,
-  not what the file holds at the time of import. A rewrite gives the file a new
-  modification time, so numba's index (stamped with it) no longer matches: numba compiles
-  again and rewrites its files.
-- a new file is created without replacing one that appeared meanwhile (the first writer
-  wins), so processes compiling the same circuit at once leave one file whose stamp
-  matches the numba index they write;
-- numba's own files beside it (``__pycache__/*.nbi`` and ``*.nbc``) are read through
-  :class:`_CheckedCacheFile`: an unreadable index counts as empty, and every data file
-  ends with a SHA-256 of its index key and contents, checked before numba unpickles it; a
-  data file that fails the check (truncated, garbled, another function's) counts as
-  missing. numba then compiles and rewrites it. (Plain numba still reads these files: the
-  trailer follows the pickle, which ``pickle.loads`` ignores.)
+  not what the file holds at the time of import;
+- a new file is created without replacing one that appeared meanwhile with the same
+  contents (the first writer wins);
+- numba's own files beside it (``__pycache__/*.nbi`` and ``*.nbc``) are read and written
+  through :class:`_CheckedCacheFile`: each ends with a signature of its name, its index
+  key and contents; a file that fails the check counts as missing, and numba compiles
+  and rewrites it. (Plain numba still reads these files: the trailer follows the
+  pickle, which ``pickle.loads`` ignores.)
 
 Small derived results that cost sympy time in every new process are kept in the same
 folder as JSON records (:func:`load_record`, :func:`save_record`): ``rules/`` holds the
 derived shift rules (:mod:`qsym.rules`), ``gate-code/`` the gate-matrix code printed for
 generated modules (:func:`qsym.emit.gate_body`). A record is named by the SHA-256 of its
 key and holds the whole key (the qsym version, a hash of the code that computed it, the
-sympy version and the exact sympy matrix it was computed from) and a SHA-256 of key and
-contents; one that does not match in every respect is a miss, and the result is computed
-again and the file rewritten. ``QSYM_CACHE=0`` reads and writes no records.
+sympy version and the exact sympy matrix it was computed from) and its signature; the
+callers also check its contents against the gate's matrix
+(:func:`qsym.emit.gate_code_matches`, :func:`qsym.rules.rule_matches_gate`). One that
+does not match in every respect is a miss, and the result is computed again and the
+file rewritten. ``QSYM_CACHE=0`` reads and writes no records.
+
+Size: the folder is kept under ``QSYM_CACHE_MAX_MB`` (default 1024) by least-recently
+used eviction when a module is written (:func:`evict`); :func:`cache_info` and
+:func:`clear_cache` (``qsym cache info|clear``) inspect and empty it. Memory: a module
+leaves ``sys.modules`` when the last QNode entry using it is dropped (:func:`hold`).
 
 A numba cache hit of qsym's functions (the kernel library and generated modules) is loaded
 without numba's compiler registries (:func:`_lazy_cache_class`): numba loads them before
@@ -55,18 +63,29 @@ it was checked with (``_LAZY_NUMBA_VERSIONS``).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import importlib.util
+import io
 import itertools
 import json
 import os
 import pickle
+import stat
 import sys
 import tempfile
 import threading
+import time
+import warnings
+import weakref
 from pathlib import Path
 
+from .errors import CacheWarning, QsymError
+
 _lock = threading.Lock()
+_dir_lock = threading.RLock()
 _tmpdir: tempfile.TemporaryDirectory | None = None
+_resolved: dict = {}  # configured folder -> the folder used (itself, or the private one)
+_warned: set = set()
 
 
 def enabled() -> bool:
@@ -74,20 +93,116 @@ def enabled() -> bool:
     return os.environ.get("QSYM_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-def cache_dir() -> Path:
-    """The folder generated modules are written to (created if missing)."""
+def _warn_once(tag, message: str) -> None:
+    if tag not in _warned:
+        _warned.add(tag)
+        warnings.warn(message, CacheWarning, stacklevel=3)
+
+
+def _private_dir() -> Path:
+    """A folder only this process uses (0o700, removed at exit)."""
     global _tmpdir
-    if not enabled():
-        if _tmpdir is None:
+    with _dir_lock:
+        if _tmpdir is None or not os.path.isdir(_tmpdir.name):
             _tmpdir = tempfile.TemporaryDirectory(prefix="qsym-")
-        path = Path(_tmpdir.name)
-    elif os.environ.get("QSYM_CACHE_DIR"):
-        path = Path(os.environ["QSYM_CACHE_DIR"])
-    else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-        path = Path(base) / "qsym"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+        return Path(_tmpdir.name)
+
+
+def configured_dir() -> Path:
+    """The cache folder as configured: ``$QSYM_CACHE_DIR``, else ``$XDG_CACHE_HOME/qsym``
+    (``~/.cache/qsym``). :func:`cache_dir` is the folder actually used."""
+    if os.environ.get("QSYM_CACHE_DIR"):
+        return Path(os.environ["QSYM_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    return Path(base) / "qsym"
+
+
+def _owner_problem(st) -> str | None:
+    """Why a file or folder with this ``os.stat`` result cannot be trusted, or None:
+    it must belong to the current user and not be writable by group or others."""
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        return f"belongs to another user (uid {st.st_uid}, you are {os.getuid()})"
+    if os.name == "posix" and st.st_mode & 0o022:
+        return f"can be written by other users (mode {stat.S_IMODE(st.st_mode):o})"
+    return None
+
+
+def _dir_problem(path: Path, create: bool = True) -> str | None:
+    """Why ``path`` cannot be the cache folder, or None (then it exists, is ours, is
+    private, and a file can be created in it). A folder qsym creates is made 0o700."""
+    try:
+        if create:
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = os.stat(path)
+    except FileExistsError:
+        return "is not a folder"
+    except OSError as exc:
+        return f"cannot be created ({exc.strerror or exc})"
+    if not stat.S_ISDIR(st.st_mode):
+        return "is not a folder"
+    problem = _owner_problem(st)
+    if problem:
+        return problem
+    if os.name == "posix":
+        if not st.st_mode & stat.S_IWUSR or not os.access(path, os.W_OK | os.X_OK):
+            return "is read-only"
+        if st.st_mode & 0o077:  # ours and not writable by others: make it private
+            try:
+                os.chmod(path, 0o700)
+            except OSError:
+                pass
+    try:
+        tempfile.TemporaryFile(dir=path).close()
+    except OSError as exc:
+        return f"cannot be written ({exc.strerror or exc})"
+    return None
+
+
+def _refuse_dir(path: Path, problem: str) -> Path:
+    """Warn (once per folder) and give the private folder instead of ``path``."""
+    what = "QSYM_CACHE_DIR" if os.environ.get("QSYM_CACHE_DIR") else "the default cache folder"
+    _warn_once(("dir", str(path), problem),
+               f"qsym cache: {what} {path} {problem}; this process uses a private temporary "
+               "folder instead (nothing is cached across processes). Use a folder that "
+               "belongs to you and only you can write (mode 700), set QSYM_CACHE_DIR to "
+               "one, or set QSYM_CACHE=0 to turn the disk cache off.")
+    return _private_dir()
+
+
+def cache_dir() -> Path:
+    """The folder generated modules and records are written to (created 0o700 if missing).
+
+    It is the configured folder (:func:`configured_dir`) if that can be used: it must be a
+    folder (or creatable), belong to the current user, not be writable by other users,
+    and be writable. Otherwise qsym warns once (:class:`qsym.errors.CacheWarning`) and
+    uses a private temporary folder for the rest of the process. ``QSYM_CACHE=0``: a
+    private temporary folder, without a warning.
+    """
+    if not enabled():
+        return _private_dir()
+    configured = configured_dir()
+    key = str(configured)
+    path = _resolved.get(key)
+    if path is not None and os.path.isdir(path):
+        return path
+    with _dir_lock:
+        problem = _dir_problem(configured)
+        path = configured if problem is None else _refuse_dir(configured, problem)
+        _resolved[key] = path
+        for folder in (path, path / "__pycache__"):  # a folder made again: its key too
+            _keys.pop(str(folder), None)
+            _numba_dirs.pop(str(folder), None)
+        return path
+
+
+def _fall_back(path: Path, exc: OSError) -> Path:
+    """After a failed write in ``path``: use the private folder from now on."""
+    with _dir_lock:
+        private = _refuse_dir(path, f"cannot be written ({exc.strerror or exc})")
+        for key, used in list(_resolved.items()):
+            if used == path:
+                _resolved[key] = private
+        return private
 
 
 def module_name(source: str) -> str:
@@ -95,34 +210,75 @@ def module_name(source: str) -> str:
     return "qsym_gen_" + hashlib.sha256(source.encode()).hexdigest()[:24]
 
 
-def _read(path: Path) -> bytes | None:
+def _read(path) -> bytes | None:
     """The file's bytes, or None if it cannot be read (missing, a folder, no permission)."""
     try:
-        return path.read_bytes()
+        return Path(path).read_bytes()
     except OSError:
         return None
 
 
+def read_trusted(path) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file (not a link) that belongs to the
+    current user and that other users cannot write; else None. A file refused for its
+    owner or mode is reported once per folder (:class:`qsym.errors.CacheWarning`)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        problem = _owner_problem(st)
+        if problem:
+            folder = os.path.dirname(os.path.abspath(path))
+            _warn_once(("file", folder),
+                       f"qsym cache: ignoring {path}: it {problem}; qsym computes it again "
+                       "(files in the cache must belong to you and not be writable by "
+                       "others; this warning is shown once per folder)")
+            return None
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _touch(path) -> None:
+    """Mark ``path`` as used now (its access time; the modification time, which numba's
+    index and the eviction's grace period read, stays)."""
+    try:
+        st = os.stat(path)
+        os.utime(path, ns=(time.time_ns(), st.st_mtime_ns))
+    except OSError:
+        pass
+
+
 def write_file(path: Path, data: bytes) -> None:
     """Make ``path`` hold ``data``, atomically: readers see the old file or the new one.
+    The file is private (0o600).
 
     A file that appeared meanwhile with the right contents (another process compiling the
     same circuit) is kept, not replaced, so its modification time, which numba's index
-    records, stays the same for everyone.
+    records, stays the same for everyone; one that is not trusted (:func:`read_trusted`)
+    or differs is replaced.
     """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with os.fdopen(fd, "wb") as fh:  # mkstemp makes the file 0o600
             fh.write(data)
-        # mkstemp makes the file private (0600); a cache folder may be shared
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o644 & ~umask)
         try:
             os.link(tmp, path)  # creates path only if absent: the first writer wins
         except FileExistsError:
-            if _read(path) != data:
-                os.replace(tmp, path)  # damaged: replace it
+            if read_trusted(path) != data:
+                os.replace(tmp, path)  # damaged or not ours: replace it
         except OSError:  # no hard links on this file system
             os.replace(tmp, path)
     finally:
@@ -133,21 +289,43 @@ def write_file(path: Path, data: bytes) -> None:
 
 
 def load_module(source: str):
-    """Write ``source`` to the cache (once) and import it as a module."""
+    """Write ``source`` to the cache (once) and import it as a module.
+
+    The module stays in ``sys.modules`` (numba finds its functions there when it compiles
+    or loads them) until the last owner given to :func:`hold` is dropped, or for the life
+    of the process if none is.
+    """
     name = module_name(source)
     with _lock:
+        _process_releases()
         mod = sys.modules.get(name)
         if mod is not None:
             return mod
-        path = cache_dir() / f"{name}.py"
         data = source.encode()
-        if _read(path) != data:
-            write_file(path, data)
-            if _read(path) != data:
-                raise OSError(
-                    f"qsym cache: {path} does not hold the generated source after writing "
-                    "it; check the file system, or set QSYM_CACHE=0"
-                )
+        folder = cache_dir()
+        path = folder / f"{name}.py"
+        try:
+            if read_trusted(path) != data:
+                write_file(path, data)
+                if _read(path) != data:
+                    raise OSError(0, "the file does not hold the generated source after "
+                                     "writing it")
+                evict(folder, keep=(name,))
+        except OSError as exc:
+            folder = _fall_back(folder, exc)
+            path = folder / f"{name}.py"
+            try:
+                write_file(path, data)
+            except OSError as again:
+                raise QsymError(
+                    f"qsym cache: cannot write the generated module {path.name} to "
+                    f"{path.parent} either ({again.strerror or again}); free disk space or "
+                    "set TMPDIR to a writable folder") from again
+        _touch(path)
+        try:  # numba's cache folder beside it, private like the folder
+            (path.parent / "__pycache__").mkdir(mode=0o700, exist_ok=True)
+        except OSError:
+            pass
         spec = importlib.util.spec_from_file_location(name, path)
         mod = importlib.util.module_from_spec(spec)
         # numba's cache locates functions through sys.modules: register before executing
@@ -156,12 +334,69 @@ def load_module(source: str):
             # run the source generated here, not the file (which another process or a
             # disk fault may have changed since it was checked); numba still finds the
             # file through the code's file name, and caches beside it
-            exec(compile(source, str(path), "exec"), mod.__dict__)
+            try:
+                exec(compile(source, str(path), "exec"), mod.__dict__)
+            except RuntimeError:
+                if path.exists():
+                    raise
+                # evicted by another process between the check and numba's look at it
+                # (numba needs the file to cache beside it): write it again, once
+                write_file(path, data)
+                mod.__dict__.clear()
+                mod.__dict__.update(importlib.util.module_from_spec(spec).__dict__)
+                exec(compile(source, str(path), "exec"), mod.__dict__)
             _guard_numba_caches(mod)
         except BaseException:
             del sys.modules[name]
             raise
         return mod
+
+
+# --- releasing modules -----------------------------------------------------------------------
+_holders: dict = {}  # module name -> number of live owners
+_pending: list = []  # (name, weakref to module) of owners collected, not yet counted
+
+
+def hold(module, owner) -> None:
+    """Keep ``module`` (from :func:`load_module`) in ``sys.modules`` while ``owner`` lives.
+
+    When the last owner of a module is garbage collected, qsym drops the module from
+    ``sys.modules``, so that qsym holds nothing of it (numba keeps its compiled code, see
+    docs/getting-started.md); a later build of the same circuit loads it again, from
+    numba's disk cache. A module never given an owner stays for the life of the process.
+    """
+    name = module.__name__
+    with _lock:
+        _process_releases()
+        _holders[name] = _holders.get(name, 0) + 1
+        if name not in sys.modules:  # released meanwhile: numba needs it there
+            sys.modules[name] = module
+    weakref.finalize(owner, _release, name, weakref.ref(module))
+
+
+def _release(name: str, module_ref) -> None:
+    # runs from the garbage collector, possibly inside load_module in this very thread:
+    # never wait for the lock (the release is counted at the next load or hold)
+    _pending.append((name, module_ref))
+    if _lock.acquire(blocking=False):
+        try:
+            _process_releases()
+        finally:
+            _lock.release()
+
+
+def _process_releases() -> None:
+    """Count the collected owners (with ``_lock`` held)."""
+    while _pending:
+        name, module_ref = _pending.pop()
+        count = _holders.get(name, 0) - 1
+        if count > 0:
+            _holders[name] = count
+            continue
+        _holders.pop(name, None)
+        module = module_ref()
+        if module is not None and sys.modules.get(name) is module:
+            del sys.modules[name]
 
 
 # --- small derived records (shift rules, printed gate code) --------------------------------
@@ -179,22 +414,87 @@ def file_digest(path) -> str:
     return digest
 
 
+# --- the per-folder secret key ----------------------------------------------------------------
+KEY_NAME = "qsym-cache.key"
+_KEY_SIZE = 32
+_keys: dict = {}
+
+
+def folder_key(folder) -> bytes | None:
+    """The secret key that signs (HMAC-SHA256) what qsym writes in ``folder``: 32 random
+    bytes in ``folder/qsym-cache.key`` (0o600), made by the first process that needs it
+    (None if it can be neither read nor made). A file in the folder is used only with a
+    valid signature: a file qsym did not write (planted or copied there, even by the same
+    user, unless they read the key) or a damaged one is never unpickled or used."""
+    folder = str(folder)
+    key = _keys.get(folder)
+    if key is not None:
+        return key
+    path = os.path.join(folder, KEY_NAME)
+    key = read_trusted(path)
+    if key is None or len(key) != _KEY_SIZE:
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".qsym-key.", suffix=".tmp")
+        except OSError:
+            return None
+        try:
+            new = os.urandom(_KEY_SIZE)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(new)
+            try:
+                os.link(tmp, path)  # the first process's key is everyone's
+            except FileExistsError:
+                key = read_trusted(path)
+                if key is None or len(key) != _KEY_SIZE:
+                    os.replace(tmp, path)  # damaged, or not ours
+            except OSError:
+                os.replace(tmp, path)
+        except OSError:
+            return None
+        finally:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+        key = read_trusted(path)
+        if key is None or len(key) != _KEY_SIZE:
+            return None
+    _keys[folder] = key
+    return key
+
+
+def _mac(key: bytes, *parts: bytes) -> bytes:
+    h = hmac.new(key, digestmod=hashlib.sha256)
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.digest()
+
+
+# --- records ----------------------------------------------------------------------------------
 def _record_path(kind: str, key: str) -> Path:
     return cache_dir() / kind / (hashlib.sha256(key.encode()).hexdigest() + ".json")
 
 
-def _record_digest(key: str, payload) -> str:
-    body = json.dumps([key, payload], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(body.encode()).hexdigest()
+def record_mac(kind: str, key: str, payload, folder=None) -> str | None:
+    """The signature of a record: HMAC-SHA256 of its kind, key and payload under the cache
+    folder's key (:func:`folder_key`); None if there is no key."""
+    secret = folder_key(cache_dir() if folder is None else folder)
+    if secret is None:
+        return None
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return _mac(secret, b"record", kind.encode(), key.encode(), body.encode()).hex()
 
 
 def load_record(kind: str, key: str):
     """The JSON payload saved under ``key`` in folder ``kind`` of the cache, or None.
 
-    A record is used only if the file parses, holds exactly ``key`` (not only its hash:
-    the file name is the key's SHA-256) and a SHA-256 of key and payload that matches;
-    a missing, truncated, garbled or swapped file is a miss. Nothing is read when the
-    disk cache is off (``QSYM_CACHE=0``).
+    A record is used only if the file is ours (:func:`read_trusted`), parses, holds
+    exactly ``key`` (not only its hash: the file name is the key's SHA-256) and a valid
+    signature (:func:`record_mac`); a missing, truncated, garbled, swapped or planted
+    file is a miss. The callers also check what they read against the truth (a rule by
+    its identities and against the gate's matrix, printed code by evaluating it).
+    Nothing is read when the disk cache is off (``QSYM_CACHE=0``).
 
     >>> save_record("doctest", "some key", [1, "two"])
     >>> load_record("doctest", "some key"), load_record("doctest", "another key")
@@ -203,12 +503,20 @@ def load_record(kind: str, key: str):
     if not enabled():
         return None
     try:
-        record = json.loads(_record_path(kind, key).read_bytes())
+        path = _record_path(kind, key)
+        raw = read_trusted(path)
+        if raw is None:
+            return None
+        record = json.loads(raw)
         if not isinstance(record, dict) or record.get("key") != key:
             return None
         payload = record.get("payload")
-        if record.get("sha256") != _record_digest(key, payload):
+        mac = record_mac(kind, key, payload)
+        if mac is None or not isinstance(record.get("mac"), str):
             return None
+        if not hmac.compare_digest(record["mac"], mac):
+            return None
+        _touch(path)
         return payload
     except Exception:  # missing, unreadable, not JSON: a miss
         return None
@@ -219,30 +527,44 @@ def save_record(kind: str, key: str, payload) -> None:
     file is replaced). Errors of the file system are ignored: a record only saves time."""
     if not enabled():
         return
-    record = {"key": key, "payload": payload, "sha256": _record_digest(key, payload)}
     try:
+        mac = record_mac(kind, key, payload)
+        if mac is None:
+            return
+        record = {"key": key, "payload": payload, "mac": mac}
         path = _record_path(kind, key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_file(path, json.dumps(record, indent=1, sort_keys=True).encode())
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        data = json.dumps(record, indent=1, sort_keys=True).encode()
+        write_file(path, data)
+        _note_written(path.parent.parent, len(data))
     except OSError:
         pass
 
 
 # --- numba's cache files, checked ----------------------------------------------------------
-_TRAILER = b"\x00qsym-sha256:"
+_TRAILER = b"\x00qsym-hmac:"
 _DIGEST_SIZE = 32
 _checked_class = None
 
 
-def _digest(key, payload: bytes) -> bytes:
-    """What a data file's trailer holds: its index key and contents, hashed. The key ties
-    the file to one function and signature, so another function's file does not pass."""
-    return hashlib.sha256(repr(key).encode() + b"\x00" + payload).digest()
+def _signed(raw: bytes | None, secret: bytes, *context: bytes) -> bytes | None:
+    """The body of ``raw`` (body + trailer + HMAC of context and body), or None if the
+    trailer or the signature does not match."""
+    if raw is None:
+        return None
+    end = len(raw) - _DIGEST_SIZE - len(_TRAILER)
+    if end < 0 or raw[end : end + len(_TRAILER)] != _TRAILER:
+        return None
+    body = raw[:end]
+    if not hmac.compare_digest(raw[end + len(_TRAILER) :], _mac(secret, *context, body)):
+        return None
+    return body
 
 
 def _checked_cache_file_class():
-    """:class:`numba.core.caching.IndexDataCacheFile` with damaged files counted as
-    missing (None if this numba's cache files are not laid out as expected)."""
+    """:class:`numba.core.caching.IndexDataCacheFile` whose files are signed with the
+    folder's key (:func:`folder_key`) and checked before numba unpickles them (None if
+    this numba's cache files are not laid out as expected)."""
     global _checked_class
     if _checked_class is not None:
         return _checked_class or None
@@ -252,22 +574,61 @@ def _checked_cache_file_class():
         _checked_class = False
         return None
     needed = ("_load_index", "_save_index", "_dump", "_data_name", "_data_path",
-              "_open_for_write", "load", "save")
-    if not all(hasattr(IndexDataCacheFile, a) for a in needed):  # pragma: no cover
+              "_open_for_write", "load", "save", "_index_path", "_index_name",
+              "_source_stamp", "_version", "_cache_path")
+    probe = IndexDataCacheFile.__new__(IndexDataCacheFile)
+    try:
+        IndexDataCacheFile.__init__(probe, "", "probe", None)
+    except Exception:  # pragma: no cover
+        _checked_class = False
+        return None
+    if not all(hasattr(probe, a) for a in needed):  # pragma: no cover
         _checked_class = False
         return None
 
     class _CheckedCacheFile(IndexDataCacheFile):
-        """numba's index and data files, each checked before use."""
+        """numba's index and data files, signed; each checked before it is unpickled.
+
+        A file that is not ours (:func:`read_trusted`), unsigned, signed with another key,
+        truncated, garbled or another function's counts as missing: numba compiles and
+        rewrites it."""
+
+        def _secret(self):
+            return folder_key(self._cache_path)
 
         def _load_index(self):
-            try:
-                overloads = super()._load_index()
-            except Exception:  # garbled or truncated: as if there were none
+            secret = self._secret()
+            if secret is None:
                 return {}
-            return overloads if isinstance(overloads, dict) else {}
+            body = _signed(read_trusted(self._index_path), secret, b"index",
+                           self._index_name.encode())
+            if body is None:
+                return {}
+            try:
+                stream = io.BytesIO(body)
+                if pickle.load(stream) != self._version:
+                    return {}
+                stamp, overloads = pickle.loads(stream.read())
+            except Exception:  # pragma: no cover - the signature matched
+                return {}
+            if stamp != self._source_stamp or not isinstance(overloads, dict):
+                return {}
+            return overloads
+
+        def _save_index(self, overloads):
+            secret = self._secret()
+            if secret is None:
+                return
+            body = pickle.dumps(self._version, protocol=-1) + self._dump(
+                (self._source_stamp, overloads))
+            mac = _mac(secret, b"index", self._index_name.encode(), body)
+            with self._open_for_write(self._index_path) as fh:
+                fh.write(body + _TRAILER + mac)
 
         def save(self, key, data):
+            secret = self._secret()
+            if secret is None:
+                return
             overloads = self._load_index()
             data_name = overloads.get(key)
             if data_name is None:
@@ -278,31 +639,59 @@ def _checked_cache_file_class():
                 overloads[key] = data_name
                 self._save_index(overloads)
             payload = self._dump(data)
+            mac = _mac(secret, b"data", self._index_name.encode(), data_name.encode(),
+                       repr(key).encode(), payload)
             with self._open_for_write(self._data_path(data_name)) as fh:
-                fh.write(payload + _TRAILER + _digest(key, payload))
+                fh.write(payload + _TRAILER + mac)
+            _note_written(os.path.dirname(os.path.abspath(self._cache_path)), len(payload))
 
         def load(self, key):
+            secret = self._secret()
+            if secret is None:
+                return None
             data_name = self._load_index().get(key)
-            if data_name is None:
+            if not isinstance(data_name, str):
                 return None
-            try:
-                with open(self._data_path(data_name), "rb") as fh:
-                    raw = fh.read()
-            except OSError:
-                return None
-            end = len(raw) - _DIGEST_SIZE - len(_TRAILER)
-            if end < 0 or raw[end : end + len(_TRAILER)] != _TRAILER:
-                return None
-            payload = raw[:end]
-            if raw[end + len(_TRAILER) :] != _digest(key, payload):
+            payload = _signed(read_trusted(self._data_path(data_name)), secret, b"data",
+                              self._index_name.encode(), data_name.encode(),
+                              repr(key).encode())
+            if payload is None:
                 return None
             try:
                 return pickle.loads(payload)
-            except Exception:  # pragma: no cover - the digest matched
+            except Exception:  # pragma: no cover - the signature matched
                 return None
+
+        def _open_for_write(self, filepath):
+            return _private_writer(filepath)
 
     _checked_class = _CheckedCacheFile
     return _checked_class
+
+
+class _private_writer:
+    """Write ``path`` through a private (0o600) temporary file, then rename it."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __enter__(self):
+        folder = os.path.dirname(self.path) or "."
+        fd, self.tmp = tempfile.mkstemp(dir=folder, prefix=".nb.", suffix=".tmp")
+        self.fh = os.fdopen(fd, "wb")
+        return self.fh
+
+    def __exit__(self, kind, value, tb):
+        self.fh.close()
+        try:
+            if kind is None:
+                os.replace(self.tmp, self.path)
+        finally:
+            try:
+                os.unlink(self.tmp)
+            except FileNotFoundError:
+                pass
+        return False
 
 
 # --- loading cached code without numba's compiler set-up -----------------------------------
@@ -378,16 +767,266 @@ def numba_cached_functions(mod) -> list:
             if getattr(getattr(value, "_cache", None), "_cache_file", None) is not None]
 
 
+_numba_dirs: dict = {}  # numba cache folder -> None (usable) or why not
+
+
+def _numba_dir_problem(path) -> str | None:
+    """Why numba's cache folder ``path`` cannot be trusted, or None. A folder of ours
+    that others could write is made private (``chmod go-w``; its files are still checked
+    one by one, :func:`read_trusted`, and by their signatures)."""
+    path = str(path)
+    if path in _numba_dirs:
+        return _numba_dirs[path]
+    try:
+        st = os.stat(path)
+    except OSError:
+        problem = None  # numba creates it when it first saves (inside a checked folder)
+    else:
+        problem = _owner_problem(st)
+        if problem and "writable" in problem:
+            try:
+                os.chmod(path, stat.S_IMODE(st.st_mode) & ~0o022)
+                problem = _owner_problem(os.stat(path))
+            except OSError:
+                pass
+            if problem is None:
+                _warn_once(("numba-dir", path),
+                           f"qsym cache: numba's cache folder {path} could be written by "
+                           "other users; qsym made it writable by you only (chmod go-w)")
+    _numba_dirs[path] = problem
+    return problem
+
+
 def _guard_numba_caches(mod) -> None:
     """Read the numba cache files of ``mod``'s ``cache=True`` functions through
     :class:`_CheckedCacheFile`, and load them with :func:`_lazy_cache_class` (before their
-    first call, when numba first reads them)."""
+    first call, when numba first reads them).
+
+    If the files cannot be checked (a numba whose cache is laid out otherwise, or a cache
+    folder that belongs to another user), numba's disk cache is turned off for these
+    functions, with a warning: numba would unpickle whatever the folder holds."""
     cls = _checked_cache_file_class()
     lazy = _lazy_cache_class()
     for value in numba_cached_functions(mod):
         cache_obj = value._cache
         cache_file = cache_obj._cache_file
-        if cls is not None and type(cache_file) is cls.__base__:
-            cache_file.__class__ = cls
+        if cls is None:
+            problem = "cannot be checked with this numba version"
+        elif type(cache_file) is cls:
+            problem = None
+        elif type(cache_file) is cls.__base__:
+            problem = _numba_dir_problem(cache_file._cache_path)
+            if problem is None:
+                cache_file.__class__ = cls
+        else:  # pragma: no cover
+            problem = f"is read by {type(cache_file).__name__}, which qsym cannot check"
+        if problem is not None:
+            cache_obj.disable()
+            _warn_once(("numba-off", str(cache_file._cache_path)),
+                       f"qsym cache: numba's cache folder {cache_file._cache_path} {problem}; "
+                       f"the functions of {mod.__name__} are compiled in memory instead (fix "
+                       "the folder's owner and mode, or set NUMBA_CACHE_DIR)")
+            continue
         if lazy is not None and type(cache_obj) is lazy.__base__:
             cache_obj.__class__ = lazy
+
+
+# --- size bound, eviction, inspection ----------------------------------------------------------
+DEFAULT_MAX_MB = 1024
+GRACE_SECONDS = 0  # entries used or written this recently are never evicted (see evict)
+TEMP_GRACE_SECONDS = 3600  # a writer's temporary file is garbage only after this long
+_estimates: dict = {}  # cache folder -> its bytes at the last scan + what was written since
+_KINDS = ("modules", "numba", "rules", "gate-code")
+
+
+def max_bytes() -> int | None:
+    """The size bound of the cache folder: ``$QSYM_CACHE_MAX_MB`` megabytes (MiB; default
+    1024), or None for no bound (``QSYM_CACHE_MAX_MB=unlimited``). A value that is not a
+    positive number gets a warning and the default."""
+    text = os.environ.get("QSYM_CACHE_MAX_MB", "").strip().lower()
+    if not text:
+        return DEFAULT_MAX_MB << 20
+    if text in ("unlimited", "none", "inf", "off"):
+        return None
+    try:
+        value = float(text)
+        if not value > 0 or value == float("inf"):
+            raise ValueError
+    except ValueError:
+        _warn_once(("max", text),
+                   f"qsym cache: QSYM_CACHE_MAX_MB={text!r} is not a positive number of "
+                   f"megabytes (or 'unlimited'); using the default, {DEFAULT_MAX_MB}")
+        return DEFAULT_MAX_MB << 20
+    return int(value * (1 << 20))
+
+
+def _is_temp(name: str) -> bool:
+    return name.startswith(".") and name.endswith(".tmp")
+
+
+def _entries(folder: Path) -> dict:
+    """The cache's files, grouped into entries that are evicted together:
+    ``{(kind, name): [(path, size, last_used, mtime), ...]}``. A generated module is one
+    entry with numba's files for it; a record is one entry; a writer's leftover temporary
+    file is kind ``"temp"``; anything else (the key, unknown files) is not listed."""
+    groups: dict = {}
+
+    def add(kind, name, path):
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return
+        if not stat.S_ISREG(st.st_mode):
+            return
+        groups.setdefault((kind, name), []).append(
+            (path, st.st_size, max(st.st_atime, st.st_mtime), st.st_mtime))
+
+    def scan(sub):
+        try:
+            return list(os.scandir(sub))
+        except OSError:
+            return []
+
+    for entry in scan(folder):
+        name = entry.name
+        if _is_temp(name):
+            add("temp", name, entry.path)
+        elif name.startswith("qsym_gen_") and name.endswith(".py"):
+            add("modules", name[:-3], entry.path)
+    for entry in scan(folder / "__pycache__"):
+        name = entry.name
+        if _is_temp(name) or ".tmp." in name:
+            add("temp", name, entry.path)
+        elif name.startswith("qsym_gen_"):
+            add("modules", name.split(".", 1)[0], entry.path)
+    for kind in ("rules", "gate-code"):
+        for entry in scan(folder / kind):
+            if _is_temp(entry.name):
+                add("temp", entry.name, entry.path)
+            elif entry.name.endswith(".json"):
+                add(kind, entry.name, entry.path)
+    return groups
+
+
+def _remove(files, keep_if_used_since=None) -> int:
+    """Delete the files of one entry (first checking, if asked, that none was used since
+    the given time); returns the bytes freed."""
+    if keep_if_used_since is not None:
+        for path, *_ in files:
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            if max(st.st_atime, st.st_mtime) >= keep_if_used_since:
+                return 0
+    freed = 0
+    # the module file first: a process that checks it meanwhile writes it again
+    for path, size, *_ in sorted(files, key=lambda f: not f[0].endswith(".py")):
+        try:
+            os.unlink(path)
+            freed += size
+        except OSError:
+            pass
+    return freed
+
+
+def evict(folder=None, limit: int | None = -1, keep=()) -> int:
+    """Delete the least recently used entries of the cache folder until it holds at most
+    90% of ``limit`` bytes (default :func:`max_bytes`); returns the bytes freed. Runs when
+    a module is written, and when what this process wrote since takes the folder over
+    the bound.
+
+    Never deleted: the entries named in ``keep`` (the module being loaded), entries used
+    or written in the last ``GRACE_SECONDS``, and writers' temporary files younger than
+    ``TEMP_GRACE_SECONDS`` (a file being written). Everything else is safe to delete: all
+    writes go through a temporary file and a rename, a process that has a file open keeps
+    reading it (POSIX), and a file found missing later is computed again and rewritten
+    (numba needs a module's file when the module is executed: :func:`load_module` writes
+    it again if another process deleted it in between)."""
+    folder = cache_dir() if folder is None else Path(folder)
+    if limit == -1:
+        limit = max_bytes()
+    groups = _entries(folder)
+    total = sum(size for files in groups.values() for _, size, _, _ in files)
+    _estimates[os.path.abspath(folder)] = total
+    if limit is None or total <= limit:
+        return 0
+    now = time.time()
+    freed = 0
+    order = sorted(groups.items(), key=lambda kv: max(f[2] for f in kv[1]))
+    for (kind, name), files in order:
+        if total - freed <= 0.9 * limit:
+            break
+        grace = TEMP_GRACE_SECONDS if kind == "temp" else GRACE_SECONDS
+        if name in keep or max(f[2] for f in files) >= now - grace:
+            continue
+        freed += _remove(files, keep_if_used_since=now - grace)
+    _estimates[os.path.abspath(folder)] = total - freed
+    return freed
+
+
+def _note_written(folder, nbytes: int) -> None:
+    """Count ``nbytes`` written in the cache folder ``folder``; evict if that takes it over
+    the bound (folders never scanned, e.g. the kernel library's, are not counted)."""
+    key = os.path.abspath(folder)
+    if key not in _estimates:
+        return
+    _estimates[key] += nbytes
+    limit = max_bytes()
+    if limit is not None and _estimates[key] > limit:
+        try:
+            evict(folder, limit)
+        except Exception:  # pragma: no cover - eviction only saves space
+            pass
+
+
+def cache_info() -> dict:
+    """What the cache folder holds: ``path``, ``size`` (bytes), ``max_size`` (bytes, or
+    None), ``entries`` per kind (generated ``modules``, numba's ``numba files`` for
+    them, derived ``rules``, printed ``gate-code``, writers' leftover ``temp`` files) and
+    ``problem`` (why qsym does not use the folder, or None).
+
+    >>> info = cache_info()
+    >>> sorted(info)
+    ['entries', 'max_size', 'path', 'problem', 'size']
+    """
+    folder = configured_dir() if enabled() else _private_dir()
+    problem = _dir_problem(folder, create=False) if folder.exists() else None
+    counts = {"modules": 0, "numba files": 0, "rules": 0, "gate-code": 0, "temp": 0}
+    size = 0
+    if problem is None:
+        for (kind, _), files in _entries(folder).items():
+            size += sum(f[1] for f in files)
+            if kind == "modules":
+                pys = sum(1 for f in files if f[0].endswith(".py"))
+                counts["modules"] += pys
+                counts["numba files"] += len(files) - pys
+            else:
+                counts[kind] += len(files)
+    return {"path": str(folder), "size": size, "max_size": max_bytes(),
+            "entries": counts, "problem": problem}
+
+
+def clear_cache() -> dict:
+    """Delete everything qsym keeps in the cache folder (generated modules, numba's files
+    for them, records, leftover temporary files; not the folder's key). Returns
+    ``{"path", "files", "bytes"}`` removed. Safe while other processes run: they keep
+    what they loaded, and compile again what they find missing. Raises
+    :class:`qsym.errors.QsymError` for a folder qsym does not trust (it deletes nothing
+    there).
+
+    >>> clear_cache()["path"] == cache_info()["path"]
+    True
+    """
+    folder = configured_dir() if enabled() else _private_dir()
+    if not folder.exists():
+        return {"path": str(folder), "files": 0, "bytes": 0}
+    problem = _dir_problem(folder, create=False)
+    if problem is not None:
+        raise QsymError(f"qsym cache: {folder} {problem}; qsym deletes nothing there "
+                        "(remove it yourself if it is yours)")
+    files = freed = 0
+    for group in _entries(folder).values():
+        files += len(group)
+        freed += _remove(group)
+    return {"path": str(folder), "files": files, "bytes": freed}

@@ -6,6 +6,9 @@ shifts and coefficients, and whether the rule and the generator are proved.
 ``qsym rules --verify`` derives and proves every rule again from the gate matrices and
 exits with status 1 if any proof fails.
 
+``qsym cache info`` prints the cache folder, its size and bound and its entries by kind;
+``qsym cache clear`` deletes them (see :func:`qsym.cache.cache_info`).
+
 ``qsym compile path/to/file.py:function --args '[[0.54, 0.12]]' -o module.py`` compiles a
 QNode for example arguments and exports its value and gradient as a standalone module
 (see :mod:`qsym.aot`). It runs ``file.py``'s top level, as an import would (not its
@@ -209,6 +212,28 @@ def cmd_compile(args) -> int:
     return 0
 
 
+def _mb(n: int) -> str:
+    return f"{n / (1 << 20):.1f} MB"
+
+
+def cmd_cache(args) -> int:
+    from . import cache
+
+    if args.action == "clear":
+        done = cache.clear_cache()
+        print(f"removed {done['files']} files ({_mb(done['bytes'])}) from {done['path']}")
+        return 0
+    info = cache.cache_info()
+    bound = "no bound" if info["max_size"] is None else f"bound {_mb(info['max_size'])}"
+    print(f"path     {info['path']}")
+    if info["problem"]:
+        print(f"problem  the folder {info['problem']}: qsym does not use it")
+    print(f"size     {_mb(info['size'])} ({bound}, QSYM_CACHE_MAX_MB)")
+    for kind, count in info["entries"].items():
+        print(f"{kind:<12} {count}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="qsym", description="qsym: compiled circuit gradients")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -231,6 +256,10 @@ def main(argv=None) -> int:
     p_compile.add_argument("--kwargs", help="JSON object of example keyword arguments")
     p_compile.add_argument("-o", "--output", required=True, help="the module to write (.py)")
     p_compile.set_defaults(func=cmd_compile)
+    p_cache = sub.add_parser("cache", help="show or clear the on-disk cache")
+    p_cache.add_argument("action", choices=["info", "clear"],
+                         help="info: path, size and entries by kind; clear: delete them")
+    p_cache.set_defaults(func=cmd_cache)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -51,6 +51,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from . import __version__, cache, kernels
 from .gates import REGISTRY, gate_def, numeric_matrix_function
+from .rules import matrix_at
 from .ir import Circuit, format_circuit
 from .plan import GradientPlan
 
@@ -131,7 +132,8 @@ def gate_body(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> 
     if key is not None:
         lines = cache.load_record("gate-code", key)
         if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
-            return tuple(lines)
+            if gate_code_matches(name, num_wires, hyper, derivative, lines, mat=mat):
+                return tuple(lines)
     lines = _print_gate_body(row, params, mat, derivative)
     if key is not None:
         cache.save_record("gate-code", key, list(lines))
@@ -141,6 +143,115 @@ def gate_body(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> 
 # memoized by gate name: a gate defined or removed clears it (qsym.gates.REGISTRY); on
 # disk the lines are keyed by the exact matrix, so another definition never reads them
 REGISTRY.on_change(lambda names: gate_body.cache_clear())
+
+
+_CODE_FUNCTIONS = frozenset({"sqrt", "sin", "cos", "tan", "exp", "log", "atan2", "pi"})
+
+
+def _plain_arithmetic(tree) -> bool:
+    """Whether parsed gate code is only ``name = <arithmetic>`` and
+    ``out[off + <int>] = <arithmetic>`` of numbers, ``p<k>``, ``_q_c<k>``, ``complex(...)``
+    and ``math.<function>(...)`` (so that checking it by running it runs nothing else)."""
+    import ast
+
+    def expr_ok(node) -> bool:
+        if isinstance(node, ast.Constant):
+            return type(node.value) in (int, float)
+        if isinstance(node, ast.Name):
+            return bool(re.fullmatch(r"p\d+|_q_c\d+", node.id))
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Pow):  # small constant exponents only
+                e = node.right.operand if isinstance(node.right, ast.UnaryOp) else node.right
+                if not (isinstance(e, ast.Constant) and type(e.value) in (int, float)
+                        and abs(e.value) <= 16):
+                    return False
+            return (isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow))
+                    and expr_ok(node.left) and expr_ok(node.right))
+        if isinstance(node, ast.UnaryOp):
+            return isinstance(node.op, (ast.USub, ast.UAdd)) and expr_ok(node.operand)
+        if isinstance(node, ast.Attribute):  # math.pi
+            return (isinstance(node.value, ast.Name) and node.value.id == "math"
+                    and node.attr in _CODE_FUNCTIONS)
+        if isinstance(node, ast.Call):
+            f = node.func
+            named = ((isinstance(f, ast.Name) and f.id == "complex")
+                     or (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name)
+                         and f.value.id == "math" and f.attr in _CODE_FUNCTIONS))
+            return named and not node.keywords and all(map(expr_ok, node.args))
+        return False
+
+    for stmt in tree.body:
+        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+            return False
+        target = stmt.targets[0]
+        if isinstance(target, ast.Name):
+            if not re.fullmatch(r"_q_c\d+", target.id):
+                return False
+        elif not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+                  and target.value.id == "out" and isinstance(target.slice, ast.BinOp)
+                  and isinstance(target.slice.op, ast.Add)
+                  and isinstance(target.slice.left, ast.Name) and target.slice.left.id == "off"
+                  and isinstance(target.slice.right, ast.Constant)
+                  and type(target.slice.right.value) is int):
+            return False
+        if not expr_ok(stmt.value):
+            return False
+    return True
+
+
+def gate_code_matches(name, num_wires, hyper, derivative, lines, points: int = 2,
+                      mat=None) -> bool:
+    """Whether gate code read from the cache computes the gate's matrix (or its derivative
+    by parameter ``derivative``): the lines must be plain arithmetic
+    (:func:`_plain_arithmetic`) and, run at ``points`` random parameter values, agree with
+    the exact sympy matrix (:func:`qsym.rules.matrix_at`; a derivative with its
+    fourth-order central difference) to 1e-7. A record that does not is printed again.
+
+    >>> gate_code_matches("RZ", None, (), None, gate_body("RZ"))
+    True
+    >>> gate_code_matches("RZ", None, (), None, gate_body("RX"))
+    False
+    """
+    import ast
+    import math
+
+    try:
+        tree = ast.parse("\n".join(lines))
+        if not _plain_arithmetic(tree):
+            return False
+        code = compile(tree, "<qsym gate code>", "exec")
+        row = gate_def(name)
+        syms = sp.symbols(f"p0:{row.num_params}", real=True)
+        if mat is None:  # (gate_body passes the one it made, in these symbols)
+            mat = row.sympy_matrix(syms, num_wires, hyper)
+
+        def f(*params):  # the exact matrix at these values (no lambdify: cheap)
+            return matrix_at(mat, syms, params)
+
+        size = len(_stored(name, f(*[0.0] * row.num_params)))
+        rng = np.random.default_rng()  # fresh randomness: points a forger cannot know
+        for _ in range(points):
+            p = rng.uniform(-math.pi, math.pi, row.num_params)
+            if derivative is None:
+                ref = _stored(name, f(*p))
+            else:
+                h = 1e-3
+                ref = 0
+                for k, w in ((-2, 1 / 12), (-1, -2 / 3), (1, 2 / 3), (2, -1 / 12)):
+                    q = p.copy()
+                    q[derivative] += k * h
+                    ref = ref + w * _stored(name, f(*q))
+                ref = ref / h
+            out = np.full(size, np.nan, dtype=np.complex128)
+            env = {"math": math, "complex": complex, "out": out, "off": 0,
+                   "__builtins__": {}}
+            env.update({f"p{i}": float(v) for i, v in enumerate(p)})
+            exec(code, env)  # noqa: S102 - plain arithmetic, checked above
+            if not np.all(np.abs(out - ref) <= 1e-7 * (1.0 + np.abs(ref))):
+                return False
+        return True
+    except Exception:  # anything odd about the record: print the code again
+        return False
 
 
 def _gate_body_key(row, mat, derivative) -> str | None:

@@ -40,3 +40,9 @@ class DifferentiationError(QsymError, ValueError):
 
 class RuleError(QsymError, ValueError):
     """A shift rule could not be derived or failed its proof."""
+
+
+class CacheWarning(UserWarning):
+    """The on-disk cache cannot be used as configured (a folder or file that is not the
+    current user's alone, or cannot be written): qsym uses a private folder or recomputes
+    the file, and says so once."""

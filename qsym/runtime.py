@@ -761,6 +761,7 @@ class QNode:
         source = emit.emit_module(circuit, gplan, ir.structural_hash(circuit))
         module = cache.load_module(source)
         entry = Compiled(circuit, gplan, source, module, tuple(diff_args), tuple(blocks))
+        cache.hold(module, entry)  # dropped from sys.modules with the last entry using it
         # numba compiles (or loads from its cache) each function at its first call
         entry.trace_seconds = t1 - t0
         entry.compile_seconds = time.perf_counter() - t1

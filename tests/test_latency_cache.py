@@ -102,10 +102,10 @@ def _damage_edit_term(path):
 
 
 def _damage_forged(path):
-    # a wrong rule whose checksum was recomputed: the floating-point check refuses it
+    # a wrong rule signed with the key (a forger who can read it): the checks refuse it
     record = json.loads(path.read_text())
     record["payload"]["terms"][1][2] = "Mul(Integer(-1), Rational(1, 4), pi)"
-    record["sha256"] = cache._record_digest(record["key"], record["payload"])
+    record["mac"] = cache.record_mac("rules", record["key"], record["payload"])
     path.write_text(json.dumps(record))
 
 
@@ -113,7 +113,7 @@ def _damage_other_key(path):
     # a valid record of another rule under this rule's file name
     record = json.loads(path.read_text())
     record["key"] = record["key"].replace("'RY'", "'RX'")
-    record["sha256"] = cache._record_digest(record["key"], record["payload"])
+    record["mac"] = cache.record_mac("rules", record["key"], record["payload"])
     path.write_text(json.dumps(record))
 
 

@@ -1,0 +1,558 @@
+"""The on-disk cache's trust model, size bound and tools (issue #15, items 1, 10 and 13).
+
+- a ``QSYM_CACHE_DIR`` that cannot be used (a file, a path under a file, read-only, shared
+  with other users) gives one :class:`qsym.CacheWarning` and a private folder, and the
+  circuit runs correctly;
+- what qsym reads from the cache is used only if it is ours and signed, and gate code and
+  rules are also checked against the gate's matrix: a forged record is recomputed, a
+  planted numba index or data pickle is never unpickled;
+- the folder has a size bound with least-recently-used eviction; ``qsym cache info`` and
+  ``qsym cache clear``, ``qml.cache_info()`` and ``qml.clear_cache()``;
+- a dropped QNode's generated module leaves ``sys.modules``.
+
+Expected values are the seed circuit's closed forms, <Z> = cos(a) cos(b), never numbers
+taken from qsym. Subprocesses get their own ``QSYM_CACHE_DIR``; the kernel library's numba
+cache (beside qsym/kernels.py) is shared and not touched.
+"""
+
+import gc
+import json
+import math
+import os
+import pickle
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import qsym as qml
+from qsym import cache, cli, emit, rules
+from qsym.errors import CacheWarning
+
+REPO = Path(__file__).resolve().parents[1]
+TIMEOUT = 600
+A, B = 0.54, 0.12
+SEED_VALUE = math.cos(A) * math.cos(B)
+SEED_GRAD = [-math.sin(A) * math.cos(B), -math.cos(A) * math.sin(B)]
+IS_ROOT = hasattr(os, "getuid") and os.getuid() == 0
+
+# one process: the seed circuit built in the QSYM_CACHE_DIR folders named on the command
+# line, one after the other (the QNode is dropped in between, so that its module leaves
+# sys.modules and the next build writes and loads it in the next folder)
+SEED_SCRIPT = r'''
+import gc, json, os, sys, warnings
+out = []
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    import qsym as qml
+    from qsym import cache
+    for folder in sys.argv[1:]:
+        os.environ["QSYM_CACHE_DIR"] = folder
+        del caught[:]
+        dev = qml.device("default.qubit", wires=1)
+
+        @qml.qnode(dev)
+        def circuit(params):
+            qml.RX(params[0], wires=0)
+            qml.RY(params[1], wires=0)
+            return qml.expval(qml.PauliZ(0))
+
+        value = float(circuit([0.54, 0.12]))
+        grad = [float(g) for g in qml.grad(circuit, argnum=0)([0.54, 0.12])]
+        out.append({
+            "value": value, "grad": grad, "dir": str(cache.cache_dir()),
+            "warnings": [str(w.message) for w in caught
+                         if issubclass(w.category, qml.CacheWarning)],
+        })
+        del circuit
+        gc.collect()
+print("RESULT " + json.dumps(out))
+'''
+
+
+def run_seed(tmp_path, *folders):
+    """Run the seed circuit in a new process for each folder in turn; its results."""
+    script = tmp_path / "seed_run.py"
+    script.write_text(SEED_SCRIPT)
+    env = dict(os.environ)
+    env.pop("QSYM_CACHE", None)
+    env.pop("QSYM_CACHE_MAX_MB", None)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    proc = subprocess.run([sys.executable, str(script), *map(str, folders)], env=env,
+                          capture_output=True, text=True, timeout=TIMEOUT, cwd=tmp_path)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, proc.stderr[-3000:]
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def assert_seed(result):
+    assert result["value"] == pytest.approx(SEED_VALUE, abs=1e-12)
+    np.testing.assert_allclose(result["grad"], SEED_GRAD, atol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    """A cache folder the seed circuit ran in (modules, numba files, records, keys)."""
+    root = tmp_path_factory.mktemp("seeded")
+    folder = root / "cache"
+    (result,) = run_seed(root, folder)
+    assert_seed(result)
+    assert result["warnings"] == [] and result["dir"] == str(folder)
+    return folder
+
+
+@pytest.fixture
+def fresh(tmp_path, monkeypatch):
+    """An empty cache folder for this process, with empty memos (restored afterwards)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("QSYM_CACHE_DIR", str(folder))
+    monkeypatch.delenv("QSYM_CACHE", raising=False)
+    monkeypatch.delenv("QSYM_CACHE_MAX_MB", raising=False)
+    monkeypatch.setattr(cache, "_warned", set())
+    rules.rule_for_gate.cache_clear()
+    emit.gate_body.cache_clear()
+    yield folder
+    rules.rule_for_gate.cache_clear()
+    emit.gate_body.cache_clear()
+
+
+# --- an unusable cache folder ----------------------------------------------------------------
+def _make_unusable(tmp_path, case):
+    if case == "file":
+        path = tmp_path / "a-file"
+        path.write_text("not a folder")
+    elif case == "under_file":
+        (tmp_path / "a-file").write_text("not a folder")
+        path = tmp_path / "a-file" / "cache"
+    elif case == "read_only":
+        path = tmp_path / "ro"
+        path.mkdir(mode=0o500)
+        os.chmod(path, 0o500)
+    elif case == "group_writable":
+        path = tmp_path / "shared"
+        path.mkdir()
+        os.chmod(path, 0o770)
+    elif case == "other_writable":
+        path = tmp_path / "shared"
+        path.mkdir()
+        os.chmod(path, 0o777)
+    else:  # another user's folder
+        path = tmp_path / "theirs"
+        path.mkdir(mode=0o700)
+        os.chown(path, 4321, 4321)
+    return path
+
+
+CASES = ["file", "under_file", "read_only", "group_writable", "other_writable",
+         pytest.param("other_user", marks=pytest.mark.skipif(not IS_ROOT, reason="needs root"))]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_unusable_cache_dir_warns_and_uses_a_private_folder(fresh, tmp_path, monkeypatch, case):
+    path = _make_unusable(tmp_path, case)
+    monkeypatch.setenv("QSYM_CACHE_DIR", str(path))
+    with pytest.warns(CacheWarning, match="QSYM_CACHE_DIR") as caught:
+        used = cache.cache_dir()
+        assert cache.cache_dir() == used  # once: the same folder, no second warning
+    assert len(caught) == 1 and str(path) in str(caught[0].message)
+    assert "QSYM_CACHE=0" in str(caught[0].message)
+    assert used != path and used.is_dir()
+    assert stat.S_IMODE(used.stat().st_mode) == 0o700
+    # and it works: a module is written there and imported
+    mod = cache.load_module(f"VALUE = {case!r}\n")
+    assert mod.VALUE == case and Path(mod.__file__).parent == used
+    if case in ("group_writable", "other_writable", "other_user"):
+        assert os.listdir(path) == []  # nothing written in the shared folder
+
+
+def test_new_cache_dir_is_private(fresh):
+    assert not fresh.exists()
+    assert cache.cache_dir() == fresh
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
+    cache.save_record("test", "k", [1])
+    for path in fresh.rglob("*"):
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
+def test_unusable_cache_dirs_run_the_seed_circuit(tmp_path, seeded):
+    """End to end, in a new process: a file, a path under a file and a read-only folder
+    as QSYM_CACHE_DIR; each gives one warning and the right value and gradient."""
+    cases = []
+    for case in ("file", "under_file", "read_only"):
+        (tmp_path / case).mkdir()
+        cases.append(_make_unusable(tmp_path / case, case))
+    results = run_seed(tmp_path, *cases)
+    for path, result in zip(cases, results):
+        assert_seed(result)
+        assert len(result["warnings"]) == 1, result["warnings"]
+        assert str(path) in result["warnings"][0] and result["dir"] != str(path)
+
+
+# --- forged records ------------------------------------------------------------------------------
+def _records(folder, kind):
+    return {p: json.loads(p.read_text()) for p in sorted((folder / kind).glob("*.json"))}
+
+
+def _swap_payloads(folder, kind, sign):
+    """Give each record the payload of another record of its kind (the RX gate code gets
+    the RY code's, ...), re-signed with ``sign(record)``."""
+    records = _records(folder, kind)
+    paths = list(records)
+    assert len(paths) >= 2
+    for i, path in enumerate(paths):
+        forged = dict(records[path])
+        forged["payload"] = records[paths[(i + 1) % len(paths)]]["payload"]
+        forged.update(sign(forged))
+        path.write_text(json.dumps(forged))
+    return records
+
+
+def _digest_as_on_main(record):
+    # what the records held before they were signed: a SHA-256 that anyone can recompute
+    import hashlib
+
+    body = json.dumps([record["key"], record["payload"]], sort_keys=True,
+                      separators=(",", ":"))
+    return {"sha256": hashlib.sha256(body.encode()).hexdigest()}
+
+
+@pytest.mark.parametrize("forger", ["checksum", "key"])
+def test_forged_gate_code_records_are_recomputed(tmp_path, seeded, forger):
+    """The seed circuit's gate-code records swapped (RX's code under RY's key and back),
+    with a recomputed checksum, or even signed with the folder's key: the code is
+    printed again, the circuit gives cos(a) cos(b), and the records are repaired."""
+    folder = tmp_path / "cache"
+    shutil.copytree(seeded, folder)
+    if forger == "checksum":
+        sign = _digest_as_on_main
+    else:
+        def sign(record):
+            return {"mac": cache.record_mac("gate-code", record["key"], record["payload"],
+                                            folder=folder)}
+    original = _swap_payloads(folder, "gate-code", sign)
+    (result,) = run_seed(tmp_path, folder)
+    assert_seed(result)
+    for path, record in _records(folder, "gate-code").items():
+        assert record["payload"] == original[path]["payload"]
+
+
+def test_forged_gate_code_signed_with_the_key_is_printed_again(fresh):
+    printed_rx, printed_ry = emit.gate_body("RX"), emit.gate_body("RY")
+    key = emit._gate_body_key(qml.gates.gate_def("RX"),
+                              qml.gates.gate_def("RX").sympy_matrix(), None)
+    cache.save_record("gate-code", key, list(printed_ry))  # RY's code under RX's key
+    emit.gate_body.cache_clear()
+    assert emit.gate_body("RX") == printed_rx
+    assert not emit.gate_code_matches("RX", None, (), None, printed_ry)
+    # code that is not plain arithmetic is refused without being run
+    marker = fresh / "ran"
+    evil = list(printed_rx) + [f"open({str(marker)!r}, 'w')"]
+    assert not emit.gate_code_matches("RX", None, (), None, evil)
+    assert not marker.exists()
+
+
+def test_forged_rule_signed_with_the_key_is_derived_again(fresh, monkeypatch):
+    """A self-consistent rule for the wrong frequency (2 instead of 1: it passes the
+    floating-point identities) under RX's key, signed: refused, derived again."""
+    rx = rules.rule_for_gate("RX", 0)
+    wrong = rules.derive_rule([2])
+    assert rules._numerically_exact(wrong)
+    key = rules._disk_key("RX", 0, None, None, ())
+    rules._save_rule(key, wrong)
+    (path,) = (fresh / "rules").glob("*.json")
+    assert rules._load_rule(key) == wrong  # the record itself is accepted ...
+    assert not rules.rule_matches_gate(wrong, "RX", 0)  # ... but not for this gate
+    rules.rule_for_gate.cache_clear()
+    assert rules.rule_for_gate("RX", 0) == rx
+    assert rules._load_rule(key) == rx  # and the file was rewritten
+
+
+def test_shared_record_file_is_ignored_and_replaced(fresh):
+    printed = emit.gate_body("RZ")
+    (path,) = (fresh / "gate-code").glob("*.json")
+    os.chmod(path, 0o666)
+    emit.gate_body.cache_clear()
+    with pytest.warns(CacheWarning, match="written by other users"):
+        assert emit.gate_body("RZ") == printed
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+# --- planted pickles ------------------------------------------------------------------------------
+class _Marker:
+    """Unpickling this creates the file ``path`` (what a planted pickle could do)."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_planted_numba_pickles_are_not_unpickled(tmp_path, seeded):
+    """Every numba index and data file of the seed's module replaced by a pickle that
+    would create a marker file when unpickled: the process never unpickles them,
+    compiles again and gives the right numbers."""
+    folder = tmp_path / "cache"
+    shutil.copytree(seeded, folder)
+    marker = tmp_path / "marker"
+    planted = sorted((folder / "__pycache__").glob("qsym_gen_*.nb[ic]"))
+    assert planted
+    import numba
+
+    for path in planted:  # numba's own header (its version), then the payload
+        path.write_bytes(pickle.dumps(_Marker(marker)) if path.suffix == ".nbc" else
+                         pickle.dumps(numba.__version__) + pickle.dumps(_Marker(marker)))
+    (result,) = run_seed(tmp_path, folder)
+    assert_seed(result)
+    assert not marker.exists()
+
+
+def test_checked_cache_file_never_unpickles_unsigned_files(tmp_path):
+    cls = cache._checked_cache_file_class()
+    if cls is None:
+        pytest.skip("this numba's cache files are not laid out as qsym expects")
+    marker = tmp_path / "marker"
+    folder = tmp_path / "nb"
+    folder.mkdir(mode=0o700)
+    cf = cls(cache_path=str(folder), filename_base="f-1.py311", source_stamp="stamp")
+    cf.save("sig", {"compiled": 1})
+    assert cf.load("sig") == {"compiled": 1}
+    index = Path(cf._index_path)
+    (data,) = folder.glob("*.nbc")
+    good_index, good_data = index.read_bytes(), data.read_bytes()
+    tail = len(cache._TRAILER) + 32  # the trailer and its signature
+    # a planted index (numba's layout, unsigned), and one with a copied valid trailer
+    import numba
+
+    evil = pickle.dumps(numba.__version__) + pickle.dumps(_Marker(marker))
+    for planted in (evil, evil + good_index[-tail:], pickle.dumps(_Marker(marker))):
+        index.write_bytes(planted)
+        assert cf.load("sig") is None and cf._load_index() == {}
+    index.write_bytes(good_index)
+    data.write_bytes(pickle.dumps(_Marker(marker)) + good_data[-tail:])
+    assert cf.load("sig") is None
+    # another key's folder: the same files do not pass
+    data.write_bytes(good_data)
+    other = tmp_path / "other"
+    shutil.copytree(folder, other)
+    (other / cache.KEY_NAME).unlink()
+    cf2 = cls(cache_path=str(other), filename_base="f-1.py311", source_stamp="stamp")
+    assert cf2.load("sig") is None
+    assert cf.load("sig") == {"compiled": 1}
+    assert not marker.exists()
+
+
+def test_kernel_library_cache_is_checked_and_private():
+    from qsym import kernels
+
+    cls = cache._checked_cache_file_class()
+    if cls is None:
+        pytest.skip("this numba's cache files are not laid out as qsym expects")
+    functions = cache.numba_cached_functions(kernels)
+    assert functions and all(type(f._cache._cache_file) is cls for f in functions)
+    folder = functions[0]._cache._cache_file._cache_path
+    assert cache._numba_dir_problem(folder) is None
+    assert stat.S_IMODE(os.stat(folder).st_mode) & 0o022 == 0
+
+
+def test_numba_cache_folder_of_another_user_is_not_used(tmp_path, monkeypatch):
+    """A module whose numba cache folder belongs to someone else: numba's disk cache is
+    off for it (with a warning), nothing is read from there."""
+    if not IS_ROOT:
+        pytest.skip("needs root (chown)")
+    monkeypatch.setattr(cache, "_warned", set())
+    folder = tmp_path / "pkg"
+    (folder / "__pycache__").mkdir(parents=True)
+    os.chown(folder / "__pycache__", 4321, 4321)
+    src = folder / "mod_other_user.py"
+    src.write_text("from numba import njit\n@njit(cache=True)\ndef f(x):\n    return x + 1\n")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mod_other_user", src)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    with pytest.warns(CacheWarning, match="another user"):
+        cache._guard_numba_caches(mod)
+    assert not mod.f._cache._enabled
+
+
+# --- size bound and tools ----------------------------------------------------------------------
+def _fake_entry(folder, i, age, size=100_000):
+    """A fake module entry (module file + numba index and data) last used ``age`` s ago."""
+    name = f"qsym_gen_{i:024x}"
+    pyc = folder / "__pycache__"
+    pyc.mkdir(parents=True, exist_ok=True)
+    files = [folder / f"{name}.py", pyc / f"{name}.f-1.py311.nbi",
+             pyc / f"{name}.f-1.py311.1.nbc"]
+    for path, part in zip(files, (0.4, 0.1, 0.5)):
+        path.write_bytes(b"x" * int(size * part))
+        t = time.time() - age
+        os.utime(path, (t, t))
+    return files
+
+
+def _size(folder):
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()
+               and p.name != cache.KEY_NAME)
+
+
+def test_eviction_keeps_the_cache_under_the_bound(fresh, monkeypatch):
+    folder = cache.cache_dir()
+    old = [_fake_entry(folder, i, age=10_000 - i) for i in range(10)]  # 0 is the oldest
+    recent = _fake_entry(folder, 99, age=5)  # in use: never evicted
+    monkeypatch.setenv("QSYM_CACHE_MAX_MB", str(0.5))
+    bound = 0.5 * (1 << 20)
+    assert _size(folder) > bound
+    # writing a new module evicts (least recently used first)
+    cache.load_module("EVICTION_TEST = 1\n")
+    assert _size(folder) <= bound
+    gone = [i for i, files in enumerate(old) if not files[0].exists()]
+    kept = [i for i, files in enumerate(old) if files[0].exists()]
+    assert gone and kept and max(gone) < min(kept)  # the oldest went
+    for i in range(10):  # an entry goes as a whole
+        assert len({p.exists() for p in old[i]}) == 1
+    assert all(p.exists() for p in recent)
+    assert (folder / f"{cache.module_name('EVICTION_TEST = 1' + chr(10))}.py").exists()
+
+
+def test_eviction_spares_kept_and_recent_entries_and_fresh_temporary_files(fresh, monkeypatch):
+    folder = cache.cache_dir()
+    entries = [_fake_entry(folder, i, age=1000) for i in range(3)]
+    fresh_tmp, old_tmp = folder / ".qsym_gen_x.abc.tmp", folder / "__pycache__" / ".nb.y.tmp"
+    for path, age in ((fresh_tmp, 60), (old_tmp, 2 * cache.TEMP_GRACE_SECONDS)):
+        path.write_bytes(b"x" * 1000)
+        os.utime(path, (time.time() - age,) * 2)
+    monkeypatch.setenv("QSYM_CACHE_MAX_MB", "0.01")
+    keep = entries[1][0].stem
+    cache.evict(folder, keep=(keep,))
+    assert all(p.exists() for p in entries[1]) and fresh_tmp.exists()
+    assert not any(p.exists() for p in entries[0] + entries[2]) and not old_tmp.exists()
+    monkeypatch.setattr(cache, "GRACE_SECONDS", 3600)
+    assert cache.evict(folder) == 0  # all that is left was used within the grace period
+    assert all(p.exists() for p in entries[1])
+
+
+def test_numba_writes_over_the_bound_evict(fresh, monkeypatch):
+    """What numba writes after the module (its index and data files) counts too."""
+    folder = cache.cache_dir()
+    old = [_fake_entry(folder, i, age=1000) for i in range(4)]
+    monkeypatch.setenv("QSYM_CACHE_MAX_MB", str(0.5))
+    cache.evict(folder)  # the scan: 0.4 MB, under the bound
+    assert all(p.exists() for files in old for p in files)
+    new = folder / "__pycache__" / f"qsym_gen_{99:024x}.g-1.py311.1.nbc"
+    new.write_bytes(b"x" * 200_000)  # as numba's save writes a data file
+    cache._note_written(folder, 200_000)
+    assert new.exists()
+    assert not all(p.exists() for files in old for p in files)
+    assert _size(folder) <= 0.5 * (1 << 20)
+
+
+def test_module_evicted_between_check_and_exec_is_written_again(fresh, monkeypatch):
+    """numba needs the module's file when the module runs; if another process evicts it
+    just then, load_module writes it again."""
+    source = "from numba import njit\n@njit(cache=True)\ndef f(x):\n    return x + 2\n"
+    path = cache.cache_dir() / f"{cache.module_name(source)}.py"
+    real = cache._touch
+
+    def touch_and_evict(p):
+        real(p)
+        if Path(p) == path:
+            path.unlink()
+
+    monkeypatch.setattr(cache, "_touch", touch_and_evict)
+    mod = cache.load_module(source)
+    assert mod.f(1) == 3 and path.read_text() == source
+
+
+@pytest.mark.parametrize("text, expected", [("", 1024 << 20), ("2", 2 << 20),
+                                            ("unlimited", None), ("-1", 1024 << 20),
+                                            ("lots", 1024 << 20)])
+def test_max_size_setting(monkeypatch, text, expected):
+    monkeypatch.setattr(cache, "_warned", set())
+    monkeypatch.setenv("QSYM_CACHE_MAX_MB", text)
+    if text in ("-1", "lots"):
+        with pytest.warns(CacheWarning, match="QSYM_CACHE_MAX_MB"):
+            assert cache.max_bytes() == expected
+    else:
+        assert cache.max_bytes() == expected
+
+
+def test_cache_info_and_clear_command(fresh, capsys):
+    folder = cache.cache_dir()
+    _fake_entry(folder, 1, age=100)
+    _fake_entry(folder, 2, age=100)
+    emit.gate_body("RZ")
+    rules.rule_for_gate("RZ", 0)
+    info = qml.cache_info()
+    assert info["path"] == str(folder) and info["problem"] is None
+    assert info["entries"] == {"modules": 2, "numba files": 4, "rules": 1, "gate-code": 1,
+                               "temp": 0}
+    assert info["size"] == _size(folder)
+    assert cli.main(["cache", "info"]) == 0
+    out = capsys.readouterr().out
+    assert str(folder) in out and "modules      2" in out and "rules        1" in out
+    assert cli.main(["cache", "clear"]) == 0
+    assert "removed 8 files" in capsys.readouterr().out
+    assert qml.cache_info()["entries"] == dict.fromkeys(info["entries"], 0)
+    assert (folder / cache.KEY_NAME).exists()  # the key stays
+    assert qml.clear_cache()["files"] == 0
+
+
+def test_clear_refuses_a_folder_it_does_not_trust(tmp_path, monkeypatch, capsys):
+    path = _make_unusable(tmp_path, "other_writable")
+    (path / "qsym_gen_000000000000000000000001.py").write_text("X = 1\n")
+    monkeypatch.setenv("QSYM_CACHE_DIR", str(path))
+    assert "written by other users" in qml.cache_info()["problem"]
+    with pytest.raises(qml.QsymError, match="deletes nothing"):
+        qml.clear_cache()
+    assert cli.main(["cache", "clear"]) == 2
+    assert (path / "qsym_gen_000000000000000000000001.py").exists()
+
+
+# --- memory: qsym drops a dropped QNode's module ---------------------------------------------
+def test_dropped_qnode_module_leaves_sys_modules(fresh):
+    dev = qml.device("default.qubit", wires=1)
+
+    def circuit(params):
+        qml.RX(params[0], wires=0)
+        qml.RY(params[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    first, second = qml.QNode(circuit, dev), qml.QNode(circuit, dev)
+    assert first([A, B]) == pytest.approx(SEED_VALUE, abs=1e-12)
+    assert second([A, B]) == pytest.approx(SEED_VALUE, abs=1e-12)
+    name = next(iter(first._compiled.values())).module.__name__
+    assert next(iter(second._compiled.values())).module.__name__ == name
+    del first
+    gc.collect()
+    assert name in sys.modules  # the second QNode still uses it
+    del second
+    gc.collect()
+    assert name not in sys.modules and name not in cache._holders
+    third = qml.QNode(circuit, dev)  # built again: loaded again, same numbers
+    np.testing.assert_allclose(qml.grad(third, argnum=0)([A, B]), SEED_GRAD, atol=1e-12)
+    assert name in sys.modules
+
+
+def test_release_from_the_garbage_collector_never_waits_for_the_lock():
+    """An owner collected while this thread holds the cache's lock (the collector runs
+    inside load_module): the release is counted later, not waited for (no deadlock)."""
+    mod = cache.load_module("RELEASE_TEST = 1\n")
+
+    class Owner:
+        pass
+
+    owner = Owner()
+    cache.hold(mod, owner)
+    with cache._lock:
+        del owner
+        gc.collect()  # the finalizer runs here, with the lock held
+        assert mod.__name__ in sys.modules
+    cache.load_module("RELEASE_TEST = 2\n")  # counts the pending release
+    assert mod.__name__ not in sys.modules and mod.__name__ not in cache._holders
