@@ -53,7 +53,10 @@ from .operations import (  # noqa: E402
     undefine_gate,
     var,
 )
-from .runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode  # noqa: E402
+from .runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
+from . import devices, math, wires  # noqa: E402
+from .unsupported import CHANNELS as _CHANNELS, cond, density_matrix, measure  # noqa: E402
+from . import unsupported as _unsupported  # noqa: E402
 from .drawing import draw, matrix, specs  # noqa: E402
 from .symbolic import check, expectation, gradient  # noqa: E402
 from .aot import CompiledCircuit, ExportError, compile, load  # noqa: E402
@@ -68,6 +71,8 @@ from .optimize import (  # noqa: E402
 from .minimize import OptimizeResult, minimize  # noqa: E402
 
 globals().update(GATE_CLASSES)  # one class per gate-table row: qml.RX, qml.CNOT, ...
+# PennyLane's noise channels: names that raise GateError when used (qsym.unsupported)
+globals().update({_n: getattr(_unsupported, _n) for _n in _CHANNELS if _n not in GATE_CLASSES})
 
 from . import cache as _cache, kernels as _kernels  # noqa: E402
 
@@ -107,6 +112,13 @@ __all__ = [
     "RMSPropOptimizer",
     "AdamOptimizer",
     "minimize",
+    "set_shots",
+    "devices",
+    "math",
+    "wires",
+    "measure",
+    "cond",
+    "density_matrix",
     "OptimizeResult",
     "load",
     "CompiledCircuit",
