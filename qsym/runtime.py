@@ -352,6 +352,15 @@ def _static_key(value, what):
         return ("array", value.dtype.str, value.shape, value.tobytes())
     if isinstance(value, list):
         return ("list", tuple(_static_key(v, what) for v in value))
+    # containers of structure (a dict of gate choices, ...): compared by content, so an
+    # equal dict reuses the compiled circuit and a changed one traces again
+    if isinstance(value, dict):
+        items = [(_static_key(k, what), _static_key(v, what)) for k, v in value.items()]
+        return ("dict", tuple(sorted(items, key=repr)))
+    if isinstance(value, tuple) and type(value) is tuple:
+        return ("tuple", tuple(_static_key(v, what) for v in value))
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted((_static_key(v, what) for v in value), key=repr)))
     try:
         hash(value)
     except TypeError:
@@ -1005,7 +1014,9 @@ class QNode:
                     el = np.asarray(broadcast.element(orig_arrays[what], axis, b), dtype=object)
                     sub.update(zip(red.ravel(), el.ravel()))
                 subst.append(sub)
-            items = broadcast.collapse(items, orig_items, size, subst)
+            literals = []
+            items = broadcast.collapse(items, orig_items, size, subst, literals)
+            data.extend(sym for sym, _ in literals)
         circuit = trace.to_ir(items, result, wires, inputs, data)
         ir.validate(circuit)
         if axes is None:
@@ -1020,10 +1031,11 @@ class QNode:
         entry.trace_seconds = t1 - t0
         entry.compile_seconds = time.perf_counter() - t1
         if axes is not None:
-            entry = self._broadcast_entry(entry, args, kwargs, key, axes, size)
+            entry = self._broadcast_entry(entry, args, kwargs, key, axes, size,
+                                          [v for _, v in literals])
         return entry
 
-    def _broadcast_entry(self, element, args, kwargs, key, axes, size):
+    def _broadcast_entry(self, element, args, kwargs, key, axes, size, literals=()):
         x_shapes, x_axes, d_shapes, d_axes, full_blocks = [], [], [], [], []
         at = 0
         for i, a in enumerate(args):
@@ -1045,7 +1057,7 @@ class QNode:
             d_shapes.append(np.shape(kwargs[name]))
             d_axes.append(axes.get(name))
         return broadcast.Broadcast(element, size, x_shapes, x_axes, d_shapes, d_axes,
-                                   tuple(full_blocks), element.diff_args)
+                                   tuple(full_blocks), element.diff_args, list(literals))
 
     def _rule_of(self, op, pos):
         """The shift rule of parameter ``pos`` of ``op``: the table's, or custom shifts."""
