@@ -853,7 +853,7 @@ class QNode:
             interface, diff_method = diff_method, "parameter-shift"
         if diff_method == "device":  # PennyLane: the device's own method (lightning: adjoint)
             diff_method = "adjoint"
-        if diff_method not in DIFF_METHODS:
+        if diff_method not in DIFF_METHODS and diff_method is not None:
             raise DifferentiationError(
                 f"unknown diff_method {diff_method!r}; qsym supports {', '.join(DIFF_METHODS)}"
             )
@@ -902,6 +902,8 @@ class QNode:
             self._method = "parameter-shift" if self.shifts else "adjoint"
         elif diff_method == "backprop":
             self._method = "adjoint"
+        elif diff_method is None:  # PennyLane: a QNode that is evaluated, never differentiated
+            self._method = "parameter-shift"
         self._compiled: dict = {}
         self._lock = threading.Lock()
         self._last: Compiled | None = None
@@ -1227,6 +1229,11 @@ class QNode:
         inputs (``jac[m, j]``), by this QNode's ``diff_method``."""
         if trace.in_circuit():
             raise TracingError("a QNode cannot be differentiated inside another QNode's circuit")
+        if self.diff_method is None:
+            raise DifferentiationError(
+                "this QNode was made with diff_method=None (not differentiable); give it a "
+                "diff_method such as 'parameter-shift' or 'adjoint' to differentiate it"
+            )
         entry, xs, ds = self.compiled(args, kwargs, diff)
         if entry.is_state:
             raise DifferentiationError(
@@ -1294,6 +1301,11 @@ class QNode:
         ``hess[v, c, k]`` by second-order parameter shift (:mod:`qsym.second_order`)."""
         if trace.in_circuit():
             raise TracingError("a QNode cannot be differentiated inside another QNode's circuit")
+        if self.diff_method is None:
+            raise DifferentiationError(
+                "this QNode was made with diff_method=None (not differentiable); give it a "
+                "diff_method such as 'parameter-shift' to differentiate it"
+            )
         entry, xs, ds = self.compiled(args, kwargs, diff)
         if entry.is_state or entry.drawn:
             raise DifferentiationError(

@@ -192,6 +192,11 @@ def test_backprop_is_the_exact_derivative_and_static_argnums():
             qml.RX(x, wires=0)
         return qml.expval(qml.PauliZ(0))
 
+    frozen = qml.QNode(_rx_z, dev, diff_method=None)
+    assert frozen(X) == pytest.approx(onp.cos(X))
+    with pytest.raises(qml.DifferentiationError, match="diff_method=None"):
+        qml.grad(frozen)(X)
+    assert qml.grad(qml.QNode(_rx_z, dev, diff_method="device"))(X) == pytest.approx(-onp.sin(X))
     rep = qml.QNode(c, dev, static_argnums=1)
     assert rep(X, 2) == pytest.approx(onp.cos(2 * X)) and rep(X, 3) == pytest.approx(onp.cos(3 * X))
 
