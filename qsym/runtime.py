@@ -809,7 +809,17 @@ class QNode:
             or ``{gate name: {parameter index: shifts}}``. qsym derives the coefficients
             and proves the rule before use (:func:`qsym.rules.rule_for_gate`).
         shots: sample every circuit this many times (overrides the device's ``shots``;
-            :mod:`qsym.shots`).
+            ``None`` given here means exact; :mod:`qsym.shots`; also ``qml.set_shots``).
+        interface: ``"auto"`` (default), ``"autograd"``, ``"numpy"`` or None: NumPy values
+            and autograd; ``"jax"``, ``"torch"``, ``"tf"`` raise :class:`ArgumentError`.
+
+    PennyLane's other options, by keyword (docs/pennylane.md): ``gradient_kwargs`` (``h``,
+    ``approx_order``, ``shifts``), ``max_diff`` (1 or 2), ``static_argnums``, and
+    ``grad_on_execution``, ``cache``, ``cachesize``, ``device_vjp`` (accepted; they change
+    nothing qsym computes); ``postselect_mode``, ``mcm_method``, ``executor_backend`` only
+    None. ``diff_method="backprop"`` or ``"device"`` is the adjoint method (the exact
+    derivative of the simulation); ``diff_method=None`` a QNode that is not differentiated.
+    An unknown keyword raises ``TypeError``.
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=2)
