@@ -208,6 +208,20 @@ class Operation:
         array([[ 1.,  0.],
                [ 0., -1.]])
         """
+        from .broadcast import Batched
+
+        sizes = {len(p) for p in self.params if isinstance(p, Batched)}
+        if sizes:  # broadcast parameters: one matrix per batch element, batch first
+            (size,) = sizes
+            return np.stack([
+                _gate_matrix(
+                    self.name,
+                    *[float(p[b] if isinstance(p, Batched) else p) for p in self.params],
+                    num_wires=None if self.num_wires else max(len(self.wires), 1),
+                    **dict(self.hyper),
+                )
+                for b in range(size)
+            ])
         return _gate_matrix(
             self.name,
             *[float(p) for p in self.params],

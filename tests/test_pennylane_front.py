@@ -287,6 +287,7 @@ def test_literal_broadcast():
 
     a = onp.array([0.54, 0.65])
     assert onp.allclose(c(X), onp.cos(a) * onp.cos(X), atol=1e-12)
+    assert onp.allclose(qml.matrix(qml.RX([0.54, 0.65], wires=0)), [_rx(0.54), _rx(0.65)])
     assert onp.allclose(qml.jacobian(c)(X), -onp.cos(a) * onp.sin(X), atol=1e-12)
 
 
