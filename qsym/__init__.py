@@ -71,6 +71,9 @@ from .optimize import (  # noqa: E402
 from .minimize import OptimizeResult, minimize  # noqa: E402
 
 globals().update(GATE_CLASSES)  # one class per gate-table row: qml.RX, qml.CNOT, ...
+# PennyLane's short names of the Pauli operators and the identity (qml.Z(0), ...)
+for _short, _long in (("X", "PauliX"), ("Y", "PauliY"), ("Z", "PauliZ"), ("I", "Identity")):
+    globals().setdefault(_short, GATE_CLASSES[_long])
 # PennyLane's noise channels: names that raise GateError when used (qsym.unsupported)
 globals().update({_n: getattr(_unsupported, _n) for _n in _CHANNELS if _n not in GATE_CLASSES})
 
@@ -119,6 +122,10 @@ __all__ = [
     "measure",
     "cond",
     "density_matrix",
+    "X",
+    "Y",
+    "Z",
+    "I",
     "OptimizeResult",
     "load",
     "CompiledCircuit",

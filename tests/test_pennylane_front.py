@@ -337,3 +337,16 @@ def test_unsupported_pennylane_features_raise_named_errors():
         qml.DepolarizingChannel(0.1, wires=0)
     with pytest.raises(qml.MeasurementError, match="density_matrix"):
         qml.density_matrix(wires=0)
+
+
+def test_short_pauli_names():
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RY(x, wires=0)
+        return qml.expval(qml.Z(0) @ qml.I(1)), qml.expval(qml.X(0))
+
+    z, x = c(X)
+    assert (z, x) == (pytest.approx(onp.cos(X)), pytest.approx(onp.sin(X)))
+    assert qml.Y is qml.PauliY
