@@ -71,7 +71,10 @@ from .templates import (  # noqa: E402
     StatePrep,
     StronglyEntanglingLayers,
 )
-from .runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode  # noqa: E402
+from .runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
+from . import devices, math, wires  # noqa: E402
+from .unsupported import CHANNELS as _CHANNELS, cond, density_matrix, measure  # noqa: E402
+from . import unsupported as _unsupported  # noqa: E402
 from .drawing import draw, matrix, specs  # noqa: E402
 from .symbolic import check, expectation, gradient  # noqa: E402
 from .aot import CompiledCircuit, ExportError, compile, load  # noqa: E402
@@ -100,6 +103,9 @@ def __getattr__(name: str):
 def __dir__():
     return sorted(set(globals()) | set(GATE_CLASSES))
 
+
+# PennyLane's noise channels: names that raise GateError when used (qsym.unsupported)
+globals().update({_n: getattr(_unsupported, _n) for _n in _CHANNELS if _n not in GATE_CLASSES})
 
 from . import cache as _cache, kernels as _kernels  # noqa: E402
 
@@ -141,6 +147,17 @@ __all__ = [
     "RMSPropOptimizer",
     "AdamOptimizer",
     "minimize",
+    "set_shots",
+    "devices",
+    "math",
+    "wires",
+    "measure",
+    "cond",
+    "density_matrix",
+    "X",
+    "Y",
+    "Z",
+    "I",
     "OptimizeResult",
     "load",
     "CompiledCircuit",

@@ -107,10 +107,14 @@ def element(arr, axis, b):
     return np.take(np.asarray(arr, dtype=object), b, axis=axis)
 
 
-def collapse(items, original, size, substitutions):
+def collapse(items, original, size, substitutions, literals=None):
     """Replace broadcast parameters of the collapsed trace by their single expression,
     after proving that element ``b`` of the original trace is that expression with
-    ``substitutions[b]`` (reduced symbol -> element ``b``'s symbol)."""
+    ``substitutions[b]`` (reduced symbol -> element ``b``'s symbol).
+
+    A broadcast parameter given as numbers in the circuit (``qml.RX([0.54, 0.65], ...)``)
+    becomes a new data symbol; ``literals`` (a list) receives ``(symbol, values)`` pairs,
+    the values to feed it per batch element."""
     if len(items) != len(original):
         raise ArgumentError("broadcasting: the circuit records a different number of gates "
                             "when its batch axes are shared; it cannot be broadcast")
@@ -119,6 +123,17 @@ def collapse(items, original, size, substitutions):
             raise ArgumentError("broadcasting: the circuit's gates depend on the batch element")
         params = []
         for p, q in zip(op.params, orig.params):
+            if isinstance(p, Batched) and literals is not None and all(
+                not sp.sympify(e).free_symbols for e in p
+            ) and any(sp.sympify(e) != sp.sympify(p[0]) for e in p[1:]):
+                from .trace import TracedSymbol
+
+                sym = TracedSymbol(f"_literal{len(literals)}")
+                values = [float(sp.sympify(e)) for e in p]
+                literals.append((sym, values))
+                for b in range(size):
+                    substitutions[b][sym] = sp.sympify(p[b])
+                p = sym
             if isinstance(p, Batched):
                 first = sp.sympify(p[0])
                 if any(sp.sympify(e) != first for e in p[1:]):
@@ -165,7 +180,8 @@ class Broadcast:
 
     broadcast = True
 
-    def __init__(self, element, size, x_shapes, x_axes, d_shapes, d_axes, blocks, diff_args):
+    def __init__(self, element, size, x_shapes, x_axes, d_shapes, d_axes, blocks, diff_args,
+                 literals=None):
         self.element = element
         self.size = size
         self.circuit = element.circuit
@@ -179,11 +195,17 @@ class Broadcast:
         self.gx = gather_index(x_shapes, x_axes, size)
         self.gd = gather_index(d_shapes, d_axes, size)
         self.nx = int(sum(int(np.prod(s, dtype=np.int64)) for s in x_shapes))
+        # numbers broadcast in the circuit itself: data columns after the arguments' data
+        self.literals = (np.ascontiguousarray(np.array(literals, dtype=np.float64).T)
+                         if literals else None)
 
     def inputs(self, x, d):
         """Per-element inputs ``X[b]`` and data ``D[b]`` of the compiled element circuit."""
+        D = np.ascontiguousarray(d[self.gd]) if self.gd.size else np.zeros((self.size, 0))
+        if self.literals is not None:
+            D = np.ascontiguousarray(np.concatenate([D, self.literals], axis=1))
         return (np.ascontiguousarray(x[self.gx]) if self.gx.size else np.zeros((self.size, 0)),
-                np.ascontiguousarray(d[self.gd]) if self.gd.size else np.zeros((self.size, 0)))
+                D)
 
     def scatter(self, jac):
         """Per-element Jacobians ``jac[b, r, c]`` over reduced columns -> full columns."""

@@ -422,9 +422,14 @@ def specs(qnode):
     return report
 
 
-def matrix(op, wire_order=None) -> np.ndarray:
-    """The numeric matrix of a gate created outside a circuit, or of an observable (a sum
-    of Pauli words, on ``wire_order``) (``qml.matrix``).
+def matrix(op, wire_order=None):
+    """The numeric matrix of a gate created outside a circuit, of an observable (a sum of
+    Pauli words, on ``wire_order``), or of a QNode's circuit (``qml.matrix``).
+
+    Of a QNode, ``qml.matrix(qnode)`` is a function of the QNode's arguments returning the
+    unitary of its gates (measurements left out), wire 0 of ``wire_order`` the most
+    significant bit; the default order is the device's wires, or on a device made without
+    ``wires=`` the circuit's wires in order of first use (PennyLane's rule).
 
     >>> import qsym as qml
     >>> qml.matrix(qml.RZ(np.pi, wires=0)).round(12)
@@ -435,13 +440,29 @@ def matrix(op, wire_order=None) -> np.ndarray:
            [ 1.,  0.,  0.,  0.],
            [ 0.,  0.,  0., -1.],
            [ 0.,  0., -1.,  0.]])
+    >>> @qml.qnode(qml.device("default.qubit", wires=2))
+    ... def bell():
+    ...     qml.Hadamard(wires=0)
+    ...     qml.CNOT(wires=[0, 1])
+    ...     return qml.state()
+    >>> (qml.matrix(bell)() * np.sqrt(2)).real.round(12) + 0.0
+    array([[ 1.,  0.,  1.,  0.],
+           [ 0.,  1.,  0.,  1.],
+           [ 0.,  1.,  0., -1.],
+           [ 1.,  0., -1.,  0.]])
     """
     from .operations import Observable, Operation
+    from .runtime import QNode
 
+    if isinstance(op, QNode):
+        return _qnode_matrix(op, wire_order)
     if isinstance(op, Observable):
         return op.matrix(wire_order=wire_order)
     if not isinstance(op, Operation):
-        raise TypeError(f"qml.matrix takes a gate, e.g. qml.RX(0.1, wires=0); got {op!r}")
+        raise TypeError(
+            f"qml.matrix takes a gate (e.g. qml.RX(0.1, wires=0)), an observable or a QNode; "
+            f"got {op!r}"
+        )
     if wire_order is not None and list(wire_order) != list(op.wires):
         order = list(wire_order)
         missing = [w for w in op.wires if w not in order]
@@ -455,3 +476,46 @@ def matrix(op, wire_order=None) -> np.ndarray:
         U = np.moveaxis(U, list(range(k)), axes)
         return U.reshape(2**n, 2**n)
     return op.matrix()
+
+
+def _qnode_matrix(qnode, wire_order):
+    from .errors import ArgumentError, WireError
+    from .ir import _apply
+    from .gates import numeric_matrix_function
+    from .shapes import flat
+
+    def unitary(*args, **kwargs):
+        entry, xs, ds = qnode.compiled(args, kwargs)
+        if entry.broadcast:
+            raise ArgumentError(
+                "qml.matrix of a broadcast QNode is not supported; call it once per "
+                "parameter set"
+            )
+        c = entry.circuit
+        labels = list(c.wire_labels)
+        if wire_order is None:
+            if qnode.device.wires is not None:
+                order = labels
+            else:  # the circuit's wires in order of first use (the tape's wires)
+                order = []
+                for o in c.ops:
+                    order.extend(labels[w] for w in o.wires if labels[w] not in order)
+                order.extend(w for w in labels if w not in order)
+        else:
+            order = list(wire_order)
+            if sorted(map(repr, order)) != sorted(map(repr, labels)):
+                raise WireError(
+                    f"wire_order {order} must list the circuit's wires {labels} exactly"
+                )
+        n = c.num_wires
+        values = input_values(c, flat(xs), flat(ds))
+        N = 2**n
+        U = np.eye(N, dtype=complex).reshape((2,) * n + (N,))
+        for o in c.ops:
+            pars = [evaluate(p, values) for p in o.params]
+            U = _apply(U, numeric_matrix_function(*o.variant)(*pars), o.wires)
+        perm = [labels.index(w) for w in order]
+        U = np.transpose(U.reshape((2,) * n + (2,) * n), perm + [n + p for p in perm])
+        return U.reshape(N, N)
+
+    return unitary

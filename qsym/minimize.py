@@ -581,7 +581,7 @@ def minimize(
         reason = f"{opt_name} is not one of qsym's six optimizers (their exact classes)"
     elif fun._method not in ("parameter-shift", "adjoint"):
         reason = f"diff_method={fun.diff_method!r} has no compiled loop (parameter-shift and adjoint do)"
-    elif getattr(fun, "shots", None) or getattr(fun.device, "shots", None):
+    elif fun._shots():  # the QNode's shots (qml.set_shots, shots=None: exact), else the device's
         reason = "the QNode samples (finite shots); the compiled loop is exact"
     setup = None
     compile_time = 0.0

@@ -147,3 +147,45 @@ square = _symbolic_ufunc("square", lambda v: v**2)
 power = _symbolic_ufunc("power", lambda a, b: a**b)
 abs = _symbolic_ufunc("abs", _sp.Abs)  # noqa: A001
 absolute = abs
+
+
+# --- creation functions (PennyLane's ``pennylane.numpy``) ------------------------------------
+# They return qsym tensors with ``requires_grad`` (default True, or, for ``*_like`` of a
+# tensor, that tensor's flag; ``requires_grad=`` sets it), as PennyLane's wrapped NumPy does.
+# Random draws: :mod:`qsym.numpy_random` (``np.random``).
+def _creation(name):
+    npfn = getattr(_np, name)
+    agfn = getattr(_anp, name, npfn)
+
+    def fn(*args, requires_grad=None, **kwargs):
+        if _builtins.any(_has_box(a) for a in args):
+            return agfn(*args, **kwargs)
+        if requires_grad is None:
+            flags = [a.requires_grad for a in args if isinstance(a, tensor)]
+            requires_grad = _builtins.any(flags) if flags else True
+        return tensor(npfn(*args, **kwargs), requires_grad=requires_grad)
+
+    fn.__name__ = name
+    fn.__qualname__ = name
+    fn.__doc__ = (
+        f"``numpy.{name}`` returning a :class:`tensor` (``requires_grad=True`` unless "
+        "given, as in PennyLane)."
+    )
+    return fn
+
+
+zeros = _creation("zeros")
+ones = _creation("ones")
+empty = _creation("empty")
+full = _creation("full")
+eye = _creation("eye")
+identity = _creation("identity")
+linspace = _creation("linspace")
+logspace = _creation("logspace")
+arange = _creation("arange")
+zeros_like = _creation("zeros_like")
+ones_like = _creation("ones_like")
+empty_like = _creation("empty_like")
+full_like = _creation("full_like")
+
+from . import numpy_random as random  # noqa: E402,F811

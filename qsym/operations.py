@@ -120,6 +120,25 @@ def _check_hyper(name: str, hyper: dict, n_wires: int) -> tuple:
     return tuple(out)
 
 
+# PennyLane's parameter names, for gates called with keyword parameters (qml.RX(phi=0.1, ...))
+PARAM_NAMES = {
+    **dict.fromkeys(
+        ("RX", "RY", "RZ", "PhaseShift", "U1", "CRX", "CRY", "CRZ", "ControlledPhaseShift",
+         "IsingXX", "IsingYY", "IsingZZ", "IsingXY", "PSWAP", "SingleExcitation",
+         "SingleExcitationPlus", "SingleExcitationMinus", "DoubleExcitation",
+         "DoubleExcitationPlus", "DoubleExcitationMinus", "OrbitalRotation", "PCPhase",
+         "GlobalPhase"),
+        ("phi",),
+    ),
+    "MultiRZ": ("theta",),
+    "PauliRot": ("theta",),
+    "U2": ("phi", "delta"),
+    "U3": ("theta", "phi", "delta"),
+    "Rot": ("phi", "theta", "omega"),
+    "CRot": ("phi", "theta", "omega"),
+}
+
+
 class Operation:
     """A gate application. Subclasses are made from the gate table, one per row."""
 
@@ -135,6 +154,18 @@ class Operation:
             raise _stale_class(name, row)
         n_par = self.num_params
         n_fixed = n_par + len(row.hyper)  # parameters, then hyperparameters, as in PennyLane
+        pnames = PARAM_NAMES.get(name, ())
+        named = [p for p in pnames if p in hyper]
+        if named:  # parameters by PennyLane's names: qml.RX(phi=0.1, wires=0)
+            k = pnames.index(named[0])
+            if wires is None and len(args) == k + 1:
+                wires, args = args[k], args[:k]
+            if len(args) != k or tuple(named) != pnames[k:]:
+                raise GateError(
+                    f"{name} takes parameter(s) {', '.join(pnames)}: give them in that order, "
+                    "positionally or by name (the ones by name last)"
+                )
+            args = tuple(args) + tuple(hyper.pop(p) for p in named)
         unknown = set(hyper) - set(row.hyper)
         if unknown:
             raise GateError(f"{name} got unexpected keyword argument(s) {sorted(unknown)}")
@@ -183,6 +214,20 @@ class Operation:
         array([[ 1.,  0.],
                [ 0., -1.]])
         """
+        from .broadcast import Batched
+
+        sizes = {len(p) for p in self.params if isinstance(p, Batched)}
+        if sizes:  # broadcast parameters: one matrix per batch element, batch first
+            (size,) = sizes
+            return np.stack([
+                _gate_matrix(
+                    self.name,
+                    *[float(p[b] if isinstance(p, Batched) else p) for p in self.params],
+                    num_wires=None if self.num_wires else max(len(self.wires), 1),
+                    **dict(self.hyper),
+                )
+                for b in range(size)
+            ])
         return _gate_matrix(
             self.name,
             *[float(p) for p in self.params],

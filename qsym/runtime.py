@@ -41,12 +41,14 @@ from . import second_order
 from .gates import REGISTRY as _GATE_REGISTRY
 from . import shots as shots_mod
 from .autodiff import Boxed, has_box
+from .wires import Wires
 from .errors import (
     ArgumentError,
     DeviceError,
     DifferentiationError,
     MeasurementError,
     TracingError,
+    WireError,
 )
 from .numpy import tensor
 from .shapes import (
@@ -61,49 +63,114 @@ from .shapes import (
 )
 
 DEVICE_NAMES = ("default.qubit", "lightning.qubit", "qsym.qubit")
-DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best")
+DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best", "backprop")
+# PennyLane device names qsym does not simulate, with what is missing
+_UNSIMULATED_DEVICES = {
+    "default.mixed": "mixed states and noise channels (a density-matrix simulator)",
+    "lightning.gpu": "GPU simulation",
+    "lightning.kokkos": "Kokkos simulation",
+    "lightning.tensor": "tensor-network simulation",
+    "default.qutrit": "qutrits",
+    "default.qutrit.mixed": "qutrits and noise channels",
+    "default.gaussian": "continuous-variable (photonic) circuits",
+    "default.clifford": "the stabilizer (Clifford) simulator",
+    "default.tensor": "tensor-network simulation",
+    "null.qubit": "the null device",
+    "default.qubit.legacy": "the legacy device API",
+}
+
+
+def _global_seed():
+    """PennyLane's ``seed="global"``: one draw from NumPy's global generator at device
+    creation, so ``np.random.seed(42)`` before the device makes its samples reproducible."""
+    return np.random.randint(0, high=10000000)
 
 
 class Device:
     """A statevector simulator: qsym's compiled kernels, exact, or sampled with ``shots``.
 
     The names ``"default.qubit"`` and ``"lightning.qubit"`` are accepted so that
-    PennyLane code runs unchanged; both select qsym's own simulator. ``shots=N`` estimates
-    every measurement from ``N`` samples of the simulated state (:mod:`qsym.shots`);
-    ``seed`` makes the samples reproducible.
+    PennyLane code runs unchanged; both select qsym's own simulator. ``wires`` is a number
+    of wires, a list of labels, or None (PennyLane's default: the wires are those the
+    circuit uses, found when it is traced). ``shots=N`` estimates every measurement from
+    ``N`` samples of the simulated state (:mod:`qsym.shots`); ``seed`` (an int, a NumPy
+    generator, None for fresh entropy, or ``"global"``, the default: a seed drawn from
+    NumPy's global generator, as PennyLane does) makes the samples reproducible.
 
     >>> Device("default.qubit", wires=["a", "b"]).wires
-    ('a', 'b')
+    Wires(['a', 'b'])
+    >>> Device("default.qubit").wires is None
+    True
     """
 
-    def __init__(self, name: str = "default.qubit", wires=1, shots=None, seed=None):
+    def __init__(self, name: str = "default.qubit", wires=None, shots=None, seed="global"):
+        if name in _UNSIMULATED_DEVICES:
+            raise DeviceError(
+                f"device {name!r} needs {_UNSIMULATED_DEVICES[name]}, which qsym does not "
+                f"simulate; qsym provides {', '.join(DEVICE_NAMES)} (exact or sampled "
+                "pure-state simulation)"
+            )
         if name not in DEVICE_NAMES:
             raise DeviceError(f"unknown device {name!r}; qsym provides {', '.join(DEVICE_NAMES)}")
-        if isinstance(wires, bool) or not isinstance(wires, (numbers.Integral, list, tuple, range)):
-            raise DeviceError(f"wires must be a number of wires or a list of labels, got {wires!r}")
-        if isinstance(wires, numbers.Integral):
+        if wires is None:
+            labels = None
+        elif isinstance(wires, bool) or not isinstance(
+            wires, (numbers.Integral, list, tuple, range, np.ndarray)
+        ):
+            raise DeviceError(
+                f"wires must be a number of wires, a list of labels or None, got {wires!r}"
+            )
+        elif isinstance(wires, numbers.Integral):
             if wires < 1:
                 raise DeviceError(f"a device needs at least one wire, got wires={wires}")
-            labels = tuple(range(int(wires)))
+            labels = Wires(range(int(wires)))
         else:
-            labels = tuple(wires)
-            if not labels:
+            if len(wires) == 0:
                 raise DeviceError("a device needs at least one wire")
-            if len(set(labels)) != len(labels):
-                raise DeviceError(f"duplicate wire labels {list(labels)}")
+            try:
+                labels = Wires(wires)
+            except WireError:
+                raise DeviceError(f"duplicate wire labels {list(wires)}") from None
         self.name = name
+        self.short_name = name
         self.wires = labels
         self.shots = shots_mod.check_shots(shots)
+        if isinstance(seed, str) and seed == "global":
+            seed = _global_seed()
+        elif not (seed is None or isinstance(seed, (numbers.Integral, np.random.Generator,
+                                                     np.random.SeedSequence))):
+            raise DeviceError(
+                f"seed must be an int, None, \"global\" or a numpy Generator, got {seed!r}"
+            )
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.num_executions = 0  # circuits run on this device (see qsym.Tracker)
-        self.num_calls = 0
+        self._num_calls = 0
+        self._recorded = 0  # executions already reported to trackers
+        self._trackers: list = []
 
     @property
-    def num_wires(self) -> int:
-        return len(self.wires)
+    def num_calls(self) -> int:
+        """QNode evaluations and gradients run on this device."""
+        return self._num_calls
+
+    @num_calls.setter
+    def num_calls(self, value):
+        # every path adds its executions, then one call: report the pair to active trackers
+        if self._trackers and value > self._num_calls:
+            runs = self.num_executions - self._recorded
+            for t in self._trackers:
+                t._update(runs)
+        self._recorded = self.num_executions
+        self._num_calls = value
+
+    @property
+    def num_wires(self) -> int | None:
+        return None if self.wires is None else len(self.wires)
 
     def __repr__(self):
-        return f"<qsym device {self.name!r}, wires={list(self.wires)}>"
+        wires = None if self.wires is None else list(self.wires)
+        return f"<qsym device {self.name!r}, wires={wires}>"
 
 
 class Tracker:
@@ -111,7 +178,10 @@ class Tracker:
 
     ``totals["executions"]`` is the number of circuits run (a parameter-shift gradient runs
     the value circuit and one per shift term; an adjoint gradient counts one);
-    ``totals["calls"]`` the number of QNode evaluations and gradients.
+    ``totals["calls"]`` and ``totals["batches"]`` the number of QNode evaluations and
+    gradients (each is one batch of circuits); ``totals["simulations"]`` equals
+    ``executions``. ``history`` holds, per key, the list of the values of each batch, and
+    ``latest`` the last batch's values, as PennyLane's tracker does.
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=1)
@@ -121,25 +191,51 @@ class Tracker:
     ...     return qml.expval(qml.PauliZ(0))
     >>> with qml.Tracker(dev) as tracker:
     ...     _ = qml.grad(c)(0.3)
+    ...     _ = c(0.3)
     >>> tracker.totals
-    {'executions': 3, 'calls': 1}
+    {'executions': 4, 'calls': 2, 'batches': 2, 'simulations': 4}
+    >>> tracker.history["executions"], tracker.latest
+    ([3, 1], {'executions': 1, 'calls': 1, 'batches': 1, 'simulations': 1})
     """
 
-    def __init__(self, dev: Device):
+    def __init__(self, dev: Device = None, callback=None, persistence: bool = False):
         if not isinstance(dev, Device):
             raise DeviceError(f"Tracker needs a qsym device, got {type(dev).__name__}")
+        if callback is not None and not callable(callback):
+            raise ArgumentError("Tracker callback must be callable, e.g. callback(totals, history, latest)")
         self.device = dev
-        self.totals = {"executions": 0, "calls": 0}
+        self.callback = callback
+        self.persistence = bool(persistence)
+        self.active = False
+        self.reset()
+
+    def reset(self):
+        """Forget everything recorded."""
+        self.totals = {"executions": 0, "calls": 0, "batches": 0, "simulations": 0}
+        self.history = {k: [] for k in self.totals}
+        self.latest = {}
+
+    def _update(self, runs: int):
+        self.latest = {"executions": runs, "calls": 1, "batches": 1, "simulations": runs}
+        for k, v in self.latest.items():
+            self.totals[k] += v
+            self.history[k].append(v)
+        if self.callback is not None:
+            self.callback(totals=self.totals, history=self.history, latest=self.latest)
 
     def __enter__(self):
-        self._start = (self.device.num_executions, self.device.num_calls)
+        if not self.persistence:
+            self.reset()
+        self.active = True
+        dev = self.device
+        dev._recorded = dev.num_executions
+        dev._trackers.append(self)
         return self
 
     def __exit__(self, *exc):
-        self.totals = {
-            "executions": self.device.num_executions - self._start[0],
-            "calls": self.device.num_calls - self._start[1],
-        }
+        self.active = False
+        if self in self.device._trackers:
+            self.device._trackers.remove(self)
         return False
 
 
@@ -176,14 +272,37 @@ def _check_memory(num_wires: int, method: str) -> None:
         )
 
 
-def device(name: str = "default.qubit", wires=1, shots=None, seed=None, **kwargs) -> Device:
+def check_device_options(kwargs: dict) -> None:
+    """Device options PennyLane's simulators take: accepted where qsym does the same."""
+    known = ("max_workers", "c_dtype")
+    bad = sorted(k for k in kwargs if k not in known)
+    if bad:
+        raise DeviceError(f"unsupported device options: {', '.join(bad)}")
+    if kwargs.get("max_workers") not in (None, 1):
+        raise DeviceError(
+            "max_workers (process pools) is not supported: qsym runs one process; "
+            "its kernels use numba threads (NUMBA_NUM_THREADS)"
+        )
+    if "c_dtype" in kwargs and np.dtype(kwargs["c_dtype"]) != np.complex128:
+        raise DeviceError("qsym simulates in complex128 only; drop c_dtype")
+
+
+def device(name: str = "default.qubit", wires=None, shots=None, seed="global", **kwargs) -> Device:
     """Create a device, as ``qml.device`` does.
+
+    ``wires=None`` (the default, as in PennyLane) lets each circuit use the wires it
+    names: they are found when the circuit is traced (PennyLane's order: the gates' wires
+    in order of first use, then wires only measured; integer wires ``0..n-1`` in numeric
+    order), and ``qml.state()`` / ``qml.probs()`` cover exactly those wires.
+    ``"lightning.qubit"`` is an alias of qsym's simulator; devices qsym does not simulate
+    (``"default.mixed"``, ...) are refused with what is missing.
 
     >>> device("default.qubit", wires=2)
     <qsym device 'default.qubit', wires=[0, 1]>
+    >>> device("default.qubit")
+    <qsym device 'default.qubit', wires=None>
     """
-    if kwargs:
-        raise DeviceError(f"unsupported device options: {', '.join(sorted(kwargs))}")
+    check_device_options(kwargs)
     return Device(name, wires=wires, shots=shots, seed=seed)
 
 
@@ -234,6 +353,15 @@ def _static_key(value, what):
         return ("array", value.dtype.str, value.shape, value.tobytes())
     if isinstance(value, list):
         return ("list", tuple(_static_key(v, what) for v in value))
+    # containers of structure (a dict of gate choices, ...): compared by content, so an
+    # equal dict reuses the compiled circuit and a changed one traces again
+    if isinstance(value, dict):
+        items = [(_static_key(k, what), _static_key(v, what)) for k, v in value.items()]
+        return ("dict", tuple(sorted(items, key=repr)))
+    if isinstance(value, tuple) and type(value) is tuple:
+        return ("tuple", tuple(_static_key(v, what) for v in value))
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted((_static_key(v, what) for v in value), key=repr)))
     try:
         hash(value)
     except TypeError:
@@ -545,6 +673,122 @@ class Compiled:
         return self.plan.executions
 
 
+_UNSET = "unset"  # PennyLane's marker for "shots not given on the QNode"
+INTERFACES = ("auto", "autograd", "numpy", None)
+_UNSUPPORTED_INTERFACES = ("jax", "jax-jit", "jax-python", "JAX", "torch", "pytorch", "tf",
+                           "tensorflow", "tf-autograph", "tensorflow-autograph")
+_ALL_INTERFACES = frozenset(i for i in INTERFACES + _UNSUPPORTED_INTERFACES if i)
+
+
+def _check_interface(interface):
+    """PennyLane's ``interface=``: qsym's QNodes take and return NumPy (autograd) values."""
+    if interface in INTERFACES:
+        return "auto" if interface is None else interface
+    if interface in _UNSUPPORTED_INTERFACES:
+        raise ArgumentError(
+            f"interface={interface!r} is not supported: qsym has no bridge to JAX, PyTorch or "
+            "TensorFlow; use interface='auto' (NumPy/autograd values, qml.grad) or drop it"
+        )
+    raise ArgumentError(
+        f"unknown interface {interface!r}; qsym accepts {', '.join(map(repr, INTERFACES))} "
+        "(PennyLane's 'jax', 'torch' and 'tf' are known but not supported)"
+    )
+
+
+_GRADIENT_KWARGS = ("h", "approx_order", "shifts")
+
+
+def _check_options(grad_on_execution, cache, cachesize, max_diff, device_vjp, gradient_kwargs,
+                   postselect_mode, mcm_method, executor_backend, autograph) -> dict:
+    """PennyLane's QNode options: each is accepted where it means something for qsym (or
+    changes nothing it computes: docs/pennylane.md), refused with a reason otherwise."""
+    if grad_on_execution not in ("best", True, False):
+        raise ArgumentError(f"grad_on_execution must be 'best', True or False, got {grad_on_execution!r}")
+    if not (cache in ("auto", True, False, None) or hasattr(cache, "__getitem__")):
+        raise ArgumentError(f"cache must be 'auto', True, False, None or a dict, got {cache!r}")
+    if isinstance(cachesize, bool) or not isinstance(cachesize, numbers.Integral) or cachesize < 0:
+        raise ArgumentError(f"cachesize must be a non-negative int, got {cachesize!r}")
+    if isinstance(max_diff, bool) or not isinstance(max_diff, numbers.Integral) or max_diff < 1:
+        raise ArgumentError(f"max_diff must be a positive int, got {max_diff!r}")
+    if max_diff > 2:
+        raise DifferentiationError(
+            f"max_diff={max_diff}: qsym computes first and second derivatives (qml.hessian) "
+            "exactly, not third or higher; use max_diff=1 or 2"
+        )
+    if device_vjp not in (True, False, None):
+        raise ArgumentError(f"device_vjp must be True or False, got {device_vjp!r}")
+    if postselect_mode is not None or mcm_method is not None:
+        raise ArgumentError(
+            "postselect_mode and mcm_method configure mid-circuit measurements "
+            "(qml.measure), which qsym does not support; drop them"
+        )
+    if executor_backend is not None:
+        raise ArgumentError("executor_backend is not supported: qsym runs circuits in-process")
+    if autograph not in (True, False):
+        raise ArgumentError(f"autograph must be True or False, got {autograph!r}")
+    if gradient_kwargs is None:
+        return {}
+    if not isinstance(gradient_kwargs, dict):
+        raise ArgumentError(f"gradient_kwargs must be a dict, got {type(gradient_kwargs).__name__}")
+    bad = sorted(k for k in gradient_kwargs if k not in _GRADIENT_KWARGS)
+    if bad:
+        raise ArgumentError(
+            f"unsupported gradient_kwargs {bad}; qsym understands {', '.join(_GRADIENT_KWARGS)} "
+            "(finite-difference step and order, custom shifts)"
+        )
+    return dict(gradient_kwargs)
+
+
+def circuit_wires(items, result) -> Wires:
+    """The wires of a traced circuit on a device made without ``wires=`` (PennyLane's
+    rule, ``QuantumScript.map_to_standard_wires``): the gates' wires in order of first use,
+    then the wires only measured; if those are the integers ``0..n-1`` (gates on
+    ``0..k-1``, measured-only ``k..n-1``) they stay in numeric order.
+
+    >>> from qsym import operations as ops
+    >>> circuit_wires([ops.RX(0.1, wires="b"), ops.CNOT(wires=["b", "a"])],
+    ...               ops.expval(ops.PauliZ("c")))
+    Wires(['b', 'a', 'c'])
+    >>> circuit_wires([ops.RX(0.1, wires=1), ops.RX(0.1, wires=0)], ops.probs(wires=[2]))
+    Wires([0, 1, 2])
+    """
+    from .operations import MeasurementProcess
+
+    order: list = []
+    seen: set = set()
+
+    def add(ws):
+        for w in ws:
+            if w not in seen:
+                seen.add(w)
+                order.append(w)
+
+    for op in items:
+        add(op.wires)
+    n_ops = len(order)
+    if isinstance(result, MeasurementProcess):
+        results = [result]
+    elif isinstance(result, (tuple, list)):
+        results = [r for r in result if isinstance(r, MeasurementProcess)]
+    else:
+        results = []
+    for m in results:
+        if m.obs is not None:
+            add(m.obs.wires)
+        elif m.wires is not None:
+            add(m.wires)
+    if not order:
+        raise WireError(
+            "the circuit uses no wires, so a device made without wires= has nothing to "
+            "simulate; give the device wires=, or apply a gate or measure a wire"
+        )
+    ints = all(isinstance(w, numbers.Integral) and not isinstance(w, bool) for w in order)
+    if (ints and set(order[:n_ops]) == set(range(n_ops))
+            and set(order[n_ops:]) == set(range(n_ops, len(order)))):
+        return Wires(range(len(order)))
+    return Wires(order)
+
+
 class QNode:
     """A circuit function bound to a device, compiled on first call for each signature.
 
@@ -566,7 +810,17 @@ class QNode:
             or ``{gate name: {parameter index: shifts}}``. qsym derives the coefficients
             and proves the rule before use (:func:`qsym.rules.rule_for_gate`).
         shots: sample every circuit this many times (overrides the device's ``shots``;
-            :mod:`qsym.shots`).
+            ``None`` given here means exact; :mod:`qsym.shots`; also ``qml.set_shots``).
+        interface: ``"auto"`` (default), ``"autograd"``, ``"numpy"`` or None: NumPy values
+            and autograd; ``"jax"``, ``"torch"``, ``"tf"`` raise :class:`ArgumentError`.
+
+    PennyLane's other options, by keyword (docs/pennylane.md): ``gradient_kwargs`` (``h``,
+    ``approx_order``, ``shifts``), ``max_diff`` (1 or 2), ``static_argnums``, and
+    ``grad_on_execution``, ``cache``, ``cachesize``, ``device_vjp`` (accepted; they change
+    nothing qsym computes); ``postselect_mode``, ``mcm_method``, ``executor_backend`` only
+    None. ``diff_method="backprop"`` or ``"device"`` is the adjoint method (the exact
+    derivative of the simulation); ``diff_method=None`` a QNode that is not differentiated.
+    An unknown keyword raises ``TypeError``.
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=2)
@@ -587,23 +841,55 @@ class QNode:
         static_argnames=(),
         h: float | None = None,
         approx_order: int = 4,
-        interface=None,
+        interface="auto",
         shifts=None,
-        shots=None,
-        **kwargs,
+        shots=_UNSET,
+        *,
+        grad_on_execution="best",
+        cache="auto",
+        cachesize: int = 10000,
+        max_diff: int = 1,
+        device_vjp=False,
+        gradient_kwargs=None,
+        static_argnums=(),
+        postselect_mode=None,
+        mcm_method=None,
+        executor_backend=None,
+        autograph=True,
     ):
         if not isinstance(device, Device):
             raise DeviceError(f"QNode needs a qsym device, got {type(device).__name__}")
-        if diff_method not in DIFF_METHODS:
+        if isinstance(diff_method, str) and diff_method in _ALL_INTERFACES:
+            # PennyLane's third positional argument is the interface
+            interface, diff_method = diff_method, "parameter-shift"
+        if diff_method == "device":  # PennyLane: the device's own method (lightning: adjoint)
+            diff_method = "adjoint"
+        if diff_method not in DIFF_METHODS and diff_method is not None:
             raise DifferentiationError(
                 f"unknown diff_method {diff_method!r}; qsym supports {', '.join(DIFF_METHODS)}"
             )
+        self.interface = _check_interface(interface)
+        gkw = _check_options(grad_on_execution, cache, cachesize, max_diff, device_vjp,
+                             gradient_kwargs, postselect_mode, mcm_method, executor_backend,
+                             autograph)
+        if "h" in gkw:
+            if h is not None:
+                raise ArgumentError("give h= or gradient_kwargs={'h': ...}, not both")
+            h = gkw["h"]
+        approx_order = gkw.get("approx_order", approx_order)
+        if "shifts" in gkw:
+            if shifts is not None:
+                raise ArgumentError("give shifts= or gradient_kwargs={'shifts': ...}, not both")
+            shifts = gkw["shifts"]
+        self.gradient_kwargs = dict(gkw)
+        self.max_diff = max_diff
+        self.grad_on_execution = grad_on_execution
+        self.cache = cache
+        self.device_vjp = device_vjp
         if approx_order not in STENCILS:
             raise DifferentiationError(
                 f"approx_order must be 1 (forward), 2 or 4 (central), got {approx_order!r}"
             )
-        if kwargs:
-            raise DifferentiationError(f"unsupported QNode options: {', '.join(sorted(kwargs))}")
         self.func = func
         self.device = device
         self.diff_method = diff_method
@@ -615,13 +901,20 @@ class QNode:
             raise DifferentiationError(f"the finite-difference step h must be > 0, got {h!r}")
         self.approx_order = int(approx_order)
         self.shifts = _check_shifts(shifts)
-        self.shots = shots_mod.check_shots(shots)
+        self._shots_set = shots is not _UNSET
+        self.shots = shots_mod.check_shots(None if shots is _UNSET else shots)
         # "best": the fastest exact method on a simulator. The adjoint method costs about
         # three sweeps over the gates whatever the number of parameters; parameter shift
         # runs two circuits per parameter. Custom shifts ask for parameter shift.
+        # "backprop": the exact derivative of the simulation, which is what the adjoint
+        # method computes (without storing every intermediate state).
         self._method = diff_method
         if diff_method == "best":
             self._method = "parameter-shift" if self.shifts else "adjoint"
+        elif diff_method == "backprop":
+            self._method = "adjoint"
+        elif diff_method is None:  # PennyLane: a QNode that is evaluated, never differentiated
+            self._method = "parameter-shift"
         self._compiled: dict = {}
         self._lock = threading.Lock()
         self._last: Compiled | None = None
@@ -631,9 +924,16 @@ class QNode:
             self._param_names = list(inspect.signature(func).parameters)
         except (TypeError, ValueError):
             self._param_names = []
+        if isinstance(static_argnums, numbers.Integral):
+            static_argnums = (static_argnums,)
+        try:
+            argnums = frozenset(int(i) for i in static_argnums)
+        except (TypeError, ValueError):
+            raise ArgumentError(f"static_argnums must be an int or ints, got {static_argnums!r}") from None
+        self.static_argnums = argnums
         self._static_positions = frozenset(
             i for i, n in enumerate(self._param_names) if n in self.static_argnames
-        )
+        ) | argnums
         # a gate defined again or removed drops the signatures that use it (no check on
         # the call path: see _gates_changed)
         _GATE_REGISTRY.watch(self)
@@ -734,8 +1034,13 @@ class QNode:
         for sym, v in values.items():
             if not np.isfinite(v):
                 raise ArgumentError(f"input {sym} is {v}; circuit inputs must be finite")
-        _check_memory(self.device.num_wires, self._method)
-        items, result = trace.run_traced(self.func, sym_args, sym_kwargs, self.device.wires)
+        wires = self.device.wires
+        if wires is not None:
+            _check_memory(len(wires), self._method)
+        items, result = trace.run_traced(self.func, sym_args, sym_kwargs, wires)
+        if wires is None:  # a device without wires: the circuit's own
+            wires = circuit_wires(items, result)
+            _check_memory(len(wires), self._method)
         found = broadcast.batch_size(items)
         if found is not None and axes is None:  # broadcast: trace again with shared axes
             return self._build(args, kwargs, key, broadcast.find_axes(items, found, arrays),
@@ -750,8 +1055,10 @@ class QNode:
                     el = np.asarray(broadcast.element(orig_arrays[what], axis, b), dtype=object)
                     sub.update(zip(red.ravel(), el.ravel()))
                 subst.append(sub)
-            items = broadcast.collapse(items, orig_items, size, subst)
-        circuit = trace.to_ir(items, result, self.device.wires, inputs, data)
+            literals = []
+            items = broadcast.collapse(items, orig_items, size, subst, literals)
+            data.extend(sym for sym, _ in literals)
+        circuit = trace.to_ir(items, result, wires, inputs, data)
         ir.validate(circuit)
         if axes is None:
             trace.replay_check(self.func, args, kwargs, circuit, values)
@@ -766,10 +1073,11 @@ class QNode:
         entry.trace_seconds = t1 - t0
         entry.compile_seconds = time.perf_counter() - t1
         if axes is not None:
-            entry = self._broadcast_entry(entry, args, kwargs, key, axes, size)
+            entry = self._broadcast_entry(entry, args, kwargs, key, axes, size,
+                                          [v for _, v in literals])
         return entry
 
-    def _broadcast_entry(self, element, args, kwargs, key, axes, size):
+    def _broadcast_entry(self, element, args, kwargs, key, axes, size, literals=()):
         x_shapes, x_axes, d_shapes, d_axes, full_blocks = [], [], [], [], []
         at = 0
         for i, a in enumerate(args):
@@ -791,7 +1099,7 @@ class QNode:
             d_shapes.append(np.shape(kwargs[name]))
             d_axes.append(axes.get(name))
         return broadcast.Broadcast(element, size, x_shapes, x_axes, d_shapes, d_axes,
-                                   tuple(full_blocks), element.diff_args)
+                                   tuple(full_blocks), element.diff_args, list(literals))
 
     def _rule_of(self, op, pos):
         """The shift rule of parameter ``pos`` of ``op``: the table's, or custom shifts."""
@@ -832,7 +1140,7 @@ class QNode:
             return autodiff.call_boxed(self, args, kwargs)
         if entry.broadcast:
             return format_values(entry.circuit.output, self._broadcast_values(entry, xs, ds))
-        if self.shots or self.device.shots:
+        if self._shots():
             return self._sampled_call(entry, xs, ds)
         if entry.is_state:
             try:
@@ -917,7 +1225,11 @@ class QNode:
 
     # --- finite shots --------------------------------------------------------------------
     def _shots(self):
-        return self.shots or self.device.shots
+        """The shots in force: the QNode's (``shots=``, ``qml.set_shots``; ``None`` set
+        there means exact), else the device's."""
+        if self._shots_set:
+            return self.shots
+        return self.device.shots
 
     def _sampler(self, entry):
         s = entry.__dict__.get("_sampler")
@@ -941,8 +1253,8 @@ class QNode:
         if entry.drawn:
             raise DifferentiationError(_NO_GRADIENT)
         sampler, n, rng = self._sampler(entry), self._shots(), self.device.rng
-        if self.diff_method == "adjoint":
-            shots_mod.refuse("adjoint")
+        if self.diff_method in ("adjoint", "backprop"):
+            shots_mod.refuse(self.diff_method)
         if self._method == "finite-diff":
             out, jac = sampler.finite_differences(x, d, n, rng, self.h, self.approx_order)
             return out, jac, 1 + x.shape[0] * self.approx_order
@@ -957,6 +1269,11 @@ class QNode:
         inputs (``jac[m, j]``), by this QNode's ``diff_method``."""
         if trace.in_circuit():
             raise TracingError("a QNode cannot be differentiated inside another QNode's circuit")
+        if self.diff_method is None:
+            raise DifferentiationError(
+                "this QNode was made with diff_method=None (not differentiable); give it a "
+                "diff_method such as 'parameter-shift' or 'adjoint' to differentiate it"
+            )
         entry, xs, ds = self.compiled(args, kwargs, diff)
         if entry.is_state:
             raise DifferentiationError(
@@ -968,7 +1285,7 @@ class QNode:
         if entry.broadcast:  # per-measurement values and Jacobians, batch first
             return (*self._broadcast_jacobian(entry, x, d, xs, ds), entry)
         try:
-            if self.shots or self.device.shots:
+            if self._shots():
                 out, jac, runs = self._sampled_jacobian(entry, x, d)
             elif self._method == "adjoint":
                 out, jac = entry.value_and_grad_adjoint(x, d)
@@ -1024,6 +1341,11 @@ class QNode:
         ``hess[v, c, k]`` by second-order parameter shift (:mod:`qsym.second_order`)."""
         if trace.in_circuit():
             raise TracingError("a QNode cannot be differentiated inside another QNode's circuit")
+        if self.diff_method is None:
+            raise DifferentiationError(
+                "this QNode was made with diff_method=None (not differentiable); give it a "
+                "diff_method such as 'parameter-shift' to differentiate it"
+            )
         entry, xs, ds = self.compiled(args, kwargs, diff)
         if entry.is_state or entry.drawn:
             raise DifferentiationError(
@@ -1117,6 +1439,74 @@ def qnode(device: Device, diff_method: str = "parameter-shift", **kwargs):
         return QNode(func, device, diff_method=diff_method, **kwargs)
 
     return wrap
+
+
+_NOT_GIVEN = object()
+
+
+def set_shots(*args, shots=_NOT_GIVEN):
+    """A copy of a QNode that runs with other shots (PennyLane's ``qml.set_shots``).
+
+    ``qml.set_shots(qnode, shots=100)`` (or ``qml.set_shots(qnode, 100)``) returns a new
+    QNode; ``@qml.set_shots(100)``, ``@qml.set_shots(shots=100)`` or
+    ``@partial(qml.set_shots, shots=100)`` above ``@qml.qnode(...)`` are the decorator
+    forms. ``shots=None`` makes the QNode exact even on a device with shots. The copy
+    shares the original's compiled code.
+
+    >>> import qsym as qml
+    >>> @qml.set_shots(20)
+    ... @qml.qnode(qml.device("default.qubit", wires=1, seed=1))
+    ... def c():
+    ...     qml.Hadamard(wires=0)
+    ...     return qml.sample(qml.PauliZ(0))
+    >>> c().shape, qml.set_shots(c, shots=5)().shape
+    ((20,), (5,))
+    """
+    if len(args) > 2:
+        raise TypeError(f"set_shots takes a QNode and shots, got {len(args)} positional arguments")
+    if args and isinstance(args[0], QNode):
+        node = args[0]
+        if len(args) == 2:
+            if shots is not _NOT_GIVEN:
+                raise TypeError("set_shots got shots twice (positionally and by keyword)")
+            shots = args[1]
+        if shots is _NOT_GIVEN:
+            raise TypeError("set_shots(qnode, shots=N): give the shots (an int, or None for exact)")
+        return _with_shots(node, shots)
+    if args and callable(args[0]):
+        raise ArgumentError(
+            "qml.set_shots applies to a QNode: put @qml.set_shots(...) above @qml.qnode(...), "
+            f"not on the circuit function {getattr(args[0], '__name__', args[0])!r}"
+        )
+    if len(args) == 2:
+        raise TypeError("set_shots(qnode, shots): the first argument must be a QNode")
+    if args:
+        if shots is not _NOT_GIVEN:
+            raise TypeError("set_shots got shots twice (positionally and by keyword)")
+        shots = args[0]
+    if shots is _NOT_GIVEN:
+        raise TypeError("set_shots needs shots=: an int, or None for exact results")
+    shots_mod.check_shots(shots)  # refuse bad values where they are written
+
+    def decorator(node):
+        if not isinstance(node, QNode):
+            raise ArgumentError(
+                "qml.set_shots applies to a QNode: put @qml.set_shots(...) above "
+                "@qml.qnode(...)"
+            )
+        return _with_shots(node, shots)
+
+    return decorator
+
+
+def _with_shots(node, shots):
+    import copy
+
+    new = copy.copy(node)
+    new.shots = shots_mod.check_shots(shots)
+    new._shots_set = True
+    new._grad_fast = None
+    return new
 
 
 # --- grad and jacobian ---------------------------------------------------------------------
@@ -1301,7 +1691,7 @@ class grad(_Derivative):
         """The gradient on the short path, or None where it does not apply."""
         (_, _, shape, entry, name, runs, whole, blocks, single, method) = fast
         if (type(a) is not np.ndarray or a.dtype is not _F64 or a.shape != shape
-                or not a.flags.c_contiguous or node.shots or node.device.shots
+                or not a.flags.c_contiguous or node._shots()
                 or node._method != method or getattr(trace._local, "stack", None)):
             return None
         try:
@@ -1310,7 +1700,10 @@ class grad(_Derivative):
             _raise_nonfinite(entry.circuit, [a], [], exc)
         dev = node.device
         dev.num_executions += runs
-        dev.num_calls += 1
+        if dev._trackers:  # the property reports to trackers; skip it when none listens
+            dev.num_calls += 1
+        else:
+            dev._num_calls += 1
         node._last = entry
         self._forward = ("qnode", ("scalar", out))
         return jac[0] if whole else pick(jac[0], blocks, single)

@@ -201,7 +201,7 @@ def draw(m, state, prob, n, shots, rng):
         if m.kind == "sample":
             return bits.astype(np.int64)
         keys, counts = np.unique(outcomes, return_counts=True)
-        return {format(int(b), f"0{k}b"): int(c) for b, c in zip(keys, counts)}
+        return {format(int(b), f"0{k}b"): np.int64(c) for b, c in zip(keys, counts)}
     wires = tuple(sorted({w for _, word in m.terms for w, _ in word}))
     if not wires:  # a multiple of the identity
         value = float(sum(complex(c).real for c, _ in m.terms))
@@ -224,7 +224,7 @@ def draw(m, state, prob, n, shots, rng):
     if m.kind == "sample":
         return samples
     keys, counts = np.unique(samples, return_counts=True)
-    return {float(v): int(c) for v, c in zip(keys, counts)}
+    return {float(v): np.int64(c) for v, c in zip(keys, counts)}
 
 
 def refuse(method):

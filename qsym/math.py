@@ -1,0 +1,136 @@
+"""``qml.math``: PennyLane's framework-agnostic math, for NumPy and autograd values.
+
+PennyLane's ``qml.math.f`` calls the function ``f`` of the framework its arguments belong
+to; qsym's QNodes take and return NumPy (autograd) values only, so every NumPy function is
+here under its NumPy name (``qml.math.allclose``, ``sum``, ``stack``, ``dot``, ``einsum``,
+``cos``, ...: those of :mod:`qsym.numpy`, which autograd differentiates and which accept
+traced inputs inside a circuit), plus PennyLane's own helpers below (``get_interface``,
+``requires_grad``, ``to_numpy``, ``toarray``, ``unwrap``, ``convert_like``, ``cast``,
+``cast_like``, ``is_abstract``, ``allequal``, ``fidelity_statevector``).
+
+>>> import qsym as qml
+>>> from qsym import numpy as np
+>>> x = np.array([0.1, 0.2], requires_grad=True)
+>>> qml.math.get_interface(x), qml.math.requires_grad(x), qml.math.shape(x)
+('autograd', True, (2,))
+>>> qml.math.allclose(qml.math.stack([x, x]).sum(axis=0), 2 * x)
+True
+>>> qml.math.to_numpy(x)
+array([0.1, 0.2])
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+from autograd.extend import Box as _Box
+
+from . import numpy as _qnp
+
+_INTERFACE_NAMES = ("numpy", "autograd")
+
+
+def get_interface(*values) -> str:
+    """``"autograd"`` if any value is a qsym tensor or an autograd box, else ``"numpy"``."""
+    found = "numpy"
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            if v and get_interface(*v) == "autograd":
+                found = "autograd"
+        elif isinstance(v, (_qnp.tensor, _Box)):
+            found = "autograd"
+    return found
+
+
+def requires_grad(tensor, interface=None) -> bool:
+    """Whether ``tensor`` is trainable: a qsym tensor's flag; an autograd box is; plain
+    NumPy values are not (PennyLane's rule)."""
+    if isinstance(tensor, _Box):
+        return True
+    if isinstance(tensor, _qnp.tensor):
+        return bool(tensor.requires_grad)
+    return False
+
+
+def to_numpy(tensor, max_depth=None, _n=0):
+    """A plain NumPy array (or number) of the value, without ``requires_grad``."""
+    if isinstance(tensor, _Box):
+        tensor = tensor._value
+    if isinstance(tensor, _qnp.tensor):
+        return tensor.view(_np.ndarray)
+    if isinstance(tensor, (list, tuple)):
+        return _np.asarray([to_numpy(t) for t in tensor])
+    return _np.asarray(tensor) if not isinstance(tensor, (_np.generic, float, int, complex)) else tensor
+
+
+toarray = to_numpy
+
+
+def unwrap(values, max_depth=None):
+    """PennyLane's ``qml.math.unwrap``: NumPy values from (lists of) tensors."""
+    if isinstance(values, (list, tuple)):
+        return type(values)(to_numpy(v) for v in values)
+    return to_numpy(values)
+
+
+def convert_like(tensor1, tensor2):
+    """``tensor1`` as the kind of value ``tensor2`` is (qsym tensor or NumPy array)."""
+    if isinstance(tensor2, _qnp.tensor):
+        return _qnp.tensor(tensor1, requires_grad=tensor2.requires_grad)
+    return _np.asarray(tensor1)
+
+
+def cast(tensor, dtype):
+    """``tensor`` with the given dtype (a qsym tensor keeps ``requires_grad``)."""
+    if isinstance(tensor, _qnp.tensor):
+        return _qnp.tensor(_np.asarray(tensor, dtype=dtype), requires_grad=tensor.requires_grad)
+    if isinstance(tensor, _Box):
+        return tensor
+    return _np.asarray(tensor, dtype=dtype)
+
+
+def cast_like(tensor1, tensor2):
+    """``tensor1`` with ``tensor2``'s dtype."""
+    return cast(tensor1, _np.asarray(to_numpy(tensor2)).dtype)
+
+
+def is_abstract(tensor, like=None) -> bool:
+    """Always False: qsym's values are concrete (no JAX tracing)."""
+    return False
+
+
+def allequal(tensor1, tensor2, **kwargs) -> bool:
+    """True if the two values are equal element by element."""
+    return bool(_np.all(_np.asarray(to_numpy(tensor1)) == _np.asarray(to_numpy(tensor2))))
+
+
+def shape(tensor) -> tuple:
+    """The shape of the value (``()`` for a number)."""
+    if isinstance(tensor, _Box):
+        return _np.shape(tensor._value)
+    return _np.shape(tensor)
+
+
+def fidelity_statevector(state0, state1, check_state=False, c_dtype="complex128"):
+    """``|<state0|state1>|^2`` of two state vectors."""
+    a = _qnp.asarray(state0, dtype=c_dtype) if not isinstance(state0, _Box) else state0
+    b = _qnp.asarray(state1, dtype=c_dtype) if not isinstance(state1, _Box) else state1
+    if check_state:
+        for s in (a, b):
+            if not _np.isclose(_np.linalg.norm(to_numpy(s)), 1.0):
+                raise ValueError("a state vector must have norm 1")
+    ov = _qnp.sum(_qnp.conj(a) * b, axis=-1)
+    return _qnp.real(ov * _qnp.conj(ov))
+
+
+def __getattr__(name):
+    # every other name: the NumPy (autograd) function of that name, as PennyLane's
+    # dispatch gives for NumPy and autograd values
+    if name.startswith("__"):
+        raise AttributeError(name)
+    try:
+        return getattr(_qnp, name)
+    except AttributeError:
+        raise AttributeError(
+            f"qsym.math has no {name!r} (neither a NumPy function nor one of PennyLane's "
+            "qml.math helpers qsym provides)"
+        ) from None

@@ -1,0 +1,121 @@
+"""Wire labels (PennyLane's ``qml.wires.Wires``).
+
+A :class:`Wires` is an ordered tuple of distinct wire labels: ``dev.wires`` of a device made
+with ``wires=`` is one. Indexing with an int gives a label, with a slice a :class:`Wires`;
+it compares equal to another ``Wires`` (or a tuple) with the same labels in the same order.
+
+>>> from qsym.wires import Wires
+>>> w = Wires(["a", 0, 2])
+>>> w, len(w), w[1], w.index(2), w.tolist()
+(Wires(['a', 0, 2]), 3, 0, 2, ['a', 0, 2])
+>>> Wires.all_wires([Wires([4, 0]), Wires([0, 3])])
+Wires([4, 0, 3])
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+
+import numpy as np
+
+from .errors import WireError
+
+
+def _label(w):
+    return w.item() if isinstance(w, np.generic) else w
+
+
+class Wires(tuple):
+    """An ordered sequence of distinct wire labels (ints, strings, any hashable)."""
+
+    def __new__(cls, wires=(), _override=False):
+        if isinstance(wires, Wires):
+            return wires
+        if isinstance(wires, (str, numbers.Number, np.generic)) or not isinstance(wires, Iterable):
+            labels = (_label(wires),)
+        else:
+            labels = tuple(_label(w) for w in (np.ravel(wires) if isinstance(wires, np.ndarray) else wires))
+        for w in labels:
+            try:
+                hash(w)
+            except TypeError:
+                raise WireError(f"wire labels must be hashable, got {w!r}") from None
+        if len(set(labels)) != len(labels):
+            raise WireError(f"wires must be unique, got {list(labels)}")
+        return super().__new__(cls, labels)
+
+    @property
+    def labels(self) -> tuple:
+        """The labels as a plain tuple."""
+        return tuple(self)
+
+    def __getitem__(self, idx):
+        out = tuple.__getitem__(self, idx)
+        return Wires(out) if isinstance(idx, slice) else out
+
+    def __repr__(self):
+        return f"Wires({list(self)!r})"
+
+    def __add__(self, other):
+        """The union, in order (PennyLane's ``Wires + Wires``)."""
+        return Wires.all_wires([self, Wires(other)])
+
+    def __radd__(self, other):
+        return Wires.all_wires([Wires(other), self])
+
+    __hash__ = tuple.__hash__
+
+    def tolist(self) -> list:
+        return list(self)
+
+    def toarray(self) -> np.ndarray:
+        return np.array(list(self))
+
+    def index(self, wire) -> int:
+        if isinstance(wire, Wires):
+            if len(wire) != 1:
+                raise WireError("can only find the index of a single wire")
+            wire = wire[0]
+        try:
+            return tuple.index(self, wire)
+        except ValueError:
+            raise WireError(f"wire {wire!r} is not in {self!r}") from None
+
+    def indices(self, wires) -> list:
+        return [self.index(w) for w in Wires(wires)]
+
+    def subset(self, indices, periodic_boundary=False):
+        if isinstance(indices, numbers.Integral):
+            indices = [indices]
+        n = len(self)
+        return Wires([self[i % n if periodic_boundary else i] for i in indices])
+
+    def contains_wires(self, wires) -> bool:
+        return set(Wires(wires)) <= set(self)
+
+    def map(self, wire_map: dict):
+        return Wires([wire_map[w] for w in self])
+
+    @staticmethod
+    def all_wires(list_of_wires, sort=False):
+        """Every wire of the given ``Wires``, in order of first appearance."""
+        out = []
+        for ws in list_of_wires:
+            out.extend(w for w in Wires(ws) if w not in out)
+        return Wires(sorted(out) if sort else out)
+
+    @staticmethod
+    def shared_wires(list_of_wires):
+        """The wires in every one of the given ``Wires``, in the first one's order."""
+        sets = [set(Wires(w)) for w in list_of_wires]
+        return Wires([w for w in Wires(list_of_wires[0]) if all(w in s for s in sets)])
+
+    @staticmethod
+    def unique_wires(list_of_wires):
+        """The wires in exactly one of the given ``Wires``."""
+        lists = [Wires(w) for w in list_of_wires]
+        return Wires([w for ws in lists for w in ws if sum(w in o for o in lists) == 1])
+
+
+__all__ = ["Wires", "WireError"]

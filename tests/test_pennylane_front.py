@@ -1,0 +1,352 @@
+"""PennyLane 0.45's front end with only the import switched (issue #18): devices without
+wires, qml.devices, seed="global", set_shots, QNode options, qsym.numpy creation functions,
+qml.math, Wires, Tracker keys, qml.matrix of a QNode, keyword gate parameters, literal
+broadcasting, counts types, static dict arguments, and the clear refusals. Expected numbers
+are written by hand (trigonometry of one or two rotations)."""
+
+from functools import partial
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+
+X = 0.37
+
+
+# --- devices without wires= --------------------------------------------------------------
+def test_device_without_wires_uses_the_circuits_wires_in_pennylanes_order():
+    dev = qml.device("default.qubit")
+    assert dev.wires is None and qml.device("default.qubit", wires=None).wires is None
+
+    @qml.qnode(dev)
+    def labelled(x):
+        qml.RX(x, wires="b")
+        qml.CNOT(wires=["b", "a"])
+        return qml.state()
+
+    # first use "b", then "a": |psi> = cos(x/2)|00> - i sin(x/2)|11> in order (b, a)
+    want = onp.array([onp.cos(X / 2), 0, 0, -1j * onp.sin(X / 2)])
+    assert onp.allclose(labelled(X), want, atol=1e-12)
+
+    @qml.qnode(dev)
+    def ints(x):
+        qml.RY(x, wires=1)  # wires {0, 1} used out of order: numeric order stays
+        qml.PauliX(wires=0)
+        return qml.probs()
+
+    c, s = onp.cos(X / 2) ** 2, onp.sin(X / 2) ** 2
+    assert onp.allclose(ints(X), [0, 0, c, s], atol=1e-12)  # wire 0 is |1>
+
+    @qml.qnode(dev)
+    def measured_only(x):
+        qml.RX(x, wires=0)
+        return qml.probs(wires=[0, 1])  # wire 1 only measured: a second wire in |0>
+
+    assert onp.allclose(measured_only(X), [c, 0, s, 0], atol=1e-12)
+    assert onp.isclose(qml.grad(qml.QNode(_rx_z, dev))(X), -onp.sin(X))
+
+
+def _rx_z(x):
+    qml.RX(x, wires=0)
+    return qml.expval(qml.PauliZ(0))
+
+
+def test_circuit_wires_rule():
+    from qsym import operations as ops
+    from qsym.runtime import circuit_wires
+
+    # integer wires not 0..k-1: first use order, as PennyLane's map_to_standard_wires
+    assert circuit_wires([ops.RX(0.1, wires=2), ops.RX(0.1, wires=0)],
+                         ops.expval(ops.PauliZ(5))) == qml.wires.Wires([2, 0, 5])
+    with pytest.raises(qml.WireError, match="no wires"):
+        circuit_wires([], ops.state())
+
+
+def test_wires_class():
+    W = qml.wires.Wires
+    w = W([0, "q", 3])
+    assert w[1] == "q" and w[:2] == W([0, "q"]) and w == (0, "q", 3)
+    assert repr(w) == "Wires([0, 'q', 3])" and w.indices(["q", 3]) == [1, 2]
+    assert W.all_wires([W([4, 0]), W([0, 3])]) == W([4, 0, 3])
+    assert W.shared_wires([W([4, 0, 1]), W([1, 4])]) == W([4, 1])
+    with pytest.raises(qml.WireError):
+        W([0, 0])
+    assert qml.device("default.qubit", wires=["a", "b"]).wires == W(["a", "b"])
+    assert isinstance(qml.device("default.qubit", wires=2).wires, W)
+
+
+# --- qml.devices, device names, seeds --------------------------------------------------
+def test_devices_namespace_and_names():
+    dev = qml.devices.DefaultQubit(wires=2, shots=50, seed=3)
+    assert (dev.name, dev.wires, dev.shots) == ("default.qubit", qml.wires.Wires([0, 1]), 50)
+    assert isinstance(dev, qml.devices.Device)
+    assert qml.devices.DefaultQubit().wires is None
+    light = qml.device("lightning.qubit", wires=1)
+    assert onp.isclose(qml.QNode(_rx_z, light)(X), onp.cos(X))
+    assert qml.devices.LightningQubit(wires=1).name == "lightning.qubit"
+    with pytest.raises(qml.DeviceError, match="mixed states"):
+        qml.device("default.mixed", wires=1)
+    with pytest.raises(qml.DeviceError, match="mixed states"):
+        qml.devices.DefaultMixed(wires=1)
+    with pytest.raises(qml.DeviceError, match="unsupported device options: bogus"):
+        qml.device("default.qubit", wires=1, bogus=1)
+    with pytest.raises(qml.DeviceError, match="seed"):
+        qml.device("default.qubit", wires=1, seed="abc")
+
+
+def _sample_node(dev):
+    @qml.qnode(dev)
+    def c():
+        qml.Hadamard(wires=0)
+        return qml.sample(qml.PauliZ(0))
+
+    return c
+
+
+def test_default_seed_is_drawn_from_numpys_global_generator():
+    np.random.seed(42)
+    a = _sample_node(qml.device("default.qubit", wires=1, shots=40))()
+    np.random.seed(42)
+    b = _sample_node(qml.device("default.qubit", wires=1, shots=40))()
+    assert onp.array_equal(a, b)
+    # PennyLane's rule: one draw of randint(0, 10_000_000) seeds the device's generator
+    np.random.seed(42)
+    want = onp.random.default_rng(onp.random.randint(0, high=10000000))
+    np.random.seed(42)
+    dev = qml.device("default.qubit", wires=1, shots=5)
+    assert dev.rng.random() == want.random()
+    # an int seed still fixes the samples, whatever the global state
+    c = _sample_node(qml.device("default.qubit", wires=1, shots=40, seed=7))()
+    d = _sample_node(qml.device("default.qubit", wires=1, shots=40, seed=7))()
+    assert onp.array_equal(c, d)
+
+
+# --- set_shots ---------------------------------------------------------------------------
+def test_set_shots_forms():
+    dev = qml.device("default.qubit", wires=1, seed=5)
+    node = _sample_node(dev)
+    assert qml.set_shots(node, shots=7)().shape == (7,)
+    assert qml.set_shots(node, 9)().shape == (9,)
+    assert partial(qml.set_shots, shots=4)(node)().shape == (4,)
+
+    @qml.set_shots(6)
+    @qml.qnode(dev)
+    def deco():
+        qml.Hadamard(wires=0)
+        return qml.sample(qml.PauliZ(0))
+
+    assert deco().shape == (6,)
+    assert qml.set_shots(shots=3)(node)().shape == (3,)
+    # shots=None: exact even on a device with shots
+    exact = qml.set_shots(qml.QNode(_rx_z, qml.device("default.qubit", wires=1, shots=10)), None)
+    assert exact(X) == pytest.approx(onp.cos(X), abs=1e-12)
+    with pytest.raises(qml.MeasurementError, match="finite shots"):
+        node()  # the original is unchanged
+    with pytest.raises(qml.ArgumentError, match="QNode"):
+        qml.set_shots(_rx_z, shots=3)
+    with pytest.raises(qml.DeviceError):
+        qml.set_shots(shots=-1)
+
+
+# --- QNode options -------------------------------------------------------------------------
+def test_qnode_options():
+    dev = qml.device("default.qubit", wires=1)
+    for interface in ("auto", "autograd", "numpy", None):
+        assert qml.QNode(_rx_z, dev, interface=interface)(X) == pytest.approx(onp.cos(X))
+    assert qml.QNode(_rx_z, dev, "autograd").interface == "autograd"  # PennyLane's 3rd positional
+    for interface in ("jax", "torch", "tf"):
+        with pytest.raises(qml.ArgumentError, match="not supported"):
+            qml.QNode(_rx_z, dev, interface=interface)
+    with pytest.raises(qml.ArgumentError, match="'auto', 'autograd', 'numpy'"):
+        qml.QNode(_rx_z, dev, interface="garbage")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        qml.QNode(_rx_z, dev, bogus=1)
+    node = qml.QNode(_rx_z, dev, max_diff=2, grad_on_execution=False, cache=False,
+                     device_vjp=True, cachesize=10)
+    assert qml.grad(node)(X) == pytest.approx(-onp.sin(X), abs=1e-12)
+    fd = qml.QNode(_rx_z, dev, diff_method="finite-diff",
+                   gradient_kwargs={"h": 1e-6, "approx_order": 1})
+    assert (fd.h, fd.approx_order) == (1e-6, 1)
+    with pytest.raises(qml.ArgumentError, match="gradient_kwargs"):
+        qml.QNode(_rx_z, dev, gradient_kwargs={"strategy": "backward"})
+    with pytest.raises(qml.DifferentiationError, match="max_diff"):
+        qml.QNode(_rx_z, dev, max_diff=3)
+    with pytest.raises(qml.ArgumentError, match="grad_on_execution"):
+        qml.QNode(_rx_z, dev, grad_on_execution="sometimes")
+    with pytest.raises(qml.ArgumentError, match="mid-circuit"):
+        qml.QNode(_rx_z, dev, mcm_method="deferred")
+
+
+def test_backprop_is_the_exact_derivative_and_static_argnums():
+    dev = qml.device("default.qubit", wires=1)
+    node = qml.QNode(_rx_z, dev, diff_method="backprop")
+    assert qml.grad(node)(X) == pytest.approx(-onp.sin(X), abs=1e-12)
+    sampled = qml.QNode(_rx_z, qml.device("default.qubit", wires=1, shots=10), diff_method="backprop")
+    with pytest.raises(qml.DifferentiationError, match="backprop"):
+        qml.grad(sampled)(X)
+
+    def c(x, n):
+        for _ in range(n):
+            qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    frozen = qml.QNode(_rx_z, dev, diff_method=None)
+    assert frozen(X) == pytest.approx(onp.cos(X))
+    with pytest.raises(qml.DifferentiationError, match="diff_method=None"):
+        qml.grad(frozen)(X)
+    assert qml.grad(qml.QNode(_rx_z, dev, diff_method="device"))(X) == pytest.approx(-onp.sin(X))
+    rep = qml.QNode(c, dev, static_argnums=1)
+    assert rep(X, 2) == pytest.approx(onp.cos(2 * X)) and rep(X, 3) == pytest.approx(onp.cos(3 * X))
+
+
+# --- qsym.numpy creation functions and random ------------------------------------------------
+def test_numpy_creation_functions_return_tensors():
+    for t in (np.zeros(2), np.ones((2, 2)), np.empty(3), np.full(2, 0.5), np.eye(2),
+              np.linspace(0, 1, 3), np.arange(3), np.random.randn(2), np.random.rand(2),
+              np.random.normal(size=2), np.random.uniform(0, 1, size=2), np.random.random(2),
+              np.random.default_rng(0).normal(size=2)):
+        assert isinstance(t, np.tensor) and t.requires_grad
+    assert not np.zeros(2, requires_grad=False).requires_grad
+    assert not np.random.uniform(size=2, requires_grad=False).requires_grad
+    assert not np.zeros_like(np.array([1.0], requires_grad=False)).requires_grad
+    assert onp.array_equal(np.linspace(0, 1, 3), [0, 0.5, 1])
+    np.random.seed(1)
+    a = np.random.randn(3)
+    np.random.seed(1)
+    assert onp.array_equal(a, onp.random.randn(3))  # the same global stream as NumPy
+    # differentiable as PennyLane's: a zeros tensor is a trainable argument
+    assert qml.grad(lambda p: np.sum(np.cos(p)))(np.zeros(2)) == pytest.approx([0.0, 0.0])
+
+
+# --- qml.math --------------------------------------------------------------------------------
+def test_math():
+    m = qml.math
+    t = np.array([0.5, 1.0])
+    assert m.get_interface(t) == "autograd" and m.get_interface(onp.ones(2)) == "numpy"
+    assert m.requires_grad(t) and not m.requires_grad(onp.ones(2))
+    assert type(m.to_numpy(t)) is onp.ndarray and m.shape(t) == (2,)
+    assert m.allclose(m.cos(t), onp.cos([0.5, 1.0])) and m.isclose(m.sum(t), 1.5)
+    assert m.stack([t, t]).shape == (2, 2) and m.einsum("i,i->", t, t) == pytest.approx(1.25)
+    assert m.fidelity_statevector(onp.array([1, 0]), onp.array([1, 1]) / onp.sqrt(2)) == pytest.approx(0.5)
+    with pytest.raises(AttributeError, match="qsym.math has no"):
+        m.no_such_function
+
+
+# --- Tracker -----------------------------------------------------------------------------------
+def test_tracker_history_and_latest():
+    dev = qml.device("default.qubit", wires=1)
+    node = qml.QNode(_rx_z, dev)
+    node(X)
+    with qml.Tracker(dev) as tracker:
+        qml.grad(node)(X)  # value + 2 shifted circuits
+        node(X)
+    assert tracker.totals["executions"] == 4 and tracker.totals["batches"] == 2
+    assert tracker.history["executions"] == [3, 1] and tracker.latest["executions"] == 1
+    node(X)  # outside the block: not counted
+    assert tracker.totals["executions"] == 4
+
+
+# --- qml.matrix, keyword parameters ----------------------------------------------------------
+def _rx(t):
+    c, s = onp.cos(t / 2), onp.sin(t / 2)
+    return onp.array([[c, -1j * s], [-1j * s, c]])
+
+
+def test_matrix_of_a_qnode_and_keyword_parameters():
+    dev = qml.device("default.qubit", wires=["a", "b"])
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(phi=x, wires="b")
+        qml.PauliX(wires="a")
+        return qml.expval(qml.PauliZ("a"))
+
+    Xm = onp.array([[0, 1], [1, 0]])
+    assert onp.allclose(qml.matrix(c)(X), onp.kron(Xm, _rx(X)), atol=1e-12)
+    assert onp.allclose(qml.matrix(c, wire_order=["b", "a"])(X), onp.kron(_rx(X), Xm), atol=1e-12)
+    assert onp.allclose(qml.matrix(qml.RY(phi=X, wires=0)), qml.matrix(qml.RY(X, wires=0)))
+    r = qml.Rot(0.1, theta=0.2, omega=0.3, wires=0)
+    u = qml.U3(theta=0.1, phi=0.2, delta=0.3, wires=0)
+    assert r.params == (0.1, 0.2, 0.3) and u.params == (0.1, 0.2, 0.3)
+    assert qml.MultiRZ(theta=0.4, wires=[0, 1]).params == (0.4,)
+    with pytest.raises(qml.GateError, match="phi, theta, omega"):
+        qml.Rot(0.1, omega=0.3, wires=0)
+
+
+# --- broadcasting a literal list, counts, static dicts, sample gradients ------------------------
+def test_literal_broadcast():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def c(y):
+        qml.RX([0.54, 0.65], wires=0)
+        qml.RY(y, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    a = onp.array([0.54, 0.65])
+    assert onp.allclose(c(X), onp.cos(a) * onp.cos(X), atol=1e-12)
+    assert onp.allclose(qml.matrix(qml.RX([0.54, 0.65], wires=0)), [_rx(0.54), _rx(0.65)])
+    assert onp.allclose(qml.jacobian(c)(X), -onp.cos(a) * onp.sin(X), atol=1e-12)
+
+
+def test_counts_values_are_numpy_integers_and_sample_has_no_jacobian():
+    dev = qml.device("default.qubit", wires=1, shots=20, seed=2)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.counts()
+
+    out = c(X)
+    assert all(isinstance(v, onp.integer) for v in out.values()) and sum(out.values()) == 20
+    with pytest.raises(qml.DifferentiationError, match="no gradient"):
+        qml.jacobian(_sample_node(dev))()
+
+
+def test_unhashable_static_arguments_are_keyed_by_content():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def c(x, gates):
+        gates["g"](x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    assert c(X, {"g": qml.RX}) == pytest.approx(onp.cos(X))
+    assert c(X, gates={"g": qml.RZ}) == pytest.approx(1.0)
+    n = len(c._compiled)
+    assert c(0.1, {"g": qml.RX}) == pytest.approx(onp.cos(0.1)) and len(c._compiled) == n
+
+
+# --- features qsym does not have: named errors -----------------------------------------------
+def test_unsupported_pennylane_features_raise_named_errors():
+    dev = qml.device("default.qubit", wires=1)
+
+    def mcm(x):
+        qml.RX(x, wires=0)
+        m = qml.measure(0)
+        qml.cond(m, qml.PauliX)(wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.MeasurementError, match="mid-circuit measurement"):
+        qml.QNode(mcm, dev)(X)
+    with pytest.raises(qml.MeasurementError, match="qml.cond"):
+        qml.cond(True, qml.PauliX)
+    with pytest.raises(qml.GateError, match="noise channel"):
+        qml.DepolarizingChannel(0.1, wires=0)
+    with pytest.raises(qml.MeasurementError, match="density_matrix"):
+        qml.density_matrix(wires=0)
+
+
+def test_short_pauli_names():
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RY(x, wires=0)
+        return qml.expval(qml.Z(0) @ qml.I(1)), qml.expval(qml.X(0))
+
+    z, x = c(X)
+    assert (z, x) == (pytest.approx(onp.cos(X)), pytest.approx(onp.sin(X)))
+    assert qml.Y is qml.PauliY
