@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import numbers
 import threading
 import time
@@ -58,6 +59,8 @@ from .shapes import (
     measurements,
     pick,
 )
+
+logger = logging.getLogger(__name__)
 
 DEVICE_NAMES = ("default.qubit", "lightning.qubit", "qsym.qubit")
 DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best")
@@ -730,11 +733,21 @@ class QNode:
         gplan = plan.make_plan(circuit, self._rule_of)
         t1 = time.perf_counter()
         source = emit.emit_module(circuit, gplan, ir.structural_hash(circuit))
+        name = cache.module_name(source)
+        debug = logger.isEnabledFor(logging.DEBUG)
+        if debug:  # a cache hit: the module's file is there (numba's cache files beside it)
+            on_disk = cache.enabled() and (cache.cache_dir() / f"{name}.py").is_file()
         module = cache.load_module(source)
         entry = Compiled(circuit, gplan, source, module, tuple(diff_args), tuple(blocks))
         # numba compiles (or loads from its cache) each function at its first call
         entry.trace_seconds = t1 - t0
         entry.compile_seconds = time.perf_counter() - t1
+        if debug:
+            logger.debug(
+                "%s: traced and planned %d operations on %d wires in %.3f s; module %s "
+                "(%s) emitted and loaded in %.3f s", self, len(circuit.ops),
+                self.device.num_wires, entry.trace_seconds, name,
+                "cache hit: on disk" if on_disk else "cache miss: new", entry.compile_seconds)
         if axes is not None:
             entry = self._broadcast_entry(entry, args, kwargs, key, axes, size)
         return entry
