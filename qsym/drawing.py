@@ -14,6 +14,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from .ir import Circuit, evaluate, input_values
@@ -86,7 +89,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals: int = 2) -> str:
     )
 
 
-def draw(qnode, decimals: int = 2):
+def draw(qnode: Any, decimals: int = 2) -> Callable[..., str]:
     """``qml.draw``: a function of the QNode's arguments that returns a text drawing."""
 
     def drawer(*args, **kwargs):
@@ -111,7 +114,7 @@ def circuit_depth(circuit: Circuit) -> int:
     return max(level, default=0)
 
 
-def specs(qnode):
+def specs(qnode: Any) -> Callable[..., dict[str, Any]]:
     """``qml.specs``: a function of the QNode's arguments returning a report (a dict) of
     the traced circuit and of what each differentiation method will run.
 

@@ -50,9 +50,12 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import __version__, cache
 from .errors import ArgumentError, DifferentiationError, QsymError
@@ -515,23 +518,23 @@ def _rows(data, targets, loss):
 
 # --- minimize -------------------------------------------------------------------------
 def minimize(
-    fun,
-    x0,
+    fun: Callable[..., Any],
+    x0: ArrayLike,
     *,
-    optimizer=None,
-    steps=100,
-    tol=0.0,
-    args=(),
-    kwargs=None,
-    data=None,
-    targets=None,
-    loss=None,
-    multistart=False,
-    threads=None,
-    grad_fn=None,
-    compiled=None,
-    progress=None,
-):
+    optimizer: GradientDescentOptimizer | None = None,
+    steps: int = 100,
+    tol: float = 0.0,
+    args: Sequence[Any] = (),
+    kwargs: Mapping[str, Any] | None = None,
+    data: Mapping[str, ArrayLike] | None = None,
+    targets: ArrayLike | None = None,
+    loss: str | None = None,
+    multistart: bool = False,
+    threads: int | None = None,
+    grad_fn: Callable[..., Any] | None = None,
+    compiled: bool | None = None,
+    progress: bool | None = None,
+) -> OptimizeResult:
     """Minimize ``fun(x, *args, **kwargs)`` over ``x`` from ``x0`` with ``optimizer``.
 
     For a QNode returning one expectation value, every step runs in one compiled loop

@@ -32,7 +32,9 @@ import logging
 import numbers
 import threading
 import time
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -178,7 +180,13 @@ def _check_memory(num_wires: int, method: str) -> None:
         )
 
 
-def device(name: str = "default.qubit", wires=1, shots=None, seed=None, **kwargs) -> Device:
+def device(
+    name: str = "default.qubit",
+    wires: int | Sequence[Hashable] = 1,
+    shots: int | None = None,
+    seed: int | None = None,
+    **kwargs: Any,
+) -> Device:
     """Create a device, as ``qml.device`` does.
 
     >>> device("default.qubit", wires=2)
@@ -583,17 +591,17 @@ class QNode:
 
     def __init__(
         self,
-        func,
+        func: Callable[..., Any],
         device: Device,
         diff_method: str = "parameter-shift",
-        static_argnames=(),
+        static_argnames: str | Sequence[str] = (),
         h: float | None = None,
         approx_order: int = 4,
-        interface=None,
-        shifts=None,
-        shots=None,
-        **kwargs,
-    ):
+        interface: str | None = None,
+        shifts: Mapping[str, float] | None = None,
+        shots: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         if not isinstance(device, Device):
             raise DeviceError(f"QNode needs a qsym device, got {type(device).__name__}")
         if diff_method not in DIFF_METHODS:
@@ -1084,7 +1092,9 @@ def _check_shifts(shifts) -> dict:
     return dict(shifts)
 
 
-def qnode(device: Device, diff_method: str = "parameter-shift", **kwargs):
+def qnode(
+    device: Device, diff_method: str = "parameter-shift", **kwargs: Any
+) -> Callable[[Callable[..., Any]], QNode]:
     """Decorator: turn a circuit function into a :class:`QNode` on ``device``.
 
     >>> import qsym as qml
@@ -1132,7 +1142,12 @@ _MISSING = object()
 
 
 class _Derivative:
-    def __init__(self, fun, argnum=None, argnums=None):
+    def __init__(
+        self,
+        fun: Callable[..., Any],
+        argnum: int | Sequence[int] | None = None,
+        argnums: int | Sequence[int] | None = None,
+    ) -> None:
         if not callable(fun):
             raise DifferentiationError(
                 f"{type(self).__name__} needs a function (a QNode, or a Python function "
@@ -1232,7 +1247,7 @@ class grad(_Derivative):
     (array(-0.51043865), array(-0.1026782))
     """
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         fun = self.fun
         if isinstance(fun, QNode):
             if not kwargs and len(args) == 1:
@@ -1318,7 +1333,7 @@ class jacobian(_Derivative):
     [array([-0.099833,  0.      ]), array([ 0.      , -0.198669])]
     """
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if isinstance(self.fun, QNode):
             try:
                 jac, entry, blocks, single = self._jacobian(args, kwargs)
@@ -1355,7 +1370,7 @@ class hessian(_Derivative):
     0.118611776418 0.118611776418
     """
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if isinstance(self.fun, QNode):
             try:
                 return self._qnode_hessian(args, kwargs)
