@@ -870,7 +870,7 @@ def _chunked(all_starts, states, steps, bar, stop=None):
             try:
                 bar.update(done, *_latest(states))
             except KeyboardInterrupt:
-                if stop is None:
+                if stop is None or stop.hit:  # a second Ctrl-C: stop at once
                     raise
                 stop.hit = True
         if all_conv or k1 == steps or (stop is not None and stop.hit):
@@ -974,7 +974,7 @@ def _run_python(fun, opt, x, args, kwargs, rows, y, loss, grad_fn, steps, tol, b
         try:
             bar.update(before + k + 1, shown, gn)
         except KeyboardInterrupt:
-            if stop is None:
+            if stop is None or stop.hit:  # a second Ctrl-C: stop at once
                 raise
             stop.hit = True
     return x, k, converged, np.array(cost), np.array(gnorm)

@@ -414,6 +414,17 @@ def test_no_convergence_criterion_with_tol_zero():
 
 
 # --- Ctrl-C: the partial result ---------------------------------------------------------
+@pytest.fixture
+def sigint():
+    """Python's own SIGINT handler, as in a terminal (a test runner's worker may have
+    another, or ignore SIGINT); the runner's is restored after."""
+    import signal
+
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)
+
+
 def _interrupt_at(monkeypatch, n_updates, how):
     """Make the progress bar's ``n_updates``-th redraw press Ctrl-C: raise
     KeyboardInterrupt (``how="raise"``) or send SIGINT to this process (``"signal"``,
@@ -448,7 +459,7 @@ def _same_run(part, ref):
 @pytest.mark.parametrize("name", ["Adam", "Nesterov"])
 @pytest.mark.parametrize("how", ["raise", "signal"])
 @pytest.mark.parametrize("compiled", [None, False])
-def test_interrupt_returns_the_partial_result(monkeypatch, name, how, compiled):
+def test_interrupt_returns_the_partial_result(monkeypatch, sigint, name, how, compiled):
     """Ctrl-C returns the steps done so far, flagged, exactly as the shorter run gives
     them (the accumulators and histories are consistent at the stop)."""
     import signal
@@ -468,7 +479,7 @@ def test_interrupt_returns_the_partial_result(monkeypatch, name, how, compiled):
 
 
 @pytest.mark.parametrize("compiled", [None, False])
-def test_interrupt_multistart(monkeypatch, compiled):
+def test_interrupt_multistart(monkeypatch, sigint, compiled):
     c = CIRCUITS["adjoint"]
     starts = [X0, [1.0, 1.0]]
     _interrupt_at(monkeypatch, 2, "signal")
@@ -481,7 +492,7 @@ def test_interrupt_multistart(monkeypatch, compiled):
         _same_run(part[i], ref)
 
 
-def test_second_ctrl_c_raises(monkeypatch):
+def test_second_ctrl_c_raises(monkeypatch, sigint):
     import signal
 
     _interrupt_at(monkeypatch, 2, "signal twice")
@@ -498,7 +509,10 @@ def test_sigint_to_a_running_minimize(tmp_path):
 
     script = textwrap.dedent(
         """
-        import sys, qsym as qml
+        import signal, sys, qsym as qml
+        # Python's own handler, as in a terminal (a runner's worker may ignore SIGINT,
+        # and children inherit that)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         dev = qml.device("default.qubit", wires=1)
         @qml.qnode(dev, diff_method="adjoint")
         def c(p):
