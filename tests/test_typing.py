@@ -38,6 +38,6 @@ def test_minimize_hints_say_what_it_takes():
 def test_py_typed_ships():
     root = Path(qml.__file__).parent
     assert (root / "py.typed").is_file()
-    text = (root.parent / "pyproject.toml").read_text() if (root.parent / "pyproject.toml").is_file() else ""
-    if text:  # a source checkout: the marker is package data
-        assert 'qsym = ["py.typed"]' in text
+    pyproject = root.parent / "pyproject.toml"
+    if pyproject.is_file():  # a source checkout: the marker is package data
+        assert 'qsym = ["py.typed"]' in pyproject.read_text()
