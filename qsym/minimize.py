@@ -406,6 +406,8 @@ class _Progress:
         if self.bar is None:
             return
         if done is not None:
+            if not interrupted:  # converged early: the run is complete, the bar full
+                self.bar.total = max(int(done), 1)
             self.update(done, cost, gnorm)
         if interrupted:
             self.bar.set_description("minimize: interrupted", refresh=False)

@@ -368,6 +368,8 @@ def test_progress_bar(monkeypatch):
     # tqdm's bar: the compile phase first, then the steps with the cost at the end
     assert out.index("minimize: compiling") < out.index("minimize: 100%")
     assert "50/50" in out and out.endswith("\n")
+    early = qml.minimize(c, X0, steps=10**4, tol=1e-3, progress=True)  # a full bar at the end
+    assert early.converged and f"100%|##########| {early.nit}/{early.nit}" in err.getvalue()
     assert f"cost={res.fun:.8g}" in out.splitlines()[-1]
     # chunks change nothing
     onp.testing.assert_allclose(chunked.cost_history, res.cost_history, rtol=0, atol=0)
