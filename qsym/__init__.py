@@ -23,6 +23,12 @@ Pipeline, one module per stage: :mod:`qsym.trace` -> :mod:`qsym.ir` -> :mod:`qsy
 
 __version__ = "0.1.0"
 
+import logging as _logging  # noqa: E402
+
+# the library's logger: silent unless the application configures logging
+# (logging.basicConfig(level=logging.DEBUG) shows traces, compiles, cache use, timings)
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
+
 from . import errors, gates, numpy, rules  # noqa: E402
 from .errors import (  # noqa: E402
     ArgumentError,
@@ -87,6 +93,7 @@ from .optimize import (  # noqa: E402
     RMSPropOptimizer,
 )
 from .minimize import OptimizeResult, minimize  # noqa: E402
+from ._about import about  # noqa: E402
 
 # one class per gate-table row: qml.RX, qml.CNOT, ... qsym's own gates are fixed, bound
 # here once; gates of your own (qml.define_gate) are looked up at each use (__getattr__),
@@ -159,6 +166,7 @@ __all__ = [
     "Z",
     "I",
     "OptimizeResult",
+    "about",
     "load",
     "CompiledCircuit",
     "ExportError",

@@ -23,18 +23,21 @@ RX    0      -            1            2      +1.570796 -1.570796  +0.5 -0.5  gi
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib.util
 import inspect
 import json
+import shutil
 import sys
+import textwrap
 import time
 from pathlib import Path
 
 import numpy as np
 import sympy as sp
 
-from . import gates, rules
-from .errors import QsymError
+from . import __version__, gates, rules
+from .errors import GateError, QsymError
 
 
 def _fmt_numbers(values) -> str:
@@ -49,11 +52,28 @@ def _variant_label(row, num_wires, hyper) -> str:
     return ",".join(parts) or "-"
 
 
-def rule_rows(names=None, verify: bool = False):
-    """One dict per gate parameter and variant: the rule, its frequencies and proofs."""
+def _gate_progress(names, progress):
+    """``names`` wrapped in a tqdm bar on stderr (``progress``: True always, False never,
+    None when stderr is a terminal)."""
+    if progress is False:
+        return names
+    from tqdm.auto import tqdm
+
+    return tqdm(names, desc="verifying rules", unit="gate", file=sys.stderr,
+                disable=None if progress is None else False, dynamic_ncols=True,
+                mininterval=0.1, leave=False)
+
+
+def rule_rows(names=None, verify: bool = False, progress=False):
+    """One dict per gate parameter and variant: the rule, its frequencies and proofs.
+    ``progress``: a progress bar over the gates on stderr (see :func:`_gate_progress`)."""
     t = sp.Symbol("t", real=True)
     out = []
-    for name in names or gates.GATES:
+    names = list(names or gates.GATES)
+    bar = _gate_progress(names, progress)
+    for name in bar:
+        if bar is not names:
+            bar.set_postfix_str(name, refresh=False)
         row = gates.gate_def(name)
         for num_wires, hyper in row.variants():
             generator = row.sympy_generator(num_wires, hyper)
@@ -104,15 +124,82 @@ def _status(ok, verified: bool) -> str:
     return "proved" if verified else "given"
 
 
+def _find_gate(name: str) -> str:
+    """The gate-table name for ``name``, case-insensitively; an unknown name raises
+    :class:`qsym.GateError` with the closest names (difflib)."""
+    if name in gates.GATES:
+        return name
+    by_lower = {g.lower(): g for g in gates.GATES}
+    if name.lower() in by_lower:
+        return by_lower[name.lower()]
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
+    hint = ("; did you mean " + " or ".join(by_lower[c] for c in close) + "?") if close else ""
+    raise GateError(f"no gate named {name!r}{hint} (`qsym rules` lists every gate that has "
+                    "parameters)")
+
+
+def _wrap_table(lines, width, wrappable=(2, 3, 5, 6)):
+    """Rows of cells as text lines at most ``width`` columns wide where possible: the
+    widest space-separated cells (shifts, coefficients, frequencies, variants: the
+    columns ``wrappable``) are wrapped onto continuation lines, never inside a number."""
+    n = len(lines[0])
+    widths = [max(len(line[i]) for line in lines) for i in range(n)]
+    wrappable = [i for i in wrappable if i < n]
+    floor = {i: max(len(w) for line in lines for w in (line[i].split() or [""]))
+             for i in wrappable}
+    while sum(widths) + 2 * (n - 1) > width:
+        shrink = [i for i in wrappable if widths[i] > floor[i]]
+        if not shrink:
+            break
+        i = max(shrink, key=lambda j: widths[j] - floor[j])
+        widths[i] -= 1
+    out = []
+    for line in lines:
+        cells = [textwrap.wrap(c, w, break_long_words=False) or [""]
+                 for c, w in zip(line, widths)]
+        for k in range(max(len(c) for c in cells)):
+            out.append("  ".join((c[k] if k < len(c) else "").ljust(w)
+                                 for c, w in zip(cells, widths)).rstrip())
+    return out
+
+
+def _json_rows(table, verified: bool):
+    out = []
+    for e in table:
+        rule = e.get("rule")
+        item = {
+            "gate": e["gate"],
+            "param": e["param"],
+            "variant": e["variant"],
+            "frequencies": [] if rule is None else [str(f) for f in rule.frequencies],
+            "terms": [] if rule is None else [
+                {"coefficient": float(c), "multiplier": float(m), "shift": float(sh),
+                 "exact": [str(c), str(m), str(sh)]}
+                for c, m, sh in rule.terms
+            ],
+            "generator": _status(e["generator_ok"], verified),
+            "rule": _status(e["rule_ok"], True),
+        }
+        if "error" in e:
+            item["error"] = e["error"]
+        out.append(item)
+    return out
+
+
 def cmd_rules(args) -> int:
-    names = [args.gate] if args.gate else None
+    names = None
     if args.gate:
-        gates.gate_def(args.gate)  # unknown names fail with the list of gates
+        name = _find_gate(args.gate)
+        if gates.gate_def(name).num_params == 0:
+            print(f"qsym: {name} has no parameters, so it has no shift rule (`qsym rules` "
+                  "lists every gate that has)", file=sys.stderr)
+            return 1
+        names = [name]
     if args.verify:  # derive every rule again: not from the memo, nor from the disk cache
         rules.rule_for_gate.cache_clear()
         disk = rules.use_disk_cache(False)
         try:
-            table = rule_rows(names, verify=True)
+            table = rule_rows(names, verify=True, progress=None if args.progress else False)
         finally:
             rules.use_disk_cache(disk)
     else:
@@ -126,9 +213,24 @@ def cmd_rules(args) -> int:
                       _status(e["generator_ok"], args.verify),
                       # a rule is proved when it is derived, before any use
                       _status(e["rule_ok"], True)])
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    for line in lines:
-        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+    if args.json:
+        print(json.dumps(_json_rows(table, args.verify), indent=2))
+    else:
+        width = args.width
+        if width is None and sys.stdout.isatty():  # piped: the whole lines, for tools
+            width = shutil.get_terminal_size().columns
+        out = _wrap_table(lines, width if width else 10**9)
+        if width and max(len(line) for line in out) > width:  # narrow: the compact table
+            compact = [["gate[param] variant", "freqs", "terms", "shifts", "coeffs",
+                        "gen/rule"]]
+            for line in lines[1:]:
+                gate, param, variant = line[:3]
+                head = f"{gate}[{param}]" + ("" if variant == "-" else f" {variant}")
+                compact.append([head, line[3], line[4], line[5], line[6],
+                                f"{line[7]}/{line[8]}"])
+            out = _wrap_table(compact, width, wrappable=(0, 1, 3, 4))
+        for line in out:
+            print(line)
     failed = [e for e in table if not e["rule_ok"] or e["generator_ok"] is False]
     if args.verify:
         total = sum(e["seconds"] for e in table)
@@ -236,11 +338,23 @@ def cmd_cache(args) -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="qsym", description="qsym: compiled circuit gradients")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p_rules = sub.add_parser("rules", help="print the shift-rule table")
+    parser.add_argument("--version", action="version", version=f"qsym {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    p_rules = sub.add_parser(
+        "rules", help="print the shift-rule table",
+        description="Print the shift-rule table. On a terminal the lines are wrapped to its "
+        "width; piped, each rule is one line. Exit status: 0, or 1 if a proof fails "
+        "(--verify) or the gate has no parameters, 2 for an unknown gate.")
     p_rules.add_argument("--verify", action="store_true",
                          help="derive and prove every rule again; exit 1 if any proof fails")
-    p_rules.add_argument("--gate", help="only this gate")
+    p_rules.add_argument("--gate", help="only this gate (any case: rx is RX)")
+    p_rules.add_argument("--json", action="store_true",
+                         help="print the rules as JSON (exact and float terms) instead")
+    p_rules.add_argument("--width", type=int, default=None,
+                         help="wrap the table to this many columns (default: the "
+                         "terminal's width; no wrapping when piped)")
+    p_rules.add_argument("--no-progress", dest="progress", action="store_false",
+                         help="no progress bar for --verify (shown on a terminal)")
     p_rules.set_defaults(func=cmd_rules)
     p_compile = sub.add_parser(
         "compile", help="compile a QNode and export its value and gradient as a module",
@@ -261,6 +375,9 @@ def main(argv=None) -> int:
                          help="info: path, size and entries by kind; clear: delete them")
     p_cache.set_defaults(func=cmd_cache)
     args = parser.parse_args(argv)
+    if args.command is None:  # `qsym` alone: the help, not a usage error
+        parser.print_help()
+        return 0
     try:
         return args.func(args)
     except QsymError as exc:

@@ -14,6 +14,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
 import numpy as np
 
 from .ir import Circuit, evaluate, input_values
@@ -331,8 +334,10 @@ def _annotations(qnode, circuit, args, kwargs):
     return out + [("skip",)] * (len(circuit.ops) - len(items)), m_notes
 
 
-def draw(qnode, wire_order=None, show_all_wires=False, decimals=2, max_length=100,
-         show_matrices=True, show_wire_labels=True, level=None):
+def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
+         show_all_wires: bool = False, decimals: int | None = 2, max_length: int = 100,
+         show_matrices: bool = True, show_wire_labels: bool = True,
+         level: Any = None) -> Callable[..., str]:
     """``qml.draw``: a function of the QNode's arguments that returns PennyLane's text
     drawing of the circuit (gates as qsym runs them: templates, adjoints and controlled
     gates appear as the gates they are made of).
@@ -376,7 +381,7 @@ def circuit_depth(circuit: Circuit) -> int:
     return max(level, default=0)
 
 
-def specs(qnode):
+def specs(qnode: Any) -> Callable[..., dict[str, Any]]:
     """``qml.specs``: a function of the QNode's arguments returning a report (a dict) of
     the traced circuit and of what each differentiation method will run.
 

@@ -43,14 +43,19 @@ the same update rules in a Python loop, and the result says so: ``compiled=False
 from __future__ import annotations
 
 import copy
+import logging
 import os
+import signal
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import __version__, cache
 from .errors import ArgumentError, DifferentiationError, QsymError
@@ -66,6 +71,8 @@ from .runtime import QNode, grad
 from .shapes import flat
 
 __all__ = ["minimize", "OptimizeResult"]
+
+logger = logging.getLogger(__name__)
 
 # --- the optimizers, as numbers for the compiled loop -----------------------------------
 # hyperparameter vector: [stepsize, momentum, decay, eps, beta1, beta2]
@@ -253,6 +260,10 @@ class OptimizeResult:
         method: the QNode's differentiation method, or ``"python"``.
         compile_time, run_time, time: seconds spent tracing and compiling (or loading
             from the cache), in the steps, and in total.
+        interrupted: whether Ctrl-C (SIGINT) stopped the run early. The result then
+            holds the steps done so far (``nit`` of them; ``x``, ``fun`` and the
+            histories exactly as a run with ``steps=nit`` would give) and ``message``
+            says so.
 
     With ``multistart=True`` the fields are per start: ``x`` has shape
     ``(n_starts, *shape)``, ``fun``, ``nit``, ``converged`` are arrays, the histories are
@@ -274,6 +285,7 @@ class OptimizeResult:
     run_time: float = 0.0
     time: float = 0.0
     multistart: bool = False
+    interrupted: bool = False
     _extra: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -296,6 +308,7 @@ class OptimizeResult:
             converged=bool(self.converged[i]), compiled=self.compiled,
             message=self.message, method=self.method, optimizer=self.optimizer,
             compile_time=self.compile_time, run_time=self.run_time, time=self.time,
+            interrupted=self.interrupted,
         )
 
     @property
@@ -349,51 +362,116 @@ class OptimizeResult:
 
 # --- progress -------------------------------------------------------------------------
 class _Progress:
-    """A one-line progress bar on stderr (redrawn at most every 0.1 s)."""
+    """``minimize``'s progress bar: :mod:`tqdm.auto` on stderr (a widget in Jupyter, a
+    text bar in a terminal). It shows the compile phase ("minimize: compiling") before the
+    first step, then the steps done (all starts together), the rate, an ETA and the cost:
+    the lowest over the starts in a multistart run ("best cost"). Redrawn at most every
+    0.1 s, and only between chunks of compiled steps (never inside the loop)."""
 
-    def __init__(self, total, enabled, stream=None):
+    def __init__(self, total, enabled, multistart=False):
         self.total = max(int(total), 1)
-        self.enabled = enabled
-        self.stream = sys.stderr if stream is None else stream
-        self.t0 = time.perf_counter()
-        self.last = -1.0
-        self.width = 0
+        self.enabled = bool(enabled)
+        self.label = "best cost" if multistart else "cost"
+        self.bar = None
+        if self.enabled:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=self.total, desc="minimize: compiling", unit="step",
+                            file=sys.stderr, dynamic_ncols=True, mininterval=0.1, leave=True)
+            self.bar.refresh()
+
+    def start(self, compiled=True):
+        """The loop starts: the description says which loop, the timer (for the rate and
+        the ETA) restarts."""
+        if self.bar is not None:
+            self.bar.set_description("minimize" if compiled else "minimize (Python loop)",
+                                     refresh=False)
+            self.bar.reset(total=self.total)
+
+    def _postfix(self, cost, gnorm):
+        if cost is not None:
+            self.bar.set_postfix({self.label: f"{cost:.8g}", "|grad|": f"{gnorm:.3g}"},
+                                 refresh=False)
 
     def update(self, done, cost=None, gnorm=None, force=False):
-        if not self.enabled:
+        if self.bar is None:
             return
-        now = time.perf_counter()
-        if not force and now - self.last < 0.1:
-            return
-        self.last = now
-        frac = min(done / self.total, 1.0)
-        width = 24
-        bar = "#" * int(round(frac * width))
-        rate = done / (now - self.t0) if now > self.t0 else 0.0
-        text = f"\rminimize [{bar:<{width}}] {done}/{self.total}"
-        if cost is not None:
-            text += f"  cost {cost:.8g}  |grad| {gnorm:.3g}"
-        text += f"  {rate:,.0f} steps/s"
-        width = len(text)
-        text = text.ljust(self.width)  # blank out what a longer line left behind
-        self.width = width
-        self.stream.write(text)
-        self.stream.flush()
+        self._postfix(cost, gnorm)
+        self.bar.update(int(done) - self.bar.n)
+        if force:
+            self.bar.refresh()
 
-    def close(self, done, cost=None, gnorm=None):
-        if self.enabled:
-            self.update(done, cost, gnorm, force=True)
-            self.stream.write("\n")
-            self.stream.flush()
+    def close(self, done=None, cost=None, gnorm=None, interrupted=False):
+        """The final line (idempotent: a second call does nothing)."""
+        if self.bar is None:
+            return
+        if done is not None:
+            if not interrupted:  # converged early: the run is complete, the bar full
+                self.bar.total = max(int(done), 1)
+            self.update(done, cost, gnorm)
+        if interrupted:
+            self.bar.set_description("minimize: interrupted", refresh=False)
+        self.bar.close()
+        self.bar = None
+
+
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (stderr there is not a terminal, and tqdm
+    draws a widget)."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None or "ipykernel" not in sys.modules:
+        return False
+    try:
+        shell = ipython.get_ipython()
+    except Exception:  # pragma: no cover
+        return False
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def _progress_enabled(progress) -> bool:
     if progress is None:
         try:
-            return sys.stderr.isatty()
+            return sys.stderr.isatty() or _in_notebook()
         except (AttributeError, ValueError):
             return False
     return bool(progress)
+
+
+class _Interrupt:
+    """Ctrl-C during the steps. The first SIGINT only sets ``hit``: the loop stops at the
+    end of the current chunk of compiled steps (or the current Python step), so that
+    ``x``, the accumulators and the histories are consistent, and ``minimize`` returns
+    the partial result with ``interrupted=True``. A second SIGINT raises
+    ``KeyboardInterrupt`` at once. The handler is installed only in the main thread
+    (the only one Python delivers signals to) and the previous one restored after."""
+
+    def __init__(self):
+        self.hit = False
+        self._old = None
+        self._installed = False
+
+    def _handler(self, signum, frame):
+        if self.hit:
+            raise KeyboardInterrupt
+        self.hit = True
+        logger.debug("minimize: interrupt received; stopping after the current chunk")
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            try:
+                old = signal.getsignal(signal.SIGINT)
+                if old is not signal.SIG_IGN and old is not None:
+                    signal.signal(signal.SIGINT, self._handler)
+                    self._old, self._installed = old, True
+            except (ValueError, TypeError, OSError):  # pragma: no cover
+                pass
+        return self
+
+    def __exit__(self, *exc):
+        if self._installed:
+            signal.signal(signal.SIGINT, self._old)
+            self._installed = False
+        return False
 
 
 # --- arguments ------------------------------------------------------------------------
@@ -442,23 +520,23 @@ def _rows(data, targets, loss):
 
 # --- minimize -------------------------------------------------------------------------
 def minimize(
-    fun,
-    x0,
+    fun: Callable[..., Any],
+    x0: ArrayLike,
     *,
-    optimizer=None,
-    steps=100,
-    tol=0.0,
-    args=(),
-    kwargs=None,
-    data=None,
-    targets=None,
-    loss=None,
-    multistart=False,
-    threads=None,
-    grad_fn=None,
-    compiled=None,
-    progress=None,
-):
+    optimizer: GradientDescentOptimizer | None = None,
+    steps: int = 100,
+    tol: float = 0.0,
+    args: Sequence[Any] = (),
+    kwargs: Mapping[str, Any] | None = None,
+    data: Mapping[str, ArrayLike] | None = None,
+    targets: ArrayLike | None = None,
+    loss: str | None = None,
+    multistart: bool = False,
+    threads: int | None = None,
+    grad_fn: Callable[..., Any] | None = None,
+    compiled: bool | None = None,
+    progress: bool | None = None,
+) -> OptimizeResult:
     """Minimize ``fun(x, *args, **kwargs)`` over ``x`` from ``x0`` with ``optimizer``.
 
     For a QNode returning one expectation value, every step runs in one compiled loop
@@ -494,8 +572,14 @@ def minimize(
         compiled: ``None`` (compile when possible, else a Python loop), ``True`` (raise
             :class:`qsym.DifferentiationError` if the loop cannot be compiled, with the
             reason) or ``False`` (always the Python loop).
-        progress: a progress bar on stderr: ``None`` shows it when stderr is a terminal,
-            ``True`` always, ``False`` never.
+        progress: a progress bar (:mod:`tqdm.auto`: a text bar on stderr, a widget in
+            Jupyter) with the compile phase, the steps, an ETA and the cost (the best
+            start's in a multistart run): ``None`` shows it when stderr is a terminal or
+            in a Jupyter notebook, ``True`` always, ``False`` never.
+
+    Ctrl-C during the steps stops the run at the end of the current chunk of compiled
+    steps (or Python step) and returns the partial result with ``interrupted=True``; a
+    second Ctrl-C raises ``KeyboardInterrupt`` at once.
 
     Returns:
         :class:`OptimizeResult`: ``x``, ``fun``, ``nit``, ``cost_history``,
@@ -542,6 +626,8 @@ def minimize(
     if steps < 0:
         raise ArgumentError(f"steps must be >= 0, got {steps}")
     tol = float(tol)
+    if not tol >= 0:
+        raise ArgumentError(f"tol must be >= 0 (0: run every step), got {tol}")
     args = tuple(args)
     kwargs = dict(kwargs or {})
     rows, y, loss_code, loss_name = _rows(data, targets, loss)
@@ -585,57 +671,76 @@ def minimize(
         reason = "the QNode samples (finite shots); the compiled loop is exact"
     setup = None
     compile_time = 0.0
-    if reason is None:
-        t0 = time.perf_counter()
-        try:
-            setup, reason = _compiled_setup(fun, starts[0], args, kwargs, rows, y)
-        except QsymError as exc:
-            if multistart or X0.ndim < 2:
-                raise
-            raise type(exc)(
-                f"{exc}\n(x0 has shape {X0.shape}; if its rows are starting points, pass "
-                "multistart=True)"
-            ) from exc
-        compile_time = time.perf_counter() - t0
-    if reason is not None and compiled is True:
-        raise DifferentiationError(f"minimize cannot compile this loop: {reason}")
+    bar = _Progress(steps * len(starts), _progress_enabled(progress), multistart)
+    try:
+        if reason is None:
+            t0 = time.perf_counter()
+            try:
+                setup, reason = _compiled_setup(fun, starts[0], args, kwargs, rows, y)
+            except QsymError as exc:
+                if multistart or X0.ndim < 2:
+                    raise
+                raise type(exc)(
+                    f"{exc}\n(x0 has shape {X0.shape}; if its rows are starting points, pass "
+                    "multistart=True)"
+                ) from exc
+            compile_time = time.perf_counter() - t0
+            logger.debug("minimize: %s loop ready in %.3f s%s", opt_name, compile_time,
+                         "" if reason is None else f" (not compiled: {reason})")
+        if reason is not None and compiled is True:
+            raise DifferentiationError(f"minimize cannot compile this loop: {reason}")
 
-    bar = _Progress(steps * len(starts), _progress_enabled(progress))
-    if setup is not None:
-        mod, D = setup
-        t0 = time.perf_counter()
-        outs = _run_compiled(mod, D, y, loss_code, rule, starts, steps, tol, threads, bar)
-        run_time = time.perf_counter() - t0
-        method = fun._method
-    else:
-        t0 = time.perf_counter()
-        outs = [
-            _run_python(fun, opt, s, args, kwargs, rows, y, loss_name, grad_fn, steps, tol,
-                        bar, i * steps)
-            for i, s in enumerate(starts)
-        ]
-        run_time = time.perf_counter() - t0
-        method = "python"
-    xs = [o[0].reshape(shape) for o in outs]
-    nits = [o[1] for o in outs]
-    convs = [o[2] for o in outs]
-    costs = [o[3] for o in outs]
-    norms = [o[4] for o in outs]
-    bar.close(sum(nits), costs[-1][-1], norms[-1][-1])
+        bar.start(compiled=setup is not None)
+        with _Interrupt() as stop:
+            t0 = time.perf_counter()
+            if setup is not None:
+                mod, D = setup
+                outs = _run_compiled(mod, D, y, loss_code, rule, starts, steps, tol, threads,
+                                     bar, stop)
+                method = fun._method
+            else:
+                outs, best = [], None
+                for i, s in enumerate(starts):
+                    o = _run_python(fun, opt, s, args, kwargs, rows, y, loss_name, grad_fn,
+                                    steps, tol, bar, i * steps, stop, best)
+                    outs.append(o)
+                    best = o[3][-1] if best is None else min(best, o[3][-1])
+                method = "python"
+            run_time = time.perf_counter() - t0
+        interrupted = stop.hit
+        xs = [o[0].reshape(shape) for o in outs]
+        nits = [o[1] for o in outs]
+        convs = [o[2] for o in outs]
+        costs = [o[3] for o in outs]
+        norms = [o[4] for o in outs]
+        best_i = int(np.argmin([c[-1] for c in costs]))  # the best start's cost on the bar
+        bar.close(sum(nits), costs[best_i][-1], norms[best_i][-1], interrupted)
+    finally:
+        bar.close()
 
     how = "compiled loop" if reason is None else f"Python loop: {reason}"
     n_conv = sum(convs)
+    # tol=0 never stops a run: no "converged (gradient norm < 0)"
+    crit = f"gradient norm < {tol:g}"
     if multistart:
-        message = (f"{len(starts)} starts, {sum(nits)} steps in all; {n_conv} converged "
-                   f"(gradient norm < {tol:g}) ({how})")
+        message = f"{len(starts)} starts, {sum(nits)} steps in all"
+        if tol > 0:
+            message += f"; {n_conv} converged ({crit})"
+        if interrupted:
+            message = f"interrupted (Ctrl-C): {message}"
+        message += f" ({how})"
     elif convs[0]:
-        message = f"converged: gradient norm < {tol:g} after {nits[0]} steps ({how})"
+        message = f"converged: {crit} after {nits[0]} steps ({how})"
+    elif interrupted:
+        message = f"interrupted (Ctrl-C) after {nits[0]} of {steps} steps ({how})"
     else:
         message = f"ran {nits[0]} steps ({how})"
     total = time.perf_counter() - t_start
+    logger.debug("minimize: %s in %.3f s (%.3f s compiling, %.3f s in the steps)", message,
+                 total, compile_time, run_time)
     common = dict(compiled=reason is None, message=message, method=method,
                   optimizer=opt_name, compile_time=compile_time, run_time=run_time,
-                  time=total)
+                  time=total, interrupted=interrupted)
     if multistart:
         return OptimizeResult(
             x=np.stack(xs), fun=np.array([c[-1] for c in costs]), nit=np.array(nits),
@@ -691,8 +796,10 @@ def _compiled_setup(node, x, args, kwargs, rows, y):
     return (loop, np.ascontiguousarray(D)), None
 
 
-def _run_compiled(mod, D, y, loss, rule, starts, steps, tol, threads, bar):
-    """Run the compiled loop from every start; ``[(x, nit, converged, costs, norms)]``."""
+def _run_compiled(mod, D, y, loss, rule, starts, steps, tol, threads, bar, stop=None):
+    """Run the compiled loop from every start; ``[(x, nit, converged, costs, norms)]``.
+    Interrupted (``stop.hit``) after a chunk, each start still running gets its cost at
+    its last iterate recorded, exactly as a run with that many ``steps`` would."""
     kind, hp = rule
     hp = np.array(hp, dtype=float)
     Y = np.zeros(1) if y is None else np.array(y, dtype=float)  # a writable copy
@@ -721,10 +828,14 @@ def _run_compiled(mod, D, y, loss, rule, starts, steps, tol, threads, bar):
         return all(st["conv"] for st in states)
 
     try:
-        _chunked(all_starts, states, steps, bar)
+        _chunked(all_starts, states, steps, bar, stop)
     finally:
         if pool is not None:
             pool.shutdown()
+    for st in states:
+        if not st["conv"] and st["done"] < steps:  # interrupted: the final point's cost
+            k = st["done"]
+            advance(st, k, k, True)
     out = []
     for st in states:
         n = st["done"]
@@ -743,11 +854,11 @@ def _latest(states):
     return best
 
 
-def _chunked(all_starts, states, steps, bar):
+def _chunked(all_starts, states, steps, bar, stop=None):
     """The steps in chunks of about 0.1 s with a progress bar (redrawn between chunks) and
     0.5 s without: Python runs between chunks only, never between steps, and a Ctrl-C
-    is seen at the next chunk's end. Chunks change no result (the accumulators carry
-    over; tested)."""
+    (``stop.hit``, or a KeyboardInterrupt from the progress bar) stops the run at the
+    chunk's end. Chunks change no result (the accumulators carry over; tested)."""
     target = 0.1 if bar.enabled else 0.5
     k = 0
     chunk = 1 if bar.enabled else 16
@@ -758,8 +869,13 @@ def _chunked(all_starts, states, steps, bar):
         dt = time.perf_counter() - t0
         if bar.enabled:
             done = sum(st["done"] if st["conv"] else k1 for st in states)
-            bar.update(done, *_latest(states))
-        if all_conv or k1 == steps:
+            try:
+                bar.update(done, *_latest(states))
+            except KeyboardInterrupt:
+                if stop is None or stop.hit:  # a second Ctrl-C: stop at once
+                    raise
+                stop.hit = True
+        if all_conv or k1 == steps or (stop is not None and stop.hit):
             return
         grow = int((k1 - k) * target / max(dt, 1e-6))
         chunk = max(1, min(grow, 16 * (k1 - k), 1 << 24))
@@ -825,8 +941,12 @@ class _Objective:
         return gsum / n
 
 
-def _run_python(fun, opt, x, args, kwargs, rows, y, loss, grad_fn, steps, tol, bar, before):
-    """The same optimizer, one Python step at a time (the optimizer's own code)."""
+def _run_python(fun, opt, x, args, kwargs, rows, y, loss, grad_fn, steps, tol, bar, before,
+                stop=None, best=None):
+    """The same optimizer, one Python step at a time (the optimizer's own code). After an
+    interrupt (``stop.hit``, checked before each step) the cost at the last iterate is
+    recorded and the run returns, as a run with that many ``steps`` would. ``best``: the
+    lowest final cost of the starts before this one (for the progress bar)."""
     opt = copy.deepcopy(opt)
     opt.reset()
     obj = _Objective(fun, args, kwargs, rows, y, loss, grad_fn)
@@ -835,7 +955,8 @@ def _run_python(fun, opt, x, args, kwargs, rows, y, loss, grad_fn, steps, tol, b
     converged = False
     k = 0
     for k in range(steps + 1):
-        if k < steps:
+        last = k == steps or (stop is not None and stop.hit)
+        if not last:
             (g,), f = opt.compute_grad(None, (x,), {}, grad_fn=obj)
         else:
             g = obj(x)
@@ -843,13 +964,19 @@ def _run_python(fun, opt, x, args, kwargs, rows, y, loss, grad_fn, steps, tol, b
         gn = float(np.sqrt(np.sum(np.asarray(g) ** 2)))
         cost.append(float(f))
         gnorm.append(gn)
-        if gn < tol or k == steps:
+        if gn < tol or last:
             converged = gn < tol
-            if k < steps and isinstance(opt, NesterovMomentumOptimizer):
+            if not last and isinstance(opt, NesterovMomentumOptimizer):
                 g = obj(x)  # the last entry is at x itself
                 cost[-1] = float(obj.forward)
                 gnorm[-1] = float(np.sqrt(np.sum(np.asarray(g) ** 2)))
             break
         x = np.asarray(opt.apply_grad((g,), [x])[0], dtype=float)
-        bar.update(before + k + 1, cost[-1], gn)
+        shown = cost[-1] if best is None else min(best, cost[-1])
+        try:
+            bar.update(before + k + 1, shown, gn)
+        except KeyboardInterrupt:
+            if stop is None or stop.hit:  # a second Ctrl-C: stop at once
+                raise
+            stop.hit = True
     return x, k, converged, np.array(cost), np.array(gnorm)

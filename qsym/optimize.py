@@ -44,7 +44,9 @@ Update rules (``g`` the gradient, ``eta`` the step size; accumulators start at 0
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import sqrt
+from typing import Any
 
 import numpy as np
 
@@ -68,7 +70,7 @@ def _as_array(arg):
 class GradientDescentOptimizer:
     """Gradient descent: ``x <- x - stepsize * g``."""
 
-    def __init__(self, stepsize=0.01):
+    def __init__(self, stepsize: float = 0.01) -> None:
         self.stepsize = stepsize
 
     def compute_grad(self, objective_fn, args, kwargs, grad_fn=None):
@@ -93,7 +95,13 @@ class GradientDescentOptimizer:
     def _update(self, index, arg, g):
         return arg - self.stepsize * g
 
-    def step_and_cost(self, objective_fn, *args, grad_fn=None, **kwargs):
+    def step_and_cost(
+        self,
+        objective_fn: Callable[..., Any],
+        *args: Any,
+        grad_fn: Callable[..., Any] | None = None,
+        **kwargs: Any,
+    ) -> tuple[Any, Any]:
         """One step; returns ``(new arguments, objective value before the step)``."""
         g, forward = self.compute_grad(objective_fn, args, kwargs, grad_fn=grad_fn)
         new = self.apply_grad(g, args)
@@ -101,7 +109,13 @@ class GradientDescentOptimizer:
             forward = objective_fn(*args, **kwargs)
         return (new[0] if len(new) == 1 else new), forward
 
-    def step(self, objective_fn, *args, grad_fn=None, **kwargs):
+    def step(
+        self,
+        objective_fn: Callable[..., Any],
+        *args: Any,
+        grad_fn: Callable[..., Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """One step; returns the new arguments (one argument alone, several as a list)."""
         g, _ = self.compute_grad(objective_fn, args, kwargs, grad_fn=grad_fn)
         new = self.apply_grad(g, args)
@@ -114,7 +128,7 @@ class GradientDescentOptimizer:
 class MomentumOptimizer(GradientDescentOptimizer):
     """Momentum: ``a <- momentum * a + stepsize * g``, ``x <- x - a``."""
 
-    def __init__(self, stepsize=0.01, momentum=0.9):
+    def __init__(self, stepsize: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__(stepsize)
         self.momentum = momentum
         self.accumulation = None
@@ -147,7 +161,7 @@ class NesterovMomentumOptimizer(MomentumOptimizer):
 class AdagradOptimizer(GradientDescentOptimizer):
     """Adagrad: ``G <- G + g**2``, ``x <- x - stepsize * g / sqrt(G + eps)``."""
 
-    def __init__(self, stepsize=0.01, eps=1e-8):
+    def __init__(self, stepsize: float = 0.01, eps: float = 1e-8) -> None:
         super().__init__(stepsize)
         self.eps = eps
         self.accumulation = None
@@ -171,7 +185,7 @@ class AdagradOptimizer(GradientDescentOptimizer):
 class RMSPropOptimizer(AdagradOptimizer):
     """RMSProp: ``G <- decay * G + (1 - decay) * g**2``, then as Adagrad."""
 
-    def __init__(self, stepsize=0.01, decay=0.9, eps=1e-8):
+    def __init__(self, stepsize: float = 0.01, decay: float = 0.9, eps: float = 1e-8) -> None:
         super().__init__(stepsize, eps)
         self.decay = decay
 
@@ -182,7 +196,9 @@ class RMSPropOptimizer(AdagradOptimizer):
 class AdamOptimizer(GradientDescentOptimizer):
     """Adam, with PennyLane's step-size form of the bias correction."""
 
-    def __init__(self, stepsize=0.01, beta1=0.9, beta2=0.99, eps=1e-8):
+    def __init__(
+        self, stepsize: float = 0.01, beta1: float = 0.9, beta2: float = 0.99, eps: float = 1e-8
+    ) -> None:
         super().__init__(stepsize)
         self.beta1 = beta1
         self.beta2 = beta2

@@ -28,10 +28,13 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import numbers
 import threading
 import time
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -61,6 +64,8 @@ from .shapes import (
     measurements,
     pick,
 )
+
+logger = logging.getLogger(__name__)
 
 DEVICE_NAMES = ("default.qubit", "lightning.qubit", "qsym.qubit")
 DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best", "backprop")
@@ -287,7 +292,13 @@ def check_device_options(kwargs: dict) -> None:
         raise DeviceError("qsym simulates in complex128 only; drop c_dtype")
 
 
-def device(name: str = "default.qubit", wires=None, shots=None, seed="global", **kwargs) -> Device:
+def device(
+    name: str = "default.qubit",
+    wires: int | Sequence[Hashable] | None = None,
+    shots: int | None = None,
+    seed: int | str | None = "global",
+    **kwargs: Any,
+) -> Device:
     """Create a device, as ``qml.device`` does.
 
     ``wires=None`` (the default, as in PennyLane) lets each circuit use the wires it
@@ -835,28 +846,28 @@ class QNode:
 
     def __init__(
         self,
-        func,
+        func: Callable[..., Any],
         device: Device,
-        diff_method: str = "parameter-shift",
-        static_argnames=(),
+        diff_method: str | None = "parameter-shift",
+        static_argnames: str | Sequence[str] = (),
         h: float | None = None,
         approx_order: int = 4,
-        interface="auto",
-        shifts=None,
-        shots=_UNSET,
+        interface: str | None = "auto",
+        shifts: Mapping[str, Any] | None = None,
+        shots: int | None = _UNSET,
         *,
-        grad_on_execution="best",
-        cache="auto",
+        grad_on_execution: bool | str = "best",
+        cache: bool | str | Any = "auto",
         cachesize: int = 10000,
         max_diff: int = 1,
-        device_vjp=False,
-        gradient_kwargs=None,
-        static_argnums=(),
-        postselect_mode=None,
-        mcm_method=None,
-        executor_backend=None,
-        autograph=True,
-    ):
+        device_vjp: bool | None = False,
+        gradient_kwargs: Mapping[str, Any] | None = None,
+        static_argnums: int | Sequence[int] = (),
+        postselect_mode: str | None = None,
+        mcm_method: str | None = None,
+        executor_backend: Any = None,
+        autograph: bool = True,
+    ) -> None:
         if not isinstance(device, Device):
             raise DeviceError(f"QNode needs a qsym device, got {type(device).__name__}")
         if isinstance(diff_method, str) and diff_method in _ALL_INTERFACES:
@@ -1066,12 +1077,22 @@ class QNode:
         gplan = plan.make_plan(circuit, self._rule_of)
         t1 = time.perf_counter()
         source = emit.emit_module(circuit, gplan, ir.structural_hash(circuit))
+        name = cache.module_name(source)
+        debug = logger.isEnabledFor(logging.DEBUG)
+        if debug:  # a cache hit: the module's file is there (numba's cache files beside it)
+            on_disk = cache.enabled() and (cache.cache_dir() / f"{name}.py").is_file()
         module = cache.load_module(source)
         entry = Compiled(circuit, gplan, source, module, tuple(diff_args), tuple(blocks))
         cache.hold(module, entry)  # dropped from sys.modules with the last entry using it
         # numba compiles (or loads from its cache) each function at its first call
         entry.trace_seconds = t1 - t0
         entry.compile_seconds = time.perf_counter() - t1
+        if debug:
+            logger.debug(
+                "%s: traced and planned %d operations on %d wires in %.3f s; module %s "
+                "(%s) emitted and loaded in %.3f s", self, len(circuit.ops),
+                self.device.num_wires, entry.trace_seconds, name,
+                "cache hit: on disk" if on_disk else "cache miss: new", entry.compile_seconds)
         if axes is not None:
             entry = self._broadcast_entry(entry, args, kwargs, key, axes, size,
                                           [v for _, v in literals])
@@ -1423,7 +1444,9 @@ def _check_shifts(shifts) -> dict:
     return dict(shifts)
 
 
-def qnode(device: Device, diff_method: str = "parameter-shift", **kwargs):
+def qnode(
+    device: Device, diff_method: str = "parameter-shift", **kwargs: Any
+) -> Callable[[Callable[..., Any]], QNode]:
     """Decorator: turn a circuit function into a :class:`QNode` on ``device``.
 
     >>> import qsym as qml
@@ -1539,7 +1562,12 @@ _MISSING = object()
 
 
 class _Derivative:
-    def __init__(self, fun, argnum=None, argnums=None):
+    def __init__(
+        self,
+        fun: Callable[..., Any],
+        argnum: int | Sequence[int] | None = None,
+        argnums: int | Sequence[int] | None = None,
+    ) -> None:
         if not callable(fun):
             raise DifferentiationError(
                 f"{type(self).__name__} needs a function (a QNode, or a Python function "
@@ -1639,7 +1667,7 @@ class grad(_Derivative):
     (array(-0.51043865), array(-0.1026782))
     """
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         fun = self.fun
         if isinstance(fun, QNode):
             if not kwargs and len(args) == 1:
@@ -1728,7 +1756,7 @@ class jacobian(_Derivative):
     [array([-0.099833,  0.      ]), array([ 0.      , -0.198669])]
     """
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if isinstance(self.fun, QNode):
             try:
                 jac, entry, blocks, single = self._jacobian(args, kwargs)
@@ -1765,7 +1793,7 @@ class hessian(_Derivative):
     0.118611776418 0.118611776418
     """
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if isinstance(self.fun, QNode):
             try:
                 return self._qnode_hessian(args, kwargs)

@@ -12,6 +12,20 @@ os.environ.setdefault("QSYM_CACHE_DIR", os.path.join(tempfile.gettempdir(), "qsy
 import qsym as qml  # noqa: E402
 from qsym.gates import GATES  # noqa: E402
 
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """Two worker processes (``-n 2 --dist worksteal``: the suite compiles some hundreds of
+    small circuits) unless the command line says otherwise: ``-n 0`` or ``-p no:xdist``
+    run in one process, ``-n N`` on N."""
+    if (config.pluginmanager.hasplugin("xdist")
+            and getattr(config.option, "numprocesses", None) is None
+            and "PYTEST_XDIST_WORKER" not in os.environ):
+        config.option.numprocesses = 2
+        config.option.dist = "worksteal"
+
+
 FIXED_WIRE_GATES = sorted(name for name, row in GATES.items() if row.num_wires)
 ALL_GATES = sorted(GATES)
 

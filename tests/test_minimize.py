@@ -361,16 +361,186 @@ def test_progress_bar(monkeypatch):
     monkeypatch.setattr(sys, "stderr", err)
     res = qml.minimize(c, X0, steps=50, progress=False)
     assert err.getvalue() == ""
-    qml.minimize(c, X0, steps=50)  # stderr is not a terminal: quiet
+    qml.minimize(c, X0, steps=50)  # stderr is not a terminal (nor a notebook): quiet
     assert err.getvalue() == ""
     chunked = qml.minimize(c, X0, steps=50, progress=True)
     out = err.getvalue()
-    assert "minimize [" in out and "50/50" in out and out.endswith("\n")
+    # tqdm's bar: the compile phase first, then the steps with the cost at the end
+    assert out.index("minimize: compiling") < out.index("minimize: 100%")
+    assert "50/50" in out and out.endswith("\n")
+    early = qml.minimize(c, X0, steps=10**4, tol=1e-3, progress=True)  # a full bar at the end
+    assert early.converged and f"100%|##########| {early.nit}/{early.nit}" in err.getvalue()
+    assert f"cost={res.fun:.8g}" in out.splitlines()[-1]
     # chunks change nothing
     onp.testing.assert_allclose(chunked.cost_history, res.cost_history, rtol=0, atol=0)
     assert onp.array_equal(chunked.x, res.x)
-    multi = qml.minimize(c, [X0, [1.0, 1.0]], steps=40, progress=True, multistart=True)
-    assert "80/80" in err.getvalue() and multi.nit.tolist() == [40, 40]
+    err.truncate(0)
+    err.seek(0)
+    # many starts: the best start's cost is shown (the second start ends lower here)
+    starts = [X0, [1.0, 1.0], [0.5, 0.5]]
+    for kw in ({}, {"compiled": False}):
+        multi = qml.minimize(c, starts, steps=40, progress=True, multistart=True, **kw)
+        last = err.getvalue().splitlines()[-1]
+        assert "120/120" in last and multi.nit.tolist() == [40, 40, 40]
+        assert multi.fun.argmin() != len(starts) - 1  # not merely the last start
+        assert f"best cost={multi.fun.min():.8g}" in last, last
+
+
+def test_progress_enabled_in_a_notebook(monkeypatch):
+    """progress=None: on in a terminal or a Jupyter kernel (stderr is no terminal there)."""
+    class ZMQInteractiveShell:  # what ipykernel's shell is called
+        pass
+
+    class FakeIPython:
+        @staticmethod
+        def get_ipython():
+            return ZMQInteractiveShell()
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert not minimize_module._progress_enabled(None)
+    monkeypatch.setitem(sys.modules, "IPython", FakeIPython)
+    monkeypatch.setitem(sys.modules, "ipykernel", object())
+    assert minimize_module._progress_enabled(None)
+    assert not minimize_module._progress_enabled(False)
+
+
+def test_no_convergence_criterion_with_tol_zero():
+    c = CIRCUITS["adjoint"]
+    multi = qml.minimize(c, [X0, [1.0, 1.0]], steps=5, multistart=True)
+    assert "< 0" not in multi.message and "converged" not in multi.message
+    assert multi.message.startswith("2 starts, 10 steps in all (compiled loop")
+    multi = qml.minimize(c, [X0, [1.0, 1.0]], steps=5, multistart=True, tol=1e-3)
+    assert "0 converged (gradient norm < 0.001)" in multi.message
+    with pytest.raises(qml.ArgumentError, match="tol"):
+        qml.minimize(c, X0, tol=-1.0)
+
+
+# --- Ctrl-C: the partial result ---------------------------------------------------------
+@pytest.fixture
+def sigint():
+    """Python's own SIGINT handler, as in a terminal (a test runner's worker may have
+    another, or ignore SIGINT); the runner's is restored after."""
+    import signal
+
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)
+
+
+def _interrupt_at(monkeypatch, n_updates, how):
+    """Make the progress bar's ``n_updates``-th redraw press Ctrl-C: raise
+    KeyboardInterrupt (``how="raise"``) or send SIGINT to this process (``"signal"``,
+    ``"signal twice"``)."""
+    import signal
+
+    calls = []
+    original = minimize_module._Progress.update
+
+    def update(self, *a, **k):
+        calls.append(1)
+        if len(calls) == n_updates:
+            if how == "raise":
+                raise KeyboardInterrupt
+            signal.raise_signal(signal.SIGINT)
+            if how == "signal twice":
+                signal.raise_signal(signal.SIGINT)
+        return original(self, *a, **k)
+
+    monkeypatch.setattr(minimize_module._Progress, "update", update)
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+
+
+def _same_run(part, ref):
+    assert part.nit == ref.nit
+    assert onp.array_equal(part.x, ref.x)
+    assert onp.array_equal(part.cost_history, ref.cost_history)
+    assert onp.array_equal(part.grad_norm_history, ref.grad_norm_history)
+    assert part.fun == ref.fun
+
+
+@pytest.mark.parametrize("name", ["Adam", "Nesterov"])
+@pytest.mark.parametrize("how", ["raise", "signal"])
+@pytest.mark.parametrize("compiled", [None, False])
+def test_interrupt_returns_the_partial_result(monkeypatch, sigint, name, how, compiled):
+    """Ctrl-C returns the steps done so far, flagged, exactly as the shorter run gives
+    them (the accumulators and histories are consistent at the stop)."""
+    import signal
+
+    c = CIRCUITS["parameter-shift"]
+    _interrupt_at(monkeypatch, 3, how)
+    part = qml.minimize(c, X0, optimizer=OPTIMIZERS[name](), steps=10**6, progress=True,
+                        compiled=compiled)
+    assert part.interrupted and 0 < part.nit < 10**6
+    assert part.message.startswith(f"interrupted (Ctrl-C) after {part.nit} of 1000000 steps")
+    assert part.compiled is (compiled is None)
+    assert "minimize: interrupted" in sys.stderr.getvalue()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+    ref = qml.minimize(c, X0, optimizer=OPTIMIZERS[name](), steps=part.nit, progress=False)
+    assert not ref.interrupted
+    _same_run(part, ref)
+
+
+@pytest.mark.parametrize("compiled", [None, False])
+def test_interrupt_multistart(monkeypatch, sigint, compiled):
+    c = CIRCUITS["adjoint"]
+    starts = [X0, [1.0, 1.0]]
+    _interrupt_at(monkeypatch, 2, "signal")
+    part = qml.minimize(c, starts, multistart=True, steps=10**6, progress=True, threads=2,
+                        compiled=compiled)
+    assert part.interrupted and part.message.startswith("interrupted (Ctrl-C): 2 starts")
+    assert part[0].interrupted and len(part) == 2
+    for i, s in enumerate(starts):
+        ref = qml.minimize(c, s, steps=int(part.nit[i]))
+        _same_run(part[i], ref)
+
+
+def test_second_ctrl_c_raises(monkeypatch, sigint):
+    import signal
+
+    _interrupt_at(monkeypatch, 2, "signal twice")
+    with pytest.raises(KeyboardInterrupt):
+        qml.minimize(CIRCUITS["adjoint"], X0, steps=10**6, progress=True)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_sigint_to_a_running_minimize(tmp_path):
+    """A real Ctrl-C (SIGINT from outside) to a process in a long compiled run."""
+    import os
+    import signal
+    import time
+
+    script = textwrap.dedent(
+        """
+        import signal, sys, qsym as qml
+        # Python's own handler, as in a terminal (a runner's worker may ignore SIGINT,
+        # and children inherit that)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        dev = qml.device("default.qubit", wires=1)
+        @qml.qnode(dev, diff_method="adjoint")
+        def c(p):
+            qml.RX(p[0], wires=0)
+            qml.RY(p[1], wires=0)
+            return qml.expval(qml.PauliZ(0))
+        opt = qml.AdamOptimizer(0.01)
+        qml.minimize(c, [0.011, 0.012], optimizer=opt, steps=2)  # compile first
+        print("running", flush=True)
+        r = qml.minimize(c, [0.011, 0.012], optimizer=opt, steps=10**9, progress=False)
+        ref = qml.minimize(c, [0.011, 0.012], optimizer=opt, steps=r.nit)
+        print(r.interrupted, r.nit > 0, (r.x == ref.x).all(), r.fun == ref.fun,
+              (r.cost_history == ref.cost_history).all(), flush=True)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "running"
+        time.sleep(1.0)
+        os.kill(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=300)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert out.split() == ["True"] * 5
 
 
 def test_chunks_change_nothing(monkeypatch):
@@ -381,7 +551,7 @@ def test_chunks_change_nothing(monkeypatch):
              for n in OPTIMIZERS}
     original = minimize_module._chunked
 
-    def tiny(all_starts, states, steps, bar):
+    def tiny(all_starts, states, steps, bar, stop=None):
         k = 0
         while True:
             k1 = min(k + 3, steps)

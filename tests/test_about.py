@@ -1,0 +1,68 @@
+"""``qml.about()`` and the ``qsym`` logger (issue #21)."""
+
+import logging
+import os
+import platform
+import sys
+from pathlib import Path
+
+import numba
+import numpy as onp
+import sympy
+
+import qsym as qml
+
+
+def test_about_prints_versions_cache_and_threads(capsys):
+    info = qml.about()
+    out = capsys.readouterr().out
+    lines = dict(line.split(":", 1) for line in out.splitlines())
+    assert lines["qsym"].split()[0] == qml.__version__
+    assert lines["numpy"].strip() == onp.__version__
+    assert lines["numba"].strip() == numba.__version__
+    assert lines["sympy"].strip() == sympy.__version__
+    assert lines["Python"].split()[0] == platform.python_version()
+    assert "autograd" in lines and "Platform" in lines
+    assert lines["threads"].split()[0] == str(numba.get_num_threads())
+    # the cache folder and its size, counted here independently
+    path = Path(info["cache"])
+    if os.environ.get("QSYM_CACHE_DIR"):
+        assert path == Path(os.environ["QSYM_CACHE_DIR"])
+    assert lines["cache"].strip().startswith(str(path))
+    files = [p for p in path.rglob("*") if p.is_file()]
+    # other processes may write meanwhile: a lower bound from before, a rough match
+    assert info["cache size"] > 0 and len(files) > 0
+    assert abs(info["cache size"] - sum(p.stat().st_size for p in files)) < 0.5 * info["cache size"]
+    assert lines["cache"].strip().endswith(" files)") and " MiB in " in lines["cache"]
+
+
+def test_about_without_the_cache(monkeypatch, capsys):
+    monkeypatch.setenv("QSYM_CACHE", "0")
+    info = qml.about()
+    assert info["cache"] is None
+    assert "cache:       off (QSYM_CACHE=0" in capsys.readouterr().out
+    assert qml.about(show=False) == info and capsys.readouterr().out == ""
+
+
+def test_logger_is_silent_by_default_and_reports_compiles(caplog):
+    logger = logging.getLogger("qsym")
+    assert any(isinstance(h, logging.NullHandler) for h in logger.handlers)
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def logged(p):
+        qml.RX(p[0], wires=0)
+        qml.CNOT(wires=[0, 1])
+        qml.RY(p[1], wires=1)
+        return qml.expval(qml.PauliZ(1))
+
+    with caplog.at_level(logging.DEBUG, logger="qsym"):
+        qml.minimize(logged, [0.3, 0.2], steps=2)
+    runtime = [r.getMessage() for r in caplog.records if r.name == "qsym.runtime"]
+    assert any("traced and planned 3 operations on 2 wires" in m and "cache" in m
+               for m in runtime), runtime
+    mini = [r.getMessage() for r in caplog.records if r.name == "qsym.minimize"]
+    assert any("loop ready in" in m for m in mini)
+    assert any(m.startswith("minimize: ran 2 steps (compiled loop)") for m in mini), mini
+    assert all(r.levelno == logging.DEBUG for r in caplog.records if r.name.startswith("qsym"))
+    assert sys.modules["qsym.minimize"].logger.parent is logger
