@@ -66,6 +66,7 @@ from .optimize import (  # noqa: E402
     RMSPropOptimizer,
 )
 from .minimize import OptimizeResult, minimize  # noqa: E402
+from .natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tensor  # noqa: E402
 
 globals().update(GATE_CLASSES)  # one class per gate-table row: qml.RX, qml.CNOT, ...
 

@@ -45,3 +45,9 @@ def test_variational_classifier():
     out = run("classifier.py")
     assert "after training: train accuracy" in out and "compiled=True" in out
     assert "checks passed" in out  # train accuracy >= 0.9, test >= 0.85
+
+
+def test_quantum_natural_gradient_beats_gradient_descent():
+    out = run("quantum_natural_gradient.py")
+    assert "QNG lower than gradient descent at every step from the 10th: checks passed" in out
+    assert "[ 0.          0.          0.24973433 -0.01524701]" in out  # PennyLane's tutorial
