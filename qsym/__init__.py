@@ -94,6 +94,7 @@ from .optimize import (  # noqa: E402
 )
 from .minimize import OptimizeResult, minimize  # noqa: E402
 from ._about import about  # noqa: E402
+from .natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tensor  # noqa: E402
 
 # one class per gate-table row: qml.RX, qml.CNOT, ... qsym's own gates are fixed, bound
 # here once; gates of your own (qml.define_gate) are looked up at each use (__getattr__),
@@ -167,6 +168,9 @@ __all__ = [
     "I",
     "OptimizeResult",
     "about",
+    "metric_tensor",
+    "adjoint_metric_tensor",
+    "QNGOptimizer",
     "load",
     "CompiledCircuit",
     "ExportError",

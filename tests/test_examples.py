@@ -50,3 +50,9 @@ def test_variational_classifier():
 def test_template_classifier_cost_goes_down():
     out = run("template_classifier.py")  # AngleEmbedding + StronglyEntanglingLayers
     assert "step  7: cost" in out and "cost went down" in out
+
+
+def test_quantum_natural_gradient_beats_gradient_descent():
+    out = run("quantum_natural_gradient.py")
+    assert "QNG lower than gradient descent at every step from the 10th: checks passed" in out
+    assert "[ 0.          0.          0.24973433 -0.01524701]" in out  # PennyLane's tutorial

@@ -1,0 +1,374 @@
+"""The metric tensor of a QNode and the quantum natural gradient optimizer.
+
+:func:`metric_tensor` gives PennyLane's metric tensor (the real part of the quantum
+geometric tensor, 1/4 of the Fubini-Study metric) of the circuit's state with respect to
+the QNode's trainable arguments:
+
+    g_ij = Re[<d_i psi|d_j psi> - <d_i psi|psi><psi|d_j psi>]
+
+qsym computes every entry exactly from the traced circuit: each gate parameter's
+derivative state comes from the gate's exact (sympy-differentiated) matrix, propagated
+through the rest of the circuit, and the classical processing inside the circuit enters
+by the chain rule (``J^T g J``), as in PennyLane. ``approx="block-diag"`` and ``"diag"``
+keep PennyLane's blocks (its layers of commuting parametrized gates, with multi-parameter
+gates decomposed as PennyLane decomposes them); within a block the numbers are those of
+PennyLane's covariance method, since both are exact.
+
+>>> import qsym as qml
+>>> from qsym import numpy as np
+>>> dev = qml.device("default.qubit", wires=2)
+>>> @qml.qnode(dev)
+... def circuit(w):
+...     qml.RX(w[0], wires=0)
+...     qml.RY(w[1], wires=0)
+...     qml.CNOT(wires=[0, 1])
+...     qml.RZ(w[2], wires=1)
+...     qml.RZ(w[3], wires=0)
+...     return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+>>> w = np.array([0.1, 0.2, 0.4, 0.5])
+>>> print(np.round(qml.metric_tensor(circuit, approx="block-diag")(w), 4))
+[[0.25   0.     0.     0.    ]
+ [0.     0.2475 0.     0.    ]
+ [0.     0.     0.0123 0.0123]
+ [0.     0.     0.0123 0.0123]]
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import sympy as sp
+
+from .errors import ArgumentError, DifferentiationError
+from .gates import numeric_matrix_function
+from .ir import Op
+from .optimize import GradientDescentOptimizer, _trainable
+from .shapes import flat
+from .symbolic import _matrix_derivative
+
+_APPROX = (None, "block-diag", "diag")
+
+
+def _decomposed(op: Op) -> list:
+    """``op`` as PennyLane's metric tensor sees it: multi-parameter gates decomposed into
+    one-parameter gates (PennyLane's own decompositions), others unchanged."""
+    if op.name == "Rot":  # Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi)
+        phi, theta, omega = op.params
+        return [Op("RZ", op.wires, (phi,)), Op("RY", op.wires, (theta,)),
+                Op("RZ", op.wires, (omega,))]
+    if op.name == "U3":  # U3(theta, phi, delta): Rot(delta, theta, -delta), P(delta), P(phi)
+        theta, phi, delta = op.params
+        return [Op("RZ", op.wires, (delta,)), Op("RY", op.wires, (theta,)),
+                Op("RZ", op.wires, (-delta,)), Op("PhaseShift", op.wires, (delta,)),
+                Op("PhaseShift", op.wires, (phi,))]
+    if op.name == "U2":  # U2(phi, delta): Rot(delta, pi/2, -delta), P(delta), P(phi)
+        phi, delta = op.params
+        return [Op("RZ", op.wires, (delta,)), Op("RY", op.wires, (sp.pi / 2,)),
+                Op("RZ", op.wires, (-delta,)), Op("PhaseShift", op.wires, (delta,)),
+                Op("PhaseShift", op.wires, (phi,))]
+    return [op]
+
+
+def _pieces(ops, inputs) -> list:
+    """``(op index, parameter position)`` of every gate parameter that depends on a
+    trainable input, in circuit order (PennyLane's trainable tape parameters)."""
+    inputs = set(inputs)
+    out = []
+    for k, op in enumerate(ops):
+        for p, expr in enumerate(op.params):
+            if sp.sympify(expr).free_symbols & inputs:
+                out.append((k, p))
+    return out
+
+
+def _layers(ops, pieces) -> list:
+    """PennyLane's parametrized layers: walking the trainable parameters in order, a new
+    layer starts when a parameter's gate depends (through shared wires, via any gates) on
+    a gate of the current layer. Returns the layer index of each piece."""
+    last_on_wire: dict = {}
+    ancestors: list = []
+    for k, op in enumerate(ops):
+        anc = set()
+        for w in op.wires:
+            j = last_on_wire.get(w)
+            if j is not None:
+                anc.add(j)
+                anc |= ancestors[j]
+        ancestors.append(anc)
+        for w in op.wires:
+            last_on_wire[w] = k
+    layer_of = []
+    current: list = []
+    index = 0
+    for k, _ in pieces:
+        if any(j in ancestors[k] for j in current):
+            index += 1
+            current = []
+        current.append(k)
+        layer_of.append(index)
+    return layer_of
+
+
+def _apply(state, mat, wires, n):
+    k = len(wires)
+    m = mat.reshape((2,) * (2 * k))
+    out = np.tensordot(m, state, axes=(list(range(k, 2 * k)), list(wires)))
+    return np.moveaxis(out, list(range(k)), list(wires))
+
+
+def _gate_metric(num_wires: int, ops, pieces, params) -> np.ndarray:
+    """``Re[<d_i psi|d_j psi> - <d_i psi|psi><psi|d_j psi>]`` over the pieces, from exact
+    gate-matrix derivatives (NumPy statevector, ``O(P G 2^n)``)."""
+    n = num_wires
+    mats = [numeric_matrix_function(*op.variant)(*params[k]) for k, op in enumerate(ops)]
+    state = np.zeros((2,) * n, dtype=complex)
+    state[(0,) * n] = 1.0
+    before = []
+    for k, op in enumerate(ops):
+        before.append(state)
+        state = _apply(state, mats[k], op.wires, n)
+    psi = state.reshape(-1)
+    D = np.empty((psi.size, len(pieces)), dtype=complex)
+    for c, (k, p) in enumerate(pieces):
+        dmat = _matrix_derivative(ops[k].variant, p)(*params[k])
+        phi = _apply(before[k], dmat, ops[k].wires, n)
+        for j in range(k + 1, len(ops)):
+            phi = _apply(phi, mats[j], ops[j].wires, n)
+        D[:, c] = phi.reshape(-1)
+    a = psi.conj() @ D  # <psi|d_j psi>
+    Q = D.conj().T @ D - np.outer(a.conj(), a)
+    return Q.real
+
+
+class _MetricTensor:
+    def __init__(self, qnode, argnum, approx, hybrid):
+        self.qnode = qnode
+        self.argnum = argnum
+        self.approx = approx
+        self.hybrid = hybrid
+        self._memo: dict = {}
+        self.__doc__ = f"The metric tensor of {getattr(qnode, '__name__', 'a QNode')}."
+
+    def _prepared(self, entry):
+        """Per compiled signature: the (decomposed) ops, the trainable pieces, their layers
+        and NumPy functions for the gate parameters and their classical Jacobian."""
+        memo = self._memo.get(id(entry))
+        if memo is not None and memo[0] is entry:
+            return memo[1]
+        circuit = entry.circuit
+        if self.approx is None:
+            ops = list(circuit.ops)
+        else:
+            ops = [piece for op in circuit.ops for piece in _decomposed(op)]
+            inputs = set(circuit.inputs)
+            multi = sorted({op.name for op in ops if len(op.params) > 1 and any(
+                sp.sympify(e).free_symbols & inputs for e in op.params)})
+            if multi:
+                raise DifferentiationError(
+                    f"qml.metric_tensor(approx={self.approx!r}) needs PennyLane's "
+                    f"decomposition of {', '.join(multi)} into one-parameter gates, which "
+                    "qsym does not have; use approx=None (the full tensor, exact)"
+                )
+        pieces = _pieces(ops, circuit.inputs)
+        layers = np.array(_layers(ops, pieces)) if pieces else np.zeros(0, dtype=int)
+        syms = tuple(circuit.inputs) + tuple(circuit.data)
+        exprs = [sp.sympify(p) for op in ops for p in op.params]
+        params_fn = sp.lambdify(syms, exprs, modules="numpy")
+        jac = [[sp.diff(sp.sympify(ops[k].params[p]), s) for s in circuit.inputs]
+               for k, p in pieces]
+        jac_fn = sp.lambdify(syms, jac, modules="numpy")
+        data = (ops, pieces, layers, params_fn, jac_fn)
+        self._memo[id(entry)] = (entry, data)
+        return data
+
+    def __call__(self, *args, **kwargs):
+        qnode = self.qnode
+        if qnode._shots():
+            raise DifferentiationError(
+                "qml.metric_tensor is computed exactly from the state; it is not available "
+                "with finite shots: use a device or QNode with shots=None"
+            )
+        entry, xs, ds = qnode.compiled(args, kwargs)
+        if entry.broadcast:
+            raise DifferentiationError(
+                "qml.metric_tensor of a broadcast QNode is not supported: call it once per "
+                "parameter set"
+            )
+        ops, pieces, layers, params_fn, jac_fn = self._prepared(entry)
+        if not pieces:
+            warnings.warn(
+                "Attempted to compute the metric tensor of a QNode with no trainable "
+                "parameters. If this is unintended, mark the trainable arguments (qsym.numpy "
+                "arrays with requires_grad=True, or floats).", UserWarning, stacklevel=2)
+            return ()
+        values = np.concatenate([flat(xs), flat(ds)])
+        flat_params = np.asarray(params_fn(*values), dtype=float).reshape(-1)
+        params, at = [], 0
+        for op in ops:
+            params.append(flat_params[at:at + len(op.params)])
+            at += len(op.params)
+        g = _gate_metric(entry.circuit.num_wires, ops, pieces, params)
+        if self.approx == "block-diag":
+            g = np.where(layers[:, None] == layers[None, :], g, 0.0)
+        elif self.approx == "diag":
+            g = np.diag(np.diag(g))
+        if self.argnum is not None:
+            chosen = (self.argnum,) if isinstance(self.argnum, int) else tuple(self.argnum)
+            if any(not isinstance(i, int) or not 0 <= i < len(pieces) for i in chosen):
+                raise ArgumentError(
+                    f"argnum {self.argnum!r} names tape parameters the circuit does not "
+                    f"have: it has {len(pieces)} trainable gate parameter(s), numbered from 0 "
+                    "in circuit order"
+                )
+            mask = np.zeros(len(pieces), dtype=bool)
+            mask[list(chosen)] = True
+            g = np.where(mask[:, None] & mask[None, :], g, 0.0)
+        if not self.hybrid:
+            return g
+        J = np.asarray(jac_fn(*values), dtype=float).reshape(len(pieces), -1)
+        out = []
+        for start, size, shape in entry.blocks:
+            Ja = J[:, start:start + size]
+            out.append((Ja.T @ g @ Ja).reshape(tuple(shape) + tuple(shape)))
+        return out[0] if len(out) == 1 else tuple(out)
+
+
+def metric_tensor(qnode, argnum=None, approx=None, allow_nonunitary=True, aux_wire=None,
+                  device_wires=None, hybrid=True):
+    """A function of the QNode's arguments returning its metric tensor (PennyLane's).
+
+    Args:
+        qnode: a QNode.
+        argnum: ``None`` (all), or the indices of the trainable gate parameters (in circuit
+            order, after PennyLane's decompositions) to keep; the others' rows and columns
+            are zero.
+        approx: ``None`` (the full tensor), ``"block-diag"`` (PennyLane's layers of
+            commuting gates) or ``"diag"``.
+        allow_nonunitary, aux_wire, device_wires: accepted for PennyLane compatibility.
+            PennyLane uses them for the Hadamard tests of the full tensor; qsym computes
+            every entry exactly from the state and needs no auxiliary wire.
+        hybrid: ``True``: with respect to the QNode's trainable arguments (one array of
+            shape ``arg.shape + arg.shape`` per argument, a tuple for several); ``False``:
+            with respect to the gate parameters (one matrix).
+
+    Returns:
+        A function with the QNode's signature.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def c(x, y):
+    ...     qml.RX(2 * x, wires=0)
+    ...     qml.RY(y, wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> [round(float(v), 8) for v in qml.metric_tensor(c)(np.array(0.5), np.array(0.6))]
+    [1.0, 0.07298165]
+    """
+    from .runtime import QNode
+
+    if not isinstance(qnode, QNode):
+        raise ArgumentError(
+            f"qml.metric_tensor needs a QNode, got {type(qnode).__name__}; for a cost "
+            "function of several QNodes, give the optimizer a metric_tensor_fn"
+        )
+    if approx not in _APPROX:
+        raise ArgumentError(
+            f"Unknown value {approx!r} for keyword argument approx. Valid values are "
+            "'diag', 'block-diag' and None."
+        )
+    del allow_nonunitary, aux_wire, device_wires
+    return _MetricTensor(qnode, argnum, approx, hybrid)
+
+
+def adjoint_metric_tensor(qnode):
+    """The full metric tensor (PennyLane's ``qml.adjoint_metric_tensor``): the same exact
+    numbers as ``metric_tensor(qnode, approx=None)``."""
+    return metric_tensor(qnode, approx=None)
+
+
+def _reshape_and_regularize(tensor, lam):
+    tensor = np.asarray(tensor, dtype=float)
+    shape = tensor.shape
+    size = 1 if shape == () else int(np.prod(shape[: len(shape) // 2]))
+    return tensor.reshape(size, size) + lam * np.eye(size)
+
+
+class QNGOptimizer(GradientDescentOptimizer):
+    """Quantum natural gradient descent (PennyLane's ``QNGOptimizer``):
+    ``x <- x - stepsize * pinv(g + lam I) @ grad``, with ``g`` the metric tensor
+    (``approx="block-diag"`` by default), one block per trainable argument.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> dev = qml.device("default.qubit", wires=2)
+    >>> @qml.qnode(dev)
+    ... def circuit(params):
+    ...     qml.RX(params[0], wires=0)
+    ...     qml.RY(params[1], wires=0)
+    ...     return qml.expval(qml.PauliX(0) + qml.PauliX(1))
+    >>> opt = qml.QNGOptimizer(0.01)
+    >>> print(np.round(opt.step(circuit, np.array([0.011, 0.012])), 8))
+    [ 0.01100528 -0.02799954]
+    """
+
+    def __init__(self, stepsize=0.01, approx="block-diag", lam=0):
+        super().__init__(stepsize)
+        if approx not in _APPROX:
+            raise ArgumentError(
+                f"Unknown value {approx!r} for approx. Valid values are 'diag', "
+                "'block-diag' and None."
+            )
+        self.approx = approx
+        self.metric_tensor = None
+        self.lam = lam
+
+    def step_and_cost(self, qnode, *args, grad_fn=None, recompute_tensor=True,
+                      metric_tensor_fn=None, **kwargs):
+        """One step; returns ``(new arguments, objective value before the step)``."""
+        from .runtime import QNode
+
+        if not isinstance(qnode, QNode) and metric_tensor_fn is None:
+            raise ArgumentError(
+                "The objective function must be encoded as a single QNode for the natural "
+                "gradient to be automatically computed. Otherwise, metric_tensor_fn must be "
+                "explicitly provided to the optimizer."
+            )
+        if recompute_tensor or self.metric_tensor is None:
+            if metric_tensor_fn is None:
+                metric_tensor_fn = metric_tensor(qnode, approx=self.approx)
+            mt = metric_tensor_fn(*args, **kwargs)
+            if isinstance(mt, tuple):
+                self.metric_tensor = tuple(_reshape_and_regularize(m, self.lam) for m in mt)
+            else:
+                self.metric_tensor = _reshape_and_regularize(mt, self.lam)
+        g, forward = self.compute_grad(qnode, args, kwargs, grad_fn=grad_fn)
+        new = self.apply_grad(g, args)
+        if forward is None:
+            forward = qnode(*args, **kwargs)
+        return (new[0] if len(new) == 1 else new), forward
+
+    def step(self, qnode, *args, grad_fn=None, recompute_tensor=True, metric_tensor_fn=None,
+             **kwargs):
+        """One step; returns the new arguments (one argument alone, several as a list)."""
+        new, _ = self.step_and_cost(qnode, *args, grad_fn=grad_fn,
+                                    recompute_tensor=recompute_tensor,
+                                    metric_tensor_fn=metric_tensor_fn, **kwargs)
+        return new
+
+    def apply_grad(self, grad, args):
+        """``x <- x - stepsize * pinv(g) @ grad`` for each trainable argument."""
+        if self.metric_tensor is None:
+            raise ArgumentError("QNGOptimizer.apply_grad needs a metric tensor: call step first")
+        mts = self.metric_tensor if isinstance(self.metric_tensor, tuple) else (self.metric_tensor,)
+        new = list(args)
+        k = 0
+        for i, arg in enumerate(args):
+            if _trainable(arg):
+                g = np.asarray(grad[k], dtype=float)
+                update = np.linalg.pinv(mts[k]) @ g.reshape(-1)
+                a = arg if isinstance(arg, np.ndarray) else np.asarray(arg, dtype=float)
+                new[i] = a - self.stepsize * update.reshape(g.shape)
+                k += 1
+        return new
