@@ -35,7 +35,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import GateError, MeasurementError, WireError
-from .gates import GATES, GateDef, gate_def, register
+from .gates import GATES, REGISTRY, GateDef, gate_def, register
 from .operations import (
     GATE_CLASSES,
     Hamiltonian,
@@ -298,6 +298,21 @@ def _controlled_matrix(u: sp.Matrix, k: int) -> sp.Matrix:
     return m
 
 
+# the controlled rows made from each gate: a gate of your own defined again or removed
+# takes its controlled rows with it (and so every compiled circuit that uses them)
+_DERIVED: dict[str, set] = {}
+
+
+def _drop_derived(names) -> None:
+    for base in names:
+        for cname in _DERIVED.pop(base, ()):
+            if cname in GATES:
+                REGISTRY.remove(cname)
+
+
+REGISTRY.on_change(_drop_derived)
+
+
 def _controlled_row(base: str, k: int, num_wires: int, hyper: tuple) -> str:
     """The name of a table row for ``base`` controlled by ``k`` wires (registered once)."""
     row = gate_def(base)
@@ -319,10 +334,9 @@ def _controlled_row(base: str, k: int, num_wires: int, hyper: tuple) -> str:
         GateDef(name, k + num_wires, 1, mat, structure,
                 doc=f"{base} controlled by {k} wire(s) (qml.ctrl)", generator=generator)
     )
-    GATE_CLASSES[name] = type(
-        name, (Operation,), {"num_params": 1, "num_wires": k + num_wires,
-                             "__doc__": f"{base} controlled by {k} wire(s), made by qml.ctrl"}
-    )
+    if base not in REGISTRY.builtin:
+        _DERIVED.setdefault(base, set()).add(name)
+    # (its class: made by qsym.operations when the registry adds the row)
     return name
 
 

@@ -1383,7 +1383,7 @@ def rule_matches_gate(rule: ShiftRule, name: str, param_index: int, num_wires=No
     from .gates import gate_def
 
     try:
-        row = gate_def(name)
+        row = gate_def(name) if isinstance(name, str) else name  # a name, or a table row
         syms = sp.symbols(f"p0:{row.num_params}", real=True)
         mat = row.sympy_matrix(syms, num_wires, hyper)
 
@@ -1422,6 +1422,7 @@ def _load_or_derive(name: str, param_index: int, shifts, num_wires, hyper) -> Sh
     return _from_disk_or(
         _disk_key(name, param_index, shifts, num_wires, hyper),
         lambda: _derive_gate_rule(name, param_index, shifts, num_wires, hyper),
+        name, param_index, num_wires, hyper,
     )
 
 
@@ -1432,13 +1433,16 @@ def rule_for_row(row, param_index: int, shifts=None, num_wires=None, hyper=()) -
     return _from_disk_or(
         _disk_key(row, param_index, shifts, num_wires, hyper),
         lambda: _derive_row_rule(row, param_index, shifts, num_wires, hyper),
+        row, param_index, num_wires, hyper,
     )
 
 
-def _from_disk_or(key, derive) -> ShiftRule:
+def _from_disk_or(key, derive, gate, param_index, num_wires, hyper) -> ShiftRule:
+    """The rule on disk under ``key`` if there and it gives the derivative through ``gate``
+    (a name or a table row: :func:`rule_matches_gate`), else ``derive()`` (and saved)."""
     if key is not None:
         rule = _load_rule(key)
-        if rule is not None and rule_matches_gate(rule, name, param_index, num_wires, hyper):
+        if rule is not None and rule_matches_gate(rule, gate, param_index, num_wires, hyper):
             return rule
     rule = derive()
     if key is not None:

@@ -311,3 +311,31 @@ def test_a_gate_redefined_while_a_signature_compiles_is_not_kept_stale(monkeypat
     assert len(loads) == 2
     np.testing.assert_allclose(qml.grad(node)(X), expected(1.0)[1], atol=1e-12)
     assert len(loads) == 2  # the second build was kept
+
+
+def test_controlled_rows_of_a_user_gate_follow_its_redefinition():
+    """qml.ctrl of a gate of your own makes a table row (C1_<gate>); defining the gate
+    again must not leave that row, or a QNode compiled with it, on the old definition."""
+    import numpy as onp
+
+    qml.define_gate("RegCtl", 1, generator=[[0, 0.5], [0.5, 0]])  # RX
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c(t):
+        qml.PauliX(wires=0)
+        qml.Hadamard(wires=1)
+        qml.ctrl(qml.RegCtl, control=0)(t, wires=1)
+        return qml.expval(qml.PauliX(1))
+
+    try:
+        t = 0.7
+        # control on: RX(t) H|0> -> <X> = 1 (H|0> is the +1 eigenstate of X, RX keeps it)
+        assert abs(float(c(t)) - 1.0) < 1e-12
+        qml.undefine_gate("RegCtl")
+        qml.define_gate("RegCtl", 1, generator=[[0.5, 0], [0, -0.5]])  # RZ
+        # control on: RZ(t) H|0> -> <X> = cos(t)
+        assert abs(float(c(t)) - onp.cos(t)) < 1e-12
+        assert abs(float(qml.grad(c)(t)) + onp.sin(t)) < 1e-9
+    finally:
+        qml.undefine_gate("RegCtl")
