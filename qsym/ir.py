@@ -158,19 +158,33 @@ def _fmt_word(word: Word) -> str:
 
 
 def post_layout(c: Circuit) -> tuple:
-    """``(kind, first row, rows, shape)`` per measurement: how the values of the linear rows
-    (:func:`linear_rows`, in order) make up the measurements (:func:`qsym.shapes.measurements`)."""
+    """``(kind, first row, rows, shape)`` per measurement: how the compiled code's outputs
+    make up the measurements (:func:`qsym.shapes.measurements`). The outputs are the
+    linear rows (:func:`linear_rows`) of every measurement but ``probs``, in order, then
+    the ``2^k`` probabilities of each ``probs``, in order (measured directly, not as
+    ``2^k`` rows of ``2^k`` Pauli words)."""
     out, row = [], 0
     for m in c.measurements:
-        n = len(linear_rows(m))
-        out.append((m.kind, row, n, m.shape))
-        row += n
+        if m.kind != "probs":
+            n = len(linear_rows(m))
+            out.append((m.kind, row, n, m.shape))
+            row += n
+        else:
+            out.append(None)
+    for i, m in enumerate(c.measurements):
+        if m.kind == "probs":
+            n = 2 ** len(m.on)
+            out[i] = (m.kind, row, n, m.shape)
+            row += n
     return tuple(out)
 
 
 def rows_circuit(c: Circuit) -> Circuit:
-    """The circuit measuring each linear row as an expectation value (a tuple)."""
-    ms = tuple(Measurement("expval", row) for m in c.measurements for row in linear_rows(m))
+    """The circuit measuring each output of :func:`post_layout` as an expectation value (a
+    tuple; probabilities as Pauli sums, ``4^k`` terms: small circuits only)."""
+    order = [m for m in c.measurements if m.kind != "probs"]
+    order += [m for m in c.measurements if m.kind == "probs"]
+    ms = tuple(Measurement("expval", row) for m in order for row in linear_rows(m))
     return replace(c, measurements=ms, output="tuple")
 
 
