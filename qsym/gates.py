@@ -261,7 +261,7 @@ def _qubit_unitary(U):
 # ``(a I + b P)^+ = a* I + b* P`` (P is Hermitian), so shifted, derivative and adjoint
 # matrices are stored the same way. (A controlled form with parameters would need the
 # derivative to vanish off the control states: none exists.)
-STRUCTURED_MIN_WIRES = 3
+STRUCTURED_MIN_WIRES = 4  # up to 3 wires: a dense matrix (64 entries) or diagonal (8)
 
 
 def _word_masks(word: str) -> tuple:
@@ -543,10 +543,10 @@ def structured(name: str, num_wires=None, hyper: tuple = (), params=None):
     structured form (see :data:`STRUCTURED_MIN_WIRES`), else None (a dense matrix or a
     diagonal). ``params`` default to the symbols ``p0, p1, ...``.
 
-    >>> kind, values, masks = structured("PauliRot", 3, (("pauli_word", "XYZ"),))
+    >>> kind, values, masks = structured("PauliRot", 4, (("pauli_word", "XYZI"),))
     >>> kind, values, masks
-    ('pauli', (cos(p0/2), -I*sin(p0/2)), (6, 3, 1, 0, 0))
-    >>> structured("PauliRot", 2, (("pauli_word", "XY"),)) is None  # two wires: dense
+    ('pauli', (cos(p0/2), -I*sin(p0/2)), (12, 6, 1, 0, 0))
+    >>> structured("PauliRot", 3, (("pauli_word", "XYZ"),)) is None  # three wires: dense
     True
     """
     row = gate_def(name)
