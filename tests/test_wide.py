@@ -277,3 +277,48 @@ def test_multi_controlled_x_and_pc_phase_on_ten_wires():
     fd = [(ir.simulate(entry.circuit, x + h * e)[0] - ir.simulate(entry.circuit, x - h * e)[0])
           / (2 * h) for e in np.eye(2)]
     np.testing.assert_allclose(qml.grad(circuit)(x), fd, atol=1e-8)
+
+
+def test_projector_on_ten_wires_expval_and_var():
+    # 2^10 Z words; var squares them in NumPy (Z_a Z_b = Z_(a xor b)): sympy's 4^10
+    # products did not finish
+    n = 10
+    bits = [1, 0, 1, 1, 0, 0, 1, 0, 1, 1]
+    dev = qml.device("default.qubit", wires=n)
+
+    @qml.qnode(dev)
+    def circuit(x):
+        for w in range(n):
+            qml.RY(x[w % 2] + 0.1 * w, wires=w)
+        return (qml.expval(qml.Projector(bits, wires=range(n))),
+                qml.var(qml.Projector(bits, wires=range(n))))
+
+    x = np.array([2.1, 0.7])
+    # the outcome's probability from one-wire factors: RY(t)|0> = (cos t/2, sin t/2)
+    def prob(x):
+        return np.prod([np.sin((x[w % 2] + 0.1 * w) / 2) ** 2 if b else
+                        np.cos((x[w % 2] + 0.1 * w) / 2) ** 2 for w, b in enumerate(bits)])
+
+    p = prob(x)
+    e, v = circuit(x)
+    assert abs(e - p) < 1e-13 and abs(v - (p - p**2)) < 1e-13
+    h = 1e-6
+    dp = np.array([(prob(x + h * u) - prob(x - h * u)) / (2 * h) for u in np.eye(2)])
+    je, jv = qml.jacobian(circuit)(x)
+    np.testing.assert_allclose(je, dp, atol=1e-9)
+    np.testing.assert_allclose(jv, (1 - 2 * p) * dp, atol=1e-9)
+
+
+def test_hermitian_decomposition_reconstructs_the_matrix():
+    # the per-wire transform of qsym.operations._pauli_decomposition against the matrix
+    rng = np.random.default_rng(5)
+    k = 5
+    a = rng.normal(size=(2**k, 2**k)) + 1j * rng.normal(size=(2**k, 2**k))
+    a = a + a.conj().T
+    wires = [3, 0, 4, 1, 2]
+    obs = qml.Hermitian(a, wires=wires)
+    back = np.zeros((2**k, 2**k), dtype=complex)
+    for word, c in obs.terms.items():
+        letters = dict(word)
+        back += c * kron_word("".join(letters.get(w, "I") for w in wires))
+    np.testing.assert_allclose(back, a, atol=1e-12)
