@@ -322,3 +322,20 @@ def test_hermitian_decomposition_reconstructs_the_matrix():
         letters = dict(word)
         back += c * kron_word("".join(letters.get(w, "I") for w in wires))
     np.testing.assert_allclose(back, a, atol=1e-12)
+
+
+def test_adjoint_refuses_probabilities_whose_states_do_not_fit(monkeypatch):
+    # the adjoint method keeps one backward state per output (2^k for probs on k wires):
+    # refused before anything is compiled when they do not fit, saying what to do
+    from qsym import runtime
+
+    monkeypatch.setattr(runtime, "available_memory", lambda: 10_000)
+    dev = qml.device("default.qubit", wires=6)
+
+    @qml.qnode(dev, diff_method="adjoint")
+    def circuit(x):
+        qml.RY(x, wires=0)
+        return qml.probs()
+
+    with pytest.raises(qml.DeviceError, match="parameter-shift"):
+        qml.jacobian(circuit)(0.3)
