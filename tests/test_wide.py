@@ -339,3 +339,38 @@ def test_adjoint_refuses_probabilities_whose_states_do_not_fit(monkeypatch):
 
     with pytest.raises(qml.DeviceError, match="parameter-shift"):
         qml.jacobian(circuit)(0.3)
+
+
+def test_written_out_probabilities_give_the_kernels_bits(monkeypatch):
+    # a tiny circuit with probabilities is written out (qsym.emit.unrolled_functions): its
+    # probabilities summed as kernels.marginal_probs sums them, the same bits
+    monkeypatch.setattr(emit, "UNROLL_MAX_OPS", 10**6)
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RX(x[0], wires=0)
+        qml.RY(x[1], wires=1)
+        qml.CNOT(wires=[0, 2])
+        qml.RY(x[0] * x[1], wires=2)
+        return qml.probs(wires=[2, 0]), qml.expval(qml.PauliX(1)), qml.probs(wires=[1])
+
+    x = np.array([0.7, -1.2])
+    entry, xs, ds = circuit.compiled((x,), {})
+    mod = entry.module
+    assert mod.UNROLLED and entry.plan.probs == 6
+    d = np.zeros(0)
+    for name in ("value", "value_and_grad"):
+        two_call = getattr(type(entry), name)(entry, x, d)
+        fused = getattr(mod, "fused_" + name)(x, d)
+        for u, v in zip(two_call if isinstance(two_call, tuple) else (two_call,),
+                        fused if isinstance(fused, tuple) else (fused,)):
+            assert u.shape == v.shape and np.array_equal(u, v)
+    out, jac = mod.fused_value_and_grad(x, d)
+    # outputs: the expectation (a linear row), then the probabilities (qsym.ir.post_layout)
+    np.testing.assert_allclose(out, ir.simulate(entry.circuit, x)[[4, 0, 1, 2, 3, 5, 6]],
+                               atol=1e-14)
+    h = 1e-6
+    fd = np.stack([(ir.simulate(entry.circuit, x + h * e) - ir.simulate(entry.circuit, x - h * e))
+                   / (2 * h) for e in np.eye(2)], axis=1)
+    np.testing.assert_allclose(jac, fd[[4, 0, 1, 2, 3, 5, 6]], atol=1e-9)
