@@ -50,12 +50,14 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from . import __version__, cache, kernels
-from .gates import REGISTRY, gate_def, numeric_matrix_function
+from .gates import (REGISTRY, gate_def, numeric_matrix_function, packed_masks, storage,
+                    stored_entries, stored_size, structured)
 from .rules import matrix_at
 from .ir import Circuit, format_circuit
-from .plan import GradientPlan
+from .plan import GradientPlan, ProbWord
 
-_KIND = {"dense": 0, "diagonal": 1, "controlled_x": 2, "real": 3}  # qsym.kernels: DENSE, ...
+# qsym.kernels: DENSE, DIAGONAL, CONTROLLED_X, REAL, PAULI, PCPHASE
+_KIND = {"dense": 0, "diagonal": 1, "controlled_x": 2, "real": 3, "pauli": 4, "pcphase": 5}
 
 # numba does not notice changes in functions that a cached function calls (numba issue
 # 1833): the kernel library's hash is written into every generated module, so a change of
@@ -125,16 +127,24 @@ def gate_body(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> 
     """
     row = gate_def(name)
     params = sp.symbols(f"p0:{row.num_params}", real=True)
-    mat = row.sympy_matrix(params, num_wires, hyper)
+    form = structured(name, num_wires, hyper, params)
+    if form is None:
+        mat = row.sympy_matrix(params, num_wires, hyper)
+        kind, masks = row.structure, []
+    else:  # many wires: a few stored numbers (qsym.gates.structured), never 4^k entries
+        kind, values, raw_masks = form
+        mat = sp.Matrix(list(values))
+        masks = packed_masks(kind, raw_masks)
     # printing costs sympy time (expand, cse, and in a new process sympy's lazy imports):
     # the lines are kept in the cache folder, keyed by everything they are printed from
-    key = _gate_body_key(row, mat, derivative)
+    key = _gate_body_key(row, mat, derivative, kind, masks)
     if key is not None:
         lines = cache.load_record("gate-code", key)
         if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
-            if gate_code_matches(name, num_wires, hyper, derivative, lines, mat=mat):
+            if gate_code_matches(name, num_wires, hyper, derivative, lines, mat=mat,
+                                 kind=kind, masks=masks):
                 return tuple(lines)
-    lines = _print_gate_body(row, params, mat, derivative)
+    lines = _print_gate_body(row, params, mat, derivative, kind, masks)
     if key is not None:
         cache.save_record("gate-code", key, list(lines))
     return lines
@@ -200,7 +210,7 @@ def _plain_arithmetic(tree) -> bool:
 
 
 def gate_code_matches(name, num_wires, hyper, derivative, lines, points: int = 2,
-                      mat=None) -> bool:
+                      mat=None, kind=None, masks=()) -> bool:
     """Whether gate code read from the cache computes the gate's matrix (or its derivative
     by parameter ``derivative``): the lines must be plain arithmetic
     (:func:`_plain_arithmetic`) and, run at ``points`` random parameter values, agree with
@@ -223,25 +233,37 @@ def gate_code_matches(name, num_wires, hyper, derivative, lines, points: int = 2
         row = gate_def(name)
         syms = sp.symbols(f"p0:{row.num_params}", real=True)
         if mat is None:  # (gate_body passes the one it made, in these symbols)
-            mat = row.sympy_matrix(syms, num_wires, hyper)
+            form = structured(name, num_wires, hyper, syms)
+            if form is None:
+                mat, kind, masks = row.sympy_matrix(syms, num_wires, hyper), row.structure, []
+            else:
+                kind, values, raw_masks = form
+                mat, masks = sp.Matrix(list(values)), packed_masks(kind, raw_masks)
+        tail = np.array(list(masks), dtype=np.complex128)
+
+        def _entries(m):  # the stored entries (a structured form's masks come after them)
+            if len(tail):
+                return m.ravel()
+            return np.diag(m) if kind == "diagonal" else m.ravel()
 
         def f(*params):  # the exact matrix at these values (no lambdify: cheap)
             return matrix_at(mat, syms, params)
 
-        size = len(_stored(name, f(*[0.0] * row.num_params)))
+        size = len(_entries(f(*[0.0] * row.num_params))) + len(tail)
         rng = np.random.default_rng()  # fresh randomness: points a forger cannot know
         for _ in range(points):
             p = rng.uniform(-math.pi, math.pi, row.num_params)
             if derivative is None:
-                ref = _stored(name, f(*p))
+                ref = _entries(f(*p))
             else:
                 h = 1e-3
                 ref = 0
                 for k, w in ((-2, 1 / 12), (-1, -2 / 3), (1, 2 / 3), (2, -1 / 12)):
                     q = p.copy()
                     q[derivative] += k * h
-                    ref = ref + w * _stored(name, f(*q))
+                    ref = ref + w * _entries(f(*q))
                 ref = ref / h
+            ref = np.concatenate([ref, tail])  # the masks, derivative or not
             out = np.full(size, np.nan, dtype=np.complex128)
             env = {"math": math, "complex": complex, "out": out, "off": 0,
                    "__builtins__": {}}
@@ -254,24 +276,30 @@ def gate_code_matches(name, num_wires, hyper, derivative, lines, points: int = 2
         return False
 
 
-def _gate_body_key(row, mat, derivative) -> str | None:
+def _gate_body_key(row, mat, derivative, kind, masks) -> str | None:
     try:
         return "\n".join([
             "qsym-gate-code 1",
             f"qsym {__version__}",
             f"emit.py {cache.file_digest(__file__)}",
             f"sympy {sp.__version__}",
-            f"structure {row.structure!r} params {row.num_params} derivative {derivative!r}",
+            f"structure {kind!r} params {row.num_params} derivative {derivative!r}",
             f"matrix {sp.srepr(mat)}",
+            f"masks {masks!r}",
         ])
     except Exception:  # a matrix sympy cannot print: no disk cache
         return None
 
 
-def _print_gate_body(row, params, mat, derivative) -> tuple[str, ...]:
+def _print_gate_body(row, params, mat, derivative, kind, masks) -> tuple[str, ...]:
+    """``kind`` is the storage (:func:`qsym.gates.storage`); for a structured form ``mat``
+    is the column of its values and ``masks`` the constants stored after them (a
+    derivative keeps them: ``d/dt (a I + b P) = a' I + b' P``)."""
     if derivative is not None:
         mat = sp.diff(mat, params[derivative])
-    if row.structure == "diagonal":
+    if masks:
+        entries = list(mat)
+    elif kind == "diagonal":
         entries = [mat[i, i] for i in range(mat.rows)]
     else:
         entries = list(mat)
@@ -283,16 +311,14 @@ def _print_gate_body(row, params, mat, derivative) -> tuple[str, ...]:
     for i in range(len(entries)):
         re, im = pyexpr(reduced[2 * i]), pyexpr(reduced[2 * i + 1])
         lines.append(f"out[off + {i}] = complex({re}, {im})")
+    for i, m in enumerate(masks, start=len(entries)):
+        lines.append(f"out[off + {i}] = complex({int(m.real)}, {int(m.imag)})")
     return tuple(lines)
 
 
-def _mat_size(name: str, num_wires: int) -> int:
-    dim = 2**num_wires
-    return dim if gate_def(name).structure == "diagonal" else dim * dim
-
-
-def _stored(name: str, mat: np.ndarray) -> np.ndarray:
-    return np.diag(mat) if gate_def(name).structure == "diagonal" else mat.ravel()
+def _mat_size(name: str, num_wires: int, hyper: tuple = ()) -> int:
+    """The number of complex numbers stored for a gate (:func:`qsym.gates.stored_size`)."""
+    return stored_size(name, num_wires, hyper)
 
 
 def affine_form(expr, inputs_index: dict, data_index: dict):
@@ -444,9 +470,17 @@ class _Unrolled:
         return s
 
     def word(self, s: list, f: int, z: int, ny: int) -> str:
-        """``kernels._word_value``: the sum in index order, from 0.0 (0j)."""
+        """``kernels._word_value``: the sum in index order, from 0.0 (0j); a probability
+        (``kernels.PROB_WORD``) as ``kernels.marginal_probs`` sums it."""
         def sign(i):
             return "-" if bin(i & z).count("1") & 1 else "+"
+
+        if f == kernels.PROB_WORD:
+            bits = [b for b in range(self.n) if (z >> b) & 1]
+            hits = [i for i in range(len(s))
+                    if sum(((i >> b) & 1) << q for q, b in enumerate(bits)) == ny]
+            return self.let("0.0" + "".join(f" + ({s[i][0]} * {s[i][0]} + {s[i][1]} * {s[i][1]})"
+                                            for i in hits))
 
         if f == 0:  # acc += -prob or prob
             return self.let("0.0" + "".join(
@@ -540,6 +574,8 @@ def unrolled_functions(circuit, plan, *, op_kind, op_off, op_poff, parametric, a
     singles = sum(1 for f, z, _ in words if f == 0 and z and not z & (z - 1))
     if n >= kernels.FUSE_MIN_WIRES or singles >= kernels.SINGLE_Z_TREE:
         return None
+    if any(k in (kernels.PAULI, kernels.PCPHASE) for k in op_kind):
+        return None  # gates on many wires: their kernels only (not written out)
     if not (np.all(np.isfinite(mats0)) and np.all(np.isfinite(ch0)) and np.all(np.isfinite(c0))
             and all(np.isfinite(row[4]) for row in affine)):
         return None
@@ -611,6 +647,8 @@ def unrolled_functions(circuit, plan, *, op_kind, op_off, op_poff, parametric, a
         for m in range(n_out):
             u.lines.append(f"out[{m}] = 0.0" + "".join(f" + _q_C{m}_{w} * {e[w]}"
                                                        for w in range(nw)))
+        for q in range(plan.probs):  # the probabilities: the last words
+            u.lines.append(f"out[{n_out + q}] = {e[nw - plan.probs + q]}")
 
     op_wires = [tuple(op.wires) for op in ops]
     u = _Unrolled(n, op_wires, op_kind)
@@ -662,6 +700,9 @@ def unrolled_functions(circuit, plan, *, op_kind, op_off, op_poff, parametric, a
         for j in range(n_in):
             parts = "".join(f" + _q_C{m}_{w} * {g.get((j, w), '0.0')}" for w in range(nw))
             u.lines.append(f"jac[{m}, {j}] = 0.0{parts}")
+    for q in range(plan.probs):
+        for j in range(n_in):
+            u.lines.append(f"jac[{n_out + q}, {j}] = {g.get((j, nw - plan.probs + q), '0.0')}")
     for k, entry in enumerate(plan.coeff_chain):
         u.lines.append(f"jac[{entry.measurement}, {entry.input}] += _q_cc{k} * {e[entry.word]}")
     grad_body = u.lines
@@ -808,8 +849,8 @@ def prepare(x, d, mode):
     for i in range(_q_O_CH, _q_O_C):
         fl[i] = _q_CH0[i - _q_O_CH]
     ch = fl[_q_O_CH:_q_O_C]
-    C = np.empty((NUM_OUTPUTS, _q_NWORDS))
-    for m in range(NUM_OUTPUTS):
+    C = np.empty((_q_NLIN, _q_NWORDS))
+    for m in range(_q_NLIN):
         for t in range(_q_NWORDS):
             C[m, t] = _q_C0[m, t]
     cc = fl[_q_O_C:_q_O_P]
@@ -917,7 +958,7 @@ def _q_batch_prepare(X, D, mode):
     MATS = np.empty((B, _q_NMATS), dtype=np.complex128)
     EXTRA = np.empty((B, _q_NSMATS if mode == 1 else 0), dtype=np.complex128)
     CH = np.empty((B, _q_O_C - _q_O_CH))
-    CS = np.empty((B, NUM_OUTPUTS, _q_NWORDS))
+    CS = np.empty((B, _q_NLIN, _q_NWORDS))
     CC = np.empty((B, _q_O_P - _q_O_C))
     for b in range(B):
         mats, extra, ch, C, cc, th = prepare(X[b], D[b], mode)
@@ -934,7 +975,7 @@ def _q_batch_prepare_adjoint(X, D):
     MATS = np.empty((B, _q_NMATS), dtype=np.complex128)
     EXTRA = np.empty((B, _q_NDMATS), dtype=np.complex128)
     CH = np.empty((B, _q_O_C - _q_O_CH))
-    CS = np.empty((B, NUM_OUTPUTS, _q_NWORDS))
+    CS = np.empty((B, _q_NLIN, _q_NWORDS))
     CC = np.empty((B, _q_O_P - _q_O_C))
     for b in range(B):
         mats, extra, ch, C, cc, th = prepare_adjoint(X[b], D[b])
@@ -985,6 +1026,14 @@ def batch_value_and_grad_adjoint(X, D):
 '''
 
 
+def _outcome_index(word: ProbWord, n: int) -> int:
+    """The index of a probability's outcome in ``kernels.marginal_probs``' numbering (the
+    bits of its wires from the lowest basis-index bit)."""
+    k = len(word.on)
+    bit_of = {n - 1 - w: (word.outcome >> (k - 1 - i)) & 1 for i, w in enumerate(word.on)}
+    return sum(v << q for q, (_, v) in enumerate(sorted(bit_of.items())))
+
+
 def _indent(lines, n=4) -> str:
     return "\n".join(" " * n + line for line in lines)
 
@@ -1011,7 +1060,7 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
     for k, op in enumerate(ops):
         op_wires[k, : len(op.wires)] = op.wires
         op_nw.append(len(op.wires))
-        op_kind.append(_KIND[gate_def(op.name).structure])
+        op_kind.append(_KIND[storage(*op.variant)])
         op_off.append(len(mats0))
         op_poff.append(sum(op_np))
         op_np.append(len(op.params))
@@ -1020,11 +1069,10 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
             if op.variant not in types:
                 types.append(op.variant)
             op_type.append(types.index(op.variant))
-            mats0.extend([0j] * _mat_size(op.name, len(op.wires)))
+            mats0.extend([0j] * _mat_size(op.name, len(op.wires), op.hyper))
         else:
             op_type.append(-1)
-            mat = numeric_matrix_function(*op.variant)(*[float(p) for p in op.params])
-            mats0.extend(_stored(op.name, mat))
+            mats0.extend(stored_entries(op.name, [float(p) for p in op.params], *op.variant[1:]))
 
     # --- functions of the inputs: table rows where affine or constant, code otherwise ----
     affine = []
@@ -1080,10 +1128,15 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
     for t in terms:
         term_off.append(soff)
         if not t.zero:
-            soff += _mat_size(ops[t.op].name, len(ops[t.op].wires))
+            soff += _mat_size(ops[t.op].name, len(ops[t.op].wires), ops[t.op].hyper)
     n = circuit.num_wires
     wf, wz, wy = [], [], []
     for word in plan.words:
+        if isinstance(word, ProbWord):  # kernels.PROB_WORD: the mask, the outcome's index
+            wf.append(kernels.PROB_WORD)
+            wz.append(sum(1 << (n - 1 - w) for w in word.on))
+            wy.append(_outcome_index(word, n))
+            continue
         bits = {p: 0 for p in "XYZ"}
         for w, p in word:
             bits[p] |= 1 << (n - 1 - w)
@@ -1096,7 +1149,7 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
     adj_off, doff = [], 0
     for sl in adj:
         adj_off.append(doff)
-        doff += _mat_size(ops[sl.op].name, len(ops[sl.op].wires))
+        doff += _mat_size(ops[sl.op].name, len(ops[sl.op].wires), ops[sl.op].hyper)
     dgate_lines = []
     derivs = sorted({(op_type[sl.op], sl.pos) for sl in adj})
     for i, (t, j) in enumerate(derivs):
@@ -1110,7 +1163,7 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
         [t.op for t in terms], [t.slot for t in terms], [t.zero for t in terms], term_off,
         [t.coeff for t in terms], [e.slot for e in chain], [e.input for e in chain],
         [e.measurement for e in cc], [e.word for e in cc], [e.input for e in cc],
-        max(sum(op_np), 1), len(inputs), len(plan.coeffs),
+        max(sum(op_np), 1), len(inputs), plan.num_outputs,
         [sl.op for sl in adj], list(plan.diff_slots), adj_off,
     )
     into = unrolled_functions(
@@ -1123,12 +1176,13 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
         f"NUM_WIRES = {n}",
         f"NUM_INPUTS = {len(inputs)}",
         f"NUM_DATA = {len(data)}",
-        f"NUM_OUTPUTS = {len(plan.coeffs)}",
+        f"NUM_OUTPUTS = {plan.num_outputs}",
+        f"_q_NLIN = {len(plan.coeffs)}  # outputs from C (the others: probabilities)",
         f"EXECUTIONS_PER_GRADIENT = {plan.executions}",
         f"UNROLLED = {into is not None}  # fused_value_into, fused_value_and_grad_into written out",
         f"WORK = {(1 << n) * max(len(ops), 1) * (1 + len(terms))}  # amplitudes x ops x circuits",
         f"_q_WORK_VALUE = {(1 << n) * max(len(ops), 1)}",
-        f"_q_WORK_ADJOINT = {(1 << n) * (max(len(ops), 1) * (2 + len(plan.coeffs)) + len(adj))}",
+        f"_q_WORK_ADJOINT = {(1 << n) * (max(len(ops), 1) * (2 + plan.num_outputs) + len(adj))}",
         f"_q_PARALLEL_MIN_WORK = {kernels.PARALLEL_MIN_WORK}  # measured: qsym.kernels",
         "# the circuit for the kernels (qsym.kernels.pack_program)",
         _array("PROGRAM_INTS", ints, "int64"),

@@ -72,6 +72,17 @@ class GateDef:
             differences are the frequencies found in the matrix.
         examples: for gates on any number of wires, the ``(num_wires, hyper)`` variants
             that ``qsym rules`` lists and proves.
+        form: for gates on any number of wires, a structured form used from
+            :data:`STRUCTURED_MIN_WIRES` wires on instead of a stored dense matrix or
+            diagonal (whose size is ``4^k`` or ``2^k``): ``(kind, values, masks)``, see
+            :func:`structured`.
+        numeric: a NumPy function ``numeric(*params, num_wires=, **hyper)`` of the full
+            matrix, for the reference interpreter without a sympy matrix of ``4^k``
+            entries (written independently of ``form``; tests compare it with ``matrix``).
+        rule_variant: ``rule_variant(num_wires, hyper) -> (num_wires, hyper)``: a small
+            variant with the same parameter frequencies, whose rule is derived instead of
+            the ``k``-wire matrix's (the reason is given at each row; tested exactly for
+            small ``k``).
     """
 
     name: str
@@ -84,6 +95,9 @@ class GateDef:
     hyper: tuple = ()
     generator: Callable[..., sp.Matrix] | None = field(default=None, repr=False)
     examples: tuple = ()
+    form: Callable | None = field(default=None, repr=False)
+    numeric: Callable | None = field(default=None, repr=False)
+    rule_variant: Callable | None = field(default=None, repr=False)
 
     def sympy_matrix(self, params=None, num_wires=None, hyper=()) -> sp.Matrix:
         """The exact matrix, for sympy parameters (default: symbols ``p0, p1, ...``).
@@ -230,6 +244,103 @@ def _qubit_unitary(U):
     return sp.Matrix([[sp.nsimplify(0) + complex(v) for v in row] for row in U])
 
 
+# --- gates on many wires: structured forms instead of 2^k x 2^k matrices -----------------
+# A dense k-wire matrix has 4^k entries and a diagonal 2^k; printed as code (parametric
+# gates) or stored (constant ones) they make what is compiled grow exponentially (a
+# 6-wire PauliRot: 8192 printed numbers, minutes of numba compile). From
+# STRUCTURED_MIN_WIRES wires on, the gates on any number of wires are stored as a few
+# numbers that a kernel of their own applies (qsym.kernels.apply_pauli, apply_pcphase):
+#
+# - "pauli": ``a I + b P`` for a Pauli word ``P`` on the states whose control wires hold
+#   their control values (the identity on the others): PauliRot and MultiRZ
+#   (``cos(t/2) I - i sin(t/2) P``), GlobalPhase and Identity (``b = 0``),
+#   MultiControlledX (``a = 0, b = 1``, ``P = X`` on the target). Stored: ``a, b`` and three
+#   complex numbers holding integer masks over the gate's own wires (first wire most
+#   significant): ``flip + i z`` (X or Y; Y or Z), ``ny`` (the number of Y), ``cmask + i
+#   cval`` (control wires; their values).
+# - "pcphase": PCPhase, ``e^{it}`` on the first ``dim`` basis states and ``e^{-it}`` on the
+#   others. Stored: the two phases and ``dim``.
+#
+# Derivatives and adjoints keep the form: ``d/dt (a I + b P) = a' I + b' P``,
+# ``(a I + b P)^+ = a* I + b* P`` (P is Hermitian), so shifted, derivative and adjoint
+# matrices are stored the same way. (A controlled form with parameters would need the
+# derivative to vanish off the control states: none exists.)
+STRUCTURED_MIN_WIRES = 4  # up to 3 wires: a dense matrix (64 entries) or diagonal (8)
+
+
+def _word_masks(word: str) -> tuple:
+    """``(flip, z, ny)`` of a Pauli word over its own positions (first letter most
+    significant)."""
+    k = len(word)
+    flip = z = ny = 0
+    for q, letter in enumerate(word):
+        bit = 1 << (k - 1 - q)
+        if letter in "XY":
+            flip |= bit
+        if letter in "YZ":
+            z |= bit
+        ny += letter == "Y"
+    return flip, z, ny
+
+
+def _pauli_form(a, b, word: str, cmask: int = 0, cval: int = 0) -> tuple:
+    flip, z, ny = _word_masks(word)
+    return "pauli", (a, b), (flip, z, ny, cmask, cval)
+
+
+def _mcx_form(num_wires, control_values=None) -> tuple:
+    values = control_values if control_values is not None else (1,) * (num_wires - 1)
+    cval = 0
+    for v in values:
+        cval = (cval << 1) | int(v)
+    cmask = ((1 << num_wires) - 1) ^ 1  # every wire but the last (the target)
+    return _pauli_form(sp.S.Zero, sp.S.One, "I" * (num_wires - 1) + "X", cmask, cval << 1)
+
+
+def _np_pauli(word: str) -> np.ndarray:
+    mats = {"I": np.eye(2), "X": np.array([[0, 1], [1, 0]]),
+            "Y": np.array([[0, -1j], [1j, 0]]), "Z": np.diag([1, -1])}
+    out = np.ones((1, 1), dtype=complex)
+    for letter in word:
+        out = np.kron(out, mats[letter])
+    return out
+
+
+def _np_parity_signs(num_wires: int) -> np.ndarray:
+    b = np.arange(2**num_wires)
+    return np.array([(-1) ** bin(int(v)).count("1") for v in b], dtype=float)
+
+
+def _np_mcx(num_wires, control_values=None) -> np.ndarray:
+    m = np.eye(2**num_wires, dtype=complex)
+    base = 0
+    for v in control_values if control_values is not None else (1,) * (num_wires - 1):
+        base = (base << 1) | int(v)
+    i0, i1 = base << 1, (base << 1) | 1
+    m[[i0, i1]] = m[[i1, i0]]
+    return m
+
+
+def _rule_pauli_word(num_wires, hyper):
+    # exp(-i t P/2): P/2 has eigenvalues +-1/2 for every word but the identity (frequency
+    # 1, as the one-letter word); the identity word is a global phase (no frequency)
+    word = dict(hyper)["pauli_word"]
+    letters = [p for p in word if p != "I"]
+    return 1, (("pauli_word", letters[0] if letters else "I"),)
+
+
+def _rule_pcphase(num_wires, hyper):
+    # generator 1 - 2P: eigenvalues +-1 when 0 < dim < 2^k (frequency 2, as dim 1 of 2),
+    # a global phase otherwise (as dim 0 or 2 of 2)
+    dim = dict(hyper)["dim"]
+    return 1, (("dim", 0 if dim == 0 else (2 if dim == 2**num_wires else 1)),)
+
+
+def _rule_one_wire(num_wires, hyper):
+    # MultiRZ: Z..Z/2 has eigenvalues +-1/2 (as RZ's, frequency 1); GlobalPhase: a phase
+    return 1, hyper
+
+
 _P1 = sp.diag(0, 1)  # |1><1|
 
 
@@ -257,6 +368,8 @@ _ROWS = [
     GateDef(
         "Identity", 0, 0, lambda num_wires: sp.eye(2**num_wires), "diagonal", ((1, ""),),
         "identity (any number of wires)",
+        form=lambda num_wires: _pauli_form(sp.S.One, sp.S.Zero, "I" * num_wires),
+        numeric=lambda num_wires: np.eye(2**num_wires, dtype=complex),
     ),
     GateDef("PauliX", 1, 0, lambda: _m([[0, 1], [1, 0]]), "real", ((1, "X"),), "NOT"),
     GateDef("PauliY", 1, 0, lambda: _m([[0, -I], [I, 0]]), pauli=((1, "Y"),)),
@@ -355,22 +468,37 @@ _ROWS = [
     # --- any number of wires --------------------------------------------------------------
     GateDef("MultiRZ", 0, 1, _multi_rz, "diagonal", doc="exp(-i t Z..Z/2)",
             generator=lambda num_wires: _pauli_matrix("Z" * num_wires) / 2,
-            examples=((1, ()), (2, ()), (3, ()))),
+            examples=((1, ()), (2, ()), (3, ())),
+            form=lambda t, num_wires: _pauli_form(_c(t), -I * _s(t), "Z" * num_wires),
+            numeric=lambda t, num_wires: np.diag(np.exp(-0.5j * t * _np_parity_signs(num_wires))),
+            rule_variant=_rule_one_wire),
     GateDef("PauliRot", 0, 1, lambda t, pauli_word, num_wires: _pauli_rot(t, pauli_word),
             hyper=("pauli_word",), doc="exp(-i t P/2) for a Pauli word P",
             generator=lambda pauli_word, num_wires: _pauli_matrix(pauli_word) / 2,
             examples=((1, (("pauli_word", "X"),)), (2, (("pauli_word", "XY"),)),
-                      (3, (("pauli_word", "ZIY"),)), (2, (("pauli_word", "II"),)))),
+                      (3, (("pauli_word", "ZIY"),)), (2, (("pauli_word", "II"),))),
+            form=lambda t, pauli_word, num_wires: _pauli_form(_c(t), -I * _s(t), pauli_word),
+            numeric=lambda t, pauli_word, num_wires: (
+                np.cos(t / 2) * np.eye(2**num_wires) - 1j * np.sin(t / 2) * _np_pauli(pauli_word)),
+            rule_variant=_rule_pauli_word),
     GateDef("PCPhase", 0, 1, _pc_phase, "diagonal", hyper=("dim",),
             doc="exp(i t (2P - 1)), P projects on the first dim basis states",
             generator=lambda dim, num_wires: sp.eye(2**num_wires) - 2 * _proj(2**num_wires, *range(dim)),
-            examples=((1, (("dim", 1),)), (2, (("dim", 3),)), (2, (("dim", 0),)))),
+            examples=((1, (("dim", 1),)), (2, (("dim", 3),)), (2, (("dim", 0),))),
+            form=lambda t, dim, num_wires: ("pcphase", (sp.exp(I * t), sp.exp(-I * t)), (dim,)),
+            numeric=lambda t, dim, num_wires: np.diag(
+                np.where(np.arange(2**num_wires) < dim, np.exp(1j * t), np.exp(-1j * t))),
+            rule_variant=_rule_pcphase),
     GateDef("GlobalPhase", 0, 1,
             lambda t, num_wires: _diag(*[sp.exp(-I * t)] * 2**num_wires), "diagonal",
             doc="exp(-i t) on the whole state",
-            generator=lambda num_wires: sp.eye(2**num_wires), examples=((1, ()), (2, ()))),
+            generator=lambda num_wires: sp.eye(2**num_wires), examples=((1, ()), (2, ())),
+            form=lambda t, num_wires: _pauli_form(sp.exp(-I * t), sp.S.Zero, "I" * num_wires),
+            numeric=lambda t, num_wires: np.exp(-1j * t) * np.eye(2**num_wires),
+            rule_variant=_rule_one_wire),
     GateDef("MultiControlledX", 0, 0, _multi_controlled_x, "real", hyper=("control_values",),
-            doc="X on the last wire, controlled by the others"),
+            doc="X on the last wire, controlled by the others",
+            form=_mcx_form, numeric=_np_mcx),
     GateDef("QubitUnitary", 0, 0, lambda U, num_wires: _qubit_unitary(U), hyper=("U",),
             doc="a constant unitary matrix"),
 ]
@@ -489,6 +617,78 @@ def gate_def(name: str) -> GateDef:
         ) from None
 
 
+def structured(name: str, num_wires=None, hyper: tuple = (), params=None):
+    """``(kind, values, masks)`` if gate variant ``(name, num_wires, hyper)`` is stored in a
+    structured form (see :data:`STRUCTURED_MIN_WIRES`), else None (a dense matrix or a
+    diagonal). ``params`` default to the symbols ``p0, p1, ...``.
+
+    >>> kind, values, masks = structured("PauliRot", 4, (("pauli_word", "XYZI"),))
+    >>> kind, values, masks
+    ('pauli', (cos(p0/2), -I*sin(p0/2)), (12, 6, 1, 0, 0))
+    >>> structured("PauliRot", 3, (("pauli_word", "XYZ"),)) is None  # three wires: dense
+    True
+    """
+    row = gate_def(name)
+    if row.form is None or num_wires is None or num_wires < STRUCTURED_MIN_WIRES:
+        return None
+    if params is None:
+        params = sp.symbols(f"p0:{row.num_params}", real=True)
+    return row.form(*params, num_wires=num_wires, **dict(hyper))
+
+
+def storage(name: str, num_wires=None, hyper: tuple = ()) -> str:
+    """How the kernels store and apply a gate variant: its row's ``structure``, or the kind
+    of its structured form (``"pauli"``, ``"pcphase"``) from
+    :data:`STRUCTURED_MIN_WIRES` wires on."""
+    form = structured(name, num_wires, hyper)
+    return gate_def(name).structure if form is None else form[0]
+
+
+def packed_masks(kind: str, masks: tuple) -> list:
+    """A structured form's integer masks as the complex numbers stored after its values."""
+    if kind == "pauli":
+        flip, z, ny, cmask, cval = masks
+        return [complex(flip, z), complex(ny, 0), complex(cmask, cval)]
+    (dim,) = masks
+    return [complex(dim, 0)]
+
+
+def stored_size(name: str, num_wires=None, hyper: tuple = ()) -> int:
+    """The number of complex numbers the kernels store for a gate variant: ``4^k`` (dense),
+    ``2^k`` (diagonal), or a few (structured forms)."""
+    row = gate_def(name)
+    k = row.num_wires or num_wires
+    form = structured(name, num_wires, hyper)
+    if form is not None:
+        kind, values, masks = form
+        return len(values) + len(packed_masks(kind, masks))
+    return 2**k if row.structure == "diagonal" else 4**k
+
+
+def stored_entries(name: str, params, num_wires=None, hyper: tuple = ()) -> np.ndarray:
+    """The stored complex numbers of a gate variant at numeric ``params`` (a structured
+    form's values and masks, a diagonal, or the dense matrix row by row)."""
+    form = structured(name, num_wires, hyper)
+    if form is None:
+        mat = numeric_matrix_function(name, num_wires, hyper)(*params)
+        return np.diag(mat) if gate_def(name).structure == "diagonal" else mat.ravel()
+    kind, values, masks = form
+    syms = sp.symbols(f"p0:{gate_def(name).num_params}", real=True)
+    f = sp.lambdify(syms, list(values), modules="numpy")
+    return np.array([complex(v) for v in f(*[float(p) for p in params])]
+                    + packed_masks(kind, masks), dtype=np.complex128)
+
+
+def rule_variant(name: str, num_wires=None, hyper: tuple = ()) -> tuple:
+    """``(num_wires, hyper)`` of the variant whose shift rule a gate variant uses: itself,
+    or from :data:`STRUCTURED_MIN_WIRES` wires on a one-wire variant with the same
+    frequencies (the rule of a k-wire matrix would be derived from its 4^k entries)."""
+    row = gate_def(name)
+    if row.rule_variant is None or num_wires is None or num_wires < STRUCTURED_MIN_WIRES:
+        return num_wires, hyper
+    return row.rule_variant(num_wires, hyper)
+
+
 def hyper_items(name: str, hyper: dict) -> tuple:
     """Hyperparameters as a hashable, ordered tuple of ``(name, value)`` pairs."""
     row = gate_def(name)
@@ -506,6 +706,11 @@ def numeric_matrix_function(name: str, num_wires: int | None = None, hyper: tupl
     if name == "QubitUnitary":  # already numeric: no sympy round trip
         U = np.array(dict(hyper)["U"], dtype=np.complex128)
         return lambda: U
+    if row.numeric is not None and num_wires is not None and num_wires >= STRUCTURED_MIN_WIRES:
+        # many wires: NumPy directly (a sympy matrix of 4^k entries would take minutes)
+        kwargs = dict(hyper, num_wires=num_wires)
+        return lambda *params: np.asarray(
+            row.numeric(*[float(p) for p in params], **kwargs), dtype=np.complex128)
     syms = sp.symbols(f"p0:{row.num_params}", real=True)
     mat = row.sympy_matrix(syms, num_wires, hyper)
     f = sp.lambdify(syms, mat, modules="numpy")

@@ -101,8 +101,15 @@ def square(terms) -> tuple:
     cancel exactly and commuting ones give ``2 c_i c_j P_i P_j`` with a real phase ``+-1``,
     so no imaginary part is ever formed (summing ``i c - i c`` in floating point can leave
     one, e.g. for a complex ``Hermitian`` on two wires).
+
+    ``T`` terms take ``T^2`` products: a projector on ``k`` wires has ``2^k`` Z words, so
+    numeric diagonal sums (every word Z only, no symbols) are squared in NumPy instead of
+    sympy (``Z_a Z_b = Z_(a xor b)``): 4^k floating-point products, not sympy ones.
     """
     terms = list(terms)
+    if len(terms) > 16 and all(p == "Z" for _, word in terms for _, p in word) and not any(
+            sp.sympify(c).free_symbols for c, _ in terms):
+        return _square_diagonal(terms)
     out: dict = {}
     for i, (c1, w1) in enumerate(terms):
         c1 = sp.sympify(c1)
@@ -115,6 +122,19 @@ def square(terms) -> tuple:
             sign = int(round(complex(phase).real))  # commuting words: a phase of +1 or -1
             out[w] = out.get(w, 0) + 2 * sign * c1 * sp.sympify(c2)
     return tuple((sp.expand(c), w) for w, c in out.items() if sp.expand(c) != 0)
+
+
+def _square_diagonal(terms) -> tuple:
+    """:func:`square` of a sum of Z words with numeric coefficients, in NumPy."""
+    wires = sorted({w for _, word in terms for w, _ in word})
+    bit = {w: i for i, w in enumerate(wires)}
+    masks = np.array([sum(1 << bit[w] for w, _ in word) for _, word in terms], dtype=np.int64)
+    coeffs = np.array([float(c) for c, _ in terms])
+    out = np.zeros(1 << len(wires))
+    for a in range(len(terms)):  # row by row: 2^k memory, 4^k products
+        np.add.at(out, masks[a] ^ masks, coeffs[a] * coeffs)
+    return tuple((sp.Float(float(out[m])), tuple((w, "Z") for w in wires if (m >> bit[w]) & 1))
+                 for m in range(out.shape[0]) if abs(out[m]) > 1e-15)
 
 
 def linear_rows(m: Measurement) -> list:
@@ -171,19 +191,33 @@ def _fmt_word(word: Word) -> str:
 
 
 def post_layout(c: Circuit) -> tuple:
-    """``(kind, first row, rows, shape)`` per measurement: how the values of the linear rows
-    (:func:`linear_rows`, in order) make up the measurements (:func:`qsym.shapes.measurements`)."""
+    """``(kind, first row, rows, shape)`` per measurement: how the compiled code's outputs
+    make up the measurements (:func:`qsym.shapes.measurements`). The outputs are the
+    linear rows (:func:`linear_rows`) of every measurement but ``probs``, in order, then
+    the ``2^k`` probabilities of each ``probs``, in order (measured directly, not as
+    ``2^k`` rows of ``2^k`` Pauli words)."""
     out, row = [], 0
     for m in c.measurements:
-        n = len(linear_rows(m))
-        out.append((m.kind, row, n, m.shape))
-        row += n
+        if m.kind != "probs":
+            n = len(linear_rows(m))
+            out.append((m.kind, row, n, m.shape))
+            row += n
+        else:
+            out.append(None)
+    for i, m in enumerate(c.measurements):
+        if m.kind == "probs":
+            n = 2 ** len(m.on)
+            out[i] = (m.kind, row, n, m.shape)
+            row += n
     return tuple(out)
 
 
 def rows_circuit(c: Circuit) -> Circuit:
-    """The circuit measuring each linear row as an expectation value (a tuple)."""
-    ms = tuple(Measurement("expval", row) for m in c.measurements for row in linear_rows(m))
+    """The circuit measuring each output of :func:`post_layout` as an expectation value (a
+    tuple; probabilities as Pauli sums, ``4^k`` terms: small circuits only)."""
+    order = [m for m in c.measurements if m.kind != "probs"]
+    order += [m for m in c.measurements if m.kind == "probs"]
+    ms = tuple(Measurement("expval", row) for m in order for row in linear_rows(m))
     return replace(c, measurements=ms, output="tuple")
 
 

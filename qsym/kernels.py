@@ -30,6 +30,9 @@ DENSE = 0
 DIAGONAL = 1
 CONTROLLED_X = 2  # CNOT, Toffoli: a permutation (the stored dense matrix is not read)
 REAL = 3  # a dense matrix that is real: real arithmetic on the float64 view (vectorizes)
+# gates on many wires (qsym.gates.STRUCTURED_MIN_WIRES), a few numbers instead of 4^k:
+PAULI = 4  # a I + b P on the states whose control wires hold their values (apply_pauli)
+PCPHASE = 5  # e^{it} on the first dim basis states of the gate, e^{-it} on the others
 
 # Reductions (inner products) are summed in source order: no fastmath. With
 # fastmath={"reassoc"} LLVM vectorized them, but its summation order then depended on the
@@ -304,6 +307,76 @@ def apply_dense(state, n, wires, k, mats, off):
             state[base | idx[r]] = acc
 
 
+@njit(cache=True, inline="always")
+def _state_mask(local, n, wires, k):
+    """A mask over the gate's own ``k`` bits (first wire most significant) as a mask over
+    the state's index bits."""
+    m = 0
+    for q in range(k):
+        if (local >> (k - 1 - q)) & 1:
+            m |= 1 << (n - 1 - wires[q])
+    return m
+
+
+@njit(cache=True)
+def apply_pauli(state, n, wires, k, mats, off):
+    """``a I + b P`` (a Pauli word ``P``) on the basis states whose control wires hold their
+    values, the identity on the others: stored as ``a, b, flip + i z, ny, cmask + i cval``
+    (masks over the gate's wires, see qsym.gates). ``P|j> = i^ny (-1)^|j & z| |j ^ flip>``,
+    so each pair ``(i, i ^ flip)`` is a 2x2 update and a diagonal word (flip 0) a sign:
+    PauliRot and MultiRZ on any number of wires in one pass, no 2^k x 2^k matrix."""
+    a = mats[off]
+    b = mats[off + 1]
+    f = _state_mask(int(mats[off + 2].real), n, wires, k)
+    z = _state_mask(int(mats[off + 2].imag), n, wires, k)
+    r = int(mats[off + 3].real) & 3
+    cm = _state_mask(int(mats[off + 4].real), n, wires, k)
+    cv = _state_mask(int(mats[off + 4].imag), n, wires, k)
+    if r == 0:  # bp = i^ny b
+        bp = b
+    elif r == 1:
+        bp = complex(-b.imag, b.real)
+    elif r == 2:
+        bp = -b
+    else:
+        bp = complex(b.imag, -b.real)
+    dim = state.shape[0]
+    if f == 0:  # diagonal: (a + sign * b) per amplitude
+        dp = a + bp
+        dm = a - bp
+        for i in range(dim):
+            if (i & cm) == cv:
+                if _parity(i & z):
+                    state[i] *= dm
+                else:
+                    state[i] *= dp
+        return
+    for i in range(dim):
+        j = i ^ f
+        if i < j and (i & cm) == cv:
+            x = state[i]
+            y = state[j]
+            bj = -bp if _parity(j & z) else bp
+            bi = -bp if _parity(i & z) else bp
+            state[i] = a * x + bj * y
+            state[j] = a * y + bi * x
+
+
+@njit(cache=True)
+def apply_pcphase(state, n, wires, k, mats, off):
+    """PCPhase: ``mats[off]`` on the gate's first ``dim`` basis states (gate-local index,
+    first wire most significant), ``mats[off + 1]`` on the others; ``dim`` in
+    ``mats[off + 2]``."""
+    d0 = mats[off]
+    d1 = mats[off + 1]
+    dim = int(mats[off + 2].real)
+    for i in range(state.shape[0]):
+        if _local_index(i, n, wires, k) < dim:
+            state[i] *= d0
+        else:
+            state[i] *= d1
+
+
 @njit(cache=True)
 def apply_op(state, n, wires, k, kind, mats, off):
     """Apply one op (wires ``wires[:k]``, storage ``kind``) with its matrix at ``mats[off:]``."""
@@ -323,6 +396,10 @@ def apply_row(state, n, op_wires, q, k, kind, mats, off):
             apply_diag1(state, n, op_wires[q, 0], mats, off)
         else:
             apply_diag(state, n, op_wires[q], k, mats, off)
+    elif kind == PAULI:
+        apply_pauli(state, n, op_wires[q], k, mats, off)
+    elif kind == PCPHASE:
+        apply_pcphase(state, n, op_wires[q], k, mats, off)
     elif k == 1:
         if kind == REAL:
             apply_real1(state, n, op_wires[q, 0], mats, off)
@@ -706,24 +783,84 @@ _ZBLOCK = 1 << 12
 @njit(cache=True, inline="always")
 def _measure_words(state, word_flip, word_z, word_ny, out, row):
     n_single = 0
+    n_prob = 0
     for t in range(word_flip.shape[0]):
         z = word_z[t]
         if word_flip[t] == 0 and z != 0 and (z & (z - 1)) == 0:
             n_single += 1
-    if n_single < SINGLE_Z_TREE:  # one pass per word (no allocation: small circuits)
+        elif word_flip[t] < 0:
+            n_prob += 1
+    if n_single < SINGLE_Z_TREE and n_prob == 0:  # one pass per word (no allocation)
         for t in range(word_flip.shape[0]):
             out[row, t] = _word_value(state, word_flip[t], word_z[t], word_ny[t])
         return
-    marg = _z_marginals(state)
+    tree = n_single >= SINGLE_Z_TREE
+    marg = _z_marginals(state) if tree else np.zeros(1)
+    hist = np.zeros(1)
+    hz = -1
     for t in range(word_flip.shape[0]):
         z = word_z[t]
-        if word_flip[t] == 0 and z != 0 and (z & (z - 1)) == 0:
+        if word_flip[t] < 0:  # a probability: one pass per group of outcomes on the same wires
+            if z != hz:
+                hist = marginal_probs(state, z)
+                hz = z
+            out[row, t] = hist[word_ny[t]]
+        elif tree and word_flip[t] == 0 and z != 0 and (z & (z - 1)) == 0:
             b = 0
             while (z >> b) != 1:
                 b += 1
             out[row, t] = marg[b]
         else:
             out[row, t] = _word_value(state, word_flip[t], word_z[t], word_ny[t])
+
+
+# Probabilities (qml.probs) are measured as words too: a word with flip PROB_WORD is the
+# probability of one outcome on the wires of the mask z, its index (bits of z from the
+# lowest, as marginal_probs orders them) in ny. The outcomes of a measurement are
+# consecutive words with the same z, all read from one pass (marginal_probs), and they
+# are the circuit's last words and last outputs: they need no rows of C (a 2^k x 2^k
+# identity), so nothing grows like 4^k (qsym.plan, docs/design.md).
+PROB_WORD = -1
+
+
+@njit(cache=True)
+def marginal_probs(state, z):
+    """``h[j] = sum |state_i|^2`` over the basis states ``i`` whose bits in mask ``z`` are
+    ``j`` (the bits of ``z`` from the lowest), summed in index order."""
+    dim = state.shape[0]
+    bits = np.empty(64, dtype=np.int64)
+    k = 0
+    for b in range(63):
+        if (z >> b) & 1:
+            bits[k] = b
+            k += 1
+    hist = np.zeros(1 << k)
+    if z == dim - 1:  # every wire, in order: |amplitude|^2
+        for i in range(dim):
+            a = state[i]
+            hist[i] = a.real * a.real + a.imag * a.imag
+        return hist
+    for i in range(dim):
+        a = state[i]
+        j = 0
+        for q in range(k):
+            j |= ((i >> bits[q]) & 1) << q
+        hist[j] += a.real * a.real + a.imag * a.imag
+    return hist
+
+
+@njit(cache=True, inline="always")
+def _deposit(j, z):
+    """The basis-index bits of outcome ``j`` on the mask ``z`` (the inverse of the
+    numbering in ``marginal_probs``)."""
+    v = 0
+    q = 0
+    for b in range(63):
+        if (z >> b) & 1:
+            if (j >> q) & 1:
+                v |= 1 << b
+            q += 1
+    return v
 
 
 @njit(cache=True)
@@ -1036,11 +1173,17 @@ def unpack_program(ints):
 @njit(cache=True)
 def _combine_into(C, e, out):
     """``out = C @ e``, each row summed in word order."""
-    for m in range(C.shape[0]):
+    n_lin = C.shape[0]
+    for m in range(n_lin):
         acc = 0.0
         for t in range(e.shape[0]):
             acc += C[m, t] * e[t]
         out[m] = acc
+    # probabilities: the last outputs are the last words (PROB_WORD)
+    n_prob = out.shape[0] - n_lin
+    o = e.shape[0] - n_prob
+    for q in range(n_prob):
+        out[n_lin + q] = e[o + q]
 
 
 @njit(cache=True)
@@ -1060,7 +1203,7 @@ def program_value(ints, floats, mats, C):
 
 @njit(cache=True)
 def program_value_into(ints, floats, mats, C, out):
-    """:func:`program_value` into ``out``."""
+    """:func:`program_value` into ``out`` (``C @ <words>``, then the probabilities)."""
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, _, _, _, _,
      _, _, _, _) = unpack_program(ints)
     e = expvals(ints[H_N], op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny)
@@ -1091,18 +1234,24 @@ def _shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g, ou
         j = ch_x[k]
         for t in range(n_words):
             g[j, t] += ch[k] * de[s, t]
-    for m in range(n_out):
+    n_lin = C.shape[0]
+    for m in range(n_lin):
         # _combine_into written out: a function that calls none is cheaper to call
         acc = 0.0
         for t in range(n_words):
             acc += C[m, t] * e[t]
         out[m] = acc
-    for m in range(n_out):
+    for m in range(n_lin):
         for j in range(n_inputs):
             acc = 0.0
             for t in range(n_words):
                 acc += C[m, t] * g[j, t]
             jac[m, j] = acc
+    o = n_words - (n_out - n_lin)  # probabilities: the last words are the last outputs
+    for m in range(n_lin, n_out):
+        out[m] = e[o + m - n_lin]
+        for j in range(n_inputs):
+            jac[m, j] = g[j, o + m - n_lin]
     for k in range(cc.shape[0]):
         jac[cc_m[k], cc_x[k]] += cc[k] * e[cc_w[k]]
 
@@ -1191,9 +1340,11 @@ def program_value_and_grad_small_into(ints, floats, mats, smats, ch, C, cc, out,
         z = ints[o_wz + w]
         if ints[o_wf + w] == 0 and z != 0 and (z & (z - 1)) == 0:
             n_single += 1
+        elif ints[o_wf + w] < 0:  # probabilities (PROB_WORD)
+            n_single = SINGLE_Z_TREE
     if n >= FUSE_MIN_WIRES or n_single >= SINGLE_Z_TREE:
-        # fused tails or the single-Z tree (_measure_words): the serial kernel, whose
-        # calls cost little next to such circuits
+        # fused tails, the single-Z tree or probabilities (_measure_words): the serial
+        # kernel, whose calls cost little next to such circuits
         program_value_and_grad_into(ints, floats, mats, smats, ch, C, cc, out, jac)
         return
     nt = ints[H_TERMS]
@@ -1388,6 +1539,12 @@ def adjoint_mats_into(mats, op_nw, op_kind, op_off, amats):
         if op_kind[k] == DIAGONAL:
             for r in range(dim):
                 amats[off + r] = np.conj(mats[off + r])
+        elif op_kind[k] == PAULI or op_kind[k] == PCPHASE:
+            # (a I + b P)^+ = a* I + b* P; the phases conjugated; the masks as they are
+            amats[off] = np.conj(mats[off])
+            amats[off + 1] = np.conj(mats[off + 1])
+            for r in range(2, 5 if op_kind[k] == PAULI else 3):
+                amats[off + r] = mats[off + r]
         else:
             for r in range(dim):
                 for c in range(dim):
@@ -1564,20 +1721,30 @@ def _step1(psi, lam, n, w, kind, amats, aoff, dmats, doff):
 def _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
                   adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats):
     """The adjoint sweeps of :func:`adjoint_jacobian` into given arrays: ``e``, ``de``
-    (zeroed), work states ``psi`` and ``phi``, ``lam`` (zeroed, one row per output) and
-    ``amats`` (the size of ``mats``)."""
+    (zeroed), work states ``psi`` and ``phi``, ``lam`` (zeroed, one row per output: the
+    rows of ``C``, then one per probability) and ``amats`` (the size of ``mats``)."""
     n_ops = op_nw.shape[0]
     dim = psi.shape[0]
     _reset(psi)
     run_ops(psi, n, 0, n_ops, op_wires, op_nw, op_kind, op_off, mats)
     n_words = word_flip.shape[0]
     pauli_expvals(psi, word_flip, word_z, word_ny, e)
-    n_out = C.shape[0]
+    n_lin = C.shape[0]
+    n_out = lam.shape[0]
     for t in range(n_words):
-        for m in range(n_out):
+        for m in range(n_lin):
             c = C[m, t]
             if c != 0.0:
                 add_pauli_word(lam[m], psi, c, word_flip[t], word_z[t], word_ny[t])
+    # probabilities (the last outputs, the last words): lambda = the projector on the
+    # outcome times psi
+    o = n_words - (n_out - n_lin)
+    for m in range(n_lin, n_out):
+        z = word_z[o + m - n_lin]
+        v = _deposit(word_ny[o + m - n_lin], z)
+        for i in range(dim):
+            if (i & z) == v:
+                lam[m, i] = psi[i]
     a = adj_op.shape[0] - 1
     if a < 0:
         return

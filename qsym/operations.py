@@ -805,21 +805,26 @@ _PAULI_NP = {
 
 
 def _pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
-    """``M = sum_P tr(P M) / 2^k  P`` over the 4^k Pauli words on ``wires``."""
-    import itertools
+    """``M = sum_P tr(P M) / 2^k  P`` over the 4^k Pauli words on ``wires``.
 
+    All ``tr(P M)`` at once by a transform over one wire at a time: ``M``'s row and column
+    index of wire ``q`` form one axis of 4, mapped by ``L[a, (r, c)] = P_a[c, r]``: ``k 4^(k+1)``
+    operations, not a ``2^k x 2^k`` product per word (``16^k``: minutes on 6 wires).
+    """
     k = len(wires)
+    L = np.stack([_PAULI_NP[p].T.reshape(4) for p in "IXYZ"]).astype(complex)
+    # axes r_1, c_1, r_2, c_2, ...: one axis of 4 per wire
+    T = M.reshape((2,) * (2 * k)).transpose([a for q in range(k) for a in (q, k + q)])
+    T = T.reshape((4,) * k) if k else T.reshape(())
+    for q in range(k):
+        T = np.moveaxis(np.tensordot(L, T, axes=([1], [q])), 0, q)
+    coeffs = np.asarray(T).real.reshape(-1) / 2**k
     terms = {}
-    for letters in itertools.product("IXYZ", repeat=k):
-        P = np.array([[1.0 + 0j]])
-        for letter in letters:
-            P = np.kron(P, _PAULI_NP[letter])
-        c = np.trace(P @ M).real / 2**k
-        if abs(c) > 1e-15:
-            word = tuple(
-                sorted(((w, l) for w, l in zip(wires, letters) if l != "I"), key=lambda t: repr(t[0]))
-            )
-            terms[word] = terms.get(word, 0) + float(c)
+    for index in np.nonzero(np.abs(coeffs) > 1e-15)[0]:
+        letters = [(int(index) >> (2 * (k - 1 - q))) & 3 for q in range(k)]
+        word = tuple(sorted(((w, "IXYZ"[a]) for w, a in zip(wires, letters) if a),
+                            key=lambda t: repr(t[0])))
+        terms[word] = terms.get(word, 0) + float(coeffs[index])
     return Observable(terms)
 
 

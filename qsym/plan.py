@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import sympy as sp
 
@@ -79,6 +79,16 @@ class CoeffChainEntry:
     factor: sp.Expr
 
 
+class ProbWord(NamedTuple):
+    """A measured word that is a probability: outcome ``outcome`` (an index, ``on[0]`` most
+    significant) of the computational basis on wires ``on``. A ``qml.probs`` over ``k``
+    wires is ``2^k`` of them, measured from one pass over the state (see
+    ``qsym.kernels.marginal_probs``); as a Pauli sum it would be ``4^k`` coefficients."""
+
+    on: tuple
+    outcome: int
+
+
 @dataclass(frozen=True)
 class GradientPlan:
     """Everything the emitter needs to compute values and the Jacobian.
@@ -87,9 +97,13 @@ class GradientPlan:
         slots: every gate parameter, in op order.
         chain: non-zero chain-rule factors.
         terms: shift terms, sorted by op (the kernel walks the circuit once).
-        words: the distinct Pauli words measured.
+        words: the distinct Pauli words measured, then the probabilities
+            (:class:`ProbWord`, ``probs`` of them, in the order of the measurements).
         coeffs: ``coeffs[r][t]``: coefficient of word ``t`` in linear row ``r`` (the rows of
-            all measurements in order, :func:`qsym.ir.linear_rows`).
+            the measurements but ``probs``, in order, :func:`qsym.ir.linear_rows`). The
+            outputs are these rows, then the ``probs`` probabilities
+            (:func:`qsym.ir.post_layout`).
+        probs: the number of probabilities (the last words and the last outputs).
         coeff_chain: non-zero derivatives of coefficients by inputs.
         pruned: slots that depend on inputs but cannot reach a measured wire.
         diff_slots: the slots that are differentiated (depend on inputs, inside the light
@@ -104,6 +118,12 @@ class GradientPlan:
     coeff_chain: tuple[CoeffChainEntry, ...]
     pruned: tuple[int, ...]
     diff_slots: tuple[int, ...] = ()
+    probs: int = 0
+
+    @property
+    def num_outputs(self) -> int:
+        """The number of outputs: linear rows, then probabilities."""
+        return len(self.coeffs) + self.probs
 
     @cached_property  # read on every gradient call (qsym.Tracker counts)
     def executions(self) -> int:
@@ -190,14 +210,19 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None) -> GradientPlan
     chain = tuple(e for e in chain if e.slot in needed)
     terms = shift_terms(circuit, slots, needed, rule_of)
 
-    # the kernels measure linear rows (Pauli sums); var and probs are made from them
-    rows = [row for m in circuit.measurements for row in linear_rows(m)]
+    # the kernels measure linear rows (Pauli sums; var is made from two), then the
+    # probabilities, each a word of its own (not 2^k rows of 2^k Z words)
+    rows = [row for m in circuit.measurements if m.kind != "probs" for row in linear_rows(m)]
     words: list = []
+    widx: dict = {}
     for row in rows:
         for _, w in row:
-            if w not in words:
+            if w not in widx:
+                widx[w] = len(words)
                 words.append(w)
-    widx = {w: t for t, w in enumerate(words)}
+    prob_words = [ProbWord(tuple(m.on), b) for m in circuit.measurements if m.kind == "probs"
+                  for b in range(2 ** len(m.on))]
+    words += prob_words
     coeffs = []
     coeff_chain = []
     inputs = {s: j for j, s in enumerate(circuit.inputs)}
@@ -220,4 +245,5 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None) -> GradientPlan
         coeff_chain=tuple(coeff_chain),
         pruned=pruned,
         diff_slots=tuple(sorted(needed, key=lambda s: (slots[s].op, slots[s].pos))),
+        probs=len(prob_words),
     )

@@ -1531,9 +1531,10 @@ def rule_for_op(op, param_index: int, shifts=None) -> ShiftRule:
     >>> rule_for_op(op, 0).terms
     ((1/2, 1, pi/2), (-1/2, 1, -pi/2))
     """
-    from .gates import gate_def
+    from .gates import gate_def, rule_variant
 
     num_wires = None if gate_def(op.name).num_wires else len(op.wires)
-    return rule_for_gate(
-        op.name, param_index, shifts, num_wires=num_wires, hyper=tuple(getattr(op, "hyper", ()))
-    )
+    # a gate on many wires takes the rule of a small variant with the same frequencies
+    # (qsym.gates.rule_variant): its own matrix has 4^k entries
+    num_wires, hyper = rule_variant(op.name, num_wires, tuple(getattr(op, "hyper", ())))
+    return rule_for_gate(op.name, param_index, shifts, num_wires=num_wires, hyper=hyper)

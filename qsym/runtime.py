@@ -266,10 +266,18 @@ def state_memory(num_wires: int, method: str, num_outputs: int = 1) -> int:
     return 16 * (2**num_wires) * states
 
 
-def _check_memory(num_wires: int, method: str) -> None:
-    need = state_memory(num_wires, method)
+def _check_memory(num_wires: int, method: str, num_outputs: int = 1) -> None:
+    need = state_memory(num_wires, method, num_outputs)
     have = available_memory()
     if need > have:
+        if num_outputs > 1 and method == "adjoint":  # one backward state per output
+            raise DeviceError(
+                f"the adjoint method keeps one {num_wires}-wire state per output and this "
+                f"circuit has {num_outputs} (probabilities count one each): about "
+                f"{need / 2**30:.3g} GiB, and this machine has {have / 2**30:.3g} GiB "
+                "available: use diff_method='parameter-shift' (its memory does not grow "
+                "with the outputs), or measure fewer wires"
+            )
         raise DeviceError(
             f"a {num_wires}-wire state vector needs {16 * 2**num_wires / 2**30:.3g} GiB, and a "
             f"gradient about {need / 2**30:.3g} GiB; this machine has {have / 2**30:.3g} GiB "
@@ -1075,6 +1083,8 @@ class QNode:
             trace.replay_check(self.func, args, kwargs, circuit, values)
             self._replay_at_zero(args, kwargs, key, circuit, values)
         gplan = plan.make_plan(circuit, self._rule_of)
+        if self._method == "adjoint" and gplan.num_outputs > 1:  # a state per output
+            _check_memory(self.device.num_wires, self._method, gplan.num_outputs)
         t1 = time.perf_counter()
         source = emit.emit_module(circuit, gplan, ir.structural_hash(circuit))
         name = cache.module_name(source)

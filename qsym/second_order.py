@@ -165,6 +165,11 @@ def rows_hessian(entry, x, d):
     cross = np.einsum("rtk,tl->rkl", dC, dE)
     hess = (np.einsum("rtkl,t->rkl", d2C, e) + cross + cross.transpose(0, 2, 1)
             + np.einsum("rt,tkl->rkl", C, d2E))
+    if gplan.probs:  # probabilities: the last words are the last outputs (qsym.plan)
+        p = gplan.probs
+        vals = np.concatenate([vals, e[-p:]])
+        jac = np.concatenate([jac, dE[-p:]])
+        hess = np.concatenate([hess, d2E[-p:]])
     return vals, jac, hess
 
 

@@ -92,7 +92,9 @@ class Sampler:
         exact = np.clip(self.words(state), -1.0, 1.0)
         plus = rng.binomial(shots, (1.0 + exact) / 2.0)
         words = np.where(self.identity, 1.0, (2.0 * plus - shots) / shots)
-        rows = C @ words if C.shape[0] else np.zeros(0)
+        rows = np.zeros(self.entry.plan.num_outputs)  # the rows of C, then probabilities
+        if C.shape[0]:
+            rows[: C.shape[0]] = C @ words
         prob = None
         for kind, r, k, _ in self.entry.post:
             if kind == "probs":
@@ -141,7 +143,7 @@ class Sampler:
                 continue
             k = int(self.term_op[t])
             m2 = mats.copy()
-            size = _mat_size(ops[k].name, len(ops[k].wires))
+            size = _mat_size(ops[k].name, len(ops[k].wires), ops[k].hyper)
             off, soff = int(self.op_off[k]), int(self.term_off[t])
             m2[off : off + size] = smats[soff : soff + size]
             g[s] += floats[t] * self.estimate_rows(m2, C, shots, rng)[0]
