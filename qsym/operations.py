@@ -600,6 +600,9 @@ class Observable:
     coefficients are circuit arguments).
     """
 
+    # the circuit's gates this observable was made from (see qsym.trace.Tape.observed)
+    _gates: tuple = ()
+
     def __init__(self, terms: dict):
         self.terms = _Terms(
             (w, c) for w, c in terms.items() if not (isinstance(c, numbers.Number) and c == 0)
@@ -671,6 +674,7 @@ class Observable:
                 phase, w = _mul_words(w1, w2)
                 out[w] = out.get(w, 0) + phase * c1 * c2
         result = Observable(out)
+        result._gates = self._gates + other._gates
         order = list(getattr(self, "_order", None) or self.wires)
         result._order = order + [w for w in (getattr(other, "_order", None) or other.wires)
                                  if w not in order]
@@ -683,7 +687,9 @@ class Observable:
         if isinstance(other, (Observable, Operation)):
             return self @ other
         c = _scalar(other)
-        return Observable({w: c * v for w, v in self.terms.items()})
+        result = Observable({w: c * v for w, v in self.terms.items()})
+        result._gates = self._gates
+        return result
 
     __rmul__ = __mul__
 
@@ -695,7 +701,9 @@ class Observable:
         out = dict(self.terms)
         for w, c in other.terms.items():
             out[w] = out.get(w, 0) + c
-        return Observable(out)
+        result = Observable(out)
+        result._gates = self._gates + other._gates
+        return result
 
     def __radd__(self, other):
         if isinstance(other, numbers.Number) and other == 0:
@@ -737,8 +745,7 @@ def as_observable(obj) -> Observable:
                 "and sums (qml.Hamiltonian)"
             )
         tape = active_tape()
-        if tape is not None:
-            tape.remove(obj)
+        taken = tape is not None and tape.remove(obj)
         terms = {}
         for coeff, letters in row.pauli:
             word = tuple(
@@ -755,6 +762,9 @@ def as_observable(obj) -> Observable:
         out = Observable(terms)
         out._source = obj.name  # qml.draw labels it as written (H, not a Pauli sum)
         out._source_wires = obj.wires
+        if taken:  # a gate of the circuit became an observable: a measurement must use it
+            tape.observe(obj)
+            out._gates = (obj,)
         return out
     raise MeasurementError(
         f"expected an observable (e.g. qml.PauliZ(0)), got {type(obj).__name__}: {obj!r}"
@@ -893,6 +903,9 @@ class MeasurementProcess:
     def __init__(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
         self.kind = kind
         self.obs = obs
+        tape = active_tape()
+        if tape is not None and obs is not None:
+            tape.measured(getattr(obs, "_gates", ()))
         self.wires = wires
         # gates rotating an observable's eigenbasis to the computational one
         # (probs(op=...)); applied after the circuit's gates, to its wires only
@@ -942,6 +955,9 @@ def probs(wires=None, op=None) -> MeasurementProcess:
         diag, on = _diagonalizing(op)
         mp = MeasurementProcess("probs", wires=on, diag=diag)
         mp.op = op  # for qml.draw: Probs[X]
+        tape = active_tape()
+        if tape is not None:
+            tape.measured(getattr(op, "_gates", ()))
         return mp
     return MeasurementProcess("probs", wires=None if wires is None else _wires_tuple(wires))
 

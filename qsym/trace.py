@@ -39,15 +39,42 @@ class Tape:
 
     def __init__(self):
         self.items: list = []
+        # gates taken off the tape to become (part of) an observable, until a measurement
+        # uses that observable: any left at the end were neither applied nor measured
+        self.observed: dict = {}
 
     def append(self, op) -> None:
         self.items.append(op)
 
-    def remove(self, op) -> None:
+    def remove(self, op) -> bool:
+        """Take ``op`` off the tape; whether it was there."""
         for i in range(len(self.items) - 1, -1, -1):
             if self.items[i] is op:
                 del self.items[i]
-                return
+                return True
+        return False
+
+    def observe(self, op) -> None:
+        """``op`` left the tape to become part of an observable."""
+        self.observed[id(op)] = op
+
+    def measured(self, ops) -> None:
+        """The observable made of ``ops`` is measured."""
+        for op in ops:
+            self.observed.pop(id(op), None)
+
+    def check_observed(self) -> None:
+        """Refuse gates that became an observable which no measurement used: PennyLane
+        applies such a product or sum as an operation; qsym would silently drop it."""
+        if self.observed:
+            names = ", ".join(f"{type(op).__name__}(wires={list(op.wires)})"
+                              for op in self.observed.values())
+            raise TracingError(
+                f"the gates {names} were combined into an operator (with @, +, * or "
+                "qml.prod / qml.sum / qml.s_prod / qml.dot) that is neither measured nor "
+                "applied: qsym does not apply operator products or sums as gates. Apply "
+                "the gates one after the other, or measure the operator (qml.expval(...))"
+            )
 
 
 def active_tape() -> Tape | None:
@@ -177,6 +204,7 @@ def run_traced(fn, args, kwargs, device_wires: tuple):
                 f"input ({msg}). {_TRACE_HINT}"
             ) from exc
         raise
+    tape.check_observed()
     return tape.items, result
 
 

@@ -264,3 +264,36 @@ def test_ctrl_of_u3_broadcasts():
     t = np.array([0.1, 0.5, 0.9])
     # (|0>|0> + |1> U3|0>)/sqrt 2: <X0> = Re <0|U3|0> = cos(t/2)
     np.testing.assert_allclose(c(t), np.cos(t / 2), atol=1e-12)
+
+
+def test_an_operator_product_neither_measured_nor_applied_is_refused():
+    """PennyLane applies ``qml.prod(X(0), Z(1))`` written as a statement as an operation;
+    qsym does not apply operator products, and must not drop the gates silently."""
+    dev = qml.device("default.qubit", wires=2)
+
+    def statement(kind):
+        def circuit(x):
+            qml.RX(x, wires=0)
+            if kind == "prod":
+                qml.prod(qml.PauliX(0), qml.PauliZ(1))
+            elif kind == "matmul":
+                qml.PauliX(0) @ qml.PauliZ(1)
+            else:
+                qml.sum(qml.PauliX(1), qml.s_prod(0.5, qml.PauliZ(0)))
+            return qml.expval(qml.PauliZ(0))
+        return circuit
+
+    for kind in ("prod", "matmul", "sum"):
+        with pytest.raises(qml.TracingError, match="neither measured nor applied"):
+            qml.QNode(statement(kind), dev)(0.3)
+
+    @qml.qnode(dev)
+    def measured(x):  # products and sums made in the circuit and measured are fine
+        qml.RX(x, wires=0)
+        H = qml.Hamiltonian([0.5, 1.0], [qml.PauliZ(0), qml.PauliX(0) @ qml.PauliZ(1)])
+        z = qml.PauliZ(0)
+        return qml.expval(H), qml.expval(z), qml.var(qml.prod(qml.PauliX(1), qml.PauliZ(0)))
+
+    h, z, v = measured(0.3)
+    assert abs(h - 0.5 * np.cos(0.3)) < 1e-12 and abs(z - np.cos(0.3)) < 1e-12
+    assert abs(v - 1.0) < 1e-12  # <X1 Z0> = 0 on |psi>|0>, (X1 Z0)^2 = I
