@@ -338,3 +338,24 @@ def test_argnum_with_mixed_trainable_and_data_arguments():
     bi = np.array(1, requires_grad=False)
     onp.testing.assert_allclose(qml.grad(circuit2)(w, bi), [-math.sin(0.5) * math.cos(1)],
                                 atol=1e-12)
+
+
+def test_tensor_elements_as_gate_parameters_and_wire_labels():
+    dev2 = qml.device("default.qubit", wires=2)
+    wires = np.array([0, 1])
+    theta = np.array([0.0, 0.7])
+
+    @qml.qnode(dev2)
+    def c(x):
+        qml.RX(x, wires=wires[0])
+        qml.RY(theta[0], wires=wires[1])  # a 0-d tensor from outside: a constant angle
+        qml.CNOT(wires=[wires[0], wires[1]])
+        return qml.expval(qml.PauliZ(wires[1]))
+
+    # <Z1> after RX(x) on wire 0 and CNOT: cos(x)
+    assert c(0.4) == pytest.approx(math.cos(0.4), abs=1e-14)
+    assert float(qml.grad(c)(0.4)) == pytest.approx(-math.sin(0.4), abs=1e-12)
+    from qsym.operations import _wires_tuple
+
+    labels = _wires_tuple([wires[0], wires[1]])  # the elements' numbers, not 0-d tensors
+    assert labels == (0, 1) and all(type(w) is int for w in labels)
