@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from autograd import numpy as anp
@@ -190,15 +191,36 @@ def call_boxed(qnode, args, kwargs):
 
 
 # --- grad, jacobian and hessian of any function -------------------------------------------
+NO_TRAINABLE = (
+    "Attempted to differentiate a function with no trainable parameters. If this is "
+    "unintended, please add trainable parameters via the 'requires_grad' attribute or "
+    "'argnum' keyword."
+)
+
+
+def no_trainable():
+    """PennyLane's answer when nothing is to be differentiated: a warning and ``()``."""
+    warnings.warn(NO_TRAINABLE, UserWarning, stacklevel=3)
+    return ()
+
+
+def _int_tensor(value) -> bool:
+    return (isinstance(value, np.ndarray) and hasattr(value, "requires_grad")
+            and value.dtype.kind in "iu")
+
+
 def _trainable(value) -> bool:
     """Differentiated by default: floats, float arrays and lists (PennyLane: every argument
-    with ``requires_grad=True``; autograd: every float), and boxes of an outer derivative."""
+    with ``requires_grad=True``; autograd: every float), integer ``qsym.numpy`` tensors with
+    ``requires_grad=True`` (promoted to float), and boxes of an outer derivative."""
     if isinstance(value, Box):
         return True
     if isinstance(value, bool):
         return False
     if isinstance(value, (float, np.floating)):
         return True
+    if _int_tensor(value):
+        return bool(value.requires_grad)
     if isinstance(value, np.ndarray):
         return value.dtype.kind == "f" and getattr(value, "requires_grad", True)
     if isinstance(value, (list, tuple)) and value:
@@ -213,12 +235,6 @@ def _prepare(args, argnum, name):
     n = len(args)
     if argnum is None:
         idx = tuple(i for i, a in enumerate(args) if _trainable(a))
-        if not idx:
-            raise DifferentiationError(
-                f"{name}: nothing to differentiate: no positional argument is a trainable "
-                "float (ints, requires_grad=False tensors and keyword arguments are not "
-                "differentiated); pass floats, or choose arguments with argnum="
-            )
     else:
         for i in argnum:
             if not -n <= i < n:
@@ -232,6 +248,9 @@ def _prepare(args, argnum, name):
         a = args[i]
         if isinstance(a, Box):
             start.append(a)
+            continue
+        if _int_tensor(a):  # promoted, as NumPy promotes ints in float arithmetic
+            start.append(np.asarray(a, dtype=np.float64) if a.ndim else float(a))
             continue
         if isinstance(a, numbers.Integral) or (
             isinstance(a, np.ndarray) and a.dtype.kind in "iub"
@@ -264,6 +283,8 @@ def _vjp(fun, args, kwargs, idx, start):
 def grad(fun, args, kwargs, argnum, single):
     """The gradient of a scalar function; ``(gradient, value)``."""
     idx, start = _prepare(args, argnum, "grad")
+    if not idx:
+        return no_trainable(), fun(*args, **kwargs)
     vjp, ans = _vjp(fun, args, kwargs, idx, start)
     if isinstance(ans, (tuple, list)) or np.ndim(getval(ans)) != 0:
         raise DifferentiationError(
@@ -281,6 +302,8 @@ def jacobian(fun, args, kwargs, argnum, single):
     Each result has the shape ``(*output shape, *argument shape)``.
     """
     idx, start = _prepare(args, argnum, "jacobian")
+    if not idx:
+        return no_trainable(), fun(*args, **kwargs)
     vjp, ans = _vjp(fun, args, kwargs, idx, start)
     outputs = list(ans) if isinstance(ans, (tuple, list)) else [ans]
     sizes = [int(np.size(getval(o))) for o in outputs]

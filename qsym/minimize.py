@@ -67,6 +67,7 @@ from .optimize import (
     NesterovMomentumOptimizer,
     RMSPropOptimizer,
 )
+from .numpy import tensor
 from .runtime import QNode, grad
 from .shapes import flat
 
@@ -753,9 +754,17 @@ def minimize(
     )
 
 
+def _promoted(value):
+    """An integer data value as float64, as NumPy promotes ints (else unchanged)."""
+    arr = np.asarray(value)
+    return arr.astype(np.float64) if arr.dtype.kind in "iu" else value
+
+
 def _compiled_setup(node, x, args, kwargs, rows, y):
     """``((loop module, data matrix), None)``, or ``(None, reason)`` when this
     QNode call cannot run in the compiled loop."""
+    if rows is not None:  # integer data rows are data like float ones: promoted
+        rows = [{k: _promoted(v) for k, v in row.items()} for row in rows]
     kw0 = dict(kwargs) if rows is None else {**kwargs, **rows[0]}
     call = (x,) + args
     entry, _, ds = node.compiled(call, kw0, diff=(0,))
@@ -923,6 +932,7 @@ class _Objective:
         return float(np.asarray(f, dtype=float)), g
 
     def __call__(self, x):
+        x = np.asarray(x)  # the optimizer's trainable tensor, as a plain array
         if self.rows is None:
             self.forward, g = self.one(x, self.kwargs)
             return g
@@ -950,7 +960,7 @@ def _run_python(fun, opt, x, args, kwargs, rows, y, loss, grad_fn, steps, tol, b
     opt = copy.deepcopy(opt)
     opt.reset()
     obj = _Objective(fun, args, kwargs, rows, y, loss, grad_fn)
-    x = np.array(x, dtype=float)
+    x = tensor(np.array(x, dtype=float))  # requires_grad=True: what the optimizers update
     cost, gnorm = [], []
     converged = False
     k = 0
@@ -971,7 +981,7 @@ def _run_python(fun, opt, x, args, kwargs, rows, y, loss, grad_fn, steps, tol, b
                 cost[-1] = float(obj.forward)
                 gnorm[-1] = float(np.sqrt(np.sum(np.asarray(g) ** 2)))
             break
-        x = np.asarray(opt.apply_grad((g,), [x])[0], dtype=float)
+        x = tensor(np.asarray(opt.apply_grad((g,), [x])[0], dtype=float))
         shown = cost[-1] if best is None else min(best, cost[-1])
         try:
             bar.update(before + k + 1, shown, gn)
@@ -979,4 +989,4 @@ def _run_python(fun, opt, x, args, kwargs, rows, y, loss, grad_fn, steps, tol, b
             if stop is None or stop.hit:  # a second Ctrl-C: stop at once
                 raise
             stop.hit = True
-    return x, k, converged, np.array(cost), np.array(gnorm)
+    return np.asarray(x), k, converged, np.array(cost), np.array(gnorm)

@@ -43,7 +43,7 @@ import sympy as sp
 from .errors import ArgumentError, DifferentiationError
 from .gates import numeric_matrix_function
 from .ir import Op
-from .optimize import GradientDescentOptimizer, _trainable
+from .optimize import GradientDescentOptimizer, _requires_grad
 from .shapes import flat
 from .symbolic import _matrix_derivative
 
@@ -365,7 +365,7 @@ class QNGOptimizer(GradientDescentOptimizer):
         new = list(args)
         k = 0
         for i, arg in enumerate(args):
-            if _trainable(arg):
+            if _requires_grad(arg):
                 g = np.asarray(grad[k], dtype=float)
                 update = np.linalg.pinv(mts[k]) @ g.reshape(-1)
                 a = arg if isinstance(arg, np.ndarray) else np.asarray(arg, dtype=float)

@@ -42,8 +42,8 @@ class tensor(_np.ndarray):
     """A NumPy array with a ``requires_grad`` flag (PennyLane's ``pennylane.numpy.tensor``).
 
     >>> t = tensor([1.0, 2.0], requires_grad=False)
-    >>> t.requires_grad, (t * 2).requires_grad
-    (False, False)
+    >>> t.requires_grad, (t * 2).requires_grad, t[0].requires_grad
+    (False, False, False)
     """
 
     def __new__(cls, input_array, *args, requires_grad=True, **kwargs):
@@ -53,6 +53,19 @@ class tensor(_np.ndarray):
 
     def __array_finalize__(self, obj):
         self.requires_grad = getattr(obj, "requires_grad", True)
+
+    def __getitem__(self, key):
+        # as PennyLane's tensor: an element keeps the flag (``x[0]`` of a trainable array
+        # is trainable, e.g. for the optimizers); ``t[()]`` of a 0-d tensor is its number
+        item = super().__getitem__(key)
+        if self.ndim and not isinstance(item, _np.ndarray):
+            item = tensor(item, requires_grad=self.requires_grad)
+        return item
+
+    def __hash__(self):
+        if self.ndim == 0:  # a scalar hashes as its number (a dict key, a wire label)
+            return hash(self.item())
+        raise TypeError("unhashable type: 'tensor' (only 0-d tensors are hashable)")
 
     def __repr__(self):
         body = repr(self.view(_np.ndarray))[len("array(") : -1]

@@ -38,8 +38,9 @@ def _wires_tuple(wires) -> tuple:
         return (wires.item() if isinstance(wires, np.generic) else wires,)
     if isinstance(wires, np.ndarray):
         return tuple(w.item() for w in wires.ravel())
-    if isinstance(wires, Iterable):
-        return tuple(w.item() if isinstance(w, np.generic) else w for w in wires)
+    if isinstance(wires, Iterable):  # numbers, also 0-d arrays (a tensor's elements)
+        return tuple(w.item() if isinstance(w, np.generic)
+                     or (isinstance(w, np.ndarray) and w.ndim == 0) else w for w in wires)
     raise WireError(f"wires must be a label or a list of labels, got {wires!r}")
 
 

@@ -6,10 +6,14 @@ objective's value *before* the step). The gradient is ``qml.grad(objective_fn)``
 objective must be a QNode) unless ``grad_fn`` is given. Keyword arguments are passed
 through and never updated.
 
-Which arguments are updated: those qsym differentiates by default, i.e. floats and float
-arrays (and lists of floats), except ``qsym.numpy`` tensors with ``requires_grad=False``.
-(PennyLane updates only its own ``requires_grad=True`` tensors; with ``qsym.numpy`` arrays,
-the usual spelling, both agree.)
+Which arguments are updated: PennyLane's rule, those with ``requires_grad=True``, i.e.
+``qsym.numpy`` arrays (``np.array(...)``, and their elements ``x[0]``) unless made with
+``requires_grad=False``. Plain Python floats, ints and lists, NumPy arrays and
+``requires_grad=False`` tensors are passed to the objective unchanged and never updated.
+Integer arrays are updated as NumPy computes ``x - eta * g``: promoted to float (their
+gradient is taken at the same values as floats). With no trainable argument, ``step``
+warns as PennyLane does and returns the arguments unchanged. ``grad_fn`` returns the
+gradient of the trainable argument (one: an array or a number) or a tuple of them.
 
 The same optimizer objects configure :func:`qsym.minimize`, which runs all the steps of
 a QNode's optimization in one compiled loop with the same iterates (it reads the
@@ -44,53 +48,110 @@ Update rules (``g`` the gradient, ``eta`` the step size; accumulators start at 0
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from math import sqrt
 from typing import Any
 
 import numpy as np
 
-from .numpy import tensor
-from .runtime import _numeric, grad
+from .autodiff import NO_TRAINABLE
+from .errors import DifferentiationError
+from .runtime import grad
 
 
-def _trainable(arg) -> bool:
-    if isinstance(arg, tensor) and not arg.requires_grad:
-        return False
-    try:
-        return _numeric(arg, "an argument") is not None
-    except Exception:  # complex or non-numeric: never updated
-        return False
+def _requires_grad(arg) -> bool:
+    """PennyLane's trainability test: ``getattr(arg, "requires_grad", False)``."""
+    return bool(getattr(arg, "requires_grad", False))
 
 
-def _as_array(arg):
-    return arg if isinstance(arg, np.ndarray) else np.asarray(arg, dtype=float)
+def _gradient_fn(objective_fn, trainable):
+    """``qml.grad`` of the objective over exactly the trainable arguments (qsym's default
+    would also take plain floats, which PennyLane's optimizers leave alone)."""
+    return grad(objective_fn, argnum=trainable[0] if len(trainable) == 1 else list(trainable))
+
+
+class _NoGradient:
+    """What ``qml.grad`` gives with nothing to differentiate: PennyLane's warning, ``()``,
+    and the objective's value in ``forward``."""
+
+    def __init__(self, objective_fn):
+        self.objective_fn = objective_fn
+        self.forward = None
+
+    def __call__(self, *args, **kwargs):
+        warnings.warn(NO_TRAINABLE, UserWarning, stacklevel=4)
+        self.forward = self.objective_fn(*args, **kwargs)
+        return ()
+
+
+def _get_gradient(objective_fn, args):
+    trainable = [i for i, a in enumerate(args) if _requires_grad(a)]
+    return _gradient_fn(objective_fn, trainable) if trainable else _NoGradient(objective_fn)
 
 
 class GradientDescentOptimizer:
-    """Gradient descent: ``x <- x - stepsize * g``."""
+    """Gradient descent: ``x <- x - stepsize * g``.
+
+    >>> opt = GradientDescentOptimizer(stepsize=0.1)
+    >>> from qsym import numpy as np
+    >>> x = np.array([0, 30, 6, -7, 800])          # integers: promoted, as NumPy does
+    >>> opt.apply_grad((np.array([40, -4, 12, -17, 400]),), (x,))[0]
+    tensor([ -4. ,  30.4,   4.8,  -5.3, 760. ], requires_grad=True)
+    >>> opt.apply_grad((1.0,), (0.5,))              # a plain float is not trainable
+    [0.5]
+    """
 
     def __init__(self, stepsize: float = 0.01) -> None:
         self.stepsize = stepsize
 
-    def compute_grad(self, objective_fn, args, kwargs, grad_fn=None):
-        """``(gradients of the trainable arguments as a tuple, objective value or None)``."""
-        g = grad(objective_fn) if grad_fn is None else grad_fn
+    @staticmethod
+    def compute_grad(objective_fn, args, kwargs, grad_fn=None):
+        """``(gradient, objective value or None)``: the gradient over the trainable
+        arguments, as a tuple when there is not exactly one (PennyLane's convention)."""
+        g = _get_gradient(objective_fn, args) if grad_fn is None else grad_fn
         gradient = g(*args, **kwargs)
         forward = getattr(g, "forward", None)
-        n_trainable = sum(_trainable(a) for a in args)
-        gradient = (gradient,) if n_trainable == 1 else tuple(gradient)
+        n_trainable = sum(_requires_grad(a) for a in args)
+        gradient = (gradient,) if n_trainable == 1 else gradient
         return gradient, forward
 
     def apply_grad(self, grad, args):
-        """The new values of ``args`` after one step with gradient ``grad``."""
+        """The new values of ``args`` (a list) after one step with gradient ``grad``
+        (one entry per trainable argument, in order)."""
         new = list(args)
         k = 0
         for i, arg in enumerate(args):
-            if _trainable(arg):
-                new[i] = self._update(i, _as_array(arg), np.asarray(grad[k]))
+            if _requires_grad(arg):
+                new[i] = self._update(i, arg, self._gradient_entry(grad, k, arg))
                 k += 1
         return new
+
+    @staticmethod
+    def _gradient_entry(grad, k, arg):
+        try:
+            g = grad[k]
+        except (IndexError, TypeError, KeyError):
+            raise DifferentiationError(
+                f"the gradient has no entry {k} for trainable argument {k}: give one "
+                "gradient per requires_grad=True argument (a tuple for several)"
+            ) from None
+        g = np.asarray(g)
+        if g.dtype.kind not in "biuf":
+            raise DifferentiationError(
+                f"gradient entry {k} is not real numbers (dtype {g.dtype}); gradients of "
+                "real parameters are real"
+            )
+        shape = np.shape(arg)
+        try:
+            fits = g.shape == shape or np.broadcast_shapes(g.shape, shape) == shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise DifferentiationError(
+                f"gradient entry {k} has shape {g.shape}; its argument has shape {shape}"
+            )
+        return g
 
     def _update(self, index, arg, g):
         return arg - self.stepsize * g
@@ -126,7 +187,10 @@ class GradientDescentOptimizer:
 
 
 class MomentumOptimizer(GradientDescentOptimizer):
-    """Momentum: ``a <- momentum * a + stepsize * g``, ``x <- x - a``."""
+    """Momentum: ``a <- momentum * a + stepsize * g``, ``x <- x - a``.
+
+    ``accumulation`` holds ``a`` per argument (None before the first step).
+    """
 
     def __init__(self, stepsize: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__(stepsize)
@@ -143,6 +207,7 @@ class MomentumOptimizer(GradientDescentOptimizer):
         return arg - self.accumulation[index]
 
     def reset(self):
+        """Erase the accumulated momentum."""
         self.accumulation = None
 
 
@@ -150,16 +215,21 @@ class NesterovMomentumOptimizer(MomentumOptimizer):
     """Nesterov momentum: the momentum step with the gradient taken at ``x - momentum * a``."""
 
     def compute_grad(self, objective_fn, args, kwargs, grad_fn=None):
+        """As the momentum optimizer's, at the shifted point ``x - momentum * a``."""
         shifted = list(args)
         if self.accumulation:
             for i, arg in enumerate(args):
-                if _trainable(arg):
-                    shifted[i] = _as_array(arg) - self.momentum * self.accumulation[i]
-        return super().compute_grad(objective_fn, tuple(shifted), kwargs, grad_fn)
+                if _requires_grad(arg):
+                    shifted[i] = arg - self.momentum * self.accumulation[i]
+        return GradientDescentOptimizer.compute_grad(objective_fn, tuple(shifted), kwargs,
+                                                     grad_fn)
 
 
 class AdagradOptimizer(GradientDescentOptimizer):
-    """Adagrad: ``G <- G + g**2``, ``x <- x - stepsize * g / sqrt(G + eps)``."""
+    """Adagrad: ``G <- G + g**2``, ``x <- x - stepsize * g / sqrt(G + eps)``.
+
+    ``accumulation`` holds ``G`` per argument (None before the first step).
+    """
 
     def __init__(self, stepsize: float = 0.01, eps: float = 1e-8) -> None:
         super().__init__(stepsize)
@@ -179,6 +249,7 @@ class AdagradOptimizer(GradientDescentOptimizer):
         return arg - (self.stepsize / np.sqrt(self.accumulation[index] + self.eps)) * g
 
     def reset(self):
+        """Erase the accumulated squared gradients."""
         self.accumulation = None
 
 
@@ -194,7 +265,11 @@ class RMSPropOptimizer(AdagradOptimizer):
 
 
 class AdamOptimizer(GradientDescentOptimizer):
-    """Adam, with PennyLane's step-size form of the bias correction."""
+    """Adam, with PennyLane's step-size form of the bias correction.
+
+    ``accumulation`` is ``{"fm": [...], "sm": [...], "t": steps}`` (None before the first
+    step); ``fm``, ``sm`` and ``t`` read it (None before the first step).
+    """
 
     def __init__(
         self, stepsize: float = 0.01, beta1: float = 0.9, beta2: float = 0.99, eps: float = 1e-8
@@ -220,4 +295,20 @@ class AdamOptimizer(GradientDescentOptimizer):
         return arg - self._stepsize_t * acc["fm"][index] / (np.sqrt(acc["sm"][index]) + self.eps)
 
     def reset(self):
+        """Erase the moments and the step count."""
         self.accumulation = None
+
+    @property
+    def fm(self):
+        """The first moments, one per argument (None before the first step)."""
+        return None if self.accumulation is None else self.accumulation["fm"]
+
+    @property
+    def sm(self):
+        """The second moments, one per argument (None before the first step)."""
+        return None if self.accumulation is None else self.accumulation["sm"]
+
+    @property
+    def t(self):
+        """The number of steps taken (None before the first step)."""
+        return None if self.accumulation is None else self.accumulation["t"]

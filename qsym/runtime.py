@@ -11,7 +11,11 @@ How arguments are treated (as in PennyLane with autograd):
 - ``qsym.numpy`` tensors with ``requires_grad=False`` and numeric keyword arguments are
   data: inputs of the compiled code that are never differentiated;
 - ints, bools, strings and other objects are static: their values are baked into the
-  trace (a new value traces again), and they cannot be differentiated.
+  trace (a new value traces again), and they cannot be differentiated; except integer
+  ``qsym.numpy`` tensors, which a derivative takes (by default when ``requires_grad=True``,
+  or by ``argnum``) promoted to float, as NumPy promotes ints;
+- with nothing to differentiate, ``grad`` and ``jacobian`` warn as PennyLane does and
+  return ``()``.
 
 >>> import qsym as qml
 >>> dev = qml.device("default.qubit", wires=1)
@@ -394,7 +398,34 @@ def _static_key(value, what):
 def _is_number_container(value) -> bool:
     if isinstance(value, (list, tuple)):
         return all(_is_number_container(v) for v in value) and len(value) > 0
+    if isinstance(value, np.ndarray):  # e.g. [x[0], x[1]] of a tensor: 0-d tensors
+        return value.ndim == 0 and value.dtype.kind in "iuf"
     return isinstance(value, numbers.Number) and not isinstance(value, bool)
+
+
+def _promotable(value) -> bool:
+    """An integer ``qsym.numpy`` tensor: differentiated as floats when it is chosen (by
+    ``argnum``, or by default with ``requires_grad=True``), as NumPy promotes ints."""
+    return isinstance(value, tensor) and value.dtype.kind in "iu"
+
+
+def _default_diff(args, static_positions=frozenset()):
+    """The arguments a derivative takes by default, when an integer tensor asks for one:
+    trainable floats (as :func:`classify`) and integer tensors with ``requires_grad``."""
+    out = []
+    for i, a in enumerate(args):
+        if i in static_positions:
+            continue
+        if isinstance(a, tensor):
+            if a.requires_grad and a.dtype.kind in "iuf":
+                out.append(i)
+        elif _numeric(a, f"argument {i}") is not None:
+            out.append(i)
+    return tuple(out)
+
+
+def _needs_default_diff(args) -> bool:
+    return any(type(a) is tensor and a.requires_grad and a.dtype.kind in "iu" for a in args)
 
 
 def _numeric(value, what):
@@ -452,6 +483,8 @@ def classify(args, kwargs, diff, static_names, static_positions=frozenset()):
         else:
             what = f"argument {i}"
             arr = _numeric(a, what)
+            if arr is None and diff is not None and i in diff and _promotable(a):
+                arr = np.asarray(a, dtype=np.float64)  # an int tensor, differentiated
             if arr is None:
                 if has_box(a):  # inside a hybrid derivative: autograd's path
                     raise Boxed
@@ -1608,6 +1641,8 @@ class _Derivative:
         """Which arguments to differentiate: ``None`` (the default) or their indices."""
         diff = self.argnum
         if diff is None:
+            if _needs_default_diff(args):  # an int tensor with requires_grad: promoted
+                return _default_diff(args, getattr(self.fun, "_static_positions", ()))
             return None
         n = len(args)
         for i in diff:
@@ -1622,12 +1657,8 @@ class _Derivative:
         blocks = entry.blocks
         if diff is not None and diff != entry.diff_args:  # argnum order, e.g. [1, 0]
             blocks = tuple(blocks[entry.diff_args.index(i)] for i in diff)
-        if not blocks:
-            raise DifferentiationError(
-                "nothing to differentiate: no positional argument is a trainable float "
-                "(ints, requires_grad=False tensors and keyword arguments are not "
-                "differentiated); pass floats, or choose arguments with argnum="
-            )
+        if not blocks:  # PennyLane warns and returns () (callers check)
+            return (), False
         single = self._single or (self.argnum is None and len(blocks) == 1)
         return blocks, single
 
@@ -1690,6 +1721,8 @@ class grad(_Derivative):
                 jac, entry, blocks, single = self._jacobian(args, kwargs)
             except Boxed:  # inside an outer derivative (qml.jacobian(qml.grad(f)))
                 return self._hybrid(autodiff.grad, args, kwargs)
+            if not blocks:
+                return autodiff.no_trainable()
             if entry.circuit.output != "scalar" or entry.post[0][3] != () or entry.broadcast:
                 what = ', '.join(m.kind for m in entry.circuit.measurements)
                 if entry.broadcast:
@@ -1772,6 +1805,8 @@ class jacobian(_Derivative):
                 jac, entry, blocks, single = self._jacobian(args, kwargs)
             except Boxed:
                 return self._hybrid(autodiff.jacobian, args, kwargs)
+            if not blocks:
+                return autodiff.no_trainable()
             rows = [pick(jac[m], blocks, single) for m in range(len(entry.post))]
             if entry.circuit.output == "scalar":
                 return rows[0]
@@ -1815,6 +1850,9 @@ class hessian(_Derivative):
         diff = self._diff_indices(args)
         entry, xs, ds = self.fun.compiled(args, kwargs, diff)
         blocks, single = self._blocks(entry, diff)
+        if not blocks:
+            self._forward = ("plain", None)
+            return autodiff.no_trainable()
         if diff is None:
             diff = entry.diff_args
         values, jac, hess, entry = self.fun.flat_hessian(args, kwargs, tuple(sorted(diff)))
