@@ -366,6 +366,13 @@ def _raise_nonfinite(circuit, xs, ds, exc):
                         "at these inputs (e.g. sqrt or log of a negative number): check the "
                         "classical processing in the circuit"
                     ) from None
+        # finite at the inputs: finite differences stepped out of the domain
+        raise ArgumentError(
+            "a gate parameter is not finite at a point finite differences evaluate next to "
+            "these inputs (x +- h): the classical processing in the circuit is undefined "
+            "there (e.g. arcsin beyond 1, sqrt or log below 0); use diff_method="
+            "'parameter-shift' or 'adjoint' (exact, evaluated at the inputs only)"
+        ) from None
     raise exc
 
 
@@ -676,7 +683,7 @@ class QNode:
                 v, flat = broadcast.collapsed_symbols(trace.symbols_like, name, arr.shape,
                                                       axis, size)
                 values.update(zip(flat, np.take(arr, 0, axis=axis).ravel()))
-            arrays[what] = v
+            arrays[what] = trace.unwrap(v)  # sympy symbols, for the batch-axis search
             return v, flat
 
         for i, a in enumerate(args):
