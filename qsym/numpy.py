@@ -134,3 +134,30 @@ for _name in [n for n in dir(_np) if isinstance(getattr(_np, n), _np.ufunc)]:
     if hasattr(_anp, _name):
         globals()[_name] = _symbolic_ufunc(_name)
 del _name
+
+
+def _sinc_expr(a):
+    t = _sp.pi * a
+    return _sp.Piecewise((_sp.Integer(1), _sp.Eq(a, 0)), (_sp.sin(t) / t, True))
+
+
+def sinc(x):
+    """``numpy.sinc`` (``sin(pi x) / (pi x)``, 1 at 0); on traced circuit inputs the exact
+    sympy expression (a ``Piecewise`` that is 1 at 0: no branch on the traced value, the
+    compiled code evaluates it for each value).
+
+    >>> float(sinc(0.5)) == 2 / pi
+    True
+    """
+    if _is_symbolic(x):
+        from .trace import _has_traced
+
+        wrap = _has_traced(x)
+
+        def one(v):
+            e = _sinc_expr(_sp.sympify(v.expr if isinstance(v, _Traced) else v))
+            return _Traced(e) if wrap else e
+
+        out = _np.vectorize(one, otypes=[object])(_np.asarray(x, dtype=object))
+        return out[()] if out.ndim == 0 else out
+    return _anp.sinc(x)

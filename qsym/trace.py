@@ -290,11 +290,11 @@ class Traced:
     __ge__ = _comparison(">=", lambda a, b: a >= b)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method != "__call__":
-            raise TracingError(
-                f"numpy.{ufunc.__name__}.{method} is not supported on traced circuit inputs; "
-                f"use numpy.{ufunc.__name__}(...) elementwise or qsym.numpy's sum/prod"
-            )
+        if method != "__call__":  # reduce, accumulate, outer, at: NumPy's object loops,
+            # which call this class's operators and methods (that refuse what they must)
+            arrays = [np.asarray(a, dtype=object) if _has_traced(a) else a for a in inputs]
+            out = getattr(ufunc, method)(*arrays, **kwargs)
+            return out[()] if isinstance(out, np.ndarray) and out.ndim == 0 else out
         return apply_ufunc(ufunc.__name__, inputs, kwargs)
 
 

@@ -201,6 +201,24 @@ def test_other_ufuncs_are_refused_by_name(name):
         getattr(onp, name)(*([x] * nin))
 
 
+def test_sinc_is_exact_including_at_zero():
+    s = TracedSymbol("s")
+    e = np.sinc(Traced(s)).expr
+    for v in (0.0, 0.3, -1.7):
+        assert complex(e.xreplace({s: sp.Float(v)})).real == pytest.approx(onp.sinc(v), abs=1e-15)
+        d = complex(sp.diff(e, s).xreplace({s: sp.Float(v)})).real
+        h = 1e-6
+        assert d == pytest.approx((onp.sinc(v + h) - onp.sinc(v - h)) / (2 * h), abs=1e-8)
+
+
+def test_reductions_of_a_traced_scalar_use_numpy_object_loops():
+    x = Traced(TracedSymbol("x"))
+    assert np.prod(x) is x and onp.max(x) is x
+    assert onp.prod(onp.array([x, 2 * x])).expr == 2 * x.expr**2
+    with pytest.raises(qml.TracingError, match="needs the value"):
+        onp.max(onp.array([x, 2 * x]))  # a choice between two values
+
+
 def test_sympy_expressions_stay_sympy_and_numbers_stay_numpy():
     a = sp.Symbol("a")
     assert np.expm1(a) == sp.exp(a) - 1 and isinstance(np.expm1(a), sp.Basic)
@@ -228,7 +246,7 @@ def _angles(x, lib):
         lib.expm1(x[0]), lib.log1p(x[1]), lib.log2(x[2]), lib.exp2(x[0]),
         lib.hypot(x[0], x[1]), lib.arctan2(x[1], x[2]), lib.logaddexp(x[0], x[2]),
         lib.cbrt(x[0] - x[1]), lib.deg2rad(60 * x[2]), lib.rad2deg(x[1]) / 50,
-        lib.reciprocal(x[2]), lib.log10(x[1] + 1),
+        lib.reciprocal(x[2]), lib.log10(x[1] + 1), lib.sinc(x[0]), lib.sinc(x[1] - x[1]),
     ]
 
 
