@@ -197,7 +197,9 @@ class Traced:
             return format(float(self.expr), spec)
         raise _refusal(f"formatting with {spec!r}", self.expr)
 
-    __hash__ = object.__hash__
+    def __hash__(self):
+        # a set or dict lookup compares values: `x in {0.5, 1.0}` would be False at every x
+        return self._value(f"using {self} as a set member or dict key", lambda e: hash(float(e)))
 
     # arithmetic: new traced values
     __add__, __radd__ = _binary(lambda a, b: a + b)

@@ -42,6 +42,8 @@ def _branches(x, y):
         "index": lambda: [0, 1, 2][x],
         "range": lambda: len(range(x)),
         "in a list": lambda: x in [0.5, 1.0],
+        "in a set": lambda: x in {0.5, 1.0},
+        "dict key": lambda: {x: 1}.get(1.0, 0),
         "python max": lambda: max(x, 0.5),
         "modulo": lambda: x % 1.0,
         "floor division": lambda: x // 1.0,
