@@ -778,8 +778,9 @@ class QNode:
         return rules.rule_for_op(op, pos, shifts=spec)
 
     def _replay_at_zero(self, args, kwargs, key, circuit, values):
-        """Replay with every numeric input at 0: a branch such as ``if x * y:`` that sympy
-        answers without error takes the other way there, and the replay sees it."""
+        """Replay with every numeric input at 0: a branch the tracer cannot see (``if
+        isinstance(x, float) and x:``; every look at a traced value is refused while tracing,
+        qsym.trace.Traced) may take the other way there, and the replay sees it."""
         zero_args = [
             np.zeros(key[i][1]) if key[i][0] != _STATIC else a for i, a in enumerate(args)
         ]

@@ -340,3 +340,15 @@ def test_written_out_code_computes_the_value_at_a_singular_point():
     assert out[0] == pytest.approx(1.0) and not onp.isfinite(jac[0, 0])
     out, jac = mod.fused_value_and_grad(onp.array([-1.0]), onp.zeros(0))
     assert out[0] == pytest.approx(-1.0) and not onp.isfinite(jac[0, 0])
+
+
+def test_a_type_test_the_tracer_cannot_see_is_caught_by_the_replay_at_the_traced_point():
+    @qml.qnode(dev1)
+    def c(x):
+        if isinstance(x, float) and x > 0.5:  # False while tracing, True on the numbers
+            qml.PauliX(wires=0)
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.TracingError, match="cannot see"):
+        c(0.9)
