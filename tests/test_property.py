@@ -182,7 +182,8 @@ _SINGULAR = [("arcsin", 1.0), ("arcsin", -1.0), ("arccos", 1.0), ("arccos", -1.0
 
 
 @settings(max_examples=min(EXAMPLES, 10), deadline=None, derandomize=True)
-@given(st.sampled_from(_SINGULAR), st.floats(-3, 3), st.sampled_from(["parameter-shift", "adjoint"]))
+@given(st.sampled_from(_SINGULAR), st.floats(-3, 3),
+       st.sampled_from(["parameter-shift", "adjoint"]))
 def test_singular_points_of_the_classical_processing(case, y, method):
     """At a point where the classical processing's derivative is singular the value is
     computed (it equals NumPy's), the gradient by that input is inf or NaN (NumPy's chain

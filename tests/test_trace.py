@@ -229,7 +229,8 @@ def test_sympy_expressions_stay_sympy_and_numbers_stay_numpy():
 
 # compiled end to end: a reference written independently with NumPy matrices
 def _rx(t):
-    return onp.array([[onp.cos(t / 2), -1j * onp.sin(t / 2)], [-1j * onp.sin(t / 2), onp.cos(t / 2)]])
+    c, s = onp.cos(t / 2), onp.sin(t / 2)
+    return onp.array([[c, -1j * s], [-1j * s, c]])
 
 
 def _ry(t):
@@ -302,7 +303,8 @@ def test_value_at_a_singular_point_is_computed_and_the_gradient_is_inf_or_nan(me
         want = onp.cos(onp.arcsin(x0)) * onp.cos(onp.sqrt(x1))
         assert c(x) == pytest.approx(want, abs=1e-12)  # main: ZeroDivisionError
         g = qml.grad(c)(x)
-        # d/dx0 = -sin(arcsin x0) / sqrt(1-x0^2) cos(sqrt x1): -+inf at x0 = +-1; d/dx1 = cos(arcsin x0) * (-sin(sqrt x1)) / (2 sqrt x1):
+        # d/dx0 = -sin(arcsin x0) / sqrt(1-x0^2) cos(sqrt x1): -+inf at x0 = +-1;
+        # d/dx1 = cos(arcsin x0) * (-sin(sqrt x1)) / (2 sqrt x1):
         # 0/0 at x1 = 0, NaN as NumPy's chain rule gives it
         if abs(x0) == 1.0:
             assert g[0] == -onp.sign(x0) * onp.inf
