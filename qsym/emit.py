@@ -776,7 +776,7 @@ def fused_value_and_grad_into(x, d, out, jac):
 
 _UNROLLED = '''\
 # Written out (qsym.emit.unrolled_functions): the same bits as prepare + the kernels.
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")  # as prepare
 def fused_value_into(x, d, out):
     """``fused_value`` into ``out``."""
     if out.shape[0] != NUM_OUTPUTS:
@@ -784,7 +784,7 @@ def fused_value_into(x, d, out):
 {value_body}
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")  # as prepare
 def fused_value_and_grad_into(x, d, out, jac):
     """``fused_value_and_grad`` into ``out`` and ``jac``."""
     _q_check_outputs(out, jac)
@@ -826,7 +826,10 @@ def _q_dgate(t, j, p, out, off):
 {dgate_code}
 
 
-@njit(cache=True)
+# error_model="numpy": the chain-rule factors are computed here for every call, and a
+# singular point of the classical processing (d/dx arcsin(x) at x = 1) must give inf/nan
+# there, as NumPy would, not a ZeroDivisionError that also stops the value
+@njit(cache=True, error_model="numpy")
 def prepare(x, d, mode):
     """Everything that depends on the inputs ``x`` and data ``d``.
 

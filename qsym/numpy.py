@@ -1,10 +1,13 @@
 """NumPy for circuit functions: ``from qsym import numpy as np``.
 
 Everything in NumPy is here, as autograd's NumPy (the functions see the boxes autograd
-passes through a hybrid cost function under ``qml.grad``, :mod:`qsym.autodiff`). While a circuit is traced its inputs are sympy symbols (or
-object arrays of them); the elementwise math functions below then build exact sympy
-expressions, so ``np.sin(x[1])`` inside a circuit is differentiated exactly. On ordinary
-numbers they are NumPy's own functions.
+passes through a hybrid cost function under ``qml.grad``, :mod:`qsym.autodiff`). While a
+circuit is traced its inputs are traced values (:class:`qsym.trace.Traced`, or object
+arrays of them); every elementwise NumPy function (each ufunc) then builds the exact sympy
+expression, so ``np.sin(x[1])`` inside a circuit is differentiated exactly, or raises a
+:class:`~qsym.errors.TracingError` naming the function if it has no exact form here
+(those that compare or round, such as ``np.sign`` or ``np.maximum``). On ordinary numbers
+they are NumPy's own functions.
 
 ``np.array(..., requires_grad=False)`` makes a :class:`tensor`, PennyLane's way of marking
 an argument as data: it is not differentiated, and its values can change between calls
@@ -33,6 +36,9 @@ from autograd.numpy.numpy_vspaces import ArrayVSpace as _ArrayVSpace
 from numpy import *  # noqa: F401,F403  (this module is numpy, plus what follows)
 from autograd.numpy import *  # noqa: F401,F403,E402  (autograd's wrappers of the same)
 from autograd.numpy import fft, linalg, random  # noqa: F401,E402
+
+from .trace import Traced as _Traced  # noqa: E402
+from .trace import apply_ufunc as _apply_ufunc  # noqa: E402
 
 pi = _np.pi
 e = _np.e
@@ -106,60 +112,68 @@ def array(obj, *args, requires_grad=True, **kwargs):
 
 
 def _is_symbolic(x) -> bool:
-    if isinstance(x, _sp.Basic):
+    if isinstance(x, (_sp.Basic, _Traced)):
         return True
     if isinstance(x, _np.ndarray) and x.dtype == object:
-        return _builtins.any(isinstance(v, _sp.Basic) for v in x.flat)
+        return _builtins.any(isinstance(v, (_sp.Basic, _Traced)) for v in x.flat)
     if isinstance(x, (list, tuple)):
         return _builtins.any(_is_symbolic(v) for v in x)
     return False
 
 
-def _symbolic_ufunc(name, spfn):
-    """An elementwise function: autograd's NumPy on numbers and boxes, sympy's on traced
-    expressions."""
+def _symbolic_ufunc(name):
+    """NumPy's elementwise function ``name``: autograd's NumPy on numbers and boxes; on
+    traced circuit inputs (and sympy expressions) the exact sympy form
+    (:func:`qsym.trace.apply_ufunc`), or a TracingError naming the function if it has
+    none."""
     npfn = getattr(_anp, name)
 
     def fn(*args, **kwargs):
         if _builtins.any(_is_symbolic(a) for a in args):
-            if kwargs:
-                raise TypeError(
-                    f"qsym.numpy.{name}: keyword arguments are not supported on "
-                    "traced circuit inputs"
-                )
-            arrays = [_np.asarray(a, dtype=object) for a in args]
-            out = _np.vectorize(spfn, otypes=[object])(*arrays)
-            return out[()] if out.ndim == 0 else out
+            return _apply_ufunc(name, args, kwargs)
         return npfn(*args, **kwargs)
 
     fn.__name__ = name
+    fn.__qualname__ = name
     fn.__doc__ = (
-        f"``numpy.{name}`` that also accepts traced inputs (then ``sympy`` "
-        f"builds the exact expression)."
+        f"``numpy.{name}`` that also accepts traced circuit inputs (then the exact sympy "
+        f"expression is built, or a TracingError says why it cannot be)."
     )
     return fn
 
 
-sin = _symbolic_ufunc("sin", _sp.sin)
-cos = _symbolic_ufunc("cos", _sp.cos)
-tan = _symbolic_ufunc("tan", _sp.tan)
-arcsin = _symbolic_ufunc("arcsin", _sp.asin)
-arccos = _symbolic_ufunc("arccos", _sp.acos)
-arctan = _symbolic_ufunc("arctan", _sp.atan)
-arctan2 = _symbolic_ufunc("arctan2", _sp.atan2)
-sinh = _symbolic_ufunc("sinh", _sp.sinh)
-cosh = _symbolic_ufunc("cosh", _sp.cosh)
-tanh = _symbolic_ufunc("tanh", _sp.tanh)
-arcsinh = _symbolic_ufunc("arcsinh", _sp.asinh)
-arccosh = _symbolic_ufunc("arccosh", _sp.acosh)
-arctanh = _symbolic_ufunc("arctanh", _sp.atanh)
-exp = _symbolic_ufunc("exp", _sp.exp)
-log = _symbolic_ufunc("log", _sp.log)
-sqrt = _symbolic_ufunc("sqrt", _sp.sqrt)
-square = _symbolic_ufunc("square", lambda v: v**2)
-power = _symbolic_ufunc("power", lambda a, b: a**b)
-abs = _symbolic_ufunc("abs", _sp.Abs)  # noqa: A001
-absolute = abs
+# every NumPy ufunc: on traced values, its exact form (qsym.trace.UFUNCS) or a clear refusal
+for _name in [n for n in dir(_np) if isinstance(getattr(_np, n), _np.ufunc)]:
+    if hasattr(_anp, _name):
+        globals()[_name] = _symbolic_ufunc(_name)
+del _name
+
+
+def _sinc_expr(a):
+    t = _sp.pi * a
+    return _sp.Piecewise((_sp.Integer(1), _sp.Eq(a, 0)), (_sp.sin(t) / t, True))
+
+
+def sinc(x):
+    """``numpy.sinc`` (``sin(pi x) / (pi x)``, 1 at 0); on traced circuit inputs the exact
+    sympy expression (a ``Piecewise`` that is 1 at 0: no branch on the traced value, the
+    compiled code evaluates it for each value).
+
+    >>> float(sinc(0.5)) == 2 / pi
+    True
+    """
+    if _is_symbolic(x):
+        from .trace import _has_traced
+
+        wrap = _has_traced(x)
+
+        def one(v):
+            e = _sinc_expr(_sp.sympify(v.expr if isinstance(v, _Traced) else v))
+            return _Traced(e) if wrap else e
+
+        out = _np.vectorize(one, otypes=[object])(_np.asarray(x, dtype=object))
+        return out[()] if out.ndim == 0 else out
+    return _anp.sinc(x)
 
 
 # --- creation functions (PennyLane's ``pennylane.numpy``) ------------------------------------

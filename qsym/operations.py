@@ -26,14 +26,22 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from .errors import GateError, MeasurementError, WireError
+from .errors import GateError, MeasurementError, TracingError, WireError
 from .gates import GATES, REGISTRY, gate_def
 from .gates import matrix as _gate_matrix
-from .trace import active_tape
+from .trace import Traced, active_tape
 
 
 def _wires_tuple(wires) -> tuple:
     """PennyLane accepts a single label or an iterable of labels."""
+    labels = wires.ravel() if isinstance(wires, np.ndarray) else wires
+    if isinstance(wires, Traced) or (
+        isinstance(labels, (list, tuple, np.ndarray)) and any(isinstance(w, Traced) for w in labels)
+    ):
+        raise TracingError(
+            f"wires={wires!r} uses a traced circuit input as a wire label; wires decide the "
+            "circuit's structure: pass them as ints (static arguments)"
+        )
     if isinstance(wires, (str, numbers.Integral)) or np.isscalar(wires):
         return (wires.item() if isinstance(wires, np.generic) else wires,)
     if isinstance(wires, np.ndarray):
@@ -48,6 +56,8 @@ def _check_param(name: str, value):
     """A gate parameter: a real number or a (real) sympy expression of traced inputs."""
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
+    if isinstance(value, Traced):
+        value = value.expr
     if isinstance(value, sp.Basic):
         if not isinstance(value, sp.Expr):
             raise GateError(f"{name}: parameter {value!r} is not a number")
@@ -559,6 +569,8 @@ def _mul_words(w1: tuple, w2: tuple):
 def _scalar(c):
     if isinstance(c, np.ndarray) and c.ndim == 0:
         c = c[()]
+    if isinstance(c, Traced):
+        c = c.expr
     if isinstance(c, sp.Basic) or isinstance(c, numbers.Number):
         return c
     raise MeasurementError(f"an observable can only be scaled by a number, got {c!r}")

@@ -547,6 +547,13 @@ def _raise_nonfinite(circuit, xs, ds, exc):
                         "at these inputs (e.g. sqrt or log of a negative number): check the "
                         "classical processing in the circuit"
                     ) from None
+        # finite at the inputs: finite differences stepped out of the domain
+        raise ArgumentError(
+            "a gate parameter is not finite at a point finite differences evaluate next to "
+            "these inputs (x +- h): the classical processing in the circuit is undefined "
+            "there (e.g. arcsin beyond 1, sqrt or log below 0); use diff_method="
+            "'parameter-shift' or 'adjoint' (exact, evaluated at the inputs only)"
+        ) from None
     raise exc
 
 
@@ -1057,7 +1064,7 @@ class QNode:
                 v, flat = broadcast.collapsed_symbols(trace.symbols_like, name, arr.shape,
                                                       axis, size)
                 values.update(zip(flat, np.take(arr, 0, axis=axis).ravel()))
-            arrays[what] = v
+            arrays[what] = trace.unwrap(v)  # sympy symbols, for the batch-axis search
             return v, flat
 
         for i, a in enumerate(args):
@@ -1173,8 +1180,9 @@ class QNode:
         return rules.rule_for_op(op, pos, shifts=spec)
 
     def _replay_at_zero(self, args, kwargs, key, circuit, values):
-        """Replay with every numeric input at 0: a branch such as ``if x * y:`` that sympy
-        answers without error takes the other way there, and the replay sees it."""
+        """Replay with every numeric input at 0: a branch the tracer cannot see (``if
+        isinstance(x, float) and x:``; every look at a traced value is refused while tracing,
+        qsym.trace.Traced) may take the other way there, and the replay sees it."""
         zero_args = [
             np.zeros(key[i][1]) if key[i][0] != _STATIC else a for i, a in enumerate(args)
         ]

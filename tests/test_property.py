@@ -321,3 +321,74 @@ def test_many_wire_gates_and_measurements_agree_with_the_reference(case):
     for method, jac in jacs.items():
         np.testing.assert_allclose(jac, fd, atol=1e-8, err_msg=method)
     np.testing.assert_allclose(jacs["parameter-shift"], jacs["adjoint"], atol=1e-11)
+
+
+# --- classical processing: value-dependent Python, singular points ----------------------
+_ARITH = [
+    lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - 0.5 * b, lambda a, b: a / (2 + b * b),
+    lambda a, b: qml.numpy.sin(a) + b, lambda a, b: qml.numpy.expm1(a) * b,
+    lambda a, b: qml.numpy.arctan2(a, 1 + b * b), lambda a, b: qml.numpy.hypot(a, b),
+]
+_LOOKS = [
+    lambda v, c: v == c, lambda v, c: v != c, lambda v, c: v < c, lambda v, c: v <= c,
+    lambda v, c: v > c, lambda v, c: v >= c, lambda v, c: bool(v), lambda v, c: int(v),
+    lambda v, c: float(v) > c, lambda v, c: round(v), lambda v, c: [0, 1, 2, 3][v],
+    lambda v, c: qml.numpy.sign(v), lambda v, c: qml.numpy.maximum(v, c),
+    lambda v, c: qml.numpy.array([v, c])[0] == c, lambda v, c: qml.numpy.array([v]) < c,
+]
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.integers(0, len(_ARITH) - 1), st.integers(0, 2), st.integers(0, 2)),
+                min_size=1, max_size=4),
+       st.integers(0, len(_LOOKS) - 1), st.floats(-2, 2), st.lists(st.floats(-2, 2), min_size=3,
+                                                                    max_size=3))
+def test_value_dependent_python_is_refused_at_every_value(steps, look, c, point):
+    """Any comparison or truth test of an expression of inputs is a TracingError at trace
+    time, at every point (so no branch is ever compiled)."""
+    def fn(x, y):
+        vals = [x[0], x[1], y]
+        for op, i, j in steps:
+            vals.append(_ARITH[op](vals[-1 - i], vals[j]))
+        if _LOOKS[look](vals[-1], c):
+            qml.PauliX(wires=0)
+        qml.RX(x[0], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    node = qml.QNode(fn, qml.device("default.qubit", wires=1))
+    for x0, x1, y in (point, (c, c, c), (0.0, 0.0, 0.0)):
+        try:
+            node(np.array([x0, x1]), y)
+        except qml.TracingError:
+            continue
+        raise AssertionError(f"no TracingError at {(x0, x1, y)}: a branch was compiled")
+
+
+# (function, singular point): the value is finite there, its derivative is not
+_SINGULAR = [("arcsin", 1.0), ("arcsin", -1.0), ("arccos", 1.0), ("arccos", -1.0),
+             ("sqrt", 0.0), ("cbrt", 0.0), ("arccosh", 1.0)]
+
+
+@settings(max_examples=min(EXAMPLES, 10), deadline=None, derandomize=True)
+@given(st.sampled_from(_SINGULAR), st.floats(-3, 3),
+       st.sampled_from(["parameter-shift", "adjoint"]))
+def test_singular_points_of_the_classical_processing(case, y, method):
+    """At a point where the classical processing's derivative is singular the value is
+    computed (it equals NumPy's), the gradient by that input is inf or NaN (NumPy's chain
+    rule gives the same), and the gradient by the other input is finite and right."""
+    name, s = case
+
+    def fn(x):
+        qml.RY(x[1], wires=0)
+        qml.RX(getattr(qml.numpy, name)(x[0]), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    def reference(x0, x1):  # <Z> after RY(x1) then RX(t): cos(t) cos(x1)
+        return np.cos(getattr(np, name)(x0)) * np.cos(x1)
+
+    node = qml.QNode(fn, qml.device("default.qubit", wires=1), diff_method=method)
+    x = np.array([s, y])
+    assert abs(node(x) - reference(s, y)) < 1e-12
+    g = qml.grad(node)(x)
+    assert not np.isfinite(g[0])
+    assert abs(g[1] - (-np.cos(getattr(np, name)(s)) * np.sin(y))) < 1e-10
