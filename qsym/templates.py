@@ -29,11 +29,20 @@ import sympy as sp
 
 from .errors import GateError, WireError
 from .operations import GATE_CLASSES, Operation, _wires_tuple
-from .trace import Tape, active_tape, recording
+from .trace import Tape, active_tape, recording, unwrap
+
+
+def _unwrapped(x):
+    """Traced circuit inputs (:class:`qsym.trace.Traced`) as their sympy expressions, in
+    lists and object arrays too: templates compute with them symbolically."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(_unwrapped(v) for v in x)
+    return unwrap(x)
 
 
 def _array(x, what: str) -> np.ndarray:
     """Template input as an array (numbers or traced sympy expressions)."""
+    x = _unwrapped(x)
     if isinstance(x, np.ndarray):
         return x
     if isinstance(x, (list, tuple)):
@@ -392,6 +401,7 @@ class BasisState(Template):
         self.id = id
         if len(set(self.wires)) != len(self.wires):
             raise WireError(f"{self.name} got duplicate wires {list(self.wires)}")
+        state = _unwrapped(state)
         self._traced = isinstance(state, np.ndarray) and state.dtype.kind in "fO" or (
             isinstance(state, (list, tuple)) and any(isinstance(b, (float, sp.Basic)) for b in state)
         )

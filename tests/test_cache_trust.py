@@ -244,8 +244,8 @@ def test_forged_gate_code_records_are_recomputed(tmp_path, seeded, forger):
 
 def test_forged_gate_code_signed_with_the_key_is_printed_again(fresh):
     printed_rx, printed_ry = emit.gate_body("RX"), emit.gate_body("RY")
-    key = emit._gate_body_key(qml.gates.gate_def("RX"),
-                              qml.gates.gate_def("RX").sympy_matrix(), None)
+    rx = qml.gates.gate_def("RX")
+    key = emit._gate_body_key(rx, rx.sympy_matrix(), None, rx.structure, [])
     cache.save_record("gate-code", key, list(printed_ry))  # RY's code under RX's key
     emit.gate_body.cache_clear()
     assert emit.gate_body("RX") == printed_rx

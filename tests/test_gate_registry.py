@@ -214,8 +214,8 @@ def test_disk_keys_hold_the_exact_matrix_not_the_name():
     b_row = define(1.0)._row
     assert rules._disk_key(a_row, 0, None, None, ()) != rules._disk_key(b_row, 0, None, None, ())
     p = sp.symbols("p0:1", real=True)
-    assert emit._gate_body_key(a_row, a_row.sympy_matrix(p), None) != emit._gate_body_key(
-        b_row, b_row.sympy_matrix(p), None)
+    assert emit._gate_body_key(a_row, a_row.sympy_matrix(p), None, a_row.structure, []) != (
+        emit._gate_body_key(b_row, b_row.sympy_matrix(p), None, b_row.structure, []))
 
 
 def test_compiled_circuits_of_an_old_definition_refuse_to_run(tmp_path):

@@ -76,11 +76,12 @@ def build(n, ops, meas):
             getattr(qml, name)(*values, wires=wires, **hyper)
         out = []
         for kind, ws, letters, c, herm in meas:
-            obs = None
-            for w, p in zip(ws, letters):
-                o = getattr(qml, "Pauli" + p)(w)
-                obs = o if obs is None else obs @ o
-            obs = c * obs + data[1] * qml.PauliZ(ws[0])
+            if kind in ("expval", "var"):  # (gates made into an unmeasured operator: refused)
+                obs = None
+                for w, p in zip(ws, letters):
+                    o = getattr(qml, "Pauli" + p)(w)
+                    obs = o if obs is None else obs @ o
+                obs = c * obs + data[1] * qml.PauliZ(ws[0])
             if kind == "expval":
                 out.append(qml.expval(obs))
             elif kind == "var":
@@ -175,11 +176,11 @@ def build_small(n, ops, meas):
             getattr(qml, name)(*[a * x[i] for i, a in params], wires=wires, **hyper)
         out = []
         for kind, ws, letters, c, herm, vec in meas:
-            word = None
-            for w, p in zip(ws, letters):
-                o = getattr(qml, "Pauli" + p)(w)
-                word = o if word is None else word @ o
             what, form = kind.split("_")
+            word = None
+            for w, p in zip(ws, letters) if form in ("word", "sum", "hamiltonian") else ():
+                o = getattr(qml, "Pauli" + p)(w)  # (only where measured: see build)
+                word = o if word is None else word @ o
             obs = {
                 "word": lambda: word,
                 "sum": lambda: c * word + qml.PauliZ(ws[0]),
@@ -274,7 +275,7 @@ def _evaluate(value, names):
     return float(expr.xreplace({s: names[s.name] for s in expr.free_symbols}))
 
 
-@settings(max_examples=max(EXAMPLES // 4, 5), deadline=None, derandomize=True,
+@settings(max_examples=max(EXAMPLES // 10, 2), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(small_circuits())
 def test_exact_api_agrees_with_the_numeric_results(case):
