@@ -14,6 +14,14 @@ import qsym as qml
 
 
 def test_about_prints_versions_cache_and_threads(capsys):
+    dev = qml.device("default.qubit", wires=1)  # something in the cache, even when fresh
+
+    @qml.qnode(dev)
+    def seeded(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    seeded.circuit(0.1)  # traced and emitted: writes its module (no numba compile)
     info = qml.about()
     out = capsys.readouterr().out
     lines = dict(line.split(":", 1) for line in out.splitlines())

@@ -17,7 +17,8 @@ from qsym.shapes import flat as _flat
 
 from conftest import ALL_GATES, random_circuit_function
 
-CASES = [(seed, n_wires) for n_wires in (1, 2, 3, 4) for seed in range(6)]
+# (the suite's 10-minute budget: four seeds per width; the property suite draws more)
+CASES = [(seed, n_wires) for n_wires in (1, 2, 3, 4) for seed in range(4)]
 
 
 def _inputs(seed):
@@ -99,7 +100,7 @@ def test_values_are_bit_identical_across_calls_and_qnodes():
         assert np.array_equal(u, v) and np.array_equal(u, w)
 
 
-WHOLE_TABLE = [(seed, n_wires) for n_wires in (1, 2, 3, 4, 5, 6) for seed in range(3)]
+WHOLE_TABLE = [(seed, n_wires) for n_wires in (1, 2, 3, 4, 5, 6) for seed in range(2)]
 
 
 @pytest.mark.parametrize("seed,n_wires", WHOLE_TABLE)
