@@ -1580,6 +1580,7 @@ def _with_shots(node, shots):
     new.shots = shots_mod.check_shots(shots)
     new._shots_set = True
     new._grad_fast = None
+    _GATE_REGISTRY.watch(new)  # its own short paths follow a gate defined again, too
     return new
 
 

@@ -340,3 +340,15 @@ def test_controlled_rows_of_a_user_gate_follow_its_redefinition():
         assert abs(float(qml.grad(c)(t)) + onp.sin(t)) < 1e-9
     finally:
         qml.undefine_gate("RegCtl")
+
+
+def test_a_set_shots_copy_follows_a_redefinition():
+    """qml.set_shots copies a QNode (sharing its compiled signatures): the copy's own short
+    paths must not keep the old definition."""
+    define(0.5)
+    node = qml.QNode(circuit, DEV)
+    exact = qml.set_shots(node, shots=None)
+    np.testing.assert_allclose(qml.grad(exact)(X), expected(0.5)[1], atol=1e-12)
+    define(1.0)
+    np.testing.assert_allclose(exact(X), expected(1.0)[0], atol=1e-12)
+    np.testing.assert_allclose(qml.grad(exact)(X), expected(1.0)[1], atol=1e-12)
