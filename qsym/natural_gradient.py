@@ -42,7 +42,7 @@ import sympy as sp
 
 from .errors import ArgumentError, DifferentiationError
 from .gates import numeric_matrix_function
-from .ir import Op
+from .ir import Op, _apply
 from .optimize import GradientDescentOptimizer, _requires_grad
 from .shapes import flat
 from .symbolic import _matrix_derivative
@@ -110,13 +110,6 @@ def _layers(ops, pieces) -> list:
     return layer_of
 
 
-def _apply(state, mat, wires, n):
-    k = len(wires)
-    m = mat.reshape((2,) * (2 * k))
-    out = np.tensordot(m, state, axes=(list(range(k, 2 * k)), list(wires)))
-    return np.moveaxis(out, list(range(k)), list(wires))
-
-
 def _gate_metric(num_wires: int, ops, pieces, params) -> np.ndarray:
     """``Re[<d_i psi|d_j psi> - <d_i psi|psi><psi|d_j psi>]`` over the pieces, from exact
     gate-matrix derivatives (NumPy statevector, ``O(P G 2^n)``)."""
@@ -127,14 +120,14 @@ def _gate_metric(num_wires: int, ops, pieces, params) -> np.ndarray:
     before = []
     for k, op in enumerate(ops):
         before.append(state)
-        state = _apply(state, mats[k], op.wires, n)
+        state = _apply(state, mats[k], op.wires)
     psi = state.reshape(-1)
     D = np.empty((psi.size, len(pieces)), dtype=complex)
     for c, (k, p) in enumerate(pieces):
         dmat = _matrix_derivative(ops[k].variant, p)(*params[k])
-        phi = _apply(before[k], dmat, ops[k].wires, n)
+        phi = _apply(before[k], dmat, ops[k].wires)
         for j in range(k + 1, len(ops)):
-            phi = _apply(phi, mats[j], ops[j].wires, n)
+            phi = _apply(phi, mats[j], ops[j].wires)
         D[:, c] = phi.reshape(-1)
     a = psi.conj() @ D  # <psi|d_j psi>
     Q = D.conj().T @ D - np.outer(a.conj(), a)
