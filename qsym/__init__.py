@@ -81,7 +81,7 @@ from .runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set
 from . import devices, math, wires  # noqa: E402
 from .unsupported import CHANNELS as _CHANNELS, cond, density_matrix, measure  # noqa: E402
 from . import unsupported as _unsupported  # noqa: E402
-from .drawing import draw, matrix, specs  # noqa: E402
+from .drawing import draw, draw_mpl, matrix, specs  # noqa: E402
 from .symbolic import check, expectation, gradient  # noqa: E402
 from .aot import CompiledCircuit, ExportError, compile, load  # noqa: E402
 from .optimize import (  # noqa: E402
@@ -175,6 +175,7 @@ __all__ = [
     "CompiledCircuit",
     "ExportError",
     "draw",
+    "draw_mpl",
     "specs",
     "matrix",
     "check",

@@ -1,4 +1,5 @@
-"""Text drawings of circuits and numeric gate matrices (``qml.draw``, ``qml.matrix``).
+"""Drawings of circuits (``qml.draw`` as text, ``qml.draw_mpl`` with matplotlib) and numeric
+gate matrices (``qml.matrix``).
 
 >>> import qsym as qml
 >>> dev = qml.device("default.qubit", wires=2)
@@ -15,6 +16,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -137,18 +139,10 @@ def _measurement_label(m, circuit, note=None, matrices=None) -> str:
             "counts": f"Counts[{obs}]"}.get(m.kind, obs)
 
 
-def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
-                 show_all_wires=False, max_length=100, show_matrices=True,
-                 annotations=None, show_wire_labels=True) -> str:
-    """Draw a traced circuit with its parameters evaluated at inputs ``x`` and data ``d``,
-    in PennyLane's text format (``qml.draw``): one row per wire, gates in layers, the
-    measurements after ``┤``; ``decimals=None`` leaves parameters out; matrices of
-    ``QubitUnitary`` gates are listed below as ``M0 = ...``.
-
-    ``annotations`` (optional, one per op, see :func:`_annotations`): ``("group", key,
-    label, wire indices)`` draws a run of ops with the same key as one box (a state
-    preparation, ``|Ψ⟩``); ``("adjoint", original gate)`` labels an op as the adjoint of
-    the original (``RX(0.50)†``)."""
+def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
+    """What :func:`draw_circuit` and :func:`draw_mpl` draw: the rows (wires shown, in
+    order), the ops and measurements in PennyLane's layers, the parameter values; None if
+    no wire is shown."""
     values = input_values(circuit, x, d)
     m_notes = None
     if annotations is not None:
@@ -171,10 +165,9 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
     order += [i for i in range(circuit.num_wires) if i not in order]
     rows = [i for i in order if show_all_wires or i in used]
     if not rows:
-        return ""
+        return None
     row_of = {w: r for r, w in enumerate(rows)}
     n = len(rows)
-    matrices: list = []
 
     def span(ws):
         rs = [row_of[w] for w in ws if w in row_of]
@@ -202,6 +195,31 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
     m_spans = [span(m_wires(m)) for m in meas]
     op_layers = _layers(op_spans)
     m_layers = _layers(m_spans)
+    return SimpleNamespace(values=values, circuit=circuit, annotations=annotations,
+                           m_notes=m_notes, labels=labels, rows=rows, row_of=row_of, n=n,
+                           ops=ops, meas=meas, m_wires=m_wires, op_layers=op_layers,
+                           m_layers=m_layers)
+
+
+def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
+                 show_all_wires=False, max_length=100, show_matrices=True,
+                 annotations=None, show_wire_labels=True) -> str:
+    """Draw a traced circuit with its parameters evaluated at inputs ``x`` and data ``d``,
+    in PennyLane's text format (``qml.draw``): one row per wire, gates in layers, the
+    measurements after ``┤``; ``decimals=None`` leaves parameters out; matrices of
+    ``QubitUnitary`` gates are listed below as ``M0 = ...``.
+
+    ``annotations`` (optional, one per op, see :func:`_annotations`): ``("group", key,
+    label, wire indices)`` draws a run of ops with the same key as one box (a state
+    preparation, ``|Ψ⟩``); ``("adjoint", original gate)`` labels an op as the adjoint of
+    the original (``RX(0.50)†``)."""
+    lay = _layout(circuit, x, d, wire_order, show_all_wires, annotations)
+    if lay is None:
+        return ""
+    values, circuit, annotations, m_notes = lay.values, lay.circuit, lay.annotations, lay.m_notes
+    labels, rows, row_of, n, ops, meas = lay.labels, lay.rows, lay.row_of, lay.n, lay.ops, lay.meas
+    m_wires, op_layers, m_layers = lay.m_wires, lay.op_layers, lay.m_layers
+    matrices: list = []
 
     def start(continuation=False):
         prefix = "··· " if continuation else ""
@@ -524,3 +542,192 @@ def _qnode_matrix(qnode, wire_order):
         return U.reshape(N, N)
 
     return unitary
+
+
+# --- matplotlib drawings (qml.draw_mpl) ------------------------------------------------------
+_MPL_STYLES = {
+    None: {"fg": "black", "bg": "white", "box": "white"},
+    "black_white": {"fg": "black", "bg": "white", "box": "white"},
+    "black_white_dark": {"fg": "white", "bg": "black", "box": "black"},
+}
+_MPL_OPTIONS = ("fontsize", "wire_options", "label_options", "active_wire_notches")
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(
+            "qml.draw_mpl needs matplotlib, an optional extra of qsym: "
+            "pip install 'qsym[plot]' (or pip install matplotlib)"
+        ) from exc
+    return plt
+
+
+def draw_mpl(qnode: Any, wire_order: Sequence[Hashable] | None = None,
+             show_all_wires: bool = False, decimals: int | None = None,
+             style: str | None = None, *, fig: Any = None, level: Any = None,
+             **kwargs: Any) -> Callable[..., tuple]:
+    """``qml.draw_mpl``: a function of the QNode's arguments that draws the circuit with
+    matplotlib and returns ``(fig, ax)``, as PennyLane's does: one horizontal line per
+    wire (labelled on the left), gates as labelled boxes in PennyLane's layers (the same
+    layers as :func:`draw`), controls as dots (open for a control on 0) joined to their
+    target, a CNOT-type target as ⊕, ``SWAP`` as two crosses, and each measurement as a
+    box at the end (``<Z>``, ``Probs``, ...).
+
+    Arguments as PennyLane's: ``wire_order``, ``show_all_wires``, ``decimals`` (None:
+    no parameters), ``style`` (None, ``"black_white"`` or ``"black_white_dark"``),
+    ``fig`` (a matplotlib figure to draw in), ``fontsize``, ``wire_options`` (keywords of
+    the wires' lines, e.g. ``{"color": "gray"}``), ``label_options`` (keywords of the
+    wire labels' text); ``active_wire_notches`` is accepted and has no effect. Any other
+    keyword is an :class:`qsym.errors.ArgumentError`.
+
+    Needs matplotlib, the optional ``plot`` extra (``pip install 'qsym[plot]'``); without
+    it, calling ``qml.draw_mpl`` raises an ImportError that says so.
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=2)
+    >>> @qml.qnode(dev)
+    ... def c(x):
+    ...     qml.RX(x, wires=0)
+    ...     qml.CNOT(wires=[0, 1])
+    ...     return qml.expval(qml.PauliZ(1))
+    >>> fig, ax = qml.draw_mpl(c, decimals=2)(0.5)
+    >>> sorted(t.get_text() for t in ax.texts)  # wire labels, gate and measurement labels
+    ['0', '1', '<Z>', 'RX(0.50)']
+    """
+    from .errors import ArgumentError
+
+    unknown = sorted(set(kwargs) - set(_MPL_OPTIONS))
+    if unknown:
+        raise ArgumentError(f"qml.draw_mpl got unexpected keyword argument(s) {unknown}; "
+                            f"it takes wire_order, show_all_wires, decimals, style, fig, "
+                            f"level and {', '.join(_MPL_OPTIONS)}")
+    if style not in _MPL_STYLES:
+        raise ArgumentError(f"qml.draw_mpl: style {style!r} is not one of "
+                            f"{sorted(k for k in _MPL_STYLES if k)} (or None)")
+    if decimals is not None and (not isinstance(decimals, int) or decimals < 0):
+        raise ArgumentError(f"qml.draw_mpl: decimals must be None or an int >= 0, "
+                            f"not {decimals!r}")
+    plt = _pyplot()
+
+    def drawer(*args, **kw):
+        from .shapes import flat as _flat
+
+        entry, xs, ds = qnode.compiled(args, kw)
+        annotations = _annotations(qnode, entry.circuit, args, kw)
+        x, d = _flat(xs), _flat(ds)
+        if entry.broadcast:  # the first parameter set of the batch, as qml.draw
+            xb, db = entry.inputs(x, d)
+            x, d = xb[0], db[0]
+        lay = _layout(entry.circuit, x, d, wire_order, show_all_wires, annotations)
+        return _mpl_figure(plt, lay, decimals, _MPL_STYLES[style], fig, kwargs)
+
+    return drawer
+
+
+def _mpl_figure(plt, lay, decimals, colors, fig, options):
+    """Draw the layout ``lay`` (:func:`_layout`) on matplotlib axes; ``(fig, ax)``. One
+    data unit is one inch at the default figure size; a column is as wide as its longest
+    label."""
+    from matplotlib.patches import Circle, Rectangle
+
+    fontsize = options.get("fontsize", 14)
+    char = 0.6 * fontsize / 72  # inches per character, roughly
+    wire_kw = {"color": colors["fg"], "linewidth": 1.5, "zorder": 1,
+               **(options.get("wire_options") or {})}
+    label_kw = {"fontsize": fontsize, "color": colors["fg"],
+                **(options.get("label_options") or {})}
+    line_kw = {"color": colors["fg"], "linewidth": 1.5, "zorder": 4}
+    box_kw = {"facecolor": colors["box"], "edgecolor": colors["fg"], "linewidth": 1.5,
+              "zorder": 3}
+    text_kw = {"ha": "center", "va": "center", "fontsize": fontsize, "color": colors["fg"],
+               "zorder": 5}
+    rows = lay.rows if lay is not None else []
+    items = []  # per column: [(kind, k, label)]
+    matrices: list = []
+    if lay is not None:
+        for layer in lay.op_layers:
+            col = []
+            for k in layer:
+                op = lay.ops[k]
+                ctrl_w, _, base = _controls(op)
+                note = lay.annotations[k] if lay.annotations is not None else None
+                if note is not None and note[0] == "group":
+                    label = note[2]
+                elif note is not None and note[0] == "adjoint":
+                    orig = note[1]
+                    label = _op_label(orig, _controls(orig)[2], {}, decimals, matrices) + "†"
+                else:
+                    label = _op_label(op, base, lay.values, decimals, matrices)
+                col.append(("op", k, label))
+            items.append(col)
+        for layer in lay.m_layers:
+            items.append([("m", k, _measurement_label(
+                lay.meas[k], lay.circuit, lay.m_notes[k] if lay.m_notes else None, matrices))
+                for k in layer])
+    widths = [max([0.8] + [char * len(label) + 0.3 for _, _, label in col]) for col in items]
+    centers, x = [], 0.0
+    for w in widths:
+        centers.append(x + w / 2)
+        x += w + 0.3
+    label_width = char * max([len(str(lay.labels[w])) for w in rows] + [1]) + 0.4
+    x_lo, x_hi = -label_width - 0.3, max(x, 1.0)
+    y_rows = max(len(rows), 1)
+    if fig is None:
+        fig = plt.figure(figsize=(x_hi - x_lo, y_rows))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_facecolor(colors["bg"])
+    fig.patch.set_facecolor(colors["bg"])
+    ax.axis("off")
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_rows - 0.5, -0.5)  # the first wire on top
+    ax.set_aspect("equal")
+    for r, w in enumerate(rows):
+        ax.plot([-0.3, x_hi], [r, r], **wire_kw)
+        ax.text(-0.4, r, str(lay.labels[w]), ha="right", va="center", **label_kw)
+
+    def box(cx, width, lo, hi, label):
+        ax.add_patch(Rectangle((cx - width / 2, lo - 0.35), width, hi - lo + 0.7, **box_kw))
+        ax.text(cx, (lo + hi) / 2, label, **text_kw)
+
+    for cx, width, col in zip(centers, widths, items):
+        for kind, k, label in col:
+            if kind == "m":
+                m = lay.meas[k]
+                shown = [lay.row_of[w] for w in lay.m_wires(m) if w in lay.row_of]
+                lo, hi = (min(shown), max(shown)) if shown else (0, len(rows) - 1)
+                box(cx, width, lo, hi, label)
+                continue
+            op = lay.ops[k]
+            ws = op.wires if op.name != "GlobalPhase" else tuple(rows)
+            ctrl_w, ctrl_v, base = _controls(op)
+            note = lay.annotations[k] if lay.annotations is not None else None
+            if note is not None and note[0] == "group":
+                ctrl_w, ctrl_v = (), ()
+            shown = [lay.row_of[w] for w in ws if w in lay.row_of]
+            if not shown:
+                continue
+            targets = [lay.row_of[w] for w in ws if w not in ctrl_w and w in lay.row_of]
+            if len(shown) > 1 and (ctrl_w or label == "SWAP"):
+                ax.plot([cx, cx], [min(shown), max(shown)], **{**line_kw, "zorder": 2})
+            for w, v in zip(ctrl_w, ctrl_v):
+                if w in lay.row_of:
+                    ax.add_patch(Circle((cx, lay.row_of[w]), 0.1, zorder=3,
+                                        edgecolor=colors["fg"], linewidth=1.5,
+                                        facecolor=colors["fg"] if v else colors["bg"]))
+            if ctrl_w and label == "X" and len(targets) == 1:  # CNOT, Toffoli: a ⊕
+                (t,) = targets
+                ax.add_patch(Circle((cx, t), 0.2, facecolor=colors["box"],
+                                    edgecolor=colors["fg"], linewidth=1.5, zorder=3))
+                ax.plot([cx - 0.2, cx + 0.2], [t, t], **line_kw)
+                ax.plot([cx, cx], [t - 0.2, t + 0.2], **line_kw)
+            elif label == "SWAP" and len(targets) == 2:  # SWAP, CSWAP: two crosses
+                for t in targets:
+                    ax.plot([cx - 0.12, cx + 0.12], [t - 0.12, t + 0.12], **line_kw)
+                    ax.plot([cx - 0.12, cx + 0.12], [t + 0.12, t - 0.12], **line_kw)
+            elif targets:
+                box(cx, width, min(targets), max(targets), label)
+    return fig, ax

@@ -199,3 +199,105 @@ def test_hiding_wire_labels():  # PennyLane's test_hiding_labels
 
     lines = qml.draw(circ, show_wire_labels=False)().split("\n")
     assert lines[0].startswith("─") and lines[1].startswith("─")
+
+
+# --- qml.draw_mpl ---------------------------------------------------------------------------
+DEV2 = qml.device("default.qubit", wires=3)
+
+
+@qml.qnode(DEV2)
+def mpl_circuit(x):
+    qml.RX(x, wires=0)
+    qml.Hadamard(wires=2)  # same layer as RX: other wire
+    qml.CNOT(wires=[0, 1])
+    qml.SWAP(wires=[1, 2])
+    return qml.expval(qml.PauliZ(1))
+
+
+def _texts(ax):
+    """``{text: (x, y)}`` of the axes' texts."""
+    return {t.get_text(): t.get_position() for t in ax.texts}
+
+
+def _mpl():
+    mpl = pytest.importorskip("matplotlib")
+    mpl.use("Agg")
+    return mpl
+
+
+def test_draw_mpl_draws_the_circuit_in_layers():
+    _mpl()
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Circle, Rectangle
+
+    fig, ax = qml.draw_mpl(mpl_circuit, decimals=2)(0.54)
+    try:
+        assert isinstance(fig, Figure) and isinstance(ax, Axes) and ax.figure is fig
+        texts = _texts(ax)
+        # wire labels on the left, in order from the top (y grows downwards)
+        assert {"0", "1", "2", "RX(0.54)", "H", "<Z>"} == set(texts)
+        assert texts["0"][1] == 0 and texts["1"][1] == 1 and texts["2"][1] == 2
+        assert ax.get_ylim()[0] > ax.get_ylim()[1]
+        # RX and H share the first layer (as in qml.draw); CNOT, SWAP, then the measurement
+        assert texts["RX(0.54)"][0] == texts["H"][0]
+        assert texts["RX(0.54)"][1] == 0 and texts["H"][1] == 2
+        assert texts["<Z>"][0] > texts["RX(0.54)"][0] and texts["<Z>"][1] == 1
+        assert all(texts[w][0] < texts["H"][0] for w in "012")
+        # CNOT: a filled control dot on wire 0 and a target circle on wire 1
+        circles = [p for p in ax.patches if isinstance(p, Circle)]
+        assert sorted(c.center[1] for c in circles) == [0, 1]
+        cnot_x = circles[0].center[0]
+        assert circles[0].center[0] == circles[1].center[0]
+        assert texts["H"][0] < cnot_x < texts["<Z>"][0]
+        # three boxes: RX, H and the measurement (CNOT and SWAP are drawn without a box)
+        assert len([p for p in ax.patches if isinstance(p, Rectangle)]) == 3
+        # 3 wires + CNOT's line and its plus (2) + SWAP's line and two crosses (4)
+        assert len(ax.lines) == 3 + 3 + 5
+    finally:
+        plt.close(fig)
+    fig, ax = qml.draw_mpl(mpl_circuit)(0.54)  # PennyLane's default: no parameters
+    try:
+        assert "RX" in _texts(ax)
+    finally:
+        plt.close(fig)
+
+
+def test_draw_mpl_options():
+    _mpl()
+    import matplotlib.pyplot as plt
+
+    fig, ax = qml.draw_mpl(mpl_circuit, wire_order=[2, 1, 0], decimals=1)(0.54)
+    texts = _texts(ax)
+    assert texts["2"][1] == 0 and texts["0"][1] == 2 and texts["RX(0.5)"][1] == 2
+    plt.close(fig)
+
+    @qml.qnode(DEV2)
+    def one_wire(x):
+        qml.RY(x, wires=1)
+        return qml.expval(qml.PauliZ(1))
+
+    fig, ax = qml.draw_mpl(one_wire)(0.1)
+    assert set(_texts(ax)) == {"1", "RY", "<Z>"}  # wires without gates are left out
+    plt.close(fig)
+    mine = plt.figure()
+    fig, ax = qml.draw_mpl(one_wire, show_all_wires=True, style="black_white_dark",
+                           fig=mine, fontsize=10, wire_options={"color": "gray"})(0.1)
+    assert fig is mine and {"0", "1", "2"} <= set(_texts(ax))
+    assert ax.lines[0].get_color() == "gray"
+    assert fig.patch.get_facecolor()[:3] == (0.0, 0.0, 0.0)
+    plt.close(fig)
+    with pytest.raises(qml.ArgumentError, match="style"):
+        qml.draw_mpl(one_wire, style="sketchy")
+    with pytest.raises(qml.ArgumentError, match="colour"):
+        qml.draw_mpl(one_wire, colour="red")
+
+
+def test_draw_mpl_without_matplotlib_names_the_extra(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib fails
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"pip install 'qsym\[plot\]'"):
+        qml.draw_mpl(mpl_circuit)
