@@ -2,7 +2,8 @@
 
 >>> import qsym as qml
 >>> info = qml.about(show=False)
->>> {"qsym", "Python", "numpy", "numba", "sympy", "autograd", "cache", "threads"} <= set(info)
+>>> {"qsym", "Python", "numpy", "numba", "sympy", "autograd", "cache", "kernels",
+...  "threads"} <= set(info)
 True
 >>> info["qsym"] == qml.__version__
 True
@@ -18,7 +19,7 @@ from pathlib import Path
 
 __all__ = ["about"]
 
-_PACKAGES = ("numpy", "numba", "sympy", "autograd", "tqdm")
+_PACKAGES = ("numpy", "numba", "sympy", "autograd", "tqdm", "platformdirs", "psutil")
 
 
 def _version(name: str) -> str:
@@ -48,21 +49,23 @@ def _mib(n: int) -> str:
 
 def about(show: bool = True) -> dict:
     """Print the versions of qsym, Python and its dependencies, the platform, the disk
-    cache's location and size, and numba's thread count, as PennyLane's ``qml.about()``
-    does; paste it into a bug report. Returns the same facts as a dict (``show=False``
-    only returns it).
+    cache's location and size, where numba caches qsym's kernel library (``kernels``:
+    inside the cache folder, or ``NUMBA_CACHE_DIR``'s folder if that is set) and its
+    size, and numba's thread count, as PennyLane's ``qml.about()`` does; paste it into a
+    bug report. Returns the same facts as a dict (``show=False`` only returns it).
 
     Example (the values depend on the machine)::
 
         >>> import qsym as qml
         >>> qml.about()  # doctest: +SKIP
-        qsym:        0.1.0 (/path/to/qsym)
-        Python:      3.12.7 (CPython)
-        Platform:    Linux-6.8.0-x86_64-with-glibc2.39
-        numpy:       2.4.6
+        qsym:         0.1.0 (/path/to/qsym)
+        Python:       3.12.7 (CPython)
+        Platform:     Linux-6.8.0-x86_64-with-glibc2.39
+        numpy:        2.4.6
         ...
-        cache:       /home/me/.cache/qsym (12.3 MiB in 240 files)
-        threads:     2 (numba)
+        cache:        /home/me/.cache/qsym (31.4 MiB in 391 files)
+        kernels:      /home/me/.cache/qsym/kernels/qsym_d9aa201679f2844a (19.1 MiB in 151 files)
+        threads:      2 (numba; NUMBA_NUM_THREADS=2)
     """
     from . import __version__, cache
 
@@ -82,6 +85,19 @@ def about(show: bool = True) -> dict:
         info["cache"] = None
         info["cache size"] = 0
         cache_text = "off (QSYM_CACHE=0: a temporary folder per process)"
+    kernels = cache.kernel_cache_dirs()
+    if kernels:
+        size, files = _folder_size(kernels[0])
+        info["kernels"] = str(kernels[0])
+        info["kernels size"] = size
+        kernels_text = f"{kernels[0]} ({_mib(size)} in {files} files)"
+        if not cache.enabled():
+            kernels_text += " (QSYM_CACHE=0: compiled again in each process)"
+    else:
+        info["kernels"] = None
+        info["kernels size"] = 0
+        kernels_text = ("where numba puts it (NUMBA_CACHE_DIR="
+                        f"{os.environ.get('NUMBA_CACHE_DIR') or 'unset'})")
     try:
         import numba
 
@@ -93,9 +109,9 @@ def about(show: bool = True) -> dict:
         rows = [("qsym", f"{info['qsym']} ({info['qsym location']})"),
                 ("Python", info["Python"]), ("Platform", info["platform"])]
         rows += [(name, info[name]) for name in _PACKAGES]
-        rows += [("cache", cache_text),
+        rows += [("cache", cache_text), ("kernels", kernels_text),
                  ("threads", f"{info['threads']} (numba; NUMBA_NUM_THREADS="
                              f"{info['threads (max)']})")]
         for key, value in rows:
-            print(f"{key + ':':<13}{value}")
+            print(f"{key + ':':<14}{value}")
     return info

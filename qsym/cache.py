@@ -5,9 +5,18 @@ generated module is written to a real ``.py`` file named by the hash of its sour
 imported from there with ``@njit(cache=True)``: a new process that builds the same circuit
 finds the file and numba's compiled code beside it, and compiles nothing.
 
-Location: ``$QSYM_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/qsym`` (``~/.cache/qsym``).
-``QSYM_CACHE=0`` disables the disk cache (modules then go to a temporary folder that lives
-as long as the process).
+Location: ``$QSYM_CACHE_DIR`` if set, else the platform's user cache folder from
+``platformdirs`` (Linux: ``$XDG_CACHE_HOME/qsym``, i.e. ``~/.cache/qsym``; macOS:
+``~/Library/Caches/qsym``; Windows: ``%LOCALAPPDATA%\\qsym\\Cache``). ``QSYM_CACHE=0``
+disables the disk cache (modules then go to a temporary folder that lives as long as the
+process). Everything qsym writes is under that one folder, numba's cache of qsym's own
+kernel library included (``kernels/``, :class:`_QsymCacheLocator`; numba would put it in
+the installed package's ``__pycache__``), unless ``NUMBA_CACHE_DIR`` is set: numba's own
+setting then holds numba's files, as numba documents.
+
+Logging: the ``qsym.cache`` logger reports, at debug level, every module, record and
+numba file found (hit), missing (miss), refused (damaged, foreign or unsigned: rejected)
+and written, and each numba compile with its time.
 
 The source of every module names the versions of qsym, numba and numpy and a hash of the
 kernel library (numba does not notice changes in functions a cached function calls, numba
@@ -68,6 +77,7 @@ import importlib.util
 import io
 import itertools
 import json
+import logging
 import os
 import pickle
 import stat
@@ -81,6 +91,7 @@ from pathlib import Path
 
 from .errors import CacheWarning, QsymError
 
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _dir_lock = threading.RLock()
 _tmpdir: tempfile.TemporaryDirectory | None = None
@@ -108,13 +119,21 @@ def _private_dir() -> Path:
         return Path(_tmpdir.name)
 
 
+def default_dir() -> Path:
+    """The platform's user cache folder for qsym, from ``platformdirs`` (Linux:
+    ``$XDG_CACHE_HOME/qsym``, i.e. ``~/.cache/qsym``; macOS: ``~/Library/Caches/qsym``;
+    Windows: ``%LOCALAPPDATA%\\qsym\\Cache``)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("qsym", appauthor=False))
+
+
 def configured_dir() -> Path:
-    """The cache folder as configured: ``$QSYM_CACHE_DIR``, else ``$XDG_CACHE_HOME/qsym``
-    (``~/.cache/qsym``). :func:`cache_dir` is the folder actually used."""
+    """The cache folder as configured: ``$QSYM_CACHE_DIR``, else :func:`default_dir`.
+    :func:`cache_dir` is the folder actually used."""
     if os.environ.get("QSYM_CACHE_DIR"):
         return Path(os.environ["QSYM_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-    return Path(base) / "qsym"
+    return default_dir()
 
 
 def _owner_problem(st) -> str | None:
@@ -304,9 +323,19 @@ def load_module(source: str):
         data = source.encode()
         folder = cache_dir()
         path = folder / f"{name}.py"
+        start = time.perf_counter()
         try:
-            if read_trusted(path) != data:
+            found = read_trusted(path)
+            if found == data:
+                logger.debug("cache hit: module %s in %s", name, folder)
+            else:
+                if found is None:
+                    logger.debug("cache miss: module %s not in %s", name, folder)
+                else:
+                    logger.debug("cache rejected: %s differs from the generated source "
+                                 "(damaged or not qsym's); rewriting it", path)
                 write_file(path, data)
+                logger.debug("cache write: %s (%d bytes)", path, len(data))
                 if _read(path) != data:
                     raise OSError(0, "the file does not hold the generated source after "
                                      "writing it")
@@ -349,6 +378,7 @@ def load_module(source: str):
         except BaseException:
             del sys.modules[name]
             raise
+        logger.debug("cache: module %s imported in %.3f s", name, time.perf_counter() - start)
         return mod
 
 
@@ -502,23 +532,31 @@ def load_record(kind: str, key: str):
     """
     if not enabled():
         return None
+    path = None
     try:
         path = _record_path(kind, key)
         raw = read_trusted(path)
         if raw is None:
+            logger.debug("cache miss: %s record %s", kind, path.name)
             return None
         record = json.loads(raw)
         if not isinstance(record, dict) or record.get("key") != key:
+            logger.debug("cache rejected: %s holds another key", path)
             return None
         payload = record.get("payload")
         mac = record_mac(kind, key, payload)
         if mac is None or not isinstance(record.get("mac"), str):
+            logger.debug("cache rejected: %s is not signed", path)
             return None
         if not hmac.compare_digest(record["mac"], mac):
+            logger.debug("cache rejected: %s has a wrong signature", path)
             return None
         _touch(path)
+        logger.debug("cache hit: %s record %s", kind, path.name)
         return payload
     except Exception:  # missing, unreadable, not JSON: a miss
+        logger.debug("cache rejected: %s record %s cannot be read", kind,
+                     getattr(path, "name", key))
         return None
 
 
@@ -536,6 +574,7 @@ def save_record(kind: str, key: str, payload) -> None:
         path.parent.mkdir(mode=0o700, exist_ok=True)
         data = json.dumps(record, indent=1, sort_keys=True).encode()
         write_file(path, data)
+        logger.debug("cache write: %s record %s (%d bytes)", kind, path.name, len(data))
         _note_written(path.parent.parent, len(data))
     except OSError:
         pass
@@ -600,9 +639,12 @@ def _checked_cache_file_class():
             secret = self._secret()
             if secret is None:
                 return {}
-            body = _signed(read_trusted(self._index_path), secret, b"index",
-                           self._index_name.encode())
+            raw = read_trusted(self._index_path)
+            body = _signed(raw, secret, b"index", self._index_name.encode())
             if body is None:
+                if raw is not None:
+                    logger.debug("cache rejected: numba index %s (damaged or unsigned)",
+                                 self._index_path)
                 return {}
             try:
                 stream = io.BytesIO(body)
@@ -643,6 +685,7 @@ def _checked_cache_file_class():
                        repr(key).encode(), payload)
             with self._open_for_write(self._data_path(data_name)) as fh:
                 fh.write(payload + _TRAILER + mac)
+            _compile_done(self._index_name, key, self._data_path(data_name), len(payload))
             _note_written(os.path.dirname(os.path.abspath(self._cache_path)), len(payload))
 
         def load(self, key):
@@ -651,22 +694,65 @@ def _checked_cache_file_class():
                 return None
             data_name = self._load_index().get(key)
             if not isinstance(data_name, str):
+                if _compile_started(self._index_name, key):
+                    logger.debug("cache miss: numba %s%s", self._index_name, _sig(key))
                 return None
             payload = _signed(read_trusted(self._data_path(data_name)), secret, b"data",
                               self._index_name.encode(), data_name.encode(),
                               repr(key).encode())
             if payload is None:
+                if _compile_started(self._index_name, key):
+                        logger.debug("cache rejected: numba file %s (missing, damaged or "
+                                 "unsigned)", self._data_path(data_name))
                 return None
             try:
-                return pickle.loads(payload)
+                data = pickle.loads(payload)
             except Exception:  # pragma: no cover - the signature matched
                 return None
+            logger.debug("cache hit: numba %s%s", self._index_name, _sig(key))
+            return data
 
         def _open_for_write(self, filepath):
             return _private_writer(filepath)
 
     _checked_class = _CheckedCacheFile
     return _checked_class
+
+
+_compile_starts: dict = {}  # (index name, signature) -> when numba found no cached code
+
+
+def _sig(key) -> str:
+    """A numba cache key's signature, short, for the log: ``(complex128[:], int64)``."""
+    def short(t):
+        if hasattr(t, "dtype") and hasattr(t, "ndim"):
+            return f"{t.dtype}[{', '.join([':'] * t.ndim)}]"
+        return str(t)
+
+    try:
+        return "(" + ", ".join(short(t) for t in key[0]) + ")"
+    except Exception:  # pragma: no cover
+        return repr(key)[:80]
+
+
+def _compile_started(index_name: str, key) -> bool:
+    """Note when numba found no cached code for ``key`` (False if already noted)."""
+    tag = (index_name, repr(key))
+    if tag in _compile_starts:
+        return False
+    _compile_starts[tag] = time.perf_counter()
+    return True
+
+
+def _compile_done(index_name: str, key, path, nbytes: int) -> None:
+    """Log numba's write of compiled code, with the compile time (since the miss)."""
+    start = _compile_starts.pop((index_name, repr(key)), None)
+    if start is None:
+        logger.debug("cache write: numba %s%s (%d bytes)", path, _sig(key), nbytes)
+    else:
+        logger.debug("compiled %s%s in %.3f s; cache write: %s (%d bytes)",
+                     index_name.rsplit("-", 1)[0], _sig(key), time.perf_counter() - start,
+                     path, nbytes)
 
 
 class _private_writer:
@@ -831,12 +917,128 @@ def _guard_numba_caches(mod) -> None:
             cache_obj.__class__ = lazy
 
 
+# --- where numba caches qsym's own functions ------------------------------------------------
+KERNELS = "kernels"  # the cache folder's subfolder for numba's files of qsym's kernel library
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_kernel_dirs: list = []  # numba cache folders this process's qsym functions use
+_locator = None
+
+
+def _install_name() -> str:
+    """This copy of qsym's subfolder name in ``kernels/``: named by where it is installed,
+    as numba names its folders, so that two copies (a checkout and an installed wheel)
+    sharing one cache folder do not overwrite each other's numba index."""
+    return "qsym_" + hashlib.sha1(_PACKAGE_DIR.encode()).hexdigest()[:16]
+
+
+def kernel_cache_dir(folder=None) -> Path:
+    """The folder numba caches qsym's kernel library in: ``kernels/qsym_<hash>`` in the
+    cache folder (default :func:`cache_dir`, as it is when the kernels are imported; with
+    ``QSYM_CACHE=0`` the process's temporary folder, compiled again in each process).
+
+    >>> kernel_cache_dir("/some/cache").parent == Path("/some/cache/kernels")
+    True
+    """
+    folder = cache_dir() if folder is None else Path(folder)
+    return folder / KERNELS / _install_name()
+
+
+def _is_package_file(py_file) -> bool:
+    try:
+        path = os.path.abspath(py_file)
+    except (TypeError, ValueError):
+        return False
+    return os.path.dirname(path) == _PACKAGE_DIR or path.startswith(_PACKAGE_DIR + os.sep)
+
+
+def _locator_class():
+    """numba's cache locator for functions defined in qsym's own files (the kernel
+    library): their cache goes to :func:`kernel_cache_dir`, under the one folder that
+    ``QSYM_CACHE_DIR`` moves and ``QSYM_CACHE=0`` turns off, instead of the installed
+    package's ``__pycache__`` (numba's :class:`numba.core.caching.InTreeCacheLocator`).
+    Not used when ``NUMBA_CACHE_DIR`` is set (numba's own setting), nor for other files
+    (generated modules are cached beside their file in the cache folder, as before)."""
+    global _locator
+    if _locator is not None:
+        return _locator or None
+    try:
+        from numba.core import caching, config
+
+        bases = (caching._SourceFileBackedLocatorMixin, caching._CacheLocator)
+    except (ImportError, AttributeError):  # pragma: no cover - another numba's layout
+        _locator = False
+        return None
+
+    class _QsymCacheLocator(*bases):
+        """numba's cache of a function in qsym's package: in :func:`kernel_cache_dir`."""
+
+        def __init__(self, py_func, py_file, path):
+            self._py_file = py_file
+            self._lineno = py_func.__code__.co_firstlineno
+            self._cache_path = str(path)
+
+        def ensure_cache_path(self):
+            os.makedirs(self._cache_path, mode=0o700, exist_ok=True)
+            tempfile.TemporaryFile(dir=self._cache_path).close()
+
+        def get_cache_path(self):
+            return self._cache_path
+
+        @classmethod
+        def from_function(cls, py_func, py_file):
+            if config.CACHE_DIR or not _is_package_file(py_file):
+                return None
+            if not os.path.exists(py_file):
+                return None
+            for path in (kernel_cache_dir(), kernel_cache_dir(_private_dir())):
+                self = cls(py_func, py_file, path)
+                try:
+                    self.ensure_cache_path()
+                except OSError as exc:
+                    logger.debug("cache: numba cannot cache in %s (%s)", path, exc)
+                    continue
+                if self._cache_path not in _kernel_dirs:
+                    _kernel_dirs.append(self._cache_path)
+                    logger.debug("cache: numba caches qsym's kernel library in %s",
+                                 self._cache_path)
+                return self
+            return None  # pragma: no cover - not even a temporary folder can be written
+
+    _locator = _QsymCacheLocator
+    return _locator
+
+
+def _register_locator() -> None:
+    """Put :func:`_locator_class` first in numba's list of cache locators (it declines
+    every function that is not qsym's, and everything when ``NUMBA_CACHE_DIR`` is set).
+    Runs when this module is imported, which qsym's kernel library does before it
+    defines its functions (numba picks a function's locator when it is decorated)."""
+    cls = _locator_class()
+    try:
+        from numba.core.caching import CacheImpl
+
+        classes = CacheImpl._locator_classes
+    except (ImportError, AttributeError):  # pragma: no cover - another numba's layout
+        logger.debug("cache: this numba has no cache locator list; qsym's kernel library "
+                     "is cached where numba puts it")
+        return
+    if cls is not None and cls not in classes:
+        classes.insert(0, cls)  # the list object is shared by numba's subclasses
+
+
+def kernel_cache_dirs() -> list:
+    """The folders numba caches qsym's kernel library in for this process (normally one:
+    :func:`kernel_cache_dir` when the library was imported; none if ``NUMBA_CACHE_DIR``
+    holds it)."""
+    return [Path(p) for p in _kernel_dirs]
+
+
 # --- size bound, eviction, inspection ----------------------------------------------------------
 DEFAULT_MAX_MB = 1024
 GRACE_SECONDS = 0  # entries used or written this recently are never evicted (see evict)
 TEMP_GRACE_SECONDS = 3600  # a writer's temporary file is garbage only after this long
 _estimates: dict = {}  # cache folder -> its bytes at the last scan + what was written since
-_KINDS = ("modules", "numba", "rules", "gate-code")
+_KINDS = ("modules", "numba", "rules", "gate-code", "kernels")
 
 
 def max_bytes() -> int | None:
@@ -868,7 +1070,9 @@ def _entries(folder: Path) -> dict:
     """The cache's files, grouped into entries that are evicted together:
     ``{(kind, name): [(path, size, last_used, mtime), ...]}``. A generated module is one
     entry with numba's files for it; a record is one entry; a writer's leftover temporary
-    file is kind ``"temp"``; anything else (the key, unknown files) is not listed."""
+    file is kind ``"temp"``; numba's files of the kernel library are one entry
+    ``("kernels", "qsym_<hash>")`` per copy of qsym; anything else (the keys, unknown
+    files) is not listed."""
     groups: dict = {}
 
     def add(kind, name, path):
@@ -905,6 +1109,14 @@ def _entries(folder: Path) -> dict:
                 add("temp", entry.name, entry.path)
             elif entry.name.endswith(".json"):
                 add(kind, entry.name, entry.path)
+    for sub in scan(folder / KERNELS):  # one folder per copy of qsym: numba's files
+        if not sub.is_dir(follow_symlinks=False):
+            continue
+        for entry in scan(sub.path):
+            if _is_temp(entry.name) or ".tmp." in entry.name:
+                add("temp", entry.name, entry.path)
+            elif entry.name.endswith((".nbi", ".nbc")):
+                add("kernels", sub.name, entry.path)
     return groups
 
 
@@ -936,8 +1148,9 @@ def evict(folder=None, limit: int | None = -1, keep=()) -> int:
     a module is written, and when what this process wrote since takes the folder over
     the bound.
 
-    Never deleted: the entries named in ``keep`` (the module being loaded), entries used
-    or written in the last ``GRACE_SECONDS``, and writers' temporary files younger than
+    Never deleted, nor counted against the bound: the kernel library's numba files
+    (``kernels/``: every process needs them; :func:`clear_cache` deletes them). Never
+    deleted: the entries named in ``keep`` (the module being loaded), entries used or written in the last ``GRACE_SECONDS``, and writers' temporary files younger than
     ``TEMP_GRACE_SECONDS`` (a file being written). Everything else is safe to delete: all
     writes go through a temporary file and a rename, a process that has a file open keeps
     reading it (POSIX), and a file found missing later is computed again and rewritten
@@ -946,7 +1159,7 @@ def evict(folder=None, limit: int | None = -1, keep=()) -> int:
     folder = cache_dir() if folder is None else Path(folder)
     if limit == -1:
         limit = max_bytes()
-    groups = _entries(folder)
+    groups = {k: v for k, v in _entries(folder).items() if k[0] != "kernels"}
     total = sum(size for files in groups.values() for _, size, _, _ in files)
     _estimates[os.path.abspath(folder)] = total
     if limit is None or total <= limit:
@@ -960,7 +1173,11 @@ def evict(folder=None, limit: int | None = -1, keep=()) -> int:
         grace = TEMP_GRACE_SECONDS if kind == "temp" else GRACE_SECONDS
         if name in keep or max(f[2] for f in files) >= now - grace:
             continue
-        freed += _remove(files, keep_if_used_since=now - grace)
+        gone = _remove(files, keep_if_used_since=now - grace)
+        if gone:
+            logger.debug("cache evict: %s %s (%d bytes, least recently used)", kind, name,
+                         gone)
+        freed += gone
     _estimates[os.path.abspath(folder)] = total - freed
     return freed
 
@@ -980,19 +1197,28 @@ def _note_written(folder, nbytes: int) -> None:
             pass
 
 
-def cache_info() -> dict:
-    """What the cache folder holds: ``path``, ``size`` (bytes), ``max_size`` (bytes, or
-    None), ``entries`` per kind (generated ``modules``, numba's ``numba files`` for
-    them, derived ``rules``, printed ``gate-code``, writers' leftover ``temp`` files) and
-    ``problem`` (why qsym does not use the folder, or None).
+def cache_info(folder=None) -> dict:
+    """What the cache folder (default: the configured one) holds: ``path``, ``size``
+    (bytes, everything qsym wrote there), ``max_size`` (bytes, or None), ``entries`` per
+    kind (generated ``modules``, numba's ``numba files`` for them, derived ``rules``,
+    printed ``gate-code``, numba's ``kernel files`` of qsym's kernel library, writers'
+    leftover ``temp`` files), ``kernels`` (the folder this process's kernel library is
+    cached in, or None: :func:`kernel_cache_dirs`) and ``problem`` (why qsym does not use
+    the folder, or None).
 
     >>> info = cache_info()
     >>> sorted(info)
-    ['entries', 'max_size', 'path', 'problem', 'size']
+    ['entries', 'kernels', 'max_size', 'path', 'problem', 'size']
+    >>> sorted(info["entries"])
+    ['gate-code', 'kernel files', 'modules', 'numba files', 'rules', 'temp']
     """
-    folder = configured_dir() if enabled() else _private_dir()
+    if folder is not None:
+        folder = Path(folder)
+    else:
+        folder = configured_dir() if enabled() else _private_dir()
     problem = _dir_problem(folder, create=False) if folder.exists() else None
-    counts = {"modules": 0, "numba files": 0, "rules": 0, "gate-code": 0, "temp": 0}
+    counts = {"modules": 0, "numba files": 0, "rules": 0, "gate-code": 0,
+              "kernel files": 0, "temp": 0}
     size = 0
     if problem is None:
         for (kind, _), files in _entries(folder).items():
@@ -1001,24 +1227,34 @@ def cache_info() -> dict:
                 pys = sum(1 for f in files if f[0].endswith(".py"))
                 counts["modules"] += pys
                 counts["numba files"] += len(files) - pys
+            elif kind == "kernels":
+                counts["kernel files"] += len(files)
             else:
                 counts[kind] += len(files)
+    kernels = kernel_cache_dirs()
     return {"path": str(folder), "size": size, "max_size": max_bytes(),
-            "entries": counts, "problem": problem}
+            "entries": counts, "kernels": str(kernels[0]) if kernels else None,
+            "problem": problem}
 
 
-def clear_cache() -> dict:
-    """Delete everything qsym keeps in the cache folder (generated modules, numba's files
-    for them, records, leftover temporary files; not the folder's key). Returns
-    ``{"path", "files", "bytes"}`` removed. Safe while other processes run: they keep
-    what they loaded, and compile again what they find missing. Raises
-    :class:`qsym.errors.QsymError` for a folder qsym does not trust (it deletes nothing
-    there).
+def clear_cache(folder=None) -> dict:
+    """Delete everything qsym keeps in the cache folder (default: the configured one):
+    generated modules, numba's files for them, records, numba's files of the kernel
+    library (the next process compiles it again, about 30 s), leftover temporary files;
+    not the folders' keys. Returns ``{"path", "files", "bytes"}`` removed. Safe while
+    other processes run: they keep what they loaded, and compile again what they find
+    missing. Raises :class:`qsym.errors.QsymError` for a folder qsym does not trust (it
+    deletes nothing there).
 
-    >>> clear_cache()["path"] == cache_info()["path"]
-    True
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     clear_cache(folder)["files"]
+    0
     """
-    folder = configured_dir() if enabled() else _private_dir()
+    if folder is not None:
+        folder = Path(folder)
+    else:
+        folder = configured_dir() if enabled() else _private_dir()
     if not folder.exists():
         return {"path": str(folder), "files": 0, "bytes": 0}
     problem = _dir_problem(folder, create=False)
@@ -1030,3 +1266,6 @@ def clear_cache() -> dict:
         files += len(group)
         freed += _remove(group)
     return {"path": str(folder), "files": files, "bytes": freed}
+
+
+_register_locator()  # before qsym's kernel library defines its functions

@@ -249,17 +249,11 @@ class Tracker:
 
 
 def available_memory() -> int:
-    """Bytes of memory available now (``MemAvailable``), or the physical total."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    import os
+    """Bytes of memory available now without swapping (``psutil.virtual_memory().available``:
+    Linux's ``MemAvailable``, and its counterpart on macOS and Windows)."""
+    import psutil
 
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return int(psutil.virtual_memory().available)
 
 
 def state_memory(num_wires: int, method: str, num_outputs: int = 1) -> int:

@@ -13,6 +13,25 @@ import qsym as qml  # noqa: E402
 from qsym.gates import GATES  # noqa: E402
 
 
+def seed_kernel_cache(folder) -> None:
+    """Copy the kernel library's numba cache of this process into the cache folder
+    ``folder`` (made if missing), so that a subprocess given ``QSYM_CACHE_DIR=folder``
+    loads qsym's kernels instead of compiling them all again (about a minute: the kernel
+    library is cached under ``QSYM_CACHE_DIR`` like everything else qsym writes)."""
+    import shutil
+    from pathlib import Path
+
+    from qsym import cache
+
+    folder = Path(folder)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for source in cache.kernel_cache_dirs():
+        target = cache.kernel_cache_dir(folder)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        shutil.copytree(source, target, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("*.tmp"))
+
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config):

@@ -48,7 +48,7 @@ def test_about_without_the_cache(monkeypatch, capsys):
     monkeypatch.setenv("QSYM_CACHE", "0")
     info = qml.about()
     assert info["cache"] is None
-    assert "cache:       off (QSYM_CACHE=0" in capsys.readouterr().out
+    assert "cache:        off (QSYM_CACHE=0" in capsys.readouterr().out
     assert qml.about(show=False) == info and capsys.readouterr().out == ""
 
 

@@ -11,8 +11,9 @@
 - a dropped QNode's generated module leaves ``sys.modules``.
 
 Expected values are the seed circuit's closed forms, <Z> = cos(a) cos(b), never numbers
-taken from qsym. Subprocesses get their own ``QSYM_CACHE_DIR``; the kernel library's numba
-cache (beside qsym/kernels.py) is shared and not touched.
+taken from qsym. Subprocesses get their own ``QSYM_CACHE_DIR`` after importing qsym; the
+kernel library's numba cache (in the test run's ``QSYM_CACHE_DIR``, where it was when
+qsym was imported) is shared and not touched.
 """
 
 import gc
@@ -492,7 +493,7 @@ def test_cache_info_and_clear_command(fresh, capsys):
     info = qml.cache_info()
     assert info["path"] == str(folder) and info["problem"] is None
     assert info["entries"] == {"modules": 2, "numba files": 4, "rules": 1, "gate-code": 1,
-                               "temp": 0}
+                               "kernel files": 0, "temp": 0}
     assert info["size"] == _size(folder)
     assert cli.main(["cache", "info"]) == 0
     out = capsys.readouterr().out

@@ -16,7 +16,15 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 PAGES = sorted(DOCS.glob("*.md"))
 
 PROMPT = ">>> "
-FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
+
+
+def doctest_flags(config) -> int:
+    """The doctest option flags configured once for the whole suite (pyproject.toml,
+    ``doctest_optionflags``: what ``--doctest-modules`` uses for the docstrings)."""
+    flags = 0
+    for name in config.getini("doctest_optionflags"):
+        flags |= doctest.OPTIONFLAGS_BY_NAME[name]
+    return flags
 
 # an opening fence (``` or longer, optionally indented) with its info string, up to the
 # matching closing fence
@@ -56,14 +64,14 @@ def page_session(text: str) -> str:
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
-def test_doc_examples(page):
+def test_doc_examples(page, pytestconfig):
     text = page.read_text(encoding="utf-8")
     if not doctest_blocks(text):
         return  # nothing to run on this page
     parser = doctest.DocTestParser()
     test = parser.get_doctest(page_session(text), {}, page.name, str(page), 0)
     out = []
-    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    runner = doctest.DocTestRunner(optionflags=doctest_flags(pytestconfig))
     try:
         result = runner.run(test, out=out.append, clear_globs=True)
     finally:
@@ -96,3 +104,13 @@ def test_blocks_are_found():
     assert doctest_blocks(page) == [(2, PROMPT + "1 + 1\n2\n")]
     session = page_session(page)
     assert session.splitlines()[2:4] == [PROMPT + "1 + 1", "2"]
+
+
+def test_doctest_flags_are_configured_once(pytestconfig):
+    """The Markdown pages and the docstrings use the same flags, from pyproject.toml."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    configured = tomllib.loads(pyproject.read_text())["tool"]["pytest"]["ini_options"]
+    assert set(configured["doctest_optionflags"]) == {"ELLIPSIS", "NORMALIZE_WHITESPACE"}
+    assert doctest_flags(pytestconfig) == doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE

@@ -297,6 +297,9 @@ print("RESULT " + json.dumps(out))
 
 
 def _run_lazy(script, cache_dir, lazy):
+    from conftest import seed_kernel_cache
+
+    seed_kernel_cache(cache_dir)  # the kernel library compiled once, not in every folder
     env = dict(os.environ, QSYM_CACHE_DIR=str(cache_dir), QSYM_LAZY_NUMBA=lazy)
     env.pop("QSYM_CACHE", None)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO)] + ([env["PYTHONPATH"]]
