@@ -763,6 +763,9 @@ class _private_writer:
 
     def __enter__(self):
         folder = os.path.dirname(self.path) or "."
+        # the folder may have been deleted meanwhile (rm -r of the cache folder while a
+        # process runs): make it again rather than fail numba's compile
+        os.makedirs(folder, mode=0o700, exist_ok=True)
         fd, self.tmp = tempfile.mkstemp(dir=folder, prefix=".nb.", suffix=".tmp")
         self.fh = os.fdopen(fd, "wb")
         return self.fh

@@ -331,6 +331,8 @@ def cmd_cache(args) -> int:
     if info["problem"]:
         print(f"problem  the folder {info['problem']}: qsym does not use it")
     print(f"size     {_mb(info['size'])} ({bound}, QSYM_CACHE_MAX_MB)")
+    if info.get("kernels"):
+        print(f"kernels  {info['kernels']} (numba's cache of qsym's kernel library)")
     for kind, count in info["entries"].items():
         print(f"{kind:<12} {count}")
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections import namedtuple
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import qsym as qml
-from qsym import cache, kernels, runtime
+from qsym import cache, cli, kernels, runtime
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = Path(qml.__file__).resolve().parent
@@ -81,6 +82,24 @@ def test_kernel_library_is_cached_in_the_cache_folder():
     # their files are still signed and checked (the folder's own key)
     checked = cache._checked_cache_file_class()
     assert all(type(f._cache._cache_file) is checked for f in functions)
+
+
+def test_cache_info_command_shows_the_kernel_library(capsys):
+    assert cli.main(["cache", "info"]) == 0
+    out = capsys.readouterr().out
+    (folder,) = cache.kernel_cache_dirs()
+    assert f"kernels  {folder} (numba's cache of qsym's kernel library)" in out
+    assert re.search(r"^kernel files \d+$", out, re.M)
+
+
+def test_numba_files_are_written_even_if_the_folder_was_deleted(tmp_path):
+    """``rm -r`` of the cache folder while a process runs: numba's next write makes the
+    folder again instead of failing the compile."""
+    target = tmp_path / "gone" / "kernels" / "f.nbi"
+    with cache._private_writer(str(target)) as fh:
+        fh.write(b"data")
+    assert target.read_bytes() == b"data"
+    assert (target.parent.stat().st_mode & 0o777) == 0o700
 
 
 # one process: compile one small kernel (numba writes its cache files) and report where
