@@ -1153,7 +1153,8 @@ def evict(folder=None, limit: int | None = -1, keep=()) -> int:
 
     Never deleted, nor counted against the bound: the kernel library's numba files
     (``kernels/``: every process needs them; :func:`clear_cache` deletes them). Never
-    deleted: the entries named in ``keep`` (the module being loaded), entries used or written in the last ``GRACE_SECONDS``, and writers' temporary files younger than
+    deleted: the entries named in ``keep`` (the module being loaded), entries used or
+    written in the last ``GRACE_SECONDS``, and writers' temporary files younger than
     ``TEMP_GRACE_SECONDS`` (a file being written). Everything else is safe to delete: all
     writes go through a temporary file and a rename, a process that has a file open keeps
     reading it (POSIX), and a file found missing later is computed again and rewritten
