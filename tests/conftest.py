@@ -23,13 +23,22 @@ def seed_kernel_cache(folder) -> None:
 
     from qsym import cache
 
+
     folder = Path(folder)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     for source in cache.kernel_cache_dirs():
         target = cache.kernel_cache_dir(folder)
+        if target.exists():  # seeded already (maybe in use by a running process)
+            continue
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        shutil.copytree(source, target, dirs_exist_ok=True,
+        # copied aside, then renamed into place: a process never sees half a copy
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".seed-"))
+        shutil.copytree(source, staging, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("*.tmp"))
+        try:
+            os.rename(staging, target)
+        except OSError:  # another seeding won
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 

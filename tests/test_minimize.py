@@ -600,6 +600,9 @@ def test_loop_module_is_cached_on_disk(tmp_path):
         print(len(loop.run.stats.cache_hits), len(loop.run.stats.cache_misses), r.x.tolist())
         """
     )
+    from conftest import seed_kernel_cache
+
+    seed_kernel_cache(tmp_path)  # the kernel library compiled once, not in every folder
     env = dict(__import__("os").environ, QSYM_CACHE_DIR=str(tmp_path))
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                            env=env, timeout=600) for _ in range(2)]

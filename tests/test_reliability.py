@@ -7,9 +7,9 @@ derivatives, product rule) and ``qsym.ir.simulate`` / ``final_state`` (a NumPy t
 interpreter). Bit-for-bit comparisons use ``float.hex``.
 
 Nothing here asserts a timing. Tests that need a *new* process or a *fresh* cache run
-``python`` in a subprocess with ``QSYM_CACHE_DIR`` set to a temporary folder; the kernel
-library's numba cache lives beside ``qsym/kernels.py`` and is shared, so a subprocess
-costs about the import plus the numba compile of one small generated module.
+``python`` in a subprocess with ``QSYM_CACHE_DIR`` set to a temporary folder, seeded with
+a copy of the kernel library's numba cache (``conftest.seed_kernel_cache``), so a
+subprocess costs about the import plus the numba compile of one small generated module.
 """
 
 from __future__ import annotations
@@ -134,6 +134,9 @@ def rc(script_dir):
 
 
 def _env(cache_dir):
+    from conftest import seed_kernel_cache
+
+    seed_kernel_cache(cache_dir)  # the kernel library compiled once, not in every folder
     env = dict(os.environ)
     env.pop("QSYM_CACHE", None)
     env["QSYM_CACHE_DIR"] = str(cache_dir)
