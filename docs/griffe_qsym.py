@@ -5,7 +5,8 @@ the reStructuredText habits of the Python docs (``code``, :func:`name`, doctest 
 - a doctest session (lines from ``>>>`` up to a blank line) becomes a ```` ```pycon ````
   block, so ``>>>`` is not read as a Markdown quote;
 - a paragraph ending in ``::`` followed by an indented block: the block is fenced;
-- ``:func:`x```, ``:class:`x```, ``:mod:`x``` ... become code spans (``x``).
+- ``:func:`x```, ``:class:`x```, ``:mod:`x``` ... become code spans (``x``);
+- ``# doctest: +SKIP`` and other directives are left out of the sessions shown.
 
 Nothing else changes, and the docstrings in the source stay as they are (their doctests
 run in the test suite).
@@ -25,6 +26,13 @@ import textwrap
 import griffe
 
 _ROLE = re.compile(r":(?:func|class|mod|meth|attr|data|exc|obj|py:\w+):`~?([^`]+)`")
+_FLAGS = re.compile(r"\s*#\s*doctest:\s*[+-]\w+(?:\s*,\s*[+-]\w+)*\s*$")
+
+
+def _session(lines: list[str]) -> list[str]:
+    """A doctest session's lines without ``# doctest: +FLAG`` comments (for readers)."""
+    return [_FLAGS.sub("", line) if line.lstrip().startswith((">>>", "...")) else line
+            for line in lines]
 
 
 def _indent(line: str) -> int:
@@ -69,7 +77,10 @@ def convert(text: str) -> str:
                 out.append(" " * base + head + ":" if head else "")
                 out.append("")
                 out.append(" " * base + "```" + lang)
-                out.extend(" " * base + b if b else "" for b in body.split("\n"))
+                body_lines = body.split("\n")
+                if lang == "pycon":
+                    body_lines = _session(body_lines)
+                out.extend(" " * base + b if b else "" for b in body_lines)
                 out.append(" " * base + "```")
                 out.append("")
                 i = j
@@ -81,7 +92,7 @@ def convert(text: str) -> str:
                 block.append(lines[i][base:] if _indent(lines[i]) >= base else lines[i].strip())
                 i += 1
             out.append(" " * base + "```pycon")
-            out.extend(" " * base + b for b in block)
+            out.extend(" " * base + b for b in _session(block))
             out.append(" " * base + "```")
             continue
         out.append(line)
