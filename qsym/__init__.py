@@ -29,6 +29,8 @@ import logging as _logging  # noqa: E402
 # (logging.basicConfig(level=logging.DEBUG) shows traces, compiles, cache use, timings)
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
+# first: qsym.cache registers numba's cache locator for qsym's own files (kernels/)
+from . import cache as _cache  # noqa: E402
 from . import errors, gates, numpy, rules  # noqa: E402
 from .errors import (  # noqa: E402
     ArgumentError,
