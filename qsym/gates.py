@@ -511,8 +511,8 @@ class GateRegistry:
     :attr:`generation` and the changed name's :meth:`version`, then tells
 
     - the *listeners* (:meth:`on_change`): module-level memos keyed by gate name (the
-      ``lru_cache`` s of :mod:`qsym.gates`, :mod:`qsym.rules`, :mod:`qsym.symbolic`,
-      :mod:`qsym.emit`) clear themselves, and :mod:`qsym.operations` remakes its gate
+      memos made with :meth:`memo` in :mod:`qsym.gates`, :mod:`qsym.rules`,
+      :mod:`qsym.symbolic`, :mod:`qsym.opmath`, :mod:`qsym.emit`) clear themselves, and :mod:`qsym.operations` remakes its gate
       classes;
     - the *watchers* (:meth:`watch`, held weakly): every QNode drops the compiled
       signatures whose circuit uses a changed gate, so its next call traces and compiles
@@ -544,6 +544,25 @@ class GateRegistry:
         """Call ``fn(names)`` (a frozenset of gate names) after every change; returns fn."""
         self._listeners.append(fn)
         return fn
+
+    def memo(self, fn=None, *, maxsize=None):
+        """Decorator: ``functools.lru_cache`` that empties itself after every change.
+
+        Every memo whose result depends on a gate's definition (anything that reads a
+        row by name) is made with it, so that no definition outlives its row. The
+        architecture test refuses a plain ``lru_cache`` on a function that reads a row.
+
+        >>> @REGISTRY.memo
+        ... def wires_of(name):
+        ...     return GATES[name].num_wires
+        >>> wires_of("CNOT"), wires_of.cache_info().currsize
+        (2, 1)
+        """
+        if fn is None:
+            return lambda f: self.memo(f, maxsize=maxsize)
+        cached = lru_cache(maxsize=maxsize)(fn)
+        self.on_change(lambda names: cached.cache_clear())
+        return cached
 
     def watch(self, obj) -> None:
         """Call ``obj._gates_changed(names)`` after every change, while ``obj`` lives."""
@@ -695,7 +714,7 @@ def hyper_items(name: str, hyper: dict) -> tuple:
     return tuple((h, hyper[h]) for h in row.hyper if h in hyper)
 
 
-@lru_cache(maxsize=None)
+@REGISTRY.memo
 def numeric_matrix_function(name: str, num_wires: int | None = None, hyper: tuple = ()):
     """A NumPy function ``f(*params) -> complex matrix`` made from the exact sympy matrix.
 
@@ -721,7 +740,7 @@ def numeric_matrix_function(name: str, num_wires: int | None = None, hyper: tupl
     return fn
 
 
-@lru_cache(maxsize=None)
+@REGISTRY.memo
 def definition_key(name: str) -> str:
     """What identifies gate ``name``'s definition in hashes and records: ``""`` for qsym's
     own gates (fixed with qsym's version), a SHA-256 of the exact matrix (and wire count,
@@ -742,14 +761,6 @@ def definition_key(name: str) -> str:
         text = f"{name} {REGISTRY.version(name)} {id(row)}"  # definition, in this process
     return hashlib.sha256(text.encode()).hexdigest()
 
-
-def _gates_changed(names) -> None:
-    # memoized by gate name: a gate defined or removed clears them
-    numeric_matrix_function.cache_clear()
-    definition_key.cache_clear()
-
-
-REGISTRY.on_change(_gates_changed)
 
 
 def matrix(name: str, *params, num_wires: int | None = None, **hyper) -> np.ndarray:

@@ -45,7 +45,7 @@ from .gates import numeric_matrix_function
 from .ir import Op, _apply
 from .optimize import GradientDescentOptimizer, _requires_grad
 from .shapes import flat
-from .symbolic import _matrix_derivative
+from .symbolic import matrix_derivative
 
 _APPROX = (None, "block-diag", "diag")
 
@@ -124,7 +124,7 @@ def _gate_metric(num_wires: int, ops, pieces, params) -> np.ndarray:
     psi = state.reshape(-1)
     D = np.empty((psi.size, len(pieces)), dtype=complex)
     for c, (k, p) in enumerate(pieces):
-        dmat = _matrix_derivative(ops[k].variant, p)(*params[k])
+        dmat = matrix_derivative(ops[k].variant, p)(*params[k])
         phi = _apply(before[k], dmat, ops[k].wires)
         for j in range(k + 1, len(ops)):
             phi = _apply(phi, mats[j], ops[j].wires)

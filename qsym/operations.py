@@ -389,13 +389,12 @@ def _pauli_sum_matrix(terms, num_wires: int) -> sp.Matrix:
 
 def _reserved(name: str) -> str | None:
     """What ``name`` already means in qsym's namespaces (None: free for a gate)."""
-    import qsym
-
-    if name in vars(qsym):
+    package = sys.modules[__package__]  # read, not imported: qsym imports this module
+    if name in vars(package):
         return f"qsym.{name} exists already"
     if name in vars(sys.modules[__name__]):
         return f"qsym.operations.{name} exists already"
-    if (Path(qsym.__file__).parent / f"{name}.py").exists():
+    if (Path(__file__).parent / f"{name}.py").exists():
         return f"qsym.{name} is a module of qsym"
     return None
 

@@ -160,7 +160,7 @@ _SELF_INVERSE = frozenset(
 _PHASE_INVERSE = {"S": -sp.pi / 2, "T": -sp.pi / 4}
 
 
-@functools.lru_cache(maxsize=None)
+@REGISTRY.memo  # reads the row by name: a gate defined again must not keep the answer
 def _negation_is_inverse(name: str, num_wires, hyper: tuple) -> bool:
     """True if ``U(-t) = U(t)^dagger`` for every ``t`` (proved with sympy): always for
     gates ``exp(-i t G)``; checked on the matrix for the others."""

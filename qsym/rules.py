@@ -1450,15 +1450,7 @@ def _from_disk_or(key, derive, gate, param_index, num_wires, hyper) -> ShiftRule
     return rule
 
 
-_rule_for_gate = lru_cache(maxsize=None)(_load_or_derive)
-
-
-def _gates_changed(names) -> None:
-    # memoized by gate name: a gate defined or removed clears them (qsym.gates.REGISTRY)
-    _rule_for_gate.cache_clear()
-
-
-REGISTRY.on_change(_gates_changed)
+_rule_for_gate = REGISTRY.memo(_load_or_derive)  # by gate name: a change clears it
 
 
 def rule_for_gate(

@@ -29,7 +29,6 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import sympy as sp
@@ -141,9 +140,15 @@ def circuit_expectations(circuit: Circuit, simplify: bool = True) -> tuple:
     return tuple(out)
 
 
-@lru_cache(maxsize=None)
-def _matrix_derivative(variant: tuple, pos: int):
-    """NumPy function of the parameters: the exact derivative of the gate's matrix."""
+@REGISTRY.memo
+def matrix_derivative(variant: tuple, pos: int):
+    """A NumPy function of a gate's parameters: the exact derivative of its matrix by
+    parameter ``pos``. ``variant`` is ``(name, num_wires or None, hyper items)``.
+
+    >>> d = matrix_derivative(("RZ", None, ()), 0)(0.0)
+    >>> bool(np.allclose(d, [[-0.5j, 0], [0, 0.5j]]))
+    True
+    """
     name, nw, hyper = variant
     row = gate_def(name)
     syms = sp.symbols(f"p0:{row.num_params}", real=True)
@@ -151,9 +156,6 @@ def _matrix_derivative(variant: tuple, pos: int):
     f = sp.lambdify(syms, dm, modules="numpy")
     return lambda *p: np.array(f(*p), dtype=np.complex128)
 
-
-# memoized by gate name: a gate defined or removed clears it (qsym.gates.REGISTRY)
-REGISTRY.on_change(lambda names: _matrix_derivative.cache_clear())
 
 
 def _observable_apply(psi: np.ndarray, terms, values) -> np.ndarray:
@@ -213,7 +215,7 @@ def exact_row_jacobian(circuit: Circuit, x, d=()) -> np.ndarray:
             syms = sp.sympify(expr).free_symbols & index.keys()
             if not syms:
                 continue
-            dstate = _apply(state, _matrix_derivative(op.variant, pos)(*params[k]), op.wires)
+            dstate = _apply(state, matrix_derivative(op.variant, pos)(*params[k]), op.wires)
             for q in range(k + 1, len(circuit.ops)):
                 dstate = _apply(dstate, mats[q], circuit.ops[q].wires)
             for m in range(len(circuit.measurements)):
