@@ -21,7 +21,7 @@ Pipeline, one module per stage: :mod:`qsym.trace` -> :mod:`qsym.ir` -> :mod:`qsy
 :mod:`qsym.symbolic` for exact results and checks.
 """
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: E402
 
 import logging as _logging  # noqa: E402
 

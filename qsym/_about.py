@@ -64,7 +64,8 @@ def about(show: bool = True) -> dict:
         cache:       /home/me/.cache/qsym (12.3 MiB in 240 files)
         threads:     2 (numba)
     """
-    from . import __version__, cache
+    from . import cache
+    from ._version import __version__
 
     info: dict = {"qsym": __version__}
     info["qsym location"] = str(Path(__file__).resolve().parent)

@@ -28,7 +28,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import GateError, MeasurementError, WireError
-from .gates import definition_key, gate_def, numeric_matrix_function
+from .gates import PAULI, definition_key, gate_def, numeric_matrix_function
 
 Word = tuple  # tuple of (wire index, "X" | "Y" | "Z"), sorted by wire
 
@@ -307,15 +307,15 @@ def structural_hash(c: Circuit, *extra) -> str:
 
 
 # --- reference interpreter -----------------------------------------------------------------
-_PAULI = {
-    "X": np.array([[0, 1], [1, 0]], dtype=complex),
-    "Y": np.array([[0, -1j], [1j, 0]], dtype=complex),
-    "Z": np.array([[1, 0], [0, -1]], dtype=complex),
-}
+def apply_matrix(state: np.ndarray, mat: np.ndarray, wires) -> np.ndarray:
+    """Apply a k-wire matrix to a state tensor of shape ``(2,)*n`` by tensordot (the
+    reference interpreter's one step; also used by :mod:`qsym.symbolic`, the metric
+    tensor and ``qml.matrix``). Works for object (sympy) arrays too.
 
-
-def _apply(state: np.ndarray, mat: np.ndarray, wires) -> np.ndarray:
-    """Apply a k-wire matrix to a state tensor of shape (2,)*n by tensordot."""
+    >>> psi = np.zeros((2, 2), dtype=complex); psi[0, 0] = 1
+    >>> apply_matrix(psi, PAULI["X"], (1,))[0, 1]
+    np.complex128(1+0j)
+    """
     k = len(wires)
     m = mat.reshape((2,) * (2 * k))
     out = np.tensordot(m, state, axes=(list(range(k, 2 * k)), list(wires)))
@@ -344,7 +344,7 @@ def final_state(c: Circuit, x, d=()) -> np.ndarray:
     for op in c.ops:
         pars = [evaluate(p, values) for p in op.params]
         mat = numeric_matrix_function(*op.variant)(*pars)
-        state = _apply(state, mat, op.wires)
+        state = apply_matrix(state, mat, op.wires)
     return state.reshape(-1)
 
 
@@ -368,7 +368,7 @@ def simulate(c: Circuit, x, d=()) -> np.ndarray:
         for coeff, word in m.terms:
             phi = psi
             for w, p in word:
-                phi = _apply(phi, _PAULI[p], (w,))
+                phi = apply_matrix(phi, PAULI[p], (w,))
             o_psi = o_psi + evaluate(coeff, values) * phi
         mean = np.vdot(psi.reshape(-1), o_psi.reshape(-1)).real
         if m.kind == "var":  # <O psi|O psi> - <psi|O psi>^2

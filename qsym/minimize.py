@@ -12,22 +12,19 @@ they check).
 >>> from qsym import numpy as np
 >>> dev = qml.device("default.qubit", wires=1)
 >>> @qml.qnode(dev)
-... def circuit(params):
-...     qml.RX(params[0], wires=0)
-...     qml.RY(params[1], wires=0)
+... def bloch(x):
+...     qml.RY(x[0], wires=0)
 ...     return qml.expval(qml.PauliZ(0))
->>> res = qml.minimize(circuit, [0.011, 0.012],
-...                    optimizer=qml.GradientDescentOptimizer(stepsize=0.4), steps=100)
+>>> res = qml.minimize(bloch, [0.3], optimizer=qml.GradientDescentOptimizer(0.5), steps=60)
 >>> res.compiled, res.nit, np.round(res.x, 6), round(res.fun, 9)
-(True, 100, array([0.      , 3.141593]), -1.0)
->>> len(res.cost_history), res.cost_history[0] == circuit([0.011, 0.012])
-(101, np.True_)
+(True, 60, array([3.141593]), -1.0)
+>>> len(res.cost_history), res.cost_history[0] == bloch([0.3])
+(61, np.True_)
 
 Stop early once the gradient norm falls below ``tol``:
 
->>> res = qml.minimize(circuit, [0.011, 0.012],
-...                    optimizer=qml.GradientDescentOptimizer(stepsize=0.4), steps=1000,
-...                    tol=1e-8)
+>>> res = qml.minimize(bloch, [0.3], optimizer=qml.GradientDescentOptimizer(0.5),
+...                    steps=1000, tol=1e-8)
 >>> res.converged, res.nit < 1000, bool(res.grad_norm_history[-1] < 1e-8)
 (True, True, True)
 
@@ -57,7 +54,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import __version__, cache
+from . import cache
+from ._version import __version__
 from .errors import ArgumentError, DifferentiationError, QsymError
 from .optimize import (
     AdagradOptimizer,

@@ -27,12 +27,12 @@ import numpy as np
 import sympy as sp
 
 from .errors import GateError, MeasurementError, TracingError, WireError
-from .gates import GATES, REGISTRY, gate_def
+from .gates import GATES, PAULI, REGISTRY, gate_def
 from .gates import matrix as _gate_matrix
-from .trace import Traced, active_tape
+from .trace import Measured, Traced, active_tape
 
 
-def _wires_tuple(wires) -> tuple:
+def wires_tuple(wires) -> tuple:
     """PennyLane accepts a single label or an iterable of labels."""
     labels = wires.ravel() if isinstance(wires, np.ndarray) else wires
     if isinstance(wires, Traced) or (
@@ -200,7 +200,7 @@ class Operation:
                 raise GateError(f"{name} needs wires=, e.g. {name}(..., wires=0)")
             wires = ()  # a global phase: any wire will do (the device's first)
         self.params = tuple(_check_param(name, a) for a in args)
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         if self.num_wires and len(self.wires) != self.num_wires:
             raise WireError(
                 f"{name} acts on {self.num_wires} wire(s), got {len(self.wires)}: "
@@ -364,26 +364,26 @@ def __dir__():
 
 def _exact_matrix(value, what: str) -> sp.Matrix:
     """An exact sympy matrix from numbers (floats read as the decimals they print as)."""
-    from .rules import _exact_number
+    from .rules import exact_number
 
     if isinstance(value, Observable):
         raise GateError(f"{what}: give the generator on wires 0..k-1 as a matrix or Pauli sum")
     m = sp.Matrix(value)
     return m.applyfunc(
         lambda v: v if isinstance(v, sp.Basic) and v.is_number and not isinstance(v, sp.Float)
-        else (_exact_number(sp.re(v), what) + sp.I * _exact_number(sp.im(v), what))
+        else (exact_number(sp.re(v), what) + sp.I * exact_number(sp.im(v), what))
     )
 
 
 def _pauli_sum_matrix(terms, num_wires: int) -> sp.Matrix:
     """``sum(c * word)`` for words given as strings of I, X, Y, Z (wire 0 first)."""
-    from .gates import _pauli_matrix
+    from .gates import pauli_matrix
 
     out = sp.zeros(2**num_wires)
     for c, word in terms:
         if len(word) != num_wires or set(word) - set("IXYZ"):
             raise GateError(f"Pauli word {word!r} is not a word of {num_wires} letters I, X, Y, Z")
-        out += _exact_matrix([[c]], "a Pauli coefficient")[0] * _pauli_matrix(word)
+        out += _exact_matrix([[c]], "a Pauli coefficient")[0] * pauli_matrix(word)
     return out
 
 
@@ -654,7 +654,7 @@ class Observable:
         if wire_order is None:
             order = [w for w in (getattr(self, "_order", None) or self.wires)]
         else:
-            order = list(_wires_tuple(wire_order))
+            order = list(wires_tuple(wire_order))
         if not order:
             order = [0]
         missing = [w for w in self.wires if w not in order]
@@ -665,7 +665,7 @@ class Observable:
             letters = dict(word)
             m = np.array([[1.0 + 0j]])
             for w in order:
-                m = np.kron(m, _PAULI_NP[letters.get(w, "I")])
+                m = np.kron(m, PAULI[letters.get(w, "I")])
             out += complex(c) * m
         return out
 
@@ -818,14 +818,6 @@ class Hamiltonian(metaclass=_SumOfPaulis):
 
 LinearCombination = Hamiltonian
 
-_PAULI_NP = {
-    "I": np.eye(2, dtype=complex),
-    "X": np.array([[0, 1], [1, 0]], dtype=complex),
-    "Y": np.array([[0, -1j], [1j, 0]]),
-    "Z": np.diag([1.0 + 0j, -1.0]),
-}
-
-
 def _pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
     """``M = sum_P tr(P M) / 2^k  P`` over the 4^k Pauli words on ``wires``.
 
@@ -834,7 +826,7 @@ def _pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
     operations, not a ``2^k x 2^k`` product per word (``16^k``: minutes on 6 wires).
     """
     k = len(wires)
-    L = np.stack([_PAULI_NP[p].T.reshape(4) for p in "IXYZ"]).astype(complex)
+    L = np.stack([PAULI[p].T.reshape(4) for p in "IXYZ"]).astype(complex)
     # axes r_1, c_1, r_2, c_2, ...: one axis of 4 per wire
     T = M.reshape((2,) * (2 * k)).transpose([a for q in range(k) for a in (q, k + q)])
     T = T.reshape((4,) * k) if k else T.reshape(())
@@ -859,7 +851,7 @@ def Hermitian(A, wires) -> Observable:
     >>> Hermitian([[1, 0], [0, 0]], wires=0)  # |0><0| = (I + Z) / 2
     Observable(0.5 * I + 0.5 * Z(0))
     """
-    wires = _wires_tuple(wires)
+    wires = wires_tuple(wires)
     M = np.asarray(A, dtype=complex)
     k = len(wires)
     if M.shape != (2**k, 2**k):
@@ -886,7 +878,7 @@ def Projector(state, wires) -> Observable:
     >>> Projector([1], wires=0)  # |1><1| = (I - Z) / 2
     Observable(0.5 * I - 0.5 * Z(0))
     """
-    wires = _wires_tuple(wires)
+    wires = wires_tuple(wires)
     v = np.asarray(state)
     k = len(wires)
     if v.shape == (k,) and set(np.unique(v).tolist()) <= {0, 1}:
@@ -908,7 +900,7 @@ def Projector(state, wires) -> Observable:
 
 
 # --- measurements ----------------------------------------------------------------------
-class MeasurementProcess:
+class MeasurementProcess(Measured):
     """What a circuit returns: ``kind`` ``"expval"`` or ``"var"`` of an
     :class:`Observable`, or ``"probs"`` on ``wires`` (None: every wire of the device)."""
 
@@ -971,7 +963,7 @@ def probs(wires=None, op=None) -> MeasurementProcess:
         if tape is not None:
             tape.measured(getattr(op, "_gates", ()))
         return mp
-    return MeasurementProcess("probs", wires=None if wires is None else _wires_tuple(wires))
+    return MeasurementProcess("probs", wires=None if wires is None else wires_tuple(wires))
 
 
 # gates U with U P U^dagger = Z for a one-wire observable P (PennyLane's diagonalizing gates)
@@ -1032,7 +1024,7 @@ def _sampled(kind, op, wires):
         raise MeasurementError(f"qml.{kind}: give an observable or wires, not both")
     if op is not None:
         return MeasurementProcess(kind, as_observable(op))
-    return MeasurementProcess(kind, wires=None if wires is None else _wires_tuple(wires))
+    return MeasurementProcess(kind, wires=None if wires is None else wires_tuple(wires))
 
 
 def sample(op=None, wires=None) -> MeasurementProcess:

@@ -41,7 +41,7 @@ from .operations import (
     Hamiltonian,
     Observable,
     Operation,
-    _wires_tuple,
+    wires_tuple,
     as_observable,
 )
 from .trace import Tape, active_tape, recording
@@ -417,7 +417,7 @@ def _apply_ctrl(op: Operation, controls: tuple, values: tuple) -> list:
 
 
 def _control_values(control, control_values) -> tuple:
-    controls = _wires_tuple(control)
+    controls = wires_tuple(control)
     if len(set(controls)) != len(controls):
         raise WireError(f"qml.ctrl got duplicate control wires {list(controls)}")
     if control_values is None:

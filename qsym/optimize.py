@@ -60,7 +60,7 @@ from .errors import DifferentiationError
 from .runtime import grad
 
 
-def _requires_grad(arg) -> bool:
+def requires_grad(arg) -> bool:
     """PennyLane's trainability test: ``getattr(arg, "requires_grad", False)``."""
     return bool(getattr(arg, "requires_grad", False))
 
@@ -86,7 +86,7 @@ class _NoGradient:
 
 
 def _get_gradient(objective_fn, args):
-    trainable = [i for i, a in enumerate(args) if _requires_grad(a)]
+    trainable = [i for i, a in enumerate(args) if requires_grad(a)]
     return _gradient_fn(objective_fn, trainable) if trainable else _NoGradient(objective_fn)
 
 
@@ -112,7 +112,7 @@ class GradientDescentOptimizer:
         g = _get_gradient(objective_fn, args) if grad_fn is None else grad_fn
         gradient = g(*args, **kwargs)
         forward = getattr(g, "forward", None)
-        n_trainable = sum(_requires_grad(a) for a in args)
+        n_trainable = sum(requires_grad(a) for a in args)
         gradient = (gradient,) if n_trainable == 1 else gradient
         return gradient, forward
 
@@ -122,7 +122,7 @@ class GradientDescentOptimizer:
         new = list(args)
         k = 0
         for i, arg in enumerate(args):
-            if _requires_grad(arg):
+            if requires_grad(arg):
                 new[i] = self._update(i, arg, self._gradient_entry(grad, k, arg))
                 k += 1
         return new
@@ -219,7 +219,7 @@ class NesterovMomentumOptimizer(MomentumOptimizer):
         shifted = list(args)
         if self.accumulation:
             for i, arg in enumerate(args):
-                if _requires_grad(arg):
+                if requires_grad(arg):
                     shifted[i] = arg - self.momentum * self.accumulation[i]
         return GradientDescentOptimizer.compute_grad(objective_fn, tuple(shifted), kwargs,
                                                      grad_fn)

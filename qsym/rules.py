@@ -137,7 +137,7 @@ class Proof:
 # --------------------------------------------------------------------------------------
 
 
-def _exact_number(x, what: str) -> sp.Expr:
+def exact_number(x, what: str) -> sp.Expr:
     """An exact real sympy number from ``x``.
 
     Python/NumPy floats are read as the decimal they print as (``0.5`` -> ``1/2``), which is
@@ -178,7 +178,7 @@ def _exact_shift(x) -> sp.Expr:
             q = Fraction(xf / math.pi).limit_denominator(720)
             if abs(float(q) * math.pi - xf) <= 8 * sys.float_info.epsilon * abs(xf):
                 return sp.pi * sp.Rational(q.numerator, q.denominator)
-    return _exact_number(x, "a shift")
+    return exact_number(x, "a shift")
 
 
 # Largest ratio of sum |coefficients| to the largest frequency that a derived rule may have.
@@ -564,7 +564,7 @@ def eigen_frequencies(eigenvalues) -> tuple:
     """
     if isinstance(eigenvalues, dict):
         eigenvalues = list(eigenvalues)
-    vals = _sorted_distinct(_exact_number(e, "an eigenvalue") for e in eigenvalues)
+    vals = _sorted_distinct(exact_number(e, "an eigenvalue") for e in eigenvalues)
     diffs = [_tidy(vals[j] - vals[i]) for i in range(len(vals)) for j in range(i + 1, len(vals))]
     return tuple(_sorted_distinct(diffs))
 
@@ -767,9 +767,9 @@ def canonical(terms) -> tuple:
             c, m, s = term
         except (TypeError, ValueError):
             raise RuleError(f"a rule term must be (coeff, mult, shift), got {term!r}") from None
-        c = _exact_number(c, "a coefficient")
-        m = _exact_number(m, "a multiplier")
-        s = _exact_number(s, "a shift")
+        c = exact_number(c, "a coefficient")
+        m = exact_number(m, "a multiplier")
+        s = exact_number(s, "a shift")
         for row in merged:
             if _same(row[1], m) and _same(row[2], s):
                 row[0] = row[0] + c
@@ -796,7 +796,7 @@ def _frequency_list(frequencies) -> list[sp.Expr]:
     """Exact, ascending, distinct, positive; zeros dropped (a constant has no derivative)."""
     if isinstance(frequencies, (str, bytes)) or not hasattr(frequencies, "__iter__"):
         frequencies = [frequencies]
-    vals = [_exact_number(f, "a frequency") for f in frequencies]
+    vals = [exact_number(f, "a frequency") for f in frequencies]
     vals = [f for f in vals if not _is_exact_zero(f)]
     for f in vals:
         if not _is_positive(f):
@@ -1046,12 +1046,12 @@ def prove_rule(rule: ShiftRule, frequencies=None) -> Proof:
     freqs = list(rule.frequencies) if frequencies is None else _frequency_list(frequencies)
     cs, ss = [], []
     for c, m, s in rule.terms:
-        if not _same(_exact_number(m, "a multiplier"), _ONE):
+        if not _same(exact_number(m, "a multiplier"), _ONE):
             raise RuleError(
                 f"prove_rule handles rules with mult = 1 only, got the term {(c, m, s)}"
             )
-        cs.append(_exact_number(c, "a coefficient"))
-        ss.append(_exact_number(s, "a shift"))
+        cs.append(exact_number(c, "a coefficient"))
+        ss.append(exact_number(s, "a shift"))
     # (description, [(coefficient, value)], target): the identity sum c*value = target.
     identities = [("sum c = 0", [(c, _ONE) for c in cs], _ZERO)]
     for w in freqs:
@@ -1217,7 +1217,8 @@ def _disk_key(row, param_index, shifts, num_wires, hyper) -> str | None:
     then the rule is derived, which raises the right error if there is one). The key
     holds the gate's exact matrix: a gate defined again under the same name with another
     matrix never reads the old one's rule, in this process or another."""
-    from . import __version__, cache
+    from . import cache
+    from ._version import __version__
     from .gates import gate_def
 
     if not _disk_rules or not cache.enabled():

@@ -12,17 +12,17 @@ Two exact methods, both independent of the shift rules the compiled code uses:
 finite differences of the reference interpreter, and reports the largest errors.
 
 >>> import qsym as qml
->>> dev = qml.device("default.qubit", wires=1)
+>>> dev = qml.device("default.qubit", wires=2)
 >>> @qml.qnode(dev)
-... def circuit(params):
-...     qml.RX(params[0], wires=0)
-...     qml.RY(params[1], wires=0)
-...     return qml.expval(qml.PauliZ(0))
->>> qml.expectation(circuit, [0.54, 0.12])
-cos(params[0])*cos(params[1])
->>> qml.gradient(circuit, [0.54, 0.12])
-(-sin(params[0])*cos(params[1]), -sin(params[1])*cos(params[0]))
->>> qml.check(circuit, [0.54, 0.12]).ok
+... def bell(t):
+...     qml.RY(t, wires=0)
+...     qml.CNOT(wires=[0, 1])
+...     return qml.expval(qml.PauliX(0) @ qml.PauliX(1)), qml.probs(wires=[1])
+>>> qml.expectation(bell, 0.5)
+(sin(t), [cos(t/2)**2, sin(t/2)**2])
+>>> qml.gradient(bell, 0.5)  # one entry per measurement, one row per output
+((cos(t),), [[-sin(t)/2], [sin(t)/2]])
+>>> qml.check(bell, 0.5).ok
 True
 """
 
@@ -34,19 +34,12 @@ import numpy as np
 import sympy as sp
 
 from .errors import MeasurementError
-from .gates import REGISTRY, gate_def
-from .ir import Circuit, _apply, evaluate, final_state, input_values, simulate
-
-_PAULI_SP = {
-    "X": sp.Matrix([[0, 1], [1, 0]]),
-    "Y": sp.Matrix([[0, -sp.I], [sp.I, 0]]),
-    "Z": sp.Matrix([[1, 0], [0, -1]]),
-}
-
+from .gates import PAULI, REGISTRY, gate_def, pauli_matrix
+from .ir import Circuit, apply_matrix, evaluate, final_state, input_values, simulate
 
 def _sym_apply(state: np.ndarray, mat: sp.Matrix, wires) -> np.ndarray:
     m = np.array(mat.tolist(), dtype=object)
-    return _apply(state, m, wires)
+    return apply_matrix(state, m, wires)
 
 
 def circuit_state(circuit: Circuit) -> np.ndarray:
@@ -74,7 +67,7 @@ def _observable_state(psi: np.ndarray, terms) -> np.ndarray:
     for coeff, word in terms:
         phi = psi
         for w, p in word:
-            phi = _sym_apply(phi, _PAULI_SP[p], (w,))
+            phi = _sym_apply(phi, pauli_matrix(p), (w,))
         out = out + sp.sympify(coeff) * phi
     return out
 
@@ -160,13 +153,12 @@ def matrix_derivative(variant: tuple, pos: int):
 
 def _observable_apply(psi: np.ndarray, terms, values) -> np.ndarray:
     """``O |psi>`` for ``O = sum coeff * word`` (state tensors)."""
-    from .ir import _PAULI
 
     out = np.zeros_like(psi)
     for coeff, word in terms:
         phi = psi
         for w, p in word:
-            phi = _apply(phi, _PAULI[p], (w,))
+            phi = apply_matrix(phi, PAULI[p], (w,))
         out = out + evaluate(coeff, values) * phi
     return out
 
@@ -215,14 +207,14 @@ def exact_row_jacobian(circuit: Circuit, x, d=()) -> np.ndarray:
             syms = sp.sympify(expr).free_symbols & index.keys()
             if not syms:
                 continue
-            dstate = _apply(state, matrix_derivative(op.variant, pos)(*params[k]), op.wires)
+            dstate = apply_matrix(state, matrix_derivative(op.variant, pos)(*params[k]), op.wires)
             for q in range(k + 1, len(circuit.ops)):
-                dstate = _apply(dstate, mats[q], circuit.ops[q].wires)
+                dstate = apply_matrix(dstate, mats[q], circuit.ops[q].wires)
             for m in range(len(circuit.measurements)):
                 dval = 2 * np.vdot(o_psi[m].reshape(-1), dstate.reshape(-1)).real
                 for s in syms:
                     jac[m, index[s]] += evaluate(sp.diff(expr, s), values) * dval
-        state = _apply(state, mats[k], op.wires)
+        state = apply_matrix(state, mats[k], op.wires)
     # coefficients that depend on the inputs
     for mi, m in enumerate(circuit.measurements):
         for coeff, word in m.terms:

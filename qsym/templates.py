@@ -28,7 +28,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import GateError, WireError
-from .operations import GATE_CLASSES, Operation, _wires_tuple
+from .operations import GATE_CLASSES, Operation, wires_tuple
 from .trace import Tape, active_tape, recording, unwrap
 
 
@@ -273,7 +273,7 @@ class StatePrep(Template):
     """
 
     def __init__(self, state, wires, pad_with=None, normalize=False, validate_norm=True, id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         if len(set(self.wires)) != len(self.wires):
             raise WireError(f"{self.name} got duplicate wires {list(self.wires)}")
@@ -397,7 +397,7 @@ class BasisState(Template):
     """
 
     def __init__(self, state, wires, id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         if len(set(self.wires)) != len(self.wires):
             raise WireError(f"{self.name} got duplicate wires {list(self.wires)}")
@@ -471,7 +471,7 @@ class AngleEmbedding(Template):
     """
 
     def __init__(self, features, wires, rotation="X", id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         self.rotation = _rotation_name(rotation, "AngleEmbedding", "RX")
         x = _array(features, "AngleEmbedding features")
@@ -500,7 +500,7 @@ class IQPEmbedding(Template):
     """
 
     def __init__(self, features, wires, n_repeats=1, pattern=None, id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         x = _array(features, "IQPEmbedding features")
         if x.ndim not in (1, 2):
@@ -513,7 +513,7 @@ class IQPEmbedding(Template):
         self.n_repeats = int(n_repeats)
         self.pattern = (
             list(itertools.combinations(self.wires, 2)) if pattern is None
-            else [tuple(_wires_tuple(p)) for p in pattern]
+            else [tuple(wires_tuple(p)) for p in pattern]
         )
         self._record()
 
@@ -539,7 +539,7 @@ class QAOAEmbedding(Template):
     """
 
     def __init__(self, features, weights, wires, local_field="Y", id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         self.local_field = _rotation_name(local_field, "QAOAEmbedding local_field", "RY")
         x = _array(features, "QAOAEmbedding features")
@@ -598,7 +598,7 @@ class BasicEntanglerLayers(Template):
     """
 
     def __init__(self, weights, wires=None, rotation=None, id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         self.rotation = _rotation_name(rotation, "BasicEntanglerLayers", "RX")
         w = _array(weights, "BasicEntanglerLayers weights")
@@ -645,7 +645,7 @@ class StronglyEntanglingLayers(Template):
     """
 
     def __init__(self, weights, wires, ranges=None, imprimitive=None, id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         n = len(self.wires)
         w = _array(weights, "StronglyEntanglingLayers weights")
@@ -716,7 +716,7 @@ class SimplifiedTwoDesign(Template):
     """
 
     def __init__(self, initial_layer_weights, weights, wires, id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         n = len(self.wires)
         w0 = _array(initial_layer_weights, "SimplifiedTwoDesign initial_layer_weights")
@@ -766,7 +766,7 @@ class QFT(Template):
     """
 
     def __init__(self, wires, id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         self._record()
 

@@ -321,7 +321,7 @@ class Traced:
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method != "__call__":  # reduce, accumulate, outer, at: NumPy's object loops,
             # which call this class's operators and methods (that refuse what they must)
-            arrays = [np.asarray(a, dtype=object) if _has_traced(a) else a for a in inputs]
+            arrays = [np.asarray(a, dtype=object) if has_traced(a) else a for a in inputs]
             out = getattr(ufunc, method)(*arrays, **kwargs)
             return out[()] if isinstance(out, np.ndarray) and out.ndim == 0 else out
         return apply_ufunc(ufunc.__name__, inputs, kwargs)
@@ -410,13 +410,15 @@ def _expr_of(v):
     raise TracingError(f"cannot combine {type(v).__name__} {v!r} with a traced circuit input")
 
 
-def _has_traced(v) -> bool:
+def has_traced(v) -> bool:
+    """True if ``v`` is a :class:`Traced` value or holds one (object arrays, lists,
+    tuples): what decides whether a NumPy function must return a traced result."""
     if isinstance(v, Traced):
         return True
     if isinstance(v, np.ndarray) and v.dtype == object:
         return any(isinstance(e, Traced) for e in v.flat)
     if isinstance(v, (list, tuple)):
-        return any(_has_traced(e) for e in v)
+        return any(has_traced(e) for e in v)
     return False
 
 
@@ -453,7 +455,7 @@ def apply_ufunc(name: str, inputs, kwargs=None):
     nin, fn = UFUNCS[key]
     if len(inputs) != nin:
         raise TracingError(f"numpy.{name} takes {nin} argument(s), got {len(inputs)}")
-    wrap = any(_has_traced(a) for a in inputs)
+    wrap = any(has_traced(a) for a in inputs)
 
     def one(*vals):
         out = fn(*[_expr_of(v) for v in vals])
@@ -511,8 +513,6 @@ def symbols_like(name: str, shape: tuple) -> tuple[object, list]:
 
 def run_traced(fn, args, kwargs, device_wires: tuple):
     """Call ``fn(*args, **kwargs)`` on a fresh tape; return (tape items, returned value)."""
-    from .operations import MeasurementProcess, Operation  # noqa: F401  (circular at import)
-
     if in_circuit():
         raise TracingError(
             "a QNode was called inside another QNode's circuit function; call its circuit "
@@ -544,10 +544,17 @@ def run_traced(fn, args, kwargs, device_wires: tuple):
     return tape.items, result
 
 
+class Measured:
+    """The base of what a circuit function returns (:class:`qsym.MeasurementProcess`):
+    declared here so that this stage recognises a measurement without importing the front
+    end, which imports this module."""
+
+    __slots__ = ()
+
+
 def to_ir(items, result, device_wires: tuple, inputs, data):
     """Turn recorded gates and the returned measurement(s) into a Circuit."""
     from .ir import Circuit, Measurement, Op
-    from .operations import MeasurementProcess
 
     index = {w: i for i, w in enumerate(device_wires)}
 
@@ -566,10 +573,10 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
         params = tuple(sp.sympify(p) for p in op.params)
         ir_ops.append(Op(op.name, wires, params, op.hyper))
 
-    if isinstance(result, MeasurementProcess):
+    if isinstance(result, Measured):
         kinds, results = "scalar", [result]
     elif isinstance(result, (tuple, list)) and result and all(
-        isinstance(r, MeasurementProcess) for r in result
+        isinstance(r, Measured) for r in result
     ):
         kinds, results = ("tuple" if isinstance(result, tuple) else "list"), list(result)
     else:
