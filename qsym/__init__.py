@@ -15,10 +15,12 @@ numba-compiled statevector code for the value and the gradient.
 >>> qml.grad(circuit, argnum=0)([0.54, 0.12])
 array([-0.51043865, -0.1026782 ])
 
-Pipeline, one module per stage: :mod:`qsym.trace` -> :mod:`qsym.ir` -> :mod:`qsym.rules`
-(with the gate table :mod:`qsym.gates`) -> :mod:`qsym.plan` -> :mod:`qsym.emit` (kernels in
-:mod:`qsym.kernels`, disk cache in :mod:`qsym.cache`) -> :mod:`qsym.runtime`; plus
-:mod:`qsym.symbolic` for exact results and checks.
+Pipeline: :mod:`qsym.trace` (circuit function -> :class:`qsym.ir.Circuit`) ->
+:mod:`qsym.plan` (gradient plan, with the proved rules of :mod:`qsym.rules` for the rows of
+the gate table :mod:`qsym.gates`) -> :mod:`qsym.program` (the lowered program) ->
+:mod:`qsym.emit` (generated module, cached by :mod:`qsym.cache`) -> :mod:`qsym.runtime`
+(QNodes calling the kernels of :mod:`qsym.kernels`); :mod:`qsym.symbolic` gives exact
+results and checks. docs/design.md has every module, in import order.
 """
 
 from ._version import __version__  # noqa: E402

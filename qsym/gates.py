@@ -2,9 +2,14 @@
 
 Each row gives a gate's PennyLane name, its wire and parameter counts, its matrix as an
 exact sympy function of its parameters, and how the statevector kernels store it
-(``"dense"``: the full ``2^k x 2^k`` matrix; ``"diagonal"``: only the diagonal). The
-parameter-shift rule of every parameter is *derived* from the matrix by
-:mod:`qsym.rules` and proved before use; it is not written here by hand.
+(``structure``: ``"dense"``, ``"real"``, ``"diagonal"`` or ``"controlled_x"``; gates on any
+number of wires also give a structured ``form``, ``"pauli"`` or ``"pcphase"``, used from
+:data:`STRUCTURED_MIN_WIRES` wires on: :func:`storage`). The parameter-shift rule of every
+parameter is *derived* from the matrix by :mod:`qsym.rules` and proved before use; it is
+not written here by hand.
+
+All gate state has one owner, :data:`REGISTRY`: the rows, their versions, and who must
+forget a definition when it changes (:class:`GateRegistry`).
 
 Matrices follow PennyLane: the first wire of a gate is the most significant bit of the
 gate's matrix index.

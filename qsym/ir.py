@@ -1,10 +1,12 @@
-"""Stage 2, IR: the traced circuit as frozen dataclasses, with its three companions.
+"""The IR: the traced circuit as frozen dataclasses, with its companions.
 
 - :func:`format_circuit`: a readable listing, one op per line;
 - :func:`validate`: the structural checks every later stage relies on;
-- :func:`simulate`: a small NumPy reference interpreter, the oracle for every kernel.
-
-:func:`structural_hash` is the key of the compile cache. New circuits are derived with
+- :func:`simulate` / :func:`final_state` (steps of :func:`apply_matrix`): a small NumPy
+  reference interpreter, the oracle for every kernel;
+- :func:`structural_hash`: the circuit's key in generated modules and in exports
+  (``qml.load(expected_hash=)``).
+ New circuits are derived with
 ``dataclasses.replace``, never by mutation.
 
 >>> import sympy as sp

@@ -102,8 +102,7 @@ class ShiftRule:
 
 @lru_cache(maxsize=4096)
 def _numeric_terms(terms) -> tuple[tuple[float, float, float], ...]:
-    # memoized: a plan asks once per gate occurrence (192 times on a 12x8 HEA), and each
-    # exact-to-float conversion is a 30-digit sympy evaluation (about 30 us)
+    # memoized: a plan asks once per gate occurrence (docs/design.md, "Measurements ...")
     return tuple(tuple(_to_float(x) for x in term) for term in terms)
 
 
@@ -1188,16 +1187,11 @@ def _derive_row_rule(row, param_index: int, shifts, num_wires, hyper) -> ShiftRu
 
 
 # --- derived rules on disk ------------------------------------------------------------------
-# Deriving and proving a rule costs sympy time in every new process (about 0.05-0.1 s for
-# RY and RZ together, most of it sympy's first use of what it imports lazily), so derived
-# rules are kept in the qsym cache folder (qsym.cache.cache_dir(), QSYM_CACHE=0 disables
-# it) as one JSON file per rule. A file is used only if it holds the full key it was
-# written under (the qsym version, a hash of this file, the sympy version, the gate, the
-# parameter, the shifts asked for and the srepr of the gate's exact matrix) and a SHA-256
-# of that key and its contents, and the rule read back must satisfy the identities of
-# prove_rule in floating point (the exact proof ran when it was derived; repeating it
-# would cost sympy's lazy imports again). Anything else (missing, truncated, garbled,
-# another rule's file) is a miss: the rule is derived and the file rewritten.
+# Rules are kept in the cache folder (QSYM_CACHE=0: not) as verified JSON records: a record
+# is used only if it holds its full key (qsym version, this file's hash, sympy version, gate,
+# parameter, shifts, srepr of the exact matrix) and a SHA-256 of key and contents, and the
+# rule read back satisfies prove_rule's identities in floating point; anything else is
+# derived again. Why: docs/design.md, "Measurements behind the design".
 _RULE_FORMAT = "qsym-rule 1"
 _disk_rules = True
 

@@ -1,4 +1,4 @@
-"""Stage 1, trace: run the user's circuit function once with symbols as inputs.
+"""Trace: run the user's circuit function once with symbols as inputs.
 
 The inputs are :class:`Traced` values wrapping sympy symbols. Arithmetic on them, and
 NumPy's elementwise functions (:data:`UFUNCS`), build exact sympy expressions, so
