@@ -6,8 +6,8 @@
   reference interpreter, the oracle for every kernel;
 - :func:`structural_hash`: the circuit's key in generated modules and in exports
   (``qml.load(expected_hash=)``).
- New circuits are derived with
-``dataclasses.replace``, never by mutation.
+
+New circuits are derived with ``dataclasses.replace``, never by mutation.
 
 >>> import sympy as sp
 >>> a = sp.Symbol("a", real=True)
