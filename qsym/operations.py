@@ -441,6 +441,26 @@ def define_gate(name: str, num_wires: int, *, generator=None, matrix=None, doc: 
     from .errors import RuleError
     from .gates import GateDef, register
 
+    _check_new_gate(name, num_wires, generator, matrix)
+    t = sp.Symbol("t", real=True)
+    exact, gen = _exact_gate_matrix(name, 2**num_wires, t, generator, matrix, num_wires)
+    doc = doc or "user-defined"
+    old = GATES.get(name)
+    if old is not None and _same_definition(old, num_wires, exact, t, gen, doc):
+        return GATE_CLASSES[name]  # the same gate again: nothing to invalidate
+    row = GateDef(name, num_wires, 1, lambda p: exact.xreplace({t: p}), doc=doc,
+                  generator=None if gen is None else (lambda: gen))
+    try:  # before the row enters the table: a refused gate replaces nothing
+        rules.rule_for_row(row, 0)
+    except RuleError as exc:
+        raise RuleError(f"{name} has no exact shift rule, so qsym will not differentiate it: {exc}") from None
+    register(row)  # the registry tells every cache and QNode that depends on the name
+    return GATE_CLASSES[name]
+
+
+def _check_new_gate(name, num_wires, generator, matrix) -> None:
+    """define_gate's arguments other than the matrix itself: a free name, a wire count,
+    exactly one of ``generator`` and ``matrix``."""
     if not isinstance(name, str) or not name.isidentifier():
         raise GateError(f"a gate name must be a Python identifier, got {name!r}")
     if name in REGISTRY.builtin:
@@ -455,9 +475,12 @@ def define_gate(name: str, num_wires: int, *, generator=None, matrix=None, doc: 
         raise WireError(f"num_wires must be a positive int, got {num_wires!r}")
     if (generator is None) == (matrix is None):
         raise GateError("give exactly one of generator= or matrix=")
-    dim = 2**num_wires
-    t = sp.Symbol("t", real=True)
-    gen = None
+
+
+def _exact_gate_matrix(name, dim, t, generator, matrix, num_wires):
+    """``(U(t), G)``: the exact matrix of a gate being defined, from its generator ``G``
+    (Hermitian, checked exactly) or from its matrix function (``G`` None; unitarity
+    checked at two points)."""
     if generator is not None:
         if isinstance(generator, (list, tuple)) and generator and isinstance(generator[0], tuple):
             gen = _pauli_sum_matrix(generator, num_wires)
@@ -467,43 +490,22 @@ def define_gate(name: str, num_wires: int, *, generator=None, matrix=None, doc: 
             raise GateError(f"{name}: the generator must be {dim}x{dim}, got {gen.shape}")
         if (gen - gen.H).applyfunc(sp.simplify) != sp.zeros(dim):
             raise GateError(f"{name}: the generator is not Hermitian")
-        exact = (-sp.I * t * gen).exp()
-
-        def mat_fn(p):
-            return exact.xreplace({t: p})
-
-        gen_fn = lambda: gen  # noqa: E731
-    else:
-        try:
-            exact = sp.Matrix(matrix(t))
-        except Exception as exc:
-            raise GateError(
-                f"{name}: the matrix function failed on a sympy symbol ({exc}); write it with "
-                "sympy functions (sympy.cos, sympy.exp, sympy.I) so that qsym can find its "
-                "shift rule exactly"
-            ) from None
-        if exact.shape != (dim, dim):
-            raise GateError(f"{name}: the matrix must be {dim}x{dim}, got {exact.shape}")
-        for value in (0.3, -1.7):
-            num = np.array(exact.xreplace({t: value}).evalf(), dtype=complex)
-            if not np.allclose(num.conj().T @ num, np.eye(dim), atol=1e-10):
-                raise GateError(f"{name}: the matrix is not unitary at t = {value}")
-
-        def mat_fn(p):
-            return exact.xreplace({t: p})
-
-        gen_fn = None
-    doc = doc or "user-defined"
-    old = GATES.get(name)
-    if old is not None and _same_definition(old, num_wires, exact, t, gen, doc):
-        return GATE_CLASSES[name]  # the same gate again: nothing to invalidate
-    row = GateDef(name, num_wires, 1, mat_fn, doc=doc, generator=gen_fn)
-    try:  # before the row enters the table: a refused gate replaces nothing
-        rules.rule_for_row(row, 0)
-    except RuleError as exc:
-        raise RuleError(f"{name} has no exact shift rule, so qsym will not differentiate it: {exc}") from None
-    register(row)  # the registry tells every cache and QNode that depends on the name
-    return GATE_CLASSES[name]
+        return (-sp.I * t * gen).exp(), gen
+    try:
+        exact = sp.Matrix(matrix(t))
+    except Exception as exc:
+        raise GateError(
+            f"{name}: the matrix function failed on a sympy symbol ({exc}); write it with "
+            "sympy functions (sympy.cos, sympy.exp, sympy.I) so that qsym can find its "
+            "shift rule exactly"
+        ) from None
+    if exact.shape != (dim, dim):
+        raise GateError(f"{name}: the matrix must be {dim}x{dim}, got {exact.shape}")
+    for value in (0.3, -1.7):
+        num = np.array(exact.xreplace({t: value}).evalf(), dtype=complex)
+        if not np.allclose(num.conj().T @ num, np.eye(dim), atol=1e-10):
+            raise GateError(f"{name}: the matrix is not unitary at t = {value}")
+    return exact, None
 
 
 def _same_definition(row, num_wires, exact, t, gen, doc) -> bool:
