@@ -38,7 +38,6 @@ import numpy as np
 import sympy as sp
 
 I = sp.I
-_half = sp.Rational(1, 2)
 
 
 def _m(rows) -> sp.Matrix:

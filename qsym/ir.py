@@ -325,6 +325,18 @@ def apply_matrix(state: np.ndarray, mat: np.ndarray, wires) -> np.ndarray:
     return np.moveaxis(out, list(range(k)), list(wires))
 
 
+def observable_apply(psi: np.ndarray, terms, values) -> np.ndarray:
+    """``O |psi>`` for ``O = sum coeff * word`` (a measurement's terms; state tensors),
+    the coefficients evaluated at ``values`` (:func:`input_values`)."""
+    out = np.zeros_like(psi)
+    for coeff, word in terms:
+        phi = psi
+        for w, p in word:
+            phi = apply_matrix(phi, PAULI[p], (w,))
+        out = out + evaluate(coeff, values) * phi
+    return out
+
+
 def input_values(c: Circuit, x, d=()) -> dict:
     """``{symbol: sympy Float}`` for inputs ``x`` and data ``d``."""
     values = {s: sp.Float(float(v)) for s, v in zip(c.inputs, np.ravel(x))}
@@ -366,12 +378,7 @@ def simulate(c: Circuit, x, d=()) -> np.ndarray:
             order = np.argsort(np.argsort(m.on))  # sum keeps increasing wire order
             out.extend(np.transpose(marginal, order).reshape(-1))
             continue
-        o_psi = np.zeros_like(psi)
-        for coeff, word in m.terms:
-            phi = psi
-            for w, p in word:
-                phi = apply_matrix(phi, PAULI[p], (w,))
-            o_psi = o_psi + evaluate(coeff, values) * phi
+        o_psi = observable_apply(psi, m.terms, values)
         mean = np.vdot(psi.reshape(-1), o_psi.reshape(-1)).real
         if m.kind == "var":  # <O psi|O psi> - <psi|O psi>^2
             out.append(np.vdot(o_psi.reshape(-1), o_psi.reshape(-1)).real - mean**2)

@@ -17,11 +17,11 @@ finite differences of the reference interpreter, and reports the largest errors.
 ... def bell(t):
 ...     qml.RY(t, wires=0)
 ...     qml.CNOT(wires=[0, 1])
-...     return qml.expval(qml.PauliX(0) @ qml.PauliX(1)), qml.probs(wires=[1])
+...     return qml.expval(qml.PauliX(0) @ qml.PauliX(1)), qml.var(qml.PauliZ(1)), qml.probs(wires=[1])
 >>> qml.expectation(bell, 0.5)
-(sin(t), [cos(t/2)**2, sin(t/2)**2])
+(sin(t), sin(t)**2, [cos(t/2)**2, sin(t/2)**2])
 >>> qml.gradient(bell, 0.5)  # one entry per measurement, one row per output
-((cos(t),), [[-sin(t)/2], [sin(t)/2]])
+((cos(t),), (sin(2*t),), [[-sin(t)/2], [sin(t)/2]])
 >>> qml.check(bell, 0.5).ok
 True
 """
@@ -35,7 +35,8 @@ import sympy as sp
 
 from .errors import MeasurementError
 from .gates import PAULI, REGISTRY, gate_def, pauli_matrix
-from .ir import Circuit, apply_matrix, evaluate, final_state, input_values, simulate
+from .ir import (Circuit, apply_matrix, evaluate, final_state, input_values,
+                 observable_apply, simulate)
 
 def _sym_apply(state: np.ndarray, mat: sp.Matrix, wires) -> np.ndarray:
     m = np.array(mat.tolist(), dtype=object)
@@ -151,18 +152,6 @@ def matrix_derivative(variant: tuple, pos: int):
 
 
 
-def _observable_apply(psi: np.ndarray, terms, values) -> np.ndarray:
-    """``O |psi>`` for ``O = sum coeff * word`` (state tensors)."""
-
-    out = np.zeros_like(psi)
-    for coeff, word in terms:
-        phi = psi
-        for w, p in word:
-            phi = apply_matrix(phi, PAULI[p], (w,))
-        out = out + evaluate(coeff, values) * phi
-    return out
-
-
 def exact_jacobian(circuit: Circuit, x, d=()) -> np.ndarray:
     """The Jacobian of the circuit's outputs (flattened: a probability vector contributes
     one row per outcome) by the product rule with exact gate derivatives: variances and
@@ -197,7 +186,7 @@ def exact_row_jacobian(circuit: Circuit, x, d=()) -> np.ndarray:
         params.append(p)
         mats.append(numeric_matrix_function(*op.variant)(*p))
     psi_final = final_state(circuit, x, d).reshape((2,) * n)
-    o_psi = [_observable_apply(psi_final, m.terms, values) for m in circuit.measurements]
+    o_psi = [observable_apply(psi_final, m.terms, values) for m in circuit.measurements]
     jac = np.zeros((len(circuit.measurements), nx))
     index = {s: j for j, s in enumerate(circuit.inputs)}
     state = np.zeros((2,) * n, dtype=complex)
@@ -286,15 +275,7 @@ def expectation(qnode, *args, simplify: bool = True, **kwargs):
     ``sympy.Array`` of ``2**k`` probabilities; a tuple (or list) of measurements gives a
     tuple (or list). ``state``, ``sample`` and ``counts`` have none: a ``MeasurementError``
     says so. Symbols are named after the QNode's arguments (``params[0]``, ``phi1``...).
-
-    >>> import qsym as qml
-    >>> dev = qml.device("default.qubit", wires=1)
-    >>> @qml.qnode(dev)
-    ... def spread(t):
-    ...     qml.RY(t, wires=0)
-    ...     return qml.var(qml.PauliZ(0)), qml.probs(wires=0)
-    >>> qml.expectation(spread, 0.3)
-    (sin(t)**2, [cos(t/2)**2, sin(t/2)**2])
+    Example: the module's documentation (:mod:`qsym.symbolic`).
     """
     circuit = qnode.circuit(*args, **kwargs)
     exprs = circuit_expectations(circuit, simplify)
@@ -307,16 +288,8 @@ def gradient(qnode, *args, simplify: bool = True, **kwargs):
     Per measurement, its Jacobian over the flat trainable inputs: for an expval or var, a
     tuple with one derivative per input (like ``qml.grad`` of one array argument); for
     probs on ``k`` wires, a ``sympy.Array`` of shape ``(2**k, inputs)`` (like
-    ``qml.jacobian``). A tuple of measurements gives a tuple of these.
-
-    >>> import qsym as qml
-    >>> dev = qml.device("default.qubit", wires=1)
-    >>> @qml.qnode(dev)
-    ... def spread(t):
-    ...     qml.RY(t, wires=0)
-    ...     return qml.var(qml.PauliZ(0)), qml.probs(wires=0)
-    >>> qml.gradient(spread, 0.3)
-    ((sin(2*t),), [[-sin(t)/2], [sin(t)/2]])
+    ``qml.jacobian``). A tuple of measurements gives a tuple of these. Example: the
+    module's documentation (:mod:`qsym.symbolic`).
     """
     circuit = qnode.circuit(*args, **kwargs)
     exprs = circuit_expectations(circuit, simplify=False)

@@ -70,11 +70,16 @@ class Template:
     """Base class: ``__init__`` checks the arguments and records :meth:`_build`'s gates on
     the active tape (if any); :meth:`decomposition` returns them."""
 
+    _box = None  # a label: qml.draw shows the gates as one box with it, as PennyLane does
+
     def _record(self):
         tape = Tape()
         with recording(tape):
             self._build()
         self._ops = list(tape.items)
+        if self._box is not None:
+            for op in self._ops:
+                op._draw_group = (id(self), self._box, self.wires)
         outer = active_tape()
         if outer is not None:
             for op in self._ops:
@@ -272,6 +277,8 @@ class StatePrep(Template):
     array([0.36, 0.  , 0.  , 0.64])
     """
 
+    _box = "|Ψ⟩"
+
     def __init__(self, state, wires, pad_with=None, normalize=False, validate_norm=True, id=None):
         self.wires = wires_tuple(wires)
         self.id = id
@@ -323,11 +330,6 @@ class StatePrep(Template):
         if any(isinstance(a, (complex, np.complexfloating)) and a.imag != 0 for a in values):
             raise GateError(f"{self.name}: complex amplitudes must be numbers, not inputs")
         return None, values
-
-    def _record(self):
-        super()._record()
-        for op in self._ops:  # qml.draw shows them as one box, as PennyLane does
-            op._draw_group = (id(self), "|Ψ⟩", self.wires)
 
     def _build(self):
         if self._unitary is not None:
@@ -396,6 +398,8 @@ class BasisState(Template):
     [PauliX(wires=[0]), PauliX(wires=[2])]
     """
 
+    _box = "|Ψ⟩"
+
     def __init__(self, state, wires, id=None):
         self.wires = wires_tuple(wires)
         self.id = id
@@ -408,11 +412,6 @@ class BasisState(Template):
         self.state = _bits(state, len(self.wires), self.name)
         _check_fresh(self.wires, self.name)
         self._record()
-
-    def _record(self):
-        super()._record()
-        for op in self._ops:  # qml.draw shows them as one box, as PennyLane does
-            op._draw_group = (id(self), "|Ψ⟩", self.wires)
 
     def _build(self):
         for w, b in zip(self.wires, self.state):

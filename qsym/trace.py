@@ -293,23 +293,18 @@ class Traced:
     def __ceil__(self):
         return self._value(f"math.ceil({self})", lambda e: math.ceil(float(e)))
 
-    def __floordiv__(self, other):
-        raise _refusal(f"`{self} // {other}` (rounds the value)", self.expr)
+    def _refuse(what: str):  # a binary operator that rounds: refused; {a} self, {b} other
+        def method(self, other):
+            raise _refusal(what.format(a=self, b=other), self.expr)
+        return method
 
-    def __rfloordiv__(self, other):
-        raise _refusal(f"`{other} // {self}` (rounds the value)", self.expr)
-
-    def __mod__(self, other):
-        raise _refusal(f"`{self} % {other}` (rounds the value)", self.expr)
-
-    def __rmod__(self, other):
-        raise _refusal(f"`{other} % {self}` (rounds the value)", self.expr)
-
-    def __divmod__(self, other):
-        raise _refusal(f"divmod({self}, {other})", self.expr)
-
-    def __rdivmod__(self, other):
-        raise _refusal(f"divmod({other}, {self})", self.expr)
+    __floordiv__ = _refuse("`{a} // {b}` (rounds the value)")
+    __rfloordiv__ = _refuse("`{b} // {a}` (rounds the value)")
+    __mod__ = _refuse("`{a} % {b}` (rounds the value)")
+    __rmod__ = _refuse("`{b} % {a}` (rounds the value)")
+    __divmod__ = _refuse("divmod({a}, {b})")
+    __rdivmod__ = _refuse("divmod({b}, {a})")
+    del _refuse
 
     __eq__ = _comparison("==", lambda a, b: a == b)
     __ne__ = _comparison("!=", lambda a, b: a != b)
