@@ -34,7 +34,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import MeasurementError
-from .gates import PAULI, REGISTRY, gate_def, pauli_matrix
+from .gates import REGISTRY, gate_def, pauli_matrix
 from .ir import (Circuit, apply_matrix, evaluate, final_state, input_values,
                  observable_apply, simulate)
 
