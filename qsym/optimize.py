@@ -34,16 +34,15 @@ Update rules (``g`` the gradient, ``eta`` the step size; accumulators start at 0
 >>> from qsym import numpy as np
 >>> dev = qml.device("default.qubit", wires=1)
 >>> @qml.qnode(dev)
-... def circuit(params):
-...     qml.RX(params[0], wires=0)
-...     qml.RY(params[1], wires=0)
+... def bloch(x):
+...     qml.RY(x[0], wires=0)
 ...     return qml.expval(qml.PauliZ(0))
->>> opt = qml.GradientDescentOptimizer(stepsize=0.4)
->>> params = np.array([0.011, 0.012])
->>> for _ in range(100):
-...     params = opt.step(circuit, params)
->>> print(np.round(params, 6), round(float(circuit(params)), 9))
-[0.       3.141593] -1.0
+>>> opt = qml.GradientDescentOptimizer(stepsize=0.5)
+>>> x = np.array([0.3])
+>>> for _ in range(60):
+...     x = opt.step(bloch, x)
+>>> print(np.round(x, 6), round(float(bloch(x)), 9))
+[3.141593] -1.0
 """
 
 from __future__ import annotations
