@@ -15,13 +15,15 @@ numba-compiled statevector code for the value and the gradient.
 >>> qml.grad(circuit, argnum=0)([0.54, 0.12])
 array([-0.51043865, -0.1026782 ])
 
-Pipeline, one module per stage: :mod:`qsym.trace` -> :mod:`qsym.ir` -> :mod:`qsym.rules`
-(with the gate table :mod:`qsym.gates`) -> :mod:`qsym.plan` -> :mod:`qsym.emit` (kernels in
-:mod:`qsym.kernels`, disk cache in :mod:`qsym.cache`) -> :mod:`qsym.runtime`; plus
-:mod:`qsym.symbolic` for exact results and checks.
+Pipeline: :mod:`qsym.trace` (circuit function -> :class:`qsym.ir.Circuit`) ->
+:mod:`qsym.plan` (gradient plan, with the proved rules of :mod:`qsym.rules` for the rows of
+the gate table :mod:`qsym.gates`) -> :mod:`qsym.program` (the lowered program) ->
+:mod:`qsym.emit` (generated module, cached by :mod:`qsym.cache`) -> :mod:`qsym.runtime`
+(QNodes calling the kernels of :mod:`qsym.kernels`); :mod:`qsym.symbolic` gives exact
+results and checks. docs/design.md has every module, in import order.
 """
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: E402
 
 import logging as _logging  # noqa: E402
 
@@ -125,91 +127,21 @@ _cache._guard_numba_caches(_kernels)
 from .cache import cache_info, clear_cache  # noqa: E402
 from .errors import CacheWarning  # noqa: E402
 
+# the names of a star import: the public API (qsym.sum is left out: it would shadow the
+# builtin), every template and every gate of the table
 __all__ = [
-    "QNode",
-    "Tracker",
-    "qnode",
-    "device",
-    "grad",
-    "hessian",
-    "jacobian",
-    "expval",
-    "var",
-    "probs",
-    "sample",
-    "counts",
-    "state",
-    "Hamiltonian",
-    "Hermitian",
-    "Projector",
-    "define_gate",
-    "undefine_gate",
-    "rules",
-    "LinearCombination",
-    "Observable",
-    "Operation",
-    "MeasurementProcess",
-    "compile",
-    "GradientDescentOptimizer",
-    "MomentumOptimizer",
-    "NesterovMomentumOptimizer",
-    "AdagradOptimizer",
-    "RMSPropOptimizer",
-    "AdamOptimizer",
-    "minimize",
-    "set_shots",
-    "devices",
-    "math",
-    "wires",
-    "measure",
-    "cond",
-    "density_matrix",
-    "X",
-    "Y",
-    "Z",
-    "I",
-    "OptimizeResult",
-    "about",
-    "metric_tensor",
-    "adjoint_metric_tensor",
-    "QNGOptimizer",
-    "load",
-    "CompiledCircuit",
-    "ExportError",
-    "draw",
-    "draw_mpl",
-    "specs",
-    "matrix",
-    "check",
-    "expectation",
-    "gradient",
-    "numpy",
-    "gates",
-    "errors",
-    "QsymError",
-    "TracingError",
-    "GateError",
-    "WireError",
-    "MeasurementError",
-    "ArgumentError",
-    "DeviceError",
-    "DifferentiationError",
-    "RuleError",
-    "X",
-    "Y",
-    "Z",
-    "I",
-    "H",
-    "adjoint",
-    "ctrl",
-    "s_prod",
-    "dot",
-    "templates",
-    "layer",
-    "ops",
-    *templates.TEMPLATES,
-    "CacheWarning",
-    "cache_info",
-    "clear_cache",
-    *GATE_CLASSES,
+    "QNode", "Tracker", "qnode", "device", "grad", "hessian", "jacobian", "expval",
+    "var", "probs", "sample", "counts", "state", "Hamiltonian", "Hermitian",
+    "Projector", "define_gate", "undefine_gate", "rules", "LinearCombination",
+    "Observable", "Operation", "MeasurementProcess", "compile",
+    "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
+    "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "minimize", "set_shots",
+    "devices", "math", "wires", "measure", "cond", "density_matrix", "X", "Y", "Z", "I",
+    "OptimizeResult", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
+    "load", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "check",
+    "expectation", "gradient", "numpy", "gates", "errors", "QsymError", "TracingError",
+    "GateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
+    "DifferentiationError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",
+    "templates", "layer", "ops", "CacheWarning", "cache_info", "clear_cache",
+    *templates.TEMPLATES, *GATE_CLASSES,
 ]

@@ -67,7 +67,8 @@ def about(show: bool = True) -> dict:
         kernels:      /home/me/.cache/qsym/kernels/qsym_d9aa201679f2844a (19.1 MiB in 151 files)
         threads:      2 (numba; NUMBA_NUM_THREADS=2)
     """
-    from . import __version__, cache
+    from . import cache
+    from ._version import __version__
 
     info: dict = {"qsym": __version__}
     info["qsym location"] = str(Path(__file__).resolve().parent)

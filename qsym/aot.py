@@ -49,7 +49,8 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from . import __version__, ir, kernels, shapes
+from . import ir, kernels, shapes
+from ._version import __version__
 from .errors import QsymError
 from .gates import REGISTRY
 from .runtime import _STATIC, _TRAIN, QNode

@@ -36,7 +36,8 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from . import __version__, gates, rules
+from . import gates, rules
+from ._version import __version__
 from .errors import GateError, QsymError
 
 

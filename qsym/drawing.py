@@ -503,7 +503,7 @@ def matrix(op, wire_order=None):
 
 def _qnode_matrix(qnode, wire_order):
     from .errors import ArgumentError, WireError
-    from .ir import _apply
+    from .ir import apply_matrix as _apply
     from .gates import numeric_matrix_function
     from .shapes import flat
 

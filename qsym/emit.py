@@ -49,7 +49,8 @@ import numpy as np
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
-from . import __version__, cache, kernels
+from . import cache, kernels
+from ._version import __version__
 from .gates import (REGISTRY, gate_def, numeric_matrix_function, packed_masks, storage,
                     stored_entries, stored_size, structured)
 from .rules import matrix_at

@@ -2,9 +2,14 @@
 
 Each row gives a gate's PennyLane name, its wire and parameter counts, its matrix as an
 exact sympy function of its parameters, and how the statevector kernels store it
-(``"dense"``: the full ``2^k x 2^k`` matrix; ``"diagonal"``: only the diagonal). The
-parameter-shift rule of every parameter is *derived* from the matrix by
-:mod:`qsym.rules` and proved before use; it is not written here by hand.
+(``structure``: ``"dense"``, ``"real"``, ``"diagonal"`` or ``"controlled_x"``; gates on any
+number of wires also give a structured ``form``, ``"pauli"`` or ``"pcphase"``, used from
+:data:`STRUCTURED_MIN_WIRES` wires on: :func:`storage`). The parameter-shift rule of every
+parameter is *derived* from the matrix by :mod:`qsym.rules` and proved before use; it is
+not written here by hand.
+
+All gate state has one owner, :data:`REGISTRY`: the rows, their versions, and who must
+forget a definition when it changes (:class:`GateRegistry`).
 
 Matrices follow PennyLane: the first wire of a gate is the most significant bit of the
 gate's matrix index.
@@ -33,7 +38,6 @@ import numpy as np
 import sympy as sp
 
 I = sp.I
-_half = sp.Rational(1, 2)
 
 
 def _m(rows) -> sp.Matrix:
@@ -169,13 +173,33 @@ def _controlled(u: sp.Matrix, controls: int = 1) -> sp.Matrix:
     return m
 
 
-def _pauli_matrix(word: str) -> sp.Matrix:
-    mats = {"I": sp.eye(2), "X": sp.Matrix([[0, 1], [1, 0]]),
-            "Y": sp.Matrix([[0, -I], [I, 0]]), "Z": sp.diag(1, -1)}
+PAULI = {
+    "I": np.eye(2, dtype=complex),
+    "X": np.array([[0, 1], [1, 0]], dtype=complex),
+    "Y": np.array([[0, -1j], [1j, 0]], dtype=complex),
+    "Z": np.array([[1, 0], [0, -1]], dtype=complex),
+}
+"""The Pauli matrices as NumPy arrays, by letter (``pauli_matrix`` gives exact words)."""
+
+
+def pauli_matrix(word: str) -> sp.Matrix:
+    """The exact matrix of a Pauli word, one letter per wire (wire 0 first).
+
+    >>> pauli_matrix("XZ")
+    Matrix([
+    [0,  0, 1,  0],
+    [0,  0, 0, -1],
+    [1,  0, 0,  0],
+    [0, -1, 0,  0]])
+    """
     out = sp.Matrix([[1]])
     for p in word:
-        out = sp.kronecker_product(out, mats[p])
+        out = sp.kronecker_product(out, _PAULI_EXACT[p])
     return out
+
+
+_PAULI_EXACT = {"I": sp.eye(2), "X": sp.Matrix([[0, 1], [1, 0]]),
+                "Y": sp.Matrix([[0, -I], [I, 0]]), "Z": sp.diag(1, -1)}
 
 
 def _exp_half_spectrum(t, g: sp.Matrix) -> sp.Matrix:
@@ -185,7 +209,7 @@ def _exp_half_spectrum(t, g: sp.Matrix) -> sp.Matrix:
 
 
 def _pauli_sum(*terms) -> sp.Matrix:
-    return sum((c * _pauli_matrix(w) for c, w in terms), sp.zeros(2 ** len(terms[0][1])))
+    return sum((c * pauli_matrix(w) for c, w in terms), sp.zeros(2 ** len(terms[0][1])))
 
 
 def _single_excitation(t, outside=1):
@@ -217,7 +241,7 @@ def _multi_rz(t, num_wires):
 
 
 def _pauli_rot(t, pauli_word):
-    return sp.cos(t / 2) * sp.eye(2 ** len(pauli_word)) - I * sp.sin(t / 2) * _pauli_matrix(
+    return sp.cos(t / 2) * sp.eye(2 ** len(pauli_word)) - I * sp.sin(t / 2) * pauli_matrix(
         pauli_word
     )
 
@@ -386,10 +410,10 @@ _ROWS = [
     GateDef("T", 1, 0, lambda: _diag(1, sp.exp(I * sp.pi / 4)), "diagonal"),
     GateDef("SX", 1, 0, lambda: _m([[1 + I, 1 - I], [1 - I, 1 + I]]) / 2, doc="sqrt(X)"),
     # --- one-qubit, parametric ----------------------------------------------------------
-    GateDef("RX", 1, 1, _rx, doc="exp(-i t X/2)", generator=lambda: _pauli_matrix("X") / 2),
-    GateDef("RY", 1, 1, _ry, "real", doc="exp(-i t Y/2)", generator=lambda: _pauli_matrix("Y") / 2),
+    GateDef("RX", 1, 1, _rx, doc="exp(-i t X/2)", generator=lambda: pauli_matrix("X") / 2),
+    GateDef("RY", 1, 1, _ry, "real", doc="exp(-i t Y/2)", generator=lambda: pauli_matrix("Y") / 2),
     GateDef("RZ", 1, 1, _rz, "diagonal", doc="exp(-i t Z/2)",
-            generator=lambda: _pauli_matrix("Z") / 2),
+            generator=lambda: pauli_matrix("Z") / 2),
     GateDef("PhaseShift", 1, 1, lambda t: _diag(1, sp.exp(I * t)), "diagonal",
             generator=lambda: -_P1),
     GateDef("U1", 1, 1, lambda t: _diag(1, sp.exp(I * t)), "diagonal", doc="= PhaseShift",
@@ -420,26 +444,26 @@ _ROWS = [
     ),
     # --- two-qubit, parametric ----------------------------------------------------------
     GateDef("CRX", 2, 1, lambda t: _controlled(_rx(t)),
-            generator=lambda: sp.kronecker_product(_P1, _pauli_matrix("X") / 2)),
+            generator=lambda: sp.kronecker_product(_P1, pauli_matrix("X") / 2)),
     GateDef("CRY", 2, 1, lambda t: _controlled(_ry(t)), "real",
-            generator=lambda: sp.kronecker_product(_P1, _pauli_matrix("Y") / 2)),
+            generator=lambda: sp.kronecker_product(_P1, pauli_matrix("Y") / 2)),
     GateDef("CRZ", 2, 1, lambda t: _controlled(_rz(t)), "diagonal",
-            generator=lambda: sp.kronecker_product(_P1, _pauli_matrix("Z") / 2)),
+            generator=lambda: sp.kronecker_product(_P1, pauli_matrix("Z") / 2)),
     GateDef("CRot", 2, 3, lambda a, b, c: _controlled(_rot(a, b, c))),
     GateDef("ControlledPhaseShift", 2, 1, lambda t: _diag(1, 1, 1, sp.exp(I * t)), "diagonal",
             generator=lambda: -_proj(4, 3)),
     GateDef("IsingXX", 2, 1, lambda t: _pauli_rot(t, "XX"), doc="exp(-i t XX/2)",
-            generator=lambda: _pauli_matrix("XX") / 2),
+            generator=lambda: pauli_matrix("XX") / 2),
     GateDef("IsingYY", 2, 1, lambda t: _pauli_rot(t, "YY"), doc="exp(-i t YY/2)",
-            generator=lambda: _pauli_matrix("YY") / 2),
+            generator=lambda: pauli_matrix("YY") / 2),
     GateDef("IsingZZ", 2, 1, lambda t: _multi_rz(t, 2), "diagonal", doc="exp(-i t ZZ/2)",
-            generator=lambda: _pauli_matrix("ZZ") / 2),
+            generator=lambda: pauli_matrix("ZZ") / 2),
     GateDef(
         "IsingXY", 2, 1,
         lambda t: _m([[1, 0, 0, 0], [0, _c(t), I * _s(t), 0], [0, I * _s(t), _c(t), 0],
                       [0, 0, 0, 1]]),
         doc="exp(+i t (XX+YY)/4)",
-        generator=lambda: -(_pauli_matrix("XX") + _pauli_matrix("YY")) / 4,
+        generator=lambda: -(pauli_matrix("XX") + pauli_matrix("YY")) / 4,
     ),
     GateDef(
         "PSWAP", 2, 1,
@@ -448,9 +472,9 @@ _ROWS = [
     ),
     GateDef("SingleExcitation", 2, 1, _single_excitation, "real", generator=lambda: _SE_G),
     GateDef("SingleExcitationPlus", 2, 1, lambda t: _single_excitation(t, sp.exp(I * t / 2)),
-            generator=lambda: _SE_G - _Q * (sp.eye(4) + _pauli_matrix("ZZ"))),
+            generator=lambda: _SE_G - _Q * (sp.eye(4) + pauli_matrix("ZZ"))),
     GateDef("SingleExcitationMinus", 2, 1, lambda t: _single_excitation(t, sp.exp(-I * t / 2)),
-            generator=lambda: _SE_G + _Q * (sp.eye(4) + _pauli_matrix("ZZ"))),
+            generator=lambda: _SE_G + _Q * (sp.eye(4) + pauli_matrix("ZZ"))),
     # --- three and four qubits ----------------------------------------------------------
     GateDef("Toffoli", 3, 0, lambda: _controlled(_m([[0, 1], [1, 0]]), 2), "controlled_x"),
     GateDef(
@@ -467,14 +491,14 @@ _ROWS = [
             generator=lambda: _pauli_sum((-_Q, "XZYI"), (_Q, "YZXI"), (-_Q, "IXZY"), (_Q, "IYZX"))),
     # --- any number of wires --------------------------------------------------------------
     GateDef("MultiRZ", 0, 1, _multi_rz, "diagonal", doc="exp(-i t Z..Z/2)",
-            generator=lambda num_wires: _pauli_matrix("Z" * num_wires) / 2,
+            generator=lambda num_wires: pauli_matrix("Z" * num_wires) / 2,
             examples=((1, ()), (2, ()), (3, ())),
             form=lambda t, num_wires: _pauli_form(_c(t), -I * _s(t), "Z" * num_wires),
             numeric=lambda t, num_wires: np.diag(np.exp(-0.5j * t * _np_parity_signs(num_wires))),
             rule_variant=_rule_one_wire),
     GateDef("PauliRot", 0, 1, lambda t, pauli_word, num_wires: _pauli_rot(t, pauli_word),
             hyper=("pauli_word",), doc="exp(-i t P/2) for a Pauli word P",
-            generator=lambda pauli_word, num_wires: _pauli_matrix(pauli_word) / 2,
+            generator=lambda pauli_word, num_wires: pauli_matrix(pauli_word) / 2,
             examples=((1, (("pauli_word", "X"),)), (2, (("pauli_word", "XY"),)),
                       (3, (("pauli_word", "ZIY"),)), (2, (("pauli_word", "II"),))),
             form=lambda t, pauli_word, num_wires: _pauli_form(_c(t), -I * _s(t), pauli_word),
@@ -511,8 +535,8 @@ class GateRegistry:
     :attr:`generation` and the changed name's :meth:`version`, then tells
 
     - the *listeners* (:meth:`on_change`): module-level memos keyed by gate name (the
-      ``lru_cache`` s of :mod:`qsym.gates`, :mod:`qsym.rules`, :mod:`qsym.symbolic`,
-      :mod:`qsym.emit`) clear themselves, and :mod:`qsym.operations` remakes its gate
+      memos made with :meth:`memo` in :mod:`qsym.gates`, :mod:`qsym.rules`,
+      :mod:`qsym.symbolic`, :mod:`qsym.opmath`, :mod:`qsym.emit`) clear themselves, and :mod:`qsym.operations` remakes its gate
       classes;
     - the *watchers* (:meth:`watch`, held weakly): every QNode drops the compiled
       signatures whose circuit uses a changed gate, so its next call traces and compiles
@@ -544,6 +568,25 @@ class GateRegistry:
         """Call ``fn(names)`` (a frozenset of gate names) after every change; returns fn."""
         self._listeners.append(fn)
         return fn
+
+    def memo(self, fn=None, *, maxsize=None):
+        """Decorator: ``functools.lru_cache`` that empties itself after every change.
+
+        Every memo whose result depends on a gate's definition (anything that reads a
+        row by name) is made with it, so that no definition outlives its row. The
+        architecture test refuses a plain ``lru_cache`` on a function that reads a row.
+
+        >>> @REGISTRY.memo
+        ... def wires_of(name):
+        ...     return GATES[name].num_wires
+        >>> wires_of("CNOT"), wires_of.cache_info().currsize
+        (2, 1)
+        """
+        if fn is None:
+            return lambda f: self.memo(f, maxsize=maxsize)
+        cached = lru_cache(maxsize=maxsize)(fn)
+        self.on_change(lambda names: cached.cache_clear())
+        return cached
 
     def watch(self, obj) -> None:
         """Call ``obj._gates_changed(names)`` after every change, while ``obj`` lives."""
@@ -695,7 +738,7 @@ def hyper_items(name: str, hyper: dict) -> tuple:
     return tuple((h, hyper[h]) for h in row.hyper if h in hyper)
 
 
-@lru_cache(maxsize=None)
+@REGISTRY.memo
 def numeric_matrix_function(name: str, num_wires: int | None = None, hyper: tuple = ()):
     """A NumPy function ``f(*params) -> complex matrix`` made from the exact sympy matrix.
 
@@ -721,7 +764,7 @@ def numeric_matrix_function(name: str, num_wires: int | None = None, hyper: tupl
     return fn
 
 
-@lru_cache(maxsize=None)
+@REGISTRY.memo
 def definition_key(name: str) -> str:
     """What identifies gate ``name``'s definition in hashes and records: ``""`` for qsym's
     own gates (fixed with qsym's version), a SHA-256 of the exact matrix (and wire count,
@@ -742,14 +785,6 @@ def definition_key(name: str) -> str:
         text = f"{name} {REGISTRY.version(name)} {id(row)}"  # definition, in this process
     return hashlib.sha256(text.encode()).hexdigest()
 
-
-def _gates_changed(names) -> None:
-    # memoized by gate name: a gate defined or removed clears them
-    numeric_matrix_function.cache_clear()
-    definition_key.cache_clear()
-
-
-REGISTRY.on_change(_gates_changed)
 
 
 def matrix(name: str, *params, num_wires: int | None = None, **hyper) -> np.ndarray:

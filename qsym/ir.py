@@ -1,11 +1,13 @@
-"""Stage 2, IR: the traced circuit as frozen dataclasses, with its three companions.
+"""The IR: the traced circuit as frozen dataclasses, with its companions.
 
 - :func:`format_circuit`: a readable listing, one op per line;
 - :func:`validate`: the structural checks every later stage relies on;
-- :func:`simulate`: a small NumPy reference interpreter, the oracle for every kernel.
+- :func:`simulate` / :func:`final_state` (steps of :func:`apply_matrix`): a small NumPy
+  reference interpreter, the oracle for every kernel;
+- :func:`structural_hash`: the circuit's key in generated modules and in exports
+  (``qml.load(expected_hash=)``).
 
-:func:`structural_hash` is the key of the compile cache. New circuits are derived with
-``dataclasses.replace``, never by mutation.
+New circuits are derived with ``dataclasses.replace``, never by mutation.
 
 >>> import sympy as sp
 >>> a = sp.Symbol("a", real=True)
@@ -28,7 +30,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import GateError, MeasurementError, WireError
-from .gates import definition_key, gate_def, numeric_matrix_function
+from .gates import PAULI, definition_key, gate_def, numeric_matrix_function
 
 Word = tuple  # tuple of (wire index, "X" | "Y" | "Z"), sorted by wire
 
@@ -307,20 +309,32 @@ def structural_hash(c: Circuit, *extra) -> str:
 
 
 # --- reference interpreter -----------------------------------------------------------------
-_PAULI = {
-    "X": np.array([[0, 1], [1, 0]], dtype=complex),
-    "Y": np.array([[0, -1j], [1j, 0]], dtype=complex),
-    "Z": np.array([[1, 0], [0, -1]], dtype=complex),
-}
+def apply_matrix(state: np.ndarray, mat: np.ndarray, wires) -> np.ndarray:
+    """Apply a k-wire matrix to a state tensor of shape ``(2,)*n`` by tensordot (the
+    reference interpreter's one step; also used by :mod:`qsym.symbolic`, the metric
+    tensor and ``qml.matrix``). Works for object (sympy) arrays too.
 
-
-def _apply(state: np.ndarray, mat: np.ndarray, wires) -> np.ndarray:
-    """Apply a k-wire matrix to a state tensor of shape (2,)*n by tensordot."""
+    >>> psi = np.zeros((2, 2), dtype=complex); psi[0, 0] = 1
+    >>> apply_matrix(psi, PAULI["X"], (1,))[0, 1]
+    np.complex128(1+0j)
+    """
     k = len(wires)
     m = mat.reshape((2,) * (2 * k))
     out = np.tensordot(m, state, axes=(list(range(k, 2 * k)), list(wires)))
     # tensordot puts the gate's output axes first: move them back to their wires
     return np.moveaxis(out, list(range(k)), list(wires))
+
+
+def observable_apply(psi: np.ndarray, terms, values) -> np.ndarray:
+    """``O |psi>`` for ``O = sum coeff * word`` (a measurement's terms; state tensors),
+    the coefficients evaluated at ``values`` (:func:`input_values`)."""
+    out = np.zeros_like(psi)
+    for coeff, word in terms:
+        phi = psi
+        for w, p in word:
+            phi = apply_matrix(phi, PAULI[p], (w,))
+        out = out + evaluate(coeff, values) * phi
+    return out
 
 
 def input_values(c: Circuit, x, d=()) -> dict:
@@ -344,7 +358,7 @@ def final_state(c: Circuit, x, d=()) -> np.ndarray:
     for op in c.ops:
         pars = [evaluate(p, values) for p in op.params]
         mat = numeric_matrix_function(*op.variant)(*pars)
-        state = _apply(state, mat, op.wires)
+        state = apply_matrix(state, mat, op.wires)
     return state.reshape(-1)
 
 
@@ -364,12 +378,7 @@ def simulate(c: Circuit, x, d=()) -> np.ndarray:
             order = np.argsort(np.argsort(m.on))  # sum keeps increasing wire order
             out.extend(np.transpose(marginal, order).reshape(-1))
             continue
-        o_psi = np.zeros_like(psi)
-        for coeff, word in m.terms:
-            phi = psi
-            for w, p in word:
-                phi = _apply(phi, _PAULI[p], (w,))
-            o_psi = o_psi + evaluate(coeff, values) * phi
+        o_psi = observable_apply(psi, m.terms, values)
         mean = np.vdot(psi.reshape(-1), o_psi.reshape(-1)).real
         if m.kind == "var":  # <O psi|O psi> - <psi|O psi>^2
             out.append(np.vdot(o_psi.reshape(-1), o_psi.reshape(-1)).real - mean**2)

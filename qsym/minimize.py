@@ -12,32 +12,57 @@ they check).
 >>> from qsym import numpy as np
 >>> dev = qml.device("default.qubit", wires=1)
 >>> @qml.qnode(dev)
-... def circuit(params):
-...     qml.RX(params[0], wires=0)
-...     qml.RY(params[1], wires=0)
+... def bloch(x):
+...     qml.RY(x[0], wires=0)
 ...     return qml.expval(qml.PauliZ(0))
->>> res = qml.minimize(circuit, [0.011, 0.012],
-...                    optimizer=qml.GradientDescentOptimizer(stepsize=0.4), steps=100)
+>>> res = qml.minimize(bloch, [0.3], optimizer=qml.GradientDescentOptimizer(0.5), steps=60)
 >>> res.compiled, res.nit, np.round(res.x, 6), round(res.fun, 9)
-(True, 100, array([0.      , 3.141593]), -1.0)
->>> len(res.cost_history), res.cost_history[0] == circuit([0.011, 0.012])
-(101, np.True_)
+(True, 60, array([3.141593]), -1.0)
+>>> len(res.cost_history), res.cost_history[0] == bloch([0.3])
+(61, np.True_)
 
 Stop early once the gradient norm falls below ``tol``:
 
->>> res = qml.minimize(circuit, [0.011, 0.012],
-...                    optimizer=qml.GradientDescentOptimizer(stepsize=0.4), steps=1000,
-...                    tol=1e-8)
+>>> res = qml.minimize(bloch, [0.3], optimizer=qml.GradientDescentOptimizer(0.5),
+...                    steps=1000, tol=1e-8)
 >>> res.converged, res.nit < 1000, bool(res.grad_norm_history[-1] < 1e-8)
 (True, True, True)
 
 Many starting points at once (``multistart=True``: the first axis of ``x0`` indexes them;
 they run on threads) and training over a data set (``data=`` holds keyword arguments of
 the QNode, one row per example; ``targets=`` and ``loss="square"`` make the objective the
-mean squared error over the rows) are described in :func:`minimize`. Any other objective
+mean squared error over the rows) take the arguments described in :func:`minimize`. Any other objective
 (a Python function calling QNodes, a custom ``grad_fn``, an optimizer of your own) runs
 the same update rules in a Python loop, and the result says so: ``compiled=False`` and
 ``message`` gives the reason.
+
+Many starts, and a fit to data (one trained angle, so that ``RY(w) RY(x)`` gives
+``<Z> = cos(w + x)``):
+
+>>> dev = qml.device("default.qubit", wires=1)
+>>> @qml.qnode(dev, diff_method="adjoint")
+... def model(w, x=0.0):
+...     qml.RY(x, wires=0)
+...     qml.RY(w[0], wires=0)
+...     return qml.expval(qml.PauliZ(0))
+>>> starts = np.array([[0.1], [2.0], [-1.0]])
+>>> res = qml.minimize(model, starts, multistart=True, steps=200,
+...                    optimizer=qml.AdamOptimizer(stepsize=0.1))
+>>> res.x.shape, np.round(res.fun, 6)
+((3, 1), array([-1., -1., -1.]))
+>>> X = np.linspace(0.0, 1.0, 8)
+>>> fit = qml.minimize(model, [0.0], data={"x": X}, targets=np.cos(X + 0.5), steps=300,
+...                    optimizer=qml.AdamOptimizer(stepsize=0.05))
+>>> fit.compiled, round(float(fit.x[0]), 4)
+(True, 0.5)
+
+A Python cost function runs in a Python loop, and says so:
+
+>>> def cost(w):
+...     return model(w) + 0.0
+>>> res = qml.minimize(cost, [0.1], steps=3, grad_fn=qml.grad(model, argnum=0))
+>>> res.compiled, res.message
+(False, 'ran 3 steps (Python loop: a custom grad_fn is called from Python)')
 """
 
 from __future__ import annotations
@@ -57,7 +82,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import __version__, cache
+from . import cache
+from ._version import __version__
 from .errors import ArgumentError, DifferentiationError, QsymError
 from .optimize import (
     AdagradOptimizer,
@@ -587,37 +613,42 @@ def minimize(
         ``grad_norm_history``, ``converged``, ``compiled``, ``message``, timings, and
         ``plot()``.
 
-    Example: many starts, and a fit to data (one trained angle, so that ``RY(w) RY(x)``
-    gives ``<Z> = cos(w + x)``):
-
-    >>> import qsym as qml
-    >>> from qsym import numpy as np
-    >>> dev = qml.device("default.qubit", wires=1)
-    >>> @qml.qnode(dev, diff_method="adjoint")
-    ... def model(w, x=0.0):
-    ...     qml.RY(x, wires=0)
-    ...     qml.RY(w[0], wires=0)
-    ...     return qml.expval(qml.PauliZ(0))
-    >>> starts = np.array([[0.1], [2.0], [-1.0]])
-    >>> res = qml.minimize(model, starts, multistart=True, steps=200,
-    ...                    optimizer=qml.AdamOptimizer(stepsize=0.1))
-    >>> res.x.shape, np.round(res.fun, 6)
-    ((3, 1), array([-1., -1., -1.]))
-    >>> X = np.linspace(0.0, 1.0, 8)
-    >>> fit = qml.minimize(model, [0.0], data={"x": X}, targets=np.cos(X + 0.5), steps=300,
-    ...                    optimizer=qml.AdamOptimizer(stepsize=0.05))
-    >>> fit.compiled, round(float(fit.x[0]), 4)
-    (True, 0.5)
-
-    A Python cost function runs in a Python loop, and says so:
-
-    >>> def cost(w):
-    ...     return model(w) + 0.0
-    >>> res = qml.minimize(cost, [0.1], steps=3, grad_fn=qml.grad(model, argnum=0))
-    >>> res.compiled, res.message
-    (False, 'ran 3 steps (Python loop: a custom grad_fn is called from Python)')
+    Examples: the module's documentation (:mod:`qsym.minimize`) and docs/optimization.md.
     """
     t_start = time.perf_counter()
+    opt, steps, tol = _checked_options(optimizer, steps, tol)
+    args, kwargs = tuple(args), dict(kwargs or {})
+    rows, y, loss_code, loss_name = _rows(data, targets, loss)
+    if rows is not None and set(rows[0]) & set(kwargs):
+        raise ArgumentError(f"{sorted(set(rows[0]) & set(kwargs))} given both in data= and kwargs=")
+    X0, starts = _starts(x0, multistart)
+    rule = _loop_rule(opt)
+    reason = _python_loop_reason(fun, opt, rule, compiled, grad_fn)
+    bar = _Progress(steps * len(starts), _progress_enabled(progress), multistart)
+    try:
+        setup, reason, compile_time = _setup(fun, X0, starts, args, kwargs, rows, y, reason,
+                                             compiled, multistart, type(opt).__name__)
+        bar.start(compiled=setup is not None)
+        with _Interrupt() as stop:
+            t0 = time.perf_counter()
+            if setup is not None:
+                outs = _run_compiled(*setup, y, loss_code, rule, starts, steps, tol, threads,
+                                     bar, stop)
+            else:
+                outs = _run_python_starts(fun, opt, starts, args, kwargs, rows, y, loss_name,
+                                          grad_fn, steps, tol, bar, stop)
+            run_time = time.perf_counter() - t0
+        best = int(np.argmin([o[3][-1] for o in outs]))  # the best start's cost on the bar
+        bar.close(sum(o[1] for o in outs), outs[best][3][-1], outs[best][4][-1], stop.hit)
+    finally:
+        bar.close()
+    return _result(outs, starts[0].shape, multistart, steps, tol, reason, stop.hit,
+                   "python" if setup is None else fun._method, type(opt).__name__,
+                   compile_time, run_time, time.perf_counter() - t_start)
+
+
+def _checked_options(optimizer, steps, tol):
+    """The optimizer (default: plain gradient descent), ``steps`` and ``tol``, checked."""
     opt = GradientDescentOptimizer() if optimizer is None else optimizer
     if not hasattr(opt, "apply_grad") or not hasattr(opt, "compute_grad"):
         raise ArgumentError(
@@ -629,13 +660,11 @@ def minimize(
     tol = float(tol)
     if not tol >= 0:
         raise ArgumentError(f"tol must be >= 0 (0: run every step), got {tol}")
-    args = tuple(args)
-    kwargs = dict(kwargs or {})
-    rows, y, loss_code, loss_name = _rows(data, targets, loss)
-    if rows is not None:
-        clash = set(rows[0]) & set(kwargs)
-        if clash:
-            raise ArgumentError(f"{sorted(clash)} given both in data= and kwargs=")
+    return opt, steps, tol
+
+
+def _starts(x0, multistart: bool):
+    """``x0`` as a float array, and the list of starting points (one without multistart)."""
     try:
         X0 = np.array(x0, dtype=float)
     except (TypeError, ValueError):
@@ -649,84 +678,76 @@ def minimize(
     for s in starts:
         if not np.all(np.isfinite(s)):
             raise ArgumentError(f"x0 contains NaN or infinite values: {s!r}")
-    shape = starts[0].shape
-    rule = _loop_rule(opt)
-    opt_name = type(opt).__name__
+    return X0, starts
 
-    # can the loop be compiled?
-    reason = None
+
+def _python_loop_reason(fun, opt, rule, compiled, grad_fn) -> str | None:
+    """Why the loop cannot be compiled, known before building anything (None: it may be)."""
     if compiled is False:
-        reason = "compiled=False"
-    elif grad_fn is not None:
-        reason = "a custom grad_fn is called from Python"
-    elif not isinstance(fun, QNode):
-        reason = (
+        return "compiled=False"
+    if grad_fn is not None:
+        return "a custom grad_fn is called from Python"
+    if not isinstance(fun, QNode):
+        return (
             f"the objective {getattr(fun, '__name__', type(fun).__name__)!r} is a Python "
             "function, not a QNode; qml.grad of it runs in Python each step"
         )
-    elif rule is None:
-        reason = f"{opt_name} is not one of qsym's six optimizers (their exact classes)"
-    elif fun._method not in ("parameter-shift", "adjoint"):
-        reason = f"diff_method={fun.diff_method!r} has no compiled loop (parameter-shift and adjoint do)"
-    elif fun._shots():  # the QNode's shots (qml.set_shots, shots=None: exact), else the device's
-        reason = "the QNode samples (finite shots); the compiled loop is exact"
-    setup = None
-    compile_time = 0.0
-    bar = _Progress(steps * len(starts), _progress_enabled(progress), multistart)
-    try:
-        if reason is None:
-            t0 = time.perf_counter()
-            try:
-                setup, reason = _compiled_setup(fun, starts[0], args, kwargs, rows, y)
-            except QsymError as exc:
-                if multistart or X0.ndim < 2:
-                    raise
-                raise type(exc)(
-                    f"{exc}\n(x0 has shape {X0.shape}; if its rows are starting points, pass "
-                    "multistart=True)"
-                ) from exc
-            compile_time = time.perf_counter() - t0
-            logger.debug("minimize: %s loop ready in %.3f s%s", opt_name, compile_time,
-                         "" if reason is None else f" (not compiled: {reason})")
-        if reason is not None and compiled is True:
-            raise DifferentiationError(f"minimize cannot compile this loop: {reason}")
+    if rule is None:
+        return f"{type(opt).__name__} is not one of qsym's six optimizers (their exact classes)"
+    if fun._method not in ("parameter-shift", "adjoint"):
+        return f"diff_method={fun.diff_method!r} has no compiled loop (parameter-shift and adjoint do)"
+    if fun._shots():  # the QNode's shots (qml.set_shots, shots=None: exact), else the device's
+        return "the QNode samples (finite shots); the compiled loop is exact"
+    return None
 
-        bar.start(compiled=setup is not None)
-        with _Interrupt() as stop:
-            t0 = time.perf_counter()
-            if setup is not None:
-                mod, D = setup
-                outs = _run_compiled(mod, D, y, loss_code, rule, starts, steps, tol, threads,
-                                     bar, stop)
-                method = fun._method
-            else:
-                outs, best = [], None
-                for i, s in enumerate(starts):
-                    o = _run_python(fun, opt, s, args, kwargs, rows, y, loss_name, grad_fn,
-                                    steps, tol, bar, i * steps, stop, best)
-                    outs.append(o)
-                    best = o[3][-1] if best is None else min(best, o[3][-1])
-                method = "python"
-            run_time = time.perf_counter() - t0
-        interrupted = stop.hit
-        xs = [o[0].reshape(shape) for o in outs]
-        nits = [o[1] for o in outs]
-        convs = [o[2] for o in outs]
-        costs = [o[3] for o in outs]
-        norms = [o[4] for o in outs]
-        best_i = int(np.argmin([c[-1] for c in costs]))  # the best start's cost on the bar
-        bar.close(sum(nits), costs[best_i][-1], norms[best_i][-1], interrupted)
-    finally:
-        bar.close()
 
+def _setup(fun, X0, starts, args, kwargs, rows, y, reason, compiled, multistart, opt_name):
+    """``(setup, reason, compile_time)``: the compiled loop's ``(module, data)`` or None
+    with the reason; raises if ``compiled=True`` and there is a reason."""
+    setup, compile_time = None, 0.0
+    if reason is None:
+        t0 = time.perf_counter()
+        try:
+            setup, reason = _compiled_setup(fun, starts[0], args, kwargs, rows, y)
+        except QsymError as exc:
+            if multistart or X0.ndim < 2:
+                raise
+            raise type(exc)(
+                f"{exc}\n(x0 has shape {X0.shape}; if its rows are starting points, pass "
+                "multistart=True)"
+            ) from exc
+        compile_time = time.perf_counter() - t0
+        logger.debug("minimize: %s loop ready in %.3f s%s", opt_name, compile_time,
+                     "" if reason is None else f" (not compiled: {reason})")
+    if reason is not None and compiled is True:
+        raise DifferentiationError(f"minimize cannot compile this loop: {reason}")
+    return setup, reason, compile_time
+
+
+def _run_python_starts(fun, opt, starts, args, kwargs, rows, y, loss_name, grad_fn, steps,
+                       tol, bar, stop) -> list:
+    """The Python loop for every start, one after the other."""
+    outs, best = [], None
+    for i, s in enumerate(starts):
+        o = _run_python(fun, opt, s, args, kwargs, rows, y, loss_name, grad_fn, steps, tol,
+                        bar, i * steps, stop, best)
+        outs.append(o)
+        best = o[3][-1] if best is None else min(best, o[3][-1])
+    return outs
+
+
+def _result(outs, shape, multistart, steps, tol, reason, interrupted, method, opt_name,
+            compile_time, run_time, total) -> OptimizeResult:
+    """The :class:`OptimizeResult` of the runs ``outs`` (x, nit, converged, costs, norms)."""
+    xs = [o[0].reshape(shape) for o in outs]
+    nits, convs, costs, norms = ([o[k] for o in outs] for k in (1, 2, 3, 4))
     how = "compiled loop" if reason is None else f"Python loop: {reason}"
-    n_conv = sum(convs)
     # tol=0 never stops a run: no "converged (gradient norm < 0)"
     crit = f"gradient norm < {tol:g}"
     if multistart:
-        message = f"{len(starts)} starts, {sum(nits)} steps in all"
+        message = f"{len(outs)} starts, {sum(nits)} steps in all"
         if tol > 0:
-            message += f"; {n_conv} converged ({crit})"
+            message += f"; {sum(convs)} converged ({crit})"
         if interrupted:
             message = f"interrupted (Ctrl-C): {message}"
         message += f" ({how})"
@@ -736,7 +757,6 @@ def minimize(
         message = f"interrupted (Ctrl-C) after {nits[0]} of {steps} steps ({how})"
     else:
         message = f"ran {nits[0]} steps ({how})"
-    total = time.perf_counter() - t_start
     logger.debug("minimize: %s in %.3f s (%.3f s compiling, %.3f s in the steps)", message,
                  total, compile_time, run_time)
     common = dict(compiled=reason is None, message=message, method=method,

@@ -42,10 +42,10 @@ import sympy as sp
 
 from .errors import ArgumentError, DifferentiationError
 from .gates import numeric_matrix_function
-from .ir import Op, _apply
-from .optimize import GradientDescentOptimizer, _requires_grad
+from .ir import Op, apply_matrix
+from .optimize import GradientDescentOptimizer, requires_grad
 from .shapes import flat
-from .symbolic import _matrix_derivative
+from .symbolic import matrix_derivative
 
 _APPROX = (None, "block-diag", "diag")
 
@@ -120,14 +120,14 @@ def _gate_metric(num_wires: int, ops, pieces, params) -> np.ndarray:
     before = []
     for k, op in enumerate(ops):
         before.append(state)
-        state = _apply(state, mats[k], op.wires)
+        state = apply_matrix(state, mats[k], op.wires)
     psi = state.reshape(-1)
     D = np.empty((psi.size, len(pieces)), dtype=complex)
     for c, (k, p) in enumerate(pieces):
-        dmat = _matrix_derivative(ops[k].variant, p)(*params[k])
-        phi = _apply(before[k], dmat, ops[k].wires)
+        dmat = matrix_derivative(ops[k].variant, p)(*params[k])
+        phi = apply_matrix(before[k], dmat, ops[k].wires)
         for j in range(k + 1, len(ops)):
-            phi = _apply(phi, mats[j], ops[j].wires)
+            phi = apply_matrix(phi, mats[j], ops[j].wires)
         D[:, c] = phi.reshape(-1)
     a = psi.conj() @ D  # <psi|d_j psi>
     Q = D.conj().T @ D - np.outer(a.conj(), a)
@@ -358,7 +358,7 @@ class QNGOptimizer(GradientDescentOptimizer):
         new = list(args)
         k = 0
         for i, arg in enumerate(args):
-            if _requires_grad(arg):
+            if requires_grad(arg):
                 g = np.asarray(grad[k], dtype=float)
                 update = np.linalg.pinv(mts[k]) @ g.reshape(-1)
                 a = arg if isinstance(arg, np.ndarray) else np.asarray(arg, dtype=float)

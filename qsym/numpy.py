@@ -163,9 +163,9 @@ def sinc(x):
     True
     """
     if _is_symbolic(x):
-        from .trace import _has_traced
+        from .trace import has_traced
 
-        wrap = _has_traced(x)
+        wrap = has_traced(x)
 
         def one(v):
             e = _sinc_expr(_sp.sympify(v.expr if isinstance(v, _Traced) else v))

@@ -27,12 +27,12 @@ import numpy as np
 import sympy as sp
 
 from .errors import GateError, MeasurementError, TracingError, WireError
-from .gates import GATES, REGISTRY, gate_def
+from .gates import GATES, PAULI, REGISTRY, gate_def
 from .gates import matrix as _gate_matrix
-from .trace import Traced, active_tape
+from .trace import Measured, Traced, active_tape
 
 
-def _wires_tuple(wires) -> tuple:
+def wires_tuple(wires) -> tuple:
     """PennyLane accepts a single label or an iterable of labels."""
     labels = wires.ravel() if isinstance(wires, np.ndarray) else wires
     if isinstance(wires, Traced) or (
@@ -200,7 +200,7 @@ class Operation:
                 raise GateError(f"{name} needs wires=, e.g. {name}(..., wires=0)")
             wires = ()  # a global phase: any wire will do (the device's first)
         self.params = tuple(_check_param(name, a) for a in args)
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         if self.num_wires and len(self.wires) != self.num_wires:
             raise WireError(
                 f"{name} acts on {self.num_wires} wire(s), got {len(self.wires)}: "
@@ -364,38 +364,37 @@ def __dir__():
 
 def _exact_matrix(value, what: str) -> sp.Matrix:
     """An exact sympy matrix from numbers (floats read as the decimals they print as)."""
-    from .rules import _exact_number
+    from .rules import exact_number
 
     if isinstance(value, Observable):
         raise GateError(f"{what}: give the generator on wires 0..k-1 as a matrix or Pauli sum")
     m = sp.Matrix(value)
     return m.applyfunc(
         lambda v: v if isinstance(v, sp.Basic) and v.is_number and not isinstance(v, sp.Float)
-        else (_exact_number(sp.re(v), what) + sp.I * _exact_number(sp.im(v), what))
+        else (exact_number(sp.re(v), what) + sp.I * exact_number(sp.im(v), what))
     )
 
 
 def _pauli_sum_matrix(terms, num_wires: int) -> sp.Matrix:
     """``sum(c * word)`` for words given as strings of I, X, Y, Z (wire 0 first)."""
-    from .gates import _pauli_matrix
+    from .gates import pauli_matrix
 
     out = sp.zeros(2**num_wires)
     for c, word in terms:
         if len(word) != num_wires or set(word) - set("IXYZ"):
             raise GateError(f"Pauli word {word!r} is not a word of {num_wires} letters I, X, Y, Z")
-        out += _exact_matrix([[c]], "a Pauli coefficient")[0] * _pauli_matrix(word)
+        out += _exact_matrix([[c]], "a Pauli coefficient")[0] * pauli_matrix(word)
     return out
 
 
 def _reserved(name: str) -> str | None:
     """What ``name`` already means in qsym's namespaces (None: free for a gate)."""
-    import qsym
-
-    if name in vars(qsym):
+    package = sys.modules[__package__]  # read, not imported: qsym imports this module
+    if name in vars(package):
         return f"qsym.{name} exists already"
     if name in vars(sys.modules[__name__]):
         return f"qsym.operations.{name} exists already"
-    if (Path(qsym.__file__).parent / f"{name}.py").exists():
+    if (Path(__file__).parent / f"{name}.py").exists():
         return f"qsym.{name} is a module of qsym"
     return None
 
@@ -442,6 +441,26 @@ def define_gate(name: str, num_wires: int, *, generator=None, matrix=None, doc: 
     from .errors import RuleError
     from .gates import GateDef, register
 
+    _check_new_gate(name, num_wires, generator, matrix)
+    t = sp.Symbol("t", real=True)
+    exact, gen = _exact_gate_matrix(name, 2**num_wires, t, generator, matrix, num_wires)
+    doc = doc or "user-defined"
+    old = GATES.get(name)
+    if old is not None and _same_definition(old, num_wires, exact, t, gen, doc):
+        return GATE_CLASSES[name]  # the same gate again: nothing to invalidate
+    row = GateDef(name, num_wires, 1, lambda p: exact.xreplace({t: p}), doc=doc,
+                  generator=None if gen is None else (lambda: gen))
+    try:  # before the row enters the table: a refused gate replaces nothing
+        rules.rule_for_row(row, 0)
+    except RuleError as exc:
+        raise RuleError(f"{name} has no exact shift rule, so qsym will not differentiate it: {exc}") from None
+    register(row)  # the registry tells every cache and QNode that depends on the name
+    return GATE_CLASSES[name]
+
+
+def _check_new_gate(name, num_wires, generator, matrix) -> None:
+    """define_gate's arguments other than the matrix itself: a free name, a wire count,
+    exactly one of ``generator`` and ``matrix``."""
     if not isinstance(name, str) or not name.isidentifier():
         raise GateError(f"a gate name must be a Python identifier, got {name!r}")
     if name in REGISTRY.builtin:
@@ -456,9 +475,12 @@ def define_gate(name: str, num_wires: int, *, generator=None, matrix=None, doc: 
         raise WireError(f"num_wires must be a positive int, got {num_wires!r}")
     if (generator is None) == (matrix is None):
         raise GateError("give exactly one of generator= or matrix=")
-    dim = 2**num_wires
-    t = sp.Symbol("t", real=True)
-    gen = None
+
+
+def _exact_gate_matrix(name, dim, t, generator, matrix, num_wires):
+    """``(U(t), G)``: the exact matrix of a gate being defined, from its generator ``G``
+    (Hermitian, checked exactly) or from its matrix function (``G`` None; unitarity
+    checked at two points)."""
     if generator is not None:
         if isinstance(generator, (list, tuple)) and generator and isinstance(generator[0], tuple):
             gen = _pauli_sum_matrix(generator, num_wires)
@@ -468,43 +490,22 @@ def define_gate(name: str, num_wires: int, *, generator=None, matrix=None, doc: 
             raise GateError(f"{name}: the generator must be {dim}x{dim}, got {gen.shape}")
         if (gen - gen.H).applyfunc(sp.simplify) != sp.zeros(dim):
             raise GateError(f"{name}: the generator is not Hermitian")
-        exact = (-sp.I * t * gen).exp()
-
-        def mat_fn(p):
-            return exact.xreplace({t: p})
-
-        gen_fn = lambda: gen  # noqa: E731
-    else:
-        try:
-            exact = sp.Matrix(matrix(t))
-        except Exception as exc:
-            raise GateError(
-                f"{name}: the matrix function failed on a sympy symbol ({exc}); write it with "
-                "sympy functions (sympy.cos, sympy.exp, sympy.I) so that qsym can find its "
-                "shift rule exactly"
-            ) from None
-        if exact.shape != (dim, dim):
-            raise GateError(f"{name}: the matrix must be {dim}x{dim}, got {exact.shape}")
-        for value in (0.3, -1.7):
-            num = np.array(exact.xreplace({t: value}).evalf(), dtype=complex)
-            if not np.allclose(num.conj().T @ num, np.eye(dim), atol=1e-10):
-                raise GateError(f"{name}: the matrix is not unitary at t = {value}")
-
-        def mat_fn(p):
-            return exact.xreplace({t: p})
-
-        gen_fn = None
-    doc = doc or "user-defined"
-    old = GATES.get(name)
-    if old is not None and _same_definition(old, num_wires, exact, t, gen, doc):
-        return GATE_CLASSES[name]  # the same gate again: nothing to invalidate
-    row = GateDef(name, num_wires, 1, mat_fn, doc=doc, generator=gen_fn)
-    try:  # before the row enters the table: a refused gate replaces nothing
-        rules.rule_for_row(row, 0)
-    except RuleError as exc:
-        raise RuleError(f"{name} has no exact shift rule, so qsym will not differentiate it: {exc}") from None
-    register(row)  # the registry tells every cache and QNode that depends on the name
-    return GATE_CLASSES[name]
+        return (-sp.I * t * gen).exp(), gen
+    try:
+        exact = sp.Matrix(matrix(t))
+    except Exception as exc:
+        raise GateError(
+            f"{name}: the matrix function failed on a sympy symbol ({exc}); write it with "
+            "sympy functions (sympy.cos, sympy.exp, sympy.I) so that qsym can find its "
+            "shift rule exactly"
+        ) from None
+    if exact.shape != (dim, dim):
+        raise GateError(f"{name}: the matrix must be {dim}x{dim}, got {exact.shape}")
+    for value in (0.3, -1.7):
+        num = np.array(exact.xreplace({t: value}).evalf(), dtype=complex)
+        if not np.allclose(num.conj().T @ num, np.eye(dim), atol=1e-10):
+            raise GateError(f"{name}: the matrix is not unitary at t = {value}")
+    return exact, None
 
 
 def _same_definition(row, num_wires, exact, t, gen, doc) -> bool:
@@ -655,7 +656,7 @@ class Observable:
         if wire_order is None:
             order = [w for w in (getattr(self, "_order", None) or self.wires)]
         else:
-            order = list(_wires_tuple(wire_order))
+            order = list(wires_tuple(wire_order))
         if not order:
             order = [0]
         missing = [w for w in self.wires if w not in order]
@@ -666,7 +667,7 @@ class Observable:
             letters = dict(word)
             m = np.array([[1.0 + 0j]])
             for w in order:
-                m = np.kron(m, _PAULI_NP[letters.get(w, "I")])
+                m = np.kron(m, PAULI[letters.get(w, "I")])
             out += complex(c) * m
         return out
 
@@ -819,14 +820,6 @@ class Hamiltonian(metaclass=_SumOfPaulis):
 
 LinearCombination = Hamiltonian
 
-_PAULI_NP = {
-    "I": np.eye(2, dtype=complex),
-    "X": np.array([[0, 1], [1, 0]], dtype=complex),
-    "Y": np.array([[0, -1j], [1j, 0]]),
-    "Z": np.diag([1.0 + 0j, -1.0]),
-}
-
-
 def _pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
     """``M = sum_P tr(P M) / 2^k  P`` over the 4^k Pauli words on ``wires``.
 
@@ -835,7 +828,7 @@ def _pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
     operations, not a ``2^k x 2^k`` product per word (``16^k``: minutes on 6 wires).
     """
     k = len(wires)
-    L = np.stack([_PAULI_NP[p].T.reshape(4) for p in "IXYZ"]).astype(complex)
+    L = np.stack([PAULI[p].T.reshape(4) for p in "IXYZ"]).astype(complex)
     # axes r_1, c_1, r_2, c_2, ...: one axis of 4 per wire
     T = M.reshape((2,) * (2 * k)).transpose([a for q in range(k) for a in (q, k + q)])
     T = T.reshape((4,) * k) if k else T.reshape(())
@@ -860,7 +853,7 @@ def Hermitian(A, wires) -> Observable:
     >>> Hermitian([[1, 0], [0, 0]], wires=0)  # |0><0| = (I + Z) / 2
     Observable(0.5 * I + 0.5 * Z(0))
     """
-    wires = _wires_tuple(wires)
+    wires = wires_tuple(wires)
     M = np.asarray(A, dtype=complex)
     k = len(wires)
     if M.shape != (2**k, 2**k):
@@ -887,7 +880,7 @@ def Projector(state, wires) -> Observable:
     >>> Projector([1], wires=0)  # |1><1| = (I - Z) / 2
     Observable(0.5 * I - 0.5 * Z(0))
     """
-    wires = _wires_tuple(wires)
+    wires = wires_tuple(wires)
     v = np.asarray(state)
     k = len(wires)
     if v.shape == (k,) and set(np.unique(v).tolist()) <= {0, 1}:
@@ -909,7 +902,7 @@ def Projector(state, wires) -> Observable:
 
 
 # --- measurements ----------------------------------------------------------------------
-class MeasurementProcess:
+class MeasurementProcess(Measured):
     """What a circuit returns: ``kind`` ``"expval"`` or ``"var"`` of an
     :class:`Observable`, or ``"probs"`` on ``wires`` (None: every wire of the device)."""
 
@@ -972,7 +965,7 @@ def probs(wires=None, op=None) -> MeasurementProcess:
         if tape is not None:
             tape.measured(getattr(op, "_gates", ()))
         return mp
-    return MeasurementProcess("probs", wires=None if wires is None else _wires_tuple(wires))
+    return MeasurementProcess("probs", wires=None if wires is None else wires_tuple(wires))
 
 
 # gates U with U P U^dagger = Z for a one-wire observable P (PennyLane's diagonalizing gates)
@@ -1033,7 +1026,7 @@ def _sampled(kind, op, wires):
         raise MeasurementError(f"qml.{kind}: give an observable or wires, not both")
     if op is not None:
         return MeasurementProcess(kind, as_observable(op))
-    return MeasurementProcess(kind, wires=None if wires is None else _wires_tuple(wires))
+    return MeasurementProcess(kind, wires=None if wires is None else wires_tuple(wires))
 
 
 def sample(op=None, wires=None) -> MeasurementProcess:

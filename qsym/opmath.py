@@ -41,7 +41,7 @@ from .operations import (
     Hamiltonian,
     Observable,
     Operation,
-    _wires_tuple,
+    wires_tuple,
     as_observable,
 )
 from .trace import Tape, active_tape, recording
@@ -160,7 +160,7 @@ _SELF_INVERSE = frozenset(
 _PHASE_INVERSE = {"S": -sp.pi / 2, "T": -sp.pi / 4}
 
 
-@functools.lru_cache(maxsize=None)
+@REGISTRY.memo  # reads the row by name: a gate defined again must not keep the answer
 def _negation_is_inverse(name: str, num_wires, hyper: tuple) -> bool:
     """True if ``U(-t) = U(t)^dagger`` for every ``t`` (proved with sympy): always for
     gates ``exp(-i t G)``; checked on the matrix for the others."""
@@ -417,7 +417,7 @@ def _apply_ctrl(op: Operation, controls: tuple, values: tuple) -> list:
 
 
 def _control_values(control, control_values) -> tuple:
-    controls = _wires_tuple(control)
+    controls = wires_tuple(control)
     if len(set(controls)) != len(controls):
         raise WireError(f"qml.ctrl got duplicate control wires {list(controls)}")
     if control_values is None:

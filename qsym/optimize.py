@@ -34,16 +34,15 @@ Update rules (``g`` the gradient, ``eta`` the step size; accumulators start at 0
 >>> from qsym import numpy as np
 >>> dev = qml.device("default.qubit", wires=1)
 >>> @qml.qnode(dev)
-... def circuit(params):
-...     qml.RX(params[0], wires=0)
-...     qml.RY(params[1], wires=0)
+... def bloch(x):
+...     qml.RY(x[0], wires=0)
 ...     return qml.expval(qml.PauliZ(0))
->>> opt = qml.GradientDescentOptimizer(stepsize=0.4)
->>> params = np.array([0.011, 0.012])
->>> for _ in range(100):
-...     params = opt.step(circuit, params)
->>> print(np.round(params, 6), round(float(circuit(params)), 9))
-[0.       3.141593] -1.0
+>>> opt = qml.GradientDescentOptimizer(stepsize=0.5)
+>>> x = np.array([0.3])
+>>> for _ in range(60):
+...     x = opt.step(bloch, x)
+>>> print(np.round(x, 6), round(float(bloch(x)), 9))
+[3.141593] -1.0
 """
 
 from __future__ import annotations
@@ -60,7 +59,7 @@ from .errors import DifferentiationError
 from .runtime import grad
 
 
-def _requires_grad(arg) -> bool:
+def requires_grad(arg) -> bool:
     """PennyLane's trainability test: ``getattr(arg, "requires_grad", False)``."""
     return bool(getattr(arg, "requires_grad", False))
 
@@ -86,7 +85,7 @@ class _NoGradient:
 
 
 def _get_gradient(objective_fn, args):
-    trainable = [i for i, a in enumerate(args) if _requires_grad(a)]
+    trainable = [i for i, a in enumerate(args) if requires_grad(a)]
     return _gradient_fn(objective_fn, trainable) if trainable else _NoGradient(objective_fn)
 
 
@@ -112,7 +111,7 @@ class GradientDescentOptimizer:
         g = _get_gradient(objective_fn, args) if grad_fn is None else grad_fn
         gradient = g(*args, **kwargs)
         forward = getattr(g, "forward", None)
-        n_trainable = sum(_requires_grad(a) for a in args)
+        n_trainable = sum(requires_grad(a) for a in args)
         gradient = (gradient,) if n_trainable == 1 else gradient
         return gradient, forward
 
@@ -122,7 +121,7 @@ class GradientDescentOptimizer:
         new = list(args)
         k = 0
         for i, arg in enumerate(args):
-            if _requires_grad(arg):
+            if requires_grad(arg):
                 new[i] = self._update(i, arg, self._gradient_entry(grad, k, arg))
                 k += 1
         return new
@@ -219,7 +218,7 @@ class NesterovMomentumOptimizer(MomentumOptimizer):
         shifted = list(args)
         if self.accumulation:
             for i, arg in enumerate(args):
-                if _requires_grad(arg):
+                if requires_grad(arg):
                     shifted[i] = arg - self.momentum * self.accumulation[i]
         return GradientDescentOptimizer.compute_grad(objective_fn, tuple(shifted), kwargs,
                                                      grad_fn)

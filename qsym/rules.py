@@ -102,8 +102,7 @@ class ShiftRule:
 
 @lru_cache(maxsize=4096)
 def _numeric_terms(terms) -> tuple[tuple[float, float, float], ...]:
-    # memoized: a plan asks once per gate occurrence (192 times on a 12x8 HEA), and each
-    # exact-to-float conversion is a 30-digit sympy evaluation (about 30 us)
+    # memoized: a plan asks once per gate occurrence (docs/design.md, "Measurements ...")
     return tuple(tuple(_to_float(x) for x in term) for term in terms)
 
 
@@ -137,7 +136,7 @@ class Proof:
 # --------------------------------------------------------------------------------------
 
 
-def _exact_number(x, what: str) -> sp.Expr:
+def exact_number(x, what: str) -> sp.Expr:
     """An exact real sympy number from ``x``.
 
     Python/NumPy floats are read as the decimal they print as (``0.5`` -> ``1/2``), which is
@@ -178,7 +177,7 @@ def _exact_shift(x) -> sp.Expr:
             q = Fraction(xf / math.pi).limit_denominator(720)
             if abs(float(q) * math.pi - xf) <= 8 * sys.float_info.epsilon * abs(xf):
                 return sp.pi * sp.Rational(q.numerator, q.denominator)
-    return _exact_number(x, "a shift")
+    return exact_number(x, "a shift")
 
 
 # Largest ratio of sum |coefficients| to the largest frequency that a derived rule may have.
@@ -564,7 +563,7 @@ def eigen_frequencies(eigenvalues) -> tuple:
     """
     if isinstance(eigenvalues, dict):
         eigenvalues = list(eigenvalues)
-    vals = _sorted_distinct(_exact_number(e, "an eigenvalue") for e in eigenvalues)
+    vals = _sorted_distinct(exact_number(e, "an eigenvalue") for e in eigenvalues)
     diffs = [_tidy(vals[j] - vals[i]) for i in range(len(vals)) for j in range(i + 1, len(vals))]
     return tuple(_sorted_distinct(diffs))
 
@@ -767,9 +766,9 @@ def canonical(terms) -> tuple:
             c, m, s = term
         except (TypeError, ValueError):
             raise RuleError(f"a rule term must be (coeff, mult, shift), got {term!r}") from None
-        c = _exact_number(c, "a coefficient")
-        m = _exact_number(m, "a multiplier")
-        s = _exact_number(s, "a shift")
+        c = exact_number(c, "a coefficient")
+        m = exact_number(m, "a multiplier")
+        s = exact_number(s, "a shift")
         for row in merged:
             if _same(row[1], m) and _same(row[2], s):
                 row[0] = row[0] + c
@@ -796,7 +795,7 @@ def _frequency_list(frequencies) -> list[sp.Expr]:
     """Exact, ascending, distinct, positive; zeros dropped (a constant has no derivative)."""
     if isinstance(frequencies, (str, bytes)) or not hasattr(frequencies, "__iter__"):
         frequencies = [frequencies]
-    vals = [_exact_number(f, "a frequency") for f in frequencies]
+    vals = [exact_number(f, "a frequency") for f in frequencies]
     vals = [f for f in vals if not _is_exact_zero(f)]
     for f in vals:
         if not _is_positive(f):
@@ -1046,12 +1045,12 @@ def prove_rule(rule: ShiftRule, frequencies=None) -> Proof:
     freqs = list(rule.frequencies) if frequencies is None else _frequency_list(frequencies)
     cs, ss = [], []
     for c, m, s in rule.terms:
-        if not _same(_exact_number(m, "a multiplier"), _ONE):
+        if not _same(exact_number(m, "a multiplier"), _ONE):
             raise RuleError(
                 f"prove_rule handles rules with mult = 1 only, got the term {(c, m, s)}"
             )
-        cs.append(_exact_number(c, "a coefficient"))
-        ss.append(_exact_number(s, "a shift"))
+        cs.append(exact_number(c, "a coefficient"))
+        ss.append(exact_number(s, "a shift"))
     # (description, [(coefficient, value)], target): the identity sum c*value = target.
     identities = [("sum c = 0", [(c, _ONE) for c in cs], _ZERO)]
     for w in freqs:
@@ -1188,16 +1187,11 @@ def _derive_row_rule(row, param_index: int, shifts, num_wires, hyper) -> ShiftRu
 
 
 # --- derived rules on disk ------------------------------------------------------------------
-# Deriving and proving a rule costs sympy time in every new process (about 0.05-0.1 s for
-# RY and RZ together, most of it sympy's first use of what it imports lazily), so derived
-# rules are kept in the qsym cache folder (qsym.cache.cache_dir(), QSYM_CACHE=0 disables
-# it) as one JSON file per rule. A file is used only if it holds the full key it was
-# written under (the qsym version, a hash of this file, the sympy version, the gate, the
-# parameter, the shifts asked for and the srepr of the gate's exact matrix) and a SHA-256
-# of that key and its contents, and the rule read back must satisfy the identities of
-# prove_rule in floating point (the exact proof ran when it was derived; repeating it
-# would cost sympy's lazy imports again). Anything else (missing, truncated, garbled,
-# another rule's file) is a miss: the rule is derived and the file rewritten.
+# Rules are kept in the cache folder (QSYM_CACHE=0: not) as verified JSON records: a record
+# is used only if it holds its full key (qsym version, this file's hash, sympy version, gate,
+# parameter, shifts, srepr of the exact matrix) and a SHA-256 of key and contents, and the
+# rule read back satisfies prove_rule's identities in floating point; anything else is
+# derived again. Why: docs/design.md, "Measurements behind the design".
 _RULE_FORMAT = "qsym-rule 1"
 _disk_rules = True
 
@@ -1217,7 +1211,8 @@ def _disk_key(row, param_index, shifts, num_wires, hyper) -> str | None:
     then the rule is derived, which raises the right error if there is one). The key
     holds the gate's exact matrix: a gate defined again under the same name with another
     matrix never reads the old one's rule, in this process or another."""
-    from . import __version__, cache
+    from . import cache
+    from ._version import __version__
     from .gates import gate_def
 
     if not _disk_rules or not cache.enabled():
@@ -1450,15 +1445,7 @@ def _from_disk_or(key, derive, gate, param_index, num_wires, hyper) -> ShiftRule
     return rule
 
 
-_rule_for_gate = lru_cache(maxsize=None)(_load_or_derive)
-
-
-def _gates_changed(names) -> None:
-    # memoized by gate name: a gate defined or removed clears them (qsym.gates.REGISTRY)
-    _rule_for_gate.cache_clear()
-
-
-REGISTRY.on_change(_gates_changed)
+_rule_for_gate = REGISTRY.memo(_load_or_derive)  # by gate name: a change clears it
 
 
 def rule_for_gate(

@@ -12,42 +12,35 @@ Two exact methods, both independent of the shift rules the compiled code uses:
 finite differences of the reference interpreter, and reports the largest errors.
 
 >>> import qsym as qml
->>> dev = qml.device("default.qubit", wires=1)
+>>> dev = qml.device("default.qubit", wires=2)
 >>> @qml.qnode(dev)
-... def circuit(params):
-...     qml.RX(params[0], wires=0)
-...     qml.RY(params[1], wires=0)
-...     return qml.expval(qml.PauliZ(0))
->>> qml.expectation(circuit, [0.54, 0.12])
-cos(params[0])*cos(params[1])
->>> qml.gradient(circuit, [0.54, 0.12])
-(-sin(params[0])*cos(params[1]), -sin(params[1])*cos(params[0]))
->>> qml.check(circuit, [0.54, 0.12]).ok
+... def bell(t):
+...     qml.RY(t, wires=0)
+...     qml.CNOT(wires=[0, 1])
+...     return qml.expval(qml.PauliX(0) @ qml.PauliX(1)), qml.var(qml.PauliZ(1)), qml.probs(wires=[1])
+>>> qml.expectation(bell, 0.5)
+(sin(t), sin(t)**2, [cos(t/2)**2, sin(t/2)**2])
+>>> qml.gradient(bell, 0.5)  # one entry per measurement, one row per output
+((cos(t),), (sin(2*t),), [[-sin(t)/2], [sin(t)/2]])
+>>> qml.check(bell, 0.5).ok
 True
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import sympy as sp
 
 from .errors import MeasurementError
-from .gates import REGISTRY, gate_def
-from .ir import Circuit, _apply, evaluate, final_state, input_values, simulate
-
-_PAULI_SP = {
-    "X": sp.Matrix([[0, 1], [1, 0]]),
-    "Y": sp.Matrix([[0, -sp.I], [sp.I, 0]]),
-    "Z": sp.Matrix([[1, 0], [0, -1]]),
-}
-
+from .gates import REGISTRY, gate_def, pauli_matrix
+from .ir import (Circuit, apply_matrix, evaluate, final_state, input_values,
+                 observable_apply, simulate)
 
 def _sym_apply(state: np.ndarray, mat: sp.Matrix, wires) -> np.ndarray:
     m = np.array(mat.tolist(), dtype=object)
-    return _apply(state, m, wires)
+    return apply_matrix(state, m, wires)
 
 
 def circuit_state(circuit: Circuit) -> np.ndarray:
@@ -75,7 +68,7 @@ def _observable_state(psi: np.ndarray, terms) -> np.ndarray:
     for coeff, word in terms:
         phi = psi
         for w, p in word:
-            phi = _sym_apply(phi, _PAULI_SP[p], (w,))
+            phi = _sym_apply(phi, pauli_matrix(p), (w,))
         out = out + sp.sympify(coeff) * phi
     return out
 
@@ -141,9 +134,15 @@ def circuit_expectations(circuit: Circuit, simplify: bool = True) -> tuple:
     return tuple(out)
 
 
-@lru_cache(maxsize=None)
-def _matrix_derivative(variant: tuple, pos: int):
-    """NumPy function of the parameters: the exact derivative of the gate's matrix."""
+@REGISTRY.memo
+def matrix_derivative(variant: tuple, pos: int):
+    """A NumPy function of a gate's parameters: the exact derivative of its matrix by
+    parameter ``pos``. ``variant`` is ``(name, num_wires or None, hyper items)``.
+
+    >>> d = matrix_derivative(("RZ", None, ()), 0)(0.0)
+    >>> bool(np.allclose(d, [[-0.5j, 0], [0, 0.5j]]))
+    True
+    """
     name, nw, hyper = variant
     row = gate_def(name)
     syms = sp.symbols(f"p0:{row.num_params}", real=True)
@@ -151,22 +150,6 @@ def _matrix_derivative(variant: tuple, pos: int):
     f = sp.lambdify(syms, dm, modules="numpy")
     return lambda *p: np.array(f(*p), dtype=np.complex128)
 
-
-# memoized by gate name: a gate defined or removed clears it (qsym.gates.REGISTRY)
-REGISTRY.on_change(lambda names: _matrix_derivative.cache_clear())
-
-
-def _observable_apply(psi: np.ndarray, terms, values) -> np.ndarray:
-    """``O |psi>`` for ``O = sum coeff * word`` (state tensors)."""
-    from .ir import _PAULI
-
-    out = np.zeros_like(psi)
-    for coeff, word in terms:
-        phi = psi
-        for w, p in word:
-            phi = _apply(phi, _PAULI[p], (w,))
-        out = out + evaluate(coeff, values) * phi
-    return out
 
 
 def exact_jacobian(circuit: Circuit, x, d=()) -> np.ndarray:
@@ -203,7 +186,7 @@ def exact_row_jacobian(circuit: Circuit, x, d=()) -> np.ndarray:
         params.append(p)
         mats.append(numeric_matrix_function(*op.variant)(*p))
     psi_final = final_state(circuit, x, d).reshape((2,) * n)
-    o_psi = [_observable_apply(psi_final, m.terms, values) for m in circuit.measurements]
+    o_psi = [observable_apply(psi_final, m.terms, values) for m in circuit.measurements]
     jac = np.zeros((len(circuit.measurements), nx))
     index = {s: j for j, s in enumerate(circuit.inputs)}
     state = np.zeros((2,) * n, dtype=complex)
@@ -213,14 +196,14 @@ def exact_row_jacobian(circuit: Circuit, x, d=()) -> np.ndarray:
             syms = sp.sympify(expr).free_symbols & index.keys()
             if not syms:
                 continue
-            dstate = _apply(state, _matrix_derivative(op.variant, pos)(*params[k]), op.wires)
+            dstate = apply_matrix(state, matrix_derivative(op.variant, pos)(*params[k]), op.wires)
             for q in range(k + 1, len(circuit.ops)):
-                dstate = _apply(dstate, mats[q], circuit.ops[q].wires)
+                dstate = apply_matrix(dstate, mats[q], circuit.ops[q].wires)
             for m in range(len(circuit.measurements)):
                 dval = 2 * np.vdot(o_psi[m].reshape(-1), dstate.reshape(-1)).real
                 for s in syms:
                     jac[m, index[s]] += evaluate(sp.diff(expr, s), values) * dval
-        state = _apply(state, mats[k], op.wires)
+        state = apply_matrix(state, mats[k], op.wires)
     # coefficients that depend on the inputs
     for mi, m in enumerate(circuit.measurements):
         for coeff, word in m.terms:
@@ -292,15 +275,7 @@ def expectation(qnode, *args, simplify: bool = True, **kwargs):
     ``sympy.Array`` of ``2**k`` probabilities; a tuple (or list) of measurements gives a
     tuple (or list). ``state``, ``sample`` and ``counts`` have none: a ``MeasurementError``
     says so. Symbols are named after the QNode's arguments (``params[0]``, ``phi1``...).
-
-    >>> import qsym as qml
-    >>> dev = qml.device("default.qubit", wires=1)
-    >>> @qml.qnode(dev)
-    ... def spread(t):
-    ...     qml.RY(t, wires=0)
-    ...     return qml.var(qml.PauliZ(0)), qml.probs(wires=0)
-    >>> qml.expectation(spread, 0.3)
-    (sin(t)**2, [cos(t/2)**2, sin(t/2)**2])
+    Example: the module's documentation (:mod:`qsym.symbolic`).
     """
     circuit = qnode.circuit(*args, **kwargs)
     exprs = circuit_expectations(circuit, simplify)
@@ -313,16 +288,8 @@ def gradient(qnode, *args, simplify: bool = True, **kwargs):
     Per measurement, its Jacobian over the flat trainable inputs: for an expval or var, a
     tuple with one derivative per input (like ``qml.grad`` of one array argument); for
     probs on ``k`` wires, a ``sympy.Array`` of shape ``(2**k, inputs)`` (like
-    ``qml.jacobian``). A tuple of measurements gives a tuple of these.
-
-    >>> import qsym as qml
-    >>> dev = qml.device("default.qubit", wires=1)
-    >>> @qml.qnode(dev)
-    ... def spread(t):
-    ...     qml.RY(t, wires=0)
-    ...     return qml.var(qml.PauliZ(0)), qml.probs(wires=0)
-    >>> qml.gradient(spread, 0.3)
-    ((sin(2*t),), [[-sin(t)/2], [sin(t)/2]])
+    ``qml.jacobian``). A tuple of measurements gives a tuple of these. Example: the
+    module's documentation (:mod:`qsym.symbolic`).
     """
     circuit = qnode.circuit(*args, **kwargs)
     exprs = circuit_expectations(circuit, simplify=False)

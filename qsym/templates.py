@@ -28,7 +28,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import GateError, WireError
-from .operations import GATE_CLASSES, Operation, _wires_tuple
+from .operations import GATE_CLASSES, Operation, wires_tuple
 from .trace import Tape, active_tape, recording, unwrap
 
 
@@ -70,11 +70,16 @@ class Template:
     """Base class: ``__init__`` checks the arguments and records :meth:`_build`'s gates on
     the active tape (if any); :meth:`decomposition` returns them."""
 
+    _box = None  # a label: qml.draw shows the gates as one box with it, as PennyLane does
+
     def _record(self):
         tape = Tape()
         with recording(tape):
             self._build()
         self._ops = list(tape.items)
+        if self._box is not None:
+            for op in self._ops:
+                op._draw_group = (id(self), self._box, self.wires)
         outer = active_tape()
         if outer is not None:
             for op in self._ops:
@@ -272,8 +277,10 @@ class StatePrep(Template):
     array([0.36, 0.  , 0.  , 0.64])
     """
 
+    _box = "|Ψ⟩"
+
     def __init__(self, state, wires, pad_with=None, normalize=False, validate_norm=True, id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         if len(set(self.wires)) != len(self.wires):
             raise WireError(f"{self.name} got duplicate wires {list(self.wires)}")
@@ -323,11 +330,6 @@ class StatePrep(Template):
         if any(isinstance(a, (complex, np.complexfloating)) and a.imag != 0 for a in values):
             raise GateError(f"{self.name}: complex amplitudes must be numbers, not inputs")
         return None, values
-
-    def _record(self):
-        super()._record()
-        for op in self._ops:  # qml.draw shows them as one box, as PennyLane does
-            op._draw_group = (id(self), "|Ψ⟩", self.wires)
 
     def _build(self):
         if self._unitary is not None:
@@ -396,8 +398,10 @@ class BasisState(Template):
     [PauliX(wires=[0]), PauliX(wires=[2])]
     """
 
+    _box = "|Ψ⟩"
+
     def __init__(self, state, wires, id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         if len(set(self.wires)) != len(self.wires):
             raise WireError(f"{self.name} got duplicate wires {list(self.wires)}")
@@ -408,11 +412,6 @@ class BasisState(Template):
         self.state = _bits(state, len(self.wires), self.name)
         _check_fresh(self.wires, self.name)
         self._record()
-
-    def _record(self):
-        super()._record()
-        for op in self._ops:  # qml.draw shows them as one box, as PennyLane does
-            op._draw_group = (id(self), "|Ψ⟩", self.wires)
 
     def _build(self):
         for w, b in zip(self.wires, self.state):
@@ -471,7 +470,7 @@ class AngleEmbedding(Template):
     """
 
     def __init__(self, features, wires, rotation="X", id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         self.rotation = _rotation_name(rotation, "AngleEmbedding", "RX")
         x = _array(features, "AngleEmbedding features")
@@ -500,7 +499,7 @@ class IQPEmbedding(Template):
     """
 
     def __init__(self, features, wires, n_repeats=1, pattern=None, id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         x = _array(features, "IQPEmbedding features")
         if x.ndim not in (1, 2):
@@ -513,7 +512,7 @@ class IQPEmbedding(Template):
         self.n_repeats = int(n_repeats)
         self.pattern = (
             list(itertools.combinations(self.wires, 2)) if pattern is None
-            else [tuple(_wires_tuple(p)) for p in pattern]
+            else [tuple(wires_tuple(p)) for p in pattern]
         )
         self._record()
 
@@ -539,7 +538,7 @@ class QAOAEmbedding(Template):
     """
 
     def __init__(self, features, weights, wires, local_field="Y", id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         self.local_field = _rotation_name(local_field, "QAOAEmbedding local_field", "RY")
         x = _array(features, "QAOAEmbedding features")
@@ -598,7 +597,7 @@ class BasicEntanglerLayers(Template):
     """
 
     def __init__(self, weights, wires=None, rotation=None, id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         self.rotation = _rotation_name(rotation, "BasicEntanglerLayers", "RX")
         w = _array(weights, "BasicEntanglerLayers weights")
@@ -645,7 +644,7 @@ class StronglyEntanglingLayers(Template):
     """
 
     def __init__(self, weights, wires, ranges=None, imprimitive=None, id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         n = len(self.wires)
         w = _array(weights, "StronglyEntanglingLayers weights")
@@ -716,7 +715,7 @@ class SimplifiedTwoDesign(Template):
     """
 
     def __init__(self, initial_layer_weights, weights, wires, id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         n = len(self.wires)
         w0 = _array(initial_layer_weights, "SimplifiedTwoDesign initial_layer_weights")
@@ -766,7 +765,7 @@ class QFT(Template):
     """
 
     def __init__(self, wires, id=None):
-        self.wires = _wires_tuple(wires)
+        self.wires = wires_tuple(wires)
         self.id = id
         self._record()
 

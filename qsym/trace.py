@@ -1,4 +1,4 @@
-"""Stage 1, trace: run the user's circuit function once with symbols as inputs.
+"""Trace: run the user's circuit function once with symbols as inputs.
 
 The inputs are :class:`Traced` values wrapping sympy symbols. Arithmetic on them, and
 NumPy's elementwise functions (:data:`UFUNCS`), build exact sympy expressions, so
@@ -293,23 +293,18 @@ class Traced:
     def __ceil__(self):
         return self._value(f"math.ceil({self})", lambda e: math.ceil(float(e)))
 
-    def __floordiv__(self, other):
-        raise _refusal(f"`{self} // {other}` (rounds the value)", self.expr)
+    def _refuse(what: str):  # a binary operator that rounds: refused; {a} self, {b} other
+        def method(self, other):
+            raise _refusal(what.format(a=self, b=other), self.expr)
+        return method
 
-    def __rfloordiv__(self, other):
-        raise _refusal(f"`{other} // {self}` (rounds the value)", self.expr)
-
-    def __mod__(self, other):
-        raise _refusal(f"`{self} % {other}` (rounds the value)", self.expr)
-
-    def __rmod__(self, other):
-        raise _refusal(f"`{other} % {self}` (rounds the value)", self.expr)
-
-    def __divmod__(self, other):
-        raise _refusal(f"divmod({self}, {other})", self.expr)
-
-    def __rdivmod__(self, other):
-        raise _refusal(f"divmod({other}, {self})", self.expr)
+    __floordiv__ = _refuse("`{a} // {b}` (rounds the value)")
+    __rfloordiv__ = _refuse("`{b} // {a}` (rounds the value)")
+    __mod__ = _refuse("`{a} % {b}` (rounds the value)")
+    __rmod__ = _refuse("`{b} % {a}` (rounds the value)")
+    __divmod__ = _refuse("divmod({a}, {b})")
+    __rdivmod__ = _refuse("divmod({b}, {a})")
+    del _refuse
 
     __eq__ = _comparison("==", lambda a, b: a == b)
     __ne__ = _comparison("!=", lambda a, b: a != b)
@@ -321,7 +316,7 @@ class Traced:
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method != "__call__":  # reduce, accumulate, outer, at: NumPy's object loops,
             # which call this class's operators and methods (that refuse what they must)
-            arrays = [np.asarray(a, dtype=object) if _has_traced(a) else a for a in inputs]
+            arrays = [np.asarray(a, dtype=object) if has_traced(a) else a for a in inputs]
             out = getattr(ufunc, method)(*arrays, **kwargs)
             return out[()] if isinstance(out, np.ndarray) and out.ndim == 0 else out
         return apply_ufunc(ufunc.__name__, inputs, kwargs)
@@ -410,13 +405,15 @@ def _expr_of(v):
     raise TracingError(f"cannot combine {type(v).__name__} {v!r} with a traced circuit input")
 
 
-def _has_traced(v) -> bool:
+def has_traced(v) -> bool:
+    """True if ``v`` is a :class:`Traced` value or holds one (object arrays, lists,
+    tuples): what decides whether a NumPy function must return a traced result."""
     if isinstance(v, Traced):
         return True
     if isinstance(v, np.ndarray) and v.dtype == object:
         return any(isinstance(e, Traced) for e in v.flat)
     if isinstance(v, (list, tuple)):
-        return any(_has_traced(e) for e in v)
+        return any(has_traced(e) for e in v)
     return False
 
 
@@ -453,7 +450,7 @@ def apply_ufunc(name: str, inputs, kwargs=None):
     nin, fn = UFUNCS[key]
     if len(inputs) != nin:
         raise TracingError(f"numpy.{name} takes {nin} argument(s), got {len(inputs)}")
-    wrap = any(_has_traced(a) for a in inputs)
+    wrap = any(has_traced(a) for a in inputs)
 
     def one(*vals):
         out = fn(*[_expr_of(v) for v in vals])
@@ -511,8 +508,6 @@ def symbols_like(name: str, shape: tuple) -> tuple[object, list]:
 
 def run_traced(fn, args, kwargs, device_wires: tuple):
     """Call ``fn(*args, **kwargs)`` on a fresh tape; return (tape items, returned value)."""
-    from .operations import MeasurementProcess, Operation  # noqa: F401  (circular at import)
-
     if in_circuit():
         raise TracingError(
             "a QNode was called inside another QNode's circuit function; call its circuit "
@@ -544,10 +539,17 @@ def run_traced(fn, args, kwargs, device_wires: tuple):
     return tape.items, result
 
 
+class Measured:
+    """The base of what a circuit function returns (:class:`qsym.MeasurementProcess`):
+    declared here so that this stage recognises a measurement without importing the front
+    end, which imports this module."""
+
+    __slots__ = ()
+
+
 def to_ir(items, result, device_wires: tuple, inputs, data):
     """Turn recorded gates and the returned measurement(s) into a Circuit."""
     from .ir import Circuit, Measurement, Op
-    from .operations import MeasurementProcess
 
     index = {w: i for i, w in enumerate(device_wires)}
 
@@ -566,10 +568,10 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
         params = tuple(sp.sympify(p) for p in op.params)
         ir_ops.append(Op(op.name, wires, params, op.hyper))
 
-    if isinstance(result, MeasurementProcess):
+    if isinstance(result, Measured):
         kinds, results = "scalar", [result]
     elif isinstance(result, (tuple, list)) and result and all(
-        isinstance(r, MeasurementProcess) for r in result
+        isinstance(r, Measured) for r in result
     ):
         kinds, results = ("tuple" if isinstance(result, tuple) else "list"), list(result)
     else:

@@ -200,13 +200,77 @@ def test_every_memo_keyed_by_gate_name_follows_a_redefinition():
         np.testing.assert_allclose(out, [c, -1j * s, -1j * s, c], atol=1e-14)
         # exact derivative used by qml.check
         variant = (NAME, None, ())
-        d = symbolic._matrix_derivative(variant, 0)(0.3)
+        d = symbolic.matrix_derivative(variant, 0)(0.3)
         np.testing.assert_allclose(d[0, 0], -scale * np.sin(0.3 * scale), atol=1e-14)
         # numeric matrix used by the reference interpreter
         np.testing.assert_allclose(gates.numeric_matrix_function(NAME)(0.3)[1, 1],
                                    np.cos(0.3 * scale), atol=1e-14)
         assert rules.rule_for_gate(NAME, 0).frequencies == (sp.nsimplify(w),)
         qml.undefine_gate(NAME)
+
+
+def _rx_then_hadamard(t):
+    """``U(t) = RX(t) H``: its inverse ``H RX(-t)`` is not ``U(-t) = RX(-t) H``."""
+    h = sp.Matrix([[1, 1], [1, -1]]) / sp.sqrt(2)
+    c, s = sp.cos(t / 2), sp.sin(t / 2)
+    return sp.Matrix([[c, -sp.I * s], [-sp.I * s, c]]) * h
+
+
+def test_adjoint_of_a_user_gate_follows_a_redefinition():
+    # qml.adjoint remembered per gate name whether U(-t) is U(t)^dagger: after a redefinition
+    # with a gate for which it is not, it applied U(-t) (<Y> = sin(0.3) instead of 0)
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(t):
+        qml.Hadamard(0)
+        qml.adjoint(getattr(qml, NAME))(t, wires=0)
+        return qml.expval(qml.PauliY(0))
+
+    define(0.5)  # RX: adjoint RX(-t) on |+> leaves <Y> = 0
+    assert circuit(0.3) == pytest.approx(0.0, abs=1e-12)
+    qml.undefine_gate(NAME)
+    qml.define_gate(NAME, 1, matrix=_rx_then_hadamard)
+    # U(t)^dagger |+> = H RX(-t) |+> = |0> up to a phase: <Y> = 0, or a refusal by name;
+    # never the value of U(-t) |+> = RX(-t) |0>, whose <Y> is sin(t)
+    try:
+        value = circuit(0.3)
+    except qml.GateError as exc:
+        assert NAME in str(exc)
+    else:
+        assert value == pytest.approx(0.0, abs=1e-12)
+
+
+def test_define_undefine_define_keeps_the_namespaces_coherent():
+    for scale in (0.5, 1.0, 0.25):
+        cls = define(scale)
+        assert qml.RegG is cls and operations.RegG is cls and qml.GATE_CLASSES[NAME] is cls
+        assert cls._row is qml.gates.GATES[NAME]
+        assert NAME not in vars(qml) and NAME not in vars(operations)
+        np.testing.assert_allclose(qml.RegG(0.3, wires=0).matrix()[0, 1],
+                                   -1j * np.sin(0.3 * scale), atol=1e-14)
+        qml.undefine_gate(NAME)
+        for module in (qml, operations):
+            with pytest.raises(qml.GateError, match="removed"):
+                getattr(module, NAME)
+            assert NAME not in dir(module)
+        with pytest.raises(qml.GateError, match="removed"):
+            cls(0.1, wires=0)  # the old class refuses
+
+
+def test_every_name_keyed_memo_is_cleared_by_the_registry():
+    # each memo made with REGISTRY.memo is emptied by a definition
+    memos = [gates.numeric_matrix_function, gates.definition_key, rules._rule_for_gate,
+             symbolic.matrix_derivative, qml.opmath._negation_is_inverse]
+    define(0.5)
+    gates.numeric_matrix_function(NAME)
+    gates.definition_key(NAME)
+    rules.rule_for_gate(NAME, 0)
+    symbolic.matrix_derivative((NAME, None, ()), 0)
+    qml.opmath._negation_is_inverse(NAME, None, ())
+    assert all(m.cache_info().currsize > 0 for m in memos)
+    qml.undefine_gate(NAME)
+    assert [m.cache_info().currsize for m in memos] == [0] * len(memos)
 
 
 def test_disk_keys_hold_the_exact_matrix_not_the_name():

@@ -144,7 +144,7 @@ def test_damaged_rule_record_is_derived_again(fresh, monkeypatch, damage):
 def test_rule_record_other_version_or_matrix_does_not_hit(fresh, monkeypatch):
     rules.rule_for_gate("RY", 0)
     key = rules._disk_key("RY", 0, None, None, ())
-    monkeypatch.setattr(qml, "__version__", qml.__version__ + ".post1")
+    monkeypatch.setattr(qml._version, "__version__", qml.__version__ + ".post1")
     assert rules._disk_key("RY", 0, None, None, ()) != key
     rules.rule_for_gate.cache_clear()
     calls = _derivations(monkeypatch)

@@ -207,7 +207,7 @@ def test_structured_kernels_apply_the_gate_matrix(name, k, hyper, params):
     U = np.array(exact.evalf(), dtype=complex)
     np.testing.assert_allclose(gates.numeric_matrix_function(name, k, hyper)(*params), U,
                                atol=1e-15)
-    ref = ir._apply(state.reshape((2,) * n), U, tuple(wires)).reshape(-1)
+    ref = ir.apply_matrix(state.reshape((2,) * n), U, tuple(wires)).reshape(-1)
     mats = gates.stored_entries(name, params, k, hyper)
     assert mats.shape[0] == gates.stored_size(name, k, hyper) <= 5
     out = state.copy()
@@ -231,7 +231,7 @@ def test_structured_kernels_apply_the_gate_matrix(name, k, hyper, params):
         h = 1e-6
         dU = (gates.numeric_matrix_function(name, k, hyper)(params[0] + h)
               - gates.numeric_matrix_function(name, k, hyper)(params[0] - h)) / (2 * h)
-        dref = ir._apply(state.reshape((2,) * n), dU, tuple(wires)).reshape(-1)
+        dref = ir.apply_matrix(state.reshape((2,) * n), dU, tuple(wires)).reshape(-1)
         dout = state.copy()
         kernels.apply_op(dout, n, wires, k, kind, env["out"], 0)
         np.testing.assert_allclose(dout, dref, atol=1e-8)
