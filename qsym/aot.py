@@ -52,7 +52,8 @@ import numpy as np
 from . import __version__, ir, kernels, shapes
 from .errors import QsymError
 from .gates import REGISTRY
-from .runtime import _STATIC, _TRAIN, QNode
+from .arguments import STATIC as _STATIC, TRAIN as _TRAIN
+from .runtime import QNode
 
 
 class ExportError(QsymError, ValueError):

@@ -15,7 +15,7 @@ missing.
 from __future__ import annotations
 
 from .errors import DeviceError
-from .runtime import _UNSIMULATED_DEVICES, Device, check_device_options
+from .simulator import UNSIMULATED_DEVICES, Device, check_device_options
 
 
 class DefaultQubit(Device):
@@ -37,7 +37,7 @@ class LightningQubit(Device):
 def _unsimulated(cls_name: str, name: str):
     def __init__(self, *args, **kwargs):
         raise DeviceError(
-            f"qml.devices.{cls_name} ({name!r}) needs {_UNSIMULATED_DEVICES[name]}, which "
+            f"qml.devices.{cls_name} ({name!r}) needs {UNSIMULATED_DEVICES[name]}, which "
             "qsym does not simulate; use qml.devices.DefaultQubit (pure states, exact or "
             "sampled)"
         )

@@ -1,0 +1,223 @@
+"""Call arguments: which are differentiated, which are data, which are static.
+
+:func:`classify` runs on every QNode call: it turns the arguments into the signature
+(the key of the QNode's compiled signatures: kinds, shapes, static values) and the
+numeric inputs (flat float64 arrays). The kinds are :data:`TRAIN` (differentiated),
+:data:`DATA` (inputs never differentiated) and :data:`STATIC` (values baked into the
+trace). The rules, as in PennyLane with autograd, are in :mod:`qsym.runtime`'s docstring.
+
+>>> key, xs, ds = classify((0.5, [0.1, 0.2], 3), {"w": 0.25}, None, frozenset())
+>>> key
+(('x', ()), ('x', (2,)), ('s', ('int', 3)), ('w', 'd', ()))
+>>> len(xs), len(ds)
+(2, 1)
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .autodiff import Boxed, has_box
+from .errors import ArgumentError, DifferentiationError
+from .numpy import tensor
+
+# the kinds of an argument in a signature
+STATIC, DATA, TRAIN = "s", "d", "x"
+F64 = np.dtype(np.float64)
+
+
+
+
+def as_float_array(value, what):
+    """A float64 array from a numeric input, or None if it is not floating point."""
+    if isinstance(value, np.ndarray):
+        arr = value
+    else:
+        try:
+            arr = np.asarray(value)
+        except ValueError as exc:
+            raise ArgumentError(f"{what}: cannot be made into an array ({exc})") from None
+    kind = arr.dtype.kind
+    if kind == "f":
+        if arr.dtype != np.float64:
+            arr = arr.astype(np.float64)
+        return arr
+    if kind == "c":
+        raise ArgumentError(
+            f"{what} is complex ({arr.dtype}); circuit arguments must be real numbers"
+        )
+    if kind == "O":
+        raise ArgumentError(
+            f"{what} is not numeric (an array of {type(arr.flat[0]).__name__ if arr.size else 'objects'}); "
+            "pass real numbers"
+        )
+    return None
+
+
+def static_key(value, what):
+    """A hashable key of a static argument's value, compared by content."""
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, list):
+        return ("list", tuple(static_key(v, what) for v in value))
+    # containers of structure (a dict of gate choices, ...): compared by content, so an
+    # equal dict reuses the compiled circuit and a changed one traces again
+    if isinstance(value, dict):
+        items = [(static_key(k, what), static_key(v, what)) for k, v in value.items()]
+        return ("dict", tuple(sorted(items, key=repr)))
+    if isinstance(value, tuple) and type(value) is tuple:
+        return ("tuple", tuple(static_key(v, what) for v in value))
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted((static_key(v, what) for v in value), key=repr)))
+    try:
+        hash(value)
+    except TypeError:
+        raise ArgumentError(
+            f"{what} of type {type(value).__name__} is neither numeric nor hashable; qsym "
+            "must compare it between calls to know whether to trace again"
+        ) from None
+    return (type(value).__name__, value)
+
+
+def is_number_container(value) -> bool:
+    """A non-empty (nested) list or tuple of real numbers."""
+    if isinstance(value, (list, tuple)):
+        return all(is_number_container(v) for v in value) and len(value) > 0
+    if isinstance(value, np.ndarray):  # e.g. [x[0], x[1]] of a tensor: 0-d tensors
+        return value.ndim == 0 and value.dtype.kind in "iuf"
+    return isinstance(value, numbers.Number) and not isinstance(value, bool)
+
+
+def promotable(value) -> bool:
+    """An integer ``qsym.numpy`` tensor: differentiated as floats when it is chosen (by
+    ``argnum``, or by default with ``requires_grad=True``), as NumPy promotes ints."""
+    return isinstance(value, tensor) and value.dtype.kind in "iu"
+
+
+def default_diff(args, static_positions=frozenset()):
+    """The arguments a derivative takes by default, when an integer tensor asks for one:
+    trainable floats (as :func:`classify`) and integer tensors with ``requires_grad``."""
+    out = []
+    for i, a in enumerate(args):
+        if i in static_positions:
+            continue
+        if isinstance(a, tensor):
+            if a.requires_grad and a.dtype.kind in "iuf":
+                out.append(i)
+        elif numeric(a, f"argument {i}") is not None:
+            out.append(i)
+    return tuple(out)
+
+
+def needs_default_diff(args) -> bool:
+    """An integer tensor with ``requires_grad`` among ``args`` (see :func:`default_diff`)."""
+    return any(type(a) is tensor and a.requires_grad and a.dtype.kind in "iu" for a in args)
+
+
+def numeric(value, what):
+    """A float64 array for a floating-point input; None for anything else (static).
+
+    Complex and non-numeric object arrays are refused: they are never a circuit input.
+    """
+    if isinstance(value, float) or isinstance(value, np.floating):
+        return np.asarray(value, dtype=np.float64)
+    if isinstance(value, np.ndarray):
+        return as_float_array(value, what)
+    if isinstance(value, complex) or isinstance(value, np.complexfloating):
+        raise ArgumentError(f"{what} is complex ({value!r}); circuit arguments must be real")
+    if isinstance(value, (list, tuple)) and is_number_container(value):
+        return as_float_array(value, what)
+    return None
+
+
+def classify(args, kwargs, diff, static_names, static_positions=frozenset()):
+    """Split call arguments into the signature and the numeric inputs.
+
+    This runs on every call, so plain floats and float64 arrays take a short path.
+    Finiteness is checked inside the compiled code (see :func:`qsym.executors.raise_nonfinite`).
+
+    Args:
+        diff: indices of the positional arguments to differentiate, or None for the
+            default (every trainable float argument).
+
+    Returns ``(key, xs, ds)``: the signature (per positional argument ``(kind, shape)``
+    or ``(kind, static key)``, then the keyword arguments), the arrays to differentiate
+    (in order) and the data arrays.
+    """
+    key = []
+    xs = []
+    ds = []
+    for i, a in enumerate(args):
+        t = type(a)
+        if i in static_positions:
+            if diff is not None and i in diff:
+                raise DifferentiationError(f"argument {i} is static (static_argnames)")
+            key.append((STATIC, static_key(a, f"argument {i}")))
+            continue
+        if t is float:
+            arr, shape = a, ()
+        elif t is np.ndarray and a.dtype == F64:
+            arr, shape = a, a.shape
+        elif t is list and type(a[0] if a else None) is float and (arr := np.asarray(a)).dtype == F64:
+            shape = arr.shape
+        else:
+            what = f"argument {i}"
+            arr = numeric(a, what)
+            if arr is None and diff is not None and i in diff and promotable(a):
+                arr = np.asarray(a, dtype=np.float64)  # an int tensor, differentiated
+            if arr is None:
+                if has_box(a):  # inside a hybrid derivative: autograd's path
+                    raise Boxed
+                if diff is not None and i in diff:
+                    raise DifferentiationError(
+                        f"{what} ({type(a).__name__} {a!r}) cannot be differentiated: only "
+                        "floats and float arrays can; pass e.g. np.array([...], dtype=float)"
+                    )
+                key.append((STATIC, static_key(a, what)))
+                continue
+            shape = arr.shape
+        if diff is None:
+            trainable = not (t is tensor and not a.requires_grad)
+        else:
+            trainable = i in diff
+        if trainable:
+            key.append((TRAIN, shape))
+            xs.append(arr)
+        else:
+            key.append((DATA, shape))
+            ds.append(arr)
+    if kwargs:
+        for name in sorted(kwargs):
+            a = kwargs[name]
+            what = f"keyword argument {name!r}"
+            arr = None if name in static_names else numeric(a, what)
+            if arr is None:
+                if has_box(a):
+                    raise Boxed
+                key.append((name, STATIC, static_key(a, what)))
+                continue
+            key.append((name, DATA, arr.shape))
+            ds.append(arr)
+    return tuple(key), xs, ds
+
+
+def normalize_argnum(argnum, argnums):
+    """``(indices or None, single)`` from a derivative's ``argnum`` / ``argnums``."""
+    if argnum is not None and argnums is not None and argnum != argnums:
+        raise DifferentiationError("give argnum or argnums, not both")
+    a = argnums if argnums is not None else argnum
+    if a is None:
+        return None, False
+    if isinstance(a, numbers.Integral) and not isinstance(a, bool):
+        return (int(a),), True
+    try:
+        items = tuple(a)
+    except TypeError:
+        raise DifferentiationError(f"argnum must be an int or a list of ints, got {a!r}") from None
+    if not all(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in items):
+        raise DifferentiationError(f"argnum must be an int or a list of ints, got {a!r}")
+    if len(set(items)) != len(items):
+        raise DifferentiationError(f"argnum {list(items)} repeats an argument")
+    return tuple(int(i) for i in items), False
