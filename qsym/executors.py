@@ -1,29 +1,11 @@
-"""Executors: how a compiled signature runs, chosen by a table.
+"""Executors: how a compiled signature runs, chosen by tables keyed by kind and method.
 
-A QNode call or derivative is one *execution*: an executor from the tables below runs the
-compiled signature at the flat inputs ``x`` and data ``d`` and says how many circuits it
-ran. :func:`execute` is the one place that runs an executor: it turns a refusal of the
-compiled code (a ``ValueError``: a NaN or infinite input, a gate parameter that is not
-finite) into :class:`~qsym.errors.ArgumentError` naming the argument
-(:func:`raise_nonfinite`), and records the run on the device
-(:meth:`qsym.simulator.Device.record`, which reports to trackers) exactly once.
-
-The tables, by what is computed:
-
-- :data:`VALUES`, by kind: ``"exact"`` (the compiled value), ``"state"`` (the state
-  vector), ``"sampled"`` (finite shots, :mod:`qsym.shots`);
-- :data:`JACOBIANS`, by ``(kind, method)``: parameter shift, adjoint and finite
-  differences, exact or sampled;
-- :data:`BATCHED_VALUES` / :data:`BATCHED_JACOBIANS`: the same for a batch of parameter
-  sets in one compiled call (threads across the batch); a broadcast signature
-  (:mod:`qsym.broadcast`) uses them, or the single-set executor once per batch element
-  where there is no batched form;
-- :func:`exact_hessian`: second derivatives (:mod:`qsym.second_order`), exact only.
-
-A new execution backend is a new kind: one executor per table row it supports, and a
-line in :func:`kind_of` saying when it is used.
+Each executor ``(node, entry, x, d) -> (result, circuits run)`` runs a compiled signature
+at the flat inputs ``x`` and data ``d``; :func:`execute` is the one place that calls one,
+turns a refusal of the compiled code into :class:`~qsym.errors.ArgumentError`
+(:func:`raise_nonfinite`) and records the run on the device. The tables and where a new
+backend goes: docs/design.md, "The QNode's stages and executors".
 """
-
 from __future__ import annotations
 
 import numpy as np
@@ -46,21 +28,24 @@ STATE_WITH_SHOTS = (
 
 
 def execute(node, entry, executor, x, d, arrays):
-    """Run ``executor(node, entry, x, d)`` at the flat inputs ``x`` and data ``d``: its
-    result; the device records the circuits it ran (none for ``None``). ``arrays`` is
-    ``(xs, ds)``, the arguments' own arrays, named in the error of a refused input."""
+    """``executor``'s result at ``x``, ``d``; the device records the circuits it ran (if
+    not None). ``arrays``: ``(xs, ds)``, the arguments' arrays, for the error message."""
     try:
         result, runs = executor(node, entry, x, d)
     except ValueError as exc:
         raise_nonfinite(entry.circuit, *arrays, exc)
-    if runs is not None:
-        node.device.record(runs)
+    if runs is not None:  # the device's counters change here only
+        dev = node.device
+        dev.num_executions += runs
+        dev.num_calls += 1
+        if dev.trackers:
+            for tracker in dev.trackers:
+                tracker.record(runs)
     return result
 
 
 def kind_of(node, entry) -> str:
-    """Which executor runs ``entry`` for ``node`` now: ``"sampled"`` under finite shots,
-    ``"state"`` for ``qml.state()``, else ``"exact"``."""
+    """The kind of executor that runs ``entry`` for ``node`` now."""
     if node.current_shots():
         return "sampled"
     return "state" if entry.is_state else "exact"
@@ -76,14 +61,13 @@ def exact_values(node, entry, x, d):
 
 
 def state(entry, x, d):
-    """The state vector of ``entry`` at ``x``, ``d`` (through the generated module's
-    public ``prepare`` and ``PROGRAM``)."""
+    """The state vector of ``entry`` at ``x``, ``d`` (the module's ``prepare``, ``PROGRAM``)."""
     module = entry.module
     return kernels.program_state(*module.PROGRAM, module.prepare(x, d, 0)[0])
 
 
 def state_values(node, entry, x, d):
-    """``qml.state()``: not counted as an execution (as before the executors)."""
+    """``qml.state()`` (not counted as an execution)."""
     return [state(entry, x, d)], None
 
 
@@ -142,8 +126,6 @@ def finite_diff(node, entry, x, d):
 
 def sampled_shift(node, entry, x, d):
     """Parameter shift with every shifted circuit sampled (what runs on hardware)."""
-    if entry.drawn:
-        raise DifferentiationError(NO_GRADIENT)
     sampler = node.sampler(entry)
     return (sampler.parameter_shift(x, d, node.current_shots(), node.device.rng),
             entry.plan.executions)
@@ -151,8 +133,6 @@ def sampled_shift(node, entry, x, d):
 
 def sampled_adjoint(node, entry, x, d):
     """``"best"`` samples by parameter shift; the adjoint method needs the exact state."""
-    if entry.drawn:
-        raise DifferentiationError(NO_GRADIENT)
     if node.diff_method == "best":
         return sampled_shift(node, entry, x, d)
     refuse(node.diff_method)
@@ -160,8 +140,6 @@ def sampled_adjoint(node, entry, x, d):
 
 def sampled_finite_diff(node, entry, x, d):
     """Finite differences of sampled values (warns: the noise is divided by ``h``)."""
-    if entry.drawn:
-        raise DifferentiationError(NO_GRADIENT)
     out = node.sampler(entry).finite_differences(x, d, node.current_shots(), node.device.rng,
                                                  node.h, node.approx_order)
     return out, 1 + x.shape[0] * node.approx_order
@@ -192,11 +170,9 @@ BATCHED_JACOBIANS = {
 
 
 def broadcast_jacobian(node, entry, x, d):
-    """A broadcast signature's values and Jacobians, one array per measurement, batch
-    first; each element's Jacobian by the whole arguments (zero off its own slice)."""
+    """Values and Jacobians (by the whole arguments), one array per measurement, batch
+    first."""
     el = entry.element
-    if el.drawn:
-        raise DifferentiationError(NO_GRADIENT)
     X, D = entry.inputs(x, d)
     key = ("sampled" if node.current_shots() else "exact", node.method)
     batched = BATCHED_JACOBIANS.get(key)
@@ -213,7 +189,9 @@ def broadcast_jacobian(node, entry, x, d):
 
 
 def jacobian_executor(node, entry):
-    """The Jacobian executor for ``entry`` now."""
+    """The Jacobian executor for ``entry`` now (samples and counts have none)."""
+    if entry.drawn:
+        raise DifferentiationError(NO_GRADIENT)
     if entry.broadcast:
         return broadcast_jacobian
     return JACOBIANS["sampled" if node.current_shots() else "exact", node.method]
@@ -223,18 +201,15 @@ def values_executor(node, entry):
     """The value executor for ``entry`` now."""
     if entry.broadcast:
         return broadcast_values
-    return VALUES[kind_of(node, entry)]
+    return VALUES["sampled" if node.current_shots() else "state" if entry.is_state else "exact"]
 
 
-# --- second derivatives -------------------------------------------------------------------
 def exact_hessian(node, entry, x, d):
-    """Rows, Jacobian and Hessian by second-order parameter shift: the gradient at every
-    shifted point."""
+    """Rows, Jacobian and Hessian by second-order parameter shift."""
     shifted = sum(1 for t in entry.plan.terms if not t.zero)
     return second_order.rows_hessian(entry, x, d), entry.plan.executions * (1 + shifted)
 
 
-# --- errors -------------------------------------------------------------------------------
 def raise_nonfinite(circuit, xs, ds, exc):
     """The compiled code refused a NaN or infinite input: say which argument had it."""
     for kind, arrays in (("differentiated argument", xs), ("data argument", ds)):

@@ -1,31 +1,13 @@
-"""Stage 6, runtime: devices, QNodes, ``grad`` and ``jacobian``.
+"""The QNode and its derivatives: :class:`QNode`, :func:`qnode`, :func:`set_shots`,
+:class:`grad`, :class:`jacobian`, :class:`hessian`; and :class:`Compiled`, one compiled
+signature of a QNode.
 
-A :class:`QNode` compiles once per *input signature*: the kinds and shapes of its
-arguments, the values of its static arguments, and which arguments are differentiated.
-Numeric values never enter the signature, so new parameter values or new keyword data
-reuse the compiled code; a new shape or a new static value traces again.
-
-How arguments are treated (as in PennyLane with autograd):
-
-- positional floats and float arrays (and lists of floats) are trainable;
-- ``qsym.numpy`` tensors with ``requires_grad=False`` and numeric keyword arguments are
-  data: inputs of the compiled code that are never differentiated;
-- ints, bools, strings and other objects are static: their values are baked into the
-  trace (a new value traces again), and they cannot be differentiated; except integer
-  ``qsym.numpy`` tensors, which a derivative takes (by default when ``requires_grad=True``,
-  or by ``argnum``) promoted to float, as NumPy promotes ints;
-- with nothing to differentiate, ``grad`` and ``jacobian`` warn as PennyLane does and
-  return ``()``.
-
->>> import qsym as qml
->>> dev = qml.device("default.qubit", wires=1)
->>> @qml.qnode(dev)
-... def circuit(params):
-...     qml.RX(params[0], wires=0)
-...     qml.RY(params[1], wires=0)
-...     return qml.expval(qml.PauliZ(0))
->>> qml.grad(circuit, argnum=0)([0.54, 0.12])
-array([-0.51043865, -0.1026782 ])
+A QNode compiles once per *input signature* (:mod:`qsym.arguments`: kinds and shapes of
+the arguments, values of the static ones, which are differentiated); numeric values never
+enter it, so new parameters or new keyword data reuse the compiled code. Building a
+signature is the list of stages of :mod:`qsym.stages` (:meth:`QNode.build`); running it
+goes through the executors of :mod:`qsym.executors`. Devices and trackers:
+:mod:`qsym.devices`.
 """
 
 from __future__ import annotations
@@ -37,30 +19,33 @@ import logging
 import numbers
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from . import autodiff, broadcast, cache, executors, ir, kernels, options, plan, rules
+from . import autodiff, broadcast, cache, executors, ir, kernels, plan, rules
 from . import second_order, stages, trace
 from . import shots as shots_mod
 from .arguments import (  # classify: looked up here at each call (tests count its calls)
+    DIFF_METHODS,  # noqa: F401  (qsym.runtime's names)
     F64,
+    INTERFACES,  # noqa: F401
     TRAIN,
     classify,
     default_diff,
     needs_default_diff,
     normalize_argnum,
+    resolve,
 )
 from .autodiff import Boxed
 from .errors import ArgumentError, DeviceError, DifferentiationError, TracingError
 from .executors import execute
 from .gates import REGISTRY as GATE_REGISTRY
-from .options import DIFF_METHODS, INTERFACES  # noqa: F401  (qsym.runtime's names)
 from .shapes import finite_differences, flat, format_values, measurements, pick
-from .simulator import (  # noqa: F401  (qsym.runtime's names)
+from .devices import (  # noqa: F401  (qsym.runtime's names)
     DEVICE_NAMES,
     Device,
     Tracker,
@@ -320,20 +305,14 @@ class QNode:
     ) -> None:
         if not isinstance(device, Device):
             raise DeviceError(f"QNode needs a qsym device, got {type(device).__name__}")
-        opts = options.resolve(
+        opts = resolve(
             diff_method, h, approx_order, interface, shifts, grad_on_execution=grad_on_execution,
             cache=cache, cachesize=cachesize, max_diff=max_diff, device_vjp=device_vjp,
             gradient_kwargs=gradient_kwargs, postselect_mode=postselect_mode,
             mcm_method=mcm_method, executor_backend=executor_backend, autograph=autograph)
         self.func = func
         self.device = device
-        self.diff_method = opts.diff_method
-        self.method = opts.method  # what runs: "parameter-shift", "adjoint" or "finite-diff"
-        self.interface = opts.interface
-        self.h, self.approx_order, self.shifts = opts.h, opts.approx_order, opts.shifts
-        self.gradient_kwargs = opts.gradient_kwargs
-        self.max_diff, self.grad_on_execution = opts.max_diff, opts.grad_on_execution
-        self.cache, self.device_vjp = opts.cache, opts.device_vjp
+        vars(self).update(vars(opts))  # the fields of qsym.arguments.Options (method: what runs)
         self.static_argnames = frozenset(
             [static_argnames] if isinstance(static_argnames, str) else static_argnames
         )
@@ -466,7 +445,7 @@ class QNode:
                 entry.trace_seconds, module.__name__,
                 "cache hit: on disk" if on_disk else "cache miss: new", entry.compile_seconds)
         if size is not None:
-            entry = stages.broadcast_entry(entry, target, args, kwargs, key, syms)
+            entry = stages.broadcast_entry(entry, syms)
         return entry
 
     def rule_of(self, op, pos):
@@ -623,86 +602,23 @@ def set_shots(*args, shots=_NOT_GIVEN):
     """
     if len(args) > 2:
         raise TypeError(f"set_shots takes a QNode and shots, got {len(args)} positional arguments")
-    if args and isinstance(args[0], QNode):
-        node = args[0]
-        if len(args) == 2:
-            if shots is not _NOT_GIVEN:
-                raise TypeError("set_shots got shots twice (positionally and by keyword)")
-            shots = args[1]
-        if shots is _NOT_GIVEN:
-            raise TypeError("set_shots(qnode, shots=N): give the shots (an int, or None for exact)")
-        return _with_shots(node, shots)
-    if args and callable(args[0]):
+    node = args[0] if args and isinstance(args[0], QNode) else None
+    if args and node is None and callable(args[0]):
         raise ArgumentError(
             "qml.set_shots applies to a QNode: put @qml.set_shots(...) above @qml.qnode(...), "
             f"not on the circuit function {getattr(args[0], '__name__', args[0])!r}"
         )
-    if len(args) == 2:
+    if len(args) == 2 and node is None:
         raise TypeError("set_shots(qnode, shots): the first argument must be a QNode")
-    if args:
+    rest = args[1:] if node is not None else args
+    if rest:
         if shots is not _NOT_GIVEN:
             raise TypeError("set_shots got shots twice (positionally and by keyword)")
-        shots = args[0]
+        shots = rest[0]
     if shots is _NOT_GIVEN:
-        raise TypeError("set_shots needs shots=: an int, or None for exact results")
-    shots_mod.check_shots(shots)  # refuse bad values where they are written
-
-    def decorator(node):
-        if not isinstance(node, QNode):
-            raise ArgumentError(
-                "qml.set_shots applies to a QNode: put @qml.set_shots(...) above "
-                "@qml.qnode(...)"
-            )
+        raise TypeError("set_shots(qnode, shots=N) needs the shots: an int, or None for exact")
+    if node is not None:
         return _with_shots(node, shots)
-
-    return decorator
-
-
-_NOT_GIVEN = object()
-
-
-def set_shots(*args, shots=_NOT_GIVEN):
-    """A copy of a QNode that runs with other shots (PennyLane's ``qml.set_shots``).
-
-    ``qml.set_shots(qnode, shots=100)`` (or ``qml.set_shots(qnode, 100)``) returns a new
-    QNode; ``@qml.set_shots(100)``, ``@qml.set_shots(shots=100)`` or
-    ``@partial(qml.set_shots, shots=100)`` above ``@qml.qnode(...)`` are the decorator
-    forms. ``shots=None`` makes the QNode exact even on a device with shots. The copy
-    shares the original's compiled code.
-
-    >>> import qsym as qml
-    >>> @qml.set_shots(20)
-    ... @qml.qnode(qml.device("default.qubit", wires=1, seed=1))
-    ... def c():
-    ...     qml.Hadamard(wires=0)
-    ...     return qml.sample(qml.PauliZ(0))
-    >>> c().shape, qml.set_shots(c, shots=5)().shape
-    ((20,), (5,))
-    """
-    if len(args) > 2:
-        raise TypeError(f"set_shots takes a QNode and shots, got {len(args)} positional arguments")
-    if args and isinstance(args[0], QNode):
-        node = args[0]
-        if len(args) == 2:
-            if shots is not _NOT_GIVEN:
-                raise TypeError("set_shots got shots twice (positionally and by keyword)")
-            shots = args[1]
-        if shots is _NOT_GIVEN:
-            raise TypeError("set_shots(qnode, shots=N): give the shots (an int, or None for exact)")
-        return _with_shots(node, shots)
-    if args and callable(args[0]):
-        raise ArgumentError(
-            "qml.set_shots applies to a QNode: put @qml.set_shots(...) above @qml.qnode(...), "
-            f"not on the circuit function {getattr(args[0], '__name__', args[0])!r}"
-        )
-    if len(args) == 2:
-        raise TypeError("set_shots(qnode, shots): the first argument must be a QNode")
-    if args:
-        if shots is not _NOT_GIVEN:
-            raise TypeError("set_shots got shots twice (positionally and by keyword)")
-        shots = args[0]
-    if shots is _NOT_GIVEN:
-        raise TypeError("set_shots needs shots=: an int, or None for exact results")
     shots_mod.check_shots(shots)  # refuse bad values where they are written
 
     def decorator(node):
@@ -727,8 +643,7 @@ def _with_shots(node, shots):
 
 
 # --- grad, jacobian and hessian ---------------------------------------------------------
-_WRAPPER_ASSIGNMENTS = functools.WRAPPER_ASSIGNMENTS
-_MISSING = object()
+_WRAPPERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # fun -> attributes
 
 
 class _Derivative:
@@ -746,15 +661,19 @@ class _Derivative:
         self.fun = fun
         self.argnum, self._single = normalize_argnum(argnum, argnums)
         self._forward = None
-        # functools.update_wrapper(self, fun, updated=()) (not fun.__dict__), without its
-        # try/except per attribute: 0.2 instead of 0.9 us, and qml.grad(f)(x) makes one
-        # per call
-        d = self.__dict__
-        for name in _WRAPPER_ASSIGNMENTS:
-            value = getattr(fun, name, _MISSING)
-            if value is not _MISSING:
-                d[name] = value
-        d["__wrapped__"] = fun
+        # functools.update_wrapper(self, fun, updated=()), the attributes copied once per
+        # function (qml.grad(f)(x) makes a grad per call)
+        try:
+            wrapper = _WRAPPERS[fun]
+        except (KeyError, TypeError):
+            wrapper = {name: getattr(fun, name) for name in functools.WRAPPER_ASSIGNMENTS
+                       if hasattr(fun, name)}  # (nothing that refers to fun: a weak key)
+            try:
+                _WRAPPERS[fun] = wrapper
+            except TypeError:  # not hashable or not weakly referable: copied each time
+                pass
+        self.__dict__.update(wrapper)
+        self.__wrapped__ = fun
 
     @property
     def forward(self):
@@ -888,8 +807,9 @@ class grad(_Derivative):
         """The gradient on the short path, or None where it does not apply."""
         (_, _, shape, entry, executor, whole, blocks, single, method) = fast
         if (type(a) is not np.ndarray or a.dtype is not F64 or a.shape != shape
-                or not a.flags.c_contiguous or node.current_shots()
-                or node.method != method or trace.in_circuit()):
+                or not a.flags.c_contiguous or node.method != method
+                or (node.shots if node._shots_set else node.device.shots)
+                or trace.active_tape() is not None):
             return None
         out, jac = execute(node, entry, executor, a, _NO_DATA, ((a,), ()))
         node._last = entry

@@ -1,25 +1,9 @@
-"""Building one signature of a QNode, stage by stage.
-
-:meth:`qsym.runtime.QNode.build` is this list, in order; each stage is a function here
-and takes what the one before it gave:
-
-1. :func:`make_symbols`: one sympy symbol per number of the numeric arguments (shared
-   along a batch axis for a broadcast signature, :mod:`qsym.broadcast`);
-2. :func:`record`: the circuit function run on them (:func:`qsym.trace.run_traced`): the
-   recorded gates and measurements, and the wires;
-3. :func:`to_circuit`: the IR (:class:`qsym.ir.Circuit`);
-4. :func:`check`: :func:`qsym.ir.validate` and the replays at the call's numbers and at
-   zero (:func:`qsym.trace.replay_check`);
-5. :func:`make_plan`: the gradient plan (:func:`qsym.plan.make_plan`, the QNode's shift
-   rules);
-6. :func:`make_program`: the generated module's source (:func:`qsym.emit.emit_module`);
-7. :func:`load`: the module, from the disk cache or compiled (:func:`qsym.cache.load_module`).
-
-The QNode wraps the module into its compiled signature (``qsym.runtime.Compiled``) and,
-for a broadcast circuit, into :class:`qsym.broadcast.Broadcast` (:func:`broadcast_entry`).
-A broadcast circuit is recorded twice: once as written, which shows the batch size and
-each argument's batch axis, then with the batch axes shared (:func:`collapse` proves the
-two equal element by element).
+"""Building one signature of a QNode, stage by stage (:meth:`qsym.runtime.QNode.build`
+calls them in this order): :func:`make_symbols` → :func:`record` (trace) →
+:func:`to_circuit` (IR) → :func:`check` → :func:`make_plan` → :func:`make_program` →
+:func:`load` (the module). A broadcast circuit is recorded twice, the second time with
+its batch axes shared (:func:`collapse`, :mod:`qsym.broadcast`). See docs/design.md, "The
+QNode's stages and executors".
 """
 
 from __future__ import annotations
@@ -31,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import broadcast, cache, emit, ir, plan, trace
-from .arguments import STATIC, TRAIN, numeric
+from .arguments import DATA, STATIC, TRAIN, numeric
+from .devices import check_memory
 from .errors import ArgumentError, TracingError, WireError
-from .simulator import check_memory
 from .wires import Wires
 
 
@@ -68,9 +52,11 @@ class Symbols:
     axes: dict | None = None  # argument -> batch axis (a broadcast signature)
     size: int | None = None  # batch size
     literals: list = field(default_factory=list)  # (symbol, values) broadcast numbers
+    parts: list = field(default_factory=list)  # (argument, kind, shape), numeric ones
 
-    def add(self, what, name, arr):
-        """Symbols for argument ``what`` named ``name`` with the numbers ``arr``."""
+    def add(self, what, name, arr, kind):
+        """Symbols for argument ``what`` named ``name`` of kind ``kind`` with the numbers
+        ``arr`` (the traced stand-in is returned)."""
         axis = None if self.axes is None else self.axes.get(what)
         if axis is None:
             v, flat = trace.symbols_like(name, arr.shape)
@@ -80,33 +66,27 @@ class Symbols:
                                                   self.size)
             self.values.update(zip(flat, np.take(arr, 0, axis=axis).ravel()))
         self.arrays[what] = trace.unwrap(v)  # sympy symbols, for the batch-axis search
-        return v, flat
+        self.parts.append((what, kind, arr.shape))
+        if kind == TRAIN:
+            self.diff_args.append(what)
+            self.blocks.append((len(self.inputs), len(flat), arr.shape))
+            self.inputs.extend(flat)
+        else:
+            self.data.extend(flat)
+        return v
 
 
 def make_symbols(target: Target, args, kwargs, key, axes=None, size=None) -> Symbols:
     """Stage 1: symbols for the numeric arguments (``key`` is their signature)."""
     s = Symbols(axes=axes, size=size)
     for i, a in enumerate(args):
-        kind, shape = key[i]
-        if kind == STATIC:
-            s.args.append(a)
-            continue
-        v, flat = s.add(i, target.arg_name(i), np.asarray(a, dtype=float))
-        s.args.append(v)
-        if kind == TRAIN:
-            s.diff_args.append(i)
-            s.blocks.append((len(s.inputs), len(flat), shape))
-            s.inputs.extend(flat)
-        else:
-            s.data.extend(flat)
+        kind = key[i][0]
+        s.args.append(a if kind == STATIC else
+                      s.add(i, target.arg_name(i), np.asarray(a, dtype=float), kind))
     for name in sorted(kwargs):
         a = kwargs[name]
         arr = None if name in target.static_names else numeric(a, name)
-        if arr is None:
-            s.kwargs[name] = a
-            continue
-        s.kwargs[name], flat = s.add(name, name, arr)
-        s.data.extend(flat)
+        s.kwargs[name] = a if arr is None else s.add(name, name, arr, DATA)
     for sym, v in s.values.items():
         if not np.isfinite(v):
             raise ArgumentError(f"input {sym} is {v}; circuit inputs must be finite")
@@ -206,29 +186,21 @@ def load(source: str, report: bool = False):
     return cache.load_module(source), on_disk
 
 
-def broadcast_entry(element, target: Target, args, kwargs, key, s: Symbols):
+def broadcast_entry(element, s: Symbols):
     """A broadcast signature: the compiled single-element circuit ``element``, and where
     each batch element's inputs are in the full (batched) inputs."""
     x_shapes, x_axes, d_shapes, d_axes, full_blocks = [], [], [], [], []
     at = 0
-    for i, _ in enumerate(args):
-        kind, shape = key[i]
-        if kind == STATIC:
-            continue
+    for what, kind, shape in s.parts:
         if kind == TRAIN:
             x_shapes.append(shape)
-            x_axes.append(s.axes.get(i))
+            x_axes.append(s.axes.get(what))
             n = int(np.prod(shape, dtype=np.int64))
             full_blocks.append((at, n, shape))
             at += n
         else:
             d_shapes.append(shape)
-            d_axes.append(s.axes.get(i))
-    for name in sorted(kwargs):
-        if name in target.static_names or numeric(kwargs[name], name) is None:
-            continue
-        d_shapes.append(np.shape(kwargs[name]))
-        d_axes.append(s.axes.get(name))
+            d_axes.append(s.axes.get(what))
     return broadcast.Broadcast(element, s.size, x_shapes, x_axes, d_shapes, d_axes,
                                tuple(full_blocks), element.diff_args,
                                [v for _, v in s.literals])
