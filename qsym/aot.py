@@ -53,7 +53,8 @@ from . import ir, kernels, shapes
 from ._version import __version__
 from .errors import QsymError
 from .gates import REGISTRY
-from .runtime import _STATIC, _TRAIN, QNode
+from .arguments import STATIC as _STATIC, TRAIN as _TRAIN
+from .runtime import QNode
 
 
 class ExportError(QsymError, ValueError):

@@ -86,9 +86,9 @@ def _cached(qnode, name, key, compute):
     """The last result of ``compute`` for this key: autograd's jacobian calls a vjp once
     per output element, each time asking for the same Jacobian or Hessian. Not with
     finite shots: every evaluation must draw new samples."""
-    if qnode._shots():
+    if qnode.current_shots():
         return compute()
-    memo = qnode.__dict__.setdefault("_autodiff_memo", {})
+    memo = qnode.autodiff_memo  # a declared field of the QNode
     hit = memo.get(name)
     if hit is not None and hit[0] == key:
         return hit[1]

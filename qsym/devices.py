@@ -1,10 +1,14 @@
-"""Device classes (PennyLane's ``qml.devices``).
+"""Devices: what simulates circuits and counts what it ran (``qml.device``,
+``qml.Tracker``, PennyLane's ``qml.devices``), and the memory a circuit needs.
 
-``qml.devices.DefaultQubit(wires=None, shots=None, seed="global")`` is the device
-``qml.device("default.qubit", ...)`` makes; ``LightningQubit`` is the same simulator under
-PennyLane-Lightning's name. ``DefaultMixed`` and the other simulators qsym does not have
-exist as names, and creating one raises :class:`qsym.errors.DeviceError` naming what is
-missing.
+A :class:`Device` holds what a QNode reads (wires, shots, the random generator of its
+samples) and two counters, ``num_executions`` (circuits) and ``num_calls`` (evaluations
+and derivatives), changed only by :func:`qsym.executors.execute`, once per evaluation (it also reports
+the evaluation to the active :class:`Tracker` objects). ``qml.devices.DefaultQubit(wires=None, shots=None,
+seed="global")`` is the device ``qml.device("default.qubit", ...)`` makes;
+``LightningQubit`` is the same simulator under PennyLane-Lightning's name;
+``DefaultMixed`` and the other simulators qsym does not have exist as names, and creating
+one raises :class:`qsym.errors.DeviceError` naming what is missing.
 
 >>> import qsym as qml
 >>> dev = qml.devices.DefaultQubit(wires=2, shots=100, seed=7)
@@ -14,8 +18,249 @@ missing.
 
 from __future__ import annotations
 
-from .errors import DeviceError
-from .runtime import _UNSIMULATED_DEVICES, Device, check_device_options
+import numbers
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import ArgumentError, DeviceError, WireError
+from .shots import check_shots
+from .wires import Wires
+
+DEVICE_NAMES = ("default.qubit", "lightning.qubit", "qsym.qubit")
+# PennyLane device names qsym does not simulate, with what is missing
+UNSIMULATED_DEVICES = {
+    "default.mixed": "mixed states and noise channels (a density-matrix simulator)",
+    "lightning.gpu": "GPU simulation",
+    "lightning.kokkos": "Kokkos simulation",
+    "lightning.tensor": "tensor-network simulation",
+    "default.qutrit": "qutrits",
+    "default.qutrit.mixed": "qutrits and noise channels",
+    "default.gaussian": "continuous-variable (photonic) circuits",
+    "default.clifford": "the stabilizer (Clifford) simulator",
+    "default.tensor": "tensor-network simulation",
+    "null.qubit": "the null device",
+    "default.qubit.legacy": "the legacy device API",
+}
+
+
+def _global_seed():
+    """PennyLane's ``seed="global"``: one draw from NumPy's global generator at device
+    creation, so ``np.random.seed(42)`` before the device makes its samples reproducible."""
+    return np.random.randint(0, high=10000000)
+
+
+class Device:
+    """A statevector simulator: qsym's compiled kernels, exact, or sampled with ``shots``.
+
+    The names ``"default.qubit"`` and ``"lightning.qubit"`` are accepted so that
+    PennyLane code runs unchanged; both select qsym's own simulator. ``wires`` is a number
+    of wires, a list of labels, or None (PennyLane's default: the wires are those the
+    circuit uses, found when it is traced). ``shots=N`` estimates every measurement from
+    ``N`` samples of the simulated state (:mod:`qsym.shots`); ``seed`` (an int, a NumPy
+    generator, None for fresh entropy, or ``"global"``, the default: a seed drawn from
+    NumPy's global generator, as PennyLane does) makes the samples reproducible.
+
+    >>> Device("default.qubit", wires=["a", "b"]).wires
+    Wires(['a', 'b'])
+    >>> Device("default.qubit").wires is None
+    True
+    """
+
+    def __init__(self, name: str = "default.qubit", wires=None, shots=None, seed="global"):
+        if name in UNSIMULATED_DEVICES:
+            raise DeviceError(
+                f"device {name!r} needs {UNSIMULATED_DEVICES[name]}, which qsym does not "
+                f"simulate; qsym provides {', '.join(DEVICE_NAMES)} (exact or sampled "
+                "pure-state simulation)"
+            )
+        if name not in DEVICE_NAMES:
+            raise DeviceError(f"unknown device {name!r}; qsym provides {', '.join(DEVICE_NAMES)}")
+        if wires is None:
+            labels = None
+        elif isinstance(wires, bool) or not isinstance(
+            wires, (numbers.Integral, list, tuple, range, np.ndarray)
+        ):
+            raise DeviceError(
+                f"wires must be a number of wires, a list of labels or None, got {wires!r}"
+            )
+        elif isinstance(wires, numbers.Integral):
+            if wires < 1:
+                raise DeviceError(f"a device needs at least one wire, got wires={wires}")
+            labels = Wires(range(int(wires)))
+        else:
+            if len(wires) == 0:
+                raise DeviceError("a device needs at least one wire")
+            try:
+                labels = Wires(wires)
+            except WireError:
+                raise DeviceError(f"duplicate wire labels {list(wires)}") from None
+        self.name = name
+        self.short_name = name
+        self.wires = labels
+        self.shots = check_shots(shots)
+        if isinstance(seed, str) and seed == "global":
+            seed = _global_seed()
+        elif not (seed is None or isinstance(seed, (numbers.Integral, np.random.Generator,
+                                                     np.random.SeedSequence))):
+            raise DeviceError(
+                f"seed must be an int, None, \"global\" or a numpy Generator, got {seed!r}"
+            )
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.num_executions = 0  # circuits run on this device (see qsym.Tracker)
+        self.num_calls = 0  # QNode evaluations and derivatives run on this device
+        self.trackers: list = []  # the active qsym.Tracker objects
+
+    @property
+    def num_wires(self) -> int | None:
+        return None if self.wires is None else len(self.wires)
+
+    def __repr__(self):
+        wires = None if self.wires is None else list(self.wires)
+        return f"<qsym device {self.name!r}, wires={wires}>"
+
+
+class Tracker:
+    """Counts what a device ran inside a ``with`` block (PennyLane's ``qml.Tracker``).
+
+    ``totals["executions"]`` is the number of circuits run (a parameter-shift gradient runs
+    the value circuit and one per shift term; an adjoint gradient counts one);
+    ``totals["calls"]`` and ``totals["batches"]`` the number of QNode evaluations and
+    gradients (each is one batch of circuits); ``totals["simulations"]`` equals
+    ``executions``. ``history`` holds, per key, the list of the values of each batch, and
+    ``latest`` the last batch's values, as PennyLane's tracker does.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def c(x):
+    ...     qml.RX(x, wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> with qml.Tracker(dev) as tracker:
+    ...     _ = qml.grad(c)(0.3)
+    ...     _ = c(0.3)
+    >>> tracker.totals
+    {'executions': 4, 'calls': 2, 'batches': 2, 'simulations': 4}
+    >>> tracker.history["executions"], tracker.latest
+    ([3, 1], {'executions': 1, 'calls': 1, 'batches': 1, 'simulations': 1})
+    """
+
+    def __init__(self, dev: Device = None, callback=None, persistence: bool = False):
+        if not isinstance(dev, Device):
+            raise DeviceError(f"Tracker needs a qsym device, got {type(dev).__name__}")
+        if callback is not None and not callable(callback):
+            raise ArgumentError("Tracker callback must be callable, e.g. callback(totals, history, latest)")
+        self.device = dev
+        self.callback = callback
+        self.persistence = bool(persistence)
+        self.active = False
+        self.reset()
+
+    def reset(self):
+        """Forget everything recorded."""
+        self.totals = {"executions": 0, "calls": 0, "batches": 0, "simulations": 0}
+        self.history = {k: [] for k in self.totals}
+        self.latest = {}
+
+    def record(self, runs: int):
+        """One batch of ``runs`` circuits (called by :func:`qsym.executors.execute`)."""
+        self.latest = {"executions": runs, "calls": 1, "batches": 1, "simulations": runs}
+        for k, v in self.latest.items():
+            self.totals[k] += v
+            self.history[k].append(v)
+        if self.callback is not None:
+            self.callback(totals=self.totals, history=self.history, latest=self.latest)
+
+    def __enter__(self):
+        if not self.persistence:
+            self.reset()
+        self.active = True
+        self.device.trackers.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        self.active = False
+        if self in self.device.trackers:
+            self.device.trackers.remove(self)
+        return False
+
+
+def available_memory() -> int:
+    """Bytes of memory available now without swapping (``psutil.virtual_memory().available``:
+    Linux's ``MemAvailable``, and its counterpart on macOS and Windows)."""
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
+def state_memory(num_wires: int, method: str, num_outputs: int = 1) -> int:
+    """Bytes of state vectors a gradient needs: 16 bytes per amplitude, times the states
+    kept at once (parameter shift: the state before the current gate, the shifted copy and
+    the value circuit's; adjoint: the state, a work vector and one per measured row)."""
+    states = 2 + num_outputs if method == "adjoint" else 3
+    return 16 * (2**num_wires) * states
+
+
+def check_memory(num_wires: int, method: str, num_outputs: int = 1) -> None:
+    """Refuse, with what to do, a gradient whose state vectors do not fit in memory."""
+    need = state_memory(num_wires, method, num_outputs)
+    have = available_memory()
+    if need > have:
+        if num_outputs > 1 and method == "adjoint":  # one backward state per output
+            raise DeviceError(
+                f"the adjoint method keeps one {num_wires}-wire state per output and this "
+                f"circuit has {num_outputs} (probabilities count one each): about "
+                f"{need / 2**30:.3g} GiB, and this machine has {have / 2**30:.3g} GiB "
+                "available: use diff_method='parameter-shift' (its memory does not grow "
+                "with the outputs), or measure fewer wires"
+            )
+        raise DeviceError(
+            f"a {num_wires}-wire state vector needs {16 * 2**num_wires / 2**30:.3g} GiB, and a "
+            f"gradient about {need / 2**30:.3g} GiB; this machine has {have / 2**30:.3g} GiB "
+            "available: use fewer wires"
+        )
+
+
+def check_device_options(kwargs: dict) -> None:
+    """Device options PennyLane's simulators take: accepted where qsym does the same."""
+    known = ("max_workers", "c_dtype")
+    bad = sorted(k for k in kwargs if k not in known)
+    if bad:
+        raise DeviceError(f"unsupported device options: {', '.join(bad)}")
+    if kwargs.get("max_workers") not in (None, 1):
+        raise DeviceError(
+            "max_workers (process pools) is not supported: qsym runs one process; "
+            "its kernels use numba threads (NUMBA_NUM_THREADS)"
+        )
+    if "c_dtype" in kwargs and np.dtype(kwargs["c_dtype"]) != np.complex128:
+        raise DeviceError("qsym simulates in complex128 only; drop c_dtype")
+
+
+def device(
+    name: str = "default.qubit",
+    wires: int | Sequence[Hashable] | None = None,
+    shots: int | None = None,
+    seed: int | str | None = "global",
+    **kwargs: Any,
+) -> Device:
+    """Create a device, as ``qml.device`` does.
+
+    ``wires=None`` (the default, as in PennyLane) lets each circuit use the wires it
+    names: they are found when the circuit is traced (PennyLane's order: the gates' wires
+    in order of first use, then wires only measured; integer wires ``0..n-1`` in numeric
+    order), and ``qml.state()`` / ``qml.probs()`` cover exactly those wires.
+    ``"lightning.qubit"`` is an alias of qsym's simulator; devices qsym does not simulate
+    (``"default.mixed"``, ...) are refused with what is missing.
+
+    >>> device("default.qubit", wires=2)
+    <qsym device 'default.qubit', wires=[0, 1]>
+    >>> device("default.qubit")
+    <qsym device 'default.qubit', wires=None>
+    """
+    check_device_options(kwargs)
+    return Device(name, wires=wires, shots=shots, seed=seed)
 
 
 class DefaultQubit(Device):
@@ -37,7 +282,7 @@ class LightningQubit(Device):
 def _unsimulated(cls_name: str, name: str):
     def __init__(self, *args, **kwargs):
         raise DeviceError(
-            f"qml.devices.{cls_name} ({name!r}) needs {_UNSIMULATED_DEVICES[name]}, which "
+            f"qml.devices.{cls_name} ({name!r}) needs {UNSIMULATED_DEVICES[name]}, which "
             "qsym does not simulate; use qml.devices.DefaultQubit (pure states, exact or "
             "sampled)"
         )

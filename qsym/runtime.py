@@ -1,556 +1,65 @@
-"""Stage 6, runtime: devices, QNodes, ``grad`` and ``jacobian``.
+"""The QNode and its derivatives: :class:`QNode`, :func:`qnode`, :func:`set_shots`,
+:class:`grad`, :class:`jacobian`, :class:`hessian`; and :class:`Compiled`, one compiled
+signature of a QNode.
 
-A :class:`QNode` compiles once per *input signature*: the kinds and shapes of its
-arguments, the values of its static arguments, and which arguments are differentiated.
-Numeric values never enter the signature, so new parameter values or new keyword data
-reuse the compiled code; a new shape or a new static value traces again.
-
-How arguments are treated (as in PennyLane with autograd):
-
-- positional floats and float arrays (and lists of floats) are trainable;
-- ``qsym.numpy`` tensors with ``requires_grad=False`` and numeric keyword arguments are
-  data: inputs of the compiled code that are never differentiated;
-- ints, bools, strings and other objects are static: their values are baked into the
-  trace (a new value traces again), and they cannot be differentiated; except integer
-  ``qsym.numpy`` tensors, which a derivative takes (by default when ``requires_grad=True``,
-  or by ``argnum``) promoted to float, as NumPy promotes ints;
-- with nothing to differentiate, ``grad`` and ``jacobian`` warn as PennyLane does and
-  return ``()``.
-
->>> import qsym as qml
->>> dev = qml.device("default.qubit", wires=1)
->>> @qml.qnode(dev)
-... def circuit(params):
-...     qml.RX(params[0], wires=0)
-...     qml.RY(params[1], wires=0)
-...     return qml.expval(qml.PauliZ(0))
->>> qml.grad(circuit, argnum=0)([0.54, 0.12])
-array([-0.51043865, -0.1026782 ])
+A QNode compiles once per *input signature* (:mod:`qsym.arguments`: kinds and shapes of
+the arguments, values of the static ones, which are differentiated); numeric values never
+enter it, so new parameters or new keyword data reuse the compiled code. Building a
+signature is the list of stages of :mod:`qsym.stages` (:meth:`QNode.build`); running it
+goes through the executors of :mod:`qsym.executors`. Devices and trackers:
+:mod:`qsym.devices`.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import logging
 import numbers
 import threading
 import time
-from collections.abc import Callable, Hashable, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
-from . import autodiff, broadcast, cache, emit, ir, kernels, plan, rules, trace
-from . import second_order
-from .gates import REGISTRY as _GATE_REGISTRY
+from . import autodiff, broadcast, cache, executors, ir, kernels, plan, rules
+from . import second_order, stages, trace
 from . import shots as shots_mod
-from .autodiff import Boxed, has_box
-from .wires import Wires
-from .errors import (
-    ArgumentError,
-    DeviceError,
-    DifferentiationError,
-    MeasurementError,
-    TracingError,
-    WireError,
+from .arguments import (  # classify: looked up here at each call (tests count its calls)
+    DIFF_METHODS,  # noqa: F401  (qsym.runtime's names)
+    F64,
+    INTERFACES,  # noqa: F401
+    TRAIN,
+    classify,
+    default_diff,
+    needs_default_diff,
+    normalize_argnum,
+    resolve,
 )
-from .numpy import tensor
-from .shapes import (
-    _EMPTY,
-    DEFAULT_STEPS,
-    STENCILS,
-    finite_differences,
-    flat,
-    format_values,
-    measurements,
-    pick,
+from .autodiff import Boxed
+from .errors import ArgumentError, DeviceError, DifferentiationError, TracingError
+from .executors import execute
+from .gates import REGISTRY as GATE_REGISTRY
+from .shapes import finite_differences, flat, format_values, measurements, pick
+from .devices import (  # noqa: F401  (qsym.runtime's names)
+    DEVICE_NAMES,
+    Device,
+    Tracker,
+    available_memory,
+    check_device_options,
+    device,
+    state_memory,
 )
+from .stages import circuit_wires  # noqa: F401  (qsym.runtime.circuit_wires)
 
 logger = logging.getLogger(__name__)
 
-DEVICE_NAMES = ("default.qubit", "lightning.qubit", "qsym.qubit")
-DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best", "backprop")
-# PennyLane device names qsym does not simulate, with what is missing
-_UNSIMULATED_DEVICES = {
-    "default.mixed": "mixed states and noise channels (a density-matrix simulator)",
-    "lightning.gpu": "GPU simulation",
-    "lightning.kokkos": "Kokkos simulation",
-    "lightning.tensor": "tensor-network simulation",
-    "default.qutrit": "qutrits",
-    "default.qutrit.mixed": "qutrits and noise channels",
-    "default.gaussian": "continuous-variable (photonic) circuits",
-    "default.clifford": "the stabilizer (Clifford) simulator",
-    "default.tensor": "tensor-network simulation",
-    "null.qubit": "the null device",
-    "default.qubit.legacy": "the legacy device API",
-}
-
-
-def _global_seed():
-    """PennyLane's ``seed="global"``: one draw from NumPy's global generator at device
-    creation, so ``np.random.seed(42)`` before the device makes its samples reproducible."""
-    return np.random.randint(0, high=10000000)
-
-
-class Device:
-    """A statevector simulator: qsym's compiled kernels, exact, or sampled with ``shots``.
-
-    The names ``"default.qubit"`` and ``"lightning.qubit"`` are accepted so that
-    PennyLane code runs unchanged; both select qsym's own simulator. ``wires`` is a number
-    of wires, a list of labels, or None (PennyLane's default: the wires are those the
-    circuit uses, found when it is traced). ``shots=N`` estimates every measurement from
-    ``N`` samples of the simulated state (:mod:`qsym.shots`); ``seed`` (an int, a NumPy
-    generator, None for fresh entropy, or ``"global"``, the default: a seed drawn from
-    NumPy's global generator, as PennyLane does) makes the samples reproducible.
-
-    >>> Device("default.qubit", wires=["a", "b"]).wires
-    Wires(['a', 'b'])
-    >>> Device("default.qubit").wires is None
-    True
-    """
-
-    def __init__(self, name: str = "default.qubit", wires=None, shots=None, seed="global"):
-        if name in _UNSIMULATED_DEVICES:
-            raise DeviceError(
-                f"device {name!r} needs {_UNSIMULATED_DEVICES[name]}, which qsym does not "
-                f"simulate; qsym provides {', '.join(DEVICE_NAMES)} (exact or sampled "
-                "pure-state simulation)"
-            )
-        if name not in DEVICE_NAMES:
-            raise DeviceError(f"unknown device {name!r}; qsym provides {', '.join(DEVICE_NAMES)}")
-        if wires is None:
-            labels = None
-        elif isinstance(wires, bool) or not isinstance(
-            wires, (numbers.Integral, list, tuple, range, np.ndarray)
-        ):
-            raise DeviceError(
-                f"wires must be a number of wires, a list of labels or None, got {wires!r}"
-            )
-        elif isinstance(wires, numbers.Integral):
-            if wires < 1:
-                raise DeviceError(f"a device needs at least one wire, got wires={wires}")
-            labels = Wires(range(int(wires)))
-        else:
-            if len(wires) == 0:
-                raise DeviceError("a device needs at least one wire")
-            try:
-                labels = Wires(wires)
-            except WireError:
-                raise DeviceError(f"duplicate wire labels {list(wires)}") from None
-        self.name = name
-        self.short_name = name
-        self.wires = labels
-        self.shots = shots_mod.check_shots(shots)
-        if isinstance(seed, str) and seed == "global":
-            seed = _global_seed()
-        elif not (seed is None or isinstance(seed, (numbers.Integral, np.random.Generator,
-                                                     np.random.SeedSequence))):
-            raise DeviceError(
-                f"seed must be an int, None, \"global\" or a numpy Generator, got {seed!r}"
-            )
-        self.seed = seed
-        self.rng = np.random.default_rng(seed)
-        self.num_executions = 0  # circuits run on this device (see qsym.Tracker)
-        self._num_calls = 0
-        self._recorded = 0  # executions already reported to trackers
-        self._trackers: list = []
-
-    @property
-    def num_calls(self) -> int:
-        """QNode evaluations and gradients run on this device."""
-        return self._num_calls
-
-    @num_calls.setter
-    def num_calls(self, value):
-        # every path adds its executions, then one call: report the pair to active trackers
-        if self._trackers and value > self._num_calls:
-            runs = self.num_executions - self._recorded
-            for t in self._trackers:
-                t._update(runs)
-        self._recorded = self.num_executions
-        self._num_calls = value
-
-    @property
-    def num_wires(self) -> int | None:
-        return None if self.wires is None else len(self.wires)
-
-    def __repr__(self):
-        wires = None if self.wires is None else list(self.wires)
-        return f"<qsym device {self.name!r}, wires={wires}>"
-
-
-class Tracker:
-    """Counts what a device ran inside a ``with`` block (PennyLane's ``qml.Tracker``).
-
-    ``totals["executions"]`` is the number of circuits run (a parameter-shift gradient runs
-    the value circuit and one per shift term; an adjoint gradient counts one);
-    ``totals["calls"]`` and ``totals["batches"]`` the number of QNode evaluations and
-    gradients (each is one batch of circuits); ``totals["simulations"]`` equals
-    ``executions``. ``history`` holds, per key, the list of the values of each batch, and
-    ``latest`` the last batch's values, as PennyLane's tracker does.
-
-    >>> import qsym as qml
-    >>> dev = qml.device("default.qubit", wires=1)
-    >>> @qml.qnode(dev)
-    ... def c(x):
-    ...     qml.RX(x, wires=0)
-    ...     return qml.expval(qml.PauliZ(0))
-    >>> with qml.Tracker(dev) as tracker:
-    ...     _ = qml.grad(c)(0.3)
-    ...     _ = c(0.3)
-    >>> tracker.totals
-    {'executions': 4, 'calls': 2, 'batches': 2, 'simulations': 4}
-    >>> tracker.history["executions"], tracker.latest
-    ([3, 1], {'executions': 1, 'calls': 1, 'batches': 1, 'simulations': 1})
-    """
-
-    def __init__(self, dev: Device = None, callback=None, persistence: bool = False):
-        if not isinstance(dev, Device):
-            raise DeviceError(f"Tracker needs a qsym device, got {type(dev).__name__}")
-        if callback is not None and not callable(callback):
-            raise ArgumentError("Tracker callback must be callable, e.g. callback(totals, history, latest)")
-        self.device = dev
-        self.callback = callback
-        self.persistence = bool(persistence)
-        self.active = False
-        self.reset()
-
-    def reset(self):
-        """Forget everything recorded."""
-        self.totals = {"executions": 0, "calls": 0, "batches": 0, "simulations": 0}
-        self.history = {k: [] for k in self.totals}
-        self.latest = {}
-
-    def _update(self, runs: int):
-        self.latest = {"executions": runs, "calls": 1, "batches": 1, "simulations": runs}
-        for k, v in self.latest.items():
-            self.totals[k] += v
-            self.history[k].append(v)
-        if self.callback is not None:
-            self.callback(totals=self.totals, history=self.history, latest=self.latest)
-
-    def __enter__(self):
-        if not self.persistence:
-            self.reset()
-        self.active = True
-        dev = self.device
-        dev._recorded = dev.num_executions
-        dev._trackers.append(self)
-        return self
-
-    def __exit__(self, *exc):
-        self.active = False
-        if self in self.device._trackers:
-            self.device._trackers.remove(self)
-        return False
-
-
-def available_memory() -> int:
-    """Bytes of memory available now without swapping (``psutil.virtual_memory().available``:
-    Linux's ``MemAvailable``, and its counterpart on macOS and Windows)."""
-    import psutil
-
-    return int(psutil.virtual_memory().available)
-
-
-def state_memory(num_wires: int, method: str, num_outputs: int = 1) -> int:
-    """Bytes of state vectors a gradient needs: 16 bytes per amplitude, times the states
-    kept at once (parameter shift: the state before the current gate, the shifted copy and
-    the value circuit's; adjoint: the state, a work vector and one per measured row)."""
-    states = 2 + num_outputs if method == "adjoint" else 3
-    return 16 * (2**num_wires) * states
-
-
-def _check_memory(num_wires: int, method: str, num_outputs: int = 1) -> None:
-    need = state_memory(num_wires, method, num_outputs)
-    have = available_memory()
-    if need > have:
-        if num_outputs > 1 and method == "adjoint":  # one backward state per output
-            raise DeviceError(
-                f"the adjoint method keeps one {num_wires}-wire state per output and this "
-                f"circuit has {num_outputs} (probabilities count one each): about "
-                f"{need / 2**30:.3g} GiB, and this machine has {have / 2**30:.3g} GiB "
-                "available: use diff_method='parameter-shift' (its memory does not grow "
-                "with the outputs), or measure fewer wires"
-            )
-        raise DeviceError(
-            f"a {num_wires}-wire state vector needs {16 * 2**num_wires / 2**30:.3g} GiB, and a "
-            f"gradient about {need / 2**30:.3g} GiB; this machine has {have / 2**30:.3g} GiB "
-            "available: use fewer wires"
-        )
-
-
-def check_device_options(kwargs: dict) -> None:
-    """Device options PennyLane's simulators take: accepted where qsym does the same."""
-    known = ("max_workers", "c_dtype")
-    bad = sorted(k for k in kwargs if k not in known)
-    if bad:
-        raise DeviceError(f"unsupported device options: {', '.join(bad)}")
-    if kwargs.get("max_workers") not in (None, 1):
-        raise DeviceError(
-            "max_workers (process pools) is not supported: qsym runs one process; "
-            "its kernels use numba threads (NUMBA_NUM_THREADS)"
-        )
-    if "c_dtype" in kwargs and np.dtype(kwargs["c_dtype"]) != np.complex128:
-        raise DeviceError("qsym simulates in complex128 only; drop c_dtype")
-
-
-def device(
-    name: str = "default.qubit",
-    wires: int | Sequence[Hashable] | None = None,
-    shots: int | None = None,
-    seed: int | str | None = "global",
-    **kwargs: Any,
-) -> Device:
-    """Create a device, as ``qml.device`` does.
-
-    ``wires=None`` (the default, as in PennyLane) lets each circuit use the wires it
-    names: they are found when the circuit is traced (PennyLane's order: the gates' wires
-    in order of first use, then wires only measured; integer wires ``0..n-1`` in numeric
-    order), and ``qml.state()`` / ``qml.probs()`` cover exactly those wires.
-    ``"lightning.qubit"`` is an alias of qsym's simulator; devices qsym does not simulate
-    (``"default.mixed"``, ...) are refused with what is missing.
-
-    >>> device("default.qubit", wires=2)
-    <qsym device 'default.qubit', wires=[0, 1]>
-    >>> device("default.qubit")
-    <qsym device 'default.qubit', wires=None>
-    """
-    check_device_options(kwargs)
-    return Device(name, wires=wires, shots=shots, seed=seed)
-
-
-# --- messages shared by several paths ---------------------------------------------------
-_NEEDS_SHOTS = (
-    "qml.sample and qml.counts need finite shots: create the device with "
-    "qml.device(..., shots=N) or the QNode with shots=N"
-)
-_NO_GRADIENT = "qml.sample and qml.counts have no gradient; differentiate expval, var or probs"
-_STATE_WITH_SHOTS = (
-    "qml.state() is not available with finite shots (a sampled device has no state to "
-    "return); use shots=None, or qml.sample / qml.probs"
-)
-
-
-# --- argument handling ---------------------------------------------------------------------
-_STATIC, _DATA, _TRAIN = "s", "d", "x"
-
-
-def _as_float_array(value, what):
-    """A float64 array from a numeric input, or None if it is not floating point."""
-    if isinstance(value, np.ndarray):
-        arr = value
-    else:
-        try:
-            arr = np.asarray(value)
-        except ValueError as exc:
-            raise ArgumentError(f"{what}: cannot be made into an array ({exc})") from None
-    kind = arr.dtype.kind
-    if kind == "f":
-        if arr.dtype != np.float64:
-            arr = arr.astype(np.float64)
-        return arr
-    if kind == "c":
-        raise ArgumentError(
-            f"{what} is complex ({arr.dtype}); circuit arguments must be real numbers"
-        )
-    if kind == "O":
-        raise ArgumentError(
-            f"{what} is not numeric (an array of {type(arr.flat[0]).__name__ if arr.size else 'objects'}); "
-            "pass real numbers"
-        )
-    return None
-
-
-def _static_key(value, what):
-    if isinstance(value, np.ndarray):
-        return ("array", value.dtype.str, value.shape, value.tobytes())
-    if isinstance(value, list):
-        return ("list", tuple(_static_key(v, what) for v in value))
-    # containers of structure (a dict of gate choices, ...): compared by content, so an
-    # equal dict reuses the compiled circuit and a changed one traces again
-    if isinstance(value, dict):
-        items = [(_static_key(k, what), _static_key(v, what)) for k, v in value.items()]
-        return ("dict", tuple(sorted(items, key=repr)))
-    if isinstance(value, tuple) and type(value) is tuple:
-        return ("tuple", tuple(_static_key(v, what) for v in value))
-    if isinstance(value, (set, frozenset)):
-        return ("set", tuple(sorted((_static_key(v, what) for v in value), key=repr)))
-    try:
-        hash(value)
-    except TypeError:
-        raise ArgumentError(
-            f"{what} of type {type(value).__name__} is neither numeric nor hashable; qsym "
-            "must compare it between calls to know whether to trace again"
-        ) from None
-    return (type(value).__name__, value)
-
-
-def _is_number_container(value) -> bool:
-    if isinstance(value, (list, tuple)):
-        return all(_is_number_container(v) for v in value) and len(value) > 0
-    if isinstance(value, np.ndarray):  # e.g. [x[0], x[1]] of a tensor: 0-d tensors
-        return value.ndim == 0 and value.dtype.kind in "iuf"
-    return isinstance(value, numbers.Number) and not isinstance(value, bool)
-
-
-def _promotable(value) -> bool:
-    """An integer ``qsym.numpy`` tensor: differentiated as floats when it is chosen (by
-    ``argnum``, or by default with ``requires_grad=True``), as NumPy promotes ints."""
-    return isinstance(value, tensor) and value.dtype.kind in "iu"
-
-
-def _default_diff(args, static_positions=frozenset()):
-    """The arguments a derivative takes by default, when an integer tensor asks for one:
-    trainable floats (as :func:`classify`) and integer tensors with ``requires_grad``."""
-    out = []
-    for i, a in enumerate(args):
-        if i in static_positions:
-            continue
-        if isinstance(a, tensor):
-            if a.requires_grad and a.dtype.kind in "iuf":
-                out.append(i)
-        elif _numeric(a, f"argument {i}") is not None:
-            out.append(i)
-    return tuple(out)
-
-
-def _needs_default_diff(args) -> bool:
-    return any(type(a) is tensor and a.requires_grad and a.dtype.kind in "iu" for a in args)
-
-
-def _numeric(value, what):
-    """A float64 array for a floating-point input; None for anything else (static).
-
-    Complex and non-numeric object arrays are refused: they are never a circuit input.
-    """
-    if isinstance(value, float) or isinstance(value, np.floating):
-        return np.asarray(value, dtype=np.float64)
-    if isinstance(value, np.ndarray):
-        return _as_float_array(value, what)
-    if isinstance(value, complex) or isinstance(value, np.complexfloating):
-        raise ArgumentError(f"{what} is complex ({value!r}); circuit arguments must be real")
-    if isinstance(value, (list, tuple)) and _is_number_container(value):
-        return _as_float_array(value, what)
-    return None
-
-
-def _finite(arr, what):
-    if not np.all(np.isfinite(arr)):
-        bad = "NaN" if np.isnan(arr).any() else "infinite"
-        raise ArgumentError(f"{what} contains {bad} values: {arr!r}")
-
-
-def classify(args, kwargs, diff, static_names, static_positions=frozenset()):
-    """Split call arguments into the signature and the numeric inputs.
-
-    This runs on every call, so plain floats and float64 arrays take a short path.
-    Finiteness is checked inside the compiled code (see :func:`_raise_nonfinite`).
-
-    Args:
-        diff: indices of the positional arguments to differentiate, or None for the
-            default (every trainable float argument).
-
-    Returns ``(key, xs, ds)``: the signature (per positional argument ``(kind, shape)``
-    or ``(kind, static key)``, then the keyword arguments), the arrays to differentiate
-    (in order) and the data arrays.
-    """
-    key = []
-    xs = []
-    ds = []
-    for i, a in enumerate(args):
-        t = type(a)
-        if i in static_positions:
-            if diff is not None and i in diff:
-                raise DifferentiationError(f"argument {i} is static (static_argnames)")
-            key.append((_STATIC, _static_key(a, f"argument {i}")))
-            continue
-        if t is float:
-            arr, shape = a, ()
-        elif t is np.ndarray and a.dtype == _F64:
-            arr, shape = a, a.shape
-        elif t is list and type(a[0] if a else None) is float and (arr := np.asarray(a)).dtype == _F64:
-            shape = arr.shape
-        else:
-            what = f"argument {i}"
-            arr = _numeric(a, what)
-            if arr is None and diff is not None and i in diff and _promotable(a):
-                arr = np.asarray(a, dtype=np.float64)  # an int tensor, differentiated
-            if arr is None:
-                if has_box(a):  # inside a hybrid derivative: autograd's path
-                    raise Boxed
-                if diff is not None and i in diff:
-                    raise DifferentiationError(
-                        f"{what} ({type(a).__name__} {a!r}) cannot be differentiated: only "
-                        "floats and float arrays can; pass e.g. np.array([...], dtype=float)"
-                    )
-                key.append((_STATIC, _static_key(a, what)))
-                continue
-            shape = arr.shape
-        if diff is None:
-            trainable = not (t is tensor and not a.requires_grad)
-        else:
-            trainable = i in diff
-        if trainable:
-            key.append((_TRAIN, shape))
-            xs.append(arr)
-        else:
-            key.append((_DATA, shape))
-            ds.append(arr)
-    if kwargs:
-        for name in sorted(kwargs):
-            a = kwargs[name]
-            what = f"keyword argument {name!r}"
-            arr = None if name in static_names else _numeric(a, what)
-            if arr is None:
-                if has_box(a):
-                    raise Boxed
-                key.append((name, _STATIC, _static_key(a, what)))
-                continue
-            key.append((name, _DATA, arr.shape))
-            ds.append(arr)
-    return tuple(key), xs, ds
-
-
-_F64 = np.dtype(np.float64)
-
-
-def _raise_nonfinite(circuit, xs, ds, exc):
-    """The compiled code refused a NaN or infinite input: say which argument had it."""
-    for kind, arrays in (("differentiated argument", xs), ("data argument", ds)):
-        for k, a in enumerate(arrays):
-            arr = np.asarray(a, dtype=float)
-            if not np.all(np.isfinite(arr)):
-                bad = "NaN" if np.isnan(arr).any() else "infinite"
-                raise ArgumentError(
-                    f"{kind} number {k} contains {bad} values ({arr!r}); circuit inputs must "
-                    "be finite"
-                ) from None
-    if "gate parameter" in str(exc):
-        x, d = flat(xs), flat(ds)
-        values = ir.input_values(circuit, x, d)
-        for k, op in enumerate(circuit.ops):
-            for p in op.params:
-                v = complex(sp.sympify(p).xreplace(values).evalf())
-                if not (np.isfinite(v) and v.imag == 0):
-                    raise ArgumentError(
-                        f"op {k}, {op.name}({p}), has a non-real or non-finite parameter ({v}) "
-                        "at these inputs (e.g. sqrt or log of a negative number): check the "
-                        "classical processing in the circuit"
-                    ) from None
-        # finite at the inputs: finite differences stepped out of the domain
-        raise ArgumentError(
-            "a gate parameter is not finite at a point finite differences evaluate next to "
-            "these inputs (x +- h): the classical processing in the circuit is undefined "
-            "there (e.g. arcsin beyond 1, sqrt or log below 0); use diff_method="
-            "'parameter-shift' or 'adjoint' (exact, evaluated at the inputs only)"
-        ) from None
-    raise exc
-
-
+_NO_DATA = np.zeros(0)  # shared: the compiled code never writes its inputs
+_UNSET = "unset"  # PennyLane's marker for "shots not given on the QNode"
 
 
 # Tiered compilation. A circuit first runs on the cheap-to-compile path: the generated
@@ -726,122 +235,6 @@ class Compiled:
         return self.plan.executions
 
 
-_UNSET = "unset"  # PennyLane's marker for "shots not given on the QNode"
-INTERFACES = ("auto", "autograd", "numpy", None)
-_UNSUPPORTED_INTERFACES = ("jax", "jax-jit", "jax-python", "JAX", "torch", "pytorch", "tf",
-                           "tensorflow", "tf-autograph", "tensorflow-autograph")
-_ALL_INTERFACES = frozenset(i for i in INTERFACES + _UNSUPPORTED_INTERFACES if i)
-
-
-def _check_interface(interface):
-    """PennyLane's ``interface=``: qsym's QNodes take and return NumPy (autograd) values."""
-    if interface in INTERFACES:
-        return "auto" if interface is None else interface
-    if interface in _UNSUPPORTED_INTERFACES:
-        raise ArgumentError(
-            f"interface={interface!r} is not supported: qsym has no bridge to JAX, PyTorch or "
-            "TensorFlow; use interface='auto' (NumPy/autograd values, qml.grad) or drop it"
-        )
-    raise ArgumentError(
-        f"unknown interface {interface!r}; qsym accepts {', '.join(map(repr, INTERFACES))} "
-        "(PennyLane's 'jax', 'torch' and 'tf' are known but not supported)"
-    )
-
-
-_GRADIENT_KWARGS = ("h", "approx_order", "shifts")
-
-
-def _check_options(grad_on_execution, cache, cachesize, max_diff, device_vjp, gradient_kwargs,
-                   postselect_mode, mcm_method, executor_backend, autograph) -> dict:
-    """PennyLane's QNode options: each is accepted where it means something for qsym (or
-    changes nothing it computes: docs/pennylane.md), refused with a reason otherwise."""
-    if grad_on_execution not in ("best", True, False):
-        raise ArgumentError(f"grad_on_execution must be 'best', True or False, got {grad_on_execution!r}")
-    if not (cache in ("auto", True, False, None) or hasattr(cache, "__getitem__")):
-        raise ArgumentError(f"cache must be 'auto', True, False, None or a dict, got {cache!r}")
-    if isinstance(cachesize, bool) or not isinstance(cachesize, numbers.Integral) or cachesize < 0:
-        raise ArgumentError(f"cachesize must be a non-negative int, got {cachesize!r}")
-    if isinstance(max_diff, bool) or not isinstance(max_diff, numbers.Integral) or max_diff < 1:
-        raise ArgumentError(f"max_diff must be a positive int, got {max_diff!r}")
-    if max_diff > 2:
-        raise DifferentiationError(
-            f"max_diff={max_diff}: qsym computes first and second derivatives (qml.hessian) "
-            "exactly, not third or higher; use max_diff=1 or 2"
-        )
-    if device_vjp not in (True, False, None):
-        raise ArgumentError(f"device_vjp must be True or False, got {device_vjp!r}")
-    if postselect_mode is not None or mcm_method is not None:
-        raise ArgumentError(
-            "postselect_mode and mcm_method configure mid-circuit measurements "
-            "(qml.measure), which qsym does not support; drop them"
-        )
-    if executor_backend is not None:
-        raise ArgumentError("executor_backend is not supported: qsym runs circuits in-process")
-    if autograph not in (True, False):
-        raise ArgumentError(f"autograph must be True or False, got {autograph!r}")
-    if gradient_kwargs is None:
-        return {}
-    if not isinstance(gradient_kwargs, dict):
-        raise ArgumentError(f"gradient_kwargs must be a dict, got {type(gradient_kwargs).__name__}")
-    bad = sorted(k for k in gradient_kwargs if k not in _GRADIENT_KWARGS)
-    if bad:
-        raise ArgumentError(
-            f"unsupported gradient_kwargs {bad}; qsym understands {', '.join(_GRADIENT_KWARGS)} "
-            "(finite-difference step and order, custom shifts)"
-        )
-    return dict(gradient_kwargs)
-
-
-def circuit_wires(items, result) -> Wires:
-    """The wires of a traced circuit on a device made without ``wires=`` (PennyLane's
-    rule, ``QuantumScript.map_to_standard_wires``): the gates' wires in order of first use,
-    then the wires only measured; if those are the integers ``0..n-1`` (gates on
-    ``0..k-1``, measured-only ``k..n-1``) they stay in numeric order.
-
-    >>> from qsym import operations as ops
-    >>> circuit_wires([ops.RX(0.1, wires="b"), ops.CNOT(wires=["b", "a"])],
-    ...               ops.expval(ops.PauliZ("c")))
-    Wires(['b', 'a', 'c'])
-    >>> circuit_wires([ops.RX(0.1, wires=1), ops.RX(0.1, wires=0)], ops.probs(wires=[2]))
-    Wires([0, 1, 2])
-    """
-    from .operations import MeasurementProcess
-
-    order: list = []
-    seen: set = set()
-
-    def add(ws):
-        for w in ws:
-            if w not in seen:
-                seen.add(w)
-                order.append(w)
-
-    for op in items:
-        add(op.wires)
-    n_ops = len(order)
-    if isinstance(result, MeasurementProcess):
-        results = [result]
-    elif isinstance(result, (tuple, list)):
-        results = [r for r in result if isinstance(r, MeasurementProcess)]
-    else:
-        results = []
-    for m in results:
-        if m.obs is not None:
-            add(m.obs.wires)
-        elif m.wires is not None:
-            add(m.wires)
-    if not order:
-        raise WireError(
-            "the circuit uses no wires, so a device made without wires= has nothing to "
-            "simulate; give the device wires=, or apply a gate or measure a wire"
-        )
-    ints = all(isinstance(w, numbers.Integral) and not isinstance(w, bool) for w in order)
-    if (ints and set(order[:n_ops]) == set(range(n_ops))
-            and set(order[n_ops:]) == set(range(n_ops, len(order)))):
-        return Wires(range(len(order)))
-    return Wires(order)
-
-
 class QNode:
     """A circuit function bound to a device, compiled on first call for each signature.
 
@@ -912,71 +305,31 @@ class QNode:
     ) -> None:
         if not isinstance(device, Device):
             raise DeviceError(f"QNode needs a qsym device, got {type(device).__name__}")
-        if isinstance(diff_method, str) and diff_method in _ALL_INTERFACES:
-            # PennyLane's third positional argument is the interface
-            interface, diff_method = diff_method, "parameter-shift"
-        if diff_method == "device":  # PennyLane: the device's own method (lightning: adjoint)
-            diff_method = "adjoint"
-        if diff_method not in DIFF_METHODS and diff_method is not None:
-            raise DifferentiationError(
-                f"unknown diff_method {diff_method!r}; qsym supports {', '.join(DIFF_METHODS)}"
-            )
-        self.interface = _check_interface(interface)
-        gkw = _check_options(grad_on_execution, cache, cachesize, max_diff, device_vjp,
-                             gradient_kwargs, postselect_mode, mcm_method, executor_backend,
-                             autograph)
-        if "h" in gkw:
-            if h is not None:
-                raise ArgumentError("give h= or gradient_kwargs={'h': ...}, not both")
-            h = gkw["h"]
-        approx_order = gkw.get("approx_order", approx_order)
-        if "shifts" in gkw:
-            if shifts is not None:
-                raise ArgumentError("give shifts= or gradient_kwargs={'shifts': ...}, not both")
-            shifts = gkw["shifts"]
-        self.gradient_kwargs = dict(gkw)
-        self.max_diff = max_diff
-        self.grad_on_execution = grad_on_execution
-        self.cache = cache
-        self.device_vjp = device_vjp
-        if approx_order not in STENCILS:
-            raise DifferentiationError(
-                f"approx_order must be 1 (forward), 2 or 4 (central), got {approx_order!r}"
-            )
+        opts = resolve(
+            diff_method, h, approx_order, interface, shifts, grad_on_execution=grad_on_execution,
+            cache=cache, cachesize=cachesize, max_diff=max_diff, device_vjp=device_vjp,
+            gradient_kwargs=gradient_kwargs, postselect_mode=postselect_mode,
+            mcm_method=mcm_method, executor_backend=executor_backend, autograph=autograph)
         self.func = func
         self.device = device
-        self.diff_method = diff_method
+        vars(self).update(vars(opts))  # the fields of qsym.arguments.Options (method: what runs)
         self.static_argnames = frozenset(
             [static_argnames] if isinstance(static_argnames, str) else static_argnames
         )
-        self.h = DEFAULT_STEPS[int(approx_order)] if h is None else float(h)
-        if not (np.isfinite(self.h) and self.h > 0):
-            raise DifferentiationError(f"the finite-difference step h must be > 0, got {h!r}")
-        self.approx_order = int(approx_order)
-        self.shifts = _check_shifts(shifts)
         self._shots_set = shots is not _UNSET
         self.shots = shots_mod.check_shots(None if shots is _UNSET else shots)
-        # "best": the fastest exact method on a simulator. The adjoint method costs about
-        # three sweeps over the gates whatever the number of parameters; parameter shift
-        # runs two circuits per parameter. Custom shifts ask for parameter shift.
-        # "backprop": the exact derivative of the simulation, which is what the adjoint
-        # method computes (without storing every intermediate state).
-        self._method = diff_method
-        if diff_method == "best":
-            self._method = "parameter-shift" if self.shifts else "adjoint"
-        elif diff_method == "backprop":
-            self._method = "adjoint"
-        elif diff_method is None:  # PennyLane: a QNode that is evaluated, never differentiated
-            self._method = "parameter-shift"
-        self._compiled: dict = {}
-        self._lock = threading.Lock()
-        self._last: Compiled | None = None
-        self._grad_fast = None  # see grad.__call__
+        # caches, all this QNode's own
+        self._compiled: dict = {}  # signature -> Compiled (or broadcast.Broadcast)
+        self._lock = threading.Lock()  # one build at a time
+        self._last: Compiled | None = None  # the last signature called
+        self._grad_fast = None  # grad's short path (see grad._remember)
+        self.samplers: dict = {}  # id(Compiled) -> its shots.Sampler (see sampler)
+        self.autodiff_memo: dict = {}  # the last Jacobian / Hessian autograd asked for
         functools.update_wrapper(self, func, updated=())
         try:
-            self._param_names = list(inspect.signature(func).parameters)
+            self._param_names = tuple(inspect.signature(func).parameters)
         except (TypeError, ValueError):
-            self._param_names = []
+            self._param_names = ()
         if isinstance(static_argnums, numbers.Integral):
             static_argnums = (static_argnums,)
         try:
@@ -984,12 +337,12 @@ class QNode:
         except (TypeError, ValueError):
             raise ArgumentError(f"static_argnums must be an int or ints, got {static_argnums!r}") from None
         self.static_argnums = argnums
-        self._static_positions = frozenset(
+        self.static_positions = frozenset(
             i for i, n in enumerate(self._param_names) if n in self.static_argnames
         ) | argnums
         # a gate defined again or removed drops the signatures that use it (no check on
         # the call path: see _gates_changed)
-        _GATE_REGISTRY.watch(self)
+        GATE_REGISTRY.watch(self)
 
     def _gates_changed(self, names) -> None:
         """Called by :data:`qsym.gates.REGISTRY` when the gates ``names`` were defined,
@@ -999,23 +352,44 @@ class QNode:
         # (not under self._lock: a circuit function that defines a gate while it is
         # traced holds it)
         self._grad_fast = None
+        self.autodiff_memo.clear()
         for key, entry in list(self._compiled.items()):
             if any(op.name in names for op in entry.circuit.ops):
                 self._compiled.pop(key, None)
+                self.samplers.pop(id(getattr(entry, "element", entry)), None)
                 if self._last is entry:
                     self._last = None
 
     def __repr__(self):
         return f"<QNode {getattr(self.func, '__name__', '?')} on {self.device!r}>"
 
-    # --- compile -----------------------------------------------------------------------
-    def _arg_name(self, i):
-        return self._param_names[i] if i < len(self._param_names) else f"arg{i}"
+    def current_shots(self):
+        """The shots in force: the QNode's (``shots=``, ``qml.set_shots``; ``None`` set
+        there means exact), else the device's."""
+        if self._shots_set:
+            return self.shots
+        return self.device.shots
 
+    def sampler(self, entry) -> shots_mod.Sampler:
+        """The :class:`qsym.shots.Sampler` of a compiled signature, made at its first use."""
+        s = self.samplers.get(id(entry))
+        if s is None or s.entry is not entry:
+            s = self.samplers[id(entry)] = shots_mod.Sampler(entry)
+        return s
+
+    # the names used before the executors, for modules not yet moved to the public ones
+    _method = property(lambda self: self.method)
+    _static_positions = property(lambda self: self.static_positions)
+
+    def _shots(self):
+        return self.current_shots()
+
+
+    # --- compile -----------------------------------------------------------------------
     def compiled(self, args, kwargs, diff=None):
         """``(entry, xs, ds)``: the compiled signature for these arguments (tracing and
         compiling it if new) and the numeric inputs split as it expects them."""
-        key, xs, ds = classify(args, kwargs, diff, self.static_argnames, self._static_positions)
+        key, xs, ds = classify(args, kwargs, diff, self.static_argnames, self.static_positions)
         entry = self._compiled.get(key)
         if entry is None:
             with self._lock:
@@ -1030,170 +404,58 @@ class QNode:
         (another thread, or the circuit function itself): then it may mix definitions,
         and is built again."""
         for _ in range(3):
-            generation = _GATE_REGISTRY.generation
-            entry = self._build(args, kwargs, key)
-            if generation == _GATE_REGISTRY.generation:
+            generation = GATE_REGISTRY.generation
+            entry = self.build(args, kwargs, key)
+            if generation == GATE_REGISTRY.generation:
                 self._compiled[key] = entry
                 return entry
         return entry  # the gates keep changing: this entry is used once, not kept
 
-    def _build(self, args, kwargs, key, axes=None, size=None, original=None):
-        """Trace and compile one signature. A circuit with broadcast gate parameters is
-        traced a second time with its batch axes shared (``axes``: argument -> batch axis,
-        ``original``: the first trace and its symbols; :mod:`qsym.broadcast`)."""
+    def build(self, args, kwargs, key):
+        """Trace and compile the signature ``key`` (from :func:`classify`) of these
+        arguments: the stages of :mod:`qsym.stages`, in order."""
         t0 = time.perf_counter()
-        sym_args = []
-        inputs, data = [], []
-        values = {}
-        diff_args = []
-        blocks = []
-        arrays = {}  # argument -> its symbols (object array), for the batch-axis search
-
-        def symbols(what, name, arr):
-            axis = None if axes is None else axes.get(what)
-            if axis is None:
-                v, flat = trace.symbols_like(name, arr.shape)
-                values.update(zip(flat, arr.ravel()))
-            else:
-                v, flat = broadcast.collapsed_symbols(trace.symbols_like, name, arr.shape,
-                                                      axis, size)
-                values.update(zip(flat, np.take(arr, 0, axis=axis).ravel()))
-            arrays[what] = trace.unwrap(v)  # sympy symbols, for the batch-axis search
-            return v, flat
-
-        for i, a in enumerate(args):
-            kind, shape = key[i]
-            if kind == _STATIC:
-                sym_args.append(a)
-                continue
-            v, flat = symbols(i, self._arg_name(i), np.asarray(a, dtype=float))
-            sym_args.append(v)
-            if kind == _TRAIN:
-                diff_args.append(i)
-                blocks.append((len(inputs), len(flat), shape))
-                inputs.extend(flat)
-            else:
-                data.extend(flat)
-        sym_kwargs = {}
-        for name in sorted(kwargs):
-            a = kwargs[name]
-            arr = None if name in self.static_argnames else _numeric(a, name)
-            if arr is None:
-                sym_kwargs[name] = a
-                continue
-            v, flat = symbols(name, name, arr)
-            sym_kwargs[name] = v
-            data.extend(flat)
-        for sym, v in values.items():
-            if not np.isfinite(v):
-                raise ArgumentError(f"input {sym} is {v}; circuit inputs must be finite")
-        wires = self.device.wires
-        if wires is not None:
-            _check_memory(len(wires), self._method)
-        items, result = trace.run_traced(self.func, sym_args, sym_kwargs, wires)
-        if wires is None:  # a device without wires: the circuit's own
-            wires = circuit_wires(items, result)
-            _check_memory(len(wires), self._method)
-        found = broadcast.batch_size(items)
-        if found is not None and axes is None:  # broadcast: trace again with shared axes
-            return self._build(args, kwargs, key, broadcast.find_axes(items, found, arrays),
-                               found, (items, arrays))
-        if axes is not None:
-            orig_items, orig_arrays = original
-            subst = []
-            for b in range(size):
-                sub = {}
-                for what, axis in axes.items():
-                    red = np.asarray(broadcast.element(arrays[what], axis, 0), dtype=object)
-                    el = np.asarray(broadcast.element(orig_arrays[what], axis, b), dtype=object)
-                    sub.update(zip(red.ravel(), el.ravel()))
-                subst.append(sub)
-            literals = []
-            items = broadcast.collapse(items, orig_items, size, subst, literals)
-            data.extend(sym for sym, _ in literals)
-        circuit = trace.to_ir(items, result, wires, inputs, data)
-        ir.validate(circuit)
-        if axes is None:
-            trace.replay_check(self.func, args, kwargs, circuit, values)
-            self._replay_at_zero(args, kwargs, key, circuit, values)
-        gplan = plan.make_plan(circuit, self._rule_of)
-        if self._method == "adjoint" and gplan.num_outputs > 1:  # a state per output
-            _check_memory(self.device.num_wires, self._method, gplan.num_outputs)
+        target = stages.Target(self.func, self.device.wires, self.method, self.static_argnames,
+                               self._param_names, self.rule_of)
+        syms = stages.make_symbols(target, args, kwargs, key)
+        items, result, wires = stages.record(target, syms)
+        size = broadcast.batch_size(items)
+        if size is not None:  # broadcast: record again with the batch axes shared
+            first = (items, syms)
+            axes = broadcast.find_axes(items, size, syms.arrays)
+            syms = stages.make_symbols(target, args, kwargs, key, axes, size)
+            items, result, wires = stages.record(target, syms)
+            items = stages.collapse(items, first, syms)
+        circuit = stages.to_circuit(items, result, wires, syms)
+        stages.check(target, circuit, args, kwargs, key, syms)
+        gplan = stages.make_plan(target, circuit)
         t1 = time.perf_counter()
-        source = emit.emit_module(circuit, gplan, ir.structural_hash(circuit))
-        name = cache.module_name(source)
+        source = stages.make_program(circuit, gplan)
         debug = logger.isEnabledFor(logging.DEBUG)
-        if debug:  # a cache hit: the module's file is there (numba's cache files beside it)
-            on_disk = cache.enabled() and (cache.cache_dir() / f"{name}.py").is_file()
-        module = cache.load_module(source)
-        entry = Compiled(circuit, gplan, source, module, tuple(diff_args), tuple(blocks))
+        module, on_disk = stages.load(source, report=debug)
+        entry = Compiled(circuit, gplan, source, module, tuple(syms.diff_args),
+                         tuple(syms.blocks))
         cache.hold(module, entry)  # dropped from sys.modules with the last entry using it
-        # numba compiles (or loads from its cache) each function at its first call
         entry.trace_seconds = t1 - t0
         entry.compile_seconds = time.perf_counter() - t1
         if debug:
             logger.debug(
                 "%s: traced and planned %d operations on %d wires in %.3f s; module %s "
-                "(%s) emitted and loaded in %.3f s", self, len(circuit.ops),
-                self.device.num_wires, entry.trace_seconds, name,
+                "(%s) emitted and loaded in %.3f s", self, len(circuit.ops), circuit.num_wires,
+                entry.trace_seconds, module.__name__,
                 "cache hit: on disk" if on_disk else "cache miss: new", entry.compile_seconds)
-        if axes is not None:
-            entry = self._broadcast_entry(entry, args, kwargs, key, axes, size,
-                                          [v for _, v in literals])
+        if size is not None:
+            entry = stages.broadcast_entry(entry, syms)
         return entry
 
-    def _broadcast_entry(self, element, args, kwargs, key, axes, size, literals=()):
-        x_shapes, x_axes, d_shapes, d_axes, full_blocks = [], [], [], [], []
-        at = 0
-        for i, a in enumerate(args):
-            kind, shape = key[i]
-            if kind == _STATIC:
-                continue
-            if kind == _TRAIN:
-                x_shapes.append(shape)
-                x_axes.append(axes.get(i))
-                n = int(np.prod(shape, dtype=np.int64))
-                full_blocks.append((at, n, shape))
-                at += n
-            else:
-                d_shapes.append(shape)
-                d_axes.append(axes.get(i))
-        for name in sorted(kwargs):
-            if name in self.static_argnames or _numeric(kwargs[name], name) is None:
-                continue
-            d_shapes.append(np.shape(kwargs[name]))
-            d_axes.append(axes.get(name))
-        return broadcast.Broadcast(element, size, x_shapes, x_axes, d_shapes, d_axes,
-                                   tuple(full_blocks), element.diff_args, list(literals))
-
-    def _rule_of(self, op, pos):
+    def rule_of(self, op, pos):
         """The shift rule of parameter ``pos`` of ``op``: the table's, or custom shifts."""
         spec = self.shifts.get(op.name)
         if isinstance(spec, dict):
             spec = spec.get(pos)
         return rules.rule_for_op(op, pos, shifts=spec)
 
-    def _replay_at_zero(self, args, kwargs, key, circuit, values):
-        """Replay with every numeric input at 0: a branch the tracer cannot see (``if
-        isinstance(x, float) and x:``; every look at a traced value is refused while tracing,
-        qsym.trace.Traced) may take the other way there, and the replay sees it."""
-        zero_args = [
-            np.zeros(key[i][1]) if key[i][0] != _STATIC else a for i, a in enumerate(args)
-        ]
-        zero_kwargs = {
-            k: (np.zeros(np.shape(v)) if k not in self.static_argnames and _numeric(v, k) is not None else v)
-            for k, v in kwargs.items()
-        }
-        try:
-            trace.replay_check(
-                self.func, zero_args, zero_kwargs, circuit, {s: 0.0 for s in values}
-            )
-        except TracingError:
-            raise
-        except Exception:  # the function may not accept zeros (log(0), ...): no verdict
-            pass
-
-    # --- evaluate ----------------------------------------------------------------------
+    # --- evaluate (qsym.executors) ---------------------------------------------------------
     def __call__(self, *args, **kwargs):
         if trace.in_circuit():
             raise TracingError(
@@ -1204,169 +466,32 @@ class QNode:
             entry, xs, ds = self.compiled(args, kwargs)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
             return autodiff.call_boxed(self, args, kwargs)
-        if entry.broadcast:
-            return format_values(entry.circuit.output, self._broadcast_values(entry, xs, ds))
-        if self._shots():
-            return self._sampled_call(entry, xs, ds)
-        if entry.is_state:
-            try:
-                return self._state(entry, xs, ds)
-            except ValueError as exc:
-                _raise_nonfinite(entry.circuit, xs, ds, exc)
-        if entry.drawn:
-            raise MeasurementError(_NEEDS_SHOTS)
-        try:
-            out = entry.value(flat(xs), flat(ds))
-        except ValueError as exc:
-            _raise_nonfinite(entry.circuit, xs, ds, exc)
-        dev = self.device
-        dev.num_executions += 1
-        dev.num_calls += 1
-        if not entry.simple:
-            out = measurements(entry.post, out)[0]
-        return format_values(entry.circuit.output, out)
-
-    # --- broadcasting (qsym.broadcast) --------------------------------------------------
-    def _broadcast_values(self, entry, xs, ds):
-        """Every batch element's measured values, one array per measurement, batch first."""
-        el = entry.element
-        X, D = entry.inputs(flat(xs), flat(ds))
-        B = entry.size
-        try:
-            if self._shots():
-                if el.is_state:
-                    raise MeasurementError(_STATE_WITH_SHOTS)
-                sampler, n, rng = self._sampler(el), self._shots(), self.device.rng
-                per = [sampler.values(X[b], D[b], n, rng) for b in range(B)]
-            elif el.is_state:
-                per = [[self._state_flat(el, X[b], D[b])] for b in range(B)]
-            elif el.drawn:
-                raise MeasurementError(_NEEDS_SHOTS)
-            else:
-                out = _batched(el, "value", X, D)
-                per = [measurements(el.post, out[b])[0] for b in range(B)]
-        except ValueError as exc:
-            _raise_nonfinite(el.circuit, xs, ds, exc)
-        self.device.num_executions += B
-        self.device.num_calls += 1
-        return entry.stack(per)
-
-    def _broadcast_jacobian(self, entry, x, d, xs, ds):
-        el = entry.element
-        if el.drawn:
-            raise DifferentiationError(_NO_GRADIENT)
-        X, D = entry.inputs(x, d)
-        B = entry.size
-        try:
-            if self._shots():
-                rows = [self._sampled_jacobian(el, X[b], D[b]) for b in range(B)]
-                out = np.stack([r[0] for r in rows])
-                jac = np.stack([r[1] for r in rows])
-                runs = B * rows[0][2]
-            elif self._method == "adjoint":
-                out, jac = _batched(el, "value_and_grad_adjoint", X, D)
-                runs = B
-            elif self._method == "finite-diff":
-                rows = [el.value_and_grad_fd(X[b], D[b], self.h, self.approx_order)
-                        for b in range(B)]
-                out = np.stack([r[0] for r in rows])
-                jac = np.stack([r[1] for r in rows])
-                runs = B * (1 + X.shape[1] * self.approx_order)
-            else:
-                out, jac = _batched(el, "value_and_grad", X, D)
-                runs = B * el.plan.executions
-        except ValueError as exc:
-            _raise_nonfinite(el.circuit, xs, ds, exc)
-        self.device.num_executions += runs
-        self.device.num_calls += 1
-        full = entry.scatter(jac)
-        per = [measurements(el.post, out[b], full[b]) for b in range(B)]
-        values = entry.stack([p[0] for p in per])
-        jacs = entry.stack([p[1] for p in per])
-        return values, jacs
-
-    def _state_flat(self, entry, x, d):
-        mats = entry._prepare(x, d, 0)[0]  # (mats, ..., th)
-        return kernels.program_state(entry._ints, entry._floats, mats)
-
-    # --- finite shots --------------------------------------------------------------------
-    def _shots(self):
-        """The shots in force: the QNode's (``shots=``, ``qml.set_shots``; ``None`` set
-        there means exact), else the device's."""
-        if self._shots_set:
-            return self.shots
-        return self.device.shots
-
-    def _sampler(self, entry):
-        s = entry.__dict__.get("_sampler")
-        if s is None:
-            s = entry._sampler = shots_mod.Sampler(entry)
-        return s
-
-    def _sampled_call(self, entry, xs, ds):
-        if entry.is_state:
-            raise MeasurementError(_STATE_WITH_SHOTS)
-        try:
-            values = self._sampler(entry).values(flat(xs), flat(ds), self._shots(),
-                                                 self.device.rng)
-        except ValueError as exc:
-            _raise_nonfinite(entry.circuit, xs, ds, exc)
-        self.device.num_executions += 1
-        self.device.num_calls += 1
+        values = execute(self, entry, executors.values_executor(self, entry), flat(xs),
+                         flat(ds), (xs, ds))
         return format_values(entry.circuit.output, values)
 
-    def _sampled_jacobian(self, entry, x, d):
-        if entry.drawn:
-            raise DifferentiationError(_NO_GRADIENT)
-        sampler, n, rng = self._sampler(entry), self._shots(), self.device.rng
-        if self.diff_method in ("adjoint", "backprop"):
-            shots_mod.refuse(self.diff_method)
-        if self._method == "finite-diff":
-            out, jac = sampler.finite_differences(x, d, n, rng, self.h, self.approx_order)
-            return out, jac, 1 + x.shape[0] * self.approx_order
-        out, jac = sampler.parameter_shift(x, d, n, rng)  # also for "best"
-        return out, jac, entry.plan.executions
-
-    def _state(self, entry, xs, ds):
-        return self._state_flat(entry, flat(xs), flat(ds))
-
-    def value_and_jacobian(self, args, kwargs, diff=None):
-        """``(values, jac, entry)``: values and the Jacobian over the flat differentiated
-        inputs (``jac[m, j]``), by this QNode's ``diff_method``."""
+    def _differentiable(self, what="differentiated"):
         if trace.in_circuit():
-            raise TracingError("a QNode cannot be differentiated inside another QNode's circuit")
+            raise TracingError(f"a QNode cannot be {what} inside another QNode's circuit")
         if self.diff_method is None:
             raise DifferentiationError(
                 "this QNode was made with diff_method=None (not differentiable); give it a "
                 "diff_method such as 'parameter-shift' or 'adjoint' to differentiate it"
             )
+
+    def value_and_jacobian(self, args, kwargs, diff=None):
+        """``(values, jac, entry)``: values and the Jacobian over the flat differentiated
+        inputs (``jac[m, j]``), by this QNode's ``diff_method``; for a broadcast
+        signature, per-measurement values and Jacobians, batch first."""
+        self._differentiable()
         entry, xs, ds = self.compiled(args, kwargs, diff)
         if entry.is_state:
             raise DifferentiationError(
                 "qml.state() has no gradient in qsym (it is complex and not an expectation "
                 "value); differentiate expval, var or probs instead"
             )
-        x = flat(xs)
-        d = flat(ds)
-        if entry.broadcast:  # per-measurement values and Jacobians, batch first
-            return (*self._broadcast_jacobian(entry, x, d, xs, ds), entry)
-        try:
-            if self._shots():
-                out, jac, runs = self._sampled_jacobian(entry, x, d)
-            elif self._method == "adjoint":
-                out, jac = entry.value_and_grad_adjoint(x, d)
-                runs = 1
-            elif self._method == "finite-diff":
-                out, jac = entry.value_and_grad_fd(x, d, self.h, self.approx_order)
-                runs = 1 + x.shape[0] * self.approx_order
-            else:
-                out, jac = entry.value_and_grad(x, d)
-                runs = entry.plan.executions
-        except ValueError as exc:
-            _raise_nonfinite(entry.circuit, xs, ds, exc)
-        dev = self.device
-        dev.num_executions += runs
-        dev.num_calls += 1
+        out, jac = execute(self, entry, executors.jacobian_executor(self, entry), flat(xs),
+                           flat(ds), (xs, ds))
         return out, jac, entry
 
     # --- flat forms, for the autograd primitives (qsym.autodiff) ------------------------
@@ -1374,23 +499,10 @@ class QNode:
         """``(values, entry)``: every measured value, flattened and concatenated."""
         entry, xs, ds = self.compiled(args, kwargs, diff)
         if entry.drawn:
-            raise DifferentiationError(_NO_GRADIENT)
-        if entry.broadcast:
-            return _flat_concat(self._broadcast_values(entry, xs, ds)), entry
-        if self._shots():
-            values = self._sampler(entry).values(flat(xs), flat(ds), self._shots(),
-                                                 self.device.rng)
-            self.device.num_executions += 1
-            self.device.num_calls += 1
-            return _flat_concat(values), entry
-        try:
-            out = entry.value(flat(xs), flat(ds))
-        except ValueError as exc:
-            _raise_nonfinite(entry.circuit, xs, ds, exc)
-        self.device.num_executions += 1
-        self.device.num_calls += 1
-        values, _ = measurements(entry.post, out)
-        return _flat_concat(values), entry
+            raise DifferentiationError(executors.NO_GRADIENT)
+        values = execute(self, entry, executors.values_executor(self, entry), flat(xs),
+                         flat(ds), (xs, ds))
+        return flat_concat(values), entry
 
     def flat_jacobian(self, args, kwargs, diff):
         """``(values, jac, entry)``: flat values and ``jac[v, c]`` over the flat inputs of
@@ -1398,27 +510,21 @@ class QNode:
         out, jac, entry = self.value_and_jacobian(args, kwargs, diff)
         if entry.broadcast:
             n = entry.nx
-            return _flat_concat(out), _flat_concat(jac, n), entry
+            return flat_concat(out), flat_concat(jac, n), entry
         values, jacs = measurements(entry.post, out, jac)
-        return _flat_concat(values), _flat_concat(jacs, jac.shape[1]), entry
+        return flat_concat(values), flat_concat(jacs, jac.shape[1]), entry
 
     def flat_hessian(self, args, kwargs, diff):
         """``(values, jac, hess, entry)``: as :meth:`flat_jacobian`, plus the exact Hessian
         ``hess[v, c, k]`` by second-order parameter shift (:mod:`qsym.second_order`)."""
-        if trace.in_circuit():
-            raise TracingError("a QNode cannot be differentiated inside another QNode's circuit")
-        if self.diff_method is None:
-            raise DifferentiationError(
-                "this QNode was made with diff_method=None (not differentiable); give it a "
-                "diff_method such as 'parameter-shift' to differentiate it"
-            )
+        self._differentiable()
         entry, xs, ds = self.compiled(args, kwargs, diff)
         if entry.is_state or entry.drawn:
             raise DifferentiationError(
                 "qml.state(), qml.sample and qml.counts have no derivatives; differentiate "
                 "expval, var or probs"
             )
-        if self._shots():
+        if self.current_shots():
             raise DifferentiationError(
                 "second derivatives with finite shots are not supported; use shots=None"
             )
@@ -1427,16 +533,11 @@ class QNode:
                 "second derivatives of a broadcast QNode are not supported; call the Hessian "
                 "once per parameter set"
             )
-        try:
-            out, jac, hess = second_order.rows_hessian(entry, flat(xs), flat(ds))
-        except ValueError as exc:
-            _raise_nonfinite(entry.circuit, xs, ds, exc)
-        shifted = sum(1 for t in entry.plan.terms if not t.zero)
-        self.device.num_executions += entry.plan.executions * (1 + shifted)
-        self.device.num_calls += 1
+        out, jac, hess = execute(self, entry, executors.exact_hessian, flat(xs), flat(ds),
+                                 (xs, ds))
         values, jacs, hessians = second_order.measurements2(entry.post, out, jac, hess)
         n = jac.shape[1]
-        return (_flat_concat(values), _flat_concat(jacs, n), _flat_concat(hessians, n, n),
+        return (flat_concat(values), flat_concat(jacs, n), flat_concat(hessians, n, n),
                 entry)
 
     # --- inspection --------------------------------------------------------------------
@@ -1453,40 +554,9 @@ class QNode:
         return ir.format_circuit(self.circuit(*args, **kwargs))
 
 
-def _batched(entry, name, X, D):
-    """``entry.batch_<name>(X, D)``: every row of a batch in one compiled call (threads
-    across rows); one call per row where a compiled entry has no batched form."""
-    fn = getattr(entry, "batch_" + name, None)
-    if fn is not None:
-        return fn(X, D)
-    rows = [getattr(entry, name)(X[b], D[b]) for b in range(X.shape[0])]
-    if isinstance(rows[0], tuple):
-        return tuple(np.stack(part) for part in zip(*rows))
-    return np.stack(rows)
-
-
-def _check_shifts(shifts) -> dict:
-    """Validate ``shifts={gate: shifts}``; rules of fixed-wire gates are derived (and
-    proved) now, so that bad shifts fail when the QNode is made, not at its first call."""
-    from .gates import gate_def
-
-    if shifts is None:
-        return {}
-    if not isinstance(shifts, dict):
-        raise DifferentiationError(
-            "shifts must be a dict {gate name: shifts}, e.g. shifts={'RX': np.pi / 4}"
-        )
-    for name, spec in shifts.items():
-        row = gate_def(name)
-        if row.num_params == 0:
-            raise DifferentiationError(f"{name} has no parameters to shift")
-        per_param = spec if isinstance(spec, dict) else {p: spec for p in range(row.num_params)}
-        for pos, value in per_param.items():
-            if not isinstance(pos, int) or not 0 <= pos < row.num_params:
-                raise DifferentiationError(f"{name} has no parameter {pos!r}")
-            if row.num_wires:  # fixed gate: derive and prove now
-                rules.rule_for_gate(name, pos, shifts=value)
-    return dict(shifts)
+def flat_concat(arrays, *tail):
+    """Concatenate per-measurement arrays over their value axes: ``(values, *tail)``."""
+    return np.concatenate([np.reshape(a, (-1,) + tail) for a in arrays])
 
 
 def qnode(
@@ -1532,28 +602,23 @@ def set_shots(*args, shots=_NOT_GIVEN):
     """
     if len(args) > 2:
         raise TypeError(f"set_shots takes a QNode and shots, got {len(args)} positional arguments")
-    if args and isinstance(args[0], QNode):
-        node = args[0]
-        if len(args) == 2:
-            if shots is not _NOT_GIVEN:
-                raise TypeError("set_shots got shots twice (positionally and by keyword)")
-            shots = args[1]
-        if shots is _NOT_GIVEN:
-            raise TypeError("set_shots(qnode, shots=N): give the shots (an int, or None for exact)")
-        return _with_shots(node, shots)
-    if args and callable(args[0]):
+    node = args[0] if args and isinstance(args[0], QNode) else None
+    if args and node is None and callable(args[0]):
         raise ArgumentError(
             "qml.set_shots applies to a QNode: put @qml.set_shots(...) above @qml.qnode(...), "
             f"not on the circuit function {getattr(args[0], '__name__', args[0])!r}"
         )
-    if len(args) == 2:
+    if len(args) == 2 and node is None:
         raise TypeError("set_shots(qnode, shots): the first argument must be a QNode")
-    if args:
+    rest = args[1:] if node is not None else args
+    if rest:
         if shots is not _NOT_GIVEN:
             raise TypeError("set_shots got shots twice (positionally and by keyword)")
-        shots = args[0]
+        shots = rest[0]
     if shots is _NOT_GIVEN:
-        raise TypeError("set_shots needs shots=: an int, or None for exact results")
+        raise TypeError("set_shots(qnode, shots=N) needs the shots: an int, or None for exact")
+    if node is not None:
+        return _with_shots(node, shots)
     shots_mod.check_shots(shots)  # refuse bad values where they are written
 
     def decorator(node):
@@ -1568,43 +633,17 @@ def set_shots(*args, shots=_NOT_GIVEN):
 
 
 def _with_shots(node, shots):
-    import copy
-
-    new = copy.copy(node)
+    new = copy.copy(node)  # shares the compiled signatures
     new.shots = shots_mod.check_shots(shots)
     new._shots_set = True
     new._grad_fast = None
-    _GATE_REGISTRY.watch(new)  # its own short paths follow a gate defined again, too
+    new.autodiff_memo = {}
+    GATE_REGISTRY.watch(new)  # its own short paths follow a gate defined again, too
     return new
 
 
-# --- grad and jacobian ---------------------------------------------------------------------
-def _normalize_argnum(argnum, argnums):
-    if argnum is not None and argnums is not None and argnum != argnums:
-        raise DifferentiationError("give argnum or argnums, not both")
-    a = argnums if argnums is not None else argnum
-    if a is None:
-        return None, False
-    if isinstance(a, numbers.Integral) and not isinstance(a, bool):
-        return (int(a),), True
-    try:
-        items = tuple(a)
-    except TypeError:
-        raise DifferentiationError(f"argnum must be an int or a list of ints, got {a!r}") from None
-    if not all(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in items):
-        raise DifferentiationError(f"argnum must be an int or a list of ints, got {a!r}")
-    if len(set(items)) != len(items):
-        raise DifferentiationError(f"argnum {list(items)} repeats an argument")
-    return tuple(int(i) for i in items), False
-
-
-def _flat_concat(arrays, *tail):
-    """Concatenate per-measurement arrays over their value axes: ``(values, *tail)``."""
-    return np.concatenate([np.reshape(a, (-1,) + tail) for a in arrays])
-
-
-_WRAPPER_ASSIGNMENTS = functools.WRAPPER_ASSIGNMENTS
-_MISSING = object()
+# --- grad, jacobian and hessian ---------------------------------------------------------
+_WRAPPERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # fun -> attributes
 
 
 class _Derivative:
@@ -1620,17 +659,21 @@ class _Derivative:
                 f"calling QNodes); got {type(fun).__name__}"
             )
         self.fun = fun
-        self.argnum, self._single = _normalize_argnum(argnum, argnums)
+        self.argnum, self._single = normalize_argnum(argnum, argnums)
         self._forward = None
-        # functools.update_wrapper(self, fun, updated=()) (not fun.__dict__), without its
-        # try/except per attribute: 0.2 instead of 0.9 us, and qml.grad(f)(x) makes one
-        # per call
-        d = self.__dict__
-        for name in _WRAPPER_ASSIGNMENTS:
-            value = getattr(fun, name, _MISSING)
-            if value is not _MISSING:
-                d[name] = value
-        d["__wrapped__"] = fun
+        # functools.update_wrapper(self, fun, updated=()), the attributes copied once per
+        # function (qml.grad(f)(x) makes a grad per call)
+        try:
+            wrapper = _WRAPPERS[fun]
+        except (KeyError, TypeError):
+            wrapper = {name: getattr(fun, name) for name in functools.WRAPPER_ASSIGNMENTS
+                       if hasattr(fun, name)}  # (nothing that refers to fun: a weak key)
+            try:
+                _WRAPPERS[fun] = wrapper
+            except TypeError:  # not hashable or not weakly referable: copied each time
+                pass
+        self.__dict__.update(wrapper)
+        self.__wrapped__ = fun
 
     @property
     def forward(self):
@@ -1644,8 +687,8 @@ class _Derivative:
         """Which arguments to differentiate: ``None`` (the default) or their indices."""
         diff = self.argnum
         if diff is None:
-            if _needs_default_diff(args):  # an int tensor with requires_grad: promoted
-                return _default_diff(args, getattr(self.fun, "_static_positions", ()))
+            if needs_default_diff(args):  # an int tensor with requires_grad: promoted
+                return default_diff(args, getattr(self.fun, "static_positions", ()))
             return None
         n = len(args)
         for i in diff:
@@ -1748,36 +791,27 @@ class grad(_Derivative):
     # an exact method. Anything else (lists, qsym.numpy tensors, autograd boxes, other
     # shapes or dtypes) goes the full way, which gives the same results.
     def _remember(self, node, a, entry, blocks, single):
-        if (type(a) is not np.ndarray or a.dtype is not _F64 or a.ndim != 1
-                or not a.flags.c_contiguous or not entry.simple or node._shots()
-                or node._method not in ("parameter-shift", "adjoint")
-                or node._compiled.get(((_TRAIN, a.shape),)) is not entry):
+        if (type(a) is not np.ndarray or a.dtype is not F64 or a.ndim != 1
+                or not a.flags.c_contiguous or not entry.simple or node.current_shots()
+                or node.method not in ("parameter-shift", "adjoint")
+                or node._compiled.get(((TRAIN, a.shape),)) is not entry):
             node._grad_fast = None
             return
         # a 1-D argument differentiated alone: the gradient is row 0 of the Jacobian
         whole = single and blocks == ((0, a.shape[0], a.shape),)
-        runs = 1 if node._method == "adjoint" else entry.plan.executions
-        name = "value_and_grad_adjoint" if node._method == "adjoint" else "value_and_grad"
-        node._grad_fast = (self.argnum, self._single, a.shape, entry, name, runs, whole,
-                           blocks, single, node._method)
+        executor = executors.JACOBIANS["exact", node.method]
+        node._grad_fast = (self.argnum, self._single, a.shape, entry, executor, whole,
+                           blocks, single, node.method)
 
     def _fast(self, node, fast, a):
         """The gradient on the short path, or None where it does not apply."""
-        (_, _, shape, entry, name, runs, whole, blocks, single, method) = fast
-        if (type(a) is not np.ndarray or a.dtype is not _F64 or a.shape != shape
-                or not a.flags.c_contiguous or node._shots()
-                or node._method != method or getattr(trace._local, "stack", None)):
+        (_, _, shape, entry, executor, whole, blocks, single, method) = fast
+        if (type(a) is not np.ndarray or a.dtype is not F64 or a.shape != shape
+                or not a.flags.c_contiguous or node.method != method
+                or (node.shots if node._shots_set else node.device.shots)
+                or trace.active_tape() is not None):
             return None
-        try:
-            out, jac = getattr(entry, name)(a, _EMPTY)
-        except ValueError as exc:
-            _raise_nonfinite(entry.circuit, [a], [], exc)
-        dev = node.device
-        dev.num_executions += runs
-        if dev._trackers:  # the property reports to trackers; skip it when none listens
-            dev.num_calls += 1
-        else:
-            dev._num_calls += 1
+        out, jac = execute(node, entry, executor, a, _NO_DATA, ((a,), ()))
         node._last = entry
         self._forward = ("qnode", ("scalar", out))
         return jac[0] if whole else pick(jac[0], blocks, single)

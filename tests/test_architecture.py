@@ -29,7 +29,7 @@ ORDER = [
     "_version", "errors", "gates", "shapes", "wires", "autodiff", "cache", "kernels",
     "ir", "rules", "trace", "broadcast", "operations", "numpy", "numpy_random", "math",
     "unsupported", "templates", "opmath", "symbolic", "plan", "program", "emit", "shots",
-    "second_order", "runtime", "devices", "drawing", "optimize", "natural_gradient",
+    "second_order", "arguments", "devices", "stages", "executors", "runtime", "drawing", "optimize", "natural_gradient",
     "minimize", "aot", "_about", "cli", "__init__", "__main__",
 ]
 
@@ -43,11 +43,6 @@ ALLOWED_UPWARD = {
 # (module, private name used from another module): known uses in files being changed by
 # others in the same wave (runtime, aot, shots, cache); the lead shrinks this after merging
 ALLOWED_PRIVATE = {
-    ("aot", "runtime._STATIC"),
-    ("aot", "runtime._TRAIN"),
-    ("devices", "runtime._UNSIMULATED_DEVICES"),
-    ("runtime", "shapes._EMPTY"),
-    ("runtime", "trace._local"),  # trace.active_tape() / in_circuit() say the same
     ("shots", "emit._mat_size"),
     ("__init__", "cache._guard_numba_caches"),
 }

@@ -327,9 +327,9 @@ def test_hermitian_decomposition_reconstructs_the_matrix():
 def test_adjoint_refuses_probabilities_whose_states_do_not_fit(monkeypatch):
     # the adjoint method keeps one backward state per output (2^k for probs on k wires):
     # refused before anything is compiled when they do not fit, saying what to do
-    from qsym import runtime
+    from qsym import devices
 
-    monkeypatch.setattr(runtime, "available_memory", lambda: 10_000)
+    monkeypatch.setattr(devices, "available_memory", lambda: 10_000)
     dev = qml.device("default.qubit", wires=6)
 
     @qml.qnode(dev, diff_method="adjoint")

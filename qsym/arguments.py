@@ -1,0 +1,395 @@
+"""A QNode's arguments (differentiated, data or static) and options.
+
+:func:`classify` runs on every QNode call: it turns the arguments into the signature
+(the key of the QNode's compiled signatures: kinds, shapes, static values) and the
+numeric inputs (flat float64 arrays). The kinds, as in PennyLane with autograd:
+
+- :data:`TRAIN`, differentiated: positional floats and float arrays (and lists of floats);
+- :data:`DATA`, inputs of the compiled code never differentiated: ``qsym.numpy`` tensors
+  with ``requires_grad=False`` and numeric keyword arguments;
+- :data:`STATIC`: ints, bools, strings and other objects, whose values are baked into the
+  trace (a new value traces again) and cannot be differentiated; except integer
+  ``qsym.numpy`` tensors, which a derivative takes (by default when
+  ``requires_grad=True``, or by ``argnum``) promoted to float, as NumPy promotes ints.
+
+With nothing to differentiate, ``grad`` and ``jacobian`` warn as PennyLane does and
+return ``()``. A QNode's keywords are checked by :func:`resolve` (:class:`Options`; the
+method that runs: ``"best"`` is the adjoint method, or parameter shift with custom shifts).
+
+>>> key, xs, ds = classify((0.5, [0.1, 0.2], 3), {"w": 0.25}, None, frozenset())
+>>> key
+(('x', ()), ('x', (2,)), ('s', ('int', 3)), ('w', 'd', ()))
+>>> len(xs), len(ds)
+(2, 1)
+>>> resolve(diff_method="best").method, resolve(diff_method="best", shifts={"RX": 0.5}).method
+('adjoint', 'parameter-shift')
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import rules
+from .autodiff import Boxed, has_box
+from .errors import ArgumentError, DifferentiationError
+from .gates import gate_def
+from .numpy import tensor
+from .shapes import DEFAULT_STEPS, STENCILS
+
+# the kinds of an argument in a signature
+STATIC, DATA, TRAIN = "s", "d", "x"
+F64 = np.dtype(np.float64)
+
+
+
+
+def as_float_array(value, what):
+    """A float64 array from a numeric input, or None if it is not floating point."""
+    if isinstance(value, np.ndarray):
+        arr = value
+    else:
+        try:
+            arr = np.asarray(value)
+        except ValueError as exc:
+            raise ArgumentError(f"{what}: cannot be made into an array ({exc})") from None
+    kind = arr.dtype.kind
+    if kind == "f":
+        if arr.dtype != np.float64:
+            arr = arr.astype(np.float64)
+        return arr
+    if kind == "c":
+        raise ArgumentError(
+            f"{what} is complex ({arr.dtype}); circuit arguments must be real numbers"
+        )
+    if kind == "O":
+        raise ArgumentError(
+            f"{what} is not numeric (an array of {type(arr.flat[0]).__name__ if arr.size else 'objects'}); "
+            "pass real numbers"
+        )
+    return None
+
+
+def static_key(value, what):
+    """A hashable key of a static argument's value, compared by content."""
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, list):
+        return ("list", tuple(static_key(v, what) for v in value))
+    # containers of structure (a dict of gate choices, ...): compared by content, so an
+    # equal dict reuses the compiled circuit and a changed one traces again
+    if isinstance(value, dict):
+        items = [(static_key(k, what), static_key(v, what)) for k, v in value.items()]
+        return ("dict", tuple(sorted(items, key=repr)))
+    if isinstance(value, tuple) and type(value) is tuple:
+        return ("tuple", tuple(static_key(v, what) for v in value))
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted((static_key(v, what) for v in value), key=repr)))
+    try:
+        hash(value)
+    except TypeError:
+        raise ArgumentError(
+            f"{what} of type {type(value).__name__} is neither numeric nor hashable; qsym "
+            "must compare it between calls to know whether to trace again"
+        ) from None
+    return (type(value).__name__, value)
+
+
+def is_number_container(value) -> bool:
+    """A non-empty (nested) list or tuple of real numbers."""
+    if isinstance(value, (list, tuple)):
+        return all(is_number_container(v) for v in value) and len(value) > 0
+    if isinstance(value, np.ndarray):  # e.g. [x[0], x[1]] of a tensor: 0-d tensors
+        return value.ndim == 0 and value.dtype.kind in "iuf"
+    return isinstance(value, numbers.Number) and not isinstance(value, bool)
+
+
+def promotable(value) -> bool:
+    """An integer ``qsym.numpy`` tensor: differentiated as floats when it is chosen (by
+    ``argnum``, or by default with ``requires_grad=True``), as NumPy promotes ints."""
+    return isinstance(value, tensor) and value.dtype.kind in "iu"
+
+
+def default_diff(args, static_positions=frozenset()):
+    """The arguments a derivative takes by default, when an integer tensor asks for one:
+    trainable floats (as :func:`classify`) and integer tensors with ``requires_grad``."""
+    out = []
+    for i, a in enumerate(args):
+        if i in static_positions:
+            continue
+        if isinstance(a, tensor):
+            if a.requires_grad and a.dtype.kind in "iuf":
+                out.append(i)
+        elif numeric(a, f"argument {i}") is not None:
+            out.append(i)
+    return tuple(out)
+
+
+def needs_default_diff(args) -> bool:
+    """An integer tensor with ``requires_grad`` among ``args`` (see :func:`default_diff`)."""
+    return any(type(a) is tensor and a.requires_grad and a.dtype.kind in "iu" for a in args)
+
+
+def numeric(value, what):
+    """A float64 array for a floating-point input; None for anything else (static).
+
+    Complex and non-numeric object arrays are refused: they are never a circuit input.
+    """
+    if isinstance(value, float) or isinstance(value, np.floating):
+        return np.asarray(value, dtype=np.float64)
+    if isinstance(value, np.ndarray):
+        return as_float_array(value, what)
+    if isinstance(value, complex) or isinstance(value, np.complexfloating):
+        raise ArgumentError(f"{what} is complex ({value!r}); circuit arguments must be real")
+    if isinstance(value, (list, tuple)) and is_number_container(value):
+        return as_float_array(value, what)
+    return None
+
+
+def classify(args, kwargs, diff, static_names, static_positions=frozenset()):
+    """Split call arguments into the signature and the numeric inputs.
+
+    This runs on every call, so plain floats and float64 arrays take a short path.
+    Finiteness is checked inside the compiled code (see :func:`qsym.executors.raise_nonfinite`).
+
+    Args:
+        diff: indices of the positional arguments to differentiate, or None for the
+            default (every trainable float argument).
+
+    Returns ``(key, xs, ds)``: the signature (per positional argument ``(kind, shape)``
+    or ``(kind, static key)``, then the keyword arguments), the arrays to differentiate
+    (in order) and the data arrays.
+    """
+    if len(args) == 1 and not kwargs and not static_positions and diff in (None, (0,)):
+        a = args[0]  # the common call: one float64 array, differentiated
+        if type(a) is np.ndarray and a.dtype == F64:
+            return ((TRAIN, a.shape),), [a], []
+    key = []
+    xs = []
+    ds = []
+    for i, a in enumerate(args):
+        t = type(a)
+        if i in static_positions:
+            if diff is not None and i in diff:
+                raise DifferentiationError(f"argument {i} is static (static_argnames)")
+            key.append((STATIC, static_key(a, f"argument {i}")))
+            continue
+        if t is float:
+            arr, shape = a, ()
+        elif t is np.ndarray and a.dtype == F64:
+            arr, shape = a, a.shape
+        elif t is list and type(a[0] if a else None) is float and (arr := np.asarray(a)).dtype == F64:
+            shape = arr.shape
+        else:
+            what = f"argument {i}"
+            arr = numeric(a, what)
+            if arr is None and diff is not None and i in diff and promotable(a):
+                arr = np.asarray(a, dtype=np.float64)  # an int tensor, differentiated
+            if arr is None:
+                if has_box(a):  # inside a hybrid derivative: autograd's path
+                    raise Boxed
+                if diff is not None and i in diff:
+                    raise DifferentiationError(
+                        f"{what} ({type(a).__name__} {a!r}) cannot be differentiated: only "
+                        "floats and float arrays can; pass e.g. np.array([...], dtype=float)"
+                    )
+                key.append((STATIC, static_key(a, what)))
+                continue
+            shape = arr.shape
+        if diff is None:
+            trainable = not (t is tensor and not a.requires_grad)
+        else:
+            trainable = i in diff
+        if trainable:
+            key.append((TRAIN, shape))
+            xs.append(arr)
+        else:
+            key.append((DATA, shape))
+            ds.append(arr)
+    if kwargs:
+        for name in sorted(kwargs):
+            a = kwargs[name]
+            what = f"keyword argument {name!r}"
+            arr = None if name in static_names else numeric(a, what)
+            if arr is None:
+                if has_box(a):
+                    raise Boxed
+                key.append((name, STATIC, static_key(a, what)))
+                continue
+            key.append((name, DATA, arr.shape))
+            ds.append(arr)
+    return tuple(key), xs, ds
+
+
+def normalize_argnum(argnum, argnums):
+    """``(indices or None, single)`` from a derivative's ``argnum`` / ``argnums``."""
+    if argnum is not None and argnums is not None and argnum != argnums:
+        raise DifferentiationError("give argnum or argnums, not both")
+    a = argnums if argnums is not None else argnum
+    if a is None:
+        return None, False
+    if isinstance(a, numbers.Integral) and not isinstance(a, bool):
+        return (int(a),), True
+    try:
+        items = tuple(a)
+    except TypeError:
+        raise DifferentiationError(f"argnum must be an int or a list of ints, got {a!r}") from None
+    if not all(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in items):
+        raise DifferentiationError(f"argnum must be an int or a list of ints, got {a!r}")
+    if len(set(items)) != len(items):
+        raise DifferentiationError(f"argnum {list(items)} repeats an argument")
+    return tuple(int(i) for i in items), False
+
+
+# --- a QNode's options ---------------------------------------------------------------------
+DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best", "backprop")
+INTERFACES = ("auto", "autograd", "numpy", None)
+UNSUPPORTED_INTERFACES = ("jax", "jax-jit", "jax-python", "JAX", "torch", "pytorch", "tf",
+                           "tensorflow", "tf-autograph", "tensorflow-autograph")
+ALL_INTERFACES = frozenset(i for i in INTERFACES + UNSUPPORTED_INTERFACES if i)
+
+
+def check_interface(interface):
+    """PennyLane's ``interface=``: qsym's QNodes take and return NumPy (autograd) values."""
+    if interface in INTERFACES:
+        return "auto" if interface is None else interface
+    if interface in UNSUPPORTED_INTERFACES:
+        raise ArgumentError(
+            f"interface={interface!r} is not supported: qsym has no bridge to JAX, PyTorch or "
+            "TensorFlow; use interface='auto' (NumPy/autograd values, qml.grad) or drop it"
+        )
+    raise ArgumentError(
+        f"unknown interface {interface!r}; qsym accepts {', '.join(map(repr, INTERFACES))} "
+        "(PennyLane's 'jax', 'torch' and 'tf' are known but not supported)"
+    )
+
+
+GRADIENT_KWARGS = ("h", "approx_order", "shifts")
+
+
+def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, device_vjp, gradient_kwargs,
+                   postselect_mode, mcm_method, executor_backend, autograph) -> dict:
+    """PennyLane's QNode options: each is accepted where it means something for qsym (or
+    changes nothing it computes: docs/pennylane.md), refused with a reason otherwise."""
+    if grad_on_execution not in ("best", True, False):
+        raise ArgumentError(f"grad_on_execution must be 'best', True or False, got {grad_on_execution!r}")
+    if not (cache in ("auto", True, False, None) or hasattr(cache, "__getitem__")):
+        raise ArgumentError(f"cache must be 'auto', True, False, None or a dict, got {cache!r}")
+    if isinstance(cachesize, bool) or not isinstance(cachesize, numbers.Integral) or cachesize < 0:
+        raise ArgumentError(f"cachesize must be a non-negative int, got {cachesize!r}")
+    if isinstance(max_diff, bool) or not isinstance(max_diff, numbers.Integral) or max_diff < 1:
+        raise ArgumentError(f"max_diff must be a positive int, got {max_diff!r}")
+    if max_diff > 2:
+        raise DifferentiationError(
+            f"max_diff={max_diff}: qsym computes first and second derivatives (qml.hessian) "
+            "exactly, not third or higher; use max_diff=1 or 2"
+        )
+    if device_vjp not in (True, False, None):
+        raise ArgumentError(f"device_vjp must be True or False, got {device_vjp!r}")
+    if postselect_mode is not None or mcm_method is not None:
+        raise ArgumentError(
+            "postselect_mode and mcm_method configure mid-circuit measurements "
+            "(qml.measure), which qsym does not support; drop them"
+        )
+    if executor_backend is not None:
+        raise ArgumentError("executor_backend is not supported: qsym runs circuits in-process")
+    if autograph not in (True, False):
+        raise ArgumentError(f"autograph must be True or False, got {autograph!r}")
+    if gradient_kwargs is None:
+        return {}
+    if not isinstance(gradient_kwargs, dict):
+        raise ArgumentError(f"gradient_kwargs must be a dict, got {type(gradient_kwargs).__name__}")
+    bad = sorted(k for k in gradient_kwargs if k not in GRADIENT_KWARGS)
+    if bad:
+        raise ArgumentError(
+            f"unsupported gradient_kwargs {bad}; qsym understands {', '.join(GRADIENT_KWARGS)} "
+            "(finite-difference step and order, custom shifts)"
+        )
+    return dict(gradient_kwargs)
+
+@dataclass(frozen=True)
+class Options:
+    """A QNode's checked options (see :class:`qsym.runtime.QNode` for their meaning)."""
+
+    diff_method: str | None  # as given (after PennyLane's aliases)
+    method: str  # what runs: "parameter-shift", "adjoint" or "finite-diff"
+    interface: str
+    h: float
+    approx_order: int
+    shifts: dict
+    gradient_kwargs: dict
+    max_diff: int
+    grad_on_execution: Any
+    cache: Any
+    device_vjp: Any
+
+
+def resolve(diff_method="parameter-shift", h=None, approx_order=4, interface="auto",
+            shifts=None, *, grad_on_execution="best", cache="auto", cachesize=10000,
+            max_diff=1, device_vjp=False, gradient_kwargs=None, postselect_mode=None,
+            mcm_method=None, executor_backend=None, autograph=True) -> Options:
+    """Check a QNode's keywords; the :class:`Options` they give."""
+    if isinstance(diff_method, str) and diff_method in ALL_INTERFACES:
+        # PennyLane's third positional argument is the interface
+        interface, diff_method = diff_method, "parameter-shift"
+    if diff_method == "device":  # PennyLane: the device's own method (lightning: adjoint)
+        diff_method = "adjoint"
+    if diff_method not in DIFF_METHODS and diff_method is not None:
+        raise DifferentiationError(
+            f"unknown diff_method {diff_method!r}; qsym supports {', '.join(DIFF_METHODS)}"
+        )
+    interface = check_interface(interface)
+    gkw = check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, device_vjp,
+                                  gradient_kwargs, postselect_mode, mcm_method,
+                                  executor_backend, autograph)
+    if "h" in gkw:
+        if h is not None:
+            raise ArgumentError("give h= or gradient_kwargs={'h': ...}, not both")
+        h = gkw["h"]
+    approx_order = gkw.get("approx_order", approx_order)
+    if "shifts" in gkw:
+        if shifts is not None:
+            raise ArgumentError("give shifts= or gradient_kwargs={'shifts': ...}, not both")
+        shifts = gkw["shifts"]
+    if approx_order not in STENCILS:
+        raise DifferentiationError(
+            f"approx_order must be 1 (forward), 2 or 4 (central), got {approx_order!r}"
+        )
+    step = DEFAULT_STEPS[int(approx_order)] if h is None else float(h)
+    if not (np.isfinite(step) and step > 0):
+        raise DifferentiationError(f"the finite-difference step h must be > 0, got {h!r}")
+    shifts = check_shifts(shifts)
+    # "best": the fastest exact method on a simulator (the adjoint method's cost does not
+    # grow with the parameters; custom shifts ask for parameter shift); "backprop": the
+    # exact derivative of the simulation, which the adjoint method computes; None: never
+    # differentiated (PennyLane)
+    method = {"best": "parameter-shift" if shifts else "adjoint", "backprop": "adjoint",
+              None: "parameter-shift"}.get(diff_method, diff_method)
+    return Options(diff_method, method, interface, step,
+                   int(approx_order), shifts, dict(gkw), max_diff, grad_on_execution, cache,
+                   device_vjp)
+
+
+def check_shifts(shifts) -> dict:
+    """Validate ``shifts={gate: shifts}``; rules of fixed-wire gates are derived (and
+    proved) now, so that bad shifts fail when the QNode is made, not at its first call."""
+    if shifts is None:
+        return {}
+    if not isinstance(shifts, dict):
+        raise DifferentiationError(
+            "shifts must be a dict {gate name: shifts}, e.g. shifts={'RX': np.pi / 4}"
+        )
+    for name, spec in shifts.items():
+        row = gate_def(name)
+        if row.num_params == 0:
+            raise DifferentiationError(f"{name} has no parameters to shift")
+        per_param = spec if isinstance(spec, dict) else {p: spec for p in range(row.num_params)}
+        for pos, value in per_param.items():
+            if not isinstance(pos, int) or not 0 <= pos < row.num_params:
+                raise DifferentiationError(f"{name} has no parameter {pos!r}")
+            if row.num_wires:  # fixed gate: derive and prove now
+                rules.rule_for_gate(name, pos, shifts=value)
+    return dict(shifts)

@@ -1,0 +1,243 @@
+"""Executors: how a compiled signature runs, chosen by tables keyed by kind and method.
+
+Each executor ``(node, entry, x, d) -> (result, circuits run)`` runs a compiled signature
+at the flat inputs ``x`` and data ``d``; :func:`execute` is the one place that calls one,
+turns a refusal of the compiled code into :class:`~qsym.errors.ArgumentError`
+(:func:`raise_nonfinite`) and records the run on the device. The tables and where a new
+backend goes: docs/design.md, "The QNode's stages and executors".
+"""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from . import ir, kernels, second_order
+from .errors import ArgumentError, DifferentiationError, MeasurementError
+from .shapes import flat, measurements
+from .shots import refuse
+
+NEEDS_SHOTS = (
+    "qml.sample and qml.counts need finite shots: create the device with "
+    "qml.device(..., shots=N) or the QNode with shots=N"
+)
+NO_GRADIENT = "qml.sample and qml.counts have no gradient; differentiate expval, var or probs"
+STATE_WITH_SHOTS = (
+    "qml.state() is not available with finite shots (a sampled device has no state to "
+    "return); use shots=None, or qml.sample / qml.probs"
+)
+
+
+def execute(node, entry, executor, x, d, arrays):
+    """``executor``'s result at ``x``, ``d``; the device records the circuits it ran (if
+    not None). ``arrays``: ``(xs, ds)``, the arguments' arrays, for the error message."""
+    try:
+        result, runs = executor(node, entry, x, d)
+    except ValueError as exc:
+        raise_nonfinite(entry.circuit, *arrays, exc)
+    if runs is not None:  # the device's counters change here only
+        dev = node.device
+        dev.num_executions += runs
+        dev.num_calls += 1
+        if dev.trackers:
+            for tracker in dev.trackers:
+                tracker.record(runs)
+    return result
+
+
+def kind_of(node, entry) -> str:
+    """The kind of executor that runs ``entry`` for ``node`` now."""
+    if node.current_shots():
+        return "sampled"
+    return "state" if entry.is_state else "exact"
+
+
+# --- values: (node, entry, x, d) -> (per-measurement values, circuits run) ---------------
+def exact_values(node, entry, x, d):
+    """The compiled values (the rows themselves when every measurement is an expval)."""
+    if entry.drawn:
+        raise MeasurementError(NEEDS_SHOTS)
+    out = entry.value(x, d)
+    return (out if entry.simple else measurements(entry.post, out)[0]), 1
+
+
+def state(entry, x, d):
+    """The state vector of ``entry`` at ``x``, ``d`` (the module's ``prepare``, ``PROGRAM``)."""
+    module = entry.module
+    return kernels.program_state(*module.PROGRAM, module.prepare(x, d, 0)[0])
+
+
+def state_values(node, entry, x, d):
+    """``qml.state()`` (not counted as an execution)."""
+    return [state(entry, x, d)], None
+
+
+def sampled_values(node, entry, x, d):
+    """Every measurement estimated from ``shots`` samples (:class:`qsym.shots.Sampler`)."""
+    if entry.is_state:
+        raise MeasurementError(STATE_WITH_SHOTS)
+    return node.sampler(entry).values(x, d, node.current_shots(), node.device.rng), 1
+
+
+VALUES = {"exact": exact_values, "state": state_values, "sampled": sampled_values}
+
+
+def batch_exact_values(node, element, X, D):
+    """Every row of a batch in one compiled call."""
+    if element.drawn:
+        raise MeasurementError(NEEDS_SHOTS)
+    out = element.batch_value(X, D)
+    return [measurements(element.post, row)[0] for row in out], X.shape[0]
+
+
+BATCHED_VALUES = {"exact": batch_exact_values}
+
+
+def broadcast_values(node, entry, x, d):
+    """A broadcast signature's values, one array per measurement, batch first."""
+    el = entry.element
+    X, D = entry.inputs(x, d)
+    kind = kind_of(node, el)
+    batched = BATCHED_VALUES.get(kind)
+    if batched is not None:
+        per, runs = batched(node, el, X, D)
+    else:
+        rows = [VALUES[kind](node, el, X[b], D[b]) for b in range(entry.size)]
+        per = [r[0] for r in rows]
+        runs = entry.size  # a state counts here (one circuit per element)
+    return entry.stack(per), runs
+
+
+# --- Jacobians: (node, entry, x, d) -> ((rows, jac[row, input]), circuits run) -----------
+def shift(node, entry, x, d):
+    """Parameter shift: the value circuit and one per shift term."""
+    return entry.value_and_grad(x, d), entry.plan.executions
+
+
+def adjoint(node, entry, x, d):
+    """The adjoint method: one forward and one backward sweep (counted as one circuit)."""
+    return entry.value_and_grad_adjoint(x, d), 1
+
+
+def finite_diff(node, entry, x, d):
+    """Finite differences of order ``node.approx_order`` with step ``node.h``."""
+    return (entry.value_and_grad_fd(x, d, node.h, node.approx_order),
+            1 + x.shape[0] * node.approx_order)
+
+
+def sampled_shift(node, entry, x, d):
+    """Parameter shift with every shifted circuit sampled (what runs on hardware)."""
+    sampler = node.sampler(entry)
+    return (sampler.parameter_shift(x, d, node.current_shots(), node.device.rng),
+            entry.plan.executions)
+
+
+def sampled_adjoint(node, entry, x, d):
+    """``"best"`` samples by parameter shift; the adjoint method needs the exact state."""
+    if node.diff_method == "best":
+        return sampled_shift(node, entry, x, d)
+    refuse(node.diff_method)
+
+
+def sampled_finite_diff(node, entry, x, d):
+    """Finite differences of sampled values (warns: the noise is divided by ``h``)."""
+    out = node.sampler(entry).finite_differences(x, d, node.current_shots(), node.device.rng,
+                                                 node.h, node.approx_order)
+    return out, 1 + x.shape[0] * node.approx_order
+
+
+JACOBIANS = {
+    ("exact", "parameter-shift"): shift,
+    ("exact", "adjoint"): adjoint,
+    ("exact", "finite-diff"): finite_diff,
+    ("sampled", "parameter-shift"): sampled_shift,
+    ("sampled", "adjoint"): sampled_adjoint,
+    ("sampled", "finite-diff"): sampled_finite_diff,
+}
+
+
+def batch_shift(node, element, X, D):
+    return element.batch_value_and_grad(X, D), X.shape[0] * element.plan.executions
+
+
+def batch_adjoint(node, element, X, D):
+    return element.batch_value_and_grad_adjoint(X, D), X.shape[0]
+
+
+BATCHED_JACOBIANS = {
+    ("exact", "parameter-shift"): batch_shift,
+    ("exact", "adjoint"): batch_adjoint,
+}
+
+
+def broadcast_jacobian(node, entry, x, d):
+    """Values and Jacobians (by the whole arguments), one array per measurement, batch
+    first."""
+    el = entry.element
+    X, D = entry.inputs(x, d)
+    key = ("sampled" if node.current_shots() else "exact", node.method)
+    batched = BATCHED_JACOBIANS.get(key)
+    if batched is not None:
+        (out, jac), runs = batched(node, el, X, D)
+    else:
+        rows = [JACOBIANS[key](node, el, X[b], D[b]) for b in range(entry.size)]
+        out = np.stack([r[0][0] for r in rows])
+        jac = np.stack([r[0][1] for r in rows])
+        runs = sum(r[1] for r in rows)
+    full = entry.scatter(jac)
+    per = [measurements(el.post, out[b], full[b]) for b in range(entry.size)]
+    return (entry.stack([p[0] for p in per]), entry.stack([p[1] for p in per])), runs
+
+
+def jacobian_executor(node, entry):
+    """The Jacobian executor for ``entry`` now (samples and counts have none)."""
+    if entry.drawn:
+        raise DifferentiationError(NO_GRADIENT)
+    if entry.broadcast:
+        return broadcast_jacobian
+    return JACOBIANS["sampled" if node.current_shots() else "exact", node.method]
+
+
+def values_executor(node, entry):
+    """The value executor for ``entry`` now."""
+    if entry.broadcast:
+        return broadcast_values
+    return VALUES["sampled" if node.current_shots() else "state" if entry.is_state else "exact"]
+
+
+def exact_hessian(node, entry, x, d):
+    """Rows, Jacobian and Hessian by second-order parameter shift."""
+    shifted = sum(1 for t in entry.plan.terms if not t.zero)
+    return second_order.rows_hessian(entry, x, d), entry.plan.executions * (1 + shifted)
+
+
+def raise_nonfinite(circuit, xs, ds, exc):
+    """The compiled code refused a NaN or infinite input: say which argument had it."""
+    for kind, arrays in (("differentiated argument", xs), ("data argument", ds)):
+        for k, a in enumerate(arrays):
+            arr = np.asarray(a, dtype=float)
+            if not np.all(np.isfinite(arr)):
+                bad = "NaN" if np.isnan(arr).any() else "infinite"
+                raise ArgumentError(
+                    f"{kind} number {k} contains {bad} values ({arr!r}); circuit inputs must "
+                    "be finite"
+                ) from None
+    if "gate parameter" in str(exc):
+        x, d = flat(xs), flat(ds)
+        values = ir.input_values(circuit, x, d)
+        for k, op in enumerate(circuit.ops):
+            for p in op.params:
+                v = complex(sp.sympify(p).xreplace(values).evalf())
+                if not (np.isfinite(v) and v.imag == 0):
+                    raise ArgumentError(
+                        f"op {k}, {op.name}({p}), has a non-real or non-finite parameter ({v}) "
+                        "at these inputs (e.g. sqrt or log of a negative number): check the "
+                        "classical processing in the circuit"
+                    ) from None
+        # finite at the inputs: finite differences stepped out of the domain
+        raise ArgumentError(
+            "a gate parameter is not finite at a point finite differences evaluate next to "
+            "these inputs (x +- h): the classical processing in the circuit is undefined "
+            "there (e.g. arcsin beyond 1, sqrt or log below 0); use diff_method="
+            "'parameter-shift' or 'adjoint' (exact, evaluated at the inputs only)"
+        ) from None
+    raise exc

@@ -1,0 +1,256 @@
+"""Building one signature of a QNode, stage by stage (:meth:`qsym.runtime.QNode.build`
+calls them in this order): :func:`make_symbols` → :func:`record` (trace) →
+:func:`to_circuit` (IR) → :func:`check` → :func:`make_plan` → :func:`make_program` →
+:func:`load` (the module). A broadcast circuit is recorded twice, the second time with
+its batch axes shared (:func:`collapse`, :mod:`qsym.broadcast`). See docs/design.md, "The
+QNode's stages and executors".
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import broadcast, cache, emit, ir, plan, trace
+from .arguments import DATA, STATIC, TRAIN, numeric
+from .devices import check_memory
+from .errors import ArgumentError, TracingError, WireError
+from .wires import Wires
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a build needs from its QNode."""
+
+    func: Callable
+    wires: object  # the device's Wires, or None: the circuit's own
+    method: str  # the derivative method that runs (memory of the adjoint method)
+    static_names: frozenset  # keyword arguments that are static
+    param_names: tuple  # the circuit function's parameter names
+    rule_of: Callable  # (op, parameter index) -> shift rule
+
+    def arg_name(self, i: int) -> str:
+        """The name of positional argument ``i`` (``arg{i}`` past the signature)."""
+        return self.param_names[i] if i < len(self.param_names) else f"arg{i}"
+
+
+@dataclass
+class Symbols:
+    """The traced stand-ins of one call's arguments, and where their numbers go."""
+
+    args: list = field(default_factory=list)  # positional arguments (traced or static)
+    kwargs: dict = field(default_factory=dict)
+    inputs: list = field(default_factory=list)  # symbols of the differentiated inputs
+    data: list = field(default_factory=list)  # symbols of the data inputs
+    values: dict = field(default_factory=dict)  # symbol -> the call's number
+    diff_args: list = field(default_factory=list)  # differentiated argument positions
+    blocks: list = field(default_factory=list)  # (first column, size, shape) of each
+    arrays: dict = field(default_factory=dict)  # argument -> its sympy symbols
+    axes: dict | None = None  # argument -> batch axis (a broadcast signature)
+    size: int | None = None  # batch size
+    literals: list = field(default_factory=list)  # (symbol, values) broadcast numbers
+    parts: list = field(default_factory=list)  # (argument, kind, shape), numeric ones
+
+    def add(self, what, name, arr, kind):
+        """Symbols for argument ``what`` named ``name`` of kind ``kind`` with the numbers
+        ``arr`` (the traced stand-in is returned)."""
+        axis = None if self.axes is None else self.axes.get(what)
+        if axis is None:
+            v, flat = trace.symbols_like(name, arr.shape)
+            self.values.update(zip(flat, arr.ravel()))
+        else:
+            v, flat = broadcast.collapsed_symbols(trace.symbols_like, name, arr.shape, axis,
+                                                  self.size)
+            self.values.update(zip(flat, np.take(arr, 0, axis=axis).ravel()))
+        self.arrays[what] = trace.unwrap(v)  # sympy symbols, for the batch-axis search
+        self.parts.append((what, kind, arr.shape))
+        if kind == TRAIN:
+            self.diff_args.append(what)
+            self.blocks.append((len(self.inputs), len(flat), arr.shape))
+            self.inputs.extend(flat)
+        else:
+            self.data.extend(flat)
+        return v
+
+
+def make_symbols(target: Target, args, kwargs, key, axes=None, size=None) -> Symbols:
+    """Stage 1: symbols for the numeric arguments (``key`` is their signature)."""
+    s = Symbols(axes=axes, size=size)
+    for i, a in enumerate(args):
+        kind = key[i][0]
+        s.args.append(a if kind == STATIC else
+                      s.add(i, target.arg_name(i), np.asarray(a, dtype=float), kind))
+    for name in sorted(kwargs):
+        a = kwargs[name]
+        arr = None if name in target.static_names else numeric(a, name)
+        s.kwargs[name] = a if arr is None else s.add(name, name, arr, DATA)
+    for sym, v in s.values.items():
+        if not np.isfinite(v):
+            raise ArgumentError(f"input {sym} is {v}; circuit inputs must be finite")
+    return s
+
+
+def record(target: Target, s: Symbols):
+    """Stage 2: ``(items, result, wires)``: the circuit function run on the symbols; the
+    state vectors must fit in memory (refused before anything is compiled)."""
+    wires = target.wires
+    if wires is not None:
+        check_memory(len(wires), target.method)
+    items, result = trace.run_traced(target.func, s.args, s.kwargs, wires)
+    if wires is None:  # a device without wires: the circuit's own
+        wires = circuit_wires(items, result)
+        check_memory(len(wires), target.method)
+    return items, result, wires
+
+
+def collapse(items, first, s: Symbols):
+    """Stage 2 of a broadcast signature: the shared-axes recording ``items`` with every
+    broadcast parameter replaced by its one expression, proved equal to the first
+    recording (``first``: its items and symbols) element by element."""
+    first_items, first_symbols = first
+    subst = []
+    for b in range(s.size):
+        sub = {}
+        for what, axis in s.axes.items():
+            red = np.asarray(broadcast.element(s.arrays[what], axis, 0), dtype=object)
+            el = np.asarray(broadcast.element(first_symbols.arrays[what], axis, b),
+                            dtype=object)
+            sub.update(zip(red.ravel(), el.ravel()))
+        subst.append(sub)
+    items = broadcast.collapse(items, first_items, s.size, subst, s.literals)
+    s.data.extend(sym for sym, _ in s.literals)
+    return items
+
+
+def to_circuit(items, result, wires, s: Symbols) -> ir.Circuit:
+    """Stage 3: the IR of the recording."""
+    return trace.to_ir(items, result, wires, s.inputs, s.data)
+
+
+def check(target: Target, circuit, args, kwargs, key, s: Symbols) -> None:
+    """Stage 4: the IR is valid, and the circuit function records the same gates on the
+    call's numbers and at zero (a branch the tracer cannot see shows there; the replays of
+    a broadcast signature ran on its first recording)."""
+    ir.validate(circuit)
+    if s.axes is not None:
+        return
+    trace.replay_check(target.func, args, kwargs, circuit, s.values)
+    replay_at_zero(target, circuit, args, kwargs, key, s.values)
+
+
+def replay_at_zero(target: Target, circuit, args, kwargs, key, values) -> None:
+    """Replay with every numeric input at 0: a branch the tracer cannot see (``if
+    isinstance(x, float) and x:``; every look at a traced value is refused while tracing,
+    qsym.trace.Traced) may take the other way there, and the replay sees it."""
+    zero_args = [
+        np.zeros(key[i][1]) if key[i][0] != STATIC else a for i, a in enumerate(args)
+    ]
+    zero_kwargs = {
+        k: (np.zeros(np.shape(v))
+            if k not in target.static_names and numeric(v, k) is not None else v)
+        for k, v in kwargs.items()
+    }
+    try:
+        trace.replay_check(target.func, zero_args, zero_kwargs, circuit,
+                           {sym: 0.0 for sym in values})
+    except TracingError:
+        raise
+    except Exception:  # the function may not accept zeros (log(0), ...): no verdict
+        pass
+
+
+def make_plan(target: Target, circuit) -> plan.GradientPlan:
+    """Stage 5: the gradient plan; the adjoint method keeps a state per output, which
+    must fit in memory."""
+    gplan = plan.make_plan(circuit, target.rule_of)
+    if target.method == "adjoint" and gplan.num_outputs > 1:
+        check_memory(circuit.num_wires, target.method, gplan.num_outputs)
+    return gplan
+
+
+def make_program(circuit, gplan) -> str:
+    """Stage 6: the generated module's source."""
+    return emit.emit_module(circuit, gplan, ir.structural_hash(circuit))
+
+
+def load(source: str, report: bool = False):
+    """Stage 7: ``(module, on_disk)``: the generated module, imported from the cache
+    folder (compiled by numba at each function's first call). ``on_disk`` (only with
+    ``report``; else None) says whether it was there already."""
+    on_disk = None
+    if report:
+        on_disk = cache.enabled() and (cache.cache_dir() / f"{cache.module_name(source)}.py").is_file()
+    return cache.load_module(source), on_disk
+
+
+def broadcast_entry(element, s: Symbols):
+    """A broadcast signature: the compiled single-element circuit ``element``, and where
+    each batch element's inputs are in the full (batched) inputs."""
+    x_shapes, x_axes, d_shapes, d_axes, full_blocks = [], [], [], [], []
+    at = 0
+    for what, kind, shape in s.parts:
+        if kind == TRAIN:
+            x_shapes.append(shape)
+            x_axes.append(s.axes.get(what))
+            n = int(np.prod(shape, dtype=np.int64))
+            full_blocks.append((at, n, shape))
+            at += n
+        else:
+            d_shapes.append(shape)
+            d_axes.append(s.axes.get(what))
+    return broadcast.Broadcast(element, s.size, x_shapes, x_axes, d_shapes, d_axes,
+                               tuple(full_blocks), element.diff_args,
+                               [v for _, v in s.literals])
+
+
+def circuit_wires(items, result) -> Wires:
+    """The wires of a traced circuit on a device made without ``wires=`` (PennyLane's
+    rule, ``QuantumScript.map_to_standard_wires``): the gates' wires in order of first use,
+    then the wires only measured; if those are the integers ``0..n-1`` (gates on
+    ``0..k-1``, measured-only ``k..n-1``) they stay in numeric order.
+
+    >>> from qsym import operations as ops
+    >>> circuit_wires([ops.RX(0.1, wires="b"), ops.CNOT(wires=["b", "a"])],
+    ...               ops.expval(ops.PauliZ("c")))
+    Wires(['b', 'a', 'c'])
+    >>> circuit_wires([ops.RX(0.1, wires=1), ops.RX(0.1, wires=0)], ops.probs(wires=[2]))
+    Wires([0, 1, 2])
+    """
+    from .operations import MeasurementProcess
+
+    order: list = []
+    seen: set = set()
+
+    def add(ws):
+        for w in ws:
+            if w not in seen:
+                seen.add(w)
+                order.append(w)
+
+    for op in items:
+        add(op.wires)
+    n_ops = len(order)
+    if isinstance(result, MeasurementProcess):
+        results = [result]
+    elif isinstance(result, (tuple, list)):
+        results = [r for r in result if isinstance(r, MeasurementProcess)]
+    else:
+        results = []
+    for m in results:
+        if m.obs is not None:
+            add(m.obs.wires)
+        elif m.wires is not None:
+            add(m.wires)
+    if not order:
+        raise WireError(
+            "the circuit uses no wires, so a device made without wires= has nothing to "
+            "simulate; give the device wires=, or apply a gate or measure a wire"
+        )
+    ints = all(isinstance(w, numbers.Integral) and not isinstance(w, bool) for w in order)
+    if (ints and set(order[:n_ops]) == set(range(n_ops))
+            and set(order[n_ops:]) == set(range(n_ops, len(order)))):
+        return Wires(range(len(order)))
+    return Wires(order)

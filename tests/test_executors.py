@@ -1,0 +1,113 @@
+"""The QNode's executors (qsym.executors): every kind and method has one, the device
+counts each evaluation once, refused inputs are named on every path, and what the
+executors keep per QNode follows a gate defined again. Reference numbers come from the
+definitions (circuits per shift rule, finite differences), never from the code under
+test."""
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import executors
+from qsym import numpy as np
+from qsym.errors import ArgumentError, DifferentiationError
+
+X = onp.array([0.54, 0.12])
+
+
+def seed(dev, diff_method="parameter-shift"):
+    @qml.qnode(dev, diff_method=diff_method)
+    def circuit(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    return circuit
+
+
+def test_every_kind_and_method_has_an_executor():
+    for method in ("parameter-shift", "adjoint", "finite-diff"):
+        for kind in ("exact", "sampled"):
+            assert callable(executors.JACOBIANS[kind, method])
+    assert set(executors.VALUES) == {"exact", "state", "sampled"}
+
+
+def test_the_device_counts_each_evaluation_once():
+    # RX and RY have two-term shift rules: a gradient runs 1 + 2 * 2 circuits; finite
+    # differences of order 4 run 1 + 4 * 2; the adjoint method counts one
+    dev = qml.device("default.qubit", wires=1)
+    nodes = {m: seed(dev, m) for m in ("parameter-shift", "adjoint", "finite-diff")}
+    with qml.Tracker(dev) as tracker:
+        nodes["parameter-shift"](X)
+        for node in nodes.values():
+            qml.jacobian(node)(X)
+        qml.jacobian(nodes["parameter-shift"])(onp.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]))
+    assert tracker.history["executions"] == [1, 5, 1, 9, 3 * 5]
+    assert tracker.totals["calls"] == 5 and dev.num_calls == 5
+    assert dev.num_executions == 1 + 5 + 1 + 9 + 15
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint", "finite-diff"])
+def test_jacobian_of_samples_is_refused(method):
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev, diff_method=method)
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.sample(qml.PauliZ(0))
+
+    with pytest.raises(DifferentiationError, match="no gradient"):
+        qml.jacobian(c)(np.array(0.3))
+
+
+def test_a_returned_tuple_of_the_state_is_a_tuple():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, wires=0)
+        return (qml.state(),)
+
+    out = c(0.3)
+    assert type(out) is tuple and len(out) == 1
+    onp.testing.assert_allclose(out[0], [onp.cos(0.15), -1j * onp.sin(0.15)], atol=1e-15)
+
+
+def test_a_nan_after_compiling_is_named_on_every_path():
+    exact = seed(qml.device("default.qubit", wires=1))
+    sampled = seed(qml.device("default.qubit", wires=1, shots=50, seed=3))
+    nan = onp.array([0.3, onp.nan])
+    for node in (exact, sampled):
+        node(X)  # compiled at finite inputs
+        qml.grad(lambda p: 2.0 * node(p))(np.array(X))
+    for call in (lambda: exact(nan), lambda: qml.grad(exact)(nan), lambda: sampled(nan),
+                 lambda: qml.grad(lambda p: 2.0 * exact(p))(np.array(nan)),
+                 lambda: qml.grad(lambda p: 2.0 * sampled(p))(np.array(nan))):
+        with pytest.raises(ArgumentError, match="NaN"):
+            call()
+
+
+def test_hybrid_gradient_follows_a_redefined_gate():
+    # the QNode's autodiff memo (the last Jacobian autograd asked for) must not outlive
+    # the gate's definition: the gradient after a redefinition is the new gate's
+    name = "ExecMemoG"
+    try:
+        qml.define_gate(name, 1, generator=[(0.5, "X")])  # RX(x)
+        dev = qml.device("default.qubit", wires=1)
+
+        @qml.qnode(dev)
+        def c(x):
+            getattr(qml, name)(x, wires=0)
+            return qml.expval(qml.PauliZ(0))
+
+        def cost(x):
+            return 2.0 * c(x)
+
+        x = np.array(0.3)
+        assert float(qml.grad(cost)(x)) == pytest.approx(-2 * onp.sin(0.3), abs=1e-12)
+        qml.undefine_gate(name)
+        qml.define_gate(name, 1, generator=[(1.0, "X")])  # RX(2x): 2 cos(2x)
+        assert float(qml.grad(cost)(x)) == pytest.approx(-4 * onp.sin(0.6), abs=1e-12)
+    finally:
+        if name in qml.gates.GATES:
+            qml.undefine_gate(name)
