@@ -573,6 +573,7 @@ FUSED_MAX_WORK = 1 << 16
 FUSE_AFTER_CALLS = 1000
 _ENTRY_POINTS = ("value", "value_and_grad", "value_and_grad_adjoint")
 _FUSED_FOR = {0: "fused_value", 1: "fused_value_and_grad"}
+_USE_OF = {"value": 0, "value_and_grad": 1, "value_and_grad_adjoint": "adjoint"}
 
 
 @dataclass
@@ -607,6 +608,7 @@ class Compiled:
     _calls: int = field(default=0, init=False, repr=False, compare=False)
     _python_seconds: float = field(default=0.0, init=False, repr=False, compare=False)
     _promoted: bool = field(default=False, init=False, repr=False, compare=False)
+    _fusing: bool = field(default=False, init=False, repr=False, compare=False)
     _job: Any = field(default=None, init=False, repr=False, compare=False)
     _fused_names: frozenset = field(default=frozenset(), init=False, repr=False,
                                     compare=False)
@@ -628,10 +630,10 @@ class Compiled:
         with self._lock:
             if how == "compiled":
                 self._enter_compiled(set(_ENTRY_POINTS))
-            elif how == "auto" and tiers.has_cached(self.module.prepare):
+            elif how == "auto" and tiers.has_cached(self.module, "prepare"):
                 # compiled by an earlier process: load it (about 15 ms), fused where cached
-                cached = {name for name in _ENTRY_POINTS if self.fused and tiers.has_cached(
-                    getattr(self.module, f"fused_{name}_into"))}
+                cached = {name for name in _ENTRY_POINTS
+                          if self.fused and tiers.has_cached(self.module, f"fused_{name}")}
                 self._enter_compiled(cached)
             else:
                 self._enter("python")
@@ -744,14 +746,7 @@ class Compiled:
                 return
             self._promoted = True
             if tiers.background_possible(self.module):
-                names = self._wanted()
-                x = np.array(x, dtype=np.float64)
-                d = np.array(d, dtype=np.float64)
-                self._job = tiers.Job(self.module, self.source, names, x, d,
-                                      lambda ok, err: self._swap(ok, err, names, x, d))
-                self._job.start()
-                logger.debug("%s: background compile of %s started", self.module.__name__,
-                             ", ".join(names))
+                self._start_job(x, d)
                 return
             tiers.say_compiling_here(
                 "the disk cache is off or not writable (QSYM_CACHE=0, QSYM_CACHE_DIR), so "
@@ -768,23 +763,44 @@ class Compiled:
         tiers.run_calls(self.module, tiers.calls_for(names, self.module, x, d))
         fused = {name for name in _ENTRY_POINTS if f"fused_{name}" in names}
         with self._lock:
-            if self.tier == "python":
+            if self.tier in ("python", "module"):
                 self._enter_compiled(fused)
 
     def _counting(self, name):
-        """``name`` on the module tier of a small circuit compiled in this process: fused
-        (compiled here too) after FUSE_AFTER_CALLS calls."""
+        """``name`` on the module tier of a small circuit: fused after FUSE_AFTER_CALLS
+        calls (compiled in the background if the disk cache can hand it over, else here)."""
         slow = getattr(type(self), name).__get__(self)
+        use = _USE_OF[name]
 
         def call(x, d):
             self._calls += 1
-            if self._promoted_fused():
-                with self._lock:
-                    if self.tier == "module":
-                        self._enter("fused", _ENTRY_POINTS)
+            self._used.add(use)
+            if self._promoted_fused() and not self._fusing:
+                self._promote_fused(x, d)
             return slow(x, d)
 
         return call
+
+    def _promote_fused(self, x, d):
+        with self._lock:
+            if self._fusing or self.tier != "module":
+                return
+            self._fusing = True
+            if tiers.background_possible(self.module):
+                self._start_job(x, d)
+            else:
+                self._enter("fused", _ENTRY_POINTS)  # numba compiles each at its next call
+
+    def _start_job(self, x, d):
+        """The background compile of what this circuit has used (under ``_lock``)."""
+        names = self._wanted()
+        x = np.array(x, dtype=np.float64)
+        d = np.array(d, dtype=np.float64)
+        self._job = tiers.Job(self.module, self.source, names, x, d,
+                              lambda ok, err: self._swap(ok, err, names, x, d))
+        self._job.start()
+        logger.debug("%s: background compile of %s started", self.module.__name__,
+                     ", ".join(names))
 
     def _fused(self, name):
         """The fused entry point ``name``: one compiled call into new output arrays made

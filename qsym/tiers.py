@@ -60,6 +60,7 @@ import sys
 import threading
 import types
 
+import numba
 import numpy as np
 
 logger = logging.getLogger(__name__)
@@ -172,11 +173,18 @@ def is_python_semantics_error(exc: BaseException) -> bool:
     return isinstance(exc, ValueError) and not str(exc).startswith("qsym:")
 
 
-def has_cached(dispatcher) -> bool:
-    """True if numba's (signed, checked) disk cache holds an overload of ``dispatcher``."""
+def has_cached(module, name) -> bool:
+    """True if numba's (signed, checked) disk cache holds the overload of the module's
+    entry point ``name`` (``prepare`` or ``fused_<entry point>``) that the runtime calls
+    (the argument types of :func:`calls_for`)."""
     try:
-        cache_obj = dispatcher._cache
-        return bool(cache_obj._cache_file._load_index())
+        x = np.zeros(1)
+        (fname, args), = calls_for([name], module, x, x)
+        disp = getattr(module, fname)
+        sig = tuple(numba.typeof(a) for a in args)
+        magic = disp.targetctx.codegen().magic_tuple()
+        return any(key[0] == sig and key[1] == magic
+                   for key in disp._cache._cache_file._load_index())
     except Exception:  # noqa: BLE001 - no cache, another layout: not cached
         return False
 
