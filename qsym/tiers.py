@@ -142,6 +142,14 @@ class _NumbaPowers(ast.NodeTransformer):
         return node
 
 
+class _Table(list):
+    """A 1-D table as a list, with the ``shape`` the generated code reads."""
+
+    @property
+    def shape(self):
+        return (len(self),)
+
+
 def python_twin(module, source: str, wrap=None) -> types.SimpleNamespace:
     """Plain-Python versions of every function of the generated ``module`` (whose source is
     ``source``): the same code without ``@njit``, calling each other and the module's
@@ -157,6 +165,11 @@ def python_twin(module, source: str, wrap=None) -> types.SimpleNamespace:
                                                                       type_ignores=[])))
     ns = dict(module.__dict__)
     ns["_q_ipow"] = ipow
+    for name, value in module.__dict__.items():
+        # the tables prepare reads element by element: Python lists (a list item costs a
+        # third of a NumPy scalar; the same numbers, exactly)
+        if name.startswith("_q_") and isinstance(value, np.ndarray) and value.ndim == 1:
+            ns[name] = _Table(value.tolist())
     exec(compile(tree, f"<qsym tier 0: {module.__name__}>", "exec"), ns)
     raw = {d.name: ns[d.name] for d in defs}
     if wrap is not None:
