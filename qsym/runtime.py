@@ -609,6 +609,8 @@ class Compiled:
     _python_seconds: float = field(default=0.0, init=False, repr=False, compare=False)
     _promoted: bool = field(default=False, init=False, repr=False, compare=False)
     _fusing: bool = field(default=False, init=False, repr=False, compare=False)
+    _prepared: bool = field(default=False, init=False, repr=False, compare=False)
+    _late_calls: int = field(default=0, init=False, repr=False, compare=False)
     _job: Any = field(default=None, init=False, repr=False, compare=False)
     _fused_names: frozenset = field(default=frozenset(), init=False, repr=False,
                                     compare=False)
@@ -627,33 +629,42 @@ class Compiled:
         self._shift_parallel = (self.module.WORK >= kernels.PARALLEL_SHIFT_MIN_WORK
                                 and self.plan.executions > 2)
         how = tiers.mode()
+        prepared, cached = False, set()
+        if how == "auto":  # compiled by an earlier process? (numba's checked index)
+            prepared = tiers.has_cached(self.module, "prepare")
+            cached = {name for name in _ENTRY_POINTS
+                      if self.fused and tiers.has_cached(self.module, f"fused_{name}")}
         with self._lock:
             if how == "compiled":
                 self._enter_compiled(set(_ENTRY_POINTS))
-            elif how == "auto" and tiers.has_cached(self.module, "prepare"):
-                # compiled by an earlier process: load it (about 15 ms), fused where cached
-                cached = {name for name in _ENTRY_POINTS
-                          if self.fused and tiers.has_cached(self.module, f"fused_{name}")}
-                self._enter_compiled(cached)
+            elif prepared or cached:
+                # load it (about 15 ms), fused where cached
+                self._enter_compiled(cached, prepared)
             else:
                 self._enter("python")
                 # QSYM_TIER=python: never promoted (a singular point still runs compiled)
                 self._promoted = how == "python"
 
     # --- the tier state ----------------------------------------------------------------
-    def _enter(self, tier, fused=frozenset()):
+    def _enter(self, tier, fused=frozenset(), prepared=True):
         """Switch every entry point to ``tier`` (under ``_lock``); ``fused``: the entry
-        points that take the fused form on the ``fused`` tier."""
-        if tier == "python":
+        points that take the fused form on the ``fused`` tier; ``prepared``: the
+        compiled ``prepare`` is there (else the other uses of ``prepare`` stay on tier 0
+        until they are used often: a small circuit's background compile first compiles
+        only the fused entry points it has used, which do not call it)."""
+        if tier == "python" or not prepared:
             if self._twin is None:
                 self._twin = tiers.python_twin(self.module, self.source, self._counted)
             ns = self._twin
-            self._prepare = self._python_prepare
-            self._prepare_adjoint = self._python_prepare_adjoint
+            late = tier != "python"
+            self._prepare = self._late_prepare if late else self._python_prepare
+            self._prepare_adjoint = (self._late_prepare_adjoint if late
+                                     else self._python_prepare_adjoint)
         else:
             ns = self.module
             self._prepare = ns.prepare
             self._prepare_adjoint = ns.prepare_adjoint
+        self._prepared = tier != "python" and prepared
         self._ns = ns
         self._fused_names = frozenset(fused) if tier == "fused" else frozenset()
         for name in _ENTRY_POINTS:
@@ -670,9 +681,9 @@ class Compiled:
     def _promoted_fused(self) -> bool:
         return self._calls >= FUSE_AFTER_CALLS + tiers.COMPILE_AFTER_CALLS
 
-    def _enter_compiled(self, fused_names):
+    def _enter_compiled(self, fused_names, prepared=True):
         if self.fused and fused_names:
-            self._enter("fused", fused_names)
+            self._enter("fused", fused_names, prepared)
         else:
             self._enter("module")
 
@@ -715,6 +726,20 @@ class Compiled:
         return self._compile_now("a singular point of the classical processing"
                                  ).prepare_adjoint(x, d)
 
+    def _late_prepare(self, x, d, mode):
+        """``prepare`` on the fused tier before it is compiled (shots, the state, an entry
+        point not fused): tier 0's, compiled in the background once used often."""
+        self._late_calls += 1
+        if self._late_calls >= tiers.COMPILE_AFTER_CALLS and not self._fusing:
+            self._promote_fused(x, d)
+        return self._python_prepare(x, d, mode)
+
+    def _late_prepare_adjoint(self, x, d):
+        self._late_calls += 1
+        if self._late_calls >= tiers.COMPILE_AFTER_CALLS and not self._fusing:
+            self._promote_fused(x, d)
+        return self._python_prepare_adjoint(x, d)
+
     def _compile_now(self, why):
         """Leave tier 0 for the module compiled in this process (numba compiles at the next
         call); the module."""
@@ -725,11 +750,15 @@ class Compiled:
                 self._enter("module")
         return self.module
 
-    def _wanted(self):
-        """What the background compile compiles: what this circuit has used."""
-        names = ["prepare"]
+    def _wanted(self, need_prepare=False):
+        """What the background compile compiles: what this circuit has used. A small
+        circuit that used only entry points with a fused form gets those alone (they do
+        not call ``prepare``: a third less to compile for the seed)."""
         used = set(self._used)
-        if "adjoint" in used:
+        fused_only = (self.fused and not need_prepare and used
+                      and used <= {0, 1, "adjoint"})
+        names = [] if fused_only else ["prepare"]
+        if "adjoint" in used and not fused_only:
             names.append("prepare_adjoint")
         names += [n for n in ("batch", "batch_adjoint") if n in used]
         if self.fused:
@@ -762,9 +791,10 @@ class Compiled:
         # loads from the disk cache (or compiles here, in this thread, if it failed)
         tiers.run_calls(self.module, tiers.calls_for(names, self.module, x, d))
         fused = {name for name in _ENTRY_POINTS if f"fused_{name}" in names}
+        prepared = "prepare" in names
         with self._lock:
-            if self.tier in ("python", "module"):
-                self._enter_compiled(fused)
+            if self.tier in ("python", "module") or not self._prepared:
+                self._enter_compiled(fused | self._fused_names, prepared)
 
     def _counting(self, name):
         """``name`` on the module tier of a small circuit: fused after FUSE_AFTER_CALLS
@@ -782,18 +812,19 @@ class Compiled:
         return call
 
     def _promote_fused(self, x, d):
+        """From the module tier to fused, or (fused tier) to the compiled ``prepare``."""
         with self._lock:
-            if self._fusing or self.tier != "module":
+            if self._fusing or self.tier == "python":
                 return
             self._fusing = True
             if tiers.background_possible(self.module):
-                self._start_job(x, d)
+                self._start_job(x, d, need_prepare=not self._prepared)
             else:
                 self._enter("fused", _ENTRY_POINTS)  # numba compiles each at its next call
 
-    def _start_job(self, x, d):
+    def _start_job(self, x, d, need_prepare=False):
         """The background compile of what this circuit has used (under ``_lock``)."""
-        names = self._wanted()
+        names = self._wanted(need_prepare)
         x = np.array(x, dtype=np.float64)
         d = np.array(d, dtype=np.float64)
         self._job = tiers.Job(self.module, self.source, names, x, d,
@@ -896,6 +927,9 @@ class Compiled:
             return getattr(ns, name)
         self._used.add(used)
         fn = getattr(ns, name)
+        if self.tier != "python" and not self._fusing:  # a batch after a fused-only swap
+            self._promote_fused(np.zeros(self.module.NUM_INPUTS),
+                                np.zeros(self.module.NUM_DATA))
 
         def run(X, D):
             try:

@@ -312,9 +312,23 @@ def test_background_swap_under_threads(tmp_path, monkeypatch):
     assert entry._job.returncode == 0
     assert "value_and_grad" in entry._fused_names
     assert "python" in tiers_seen
-    for fn in (entry.module.prepare, entry.module.fused_value_and_grad_into):
-        assert not fn.stats.cache_misses and fn.stats.cache_hits  # loaded, not compiled
+    fn = entry.module.fused_value_and_grad_into
+    assert not fn.stats.cache_misses and fn.stats.cache_hits  # loaded, not compiled
+    # only the fused entry points it had used were compiled (they do not call prepare);
+    # an entry point used later runs tier 0's prepare until it too is used often, then
+    # prepare is compiled in the background as well: the same bits all along
+    assert not entry._prepared and not entry.module.prepare.signatures
+    d = np.zeros(0)
+    adj_want = _bits(*type(entry).value_and_grad_adjoint(entry, X, d))
+    for _ in range(tiers.COMPILE_AFTER_CALLS + 1):
+        assert _bits(*entry.value_and_grad_adjoint(X, d)) == adj_want
+    assert entry.wait(400) == "fused" and entry._prepared
+    assert _bits(*entry.value_and_grad_adjoint(X, d)) == adj_want
+    assert _bits(grad(X), node(X)) == want
+    for fn in (entry.module.prepare, entry.module.fused_value_and_grad_adjoint_into):
+        assert not fn.stats.cache_misses and fn.stats.cache_hits
     # the same circuit in a new QNode: its compiled code is on disk, used at once
     again = _node(fn=f)
     assert _bits(qml.grad(again)(X), again(X)) == want
-    assert _entry(again, X).tier == "fused"
+    e2 = _entry(again, X)
+    assert e2.tier == "fused" and e2._prepared
