@@ -11,7 +11,8 @@ on a loaded machine), so a circuit's calls go through three tiers
     the generated ``prepare`` / ``prepare_adjoint`` / batch functions run as plain Python
     (:func:`python_twin`: their source without the ``@njit`` decorators, ``x ** n`` for a
     constant integer ``n`` computed by numba's own repeated squaring) feeding the
-    already-compiled kernel entry points. Nothing is compiled for the circuit. The
+    already-compiled kernel entry points (a tiny circuit's value and gradient: its
+    written-out fused code, as plain Python). Nothing is compiled for the circuit. The
     numbers are bit for bit those of the compiled path (the same IEEE operations in the
     same order, the same libm functions). Where Python and numba differ (Python raises
     ``ZeroDivisionError``, ``OverflowError`` or a math domain ``ValueError`` where
