@@ -297,7 +297,9 @@ print("RESULT " + json.dumps(out))
 
 
 def _run_lazy(script, cache_dir, lazy):
-    env = dict(os.environ, QSYM_CACHE_DIR=str(cache_dir), QSYM_LAZY_NUMBA=lazy)
+    # QSYM_TIER=compiled: numba loads (or compiles) the module at the first call
+    env = dict(os.environ, QSYM_CACHE_DIR=str(cache_dir), QSYM_LAZY_NUMBA=lazy,
+               QSYM_TIER="compiled")
     env.pop("QSYM_CACHE", None)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO)] + ([env["PYTHONPATH"]]
                                                       if env.get("PYTHONPATH") else []))
