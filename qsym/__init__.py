@@ -119,11 +119,12 @@ def __dir__():
 # PennyLane's noise channels: names that raise GateError when used (qsym.unsupported)
 globals().update({_n: getattr(_unsupported, _n) for _n in _CHANNELS if _n not in GATE_CLASSES})
 
-from . import cache as _cache, kernels as _kernels  # noqa: E402
+from . import cache as _cache, kernels as _kernels, tiers as _tiers  # noqa: E402
 
 # the kernel library's numba cache files get the same integrity checks as generated
 # modules' (before any kernel runs, i.e. before numba first reads them)
 _cache._guard_numba_caches(_kernels)
+_tiers.warm_kernels_in_background()  # loads the kernels' cached code (qsym.tiers)
 from .cache import cache_info, clear_cache  # noqa: E402
 from .errors import CacheWarning  # noqa: E402
 

@@ -21,13 +21,13 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from . import autodiff, broadcast, cache, executors, ir, kernels, plan, rules
-from . import second_order, stages, trace
+from . import second_order, stages, tiers, trace
 from . import shots as shots_mod
 from .arguments import (  # classify: looked up here at each call (tests count its calls)
     DIFF_METHODS,  # noqa: F401  (qsym.runtime's names)
@@ -62,17 +62,21 @@ _NO_DATA = np.zeros(0)  # shared: the compiled code never writes its inputs
 _UNSET = "unset"  # PennyLane's marker for "shots not given on the QNode"
 
 
-# Tiered compilation. A circuit first runs on the cheap-to-compile path: the generated
-# prepare() and the compiled-once kernels, called one after the other from Python (about
-# 0.1 s of numba compile per circuit). Once an entry point of a small circuit has been
-# called FUSE_AFTER_CALLS times, it switches to the generated module's fused version: one
-# compiled call, about 2.5 us less per call on the seed circuit (6.5 vs 9 us), for about
-# 1 s of compile at that call (measured 1.1-1.2 s for a new circuit; 14 ms when cached;
-# tiny circuits are written out, qsym.emit.unrolled_functions: 0.8 us a raw call). Small:
-# work per gradient (amplitudes x ops x circuits) at most FUSED_MAX_WORK; above it the
-# call overhead does not matter.
+# Tiers (qsym.tiers; docs/design.md "Tiers: the first answer without a compile"): a
+# circuit's first calls run its generated prepare() as plain Python feeding the
+# compiled-once kernels (tier "python": no per-circuit compile); once it is used often,
+# its module is compiled in a background process and swapped in ("module": compiled
+# prepare(), then the kernels; "fused": one compiled call, about 2.5 us less per call on
+# the seed circuit; tiny circuits are written out, qsym.emit.unrolled_functions: 0.8 us a
+# raw call). Fused: small circuits only, work per gradient (amplitudes x ops x circuits)
+# at most FUSED_MAX_WORK; above it the call overhead does not matter. Without a usable
+# disk cache the module is compiled in this process instead, and a small circuit is fused
+# after FUSE_AFTER_CALLS more calls (measured 1.1-1.2 s of compile, 14 ms when cached).
 FUSED_MAX_WORK = 1 << 16
 FUSE_AFTER_CALLS = 1000
+_ENTRY_POINTS = ("value", "value_and_grad", "value_and_grad_adjoint")
+_FUSED_FOR = {0: "fused_value", 1: "fused_value_and_grad"}
+_USE_OF = {"value": 0, "value_and_grad": 1, "value_and_grad_adjoint": "adjoint"}
 
 
 @dataclass
@@ -80,7 +84,9 @@ class Compiled:
     """One compiled signature of a QNode: circuit, plan, generated module and entry points.
 
     ``blocks`` says where each differentiated argument sits in the flat input vector:
-    ``(first column, size, shape)``.
+    ``(first column, size, shape)``. ``tier`` is where the calls run now: ``"python"``
+    (the generated code as plain Python, nothing compiled for this circuit), ``"module"``
+    or ``"fused"`` (:mod:`qsym.tiers`); every tier gives the same bits.
     """
 
     circuit: ir.Circuit
@@ -91,6 +97,26 @@ class Compiled:
     blocks: tuple
     trace_seconds: float = 0.0
     compile_seconds: float = 0.0
+    # caches other modules keep on the entry: qsym.shots.Sampler, qsym.second_order
+    _sampler: Any = field(default=None, init=False, repr=False, compare=False)
+    _second: Any = field(default=None, init=False, repr=False, compare=False)
+    # the tier state (qsym.tiers): changed only under _lock, by _enter
+    tier: str = field(default="python", init=False, compare=False)
+    _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    _twin: Any = field(default=None, init=False, repr=False, compare=False)
+    _ns: Any = field(default=None, init=False, repr=False, compare=False)
+    _prepare: Any = field(default=None, init=False, repr=False, compare=False)
+    _prepare_adjoint: Any = field(default=None, init=False, repr=False, compare=False)
+    _used: set = field(default_factory=set, init=False, repr=False, compare=False)
+    _calls: int = field(default=0, init=False, repr=False, compare=False)
+    _python_seconds: float = field(default=0.0, init=False, repr=False, compare=False)
+    _promoted: bool = field(default=False, init=False, repr=False, compare=False)
+    _fusing: bool = field(default=False, init=False, repr=False, compare=False)
+    _prepared: bool = field(default=False, init=False, repr=False, compare=False)
+    _late_calls: int = field(default=0, init=False, repr=False, compare=False)
+    _job: Any = field(default=None, init=False, repr=False, compare=False)
+    _fused_names: frozenset = field(default=frozenset(), init=False, repr=False,
+                                    compare=False)
 
     def __post_init__(self):
         self.post = ir.post_layout(self.circuit)
@@ -100,30 +126,255 @@ class Compiled:
         # drawn from samples (finite shots only)
         self.drawn = any(m.kind in ("sample", "counts") for m in self.circuit.measurements)
         self.broadcast = False  # see qsym.broadcast.Broadcast
-        self._prepare = self.module.prepare
         self._ints, self._floats = self.module.PROGRAM
         self.fused = self.module.WORK <= FUSED_MAX_WORK
         # one gradient's shifted circuits on several threads: large circuits only
         self._shift_parallel = (self.module.WORK >= kernels.PARALLEL_SHIFT_MIN_WORK
                                 and self.plan.executions > 2)
-        if self.fused:
-            for name in ("value", "value_and_grad", "value_and_grad_adjoint"):
-                setattr(self, name, self._tiered(name))
+        how = tiers.mode()
+        prepared, cached = False, set()
+        if how == "auto":  # compiled by an earlier process? (numba's checked index)
+            prepared = tiers.has_cached(self.module, "prepare")
+            cached = {name for name in _ENTRY_POINTS
+                      if self.fused and tiers.has_cached(self.module, f"fused_{name}")}
+        with self._lock:
+            if how == "compiled":
+                self._enter_compiled(set(_ENTRY_POINTS))
+            elif prepared or cached:
+                # load it (about 15 ms), fused where cached
+                self._enter_compiled(cached, prepared)
+            else:
+                self._enter("python")
+                # QSYM_TIER=python: never promoted (a singular point still runs compiled)
+                self._promoted = how == "python"
 
-    def _tiered(self, name):
-        """``name`` on the two-call path, replaced by the fused function when it is hot."""
-        slow = getattr(self, name)  # the bound method
-        calls = 0
+    # --- the tier state ----------------------------------------------------------------
+    def _enter(self, tier, fused=frozenset(), prepared=True):
+        """Switch every entry point to ``tier`` (under ``_lock``); ``fused``: the entry
+        points that take the fused form on the ``fused`` tier; ``prepared``: the
+        compiled ``prepare`` is there (else the other uses of ``prepare`` stay on tier 0
+        until they are used often: a small circuit's background compile first compiles
+        only the fused entry points it has used, which do not call it)."""
+        if tier == "python" or not prepared:
+            if self._twin is None:
+                self._twin = tiers.python_twin(self.module, self.source, self._counted)
+            ns = self._twin
+            late = tier != "python"
+            self._prepare = self._late_prepare if late else self._python_prepare
+            self._prepare_adjoint = (self._late_prepare_adjoint if late
+                                     else self._python_prepare_adjoint)
+        else:
+            ns = self.module
+            self._prepare = ns.prepare
+            self._prepare_adjoint = ns.prepare_adjoint
+        self._prepared = tier != "python" and prepared
+        self._ns = ns
+        self._fused_names = frozenset(fused) if tier == "fused" else frozenset()
+        for name in _ENTRY_POINTS:
+            if name in self._fused_names:
+                setattr(self, name, self._fused(name))
+            elif tier == "python" and self.module.UNROLLED and name != "value_and_grad_adjoint":
+                setattr(self, name, self._python_unrolled(name))
+            elif tier == "module" and self.fused and not self._promoted_fused():
+                setattr(self, name, self._counting(name))
+            else:
+                self.__dict__.pop(name, None)  # the class's method
+        self.tier = tier
+        logger.debug("%s: tier %s%s", self.module.__name__, tier,
+                     f" (fused: {', '.join(sorted(fused))})" if fused else "")
+
+    def _promoted_fused(self) -> bool:
+        return self._calls >= FUSE_AFTER_CALLS + tiers.COMPILE_AFTER_CALLS
+
+    def _enter_compiled(self, fused_names, prepared=True):
+        if self.fused and fused_names:
+            self._enter("fused", fused_names, prepared)
+        else:
+            self._enter("module")
+
+    def _counted(self, name, fn):
+        """The twin's ``prepare``, counting calls and Python seconds (the promotion clock)."""
+        if name != "prepare":
+            return fn
+        clock = time.perf_counter
+
+        def prepare(x, d, mode):
+            t = clock()
+            out = fn(x, d, mode)
+            self._tick(clock() - t, x, d)
+            return out
+
+        return prepare
+
+    def _tick(self, seconds, x, d):
+        """One more call on tier 0, which took ``seconds`` of Python time."""
+        self._calls += 1
+        self._python_seconds += seconds
+        if not self._promoted and (self._calls >= tiers.COMPILE_AFTER_CALLS or
+                                   self._python_seconds >= tiers.COMPILE_AFTER_SECONDS):
+            self._promote(x, d)
+
+    def _python_unrolled(self, name):
+        """Tier 0's ``name`` for a tiny circuit: its written-out fused code as plain Python
+        (straight-line arithmetic, the same operations as the compiled code: 5-6 times
+        faster than Python's ``prepare`` and a kernel call for the seed)."""
+        into = self._twin.raw[f"fused_{name}_into"]
+        n_out, n_in = self.module.NUM_OUTPUTS, self.module.NUM_INPUTS
+        use = _USE_OF[name]
+        clock = time.perf_counter
+        slow = getattr(type(self), name)
+        empty = np.empty
 
         def call(x, d):
-            nonlocal calls
-            calls += 1
-            if calls == FUSE_AFTER_CALLS:
-                # the next calls go straight to the fused code
-                setattr(self, name, self._fused(name))
+            self._used.add(use)
+            t = clock()
+            out = empty(n_out)
+            try:
+                if use == 0:
+                    into(x, d, out)
+                    result = out
+                else:
+                    jac = empty((n_out, n_in))
+                    into(x, d, out, jac)
+                    result = out, jac
+            except Exception as exc:
+                if not tiers.is_python_semantics_error(exc):
+                    raise
+                self._compile_now("a singular point of the classical processing")
+                return slow(self, x, d)
+            self._tick(clock() - t, x, d)
+            return result
+
+        call.__name__ = call.__qualname__ = name
+        return call
+
+    def _python_prepare(self, x, d, mode):
+        """Tier 0's ``prepare``; a call Python cannot run as numba does runs compiled."""
+        self._used.add(mode)
+        try:
+            return self._twin.prepare(x, d, mode)
+        except Exception as exc:
+            if not tiers.is_python_semantics_error(exc):
+                raise
+        return self._compile_now("a singular point of the classical processing").prepare(
+            x, d, mode)
+
+    def _python_prepare_adjoint(self, x, d):
+        self._used.add("adjoint")
+        try:
+            return self._twin.prepare_adjoint(x, d)
+        except Exception as exc:
+            if not tiers.is_python_semantics_error(exc):
+                raise
+        return self._compile_now("a singular point of the classical processing"
+                                 ).prepare_adjoint(x, d)
+
+    def _late_prepare(self, x, d, mode):
+        """``prepare`` on the fused tier before it is compiled (shots, the state, an entry
+        point not fused): tier 0's, compiled in the background once used often."""
+        self._late_calls += 1
+        if self._late_calls >= tiers.COMPILE_AFTER_CALLS and not self._fusing:
+            self._promote_fused(x, d)
+        return self._python_prepare(x, d, mode)
+
+    def _late_prepare_adjoint(self, x, d):
+        self._late_calls += 1
+        if self._late_calls >= tiers.COMPILE_AFTER_CALLS and not self._fusing:
+            self._promote_fused(x, d)
+        return self._python_prepare_adjoint(x, d)
+
+    def _compile_now(self, why):
+        """Leave tier 0 for the module compiled in this process (numba compiles at the next
+        call); the module."""
+        with self._lock:
+            self._promoted = True
+            if self.tier == "python":
+                tiers.say_compiling_here(why)
+                self._enter("module")
+        return self.module
+
+    def _wanted(self, need_prepare=False):
+        """What the background compile compiles: what this circuit has used. A small
+        circuit that used only entry points with a fused form gets those alone (they do
+        not call ``prepare``: a third less to compile for the seed)."""
+        used = set(self._used)
+        fused_only = (self.fused and not need_prepare and used
+                      and used <= {0, 1, "adjoint"})
+        names = [] if fused_only else ["prepare"]
+        if "adjoint" in used and not fused_only:
+            names.append("prepare_adjoint")
+        names += [n for n in ("batch", "batch_adjoint") if n in used]
+        if self.fused:
+            names += [_FUSED_FOR[m] for m in (0, 1) if m in used]
+            if "adjoint" in used:
+                names.append("fused_value_and_grad_adjoint")
+        return names
+
+    def _promote(self, x, d):
+        """Tier 0 is used enough: compile the module, in the background if the disk cache
+        can hand it over, else here."""
+        with self._lock:
+            if self._promoted or self.tier != "python":
+                return
+            self._promoted = True
+            if tiers.background_possible(self.module):
+                self._start_job(x, d)
+                return
+            tiers.say_compiling_here(
+                "the disk cache is off or not writable (QSYM_CACHE=0, QSYM_CACHE_DIR), so "
+                "it cannot be compiled in the background")
+            self._enter("module")
+
+    def _swap(self, ok, err, names, x, d):
+        """In the background job's thread: load what the other process compiled (numba's
+        disk cache, about 15 ms) and move the calls to it."""
+        if not ok:
+            logger.warning("qsym: the background compile of %s failed; compiling in this "
+                           "process instead: %s", self.module.__name__, err)
+        # loads from the disk cache (or compiles here, in this thread, if it failed)
+        tiers.run_calls(self.module, tiers.calls_for(names, self.module, x, d))
+        fused = {name for name in _ENTRY_POINTS if f"fused_{name}" in names}
+        prepared = "prepare" in names
+        with self._lock:
+            if self.tier in ("python", "module") or not self._prepared:
+                self._enter_compiled(fused | self._fused_names, prepared)
+
+    def _counting(self, name):
+        """``name`` on the module tier of a small circuit: fused after FUSE_AFTER_CALLS
+        calls (compiled in the background if the disk cache can hand it over, else here)."""
+        slow = getattr(type(self), name).__get__(self)
+        use = _USE_OF[name]
+
+        def call(x, d):
+            self._calls += 1
+            self._used.add(use)
+            if self._promoted_fused() and not self._fusing:
+                self._promote_fused(x, d)
             return slow(x, d)
 
         return call
+
+    def _promote_fused(self, x, d):
+        """From the module tier to fused, or (fused tier) to the compiled ``prepare``."""
+        with self._lock:
+            if self._fusing or self.tier == "python":
+                return
+            self._fusing = True
+            if tiers.background_possible(self.module):
+                self._start_job(x, d, need_prepare=not self._prepared)
+            else:
+                self._enter("fused", _ENTRY_POINTS)  # numba compiles each at its next call
+
+    def _start_job(self, x, d, need_prepare=False):
+        """The background compile of what this circuit has used (under ``_lock``)."""
+        names = self._wanted(need_prepare)
+        x = np.array(x, dtype=np.float64)
+        d = np.array(d, dtype=np.float64)
+        self._job = tiers.Job(self.module, self.source, names, x, d,
+                              lambda ok, err: self._swap(ok, err, names, x, d))
+        self._job.start()
+        logger.debug("%s: background compile of %s started", self.module.__name__,
+                     ", ".join(names))
 
     def _fused(self, name):
         """The fused entry point ``name``: one compiled call into new output arrays made
@@ -151,6 +402,14 @@ class Compiled:
         value_and_jacobian.__name__ = value_and_jacobian.__qualname__ = name
         value_and_jacobian.fused = into
         return value_and_jacobian
+
+    def wait(self, timeout=None) -> str:
+        """Wait for a background compile started for this circuit (if any) to be swapped
+        in; the tier."""
+        job = self._job
+        if job is not None:
+            job.join(timeout)
+        return self.tier
 
     def value(self, x, d):
         """Measured values at flat inputs ``x`` and data ``d``."""
@@ -204,22 +463,46 @@ class Compiled:
             raise ValueError(f"batch data must have shape ({B}, {n_data}), got {D.shape}")
         return X, np.ascontiguousarray(D)
 
+    def _batch(self, used, name):
+        """The batch function ``name`` of the current tier (noting its use on tier 0)."""
+        ns = self._ns
+        if ns is not self._twin:
+            return getattr(ns, name)
+        self._used.add(used)
+        fn = getattr(ns, name)
+        if self.tier != "python" and not self._fusing:  # a batch after a fused-only swap
+            self._promote_fused(np.zeros(self.module.NUM_INPUTS),
+                                np.zeros(self.module.NUM_DATA))
+
+        def run(X, D):
+            try:
+                return fn(X, D)
+            except Exception as exc:
+                if not tiers.is_python_semantics_error(exc):
+                    raise
+            return getattr(self._compile_now("a singular point of the classical processing"),
+                           name)(X, D)
+
+        return run
+
     def batch_value(self, X, D=None):
         """Values ``(B, n_out)`` at each row of ``X`` (inputs) and ``D`` (data)."""
-        return self._launch(self.module.batch_value, *self._batch_args(X, D))
+        return self._launch(self._batch("batch", "batch_value"), *self._batch_args(X, D))
 
     def batch_value_and_grad(self, X, D=None):
         """Values ``(B, n_out)`` and Jacobians ``(B, n_out, n_inputs)`` by parameter
         shift, row ``b`` bit for bit ``value_and_grad(X[b], D[b])``."""
-        return self._launch(self.module.batch_value_and_grad, *self._batch_args(X, D))
+        return self._launch(self._batch("batch", "batch_value_and_grad"),
+                            *self._batch_args(X, D))
 
     def batch_value_and_grad_adjoint(self, X, D=None):
         """As ``batch_value_and_grad``, by the adjoint method."""
-        return self._launch(self.module.batch_value_and_grad_adjoint, *self._batch_args(X, D))
+        return self._launch(self._batch("batch_adjoint", "batch_value_and_grad_adjoint"),
+                            *self._batch_args(X, D))
 
     def value_and_grad_adjoint(self, x, d):
         """Values and Jacobian ``jac[m, j]`` by the adjoint method."""
-        mats, dmats, ch, C, cc, _ = self.module.prepare_adjoint(x, d)
+        mats, dmats, ch, C, cc, _ = self._prepare_adjoint(x, d)
         return kernels.program_value_and_grad_adjoint(
             self._ints, self._floats, mats, dmats, ch, C, cc
         )
@@ -233,6 +516,7 @@ class Compiled:
     def executions(self) -> int:
         """Circuit executions per parameter-shift gradient."""
         return self.plan.executions
+
 
 
 class QNode:

@@ -29,7 +29,7 @@ ORDER = [
     "_version", "errors", "gates", "shapes", "wires", "autodiff", "cache", "kernels",
     "ir", "rules", "trace", "broadcast", "operations", "numpy", "numpy_random", "math",
     "unsupported", "templates", "opmath", "symbolic", "plan", "program", "emit", "shots",
-    "second_order", "arguments", "devices", "stages", "executors", "runtime", "drawing", "optimize", "natural_gradient",
+    "second_order", "tiers", "arguments", "devices", "stages", "executors", "runtime", "drawing", "optimize", "natural_gradient",
     "minimize", "aot", "_about", "cli", "__init__", "__main__",
 ]
 

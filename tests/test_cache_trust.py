@@ -83,6 +83,8 @@ def run_seed(tmp_path, *folders):
     env = dict(os.environ)
     env.pop("QSYM_CACHE", None)
     env.pop("QSYM_CACHE_MAX_MB", None)
+    # the processes must compile and write numba's files (qsym.tiers would not, at first)
+    env["QSYM_TIER"] = "compiled"
     env["PYTHONPATH"] = os.pathsep.join(
         [str(REPO)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     proc = subprocess.run([sys.executable, str(script), *map(str, folders)], env=env,

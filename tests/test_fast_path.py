@@ -78,7 +78,7 @@ def test_results_do_not_alias_each_other():
 
 
 def test_fused_entry_points_return_new_arrays(monkeypatch):
-    monkeypatch.setattr(runtime, "FUSE_AFTER_CALLS", 2)
+    monkeypatch.setenv("QSYM_TIER", "compiled")  # fused at once (qsym.tiers)
     node = seed_node()
     entry = node.compiled((X1,), {})[0]
     d = np.zeros(0)

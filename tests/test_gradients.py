@@ -227,13 +227,23 @@ def test_small_kernel_equals_the_serial_kernel_bit_for_bit(seed, n_wires):
 
 
 def test_tiered_switch_happens_after_the_threshold(monkeypatch):
-    from qsym import runtime
+    """Without a disk cache (compiled in this process): tier 0, the module at
+    tiers.COMPILE_AFTER_CALLS calls, fused after FUSE_AFTER_CALLS more; not a bit changes.
+    (The background compile with a cache: tests/test_tiers.py.)"""
+    from qsym import runtime, tiers
 
+    monkeypatch.setenv("QSYM_CACHE", "0")
+    monkeypatch.delenv("QSYM_TIER", raising=False)
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_CALLS", 2)
+    monkeypatch.setattr(tiers, "_warned", True)  # (its stderr line: tests/test_tiers.py)
     monkeypatch.setattr(runtime, "FUSE_AFTER_CALLS", 3)
     node = qml.QNode(random_circuit_function(11, 2, n_ops=4), qml.device("default.qubit", wires=2))
     x, y, data = _inputs(11)
-    results = [qml.grad(node)(x, y, data=data) for _ in range(5)]
+    results = [qml.grad(node)(x, y, data=data)]
     entry = node.compiled((x, y), {"data": data})[0]
+    assert entry.tier == "python"
+    results += [qml.grad(node)(x, y, data=data) for _ in range(8)]
+    assert entry.tier == "fused"
     assert entry.value_and_grad.fused is entry.module.fused_value_and_grad_into
     for r in results[1:]:
         for a, b in zip(r, results[0]):

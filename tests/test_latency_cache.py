@@ -300,7 +300,9 @@ def _run_lazy(script, cache_dir, lazy):
     from conftest import seed_kernel_cache
 
     seed_kernel_cache(cache_dir)  # the kernel library compiled once, not in every folder
-    env = dict(os.environ, QSYM_CACHE_DIR=str(cache_dir), QSYM_LAZY_NUMBA=lazy)
+    # QSYM_TIER=compiled: numba loads (or compiles) the module at the first call
+    env = dict(os.environ, QSYM_CACHE_DIR=str(cache_dir), QSYM_LAZY_NUMBA=lazy,
+               QSYM_TIER="compiled")
     env.pop("QSYM_CACHE", None)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO)] + ([env["PYTHONPATH"]]
                                                       if env.get("PYTHONPATH") else []))

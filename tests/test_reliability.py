@@ -140,6 +140,9 @@ def _env(cache_dir):
     env = dict(os.environ)
     env.pop("QSYM_CACHE", None)
     env["QSYM_CACHE_DIR"] = str(cache_dir)
+    # these processes test numba's compiled code and its cache files: compile at the first
+    # call (qsym.tiers; tier 0, which compiles nothing, is tests/test_tiers.py's)
+    env["QSYM_TIER"] = "compiled"
     env["PYTHONPATH"] = os.pathsep.join(
         [str(REPO)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
     )

@@ -1,0 +1,372 @@
+"""Tiers: the first answer of a new circuit without a per-circuit compile.
+
+Every circuit signature has a generated module (:func:`qsym.emit.emit_module`) whose
+``prepare`` computes the gate matrices, shifted matrices and chain-rule factors from the
+inputs; the kernel library (:mod:`qsym.kernels`, compiled once per machine and cached)
+runs the circuits. numba compiling a generated module costs about 1-4 s per circuit (more
+on a loaded machine), so a circuit's calls go through three tiers
+(:class:`qsym.runtime.Compiled` holds the state):
+
+``python`` (tier 0)
+    the generated ``prepare`` / ``prepare_adjoint`` / batch functions run as plain Python
+    (:func:`python_twin`: their source without the ``@njit`` decorators, ``x ** n`` for a
+    constant integer ``n`` computed by numba's own repeated squaring) feeding the
+    already-compiled kernel entry points (a tiny circuit's value and gradient: its
+    written-out fused code, as plain Python). Nothing is compiled for the circuit. The
+    numbers are bit for bit those of the compiled path (the same IEEE operations in the
+    same order, the same libm functions). Where Python and numba differ (Python raises
+    ``ZeroDivisionError``, ``OverflowError`` or a math domain ``ValueError`` where
+    numba's ``error_model="numpy"`` gives inf or nan: a singular point of the classical
+    processing), that call runs the compiled code instead (compiled here, then the
+    circuit stays on the ``module`` tier).
+``module``
+    the generated module compiled by numba: ``prepare`` then the kernels, two calls.
+``fused``
+    a small circuit's (``WORK <= qsym.runtime.FUSED_MAX_WORK``) entry points as one
+    compiled call each (``fused_*_into``), about 2.5 us less per call.
+
+A circuit starts on tier 0, unless its compiled code is already in the disk cache (from an
+earlier process): then it starts compiled (loading costs about 15 ms). Once its ``prepare``
+has run :data:`COMPILE_AFTER_CALLS` times, or has taken :data:`COMPILE_AFTER_SECONDS` of
+Python time (the part that compiling removes), the module is compiled **off the caller's
+path**: a background Python process (:func:`_worker`) imports the same generated file
+from the same cache folder, calls the entry points this circuit has used, so that numba
+writes its (signed) cache files, and exits; a thread of this process then loads them and
+swaps the circuit to ``fused`` (small circuits) or ``module``. Calls keep running on tier 0
+meanwhile, and give the same numbers after the swap.
+
+With the disk cache off (``QSYM_CACHE=0``) or not usable, there is nothing a background
+process could hand over: the module is compiled in this process at the threshold (one line
+on stderr says so, once per process), and a small circuit is fused after
+``qsym.runtime.FUSE_AFTER_CALLS`` more calls.
+
+``QSYM_TIER`` (read when a circuit signature is built) forces a tier: ``python`` never
+compiles a circuit (tier 0 for ever), ``compiled`` compiles at the first call (the fused
+form for small circuits: the steady state at once, for benchmarks), ``auto`` (the default)
+as above.
+
+>>> ipow(3.0, 3), ipow(2.0, -2)
+(27.0, 0.25)
+"""
+
+from __future__ import annotations
+
+import ast
+import atexit
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import types
+
+import numba
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+# Promotion thresholds (measured, docs/design.md "Tiers"): tier 0 costs the Python time of
+# prepare per call (seed: about 25 us, 12x8 HEA: about 1.5 ms) over the compiled call; a
+# circuit called this often is worth the background compile.
+COMPILE_AFTER_CALLS = 100
+COMPILE_AFTER_SECONDS = 0.2
+MODES = ("auto", "python", "compiled")
+# seconds a background compile may take before it is given up (then: compiled here)
+WORKER_TIMEOUT = 600.0
+
+_warned = False
+_warn_lock = threading.Lock()
+# numba work in a background thread (loading a swapped-in module, warming the kernels) must
+# not run while the interpreter shuts down (LLVM is torn down then): at exit, wait for the
+# one under way and start no other
+_load_lock = threading.Lock()
+_exiting = False
+
+
+@atexit.register
+def _at_exit():
+    global _exiting
+    with _load_lock:
+        _exiting = True
+    if _warm_thread is not None:
+        _warm_thread.join()
+
+
+def mode() -> str:
+    """The tier mode from ``QSYM_TIER``: ``auto`` (default), ``python`` or ``compiled``."""
+    value = os.environ.get("QSYM_TIER", "auto").strip().lower() or "auto"
+    if value not in MODES:
+        from .errors import QsymError
+
+        raise QsymError(f"QSYM_TIER={value!r} is not one of {', '.join(MODES)}; unset it "
+                        "for the default (auto)")
+    return value
+
+
+def ipow(a, n):
+    """``a ** n`` for a constant integer ``n`` as numba computes it
+    (``numba.cpython.numbers.static_power_impl``): repeated squaring, starting from 1.
+    Python's ``float ** int`` calls ``pow`` instead, which can differ in the last bit."""
+    invert = n < 0
+    n = -n if invert else n
+    r = 1.0
+    while n:
+        if n & 1:
+            r = r * a
+        n >>= 1
+        if n:
+            a = a * a
+    return 1.0 / r if invert else r
+
+
+def _int_exponent(node):
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
+            and isinstance(node.operand, ast.Constant) and type(node.operand.value) is int):
+        return -node.operand.value
+    return None
+
+
+class _NumbaPowers(ast.NodeTransformer):
+    """``a ** n`` (``n`` a constant integer) -> ``_q_ipow(a, n)``."""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Pow):
+            n = _int_exponent(node.right)
+            if n is not None:
+                return ast.copy_location(ast.Call(
+                    func=ast.Name("_q_ipow", ast.Load()),
+                    args=[node.left, ast.Constant(n)], keywords=[]), node)
+        return node
+
+
+class _Table(list):
+    """A 1-D table as a list, with the ``shape`` the generated code reads."""
+
+    @property
+    def shape(self):
+        return (len(self),)
+
+
+def python_twin(module, source: str, wrap=None) -> types.SimpleNamespace:
+    """Plain-Python versions of every function of the generated ``module`` (whose source is
+    ``source``): the same code without ``@njit``, calling each other and the module's
+    compiled kernel-library imports. ``wrap(name, fn)``, if given, may replace a function
+    in the namespace the others call (a counting ``prepare``). Nothing is compiled."""
+    tree = ast.parse(source)
+    defs = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            node.decorator_list = []
+            defs.append(node)
+    tree = ast.fix_missing_locations(_NumbaPowers().visit(ast.Module(body=defs,
+                                                                      type_ignores=[])))
+    ns = dict(module.__dict__)
+    ns["_q_ipow"] = ipow
+    for name, value in module.__dict__.items():
+        # the tables prepare reads element by element: Python lists (a list item costs a
+        # third of a NumPy scalar; the same numbers, exactly)
+        if name.startswith("_q_") and isinstance(value, np.ndarray) and value.ndim == 1:
+            ns[name] = _Table(value.tolist())
+    exec(compile(tree, f"<qsym tier 0: {module.__name__}>", "exec"), ns)
+    raw = {d.name: ns[d.name] for d in defs}
+    if wrap is not None:
+        for name, fn in raw.items():
+            ns[name] = wrap(name, fn)
+    return types.SimpleNamespace(**{name: ns[name] for name in raw}, raw=raw)
+
+
+def is_python_semantics_error(exc: BaseException) -> bool:
+    """True for an exception plain Python raises where numba's compiled code (with
+    ``error_model="numpy"``) gives inf or nan: the call must run compiled instead."""
+    if isinstance(exc, (ZeroDivisionError, OverflowError)):
+        return True
+    return isinstance(exc, ValueError) and not str(exc).startswith("qsym:")
+
+
+def has_cached(module, name) -> bool:
+    """True if numba's (signed, checked) disk cache holds the overload of the module's
+    entry point ``name`` (``prepare`` or ``fused_<entry point>``) that the runtime calls
+    (the argument types of :func:`calls_for`)."""
+    try:
+        x = np.zeros(1)
+        (fname, args), = calls_for([name], module, x, x)
+        disp = getattr(module, fname)
+        sig = tuple(numba.typeof(a) for a in args)
+        magic = disp.targetctx.codegen().magic_tuple()
+        return any(key[0] == sig and key[1] == magic
+                   for key in disp._cache._cache_file._load_index())
+    except Exception:  # noqa: BLE001 - no cache, another layout: not cached
+        return False
+
+
+def say_compiling_here(why: str) -> None:
+    """One line on stderr (once per process): a circuit is compiled on the caller's path."""
+    global _warned
+    with _warn_lock:
+        if _warned:
+            return
+        _warned = True
+    sys.stderr.write(
+        f"qsym: compiling a circuit's generated code in this process (about 1-4 s per "
+        f"circuit, once): {why}; set QSYM_TIER=python to never compile\n")
+    sys.stderr.flush()
+
+
+# --- the background compile --------------------------------------------------------------
+def _qsym_root() -> str:
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def background_possible(module) -> bool:
+    """A background process can compile ``module`` and hand it over through the disk cache:
+    the cache is on and the module's file is in the configured cache folder (not in a
+    private temporary folder, which the other process would not share)."""
+    from . import cache
+
+    if not cache.enabled():
+        return False
+    try:
+        here = os.path.realpath(os.path.dirname(module.__file__))
+        return here == os.path.realpath(str(cache.cache_dir())) and here == os.path.realpath(
+            str(cache.configured_dir()))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def calls_for(names, module, x, d):
+    """``(function name, args)`` calls that make numba compile (or load) the module's
+    functions behind ``names`` at the point ``x``, ``d``."""
+    n_out, n_in = module.NUM_OUTPUTS, module.NUM_INPUTS
+    out = []
+    for name in names:
+        if name == "prepare":
+            out.append(("prepare", (x, d, 1)))
+        elif name == "prepare_adjoint":
+            out.append(("prepare_adjoint", (x, d)))
+        elif name == "batch":
+            out.append(("_q_batch_prepare", (x[None, :].copy(), d[None, :].copy(), 1)))
+        elif name == "batch_adjoint":
+            out.append(("_q_batch_prepare_adjoint", (x[None, :].copy(), d[None, :].copy())))
+        elif name == "fused_value":
+            out.append(("fused_value_into", (x, d, np.empty(n_out))))
+        elif name in ("fused_value_and_grad", "fused_value_and_grad_adjoint"):
+            out.append((name + "_into", (x, d, np.empty(n_out), np.empty((n_out, n_in)))))
+    return out
+
+
+def run_calls(module, calls) -> None:
+    """Run ``calls`` (:func:`calls_for`), ignoring what a call raises at that point (the
+    compile happens before the run)."""
+    for fname, args in calls:
+        try:
+            getattr(module, fname)(*args)
+        except Exception:  # noqa: BLE001 - a singular point: compiled all the same
+            pass
+
+
+def _worker() -> None:
+    """The background process: read ``{"source", "names", "x", "d"}`` (JSON) from stdin,
+    load the module from the cache (:func:`qsym.cache.load_module` checks and signs
+    everything as in the parent) and call its entry points, so numba compiles them and
+    writes its cache files."""
+    from . import cache
+
+    job = json.loads(sys.stdin.read())
+    module = cache.load_module(job["source"])
+    x = np.array(job["x"], dtype=np.float64)
+    d = np.array(job["d"], dtype=np.float64)
+    run_calls(module, calls_for(job["names"], module, x, d))
+
+
+class Job(threading.Thread):
+    """A background compile of ``entry``'s module: a Python process, then ``done(ok, err)``
+    called in this (daemon) thread."""
+
+    def __init__(self, module, source, names, x, d, done):
+        super().__init__(name=f"qsym compile {module.__name__}", daemon=True)
+        self.payload = json.dumps({"source": source, "names": list(names),
+                                   "x": [float(v) for v in x], "d": [float(v) for v in d]})
+        self.folder = os.path.dirname(module.__file__)
+        self.done = done
+        self.returncode = None
+
+    def run(self):
+        env = dict(os.environ)
+        env["QSYM_CACHE_DIR"] = self.folder
+        env["QSYM_CACHE"] = "1"
+        env["QSYM_TIER"] = "compiled"
+        env["QSYM_WARMUP"] = "0"
+        root = _qsym_root()
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"]
+                                    if env.get("PYTHONPATH") else "")
+        err = b""
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", "from qsym.tiers import _worker; _worker()"],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                env=env, cwd=root)
+            try:
+                _, err = proc.communicate(self.payload.encode(), timeout=WORKER_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                _, err = proc.communicate()
+            self.returncode = proc.returncode
+        except OSError as exc:
+            err = str(exc).encode()
+        with _load_lock:
+            if not _exiting:
+                self.done(self.returncode == 0, err.decode(errors="replace")[-2000:])
+
+
+# --- the kernel library, loaded in the background --------------------------------------------
+# A new process loads each kernel entry point's compiled code from numba's disk cache at its
+# first call (and numba's runtime, NRT, is compiled once per process): measured 0.3-0.4 s
+# before the first value of the first circuit. A thread started when qsym is imported loads
+# them while the user's code (and the first trace) runs; LLVM's work releases the GIL.
+# QSYM_WARMUP=0 turns it off.
+WARM_KERNELS = ("program_value_and_grad", "program_value", "program_value_and_grad_adjoint",
+                "program_state")
+_warm_thread: threading.Thread | None = None
+
+
+def _warm_kernels() -> None:
+    """Load the cached overloads of :data:`WARM_KERNELS` (only those numba's index lists for
+    this machine: nothing is compiled that was not compiled before)."""
+    from . import kernels
+
+    for name in WARM_KERNELS:
+        if _exiting:
+            return
+        disp = getattr(kernels, name, None)
+        try:
+            magic = disp.targetctx.codegen().magic_tuple()
+            index = disp._cache._cache_file._load_index()
+            sigs = [key[0] for key in index if key[1] == magic]
+        except Exception:  # noqa: BLE001 - not a cached dispatcher: nothing to warm
+            continue
+        for sig in sigs:
+            if sig in disp.overloads:
+                continue
+            try:
+                disp.compile(sig)
+            except Exception:  # noqa: BLE001 - the first call will say what is wrong
+                logger.debug("warming %s%s failed", name, sig, exc_info=True)
+
+
+def warm_kernels_in_background() -> threading.Thread | None:
+    """Start :func:`_warm_kernels` in a daemon thread, once per process (not with
+    ``QSYM_WARMUP=0``); a fork waits for it (numba's compiler lock must not be held)."""
+    global _warm_thread
+    if _warm_thread is not None or os.environ.get("QSYM_WARMUP", "1").strip().lower() in (
+            "0", "false", "no", "off"):
+        return _warm_thread
+    _warm_thread = threading.Thread(target=_warm_kernels, name="qsym kernel warm-up",
+                                    daemon=True)
+    _warm_thread.start()
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(before=lambda: _warm_thread.join())
+    return _warm_thread

@@ -1,0 +1,334 @@
+"""The first-call tier (qsym.tiers, issue #17): a new circuit's first calls run its
+generated code as plain Python feeding the compiled-once kernels, compile nothing for the
+circuit, and give bit for bit what the compiled tiers give; the module is compiled off the
+caller's path (a background process, through the disk cache) and swapped in while calls
+go on, from several threads, without a bit changing; without a disk cache it is compiled
+here, with one line on stderr.
+
+Independent checks: every tier is compared with the others bit for bit, and the values
+with closed forms (cos, sin) and with finite differences of the values.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import numba
+import numpy as np
+import pytest
+
+import qsym as qml
+from qsym import kernels, runtime, tiers
+from qsym.errors import QsymError
+from qsym.runtime import _ENTRY_POINTS
+
+
+def _bits(*arrays):
+    return [np.ascontiguousarray(a, dtype=np.float64).tobytes() for a in arrays]
+
+
+def _kernel_misses():
+    """Compiles of the kernel library in this process (numba's cache-miss counters)."""
+    return sum(sum(f.stats.cache_misses.values()) for f in vars(kernels).values()
+               if isinstance(f, numba.core.registry.CPUDispatcher))
+
+
+def _module_signatures(module):
+    """Every compiled overload of the generated module's own numba functions (not the
+    kernel library's it imports)."""
+    return {name: list(f.signatures) for name, f in vars(module).items()
+            if isinstance(f, numba.core.registry.CPUDispatcher)
+            and f.py_func.__module__ == module.__name__}
+
+
+def _gates(x, scale):
+    """Classical processing with integer powers, a quotient and data."""
+    qml.RX(x[0] ** 2, wires=0)
+    qml.RY(x[1] ** 3 / (1 + x[0] ** 2), wires=1)
+    qml.Rot(np.sin(x[0]), x[1] * scale[0], x[0] ** -2, wires=1)
+    qml.CNOT(wires=[0, 1])
+    qml.CRX(np.exp(x[1]) * x[0], wires=[1, 0])
+
+
+def _circuit(x, scale=None):
+    """... and an observable coefficient that depends on an input; var and probs."""
+    _gates(x, scale)
+    return (qml.expval(qml.Hamiltonian([0.3 * x[0] ** 2, 0.7],
+                                       [qml.PauliZ(0) @ qml.PauliX(1), qml.PauliY(1)])),
+            qml.var(qml.PauliZ(0)), qml.probs(wires=[0]))
+
+
+def _zz(x, scale=None):
+    _gates(x, scale)
+    return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+
+def _state(x, scale=None):
+    _gates(x, scale)
+    return qml.state()
+
+
+X = np.array([0.37, -0.81])
+SCALE = np.array([1.3])
+
+
+@pytest.fixture
+def python_tier(monkeypatch):
+    monkeypatch.setenv("QSYM_TIER", "python")
+
+
+def _node(method="parameter-shift", fn=_circuit, wires=2, **kw):
+    return qml.QNode(fn, qml.device("default.qubit", wires=wires), diff_method=method, **kw)
+
+
+def _entry(node, *args, **kwargs):
+    return node.compiled(args, kwargs)[0]
+
+
+def _set_tier(entry, tier):
+    with entry._lock:
+        entry._promoted = True  # no promotion while a test holds the tier
+        entry._enter(tier, _ENTRY_POINTS)
+
+
+def test_ipow_is_numbas_integer_power():
+    """tiers.ipow against numba's own ``a ** n`` (a compiled constant exponent), bit for bit;
+    Python's ``**`` differs in the last bit for some of these."""
+    @numba.njit
+    def powers(a):
+        return np.array([a ** -3, a ** -2, a ** -1, a ** 0, a ** 1, a ** 2, a ** 3, a ** 4,
+                         a ** 5, a ** 6, a ** 7, a ** 9, a ** 13])
+
+    exps = [-3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 9, 13]
+    rng = np.random.default_rng(3)
+    differs = 0
+    for a in rng.uniform(-3, 3, 200):
+        want = powers(a)
+        got = np.array([tiers.ipow(float(a), n) for n in exps])
+        assert _bits(got) == _bits(want)
+        differs += sum(float(a) ** n != w for n, w in zip(exps, want))
+    assert differs > 0  # the reason for ipow: Python's pow is not numba's multiplication
+
+
+def test_tier0_compiles_nothing_and_counts_stay_true(python_tier):
+    """On tier 0 no function of the generated module is compiled (numba's signatures stay
+    empty) and no kernel is compiled either (cache-miss counters), for values, both
+    gradient methods, batches and broadcasting; the Tracker counts the chosen method's
+    executions."""
+    before = _kernel_misses()
+    node = _node()
+    adj = _node("adjoint", fn=_zz)
+    with qml.Tracker(node.device) as tracker:
+        value = node(X, scale=SCALE)
+        jac = qml.jacobian(node)(X, scale=SCALE)
+    entry = _entry(node, X, scale=SCALE)
+    assert entry.tier == "python"
+    assert tracker.totals["executions"] == 1 + entry.plan.executions
+    with qml.Tracker(adj.device) as tracker:
+        g = qml.grad(adj)(X, scale=SCALE)
+    assert tracker.totals["executions"] == 1  # adjoint: one run
+    e_adj = _entry(adj, X, scale=SCALE)
+    xs = np.stack([X, X + 0.1])
+    entry.batch_value(xs, SCALE)
+    entry.batch_value_and_grad(xs, SCALE)
+    e_adj.batch_value_and_grad_adjoint(xs, SCALE)
+    xb = np.array([X, X + 0.1]).T
+    assert np.shape(adj(xb, scale=SCALE)) == (2,)  # broadcast
+    assert np.shape(qml.jacobian(adj)(xb, scale=SCALE)) == (2, 2, 2)
+    for e in (entry, e_adj, _entry(adj, xb, scale=SCALE).element):
+        assert e.tier == "python"
+        assert all(sig == [] for sig in _module_signatures(e.module).values())
+    assert _kernel_misses() == before
+    # the numbers: var(Z0) = 1 - <Z0>^2 = 4 p0 p1 from the probabilities of wire 0; a
+    # central difference of the values for the Jacobians
+    p0, p1 = value[2]
+    assert np.isclose(value[1], 4 * p0 * p1, atol=1e-14) and np.isclose(p0 + p1, 1.0)
+    h = 1e-6
+    for j in range(2):
+        dx = np.zeros(2)
+        dx[j] = h
+        fd = (node(X + dx, scale=SCALE)[0] - node(X - dx, scale=SCALE)[0]) / (2 * h)
+        assert np.isclose(jac[0][j], fd, atol=1e-7)
+        fd = (adj(X + dx, scale=SCALE) - adj(X - dx, scale=SCALE)) / (2 * h)
+        assert np.isclose(g[j], fd, atol=1e-7)
+
+
+def test_every_tier_gives_the_same_bits(python_tier):
+    """The same entry on tier python, module and fused: values (expval of a Hamiltonian
+    with an input coefficient, var, probs), parameter-shift and adjoint Jacobians, batches,
+    the state, broadcasting and finite shots, bit for bit."""
+    node = _node()
+    adj = _node("adjoint", fn=_zz)
+    state = _node(fn=_state)
+    shots = _node(shots=50)
+    xb = np.array([X, X + 0.2]).T  # broadcast: two values per input
+    xs = np.stack([X, X + 0.1, X - 0.3])
+
+    def results():
+        out = []
+        out += _bits(*node(X, scale=SCALE))
+        out += _bits(*qml.jacobian(node)(X, scale=SCALE))
+        out += _bits(qml.grad(adj)(X, scale=SCALE), adj(X, scale=SCALE))
+        out += _bits(adj(xb, scale=SCALE), qml.jacobian(adj)(xb, scale=SCALE))
+        out += [np.asarray(state(X, scale=SCALE)).tobytes()]
+        e, e_adj = _entry(node, X, scale=SCALE), _entry(adj, X, scale=SCALE)
+        out += _bits(e.batch_value(xs, SCALE), *e.batch_value_and_grad(xs, SCALE),
+                     *e_adj.batch_value_and_grad_adjoint(xs, SCALE))
+        shots.device.rng = np.random.default_rng(5)
+        out += _bits(*shots(X, scale=SCALE))
+        return out
+
+    def entries():
+        return [_entry(n, X, scale=SCALE) for n in (node, adj, state, shots)] + [
+            _entry(adj, xb, scale=SCALE).element]
+
+    first = results()
+    assert all(e.tier == "python" for e in entries())
+    for tier in ("module", "fused"):
+        for e in entries():
+            _set_tier(e, tier)
+        assert results() == first, tier
+
+
+def test_qsym_tier_setting(monkeypatch):
+    """QSYM_TIER=python stays on tier 0 past the threshold; a bad value is refused with
+    the choices; QSYM_TIER=compiled starts compiled (fused for a small circuit)."""
+    monkeypatch.setenv("QSYM_TIER", "python")
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_CALLS", 3)
+    node = _node()
+    for _ in range(6):
+        node(X, scale=SCALE)
+    entry = _entry(node, X, scale=SCALE)
+    assert entry.tier == "python" and entry._job is None
+    monkeypatch.setenv("QSYM_TIER", "fast")
+    with pytest.raises(QsymError, match="QSYM_TIER='fast'.*auto, python, compiled"):
+        _node()(X + 1, scale=SCALE)
+
+
+def test_a_singular_point_runs_compiled(python_tier, monkeypatch):
+    """Where Python raises and numba gives inf (d/dx arcsin(x) at x = 1: a division by
+    zero), the call runs the compiled code: the value is computed and the gradient is what
+    the compiled tier gives."""
+    monkeypatch.setattr(tiers, "_warned", True)  # (the one stderr line: another test)
+
+    def f(x):
+        qml.RX(np.arcsin(x[0]), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    node = _node(fn=f, wires=1)
+    assert np.isclose(node(np.array([0.5])), np.sqrt(0.75), atol=1e-15)
+    entry = _entry(node, np.array([0.5]))
+    assert entry.tier == "python"
+    x = np.array([1.0])
+    # prepare computes the chain-rule factor 1/sqrt(1 - x**2) for the value call too
+    assert np.isclose(node(x), 0.0, atol=1e-15)  # cos(pi/2)
+    assert entry.tier == "module"  # compiled for that call, and kept
+    with np.errstate(all="ignore"):
+        g = qml.grad(node)(x)
+    assert not np.isfinite(g[0])
+
+
+def test_without_a_disk_cache_it_compiles_here_and_says_so_once(monkeypatch, capfd):
+    """QSYM_CACHE=0: nothing could hand a background compile over, so the module is
+    compiled in this process at the threshold, with one stderr line (once per process),
+    and the numbers do not change."""
+    monkeypatch.setenv("QSYM_CACHE", "0")
+    monkeypatch.delenv("QSYM_TIER", raising=False)
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_CALLS", 3)
+    monkeypatch.setattr(tiers, "_warned", False)
+
+    def f(x):
+        qml.RY(x[0], wires=0)
+        qml.RX(x[1] * 0.5, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    node = _node(fn=f, wires=1)
+    grad = qml.grad(node)
+    first = _bits(grad(X), node(X))
+    entry = _entry(node, X)
+    assert entry.tier == "python"
+    for _ in range(4):
+        assert _bits(grad(X), node(X)) == first
+    assert entry.tier == "module" and entry._job is None
+    assert _module_signatures(entry.module)["prepare"]  # compiled here
+    other = _node(fn=lambda x: f(x[::-1]), wires=1)
+    for _ in range(5):
+        other(X)
+    assert _entry(other, X).tier == "module"
+    err = capfd.readouterr().err
+    assert err.count("qsym: compiling") == 1 and "QSYM_CACHE=0" in err
+    # exact: d/dx0 cos(x0) cos(x1/2) = -sin(x0) cos(x1/2)
+    assert np.isclose(grad(X)[0], -np.sin(X[0]) * np.cos(X[1] / 2), atol=1e-15)
+
+
+def test_background_swap_under_threads(tmp_path, monkeypatch):
+    """A fresh cache folder: the circuit starts on tier 0; after the threshold a background
+    process compiles it into the disk cache and it is swapped in (fused: a small circuit)
+    while four threads keep calling; every result, before, during and after the swap, is
+    the first one bit for bit, and this process compiled nothing (numba loaded what the
+    other process wrote). A new QNode of the same circuit then starts compiled."""
+    monkeypatch.setenv("QSYM_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("QSYM_CACHE", raising=False)
+    monkeypatch.delenv("QSYM_TIER", raising=False)
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_CALLS", 20)
+
+    def f(x):
+        qml.RX(x[0], wires=0)
+        qml.RY(x[1] ** 3, wires=1)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    node = _node(fn=f)
+    grad = qml.grad(node)
+    want = _bits(grad(X), node(X))
+    entry = _entry(node, X)
+    assert entry.tier == "python"
+    # exact: the CNOT maps Z0 Z1 to Z1, so <Z0 Z1> = cos(x1^3)
+    assert np.isclose(node(X), np.cos(X[1] ** 3), atol=1e-15)
+    bad, tiers_seen = [], set()
+    stop = time.monotonic() + 400
+
+    def worker():
+        while time.monotonic() < stop:
+            tiers_seen.add(entry.tier)
+            if _bits(grad(X), node(X)) != want:
+                bad.append(entry.tier)
+            if entry.tier == "fused":
+                for _ in range(20):  # a few more after the swap
+                    if _bits(grad(X), node(X)) != want:
+                        bad.append("fused")
+                return
+            time.sleep(0.002)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert bad == []
+    assert entry.tier == "fused", entry._job and entry._job.returncode
+    assert entry._job.returncode == 0
+    assert "value_and_grad" in entry._fused_names
+    assert "python" in tiers_seen
+    fn = entry.module.fused_value_and_grad_into
+    assert not fn.stats.cache_misses and fn.stats.cache_hits  # loaded, not compiled
+    # only the fused entry points it had used were compiled (they do not call prepare);
+    # an entry point used later runs tier 0's prepare until it too is used often, then
+    # prepare is compiled in the background as well: the same bits all along
+    assert not entry._prepared and not entry.module.prepare.signatures
+    d = np.zeros(0)
+    adj_want = _bits(*type(entry).value_and_grad_adjoint(entry, X, d))
+    for _ in range(tiers.COMPILE_AFTER_CALLS + 1):
+        assert _bits(*entry.value_and_grad_adjoint(X, d)) == adj_want
+    assert entry.wait(400) == "fused" and entry._prepared
+    assert _bits(*entry.value_and_grad_adjoint(X, d)) == adj_want
+    assert _bits(grad(X), node(X)) == want
+    for fn in (entry.module.prepare, entry.module.fused_value_and_grad_adjoint_into):
+        assert not fn.stats.cache_misses and fn.stats.cache_hits
+    # the same circuit in a new QNode: its compiled code is on disk, used at once
+    again = _node(fn=f)
+    assert _bits(qml.grad(again)(X), again(X)) == want
+    e2 = _entry(again, X)
+    assert e2.tier == "fused" and e2._prepared
