@@ -93,9 +93,8 @@ def _block(assignments, symbols_map) -> list[str]:
 
 def _array(name, values, dtype) -> str:
     """A module-level array, its elements as the text of one string (exact: ``repr`` of
-    each float, parsed back by ``float``). Python compiles a list display of thousands of
-    numbers slowly (25 ms of the 12x8 HEA module's 29 ms); one string costs nothing, and
-    parsing it when the module runs about 1 ms."""
+    each float, parsed back by ``float``): Python compiles a list display of thousands of
+    numbers slowly, one string costs nothing."""
     arr = np.asarray(values, dtype=dtype)
     if dtype == "complex128":
         body, conv = " ".join(repr(complex(v)) for v in arr.ravel()), "complex"
@@ -536,8 +535,8 @@ _INPUT_CHECKS = (
 
 
 def _arithmetic(lines) -> int:
-    """The number of arithmetic operators in ``lines`` (numba's compile time grows with it:
-    measured about 1.5 ms each, so the written-out code is kept small)."""
+    """The number of arithmetic operators in ``lines`` (numba's compile time grows with
+    it, so the written-out code is kept small)."""
     return sum(len(re.findall(r"[-+*/]", line)) for line in lines)
 
 
@@ -718,29 +717,8 @@ def unrolled_functions(circuit: Circuit, program: Program) -> str | None:
     return _UNROLLED.format(value_body=_indent(value_lines), grad_body=_indent(grad_lines))
 
 
-_RETURNING_KERNELS = '''\
-@njit(cache=True)
-def fused_value(x, d):
-    """Measured values at inputs ``x`` and data ``d``."""
-    mats, smats, ch, C, cc, th = prepare(x, d, 0)
-    # copies: the kernels are compiled for writable arrays, module constants are read-only
-    return _q_program_value(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, C)
-
-
-@njit(cache=True)
-def fused_value_and_grad(x, d):
-    """Values and the Jacobian ``jac[m, j] = d value[m] / d x[j]`` by parameter shift."""
-    out = np.empty(NUM_OUTPUTS)
-    jac = np.empty((NUM_OUTPUTS, NUM_INPUTS))
-    mats, smats, ch, C, cc, th = prepare(x, d, 1)
-    _q_program_value_and_grad_small_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
-                                         smats, ch, C, cc, out, jac)
-    return out, jac
-'''
-
-# written out: the returning forms call the written-out code (cheap to link, unlike a
-# function that calls the kernel library: numba re-optimizes that library in each caller)
-_RETURNING_UNROLLED = '''\
+# the returning forms call the writing ones (for a tiny circuit: the written-out code)
+_RETURNING = '''\
 @njit(cache=True)
 def fused_value(x, d):
     """Measured values at inputs ``x`` and data ``d``."""
@@ -807,7 +785,6 @@ kernels: {kernels_hash}
 import math
 import numpy as np
 from numba import njit
-from qsym.kernels import program_value as _q_program_value
 from qsym.kernels import program_value_into as _q_program_value_into
 from qsym.kernels import program_value_and_grad_small_into as _q_program_value_and_grad_small_into
 from qsym.kernels import program_value_and_grad_adjoint as _q_program_value_and_grad_adjoint
@@ -910,13 +887,11 @@ def prepare_adjoint(x, d):
 
 
 # Fused entry points: one compiled call for the whole computation. Those that call the
-# kernel library link it, which costs numba about 0.5 s each to compile, so the runtime
-# uses them only where call overhead matters (small circuits, see
-# qsym.runtime.FUSED_MAX_WORK); numba compiles a function at its first call, so unused ones
-# cost nothing. A tiny circuit's value and parameter shift are written out instead
-# (qsym.emit.unrolled_functions): no kernel library, no allocation, numba's compile time
-# about 1.5 ms per arithmetic operation (the seed's gradient: about 0.85 s).
-{returning_functions}
+# kernel library link it (slow to compile), so the runtime uses them only where call
+# overhead matters (qsym.runtime.FUSED_MAX_WORK); numba compiles a function at its first
+# call. A tiny circuit's value and parameter shift are written out instead
+# (qsym.emit.unrolled_functions): no kernel library, no allocation.
+{returning}
 
 
 @njit(cache=True)
@@ -928,8 +903,7 @@ def fused_value_and_grad_adjoint(x, d):
 
 
 # The same, writing into arrays the caller made: ``out`` (NUM_OUTPUTS,) and ``jac``
-# (NUM_OUTPUTS, NUM_INPUTS). What the runtime calls from Python (numba takes about 0.4 us
-# to hand each array it made to Python; see qsym.kernels). Same code, same bits.
+# (NUM_OUTPUTS, NUM_INPUTS): what the runtime calls from Python. Same code, same bits.
 @njit(cache=True)
 def _q_check_outputs(out, jac):
     if out.shape[0] != NUM_OUTPUTS or jac.shape[0] != NUM_OUTPUTS or jac.shape[1] != NUM_INPUTS:
@@ -1141,7 +1115,7 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
     gate_lines, dgate_lines = _gate_code(program)
     return _MODULE.format(
         into_functions=into or _INTO_KERNELS,
-        returning_functions=_RETURNING_UNROLLED if into else _RETURNING_KERNELS,
+        returning=_RETURNING,
         version=__version__,
         key=key,
         kernels_hash=KERNELS_HASH,

@@ -1,9 +1,13 @@
 """The compiled-once statevector kernel library (numba, cached on disk).
 
-Circuits reach these kernels as op tables: per op its wire count, wires, storage kind
-(0 dense, 1 diagonal) and the offset of its matrix in one flat complex array. The per-circuit
-code that :mod:`qsym.emit` generates fills the matrices from the gate parameters and calls
-these kernels, so a new circuit compiles only its small glue, not the simulator.
+Circuits reach these kernels as a packed program (:data:`PROGRAM_SECTIONS`, written by
+:meth:`qsym.program.Program.pack`): per op its wire count, wires, storage kind (one of
+``DENSE``, ``DIAGONAL``, ``CONTROLLED_X``, ``REAL``, ``PAULI``, ``PCPHASE``) and the offset
+of its matrix in one flat complex array; the measured words; the shift terms and the
+chain-rule tables. The kernels own the parameter-shift walk (``shift_values``,
+``accumulate_terms``) and its chain-rule finish (``shift_finish``). The generated module's
+``prepare`` fills the matrices from the gate parameters, so a new circuit compiles only
+its small glue, not the simulator.
 
 Conventions: wire ``w`` of an ``n``-wire state is bit ``n - 1 - w`` of the basis index (wire
 0 most significant, as in PennyLane). A gate's own matrix has its first wire most
@@ -42,19 +46,14 @@ PAULI_MATRICES = {
     "Z": np.array([[1, 0], [0, -1]], dtype=np.complex128),
 }
 
-# Reductions (inner products) are summed in source order: no fastmath. With
-# fastmath={"reassoc"} LLVM vectorized them, but its summation order then depended on the
-# call site the kernel was inlined into: an exported module and the in-process entry
-# point gave different last bits (seen, tests/test_aot.py).
+# Reductions (inner products) are summed in source order: no fastmath (its summation
+# order depends on the call site: docs/design.md, "Measurements behind the design").
 
-# Threads only where they pay (numba's threads, ``numba.set_num_threads``). Work is counted
-# in amplitudes x ops x circuits (state updates). A batch (rows on threads, see qsym.emit)
-# goes parallel from PARALLEL_MIN_WORK in all: measured on 2 free cores, a parallel launch
-# costs about 10 us; 2 threads were 0.6-1.2x one thread below 2**13, 1.5-1.8x from 2**14
-# to 2**16 and 1.9-2.0x above. One parameter-shift gradient shares its shifted circuits
-# among threads (program_value_and_grad_parallel) from PARALLEL_SHIFT_MIN_WORK (it adds
-# about one circuit per run of terms; 1.9x measured on the 12-wire, 8-layer HEA).
-# See docs/design.md, "Batches and threads".
+# Threads only where they pay (numba's threads). Work is counted in amplitudes x ops x
+# circuits (state updates): a batch (rows on threads, see qsym.emit) goes parallel from
+# PARALLEL_MIN_WORK in all, one parameter-shift gradient shares its shifted circuits among
+# threads (program_value_and_grad_parallel) from PARALLEL_SHIFT_MIN_WORK. The thresholds
+# are measured: docs/design.md, "Batches and threads" and "Measurements behind the design".
 PARALLEL_MIN_WORK = 1 << 14
 PARALLEL_SHIFT_MIN_WORK = 1 << 22
 
@@ -81,8 +80,8 @@ def call_dynamic(fn, *args):
     """Call the parallel kernel ``fn`` with its prange iterations handed out one at a time
     (numba's chunk size 1) instead of split evenly in advance: on a machine shared with
     other work, a thread that gets less CPU then takes fewer rows rather than holding up
-    the others (measured: an even split gave no gain at all when another process held
-    part of one core). The setting is numba's, per thread, and is restored."""
+    the others (docs/design.md, "Measurements behind the design"). The setting is
+    numba's, per thread, and is restored."""
     old = numba.set_parallel_chunksize(1)
     try:
         return fn(*args)
@@ -419,10 +418,8 @@ def apply_row(state, n, op_wires, q, k, kind, mats, off):
         apply_dense(state, n, op_wires[q], k, mats, off)
 
 
-# Small circuits: numba updates a reference count (an atomic instruction) for every array
-# argument of a function that calls others, at each call, and for every array view; a
-# leaf function (the apply_* kernels) costs none. apply_row is therefore inlined (numba
-# IR) into the loops over ops: no call, no reference counts per op.
+# apply_row is inlined (numba IR) into the loops over ops: no call, no reference counts
+# per op (numba counts references for every array argument of a non-leaf call).
 @njit(cache=True)
 def run_ops(state, n, start, stop, op_wires, op_nw, op_kind, op_off, mats):
     """Apply ops ``start .. stop-1`` of the op table to ``state`` in place."""
@@ -1031,57 +1028,6 @@ def accumulate_terms(term_slot, term_coeff, term_zero, e, vals, de):
                 de[s, w] += c * vals[t, w]
 
 
-@njit(cache=True)
-def shift_jacobian(
-    n,
-    op_wires,
-    op_nw,
-    op_kind,
-    op_off,
-    mats,
-    word_flip,
-    word_z,
-    word_ny,
-    term_op,
-    term_slot,
-    term_coeff,
-    term_zero,
-    term_off,
-    smats,
-    n_slots,
-):
-    """Values of every word and their derivatives by every gate-parameter slot.
-
-    Shift terms are sorted by op. For each op the state *before* it is kept, so a shifted
-    circuit costs only the ops from the shifted one to the end. A term with ``term_zero``
-    (shift 0, multiplier 1) reuses the unshifted value and runs nothing.
-
-    Returns ``(e, de)``: ``e[t]`` word values, ``de[s, t]`` their derivative by slot ``s``.
-    """
-    n_words = word_flip.shape[0]
-    n_terms = term_op.shape[0]
-    dim = 1 << n
-    work = np.empty(2 * dim, dtype=np.complex128)
-    fl = np.zeros(n_words * (1 + n_terms + n_slots))
-    e, vals, de = _split_values(fl, n_words, n_terms, n_slots)
-    _values_and_shifts(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                       term_op, term_slot, term_coeff, term_zero, term_off, smats, e, vals, de,
-                       work[:dim], work[dim:])
-    return e, de
-
-
-@njit(cache=True)
-def program_gate_gradient(ints, floats, mats, smats):
-    """:func:`shift_jacobian` of a packed program: the word values ``e`` and their
-    derivatives ``de[slot, word]`` by every gate-parameter slot, before the chain rule
-    (what qsym.second_order differentiates once more)."""
-    parts = unpack_program(ints)
-    return shift_jacobian(ints[H_N], parts[S_OP_WIRES], parts[S_OP_NW], parts[S_OP_KIND],
-                          parts[S_OP_OFF], mats, parts[S_WORD_FLIP], parts[S_WORD_Z],
-                          parts[S_WORD_NY], parts[S_TERM_OP], parts[S_TERM_SLOT], floats,
-                          parts[S_TERM_ZERO], parts[S_TERM_OFF], smats, ints[H_SLOTS])
-
-
 @njit(cache=True, inline="always")
 def _split_values(fl, n_words, n_terms, n_slots):
     """``e``, ``vals`` and ``de`` as views of one array of ``n_words * (1 + n_terms +
@@ -1092,20 +1038,6 @@ def _split_values(fl, n_words, n_terms, n_slots):
     o += n_terms * n_words
     de = fl[o : o + n_slots * n_words].reshape((n_slots, n_words))
     return e, vals, de
-
-
-@njit(cache=True)
-def _values_and_shifts(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                       term_op, term_slot, term_coeff, term_zero, term_off, smats, e, vals, de,
-                       psi, phi):
-    """The serial parameter shift: ``e`` (the value circuit's words), ``vals`` (every
-    shifted circuit's), ``de`` accumulated. Two states of work memory."""
-    _reset(psi)
-    run_ops(psi, n, 0, op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
-    pauli_expvals(psi, word_flip, word_z, word_ny, e)
-    shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                 term_op, term_zero, term_off, smats, 0, term_op.shape[0], vals, psi, phi)
-    accumulate_terms(term_slot, term_coeff, term_zero, e, vals, de)
 
 
 # --- programs: a circuit's tables packed into two arrays --------------------------------
@@ -1217,11 +1149,13 @@ def program_state(ints, floats, mats):
 
 
 @njit(cache=True)
-def shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g, out, jac):
+def shift_finish(ints, ch, C, cc, e, de, g, out, jac):
     """Values ``out`` and Jacobian ``jac`` (written, shapes ``(n_out,)`` and ``(n_out,
     n_inputs)``) from the word values ``e`` and their slot derivatives ``de``: the chain
     rule (``g``: zeroed work array, inputs x words), the observable coefficients and their
     derivatives."""
+    ch_slot, ch_x = _section(ints, S_CH_SLOT), _section(ints, S_CH_X)
+    cc_m, cc_w, cc_x = _section(ints, S_CC_M), _section(ints, S_CC_W), _section(ints, S_CC_X)
     n_words = e.shape[0]
     n_inputs = ints[H_INPUTS]
     n_out = ints[H_OUTPUTS]
@@ -1259,10 +1193,9 @@ def _outputs(ints):
 
 
 # Entry points come in pairs: ``program_X(...)`` returns new arrays; ``program_X_into(...,
-# out, jac)`` writes into arrays the caller made. Measured on the seed (1 wire, 2 gates):
-# numba turns each returned array into a Python object in about 0.4 us, NumPy makes an
-# empty one in about 0.1 us, so a compiled call made from Python takes its output arrays
-# (see Compiled in qsym.runtime); compiled callers use the returning form.
+# out, jac)`` writes into arrays the caller made, cheaper from Python (numba hands each
+# array it made to Python slowly: docs/design.md, "Measurements behind the design");
+# compiled callers use the returning form.
 @njit(cache=True)
 def program_value_and_grad(ints, floats, mats, smats, ch, C, cc):
     """:func:`program_value_and_grad_into`, into new arrays: ``(out, jac)``."""
@@ -1277,22 +1210,33 @@ def program_value_and_grad_into(ints, floats, mats, smats, ch, C, cc, out, jac):
 
     ``smats`` holds the matrices of the shifted gates (one block per term), ``ch`` the
     chain-rule factors, ``C`` the observable coefficients and ``cc`` their derivatives.
-    Memory: two states (one allocation) and one array of word values; a third state from
-    ``FUSE_MIN_WIRES`` wires, for the fused tails (``run_ops_fused``).
+    """
+    e, de = program_gate_gradient(ints, floats, mats, smats)
+    g = np.zeros((ints[H_INPUTS], e.shape[0]))
+    shift_finish(ints, ch, C, cc, e, de, g, out, jac)
+
+
+@njit(cache=True)
+def program_gate_gradient(ints, floats, mats, smats):
+    """The serial parameter shift before the chain rule: the word values ``e`` and their
+    derivatives ``de[slot, word]`` by every gate-parameter slot (also what
+    qsym.second_order differentiates once more).
+
+    Terms are sorted by op; ``shift_values`` keeps the state *before* each op, so a shifted
+    circuit costs only the ops from the shifted one to the end; a term with ``term_zero``
+    (shift 0, multiplier 1) reuses the unshifted value and runs nothing. Memory: two states
+    (one allocation) and one array of word values; a third state from ``FUSE_MIN_WIRES``
+    wires, for the fused tails (``run_ops_fused``).
     """
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
-     term_zero, term_off, ch_slot, ch_x, cc_m, cc_w, cc_x, _, _, _) = unpack_program(ints)
+     term_zero, term_off, _, _, _, _, _, _, _, _) = unpack_program(ints)
     n = ints[H_N]
     dim = 1 << n
     n_words = word_flip.shape[0]
     n_terms = term_op.shape[0]
-    n_slots = ints[H_SLOTS]
-    n_inputs = ints[H_INPUTS]
     work = np.empty(2 * dim, dtype=np.complex128)
-    fl = np.zeros(n_words * (1 + n_terms + n_slots + n_inputs))
-    e, vals, de = _split_values(fl, n_words, n_terms, n_slots)
-    g = fl[n_words * (1 + n_terms + n_slots) :].reshape((n_inputs, n_words))
-    # _values_and_shifts written out (each call costs numba atomic updates per array)
+    fl = np.zeros(n_words * (1 + n_terms + ints[H_SLOTS]))
+    e, vals, de = _split_values(fl, n_words, n_terms, ints[H_SLOTS])
     psi = work[:dim]
     _reset(psi)
     run_ops(psi, n, 0, op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
@@ -1300,23 +1244,17 @@ def program_value_and_grad_into(ints, floats, mats, smats, ch, C, cc, out, jac):
     shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
                  term_op, term_zero, term_off, smats, 0, n_terms, vals, psi, work[dim:])
     accumulate_terms(term_slot, floats, term_zero, e, vals, de)
-    shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g, out, jac)
+    return e, de
 
 
-# Small circuits: their fused entry points (qsym.emit; runtime's tiered compilation) call
-# this kernel (tiny ones are written out instead: qsym.emit.unrolled_functions). On the
-# seed circuit (1 wire, 2 gates, 4 shifted circuits) the arithmetic takes tens of
-# nanoseconds; what costs is the machinery around it: numba makes a
-# reference-counted view for every slice and reshape, passes every array of a call as a
-# struct, and allocates for every np.empty. So this is program_value_and_grad_into in one
-# function: the program read by offsets instead of unpacked into 19 views, shift_values'
-# loop inlined, each shifted circuit's word values added into the derivatives as they are
-# measured (the serial kernel keeps them all and adds them afterwards in the same term
-# order: the same sums, the same bits), shift_finish written out on flat offsets. It
-# hands circuits with fused tails (FUSE_MIN_WIRES) or the single-Z tree (SINGLE_Z_TREE) to
-# the serial kernel: even a branch that is never taken cost ~0.1 us here (measured).
-# Measured on the seed: 1.1 us -> 0.37 us a call (tests: the fused and two-call paths are
-# bit-identical).
+# Small circuits: their fused entry points call this kernel (tiny ones are written out
+# instead: qsym.emit.unrolled_functions). It is program_value_and_grad_into in one function,
+# for a seed-sized circuit's machinery rather than its arithmetic: the sections read in
+# place, shift_values' loop inlined, each shifted circuit's words added into the
+# derivatives as they are measured (the same sums in the same term order: the same bits),
+# shift_finish written out on flat offsets. Fused tails (FUSE_MIN_WIRES), the single-Z tree
+# (SINGLE_Z_TREE) and probabilities go to the serial kernel (docs/design.md, "Measurements
+# behind the design").
 @njit(cache=True)
 def program_value_and_grad_small_into(ints, floats, mats, smats, ch, C, cc, out, jac):
     """:func:`program_value_and_grad_into` with fewer views and calls, bit for bit."""
@@ -1456,7 +1394,7 @@ def program_value_and_grad_parallel(ints, floats, mats, smats, ch, C, cc, n_chun
     two states per thread (three from ``FUSE_MIN_WIRES`` wires).
     """
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
-     term_zero, term_off, ch_slot, ch_x, cc_m, cc_w, cc_x, _, _, _) = unpack_program(ints)
+     term_zero, term_off, _, _, _, _, _, _, _, _) = unpack_program(ints)
     n = ints[H_N]
     dim = 1 << n
     n_ops = op_nw.shape[0]
@@ -1485,7 +1423,7 @@ def program_value_and_grad_parallel(ints, floats, mats, smats, ch, C, cc, n_chun
             pauli_expvals(psi, word_flip, word_z, word_ny, e)
     accumulate_terms(term_slot, floats, zero, e, vals, de)
     out, jac = _outputs(ints)
-    shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g, out, jac)
+    shift_finish(ints, ch, C, cc, e, de, g, out, jac)
     return out, jac
 
 

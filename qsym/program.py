@@ -17,8 +17,8 @@ module from a ``Program``; the unroller, shots and second order read its fields.
 program on 1 wire: 1 input, 0 data, 1 output, 3 circuits per gradient
   op 0: RX dense wires [0] mats[0:4] params th[0:1] = 2.0*x[0]
   word 0: flip 0 z 1 ny 0
-  term 0: op 0 slot 0 0.5 * f(1.0 th + 1.5707963267948966)  smats[0:4]
-  term 1: op 0 slot 0 -0.5 * f(1.0 th - 1.5707963267948966)  smats[4:8]
+  term 0: op 0: 0.5 * f(th[0] + 1.5707963267948966)  smats[0:4]
+  term 1: op 0: -0.5 * f(th[0] - 1.5707963267948966)  smats[4:8]
   chain 0: d th[0] / d x[0] = 2
   output 0 = 1.0*w0
   adjoint 0: op 0 slot 0 pos 0 dmats[0:4]
@@ -347,11 +347,20 @@ def _param_text(p: Program, k: int) -> str:
     for i in range(p.op_poff[k], p.op_poff[k] + p.op_np[k]):
         if i in rows:
             _, src, idx, a, b = rows[i]
-            v = f"{a!r}*{'xd'[src]}[{idx}]" if src < 2 else ""
+            v = "" if src == 2 else f"{'xd'[src]}[{idx}]" if a == 1.0 else f"{a!r}*{'xd'[src]}[{idx}]"
             texts.append(v + (f" + {b!r}" if b and v else "" if v else repr(b)))
         elif i in code:
             texts.append(f"<code: {code[i]}>")
     return ", ".join(texts)
+
+
+def _term_text(p: Program, t: int) -> str:
+    mult, shift, slot = p.term_mult[t], p.term_shift[t], p.term_slot[t]
+    arg = f"th[{slot}]" if mult == 1.0 else f"{mult!r}*th[{slot}]"
+    arg += f" {'+' if shift >= 0 else '-'} {abs(shift)!r}" if shift else ""
+    where = ("the value's words" if p.term_zero[t] else
+             f"smats[{p.term_off[t]}:{p.term_off[t] + p.size(p.term_op[t])}]")
+    return f"  term {t}: op {p.term_op[t]}: {p.term_coeff[t]!r} * f({arg})  {where}"
 
 
 def format_program(p: Program) -> str:
@@ -370,13 +379,7 @@ def format_program(p: Program) -> str:
         lines.append(text)
     for w, (f, z, y) in enumerate(zip(p.word_flip, p.word_z, p.word_ny)):
         lines.append(f"  word {w}: flip {f} z {z} ny {y}")
-    for t in range(len(p.term_op)):
-        sign = "+" if p.term_shift[t] >= 0 else "-"
-        where = ("reuses the value" if p.term_zero[t] else
-                 f"smats[{p.term_off[t]}:{p.term_off[t] + p.size(p.term_op[t])}]")
-        lines.append(f"  term {t}: op {p.term_op[t]} slot {p.term_slot[t]} "
-                     f"{p.term_coeff[t]!r} * f({p.term_mult[t]!r} th {sign} "
-                     f"{abs(p.term_shift[t])!r})  {where}")
+    lines += [_term_text(p, t) for t in range(len(p.term_op))]
     code = {t: e for t, e in p.code}
     for k, (s, j) in enumerate(zip(p.ch_slot, p.ch_x)):
         factor = code.get(("ch", k), None)

@@ -43,9 +43,6 @@ from .errors import DeviceError, DifferentiationError
 from .program import lowered
 from .shapes import finite_differences, measurements
 
-# the sections kernels.shift_finish reads
-_FINISH = (kernels.S_CH_SLOT, kernels.S_CH_X, kernels.S_CC_M, kernels.S_CC_W, kernels.S_CC_X)
-
 
 def check_shots(shots):
     """``None`` or a positive int; anything else is refused with what to do."""
@@ -137,12 +134,12 @@ class Sampler:
                 m2[off : off + size] = smats[soff : soff + size]
                 vals[t] = self.estimate_words(m2, shots, rng)
         de = np.zeros((p.num_slots, e.shape[0]))
-        ints, sec = self.ints, kernels.unpack_program(self.ints)
+        sec = kernels.unpack_program(self.ints)
         kernels.accumulate_terms(sec[kernels.S_TERM_SLOT], self.floats,
                                  sec[kernels.S_TERM_ZERO], e, vals, de)
         out, jac = np.empty(p.num_outputs), np.empty((p.num_outputs, p.num_inputs))
         g = np.zeros((p.num_inputs, e.shape[0]))
-        kernels.shift_finish(ints, ch, C, cc, *(sec[s] for s in _FINISH), e, de, g, out, jac)
+        kernels.shift_finish(self.ints, ch, C, cc, e, de, g, out, jac)
         return out, jac
 
     def finite_differences(self, x, d, shots, rng, h, order):
