@@ -211,3 +211,16 @@ def test_hessian_against_finite_differences_of_the_gradient():
         gp = entry.value_and_grad(x + e, d)[1]
         gm = entry.value_and_grad(x - e, d)[1]
         np.testing.assert_allclose(hess[:, :, j], (gp - gm) / (2 * h), atol=1e-6)
+
+
+def test_design_doc_shows_the_seed_program():
+    """docs/design.md, "The lowered program", prints the seed's program as format_program
+    does today."""
+    from pathlib import Path
+
+    p0, p1 = sp.symbols("p0 p1", real=True)
+    seed = Circuit(1, (Op("RX", (0,), (p0,)), Op("RY", (0,), (p1,))),
+                   (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),), inputs=(p0, p1))
+    text = program.format_program(program.lower(seed, make_plan(seed)))
+    doc = (Path(__file__).parent.parent / "docs" / "design.md").read_text()
+    assert "```\n" + text + "\n```" in doc
