@@ -298,11 +298,11 @@ def _mcx_form(num_wires, control_values=None) -> tuple:
 
 
 def _np_pauli(word: str) -> np.ndarray:
-    mats = {"I": np.eye(2), "X": np.array([[0, 1], [1, 0]]),
-            "Y": np.array([[0, -1j], [1j, 0]]), "Z": np.diag([1, -1])}
+    from .kernels import PAULI_MATRICES
+
     out = np.ones((1, 1), dtype=complex)
     for letter in word:
-        out = np.kron(out, mats[letter])
+        out = np.kron(out, PAULI_MATRICES[letter])
     return out
 
 

@@ -29,6 +29,7 @@ import sympy as sp
 
 from .errors import GateError, MeasurementError, WireError
 from .gates import definition_key, gate_def, numeric_matrix_function
+from .kernels import PAULI_MATRICES
 
 Word = tuple  # tuple of (wire index, "X" | "Y" | "Z"), sorted by wire
 
@@ -307,11 +308,7 @@ def structural_hash(c: Circuit, *extra) -> str:
 
 
 # --- reference interpreter -----------------------------------------------------------------
-_PAULI = {
-    "X": np.array([[0, 1], [1, 0]], dtype=complex),
-    "Y": np.array([[0, -1j], [1j, 0]], dtype=complex),
-    "Z": np.array([[1, 0], [0, -1]], dtype=complex),
-}
+_PAULI = PAULI_MATRICES
 
 
 def _apply(state: np.ndarray, mat: np.ndarray, wires) -> np.ndarray:

@@ -29,6 +29,7 @@ import sympy as sp
 from .errors import GateError, MeasurementError, TracingError, WireError
 from .gates import GATES, REGISTRY, gate_def
 from .gates import matrix as _gate_matrix
+from .kernels import PAULI_MATRICES
 from .trace import Traced, active_tape
 
 
@@ -819,12 +820,7 @@ class Hamiltonian(metaclass=_SumOfPaulis):
 
 LinearCombination = Hamiltonian
 
-_PAULI_NP = {
-    "I": np.eye(2, dtype=complex),
-    "X": np.array([[0, 1], [1, 0]], dtype=complex),
-    "Y": np.array([[0, -1j], [1j, 0]]),
-    "Z": np.diag([1.0 + 0j, -1.0]),
-}
+_PAULI_NP = PAULI_MATRICES
 
 
 def _pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
