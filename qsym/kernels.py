@@ -1211,16 +1211,23 @@ def program_value_and_grad_into(ints, floats, mats, smats, ch, C, cc, out, jac):
     ``smats`` holds the matrices of the shifted gates (one block per term), ``ch`` the
     chain-rule factors, ``C`` the observable coefficients and ``cc`` their derivatives.
     """
-    e, de = program_gate_gradient(ints, floats, mats, smats)
-    g = np.zeros((ints[H_INPUTS], e.shape[0]))
+    e, de, g = _gate_gradient(ints, floats, mats, smats, ints[H_INPUTS])
     shift_finish(ints, ch, C, cc, e, de, g, out, jac)
 
 
 @njit(cache=True)
 def program_gate_gradient(ints, floats, mats, smats):
     """The serial parameter shift before the chain rule: the word values ``e`` and their
-    derivatives ``de[slot, word]`` by every gate-parameter slot (also what
-    qsym.second_order differentiates once more).
+    derivatives ``de[slot, word]`` by every gate-parameter slot (what qsym.second_order
+    differentiates once more)."""
+    e, de, _ = _gate_gradient(ints, floats, mats, smats, 0)
+    return e, de
+
+
+@njit(cache=True, inline="always")  # in the entry points: no call, no reference counts
+def _gate_gradient(ints, floats, mats, smats, n_rows):
+    """:func:`program_gate_gradient`, and ``n_rows`` zeroed rows of words from the same
+    allocation (the chain rule's work array).
 
     Terms are sorted by op; ``shift_values`` keeps the state *before* each op, so a shifted
     circuit costs only the ops from the shifted one to the end; a term with ``term_zero``
@@ -1235,8 +1242,9 @@ def program_gate_gradient(ints, floats, mats, smats):
     n_words = word_flip.shape[0]
     n_terms = term_op.shape[0]
     work = np.empty(2 * dim, dtype=np.complex128)
-    fl = np.zeros(n_words * (1 + n_terms + ints[H_SLOTS]))
+    fl = np.zeros(n_words * (1 + n_terms + ints[H_SLOTS] + n_rows))
     e, vals, de = _split_values(fl, n_words, n_terms, ints[H_SLOTS])
+    rows = fl[n_words * (1 + n_terms + ints[H_SLOTS]) :].reshape((n_rows, n_words))
     psi = work[:dim]
     _reset(psi)
     run_ops(psi, n, 0, op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
@@ -1244,7 +1252,7 @@ def program_gate_gradient(ints, floats, mats, smats):
     shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
                  term_op, term_zero, term_off, smats, 0, n_terms, vals, psi, work[dim:])
     accumulate_terms(term_slot, floats, term_zero, e, vals, de)
-    return e, de
+    return e, de, rows
 
 
 # Small circuits: their fused entry points call this kernel (tiny ones are written out
