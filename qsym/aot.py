@@ -92,7 +92,8 @@ def module_name(path, stated: str) -> str:
 
 
 def _module_body(path_or_module) -> str:
-    """A module's source without its docstring (and without its imports of qsym)."""
+    """A module's source without its docstring (qsym.kernels and qsym.shapes import only
+    numpy and numba, so their bodies run as they are in an exported module)."""
     source = Path(path_or_module.__file__ if hasattr(path_or_module, "__file__") else path_or_module).read_text()
     tree = ast.parse(source)
     lines = source.splitlines()

@@ -1,30 +1,31 @@
-"""Stage 5, emit: Python source for one circuit's value and gradient functions.
+"""Stage 5b, emit: the generated module's source, printed from a lowered program.
 
-The generated module holds:
+:func:`emit_module` prints a :class:`qsym.program.Program` (:func:`qsym.program.lower`)
+as Python text; it builds no tables of its own. The generated module holds:
 
-- ``PROGRAM``: the circuit for the compiled-once kernels in :mod:`qsym.kernels`, packed
-  into two arrays (ops, measured Pauli words, shift terms, chain-rule tables);
+- ``PROGRAM``: the program packed for the compiled-once kernels in :mod:`qsym.kernels`
+  (:meth:`qsym.program.Program.pack`);
 - ``prepare(x, d, mode)``: a numba function computing everything that depends on the
   inputs ``x`` and data ``d``: gate parameters (affine ones, ``a * x_j + b``, as table
   rows; the others as code printed from sympy, common subexpressions shared), the gate
   matrices and those of the shifted gates, the non-constant chain-rule factors and the
-  observable coefficients that depend on inputs;
-- ``_q_gate``: the matrices of the circuit's parametric gate types, printed from the exact
-  sympy matrices of their gate-table rows.
+  observable coefficients that depend on inputs; ``prepare_adjoint`` the same with the
+  derivative matrices the adjoint method needs;
+- ``gate_entries(t, p, out, off)``: the matrices of the circuit's parametric gate types
+  (``Program.variants[t]``), printed from the exact sympy matrices of their gate-table rows;
+- ``fused_*``: one compiled call for a whole value or gradient; ``batch_*``: many rows.
 
-The runtime calls ``kernels.program_value_and_grad(*PROGRAM, *prepare(x, d, 1)[:5])``
-(parameter shift) or ``kernels.program_value_and_grad_adjoint(*PROGRAM,
-*prepare_adjoint(x, d)[:5])`` (adjoint).
-Measured: a generated function that calls into the kernel library costs numba about 0.5 s
-to compile (it re-optimizes the linked library), one that does not about 0.06 s; so the
-module never calls the kernels itself. Its size grows with the number of gates, never with
-parameters x gates: shifted circuits are table rows, not code. Generated names start with ``_q_`` (or are the
-documented entry points), so nothing printed from sympy can collide with them.
+The runtime calls ``prepare`` and then a kernel (``kernels.program_value_and_grad(*PROGRAM,
+*prepare(x, d, 1)[:5])``, the two-call path), or a fused entry point. ``prepare`` does not
+call the kernel library: a generated function that does costs numba about 0.5 s to compile
+(it re-optimizes the linked library), so only the fused entry points do, and numba compiles
+them at their first call. The module's size grows with the number of gates, never with
+parameters x gates: shifted circuits are table rows, not code. Generated names start with
+``_q_`` (or are the documented entry points), so nothing printed from sympy can collide.
 
-A tiny circuit (at most ``UNROLL_MAX_OPS`` arithmetic operations written out) also gets its
-fused value and parameter-shift entry points as straight-line code with the kernels'
-arithmetic (:func:`unrolled_functions`): the raw call of the seed circuit takes about
-0.8 us instead of 1.5 us.
+A tiny circuit (at most ``UNROLL_MAX_OPS`` arithmetic operations written out) gets its fused
+value and parameter-shift entry points as straight-line code with the kernels' arithmetic
+(:func:`unrolled_functions`, each gate kind's form in :data:`GATE_KINDS`).
 
 >>> import sympy as sp
 >>> from qsym.ir import Circuit, Op, Measurement
@@ -51,14 +52,11 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from . import cache, kernels
 from ._version import __version__
-from .gates import (REGISTRY, gate_def, numeric_matrix_function, packed_masks, storage,
-                    stored_entries, stored_size, structured)
-from .rules import matrix_at
+from .gates import REGISTRY, gate_def, packed_masks, structured
 from .ir import Circuit, format_circuit
-from .plan import GradientPlan, ProbWord
-
-# qsym.kernels: DENSE, DIAGONAL, CONTROLLED_X, REAL, PAULI, PCPHASE
-_KIND = {"dense": 0, "diagonal": 1, "controlled_x": 2, "real": 3, "pauli": 4, "pcphase": 5}
+from .plan import GradientPlan
+from .program import Program, lower
+from .rules import matrix_at
 
 # numba does not notice changes in functions that a cached function calls (numba issue
 # 1833): the kernel library's hash is written into every generated module, so a change of
@@ -96,9 +94,8 @@ def _block(assignments, symbols_map) -> list[str]:
 
 def _array(name, values, dtype) -> str:
     """A module-level array, its elements as the text of one string (exact: ``repr`` of
-    each float, parsed back by ``float``). Python compiles a list display of thousands of
-    numbers slowly (25 ms of the 12x8 HEA module's 29 ms); one string costs nothing, and
-    parsing it when the module runs about 1 ms."""
+    each float, parsed back by ``float``): Python compiles a list display of thousands of
+    numbers slowly, one string costs nothing."""
     arr = np.asarray(values, dtype=dtype)
     if dtype == "complex128":
         body, conv = " ".join(repr(complex(v)) for v in arr.ravel()), "complex"
@@ -317,42 +314,6 @@ def _print_gate_body(row, params, mat, derivative, kind, masks) -> tuple[str, ..
     return tuple(lines)
 
 
-def _mat_size(name: str, num_wires: int, hyper: tuple = ()) -> int:
-    """The number of complex numbers stored for a gate (:func:`qsym.gates.stored_size`)."""
-    return stored_size(name, num_wires, hyper)
-
-
-def affine_form(expr, inputs_index: dict, data_index: dict):
-    """``(source, index, a, b)`` if ``expr == a * symbol + b`` with constants a and b.
-
-    ``source`` is 0 for an input (``x[index]``), 1 for data (``d[index]``). Such
-    parameters, the common case (``RX(x[3])``, ``RY(2 * w + 0.1)``), become table rows
-    instead of generated code. Returns None for anything else.
-
-    >>> a = sp.Symbol("a")
-    >>> affine_form(2 * a + 1, {a: 0}, {})
-    (0, 0, 2.0, 1.0)
-    >>> affine_form(a**2, {a: 0}, {}) is None
-    True
-    """
-    if expr.is_Symbol:  # the common case, without sympy's diff (slow in a new process)
-        if expr in inputs_index:
-            return 0, inputs_index[expr], 1.0, 0.0
-        if expr in data_index:
-            return 1, data_index[expr], 1.0, 0.0
-    syms = expr.free_symbols
-    if len(syms) != 1:
-        return None
-    (s,) = syms
-    a = sp.diff(expr, s)
-    b = expr.xreplace({s: sp.S.Zero})
-    if a.free_symbols or b.free_symbols:
-        return None
-    if s in inputs_index:
-        return 0, inputs_index[s], float(a), float(b)
-    return 1, data_index[s], float(a), float(b)
-
-
 # --- straight-line code for tiny circuits ------------------------------------------------
 # The raw call of a tiny circuit (the seed: 1 wire, 2 gates, 4 shifted circuits) is mostly
 # machinery: reading the program tables, looping over ops, calling the gate kernels, views
@@ -361,8 +322,8 @@ def affine_form(expr, inputs_index: dict, data_index: dict):
 # gate the arithmetic of its kernel in qsym.kernels, in the kernels' order (so the same
 # bits as the two-call path and the batches; tested), permutations (CNOT, Toffoli) as
 # renamed variables. Such a function does not link the kernel library, but numba's compile
-# time grows with every operation (about 1.5 ms each, measured), so the code is capped;
-# docs/design.md "Tiny circuits written out".
+# time grows with every operation, so the code is capped; docs/design.md "Tiny circuits
+# written out".
 UNROLL_MAX_OPS = 600
 
 
@@ -402,65 +363,75 @@ class _Unrolled:
 
     def apply(self, s: list, k: int, M) -> list:
         """The state ``s`` (amplitude pairs) after op ``k`` with matrix entries ``M(i)``
-        (pairs): the arithmetic of ``kernels.apply_row``."""
+        (pairs): the arithmetic of ``kernels.apply_row`` (:data:`GATE_KINDS`)."""
         wires = self.op_wires[k]
-        kind = self.op_kind[k]
-        kk = len(wires)
-        b = [self.n - 1 - w for w in wires]
-        s = list(s)
-        dim = len(s)
-        if kind == kernels.CONTROLLED_X:  # apply_cnot, apply_cx: amplitudes swap places
-            mask = sum(1 << c for c in b[:-1])
-            t = 1 << b[-1]
-            for i in range(dim):
-                if i & mask == mask and not i & t:
-                    s[i], s[i | t] = s[i | t], s[i]
-            return s
-        if kind == kernels.DIAGONAL:  # apply_diag1, apply_diag: state[i] *= d
-            for i in range(dim):
-                j = 0
-                for c in b:
-                    j = (j << 1) | ((i >> c) & 1)
-                s[i] = self.pair(*self.mul(s[i], M(j)))
-            return s
-        if kk == 1:
-            t = 1 << b[0]
-            for lo in range(dim):
-                if lo & t:
-                    continue
-                hi = lo | t
-                (x0, y0), (x1, y1) = s[lo], s[hi]
-                (ar, ai), (br, bi), (cr, ci), (dr, di) = (M(i) for i in range(4))
-                if kind == kernels.REAL:  # apply_real1: real entries, parts apart
-                    s[lo], s[hi] = (
-                        self.pair(f"{ar} * {x0} + {br} * {x1}", f"{ar} * {y0} + {br} * {y1}"),
-                        self.pair(f"{cr} * {x0} + {dr} * {x1}", f"{cr} * {y0} + {dr} * {y1}"),
-                    )
-                else:  # apply_dense1
-                    s[lo], s[hi] = (
-                        self.pair(f"{ar} * {x0} - {ai} * {y0} + {br} * {x1} - {bi} * {y1}",
-                                  f"{ar} * {y0} + {ai} * {x0} + {br} * {y1} + {bi} * {x1}"),
-                        self.pair(f"{cr} * {x0} - {ci} * {y0} + {dr} * {x1} - {di} * {y1}",
-                                  f"{cr} * {y0} + {ci} * {x0} + {dr} * {y1} + {di} * {x1}"),
-                    )
-            return s
-        if kk == 2:  # apply_dense2: m[4r] * a0 + m[4r+1] * a1 + ... (a complex sum)
-            s0, s1 = 1 << b[0], 1 << b[1]
-            for base in range(dim):
-                if base & (s0 | s1):
-                    continue
-                idx = (base, base | s1, base | s0, base | s0 | s1)
-                a = [s[i] for i in idx]
-                for r, i in enumerate(idx):
-                    products = [self.mul(M(4 * r + j), a[j]) for j in range(4)]
-                    s[i] = self.pair(" + ".join(p[0] for p in products),
-                                     " + ".join(p[1] for p in products))
-            return s
-        # apply_dense: acc = 0j, then += each product in order
+        write = written_form(self.op_kind[k], len(wires))
+        return write(self, list(s), [self.n - 1 - w for w in wires], M)
+
+    # --- one method per kernel (GATE_KINDS) -----------------------------------------------
+    def _cx(self, s, b, M):  # apply_cnot, apply_cx: amplitudes swap places
+        mask = sum(1 << c for c in b[:-1])
+        t = 1 << b[-1]
+        for i in range(len(s)):
+            if i & mask == mask and not i & t:
+                s[i], s[i | t] = s[i | t], s[i]
+        return s
+
+    def _diag(self, s, b, M):  # apply_diag1, apply_diag: state[i] *= d
+        for i in range(len(s)):
+            j = 0
+            for c in b:
+                j = (j << 1) | ((i >> c) & 1)
+            s[i] = self.pair(*self.mul(s[i], M(j)))
+        return s
+
+    def _one_wire(self, s, b, M, real):
+        t = 1 << b[0]
+        for lo in range(len(s)):
+            if lo & t:
+                continue
+            hi = lo | t
+            (x0, y0), (x1, y1) = s[lo], s[hi]
+            (ar, ai), (br, bi), (cr, ci), (dr, di) = (M(i) for i in range(4))
+            if real:  # real entries, parts apart
+                s[lo], s[hi] = (
+                    self.pair(f"{ar} * {x0} + {br} * {x1}", f"{ar} * {y0} + {br} * {y1}"),
+                    self.pair(f"{cr} * {x0} + {dr} * {x1}", f"{cr} * {y0} + {dr} * {y1}"),
+                )
+            else:
+                s[lo], s[hi] = (
+                    self.pair(f"{ar} * {x0} - {ai} * {y0} + {br} * {x1} - {bi} * {y1}",
+                              f"{ar} * {y0} + {ai} * {x0} + {br} * {y1} + {bi} * {x1}"),
+                    self.pair(f"{cr} * {x0} - {ci} * {y0} + {dr} * {x1} - {di} * {y1}",
+                              f"{cr} * {y0} + {ci} * {x0} + {dr} * {y1} + {di} * {x1}"),
+                )
+        return s
+
+    def _real1(self, s, b, M):  # apply_real1
+        return self._one_wire(s, b, M, True)
+
+    def _dense1(self, s, b, M):  # apply_dense1
+        return self._one_wire(s, b, M, False)
+
+    def _dense2(self, s, b, M):  # apply_dense2: m[4r] * a0 + m[4r+1] * a1 + ... (complex)
+        s0, s1 = 1 << b[0], 1 << b[1]
+        for base in range(len(s)):
+            if base & (s0 | s1):
+                continue
+            idx = (base, base | s1, base | s0, base | s0 | s1)
+            a = [s[i] for i in idx]
+            for r, i in enumerate(idx):
+                products = [self.mul(M(4 * r + j), a[j]) for j in range(4)]
+                s[i] = self.pair(" + ".join(p[0] for p in products),
+                                 " + ".join(p[1] for p in products))
+        return s
+
+    def _dense(self, s, b, M):  # apply_dense: acc = 0j, then += each product in order
+        kk = len(b)
         full = sum(1 << c for c in b)
         size = 1 << kk
         loc = [sum(1 << b[q] for q in range(kk) if (j >> (kk - 1 - q)) & 1) for j in range(size)]
-        for base in range(dim):
+        for base in range(len(s)):
             if base & full:
                 continue
             vec = [s[base | loc[j]] for j in range(size)]
@@ -495,6 +466,33 @@ class _Unrolled:
         return self.let([re, f"-{im}", f"-{re}", im][ny & 3])
 
 
+# Each gate kind (qsym.kernels' storage kinds), on how many wires: the kernel that
+# kernels.apply_row runs and the _Unrolled method that writes out the same arithmetic, side
+# by side. A new gate kind is one row here (and its branch in kernels.apply_row); None: not
+# written out (a circuit with it runs in the kernels). Wires None: any other count.
+GATE_KINDS = (
+    # kind                  wires  kernel(s)                    written out by
+    (kernels.CONTROLLED_X,  None,  ("apply_cnot", "apply_cx"),   _Unrolled._cx),
+    (kernels.DIAGONAL,      None,  ("apply_diag1", "apply_diag"), _Unrolled._diag),
+    (kernels.REAL,          1,     ("apply_real1",),             _Unrolled._real1),
+    (kernels.DENSE,         1,     ("apply_dense1",),            _Unrolled._dense1),
+    (kernels.REAL,          2,     ("apply_dense2",),            _Unrolled._dense2),
+    (kernels.DENSE,         2,     ("apply_dense2",),            _Unrolled._dense2),
+    (kernels.REAL,          None,  ("apply_dense",),             _Unrolled._dense),
+    (kernels.DENSE,         None,  ("apply_dense",),             _Unrolled._dense),
+    (kernels.PAULI,         None,  ("apply_pauli",),             None),
+    (kernels.PCPHASE,       None,  ("apply_pcphase",),           None),
+)
+
+
+def written_form(kind: int, wires: int):
+    """The :data:`GATE_KINDS` method writing out an op of this kind on ``wires`` wires
+    (None: the kind is not written out)."""
+    rows = [r for r in GATE_KINDS if r[0] == kind and r[1] in (wires, None)]
+    rows.sort(key=lambda r: r[1] is None)  # an exact wire count first
+    return rows[0][3]
+
+
 def _renamed(lines, prefix, out_name):
     """A gate body (:func:`gate_body`) for straight-line code: its parameters ``p0, p1 ..``
     and subexpressions ``_q_c0 ..`` renamed ``{prefix}p0``, ``{prefix}c0`` ..; each entry
@@ -518,19 +516,9 @@ def _renamed(lines, prefix, out_name):
     return result
 
 
-_LOCAL_TARGET = [  # prepare's targets, as locals of the straight-line code
-    (re.compile(r"^th\[(\d+)\]$"), r"_q_th\1"),
-    (re.compile(r"^ch\[(\d+)\]$"), r"_q_ch\1"),
-    (re.compile(r"^C\[(\d+), (\d+)\]$"), r"_q_C\1_\2"),
-    (re.compile(r"^cc\[(\d+)\]$"), r"_q_cc\1"),
-]
-
-
-def _local_target(target: str) -> str:
-    for pattern, repl in _LOCAL_TARGET:
-        if pattern.match(target):
-            return pattern.sub(repl, target)
-    raise ValueError(f"no local name for {target!r}")
+def _local_target(target) -> str:
+    """``prepare``'s target ``("C", 1, 2)`` as a local of the straight-line code."""
+    return "_q_" + target[0] + "_".join(map(str, target[1:]))
 
 
 # prepare's refusals of its inputs, also the first lines of the written-out code (the
@@ -548,196 +536,190 @@ _INPUT_CHECKS = (
 
 
 def _arithmetic(lines) -> int:
-    """The number of arithmetic operators in ``lines`` (numba's compile time grows with it:
-    measured about 1.5 ms each, so the written-out code is kept small)."""
+    """The number of arithmetic operators in ``lines`` (numba's compile time grows with
+    it, so the written-out code is kept small)."""
     return sum(len(re.findall(r"[-+*/]", line)) for line in lines)
 
 
-def unrolled_functions(circuit, plan, *, op_kind, op_off, op_poff, parametric, affine,
-                       input_code, words, term_off, mats0, ch0, c0) -> str | None:
-    """``fused_value_into`` and ``fused_value_and_grad_into`` written out, or None.
-
-    The same arithmetic in the same order as ``prepare`` followed by
-    ``kernels.program_value_into`` or ``kernels.program_value_and_grad_into`` (so the same
-    bits): the gate parameters and matrices as ``prepare`` computes them (the same table
-    entries, the same printed gate code), every amplitude a local, every gate its kernel's
-    arithmetic, the shifted circuits in the kernel's order. None where the kernels would
-    do something else (fused tails from ``FUSE_MIN_WIRES`` wires, the single-Z tree),
-    where a constant is not finite (``prepare`` raises at every call) or where the code
-    would have more than ``UNROLL_MAX_OPS`` arithmetic operations.
-
-    ``affine``: ``(slot, source, index, a, b)`` rows; ``input_code(code)``: prepare's lines
-    computing ``code`` (``(target, expr)`` pairs, targets renamed here); ``words``: ``(flip,
-    z, ny)`` masks.
-    """
-    n = circuit.num_wires
-    ops, terms = circuit.ops, plan.terms
-    singles = sum(1 for f, z, _ in words if f == 0 and z and not z & (z - 1))
-    if n >= kernels.FUSE_MIN_WIRES or singles >= kernels.SINGLE_Z_TREE:
-        return None
-    if any(k in (kernels.PAULI, kernels.PCPHASE) for k in op_kind):
-        return None  # gates on many wires: their kernels only (not written out)
-    if not (np.all(np.isfinite(mats0)) and np.all(np.isfinite(ch0)) and np.all(np.isfinite(c0))
-            and all(np.isfinite(row[4]) for row in affine)):
-        return None
-    if [t.op for t in terms] != sorted(t.op for t in terms):
+def _writable(p: Program) -> bool:
+    """Whether the kernels run this program op by op (no fused tails, no single-Z tree),
+    its gate kinds all have a written-out form, its constants are finite and the code
+    would be small (a cheap bound first)."""
+    words = list(zip(p.word_flip, p.word_z))
+    singles = sum(1 for f, z in words if f == 0 and z and not z & (z - 1))
+    if p.num_wires >= kernels.FUSE_MIN_WIRES or singles >= kernels.SINGLE_Z_TREE:
+        return False
+    if any(written_form(kind, nw) is None for kind, nw in zip(p.op_kind, p.op_nw)):
+        return False  # gates on many wires: their kernels only
+    if not (np.all(np.isfinite(np.asarray(p.mats0, dtype=complex)))
+            and np.all(np.isfinite(p.ch0)) and np.all(np.isfinite(np.asarray(p.c0, dtype=float)))
+            and all(np.isfinite(row[4]) for row in p.affine)):
+        return False
+    if list(p.term_op) != sorted(p.term_op):
         raise AssertionError("shift terms must be sorted by op (the kernels' walk)")
-    n_ops, dim, nw = len(ops), 1 << n, len(words)
-    n_out, n_in = len(plan.coeffs), len(circuit.inputs)
-    circuits = 1 + sum(1 for t in terms if not t.zero)
-    if dim * n_ops * circuits + n_out * n_in * nw > UNROLL_MAX_OPS:  # a cheap bound first
-        return None
-    is_parametric = set(parametric)
-    slots = [s for s in plan.slots if s.op in is_parametric]
+    circuits = 1 + sum(1 for z in p.term_zero if not z)
+    cost = (1 << p.num_wires) * p.num_ops * circuits + p.num_outputs * p.num_inputs * len(words)
+    return cost <= UNROLL_MAX_OPS
 
-    # --- prepare(x, d, mode), its arrays as locals ----------------------------------------
+
+def _unrolled_prepare(circuit, p: Program) -> tuple[list, list, list]:
+    """``prepare(x, d, mode)`` as straight-line code: its checks and numbers (``head``),
+    the parametric gates' matrices (``mats``) and the shifted ones (``smats``)."""
     head = list(_INPUT_CHECKS)
     # the tables' numbers as literals (repr: exact; numba freezes a global array at every
     # use, which made compiling several times slower)
-    for slot, source, index, a, b in affine:
+    for slot, source, index, a, b in p.affine:
         v = ("x", "d", None)[source]
         v = f"{v}[{index}]" if v else "0.0"
         head.append(f"_q_th{slot} = {float(a)!r} * {v} + {float(b)!r}")
-    head += [f"_q_ch{k} = {float(ch0[k])!r}" for k in range(len(plan.chain))]
-    head += [f"_q_C{m}_{t} = {float(c0[m, t])!r}" for m in range(n_out) for t in range(nw)]
-    head += [f"_q_cc{k} = 0.0" for k in range(len(plan.coeff_chain))]
-    head += input_code(_local_target)
-    nslots = sorted({op_poff[s.op] + s.pos for s in slots})
-    for i in nslots:
+    head += [f"_q_ch{k} = {float(p.ch0[k])!r}" for k in range(len(p.ch_slot))]
+    head += [f"_q_C{m}_{t} = {float(row[t])!r}" for m, row in enumerate(p.c0)
+             for t in range(len(row))]
+    head += [f"_q_cc{k} = 0.0" for k in range(len(p.cc_m))]
+    head += input_code(circuit, p, _local_target)
+    for i in sorted(p.op_poff[k] + j for k in p.parametric for j in range(p.op_np[k])):
         head += [f"if not math.isfinite(_q_th{i}):",
                  '    raise ValueError("qsym: non-finite gate parameter")']
 
-    def matrices(k, prefix, names, shift=None):
-        """Op ``k``'s matrix (``shift``: the term whose shifted matrix) into locals."""
-        lines = [f"{prefix}p{j} = _q_th{op_poff[k] + j}" for j in range(len(ops[k].params))]
-        if shift is not None:
-            t, term = shift
-            lines.append(f"{prefix}p{term.pos} = {float(term.mult)!r} * {prefix}p{term.pos} "
-                         f"+ {float(term.shift)!r}")
-        return lines + _renamed(gate_body(*ops[k].variant), prefix, names)
-
-    def local(name, i):
-        return f"{name}{i}r", f"{name}{i}i"
+    def matrices(k, prefix, names, t=None):
+        """Op ``k``'s matrix (or term ``t``'s shifted one) into locals."""
+        lines = [f"{prefix}p{j} = _q_th{p.op_poff[k] + j}" for j in range(p.op_np[k])]
+        if t is not None:
+            q = p.term_pos[t]
+            lines.append(f"{prefix}p{q} = {p.term_mult[t]!r} * {prefix}p{q} "
+                         f"+ {p.term_shift[t]!r}")
+        return lines + _renamed(gate_body(*circuit.ops[k].variant), prefix, names)
 
     mats = []
-    for k in parametric:
-        mats += matrices(k, f"_q_k{k}_", lambda i, o=op_off[k]: local("_q_M", o + i))
+    for k in p.parametric:
+        mats += matrices(k, f"_q_k{k}_", lambda i, o=p.op_off[k]: _local("_q_M", o + i))
     smats = []
-    for t, term in enumerate(terms):
-        if not term.zero:
-            smats += matrices(term.op, f"_q_s{t}_", lambda i, o=term_off[t]: local("_q_S", o + i),
-                              (t, term))
+    for t, k in enumerate(p.term_op):
+        if not p.term_zero[t]:
+            smats += matrices(k, f"_q_s{t}_",
+                              lambda i, o=p.term_off[t]: _local("_q_S", o + i), t)
+    return head, mats, smats
 
-    # --- the circuits --------------------------------------------------------------------
-    def M(k):  # op k's entries: locals, or literals for a constant gate
-        if k in is_parametric:
-            return lambda i: local("_q_M", op_off[k] + i)
-        return lambda i: (repr(float(mats0[op_off[k] + i].real)),
-                          repr(float(mats0[op_off[k] + i].imag)))
 
-    zero = [("1.0", "0.0")] + [("0.0", "0.0")] * (dim - 1)  # |0..0> (kernels._reset)
+def _local(name, i):
+    return f"{name}{i}r", f"{name}{i}i"
 
-    def values(u):
-        """The circuit from |0..0>, op by op, then every word (kernels.expvals)."""
-        s = zero
-        for k in range(n_ops):
-            s = u.apply(s, k, M(k))
-        return [u.word(s, *w) for w in words]
 
-    def combine(u, e):  # kernels._combine_into: acc = 0.0, then += C[m, t] * e[t]
-        for m in range(n_out):
-            u.lines.append(f"out[{m}] = 0.0" + "".join(f" + _q_C{m}_{w} * {e[w]}"
-                                                       for w in range(nw)))
-        for q in range(plan.probs):  # the probabilities: the last words
-            u.lines.append(f"out[{n_out + q}] = {e[nw - plan.probs + q]}")
+class _Walk:
+    """The circuits of one program written out: the value circuit and the parameter-shift
+    walk of ``kernels.program_value_and_grad_small_into``, in the kernels' order."""
 
-    op_wires = [tuple(op.wires) for op in ops]
-    u = _Unrolled(n, op_wires, op_kind)
-    combine(u, values(u))
-    value_body = u.lines
+    def __init__(self, p: Program):
+        self.p = p
+        self.u = _Unrolled(p.num_wires, [w[:nw] for w, nw in zip(p.op_wires, p.op_nw)],
+                           p.op_kind)
+        self.zero = [("1.0", "0.0")] + [("0.0", "0.0")] * ((1 << p.num_wires) - 1)
+        self.words = list(zip(p.word_flip, p.word_z, p.word_ny))
 
-    # gradient: the walk of kernels.program_value_and_grad_small_into
-    u = _Unrolled(n, op_wires, op_kind)
-    e = values(u)
-    de = {}
+    def M(self, k):
+        """Op k's entries: locals, or literals for a constant gate."""
+        o = self.p.op_off[k]
+        if k in self.p.parametric:
+            return lambda i: _local("_q_M", o + i)
+        return lambda i: (repr(float(self.p.mats0[o + i].real)),
+                          repr(float(self.p.mats0[o + i].imag)))
 
-    def add(s, w, v, c):  # de[s, w] (zeros at first) += c * v
-        if (s, w) not in de:
-            de[(s, w)] = u.let("0.0")
-        de[(s, w)] = u.let(f"{de[(s, w)]} + {c!r} * {v}")
+    def run(self, s, start):
+        for r in range(start, self.p.num_ops):
+            s = self.u.apply(s, r, self.M(r))
+        return s
 
-    psi = zero
-    t = 0
-    for k in range(n_ops):
-        while t < len(terms) and terms[t].op == k:
-            term = terms[t]
-            c = float(term.coeff)
-            if term.zero:
+    def measure(self, s):
+        return [self.u.word(s, *w) for w in self.words]
+
+    def combine(self, e):  # kernels.combine_into: acc = 0.0, then += C[m, t] * e[t]
+        p, nw = self.p, len(self.words)
+        for m in range(p.num_lin):
+            self.u.lines.append(f"out[{m}] = 0.0" + "".join(f" + _q_C{m}_{w} * {e[w]}"
+                                                            for w in range(nw)))
+        for q in range(p.probs):  # the probabilities: the last words
+            self.u.lines.append(f"out[{p.num_lin + q}] = {e[nw - p.probs + q]}")
+
+    def shifts(self, e) -> dict:
+        """``de[(slot, word)]``: the terms' sums, as the kernel walks them (psi: the state
+        before op k; each shifted circuit from there)."""
+        p, u, nw, de = self.p, self.u, len(self.words), {}
+
+        def add(s, w, v, c):  # de[s, w] (zeros at first) += c * v
+            if (s, w) not in de:
+                de[(s, w)] = u.let("0.0")
+            de[(s, w)] = u.let(f"{de[(s, w)]} + {c!r} * {v}")
+
+        psi, t, nt = self.zero, 0, len(p.term_op)
+        for k in range(p.num_ops):
+            while t < nt and p.term_op[t] == k:
+                if p.term_zero[t]:
+                    vals = e
+                else:
+                    phi = u.apply(psi, k, lambda i, o=p.term_off[t]: _local("_q_S", o + i))
+                    vals = self.measure(self.run(phi, k + 1))
                 for w in range(nw):
-                    add(term.slot, w, e[w], c)
-            else:
-                phi = u.apply(psi, k, lambda i, o=term_off[t]: local("_q_S", o + i))
-                for r in range(k + 1, n_ops):
-                    phi = u.apply(phi, r, M(r))
-                vals = [u.word(phi, *wd) for wd in words]
-                for w in range(nw):
-                    add(term.slot, w, vals[w], c)
-            t += 1
-        if t >= len(terms):
-            break
-        psi = u.apply(psi, k, M(k))
-    # kernels._shift_finish: the chain rule, then C times the values and their derivatives
-    g = {}
-    for k, entry in enumerate(plan.chain):
-        for w in range(nw):
-            if (entry.input, w) not in g:
-                g[(entry.input, w)] = u.let("0.0")
-            if (entry.slot, w) not in de:
-                de[(entry.slot, w)] = u.let("0.0")
-            g[(entry.input, w)] = u.let(f"{g[(entry.input, w)]} + _q_ch{k} * "
-                                        f"{de[(entry.slot, w)]}")
-    combine(u, e)
-    for m in range(n_out):
-        for j in range(n_in):
-            parts = "".join(f" + _q_C{m}_{w} * {g.get((j, w), '0.0')}" for w in range(nw))
-            u.lines.append(f"jac[{m}, {j}] = 0.0{parts}")
-    for q in range(plan.probs):
-        for j in range(n_in):
-            u.lines.append(f"jac[{n_out + q}, {j}] = {g.get((j, nw - plan.probs + q), '0.0')}")
-    for k, entry in enumerate(plan.coeff_chain):
-        u.lines.append(f"jac[{entry.measurement}, {entry.input}] += _q_cc{k} * {e[entry.word]}")
-    grad_body = u.lines
+                    add(p.term_slot[t], w, vals[w], p.term_coeff[t])
+                t += 1
+            if t >= nt:
+                break
+            psi = u.apply(psi, k, self.M(k))
+        return de
 
-    value_lines = head + mats + value_body
-    grad_lines = head + mats + smats + grad_body
+    def finish(self, e, de):
+        """``kernels.shift_finish``: the chain rule, then C times the values and their
+        derivatives, then the coefficients' derivatives."""
+        p, u, nw, g = self.p, self.u, len(self.words), {}
+        for k, (slot, j) in enumerate(zip(p.ch_slot, p.ch_x)):
+            for w in range(nw):
+                if (j, w) not in g:
+                    g[(j, w)] = u.let("0.0")
+                if (slot, w) not in de:
+                    de[(slot, w)] = u.let("0.0")
+                g[(j, w)] = u.let(f"{g[(j, w)]} + _q_ch{k} * {de[(slot, w)]}")
+        self.combine(e)
+        for m in range(p.num_lin):
+            for j in range(p.num_inputs):
+                parts = "".join(f" + _q_C{m}_{w} * {g.get((j, w), '0.0')}" for w in range(nw))
+                u.lines.append(f"jac[{m}, {j}] = 0.0{parts}")
+        for q in range(p.probs):
+            for j in range(p.num_inputs):
+                u.lines.append(f"jac[{p.num_lin + q}, {j}] = "
+                               f"{g.get((j, nw - p.probs + q), '0.0')}")
+        for k, (m, w, j) in enumerate(zip(p.cc_m, p.cc_w, p.cc_x)):
+            u.lines.append(f"jac[{m}, {j}] += _q_cc{k} * {e[w]}")
+
+
+def unrolled_functions(circuit: Circuit, program: Program) -> str | None:
+    """``fused_value_into`` and ``fused_value_and_grad_into`` written out, or None.
+
+    The same arithmetic in the same order as ``prepare`` followed by
+    ``kernels.program_value_into`` or ``kernels.program_value_and_grad_small_into`` (so
+    the same bits): the gate parameters and matrices as ``prepare`` computes them (the
+    same table entries, the same printed gate code), every amplitude a local, every gate
+    its kernel's arithmetic (:data:`GATE_KINDS`), the shifted circuits in the kernel's
+    order. None where the kernels would do something else (fused tails from
+    ``FUSE_MIN_WIRES`` wires, the single-Z tree, gates without a written-out form), where
+    a constant is not finite (``prepare`` raises at every call) or where the code would
+    have more than ``UNROLL_MAX_OPS`` arithmetic operations.
+    """
+    if not _writable(program):
+        return None
+    head, mats, smats = _unrolled_prepare(circuit, program)
+    value = _Walk(program)
+    value.combine(value.measure(value.run(value.zero, 0)))
+    grad = _Walk(program)
+    e = grad.measure(grad.run(grad.zero, 0))
+    grad.finish(e, grad.shifts(e))
+    value_lines = head + mats + value.u.lines
+    grad_lines = head + mats + smats + grad.u.lines
     if _arithmetic(value_lines) + _arithmetic(grad_lines) > UNROLL_MAX_OPS:
         return None
     return _UNROLLED.format(value_body=_indent(value_lines), grad_body=_indent(grad_lines))
 
 
-_RETURNING_KERNELS = '''\
-@njit(cache=True)
-def fused_value(x, d):
-    """Measured values at inputs ``x`` and data ``d``."""
-    mats, smats, ch, C, cc, th = prepare(x, d, 0)
-    # copies: the kernels are compiled for writable arrays, module constants are read-only
-    return _q_program_value(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, C)
-
-
-@njit(cache=True)
-def fused_value_and_grad(x, d):
-    """Values and the Jacobian ``jac[m, j] = d value[m] / d x[j]`` by parameter shift."""
-    out = np.empty(NUM_OUTPUTS)
-    jac = np.empty((NUM_OUTPUTS, NUM_INPUTS))
-    mats, smats, ch, C, cc, th = prepare(x, d, 1)
-    _q_program_value_and_grad_small_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
-                                         smats, ch, C, cc, out, jac)
-    return out, jac
-'''
-
-# written out: the returning forms call the written-out code (cheap to link, unlike a
-# function that calls the kernel library: numba re-optimizes that library in each caller)
-_RETURNING_UNROLLED = '''\
+# the returning forms call the writing ones (for a tiny circuit: the written-out code)
+_RETURNING = '''\
 @njit(cache=True)
 def fused_value(x, d):
     """Measured values at inputs ``x`` and data ``d``."""
@@ -804,7 +786,6 @@ kernels: {kernels_hash}
 import math
 import numpy as np
 from numba import njit
-from qsym.kernels import program_value as _q_program_value
 from qsym.kernels import program_value_into as _q_program_value_into
 from qsym.kernels import program_value_and_grad_small_into as _q_program_value_and_grad_small_into
 from qsym.kernels import program_value_and_grad_adjoint as _q_program_value_and_grad_adjoint
@@ -820,6 +801,9 @@ from qsym.kernels import batch_value_and_grad_adjoint as _q_batch_value_and_grad
 @njit(cache=True)
 def _q_gate(t, p, out, off):
 {gate_code}
+
+
+gate_entries = _q_gate  # public: gate type t's stored entries at parameters p, at out[off:]
 
 
 @njit(cache=True)
@@ -904,13 +888,11 @@ def prepare_adjoint(x, d):
 
 
 # Fused entry points: one compiled call for the whole computation. Those that call the
-# kernel library link it, which costs numba about 0.5 s each to compile, so the runtime
-# uses them only where call overhead matters (small circuits, see
-# qsym.runtime.FUSED_MAX_WORK); numba compiles a function at its first call, so unused ones
-# cost nothing. A tiny circuit's value and parameter shift are written out instead
-# (qsym.emit.unrolled_functions): no kernel library, no allocation, numba's compile time
-# about 1.5 ms per arithmetic operation (the seed's gradient: about 0.85 s).
-{returning_functions}
+# kernel library link it (slow to compile), so the runtime uses them only where call
+# overhead matters (qsym.runtime.FUSED_MAX_WORK); numba compiles a function at its first
+# call. A tiny circuit's value and parameter shift are written out instead
+# (qsym.emit.unrolled_functions): no kernel library, no allocation.
+{returning}
 
 
 @njit(cache=True)
@@ -922,8 +904,7 @@ def fused_value_and_grad_adjoint(x, d):
 
 
 # The same, writing into arrays the caller made: ``out`` (NUM_OUTPUTS,) and ``jac``
-# (NUM_OUTPUTS, NUM_INPUTS). What the runtime calls from Python (numba takes about 0.4 us
-# to hand each array it made to Python; see qsym.kernels). Same code, same bits.
+# (NUM_OUTPUTS, NUM_INPUTS): what the runtime calls from Python. Same code, same bits.
 @njit(cache=True)
 def _q_check_outputs(out, jac):
     if out.shape[0] != NUM_OUTPUTS or jac.shape[0] != NUM_OUTPUTS or jac.shape[1] != NUM_INPUTS:
@@ -1030,214 +1011,119 @@ def batch_value_and_grad_adjoint(X, D):
 '''
 
 
-def _outcome_index(word: ProbWord, n: int) -> int:
-    """The index of a probability's outcome in ``kernels.marginal_probs``' numbering (the
-    bits of its wires from the lowest basis-index bit)."""
-    k = len(word.on)
-    bit_of = {n - 1 - w: (word.outcome >> (k - 1 - i)) & 1 for i, w in enumerate(word.on)}
-    return sum(v << q for q, (_, v) in enumerate(sorted(bit_of.items())))
-
-
 def _indent(lines, n=4) -> str:
     return "\n".join(" " * n + line for line in lines)
 
 
-def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "") -> str:
-    """The source of the generated module for ``circuit`` and its gradient ``plan``."""
-    inputs = circuit.inputs
-    data = circuit.data
-    xindex = {s: i for i, s in enumerate(inputs)}
-    dindex = {s: i for i, s in enumerate(data)}
-    xnames = {s: f"_q_x{i}" for i, s in enumerate(inputs)}
-    dnames = {s: f"_q_d{i}" for i, s in enumerate(data)}
+def _target(target) -> str:
+    """``("C", 1, 2)`` -> ``C[1, 2]``: where ``prepare`` keeps a computed number."""
+    return f"{target[0]}[{', '.join(map(str, target[1:]))}]"
+
+
+def input_code(circuit: Circuit, program: Program, target=_target) -> list[str]:
+    """``prepare``'s lines computing ``program.code`` (common subexpressions shared), each
+    target named by ``target``."""
+    xnames = {s: f"_q_x{i}" for i, s in enumerate(circuit.inputs)}
+    dnames = {s: f"_q_d{i}" for i, s in enumerate(circuit.data)}
     smap = {s: sp.Symbol(n, real=True) for s, n in {**xnames, **dnames}.items()}
-    known = set(inputs) | set(data)
+    used = set().union(*[sp.sympify(e).free_symbols for _, e in program.code])
+    lines = [f"{xnames[s]} = x[{i}]" for i, s in enumerate(circuit.inputs) if s in used]
+    lines += [f"{dnames[s]} = d[{i}]" for i, s in enumerate(circuit.data) if s in used]
+    return lines + _block([(target(t), e) for t, e in program.code], smap)
 
-    # --- op tables; constant gates get their matrices now, parametric ones per call -------
-    ops = circuit.ops
-    maxw = max([len(op.wires) for op in ops] + [1])
-    op_wires = np.zeros((len(ops), maxw), dtype=np.int64)
-    op_nw, op_kind, op_off, op_poff, op_np, op_type = [], [], [], [], [], []
-    parametric: list[int] = []
-    types: list[tuple] = []  # gate variants (name, wires, hyperparameters) with parameters
-    mats0: list[complex] = []
-    for k, op in enumerate(ops):
-        op_wires[k, : len(op.wires)] = op.wires
-        op_nw.append(len(op.wires))
-        op_kind.append(_KIND[storage(*op.variant)])
-        op_off.append(len(mats0))
-        op_poff.append(sum(op_np))
-        op_np.append(len(op.params))
-        if any(p.free_symbols & known for p in op.params):
-            parametric.append(k)
-            if op.variant not in types:
-                types.append(op.variant)
-            op_type.append(types.index(op.variant))
-            mats0.extend([0j] * _mat_size(op.name, len(op.wires), op.hyper))
-        else:
-            op_type.append(-1)
-            mats0.extend(stored_entries(op.name, [float(p) for p in op.params], *op.variant[1:]))
 
-    # --- functions of the inputs: table rows where affine or constant, code otherwise ----
-    affine = []
-    code = []
-    is_parametric = set(parametric)
-    for s in plan.slots:
-        if s.op not in is_parametric:
-            continue
-        index = op_poff[s.op] + s.pos
-        expr = sp.sympify(s.expr)
-        if not expr.free_symbols:
-            affine.append((index, 2, 0, 0.0, float(expr)))  # a constant
-            continue
-        row = affine_form(expr, xindex, dindex)
-        if row is None:
-            code.append((f"th[{index}]", expr))
-        else:
-            affine.append((index,) + row)
-    chain = plan.chain
-    ch0 = np.zeros(len(chain))
-    for k, e in enumerate(chain):
-        if e.factor.free_symbols:
-            code.append((f"ch[{k}]", e.factor))
-        else:
-            ch0[k] = float(e.factor)
-    c0 = np.zeros((len(plan.coeffs), len(plan.words)))
-    for m, row in enumerate(plan.coeffs):
-        for t, c in enumerate(row):
-            if c.free_symbols:
-                code.append((f"C[{m}, {t}]", c))
-            else:
-                c0[m, t] = float(c)
-    cc = plan.coeff_chain
-    code += [(f"cc[{k}]", e.factor) for k, e in enumerate(cc)]
-    used = set().union(*[sp.sympify(e).free_symbols for _, e in code])
-
-    def input_code(target=lambda t: t):
-        """prepare's lines computing ``code``, each target named by ``target``."""
-        lines = [f"{xnames[s]} = x[{i}]" for i, s in enumerate(inputs) if s in used]
-        lines += [f"{dnames[s]} = d[{i}]" for i, s in enumerate(data) if s in used]
-        return lines + _block([(target(t), e) for t, e in code], smap)
-
-    # --- gate matrices, by the circuit's own gate-type numbers ---------------------------
+def _gate_code(program: Program) -> tuple[list[str], list[str]]:
+    """The bodies of ``_q_gate`` (the parametric gate variants' matrices, by the program's
+    gate-type numbers) and ``_q_dgate`` (the derivatives the adjoint method needs)."""
     gate_lines = []
-    for i, variant in enumerate(types):
+    for i, variant in enumerate(program.variants):
         gate_lines.append(f"{'if' if i == 0 else 'elif'} t == {i}:  # {variant[0]}")
         gate_lines += [f"    p{j} = p[{j}]" for j in range(gate_def(variant[0]).num_params)]
         gate_lines += ["    " + line for line in gate_body(*variant)]
-
-    # --- shift terms and measured words ----------------------------------------------
-    terms = plan.terms
-    term_off, soff = [], 0
-    for t in terms:
-        term_off.append(soff)
-        if not t.zero:
-            soff += _mat_size(ops[t.op].name, len(ops[t.op].wires), ops[t.op].hyper)
-    n = circuit.num_wires
-    wf, wz, wy = [], [], []
-    for word in plan.words:
-        if isinstance(word, ProbWord):  # kernels.PROB_WORD: the mask, the outcome's index
-            wf.append(kernels.PROB_WORD)
-            wz.append(sum(1 << (n - 1 - w) for w in word.on))
-            wy.append(_outcome_index(word, n))
-            continue
-        bits = {p: 0 for p in "XYZ"}
-        for w, p in word:
-            bits[p] |= 1 << (n - 1 - w)
-        wf.append(bits["X"] | bits["Y"])
-        wz.append(bits["Y"] | bits["Z"])
-        wy.append(sum(1 for _, p in word if p == "Y"))
-
-    # derivative matrices for the adjoint method: one block per differentiated slot
-    adj = [plan.slots[si] for si in plan.diff_slots]
-    adj_off, doff = [], 0
-    for sl in adj:
-        adj_off.append(doff)
-        doff += _mat_size(ops[sl.op].name, len(ops[sl.op].wires), ops[sl.op].hyper)
     dgate_lines = []
-    derivs = sorted({(op_type[sl.op], sl.pos) for sl in adj})
-    for i, (t, j) in enumerate(derivs):
-        variant = types[t]
+    for i, (t, j) in enumerate(program.derivs):
+        variant = program.variants[t]
         dgate_lines.append(f"{'if' if i == 0 else 'elif'} t == {t} and j == {j}:  # d {variant[0]}")
         dgate_lines += [f"    p{q} = p[{q}]" for q in range(gate_def(variant[0]).num_params)]
         dgate_lines += ["    " + line for line in gate_body(*variant, derivative=j)]
+    return gate_lines, dgate_lines
 
-    ints, floats = kernels.pack_program(
-        n, op_wires, op_nw, op_kind, op_off, wf, wz, wy,
-        [t.op for t in terms], [t.slot for t in terms], [t.zero for t in terms], term_off,
-        [t.coeff for t in terms], [e.slot for e in chain], [e.input for e in chain],
-        [e.measurement for e in cc], [e.word for e in cc], [e.input for e in cc],
-        max(sum(op_np), 1), len(inputs), plan.num_outputs,
-        [sl.op for sl in adj], list(plan.diff_slots), adj_off,
-    )
-    into = unrolled_functions(
-        circuit, plan, op_kind=op_kind, op_off=op_off, op_poff=op_poff, parametric=parametric,
-        affine=affine, input_code=input_code, words=list(zip(wf, wz, wy)), term_off=term_off,
-        mats0=np.asarray(mats0, dtype=complex), ch0=ch0, c0=c0)
-    nslots = max(sum(op_np), 1)
-    maxp = max(op_np + [1])
-    tables = [
-        f"NUM_WIRES = {n}",
-        f"NUM_INPUTS = {len(inputs)}",
-        f"NUM_DATA = {len(data)}",
-        f"NUM_OUTPUTS = {plan.num_outputs}",
-        f"_q_NLIN = {len(plan.coeffs)}  # outputs from C (the others: probabilities)",
-        f"EXECUTIONS_PER_GRADIENT = {plan.executions}",
-        f"UNROLLED = {into is not None}  # fused_value_into, fused_value_and_grad_into written out",
-        f"WORK = {(1 << n) * max(len(ops), 1) * (1 + len(terms))}  # amplitudes x ops x circuits",
-        f"_q_WORK_VALUE = {(1 << n) * max(len(ops), 1)}",
-        f"_q_WORK_ADJOINT = {(1 << n) * (max(len(ops), 1) * (2 + plan.num_outputs) + len(adj))}",
+
+def _tables(program: Program, unrolled: bool) -> list[str]:
+    """The module's constants: sizes, the packed program and ``prepare``'s tables."""
+    p = program
+    ints, floats = p.pack()
+    nslots, maxp, n_words = p.num_slots, p.max_params, len(p.word_flip)
+    n_ch, n_cc = len(p.ch_slot), len(p.cc_m)
+    return [
+        f"NUM_WIRES = {p.num_wires}",
+        f"NUM_INPUTS = {p.num_inputs}",
+        f"NUM_DATA = {p.num_data}",
+        f"NUM_OUTPUTS = {p.num_outputs}",
+        f"_q_NLIN = {p.num_lin}  # outputs from C (the others: probabilities)",
+        f"EXECUTIONS_PER_GRADIENT = {p.executions}",
+        f"UNROLLED = {unrolled}  # fused_value_into, fused_value_and_grad_into written out",
+        f"WORK = {p.work(1 + len(p.term_op))}  # amplitudes x ops x circuits",
+        f"_q_WORK_VALUE = {p.work(1)}",
+        f"_q_WORK_ADJOINT = {p.work(2 + p.num_outputs) + (1 << p.num_wires) * len(p.adj_op)}",
         f"_q_PARALLEL_MIN_WORK = {kernels.PARALLEL_MIN_WORK}  # measured: qsym.kernels",
-        "# the circuit for the kernels (qsym.kernels.pack_program)",
+        "# the circuit for the kernels (qsym.program.Program.pack)",
         _array("PROGRAM_INTS", ints, "int64"),
         _array("PROGRAM_FLOATS", floats, "float64"),
         "PROGRAM = (PROGRAM_INTS, PROGRAM_FLOATS)",
         "# what prepare() needs",
-        _array("_q_OP_OFF", op_off, "int64"),
-        _array("_q_OP_POFF", op_poff, "int64"),
-        _array("_q_OP_NP", op_np, "int64"),
-        _array("_q_OP_TYPE", op_type, "int64"),
-        _array("_q_PAR_OPS", parametric, "int64"),
-        _array("_q_MATS0", mats0, "complex128"),
+        _array("_q_OP_OFF", p.op_off, "int64"),
+        _array("_q_OP_POFF", p.op_poff, "int64"),
+        _array("_q_OP_NP", p.op_np, "int64"),
+        _array("_q_OP_TYPE", p.op_type, "int64"),
+        _array("_q_PAR_OPS", p.parametric, "int64"),
+        _array("_q_MATS0", p.mats0, "complex128"),
         f"_q_NSLOTS = {nslots}",
         f"_q_MAXP = {maxp}",
-        f"_q_NWORDS = {len(plan.words)}",
-        f"_q_NMATS = {len(mats0)}",
+        f"_q_NWORDS = {n_words}",
+        f"_q_NMATS = {len(p.mats0)}",
         "# prepare's real numbers but C, one array: th | ch | cc | p",
         f"_q_O_CH = {nslots}",
-        f"_q_O_C = {nslots + len(chain)}",
-        f"_q_O_P = {nslots + len(chain) + len(cc)}",
-        f"_q_NFL = {nslots + len(chain) + len(cc) + maxp}",
-        _array("_q_AF_SLOT", [a[0] for a in affine], "int64"),
-        _array("_q_AF_SRC", [a[1] for a in affine], "int64"),
-        _array("_q_AF_IDX", [a[2] for a in affine], "int64"),
-        _array("_q_AF_A", [a[3] for a in affine], "float64"),
-        _array("_q_AF_B", [a[4] for a in affine], "float64"),
-        _array("_q_T_OP", [t.op for t in terms], "int64"),
-        _array("_q_T_POS", [t.pos for t in terms], "int64"),
-        _array("_q_T_MULT", [t.mult for t in terms], "float64"),
-        _array("_q_T_SHIFT", [t.shift for t in terms], "float64"),
-        _array("_q_T_ZERO", [t.zero for t in terms], "bool"),
-        _array("_q_T_OFF", term_off, "int64"),
-        f"_q_NSMATS = {max(soff, 1)}",
-        _array("_q_C0", c0, "float64"),
-        _array("_q_CH0", ch0, "float64"),
-        f"_q_NCC = {len(cc)}",
-        _array("_q_ADJ_OP", [sl.op for sl in adj], "int64"),
-        _array("_q_ADJ_POS", [sl.pos for sl in adj], "int64"),
-        _array("_q_ADJ_OFF", adj_off, "int64"),
-        f"_q_NDMATS = {max(doff, 1)}",
+        f"_q_O_C = {nslots + n_ch}",
+        f"_q_O_P = {nslots + n_ch + n_cc}",
+        f"_q_NFL = {nslots + n_ch + n_cc + maxp}",
+        *(_array(f"_q_AF_{name}", [a[i] for a in p.affine], dtype) for i, (name, dtype) in
+          enumerate([("SLOT", "int64"), ("SRC", "int64"), ("IDX", "int64"),
+                     ("A", "float64"), ("B", "float64")])),
+        _array("_q_T_OP", p.term_op, "int64"),
+        _array("_q_T_POS", p.term_pos, "int64"),
+        _array("_q_T_MULT", p.term_mult, "float64"),
+        _array("_q_T_SHIFT", p.term_shift, "float64"),
+        _array("_q_T_ZERO", p.term_zero, "bool"),
+        _array("_q_T_OFF", p.term_off, "int64"),
+        f"_q_NSMATS = {p.num_smats}",
+        _array("_q_C0", np.asarray(p.c0, dtype=float).reshape(p.num_lin, n_words), "float64"),
+        _array("_q_CH0", p.ch0, "float64"),
+        f"_q_NCC = {n_cc}",
+        _array("_q_ADJ_OP", p.adj_op, "int64"),
+        _array("_q_ADJ_POS", p.adj_pos, "int64"),
+        _array("_q_ADJ_OFF", p.adj_off, "int64"),
+        f"_q_NDMATS = {p.num_dmats}",
     ]
+
+
+def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
+                program: Program | None = None) -> str:
+    """The source of the generated module for ``circuit`` and its gradient ``plan`` (its
+    lowered :class:`~qsym.program.Program`, made here unless given)."""
+    program = lower(circuit, plan) if program is None else program
+    into = unrolled_functions(circuit, program)
+    gate_lines, dgate_lines = _gate_code(program)
     return _MODULE.format(
         into_functions=into or _INTO_KERNELS,
-        returning_functions=_RETURNING_UNROLLED if into else _RETURNING_KERNELS,
+        returning=_RETURNING,
         version=__version__,
         key=key,
         kernels_hash=KERNELS_HASH,
         listing=format_circuit(circuit).replace('"""', "'''"),
-        tables="\n".join(tables),
+        tables="\n".join(_tables(program, into is not None)),
         gate_code=_indent(gate_lines or ["pass"]),
         dgate_code=_indent(dgate_lines or ["pass"]),
-        input_code=_indent(input_code()),
+        input_code=_indent(input_code(circuit, program)),
         input_checks=_indent(_INPUT_CHECKS),
     )

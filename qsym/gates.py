@@ -37,6 +37,8 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
+from .kernels import PAULI_MATRICES
+
 I = sp.I
 
 
@@ -173,12 +175,7 @@ def _controlled(u: sp.Matrix, controls: int = 1) -> sp.Matrix:
     return m
 
 
-PAULI = {
-    "I": np.eye(2, dtype=complex),
-    "X": np.array([[0, 1], [1, 0]], dtype=complex),
-    "Y": np.array([[0, -1j], [1j, 0]], dtype=complex),
-    "Z": np.array([[1, 0], [0, -1]], dtype=complex),
-}
+PAULI = PAULI_MATRICES  # one definition, in the kernel library (exports carry it)
 """The Pauli matrices as NumPy arrays, by letter (``pauli_matrix`` gives exact words)."""
 
 
@@ -322,11 +319,9 @@ def _mcx_form(num_wires, control_values=None) -> tuple:
 
 
 def _np_pauli(word: str) -> np.ndarray:
-    mats = {"I": np.eye(2), "X": np.array([[0, 1], [1, 0]]),
-            "Y": np.array([[0, -1j], [1j, 0]]), "Z": np.diag([1, -1])}
     out = np.ones((1, 1), dtype=complex)
     for letter in word:
-        out = np.kron(out, mats[letter])
+        out = np.kron(out, PAULI[letter])
     return out
 
 

@@ -1,9 +1,13 @@
 """The compiled-once statevector kernel library (numba, cached on disk).
 
-Circuits reach these kernels as op tables: per op its wire count, wires, storage kind
-(0 dense, 1 diagonal) and the offset of its matrix in one flat complex array. The per-circuit
-code that :mod:`qsym.emit` generates fills the matrices from the gate parameters and calls
-these kernels, so a new circuit compiles only its small glue, not the simulator.
+Circuits reach these kernels as a packed program (:data:`PROGRAM_SECTIONS`, written by
+:meth:`qsym.program.Program.pack`): per op its wire count, wires, storage kind (one of
+``DENSE``, ``DIAGONAL``, ``CONTROLLED_X``, ``REAL``, ``PAULI``, ``PCPHASE``) and the offset
+of its matrix in one flat complex array; the measured words; the shift terms and the
+chain-rule tables. The kernels own the parameter-shift walk (``shift_values``,
+``accumulate_terms``) and its chain-rule finish (``shift_finish``). The generated module's
+``prepare`` fills the matrices from the gate parameters, so a new circuit compiles only
+its small glue, not the simulator.
 
 Conventions: wire ``w`` of an ``n``-wire state is bit ``n - 1 - w`` of the basis index (wire
 0 most significant, as in PennyLane). A gate's own matrix has its first wire most
@@ -36,19 +40,22 @@ REAL = 3  # a dense matrix that is real: real arithmetic on the float64 view (ve
 PAULI = 4  # a I + b P on the states whose control wires hold their values (apply_pauli)
 PCPHASE = 5  # e^{it} on the first dim basis states of the gate, e^{-it} on the others
 
-# Reductions (inner products) are summed in source order: no fastmath. With
-# fastmath={"reassoc"} LLVM vectorized them, but its summation order then depended on the
-# call site the kernel was inlined into: an exported module and the in-process entry
-# point gave different last bits (seen, tests/test_aot.py).
+# The Pauli matrices (NumPy, complex), for the modules that need them as numbers
+PAULI_MATRICES = {
+    "I": np.eye(2, dtype=np.complex128),
+    "X": np.array([[0, 1], [1, 0]], dtype=np.complex128),
+    "Y": np.array([[0, -1j], [1j, 0]], dtype=np.complex128),
+    "Z": np.array([[1, 0], [0, -1]], dtype=np.complex128),
+}
 
-# Threads only where they pay (numba's threads, ``numba.set_num_threads``). Work is counted
-# in amplitudes x ops x circuits (state updates). A batch (rows on threads, see qsym.emit)
-# goes parallel from PARALLEL_MIN_WORK in all: measured on 2 free cores, a parallel launch
-# costs about 10 us; 2 threads were 0.6-1.2x one thread below 2**13, 1.5-1.8x from 2**14
-# to 2**16 and 1.9-2.0x above. One parameter-shift gradient shares its shifted circuits
-# among threads (program_value_and_grad_parallel) from PARALLEL_SHIFT_MIN_WORK (it adds
-# about one circuit per run of terms; 1.9x measured on the 12-wire, 8-layer HEA).
-# See docs/design.md, "Batches and threads".
+# Reductions (inner products) are summed in source order: no fastmath (its summation
+# order depends on the call site: docs/design.md, "Measurements behind the design").
+
+# Threads only where they pay (numba's threads). Work is counted in amplitudes x ops x
+# circuits (state updates): a batch (rows on threads, see qsym.emit) goes parallel from
+# PARALLEL_MIN_WORK in all, one parameter-shift gradient shares its shifted circuits among
+# threads (program_value_and_grad_parallel) from PARALLEL_SHIFT_MIN_WORK. The thresholds
+# are measured: docs/design.md, "Batches and threads" and "Measurements behind the design".
 PARALLEL_MIN_WORK = 1 << 14
 PARALLEL_SHIFT_MIN_WORK = 1 << 22
 
@@ -75,8 +82,8 @@ def call_dynamic(fn, *args):
     """Call the parallel kernel ``fn`` with its prange iterations handed out one at a time
     (numba's chunk size 1) instead of split evenly in advance: on a machine shared with
     other work, a thread that gets less CPU then takes fewer rows rather than holding up
-    the others (measured: an even split gave no gain at all when another process held
-    part of one core). The setting is numba's, per thread, and is restored."""
+    the others (docs/design.md, "Measurements behind the design"). The setting is
+    numba's, per thread, and is restored."""
     old = numba.set_parallel_chunksize(1)
     try:
         return fn(*args)
@@ -413,10 +420,8 @@ def apply_row(state, n, op_wires, q, k, kind, mats, off):
         apply_dense(state, n, op_wires[q], k, mats, off)
 
 
-# Small circuits: numba updates a reference count (an atomic instruction) for every array
-# argument of a function that calls others, at each call, and for every array view; a
-# leaf function (the apply_* kernels) costs none. apply_row is therefore inlined (numba
-# IR) into the loops over ops: no call, no reference counts per op.
+# apply_row is inlined (numba IR) into the loops over ops: no call, no reference counts
+# per op (numba counts references for every array argument of a non-leaf call).
 @njit(cache=True)
 def run_ops(state, n, start, stop, op_wires, op_nw, op_kind, op_off, mats):
     """Apply ops ``start .. stop-1`` of the op table to ``state`` in place."""
@@ -1010,7 +1015,7 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
 
 
 @njit(cache=True)
-def _accumulate_terms(term_slot, term_coeff, term_zero, e, vals, de):
+def accumulate_terms(term_slot, term_coeff, term_zero, e, vals, de):
     """``de[s] += c * values`` for every term, in term order (the same sums, in the same
     order, whichever thread computed ``vals``)."""
     n_words = e.shape[0]
@@ -1025,45 +1030,6 @@ def _accumulate_terms(term_slot, term_coeff, term_zero, e, vals, de):
                 de[s, w] += c * vals[t, w]
 
 
-@njit(cache=True)
-def shift_jacobian(
-    n,
-    op_wires,
-    op_nw,
-    op_kind,
-    op_off,
-    mats,
-    word_flip,
-    word_z,
-    word_ny,
-    term_op,
-    term_slot,
-    term_coeff,
-    term_zero,
-    term_off,
-    smats,
-    n_slots,
-):
-    """Values of every word and their derivatives by every gate-parameter slot.
-
-    Shift terms are sorted by op. For each op the state *before* it is kept, so a shifted
-    circuit costs only the ops from the shifted one to the end. A term with ``term_zero``
-    (shift 0, multiplier 1) reuses the unshifted value and runs nothing.
-
-    Returns ``(e, de)``: ``e[t]`` word values, ``de[s, t]`` their derivative by slot ``s``.
-    """
-    n_words = word_flip.shape[0]
-    n_terms = term_op.shape[0]
-    dim = 1 << n
-    work = np.empty(2 * dim, dtype=np.complex128)
-    fl = np.zeros(n_words * (1 + n_terms + n_slots))
-    e, vals, de = _split_values(fl, n_words, n_terms, n_slots)
-    _values_and_shifts(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                       term_op, term_slot, term_coeff, term_zero, term_off, smats, e, vals, de,
-                       work[:dim], work[dim:])
-    return e, de
-
-
 @njit(cache=True, inline="always")
 def _split_values(fl, n_words, n_terms, n_slots):
     """``e``, ``vals`` and ``de`` as views of one array of ``n_words * (1 + n_terms +
@@ -1076,104 +1042,73 @@ def _split_values(fl, n_words, n_terms, n_slots):
     return e, vals, de
 
 
-@njit(cache=True)
-def _values_and_shifts(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                       term_op, term_slot, term_coeff, term_zero, term_off, smats, e, vals, de,
-                       psi, phi):
-    """The serial parameter shift: ``e`` (the value circuit's words), ``vals`` (every
-    shifted circuit's), ``de`` accumulated. Two states of work memory."""
-    _reset(psi)
-    run_ops(psi, n, 0, op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
-    pauli_expvals(psi, word_flip, word_z, word_ny, e)
-    shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                 term_op, term_zero, term_off, smats, 0, term_op.shape[0], vals, psi, phi)
-    _accumulate_terms(term_slot, term_coeff, term_zero, e, vals, de)
-
-
 # --- programs: a circuit's tables packed into two arrays --------------------------------
-# A program is (ints, floats). ints starts with a header of sizes, then the sections below
-# in this order; floats holds the shift-rule coefficients. Two arrays instead of twenty
-# keep the Python-side call of the kernels cheap (numba's dispatch costs per argument).
+# A program is (ints, floats); two arrays instead of twenty keep the Python-side call of
+# the kernels cheap (numba's dispatch costs per argument). ints is a header of sizes
+# (HEADER_FIELDS), then where each section starts (and where the last ends), then the
+# sections of PROGRAM_SECTIONS in that order; floats holds the shift-rule coefficients.
+# This declaration is the layout's only statement: qsym.program.Program.pack writes the
+# arrays from it, the kernels read a section by its number (_section), and
+# tests/test_program.py checks both against it.
+HEADER_FIELDS = ("n", "ops", "maxw", "words", "terms", "chain", "cc", "slots", "inputs",
+                 "outputs", "adj")
 (H_N, H_OPS, H_MAXW, H_WORDS, H_TERMS, H_CHAIN, H_CC, H_SLOTS, H_INPUTS, H_OUTPUTS,
  H_ADJ) = range(11)
-HEADER = 11
+PROGRAM_SECTIONS = (  # (name, the header fields whose product is its length)
+    ("op_wires", (H_OPS, H_MAXW)),  # rows of maxw wires (padded)
+    ("op_nw", (H_OPS,)),  # wire count
+    ("op_kind", (H_OPS,)),  # DENSE ... PCPHASE
+    ("op_off", (H_OPS,)),  # the offset of the op's stored matrix in mats
+    ("word_flip", (H_WORDS,)),  # measured words: X|Y mask (PROB_WORD: a probability)
+    ("word_z", (H_WORDS,)),  # Y|Z mask
+    ("word_ny", (H_WORDS,)),  # number of Y
+    ("term_op", (H_TERMS,)),  # shift terms, sorted by op
+    ("term_slot", (H_TERMS,)),
+    ("term_zero", (H_TERMS,)),  # 1: the unshifted circuit (nothing runs)
+    ("term_off", (H_TERMS,)),  # the offset of the shifted matrix in smats
+    ("ch_slot", (H_CHAIN,)),  # chain rule: d slot / d input, factor ch[k]
+    ("ch_x", (H_CHAIN,)),
+    ("cc_m", (H_CC,)),  # coefficient chain: d C[m, w] / d input, factor cc[k]
+    ("cc_w", (H_CC,)),
+    ("cc_x", (H_CC,)),
+    ("adj_op", (H_ADJ,)),  # adjoint: differentiated slots (by op), their dmats offsets
+    ("adj_slot", (H_ADJ,)),
+    ("adj_off", (H_ADJ,)),
+)
+FLOAT_SECTIONS = ("term_coeff",)
+(S_OP_WIRES, S_OP_NW, S_OP_KIND, S_OP_OFF, S_WORD_FLIP, S_WORD_Z, S_WORD_NY, S_TERM_OP,
+ S_TERM_SLOT, S_TERM_ZERO, S_TERM_OFF, S_CH_SLOT, S_CH_X, S_CC_M, S_CC_W, S_CC_X, S_ADJ_OP,
+ S_ADJ_SLOT, S_ADJ_OFF) = range(len(PROGRAM_SECTIONS))
+HEADER = len(HEADER_FIELDS) + len(PROGRAM_SECTIONS) + 1  # sizes, then section starts
 
 
-def pack_program(
-    n, op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
-    term_zero, term_off, term_coeff, ch_slot, ch_x, cc_m, cc_w, cc_x, n_slots, n_inputs,
-    n_outputs, adj_op=(), adj_slot=(), adj_off=(),
-):
-    """Pack a circuit's tables into a program ``(ints, floats)`` (plain NumPy).
+@njit(cache=True, inline="always")
+def _start(ints, s):
+    """Where section ``s`` (its number in PROGRAM_SECTIONS) starts in ``ints``."""
+    return ints[len(HEADER_FIELDS) + s]
 
-    The adjoint section lists the parameter slots the adjoint method differentiates
-    (sorted by op), with the offsets of their derivative matrices.
-    """
-    op_wires = np.asarray(op_wires, dtype=np.int64)
-    n_ops, maxw = op_wires.shape
-    header = [n, n_ops, maxw, len(word_flip), len(term_op), len(ch_slot), len(cc_m),
-              n_slots, n_inputs, n_outputs, len(adj_op)]
-    parts = [header, op_wires.ravel(), op_nw, op_kind, op_off, word_flip, word_z, word_ny,
-             term_op, term_slot, np.asarray(term_zero, dtype=np.int64), term_off, ch_slot, ch_x,
-             cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off]
-    ints = np.concatenate([np.asarray(p, dtype=np.int64).ravel() for p in parts])
-    return ints, np.asarray(term_coeff, dtype=np.float64)
+
+@njit(cache=True, inline="always")
+def _section(ints, s):
+    return ints[_start(ints, s) : _start(ints, s + 1)]
 
 
 @njit(cache=True)
 def unpack_program(ints):
-    """The sections of a packed program's ``ints`` (views, no copies)."""
-    n_ops = ints[H_OPS]
-    maxw = ints[H_MAXW]
-    nw = ints[H_WORDS]
-    nt = ints[H_TERMS]
-    nch = ints[H_CHAIN]
-    ncc = ints[H_CC]
-    o = HEADER
-    op_wires = ints[o : o + n_ops * maxw].reshape((n_ops, maxw))
-    o += n_ops * maxw
-    op_nw = ints[o : o + n_ops]
-    o += n_ops
-    op_kind = ints[o : o + n_ops]
-    o += n_ops
-    op_off = ints[o : o + n_ops]
-    o += n_ops
-    word_flip = ints[o : o + nw]
-    o += nw
-    word_z = ints[o : o + nw]
-    o += nw
-    word_ny = ints[o : o + nw]
-    o += nw
-    term_op = ints[o : o + nt]
-    o += nt
-    term_slot = ints[o : o + nt]
-    o += nt
-    term_zero = ints[o : o + nt]
-    o += nt
-    term_off = ints[o : o + nt]
-    o += nt
-    ch_slot = ints[o : o + nch]
-    o += nch
-    ch_x = ints[o : o + nch]
-    o += nch
-    cc_m = ints[o : o + ncc]
-    o += ncc
-    cc_w = ints[o : o + ncc]
-    o += ncc
-    cc_x = ints[o : o + ncc]
-    o += ncc
-    nadj = ints[H_ADJ]
-    adj_op = ints[o : o + nadj]
-    o += nadj
-    adj_slot = ints[o : o + nadj]
-    o += nadj
-    adj_off = ints[o : o + nadj]
-    return (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
-            term_zero, term_off, ch_slot, ch_x, cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off)
+    """The sections of a packed program's ``ints`` (views, no copies), in
+    PROGRAM_SECTIONS order."""
+    op_wires = _section(ints, S_OP_WIRES).reshape((ints[H_OPS], ints[H_MAXW]))
+    return (op_wires, _section(ints, S_OP_NW), _section(ints, S_OP_KIND),
+            _section(ints, S_OP_OFF), _section(ints, S_WORD_FLIP), _section(ints, S_WORD_Z),
+            _section(ints, S_WORD_NY), _section(ints, S_TERM_OP), _section(ints, S_TERM_SLOT),
+            _section(ints, S_TERM_ZERO), _section(ints, S_TERM_OFF), _section(ints, S_CH_SLOT),
+            _section(ints, S_CH_X), _section(ints, S_CC_M), _section(ints, S_CC_W),
+            _section(ints, S_CC_X), _section(ints, S_ADJ_OP), _section(ints, S_ADJ_SLOT),
+            _section(ints, S_ADJ_OFF))
 
 
 @njit(cache=True)
-def _combine_into(C, e, out):
+def combine_into(C, e, out):
     """``out = C @ e``, each row summed in word order."""
     n_lin = C.shape[0]
     for m in range(n_lin):
@@ -1186,13 +1121,6 @@ def _combine_into(C, e, out):
     o = e.shape[0] - n_prob
     for q in range(n_prob):
         out[n_lin + q] = e[o + q]
-
-
-@njit(cache=True)
-def _combine(C, e):
-    out = np.empty(C.shape[0])
-    _combine_into(C, e, out)
-    return out
 
 
 @njit(cache=True)
@@ -1209,7 +1137,7 @@ def program_value_into(ints, floats, mats, C, out):
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, _, _, _, _,
      _, _, _, _) = unpack_program(ints)
     e = expvals(ints[H_N], op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny)
-    _combine_into(C, e, out)
+    combine_into(C, e, out)
 
 
 @njit(cache=True)
@@ -1223,11 +1151,13 @@ def program_state(ints, floats, mats):
 
 
 @njit(cache=True)
-def _shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g, out, jac):
+def shift_finish(ints, ch, C, cc, e, de, g, out, jac):
     """Values ``out`` and Jacobian ``jac`` (written, shapes ``(n_out,)`` and ``(n_out,
     n_inputs)``) from the word values ``e`` and their slot derivatives ``de``: the chain
     rule (``g``: zeroed work array, inputs x words), the observable coefficients and their
     derivatives."""
+    ch_slot, ch_x = _section(ints, S_CH_SLOT), _section(ints, S_CH_X)
+    cc_m, cc_w, cc_x = _section(ints, S_CC_M), _section(ints, S_CC_W), _section(ints, S_CC_X)
     n_words = e.shape[0]
     n_inputs = ints[H_INPUTS]
     n_out = ints[H_OUTPUTS]
@@ -1238,7 +1168,7 @@ def _shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g, ou
             g[j, t] += ch[k] * de[s, t]
     n_lin = C.shape[0]
     for m in range(n_lin):
-        # _combine_into written out: a function that calls none is cheaper to call
+        # combine_into written out: a function that calls none is cheaper to call
         acc = 0.0
         for t in range(n_words):
             acc += C[m, t] * e[t]
@@ -1265,10 +1195,9 @@ def _outputs(ints):
 
 
 # Entry points come in pairs: ``program_X(...)`` returns new arrays; ``program_X_into(...,
-# out, jac)`` writes into arrays the caller made. Measured on the seed (1 wire, 2 gates):
-# numba turns each returned array into a Python object in about 0.4 us, NumPy makes an
-# empty one in about 0.1 us, so a compiled call made from Python takes its output arrays
-# (see Compiled in qsym.runtime); compiled callers use the returning form.
+# out, jac)`` writes into arrays the caller made, cheaper from Python (numba hands each
+# array it made to Python slowly: docs/design.md, "Measurements behind the design");
+# compiled callers use the returning form.
 @njit(cache=True)
 def program_value_and_grad(ints, floats, mats, smats, ch, C, cc):
     """:func:`program_value_and_grad_into`, into new arrays: ``(out, jac)``."""
@@ -1283,46 +1212,59 @@ def program_value_and_grad_into(ints, floats, mats, smats, ch, C, cc, out, jac):
 
     ``smats`` holds the matrices of the shifted gates (one block per term), ``ch`` the
     chain-rule factors, ``C`` the observable coefficients and ``cc`` their derivatives.
-    Memory: two states (one allocation) and one array of word values; a third state from
-    ``FUSE_MIN_WIRES`` wires, for the fused tails (``run_ops_fused``).
+    """
+    e, de, g = _gate_gradient(ints, floats, mats, smats, ints[H_INPUTS])
+    shift_finish(ints, ch, C, cc, e, de, g, out, jac)
+
+
+@njit(cache=True)
+def program_gate_gradient(ints, floats, mats, smats):
+    """The serial parameter shift before the chain rule: the word values ``e`` and their
+    derivatives ``de[slot, word]`` by every gate-parameter slot (what qsym.second_order
+    differentiates once more)."""
+    e, de, _ = _gate_gradient(ints, floats, mats, smats, 0)
+    return e, de
+
+
+@njit(cache=True, inline="always")  # in the entry points: no call, no reference counts
+def _gate_gradient(ints, floats, mats, smats, n_rows):
+    """:func:`program_gate_gradient`, and ``n_rows`` zeroed rows of words from the same
+    allocation (the chain rule's work array).
+
+    Terms are sorted by op; ``shift_values`` keeps the state *before* each op, so a shifted
+    circuit costs only the ops from the shifted one to the end; a term with ``term_zero``
+    (shift 0, multiplier 1) reuses the unshifted value and runs nothing. Memory: two states
+    (one allocation) and one array of word values; a third state from ``FUSE_MIN_WIRES``
+    wires, for the fused tails (``run_ops_fused``).
     """
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
-     term_zero, term_off, ch_slot, ch_x, cc_m, cc_w, cc_x, _, _, _) = unpack_program(ints)
+     term_zero, term_off, _, _, _, _, _, _, _, _) = unpack_program(ints)
     n = ints[H_N]
     dim = 1 << n
     n_words = word_flip.shape[0]
     n_terms = term_op.shape[0]
-    n_slots = ints[H_SLOTS]
-    n_inputs = ints[H_INPUTS]
     work = np.empty(2 * dim, dtype=np.complex128)
-    fl = np.zeros(n_words * (1 + n_terms + n_slots + n_inputs))
-    e, vals, de = _split_values(fl, n_words, n_terms, n_slots)
-    g = fl[n_words * (1 + n_terms + n_slots) :].reshape((n_inputs, n_words))
-    # _values_and_shifts written out (each call costs numba atomic updates per array)
+    fl = np.zeros(n_words * (1 + n_terms + ints[H_SLOTS] + n_rows))
+    e, vals, de = _split_values(fl, n_words, n_terms, ints[H_SLOTS])
+    rows = fl[n_words * (1 + n_terms + ints[H_SLOTS]) :].reshape((n_rows, n_words))
     psi = work[:dim]
     _reset(psi)
     run_ops(psi, n, 0, op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
     pauli_expvals(psi, word_flip, word_z, word_ny, e)
     shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
                  term_op, term_zero, term_off, smats, 0, n_terms, vals, psi, work[dim:])
-    _accumulate_terms(term_slot, floats, term_zero, e, vals, de)
-    _shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g, out, jac)
+    accumulate_terms(term_slot, floats, term_zero, e, vals, de)
+    return e, de, rows
 
 
-# Small circuits: their fused entry points (qsym.emit; runtime's tiered compilation) call
-# this kernel (tiny ones are written out instead: qsym.emit.unrolled_functions). On the
-# seed circuit (1 wire, 2 gates, 4 shifted circuits) the arithmetic takes tens of
-# nanoseconds; what costs is the machinery around it: numba makes a
-# reference-counted view for every slice and reshape, passes every array of a call as a
-# struct, and allocates for every np.empty. So this is program_value_and_grad_into in one
-# function: the program read by offsets instead of unpacked into 19 views, shift_values'
-# loop inlined, each shifted circuit's word values added into the derivatives as they are
-# measured (the serial kernel keeps them all and adds them afterwards in the same term
-# order: the same sums, the same bits), _shift_finish written out on flat offsets. It
-# hands circuits with fused tails (FUSE_MIN_WIRES) or the single-Z tree (SINGLE_Z_TREE) to
-# the serial kernel: even a branch that is never taken cost ~0.1 us here (measured).
-# Measured on the seed: 1.1 us -> 0.37 us a call (tests: the fused and two-call paths are
-# bit-identical).
+# Small circuits: their fused entry points call this kernel (tiny ones are written out
+# instead: qsym.emit.unrolled_functions). It is program_value_and_grad_into in one function,
+# for a seed-sized circuit's machinery rather than its arithmetic: the sections read in
+# place, shift_values' loop inlined, each shifted circuit's words added into the
+# derivatives as they are measured (the same sums in the same term order: the same bits),
+# shift_finish written out on flat offsets. Fused tails (FUSE_MIN_WIRES), the single-Z tree
+# (SINGLE_Z_TREE) and probabilities go to the serial kernel (docs/design.md, "Measurements
+# behind the design").
 @njit(cache=True)
 def program_value_and_grad_small_into(ints, floats, mats, smats, ch, C, cc, out, jac):
     """:func:`program_value_and_grad_into` with fewer views and calls, bit for bit."""
@@ -1330,13 +1272,13 @@ def program_value_and_grad_small_into(ints, floats, mats, smats, ch, C, cc, out,
     n_ops = ints[H_OPS]
     maxw = ints[H_MAXW]
     nw = ints[H_WORDS]
-    # the sections of ints, in pack_program's order
-    o_nw = HEADER + n_ops * maxw
-    o_kind = o_nw + n_ops
-    o_off = o_kind + n_ops
-    o_wf = o_off + n_ops
-    o_wz = o_wf + nw
-    o_wy = o_wz + nw
+    # the sections of ints, read in place at their starts (PROGRAM_SECTIONS)
+    o_nw = _start(ints, S_OP_NW)
+    o_kind = _start(ints, S_OP_KIND)
+    o_off = _start(ints, S_OP_OFF)
+    o_wf = _start(ints, S_WORD_FLIP)
+    o_wz = _start(ints, S_WORD_Z)
+    o_wy = _start(ints, S_WORD_NY)
     n_single = 0
     for w in range(nw):
         z = ints[o_wz + w]
@@ -1355,16 +1297,16 @@ def program_value_and_grad_small_into(ints, floats, mats, smats, ch, C, cc, out,
     n_slots = ints[H_SLOTS]
     n_inputs = ints[H_INPUTS]
     n_out = ints[H_OUTPUTS]
-    op_wires = ints[HEADER:o_nw].reshape((n_ops, maxw))
-    o_top = o_wy + nw
-    o_tslot = o_top + nt
-    o_tzero = o_tslot + nt
-    o_toff = o_tzero + nt
-    o_chs = o_toff + nt
-    o_chx = o_chs + nch
-    o_ccm = o_chx + nch
-    o_ccw = o_ccm + ncc
-    o_ccx = o_ccw + ncc
+    op_wires = _section(ints, S_OP_WIRES).reshape((n_ops, maxw))
+    o_top = _start(ints, S_TERM_OP)
+    o_tslot = _start(ints, S_TERM_SLOT)
+    o_tzero = _start(ints, S_TERM_ZERO)
+    o_toff = _start(ints, S_TERM_OFF)
+    o_chs = _start(ints, S_CH_SLOT)
+    o_chx = _start(ints, S_CH_X)
+    o_ccm = _start(ints, S_CC_M)
+    o_ccw = _start(ints, S_CC_W)
+    o_ccx = _start(ints, S_CC_X)
     dim = 1 << n
     psi = np.empty(dim, dtype=np.complex128)
     phi = np.empty(dim, dtype=np.complex128)
@@ -1403,7 +1345,7 @@ def program_value_and_grad_small_into(ints, floats, mats, smats, ch, C, cc, out,
         if t >= nt:
             break
         apply_row(psi, n, op_wires, k, nwk, ints[o_kind + k], mats, ints[o_off + k])
-    # _shift_finish on flat offsets
+    # shift_finish on flat offsets
     for k in range(nch):
         ds = o_de + ints[o_chs + k] * nw
         dg = o_g + ints[o_chx + k] * nw
@@ -1462,7 +1404,7 @@ def program_value_and_grad_parallel(ints, floats, mats, smats, ch, C, cc, n_chun
     two states per thread (three from ``FUSE_MIN_WIRES`` wires).
     """
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
-     term_zero, term_off, ch_slot, ch_x, cc_m, cc_w, cc_x, _, _, _) = unpack_program(ints)
+     term_zero, term_off, _, _, _, _, _, _, _, _) = unpack_program(ints)
     n = ints[H_N]
     dim = 1 << n
     n_ops = op_nw.shape[0]
@@ -1489,25 +1431,13 @@ def program_value_and_grad_parallel(ints, floats, mats, smats, ch, C, cc, n_chun
             k = term_op[t1 - 1] if t1 > t0 else 0
             run_ops(psi, n, k, n_ops, op_wires, op_nw, op_kind, op_off, mats)
             pauli_expvals(psi, word_flip, word_z, word_ny, e)
-    _accumulate_terms(term_slot, floats, zero, e, vals, de)
+    accumulate_terms(term_slot, floats, zero, e, vals, de)
     out, jac = _outputs(ints)
-    _shift_finish(ints, ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, g, out, jac)
+    shift_finish(ints, ch, C, cc, e, de, g, out, jac)
     return out, jac
 
 
 # --- adjoint differentiation (Jones & Gacon 2020) ---------------------------------------
-@njit(cache=True)
-def apply_pauli_word(state, out, flip, z, ny):
-    """``out = P state`` for the Pauli word with masks ``flip``, ``z`` and ``ny`` Y's."""
-    r = ny & 3
-    phase = 1.0 + 0j if r == 0 else (1j if r == 1 else (-1.0 + 0j if r == 2 else -1j))
-    for i in range(state.shape[0]):
-        v = state[i] * phase
-        if _parity(i & z):
-            v = -v
-        out[i ^ flip] = v
-
-
 @njit(cache=True)
 def _add_signed(lam, psi, c, z):
     """``lam[i] += (-1)**parity(i & z) * c * psi[i]`` (a loop of its own: 3x faster)."""
@@ -1551,14 +1481,6 @@ def adjoint_mats_into(mats, op_nw, op_kind, op_off, amats):
             for r in range(dim):
                 for c in range(dim):
                     amats[off + r * dim + c] = np.conj(mats[off + c * dim + r])
-
-
-@njit(cache=True)
-def adjoint_mats(mats, op_nw, op_kind, op_off):
-    """The conjugate transposes (inverses) of every op's stored matrix."""
-    amats = np.empty_like(mats)
-    adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
-    return amats
 
 
 @njit(cache=True)
@@ -1837,7 +1759,7 @@ def program_value_and_grad_adjoint_into(ints, floats, mats, dmats, ch, C, cc, ou
     de = fl[n_words:].reshape((n_slots, n_out))
     _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
                   adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats)
-    _combine_into(C, e, out)
+    combine_into(C, e, out)
     jac[:] = 0.0
     for k in range(ch.shape[0]):
         s = ch_slot[k]

@@ -40,6 +40,7 @@ import numpy as np
 import sympy as sp
 
 from . import kernels
+from .program import lowered
 
 
 def _second_derivatives(entry):
@@ -93,40 +94,37 @@ def _second_derivatives(entry):
 
 def _gate_level(entry, x, d):
     """Word values ``e[t]``, gate-level gradient ``de[a, t]`` and Hessian ``h[a, b, t]``,
-    plus what ``prepare`` computed (chain factors, coefficients and their derivatives)."""
-    mod = entry.module
-    ints, floats = entry._ints, entry._floats
+    plus what ``prepare`` computed (chain factors, coefficients and their derivatives).
+
+    The Hessian is the kernels' shift-term walk once more: ``h[:, b] = sum_u c_u de(theta_b
+    -> m_u theta_b + s_u)`` over the program's terms (``kernels.accumulate_terms``), each
+    shifted gradient by ``kernels.program_gate_gradient``."""
+    mod, p = entry.module, lowered(entry)
+    ints, floats = mod.PROGRAM
     mats, smats, ch, C, cc, th = mod.prepare(x, d, 1)
-    (op_wires, op_nw, op_kind, op_off, wf, wz, wy, term_op, term_slot, term_zero, term_off,
-     *_rest) = kernels.unpack_program(ints)
-    n, n_slots = int(ints[kernels.H_N]), int(ints[kernels.H_SLOTS])
-    zero = term_zero != 0
-
-    def gradient(m, s):
-        return kernels.shift_jacobian(n, op_wires, op_nw, op_kind, op_off, m, wf, wz, wy,
-                                      term_op, term_slot, floats, zero, term_off, s, n_slots)
-
-    e, de = gradient(mats, smats)
-    h = np.zeros((n_slots, n_slots, e.shape[0]))
-    poff, nps, types, offs = mod._q_OP_POFF, mod._q_OP_NP, mod._q_OP_TYPE, mod._q_OP_OFF
-    tpos, tmult, tshift = mod._q_T_POS, mod._q_T_MULT, mod._q_T_SHIFT
-    for t in range(len(term_op)):
-        b = int(term_slot[t])
-        if zero[t]:  # the unshifted gradient
-            h[:, b, :] += floats[t] * de
+    e, de = kernels.program_gate_gradient(ints, floats, mats, smats)
+    n_slots, nw = de.shape
+    vals = np.zeros((len(p.term_op), n_slots * nw))
+    for t, k in enumerate(p.term_op):
+        if p.term_zero[t]:  # the unshifted gradient (accumulate_terms reads de)
             continue
-        k = int(term_op[t])
-        p = th[poff[k] : poff[k] + nps[k]].copy()
-        p[int(tpos[t])] = tmult[t] * p[int(tpos[t])] + tshift[t]
+        q0 = th[p.op_poff[k] : p.op_poff[k] + p.op_np[k]].copy()
+        q0[p.term_pos[t]] = p.term_mult[t] * q0[p.term_pos[t]] + p.term_shift[t]
         # only op k changes: its matrix, and the shifted matrices of its own terms
         m2 = mats.copy()
-        mod._q_gate(types[k], p, m2, offs[k])
+        mod.gate_entries(p.op_type[k], q0, m2, p.op_off[k])
         s2 = smats.copy()
-        for u in np.nonzero((term_op == k) & ~zero)[0]:
-            q = p.copy()
-            q[int(tpos[u])] = tmult[u] * q[int(tpos[u])] + tshift[u]
-            mod._q_gate(types[k], q, s2, mod._q_T_OFF[u])
-        h[:, b, :] += floats[t] * gradient(m2, s2)[1]
+        for u in range(len(p.term_op)):
+            if p.term_op[u] == k and not p.term_zero[u]:
+                q = q0.copy()
+                q[p.term_pos[u]] = p.term_mult[u] * q[p.term_pos[u]] + p.term_shift[u]
+                mod.gate_entries(p.op_type[k], q, s2, p.term_off[u])
+        vals[t] = kernels.program_gate_gradient(ints, floats, m2, s2)[1].ravel()
+    sec = kernels.unpack_program(ints)
+    hb = np.zeros((n_slots, n_slots * nw))  # hb[b, a * nw + t] = h[a, b, t]
+    kernels.accumulate_terms(sec[kernels.S_TERM_SLOT], floats, sec[kernels.S_TERM_ZERO],
+                             de.ravel(), vals, hb)
+    h = hb.reshape((n_slots, n_slots, nw)).transpose(1, 0, 2)
     h = 0.5 * (h + h.transpose(1, 0, 2))  # exact symmetry; rounding is not symmetric
     return e, de, h, ch, C, cc
 

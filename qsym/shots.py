@@ -39,15 +39,9 @@ import warnings
 import numpy as np
 
 from . import kernels
-from .emit import _mat_size
 from .errors import DeviceError, DifferentiationError
+from .program import lowered
 from .shapes import finite_differences, measurements
-
-_PAULI = {
-    "X": np.array([[0, 1], [1, 0]], dtype=complex),
-    "Y": np.array([[0, -1j], [1j, 0]]),
-    "Z": np.array([[1, 0], [0, -1]], dtype=complex),
-}
 
 
 def check_shots(shots):
@@ -65,57 +59,55 @@ def check_shots(shots):
 
 
 class Sampler:
-    """What one compiled circuit needs to sample: its tables, unpacked once."""
+    """What one compiled circuit needs to sample: its lowered program
+    (:func:`qsym.program.lowered`) and its packed arrays."""
 
     def __init__(self, entry):
         self.entry = entry
-        ints = entry._ints
-        (self.op_wires, self.op_nw, self.op_kind, self.op_off, self.wf, self.wz, self.wy,
-         self.term_op, self.term_slot, self.term_zero, self.term_off,
-         *_rest) = kernels.unpack_program(ints)
-        self.n = int(ints[kernels.H_N])
-        self.n_slots = int(ints[kernels.H_SLOTS])
+        self.program = p = lowered(entry)
+        self.ints, self.floats = entry.module.PROGRAM
+        self.n = p.num_wires
+        self.masks = tuple(np.asarray(v, dtype=np.int64)
+                           for v in (p.word_flip, p.word_z, p.word_ny))
         self.identity = np.array([len(w) == 0 for w in entry.plan.words])
 
     # --- one circuit -----------------------------------------------------------------
     def state(self, mats):
-        return kernels.program_state(self.entry._ints, self.entry._floats, mats)
+        return kernels.program_state(self.ints, self.floats, mats)
 
-    def words(self, state):
-        out = np.empty(self.wf.shape[0])
-        kernels.pauli_expvals(state, self.wf, self.wz, self.wy, out)
-        return out
-
-    def estimate_rows(self, mats, C, shots, rng):
-        """Estimated linear rows of one circuit run, and its estimated word values."""
+    def estimate_words(self, mats, shots, rng):
+        """Every measured word of one circuit run, estimated from ``shots`` samples: a
+        Pauli word from its binomial draw of outcomes +-1, a probability (the last words)
+        from the multinomial draw of its measurement's outcomes."""
         state = self.state(mats)
-        exact = np.clip(self.words(state), -1.0, 1.0)
-        plus = rng.binomial(shots, (1.0 + exact) / 2.0)
+        exact = np.empty(self.masks[0].shape[0])
+        kernels.pauli_expvals(state, *self.masks, exact)
+        plus = rng.binomial(shots, (1.0 + np.clip(exact, -1.0, 1.0)) / 2.0)
         words = np.where(self.identity, 1.0, (2.0 * plus - shots) / shots)
-        rows = np.zeros(self.entry.plan.num_outputs)  # the rows of C, then probabilities
-        if C.shape[0]:
-            rows[: C.shape[0]] = C @ words
+        p = self.program
+        first = words.shape[0] - p.probs - p.num_lin  # word of output row r: first + r
         prob = None
-        for kind, r, k, _ in self.entry.post:
+        for (kind, r, k, _), m in zip(self.entry.post, self.entry.circuit.measurements):
             if kind == "probs":
                 if prob is None:
                     prob = np.abs(state) ** 2
-                m = self._on(r)
-                p = marginal(prob, self.n, m.on)
-                rows[r : r + k] = rng.multinomial(shots, p / p.sum()) / shots
-        return rows, words
+                q = marginal(prob, self.n, m.on)
+                words[first + r : first + r + k] = rng.multinomial(shots, q / q.sum()) / shots
+        return words
 
-    def _on(self, row):
-        for (kind, r, _, _), m in zip(self.entry.post, self.entry.circuit.measurements):
-            if r == row and kind == "probs":
-                return m
-        raise AssertionError(row)
+    def estimate_rows(self, mats, C, shots, rng):
+        """Estimated outputs of one circuit run (``kernels.combine_into`` of its estimated
+        words), and those words."""
+        words = self.estimate_words(mats, shots, rng)
+        rows = np.empty(self.program.num_outputs)
+        kernels.combine_into(C, words, rows)
+        return rows, words
 
     # --- values ------------------------------------------------------------------------
     def values(self, x, d, shots, rng):
         """Every measurement's estimated value (as :func:`qsym.shapes.measurements`)."""
         entry = self.entry
-        mats, _, _, C, _, _ = entry._prepare(x, d, 0)
+        mats, _, _, C, _, _ = entry.module.prepare(x, d, 0)
         rows, _ = self.estimate_rows(mats, C, shots, rng)
         values, _ = measurements(entry.post, rows)
         if any(m.kind in ("sample", "counts") for m in entry.circuit.measurements):
@@ -128,31 +120,27 @@ class Sampler:
 
     # --- gradients ---------------------------------------------------------------------
     def parameter_shift(self, x, d, shots, rng):
-        """Rows and their Jacobian, every shifted circuit sampled with ``shots`` shots."""
-        entry = self.entry
-        gplan = entry.plan
-        ops = entry.circuit.ops
-        floats = entry._floats
-        mats, smats, ch, C, cc, _ = entry._prepare(x, d, 1)
-        rows, words = self.estimate_rows(mats, C, shots, rng)
-        g = np.zeros((self.n_slots, rows.shape[0]))
-        for t in range(self.term_op.shape[0]):
-            s = int(self.term_slot[t])
-            if self.term_zero[t]:
-                g[s] += floats[t] * rows
-                continue
-            k = int(self.term_op[t])
-            m2 = mats.copy()
-            size = _mat_size(ops[k].name, len(ops[k].wires), ops[k].hyper)
-            off, soff = int(self.op_off[k]), int(self.term_off[t])
-            m2[off : off + size] = smats[soff : soff + size]
-            g[s] += floats[t] * self.estimate_rows(m2, C, shots, rng)[0]
-        jac = np.zeros((rows.shape[0], x.shape[0]))
-        for k, e in enumerate(gplan.chain):
-            jac[:, e.input] += ch[k] * g[e.slot]
-        for k, e in enumerate(gplan.coeff_chain):
-            jac[e.measurement, e.input] += cc[k] * words[e.word]
-        return rows, jac
+        """Outputs and their Jacobian, every shifted circuit sampled with ``shots`` shots:
+        the kernels' shift terms (``kernels.accumulate_terms``) and chain-rule finish
+        (``kernels.shift_finish``) on sampled word values."""
+        p = self.program
+        mats, smats, ch, C, cc, _ = self.entry.module.prepare(x, d, 1)
+        e = self.estimate_words(mats, shots, rng)
+        vals = np.zeros((len(p.term_op), e.shape[0]))
+        for t, k in enumerate(p.term_op):
+            if not p.term_zero[t]:  # op k with the term's shifted matrix
+                m2 = mats.copy()
+                off, soff, size = p.op_off[k], p.term_off[t], p.size(k)
+                m2[off : off + size] = smats[soff : soff + size]
+                vals[t] = self.estimate_words(m2, shots, rng)
+        de = np.zeros((p.num_slots, e.shape[0]))
+        sec = kernels.unpack_program(self.ints)
+        kernels.accumulate_terms(sec[kernels.S_TERM_SLOT], self.floats,
+                                 sec[kernels.S_TERM_ZERO], e, vals, de)
+        out, jac = np.empty(p.num_outputs), np.empty((p.num_outputs, p.num_inputs))
+        g = np.zeros((p.num_inputs, e.shape[0]))
+        kernels.shift_finish(self.ints, ch, C, cc, e, de, g, out, jac)
+        return out, jac
 
     def finite_differences(self, x, d, shots, rng, h, order):
         warnings.warn(
@@ -165,7 +153,7 @@ class Sampler:
         entry = self.entry
 
         def rows_at(v):
-            mats, _, _, C, _, _ = entry._prepare(v, d, 0)
+            mats, _, _, C, _, _ = entry.module.prepare(v, d, 0)
             return self.estimate_rows(mats, C, shots, rng)[0]
 
         return finite_differences(rows_at, x, h, order)
@@ -188,7 +176,7 @@ def _observable_matrix(terms, wires):
         letters = dict(word)
         m = np.ones((1, 1), dtype=complex)
         for w in wires:
-            m = np.kron(m, _PAULI[letters[w]] if w in letters else np.eye(2))
+            m = np.kron(m, kernels.PAULI_MATRICES[letters.get(w, "I")])
         mat += complex(c) * m
     return mat
 

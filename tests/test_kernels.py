@@ -88,17 +88,6 @@ def test_pauli_expvals_match_dense_matrices():
         assert got == pytest.approx(np.vdot(psi, op @ psi).real, abs=1e-12)
 
 
-def test_program_round_trip_sections():
-    ints, floats = kernels.pack_program(
-        3, np.array([[0, 1], [2, 0]]), [2, 1], [0, 1], [0, 16], [1], [2], [0],
-        [0, 0], [0, 0], [False, True], [0, 16], [0.5, -0.5], [0], [0], [], [], [], 1, 1, 1,
-    )
-    parts = kernels.unpack_program(ints)
-    np.testing.assert_array_equal(parts[0], [[0, 1], [2, 0]])
-    np.testing.assert_array_equal(parts[9], [0, 1])  # term_zero
-    assert ints[kernels.H_N] == 3 and floats.tolist() == [0.5, -0.5]
-
-
 @pytest.mark.parametrize("k", [2, 3])
 def test_controlled_x_permutation_matches_the_dense_matrix(k):
     """CNOT and Toffoli run as amplitude swaps (kind CONTROLLED_X): equal to their dense
