@@ -411,6 +411,18 @@ class Compiled:
             job.join(timeout)
         return self.tier
 
+    def prepare(self, x, d, mode):
+        """The generated module's ``prepare`` on the current tier (plain Python on tier 0,
+        compiled after the swap; the same bits): ``(mats, smats, ch, C, cc, th)`` for the
+        kernels (:mod:`qsym.program` says what each holds). Shots, second order and the
+        state use it, so they never compile a circuit that the entry points do not."""
+        return self._prepare(x, d, mode)
+
+    def gate_entries(self, t, p, out, off):
+        """The generated ``gate_entries`` on the current tier: gate type ``t``'s stored
+        entries at parameters ``p``, written into ``out[off:]``."""
+        return self._ns.gate_entries(t, p, out, off)
+
     def value(self, x, d):
         """Measured values at flat inputs ``x`` and data ``d``."""
         mats, _, _, C, _, _ = self._prepare(x, d, 0)

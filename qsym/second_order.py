@@ -101,7 +101,7 @@ def _gate_level(entry, x, d):
     shifted gradient by ``kernels.program_gate_gradient``."""
     mod, p = entry.module, lowered(entry)
     ints, floats = mod.PROGRAM
-    mats, smats, ch, C, cc, th = mod.prepare(x, d, 1)
+    mats, smats, ch, C, cc, th = entry.prepare(x, d, 1)
     e, de = kernels.program_gate_gradient(ints, floats, mats, smats)
     n_slots, nw = de.shape
     vals = np.zeros((len(p.term_op), n_slots * nw))
@@ -112,13 +112,13 @@ def _gate_level(entry, x, d):
         q0[p.term_pos[t]] = p.term_mult[t] * q0[p.term_pos[t]] + p.term_shift[t]
         # only op k changes: its matrix, and the shifted matrices of its own terms
         m2 = mats.copy()
-        mod.gate_entries(p.op_type[k], q0, m2, p.op_off[k])
+        entry.gate_entries(p.op_type[k], q0, m2, p.op_off[k])
         s2 = smats.copy()
         for u in range(len(p.term_op)):
             if p.term_op[u] == k and not p.term_zero[u]:
                 q = q0.copy()
                 q[p.term_pos[u]] = p.term_mult[u] * q[p.term_pos[u]] + p.term_shift[u]
-                mod.gate_entries(p.op_type[k], q, s2, p.term_off[u])
+                entry.gate_entries(p.op_type[k], q, s2, p.term_off[u])
         vals[t] = kernels.program_gate_gradient(ints, floats, m2, s2)[1].ravel()
     sec = kernels.unpack_program(ints)
     hb = np.zeros((n_slots, n_slots * nw))  # hb[b, a * nw + t] = h[a, b, t]

@@ -107,7 +107,7 @@ class Sampler:
     def values(self, x, d, shots, rng):
         """Every measurement's estimated value (as :func:`qsym.shapes.measurements`)."""
         entry = self.entry
-        mats, _, _, C, _, _ = entry.module.prepare(x, d, 0)
+        mats, _, _, C, _, _ = entry.prepare(x, d, 0)
         rows, _ = self.estimate_rows(mats, C, shots, rng)
         values, _ = measurements(entry.post, rows)
         if any(m.kind in ("sample", "counts") for m in entry.circuit.measurements):
@@ -124,7 +124,7 @@ class Sampler:
         the kernels' shift terms (``kernels.accumulate_terms``) and chain-rule finish
         (``kernels.shift_finish``) on sampled word values."""
         p = self.program
-        mats, smats, ch, C, cc, _ = self.entry.module.prepare(x, d, 1)
+        mats, smats, ch, C, cc, _ = self.entry.prepare(x, d, 1)
         e = self.estimate_words(mats, shots, rng)
         vals = np.zeros((len(p.term_op), e.shape[0]))
         for t, k in enumerate(p.term_op):
@@ -153,7 +153,7 @@ class Sampler:
         entry = self.entry
 
         def rows_at(v):
-            mats, _, _, C, _, _ = entry.module.prepare(v, d, 0)
+            mats, _, _, C, _, _ = entry.prepare(v, d, 0)
             return self.estimate_rows(mats, C, shots, rng)[0]
 
         return finite_differences(rows_at, x, h, order)

@@ -176,7 +176,13 @@ def python_twin(module, source: str, wrap=None) -> types.SimpleNamespace:
     if wrap is not None:
         for name, fn in raw.items():
             ns[name] = wrap(name, fn)
-    return types.SimpleNamespace(**{name: ns[name] for name in raw}, raw=raw)
+    twin = {name: ns[name] for name in raw}
+    # the module's public aliases of its own functions (gate_entries = _q_gate)
+    for name, value in module.__dict__.items():
+        target = getattr(getattr(value, "py_func", None), "__name__", None)
+        if name not in twin and target in raw and value.py_func.__module__ == module.__name__:
+            twin[name] = ns[target]
+    return types.SimpleNamespace(**twin, raw=raw)
 
 
 def is_python_semantics_error(exc: BaseException) -> bool:
