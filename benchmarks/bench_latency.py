@@ -420,7 +420,9 @@ def child_export(spec: dict) -> dict:
         compiled = qml.compile(node, values)
         path = compiled.export(Path(spec["dir"]) / f"{name}.py")
         out[name] = {"path": str(path), "sha256": compiled.export_sha256,
-                     "compile_export_s": time.perf_counter() - t0}
+                     "compile_export_s": time.perf_counter() - t0,
+                     "module_diff_method": compiled.diff_method,
+                     "executions": compiled.executions}
     return out
 
 
@@ -815,8 +817,9 @@ def main(argv=None) -> int:  # noqa: C901 - one linear run
 
         if cold:
             md += ["## (c) Fresh machine: the seed's first gradient, everything cold\n",
-                   "A new copy of qsym's sources (no `__pycache__`), empty `NUMBA_CACHE_DIR` "
-                   "and `QSYM_CACHE_DIR`: numba compiles the kernel library and the circuit.\n",
+                   "A new copy of qsym's sources (their `.pyc` written first, as `pip install` "
+                   "does; no numba cache), empty `NUMBA_CACHE_DIR` and `QSYM_CACHE_DIR`: "
+                   "numba compiles the kernel library and the circuit.\n",
                    md_table(["import", "first gradient (import excluded)", "process wall",
                              "kernel library signatures compiled"],
                             [[cell(cold, "import_s"), cell(cold, "first_s"),
@@ -830,7 +833,9 @@ def main(argv=None) -> int:  # noqa: C901 - one linear run
                     s = e[sc]
                     tot = [dict(ok=True, t=x["import_s"] + x["first_s"]) for x in s if x.get("ok")]
                     miss = [x["cache_misses"] for x in s if x.get("ok")]
-                    er.append([f"{CIRCUITS[c].title}, {e['diff']}", sc, cell(s, "import_s"),
+                    how = e["diff"] if e.get("module_diff", e["diff"]) == e["diff"] else \
+                    f"QNode {e['diff']}, module {e['module_diff']}"
+                er.append([f"{CIRCUITS[c].title}, {how}", sc, cell(s, "import_s"),
                                cell(s, "first_s"), cell(tot, "t"), cell(s, "second_s"),
                                str(max(miss)) if miss else "—"])
             md += ["## (d) Exported module in a process without qsym\n",
@@ -932,7 +937,14 @@ def main(argv=None) -> int:  # noqa: C901 - one linear run
         else:
             for mod, c, diff in specs:
                 export_res[c] = {"diff": diff, "module": mod, "cold": [], "second": [],
-                                 "sha256": made[mod]["sha256"]}
+                                 "sha256": made[mod]["sha256"],
+                                 "module_diff": made[mod].get("module_diff_method", diff)}
+                if export_res[c]["module_diff"] != diff:
+                    notes.append(
+                        f"(d) {c}: the QNode has diff_method={diff!r}, but `qml.compile` "
+                        f"made a module that computes by {export_res[c]['module_diff']!r} "
+                        f"({made[mod].get('executions')} circuits per gradient): its times "
+                        "are of that method.")
                 values = CIRCUITS[c].param_values()
                 for i in range(args.export_samples):
                     sd = tmp / f"export-{c}-{i}"
