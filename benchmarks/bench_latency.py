@@ -834,8 +834,8 @@ def main(argv=None) -> int:  # noqa: C901 - one linear run
                     tot = [dict(ok=True, t=x["import_s"] + x["first_s"]) for x in s if x.get("ok")]
                     miss = [x["cache_misses"] for x in s if x.get("ok")]
                     how = e["diff"] if e.get("module_diff", e["diff"]) == e["diff"] else \
-                    f"QNode {e['diff']}, module {e['module_diff']}"
-                er.append([f"{CIRCUITS[c].title}, {how}", sc, cell(s, "import_s"),
+                        f"QNode {e['diff']}, module {e['module_diff']}"
+                    er.append([f"{CIRCUITS[c].title}, {how}", sc, cell(s, "import_s"),
                                cell(s, "first_s"), cell(tot, "t"), cell(s, "second_s"),
                                str(max(miss)) if miss else "—"])
             md += ["## (d) Exported module in a process without qsym\n",
