@@ -1,0 +1,80 @@
+"""benchmarks/bench_latency.py: its in-process measurement on the seed, its result check and
+its H2 Hamiltonian. Cheap (the seed is compiled by many tests; the rest is plain Python);
+no test asserts a timing."""
+
+import ast
+import importlib
+import math
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def bench():
+    """The benchmark module, imported without leaving its thread settings (it sets
+    NUMBA_NUM_THREADS=1 etc. for its own runs) or its sys.path entries behind."""
+    env, path = dict(os.environ), list(sys.path)
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        mod = importlib.import_module("bench_latency")
+    finally:
+        os.environ.clear()
+        os.environ.update(env)
+        sys.path[:] = path
+    return mod
+
+
+def test_measure_seed_in_process(bench):
+    a, b = 0.54, 0.12  # the benchmark's seed parameters
+    g = bench.measure({"fw": "qsym", "circuit": "seed", "what": "grad",
+                       "diff": "parameter-shift"})
+    # d/da, d/db of cos(a) cos(b): by hand, not by qsym
+    assert np.allclose(g["result"], [-math.sin(a) * math.cos(b), -math.cos(a) * math.sin(b)],
+                       atol=1e-12, rtol=0)
+    for key in ("import_s", "first_s", "second_s"):
+        assert g[key] >= 0.0
+    assert set(g["numba"]) == {"lib_compiled", "lib_loaded", "circ_compiled", "circ_loaded"}
+    v = bench.measure({"fw": "qsym", "circuit": "seed", "what": "value",
+                       "diff": "parameter-shift"})
+    assert np.allclose(v["result"], [math.cos(a) * math.cos(b)], atol=1e-12, rtol=0)
+
+
+def test_check_rejects_a_wrong_answer(bench):
+    ref = [1.0, 2.0]
+    ok = {"ok": True, "result": [1.0, 2.0 + 1e-10]}
+    bench.check(ok, ref)
+    assert ok["ok"] and ok["max_abs_diff"] <= 1e-8
+    wrong = {"ok": True, "result": [1.0, 2.0 + 1e-6]}
+    bench.check(wrong, ref)
+    assert not wrong["ok"] and wrong["wrong"]
+    shape = {"ok": True, "result": [1.0]}
+    bench.check(shape, ref)
+    assert not shape["ok"] and "shape" in shape["error"]
+    nan = {"ok": True, "result": [float("nan"), 2.0]}
+    bench.check(nan, ref)
+    assert not nan["ok"]
+    # a wrong sample never gives a time: the cell says so, the median skips it
+    assert bench.cell([wrong]) == "wrong result"
+    assert bench.med([wrong, {"ok": True, "first_s": 2.0}], "first_s") == 2.0
+
+
+def test_h2_hamiltonian_is_the_example_s(bench):
+    """The benchmark's H2 terms are those of examples/vqe_h2.py (read, not run)."""
+    tree = ast.parse((ROOT / "examples" / "vqe_h2.py").read_text())
+    terms = next(ast.literal_eval(node.value) for node in tree.body
+                 if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "TERMS")
+    assert [tuple(t) for t in terms] == [tuple(t) for t in bench.H2_TERMS]
+    assert len(bench.H2_TERMS) == 15
+
+
+def test_cases_cover_value_and_both_gradients(bench):
+    keys = [c.key for c in bench.make_cases(list(bench.CIRCUITS))]
+    assert "seed:value" in keys and "h2:grad:ps" in keys
+    assert "hea12x8:grad:ps" in keys and "hea12x8:grad:adjoint" in keys
+    assert bench.ratio(3.0, 1.5) == "2×" and bench.ratio(None, 1.0) == "—"
