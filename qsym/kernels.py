@@ -30,8 +30,6 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from . import cache as _cache  # noqa: F401  (first: it registers the numba cache locator)
-
 DENSE = 0
 DIAGONAL = 1
 CONTROLLED_X = 2  # CNOT, Toffoli: a permutation (the stored dense matrix is not read)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import qsym as qml
-from qsym import cache, cli, kernels, runtime
+from qsym import cache, cli, devices, kernels, runtime
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = Path(qml.__file__).resolve().parent
@@ -63,7 +63,7 @@ def test_available_memory_comes_from_psutil(monkeypatch):
     assert runtime.available_memory() == 12345
     # the state-vector check uses it: 30 wires need 16 GiB, "12345 bytes" are too few
     with pytest.raises(qml.DeviceError, match="GiB"):
-        runtime._check_memory(30, "parameter-shift")
+        devices.check_memory(30, "parameter-shift")
 
 
 # --- the kernel library's numba cache ----------------------------------------------------------
