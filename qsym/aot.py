@@ -182,7 +182,7 @@ class CompiledCircuit:
     def _classify(self, args, kwargs):
         from .runtime import classify
 
-        return classify(args, kwargs, None, self.qnode.static_argnames, self.qnode._static_positions)
+        return classify(args, kwargs, None, self.qnode.static_argnames, self.qnode.static_positions)
 
     def _inputs(self, args, kwargs):
         self._check_gates()

@@ -374,7 +374,7 @@ def load_module(source: str):
                 mod.__dict__.clear()
                 mod.__dict__.update(importlib.util.module_from_spec(spec).__dict__)
                 exec(compile(source, str(path), "exec"), mod.__dict__)
-            _guard_numba_caches(mod)
+            guard_numba_caches(mod)
         except BaseException:
             del sys.modules[name]
             raise
@@ -600,6 +600,93 @@ def _signed(raw: bytes | None, secret: bytes, *context: bytes) -> bytes | None:
     return body
 
 
+# The methods of the checked cache file class (made by _checked_cache_file_class, whose
+# base class, numba's IndexDataCacheFile, is imported only when numba caches are guarded).
+def _cf_secret(self):
+    return folder_key(self._cache_path)
+
+
+def _cf_load_index(self):
+    secret = self._secret()
+    if secret is None:
+        return {}
+    raw = read_trusted(self._index_path)
+    body = _signed(raw, secret, b"index", self._index_name.encode())
+    if body is None:
+        if raw is not None:
+            logger.debug("cache rejected: numba index %s (damaged or unsigned)",
+                         self._index_path)
+        return {}
+    try:
+        stream = io.BytesIO(body)
+        if pickle.load(stream) != self._version:
+            return {}
+        stamp, overloads = pickle.loads(stream.read())
+    except Exception:  # pragma: no cover - the signature matched
+        return {}
+    if stamp != self._source_stamp or not isinstance(overloads, dict):
+        return {}
+    return overloads
+
+
+def _cf_save_index(self, overloads):
+    secret = self._secret()
+    if secret is None:
+        return
+    body = pickle.dumps(self._version, protocol=-1) + self._dump(
+        (self._source_stamp, overloads))
+    mac = _mac(secret, b"index", self._index_name.encode(), body)
+    with self._open_for_write(self._index_path) as fh:
+        fh.write(body + _TRAILER + mac)
+
+
+def _cf_save(self, key, data):
+    secret = self._secret()
+    if secret is None:
+        return
+    overloads = self._load_index()
+    data_name = overloads.get(key)
+    if data_name is None:
+        used = set(overloads.values())
+        data_name = next(
+            n for n in map(self._data_name, itertools.count(1)) if n not in used
+        )
+        overloads[key] = data_name
+        self._save_index(overloads)
+    payload = self._dump(data)
+    mac = _mac(secret, b"data", self._index_name.encode(), data_name.encode(),
+               repr(key).encode(), payload)
+    with self._open_for_write(self._data_path(data_name)) as fh:
+        fh.write(payload + _TRAILER + mac)
+    _compile_done(self._index_name, key, self._data_path(data_name), len(payload))
+    _note_written(os.path.dirname(os.path.abspath(self._cache_path)), len(payload))
+
+
+def _cf_load(self, key):
+    secret = self._secret()
+    if secret is None:
+        return None
+    data_name = self._load_index().get(key)
+    if not isinstance(data_name, str):
+        if _compile_started(self._index_name, key):
+            logger.debug("cache miss: numba %s%s", self._index_name, _sig(key))
+        return None
+    payload = _signed(read_trusted(self._data_path(data_name)), secret, b"data",
+                      self._index_name.encode(), data_name.encode(),
+                      repr(key).encode())
+    if payload is None:
+        if _compile_started(self._index_name, key):
+            logger.debug("cache rejected: numba file %s (missing, damaged or "
+                         "unsigned)", self._data_path(data_name))
+        return None
+    try:
+        data = pickle.loads(payload)
+    except Exception:  # pragma: no cover - the signature matched
+        return None
+    logger.debug("cache hit: numba %s%s", self._index_name, _sig(key))
+    return data
+
+
 def _checked_cache_file_class():
     """:class:`numba.core.caching.IndexDataCacheFile` whose files are signed with the
     folder's key (:func:`folder_key`) and checked before numba unpickles them (None if
@@ -632,85 +719,11 @@ def _checked_cache_file_class():
         truncated, garbled or another function's counts as missing: numba compiles and
         rewrites it."""
 
-        def _secret(self):
-            return folder_key(self._cache_path)
-
-        def _load_index(self):
-            secret = self._secret()
-            if secret is None:
-                return {}
-            raw = read_trusted(self._index_path)
-            body = _signed(raw, secret, b"index", self._index_name.encode())
-            if body is None:
-                if raw is not None:
-                    logger.debug("cache rejected: numba index %s (damaged or unsigned)",
-                                 self._index_path)
-                return {}
-            try:
-                stream = io.BytesIO(body)
-                if pickle.load(stream) != self._version:
-                    return {}
-                stamp, overloads = pickle.loads(stream.read())
-            except Exception:  # pragma: no cover - the signature matched
-                return {}
-            if stamp != self._source_stamp or not isinstance(overloads, dict):
-                return {}
-            return overloads
-
-        def _save_index(self, overloads):
-            secret = self._secret()
-            if secret is None:
-                return
-            body = pickle.dumps(self._version, protocol=-1) + self._dump(
-                (self._source_stamp, overloads))
-            mac = _mac(secret, b"index", self._index_name.encode(), body)
-            with self._open_for_write(self._index_path) as fh:
-                fh.write(body + _TRAILER + mac)
-
-        def save(self, key, data):
-            secret = self._secret()
-            if secret is None:
-                return
-            overloads = self._load_index()
-            data_name = overloads.get(key)
-            if data_name is None:
-                used = set(overloads.values())
-                data_name = next(
-                    n for n in map(self._data_name, itertools.count(1)) if n not in used
-                )
-                overloads[key] = data_name
-                self._save_index(overloads)
-            payload = self._dump(data)
-            mac = _mac(secret, b"data", self._index_name.encode(), data_name.encode(),
-                       repr(key).encode(), payload)
-            with self._open_for_write(self._data_path(data_name)) as fh:
-                fh.write(payload + _TRAILER + mac)
-            _compile_done(self._index_name, key, self._data_path(data_name), len(payload))
-            _note_written(os.path.dirname(os.path.abspath(self._cache_path)), len(payload))
-
-        def load(self, key):
-            secret = self._secret()
-            if secret is None:
-                return None
-            data_name = self._load_index().get(key)
-            if not isinstance(data_name, str):
-                if _compile_started(self._index_name, key):
-                    logger.debug("cache miss: numba %s%s", self._index_name, _sig(key))
-                return None
-            payload = _signed(read_trusted(self._data_path(data_name)), secret, b"data",
-                              self._index_name.encode(), data_name.encode(),
-                              repr(key).encode())
-            if payload is None:
-                if _compile_started(self._index_name, key):
-                        logger.debug("cache rejected: numba file %s (missing, damaged or "
-                                 "unsigned)", self._data_path(data_name))
-                return None
-            try:
-                data = pickle.loads(payload)
-            except Exception:  # pragma: no cover - the signature matched
-                return None
-            logger.debug("cache hit: numba %s%s", self._index_name, _sig(key))
-            return data
+        _secret = _cf_secret
+        _load_index = _cf_load_index
+        _save_index = _cf_save_index
+        save = _cf_save
+        load = _cf_load
 
         def _open_for_write(self, filepath):
             return _private_writer(filepath)
@@ -886,7 +899,7 @@ def _numba_dir_problem(path) -> str | None:
     return problem
 
 
-def _guard_numba_caches(mod) -> None:
+def guard_numba_caches(mod) -> None:
     """Read the numba cache files of ``mod``'s ``cache=True`` functions through
     :class:`_CheckedCacheFile`, and load them with :func:`_lazy_cache_class` (before their
     first call, when numba first reads them).

@@ -97,9 +97,8 @@ class Compiled:
     blocks: tuple
     trace_seconds: float = 0.0
     compile_seconds: float = 0.0
-    # caches other modules keep on the entry: qsym.shots.Sampler, qsym.second_order
-    _sampler: Any = field(default=None, init=False, repr=False, compare=False)
-    _second: Any = field(default=None, init=False, repr=False, compare=False)
+    # the exact second derivatives of the gate parameters (qsym.second_order), made at first use
+    second: Any = field(default=None, init=False, repr=False, compare=False)
     # the tier state (qsym.tiers): changed only under _lock, by _enter
     tier: str = field(default="python", init=False, compare=False)
     _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
@@ -672,13 +671,6 @@ class QNode:
         if s is None or s.entry is not entry:
             s = self.samplers[id(entry)] = shots_mod.Sampler(entry)
         return s
-
-    # the names used before the executors, for modules not yet moved to the public ones
-    _method = property(lambda self: self.method)
-    _static_positions = property(lambda self: self.static_positions)
-
-    def _shots(self):
-        return self.current_shots()
 
 
     # --- compile -----------------------------------------------------------------------

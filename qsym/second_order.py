@@ -51,7 +51,7 @@ def _second_derivatives(entry):
     ``coeff_terms[i] = (row, word, k, l)`` with ``k <= l``; ``fn(x, d)`` their values in
     that order.
     """
-    cached = getattr(entry, "_second", None)
+    cached = entry.second
     if cached is not None:
         return cached
     circuit, gplan = entry.circuit, entry.plan
@@ -88,8 +88,8 @@ def _second_derivatives(entry):
         def fn(x, d):
             return np.zeros(0)
 
-    entry._second = (tuple(slot_terms), tuple(coeff_terms), fn)
-    return entry._second
+    entry.second = (tuple(slot_terms), tuple(coeff_terms), fn)
+    return entry.second
 
 
 def _gate_level(entry, x, d):
