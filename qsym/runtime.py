@@ -44,6 +44,7 @@ from .autodiff import Boxed
 from .errors import ArgumentError, DeviceError, DifferentiationError, TracingError
 from .executors import execute
 from .gates import REGISTRY as GATE_REGISTRY
+from .program import Prepared
 from .shapes import finite_differences, flat, format_values, measurements, pick
 from .devices import (  # noqa: F401  (qsym.runtime's names)
     DEVICE_NAMES,
@@ -412,10 +413,10 @@ class Compiled:
 
     def prepare(self, x, d, mode):
         """The generated module's ``prepare`` on the current tier (plain Python on tier 0,
-        compiled after the swap; the same bits): ``(mats, smats, ch, C, cc, th)`` for the
-        kernels (:mod:`qsym.program` says what each holds). Shots, second order and the
-        state use it, so they never compile a circuit that the entry points do not."""
-        return self._prepare(x, d, mode)
+        compiled after the swap; the same bits), as a :class:`qsym.program.Prepared`. Shots,
+        second order and the state use it, so they never compile a circuit that the entry
+        points do not."""
+        return Prepared._make(self._prepare(x, d, mode))
 
     def gate_entries(self, t, p, out, off):
         """The generated ``gate_entries`` on the current tier: gate type ``t``'s stored

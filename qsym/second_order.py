@@ -101,7 +101,8 @@ def _gate_level(entry, x, d):
     shifted gradient by ``kernels.program_gate_gradient``."""
     mod, p = entry.module, lowered(entry)
     ints, floats = mod.PROGRAM
-    mats, smats, ch, C, cc, th = entry.prepare(x, d, 1)
+    pre = entry.prepare(x, d, 1)
+    mats, smats, th = pre.mats, pre.smats, pre.th
     e, de = kernels.program_gate_gradient(ints, floats, mats, smats)
     n_slots, nw = de.shape
     vals = np.zeros((len(p.term_op), n_slots * nw))
@@ -126,7 +127,7 @@ def _gate_level(entry, x, d):
                              de.ravel(), vals, hb)
     h = hb.reshape((n_slots, n_slots, nw)).transpose(1, 0, 2)
     h = 0.5 * (h + h.transpose(1, 0, 2))  # exact symmetry; rounding is not symmetric
-    return e, de, h, ch, C, cc
+    return e, de, h, pre.ch, pre.C, pre.cc
 
 
 def rows_hessian(entry, x, d):
