@@ -63,16 +63,12 @@ _NO_DATA = np.zeros(0)  # shared: the compiled code never writes its inputs
 _UNSET = "unset"  # PennyLane's marker for "shots not given on the QNode"
 
 
-# Tiers (qsym.tiers; docs/design.md "Tiers: the first answer without a compile"): a
-# circuit's first calls run its generated prepare() as plain Python feeding the
-# compiled-once kernels (tier "python": no per-circuit compile); once it is used often,
-# its module is compiled in a background process and swapped in ("module": compiled
-# prepare(), then the kernels; "fused": one compiled call, about 2.5 us less per call on
-# the seed circuit; tiny circuits are written out, qsym.emit.unrolled_functions: 0.8 us a
-# raw call). Fused: small circuits only, work per gradient (amplitudes x ops x circuits)
-# at most FUSED_MAX_WORK; above it the call overhead does not matter. Without a usable
-# disk cache the module is compiled in this process instead, and a small circuit is fused
-# after FUSE_AFTER_CALLS more calls (measured 1.1-1.2 s of compile, 14 ms when cached).
+# Tiers (qsym.tiers; docs/design.md "Tiers: the first answer without a compile"): tier
+# "python" runs the generated prepare() as plain Python with the compiled-once kernels;
+# a circuit used often is compiled in the background ("module"), a small one (work per
+# gradient at most FUSED_MAX_WORK) then as one compiled call ("fused"), after
+# FUSE_AFTER_CALLS more calls when compiled in this process. Numbers: docs/design.md,
+# "Measurements behind the design".
 FUSED_MAX_WORK = 1 << 16
 FUSE_AFTER_CALLS = 1000
 _ENTRY_POINTS = ("value", "value_and_grad", "value_and_grad_adjoint")
@@ -1072,10 +1068,9 @@ class grad(_Derivative):
         return self._hybrid(autodiff.grad, args, kwargs)
 
     # The common case, the gradient of a QNode of one float64 array, again and again, on
-    # a short path (measured on the seed: about 2 us less per call than the full path
-    # through classify, compiled and value_and_jacobian). The QNode remembers the last
-    # such call's compiled signature; a call takes this path only when nothing can differ
-    # from that call: one argument, a plain C-contiguous float64 ndarray of the same
+    # a short path (docs/design.md, "Measurements behind the design"). The QNode remembers
+    # the last such call's compiled signature; a call takes this path only when nothing can
+    # differ from that call: one argument, a plain C-contiguous float64 ndarray of the same
     # shape, no keyword arguments, the same argnum, no shots, not inside a circuit trace,
     # an exact method. Anything else (lists, qsym.numpy tensors, autograd boxes, other
     # shapes or dtypes) goes the full way, which gives the same results.

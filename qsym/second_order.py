@@ -22,14 +22,14 @@ derivatives are exact sympy expressions.
 >>> dev = qml.device("default.qubit", wires=1)
 >>> @qml.qnode(dev)
 ... def circuit(p):
-...     qml.RX(p[0], wires=0)
-...     qml.RY(p[1], wires=0)
+...     qml.RY(p[0] * p[1], wires=0)
 ...     return qml.expval(qml.PauliZ(0))
->>> H = qml.hessian(circuit)(np.array([0.54, 0.12]))
->>> # <Z> = cos(a) cos(b): the exact Hessian
->>> a, b = 0.54, 0.12
->>> exact = [[-np.cos(a) * np.cos(b), np.sin(a) * np.sin(b)],
-...          [np.sin(a) * np.sin(b), -np.cos(a) * np.cos(b)]]
+>>> a, b = 0.7, -0.4
+>>> H = qml.hessian(circuit)(np.array([a, b]))
+>>> # <Z> = cos(ab): second derivatives through the chain rule, by hand
+>>> u = a * b
+>>> exact = [[-b * b * np.cos(u), -np.sin(u) - u * np.cos(u)],
+...          [-np.sin(u) - u * np.cos(u), -a * a * np.cos(u)]]
 >>> bool(np.allclose(H, exact, atol=1e-12))
 True
 """
