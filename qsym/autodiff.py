@@ -227,17 +227,21 @@ def _trainable(value) -> bool:
     return False
 
 
+def check_argnum(argnum, n: int) -> None:
+    """Refuse an ``argnum`` index outside ``n`` positional arguments (negative ones count
+    from the end, as in Python)."""
+    for i in argnum:
+        if not -n <= i < n:
+            raise DifferentiationError(f"argnum {i} is out of range: the function was called "
+                                       f"with {n} positional argument(s)")
+
+
 def _prepare(args, argnum, name):
     n = len(args)
     if argnum is None:
         idx = tuple(i for i, a in enumerate(args) if _trainable(a))
     else:
-        for i in argnum:
-            if not -n <= i < n:
-                raise DifferentiationError(
-                    f"argnum {i} is out of range: the function was called with {n} "
-                    "positional argument(s)"
-                )
+        check_argnum(argnum, n)
         idx = tuple(i % n for i in argnum)
     start = []
     for i in idx:

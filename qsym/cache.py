@@ -1054,7 +1054,6 @@ DEFAULT_MAX_MB = 1024
 GRACE_SECONDS = 0  # entries used or written this recently are never evicted (see evict)
 TEMP_GRACE_SECONDS = 3600  # a writer's temporary file is garbage only after this long
 _estimates: dict = {}  # cache folder -> its bytes at the last scan + what was written since
-_KINDS = ("modules", "numba", "rules", "gate-code", "kernels")
 
 
 def max_bytes() -> int | None:

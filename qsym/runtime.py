@@ -976,12 +976,7 @@ class _Derivative:
                 return default_diff(args, getattr(self.fun, "static_positions", ()))
             return None
         n = len(args)
-        for i in diff:
-            if not -n <= i < n:
-                raise DifferentiationError(
-                    f"argnum {i} is out of range: the function was called with {n} "
-                    "positional argument(s)"
-                )
+        autodiff.check_argnum(diff, n)
         return diff if all(i >= 0 for i in diff) else tuple(i % n for i in diff)
 
     def _blocks(self, entry, diff):
