@@ -289,14 +289,22 @@ def write_file(path: Path, data: bytes) -> None:
     records, stays the same for everyone; one that is not trusted (:func:`read_trusted`)
     or differs is replaced.
     """
+    _write_first(path, data, lambda old: old == data)
+
+
+def _write_first(path, data: bytes, keep) -> None:
+    """Write ``data`` to ``path`` through a private temporary file linked into place: the
+    first writer wins; a file already there stays if ``keep(its trusted bytes)`` (None if
+    not trusted), else it is replaced (also where the file system has no hard links)."""
+    path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:  # mkstemp makes the file 0o600
             fh.write(data)
         try:
-            os.link(tmp, path)  # creates path only if absent: the first writer wins
+            os.link(tmp, path)  # creates path only if absent
         except FileExistsError:
-            if read_trusted(path) != data:
+            if not keep(read_trusted(path)):
                 os.replace(tmp, path)  # damaged or not ours: replace it
         except OSError:  # no hard links on this file system
             os.replace(tmp, path)
@@ -463,29 +471,11 @@ def folder_key(folder) -> bytes | None:
     path = os.path.join(folder, KEY_NAME)
     key = read_trusted(path)
     if key is None or len(key) != _KEY_SIZE:
-        try:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".qsym-key.", suffix=".tmp")
+        try:  # the first process's key is everyone's
+            _write_first(path, os.urandom(_KEY_SIZE),
+                         lambda old: old is not None and len(old) == _KEY_SIZE)
         except OSError:
             return None
-        try:
-            new = os.urandom(_KEY_SIZE)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(new)
-            try:
-                os.link(tmp, path)  # the first process's key is everyone's
-            except FileExistsError:
-                key = read_trusted(path)
-                if key is None or len(key) != _KEY_SIZE:
-                    os.replace(tmp, path)  # damaged, or not ours
-            except OSError:
-                os.replace(tmp, path)
-        except OSError:
-            return None
-        finally:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
         key = read_trusted(path)
         if key is None or len(key) != _KEY_SIZE:
             return None
