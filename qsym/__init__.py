@@ -123,7 +123,7 @@ from . import cache as _cache, kernels as _kernels, tiers as _tiers  # noqa: E40
 
 # the kernel library's numba cache files get the same integrity checks as generated
 # modules' (before any kernel runs, i.e. before numba first reads them)
-_cache._guard_numba_caches(_kernels)
+_cache.guard_numba_caches(_kernels)
 _tiers.warm_kernels_in_background()  # loads the kernels' cached code (qsym.tiers)
 from .cache import cache_info, clear_cache  # noqa: E402
 from .errors import CacheWarning  # noqa: E402

@@ -19,17 +19,16 @@ another module (``qsym_export_<hash>``).
 >>> import qsym as qml, tempfile, os
 >>> dev = qml.device("default.qubit", wires=1)
 >>> @qml.qnode(dev)
-... def circuit(params):
-...     qml.RX(params[0], wires=0)
-...     qml.RY(params[1], wires=0)
-...     return qml.expval(qml.PauliZ(0))
->>> compiled = qml.compile(circuit, [0.54, 0.12])
->>> compiled.grad([0.54, 0.12])
-array([-0.51043865, -0.1026782 ])
->>> path = compiled.export(os.path.join(tempfile.mkdtemp(), "seed_grad.py"))
+... def circuit(x):
+...     qml.RX(x, wires=0)
+...     return qml.expval(qml.PauliY(0))
+>>> compiled = qml.compile(circuit, 0.3)
+>>> print(compiled.grad(0.3))  # <Y> = -sin(x): -cos(0.3)
+-0.955336489125606
+>>> path = compiled.export(os.path.join(tempfile.mkdtemp(), "ry_grad.py"))
 >>> mod = qml.load(path)
->>> mod.grad([0.54, 0.12])
-array([-0.51043865, -0.1026782 ])
+>>> print(mod.grad(0.3))
+-0.955336489125606
 >>> mod is qml.load(path, expected_hash=compiled.export_sha256)  # a fresh module each time
 False
 """
@@ -92,8 +91,10 @@ def module_name(path, stated: str) -> str:
 
 
 def _module_body(path_or_module) -> str:
-    """A module's source without its docstring (qsym.kernels and qsym.shapes import only
-    numpy and numba, so their bodies run as they are in an exported module)."""
+    """A module's source without its docstring and its imports of qsym (``from . import``:
+    qsym.kernels imports qsym.cache only to register numba's cache locator; otherwise
+    qsym.kernels and qsym.shapes use only numpy and numba, so their bodies run as they are
+    in an exported module)."""
     source = Path(path_or_module.__file__ if hasattr(path_or_module, "__file__") else path_or_module).read_text()
     tree = ast.parse(source)
     lines = source.splitlines()
@@ -102,8 +103,11 @@ def _module_body(path_or_module) -> str:
         getattr(tree.body[0], "value", None), ast.Constant
     ):
         start = tree.body[0].end_lineno
-    body = "\n".join(lines[start:])
-    return body
+    for node in tree.body:  # top-level relative imports: blanked, line numbers kept
+        if isinstance(node, ast.ImportFrom) and node.level:
+            for i in range(node.lineno - 1, node.end_lineno):
+                lines[i] = ""
+    return "\n".join(lines[start:])
 
 
 class CompiledCircuit:
@@ -182,7 +186,7 @@ class CompiledCircuit:
     def _classify(self, args, kwargs):
         from .runtime import classify
 
-        return classify(args, kwargs, None, self.qnode.static_argnames, self.qnode._static_positions)
+        return classify(args, kwargs, None, self.qnode.static_argnames, self.qnode.static_positions)
 
     def _inputs(self, args, kwargs):
         self._check_gates()

@@ -289,14 +289,22 @@ def write_file(path: Path, data: bytes) -> None:
     records, stays the same for everyone; one that is not trusted (:func:`read_trusted`)
     or differs is replaced.
     """
+    _write_first(path, data, lambda old: old == data)
+
+
+def _write_first(path, data: bytes, keep) -> None:
+    """Write ``data`` to ``path`` through a private temporary file linked into place: the
+    first writer wins; a file already there stays if ``keep(its trusted bytes)`` (None if
+    not trusted), else it is replaced (also where the file system has no hard links)."""
+    path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:  # mkstemp makes the file 0o600
             fh.write(data)
         try:
-            os.link(tmp, path)  # creates path only if absent: the first writer wins
+            os.link(tmp, path)  # creates path only if absent
         except FileExistsError:
-            if read_trusted(path) != data:
+            if not keep(read_trusted(path)):
                 os.replace(tmp, path)  # damaged or not ours: replace it
         except OSError:  # no hard links on this file system
             os.replace(tmp, path)
@@ -374,7 +382,7 @@ def load_module(source: str):
                 mod.__dict__.clear()
                 mod.__dict__.update(importlib.util.module_from_spec(spec).__dict__)
                 exec(compile(source, str(path), "exec"), mod.__dict__)
-            _guard_numba_caches(mod)
+            guard_numba_caches(mod)
         except BaseException:
             del sys.modules[name]
             raise
@@ -463,29 +471,11 @@ def folder_key(folder) -> bytes | None:
     path = os.path.join(folder, KEY_NAME)
     key = read_trusted(path)
     if key is None or len(key) != _KEY_SIZE:
-        try:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".qsym-key.", suffix=".tmp")
+        try:  # the first process's key is everyone's
+            _write_first(path, os.urandom(_KEY_SIZE),
+                         lambda old: old is not None and len(old) == _KEY_SIZE)
         except OSError:
             return None
-        try:
-            new = os.urandom(_KEY_SIZE)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(new)
-            try:
-                os.link(tmp, path)  # the first process's key is everyone's
-            except FileExistsError:
-                key = read_trusted(path)
-                if key is None or len(key) != _KEY_SIZE:
-                    os.replace(tmp, path)  # damaged, or not ours
-            except OSError:
-                os.replace(tmp, path)
-        except OSError:
-            return None
-        finally:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
         key = read_trusted(path)
         if key is None or len(key) != _KEY_SIZE:
             return None
@@ -600,6 +590,93 @@ def _signed(raw: bytes | None, secret: bytes, *context: bytes) -> bytes | None:
     return body
 
 
+# The methods of the checked cache file class (made by _checked_cache_file_class, whose
+# base class, numba's IndexDataCacheFile, is imported only when numba caches are guarded).
+def _cf_secret(self):
+    return folder_key(self._cache_path)
+
+
+def _cf_load_index(self):
+    secret = self._secret()
+    if secret is None:
+        return {}
+    raw = read_trusted(self._index_path)
+    body = _signed(raw, secret, b"index", self._index_name.encode())
+    if body is None:
+        if raw is not None:
+            logger.debug("cache rejected: numba index %s (damaged or unsigned)",
+                         self._index_path)
+        return {}
+    try:
+        stream = io.BytesIO(body)
+        if pickle.load(stream) != self._version:
+            return {}
+        stamp, overloads = pickle.loads(stream.read())
+    except Exception:  # pragma: no cover - the signature matched
+        return {}
+    if stamp != self._source_stamp or not isinstance(overloads, dict):
+        return {}
+    return overloads
+
+
+def _cf_save_index(self, overloads):
+    secret = self._secret()
+    if secret is None:
+        return
+    body = pickle.dumps(self._version, protocol=-1) + self._dump(
+        (self._source_stamp, overloads))
+    mac = _mac(secret, b"index", self._index_name.encode(), body)
+    with self._open_for_write(self._index_path) as fh:
+        fh.write(body + _TRAILER + mac)
+
+
+def _cf_save(self, key, data):
+    secret = self._secret()
+    if secret is None:
+        return
+    overloads = self._load_index()
+    data_name = overloads.get(key)
+    if data_name is None:
+        used = set(overloads.values())
+        data_name = next(
+            n for n in map(self._data_name, itertools.count(1)) if n not in used
+        )
+        overloads[key] = data_name
+        self._save_index(overloads)
+    payload = self._dump(data)
+    mac = _mac(secret, b"data", self._index_name.encode(), data_name.encode(),
+               repr(key).encode(), payload)
+    with self._open_for_write(self._data_path(data_name)) as fh:
+        fh.write(payload + _TRAILER + mac)
+    _compile_done(self._index_name, key, self._data_path(data_name), len(payload))
+    _note_written(os.path.dirname(os.path.abspath(self._cache_path)), len(payload))
+
+
+def _cf_load(self, key):
+    secret = self._secret()
+    if secret is None:
+        return None
+    data_name = self._load_index().get(key)
+    if not isinstance(data_name, str):
+        if _compile_started(self._index_name, key):
+            logger.debug("cache miss: numba %s%s", self._index_name, _sig(key))
+        return None
+    payload = _signed(read_trusted(self._data_path(data_name)), secret, b"data",
+                      self._index_name.encode(), data_name.encode(),
+                      repr(key).encode())
+    if payload is None:
+        if _compile_started(self._index_name, key):
+            logger.debug("cache rejected: numba file %s (missing, damaged or "
+                         "unsigned)", self._data_path(data_name))
+        return None
+    try:
+        data = pickle.loads(payload)
+    except Exception:  # pragma: no cover - the signature matched
+        return None
+    logger.debug("cache hit: numba %s%s", self._index_name, _sig(key))
+    return data
+
+
 def _checked_cache_file_class():
     """:class:`numba.core.caching.IndexDataCacheFile` whose files are signed with the
     folder's key (:func:`folder_key`) and checked before numba unpickles them (None if
@@ -632,85 +709,11 @@ def _checked_cache_file_class():
         truncated, garbled or another function's counts as missing: numba compiles and
         rewrites it."""
 
-        def _secret(self):
-            return folder_key(self._cache_path)
-
-        def _load_index(self):
-            secret = self._secret()
-            if secret is None:
-                return {}
-            raw = read_trusted(self._index_path)
-            body = _signed(raw, secret, b"index", self._index_name.encode())
-            if body is None:
-                if raw is not None:
-                    logger.debug("cache rejected: numba index %s (damaged or unsigned)",
-                                 self._index_path)
-                return {}
-            try:
-                stream = io.BytesIO(body)
-                if pickle.load(stream) != self._version:
-                    return {}
-                stamp, overloads = pickle.loads(stream.read())
-            except Exception:  # pragma: no cover - the signature matched
-                return {}
-            if stamp != self._source_stamp or not isinstance(overloads, dict):
-                return {}
-            return overloads
-
-        def _save_index(self, overloads):
-            secret = self._secret()
-            if secret is None:
-                return
-            body = pickle.dumps(self._version, protocol=-1) + self._dump(
-                (self._source_stamp, overloads))
-            mac = _mac(secret, b"index", self._index_name.encode(), body)
-            with self._open_for_write(self._index_path) as fh:
-                fh.write(body + _TRAILER + mac)
-
-        def save(self, key, data):
-            secret = self._secret()
-            if secret is None:
-                return
-            overloads = self._load_index()
-            data_name = overloads.get(key)
-            if data_name is None:
-                used = set(overloads.values())
-                data_name = next(
-                    n for n in map(self._data_name, itertools.count(1)) if n not in used
-                )
-                overloads[key] = data_name
-                self._save_index(overloads)
-            payload = self._dump(data)
-            mac = _mac(secret, b"data", self._index_name.encode(), data_name.encode(),
-                       repr(key).encode(), payload)
-            with self._open_for_write(self._data_path(data_name)) as fh:
-                fh.write(payload + _TRAILER + mac)
-            _compile_done(self._index_name, key, self._data_path(data_name), len(payload))
-            _note_written(os.path.dirname(os.path.abspath(self._cache_path)), len(payload))
-
-        def load(self, key):
-            secret = self._secret()
-            if secret is None:
-                return None
-            data_name = self._load_index().get(key)
-            if not isinstance(data_name, str):
-                if _compile_started(self._index_name, key):
-                    logger.debug("cache miss: numba %s%s", self._index_name, _sig(key))
-                return None
-            payload = _signed(read_trusted(self._data_path(data_name)), secret, b"data",
-                              self._index_name.encode(), data_name.encode(),
-                              repr(key).encode())
-            if payload is None:
-                if _compile_started(self._index_name, key):
-                        logger.debug("cache rejected: numba file %s (missing, damaged or "
-                                 "unsigned)", self._data_path(data_name))
-                return None
-            try:
-                data = pickle.loads(payload)
-            except Exception:  # pragma: no cover - the signature matched
-                return None
-            logger.debug("cache hit: numba %s%s", self._index_name, _sig(key))
-            return data
+        _secret = _cf_secret
+        _load_index = _cf_load_index
+        _save_index = _cf_save_index
+        save = _cf_save
+        load = _cf_load
 
         def _open_for_write(self, filepath):
             return _private_writer(filepath)
@@ -886,7 +889,7 @@ def _numba_dir_problem(path) -> str | None:
     return problem
 
 
-def _guard_numba_caches(mod) -> None:
+def guard_numba_caches(mod) -> None:
     """Read the numba cache files of ``mod``'s ``cache=True`` functions through
     :class:`_CheckedCacheFile`, and load them with :func:`_lazy_cache_class` (before their
     first call, when numba first reads them).
@@ -1041,7 +1044,6 @@ DEFAULT_MAX_MB = 1024
 GRACE_SECONDS = 0  # entries used or written this recently are never evicted (see evict)
 TEMP_GRACE_SECONDS = 3600  # a writer's temporary file is garbage only after this long
 _estimates: dict = {}  # cache folder -> its bytes at the last scan + what was written since
-_KINDS = ("modules", "numba", "rules", "gate-code", "kernels")
 
 
 def max_bytes() -> int | None:

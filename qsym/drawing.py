@@ -628,6 +628,35 @@ def draw_mpl(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     return drawer
 
 
+def _mpl_columns(lay, decimals):
+    """The columns of the layout ``lay`` as matplotlib draws them: per column a list of
+    ``(kind, k, label)``, ``kind`` "op" (``lay.ops[k]``) or "m" (``lay.meas[k]``)."""
+    items: list = []
+    matrices: list = []
+    if lay is None:
+        return items
+    for layer in lay.op_layers:
+        col = []
+        for k in layer:
+            op = lay.ops[k]
+            base = _controls(op)[2]
+            note = lay.annotations[k] if lay.annotations is not None else None
+            if note is not None and note[0] == "group":
+                label = note[2]
+            elif note is not None and note[0] == "adjoint":
+                orig = note[1]
+                label = _op_label(orig, _controls(orig)[2], {}, decimals, matrices) + "†"
+            else:
+                label = _op_label(op, base, lay.values, decimals, matrices)
+            col.append(("op", k, label))
+        items.append(col)
+    for layer in lay.m_layers:
+        items.append([("m", k, _measurement_label(
+            lay.meas[k], lay.circuit, lay.m_notes[k] if lay.m_notes else None, matrices))
+            for k in layer])
+    return items
+
+
 def _mpl_figure(plt, lay, decimals, colors, fig, options):
     """Draw the layout ``lay`` (:func:`_layout`) on matplotlib axes; ``(fig, ax)``. One
     data unit is one inch at the default figure size; a column is as wide as its longest
@@ -646,28 +675,7 @@ def _mpl_figure(plt, lay, decimals, colors, fig, options):
     text_kw = {"ha": "center", "va": "center", "fontsize": fontsize, "color": colors["fg"],
                "zorder": 5}
     rows = lay.rows if lay is not None else []
-    items = []  # per column: [(kind, k, label)]
-    matrices: list = []
-    if lay is not None:
-        for layer in lay.op_layers:
-            col = []
-            for k in layer:
-                op = lay.ops[k]
-                ctrl_w, _, base = _controls(op)
-                note = lay.annotations[k] if lay.annotations is not None else None
-                if note is not None and note[0] == "group":
-                    label = note[2]
-                elif note is not None and note[0] == "adjoint":
-                    orig = note[1]
-                    label = _op_label(orig, _controls(orig)[2], {}, decimals, matrices) + "†"
-                else:
-                    label = _op_label(op, base, lay.values, decimals, matrices)
-                col.append(("op", k, label))
-            items.append(col)
-        for layer in lay.m_layers:
-            items.append([("m", k, _measurement_label(
-                lay.meas[k], lay.circuit, lay.m_notes[k] if lay.m_notes else None, matrices))
-                for k in layer])
+    items = _mpl_columns(lay, decimals)
     widths = [max([0.8] + [char * len(label) + 0.3 for _, _, label in col]) for col in items]
     centers, x = [], 0.0
     for w in widths:
@@ -703,7 +711,7 @@ def _mpl_figure(plt, lay, decimals, colors, fig, options):
                 continue
             op = lay.ops[k]
             ws = op.wires if op.name != "GlobalPhase" else tuple(rows)
-            ctrl_w, ctrl_v, base = _controls(op)
+            ctrl_w, ctrl_v, _ = _controls(op)
             note = lay.annotations[k] if lay.annotations is not None else None
             if note is not None and note[0] == "group":
                 ctrl_w, ctrl_v = (), ()

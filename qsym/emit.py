@@ -522,7 +522,7 @@ def _local_target(target) -> str:
 
 
 # prepare's refusals of its inputs, also the first lines of the written-out code (the
-# runtime reads these messages: qsym.runtime._raise_nonfinite)
+# runtime reads these messages: qsym.executors.raise_nonfinite)
 _INPUT_CHECKS = (
     "if x.shape[0] != NUM_INPUTS or d.shape[0] != NUM_DATA:",
     '    raise ValueError("qsym: inputs must have shapes (NUM_INPUTS,) and (NUM_DATA,)")',

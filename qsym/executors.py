@@ -63,7 +63,7 @@ def exact_values(node, entry, x, d):
 def state(entry, x, d):
     """The state vector of ``entry`` at ``x``, ``d`` (its ``prepare`` on the current tier, ``PROGRAM``)."""
     module = entry.module
-    return kernels.program_state(*module.PROGRAM, entry.prepare(x, d, 0)[0])
+    return kernels.program_state(*module.PROGRAM, entry.prepare(x, d, 0).mats)
 
 
 def state_values(node, entry, x, d):

@@ -668,8 +668,8 @@ def gather_cnot_run(state, work, n, cnots):
     bits), and ``work[y] = state[P^-1(y)]``."""
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     W = 1 << _CHUNK
-    # unsigned: numba checks a signed index for wraparound (a select per amplitude: the
-    # gather ran 52 us instead of 31 on 16 wires)
+    # unsigned: numba checks a signed index for wraparound (a select per amplitude; its
+    # cost: docs/design.md, "Measurements behind the design")
     tables = np.empty(n_chunks * W + n_chunks * _CHUNK, dtype=np.uint64)
     col = tables[n_chunks * W :]  # images of each index bit under P^-1 (0 past n)
     for b in range(n_chunks * _CHUNK):

@@ -26,9 +26,6 @@ from autograd.extend import Box as _Box
 
 from . import numpy as _qnp
 
-_INTERFACE_NAMES = ("numpy", "autograd")
-
-
 def get_interface(*values) -> str:
     """``"autograd"`` if any value is a qsym tensor or an autograd box, else ``"numpy"``."""
     found = "numpy"

@@ -643,7 +643,7 @@ def minimize(
     finally:
         bar.close()
     return _result(outs, starts[0].shape, multistart, steps, tol, reason, stop.hit,
-                   "python" if setup is None else fun._method, type(opt).__name__,
+                   "python" if setup is None else fun.method, type(opt).__name__,
                    compile_time, run_time, time.perf_counter() - t_start)
 
 
@@ -694,9 +694,9 @@ def _python_loop_reason(fun, opt, rule, compiled, grad_fn) -> str | None:
         )
     if rule is None:
         return f"{type(opt).__name__} is not one of qsym's six optimizers (their exact classes)"
-    if fun._method not in ("parameter-shift", "adjoint"):
+    if fun.method not in ("parameter-shift", "adjoint"):
         return f"diff_method={fun.diff_method!r} has no compiled loop (parameter-shift and adjoint do)"
-    if fun._shots():  # the QNode's shots (qml.set_shots, shots=None: exact), else the device's
+    if fun.current_shots():  # the QNode's shots (qml.set_shots, shots=None: exact), else the device's
         return "the QNode samples (finite shots); the compiled loop is exact"
     return None
 
@@ -801,7 +801,7 @@ def _compiled_setup(node, x, args, kwargs, rows, y):
         return None, f"the QNode returns {kinds}, not one expectation value"
     if len(entry.blocks) != 1 or entry.blocks[0][1] != x.size:
         return None, "the QNode's first argument is not the only one optimized"
-    function = ("fused_value_and_grad_adjoint" if node._method == "adjoint"
+    function = ("fused_value_and_grad_adjoint" if node.method == "adjoint"
                 else "fused_value_and_grad")
     if not hasattr(mod, function):
         return None, f"the circuit module has no {function}"

@@ -177,7 +177,7 @@ class _MetricTensor:
 
     def __call__(self, *args, **kwargs):
         qnode = self.qnode
-        if qnode._shots():
+        if qnode.current_shots():
             raise DifferentiationError(
                 "qml.metric_tensor is computed exactly from the state; it is not available "
                 "with finite shots: use a device or QNode with shots=None"

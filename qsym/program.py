@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import sympy as sp
@@ -42,6 +43,20 @@ KIND = {"dense": kernels.DENSE, "diagonal": kernels.DIAGONAL,
         "controlled_x": kernels.CONTROLLED_X, "real": kernels.REAL, "pauli": kernels.PAULI,
         "pcphase": kernels.PCPHASE}
 KIND_NAME = {v: k for k, v in KIND.items()}
+
+
+class Prepared(NamedTuple):
+    """What the generated ``prepare(x, d, mode)`` returns, named: the numbers of one call
+    that depend on the inputs ``x`` and data ``d``. The numba function returns a plain
+    tuple in this order (its hot callers unpack it with these names; a test checks every
+    unpacking in qsym/); :meth:`qsym.runtime.Compiled.prepare` returns this class."""
+
+    mats: np.ndarray  # the gate matrices, op k's stored entries at mats[op_off[k]:]
+    smats: np.ndarray  # mode 1: the shift terms' matrices (term_off); prepare_adjoint: dmats
+    ch: np.ndarray  # chain-rule factors d th[ch_slot[k]] / d x[ch_x[k]]
+    C: np.ndarray  # observable coefficients, C[m, w] of output m's word w
+    cc: np.ndarray  # their derivatives d C[cc_m[k], cc_w[k]] / d x[cc_x[k]]
+    th: np.ndarray  # the gate parameters
 
 
 @dataclass(frozen=True, eq=False)

@@ -44,6 +44,7 @@ from .autodiff import Boxed
 from .errors import ArgumentError, DeviceError, DifferentiationError, TracingError
 from .executors import execute
 from .gates import REGISTRY as GATE_REGISTRY
+from .program import Prepared
 from .shapes import finite_differences, flat, format_values, measurements, pick
 from .devices import (  # noqa: F401  (qsym.runtime's names)
     DEVICE_NAMES,
@@ -62,16 +63,12 @@ _NO_DATA = np.zeros(0)  # shared: the compiled code never writes its inputs
 _UNSET = "unset"  # PennyLane's marker for "shots not given on the QNode"
 
 
-# Tiers (qsym.tiers; docs/design.md "Tiers: the first answer without a compile"): a
-# circuit's first calls run its generated prepare() as plain Python feeding the
-# compiled-once kernels (tier "python": no per-circuit compile); once it is used often,
-# its module is compiled in a background process and swapped in ("module": compiled
-# prepare(), then the kernels; "fused": one compiled call, about 2.5 us less per call on
-# the seed circuit; tiny circuits are written out, qsym.emit.unrolled_functions: 0.8 us a
-# raw call). Fused: small circuits only, work per gradient (amplitudes x ops x circuits)
-# at most FUSED_MAX_WORK; above it the call overhead does not matter. Without a usable
-# disk cache the module is compiled in this process instead, and a small circuit is fused
-# after FUSE_AFTER_CALLS more calls (measured 1.1-1.2 s of compile, 14 ms when cached).
+# Tiers (qsym.tiers; docs/design.md "Tiers: the first answer without a compile"): tier
+# "python" runs the generated prepare() as plain Python with the compiled-once kernels;
+# a circuit used often is compiled in the background ("module"), a small one (work per
+# gradient at most FUSED_MAX_WORK) then as one compiled call ("fused"), after
+# FUSE_AFTER_CALLS more calls when compiled in this process. Numbers: docs/design.md,
+# "Measurements behind the design".
 FUSED_MAX_WORK = 1 << 16
 FUSE_AFTER_CALLS = 1000
 _ENTRY_POINTS = ("value", "value_and_grad", "value_and_grad_adjoint")
@@ -97,9 +94,8 @@ class Compiled:
     blocks: tuple
     trace_seconds: float = 0.0
     compile_seconds: float = 0.0
-    # caches other modules keep on the entry: qsym.shots.Sampler, qsym.second_order
-    _sampler: Any = field(default=None, init=False, repr=False, compare=False)
-    _second: Any = field(default=None, init=False, repr=False, compare=False)
+    # the exact second derivatives of the gate parameters (qsym.second_order), made at first use
+    second: Any = field(default=None, init=False, repr=False, compare=False)
     # the tier state (qsym.tiers): changed only under _lock, by _enter
     tier: str = field(default="python", init=False, compare=False)
     _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
@@ -413,10 +409,10 @@ class Compiled:
 
     def prepare(self, x, d, mode):
         """The generated module's ``prepare`` on the current tier (plain Python on tier 0,
-        compiled after the swap; the same bits): ``(mats, smats, ch, C, cc, th)`` for the
-        kernels (:mod:`qsym.program` says what each holds). Shots, second order and the
-        state use it, so they never compile a circuit that the entry points do not."""
-        return self._prepare(x, d, mode)
+        compiled after the swap; the same bits), as a :class:`qsym.program.Prepared`. Shots,
+        second order and the state use it, so they never compile a circuit that the entry
+        points do not."""
+        return Prepared._make(self._prepare(x, d, mode))
 
     def gate_entries(self, t, p, out, off):
         """The generated ``gate_entries`` on the current tier: gate type ``t``'s stored
@@ -672,13 +668,6 @@ class QNode:
         if s is None or s.entry is not entry:
             s = self.samplers[id(entry)] = shots_mod.Sampler(entry)
         return s
-
-    # the names used before the executors, for modules not yet moved to the public ones
-    _method = property(lambda self: self.method)
-    _static_positions = property(lambda self: self.static_positions)
-
-    def _shots(self):
-        return self.current_shots()
 
 
     # --- compile -----------------------------------------------------------------------
@@ -987,12 +976,7 @@ class _Derivative:
                 return default_diff(args, getattr(self.fun, "static_positions", ()))
             return None
         n = len(args)
-        for i in diff:
-            if not -n <= i < n:
-                raise DifferentiationError(
-                    f"argnum {i} is out of range: the function was called with {n} "
-                    "positional argument(s)"
-                )
+        autodiff.check_argnum(diff, n)
         return diff if all(i >= 0 for i in diff) else tuple(i % n for i in diff)
 
     def _blocks(self, entry, diff):
@@ -1079,10 +1063,9 @@ class grad(_Derivative):
         return self._hybrid(autodiff.grad, args, kwargs)
 
     # The common case, the gradient of a QNode of one float64 array, again and again, on
-    # a short path (measured on the seed: about 2 us less per call than the full path
-    # through classify, compiled and value_and_jacobian). The QNode remembers the last
-    # such call's compiled signature; a call takes this path only when nothing can differ
-    # from that call: one argument, a plain C-contiguous float64 ndarray of the same
+    # a short path (docs/design.md, "Measurements behind the design"). The QNode remembers
+    # the last such call's compiled signature; a call takes this path only when nothing can
+    # differ from that call: one argument, a plain C-contiguous float64 ndarray of the same
     # shape, no keyword arguments, the same argnum, no shots, not inside a circuit trace,
     # an exact method. Anything else (lists, qsym.numpy tensors, autograd boxes, other
     # shapes or dtypes) goes the full way, which gives the same results.

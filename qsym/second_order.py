@@ -22,14 +22,14 @@ derivatives are exact sympy expressions.
 >>> dev = qml.device("default.qubit", wires=1)
 >>> @qml.qnode(dev)
 ... def circuit(p):
-...     qml.RX(p[0], wires=0)
-...     qml.RY(p[1], wires=0)
+...     qml.RY(p[0] * p[1], wires=0)
 ...     return qml.expval(qml.PauliZ(0))
->>> H = qml.hessian(circuit)(np.array([0.54, 0.12]))
->>> # <Z> = cos(a) cos(b): the exact Hessian
->>> a, b = 0.54, 0.12
->>> exact = [[-np.cos(a) * np.cos(b), np.sin(a) * np.sin(b)],
-...          [np.sin(a) * np.sin(b), -np.cos(a) * np.cos(b)]]
+>>> a, b = 0.7, -0.4
+>>> H = qml.hessian(circuit)(np.array([a, b]))
+>>> # <Z> = cos(ab): second derivatives through the chain rule, by hand
+>>> u = a * b
+>>> exact = [[-b * b * np.cos(u), -np.sin(u) - u * np.cos(u)],
+...          [-np.sin(u) - u * np.cos(u), -a * a * np.cos(u)]]
 >>> bool(np.allclose(H, exact, atol=1e-12))
 True
 """
@@ -51,7 +51,7 @@ def _second_derivatives(entry):
     ``coeff_terms[i] = (row, word, k, l)`` with ``k <= l``; ``fn(x, d)`` their values in
     that order.
     """
-    cached = getattr(entry, "_second", None)
+    cached = entry.second
     if cached is not None:
         return cached
     circuit, gplan = entry.circuit, entry.plan
@@ -88,8 +88,8 @@ def _second_derivatives(entry):
         def fn(x, d):
             return np.zeros(0)
 
-    entry._second = (tuple(slot_terms), tuple(coeff_terms), fn)
-    return entry._second
+    entry.second = (tuple(slot_terms), tuple(coeff_terms), fn)
+    return entry.second
 
 
 def _gate_level(entry, x, d):
@@ -101,7 +101,8 @@ def _gate_level(entry, x, d):
     shifted gradient by ``kernels.program_gate_gradient``."""
     mod, p = entry.module, lowered(entry)
     ints, floats = mod.PROGRAM
-    mats, smats, ch, C, cc, th = entry.prepare(x, d, 1)
+    pre = entry.prepare(x, d, 1)
+    mats, smats, th = pre.mats, pre.smats, pre.th
     e, de = kernels.program_gate_gradient(ints, floats, mats, smats)
     n_slots, nw = de.shape
     vals = np.zeros((len(p.term_op), n_slots * nw))
@@ -126,7 +127,7 @@ def _gate_level(entry, x, d):
                              de.ravel(), vals, hb)
     h = hb.reshape((n_slots, n_slots, nw)).transpose(1, 0, 2)
     h = 0.5 * (h + h.transpose(1, 0, 2))  # exact symmetry; rounding is not symmetric
-    return e, de, h, ch, C, cc
+    return e, de, h, pre.ch, pre.C, pre.cc
 
 
 def rows_hessian(entry, x, d):

@@ -107,8 +107,9 @@ class Sampler:
     def values(self, x, d, shots, rng):
         """Every measurement's estimated value (as :func:`qsym.shapes.measurements`)."""
         entry = self.entry
-        mats, _, _, C, _, _ = entry.prepare(x, d, 0)
-        rows, _ = self.estimate_rows(mats, C, shots, rng)
+        pre = entry.prepare(x, d, 0)
+        mats = pre.mats
+        rows, _ = self.estimate_rows(mats, pre.C, shots, rng)
         values, _ = measurements(entry.post, rows)
         if any(m.kind in ("sample", "counts") for m in entry.circuit.measurements):
             state = self.state(mats)
@@ -124,7 +125,8 @@ class Sampler:
         the kernels' shift terms (``kernels.accumulate_terms``) and chain-rule finish
         (``kernels.shift_finish``) on sampled word values."""
         p = self.program
-        mats, smats, ch, C, cc, _ = self.entry.prepare(x, d, 1)
+        pre = self.entry.prepare(x, d, 1)
+        mats, smats = pre.mats, pre.smats
         e = self.estimate_words(mats, shots, rng)
         vals = np.zeros((len(p.term_op), e.shape[0]))
         for t, k in enumerate(p.term_op):
@@ -139,7 +141,7 @@ class Sampler:
                                  sec[kernels.S_TERM_ZERO], e, vals, de)
         out, jac = np.empty(p.num_outputs), np.empty((p.num_outputs, p.num_inputs))
         g = np.zeros((p.num_inputs, e.shape[0]))
-        kernels.shift_finish(self.ints, ch, C, cc, e, de, g, out, jac)
+        kernels.shift_finish(self.ints, pre.ch, pre.C, pre.cc, e, de, g, out, jac)
         return out, jac
 
     def finite_differences(self, x, d, shots, rng, h, order):
@@ -153,8 +155,8 @@ class Sampler:
         entry = self.entry
 
         def rows_at(v):
-            mats, _, _, C, _, _ = entry.prepare(v, d, 0)
-            return self.estimate_rows(mats, C, shots, rng)[0]
+            pre = entry.prepare(v, d, 0)
+            return self.estimate_rows(pre.mats, pre.C, shots, rng)[0]
 
         return finite_differences(rows_at, x, h, order)
 

@@ -381,7 +381,7 @@ def test_numba_cache_folder_of_another_user_is_not_used(tmp_path, monkeypatch):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     with pytest.warns(CacheWarning, match="another user"):
-        cache._guard_numba_caches(mod)
+        cache.guard_numba_caches(mod)
     assert not mod.f._cache._enabled
 
 

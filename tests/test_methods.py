@@ -64,8 +64,8 @@ def test_best_uses_parameter_shift_when_custom_shifts_are_given():
         qml.RX(x, wires=0)
         return qml.expval(qml.PauliZ(0))
 
-    assert qml.QNode(f, dev, diff_method="best")._method == "adjoint"
-    assert qml.QNode(f, dev, diff_method="best", shifts={"RX": 0.5})._method == "parameter-shift"
+    assert qml.QNode(f, dev, diff_method="best").method == "adjoint"
+    assert qml.QNode(f, dev, diff_method="best", shifts={"RX": 0.5}).method == "parameter-shift"
     assert qml.grad(qml.QNode(f, dev, diff_method="adjoint"))(0.4) == pytest.approx(-np.sin(0.4))
 
 

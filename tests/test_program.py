@@ -4,6 +4,8 @@ and the consumers (shots, second order) on the kernels' shift-term walk."""
 
 import dataclasses
 import inspect
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -163,6 +165,41 @@ def test_lowered_program_is_the_generated_modules():
     ints, floats = p.pack()
     np.testing.assert_array_equal(ints, entry.module.PROGRAM[0])
     np.testing.assert_array_equal(floats, entry.module.PROGRAM[1])
+
+
+_UNPACK = re.compile(r"^\s*([\w ]+(?:,[\w ]+)+) = (?:(?:\w+\.)+_?)?prepare(?:_adjoint)?\(", re.M)
+
+
+def _prepare_unpackings():
+    root = Path(program.__file__).parent
+    return [(f.name, [n.strip() for n in m.group(1).split(",")])
+            for f in sorted(root.glob("*.py")) for m in _UNPACK.finditer(f.read_text())]
+
+
+def test_prepare_unpackings_follow_the_declared_fields():
+    """The 6-tuple of ``prepare`` is named once (program.Prepared); every place that
+    unpacks the plain tuple (the hot paths, the generated code's templates) uses those
+    names in that order (``_`` for one not used; the second is ``extra``/``dmats`` where
+    the mode decides what it holds)."""
+    fields = program.Prepared._fields
+    found = _prepare_unpackings()
+    assert len(found) >= 10, found  # emit's templates, aot's, the runtime's
+    for where, names in found:
+        assert len(names) == len(fields), (where, names)
+        for i, (n, f) in enumerate(zip(names, fields)):
+            assert n in (f, "_") or (i == 1 and n in ("extra", "dmats")), (where, names)
+    bad = [("x.py", ["mats", "ch", "smats", "C", "cc", "th"])]
+    assert any(n not in (f, "_") for n, f in zip(bad[0][1], fields))
+    # the generated prepare returns the plain tuple in that order
+    entry = circuit.compiled((W,), {})[0]
+    assert "    return " + ", ".join(fields) + "\n" in entry.source
+    raw = entry.module.prepare(W, np.zeros(0), 1)
+    named = entry.prepare(W, np.zeros(0), 1)
+    assert type(raw) is tuple and isinstance(named, program.Prepared)
+    for f, r in zip(fields, raw):
+        np.testing.assert_array_equal(getattr(named, f), r)
+    p = program.lowered(entry)
+    assert named.mats.shape[0] == len(p.mats0) and named.smats.shape[0] == p.num_smats
 
 
 def test_sampled_parameter_shift_is_the_kernels_walk(monkeypatch):
