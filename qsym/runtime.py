@@ -59,6 +59,7 @@ from .stages import circuit_wires  # noqa: F401  (qsym.runtime.circuit_wires)
 logger = logging.getLogger(__name__)
 
 _NO_DATA = np.zeros(0)  # shared: the compiled code never writes its inputs
+_SHOT_COUNT = threading.local()  # .active: (QNode, the shot count it evaluates now)
 _UNSET = "unset"  # PennyLane's marker for "shots not given on the QNode"
 
 
@@ -585,7 +586,7 @@ class QNode:
         approx_order: int = 4,
         interface: str | None = "auto",
         shifts: Mapping[str, Any] | None = None,
-        shots: int | None = _UNSET,
+        shots: int | Sequence | None = _UNSET,
         *,
         grad_on_execution: bool | str = "best",
         cache: bool | str | Any = "auto",
@@ -659,12 +660,43 @@ class QNode:
     def __repr__(self):
         return f"<QNode {getattr(self.func, '__name__', '?')} on {self.device!r}>"
 
+    def configured_shots(self):
+        """The shots set: the QNode's (``shots=``, ``qml.set_shots``; ``None`` set there
+        means exact), else the device's; a :class:`qsym.shots.Shots` for a shot vector."""
+        return self.shots if self._shots_set else self.device.shots
+
     def current_shots(self):
-        """The shots in force: the QNode's (``shots=``, ``qml.set_shots``; ``None`` set
-        there means exact), else the device's."""
-        if self._shots_set:
-            return self.shots
-        return self.device.shots
+        """The shots one circuit run uses now: :meth:`configured_shots`, or, for a shot
+        vector, the count being evaluated (:meth:`__call__` runs one count at a time).
+        Outside that (a derivative) a shot vector raises :class:`DifferentiationError`."""
+        shots = self.configured_shots()
+        if isinstance(shots, shots_mod.Shots):
+            active = getattr(_SHOT_COUNT, "active", None)
+            if active is not None and active[0] is self:
+                return active[1]
+            raise DifferentiationError(
+                f"derivatives of a QNode with a shot vector ({list(shots)} shots) are not "
+                "supported; differentiate with one count, e.g. "
+                f"qml.set_shots(qnode, shots={shots.total_shots}), or with shots=None (exact)"
+            )
+        return shots
+
+    def _call_shot_vector(self, shots, args, kwargs):
+        """One result per count of the shot vector (PennyLane's tuple), each sampled with
+        that many shots."""
+        try:
+            self.compiled(args, kwargs)
+        except Boxed:  # inside qml.grad / qml.jacobian of a hybrid cost
+            self.current_shots()  # raises DifferentiationError, naming the shot vector
+        results = []
+        previous = getattr(_SHOT_COUNT, "active", None)
+        try:
+            for n in shots:
+                _SHOT_COUNT.active = (self, n)
+                results.append(self(*args, **kwargs))
+        finally:
+            _SHOT_COUNT.active = previous
+        return tuple(results)
 
     def sampler(self, entry) -> shots_mod.Sampler:
         """The :class:`qsym.shots.Sampler` of a compiled signature, made at its first use."""
@@ -758,6 +790,10 @@ class QNode:
                 "a QNode was called inside another QNode's circuit function; call the inner "
                 "circuit function directly, or combine QNode results outside the circuits"
             )
+        shots = self.configured_shots()
+        if (isinstance(shots, shots_mod.Shots)
+                and (getattr(_SHOT_COUNT, "active", None) or (None,))[0] is not self):
+            return self._call_shot_vector(shots, args, kwargs)
         try:
             entry, xs, ds = self.compiled(args, kwargs)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
