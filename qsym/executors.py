@@ -39,9 +39,26 @@ def execute(node, entry, executor, x, d, arrays):
         dev.num_executions += runs
         dev.num_calls += 1
         if dev.trackers:
+            info = tracker_info(node, entry, executor, result, runs)
             for tracker in dev.trackers:
-                tracker.record(runs)
+                tracker.record(runs, **info)
     return result
+
+
+def tracker_info(node, entry, executor, result, runs):
+    """What a :class:`qsym.devices.Tracker` records besides the counts: the circuit's
+    resources, an evaluation's ``results`` and, with finite shots, the ``shots`` drawn."""
+    from .devices import circuit_resources
+
+    info = {"resources": circuit_resources(getattr(entry, "circuit", None)
+                                           or entry.element.circuit)}
+    if executor in VALUES.values() or executor is broadcast_values:
+        values = list(result)
+        info["results"] = values[0] if len(values) == 1 else tuple(values)
+    shots = node.configured_shots()
+    if shots:
+        info["shots"] = int(node.current_shots()) * runs
+    return info
 
 
 def kind_of(node, entry) -> str:
