@@ -30,6 +30,22 @@ STATE_WITH_SHOTS = (
 def execute(node, entry, executor, x, d, arrays):
     """``executor``'s result at ``x``, ``d``; the device records the circuits it ran (if
     not None). ``arrays``: ``(xs, ds)``, the arguments' arrays, for the error message."""
+    if getattr(entry, "broadcast", False):  # its element's checks, per batch element
+        checks = getattr(entry.element, "checks", ())
+        if checks:
+            diff = executor is not broadcast_values
+            X, D = entry.inputs(x, d)
+            for b in range(X.shape[0]):
+                for check in checks:
+                    if diff or not check.derivative:
+                        check(X[b], D[b])
+    else:
+        checks = getattr(entry, "checks", ())
+        if checks:
+            diff = executor not in VALUES.values()
+            for check in checks:
+                if diff or not check.derivative:
+                    check(x, d)
     try:
         result, runs = executor(node, entry, x, d)
     except ValueError as exc:

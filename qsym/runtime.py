@@ -100,6 +100,8 @@ class Compiled:
     compile_seconds: float = 0.0
     # caches other modules keep on the entry: qsym.shots.Sampler, qsym.second_order
     _sampler: Any = field(default=None, init=False, repr=False, compare=False)
+    # checks of the inputs run at every call (a StatePrep's norm: qsym.trace.add_check)
+    checks: tuple = field(default=(), init=False, repr=False, compare=False)
     _second: Any = field(default=None, init=False, repr=False, compare=False)
     # the tier state (qsym.tiers): changed only under _lock, by _enter
     tier: str = field(default="python", init=False, compare=False)
@@ -763,6 +765,7 @@ class QNode:
         module, on_disk = stages.load(source, report=debug)
         entry = Compiled(circuit, gplan, source, module, tuple(syms.diff_args),
                          tuple(syms.blocks))
+        entry.checks = stages.make_checks(circuit, syms.checks)
         cache.hold(module, entry)  # dropped from sys.modules with the last entry using it
         entry.trace_seconds = t1 - t0
         entry.compile_seconds = time.perf_counter() - t1
