@@ -187,9 +187,26 @@ class _NormXAngle(_StateAngle):
         return sp.Eq(x, 0)
 
 
+class _Pad(float):
+    """A padded zero amplitude (``pad_with=0``): a constant 0 whether the state is traced
+    or numbers (a replay on numbers must record the same angles as the trace)."""
+
+
+def _mark_padding(values: list, given: int, pad_with) -> list:
+    """``values`` with the padded zeros (positions ``given`` on) marked as :class:`_Pad`."""
+    if given < len(values) and not isinstance(pad_with, sp.Basic) and pad_with is not None:
+        try:
+            zero = complex(pad_with) == 0
+        except TypeError:
+            zero = False
+        if zero:
+            values = values[:given] + [_Pad(0.0)] * (len(values) - given)
+    return values
+
+
 def _zero(v) -> bool:
-    """An amplitude that is the constant 0 (a padded or literal zero, not an input)."""
-    return (not isinstance(v, sp.Basic) or v.is_number) and complex(v) == 0
+    """A padded zero amplitude (:class:`_Pad`): a constant 0, not an input."""
+    return isinstance(v, _Pad)
 
 
 def _single(block):
@@ -216,8 +233,9 @@ def _split_angle(block, leaf):
     the enclosing weight); else from the halves' weights (:func:`_angle`)."""
     half = len(block) // 2
     k = _single(block)
-    if k is not None and isinstance(block[k], sp.Basic) and not block[k].is_number:
-        return sp.pi if k >= half else 0.0
+    if k is not None:
+        symbolic = isinstance(block[k], sp.Basic) and not block[k].is_number
+        return (sp.pi if symbolic else float(np.pi)) if k >= half else 0.0
     if leaf:
         return _angle(block[1], block[0], leaf=True)
     (n1, norm1), (n0, norm0) = _weight(block[half:]), _weight(block[:half])
@@ -393,9 +411,10 @@ class StatePrep(Template):
                 + ("Use the 'pad_with' argument for automated padding." if len(x) < dim
                    else f"({len(self.wires)} wire(s) hold {dim} amplitudes.)")
             )
+        given = len(x)
         if len(x) < dim:
             x = np.concatenate([np.asarray(x, dtype=object), np.full(dim - len(x), pad_with, dtype=object)])
-        values = list(x)
+        values = _mark_padding(list(x), given, pad_with)
         if not _symbolic(np.asarray(x, dtype=object)):
             v = np.asarray(x, dtype=complex)
             if not np.all(np.isfinite(v)):
@@ -410,7 +429,7 @@ class StatePrep(Template):
                 )
             if np.any(np.abs(v.imag) > 0):
                 return _complex_state_unitary(v / norm), None
-            return None, [float(a) for a in v.real]
+            return None, _mark_padding([float(a) for a in v.real], given, pad_with)
         if any(isinstance(a, (complex, np.complexfloating)) and a.imag != 0 for a in values):
             raise GateError(f"{self.name}: complex amplitudes must be numbers, not inputs")
         if not normalize and validate_norm:  # checked on every call's numbers

@@ -322,6 +322,14 @@ def test_amplitude_embedding_gradient_where_a_padded_block_is_zero():
         fd = [(_padded_reference(np.asarray(f) + e, 0.4)[0] - _padded_reference(np.asarray(f) - e, 0.4)[0]) / 2e-6
               for e in np.eye(5) * 1e-6]
         np.testing.assert_allclose(grad, fd, atol=1e-7)
+    # numbers (no inputs): a padded block's negative amplitude keeps its sign
+    for v in ([0.6, 0.0, -0.8], [0.0, 0.0, -1.0], [0.0, -0.6, 0.0, 0.0, -0.8]):
+        @qml.qnode(DEV3)
+        def literal():
+            qml.StatePrep(v, wires=[0, 1, 2], pad_with=0.0)
+            return qml.state()
+
+        np.testing.assert_allclose(literal(), v + [0.0] * (8 - len(v)), atol=1e-12)
 
 
 def test_state_prep_norm_is_checked_at_every_call():
