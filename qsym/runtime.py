@@ -677,9 +677,11 @@ class QNode:
             if active is not None and active[0] is self:
                 return active[1]
             raise DifferentiationError(
-                f"derivatives of a QNode with a shot vector ({list(shots)} shots) are not "
-                "supported; differentiate with one count, e.g. "
-                f"qml.set_shots(qnode, shots={shots.total_shots}), or with shots=None (exact)"
+                f"a QNode with a shot vector ({list(shots)} shots) returns a tuple, one "
+                "result per count: differentiate a function that stacks it, e.g. "
+                "qml.jacobian(lambda x: qml.math.stack(qnode(x))) (a Jacobian per count, "
+                "as in PennyLane), or one count, "
+                f"qml.set_shots(qnode, shots={shots.total_shots})"
             )
         return shots
 
@@ -688,8 +690,10 @@ class QNode:
         that many shots."""
         try:
             self.compiled(args, kwargs)
-        except Boxed:  # inside qml.grad / qml.jacobian of a hybrid cost
-            self.current_shots()  # raises DifferentiationError, naming the shot vector
+        except Boxed:  # inside qml.grad / qml.jacobian of a hybrid cost: one QNode per
+            # count, so that each count's derivative is sampled with its own shots
+            return tuple(autodiff.call_boxed(_with_shots(self, n), args, kwargs)
+                         for n in shots)
         results = []
         previous = getattr(_SHOT_COUNT, "active", None)
         try:

@@ -247,12 +247,30 @@ def test_shot_vector_broadcast_single_measurement():
     assert isinstance(r, tuple) and [np.shape(t) for t in r] == [(3,), (3,)]
 
 
-def test_shot_vector_derivatives_are_refused_by_name():
-    node = qml.set_shots(_vector_node(None, seed=3), shots=[10, 20])
+def test_shot_vector_jacobian_of_the_stacked_results_one_per_count():
+    # PennyLane's pattern (tests/workflow/interfaces/qnode/test_autograd_qnode_shot_vector.py):
+    # qml.jacobian of a cost stacking the per-count results: one derivative per count, each
+    # by parameter shift sampled with that count
     from qsym import numpy as qnp
 
-    x = qnp.array(X)
-    for f in (lambda: qml.jacobian(lambda y: node(y)[0])(x),
-              lambda: qml.grad(lambda y: qnp.sum(qnp.stack([t[0] for t in node(y)])))(x)):
-        with pytest.raises(DifferentiationError, match="shot vector"):
-            f()
+    @qml.set_shots(((4000, 2), 1000))
+    @qml.qnode(qml.device("default.qubit", wires=1, seed=8))
+    def circuit(a, b):
+        qml.RY(a, wires=0)
+        qml.RX(b, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    a, b = qnp.array(0.4), qnp.array(0.2)
+    jac = qml.jacobian(lambda a: qml.math.stack(circuit(a, b)))(a)
+    assert isinstance(jac, np.ndarray) and jac.shape == (3,)
+    exact = -np.sin(0.4) * np.cos(0.2)
+    # parameter shift: (E(a + pi/2) - E(a - pi/2)) / 2, each estimate of a +-1 variable
+    for j, n in zip(jac, (4000, 4000, 1000)):
+        assert abs(j - exact) < Z * np.sqrt(0.5 / n)
+    both = qml.jacobian(lambda a, b: qml.math.stack(circuit(a, b)), argnum=[0, 1])(a, b)
+    assert isinstance(both, tuple) and [np.shape(t) for t in both] == [(3,), (3,)]
+    # the QNode itself (a tuple of results): refused with what to do
+    with pytest.raises(DifferentiationError, match="shot vector.*stack"):
+        qml.jacobian(circuit)(a, b)
+    with pytest.raises(DifferentiationError, match="shot vector"):
+        qml.grad(circuit)(a, b)
