@@ -146,17 +146,19 @@ class Resources:
 
 def circuit_resources(circuit) -> Resources:
     """The :class:`Resources` of a traced circuit (:class:`qsym.ir.Circuit`)."""
-    from .drawing import circuit_depth
-
     types: dict = {}
     sizes: dict = {}
+    level = [0] * circuit.num_wires  # the depth: each op one layer after the last on its wires
     for op in circuit.ops:
         types[op.name] = types.get(op.name, 0) + 1
         sizes[len(op.wires)] = sizes.get(len(op.wires), 0) + 1
+        d = max((level[w] for w in op.wires), default=0) + 1
+        for w in op.wires:
+            level[w] = d
     meas: dict = {}
     for m in circuit.measurements:
         meas[m.kind] = meas.get(m.kind, 0) + 1
-    return Resources(types, sizes, meas, circuit.num_wires, circuit_depth(circuit))
+    return Resources(types, sizes, meas, circuit.num_wires, max(level, default=0))
 
 
 class Tracker:
