@@ -555,7 +555,9 @@ class QNode:
             or ``{gate name: {parameter index: shifts}}``. qsym derives the coefficients
             and proves the rule before use (:func:`qsym.rules.rule_for_gate`).
         shots: sample every circuit this many times (overrides the device's ``shots``;
-            ``None`` given here means exact; :mod:`qsym.shots`; also ``qml.set_shots``).
+            ``None`` given here means exact; :mod:`qsym.shots`; also ``qml.set_shots``);
+            a shot vector (``[100, (10, 3)]``, :class:`qsym.shots.Shots`) makes every call
+            return a tuple, one result per count.
         interface: ``"auto"`` (default), ``"autograd"``, ``"numpy"`` or None: NumPy values
             and autograd; ``"jax"``, ``"torch"``, ``"tf"`` raise :class:`ArgumentError`.
 

@@ -340,6 +340,14 @@ def _check_split(v: np.ndarray) -> None:
         )
 
 
+def _check_nonzero(name: str, v: np.ndarray) -> None:
+    """``normalize=True`` needs a state that is not the zero vector, with finite values."""
+    if not np.all(np.isfinite(v)):
+        raise GateError(f"{name}: the state has NaN or infinite amplitudes")
+    if not np.any(v):
+        raise GateError(f"{name}: the state is the zero vector, which cannot be normalized")
+
+
 def _check_norm(name: str, v: np.ndarray) -> None:
     """A state's amplitudes must have norm 1 (PennyLane's check, with its message)."""
     if not np.all(np.isfinite(v)):
@@ -434,6 +442,8 @@ class StatePrep(Template):
             raise GateError(f"{self.name}: complex amplitudes must be numbers, not inputs")
         if not normalize and validate_norm:  # checked on every call's numbers
             add_check(self.name, values, functools.partial(_check_norm, self.name))
+        elif normalize:  # a zero vector has no normalized state (not |0...0>)
+            add_check(self.name, values, functools.partial(_check_nonzero, self.name))
         return None, values
 
     def _build(self):

@@ -357,6 +357,8 @@ def test_state_prep_norm_is_checked_at_every_call():
     s = pnp.array([3.0, 0.0, 0.0, 4.0], requires_grad=False)
     assert normalized(s) == pytest.approx((9 - 16) / 25)
     assert normalized(2 * s) == pytest.approx((9 - 16) / 25)
+    with pytest.raises(qml.GateError, match="zero vector"):  # not |00> (angles atan2(0, 0) = 0)
+        normalized(0 * s)
 
 
 def test_qft_is_the_discrete_fourier_transform():
