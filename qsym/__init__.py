@@ -82,7 +82,7 @@ from .templates import (  # noqa: E402
     StronglyEntanglingLayers,
 )
 from .runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
-from . import devices, math, wires  # noqa: E402
+from . import devices, math, measurements, wires  # noqa: E402
 from .unsupported import CHANNELS as _CHANNELS, cond, density_matrix, measure  # noqa: E402
 from . import unsupported as _unsupported  # noqa: E402
 from .drawing import draw, draw_mpl, matrix, specs  # noqa: E402

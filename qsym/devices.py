@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -122,15 +123,57 @@ class Device:
         return f"<qsym device {self.name!r}, wires={wires}>"
 
 
+@dataclass(frozen=True)
+class Resources:
+    """What one circuit uses (PennyLane's ``SpecsResources``, in ``Tracker`` records):
+    ``gate_types`` and ``gate_sizes`` (counts by name and by number of wires),
+    ``measurements`` (counts by kind), ``num_allocs`` (wires), ``depth``."""
+
+    gate_types: dict
+    gate_sizes: dict
+    measurements: dict
+    num_allocs: int
+    depth: int
+
+    @property
+    def num_gates(self) -> int:
+        return sum(self.gate_types.values())
+
+    @property
+    def num_wires(self) -> int:
+        return self.num_allocs
+
+
+def circuit_resources(circuit) -> Resources:
+    """The :class:`Resources` of a traced circuit (:class:`qsym.ir.Circuit`)."""
+    types: dict = {}
+    sizes: dict = {}
+    level = [0] * circuit.num_wires  # the depth: each op one layer after the last on its wires
+    for op in circuit.ops:
+        types[op.name] = types.get(op.name, 0) + 1
+        sizes[len(op.wires)] = sizes.get(len(op.wires), 0) + 1
+        d = max((level[w] for w in op.wires), default=0) + 1
+        for w in op.wires:
+            level[w] = d
+    meas: dict = {}
+    for m in circuit.measurements:
+        meas[m.kind] = meas.get(m.kind, 0) + 1
+    return Resources(types, sizes, meas, circuit.num_wires, max(level, default=0))
+
+
 class Tracker:
     """Counts what a device ran inside a ``with`` block (PennyLane's ``qml.Tracker``).
 
-    ``totals["executions"]`` is the number of circuits run (a parameter-shift gradient runs
-    the value circuit and one per shift term; an adjoint gradient counts one);
-    ``totals["calls"]`` and ``totals["batches"]`` the number of QNode evaluations and
-    gradients (each is one batch of circuits); ``totals["simulations"]`` equals
-    ``executions``. ``history`` holds, per key, the list of the values of each batch, and
-    ``latest`` the last batch's values, as PennyLane's tracker does.
+    Each QNode evaluation or derivative is one batch, recorded once with these keys:
+    ``executions`` (the circuits run: a parameter-shift gradient runs the value circuit
+    and one per shift term; an adjoint gradient counts one), ``simulations`` (equal to
+    ``executions``), ``batches`` (1) and ``calls`` (1, qsym's own), ``resources`` (the
+    circuit's :class:`Resources`); an evaluation adds ``results`` (what it measured: one
+    value, or a tuple per measurement) and, with finite shots, ``shots`` (the samples
+    drawn: the count times the circuits). ``totals`` sums the numeric values, ``history``
+    lists each key's values one per batch, ``latest`` is the last batch's record, and a
+    ``callback(totals=..., history=..., latest=...)`` runs after each record, as in
+    PennyLane. ``persistent=True`` keeps what an earlier ``with`` block recorded.
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=1)
@@ -140,23 +183,28 @@ class Tracker:
     ...     return qml.expval(qml.PauliZ(0))
     >>> with qml.Tracker(dev) as tracker:
     ...     _ = qml.grad(c)(0.3)
-    ...     _ = c(0.3)
+    ...     _ = c(0.0)
     >>> tracker.totals
-    {'executions': 4, 'calls': 2, 'batches': 2, 'simulations': 4}
-    >>> tracker.history["executions"], tracker.latest
-    ([3, 1], {'executions': 1, 'calls': 1, 'batches': 1, 'simulations': 1})
+    {'executions': 4, 'calls': 2, 'batches': 2, 'simulations': 4, 'results': np.float64(1.0)}
+    >>> tracker.history["executions"], tracker.latest["results"]
+    ([3, 1], np.float64(1.0))
+    >>> tracker.latest["resources"].gate_types
+    {'RX': 1}
     """
 
-    def __init__(self, dev: Device = None, callback=None, persistence: bool = False):
+    def __init__(self, dev: Device = None, callback=None, persistent: bool = False,
+                 persistence: bool | None = None):
         if not isinstance(dev, Device):
             raise DeviceError(f"Tracker needs a qsym device, got {type(dev).__name__}")
         if callback is not None and not callable(callback):
             raise ArgumentError("Tracker callback must be callable, e.g. callback(totals, history, latest)")
         self.device = dev
         self.callback = callback
-        self.persistence = bool(persistence)
+        self.persistent = bool(persistent if persistence is None else persistence)
         self.active = False
         self.reset()
+
+    persistence = property(lambda self: self.persistent)  # qsym's earlier name
 
     def reset(self):
         """Forget everything recorded."""
@@ -164,17 +212,25 @@ class Tracker:
         self.history = {k: [] for k in self.totals}
         self.latest = {}
 
-    def record(self, runs: int):
-        """One batch of ``runs`` circuits (called by :func:`qsym.executors.execute`)."""
-        self.latest = {"executions": runs, "calls": 1, "batches": 1, "simulations": runs}
-        for k, v in self.latest.items():
-            self.totals[k] += v
-            self.history[k].append(v)
+    def update(self, **kwargs):
+        """Record ``kwargs`` (PennyLane's ``Tracker.update``): ``latest`` becomes them, each
+        is appended to ``history``, numeric ones are added to ``totals``."""
+        self.latest = kwargs
+        for k, v in kwargs.items():
+            self.history.setdefault(k, []).append(v)
+            if isinstance(v, numbers.Number) and not isinstance(v, bool):
+                self.totals[k] = self.totals.get(k, 0) + v
+
+    def record(self, runs: int, **info):
+        """One batch of ``runs`` circuits (called by :func:`qsym.executors.execute`), with
+        ``info``: ``results``, ``shots``, ``resources`` where known."""
+        self.update(executions=runs, calls=1, batches=1, simulations=runs,
+                    **{k: v for k, v in info.items() if v is not None})
         if self.callback is not None:
             self.callback(totals=self.totals, history=self.history, latest=self.latest)
 
     def __enter__(self):
-        if not self.persistence:
+        if not self.persistent:
             self.reset()
         self.active = True
         self.device.trackers.append(self)

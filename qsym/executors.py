@@ -30,6 +30,22 @@ STATE_WITH_SHOTS = (
 def execute(node, entry, executor, x, d, arrays):
     """``executor``'s result at ``x``, ``d``; the device records the circuits it ran (if
     not None). ``arrays``: ``(xs, ds)``, the arguments' arrays, for the error message."""
+    if getattr(entry, "broadcast", False):  # its element's checks, per batch element
+        checks = getattr(entry.element, "checks", ())
+        if checks:
+            diff = executor is not broadcast_values
+            X, D = entry.inputs(x, d)
+            for b in range(X.shape[0]):
+                for check in checks:
+                    if diff or not check.derivative:
+                        check(X[b], D[b])
+    else:
+        checks = getattr(entry, "checks", ())
+        if checks:
+            diff = executor not in VALUES.values()
+            for check in checks:
+                if diff or not check.derivative:
+                    check(x, d)
     try:
         result, runs = executor(node, entry, x, d)
     except ValueError as exc:
@@ -39,9 +55,26 @@ def execute(node, entry, executor, x, d, arrays):
         dev.num_executions += runs
         dev.num_calls += 1
         if dev.trackers:
+            info = tracker_info(node, entry, executor, result, runs)
             for tracker in dev.trackers:
-                tracker.record(runs)
+                tracker.record(runs, **info)
     return result
+
+
+def tracker_info(node, entry, executor, result, runs):
+    """What a :class:`qsym.devices.Tracker` records besides the counts: the circuit's
+    resources, an evaluation's ``results`` and, with finite shots, the ``shots`` drawn."""
+    from .devices import circuit_resources
+
+    info = {"resources": circuit_resources(getattr(entry, "circuit", None)
+                                           or entry.element.circuit)}
+    if executor in VALUES.values() or executor is broadcast_values:
+        values = list(result)
+        info["results"] = values[0] if len(values) == 1 else tuple(values)
+    shots = node.configured_shots()
+    if shots:
+        info["shots"] = int(node.current_shots()) * runs
+    return info
 
 
 def kind_of(node, entry) -> str:

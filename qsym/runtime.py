@@ -60,6 +60,7 @@ from .stages import circuit_wires  # noqa: F401  (qsym.runtime.circuit_wires)
 logger = logging.getLogger(__name__)
 
 _NO_DATA = np.zeros(0)  # shared: the compiled code never writes its inputs
+_SHOT_COUNT = threading.local()  # .active: (QNode, the shot count it evaluates now)
 _UNSET = "unset"  # PennyLane's marker for "shots not given on the QNode"
 
 
@@ -96,6 +97,8 @@ class Compiled:
     compile_seconds: float = 0.0
     # the exact second derivatives of the gate parameters (qsym.second_order), made at first use
     second: Any = field(default=None, init=False, repr=False, compare=False)
+    # checks of the inputs run at every call (a StatePrep's norm: qsym.trace.add_check)
+    checks: tuple = field(default=(), init=False, repr=False, compare=False)
     # the tier state (qsym.tiers): changed only under _lock, by _enter
     tier: str = field(default="python", init=False, compare=False)
     _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
@@ -548,7 +551,9 @@ class QNode:
             or ``{gate name: {parameter index: shifts}}``. qsym derives the coefficients
             and proves the rule before use (:func:`qsym.rules.rule_for_gate`).
         shots: sample every circuit this many times (overrides the device's ``shots``;
-            ``None`` given here means exact; :mod:`qsym.shots`; also ``qml.set_shots``).
+            ``None`` given here means exact; :mod:`qsym.shots`; also ``qml.set_shots``);
+            a shot vector (``[100, (10, 3)]``, :class:`qsym.shots.Shots`) makes every call
+            return a tuple, one result per count.
         interface: ``"auto"`` (default), ``"autograd"``, ``"numpy"`` or None: NumPy values
             and autograd; ``"jax"``, ``"torch"``, ``"tf"`` raise :class:`ArgumentError`.
 
@@ -581,7 +586,7 @@ class QNode:
         approx_order: int = 4,
         interface: str | None = "auto",
         shifts: Mapping[str, Any] | None = None,
-        shots: int | None = _UNSET,
+        shots: int | Sequence | None = _UNSET,
         *,
         grad_on_execution: bool | str = "best",
         cache: bool | str | Any = "auto",
@@ -655,12 +660,47 @@ class QNode:
     def __repr__(self):
         return f"<QNode {getattr(self.func, '__name__', '?')} on {self.device!r}>"
 
+    def configured_shots(self):
+        """The shots set: the QNode's (``shots=``, ``qml.set_shots``; ``None`` set there
+        means exact), else the device's; a :class:`qsym.shots.Shots` for a shot vector."""
+        return self.shots if self._shots_set else self.device.shots
+
     def current_shots(self):
-        """The shots in force: the QNode's (``shots=``, ``qml.set_shots``; ``None`` set
-        there means exact), else the device's."""
-        if self._shots_set:
-            return self.shots
-        return self.device.shots
+        """The shots one circuit run uses now: :meth:`configured_shots`, or, for a shot
+        vector, the count being evaluated (:meth:`__call__` runs one count at a time).
+        Outside that (a derivative) a shot vector raises :class:`DifferentiationError`."""
+        shots = self.configured_shots()
+        if isinstance(shots, shots_mod.Shots):
+            active = getattr(_SHOT_COUNT, "active", None)
+            if active is not None and active[0] is self:
+                return active[1]
+            raise DifferentiationError(
+                f"a QNode with a shot vector ({list(shots)} shots) returns a tuple, one "
+                "result per count: differentiate a function that stacks it, e.g. "
+                "qml.jacobian(lambda x: qml.math.stack(qnode(x))) (a Jacobian per count, "
+                "as in PennyLane), or one count, "
+                f"qml.set_shots(qnode, shots={shots.total_shots})"
+            )
+        return shots
+
+    def _call_shot_vector(self, shots, args, kwargs):
+        """One result per count of the shot vector (PennyLane's tuple), each sampled with
+        that many shots."""
+        try:
+            self.compiled(args, kwargs)
+        except Boxed:  # inside qml.grad / qml.jacobian of a hybrid cost: one QNode per
+            # count, so that each count's derivative is sampled with its own shots
+            return tuple(autodiff.call_boxed(_with_shots(self, n), args, kwargs)
+                         for n in shots)
+        results = []
+        previous = getattr(_SHOT_COUNT, "active", None)
+        try:
+            for n in shots:
+                _SHOT_COUNT.active = (self, n)
+                results.append(self(*args, **kwargs))
+        finally:
+            _SHOT_COUNT.active = previous
+        return tuple(results)
 
     def sampler(self, entry) -> shots_mod.Sampler:
         """The :class:`qsym.shots.Sampler` of a compiled signature, made at its first use."""
@@ -720,6 +760,7 @@ class QNode:
         module, on_disk = stages.load(source, report=debug)
         entry = Compiled(circuit, gplan, source, module, tuple(syms.diff_args),
                          tuple(syms.blocks))
+        entry.checks = stages.make_checks(circuit, syms.checks)
         cache.hold(module, entry)  # dropped from sys.modules with the last entry using it
         entry.trace_seconds = t1 - t0
         entry.compile_seconds = time.perf_counter() - t1
@@ -747,6 +788,10 @@ class QNode:
                 "a QNode was called inside another QNode's circuit function; call the inner "
                 "circuit function directly, or combine QNode results outside the circuits"
             )
+        shots = self.configured_shots()
+        if (isinstance(shots, shots_mod.Shots)
+                and (getattr(_SHOT_COUNT, "active", None) or (None,))[0] is not self):
+            return self._call_shot_vector(shots, args, kwargs)
         try:
             entry, xs, ds = self.compiled(args, kwargs)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive

@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 
@@ -44,18 +45,132 @@ from .program import lowered
 from .shapes import finite_differences, measurements
 
 
+class ShotCopies(NamedTuple):
+    """``shots`` shots, repeated ``copies`` times: one entry of a shot vector."""
+
+    shots: int
+    copies: int
+
+    def __str__(self):
+        return f"{self.shots} shots" + (f" x {self.copies}" if self.copies > 1 else "")
+
+
+def _positive_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
+
+
+class Shots:
+    """PennyLane's ``qml.measurements.Shots``: a number of shots, or a shot vector.
+
+    ``Shots(100)``, ``Shots([10, 10, 100])`` or ``Shots([(10, 2), 100])`` (a pair is
+    ``(shots, copies)``); consecutive equal counts merge into one :class:`ShotCopies`.
+    A QNode whose shots are partitioned (several counts, or one repeated) returns a tuple
+    with one result per count, each sampled with that many shots.
+
+    >>> s = Shots([(10, 2), 100])
+    >>> s.total_shots, s.num_copies, s.has_partitioned_shots, list(s)
+    (120, 3, True, [10, 10, 100])
+    >>> s.shot_vector
+    (ShotCopies(shots=10, copies=2), ShotCopies(shots=100, copies=1))
+    >>> list(s.bins())
+    [(0, 10), (10, 20), (20, 120)]
+    """
+
+    __slots__ = ("total_shots", "shot_vector")
+
+    def __new__(cls, shots=None):
+        return shots if isinstance(shots, cls) else object.__new__(cls)
+
+    def __init__(self, shots=None):
+        if isinstance(shots, Shots):
+            return
+        bad = DeviceError(
+            f"shots must be None (exact), a positive int, or a shot vector: a list of "
+            f"positive ints and (shots, copies) pairs, e.g. [100, (10, 3)]; got {shots!r}"
+        )
+        if shots is None:
+            total, vector = None, ()
+        elif _positive_int(shots):
+            total, vector = int(shots), (ShotCopies(int(shots), 1),)
+        elif isinstance(shots, (list, tuple)) and len(shots) > 0:
+            merged = []
+            for item in shots:
+                if _positive_int(item):
+                    n, c = int(item), 1
+                elif (isinstance(item, (list, tuple)) and len(item) == 2
+                      and _positive_int(item[0]) and _positive_int(item[1])):
+                    n, c = int(item[0]), int(item[1])
+                else:
+                    raise bad
+                if merged and merged[-1][0] == n:
+                    merged[-1][1] += c
+                else:
+                    merged.append([n, c])
+            vector = tuple(ShotCopies(n, c) for n, c in merged)
+            total = sum(n * c for n, c in merged)
+        else:
+            raise bad
+        object.__setattr__(self, "total_shots", total)
+        object.__setattr__(self, "shot_vector", vector)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Shots is immutable; make a new Shots(...)")
+
+    @property
+    def has_partitioned_shots(self) -> bool:
+        """True for several counts, or one count repeated."""
+        return self.num_copies > 1
+
+    @property
+    def num_copies(self) -> int:
+        """The number of results a QNode returns (every count with its copies)."""
+        return sum(s.copies for s in self.shot_vector)
+
+    def __iter__(self):
+        for s in self.shot_vector:
+            for _ in range(s.copies):
+                yield s.shots
+
+    def bins(self):
+        """``(lower, upper)`` of each count's samples in the concatenated samples."""
+        lower = 0
+        for n in self:
+            yield lower, lower + n
+            lower += n
+
+    def __bool__(self):
+        return self.total_shots is not None
+
+    def __eq__(self, other):
+        return (isinstance(other, Shots) and self.total_shots == other.total_shots
+                and self.shot_vector == other.shot_vector)
+
+    def __hash__(self):
+        return hash(self.shot_vector)
+
+    def __repr__(self):
+        return f"Shots(total_shots={self.total_shots}, shot_vector={self.shot_vector})"
+
+
 def check_shots(shots):
-    """``None`` or a positive int; anything else is refused with what to do."""
+    """``None``, a positive int, or (for a partitioned shot vector) a :class:`Shots`;
+    anything else is refused with what to do. A vector of one count (``[100]``) is that
+    int, as PennyLane treats it."""
     if shots is None:
         return None
-    if isinstance(shots, bool) or not isinstance(shots, (int, np.integer)):
+    if isinstance(shots, bool) or not isinstance(shots, (int, np.integer, list, tuple, Shots)):
         raise DeviceError(
-            f"shots must be None (exact) or a positive number of shots, got {shots!r}; "
-            "shot vectors (lists of shot counts) are not supported: use one QNode per count"
+            f"shots must be None (exact), a positive number of shots or a shot vector "
+            f"(a list of counts, e.g. [100, (10, 3)]), got {shots!r}"
         )
-    if shots < 1:
-        raise DeviceError(f"shots must be at least 1, got {shots}")
-    return int(shots)
+    if isinstance(shots, (int, np.integer)):
+        if shots < 1:
+            raise DeviceError(f"shots must be at least 1, got {shots}")
+        return int(shots)
+    s = Shots(shots)
+    if not s:
+        return None
+    return s if s.has_partitioned_shots else s.total_shots
 
 
 class Sampler:

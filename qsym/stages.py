@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import sympy as sp
 
 from . import broadcast, cache, emit, ir, plan, trace
 from .arguments import DATA, STATIC, TRAIN, numeric
@@ -53,6 +54,7 @@ class Symbols:
     size: int | None = None  # batch size
     literals: list = field(default_factory=list)  # (symbol, values) broadcast numbers
     parts: list = field(default_factory=list)  # (argument, kind, shape), numeric ones
+    checks: list = field(default_factory=list)  # (what, exprs, test): run at every call
 
     def add(self, what, name, arr, kind):
         """Symbols for argument ``what`` named ``name`` of kind ``kind`` with the numbers
@@ -99,7 +101,9 @@ def record(target: Target, s: Symbols):
     wires = target.wires
     if wires is not None:
         check_memory(len(wires), target.method)
-    items, result = trace.run_traced(target.func, s.args, s.kwargs, wires)
+    with trace.collecting_checks() as checks:
+        items, result = trace.run_traced(target.func, s.args, s.kwargs, wires)
+    s.checks = checks
     if wires is None:  # a device without wires: the circuit's own
         wires = circuit_wires(items, result)
         check_memory(len(wires), target.method)
@@ -254,3 +258,26 @@ def circuit_wires(items, result) -> Wires:
             and set(order[n_ops:]) == set(range(n_ops, len(order)))):
         return Wires(range(len(order)))
     return Wires(order)
+
+
+def make_checks(circuit, raw) -> tuple:
+    """The per-call checks of a circuit (:func:`qsym.trace.add_check`) as functions of its
+    flat inputs ``(x, d)``; checks whose expressions use symbols the circuit does not have
+    (a broadcast recording's) are left to the trace-time check."""
+    syms = tuple(circuit.inputs) + tuple(circuit.data)
+    known = set(syms)
+    inputs = set(circuit.inputs)
+    out = []
+    for what, exprs, test, derivative in raw:
+        exprs = [sp.sympify(e) for e in exprs]
+        used = set().union(*(e.free_symbols for e in exprs))
+        if not used <= known or (derivative and not used & inputs):
+            continue
+        f = sp.lambdify(syms, exprs, modules="numpy")
+
+        def check(x, d, f=f, test=test):
+            test(np.asarray(f(*x, *d), dtype=complex))
+
+        check.derivative = derivative
+        out.append(check)
+    return tuple(out)

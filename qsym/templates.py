@@ -20,6 +20,7 @@ PennyLane's to rounding. ``template.decomposition()`` lists them.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import numbers
 from types import SimpleNamespace
@@ -27,9 +28,9 @@ from types import SimpleNamespace
 import numpy as np
 import sympy as sp
 
-from .errors import GateError, WireError
+from .errors import DifferentiationError, GateError, WireError
 from .operations import GATE_CLASSES, Operation, wires_tuple
-from .trace import Tape, active_tape, recording, unwrap
+from .trace import Tape, active_tape, add_check, recording, unwrap
 
 
 def _unwrapped(x):
@@ -169,7 +170,79 @@ class _NormAngle(_StateAngle):
         return sp.Eq(x * y, 0)
 
 
-def _angle(n1, n0, leaf):
+class _NormYAngle(_StateAngle):
+    """:class:`_StateAngle` of a block norm ``y`` and a signed amplitude ``x`` (a block
+    with one amplitude that is not a constant 0): NaN where the norm is 0."""
+
+    @staticmethod
+    def _degenerate(y, x):
+        return sp.Eq(y, 0)
+
+
+class _NormXAngle(_StateAngle):
+    """:class:`_StateAngle` of a signed amplitude ``y`` and a block norm ``x``."""
+
+    @staticmethod
+    def _degenerate(y, x):
+        return sp.Eq(x, 0)
+
+
+class _Pad(float):
+    """A padded zero amplitude (``pad_with=0``): a constant 0 whether the state is traced
+    or numbers (a replay on numbers must record the same angles as the trace)."""
+
+
+def _mark_padding(values: list, given: int, pad_with) -> list:
+    """``values`` with the padded zeros (positions ``given`` on) marked as :class:`_Pad`."""
+    if given < len(values) and not isinstance(pad_with, sp.Basic) and pad_with is not None:
+        try:
+            zero = complex(pad_with) == 0
+        except TypeError:
+            zero = False
+        if zero:
+            values = values[:given] + [_Pad(0.0)] * (len(values) - given)
+    return values
+
+
+def _zero(v) -> bool:
+    """A padded zero amplitude (:class:`_Pad`): a constant 0, not an input."""
+    return isinstance(v, _Pad)
+
+
+def _single(block):
+    """The position of the only amplitude of ``block`` that is not a constant 0, or None:
+    such a block is prepared as that basis state, with the amplitude itself (its sign
+    included) as the block's weight, so that the weight is smooth where it is 0 (a norm
+    is not differentiable there)."""
+    live = [i for i, v in enumerate(block) if not _zero(v)]
+    return live[0] if len(live) == 1 else None
+
+
+def _weight(block):
+    """``(weight, is_norm)``: the block's signed single amplitude (:func:`_single`), or
+    its norm."""
+    k = _single(block)
+    if k is not None:
+        return block[k], False
+    return _norm(block), True
+
+
+def _split_angle(block, leaf):
+    """The RY angle splitting ``block`` between its halves: for a block inside a single
+    amplitude's block, 0 or pi (all weight on the half holding it, the sign carried by
+    the enclosing weight); else from the halves' weights (:func:`_angle`)."""
+    half = len(block) // 2
+    k = _single(block)
+    if k is not None:
+        symbolic = isinstance(block[k], sp.Basic) and not block[k].is_number
+        return (sp.pi if symbolic else float(np.pi)) if k >= half else 0.0
+    if leaf:
+        return _angle(block[1], block[0], leaf=True)
+    (n1, norm1), (n0, norm0) = _weight(block[half:]), _weight(block[:half])
+    return _angle(n1, n0, leaf=False, norms=(norm1, norm0))
+
+
+def _angle(n1, n0, leaf, norms=(True, True)):
     """``2 atan2(n1, n0)``: the RY angle taking |0> to ``(n0|0> + n1|1>) / r``; 0 for a
     zero block (any angle prepares it). Numbers give a float; traced amplitudes an exact
     expression (:class:`_StateAngle`)."""
@@ -181,8 +254,13 @@ def _angle(n1, n0, leaf):
     if not leaf and n1.is_number and n1 == 0:  # a padded zero half: all weight on the left
         return 0.0
     if not leaf and n0.is_number and n0 == 0:
+        if not norms[0]:  # a signed amplitude: its sign is the state's global phase
+            return sp.pi
         return sp.Piecewise((0, sp.Eq(n1, 0)), (sp.pi, True))
-    return (_StateAngle if leaf else _NormAngle)(n1, n0)
+    if leaf or norms == (False, False):
+        return _StateAngle(n1, n0)
+    return {(True, True): _NormAngle, (True, False): _NormYAngle,
+            (False, True): _NormXAngle}[norms](n1, n0)
 
 
 def _norm(block):
@@ -229,11 +307,9 @@ def _real_state_gates(x: list, wires: tuple) -> None:
         angles = []
         for p in range(2**j):
             block = x[p * size : (p + 1) * size]
-            left, right = block[: size // 2], block[size // 2 :]
-            if size == 2:
-                angles.append(_angle(right[0], left[0], leaf=True))
-            else:
-                angles.append(_angle(_norm(right), _norm(left), leaf=False))
+            angles.append(_split_angle(block, leaf=size == 2))
+            if j > 0 and sum(not _zero(v) for v in block) > 1:
+                add_check("StatePrep", block, _check_split, derivative=True)
         _uniform_ry(angles, wires[:j], wires[j])
 
 
@@ -251,6 +327,39 @@ def _complex_state_unitary(psi: np.ndarray) -> np.ndarray:
     return np.exp(1j * alpha) * Hh
 
 
+def _check_split(v: np.ndarray) -> None:
+    """A block of two or more input amplitudes that is all zero: the state's derivative
+    exists, but not through the RY angles (polar coordinates at the origin)."""
+    if not np.any(v):
+        raise DifferentiationError(
+            f"the derivative of a state preparation (StatePrep, AmplitudeEmbedding, ...) "
+            f"is not available where a block of {len(v)} input amplitudes is all zero "
+            "(its RY angles are not differentiable there, and qsym does not return NaN): "
+            "move the amplitudes off zero (e.g. by 1e-9), or keep constant zeros as "
+            "constants (pad_with=0.0, or not differentiated)"
+        )
+
+
+def _check_nonzero(name: str, v: np.ndarray) -> None:
+    """``normalize=True`` needs a state that is not the zero vector, with finite values."""
+    if not np.all(np.isfinite(v)):
+        raise GateError(f"{name}: the state has NaN or infinite amplitudes")
+    if not np.any(v):
+        raise GateError(f"{name}: the state is the zero vector, which cannot be normalized")
+
+
+def _check_norm(name: str, v: np.ndarray) -> None:
+    """A state's amplitudes must have norm 1 (PennyLane's check, with its message)."""
+    if not np.all(np.isfinite(v)):
+        raise GateError(f"{name}: the state has NaN or infinite amplitudes")
+    norm = float(np.linalg.norm(v))
+    if not np.isclose(norm, 1.0, atol=1e-10):
+        raise GateError(
+            f"{name}: The state must be a vector of norm 1.0; got norm {norm}. "
+            "Use 'normalize=True' to automatically normalize."
+        )
+
+
 class StatePrep(Template):
     """Prepare a state vector on ``wires`` (PennyLane's ``qml.StatePrep``), at the start
     of the circuit: ``2**len(wires)`` amplitudes, the first wire most significant.
@@ -264,8 +373,9 @@ class StatePrep(Template):
     A real vector is prepared by RY and CNOT gates whose angles are exact functions of
     the amplitudes (so they may be circuit inputs, and are differentiable away from zero
     blocks); a complex vector of numbers by one ``QubitUnitary``. With inputs as
-    amplitudes, the norm is checked at the first call (when the circuit is traced); later
-    values are normalized. Its wires must not have been acted on before.
+    amplitudes, the norm is checked at every call (``normalize=False``: a
+    :class:`~qsym.errors.GateError`, PennyLane's message; ``normalize=True`` divides by
+    it). Its wires must not have been acted on before.
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=2)
@@ -309,9 +419,10 @@ class StatePrep(Template):
                 + ("Use the 'pad_with' argument for automated padding." if len(x) < dim
                    else f"({len(self.wires)} wire(s) hold {dim} amplitudes.)")
             )
+        given = len(x)
         if len(x) < dim:
             x = np.concatenate([np.asarray(x, dtype=object), np.full(dim - len(x), pad_with, dtype=object)])
-        values = list(x)
+        values = _mark_padding(list(x), given, pad_with)
         if not _symbolic(np.asarray(x, dtype=object)):
             v = np.asarray(x, dtype=complex)
             if not np.all(np.isfinite(v)):
@@ -326,9 +437,13 @@ class StatePrep(Template):
                 )
             if np.any(np.abs(v.imag) > 0):
                 return _complex_state_unitary(v / norm), None
-            return None, [float(a) for a in v.real]
+            return None, _mark_padding([float(a) for a in v.real], given, pad_with)
         if any(isinstance(a, (complex, np.complexfloating)) and a.imag != 0 for a in values):
             raise GateError(f"{self.name}: complex amplitudes must be numbers, not inputs")
+        if not normalize and validate_norm:  # checked on every call's numbers
+            add_check(self.name, values, functools.partial(_check_norm, self.name))
+        elif normalize:  # a zero vector has no normalized state (not |0...0>)
+            add_check(self.name, values, functools.partial(_check_nonzero, self.name))
         return None, values
 
     def _build(self):

@@ -113,6 +113,34 @@ class TracedSymbol(sp.Symbol):
         return super().__new__(cls, name, real=True)
 
 
+_CHECKS = threading.local()  # .stack: lists collecting the checks of the circuits traced now
+
+
+@contextmanager
+def collecting_checks():
+    """Collect the checks :func:`add_check` registers while a circuit function is traced:
+    ``(what, expressions, test)``, run on the expressions' values at every call
+    (:func:`qsym.executors.execute`), e.g. a state preparation's norm."""
+    stack = getattr(_CHECKS, "stack", None)
+    if stack is None:
+        stack = _CHECKS.stack = []
+    found: list = []
+    stack.append(found)
+    try:
+        yield found
+    finally:
+        stack.pop()
+
+
+def add_check(what: str, exprs, test, derivative: bool = False) -> None:
+    """Register ``test(values)`` (raises on bad values) of ``exprs`` (expressions of the
+    traced inputs) to run at every call of the circuit being traced; ``derivative=True``:
+    only when the call differentiates by an input the expressions use."""
+    stack = getattr(_CHECKS, "stack", None)
+    if stack:
+        stack[-1].append((what, tuple(exprs), test, derivative))
+
+
 _TRACE_HINT = (
     "qsym traces the circuit function once, with symbols standing for its numeric inputs, and "
     "compiles one program for every later value, so Python cannot look at an input's value "

@@ -31,7 +31,7 @@ ORDER = [
     "unsupported", "templates", "opmath", "symbolic", "plan", "program", "emit", "shots",
     "second_order", "tiers", "arguments", "devices", "stages", "executors", "runtime",
     "drawing", "optimize", "natural_gradient", "minimize", "aot", "_about", "cli",
-    "__init__", "__main__",
+    "measurements", "__init__", "__main__",
 ]
 
 # (importer, imported): known imports against the order

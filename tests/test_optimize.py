@@ -137,3 +137,41 @@ def test_step_updates_only_trainable_arguments_and_passes_keywords():
     # a user-supplied gradient function is used as given
     new = qml.GradientDescentOptimizer(1.0).step(c, w, fixed, grad_fn=lambda *a, **k: onp.array([1.0]))
     onp.testing.assert_allclose(new[0], w - 1.0)
+
+
+# --- return types: PennyLane 0.45.1's (optimize/gradient_descent.py: apply_grad returns
+# list(args) with the trainable entries replaced; step and step_and_cost unwrap a
+# one-argument list) -------------------------------------------------------------------------
+def _two_arg_cost(x, y):
+    return np.sum(np.sin(x)) * y
+
+
+OPTIMIZER_CLASSES = [qml.GradientDescentOptimizer, qml.MomentumOptimizer, qml.NesterovMomentumOptimizer,
+              qml.AdagradOptimizer, qml.RMSPropOptimizer, qml.AdamOptimizer]
+
+
+@pytest.mark.parametrize("cls", OPTIMIZER_CLASSES)
+def test_step_return_types_follow_pennylane(cls):
+    x = np.array([0.1, 0.2])
+    y = np.array(0.3)
+    frozen = np.array(0.3, requires_grad=False)
+    one = cls(0.1).step(lambda a: np.sum(np.sin(a)), x)
+    assert isinstance(one, np.tensor) and one.shape == (2,) and one.requires_grad
+    both = cls(0.1).step(_two_arg_cost, x, y)
+    assert type(both) is list and len(both) == 2  # a list, as PennyLane's apply_grad
+    assert both[0].shape == (2,) and np.shape(both[1]) == ()
+    new, cost = cls(0.1).step_and_cost(_two_arg_cost, x, frozen)
+    assert type(new) is list and new[1] is frozen  # non-trainable: passed through, the same object
+    assert cost == pytest.approx(float(onp.sum(onp.sin([0.1, 0.2])) * 0.3))
+    plain = cls(0.1).step(_two_arg_cost, x, 0.3)  # a plain float is not trainable either
+    assert type(plain) is list and plain[1] == 0.3
+    applied = cls(0.1).apply_grad((onp.array([1.0, 1.0]),), (x, frozen))
+    assert type(applied) is list and applied[1] is frozen
+
+
+def test_gradient_descent_step_values_by_hand():
+    x, y = np.array([0.1, 0.2]), np.array(0.3)
+    gx, gy = 0.3 * onp.cos([0.1, 0.2]), onp.sum(onp.sin([0.1, 0.2]))  # d/dx, d/dy of sum(sin x) y
+    new_x, new_y = qml.GradientDescentOptimizer(0.1).step(_two_arg_cost, x, y)
+    onp.testing.assert_allclose(new_x, [0.1, 0.2] - 0.1 * gx, atol=1e-14)
+    assert float(new_y) == pytest.approx(0.3 - 0.1 * gy, abs=1e-14)

@@ -248,6 +248,41 @@ def test_tracker_history_and_latest():
     assert tracker.totals["executions"] == 4
 
 
+def test_tracker_records_pennylanes_results_shots_and_resources():
+    def f(x):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        qml.RY(0.2, wires=1)
+        return qml.expval(qml.PauliZ(0)), qml.probs(wires=[1])
+
+    exact = qml.device("default.qubit", wires=2)
+    node = qml.QNode(f, exact)
+    seen = []
+    with qml.Tracker(exact, callback=lambda totals, history, latest: seen.append(dict(latest))) as t:
+        e, p = node(X)
+    assert t.latest["results"][0] == e and onp.array_equal(t.latest["results"][1], p)
+    assert e == pytest.approx(onp.cos(X))  # <Z0> after RX: the CNOT and RY do not change it
+    r = t.latest["resources"]
+    assert (r.gate_types, r.gate_sizes, r.num_allocs, r.depth) == ({"RX": 1, "CNOT": 1, "RY": 1}, {1: 2, 2: 1}, 2, 3)
+    assert r.measurements == {"expval": 1, "probs": 1} and "shots" not in t.latest and seen[-1]["batches"] == 1
+
+    sampled = qml.device("default.qubit", wires=1, shots=50, seed=1)
+    node = qml.QNode(_rx_z, sampled)
+    with qml.Tracker(sampled) as t:
+        v = node(X)
+        qml.grad(node)(np.array(X))  # value + 2 shifted circuits, 50 shots each
+    assert t.history["results"] == [v] and t.totals["results"] == v
+    assert t.history["shots"] == [50, 150] and t.totals["shots"] == 200
+    with qml.Tracker(sampled, persistent=True) as t:  # PennyLane's keyword
+        node(X)
+    with t:
+        node(X)
+    assert t.totals["executions"] == 2 and t.persistent
+    with qml.Tracker(qml.set_shots(node, shots=[10, (20, 2)]).device) as t:
+        qml.set_shots(node, shots=[10, (20, 2)])(X)  # one record per count
+    assert t.history["shots"] == [10, 20, 20] and len(t.history["results"]) == 3
+
+
 # --- qml.matrix, keyword parameters ----------------------------------------------------------
 def _rx(t):
     c, s = onp.cos(t / 2), onp.sin(t / 2)

@@ -154,7 +154,7 @@ def test_errors_under_shots():
 
     with pytest.raises(MeasurementError, match="state"):
         qml.QNode(st, sdev)(0.3)
-    for bad in (0, -5, [10, 20], 2.5, True):
+    for bad in (0, -5, [10, 0], 2.5, True):  # [10, 20]: a shot vector (below)
         with pytest.raises(qml.DeviceError, match="shots"):
             qml.device("default.qubit", wires=1, shots=bad)
     # "best" under shots is parameter shift: no warning, an estimate within 5 standard
@@ -183,3 +183,94 @@ def test_qnode_shots_override_and_hybrid_cost():
     g = qml.grad(cost)(0.4)
     exact = 2 * (np.cos(0.4) - 0.2) * -np.sin(0.4)
     assert abs(g - exact) < 0.1
+
+
+# --- shot vectors (PennyLane's Shots: one result per count) ---------------------------------
+def _vector_node(shots, seed):
+    def f(x):
+        _ops(x)
+        return qml.expval(qml.PauliZ(0)), qml.probs(wires=[0, 1]), qml.sample(qml.PauliZ(1))
+
+    return qml.QNode(f, qml.device("default.qubit", wires=2, shots=shots, seed=seed))
+
+
+def test_shots_class_follows_pennylane():
+    s = qml.measurements.Shots(((10, 3), 100))
+    assert (s.total_shots, s.num_copies, s.has_partitioned_shots) == (130, 4, True)
+    assert list(s) == [10, 10, 10, 100]
+    assert s.shot_vector == (qml.measurements.ShotCopies(10, 3), qml.measurements.ShotCopies(100, 1))
+    assert list(s.bins()) == [(0, 10), (10, 20), (20, 30), (30, 130)]
+    assert qml.measurements.Shots([5, 5, 7]).shot_vector == ((5, 2), (7, 1))  # merged
+    assert qml.measurements.Shots(s) is s and not qml.measurements.Shots(None)
+    assert not qml.measurements.Shots(100).has_partitioned_shots
+    for bad in ([0, 10], [(10, 0)], ["10"], [], 2.5, [10.0]):
+        with pytest.raises(qml.DeviceError):
+            qml.device("default.qubit", wires=1, shots=bad)
+
+
+def test_shot_vector_gives_one_result_per_count_each_sampled_with_its_count():
+    shots = [1000, (200, 2), 50]
+    r = _vector_node(shots, seed=5)(X)
+    assert isinstance(r, tuple) and len(r) == 4
+    counts = [1000, 200, 200, 50]
+    exact_z = np.cos(X[0])  # <Z0> after RX(x0): the later gates act on wire 1 (or are controlled by 0)
+    for (e, p, s), n in zip(r, counts):
+        assert np.shape(e) == () and p.shape == (4,) and s.shape == (n,)
+        assert abs(e - exact_z) < Z * np.sqrt((1 - exact_z**2) / n) + 1e-12
+        assert np.isclose(p.sum(), 1.0) and np.all(np.isin(s, [-1, 1]))
+    # the same as the counts one after another with the same random stream
+    one = qml.set_shots(_vector_node(None, seed=5), shots=1000)
+    seq = [qml.set_shots(one, shots=n)(X) for n in counts]
+    for got, want in zip(r, seq):
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_shot_vector_on_the_qnode_and_set_shots():
+    node = _vector_node(None, seed=3)
+    for vec, n in (([10, 20], 2), (((10, 3), 100), 4)):
+        r = qml.set_shots(node, shots=vec)(X)
+        assert isinstance(r, tuple) and len(r) == n and r[-1][2].shape == (list(qml.measurements.Shots(vec))[-1],)
+    r = qml.QNode(node.func, node.device, shots=[7, 9])(X)
+    assert [t[2].shape for t in r] == [(7,), (9,)]
+    assert qml.set_shots(node, shots=[7])(X)[2].shape == (7,)  # one count: not a tuple of results
+
+
+def test_shot_vector_broadcast_single_measurement():
+    @qml.set_shots(shots=[100, 200])
+    @qml.qnode(qml.device("default.qubit", wires=1, seed=4))
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    r = c(np.array([0.1, 0.2, 0.3]))
+    assert isinstance(r, tuple) and [np.shape(t) for t in r] == [(3,), (3,)]
+
+
+def test_shot_vector_jacobian_of_the_stacked_results_one_per_count():
+    # PennyLane's pattern (tests/workflow/interfaces/qnode/test_autograd_qnode_shot_vector.py):
+    # qml.jacobian of a cost stacking the per-count results: one derivative per count, each
+    # by parameter shift sampled with that count
+    from qsym import numpy as qnp
+
+    @qml.set_shots(((4000, 2), 1000))
+    @qml.qnode(qml.device("default.qubit", wires=1, seed=8))
+    def circuit(a, b):
+        qml.RY(a, wires=0)
+        qml.RX(b, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    a, b = qnp.array(0.4), qnp.array(0.2)
+    jac = qml.jacobian(lambda a: qml.math.stack(circuit(a, b)))(a)
+    assert isinstance(jac, np.ndarray) and jac.shape == (3,)
+    exact = -np.sin(0.4) * np.cos(0.2)
+    # parameter shift: (E(a + pi/2) - E(a - pi/2)) / 2, each estimate of a +-1 variable
+    for j, n in zip(jac, (4000, 4000, 1000)):
+        assert abs(j - exact) < Z * np.sqrt(0.5 / n)
+    both = qml.jacobian(lambda a, b: qml.math.stack(circuit(a, b)), argnum=[0, 1])(a, b)
+    assert isinstance(both, tuple) and [np.shape(t) for t in both] == [(3,), (3,)]
+    # the QNode itself (a tuple of results): refused with what to do
+    with pytest.raises(DifferentiationError, match="shot vector.*stack"):
+        qml.jacobian(circuit)(a, b)
+    with pytest.raises(DifferentiationError, match="shot vector"):
+        qml.grad(circuit)(a, b)

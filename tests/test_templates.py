@@ -272,14 +272,93 @@ def test_amplitude_embedding_zero_blocks_and_broadcast():
         fd = [(reference(f + e) - reference(f - e)) / 2e-6 for e in np.eye(4) * 1e-6]
         assert amplitude_x0(f) == pytest.approx(reference(f), abs=1e-12)
         np.testing.assert_allclose(qml.grad(amplitude_x0)(f), fd, atol=1e-8)
-    # a zero block: the value is exact, the angles are not differentiable there: NaN, not a
-    # wrong number (the true derivative by f[2] is 2 here)
+    # a zero block of two inputs: the value is exact, the angles are not differentiable
+    # there: a DifferentiationError, neither NaN nor a wrong number (the true derivative by
+    # f[2] is 2 here)
     f = np.array([1.0, 0.0, 0.0, 0.0])
     assert amplitude_x0(f) == pytest.approx(0.0, abs=1e-12)
-    assert np.all(np.isnan(qml.grad(amplitude_x0)(f)))
+    with pytest.raises(qml.DifferentiationError, match="block of 2 input amplitudes is all zero"):
+        qml.grad(amplitude_x0)(f)
     # a 2-D array broadcasts: one state per row
     F = np.array([[0.3, -0.8, 0.5, 0.2], [1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 1.0]])
     np.testing.assert_allclose(amplitude_x0(F), [reference(r) for r in F], atol=1e-12)
+
+
+@qml.qnode(DEV3)
+def amplitude_padded(f, w):
+    qml.AmplitudeEmbedding(f, wires=[0, 1, 2], normalize=True, pad_with=0.0)
+    qml.RY(w, wires=1)
+    qml.CNOT(wires=[1, 2])
+    return qml.expval(qml.PauliZ(0) @ qml.PauliX(2) + 0.5 * qml.PauliX(0) @ qml.PauliZ(1))
+
+
+def _padded_reference(f, w):
+    """<O> of the circuit above and its exact gradient by the features: with M the real
+    part of U^T O U (U the gates after the preparation) and x the padded features,
+    f = x.M.x / x.x and grad f = 2 (M x - f x) / x.x (a quotient of quadratic forms)."""
+    X, Z, I = np.array([[0, 1], [1, 0]]), np.diag([1.0, -1.0]), np.eye(2)
+    c, s = np.cos(w / 2), np.sin(w / 2)
+    ry = np.kron(np.kron(I, np.array([[c, -s], [s, c]])), I)
+    P0, P1 = np.diag([1.0, 0.0]), np.diag([0.0, 1.0])
+    cnot = np.kron(np.kron(I, P0), I) + np.kron(np.kron(I, P1), X)
+    U = cnot @ ry
+    O = np.kron(np.kron(Z, I), X) + 0.5 * np.kron(np.kron(X, Z), I)
+    M = (U.T @ O @ U).real
+    x = np.concatenate([f, np.zeros(8 - len(f))])
+    val = x @ M @ x / (x @ x)
+    return val, (2 * (M @ x - val * x) / (x @ x))[: len(f)]
+
+
+def test_amplitude_embedding_gradient_where_a_padded_block_is_zero():
+    # 5 features on 3 wires: the right half (f4, 0, 0, 0) holds one input; at f4 = 0 (and
+    # blocks such as (f2, f3) = (0, 0.3)) the gradient is finite and exact, not NaN
+    for f in ([0.3, -0.5, 0.0, 0.3, 0.0], [0.1, 0.2, -0.3, 0.4, -0.6], [0.0, 0.7, 0.2, 0.0, 0.0]):
+        f = pnp.array(f)
+        val, grad = _padded_reference(np.asarray(f), 0.4)
+        assert amplitude_padded(f, 0.4) == pytest.approx(val, abs=1e-12)
+        g, _ = qml.grad(amplitude_padded, argnum=[0, 1])(f, pnp.array(0.4))
+        np.testing.assert_allclose(g, grad, atol=1e-10)
+        # and finite differences of the reference agree with the reference's formula
+        fd = [(_padded_reference(np.asarray(f) + e, 0.4)[0] - _padded_reference(np.asarray(f) - e, 0.4)[0]) / 2e-6
+              for e in np.eye(5) * 1e-6]
+        np.testing.assert_allclose(grad, fd, atol=1e-7)
+    # numbers (no inputs): a padded block's negative amplitude keeps its sign
+    for v in ([0.6, 0.0, -0.8], [0.0, 0.0, -1.0], [0.0, -0.6, 0.0, 0.0, -0.8]):
+        @qml.qnode(DEV3)
+        def literal():
+            qml.StatePrep(v, wires=[0, 1, 2], pad_with=0.0)
+            return qml.state()
+
+        np.testing.assert_allclose(literal(), v + [0.0] * (8 - len(v)), atol=1e-12)
+
+
+def test_state_prep_norm_is_checked_at_every_call():
+    @qml.qnode(DEV2)
+    def prep(s, w):
+        qml.StatePrep(s, wires=[0, 1])
+        qml.RX(w, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    good = pnp.array([0.6, 0.0, 0.0, 0.8], requires_grad=False)
+    assert prep(good, 0.0) == pytest.approx(0.36 - 0.64)
+    for bad in ([1.0, 1.0, 0.0, 0.0], [0.6, 0.0, 0.0, 0.7]):
+        for _ in range(2):  # every call, not only the first (the trace)
+            with pytest.raises(qml.GateError, match="The state must be a vector of norm 1.0; got norm"):
+                prep(pnp.array(bad, requires_grad=False), 0.1)
+        with pytest.raises(qml.GateError, match="vector of norm 1.0"):
+            qml.grad(prep, argnum=1)(pnp.array(bad, requires_grad=False), pnp.array(0.1))
+    assert prep(good, 0.0) == pytest.approx(-0.28)
+
+    @qml.qnode(DEV2)
+    def normalized(s):
+        qml.StatePrep(s, wires=[0, 1], normalize=True)
+        return qml.expval(qml.PauliZ(0))
+
+    s = pnp.array([3.0, 0.0, 0.0, 4.0], requires_grad=False)
+    assert normalized(s) == pytest.approx((9 - 16) / 25)
+    assert normalized(2 * s) == pytest.approx((9 - 16) / 25)
+    with pytest.raises(qml.GateError, match="zero vector"):  # not |00> (angles atan2(0, 0) = 0)
+        normalized(0 * s)
 
 
 def test_qft_is_the_discrete_fourier_transform():
