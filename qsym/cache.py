@@ -996,7 +996,9 @@ def _locator_class():
                 return None
             if not os.path.exists(py_file):
                 return None
-            for path in (kernel_cache_dir(), kernel_cache_dir(_private_dir())):
+            # the private folder only if the cache folder cannot be written (made lazily)
+            for where in (kernel_cache_dir, lambda: kernel_cache_dir(_private_dir())):
+                path = where()
                 self = cls(py_func, py_file, path)
                 try:
                     self.ensure_cache_path()
