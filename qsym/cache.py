@@ -754,9 +754,9 @@ def say_kernel_compile(index_name: str, where) -> None:
             return
         _said_kernel_compile = True
     sys.stderr.write(
-        f"qsym: compiling qsym's kernel library for this machine (starting with {name}; "
-        f"about 10-60 s, once per machine and qsym version: nothing compiled yet in "
-        f"{where}); `qsym warmup` compiles it ahead of time\n")
+        f"qsym: first use on this machine: numba is compiling qsym's kernel library "
+        f"(starting with {name}: about 10-60 s, once per machine and qsym version, cached "
+        f"in {where}); `qsym warmup` does it ahead of time\n")
     sys.stderr.flush()
 
 

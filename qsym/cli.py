@@ -385,6 +385,9 @@ def cmd_warmup(args) -> int:
 
     from . import cache, shapes
 
+    if args.target:  # a wrong target or arguments: said before minutes of compiling
+        qnode, name = _load_qnode(args.target)
+        call_args, call_kwargs = _call_arguments(qnode, name, args.args or "[]", args.kwargs)
     cache._said_kernel_compile = True  # this command prints its own progress
     progress = sys.stderr
     before = _kernel_files()
@@ -420,8 +423,6 @@ def cmd_warmup(args) -> int:
         else:
             os.environ["QSYM_TIER"] = saved
     if args.target:
-        qnode, name = _load_qnode(args.target)
-        call_args, call_kwargs = _call_arguments(qnode, name, args.args or "[]", args.kwargs)
         print(f"qsym warmup: compiling {name} ...", end="", file=progress, flush=True)
         t = time.perf_counter()
         os.environ["QSYM_TIER"] = "compiled"  # this signature: compiled at its first call
