@@ -132,7 +132,7 @@ def _used_names(node) -> set:
 
 
 def reachable_sections(sections, roots) -> list:
-    """Only what ``roots`` (names the module's API uses) reaches: each section's source
+    r"""Only what ``roots`` (names the module's API uses) reaches: each section's source
     (``(title, source)``, docstring dropped) cut to the top-level statements that bind a
     name reached from ``roots`` through the names the kept statements use (a statement
     that binds no name is kept). An export then carries only the kernels its circuit
