@@ -299,14 +299,17 @@ def _load_qnode(target: str):
     return qnode, name
 
 
-def _call_arguments(qnode, name, args_json, kwargs_json):
-    """The example arguments of ``--args`` / ``--kwargs``, checked against the QNode."""
+def _parse_arguments(args_json, kwargs_json):
+    """The example arguments of ``--args`` / ``--kwargs`` (read before the file runs)."""
     call_args = _json_args(args_json, "--args")
     if not isinstance(call_args, list):
         raise QsymError("--args must be a JSON list of the circuit's positional arguments")
     call_kwargs = _json_args(kwargs_json, "--kwargs") if kwargs_json else {}
-    call_args = [_arrays(a) for a in call_args]
-    call_kwargs = {k: _arrays(v) for k, v in call_kwargs.items()}
+    return [_arrays(a) for a in call_args], {k: _arrays(v) for k, v in call_kwargs.items()}
+
+
+def _check_arguments(qnode, name, call_args, call_kwargs):
+    """The example arguments fit the QNode's function."""
     try:
         inspect.signature(qnode.func).bind(*call_args, **call_kwargs)
     except TypeError as exc:
@@ -316,14 +319,14 @@ def _call_arguments(qnode, name, args_json, kwargs_json):
         ) from None
     except ValueError:  # no signature (a builtin or C callable): let the call decide
         pass
-    return call_args, call_kwargs
 
 
 def cmd_compile(args) -> int:
     from .aot import compile as compile_qnode
 
+    call_args, call_kwargs = _parse_arguments(args.args, args.kwargs)
     qnode, name = _load_qnode(args.target)
-    call_args, call_kwargs = _call_arguments(qnode, name, args.args, args.kwargs)
+    _check_arguments(qnode, name, call_args, call_kwargs)
     compiled = compile_qnode(qnode, *call_args, **call_kwargs)
     out = compiled.export(args.output)
     print(f"wrote {out} ({compiled.executions} circuits per gradient, circuit hash "
@@ -386,8 +389,9 @@ def cmd_warmup(args) -> int:
     from . import cache, shapes
 
     if args.target:  # a wrong target or arguments: said before minutes of compiling
+        call_args, call_kwargs = _parse_arguments(args.args or "[]", args.kwargs)
         qnode, name = _load_qnode(args.target)
-        call_args, call_kwargs = _call_arguments(qnode, name, args.args or "[]", args.kwargs)
+        _check_arguments(qnode, name, call_args, call_kwargs)
     cache._said_kernel_compile = True  # this command prints its own progress
     progress = sys.stderr
     before = _kernel_files()
