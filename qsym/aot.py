@@ -110,6 +110,82 @@ def _module_body(path_or_module) -> str:
     return "\n".join(lines[start:])
 
 
+def _bound_names(stmt) -> set:
+    """Names a top-level statement binds (a def, an assignment to names, an import)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
+        return {stmt.name}
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in stmt.names}
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        names = set()
+        for t in targets:
+            if isinstance(t, ast.Name):
+                names.add(t.id)
+            elif isinstance(t, (ast.Tuple, ast.List)) and all(
+                    isinstance(e, ast.Name) for e in t.elts):
+                names.update(e.id for e in t.elts)
+            else:
+                return set()  # a subscript or attribute: a side effect, always kept
+        return names
+    return set()
+
+
+def _used_names(node) -> set:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def reachable_sections(sections, roots) -> list:
+    r"""Only what ``roots`` (names the module's API uses) reaches: each section's source
+    (``(title, source)``, docstring dropped) cut to the top-level statements that bind a
+    name reached from ``roots`` through the names the kept statements use (a statement
+    that binds no name is kept). An export then carries only the kernels its circuit
+    runs. A relative import (``from . import ...``) cannot run in an exported module: it
+    must not be reached.
+
+    >>> reachable_sections([("s", "import os\nA = 1\nB = A + 1\nC = 3")], {"B"})
+    [('s', 'A = 1\nB = A + 1')]
+    """
+    parsed = []
+    for title, source in sections:
+        tree = ast.parse(source)
+        lines = source.splitlines()
+        body = tree.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(
+                getattr(body[0], "value", None), ast.Constant):
+            body = body[1:]
+        stmts = []
+        for stmt in body:
+            start = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
+            text = "\n".join(lines[start - 1:stmt.end_lineno])
+            stmts.append((stmt, _bound_names(stmt), _used_names(stmt), text))
+        parsed.append((title, stmts))
+    needed = set(roots)
+    kept: set = set()
+    changed = True
+    while changed:
+        changed = False
+        for si, (_, stmts) in enumerate(parsed):
+            for i, (stmt, bound, used, _) in enumerate(stmts):
+                if (si, i) in kept or (bound and not bound & needed):
+                    continue
+                kept.add((si, i))
+                needed |= used
+                changed = True
+    out = []
+    for si, (title, stmts) in enumerate(parsed):
+        texts = []
+        for i, (stmt, _, _, text) in enumerate(stmts):
+            if (si, i) not in kept:
+                continue
+            if isinstance(stmt, ast.ImportFrom) and stmt.level:
+                raise ExportError(f"an exported module cannot carry {text.strip()!r} "
+                                  f"({title}): a qsym bug, please report it")
+            texts.append(text)
+        out.append((title, "\n".join(texts)))
+    return out
+
+
 class CompiledCircuit:
     """A QNode compiled for one argument signature: plain functions and what they run.
 
@@ -133,10 +209,11 @@ class CompiledCircuit:
     def __init__(self, qnode: QNode, args, kwargs):
         if not isinstance(qnode, QNode):
             raise ExportError(f"qsym.compile takes a QNode, got {type(qnode).__name__}")
-        if qnode.diff_method == "finite-diff":
+        if qnode.method not in ("parameter-shift", "adjoint"):
             raise ExportError(
-                "compile/export carry exact gradients; make the QNode with "
-                "diff_method='parameter-shift' (the default)"
+                f"compile/export carry exact gradients (parameter shift or adjoint); this "
+                f"QNode computes them by {qnode.method}: make it with "
+                "diff_method='parameter-shift' (the default) or 'adjoint'"
             )
         self.qnode = qnode
         self.entry, _, _ = qnode.compiled(args, kwargs)
@@ -150,8 +227,11 @@ class CompiledCircuit:
         c = self.entry.circuit
         self.circuit = c
         self.source = self.entry.source
-        self.diff_method = "parameter-shift"
-        self.executions = self.entry.plan.executions
+        # the QNode's own method (diff_method "best", "backprop", "device" run adjoint)
+        self.diff_method = qnode.method
+        # circuits run per gradient, as qml.Tracker counts them for this method (the
+        # adjoint method: one forward run and one backward sweep)
+        self.executions = 1 if self.diff_method == "adjoint" else self.entry.plan.executions
         rules = {}
         for t in self.entry.plan.terms:
             rules.setdefault(c.ops[t.op].name, set()).add((t.coeff, t.mult, t.shift))
@@ -207,7 +287,10 @@ class CompiledCircuit:
 
     def _jac(self, args, kwargs):
         x, d = self._inputs(args, kwargs)
-        out, jac = self.entry.value_and_grad(x, d)
+        if self.diff_method == "adjoint":
+            out, jac = self.entry.value_and_grad_adjoint(x, d)
+        else:
+            out, jac = self.entry.value_and_grad(x, d)
         _, jacs = shapes.measurements(self.entry.post, out, jac)
         return jacs, len(self.entry.blocks) == 1
 
@@ -256,14 +339,20 @@ class CompiledCircuit:
             blocks=repr(self.entry.blocks),
             single=repr(len(self.entry.blocks) == 1),
             fused=repr(bool(self.entry.fused)),
+            adjoint=repr(self.diff_method == "adjoint"),
+            method=self.diff_method,
+            calls=_api_calls(bool(self.entry.fused), self.diff_method == "adjoint"),
         )
-        body = "\n\n".join([
-            "import math\nimport numpy as np\nfrom numba import njit",
-            "# ---- qsym.kernels ----\n" + _module_body(kernels),
-            "# ---- qsym.shapes ----\n" + _module_body(shapes),
-            "# ---- the circuit's generated module ----\n" + generated,
-            "# ---- API ----\n" + api,
-        ])
+        # only what the API reaches: the kernels, shapes and generated functions it runs
+        sections = reachable_sections(
+            [("qsym.kernels", _module_body(kernels)), ("qsym.shapes", _module_body(shapes)),
+             ("the circuit's generated module", generated)],
+            _used_names(ast.parse(api)))
+        body = "\n\n".join(
+            ["import math\nimport numpy as np\nfrom numba import njit"]
+            + [f"# ---- {title} (what this circuit uses) ----\n{text}"
+               for title, text in sections]
+            + ["# ---- API ----\n" + api])
         meta = {
             "qsym_version": __version__,
             "numba_version": numba.__version__,
@@ -352,12 +441,36 @@ if __name__ != MODULE_NAME:  # numba's disk cache finds functions by module name
 '''
 
 
+def _api_calls(fused: bool, adjoint: bool) -> str:
+    """The exported module's ``_value`` and ``_value_and_grad``: only the entry points this
+    circuit's form (fused or not) and method run, so that the module carries only the
+    kernels they reach (:func:`reachable_sections`)."""
+    if fused:
+        grad = "fused_value_and_grad_adjoint" if adjoint else "fused_value_and_grad"
+        return ("def _value(x, d):\n    return fused_value(x, d)\n\n\n"
+                f"def _value_and_grad(x, d):\n    return {grad}(x, d)")
+    value = ("def _value(x, d):\n    mats, smats, ch, C, cc, th = prepare(x, d, 0)\n"
+             "    return program_value(PROGRAM_INTS, PROGRAM_FLOATS, mats, C)")
+    if adjoint:
+        grad = ("def _value_and_grad(x, d):\n"
+                "    mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)\n"
+                "    return program_value_and_grad_adjoint(PROGRAM_INTS, PROGRAM_FLOATS, mats, "
+                "dmats, ch, C, cc)")
+    else:
+        grad = ("def _value_and_grad(x, d):\n"
+                "    mats, smats, ch, C, cc, th = prepare(x, d, 1)\n"
+                "    return program_value_and_grad(PROGRAM_INTS, PROGRAM_FLOATS, mats, smats, "
+                "ch, C, cc)")
+    return value + "\n\n\n" + grad
+
+
 _API = '''LAYOUT = {layout}
 _POST = {post}
 _OUTPUT = {output}
 _BLOCKS = {blocks}
 _SINGLE = {single}
 _FUSED = {fused}
+_ADJOINT = {adjoint}  # the QNode's diff_method was the adjoint method
 
 
 def _inputs(args, kwargs):
@@ -385,18 +498,7 @@ def _inputs(args, kwargs):
     return flat(xs), flat(ds)
 
 
-def _value(x, d):
-    if _FUSED:
-        return fused_value(x, d)
-    mats, smats, ch, C, cc, th = prepare(x, d, 0)
-    return program_value(PROGRAM_INTS, PROGRAM_FLOATS, mats, C)
-
-
-def _value_and_grad(x, d):
-    if _FUSED:
-        return fused_value_and_grad(x, d)
-    mats, smats, ch, C, cc, th = prepare(x, d, 1)
-    return program_value_and_grad(PROGRAM_INTS, PROGRAM_FLOATS, mats, smats, ch, C, cc)
+{calls}
 
 
 def value(*args, **kwargs):
@@ -405,7 +507,7 @@ def value(*args, **kwargs):
 
 
 def grad(*args, **kwargs):
-    """The gradient by every trainable argument (exact, parameter shift)."""
+    """The gradient by every trainable argument (exact, {method})."""
     if _OUTPUT != "scalar" or _POST[0][3] != ():
         raise ValueError("grad needs a circuit with one scalar result: use jacobian")
     out, jac = _value_and_grad(*_inputs(args, kwargs))

@@ -660,6 +660,7 @@ def _cf_load(self, key):
     if not isinstance(data_name, str):
         if _compile_started(self._index_name, key):
             logger.debug("cache miss: numba %s%s", self._index_name, _sig(key))
+            say_kernel_compile(self._index_name, self._cache_path)
         return None
     payload = _signed(read_trusted(self._data_path(data_name)), secret, b"data",
                       self._index_name.encode(), data_name.encode(),
@@ -723,6 +724,43 @@ def _checked_cache_file_class():
 
 
 _compile_starts: dict = {}  # (index name, signature) -> when numba found no cached code
+_said_kernel_compile = False
+_say_lock = threading.Lock()
+
+
+def kernel_function_name(index_name: str) -> str | None:
+    """The kernel library function a numba index file name is of (``kernels.<name>-<line>``
+    ...), or None for any other module's function.
+
+    >>> kernel_function_name("kernels.program_value-812.py312.nbi")
+    'program_value'
+    >>> kernel_function_name("qsym_gen_ab12.prepare-40.py312.nbi") is None
+    True
+    """
+    if not index_name.startswith(KERNELS + "."):
+        return None
+    return index_name[len(KERNELS) + 1:].split("-", 1)[0]
+
+
+def say_kernel_compile(index_name: str, where) -> None:
+    """One line on stderr, once per process, when numba finds no cached code of a kernel
+    library function (:mod:`qsym.kernels`): compiling it takes seconds (the library's big
+    entry points about 10-40 s each on a 2-core machine), once per machine and qsym
+    version. Silent with ``QSYM_QUIET=1`` (``qsym warmup`` prints its own progress)."""
+    global _said_kernel_compile
+    name = kernel_function_name(index_name)
+    if name is None or os.environ.get("QSYM_QUIET", "").strip().lower() in (
+            "1", "true", "yes", "on"):
+        return
+    with _say_lock:
+        if _said_kernel_compile:
+            return
+        _said_kernel_compile = True
+    sys.stderr.write(
+        f"qsym: first use on this machine: numba is compiling qsym's kernel library "
+        f"(starting with {name}: about 10-60 s, once per machine and qsym version, cached "
+        f"in {where}); `qsym warmup` does it ahead of time\n")
+    sys.stderr.flush()
 
 
 def _sig(key) -> str:

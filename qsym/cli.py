@@ -9,6 +9,10 @@ exits with status 1 if any proof fails.
 ``qsym cache info`` prints the cache folder, its size and bound and its entries by kind;
 ``qsym cache clear`` deletes them (see :func:`qsym.cache.cache_info`).
 
+``qsym warmup`` compiles qsym's kernel library for this machine ahead of time (a fresh
+machine otherwise compiles it at the first circuit that needs it, saying so on stderr);
+``qsym warmup file.py:function --args JSON`` compiles that circuit's code too.
+
 ``qsym compile path/to/file.py:function --args '[[0.54, 0.12]]' -o module.py`` compiles a
 QNode for example arguments and exports its value and gradient as a standalone module
 (see :mod:`qsym.aot`). It runs ``file.py``'s top level, as an import would (not its
@@ -264,17 +268,13 @@ def _arrays(value):
     return value
 
 
-def cmd_compile(args) -> int:
-    from .aot import compile as compile_qnode
+def _load_qnode(target: str):
+    """The QNode ``path/to/file.py:function`` (the file's top level runs, as on import)."""
     from .runtime import QNode
 
-    call_args = _json_args(args.args, "--args")
-    if not isinstance(call_args, list):
-        raise QsymError("--args must be a JSON list of the circuit's positional arguments")
-    call_kwargs = _json_args(args.kwargs, "--kwargs") if args.kwargs else {}
-    file, _, name = args.target.rpartition(":")
+    file, _, name = target.rpartition(":")
     if not file or not name:
-        raise QsymError(f"give the circuit as path/to/file.py:function, got {args.target!r}")
+        raise QsymError(f"give the circuit as path/to/file.py:function, got {target!r}")
     path = Path(file)
     if not path.is_file():
         raise QsymError(f"no such file: {file}")
@@ -296,8 +296,20 @@ def cmd_compile(args) -> int:
     qnode = getattr(module, name)
     if not isinstance(qnode, QNode):
         raise QsymError(f"{file}:{name} is not a QNode (decorate it with @qml.qnode(dev))")
-    call_args = [_arrays(a) for a in call_args]
-    call_kwargs = {k: _arrays(v) for k, v in call_kwargs.items()}
+    return qnode, name
+
+
+def _parse_arguments(args_json, kwargs_json):
+    """The example arguments of ``--args`` / ``--kwargs`` (read before the file runs)."""
+    call_args = _json_args(args_json, "--args")
+    if not isinstance(call_args, list):
+        raise QsymError("--args must be a JSON list of the circuit's positional arguments")
+    call_kwargs = _json_args(kwargs_json, "--kwargs") if kwargs_json else {}
+    return [_arrays(a) for a in call_args], {k: _arrays(v) for k, v in call_kwargs.items()}
+
+
+def _check_arguments(qnode, name, call_args, call_kwargs):
+    """The example arguments fit the QNode's function."""
     try:
         inspect.signature(qnode.func).bind(*call_args, **call_kwargs)
     except TypeError as exc:
@@ -307,11 +319,135 @@ def cmd_compile(args) -> int:
         ) from None
     except ValueError:  # no signature (a builtin or C callable): let the call decide
         pass
+
+
+def cmd_compile(args) -> int:
+    from .aot import compile as compile_qnode
+
+    call_args, call_kwargs = _parse_arguments(args.args, args.kwargs)
+    qnode, name = _load_qnode(args.target)
+    _check_arguments(qnode, name, call_args, call_kwargs)
     compiled = compile_qnode(qnode, *call_args, **call_kwargs)
     out = compiled.export(args.output)
     print(f"wrote {out} ({compiled.executions} circuits per gradient, circuit hash "
           f"{compiled.circuit_hash[:12]}); sha256 {compiled.export_sha256} "
           "(load it with qml.load(path, expected_hash=...))")
+    return 0
+
+
+# the kernel library's entry points a circuit's calls run (qsym.runtime, qsym.executors),
+# compiled by `qsym warmup` through a 10-wire circuit (CNOT runs of 8+ wires and a
+# Hamiltonian: the size-dependent code paths too) on tier 0 (QSYM_TIER=python: no circuit
+# module is compiled, only the library)
+_WARMUP_STEPS = (
+    ("value", "program_value"),
+    ("gradient, parameter shift", "program_value_and_grad"),
+    ("gradient, adjoint", "program_value_and_grad_adjoint"),
+    ("state", "program_state"),
+    ("batch value", "batch_value"),
+    ("batch gradient, parameter shift", "batch_value_and_grad"),
+    ("batch gradient, adjoint", "batch_value_and_grad_adjoint"),
+)
+
+
+def _warmup_circuit(qml, wires=10):
+    def circuit(p):
+        for i in range(wires):
+            qml.RX(p[i], wires=i)
+        for i in range(wires - 1):
+            qml.CNOT(wires=[i, i + 1])
+        for i in range(wires):
+            qml.RY(p[wires + i], wires=i)
+        qml.CZ(wires=[0, wires - 1])
+        H = qml.Hamiltonian([0.5, -0.3, 0.2], [qml.PauliX(0) @ qml.PauliX(1), qml.PauliZ(5),
+                                               qml.PauliY(wires - 1)])
+        return qml.expval(H)
+
+    def state(p):
+        for i in range(wires):
+            qml.RX(p[i], wires=i)
+        for i in range(wires - 1):
+            qml.CNOT(wires=[i, i + 1])
+        return qml.state()
+
+    return circuit, state
+
+
+def _kernel_files() -> int:
+    from . import cache
+
+    return sum(1 for d in cache.kernel_cache_dirs() if d.is_dir() for f in d.iterdir()
+               if f.suffix in (".nbi", ".nbc"))
+
+
+def cmd_warmup(args) -> int:
+    """Compile qsym's kernel library (and optionally one circuit) ahead of time."""
+    import os
+
+    import qsym as qml
+
+    from . import cache, shapes
+
+    if args.target:  # a wrong target or arguments: said before minutes of compiling
+        call_args, call_kwargs = _parse_arguments(args.args or "[]", args.kwargs)
+        qnode, name = _load_qnode(args.target)
+        _check_arguments(qnode, name, call_args, call_kwargs)
+    cache._said_kernel_compile = True  # this command prints its own progress
+    progress = sys.stderr
+    before = _kernel_files()
+    t_start = time.perf_counter()
+    steps = [s for s in _WARMUP_STEPS if args.batch or not s[1].startswith("batch")]
+    saved = os.environ.get("QSYM_TIER")
+    os.environ["QSYM_TIER"] = "python"  # the library only: no circuit module compiled
+    try:
+        fn, state_fn = _warmup_circuit(qml)
+        p = qml.numpy.array(np.linspace(0.1, 0.9, 20), requires_grad=True)
+        dev = qml.device("default.qubit", wires=10)
+        nodes = {m: qml.QNode(fn, dev, diff_method=m) for m in ("parameter-shift", "adjoint")}
+        state = qml.QNode(state_fn, dev)
+        for i, (what, kernel) in enumerate(steps, 1):
+            print(f"qsym warmup: [{i}/{len(steps)}] {what} ({kernel}) ...", end="",
+                  file=progress, flush=True)
+            t = time.perf_counter()
+            if kernel == "program_value":
+                nodes["parameter-shift"](p)
+            elif kernel == "program_value_and_grad":
+                qml.grad(nodes["parameter-shift"])(p)
+            elif kernel == "program_value_and_grad_adjoint":
+                qml.grad(nodes["adjoint"])(p)
+            elif kernel == "program_state":
+                state(p)
+            else:
+                entry, xs, _ = nodes["parameter-shift"].compiled((p,), {})
+                getattr(entry, kernel)(np.tile(shapes.flat(xs), (2, 1)))
+            print(f" {time.perf_counter() - t:.1f} s", file=progress, flush=True)
+    finally:
+        if saved is None:
+            os.environ.pop("QSYM_TIER", None)
+        else:
+            os.environ["QSYM_TIER"] = saved
+    if args.target:
+        print(f"qsym warmup: compiling {name} ...", end="", file=progress, flush=True)
+        t = time.perf_counter()
+        os.environ["QSYM_TIER"] = "compiled"  # this signature: compiled at its first call
+        try:
+            entry, xs, ds = qnode.compiled(call_args, call_kwargs)
+        finally:
+            if saved is None:
+                os.environ.pop("QSYM_TIER", None)
+            else:
+                os.environ["QSYM_TIER"] = saved
+        x, d = shapes.flat(xs), shapes.flat(ds)
+        entry.value(x, d)
+        if x.size:
+            if qnode.diff_method == "adjoint":
+                entry.value_and_grad_adjoint(x, d)
+            else:
+                entry.value_and_grad(x, d)
+        print(f" {time.perf_counter() - t:.1f} s", file=progress, flush=True)
+    where = ", ".join(str(d) for d in cache.kernel_cache_dirs()) or "numba's cache folder"
+    print(f"qsym warmup: done in {time.perf_counter() - t_start:.1f} s; "
+          f"{max(_kernel_files() - before, 0)} new kernel cache files in {where}")
     return 0
 
 
@@ -373,6 +509,19 @@ def main(argv=None) -> int:
     p_compile.add_argument("--kwargs", help="JSON object of example keyword arguments")
     p_compile.add_argument("-o", "--output", required=True, help="the module to write (.py)")
     p_compile.set_defaults(func=cmd_compile)
+    p_warm = sub.add_parser(
+        "warmup", help="compile qsym's kernel library (and a circuit) ahead of time",
+        description="Compile qsym's kernel library for this machine now (about 1-3 min on 2 "
+        "cores; once per machine and qsym version, cached in the cache folder), so that no "
+        "later circuit waits for it. With path/to/file.py:function and --args, also "
+        "compile that circuit's generated code. Progress on stderr.")
+    p_warm.add_argument("target", nargs="?", default=None,
+                        help="optional: path/to/file.py:function (a QNode) to compile too")
+    p_warm.add_argument("--args", help="JSON list of the circuit's example positional arguments")
+    p_warm.add_argument("--kwargs", help="JSON object of example keyword arguments")
+    p_warm.add_argument("--no-batch", dest="batch", action="store_false",
+                        help="skip the batch kernels (compiled at the first batch call otherwise)")
+    p_warm.set_defaults(func=cmd_warmup)
     p_cache = sub.add_parser("cache", help="show or clear the on-disk cache")
     p_cache.add_argument("action", choices=["info", "clear"],
                          help="info: path, size and entries by kind; clear: delete them")

@@ -8,6 +8,8 @@ import pytest
 
 # keep the developer's own cache out of the tests (but reuse it across test files)
 os.environ.setdefault("QSYM_CACHE_DIR", os.path.join(tempfile.gettempdir(), "qsym-test-cache"))
+# no "compiling qsym's kernel library" line on stderr (tests/test_tiers.py checks it)
+os.environ.setdefault("QSYM_QUIET", "1")
 
 import qsym as qml  # noqa: E402
 from qsym.gates import GATES  # noqa: E402

@@ -329,7 +329,98 @@ def test_export_refuses_finite_differences_and_bad_paths(tmp_path):
         qml.RX(x, wires=0)
         return qml.expval(qml.PauliZ(0))
 
-    with pytest.raises(qml.ExportError, match="exact gradients"):
+    with pytest.raises(qml.ExportError, match="exact gradients.*finite-diff"):
         qml.compile(qml.QNode(f, dev, diff_method="finite-diff"), 0.1)
     with pytest.raises(qml.ExportError, match="importable name"):
         qml.compile(qml.QNode(f, dev), 0.1).export(tmp_path / "bad-name.py")
+
+
+def _seed(diff_method):
+    dev = qml.device("default.qubit", wires=1)
+
+    def seed(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    return qml.QNode(seed, dev, diff_method=diff_method)
+
+
+def _run_as_python(path, script, tmp_path):
+    """Run ``script`` without qsym and with numba's JIT off (NUMBA_DISABLE_JIT=1: the
+    exported functions run as Python, nothing is compiled), for cheap checks of what a
+    module computes."""
+    code = (
+        "import sys\nsys.modules['qsym'] = None\n"
+        f"sys.path.insert(0, {str(path.parent)!r})\n" + textwrap.dedent(script)
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["NUMBA_DISABLE_JIT"] = "1"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=tmp_path, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("diff_method, method", [("adjoint", "adjoint"),
+                                                 ("backprop", "adjoint"),
+                                                 ("parameter-shift", "parameter-shift")])
+def test_export_keeps_the_qnodes_diff_method(tmp_path, diff_method, method):
+    """An adjoint QNode exports an adjoint module (it exported a parameter-shift one)."""
+    node = _seed(diff_method)
+    p = np.array([0.54, 0.12])
+    compiled = qml.compile(node, p)
+    assert compiled.diff_method == method
+    # adjoint: one run and a backward sweep; shifts: the value and 2 terms per parameter
+    assert compiled.executions == (1 if method == "adjoint" else 1 + 2 * 2)
+    path = compiled.export(tmp_path / "seed_export.py")
+    assert qml.aot.read_metadata(path)["diff_method"] == method
+    text = path.read_text()
+    adjoint_called = "fused_value_and_grad_adjoint(x, d)" in text
+    assert adjoint_called == (method == "adjoint")
+    got = _run_as_python(path, '''
+        import json, seed_export as m
+        print(json.dumps({"g": m.grad([0.54, 0.12]).tolist(),
+                          "method": m.METADATA["diff_method"]}))
+    ''', tmp_path)
+    a, b = 0.54, 0.12  # <Z> = cos(a) cos(b): the exact gradient, written by hand
+    exact = [-np.sin(a) * np.cos(b), -np.cos(a) * np.sin(b)]
+    assert got["method"] == method
+    assert np.allclose(got["g"], exact, atol=1e-12, rtol=0)
+    assert np.allclose(compiled.grad(p), exact, atol=1e-12, rtol=0)
+
+
+def test_export_carries_only_what_its_circuit_reaches(exported, tmp_path):
+    """The seed's written-out code calls no kernel: its module carries none; a bigger
+    circuit's carries its entry points' kernels, never the batch kernels nor qsym's own
+    imports (``from . import cache``, which cannot run without qsym)."""
+    compiled = qml.compile(_seed("parameter-shift"), np.array([0.54, 0.12]))
+    seed = compiled.export(tmp_path / "seed_small.py").read_text()
+    full = Path(qml.kernels.__file__).read_text()
+    assert "def program_value_and_grad(" in full and "def batch_value(" in full
+    for name in ("def program_value(", "def program_value_and_grad(", "def batch_value(",
+                 "from . import", "def _q_batch_prepare("):
+        assert name not in seed, name
+    assert len(seed) < len(full) / 2
+    big = Path(exported[2]).read_text()
+    assert "from . import" not in big and "def batch_value" not in big
+    assert "def _q_batch_prepare" not in big
+    got = _run_as_python(tmp_path / "seed_small.py", '''
+        import json, seed_small as m
+        print(json.dumps({"v": float(m.value([0.54, 0.12])), "g": m.grad([0.54, 0.12]).tolist()}))
+    ''', tmp_path)
+    assert abs(got["v"] - np.cos(0.54) * np.cos(0.12)) < 1e-15
+    assert np.allclose(got["g"], [-np.sin(0.54) * np.cos(0.12), -np.cos(0.54) * np.sin(0.12)],
+                       atol=1e-15, rtol=0)
+
+
+def test_reachable_sections_keeps_what_is_used_in_order():
+    sections = [("a", '"""doc"""\nimport os\nimport math\nX = math.pi\n\n'
+                      '@staticmethod\ndef f():\n    return X\n\ndef g():\n    return os\n'),
+                ("b", "Y = f()\nZ = 2\nprint(Z)\n")]
+    out = qml.aot.reachable_sections(sections, {"Y"})
+    assert out[0] == ("a", "import math\nX = math.pi\n@staticmethod\ndef f():\n    return X")
+    # a statement binding no name (print(Z)) is kept, and what it uses
+    assert out[1] == ("b", "Y = f()\nZ = 2\nprint(Z)")
+    with pytest.raises(qml.ExportError, match="cannot carry"):
+        qml.aot.reachable_sections([("c", "from . import cache\nA = cache\n")], {"A"})

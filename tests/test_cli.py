@@ -124,3 +124,42 @@ def test_wrap_table_keeps_numbers_whole():
     assert max(map(len, out)) <= 70 and len(out) > 2
     assert _numbers("\n".join(out)) == _numbers(" ".join(lines[1]))
     assert onp.all([len(x) > 0 for x in out])
+
+
+def test_warmup_compiles_the_kernel_library_and_a_circuit(capsys, tmp_path):
+    """``qsym warmup``: a progress line per kernel entry point, then the given circuit
+    compiled, so that a new process starts it compiled (from the disk cache) instead of
+    on tier 0."""
+    from qsym import tiers
+
+    src = tmp_path / "warm_circuit.py"
+    src.write_text(
+        "import qsym as qml\n"
+        "dev = qml.device('default.qubit', wires=2)\n\n"
+        "@qml.qnode(dev)\n"
+        "def circuit(p):\n"
+        "    qml.RX(p[0], wires=0)\n"
+        "    qml.CRY(p[1] * 0.25, wires=[0, 1])\n"
+        "    return qml.expval(qml.PauliZ(1) @ qml.PauliZ(0))\n")
+    code, out, err = run(capsys, "warmup", "--no-batch", f"{src}:circuit",
+                         "--args", "[[0.3, 0.7]]")
+    assert code == 0, err
+    steps = re.findall(r"qsym warmup: \[(\d)/(\d)\] ([^(]+) \((\w+)\) \.\.\. [\d.]+ s", err)
+    assert [s[3] for s in steps] == ["program_value", "program_value_and_grad",
+                                     "program_value_and_grad_adjoint", "program_state"]
+    assert all(s[1] == "4" for s in steps)
+    assert re.search(r"qsym warmup: compiling circuit \.\.\. [\d.]+ s", err)
+    assert "qsym warmup: done in" in out and "kernel cache files" in out
+    assert "first use on this machine" not in err  # its own progress, not the notice
+    # the circuit's compiled code is in the disk cache now: a new QNode of it finds it
+    qnode, _ = cli._load_qnode(f"{src}:circuit")
+    entry, _, _ = qnode.compiled([onp.array([0.3, 0.7])], {})
+    names = ["fused_value", "fused_value_and_grad"] if entry.fused else ["prepare"]
+    assert all(tiers.has_cached(entry.module, n) for n in names)
+    assert entry.tier != "python"
+
+
+def test_warmup_errors(capsys, tmp_path):
+    code, _, err = run(capsys, "warmup", "--no-batch", f"{tmp_path}/none.py:circuit",
+                       "--args", "[[0.1]]")
+    assert code == 2 and "no such file" in err

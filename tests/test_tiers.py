@@ -350,3 +350,40 @@ def test_background_swap_under_threads(tmp_path, monkeypatch):
     assert _bits(qml.grad(again)(X), again(X)) == want
     e2 = _entry(again, X)
     assert e2.tier == "fused" and e2._prepared
+
+
+def test_a_kernel_library_compile_says_so_once(tmp_path):
+    """A fresh machine (an empty cache folder): the first kernel numba must compile prints
+    one line on stderr (what, why, how to avoid it), once per process; QSYM_QUIET=1
+    silences it. (A small kernel stands for the big ones: the line is printed at numba's
+    cache miss, before it compiles.)"""
+    import subprocess
+    import sys
+
+    code = ("import qsym, numpy as np\nfrom qsym import kernels\n"
+            "assert kernels._insert_zero(5, 1) == kernels._insert_zero.py_func(5, 1)\n"
+            "assert kernels._local_index(3, 2, np.array([0, 1]), 2) == 3\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("QSYM_QUIET", "NUMBA_CACHE_DIR")}
+    env.update(QSYM_CACHE_DIR=str(tmp_path / "fresh"), QSYM_WARMUP="0",
+               PYTHONPATH=os.path.dirname(os.path.dirname(qml.__file__)))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=600)
+    assert out.returncode == 0, out.stderr
+    lines = [ln for ln in out.stderr.splitlines() if "kernel library" in ln]
+    assert len(lines) == 1, out.stderr
+    assert "_insert_zero" in lines[0] and "qsym warmup" in lines[0]
+    assert str(tmp_path / "fresh") in lines[0]
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env=env, timeout=600)  # cached now: nothing to say
+    assert again.returncode == 0 and "kernel library" not in again.stderr, again.stderr
+    env.update(QSYM_CACHE_DIR=str(tmp_path / "fresh2"), QSYM_QUIET="1")
+    quiet = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env=env, timeout=600)
+    assert quiet.returncode == 0 and "kernel library" not in quiet.stderr, quiet.stderr
+
+
+def test_only_kernel_library_misses_are_announced():
+    from qsym import cache
+
+    assert cache.kernel_function_name("kernels.program_value-812.py312.nbi") == "program_value"
+    assert cache.kernel_function_name("qsym_gen_ab.prepare-4.py312.nbi") is None
