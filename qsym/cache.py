@@ -742,6 +742,14 @@ def kernel_function_name(index_name: str) -> str | None:
     return index_name[len(KERNELS) + 1:].split("-", 1)[0]
 
 
+def kernel_compile_said() -> None:
+    """Mark the kernel-library compile line as said: a command that prints its own progress
+    (``qsym warmup``) calls this first."""
+    global _said_kernel_compile
+    with _say_lock:
+        _said_kernel_compile = True
+
+
 def say_kernel_compile(index_name: str, where) -> None:
     """One line on stderr, once per process, when numba finds no cached code of a kernel
     library function (:mod:`qsym.kernels`): compiling it takes seconds (the library's big

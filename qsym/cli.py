@@ -392,7 +392,7 @@ def cmd_warmup(args) -> int:
         call_args, call_kwargs = _parse_arguments(args.args or "[]", args.kwargs)
         qnode, name = _load_qnode(args.target)
         _check_arguments(qnode, name, call_args, call_kwargs)
-    cache._said_kernel_compile = True  # this command prints its own progress
+    cache.kernel_compile_said()  # this command prints its own progress
     progress = sys.stderr
     before = _kernel_files()
     t_start = time.perf_counter()
