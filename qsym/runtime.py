@@ -41,6 +41,7 @@ from .arguments import (  # classify: looked up here at each call (tests count i
     resolve,
 )
 from .autodiff import Boxed
+from .numpy import tensor
 from .errors import ArgumentError, DeviceError, DifferentiationError, TracingError
 from .executors import execute
 from .gates import REGISTRY as GATE_REGISTRY
@@ -1107,15 +1108,16 @@ class grad(_Derivative):
             return pick(jac[0], blocks, single)
         return self._hybrid(autodiff.grad, args, kwargs)
 
-    # The common case, the gradient of a QNode of one float64 array, again and again, on
+    # The common case, the gradient of a QNode of one float64 array (a plain ndarray or a
+    # qsym.numpy tensor with requires_grad=True), again and again, on
     # a short path (docs/design.md, "Measurements behind the design"). The QNode remembers
     # the last such call's compiled signature; a call takes this path only when nothing can
     # differ from that call: one argument, a plain C-contiguous float64 ndarray of the same
     # shape, no keyword arguments, the same argnum, no shots, not inside a circuit trace,
-    # an exact method. Anything else (lists, qsym.numpy tensors, autograd boxes, other
+    # an exact method. Anything else (lists, tensors not trainable, autograd boxes, other
     # shapes or dtypes) goes the full way, which gives the same results.
     def _remember(self, node, a, entry, blocks, single):
-        if (type(a) is not np.ndarray or a.dtype is not F64 or a.ndim != 1
+        if (not _plain_trainable(a) or a.dtype is not F64 or a.ndim != 1
                 or not a.flags.c_contiguous or not entry.simple or node.current_shots()
                 or node.method not in ("parameter-shift", "adjoint")
                 or node._compiled.get(((TRAIN, a.shape),)) is not entry):
@@ -1130,7 +1132,7 @@ class grad(_Derivative):
     def _fast(self, node, fast, a):
         """The gradient on the short path, or None where it does not apply."""
         (_, _, shape, entry, executor, whole, blocks, single, method) = fast
-        if (type(a) is not np.ndarray or a.dtype is not F64 or a.shape != shape
+        if (not _plain_trainable(a) or a.dtype is not F64 or a.shape != shape
                 or not a.flags.c_contiguous or node.method != method
                 or (node.shots if node._shots_set else node.device.shots)
                 or trace.active_tape() is not None):
@@ -1139,6 +1141,13 @@ class grad(_Derivative):
         node._last = entry
         self._forward = ("qnode", ("scalar", out))
         return jac[0] if whole else pick(jac[0], blocks, single)
+
+
+def _plain_trainable(a) -> bool:
+    """A plain ndarray, or a qsym.numpy tensor marked trainable (both are differentiated
+    alike by the full path: the short path's condition)."""
+    t = type(a)
+    return t is np.ndarray or (t is tensor and a.requires_grad is True)
 
 
 class jacobian(_Derivative):

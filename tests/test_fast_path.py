@@ -116,7 +116,7 @@ def test_into_entry_points_refuse_wrong_output_shapes():
     pytest.param(lambda: [0.54, 0.12], id="list"),
     pytest.param(lambda: X1.astype(np.float32), id="float32"),
     pytest.param(lambda: np.array([0.54, 9.0, 0.12])[::2], id="strided"),
-    pytest.param(lambda: qml.numpy.array([0.54, 0.12]), id="qsym-tensor"),
+    pytest.param(lambda: qml.numpy.array([0.54, 0.12, 0.3]), id="qsym-tensor-other-shape"),
     pytest.param(lambda: np.array([0.54, 0.12, 0.3]), id="other-shape"),
 ])
 def test_other_inputs_take_the_full_path(monkeypatch, other):
@@ -253,3 +253,24 @@ def test_grad_copies_the_wrapped_functions_attributes():
         "f", "doc of f", f.__qualname__, f)
     with pytest.raises(DifferentiationError):
         qml.grad(3)
+
+
+def test_a_trainable_tensor_takes_the_short_path_and_a_frozen_one_does_not(monkeypatch):
+    """A qsym.numpy tensor with requires_grad=True is differentiated as a plain array is
+    (the same bits as the full path, no classify call); with requires_grad=False it has
+    no trainable argument: the full path, PennyLane's warning and ()."""
+    node = seed_node()
+    g = qml.grad(node)
+    g(X1)
+    g(X1)  # remembered
+    count = CountClassify(monkeypatch)
+    t = qml.numpy.array([0.54, 0.12], requires_grad=True)
+    got = g(t)
+    assert count.calls == 0
+    assert np.array_equal(got, full_path_grad(node, np.array([0.54, 0.12])))
+    g(X1)  # remembered again
+    count.calls = 0
+    frozen = qml.numpy.array([0.54, 0.12], requires_grad=False)
+    with pytest.warns(UserWarning, match="no trainable"):
+        assert g(frozen) == ()
+    assert count.calls == 1
