@@ -30,8 +30,8 @@ STATE_WITH_SHOTS = (
 def execute(node, entry, executor, x, d, arrays):
     """``executor``'s result at ``x``, ``d``; the device records the circuits it ran (if
     not None). ``arrays``: ``(xs, ds)``, the arguments' arrays, for the error message."""
-    if getattr(entry, "broadcast", False):  # its element's checks, per batch element
-        checks = getattr(entry.element, "checks", ())
+    if entry.broadcast:  # its element's checks, per batch element
+        checks = entry.element.checks
         if checks:
             diff = executor is not broadcast_values
             X, D = entry.inputs(x, d)
@@ -40,7 +40,7 @@ def execute(node, entry, executor, x, d, arrays):
                     if diff or not check.derivative:
                         check(X[b], D[b])
     else:
-        checks = getattr(entry, "checks", ())
+        checks = entry.checks
         if checks:
             diff = executor not in VALUES.values()
             for check in checks:
