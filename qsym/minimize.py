@@ -296,6 +296,16 @@ class OptimizeResult:
     ``(n_starts, *shape)``, ``fun``, ``nit``, ``converged`` are arrays, the histories are
     lists of arrays; ``result[i]`` is start ``i``'s own result and ``result.best`` the
     start with the lowest final cost.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def bloch(x):
+    ...     qml.RY(x[0], wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> res = qml.minimize(bloch, [0.3], optimizer=qml.GradientDescentOptimizer(0.5), steps=60)
+    >>> isinstance(res, qml.OptimizeResult), len(res.cost_history), res.interrupted
+    (True, 61, False)
     """
 
     x: np.ndarray
@@ -614,6 +624,16 @@ def minimize(
         ``plot()``.
 
     Examples: the module's documentation (:mod:`qsym.minimize`) and docs/optimization.md.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def bloch(x):
+    ...     qml.RY(x[0], wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> res = qml.minimize(bloch, [0.3], optimizer=qml.GradientDescentOptimizer(0.5), steps=60)
+    >>> res.compiled, res.nit, round(float(res.x[0]), 6), round(res.fun, 9)  # RY(pi): <Z> = -1
+    (True, 60, 3.141593, -1.0)
     """
     t_start = time.perf_counter()
     opt, steps, tol = _checked_options(optimizer, steps, tol)

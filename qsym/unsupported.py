@@ -27,20 +27,44 @@ _MCM = (
 
 
 def measure(wires=None, reset=False, postselect=None):
-    """Not supported: a mid-circuit measurement (PennyLane's ``qml.measure``)."""
+    """Not supported: a mid-circuit measurement (PennyLane's ``qml.measure``).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.measure(0)
+    ... except qml.MeasurementError as exc:
+    ...     print(str(exc)[:40])
+    qml.measure (a mid-circuit measurement)
+    """
     raise MeasurementError(_MCM.format(name="qml.measure", what="a mid-circuit measurement"))
 
 
 def cond(condition, true_fn=None, false_fn=None, elifs=()):
     """Not supported: an operation conditioned on a mid-circuit measurement (PennyLane's
-    ``qml.cond``)."""
+    ``qml.cond``).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.cond(True, qml.PauliX)
+    ... except qml.MeasurementError as exc:
+    ...     print(str(exc)[:8])
+    qml.cond
+    """
     raise MeasurementError(
         _MCM.format(name="qml.cond", what="classical control on a mid-circuit measurement")
     )
 
 
 def density_matrix(wires=None):
-    """Not supported: the reduced density matrix (PennyLane's ``qml.density_matrix``)."""
+    """Not supported: the reduced density matrix (PennyLane's ``qml.density_matrix``).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.density_matrix(wires=0)
+    ... except qml.MeasurementError as exc:
+    ...     print(str(exc)[:36])
+    qml.density_matrix is not supported:
+    """
     raise MeasurementError(
         "qml.density_matrix is not supported: qsym returns state vectors; use qml.state() and "
         "form the (reduced) density matrix with NumPy"
