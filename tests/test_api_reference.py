@@ -87,7 +87,8 @@ def test_the_unsupported_pennylane_names_are_on_the_pennylane_page():
 
 def test_an_unknown_name_is_still_a_plain_attribute_error():
     with pytest.raises(AttributeError, match="has no attribute 'emit'"):
-        qml.emit  # noqa: B018  (an internal module's old public name)
+        getattr(qml, "emit")  # an internal module's old public name (spelled so that
+        # /work/tools/privatize.py leaves it as it is)
     with pytest.raises(AttributeError, match="define it first with qsym.define_gate"):
         qml.MyOwnGate  # noqa: B018
 
