@@ -447,7 +447,8 @@ def _reserved(name: str) -> str | None:
         return f"qsym.{name} exists already"
     if name in vars(sys.modules[__name__]):
         return f"qsym.operations.{name} exists already"
-    if (Path(__file__).parent / f"{name}.py").exists():
+    folder = Path(__file__).parent  # a module of qsym, public or internal (qsym/_x.py)
+    if (folder / f"{name}.py").exists() or (folder / f"_{name}.py").exists():
         return f"qsym.{name} is a module of qsym"
     return None
 
