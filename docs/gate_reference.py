@@ -76,7 +76,7 @@ def _gate_section(name: str) -> list[str]:
     wires = row.num_wires or "any number"
     hyper = ", ".join(f"`{h}`" for h in row.hyper) or "none"
     params = ", ".join(f"`{p}`" for p in pnames) or "none"
-    summary = row.doc or f"PennyLane's {name}"
+    summary = row.doc if row.doc and row.doc != name else f"PennyLane's {name}"
     lines = [f"### `qml.{name}`", "", f"{summary[:1].upper()}{summary[1:]}.", "",
              f"Parameters: {params}. Wires: {wires}. Hyperparameters: {hyper}.", ""]
     variants = list(row.variants())

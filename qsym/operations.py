@@ -338,12 +338,13 @@ def gate_docstring(row) -> str:
              else "any number, given at use")
     call, num_wires = _example_call(row)
     dim = 2 ** num_wires
+    what = f": {row.doc}" if row.doc and row.doc != row.name else ""
     return (
-        f"The {row.name} gate, as PennyLane's ``qml.{row.name}``: {row.doc or row.name}.\n\n"
+        f"The {row.name} gate, as PennyLane's ``qml.{row.name}``{what}.\n\n"
         f"Parameters: {params}. Wires: {wires}. "
         f"Hyperparameters: {', '.join(row.hyper) or 'none'}.\n\n"
-        f"Its exact matrix (``qsym.gates.GATES[{row.name!r}]``) and the parameter-shift rule "
-        f"derived and proved from it: the API reference's gate table, or "
+        f"Its exact matrix (``qsym.gates.GATES[{row.name!r}]``) and the parameter-shift\n"
+        f"rule derived and proved from it: the API reference's gate table, or\n"
         f"``qsym rules --gate {row.name}``.\n\n"
         f"Example (made from the gate table, as for every gate)::\n\n"
         f"    >>> import numpy as np\n"
