@@ -6,7 +6,7 @@ cannot be imported, cold (a new copy of the file in a new folder, an empty
 
 Usage::
 
-    python benchmarks/bench_export.py                    # seed and 12x8 HEA, both methods, 3 samples
+    python benchmarks/bench_export.py                # seed, 12x8 HEA, both methods, 3 samples
     python benchmarks/bench_export.py --rows seed --samples 1 --out-dir /tmp/x
     python benchmarks/bench_export.py --modes auto,numba # also the compile-first mode (slow)
 

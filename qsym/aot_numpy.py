@@ -65,10 +65,11 @@ def apply_real1(state, n, w, mats, off):
     m00, m01 = mats[off].real, mats[off + 1].real
     m10, m11 = mats[off + 2].real, mats[off + 3].real
     t = state.view(np.float64).reshape((-1, 2, 2 << b))
-    u = t[:, 0].copy()
-    v = t[:, 1].copy()
-    t[:, 0] = m00 * u + m01 * v
+    u = t[:, 0]
+    v = t[:, 1]
+    lo = m00 * u + m01 * v
     t[:, 1] = m10 * u + m11 * v
+    t[:, 0] = lo
 
 
 def _np_scale(t, d):
@@ -119,30 +120,32 @@ def apply_dense2(state, n, w0, w1, mats, off):
 
 
 def apply_real_pair(state, n, wa, wb, ma, offa, mb, offb):
-    ba = n - 1 - wa
-    bb = n - 1 - wb
-    if ba < bb:
-        ba, bb = bb, ba
+    """The kernel's two updates are those of ``apply_real1`` on the lower bit, then on the
+    higher one (the same products and sums of the same numbers)."""
+    if n - 1 - wa < n - 1 - wb:
+        wa, wb = wb, wa
         offa, offb = offb, offa
         ma, mb = mb, ma
-    h00, h01, h10, h11 = (ma[offa + i].real for i in range(4))
-    l00, l01, l10, l11 = (mb[offb + i].real for i in range(4))
-    F = 2 << bb
-    H = 2 << ba
-    s = state.view(np.float64).reshape((-1, 2, H // (2 * F), 2, F))
-    u00, u01 = s[:, 0, :, 0].copy(), s[:, 0, :, 1].copy()
-    u10, u11 = s[:, 1, :, 0].copy(), s[:, 1, :, 1].copy()
-    t00 = l00 * u00 + l01 * u01
-    t01 = l10 * u00 + l11 * u01
-    t10 = l00 * u10 + l01 * u11
-    t11 = l10 * u10 + l11 * u11
-    s[:, 0, :, 0] = h00 * t00 + h01 * t10
-    s[:, 1, :, 0] = h10 * t00 + h11 * t10
-    s[:, 0, :, 1] = h00 * t01 + h01 * t11
-    s[:, 1, :, 1] = h10 * t01 + h11 * t11
+    apply_real1(state, n, wb, mb, offb)
+    apply_real1(state, n, wa, ma, offa)
 
 
-def gather_cnot_run(state, work, n, cnots):
+# The permutations of CNOT runs and the factors of diagonal layers, by their inputs (a
+# gradient meets the same few hundreds of times): the same numbers, built once.
+_NP_MEMO = {}
+
+
+def _np_memo(key, make):
+    value = _NP_MEMO.get(key)
+    if value is None:
+        if len(_NP_MEMO) > 4096:
+            _NP_MEMO.clear()
+        value = _NP_MEMO[key] = make()
+    return value
+
+
+def _np_cnot_gather(n, cnots, dim):
+    """The gather index of ``gather_cnot_run``: ``work = state[index]``."""
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     W = 1 << _CHUNK
     col = []
@@ -158,15 +161,23 @@ def gather_cnot_run(state, work, n, cnots):
         for lb in range(_CHUNK):
             h = 1 << lb
             tc[h:2 * h] = tc[:h] ^ col[c * _CHUNK + lb]
-    B = min(state.shape[0], W)
-    blocks = np.arange(state.shape[0] // B, dtype=np.int64)
+    B = min(dim, W)
+    blocks = np.arange(dim // B, dtype=np.int64)
     vh = np.zeros(blocks.shape[0], dtype=np.int64)
     for c in range(1, n_chunks):
         vh ^= tables[c][(blocks >> ((c - 1) * _CHUNK)) & (W - 1)]
-    work[:] = state[(tables[0][:B][None, :] ^ vh[:, None]).ravel()]
+    return (tables[0][:B][None, :] ^ vh[:, None]).ravel()
 
 
-def apply_diag_layer(state, n, wires, dmats):
+def gather_cnot_run(state, work, n, cnots):
+    dim = state.shape[0]
+    key = ("cnot", n, dim, cnots.tobytes(), cnots.shape)
+    work[:] = state[_np_memo(key, lambda: _np_cnot_gather(n, cnots, dim))]
+
+
+def _np_layer_factors(n, wires, dmats, dim):
+    """``apply_diag_layer``'s tables: the low chunk's factors ``rr``, ``ri`` and each
+    block's factor ``fr``, ``fi``."""
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     W = 1 << _CHUNK
     nb = n_chunks * _CHUNK
@@ -190,23 +201,26 @@ def apply_diag_layer(state, n, wires, dmats):
                 xr, xi = tc[:h].real.copy(), tc[:h].imag.copy()
                 tc.real[h:2 * h], tc.imag[h:2 * h] = _np_cmul(xr, xi, d1.real, d1.imag)
                 tc.real[:h], tc.imag[:h] = _np_cmul(xr, xi, d0.real, d0.imag)
-    B = min(state.shape[0], W)
-    rr = tab[0, :B].real.copy()
-    ri = tab[0, :B].imag.copy()
-    n_blocks = state.shape[0] // B
+    B = min(dim, W)
+    n_blocks = dim // B
     fr = np.ones(n_blocks)
     fi = np.zeros(n_blocks)
     blocks = np.arange(n_blocks, dtype=np.int64)
     for c in range(1, n_chunks):
         t = tab[c][(blocks >> ((c - 1) * _CHUNK)) & (W - 1)]
         fr, fi = _np_cmul(fr, fi, t.real, t.imag)
-    v = state.view(np.float64).reshape((n_blocks, B, 2))
+    return tab[0, :B].real.copy(), tab[0, :B].imag.copy(), fr[:, None], fi[:, None]
+
+
+def apply_diag_layer(state, n, wires, dmats):
+    dim = state.shape[0]
+    key = ("layer", n, dim, wires.tobytes(), dmats[:2 * wires.shape[0]].tobytes())
+    rr, ri, fr, fi = _np_memo(key, lambda: _np_layer_factors(n, wires, dmats, dim))
+    v = state.view(np.float64).reshape((fr.shape[0], rr.shape[0], 2))
     a = v[:, :, 0].copy()
     y = v[:, :, 1].copy()
     u = a * rr - y * ri
     w = a * ri + y * rr
-    fr = fr[:, None]
-    fi = fi[:, None]
     v[:, :, 0] = u * fr - w * fi
     v[:, :, 1] = u * fi + w * fr
 
@@ -353,12 +367,14 @@ def _step1_dense(psi, lam, n, w, amats, aoff, dmats, doff):
         br, bi = _np_cmul(m1.real, m1.imag, yr, yi)
         return ar + br, ai + bi
 
-    ur, ui, vr, vi = p[:, 0].real.copy(), p[:, 0].imag.copy(), p[:, 1].real.copy(), p[:, 1].imag.copy()
+    ur, ui = p[:, 0].real.copy(), p[:, 0].imag.copy()
+    vr, vi = p[:, 1].real.copy(), p[:, 1].imag.copy()
     nur, nui = mix(a00, a01, ur, ui, vr, vi)
     nvr, nvi = mix(a10, a11, ur, ui, vr, vi)
     p[:, 0].real, p[:, 0].imag = nur, nui
     p[:, 1].real, p[:, 1].imag = nvr, nvi
-    er, ei, fr, fi = lt[:, 0].real.copy(), lt[:, 0].imag.copy(), lt[:, 1].real.copy(), lt[:, 1].imag.copy()
+    er, ei = lt[:, 0].real.copy(), lt[:, 0].imag.copy()
+    fr, fi = lt[:, 1].real.copy(), lt[:, 1].imag.copy()
     q0r, q0i = mix(d00, d01, nur, nui, nvr, nvi)
     q1r, q1i = mix(d10, d11, nur, nui, nvr, nvi)
     acc = _np_seqsum(er * q0r + ei * q0i + fr * q1r + fi * q1i)
