@@ -20,9 +20,10 @@ cold
     for the background compile and the swap to numba (``wait_for_numba``), and checks
     that the compiled gradient has the same bits as the first one;
 warm
-    a second process on the same file and cache folder: import, first ``grad``, and
-    numba's ``cache_misses`` / ``cache_hits`` summed over the module's jitted functions
-    (0 misses: nothing compiled).
+    a second process on the same file and cache folder: import, first ``grad`` (a small
+    circuit's in plain Python while a thread loads the cached code, a large one's
+    compiled), then, once the module runs compiled, numba's ``cache_misses`` /
+    ``cache_hits`` summed over the module's jitted functions (0 misses: nothing compiled).
 
 Modes (``QSYM_EXPORT_TIER``): ``auto`` (the default: the plain-Python tier first, numba
 compiled in a background process), ``numba`` (compile at the first call, in the caller:
@@ -117,7 +118,7 @@ def sample(path: Path, row: str, mode: str) -> dict:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         env.update(NUMBA_CACHE_DIR=cache, QSYM_EXPORT_TIER=mode)
         cold = run_child(folder, path.stem, SHAPES[row], mode == "auto", env)
-        warm = run_child(folder, path.stem, SHAPES[row], False, env)
+        warm = run_child(folder, path.stem, SHAPES[row], mode == "auto", env)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)

@@ -7,7 +7,10 @@ argument layout, plus what was compiled (circuit listing, rules, method, generat
 :meth:`CompiledCircuit.export` writes one standalone ``.py`` module that imports only numpy
 and numba. It contains qsym's kernel library, the circuit's generated module and a small
 API (``value``, ``grad``, ``jacobian``, metadata), gives bit-for-bit the results of the
-original, and is cached by numba next to itself: its second import compiles nothing. The
+original, and is cached by numba next to itself: its second import compiles nothing. Its
+first calls on a machine run the same functions as plain Python (with NumPy twins of the
+kernels' loops over the state, :mod:`qsym.aot_numpy`: the same bits) while a background
+process compiles them; then it swaps (``tier()``, ``wait_for_numba()``). The
 module checks at import that it was not edited since the export (a SHA-256 of the whole
 file but the line that states it: a guard against accidents, not against an attacker, who
 can recompute it). :func:`load` reads the file's bytes, checks them *before* anything in
@@ -27,8 +30,10 @@ another module (``qsym_export_<hash>``).
 -0.955336489125606
 >>> path = compiled.export(os.path.join(tempfile.mkdtemp(), "ry_grad.py"))
 >>> mod = qml.load(path)
->>> print(mod.grad(0.3))
+>>> print(mod.grad(0.3))  # at once: plain Python while numba compiles in the background
 -0.955336489125606
+>>> mod.tier()
+'python'
 >>> mod is qml.load(path, expected_hash=compiled.export_sha256)  # a fresh module each time
 False
 """
@@ -669,13 +674,18 @@ def _t_start(x, d):
             return
         mode = _t_mode()
         from numba.core import config as _config
-        if mode == "numba" or _config.DISABLE_JIT or (mode == "auto" and _t_cached()):
+        cached = mode == "auto" and _t_cached()
+        # cached: a large circuit loads its compiled code at once (about a second, less
+        # than its plain-Python gradient); a small one answers in plain Python meanwhile
+        if mode == "numba" or _config.DISABLE_JIT or (cached and not _FUSED):
             _T["tier"] = "numba"
             return
         _t_twin()
         _T["args"] = (x.copy(), d.copy())
         _T["tier"] = "python"
-        if mode == "auto":
+        if cached:
+            _t_load()
+        elif mode == "auto":
             _t_background(x, d)
 
 

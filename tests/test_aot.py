@@ -141,7 +141,9 @@ def test_export_runs_without_qsym_bit_for_bit_and_its_second_import_compiles_not
     assert first["after"] == first["out"]
     assert first["misses"] == 0 and first["hits"] >= 2, first
     second = json.loads(_run_without_qsym(path, script, tmp_path))
-    assert second["out"] == first["out"] and second["tier"] == "numba"
+    # (a small circuit's module answers in plain Python while it loads the cached code)
+    assert second["out"] == first["out"] and second["after"] == first["out"]
+    assert second["tier_after"] == "numba"
     assert second["misses"] == 0, "the second import compiled again instead of using numba's cache"
     assert second["hits"] >= 2
     # qml.load runs the module under the same collision-free name as a plain import: it uses
@@ -156,7 +158,7 @@ def test_export_runs_without_qsym_bit_for_bit_and_its_second_import_compiles_not
                             capture_output=True, text=True, cwd=tmp_path, env=env, timeout=900)
     assert result.returncode == 0, result.stderr
     third = json.loads(result.stdout)
-    assert third["out"] == first["out"] and third["tier"] == "numba"
+    assert third["out"] == first["out"] and third["tier_after"] == "numba"
     assert third["misses"] == 0, "qml.load compiled again instead of using numba's cache"
 
 
