@@ -418,8 +418,11 @@ _HEADER = '''"""Gradient of the circuit {name!r}, exported by qsym: needs only n
     {module}.grad(*args, **kwargs)      # qml.grad(circuit)(*args): every trainable argument
     {module}.jacobian(*args, **kwargs)  # qml.jacobian(circuit)(*args)
 
-Arguments have the circuit's own layout (LAYOUT). numba compiles on first use and caches
-the result next to this file, so later imports start at once. This module checks at import
+Arguments have the circuit's own layout (LAYOUT). The first calls on a machine run these
+functions as plain Python (and NumPy: the same numbers, bit for bit) while a background
+process compiles them with numba, which caches the result next to this file; then calls
+run compiled ({module}.tier(), {module}.wait_for_numba(); QSYM_EXPORT_TIER=auto, python
+or numba), and later imports start compiled. This module checks at import
 that it was not edited (SELF_SHA256: the SHA-256 of this file with that line's digits
 blanked; it detects accidents, not an attacker). Edit nothing. It runs under the name
 MODULE_NAME (qsym_export_...), whatever the file is called.
@@ -743,7 +746,10 @@ def _t_load():
 def _t_poll():
     job = _T["job"]
     if _T["loader"] is None and job is not None and job.poll() is not None:
-        _t_load()
+        if job.returncode == 0:
+            _t_load()
+        else:  # the compile failed there: it would here too; stay on plain Python
+            _T["job"] = None
 
 
 @_atexit.register
