@@ -12,15 +12,18 @@ Usage::
 
 Writes ``export.md`` and ``export.json`` to ``--out-dir`` (default ``benchmarks/results``).
 
-Per sample, one export is copied to a new temporary folder and run twice:
+Per module:
 
 cold
-    a new process with an empty ``NUMBA_CACHE_DIR``: ``import numpy, numba`` (reported
-    apart), ``import`` of the module, the first ``grad``; then (mode ``auto``) it waits
-    for the background compile and the swap to numba (``wait_for_numba``), and checks
-    that the compiled gradient has the same bits as the first one;
+    ``--samples`` new processes, each on a new copy of the file in a new folder and an
+    empty ``NUMBA_CACHE_DIR``: ``import numpy, numba`` (reported apart), ``import`` of
+    the module, the first ``grad``. The first one (mode ``auto``) then waits for the
+    background compile and the swap to numba (``wait_for_numba``) and checks that the
+    compiled gradient has the same bits as the first one; the others stop after the first
+    gradient and run with ``QSYM_EXPORT_TIER=python`` (the same first call: the background
+    process starts after it; this leaves no process compiling behind);
 warm
-    a second process on the same file and cache folder: import, first ``grad`` (a small
+    ``--samples`` processes on the first cold process's file and cache folder: import, first ``grad`` (a small
     circuit's in plain Python while a thread loads the cached code, a large one's
     compiled), then, once the module runs compiled, numba's ``cache_misses`` /
     ``cache_hits`` summed over the module's jitted functions (0 misses: nothing compiled).
@@ -110,21 +113,36 @@ def run_child(folder: str, name: str, shape, wait: bool, env: dict) -> dict:
     return res
 
 
-def sample(path: Path, row: str, mode: str) -> dict:
-    folder = tempfile.mkdtemp(prefix="qsym-export-bench-")
-    cache = tempfile.mkdtemp(prefix="qsym-export-numba-")
+def case(path: Path, row: str, mode: str, samples: int) -> list:
+    """``samples`` cold processes, each on a new copy of the file and an empty cache folder
+    (the first one waits for the swap: mode ``auto``; the others stop after the first
+    gradient, with the background compile left out (``QSYM_EXPORT_TIER=python``: the same
+    first call, no process left compiling); then ``samples`` warm processes on the first
+    one's file and cache folder."""
+    folders = []
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = []
     try:
-        shutil.copy(path, folder)
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        env.update(NUMBA_CACHE_DIR=cache, QSYM_EXPORT_TIER=mode)
-        cold = run_child(folder, path.stem, SHAPES[row], mode == "auto", env)
-        warm = run_child(folder, path.stem, SHAPES[row], mode == "auto", env)
+        for i in range(samples):
+            folder = tempfile.mkdtemp(prefix="qsym-export-bench-")
+            cache = tempfile.mkdtemp(prefix="qsym-export-numba-")
+            folders += [folder, cache]
+            shutil.copy(path, folder)
+            tier = mode if (i == 0 or mode != "auto") else "python"
+            e = dict(env, NUMBA_CACHE_DIR=cache, QSYM_EXPORT_TIER=tier)
+            cold = run_child(folder, path.stem, SHAPES[row], i == 0 and mode == "auto", e)
+            out.append({"cold": cold})
+            if i == 0:
+                first_env, first_folder = e, folder
+        for i in range(samples):
+            warm = run_child(first_folder, path.stem, SHAPES[row], mode == "auto", first_env)
+            out[i]["warm"] = warm
+            if warm["grad"] != out[0]["cold"]["grad"]:
+                raise RuntimeError(f"{path.stem}: a warm gradient differs from the cold one")
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        shutil.rmtree(cache, ignore_errors=True)
-    if cold["grad"] != warm["grad"]:
-        raise RuntimeError(f"{path.stem}: the warm process's gradient differs from the cold one's")
-    return {"cold": cold, "warm": warm}
+        for f in folders:
+            shutil.rmtree(f, ignore_errors=True)
+    return out
 
 
 def med(values):
@@ -143,8 +161,9 @@ def report(results, args) -> str:
         "`NUMBA_CACHE_DIR`, imported in a process where `import qsym` fails. Seconds, "
         f"medians of {args.samples} samples (min-max in brackets). *To first grad*: from the "
         "process's start (numpy and numba imports included) to the first gradient returned. "
-        "*Swap*: from the process's start until the background compile has finished and the "
-        "module runs compiled. *Warm*: a second process, same file and cache folder.", "",
+        "*Swap* (first sample only): from the process's start until the background compile has "
+        "finished and the module runs compiled. *Warm*: later processes on the first "
+        "sample's file and cache folder.", "",
         "| module | mode | cold: import | cold: first grad | cold: to first grad | tier | "
         "swap | same bits after swap | warm: to first grad | warm: misses / hits |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -188,10 +207,8 @@ def main(argv=None) -> int:
     results = {}
     for mode in [m for m in args.modes.split(",") if m]:
         for (row, method), path in paths.items():
-            samples = []
-            for i in range(args.samples):
-                s = sample(path, row, mode)
-                samples.append(s)
+            samples = case(path, row, mode, args.samples)
+            for i, s in enumerate(samples):
                 print(f"{row} {method} {mode} #{i}: cold {s['cold']['to_first_grad_s']:.2f} s "
                       f"({s['cold']['tier']}), swap {s['cold'].get('swap_s', float('nan')):.1f} s, "
                       f"warm {s['warm']['to_first_grad_s']:.2f} s, misses "

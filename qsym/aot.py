@@ -613,7 +613,8 @@ import threading as _threading
 import types as _types
 
 TIER_MODES = ("auto", "python", "numba")
-_T = {"tier": None, "ns": None, "job": None, "loader": None, "args": None}
+_T = {"tier": None, "ns": None, "job": None, "loader": None, "args": None,
+      "pending": None}
 _T_LOCK = _threading.RLock()
 _T_EXITING = []
 _T_CHILD = (
@@ -688,8 +689,8 @@ def _t_start(x, d):
         _T["tier"] = "python"
         if cached:
             _t_load()
-        elif mode == "auto":
-            _t_background(x, d)
+        elif mode == "auto":  # after this first answer (no process competes with it)
+            _T["pending"] = True
 
 
 def _t_background(x, d):
@@ -798,6 +799,9 @@ def _t_call(name, x, d):
             except Exception as exc:  # noqa: BLE001
                 if not _t_python_error(exc):
                     raise
+            finally:
+                if _T.pop("pending", None):
+                    _t_background(*_T["args"])
     return globals()[name](x, d)
 
 
