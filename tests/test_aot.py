@@ -119,13 +119,37 @@ def test_export_runs_without_qsym_bit_for_bit_and_its_second_import_compiles_not
 
         out = run()
         tier = m.tier()
+        # two threads keep calling across the swap: every answer has the same bits
+        import threading, time
+        w, y, data = cases[0]
+        seen, tiers, stop = [], set(), []
+
+        def spin():
+            while True:
+                tiers.add(m.tier())
+                j = m.jacobian(np.array(w), y, 2, data=np.array(data))
+                seen.append([[a.tolist() for a in row] for row in j])
+                if stop and len(stop) > 10:
+                    return
+                if stop:
+                    stop.append(1)
+                time.sleep(0.02)
+
+        threads = [threading.Thread(target=spin) for _ in range(2)]
+        for t in threads:
+            t.start()
         swapped = m.wait_for_numba(timeout=800)
+        stop.append(1)
+        for t in threads:
+            t.join()
+        same = all(j == out[0][1] for j in seen)
         after = run()
         jitted = [f for f in vars(m).values() if hasattr(f, "stats")]
         misses = sum(sum(f.stats.cache_misses.values()) for f in jitted)
         hits = sum(sum(f.stats.cache_hits.values()) for f in jitted)
         print(json.dumps({"out": out, "after": after, "tier": tier, "swapped": swapped,
-                          "tier_after": m.tier(), "misses": misses, "hits": hits}))
+                          "tier_after": m.tier(), "misses": misses, "hits": hits,
+                          "threads_same": same, "threads_tiers": sorted(tiers)}))
     '''
     first = json.loads(_run_without_qsym(path, script, tmp_path))
     for (w, y, data), (v, j) in zip(cases, first["out"]):
@@ -139,6 +163,7 @@ def test_export_runs_without_qsym_bit_for_bit_and_its_second_import_compiles_not
     # disk cache (no miss here either) and swapped: the same bits on both sides
     assert first["tier"] == "python" and first["swapped"] and first["tier_after"] == "numba"
     assert first["after"] == first["out"]
+    assert first["threads_same"] and first["threads_tiers"] == ["numba", "python"], first
     assert first["misses"] == 0 and first["hits"] >= 2, first
     second = json.loads(_run_without_qsym(path, script, tmp_path))
     # (a small circuit's module answers in plain Python while it loads the cached code)
