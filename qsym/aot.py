@@ -647,6 +647,8 @@ def _t_cached():
     try:
         for name in _ENTRIES:
             disp = globals()[name]
+            if not _os.path.exists(disp._cache._cache_file._index_path):
+                return False  # (before LLVM's target is set up: a cold start pays nothing)
             magic = disp.targetctx.codegen().magic_tuple()
             if not any(key[1] == magic for key in disp._cache._cache_file._load_index()):
                 return False
