@@ -689,10 +689,9 @@ def _t_start(x, d):
         _t_twin()
         _T["args"] = (x.copy(), d.copy())
         _T["tier"] = "python"
-        if cached:
-            _t_load()
-        elif mode == "auto":  # after this first answer (no process competes with it)
-            _T["pending"] = True
+        # after this first answer, so that nothing competes with it: load the cached code
+        # in a thread, or compile it in a background process
+        _T["pending"] = "load" if cached else ("compile" if mode == "auto" else None)
 
 
 def _t_background(x, d):
@@ -802,7 +801,10 @@ def _t_call(name, x, d):
                 if not _t_python_error(exc):
                     raise
             finally:
-                if _T.pop("pending", None):
+                pending = _T.pop("pending", None)
+                if pending == "load":
+                    _t_load()
+                elif pending == "compile":
                     _t_background(*_T["args"])
     return globals()[name](x, d)
 
