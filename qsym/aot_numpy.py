@@ -65,11 +65,14 @@ def apply_real1(state, n, w, mats, off):
     m00, m01 = mats[off].real, mats[off + 1].real
     m10, m11 = mats[off + 2].real, mats[off + 3].real
     t = state.view(np.float64).reshape((-1, 2, 2 << b))
-    u = t[:, 0]
-    v = t[:, 1]
-    lo = m00 * u + m01 * v
-    t[:, 1] = m10 * u + m11 * v
+    u = np.ascontiguousarray(t[:, 0])  # contiguous: NumPy's fast loops (short runs are slow)
+    v = np.ascontiguousarray(t[:, 1])
+    lo = m00 * u
+    lo += m01 * v  # the same sum as m00 * u + m01 * v
+    hi = m10 * u
+    hi += m11 * v
     t[:, 0] = lo
+    t[:, 1] = hi
 
 
 def _np_scale(t, d):
