@@ -113,7 +113,7 @@ def run_child(folder: str, name: str, shape, wait: bool, env: dict) -> dict:
     return res
 
 
-def case(path: Path, row: str, mode: str, samples: int) -> list:
+def case(path: Path, row: str, mode: str, samples: int, cold_only: bool = False) -> list:
     """``samples`` cold processes, each on a new copy of the file and an empty cache folder
     (the first one waits for the swap: mode ``auto``; the others stop after the first
     gradient, with the background compile left out (``QSYM_EXPORT_TIER=python``: the same
@@ -128,13 +128,13 @@ def case(path: Path, row: str, mode: str, samples: int) -> list:
             cache = tempfile.mkdtemp(prefix="qsym-export-numba-")
             folders += [folder, cache]
             shutil.copy(path, folder)
-            tier = mode if (i == 0 or mode != "auto") else "python"
+            tier = mode if (i == 0 and not cold_only or mode != "auto") else "python"
             e = dict(env, NUMBA_CACHE_DIR=cache, QSYM_EXPORT_TIER=tier)
-            cold = run_child(folder, path.stem, SHAPES[row], i == 0 and mode == "auto", e)
+            cold = run_child(folder, path.stem, SHAPES[row], tier == "auto", e)
             out.append({"cold": cold})
             if i == 0:
                 first_env, first_folder = e, folder
-        for i in range(samples):
+        for i in range(0 if cold_only else samples):
             warm = run_child(first_folder, path.stem, SHAPES[row], mode == "auto", first_env)
             out[i]["warm"] = warm
             if warm["grad"] != out[0]["cold"]["grad"]:
@@ -153,10 +153,12 @@ def med(values):
 def report(results, args) -> str:
     lines = [
         "# Exported modules: cold and warm start (issue #17)", "",
-        f"`python benchmarks/bench_export.py --samples {args.samples} --modes {args.modes}`, "
+        f"`python benchmarks/bench_export.py --rows {args.rows} --samples {args.samples} "
+        f"--modes {args.modes}{' --cold-only' if args.cold_only else ''}`, "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {platform.machine()}, "
         f"{os.cpu_count()} cores, load average at start {args.load}; numba "
-        f"{__import__('numba').__version__}, numpy {np.__version__}.", "",
+        f"{__import__('numba').__version__}, numpy {np.__version__}; qsym at commit "
+        f"{args.commit}; load average at the end {args.load_end}.", "",
         "Each sample: a new copy of the exported file in a new folder and an empty "
         "`NUMBA_CACHE_DIR`, imported in a process where `import qsym` fails. Seconds, "
         f"medians of {args.samples} samples (min-max in brackets). *To first grad*: from the "
@@ -178,7 +180,7 @@ def report(results, args) -> str:
 
     for (row, method, mode), samples in results.items():
         cold = [s["cold"] for s in samples]
-        warm = [s["warm"] for s in samples]
+        warm = [s["warm"] for s in samples if "warm" in s]
         lines.append(
             f"| {row} {method} | {mode} | {cell([c['import_s'] for c in cold])} | "
             f"{cell([c['first_grad_s'] for c in cold])} | "
@@ -187,7 +189,8 @@ def report(results, args) -> str:
             f"{cell([c.get('swap_s') for c in cold])} | "
             f"{'yes' if all(c.get('same_bits', True) for c in cold) else 'NO'} | "
             f"{cell([w['to_first_grad_s'] for w in warm])} | "
-            f"{max(w['misses'] for w in warm)} / {min(w['hits'] for w in warm)} |")
+            + (f"{max(w['misses'] for w in warm)} / {min(w['hits'] for w in warm)} |" if warm
+               else "- |"))
     return "\n".join(lines) + "\n"
 
 
@@ -197,6 +200,8 @@ def main(argv=None) -> int:
     p.add_argument("--modes", default="auto", help="auto, numba (comma-separated)")
     p.add_argument("--samples", type=int, default=3)
     p.add_argument("--out-dir", default=str(HERE / "results"))
+    p.add_argument("--cold-only", action="store_true",
+                   help="cold processes only (no swap, no warm processes: minutes less)")
     args = p.parse_args(argv)
     args.load = " ".join(f"{v:.1f}" for v in os.getloadavg())
     rows = [r for r in args.rows.split(",") if r]
@@ -207,13 +212,17 @@ def main(argv=None) -> int:
     results = {}
     for mode in [m for m in args.modes.split(",") if m]:
         for (row, method), path in paths.items():
-            samples = case(path, row, mode, args.samples)
+            samples = case(path, row, mode, args.samples, args.cold_only)
             for i, s in enumerate(samples):
+                warm = s.get("warm", {})
                 print(f"{row} {method} {mode} #{i}: cold {s['cold']['to_first_grad_s']:.2f} s "
                       f"({s['cold']['tier']}), swap {s['cold'].get('swap_s', float('nan')):.1f} s, "
-                      f"warm {s['warm']['to_first_grad_s']:.2f} s, misses "
-                      f"{s['warm']['misses']}", flush=True)
+                      f"warm {warm.get('to_first_grad_s', float('nan')):.2f} s, misses "
+                      f"{warm.get('misses')}", flush=True)
             results[(row, method, mode)] = samples
+    args.load_end = " ".join(f"{v:.1f}" for v in os.getloadavg())
+    args.commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                                 capture_output=True, text=True).stdout.strip() or "?"
     (out / "export.json").write_text(json.dumps(
         [{"row": r, "method": m, "mode": mo, "samples": s} for (r, m, mo), s in results.items()],
         indent=1))
