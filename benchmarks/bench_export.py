@@ -178,6 +178,10 @@ def report(results, args) -> str:
         return f"{med(vals):.2f} [{min(vals):.2f}-{max(vals):.2f}]" if len(vals) > 1 else \
             f"{vals[0]:.2f}"
 
+    def same(cold):
+        checked = [c["same_bits"] for c in cold if "same_bits" in c]
+        return "-" if not checked else ("yes" if all(checked) else "NO")
+
     for (row, method, mode), samples in results.items():
         cold = [s["cold"] for s in samples]
         warm = [s["warm"] for s in samples if "warm" in s]
@@ -187,7 +191,7 @@ def report(results, args) -> str:
             f"{cell([c['to_first_grad_s'] for c in cold])} | "
             f"{'/'.join(sorted({c['tier'] for c in cold}))} | "
             f"{cell([c.get('swap_s') for c in cold])} | "
-            f"{'yes' if all(c.get('same_bits', True) for c in cold) else 'NO'} | "
+            f"{same(cold)} | "
             f"{cell([w['to_first_grad_s'] for w in warm])} | "
             + (f"{max(w['misses'] for w in warm)} / {min(w['hits'] for w in warm)} |" if warm
                else "- |"))
