@@ -11,9 +11,9 @@ and sum in the kernel's order, no fused multiply-add, reductions summed in index
 ``np.add.accumulate``), vectorized with NumPy. So the first tier gives the compiled
 kernels' numbers bit for bit (``tests/test_aot.py`` compares them).
 
-This module is not imported by qsym: its source is carried into exported modules, where
-the names it uses without defining them (``_parity``, ``REAL``, ``run_ops_fused`` ...) are
-the kernel library's, as plain Python. A kernel changed without its twin here is caught by
+qsym never calls these functions: :mod:`qsym.aot` carries their source into exported
+modules, where the names they use without defining them (``_CHUNK``, ``_reset``,
+``run_ops_fused`` ...) are the kernel library's, as plain Python. A kernel changed without its twin here is caught by
 that test (the bits differ).
 """
 
