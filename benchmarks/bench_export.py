@@ -227,9 +227,12 @@ def main(argv=None) -> int:
     args.load_end = " ".join(f"{v:.1f}" for v in os.getloadavg())
     args.commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
                                  capture_output=True, text=True).stdout.strip() or "?"
+    def drop_grads(s):  # the gradients were compared above; the figures are what is kept
+        return {k: {f: v for f, v in d.items() if f != "grad"} for k, d in s.items()}
+
     (out / "export.json").write_text(json.dumps(
-        [{"row": r, "method": m, "mode": mo, "samples": s} for (r, m, mo), s in results.items()],
-        indent=1))
+        [{"row": r, "method": m, "mode": mo, "samples": [drop_grads(x) for x in s]}
+         for (r, m, mo), s in results.items()], indent=1))
     (out / "export.md").write_text(report(results, args))
     print((out / "export.md").read_text())
     return 0
