@@ -1,7 +1,9 @@
 """Ahead-of-time: compile, export, use without qsym, detect tampering and mismatches.
 
-An exported module's first import compiles qsym's kernel library with numba (about 15 s),
-so one module is exported per test session and shared.
+An exported module compiles what it carries of qsym's kernel library with numba (in a
+background process, while its first calls run as plain Python: tens of seconds), so one
+module is exported per test session and shared; the tiers' agreement is checked in this
+process on the plain-Python tier against qsym's own compiled entry points.
 """
 
 import json
