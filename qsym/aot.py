@@ -7,7 +7,10 @@ argument layout, plus what was compiled (circuit listing, rules, method, generat
 :meth:`CompiledCircuit.export` writes one standalone ``.py`` module that imports only numpy
 and numba. It contains qsym's kernel library, the circuit's generated module and a small
 API (``value``, ``grad``, ``jacobian``, metadata), gives bit-for-bit the results of the
-original, and is cached by numba next to itself: its second import compiles nothing. The
+original, and is cached by numba next to itself: its second import compiles nothing. Its
+first calls on a machine run the same functions as plain Python (with NumPy twins of the
+kernels' loops over the state, :mod:`qsym.aot_numpy`: the same bits) while a background
+process compiles them; then it swaps (``tier()``, ``wait_for_numba()``). The
 module checks at import that it was not edited since the export (a SHA-256 of the whole
 file but the line that states it: a guard against accidents, not against an attacker, who
 can recompute it). :func:`load` reads the file's bytes, checks them *before* anything in
@@ -27,8 +30,10 @@ another module (``qsym_export_<hash>``).
 -0.955336489125606
 >>> path = compiled.export(os.path.join(tempfile.mkdtemp(), "ry_grad.py"))
 >>> mod = qml.load(path)
->>> print(mod.grad(0.3))
+>>> print(mod.grad(0.3))  # at once: plain Python while numba compiles in the background
 -0.955336489125606
+>>> mod.tier()
+'python'
 >>> mod is qml.load(path, expected_hash=compiled.export_sha256)  # a fresh module each time
 False
 """
@@ -37,6 +42,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -48,7 +54,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from . import ir, kernels, shapes
+from . import aot_numpy, ir, kernels, shapes, tiers
 from ._version import __version__
 from .errors import QsymError
 from .gates import REGISTRY
@@ -355,6 +361,7 @@ class CompiledCircuit:
         generated = re.sub(r"^from qsym\.kernels import (\w+) as (\w+)$", r"\2 = \1", generated,
                            flags=re.M)
         generated = _strip_docstring(generated)
+        calls = _api_calls(bool(self.entry.fused), self.diff_method == "adjoint")
         api = _API.format(
             layout=repr(tuple(layout)),
             post=repr(self.entry.post),
@@ -364,18 +371,28 @@ class CompiledCircuit:
             fused=repr(bool(self.entry.fused)),
             adjoint=repr(self.diff_method == "adjoint"),
             method=self.diff_method,
-            calls=_api_calls(bool(self.entry.fused), self.diff_method == "adjoint"),
+            calls=calls,
         )
         # only what the API reaches: the kernels, shapes and generated functions it runs
         sections = reachable_sections(
             [("qsym.kernels", _module_body(kernels)), ("qsym.shapes", _module_body(shapes)),
              ("the circuit's generated module", generated)],
-            _used_names(ast.parse(api)))
+            _used_names(ast.parse(api + "\n\n" + _TIERS)))
+        defined = {node.name for _, text in sections for node in ast.parse(text).body
+                   if isinstance(node, ast.FunctionDef)}
+        clash = defined & {n for stmt in ast.parse(_TIERS).body for n in _bound_names(stmt)}
+        if clash:
+            raise ExportError(f"the export's tier code would replace {sorted(clash)}: a qsym "
+                              "bug, please report it")
+        tier_tables = (f"_ENTRIES = {tuple(n for n in _called(calls) if n in defined)!r}\n"
+                       f"_TIER0_SOURCE = {tier0_source(sections)!r}\n")
         body = "\n\n".join(
             ["import math\nimport numpy as np\nfrom numba import njit"]
             + [f"# ---- {title} (what this circuit uses) ----\n{text}"
                for title, text in sections]
-            + ["# ---- API ----\n" + api])
+            + ["# ---- API ----\n" + api,
+               "# ---- tiers: plain Python at once, numba once compiled ----\n" + tier_tables
+               + _TIERS])
         meta = {
             "qsym_version": __version__,
             "numba_version": numba.__version__,
@@ -424,8 +441,11 @@ _HEADER = '''"""Gradient of the circuit {name!r}, exported by qsym: needs only n
     {module}.grad(*args, **kwargs)      # qml.grad(circuit)(*args): every trainable argument
     {module}.jacobian(*args, **kwargs)  # qml.jacobian(circuit)(*args)
 
-Arguments have the circuit's own layout (LAYOUT). numba compiles on first use and caches
-the result next to this file, so later imports start at once. This module checks at import
+Arguments have the circuit's own layout (LAYOUT). The first calls on a machine run these
+functions as plain Python (and NumPy: the same numbers, bit for bit) while a background
+process compiles them with numba, which caches the result next to this file; then calls
+run compiled ({module}.tier(), {module}.wait_for_numba(); QSYM_EXPORT_TIER=auto, python
+or numba), and later imports start compiled. This module checks at import
 that it was not edited (SELF_SHA256: the SHA-256 of this file with that line's digits
 blanked; it detects accidents, not an attacker). Edit nothing. It runs under the name
 MODULE_NAME (qsym_export_...), whatever the file is called.
@@ -465,26 +485,85 @@ if __name__ != MODULE_NAME:  # numba's disk cache finds functions by module name
 
 
 def _api_calls(fused: bool, adjoint: bool) -> str:
-    """The exported module's ``_value`` and ``_value_and_grad``: only the entry points this
-    circuit's form (fused or not) and method run, so that the module carries only the
-    kernels they reach (:func:`reachable_sections`)."""
+    """The exported module's compiled ``_numba_value`` and ``_numba_value_and_grad``: only
+    the entry points this circuit's form (fused or not) and method run, so that the module
+    carries only the kernels they reach (:func:`reachable_sections`)."""
     if fused:
         grad = "fused_value_and_grad_adjoint" if adjoint else "fused_value_and_grad"
-        return ("def _value(x, d):\n    return fused_value(x, d)\n\n\n"
-                f"def _value_and_grad(x, d):\n    return {grad}(x, d)")
-    value = ("def _value(x, d):\n    mats, smats, ch, C, cc, th = prepare(x, d, 0)\n"
+        return ("def _numba_value(x, d):\n    return fused_value(x, d)\n\n\n"
+                f"def _numba_value_and_grad(x, d):\n    return {grad}(x, d)")
+    value = ("def _numba_value(x, d):\n    mats, smats, ch, C, cc, th = prepare(x, d, 0)\n"
              "    return program_value(PROGRAM_INTS, PROGRAM_FLOATS, mats, C)")
     if adjoint:
-        grad = ("def _value_and_grad(x, d):\n"
+        grad = ("def _numba_value_and_grad(x, d):\n"
                 "    mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)\n"
                 "    return program_value_and_grad_adjoint(PROGRAM_INTS, PROGRAM_FLOATS, mats, "
                 "dmats, ch, C, cc)")
     else:
-        grad = ("def _value_and_grad(x, d):\n"
+        grad = ("def _numba_value_and_grad(x, d):\n"
                 "    mats, smats, ch, C, cc, th = prepare(x, d, 1)\n"
                 "    return program_value_and_grad(PROGRAM_INTS, PROGRAM_FLOATS, mats, smats, "
                 "ch, C, cc)")
     return value + "\n\n\n" + grad
+
+
+def _called(code: str) -> list:
+    """The names ``code`` calls, in order of first call."""
+    out = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id not in out:
+            out.append(node.func.id)
+    return out
+
+
+class _IntPowers(ast.NodeTransformer):
+    """``a ** n`` (``n`` a constant integer) -> ``_q_ipow(a, n)``: numba's repeated
+    squaring (:func:`qsym.tiers.ipow`), not Python's ``pow``, for the plain-Python tier."""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Pow):
+            n = node.right
+            if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
+                n = n.operand
+                sign = -1
+            else:
+                sign = 1
+            if isinstance(n, ast.Constant) and type(n.value) is int:
+                return ast.copy_location(ast.Call(
+                    func=ast.Name("_q_ipow", ast.Load()),
+                    args=[node.left, ast.Constant(sign * n.value)], keywords=[]), node)
+        return node
+
+
+def _has_int_power(node) -> bool:
+    return any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
+               and c.func.id == "_q_ipow" for c in ast.walk(_IntPowers().visit(node)))
+
+
+def tier0_source(sections) -> str:
+    """The plain-Python tier of an exported module: the numba functions of ``sections``
+    (``(title, source)``, as :func:`reachable_sections` keeps them) that compute a power
+    with a constant integer exponent, again without ``@njit`` and with numba's arithmetic
+    for it (``_q_ipow``); then the NumPy twins (:mod:`qsym.aot_numpy`) of the kernels
+    carried whose loops run over the state. The module runs every other numba function as
+    its ``py_func`` in the same namespace, so these replace their namesakes there."""
+    carried, defs = set(), []
+    for _, text in sections:
+        for node in ast.parse(text).body:
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            carried.add(node.name)
+            if node.decorator_list and _has_int_power(node):
+                node.decorator_list = []
+                defs.append(ast.unparse(ast.fix_missing_locations(node)))
+    twins = _module_body(aot_numpy)
+    roots = {n.name for n in ast.parse(twins).body
+             if isinstance(n, ast.FunctionDef) and n.name in carried}
+    (_, kept), = reachable_sections([("qsym.aot_numpy", twins)], roots)
+    ipow = inspect.getsource(tiers.ipow).replace("def ipow(", "def _q_ipow(", 1)
+    return "\n\n".join([ipow] + defs + ([kept] if roots else [])) + "\n"
 
 
 _API = '''LAYOUT = {layout}
@@ -542,6 +621,224 @@ def jacobian(*args, **kwargs):
     out, jac = _value_and_grad(*_inputs(args, kwargs))
     rows = [pick(j, _BLOCKS, _SINGLE) for j in measurements(_POST, out, jac)[1]]
     return rows[0] if _OUTPUT == "scalar" else tuple(rows)'''
+
+
+# The exported module's tiers (not formatted: written as is after _ENTRIES and _TIER0_SOURCE).
+# "python": the module's numba functions run as plain Python (their py_func, in a namespace
+# of their own where the NumPy twins of the state loops replace their kernels, and the
+# generated code with numba's integer powers): the same numbers, no compile. "numba": the
+# compiled functions. A module whose compiled code is in numba's disk cache starts on
+# "numba"; otherwise on "python", while a background Python process compiles the same file
+# (numba writes its cache), and swaps once a thread of this process has loaded it.
+_TIERS = r'''import atexit as _atexit
+import subprocess as _subprocess
+import threading as _threading
+import types as _types
+
+TIER_MODES = ("auto", "python", "numba")
+_T = {"tier": None, "ns": None, "job": None, "loader": None, "args": None,
+      "pending": None}
+_T_LOCK = _threading.RLock()
+_T_EXITING = []
+_T_CHILD = (
+    "import sys, types\n"
+    "path = sys.argv[1]\n"
+    "m = types.ModuleType('qsym_export_compiler')\n"
+    "m.__file__ = path\n"
+    "sys.modules[m.__name__] = m\n"
+    "exec(compile(open(path, 'rb').read(), path, 'exec'), m.__dict__)\n"
+    "m._t_compile_here(sys.stdin.read())\n"
+)
+
+
+def _t_mode():
+    mode = _os.environ.get("QSYM_EXPORT_TIER", "auto").strip().lower() or "auto"
+    if mode not in TIER_MODES:
+        raise ValueError(f"QSYM_EXPORT_TIER={mode!r} is not one of auto, python, numba: "
+                         "unset it for the default (auto)")
+    return mode
+
+
+def tier():
+    """The tier calls run on: "python" (no compile; the same numbers), "numba" (compiled),
+    None before the first call."""
+    return _T["tier"]
+
+
+def _t_cached():
+    """Whether numba's disk cache holds every entry point for this machine."""
+    try:
+        for name in _ENTRIES:
+            disp = globals()[name]
+            if not _os.path.exists(disp._cache._cache_file._index_path):
+                return False  # (before LLVM's target is set up: a cold start pays nothing)
+            magic = disp.targetctx.codegen().magic_tuple()
+            if not any(key[1] == magic for key in disp._cache._cache_file._load_index()):
+                return False
+        return True
+    except Exception:  # noqa: BLE001 - no cache, another numba: compile
+        return False
+
+
+def _t_twin():
+    """The plain-Python namespace of the "python" tier (built once)."""
+    ns = _T["ns"]
+    if ns is None:
+        ns = dict(globals())
+        for name, value in list(ns.items()):
+            py = getattr(value, "py_func", None)
+            if name.startswith("_numba_"):  # the API's compiled calls: plain functions
+                py = value
+            if py is not None and py.__globals__ is globals():
+                ns[name] = _types.FunctionType(py.__code__, ns, py.__name__, py.__defaults__,
+                                               py.__closure__)
+        exec(_TIER0_SOURCE, ns)
+        _T["ns"] = ns
+    return ns
+
+
+def _t_start(x, d):
+    with _T_LOCK:
+        if _T["tier"] is not None:
+            return
+        mode = _t_mode()
+        from numba.core import config as _config
+        cached = mode == "auto" and _t_cached()
+        # cached: a large circuit loads its compiled code at once (about a second, less
+        # than its plain-Python gradient); a small one answers in plain Python meanwhile
+        if mode == "numba" or _config.DISABLE_JIT or (cached and not _FUSED):
+            _T["tier"] = "numba"
+            return
+        _t_twin()
+        _T["args"] = (x.copy(), d.copy())
+        _T["tier"] = "python"
+        # after this first answer, so that nothing competes with it: load the cached code
+        # in a thread, or compile it in a background process
+        _T["pending"] = "load" if cached else ("compile" if mode == "auto" else None)
+
+
+def _t_background(x, d):
+    """A Python process that runs this file and compiles its entry points (numba writes
+    them to its disk cache); a thread of this process loads them when it is done."""
+    env = dict(_os.environ, QSYM_EXPORT_TIER="numba")
+    payload = _json.dumps({"x": [float(v) for v in x], "d": [float(v) for v in d]})
+    try:
+        proc = _subprocess.Popen(
+            [_sys.executable, "-c", _T_CHILD, _os.path.realpath(__file__)],
+            stdin=_subprocess.PIPE, stdout=_subprocess.DEVNULL, stderr=_subprocess.DEVNULL,
+            env=env)
+        proc.stdin.write(payload.encode())
+        proc.stdin.close()
+    except (OSError, ValueError):
+        proc = None
+    _T["job"] = proc
+    if proc is None:  # no process: compile in a thread of this one
+        _t_load()
+
+
+def _t_compile_here(payload):
+    """The background process: compile (and cache) the entry points at its inputs."""
+    job = _json.loads(payload)
+    x = np.array(job["x"], dtype=np.float64)
+    d = np.array(job["d"], dtype=np.float64)
+    for fn in (_numba_value, _numba_value_and_grad):
+        try:
+            fn(x, d)
+        except Exception:  # noqa: BLE001 - a singular point: compiled all the same
+            pass
+
+
+def _t_load():
+    """Load (or compile) the entry points in a thread, then swap to "numba"."""
+
+    def run():
+        x, d = _T["args"]
+        for fn in (_numba_value, _numba_value_and_grad):
+            if _T_EXITING:
+                return
+            try:
+                fn(x, d)
+            except Exception:  # noqa: BLE001 - a singular point: loaded all the same
+                pass
+        _T["tier"] = "numba"
+
+    with _T_LOCK:
+        if _T["loader"] is None:
+            _T["loader"] = _threading.Thread(target=run, name=f"{__name__} numba", daemon=True)
+            _T["loader"].start()
+
+
+def _t_poll():
+    job = _T["job"]
+    if _T["loader"] is None and job is not None and job.poll() is not None:
+        if job.returncode == 0:
+            _t_load()
+        else:  # the compile failed there: it would here too; stay on plain Python
+            _T["job"] = None
+
+
+@_atexit.register
+def _t_exit():
+    _T_EXITING.append(True)
+    loader = _T["loader"]
+    if loader is not None and loader.is_alive():
+        loader.join()
+
+
+def wait_for_numba(timeout=None):
+    """Wait until calls run compiled (the background compile done and loaded); returns
+    whether they do. Before the first call nothing has started: False."""
+    import time as _time
+
+    end = None if timeout is None else _time.monotonic() + timeout
+    job = _T["job"]
+    if _T["tier"] == "python" and job is not None:
+        try:
+            job.wait(None if end is None else max(0.0, end - _time.monotonic()))
+        except _subprocess.TimeoutExpired:
+            return False
+        _t_poll()
+    loader = _T["loader"]
+    if loader is not None:
+        loader.join(None if end is None else max(0.0, end - _time.monotonic()))
+    return _T["tier"] == "numba"
+
+
+def _t_python_error(exc):
+    """Plain Python raises where numba's compiled code (error_model="numpy") gives inf or
+    nan (a singular point): that call runs compiled instead."""
+    if isinstance(exc, (ZeroDivisionError, OverflowError)):
+        return True
+    return isinstance(exc, ValueError) and not str(exc).startswith("qsym:")
+
+
+def _t_call(name, x, d):
+    if _T["tier"] is None:
+        _t_start(x, d)
+    if _T["tier"] == "python":
+        _t_poll()
+        if _T["tier"] == "python":
+            try:
+                return _T["ns"][name](x, d)
+            except Exception as exc:  # noqa: BLE001
+                if not _t_python_error(exc):
+                    raise
+            finally:
+                pending = _T.pop("pending", None)
+                if pending == "load":
+                    _t_load()
+                elif pending == "compile":
+                    _t_background(*_T["args"])
+    return globals()[name](x, d)
+
+
+def _value(x, d):
+    return _t_call("_numba_value", x, d)
+
+
+def _value_and_grad(x, d):
+    return _t_call("_numba_value_and_grad", x, d)
+'''
 
 
 def compile(qnode: QNode, *args, **kwargs) -> CompiledCircuit:  # noqa: A001

@@ -1,7 +1,9 @@
 """Ahead-of-time: compile, export, use without qsym, detect tampering and mismatches.
 
-An exported module's first import compiles qsym's kernel library with numba (about 15 s),
-so one module is exported per test session and shared.
+An exported module compiles what it carries of qsym's kernel library with numba (in a
+background process, while its first calls run as plain Python: tens of seconds), so one
+module is exported per test session and shared; the tiers' agreement is checked in this
+process on the plain-Python tier against qsym's own compiled entry points.
 """
 
 import json
@@ -108,15 +110,48 @@ def test_export_runs_without_qsym_bit_for_bit_and_its_second_import_compiles_not
         import json, numpy as np
         import circuit_grad as m
         cases = json.load(open("cases.json"))
-        out = []
-        for w, y, data in cases:
-            v = m.value(np.array(w), y, 2, data=np.array(data))
-            j = m.jacobian(np.array(w), y, 2, data=np.array(data))
-            out.append([np.asarray(v).tolist(), [[a.tolist() for a in row] for row in j]])
-        misses = sum(
-            sum(f.stats.cache_misses.values()) for f in vars(m).values() if hasattr(f, "stats")
-        )
-        print(json.dumps({"out": out, "misses": misses}))
+
+        def run():
+            out = []
+            for w, y, data in cases:
+                v = m.value(np.array(w), y, 2, data=np.array(data))
+                j = m.jacobian(np.array(w), y, 2, data=np.array(data))
+                out.append([np.asarray(v).tolist(), [[a.tolist() for a in row] for row in j]])
+            return out
+
+        out = run()
+        tier = m.tier()
+        # two threads keep calling across the swap: every answer has the same bits
+        import threading, time
+        w, y, data = cases[0]
+        seen, tiers, stop = [], set(), []
+
+        def spin():
+            while True:
+                tiers.add(m.tier())
+                j = m.jacobian(np.array(w), y, 2, data=np.array(data))
+                seen.append([[a.tolist() for a in row] for row in j])
+                if stop and len(stop) > 10:
+                    return
+                if stop:
+                    stop.append(1)
+                time.sleep(0.02)
+
+        threads = [threading.Thread(target=spin) for _ in range(2)]
+        for t in threads:
+            t.start()
+        swapped = m.wait_for_numba(timeout=800)
+        stop.append(1)
+        for t in threads:
+            t.join()
+        same = all(j == out[0][1] for j in seen)
+        after = run()
+        jitted = [f for f in vars(m).values() if hasattr(f, "stats")]
+        misses = sum(sum(f.stats.cache_misses.values()) for f in jitted)
+        hits = sum(sum(f.stats.cache_hits.values()) for f in jitted)
+        print(json.dumps({"out": out, "after": after, "tier": tier, "swapped": swapped,
+                          "tier_after": m.tier(), "misses": misses, "hits": hits,
+                          "threads_same": same, "threads_tiers": sorted(tiers)}))
     '''
     first = json.loads(_run_without_qsym(path, script, tmp_path))
     for (w, y, data), (v, j) in zip(cases, first["out"]):
@@ -125,9 +160,19 @@ def test_export_runs_without_qsym_bit_for_bit_and_its_second_import_compiles_not
         # bit for bit: JSON keeps every digit of a float64
         assert v == [float(t) for t in want_v]
         assert j == [[a.tolist() for a in row] for row in want_j]
+    # a fresh machine: the first calls ran on the plain-Python tier (nothing compiled for
+    # them), a background process compiled the module, this one loaded it from numba's
+    # disk cache (no miss here either) and swapped: the same bits on both sides
+    assert first["tier"] == "python" and first["swapped"] and first["tier_after"] == "numba"
+    assert first["after"] == first["out"]
+    assert first["threads_same"] and first["threads_tiers"] == ["numba", "python"], first
+    assert first["misses"] == 0 and first["hits"] >= 2, first
     second = json.loads(_run_without_qsym(path, script, tmp_path))
-    assert second["out"] == first["out"]
+    # (a small circuit's module answers in plain Python while it loads the cached code)
+    assert second["out"] == first["out"] and second["after"] == first["out"]
+    assert second["tier_after"] == "numba"
     assert second["misses"] == 0, "the second import compiled again instead of using numba's cache"
+    assert second["hits"] >= 2
     # qml.load runs the module under the same collision-free name as a plain import: it uses
     # the same numba disk cache (no recompilation) and gives the same bits
     load_script = script.replace(
@@ -140,7 +185,7 @@ def test_export_runs_without_qsym_bit_for_bit_and_its_second_import_compiles_not
                             capture_output=True, text=True, cwd=tmp_path, env=env, timeout=900)
     assert result.returncode == 0, result.stderr
     third = json.loads(result.stdout)
-    assert third["out"] == first["out"]
+    assert third["out"] == first["out"] and third["tier_after"] == "numba"
     assert third["misses"] == 0, "qml.load compiled again instead of using numba's cache"
 
 
@@ -424,3 +469,79 @@ def test_reachable_sections_keeps_what_is_used_in_order():
     assert out[1] == ("b", "Y = f()\nZ = 2\nprint(Z)")
     with pytest.raises(qml.ExportError, match="cannot carry"):
         qml.aot.reachable_sections([("c", "from . import cache\nA = cache\n")], {"A"})
+
+
+# --- the exported module's tiers -------------------------------------------------------------
+def _wide(w):
+    """8 wires: fused tails (run_ops_fused: CNOT runs gathered, diagonal layers, real pairs),
+    the single-Z tree, a droppable RZ layer."""
+    for layer in range(2):
+        for i in range(8):
+            qml.RY(w[layer, i, 0], wires=i)
+            qml.RZ(w[layer, i, 1], wires=i)
+        for i in range(7):
+            qml.CNOT(wires=[i, i + 1])
+    obs = qml.PauliZ(0)
+    for i in range(1, 8):
+        obs = obs + qml.PauliZ(i)
+    return qml.expval(obs)
+
+
+def _mixed(w):
+    """Complex one-wire and two-wire dense gates, a Toffoli, non-diagonal words."""
+    qml.RX(w[0], wires=0)
+    qml.RY(w[1], wires=1)
+    qml.Hadamard(wires=2)
+    qml.IsingXX(w[2], wires=[0, 1])
+    qml.CRY(w[3], wires=[1, 2])
+    qml.RZ(w[4], wires=2)
+    qml.Toffoli(wires=[0, 1, 2])
+    qml.PhaseShift(w[5], wires=0)
+    qml.Rot(w[0], w[2], w[4], wires=1)
+    qml.RX(w[1], wires=2)  # a complex one-wire step of the adjoint sweep (_step1_dense)
+    return qml.expval(0.3 * (qml.PauliX(0) @ qml.PauliY(1)) + qml.PauliZ(2) - 0.5 * qml.PauliY(2))
+
+
+def _mixed_many(w):
+    _mixed(w)
+    return (qml.expval(qml.PauliX(0) @ qml.PauliY(1)), qml.expval(qml.PauliZ(2)),
+            qml.probs(wires=[0, 2]))
+
+
+def _same_bits(a, b):
+    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same_bits(u, v) for u, v in zip(a, b))
+    return np.asarray(a).shape == np.asarray(b).shape and np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("fn, shape, wires", [(_wide, (2, 8, 2), 8), (_mixed, (6,), 3),
+                                              (_mixed_many, (6,), 3)])
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_exports_plain_python_tier_gives_the_compiled_bits(tmp_path, monkeypatch, fn, shape,
+                                                           wires, method):
+    """An export's first tier (no numba compile: the module's functions as plain Python,
+    the NumPy twins of qsym.aot_numpy for the loops over the state) gives the compiled
+    path's numbers bit for bit (qsym's own entry point: the kernels compiled by numba)."""
+    node = qml.QNode(fn, qml.device("default.qubit", wires=wires), diff_method=method)
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-np.pi, np.pi, shape)
+    compiled = qml.compile(node, x)
+    path = compiled.export(tmp_path / f"tier_{fn.__name__.strip('_')}.py")
+    monkeypatch.setenv("QSYM_EXPORT_TIER", "python")
+    mod = qml.load(path)
+    for _ in range(2):
+        got_v, got_j = mod.value(x), mod.jacobian(x)
+        assert mod.tier() == "python"
+        want_v, want_j = compiled.value(x), compiled.jacobian(x)
+        assert _same_bits(got_v, want_v) and _same_bits(got_j, want_j), (got_j, want_j)
+        x = rng.uniform(-np.pi, np.pi, shape)
+    # nothing of the module was compiled
+    assert all(not f.overloads for f in vars(mod).values() if hasattr(f, "overloads"))
+    if fn is _wide:
+        g = mod.grad(x)  # and against an independent method: central differences
+        h = 1e-6
+        for k in [(0, 0, 0), (1, 3, 1), (1, 7, 0)]:
+            xp, xm = x.copy(), x.copy()
+            xp[k] += h
+            xm[k] -= h
+            assert abs(g[k] - (mod.value(xp) - mod.value(xm)) / (2 * h)) < 1e-7

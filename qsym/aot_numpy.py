@@ -1,0 +1,423 @@
+"""NumPy twins of the kernel library's loops over the state: an exported module's first tier.
+
+An exported module (:mod:`qsym.aot`) first runs without numba: its kernels and generated
+functions as plain Python (their ``py_func``, calling each other), so that its first
+gradient needs no compile; numba compiles the same code in a background process meanwhile
+and the module swaps to it. A loop over ``2^n`` amplitudes in plain Python is far too
+slow, so the functions here replace, in that plain-Python namespace only, the kernels
+whose loops run over the state: each is the same arithmetic as its kernel of the same name
+in :mod:`qsym.kernels`, element by element (real and imaginary parts apart, every product
+and sum in the kernel's order, no fused multiply-add, reductions summed in index order by
+``np.add.accumulate``), vectorized with NumPy. So the first tier gives the compiled
+kernels' numbers bit for bit (``tests/test_aot.py`` compares them).
+
+qsym never calls these functions: :mod:`qsym.aot` carries their source into exported
+modules, where the names they use without defining them (``_CHUNK``, ``_reset``,
+``run_ops_fused`` ...) are the kernel library's, as plain Python. A kernel changed without its twin here is caught by
+that test (the bits differ).
+"""
+
+import numpy as np
+
+
+def _np_seqsum(v):
+    """``acc = 0.0; for t in v: acc += t``: a sum in index order, as the kernels' loops."""
+    if v.size == 0:
+        return 0.0
+    return np.add.accumulate(np.concatenate((np.zeros(1), v.ravel())))[-1]
+
+
+def _np_cmul(ar, ai, br, bi):
+    """The complex product as numba (and CPython) forms it: ``(ac - bd, ad + bc)``."""
+    return ar * br - ai * bi, ar * bi + ai * br
+
+
+def _np_parity(v):
+    """``_parity`` of every element of an int64 array."""
+    v = v.copy()
+    for s in (32, 16, 8, 4, 2, 1):
+        v ^= v >> s
+    return v & 1
+
+
+def _np_pairs(state, b):
+    """Views ``(groups, 2, 1 << b)`` of a state: the amplitudes with bit ``b`` 0 and 1."""
+    return state.reshape((-1, 2, 1 << b))
+
+
+def apply_dense1(state, n, w, mats, off):
+    b = n - 1 - w
+    ar, ai = mats[off].real, mats[off].imag
+    br, bi = mats[off + 1].real, mats[off + 1].imag
+    cr, ci = mats[off + 2].real, mats[off + 2].imag
+    dr, di = mats[off + 3].real, mats[off + 3].imag
+    t = _np_pairs(state, b)
+    x0, y0 = t[:, 0].real.copy(), t[:, 0].imag.copy()
+    x1, y1 = t[:, 1].real.copy(), t[:, 1].imag.copy()
+    t[:, 0].real = ar * x0 - ai * y0 + br * x1 - bi * y1
+    t[:, 0].imag = ar * y0 + ai * x0 + br * y1 + bi * x1
+    t[:, 1].real = cr * x0 - ci * y0 + dr * x1 - di * y1
+    t[:, 1].imag = cr * y0 + ci * x0 + dr * y1 + di * x1
+
+
+def apply_real1(state, n, w, mats, off):
+    b = n - 1 - w
+    m00, m01 = mats[off].real, mats[off + 1].real
+    m10, m11 = mats[off + 2].real, mats[off + 3].real
+    t = state.view(np.float64).reshape((-1, 2, 2 << b))
+    u = np.ascontiguousarray(t[:, 0])  # contiguous: NumPy's fast loops (short runs are slow)
+    v = np.ascontiguousarray(t[:, 1])
+    lo = m00 * u
+    lo += m01 * v  # the same sum as m00 * u + m01 * v
+    hi = m10 * u
+    hi += m11 * v
+    t[:, 0] = lo
+    t[:, 1] = hi
+
+
+def _np_scale(t, d):
+    """``t *= d`` (complex ``d``) on a complex view, as numba multiplies."""
+    a, b = t.real.copy(), t.imag.copy()
+    t.real, t.imag = _np_cmul(a, b, d.real, d.imag)
+
+
+def apply_diag1(state, n, w, mats, off):
+    t = _np_pairs(state, n - 1 - w)
+    _np_scale(t[:, 0], mats[off])
+    _np_scale(t[:, 1], mats[off + 1])
+
+
+def _np_bits_zero(dim, mask):
+    """The basis indices whose bits in ``mask`` are 0, increasing."""
+    idx = np.arange(dim, dtype=np.int64)
+    return idx[(idx & mask) == 0]
+
+
+def apply_cnot(state, n, c, t):
+    cbit = 1 << (n - 1 - c)
+    tbit = 1 << (n - 1 - t)
+    i0 = _np_bits_zero(state.shape[0], cbit | tbit) | cbit
+    i1 = i0 | tbit
+    x = state[i0]
+    state[i0] = state[i1]
+    state[i1] = x
+
+
+def apply_dense2(state, n, w0, w1, mats, off):
+    s0 = 1 << (n - 1 - w0)
+    s1 = 1 << (n - 1 - w1)
+    base = _np_bits_zero(state.shape[0], s0 | s1)
+    idx = (base, base | s1, base | s0, base | s0 | s1)
+    amps = [(state[i].real.copy(), state[i].imag.copy()) for i in idx]
+    new = []
+    for r in range(4):
+        accr = acci = None
+        for c in range(4):
+            m = mats[off + 4 * r + c]
+            pr, pi = _np_cmul(m.real, m.imag, amps[c][0], amps[c][1])
+            accr, acci = (pr, pi) if c == 0 else (accr + pr, acci + pi)
+        new.append((accr, acci))
+    for r in range(4):
+        state.real[idx[r]] = new[r][0]
+        state.imag[idx[r]] = new[r][1]
+
+
+def apply_real_pair(state, n, wa, wb, ma, offa, mb, offb):
+    """The kernel's two updates are those of ``apply_real1`` on the lower bit, then on the
+    higher one (the same products and sums of the same numbers)."""
+    if n - 1 - wa < n - 1 - wb:
+        wa, wb = wb, wa
+        offa, offb = offb, offa
+        ma, mb = mb, ma
+    apply_real1(state, n, wb, mb, offb)
+    apply_real1(state, n, wa, ma, offa)
+
+
+# The permutations of CNOT runs and the factors of diagonal layers, by their inputs (a
+# gradient meets the same few hundreds of times): the same numbers, built once.
+_NP_MEMO = {}
+
+
+def _np_memo(key, make):
+    value = _NP_MEMO.get(key)
+    if value is None:
+        if len(_NP_MEMO) > 4096:
+            _NP_MEMO.clear()
+        value = _NP_MEMO[key] = make()
+    return value
+
+
+def _np_cnot_gather(n, cnots, dim):
+    """The gather index of ``gather_cnot_run``: ``work = state[index]``."""
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    W = 1 << _CHUNK
+    col = []
+    for b in range(n_chunks * _CHUNK):
+        x = 1 << b if b < n else 0
+        for r in range(cnots.shape[0] - 1, -1, -1):
+            if (x >> (n - 1 - int(cnots[r, 0]))) & 1:
+                x ^= 1 << (n - 1 - int(cnots[r, 1]))
+        col.append(x)
+    tables = np.zeros((n_chunks, W), dtype=np.int64)
+    for c in range(n_chunks):
+        tc = tables[c]
+        for lb in range(_CHUNK):
+            h = 1 << lb
+            tc[h:2 * h] = tc[:h] ^ col[c * _CHUNK + lb]
+    B = min(dim, W)
+    blocks = np.arange(dim // B, dtype=np.int64)
+    vh = np.zeros(blocks.shape[0], dtype=np.int64)
+    for c in range(1, n_chunks):
+        vh ^= tables[c][(blocks >> ((c - 1) * _CHUNK)) & (W - 1)]
+    return (tables[0][:B][None, :] ^ vh[:, None]).ravel()
+
+
+def gather_cnot_run(state, work, n, cnots):
+    dim = state.shape[0]
+    key = ("cnot", n, dim, cnots.tobytes(), cnots.shape)
+    work[:] = state[_np_memo(key, lambda: _np_cnot_gather(n, cnots, dim))]
+
+
+def _np_layer_factors(n, wires, dmats, dim):
+    """``apply_diag_layer``'s tables: the low chunk's factors ``rr``, ``ri`` and each
+    block's factor ``fr``, ``fi``."""
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    W = 1 << _CHUNK
+    nb = n_chunks * _CHUNK
+    d = np.ones(2 * nb, dtype=np.complex128)
+    for t in range(wires.shape[0]):
+        b = n - 1 - wires[t]
+        d[2 * b] = dmats[2 * t]
+        d[2 * b + 1] = dmats[2 * t + 1]
+    tab = np.empty((n_chunks, W), dtype=np.complex128)
+    for c in range(n_chunks):
+        tc = tab[c]
+        tc[0] = 1.0
+        for lb in range(_CHUNK):
+            h = 1 << lb
+            b = c * _CHUNK + lb
+            d0 = d[2 * b]
+            d1 = d[2 * b + 1]
+            if d0 == 1.0 and d1 == 1.0:
+                tc[h:2 * h] = tc[:h]
+            else:
+                xr, xi = tc[:h].real.copy(), tc[:h].imag.copy()
+                tc.real[h:2 * h], tc.imag[h:2 * h] = _np_cmul(xr, xi, d1.real, d1.imag)
+                tc.real[:h], tc.imag[:h] = _np_cmul(xr, xi, d0.real, d0.imag)
+    B = min(dim, W)
+    n_blocks = dim // B
+    fr = np.ones(n_blocks)
+    fi = np.zeros(n_blocks)
+    blocks = np.arange(n_blocks, dtype=np.int64)
+    for c in range(1, n_chunks):
+        t = tab[c][(blocks >> ((c - 1) * _CHUNK)) & (W - 1)]
+        fr, fi = _np_cmul(fr, fi, t.real, t.imag)
+    return tab[0, :B].real.copy(), tab[0, :B].imag.copy(), fr[:, None], fi[:, None]
+
+
+def apply_diag_layer(state, n, wires, dmats):
+    dim = state.shape[0]
+    key = ("layer", n, dim, wires.tobytes(), dmats[:2 * wires.shape[0]].tobytes())
+    rr, ri, fr, fi = _np_memo(key, lambda: _np_layer_factors(n, wires, dmats, dim))
+    v = state.view(np.float64).reshape((fr.shape[0], rr.shape[0], 2))
+    a = v[:, :, 0].copy()
+    y = v[:, :, 1].copy()
+    u = a * rr - y * ri
+    w = a * ri + y * rr
+    v[:, :, 0] = u * fr - w * fi
+    v[:, :, 1] = u * fi + w * fr
+
+
+def _word_value(state, f, z, ny):
+    idx = np.arange(state.shape[0], dtype=np.int64)
+    odd = _np_parity(idx & z).astype(bool)
+    if f == 0:
+        prob = state.real * state.real + state.imag * state.imag
+        return _np_seqsum(np.where(odd, -prob, prob))
+    a = state[idx ^ f]
+    ar, ai = a.real, -a.imag  # np.conj
+    tr, ti = _np_cmul(ar, ai, state.real, state.imag)
+    accr = _np_seqsum(np.where(odd, -tr, tr))
+    acci = _np_seqsum(np.where(odd, -ti, ti))
+    ny = ny & 3
+    if ny == 0:
+        return accr
+    elif ny == 1:
+        return -acci
+    elif ny == 2:
+        return -accr
+    return acci
+
+
+def _z_marginals(state):
+    dim = state.shape[0]
+    nb = 0
+    while (1 << nb) < dim:
+        nb += 1
+    m = np.zeros(max(nb, 1))
+    if dim == 1:
+        return m
+    B = min(dim, _ZBLOCK)
+    lb = 0
+    while (1 << lb) < B:
+        lb += 1
+    s = state.view(np.float64)
+    for base in range(0, dim, B):
+        blk = s[2 * base: 2 * (base + B)].reshape((-1, 4))
+        p0 = blk[:, 0] * blk[:, 0] + blk[:, 1] * blk[:, 1]
+        p1 = blk[:, 2] * blk[:, 2] + blk[:, 3] * blk[:, 3]
+        m[0] += _np_seqsum(p0 - p1)
+        q = p0 + p1
+        for b in range(1, lb):
+            p0 = q[0::2]
+            p1 = q[1::2]
+            m[b] += _np_seqsum(p0 - p1)
+            q = p0 + p1
+        total = q[0]
+        for b in range(lb, nb):
+            m[b] += -total if (base >> b) & 1 else total
+    return m
+
+
+def _add_signed(lam, psi, c, z):
+    odd = _np_parity(np.arange(psi.shape[0], dtype=np.int64) & z).astype(bool)
+    cs = np.where(odd, -c, c)
+    vr, vi = _np_cmul(cs, 0.0, psi.real, psi.imag)  # a float times a complex: (c, 0)
+    lam.real += vr
+    lam.imag += vi
+
+
+def add_pauli_word(lam, psi, c, flip, z, ny):
+    r = ny & 3
+    phase = 1.0 + 0j if r == 0 else (1j if r == 1 else (-1.0 + 0j if r == 2 else -1j))
+    if flip == 0:
+        _add_signed(lam, psi, c, z)
+        return
+    cpr, cpi = _np_cmul(c, 0.0, phase.real, phase.imag)
+    idx = np.arange(psi.shape[0], dtype=np.int64)
+    vr, vi = _np_cmul(cpr, cpi, psi.real, psi.imag)
+    odd = _np_parity(idx & z).astype(bool)
+    vr = np.where(odd, -vr, vr)
+    vi = np.where(odd, -vi, vi)
+    dst = idx ^ flip
+    lam.real[dst] += vr
+    lam.imag[dst] += vi
+
+
+def _overlap1(lam, psi, n, w, diag, dmats, off):
+    b = n - 1 - w
+    if diag:
+        d00, d01, d10, d11 = dmats[off], 0j, 0j, dmats[off + 1]
+    else:
+        d00, d01, d10, d11 = dmats[off], dmats[off + 1], dmats[off + 2], dmats[off + 3]
+    p = _np_pairs(psi, b)
+    lt = _np_pairs(lam, b)
+    p0r, p0i, p1r, p1i = p[:, 0].real, p[:, 0].imag, p[:, 1].real, p[:, 1].imag
+    ar, ai = _np_cmul(d00.real, d00.imag, p0r, p0i)
+    br, bi = _np_cmul(d01.real, d01.imag, p1r, p1i)
+    cr, ci = _np_cmul(d10.real, d10.imag, p0r, p0i)
+    er, ei = _np_cmul(d11.real, d11.imag, p1r, p1i)
+    xr, _ = _np_cmul(lt[:, 0].real, -lt[:, 0].imag, ar + br, ai + bi)
+    yr, _ = _np_cmul(lt[:, 1].real, -lt[:, 1].imag, cr + er, ci + ei)
+    return _np_seqsum(xr + yr)
+
+
+def _step1_real(psi, lam, n, w, amats, aoff, dmats, doff):
+    b = n - 1 - w
+    a00, a01, a10, a11 = (amats[aoff + i].real for i in range(4))
+    d00, d01, d10, d11 = (dmats[doff + i].real for i in range(4))
+    pt = psi.view(np.float64).reshape((-1, 2, 2 << b))
+    lt = lam.view(np.float64).reshape((-1, 2, 2 << b))
+    u, v = pt[:, 0].copy(), pt[:, 1].copy()
+    nu = a00 * u + a01 * v
+    nv = a10 * u + a11 * v
+    pt[:, 0] = nu
+    pt[:, 1] = nv
+    e, f = lt[:, 0].copy(), lt[:, 1].copy()
+    acc = _np_seqsum(e * (d00 * nu + d01 * nv) + f * (d10 * nu + d11 * nv))
+    lt[:, 0] = a00 * e + a01 * f
+    lt[:, 1] = a10 * e + a11 * f
+    return acc
+
+
+def _step1_diag(psi, lam, n, w, amats, aoff, dmats, doff):
+    b = n - 1 - w
+    p = _np_pairs(psi, b)
+    lt = _np_pairs(lam, b)
+    terms = []
+    for h in (0, 1):
+        a = amats[aoff + h]
+        d = dmats[doff + h]
+        pr, pi = _np_cmul(a.real, a.imag, p[:, h].real, p[:, h].imag)
+        p[:, h].real = pr
+        p[:, h].imag = pi
+        qr, qi = _np_cmul(d.real, d.imag, pr, pi)
+        lr, li = lt[:, h].real.copy(), lt[:, h].imag.copy()
+        terms.append(lr * qr + li * qi)
+        lt[:, h].real, lt[:, h].imag = _np_cmul(a.real, a.imag, lr, li)
+    return _np_seqsum(np.stack(terms, axis=1))
+
+
+def _step1_dense(psi, lam, n, w, amats, aoff, dmats, doff):
+    b = n - 1 - w
+    a00, a01, a10, a11 = (amats[aoff + i] for i in range(4))
+    d00, d01, d10, d11 = (dmats[doff + i] for i in range(4))
+    p = _np_pairs(psi, b)
+    lt = _np_pairs(lam, b)
+
+    def mix(m0, m1, xr, xi, yr, yi):  # m0 * x + m1 * y
+        ar, ai = _np_cmul(m0.real, m0.imag, xr, xi)
+        br, bi = _np_cmul(m1.real, m1.imag, yr, yi)
+        return ar + br, ai + bi
+
+    ur, ui = p[:, 0].real.copy(), p[:, 0].imag.copy()
+    vr, vi = p[:, 1].real.copy(), p[:, 1].imag.copy()
+    nur, nui = mix(a00, a01, ur, ui, vr, vi)
+    nvr, nvi = mix(a10, a11, ur, ui, vr, vi)
+    p[:, 0].real, p[:, 0].imag = nur, nui
+    p[:, 1].real, p[:, 1].imag = nvr, nvi
+    er, ei = lt[:, 0].real.copy(), lt[:, 0].imag.copy()
+    fr, fi = lt[:, 1].real.copy(), lt[:, 1].imag.copy()
+    q0r, q0i = mix(d00, d01, nur, nui, nvr, nvi)
+    q1r, q1i = mix(d10, d11, nur, nui, nvr, nvi)
+    acc = _np_seqsum(er * q0r + ei * q0i + fr * q1r + fi * q1i)
+    lt[:, 0].real, lt[:, 0].imag = mix(a00, a01, er, ei, fr, fi)
+    lt[:, 1].real, lt[:, 1].imag = mix(a10, a11, er, ei, fr, fi)
+    return acc
+
+
+def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                 term_op, term_zero, term_off, smats, t0, t1, vals, psi, phi):
+    """The kernel's ``shift_values`` with its state copies vectorized (the same calls)."""
+    _reset(psi)
+    if t0 >= t1:
+        return
+    fuse = n >= FUSE_MIN_WIRES
+    work = np.empty(psi.shape[0], dtype=np.complex128) if fuse else phi[:0]
+    n_ops = op_nw.shape[0]
+    drop = (droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip) if fuse
+            else np.zeros(0, dtype=np.bool_))
+    k0 = term_op[t0]
+    run_ops(psi, n, 0, k0, op_wires, op_nw, op_kind, op_off, mats)
+    t = t0
+    for k in range(k0, n_ops):
+        nw = op_nw[k]
+        while t < t1 and term_op[t] == k:
+            if not term_zero[t]:
+                phi[:] = psi
+                if fuse:
+                    keep = drop[k]
+                    drop[k] = keep and _unit_diagonal(smats, term_off[t], 1 << nw)
+                    out = run_ops_fused(phi, work, n, k, n_ops, op_wires, op_nw, op_kind,
+                                        op_off, mats, k, smats, term_off[t], drop)
+                    drop[k] = keep
+                    pauli_expvals_row(out, word_flip, word_z, word_ny, vals, t)
+                else:
+                    apply_row(phi, n, op_wires, k, nw, op_kind[k], smats, term_off[t])
+                    for r in range(k + 1, n_ops):
+                        apply_row(phi, n, op_wires, r, op_nw[r], op_kind[r], mats, op_off[r])
+                    pauli_expvals_row(phi, word_flip, word_z, word_ny, vals, t)
+            t += 1
+        if t >= t1:
+            break
+        apply_row(psi, n, op_wires, k, nw, op_kind[k], mats, op_off[k])
