@@ -1850,3 +1850,34 @@ def batch_value_and_grad_adjoint(ints, floats, MATS, DMATS, CH, C, CC, parallel)
             put_row(out, b, v)
             put_row2(jac, b, j)
     return out, jac
+
+
+# --- qsym.minimize's loop: one adjoint gradient into memory made once per run ------------
+@njit(cache=True)
+def adjoint_step_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                      C, adj_op, adj_slot, adj_off, dmats, ch, ch_slot, ch_x, cc, cc_m, cc_w,
+                      cc_x, e, de, psi, phi, lam, amats, out, jac):
+    """:func:`program_value_and_grad_adjoint_into` on the program's unpacked sections and
+    the caller's work memory (``e``, ``de``, ``psi``, ``phi``, ``lam``, ``amats``: see
+    :func:`_adjoint_into`): no allocation, no unpacking, the same arithmetic and bits.
+    The compiled optimization loop (qsym.minimize) unpacks and allocates once per run."""
+    for m in range(lam.shape[0]):
+        for i in range(lam.shape[1]):
+            lam[m, i] = 0.0
+    for s in range(de.shape[0]):
+        for m in range(de.shape[1]):
+            de[s, m] = 0.0
+    _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
+                  adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats)
+    combine_into(C, e, out)
+    n_out = out.shape[0]
+    for m in range(n_out):
+        for j in range(jac.shape[1]):
+            jac[m, j] = 0.0
+    for k in range(ch.shape[0]):
+        s = ch_slot[k]
+        j = ch_x[k]
+        for m in range(n_out):
+            jac[m, j] += ch[k] * de[s, m]
+    for k in range(cc.shape[0]):
+        jac[cc_m[k], cc_x[k]] += cc[k] * e[cc_w[k]]

@@ -551,7 +551,7 @@ def test_chunks_change_nothing(monkeypatch):
              for n in OPTIMIZERS}
     original = minimize_module._chunked
 
-    def tiny(all_starts, states, steps, bar, stop=None):
+    def tiny(all_starts, states, steps, bar, stop=None, work=None):
         k = 0
         while True:
             k1 = min(k + 3, steps)
