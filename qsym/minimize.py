@@ -298,7 +298,7 @@ def _q_step(x, d, out, jac):
 
 # a written-out step of more arithmetic operations than this is not made (numba compiles
 # each operation on its own, about 1.5 ms each: docs/design.md "Tiny circuits written out")
-STEP_MAX_OPS = 900
+STEP_MAX_OPS = 1000
 
 
 def _written_adjoint(circuit, program) -> list[str]:
