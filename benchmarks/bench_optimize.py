@@ -191,6 +191,10 @@ LOOP_STEPS = {("seed", "parameter-shift"): 10000, ("seed", "adjoint"): 10000,
               ("seed", "jax"): 10000, ("hea4", "parameter-shift"): 200,
               ("hea4", "adjoint"): 2000, ("hea4", "jax"): 2000}
 LOOP_CHECK_STEPS = 20
+# Adam divides by sqrt(v) + eps: a gradient that is zero in exact arithmetic (the HEA's
+# last RZ layer commutes with H) is rounding noise (1e-17) in every method, and Adam moves
+# its parameter by about eta * noise / eps (1e-11) per step, differently per method
+LOOP_CHECK_TOL = {"gd": 1e-10, "adam": 1e-8}
 LOOP_TARGET = 2.0
 
 
@@ -309,7 +313,8 @@ def loops_report(repeats, quick):
                     ref, diff = x, 0.0
                 else:
                     diff = float(onp.max(onp.abs(x - ref)))
-                assert diff < 1e-10, f"{problem}/{opt}/{label}: iterates differ by {diff}"
+                tol = LOOP_CHECK_TOL[opt]
+                assert diff < tol, f"{problem}/{opt}/{label}: iterates differ by {diff}"
                 steps = LOOP_STEPS[(problem, key)]
                 if quick:
                     steps = max(20, steps // 10)
@@ -333,8 +338,10 @@ def loops_report(repeats, quick):
              f"One process, one thread, float64. Per step: the whole call's wall time over its "
              f"steps, median of {repeats} interleaved repeats (qsym's loop alone, "
              "`result.run_time`, beside it). Every qsym row's iterates after "
-             f"{LOOP_CHECK_STEPS} steps equal the JAX loop's to 1e-10 (checked before "
-             "timing; the largest difference is listed). Ratio: the JAX loop's time per step over this row's "
+             f"{LOOP_CHECK_STEPS} steps equal the JAX loop's to 1e-10 (gradient descent) or "
+             "1e-8 (Adam, whose eps = 1e-8 divides the rounding noise of gradients that are "
+             "exactly zero: the HEA's last RZ layer), checked before timing; the largest "
+             "difference is listed. Ratio: the JAX loop's time per step over this row's "
              f"(target >= {LOOP_TARGET:g}x, issue 19). JAX {jax.__version__}, PennyLane "
              f"{pl.__version__}.", "",
              "| problem | optimizer | loop | steps per call | us per step | loop only | "
