@@ -5,8 +5,9 @@ PennyLane's optimizers (:mod:`qsym.optimize`) inside one numba-compiled loop, fo
 that returns one expectation value: the loop calls the circuit's generated value-and-
 gradient function (parameter shift or adjoint, as the QNode says) directly, so no Python
 runs between steps. The same optimizer object configures it and the Python ``step``, and
-both give the same iterates (to the last bit, in the tests' experience; to 1e-12 is what
-they check).
+both give the same iterates up to rounding (the tests check 1e-12; a tiny circuit's step
+is written out with its own arithmetic order, see docs/optimization.md, "The compiled
+step"). Two compiled runs give the same bits.
 
 >>> import qsym as qml
 >>> from qsym import numpy as np

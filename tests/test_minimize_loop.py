@@ -58,6 +58,23 @@ def two_wires(diff_method):
     return circuit
 
 
+dev3 = qml.device("default.qubit", wires=3)
+
+
+@qml.qnode(dev3, diff_method="adjoint")
+def three_wires(p):
+    """Real one-wire gates on every wire (the adjoint loop's view-free sweep: every bit
+    position), a diagonal, CNOTs, a two-term observable."""
+    for i in range(3):
+        qml.RY(p[i], wires=i)
+    qml.CNOT(wires=[0, 1])
+    qml.CNOT(wires=[1, 2])
+    for i in range(3):
+        qml.RY(p[i] * p[0], wires=i)
+        qml.RZ(p[2 - i], wires=i)
+    return qml.expval(qml.PauliZ(0) + 0.5 * qml.PauliX(2))
+
+
 NODES = {m: one_wire(m) for m in ("parameter-shift", "adjoint")}
 TWO = two_wires("adjoint")
 POINTS = onp.random.default_rng(5).uniform(-onp.pi, onp.pi, size=(4, 3))
@@ -164,13 +181,15 @@ def test_loop_iterates_match_python_steps(method):
     onp.testing.assert_allclose(res.cost_history[:-1], costs, rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint", "adjoint-3"])
 def test_kernel_form_is_the_python_steps_bits(monkeypatch, method):
     """Circuits too large to write out run prepare and the kernels (adjoint: into memory
-    made once per run, kernels.adjoint_step_into): the same bits as the Python step."""
+    made once per run, kernels.adjoint_step_into and its view-free sweep): the same bits
+    as the Python step, which runs the library's adjoint kernel."""
     monkeypatch.setattr(minimize_module, "STEP_MAX_OPS", 0)
     monkeypatch.setattr(minimize_module, "_loops", {})
-    node = NODES[method]
+    node = three_wires if method == "adjoint-3" else NODES[method]
+    method = method.split("-3")[0]
     entry, _ = entry_of(node, POINTS[3])
     assert minimize_module.step_form(entry, method) == ("kernels", None)
     res = qml.minimize(node, POINTS[3], optimizer=qml.MomentumOptimizer(0.05), steps=6)
