@@ -295,6 +295,7 @@ def loops_report(repeats, quick):
     import qsym
 
     rows = []
+    load0 = os.getloadavg()[0]
     for problem in LOOP_PROBLEMS:
         for opt in LOOP_OPTIMIZERS:
             entries = [("JAX fori_loop, default.qubit backprop", loop_jax(pl, jax, problem, opt),
@@ -336,17 +337,18 @@ def loops_report(repeats, quick):
             rows += group
     lines = ["## Compiled loops: qsym.minimize against a JAX fori_loop", "",
              f"One process, one thread, float64. Per step: the whole call's wall time over its "
-             f"steps, median of {repeats} interleaved repeats (qsym's loop alone, "
-             "`result.run_time`, beside it). Every qsym row's iterates after "
+             f"steps, median of {repeats} interleaved repeats (the best repeat beside it, and "
+             "qsym's loop alone, the median of `result.run_time`). Every qsym row's iterates after "
              f"{LOOP_CHECK_STEPS} steps equal the JAX loop's to 1e-10 (gradient descent) or "
              "1e-8 (Adam, whose eps = 1e-8 divides the rounding noise of gradients that are "
              "exactly zero: the HEA's last RZ layer), checked before timing; the largest "
              "difference is listed. Ratio: the JAX loop's time per step over this row's "
              f"(target >= {LOOP_TARGET:g}x, issue 19). JAX {jax.__version__}, PennyLane "
-             f"{pl.__version__}.", "",
-             "| problem | optimizer | loop | steps per call | us per step | loop only | "
-             "JAX / this | check |",
-             "|---|---|---|---|---|---|---|---|"]
+             f"{pl.__version__}; load average (1 min) {load0:.1f} at the start, "
+             f"{os.getloadavg()[0]:.1f} at the end (2 cores).", "",
+             "| problem | optimizer | loop | steps per call | us per step (median) | best | "
+             "loop only | JAX / this | check |",
+             "|---|---|---|---|---|---|---|---|---|"]
     verdicts = []
     for problem in LOOP_PROBLEMS:
         for opt in LOOP_OPTIMIZERS:
@@ -356,7 +358,8 @@ def loops_report(repeats, quick):
                 ratio = peer["median"] / r["median"]
                 lines.append(
                     f"| {problem} | {opt} | {r['label']} | {r['steps']} | "
-                    f"**{r['median'] * 1e6:.3g}** | {r['loop_median'] * 1e6:.3g} | "
+                    f"**{r['median'] * 1e6:.3g}** | {min(r['wall']) * 1e6:.3g} | "
+                    f"{r['loop_median'] * 1e6:.3g} | "
                     f"{'—' if r is peer else f'{ratio:.2f}x'} | {r['check']:.0e} |")
                 if r is not peer:
                     verdicts.append(f"- {problem}, {opt}, {r['label']}: {ratio:.2f}x "

@@ -186,6 +186,7 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
     g = np.empty(n)
     out = np.empty(1)
     jac = np.empty((1, n))
+    d = D[0]  # one data row (the common case): no view made per step
 {setup}
     end = k1 + 1 if finish else k1
     at_x = False  # Nesterov, converged: evaluate once more at x itself
@@ -201,6 +202,8 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
         for j in range(n):
             g[j] = 0.0
         for i in range(rows):
+            if rows > 1:
+                d = D[i]
             {call}
             if loss == 0:
                 f += out[0]
@@ -264,7 +267,7 @@ _KERNEL_STEP = {
     "parameter-shift": (
         "from {module} import fused_value_and_grad_into as _q_vg_into",
         "",
-        "_q_vg_into(p, D[i], out, jac)"),
+        "_q_vg_into(p, d, out, jac)"),
     "adjoint": (
         "from {module} import prepare_adjoint as _q_prepare_adjoint\n"
         "from {module} import PROGRAM_INTS as _q_PROGRAM_INTS\n"
@@ -284,7 +287,7 @@ _KERNEL_STEP = {
         "    amats = cwork[3 * dim :]\n"
         "    e = np.empty(word_flip.shape[0])\n"
         "    de = np.empty((ints[_q_H_SLOTS], 1))",
-        "mats, dmats, ch, C, cc, th = _q_prepare_adjoint(p, D[i])\n"
+        "mats, dmats, ch, C, cc, th = _q_prepare_adjoint(p, d)\n"
         "            _q_adjoint_step_into(_q_NUM_WIRES, op_wires, op_nw, op_kind, op_off, mats,\n"
         "                                 word_flip, word_z, word_ny, C, adj_op, adj_slot,\n"
         "                                 adj_off, dmats, ch, ch_slot, ch_x, cc, cc_m, cc_w,\n"
@@ -470,7 +473,7 @@ def loop_source(entry, method: str) -> str:
     name = entry.module.__name__
     form, lines = step_form(entry, method)
     if lines is not None:
-        imports, setup, call = "", "", "_q_step(p, D[i], out, jac)"
+        imports, setup, call = "", "", "_q_step(p, d, out, jac)"
         step = _WRITTEN.format(what=method, body=_indent(lines))
     else:
         imports, setup, call = _KERNEL_STEP[method]
