@@ -521,7 +521,8 @@ def main(argv=None):
         lines.append("")
     if "loops" in args.problems.split(","):
         lines += loops_report(repeats, args.quick)
-    lines += ["## Targets", ""] + verdicts + [""]
+    if results:  # the steps-per-second problems (not --problems loops alone)
+        lines += ["## Targets", ""] + verdicts + [""]
     notes = []
     for problem, rows in results.items():
         c = next(r for r in rows if r["label"].startswith("qsym compiled loop"))
@@ -532,10 +533,12 @@ def main(argv=None):
                 f"compiled, {1e6 / py['median']:.3g} us with the Python `step` "
                 f"({c['median'] / py['median']:.2f}x): the difference is the Python step's "
                 "overhead (argument handling, `qml.grad`, the update in NumPy).")
-    lines += ["## Notes", ""] + notes + [
-        "- The compiled loop's time per step is the circuit's fused value-and-gradient "
-        "function (the loop adds nothing measurable on the 1-wire circuit); at 8 wires that "
-        "is the simulation itself, so compiling the loop gains little over qsym's own "
+    if not results:
+        notes = None
+    lines += [] if notes is None else ["## Notes", ""] + notes + [
+        "- The compiled loop's step is written out for tiny circuits and runs the kernels, "
+        "their memory made once per run, otherwise (docs/optimization.md, \"The compiled "
+        "step\"); at 8 wires the step is the simulation itself, so compiling the loop gains little over qsym's own "
         "Python `step` there, and the ratio to PennyLane is the simulator's.",
         "- The machine is shared with other work (see the load average): absolute numbers "
         "move between runs by up to 2x, the interleaved ratios much less.", ""]
