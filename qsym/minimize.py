@@ -470,7 +470,32 @@ _loops_lock = threading.Lock()
 
 def loop_source(entry, method: str) -> str:
     """The source of the loop module for the compiled circuit ``entry`` and ``method``
-    (``"parameter-shift"`` or ``"adjoint"``)."""
+    (``"parameter-shift"`` or ``"adjoint"``). Kept as a record in the cache folder: a
+    written-out step is printed with sympy (about 0.5 s in a new process, the most of a
+    cached loop's start-up otherwise); the key holds everything the text depends on (the
+    circuit module's name is the hash of its source)."""
+    import sympy
+
+    from . import emit
+
+    name = entry.module.__name__
+    key = "\n".join([
+        "qsym-loop-source 1", f"qsym {__version__}",
+        f"minimize.py {cache.file_digest(__file__)}",
+        f"emit.py {cache.file_digest(emit.__file__)}",
+        f"sympy {sympy.__version__}", f"circuit {name}", f"method {method}",
+        f"step max ops {STEP_MAX_OPS}",
+    ])
+    source = cache.load_record("loop-source", key)
+    if (isinstance(source, str) and source.startswith('"""qsym ')
+            and f"circuit: {name} (step: " in source):
+        return source
+    source = _make_loop_source(entry, method)
+    cache.save_record("loop-source", key, source)
+    return source
+
+
+def _make_loop_source(entry, method: str) -> str:
     from .emit import _indent
 
     name = entry.module.__name__

@@ -271,3 +271,23 @@ def test_steps_allocate_nothing(tmp_path):
         method, short, long = line.split()
         assert int(short) == int(long), line  # no allocation per step
         assert int(short) < 30, line  # the run's own arrays
+
+
+def test_loop_source_is_kept_as_a_record(monkeypatch):
+    """The loop's source (a written-out step is printed with sympy: slow in a new
+    process) is read back from the cache folder; another STEP_MAX_OPS is another key."""
+    from qsym import cache
+
+    if not cache.enabled():
+        pytest.skip("the disk cache is off")
+    entry, _ = entry_of(NODES["parameter-shift"], POINTS[0])
+    src = minimize_module.loop_source(entry, "parameter-shift")
+
+    def printed_again(*args):
+        raise AssertionError("printed again")
+
+    monkeypatch.setattr(minimize_module, "_make_loop_source", printed_again)
+    assert minimize_module.loop_source(entry, "parameter-shift") == src
+    monkeypatch.setattr(minimize_module, "STEP_MAX_OPS", 0)
+    with pytest.raises(AssertionError, match="printed again"):
+        minimize_module.loop_source(entry, "parameter-shift")
