@@ -288,6 +288,7 @@ def test_loop_source_is_kept_as_a_record(monkeypatch):
 
     monkeypatch.setattr(minimize_module, "_make_loop_source", printed_again)
     assert minimize_module.loop_source(entry, "parameter-shift") == src
-    monkeypatch.setattr(minimize_module, "STEP_MAX_OPS", 0)
+    # a value no earlier run has used: another key, printed again
+    monkeypatch.setattr(minimize_module, "STEP_MAX_OPS", 2000 + int.from_bytes(os.urandom(4)))
     with pytest.raises(AssertionError, match="printed again"):
         minimize_module.loop_source(entry, "parameter-shift")
