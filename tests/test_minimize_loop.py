@@ -292,3 +292,21 @@ def test_loop_source_is_kept_as_a_record(monkeypatch):
     monkeypatch.setattr(minimize_module, "STEP_MAX_OPS", 2000 + int.from_bytes(os.urandom(4)))
     with pytest.raises(AssertionError, match="printed again"):
         minimize_module.loop_source(entry, "parameter-shift")
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_written_step_with_input_coefficients(method):
+    """A coefficient of the observable that depends on the inputs (its derivative times
+    the word's value, after the chain rule): the exact derivative to 1e-12."""
+    @qml.qnode(dev1, diff_method=method)
+    def c(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=0)
+        return qml.expval(qml.Hamiltonian([2.0 * p[1], 0.5], [qml.PauliZ(0), qml.PauliX(0)]))
+
+    x = POINTS[1][:2].copy()
+    entry, d = entry_of(c, x)
+    assert minimize_module.step_form(entry, method)[0] == "written out"
+    out, jac = step(minimize_module._loop_module(entry, method), x, d)
+    onp.testing.assert_allclose(out, [c(x)], rtol=0, atol=1e-12)
+    onp.testing.assert_allclose(jac, exact_jacobian(entry.circuit, x, d), rtol=0, atol=1e-12)
