@@ -272,14 +272,14 @@ _KERNEL_STEP = {
         "",
         "_q_vg_into(y, d, out, jac)"),
     "adjoint": (
-        "from {module} import prepare_adjoint as _q_prepare_adjoint\n"
+        ("from {module} import prepare_adjoint as _q_prepare_adjoint\n"
         "from {module} import PROGRAM_INTS as _q_PROGRAM_INTS\n"
         "from {module} import NUM_WIRES as _q_NUM_WIRES\n"
         "from {module} import _q_NMATS\n"
         "from qsym.kernels import unpack_program as _q_unpack\n"
         "from qsym.kernels import adjoint_step_into as _q_adjoint_step_into\n"
-        "from qsym.kernels import H_SLOTS as _q_H_SLOTS",
-        "    ints = _q_PROGRAM_INTS.copy()  # the kernels take writable arrays\n"
+         "from qsym.kernels import H_SLOTS as _q_H_SLOTS"),
+        ("    ints = _q_PROGRAM_INTS.copy()  # the kernels take writable arrays\n"
         "    (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _t0, _t1, _t2,\n"
         "     _t3, ch_slot, ch_x, cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off) = _q_unpack(ints)\n"
         "    dim = 1 << _q_NUM_WIRES\n"
@@ -289,12 +289,12 @@ _KERNEL_STEP = {
         "    lam = cwork[2 * dim : 3 * dim].reshape((1, dim))\n"
         "    amats = cwork[3 * dim :]\n"
         "    e = np.empty(word_flip.shape[0])\n"
-        "    de = np.empty((ints[_q_H_SLOTS], 1))",
-        "mats, dmats, ch, C, cc, th = _q_prepare_adjoint(y, d)\n"
+         "    de = np.empty((ints[_q_H_SLOTS], 1))"),
+        ("mats, dmats, ch, C, cc, th = _q_prepare_adjoint(y, d)\n"
         "            _q_adjoint_step_into(_q_NUM_WIRES, op_wires, op_nw, op_kind, op_off, mats,\n"
         "                                 word_flip, word_z, word_ny, C, adj_op, adj_slot,\n"
         "                                 adj_off, dmats, ch, ch_slot, ch_x, cc, cc_m, cc_w,\n"
-        "                                 cc_x, e, de, psi, phi, lam, amats, out, jac)"),
+        "                                 cc_x, e, de, psi, phi, lam, amats, out, jac)")),
 }
 
 # the written-out step: one function, no checks, no allocation
@@ -332,7 +332,7 @@ def _written_adjoint(circuit, program) -> list[str]:
         for i, (pr, pi) in enumerate(psi):
             re_, im_ = [(pr, pi), (f"(-{pi})", pr), (f"(-{pr})", f"(-{pi})"),
                         (pi, f"(-{pr})")][ny & 3]
-            sgn = "-" if bin(i & z).count("1") & 1 else ""
+            sgn = "-" if (i & z).bit_count() & 1 else ""
             j = i ^ flip
             term = (f"{sgn}{c} * {re_}", f"{sgn}{c} * {im_}")
             if lam[j] is None:

@@ -268,7 +268,7 @@ def test_steps_allocate_nothing(tmp_path):
                        env=env, timeout=600)
     assert r.returncode == 0, r.stderr
     for line in r.stdout.strip().splitlines():
-        method, short, long = line.split()
+        _, short, long = line.split()
         assert int(short) == int(long), line  # no allocation per step
         assert int(short) < 30, line  # the run's own arrays
 
