@@ -99,9 +99,10 @@ def test_written_parameter_shift_against_module_and_exact_derivative():
     entry, d = entry_of(node, POINTS[0])
     form, lines = minimize_module.step_form(entry, "parameter-shift")
     assert form == "written out" and not any("raise" in line for line in lines)
-    # 3 gates: their 3 sines and 3 cosines (Rot's constant angles aside), none per term
-    trig = [line for line in lines if "math.sin(" in line or "math.cos(" in line]
-    assert not any(line.startswith("_q_s") and "math.sin((1/2)*" in line for line in trig)
+    # no shifted parameter (``p = 1.0 * p + 1.5707963267948966``): the shifted matrices
+    # take the unshifted angles' sines and cosines (angle addition)
+    text = "\n".join(lines)
+    assert "_q_s0_p0 = _q_th" in text and repr(onp.pi / 2) not in text
     loop = minimize_module._loop_module(entry, "parameter-shift")
     for x in POINTS:
         out, jac = step(loop, x, d)
