@@ -562,10 +562,12 @@ def _writable(p: Program) -> bool:
     return cost <= UNROLL_MAX_OPS
 
 
-def _unrolled_prepare(circuit, p: Program) -> tuple[list, list, list]:
+def _unrolled_prepare(circuit, p: Program, checks: bool = True) -> tuple[list, list, list]:
     """``prepare(x, d, mode)`` as straight-line code: its checks and numbers (``head``),
-    the parametric gates' matrices (``mats``) and the shifted ones (``smats``)."""
-    head = list(_INPUT_CHECKS)
+    the parametric gates' matrices (``mats``) and the shifted ones (``smats``).
+    ``checks=False`` leaves the input checks out (qsym.minimize's loop checks its iterates
+    itself: each raise site here cost about 0.1 us a call)."""
+    head = list(_INPUT_CHECKS) if checks else []
     # the tables' numbers as literals (repr: exact; numba freezes a global array at every
     # use, which made compiling several times slower)
     for slot, source, index, a, b in p.affine:
@@ -577,7 +579,8 @@ def _unrolled_prepare(circuit, p: Program) -> tuple[list, list, list]:
              for t in range(len(row))]
     head += [f"_q_cc{k} = 0.0" for k in range(len(p.cc_m))]
     head += input_code(circuit, p, _local_target)
-    for i in sorted(p.op_poff[k] + j for k in p.parametric for j in range(p.op_np[k])):
+    for i in sorted(p.op_poff[k] + j for k in p.parametric for j in range(p.op_np[k])
+                    if checks):
         head += [f"if not math.isfinite(_q_th{i}):",
                  '    raise ValueError("qsym: non-finite gate parameter")']
 

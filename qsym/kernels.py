@@ -1850,3 +1850,141 @@ def batch_value_and_grad_adjoint(ints, floats, MATS, DMATS, CH, C, CC, parallel)
             put_row(out, b, v)
             put_row2(jac, b, j)
     return out, jac
+
+
+# --- qsym.minimize's loop: one adjoint gradient into memory made once per run ------------
+# For the small circuits the loop runs millions of times, the views of _step1_real (a
+# reshape for the two lowest wires, four slices per block otherwise: each a reference-
+# counted array record) cost more than its arithmetic: the loop's sweep indexes the
+# complex arrays instead, with the same operations in the same order (the same bits).
+@njit(cache=True)
+def _step1_real_flat(psi, lam, n, w, amats, aoff, dmats, doff):
+    """:func:`_step1_real` without views: for each pair of amplitudes in index order, the
+    real parts, then the imaginary parts (the order of its float view), the same
+    products and sums: the same bits."""
+    b = n - 1 - w
+    step = 1 << b
+    a00 = amats[aoff].real
+    a01 = amats[aoff + 1].real
+    a10 = amats[aoff + 2].real
+    a11 = amats[aoff + 3].real
+    d00 = dmats[doff].real
+    d01 = dmats[doff + 1].real
+    d10 = dmats[doff + 2].real
+    d11 = dmats[doff + 3].real
+    acc = 0.0
+    for i in range(psi.shape[0] >> 1):
+        i0 = _insert_zero(i, b)
+        i1 = i0 | step
+        u = psi[i0]
+        v = psi[i1]
+        e = lam[i0]
+        f = lam[i1]
+        ur = u.real
+        vr = v.real
+        nur = a00 * ur + a01 * vr
+        nvr = a10 * ur + a11 * vr
+        er = e.real
+        fr = f.real
+        acc += er * (d00 * nur + d01 * nvr) + fr * (d10 * nur + d11 * nvr)
+        ui = u.imag
+        vi = v.imag
+        nui = a00 * ui + a01 * vi
+        nvi = a10 * ui + a11 * vi
+        ei = e.imag
+        fi = f.imag
+        acc += ei * (d00 * nui + d01 * nvi) + fi * (d10 * nui + d11 * nvi)
+        psi[i0] = complex(nur, nui)
+        psi[i1] = complex(nvr, nvi)
+        lam[i0] = complex(a00 * er + a01 * fr, a00 * ei + a01 * fi)
+        lam[i1] = complex(a10 * er + a11 * fr, a10 * ei + a11 * fi)
+    return acc
+
+
+@njit(cache=True)
+def _adjoint_into_flat(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z,
+                       word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam,
+                       amats):
+    """:func:`_adjoint_into` for one output (the loop's objective) with
+    :func:`_step1_real_flat` for real one-wire ops: the same sweeps, the same bits."""
+    n_ops = op_nw.shape[0]
+    dim = psi.shape[0]
+    _reset(psi)
+    run_ops(psi, n, 0, n_ops, op_wires, op_nw, op_kind, op_off, mats)
+    n_words = word_flip.shape[0]
+    pauli_expvals(psi, word_flip, word_z, word_ny, e)
+    for t in range(n_words):
+        c = C[0, t]
+        if c != 0.0:
+            add_pauli_word(lam[0], psi, c, word_flip[t], word_z[t], word_ny[t])
+    a = adj_op.shape[0] - 1
+    if a < 0:
+        return
+    adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
+    lam0 = lam[0]
+    for k in range(n_ops - 1, -1, -1):
+        if op_nw[k] == 1 and adj_op[a] == k and a >= 1 and adj_op[a - 1] != k:
+            w = op_wires[k, 0]
+            if op_kind[k] == REAL:
+                v = _step1_real_flat(psi, lam0, n, w, amats, op_off[k], dmats, adj_off[a])
+            elif op_kind[k] == DIAGONAL:
+                v = _step1_diag(psi, lam0, n, w, amats, op_off[k], dmats, adj_off[a])
+            else:
+                v = _step1_dense(psi, lam0, n, w, amats, op_off[k], dmats, adj_off[a])
+            de[adj_slot[a], 0] += 2.0 * v
+            a -= 1
+            continue
+        apply_row(psi, n, op_wires, k, op_nw[k], op_kind[k], amats, op_off[k])
+        while a >= 0 and adj_op[a] == k:
+            if op_nw[k] == 1:
+                de[adj_slot[a], 0] += 2.0 * _overlap1(
+                    lam0, psi, n, op_wires[k, 0], op_kind[k] == DIAGONAL, dmats, adj_off[a])
+                a -= 1
+                continue
+            for i in range(dim):
+                phi[i] = psi[i]
+            apply_row(phi, n, op_wires, k, op_nw[k], op_kind[k], dmats, adj_off[a])
+            acc = 0.0
+            for i in range(dim):
+                v = np.conj(lam0[i]) * phi[i]
+                acc += v.real
+            de[adj_slot[a], 0] += 2.0 * acc
+            a -= 1
+        if a < 0:
+            break
+        apply_row(lam0, n, op_wires, k, op_nw[k], op_kind[k], amats, op_off[k])
+
+
+@njit(cache=True)
+def adjoint_step_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                      C, adj_op, adj_slot, adj_off, dmats, ch, ch_slot, ch_x, cc, cc_m, cc_w,
+                      cc_x, e, de, psi, phi, lam, amats, out, jac):
+    """:func:`program_value_and_grad_adjoint_into` on the program's unpacked sections and
+    the caller's work memory (``e``, ``de``, ``psi``, ``phi``, ``lam``, ``amats``: see
+    :func:`_adjoint_into`): no allocation, no unpacking, the same arithmetic and bits.
+    The compiled optimization loop (qsym.minimize) unpacks and allocates once per run."""
+    for m in range(lam.shape[0]):
+        for i in range(lam.shape[1]):
+            lam[m, i] = 0.0
+    for s in range(de.shape[0]):
+        for m in range(de.shape[1]):
+            de[s, m] = 0.0
+    if out.shape[0] == 1 and lam.shape[0] == 1 and C.shape[0] == 1:
+        _adjoint_into_flat(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z,
+                           word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam,
+                           amats)
+    else:
+        _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                      C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats)
+    combine_into(C, e, out)
+    n_out = out.shape[0]
+    for m in range(n_out):
+        for j in range(jac.shape[1]):
+            jac[m, j] = 0.0
+    for k in range(ch.shape[0]):
+        s = ch_slot[k]
+        j = ch_x[k]
+        for m in range(n_out):
+            jac[m, j] += ch[k] * de[s, m]
+    for k in range(cc.shape[0]):
+        jac[cc_m[k], cc_x[k]] += cc[k] * e[cc_w[k]]

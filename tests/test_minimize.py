@@ -451,11 +451,20 @@ def _interrupt_at(monkeypatch, n_updates, how):
 
 
 def _same_run(part, ref):
+    """The same run: bit for bit between two compiled runs; between the Python loop and
+    the compiled one to 1e-12 (the compiled step of a tiny circuit is written out, its
+    shifted matrices by angle addition and its adjoint sweeps as locals: the same numbers
+    up to rounding)."""
     assert part.nit == ref.nit
-    assert onp.array_equal(part.x, ref.x)
-    assert onp.array_equal(part.cost_history, ref.cost_history)
-    assert onp.array_equal(part.grad_norm_history, ref.grad_norm_history)
-    assert part.fun == ref.fun
+    if part.compiled and ref.compiled:
+        assert onp.array_equal(part.x, ref.x)
+        assert onp.array_equal(part.cost_history, ref.cost_history)
+        assert onp.array_equal(part.grad_norm_history, ref.grad_norm_history)
+        assert part.fun == ref.fun
+        return
+    for a, b in ((part.x, ref.x), (part.cost_history, ref.cost_history),
+                 (part.grad_norm_history, ref.grad_norm_history), (part.fun, ref.fun)):
+        onp.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["Adam", "Nesterov"])
@@ -551,7 +560,7 @@ def test_chunks_change_nothing(monkeypatch):
              for n in OPTIMIZERS}
     original = minimize_module._chunked
 
-    def tiny(all_starts, states, steps, bar, stop=None):
+    def tiny(all_starts, states, steps, bar, stop=None, work=None):
         k = 0
         while True:
             k1 = min(k + 3, steps)

@@ -1,0 +1,313 @@
+"""qsym.minimize's step inside the compiled loop: its three forms against independent
+references.
+
+- a tiny circuit's parameter shift written out (the circuit module's written-out lines
+  without their checks, the shifted matrices by angle addition): the module's fused
+  entry point and the exact derivative to 1e-12;
+- a tiny circuit's adjoint method written out: the adjoint kernel and the exact
+  derivative (sympy, product rule; no shift rule, no adjoint sweep) to 1e-12;
+- the kernels' form (forced here with ``STEP_MAX_OPS = 0``): the Python ``step`` (which
+  runs the same kernels) bit for bit;
+
+and what the loop does with a non-finite cost or gradient (a qsym error, not a raw
+``ValueError`` from compiled code), and that a step allocates nothing.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+from qsym.shapes import flat
+from qsym.symbolic import exact_jacobian
+
+minimize_module = sys.modules["qsym.minimize"]
+
+dev1 = qml.device("default.qubit", wires=1)
+dev2 = qml.device("default.qubit", wires=2)
+# the written-out gate kinds: dense (RX, Rot, CRX), real (RY), diagonal (RZ), controlled-X
+# (CNOT); words with flips and Y's; classical processing; data (a keyword argument)
+H1 = qml.Hamiltonian([0.5, 0.7], [qml.PauliZ(0), qml.PauliY(0)])
+
+
+def one_wire(diff_method):
+    @qml.qnode(dev1, diff_method=diff_method)
+    def circuit(p, scale=0.8):
+        qml.RX(2.0 * p[0], wires=0)
+        qml.RY(np.sin(p[1]) * scale, wires=0)
+        qml.Rot(p[2], 0.3, -0.4, wires=0)
+        return qml.expval(H1)
+
+    return circuit
+
+
+def two_wires(diff_method):
+    @qml.qnode(dev2, diff_method=diff_method)
+    def circuit(p):
+        qml.RX(p[0], wires=0)
+        qml.CNOT(wires=[0, 1])
+        qml.CRX(p[1], wires=[1, 0])
+        qml.RZ(p[0] * p[2], wires=1)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliX(1))
+
+    return circuit
+
+
+dev3 = qml.device("default.qubit", wires=3)
+
+
+@qml.qnode(dev3, diff_method="adjoint")
+def three_wires(p):
+    """Real one-wire gates on every wire (the adjoint loop's view-free sweep: every bit
+    position), a diagonal, CNOTs, a two-term observable."""
+    for i in range(3):
+        qml.RY(p[i], wires=i)
+    qml.CNOT(wires=[0, 1])
+    qml.CNOT(wires=[1, 2])
+    for i in range(3):
+        qml.RY(p[i] * p[0], wires=i)
+        qml.RZ(p[2 - i], wires=i)
+    return qml.expval(qml.PauliZ(0) + 0.5 * qml.PauliX(2))
+
+
+NODES = {m: one_wire(m) for m in ("parameter-shift", "adjoint")}
+TWO = two_wires("adjoint")
+POINTS = onp.random.default_rng(5).uniform(-onp.pi, onp.pi, size=(4, 3))
+
+
+def entry_of(node, x, **kw):
+    entry, _, ds = node.compiled((x,), kw, diff=(0,))
+    return entry, onp.ascontiguousarray(flat(ds), dtype=float)
+
+
+def step(mod, x, d):
+    out, jac = onp.empty(1), onp.empty((1, x.shape[0]))
+    mod._q_step(x, d, out, jac)
+    return out, jac
+
+
+def test_written_parameter_shift_against_module_and_exact_derivative():
+    """The written-out parameter shift (no checks; shifted matrices by angle addition from
+    the unshifted sines and cosines) against the circuit module's fused entry point and
+    the exact derivative: 1e-12."""
+    node = NODES["parameter-shift"]
+    entry, d = entry_of(node, POINTS[0])
+    form, lines = minimize_module.step_form(entry, "parameter-shift")
+    assert form == "written out" and not any("raise" in line for line in lines)
+    # no shifted parameter (``p = 1.0 * p + 1.5707963267948966``): the shifted matrices
+    # take the unshifted angles' sines and cosines (angle addition)
+    text = "\n".join(lines)
+    assert "_q_s0_p0 = _q_th" in text and repr(onp.pi / 2) not in text
+    loop = minimize_module._loop_module(entry, "parameter-shift")
+    for x in POINTS:
+        out, jac = step(loop, x, d)
+        ref_out, ref_jac = onp.empty(1), onp.empty((1, 3))
+        entry.module.fused_value_and_grad_into(x, d, ref_out, ref_jac)
+        assert onp.array_equal(out, ref_out)  # the value circuit: the same lines
+        onp.testing.assert_allclose(jac, ref_jac, rtol=0, atol=1e-12)
+        onp.testing.assert_allclose(jac, exact_jacobian(entry.circuit, x, d), rtol=0,
+                                    atol=1e-12)
+        assert onp.max(onp.abs(jac)) > 0.1
+
+
+@pytest.mark.parametrize("shift", [onp.pi / 2, 0.3, 2.0])
+def test_shifted_matrices_by_angle_addition(shift):
+    """Each shifted gate matrix printed by angle addition equals the gate's matrix at the
+    shifted parameter (numpy's reference matrices, written here), to rounding."""
+    import math
+
+    def rx(t):
+        c, s = math.cos(t / 2), math.sin(t / 2)
+        return onp.array([[c, -1j * s], [-1j * s, c]])
+
+    def rz(t):
+        return onp.diag([onp.exp(-0.5j * t), onp.exp(0.5j * t)])
+
+    for name, ref, stored in (("RX", rx, lambda m: m.ravel()), ("RZ", rz, onp.diag)):
+        body = minimize_module._shifted_body((name, None, ()), 0, float(shift))
+        for t in (-2.1, 0.4, 3.0):
+            env = {"math": math, "p0": t, "out": onp.zeros(4, dtype=complex), "off": 0}
+            exec("\n".join(body), env)
+            want = stored(ref(t + shift))
+            onp.testing.assert_allclose(env["out"][: want.size], want, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("node", [NODES["adjoint"], TWO], ids=["one wire", "two wires"])
+def test_written_adjoint_against_kernel_and_exact_derivative(node):
+    entry, d = entry_of(node, POINTS[0])
+    form, _ = minimize_module.step_form(entry, "adjoint")
+    assert form == "written out"
+    loop = minimize_module._loop_module(entry, "adjoint")
+    for x in POINTS:
+        out, jac = step(loop, x, d)
+        ref_out, ref_jac = entry.module.fused_value_and_grad_adjoint(x, d)
+        onp.testing.assert_allclose(out, ref_out, rtol=0, atol=1e-12)
+        onp.testing.assert_allclose(jac, ref_jac, rtol=0, atol=1e-12)
+        exact = exact_jacobian(entry.circuit, x, d)
+        onp.testing.assert_allclose(jac, exact, rtol=0, atol=1e-12)
+        assert onp.max(onp.abs(jac)) > 0.1  # not a trivially zero gradient
+
+
+def test_written_adjoint_with_data_and_other_scale():
+    """Data (a keyword argument) reaches the written-out step: the exact derivative at
+    another value of it."""
+    node = NODES["adjoint"]
+    x = POINTS[1]
+    entry, d = entry_of(node, x, scale=-1.7)
+    assert d.tolist() == [-1.7]
+    loop = minimize_module._loop_module(entry, "adjoint")
+    _, jac = step(loop, x, d)
+    onp.testing.assert_allclose(jac, exact_jacobian(entry.circuit, x, d), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_loop_iterates_match_python_steps(method):
+    """The whole loop (Adam, 15 steps) with the written-out step against the optimizer's
+    Python step: 1e-12."""
+    node = NODES[method]
+    res = qml.minimize(node, POINTS[2], optimizer=qml.AdamOptimizer(0.05), steps=15)
+    assert res.compiled
+    opt = qml.AdamOptimizer(0.05)
+    p = np.array(POINTS[2])
+    costs = []
+    for _ in range(15):
+        p, c = opt.step_and_cost(node, p)
+        costs.append(float(c))
+    onp.testing.assert_allclose(res.x, p, rtol=0, atol=1e-12)
+    onp.testing.assert_allclose(res.cost_history[:-1], costs, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint", "adjoint-3"])
+def test_kernel_form_is_the_python_steps_bits(monkeypatch, method):
+    """Circuits too large to write out run prepare and the kernels (adjoint: into memory
+    made once per run, kernels.adjoint_step_into and its view-free sweep): the same bits
+    as the Python step, which runs the library's adjoint kernel."""
+    monkeypatch.setattr(minimize_module, "STEP_MAX_OPS", 0)
+    monkeypatch.setattr(minimize_module, "_loops", {})
+    node = three_wires if method == "adjoint-3" else NODES[method]
+    method = method.split("-3")[0]
+    entry, _ = entry_of(node, POINTS[3])
+    assert minimize_module.step_form(entry, method) == ("kernels", None)
+    res = qml.minimize(node, POINTS[3], optimizer=qml.MomentumOptimizer(0.05), steps=6)
+    assert "(step: kernels" in sys.modules[
+        minimize_module._loops[(entry.module.__name__, method)].__name__].__doc__
+    opt = qml.MomentumOptimizer(0.05)
+    p = np.array(POINTS[3])
+    for _ in range(6):
+        p = opt.step(node, p)
+    assert onp.array_equal(res.x, onp.asarray(p))
+
+
+def arcsin_circuit(diff_method):
+    @qml.qnode(dev1, diff_method=diff_method)
+    def circuit(p):
+        qml.RX(np.arcsin(p[0]), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    return circuit
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+@pytest.mark.parametrize("kernels", [False, True])
+def test_non_finite_stops_with_a_qsym_error(monkeypatch, method, kernels):
+    """A step out of arcsin's domain gives a NaN gate parameter: the loop stops and
+    minimize raises DifferentiationError saying what to do (the written-out step runs no
+    checks; the kernels' prepare raises and minimize converts it)."""
+    if kernels:
+        monkeypatch.setattr(minimize_module, "STEP_MAX_OPS", 0)
+        monkeypatch.setattr(minimize_module, "_loops", {})
+    node = arcsin_circuit(method)
+    # d<Z>/dp = -2 p / sqrt(1 - p^2)... cos(arcsin p) = sqrt(1-p^2): <Z> = sqrt(1 - p^2)
+    with pytest.raises(qml.DifferentiationError, match="not finite.*step size"):
+        qml.minimize(node, [0.5], optimizer=qml.GradientDescentOptimizer(-5.0), steps=20)
+
+
+def test_overflow_stops_with_a_qsym_error():
+    node = NODES["parameter-shift"]
+    with pytest.raises(qml.DifferentiationError, match="not finite at step 1"):
+        qml.minimize(node, POINTS[0], optimizer=qml.GradientDescentOptimizer(1e308),
+                     steps=5)
+
+
+def test_steps_allocate_nothing(tmp_path):
+    """numba's allocation counters (NUMBA_NRT_STATS) around runs of 10 and 1010 steps:
+    the written-out steps allocate nothing per step (the run's own arrays are made once)."""
+    script = textwrap.dedent(
+        """
+        import numpy as onp, sys
+        import qsym as qml
+        from numba.core.runtime import rtsys
+        mm = sys.modules["qsym.minimize"]
+        dev = qml.device("default.qubit", wires=1)
+        for method in ("parameter-shift", "adjoint"):
+            @qml.qnode(dev, diff_method=method)
+            def c(p):
+                qml.RX(p[0], wires=0)
+                qml.RY(p[1], wires=0)
+                return qml.expval(qml.PauliZ(0))
+            x0 = onp.array([0.3, 0.2])
+            entry, _, ds = c.compiled((x0,), {}, diff=(0,))
+            loop = mm._loop_module(entry, method)
+            counts = []
+            for steps in (10, 1010):
+                x, hp = x0.copy(), onp.array([0.01, 0, 0, 0, 0, 0])
+                z, cost, gn = onp.zeros(2), onp.zeros(steps + 1), onp.zeros(steps + 1)
+                before = rtsys.get_allocation_stats().alloc
+                loop.run(x, onp.zeros((1, 0)), onp.zeros(1), 0, 0, hp, z, z.copy(), 0,
+                         steps, True, 0.0, cost, gn)
+                counts.append(rtsys.get_allocation_stats().alloc - before)
+            print(method, counts[0], counts[1])
+        """
+    )
+    env = dict(os.environ, NUMBA_NRT_STATS="1")
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                       env=env, timeout=600)
+    assert r.returncode == 0, r.stderr
+    for line in r.stdout.strip().splitlines():
+        _, short, long = line.split()
+        assert int(short) == int(long), line  # no allocation per step
+        assert int(short) < 30, line  # the run's own arrays
+
+
+def test_loop_source_is_kept_as_a_record(monkeypatch):
+    """The loop's source (a written-out step is printed with sympy: slow in a new
+    process) is read back from the cache folder; another STEP_MAX_OPS is another key."""
+    from qsym import cache
+
+    if not cache.enabled():
+        pytest.skip("the disk cache is off")
+    entry, _ = entry_of(NODES["parameter-shift"], POINTS[0])
+    src = minimize_module.loop_source(entry, "parameter-shift")
+
+    def printed_again(*args):
+        raise AssertionError("printed again")
+
+    monkeypatch.setattr(minimize_module, "_make_loop_source", printed_again)
+    assert minimize_module.loop_source(entry, "parameter-shift") == src
+    # a value no earlier run has used: another key, printed again
+    monkeypatch.setattr(minimize_module, "STEP_MAX_OPS", 2000 + int.from_bytes(os.urandom(4)))
+    with pytest.raises(AssertionError, match="printed again"):
+        minimize_module.loop_source(entry, "parameter-shift")
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_written_step_with_input_coefficients(method):
+    """A coefficient of the observable that depends on the inputs (its derivative times
+    the word's value, after the chain rule): the exact derivative to 1e-12."""
+    @qml.qnode(dev1, diff_method=method)
+    def c(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=0)
+        return qml.expval(qml.Hamiltonian([2.0 * p[1], 0.5], [qml.PauliZ(0), qml.PauliX(0)]))
+
+    x = POINTS[1][:2].copy()
+    entry, d = entry_of(c, x)
+    assert minimize_module.step_form(entry, method)[0] == "written out"
+    out, jac = step(minimize_module._loop_module(entry, method), x, d)
+    onp.testing.assert_allclose(out, [c(x)], rtol=0, atol=1e-12)
+    onp.testing.assert_allclose(jac, exact_jacobian(entry.circuit, x, d), rtol=0, atol=1e-12)
