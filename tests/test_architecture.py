@@ -30,7 +30,8 @@ ORDER = [
     "rules", "trace", "broadcast", "operations", "numpy", "numpy_random", "math",
     "unsupported", "templates", "opmath", "symbolic", "plan", "program", "emit", "shots",
     "second_order", "tiers", "arguments", "devices", "stages", "executors", "runtime",
-    "drawing", "optimize", "natural_gradient", "minimize", "aot", "_about", "measurements",
+    "drawing", "optimize", "natural_gradient", "aot", "worker", "distributed", "minimize",
+    "_about", "measurements",
     "__init__", "cli", "__main__",
 ]
 
