@@ -1059,8 +1059,9 @@ def _on_executor(fun, opt, x0, steps, tol, args, kwargs, data, targets, loss, mu
     """``minimize(..., executor=..., shards=..., timeout=...)``: on a
     ``concurrent.futures.Executor``, a Dask ``Client`` or ``client.get_executor()``
     (:mod:`qsym.distributed`, docs/distributed.md); the workers get the circuit's exported
-    module. With ``multistart=True`` or no data set, each start is one task running the
-    whole compiled loop (the results equal the one-process run's, start by start). With
+    module. With ``multistart=True`` or no data set, tasks of consecutive starts (at most
+    four per worker thread) run their whole compiled loops (the results equal the
+    one-process run's, start by start). With
     ``data=`` the rows are cut into ``shards`` contiguous shards (default: one per worker)
     whose summed objective and gradient the workers compute each step, in compiled code;
     the data may be Dask arrays (never gathered on the driver). ``timeout``: seconds per
@@ -1095,9 +1096,9 @@ def _on_executor(fun, opt, x0, steps, tol, args, kwargs, data, targets, loss, mu
     interrupted = False
     if rows is None or multistart:
         D = setup[1]
-        outs, _ = distributed.run_starts(executor, pay, D, np.zeros(1) if y is None else y,
-                                         loss_code, rule, starts, steps, tol, timeout)
-        how = f"on {where}: one task per start"
+        outs, tasks = distributed.run_starts(executor, pay, D, np.zeros(1) if y is None else y,
+                                             loss_code, rule, starts, steps, tol, timeout)
+        how = f"on {where}: {tasks} task{'s' if tasks > 1 else ''}"
     else:
         if lazy:
             obj = distributed.ShardedObjective.from_dask(

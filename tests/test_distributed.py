@@ -80,7 +80,7 @@ def test_multistart_on_dask_equals_one_process_start_by_start(client, reference)
     res = qml.minimize(bloch, STARTS, multistart=True, steps=60, optimizer=OPT,
                        executor=client)
     _same_runs(res, reference)  # the same compiled code: bit for bit
-    assert res.compiled and "one task per start" in res.message
+    assert res.compiled and "(compiled loop on Client: 4 tasks)" in res.message
     # client.get_executor() too; and the workers never imported qsym
     res2 = qml.minimize(bloch, STARTS, multistart=True, steps=60, optimizer=OPT,
                         executor=client.get_executor())
@@ -210,8 +210,9 @@ def test_a_worker_that_cannot_load_the_module_names_itself(client):
             qml.sweep(fresh, P[:4], executor=client, timeout=120)
     finally:
         for addr, value in old.items():
-            client.run(exec, f"import os; os.environ['QSYM_WORKER_DIR'] = {value!r}",
-                       workers=[addr])
+            restore = ("os.environ.pop('QSYM_WORKER_DIR', None)" if value is None
+                       else f"os.environ['QSYM_WORKER_DIR'] = {value!r}")
+            client.run(exec, f"import os; {restore}", workers=[addr])
 
 
 def test_a_wait_beyond_timeout_raises_and_cancels():

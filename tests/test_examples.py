@@ -63,6 +63,6 @@ def test_distributed_multistart_on_a_local_cluster():
 
     pytest.importorskip("distributed")
     out = run("distributed_multistart.py")  # two worker processes; results checked there
-    assert "8 starts, 1600 steps in all (compiled loop on Client: one task per start)" in out
+    assert "8 starts, 1600 steps in all (compiled loop on Client: 8 tasks)" in out
     assert "fitted w0: 0.5" in out and "sweep: (2000,) (2000, 2)" in out
     assert "checks passed" in out
