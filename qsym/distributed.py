@@ -66,7 +66,7 @@ from . import aot, worker
 from .errors import ArgumentError, QsymError
 from .runtime import QNode
 
-__all__ = ["sweep", "WorkerError", "is_dask_collection"]
+__all__ = ["WorkerError", "is_dask_collection", "sweep"]
 
 
 class WorkerError(QsymError, RuntimeError):
@@ -96,7 +96,7 @@ def _detached_tasks():
 
 def is_dask_collection(value) -> bool:
     """Whether ``value`` is a Dask collection (a Dask array: not computed by qsym)."""
-    return hasattr(value, "__dask_graph__") and callable(getattr(value, "__dask_graph__"))
+    return hasattr(value, "__dask_graph__") and callable(value.__dask_graph__)
 
 
 def _dask_client(executor):

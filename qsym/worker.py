@@ -21,7 +21,6 @@ True
 """
 
 import hashlib
-import importlib.util
 import os
 import socket
 import sys

@@ -127,6 +127,13 @@ def test_data_parallel_iterates_equal_one_process(client, shards):
     assert abs(res.grad_norm_history[0] - onp.linalg.norm(g0)) < 1e-14
 
 
+def test_multistart_over_a_data_set_equals_one_process(client):
+    """multistart=True with data=: every start's task takes the whole data set."""
+    kw = dict(data={"x": X}, targets=Y, steps=20, optimizer=OPT, multistart=True)
+    one = qml.minimize(model, STARTS[:3], **kw)
+    _same_runs(qml.minimize(model, STARTS[:3], executor=client, **kw), one)
+
+
 def test_data_parallel_from_dask_arrays(client):
     da = pytest.importorskip("dask.array")
     one = qml.minimize(model, [0.1, 0.2], data={"x": X}, targets=Y, steps=25, optimizer=OPT)
