@@ -304,7 +304,8 @@ class ShardedObjective:
         ys = None if targets is None else _row_blocks(targets.reshape(-1), chunks)
         task = dask.delayed(obj.be.tasks.shard_matrix, pure=True)
         x_like = np.zeros(np.shape(x_like))
-        mats = [task(obj.ref, x_like, tuple(args), dict(kwargs),
+        mats = [task(obj.ref, x_like, tuple(plain(a) for a in args),
+                     {k: plain(v) for k, v in kwargs.items()},
                      {k: blocks[i] for k, blocks in cols.items()}, b - a)
                 for i, (a, b) in enumerate(bounds)]
         futs = obj.be.client.compute(mats)
@@ -372,8 +373,8 @@ def sweep(circuit, params, *, args=(), kwargs=None, executor=None, grad: bool = 
         Results are bit for bit those of ``compiled.value`` / ``compiled.jacobian`` (the
         exported module on a worker runs the same code).
     """
-    kwargs = dict(kwargs or {})
-    args = tuple(args)
+    kwargs = {k: plain(v) for k, v in dict(kwargs or {}).items()}
+    args = tuple(plain(a) for a in args)
     lazy = is_dask_collection(params)
     X = params if lazy else np.asarray(params, dtype=np.float64)
     if X.ndim < 1 or X.shape[0] == 0:
@@ -400,14 +401,29 @@ def sweep(circuit, params, *, args=(), kwargs=None, executor=None, grad: bool = 
     return values, (np.concatenate([p[1] for p in parts]) if grad else None)
 
 
+def plain(value):
+    """An array as a plain ``numpy.ndarray`` (a ``qsym.numpy`` tensor would need qsym to
+    unpickle on a worker); anything else unchanged."""
+    return np.asarray(value) if isinstance(value, np.ndarray) else value
+
+
 def _compiled(circuit, first, args, kwargs):
     if isinstance(circuit, aot.CompiledCircuit):
-        return circuit
-    if isinstance(circuit, QNode):
-        return aot.compile(circuit, first, *args, **kwargs)
-    raise ArgumentError(
-        f"sweep takes a QNode or a CompiledCircuit (qml.compile), got {type(circuit).__name__}"
-    )
+        compiled = circuit
+    elif isinstance(circuit, QNode):
+        compiled = aot.compile(circuit, first, *args, **kwargs)
+    else:
+        raise ArgumentError(
+            f"sweep takes a QNode or a CompiledCircuit (qml.compile), got {type(circuit).__name__}")
+    trainable = [i for i, item in enumerate(compiled.layout)
+                 if len(item) == 2 and item[0] == "trainable"]
+    if trainable != [0]:
+        raise ArgumentError(
+            "sweep varies the circuit's first argument and differentiates by it alone: the "
+            f"first argument must be trainable and the others data (got trainable arguments "
+            f"{trainable}); pass the others with requires_grad=False or as keyword arguments"
+        )
+    return compiled
 
 
 def _vg_name(compiled):

@@ -222,6 +222,18 @@ def test_a_worker_that_cannot_load_the_module_names_itself(client):
             client.run(exec, f"import os; {restore}", workers=[addr])
 
 
+def test_data_parallel_mean_loss_on_a_thread_pool():
+    """loss="mean" (no targets), a thread pool (the driver's own modules), 3 shards."""
+    kw = dict(data={"x": X}, steps=15, optimizer=qml.GradientDescentOptimizer(0.2))
+    one = qml.minimize(model, [0.1, 0.2], **kw)
+    with ThreadPoolExecutor(2) as pool:
+        res = qml.minimize(model, [0.1, 0.2], executor=pool, shards=3, **kw)
+    assert onp.allclose(res.x, one.x, atol=1e-12, rtol=0)
+    assert onp.allclose(res.cost_history, one.cost_history, atol=1e-12, rtol=0)
+    # independent: the mean of cos(x + w0) cos(w1) at the start
+    assert abs(res.cost_history[0] - onp.mean(onp.cos(X + 0.1) * onp.cos(0.2))) < 1e-14
+
+
 def test_a_wait_beyond_timeout_raises_and_cancels():
     gate = threading.Event()
     with ThreadPoolExecutor(1) as pool:
@@ -248,3 +260,8 @@ def test_bad_arguments_raise_qsym_errors():
         qml.sweep(bloch, onp.zeros((0, 2)))
     with pytest.raises(qml.ArgumentError, match="QNode or a CompiledCircuit"):
         qml.sweep(lambda w: 0.0, P[:2])
+    with pytest.raises(qml.ArgumentError, match=r"trainable arguments \[0, 1\]"):
+        qml.sweep(model, P[:2], args=(0.3,))  # x given positionally: trainable too
+    # a qsym tensor among the arguments is taken as a plain array (what workers unpickle)
+    v, _ = qml.sweep(model, P[:3], kwargs={"x": qml.numpy.array(0.3, requires_grad=False)})
+    assert onp.allclose(v, onp.cos(0.3 + P[:3, 0]) * onp.cos(P[:3, 1]), atol=1e-14)
