@@ -33,7 +33,10 @@ _logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
 # first: qsym.cache registers numba's cache locator for qsym's own files (kernels/)
 from . import cache as _cache  # noqa: E402
-from . import errors, gates, numpy, rules  # noqa: E402
+# the public modules (docs/api/index.md): PennyLane's namespaces and the rule table; every
+# other module is internal (docs/design.md, "Public and internal modules")
+from . import errors, numpy, rules  # noqa: E402
+from . import gates as _gates  # noqa: E402
 from .errors import (  # noqa: E402
     ArgumentError,
     DeviceError,
@@ -82,7 +85,7 @@ from .templates import (  # noqa: E402
     StronglyEntanglingLayers,
 )
 from .runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
-from . import devices, math, measurements, wires  # noqa: E402
+from . import devices, math, measurements, optimize, wires  # noqa: E402
 from .unsupported import CHANNELS as _CHANNELS, cond, density_matrix, measure  # noqa: E402
 from . import unsupported as _unsupported  # noqa: E402
 from .drawing import draw, draw_mpl, matrix, specs  # noqa: E402
@@ -104,10 +107,15 @@ from .natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tensor
 # one class per gate-table row: qml.RX, qml.CNOT, ... qsym's own gates are fixed, bound
 # here once; gates of your own (qml.define_gate) are looked up at each use (__getattr__),
 # so a gate defined again is the new definition everywhere (qsym.gates.REGISTRY)
-globals().update({_name: GATE_CLASSES[_name] for _name in gates.BUILTIN_GATES})
+globals().update({_name: GATE_CLASSES[_name] for _name in _gates.BUILTIN_GATES})
 
 
 def __getattr__(name: str):
+    # a PennyLane name qsym does not provide (qml.kernels, qml.broadcast, ...): an
+    # AttributeError naming it as unsupported
+    error = _unsupported.namespace_error(name)
+    if error is not None:
+        raise error
     from .operations import user_gate_class
 
     return user_gate_class(__name__, name)
@@ -141,7 +149,7 @@ __all__ = [
     "devices", "math", "wires", "measure", "cond", "density_matrix", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
     "load", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "check",
-    "expectation", "gradient", "numpy", "gates", "errors", "QsymError", "TracingError",
+    "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "TracingError",
     "GateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",
     "templates", "layer", "ops", "CacheWarning", "cache_info", "clear_cache",

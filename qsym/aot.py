@@ -57,7 +57,20 @@ from .runtime import QNode
 
 
 class ExportError(QsymError, ValueError):
-    """An export cannot be written, or a loaded export does not match what is expected."""
+    """An export cannot be written, or a loaded export does not match what is expected.
+
+    >>> import qsym as qml, tempfile, os
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def circuit(x):
+    ...     qml.RX(x, wires=0)
+    ...     return qml.expval(qml.PauliY(0))
+    >>> try:
+    ...     qml.compile(circuit, 0.3).export(os.path.join(tempfile.mkdtemp(), "not-a-name.py"))
+    ... except qml.ExportError as exc:
+    ...     print(str(exc)[:39])
+    export to a .py file with an importable
+    """
 
 
 class ModifiedExportError(ExportError, ImportError):
@@ -202,6 +215,16 @@ class CompiledCircuit:
             value written in a file proves nothing about the file).
         export_sha256: after :meth:`export`, the SHA-256 of the exact bytes written: give
             it to ``qml.load(path, expected_hash=...)`` (None before any export).
+
+    >>> import qsym as qml, tempfile, os
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def circuit(x):
+    ...     qml.RX(x, wires=0)
+    ...     return qml.expval(qml.PauliY(0))
+    >>> compiled = qml.compile(circuit, 0.3)
+    >>> isinstance(compiled, qml.CompiledCircuit), compiled.diff_method, compiled.executions
+    (True, 'parameter-shift', 3)
     """
 
     export_sha256 = None
@@ -530,6 +553,16 @@ def compile(qnode: QNode, *args, **kwargs) -> CompiledCircuit:  # noqa: A001
     Returns a :class:`CompiledCircuit` whose ``value``/``grad``/``jacobian`` take arguments
     of the same layout (new values, same shapes and static values) and whose ``export``
     writes a standalone module.
+
+    >>> import qsym as qml, tempfile, os
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def circuit(x):
+    ...     qml.RX(x, wires=0)
+    ...     return qml.expval(qml.PauliY(0))
+    >>> compiled = qml.compile(circuit, 0.3)
+    >>> print(compiled.value(0.3), compiled.grad(0.3))  # -sin(0.3), -cos(0.3)
+    -0.29552020666133955 -0.955336489125606
     """
     return CompiledCircuit(qnode, args, kwargs)
 
@@ -571,6 +604,19 @@ def load(path, expected_hash: str | None = None, check_version: bool = True):
             attacker, who can rewrite that line too); another qsym version; not an export.
 
     Without ``expected_hash`` a module is code like any other: load only files you trust.
+
+    >>> import qsym as qml, tempfile, os
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def circuit(x):
+    ...     qml.RX(x, wires=0)
+    ...     return qml.expval(qml.PauliY(0))
+    >>> path = qml.compile(circuit, 0.3).export(os.path.join(tempfile.mkdtemp(), "ry.py"))
+    >>> try:  # the file is checked before any of it runs
+    ...     qml.load(path, expected_hash="0" * 64)
+    ... except qml.ExportError as exc:
+    ...     print(str(exc).split(":")[0])
+    ry.py is not the file expected
     """
     path = Path(path)
     data = path.read_bytes()

@@ -734,12 +734,16 @@ def kernel_function_name(index_name: str) -> str | None:
 
     >>> kernel_function_name("kernels.program_value-812.py312.nbi")
     'program_value'
+    >>> kernel_function_name("_kernels.program_value-812.py312.nbi")  # a private module file
+    'program_value'
     >>> kernel_function_name("qsym_gen_ab12.prepare-40.py312.nbi") is None
     True
     """
-    if not index_name.startswith(KERNELS + "."):
+    # numba names the index after the module file: "kernels." or, private, "_kernels."
+    module, dot, rest = index_name.partition(".")
+    if not dot or module.lstrip("_") != KERNELS:
         return None
-    return index_name[len(KERNELS) + 1:].split("-", 1)[0]
+    return rest.split("-", 1)[0]
 
 
 def kernel_compile_said() -> None:

@@ -320,7 +320,13 @@ def device(
 
 
 class DefaultQubit(Device):
-    """PennyLane's ``default.qubit``: qsym's statevector simulator."""
+    """PennyLane's ``default.qubit``: qsym's statevector simulator.
+
+    >>> import qsym as qml
+    >>> dev = qml.devices.DefaultQubit(wires=2)
+    >>> dev.name, dev.num_wires
+    ('default.qubit', 2)
+    """
 
     def __init__(self, wires=None, shots=None, seed="global", max_workers=None):
         check_device_options({"max_workers": max_workers})
@@ -328,7 +334,13 @@ class DefaultQubit(Device):
 
 
 class LightningQubit(Device):
-    """``lightning.qubit``: an alias of qsym's statevector simulator (same numbers)."""
+    """``lightning.qubit``: an alias of qsym's statevector simulator (same numbers).
+
+    >>> import qsym as qml
+    >>> dev = qml.devices.LightningQubit(wires=2)
+    >>> dev.name, dev.num_wires
+    ('lightning.qubit', 2)
+    """
 
     def __init__(self, wires=None, shots=None, seed="global", **kwargs):
         check_device_options(kwargs)
@@ -343,7 +355,11 @@ def _unsimulated(cls_name: str, name: str):
             "sampled)"
         )
 
-    return type(cls_name, (Device,), {"__init__": __init__, "__doc__": f"Not available: {name}."})
+    doc = (f"Not available: {name} (PennyLane's ``qml.devices.{cls_name}``).\n\n"
+           f">>> import qsym as qml\n>>> try:\n...     qml.devices.{cls_name}(wires=1)\n"
+           f"... except qml.DeviceError as exc:\n...     print(str(exc)[:{len(cls_name) + 13}])\n"
+           f"qml.devices.{cls_name}\n")
+    return type(cls_name, (Device,), {"__init__": __init__, "__doc__": doc})
 
 
 DefaultMixed = _unsimulated("DefaultMixed", "default.mixed")

@@ -7,42 +7,132 @@ True
 
 
 class QsymError(Exception):
-    """Base class of qsym's errors."""
+    """Base class of qsym's errors.
+
+    >>> import qsym as qml
+    >>> [issubclass(e, qml.QsymError) for e in (qml.GateError, qml.WireError, qml.TracingError)]
+    [True, True, True]
+    >>> try:  # one except clause for every error qsym raises on bad input
+    ...     qml.RX(0.1, wires=[0, 1])
+    ... except qml.QsymError as exc:
+    ...     print(type(exc).__name__)
+    WireError
+    """
 
 
 class TracingError(QsymError, TypeError):
-    """The circuit function could not be traced (e.g. a branch on a traced input)."""
+    """The circuit function could not be traced (e.g. a branch on a traced input).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def branchy(x):
+    ...     if x > 0:  # a Python branch on the traced input
+    ...         qml.RX(x, wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> try:
+    ...     branchy(0.5)
+    ... except qml.TracingError as exc:
+    ...     print(str(exc).split(",")[0])
+    `x > 0` needs the value of the traced input(s) x
+    """
 
 
 class GateError(QsymError, ValueError):
-    """Unknown gate, or a gate called with the wrong number or kind of parameters."""
+    """Unknown gate, or a gate called with the wrong number or kind of parameters.
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.RX(0.1, 0.2, wires=0)
+    ... except qml.GateError as exc:
+    ...     print(exc)
+    RX takes 1 parameter(s), got 2
+    """
 
 
 class WireError(QsymError, ValueError):
-    """A wire that is not on the device, or a gate given duplicate wires."""
+    """A wire that is not on the device, or a gate given duplicate wires.
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.CNOT(wires=[0, 0])
+    ... except qml.WireError as exc:
+    ...     print(exc)
+    CNOT got duplicate wires [0, 0]
+    """
 
 
 class MeasurementError(QsymError, ValueError):
-    """The circuit returns something other than supported measurements."""
+    """The circuit returns something other than supported measurements.
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.expval(qml.RX(0.1, wires=0))
+    ... except qml.MeasurementError as exc:
+    ...     print(str(exc).split(";")[0])
+    RX cannot be used as an observable
+    """
 
 
 class ArgumentError(QsymError, TypeError):
-    """A circuit argument of the wrong kind (non-numeric, complex, NaN, ...)."""
+    """A circuit argument of the wrong kind (non-numeric, complex, NaN, ...).
+
+    >>> import qsym as qml
+    >>> def f(x):
+    ...     qml.RX(x, wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> try:
+    ...     qml.QNode(f, qml.device("default.qubit", wires=1), interface="jax")
+    ... except qml.ArgumentError as exc:
+    ...     print(str(exc)[:34])
+    interface='jax' is not supported:
+    """
 
 
 class DeviceError(QsymError, ValueError):
-    """Unknown device name or bad device options."""
+    """Unknown device name or bad device options.
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.device("default.mixed", wires=1)
+    ... except qml.DeviceError as exc:
+    ...     print(str(exc)[:45])
+    device 'default.mixed' needs mixed states and
+    """
 
 
 class DifferentiationError(QsymError, ValueError):
-    """A gradient that cannot be computed as asked (no exact rule, bad argnum, ...)."""
+    """A gradient that cannot be computed as asked (no exact rule, bad argnum, ...).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.grad(lambda x: x, argnum=3)(0.1)
+    ... except qml.DifferentiationError as exc:
+    ...     print(str(exc)[:27])
+    argnum 3 is out of range: t
+    """
 
 
 class RuleError(QsymError, ValueError):
-    """A shift rule could not be derived or failed its proof."""
+    """A shift rule could not be derived or failed its proof.
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.rules.derive_rule((1,), shifts=(0,))
+    ... except qml.RuleError as exc:
+    ...     print(exc)
+    shifts must be positive (each is used as +s and -s), got 0
+    """
 
 
 class CacheWarning(UserWarning):
     """The on-disk cache cannot be used as configured (a folder or file that is not the
     current user's alone, or cannot be written): qsym uses a private folder or recomputes
-    the file, and says so once."""
+    the file, and says so once.
+
+    >>> import warnings
+    >>> import qsym as qml
+    >>> issubclass(qml.CacheWarning, UserWarning)
+    True
+    >>> with warnings.catch_warnings():  # make it an error in an application that must cache
+    ...     warnings.simplefilter("error", qml.CacheWarning)
+    """

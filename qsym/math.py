@@ -27,7 +27,14 @@ from autograd.extend import Box as _Box
 from . import numpy as _qnp
 
 def get_interface(*values) -> str:
-    """``"autograd"`` if any value is a qsym tensor or an autograd box, else ``"numpy"``."""
+    """``"autograd"`` if any value is a qsym tensor or an autograd box, else ``"numpy"``.
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> qml.math.get_interface(np.array([0.1])), qml.math.get_interface(onp.array([0.1]))
+    ('autograd', 'numpy')
+    """
     found = "numpy"
     for v in values:
         if isinstance(v, (list, tuple)):
@@ -40,7 +47,13 @@ def get_interface(*values) -> str:
 
 def requires_grad(tensor, interface=None) -> bool:
     """Whether ``tensor`` is trainable: a qsym tensor's flag; an autograd box is; plain
-    NumPy values are not (PennyLane's rule)."""
+    NumPy values are not (PennyLane's rule).
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> qml.math.requires_grad(np.array(0.1)), qml.math.requires_grad(np.array(0.1, requires_grad=False))
+    (True, False)
+    """
     if isinstance(tensor, _Box):
         return True
     if isinstance(tensor, _qnp.tensor):
@@ -49,7 +62,13 @@ def requires_grad(tensor, interface=None) -> bool:
 
 
 def to_numpy(tensor, max_depth=None, _n=0):
-    """A plain NumPy array (or number) of the value, without ``requires_grad``."""
+    """A plain NumPy array (or number) of the value, without ``requires_grad``.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> qml.math.to_numpy(np.array([0.5, 1.0]))
+    array([0.5, 1. ])
+    """
     if isinstance(tensor, _Box):
         tensor = tensor._value
     if isinstance(tensor, _qnp.tensor):
@@ -63,21 +82,40 @@ toarray = to_numpy
 
 
 def unwrap(values, max_depth=None):
-    """PennyLane's ``qml.math.unwrap``: NumPy values from (lists of) tensors."""
+    """PennyLane's ``qml.math.unwrap``: NumPy values from (lists of) tensors.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> qml.math.unwrap([np.array(0.5), np.array([1.0, 2.0])])
+    [array(0.5), array([1., 2.])]
+    """
     if isinstance(values, (list, tuple)):
         return type(values)(to_numpy(v) for v in values)
     return to_numpy(values)
 
 
 def convert_like(tensor1, tensor2):
-    """``tensor1`` as the kind of value ``tensor2`` is (qsym tensor or NumPy array)."""
+    """``tensor1`` as the kind of value ``tensor2`` is (qsym tensor or NumPy array).
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> qml.math.convert_like(onp.array([1.0]), np.array([2.0]))
+    tensor([1.], requires_grad=True)
+    """
     if isinstance(tensor2, _qnp.tensor):
         return _qnp.tensor(tensor1, requires_grad=tensor2.requires_grad)
     return _np.asarray(tensor1)
 
 
 def cast(tensor, dtype):
-    """``tensor`` with the given dtype (a qsym tensor keeps ``requires_grad``)."""
+    """``tensor`` with the given dtype (a qsym tensor keeps ``requires_grad``).
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> qml.math.cast(np.array([1, 2]), "float64")
+    tensor([1., 2.], requires_grad=True)
+    """
     if isinstance(tensor, _qnp.tensor):
         return _qnp.tensor(_np.asarray(tensor, dtype=dtype), requires_grad=tensor.requires_grad)
     if isinstance(tensor, _Box):
@@ -86,29 +124,58 @@ def cast(tensor, dtype):
 
 
 def cast_like(tensor1, tensor2):
-    """``tensor1`` with ``tensor2``'s dtype."""
+    """``tensor1`` with ``tensor2``'s dtype.
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> qml.math.cast_like(onp.array([1, 2]), onp.array([0.5]))
+    array([1., 2.])
+    """
     return cast(tensor1, _np.asarray(to_numpy(tensor2)).dtype)
 
 
 def is_abstract(tensor, like=None) -> bool:
-    """Always False: qsym's values are concrete (no JAX tracing)."""
+    """Always False: qsym's values are concrete (no JAX tracing).
+
+    >>> import qsym as qml
+    >>> qml.math.is_abstract(0.5)
+    False
+    """
     return False
 
 
 def allequal(tensor1, tensor2, **kwargs) -> bool:
-    """True if the two values are equal element by element."""
+    """True if the two values are equal element by element.
+
+    >>> import qsym as qml
+    >>> qml.math.allequal([1, 2], [1, 2]), qml.math.allequal([1, 2], [1, 3])
+    (True, False)
+    """
     return bool(_np.all(_np.asarray(to_numpy(tensor1)) == _np.asarray(to_numpy(tensor2))))
 
 
 def shape(tensor) -> tuple:
-    """The shape of the value (``()`` for a number)."""
+    """The shape of the value (``()`` for a number).
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> qml.math.shape(onp.zeros((2, 3))), qml.math.shape(0.5)
+    ((2, 3), ())
+    """
     if isinstance(tensor, _Box):
         return _np.shape(tensor._value)
     return _np.shape(tensor)
 
 
 def fidelity_statevector(state0, state1, check_state=False, c_dtype="complex128"):
-    """``|<state0|state1>|^2`` of two state vectors."""
+    """``|<state0|state1>|^2`` of two state vectors.
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> plus = onp.array([1.0, 1.0]) / onp.sqrt(2)
+    >>> round(float(qml.math.fidelity_statevector(onp.array([1.0, 0.0]), plus)), 12)
+    0.5
+    """
     a = _qnp.asarray(state0, dtype=c_dtype) if not isinstance(state0, _Box) else state0
     b = _qnp.asarray(state1, dtype=c_dtype) if not isinstance(state1, _Box) else state1
     if check_state:

@@ -296,6 +296,16 @@ class OptimizeResult:
     ``(n_starts, *shape)``, ``fun``, ``nit``, ``converged`` are arrays, the histories are
     lists of arrays; ``result[i]`` is start ``i``'s own result and ``result.best`` the
     start with the lowest final cost.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def bloch(x):
+    ...     qml.RY(x[0], wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> res = qml.minimize(bloch, [0.3], optimizer=qml.GradientDescentOptimizer(0.5), steps=60)
+    >>> isinstance(res, qml.OptimizeResult), len(res.cost_history), res.interrupted
+    (True, 61, False)
     """
 
     x: np.ndarray
@@ -575,46 +585,46 @@ def minimize(
         x0: the initial parameters (any shape; a list of floats is fine). With
             ``multistart=True``, the first axis indexes starting points.
         optimizer: one of qsym's optimizers (default ``GradientDescentOptimizer()``,
-            step size 0.01). Its hyperparameters are used; its accumulated state is
-            neither used nor changed: every run starts from zero accumulators, as a new
-            optimizer would.
+            step size 0.01): its hyperparameters, never its accumulated state (every run
+            starts from zero accumulators, as a new optimizer would).
         steps: the maximum number of optimizer steps.
         tol: stop when the gradient's Euclidean norm falls below this (0: never).
-        args, kwargs: further positional and keyword arguments of ``fun``, held fixed
-            (they are data, never optimized).
-        data: a data set, ``{keyword argument name: array}``: row ``i`` of each array is
-            passed as that keyword argument for example ``i``. The objective is then the
-            mean over the rows, of the squared error ``(fun(x, **row) - target)**2`` with
-            ``targets`` (``loss="square"``, the default with targets), or of
-            ``fun(x, **row)`` itself (``loss="mean"``, the default without). New data
-            never recompiles the circuit.
+        args, kwargs: further arguments of ``fun``, held fixed (data, never optimized).
+        data: a data set, ``{keyword argument name: array}`` (row ``i`` of each array is
+            that keyword argument for example ``i``): the objective is the mean over the
+            rows of ``(fun(x, **row) - target)**2`` (``loss="square"``, the default with
+            ``targets``) or of ``fun(x, **row)`` (``loss="mean"``). New data never recompiles.
         targets: one target value per data row.
         loss: ``"square"`` or ``"mean"`` (see ``data``).
-        multistart: ``x0``'s first axis indexes starting points, optimized together (on
-            ``threads`` threads); the result holds one entry per start.
-        threads: threads for a multistart run (default: the number of cores, at most the
-            number of starts).
+        multistart: ``x0``'s first axis indexes starting points, optimized together; the
+            result holds one entry per start.
+        threads: a multistart run's threads (default: the cores, at most the starts).
         grad_fn: the gradient of ``fun`` as a function of the same arguments (a Python
             loop then runs; by default ``qml.grad(fun, argnum=0)``).
-        compiled: ``None`` (compile when possible, else a Python loop), ``True`` (raise
-            :class:`qsym.DifferentiationError` if the loop cannot be compiled, with the
-            reason) or ``False`` (always the Python loop).
-        progress: a progress bar (:mod:`tqdm.auto`: a text bar on stderr, a widget in
-            Jupyter) with the compile phase, the steps, an ETA and the cost (the best
-            start's in a multistart run): ``None`` shows it when stderr is a terminal or
-            in a Jupyter notebook, ``True`` always, ``False`` never.
+        compiled: ``None`` (compile when possible, else a Python loop), ``True`` (compile or
+            raise :class:`qsym.DifferentiationError` with the reason), ``False`` (Python).
+        progress: a :mod:`tqdm.auto` bar (stderr, or a Jupyter widget): compile phase,
+            steps, ETA, cost (the best start's in a multistart run); ``None``: shown on a
+            terminal or in Jupyter, ``True`` always, ``False`` never.
         executor, shards, timeout: on other processes or machines: docs/distributed.md.
 
-    Ctrl-C during the steps stops the run at the end of the current chunk of compiled
-    steps (or Python step) and returns the partial result with ``interrupted=True``; a
-    second Ctrl-C raises ``KeyboardInterrupt`` at once.
+    Ctrl-C stops the run at the end of the current chunk of steps and returns the partial
+    result (``interrupted=True``); a second Ctrl-C raises ``KeyboardInterrupt`` at once.
 
     Returns:
         :class:`OptimizeResult`: ``x``, ``fun``, ``nit``, ``cost_history``,
-        ``grad_norm_history``, ``converged``, ``compiled``, ``message``, timings, and
-        ``plot()``.
+        ``grad_norm_history``, ``converged``, ``compiled``, ``message``, timings, ``plot()``.
 
-    Examples: the module's documentation (:mod:`qsym.minimize`) and docs/optimization.md.
+    Examples (more: the module's documentation, :mod:`qsym.minimize`; docs/optimization.md):
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def bloch(x):
+    ...     qml.RY(x[0], wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> res = qml.minimize(bloch, [0.3], optimizer=qml.GradientDescentOptimizer(0.5), steps=60)
+    >>> res.compiled, res.nit, round(float(res.x[0]), 6), round(res.fun, 9)  # RY(pi): <Z> = -1
+    (True, 60, 3.141593, -1.0)
     """
     t_start = time.perf_counter()
     opt, steps, tol = _checked_options(optimizer, steps, tol)

@@ -277,7 +277,21 @@ def metric_tensor(qnode, argnum=None, approx=None, allow_nonunitary=True, aux_wi
 
 def adjoint_metric_tensor(qnode):
     """The full metric tensor (PennyLane's ``qml.adjoint_metric_tensor``): the same exact
-    numbers as ``metric_tensor(qnode, approx=None)``."""
+    numbers as ``metric_tensor(qnode, approx=None)``.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def circuit(params):
+    ...     qml.RX(params[0], wires=0)
+    ...     qml.RY(params[1], wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> from qsym import numpy as np
+    >>> g = qml.adjoint_metric_tensor(circuit)(np.array([0.54, 0.12]))
+    >>> print(np.round(g, 6))  # diag(1/4, cos(0.54)^2 / 4)
+    [[0.25     0.      ]
+     [0.       0.183916]]
+    """
     return metric_tensor(qnode, approx=None)
 
 

@@ -151,7 +151,13 @@ PARAM_NAMES = {
 
 
 class Operation:
-    """A gate application. Subclasses are made from the gate table, one per row."""
+    """A gate application. Subclasses are made from the gate table, one per row.
+
+    >>> import qsym as qml
+    >>> op = qml.RX(0.5, wires=0)
+    >>> isinstance(op, qml.Operation), op.name, op.params, op.wires
+    (True, 'RX', (0.5,), (0,))
+    """
 
     num_params: int = 0
     num_wires: int = 1
@@ -300,12 +306,60 @@ def _stale_class(name: str, row) -> GateError:
     )
 
 
-def _make_gate_class(row) -> type:
-    doc = (
-        f"The {row.name} gate ({row.num_params} parameter(s), "
-        f"{row.num_wires or 'any number of'} wire(s)). {row.doc}\n\n"
-        f"Matrix: :data:`qsym.gates.GATES`[{row.name!r}]."
+def _example_call(row) -> tuple[str, int]:
+    """``(call, wires)``: a call of the gate with example arguments (the first variant the
+    table lists for a gate on any number of wires), for its docstring's example."""
+    num_wires, hyper = (row.examples or ((row.num_wires or 1, ()),))[0]
+    num_wires = row.num_wires or num_wires
+    if row.name == "MultiControlledX":  # at least one control
+        num_wires = max(num_wires, 3)
+    args = [f"{0.1 * (k + 1):.1f}" for k in range(row.num_params)]
+    hyper = dict(hyper)
+    if "U" in row.hyper and "U" not in hyper:  # QubitUnitary: the identity, for the example
+        dim = 2 ** num_wires
+        hyper["U"] = [[int(i == j) for j in range(dim)] for i in range(dim)]
+    args += [f"{k}={v!r}" for k, v in hyper.items()]
+    wires = list(range(num_wires))
+    args.append(f"wires={wires[0] if num_wires == 1 and row.num_wires == 1 else wires}")
+    return f"qml.{row.name}({', '.join(args)})", num_wires
+
+
+def gate_docstring(row) -> str:
+    """The docstring of a gate class, made from its row: what it is, its parameters (by
+    PennyLane's names), wires and hyperparameters, where its matrix and proved shift rule
+    are, and an example every gate shares (made from the row; the tests run each).
+
+    >>> print(gate_docstring(GATES["RX"]).splitlines()[2])
+    Parameters: phi (trainable). Wires: 1 wire. Hyperparameters: none.
+    """
+    pnames = PARAM_NAMES.get(row.name) or tuple(f"p{i}" for i in range(row.num_params))
+    params = f"{', '.join(pnames)} (trainable)" if pnames else "none"
+    wires = (f"{row.num_wires} wire{'s' if row.num_wires != 1 else ''}" if row.num_wires
+             else "any number, given at use")
+    call, num_wires = _example_call(row)
+    dim = 2 ** num_wires
+    what = f": {row.doc}" if row.doc and row.doc != row.name else ""
+    return (
+        f"The {row.name} gate, as PennyLane's ``qml.{row.name}``{what}.\n\n"
+        f"Parameters: {params}. Wires: {wires}. "
+        f"Hyperparameters: {', '.join(row.hyper) or 'none'}.\n\n"
+        f"Its exact matrix (``qsym.gates.GATES[{row.name!r}]``) and the parameter-shift\n"
+        f"rule derived and proved from it: the API reference's gate table, or\n"
+        f"``qsym rules --gate {row.name}``.\n\n"
+        f"Example (made from the gate table, as for every gate)::\n\n"
+        f"    >>> import numpy as np\n"
+        f"    >>> import qsym as qml\n"
+        f"    >>> op = {call}\n"
+        f"    >>> op.name, op.num_params, len(op.wires)\n"
+        f"    ({row.name!r}, {row.num_params}, {num_wires})\n"
+        f"    >>> m = qml.matrix(op)  # unitary, on {num_wires} wire(s)\n"
+        f"    >>> m.shape, bool(np.abs(m @ m.conj().T - np.eye({dim})).max() < 1e-12)\n"
+        f"    (({dim}, {dim}), True)\n"
     )
+
+
+def _make_gate_class(row) -> type:
+    doc = gate_docstring(row)
     return type(
         row.name,
         (Operation,),
@@ -394,7 +448,8 @@ def _reserved(name: str) -> str | None:
         return f"qsym.{name} exists already"
     if name in vars(sys.modules[__name__]):
         return f"qsym.operations.{name} exists already"
-    if (Path(__file__).parent / f"{name}.py").exists():
+    folder = Path(__file__).parent  # a module of qsym, public or internal (qsym/_x.py)
+    if (folder / f"{name}.py").exists() or (folder / f"_{name}.py").exists():
         return f"qsym.{name} is a module of qsym"
     return None
 
@@ -528,6 +583,14 @@ def undefine_gate(name: str) -> None:
     :class:`qsym.GateError` or ``AttributeError`` if they still use it), and its
     memos are dropped (:data:`qsym.gates.REGISTRY`). Removing a name that is not defined
     does nothing.
+
+    >>> import qsym as qml
+    >>> MyZZ = qml.define_gate("MyZZ", 2, generator=[(0.5, "ZZ")])
+    >>> hasattr(qml, "MyZZ")
+    True
+    >>> qml.undefine_gate("MyZZ")
+    >>> hasattr(qml, "MyZZ")
+    False
     """
     from .gates import unregister
 
@@ -612,6 +675,13 @@ class Observable:
     A word is a tuple of ``(wire label, "X" | "Y" | "Z")``; the empty word is the identity.
     Coefficients are numbers, or sympy expressions of traced inputs (a Hamiltonian whose
     coefficients are circuit arguments).
+
+    >>> import qsym as qml
+    >>> obs = 0.5 * qml.PauliZ(0) @ qml.PauliZ(1) + qml.PauliX(0)
+    >>> obs
+    Observable(0.5 * Z(0) @ Z(1) + 1 * X(0))
+    >>> isinstance(obs, qml.Observable)
+    True
     """
 
     # the circuit's gates this observable was made from (see qsym.trace.Tape.observed)
@@ -904,7 +974,15 @@ def Projector(state, wires) -> Observable:
 # --- measurements ----------------------------------------------------------------------
 class MeasurementProcess(Measured):
     """What a circuit returns: ``kind`` ``"expval"`` or ``"var"`` of an
-    :class:`Observable`, or ``"probs"`` on ``wires`` (None: every wire of the device)."""
+    :class:`Observable`, or ``"probs"`` on ``wires`` (None: every wire of the device).
+
+    >>> import qsym as qml
+    >>> m = qml.expval(qml.PauliZ(0))
+    >>> isinstance(m, qml.MeasurementProcess), m.kind
+    (True, 'expval')
+    >>> qml.probs(wires=[0, 1])
+    probs(wires=(0, 1))
+    """
 
     def __init__(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
         self.kind = kind
@@ -1056,7 +1134,14 @@ def counts(op=None, wires=None, all_outcomes=False) -> MeasurementProcess:
 
 
 class _Expval:
-    """``qml.expval(obs)``; also the old spelling ``qml.expval.PauliZ(0)``."""
+    """``qml.expval(obs)``; also the old spelling ``qml.expval.PauliZ(0)``.
+
+    >>> import qsym as qml
+    >>> qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+    expval(Observable(1 * Z(0) @ Z(1)))
+    >>> qml.expval.PauliX(0)  # PennyLane's old spelling
+    expval(Observable(1 * X(0)))
+    """
 
     def __call__(self, obs) -> MeasurementProcess:
         """The expectation value of an observable.

@@ -478,4 +478,10 @@ def _ops_namespace():
 
 
 ops = _ops_namespace()
-"""``qml.ops``: PennyLane's operator namespace (``qml.ops.LinearCombination``, the gates)."""
+ops.__doc__ = """``qml.ops``: PennyLane's operator namespace (``qml.ops.LinearCombination``,
+the gates).
+
+>>> import qsym as qml
+>>> qml.ops.LinearCombination is qml.Hamiltonian, qml.ops.RX is qml.RX
+(True, True)
+"""

@@ -89,6 +89,10 @@ def _get_gradient(objective_fn, args):
     return _gradient_fn(objective_fn, trainable) if trainable else _NoGradient(objective_fn)
 
 
+__all__ = ["GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
+           "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer"]
+
+
 class GradientDescentOptimizer:
     """Gradient descent: ``x <- x - stepsize * g``.
 
@@ -189,6 +193,15 @@ class MomentumOptimizer(GradientDescentOptimizer):
     """Momentum: ``a <- momentum * a + stepsize * g``, ``x <- x - a``.
 
     ``accumulation`` holds ``a`` per argument (None before the first step).
+
+    >>> from qsym import numpy as np
+    >>> import qsym as qml
+    >>> cost = lambda x: np.sum(x ** 2)  # gradient 2x
+    >>> x = np.array([1.0, 2.0])
+    >>> opt = qml.MomentumOptimizer(stepsize=0.1, momentum=0.9)
+    >>> x = opt.step(cost, x)  # a = 0.1 * (2, 4): x = (0.8, 1.6)
+    >>> print(opt.step(cost, x))  # a = 0.9 * (0.2, 0.4) + 0.1 * (1.6, 3.2) = (0.34, 0.68)
+    [0.46 0.92]
     """
 
     def __init__(self, stepsize: float = 0.01, momentum: float = 0.9) -> None:
@@ -211,7 +224,17 @@ class MomentumOptimizer(GradientDescentOptimizer):
 
 
 class NesterovMomentumOptimizer(MomentumOptimizer):
-    """Nesterov momentum: the momentum step with the gradient taken at ``x - momentum * a``."""
+    """Nesterov momentum: the momentum step with the gradient taken at ``x - momentum * a``.
+
+    >>> from qsym import numpy as np
+    >>> import qsym as qml
+    >>> cost = lambda x: np.sum(x ** 2)  # gradient 2x
+    >>> x = np.array([1.0, 2.0])
+    >>> opt = qml.NesterovMomentumOptimizer(stepsize=0.1, momentum=0.9)
+    >>> x = opt.step(cost, x)  # no momentum yet: x = (0.8, 1.6)
+    >>> print(opt.step(cost, x))  # gradient at x - 0.9 * (0.2, 0.4) = (0.62, 1.24)
+    [0.496 0.992]
+    """
 
     def compute_grad(self, objective_fn, args, kwargs, grad_fn=None):
         """As the momentum optimizer's, at the shifted point ``x - momentum * a``."""
@@ -228,6 +251,14 @@ class AdagradOptimizer(GradientDescentOptimizer):
     """Adagrad: ``G <- G + g**2``, ``x <- x - stepsize * g / sqrt(G + eps)``.
 
     ``accumulation`` holds ``G`` per argument (None before the first step).
+
+    >>> from qsym import numpy as np
+    >>> import qsym as qml
+    >>> cost = lambda x: np.sum(x ** 2)  # gradient 2x
+    >>> x = np.array([1.0, 2.0])
+    >>> opt = qml.AdagradOptimizer(stepsize=0.1)
+    >>> print(opt.step(cost, x))  # 0.1 * g / sqrt(g^2): a step of 0.1 on each coordinate
+    [0.9 1.9]
     """
 
     def __init__(self, stepsize: float = 0.01, eps: float = 1e-8) -> None:
@@ -253,7 +284,16 @@ class AdagradOptimizer(GradientDescentOptimizer):
 
 
 class RMSPropOptimizer(AdagradOptimizer):
-    """RMSProp: ``G <- decay * G + (1 - decay) * g**2``, then as Adagrad."""
+    """RMSProp: ``G <- decay * G + (1 - decay) * g**2``, then as Adagrad.
+
+    >>> from qsym import numpy as np
+    >>> import qsym as qml
+    >>> cost = lambda x: np.sum(x ** 2)  # gradient 2x
+    >>> x = np.array([1.0, 2.0])
+    >>> opt = qml.RMSPropOptimizer(stepsize=0.1, decay=0.9)
+    >>> print(np.round(opt.step(cost, x), 6))  # 0.1 * g / sqrt(0.1 g^2) = sqrt(0.1) each
+    [0.683772 1.683772]
+    """
 
     def __init__(self, stepsize: float = 0.01, decay: float = 0.9, eps: float = 1e-8) -> None:
         super().__init__(stepsize, eps)
@@ -268,6 +308,14 @@ class AdamOptimizer(GradientDescentOptimizer):
 
     ``accumulation`` is ``{"fm": [...], "sm": [...], "t": steps}`` (None before the first
     step); ``fm``, ``sm`` and ``t`` read it (None before the first step).
+
+    >>> from qsym import numpy as np
+    >>> import qsym as qml
+    >>> cost = lambda x: np.sum(x ** 2)  # gradient 2x
+    >>> x = np.array([1.0, 2.0])
+    >>> opt = qml.AdamOptimizer(stepsize=0.1)
+    >>> print(opt.step(cost, x))  # the first step: 0.1 * m_hat / sqrt(v_hat) = 0.1 * sign(g)
+    [0.9 1.9]
     """
 
     def __init__(

@@ -46,7 +46,14 @@ from .shapes import finite_differences, measurements
 
 
 class ShotCopies(NamedTuple):
-    """``shots`` shots, repeated ``copies`` times: one entry of a shot vector."""
+    """``shots`` shots, repeated ``copies`` times: one entry of a shot vector.
+
+    >>> import qsym as qml
+    >>> qml.measurements.ShotCopies(100, 2)
+    ShotCopies(shots=100, copies=2)
+    >>> qml.measurements.Shots([(10, 2), 100]).total_shots
+    120
+    """
 
     shots: int
     copies: int

@@ -276,6 +276,16 @@ def expectation(qnode, *args, simplify: bool = True, **kwargs):
     tuple (or list). ``state``, ``sample`` and ``counts`` have none: a ``MeasurementError``
     says so. Symbols are named after the QNode's arguments (``params[0]``, ``phi1``...).
     Example: the module's documentation (:mod:`qsym.symbolic`).
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def circuit(params):
+    ...     qml.RX(params[0], wires=0)
+    ...     qml.RY(params[1], wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> qml.expectation(circuit, [0.54, 0.12])
+    cos(params[0])*cos(params[1])
     """
     circuit = qnode.circuit(*args, **kwargs)
     exprs = circuit_expectations(circuit, simplify)
@@ -290,6 +300,16 @@ def gradient(qnode, *args, simplify: bool = True, **kwargs):
     probs on ``k`` wires, a ``sympy.Array`` of shape ``(2**k, inputs)`` (like
     ``qml.jacobian``). A tuple of measurements gives a tuple of these. Example: the
     module's documentation (:mod:`qsym.symbolic`).
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def circuit(params):
+    ...     qml.RX(params[0], wires=0)
+    ...     qml.RY(params[1], wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> qml.gradient(circuit, [0.54, 0.12])
+    (-sin(params[0])*cos(params[1]), -sin(params[1])*cos(params[0]))
     """
     circuit = qnode.circuit(*args, **kwargs)
     exprs = circuit_expectations(circuit, simplify=False)
@@ -380,6 +400,17 @@ def check(qnode, *args, h: float = 1e-6, tol: float = 1e-10, symbolic=None,
     (default: for circuits of at most 2 wires, 8 gates and 4 inputs), the closed forms of
     :func:`expectation` and their sympy derivatives are evaluated too and compared with the
     compiled values and Jacobian, for every measurement kind (expval, var, probs).
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def circuit(params):
+    ...     qml.RX(params[0], wires=0)
+    ...     qml.RY(params[1], wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> report = qml.check(circuit, [0.54, 0.12])
+    >>> report.ok, bool(report.max_error_fd < 1e-8)
+    (True, True)
     """
     from .ir import simulate
     from .shapes import flat as _flat

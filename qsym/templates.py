@@ -896,7 +896,16 @@ class QFT(Template):
 
 class MottonenStatePreparation(StatePrep):
     """PennyLane's ``qml.MottonenStatePreparation(state_vector, wires)``: a normalized state
-    vector prepared by RY rotations and CNOTs (:class:`StatePrep`)."""
+    vector prepared by RY rotations and CNOTs (:class:`StatePrep`).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def prepared():
+    ...     qml.MottonenStatePreparation([0.6, 0.8], wires=0)
+    ...     return qml.probs(wires=0)
+    >>> prepared()  # |0.6|^2, |0.8|^2
+    array([0.36, 0.64])
+    """
 
     def __init__(self, state_vector, wires, id=None):
         super().__init__(state_vector, wires, id=id)
@@ -949,3 +958,7 @@ TEMPLATES = {
                 SimplifiedTwoDesign, QFT, MottonenStatePreparation)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""
+
+# the public names of qsym.templates (PennyLane's qml.templates): the templates, qml.layer and
+# PennyLane's sub-namespaces; the rest of this module is how templates are recorded
+__all__ = [*TEMPLATES, "layer", "embeddings", "layers", "state_preparations", "subroutines"]

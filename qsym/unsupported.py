@@ -27,20 +27,44 @@ _MCM = (
 
 
 def measure(wires=None, reset=False, postselect=None):
-    """Not supported: a mid-circuit measurement (PennyLane's ``qml.measure``)."""
+    """Not supported: a mid-circuit measurement (PennyLane's ``qml.measure``).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.measure(0)
+    ... except qml.MeasurementError as exc:
+    ...     print(str(exc)[:40])
+    qml.measure (a mid-circuit measurement)
+    """
     raise MeasurementError(_MCM.format(name="qml.measure", what="a mid-circuit measurement"))
 
 
 def cond(condition, true_fn=None, false_fn=None, elifs=()):
     """Not supported: an operation conditioned on a mid-circuit measurement (PennyLane's
-    ``qml.cond``)."""
+    ``qml.cond``).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.cond(True, qml.PauliX)
+    ... except qml.MeasurementError as exc:
+    ...     print(str(exc)[:8])
+    qml.cond
+    """
     raise MeasurementError(
         _MCM.format(name="qml.cond", what="classical control on a mid-circuit measurement")
     )
 
 
 def density_matrix(wires=None):
-    """Not supported: the reduced density matrix (PennyLane's ``qml.density_matrix``)."""
+    """Not supported: the reduced density matrix (PennyLane's ``qml.density_matrix``).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.density_matrix(wires=0)
+    ... except qml.MeasurementError as exc:
+    ...     print(str(exc)[:36])
+    qml.density_matrix is not supported:
+    """
     raise MeasurementError(
         "qml.density_matrix is not supported: qsym returns state vectors; use qml.state() and "
         "form the (reduced) density matrix with NumPy"
@@ -66,3 +90,70 @@ def _channel(name):
 globals().update({name: _channel(name) for name in CHANNELS})
 
 __all__ = ["measure", "cond", "density_matrix", *CHANNELS]
+
+# PennyLane names of namespaces and transforms qsym does not provide: ``qml.<name>`` raises
+# an AttributeError that names the feature (``hasattr(qml, name)`` is False, as it should
+# be), never reaches one of qsym's internal modules (docs/pennylane.md, "Not supported")
+NAMESPACES = {
+    "broadcast": "PennyLane's qml.broadcast (removed from PennyLane in 0.40): write the loop "
+                 "over the wires in the circuit function, or use a template "
+                 "(qml.BasicEntanglerLayers, ...)",
+    "kernels": "PennyLane's quantum kernel methods (qml.kernels): compute the kernel as a "
+               "QNode returning qml.probs and combine the values with qsym.numpy",
+    "transforms": "PennyLane's circuit transforms (qml.transforms)",
+    "transform": "PennyLane's circuit transforms (qml.transform)",
+    "gradients": "PennyLane's gradient transforms (qml.gradients): choose the method with "
+                 "qml.qnode(dev, diff_method=...) and differentiate with qml.grad / "
+                 "qml.jacobian",
+    "qchem": "PennyLane's quantum chemistry (qml.qchem): build the Hamiltonian with PennyLane "
+             "and pass its coefficients and Pauli words to qml.Hamiltonian",
+    "fourier": "PennyLane's Fourier-series tools (qml.fourier)",
+    "qinfo": "PennyLane's quantum-information transforms (qml.qinfo)",
+    "pulse": "PennyLane's pulse programming (qml.pulse)",
+    "resource": "PennyLane's resource estimation (qml.resource): qml.specs counts gates",
+    "drawer": "PennyLane's drawing internals (qml.drawer): use qml.draw or qml.draw_mpl",
+    "tape": "PennyLane's quantum tapes (qml.tape): qsym traces the circuit function itself; "
+            "qnode.listing(*args) prints what it recorded",
+    "workflow": "PennyLane's execution workflow (qml.workflow)",
+    "qnn": "PennyLane's Keras and Torch layers (qml.qnn)",
+    "data": "PennyLane's data sets (qml.data)",
+    "capture": "PennyLane's program capture (qml.capture)",
+    "noise": "PennyLane's noise models (qml.noise): qsym simulates pure states",
+    "shadows": "PennyLane's classical shadows (qml.shadows)",
+    "compiler": "PennyLane's compiler interface (qml.compiler): qsym compiles every QNode "
+                "itself (qml.compile for ahead-of-time modules)",
+    "qjit": "Catalyst's qml.qjit: qsym compiles every QNode itself (qml.compile for "
+            "ahead-of-time modules)",
+    "for_loop": "Catalyst's qml.for_loop: write a Python loop (it is traced once)",
+    "while_loop": "Catalyst's qml.while_loop: write a Python loop (it is traced once)",
+    "operation": "PennyLane's operator base module (qml.operation): qml.Operation and "
+                 "qml.ops are qsym's",
+    "batch_input": "PennyLane's qml.batch_input: pass a 1-D array of angles to a gate "
+                   "(broadcasting)",
+    "batch_params": "PennyLane's qml.batch_params: pass a 1-D array of angles to a gate "
+                    "(broadcasting)",
+    "cut_circuit": "PennyLane's circuit cutting (qml.cut_circuit)",
+    "snapshots": "PennyLane's qml.snapshots: return qml.state() from a second QNode",
+    "Snapshot": "PennyLane's qml.Snapshot: return qml.state() from a second QNode",
+    "vn_entropy": "PennyLane's qml.vn_entropy measurement",
+    "mutual_info": "PennyLane's qml.mutual_info measurement",
+    "purity": "PennyLane's qml.purity measurement",
+    "classical_shadow": "PennyLane's qml.classical_shadow measurement",
+    "shadow_expval": "PennyLane's qml.shadow_expval measurement",
+}
+
+
+def namespace_error(name: str) -> AttributeError | None:
+    """The error for ``qml.<name>`` when ``name`` is a PennyLane name qsym does not provide
+    (:data:`NAMESPACES`), else None.
+
+    >>> print(namespace_error("kernels"))  # doctest: +ELLIPSIS
+    qml.kernels is not supported by qsym: PennyLane's quantum kernel methods ...
+    >>> namespace_error("RX") is None
+    True
+    """
+    what = NAMESPACES.get(name)
+    if what is None:
+        return None
+    return AttributeError(f"qml.{name} is not supported by qsym: {what} (the PennyLane "
+                          "names qsym does not provide: docs/pennylane.md, 'Not supported')")

@@ -27,7 +27,13 @@ def _label(w):
 
 
 class Wires(tuple):
-    """An ordered sequence of distinct wire labels (ints, strings, any hashable)."""
+    """An ordered sequence of distinct wire labels (ints, strings, any hashable).
+
+    >>> import qsym as qml
+    >>> w = qml.wires.Wires([0, "a"])
+    >>> len(w), w[1], list(w)
+    (2, 'a', [0, 'a'])
+    """
 
     def __new__(cls, wires=(), _override=False):
         if isinstance(wires, Wires):
