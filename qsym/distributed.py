@@ -72,7 +72,12 @@ __all__ = ["WorkerError", "is_dask_collection", "sweep"]
 class WorkerError(QsymError, RuntimeError):
     """A task failed on a worker (its module could not be written, imported or compiled
     there, the worker died repeatedly) or no result came within ``timeout``: the message
-    names the worker and the cause."""
+    names the worker and the cause.
+
+    >>> import qsym as qml
+    >>> issubclass(qml.WorkerError, qml.QsymError), issubclass(qml.WorkerError, RuntimeError)
+    (True, True)
+    """
 
 
 _TASKS = ("identity", "run_starts", "shard_matrix", "shard_value_and_grad", "sweep_block")
@@ -372,6 +377,16 @@ def sweep(circuit, params, *, args=(), kwargs=None, executor=None, grad: bool = 
         worker then come as Dask raises them, a ``RuntimeError`` naming the worker).
         Results are bit for bit those of ``compiled.value`` / ``compiled.jacobian`` (the
         exported module on a worker runs the same code).
+
+    >>> import qsym as qml, numpy as np
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def circuit(x):
+    ...     qml.RX(x[0], wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> values, grads = qml.sweep(circuit, np.array([[0.0], [np.pi / 2], [np.pi]]))
+    >>> print(values.round(12) + 0.0, grads.ravel().round(12) + 0.0)
+    [ 1.  0. -1.] [ 0. -1.  0.]
     """
     kwargs = {k: plain(v) for k, v in dict(kwargs or {}).items()}
     args = tuple(plain(a) for a in args)
