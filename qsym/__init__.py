@@ -100,6 +100,7 @@ from .optimize import (  # noqa: E402
     RMSPropOptimizer,
 )
 from .minimize import OptimizeResult, minimize  # noqa: E402
+from .distributed import WorkerError, sweep  # noqa: E402
 from ._about import about  # noqa: E402
 from .natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tensor  # noqa: E402
 
@@ -146,7 +147,7 @@ __all__ = [
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "measure", "cond", "density_matrix", "X", "Y", "Z", "I",
-    "OptimizeResult", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
+    "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
     "load", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "TracingError",
     "GateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",

@@ -345,10 +345,13 @@ class CompiledCircuit:
                 f"{self.circuit.num_wires} wires, {self.executions} circuits per gradient>")
 
     # --- export --------------------------------------------------------------------------
-    def export(self, path) -> Path:
+    def export(self, path, carry=()) -> Path:
         """Write a standalone module (numpy and numba only) with ``value``, ``grad`` and
         ``jacobian`` for this signature; returns its path. The SHA-256 of the bytes written
-        is then :attr:`export_sha256` (pass it to :func:`load` as ``expected_hash``)."""
+        is then :attr:`export_sha256` (pass it to :func:`load` as ``expected_hash``).
+        ``carry``: further names of the generated module to keep (with what they reach),
+        e.g. ``("fused_value_and_grad_adjoint",)`` for the compiled loops that
+        :mod:`qsym.distributed` ships with the module."""
         self._check_gates()
         path = Path(path)
         if path.suffix != ".py" or not path.stem.isidentifier():
@@ -377,7 +380,7 @@ class CompiledCircuit:
         sections = reachable_sections(
             [("qsym.kernels", _module_body(kernels)), ("qsym.shapes", _module_body(shapes)),
              ("the circuit's generated module", generated)],
-            _used_names(ast.parse(api + "\n\n" + _TIERS)))
+            _used_names(ast.parse(api + "\n\n" + _TIERS)) | set(carry))
         defined = {node.name for _, text in sections for node in ast.parse(text).body
                    if isinstance(node, ast.FunctionDef)}
         clash = defined & {n for stmt in ast.parse(_TIERS).body for n in _bound_names(stmt)}

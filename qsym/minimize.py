@@ -84,7 +84,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import cache, kernels
+from . import cache, distributed, kernels, worker
 from ._version import __version__
 from .errors import ArgumentError, DifferentiationError, QsymError
 from .optimize import (
@@ -844,8 +844,8 @@ def minimize(
     multistart: bool = False,
     threads: int | None = None,
     grad_fn: Callable[..., Any] | None = None,
-    compiled: bool | None = None,
-    progress: bool | None = None,
+    compiled: bool | None = None, progress: bool | None = None,
+    executor: Any = None, shards: int | None = None, timeout: float | None = None,
 ) -> OptimizeResult:
     """Minimize ``fun(x, *args, **kwargs)`` over ``x`` from ``x0`` with ``optimizer``.
 
@@ -879,6 +879,7 @@ def minimize(
         progress: a :mod:`tqdm.auto` bar (stderr, or a Jupyter widget): compile phase,
             steps, ETA, cost (the best start's in a multistart run); ``None``: shown on a
             terminal or in Jupyter, ``True`` always, ``False`` never.
+        executor, shards, timeout: on other processes or machines: docs/distributed.md.
 
     Ctrl-C stops the run at the end of the current chunk of steps and returns the partial
     result (``interrupted=True``); a second Ctrl-C raises ``KeyboardInterrupt`` at once.
@@ -901,12 +902,11 @@ def minimize(
     t_start = time.perf_counter()
     opt, steps, tol = _checked_options(optimizer, steps, tol)
     args, kwargs = tuple(args), dict(kwargs or {})
-    rows, y, loss_code, loss_name = _rows(data, targets, loss)
-    if rows is not None and set(rows[0]) & set(kwargs):
-        raise ArgumentError(f"{sorted(set(rows[0]) & set(kwargs))} given both in data= and kwargs=")
-    X0, starts = _starts(x0, multistart)
-    rule = _loop_rule(opt)
-    reason = _python_loop_reason(fun, opt, rule, compiled, grad_fn)
+    if executor is not None or shards is not None or timeout is not None:
+        return _on_executor(fun, opt, x0, steps, tol, args, kwargs, data, targets, loss,
+                            multistart, grad_fn, compiled, executor, shards, timeout, t_start)
+    rows, y, loss_code, loss_name, _, X0, starts, rule, reason = _arguments(
+        fun, opt, x0, kwargs, data, targets, loss, multistart, compiled, grad_fn)
     bar = _Progress(steps * len(starts), _progress_enabled(progress), multistart)
     try:
         setup, reason, compile_time = _setup(fun, X0, starts, args, kwargs, rows, y, reason,
@@ -929,6 +929,24 @@ def minimize(
     return _result(outs, starts[0].shape, multistart, steps, tol, reason, stop.hit,
                    "python" if setup is None else fun.method, type(opt).__name__,
                    compile_time, run_time, time.perf_counter() - t_start)
+
+
+def _arguments(fun, opt, x0, kwargs, data, targets, loss, multistart, compiled, grad_fn,
+               lazy=False):
+    """The data set, the starts and the loop's rule, checked: ``(rows, targets, loss code,
+    loss name, number of rows, x0 as an array, starts, rule, reason for a Python loop or
+    None)``. ``lazy``: the data are Dask arrays (:func:`_dask_rows`)."""
+    if lazy:
+        rows, y, loss_code, loss_name, n_rows = _dask_rows(data, targets, loss)
+    else:
+        rows, y, loss_code, loss_name = _rows(data, targets, loss)
+        n_rows = None if rows is None else len(rows)
+    if rows is not None and set(rows[0]) & set(kwargs):
+        raise ArgumentError(f"{sorted(set(rows[0]) & set(kwargs))} given both in data= and kwargs=")
+    X0, starts = _starts(x0, multistart)
+    rule = _loop_rule(opt)
+    reason = _python_loop_reason(fun, opt, rule, compiled, grad_fn)
+    return rows, y, loss_code, loss_name, n_rows, X0, starts, rule, reason
 
 
 def _checked_options(optimizer, steps, tol):
@@ -1285,14 +1303,15 @@ class _Objective:
 
 
 def _run_python(fun, opt, x, args, kwargs, rows, y, loss, grad_fn, steps, tol, bar, before,
-                stop=None, best=None):
+                stop=None, best=None, objective=None):
     """The same optimizer, one Python step at a time (the optimizer's own code). After an
     interrupt (``stop.hit``, checked before each step) the cost at the last iterate is
     recorded and the run returns, as a run with that many ``steps`` would. ``best``: the
-    lowest final cost of the starts before this one (for the progress bar)."""
+    lowest final cost of the starts before this one (for the progress bar). ``objective``:
+    an :class:`_Objective` of another kind (a data set's shards on an executor)."""
     opt = copy.deepcopy(opt)
     opt.reset()
-    obj = _Objective(fun, args, kwargs, rows, y, loss, grad_fn)
+    obj = _Objective(fun, args, kwargs, rows, y, loss, grad_fn) if objective is None else objective
     x = tensor(np.array(x, dtype=float))  # requires_grad=True: what the optimizers update
     cost, gnorm = [], []
     converged = False
@@ -1323,3 +1342,93 @@ def _run_python(fun, opt, x, args, kwargs, rows, y, loss, grad_fn, steps, tol, b
                 raise
             stop.hit = True
     return np.asarray(x), k, converged, np.array(cost), np.array(gnorm)
+
+
+# --- on an executor (qsym.distributed) -------------------------------------------------
+def _dask_rows(data, targets, loss):
+    """``(first row only, its target or None, loss code, loss name, n_rows)`` for a data
+    set given as Dask arrays: checked by their shapes, one row computed (to compile)."""
+    if not isinstance(data, dict) or not data:
+        raise ArgumentError("data= must be a dict {keyword argument name: array with one row per example}")
+    lengths = {k: (v.shape[0] if len(v.shape) else None) for k, v in data.items()}
+    if any(n is None for n in lengths.values()) or len(set(lengths.values())) != 1:
+        raise ArgumentError(
+            f"every array in data= needs the same number of rows (first axis); got {lengths}")
+    n_rows = next(iter(lengths.values()))
+    first = {k: np.asarray(v[:1].compute() if distributed.is_dask_collection(v) else v[:1])
+             for k, v in data.items()}
+    t1 = None
+    if targets is not None:
+        if targets.shape[0] != n_rows or targets.size != n_rows:
+            raise ArgumentError(f"targets= has shape {targets.shape} for {n_rows} data rows")
+        t1 = np.asarray(targets[:1].compute() if distributed.is_dask_collection(targets)
+                        else targets[:1], dtype=float)
+    rows, y, code, name = _rows(first, t1, loss)
+    return rows, y, code, name, n_rows
+
+
+def _on_executor(fun, opt, x0, steps, tol, args, kwargs, data, targets, loss, multistart,
+                 grad_fn, compiled, executor, shards, timeout, t_start):
+    """``minimize(..., executor=..., shards=..., timeout=...)``: on a
+    ``concurrent.futures.Executor``, a Dask ``Client`` or ``client.get_executor()``
+    (:mod:`qsym.distributed`, docs/distributed.md); the workers get the circuit's exported
+    module. With ``multistart=True`` or no data set, tasks of consecutive starts (at most
+    four per worker thread) run their whole compiled loops (the results equal the
+    one-process run's, start by start). With
+    ``data=`` the rows are cut into ``shards`` contiguous shards (default: one per worker)
+    whose summed objective and gradient the workers compute each step, in compiled code;
+    the data may be Dask arrays (never gathered on the driver). ``timeout``: seconds per
+    wait for the workers (None: no limit). No progress bar; Ctrl-C cancels the tasks and
+    raises. A task that fails on a worker, or no result in time: :class:`qsym.WorkerError`."""
+    if executor is None:
+        raise ArgumentError("shards= and timeout= go with executor=")
+    lazy = data is not None and (
+        any(distributed.is_dask_collection(v) for v in dict(data).values())
+        or distributed.is_dask_collection(targets))
+    if lazy and multistart:
+        raise ArgumentError("multistart=True with data= as Dask arrays: each start's task "
+                            "takes the whole data set; pass NumPy arrays")
+    rows, y, loss_code, loss_name, n_rows, X0, starts, rule, reason = _arguments(
+        fun, opt, x0, kwargs, data, targets, loss, multistart, compiled, grad_fn, lazy)
+    if shards is not None and (rows is None or multistart or int(shards) < 1):
+        raise ArgumentError("shards= (>= 1) cuts a data set (data=) without multistart=True")
+    setup, reason, compile_time = _setup(fun, X0, starts, args, kwargs, rows, y, reason,
+                                         None, multistart, type(opt).__name__)
+    if setup is None:
+        raise DifferentiationError(
+            f"executor= runs compiled loops on the workers; this run cannot: {reason}")
+    function = ("fused_value_and_grad_adjoint" if fun.method == "adjoint"
+                else "fused_value_and_grad")
+    kw0 = kwargs if rows is None else {**kwargs, **{k: _promoted(v) for k, v in rows[0].items()}}
+    t0 = time.perf_counter()
+    pay = distributed.loop_payload(executor, fun, (starts[0],) + args, kw0, function,
+                                   loop_source(worker.MODULE_PLACEHOLDER, function), setup[0])
+    compile_time += time.perf_counter() - t0
+    where = type(executor).__name__
+    t0 = time.perf_counter()
+    interrupted = False
+    if rows is None or multistart:
+        D = setup[1]
+        outs, tasks = distributed.run_starts(executor, pay, D, np.zeros(1) if y is None else y,
+                                             loss_code, rule, starts, steps, tol, timeout)
+        how = f"on {where}: {tasks} task{'s' if tasks > 1 else ''}"
+    else:
+        if lazy:
+            obj = distributed.ShardedObjective.from_dask(
+                executor, pay, starts[0], args, kwargs, dict(data), targets, loss_code,
+                shards, timeout)
+        else:
+            obj = distributed.ShardedObjective.from_matrix(executor, pay, setup[1], y,
+                                                           loss_code, shards, timeout)
+        obj.n_rows = n_rows
+        with _Interrupt() as stop:
+            outs = [_run_python(fun, opt, starts[0], args, kwargs, rows, y, loss_name, None,
+                                steps, tol, _Progress(0, False), 0, stop, objective=obj)]
+        interrupted = stop.hit
+        how = (f"data-parallel on {where}: {len(obj.shards)} shards of {n_rows} rows, "
+               "the optimizer's step on the driver")
+    run_time = time.perf_counter() - t0
+    res = _result(outs, starts[0].shape, multistart, steps, tol, None, interrupted, fun.method,
+                  type(opt).__name__, compile_time, run_time, time.perf_counter() - t_start)
+    res.message = res.message.replace("(compiled loop)", f"(compiled loop {how})")
+    return res

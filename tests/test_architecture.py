@@ -30,8 +30,9 @@ ORDER = [
     "rules", "trace", "broadcast", "operations", "numpy", "numpy_random", "math",
     "unsupported", "templates", "opmath", "symbolic", "plan", "program", "emit", "shots",
     "second_order", "tiers", "arguments", "devices", "stages", "executors", "runtime",
-    "drawing", "optimize", "natural_gradient", "minimize", "aot_numpy", "aot", "_about",
-    "measurements", "__init__", "cli", "__main__",
+    "drawing", "optimize", "natural_gradient", "aot_numpy", "aot", "worker", "distributed",
+    "minimize", "_about", "measurements",
+    "__init__", "cli", "__main__",
 ]
 
 # (importer, imported): known imports against the order

@@ -56,3 +56,13 @@ def test_quantum_natural_gradient_beats_gradient_descent():
     out = run("quantum_natural_gradient.py")
     assert "QNG lower than gradient descent at every step from the 10th: checks passed" in out
     assert "[ 0.          0.          0.24973433 -0.01524701]" in out  # PennyLane's tutorial
+
+
+def test_distributed_multistart_on_a_local_cluster():
+    import pytest
+
+    pytest.importorskip("distributed")
+    out = run("distributed_multistart.py")  # two worker processes; results checked there
+    assert "8 starts, 1600 steps in all (compiled loop on Client: 8 tasks)" in out
+    assert "fitted w0: 0.5" in out and "sweep: (2000,) (2000, 2)" in out
+    assert "checks passed" in out
