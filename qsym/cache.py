@@ -601,6 +601,15 @@ def shipped_key(kind: str, key: str) -> str:
     return hashlib.sha256("\n".join([kind] + lines).encode()).hexdigest()
 
 
+def set_shipped(table):
+    """Replace the shipped table for this process (``{}``: none, every miss is derived
+    again; None: read the file again at the next miss); the old one.
+    :func:`qsym.emit.ship_records` derives the table with ``{}``."""
+    global _shipped
+    old, _shipped = _shipped, table
+    return old
+
+
 def shipped_record(kind: str, key: str):
     """The payload qsym ships for the record ``key`` of ``kind`` (``rules``, ``gate-code``),
     or None: ``gate_records.json`` beside this file holds what qsym derives for the gate

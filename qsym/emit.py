@@ -172,10 +172,10 @@ def ship_records(path=None) -> dict:
     from . import gates, rules
 
     table = {}
-    old_env, old_shipped = os.environ.get("QSYM_CACHE_DIR"), cache._shipped
+    old_env = os.environ.get("QSYM_CACHE_DIR")
     with tempfile.TemporaryDirectory(prefix="qsym-ship-") as folder:
         os.environ["QSYM_CACHE_DIR"] = folder
-        cache._shipped = {}  # derive everything: nothing from the old table
+        old_shipped = cache.set_shipped({})  # derive everything: nothing from the old table
         rules.rule_for_gate.cache_clear()
         gate_body.cache_clear()
         try:
@@ -201,7 +201,7 @@ def ship_records(path=None) -> dict:
                 os.environ.pop("QSYM_CACHE_DIR", None)
             else:
                 os.environ["QSYM_CACHE_DIR"] = old_env
-            cache._shipped = old_shipped
+            cache.set_shipped(old_shipped)
             rules.rule_for_gate.cache_clear()
             gate_body.cache_clear()
     out = Path(path) if path is not None else cache.SHIPPED_RECORDS
