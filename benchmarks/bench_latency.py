@@ -608,6 +608,10 @@ def parse_args(argv=None):
     p.add_argument("--max-wait-quiet", type=float, default=20.0,
                    help="wait up to S s for a free core before each measurement, at most "
                         "10 times that over the run (0: never)")
+    p.add_argument("--baseline", default=None,
+                   help="a git ref (e.g. int, main): its qsym/ is measured in scenario (a) "
+                        "too, interleaved with the working tree's, with its own warm-up: "
+                        "before/after in one run")
     p.add_argument("--child-timeout", type=float, default=900.0)
     p.add_argument("--child", nargs=2, default=None, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
@@ -670,6 +674,18 @@ def main(argv=None) -> int:  # noqa: C901 - one linear run
     info = [(k, f"snapshot of {REPO / 'qsym'} at start, fingerprint {fp} (sha256 of "
                 f"qsym/*.py); git {git or '?'} ({head})") if k == "qsym" else (k, v)
             for k, v in info]
+    base_root, base_fp = None, None
+    if args.baseline:
+        base_root = tmp / "base-src"
+        base_root.mkdir()
+        tar = subprocess.run(["git", "-C", str(REPO), "archive", args.baseline, "qsym"],
+                             capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(base_root)], input=tar, check=True)
+        compile_bytecode(base_root / "qsym")
+        base_fp = core.qsym_fingerprint(base_root / "qsym")
+        info.append(("qsym baseline", f"git {args.baseline} "
+                     f"({subprocess.run(['git', '-C', str(REPO), 'log', '-1', '--format=%h %s', args.baseline], capture_output=True, text=True, check=False).stdout.strip()}), "
+                     f"fingerprint {base_fp}"))
     load_start = loadavg()
     log(f"[latency] qsym fingerprint {fp}, git {git}; load average {load_start}")
 
@@ -710,8 +726,22 @@ def main(argv=None) -> int:  # noqa: C901 - one linear run
             raw["kernel_cache_location"] = loc
             log(f"[latency]   {w['seconds']:.1f} s; kernel library cache in {loc}")
 
+    warm_base = None
+    if do_qsym and base_root is not None:
+        warm_base = tmp / "warm-base"
+        fresh_dirs(warm_base, None)
+        log(f"[latency] warm-up process of the baseline ({args.baseline})")
+        w = run_script_child("warmup", {}, {**qsym_env(warm_base),
+                                            core.QSYM_SRC_ENV: base_root},
+                             args.child_timeout, gate=False)
+        raw["warmup_baseline"] = w
+        if not w.get("ok"):
+            notes.append(f"baseline warm-up failed: `{w.get('error')}`; baseline not measured.")
+            warm_base = None
+
     # ---- scenarios (a), (b) and the peers, in rounds -------------------------------------
-    results: dict[str, dict[str, list]] = {c.key: {"a": [], "b": []} for c in cases}
+    results: dict[str, dict[str, list]] = {c.key: {"a": [], "b": [], "base": []}
+                                           for c in cases}
     peer_res: dict[str, dict[str, list]] = {}
     peer_cases = []
     for c in cases:
@@ -736,7 +766,7 @@ def main(argv=None) -> int:  # noqa: C901 - one linear run
         if fp_end != fp:
             notes.append(f"the working tree's qsym changed during the run ({fp} → {fp_end}); "
                          "the snapshot taken at start was measured.")
-        for samples in [s for v in results.values() for s in v.values()] + [cold]:
+        for samples in [s for v in results.values() for k, s in v.items() if k != "base"] + [cold]:
             for s in samples:
                 if s.get("ok") and s.get("qsym_fingerprint") not in (None, fp):
                     notes.append(f"a qsym child imported fingerprint {s['qsym_fingerprint']}, "
@@ -758,9 +788,12 @@ def main(argv=None) -> int:  # noqa: C901 - one linear run
               "`jax.jit(jax.grad(circuit))(params)`). Imports are in their own table. Every "
               f"answer was checked against {ref_note} to {TOL:g}.\n"]
         hdr = ["circuit", "answer", "qsym (a) new circuit", "qsym (b) cached circuit"] + \
+            ([f"qsym {args.baseline} (a), before"] if warm_base is not None else []) + \
             [FRAMEWORKS[fw].title for fw in peers]
         ratio_peers = [fw for fw in ("pl-default", "lightning-adjoint") if fw in peers]
         hdr += [f"(a) / {FRAMEWORKS[fw].title.split(' (')[0]}" for fw in ratio_peers]
+        if warm_base is not None:
+            hdr += [f"{args.baseline} (a) / (a): speed-up"]
         rows = []
         for c in cases:
             ans = c.what if c.what == "value" else f"gradient ({c.qsym_diff})"
@@ -769,9 +802,13 @@ def main(argv=None) -> int:  # noqa: C901 - one linear run
                 r += [cell(results[c.key]["a"]), cell(results[c.key]["b"])]
             else:
                 r += ["—", "—"]
+            if warm_base is not None:
+                r += [cell(results[c.key]["base"])]
             r += [cell(peer_res[c.peer_key][fw]) for fw in peers]
             a = med(results[c.key]["a"], "first_s") if do_qsym else None
             r += [ratio(a, med(peer_res[c.peer_key][fw], "first_s")) for fw in ratio_peers]
+            if warm_base is not None:
+                r += [ratio(med(results[c.key]["base"], "first_s"), a)]
             rows.append(r)
         md += ["## First answer, import excluded\n",
                "(a): qsym's kernel library already compiled on this machine (a warm-up process "
@@ -783,6 +820,10 @@ def main(argv=None) -> int:  # noqa: C901 - one linear run
         imp_rows = []
         if do_qsym:
             allq = [s for v in results.values() for s in v["a"] + v["b"]]
+            if warm_base is not None:
+                imp_rows.append([f"qsym {args.baseline} (`import qsym`)",
+                                 cell([s for v in results.values() for s in v["base"]],
+                                      "import_s")])
             imp_rows.append(["qsym (`import qsym`)", cell(allq, "import_s")])
         for fw in peers:
             alls = [s for v in peer_res.values() for s in v[fw]]
@@ -988,6 +1029,17 @@ def main(argv=None) -> int:  # noqa: C901 - one linear run
                         f"import {fmt_time(r['import_s'])}, first {fmt_time(r['first_s'])}"
                         if r.get("ok") else f"FAILED {r.get('error')}"))
                 shutil.rmtree(d, ignore_errors=True)
+                if warm_base is not None:
+                    d = fresh_dirs(tmp / f"s{i}-{c.key.replace(':', '-')}-base", warm_base)
+                    r = run_script_child("measure", spec, {**qsym_env(d),
+                                                           core.QSYM_SRC_ENV: base_root},
+                                         args.child_timeout)
+                    check(r, ref.get(c.peer_key))
+                    results[c.key]["base"].append(r)
+                    log(f"[latency]   qsym {args.baseline} (a) {c.key}: " + (
+                        f"import {fmt_time(r['import_s'])}, first {fmt_time(r['first_s'])}"
+                        if r.get("ok") else f"FAILED {r.get('error')}"))
+                    shutil.rmtree(d, ignore_errors=True)
         for c in peer_cases:
             for fw in peers:
                 key = (fw, c.peer_key)

@@ -280,6 +280,41 @@ def _touch(path) -> None:
         pass
 
 
+_soon = None  # queue of paths to mark as used, served by one daemon thread
+_soon_lock = threading.Lock()
+
+
+def _touch_soon(path) -> None:
+    """:func:`_touch` off the caller's path: a daemon thread marks ``path`` as used. A
+    metadata write (``stat`` and ``utime``) took 2-5 ms a file on the loaded machine, and
+    a new circuit reads a few records; eviction reads the mark only to order files by use."""
+    global _soon
+    if _soon is None:
+        import queue
+
+        with _soon_lock:
+            if _soon is None:
+                q = queue.SimpleQueue()
+                threading.Thread(target=_touch_pending, args=(q,), name="qsym cache touch",
+                                 daemon=True).start()
+                _soon = q
+    _soon.put(path)
+
+
+def _touch_pending(q) -> None:
+    while True:
+        _touch(q.get())
+
+
+def _no_touch_thread() -> None:  # a forked child has no thread serving the queue
+    global _soon
+    _soon = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_no_touch_thread)
+
+
 def write_file(path: Path, data: bytes) -> None:
     """Make ``path`` hold ``data``, atomically: readers see the old file or the new one.
     The file is private (0o600).
@@ -541,13 +576,60 @@ def load_record(kind: str, key: str):
         if not hmac.compare_digest(record["mac"], mac):
             logger.debug("cache rejected: %s has a wrong signature", path)
             return None
-        _touch(path)
+        _touch_soon(path)
         logger.debug("cache hit: %s record %s", kind, path.name)
         return payload
     except Exception:  # missing, unreadable, not JSON: a miss
         logger.debug("cache rejected: %s record %s cannot be read", kind,
                      getattr(path, "name", key))
         return None
+
+
+# --- records shipped with qsym ----------------------------------------------------------------
+SHIPPED_RECORDS = Path(__file__).with_name("gate_records.json")
+_shipped: dict | None = None
+# the lines of a record key that say which build computed it, not what it is
+_BUILD_LINES = ("qsym ", "rules.py ", "emit.py ", "sympy ")
+
+
+def shipped_key(kind: str, key: str) -> str:
+    """The name of a record in the shipped table: SHA-256 of its kind and of ``key``
+    without the lines that name qsym's version, the digest of the file that computes it
+    and sympy's version (what the record is computed from stays: the gate's exact matrix,
+    the parameter, shifts, storage)."""
+    lines = [line for line in key.split("\n") if not line.startswith(_BUILD_LINES)]
+    return hashlib.sha256("\n".join([kind] + lines).encode()).hexdigest()
+
+
+def set_shipped(table):
+    """Replace the shipped table for this process (``{}``: none, every miss is derived
+    again; None: read the file again at the next miss); the old one.
+    :func:`qsym.emit.ship_records` derives the table with ``{}``."""
+    global _shipped
+    old, _shipped = _shipped, table
+    return old
+
+
+def shipped_record(kind: str, key: str):
+    """The payload qsym ships for the record ``key`` of ``kind`` (``rules``, ``gate-code``),
+    or None: ``gate_records.json`` beside this file holds what qsym derives for the gate
+    table's built-in gates (their shift rules and printed matrix code), made when qsym is
+    built (:func:`qsym.emit.ship_records`), so that a gate's first use on a machine does
+    not wait for sympy (0.05-1.5 s a gate kind). The callers check a shipped payload as
+    they check a record read from the cache (a rule's identities and its derivative
+    through the gate's exact matrix; code by evaluating it against that matrix) and save
+    it to the cache as if derived. Read once per process, at the first miss."""
+    global _shipped
+    table = _shipped
+    if table is None:
+        try:
+            table = json.loads(SHIPPED_RECORDS.read_bytes())
+            if not isinstance(table, dict):
+                table = {}
+        except (OSError, ValueError):
+            table = {}
+        _shipped = table
+    return table.get(shipped_key(kind, key))
 
 
 def save_record(kind: str, key: str, payload) -> None:

@@ -245,7 +245,20 @@ class Tracker:
 
 def available_memory() -> int:
     """Bytes of memory available now without swapping (``psutil.virtual_memory().available``:
-    Linux's ``MemAvailable``, and its counterpart on macOS and Windows)."""
+    Linux's ``MemAvailable``, and its counterpart on macOS and Windows). On Linux, until
+    psutil is imported, ``MemAvailable`` is read from ``/proc/meminfo`` here, where psutil
+    reads it: importing psutil costs 15-40 ms, the largest single cost of a small
+    circuit's first call (docs/design.md, "The first answer: where the time goes")."""
+    import sys
+
+    if "psutil" not in sys.modules and sys.platform.startswith("linux"):
+        try:
+            with open("/proc/meminfo", "rb") as fh:
+                for line in fh:
+                    if line.startswith(b"MemAvailable:"):
+                        return int(line.split()[1]) * 1024  # kB
+        except (OSError, ValueError, IndexError):
+            pass
     import psutil
 
     return int(psutil.virtual_memory().available)

@@ -142,10 +142,71 @@ def gate_body(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> 
             if gate_code_matches(name, num_wires, hyper, derivative, lines, mat=mat,
                                  kind=kind, masks=masks):
                 return tuple(lines)
+        # a built-in gate's code as qsym printed it when it was built (checked as a
+        # record is: qsym.cache.shipped_record), instead of printing it with sympy
+        lines = cache.shipped_record("gate-code", key)
+        if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
+            if gate_code_matches(name, num_wires, hyper, derivative, lines, mat=mat,
+                                 kind=kind, masks=masks):
+                cache.save_record("gate-code", key, list(lines))
+                return tuple(lines)
     lines = _print_gate_body(row, params, mat, derivative, kind, masks)
     if key is not None:
         cache.save_record("gate-code", key, list(lines))
     return lines
+
+
+def ship_records(path=None) -> dict:
+    """Derive the shift rule and print the matrix code (and the adjoint's derivative code)
+    of every built-in gate's listed variants (``GateDef.variants``) in a new, temporary
+    cache folder, and write them as the table qsym ships (``qsym/gate_records.json``,
+    :func:`qsym.cache.shipped_record`); the table. Run when the rule derivation or the
+    gate printer changes (``tests/test_latency_records.py`` says so)::
+
+        python -c "from qsym import emit; emit.ship_records()"
+    """
+    import json
+    import os
+    import tempfile
+
+    from . import gates, rules
+
+    table = {}
+    old_env = os.environ.get("QSYM_CACHE_DIR")
+    with tempfile.TemporaryDirectory(prefix="qsym-ship-") as folder:
+        os.environ["QSYM_CACHE_DIR"] = folder
+        old_shipped = cache.set_shipped({})  # derive everything: nothing from the old table
+        rules.rule_for_gate.cache_clear()
+        gate_body.cache_clear()
+        try:
+            for name in sorted(gates.GATES):
+                row = gates.gate_def(name)
+                for num_wires, hyper in row.variants():
+                    for call in ([lambda: gate_body(name, num_wires, hyper)]
+                                 + [lambda j=j: gate_body(name, num_wires, hyper, j)
+                                    for j in range(row.num_params)]
+                                 + [lambda j=j: rules.rule_for_gate(
+                                     name, j, num_wires=num_wires, hyper=hyper)
+                                    for j in range(row.num_params)]):
+                        try:
+                            call()
+                        except Exception:  # noqa: BLE001 - a variant with no code or rule
+                            pass
+            for kind in ("rules", "gate-code"):
+                for f in sorted((Path(folder) / kind).glob("*.json")):
+                    record = json.loads(f.read_text())
+                    table[cache.shipped_key(kind, record["key"])] = record["payload"]
+        finally:
+            if old_env is None:
+                os.environ.pop("QSYM_CACHE_DIR", None)
+            else:
+                os.environ["QSYM_CACHE_DIR"] = old_env
+            cache.set_shipped(old_shipped)
+            rules.rule_for_gate.cache_clear()
+            gate_body.cache_clear()
+    out = Path(path) if path is not None else cache.SHIPPED_RECORDS
+    out.write_text(json.dumps(table, sort_keys=True, separators=(",", ":")) + "\n")
+    return table
 
 
 # memoized by gate name: a gate defined or removed clears it (qsym.gates.REGISTRY); on

@@ -751,6 +751,13 @@ def numeric_matrix_function(name: str, num_wires: int | None = None, hyper: tupl
             row.numeric(*[float(p) for p in params], **kwargs), dtype=np.complex128)
     syms = sp.symbols(f"p0:{row.num_params}", real=True)
     mat = row.sympy_matrix(syms, num_wires, hyper)
+    if not syms and all(e.is_Integer for e in mat):
+        # a constant gate of integers (CNOT, CZ, SWAP, X, Z, Toffoli, ...): the same
+        # numbers as lambdify's, exactly, without lambdify's first use (about 0.08 s in a
+        # new process; docs/design.md "The first answer: where the time goes")
+        exact = np.array([[complex(int(mat[i, j])) for j in range(mat.cols)]
+                          for i in range(mat.rows)], dtype=np.complex128)
+        return lambda: exact.copy()
     f = sp.lambdify(syms, mat, modules="numpy")
 
     def fn(*params):

@@ -1281,7 +1281,12 @@ def _load_rule(key: str) -> ShiftRule | None:
     :func:`_numerically_exact`), or None."""
     from . import cache
 
-    record = cache.load_record("rules", key)
+    return _rule_from_record(cache.load_record("rules", key))
+
+
+def _rule_from_record(record) -> ShiftRule | None:
+    """The rule a record's payload holds, if it is one whose identities hold
+    (:func:`_numerically_exact`), or None."""
     if record is None:
         return None
     try:
@@ -1438,6 +1443,14 @@ def _from_disk_or(key, derive, gate, param_index, num_wires, hyper) -> ShiftRule
     if key is not None:
         rule = _load_rule(key)
         if rule is not None and rule_matches_gate(rule, gate, param_index, num_wires, hyper):
+            return rule
+        # the built-in gates' rules as qsym derived them when it was built (checked as a
+        # record is: qsym.cache.shipped_record), instead of sympy's derivation
+        from . import cache
+
+        rule = _rule_from_record(cache.shipped_record("rules", key))
+        if rule is not None and rule_matches_gate(rule, gate, param_index, num_wires, hyper):
+            _save_rule(key, rule)
             return rule
     rule = derive()
     if key is not None:

@@ -164,7 +164,7 @@ class Compiled:
             self._prepare_adjoint = (self._late_prepare_adjoint if late
                                      else self._python_prepare_adjoint)
         else:
-            ns = self.module
+            ns = tiers.loaded(self.module)
             self._prepare = ns.prepare
             self._prepare_adjoint = ns.prepare_adjoint
         self._prepared = tier != "python" and prepared
@@ -762,7 +762,7 @@ class QNode:
         entry = Compiled(circuit, gplan, source, module, tuple(syms.diff_args),
                          tuple(syms.blocks))
         entry.checks = stages.make_checks(circuit, syms.checks)
-        cache.hold(module, entry)  # dropped from sys.modules with the last entry using it
+        module.own(entry)  # once loaded: dropped from sys.modules with the last entry using it
         entry.trace_seconds = t1 - t0
         entry.compile_seconds = time.perf_counter() - t1
         if debug:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from . import broadcast, cache, emit, ir, plan, trace
+from . import broadcast, cache, emit, ir, plan, tiers, trace
 from .arguments import DATA, STATIC, TRAIN, numeric
 from .devices import check_memory
 from .errors import ArgumentError, TracingError, WireError
@@ -181,13 +181,14 @@ def make_program(circuit, gplan) -> str:
 
 
 def load(source: str, report: bool = False):
-    """Stage 7: ``(module, on_disk)``: the generated module, imported from the cache
-    folder (compiled by numba at each function's first call). ``on_disk`` (only with
-    ``report``; else None) says whether it was there already."""
-    on_disk = None
-    if report:
-        on_disk = cache.enabled() and (cache.cache_dir() / f"{cache.module_name(source)}.py").is_file()
-    return cache.load_module(source), on_disk
+    """Stage 7: ``(module, on_disk)``: the generated module as a
+    :class:`qsym.tiers.LazyModule`: the source run once as plain Python (what tier 0
+    calls), the numba module (the file in the cache folder, imported; numba compiles each
+    function at its first call) made only when something needs it. ``on_disk`` (only with
+    ``report``; else None) says whether an earlier process left it in the cache folder."""
+    module = tiers.LazyModule(source, cache.module_name(source),
+                              tiers.python_namespace(source, cache.module_name(source)))
+    return module, (module.on_disk() if report else None)
 
 
 def broadcast_entry(element, s: Symbols):

@@ -60,6 +60,7 @@ import subprocess
 import sys
 import threading
 import types
+import weakref
 
 import numba
 import numpy as np
@@ -151,37 +152,185 @@ class _Table(list):
         return (len(self),)
 
 
+# The generated source imports numba's decorator on this line (qsym.emit); tier 0 runs the
+# same text with a decorator that returns the function as it is.
+_NJIT_IMPORT = "\nfrom numba import njit\n"
+_NJIT_PLAIN = "\nnjit = _q_plain_njit\n"  # the same number of lines: tracebacks agree
+
+
+def _plain_njit(*args, **kwargs):
+    """``@njit`` / ``@njit(...)`` that leave the function plain Python."""
+    if len(args) == 1 and callable(args[0]) and not kwargs:
+        return args[0]
+    return lambda fn: fn
+
+
+def _twin_file(name: str) -> str:
+    return f"<qsym tier 0: {name}>"
+
+
+def python_namespace(source: str, name: str) -> dict:
+    """The generated module's source run as plain Python: its constants, tables and
+    functions (``@njit`` returns the function unchanged) in a new namespace, with
+    ``x ** n`` for a constant integer ``n`` computed as numba does (:func:`ipow`). One
+    Python compile of the text; no numba dispatcher, no file (the numba module is loaded
+    by :class:`LazyModule` only when something needs it compiled)."""
+    from .errors import QsymError
+
+    if _NJIT_IMPORT not in source:
+        raise QsymError(f"generated module {name} does not import numba's njit as qsym.emit "
+                        "writes it; regenerate it (qsym cache clear)")
+    text = source.replace(_NJIT_IMPORT, _NJIT_PLAIN, 1)
+    body = text.split('"""', 2)[-1] if text.startswith('"""') else text
+    if "**" in body:  # powers: numba's repeated squaring, not Python's pow()
+        tree = ast.fix_missing_locations(_NumbaPowers().visit(ast.parse(text)))
+        code = compile(tree, _twin_file(name), "exec")
+    else:
+        code = compile(text, _twin_file(name), "exec")
+    ns = {"__name__": name, "_q_plain_njit": _plain_njit, "_q_ipow": ipow}
+    exec(code, ns)
+    return ns
+
+
+def _is_constant(name: str) -> bool:
+    return name[:1].isupper() and name.upper() == name
+
+
+class LazyModule:
+    """A circuit's generated module, loaded only when something needs it compiled.
+
+    Tier 0 needs only the module's plain-Python namespace (:func:`python_namespace`); the
+    numba module (the source written to the cache folder, imported, a dispatcher per
+    function: 20-80 ms) is made at the first access to anything but its constants
+    (``NUM_INPUTS``, ``PROGRAM``, ``WORK``, ...: upper-case names, the same objects the
+    numba module would give, as both run the same text): a function, ``__file__``, its
+    ``__dict__`` (``vars``). Its owner (:meth:`own`) keeps it in ``sys.modules`` from then
+    on, as :func:`qsym.cache.hold` does for a module loaded at once."""
+
+    __slots__ = ("_source", "_name", "_ns", "_mod", "_owner", "_lock", "_disk", "__weakref__")
+
+    def __init__(self, source: str, name: str, ns: dict):
+        self._source, self._name, self._ns = source, name, ns
+        self._mod = None
+        self._disk = None
+        self._owner = None
+        self._lock = threading.Lock()
+
+    def __repr__(self):
+        return f"<qsym generated module {self._name} ({'loaded' if self._mod else 'not loaded'})>"
+
+    @property
+    def __name__(self):
+        return self._name
+
+    @property
+    def __dict__(self):  # vars(module): the numba module's
+        return vars(self.load())
+
+    @property
+    def loaded(self) -> bool:
+        return self._mod is not None
+
+    @property
+    def namespace(self) -> dict:
+        """The plain-Python namespace (shared: :func:`python_twin` uses it)."""
+        return self._ns
+
+    def own(self, owner) -> None:
+        """Keep the numba module in ``sys.modules`` while ``owner`` lives (from its load)."""
+        from . import cache
+
+        with self._lock:
+            self._owner = weakref.ref(owner)
+            mod = self._mod
+        if mod is not None:
+            cache.hold(mod, owner)
+
+    def load(self):
+        """The numba module (:func:`qsym.cache.load_module`: written, checked, imported)."""
+        mod = self._mod
+        if mod is not None:
+            return mod
+        from . import cache
+
+        with self._lock:
+            if self._mod is None:
+                mod = cache.load_module(self._source)
+                owner = self._owner() if self._owner is not None else None
+                if owner is not None:
+                    cache.hold(mod, owner)
+                self._mod = mod
+                logger.debug("%s: numba module loaded", self._name)
+            return self._mod
+
+    def on_disk(self) -> bool:
+        """The numba module is loaded, or its file was in the cache folder (written by an
+        earlier process that compiled it) when first asked (two ``stat`` calls, once)."""
+        if self._mod is not None:
+            return True
+        if self._disk is None:
+            from . import cache
+
+            try:
+                self._disk = cache.enabled() and (
+                    cache.cache_dir() / f"{self._name}.py").is_file()
+            except OSError:
+                self._disk = False
+        return self._disk
+
+    def folder(self) -> str:
+        """The folder the module's file is (or will be) in."""
+        if self._mod is not None:
+            return os.path.dirname(self._mod.__file__)
+        from . import cache
+
+        return str(cache.cache_dir())
+
+    def __getattr__(self, attr):
+        if _is_constant(attr):
+            try:
+                return self._ns[attr]
+            except KeyError:
+                pass
+        return getattr(self.load(), attr)
+
+
+def loaded(module):
+    """The numba module behind ``module`` (a :class:`LazyModule` is loaded)."""
+    return module.load() if isinstance(module, LazyModule) else module
+
+
 def python_twin(module, source: str, wrap=None) -> types.SimpleNamespace:
     """Plain-Python versions of every function of the generated ``module`` (whose source is
     ``source``): the same code without ``@njit``, calling each other and the module's
     compiled kernel-library imports. ``wrap(name, fn)``, if given, may replace a function
-    in the namespace the others call (a counting ``prepare``). Nothing is compiled."""
-    tree = ast.parse(source)
-    defs = []
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
-            node.decorator_list = []
-            defs.append(node)
-    tree = ast.fix_missing_locations(_NumbaPowers().visit(ast.Module(body=defs,
-                                                                      type_ignores=[])))
-    ns = dict(module.__dict__)
-    ns["_q_ipow"] = ipow
-    for name, value in module.__dict__.items():
+    in the namespace the others call (a counting ``prepare``). Nothing is compiled. A
+    :class:`LazyModule`'s namespace is used as it is (made once per build)."""
+    name = module.__name__
+    if isinstance(module, LazyModule):
+        ns = module.namespace
+    else:
+        ns = python_namespace(source, name)
+    here = _twin_file(name)
+    raw = {}
+    aliases = {}
+    for key, value in list(ns.items()):
+        if isinstance(value, types.FunctionType) and value.__code__.co_filename == here:
+            if key == value.__name__:
+                raw[key] = value
+            else:
+                aliases[key] = value.__name__
         # the tables prepare reads element by element: Python lists (a list item costs a
         # third of a NumPy scalar; the same numbers, exactly)
-        if name.startswith("_q_") and isinstance(value, np.ndarray) and value.ndim == 1:
-            ns[name] = _Table(value.tolist())
-    exec(compile(tree, f"<qsym tier 0: {module.__name__}>", "exec"), ns)
-    raw = {d.name: ns[d.name] for d in defs}
+        elif key.startswith("_q_") and isinstance(value, np.ndarray) and value.ndim == 1:
+            ns[key] = _Table(value.tolist())
     if wrap is not None:
-        for name, fn in raw.items():
-            ns[name] = wrap(name, fn)
-    twin = {name: ns[name] for name in raw}
+        for key, fn in raw.items():
+            ns[key] = wrap(key, fn)
+    twin = {key: ns[key] for key in raw}
     # the module's public aliases of its own functions (gate_entries = _q_gate)
-    for name, value in module.__dict__.items():
-        target = getattr(getattr(value, "py_func", None), "__name__", None)
-        if name not in twin and target in raw and value.py_func.__module__ == module.__name__:
-            twin[name] = ns[target]
+    for key, target in aliases.items():
+        twin[key] = ns[target]
     return types.SimpleNamespace(**twin, raw=raw)
 
 
@@ -197,6 +346,8 @@ def has_cached(module, name) -> bool:
     """True if numba's (signed, checked) disk cache holds the overload of the module's
     entry point ``name`` (``prepare`` or ``fused_<entry point>``) that the runtime calls
     (the argument types of :func:`calls_for`)."""
+    if isinstance(module, LazyModule) and not module.on_disk():
+        return False  # never written by a process that compiled it: nothing to load
     try:
         x = np.zeros(1)
         (fname, args), = calls_for([name], module, x, x)
@@ -236,7 +387,9 @@ def background_possible(module) -> bool:
     if not cache.enabled():
         return False
     try:
-        here = os.path.realpath(os.path.dirname(module.__file__))
+        folder = (module.folder() if isinstance(module, LazyModule)
+                  else os.path.dirname(module.__file__))
+        here = os.path.realpath(folder)
         return here == os.path.realpath(str(cache.cache_dir())) and here == os.path.realpath(
             str(cache.configured_dir()))
     except Exception:  # noqa: BLE001
@@ -296,7 +449,8 @@ class Job(threading.Thread):
         super().__init__(name=f"qsym compile {module.__name__}", daemon=True)
         self.payload = json.dumps({"source": source, "names": list(names),
                                    "x": [float(v) for v in x], "d": [float(v) for v in d]})
-        self.folder = os.path.dirname(module.__file__)
+        self.folder = (module.folder() if isinstance(module, LazyModule)
+                       else os.path.dirname(module.__file__))
         self.done = done
         self.returncode = None
 

@@ -519,7 +519,9 @@ def test_clear_refuses_a_folder_it_does_not_trust(tmp_path, monkeypatch, capsys)
 
 
 # --- memory: qsym drops a dropped QNode's module ---------------------------------------------
-def test_dropped_qnode_module_leaves_sys_modules(fresh):
+def test_dropped_qnode_module_leaves_sys_modules(fresh, monkeypatch):
+    # compiled: the numba module is loaded (a circuit on tier 0 loads none: qsym.tiers)
+    monkeypatch.setenv("QSYM_TIER", "compiled")
     dev = qml.device("default.qubit", wires=1)
 
     def circuit(params):

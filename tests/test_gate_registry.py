@@ -358,20 +358,20 @@ def test_a_second_process_never_reads_the_old_definitions_records():
 def test_a_gate_redefined_while_a_signature_compiles_is_not_kept_stale(monkeypatch):
     """Another thread defines the gate again between tracing and loading the module: the
     signature built with the old definition is built again, never kept."""
-    from qsym import cache
+    from qsym import tiers
 
     define(0.5)
     node = qml.QNode(circuit, DEV)
-    real = cache.load_module
+    real = tiers.python_namespace  # the build's last stage runs the module's source
     loads = []
 
-    def load_and_redefine(source):
+    def load_and_redefine(source, name):
         loads.append(source)
         if len(loads) == 1:
             define(1.0)  # after the old definition's module source was made
-        return real(source)
+        return real(source, name)
 
-    monkeypatch.setattr(cache, "load_module", load_and_redefine)
+    monkeypatch.setattr(tiers, "python_namespace", load_and_redefine)
     np.testing.assert_allclose(node(X), expected(1.0)[0], atol=1e-12)
     assert len(loads) == 2
     np.testing.assert_allclose(qml.grad(node)(X), expected(1.0)[1], atol=1e-12)

@@ -27,9 +27,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def fresh(tmp_path, monkeypatch):
-    """An empty cache folder and empty in-process memos (restored afterwards)."""
+    """An empty cache folder and empty in-process memos (restored afterwards); the
+    records qsym ships (tests/test_latency_records.py) are set aside, so that a miss here
+    derives and prints as it would for a gate qsym does not ship."""
     monkeypatch.setenv("QSYM_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("QSYM_CACHE", raising=False)
+    monkeypatch.setattr(cache, "_shipped", {})
     rules.rule_for_gate.cache_clear()
     emit.gate_body.cache_clear()
     yield tmp_path
@@ -357,3 +360,42 @@ def test_kernel_and_module_functions_use_the_lazy_cache():
 
     cached = cache.numba_cached_functions(kernels)
     assert cached and all(type(f._cache) is lazy for f in cached)
+
+
+# --- first uses that cost a new process time ------------------------------------------------
+def test_available_memory_does_not_import_psutil_on_linux():
+    """On Linux the available memory is MemAvailable read from /proc/meminfo (what psutil
+    reads), so a new circuit's memory check does not import psutil (15-40 ms); it agrees
+    with psutil's own figure."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("Linux only")
+    code = ("import sys, qsym.devices as d; m = d.available_memory(); "
+            "print('psutil' in sys.modules, m)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=300)
+    loaded, value = out.stdout.split()
+    assert loaded == "False"
+    import psutil
+
+    assert abs(int(value) - psutil.virtual_memory().available) < (1 << 30)
+
+
+def test_integer_gates_need_no_lambdify(monkeypatch):
+    """A constant gate of integers (CNOT, Toffoli) gets its matrix without sympy's
+    lambdify (its first use costs about 0.08 s in a new process): the exact matrix."""
+    from qsym import gates
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("lambdify used")
+
+    monkeypatch.setattr(sp, "lambdify", refuse)
+    gates.numeric_matrix_function.cache_clear()
+    try:
+        cnot = gates.numeric_matrix_function("CNOT")()
+        toffoli = gates.numeric_matrix_function("Toffoli")()
+    finally:
+        gates.numeric_matrix_function.cache_clear()
+    expected = np.eye(4)[[0, 1, 3, 2]]
+    assert cnot.dtype == np.complex128 and np.array_equal(cnot, expected)
+    perm = list(range(6)) + [7, 6]
+    assert np.array_equal(toffoli, np.eye(8)[perm])

@@ -225,7 +225,8 @@ def test_first_call_races_from_threads_on_fresh_qnode(tmp_path, monkeypatch):
     with ThreadPoolExecutor(N_THREADS) as pool:
         results = list(pool.map(first, range(N_THREADS)))
     assert len(node._compiled) == 1
-    assert len(list(tmp_path.glob("qsym_gen_*.py"))) == 1
+    # the module's file is written when it is first compiled (tier 0 writes none)
+    assert len(list(tmp_path.glob("qsym_gen_*.py"))) <= 1
     assert not list(tmp_path.glob(".qsym_gen_*"))  # no temporary files left behind
     for (g, v), (a, b) in zip(results, points):
         np.testing.assert_allclose(g, [-math.sin(a) * math.cos(b), -math.cos(a) * math.sin(b)],

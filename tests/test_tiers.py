@@ -387,3 +387,51 @@ def test_only_kernel_library_misses_are_announced():
 
     assert cache.kernel_function_name("kernels.program_value-812.py312.nbi") == "program_value"
     assert cache.kernel_function_name("qsym_gen_ab.prepare-4.py312.nbi") is None
+
+
+def _hea(w):
+    for i in range(4):
+        qml.RY(w[i], wires=i)
+        qml.RZ(0.5 * w[i + 4], wires=i)
+    for i in range(4):
+        qml.CNOT(wires=[i, (i + 1) % 4])
+    return qml.expval(qml.PauliZ(0) @ qml.PauliX(2) + qml.PauliY(3))
+
+
+def test_tier0_writes_no_module_and_makes_no_dispatcher(tmp_path, monkeypatch):
+    """A new circuit on tier 0 runs its generated source as plain Python only (one
+    Python compile of the text): no file in the cache folder, nothing in sys.modules, no
+    numba dispatcher; its constants come without loading. The numba module is made when
+    something needs it compiled (here: the module tier), from the same text, and gives
+    the same bits; the Tracker counts the same executions on both."""
+    import sys
+
+    monkeypatch.setenv("QSYM_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("QSYM_CACHE", raising=False)
+    monkeypatch.delenv("QSYM_TIER", raising=False)
+    w = np.linspace(-1.1, 1.3, 8)
+    node = _node(fn=_hea, wires=4)
+    with qml.Tracker(node.device) as tracker:
+        first = _bits(node(w), qml.grad(node)(w))
+    entry = _entry(node, w)
+    module = entry.module
+    assert "**" not in entry.source.split('"""', 2)[-1]  # the text as it is, no AST pass
+    assert entry.tier == "python" and not module.loaded
+    assert not list(tmp_path.glob("qsym_gen_*.py"))
+    assert module.__name__ not in sys.modules
+    assert module.NUM_INPUTS == 8 and module.PROGRAM[0].dtype == np.int64
+    assert not module.loaded  # constants: from the plain namespace
+    _set_tier(entry, "module")
+    assert module.loaded and (tmp_path / f"{module.__name__}.py").is_file()
+    assert sys.modules[module.__name__] is module.load()
+    assert isinstance(module.prepare, numba.core.registry.CPUDispatcher)
+    with qml.Tracker(node.device) as again:
+        assert _bits(node(w), qml.grad(node)(w)) == first
+    # a value, then a gradient: one run, and 2 shifted runs per parameter plus its value
+    assert again.totals["executions"] == tracker.totals["executions"] == 1 + (1 + 2 * 8)
+    # an independent check: d/dw0 of <Z0 X2 + Y3> by a central difference
+    h = 1e-6
+    e = np.zeros(8)
+    e[0] = h
+    fd = (node(w + e) - node(w - e)) / (2 * h)
+    assert np.isclose(qml.grad(node)(w)[0], fd, atol=1e-8)
