@@ -150,7 +150,7 @@ def gate_body(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> 
                                  kind=kind, masks=masks):
                 cache.save_record("gate-code", key, list(lines))
                 return tuple(lines)
-    lines = _print_gate_body(row, params, mat, derivative, kind, masks)
+    lines = print_gate_body(row, params, mat, derivative, kind, masks)
     if key is not None:
         cache.save_record("gate-code", key, list(lines))
     return lines
@@ -350,7 +350,7 @@ def _gate_body_key(row, mat, derivative, kind, masks) -> str | None:
         return None
 
 
-def _print_gate_body(row, params, mat, derivative, kind, masks) -> tuple[str, ...]:
+def print_gate_body(row, params, mat, derivative, kind, masks) -> tuple[str, ...]:
     """``kind`` is the storage (:func:`qsym.gates.storage`); for a structured form ``mat``
     is the column of its values and ``masks`` the constants stored after them (a
     derivative keeps them: ``d/dt (a I + b P) = a' I + b' P``)."""
@@ -554,7 +554,7 @@ def written_form(kind: int, wires: int):
     return rows[0][3]
 
 
-def _renamed(lines, prefix, out_name):
+def renamed(lines, prefix, out_name):
     """A gate body (:func:`gate_body`) for straight-line code: its parameters ``p0, p1 ..``
     and subexpressions ``_q_c0 ..`` renamed ``{prefix}p0``, ``{prefix}c0`` ..; each entry
     ``out[off + i] = complex(re, im)`` written to the pair of locals ``out_name(i)`` (an
@@ -596,13 +596,13 @@ _INPUT_CHECKS = (
 )
 
 
-def _arithmetic(lines) -> int:
+def arithmetic(lines) -> int:
     """The number of arithmetic operators in ``lines`` (numba's compile time grows with
     it, so the written-out code is kept small)."""
     return sum(len(re.findall(r"[-+*/]", line)) for line in lines)
 
 
-def _writable(p: Program) -> bool:
+def writable(p: Program) -> bool:
     """Whether the kernels run this program op by op (no fused tails, no single-Z tree),
     its gate kinds all have a written-out form, its constants are finite and the code
     would be small (a cheap bound first)."""
@@ -623,7 +623,7 @@ def _writable(p: Program) -> bool:
     return cost <= UNROLL_MAX_OPS
 
 
-def _unrolled_prepare(circuit, p: Program, checks: bool = True) -> tuple[list, list, list]:
+def unrolled_prepare(circuit, p: Program, checks: bool = True) -> tuple[list, list, list]:
     """``prepare(x, d, mode)`` as straight-line code: its checks and numbers (``head``),
     the parametric gates' matrices (``mats``) and the shifted ones (``smats``).
     ``checks=False`` leaves the input checks out (qsym.minimize's loop checks its iterates
@@ -652,24 +652,24 @@ def _unrolled_prepare(circuit, p: Program, checks: bool = True) -> tuple[list, l
             q = p.term_pos[t]
             lines.append(f"{prefix}p{q} = {p.term_mult[t]!r} * {prefix}p{q} "
                          f"+ {p.term_shift[t]!r}")
-        return lines + _renamed(gate_body(*circuit.ops[k].variant), prefix, names)
+        return lines + renamed(gate_body(*circuit.ops[k].variant), prefix, names)
 
     mats = []
     for k in p.parametric:
-        mats += matrices(k, f"_q_k{k}_", lambda i, o=p.op_off[k]: _local("_q_M", o + i))
+        mats += matrices(k, f"_q_k{k}_", lambda i, o=p.op_off[k]: local("_q_M", o + i))
     smats = []
     for t, k in enumerate(p.term_op):
         if not p.term_zero[t]:
             smats += matrices(k, f"_q_s{t}_",
-                              lambda i, o=p.term_off[t]: _local("_q_S", o + i), t)
+                              lambda i, o=p.term_off[t]: local("_q_S", o + i), t)
     return head, mats, smats
 
 
-def _local(name, i):
+def local(name, i):
     return f"{name}{i}r", f"{name}{i}i"
 
 
-class _Walk:
+class Walk:
     """The circuits of one program written out: the value circuit and the parameter-shift
     walk of ``kernels.program_value_and_grad_small_into``, in the kernels' order."""
 
@@ -684,7 +684,7 @@ class _Walk:
         """Op k's entries: locals, or literals for a constant gate."""
         o = self.p.op_off[k]
         if k in self.p.parametric:
-            return lambda i: _local("_q_M", o + i)
+            return lambda i: local("_q_M", o + i)
         return lambda i: (repr(float(self.p.mats0[o + i].real)),
                           repr(float(self.p.mats0[o + i].imag)))
 
@@ -720,7 +720,7 @@ class _Walk:
                 if p.term_zero[t]:
                     vals = e
                 else:
-                    phi = u.apply(psi, k, lambda i, o=p.term_off[t]: _local("_q_S", o + i))
+                    phi = u.apply(psi, k, lambda i, o=p.term_off[t]: local("_q_S", o + i))
                     vals = self.measure(self.run(phi, k + 1))
                 for w in range(nw):
                     add(p.term_slot[t], w, vals[w], p.term_coeff[t])
@@ -767,19 +767,19 @@ def unrolled_functions(circuit: Circuit, program: Program) -> str | None:
     a constant is not finite (``prepare`` raises at every call) or where the code would
     have more than ``UNROLL_MAX_OPS`` arithmetic operations.
     """
-    if not _writable(program):
+    if not writable(program):
         return None
-    head, mats, smats = _unrolled_prepare(circuit, program)
-    value = _Walk(program)
+    head, mats, smats = unrolled_prepare(circuit, program)
+    value = Walk(program)
     value.combine(value.measure(value.run(value.zero, 0)))
-    grad = _Walk(program)
+    grad = Walk(program)
     e = grad.measure(grad.run(grad.zero, 0))
     grad.finish(e, grad.shifts(e))
     value_lines = head + mats + value.u.lines
     grad_lines = head + mats + smats + grad.u.lines
-    if _arithmetic(value_lines) + _arithmetic(grad_lines) > UNROLL_MAX_OPS:
+    if arithmetic(value_lines) + arithmetic(grad_lines) > UNROLL_MAX_OPS:
         return None
-    return _UNROLLED.format(value_body=_indent(value_lines), grad_body=_indent(grad_lines))
+    return _UNROLLED.format(value_body=indent(value_lines), grad_body=indent(grad_lines))
 
 
 # the returning forms call the writing ones (for a tiny circuit: the written-out code)
@@ -1075,7 +1075,7 @@ def batch_value_and_grad_adjoint(X, D):
 '''
 
 
-def _indent(lines, n=4) -> str:
+def indent(lines, n=4) -> str:
     return "\n".join(" " * n + line for line in lines)
 
 
@@ -1186,8 +1186,8 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
         kernels_hash=KERNELS_HASH,
         listing=format_circuit(circuit).replace('"""', "'''"),
         tables="\n".join(_tables(program, into is not None)),
-        gate_code=_indent(gate_lines or ["pass"]),
-        dgate_code=_indent(dgate_lines or ["pass"]),
-        input_code=_indent(input_code(circuit, program)),
-        input_checks=_indent(_INPUT_CHECKS),
+        gate_code=indent(gate_lines or ["pass"]),
+        dgate_code=indent(dgate_lines or ["pass"]),
+        input_code=indent(input_code(circuit, program)),
+        input_checks=indent(_INPUT_CHECKS),
     )

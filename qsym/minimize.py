@@ -87,6 +87,7 @@ from numpy.typing import ArrayLike
 from . import cache, distributed, kernels, worker
 from ._version import __version__
 from .errors import ArgumentError, DifferentiationError, QsymError
+from .gates import REGISTRY
 from .optimize import (
     AdagradOptimizer,
     AdamOptimizer,
@@ -319,8 +320,8 @@ def _written_adjoint(circuit, program) -> list[str]:
     from . import emit
 
     p = program
-    head, mats, _ = emit._unrolled_prepare(circuit, p, checks=False)
-    walk = emit._Walk(p)
+    head, mats, _ = emit.unrolled_prepare(circuit, p, checks=False)
+    walk = emit.Walk(p)
     u = walk.u
     psi = walk.run(walk.zero, 0)
     e = walk.measure(psi)
@@ -365,8 +366,8 @@ def _written_adjoint(circuit, program) -> list[str]:
             dlines += [f"{prefix}p{j} = _q_th{p.op_poff[k] + j}" for j in range(p.op_np[k])]
 
             def names(i, o=p.adj_off[a]):
-                return emit._local("_q_D", o + i)
-            dlines += emit._renamed(emit.gate_body(*circuit.ops[k].variant,
+                return emit.local("_q_D", o + i)
+            dlines += emit.renamed(emit.gate_body(*circuit.ops[k].variant,
                                                    derivative=p.adj_pos[a]), prefix, names)
             phi = u.apply(list(psi), k, names)
             acc = u.let("0.0" + "".join(f" + ({lr} * {fr} + {li} * {fi})"
@@ -388,7 +389,7 @@ def _written_adjoint(circuit, program) -> list[str]:
     return head + mats + dlines + u.lines
 
 
-@functools.lru_cache(maxsize=256)
+@REGISTRY.memo(maxsize=256)
 def _shifted_body(variant: tuple, pos: int, shift: float) -> tuple[str, ...] | None:
     """The stored entries of the gate ``variant`` with parameter ``pos`` shifted by
     ``shift`` (multiplier 1), printed with the sines and cosines of the angle sums expanded
@@ -411,7 +412,7 @@ def _shifted_body(variant: tuple, pos: int, shift: float) -> tuple[str, ...] | N
     s = exact if float(exact) == shift else sp.Float(shift, 17)
     mat = row.sympy_matrix(params, num_wires, hyper).subs(params[pos], params[pos] + s)
     mat = mat.applyfunc(lambda e: sp.expand_trig(sp.expand_complex(e)))
-    return emit._print_gate_body(row, params, mat, None, row.structure, [])
+    return emit.print_gate_body(row, params, mat, None, row.structure, [])
 
 
 def _written_shift(circuit, program) -> list[str]:
@@ -422,7 +423,7 @@ def _written_shift(circuit, program) -> list[str]:
     from . import emit
 
     p = program
-    head, mats, smats = emit._unrolled_prepare(circuit, p, checks=False)
+    head, mats, smats = emit.unrolled_prepare(circuit, p, checks=False)
     smats = []
     for t, k in enumerate(p.term_op):
         if p.term_zero[t]:
@@ -430,7 +431,7 @@ def _written_shift(circuit, program) -> list[str]:
         prefix = f"_q_s{t}_"
 
         def names(i, o=p.term_off[t]):
-            return emit._local("_q_S", o + i)
+            return emit.local("_q_S", o + i)
         q = p.term_pos[t]
         body = None
         if p.term_mult[t] == 1.0:
@@ -440,8 +441,8 @@ def _written_shift(circuit, program) -> list[str]:
             smats.append(f"{prefix}p{q} = {p.term_mult[t]!r} * {prefix}p{q} "
                          f"+ {p.term_shift[t]!r}")
             body = emit.gate_body(*circuit.ops[k].variant)
-        smats += emit._renamed(body, prefix, names)
-    walk = emit._Walk(p)
+        smats += emit.renamed(body, prefix, names)
+    walk = emit.Walk(p)
     e = walk.measure(walk.run(walk.zero, 0))
     walk.finish(e, walk.shifts(e))
     return head + mats + smats + walk.u.lines
@@ -456,10 +457,10 @@ def step_form(entry, method: str) -> tuple[str, list[str] | None]:
 
     program = lower(entry.circuit, entry.plan)
     if (program.num_outputs == 1 and program.num_lin == 1 and not program.probs
-            and emit._writable(program)):
+            and emit.writable(program)):
         lines = (_written_adjoint if method == "adjoint" else _written_shift)(
             entry.circuit, program)
-        if emit._arithmetic(lines) <= STEP_MAX_OPS:
+        if emit.arithmetic(lines) <= STEP_MAX_OPS:
             return "written out", lines
     return "kernels", None
 
@@ -496,13 +497,13 @@ def loop_source(entry, method: str) -> str:
 
 
 def _make_loop_source(entry, method: str) -> str:
-    from .emit import _indent
+    from .emit import indent
 
     name = entry.module.__name__
     form, lines = step_form(entry, method)
     if lines is not None:
         imports, setup, call = "", "", "_q_step(y, d, out, jac)"
-        step = _WRITTEN.format(what=method, body=_indent(lines))
+        step = _WRITTEN.format(what=method, body=indent(lines))
     else:
         imports, setup, call = _KERNEL_STEP[method]
         imports = imports.format(module=name)
@@ -842,8 +843,7 @@ def minimize(
     targets: ArrayLike | None = None,
     loss: str | None = None,
     multistart: bool = False,
-    threads: int | None = None,
-    grad_fn: Callable[..., Any] | None = None,
+    threads: int | None = None, grad_fn: Callable[..., Any] | None = None,
     compiled: bool | None = None, progress: bool | None = None,
     executor: Any = None, shards: int | None = None, timeout: float | None = None,
 ) -> OptimizeResult:

@@ -211,7 +211,7 @@ def test_verify_derives_rules_again(fresh, monkeypatch, capsys):
 def test_gate_code_record_hit_is_the_printed_code(fresh, monkeypatch, args):
     printed = emit.gate_body(*args)
     emit.gate_body.cache_clear()
-    monkeypatch.setattr(emit, "_print_gate_body", lambda *a: pytest.fail("printed again"))
+    monkeypatch.setattr(emit, "print_gate_body", lambda *a: pytest.fail("printed again"))
     assert emit.gate_body(*args) == printed
 
 
