@@ -69,7 +69,6 @@ A Python cost function runs in a Python loop, and says so:
 from __future__ import annotations
 
 import copy
-import functools
 import logging
 import os
 import signal
