@@ -200,10 +200,10 @@ class Backend:
 _payloads: dict = {}
 
 
-def payload(node: QNode, example_args, example_kwargs, function: str,
+def payload(node: QNode, example_args, example_kwargs, function,
             loop_text: str | None) -> dict:
     """What a worker receives: the circuit's export for this signature (carrying
-    ``function``), its SHA-256, and the source of the optimization loop (``loop_text``,
+    ``function``: a name or names of the generated module or the kernels), its SHA-256, and the source of the optimization loop (``loop_text``,
     the circuit module's name left as :data:`qsym.worker.MODULE_PLACEHOLDER`; None for
     a sweep). Built once per compiled signature and process."""
     compiled = aot.compile(node, *example_args, **example_kwargs)
@@ -212,7 +212,8 @@ def payload(node: QNode, example_args, example_kwargs, function: str,
     if got is not None:
         return got
     with tempfile.TemporaryDirectory() as d:
-        data = compiled.export(os.path.join(d, "qsym_shipped.py"), carry=(function,)).read_bytes()
+        carry = (function,) if isinstance(function, str) else tuple(function)
+        data = compiled.export(os.path.join(d, "qsym_shipped.py"), carry=carry).read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     key = hashlib.sha256(data + b"\0" + (loop_text or "").encode()).hexdigest()[:24]
     got = {"key": key, "sha256": sha, "export": data, "loop": loop_text, "function": function}

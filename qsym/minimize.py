@@ -468,7 +468,7 @@ _loops: dict = {}
 _loops_lock = threading.Lock()
 
 
-def loop_source(entry, method: str) -> str:
+def loop_source(entry, method: str, module: str | None = None) -> str:
     """The source of the loop module for the compiled circuit ``entry`` and ``method``
     (``"parameter-shift"`` or ``"adjoint"``). Kept as a record in the cache folder: a
     written-out step is printed with sympy (about 0.5 s in a new process, the most of a
@@ -480,7 +480,7 @@ def loop_source(entry, method: str) -> str:
 
     name = entry.module.__name__
     key = "\n".join([
-        "qsym-loop-source 1", f"qsym {__version__}",
+        "qsym-loop-source 1", f"qsym {__version__}", f"imports from {module}",
         f"minimize.py {cache.file_digest(__file__)}",
         f"emit.py {cache.file_digest(emit.__file__)}",
         f"sympy {sympy.__version__}", f"circuit {name}", f"method {method}",
@@ -490,12 +490,29 @@ def loop_source(entry, method: str) -> str:
     if (isinstance(source, str) and source.startswith('"""qsym ')
             and f"circuit: {name} (step: " in source):
         return source
-    source = _make_loop_source(entry, method)
+    source = _make_loop_source(entry, method, module)
     cache.save_record("loop-source", key, source)
     return source
 
 
-def _make_loop_source(entry, method: str) -> str:
+def loop_imports(source: str, module: str) -> tuple[str, ...]:
+    """The names a loop module's source imports from ``module`` (what an exported circuit
+    module must carry for it: :mod:`qsym.distributed`).
+
+    >>> loop_imports("from m import a as _q_a\nfrom n import b\nfrom m import c", "m")
+    ('a', 'c')
+    """
+    import ast
+
+    return tuple(alias.name for node in ast.parse(source).body
+                 if isinstance(node, ast.ImportFrom) and node.module == module
+                 for alias in node.names)
+
+
+def _make_loop_source(entry, method: str, module: str | None = None) -> str:
+    """The loop module's text; ``module``: the one module its imports come from (the
+    circuit module's and the kernels' names, as an exported module carries them), else
+    the circuit module and :mod:`qsym.kernels`."""
     from .emit import indent
 
     name = entry.module.__name__
@@ -505,7 +522,9 @@ def _make_loop_source(entry, method: str) -> str:
         step = _WRITTEN.format(what=method, body=indent(lines))
     else:
         imports, setup, call = _KERNEL_STEP[method]
-        imports = imports.format(module=name)
+        imports = imports.format(module=module or name)
+        if module is not None:
+            imports = imports.replace("from qsym.kernels import", f"from {module} import")
         step = ""
     return _LOOP_TEMPLATE.format(version=__version__, module=name,
                                  step_form=f"{form}, {method}", imports=imports,
@@ -1396,12 +1415,13 @@ def _on_executor(fun, opt, x0, steps, tol, args, kwargs, data, targets, loss, mu
     if setup is None:
         raise DifferentiationError(
             f"executor= runs compiled loops on the workers; this run cannot: {reason}")
-    function = ("fused_value_and_grad_adjoint" if fun.method == "adjoint"
-                else "fused_value_and_grad")
     kw0 = kwargs if rows is None else {**kwargs, **{k: _promoted(v) for k, v in rows[0].items()}}
     t0 = time.perf_counter()
-    pay = distributed.loop_payload(executor, fun, (starts[0],) + args, kw0, function,
-                                   loop_source(worker.MODULE_PLACEHOLDER, function), setup[0])
+    # the same loop as in this process, its imports from the shipped module
+    entry = fun.compiled((starts[0],) + args, kw0, diff=(0,))[0]
+    text = loop_source(entry, fun.method, module=worker.MODULE_PLACEHOLDER)
+    pay = distributed.loop_payload(executor, fun, (starts[0],) + args, kw0,
+                                   loop_imports(text, worker.MODULE_PLACEHOLDER), text, setup[0])
     compile_time += time.perf_counter() - t0
     where = type(executor).__name__
     t0 = time.perf_counter()
