@@ -35,8 +35,6 @@ from .arguments import (  # classify: looked up here at each call (tests count i
     INTERFACES,  # noqa: F401
     TRAIN,
     classify,
-    default_diff,
-    needs_default_diff,
     normalize_argnum,
     resolve,
 )
@@ -1015,12 +1013,13 @@ class _Derivative:
         return format_values(*f[1]) if f[0] == "qnode" else f[1]
 
     def _diff_indices(self, args):
-        """Which arguments to differentiate: ``None`` (the default) or their indices."""
+        """Which arguments to differentiate, as indices: ``argnum``'s, or without it
+        PennyLane's trainable arguments (:func:`qsym.autodiff.trainable_indices`:
+        ``requires_grad`` tensors and autograd boxes; not plain floats, lists or plain
+        NumPy arrays)."""
         diff = self.argnum
         if diff is None:
-            if needs_default_diff(args):  # an int tensor with requires_grad: promoted
-                return default_diff(args, getattr(self.fun, "static_positions", ()))
-            return None
+            return autodiff.trainable_indices(args, getattr(self.fun, "static_positions", ()))
         n = len(args)
         autodiff.check_argnum(diff, n)
         return diff if all(i >= 0 for i in diff) else tuple(i % n for i in diff)
@@ -1034,8 +1033,17 @@ class _Derivative:
         single = self._single or (self.argnum is None and len(blocks) == 1)
         return blocks, single
 
+    def _nothing(self, args, kwargs):
+        """No trainable argument: PennyLane's warning and ``()``; ``forward`` is the
+        function's value (as PennyLane's ``grad``)."""
+        result = autodiff.no_trainable()
+        self._forward = ("plain", self.fun(*args, **kwargs))
+        return result
+
     def _jacobian(self, args, kwargs):
         diff = self._diff_indices(args)
+        if not diff:
+            return None, None, (), False
         out, jac, entry = self.fun.value_and_jacobian(args, kwargs, diff)
         blocks, single = self._blocks(entry, diff)
         if entry.broadcast:
@@ -1094,7 +1102,7 @@ class grad(_Derivative):
             except Boxed:  # inside an outer derivative (qml.jacobian(qml.grad(f)))
                 return self._hybrid(autodiff.grad, args, kwargs)
             if not blocks:
-                return autodiff.no_trainable()
+                return self._nothing(args, kwargs)
             if entry.circuit.output != "scalar" or entry.post[0][3] != () or entry.broadcast:
                 what = ', '.join(m.kind for m in entry.circuit.measurements)
                 if entry.broadcast:
@@ -1108,16 +1116,16 @@ class grad(_Derivative):
             return pick(jac[0], blocks, single)
         return self._hybrid(autodiff.grad, args, kwargs)
 
-    # The common case, the gradient of a QNode of one float64 array (a plain ndarray or a
-    # qsym.numpy tensor with requires_grad=True), again and again, on
+    # The common case, the gradient of a QNode of one float64 array (a qsym.numpy tensor
+    # with requires_grad=True; with argnum=0 also a plain ndarray), again and again, on
     # a short path (docs/design.md, "Measurements behind the design"). The QNode remembers
     # the last such call's compiled signature; a call takes this path only when nothing can
-    # differ from that call: one argument, a plain C-contiguous float64 ndarray of the same
+    # differ from that call: one argument, a C-contiguous float64 array of the same
     # shape, no keyword arguments, the same argnum, no shots, not inside a circuit trace,
     # an exact method. Anything else (lists, tensors not trainable, autograd boxes, other
     # shapes or dtypes) goes the full way, which gives the same results.
     def _remember(self, node, a, entry, blocks, single):
-        if (not _plain_trainable(a) or a.dtype is not F64 or a.ndim != 1
+        if (not _plain_trainable(a, self.argnum) or a.dtype is not F64 or a.ndim != 1
                 or not a.flags.c_contiguous or not entry.simple or node.current_shots()
                 or node.method not in ("parameter-shift", "adjoint")
                 or node._compiled.get(((TRAIN, a.shape),)) is not entry):
@@ -1132,7 +1140,7 @@ class grad(_Derivative):
     def _fast(self, node, fast, a):
         """The gradient on the short path, or None where it does not apply."""
         (_, _, shape, entry, executor, whole, blocks, single, method) = fast
-        if (not _plain_trainable(a) or a.dtype is not F64 or a.shape != shape
+        if (not _plain_trainable(a, self.argnum) or a.dtype is not F64 or a.shape != shape
                 or not a.flags.c_contiguous or node.method != method
                 or (node.shots if node._shots_set else node.device.shots)
                 or trace.active_tape() is not None):
@@ -1143,11 +1151,12 @@ class grad(_Derivative):
         return jac[0] if whole else pick(jac[0], blocks, single)
 
 
-def _plain_trainable(a) -> bool:
-    """A plain ndarray, or a qsym.numpy tensor marked trainable (both are differentiated
-    alike by the full path: the short path's condition)."""
+def _plain_trainable(a, argnum) -> bool:
+    """The short path's condition on the argument: a qsym.numpy tensor marked trainable,
+    or (``argnum`` given: differentiated whatever it is) a plain ndarray. Without
+    ``argnum`` a plain ndarray is not trainable (PennyLane's rule): the full path warns."""
     t = type(a)
-    return t is np.ndarray or (t is tensor and a.requires_grad is True)
+    return (t is tensor and a.requires_grad is True) or (t is np.ndarray and argnum is not None)
 
 
 class jacobian(_Derivative):
@@ -1176,7 +1185,7 @@ class jacobian(_Derivative):
             except Boxed:
                 return self._hybrid(autodiff.jacobian, args, kwargs)
             if not blocks:
-                return autodiff.no_trainable()
+                return self._nothing(args, kwargs)
             rows = [pick(jac[m], blocks, single) for m in range(len(entry.post))]
             if entry.circuit.output == "scalar":
                 return rows[0]
@@ -1218,6 +1227,8 @@ class hessian(_Derivative):
 
     def _qnode_hessian(self, args, kwargs):
         diff = self._diff_indices(args)
+        if not diff:
+            return self._nothing(args, kwargs)
         entry, xs, ds = self.fun.compiled(args, kwargs, diff)
         blocks, single = self._blocks(entry, diff)
         if not blocks:
