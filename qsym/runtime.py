@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import autodiff, broadcast, cache, executors, ir, kernels, plan, rules
-from . import second_order, stages, tiers, trace
+from . import second_order, stages, templates, tiers, trace
 from . import shots as shots_mod
 from .arguments import (  # classify: looked up here at each call (tests count its calls)
     DIFF_METHODS,  # noqa: F401  (qsym.runtime's names)
@@ -819,8 +819,12 @@ class QNode:
                 "qml.state() has no gradient in qsym (it is complex and not an expectation "
                 "value); differentiate expval, var or probs instead"
             )
-        out, jac = execute(self, entry, executors.jacobian_executor(self, entry), flat(xs),
-                           flat(ds), (xs, ds))
+        executor = executors.jacobian_executor(self, entry)
+        try:
+            out, jac = execute(self, entry, executor, flat(xs), flat(ds), (xs, ds))
+        except templates.ZeroBlock as exc:  # a zero block of a state preparation's inputs
+            out, jac = templates.zero_block_jacobian(self, entry, executor, flat(xs),
+                                                     flat(ds), exc)
         return out, jac, entry
 
     # --- flat forms, for the autograd primitives (qsym.autodiff) ------------------------
@@ -1072,8 +1076,14 @@ class grad(_Derivative):
             ``qsym.numpy`` arithmetic (a hybrid cost, differentiated with autograd:
             :mod:`qsym.autodiff`).
         argnum / argnums: which positional argument(s) to differentiate: an int (the
-            gradient has that argument's shape), a list (a tuple of gradients), or None
-            (every trainable argument: one gradient if there is one, else a tuple).
+            gradient has that argument's shape), a list (a tuple of gradients), or None:
+            PennyLane's trainable arguments, those with ``requires_grad=True``
+            (``qsym.numpy`` tensors, by default) or autograd boxes, one gradient if there
+            is one, else a tuple. Plain Python floats, lists and plain NumPy arrays are
+            not trainable (give ``argnum``, or make them ``qsym.numpy`` tensors); with no
+            trainable argument, PennyLane's ``UserWarning`` and ``()``; a trainable
+            integer tensor raises :class:`DifferentiationError` (a ``ValueError``,
+            PennyLane's "Autograd does not support differentiation of ints.").
 
     After a call, ``forward`` holds the function's value at that point.
 
@@ -1086,6 +1096,9 @@ class grad(_Derivative):
     ...     return qml.expval.PauliZ(0)
     >>> qml.grad(circuit2, argnum=[0, 1])(0.54, 0.12)
     (array(-0.51043865), array(-0.1026782))
+    >>> from qsym import numpy as np
+    >>> qml.grad(circuit2)(np.array(0.54), 0.12)   # only the tensor is trainable
+    array(-0.51043865)
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -1145,7 +1158,10 @@ class grad(_Derivative):
                 or (node.shots if node._shots_set else node.device.shots)
                 or trace.active_tape() is not None):
             return None
-        out, jac = execute(node, entry, executor, a, _NO_DATA, ((a,), ()))
+        try:
+            out, jac = execute(node, entry, executor, a, _NO_DATA, ((a,), ()))
+        except templates.ZeroBlock:
+            return None  # the full path computes it
         node._last = entry
         self._forward = ("qnode", ("scalar", out))
         return jac[0] if whole else pick(jac[0], blocks, single)
@@ -1174,7 +1190,8 @@ class jacobian(_Derivative):
     ...     qml.RX(x[0], wires=0)
     ...     qml.RY(x[1], wires=1)
     ...     return qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliZ(1))
-    >>> [np.round(j, 6) + 0.0 for j in qml.jacobian(c)(np.array([0.1, 0.2]))]
+    >>> x = qml.numpy.array([0.1, 0.2])  # trainable (requires_grad=True)
+    >>> [np.round(j, 6) + 0.0 for j in qml.jacobian(c)(x)]
     [array([-0.099833,  0.      ]), array([ 0.      , -0.198669])]
     """
 
@@ -1212,7 +1229,7 @@ class hessian(_Derivative):
     ...     qml.RX(x, wires=0)
     ...     qml.RY(y, wires=0)
     ...     return qml.expval(qml.PauliZ(0))
-    >>> h = qml.hessian(c)(0.5, 0.25)   # <Z> = cos(x) cos(y)
+    >>> h = qml.hessian(c, argnum=[0, 1])(0.5, 0.25)   # <Z> = cos(x) cos(y)
     >>> print(f"{h[0][1]:.12f} {np.sin(0.5) * np.sin(0.25):.12f}")
     0.118611776418 0.118611776418
     """
