@@ -89,8 +89,10 @@ def tracker_info(node, entry, executor, result, runs):
         else:
             info["how"] = "shifts"
     info["results"] = values[0] if len(values) == 1 else tuple(values)
-    if info["how"] == "values" and not node.current_shots() and np.ndim(info["results"]) == 0:
-        # PennyLane's exact evaluations record a 0-d array (not summed into totals)
+    if (info["how"] == "values" and not node.current_shots() and np.ndim(info["results"]) == 0
+            and (executor not in VALUES.values() or getattr(node, "_autograd_args", False))):
+        # PennyLane's exact evaluations with trainable tensors record a 0-d tensor (not
+        # summed into totals), others a float
         info["results"] = np.asarray(info["results"])
     shots = node.configured_shots()
     if shots:

@@ -619,6 +619,7 @@ class QNode:
         self._lock = threading.Lock()  # one build at a time
         self._last: Compiled | None = None  # the last signature called
         self._grad_fast = None  # grad's short path (see grad._remember)
+        self._autograd_args = False  # the last call had trainable tensors (Tracker results)
         self.samplers: dict = {}  # id(Compiled) -> its shots.Sampler (see sampler)
         self.autodiff_memo: dict = {}  # the last Jacobian / Hessian autograd asked for
         functools.update_wrapper(self, func, updated=())
@@ -795,6 +796,8 @@ class QNode:
             entry, xs, ds = self.compiled(args, kwargs)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
             return autodiff.call_boxed(self, args, kwargs)
+        if self.device.trackers:  # what PennyLane's tracker records as the results
+            self._autograd_args = any(type(a) is tensor and a.requires_grad for a in args)
         values = execute(self, entry, executors.values_executor(self, entry), flat(xs),
                          flat(ds), (xs, ds))
         return format_values(entry.circuit.output, values)

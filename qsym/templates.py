@@ -502,8 +502,16 @@ class StatePrep(Template):
         self._record()
 
     def _row(self, x, pad_with, normalize, validate_norm):
-        """``(unitary or None, real amplitudes)`` for one state vector."""
+        """``(unitary or None, real amplitudes)`` for one state vector. As PennyLane's
+        ``StatePrep._preprocess``: ``pad_with`` given means normalized (the padded vector
+        is divided by its norm); ``pad_with`` may be a circuit input (a traced value)."""
         dim = 2 ** len(self.wires)
+        pad_with = _unwrapped(pad_with)
+        if pad_with is not None:
+            normalize = True
+            if len(x) > dim:
+                raise GateError(f"{self.name}: Input state must be of length {dim} or smaller "
+                                f"to be padded; got length {len(x)}.")
         if len(x) > dim or (len(x) < dim and pad_with is None):
             raise GateError(
                 f"{self.name}: State must be of length {dim}; got length {len(x)}. "

@@ -243,3 +243,71 @@ def test_tracker_update_and_record_are_pennylanes():
     t.record()
     assert t.totals == {"a": 3} and t.history == {"a": [1, 2], "b": ["x"], "c": [None]}
     assert t.latest == {"a": 2} and seen == [{"a": 3}]
+
+
+def test_tracker_without_a_device_and_its_repr_and_device_attribute():
+    t = qml.Tracker()
+    assert (t.totals, t.history, t.latest, t.active, t.callback, t.persistent) == (
+        {}, {}, {}, False, None, False)
+    assert repr(t) == "Tracker(active=False, totals={}, history={}, latest={}, persistent=False)"
+    with t:
+        assert t.active
+    assert not t.active
+
+    class Other:
+        short_name = "other"
+
+    with pytest.raises(qml.DeviceError, match="Device 'other' does not support device tracking"):
+        qml.Tracker(Other())
+    dev = qml.device("default.qubit", wires=1)
+    assert qml.Tracker(dev).device is dev and dev.tracker is not None
+
+
+def test_tracker_results_of_an_evaluation_without_trainable_tensors_are_summed():
+    """PennyLane records an exact evaluation's result as a float (summed into totals)
+    unless the QNode got trainable tensors (then a 0-d tensor, not summed)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def z():
+        return qml.expval(qml.PauliZ(0))
+
+    with qml.Tracker(dev) as t:
+        z()
+        z()
+    assert t.totals == {"executions": 2, "batches": 2, "results": 2.0, "simulations": 2}
+    with qml.Tracker(dev) as t:
+        qml.set_shots(z, 10)()
+        qml.set_shots(z, 20)()
+    assert t.totals == {"executions": 2, "shots": 30, "batches": 2, "results": 2.0,
+                        "simulations": 2}
+
+
+# --- StatePrep / AmplitudeEmbedding preprocessing, as PennyLane's StatePrep._preprocess ----
+def test_padding_normalizes_and_pad_with_may_be_an_input():
+    dev3 = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev3)
+    def padded(f, pad):
+        qml.AmplitudeEmbedding(f, wires=[0, 1], pad_with=pad)  # normalize=False: PennyLane
+        return qml.state()                                    # normalizes a padded state
+
+    f = [0.6, 0.0, 0.8]
+    for pad in (0.0, 0.5):
+        v = onp.array(f + [pad])
+        onp.testing.assert_allclose(padded(f, pad), v / onp.linalg.norm(v), atol=1e-12)
+    with pytest.raises(ValueError, match="Input state must be of length 4 or smaller to be padded"):
+        padded([0.1] * 5, 0.0)
+
+
+def test_math_cast_of_traced_inputs_to_complex_keeps_them():
+    dev3 = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev3)
+    def prep(f):
+        qml.StatePrep(qml.math.cast(f, onp.complex128), wires=[0])
+        return qml.expval(qml.PauliX(0))
+
+    f = np.array([0.6, 0.8])
+    assert prep(f) == pytest.approx(2 * 0.6 * 0.8, abs=1e-12)
+    assert onp.array_equal(qml.math.cast([1, 2], float), [1.0, 2.0])
