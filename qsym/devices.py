@@ -230,9 +230,9 @@ class Tracker:
     ...     _ = qml.grad(c, argnum=0)(0.3)
     ...     _ = c(0.0)
     >>> tracker.totals   # the gradient: 2 batches (value, 2 shifted circuits); c(0.0): 1
-    {'batches': 3, 'simulations': 4, 'executions': 4, 'results': np.float64(0.955336489125606)}
+    {'batches': 3, 'simulations': 4, 'executions': 4, 'results': np.float64(1.9553364891256058)}
     >>> tracker.history["executions"], tracker.history["batches"], tracker.latest["results"]
-    ([1, 1, 1, 1], [1, 1, 1], array(1.))
+    ([1, 1, 1, 1], [1, 1, 1], np.float64(1.0))
     >>> tracker.latest["resources"].gate_types
     {'RX': 1}
     """

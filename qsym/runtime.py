@@ -1101,7 +1101,7 @@ class grad(_Derivative):
     (array(-0.51043865), array(-0.1026782))
     >>> from qsym import numpy as np
     >>> qml.grad(circuit2)(np.array(0.54), 0.12)   # only the tensor is trainable
-    array(-0.51043865)
+    np.float64(-0.5104386525165021)
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
