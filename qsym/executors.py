@@ -89,7 +89,8 @@ def tracker_info(node, entry, executor, result, runs):
         else:
             info["how"] = "shifts"
     info["results"] = values[0] if len(values) == 1 else tuple(values)
-    if (info["how"] == "values" and not node.current_shots() and np.ndim(info["results"]) == 0
+    if (info["how"] == "values" and not node.current_shots()
+            and not isinstance(info["results"], tuple) and np.ndim(info["results"]) == 0
             and (executor not in VALUES.values() or getattr(node, "_autograd_args", False))):
         # PennyLane's exact evaluations with trainable tensors record a 0-d tensor (not
         # summed into totals), others a float

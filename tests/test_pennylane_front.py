@@ -336,8 +336,13 @@ def test_counts_values_are_numpy_integers_and_sample_has_no_jacobian():
 
     out = c(X)
     assert all(isinstance(v, onp.integer) for v in out.values()) and sum(out.values()) == 20
+    @qml.qnode(dev)
+    def s(x):
+        qml.RX(x, wires=0)
+        return qml.sample(qml.PauliZ(0))
+
     with pytest.raises(qml.DifferentiationError, match="no gradient"):
-        qml.jacobian(_sample_node(dev))()
+        qml.jacobian(s)(np.array(X))
 
 
 def test_unhashable_static_arguments_are_keyed_by_content():
