@@ -311,3 +311,20 @@ def test_math_cast_of_traced_inputs_to_complex_keeps_them():
     f = np.array([0.6, 0.8])
     assert prep(f) == pytest.approx(2 * 0.6 * 0.8, abs=1e-12)
     assert onp.array_equal(qml.math.cast([1, 2], float), [1.0, 2.0])
+
+
+def test_arrays_built_from_tensors_are_tensors_as_in_pennylane():
+    """pennylane.numpy wraps NumPy so that an array result is a tensor (trainable if any
+    tensor argument is, or if none is one): np.concatenate([a, b]) is then a trainable
+    argument for qml.grad, as in PennyLane."""
+    a, b = np.array([W[0]]), np.array([W[1]])
+    frozen = np.array([0.1], requires_grad=False)
+    for make in (lambda: np.concatenate([a, b]), lambda: np.hstack([a, b]),
+                 lambda: np.stack([a, b])[:, 0], lambda: np.append(a, W[1]),
+                 lambda: np.copy(np.array(W)), lambda: np.asarray(W),
+                 lambda: np.where(np.array(W) > -10, np.array(W), 0.0)):
+        w = make()
+        assert isinstance(w, np.tensor) and w.requires_grad
+        assert onp.allclose(qml.grad(zz)(w, X), exact(W, X)[0], atol=1e-12)
+    assert not np.concatenate([frozen, frozen]).requires_grad
+    assert np.concatenate([frozen, frozen], requires_grad=True).requires_grad
