@@ -250,7 +250,9 @@ def _joining(name):
 
 
 for _name in ("concatenate", "stack", "hstack", "vstack", "dstack", "column_stack",
-              "append", "copy", "where", "outer", "asarray", "tile", "repeat", "flip"):
+              "append", "copy", "where", "outer", "asarray", "tile", "repeat", "flip", "diag",
+              "triu", "tril", "block", "einsum", "tensordot", "round", "loadtxt", "genfromtxt",
+              "fromiter", "broadcast_to", "cross", "interp"):
     globals()[_name] = _joining(_name)
 del _name
 
