@@ -988,6 +988,8 @@ class _Derivative:
         fun: Callable[..., Any],
         argnum: int | Sequence[int] | None = None,
         argnums: int | Sequence[int] | None = None,
+        h: float | None = None,
+        method: str | None = None,
     ) -> None:
         if not callable(fun):
             raise DifferentiationError(
@@ -997,6 +999,8 @@ class _Derivative:
         self.fun = fun
         self.argnum, self._single = normalize_argnum(argnum, argnums)
         self._forward = None
+        # PennyLane's Catalyst options (qml.qjit only): refused at the call, as PennyLane does
+        self._qjit_only = (method, h) if method or h else None
         # functools.update_wrapper(self, fun, updated=()), the attributes copied once per
         # function (qml.grad(f)(x) makes a grad per call)
         try:
@@ -1018,6 +1022,16 @@ class _Derivative:
         if f is None:
             return None
         return format_values(*f[1]) if f[0] == "qnode" else f[1]
+
+    def _refuse_qjit_options(self):
+        method, h = self._qjit_only
+        if method:
+            raise DifferentiationError(
+                f"method = '{method}' unsupported without QJIT. Must be `None`. (qsym has no "
+                "qml.qjit: its derivatives are the QNodes' own exact methods)")
+        raise DifferentiationError(
+            f"h = {h} unsupported without QJIT. Must be ``None``. (For finite differences "
+            "give the QNode diff_method='finite-diff', h=...)")
 
     def _diff_indices(self, args):
         """Which arguments to differentiate, as indices: ``argnum``'s, or without it
@@ -1105,6 +1119,8 @@ class grad(_Derivative):
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._qjit_only is not None:
+            self._refuse_qjit_options()
         fun = self.fun
         if isinstance(fun, QNode):
             if not kwargs and len(args) == 1:
@@ -1199,6 +1215,8 @@ class jacobian(_Derivative):
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._qjit_only is not None:
+            self._refuse_qjit_options()
         if isinstance(self.fun, QNode):
             try:
                 jac, entry, blocks, single = self._jacobian(args, kwargs)
@@ -1238,6 +1256,8 @@ class hessian(_Derivative):
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._qjit_only is not None:
+            self._refuse_qjit_options()
         if isinstance(self.fun, QNode):
             try:
                 return self._qnode_hessian(args, kwargs)

@@ -328,3 +328,16 @@ def test_arrays_built_from_tensors_are_tensors_as_in_pennylane():
         assert onp.allclose(qml.grad(zz)(w, X), exact(W, X)[0], atol=1e-12)
     assert not np.concatenate([frozen, frozen]).requires_grad
     assert np.concatenate([frozen, frozen], requires_grad=True).requires_grad
+
+
+@pytest.mark.parametrize("make", (qml.grad, qml.jacobian))
+def test_qjit_only_options_are_refused_at_the_call_as_in_pennylane(make):
+    def f(x):
+        return x**2
+
+    x = np.array(0.5)
+    with pytest.raises(ValueError, match="method = 'fd' unsupported without QJIT."):
+        make(f, method="fd")(x)
+    with pytest.raises(ValueError, match="unsupported without QJIT. "):
+        make(f, h=1e-6)(0.5)
+    assert make(f)(x) == pytest.approx(1.0)
