@@ -495,7 +495,7 @@ def child_compile(spec: dict) -> dict:
     qml = importlib.import_module("qsym")
     t1 = time.perf_counter()
     node = build_qnode(qml, row, "default.qubit", spec["diff_method"])
-    p = np.array(row.param_values(), dtype=float)
+    p = qml.numpy.array(row.param_values(), requires_grad=True)  # trainable, as in PennyLane
     t2 = time.perf_counter()
     g = qml.grad(node)(p)
     t3 = time.perf_counter()
@@ -525,7 +525,7 @@ def warm_circuits(qml):
         qml.RY(p[3], wires=0)
         return qml.expval(qml.PauliZ(2))
 
-    return [(qml.QNode(warm3, dev3, diff_method=dm), np.array([0.1, 0.2, 0.3, 0.4]))
+    return [(qml.QNode(warm3, dev3, diff_method=dm), qml.numpy.array([0.1, 0.2, 0.3, 0.4]))
             for dm in ("parameter-shift", "adjoint")]
 
 
@@ -558,7 +558,7 @@ def child_multicore(spec: dict) -> dict:
               spec["batch_adj"]))
     for dm, bname, sname, batch in cases:
         node = build_qnode(qml, row, "default.qubit", dm)
-        p = np.array(row.param_values(), dtype=float)
+        p = qml.numpy.array(row.param_values(), requires_grad=True)
         qml.grad(node)(p)
         entry, _, ds = node.compiled((p,), {})
         fn = getattr(entry, bname, None)

@@ -2,18 +2,21 @@
 
 :func:`classify` runs on every QNode call: it turns the arguments into the signature
 (the key of the QNode's compiled signatures: kinds, shapes, static values) and the
-numeric inputs (flat float64 arrays). The kinds, as in PennyLane with autograd:
+numeric inputs (flat float64 arrays). The kinds:
 
-- :data:`TRAIN`, differentiated: positional floats and float arrays (and lists of floats);
-- :data:`DATA`, inputs of the compiled code never differentiated: ``qsym.numpy`` tensors
-  with ``requires_grad=False`` and numeric keyword arguments;
+- :data:`TRAIN`, differentiated: the arguments a derivative asks for (``diff``); with
+  ``diff=None`` (a plain call) every positional float and float array (and list of
+  floats) except ``qsym.numpy`` tensors with ``requires_grad=False``;
+- :data:`DATA`, inputs of the compiled code never differentiated: the other numeric
+  positional arguments and numeric keyword arguments;
 - :data:`STATIC`: ints, bools, strings and other objects, whose values are baked into the
   trace (a new value traces again) and cannot be differentiated; except integer
-  ``qsym.numpy`` tensors, which a derivative takes (by default when
-  ``requires_grad=True``, or by ``argnum``) promoted to float, as NumPy promotes ints.
+  ``qsym.numpy`` tensors, which a derivative asked for by ``argnum`` takes promoted to
+  float, as NumPy promotes ints.
 
-With nothing to differentiate, ``grad`` and ``jacobian`` warn as PennyLane does and
-return ``()``. A QNode's keywords are checked by :func:`resolve` (:class:`Options`; the
+Which arguments ``grad`` and ``jacobian`` differentiate without ``argnum`` is PennyLane's
+rule (:func:`qsym.autodiff.trainable_indices`: ``requires_grad`` tensors, not plain floats
+or arrays); with nothing to differentiate they warn as PennyLane does and return ``()``. A QNode's keywords are checked by :func:`resolve` (:class:`Options`; the
 method that runs: ``"best"`` is the adjoint method, or parameter shift with custom shifts).
 
 >>> key, xs, ds = classify((0.5, [0.1, 0.2], 3), {"w": 0.25}, None, frozenset())
@@ -111,26 +114,6 @@ def promotable(value) -> bool:
     """An integer ``qsym.numpy`` tensor: differentiated as floats when it is chosen (by
     ``argnum``, or by default with ``requires_grad=True``), as NumPy promotes ints."""
     return isinstance(value, tensor) and value.dtype.kind in "iu"
-
-
-def default_diff(args, static_positions=frozenset()):
-    """The arguments a derivative takes by default, when an integer tensor asks for one:
-    trainable floats (as :func:`classify`) and integer tensors with ``requires_grad``."""
-    out = []
-    for i, a in enumerate(args):
-        if i in static_positions:
-            continue
-        if isinstance(a, tensor):
-            if a.requires_grad and a.dtype.kind in "iuf":
-                out.append(i)
-        elif numeric(a, f"argument {i}") is not None:
-            out.append(i)
-    return tuple(out)
-
-
-def needs_default_diff(args) -> bool:
-    """An integer tensor with ``requires_grad`` among ``args`` (see :func:`default_diff`)."""
-    return any(type(a) is tensor and a.requires_grad and a.dtype.kind in "iu" for a in args)
 
 
 def numeric(value, what):

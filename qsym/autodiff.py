@@ -190,7 +190,7 @@ def call_boxed(qnode, args, kwargs):
 NO_TRAINABLE = (
     "Attempted to differentiate a function with no trainable parameters. If this is "
     "unintended, please add trainable parameters via the 'requires_grad' attribute or "
-    "'argnum' keyword."
+    "'argnums' keyword."
 )
 
 
@@ -205,26 +205,36 @@ def _int_tensor(value) -> bool:
             and value.dtype.kind in "iu")
 
 
-def _trainable(value) -> bool:
-    """Differentiated by default: floats, float arrays and lists (PennyLane: every argument
-    with ``requires_grad=True``; autograd: every float), integer ``qsym.numpy`` tensors with
-    ``requires_grad=True`` (promoted to float), and boxes of an outer derivative."""
-    if isinstance(value, Box):
-        return True
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, (float, np.floating)):
-        return True
-    if _int_tensor(value):
-        return bool(value.requires_grad)
-    if isinstance(value, np.ndarray):
-        return value.dtype.kind == "f" and getattr(value, "requires_grad", True)
-    if isinstance(value, (list, tuple)) and value:
-        try:
-            return np.asarray(value).dtype.kind == "f"
-        except ValueError:
-            return False
-    return False
+INT_NOT_DIFFERENTIABLE = "Autograd does not support differentiation of ints."
+
+
+def trainable_indices(args, skip=frozenset()) -> tuple:
+    """The positional arguments a derivative takes when no ``argnum`` is given:
+    PennyLane's rule (``pennylane/_grad/grad.py``, ``_get_argnum``): an argument is
+    trainable if ``getattr(arg, "requires_grad", None)`` is truthy (a ``qsym.numpy``
+    tensor, True by default) or it is an autograd box (of an outer derivative). Plain
+    Python floats, lists and plain ``numpy`` arrays are not; ``skip``: positions never
+    differentiated (the QNode's static arguments). A trainable integer tensor raises
+    PennyLane's error (a :class:`DifferentiationError`, a ``ValueError``).
+
+    >>> from qsym import numpy as np
+    >>> trainable_indices((np.array([0.1, 0.2]), 0.3, [0.4], np.array(0.5, requires_grad=False)))
+    (0,)
+    """
+    out = []
+    for i, a in enumerate(args):
+        if isinstance(a, Box):
+            out.append(i)
+        elif getattr(a, "requires_grad", None) and i not in skip:
+            dtype = getattr(a, "dtype", None)
+            if dtype is not None and dtype.name[:3] == "int":
+                raise DifferentiationError(
+                    f"{INT_NOT_DIFFERENTIABLE} (argument {i} is an integer tensor with "
+                    "requires_grad=True: make it float, e.g. np.array([1, 2], dtype=float), "
+                    "or pass requires_grad=False)"
+                )
+            out.append(i)
+    return tuple(out)
 
 
 def check_argnum(argnum, n: int) -> None:
@@ -239,7 +249,7 @@ def check_argnum(argnum, n: int) -> None:
 def _prepare(args, argnum, name):
     n = len(args)
     if argnum is None:
-        idx = tuple(i for i, a in enumerate(args) if _trainable(a))
+        idx = trainable_indices(args)
     else:
         check_argnum(argnum, n)
         idx = tuple(i % n for i in argnum)

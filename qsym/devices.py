@@ -113,6 +113,7 @@ class Device:
         self.num_executions = 0  # circuits run on this device (see qsym.Tracker)
         self.num_calls = 0  # QNode evaluations and derivatives run on this device
         self.trackers: list = []  # the active qsym.Tracker objects
+        self.tracker = None  # the last qsym.Tracker made for it (PennyLane's attribute)
 
     @property
     def num_wires(self) -> int | None:
@@ -161,19 +162,63 @@ def circuit_resources(circuit) -> Resources:
     return Resources(types, sizes, meas, circuit.num_wires, max(level, default=0))
 
 
-class Tracker:
-    """Counts what a device ran inside a ``with`` block (PennyLane's ``qml.Tracker``).
+def _qubit_wise_groups(words) -> int:
+    """The number of groups of qubit-wise commuting Pauli words, greedily (PennyLane's
+    grouping of measured Pauli words, ``compute_partition_indices``)."""
+    groups: list = []
+    for word in words:
+        letters = dict(word)
+        for g in groups:
+            if all(g.get(w, b) == b for w, b in letters.items()):
+                g.update(letters)
+                break
+        else:
+            groups.append(dict(letters))
+    return len(groups)
 
-    Each QNode evaluation or derivative is one batch, recorded once with these keys:
-    ``executions`` (the circuits run: a parameter-shift gradient runs the value circuit
-    and one per shift term; an adjoint gradient counts one), ``simulations`` (equal to
-    ``executions``), ``batches`` (1) and ``calls`` (1, qsym's own), ``resources`` (the
-    circuit's :class:`Resources`); an evaluation adds ``results`` (what it measured: one
-    value, or a tuple per measurement) and, with finite shots, ``shots`` (the samples
-    drawn: the count times the circuits). ``totals`` sums the numeric values, ``history``
-    lists each key's values one per batch, ``latest`` is the last batch's record, and a
-    ``callback(totals=..., history=..., latest=...)`` runs after each record, as in
-    PennyLane. ``persistent=True`` keeps what an earlier ``with`` block recorded.
+
+def qpu_executions(circuit) -> int:
+    """The circuits hardware would run for one execution of ``circuit`` (PennyLane's
+    ``get_num_shots_and_executions``, what ``default.qubit`` records as ``executions``):
+    measurements of single Pauli words grouped into qubit-wise commuting groups, the
+    measurements without an observable (``probs``, ``sample``/``counts`` of wires,
+    ``state``) one group, and every observable of several terms (a Hamiltonian, a sum) its
+    qubit-wise commuting groups."""
+    words, others, plain = [], 0, False
+    for m in circuit.measurements:
+        terms = [word for _, word in m.terms if word]
+        if not m.terms:
+            plain = True
+        elif len(m.terms) == 1:
+            words.append(m.terms[0][1])
+        else:
+            others += max(_qubit_wise_groups(terms), 1)
+    return _qubit_wise_groups(words) + int(plain) + others
+
+
+class Tracker:
+    """Counts what a device ran inside a ``with`` block (PennyLane's ``qml.Tracker``),
+    with the records PennyLane 0.45's ``default.qubit`` makes:
+
+    - an evaluation is one batch, ``update(batches=1)``, then one record per circuit,
+      ``update(simulations=1, executions=..., results=..., [shots=...,] resources=...,
+      errors={})``; ``executions`` counts the circuits hardware would run
+      (:func:`qpu_executions`: one per group of qubit-wise commuting measurements, times
+      the batch size of a broadcast circuit), ``shots`` the samples drawn;
+    - a gradient by parameter shift or finite differences is two batches, as in
+      PennyLane: the value circuit (with its ``results``), then the shifted circuits, one
+      record each (without ``results``: qsym's compiled code sums the shifted values
+      without returning them one by one);
+    - an adjoint gradient (``diff_method="adjoint"`` or ``"device"``) is one device
+      derivative: ``update(resources=..., errors={})``, then
+      ``update(execute_and_derivative_batches=1, executions=1, derivatives=1)``;
+    - ``diff_method="backprop"`` or ``"best"`` (PennyLane's backpropagation, qsym's adjoint
+      method) is recorded as PennyLane records backpropagation: one evaluation.
+
+    ``totals`` sums the numeric values, ``history`` lists each key's values one per
+    update, ``latest`` is the last update, and a ``callback(totals=..., history=...,
+    latest=...)`` runs after each record, as in PennyLane. ``persistent=True`` keeps what
+    an earlier ``with`` block recorded.
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=1)
@@ -182,20 +227,22 @@ class Tracker:
     ...     qml.RX(x, wires=0)
     ...     return qml.expval(qml.PauliZ(0))
     >>> with qml.Tracker(dev) as tracker:
-    ...     _ = qml.grad(c)(0.3)
+    ...     _ = qml.grad(c, argnum=0)(0.3)
     ...     _ = c(0.0)
-    >>> tracker.totals
-    {'executions': 4, 'calls': 2, 'batches': 2, 'simulations': 4, 'results': np.float64(1.0)}
-    >>> tracker.history["executions"], tracker.latest["results"]
-    ([3, 1], np.float64(1.0))
+    >>> tracker.totals   # the gradient: 2 batches (value, 2 shifted circuits); c(0.0): 1
+    {'batches': 3, 'simulations': 4, 'executions': 4, 'results': np.float64(1.9553364891256058)}
+    >>> tracker.history["executions"], tracker.history["batches"], tracker.latest["results"]
+    ([1, 1, 1, 1], [1, 1, 1], np.float64(1.0))
     >>> tracker.latest["resources"].gate_types
     {'RX': 1}
     """
 
     def __init__(self, dev: Device = None, callback=None, persistent: bool = False,
                  persistence: bool | None = None):
-        if not isinstance(dev, Device):
-            raise DeviceError(f"Tracker needs a qsym device, got {type(dev).__name__}")
+        if dev is not None and not isinstance(dev, Device):
+            if not hasattr(dev, "tracker"):  # PennyLane's test and message
+                raise DeviceError(f"Device '{getattr(dev, 'short_name', type(dev).__name__)}' "
+                                  "does not support device tracking")
         if callback is not None and not callable(callback):
             raise ArgumentError("Tracker callback must be callable, e.g. callback(totals, history, latest)")
         self.device = dev
@@ -203,13 +250,20 @@ class Tracker:
         self.persistent = bool(persistent if persistence is None else persistence)
         self.active = False
         self.reset()
+        if dev is not None:
+            dev.tracker = self  # PennyLane's attribute (a qsym device reports to
+            # every tracker active on it: Device.trackers)
 
     persistence = property(lambda self: self.persistent)  # qsym's earlier name
 
+    def __repr__(self):
+        return (f"Tracker(active={self.active}, totals={self.totals}, history={self.history}, "
+                f"latest={self.latest}, persistent={self.persistent})")
+
     def reset(self):
         """Forget everything recorded."""
-        self.totals = {"executions": 0, "calls": 0, "batches": 0, "simulations": 0}
-        self.history = {k: [] for k in self.totals}
+        self.totals = {}
+        self.history = {}
         self.latest = {}
 
     def update(self, **kwargs):
@@ -218,27 +272,62 @@ class Tracker:
         self.latest = kwargs
         for k, v in kwargs.items():
             self.history.setdefault(k, []).append(v)
-            if isinstance(v, numbers.Number) and not isinstance(v, bool):
-                self.totals[k] = self.totals.get(k, 0) + v
+            if v is not None and isinstance(v, numbers.Number):
+                self.totals[k] = v + self.totals.get(k, 0)
 
-    def record(self, runs: int, **info):
-        """One batch of ``runs`` circuits (called by :func:`qsym.executors.execute`), with
-        ``info``: ``results``, ``shots``, ``resources`` where known."""
-        self.update(executions=runs, calls=1, batches=1, simulations=runs,
-                    **{k: v for k, v in info.items() if v is not None})
+    def record(self, runs: int = None, **info):
+        """PennyLane's ``Tracker.record``: the callback, if any, with the current
+        ``totals``, ``history`` and ``latest``. Called by :func:`qsym.executors.execute`
+        with the ``runs`` of one evaluation or derivative and what it ran (``info``:
+        :func:`qsym.executors.tracker_info`), it first makes PennyLane's updates for it."""
+        if runs is not None:
+            self._device_records(runs, **info)
+            return
         if self.callback is not None:
             self.callback(totals=self.totals, history=self.history, latest=self.latest)
+
+    def _device_records(self, runs, how="values", circuit=None, size=None, shots_each=None,
+                        resources=None, results=None, **_):
+        per_circuit = qpu_executions(circuit) * (size or 1) if circuit is not None else 1
+        count = runs // (size or 1) if size else runs  # circuits (each broadcast: B runs)
+
+        def one_circuit(with_results):
+            kw = {"simulations": 1, "executions": per_circuit}
+            if with_results:
+                kw["results"] = results
+            if shots_each:
+                kw["shots"] = int(shots_each) * per_circuit
+            kw["resources"] = resources
+            kw["errors"] = {}
+            self.update(**kw)
+            self.record()
+
+        if how == "device":  # a device derivative (adjoint): no batch of executions
+            self.update(resources=resources, errors={})
+            self.update(execute_and_derivative_batches=1, executions=count, derivatives=count)
+            self.record()
+            return
+        self.update(batches=1)
+        self.record()
+        one_circuit(True)
+        if how == "values" or count <= 1:
+            return
+        self.update(batches=1)  # the shifted (or stepped) circuits
+        self.record()
+        for _ in range(count - 1):
+            one_circuit(False)
 
     def __enter__(self):
         if not self.persistent:
             self.reset()
         self.active = True
-        self.device.trackers.append(self)
+        if isinstance(self.device, Device):
+            self.device.trackers.append(self)
         return self
 
     def __exit__(self, *exc):
         self.active = False
-        if self in self.device.trackers:
+        if isinstance(self.device, Device) and self in self.device.trackers:
             self.device.trackers.remove(self)
         return False
 

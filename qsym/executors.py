@@ -62,18 +62,42 @@ def execute(node, entry, executor, x, d, arrays):
 
 
 def tracker_info(node, entry, executor, result, runs):
-    """What a :class:`qsym.devices.Tracker` records besides the counts: the circuit's
-    resources, an evaluation's ``results`` and, with finite shots, the ``shots`` drawn."""
+    """What a :class:`qsym.devices.Tracker` records besides the counts: the circuit, its
+    resources, the value's ``results``, with finite shots the shots per circuit, and
+    ``how`` it ran (``"values"``, ``"device"``: an adjoint derivative, ``"shifts"``: the
+    value circuit and shifted or stepped ones; PennyLane's backprop, which qsym computes
+    by the adjoint method, is recorded as an evaluation, as PennyLane records it)."""
     from .devices import circuit_resources
 
-    info = {"resources": circuit_resources(getattr(entry, "circuit", None)
-                                           or entry.element.circuit)}
+    circuit = getattr(entry, "circuit", None) or entry.element.circuit
+    info = {"resources": circuit_resources(circuit), "circuit": circuit,
+            "size": entry.size if entry.broadcast else None}
     if executor in VALUES.values() or executor is broadcast_values:
+        info["how"] = "values"
         values = list(result)
-        info["results"] = values[0] if len(values) == 1 else tuple(values)
+    else:
+        out = result[0]
+        if entry.broadcast:
+            values = list(out)
+        else:
+            values = list(out if entry.simple else measurements(entry.post, out)[0])
+        shots = node.current_shots()
+        if node.diff_method in ("backprop", "best") and not shots:
+            info["how"] = "values"
+        elif node.method == "adjoint" and not shots:
+            info["how"] = "device"
+        else:
+            info["how"] = "shifts"
+    info["results"] = values[0] if len(values) == 1 else tuple(values)
+    if (info["how"] == "values" and not node.current_shots()
+            and not isinstance(info["results"], tuple) and np.ndim(info["results"]) == 0
+            and (executor not in VALUES.values() or getattr(node, "_autograd_args", False))):
+        # PennyLane's exact evaluations with trainable tensors record a 0-d tensor (not
+        # summed into totals), others a float
+        info["results"] = np.asarray(info["results"])
     shots = node.configured_shots()
     if shots:
-        info["shots"] = int(node.current_shots()) * runs
+        info["shots_each"] = int(node.current_shots())
     return info
 
 

@@ -108,14 +108,34 @@ def convert_like(tensor1, tensor2):
     return _np.asarray(tensor1)
 
 
+def _traced(value) -> bool:
+    """Traced circuit inputs (or an array or list holding some)."""
+    from .trace import Traced
+
+    if isinstance(value, Traced):
+        return True
+    if isinstance(value, _np.ndarray):
+        return value.dtype == object and any(isinstance(v, Traced) for v in value.flat)
+    if isinstance(value, (list, tuple)):
+        return any(_traced(v) for v in value)
+    return False
+
+
 def cast(tensor, dtype):
-    """``tensor`` with the given dtype (a qsym tensor keeps ``requires_grad``).
+    """``tensor`` with the given dtype (a qsym tensor keeps ``requires_grad``). Traced
+    circuit inputs (real numbers) cast to a float or complex dtype are returned as they
+    are: the cast does not change their values (``qml.math.cast(features, np.complex128)``
+    before ``qml.StatePrep``, as PennyLane code does).
 
     >>> import qsym as qml
     >>> from qsym import numpy as np
     >>> qml.math.cast(np.array([1, 2]), "float64")
     tensor([1., 2.], requires_grad=True)
+    >>> cast([1, 2], float)
+    array([1., 2.])
     """
+    if _np.dtype(dtype).kind in "fc" and _traced(tensor):
+        return tensor
     if isinstance(tensor, _qnp.tensor):
         return _qnp.tensor(_np.asarray(tensor, dtype=dtype), requires_grad=tensor.requires_grad)
     if isinstance(tensor, _Box):

@@ -215,4 +215,45 @@ ones_like = _creation("ones_like")
 empty_like = _creation("empty_like")
 full_like = _creation("full_like")
 
+
+
+# --- functions that build arrays from arrays: tensors out, as PennyLane's wrapped NumPy ---
+# (``pennylane/numpy/wrapper.py``: a NumPy array result becomes a tensor, trainable if any
+# tensor argument is, or if there is none), so that ``qml.grad`` (PennyLane's trainability
+# rule: ``requires_grad``) differentiates ``np.concatenate([a, b])`` as PennyLane does.
+# Boxes (inside a derivative) and arrays of traced circuit inputs pass through unchanged.
+def _tensor_flags(args):
+    for a in args:
+        if isinstance(a, tensor):
+            yield a.requires_grad
+        elif isinstance(a, (list, tuple)):
+            yield from _tensor_flags(a)
+
+
+def _joining(name):
+    fn0 = globals()[name]
+
+    def fn(*args, **kwargs):
+        requires_grad = kwargs.pop("requires_grad", None)
+        out = fn0(*args, **kwargs)
+        if type(out) is _np.ndarray and out.dtype.kind in "biufc":
+            if requires_grad is None:
+                flags = list(_tensor_flags(args))
+                requires_grad = _builtins.any(flags) if flags else True
+            out = tensor(out, requires_grad=requires_grad)
+        return out
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"``numpy.{name}``; a NumPy array result is a :class:`tensor` (trainable "
+                  "if any tensor argument is, or if none is one), as in PennyLane.")
+    return fn
+
+
+for _name in ("concatenate", "stack", "hstack", "vstack", "dstack", "column_stack",
+              "append", "copy", "where", "outer", "asarray", "tile", "repeat", "flip", "diag",
+              "triu", "tril", "block", "einsum", "tensordot", "round", "loadtxt", "genfromtxt",
+              "fromiter", "broadcast_to", "cross", "interp"):
+    globals()[_name] = _joining(_name)
+del _name
+
 from . import numpy_random as random  # noqa: E402,F811

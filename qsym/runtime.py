@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import autodiff, broadcast, cache, executors, ir, kernels, plan, rules
-from . import second_order, stages, tiers, trace
+from . import second_order, stages, templates, tiers, trace
 from . import shots as shots_mod
 from .arguments import (  # classify: looked up here at each call (tests count its calls)
     DIFF_METHODS,  # noqa: F401  (qsym.runtime's names)
@@ -35,8 +35,6 @@ from .arguments import (  # classify: looked up here at each call (tests count i
     INTERFACES,  # noqa: F401
     TRAIN,
     classify,
-    default_diff,
-    needs_default_diff,
     normalize_argnum,
     resolve,
 )
@@ -621,6 +619,7 @@ class QNode:
         self._lock = threading.Lock()  # one build at a time
         self._last: Compiled | None = None  # the last signature called
         self._grad_fast = None  # grad's short path (see grad._remember)
+        self._autograd_args = False  # the last call had trainable tensors (Tracker results)
         self.samplers: dict = {}  # id(Compiled) -> its shots.Sampler (see sampler)
         self.autodiff_memo: dict = {}  # the last Jacobian / Hessian autograd asked for
         functools.update_wrapper(self, func, updated=())
@@ -797,6 +796,8 @@ class QNode:
             entry, xs, ds = self.compiled(args, kwargs)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
             return autodiff.call_boxed(self, args, kwargs)
+        if self.device.trackers:  # what PennyLane's tracker records as the results
+            self._autograd_args = any(type(a) is tensor and a.requires_grad for a in args)
         values = execute(self, entry, executors.values_executor(self, entry), flat(xs),
                          flat(ds), (xs, ds))
         return format_values(entry.circuit.output, values)
@@ -821,8 +822,12 @@ class QNode:
                 "qml.state() has no gradient in qsym (it is complex and not an expectation "
                 "value); differentiate expval, var or probs instead"
             )
-        out, jac = execute(self, entry, executors.jacobian_executor(self, entry), flat(xs),
-                           flat(ds), (xs, ds))
+        executor = executors.jacobian_executor(self, entry)
+        try:
+            out, jac = execute(self, entry, executor, flat(xs), flat(ds), (xs, ds))
+        except templates.ZeroBlock as exc:  # a zero block of a state preparation's inputs
+            out, jac = templates.zero_block_jacobian(self, entry, executor, flat(xs),
+                                                     flat(ds), exc)
         return out, jac, entry
 
     # --- flat forms, for the autograd primitives (qsym.autodiff) ------------------------
@@ -983,6 +988,8 @@ class _Derivative:
         fun: Callable[..., Any],
         argnum: int | Sequence[int] | None = None,
         argnums: int | Sequence[int] | None = None,
+        h: float | None = None,
+        method: str | None = None,
     ) -> None:
         if not callable(fun):
             raise DifferentiationError(
@@ -992,6 +999,8 @@ class _Derivative:
         self.fun = fun
         self.argnum, self._single = normalize_argnum(argnum, argnums)
         self._forward = None
+        # PennyLane's Catalyst options (qml.qjit only): refused at the call, as PennyLane does
+        self._qjit_only = (method, h) if method or h else None
         # functools.update_wrapper(self, fun, updated=()), the attributes copied once per
         # function (qml.grad(f)(x) makes a grad per call)
         try:
@@ -1014,13 +1023,24 @@ class _Derivative:
             return None
         return format_values(*f[1]) if f[0] == "qnode" else f[1]
 
+    def _refuse_qjit_options(self):
+        method, h = self._qjit_only
+        if method:
+            raise DifferentiationError(
+                f"method = '{method}' unsupported without QJIT. Must be `None`. (qsym has no "
+                "qml.qjit: its derivatives are the QNodes' own exact methods)")
+        raise DifferentiationError(
+            f"h = {h} unsupported without QJIT. Must be ``None``. (For finite differences "
+            "give the QNode diff_method='finite-diff', h=...)")
+
     def _diff_indices(self, args):
-        """Which arguments to differentiate: ``None`` (the default) or their indices."""
+        """Which arguments to differentiate, as indices: ``argnum``'s, or without it
+        PennyLane's trainable arguments (:func:`qsym.autodiff.trainable_indices`:
+        ``requires_grad`` tensors and autograd boxes; not plain floats, lists or plain
+        NumPy arrays)."""
         diff = self.argnum
         if diff is None:
-            if needs_default_diff(args):  # an int tensor with requires_grad: promoted
-                return default_diff(args, getattr(self.fun, "static_positions", ()))
-            return None
+            return autodiff.trainable_indices(args, getattr(self.fun, "static_positions", ()))
         n = len(args)
         autodiff.check_argnum(diff, n)
         return diff if all(i >= 0 for i in diff) else tuple(i % n for i in diff)
@@ -1034,8 +1054,17 @@ class _Derivative:
         single = self._single or (self.argnum is None and len(blocks) == 1)
         return blocks, single
 
+    def _nothing(self, args, kwargs):
+        """No trainable argument: PennyLane's warning and ``()``; ``forward`` is the
+        function's value (as PennyLane's ``grad``)."""
+        result = autodiff.no_trainable()
+        self._forward = ("plain", self.fun(*args, **kwargs))
+        return result
+
     def _jacobian(self, args, kwargs):
         diff = self._diff_indices(args)
+        if not diff:
+            return None, None, (), False
         out, jac, entry = self.fun.value_and_jacobian(args, kwargs, diff)
         blocks, single = self._blocks(entry, diff)
         if entry.broadcast:
@@ -1064,8 +1093,14 @@ class grad(_Derivative):
             ``qsym.numpy`` arithmetic (a hybrid cost, differentiated with autograd:
             :mod:`qsym.autodiff`).
         argnum / argnums: which positional argument(s) to differentiate: an int (the
-            gradient has that argument's shape), a list (a tuple of gradients), or None
-            (every trainable argument: one gradient if there is one, else a tuple).
+            gradient has that argument's shape), a list (a tuple of gradients), or None:
+            PennyLane's trainable arguments, those with ``requires_grad=True``
+            (``qsym.numpy`` tensors, by default) or autograd boxes, one gradient if there
+            is one, else a tuple. Plain Python floats, lists and plain NumPy arrays are
+            not trainable (give ``argnum``, or make them ``qsym.numpy`` tensors); with no
+            trainable argument, PennyLane's ``UserWarning`` and ``()``; a trainable
+            integer tensor raises :class:`DifferentiationError` (a ``ValueError``,
+            PennyLane's "Autograd does not support differentiation of ints.").
 
     After a call, ``forward`` holds the function's value at that point.
 
@@ -1078,9 +1113,14 @@ class grad(_Derivative):
     ...     return qml.expval.PauliZ(0)
     >>> qml.grad(circuit2, argnum=[0, 1])(0.54, 0.12)
     (array(-0.51043865), array(-0.1026782))
+    >>> from qsym import numpy as np
+    >>> qml.grad(circuit2)(np.array(0.54), 0.12)   # only the tensor is trainable
+    np.float64(-0.5104386525165021)
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._qjit_only is not None:
+            self._refuse_qjit_options()
         fun = self.fun
         if isinstance(fun, QNode):
             if not kwargs and len(args) == 1:
@@ -1094,7 +1134,7 @@ class grad(_Derivative):
             except Boxed:  # inside an outer derivative (qml.jacobian(qml.grad(f)))
                 return self._hybrid(autodiff.grad, args, kwargs)
             if not blocks:
-                return autodiff.no_trainable()
+                return self._nothing(args, kwargs)
             if entry.circuit.output != "scalar" or entry.post[0][3] != () or entry.broadcast:
                 what = ', '.join(m.kind for m in entry.circuit.measurements)
                 if entry.broadcast:
@@ -1108,16 +1148,16 @@ class grad(_Derivative):
             return pick(jac[0], blocks, single)
         return self._hybrid(autodiff.grad, args, kwargs)
 
-    # The common case, the gradient of a QNode of one float64 array (a plain ndarray or a
-    # qsym.numpy tensor with requires_grad=True), again and again, on
+    # The common case, the gradient of a QNode of one float64 array (a qsym.numpy tensor
+    # with requires_grad=True; with argnum=0 also a plain ndarray), again and again, on
     # a short path (docs/design.md, "Measurements behind the design"). The QNode remembers
     # the last such call's compiled signature; a call takes this path only when nothing can
-    # differ from that call: one argument, a plain C-contiguous float64 ndarray of the same
+    # differ from that call: one argument, a C-contiguous float64 array of the same
     # shape, no keyword arguments, the same argnum, no shots, not inside a circuit trace,
     # an exact method. Anything else (lists, tensors not trainable, autograd boxes, other
     # shapes or dtypes) goes the full way, which gives the same results.
     def _remember(self, node, a, entry, blocks, single):
-        if (not _plain_trainable(a) or a.dtype is not F64 or a.ndim != 1
+        if (not _plain_trainable(a, self.argnum) or a.dtype is not F64 or a.ndim != 1
                 or not a.flags.c_contiguous or not entry.simple or node.current_shots()
                 or node.method not in ("parameter-shift", "adjoint")
                 or node._compiled.get(((TRAIN, a.shape),)) is not entry):
@@ -1132,22 +1172,26 @@ class grad(_Derivative):
     def _fast(self, node, fast, a):
         """The gradient on the short path, or None where it does not apply."""
         (_, _, shape, entry, executor, whole, blocks, single, method) = fast
-        if (not _plain_trainable(a) or a.dtype is not F64 or a.shape != shape
+        if (not _plain_trainable(a, self.argnum) or a.dtype is not F64 or a.shape != shape
                 or not a.flags.c_contiguous or node.method != method
                 or (node.shots if node._shots_set else node.device.shots)
                 or trace.active_tape() is not None):
             return None
-        out, jac = execute(node, entry, executor, a, _NO_DATA, ((a,), ()))
+        try:
+            out, jac = execute(node, entry, executor, a, _NO_DATA, ((a,), ()))
+        except templates.ZeroBlock:
+            return None  # the full path computes it
         node._last = entry
         self._forward = ("qnode", ("scalar", out))
         return jac[0] if whole else pick(jac[0], blocks, single)
 
 
-def _plain_trainable(a) -> bool:
-    """A plain ndarray, or a qsym.numpy tensor marked trainable (both are differentiated
-    alike by the full path: the short path's condition)."""
+def _plain_trainable(a, argnum) -> bool:
+    """The short path's condition on the argument: a qsym.numpy tensor marked trainable,
+    or (``argnum`` given: differentiated whatever it is) a plain ndarray. Without
+    ``argnum`` a plain ndarray is not trainable (PennyLane's rule): the full path warns."""
     t = type(a)
-    return t is np.ndarray or (t is tensor and a.requires_grad is True)
+    return (t is tensor and a.requires_grad is True) or (t is np.ndarray and argnum is not None)
 
 
 class jacobian(_Derivative):
@@ -1165,18 +1209,21 @@ class jacobian(_Derivative):
     ...     qml.RX(x[0], wires=0)
     ...     qml.RY(x[1], wires=1)
     ...     return qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliZ(1))
-    >>> [np.round(j, 6) + 0.0 for j in qml.jacobian(c)(np.array([0.1, 0.2]))]
+    >>> x = qml.numpy.array([0.1, 0.2])  # trainable (requires_grad=True)
+    >>> [np.round(j, 6) + 0.0 for j in qml.jacobian(c)(x)]
     [array([-0.099833,  0.      ]), array([ 0.      , -0.198669])]
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._qjit_only is not None:
+            self._refuse_qjit_options()
         if isinstance(self.fun, QNode):
             try:
                 jac, entry, blocks, single = self._jacobian(args, kwargs)
             except Boxed:
                 return self._hybrid(autodiff.jacobian, args, kwargs)
             if not blocks:
-                return autodiff.no_trainable()
+                return self._nothing(args, kwargs)
             rows = [pick(jac[m], blocks, single) for m in range(len(entry.post))]
             if entry.circuit.output == "scalar":
                 return rows[0]
@@ -1203,12 +1250,14 @@ class hessian(_Derivative):
     ...     qml.RX(x, wires=0)
     ...     qml.RY(y, wires=0)
     ...     return qml.expval(qml.PauliZ(0))
-    >>> h = qml.hessian(c)(0.5, 0.25)   # <Z> = cos(x) cos(y)
+    >>> h = qml.hessian(c, argnum=[0, 1])(0.5, 0.25)   # <Z> = cos(x) cos(y)
     >>> print(f"{h[0][1]:.12f} {np.sin(0.5) * np.sin(0.25):.12f}")
     0.118611776418 0.118611776418
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._qjit_only is not None:
+            self._refuse_qjit_options()
         if isinstance(self.fun, QNode):
             try:
                 return self._qnode_hessian(args, kwargs)
@@ -1218,6 +1267,8 @@ class hessian(_Derivative):
 
     def _qnode_hessian(self, args, kwargs):
         diff = self._diff_indices(args)
+        if not diff:
+            return self._nothing(args, kwargs)
         entry, xs, ds = self.fun.compiled(args, kwargs, diff)
         blocks, single = self._blocks(entry, diff)
         if not blocks:

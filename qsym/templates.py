@@ -302,6 +302,9 @@ def _real_state_gates(x: list, wires: tuple) -> None:
     significant): at level j, the RY of wire j under each pattern of wires 0..j-1 splits
     the block's norm between its two halves (the last level keeps the signs)."""
     n = len(wires)
+    prep = _Prep(x)
+    tape = active_tape()
+    start = len(tape.items) if tape is not None else 0
     for j in range(n):
         size = 2 ** (n - j)
         angles = []
@@ -309,8 +312,11 @@ def _real_state_gates(x: list, wires: tuple) -> None:
             block = x[p * size : (p + 1) * size]
             angles.append(_split_angle(block, leaf=size == 2))
             if j > 0 and sum(not _zero(v) for v in block) > 1:
-                add_check("StatePrep", block, _check_split, derivative=True)
+                add_check("StatePrep", block, functools.partial(_check_split, prep),
+                          derivative=True)
         _uniform_ry(angles, wires[:j], wires[j])
+    if tape is not None:  # the gate parameters this preparation made
+        prep.params = frozenset(sp.sympify(p) for op in tape.items[start:] for p in op.params)
 
 
 def _complex_state_unitary(psi: np.ndarray) -> np.ndarray:
@@ -327,17 +333,102 @@ def _complex_state_unitary(psi: np.ndarray) -> np.ndarray:
     return np.exp(1j * alpha) * Hh
 
 
-def _check_split(v: np.ndarray) -> None:
+class _Prep:
+    """A real state preparation with traced amplitudes: the amplitudes (``values``, the
+    padding included) and the gate parameters it made (``params``), for
+    :func:`zero_block_jacobian`."""
+
+    def __init__(self, values):
+        self.values = [sp.sympify(v) for v in values]
+        self.params = frozenset()
+
+
+class ZeroBlock(DifferentiationError):
+    """A block of two or more input amplitudes of a state preparation is all zero: the RY
+    angles are not differentiable there (polar coordinates at the origin), though the
+    state is. Raised by the per-call check; the Jacobian is then computed by
+    :func:`zero_block_jacobian`, or this error reaches the user where that cannot be
+    done."""
+
+    def __init__(self, message, prep):
+        super().__init__(message)
+        self.prep = prep
+
+
+def _check_split(prep, v: np.ndarray) -> None:
     """A block of two or more input amplitudes that is all zero: the state's derivative
     exists, but not through the RY angles (polar coordinates at the origin)."""
     if not np.any(v):
-        raise DifferentiationError(
+        raise ZeroBlock(
             f"the derivative of a state preparation (StatePrep, AmplitudeEmbedding, ...) "
-            f"is not available where a block of {len(v)} input amplitudes is all zero "
-            "(its RY angles are not differentiable there, and qsym does not return NaN): "
-            "move the amplitudes off zero (e.g. by 1e-9), or keep constant zeros as "
-            "constants (pad_with=0.0, or not differentiated)"
-        )
+            f"where a block of {len(v)} input amplitudes is all zero is computed only "
+            "without shots, for a QNode that is not broadcast, as a first derivative, and "
+            "for inputs that enter the circuit only through the (affine) amplitudes of one "
+            "state preparation (its RY angles are not differentiable there, and qsym does "
+            "not return NaN): move the amplitudes off zero (e.g. by 1e-9), or keep constant "
+            "zeros as constants (pad_with=0.0, or not differentiated)", prep)
+
+
+def zero_block_jacobian(node, entry, executor, x, d, exc: ZeroBlock):
+    """``(rows, jac)`` of ``entry`` at a point where a state preparation has a zero block
+    of input amplitudes (``exc``). The columns of the other inputs are the executor's; the
+    columns of each input ``s`` that enters the circuit only through the amplitudes ``a``
+    of one preparation, affinely (``a(s + t) = a + t c``), are exact from two more
+    evaluations: the preparation makes ``a / |a|``, so every row (an expectation of the
+    prepared state) times ``|a|^2`` is a quadratic ``Q(t) = a(t)^T M a(t)`` in ``t``;
+    ``Q'(0) = (Q(h) - Q(-h)) / (2h)`` exactly, and ``d row / ds = (Q'(0) - row 2 a.c) /
+    |a|^2``. Anything else raises ``exc``."""
+    if entry.broadcast or node.current_shots():
+        raise exc
+    preps = []
+    for check in entry.checks:  # the other checks still apply; collect every zero block
+        try:
+            check(x, d)
+        except ZeroBlock as z:
+            if all(z.prep is not p for p in preps):
+                preps.append(z.prep)
+    (out, jac), _ = executor(node, entry, x, d)
+    out, jac = np.array(out, dtype=float), np.array(jac, dtype=float)
+    circuit = entry.circuit
+    inputs = tuple(circuit.inputs)
+    syms = inputs + tuple(circuit.data)
+    at = dict(zip(syms, list(x) + list(d)))
+    coefficient_syms = set()
+    for m in circuit.measurements:
+        for coeff, _ in m.terms:
+            coefficient_syms |= sp.sympify(coeff).free_symbols
+    for prep in preps:
+        for s in sorted(set().union(*(v.free_symbols for v in prep.values)) & set(inputs),
+                        key=inputs.index):
+            j = inputs.index(s)
+            elsewhere = s in coefficient_syms or any(
+                s in sp.sympify(p).free_symbols and sp.sympify(p) not in prep.params
+                for op in circuit.ops for p in op.params)
+            c = [sp.diff(v, s) for v in prep.values]
+            if elsewhere or any(sp.diff(ci, s) != 0 for ci in c):
+                raise exc
+            a = np.array([float(v.xreplace(at)) for v in prep.values])
+            cv = np.array([float(ci.xreplace(at)) for ci in c])
+            if not cv.any():
+                continue
+            A = float(a @ a)
+            h = np.sqrt(A / float(cv @ cv))
+
+            def Q(t):
+                y = np.array(x, dtype=float)
+                y[j] += t
+                return entry.value(y, d) * float((a + t * cv) @ (a + t * cv))
+
+            q_plus, q_minus = Q(h), Q(-h)
+            q0 = out * A
+            # a quadratic: checked at a third point (a failed check is a bug, not a number)
+            q2 = (q_plus + q_minus - 2 * q0) / (2 * h * h)
+            q1 = (q_plus - q_minus) / (2 * h)
+            if not np.allclose(Q(h / 3), q0 + q1 * h / 3 + q2 * h * h / 9,
+                               atol=1e-9 * (1 + np.abs(q0).max())):
+                raise exc
+            jac[:, j] = (q1 - out * 2 * float(a @ cv)) / A
+    return out, jac
 
 
 def _check_nonzero(name: str, v: np.ndarray) -> None:
@@ -411,8 +502,16 @@ class StatePrep(Template):
         self._record()
 
     def _row(self, x, pad_with, normalize, validate_norm):
-        """``(unitary or None, real amplitudes)`` for one state vector."""
+        """``(unitary or None, real amplitudes)`` for one state vector. As PennyLane's
+        ``StatePrep._preprocess``: ``pad_with`` given means normalized (the padded vector
+        is divided by its norm); ``pad_with`` may be a circuit input (a traced value)."""
         dim = 2 ** len(self.wires)
+        pad_with = _unwrapped(pad_with)
+        if pad_with is not None:
+            normalize = True
+            if len(x) > dim:
+                raise GateError(f"{self.name}: Input state must be of length {dim} or smaller "
+                                f"to be padded; got length {len(x)}.")
         if len(x) > dim or (len(x) < dim and pad_with is None):
             raise GateError(
                 f"{self.name}: State must be of length {dim}; got length {len(x)}. "

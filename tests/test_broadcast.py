@@ -19,9 +19,9 @@ def test_one_broadcast_angle_values_and_jacobian():
 
     x = onp.array([0.0, 0.5, 1.0, -2.0])
     onp.testing.assert_allclose(c(x), onp.cos(x), atol=1e-14)
-    onp.testing.assert_allclose(qml.jacobian(c)(x), onp.diag(-onp.sin(x)), atol=1e-14)
+    onp.testing.assert_allclose(qml.jacobian(c, argnum=0)(x), onp.diag(-onp.sin(x)), atol=1e-14)
     with pytest.raises(DifferentiationError, match="scalar"):
-        qml.grad(c)(x)
+        qml.grad(c, argnum=0)(x)
 
 
 def _layers(p, w):
@@ -50,12 +50,12 @@ def test_batch_axis_leading_or_trailing_with_a_shared_argument(method, axis):
     node = qml.QNode(f, dev, diff_method=method)
     ref = qml.QNode(single, dev)
     values = node(Parg, w)
-    jp, jw = zip(*[j for j in qml.jacobian(node)(Parg, w)])
+    jp, jw = zip(*[j for j in qml.jacobian(node, argnum=[0, 1])(Parg, w)])
     assert values[0].shape == (B,) and values[1].shape == (B, 2) and values[2].shape == (B,)
     tol = 1e-7 if method == "finite-diff" else 1e-12
     for b in range(B):
         rv = ref(P[b], w)
-        rj = qml.jacobian(ref)(P[b], w)
+        rj = qml.jacobian(ref, argnum=[0, 1])(P[b], w)
         for m in range(3):
             onp.testing.assert_allclose(values[m][b], rv[m], atol=1e-13)
             # d element b / d its own slice of p; zero on the other elements' slices
@@ -78,11 +78,11 @@ def test_shared_weights_and_batched_data_keyword():
     w = onp.array([0.4, -0.9])
     X = onp.linspace(-1, 1, 5)
     out = model(w, x=X)
-    J = qml.jacobian(model)(w, x=X)
+    J = qml.jacobian(model, argnum=0)(w, x=X)
     assert out.shape == (5,) and J.shape == (5, 2)
     for b, x in enumerate(X):
         assert abs(out[b] - model(w, x=float(x))) < 1e-13
-        onp.testing.assert_allclose(J[b], qml.grad(model)(w, x=float(x)), atol=1e-13)
+        onp.testing.assert_allclose(J[b], qml.grad(model, argnum=0)(w, x=float(x)), atol=1e-13)
     # new data of the same shape: no new compilation
     before = len(model._compiled)
     model(w, x=X + 0.1)
@@ -93,8 +93,8 @@ def test_shared_weights_and_batched_data_keyword():
     def cost(w):
         return np.mean((model(w, x=X) - Y) ** 2)
 
-    g = qml.grad(cost)(w)
-    by_hand = onp.mean([2 * (model(w, x=float(x)) - y) * qml.grad(model)(w, x=float(x))
+    g = qml.grad(cost, argnum=0)(w)
+    by_hand = onp.mean([2 * (model(w, x=float(x)) - y) * qml.grad(model, argnum=0)(w, x=float(x))
                         for x, y in zip(X, Y)], axis=0)
     onp.testing.assert_allclose(g, by_hand, atol=1e-13)
 
@@ -147,7 +147,7 @@ def test_broadcast_errors():
         return qml.expval(qml.PauliZ(0))
 
     with pytest.raises(DifferentiationError, match="broadcast"):
-        qml.hessian(c)(onp.array([0.1, 0.2]))
+        qml.hessian(c, argnum=0)(onp.array([0.1, 0.2]))
     with pytest.raises(qml.GateError, match="1-D array"):
         c(onp.ones((2, 2)))
 

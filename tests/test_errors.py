@@ -171,7 +171,7 @@ def test_nan_and_inf_arguments_name_the_problem():
     with pytest.raises(qml.ArgumentError, match="NaN"):
         c(onp.array([onp.nan]))
     with pytest.raises(qml.ArgumentError, match="infinite"):
-        qml.grad(c)(onp.array([onp.inf]))
+        qml.grad(c, argnum=0)(onp.array([onp.inf]))
     fresh = qml.QNode(c.func, dev1)
     with pytest.raises(qml.ArgumentError, match="finite"):
         fresh(onp.array([onp.nan]))
@@ -208,7 +208,9 @@ def test_argnum_out_of_range_and_non_float_arguments():
     # nothing trainable: PennyLane's warning and (), not an error
     with pytest.warns(UserWarning, match="Attempted to differentiate a function with no"):
         assert qml.grad(c)(np.array(0.3, requires_grad=False), 1) == ()
-    assert qml.grad(c)(0.3, 2) == pytest.approx(-2 * onp.sin(0.6))
+    assert qml.grad(c)(np.array(0.3), 2) == pytest.approx(-2 * onp.sin(0.6))
+    with pytest.warns(UserWarning, match="Attempted to differentiate a function with no"):
+        assert qml.grad(c)(0.3, 2) == ()  # a plain float is not trainable (PennyLane)
 
 
 def test_unknown_diff_method_and_device():
@@ -241,7 +243,7 @@ def test_grad_of_a_non_function_and_of_plain_numpy_code():
     with pytest.raises(qml.DifferentiationError, match="needs a function"):
         qml.grad(3.0)
     # a plain Python function is a (trivial) hybrid cost: differentiated by autograd
-    assert qml.grad(lambda x: x**2)(3.0) == 6.0
+    assert qml.grad(lambda x: x**2, argnum=0)(3.0) == 6.0
 
 
 def test_unhashable_static_argument():
@@ -270,7 +272,7 @@ def test_gate_parameter_that_is_not_finite_at_these_inputs():
     with pytest.raises(qml.ArgumentError, match="sqrt or log"):
         c(-0.25)
     with pytest.raises(qml.ArgumentError, match="sqrt or log"):
-        qml.grad(c)(-0.25)
+        qml.grad(c, argnum=0)(-0.25)
 
 
 def test_circuits_too_large_for_memory_are_refused_before_allocating():

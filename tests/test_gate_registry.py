@@ -82,8 +82,8 @@ def _assert_definition(nodes, scale):
     for node in nodes:
         np.testing.assert_allclose(node(X), value, atol=1e-12)
         for _ in range(3):  # the third call takes the gradient's short path
-            np.testing.assert_allclose(qml.grad(node)(X), grad, atol=1e-12)
-        np.testing.assert_allclose(qml.jacobian(node)(X), grad, atol=1e-12)
+            np.testing.assert_allclose(qml.grad(node, argnum=0)(X), grad, atol=1e-12)
+        np.testing.assert_allclose(qml.jacobian(node, argnum=0)(X), grad, atol=1e-12)
     report = qml.check(nodes[0], X)
     np.testing.assert_allclose(report.exact[0], grad, atol=1e-12)
     np.testing.assert_allclose(report.finite_diff[0], grad, atol=1e-6)
@@ -320,7 +320,7 @@ for scale in json.loads(sys.argv[1]):
     row = {"scale": scale}
     for method in ("parameter-shift", "adjoint"):
         node = qml.QNode(f, dev, diff_method=method)
-        row[method] = [float(node(x))] + qml.grad(node)(x).tolist()
+        row[method] = [float(node(x))] + qml.grad(node, argnum=0)(x).tolist()
     row["exact"] = qml.check(node, x).exact[0].tolist()
     row["freq"] = str(qml.rules.rule_for_gate("DiskRegG", 0).frequencies)
     out.append(row)
@@ -374,7 +374,7 @@ def test_a_gate_redefined_while_a_signature_compiles_is_not_kept_stale(monkeypat
     monkeypatch.setattr(tiers, "python_namespace", load_and_redefine)
     np.testing.assert_allclose(node(X), expected(1.0)[0], atol=1e-12)
     assert len(loads) == 2
-    np.testing.assert_allclose(qml.grad(node)(X), expected(1.0)[1], atol=1e-12)
+    np.testing.assert_allclose(qml.grad(node, argnum=0)(X), expected(1.0)[1], atol=1e-12)
     assert len(loads) == 2  # the second build was kept
 
 
@@ -401,7 +401,7 @@ def test_controlled_rows_of_a_user_gate_follow_its_redefinition():
         qml.define_gate("RegCtl", 1, generator=[[0.5, 0], [0, -0.5]])  # RZ
         # control on: RZ(t) H|0> -> <X> = cos(t)
         assert abs(float(c(t)) - onp.cos(t)) < 1e-12
-        assert abs(float(qml.grad(c)(t)) + onp.sin(t)) < 1e-9
+        assert abs(float(qml.grad(c, argnum=0)(t)) + onp.sin(t)) < 1e-9
     finally:
         qml.undefine_gate("RegCtl")
 
@@ -412,7 +412,7 @@ def test_a_set_shots_copy_follows_a_redefinition():
     define(0.5)
     node = qml.QNode(circuit, DEV)
     exact = qml.set_shots(node, shots=None)
-    np.testing.assert_allclose(qml.grad(exact)(X), expected(0.5)[1], atol=1e-12)
+    np.testing.assert_allclose(qml.grad(exact, argnum=0)(X), expected(0.5)[1], atol=1e-12)
     define(1.0)
     np.testing.assert_allclose(exact(X), expected(1.0)[0], atol=1e-12)
-    np.testing.assert_allclose(qml.grad(exact)(X), expected(1.0)[1], atol=1e-12)
+    np.testing.assert_allclose(qml.grad(exact, argnum=0)(X), expected(1.0)[1], atol=1e-12)

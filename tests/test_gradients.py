@@ -66,8 +66,8 @@ def test_finite_diff_method_agrees_with_parameter_shift():
     ps = qml.QNode(fn, dev)
     fd = qml.QNode(fn, dev, diff_method="finite-diff", h=1e-5)
     x, y, data = _inputs(7)
-    g_ps = qml.grad(ps)(x, y, data=data)
-    g_fd = qml.grad(fd)(x, y, data=data)
+    g_ps = qml.grad(ps, argnum=[0, 1])(x, y, data=data)
+    g_fd = qml.grad(fd, argnum=[0, 1])(x, y, data=data)
     for a, b in zip(g_ps, g_fd):
         np.testing.assert_allclose(a, b, atol=1e-8)
 
@@ -84,7 +84,7 @@ def test_hamiltonian_coefficients_depending_on_inputs_are_differentiated():
     w = np.array([0.3, -1.2])
     # <Z1> = cos(w0), <X0> = 0 after the CNOT (the state is cos|00> + sin|11>)
     # f = w1 cos(w0) + w0 w1 * 0
-    g = qml.grad(c)(w)
+    g = qml.grad(c, argnum=0)(w)
     np.testing.assert_allclose(g, [-w[1] * np.sin(w[0]), np.cos(w[0])], atol=1e-12)
 
 
@@ -93,9 +93,9 @@ def test_values_are_bit_identical_across_calls_and_qnodes():
     dev = qml.device("default.qubit", wires=3)
     a, b = qml.QNode(fn, dev), qml.QNode(fn, dev)
     x, y, data = _inputs(3)
-    ga = qml.grad(a)(x, y, data=data)
-    gb = qml.grad(b)(x, y, data=data)
-    gc = qml.grad(a)(x, y, data=data)
+    ga = qml.grad(a, argnum=[0, 1])(x, y, data=data)
+    gb = qml.grad(b, argnum=[0, 1])(x, y, data=data)
+    gc = qml.grad(a, argnum=[0, 1])(x, y, data=data)
     for u, v, w in zip(ga, gb, gc):
         assert np.array_equal(u, v) and np.array_equal(u, w)
 
@@ -239,10 +239,10 @@ def test_tiered_switch_happens_after_the_threshold(monkeypatch):
     monkeypatch.setattr(runtime, "FUSE_AFTER_CALLS", 3)
     node = qml.QNode(random_circuit_function(11, 2, n_ops=4), qml.device("default.qubit", wires=2))
     x, y, data = _inputs(11)
-    results = [qml.grad(node)(x, y, data=data)]
+    results = [qml.grad(node, argnum=[0, 1])(x, y, data=data)]
     entry = node.compiled((x, y), {"data": data})[0]
     assert entry.tier == "python"
-    results += [qml.grad(node)(x, y, data=data) for _ in range(8)]
+    results += [qml.grad(node, argnum=[0, 1])(x, y, data=data) for _ in range(8)]
     assert entry.tier == "fused"
     assert entry.value_and_grad.fused is entry.module.fused_value_and_grad_into
     for r in results[1:]:

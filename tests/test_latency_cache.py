@@ -173,7 +173,7 @@ def test_redefined_gate_gets_its_own_rule_and_code(fresh):
             node = qml.QNode(circuit, dev, diff_method="adjoint")
             np.testing.assert_allclose(node(x), np.cos(2 * scale * 0.3), atol=1e-12)
             np.testing.assert_allclose(
-                qml.grad(node)(x), [-2 * scale * np.sin(2 * scale * 0.3)], atol=1e-12
+                qml.grad(node, argnum=0)(x), [-2 * scale * np.sin(2 * scale * 0.3)], atol=1e-12
             )
             rule = rules.rule_for_gate("LatencyG", 0)
             assert rule.frequencies == (sp.nsimplify(2 * scale),)
@@ -275,7 +275,7 @@ dev = qml.device("default.qubit", wires=2)
 out = {}
 for method in ("parameter-shift", "adjoint"):
     node = qml.QNode(circuit, dev, diff_method=method)
-    g = qml.grad(node)(x)
+    g = qml.grad(node, argnum=0)(x)
     entry = node.compiled((x,), {})[0]
     stats = [getattr(v, "stats", None) for v in vars(entry.module).values()]
     out[method] = {

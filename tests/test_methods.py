@@ -48,8 +48,8 @@ def test_adjoint_through_grad_and_jacobian_shapes():
         return qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliZ(1))
 
     w, b = np.array([0.3, 0.9]), 0.5
-    ja = qml.jacobian(c)(w, b)
-    jp = qml.jacobian(qml.QNode(c.func, dev))(w, b)
+    ja = qml.jacobian(c, argnum=[0, 1])(w, b)
+    jp = qml.jacobian(qml.QNode(c.func, dev), argnum=[0, 1])(w, b)
     for ra, rp in zip(ja, jp):
         for a, p in zip(ra, rp):
             np.testing.assert_allclose(a, p, atol=1e-12)
@@ -66,7 +66,7 @@ def test_best_uses_parameter_shift_when_custom_shifts_are_given():
 
     assert qml.QNode(f, dev, diff_method="best").method == "adjoint"
     assert qml.QNode(f, dev, diff_method="best", shifts={"RX": 0.5}).method == "parameter-shift"
-    assert qml.grad(qml.QNode(f, dev, diff_method="adjoint"))(0.4) == pytest.approx(-np.sin(0.4))
+    assert qml.grad(qml.QNode(f, dev, diff_method="adjoint"), argnum=0)(0.4) == pytest.approx(-np.sin(0.4))
 
 
 @pytest.mark.parametrize("seed,n_wires", [(s, n) for n in (1, 3, 5) for s in range(2)])
@@ -92,9 +92,9 @@ def test_finite_difference_orders_and_steps():
     exact = -np.sin(0.7)
     for order, tol in ((1, 1e-6), (2, 1e-9), (4, 1e-11)):
         node = qml.QNode(f, dev, diff_method="finite-diff", approx_order=order)
-        assert abs(qml.grad(node)(0.7) - exact) < tol
+        assert abs(qml.grad(node, argnum=0)(0.7) - exact) < tol
         with qml.Tracker(dev) as t:
-            qml.grad(node)(0.7)
+            qml.grad(node, argnum=0)(0.7)
         assert t.totals["executions"] == 1 + order
     for bad in (3, 0):
         with pytest.raises(qml.DifferentiationError, match="approx_order"):

@@ -70,7 +70,7 @@ def test_compiled_loop_equals_python_step(method, name):
         onp.testing.assert_allclose(res.cost_history[:-1], costs[:steps], rtol=0, atol=1e-12)
         assert res.fun == res.cost_history[-1]
         assert abs(res.fun - float(circuit(iterates[steps]))) < 1e-12
-    g_end = qml.grad(circuit)(iterates[40])
+    g_end = qml.grad(circuit, argnum=0)(iterates[40])
     assert abs(res.grad_norm_history[-1] - onp.linalg.norm(g_end)) < 1e-12
 
 
@@ -109,7 +109,7 @@ def test_early_stop(name):
     # stopped at the first gradient below tol, at the point where it was taken
     assert onp.all(res.grad_norm_history[:-2] >= tol)
     assert res.grad_norm_history[-1] == pytest.approx(
-        onp.linalg.norm(qml.grad(circuit)(res.x)), abs=1e-12)
+        onp.linalg.norm(qml.grad(circuit, argnum=0)(res.x)), abs=1e-12)
     assert res.fun == pytest.approx(float(circuit(res.x)), abs=1e-12)
     iterates, _ = python_steps(circuit, OPTIMIZERS[name](), X0, res.nit)
     onp.testing.assert_allclose(res.x, iterates[-1], rtol=0, atol=1e-12)
@@ -286,7 +286,7 @@ def test_python_cost_runs_in_python_and_says_why():
         return 2.0 * circuit(p) + 1.0
 
     def cost_grad(p):
-        return 2.0 * qml.grad(circuit)(p)
+        return 2.0 * qml.grad(circuit, argnum=0)(p)
 
     res = qml.minimize(cost, X0, optimizer=qml.GradientDescentOptimizer(0.2), steps=15,
                        grad_fn=cost_grad)

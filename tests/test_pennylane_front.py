@@ -45,7 +45,7 @@ def test_device_without_wires_uses_the_circuits_wires_in_pennylanes_order():
         return qml.probs(wires=[0, 1])  # wire 1 only measured: a second wire in |0>
 
     assert onp.allclose(measured_only(X), [c, 0, s, 0], atol=1e-12)
-    assert onp.isclose(qml.grad(qml.QNode(_rx_z, dev))(X), -onp.sin(X))
+    assert onp.isclose(qml.grad(qml.QNode(_rx_z, dev))(np.array(X)), -onp.sin(X))
 
 
 def _rx_z(x):
@@ -165,7 +165,7 @@ def test_qnode_options():
         qml.QNode(_rx_z, dev, bogus=1)
     node = qml.QNode(_rx_z, dev, max_diff=2, grad_on_execution=False, cache=False,
                      device_vjp=True, cachesize=10)
-    assert qml.grad(node)(X) == pytest.approx(-onp.sin(X), abs=1e-12)
+    assert qml.grad(node)(np.array(X)) == pytest.approx(-onp.sin(X), abs=1e-12)
     fd = qml.QNode(_rx_z, dev, diff_method="finite-diff",
                    gradient_kwargs={"h": 1e-6, "approx_order": 1})
     assert (fd.h, fd.approx_order) == (1e-6, 1)
@@ -182,10 +182,10 @@ def test_qnode_options():
 def test_backprop_is_the_exact_derivative_and_static_argnums():
     dev = qml.device("default.qubit", wires=1)
     node = qml.QNode(_rx_z, dev, diff_method="backprop")
-    assert qml.grad(node)(X) == pytest.approx(-onp.sin(X), abs=1e-12)
+    assert qml.grad(node)(np.array(X)) == pytest.approx(-onp.sin(X), abs=1e-12)
     sampled = qml.QNode(_rx_z, qml.device("default.qubit", wires=1, shots=10), diff_method="backprop")
     with pytest.raises(qml.DifferentiationError, match="backprop"):
-        qml.grad(sampled)(X)
+        qml.grad(sampled)(np.array(X))
 
     def c(x, n):
         for _ in range(n):
@@ -195,8 +195,8 @@ def test_backprop_is_the_exact_derivative_and_static_argnums():
     frozen = qml.QNode(_rx_z, dev, diff_method=None)
     assert frozen(X) == pytest.approx(onp.cos(X))
     with pytest.raises(qml.DifferentiationError, match="diff_method=None"):
-        qml.grad(frozen)(X)
-    assert qml.grad(qml.QNode(_rx_z, dev, diff_method="device"))(X) == pytest.approx(-onp.sin(X))
+        qml.grad(frozen)(np.array(X))
+    assert qml.grad(qml.QNode(_rx_z, dev, diff_method="device"))(np.array(X)) == pytest.approx(-onp.sin(X))
     rep = qml.QNode(c, dev, static_argnums=1)
     assert rep(X, 2) == pytest.approx(onp.cos(2 * X)) and rep(X, 3) == pytest.approx(onp.cos(3 * X))
 
@@ -240,10 +240,10 @@ def test_tracker_history_and_latest():
     node = qml.QNode(_rx_z, dev)
     node(X)
     with qml.Tracker(dev) as tracker:
-        qml.grad(node)(X)  # value + 2 shifted circuits
+        qml.grad(node, argnum=0)(X)  # value, then 2 shifted circuits: 2 batches
         node(X)
-    assert tracker.totals["executions"] == 4 and tracker.totals["batches"] == 2
-    assert tracker.history["executions"] == [3, 1] and tracker.latest["executions"] == 1
+    assert tracker.totals["executions"] == 4 and tracker.totals["batches"] == 3
+    assert tracker.history["executions"] == [1, 1, 1, 1] and tracker.latest["executions"] == 1
     node(X)  # outside the block: not counted
     assert tracker.totals["executions"] == 4
 
@@ -264,15 +264,16 @@ def test_tracker_records_pennylanes_results_shots_and_resources():
     assert e == pytest.approx(onp.cos(X))  # <Z0> after RX: the CNOT and RY do not change it
     r = t.latest["resources"]
     assert (r.gate_types, r.gate_sizes, r.num_allocs, r.depth) == ({"RX": 1, "CNOT": 1, "RY": 1}, {1: 2, 2: 1}, 2, 3)
-    assert r.measurements == {"expval": 1, "probs": 1} and "shots" not in t.latest and seen[-1]["batches"] == 1
+    assert r.measurements == {"expval": 1, "probs": 1} and "shots" not in t.latest
+    assert seen[0] == {"batches": 1} and len(seen) == 2  # the batch, then its circuit
 
     sampled = qml.device("default.qubit", wires=1, shots=50, seed=1)
     node = qml.QNode(_rx_z, sampled)
     with qml.Tracker(sampled) as t:
         v = node(X)
         qml.grad(node)(np.array(X))  # value + 2 shifted circuits, 50 shots each
-    assert t.history["results"] == [v] and t.totals["results"] == v
-    assert t.history["shots"] == [50, 150] and t.totals["shots"] == 200
+    assert t.history["results"][0] == v and t.totals["results"] == v + t.history["results"][1]
+    assert t.history["shots"] == [50] * 4 and t.totals["shots"] == 200
     with qml.Tracker(sampled, persistent=True) as t:  # PennyLane's keyword
         node(X)
     with t:
@@ -323,7 +324,7 @@ def test_literal_broadcast():
     a = onp.array([0.54, 0.65])
     assert onp.allclose(c(X), onp.cos(a) * onp.cos(X), atol=1e-12)
     assert onp.allclose(qml.matrix(qml.RX([0.54, 0.65], wires=0)), [_rx(0.54), _rx(0.65)])
-    assert onp.allclose(qml.jacobian(c)(X), -onp.cos(a) * onp.sin(X), atol=1e-12)
+    assert onp.allclose(qml.jacobian(c)(np.array(X)), -onp.cos(a) * onp.sin(X), atol=1e-12)
 
 
 def test_counts_values_are_numpy_integers_and_sample_has_no_jacobian():
@@ -336,8 +337,13 @@ def test_counts_values_are_numpy_integers_and_sample_has_no_jacobian():
 
     out = c(X)
     assert all(isinstance(v, onp.integer) for v in out.values()) and sum(out.values()) == 20
+    @qml.qnode(dev)
+    def s(x):
+        qml.RX(x, wires=0)
+        return qml.sample(qml.PauliZ(0))
+
     with pytest.raises(qml.DifferentiationError, match="no gradient"):
-        qml.jacobian(_sample_node(dev))()
+        qml.jacobian(s)(np.array(X))
 
 
 def test_unhashable_static_arguments_are_keyed_by_content():

@@ -284,7 +284,7 @@ def test_exact_api_agrees_with_the_numeric_results(case):
     x = np.random.default_rng(seed).uniform(-np.pi, np.pi, 2)
     names = {"x[0]": x[0], "x[1]": x[1]}
     values = node(x)
-    jac = qml.jacobian(node)(x)
+    jac = qml.jacobian(node, argnum=0)(x)
     exact = _evaluate(qml.expectation(node, x, simplify=False), names)
     exact_jac = _evaluate(qml.gradient(node, x, simplify=False), names)
     if len(meas) == 1:
@@ -390,6 +390,6 @@ def test_singular_points_of_the_classical_processing(case, y, method):
     node = qml.QNode(fn, qml.device("default.qubit", wires=1), diff_method=method)
     x = np.array([s, y])
     assert abs(node(x) - reference(s, y)) < 1e-12
-    g = qml.grad(node)(x)
+    g = qml.grad(node, argnum=0)(x)
     assert not np.isfinite(g[0])
     assert abs(g[1] - (-np.cos(getattr(np, name)(s)) * np.sin(y))) < 1e-10

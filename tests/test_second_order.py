@@ -94,12 +94,12 @@ def _fd_hessian(grad_fn, args, h=1e-5):
 def test_hessian_shapes_and_values_with_coefficients_depending_on_inputs(method):
     c = _rich(method=method)
     p, w = np.array([0.3, -0.7]), 0.45
-    H = qml.hessian(c)(p, w)
+    H = qml.hessian(c, argnum=[0, 1])(p, w)
     assert isinstance(H, tuple) and len(H) == 2
     assert H[0][0].shape == (2, 2) and H[0][1].shape == (2,) and H[1][0].shape == (2,)
     assert H[1][1].shape == ()
     full = np.block([[H[0][0], H[0][1][:, None]], [H[1][0][None, :], np.array([[H[1][1]]])]])
-    ref = _fd_hessian(qml.grad(c), (p, w))
+    ref = _fd_hessian(qml.grad(c, argnum=[0, 1]), (p, w))
     np.testing.assert_allclose(full, ref, atol=1e-8)
     entry = c.compiled((p, w), {})[0]
     exact = exact_hessian(entry.circuit, np.concatenate([p, [w]]), [])[0]
@@ -122,8 +122,8 @@ def test_jacobian_of_grad_is_the_hessian():
     a, b = p
     exact = np.array([[-np.cos(a) * np.cos(b), np.sin(a) * np.sin(b)],
                       [np.sin(a) * np.sin(b), -np.cos(a) * np.cos(b)]])
-    np.testing.assert_allclose(qml.jacobian(qml.grad(circuit))(p), exact, atol=1e-12)
-    np.testing.assert_allclose(qml.hessian(circuit)(p), exact, atol=1e-12)
+    np.testing.assert_allclose(qml.jacobian(qml.grad(circuit), argnum=0)(p), exact, atol=1e-12)
+    np.testing.assert_allclose(qml.hessian(circuit, argnum=0)(p), exact, atol=1e-12)
 
 
 def test_hessian_of_probs_var_and_tuples():
@@ -136,7 +136,7 @@ def test_hessian_of_probs_var_and_tuples():
         return qml.probs(wires=[1, 0]), qml.var(qml.PauliX(1)), qml.expval(qml.PauliZ(0))
 
     x = np.array([0.8, -1.1])
-    H = qml.hessian(c)(x)
+    H = qml.hessian(c, argnum=0)(x)
     assert [h.shape for h in H] == [(4, 2, 2), (2, 2), (2, 2)]
     entry = c.compiled((x,), {})[0]
     exact = exact_hessian(entry.circuit, x, [])
@@ -162,7 +162,7 @@ def test_second_order_rules_for_every_gate():
         node = qml.QNode(f, dev)
         p = np.linspace(0.3, 1.1, row.num_params)
         entry = node.compiled((p,), {})[0]
-        np.testing.assert_allclose(qml.hessian(node)(p),
+        np.testing.assert_allclose(qml.hessian(node, argnum=0)(p),
                                    exact_hessian(entry.circuit, p, [])[0], atol=1e-10,
                                    err_msg=name)
 
@@ -176,7 +176,7 @@ def test_hessian_counts_executions_and_refuses_state():
         return qml.expval(qml.PauliZ(0))
 
     with qml.Tracker(dev) as tracker:
-        h = qml.hessian(c)(0.4)
+        h = qml.hessian(c, argnum=0)(0.4)
     assert abs(h + np.cos(0.4)) < 1e-12
     assert tracker.totals["executions"] == 3 * 3  # the gradient (3 runs) at 3 points
 
@@ -186,4 +186,4 @@ def test_hessian_counts_executions_and_refuses_state():
         return qml.state()
 
     with pytest.raises(DifferentiationError, match="state"):
-        qml.hessian(s)(0.4)
+        qml.hessian(s, argnum=0)(0.4)

@@ -68,7 +68,7 @@ def test_parameter_shift_gradient_samples_every_shifted_circuit():
     exact = np.array([-np.sin(x[0]) * np.cos(x[1]), -np.cos(x[0]) * np.sin(x[1])])
     # each entry: (E(+) - E(-)) / 2 from two independent N-shot estimates
     with qml.Tracker(dev) as tracker:
-        g = qml.grad(c)(x)
+        g = qml.grad(c, argnum=0)(x)
     for j in range(2):
         e = np.eye(2)[j] * np.pi / 2
         plus = np.cos((x + e)[0]) * np.cos((x + e)[1])
@@ -78,13 +78,13 @@ def test_parameter_shift_gradient_samples_every_shifted_circuit():
     assert tracker.totals["executions"] == 5  # as exact parameter shift: value + 4 shifts
     # the mean of many small-shot gradients converges to the exact one
     dev.shots = 100
-    mean = np.mean([qml.grad(c)(x) for _ in range(400)], axis=0)
+    mean = np.mean([qml.grad(c, argnum=0)(x) for _ in range(400)], axis=0)
     assert np.all(np.abs(mean - exact) < Z * 0.5 * np.sqrt(2 / (100 * 400)))
 
 
 def test_jacobian_of_every_measurement_under_shots():
     sampled, exact = _pair()
-    js, j0 = qml.jacobian(sampled)(X), qml.jacobian(exact)(X)
+    js, j0 = qml.jacobian(sampled, argnum=0)(X), qml.jacobian(exact, argnum=0)(X)
     # loose bound: every shift term has |coefficient| <= 1/2 (RX, RY-part of CRY rules
     # have at most 4 terms of |c| <= 0.6); the chain factor x is at most 1.3
     for a, b in zip(js, j0):
@@ -134,7 +134,7 @@ def test_errors_under_shots():
     with pytest.raises(MeasurementError, match="shots"):
         s(0.3)
     with pytest.raises(DifferentiationError, match="no gradient"):
-        qml.grad(qml.QNode(s.func, dev, shots=10))(0.3)
+        qml.grad(qml.QNode(s.func, dev, shots=10), argnum=0)(0.3)
 
     def f(x):
         qml.RX(x, wires=0)
@@ -142,11 +142,11 @@ def test_errors_under_shots():
 
     sdev = qml.device("default.qubit", wires=1, shots=100, seed=0)
     with pytest.raises(DifferentiationError, match="adjoint"):
-        qml.grad(qml.QNode(f, sdev, diff_method="adjoint"))(0.3)
+        qml.grad(qml.QNode(f, sdev, diff_method="adjoint"), argnum=0)(0.3)
     with pytest.warns(UserWarning, match="finite differences under shots"):
-        qml.grad(qml.QNode(f, sdev, diff_method="finite-diff"))(0.3)
+        qml.grad(qml.QNode(f, sdev, diff_method="finite-diff"), argnum=0)(0.3)
     with pytest.raises(DifferentiationError, match="second derivatives"):
-        qml.hessian(qml.QNode(f, sdev))(0.3)
+        qml.hessian(qml.QNode(f, sdev), argnum=0)(0.3)
 
     def st(x):
         qml.RX(x, wires=0)
@@ -161,7 +161,7 @@ def test_errors_under_shots():
     # errors of (C(0.3 + pi/2) - C(0.3 - pi/2)) / 2 from 100 shots each
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        g = qml.grad(qml.QNode(f, sdev, diff_method="best"))(0.3)
+        g = qml.grad(qml.QNode(f, sdev, diff_method="best"), argnum=0)(0.3)
     se = 0.5 * np.sqrt((2 - np.cos(0.3 + np.pi / 2) ** 2 - np.cos(0.3 - np.pi / 2) ** 2) / 100)
     assert abs(g + np.sin(0.3)) < Z * se
 
@@ -180,7 +180,7 @@ def test_qnode_shots_override_and_hybrid_cost():
     def cost(x):
         return (node(x) - 0.2) ** 2
 
-    g = qml.grad(cost)(0.4)
+    g = qml.grad(cost, argnum=0)(0.4)
     exact = 2 * (np.cos(0.4) - 0.2) * -np.sin(0.4)
     assert abs(g - exact) < 0.1
 
@@ -261,7 +261,7 @@ def test_shot_vector_jacobian_of_the_stacked_results_one_per_count():
         return qml.expval(qml.PauliZ(0))
 
     a, b = qnp.array(0.4), qnp.array(0.2)
-    jac = qml.jacobian(lambda a: qml.math.stack(circuit(a, b)))(a)
+    jac = qml.jacobian(lambda a: qml.math.stack(circuit(a, b)), argnum=0)(a)
     assert isinstance(jac, np.ndarray) and jac.shape == (3,)
     exact = -np.sin(0.4) * np.cos(0.2)
     # parameter shift: (E(a + pi/2) - E(a - pi/2)) / 2, each estimate of a +-1 variable
@@ -271,6 +271,6 @@ def test_shot_vector_jacobian_of_the_stacked_results_one_per_count():
     assert isinstance(both, tuple) and [np.shape(t) for t in both] == [(3,), (3,)]
     # the QNode itself (a tuple of results): refused with what to do
     with pytest.raises(DifferentiationError, match="shot vector.*stack"):
-        qml.jacobian(circuit)(a, b)
+        qml.jacobian(circuit, argnum=[0, 1])(a, b)
     with pytest.raises(DifferentiationError, match="shot vector"):
-        qml.grad(circuit)(a, b)
+        qml.grad(circuit, argnum=[0, 1])(a, b)

@@ -25,11 +25,11 @@ def test_specs_counts_match_what_runs():
     # value + 2 (RX) + 4 (CRX: frequencies 1/2 and 1); RY is outside the light cone
     assert info["executions"]["parameter-shift"] == 7
     with qml.Tracker(dev) as tracker:
-        qml.grad(c)(w)
+        qml.grad(c, argnum=0)(w)
         c(w)
-    assert (tracker.totals["executions"], tracker.totals["calls"]) == (7 + 1, 2)
-    assert tracker.history["executions"] == [7, 1]
+    assert (tracker.totals["executions"], tracker.totals["batches"]) == (7 + 1, 3)
+    assert tracker.history["executions"] == [1] * 8
     adj = qml.QNode(c.func, dev, diff_method="adjoint")
     with qml.Tracker(dev) as tracker:
-        qml.grad(adj)(w)
+        qml.grad(adj, argnum=0)(w)
     assert tracker.totals["executions"] == 1

@@ -203,7 +203,7 @@ def test_amplitude_embedding_gradient_is_exact():
 
     f = np.array([0.3, -0.8, 0.5, 0.2])
     assert amplitude_expval(f) == pytest.approx(reference(f), abs=1e-12)
-    g = qml.grad(amplitude_expval)(f)
+    g = qml.grad(amplitude_expval, argnum=0)(f)
     fd = [(reference(f + e) - reference(f - e)) / 2e-6 for e in np.eye(4) * 1e-6]
     np.testing.assert_allclose(g, fd, atol=1e-8)
 
@@ -271,14 +271,17 @@ def test_amplitude_embedding_zero_blocks_and_broadcast():
         f = np.array(f)
         fd = [(reference(f + e) - reference(f - e)) / 2e-6 for e in np.eye(4) * 1e-6]
         assert amplitude_x0(f) == pytest.approx(reference(f), abs=1e-12)
-        np.testing.assert_allclose(qml.grad(amplitude_x0)(f), fd, atol=1e-8)
-    # a zero block of two inputs: the value is exact, the angles are not differentiable
-    # there: a DifferentiationError, neither NaN nor a wrong number (the true derivative by
-    # f[2] is 2 here)
-    f = np.array([1.0, 0.0, 0.0, 0.0])
-    assert amplitude_x0(f) == pytest.approx(0.0, abs=1e-12)
-    with pytest.raises(qml.DifferentiationError, match="block of 2 input amplitudes is all zero"):
-        qml.grad(amplitude_x0)(f)
+        np.testing.assert_allclose(qml.grad(amplitude_x0, argnum=0)(f), fd, atol=1e-8)
+    # a zero block of two inputs: the value is exact; the angles are not differentiable
+    # there, but the state is: the derivative is exact (by two more evaluations per
+    # input, qsym.templates.zero_block_jacobian), 2 (M f - <X0> f) / |f|^2 = (0, 0, 2, 0)
+    for f in ([1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.6, -0.8], [0.5, 0.0, 0.0, 0.0]):
+        f = np.array(f)
+        assert amplitude_x0(f) == pytest.approx(reference(f), abs=1e-12)
+        fd = [(reference(f + e) - reference(f - e)) / 2e-6 for e in np.eye(4) * 1e-6]
+        np.testing.assert_allclose(qml.grad(amplitude_x0, argnum=0)(f), fd, atol=1e-8)
+    np.testing.assert_allclose(qml.grad(amplitude_x0)(pnp.array([1.0, 0.0, 0.0, 0.0])),
+                               [0.0, 0.0, 2.0, 0.0], atol=1e-12)
     # a 2-D array broadcasts: one state per row
     F = np.array([[0.3, -0.8, 0.5, 0.2], [1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 1.0]])
     np.testing.assert_allclose(amplitude_x0(F), [reference(r) for r in F], atol=1e-12)
@@ -290,6 +293,9 @@ def amplitude_padded(f, w):
     qml.RY(w, wires=1)
     qml.CNOT(wires=[1, 2])
     return qml.expval(qml.PauliZ(0) @ qml.PauliX(2) + 0.5 * qml.PauliX(0) @ qml.PauliZ(1))
+
+
+adjoint_padded = qml.QNode(amplitude_padded.func, DEV3, diff_method="adjoint")
 
 
 def _padded_reference(f, w):
@@ -311,13 +317,17 @@ def _padded_reference(f, w):
 
 def test_amplitude_embedding_gradient_where_a_padded_block_is_zero():
     # 5 features on 3 wires: the right half (f4, 0, 0, 0) holds one input; at f4 = 0 (and
-    # blocks such as (f2, f3) = (0, 0.3)) the gradient is finite and exact, not NaN
-    for f in ([0.3, -0.5, 0.0, 0.3, 0.0], [0.1, 0.2, -0.3, 0.4, -0.6], [0.0, 0.7, 0.2, 0.0, 0.0]):
+    # blocks such as (f2, f3) = (0, 0.3)) the gradient is finite and exact, not NaN; so it
+    # is where a block of two inputs is all zero ((f2, f3) = (0, 0), (f0, f1) = (0, 0)), by
+    # either method
+    for f in ([0.3, -0.5, 0.0, 0.3, 0.0], [0.1, 0.2, -0.3, 0.4, -0.6], [0.0, 0.7, 0.2, 0.0, 0.0],
+              [1.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.3, -0.2, 0.5], [0.3, 0.1, 0.0, 0.0, 0.0]):
         f = pnp.array(f)
         val, grad = _padded_reference(np.asarray(f), 0.4)
         assert amplitude_padded(f, 0.4) == pytest.approx(val, abs=1e-12)
         g, _ = qml.grad(amplitude_padded, argnum=[0, 1])(f, pnp.array(0.4))
         np.testing.assert_allclose(g, grad, atol=1e-10)
+        np.testing.assert_allclose(qml.grad(adjoint_padded)(f, 0.4), grad, atol=1e-10)
         # and finite differences of the reference agree with the reference's formula
         fd = [(_padded_reference(np.asarray(f) + e, 0.4)[0] - _padded_reference(np.asarray(f) - e, 0.4)[0]) / 2e-6
               for e in np.eye(5) * 1e-6]

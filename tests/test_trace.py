@@ -270,7 +270,7 @@ def test_compiled_circuit_of_many_numpy_functions_value_and_gradient(x):
         e = onp.zeros(3)
         e[k] = h
         fd.append((_reference(_angles(x + e, onp)) - _reference(_angles(x - e, onp))) / (2 * h))
-    onp.testing.assert_allclose(qml.grad(many_functions)(x), fd, atol=1e-7)
+    onp.testing.assert_allclose(qml.grad(many_functions, argnum=0)(x), fd, atol=1e-7)
 
 
 @pytest.mark.parametrize("x", [[0.3, 0.4], [0.0, 0.0], [-0.5, -0.2], [0.7, 0.0]])
@@ -286,7 +286,7 @@ def test_arctan2_replays_as_numpy_computes_it(x):
     if x[0] or x[1]:
         r2 = x[0] ** 2 + x[1] ** 2
         want = -onp.sin(onp.arctan2(x[0], x[1])) * onp.array([x[1], -x[0]]) / r2
-        onp.testing.assert_allclose(qml.grad(c)(x), want, atol=1e-12)
+        onp.testing.assert_allclose(qml.grad(c, argnum=0)(x), want, atol=1e-12)
 
 
 # --- singular points of the classical processing ----------------------------------------
@@ -302,7 +302,7 @@ def test_value_at_a_singular_point_is_computed_and_the_gradient_is_inf_or_nan(me
         x = onp.array([x0, x1])
         want = onp.cos(onp.arcsin(x0)) * onp.cos(onp.sqrt(x1))
         assert c(x) == pytest.approx(want, abs=1e-12)  # main: ZeroDivisionError
-        g = qml.grad(c)(x)
+        g = qml.grad(c, argnum=0)(x)
         # d/dx0 = -sin(arcsin x0) / sqrt(1-x0^2) cos(sqrt x1): -+inf at x0 = +-1;
         # d/dx1 = cos(arcsin x0) * (-sin(sqrt x1)) / (2 sqrt x1):
         # 0/0 at x1 = 0, NaN as NumPy's chain rule gives it
@@ -326,7 +326,7 @@ def test_finite_differences_off_the_domain_are_an_argument_error():
 
     assert c(1.0) == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(qml.ArgumentError, match="parameter-shift"):
-        qml.grad(c)(1.0)
+        qml.grad(c, argnum=0)(1.0)
 
 
 def test_written_out_code_computes_the_value_at_a_singular_point():

@@ -94,7 +94,7 @@ def test_probs_over_twelve_wires_values_and_jacobians():
         np.testing.assert_allclose(sub, p_sub.sum(axis=1), atol=1e-14)
         signs = np.array([(-1) ** ((i >> (n - 1 - 4)) & 1) for i in range(2**n)])
         assert abs(z4 - signs @ p_all) < 1e-13
-        jp, jz, js = qml.jacobian(circuit)(x)
+        jp, jz, js = qml.jacobian(circuit, argnum=0)(x)
         assert jp.shape == (2**n, n) and js.shape == (16, n)
         h = 1e-6
         fd = np.stack([(np.abs(ir.final_state(c, x + h * e)) ** 2
@@ -176,7 +176,7 @@ def test_pauli_rot_on_six_wires_against_a_hand_built_matrix(pauli_rot_nodes):
         for method, node in pauli_rot_nodes.items():
             x = np.array([t, 0.7])
             assert abs(node(x) - value) < 1e-13, method
-            g = qml.grad(node)(x)
+            g = qml.grad(node, argnum=0)(x)
             assert abs(g[0] - grad) < 1e-12, method
 
 
@@ -277,7 +277,7 @@ def test_multi_controlled_x_and_pc_phase_on_ten_wires():
     h = 1e-6
     fd = [(ir.simulate(entry.circuit, x + h * e)[0] - ir.simulate(entry.circuit, x - h * e)[0])
           / (2 * h) for e in np.eye(2)]
-    np.testing.assert_allclose(qml.grad(circuit)(x), fd, atol=1e-8)
+    np.testing.assert_allclose(qml.grad(circuit, argnum=0)(x), fd, atol=1e-8)
 
 
 def test_projector_on_ten_wires_expval_and_var():
@@ -305,7 +305,7 @@ def test_projector_on_ten_wires_expval_and_var():
     assert abs(e - p) < 1e-13 and abs(v - (p - p**2)) < 1e-13
     h = 1e-6
     dp = np.array([(prob(x + h * u) - prob(x - h * u)) / (2 * h) for u in np.eye(2)])
-    je, jv = qml.jacobian(circuit)(x)
+    je, jv = qml.jacobian(circuit, argnum=0)(x)
     np.testing.assert_allclose(je, dp, atol=1e-9)
     np.testing.assert_allclose(jv, (1 - 2 * p) * dp, atol=1e-9)
 
@@ -339,7 +339,7 @@ def test_adjoint_refuses_probabilities_whose_states_do_not_fit(monkeypatch):
         return qml.probs()
 
     with pytest.raises(qml.DeviceError, match="parameter-shift"):
-        qml.jacobian(circuit)(0.3)
+        qml.jacobian(circuit, argnum=0)(0.3)
 
 
 def test_written_out_probabilities_give_the_kernels_bits(monkeypatch):

@@ -1,0 +1,343 @@
+"""PennyLane 0.45 semantics that real programs rely on: which arguments ``qml.grad`` /
+``qml.jacobian`` differentiate without ``argnum`` (pennylane/_grad/grad.py,
+``_get_grad_fn`` / ``_get_argnum``), and what ``qml.Tracker`` records for
+``default.qubit`` (pennylane/devices/modifiers/simulator_tracking.py).
+
+Expected values are exact formulas, and the Tracker's records were read from PennyLane
+0.45.1 running the same circuits (docs/pennylane.md).
+"""
+
+import warnings
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+
+NO_TRAINABLE = "Attempted to differentiate a function with no trainable parameters"
+
+dev2 = qml.device("default.qubit", wires=2)
+
+
+@qml.qnode(dev2)
+def zz(w, x):
+    qml.RX(w[0], wires=0)
+    qml.RY(w[1], wires=0)
+    qml.RX(x, wires=1)
+    return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))  # cos(w0) cos(w1) cos(x)
+
+
+def exact(w, x):
+    a, b = w
+    return onp.array([-onp.sin(a) * onp.cos(b) * onp.cos(x),
+                      -onp.cos(a) * onp.sin(b) * onp.cos(x)]), \
+        -onp.cos(a) * onp.cos(b) * onp.sin(x)
+
+
+W = [0.4, -0.7]
+X = 0.3
+
+
+# --- trainability without argnum -------------------------------------------------------------
+def test_a_tensor_and_a_plain_float_give_one_array_as_in_pennylane():
+    w = np.array(W)
+    g = qml.grad(zz)(w, X)
+    dw, _ = exact(W, X)
+    assert isinstance(g, onp.ndarray) and g.shape == (2,)
+    assert onp.allclose(g, dw, atol=1e-12)
+    j = qml.jacobian(zz)(w, X)
+    assert isinstance(j, onp.ndarray) and j.shape == (2,)
+    assert onp.allclose(j, dw, atol=1e-12)
+
+
+def test_two_tensors_give_a_tuple():
+    g = qml.grad(zz)(np.array(W), np.array(X))
+    dw, dx = exact(W, X)
+    assert isinstance(g, tuple) and len(g) == 2
+    assert onp.allclose(g[0], dw, atol=1e-12) and onp.isclose(g[1], dx, atol=1e-12)
+
+
+@pytest.mark.parametrize("w, x", [
+    (W, X),                                     # a list and a float
+    (onp.array(W), X),                          # a plain numpy array
+    (np.array(W, requires_grad=False), np.array(X, requires_grad=False)),
+])
+def test_no_trainable_argument_warns_returns_empty_and_sets_forward(w, x):
+    for make in (qml.grad, qml.jacobian):
+        fn = make(zz)
+        with pytest.warns(UserWarning, match=NO_TRAINABLE) as rec:
+            assert fn(w, x) == ()
+        assert "'argnums' keyword" in str(rec[0].message)  # PennyLane 0.45's wording
+    g = qml.grad(zz)
+    with pytest.warns(UserWarning, match=NO_TRAINABLE):
+        g(w, x)
+    assert onp.isclose(g.forward, onp.cos(W[0]) * onp.cos(W[1]) * onp.cos(X))
+
+
+def test_argnum_differentiates_whatever_is_given():
+    dw, dx = exact(W, X)
+    assert onp.allclose(qml.grad(zz, argnum=0)(W, X), dw, atol=1e-12)
+    assert onp.allclose(qml.grad(zz, argnum=0)(onp.array(W), X), dw, atol=1e-12)
+    assert onp.isclose(qml.grad(zz, argnum=1)(np.array(W), X), dx, atol=1e-12)
+    g = qml.grad(zz, argnums=[0, 1])(W, X)
+    assert onp.allclose(g[0], dw, atol=1e-12) and onp.isclose(g[1], dx, atol=1e-12)
+
+
+def test_a_trainable_integer_tensor_raises_pennylanes_value_error():
+    def cost(w, x):
+        return zz(w, x) ** 2
+
+    for fn in (qml.grad(zz), qml.jacobian(zz), qml.grad(cost), qml.jacobian(cost)):
+        with pytest.raises(ValueError, match="Autograd does not support differentiation of ints"):
+            fn(np.array([1, 2]), X)
+        with pytest.raises(qml.DifferentiationError):
+            fn(np.array([1, 2]), X)
+    # not trainable, or chosen by argnum: fine (argnum promotes it to float)
+    with pytest.warns(UserWarning, match=NO_TRAINABLE):
+        qml.grad(zz)(np.array([1, 2], requires_grad=False), X)
+    assert onp.allclose(qml.grad(zz, argnum=0)(np.array([1, 2]), X), exact([1.0, 2.0], X)[0])
+
+
+def test_hybrid_costs_and_nested_derivatives_follow_the_rule():
+    def cost(w, x):
+        return zz(w, x) ** 2
+
+    w = np.array(W)
+    dw, _ = exact(W, X)
+    f = onp.cos(W[0]) * onp.cos(W[1]) * onp.cos(X)
+    g = qml.grad(cost)(w, X)
+    assert isinstance(g, onp.ndarray) and onp.allclose(g, 2 * f * dw, atol=1e-12)
+    with pytest.warns(UserWarning, match=NO_TRAINABLE):
+        assert qml.grad(cost)(W, X) == ()
+    # d2/dw2 of cos(a) cos(b) cos(x), by w only (x a plain float)
+    a, b = W
+    H = onp.cos(X) * onp.array([[-onp.cos(a) * onp.cos(b), onp.sin(a) * onp.sin(b)],
+                                [onp.sin(a) * onp.sin(b), -onp.cos(a) * onp.cos(b)]])
+    for h in (qml.jacobian(qml.grad(zz))(w, X), qml.hessian(zz)(w, X)):
+        assert onp.shape(h) == (2, 2) and onp.allclose(h, H, atol=1e-10)
+
+
+def test_the_short_path_follows_the_rule():
+    """grad's short path (one float64 array, called again and again) never differentiates a
+    plain ndarray without argnum, even right after a trainable tensor of the same shape."""
+
+    @qml.qnode(dev2)
+    def c(w):
+        qml.RX(w[0], wires=0)
+        qml.RY(w[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    d = qml.grad(c)
+    t = np.array(W)
+    first, again = d(t), d(t)
+    assert onp.allclose(first, again) and onp.allclose(
+        first, [-onp.sin(W[0]) * onp.cos(W[1]), -onp.cos(W[0]) * onp.sin(W[1])], atol=1e-12)
+    with pytest.warns(UserWarning, match=NO_TRAINABLE):
+        assert d(onp.array(W)) == ()
+    assert onp.allclose(qml.grad(c, argnum=0)(onp.array(W)), first)
+    assert onp.allclose(d(t), first)
+
+
+# --- the Tracker's records, as PennyLane 0.45.1's default.qubit makes them --------------------
+def crx(x):
+    qml.RX(x[0], wires=0)
+    qml.CRX(x[1], wires=[0, 1])
+    return qml.expval(qml.PauliZ(1))
+
+
+PT = np.array([0.3, 0.4])
+
+
+def test_tracker_evaluation_record():
+    c = qml.QNode(crx, dev2)
+    with qml.Tracker(dev2) as t:
+        c(PT)
+    assert t.totals == {"batches": 1, "simulations": 1, "executions": 1}
+    assert sorted(t.history) == ["batches", "errors", "executions", "resources", "results",
+                                 "simulations"]
+    assert t.history["errors"] == [{}]
+    assert sorted(t.latest) == ["errors", "executions", "resources", "results", "simulations"]
+    assert t.latest["resources"].gate_types == {"RX": 1, "CRX": 1}
+    assert onp.isclose(t.latest["results"], c(PT))
+
+
+def test_tracker_parameter_shift_gradient_is_two_batches_of_circuits():
+    seen = []
+    c = qml.QNode(crx, dev2, diff_method="parameter-shift")
+    with qml.Tracker(dev2, callback=lambda totals, history, latest: seen.append(latest)) as t:
+        qml.grad(c)(PT)
+    # the value circuit, then 2 (RX) + 4 (CRX) shifted circuits
+    assert t.history["batches"] == [1, 1]
+    assert t.history["executions"] == [1] * 7 and t.history["simulations"] == [1] * 7
+    assert t.totals["executions"] == 7 and t.totals["batches"] == 2
+    assert len(seen) == 2 + 7  # one record per batch and per circuit
+
+
+@pytest.mark.parametrize("method", ["adjoint", "device"])
+def test_tracker_adjoint_is_one_device_derivative(method):
+    c = qml.QNode(crx, dev2, diff_method=method)
+    with qml.Tracker(dev2) as t:
+        qml.grad(c)(PT)
+    assert t.totals == {"execute_and_derivative_batches": 1, "executions": 1, "derivatives": 1}
+    assert t.latest == {"execute_and_derivative_batches": 1, "executions": 1, "derivatives": 1}
+    assert sorted(t.history) == ["derivatives", "errors", "execute_and_derivative_batches",
+                                 "executions", "resources"]
+
+
+def test_tracker_backprop_is_recorded_as_one_evaluation():
+    c = qml.QNode(crx, dev2, diff_method="backprop")
+    with qml.Tracker(dev2) as t:
+        qml.grad(c)(PT)
+    assert t.totals == {"batches": 1, "simulations": 1, "executions": 1}
+
+
+def test_tracker_executions_count_measurement_groups_shots_and_batches():
+    def meas(x):
+        qml.RX(x[0], wires=0)
+        return qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliX(0)), qml.probs(wires=[0, 1])
+
+    def commuting(x):
+        qml.RX(x[0], wires=0)
+        return qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliZ(1)), qml.var(qml.PauliZ(0))
+
+    def ham(x):
+        qml.RX(x[0], wires=0)
+        return qml.expval(qml.Hamiltonian([0.5, 0.2], [qml.PauliZ(0), qml.PauliX(1)]))
+
+    def broadcast(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    for fn, args, shots, executions in [
+        (meas, (PT,), None, 3),           # Z0 and X0 do not commute; probs: one more
+        (meas, (PT,), 100, 3),
+        (commuting, (PT,), None, 1),
+        (ham, (PT,), None, 1),
+        (ham, (PT,), 10, 1),
+        (broadcast, (np.array([0.1, 0.2, 0.3]),), None, 3),  # a batch of 3
+    ]:
+        node = qml.QNode(fn, dev2, shots=shots)
+        with qml.Tracker(dev2) as t:
+            node(*args)
+        expected = {"batches": 1, "simulations": 1, "executions": executions}
+        if shots:
+            expected["shots"] = shots * executions
+        totals = {k: v for k, v in t.totals.items() if k != "results"}
+        assert totals == expected, (fn.__name__, shots)
+
+
+def test_tracker_sampled_gradient_records_shots_per_circuit():
+    c = qml.QNode(crx, qml.device("default.qubit", wires=2, seed=1), shots=100)
+    with qml.Tracker(c.device) as t:
+        qml.grad(c)(PT)
+    assert t.history["shots"] == [100] * 7 and t.totals["shots"] == 700
+    assert t.history["batches"] == [1, 1]
+
+
+def test_tracker_update_and_record_are_pennylanes():
+    seen = []
+    t = qml.Tracker(dev2, callback=lambda totals, history, latest: seen.append(dict(totals)))
+    t.update(a=1, b="x", c=None)
+    t.update(a=2)
+    t.record()
+    assert t.totals == {"a": 3} and t.history == {"a": [1, 2], "b": ["x"], "c": [None]}
+    assert t.latest == {"a": 2} and seen == [{"a": 3}]
+
+
+def test_tracker_without_a_device_and_its_repr_and_device_attribute():
+    t = qml.Tracker()
+    assert (t.totals, t.history, t.latest, t.active, t.callback, t.persistent) == (
+        {}, {}, {}, False, None, False)
+    assert repr(t) == "Tracker(active=False, totals={}, history={}, latest={}, persistent=False)"
+    with t:
+        assert t.active
+    assert not t.active
+
+    class Other:
+        short_name = "other"
+
+    with pytest.raises(qml.DeviceError, match="Device 'other' does not support device tracking"):
+        qml.Tracker(Other())
+    dev = qml.device("default.qubit", wires=1)
+    assert qml.Tracker(dev).device is dev and dev.tracker is not None
+
+
+def test_tracker_results_of_an_evaluation_without_trainable_tensors_are_summed():
+    """PennyLane records an exact evaluation's result as a float (summed into totals)
+    unless the QNode got trainable tensors (then a 0-d tensor, not summed)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def z():
+        return qml.expval(qml.PauliZ(0))
+
+    with qml.Tracker(dev) as t:
+        z()
+        z()
+    assert t.totals == {"executions": 2, "batches": 2, "results": 2.0, "simulations": 2}
+    with qml.Tracker(dev) as t:
+        qml.set_shots(z, 10)()
+        qml.set_shots(z, 20)()
+    assert t.totals == {"executions": 2, "shots": 30, "batches": 2, "results": 2.0,
+                        "simulations": 2}
+
+
+# --- StatePrep / AmplitudeEmbedding preprocessing, as PennyLane's StatePrep._preprocess ----
+def test_padding_normalizes_and_pad_with_may_be_an_input():
+    dev3 = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev3)
+    def padded(f, pad):
+        qml.AmplitudeEmbedding(f, wires=[0, 1], pad_with=pad)  # normalize=False: PennyLane
+        return qml.state()                                    # normalizes a padded state
+
+    f = [0.6, 0.0, 0.8]
+    for pad in (0.0, 0.5):
+        v = onp.array(f + [pad])
+        onp.testing.assert_allclose(padded(f, pad), v / onp.linalg.norm(v), atol=1e-12)
+    with pytest.raises(ValueError, match="Input state must be of length 4 or smaller to be padded"):
+        padded([0.1] * 5, 0.0)
+
+
+def test_math_cast_of_traced_inputs_to_complex_keeps_them():
+    dev3 = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev3)
+    def prep(f):
+        qml.StatePrep(qml.math.cast(f, onp.complex128), wires=[0])
+        return qml.expval(qml.PauliX(0))
+
+    f = np.array([0.6, 0.8])
+    assert prep(f) == pytest.approx(2 * 0.6 * 0.8, abs=1e-12)
+    assert onp.array_equal(qml.math.cast([1, 2], float), [1.0, 2.0])
+
+
+def test_arrays_built_from_tensors_are_tensors_as_in_pennylane():
+    """pennylane.numpy wraps NumPy so that an array result is a tensor (trainable if any
+    tensor argument is, or if none is one): np.concatenate([a, b]) is then a trainable
+    argument for qml.grad, as in PennyLane."""
+    a, b = np.array([W[0]]), np.array([W[1]])
+    frozen = np.array([0.1], requires_grad=False)
+    for make in (lambda: np.concatenate([a, b]), lambda: np.hstack([a, b]),
+                 lambda: np.stack([a, b])[:, 0], lambda: np.append(a, W[1]),
+                 lambda: np.copy(np.array(W)), lambda: np.asarray(W),
+                 lambda: np.where(np.array(W) > -10, np.array(W), 0.0)):
+        w = make()
+        assert isinstance(w, np.tensor) and w.requires_grad
+        assert onp.allclose(qml.grad(zz)(w, X), exact(W, X)[0], atol=1e-12)
+    assert not np.concatenate([frozen, frozen]).requires_grad
+    assert np.concatenate([frozen, frozen], requires_grad=True).requires_grad
+
+
+@pytest.mark.parametrize("make", (qml.grad, qml.jacobian))
+def test_qjit_only_options_are_refused_at_the_call_as_in_pennylane(make):
+    def f(x):
+        return x**2
+
+    x = np.array(0.5)
+    with pytest.raises(ValueError, match="method = 'fd' unsupported without QJIT."):
+        make(f, method="fd")(x)
+    with pytest.raises(ValueError, match="unsupported without QJIT. "):
+        make(f, h=1e-6)(0.5)
+    assert make(f)(x) == pytest.approx(1.0)
