@@ -274,3 +274,36 @@ def test_a_trainable_tensor_takes_the_short_path_and_a_frozen_one_does_not(monke
     with pytest.warns(UserWarning, match="no trainable"):
         assert g(frozen) == ()
     assert count.calls == 1
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_compiled_code_gets_plain_ndarrays_from_a_trainable_tensor(method):
+    """A trainable tensor reaches the compiled entry points as a plain ndarray view (numba
+    types an ndarray subclass on its slow path, several times the seed's kernel call), on
+    the short path and the full path, with the full path's bits."""
+    node = seed_node(method)
+    t = qml.numpy.array([0.54, 0.12], requires_grad=True)
+    expected = full_path_grad(node, np.array([0.54, 0.12]))
+    qml.grad(node)(t)  # full path, remembered
+    entry = node._last
+    name = "value_and_grad" if method == "parameter-shift" else "value_and_grad_adjoint"
+    real = getattr(entry, name)
+    own = name in entry.__dict__  # the tier's entry point (else the class's method)
+    seen = []
+
+    def spy(x, d):
+        seen.append((type(x), type(d), np.shares_memory(x, t)))
+        return real(x, d)
+
+    setattr(entry, name, spy)  # an instance attribute: what the tiers swap
+    try:
+        short = qml.grad(node)(t)  # the short path
+        node._grad_fast = None
+        full = qml.grad(node)(t)  # the full path
+    finally:
+        if own:
+            setattr(entry, name, real)
+        else:
+            del entry.__dict__[name]
+    assert seen == [(np.ndarray, np.ndarray, True)] * 2
+    assert np.array_equal(short, expected) and np.array_equal(full, expected)
