@@ -307,3 +307,41 @@ def test_compiled_code_gets_plain_ndarrays_from_a_trainable_tensor(method):
             del entry.__dict__[name]
     assert seen == [(np.ndarray, np.ndarray, True)] * 2
     assert np.array_equal(short, expected) and np.array_equal(full, expected)
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_short_path_counts_and_records_as_the_full_path(method):
+    """The short path's direct call (executors.direct_jacobian) counts circuits and calls
+    and records Tracker entries exactly as executors.execute does on the full path."""
+    node = seed_node(method)
+    g = qml.grad(node)
+    g(X1)
+    assert node._grad_fast is not None
+    with qml.Tracker(node.device) as short:
+        g(X2)
+    node._grad_fast = None
+    with qml.Tracker(node.device) as full:
+        qml.grad(node)(X2)
+    node._grad_fast = None
+    assert short.totals == full.totals and short.totals["calls"] == 1
+    assert short.totals["executions"] == (5 if method == "parameter-shift" else 1)
+    assert short.history["resources"] == full.history["resources"]
+
+
+def test_a_signature_with_input_checks_keeps_them_on_the_short_path():
+    """StatePrep's norm check runs at every call, the short path included."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def c(p):
+        qml.StatePrep(np.array([p[0], np.sqrt(1 - 0.36)]), wires=0)
+        qml.RY(p[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    g = qml.grad(c)
+    good = np.array([0.6, 0.3])
+    g(good)
+    g(good)
+    assert c._grad_fast is not None
+    with pytest.raises(qml.GateError, match="norm 1"):
+        g(np.array([0.9, 0.3]))  # not normalized: the full path's error
