@@ -826,6 +826,12 @@ def parse_args(argv=None):
     p.add_argument("--max-wait-quiet", type=float, default=20.0,
                    help="wait up to S s for a free core before each measurement, at most 10 "
                         "times that over the run (bench_core's rule; 0: never wait)")
+    p.add_argument("--inproc-cache", type=Path, default=None,
+                   help="keep this process's qsym snapshot and its qsym and numba caches in "
+                        "DIR (kept after the run: a second run with an unchanged kernels.py "
+                        "skips the kernel library's compile, minutes on a loaded machine); "
+                        "default: a temp dir, removed at the end. The fresh-process "
+                        "compile-latency measurements do not use it")
     p.add_argument("--child-timeout", type=float, default=900.0)
     p.add_argument("--child", nargs=2, default=None, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
@@ -864,9 +870,11 @@ def main(argv=None) -> int:
     # the fresh-process compile latency below runs with the user's default tier instead
     os.environ["QSYM_TIER"] = "compiled"
     session_tmp = Path(tempfile.mkdtemp(prefix="qsym-speed-"))
-    os.environ["QSYM_CACHE_DIR"] = str(session_tmp / "inproc-qsym-cache")
-    os.environ["NUMBA_CACHE_DIR"] = str(session_tmp / "inproc-numba-cache")
-    snapshot = session_tmp / "qsym-src"
+    inproc = args.inproc_cache or session_tmp
+    os.environ["QSYM_CACHE_DIR"] = str(inproc / "inproc-qsym-cache")
+    os.environ["NUMBA_CACHE_DIR"] = str(inproc / "inproc-numba-cache")
+    snapshot = inproc / "qsym-src"  # numba's cache of the kernels is keyed by this path
+    shutil.rmtree(snapshot, ignore_errors=True)
     if args.qsym_from == "HEAD":
         import io
         import tarfile
@@ -1136,8 +1144,8 @@ def main(argv=None) -> int:
         mrow = "hea12" if "hea12" in [r.name for r in rows] or not args.quick else "hea8"
         log(f"[speed] multi-core row ({mrow}, NUMBA_NUM_THREADS=2)")
         env = {v: "2" for v in _THREAD_VARS}
-        env.update(NUMBA_CACHE_DIR=session_tmp / "inproc-numba-cache",
-                   QSYM_CACHE_DIR=session_tmp / "inproc-qsym-cache")
+        env.update(NUMBA_CACHE_DIR=inproc / "inproc-numba-cache",
+                   QSYM_CACHE_DIR=inproc / "inproc-qsym-cache")
         multicore = run_child("multicore", {"row": mrow, "batch_ps": 2 if args.quick else 8,
                                             "batch_adj": 16 if args.quick else 64,
                                             "repeats": 2 if args.quick else 5},
