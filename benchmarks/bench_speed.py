@@ -874,7 +874,11 @@ def main(argv=None) -> int:
     os.environ["QSYM_CACHE_DIR"] = str(inproc / "inproc-qsym-cache")
     os.environ["NUMBA_CACHE_DIR"] = str(inproc / "inproc-numba-cache")
     snapshot = inproc / "qsym-src"  # numba's cache of the kernels is keyed by this path
-    shutil.rmtree(snapshot, ignore_errors=True)
+    keep = (args.inproc_cache is not None and args.qsym_from == "worktree"
+            and (snapshot / "qsym").is_dir()
+            and core.qsym_fingerprint(snapshot / "qsym") == core.qsym_fingerprint(REPO / "qsym"))
+    if not keep:  # (several runs may share one unchanged snapshot, e.g. rows in parallel)
+        shutil.rmtree(snapshot, ignore_errors=True)
     if args.qsym_from == "HEAD":
         import io
         import tarfile
@@ -884,7 +888,7 @@ def main(argv=None) -> int:
             tf.extractall(snapshot, filter="data")
         head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
                               capture_output=True, text=True, check=False).stdout.strip()
-    else:
+    elif not keep:
         shutil.copytree(REPO / "qsym", snapshot / "qsym",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     os.environ[core.QSYM_SRC_ENV] = str(snapshot)
@@ -894,6 +898,8 @@ def main(argv=None) -> int:
     info = core.machine_info()
     info.insert(11, ("qulacs", core._pkg_version("qulacs")))
     info.insert(12, ("matplotlib", core._pkg_version("matplotlib")))
+    for k, pkg in enumerate(("pennylane-catalyst", "jax", "jaxlib", "tensorcircuit-ng")):
+        info.insert(13 + k, (pkg, core._pkg_version(pkg)))
     notes: list[str] = []
     raw: dict = {"args": {k: str(v) for k, v in vars(args).items()}, "rows": {}}
 
