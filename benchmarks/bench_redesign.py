@@ -114,6 +114,9 @@ def main() -> int:
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/qsym-redesign-cache"))
     ap.add_argument("--out-dir", type=Path, default=HERE / "results")
     ap.add_argument("--timeout", type=float, default=1800.0)
+    ap.add_argument("--no-warmup", action="store_true",
+                    help="no untimed cache-filling process: round 1 compiles in its first "
+                         "calls, which the timing excludes (saves minutes on a loaded machine)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -138,18 +141,20 @@ def main() -> int:
     up0 = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     t_start = time.perf_counter()
     ref = {}
-    for v, (src, lab) in versions.items():  # untimed: fill the caches
-        print(f"[redesign] warm-up {v} ({lab})", file=sys.stderr, flush=True)
-        ref[v] = run(v, src, a.cache_dir, {**spec, "warm_only": True}, a.timeout)
+    if not a.no_warmup:
+        for v, (src, lab) in versions.items():  # untimed: fill the caches
+            print(f"[redesign] warm-up {v} ({lab})", file=sys.stderr, flush=True)
+            ref[v] = run(v, src, a.cache_dir, {**spec, "warm_only": True}, a.timeout)
     runs = {"before": [], "after": []}
     for k in range(a.rounds):
         for v, (src, lab) in versions.items():
             print(f"[redesign] round {k + 1}/{a.rounds}: {v}", file=sys.stderr, flush=True)
             runs[v].append(run(v, src, a.cache_dir, spec, a.timeout))
+            ref.setdefault(v, runs[v][0])
     # every gradient against the other version's
     worst = 0.0
     for v, other in (("before", "after"), ("after", "before")):
-        for r in runs[v] + [ref[v]]:
+        for r in runs[v]:
             for key, res in r["rows"].items():
                 d = float(np.max(np.abs(np.array(res["grad"]) -
                                         np.array(ref[other]["rows"][key]["grad"]))))
@@ -181,8 +186,10 @@ def main() -> int:
         f"bench_speed's timing loop ({a.repeats} repeats; a fast gradient is a loop of N "
         f"calls of ≈ {a.target_time:g} s after a warm-up of ≥ 2000 calls), the compiled "
         "tier (`QSYM_TIER=compiled`; *before* has no tiers). One fresh process per version "
-        f"and round, interleaved A B A B ({a.rounds} rounds), caches filled beforehand by an "
-        "untimed process per version. Each cell: the median over the rounds of the "
+        f"and round, interleaved A B A B ({a.rounds} rounds), "
+        + ("caches filled beforehand by an untimed process per version" if not a.no_warmup
+           else "no warm-up process (round 1 compiles in its first calls, not timed)")
+        + ". Each cell: the median over the rounds of the "
         "process's median; ratio = after / before (< 1: after is faster; target ≤ "
         f"{LIMIT:.2f}). Every gradient equals the other version's to {TOL:g} (worst "
         f"{worst:.1e}).\n",
