@@ -51,6 +51,12 @@ if "--child" not in sys.argv:
     if _threads != "inherit":
         for _v in _THREAD_VARS:
             os.environ[_v] = _threads
+        # JAX / XLA (the compiled peers): one intra-op thread, no Eigen thread pool
+        _xla = os.environ.get("XLA_FLAGS", "")
+        if "intra_op_parallelism_threads" not in _xla and _threads.isdigit():
+            os.environ["XLA_FLAGS"] = (f"{_xla} --xla_cpu_multi_thread_eigen="
+                                       f"{'true' if int(_threads) > 1 else 'false'} "
+                                       f"intra_op_parallelism_threads={_threads}").strip()
 
 import argparse
 import gc
@@ -161,7 +167,7 @@ ROWS = {r.name: r for r in (
 QUICK_ROWS = "seed,hea4,hea8,crx6"
 
 
-def build_qnode(qml, row: Row, device: str, diff_method: str):
+def build_qnode(qml, row: Row, device: str, diff_method: str, **qnode_kw):
     """The row's QNode, built with the framework module ``qml`` (qsym or pennylane): the
     same code for both. H = sum_i Z_i, built with ``+`` as a PennyLane user would."""
     dev = qml.device(device, wires=row.wires)
@@ -207,7 +213,7 @@ def build_qnode(qml, row: Row, device: str, diff_method: str):
             return qml.expval(hamiltonian())
 
         fn = crx
-    return qml.QNode(fn, dev, diff_method=diff_method)
+    return qml.QNode(fn, dev, diff_method=diff_method, **qnode_kw)
 
 
 def qulacs_circuit(row: Row):
@@ -278,6 +284,7 @@ class Method:
     module: str        # import to probe availability
     kind: str          # "ps" | "adjoint" | "backprop"
     rows: tuple = ()   # () = every row
+    compiled: bool = False   # a compiled peer (issue #19): JAX / Catalyst / tensorcircuit
 
 
 METHODS = {m.name: m for m in (
@@ -295,7 +302,21 @@ METHODS = {m.name: m for m in (
            "qulacs", "backprop"),
     Method("qulacs-shift", "qulacs (hand-written shift loop)", "qulacs shift loop",
            "qulacs", "ps", rows=("seed",)),
+    # compiled peers (issue #19): every one is a jitted gradient function, timed per call
+    # with ``.block_until_ready()``; its first call (trace + XLA/MLIR compile + one run) is
+    # the compile latency reported beside the call time
+    Method("catalyst-adjoint", "Catalyst qjit(grad), lightning.qubit adjoint",
+           "Catalyst adjoint", "catalyst", "adjoint", compiled=True),
+    Method("catalyst-ps", "Catalyst qjit(grad), lightning.qubit parameter-shift",
+           "Catalyst ps", "catalyst", "ps", compiled=True),
+    Method("jax-bp", "jax.jit(jax.grad) of default.qubit backprop", "JAX-jit backprop",
+           "jax", "backprop", compiled=True),
+    Method("jax-lightning-adjoint", "jax.jit(jax.grad) of lightning.qubit adjoint",
+           "JAX-jit lightning adjoint", "jax", "adjoint", compiled=True),
+    Method("tc-jax", "tensorcircuit-ng, JAX backend, jax.jit(jax.grad)",
+           "tensorcircuit-ng JAX", "tensorcircuit", "backprop", compiled=True),
 )}
+COMPILED = tuple(m for m in METHODS if METHODS[m].compiled)
 QSYM_METHODS = ("qsym-ps", "qsym-adjoint")
 PL = {"pl-default-ps": ("default.qubit", "parameter-shift"),
       "pl-default-bp": ("default.qubit", "backprop"),
@@ -322,9 +343,12 @@ def make_case(method: str, row: Row) -> Case:
         import qsym
         node = build_qnode(qsym, row, "default.qubit",
                            "parameter-shift" if method == "qsym-ps" else "adjoint")
-        p = np.array(row.param_values(), dtype=float)
+        # as a PennyLane user writes it: a trainable qsym.numpy tensor
+        p = qsym.numpy.array(row.param_values(), requires_grad=True)
         g = qsym.grad
         return Case(lambda: g(node)(p), lambda: node(p), node, p, node.device)
+    if METHODS[method].compiled:
+        return compiled_case(method, row)
     if method in PL:
         import pennylane as pl
         device, dm = PL[method]
@@ -383,6 +407,74 @@ def make_case(method: str, row: Row) -> Case:
         return out
 
     return Case(grad_shift, forward)
+
+
+def tc_function(row: Row):
+    """The row as a tensorcircuit-ng function of the parameter array (JAX backend,
+    complex128): the same gates in the same order; tensorcircuit's ``rx/ry/rz`` are
+    ``exp(-i t/2 P)`` and ``rzz`` is ``exp(-i t/2 Z Z)``, PennyLane's conventions (the
+    gradient check before timing confirms it)."""
+    import jax.numpy as jnp
+    import tensorcircuit as tc
+    tc.set_backend("jax")
+    tc.set_dtype("complex128")
+    n, layers = row.wires, row.layers
+
+    def f(w):
+        c = tc.Circuit(n)
+        if row.kind == "seed":
+            c.rx(0, theta=w[0])
+            c.ry(0, theta=w[1])
+            return jnp.real(c.expectation_ps(z=[0]))
+        for layer in range(layers):
+            if row.kind == "hea":
+                for i in range(n):
+                    c.ry(i, theta=w[layer, i, 0])
+                    c.rz(i, theta=w[layer, i, 1])
+                for i in range(n - 1):
+                    c.cnot(i, i + 1)
+            else:
+                k = 0
+                for i in range(n - 1):
+                    c.crx(i, i + 1, theta=w[layer, k])
+                    k += 1
+                for i in range(n - 1):
+                    c.rzz(i, i + 1, theta=w[layer, k])
+                    k += 1
+                for i in range(n):
+                    c.rx(i, theta=w[layer, k])
+                    k += 1
+        return sum(jnp.real(c.expectation_ps(z=[i])) for i in range(n))
+
+    return f
+
+
+def compiled_case(method: str, row: Row) -> Case:
+    """A compiled peer's jitted gradient of the row (issue #19). ``grad()`` calls it and
+    waits for the result (``block_until_ready``: JAX dispatches asynchronously), so a
+    timed call is a finished gradient. float64 throughout (``jax_enable_x64``)."""
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    x = jnp.asarray(row.param_values(), dtype=jnp.float64)
+    if method == "tc-jax":
+        f = tc_function(row)
+        gfn = jax.jit(jax.grad(f))
+        fwd = jax.jit(f)
+    else:
+        import pennylane as pl
+        if method.startswith("catalyst"):
+            node = build_qnode(pl, row, "lightning.qubit",
+                               "adjoint" if method == "catalyst-adjoint" else "parameter-shift")
+            gfn = pl.qjit(pl.grad(node))
+            fwd = None
+        elif method == "jax-bp":
+            node = build_qnode(pl, row, "default.qubit", "backprop", interface="jax")
+            gfn, fwd = jax.jit(jax.grad(node)), None
+        else:  # jax-lightning-adjoint
+            node = build_qnode(pl, row, "lightning.qubit", "adjoint", interface="jax")
+            gfn, fwd = jax.jit(jax.grad(node)), None
+    return Case(lambda: gfn(x).block_until_ready(), fwd or (lambda: None), None, x, None)
 
 
 def flat_grad(g) -> np.ndarray:
@@ -605,7 +697,42 @@ def child_multicore(spec: dict) -> dict:
     return out
 
 
-CHILDREN = {"compile": child_compile, "warmup": child_warmup, "multicore": child_multicore}
+def child_peer(spec: dict) -> dict:
+    """Fresh process, one compiled peer on one row (issue #19): import (timed apart),
+    build the jitted gradient, first call (trace + compile + one run: the compile latency),
+    check it against the reference gradient, then time it as the in-process methods are
+    timed. A process of its own, so that a peer's memory or compile time cannot take the
+    whole run down (JAX backprop at 20 wires compiles for minutes and needs GBs)."""
+    from types import SimpleNamespace
+    warnings.simplefilter("ignore")
+    row, m = ROWS[spec["row"]], spec["method"]
+    t0 = time.perf_counter()
+    importlib.import_module(METHODS[m].module)
+    if m.startswith("catalyst") or m.startswith("jax-"):
+        importlib.import_module("pennylane")
+    t1 = time.perf_counter()
+    case = compiled_case(m, row)
+    t2 = time.perf_counter()
+    g = flat_grad(case.grad())
+    t3 = time.perf_counter()
+    ref = np.asarray(spec["ref"], dtype=float)
+    diff = float(np.max(np.abs(g - ref))) if g.size == ref.size else float("inf")
+    out = {"import_s": t1 - t0, "build_s": t2 - t1, "first_s": t3 - t2, "diff": diff,
+           "size": int(g.size)}
+    if diff <= GRAD_TOL:
+        a = SimpleNamespace(**spec["timing"])
+        t = time_gradient(case.grad, t3 - t2, a)
+        out["timing"] = {k: getattr(t, k) for k in ("median_s", "min_s", "repeats", "calls",
+                                                     "per_call_s", "other_cores")}
+    # VmHWM: this process's peak (ru_maxrss would include the parent's, inherited at fork)
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            out["peak_rss_gb"] = int(line.split()[1]) * 1024 / 1e9
+    return out
+
+
+CHILDREN = {"compile": child_compile, "warmup": child_warmup, "multicore": child_multicore,
+            "peer": child_peer}
 
 
 def child_main(kind: str, spec_json: str) -> None:
@@ -622,6 +749,8 @@ def child_main(kind: str, spec_json: str) -> None:
 def run_child(kind: str, spec: dict, env_extra: dict, timeout: float,
               free_cores: int = 1) -> dict:
     env = dict(os.environ)
+    if kind in ("compile", "warmup"):
+        env.pop("QSYM_TIER", None)  # what a user gets: the default tiers
     env.update({k: str(v) for k, v in env_extra.items()})
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, json.dumps(spec)]
     if kind != "warmup":
@@ -697,6 +826,12 @@ def parse_args(argv=None):
     p.add_argument("--max-wait-quiet", type=float, default=20.0,
                    help="wait up to S s for a free core before each measurement, at most 10 "
                         "times that over the run (bench_core's rule; 0: never wait)")
+    p.add_argument("--inproc-cache", type=Path, default=None,
+                   help="keep this process's qsym snapshot and its qsym and numba caches in "
+                        "DIR (kept after the run: a second run with an unchanged kernels.py "
+                        "skips the kernel library's compile, minutes on a loaded machine); "
+                        "default: a temp dir, removed at the end. The fresh-process "
+                        "compile-latency measurements do not use it")
     p.add_argument("--child-timeout", type=float, default=900.0)
     p.add_argument("--child", nargs=2, default=None, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
@@ -730,10 +865,20 @@ def main(argv=None) -> int:
     out_dir = args.out_dir or (Path(tempfile.mkdtemp(prefix="qsym-speed-quick-")) if args.quick
                                else HERE / "results")
 
+    # steady-state speed: a circuit's compiled (fused) code from its first call, not its
+    # first-call tier (Python on the kernels while the circuit compiles in the background);
+    # the fresh-process compile latency below runs with the user's default tier instead
+    os.environ["QSYM_TIER"] = "compiled"
     session_tmp = Path(tempfile.mkdtemp(prefix="qsym-speed-"))
-    os.environ["QSYM_CACHE_DIR"] = str(session_tmp / "inproc-qsym-cache")
-    os.environ["NUMBA_CACHE_DIR"] = str(session_tmp / "inproc-numba-cache")
-    snapshot = session_tmp / "qsym-src"
+    inproc = args.inproc_cache or session_tmp
+    os.environ["QSYM_CACHE_DIR"] = str(inproc / "inproc-qsym-cache")
+    os.environ["NUMBA_CACHE_DIR"] = str(inproc / "inproc-numba-cache")
+    snapshot = inproc / "qsym-src"  # numba's cache of the kernels is keyed by this path
+    keep = (args.inproc_cache is not None and args.qsym_from == "worktree"
+            and (snapshot / "qsym").is_dir()
+            and core.qsym_fingerprint(snapshot / "qsym") == core.qsym_fingerprint(REPO / "qsym"))
+    if not keep:  # (several runs may share one unchanged snapshot, e.g. rows in parallel)
+        shutil.rmtree(snapshot, ignore_errors=True)
     if args.qsym_from == "HEAD":
         import io
         import tarfile
@@ -743,7 +888,7 @@ def main(argv=None) -> int:
             tf.extractall(snapshot, filter="data")
         head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
                               capture_output=True, text=True, check=False).stdout.strip()
-    else:
+    elif not keep:
         shutil.copytree(REPO / "qsym", snapshot / "qsym",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     os.environ[core.QSYM_SRC_ENV] = str(snapshot)
@@ -753,6 +898,8 @@ def main(argv=None) -> int:
     info = core.machine_info()
     info.insert(11, ("qulacs", core._pkg_version("qulacs")))
     info.insert(12, ("matplotlib", core._pkg_version("matplotlib")))
+    for k, pkg in enumerate(("pennylane-catalyst", "jax", "jaxlib", "tensorcircuit-ng")):
+        info.insert(13 + k, (pkg, core._pkg_version(pkg)))
     notes: list[str] = []
     raw: dict = {"args": {k: str(v) for k, v in vars(args).items()}, "rows": {}}
 
@@ -797,6 +944,8 @@ def main(argv=None) -> int:
         for m in methods:
             if m in unavailable or (METHODS[m].rows and row.name not in METHODS[m].rows):
                 continue
+            if METHODS[m].compiled:
+                continue  # each in a fresh process of its own, after the others (below)
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -809,7 +958,7 @@ def main(argv=None) -> int:
         est: dict[str, float] = {}
         skip: dict[str, str] = {}
         for m, case in cases.items():
-            if m in QSYM_METHODS or m.startswith("qulacs"):
+            if m in QSYM_METHODS or m.startswith("qulacs") or METHODS[m].compiled:
                 continue  # qsym is the subject; qulacs is always fast here
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -893,6 +1042,37 @@ def main(argv=None) -> int:
                     continue
             results[(m, row.name)] = {"status": "ok", "timing": t, "first_s": first[m],
                                       "est_s": est.get(m)}
+        # compiled peers (issue #19): one fresh process per peer and row
+        for m in methods:
+            if not METHODS[m].compiled or m in unavailable:
+                continue
+            log(f"[speed]   compiled peer {m} (fresh process: compile, check, time)")
+            res = run_child("peer", {"row": row.name, "method": m, "ref": ref.tolist(),
+                                     "timing": {"repeats": args.repeats,
+                                                "target_time": args.target_time,
+                                                "warmup": args.warmup, "quick": args.quick}},
+                            {}, args.child_timeout)
+            if not res.get("ok"):
+                err = res.get("error", "?")
+                results[(m, row.name)] = {"status": "failed"}
+                check_rows.append([row.short, METHODS[m].title, "—", "failed"])
+                notes.append(f"{METHODS[m].title} on {row.name} failed: `{err[:300]}`")
+                continue
+            diff = res["diff"]
+            ok = diff <= GRAD_TOL
+            check_rows.append([row.short, METHODS[m].title, f"{diff:.1e}",
+                               "ok" if ok else "**MISMATCH** (not timed)"])
+            if not ok:
+                results[(m, row.name)] = {"status": f"wrong gradient ({diff:.1e})"}
+                notes.append(f"{METHODS[m].title} on {row.name}: gradient differs from "
+                             f"{ref_m} by {diff:.3e} > {GRAD_TOL:g}; not timed")
+                continue
+            td = res["timing"]
+            results[(m, row.name)] = {
+                "status": "ok", "first_s": res["first_s"], "est_s": None,
+                "timing": Timing(td["median_s"], td["min_s"], td["repeats"], td["calls"],
+                                 td["per_call_s"], td["other_cores"]),
+                "import_s": res["import_s"], "peak_rss_gb": res["peak_rss_gb"]}
         # qsym's raw compiled gradient call (fused entry point, after the warm-up above)
         if row.name in ("seed", "hea4"):
             for m in QSYM_METHODS:
@@ -970,8 +1150,8 @@ def main(argv=None) -> int:
         mrow = "hea12" if "hea12" in [r.name for r in rows] or not args.quick else "hea8"
         log(f"[speed] multi-core row ({mrow}, NUMBA_NUM_THREADS=2)")
         env = {v: "2" for v in _THREAD_VARS}
-        env.update(NUMBA_CACHE_DIR=session_tmp / "inproc-numba-cache",
-                   QSYM_CACHE_DIR=session_tmp / "inproc-qsym-cache")
+        env.update(NUMBA_CACHE_DIR=inproc / "inproc-numba-cache",
+                   QSYM_CACHE_DIR=inproc / "inproc-qsym-cache")
         multicore = run_child("multicore", {"row": mrow, "batch_ps": 2 if args.quick else 8,
                                             "batch_adj": 16 if args.quick else 64,
                                             "repeats": 2 if args.quick else 5},
@@ -1019,7 +1199,7 @@ def main(argv=None) -> int:
 
     lines: list[str] = []
     mode = "quick (smoke run: few repeats, rough numbers)" if args.quick else "full"
-    lines.append("# qsym speed benchmark (issue #5): time per gradient, every row\n")
+    lines.append("# qsym speed benchmark (issues #5 and #19): time per gradient, every row\n")
     lines.append(f"Command: `python benchmarks/bench_speed.py "
                  f"{' '.join(argv if argv is not None else sys.argv[1:])}` — mode: {mode}.\n")
 
@@ -1031,9 +1211,12 @@ def main(argv=None) -> int:
                  "s)*: one gradient would take about N s (one forward evaluation × circuits "
                  "per gradient), above the limit. Ratios are peer median / qsym median "
                  "(> 1: qsym is faster).\n")
-    peers = [m for m in methods if m not in QSYM_METHODS]
-    hdr = ["row", "params"] + [METHODS[m].short for m in methods] + \
-        ["fastest peer", "fastest peer / qsym adjoint", "lightning ps / qsym ps"]
+    # issue #5's peers: the interpreted ones (the compiled peers have their own table)
+    peers = [m for m in methods if m not in QSYM_METHODS and not METHODS[m].compiled]
+    compiled = [m for m in methods if METHODS[m].compiled]
+    plain = [m for m in methods if not METHODS[m].compiled]
+    hdr = ["row", "params"] + [METHODS[m].short for m in plain] + \
+        ["fastest peer (issue #5: not compiled)", "fastest peer / qsym adjoint", "lightning ps / qsym ps"]
     trs = []
     for row in rows:
         rn = row.name
@@ -1041,11 +1224,93 @@ def main(argv=None) -> int:
         fastest = min(pm) if pm else None
         qa, qp, lps = med("qsym-adjoint", rn), med("qsym-ps", rn), med("lightning-ps", rn)
         trs.append([row.title, str(row.num_params)]
-                   + [cell(m, rn, bold=(m in QSYM_METHODS)) for m in methods]
+                   + [cell(m, rn, bold=(m in QSYM_METHODS)) for m in plain]
                    + [f"{METHODS[fastest[1]].short} {fmt_time(fastest[0])}" if fastest else "—",
                       f"{fastest[0] / qa:.3g}×" if fastest and qa else "—",
                       f"{lps / qp:.3g}×" if lps and qp else "—"])
     lines.append(md_table(hdr, trs) + "\n")
+
+    # compiled peers (issue #19)
+    tg19 = []
+    if compiled:
+        lines.append("## Compiled peers (issue #19): median time per gradient, and first call\n")
+        lines.append(
+            "Each compiled peer runs in a fresh process of its own per row (one thread: "
+            "`OMP_NUM_THREADS=1`, XLA without its thread pool, `intra_op_parallelism_threads"
+            "=1`): it builds the jitted gradient function, makes the first call (trace + "
+            "compile + one run: *first*, the compile latency, import excluded), checks the "
+            "gradient against the row's reference to 1e-8 (a peer that disagrees is not "
+            "timed), then is timed like the others; each call waits for its result "
+            "(`block_until_ready`). qsym's *first*: a fresh process, new circuit, build + "
+            "first `qml.grad` (import excluded; qsym's kernel library compiled once per "
+            "machine beforehand; details in the compile-latency section), or, marked "
+            "*in-process*, its first call in this process (`QSYM_TIER=compiled`). "
+            "Ratio = fastest compiled peer / qsym's best method (> 1: qsym "
+            "is faster; target ≥ 2×).\n")
+        hdr19 = (["row", "qsym ps", "qsym adjoint", "qsym first (ps / adjoint)"]
+                 + [f"{METHODS[m].short} (first)" for m in compiled]
+                 + ["fastest compiled peer", "peer / qsym best"])
+        r19 = []
+        for row in rows:
+            rn = row.name
+            qp, qa = med("qsym-ps", rn), med("qsym-adjoint", rn)
+
+            def first(m, rn=rn):
+                # a fresh process, new circuit (kernel library compiled), where measured
+                fresh = [r["build_s"] + r["first_grad_s"] for r in
+                         compile_res.get((m, rn, "new circuit"), []) if not r.get("excluded")]
+                if fresh:
+                    return fmt_time(statistics.median(fresh))
+                r = results.get((m, rn), {})
+                return (fmt_time(r["first_s"]) + " (in-process)" if r.get("status") == "ok"
+                        else "—")
+
+            cells = []
+            for m in compiled:
+                r = results.get((m, rn))
+                if r is None:
+                    cells.append("—")
+                elif r["status"] != "ok":
+                    cells.append(r["status"])
+                else:
+                    cells.append(f"{fmt_time(r['timing'].median_s)} ({fmt_time(r['first_s'])})")
+            pm = [(med(m, rn), m) for m in compiled if med(m, rn) is not None]
+            best = min([(v, m) for v, m in ((qp, "qsym-ps"), (qa, "qsym-adjoint")) if v],
+                       default=None)
+            fastest = min(pm) if pm else None
+            ratio = fastest[0] / best[0] if fastest and best else None
+            r19.append([row.title, cell("qsym-ps", rn, True), cell("qsym-adjoint", rn, True),
+                        f"{first('qsym-ps')} / {first('qsym-adjoint')}"] + cells
+                       + [f"{METHODS[fastest[1]].short} {fmt_time(fastest[0])}" if fastest
+                          else "—", f"**{ratio:.2f}×**" if ratio else "—"])
+            if best and fastest:
+                tg19.append([f"qsym's best ≥ 2× the fastest compiled peer: {row.short}",
+                             f"{METHODS[best[1]].short} {fmt_time(best[0])} vs "
+                             f"{METHODS[fastest[1]].short} {fmt_time(fastest[0])}: "
+                             f"{ratio:.2f}×", "PASS" if ratio >= 2 else "**FAIL**"])
+        lines.append(md_table(hdr19, r19) + "\n")
+        mem = [[row.short] + [f"{results[(m, row.name)]['peak_rss_gb']:.2f} GB"
+                              if results.get((m, row.name), {}).get("peak_rss_gb") else "—"
+                              for m in compiled] for row in rows]
+        lines.append("Peak resident memory of each compiled peer's process (`VmHWM`: "
+                     "import, compile and the timed calls):\n")
+        lines.append(md_table(["row"] + [METHODS[m].short for m in compiled], mem) + "\n")
+    for row in rows:
+        qp, lps = med("qsym-ps", row.name), med("lightning-ps", row.name)
+        if qp and lps and compiled:
+            tg19.append([f"parameter shift ≥ 10× lightning ps: {row.short}",
+                         f"{fmt_time(qp)} vs {fmt_time(lps)}: {lps / qp:.3g}×",
+                         "PASS" if lps / qp >= T_PS_VS_LPS else "**FAIL**"])
+    qs, jb = med("qsym-ps", "seed"), med("jax-bp", "seed")
+    qs = min([v for v in (qs, med("qsym-adjoint", "seed")) if v], default=None)
+    if qs and jb:
+        tg19.append(["seed: `qml.grad(circuit)(params)` ≥ 3× faster than the jitted JAX call",
+                     f"{fmt_time(qs)} vs {fmt_time(jb)}: {jb / qs:.2f}×",
+                     "PASS" if jb / qs >= 3 else "**FAIL**"])
+    if tg19:
+        lines.append("## Targets of issue #19 (speed against the compiled peers)\n")
+        lines.append(md_table(["target", "measured (medians, one run)", "status"], tg19)
+                     + "\n")
 
     # targets
     lines.append("## Targets of issue #5\n")
@@ -1327,7 +1592,9 @@ def main(argv=None) -> int:
 
 COLORS = {"qsym-ps": "#1f77b4", "qsym-adjoint": "#08306b", "pl-default-ps": "#ff7f0e",
           "pl-default-bp": "#ffbb78", "lightning-ps": "#2ca02c", "lightning-adjoint": "#98df8a",
-          "qulacs-bp": "#d62728", "qulacs-shift": "#ff9896"}
+          "qulacs-bp": "#d62728", "qulacs-shift": "#ff9896", "catalyst-adjoint": "#9467bd",
+          "catalyst-ps": "#c5b0d5", "jax-bp": "#8c564b", "jax-lightning-adjoint": "#c49c94",
+          "tc-jax": "#e377c2"}
 
 
 def make_plot(rows, methods, results, path: Path, floor_txt, quick: bool) -> None:

@@ -1166,19 +1166,23 @@ class grad(_Derivative):
         # a 1-D argument differentiated alone: the gradient is row 0 of the Jacobian
         whole = single and blocks == ((0, a.shape[0], a.shape),)
         executor = executors.JACOBIANS["exact", node.method]
-        node._grad_fast = (self.argnum, self._single, a.shape, entry, executor, whole,
+        run = executors.direct_jacobian(node, entry, executor)
+        if run is None:  # checks at each call: the executor table's way
+            def run(x):
+                return execute(node, entry, executor, x, _NO_DATA, ((x,), ()))
+        node._grad_fast = (self.argnum, self._single, a.shape, entry, run, whole,
                            blocks, single, node.method)
 
     def _fast(self, node, fast, a):
         """The gradient on the short path, or None where it does not apply."""
-        (_, _, shape, entry, executor, whole, blocks, single, method) = fast
+        (_, _, shape, entry, run, whole, blocks, single, method) = fast
         if (not _plain_trainable(a, self.argnum) or a.dtype is not F64 or a.shape != shape
                 or not a.flags.c_contiguous or node.method != method
                 or (node.shots if node._shots_set else node.device.shots)
                 or trace.active_tape() is not None):
             return None
         try:
-            out, jac = execute(node, entry, executor, a, _NO_DATA, ((a,), ()))
+            out, jac = run(a)
         except templates.ZeroBlock:
             return None  # the full path computes it
         node._last = entry

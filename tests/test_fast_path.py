@@ -276,3 +276,74 @@ def test_a_trainable_tensor_takes_the_short_path_and_a_frozen_one_does_not(monke
         with pytest.warns(UserWarning, match="no trainable"):
             assert g(off) == ()
         assert count.calls == 1
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_compiled_code_gets_plain_ndarrays_from_a_trainable_tensor(method):
+    """A trainable tensor reaches the compiled entry points as a plain ndarray view (numba
+    types an ndarray subclass on its slow path, several times the seed's kernel call), on
+    the short path and the full path, with the full path's bits."""
+    node = seed_node(method)
+    t = qml.numpy.array([0.54, 0.12], requires_grad=True)
+    expected = full_path_grad(node, np.array([0.54, 0.12]))
+    qml.grad(node)(t)  # full path, remembered
+    entry = node._last
+    name = "value_and_grad" if method == "parameter-shift" else "value_and_grad_adjoint"
+    real = getattr(entry, name)
+    own = name in entry.__dict__  # the tier's entry point (else the class's method)
+    seen = []
+
+    def spy(x, d):
+        seen.append((type(x), type(d), np.shares_memory(x, t)))
+        return real(x, d)
+
+    setattr(entry, name, spy)  # an instance attribute: what the tiers swap
+    try:
+        short = qml.grad(node)(t)  # the short path
+        node._grad_fast = None
+        full = qml.grad(node)(t)  # the full path
+    finally:
+        if own:
+            setattr(entry, name, real)
+        else:
+            del entry.__dict__[name]
+    assert seen == [(np.ndarray, np.ndarray, True)] * 2
+    assert np.array_equal(short, expected) and np.array_equal(full, expected)
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_short_path_counts_and_records_as_the_full_path(method):
+    """The short path's direct call (executors.direct_jacobian) counts circuits and calls
+    and records Tracker entries exactly as executors.execute does on the full path."""
+    node = seed_node(method)
+    g = qml.grad(node, argnum=0)
+    g(X1)
+    assert node._grad_fast is not None
+    with qml.Tracker(node.device) as short:
+        g(X2)
+    node._grad_fast = None
+    with qml.Tracker(node.device) as full:
+        qml.grad(node, argnum=0)(X2)
+    node._grad_fast = None
+    assert short.totals == full.totals and short.totals["batches"] == full.totals["batches"] > 0
+    assert short.totals["executions"] == (5 if method == "parameter-shift" else 1)
+    assert short.history["resources"] == full.history["resources"]
+
+
+def test_a_signature_with_input_checks_keeps_them_on_the_short_path():
+    """StatePrep's norm check runs at every call, the short path included."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def c(p):
+        qml.StatePrep(np.array([p[0], np.sqrt(1 - 0.36)]), wires=0)
+        qml.RY(p[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    g = qml.grad(c, argnum=0)
+    good = np.array([0.6, 0.3])
+    g(good)
+    g(good)
+    assert c._grad_fast is not None
+    with pytest.raises(qml.GateError, match="norm 1"):
+        g(np.array([0.9, 0.3]))  # not normalized: the full path's error
