@@ -325,7 +325,7 @@ def test_short_path_counts_and_records_as_the_full_path(method):
     with qml.Tracker(node.device) as full:
         qml.grad(node, argnum=0)(X2)
     node._grad_fast = None
-    assert short.totals == full.totals and short.totals["batches"] == full.totals["batches"] > 0
+    assert short.totals == full.totals and short.totals["executions"] > 0
     assert short.totals["executions"] == (5 if method == "parameter-shift" else 1)
     assert short.history["resources"] == full.history["resources"]
 
