@@ -42,7 +42,7 @@ def main() -> int:
 
     import qsym as qml
     from qsym import numpy as np
-    from qsym import runtime
+    from qsym import _runtime as runtime
 
     dev = qml.device("default.qubit", wires=1)
 

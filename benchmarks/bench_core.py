@@ -1094,7 +1094,7 @@ def main(argv=None) -> int:
         "warms another's cache:\n\n"
         "- **first use** (on a machine): `NUMBA_CACHE_DIR` and `QSYM_CACHE_DIR` empty, so "
         "numba compiles qsym's kernel library (once per machine; normally cached next to "
-        "`qsym/kernels.py`) before the circuit;\n"
+        "`qsym/_kernels.py`) before the circuit;\n"
         "- **new circuit**: `NUMBA_CACHE_DIR` is a copy of a cache that a separate warm-up "
         "process filled by running *other* qsym circuits (value and gradient of a 3-wire "
         "RX/RY/CNOT circuit and a 2-wire circuit), `QSYM_CACHE_DIR` is empty: what a user "

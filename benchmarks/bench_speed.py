@@ -641,7 +641,7 @@ def child_multicore(spec: dict) -> dict:
     warnings.simplefilter("ignore")
     import numba
     qml = importlib.import_module("qsym")
-    from qsym.shapes import flat as qflat
+    from qsym._shapes import flat as qflat
     row = ROWS[spec["row"]]
     out = {"numba_threads_max": numba.config.NUMBA_NUM_THREADS, "methods": {},
            "available": False}
@@ -828,7 +828,7 @@ def parse_args(argv=None):
                         "times that over the run (bench_core's rule; 0: never wait)")
     p.add_argument("--inproc-cache", type=Path, default=None,
                    help="keep this process's qsym snapshot and its qsym and numba caches in "
-                        "DIR (kept after the run: a second run with an unchanged kernels.py "
+                        "DIR (kept after the run: a second run with an unchanged _kernels.py "
                         "skips the kernel library's compile, minutes on a loaded machine); "
                         "default: a temp dir, removed at the end. The fresh-process "
                         "compile-latency measurements do not use it")
@@ -1081,7 +1081,7 @@ def main(argv=None) -> int:
                     continue
                 case = cases[m]
                 entry, xs, ds = case.qnode.compiled((case.params,), {})
-                from qsym.shapes import flat as qflat
+                from qsym._shapes import flat as qflat
                 x, d = qflat(xs), qflat(ds)
                 fn = entry.value_and_grad if m == "qsym-ps" else entry.value_and_grad_adjoint
                 call = (lambda fn=fn, x=x, d=d: fn(x, d))

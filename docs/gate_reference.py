@@ -2,7 +2,7 @@
 generated from the gate table when the site is built, so it cannot drift from the code.
 
 The page holds the marker ``<!-- qsym:gate-table -->``; :func:`on_page_markdown` replaces
-it with :func:`gate_reference`: for every gate of the table (``qsym.gates.GATES``, in the
+it with :func:`gate_reference`: for every gate of the table (``qsym._gates.GATES``, in the
 table's order) its PennyLane name, parameters (PennyLane's names), wires and
 hyperparameters, its exact matrix (sympy, as the table defines it; for a gate on any number
 of wires, the variants ``qsym rules`` proves) and, for each parameter, the proved
@@ -68,8 +68,8 @@ def _smallest(row, symbols, num_wires, hyper):
 def _gate_section(name: str) -> list[str]:
     import sympy as sp
 
-    from qsym import gates
-    from qsym.operations import PARAM_NAMES
+    from qsym import _gates as gates
+    from qsym._operations import PARAM_NAMES
 
     row = gates.GATES[name]
     pnames = PARAM_NAMES.get(name) or tuple(f"p{i}" for i in range(row.num_params))
@@ -100,7 +100,7 @@ def _gate_section(name: str) -> list[str]:
 
 def builtin_gates() -> list[str]:
     """qsym's own gates, in the table's order."""
-    from qsym import gates
+    from qsym import _gates as gates
 
     return [name for name in gates.GATES if name in gates.BUILTIN_GATES]
 

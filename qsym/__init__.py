@@ -15,11 +15,11 @@ numba-compiled statevector code for the value and the gradient.
 >>> qml.grad(circuit, argnum=0)([0.54, 0.12])
 array([-0.51043865, -0.1026782 ])
 
-Pipeline: :mod:`qsym.trace` (circuit function -> :class:`qsym.ir.Circuit`) ->
-:mod:`qsym.plan` (gradient plan, with the proved rules of :mod:`qsym.rules` for the rows of
-the gate table :mod:`qsym.gates`) -> :mod:`qsym.program` (the lowered program) ->
-:mod:`qsym.emit` (generated module, cached by :mod:`qsym.cache`) -> :mod:`qsym.runtime`
-(QNodes calling the kernels of :mod:`qsym.kernels`); :mod:`qsym.symbolic` gives exact
+Pipeline: :mod:`qsym._trace` (circuit function -> :class:`qsym._ir.Circuit`) ->
+:mod:`qsym._plan` (gradient plan, with the proved rules of :mod:`qsym.rules` for the rows of
+the gate table :mod:`qsym._gates`) -> :mod:`qsym._program` (the lowered program) ->
+:mod:`qsym._emit` (generated module, cached by :mod:`qsym._cache`) -> :mod:`qsym._runtime`
+(QNodes calling the kernels of :mod:`qsym._kernels`); :mod:`qsym._symbolic` gives exact
 results and checks. docs/design.md has every module, in import order.
 """
 
@@ -32,11 +32,11 @@ import logging as _logging  # noqa: E402
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
 # first: qsym.cache registers numba's cache locator for qsym's own files (kernels/)
-from . import cache as _cache  # noqa: E402
+from . import _cache as _cache  # noqa: E402
 # the public modules (docs/api/index.md): PennyLane's namespaces and the rule table; every
 # other module is internal (docs/design.md, "Public and internal modules")
 from . import errors, numpy, rules  # noqa: E402
-from . import gates as _gates  # noqa: E402
+from . import _gates as _gates  # noqa: E402
 from .errors import (  # noqa: E402
     ArgumentError,
     DeviceError,
@@ -48,7 +48,7 @@ from .errors import (  # noqa: E402
     TracingError,
     WireError,
 )
-from .operations import (  # noqa: E402
+from ._operations import (  # noqa: E402
     GATE_CLASSES,
     Hamiltonian,
     Hermitian,
@@ -66,8 +66,8 @@ from .operations import (  # noqa: E402
     undefine_gate,
     var,
 )
-from .opmath import H, I, X, Y, Z, adjoint, ctrl, dot, ops, prod, s_prod  # noqa: E402
-from .opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
+from ._opmath import H, I, X, Y, Z, adjoint, ctrl, dot, ops, prod, s_prod  # noqa: E402
+from ._opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
 from . import templates  # noqa: E402
 from .templates import layer  # noqa: E402
 from .templates import (  # noqa: E402
@@ -84,13 +84,13 @@ from .templates import (  # noqa: E402
     StatePrep,
     StronglyEntanglingLayers,
 )
-from .runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
+from ._runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
 from . import devices, math, measurements, optimize, wires  # noqa: E402
-from .unsupported import CHANNELS as _CHANNELS, cond, density_matrix, measure  # noqa: E402
-from . import unsupported as _unsupported  # noqa: E402
-from .drawing import draw, draw_mpl, matrix, specs  # noqa: E402
-from .symbolic import check, expectation, gradient  # noqa: E402
-from .aot import CompiledCircuit, ExportError, compile, load  # noqa: E402
+from ._unsupported import CHANNELS as _CHANNELS, cond, density_matrix, measure  # noqa: E402
+from . import _unsupported as _unsupported  # noqa: E402
+from ._drawing import draw, draw_mpl, matrix, specs  # noqa: E402
+from ._symbolic import check, expectation, gradient  # noqa: E402
+from ._aot import CompiledCircuit, ExportError, compile, load  # noqa: E402
 from .optimize import (  # noqa: E402
     AdagradOptimizer,
     AdamOptimizer,
@@ -99,14 +99,14 @@ from .optimize import (  # noqa: E402
     NesterovMomentumOptimizer,
     RMSPropOptimizer,
 )
-from .minimize import OptimizeResult, minimize  # noqa: E402
-from .distributed import WorkerError, sweep  # noqa: E402
+from ._minimize import OptimizeResult, minimize  # noqa: E402
+from ._distributed import WorkerError, sweep  # noqa: E402
 from ._about import about  # noqa: E402
-from .natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tensor  # noqa: E402
+from ._natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tensor  # noqa: E402
 
 # one class per gate-table row: qml.RX, qml.CNOT, ... qsym's own gates are fixed, bound
 # here once; gates of your own (qml.define_gate) are looked up at each use (__getattr__),
-# so a gate defined again is the new definition everywhere (qsym.gates.REGISTRY)
+# so a gate defined again is the new definition everywhere (qsym._gates.REGISTRY)
 globals().update({_name: GATE_CLASSES[_name] for _name in _gates.BUILTIN_GATES})
 
 
@@ -116,7 +116,7 @@ def __getattr__(name: str):
     error = _unsupported.namespace_error(name)
     if error is not None:
         raise error
-    from .operations import user_gate_class
+    from ._operations import user_gate_class
 
     return user_gate_class(__name__, name)
 
@@ -128,13 +128,13 @@ def __dir__():
 # PennyLane's noise channels: names that raise GateError when used (qsym.unsupported)
 globals().update({_n: getattr(_unsupported, _n) for _n in _CHANNELS if _n not in GATE_CLASSES})
 
-from . import cache as _cache, kernels as _kernels, tiers as _tiers  # noqa: E402
+from . import _cache as _cache, _kernels as _kernels, _tiers as _tiers  # noqa: E402
 
 # the kernel library's numba cache files get the same integrity checks as generated
 # modules' (before any kernel runs, i.e. before numba first reads them)
 _cache.guard_numba_caches(_kernels)
 _tiers.warm_kernels_in_background()  # loads the kernels' cached code (qsym.tiers)
-from .cache import cache_info, clear_cache  # noqa: E402
+from ._cache import cache_info, clear_cache  # noqa: E402
 from .errors import CacheWarning  # noqa: E402
 
 # the names of a star import: the public API (qsym.sum is left out: it would shadow the

@@ -1,7 +1,7 @@
-"""``python -m qsym``: the ``qsym`` command (:mod:`qsym.cli`)."""
+"""``python -m qsym``: the ``qsym`` command (:mod:`qsym._cli`)."""
 
 import sys
 
-from .cli import main
+from ._cli import main
 
 sys.exit(main())

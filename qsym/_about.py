@@ -67,7 +67,7 @@ def about(show: bool = True) -> dict:
         kernels:      /home/me/.cache/qsym/kernels/qsym_d9aa201679f2844a (19.1 MiB in 151 files)
         threads:      2 (numba; NUMBA_NUM_THREADS=2)
     """
-    from . import cache
+    from . import _cache as cache
     from ._version import __version__
 
     info: dict = {"qsym": __version__}

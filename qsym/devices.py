@@ -3,7 +3,7 @@
 
 A :class:`Device` holds what a QNode reads (wires, shots, the random generator of its
 samples) and two counters, ``num_executions`` (circuits) and ``num_calls`` (evaluations
-and derivatives), changed only by :func:`qsym.executors.execute`, once per evaluation (it also reports
+and derivatives), changed only by :func:`qsym._executors.execute`, once per evaluation (it also reports
 the evaluation to the active :class:`Tracker` objects). ``qml.devices.DefaultQubit(wires=None, shots=None,
 seed="global")`` is the device ``qml.device("default.qubit", ...)`` makes;
 ``LightningQubit`` is the same simulator under PennyLane-Lightning's name;
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ArgumentError, DeviceError, WireError
-from .shots import check_shots
+from ._shots import check_shots
 from .wires import Wires
 
 DEVICE_NAMES = ("default.qubit", "lightning.qubit", "qsym.qubit")
@@ -59,7 +59,7 @@ class Device:
     PennyLane code runs unchanged; both select qsym's own simulator. ``wires`` is a number
     of wires, a list of labels, or None (PennyLane's default: the wires are those the
     circuit uses, found when it is traced). ``shots=N`` estimates every measurement from
-    ``N`` samples of the simulated state (:mod:`qsym.shots`); ``seed`` (an int, a NumPy
+    ``N`` samples of the simulated state (:mod:`qsym._shots`); ``seed`` (an int, a NumPy
     generator, None for fresh entropy, or ``"global"``, the default: a seed drawn from
     NumPy's global generator, as PennyLane does) makes the samples reproducible.
 
@@ -146,7 +146,7 @@ class Resources:
 
 
 def circuit_resources(circuit) -> Resources:
-    """The :class:`Resources` of a traced circuit (:class:`qsym.ir.Circuit`)."""
+    """The :class:`Resources` of a traced circuit (:class:`qsym._ir.Circuit`)."""
     types: dict = {}
     sizes: dict = {}
     level = [0] * circuit.num_wires  # the depth: each op one layer after the last on its wires
@@ -277,9 +277,9 @@ class Tracker:
 
     def record(self, runs: int = None, **info):
         """PennyLane's ``Tracker.record``: the callback, if any, with the current
-        ``totals``, ``history`` and ``latest``. Called by :func:`qsym.executors.execute`
+        ``totals``, ``history`` and ``latest``. Called by :func:`qsym._executors.execute`
         with the ``runs`` of one evaluation or derivative and what it ran (``info``:
-        :func:`qsym.executors.tracker_info`), it first makes PennyLane's updates for it."""
+        :func:`qsym._executors.tracker_info`), it first makes PennyLane's updates for it."""
         if runs is not None:
             self._device_records(runs, **info)
             return

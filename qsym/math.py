@@ -110,7 +110,7 @@ def convert_like(tensor1, tensor2):
 
 def _traced(value) -> bool:
     """Traced circuit inputs (or an array or list holding some)."""
-    from .trace import Traced
+    from ._trace import Traced
 
     if isinstance(value, Traced):
         return True

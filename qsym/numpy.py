@@ -1,8 +1,8 @@
 """NumPy for circuit functions: ``from qsym import numpy as np``.
 
 Everything in NumPy is here, as autograd's NumPy (the functions see the boxes autograd
-passes through a hybrid cost function under ``qml.grad``, :mod:`qsym.autodiff`). While a
-circuit is traced its inputs are traced values (:class:`qsym.trace.Traced`, or object
+passes through a hybrid cost function under ``qml.grad``, :mod:`qsym._autodiff`). While a
+circuit is traced its inputs are traced values (:class:`qsym._trace.Traced`, or object
 arrays of them); every elementwise NumPy function (each ufunc) then builds the exact sympy
 expression, so ``np.sin(x[1])`` inside a circuit is differentiated exactly, or raises a
 :class:`~qsym.errors.TracingError` naming the function if it has no exact form here
@@ -37,8 +37,8 @@ from numpy import *  # noqa: F401,F403  (this module is numpy, plus what follows
 from autograd.numpy import *  # noqa: F401,F403,E402  (autograd's wrappers of the same)
 from autograd.numpy import fft, linalg, random  # noqa: F401,E402
 
-from .trace import Traced as _Traced  # noqa: E402
-from .trace import apply_ufunc as _apply_ufunc  # noqa: E402
+from ._trace import Traced as _Traced  # noqa: E402
+from ._trace import apply_ufunc as _apply_ufunc  # noqa: E402
 
 pi = _np.pi
 e = _np.e
@@ -124,7 +124,7 @@ def _is_symbolic(x) -> bool:
 def _symbolic_ufunc(name):
     """NumPy's elementwise function ``name``: autograd's NumPy on numbers and boxes; on
     traced circuit inputs (and sympy expressions) the exact sympy form
-    (:func:`qsym.trace.apply_ufunc`), or a TracingError naming the function if it has
+    (:func:`qsym._trace.apply_ufunc`), or a TracingError naming the function if it has
     none."""
     npfn = getattr(_anp, name)
 
@@ -142,7 +142,7 @@ def _symbolic_ufunc(name):
     return fn
 
 
-# every NumPy ufunc: on traced values, its exact form (qsym.trace.UFUNCS) or a clear refusal
+# every NumPy ufunc: on traced values, its exact form (qsym._trace.UFUNCS) or a clear refusal
 for _name in [n for n in dir(_np) if isinstance(getattr(_np, n), _np.ufunc)]:
     if hasattr(_anp, _name):
         globals()[_name] = _symbolic_ufunc(_name)
@@ -163,7 +163,7 @@ def sinc(x):
     True
     """
     if _is_symbolic(x):
-        from .trace import has_traced
+        from ._trace import has_traced
 
         wrap = has_traced(x)
 
@@ -179,7 +179,7 @@ def sinc(x):
 # --- creation functions (PennyLane's ``pennylane.numpy``) ------------------------------------
 # They return qsym tensors with ``requires_grad`` (default True, or, for ``*_like`` of a
 # tensor, that tensor's flag; ``requires_grad=`` sets it), as PennyLane's wrapped NumPy does.
-# Random draws: :mod:`qsym.numpy_random` (``np.random``).
+# Random draws: :mod:`qsym._numpy_random` (``np.random``).
 def _creation(name):
     npfn = getattr(_np, name)
     agfn = getattr(_anp, name, npfn)
@@ -256,4 +256,4 @@ for _name in ("concatenate", "stack", "hstack", "vstack", "dstack", "column_stac
     globals()[_name] = _joining(_name)
 del _name
 
-from . import numpy_random as random  # noqa: E402,F811
+from . import _numpy_random as random  # noqa: E402,F811

@@ -15,7 +15,7 @@ gradient is taken at the same values as floats). With no trainable argument, ``s
 warns as PennyLane does and returns the arguments unchanged. ``grad_fn`` returns the
 gradient of the trainable argument (one: an array or a number) or a tuple of them.
 
-The same optimizer objects configure :func:`qsym.minimize`, which runs all the steps of
+The same optimizer objects configure :func:`qsym._minimize`, which runs all the steps of
 a QNode's optimization in one compiled loop with the same iterates (it reads the
 hyperparameters below and starts from zero accumulators).
 
@@ -54,9 +54,9 @@ from typing import Any
 
 import numpy as np
 
-from .autodiff import NO_TRAINABLE
+from ._autodiff import NO_TRAINABLE
 from .errors import DifferentiationError
-from .runtime import grad
+from ._runtime import grad
 
 
 def requires_grad(arg) -> bool:

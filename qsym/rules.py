@@ -35,7 +35,7 @@ from sympy.polys.domains import QQ
 from sympy.polys.euclidtools import dup_invert
 
 from .errors import GateError, RuleError
-from .gates import REGISTRY
+from ._gates import REGISTRY
 
 __all__ = [
     "ShiftRule",
@@ -1153,7 +1153,7 @@ def prove_generator(U: sp.Matrix, t, G: sp.Matrix, phase=0) -> Proof:
 
 
 def _derive_gate_rule(name: str, param_index: int, shifts, num_wires, hyper) -> ShiftRule:
-    from .gates import gate_def
+    from ._gates import gate_def
 
     return _derive_row_rule(gate_def(name), param_index, shifts, num_wires, hyper)
 
@@ -1211,9 +1211,9 @@ def _disk_key(row, param_index, shifts, num_wires, hyper) -> str | None:
     then the rule is derived, which raises the right error if there is one). The key
     holds the gate's exact matrix: a gate defined again under the same name with another
     matrix never reads the old one's rule, in this process or another."""
-    from . import cache
+    from . import _cache as cache
     from ._version import __version__
-    from .gates import gate_def
+    from ._gates import gate_def
 
     if not _disk_rules or not cache.enabled():
         return None
@@ -1277,9 +1277,9 @@ def _numerically_exact(rule: ShiftRule) -> bool:
 
 
 def _load_rule(key: str) -> ShiftRule | None:
-    """The rule saved under ``key`` (checked by :func:`qsym.cache.load_record` and
+    """The rule saved under ``key`` (checked by :func:`qsym._cache.load_record` and
     :func:`_numerically_exact`), or None."""
-    from . import cache
+    from . import _cache as cache
 
     return _rule_from_record(cache.load_record("rules", key))
 
@@ -1302,7 +1302,7 @@ def _rule_from_record(record) -> ShiftRule | None:
 
 
 def _save_rule(key: str, rule: ShiftRule) -> None:
-    from . import cache
+    from . import _cache as cache
 
     cache.save_record("rules", key, {
         "terms": [[sp.srepr(x) for x in term] for term in rule.terms],
@@ -1380,7 +1380,7 @@ def rule_matches_gate(rule: ShiftRule, name: str, param_index: int, num_wires=No
     """
     import numpy as np
 
-    from .gates import gate_def
+    from ._gates import gate_def
 
     try:
         row = gate_def(name) if isinstance(name, str) else name  # a name, or a table row
@@ -1445,8 +1445,8 @@ def _from_disk_or(key, derive, gate, param_index, num_wires, hyper) -> ShiftRule
         if rule is not None and rule_matches_gate(rule, gate, param_index, num_wires, hyper):
             return rule
         # the built-in gates' rules as qsym derived them when it was built (checked as a
-        # record is: qsym.cache.shipped_record), instead of sympy's derivation
-        from . import cache
+        # record is: qsym._cache.shipped_record), instead of sympy's derivation
+        from . import _cache as cache
 
         rule = _rule_from_record(cache.shipped_record("rules", key))
         if rule is not None and rule_matches_gate(rule, gate, param_index, num_wires, hyper):
@@ -1474,12 +1474,12 @@ def rule_for_gate(
     of :func:`prove_rule` in floating point; ``QSYM_CACHE=0`` disables it).
 
     Args:
-        name: PennyLane's gate name (a row of :data:`qsym.gates.GATES`).
+        name: PennyLane's gate name (a row of :data:`qsym._gates.GATES`).
         param_index: which parameter of the gate.
         shifts: optional positive shifts, one per frequency (see :func:`derive_rule`).
         num_wires: wire count, for gates that act on any number of wires.
         hyper: the gate's hyperparameters as ``(name, value)`` pairs
-            (:func:`qsym.gates.hyper_items`), for gates that have them.
+            (:func:`qsym._gates.hyper_items`), for gates that have them.
 
     Returns:
         The rule. A parameter that only sets a global phase gets the empty rule.
@@ -1513,13 +1513,13 @@ rule_for_gate.cache_clear = _rule_for_gate.cache_clear  # type: ignore[attr-defi
 
 
 def rule_for_op(op, param_index: int, shifts=None) -> ShiftRule:
-    """The proved shift rule of parameter ``param_index`` of an IR op (:class:`qsym.ir.Op`).
+    """The proved shift rule of parameter ``param_index`` of an IR op (:class:`qsym._ir.Op`).
 
     The op's wire count matters only for gates on any number of wires; its
     hyperparameters select the matrix (e.g. ``PauliRot``'s word).
 
     Args:
-        op: anything with ``name``, ``wires`` and ``hyper`` like :class:`qsym.ir.Op`.
+        op: anything with ``name``, ``wires`` and ``hyper`` like :class:`qsym._ir.Op`.
         param_index: which parameter of the op.
         shifts: optional positive shifts, one per frequency.
 
@@ -1531,10 +1531,10 @@ def rule_for_op(op, param_index: int, shifts=None) -> ShiftRule:
     >>> rule_for_op(op, 0).terms
     ((1/2, 1, pi/2), (-1/2, 1, -pi/2))
     """
-    from .gates import gate_def, rule_variant
+    from ._gates import gate_def, rule_variant
 
     num_wires = None if gate_def(op.name).num_wires else len(op.wires)
     # a gate on many wires takes the rule of a small variant with the same frequencies
-    # (qsym.gates.rule_variant): its own matrix has 4^k entries
+    # (qsym._gates.rule_variant): its own matrix has 4^k entries
     num_wires, hyper = rule_variant(op.name, num_wires, tuple(getattr(op, "hyper", ())))
     return rule_for_gate(op.name, param_index, shifts, num_wires=num_wires, hyper=hyper)

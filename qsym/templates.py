@@ -29,12 +29,12 @@ import numpy as np
 import sympy as sp
 
 from .errors import DifferentiationError, GateError, WireError
-from .operations import GATE_CLASSES, Operation, wires_tuple
-from .trace import Tape, active_tape, add_check, recording, unwrap
+from ._operations import GATE_CLASSES, Operation, wires_tuple
+from ._trace import Tape, active_tape, add_check, recording, unwrap
 
 
 def _unwrapped(x):
-    """Traced circuit inputs (:class:`qsym.trace.Traced`) as their sympy expressions, in
+    """Traced circuit inputs (:class:`qsym._trace.Traced`) as their sympy expressions, in
     lists and object arrays too: templates compute with them symbolically."""
     if isinstance(x, (list, tuple)):
         return type(x)(_unwrapped(v) for v in x)

@@ -12,7 +12,7 @@ os.environ.setdefault("QSYM_CACHE_DIR", os.path.join(tempfile.gettempdir(), "qsy
 os.environ.setdefault("QSYM_QUIET", "1")
 
 import qsym as qml  # noqa: E402
-from qsym.gates import GATES  # noqa: E402
+from qsym._gates import GATES  # noqa: E402
 
 
 def seed_kernel_cache(folder) -> None:
@@ -23,7 +23,7 @@ def seed_kernel_cache(folder) -> None:
     import shutil
     from pathlib import Path
 
-    from qsym import cache
+    from qsym import _cache as cache
 
 
     folder = Path(folder)

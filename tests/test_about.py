@@ -73,4 +73,4 @@ def test_logger_is_silent_by_default_and_reports_compiles(caplog):
     assert any("loop ready in" in m for m in mini)
     assert any(m.startswith("minimize: ran 2 steps (compiled loop)") for m in mini), mini
     assert all(r.levelno == logging.DEBUG for r in caplog.records if r.name.startswith("qsym"))
-    assert sys.modules["qsym.minimize"].logger.parent is logger
+    assert sys.modules["qsym._minimize"].logger.parent is logger

@@ -283,7 +283,7 @@ def test_load_accepts_no_other_circuits_module_with_an_edited_header(exported, t
     other_path = other_c.export(tmp_path / "other_grad.py")
     text = other_path.read_text().replace(other_c.circuit_hash, compiled.circuit_hash)
     other_path.write_text(_resign(text))
-    assert qml.aot.read_metadata(other_path)["circuit_hash"] == compiled.circuit_hash
+    assert qml._aot.read_metadata(other_path)["circuit_hash"] == compiled.circuit_hash
     for expected in (_sha(path), compiled.circuit_hash):  # neither accepts the forged file
         with pytest.raises(qml.ExportError, match="not the file expected"):
             qml.load(other_path, expected_hash=expected)
@@ -306,13 +306,13 @@ def test_load_never_replaces_another_module(exported, tmp_path, stem):
 
 def test_load_reports_version_and_circuit_mismatches(exported, tmp_path):
     _, compiled, path, _ = exported
-    meta = qml.aot.read_metadata(path)
+    meta = qml._aot.read_metadata(path)
     assert meta["qsym_version"] == qml.__version__
     assert meta["circuit_hash"] == compiled.circuit_hash
     old = tmp_path / "old_version_grad.py"
     old.write_text(_resign(path.read_text().replace(
         f'"qsym_version": "{qml.__version__}"', '"qsym_version": "0.0.1"')))
-    assert qml.aot.read_metadata(old)["qsym_version"] == "0.0.1"
+    assert qml._aot.read_metadata(old)["qsym_version"] == "0.0.1"
     with pytest.raises(qml.ExportError, match="exported by qsym 0.0.1"):
         qml.load(old)
     with pytest.raises(qml.ExportError, match="not the file expected"):
@@ -419,7 +419,7 @@ def test_export_keeps_the_qnodes_diff_method(tmp_path, diff_method, method):
     # adjoint: one run and a backward sweep; shifts: the value and 2 terms per parameter
     assert compiled.executions == (1 if method == "adjoint" else 1 + 2 * 2)
     path = compiled.export(tmp_path / "seed_export.py")
-    assert qml.aot.read_metadata(path)["diff_method"] == method
+    assert qml._aot.read_metadata(path)["diff_method"] == method
     text = path.read_text()
     adjoint_called = "fused_value_and_grad_adjoint(x, d)" in text
     assert adjoint_called == (method == "adjoint")
@@ -438,10 +438,10 @@ def test_export_keeps_the_qnodes_diff_method(tmp_path, diff_method, method):
 def test_export_carries_only_what_its_circuit_reaches(exported, tmp_path):
     """The seed's written-out code calls no kernel: its module carries none; a bigger
     circuit's carries its entry points' kernels, never the batch kernels nor qsym's own
-    imports (``from . import cache``, which cannot run without qsym)."""
+    imports (``from . import _cache as cache``, which cannot run without qsym)."""
     compiled = qml.compile(_seed("parameter-shift"), np.array([0.54, 0.12]))
     seed = compiled.export(tmp_path / "seed_small.py").read_text()
-    full = Path(qml.kernels.__file__).read_text()
+    full = Path(qml._kernels.__file__).read_text()
     assert "def program_value_and_grad(" in full and "def batch_value(" in full
     for name in ("def program_value(", "def program_value_and_grad(", "def batch_value(",
                  "from . import", "def _q_batch_prepare("):
@@ -463,12 +463,12 @@ def test_reachable_sections_keeps_what_is_used_in_order():
     sections = [("a", '"""doc"""\nimport os\nimport math\nX = math.pi\n\n'
                       '@staticmethod\ndef f():\n    return X\n\ndef g():\n    return os\n'),
                 ("b", "Y = f()\nZ = 2\nprint(Z)\n")]
-    out = qml.aot.reachable_sections(sections, {"Y"})
+    out = qml._aot.reachable_sections(sections, {"Y"})
     assert out[0] == ("a", "import math\nX = math.pi\n@staticmethod\ndef f():\n    return X")
     # a statement binding no name (print(Z)) is kept, and what it uses
     assert out[1] == ("b", "Y = f()\nZ = 2\nprint(Z)")
     with pytest.raises(qml.ExportError, match="cannot carry"):
-        qml.aot.reachable_sections([("c", "from . import cache\nA = cache\n")], {"A"})
+        qml._aot.reachable_sections([("c", "from . import _cache as cache\nA = cache\n")], {"A"})
 
 
 # --- the exported module's tiers -------------------------------------------------------------

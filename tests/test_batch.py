@@ -1,7 +1,7 @@
 """Batched evaluation (``Compiled.batch_*``, the generated ``batch_*`` functions) and the
 parallel parameter-shift kernel: every row bit for bit the single call, the single call
 checked against finite differences of the values and against the exact derivative
-(``qsym.symbolic.exact_jacobian``), on one thread and on several.
+(``qsym._symbolic.exact_jacobian``), on one thread and on several.
 
 Bit-for-bit comparisons use ``float.hex`` through ``np.array_equal`` on float64 arrays
 (equal floats are equal bits, except signed zeros and NaN, which do not occur here).
@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 import qsym as qml
-from qsym import kernels
-from qsym.symbolic import exact_jacobian
+from qsym import _kernels as kernels
+from qsym._symbolic import exact_jacobian
 
 from conftest import ALL_GATES, random_circuit_function
 

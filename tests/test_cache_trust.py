@@ -32,7 +32,7 @@ import numpy as np
 import pytest
 
 import qsym as qml
-from qsym import cache, cli, emit, rules
+from qsym import _cache as cache, _cli as cli, _emit as emit, rules
 from qsym.errors import CacheWarning
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ out = []
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     import qsym as qml
-    from qsym import cache
+    from qsym import _cache as cache
     for folder in sys.argv[1:]:
         os.environ["QSYM_CACHE_DIR"] = folder
         del caught[:]
@@ -247,7 +247,7 @@ def test_forged_gate_code_records_are_recomputed(tmp_path, seeded, forger):
 
 def test_forged_gate_code_signed_with_the_key_is_printed_again(fresh):
     printed_rx, printed_ry = emit.gate_body("RX"), emit.gate_body("RY")
-    rx = qml.gates.gate_def("RX")
+    rx = qml._gates.gate_def("RX")
     key = emit._gate_body_key(rx, rx.sympy_matrix(), None, rx.structure, [])
     cache.save_record("gate-code", key, list(printed_ry))  # RY's code under RX's key
     emit.gate_body.cache_clear()
@@ -352,7 +352,7 @@ def test_checked_cache_file_never_unpickles_unsigned_files(tmp_path):
 
 
 def test_kernel_library_cache_is_checked_and_private():
-    from qsym import kernels
+    from qsym import _kernels as kernels
 
     cls = cache._checked_cache_file_class()
     if cls is None:

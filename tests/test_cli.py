@@ -12,7 +12,7 @@ import pytest
 import sympy as sp
 
 import qsym
-from qsym import cli
+from qsym import _cli as cli
 
 
 def run(capsys, *argv):
@@ -131,7 +131,7 @@ def test_warmup_compiles_the_kernel_library_and_a_circuit(capsys, tmp_path):
     """``qsym warmup``: a progress line per kernel entry point, then the given circuit
     compiled, so that a new process starts it compiled (from the disk cache) instead of
     on tier 0."""
-    from qsym import tiers
+    from qsym import _tiers as tiers
 
     src = tmp_path / "warm_circuit.py"
     src.write_text(

@@ -5,16 +5,16 @@ import pytest
 import sympy as sp
 
 import qsym as qml
-from qsym import ir, symbolic
-from qsym.shapes import flat as _flat
+from qsym import _ir as ir, _symbolic as symbolic
+from qsym._shapes import flat as _flat
 
 
 @pytest.fixture(autouse=True)
 def remove_user_gates():
     """Gates defined by a test leave the table afterwards (other tests walk the table)."""
     yield
-    for name in list(qml.gates.GATES):
-        if name not in qml.gates.BUILTIN_GATES:
+    for name in list(qml._gates.GATES):
+        if name not in qml._gates.BUILTIN_GATES:
             qml.undefine_gate(name)
 
 
@@ -109,7 +109,7 @@ def test_user_gate_from_a_generator_matrix_and_from_a_matrix_function():
 def test_user_gates_without_an_exact_rule_or_with_bad_input_are_refused():
     with pytest.raises(qml.RuleError, match="no exact shift rule"):
         qml.define_gate("UserChirp", 1, matrix=lambda t: sp.diag(1, sp.exp(sp.I * t**2)))
-    assert not hasattr(qml, "UserChirp") and "UserChirp" not in qml.gates.GATES
+    assert not hasattr(qml, "UserChirp") and "UserChirp" not in qml._gates.GATES
     with pytest.raises(qml.GateError, match="sympy functions"):
         qml.define_gate("UserNumpy", 1, matrix=lambda t: np.diag([1, np.exp(1j * t)]))
     with pytest.raises(qml.GateError, match="not Hermitian"):

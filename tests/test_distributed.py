@@ -20,7 +20,7 @@ import numpy as onp
 import pytest
 
 import qsym as qml
-from qsym import distributed as qdist
+from qsym import _distributed as qdist
 
 NO_QSYM = "import sys\nsys.modules['qsym'] = None  # this worker cannot import qsym\n"
 

@@ -97,7 +97,7 @@ def test_static_argnames_make_a_float_keyword_a_structural_choice():
 
 def test_unknown_gate_name():
     with pytest.raises(qml.GateError, match="unknown gate"):
-        qml.gates.gate_def("RXX")
+        qml._gates.gate_def("RXX")
 
 
 def test_wire_outside_the_device():
@@ -285,4 +285,4 @@ def test_circuits_too_large_for_memory_are_refused_before_allocating():
 
     with pytest.raises(qml.DeviceError, match="TiB|GiB"):
         c(0.1)
-    assert qml.runtime.state_memory(20, "parameter-shift") == 3 * 16 * 2**20
+    assert qml._runtime.state_memory(20, "parameter-shift") == 3 * 16 * 2**20

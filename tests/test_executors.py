@@ -8,7 +8,7 @@ import numpy as onp
 import pytest
 
 import qsym as qml
-from qsym import executors
+from qsym import _executors as executors
 from qsym import numpy as np
 from qsym.errors import ArgumentError, DifferentiationError
 
@@ -113,5 +113,5 @@ def test_hybrid_gradient_follows_a_redefined_gate():
         qml.define_gate(name, 1, generator=[(1.0, "X")])  # RX(2x): 2 cos(2x)
         assert float(qml.grad(cost)(x)) == pytest.approx(-4 * onp.sin(0.6), abs=1e-12)
     finally:
-        if name in qml.gates.GATES:
+        if name in qml._gates.GATES:
             qml.undefine_gate(name)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import qsym as qml
-from qsym import runtime
+from qsym import _runtime as runtime
 from qsym.errors import ArgumentError, DifferentiationError, TracingError
 
 X1 = np.array([0.54, 0.12])

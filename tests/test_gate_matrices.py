@@ -2,7 +2,7 @@
 
 The matrices in :data:`REFERENCE` are written here in plain NumPy from the gates'
 textbook / PennyLane-documentation definitions. They deliberately share no code with
-:mod:`qsym.gates` (whose matrices are sympy expressions), so a typo in the gate table
+:mod:`qsym._gates` (whose matrices are sympy expressions), so a typo in the gate table
 shows up as a disagreement here. This file must not import PennyLane.
 
 Conventions (PennyLane's):
@@ -44,7 +44,7 @@ import inspect
 import numpy as np
 import pytest
 
-from qsym import gates
+from qsym import _gates as gates
 
 ATOL = 1e-12
 
@@ -510,7 +510,7 @@ def _parameter_sets(name: str, k: int) -> list[tuple[float, ...]]:
 def test_every_table_gate_has_a_reference():
     missing = sorted(set(gates.GATES) - set(REFERENCE))
     assert not missing, (
-        f"gates in qsym.gates.GATES without a reference matrix in {__file__}: {missing}"
+        f"gates in qsym._gates.GATES without a reference matrix in {__file__}: {missing}"
     )
 
 
@@ -545,7 +545,7 @@ def test_table_matrix_equals_reference(name):
     k = _num_params(name)
 
     if name in HYPERPARAMETER_GATES:
-        # hyperparameters go to qsym.gates.matrix by name, as to the references
+        # hyperparameters go to qsym._gates.matrix by name, as to the references
         for hp in HYPERPARAMETER_GATES[name]:
             for params in _parameter_sets(name, k):
                 got = gates.matrix(name, *params, **hp)

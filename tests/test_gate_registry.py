@@ -1,4 +1,4 @@
-"""Gate state has one owner (qsym.gates.REGISTRY): a gate defined again, or removed, is
+"""Gate state has one owner (qsym._gates.REGISTRY): a gate defined again, or removed, is
 never stale anywhere (compiled QNodes, the gradient's short path, rules, printed code,
 exact derivatives, qml.check, qml.expectation, qml.compile, the disk cache in another
 process).
@@ -19,7 +19,7 @@ import pytest
 import sympy as sp
 
 import qsym as qml
-from qsym import emit, gates, operations, rules, symbolic
+from qsym import _emit as emit, _gates as gates, _operations as operations, rules, _symbolic as symbolic
 
 REPO = Path(__file__).resolve().parents[1]
 NAME = "RegG"
@@ -29,8 +29,8 @@ X = np.array([0.54, 0.12])
 @pytest.fixture(autouse=True)
 def remove_user_gates():
     yield
-    for name in list(qml.gates.GATES):
-        if name not in qml.gates.BUILTIN_GATES:
+    for name in list(qml._gates.GATES):
+        if name not in qml._gates.BUILTIN_GATES:
             qml.undefine_gate(name)
 
 
@@ -122,7 +122,7 @@ def test_define_again_replaces_and_the_same_definition_changes_nothing():
     assert gates.REGISTRY.generation == generation
     assert node.compiled((X,), {})[0] is entry
     second = define(1.0)  # no undefine_gate in between: replaces
-    assert second is not first and qml.gates.GATES[NAME] is second._row
+    assert second is not first and qml._gates.GATES[NAME] is second._row
     assert gates.REGISTRY.generation == generation + 1
     assert gates.REGISTRY.version(NAME) >= 2
     _assert_definition([node], 1.0)
@@ -184,9 +184,9 @@ def test_names_that_qsym_uses_cannot_be_gates(name):
     with pytest.raises(qml.GateError, match="exists already|module of qsym"):
         define(1.0, name)
     assert getattr(qml, name, None) is before
-    assert name not in qml.gates.GATES or name in qml.gates.BUILTIN_GATES
+    assert name not in qml._gates.GATES or name in qml._gates.BUILTIN_GATES
     with pytest.raises(TypeError):
-        qml.gates.GATES[name] = None  # the table is read-only: change it through the registry
+        qml._gates.GATES[name] = None  # the table is read-only: change it through the registry
 
 
 def test_every_memo_keyed_by_gate_name_follows_a_redefinition():
@@ -245,7 +245,7 @@ def test_define_undefine_define_keeps_the_namespaces_coherent():
     for scale in (0.5, 1.0, 0.25):
         cls = define(scale)
         assert qml.RegG is cls and operations.RegG is cls and qml.GATE_CLASSES[NAME] is cls
-        assert cls._row is qml.gates.GATES[NAME]
+        assert cls._row is qml._gates.GATES[NAME]
         assert NAME not in vars(qml) and NAME not in vars(operations)
         np.testing.assert_allclose(qml.RegG(0.3, wires=0).matrix()[0, 1],
                                    -1j * np.sin(0.3 * scale), atol=1e-14)
@@ -261,13 +261,13 @@ def test_define_undefine_define_keeps_the_namespaces_coherent():
 def test_every_name_keyed_memo_is_cleared_by_the_registry():
     # each memo made with REGISTRY.memo is emptied by a definition
     memos = [gates.numeric_matrix_function, gates.definition_key, rules._rule_for_gate,
-             symbolic.matrix_derivative, qml.opmath._negation_is_inverse]
+             symbolic.matrix_derivative, qml._opmath._negation_is_inverse]
     define(0.5)
     gates.numeric_matrix_function(NAME)
     gates.definition_key(NAME)
     rules.rule_for_gate(NAME, 0)
     symbolic.matrix_derivative((NAME, None, ()), 0)
-    qml.opmath._negation_is_inverse(NAME, None, ())
+    qml._opmath._negation_is_inverse(NAME, None, ())
     assert all(m.cache_info().currsize > 0 for m in memos)
     qml.undefine_gate(NAME)
     assert [m.cache_info().currsize for m in memos] == [0] * len(memos)
@@ -358,7 +358,7 @@ def test_a_second_process_never_reads_the_old_definitions_records():
 def test_a_gate_redefined_while_a_signature_compiles_is_not_kept_stale(monkeypatch):
     """Another thread defines the gate again between tracing and loading the module: the
     signature built with the old definition is built again, never kept."""
-    from qsym import tiers
+    from qsym import _tiers as tiers
 
     define(0.5)
     node = qml.QNode(circuit, DEV)

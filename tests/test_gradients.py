@@ -1,9 +1,9 @@
 """Compiled values and gradients against independent oracles.
 
-- values: the NumPy reference interpreter (qsym.ir.simulate), which shares no code with
+- values: the NumPy reference interpreter (qsym._ir.simulate), which shares no code with
   the numba kernels;
 - gradients: the exact product-rule derivative with sympy-differentiated gate matrices
-  (qsym.symbolic.exact_jacobian: no shift rule), central finite differences of the
+  (qsym._symbolic.exact_jacobian: no shift rule), central finite differences of the
   reference interpreter, and for small circuits the fully symbolic sympy derivative.
 """
 
@@ -12,8 +12,8 @@ import pytest
 import sympy as sp
 
 import qsym as qml
-from qsym import ir, symbolic
-from qsym.shapes import flat as _flat
+from qsym import _ir as ir, _symbolic as symbolic
+from qsym._shapes import flat as _flat
 
 from conftest import ALL_GATES, random_circuit_function
 
@@ -122,7 +122,7 @@ def test_random_circuits_over_the_whole_gate_table(seed, n_wires):
 @pytest.mark.parametrize("name", ALL_GATES)
 def test_each_gate_inside_a_random_circuit(name):
     """Each table row, with random neighbours, wires and hyperparameters."""
-    from qsym.gates import GATES
+    from qsym._gates import GATES
 
     n_wires = max(GATES[name].num_wires, 3)
     fn = random_circuit_function(
@@ -193,7 +193,7 @@ def test_small_kernel_equals_the_serial_kernel_bit_for_bit(seed, n_wires):
     depends on the inputs (its derivative enters the Jacobian), and the same program with
     some terms marked zero-shift (the unshifted value reused; no built-in rule has one,
     user rules may)."""
-    from qsym import kernels
+    from qsym import _kernels as kernels
 
     inner = random_circuit_function(5000 + seed, n_wires, n_ops=2 + 2 * n_wires,
                                     gates=ALL_GATES)
@@ -230,7 +230,7 @@ def test_tiered_switch_happens_after_the_threshold(monkeypatch):
     """Without a disk cache (compiled in this process): tier 0, the module at
     tiers.COMPILE_AFTER_CALLS calls, fused after FUSE_AFTER_CALLS more; not a bit changes.
     (The background compile with a cache: tests/test_tiers.py.)"""
-    from qsym import runtime, tiers
+    from qsym import _runtime as runtime, _tiers as tiers
 
     monkeypatch.setenv("QSYM_CACHE", "0")
     monkeypatch.delenv("QSYM_TIER", raising=False)

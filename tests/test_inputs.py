@@ -360,7 +360,7 @@ def test_tensor_elements_as_gate_parameters_and_wire_labels():
     # <Z1> after RX(x) on wire 0 and CNOT: cos(x)
     assert c(0.4) == pytest.approx(math.cos(0.4), abs=1e-14)
     assert float(qml.grad(c, argnum=0)(0.4)) == pytest.approx(-math.sin(0.4), abs=1e-12)
-    from qsym.operations import wires_tuple
+    from qsym._operations import wires_tuple
 
     labels = wires_tuple([wires[0], wires[1]])  # the elements' numbers, not 0-d tensors
     assert labels == (0, 1) and all(type(w) is int for w in labels)

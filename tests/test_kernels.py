@@ -4,7 +4,7 @@ dense Pauli matrices), on random states, gates and wires."""
 import numpy as np
 import pytest
 
-from qsym import kernels
+from qsym import _kernels as kernels
 
 PAULI = {
     "I": np.eye(2),
@@ -108,7 +108,7 @@ def test_controlled_x_permutation_matches_the_dense_matrix(k):
 
 
 def test_gate_rows_marked_controlled_x_have_that_matrix():
-    from qsym.gates import GATES, matrix
+    from qsym._gates import GATES, matrix
 
     marked = [name for name, row in GATES.items() if row.structure == "controlled_x"]
     assert sorted(marked) == ["CNOT", "Toffoli"]
@@ -145,7 +145,7 @@ def test_gate_rows_marked_real_have_real_matrices():
     and each dense row with a real matrix is marked (the fast kernel is not forgotten)."""
     import sympy as sp
 
-    from qsym.gates import GATES
+    from qsym._gates import GATES
 
     def is_real(row, nw, hyper):
         m = row.sympy_matrix(num_wires=nw or row.num_wires or 2, hyper=hyper)

@@ -1,6 +1,6 @@
 """The caches that make a new process fast: derived shift rules and printed gate code on
-disk (``qsym.cache.load_record``), and numba cache hits loaded without numba's compiler
-registries (``qsym.cache._lazy_cache_class``).
+disk (``qsym._cache.load_record``), and numba cache hits loaded without numba's compiler
+registries (``qsym._cache._lazy_cache_class``).
 
 Every test checks that a cache never changes a result: a hit gives what computing again
 gives, a damaged or foreign file is recomputed, a different key (qsym version, gate
@@ -20,7 +20,7 @@ import pytest
 import sympy as sp
 
 import qsym as qml
-from qsym import cache, emit, rules
+from qsym import _cache as cache, _emit as emit, rules
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -196,7 +196,7 @@ def test_cache_off_writes_and_reads_no_records(fresh, monkeypatch):
 
 
 def test_verify_derives_rules_again(fresh, monkeypatch, capsys):
-    from qsym import cli
+    from qsym import _cli as cli
 
     rules.rule_for_gate("RY", 0)
     calls = _derivations(monkeypatch)
@@ -342,7 +342,7 @@ def test_cache_hits_load_without_registries_and_give_the_same_bits(tmp_path):
 
 def _reference_value(x0, x1):
     """<Z0 Y1> of the circuit in LAZY_SRC, from the reference interpreter."""
-    from qsym import ir
+    from qsym import _ir as ir
 
     dev = qml.device("default.qubit", wires=2)
     namespace = {"qml": qml}
@@ -356,7 +356,7 @@ def test_kernel_and_module_functions_use_the_lazy_cache():
     lazy = cache._lazy_cache_class()
     if lazy is None:
         pytest.skip("this numba is not one whose cache loading qsym has checked")
-    from qsym import kernels
+    from qsym import _kernels as kernels
 
     cached = cache.numba_cached_functions(kernels)
     assert cached and all(type(f._cache) is lazy for f in cached)
@@ -383,7 +383,7 @@ def test_available_memory_does_not_import_psutil_on_linux():
 def test_integer_gates_need_no_lambdify(monkeypatch):
     """A constant gate of integers (CNOT, Toffoli) gets its matrix without sympy's
     lambdify (its first use costs about 0.08 s in a new process): the exact matrix."""
-    from qsym import gates
+    from qsym import _gates as gates
 
     def refuse(*args, **kwargs):
         raise AssertionError("lambdify used")

@@ -1,4 +1,4 @@
-"""The records qsym ships (``qsym/gate_records.json``, :func:`qsym.cache.shipped_record`):
+"""The records qsym ships (``qsym/gate_records.json``, :func:`qsym._cache.shipped_record`):
 the built-in gates' shift rules and printed matrix code, derived when qsym is built, so
 that a gate kind's first use on a machine waits for no sympy derivation (issue #17).
 
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from qsym import cache, emit, rules
+from qsym import _cache as cache, _emit as emit, rules
 
 
 @pytest.fixture
@@ -41,9 +41,9 @@ def _no_derivation(monkeypatch):
 
 
 def test_shipped_table_is_what_qsym_derives_now(tmp_path):
-    """Every shipped entry equals what the current rules.py derives and emit.py prints
+    """Every shipped entry equals what the current rules.py derives and _emit.py prints
     (a fresh derivation of the whole table); if this fails, the derivation or the printer
-    changed: regenerate with ``python -c "from qsym import emit; emit.ship_records()"``."""
+    changed: regenerate with ``python -c "from qsym import _emit as emit; emit.ship_records()"``."""
     shipped = json.loads(cache.SHIPPED_RECORDS.read_text())
     now = emit.ship_records(tmp_path / "table.json")
     assert len(now) > 100

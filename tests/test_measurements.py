@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import qsym as qml
-from qsym import ir, symbolic
-from qsym.shapes import flat
+from qsym import _ir as ir, _symbolic as symbolic
+from qsym._shapes import flat
 
 from conftest import random_circuit_function
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import qsym as qml
-from qsym import symbolic
-from qsym.shapes import flat
+from qsym import _symbolic as symbolic
+from qsym._shapes import flat
 
 from conftest import ALL_GATES, random_circuit_function
 

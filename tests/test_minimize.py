@@ -17,7 +17,7 @@ import pytest
 import qsym as qml
 from qsym import numpy as np
 
-minimize_module = sys.modules["qsym.minimize"]
+minimize_module = sys.modules["qsym._minimize"]
 
 dev1 = qml.device("default.qubit", wires=1)
 
@@ -605,7 +605,7 @@ def test_loop_module_is_cached_on_disk(tmp_path):
             return qml.expval(qml.PauliZ(0))
         r = qml.minimize(c, [0.011, 0.012], optimizer=qml.GradientDescentOptimizer(0.4),
                          steps=100)
-        loop = next(iter(sys.modules["qsym.minimize"]._loops.values()))
+        loop = next(iter(sys.modules["qsym._minimize"]._loops.values()))
         print(len(loop.run.stats.cache_hits), len(loop.run.stats.cache_misses), r.x.tolist())
         """
     )

@@ -23,10 +23,10 @@ import pytest
 
 import qsym as qml
 from qsym import numpy as np
-from qsym.shapes import flat
-from qsym.symbolic import exact_jacobian
+from qsym._shapes import flat
+from qsym._symbolic import exact_jacobian
 
-minimize_module = sys.modules["qsym.minimize"]
+minimize_module = sys.modules["qsym._minimize"]
 
 dev1 = qml.device("default.qubit", wires=1)
 dev2 = qml.device("default.qubit", wires=2)
@@ -242,7 +242,7 @@ def test_steps_allocate_nothing(tmp_path):
         import numpy as onp, sys
         import qsym as qml
         from numba.core.runtime import rtsys
-        mm = sys.modules["qsym.minimize"]
+        mm = sys.modules["qsym._minimize"]
         dev = qml.device("default.qubit", wires=1)
         for method in ("parameter-shift", "adjoint"):
             @qml.qnode(dev, diff_method=method)
@@ -277,7 +277,7 @@ def test_steps_allocate_nothing(tmp_path):
 def test_loop_source_is_kept_as_a_record(monkeypatch):
     """The loop's source (a written-out step is printed with sympy: slow in a new
     process) is read back from the cache folder; another STEP_MAX_OPS is another key."""
-    from qsym import cache
+    from qsym import _cache as cache
 
     if not cache.enabled():
         pytest.skip("the disk cache is off")

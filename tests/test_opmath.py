@@ -1,4 +1,4 @@
-"""qml.adjoint, qml.ctrl, operator arithmetic and probs(op=...) (qsym/opmath.py).
+"""qml.adjoint, qml.ctrl, operator arithmetic and probs(op=...) (qsym/_opmath.py).
 
 References are independent of the code under test: the conjugate transpose of a gate's
 matrix, controlled matrices assembled here with numpy, probabilities computed here from
@@ -10,18 +10,18 @@ import pytest
 
 import qsym as qml
 from qsym import numpy as pnp
-from qsym.gates import BUILTIN_GATES, GATES
+from qsym._gates import BUILTIN_GATES, GATES
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _forget_controlled_rows():
     """qml.ctrl adds C<k>_<gate> rows to the table; other test modules count the rows."""
     yield
-    from qsym import operations
+    from qsym import _operations as operations
 
     for name in [n for n in GATES if n not in BUILTIN_GATES and n.startswith("C")
                  and "_" in n and n[1:n.index("_")].isdigit()]:
-        qml.gates.unregister(name)
+        qml._gates.unregister(name)
         operations.GATE_CLASSES.pop(name, None)
     qml.rules.rule_for_gate.cache_clear()
 

@@ -54,8 +54,8 @@ def _rx_z(x):
 
 
 def test_circuit_wires_rule():
-    from qsym import operations as ops
-    from qsym.runtime import circuit_wires
+    from qsym import _operations as ops
+    from qsym._runtime import circuit_wires
 
     # integer wires not 0..k-1: first use order, as PennyLane's map_to_standard_wires
     assert circuit_wires([ops.RX(0.1, wires=2), ops.RX(0.1, wires=0)],

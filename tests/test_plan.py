@@ -2,8 +2,8 @@
 
 import sympy as sp
 
-from qsym.ir import Circuit, Measurement, Op
-from qsym.plan import ChainEntry, chain_rule, light_cone, make_plan, shift_terms, slots_of
+from qsym._ir import Circuit, Measurement, Op
+from qsym._plan import ChainEntry, chain_rule, light_cone, make_plan, shift_terms, slots_of
 
 a, b = sp.symbols("a b", real=True)
 Z0 = Measurement("expval", ((sp.S(1), ((0, "Z"),)),))

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import qsym as qml
-from qsym import cache, cli, devices, kernels, runtime
+from qsym import _cache as cache, _cli as cli, devices, _kernels as kernels, _runtime as runtime
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = Path(qml.__file__).resolve().parent
@@ -111,7 +111,7 @@ def test_numba_files_are_written_even_if_the_folder_was_deleted(tmp_path):
 KERNEL_SCRIPT = r'''
 import json, sys
 import qsym
-from qsym import cache, kernels
+from qsym import _cache as cache, _kernels as kernels
 assert kernels._insert_zero(5, 1) == 9  # 0b101 with a 0 inserted at bit 1: 0b1001
 print("RESULT " + json.dumps({
     "folders": [str(p) for p in cache.kernel_cache_dirs()],
@@ -137,7 +137,7 @@ def _run_kernel_script(tmp_path, **env_vars):
 
 
 def _kernel_files(folder: Path) -> list:
-    return sorted(p for p in folder.rglob("kernels._insert_zero-*") if p.is_file())
+    return sorted(p for p in folder.rglob("_kernels._insert_zero-*") if p.is_file())
 
 
 def test_new_process_writes_kernel_cache_under_qsym_cache_dir(tmp_path):
@@ -169,7 +169,7 @@ def test_qsym_cache_off_keeps_kernels_out_of_every_folder(tmp_path):
     out = _run_kernel_script(tmp_path, QSYM_CACHE="0", QSYM_CACHE_DIR=folder)
     (kernel_dir,) = out["folders"]
     assert Path(out["private"]) in Path(kernel_dir).parents
-    assert any(name.startswith("kernels._insert_zero-") for name in out["files"])
+    assert any(name.startswith("_kernels._insert_zero-") for name in out["files"])
     assert not folder.exists()
     assert not Path(kernel_dir).exists()  # removed with the process
 
@@ -187,7 +187,7 @@ def test_numba_cache_dir_is_numba_s_own_setting(tmp_path):
 def test_eviction_never_deletes_the_kernel_library(fresh_folder):
     kernel_dir = cache.kernel_cache_dir(fresh_folder)
     kernel_dir.mkdir(parents=True)
-    big = kernel_dir / "kernels.f-1.py311.1.nbc"
+    big = kernel_dir / "_kernels.f-1.py311.1.nbc"
     big.write_bytes(b"x" * (1 << 20))
     old = fresh_folder / "qsym_gen_000000000000000000000009.py"
     old.write_bytes(b"y" * 1000)

@@ -12,10 +12,10 @@ import pytest
 import sympy as sp
 
 import qsym as qml
-from qsym import emit, kernels, program, shots
-from qsym.ir import Circuit, Measurement, Op
-from qsym.plan import make_plan
-from qsym.shapes import flat
+from qsym import _emit as emit, _kernels as kernels, _program as program, _shots as shots
+from qsym._ir import Circuit, Measurement, Op
+from qsym._plan import make_plan
+from qsym._shapes import flat
 
 a, b = sp.symbols("a b", real=True)
 # every section non-empty: ops on 1-3 wires, X/Y/Z words, a zero-shift term (CRX's four-term
@@ -100,7 +100,7 @@ _MODULES = {}
 
 
 def _module(c, plan):
-    from qsym import cache
+    from qsym import _cache as cache
 
     key = id(c)
     if key not in _MODULES:
@@ -236,7 +236,7 @@ def test_sampled_parameter_shift_is_the_kernels_walk(monkeypatch):
 def test_hessian_against_finite_differences_of_the_gradient():
     """second_order's walk over the program's terms: the Hessian against central
     differences of the exact gradient."""
-    from qsym import second_order
+    from qsym import _second_order as second_order
 
     entry = circuit.compiled((W,), {})[0]
     x, d = flat([W]), np.zeros(0)

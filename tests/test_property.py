@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qsym as qml
-from qsym import ir, symbolic
-from qsym.gates import GATES
-from qsym.shapes import flat
+from qsym import _ir as ir, _symbolic as symbolic
+from qsym._gates import GATES
+from qsym._shapes import flat
 
 from conftest import random_gate_spec
 
@@ -202,7 +202,7 @@ def build_small(n, ops, meas):
 # --- many wires (issue #15, items 8 and 9) ------------------------------------------------
 # Probabilities over all of 5-10 wires, projectors, and gates on many wires (PauliRot and
 # MultiRZ on 5-8 wires, MultiControlledX, PCPhase), which qsym applies in structured forms
-# (qsym.gates.structured) and measures as marginals: values against the reference
+# (qsym._gates.structured) and measures as marginals: values against the reference
 # interpreter, both exact methods against fourth-order central differences of it (errors
 # about 1e-12) and against each other. Few examples: each compiles two circuits.
 WIDE_EXAMPLES = max(2, EXAMPLES // 5)

@@ -2,8 +2,8 @@
 circuits, determinism and memory.
 
 Every test checks correctness against something that shares no code with the compiled
-path: closed forms (d/dx cos x = -sin x), ``qsym.symbolic.exact_jacobian`` (exact gate
-derivatives, product rule) and ``qsym.ir.simulate`` / ``final_state`` (a NumPy tensordot
+path: closed forms (d/dx cos x = -sin x), ``qsym._symbolic.exact_jacobian`` (exact gate
+derivatives, product rule) and ``qsym._ir.simulate`` / ``final_state`` (a NumPy tensordot
 interpreter). Bit-for-bit comparisons use ``float.hex``.
 
 Nothing here asserts a timing. Tests that need a *new* process or a *fresh* cache run
@@ -29,8 +29,8 @@ import numpy as np
 import pytest
 
 import qsym as qml
-from qsym import cache, ir, kernels, runtime
-from qsym.symbolic import exact_jacobian
+from qsym import _cache as cache, _ir as ir, _kernels as kernels, _runtime as runtime
+from qsym._symbolic import exact_jacobian
 
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT = 600  # seconds per subprocess: a generous bound for a shared, noisy machine
@@ -642,7 +642,7 @@ def test_memory_flat_over_many_gradient_calls(rc):
 
 def test_kernel_library_cache_files_are_checked():
     """The kernel library's numba cache files are read through the checking class too."""
-    from qsym import cache, kernels
+    from qsym import _cache as cache, _kernels as kernels
 
     cls = cache._checked_cache_file_class()
     if cls is None:

@@ -1,6 +1,6 @@
 """The whole rule table against PennyLane's published recipes, gate by gate.
 
-For every parametric row of :data:`qsym.gates.GATES` (and every variant the row lists
+For every parametric row of :data:`qsym._gates.GATES` (and every variant the row lists
 in ``examples``) the rule qsym derives must be the one PennyLane uses: the same
 frequencies, the same ``2R`` shifts and coefficients, compared exactly as sets of
 ``(coeff, shift)`` pairs. The expected recipes are written below from the formulas of
@@ -27,8 +27,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from qsym import cli, gates, rules
-from qsym.gates import GATES
+from qsym import _cli as cli, _gates as gates, rules
+from qsym._gates import GATES
 
 pi = sp.pi
 half = sp.Rational(1, 2)

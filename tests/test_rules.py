@@ -14,7 +14,7 @@ import sympy as sp
 
 from qsym import rules
 from qsym.errors import GateError, RuleError
-from qsym.gates import GATES
+from qsym._gates import GATES
 from qsym.rules import (
     Proof,
     ShiftRule,

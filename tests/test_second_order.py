@@ -6,10 +6,10 @@ import pytest
 import sympy as sp
 
 import qsym as qml
-from qsym import symbolic
+from qsym import _symbolic as symbolic
 from qsym.errors import DifferentiationError
-from qsym.ir import linear_rows, post_layout, rows_circuit
-from qsym.shapes import flat
+from qsym._ir import linear_rows, post_layout, rows_circuit
+from qsym._shapes import flat
 
 from conftest import ALL_GATES, random_circuit_function
 
@@ -145,7 +145,7 @@ def test_hessian_of_probs_var_and_tuples():
 
 def test_second_order_rules_for_every_gate():
     """Each parametrized gate of the table once, alone with a Hadamard before it."""
-    from qsym.gates import GATES
+    from qsym._gates import GATES
 
     for name, row in sorted(GATES.items()):
         if row.num_params == 0 or row.num_wires > 2 or row.num_wires == 0:

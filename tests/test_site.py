@@ -14,7 +14,7 @@ import pytest
 
 import qsym
 from qsym import errors
-from qsym.operations import GATE_CLASSES
+from qsym._operations import GATE_CLASSES
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -73,7 +73,7 @@ def extension():
 
 def test_docstrings_become_markdown(extension):
     text = "\n".join([
-        "See :func:`qsym.cache.cache_info` and :class:`~qsym.QNode`.",
+        "See :func:`qsym._cache.cache_info` and :class:`~qsym.QNode`.",
         "",
         ">>> 1 + 1",
         "2",
@@ -90,7 +90,7 @@ def test_docstrings_become_markdown(extension):
         "End.",
     ])
     assert extension.convert(text) == "\n".join([
-        "See ``qsym.cache.cache_info`` and ``qsym.QNode``.",
+        "See ``qsym._cache.cache_info`` and ``qsym.QNode``.",
         "",
         "```pycon",
         ">>> 1 + 1",

@@ -399,7 +399,7 @@ def test_layer_repeats_a_template_with_per_layer_arguments():
         qml.CNOT(wires=wires)
 
     qml.layer(block, 2, [0.1, 0.2], [0.3, 0.4], wires=[1, 0])  # outside a circuit: nothing
-    from qsym.trace import Tape, recording
+    from qsym._trace import Tape, recording
     tape = Tape()
     with recording(tape):
         qml.layer(block, 2, [0.1, 0.2], [0.3, 0.4], wires=[1, 0])

@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 
 import qsym as qml
-from qsym import kernels, runtime, tiers
+from qsym import _kernels as kernels, _runtime as runtime, _tiers as tiers
 from qsym.errors import QsymError
-from qsym.runtime import _ENTRY_POINTS
+from qsym._runtime import _ENTRY_POINTS
 
 
 def _bits(*arrays):
@@ -361,7 +361,7 @@ def test_a_kernel_library_compile_says_so_once(tmp_path):
     import subprocess
     import sys
 
-    code = ("import qsym, numpy as np\nfrom qsym import kernels\n"
+    code = ("import qsym, numpy as np\nfrom qsym import _kernels as kernels\n"
             "assert kernels._insert_zero(5, 1) == kernels._insert_zero.py_func(5, 1)\n"
             "assert kernels._local_index(3, 2, np.array([0, 1]), 2) == 3\n")
     env = {k: v for k, v in os.environ.items() if k not in ("QSYM_QUIET", "NUMBA_CACHE_DIR")}
@@ -384,9 +384,9 @@ def test_a_kernel_library_compile_says_so_once(tmp_path):
 
 
 def test_only_kernel_library_misses_are_announced():
-    from qsym import cache
+    from qsym import _cache as cache
 
-    assert cache.kernel_function_name("kernels.program_value-812.py312.nbi") == "program_value"
+    assert cache.kernel_function_name("_kernels.program_value-812.py312.nbi") == "program_value"
     assert cache.kernel_function_name("qsym_gen_ab.prepare-4.py312.nbi") is None
 
 

@@ -1,4 +1,4 @@
-"""The tracer's value type (qsym.trace.Traced) and NumPy's elementwise functions on it.
+"""The tracer's value type (qsym._trace.Traced) and NumPy's elementwise functions on it.
 
 - Anything that looks at the value of a traced input (or of an expression of inputs) is a
   TracingError at trace time, for every value: never one branch compiled silently.
@@ -17,8 +17,8 @@ import sympy as sp
 
 import qsym as qml
 from qsym import numpy as np
-from qsym import trace
-from qsym.trace import Traced, TracedSymbol
+from qsym import _trace as trace
+from qsym._trace import Traced, TracedSymbol
 
 dev1 = qml.device("default.qubit", wires=1)
 

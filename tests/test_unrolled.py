@@ -1,4 +1,4 @@
-"""Tiny circuits' written-out value and gradient (qsym.emit.unrolled_functions) against the
+"""Tiny circuits' written-out value and gradient (qsym._emit.unrolled_functions) against the
 kernels, bit for bit, and against the exact derivative.
 
 The written-out code repeats prepare's and the kernels' arithmetic in the same order, so
@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 import qsym as qml
-from qsym import cache, emit, kernels, symbolic
-from qsym.plan import make_plan
-from qsym.shapes import flat
+from qsym import _cache as cache, _emit as emit, _kernels as kernels, _symbolic as symbolic
+from qsym._plan import make_plan
+from qsym._shapes import flat
 
 X = np.array([0.7, -1.3, 2.1])
 Y = 0.45

@@ -5,7 +5,7 @@ Issue #15, items 8 and 9: ``qml.probs()`` over 12 wires did not finish in 150 s 
 into the module); a 6-wire ``PauliRot`` did not finish in 180 s (8192 printed matrix
 entries for numba to compile). Probabilities are now measured as marginals of
 |amplitude|^2 and the gates on many wires are stored in structured forms applied by
-kernels of their own (``qsym.gates.structured``). Sizes are asserted on the emitted
+kernels of their own (``qsym._gates.structured``). Sizes are asserted on the emitted
 source (never timings); values and derivatives against references written here with
 ``np.kron`` and the cos/sin formula, the NumPy reference interpreter, and finite
 differences.
@@ -16,9 +16,9 @@ import pytest
 import sympy as sp
 
 import qsym as qml
-from qsym import emit, gates, ir, kernels, program, rules
-from qsym.ir import Circuit, Measurement, Op
-from qsym.plan import make_plan
+from qsym import _emit as emit, _gates as gates, _ir as ir, _kernels as kernels, _program as program, rules
+from qsym._ir import Circuit, Measurement, Op
+from qsym._plan import make_plan
 
 X = np.array([[0, 1], [1, 0]], dtype=complex)
 Y = np.array([[0, -1j], [1j, 0]])
@@ -117,7 +117,7 @@ def test_probability_outcome_numbering_matches_the_kernel():
     hist = kernels.marginal_probs(state, z)
     p = np.abs(state.reshape((2,) * n)) ** 2
     ref = np.transpose(p, list(on) + [1, 2]).reshape(8, -1).sum(axis=1)
-    from qsym.plan import ProbWord
+    from qsym._plan import ProbWord
 
     for b in range(8):
         assert abs(hist[program._outcome_index(ProbWord(on, b), n)] - ref[b]) < 1e-12
@@ -245,7 +245,7 @@ def test_structured_kernels_apply_the_gate_matrix(name, k, hyper, params):
 ])
 def test_rule_of_a_wide_gate_is_that_of_its_one_wire_variant(name, hyper):
     # exactly: the frequencies of the 4-wire matrix equal those of the variant whose rule
-    # is used (qsym.gates.rule_variant), so the rule is the k-wire gate's own
+    # is used (qsym._gates.rule_variant), so the rule is the k-wire gate's own
     t = sp.Symbol("t", real=True)
     U = gates.gate_def(name).sympy_matrix((t,), 4, hyper)
     op = Op(name, (0, 1, 2, 3), (t,), hyper)
@@ -311,7 +311,7 @@ def test_projector_on_ten_wires_expval_and_var():
 
 
 def test_hermitian_decomposition_reconstructs_the_matrix():
-    # the per-wire transform of qsym.operations._pauli_decomposition against the matrix
+    # the per-wire transform of qsym._operations._pauli_decomposition against the matrix
     rng = np.random.default_rng(5)
     k = 5
     a = rng.normal(size=(2**k, 2**k)) + 1j * rng.normal(size=(2**k, 2**k))
@@ -343,7 +343,7 @@ def test_adjoint_refuses_probabilities_whose_states_do_not_fit(monkeypatch):
 
 
 def test_written_out_probabilities_give_the_kernels_bits(monkeypatch):
-    # a tiny circuit with probabilities is written out (qsym.emit.unrolled_functions): its
+    # a tiny circuit with probabilities is written out (qsym._emit.unrolled_functions): its
     # probabilities summed as kernels.marginal_probs sums them, the same bits
     monkeypatch.setattr(emit, "UNROLL_MAX_OPS", 10**6)
     dev = qml.device("default.qubit", wires=3)
@@ -368,7 +368,7 @@ def test_written_out_probabilities_give_the_kernels_bits(monkeypatch):
                         fused if isinstance(fused, tuple) else (fused,)):
             assert u.shape == v.shape and np.array_equal(u, v)
     out, jac = mod.fused_value_and_grad(x, d)
-    # outputs: the expectation (a linear row), then the probabilities (qsym.ir.post_layout)
+    # outputs: the expectation (a linear row), then the probabilities (qsym._ir.post_layout)
     np.testing.assert_allclose(out, ir.simulate(entry.circuit, x)[[4, 0, 1, 2, 3, 5, 6]],
                                atol=1e-14)
     h = 1e-6

@@ -39,8 +39,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from . import kernels
-from .program import lowered
+from . import _kernels as kernels
+from ._program import lowered
 
 
 def _second_derivatives(entry):
@@ -174,7 +174,7 @@ def rows_hessian(entry, x, d):
 
 def measurements2(post, out, jac, hess):
     """Per-measurement values, Jacobians and Hessians from the linear rows' (the second-order
-    counterpart of :func:`qsym.shapes.measurements`). A variance ``<O^2> - <O>^2`` has
+    counterpart of :func:`qsym._shapes.measurements`). A variance ``<O^2> - <O>^2`` has
     Hessian ``H[O^2] - 2 (grad<O> grad<O>^T + <O> H[O])``."""
     values, jacs, hessians = [], [], []
     for kind, r, n, _ in post:

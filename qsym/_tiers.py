@@ -1,11 +1,11 @@
 """Tiers: the first answer of a new circuit without a per-circuit compile.
 
-Every circuit signature has a generated module (:func:`qsym.emit.emit_module`) whose
+Every circuit signature has a generated module (:func:`qsym._emit.emit_module`) whose
 ``prepare`` computes the gate matrices, shifted matrices and chain-rule factors from the
-inputs; the kernel library (:mod:`qsym.kernels`, compiled once per machine and cached)
+inputs; the kernel library (:mod:`qsym._kernels`, compiled once per machine and cached)
 runs the circuits. numba compiling a generated module costs about 1-4 s per circuit (more
 on a loaded machine), so a circuit's calls go through three tiers
-(:class:`qsym.runtime.Compiled` holds the state):
+(:class:`qsym._runtime.Compiled` holds the state):
 
 ``python`` (tier 0)
     the generated ``prepare`` / ``prepare_adjoint`` / batch functions run as plain Python
@@ -22,7 +22,7 @@ on a loaded machine), so a circuit's calls go through three tiers
 ``module``
     the generated module compiled by numba: ``prepare`` then the kernels, two calls.
 ``fused``
-    a small circuit's (``WORK <= qsym.runtime.FUSED_MAX_WORK``) entry points as one
+    a small circuit's (``WORK <= qsym._runtime.FUSED_MAX_WORK``) entry points as one
     compiled call each (``fused_*_into``), about 2.5 us less per call.
 
 A circuit starts on tier 0, unless its compiled code is already in the disk cache (from an
@@ -38,7 +38,7 @@ meanwhile, and give the same numbers after the swap.
 With the disk cache off (``QSYM_CACHE=0``) or not usable, there is nothing a background
 process could hand over: the module is compiled in this process at the threshold (one line
 on stderr says so, once per process), and a small circuit is fused after
-``qsym.runtime.FUSE_AFTER_CALLS`` more calls.
+``qsym._runtime.FUSE_AFTER_CALLS`` more calls.
 
 ``QSYM_TIER`` (read when a circuit signature is built) forces a tier: ``python`` never
 compiles a circuit (tier 0 for ever), ``compiled`` compiles at the first call (the fused
@@ -65,7 +65,7 @@ import weakref
 import numba
 import numpy as np
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("qsym.tiers")
 
 # Promotion thresholds (measured, docs/design.md "Tiers"): tier 0 costs the Python time of
 # prepare per call (seed: about 25 us, 12x8 HEA: about 1.5 ms) over the compiled call; a
@@ -205,7 +205,7 @@ class LazyModule:
     (``NUM_INPUTS``, ``PROGRAM``, ``WORK``, ...: upper-case names, the same objects the
     numba module would give, as both run the same text): a function, ``__file__``, its
     ``__dict__`` (``vars``). Its owner (:meth:`own`) keeps it in ``sys.modules`` from then
-    on, as :func:`qsym.cache.hold` does for a module loaded at once."""
+    on, as :func:`qsym._cache.hold` does for a module loaded at once."""
 
     __slots__ = ("_source", "_name", "_ns", "_mod", "_owner", "_lock", "_disk", "__weakref__")
 
@@ -238,7 +238,7 @@ class LazyModule:
 
     def own(self, owner) -> None:
         """Keep the numba module in ``sys.modules`` while ``owner`` lives (from its load)."""
-        from . import cache
+        from . import _cache as cache
 
         with self._lock:
             self._owner = weakref.ref(owner)
@@ -247,11 +247,11 @@ class LazyModule:
             cache.hold(mod, owner)
 
     def load(self):
-        """The numba module (:func:`qsym.cache.load_module`: written, checked, imported)."""
+        """The numba module (:func:`qsym._cache.load_module`: written, checked, imported)."""
         mod = self._mod
         if mod is not None:
             return mod
-        from . import cache
+        from . import _cache as cache
 
         with self._lock:
             if self._mod is None:
@@ -269,7 +269,7 @@ class LazyModule:
         if self._mod is not None:
             return True
         if self._disk is None:
-            from . import cache
+            from . import _cache as cache
 
             try:
                 self._disk = cache.enabled() and (
@@ -282,7 +282,7 @@ class LazyModule:
         """The folder the module's file is (or will be) in."""
         if self._mod is not None:
             return os.path.dirname(self._mod.__file__)
-        from . import cache
+        from . import _cache as cache
 
         return str(cache.cache_dir())
 
@@ -382,7 +382,7 @@ def background_possible(module) -> bool:
     """A background process can compile ``module`` and hand it over through the disk cache:
     the cache is on and the module's file is in the configured cache folder (not in a
     private temporary folder, which the other process would not share)."""
-    from . import cache
+    from . import _cache as cache
 
     if not cache.enabled():
         return False
@@ -429,10 +429,10 @@ def run_calls(module, calls) -> None:
 
 def _worker() -> None:
     """The background process: read ``{"source", "names", "x", "d"}`` (JSON) from stdin,
-    load the module from the cache (:func:`qsym.cache.load_module` checks and signs
+    load the module from the cache (:func:`qsym._cache.load_module` checks and signs
     everything as in the parent) and call its entry points, so numba compiles them and
     writes its cache files."""
-    from . import cache
+    from . import _cache as cache
 
     job = json.loads(sys.stdin.read())
     module = cache.load_module(job["source"])
@@ -466,7 +466,7 @@ class Job(threading.Thread):
         err = b""
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-c", "from qsym.tiers import _worker; _worker()"],
+                [sys.executable, "-c", "from qsym._tiers import _worker; _worker()"],
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                 env=env, cwd=root)
             try:
@@ -496,7 +496,7 @@ _warm_thread: threading.Thread | None = None
 def _warm_kernels() -> None:
     """Load the cached overloads of :data:`WARM_KERNELS` (only those numba's index lists for
     this machine: nothing is compiled that was not compiled before)."""
-    from . import kernels
+    from . import _kernels as kernels
 
     for name in WARM_KERNELS:
         if _exiting:

@@ -30,7 +30,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import GateError, MeasurementError, WireError
-from .gates import PAULI, definition_key, gate_def, numeric_matrix_function
+from ._gates import PAULI, definition_key, gate_def, numeric_matrix_function
 
 Word = tuple  # tuple of (wire index, "X" | "Y" | "Z"), sorted by wire
 
@@ -194,7 +194,7 @@ def _fmt_word(word: Word) -> str:
 
 def post_layout(c: Circuit) -> tuple:
     """``(kind, first row, rows, shape)`` per measurement: how the compiled code's outputs
-    make up the measurements (:func:`qsym.shapes.measurements`). The outputs are the
+    make up the measurements (:func:`qsym._shapes.measurements`). The outputs are the
     linear rows (:func:`linear_rows`) of every measurement but ``probs``, in order, then
     the ``2^k`` probabilities of each ``probs``, in order (measured directly, not as
     ``2^k`` rows of ``2^k`` Pauli words)."""
@@ -311,7 +311,7 @@ def structural_hash(c: Circuit, *extra) -> str:
 # --- reference interpreter -----------------------------------------------------------------
 def apply_matrix(state: np.ndarray, mat: np.ndarray, wires) -> np.ndarray:
     """Apply a k-wire matrix to a state tensor of shape ``(2,)*n`` by tensordot (the
-    reference interpreter's one step; also used by :mod:`qsym.symbolic`, the metric
+    reference interpreter's one step; also used by :mod:`qsym._symbolic`, the metric
     tensor and ``qml.matrix``). Works for object (sympy) arrays too.
 
     >>> psi = np.zeros((2, 2), dtype=complex); psi[0, 0] = 1

@@ -1,15 +1,15 @@
 """Stage 5a, lower: a circuit and its gradient plan as one typed program.
 
-:func:`lower` turns a :class:`~qsym.ir.Circuit` and its :class:`~qsym.plan.GradientPlan`
+:func:`lower` turns a :class:`~qsym._ir.Circuit` and its :class:`~qsym._plan.GradientPlan`
 into a :class:`Program`: every table the back half reads, built once, each a field with one
 meaning. :meth:`Program.pack` writes the two arrays the kernels read (the sections that
-:data:`qsym.kernels.PROGRAM_SECTIONS` declares); :mod:`qsym.emit` prints the generated
+:data:`qsym._kernels.PROGRAM_SECTIONS` declares); :mod:`qsym._emit` prints the generated
 module from a ``Program``; the unroller, shots and second order read its fields.
-:func:`format_program` prints it, as :func:`qsym.ir.format_circuit` prints a circuit.
+:func:`format_program` prints it, as :func:`qsym._ir.format_circuit` prints a circuit.
 
 >>> import sympy as sp
->>> from qsym.ir import Circuit, Op, Measurement
->>> from qsym.plan import make_plan
+>>> from qsym._ir import Circuit, Op, Measurement
+>>> from qsym._plan import make_plan
 >>> a = sp.Symbol("a", real=True)
 >>> c = Circuit(1, (Op("RX", (0,), (2 * a,)),), (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),),
 ...             inputs=(a,))
@@ -33,10 +33,10 @@ from typing import NamedTuple
 import numpy as np
 import sympy as sp
 
-from . import kernels
-from .gates import stored_entries, stored_size, storage
-from .ir import Circuit
-from .plan import GradientPlan, ProbWord
+from . import _kernels as kernels
+from ._gates import stored_entries, stored_size, storage
+from ._ir import Circuit
+from ._plan import GradientPlan, ProbWord
 
 # qsym.gates storage names -> qsym.kernels kinds
 KIND = {"dense": kernels.DENSE, "diagonal": kernels.DIAGONAL,
@@ -49,7 +49,7 @@ class Prepared(NamedTuple):
     """What the generated ``prepare(x, d, mode)`` returns, named: the numbers of one call
     that depend on the inputs ``x`` and data ``d``. The numba function returns a plain
     tuple in this order (its hot callers unpack it with these names; a test checks every
-    unpacking in qsym/); :meth:`qsym.runtime.Compiled.prepare` returns this class."""
+    unpacking in qsym/); :meth:`qsym._runtime.Compiled.prepare` returns this class."""
 
     mats: np.ndarray  # the gate matrices, op k's stored entries at mats[op_off[k]:]
     smats: np.ndarray  # mode 1: the shift terms' matrices (term_off); prepare_adjoint: dmats
@@ -63,7 +63,7 @@ class Prepared(NamedTuple):
 class Program:
     """A circuit and its gradient, lowered: the tables of the kernels and of ``prepare``.
 
-    Fields named as a section of :data:`qsym.kernels.PROGRAM_SECTIONS` (``op_wires`` ...
+    Fields named as a section of :data:`qsym._kernels.PROGRAM_SECTIONS` (``op_wires`` ...
     ``adj_off``, and ``term_coeff``) are packed for the kernels; the others are what the
     generated ``prepare`` computes from (gate parameters, constant matrices, chain-rule
     and coefficient tables). All sequences are tuples (``op_wires``: rows padded to
@@ -163,7 +163,7 @@ class Program:
     # --- the kernels' arrays ----------------------------------------------------------------
     def pack(self):
         """``(ints, floats)``: the header of sizes, the section starts, then every section
-        of :data:`qsym.kernels.PROGRAM_SECTIONS` in order (plain NumPy)."""
+        of :data:`qsym._kernels.PROGRAM_SECTIONS` in order (plain NumPy)."""
         sizes = {"n": self.num_wires, "ops": self.num_ops, "maxw": self.max_wires,
                  "words": len(self.word_flip), "terms": len(self.term_op),
                  "chain": len(self.ch_slot), "cc": len(self.cc_m), "slots": self.num_slots,
@@ -297,7 +297,7 @@ def _offsets(op_off, mats0, ops, skip):
 
 
 def _word_masks(n, words):
-    """``(flip, z, ny)`` per measured word (:mod:`qsym.kernels`' masks); a probability
+    """``(flip, z, ny)`` per measured word (:mod:`qsym._kernels`' masks); a probability
     (kernels.PROB_WORD) has its wires' mask and its outcome's index."""
     wf, wz, wy = [], [], []
     for word in words:
@@ -423,7 +423,7 @@ _LOWERED: dict = {}  # id(entry) -> (a weak reference to entry, its program)
 
 
 def lowered(entry) -> Program:
-    """The :class:`Program` of a compiled signature (:class:`qsym.runtime.Compiled`): its
+    """The :class:`Program` of a compiled signature (:class:`qsym._runtime.Compiled`): its
     ``program`` field where it has one, else lowered once from its circuit and plan (and
     checked against the generated module's ``PROGRAM``: the same arrays)."""
     program = getattr(entry, "program", None)

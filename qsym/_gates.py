@@ -37,7 +37,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from .kernels import PAULI_MATRICES
+from ._kernels import PAULI_MATRICES
 
 I = sp.I
 
@@ -270,7 +270,7 @@ def _qubit_unitary(U):
 # gates) or stored (constant ones) they make what is compiled grow exponentially (a
 # 6-wire PauliRot: 8192 printed numbers, minutes of numba compile). From
 # STRUCTURED_MIN_WIRES wires on, the gates on any number of wires are stored as a few
-# numbers that a kernel of their own applies (qsym.kernels.apply_pauli, apply_pcphase):
+# numbers that a kernel of their own applies (qsym._kernels.apply_pauli, apply_pcphase):
 #
 # - "pauli": ``a I + b P`` for a Pauli word ``P`` on the states whose control wires hold
 #   their control values (the identity on the others): PauliRot and MultiRZ
@@ -530,8 +530,8 @@ class GateRegistry:
     :attr:`generation` and the changed name's :meth:`version`, then tells
 
     - the *listeners* (:meth:`on_change`): module-level memos keyed by gate name (the
-      memos made with :meth:`memo` in :mod:`qsym.gates`, :mod:`qsym.rules`,
-      :mod:`qsym.symbolic`, :mod:`qsym.opmath`, :mod:`qsym.emit`) clear themselves, and :mod:`qsym.operations` remakes its gate
+      memos made with :meth:`memo` in :mod:`qsym._gates`, :mod:`qsym.rules`,
+      :mod:`qsym._symbolic`, :mod:`qsym._opmath`, :mod:`qsym._emit`) clear themselves, and :mod:`qsym._operations` remakes its gate
       classes;
     - the *watchers* (:meth:`watch`, held weakly): every QNode drops the compiled
       signatures whose circuit uses a changed gate, so its next call traces and compiles
@@ -539,7 +539,7 @@ class GateRegistry:
 
     Nothing is checked on the call path: a compiled QNode's call costs the same as
     before. Records on disk (derived rules, printed gate code, generated modules) are
-    keyed by the gate's exact matrix, never by its name alone (:mod:`qsym.cache`).
+    keyed by the gate's exact matrix, never by its name alone (:mod:`qsym._cache`).
 
     >>> REGISTRY.generation >= 0, REGISTRY.version("RX"), "RX" in REGISTRY.builtin
     (True, 0, True)

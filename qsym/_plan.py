@@ -10,7 +10,7 @@ the rule table in :mod:`qsym.rules`) are separate functions, tested separately. 
 cannot reach a measured wire (:func:`light_cone`) get no circuits at all.
 
 >>> import sympy as sp
->>> from qsym.ir import Circuit, Op, Measurement
+>>> from qsym._ir import Circuit, Op, Measurement
 >>> a, b = sp.symbols("a b", real=True)
 >>> c = Circuit(1, (Op("RX", (0,), (2 * a,)), Op("RY", (0,), (a * b,))),
 ...             (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),), inputs=(a, b))
@@ -31,7 +31,7 @@ from typing import Callable, NamedTuple
 
 import sympy as sp
 
-from .ir import Circuit, linear_rows
+from ._ir import Circuit, linear_rows
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class ProbWord(NamedTuple):
     """A measured word that is a probability: outcome ``outcome`` (an index, ``on[0]`` most
     significant) of the computational basis on wires ``on``. A ``qml.probs`` over ``k``
     wires is ``2^k`` of them, measured from one pass over the state (see
-    ``qsym.kernels.marginal_probs``); as a Pauli sum it would be ``4^k`` coefficients."""
+    ``qsym._kernels.marginal_probs``); as a Pauli sum it would be ``4^k`` coefficients."""
 
     on: tuple
     outcome: int
@@ -100,9 +100,9 @@ class GradientPlan:
         words: the distinct Pauli words measured, then the probabilities
             (:class:`ProbWord`, ``probs`` of them, in the order of the measurements).
         coeffs: ``coeffs[r][t]``: coefficient of word ``t`` in linear row ``r`` (the rows of
-            the measurements but ``probs``, in order, :func:`qsym.ir.linear_rows`). The
+            the measurements but ``probs``, in order, :func:`qsym._ir.linear_rows`). The
             outputs are these rows, then the ``probs`` probabilities
-            (:func:`qsym.ir.post_layout`).
+            (:func:`qsym._ir.post_layout`).
         probs: the number of probabilities (the last words and the last outputs).
         coeff_chain: non-zero derivatives of coefficients by inputs.
         pruned: slots that depend on inputs but cannot reach a measured wire.
@@ -135,7 +135,7 @@ def light_cone(circuit: Circuit) -> tuple[bool, ...]:
     """For each op: can it influence a measured wire? (Backward sweep over wire sets.)
 
     >>> import sympy as sp
-    >>> from qsym.ir import Circuit, Op, Measurement
+    >>> from qsym._ir import Circuit, Op, Measurement
     >>> c = Circuit(2, (Op("Hadamard", (1,)), Op("Hadamard", (0,))),
     ...             (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),))
     >>> light_cone(c)

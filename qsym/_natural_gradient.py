@@ -41,11 +41,11 @@ import numpy as np
 import sympy as sp
 
 from .errors import ArgumentError, DifferentiationError
-from .gates import numeric_matrix_function
-from .ir import Op, apply_matrix
+from ._gates import numeric_matrix_function
+from ._ir import Op, apply_matrix
 from .optimize import GradientDescentOptimizer, requires_grad
-from .shapes import flat
-from .symbolic import matrix_derivative
+from ._shapes import flat
+from ._symbolic import matrix_derivative
 
 _APPROX = (None, "block-diag", "diag")
 
@@ -259,7 +259,7 @@ def metric_tensor(qnode, argnum=None, approx=None, allow_nonunitary=True, aux_wi
     >>> [round(float(v), 8) for v in qml.metric_tensor(c)(np.array(0.5), np.array(0.6))]
     [1.0, 0.07298165]
     """
-    from .runtime import QNode
+    from ._runtime import QNode
 
     if not isinstance(qnode, QNode):
         raise ArgumentError(
@@ -334,7 +334,7 @@ class QNGOptimizer(GradientDescentOptimizer):
     def step_and_cost(self, qnode, *args, grad_fn=None, recompute_tensor=True,
                       metric_tensor_fn=None, **kwargs):
         """One step; returns ``(new arguments, objective value before the step)``."""
-        from .runtime import QNode
+        from ._runtime import QNode
 
         if not isinstance(qnode, QNode) and metric_tensor_fn is None:
             raise ArgumentError(

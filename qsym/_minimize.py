@@ -83,10 +83,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import cache, distributed, kernels, worker
+from . import _cache as cache, _distributed as distributed, _kernels as kernels, _worker as worker
 from ._version import __version__
 from .errors import ArgumentError, DifferentiationError, QsymError
-from .gates import REGISTRY
+from ._gates import REGISTRY
 from .optimize import (
     AdagradOptimizer,
     AdamOptimizer,
@@ -96,12 +96,12 @@ from .optimize import (
     RMSPropOptimizer,
 )
 from .numpy import tensor
-from .runtime import QNode, grad
-from .shapes import flat
+from ._runtime import QNode, grad
+from ._shapes import flat
 
 __all__ = ["minimize", "OptimizeResult"]
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("qsym.minimize")
 
 # --- the optimizers, as numbers for the compiled loop -----------------------------------
 # hyperparameter vector: [stepsize, momentum, decay, eps, beta1, beta2]
@@ -276,9 +276,9 @@ _KERNEL_STEP = {
         "from {module} import PROGRAM_INTS as _q_PROGRAM_INTS\n"
         "from {module} import NUM_WIRES as _q_NUM_WIRES\n"
         "from {module} import _q_NMATS\n"
-        "from qsym.kernels import unpack_program as _q_unpack\n"
-        "from qsym.kernels import adjoint_step_into as _q_adjoint_step_into\n"
-         "from qsym.kernels import H_SLOTS as _q_H_SLOTS"),
+        "from qsym._kernels import unpack_program as _q_unpack\n"
+        "from qsym._kernels import adjoint_step_into as _q_adjoint_step_into\n"
+         "from qsym._kernels import H_SLOTS as _q_H_SLOTS"),
         ("    ints = _q_PROGRAM_INTS.copy()  # the kernels take writable arrays\n"
         "    (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _t0, _t1, _t2,\n"
         "     _t3, ch_slot, ch_x, cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off) = _q_unpack(ints)\n"
@@ -316,7 +316,7 @@ def _written_adjoint(circuit, program) -> list[str]:
     ``de += 2 Re <lambda| dU_k |psi>`` for each differentiated slot of op ``k`` and
     ``lambda <- U_k^+ lambda``. The kernel's arithmetic up to the order of some sums
     (agreement to rounding; tested to 1e-12 against it and the exact derivative)."""
-    from . import emit
+    from . import _emit as emit
 
     p = program
     head, mats, _ = emit.unrolled_prepare(circuit, p, checks=False)
@@ -399,8 +399,8 @@ def _shifted_body(variant: tuple, pos: int, shift: float) -> tuple[str, ...] | N
     The same matrix up to rounding. None for a structured gate (many wires)."""
     import sympy as sp
 
-    from . import emit
-    from .gates import gate_def, structured
+    from . import _emit as emit
+    from ._gates import gate_def, structured
 
     name, num_wires, hyper = variant
     row = gate_def(name)
@@ -416,10 +416,10 @@ def _shifted_body(variant: tuple, pos: int, shift: float) -> tuple[str, ...] | N
 
 def _written_shift(circuit, program) -> list[str]:
     """The circuit module's written-out ``fused_value_and_grad_into`` without its checks
-    (:func:`qsym.emit.unrolled_functions`), the shifted gates' matrices from the
+    (:func:`qsym._emit.unrolled_functions`), the shifted gates' matrices from the
     unshifted ones' sines and cosines (:func:`_shifted_body`): the same circuits in the
     same order, the shifted matrices equal up to rounding (tested to 1e-12)."""
-    from . import emit
+    from . import _emit as emit
 
     p = program
     head, mats, smats = emit.unrolled_prepare(circuit, p, checks=False)
@@ -451,8 +451,8 @@ def step_form(entry, method: str) -> tuple[str, list[str] | None]:
     """``(form, lines)``: the loop's step for the compiled circuit ``entry`` by ``method``:
     ``("written out", lines)`` for a tiny circuit with one expectation value (at most
     :data:`STEP_MAX_OPS` operations), else ``("kernels", None)``."""
-    from . import emit
-    from .program import lower
+    from . import _emit as emit
+    from ._program import lower
 
     program = lower(entry.circuit, entry.plan)
     if (program.num_outputs == 1 and program.num_lin == 1 and not program.probs
@@ -476,13 +476,13 @@ def loop_source(entry, method: str, module: str | None = None) -> str:
     circuit module's name is the hash of its source)."""
     import sympy
 
-    from . import emit
+    from . import _emit as emit
 
     name = entry.module.__name__
     key = "\n".join([
         "qsym-loop-source 1", f"qsym {__version__}", f"imports from {module}",
-        f"minimize.py {cache.file_digest(__file__)}",
-        f"emit.py {cache.file_digest(emit.__file__)}",
+        f"_minimize.py {cache.file_digest(__file__)}",
+        f"_emit.py {cache.file_digest(emit.__file__)}",
         f"sympy {sympy.__version__}", f"circuit {name}", f"method {method}",
         f"step max ops {STEP_MAX_OPS}",
     ])
@@ -497,7 +497,7 @@ def loop_source(entry, method: str, module: str | None = None) -> str:
 
 def loop_imports(source: str, module: str) -> tuple[str, ...]:
     """The names a loop module's source imports from ``module`` (what an exported circuit
-    module must carry for it: :mod:`qsym.distributed`).
+    module must carry for it: :mod:`qsym._distributed`).
 
     >>> loop_imports("from m import a as _q_a\nfrom n import b\nfrom m import c", "m")
     ('a', 'c')
@@ -512,8 +512,8 @@ def loop_imports(source: str, module: str) -> tuple[str, ...]:
 def _make_loop_source(entry, method: str, module: str | None = None) -> str:
     """The loop module's text; ``module``: the one module its imports come from (the
     circuit module's and the kernels' names, as an exported module carries them), else
-    the circuit module and :mod:`qsym.kernels`."""
-    from .emit import indent
+    the circuit module and :mod:`qsym._kernels`."""
+    from ._emit import indent
 
     name = entry.module.__name__
     form, lines = step_form(entry, method)
@@ -524,7 +524,7 @@ def _make_loop_source(entry, method: str, module: str | None = None) -> str:
         imports, setup, call = _KERNEL_STEP[method]
         imports = imports.format(module=module or name)
         if module is not None:
-            imports = imports.replace("from qsym.kernels import", f"from {module} import")
+            imports = imports.replace("from qsym._kernels import", f"from {module} import")
         step = ""
     return _LOOP_TEMPLATE.format(version=__version__, module=name,
                                  step_form=f"{form}, {method}", imports=imports,
@@ -906,7 +906,7 @@ def minimize(
         :class:`OptimizeResult`: ``x``, ``fun``, ``nit``, ``cost_history``,
         ``grad_norm_history``, ``converged``, ``compiled``, ``message``, timings, ``plot()``.
 
-    Examples (more: the module's documentation, :mod:`qsym.minimize`; docs/optimization.md):
+    Examples (more: the module's documentation, :mod:`qsym._minimize`; docs/optimization.md):
 
     >>> import qsym as qml
     >>> @qml.qnode(qml.device("default.qubit", wires=1))
@@ -1389,7 +1389,7 @@ def _on_executor(fun, opt, x0, steps, tol, args, kwargs, data, targets, loss, mu
                  grad_fn, compiled, executor, shards, timeout, t_start):
     """``minimize(..., executor=..., shards=..., timeout=...)``: on a
     ``concurrent.futures.Executor``, a Dask ``Client`` or ``client.get_executor()``
-    (:mod:`qsym.distributed`, docs/distributed.md); the workers get the circuit's exported
+    (:mod:`qsym._distributed`, docs/distributed.md); the workers get the circuit's exported
     module. With ``multistart=True`` or no data set, tasks of consecutive starts (at most
     four per worker thread) run their whole compiled loops (the results equal the
     one-process run's, start by start). With

@@ -1,10 +1,10 @@
 """Stage 5b, emit: the generated module's source, printed from a lowered program.
 
-:func:`emit_module` prints a :class:`qsym.program.Program` (:func:`qsym.program.lower`)
+:func:`emit_module` prints a :class:`qsym._program.Program` (:func:`qsym._program.lower`)
 as Python text; it builds no tables of its own. The generated module holds:
 
-- ``PROGRAM``: the program packed for the compiled-once kernels in :mod:`qsym.kernels`
-  (:meth:`qsym.program.Program.pack`);
+- ``PROGRAM``: the program packed for the compiled-once kernels in :mod:`qsym._kernels`
+  (:meth:`qsym._program.Program.pack`);
 - ``prepare(x, d, mode)``: a numba function computing everything that depends on the
   inputs ``x`` and data ``d``: gate parameters (affine ones, ``a * x_j + b``, as table
   rows; the others as code printed from sympy, common subexpressions shared), the gate
@@ -28,8 +28,8 @@ value and parameter-shift entry points as straight-line code with the kernels' a
 (:func:`unrolled_functions`, each gate kind's form in :data:`GATE_KINDS`).
 
 >>> import sympy as sp
->>> from qsym.ir import Circuit, Op, Measurement
->>> from qsym.plan import make_plan
+>>> from qsym._ir import Circuit, Op, Measurement
+>>> from qsym._plan import make_plan
 >>> a = sp.Symbol("a", real=True)
 >>> c = Circuit(1, (Op("RX", (0,), (2 * a,)),), (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),),
 ...             inputs=(a,))
@@ -50,12 +50,12 @@ import numpy as np
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
-from . import cache, kernels
+from . import _cache as cache, _kernels as kernels
 from ._version import __version__
-from .gates import REGISTRY, gate_def, packed_masks, structured
-from .ir import Circuit, format_circuit
-from .plan import GradientPlan
-from .program import Program, lower
+from ._gates import REGISTRY, gate_def, packed_masks, structured
+from ._ir import Circuit, format_circuit
+from ._plan import GradientPlan
+from ._program import Program, lower
 from .rules import matrix_at
 
 # numba does not notice changes in functions that a cached function calls (numba issue
@@ -129,7 +129,7 @@ def gate_body(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> 
     if form is None:
         mat = row.sympy_matrix(params, num_wires, hyper)
         kind, masks = row.structure, []
-    else:  # many wires: a few stored numbers (qsym.gates.structured), never 4^k entries
+    else:  # many wires: a few stored numbers (qsym._gates.structured), never 4^k entries
         kind, values, raw_masks = form
         mat = sp.Matrix(list(values))
         masks = packed_masks(kind, raw_masks)
@@ -143,7 +143,7 @@ def gate_body(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> 
                                  kind=kind, masks=masks):
                 return tuple(lines)
         # a built-in gate's code as qsym printed it when it was built (checked as a
-        # record is: qsym.cache.shipped_record), instead of printing it with sympy
+        # record is: qsym._cache.shipped_record), instead of printing it with sympy
         lines = cache.shipped_record("gate-code", key)
         if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
             if gate_code_matches(name, num_wires, hyper, derivative, lines, mat=mat,
@@ -160,16 +160,16 @@ def ship_records(path=None) -> dict:
     """Derive the shift rule and print the matrix code (and the adjoint's derivative code)
     of every built-in gate's listed variants (``GateDef.variants``) in a new, temporary
     cache folder, and write them as the table qsym ships (``qsym/gate_records.json``,
-    :func:`qsym.cache.shipped_record`); the table. Run when the rule derivation or the
+    :func:`qsym._cache.shipped_record`); the table. Run when the rule derivation or the
     gate printer changes (``tests/test_latency_records.py`` says so)::
 
-        python -c "from qsym import emit; emit.ship_records()"
+        python -c "from qsym import _emit as emit; emit.ship_records()"
     """
     import json
     import os
     import tempfile
 
-    from . import gates, rules
+    from . import _gates as gates, rules
 
     table = {}
     old_env = os.environ.get("QSYM_CACHE_DIR")
@@ -209,7 +209,7 @@ def ship_records(path=None) -> dict:
     return table
 
 
-# memoized by gate name: a gate defined or removed clears it (qsym.gates.REGISTRY); on
+# memoized by gate name: a gate defined or removed clears it (qsym._gates.REGISTRY); on
 # disk the lines are keyed by the exact matrix, so another definition never reads them
 REGISTRY.on_change(lambda names: gate_body.cache_clear())
 
@@ -340,7 +340,7 @@ def _gate_body_key(row, mat, derivative, kind, masks) -> str | None:
         return "\n".join([
             "qsym-gate-code 1",
             f"qsym {__version__}",
-            f"emit.py {cache.file_digest(__file__)}",
+            f"_emit.py {cache.file_digest(__file__)}",
             f"sympy {sp.__version__}",
             f"structure {kind!r} params {row.num_params} derivative {derivative!r}",
             f"matrix {sp.srepr(mat)}",
@@ -351,7 +351,7 @@ def _gate_body_key(row, mat, derivative, kind, masks) -> str | None:
 
 
 def print_gate_body(row, params, mat, derivative, kind, masks) -> tuple[str, ...]:
-    """``kind`` is the storage (:func:`qsym.gates.storage`); for a structured form ``mat``
+    """``kind`` is the storage (:func:`qsym._gates.storage`); for a structured form ``mat``
     is the column of its values and ``masks`` the constants stored after them (a
     derivative keeps them: ``d/dt (a I + b P) = a' I + b' P``)."""
     if derivative is not None:
@@ -583,7 +583,7 @@ def _local_target(target) -> str:
 
 
 # prepare's refusals of its inputs, also the first lines of the written-out code (the
-# runtime reads these messages: qsym.executors.raise_nonfinite)
+# runtime reads these messages: qsym._executors.raise_nonfinite)
 _INPUT_CHECKS = (
     "if x.shape[0] != NUM_INPUTS or d.shape[0] != NUM_DATA:",
     '    raise ValueError("qsym: inputs must have shapes (NUM_INPUTS,) and (NUM_DATA,)")',
@@ -822,7 +822,7 @@ def fused_value_and_grad_into(x, d, out, jac):
 '''
 
 _UNROLLED = '''\
-# Written out (qsym.emit.unrolled_functions): the same bits as prepare + the kernels.
+# Written out (qsym._emit.unrolled_functions): the same bits as prepare + the kernels.
 @njit(cache=True, error_model="numpy")  # as prepare
 def fused_value_into(x, d, out):
     """``fused_value`` into ``out``."""
@@ -850,14 +850,14 @@ kernels: {kernels_hash}
 import math
 import numpy as np
 from numba import njit
-from qsym.kernels import program_value_into as _q_program_value_into
-from qsym.kernels import program_value_and_grad_small_into as _q_program_value_and_grad_small_into
-from qsym.kernels import program_value_and_grad_adjoint as _q_program_value_and_grad_adjoint
-from qsym.kernels import program_value_and_grad_adjoint_into as _q_program_value_and_grad_adjoint_into
-from qsym.kernels import batch_value as _q_batch_value
-from qsym.kernels import call_dynamic as _q_call_dynamic
-from qsym.kernels import batch_value_and_grad as _q_batch_value_and_grad
-from qsym.kernels import batch_value_and_grad_adjoint as _q_batch_value_and_grad_adjoint
+from qsym._kernels import program_value_into as _q_program_value_into
+from qsym._kernels import program_value_and_grad_small_into as _q_program_value_and_grad_small_into
+from qsym._kernels import program_value_and_grad_adjoint as _q_program_value_and_grad_adjoint
+from qsym._kernels import program_value_and_grad_adjoint_into as _q_program_value_and_grad_adjoint_into
+from qsym._kernels import batch_value as _q_batch_value
+from qsym._kernels import call_dynamic as _q_call_dynamic
+from qsym._kernels import batch_value_and_grad as _q_batch_value_and_grad
+from qsym._kernels import batch_value_and_grad_adjoint as _q_batch_value_and_grad_adjoint
 
 {tables}
 
@@ -953,9 +953,9 @@ def prepare_adjoint(x, d):
 
 # Fused entry points: one compiled call for the whole computation. Those that call the
 # kernel library link it (slow to compile), so the runtime uses them only where call
-# overhead matters (qsym.runtime.FUSED_MAX_WORK); numba compiles a function at its first
+# overhead matters (qsym._runtime.FUSED_MAX_WORK); numba compiles a function at its first
 # call. A tiny circuit's value and parameter shift are written out instead
-# (qsym.emit.unrolled_functions): no kernel library, no allocation.
+# (qsym._emit.unrolled_functions): no kernel library, no allocation.
 {returning}
 
 
@@ -1131,7 +1131,7 @@ def _tables(program: Program, unrolled: bool) -> list[str]:
         f"_q_WORK_VALUE = {p.work(1)}",
         f"_q_WORK_ADJOINT = {p.work(2 + p.num_outputs) + (1 << p.num_wires) * len(p.adj_op)}",
         f"_q_PARALLEL_MIN_WORK = {kernels.PARALLEL_MIN_WORK}  # measured: qsym.kernels",
-        "# the circuit for the kernels (qsym.program.Program.pack)",
+        "# the circuit for the kernels (qsym._program.Program.pack)",
         _array("PROGRAM_INTS", ints, "int64"),
         _array("PROGRAM_FLOATS", floats, "float64"),
         "PROGRAM = (PROGRAM_INTS, PROGRAM_FLOATS)",
@@ -1174,7 +1174,7 @@ def _tables(program: Program, unrolled: bool) -> list[str]:
 def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
                 program: Program | None = None) -> str:
     """The source of the generated module for ``circuit`` and its gradient ``plan`` (its
-    lowered :class:`~qsym.program.Program`, made here unless given)."""
+    lowered :class:`~qsym._program.Program`, made here unless given)."""
     program = lower(circuit, plan) if program is None else program
     into = unrolled_functions(circuit, program)
     gate_lines, dgate_lines = _gate_code(program)

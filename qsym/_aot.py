@@ -9,7 +9,7 @@ and numba. It contains qsym's kernel library, the circuit's generated module and
 API (``value``, ``grad``, ``jacobian``, metadata), gives bit-for-bit the results of the
 original, and is cached by numba next to itself: its second import compiles nothing. Its
 first calls on a machine run the same functions as plain Python (with NumPy twins of the
-kernels' loops over the state, :mod:`qsym.aot_numpy`: the same bits) while a background
+kernels' loops over the state, :mod:`qsym._aot_numpy`: the same bits) while a background
 process compiles them; then it swaps (``tier()``, ``wait_for_numba()``). The
 module checks at import that it was not edited since the export (a SHA-256 of the whole
 file but the line that states it: a guard against accidents, not against an attacker, who
@@ -54,12 +54,12 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from . import aot_numpy, ir, kernels, shapes, tiers
+from . import _aot_numpy as aot_numpy, _ir as ir, _kernels as kernels, _shapes as shapes, _tiers as tiers
 from ._version import __version__
 from .errors import QsymError
-from .gates import REGISTRY
-from .arguments import STATIC as _STATIC, TRAIN as _TRAIN
-from .runtime import QNode
+from ._gates import REGISTRY
+from ._arguments import STATIC as _STATIC, TRAIN as _TRAIN
+from ._runtime import QNode
 
 
 class ExportError(QsymError, ValueError):
@@ -209,7 +209,7 @@ class CompiledCircuit:
     """A QNode compiled for one argument signature: plain functions and what they run.
 
     Attributes:
-        circuit: the traced circuit (:class:`qsym.ir.Circuit`); ``listing`` prints it.
+        circuit: the traced circuit (:class:`qsym._ir.Circuit`); ``listing`` prints it.
         source: the generated module's source.
         diff_method: how gradients are computed.
         rules: ``{gate: ((coeff, mult, shift), ...)}`` for each parametric gate used.
@@ -293,7 +293,7 @@ class CompiledCircuit:
         return tuple(out)
 
     def _classify(self, args, kwargs):
-        from .runtime import classify
+        from ._runtime import classify
 
         return classify(args, kwargs, None, self.qnode.static_argnames, self.qnode.static_positions)
 
@@ -351,7 +351,7 @@ class CompiledCircuit:
         is then :attr:`export_sha256` (pass it to :func:`load` as ``expected_hash``).
         ``carry``: further names of the generated module to keep (with what they reach),
         e.g. ``("fused_value_and_grad_adjoint",)`` for the compiled loops that
-        :mod:`qsym.distributed` ships with the module."""
+        :mod:`qsym._distributed` ships with the module."""
         self._check_gates()
         path = Path(path)
         if path.suffix != ".py" or not path.stem.isidentifier():
@@ -361,7 +361,7 @@ class CompiledCircuit:
             if item[-2] == "static" and not _is_literal(item[-1]):
                 raise ExportError(f"static argument {item[-1]!r} cannot be written into a module")
         generated = self.entry.source
-        generated = re.sub(r"^from qsym\.kernels import (\w+) as (\w+)$", r"\2 = \1", generated,
+        generated = re.sub(r"^from qsym\._kernels import (\w+) as (\w+)$", r"\2 = \1", generated,
                            flags=re.M)
         generated = _strip_docstring(generated)
         calls = _api_calls(bool(self.entry.fused), self.diff_method == "adjoint")
@@ -522,7 +522,7 @@ def _called(code: str) -> list:
 
 class _IntPowers(ast.NodeTransformer):
     """``a ** n`` (``n`` a constant integer) -> ``_q_ipow(a, n)``: numba's repeated
-    squaring (:func:`qsym.tiers.ipow`), not Python's ``pow``, for the plain-Python tier."""
+    squaring (:func:`qsym._tiers.ipow`), not Python's ``pow``, for the plain-Python tier."""
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -549,7 +549,7 @@ def tier0_source(sections) -> str:
     """The plain-Python tier of an exported module: the numba functions of ``sections``
     (``(title, source)``, as :func:`reachable_sections` keeps them) that compute a power
     with a constant integer exponent, again without ``@njit`` and with numba's arithmetic
-    for it (``_q_ipow``); then the NumPy twins (:mod:`qsym.aot_numpy`) of the kernels
+    for it (``_q_ipow``); then the NumPy twins (:mod:`qsym._aot_numpy`) of the kernels
     carried whose loops run over the state. The module runs every other numba function as
     its ``py_func`` in the same namespace, so these replace their namesakes there."""
     carried, defs = set(), []

@@ -1,8 +1,8 @@
-"""Building one signature of a QNode, stage by stage (:meth:`qsym.runtime.QNode.build`
+"""Building one signature of a QNode, stage by stage (:meth:`qsym._runtime.QNode.build`
 calls them in this order): :func:`make_symbols` → :func:`record` (trace) →
 :func:`to_circuit` (IR) → :func:`check` → :func:`make_plan` → :func:`make_program` →
 :func:`load` (the module). A broadcast circuit is recorded twice, the second time with
-its batch axes shared (:func:`collapse`, :mod:`qsym.broadcast`). See docs/design.md, "The
+its batch axes shared (:func:`collapse`, :mod:`qsym._broadcast`). See docs/design.md, "The
 QNode's stages and executors".
 """
 
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from . import broadcast, cache, emit, ir, plan, tiers, trace
-from .arguments import DATA, STATIC, TRAIN, numeric
+from . import _broadcast as broadcast, _cache as cache, _emit as emit, _ir as ir, _plan as plan, _tiers as tiers, _trace as trace
+from ._arguments import DATA, STATIC, TRAIN, numeric
 from .devices import check_memory
 from .errors import ArgumentError, TracingError, WireError
 from .wires import Wires
@@ -148,7 +148,7 @@ def check(target: Target, circuit, args, kwargs, key, s: Symbols) -> None:
 def replay_at_zero(target: Target, circuit, args, kwargs, key, values) -> None:
     """Replay with every numeric input at 0: a branch the tracer cannot see (``if
     isinstance(x, float) and x:``; every look at a traced value is refused while tracing,
-    qsym.trace.Traced) may take the other way there, and the replay sees it."""
+    qsym._trace.Traced) may take the other way there, and the replay sees it."""
     zero_args = [
         np.zeros(key[i][1]) if key[i][0] != STATIC else a for i, a in enumerate(args)
     ]
@@ -182,7 +182,7 @@ def make_program(circuit, gplan) -> str:
 
 def load(source: str, report: bool = False):
     """Stage 7: ``(module, on_disk)``: the generated module as a
-    :class:`qsym.tiers.LazyModule`: the source run once as plain Python (what tier 0
+    :class:`qsym._tiers.LazyModule`: the source run once as plain Python (what tier 0
     calls), the numba module (the file in the cache folder, imported; numba compiles each
     function at its first call) made only when something needs it. ``on_disk`` (only with
     ``report``; else None) says whether an earlier process left it in the cache folder."""
@@ -217,14 +217,14 @@ def circuit_wires(items, result) -> Wires:
     then the wires only measured; if those are the integers ``0..n-1`` (gates on
     ``0..k-1``, measured-only ``k..n-1``) they stay in numeric order.
 
-    >>> from qsym import operations as ops
+    >>> from qsym import _operations as ops
     >>> circuit_wires([ops.RX(0.1, wires="b"), ops.CNOT(wires=["b", "a"])],
     ...               ops.expval(ops.PauliZ("c")))
     Wires(['b', 'a', 'c'])
     >>> circuit_wires([ops.RX(0.1, wires=1), ops.RX(0.1, wires=0)], ops.probs(wires=[2]))
     Wires([0, 1, 2])
     """
-    from .operations import MeasurementProcess
+    from ._operations import MeasurementProcess
 
     order: list = []
     seen: set = set()
@@ -262,7 +262,7 @@ def circuit_wires(items, result) -> Wires:
 
 
 def make_checks(circuit, raw) -> tuple:
-    """The per-call checks of a circuit (:func:`qsym.trace.add_check`) as functions of its
+    """The per-call checks of a circuit (:func:`qsym._trace.add_check`) as functions of its
     flat inputs ``(x, d)``; checks whose expressions use symbols the circuit does not have
     (a broadcast recording's) are left to the trace-time check."""
     syms = tuple(circuit.inputs) + tuple(circuit.data)

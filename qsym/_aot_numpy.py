@@ -1,17 +1,17 @@
 """NumPy twins of the kernel library's loops over the state: an exported module's first tier.
 
-An exported module (:mod:`qsym.aot`) first runs without numba: its kernels and generated
+An exported module (:mod:`qsym._aot`) first runs without numba: its kernels and generated
 functions as plain Python (their ``py_func``, calling each other), so that its first
 gradient needs no compile; numba compiles the same code in a background process meanwhile
 and the module swaps to it. A loop over ``2^n`` amplitudes in plain Python is far too
 slow, so the functions here replace, in that plain-Python namespace only, the kernels
 whose loops run over the state: each is the same arithmetic as its kernel of the same name
-in :mod:`qsym.kernels`, element by element (real and imaginary parts apart, every product
+in :mod:`qsym._kernels`, element by element (real and imaginary parts apart, every product
 and sum in the kernel's order, no fused multiply-add, reductions summed in index order by
 ``np.add.accumulate``), vectorized with NumPy. So the first tier gives the compiled
 kernels' numbers bit for bit (``tests/test_aot.py`` compares them).
 
-qsym never calls these functions: :mod:`qsym.aot` carries their source into exported
+qsym never calls these functions: :mod:`qsym._aot` carries their source into exported
 modules, where the names they use without defining them (``_CHUNK``, ``_reset``,
 ``run_ops_fused`` ...) are the kernel library's, as plain Python. A kernel changed without its twin here is caught by
 that test (the bits differ).

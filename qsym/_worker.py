@@ -1,17 +1,17 @@
-"""The code that runs on a worker of :mod:`qsym.distributed`: Python's standard library,
+"""The code that runs on a worker of :mod:`qsym._distributed`: Python's standard library,
 numpy and numba only; it never imports qsym (nor anything from this package).
 
 A worker (a Dask worker, a thread or a process of a ``concurrent.futures`` executor)
 receives a *payload*: the circuit's exported module (:meth:`qsym.CompiledCircuit.export`,
 as text, with its SHA-256) and the source of the compiled loops that call its
-value-and-gradient function (the optimization loop of :mod:`qsym.minimize`). :func:`load` writes them into the worker's folder, checks the
+value-and-gradient function (the optimization loop of :mod:`qsym._minimize`). :func:`load` writes them into the worker's folder, checks the
 export's hash, imports them and compiles them (numba, cached on disk next to the files);
 once per payload and process: the loaded modules stay in ``sys.modules`` under names made
 from the payload's hash, the process-wide cache. The task functions (:func:`run_starts`,
 :func:`shard_matrix`, :func:`shard_value_and_grad`, :func:`sweep_block`) take the payload
 and plain NumPy arrays and return plain NumPy arrays and numbers.
 
-:mod:`qsym.distributed` ships these functions to Dask workers *by value* (their code, not
+:mod:`qsym._distributed` ships these functions to Dask workers *by value* (their code, not
 a reference to this module), so a Dask worker needs no qsym. Every error on a worker is
 a ``RuntimeError`` whose message starts with ``"qsym worker "``, names the worker (address,
 host, process id) and the cause; the driver turns it into :class:`qsym.WorkerError`.

@@ -7,7 +7,7 @@ shifts and coefficients, and whether the rule and the generator are proved.
 exits with status 1 if any proof fails.
 
 ``qsym cache info`` prints the cache folder, its size and bound and its entries by kind;
-``qsym cache clear`` deletes them (see :func:`qsym.cache.cache_info`).
+``qsym cache clear`` deletes them (see :func:`qsym._cache.cache_info`).
 
 ``qsym warmup`` compiles qsym's kernel library for this machine ahead of time (a fresh
 machine otherwise compiles it at the first circuit that needs it, saying so on stderr);
@@ -15,7 +15,7 @@ machine otherwise compiles it at the first circuit that needs it, saying so on s
 
 ``qsym compile path/to/file.py:function --args '[[0.54, 0.12]]' -o module.py`` compiles a
 QNode for example arguments and exports its value and gradient as a standalone module
-(see :mod:`qsym.aot`). It runs ``file.py``'s top level, as an import would (not its
+(see :mod:`qsym._aot`). It runs ``file.py``'s top level, as an import would (not its
 ``if __name__ == "__main__":`` block), and prints the SHA-256 of the module written.
 
 >>> main(["rules", "--gate", "RX"])  # doctest: +NORMALIZE_WHITESPACE
@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from . import gates, rules
+from . import _gates as gates, rules
 from ._version import __version__
 from .errors import GateError, QsymError
 
@@ -270,7 +270,7 @@ def _arrays(value):
 
 def _load_qnode(target: str):
     """The QNode ``path/to/file.py:function`` (the file's top level runs, as on import)."""
-    from .runtime import QNode
+    from ._runtime import QNode
 
     file, _, name = target.rpartition(":")
     if not file or not name:
@@ -322,7 +322,7 @@ def _check_arguments(qnode, name, call_args, call_kwargs):
 
 
 def cmd_compile(args) -> int:
-    from .aot import compile as compile_qnode
+    from ._aot import compile as compile_qnode
 
     call_args, call_kwargs = _parse_arguments(args.args, args.kwargs)
     qnode, name = _load_qnode(args.target)
@@ -374,7 +374,7 @@ def _warmup_circuit(qml, wires=10):
 
 
 def _kernel_files() -> int:
-    from . import cache
+    from . import _cache as cache
 
     return sum(1 for d in cache.kernel_cache_dirs() if d.is_dir() for f in d.iterdir()
                if f.suffix in (".nbi", ".nbc"))
@@ -386,7 +386,7 @@ def cmd_warmup(args) -> int:
 
     import qsym as qml
 
-    from . import cache, shapes
+    from . import _cache as cache, _shapes as shapes
 
     if args.target:  # a wrong target or arguments: said before minutes of compiling
         call_args, call_kwargs = _parse_arguments(args.args or "[]", args.kwargs)
@@ -456,7 +456,7 @@ def _mb(n: int) -> str:
 
 
 def cmd_cache(args) -> int:
-    from . import cache
+    from . import _cache as cache
 
     if args.action == "clear":
         done = cache.clear_cache()

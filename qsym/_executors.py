@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from . import ir, kernels, second_order
+from . import _ir as ir, _kernels as kernels, _second_order as second_order
 from .errors import ArgumentError, DifferentiationError, MeasurementError
-from .shapes import flat, measurements
-from .shots import refuse
+from ._shapes import flat, measurements
+from ._shots import refuse
 
 NEEDS_SHOTS = (
     "qml.sample and qml.counts need finite shots: create the device with "
@@ -138,7 +138,7 @@ def state_values(node, entry, x, d):
 
 
 def sampled_values(node, entry, x, d):
-    """Every measurement estimated from ``shots`` samples (:class:`qsym.shots.Sampler`)."""
+    """Every measurement estimated from ``shots`` samples (:class:`qsym._shots.Sampler`)."""
     if entry.is_state:
         raise MeasurementError(STATE_WITH_SHOTS)
     return node.sampler(entry).values(x, d, node.current_shots(), node.device.rng), 1
@@ -264,7 +264,7 @@ def direct_jacobian(node, entry, executor):
     broadcast, no input checks: a StatePrep's norm keeps the full :func:`execute`); None
     otherwise. The same entry point (read at each call: the tiers swap it), the same
     error for a non-finite input, the same device counts and Tracker records. grad's
-    short path (:mod:`qsym.runtime`) keeps one per remembered signature; it saves the
+    short path (:mod:`qsym._runtime`) keeps one per remembered signature; it saves the
     executor table's two extra Python calls (about 0.3 us of the seed's 3.5)."""
     if entry.broadcast or entry.checks or executor not in _DIRECT:
         return None

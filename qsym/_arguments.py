@@ -15,7 +15,7 @@ numeric inputs (flat float64 arrays). The kinds:
   float, as NumPy promotes ints.
 
 Which arguments ``grad`` and ``jacobian`` differentiate without ``argnum`` is PennyLane's
-rule (:func:`qsym.autodiff.trainable_indices`: ``requires_grad`` tensors, not plain floats
+rule (:func:`qsym._autodiff.trainable_indices`: ``requires_grad`` tensors, not plain floats
 or arrays); with nothing to differentiate they warn as PennyLane does and return ``()``. A QNode's keywords are checked by :func:`resolve` (:class:`Options`; the
 method that runs: ``"best"`` is the adjoint method, or parameter shift with custom shifts).
 
@@ -37,11 +37,11 @@ from typing import Any
 import numpy as np
 
 from . import rules
-from .autodiff import Boxed, has_box
+from ._autodiff import Boxed, has_box
 from .errors import ArgumentError, DifferentiationError
-from .gates import gate_def
+from ._gates import gate_def
 from .numpy import tensor
-from .shapes import DEFAULT_STEPS, STENCILS
+from ._shapes import DEFAULT_STEPS, STENCILS
 
 # the kinds of an argument in a signature
 STATIC, DATA, TRAIN = "s", "d", "x"
@@ -136,7 +136,7 @@ def classify(args, kwargs, diff, static_names, static_positions=frozenset()):
     """Split call arguments into the signature and the numeric inputs.
 
     This runs on every call, so plain floats and float64 arrays take a short path.
-    Finiteness is checked inside the compiled code (see :func:`qsym.executors.raise_nonfinite`).
+    Finiteness is checked inside the compiled code (see :func:`qsym._executors.raise_nonfinite`).
 
     Args:
         diff: indices of the positional arguments to differentiate, or None for the
@@ -295,7 +295,7 @@ def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, devic
 
 @dataclass(frozen=True)
 class Options:
-    """A QNode's checked options (see :class:`qsym.runtime.QNode` for their meaning)."""
+    """A QNode's checked options (see :class:`qsym._runtime.QNode` for their meaning)."""
 
     diff_method: str | None  # as given (after PennyLane's aliases)
     method: str  # what runs: "parameter-shift", "adjoint" or "finite-diff"

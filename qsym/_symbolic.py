@@ -34,8 +34,8 @@ import numpy as np
 import sympy as sp
 
 from .errors import MeasurementError
-from .gates import REGISTRY, gate_def, pauli_matrix
-from .ir import (Circuit, apply_matrix, evaluate, final_state, input_values,
+from ._gates import REGISTRY, gate_def, pauli_matrix
+from ._ir import (Circuit, apply_matrix, evaluate, final_state, input_values,
                  observable_apply, simulate)
 
 def _sym_apply(state: np.ndarray, mat: sp.Matrix, wires) -> np.ndarray:
@@ -156,10 +156,10 @@ def exact_jacobian(circuit: Circuit, x, d=()) -> np.ndarray:
     """The Jacobian of the circuit's outputs (flattened: a probability vector contributes
     one row per outcome) by the product rule with exact gate derivatives: variances and
     probabilities are made from expectation values of their linear rows
-    (:func:`qsym.ir.linear_rows`), whose derivatives :func:`exact_row_jacobian` computes.
+    (:func:`qsym._ir.linear_rows`), whose derivatives :func:`exact_row_jacobian` computes.
     """
-    from .ir import post_layout, rows_circuit
-    from .shapes import measurements
+    from ._ir import post_layout, rows_circuit
+    from ._shapes import measurements
 
     rc = rows_circuit(circuit)
     _, jacs = measurements(post_layout(circuit), simulate(rc, x, d), exact_row_jacobian(rc, x, d))
@@ -174,7 +174,7 @@ def exact_row_jacobian(circuit: Circuit, x, d=()) -> np.ndarray:
     by sympy, each parameter expression too (chain rule), and the derivative state is
     propagated through the rest of the circuit numerically.
     """
-    from .gates import numeric_matrix_function
+    from ._gates import numeric_matrix_function
 
     values = input_values(circuit, x, d)
     n = circuit.num_wires
@@ -223,7 +223,7 @@ def exact_row_jacobian(circuit: Circuit, x, d=()) -> np.ndarray:
 def compiled_jacobian(entry, out, jac) -> np.ndarray:
     """A compiled entry's row Jacobian in the same flat output space as
     :func:`exact_jacobian` and :func:`finite_difference_jacobian`."""
-    from .shapes import measurements
+    from ._shapes import measurements
 
     _, jacs = measurements(entry.post, out, jac)
     return np.vstack([np.atleast_2d(j) for j in jacs])
@@ -275,7 +275,7 @@ def expectation(qnode, *args, simplify: bool = True, **kwargs):
     ``sympy.Array`` of ``2**k`` probabilities; a tuple (or list) of measurements gives a
     tuple (or list). ``state``, ``sample`` and ``counts`` have none: a ``MeasurementError``
     says so. Symbols are named after the QNode's arguments (``params[0]``, ``phi1``...).
-    Example: the module's documentation (:mod:`qsym.symbolic`).
+    Example: the module's documentation (:mod:`qsym._symbolic`).
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=1)
@@ -299,7 +299,7 @@ def gradient(qnode, *args, simplify: bool = True, **kwargs):
     tuple with one derivative per input (like ``qml.grad`` of one array argument); for
     probs on ``k`` wires, a ``sympy.Array`` of shape ``(2**k, inputs)`` (like
     ``qml.jacobian``). A tuple of measurements gives a tuple of these. Example: the
-    module's documentation (:mod:`qsym.symbolic`).
+    module's documentation (:mod:`qsym._symbolic`).
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=1)
@@ -412,11 +412,11 @@ def check(qnode, *args, h: float = 1e-6, tol: float = 1e-10, symbolic=None,
     >>> report.ok, bool(report.max_error_fd < 1e-8)
     (True, True)
     """
-    from .ir import simulate
-    from .shapes import flat as _flat
-    from .shapes import measurements as _measurements
+    from ._ir import simulate
+    from ._shapes import flat as _flat
+    from ._shapes import measurements as _measurements
 
-    from .broadcast import Broadcast
+    from ._broadcast import Broadcast
     from .errors import ArgumentError
 
     if isinstance(qnode.compiled(args, kwargs)[0], Broadcast):

@@ -1,14 +1,14 @@
 """The user-facing gates, observables and measurements (PennyLane's names and calls).
 
-Each gate class is made from its row of the gate table (:mod:`qsym.gates`). Creating a gate
-inside a circuit function records it on the active tape (:mod:`qsym.trace`); a gate used as
+Each gate class is made from its row of the gate table (:mod:`qsym._gates`). Creating a gate
+inside a circuit function records it on the active tape (:mod:`qsym._trace`); a gate used as
 an observable (``qml.expval(qml.PauliZ(0))``, ``qml.PauliZ(0) @ qml.PauliX(1)``) is taken
 off the tape again, as in PennyLane.
 
 Observables are kept as sums of Pauli words with coefficients (:class:`Observable`), which
 is what the kernels measure.
 
->>> from qsym import operations as ops
+>>> from qsym import _operations as ops
 >>> H = 0.5 * ops.PauliZ(0) @ ops.PauliZ(1) - ops.PauliX(0)
 >>> H
 Observable(0.5 * Z(0) @ Z(1) - 1 * X(0))
@@ -27,9 +27,9 @@ import numpy as np
 import sympy as sp
 
 from .errors import GateError, MeasurementError, TracingError, WireError
-from .gates import GATES, PAULI, REGISTRY, gate_def
-from .gates import matrix as _gate_matrix
-from .trace import Measured, Traced, active_tape
+from ._gates import GATES, PAULI, REGISTRY, gate_def
+from ._gates import matrix as _gate_matrix
+from ._trace import Measured, Traced, active_tape
 
 
 def wires_tuple(wires) -> tuple:
@@ -76,7 +76,7 @@ def _check_param(name: str, value):
     if isinstance(value, (np.ndarray, list, tuple)):
         shape = np.shape(np.asarray(value, dtype=object))
         if len(shape) == 1 and shape[0] > 0:  # broadcast: one value per batch element
-            from .broadcast import Batched
+            from ._broadcast import Batched
 
             return Batched(_check_param(name, v) for v in value)
         raise GateError(
@@ -162,7 +162,7 @@ class Operation:
     num_params: int = 0
     num_wires: int = 1
 
-    _row = None  # the gate-table row the class was made from (qsym.gates.GateDef)
+    _row = None  # the gate-table row the class was made from (qsym._gates.GateDef)
 
     def __init__(self, *args, wires=None, id=None, **hyper):
         name = type(self).__name__
@@ -231,7 +231,7 @@ class Operation:
         array([[ 1.,  0.],
                [ 0., -1.]])
         """
-        from .broadcast import Batched
+        from ._broadcast import Batched
 
         sizes = {len(p) for p in self.params if isinstance(p, Batched)}
         if sizes:  # broadcast parameters: one matrix per batch element, batch first
@@ -343,7 +343,7 @@ def gate_docstring(row) -> str:
         f"The {row.name} gate, as PennyLane's ``qml.{row.name}``{what}.\n\n"
         f"Parameters: {params}. Wires: {wires}. "
         f"Hyperparameters: {', '.join(row.hyper) or 'none'}.\n\n"
-        f"Its exact matrix (``qsym.gates.GATES[{row.name!r}]``) and the parameter-shift\n"
+        f"Its exact matrix (``qsym._gates.GATES[{row.name!r}]``) and the parameter-shift\n"
         f"rule derived and proved from it: the API reference's gate table, or\n"
         f"``qsym rules --gate {row.name}``.\n\n"
         f"Example (made from the gate table, as for every gate)::\n\n"
@@ -370,7 +370,7 @@ def _make_gate_class(row) -> type:
 
 GATE_CLASSES: dict[str, type] = {name: _make_gate_class(row) for name, row in GATES.items()}
 """One class per row of the gate table, by name: kept in step with the table by
-:data:`qsym.gates.REGISTRY` (read it, do not write it)."""
+:data:`qsym._gates.REGISTRY` (read it, do not write it)."""
 
 # qsym's own gates are fixed for the life of the process: bound here once (qml.RX, and
 # PauliZ in this module's doctests). User-defined gates come and go: they are looked up in
@@ -431,7 +431,7 @@ def _exact_matrix(value, what: str) -> sp.Matrix:
 
 def _pauli_sum_matrix(terms, num_wires: int) -> sp.Matrix:
     """``sum(c * word)`` for words given as strings of I, X, Y, Z (wire 0 first)."""
-    from .gates import pauli_matrix
+    from ._gates import pauli_matrix
 
     out = sp.zeros(2**num_wires)
     for c, word in terms:
@@ -447,7 +447,7 @@ def _reserved(name: str) -> str | None:
     if name in vars(package):
         return f"qsym.{name} exists already"
     if name in vars(sys.modules[__name__]):
-        return f"qsym.operations.{name} exists already"
+        return f"qsym._operations.{name} exists already"
     folder = Path(__file__).parent  # a module of qsym, public or internal (qsym/_x.py)
     if (folder / f"{name}.py").exists() or (folder / f"_{name}.py").exists():
         return f"qsym.{name} is a module of qsym"
@@ -494,7 +494,7 @@ def define_gate(name: str, num_wires: int, *, generator=None, matrix=None, doc: 
     """
     from . import rules
     from .errors import RuleError
-    from .gates import GateDef, register
+    from ._gates import GateDef, register
 
     _check_new_gate(name, num_wires, generator, matrix)
     t = sp.Symbol("t", real=True)
@@ -581,7 +581,7 @@ def undefine_gate(name: str) -> None:
 
     QNodes compiled with it trace again at their next call (which raises
     :class:`qsym.GateError` or ``AttributeError`` if they still use it), and its
-    memos are dropped (:data:`qsym.gates.REGISTRY`). Removing a name that is not defined
+    memos are dropped (:data:`qsym._gates.REGISTRY`). Removing a name that is not defined
     does nothing.
 
     >>> import qsym as qml
@@ -592,7 +592,7 @@ def undefine_gate(name: str) -> None:
     >>> hasattr(qml, "MyZZ")
     False
     """
-    from .gates import unregister
+    from ._gates import unregister
 
     unregister(name)
 
@@ -664,7 +664,7 @@ class _Terms(dict):
 
 
 def _no_recording():
-    from .trace import Tape, recording
+    from ._trace import Tape, recording
 
     return recording(Tape())
 
@@ -684,7 +684,7 @@ class Observable:
     True
     """
 
-    # the circuit's gates this observable was made from (see qsym.trace.Tape.observed)
+    # the circuit's gates this observable was made from (see qsym._trace.Tape.observed)
     _gates: tuple = ()
 
     def __init__(self, terms: dict):

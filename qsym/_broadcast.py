@@ -16,7 +16,7 @@ parameter element ``b`` had (sympy, symbol by symbol). A circuit that treats bat
 elements differently is refused with :class:`~qsym.errors.ArgumentError`.
 
 Values and Jacobians of all ``B`` elements come from the batched compiled entry points
-(:meth:`qsym.runtime.Compiled.batch_value_and_grad`, threads across the batch).
+(:meth:`qsym._runtime.Compiled.batch_value_and_grad`, threads across the batch).
 Jacobians have PennyLane's shape for a broadcast QNode, ``(B, *result shape, *argument
 shape)``: the derivative of element ``b`` by the whole argument, zero off element ``b``'s
 slice (a shared argument without a batch axis gets a full row per element).
@@ -92,7 +92,7 @@ def find_axes(items, size, arrays: dict) -> dict:
 
 def collapsed_symbols(make, name, shape, axis, size):
     """Symbols for an argument with batch axis ``axis``: the reduced symbols repeated
-    along it. ``make(name, shape)`` is :func:`qsym.trace.symbols_like`."""
+    along it. ``make(name, shape)`` is :func:`qsym._trace.symbols_like`."""
     reduced = shape[:axis] + shape[axis + 1 :]
     v, flat = make(name, reduced)
     arr = np.empty(shape, dtype=object)
@@ -126,7 +126,7 @@ def collapse(items, original, size, substitutions, literals=None):
             if isinstance(p, Batched) and literals is not None and all(
                 not sp.sympify(e).free_symbols for e in p
             ) and any(sp.sympify(e) != sp.sympify(p[0]) for e in p[1:]):
-                from .trace import TracedSymbol
+                from ._trace import TracedSymbol
 
                 sym = TracedSymbol(f"_literal{len(literals)}")
                 values = [float(sp.sympify(e)) for e in p]

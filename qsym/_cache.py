@@ -44,11 +44,11 @@ unpickled. A damaged, planted or foreign file is never trusted:
 Small derived results that cost sympy time in every new process are kept in the same
 folder as JSON records (:func:`load_record`, :func:`save_record`): ``rules/`` holds the
 derived shift rules (:mod:`qsym.rules`), ``gate-code/`` the gate-matrix code printed for
-generated modules (:func:`qsym.emit.gate_body`). A record is named by the SHA-256 of its
+generated modules (:func:`qsym._emit.gate_body`). A record is named by the SHA-256 of its
 key and holds the whole key (the qsym version, a hash of the code that computed it, the
 sympy version and the exact sympy matrix it was computed from) and its signature; the
 callers also check its contents against the gate's matrix
-(:func:`qsym.emit.gate_code_matches`, :func:`qsym.rules.rule_matches_gate`). One that
+(:func:`qsym._emit.gate_code_matches`, :func:`qsym.rules.rule_matches_gate`). One that
 does not match in every respect is a miss, and the result is computed again and the
 file rewritten. ``QSYM_CACHE=0`` reads and writes no records.
 
@@ -91,7 +91,7 @@ from pathlib import Path
 
 from .errors import CacheWarning, QsymError
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("qsym.cache")
 _lock = threading.Lock()
 _dir_lock = threading.RLock()
 _tmpdir: tempfile.TemporaryDirectory | None = None
@@ -589,7 +589,7 @@ def load_record(kind: str, key: str):
 SHIPPED_RECORDS = Path(__file__).with_name("gate_records.json")
 _shipped: dict | None = None
 # the lines of a record key that say which build computed it, not what it is
-_BUILD_LINES = ("qsym ", "rules.py ", "emit.py ", "sympy ")
+_BUILD_LINES = ("qsym ", "rules.py ", "_emit.py ", "sympy ")
 
 
 def shipped_key(kind: str, key: str) -> str:
@@ -604,7 +604,7 @@ def shipped_key(kind: str, key: str) -> str:
 def set_shipped(table):
     """Replace the shipped table for this process (``{}``: none, every miss is derived
     again; None: read the file again at the next miss); the old one.
-    :func:`qsym.emit.ship_records` derives the table with ``{}``."""
+    :func:`qsym._emit.ship_records` derives the table with ``{}``."""
     global _shipped
     old, _shipped = _shipped, table
     return old
@@ -614,7 +614,7 @@ def shipped_record(kind: str, key: str):
     """The payload qsym ships for the record ``key`` of ``kind`` (``rules``, ``gate-code``),
     or None: ``gate_records.json`` beside this file holds what qsym derives for the gate
     table's built-in gates (their shift rules and printed matrix code), made when qsym is
-    built (:func:`qsym.emit.ship_records`), so that a gate's first use on a machine does
+    built (:func:`qsym._emit.ship_records`), so that a gate's first use on a machine does
     not wait for sympy (0.05-1.5 s a gate kind). The callers check a shipped payload as
     they check a record read from the cache (a rule's identities and its derivative
     through the gate's exact matrix; code by evaluating it against that matrix) and save
@@ -814,7 +814,7 @@ def kernel_function_name(index_name: str) -> str | None:
     """The kernel library function a numba index file name is of (``kernels.<name>-<line>``
     ...), or None for any other module's function.
 
-    >>> kernel_function_name("kernels.program_value-812.py312.nbi")
+    >>> kernel_function_name("_kernels.program_value-812.py312.nbi")
     'program_value'
     >>> kernel_function_name("_kernels.program_value-812.py312.nbi")  # a private module file
     'program_value'
@@ -838,7 +838,7 @@ def kernel_compile_said() -> None:
 
 def say_kernel_compile(index_name: str, where) -> None:
     """One line on stderr, once per process, when numba finds no cached code of a kernel
-    library function (:mod:`qsym.kernels`): compiling it takes seconds (the library's big
+    library function (:mod:`qsym._kernels`): compiling it takes seconds (the library's big
     entry points about 10-40 s each on a 2-core machine), once per machine and qsym
     version. Silent with ``QSYM_QUIET=1`` (``qsym warmup`` prints its own progress)."""
     global _said_kernel_compile

@@ -2,11 +2,11 @@
 :class:`grad`, :class:`jacobian`, :class:`hessian`; and :class:`Compiled`, one compiled
 signature of a QNode.
 
-A QNode compiles once per *input signature* (:mod:`qsym.arguments`: kinds and shapes of
+A QNode compiles once per *input signature* (:mod:`qsym._arguments`: kinds and shapes of
 the arguments, values of the static ones, which are differentiated); numeric values never
 enter it, so new parameters or new keyword data reuse the compiled code. Building a
-signature is the list of stages of :mod:`qsym.stages` (:meth:`QNode.build`); running it
-goes through the executors of :mod:`qsym.executors`. Devices and trackers:
+signature is the list of stages of :mod:`qsym._stages` (:meth:`QNode.build`); running it
+goes through the executors of :mod:`qsym._executors`. Devices and trackers:
 :mod:`qsym.devices`.
 """
 
@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from . import autodiff, broadcast, cache, executors, ir, kernels, plan, rules
-from . import second_order, stages, templates, tiers, trace
-from . import shots as shots_mod
-from .arguments import (  # classify: looked up here at each call (tests count its calls)
+from . import _autodiff as autodiff, _broadcast as broadcast, _cache as cache, _executors as executors, _ir as ir, _kernels as kernels, _plan as plan, rules
+from . import _second_order as second_order, _stages as stages, templates, _tiers as tiers, _trace as trace
+from . import _shots as shots_mod
+from ._arguments import (  # classify: looked up here at each call (tests count its calls)
     DIFF_METHODS,  # noqa: F401  (qsym.runtime's names)
     F64,
     INTERFACES,  # noqa: F401
@@ -38,13 +38,13 @@ from .arguments import (  # classify: looked up here at each call (tests count i
     normalize_argnum,
     resolve,
 )
-from .autodiff import Boxed
+from ._autodiff import Boxed
 from .numpy import tensor
 from .errors import ArgumentError, DeviceError, DifferentiationError, TracingError
-from .executors import execute
-from .gates import REGISTRY as GATE_REGISTRY
-from .program import Prepared
-from .shapes import finite_differences, flat, format_values, measurements, pick
+from ._executors import execute
+from ._gates import REGISTRY as GATE_REGISTRY
+from ._program import Prepared
+from ._shapes import finite_differences, flat, format_values, measurements, pick
 from .devices import (  # noqa: F401  (qsym.runtime's names)
     DEVICE_NAMES,
     Device,
@@ -54,9 +54,9 @@ from .devices import (  # noqa: F401  (qsym.runtime's names)
     device,
     state_memory,
 )
-from .stages import circuit_wires  # noqa: F401  (qsym.runtime.circuit_wires)
+from ._stages import circuit_wires  # noqa: F401  (qsym._runtime.circuit_wires)
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("qsym.runtime")
 
 _NO_DATA = np.zeros(0)  # shared: the compiled code never writes its inputs
 _SHOT_COUNT = threading.local()  # .active: (QNode, the shot count it evaluates now)
@@ -83,7 +83,7 @@ class Compiled:
     ``blocks`` says where each differentiated argument sits in the flat input vector:
     ``(first column, size, shape)``. ``tier`` is where the calls run now: ``"python"``
     (the generated code as plain Python, nothing compiled for this circuit), ``"module"``
-    or ``"fused"`` (:mod:`qsym.tiers`); every tier gives the same bits.
+    or ``"fused"`` (:mod:`qsym._tiers`); every tier gives the same bits.
     """
 
     circuit: ir.Circuit
@@ -96,7 +96,7 @@ class Compiled:
     compile_seconds: float = 0.0
     # the exact second derivatives of the gate parameters (qsym.second_order), made at first use
     second: Any = field(default=None, init=False, repr=False, compare=False)
-    # checks of the inputs run at every call (a StatePrep's norm: qsym.trace.add_check)
+    # checks of the inputs run at every call (a StatePrep's norm: qsym._trace.add_check)
     checks: tuple = field(default=(), init=False, repr=False, compare=False)
     # the tier state (qsym.tiers): changed only under _lock, by _enter
     tier: str = field(default="python", init=False, compare=False)
@@ -123,7 +123,7 @@ class Compiled:
         self.is_state = self.circuit.measurements[0].kind == "state"
         # drawn from samples (finite shots only)
         self.drawn = any(m.kind in ("sample", "counts") for m in self.circuit.measurements)
-        self.broadcast = False  # see qsym.broadcast.Broadcast
+        self.broadcast = False  # see qsym._broadcast.Broadcast
         self._ints, self._floats = self.module.PROGRAM
         self.fused = self.module.WORK <= FUSED_MAX_WORK
         # one gradient's shifted circuits on several threads: large circuits only
@@ -411,7 +411,7 @@ class Compiled:
 
     def prepare(self, x, d, mode):
         """The generated module's ``prepare`` on the current tier (plain Python on tier 0,
-        compiled after the swap; the same bits), as a :class:`qsym.program.Prepared`. Shots,
+        compiled after the swap; the same bits), as a :class:`qsym._program.Prepared`. Shots,
         second order and the state use it, so they never compile a circuit that the entry
         points do not."""
         return Prepared._make(self._prepare(x, d, mode))
@@ -519,7 +519,7 @@ class Compiled:
 
     def value_and_grad_fd(self, x, d, h, order):
         """Values and Jacobian by finite differences (order 1 forward, 2 and 4 central;
-        :func:`qsym.shapes.finite_differences`)."""
+        :func:`qsym._shapes.finite_differences`)."""
         return finite_differences(lambda v: self.value(v, d), x, h, order)
 
     @property
@@ -550,8 +550,8 @@ class QNode:
             or ``{gate name: {parameter index: shifts}}``. qsym derives the coefficients
             and proves the rule before use (:func:`qsym.rules.rule_for_gate`).
         shots: sample every circuit this many times (overrides the device's ``shots``;
-            ``None`` given here means exact; :mod:`qsym.shots`; also ``qml.set_shots``);
-            a shot vector (``[100, (10, 3)]``, :class:`qsym.shots.Shots`) makes every call
+            ``None`` given here means exact; :mod:`qsym._shots`; also ``qml.set_shots``);
+            a shot vector (``[100, (10, 3)]``, :class:`qsym._shots.Shots`) makes every call
             return a tuple, one result per count.
         interface: ``"auto"`` (default), ``"autograd"``, ``"numpy"`` or None: NumPy values
             and autograd; ``"jax"``, ``"torch"``, ``"tf"`` raise :class:`ArgumentError`.
@@ -608,7 +608,7 @@ class QNode:
             mcm_method=mcm_method, executor_backend=executor_backend, autograph=autograph)
         self.func = func
         self.device = device
-        vars(self).update(vars(opts))  # the fields of qsym.arguments.Options (method: what runs)
+        vars(self).update(vars(opts))  # the fields of qsym._arguments.Options (method: what runs)
         self.static_argnames = frozenset(
             [static_argnames] if isinstance(static_argnames, str) else static_argnames
         )
@@ -642,7 +642,7 @@ class QNode:
         GATE_REGISTRY.watch(self)
 
     def _gates_changed(self, names) -> None:
-        """Called by :data:`qsym.gates.REGISTRY` when the gates ``names`` were defined,
+        """Called by :data:`qsym._gates.REGISTRY` when the gates ``names`` were defined,
         redefined or removed: the compiled signatures whose circuit uses one of them are
         dropped (their next call traces and compiles again, with the gate's current
         definition), and so is the gradient's short path."""
@@ -662,7 +662,7 @@ class QNode:
 
     def configured_shots(self):
         """The shots set: the QNode's (``shots=``, ``qml.set_shots``; ``None`` set there
-        means exact), else the device's; a :class:`qsym.shots.Shots` for a shot vector."""
+        means exact), else the device's; a :class:`qsym._shots.Shots` for a shot vector."""
         return self.shots if self._shots_set else self.device.shots
 
     def current_shots(self):
@@ -703,7 +703,7 @@ class QNode:
         return tuple(results)
 
     def sampler(self, entry) -> shots_mod.Sampler:
-        """The :class:`qsym.shots.Sampler` of a compiled signature, made at its first use."""
+        """The :class:`qsym._shots.Sampler` of a compiled signature, made at its first use."""
         s = self.samplers.get(id(entry))
         if s is None or s.entry is not entry:
             s = self.samplers[id(entry)] = shots_mod.Sampler(entry)
@@ -738,7 +738,7 @@ class QNode:
 
     def build(self, args, kwargs, key):
         """Trace and compile the signature ``key`` (from :func:`classify`) of these
-        arguments: the stages of :mod:`qsym.stages`, in order."""
+        arguments: the stages of :mod:`qsym._stages`, in order."""
         t0 = time.perf_counter()
         target = stages.Target(self.func, self.device.wires, self.method, self.static_argnames,
                                self._param_names, self.rule_of)
@@ -852,7 +852,7 @@ class QNode:
 
     def flat_hessian(self, args, kwargs, diff):
         """``(values, jac, hess, entry)``: as :meth:`flat_jacobian`, plus the exact Hessian
-        ``hess[v, c, k]`` by second-order parameter shift (:mod:`qsym.second_order`)."""
+        ``hess[v, c, k]`` by second-order parameter shift (:mod:`qsym._second_order`)."""
         self._differentiable()
         entry, xs, ds = self.compiled(args, kwargs, diff)
         if entry.is_state or entry.drawn:
@@ -1035,7 +1035,7 @@ class _Derivative:
 
     def _diff_indices(self, args):
         """Which arguments to differentiate, as indices: ``argnum``'s, or without it
-        PennyLane's trainable arguments (:func:`qsym.autodiff.trainable_indices`:
+        PennyLane's trainable arguments (:func:`qsym._autodiff.trainable_indices`:
         ``requires_grad`` tensors and autograd boxes; not plain floats, lists or plain
         NumPy arrays)."""
         diff = self.argnum
@@ -1091,7 +1091,7 @@ class grad(_Derivative):
         fun: a QNode returning one expectation value, or any Python function of floats
             and arrays that calls QNodes and combines their results with
             ``qsym.numpy`` arithmetic (a hybrid cost, differentiated with autograd:
-            :mod:`qsym.autodiff`).
+            :mod:`qsym._autodiff`).
         argnum / argnums: which positional argument(s) to differentiate: an int (the
             gradient has that argument's shape), a list (a tuple of gradients), or None:
             PennyLane's trainable arguments, those with ``requires_grad=True``
@@ -1204,7 +1204,7 @@ class jacobian(_Derivative):
 
     For a QNode returning a tuple of measurements the result is a tuple (one entry per
     measurement), each shaped like :class:`grad`'s result. ``qml.jacobian(qml.grad(f))``
-    is the exact Hessian (second-order parameter shift, :mod:`qsym.second_order`).
+    is the exact Hessian (second-order parameter shift, :mod:`qsym._second_order`).
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=2)
@@ -1238,7 +1238,7 @@ class jacobian(_Derivative):
 class hessian(_Derivative):
     """The Hessian: second derivatives of a QNode or a hybrid function, exact.
 
-    For a QNode, by second-order parameter shift (:mod:`qsym.second_order`): the shift rule of
+    For a QNode, by second-order parameter shift (:mod:`qsym._second_order`): the shift rule of
     each parameter applied to the compiled gradient, then the exact chain rule through the
     gate parameters' and coefficients' expressions. For a hybrid function, autograd's
     Jacobian of its gradient, with the same QNode second derivatives inside.

@@ -2,7 +2,7 @@
 ``qml.prod``, ``qml.sum``, ``qml.s_prod``, ``qml.dot`` and the short names ``qml.X``,
 ``qml.Y``, ``qml.Z``, ``qml.I``, ``qml.H``.
 
-Adjoints and controlled gates are written as gates of the table (:mod:`qsym.gates`), so
+Adjoints and controlled gates are written as gates of the table (:mod:`qsym._gates`), so
 that every parameter keeps an exact expression of the inputs and a proved shift rule:
 
 - the adjoint of ``U(t) = exp(-i t G)`` is ``U(-t)``; of ``Rot(a, b, c)`` it is
@@ -35,8 +35,8 @@ import numpy as np
 import sympy as sp
 
 from .errors import GateError, MeasurementError, WireError
-from .gates import GATES, REGISTRY, GateDef, gate_def, register
-from .operations import (
+from ._gates import GATES, REGISTRY, GateDef, gate_def, register
+from ._operations import (
     GATE_CLASSES,
     Hamiltonian,
     Observable,
@@ -44,7 +44,7 @@ from .operations import (
     wires_tuple,
     as_observable,
 )
-from .trace import Tape, active_tape, recording
+from ._trace import Tape, active_tape, recording
 
 from types import SimpleNamespace as _Namespace
 
@@ -116,7 +116,7 @@ def _make(name: str, params=(), wires=(), hyper=()) -> Operation:
 
 
 def _neg(p):
-    from .broadcast import Batched
+    from ._broadcast import Batched
 
     if isinstance(p, Batched):
         return Batched(-v for v in p)
@@ -125,7 +125,7 @@ def _neg(p):
 
 def _elementwise(fn, *ps):
     """``fn`` of parameters, element by element if any is broadcast (a Batched tuple)."""
-    from .broadcast import Batched
+    from ._broadcast import Batched
 
     sizes = {len(q) for q in ps if isinstance(q, Batched)}
     if not sizes:
@@ -471,7 +471,7 @@ def ctrl(op, control, control_values=None, work_wires=None):
 
 
 def _ops_namespace():
-    from .operations import Hermitian, Projector
+    from ._operations import Hermitian, Projector
 
     return _Namespace(LinearCombination=Hamiltonian, Hamiltonian=Hamiltonian,
                       Hermitian=Hermitian, Projector=Projector, **GATE_CLASSES)

@@ -6,7 +6,7 @@ evaluations. qsym differentiates the classical part with `autograd
 its default interface, and treats each QNode call as one autograd *primitive* whose
 vector-Jacobian product is the compiled exact Jacobian (parameter shift or adjoint, by the
 QNode's ``diff_method``). The Jacobian is a primitive too, whose own product is the exact
-Hessian (:mod:`qsym.second_order`), so second derivatives of hybrid costs
+Hessian (:mod:`qsym._second_order`), so second derivatives of hybrid costs
 (``qml.jacobian(qml.grad(cost))``, :func:`hessian`) are exact as well. Third derivatives
 are refused.
 

@@ -4,7 +4,7 @@ The inputs are :class:`Traced` values wrapping sympy symbols. Arithmetic on them
 NumPy's elementwise functions (:data:`UFUNCS`), build exact sympy expressions, so
 ``RX(2*x[0] + np.sin(x[1]))`` records an exact expression. Gates record themselves on the
 active :class:`Tape` (one per thread); the recorded tape becomes a
-:class:`qsym.ir.Circuit`.
+:class:`qsym._ir.Circuit`.
 
 Python control flow that depends on the *value* of a traced input cannot be traced: a
 :class:`Traced` value refuses ``bool()``, comparisons, ``int()``, ``float()``, ``round()``
@@ -13,7 +13,7 @@ every value (not only the traced one). A numeric replay of the function at the t
 point is a second net for what the tracer cannot see (a test on the type of an argument).
 
 >>> import sympy as sp
->>> from qsym import operations as ops
+>>> from qsym import _operations as ops
 >>> x = sp.Symbol("x", real=True)
 >>> tape = Tape()
 >>> with recording(tape):
@@ -120,7 +120,7 @@ _CHECKS = threading.local()  # .stack: lists collecting the checks of the circui
 def collecting_checks():
     """Collect the checks :func:`add_check` registers while a circuit function is traced:
     ``(what, expressions, test)``, run on the expressions' values at every call
-    (:func:`qsym.executors.execute`), e.g. a state preparation's norm."""
+    (:func:`qsym._executors.execute`), e.g. a state preparation's norm."""
     stack = getattr(_CHECKS, "stack", None)
     if stack is None:
         stack = _CHECKS.stack = []
@@ -577,7 +577,7 @@ class Measured:
 
 def to_ir(items, result, device_wires: tuple, inputs, data):
     """Turn recorded gates and the returned measurement(s) into a Circuit."""
-    from .ir import Circuit, Measurement, Op
+    from ._ir import Circuit, Measurement, Op
 
     index = {w: i for i, w in enumerate(device_wires)}
 

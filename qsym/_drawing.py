@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .ir import Circuit, evaluate, input_values
+from ._ir import Circuit, evaluate, input_values
 
 # PennyLane's labels (``Operator.label``) where they differ from the gate name
 _LABELS = {
@@ -96,7 +96,7 @@ def _group(strs: list, rows: list) -> None:
 def _obs_label(obs, matrices) -> str | None:
     """PennyLane's label of a measured observable as written (``X``, ``Z@X``, ``𝓗(M0)``
     for a Hermitian matrix), or None to label it from its Pauli words."""
-    from .operations import Observable, Operation
+    from ._operations import Observable, Operation
 
     if isinstance(obs, Operation):
         return _LABELS.get(obs.name, obs.name)
@@ -316,7 +316,7 @@ def _annotations(qnode, circuit, args, kwargs):
     """Per op of ``circuit``: what PennyLane would draw in its place, from a numeric run of
     the circuit function (the gates record where they came from); None if the run does
     not give the traced gates."""
-    from .trace import Tape, recording
+    from ._trace import Tape, recording
 
     tape = Tape()
     try:
@@ -374,7 +374,7 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     """
 
     def drawer(*args, **kwargs):
-        from .shapes import flat as _flat
+        from ._shapes import flat as _flat
 
         entry, xs, ds = qnode.compiled(args, kwargs)
         opts = dict(decimals=decimals, wire_order=wire_order, show_all_wires=show_all_wires,
@@ -474,8 +474,8 @@ def matrix(op, wire_order=None):
            [ 0.,  1.,  0., -1.],
            [ 1.,  0., -1.,  0.]])
     """
-    from .operations import Observable, Operation
-    from .runtime import QNode
+    from ._operations import Observable, Operation
+    from ._runtime import QNode
 
     if isinstance(op, QNode):
         return _qnode_matrix(op, wire_order)
@@ -503,9 +503,9 @@ def matrix(op, wire_order=None):
 
 def _qnode_matrix(qnode, wire_order):
     from .errors import ArgumentError, WireError
-    from .ir import apply_matrix as _apply
-    from .gates import numeric_matrix_function
-    from .shapes import flat
+    from ._ir import apply_matrix as _apply
+    from ._gates import numeric_matrix_function
+    from ._shapes import flat
 
     def unitary(*args, **kwargs):
         entry, xs, ds = qnode.compiled(args, kwargs)
@@ -614,7 +614,7 @@ def draw_mpl(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     plt = _pyplot()
 
     def drawer(*args, **kw):
-        from .shapes import flat as _flat
+        from ._shapes import flat as _flat
 
         entry, xs, ds = qnode.compiled(args, kw)
         annotations = _annotations(qnode, entry.circuit, args, kw)

@@ -39,10 +39,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import kernels
+from . import _kernels as kernels
 from .errors import DeviceError, DifferentiationError
-from .program import lowered
-from .shapes import finite_differences, measurements
+from ._program import lowered
+from ._shapes import finite_differences, measurements
 
 
 class ShotCopies(NamedTuple):
@@ -182,7 +182,7 @@ def check_shots(shots):
 
 class Sampler:
     """What one compiled circuit needs to sample: its lowered program
-    (:func:`qsym.program.lowered`) and its packed arrays."""
+    (:func:`qsym._program.lowered`) and its packed arrays."""
 
     def __init__(self, entry):
         self.entry = entry
@@ -227,7 +227,7 @@ class Sampler:
 
     # --- values ------------------------------------------------------------------------
     def values(self, x, d, shots, rng):
-        """Every measurement's estimated value (as :func:`qsym.shapes.measurements`)."""
+        """Every measurement's estimated value (as :func:`qsym._shapes.measurements`)."""
         entry = self.entry
         pre = entry.prepare(x, d, 0)
         mats = pre.mats

@@ -1,7 +1,7 @@
 """The compiled-once statevector kernel library (numba, cached on disk).
 
 Circuits reach these kernels as a packed program (:data:`PROGRAM_SECTIONS`, written by
-:meth:`qsym.program.Program.pack`): per op its wire count, wires, storage kind (one of
+:meth:`qsym._program.Program.pack`): per op its wire count, wires, storage kind (one of
 ``DENSE``, ``DIAGONAL``, ``CONTROLLED_X``, ``REAL``, ``PAULI``, ``PCPHASE``) and the offset
 of its matrix in one flat complex array; the measured words; the shift terms and the
 chain-rule tables. The kernels own the parameter-shift walk (``shift_values``,
@@ -34,7 +34,7 @@ DENSE = 0
 DIAGONAL = 1
 CONTROLLED_X = 2  # CNOT, Toffoli: a permutation (the stored dense matrix is not read)
 REAL = 3  # a dense matrix that is real: real arithmetic on the float64 view (vectorizes)
-# gates on many wires (qsym.gates.STRUCTURED_MIN_WIRES), a few numbers instead of 4^k:
+# gates on many wires (qsym._gates.STRUCTURED_MIN_WIRES), a few numbers instead of 4^k:
 PAULI = 4  # a I + b P on the states whose control wires hold their values (apply_pauli)
 PCPHASE = 5  # e^{it} on the first dim basis states of the gate, e^{-it} on the others
 
@@ -1045,7 +1045,7 @@ def _split_values(fl, n_words, n_terms, n_slots):
 # the kernels cheap (numba's dispatch costs per argument). ints is a header of sizes
 # (HEADER_FIELDS), then where each section starts (and where the last ends), then the
 # sections of PROGRAM_SECTIONS in that order; floats holds the shift-rule coefficients.
-# This declaration is the layout's only statement: qsym.program.Program.pack writes the
+# This declaration is the layout's only statement: qsym._program.Program.pack writes the
 # arrays from it, the kernels read a section by its number (_section), and
 # tests/test_program.py checks both against it.
 HEADER_FIELDS = ("n", "ops", "maxw", "words", "terms", "chain", "cc", "slots", "inputs",
@@ -1256,7 +1256,7 @@ def _gate_gradient(ints, floats, mats, smats, n_rows):
 
 
 # Small circuits: their fused entry points call this kernel (tiny ones are written out
-# instead: qsym.emit.unrolled_functions). It is program_value_and_grad_into in one function,
+# instead: qsym._emit.unrolled_functions). It is program_value_and_grad_into in one function,
 # for a seed-sized circuit's machinery rather than its arithmetic: the sections read in
 # place, shift_values' loop inlined, each shifted circuit's words added into the
 # derivatives as they are measured (the same sums in the same term order: the same bits),

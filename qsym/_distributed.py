@@ -5,14 +5,14 @@
 (``pip install "qsym[distributed]"`` for Dask; docs/distributed.md). What a worker gets is
 the circuit's **exported module** (:meth:`qsym.CompiledCircuit.export`: numpy and numba
 only) with the source of the compiled loops that call it, as one *payload*, and plain
-NumPy arrays; the code that runs there is :mod:`qsym.worker`, shipped to Dask workers by
+NumPy arrays; the code that runs there is :mod:`qsym._worker`, shipped to Dask workers by
 value, so a Dask worker needs numpy, numba and dask's ``distributed``, not qsym. A worker
 loads a payload once per process (its modules stay in ``sys.modules`` under names made
 from the payload's hash) and numba caches their machine code in the worker's folder.
 
 - **Many starts** (``multistart=True``): tasks of consecutive starts (at most four per
   worker thread), each start the whole compiled optimization loop of
-  :mod:`qsym.minimize` (the same source, the same arithmetic): the results equal the
+  :mod:`qsym._minimize` (the same source, the same arithmetic): the results equal the
   one-process run's, start by start, bit for bit.
 - **Data-parallel training** (``data=``, ``targets=`` without ``multistart``): the rows
   are cut into contiguous shards, one per worker (or ``shards=``); each step, every shard's
@@ -62,9 +62,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import aot, worker
+from . import _aot as aot, _worker as worker
 from .errors import ArgumentError, QsymError
-from .runtime import QNode
+from ._runtime import QNode
 
 __all__ = ["WorkerError", "is_dask_collection", "sweep"]
 
@@ -86,7 +86,7 @@ _by_value_lock = threading.Lock()
 
 
 def _detached_tasks():
-    """:mod:`qsym.worker`'s task functions run again from its source under a module name
+    """:mod:`qsym._worker`'s task functions run again from its source under a module name
     that cannot be imported: pickled by value (cloudpickle), they need no qsym where they
     run."""
     global _by_value
@@ -116,7 +116,7 @@ def _dask_client(executor):
 
 
 class Backend:
-    """An executor as qsym uses it: submit a task of :mod:`qsym.worker`, hold a value
+    """An executor as qsym uses it: submit a task of :mod:`qsym._worker`, hold a value
     where the tasks run, gather results with a timeout and errors turned into
     :class:`WorkerError`."""
 
@@ -204,7 +204,7 @@ def payload(node: QNode, example_args, example_kwargs, function,
             loop_text: str | None) -> dict:
     """What a worker receives: the circuit's export for this signature (carrying
     ``function``: a name or names of the generated module or the kernels), its SHA-256, and the source of the optimization loop (``loop_text``,
-    the circuit module's name left as :data:`qsym.worker.MODULE_PLACEHOLDER`; None for
+    the circuit module's name left as :data:`qsym._worker.MODULE_PLACEHOLDER`; None for
     a sweep). Built once per compiled signature and process."""
     compiled = aot.compile(node, *example_args, **example_kwargs)
     key0 = (compiled.source, compiled.diff_method, repr(compiled.layout), function, loop_text)
@@ -263,7 +263,7 @@ def _bounds(n_rows, shards):
 class ShardedObjective:
     """The data-set objective of ``minimize`` computed shard by shard on an executor: a
     ``grad_fn`` for the optimizers (``obj(x)`` returns the gradient, ``obj.forward`` the
-    objective at the same point), as :mod:`qsym.minimize`'s Python loop takes it.
+    objective at the same point), as :mod:`qsym._minimize`'s Python loop takes it.
 
     Per call: each shard's task returns the means over its rows (added in row order, then
     divided by its number of rows, by the optimization loop's own code) of the
