@@ -18,7 +18,7 @@ step"). Two compiled runs give the same bits.
 ...     return qml.expval(qml.PauliZ(0))
 >>> res = qml.minimize(bloch, [0.3], optimizer=qml.GradientDescentOptimizer(0.5), steps=60)
 >>> res.compiled, res.nit, np.round(res.x, 6), round(res.fun, 9)
-(True, 60, array([3.141593]), -1.0)
+(True, 60, tensor([3.141593], requires_grad=True), -1.0)
 >>> len(res.cost_history), res.cost_history[0] == bloch([0.3])
 (61, np.True_)
 
@@ -50,7 +50,7 @@ Many starts, and a fit to data (one trained angle, so that ``RY(w) RY(x)`` gives
 >>> res = qml.minimize(model, starts, multistart=True, steps=200,
 ...                    optimizer=qml.AdamOptimizer(stepsize=0.1))
 >>> res.x.shape, np.round(res.fun, 6)
-((3, 1), array([-1., -1., -1.]))
+((3, 1), tensor([-1., -1., -1.], requires_grad=True))
 >>> X = np.linspace(0.0, 1.0, 8)
 >>> fit = qml.minimize(model, [0.0], data={"x": X}, targets=np.cos(X + 0.5), steps=300,
 ...                    optimizer=qml.AdamOptimizer(stepsize=0.05))
@@ -496,7 +496,7 @@ def loop_source(entry, method: str, module: str | None = None) -> str:
 
 
 def loop_imports(source: str, module: str) -> tuple[str, ...]:
-    """The names a loop module's source imports from ``module`` (what an exported circuit
+    r"""The names a loop module's source imports from ``module`` (what an exported circuit
     module must carry for it: :mod:`qsym._distributed`).
 
     >>> loop_imports("from m import a as _q_a\nfrom n import b\nfrom m import c", "m")

@@ -413,7 +413,7 @@ def test_tier0_writes_no_module_and_makes_no_dispatcher(tmp_path, monkeypatch):
     w = np.linspace(-1.1, 1.3, 8)
     node = _node(fn=_hea, wires=4)
     with qml.Tracker(node.device) as tracker:
-        first = _bits(node(w), qml.grad(node)(w))
+        first = _bits(node(w), qml.grad(node, argnum=0)(w))
     entry = _entry(node, w)
     module = entry.module
     assert "**" not in entry.source.split('"""', 2)[-1]  # the text as it is, no AST pass
@@ -427,7 +427,7 @@ def test_tier0_writes_no_module_and_makes_no_dispatcher(tmp_path, monkeypatch):
     assert sys.modules[module.__name__] is module.load()
     assert isinstance(module.prepare, numba.core.registry.CPUDispatcher)
     with qml.Tracker(node.device) as again:
-        assert _bits(node(w), qml.grad(node)(w)) == first
+        assert _bits(node(w), qml.grad(node, argnum=0)(w)) == first
     # a value, then a gradient: one run, and 2 shifted runs per parameter plus its value
     assert again.totals["executions"] == tracker.totals["executions"] == 1 + (1 + 2 * 8)
     # an independent check: d/dw0 of <Z0 X2 + Y3> by a central difference
@@ -435,4 +435,4 @@ def test_tier0_writes_no_module_and_makes_no_dispatcher(tmp_path, monkeypatch):
     e = np.zeros(8)
     e[0] = h
     fd = (node(w + e) - node(w - e)) / (2 * h)
-    assert np.isclose(qml.grad(node)(w)[0], fd, atol=1e-8)
+    assert np.isclose(qml.grad(node, argnum=0)(w)[0], fd, atol=1e-8)
