@@ -22,6 +22,8 @@ import functools
 import numpy as _np
 import numpy.random as _npr
 
+from ._trace import active_tape
+from .errors import TracingError
 from .numpy import tensor as _tensor
 
 _PLAIN = frozenset(("seed", "get_state", "set_state", "RandomState", "Generator",
@@ -32,12 +34,26 @@ _PLAIN = frozenset(("seed", "get_state", "set_state", "RandomState", "Generator"
 def _wrap(fn):
     @functools.wraps(fn)
     def wrapped(*args, requires_grad=True, **kwargs):
+        if active_tape() is not None:
+            raise _inside_circuit(fn)
         out = fn(*args, **kwargs)
         if isinstance(out, _np.ndarray):
             return _tensor(out, requires_grad=requires_grad)
         return out
 
     return wrapped
+
+
+def _inside_circuit(fn) -> TracingError:
+    """A random draw inside a circuit function being traced: qsym traces a signature once,
+    so the draw would be made once and its numbers reused at every later call, where
+    PennyLane draws again at each call (a silently different result): refused."""
+    name = getattr(fn, "__name__", "a random function")
+    return TracingError(
+        f"np.random.{name} was called inside a circuit function: qsym traces the function "
+        "once per signature, so the numbers would be drawn once and reused at every call "
+        "(PennyLane draws new ones each call). Draw them outside the QNode and pass them "
+        "as an argument (e.g. a keyword argument, or an argument not differentiated)")
 
 
 class _GeneratorProxy:

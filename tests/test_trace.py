@@ -354,3 +354,31 @@ def test_a_type_test_the_tracer_cannot_see_is_caught_by_the_replay_at_the_traced
 
     with pytest.raises(qml.TracingError, match="cannot see"):
         c(0.9)
+
+
+def test_random_draws_inside_a_circuit_function_are_refused():
+    """qsym traces a signature once: a draw of qsym.numpy.random (or of a Generator made by
+    it) inside the circuit function would be made once and reused at every call, where
+    PennyLane draws again each call (the doubly stochastic gradient demo). Refused with a
+    TracingError at every draw; draws outside the QNode stay tensors as before."""
+    from qsym import numpy as qnp
+
+    dev = qml.device("default.qubit", wires=1)
+    rng = qnp.random.default_rng(1)
+
+    @qml.qnode(dev)
+    def module_draw(x):
+        qml.RX(x * qnp.random.uniform(0, 1), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(dev)
+    def generator_draw(x):
+        qml.RX(x * rng.normal(), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    for node in (module_draw, generator_draw):
+        for _ in range(2):  # every call, not only the first
+            with pytest.raises(qml.TracingError, match="inside a circuit function"):
+                node(0.3)
+    drawn = qnp.random.uniform(0, 1, size=2)
+    assert isinstance(drawn, qnp.tensor) and drawn.shape == (2,)
