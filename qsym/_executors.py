@@ -59,15 +59,21 @@ def execute(node, entry, executor, x, d, arrays):
         result, runs = executor(node, entry, x, d)
     except ValueError as exc:
         raise_nonfinite(entry.circuit, *arrays, exc)
-    if runs is not None:  # the device's counters change here only
-        dev = node.device
-        dev.num_executions += runs
-        dev.num_calls += 1
-        if dev.trackers:
-            info = tracker_info(node, entry, executor, result, runs)
-            for tracker in dev.trackers:
-                tracker.record(runs, **info)
+    if runs is not None:
+        count(node, entry, executor, result, runs)
     return result
+
+
+def count(node, entry, executor, result, runs) -> None:
+    """The device's counters and Tracker records for one run of ``executor`` that ran
+    ``runs`` circuits: changed here only (by :func:`execute` and :func:`direct_jacobian`)."""
+    dev = node.device
+    dev.num_executions += runs
+    dev.num_calls += 1
+    if dev.trackers:
+        info = tracker_info(node, entry, executor, result, runs)
+        for tracker in dev.trackers:
+            tracker.record(runs, **info)
 
 
 def tracker_info(node, entry, executor, result, runs):
@@ -280,13 +286,7 @@ def direct_jacobian(node, entry, executor):
             result = getattr(entry, name)(x, no_data)
         except ValueError as exc:
             raise_nonfinite(entry.circuit, (x,), (), exc)
-        dev = node.device
-        dev.num_executions += runs
-        dev.num_calls += 1
-        if dev.trackers:
-            info = tracker_info(node, entry, executor, result, runs)
-            for tracker in dev.trackers:
-                tracker.record(runs, **info)
+        count(node, entry, executor, result, runs)
         return result
 
     return run
