@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from . import _ir as ir, _kernels as kernels, _second_order as second_order
+from . import _ir as ir, _kernels as kernels, _second_order as second_order, _tiers as tiers
 from .errors import ArgumentError, DifferentiationError, MeasurementError
 from ._shapes import flat, measurements
 from ._shots import refuse
@@ -64,9 +64,16 @@ def execute(node, entry, executor, x, d, arrays):
     return result
 
 
+_waiting_for_first_answer = True
+
+
 def count(node, entry, executor, result, runs) -> None:
     """The device's counters and Tracker records for one run of ``executor`` that ran
     ``runs`` circuits: changed here only (by :func:`execute` and :func:`direct_jacobian`)."""
+    global _waiting_for_first_answer
+    if _waiting_for_first_answer:
+        _waiting_for_first_answer = False
+        tiers.first_answer()
     dev = node.device
     dev.num_executions += runs
     dev.num_calls += 1

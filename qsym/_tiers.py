@@ -90,6 +90,7 @@ def _at_exit():
     global _exiting
     with _load_lock:
         _exiting = True
+    _warm_start.set()  # a warm-up still waiting for the first answer: it ends at once
     if _warm_thread is not None:
         _warm_thread.join()
 
@@ -487,7 +488,12 @@ class Job(threading.Thread):
 # first call (and numba's runtime, NRT, is compiled once per process): measured 0.3-0.4 s
 # before the first value of the first circuit. A thread started when qsym is imported loads
 # them while the user's code (and the first trace) runs; LLVM's work releases the GIL.
-# QSYM_WARMUP=0 turns it off.
+# QSYM_WARMUP=0 turns it off. It waits for the process's first answer (or WARM_DELAY
+# seconds): loading holds numba's compiler lock and part of it the GIL, and the first answer
+# of a tiny circuit needs no kernel at all (its tier 0 is written-out Python): warming
+# beside it made the seed's first gradient 95-127 ms instead of 36-42 ms (issue #17).
+WARM_DELAY = 2.0
+_warm_start = threading.Event()
 WARM_KERNELS = ("program_value_and_grad", "program_value", "program_value_and_grad_adjoint",
                 "program_state")
 _warm_thread: threading.Thread | None = None
@@ -498,6 +504,7 @@ def _warm_kernels() -> None:
     this machine: nothing is compiled that was not compiled before)."""
     from . import _kernels as kernels
 
+    _warm_start.wait(WARM_DELAY)
     for name in WARM_KERNELS:
         if _exiting:
             return
@@ -528,5 +535,16 @@ def warm_kernels_in_background() -> threading.Thread | None:
                                     daemon=True)
     _warm_thread.start()
     if hasattr(os, "register_at_fork"):
-        os.register_at_fork(before=lambda: _warm_thread.join())
+        os.register_at_fork(before=_join_warm_up)
     return _warm_thread
+
+
+def _join_warm_up() -> None:
+    _warm_start.set()
+    _warm_thread.join()
+
+
+def first_answer() -> None:
+    """The process has its first answer: the kernel warm-up may start now
+    (:func:`warm_kernels_in_background`; called by :func:`qsym._executors.count`)."""
+    _warm_start.set()

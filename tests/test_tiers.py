@@ -436,3 +436,28 @@ def test_tier0_writes_no_module_and_makes_no_dispatcher(tmp_path, monkeypatch):
     e[0] = h
     fd = (node(w + e) - node(w - e)) / (2 * h)
     assert np.isclose(qml.grad(node, argnum=0)(w)[0], fd, atol=1e-8)
+
+
+def test_kernel_warm_up_waits_for_the_first_answer():
+    """The kernel warm-up thread started at import waits for the process's first answer (or
+    tiers.WARM_DELAY seconds) before it loads anything: loading beside the first answer
+    held numba's lock and the GIL."""
+    import subprocess
+    import sys
+
+    code = (
+        "import time, qsym as qml, qsym._tiers as t\n"
+        "before = t._warm_start.is_set()\n"
+        "dev = qml.device('default.qubit', wires=1)\n"
+        "@qml.qnode(dev)\n"
+        "def c(x):\n"
+        "    qml.RX(x, wires=0)\n"
+        "    return qml.expval(qml.PauliZ(0))\n"
+        "c(0.1)\n"
+        "print(t._warm_thread is not None, before, t._warm_start.is_set())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "QSYM_WARMUP"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "False", "True"]
