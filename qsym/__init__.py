@@ -90,7 +90,9 @@ from ._unsupported import CHANNELS as _CHANNELS, cond, density_matrix, measure  
 from . import _unsupported as _unsupported  # noqa: E402
 from ._drawing import draw, draw_mpl, matrix, specs  # noqa: E402
 from ._symbolic import check, expectation, gradient  # noqa: E402
-from ._aot import CompiledCircuit, ExportError, compile, load  # noqa: E402
+from ._aot import (  # noqa: E402
+    CompiledCircuit, ExportError, compile, file_sha256, load, read_metadata,
+)
 from .optimize import (  # noqa: E402
     AdagradOptimizer,
     AdamOptimizer,
@@ -148,7 +150,7 @@ __all__ = [
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "measure", "cond", "density_matrix", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
-    "load", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "check",
+    "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "TracingError",
     "GateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",

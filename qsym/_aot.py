@@ -90,7 +90,15 @@ _MODULE_PREFIX = "qsym_export_"
 
 def file_sha256(path) -> str:
     """The SHA-256 (hex) of a file's exact bytes: what ``load(path, expected_hash=...)``
-    compares (``sha256sum`` prints the same)."""
+    compares (``sha256sum`` prints the same).
+
+    >>> import qsym as qml, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "abc.txt")
+    >>> with open(path, "wb") as f:
+    ...     _ = f.write(b"abc")
+    >>> qml.file_sha256(path)  # FIPS 180-2's test vector for "abc"
+    'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+    """
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
@@ -876,7 +884,18 @@ def _metadata(text: str, name) -> dict:
 
 def read_metadata(path) -> dict:
     """The metadata of an exported module, read without running it. It is what the file
-    says about itself: information, not proof (see :func:`load`)."""
+    says about itself: information, not proof (see :func:`load`).
+
+    >>> import qsym as qml, tempfile, os
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def circuit(x):
+    ...     qml.RX(x, wires=0)
+    ...     return qml.expval(qml.PauliY(0))
+    >>> path = qml.compile(circuit, 0.3).export(os.path.join(tempfile.mkdtemp(), "ry.py"))
+    >>> meta = qml.read_metadata(path)
+    >>> meta["diff_method"], meta["executions_per_gradient"], meta["rules"]["RX"][0][0]
+    ('parameter-shift', 3, 0.5)
+    """
     return _metadata(Path(path).read_text(encoding="utf-8", errors="replace"), path)
 
 
