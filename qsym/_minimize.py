@@ -276,9 +276,9 @@ _KERNEL_STEP = {
         "from {module} import PROGRAM_INTS as _q_PROGRAM_INTS\n"
         "from {module} import NUM_WIRES as _q_NUM_WIRES\n"
         "from {module} import _q_NMATS\n"
-        "from qsym._kernels import unpack_program as _q_unpack\n"
-        "from qsym._kernels import adjoint_step_into as _q_adjoint_step_into\n"
-         "from qsym._kernels import H_SLOTS as _q_H_SLOTS"),
+        "from {kernels} import unpack_program as _q_unpack\n"
+        "from {kernels} import adjoint_step_into as _q_adjoint_step_into\n"
+         "from {kernels} import H_SLOTS as _q_H_SLOTS"),
         ("    ints = _q_PROGRAM_INTS.copy()  # the kernels take writable arrays\n"
         "    (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _t0, _t1, _t2,\n"
         "     _t3, ch_slot, ch_x, cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off) = _q_unpack(ints)\n"
@@ -522,9 +522,7 @@ def _make_loop_source(entry, method: str, module: str | None = None) -> str:
         step = _WRITTEN.format(what=method, body=indent(lines))
     else:
         imports, setup, call = _KERNEL_STEP[method]
-        imports = imports.format(module=module or name)
-        if module is not None:
-            imports = imports.replace("from qsym._kernels import", f"from {module} import")
+        imports = imports.format(module=module or name, kernels=module or kernels.__name__)
         step = ""
     return _LOOP_TEMPLATE.format(version=__version__, module=name,
                                  step_form=f"{form}, {method}", imports=imports,
