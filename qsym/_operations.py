@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from .errors import GateError, MeasurementError, TracingError, WireError
+from .errors import GateError, MeasurementError, RemovedGateError, TracingError, WireError
 from ._gates import GATES, PAULI, REGISTRY, gate_def
 from ._gates import matrix as _gate_matrix
 from ._trace import Measured, Traced, active_tape
@@ -284,11 +284,6 @@ class Operation:
 
     def __neg__(self):
         return (-1) * as_observable(self)
-
-
-class RemovedGateError(GateError, AttributeError):
-    """``qml.<name>`` of a gate removed by :func:`undefine_gate`: a :class:`GateError`, and
-    an ``AttributeError`` as for any missing attribute (``hasattr`` is False)."""
 
 
 def _stale_class(name: str, row) -> GateError:

@@ -49,6 +49,23 @@ class GateError(QsymError, ValueError):
     """
 
 
+class RemovedGateError(GateError, AttributeError):
+    """``qml.<name>`` of a gate removed by :func:`qsym.undefine_gate`: a :class:`GateError`,
+    and an ``AttributeError`` as for any missing attribute (``hasattr`` is False).
+
+    >>> import qsym as qml
+    >>> _ = qml.define_gate("Gone", 1, generator=[(1, "Z")])
+    >>> qml.undefine_gate("Gone")
+    >>> try:
+    ...     qml.Gone(0.1, wires=0)
+    ... except qml.RemovedGateError as exc:
+    ...     print(exc)
+    gate Gone was removed by qsym.undefine_gate; define it again with qsym.define_gate before using it
+    >>> hasattr(qml, "Gone")
+    False
+    """
+
+
 class WireError(QsymError, ValueError):
     """A wire that is not on the device, or a gate given duplicate wires.
 

@@ -50,6 +50,8 @@ __all__ = [
     "prove_generator",
     "rule_for_gate",
     "rule_for_op",
+    "exact_matrix",
+    "exact_generator",
 ]
 
 _I = sp.I
@@ -1538,3 +1540,52 @@ def rule_for_op(op, param_index: int, shifts=None) -> ShiftRule:
     # (qsym._gates.rule_variant): its own matrix has 4^k entries
     num_wires, hyper = rule_variant(op.name, num_wires, tuple(getattr(op, "hyper", ())))
     return rule_for_gate(op.name, param_index, shifts, num_wires=num_wires, hyper=hyper)
+
+
+def exact_matrix(name: str, params=None, *, num_wires=None, hyper=()) -> sp.Matrix:
+    """The exact (sympy) matrix of gate ``name``, the one its rules are derived from.
+
+    Args:
+        name: the gate's name (PennyLane's, or one made by :func:`qsym.define_gate`).
+        params: sympy expressions or numbers, one per parameter (default: real symbols
+            ``p0, p1, ...``).
+        num_wires: wire count, for gates that act on any number of wires.
+        hyper: the gate's hyperparameters as ``(name, value)`` pairs (e.g.
+            ``(("pauli_word", "XZ"),)`` for ``PauliRot``).
+
+    Raises:
+        GateError: unknown gate, or the wrong number of parameters.
+
+    >>> t = sp.Symbol("t", real=True)
+    >>> exact_matrix("RZ", (t,))
+    Matrix([
+    [exp(-I*t/2),          0],
+    [          0, exp(I*t/2)]])
+    """
+    from ._gates import gate_def
+
+    row = gate_def(name)
+    if params is not None:
+        params = tuple(params)
+        if len(params) != row.num_params:
+            raise GateError(f"{name} takes {row.num_params} parameter(s), got {len(params)}")
+    return row.sympy_matrix(params, num_wires, tuple(hyper))
+
+
+def exact_generator(name: str, *, num_wires=None, hyper=()) -> sp.Matrix | None:
+    """The exact generator ``G`` of a one-parameter gate, ``U(t) = exp(-itG)``, as the gate
+    table gives it (None if the table gives none: the rules then come from the matrix).
+
+    Raises:
+        GateError: unknown gate.
+
+    >>> exact_generator("CRX")
+    Matrix([
+    [0, 0,   0,   0],
+    [0, 0,   0,   0],
+    [0, 0,   0, 1/2],
+    [0, 0, 1/2,   0]])
+    """
+    from ._gates import gate_def
+
+    return gate_def(name).sympy_generator(num_wires, tuple(hyper))

@@ -724,3 +724,31 @@ def test_rules_module_is_pure_sympy():
     src = open(rules.__file__).read()
     assert not re.search(r"^\s*(import|from)\s+numba", src, re.M)
     assert "nsimplify(" not in src  # exactness: nothing guessed from floats
+
+
+def test_exact_matrix_and_generator_are_the_published_forms():
+    # hand-written: RX(t) = [[cos t/2, -i sin t/2], [-i sin t/2, cos t/2]], G = X/2
+    t = sp.Symbol("t", real=True)
+    c, s = sp.cos(t / 2), sp.sin(t / 2)
+    assert sp.simplify(rules.exact_matrix("RX", (t,)) - sp.Matrix([[c, -sp.I * s], [-sp.I * s, c]])) == sp.zeros(2)
+    assert rules.exact_generator("RX") == sp.Matrix([[0, sp.Rational(1, 2)], [sp.Rational(1, 2), 0]])
+    # a gate on any number of wires takes its size and hyperparameters
+    zz = rules.exact_matrix("PauliRot", (t,), num_wires=2, hyper=(("pauli_word", "ZZ"),))
+    assert sp.simplify(zz - sp.diag(sp.exp(-sp.I * t / 2), sp.exp(sp.I * t / 2),
+                                    sp.exp(sp.I * t / 2), sp.exp(-sp.I * t / 2))) == sp.zeros(4)
+    assert rules.exact_generator("CNOT") is None
+    with pytest.raises(GateError, match="takes 1 parameter"):
+        rules.exact_matrix("RX", (t, t))
+    with pytest.raises(GateError, match="unknown gate 'NoSuchGate'"):
+        rules.exact_matrix("NoSuchGate")
+
+
+def test_removed_gate_error_is_public():
+    import qsym as qml
+
+    qml.define_gate("GoneAgain", 1, generator=[(1, "Y")])
+    qml.undefine_gate("GoneAgain")
+    with pytest.raises(qml.errors.RemovedGateError) as info:
+        qml.GoneAgain(0.1, wires=0)
+    assert isinstance(info.value, qml.GateError) and isinstance(info.value, AttributeError)
+    assert qml.RemovedGateError is qml.errors.RemovedGateError
