@@ -313,7 +313,7 @@ def test_compiled_code_gets_plain_ndarrays_from_a_trainable_tensor(method):
 
 @pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
 def test_short_path_counts_and_records_as_the_full_path(method):
-    """The short path's direct call (executors.direct_jacobian) counts circuits and calls
+    """The short path's direct call (runtime._short_path) counts circuits and calls
     and records Tracker entries exactly as executors.execute does on the full path."""
     node = seed_node(method)
     g = qml.grad(node, argnum=0)
