@@ -4,6 +4,14 @@
 Usage::
 
     python benchmarks/bench_callpath.py            # ~1 min; prints a Markdown table
+    PYTHONPATH=. /work/benchenv/bin/python benchmarks/bench_callpath.py --jax   # + JAX
+
+With ``--jax`` (JAX and PennyLane importable) it also times, side by side in this
+process and interleaved repeat by repeat, ``qml.grad(circuit)(params)`` against
+``jax.jit(jax.grad(qnode))(x).block_until_ready()`` of a PennyLane default.qubit
+backprop QNode of the same circuit (issue #19's peer; gradients checked equal first), in
+wall time and in the process's CPU time (all threads: JAX computes on its own threads),
+medians of 21 repeats of 5000 calls, and prints the ratio (target >= 3x).
 
 The seed (1 wire, RX RY, <Z0>, parameter shift), ``params`` a trainable ``qsym.numpy``
 tensor, the compiled tier (``QSYM_TIER=compiled``: the fused entry point from the first
@@ -37,6 +45,57 @@ def timed(fn, n=20000, reps=21):
     return min(xs), statistics.median(xs)
 
 
+def versus_jax(qml, circuit, p, reps=21, n=5000):
+    """Lines of the side-by-side timing against ``jax.jit(jax.grad)`` (see the docstring)."""
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    import numpy as onp
+    import pennylane as pl
+
+    @pl.qnode(pl.device("default.qubit", wires=1), diff_method="backprop", interface="jax")
+    def peer(params):
+        pl.RX(params[0], wires=0)
+        pl.RY(params[1], wires=0)
+        return pl.expval(pl.PauliZ(0))
+
+    gfn = jax.jit(jax.grad(peer))
+    x = jnp.asarray(onp.asarray(p), dtype=jnp.float64)
+    diff = float(onp.max(onp.abs(onp.asarray(gfn(x)) - qml.grad(circuit)(p))))
+    assert diff < 1e-12, diff
+    cases = {"qsym `qml.grad(circuit)(params)`": lambda: qml.grad(circuit)(p),
+             "JAX `jax.jit(jax.grad(qnode))(x).block_until_ready()`":
+                 lambda: gfn(x).block_until_ready()}
+    for fn in cases.values():
+        for _ in range(2000):
+            fn()
+    wall = {k: [] for k in cases}
+    cpu = {k: [] for k in cases}
+    for _ in range(reps):
+        for k, fn in cases.items():
+            w0, c0 = time.perf_counter_ns(), time.process_time_ns()
+            for _ in range(n):
+                fn()
+            cpu[k].append((time.process_time_ns() - c0) / n)
+            wall[k].append((time.perf_counter_ns() - w0) / n)
+    load = os.getloadavg()[0]
+    lines = [f"\nSide by side with JAX {jax.__version__} (PennyLane {pl.__version__}), "
+             f"gradients equal to {diff:.0e}; load average (1 min) {load:.1f}; medians of "
+             f"{reps} interleaved repeats of {n} calls:\n",
+             "| call | wall ns (median) | wall ns (min) | process CPU ns (median) |",
+             "|---|---|---|---|"]
+    for k in cases:
+        lines.append(f"| {k} | {statistics.median(wall[k]):.0f} | {min(wall[k]):.0f} | "
+                     f"{statistics.median(cpu[k]):.0f} |")
+    (q, j) = cases
+    ratio_w = statistics.median(wall[j]) / statistics.median(wall[q])
+    ratio_c = statistics.median(cpu[j]) / statistics.median(cpu[q])
+    ratio_m = min(wall[j]) / min(wall[q])
+    lines.append(f"\nJAX / qsym: {ratio_w:.2f}x wall (medians), {ratio_m:.2f}x wall (best "
+                 f"repeats), {ratio_c:.2f}x process CPU (target >= 3x)")
+    return lines
+
+
 def main() -> int:
     import numpy as onp
 
@@ -58,7 +117,7 @@ def main() -> int:
     entry = circuit._last
     fast = circuit._grad_fast
     assert fast is not None, "the short path is not in use"
-    run = fast[4]
+    short = fast[1]
     g = qml.grad(circuit)
     x = p.view(onp.ndarray)
     d = onp.zeros(0)
@@ -75,10 +134,8 @@ def main() -> int:
          if into is not None else None),
         ("+ entry point: two result arrays made (`entry.value_and_grad`)",
          lambda: vg(x, d)),
-        ("+ dispatch: tensor to ndarray view, device counts (the short path's direct call)",
-         lambda: run(p)),
-        ("+ short path: remembered-signature checks, `forward`, `jac[0]` (`grad._fast`)",
-         lambda: g._fast(circuit, fast, p)),
+        ("+ short path: the remembered signature's checks, tensor to ndarray view, device "
+         "counts, `forward`, `jac[0]` (`circuit._grad_fast[1]`)", lambda: short(g, p)),
         ("+ `grad.__call__` (derivative object reused)", lambda: g(p)),
         ("+ `qml.grad(circuit)`: a new derivative object per call (the seed's spelling)",
          lambda: qml.grad(circuit)(p)),
@@ -103,6 +160,8 @@ def main() -> int:
     print("| step (cumulative) | min ns | median ns | step (min) |")
     print("|---|---|---|---|")
     print("\n".join(rows))
+    if "--jax" in sys.argv[1:]:
+        print("\n".join(versus_jax(qml, circuit, p)))
     return 0
 
 

@@ -69,7 +69,8 @@ _waiting_for_first_answer = True
 
 def count(node, entry, executor, result, runs) -> None:
     """The device's counters and Tracker records for one run of ``executor`` that ran
-    ``runs`` circuits: changed here only (by :func:`execute` and :func:`direct_jacobian`)."""
+    ``runs`` circuits: changed here only (grad's short path, ``qsym._runtime._short_path``,
+    calls this, or adds the same two counts itself when there is nothing else to do)."""
     global _waiting_for_first_answer
     if _waiting_for_first_answer:
         _waiting_for_first_answer = False
@@ -268,35 +269,8 @@ def broadcast_jacobian(node, entry, x, d):
 
 
 # the exact Jacobian executors a short path may run directly: (entry point, circuits run)
+# (grad's short path, qsym._runtime._short_path: the entry point, then count's counters)
 _DIRECT = {shift: ("value_and_grad", None), adjoint: ("value_and_grad_adjoint", 1)}
-
-
-def direct_jacobian(node, entry, executor):
-    """``run(x) -> (rows, jac)``: what :func:`execute` does for ``executor`` at ``x`` with
-    no data, in one Python call, for a signature with nothing to check at each call (not
-    broadcast, no input checks: a StatePrep's norm keeps the full :func:`execute`); None
-    otherwise. The same entry point (read at each call: the tiers swap it), the same
-    error for a non-finite input, the same device counts and Tracker records. grad's
-    short path (:mod:`qsym._runtime`) keeps one per remembered signature; it saves the
-    executor table's two extra Python calls (about 0.3 us of the seed's 3.5)."""
-    if entry.broadcast or entry.checks or executor not in _DIRECT:
-        return None
-    name, runs = _DIRECT[executor]
-    if runs is None:
-        runs = entry.plan.executions
-    no_data = np.zeros(0)
-
-    def run(x):
-        if type(x) is not np.ndarray:
-            x = x.view(np.ndarray)
-        try:
-            result = getattr(entry, name)(x, no_data)
-        except ValueError as exc:
-            raise_nonfinite(entry.circuit, (x,), (), exc)
-        count(node, entry, executor, result, runs)
-        return result
-
-    return run
 
 
 def jacobian_executor(node, entry):

@@ -182,10 +182,16 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
     eps = hp[3]
     b1 = hp[4]
     b2 = hp[5]
-    y = np.empty(n)
-    g = np.empty(n)
+    # the point evaluated: x itself, but for Nesterov's look-ahead point (set once:
+    # reassigning an array variable costs numba reference counts each step)
+    y = np.empty(n) if kind == 2 else x
     out = np.empty(1)
     jac = np.empty((1, n))
+    # one row and the circuit's value as the cost (the common case): the gradient is
+    # the Jacobian's row itself, the cost its value (no sums over rows: a fifth of the
+    # seed's step)
+    direct = rows == 1 and loss == 0
+    g = jac[0] if direct else np.empty(n)
     d = D[0]  # one data row (the common case): no view made per step
 {setup}
     end = k1 + 1 if finish else k1
@@ -193,22 +199,24 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
     k = k0
     while k < end:
         last = finish and k == k1
-        # the point evaluated, always in y (reassigning an array variable costs numba
-        # reference counts each step: a fifth of the seed's step)
-        if kind == 2 and not last and not at_x:  # Nesterov: the look-ahead point
-            for j in range(n):
-                y[j] = x[j] - m * s1[j]
-        else:
-            for j in range(n):
-                y[j] = x[j]
+        if kind == 2:  # Nesterov: the look-ahead point, or x itself at the end
+            if not last and not at_x:
+                for j in range(n):
+                    y[j] = x[j] - m * s1[j]
+            else:
+                for j in range(n):
+                    y[j] = x[j]
         f = 0.0
-        for j in range(n):
-            g[j] = 0.0
+        if not direct:
+            for j in range(n):
+                g[j] = 0.0
         for i in range(rows):
             if rows > 1:
                 d = D[i]
             {call}
-            if loss == 0:
+            if direct:
+                f = out[0]
+            elif loss == 0:
                 f += out[0]
                 for j in range(n):
                     g[j] += jac[0, j]

@@ -313,7 +313,7 @@ def test_compiled_code_gets_plain_ndarrays_from_a_trainable_tensor(method):
 
 @pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
 def test_short_path_counts_and_records_as_the_full_path(method):
-    """The short path's direct call (executors.direct_jacobian) counts circuits and calls
+    """The short path's direct call (runtime._short_path) counts circuits and calls
     and records Tracker entries exactly as executors.execute does on the full path."""
     node = seed_node(method)
     g = qml.grad(node, argnum=0)
@@ -347,3 +347,91 @@ def test_a_signature_with_input_checks_keeps_them_on_the_short_path():
     assert c._grad_fast is not None
     with pytest.raises(qml.GateError, match="norm 1"):
         g(np.array([0.9, 0.3]))  # not normalized: the full path's error
+
+
+def test_derivatives_made_per_call_do_not_keep_the_qnode_alive():
+    """The attributes a derivative copies are kept on the QNode itself (no memo outside
+    it), and the remembered short path only refers to the QNode from the QNode: dropping
+    the QNode frees it (the garbage collector breaks the QNode -> short path -> QNode
+    cycle)."""
+    import gc
+    import weakref
+
+    node = seed_node()
+    t = qml.numpy.array(X1, requires_grad=True)
+    for _ in range(3):
+        qml.grad(node)(t)
+        qml.grad(node, argnum=0)(X1)
+    assert node._grad_fast is not None and node._derivative_attrs is not None
+    ref = weakref.ref(node)
+    del node
+    gc.collect()
+    assert ref() is None
+
+
+def test_each_derivative_object_has_its_own_forward_and_argnum():
+    node = seed_node()
+    t1 = qml.numpy.array(X1, requires_grad=True)
+    t2 = qml.numpy.array(X2, requires_grad=True)
+    g1, g2 = qml.grad(node), qml.grad(node)
+    for _ in range(2):
+        g1(t1)
+        g2(t2)
+    assert g1 is not g2
+    assert np.isclose(g1.forward, np.cos(X1[0]) * np.cos(X1[1]))
+    assert np.isclose(g2.forward, np.cos(X2[0]) * np.cos(X2[1]))
+    assert qml.grad(node).forward is None  # a new object: nothing computed yet
+    expected = full_path_grad(node, X1)
+    # the remembered argnum is each object's: 0, [0], np.int64(0), none
+    for _ in range(2):
+        assert np.array_equal(qml.grad(node, argnum=0)(t1), expected)
+        b = qml.grad(node, argnum=[0])(t1)
+        assert isinstance(b, tuple) and np.array_equal(b[0], expected)
+        assert np.array_equal(qml.grad(node, argnums=np.int64(0))(t1), expected)
+        assert np.array_equal(qml.grad(node)(t1), expected)
+    with pytest.raises(DifferentiationError, match="argnum"):
+        qml.grad(node, argnum=True)
+    with pytest.raises(DifferentiationError, match="repeats"):
+        qml.grad(node, argnum=[0, 0])
+
+
+def test_catalyst_options_are_refused_after_a_remembered_call():
+    """h= and method= (qml.qjit only) are refused at the call, the short path too."""
+    node = seed_node()
+    t = qml.numpy.array(X1, requires_grad=True)
+    qml.grad(node)(t)
+    qml.grad(node)(t)
+    assert node._grad_fast is not None
+    with pytest.raises(DifferentiationError, match="QJIT"):
+        qml.grad(node, h=0.1)(t)
+    with pytest.raises(DifferentiationError, match="QJIT"):
+        qml.grad(node, method="fd")(t)
+
+
+def test_short_path_follows_a_tier_swap_and_a_replaced_entry_point(monkeypatch):
+    """The short path calls the entry point the signature has now: a fused one inline
+    (its arrays made here), anything else as it is (the tiers swap it)."""
+    monkeypatch.setenv("QSYM_TIER", "compiled")  # fused at once (qsym.tiers)
+    node = seed_node()
+    t = qml.numpy.array(X1, requires_grad=True)
+    expected = full_path_grad(node, X1)
+    qml.grad(node)(t)
+    entry = node._last
+    real = entry.value_and_grad
+    assert getattr(real, "fused", None) is not None  # the fused tier: called inline
+    for _ in range(3):
+        g = qml.grad(node)(t)
+        assert np.array_equal(g, expected) and g.base.shape == (1, 2)
+    calls = []
+
+    def other(x, d):
+        calls.append(1)
+        return np.array([0.25]), np.array([[1.0, 2.0]])
+
+    entry.value_and_grad = other  # an instance attribute, as the tiers set it
+    try:
+        g = qml.grad(node)
+        assert np.array_equal(g(t), [1.0, 2.0]) and calls == [1] and g.forward == 0.25
+    finally:
+        entry.value_and_grad = real
+    assert np.array_equal(qml.grad(node)(t), expected) and calls == [1]

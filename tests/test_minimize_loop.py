@@ -311,3 +311,38 @@ def test_written_step_with_input_coefficients(method):
     out, jac = step(minimize_module._loop_module(entry, method), x, d)
     onp.testing.assert_allclose(out, [c(x)], rtol=0, atol=1e-12)
     onp.testing.assert_allclose(jac, exact_jacobian(entry.circuit, x, d), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("form", ["written out", "kernels"])
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_one_row_direct_path_equals_the_sum_over_rows(monkeypatch, method, form):
+    """With one data row and the circuit's value as the cost, the loop takes the
+    Jacobian's row as the gradient and the value as the cost (no sums, no copy of x):
+    the same bits as the general path, which sums over rows, run here with the row twice
+    (``(a + a) / 2 == a`` in floating point), for gradient descent, Nesterov (its
+    look-ahead point apart from x) and Adam."""
+    if form == "kernels":
+        monkeypatch.setattr(minimize_module, "STEP_MAX_OPS", 0)
+        monkeypatch.setattr(minimize_module, "_loops", {})
+    node = NODES[method]
+    x0 = POINTS[1]
+    entry, d = entry_of(node, x0)
+    assert minimize_module.step_form(entry, method)[0] == form
+    loop = minimize_module._loop_module(entry, method)
+    hp = {0: [0.05, 0, 0, 0, 0, 0], 2: [0.05, 0.9, 0, 0, 0, 0],
+          5: [0.05, 0, 0, 1e-8, 0.9, 0.99]}
+    steps = 25
+    for kind, h in hp.items():
+        runs = []
+        for rows in (1, 2):
+            x, s1, s2 = x0.copy(), onp.zeros(3), onp.zeros(3)
+            cost, gn = onp.zeros(steps + 1), onp.zeros(steps + 1)
+            D = onp.repeat(d[None, :], rows, axis=0)
+            done = loop.run(x, D, onp.zeros(rows), 0, kind, onp.array(h, dtype=float), s1, s2,
+                            0, steps, True, 0.0, cost, gn)
+            runs.append((done, x, s1, s2, cost, gn))
+        (done1, *one), (done2, *two) = runs
+        assert done1 == done2 == (steps, 0)
+        for a, b in zip(one, two):
+            assert onp.array_equal(a, b), kind
+        assert onp.max(onp.abs(runs[0][1] - x0)) > 0.05  # it moved
