@@ -64,16 +64,18 @@ def execute(node, entry, executor, x, d, arrays):
     return result
 
 
-_waiting_for_first_answer = True
+# True until the process's first answer (count tells qsym._tiers, whose kernel warm-up
+# waits for it); read by grad's short path, written here only
+waiting_for_first_answer = True
 
 
 def count(node, entry, executor, result, runs) -> None:
     """The device's counters and Tracker records for one run of ``executor`` that ran
     ``runs`` circuits: changed here only (grad's short path, ``qsym._runtime._short_path``,
     calls this, or adds the same two counts itself when there is nothing else to do)."""
-    global _waiting_for_first_answer
-    if _waiting_for_first_answer:
-        _waiting_for_first_answer = False
+    global waiting_for_first_answer
+    if waiting_for_first_answer:
+        waiting_for_first_answer = False
         tiers.first_answer()
     dev = node.device
     dev.num_executions += runs
@@ -270,7 +272,7 @@ def broadcast_jacobian(node, entry, x, d):
 
 # the exact Jacobian executors a short path may run directly: (entry point, circuits run)
 # (grad's short path, qsym._runtime._short_path: the entry point, then count's counters)
-_DIRECT = {shift: ("value_and_grad", None), adjoint: ("value_and_grad_adjoint", 1)}
+DIRECT = {shift: ("value_and_grad", None), adjoint: ("value_and_grad_adjoint", 1)}
 
 
 def jacobian_executor(node, entry):

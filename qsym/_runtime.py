@@ -1218,7 +1218,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     :meth:`grad._remember`."""
     method = node.method
     executor = executors.JACOBIANS["exact", method]
-    direct = None if (entry.broadcast or entry.checks) else executors._DIRECT.get(executor)
+    direct = None if (entry.broadcast or entry.checks) else executors.DIRECT.get(executor)
     if direct is None:  # checks at each call (a StatePrep's norm): the executor table's way
         name, runs = None, 0
     else:
@@ -1234,7 +1234,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     jac_shape = (n_out, entry.module.NUM_INPUTS)
     ndarray = np.ndarray
     as_ndarray = np.ndarray.view
-    local = trace._local  # trace.active_tape() is None <=> no stack, or an empty one
+    local = trace.LOCAL  # trace.active_tape() is None <=> no stack, or an empty one
     no_data = _NO_DATA
 
     def call(g, a):
@@ -1269,7 +1269,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                 except ValueError as exc:
                     executors.raise_nonfinite(circuit, (x,), (), exc)
                 dev = node.device
-                if dev.trackers or executors._waiting_for_first_answer:
+                if dev.trackers or executors.waiting_for_first_answer:
                     executors.count(node, entry, executor, (out, jac), runs)
                 else:  # executors.count's counters, inline
                     dev.num_executions += runs

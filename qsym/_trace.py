@@ -34,7 +34,8 @@ import sympy as sp
 
 from .errors import MeasurementError, TracingError, WireError
 
-_local = threading.local()
+# this thread's stack of tapes being recorded (active_tape); grad's short path reads it
+LOCAL = threading.local()
 
 
 class Tape:
@@ -82,16 +83,16 @@ class Tape:
 
 def active_tape() -> Tape | None:
     """The tape being recorded on this thread, or None."""
-    stack = getattr(_local, "stack", None)
+    stack = getattr(LOCAL, "stack", None)
     return stack[-1] if stack else None
 
 
 @contextmanager
 def recording(tape: Tape):
     """Record gates created in this block (on this thread) on ``tape``."""
-    stack = getattr(_local, "stack", None)
+    stack = getattr(LOCAL, "stack", None)
     if stack is None:
-        stack = _local.stack = []
+        stack = LOCAL.stack = []
     stack.append(tape)
     try:
         yield tape
