@@ -1043,7 +1043,9 @@ class _Derivative:
             return autodiff.trainable_indices(args, getattr(self.fun, "static_positions", ()))
         n = len(args)
         autodiff.check_argnum(diff, n)
-        return diff if all(i >= 0 for i in diff) else tuple(i % n for i in diff)
+        diff = diff if all(i >= 0 for i in diff) else tuple(i % n for i in diff)
+        autodiff.check_named(args, diff)
+        return diff
 
     def _blocks(self, entry, diff):
         blocks = entry.blocks
