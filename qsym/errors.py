@@ -123,7 +123,7 @@ class NonDifferentiableError(DifferentiationError):
     ...     qml.grad(lambda x: x * x, argnum=0)(x)
     ... except qml.NonDifferentiableError as exc:
     ...     print(str(exc)[:56])
-    0.3 is non-differentiable. Set the requires_grad attribut
+    0.3 is non-differentiable. Set the requires_grad attribu
     """
 
 
