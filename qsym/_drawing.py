@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ._ir import Circuit, evaluate, input_values
+from ._shapes import fd_circuits
 
 # PennyLane's labels (``Operator.label``) where they differ from the gate name
 _LABELS = {
@@ -413,8 +414,8 @@ def specs(qnode: Any) -> Callable[..., dict[str, Any]]:
     >>> info = qml.specs(c)(np.array([0.1, 0.2]))
     >>> info["gate_types"], info["depth"], info["num_trainable_params"]
     ({'RX': 1, 'CRX': 1}, 2, 2)
-    >>> info["executions"]  # 1 + 2 (RX) + 4 (CRX); adjoint: one pass; 1 + 4 per input
-    {'parameter-shift': 7, 'adjoint': 1, 'finite-diff': 9}
+    >>> info["executions"]  # 1 + 2 (RX) + 4 (CRX); adjoint: one pass; 1 + 1 + 1 per input
+    {'parameter-shift': 7, 'adjoint': 1, 'finite-diff': 4}
     """
 
     def report(*args, **kwargs):
@@ -424,7 +425,7 @@ def specs(qnode: Any) -> Callable[..., dict[str, Any]]:
         for op in c.ops:
             gate_types[op.name] = gate_types.get(op.name, 0) + 1
         n_inputs = len(c.inputs)
-        fd = 1 + qnode.approx_order * n_inputs
+        fd = fd_circuits(qnode.approx_order, qnode.strategy, n_inputs)
         return {
             "num_wires": c.num_wires,
             "num_gates": len(c.ops),

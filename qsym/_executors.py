@@ -13,7 +13,7 @@ import sympy as sp
 
 from . import _ir as ir, _kernels as kernels, _second_order as second_order, _tiers as tiers
 from .errors import ArgumentError, DifferentiationError, MeasurementError
-from ._shapes import flat, measurements
+from ._shapes import fd_circuits, flat, measurements
 from ._shots import refuse
 
 NEEDS_SHOTS = (
@@ -198,9 +198,10 @@ def adjoint(node, entry, x, d):
 
 
 def finite_diff(node, entry, x, d):
-    """Finite differences of order ``node.approx_order`` with step ``node.h``."""
-    return (entry.value_and_grad_fd(x, d, node.h, node.approx_order),
-            1 + x.shape[0] * node.approx_order)
+    """Finite differences of order ``node.approx_order`` with step ``node.h`` and
+    ``node.strategy`` (PennyLane's; counted as PennyLane counts: :func:`fd_circuits`)."""
+    return (entry.value_and_grad_fd(x, d, node.h, node.approx_order, node.strategy),
+            fd_circuits(node.approx_order, node.strategy, x.shape[0]))
 
 
 def sampled_shift(node, entry, x, d):
@@ -220,8 +221,8 @@ def sampled_adjoint(node, entry, x, d):
 def sampled_finite_diff(node, entry, x, d):
     """Finite differences of sampled values (warns: the noise is divided by ``h``)."""
     out = node.sampler(entry).finite_differences(x, d, node.current_shots(), node.device.rng,
-                                                 node.h, node.approx_order)
-    return out, 1 + x.shape[0] * node.approx_order
+                                                 node.h, node.approx_order, node.strategy)
+    return out, fd_circuits(node.approx_order, node.strategy, x.shape[0])
 
 
 JACOBIANS = {

@@ -517,10 +517,10 @@ class Compiled:
             self._ints, self._floats, mats, dmats, ch, C, cc
         )
 
-    def value_and_grad_fd(self, x, d, h, order):
-        """Values and Jacobian by finite differences (order 1 forward, 2 and 4 central;
+    def value_and_grad_fd(self, x, d, h, order, strategy="forward"):
+        """Values and Jacobian by finite differences (PennyLane's stencils:
         :func:`qsym._shapes.finite_differences`)."""
-        return finite_differences(lambda v: self.value(v, d), x, h, order)
+        return finite_differences(lambda v: self.value(v, d), x, h, order, strategy=strategy)
 
     @property
     def executions(self) -> int:
@@ -537,14 +537,16 @@ class QNode:
         device: a :class:`Device`.
         diff_method: ``"parameter-shift"`` (default; exact, what runs on hardware),
             ``"adjoint"`` (exact; one forward and one backward sweep, Jones & Gacon 2020),
-            ``"finite-diff"`` (step ``h``, ``approx_order`` 1 forward, 2 or 4 central) or
+            ``"finite-diff"`` (step ``h``, ``approx_order``, ``strategy``) or
             ``"best"`` (the fastest exact method: adjoint, or parameter shift when custom
             ``shifts`` are given).
         static_argnames: arguments whose values decide the circuit's structure (traced
             again for each new value) rather than being fed in as numbers.
-        h: finite-difference step (default by order: 1e-7, 1e-5, 1e-3 for orders 1, 2,
-            4). approx_order: 1 (forward), 2 or 4 (central; default 4: agrees with the
-            exact methods to about 1e-12).
+        h, approx_order, strategy: finite differences as PennyLane's (defaults
+            ``h=1e-7``, ``approx_order=1``, ``strategy="forward"``: a forward difference,
+            error about 1e-8; ``approx_order=4, strategy="center", h=1e-3`` agrees with
+            the exact methods to about 1e-12); ``strategy`` ``"forward"``,
+            ``"backward"`` or ``"center"`` (an even order).
         shifts: other shifts for some gates' rules, ``{gate name: shifts}``: one positive
             shift per frequency of the gate (``{"RX": np.pi / 4}``; ``{"CRX": (a, b)}``),
             or ``{gate name: {parameter index: shifts}}``. qsym derives the coefficients
@@ -557,7 +559,7 @@ class QNode:
             and autograd; ``"jax"``, ``"torch"``, ``"tf"`` raise :class:`ArgumentError`.
 
     PennyLane's other options, by keyword (docs/pennylane.md): ``gradient_kwargs`` (``h``,
-    ``approx_order``, ``shifts``), ``max_diff`` (1 or 2), ``static_argnums``, and
+    ``approx_order``, ``strategy``, ``shifts``), ``max_diff`` (1 or 2), ``static_argnums``, and
     ``grad_on_execution``, ``cache``, ``cachesize``, ``device_vjp`` (accepted; they change
     nothing qsym computes); ``postselect_mode``, ``mcm_method``, ``executor_backend`` only
     None. ``diff_method="backprop"`` or ``"device"`` is the adjoint method (the exact
@@ -582,11 +584,12 @@ class QNode:
         diff_method: str | None = "parameter-shift",
         static_argnames: str | Sequence[str] = (),
         h: float | None = None,
-        approx_order: int = 4,
+        approx_order: int = 1,
         interface: str | None = "auto",
         shifts: Mapping[str, Any] | None = None,
         shots: int | Sequence | None = _UNSET,
         *,
+        strategy: str = "forward",
         grad_on_execution: bool | str = "best",
         cache: bool | str | Any = "auto",
         cachesize: int = 10000,
@@ -602,7 +605,8 @@ class QNode:
         if not isinstance(device, Device):
             raise DeviceError(f"QNode needs a qsym device, got {type(device).__name__}")
         opts = resolve(
-            diff_method, h, approx_order, interface, shifts, grad_on_execution=grad_on_execution,
+            diff_method, h, approx_order, interface, shifts, strategy=strategy,
+            grad_on_execution=grad_on_execution,
             cache=cache, cachesize=cachesize, max_diff=max_diff, device_vjp=device_vjp,
             gradient_kwargs=gradient_kwargs, postselect_mode=postselect_mode,
             mcm_method=mcm_method, executor_backend=executor_backend, autograph=autograph)

@@ -266,7 +266,7 @@ class Sampler:
         kernels.shift_finish(self.ints, pre.ch, pre.C, pre.cc, e, de, g, out, jac)
         return out, jac
 
-    def finite_differences(self, x, d, shots, rng, h, order):
+    def finite_differences(self, x, d, shots, rng, h, order, strategy="forward"):
         warnings.warn(
             f"finite differences under shots: each derivative is a difference of two "
             f"sampled values divided by h={h}, so its noise is about 1/(h*sqrt(shots)); "
@@ -280,7 +280,7 @@ class Sampler:
             pre = entry.prepare(v, d, 0)
             return self.estimate_rows(pre.mats, pre.C, shots, rng)[0]
 
-        return finite_differences(rows_at, x, h, order)
+        return finite_differences(rows_at, x, h, order, strategy=strategy)
 
 
 def marginal(prob, n, on):
