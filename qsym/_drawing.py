@@ -482,6 +482,8 @@ def matrix(op, wire_order=None):
         return _qnode_matrix(op, wire_order)
     if isinstance(op, Observable):
         return op.matrix(wire_order=wire_order)
+    if callable(op) and not isinstance(op, (Operation, type)):
+        return _qfunc_matrix(op, wire_order)
     if not isinstance(op, Operation):
         raise TypeError(
             f"qml.matrix takes a gate (e.g. qml.RX(0.1, wires=0)), an observable or a QNode; "
@@ -500,6 +502,31 @@ def matrix(op, wire_order=None):
         U = np.moveaxis(U, list(range(k)), axes)
         return U.reshape(2**n, 2**n)
     return op.matrix()
+
+
+def _qfunc_matrix(fn, wire_order):
+    """``qml.matrix(qfunc, wire_order=...)``: a function of ``qfunc``'s arguments returning
+    the unitary of the gates it applies, run on numbers (PennyLane's matrix of a quantum
+    function; measurements it returns are left out), wire 0 of ``wire_order`` the most
+    significant bit; the default order is the wires in order of first use."""
+    from ._trace import Tape, recording
+
+    def unitary(*args, **kwargs):
+        tape = Tape()
+        with recording(tape):
+            fn(*args, **kwargs)
+        ops = [o for o in tape.items if hasattr(o, "matrix")]
+        order = [] if wire_order is None else list(wire_order)
+        if wire_order is None:
+            for o in ops:
+                order.extend(w for w in o.wires if w not in order)
+        N = 2 ** len(order)
+        U = np.eye(N, dtype=complex)
+        for o in ops:
+            U = matrix(o, wire_order=order) @ U
+        return U
+
+    return unitary
 
 
 def _qnode_matrix(qnode, wire_order):

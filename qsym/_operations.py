@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numbers
 import sys
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -251,6 +252,16 @@ class Operation:
             num_wires=None if self.num_wires else max(len(self.wires), 1),
             **dict(self.hyper),
         )
+
+    def diagonalizing_gates(self) -> list:
+        """The gates taking this observable's eigenbasis to the computational basis
+        (PennyLane's ``diagonalizing_gates``; applied in a circuit, or recorded by
+        ``qml.matrix`` of a function, like any gate made there).
+
+        >>> PauliX(0).diagonalizing_gates()
+        [Hadamard(wires=[0])]
+        """
+        return diagonalizing_gates(self)
 
     def __repr__(self):
         pars = ", ".join([str(p) for p in self.params] + [f"{h}={v!r}" for h, v in self.hyper])
@@ -713,6 +724,12 @@ class Observable:
         """The observable itself: equal Pauli words are merged already."""
         return self
 
+    def diagonalizing_gates(self) -> list:
+        """The gates taking a Pauli word's or a ``qml.Hermitian``'s eigenbasis to the
+        computational basis (PennyLane's ``diagonalizing_gates``), made as gates are (in
+        a circuit, applied)."""
+        return diagonalizing_gates(self)
+
     def matrix(self, wire_order=None) -> np.ndarray:
         """The numeric matrix on ``wire_order`` (default: the observable's wires in the
         order they appear), the first wire most significant (PennyLane's ``qml.matrix``).
@@ -995,6 +1012,42 @@ class MeasurementProcess(Measured):
         # (probs(op=...)); applied after the circuit's gates, to its wires only
         self.diag = tuple(diag)
 
+    @property
+    def numeric_type(self) -> type:
+        """The Python type of the result's entries (PennyLane's ``numeric_type``):
+        ``float`` for expval, var, probs and samples of an observable, ``int`` for
+        computational-basis samples and counts, ``complex`` for the state.
+
+        >>> expval(PauliZ(0)).numeric_type, sample(wires=0).numeric_type
+        (<class 'float'>, <class 'int'>)
+        """
+        if self.kind == "state":
+            return complex
+        if self.kind == "counts" or (self.kind == "sample" and self.obs is None):
+            return int
+        return float
+
+    def shape(self, shots=None, num_device_wires: int = 0) -> tuple:
+        """The result's shape for ``shots`` (an int or None) on a device of
+        ``num_device_wires`` wires (PennyLane's ``MeasurementProcess.shape``).
+
+        >>> probs(wires=[0, 1]).shape(None, 3), probs().shape(None, 3), expval(PauliZ(0)).shape()
+        ((4,), (8,), ())
+        >>> sample(wires=[0, 1]).shape(10, 3), sample(PauliZ(0)).shape(10)
+        ((10, 2), (10,))
+        """
+        n_wires = len(self.wires) if self.wires else num_device_wires
+        if self.kind in ("expval", "var"):
+            return ()
+        if self.kind in ("probs", "state"):
+            return (2 ** (n_wires if self.kind == "probs" else num_device_wires),)
+        if self.kind == "sample":
+            if not shots:
+                raise MeasurementError(
+                    "Shots are required to obtain the shape of the measurement SampleMP.")
+            return (shots,) if self.obs is not None else (shots, n_wires)
+        raise MeasurementError(f"{self.kind} has no fixed shape (a dict of outcomes)")
+
     def __repr__(self):
         if self.kind == "probs" or (self.kind in ("sample", "counts") and self.obs is None):
             return f"{self.kind}(wires={self.wires})"
@@ -1036,6 +1089,8 @@ def probs(wires=None, op=None) -> MeasurementProcess:
     if op is not None:
         if wires is not None:
             raise MeasurementError("qml.probs: give wires= or op=, not both")
+        if getattr(op, "_matrix", None) is not None:
+            warnings.warn(HERMITIAN_PROBS, UserWarning, stacklevel=2)
         diag, on = _diagonalizing(op)
         mp = MeasurementProcess("probs", wires=on, diag=diag)
         mp.op = op  # for qml.draw: Probs[X]
@@ -1043,7 +1098,17 @@ def probs(wires=None, op=None) -> MeasurementProcess:
         if tape is not None:
             tape.measured(getattr(op, "_gates", ()))
         return mp
+    if wires is not None and not wires_tuple(wires):
+        raise MeasurementError("Cannot set an empty list of wires. (qml.probs(): every wire)")
     return MeasurementProcess("probs", wires=None if wires is None else wires_tuple(wires))
+
+
+HERMITIAN_PROBS = (
+    "Using qml.probs with a Hermitian observable might return different results than expected "
+    "as the lexicographical ordering of eigenvalues is not guaranteed. (qsym: outcome i is "
+    "the i-th eigenvalue in ascending order, numpy.linalg.eigh's; PennyLane 0.45 words it "
+    "'Using qp.probs with a Hermitian observable might return different results than expected')"
+)
 
 
 # gates U with U P U^dagger = Z for a one-wire observable P (PennyLane's diagonalizing gates)
@@ -1056,7 +1121,7 @@ _DIAGONALIZING = {
 }
 
 
-def _diagonalizing(op) -> tuple:
+def _diagonalizing(op, take_off_tape=True) -> tuple:
     """``(gates, wires)``: the gates taking ``op``'s eigenbasis to the computational basis
     of ``wires`` (PennyLane's ``diagonalizing_gates``; outcome ``i`` of ``probs(op=op)`` is
     the ``i``-th basis state after them), made without recording them."""
@@ -1077,6 +1142,7 @@ def _diagonalizing(op) -> tuple:
                 return (GATE_CLASSES["QubitUnitary"](U, wires=list(wires)),), wires
             if len(op.terms) != 1 or next(iter(op.terms.values())) != 1:
                 raise MeasurementError(
+                    "Hamiltonians are not supported for rotating probabilities. "
                     f"probs(op=...) needs a single Pauli word (e.g. X(0) @ Z(1)), Hadamard or "
                     f"a qml.Hermitian, got the sum {op!r}; give its qml.Hermitian matrix"
                 )
@@ -1092,11 +1158,18 @@ def _diagonalizing(op) -> tuple:
         gates = tuple(
             GATE_CLASSES[g](*pars, wires=w) for w, name in letters for g, pars in _DIAGONALIZING[name]
         )
-    if isinstance(op, Operation):
+    if isinstance(op, Operation) and take_off_tape:
         tape = active_tape()
         if tape is not None:
             tape.remove(op)  # measured, not applied
     return gates, tuple(w for w, _ in letters)
+
+
+def diagonalizing_gates(op) -> list:
+    """``op.diagonalizing_gates()``: the gates :func:`_diagonalizing` finds for ``op``,
+    made again where the caller is (recorded on an active tape, as PennyLane queues them)."""
+    gates, _ = _diagonalizing(op, take_off_tape=False)
+    return [type(g)(*g.params, wires=list(g.wires), **dict(g.hyper)) for g in gates]
 
 
 def _sampled(kind, op, wires):
