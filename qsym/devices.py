@@ -29,7 +29,9 @@ from .errors import ArgumentError, DeviceError, WireError
 from ._shots import check_shots
 from .wires import Wires
 
-DEVICE_NAMES = ("default.qubit", "lightning.qubit", "qsym.qubit")
+# "lightning.qubit" and "reference.qubit" (PennyLane's plain reference simulator) are
+# aliases of qsym's simulator: pure states, exact or sampled, the same numbers
+DEVICE_NAMES = ("default.qubit", "lightning.qubit", "reference.qubit", "qsym.qubit")
 # PennyLane device names qsym does not simulate, with what is missing
 UNSIMULATED_DEVICES = {
     "default.mixed": "mixed states and noise channels (a density-matrix simulator)",
@@ -409,7 +411,8 @@ def device(
     names: they are found when the circuit is traced (PennyLane's order: the gates' wires
     in order of first use, then wires only measured; integer wires ``0..n-1`` in numeric
     order), and ``qml.state()`` / ``qml.probs()`` cover exactly those wires.
-    ``"lightning.qubit"`` is an alias of qsym's simulator; devices qsym does not simulate
+    ``"lightning.qubit"`` and ``"reference.qubit"`` are aliases of qsym's simulator;
+    devices qsym does not simulate
     (``"default.mixed"``, ...) are refused with what is missing.
 
     >>> device("default.qubit", wires=2)

@@ -106,3 +106,22 @@ def test_probs_checks_as_pennylane():
 
     with pytest.raises(qml.MeasurementError, match="Hamiltonians are not supported for rotating"):
         c()
+
+
+# --- devices and result types -------------------------------------------------------------
+def test_reference_qubit_is_an_alias_of_the_simulator_and_the_state_dtype_is_numpys():
+    """PennyLane's tests run on qml.device("reference.qubit") too; and they check
+    ``state.dtype is np.dtype("complex128")`` (identity: NumPy's own dtype object)."""
+    dev = qml.device("reference.qubit", wires=2)
+    assert dev.name == "reference.qubit"
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        return qml.state()
+
+    psi = c(0.4)
+    assert psi.dtype is onp.dtype("complex128")
+    want = onp.array([onp.cos(0.2), 0, 0, -1j * onp.sin(0.2)])
+    assert onp.allclose(psi, want, atol=1e-12)
