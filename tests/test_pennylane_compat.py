@@ -125,3 +125,33 @@ def test_reference_qubit_is_an_alias_of_the_simulator_and_the_state_dtype_is_num
     assert psi.dtype is onp.dtype("complex128")
     want = onp.array([onp.cos(0.2), 0, 0, -1j * onp.sin(0.2)])
     assert onp.allclose(psi, want, atol=1e-12)
+
+
+def test_compute_grouping_as_pennylane():
+    """PennyLane 0.45.1 (measured) groups [X0, Z0 Z1, Z1] as ((0, 2), (1,)) (qwc, 'lf');
+    the groups are checked here against the definitions too."""
+    H = qml.Hamiltonian([1.0, 2.0, 3.0], [qml.PauliX(0), qml.PauliZ(0) @ qml.PauliZ(1), qml.PauliZ(1)])
+    assert H.grouping_indices is None
+    assert H.compute_grouping() is None
+    assert H.grouping_indices == ((0, 2), (1,))
+    # X0 X1 and Z0 Z1 commute (two clashes) but not qubit-wise; Z0 and X0 anticommute
+    G = qml.Hamiltonian([1.0, 1.0, 1.0], [qml.PauliX(0) @ qml.PauliX(1), qml.PauliZ(0) @ qml.PauliZ(1),
+                                          qml.PauliZ(0)])
+    G.compute_grouping("commuting")
+    assert sorted(map(len, G.grouping_indices)) == [1, 2] and (0, 1) in G.grouping_indices
+    G.compute_grouping("anticommuting")  # only X0 X1 and Z0 anticommute
+    assert G.grouping_indices == ((1,), (0, 2))
+    with pytest.raises(qml.MeasurementError, match="grouping_type"):
+        H.compute_grouping("bogus")
+    # grouping changes no value
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, wires=0)
+        qml.RY(0.3, wires=1)
+        H.compute_grouping()
+        return qml.expval(H)
+
+    want = onp.sin(0.0) * 0 + 2 * onp.cos(0.5) * onp.cos(0.3) + 3 * onp.cos(0.3)
+    assert onp.isclose(c(0.5), want, atol=1e-12)
