@@ -643,7 +643,8 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
             w = tuple(sorted((wire_index(wire, "an observable"), p) for wire, p in word))
             c = sp.sympify(coeff)
             terms.append((c, w))
-        measurements.append(Measurement(m.kind, tuple(terms)))
+        grouping = getattr(m.obs, "grouping_indices", None)
+        measurements.append(Measurement(m.kind, tuple(terms), groups=len(grouping or ())))
     return Circuit(
         num_wires=len(device_wires),
         ops=tuple(ir_ops),

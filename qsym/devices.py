@@ -179,13 +179,30 @@ def _qubit_wise_groups(words) -> int:
     return len(groups)
 
 
+def _wire_groups(words) -> int:
+    """The number of groups of Pauli words on disjoint wires, first fit in term order
+    (PennyLane's ``split_non_commuting`` for a Hamiltonian without ``grouping_indices``:
+    ``grouping_strategy="wires"``)."""
+    groups: list = []
+    for word in words:
+        wires = {w for w, _ in word}
+        for g in groups:
+            if not g & wires:
+                g |= wires
+                break
+        else:
+            groups.append(set(wires))
+    return len(groups)
+
+
 def qpu_executions(circuit) -> int:
     """The circuits hardware would run for one execution of ``circuit`` (PennyLane's
     ``get_num_shots_and_executions``, what ``default.qubit`` records as ``executions``):
     measurements of single Pauli words grouped into qubit-wise commuting groups, the
     measurements without an observable (``probs``, ``sample``/``counts`` of wires,
     ``state``) one group, and every observable of several terms (a Hamiltonian, a sum) its
-    qubit-wise commuting groups."""
+    groups: those of ``H.compute_grouping()`` if it was called (``grouping_indices``),
+    else groups of words on disjoint wires (PennyLane 0.45.1's counts, measured)."""
     words, others, plain = [], 0, False
     for m in circuit.measurements:
         terms = [word for _, word in m.terms if word]
@@ -194,7 +211,7 @@ def qpu_executions(circuit) -> int:
         elif len(m.terms) == 1:
             words.append(m.terms[0][1])
         else:
-            others += max(_qubit_wise_groups(terms), 1)
+            others += max(getattr(m, "groups", 0) or _wire_groups(terms), 1)
     return _qubit_wise_groups(words) + int(plain) + others
 
 

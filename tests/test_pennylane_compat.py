@@ -155,3 +155,37 @@ def test_compute_grouping_as_pennylane():
 
     want = onp.sin(0.0) * 0 + 2 * onp.cos(0.5) * onp.cos(0.3) + 3 * onp.cos(0.3)
     assert onp.isclose(c(0.5), want, atol=1e-12)
+
+
+def test_tracker_counts_hamiltonian_groups_as_pennylane():
+    """PennyLane 0.45.1's default.qubit (measured, and PennyLane's test_vqe): a Hamiltonian
+    without grouping_indices runs one circuit per group of terms on disjoint wires; after
+    H.compute_grouping(), one per qubit-wise commuting group."""
+    dev = qml.device("default.qubit", wires=4)
+    Z, X, Y, I = qml.PauliZ, qml.PauliX, qml.PauliY, qml.Identity
+    big = ([-0.04, 0.18, 0.18, -0.24, -0.24, 0.17, 0.04, -0.04, -0.04, 0.04, 0.12, 0.17, 0.17,
+            0.12, 0.18],
+           [I(0), Z(0), Z(1), Z(2), Z(3), Z(0) @ Z(1), Y(0) @ X(1) @ X(2) @ Y(3),
+            Y(0) @ Y(1) @ X(2) @ X(3), X(0) @ X(1) @ Y(2) @ Y(3), X(0) @ Y(1) @ Y(2) @ X(3),
+            Z(0) @ Z(2), Z(0) @ Z(3), Z(1) @ Z(2), Z(1) @ Z(3), Z(2) @ Z(3)])
+    cases = [  # (coeffs, ops, circuits without grouping, with grouping)
+        (big[0], big[1], 8, 5),
+        ([1.0, 2.0, 3.0], [Z(0) @ Z(1), Z(0), Z(1)], 2, 1),
+        ([1.0, 2.0], [X(0), Z(0)], 2, 2),
+        ([1.0, 2.0, 3.0], [Z(2) @ Z(3), Z(3) @ Z(2), Z(1)], 1, 1),  # equal words merged
+        ([1.0, 2.0], [I(0), Z(0)], 1, 1),
+    ]
+    for coeffs, ops, plain, grouped in cases:
+        for group, want in ((False, plain), (True, grouped)):
+            H = qml.Hamiltonian(coeffs, ops)
+            if group:
+                H.compute_grouping()
+
+            @qml.qnode(dev)
+            def c(x):
+                qml.RX(x, wires=0)
+                return qml.expval(H)
+
+            with qml.Tracker(dev) as t:
+                c(0.3)
+            assert t.totals["executions"] == want, (ops, group)
