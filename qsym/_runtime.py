@@ -804,6 +804,8 @@ class QNode:
             self._autograd_args = any(type(a) is tensor and a.requires_grad for a in args)
         values = execute(self, entry, executors.values_executor(self, entry), flat(xs),
                          flat(ds), (xs, ds))
+        if self.interface == "autograd" or _has_tensor(args, kwargs):
+            values = [_as_tensor(v) for v in values]
         return format_values(entry.circuit.output, values)
 
     def _differentiable(self, what="differentiated"):
@@ -1088,6 +1090,26 @@ class _Derivative:
         result, ans = how(self.fun, args, kwargs, self.argnum, self._single)
         self._forward = ("plain", ans)
         return result
+
+
+def _has_tensor(args, kwargs) -> bool:
+    """Whether an argument is a ``qsym.numpy`` tensor (PennyLane's autograd interface)."""
+    for a in args:
+        if isinstance(a, tensor):
+            return True
+    if kwargs:
+        for a in kwargs.values():
+            if isinstance(a, tensor):
+                return True
+    return False
+
+
+def _as_tensor(value):
+    """A result as PennyLane's autograd interface returns it: a ``qsym.numpy`` tensor
+    (``requires_grad=True``); counts (a dict) as they are."""
+    if isinstance(value, (np.ndarray, np.generic, float, int)) and not isinstance(value, tensor):
+        return tensor(value, requires_grad=True)
+    return value
 
 
 class grad(_Derivative):
