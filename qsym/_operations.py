@@ -253,6 +253,50 @@ class Operation:
             **dict(self.hyper),
         )
 
+    @property
+    def data(self) -> tuple:
+        """The gate's parameters (PennyLane's ``op.data``)."""
+        return tuple(self.params)
+
+    @property
+    def parameters(self) -> list:
+        """The gate's parameters as a list (PennyLane's ``op.parameters``)."""
+        return list(self.params)
+
+    @property
+    def hyperparameters(self) -> dict:
+        """The gate's non-numeric settings (PennyLane's ``op.hyperparameters``)."""
+        return dict(self.hyper)
+
+    @classmethod
+    def compute_matrix(cls, *params, num_wires=None, n_wires=None, **hyper) -> np.ndarray:
+        """The gate's matrix at these parameters, without making a gate (PennyLane's
+        ``qml.RX.compute_matrix(theta)``); parameters given as 1-D arrays broadcast: a
+        stack of matrices, batch first. ``num_wires`` (or ``n_wires``) for gates on any
+        number of wires.
+
+        >>> RX.compute_matrix(np.pi).round(12)
+        array([[0.+0.j, 0.-1.j],
+               [0.-1.j, 0.+0.j]])
+        >>> RZ.compute_matrix(np.array([0.0, np.pi])).shape
+        (2, 2, 2)
+        """
+        name = cls.__name__
+        n = num_wires if num_wires is not None else n_wires
+        if not cls.num_wires and n is None:
+            n = 1
+        arrays = [np.asarray(p, dtype=float) for p in params]
+        sizes = {a.shape[0] for a in arrays if a.ndim == 1}
+        if any(a.ndim > 1 for a in arrays) or len(sizes) > 1:
+            raise GateError(f"{name}.compute_matrix: parameters must be numbers or 1-D arrays "
+                            "of one length (a batch)")
+        kw = {"num_wires": None if cls.num_wires else n, **hyper}
+        if not sizes:
+            return _gate_matrix(name, *[float(a) for a in arrays], **kw)
+        (size,) = sizes
+        return np.stack([_gate_matrix(name, *[float(a[b] if a.ndim else a) for a in arrays], **kw)
+                         for b in range(size)])
+
     def diagonalizing_gates(self) -> list:
         """The gates taking this observable's eigenbasis to the computational basis
         (PennyLane's ``diagonalizing_gates``; applied in a circuit, or recorded by

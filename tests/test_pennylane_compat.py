@@ -189,3 +189,54 @@ def test_tracker_counts_hamiltonian_groups_as_pennylane():
             with qml.Tracker(dev) as t:
                 c(0.3)
             assert t.totals["executions"] == want, (ops, group)
+
+
+def test_results_are_tensors_under_the_autograd_interface_as_in_pennylane():
+    """PennyLane 0.45.1 (measured): a QNode returns pennylane.numpy tensors
+    (requires_grad=True) when interface="autograd" is asked for, or when an argument
+    (positional or keyword, trainable or not) is a tensor; plain NumPy otherwise."""
+    from qsym import numpy as pnp
+
+    dev = qml.device("default.qubit", wires=1)
+
+    def f(x, w=0.0):
+        qml.RX(x, wires=0)
+        qml.RY(w, wires=0)
+        return qml.expval(qml.PauliZ(0)), qml.probs(wires=0)
+
+    auto, ag = qml.QNode(f, dev), qml.QNode(f, dev, interface="autograd")
+    for res in (auto(0.3), ):
+        assert not any(isinstance(r, pnp.tensor) for r in res)
+        assert qml.math.get_interface(res[0]) == "numpy"
+    for res in (ag(0.3), auto(pnp.array(0.3)), auto(pnp.array(0.3, requires_grad=False)),
+                auto(0.3, w=pnp.array(0.2))):
+        assert all(isinstance(r, pnp.tensor) and r.requires_grad for r in res)
+        assert qml.math.get_interface(res[0]) == "autograd"
+    e, p = auto(pnp.array(0.3), w=0.2)
+    want = onp.cos(0.3) * onp.cos(0.2)
+    assert onp.isclose(e, want, atol=1e-12) and onp.allclose(p, [(1 + want) / 2, (1 - want) / 2])
+    # derivatives are unchanged by it
+    g = qml.grad(lambda x: auto(x)[0])(pnp.array(0.3))
+    assert onp.isclose(g, -onp.sin(0.3), atol=1e-12)
+
+
+def test_gate_class_matrices_and_parameters_as_pennylane():
+    """qml.RX.compute_matrix(theta) (broadcast over a 1-D array of angles) and
+    op.data / op.parameters / op.hyperparameters, against hand-written matrices."""
+    assert onp.allclose(qml.RX.compute_matrix(0.3), rx(0.3), atol=1e-12)
+    batch = onp.array([0.1, 0.7, -2.0])
+    got = qml.RX.compute_matrix(batch)
+    assert got.shape == (3, 2, 2) and all(onp.allclose(g, rx(t), atol=1e-12) for g, t in zip(got, batch))
+    assert onp.allclose(qml.RZ.compute_matrix(onp.pi), -1j * onp.diag([1, -1]), atol=1e-12)
+    pswap = onp.diag([1, onp.exp(0.5j), onp.exp(0.5j), 1])[[0, 2, 1, 3]]
+    assert onp.allclose(qml.PSWAP.compute_matrix(0.5), pswap, atol=1e-12)
+    zz = onp.diag(onp.exp(-0.15j * onp.array([1, -1, -1, 1])))
+    assert onp.allclose(qml.MultiRZ.compute_matrix(0.3, num_wires=2), zz, atol=1e-12)
+    assert onp.allclose(qml.GlobalPhase.compute_matrix(0.3, n_wires=2), onp.exp(-0.3j) * onp.eye(4))
+    op = qml.Rot(0.1, 0.2, 0.3, wires=0)
+    assert op.data == (0.1, 0.2, 0.3) and op.parameters == [0.1, 0.2, 0.3]
+    assert op.hyperparameters == {}
+    assert qml.PCPhase(0.3, dim=2, wires=[0, 1]).hyperparameters == {"dim": 2}
+    assert onp.allclose(qml.Rot.compute_matrix(*op.parameters), op.matrix(), atol=1e-12)
+    with pytest.raises(qml.GateError, match="1-D arrays"):
+        qml.RX.compute_matrix(onp.zeros((2, 2)))
