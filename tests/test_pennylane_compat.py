@@ -240,3 +240,37 @@ def test_gate_class_matrices_and_parameters_as_pennylane():
     assert onp.allclose(qml.Rot.compute_matrix(*op.parameters), op.matrix(), atol=1e-12)
     with pytest.raises(qml.GateError, match="1-D arrays"):
         qml.RX.compute_matrix(onp.zeros((2, 2)))
+
+
+def test_a_user_cache_dict_answers_repeated_evaluations_as_pennylane():
+    """PennyLane's cache=<dict> (test_qnode's test_num_exec_caching_*): the same circuit at
+    the same values runs once, whatever QNode shares the mapping; other values or another
+    circuit run; with shots nothing is cached (each call samples anew)."""
+    dev = qml.device("default.qubit", wires=1)
+    store = {}
+
+    @qml.qnode(dev, cache=store)
+    def ry(x):
+        qml.RY(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(dev, cache=store)
+    def rx(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with qml.Tracker(dev, persistent=True) as t:
+        values = [ry(0.345) for _ in range(15)]
+    assert t.totals["executions"] == 1 and store
+    assert all(onp.isclose(v, onp.cos(0.345), atol=1e-12) for v in values)
+    with t:
+        for _ in range(5):
+            rx(0.345)
+        ry(0.5)
+    assert t.totals["executions"] == 3
+    assert onp.isclose(ry(0.5), onp.cos(0.5), atol=1e-12)
+    sampled = qml.set_shots(ry, shots=20)
+    with qml.Tracker(dev) as t2:
+        sampled(0.345)
+        sampled(0.345)
+    assert t2.totals["executions"] == 2
