@@ -1175,7 +1175,10 @@ def probs(wires=None, op=None) -> MeasurementProcess:
     """
     if op is not None:
         if wires is not None:
-            raise MeasurementError("qml.probs: give wires= or op=, not both")
+            raise MeasurementError(
+                "Cannot specify the wires to probs if an observable is provided. The wires "
+                "for probs will be determined directly from the observable. (qml.probs: give "
+                "wires= or op=, not both)")
         if getattr(op, "_matrix", None) is not None:
             warnings.warn(HERMITIAN_PROBS, UserWarning, stacklevel=2)
         diag, on = _diagonalizing(op)
@@ -1261,7 +1264,12 @@ def diagonalizing_gates(op) -> list:
 
 def _sampled(kind, op, wires):
     if op is not None and wires is not None:
-        raise MeasurementError(f"qml.{kind}: give an observable or wires, not both")
+        raise MeasurementError(
+            f"Cannot specify the wires to {kind} if an observable is provided. The wires to "
+            f"{kind} will be determined directly from the observable. (qml.{kind}: give an "
+            "observable or wires, not both)")
+    if wires is not None and not wires_tuple(wires):
+        raise MeasurementError(f"Cannot set an empty list of wires. (qml.{kind}(): every wire)")
     if op is not None:
         return MeasurementProcess(kind, as_observable(op))
     return MeasurementProcess(kind, wires=None if wires is None else wires_tuple(wires))

@@ -274,3 +274,13 @@ def test_a_user_cache_dict_answers_repeated_evaluations_as_pennylane():
         sampled(0.345)
         sampled(0.345)
     assert t2.totals["executions"] == 2
+
+
+def test_sample_counts_probs_argument_errors_carry_pennylanes_messages():
+    for kind in ("sample", "counts"):
+        with pytest.raises(ValueError, match="Cannot set an empty list of wires."):
+            getattr(qml, kind)(wires=[])
+        with pytest.raises(ValueError, match=f"Cannot specify the wires to {kind} if an observable"):
+            getattr(qml, kind)(qml.PauliZ(0), wires=[0, 1])
+    with pytest.raises(ValueError, match="Cannot specify the wires to probs if an observable"):
+        qml.probs(wires=[0], op=qml.PauliZ(0))
