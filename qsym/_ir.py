@@ -65,6 +65,8 @@ class Measurement:
     # the number of groups the observable's grouping_indices held when it was measured
     # (H.compute_grouping(); 0: none), for qml.Tracker's count only: not compiled code
     groups: int = field(default=0, compare=False)
+    # qml.counts(all_outcomes=True): every outcome a key (sampled in Python, not compiled)
+    all_outcomes: bool = field(default=False, compare=False)
 
     @property
     def wires(self) -> tuple[int, ...]:

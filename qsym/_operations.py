@@ -1291,14 +1291,16 @@ def counts(op=None, wires=None, all_outcomes=False) -> MeasurementProcess:
     (``"01"``, first wire first) or from observable eigenvalues to how often each was seen;
     observed outcomes only, sorted.
 
+    With ``all_outcomes=True`` (PennyLane's), every possible outcome is a key, those
+    never seen with count 0: every bit string of the wires, or every eigenvalue of the
+    observable.
+
     >>> counts(wires=[1])
     counts(wires=(1,))
     """
-    if all_outcomes:
-        raise MeasurementError(
-            "qml.counts(all_outcomes=True) is not supported; missing keys have count 0"
-        )
-    return _sampled("counts", op, wires)
+    mp = _sampled("counts", op, wires)
+    mp.all_outcomes = bool(all_outcomes)
+    return mp
 
 
 class _Expval:

@@ -314,6 +314,9 @@ def draw(m, state, prob, n, shots, rng):
         bits = (outcomes[:, None] >> np.arange(k - 1, -1, -1)) & 1
         if m.kind == "sample":
             return bits.astype(np.int64)
+        if getattr(m, "all_outcomes", False):
+            tally = np.bincount(outcomes, minlength=2**k)
+            return {format(b, f"0{k}b"): np.int64(tally[b]) for b in range(2**k)}
         keys, counts = np.unique(outcomes, return_counts=True)
         return {format(int(b), f"0{k}b"): np.int64(c) for b, c in zip(keys, counts)}
     wires = tuple(sorted({w for _, word in m.terms for w, _ in word}))
@@ -338,7 +341,11 @@ def draw(m, state, prob, n, shots, rng):
     if m.kind == "sample":
         return samples
     keys, counts = np.unique(samples, return_counts=True)
-    return {float(v): np.int64(c) for v, c in zip(keys, counts)}
+    out = {float(v): np.int64(c) for v, c in zip(keys, counts)}
+    if getattr(m, "all_outcomes", False):  # every eigenvalue, unseen ones with count 0
+        every = np.unique(evals) if wires else np.unique(samples)
+        out = {float(v): out.get(float(v), np.int64(0)) for v in every}
+    return out
 
 
 def refuse(method):

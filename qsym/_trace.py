@@ -635,7 +635,8 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
         if m.kind == "probs" or (m.kind in ("sample", "counts") and m.obs is None):
             on = device_wires if m.wires is None else m.wires
             measurements.append(
-                Measurement(m.kind, (), tuple(wire_index(w, m.kind) for w in on))
+                Measurement(m.kind, (), tuple(wire_index(w, m.kind) for w in on),
+                            all_outcomes=getattr(m, "all_outcomes", False))
             )
             continue
         terms = []
@@ -644,7 +645,8 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
             c = sp.sympify(coeff)
             terms.append((c, w))
         grouping = getattr(m.obs, "grouping_indices", None)
-        measurements.append(Measurement(m.kind, tuple(terms), groups=len(grouping or ())))
+        measurements.append(Measurement(m.kind, tuple(terms), groups=len(grouping or ()),
+                                        all_outcomes=getattr(m, "all_outcomes", False)))
     return Circuit(
         num_wires=len(device_wires),
         ops=tuple(ir_ops),

@@ -284,3 +284,23 @@ def test_sample_counts_probs_argument_errors_carry_pennylanes_messages():
             getattr(qml, kind)(qml.PauliZ(0), wires=[0, 1])
     with pytest.raises(ValueError, match="Cannot specify the wires to probs if an observable"):
         qml.probs(wires=[0], op=qml.PauliZ(0))
+
+
+def test_counts_all_outcomes_lists_every_outcome_as_pennylane():
+    """PennyLane's counts(all_outcomes=True): every bit string of the wires, or every
+    eigenvalue of the observable, is a key; unseen ones count 0 (PL 0.45.1, measured on
+    the same circuit: {'00': n, '01': 0, '10': 100 - n, '11': 0}, {1.0: 100, -1.0: 0})."""
+    dev = qml.device("default.qubit", wires=2, seed=1)
+
+    @qml.set_shots(100)
+    @qml.qnode(dev)
+    def c():
+        qml.Hadamard(0)
+        return (qml.counts(all_outcomes=True), qml.counts(qml.PauliZ(1), all_outcomes=True),
+                qml.counts(wires=[1]))
+
+    bits, z1, plain = c()
+    assert sorted(bits) == ["00", "01", "10", "11"] and bits["01"] == bits["11"] == 0
+    assert sum(bits.values()) == 100 and 0 < bits["00"] < 100
+    assert z1 == {1.0: 100, -1.0: 0} and all(isinstance(v, onp.int64) for v in z1.values())
+    assert plain == {"0": 100}  # without all_outcomes: observed outcomes only
