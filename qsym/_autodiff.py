@@ -40,7 +40,6 @@ from autograd.extend import Box, defvjp_argnums, primitive
 from autograd.tracer import getval
 
 from .errors import DifferentiationError, NonDifferentiableError
-from .numpy import tensor
 
 
 class Boxed(Exception):
@@ -254,7 +253,9 @@ def check_named(args, idx) -> None:
     (``pennylane/numpy/tensor.py``, ``tensor_to_arraybox``)."""
     for i in idx:
         a = args[i]
-        if isinstance(a, tensor) and not a.requires_grad:
+        # a qsym.numpy tensor (an ndarray with requires_grad; qsym.numpy is not imported
+        # here: docs/design.md, the modules' order)
+        if isinstance(a, np.ndarray) and hasattr(a, "requires_grad") and not a.requires_grad:
             raise NonDifferentiableError(
                 f"{a} is non-differentiable. Set the requires_grad attribute to True. "
                 f"(argument {i}, named by argnum, is a tensor with requires_grad=False: "
