@@ -43,6 +43,7 @@ from .errors import (  # noqa: E402
     DifferentiationError,
     GateError,
     MeasurementError,
+    NonDifferentiableError,
     QsymError,
     RemovedGateError,
     RuleError,
@@ -154,7 +155,7 @@ __all__ = [
     "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
-    "DifferentiationError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",
+    "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",
     "templates", "layer", "ops", "CacheWarning", "cache_info", "clear_cache",
     *templates.TEMPLATES, *GATE_CLASSES,
 ]

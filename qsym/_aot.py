@@ -243,7 +243,7 @@ class CompiledCircuit:
 
     export_sha256 = None
 
-    def __init__(self, qnode: QNode, args, kwargs):
+    def __init__(self, qnode: QNode, args, kwargs, argnum=None):
         if not isinstance(qnode, QNode):
             raise ExportError(f"qsym.compile takes a QNode, got {type(qnode).__name__}")
         if qnode.method not in ("parameter-shift", "adjoint"):
@@ -253,7 +253,13 @@ class CompiledCircuit:
                 "diff_method='parameter-shift' (the default) or 'adjoint'"
             )
         self.qnode = qnode
-        self.entry, _, _ = qnode.compiled(args, kwargs)
+        # which positional arguments grad/jacobian differentiate, fixed now (an export
+        # has no tensors to ask): trainable_arguments
+        self.diff = trainable_arguments(qnode, args, kwargs, argnum)
+        self.entry, _, _ = qnode.compiled(args, kwargs, self.diff)
+        # one gradient alone for an int argnum or one trainable argument (qml.grad's shapes)
+        self.single = (isinstance(argnum, int) and not isinstance(argnum, bool)) or (
+            not isinstance(argnum, (list, tuple)) and len(self.entry.blocks) == 1)
         if self.entry.broadcast:
             raise ExportError(
                 "a broadcast QNode (gate parameters given as arrays) cannot be compiled ahead "
@@ -303,11 +309,12 @@ class CompiledCircuit:
     def _classify(self, args, kwargs):
         from ._runtime import classify
 
-        return classify(args, kwargs, None, self.qnode.static_argnames, self.qnode.static_positions)
+        return classify(args, kwargs, self.diff, self.qnode.static_argnames,
+                        self.qnode.static_positions)
 
     def _inputs(self, args, kwargs):
         self._check_gates()
-        entry, xs, ds = self.qnode.compiled(args, kwargs)
+        entry, xs, ds = self.qnode.compiled(args, kwargs, self.diff)
         if entry is not self.entry:
             raise ExportError(
                 "these arguments do not match the compiled signature "
@@ -329,7 +336,7 @@ class CompiledCircuit:
         else:
             out, jac = self.entry.value_and_grad(x, d)
         _, jacs = shapes.measurements(self.entry.post, out, jac)
-        return jacs, len(self.entry.blocks) == 1
+        return jacs, self.single
 
     def grad(self, *args, **kwargs):
         """The gradient by every trainable argument (``qml.grad(qnode)(*args)``)."""
@@ -378,7 +385,7 @@ class CompiledCircuit:
             post=repr(self.entry.post),
             output=repr(self.circuit.output),
             blocks=repr(self.entry.blocks),
-            single=repr(len(self.entry.blocks) == 1),
+            single=repr(self.single),
             fused=repr(bool(self.entry.fused)),
             adjoint=repr(self.diff_method == "adjoint"),
             method=self.diff_method,
@@ -429,6 +436,43 @@ class CompiledCircuit:
         path.write_bytes(data)
         self.export_sha256 = hashlib.sha256(data).hexdigest()
         return path
+
+
+EVERY_FLOAT = "every float"  # argnum of qsym's own callers (qml.sweep, qml.minimize's executors)
+
+
+def trainable_arguments(qnode, args, kwargs, argnum=None) -> tuple:
+    """The positional arguments a :class:`CompiledCircuit` (and its export) differentiates,
+    fixed at compile time from the example arguments, as ``qml.grad(qnode)`` /
+    ``qml.grad(qnode, argnum=...)`` would choose them there:
+
+    - ``argnum`` (an int or ints): those arguments, as ``qml.grad(qnode, argnum=...)``
+      (a ``requires_grad=False`` tensor named raises ``NonDifferentiableError``);
+    - otherwise PennyLane's rule (:func:`qsym._autodiff.trainable_indices`) if it selects
+      any argument: the ``qsym.numpy`` tensors with ``requires_grad=True``, so plain
+      floats, lists and arrays beside them are data, exactly as ``qml.grad(qnode)``;
+    - if it selects none (no trainable tensor: plain Python and NumPy values, as the
+      ``qsym compile`` command line's JSON gives), every positional float argument but a
+      ``requires_grad=False`` tensor, as ``qml.grad(qnode, argnum=[those])``; PennyLane
+      would have nothing to differentiate there, and an export without a gradient would
+      be of no use.
+    """
+    from ._arguments import classify, normalize_argnum
+    from ._autodiff import check_argnum, check_named, trainable_indices
+
+    n = len(args)
+    if argnum is not None and argnum != EVERY_FLOAT:
+        idx, _ = normalize_argnum(argnum, None)
+        check_argnum(idx, n)
+        idx = tuple(sorted(i % n for i in idx))
+        check_named(args, idx)
+        return idx
+    if argnum is None:
+        idx = trainable_indices(args, qnode.static_positions)
+        if idx:
+            return tuple(idx)
+    key, _, _ = classify(args, kwargs, None, qnode.static_argnames, qnode.static_positions)
+    return tuple(i for i in range(n) if key[i][0] == _TRAIN)
 
 
 def _is_literal(v) -> bool:
@@ -852,12 +896,15 @@ def _value_and_grad(x, d):
 '''
 
 
-def compile(qnode: QNode, *args, **kwargs) -> CompiledCircuit:  # noqa: A001
+def compile(qnode: QNode, *args, argnum=None, **kwargs) -> CompiledCircuit:  # noqa: A001
     """Compile ``qnode`` for the signature of these example arguments.
 
     Returns a :class:`CompiledCircuit` whose ``value``/``grad``/``jacobian`` take arguments
     of the same layout (new values, same shapes and static values) and whose ``export``
-    writes a standalone module.
+    writes a standalone module. Which arguments ``grad`` and ``jacobian`` differentiate is
+    fixed here (:func:`trainable_arguments`): ``argnum`` if given; else PennyLane's rule
+    (``qsym.numpy`` tensors with ``requires_grad=True``) if some example argument is such
+    a tensor; else every positional float argument (plain values: nothing to ask).
 
     >>> import qsym as qml, tempfile, os
     >>> dev = qml.device("default.qubit", wires=1)
@@ -868,8 +915,17 @@ def compile(qnode: QNode, *args, **kwargs) -> CompiledCircuit:  # noqa: A001
     >>> compiled = qml.compile(circuit, 0.3)
     >>> print(compiled.value(0.3), compiled.grad(0.3))  # -sin(0.3), -cos(0.3)
     -0.29552020666133955 -0.955336489125606
+    >>> @qml.qnode(dev)
+    ... def scaled(w, s):
+    ...     qml.RX(w[0] * s, wires=0)
+    ...     return qml.expval(qml.PauliY(0))
+    >>> from qsym import numpy as np
+    >>> [item[0] for item in qml.compile(scaled, np.array([0.3]), 2.0).layout]  # as qml.grad
+    ['trainable', 'data']
+    >>> [item[0] for item in qml.compile(scaled, [0.3], 2.0).layout]  # no tensor: every float
+    ['trainable', 'trainable']
     """
-    return CompiledCircuit(qnode, args, kwargs)
+    return CompiledCircuit(qnode, args, kwargs, argnum)
 
 
 def _metadata(text: str, name) -> dict:

@@ -41,7 +41,7 @@ from ._autodiff import Boxed, has_box
 from .errors import ArgumentError, DifferentiationError
 from ._gates import gate_def
 from .numpy import tensor
-from ._shapes import DEFAULT_STEPS, STENCILS
+from ._shapes import DEFAULT_STEP, stencil
 
 # the kinds of an argument in a signature
 STATIC, DATA, TRAIN = "s", "d", "x"
@@ -250,7 +250,7 @@ def check_interface(interface):
     )
 
 
-GRADIENT_KWARGS = ("h", "approx_order", "shifts")
+GRADIENT_KWARGS = ("h", "approx_order", "strategy", "shifts")
 
 
 def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, device_vjp, gradient_kwargs,
@@ -289,7 +289,7 @@ def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, devic
     if bad:
         raise ArgumentError(
             f"unsupported gradient_kwargs {bad}; qsym understands {', '.join(GRADIENT_KWARGS)} "
-            "(finite-difference step and order, custom shifts)"
+            "(finite-difference step, order and strategy, custom shifts)"
         )
     return dict(gradient_kwargs)
 
@@ -302,6 +302,7 @@ class Options:
     interface: str
     h: float
     approx_order: int
+    strategy: str
     shifts: dict
     gradient_kwargs: dict
     max_diff: int
@@ -310,8 +311,8 @@ class Options:
     device_vjp: Any
 
 
-def resolve(diff_method="parameter-shift", h=None, approx_order=4, interface="auto",
-            shifts=None, *, grad_on_execution="best", cache="auto", cachesize=10000,
+def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="auto",
+            shifts=None, *, strategy="forward", grad_on_execution="best", cache="auto", cachesize=10000,
             max_diff=1, device_vjp=False, gradient_kwargs=None, postselect_mode=None,
             mcm_method=None, executor_backend=None, autograph=True) -> Options:
     """Check a QNode's keywords; the :class:`Options` they give."""
@@ -333,15 +334,13 @@ def resolve(diff_method="parameter-shift", h=None, approx_order=4, interface="au
             raise ArgumentError("give h= or gradient_kwargs={'h': ...}, not both")
         h = gkw["h"]
     approx_order = gkw.get("approx_order", approx_order)
+    strategy = gkw.get("strategy", strategy)
     if "shifts" in gkw:
         if shifts is not None:
             raise ArgumentError("give shifts= or gradient_kwargs={'shifts': ...}, not both")
         shifts = gkw["shifts"]
-    if approx_order not in STENCILS:
-        raise DifferentiationError(
-            f"approx_order must be 1 (forward), 2 or 4 (central), got {approx_order!r}"
-        )
-    step = DEFAULT_STEPS[int(approx_order)] if h is None else float(h)
+    stencil(approx_order, strategy)  # PennyLane's checks of approx_order and strategy
+    step = DEFAULT_STEP if h is None else float(h)
     if not (np.isfinite(step) and step > 0):
         raise DifferentiationError(f"the finite-difference step h must be > 0, got {h!r}")
     shifts = check_shifts(shifts)
@@ -352,7 +351,7 @@ def resolve(diff_method="parameter-shift", h=None, approx_order=4, interface="au
     method = {"best": "parameter-shift" if shifts else "adjoint", "backprop": "adjoint",
               None: "parameter-shift"}.get(diff_method, diff_method)
     return Options(diff_method, method, interface, step,
-                   int(approx_order), shifts, dict(gkw), max_diff, grad_on_execution, cache,
+                   int(approx_order), strategy, shifts, dict(gkw), max_diff, grad_on_execution, cache,
                    device_vjp)
 
 

@@ -39,7 +39,7 @@ from autograd.core import make_vjp
 from autograd.extend import Box, defvjp_argnums, primitive
 from autograd.tracer import getval
 
-from .errors import DifferentiationError
+from .errors import DifferentiationError, NonDifferentiableError
 
 
 class Boxed(Exception):
@@ -246,6 +246,23 @@ def check_argnum(argnum, n: int) -> None:
                                        f"with {n} positional argument(s)")
 
 
+def check_named(args, idx) -> None:
+    """PennyLane's rule for arguments named by ``argnum``/``argnums``: anything numeric is
+    differentiated (a plain float, list or array too), except a tensor marked
+    ``requires_grad=False``, which raises PennyLane's ``NonDifferentiableError``
+    (``pennylane/numpy/tensor.py``, ``tensor_to_arraybox``)."""
+    for i in idx:
+        a = args[i]
+        # a qsym.numpy tensor (an ndarray with requires_grad; qsym.numpy is not imported
+        # here: docs/design.md, the modules' order)
+        if isinstance(a, np.ndarray) and hasattr(a, "requires_grad") and not a.requires_grad:
+            raise NonDifferentiableError(
+                f"{a} is non-differentiable. Set the requires_grad attribute to True. "
+                f"(argument {i}, named by argnum, is a tensor with requires_grad=False: "
+                "make it trainable or leave it out of argnum)"
+            )
+
+
 def _prepare(args, argnum, name):
     n = len(args)
     if argnum is None:
@@ -253,6 +270,7 @@ def _prepare(args, argnum, name):
     else:
         check_argnum(argnum, n)
         idx = tuple(i % n for i in argnum)
+        check_named(args, idx)
     start = []
     for i in idx:
         a = args[i]

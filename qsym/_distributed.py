@@ -206,7 +206,7 @@ def payload(node: QNode, example_args, example_kwargs, function,
     ``function``: a name or names of the generated module or the kernels), its SHA-256, and the source of the optimization loop (``loop_text``,
     the circuit module's name left as :data:`qsym._worker.MODULE_PLACEHOLDER`; None for
     a sweep). Built once per compiled signature and process."""
-    compiled = aot.compile(node, *example_args, **example_kwargs)
+    compiled = aot.compile(node, *example_args, argnum=aot.EVERY_FLOAT, **example_kwargs)
     key0 = (compiled.source, compiled.diff_method, repr(compiled.layout), function, loop_text)
     got = _payloads.get(key0)
     if got is not None:
@@ -427,7 +427,7 @@ def _compiled(circuit, first, args, kwargs):
     if isinstance(circuit, aot.CompiledCircuit):
         compiled = circuit
     elif isinstance(circuit, QNode):
-        compiled = aot.compile(circuit, first, *args, **kwargs)
+        compiled = aot.compile(circuit, first, *args, argnum=aot.EVERY_FLOAT, **kwargs)
     else:
         raise ArgumentError(
             f"sweep takes a QNode or a CompiledCircuit (qml.compile), got {type(circuit).__name__}")

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ._ir import Circuit, evaluate, input_values
+from ._shapes import fd_circuits
 
 # PennyLane's labels (``Operator.label``) where they differ from the gate name
 _LABELS = {
@@ -413,8 +414,8 @@ def specs(qnode: Any) -> Callable[..., dict[str, Any]]:
     >>> info = qml.specs(c)(np.array([0.1, 0.2]))
     >>> info["gate_types"], info["depth"], info["num_trainable_params"]
     ({'RX': 1, 'CRX': 1}, 2, 2)
-    >>> info["executions"]  # 1 + 2 (RX) + 4 (CRX); adjoint: one pass; 1 + 4 per input
-    {'parameter-shift': 7, 'adjoint': 1, 'finite-diff': 9}
+    >>> info["executions"]  # 1 + 2 (RX) + 4 (CRX); adjoint: one pass; 1 + 1 + 1 per input
+    {'parameter-shift': 7, 'adjoint': 1, 'finite-diff': 4}
     """
 
     def report(*args, **kwargs):
@@ -424,7 +425,7 @@ def specs(qnode: Any) -> Callable[..., dict[str, Any]]:
         for op in c.ops:
             gate_types[op.name] = gate_types.get(op.name, 0) + 1
         n_inputs = len(c.inputs)
-        fd = 1 + qnode.approx_order * n_inputs
+        fd = fd_circuits(qnode.approx_order, qnode.strategy, n_inputs)
         return {
             "num_wires": c.num_wires,
             "num_gates": len(c.ops),
@@ -481,6 +482,8 @@ def matrix(op, wire_order=None):
         return _qnode_matrix(op, wire_order)
     if isinstance(op, Observable):
         return op.matrix(wire_order=wire_order)
+    if callable(op) and not isinstance(op, (Operation, type)):
+        return _qfunc_matrix(op, wire_order)
     if not isinstance(op, Operation):
         raise TypeError(
             f"qml.matrix takes a gate (e.g. qml.RX(0.1, wires=0)), an observable or a QNode; "
@@ -499,6 +502,31 @@ def matrix(op, wire_order=None):
         U = np.moveaxis(U, list(range(k)), axes)
         return U.reshape(2**n, 2**n)
     return op.matrix()
+
+
+def _qfunc_matrix(fn, wire_order):
+    """``qml.matrix(qfunc, wire_order=...)``: a function of ``qfunc``'s arguments returning
+    the unitary of the gates it applies, run on numbers (PennyLane's matrix of a quantum
+    function; measurements it returns are left out), wire 0 of ``wire_order`` the most
+    significant bit; the default order is the wires in order of first use."""
+    from ._trace import Tape, recording
+
+    def unitary(*args, **kwargs):
+        tape = Tape()
+        with recording(tape):
+            fn(*args, **kwargs)
+        ops = [o for o in tape.items if hasattr(o, "matrix")]
+        order = [] if wire_order is None else list(wire_order)
+        if wire_order is None:
+            for o in ops:
+                order.extend(w for w in o.wires if w not in order)
+        N = 2 ** len(order)
+        U = np.eye(N, dtype=complex)
+        for o in ops:
+            U = matrix(o, wire_order=order) @ U
+        return U
+
+    return unitary
 
 
 def _qnode_matrix(qnode, wire_order):

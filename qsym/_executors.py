@@ -13,7 +13,7 @@ import sympy as sp
 
 from . import _ir as ir, _kernels as kernels, _second_order as second_order, _tiers as tiers
 from .errors import ArgumentError, DifferentiationError, MeasurementError
-from ._shapes import flat, measurements
+from ._shapes import fd_circuits, flat, measurements
 from ._shots import refuse
 
 NEEDS_SHOTS = (
@@ -145,7 +145,13 @@ def exact_values(node, entry, x, d):
 def state(entry, x, d):
     """The state vector of ``entry`` at ``x``, ``d`` (its ``prepare`` on the current tier, ``PROGRAM``)."""
     module = entry.module
-    return kernels.program_state(*module.PROGRAM, entry.prepare(x, d, 0).mats)
+    psi = kernels.program_state(*module.PROGRAM, entry.prepare(x, d, 0).mats)
+    # numba returns an equal but not NumPy's own complex128 dtype object: PennyLane code
+    # tests ``state.dtype is np.dtype("complex128")``
+    return psi if psi.dtype is _C128 else psi.view(_C128)
+
+
+_C128 = np.dtype(np.complex128)
 
 
 def state_values(node, entry, x, d):
@@ -201,9 +207,10 @@ def adjoint(node, entry, x, d):
 
 
 def finite_diff(node, entry, x, d):
-    """Finite differences of order ``node.approx_order`` with step ``node.h``."""
-    return (entry.value_and_grad_fd(x, d, node.h, node.approx_order),
-            1 + x.shape[0] * node.approx_order)
+    """Finite differences of order ``node.approx_order`` with step ``node.h`` and
+    ``node.strategy`` (PennyLane's; counted as PennyLane counts: :func:`fd_circuits`)."""
+    return (entry.value_and_grad_fd(x, d, node.h, node.approx_order, node.strategy),
+            fd_circuits(node.approx_order, node.strategy, x.shape[0]))
 
 
 def sampled_shift(node, entry, x, d):
@@ -223,8 +230,8 @@ def sampled_adjoint(node, entry, x, d):
 def sampled_finite_diff(node, entry, x, d):
     """Finite differences of sampled values (warns: the noise is divided by ``h``)."""
     out = node.sampler(entry).finite_differences(x, d, node.current_shots(), node.device.rng,
-                                                 node.h, node.approx_order)
-    return out, 1 + x.shape[0] * node.approx_order
+                                                 node.h, node.approx_order, node.strategy)
+    return out, fd_circuits(node.approx_order, node.strategy, x.shape[0])
 
 
 JACOBIANS = {

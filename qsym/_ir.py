@@ -24,7 +24,7 @@ circuit on 1 wire; inputs: a
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import sympy as sp
@@ -62,6 +62,11 @@ class Measurement:
     kind: str
     terms: tuple[tuple[sp.Expr, Word], ...] = ()
     on: tuple[int, ...] = ()
+    # the number of groups the observable's grouping_indices held when it was measured
+    # (H.compute_grouping(); 0: none), for qml.Tracker's count only: not compiled code
+    groups: int = field(default=0, compare=False)
+    # qml.counts(all_outcomes=True): every outcome a key (sampled in Python, not compiled)
+    all_outcomes: bool = field(default=False, compare=False)
 
     @property
     def wires(self) -> tuple[int, ...]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numbers
 import sys
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -251,6 +252,60 @@ class Operation:
             num_wires=None if self.num_wires else max(len(self.wires), 1),
             **dict(self.hyper),
         )
+
+    @property
+    def data(self) -> tuple:
+        """The gate's parameters (PennyLane's ``op.data``)."""
+        return tuple(self.params)
+
+    @property
+    def parameters(self) -> list:
+        """The gate's parameters as a list (PennyLane's ``op.parameters``)."""
+        return list(self.params)
+
+    @property
+    def hyperparameters(self) -> dict:
+        """The gate's non-numeric settings (PennyLane's ``op.hyperparameters``)."""
+        return dict(self.hyper)
+
+    @classmethod
+    def compute_matrix(cls, *params, num_wires=None, n_wires=None, **hyper) -> np.ndarray:
+        """The gate's matrix at these parameters, without making a gate (PennyLane's
+        ``qml.RX.compute_matrix(theta)``); parameters given as 1-D arrays broadcast: a
+        stack of matrices, batch first. ``num_wires`` (or ``n_wires``) for gates on any
+        number of wires.
+
+        >>> RX.compute_matrix(np.pi).round(12)
+        array([[0.+0.j, 0.-1.j],
+               [0.-1.j, 0.+0.j]])
+        >>> RZ.compute_matrix(np.array([0.0, np.pi])).shape
+        (2, 2, 2)
+        """
+        name = cls.__name__
+        n = num_wires if num_wires is not None else n_wires
+        if not cls.num_wires and n is None:
+            n = 1
+        arrays = [np.asarray(p, dtype=float) for p in params]
+        sizes = {a.shape[0] for a in arrays if a.ndim == 1}
+        if any(a.ndim > 1 for a in arrays) or len(sizes) > 1:
+            raise GateError(f"{name}.compute_matrix: parameters must be numbers or 1-D arrays "
+                            "of one length (a batch)")
+        kw = {"num_wires": None if cls.num_wires else n, **hyper}
+        if not sizes:
+            return _gate_matrix(name, *[float(a) for a in arrays], **kw)
+        (size,) = sizes
+        return np.stack([_gate_matrix(name, *[float(a[b] if a.ndim else a) for a in arrays], **kw)
+                         for b in range(size)])
+
+    def diagonalizing_gates(self) -> list:
+        """The gates taking this observable's eigenbasis to the computational basis
+        (PennyLane's ``diagonalizing_gates``; applied in a circuit, or recorded by
+        ``qml.matrix`` of a function, like any gate made there).
+
+        >>> PauliX(0).diagonalizing_gates()
+        [Hadamard(wires=[0])]
+        """
+        return diagonalizing_gates(self)
 
     def __repr__(self):
         pars = ", ".join([str(p) for p in self.params] + [f"{h}={v!r}" for h, v in self.hyper])
@@ -708,6 +763,55 @@ class Observable:
         """The observable itself: equal Pauli words are merged already."""
         return self
 
+    grouping_indices = None
+
+    def compute_grouping(self, grouping_type: str = "qwc", method: str = "lf") -> None:
+        """Group the terms as PennyLane's ``H.compute_grouping()`` does: sets
+        ``grouping_indices``, a tuple of tuples of term indices (in the order of ``ops``
+        and ``coeffs``), each group's words pairwise ``"qwc"`` (qubit-wise commuting),
+        ``"commuting"`` or ``"anticommuting"``; greedy, largest groups first. It changes no
+        result: qsym measures the terms exactly, or (with shots) samples one circuit per
+        group of qubit-wise commuting words whatever this says.
+
+        >>> H = Hamiltonian([1.0, 2.0, 3.0], [PauliX(0), PauliZ(0) @ PauliZ(1), PauliZ(1)])
+        >>> H.compute_grouping()
+        >>> H.grouping_indices
+        ((0, 2), (1,))
+        """
+        if grouping_type not in ("qwc", "commuting", "anticommuting"):
+            raise MeasurementError(
+                f"grouping_type must be 'qwc', 'commuting' or 'anticommuting', got {grouping_type!r}")
+        if method not in ("lf", "rlf", "dsatur", "gis"):
+            raise MeasurementError(f"grouping method must be 'lf', 'rlf', 'dsatur' or 'gis', got {method!r}")
+        words = [dict(w) for w in self.terms]
+
+        def clashes(a, b):  # positions where the two words have different Paulis
+            return sum(1 for w in a if w in b and a[w] != b[w])
+
+        def fits(a, b):
+            if grouping_type == "qwc":
+                return clashes(a, b) == 0
+            even = clashes(a, b) % 2 == 0
+            return even if grouping_type == "commuting" else not even
+
+        n = len(words)
+        degree = [sum(1 for j in range(n) if j != i and not fits(words[i], words[j])) for i in range(n)]
+        groups: list = []
+        for i in sorted(range(n), key=lambda i: (-degree[i], i)):  # largest first
+            for g in groups:
+                if all(fits(words[i], words[j]) for j in g):
+                    g.append(i)
+                    break
+            else:
+                groups.append([i])
+        self.grouping_indices = tuple(tuple(sorted(g)) for g in groups)
+
+    def diagonalizing_gates(self) -> list:
+        """The gates taking a Pauli word's or a ``qml.Hermitian``'s eigenbasis to the
+        computational basis (PennyLane's ``diagonalizing_gates``), made as gates are (in
+        a circuit, applied)."""
+        return diagonalizing_gates(self)
+
     def matrix(self, wire_order=None) -> np.ndarray:
         """The numeric matrix on ``wire_order`` (default: the observable's wires in the
         order they appear), the first wire most significant (PennyLane's ``qml.matrix``).
@@ -990,6 +1094,42 @@ class MeasurementProcess(Measured):
         # (probs(op=...)); applied after the circuit's gates, to its wires only
         self.diag = tuple(diag)
 
+    @property
+    def numeric_type(self) -> type:
+        """The Python type of the result's entries (PennyLane's ``numeric_type``):
+        ``float`` for expval, var, probs and samples of an observable, ``int`` for
+        computational-basis samples and counts, ``complex`` for the state.
+
+        >>> expval(PauliZ(0)).numeric_type, sample(wires=0).numeric_type
+        (<class 'float'>, <class 'int'>)
+        """
+        if self.kind == "state":
+            return complex
+        if self.kind == "counts" or (self.kind == "sample" and self.obs is None):
+            return int
+        return float
+
+    def shape(self, shots=None, num_device_wires: int = 0) -> tuple:
+        """The result's shape for ``shots`` (an int or None) on a device of
+        ``num_device_wires`` wires (PennyLane's ``MeasurementProcess.shape``).
+
+        >>> probs(wires=[0, 1]).shape(None, 3), probs().shape(None, 3), expval(PauliZ(0)).shape()
+        ((4,), (8,), ())
+        >>> sample(wires=[0, 1]).shape(10, 3), sample(PauliZ(0)).shape(10)
+        ((10, 2), (10,))
+        """
+        n_wires = len(self.wires) if self.wires else num_device_wires
+        if self.kind in ("expval", "var"):
+            return ()
+        if self.kind in ("probs", "state"):
+            return (2 ** (n_wires if self.kind == "probs" else num_device_wires),)
+        if self.kind == "sample":
+            if not shots:
+                raise MeasurementError(
+                    "Shots are required to obtain the shape of the measurement SampleMP.")
+            return (shots,) if self.obs is not None else (shots, n_wires)
+        raise MeasurementError(f"{self.kind} has no fixed shape (a dict of outcomes)")
+
     def __repr__(self):
         if self.kind == "probs" or (self.kind in ("sample", "counts") and self.obs is None):
             return f"{self.kind}(wires={self.wires})"
@@ -1030,7 +1170,12 @@ def probs(wires=None, op=None) -> MeasurementProcess:
     """
     if op is not None:
         if wires is not None:
-            raise MeasurementError("qml.probs: give wires= or op=, not both")
+            raise MeasurementError(
+                "Cannot specify the wires to probs if an observable is provided. The wires "
+                "for probs will be determined directly from the observable. (qml.probs: give "
+                "wires= or op=, not both)")
+        if getattr(op, "_matrix", None) is not None:
+            warnings.warn(HERMITIAN_PROBS, UserWarning, stacklevel=2)
         diag, on = _diagonalizing(op)
         mp = MeasurementProcess("probs", wires=on, diag=diag)
         mp.op = op  # for qml.draw: Probs[X]
@@ -1038,7 +1183,17 @@ def probs(wires=None, op=None) -> MeasurementProcess:
         if tape is not None:
             tape.measured(getattr(op, "_gates", ()))
         return mp
+    if wires is not None and not wires_tuple(wires):
+        raise MeasurementError("Cannot set an empty list of wires. (qml.probs(): every wire)")
     return MeasurementProcess("probs", wires=None if wires is None else wires_tuple(wires))
+
+
+HERMITIAN_PROBS = (
+    "Using qml.probs with a Hermitian observable might return different results than expected "
+    "as the lexicographical ordering of eigenvalues is not guaranteed. (qsym: outcome i is "
+    "the i-th eigenvalue in ascending order, numpy.linalg.eigh's; PennyLane 0.45 words it "
+    "'Using qp.probs with a Hermitian observable might return different results than expected')"
+)
 
 
 # gates U with U P U^dagger = Z for a one-wire observable P (PennyLane's diagonalizing gates)
@@ -1051,7 +1206,7 @@ _DIAGONALIZING = {
 }
 
 
-def _diagonalizing(op) -> tuple:
+def _diagonalizing(op, take_off_tape=True) -> tuple:
     """``(gates, wires)``: the gates taking ``op``'s eigenbasis to the computational basis
     of ``wires`` (PennyLane's ``diagonalizing_gates``; outcome ``i`` of ``probs(op=op)`` is
     the ``i``-th basis state after them), made without recording them."""
@@ -1072,6 +1227,7 @@ def _diagonalizing(op) -> tuple:
                 return (GATE_CLASSES["QubitUnitary"](U, wires=list(wires)),), wires
             if len(op.terms) != 1 or next(iter(op.terms.values())) != 1:
                 raise MeasurementError(
+                    "Hamiltonians are not supported for rotating probabilities. "
                     f"probs(op=...) needs a single Pauli word (e.g. X(0) @ Z(1)), Hadamard or "
                     f"a qml.Hermitian, got the sum {op!r}; give its qml.Hermitian matrix"
                 )
@@ -1087,16 +1243,28 @@ def _diagonalizing(op) -> tuple:
         gates = tuple(
             GATE_CLASSES[g](*pars, wires=w) for w, name in letters for g, pars in _DIAGONALIZING[name]
         )
-    if isinstance(op, Operation):
+    if isinstance(op, Operation) and take_off_tape:
         tape = active_tape()
         if tape is not None:
             tape.remove(op)  # measured, not applied
     return gates, tuple(w for w, _ in letters)
 
 
+def diagonalizing_gates(op) -> list:
+    """``op.diagonalizing_gates()``: the gates :func:`_diagonalizing` finds for ``op``,
+    made again where the caller is (recorded on an active tape, as PennyLane queues them)."""
+    gates, _ = _diagonalizing(op, take_off_tape=False)
+    return [type(g)(*g.params, wires=list(g.wires), **dict(g.hyper)) for g in gates]
+
+
 def _sampled(kind, op, wires):
     if op is not None and wires is not None:
-        raise MeasurementError(f"qml.{kind}: give an observable or wires, not both")
+        raise MeasurementError(
+            f"Cannot specify the wires to {kind} if an observable is provided. The wires to "
+            f"{kind} will be determined directly from the observable. (qml.{kind}: give an "
+            "observable or wires, not both)")
+    if wires is not None and not wires_tuple(wires):
+        raise MeasurementError(f"Cannot set an empty list of wires. (qml.{kind}(): every wire)")
     if op is not None:
         return MeasurementProcess(kind, as_observable(op))
     return MeasurementProcess(kind, wires=None if wires is None else wires_tuple(wires))
@@ -1118,14 +1286,16 @@ def counts(op=None, wires=None, all_outcomes=False) -> MeasurementProcess:
     (``"01"``, first wire first) or from observable eigenvalues to how often each was seen;
     observed outcomes only, sorted.
 
+    With ``all_outcomes=True`` (PennyLane's), every possible outcome is a key, those
+    never seen with count 0: every bit string of the wires, or every eigenvalue of the
+    observable.
+
     >>> counts(wires=[1])
     counts(wires=(1,))
     """
-    if all_outcomes:
-        raise MeasurementError(
-            "qml.counts(all_outcomes=True) is not supported; missing keys have count 0"
-        )
-    return _sampled("counts", op, wires)
+    mp = _sampled("counts", op, wires)
+    mp.all_outcomes = bool(all_outcomes)
+    return mp
 
 
 class _Expval:

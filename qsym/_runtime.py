@@ -20,7 +20,7 @@ import numbers
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -517,10 +517,10 @@ class Compiled:
             self._ints, self._floats, mats, dmats, ch, C, cc
         )
 
-    def value_and_grad_fd(self, x, d, h, order):
-        """Values and Jacobian by finite differences (order 1 forward, 2 and 4 central;
+    def value_and_grad_fd(self, x, d, h, order, strategy="forward"):
+        """Values and Jacobian by finite differences (PennyLane's stencils:
         :func:`qsym._shapes.finite_differences`)."""
-        return finite_differences(lambda v: self.value(v, d), x, h, order)
+        return finite_differences(lambda v: self.value(v, d), x, h, order, strategy=strategy)
 
     @property
     def executions(self) -> int:
@@ -537,14 +537,16 @@ class QNode:
         device: a :class:`Device`.
         diff_method: ``"parameter-shift"`` (default; exact, what runs on hardware),
             ``"adjoint"`` (exact; one forward and one backward sweep, Jones & Gacon 2020),
-            ``"finite-diff"`` (step ``h``, ``approx_order`` 1 forward, 2 or 4 central) or
+            ``"finite-diff"`` (step ``h``, ``approx_order``, ``strategy``) or
             ``"best"`` (the fastest exact method: adjoint, or parameter shift when custom
             ``shifts`` are given).
         static_argnames: arguments whose values decide the circuit's structure (traced
             again for each new value) rather than being fed in as numbers.
-        h: finite-difference step (default by order: 1e-7, 1e-5, 1e-3 for orders 1, 2,
-            4). approx_order: 1 (forward), 2 or 4 (central; default 4: agrees with the
-            exact methods to about 1e-12).
+        h, approx_order, strategy: finite differences as PennyLane's (defaults
+            ``h=1e-7``, ``approx_order=1``, ``strategy="forward"``: a forward difference,
+            error about 1e-8; ``approx_order=4, strategy="center", h=1e-3`` agrees with
+            the exact methods to about 1e-12); ``strategy`` ``"forward"``,
+            ``"backward"`` or ``"center"`` (an even order).
         shifts: other shifts for some gates' rules, ``{gate name: shifts}``: one positive
             shift per frequency of the gate (``{"RX": np.pi / 4}``; ``{"CRX": (a, b)}``),
             or ``{gate name: {parameter index: shifts}}``. qsym derives the coefficients
@@ -557,7 +559,7 @@ class QNode:
             and autograd; ``"jax"``, ``"torch"``, ``"tf"`` raise :class:`ArgumentError`.
 
     PennyLane's other options, by keyword (docs/pennylane.md): ``gradient_kwargs`` (``h``,
-    ``approx_order``, ``shifts``), ``max_diff`` (1 or 2), ``static_argnums``, and
+    ``approx_order``, ``strategy``, ``shifts``), ``max_diff`` (1 or 2), ``static_argnums``, and
     ``grad_on_execution``, ``cache``, ``cachesize``, ``device_vjp`` (accepted; they change
     nothing qsym computes); ``postselect_mode``, ``mcm_method``, ``executor_backend`` only
     None. ``diff_method="backprop"`` or ``"device"`` is the adjoint method (the exact
@@ -582,11 +584,12 @@ class QNode:
         diff_method: str | None = "parameter-shift",
         static_argnames: str | Sequence[str] = (),
         h: float | None = None,
-        approx_order: int = 4,
+        approx_order: int = 1,
         interface: str | None = "auto",
         shifts: Mapping[str, Any] | None = None,
         shots: int | Sequence | None = _UNSET,
         *,
+        strategy: str = "forward",
         grad_on_execution: bool | str = "best",
         cache: bool | str | Any = "auto",
         cachesize: int = 10000,
@@ -602,7 +605,8 @@ class QNode:
         if not isinstance(device, Device):
             raise DeviceError(f"QNode needs a qsym device, got {type(device).__name__}")
         opts = resolve(
-            diff_method, h, approx_order, interface, shifts, grad_on_execution=grad_on_execution,
+            diff_method, h, approx_order, interface, shifts, strategy=strategy,
+            grad_on_execution=grad_on_execution,
             cache=cache, cachesize=cachesize, max_diff=max_diff, device_vjp=device_vjp,
             gradient_kwargs=gradient_kwargs, postselect_mode=postselect_mode,
             mcm_method=mcm_method, executor_backend=executor_backend, autograph=autograph)
@@ -799,9 +803,36 @@ class QNode:
             return autodiff.call_boxed(self, args, kwargs)
         if self.device.trackers:  # what PennyLane's tracker records as the results
             self._autograd_args = any(type(a) is tensor and a.requires_grad for a in args)
-        values = execute(self, entry, executors.values_executor(self, entry), flat(xs),
-                         flat(ds), (xs, ds))
+        store = self.cache
+        if isinstance(store, MutableMapping) and not self.configured_shots():
+            values = self._cached_values(store, entry, xs, ds)
+        else:
+            values = execute(self, entry, executors.values_executor(self, entry), flat(xs),
+                             flat(ds), (xs, ds))
+        if self.interface == "autograd" or _has_tensor(args, kwargs):
+            values = [_as_tensor(v) for v in values]
         return format_values(entry.circuit.output, values)
+
+    def _cached_values(self, cache, entry, xs, ds):
+        """PennyLane's ``cache=<a dict>``: an exact evaluation is stored in the user's
+        mapping under the circuit's structural hash and its input values, and the same
+        circuit at the same values (from any QNode given that mapping) is answered from it,
+        running nothing (so ``qml.Tracker`` records nothing)."""
+        x, d = flat(xs), flat(ds)
+        circuit_key = getattr(entry, "_cache_key", None)
+        if circuit_key is None:
+            circuit_key = ir.structural_hash(entry.circuit)
+            try:
+                entry._cache_key = circuit_key
+            except (AttributeError, TypeError):
+                pass
+        key = ("qsym", circuit_key, x.tobytes(), d.tobytes())
+        hit = cache.get(key)
+        if hit is not None:
+            return [np.copy(v) if isinstance(v, np.ndarray) else v for v in hit]
+        values = execute(self, entry, executors.values_executor(self, entry), x, d, (xs, ds))
+        cache[key] = [np.copy(v) if isinstance(v, np.ndarray) else v for v in values]
+        return values
 
     def _differentiable(self, what="differentiated"):
         if trace.in_circuit():
@@ -1078,7 +1109,9 @@ class _Derivative:
             return autodiff.trainable_indices(args, getattr(self.fun, "static_positions", ()))
         n = len(args)
         autodiff.check_argnum(diff, n)
-        return diff if all(i >= 0 for i in diff) else tuple(i % n for i in diff)
+        diff = diff if all(i >= 0 for i in diff) else tuple(i % n for i in diff)
+        autodiff.check_named(args, diff)
+        return diff
 
     def _blocks(self, entry, diff):
         blocks = entry.blocks
@@ -1117,6 +1150,26 @@ class _Derivative:
         result, ans = how(self.fun, args, kwargs, self.argnum, self._single)
         self._forward = ("plain", ans)
         return result
+
+
+def _has_tensor(args, kwargs) -> bool:
+    """Whether an argument is a ``qsym.numpy`` tensor (PennyLane's autograd interface)."""
+    for a in args:
+        if isinstance(a, tensor):
+            return True
+    if kwargs:
+        for a in kwargs.values():
+            if isinstance(a, tensor):
+                return True
+    return False
+
+
+def _as_tensor(value):
+    """A result as PennyLane's autograd interface returns it: a ``qsym.numpy`` tensor
+    (``requires_grad=True``); counts (a dict) as they are."""
+    if isinstance(value, (np.ndarray, np.generic, float, int)) and not isinstance(value, tensor):
+        return tensor(value, requires_grad=True)
+    return value
 
 
 class grad(_Derivative):

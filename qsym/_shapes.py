@@ -13,7 +13,12 @@ PennyLane user expects.
 (array([1., 2.]), array(3.))
 """
 
+import functools
+import numbers
+
 import numpy as np
+
+from .errors import DifferentiationError
 
 
 def measurements(post, out, jac=None):
@@ -90,30 +95,80 @@ def flat(arrays):
     return np.concatenate([np.ravel(a) for a in arrays]).astype(np.float64, copy=False)
 
 
-# finite-difference stencils: order -> ((offset in steps, weight), ...); the derivative is
-# sum(weight * f(x + offset * h)) / h. Order 1 is forward, the others central.
-STENCILS = {
-    1: ((0, -1.0), (1, 1.0)),
-    2: ((-1, -0.5), (1, 0.5)),
-    4: ((-2, 1.0 / 12.0), (-1, -2.0 / 3.0), (1, 2.0 / 3.0), (2, -1.0 / 12.0)),
-}
-# the step that balances truncation (h**order) against rounding (eps / h) for values and
-# derivatives of order 1, as expectation values have: errors about 1e-8, 4e-11, 4e-13
-DEFAULT_STEPS = {1: 1e-7, 2: 1e-5, 4: 1e-3}
+# finite differences as PennyLane 0.45's ``qml.gradients.finite_diff`` (defaults h=1e-7,
+# approx_order=1, strategy="forward"): the stencil of ``finite_diff_coeffs(1, order,
+# strategy)``, the derivative being sum(weight * f(x + offset * h)) / h
+FD_STRATEGIES = ("forward", "backward", "center")
+DEFAULT_STEP = 1e-7
 
 
-def finite_differences(f, x, h, order, base=None):
+def stencil(order: int, strategy: str = "forward") -> tuple:
+    """``((offset in steps, weight), ...)`` of the first derivative's finite difference of
+    approximation order ``order``: PennyLane's ``finite_diff_coeffs(n=1, approx_order,
+    strategy)`` (offsets ``0..order`` forward, ``-order..0`` backward, ``-order/2..order/2``
+    center; weights solving the Taylor conditions), zero weights dropped, sorted by
+    ``|offset|`` (the unshifted point first). Bad input raises PennyLane's ``ValueError``
+    messages (as :class:`~qsym.errors.DifferentiationError`).
+
+    >>> stencil(1)
+    ((0, -1.0), (1, 1.0))
+    >>> stencil(2, "center")
+    ((-1, -0.5), (1, 0.5))
+    >>> stencil(2)
+    ((0, -1.5), (1, 2.0), (2, -0.5))
+    """
+    if isinstance(order, bool) or not isinstance(order, numbers.Integral) or order < 1:
+        raise DifferentiationError(
+            f"Approximation order must be a positive integer (approx_order={order!r})")
+    return _stencil(int(order), strategy if isinstance(strategy, str) else repr(strategy))
+
+
+@functools.lru_cache(maxsize=None)
+def _stencil(order: int, strategy: str) -> tuple:
+    if strategy == "forward":
+        offsets = np.arange(order + 1)
+    elif strategy == "backward":
+        offsets = np.arange(-order, 1)
+    elif strategy == "center":
+        if order % 2:
+            raise DifferentiationError(
+                "Centered finite-difference requires an even order approximation "
+                f"(approx_order={order}; give 2, 4, ... or strategy='forward')")
+        offsets = np.arange(-(order // 2), order // 2 + 1)
+    else:
+        raise DifferentiationError(
+            f"Unknown strategy {strategy}. Must be one of 'forward', 'backward', 'center'.")
+    a = offsets.astype(np.float64) ** np.arange(len(offsets)).reshape(-1, 1)
+    b = np.zeros(len(offsets))
+    b[1] = 1.0
+    weights = np.linalg.solve(a, b)
+    rows = [(int(o), float(w)) for o, w in zip(offsets, weights) if abs(w) >= 1e-10]
+    return tuple(sorted(rows, key=lambda r: (abs(r[0]), r[0])))
+
+
+def fd_circuits(order: int, strategy: str, n_inputs: int) -> int:
+    """Circuits a finite-difference gradient counts, as PennyLane's ``finite_diff``
+    records them: the value circuit, the unshifted circuit again if the stencil uses it
+    (PennyLane's gradient batch holds it; qsym reuses the value), one per shifted point
+    and input."""
+    st = stencil(order, strategy)
+    shifted = sum(1 for o, _ in st if o)
+    return 1 + (len(st) > shifted) + n_inputs * shifted
+
+
+def finite_differences(f, x, h, order, base=None, strategy="forward"):
     """``(f(x), jac)`` with ``jac[:, j]`` the finite difference of ``f`` along ``x_j``
-    (:data:`STENCILS`); ``f`` returns a 1-D array. Runs ``f`` ``1 + order * len(x)`` times.
+    (:func:`stencil`); ``f`` returns a 1-D array. Runs ``f`` once at ``x`` (unless
+    ``base`` is given) and once per shifted point and input.
 
-    >>> v, j = finite_differences(lambda v: np.array([np.sin(v[0])]), np.array([0.3]), 1e-3, 4)
+    >>> v, j = finite_differences(lambda v: np.array([np.sin(v[0])]), np.array([0.3]), 1e-3, 4, strategy="center")
     >>> bool(abs(j[0, 0] - np.cos(0.3)) < 1e-12)
     True
     """
     v = f(x) if base is None else base
     jac = np.zeros((v.shape[0], x.shape[0]))
     for j in range(x.shape[0]):
-        for offset, weight in STENCILS[order]:
+        for offset, weight in stencil(order, strategy):
             if offset == 0:
                 jac[:, j] += weight * v
                 continue

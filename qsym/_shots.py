@@ -266,7 +266,7 @@ class Sampler:
         kernels.shift_finish(self.ints, pre.ch, pre.C, pre.cc, e, de, g, out, jac)
         return out, jac
 
-    def finite_differences(self, x, d, shots, rng, h, order):
+    def finite_differences(self, x, d, shots, rng, h, order, strategy="forward"):
         warnings.warn(
             f"finite differences under shots: each derivative is a difference of two "
             f"sampled values divided by h={h}, so its noise is about 1/(h*sqrt(shots)); "
@@ -280,7 +280,7 @@ class Sampler:
             pre = entry.prepare(v, d, 0)
             return self.estimate_rows(pre.mats, pre.C, shots, rng)[0]
 
-        return finite_differences(rows_at, x, h, order)
+        return finite_differences(rows_at, x, h, order, strategy=strategy)
 
 
 def marginal(prob, n, on):
@@ -314,6 +314,9 @@ def draw(m, state, prob, n, shots, rng):
         bits = (outcomes[:, None] >> np.arange(k - 1, -1, -1)) & 1
         if m.kind == "sample":
             return bits.astype(np.int64)
+        if getattr(m, "all_outcomes", False):
+            tally = np.bincount(outcomes, minlength=2**k)
+            return {format(b, f"0{k}b"): np.int64(tally[b]) for b in range(2**k)}
         keys, counts = np.unique(outcomes, return_counts=True)
         return {format(int(b), f"0{k}b"): np.int64(c) for b, c in zip(keys, counts)}
     wires = tuple(sorted({w for _, word in m.terms for w, _ in word}))
@@ -338,7 +341,11 @@ def draw(m, state, prob, n, shots, rng):
     if m.kind == "sample":
         return samples
     keys, counts = np.unique(samples, return_counts=True)
-    return {float(v): np.int64(c) for v, c in zip(keys, counts)}
+    out = {float(v): np.int64(c) for v, c in zip(keys, counts)}
+    if getattr(m, "all_outcomes", False):  # every eigenvalue, unseen ones with count 0
+        every = np.unique(evals) if wires else np.unique(samples)
+        out = {float(v): out.get(float(v), np.int64(0)) for v in every}
+    return out
 
 
 def refuse(method):

@@ -29,7 +29,9 @@ from .errors import ArgumentError, DeviceError, WireError
 from ._shots import check_shots
 from .wires import Wires
 
-DEVICE_NAMES = ("default.qubit", "lightning.qubit", "qsym.qubit")
+# "lightning.qubit" and "reference.qubit" (PennyLane's plain reference simulator) are
+# aliases of qsym's simulator: pure states, exact or sampled, the same numbers
+DEVICE_NAMES = ("default.qubit", "lightning.qubit", "reference.qubit", "qsym.qubit")
 # PennyLane device names qsym does not simulate, with what is missing
 UNSIMULATED_DEVICES = {
     "default.mixed": "mixed states and noise channels (a density-matrix simulator)",
@@ -177,13 +179,30 @@ def _qubit_wise_groups(words) -> int:
     return len(groups)
 
 
+def _wire_groups(words) -> int:
+    """The number of groups of Pauli words on disjoint wires, first fit in term order
+    (PennyLane's ``split_non_commuting`` for a Hamiltonian without ``grouping_indices``:
+    ``grouping_strategy="wires"``)."""
+    groups: list = []
+    for word in words:
+        wires = {w for w, _ in word}
+        for g in groups:
+            if not g & wires:
+                g |= wires
+                break
+        else:
+            groups.append(set(wires))
+    return len(groups)
+
+
 def qpu_executions(circuit) -> int:
     """The circuits hardware would run for one execution of ``circuit`` (PennyLane's
     ``get_num_shots_and_executions``, what ``default.qubit`` records as ``executions``):
     measurements of single Pauli words grouped into qubit-wise commuting groups, the
     measurements without an observable (``probs``, ``sample``/``counts`` of wires,
     ``state``) one group, and every observable of several terms (a Hamiltonian, a sum) its
-    qubit-wise commuting groups."""
+    groups: those of ``H.compute_grouping()`` if it was called (``grouping_indices``),
+    else groups of words on disjoint wires (PennyLane 0.45.1's counts, measured)."""
     words, others, plain = [], 0, False
     for m in circuit.measurements:
         terms = [word for _, word in m.terms if word]
@@ -192,7 +211,7 @@ def qpu_executions(circuit) -> int:
         elif len(m.terms) == 1:
             words.append(m.terms[0][1])
         else:
-            others += max(_qubit_wise_groups(terms), 1)
+            others += max(getattr(m, "groups", 0) or _wire_groups(terms), 1)
     return _qubit_wise_groups(words) + int(plain) + others
 
 
@@ -409,7 +428,8 @@ def device(
     names: they are found when the circuit is traced (PennyLane's order: the gates' wires
     in order of first use, then wires only measured; integer wires ``0..n-1`` in numeric
     order), and ``qml.state()`` / ``qml.probs()`` cover exactly those wires.
-    ``"lightning.qubit"`` is an alias of qsym's simulator; devices qsym does not simulate
+    ``"lightning.qubit"`` and ``"reference.qubit"`` are aliases of qsym's simulator;
+    devices qsym does not simulate
     (``"default.mixed"``, ...) are refused with what is missing.
 
     >>> device("default.qubit", wires=2)

@@ -129,6 +129,21 @@ class DifferentiationError(QsymError, ValueError):
     """
 
 
+class NonDifferentiableError(DifferentiationError):
+    """A ``qsym.numpy`` tensor with ``requires_grad=False`` named by ``argnum``/``argnums``
+    of ``qml.grad``, ``qml.jacobian`` or ``qml.hessian`` (PennyLane's
+    ``NonDifferentiableError``, also ``qml.numpy.NonDifferentiableError``).
+
+    >>> import qsym as qml
+    >>> x = qml.numpy.array(0.3, requires_grad=False)
+    >>> try:
+    ...     qml.grad(lambda x: x * x, argnum=0)(x)
+    ... except qml.NonDifferentiableError as exc:
+    ...     print(str(exc)[:56])
+    0.3 is non-differentiable. Set the requires_grad attribu
+    """
+
+
 class RuleError(QsymError, ValueError):
     """A shift rule could not be derived or failed its proof.
 

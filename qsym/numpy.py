@@ -257,3 +257,4 @@ for _name in ("concatenate", "stack", "hstack", "vstack", "dstack", "column_stac
 del _name
 
 from . import _numpy_random as random  # noqa: E402,F811
+from .errors import NonDifferentiableError  # noqa: E402,F401  (PennyLane's qml.numpy has it)

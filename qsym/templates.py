@@ -664,8 +664,8 @@ def _rotation_name(rotation, what: str, default: str) -> str:
         if rotation.num_params == 1 and rotation.num_wires == 1:
             return rotation.__name__
     raise GateError(
-        f"{what}: rotation must be 'X', 'Y', 'Z' or a one-parameter one-wire gate such as "
-        f"qml.RX; got {rotation!r}"
+        f"Rotation option {rotation} not recognized. {what}: rotation must be 'X', 'Y', 'Z' "
+        f"or a one-parameter one-wire gate such as qml.RX; got {rotation!r}"
     )
 
 

@@ -545,3 +545,51 @@ def test_exports_plain_python_tier_gives_the_compiled_bits(tmp_path, monkeypatch
             xp[k] += h
             xm[k] -= h
             assert abs(g[k] - (mod.value(xp) - mod.value(xm)) / (2 * h)) < 1e-7
+
+
+def test_compiled_gradients_differentiate_what_qml_grad_does(tmp_path):
+    """The trainable arguments of qml.compile (and of its export, which has no tensors)
+    are fixed from the example arguments as qml.grad chooses them (PennyLane's rule):
+    requires_grad tensors only, plain floats beside them are data; argnum= as qml.grad's;
+    no tensor at all: every float argument (qml.grad(argnum=[...]) of them)."""
+    from qsym import numpy as pnp
+
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def f(w, s):
+        qml.RX(w[0] * s, wires=0)
+        qml.RY(w[1], wires=0)
+        return qml.expval(qml.PauliZ(0))  # cos(w0 s) cos(w1)
+
+    w, s = [0.4, -0.3], 1.5
+    dw = np.array([-np.sin(w[0] * s) * s * np.cos(w[1]), -np.cos(w[0] * s) * np.sin(w[1])])
+    ds = -np.sin(w[0] * s) * w[0] * np.cos(w[1])
+
+    by_tensor = qml.compile(f, pnp.array(w), s)
+    assert [k for k, _ in by_tensor.layout] == ["trainable", "data"]
+    g = by_tensor.grad(np.array(w), s)  # called with plain values: the rule is fixed
+    assert g.shape == (2,) and np.allclose(g, dw, atol=1e-12)
+    assert np.array_equal(g, qml.grad(f)(pnp.array(w), s))
+    assert np.allclose(by_tensor.grad(pnp.array(w), 0.5), [
+        -np.sin(w[0] * 0.5) * 0.5 * np.cos(w[1]), -np.cos(w[0] * 0.5) * np.sin(w[1])], atol=1e-12)
+
+    plain = qml.compile(f, w, s)  # no tensor: both
+    gw, gs = plain.grad(w, s)
+    assert np.allclose(gw, dw, atol=1e-12) and np.isclose(gs, ds, atol=1e-12)
+
+    only_s = qml.compile(f, pnp.array(w), s, argnum=1)
+    assert np.isclose(only_s.grad(w, s), ds, atol=1e-12)
+    assert np.ndim(only_s.grad(w, s)) == 0
+    listed = qml.compile(f, w, s, argnum=[0])  # a list: a tuple, as qml.grad(argnum=[0])
+    assert isinstance(listed.grad(w, s), tuple) and np.allclose(listed.grad(w, s)[0], dw)
+    with pytest.raises(qml.NonDifferentiableError):
+        qml.compile(f, pnp.array(w, requires_grad=False), s, argnum=0)
+    frozen = qml.compile(f, pnp.array(w, requires_grad=False), s)  # data; s plain: trainable
+    assert [k for k, _ in frozen.layout] == ["data", "trainable"]
+    assert np.isclose(frozen.grad(w, s), ds, atol=1e-12)
+
+    # the export differentiates the same arguments (plain-Python tier: no compile wait)
+    mod = qml.load(by_tensor.export(tmp_path / "by_tensor.py"), expected_hash=by_tensor.export_sha256)
+    assert mod.LAYOUT[1][0] == "data"
+    assert np.array_equal(mod.grad(np.array(w), s), g)

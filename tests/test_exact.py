@@ -169,7 +169,8 @@ def test_every_kind_values_and_gradients_against_a_hand_written_reference():
     want = _reference(X0)
     want_jac = _fd(_reference, X0)
     for method in ("parameter-shift", "adjoint", "finite-diff", "best"):
-        node = qml.QNode(every_kind, dev2, diff_method=method)
+        fd = {"approx_order": 4, "strategy": "center", "h": 1e-3} if method == "finite-diff" else {}
+        node = qml.QNode(every_kind, dev2, diff_method=method, **fd)
         got = node(np.array(X0))
         assert len(got) == len(want)
         for g, w in zip(got, want):

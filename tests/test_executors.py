@@ -33,8 +33,9 @@ def test_every_kind_and_method_has_an_executor():
 
 
 def test_the_device_counts_each_evaluation_once():
-    # RX and RY have two-term shift rules: a gradient runs 1 + 2 * 2 circuits; finite
-    # differences of order 4 run 1 + 4 * 2; the adjoint method counts one
+    # RX and RY have two-term shift rules: a gradient runs 1 + 2 * 2 circuits; forward
+    # finite differences (PennyLane's default) count 1 + 1 + 2 (PennyLane's gradient batch
+    # holds the unshifted circuit again); the adjoint method counts one
     dev = qml.device("default.qubit", wires=1)
     nodes = {m: seed(dev, m) for m in ("parameter-shift", "adjoint", "finite-diff")}
     with qml.Tracker(dev) as tracker:
@@ -45,10 +46,10 @@ def test_the_device_counts_each_evaluation_once():
             onp.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]))
     # PennyLane's records: one per circuit (a broadcast circuit of 3 counts 3), the
     # adjoint method one device derivative
-    assert tracker.history["executions"] == [1] + [1] * 5 + [1] + [1] * 9 + [3] * 5
-    assert tracker.totals["executions"] == 1 + 5 + 1 + 9 + 15
+    assert tracker.history["executions"] == [1] + [1] * 5 + [1] + [1] * 4 + [3] * 5
+    assert tracker.totals["executions"] == 1 + 5 + 1 + 4 + 15
     assert tracker.totals["batches"] == 1 + 2 + 2 + 2 and dev.num_calls == 5
-    assert dev.num_executions == 1 + 5 + 1 + 9 + 15
+    assert dev.num_executions == 1 + 5 + 1 + 4 + 15
 
 
 @pytest.mark.parametrize("method", ["parameter-shift", "adjoint", "finite-diff"])

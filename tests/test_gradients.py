@@ -64,7 +64,8 @@ def test_finite_diff_method_agrees_with_parameter_shift():
     fn = random_circuit_function(7, 3, n_ops=9)
     dev = qml.device("default.qubit", wires=3)
     ps = qml.QNode(fn, dev)
-    fd = qml.QNode(fn, dev, diff_method="finite-diff", h=1e-5)
+    fd = qml.QNode(fn, dev, diff_method="finite-diff", h=1e-5, approx_order=4,
+                  strategy="center")
     x, y, data = _inputs(7)
     g_ps = qml.grad(ps, argnum=[0, 1])(x, y, data=data)
     g_fd = qml.grad(fd, argnum=[0, 1])(x, y, data=data)

@@ -70,14 +70,15 @@ def test_best_uses_parameter_shift_when_custom_shifts_are_given():
 
 
 @pytest.mark.parametrize("seed,n_wires", [(s, n) for n in (1, 3, 5) for s in range(2)])
-def test_default_finite_differences_agree_with_the_exact_methods_to_1e_10(seed, n_wires):
+def test_fourth_order_finite_differences_agree_with_the_exact_methods_to_1e_10(seed, n_wires):
     fn = random_circuit_function(
         2500 + seed, n_wires, n_ops=4 + 2 * n_wires, n_meas=1 + seed % 2, gates=ALL_GATES
     )
     dev = qml.device("default.qubit", wires=n_wires)
     x, y, data = _inputs(seed)
-    _, jac_fd, _ = qml.QNode(fn, dev, diff_method="finite-diff").value_and_jacobian(
-        (x, y), {"data": data})
+    fd = qml.QNode(fn, dev, diff_method="finite-diff",
+                   gradient_kwargs={"approx_order": 4, "strategy": "center", "h": 1e-3})
+    _, jac_fd, _ = fd.value_and_jacobian((x, y), {"data": data})
     _, jac_ps, _ = qml.QNode(fn, dev).value_and_jacobian((x, y), {"data": data})
     np.testing.assert_allclose(jac_fd, jac_ps, atol=1e-10)
 
@@ -89,15 +90,34 @@ def test_finite_difference_orders_and_steps():
         qml.RX(x, wires=0)
         return qml.expval(qml.PauliZ(0))
 
+    # PennyLane's finite_diff: default h=1e-7, approx_order=1, strategy="forward"; the
+    # error of an order-k stencil is about h**k |f^(k+1)| plus rounding eps/h; circuits as
+    # PennyLane 0.45.1 counts them (value, the unshifted one again if used, the shifted)
     exact = -np.sin(0.7)
-    for order, tol in ((1, 1e-6), (2, 1e-9), (4, 1e-11)):
-        node = qml.QNode(f, dev, diff_method="finite-diff", approx_order=order)
-        assert abs(qml.grad(node, argnum=0)(0.7) - exact) < tol
+    for kw, tol, runs in (({}, 1e-7, 1 + 1 + 1),
+                          ({"strategy": "backward"}, 1e-7, 1 + 1 + 1),
+                          ({"approx_order": 2}, 1e-8, 1 + 1 + 2),
+                          ({"approx_order": 2, "strategy": "center", "h": 1e-5}, 1e-9, 1 + 2),
+                          ({"approx_order": 4, "strategy": "center", "h": 1e-3}, 1e-11, 1 + 4),
+                          ({"approx_order": 3, "h": 1e-3}, 1e-8, 1 + 1 + 3)):
+        node = qml.QNode(f, dev, diff_method="finite-diff", **kw)
+        assert abs(qml.grad(node, argnum=0)(0.7) - exact) < tol, kw
         with qml.Tracker(dev) as t:
             qml.grad(node, argnum=0)(0.7)
-        assert t.totals["executions"] == 1 + order
-    for bad in (3, 0):
-        with pytest.raises(qml.DifferentiationError, match="approx_order"):
+        assert t.totals["executions"] == runs, kw
+    # the step is what the stencil says: a forward difference with a large h is off by
+    # about h/2 |f''| (cos(0.7) / 2 * 0.1), a backward one by the same, opposite sign
+    fwd = qml.grad(qml.QNode(f, dev, diff_method="finite-diff", h=0.1), argnum=0)(0.7)
+    bwd = qml.grad(qml.QNode(f, dev, diff_method="finite-diff", h=0.1, strategy="backward"),
+                   argnum=0)(0.7)
+    assert fwd == pytest.approx((np.cos(0.8) - np.cos(0.7)) / 0.1, abs=1e-13)
+    assert bwd == pytest.approx((np.cos(0.7) - np.cos(0.6)) / 0.1, abs=1e-13)
+    for bad in (0, -1, 1.5, "2"):
+        with pytest.raises(qml.DifferentiationError, match="Approximation order must be a positive integer"):
             qml.QNode(f, dev, diff_method="finite-diff", approx_order=bad)
+    with pytest.raises(ValueError, match="Centered finite-difference requires an even order"):
+        qml.QNode(f, dev, diff_method="finite-diff", gradient_kwargs={"approx_order": 3, "strategy": "center"})
+    with pytest.raises(qml.DifferentiationError, match="Unknown strategy sideways"):
+        qml.QNode(f, dev, diff_method="finite-diff", strategy="sideways")
     with pytest.raises(qml.DifferentiationError, match="step"):
         qml.QNode(f, dev, diff_method="finite-diff", h=0.0)

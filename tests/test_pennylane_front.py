@@ -169,8 +169,10 @@ def test_qnode_options():
     fd = qml.QNode(_rx_z, dev, diff_method="finite-diff",
                    gradient_kwargs={"h": 1e-6, "approx_order": 1})
     assert (fd.h, fd.approx_order) == (1e-6, 1)
+    assert qml.QNode(_rx_z, dev, diff_method="finite-diff",
+                     gradient_kwargs={"strategy": "backward"}).strategy == "backward"
     with pytest.raises(qml.ArgumentError, match="gradient_kwargs"):
-        qml.QNode(_rx_z, dev, gradient_kwargs={"strategy": "backward"})
+        qml.QNode(_rx_z, dev, gradient_kwargs={"num_directions": 2})
     with pytest.raises(qml.DifferentiationError, match="max_diff"):
         qml.QNode(_rx_z, dev, max_diff=3)
     with pytest.raises(qml.ArgumentError, match="grad_on_execution"):

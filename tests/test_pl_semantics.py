@@ -84,6 +84,28 @@ def test_argnum_differentiates_whatever_is_given():
     assert onp.allclose(g[0], dw, atol=1e-12) and onp.isclose(g[1], dx, atol=1e-12)
 
 
+def test_argnum_naming_a_non_trainable_tensor_raises_non_differentiable_error():
+    """PennyLane 0.45.1 (measured): qml.grad(f, argnums=0)(np.array(0.3, requires_grad=False),
+    y) raises pennylane.numpy.NonDifferentiableError "0.3 is non-differentiable. Set the
+    requires_grad attribute to True." (tensor_to_arraybox), for grad, jacobian and hybrid
+    functions alike; the same argument left out of argnums is fine."""
+    frozen = np.array(W, requires_grad=False)
+
+    def cost(w, x):
+        return zz(w, x) ** 2
+
+    for make in (qml.grad, qml.jacobian, qml.hessian):
+        for fun in (zz, cost):
+            for argnum in (0, [0, 1], [1, 0], -2):
+                with pytest.raises(qml.NonDifferentiableError, match="is non-differentiable"):
+                    make(fun, argnum=argnum)(frozen, np.array(X))
+    assert issubclass(qml.numpy.NonDifferentiableError, qml.DifferentiationError)
+    # the trainable argument alone: fine, and the exact derivative
+    _, dx = exact(W, X)
+    assert onp.isclose(qml.grad(zz, argnum=1)(frozen, np.array(X)), dx, atol=1e-12)
+    assert onp.isclose(qml.grad(zz)(frozen, np.array(X)), dx, atol=1e-12)
+
+
 def test_a_trainable_integer_tensor_raises_pennylanes_value_error():
     def cost(w, x):
         return zz(w, x) ** 2

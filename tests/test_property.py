@@ -111,7 +111,8 @@ def test_methods_agree_with_the_exact_derivative(case):
     data = rng.uniform(-1, 1, 2)
     jacs = {}
     for method in ("parameter-shift", "adjoint", "finite-diff"):
-        node = qml.QNode(fn, dev, diff_method=method)
+        fd = {"approx_order": 4, "strategy": "center", "h": 1e-3} if method == "finite-diff" else {}
+        node = qml.QNode(fn, dev, diff_method=method, **fd)
         out, jac, entry = node.value_and_jacobian((x, y), {"data": data})
         jacs[method] = symbolic.compiled_jacobian(entry, out, jac)
     _, xs, ds = node.compiled((x, y), {"data": data})

@@ -356,6 +356,41 @@ def test_a_type_test_the_tracer_cannot_see_is_caught_by_the_replay_at_the_traced
         c(0.9)
 
 
+def test_plain_numpy_random_and_changing_state_inside_a_circuit_are_named_nondeterministic():
+    """Plain numpy.random (or Python's random, or state that changes between calls) inside
+    the circuit function cannot be seen while tracing; the replay on numbers that every
+    build runs records other gates, and running once more on the same numbers shows that
+    the function itself is not deterministic: a TracingError that says so (qsym would
+    reuse the first draw at every call, PennyLane draws anew)."""
+    @qml.qnode(dev1)
+    def plain_draw(x):
+        qml.RX(x, wires=0)
+        qml.RY(onp.random.uniform(0.1, 3.0), wires=0)  # a continuous draw: always seen
+        return qml.expval(qml.PauliZ(0))
+
+    calls = []
+
+    @qml.qnode(dev1)
+    def alternating(x):  # global state: another gate at every run
+        calls.append(1)
+        (qml.RY if len(calls) % 2 else qml.RZ)(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    for node in (plain_draw, alternating):
+        with pytest.raises(qml.TracingError, match="is not deterministic.*draw the numbers outside"):
+            node(np.array(0.4))
+    # a deterministic branch the tracer cannot see keeps its own message
+    @qml.qnode(dev1)
+    def branch(x):
+        if isinstance(x, float) and x > 0.5:
+            qml.PauliX(wires=0)
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.TracingError, match="control flow depends on its inputs"):
+        branch(0.9)
+
+
 def test_random_draws_inside_a_circuit_function_are_refused():
     """qsym traces a signature once: a draw of qsym.numpy.random (or of a Generator made by
     it) inside the circuit function would be made once and reused at every call, where
