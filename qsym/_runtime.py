@@ -98,6 +98,8 @@ class Compiled:
     second: Any = field(default=None, init=False, repr=False, compare=False)
     # checks of the inputs run at every call (a StatePrep's norm: qsym._trace.add_check)
     checks: tuple = field(default=(), init=False, repr=False, compare=False)
+    # the simple globals the circuit function read when traced (qsym._trace.global_reads)
+    reads: tuple = field(default=(), init=False, repr=False, compare=False)
     # the tier state (qsym.tiers): changed only under _lock, by _enter
     tier: str = field(default="python", init=False, compare=False)
     _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
@@ -716,10 +718,10 @@ class QNode:
         compiling it if new) and the numeric inputs split as it expects them."""
         key, xs, ds = classify(args, kwargs, diff, self.static_argnames, self.static_positions)
         entry = self._compiled.get(key)
-        if entry is None:
+        if entry is None or (entry.reads and trace.reads_changed(entry.reads)):
             with self._lock:
                 entry = self._compiled.get(key)
-                if entry is None:
+                if entry is None or (entry.reads and trace.reads_changed(entry.reads)):
                     entry = self._build_current(args, kwargs, key)
         self._last = entry
         return entry, xs, ds
@@ -730,7 +732,11 @@ class QNode:
         and is built again."""
         for _ in range(3):
             generation = GATE_REGISTRY.generation
+            # the simple globals the circuit function reads, as they are when it is traced:
+            # a later call with other values traces again (trace.global_reads)
+            reads = trace.global_reads(self.func)
             entry = self.build(args, kwargs, key)
+            entry.reads = reads
             if generation == GATE_REGISTRY.generation:
                 self._compiled[key] = entry
                 return entry
@@ -1178,6 +1184,7 @@ class grad(_Derivative):
         (_, _, shape, entry, run, whole, blocks, single, method) = fast
         if (not _plain_trainable(a, self.argnum) or a.dtype is not F64 or a.shape != shape
                 or not a.flags.c_contiguous or node.method != method
+                or (entry.reads and trace.reads_changed(entry.reads))
                 or (node.shots if node._shots_set else node.device.shots)
                 or trace.active_tape() is not None):
             return None

@@ -237,3 +237,63 @@ def test_drawer_use_style():
     finally:
         qml.drawer.use_style("black_white")
     assert not hasattr(qml.drawer, "tape_text")
+
+
+# --- item: a circuit function that reads a global or closure variable sees its current value ----
+# (PennyLane runs the function at every call; the local cost functions demo changes
+# `locality` between calls of a QNode that returns qml.probs(range(locality)))
+LOCALITY = 1
+SCALE = 1.0
+DEV3 = qml.device("default.qubit", wires=3)
+
+
+def _rotations(x):  # a helper the circuit calls by name: its globals are watched too
+    for i in range(3):
+        qml.RY(SCALE * x[i], wires=i)
+
+
+@qml.qnode(DEV3)
+def tunable(x):
+    _rotations(x)
+    return qml.probs(wires=range(LOCALITY))
+
+
+@qml.qnode(DEV3)
+def scaled(x):
+    _rotations(x)
+    return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+
+def test_a_global_read_by_the_circuit_is_read_again_when_it_changes():
+    global LOCALITY, SCALE
+    x = pnp.array([0.3, 0.5, 0.7])
+    try:
+        for loc, scale in ((1, 1.0), (2, 1.0), (3, 2.0), (1, 0.5), (2, 1.0)):
+            LOCALITY, SCALE = loc, scale
+            one = [np.array([np.cos(scale * t / 2) ** 2, np.sin(scale * t / 2) ** 2]) for t in x]
+            want = one[0]
+            for k in range(1, loc):
+                want = np.kron(want, one[k])
+            assert np.allclose(tunable(x), want, atol=1e-12), (loc, scale)
+            # <Z0 Z1> = cos(s x0) cos(s x1): value and gradient (the short gradient path too)
+            for _ in range(2):
+                g = qml.grad(scaled)(x)
+                assert np.allclose(g, [-scale * np.sin(scale * x[0]) * np.cos(scale * x[1]),
+                                       -scale * np.cos(scale * x[0]) * np.sin(scale * x[1]), 0])
+    finally:
+        LOCALITY, SCALE = 1, 1.0
+
+
+def test_a_closure_variable_read_by_the_circuit_is_read_again():
+    wires = [0]
+
+    @qml.qnode(DEV3)
+    def probs_of(x):
+        qml.RX(x, wires=0)
+        qml.RX(x, wires=1)
+        return qml.probs(wires=wires)
+
+    assert probs_of(0.4).shape == (2,)
+    wires = [0, 1]  # noqa: F841  (read by probs_of through its closure)
+    c, s = np.cos(0.2) ** 2, np.sin(0.2) ** 2
+    assert np.allclose(probs_of(0.4), [c * c, c * s, s * c, s * s])
