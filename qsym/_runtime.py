@@ -1151,8 +1151,17 @@ class grad(_Derivative):
                 )
             if not kwargs and len(args) == 1:
                 self._remember(fun, args[0], entry, blocks, single)
-            return pick(jac[0], blocks, single)
+            return self._structured(args, pick(jac[0], blocks, single))
         return self._hybrid(autodiff.grad, args, kwargs)
+
+    def _structured(self, args, result):
+        """A gradient by a list or tuple argument in that container (a list of 0-d
+        arrays), as autograd (PennyLane's ``qml.grad``) returns it; arrays as they are."""
+        if self.argnum is None:  # only tensors are trainable: arrays
+            return result
+        if self._single:
+            return _like_container(args[self.argnum[0]], result)
+        return tuple(_like_container(args[k], r) for k, r in zip(self.argnum, result))
 
     # The common case, the gradient of a QNode of one float64 array (a qsym.numpy tensor
     # with requires_grad=True; with argnum=0 also a plain ndarray), again and again, on
@@ -1195,6 +1204,17 @@ class grad(_Derivative):
         node._last = entry
         self._forward = ("qnode", ("scalar", out))
         return jac[0] if whole else pick(jac[0], blocks, single)
+
+
+def _like_container(arg, g):
+    """``g`` (an array of ``arg``'s shape) shaped as ``arg``: nested lists/tuples of 0-d
+    arrays where ``arg`` is a list or tuple."""
+    if not isinstance(arg, (list, tuple)):
+        return g
+    g = np.asarray(g)
+    out = [_like_container(a, g[i]) if isinstance(a, (list, tuple)) else np.asarray(g[i])
+           for i, a in enumerate(arg)]
+    return tuple(out) if isinstance(arg, tuple) else out
 
 
 def _plain_trainable(a, argnum) -> bool:

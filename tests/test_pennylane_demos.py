@@ -297,3 +297,30 @@ def test_a_closure_variable_read_by_the_circuit_is_read_again():
     wires = [0, 1]  # noqa: F841  (read by probs_of through its closure)
     c, s = np.cos(0.2) ** 2, np.sin(0.2) ** 2
     assert np.allclose(probs_of(0.4), [c * c, c * s, s * c, s * s])
+
+
+# --- item: qml.grad by a list or tuple argument returns that container (autograd's) ------------
+def test_grad_by_a_list_argument_is_a_list_of_0d_arrays():
+    # the qubit rotation demo prints qml.grad(circuit, argnums=0)([0.54, 0.12]); PennyLane
+    # 0.45.1 prints [array(-0.51043865), array(-0.1026782)] (d/dphi of cos(phi1) cos(phi2))
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(p, q):
+        qml.RX(p[0][0], wires=0)
+        qml.RY(p[1][1], wires=1)
+        qml.RX(q[0], wires=1)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    p, q = [[0.1, 0.2], [0.3, 0.4]], (0.5,)
+    gp, gq = qml.grad(c, argnums=[0, 1])(p, q)
+    assert isinstance(gp, list) and isinstance(gp[0], list) and isinstance(gq, tuple)
+    assert all(isinstance(v, np.ndarray) and v.shape == () for row in gp for v in row)
+    # <Z0 Z1> = cos(a) cos(b + c) with a = p00, b = p11 (RY then RX on wire 1: cos b cos c)
+    a, b, cc = 0.1, 0.4, 0.5
+    assert np.allclose(np.array(gp, dtype=float),
+                       [[-np.sin(a) * np.cos(b) * np.cos(cc), 0],
+                        [0, -np.cos(a) * np.sin(b) * np.cos(cc)]])
+    assert np.allclose(float(gq[0]), -np.cos(a) * np.cos(b) * np.sin(cc))
+    g = qml.grad(c, argnums=0)(p, q)
+    assert isinstance(g, list) and np.allclose(np.array(g, dtype=float), np.array(gp, dtype=float))
+    # arrays and tensors keep array gradients
+    assert isinstance(qml.grad(c, argnums=0)(np.array(p), q), np.ndarray)
