@@ -324,3 +324,30 @@ def test_grad_by_a_list_argument_is_a_list_of_0d_arrays():
     assert isinstance(g, list) and np.allclose(np.array(g, dtype=float), np.array(gp, dtype=float))
     # arrays and tensors keep array gradients
     assert isinstance(qml.grad(c, argnums=0)(np.array(p), q), np.ndarray)
+
+
+# --- item: qml.SPSAOptimizer (PennyLane's algorithm and random stream) ---------------------------
+def test_spsa_optimizer_follows_pennylanes_update_and_stream():
+    cost = lambda v: pnp.sum(v ** 2)  # noqa: E731
+    np.random.seed(0)
+    opt = qml.SPSAOptimizer(maxiter=10)
+    x = pnp.array([1.0, -2.0])
+    x1 = opt.step(cost, x)
+    # by hand: A = 1, a = 0.05 * 2**0.602, c_1 = 0.2, a_1 = a / 2**0.602 = 0.05, and the
+    # perturbation PennyLane draws first after seed 0
+    np.random.seed(0)
+    d = np.random.choice([-1, 1], size=(2,))
+    ck = 0.2
+    g = (cost(x + ck * d) - cost(x - ck * d)) / (2 * ck * d)
+    assert np.allclose(x1, x - 0.05 * g)
+    # PennyLane 0.45.1 printed [ 0.7 -1.7], then [0.51197989 -1.51197989] 3.38 for step_and_cost
+    assert np.allclose(x1, [0.7, -1.7])
+    x2, before = opt.step_and_cost(cost, x1)
+    assert np.allclose(x2, [0.51197989, -1.51197989]) and np.isclose(before, 3.38)
+    # untrainable arguments pass through; non-scalar objectives and missing maxiter refused
+    y, z = opt.step(lambda v, w: pnp.sum(v * w), x2, pnp.array(2.0, requires_grad=False))
+    assert float(z) == 2.0
+    with pytest.raises(ValueError, match="scalar"):
+        opt.step(lambda v: v * 2, x2)
+    with pytest.raises(TypeError, match="maxiter or A"):
+        qml.SPSAOptimizer()
