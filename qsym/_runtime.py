@@ -735,7 +735,9 @@ class QNode:
             # the simple globals the circuit function reads, as they are when it is traced:
             # a later call with other values traces again (trace.global_reads)
             reads = trace.global_reads(self.func)
+            before = np.random.get_state()
             entry = self.build(args, kwargs, key)
+            _check_no_global_draws(before)
             entry.reads = reads
             if generation == GATE_REGISTRY.generation:
                 self._compiled[key] = entry
@@ -1204,6 +1206,21 @@ class grad(_Derivative):
         node._last = entry
         self._forward = ("qnode", ("scalar", out))
         return jac[0] if whole else pick(jac[0], blocks, single)
+
+
+def _check_no_global_draws(before) -> None:
+    """Refuse a circuit function that drew from NumPy's global generator while it was
+    traced (``numpy.random.choice`` in the circuit, the doubly stochastic demo): the trace
+    keeps the numbers of that one draw for every later call, where PennyLane draws again
+    at each call."""
+    after = np.random.get_state()
+    if before[2] != after[2] or not np.array_equal(before[1], after[1]):
+        raise TracingError(
+            "the circuit function drew random numbers from NumPy's global generator "
+            "(np.random.*) while qsym traced it: qsym traces the function once per signature, "
+            "so the numbers would be drawn once and reused at every call (PennyLane draws new "
+            "ones each call). Draw them outside the QNode and pass them as an argument (e.g. "
+            "a keyword argument, or an argument not differentiated)")
 
 
 def _like_container(arg, g):

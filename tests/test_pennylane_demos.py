@@ -351,3 +351,28 @@ def test_spsa_optimizer_follows_pennylanes_update_and_stream():
         opt.step(lambda v: v * 2, x2)
     with pytest.raises(TypeError, match="maxiter or A"):
         qml.SPSAOptimizer()
+
+
+# --- item: a circuit that draws from NumPy's global generator is refused, not traced once -------
+def test_a_global_numpy_draw_inside_the_circuit_is_refused():
+    # the doubly stochastic demo picks a random Hamiltonian term inside the QNode with plain
+    # numpy.random.choice: PennyLane draws again at every call; one trace would keep one draw
+    terms = np.array([np.diag([1.0, -1.0]), np.array([[0.0, 1.0], [1.0, 0.0]])])
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(x):
+        qml.RY(x, wires=0)
+        idx = np.random.choice(np.arange(2), size=1, replace=False)
+        return qml.expval(qml.Hermitian(np.sum(terms[idx], axis=0), wires=0))
+
+    with pytest.raises(qml.TracingError, match="NumPy's global generator"):
+        circuit(0.3)
+    with pytest.raises(qml.TracingError, match="NumPy's global generator"):
+        circuit(0.3)  # not kept: refused again
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def drawn_outside(x, idx):
+        qml.RY(x, wires=0)
+        return qml.expval(qml.Hermitian(np.sum(terms[idx], axis=0), wires=0))
+
+    assert np.isclose(drawn_outside(0.3, idx=[1]), np.sin(0.3))
