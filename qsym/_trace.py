@@ -298,6 +298,10 @@ class Traced:
     def __bool__(self):
         return self._value(f"`if {self}:` (a truth test)", bool)
 
+    def item(self):
+        """NumPy's ``.item()`` (a Python number): needs the value, refused while traced."""
+        return self._value(f"`({self}).item()`", lambda e: complex(e) if not e.is_real else float(e))
+
     def __float__(self):
         return self._value(f"float({self}) (also math.* functions)", float)
 

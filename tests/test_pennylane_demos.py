@@ -376,3 +376,16 @@ def test_a_global_numpy_draw_inside_the_circuit_is_refused():
         return qml.expval(qml.Hermitian(np.sum(terms[idx], axis=0), wires=0))
 
     assert np.isclose(drawn_outside(0.3, idx=[1]), np.sin(0.3))
+
+
+# --- item: .item() of a traced input is a TracingError that says what to do ---------------------
+def test_item_of_a_traced_input_is_a_tracing_error():
+    # the stochastic parameter-shift demo calls theta1.item() inside the circuit (and builds
+    # a QubitUnitary with scipy's expm of it): it needs the value, which a trace has not
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(pars):
+        qml.RX(pars[0].item(), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.TracingError, match=r"\.item\(\).*needs the value"):
+        circuit(pnp.array([0.3]))
