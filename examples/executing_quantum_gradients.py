@@ -21,7 +21,7 @@ def circuit(params):
 
 
 dcircuit = qml.grad(circuit, argnum=0)
-print("dcircuit([0.54, 0.12]) =", dcircuit([0.54, 0.12]).tolist())
+print("dcircuit([0.54, 0.12]) =", [float(g) for g in dcircuit([0.54, 0.12])])
 # the seed prints [-0.5104386525165021, -0.10267819945693196]
 
 

@@ -75,6 +75,7 @@ from .templates import layer  # noqa: E402
 from .templates import (  # noqa: E402
     AmplitudeEmbedding,
     AngleEmbedding,
+    ApproxTimeEvolution,
     BasicEntanglerLayers,
     BasisEmbedding,
     BasisState,
@@ -88,9 +89,16 @@ from .templates import (  # noqa: E402
 )
 from ._runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
 from . import devices, math, measurements, optimize, wires  # noqa: E402
+from . import qaoa  # noqa: E402
 from ._unsupported import CHANNELS as _CHANNELS, cond, density_matrix, measure  # noqa: E402
 from . import _unsupported as _unsupported  # noqa: E402
 from ._drawing import draw, draw_mpl, matrix, specs  # noqa: E402
+from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
+
+# PennyLane's qml.drawer: the style draw_mpl uses by default (its other internals are not
+# provided: qml.drawer.<name> raises an AttributeError that says so)
+drawer = _unsupported.partial_namespace(
+    "drawer", use_style=_use_style, available_styles=_available_styles)
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402
     CompiledCircuit, ExportError, compile, file_sha256, load, read_metadata,
@@ -102,6 +110,7 @@ from .optimize import (  # noqa: E402
     MomentumOptimizer,
     NesterovMomentumOptimizer,
     RMSPropOptimizer,
+    SPSAOptimizer,
 )
 from ._minimize import OptimizeResult, minimize  # noqa: E402
 from ._distributed import WorkerError, sweep  # noqa: E402
@@ -149,13 +158,13 @@ __all__ = [
     "Projector", "define_gate", "undefine_gate", "rules", "LinearCombination",
     "Observable", "Operation", "MeasurementProcess", "compile",
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
-    "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "minimize", "set_shots",
+    "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "measure", "cond", "density_matrix", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
     "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",
-    "templates", "layer", "ops", "CacheWarning", "cache_info", "clear_cache",
+    "templates", "layer", "ops", "qaoa", "CacheWarning", "cache_info", "clear_cache",
     *templates.TEMPLATES, *GATE_CLASSES,
 ]

@@ -179,6 +179,7 @@ class Broadcast:
     size, and where each element's inputs are in the full (batched) inputs."""
 
     broadcast = True
+    reads: tuple = ()  # the globals the circuit read when traced (set by the QNode)
 
     def __init__(self, element, size, x_shapes, x_axes, d_shapes, d_axes, blocks, diff_args,
                  literals=None):

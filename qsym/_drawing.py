@@ -579,6 +579,42 @@ _MPL_STYLES = {
     "black_white_dark": {"fg": "white", "bg": "black", "box": "black"},
 }
 _MPL_OPTIONS = ("fontsize", "wire_options", "label_options", "active_wire_notches")
+# PennyLane 0.45's other style names (qml.drawer.available_styles()): accepted, drawn in
+# qsym's black-and-white picture (dark ones on black)
+_PL_STYLES = ("black_white", "black_white_dark", "sketch", "pennylane", "pennylane_sketch",
+              "sketch_dark", "solarized_light", "solarized_dark", "default")
+_STYLE = {"current": None}  # qml.drawer.use_style's choice: draw_mpl's default style
+
+
+def _mpl_style(style):
+    if style is None:
+        style = _STYLE["current"]
+    if style in _MPL_STYLES:
+        return _MPL_STYLES[style]
+    return _MPL_STYLES["black_white_dark" if style.endswith("dark") else "black_white"]
+
+
+def use_style(style: str) -> None:
+    """PennyLane's ``qml.drawer.use_style``: the style :func:`draw_mpl` uses when it is
+    given none. qsym draws ``"black_white"`` and ``"black_white_dark"``; PennyLane's other
+    names (``"pennylane"``, ``"sketch"``, ``"solarized_light"``, ...,
+    :func:`available_styles`) are accepted and drawn in black and white (on black for the
+    dark ones). Any other name raises PennyLane's ``TypeError``.
+
+    >>> import qsym as qml
+    >>> qml.drawer.use_style("black_white")
+    >>> "black_white" in qml.drawer.available_styles()
+    True
+    """
+    if style not in _PL_STYLES:
+        raise TypeError(f"style '{style}' provided to ``use_style`` does not exist.  "
+                        f"Available options are {available_styles()}")
+    _STYLE["current"] = style
+
+
+def available_styles() -> tuple:
+    """The style names :func:`use_style` and :func:`draw_mpl` accept (PennyLane's)."""
+    return _PL_STYLES
 
 
 def _pyplot():
@@ -633,9 +669,9 @@ def draw_mpl(qnode: Any, wire_order: Sequence[Hashable] | None = None,
         raise ArgumentError(f"qml.draw_mpl got unexpected keyword argument(s) {unknown}; "
                             f"it takes wire_order, show_all_wires, decimals, style, fig, "
                             f"level and {', '.join(_MPL_OPTIONS)}")
-    if style not in _MPL_STYLES:
+    if style is not None and style not in _PL_STYLES:
         raise ArgumentError(f"qml.draw_mpl: style {style!r} is not one of "
-                            f"{sorted(k for k in _MPL_STYLES if k)} (or None)")
+                            f"{list(_PL_STYLES)} (or None)")
     if decimals is not None and (not isinstance(decimals, int) or decimals < 0):
         raise ArgumentError(f"qml.draw_mpl: decimals must be None or an int >= 0, "
                             f"not {decimals!r}")
@@ -651,7 +687,7 @@ def draw_mpl(qnode: Any, wire_order: Sequence[Hashable] | None = None,
             xb, db = entry.inputs(x, d)
             x, d = xb[0], db[0]
         lay = _layout(entry.circuit, x, d, wire_order, show_all_wires, annotations)
-        return _mpl_figure(plt, lay, decimals, _MPL_STYLES[style], fig, kwargs)
+        return _mpl_figure(plt, lay, decimals, _mpl_style(style), fig, kwargs)
 
     return drawer
 

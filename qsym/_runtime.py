@@ -98,6 +98,8 @@ class Compiled:
     second: Any = field(default=None, init=False, repr=False, compare=False)
     # checks of the inputs run at every call (a StatePrep's norm: qsym._trace.add_check)
     checks: tuple = field(default=(), init=False, repr=False, compare=False)
+    # the simple globals the circuit function read when traced (qsym._trace.global_reads)
+    reads: tuple = field(default=(), init=False, repr=False, compare=False)
     # the tier state (qsym.tiers): changed only under _lock, by _enter
     tier: str = field(default="python", init=False, compare=False)
     _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
@@ -721,10 +723,10 @@ class QNode:
         compiling it if new) and the numeric inputs split as it expects them."""
         key, xs, ds = classify(args, kwargs, diff, self.static_argnames, self.static_positions)
         entry = self._compiled.get(key)
-        if entry is None:
+        if entry is None or (entry.reads and trace.reads_changed(entry.reads)):
             with self._lock:
                 entry = self._compiled.get(key)
-                if entry is None:
+                if entry is None or (entry.reads and trace.reads_changed(entry.reads)):
                     entry = self._build_current(args, kwargs, key)
         self._last = entry
         return entry, xs, ds
@@ -735,7 +737,13 @@ class QNode:
         and is built again."""
         for _ in range(3):
             generation = GATE_REGISTRY.generation
+            # the simple globals the circuit function reads, as they are when it is traced:
+            # a later call with other values traces again (trace.global_reads)
+            reads = trace.global_reads(self.func)
+            before = np.random.get_state()
             entry = self.build(args, kwargs, key)
+            _check_no_global_draws(before)
+            entry.reads = reads
             if generation == GATE_REGISTRY.generation:
                 self._compiled[key] = entry
                 return entry
@@ -1234,8 +1242,17 @@ class grad(_Derivative):
                 )
             if not kwargs and len(args) == 1 and self._node is fun:
                 self._remember(fun, args[0], entry, blocks, single)
-            return pick(jac[0], blocks, single)
+            return self._structured(args, pick(jac[0], blocks, single))
         return self._hybrid(autodiff.grad, args, kwargs)
+
+    def _structured(self, args, result):
+        """A gradient by a list or tuple argument in that container (a list of 0-d
+        arrays), as autograd (PennyLane's ``qml.grad``) returns it; arrays as they are."""
+        if self.argnum is None:  # only tensors are trainable: arrays
+            return result
+        if self._single:
+            return _like_container(args[self.argnum[0]], result)
+        return tuple(_like_container(args[k], r) for k, r in zip(self.argnum, result))
 
     # The common case, the gradient of a QNode of one float64 array (a qsym.numpy tensor
     # with requires_grad=True; with argnum=0 also a plain ndarray), again and again, on
@@ -1289,6 +1306,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     as_ndarray = np.ndarray.view
     local = trace.LOCAL  # trace.active_tape() is None <=> no stack, or an empty one
     no_data = _NO_DATA
+    reads, reads_changed = entry.reads, trace.reads_changed  # globals the circuit read
 
     def call(g, a):
         t = type(a)
@@ -1302,6 +1320,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
             return None
         if (x.dtype is not F64 or x.shape != shape or not x.flags.c_contiguous
                 or node.method != method
+                or (reads and reads_changed(reads))
                 or (node.shots if node._shots_set else node.device.shots)
                 or getattr(local, "stack", None)):
             return None
@@ -1334,6 +1353,32 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
         return jac[0] if whole else pick(jac[0], blocks, single)
 
     return call
+
+
+def _check_no_global_draws(before) -> None:
+    """Refuse a circuit function that drew from NumPy's global generator while it was
+    traced (``numpy.random.choice`` in the circuit, the doubly stochastic demo): the trace
+    keeps the numbers of that one draw for every later call, where PennyLane draws again
+    at each call."""
+    after = np.random.get_state()
+    if before[2] != after[2] or not np.array_equal(before[1], after[1]):
+        raise TracingError(
+            "the circuit function drew random numbers from NumPy's global generator "
+            "(np.random.*) while qsym traced it: qsym traces the function once per signature, "
+            "so the numbers would be drawn once and reused at every call (PennyLane draws new "
+            "ones each call). Draw them outside the QNode and pass them as an argument (e.g. "
+            "a keyword argument, or an argument not differentiated)")
+
+
+def _like_container(arg, g):
+    """``g`` (an array of ``arg``'s shape) shaped as ``arg``: nested lists/tuples of 0-d
+    arrays where ``arg`` is a list or tuple."""
+    if not isinstance(arg, (list, tuple)):
+        return g
+    g = np.asarray(g)
+    out = [_like_container(a, g[i]) if isinstance(a, (list, tuple)) else np.asarray(g[i])
+           for i, a in enumerate(arg)]
+    return tuple(out) if isinstance(arg, tuple) else out
 
 
 def _plain_trainable(a, argnum) -> bool:

@@ -17,6 +17,8 @@ qml.measure (a mid-circuit measurement) is not supported: q
 
 from __future__ import annotations
 
+import types
+
 from .errors import GateError, MeasurementError
 
 _MCM = (
@@ -111,7 +113,8 @@ NAMESPACES = {
     "qinfo": "PennyLane's quantum-information transforms (qml.qinfo)",
     "pulse": "PennyLane's pulse programming (qml.pulse)",
     "resource": "PennyLane's resource estimation (qml.resource): qml.specs counts gates",
-    "drawer": "PennyLane's drawing internals (qml.drawer): use qml.draw or qml.draw_mpl",
+    "drawer": "PennyLane's drawing internals (qml.drawer): use qml.draw or qml.draw_mpl "
+              "(qml.drawer.use_style and available_styles are provided)",
     "tape": "PennyLane's quantum tapes (qml.tape): qsym traces the circuit function itself; "
             "qnode.listing(*args) prints what it recorded",
     "workflow": "PennyLane's execution workflow (qml.workflow)",
@@ -157,3 +160,28 @@ def namespace_error(name: str) -> AttributeError | None:
         return None
     return AttributeError(f"qml.{name} is not supported by qsym: {what} (the PennyLane "
                           "names qsym does not provide: docs/pennylane.md, 'Not supported')")
+
+
+class _PartialNamespace(types.SimpleNamespace):
+    """A PennyLane namespace of which qsym provides a few names: any other attribute is an
+    AttributeError naming it as unsupported (so ``hasattr`` is False)."""
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        name = object.__getattribute__(self, "_qml_name")
+        raise AttributeError(
+            f"qml.{name}.{attr} is not supported by qsym: {NAMESPACES.get(name, '')} (the "
+            "PennyLane names qsym does not provide: docs/pennylane.md, 'Not supported')")
+
+
+def partial_namespace(name: str, **provided) -> _PartialNamespace:
+    """``qml.<name>`` with only ``provided`` (e.g. ``qml.drawer.use_style``).
+
+    >>> ns = partial_namespace("drawer", use_style=print)
+    >>> hasattr(ns, "use_style"), hasattr(ns, "tape_text")
+    (True, False)
+    """
+    ns = _PartialNamespace(**provided)
+    object.__setattr__(ns, "_qml_name", name)
+    return ns

@@ -48,9 +48,14 @@ UNSIMULATED_DEVICES = {
 }
 
 
-def _global_seed():
+def _global_seed(name: str = "default.qubit"):
     """PennyLane's ``seed="global"``: one draw from NumPy's global generator at device
-    creation, so ``np.random.seed(42)`` before the device makes its samples reproducible."""
+    creation, so ``np.random.seed(42)`` before the device makes its samples reproducible.
+    The draw is the one PennyLane's device of that name makes (``default.qubit``:
+    ``randint(0, 10**7)``; ``lightning.qubit``: ``randint(2**31 - 1)``), so the global
+    stream a script draws from afterwards is the same as under PennyLane."""
+    if name.startswith("lightning"):
+        return np.random.randint(2**31 - 1)
     return np.random.randint(0, high=10000000)
 
 
@@ -104,7 +109,7 @@ class Device:
         self.wires = labels
         self.shots = check_shots(shots)
         if isinstance(seed, str) and seed == "global":
-            seed = _global_seed()
+            seed = _global_seed(name)
         elif not (seed is None or isinstance(seed, (numbers.Integral, np.random.Generator,
                                                      np.random.SeedSequence))):
             raise DeviceError(

@@ -90,7 +90,7 @@ def _get_gradient(objective_fn, args):
 
 
 __all__ = ["GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
-           "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer"]
+           "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer"]
 
 
 class GradientDescentOptimizer:
@@ -359,3 +359,79 @@ class AdamOptimizer(GradientDescentOptimizer):
     def t(self):
         """The number of steps taken (None before the first step)."""
         return None if self.accumulation is None else self.accumulation["t"]
+
+
+class SPSAOptimizer:
+    """PennyLane's ``qml.SPSAOptimizer``: simultaneous perturbation stochastic
+    approximation. Each step draws ``delta`` in ``{-1, +1}`` per entry of each trainable
+    argument from NumPy's global generator (``np.random.choice``, as PennyLane does, so
+    ``np.random.seed`` scripts take the same steps), evaluates the objective at
+    ``x +- c_k delta`` and moves ``x <- x - a_k (y+ - y-) / (2 c_k delta)``, with
+    ``c_k = c / k**gamma`` and ``a_k = a / (A + k)**alpha``. No derivative is computed;
+    the objective may be any scalar function (sampled QNodes too).
+
+    ``A`` defaults to ``0.1 * maxiter`` and ``a`` to ``0.05 * (A + 1)**alpha``; one of
+    ``maxiter`` and ``A`` is needed (PennyLane's ``TypeError`` otherwise).
+
+    >>> import numpy as onp
+    >>> from qsym import numpy as np
+    >>> onp.random.seed(0)
+    >>> opt = SPSAOptimizer(maxiter=10)
+    >>> x = np.array([1.0, -2.0])
+    >>> x = opt.step(lambda v: np.sum(v ** 2), x)  # delta drawn: [-1, 1]
+    >>> print(np.round(x, 6))
+    [ 0.7 -1.7]
+    """
+
+    def __init__(self, maxiter=None, alpha=0.602, gamma=0.101, c=0.2, A=None, a=None):
+        if not maxiter and not A:
+            raise TypeError("One of the parameters maxiter or A must be provided.")
+        self.A = A if A else maxiter * 0.1
+        self.a = a if a else 0.05 * (self.A + 1) ** alpha
+        self.c = c
+        self.alpha = alpha
+        self.gamma = gamma
+        self.k = 1
+        self.ak = self.a / (self.A + 1) ** self.alpha
+
+    def compute_grad(self, objective_fn, args, kwargs):
+        """The SPSA estimate of the gradient of each trainable argument (a tuple)."""
+        ck = self.c / self.k**self.gamma
+        delta = []
+        plus, minus = list(args), list(args)
+        for index, arg in enumerate(args):
+            if requires_grad(arg):
+                di = np.random.choice([-1, 1], size=np.shape(arg))
+                plus[index] = arg + ck * di
+                minus[index] = arg - ck * di
+                delta.append(di)
+        yplus = objective_fn(*plus, **kwargs)
+        yminus = objective_fn(*minus, **kwargs)
+        if np.size(yplus) > 1:
+            raise ValueError("The objective function must be a scalar function for the "
+                             "gradient to be computed.")
+        return tuple((yplus - yminus) / (2 * ck * di) for di in delta)
+
+    def apply_grad(self, grad, args):
+        """The arguments after one step with the gradient estimate ``grad`` (a list)."""
+        self.ak = self.a / (self.A + self.k) ** self.alpha
+        new = list(args)
+        trained = 0
+        for index, arg in enumerate(args):
+            if requires_grad(arg):
+                new[index] = arg - self.ak * grad[trained]
+                trained += 1
+        return new
+
+    def step(self, objective_fn, *args, **kwargs):
+        """One SPSA step: the new argument (one) or list of arguments."""
+        new = self.apply_grad(self.compute_grad(objective_fn, args, kwargs), args)
+        self.k += 1
+        return new[0] if len(new) == 1 else new
+
+    def step_and_cost(self, objective_fn, *args, **kwargs):
+        """One SPSA step and the objective at the arguments before it (one more call)."""
+        new = self.apply_grad(self.compute_grad(objective_fn, args, kwargs), args)
+        self.k += 1
+        forward = objective_fn(*args, **kwargs)
+        return (new[0] if len(new) == 1 else new), forward

@@ -23,6 +23,8 @@ from __future__ import annotations
 import functools
 import itertools
 import numbers
+import sys
+import types
 from types import SimpleNamespace
 
 import numpy as np
@@ -1010,6 +1012,58 @@ class MottonenStatePreparation(StatePrep):
         super().__init__(state_vector, wires, id=id)
 
 
+def pauli_terms(hamiltonian, what: str) -> list:
+    """The ``(letters, wires, coefficient)`` of each Pauli word of ``hamiltonian`` (an
+    observable: a gate, a product, a sum), the identity left out, in the order of its
+    terms (PennyLane's ``pauli_rep``: equal words merged)."""
+    from ._operations import as_observable
+
+    try:
+        obs = as_observable(hamiltonian)
+    except Exception as exc:  # noqa: BLE001 - say which template was given what
+        raise GateError(
+            f"{what}: the Hamiltonian must be a qml.Hamiltonian (a sum of Pauli words) or a "
+            f"Pauli observable, got {hamiltonian!r}"
+        ) from exc
+    return [("".join(p for _, p in word), tuple(w for w, _ in word), c)
+            for word, c in obs.terms.items() if word]
+
+
+class ApproxTimeEvolution(Template):
+    """PennyLane's ``qml.ApproxTimeEvolution(hamiltonian, time, n)``: the first-order
+    Trotter product of ``exp(-i H t)``, ``n`` rounds of ``PauliRot(2 * c * t / n, word)``
+    over the Hamiltonian's Pauli words (identity terms are a global phase: left out), in
+    PennyLane's order. ``time`` and the coefficients may be circuit arguments.
+
+    >>> import qsym as qml
+    >>> H = qml.Hamiltonian([1.0, 0.5], [qml.PauliX(0), qml.PauliZ(0) @ qml.PauliZ(1)])
+    >>> ops = qml.ApproxTimeEvolution(H, 0.3, 2).decomposition()  # two rounds of two
+    >>> len(ops), ops[0], ops[1]
+    (4, PauliRot(0.3, pauli_word='X', wires=[0]), PauliRot(0.15, pauli_word='ZZ', wires=[0, 1]))
+    """
+
+    _box = "ApproxTimeEvolution"
+
+    def __init__(self, hamiltonian, time, n, id=None):
+        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
+            raise GateError(
+                f"ApproxTimeEvolution: the number of Trotter steps n must be a positive int, "
+                f"got {n!r}"
+            )
+        self.terms = pauli_terms(hamiltonian, "ApproxTimeEvolution")
+        self.hamiltonian, self.time, self.n, self.id = hamiltonian, time, int(n), id
+        seen = []
+        for _, ws, _ in self.terms:
+            seen.extend(w for w in ws if w not in seen)
+        self.wires = tuple(seen)
+        self._record()
+
+    def _build(self):
+        for _ in range(self.n):
+            for letters, ws, c in self.terms:
+                _gate("PauliRot", 2 * self.time * c / self.n, pauli_word=letters, wires=list(ws))
+
+
 def layer(template, depth, *args, **kwargs):
     """PennyLane's ``qml.layer``: apply ``template`` ``depth`` times; the ``i``-th time with
     the ``i``-th entry of each positional argument (each must have ``depth`` entries) and
@@ -1048,13 +1102,22 @@ state_preparations = SimpleNamespace(
     StatePrep=StatePrep, BasisStatePreparation=BasisState,
     MottonenStatePreparation=MottonenStatePreparation,
 )
-subroutines = SimpleNamespace(QFT=QFT)
+subroutines = SimpleNamespace(QFT=QFT, ApproxTimeEvolution=ApproxTimeEvolution)
+
+# ``from pennylane.templates.layers import StronglyEntanglingLayers`` (and embeddings,
+# state_preparations, subroutines): importable as modules, as PennyLane's are
+for _name in ("embeddings", "layers", "state_preparations", "subroutines"):
+    _sub = types.ModuleType(f"{__name__}.{_name}")
+    _sub.__dict__.update(vars(globals()[_name]))
+    _sub.__all__ = sorted(vars(globals()[_name]))
+    globals()[_name] = sys.modules[_sub.__name__] = _sub
+del _name, _sub
 
 TEMPLATES = {
     cls.__name__: cls
     for cls in (StatePrep, AmplitudeEmbedding, BasisState, BasisEmbedding, AngleEmbedding,
                 IQPEmbedding, QAOAEmbedding, BasicEntanglerLayers, StronglyEntanglingLayers,
-                SimplifiedTwoDesign, QFT, MottonenStatePreparation)
+                SimplifiedTwoDesign, QFT, MottonenStatePreparation, ApproxTimeEvolution)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""
 

@@ -1,0 +1,391 @@
+"""What PennyLane's published demos (PennyLaneAI/qml) need, with the import switched
+(issue #18): ``qml.qaoa``, ``qml.ApproxTimeEvolution``, ``qml.templates.<sub>`` imports,
+``lightning.qubit``'s global seed draw, ``qml.drawer.use_style``, circuit functions that
+read global variables.
+
+References are independent of qsym: matrices and ``scipy.linalg.expm`` written here,
+brute-force sums over bit strings, finite differences, and (where marked) numbers printed
+by PennyLane 0.45.1 in a throwaway script.
+"""
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+from scipy.linalg import expm
+
+import qsym as qml
+from qsym import numpy as pnp
+from qsym import qaoa
+
+I2 = np.eye(2)
+PAULI = {"I": I2, "X": np.array([[0, 1], [1, 0]], complex),
+         "Y": np.array([[0, -1j], [1j, 0]]), "Z": np.diag([1.0, -1.0]).astype(complex)}
+
+
+def word(n, **letters):
+    """The 2^n x 2^n matrix of a Pauli word, wire 0 most significant: word(3, Z0=1, X2=1)."""
+    mats = [I2] * n
+    for key in letters:
+        mats[int(key[1:])] = PAULI[key[0]]
+    out = np.eye(1)
+    for m in mats:
+        out = np.kron(out, m)
+    return out
+
+
+def plus_state(n):
+    return np.full(2**n, 2 ** (-n / 2), complex)
+
+
+# --- item: qml.templates.<sub> are importable modules (PennyLane's import paths) ----------------
+def test_template_submodules_import_as_pennylane_spells_them():
+    from qsym.templates.embeddings import AngleEmbedding
+    from qsym.templates.layers import StronglyEntanglingLayers
+    from qsym.templates.state_preparations import MottonenStatePreparation
+    from qsym.templates.subroutines import ApproxTimeEvolution, QFT
+
+    assert StronglyEntanglingLayers is qml.StronglyEntanglingLayers
+    assert AngleEmbedding is qml.AngleEmbedding
+    assert MottonenStatePreparation is qml.MottonenStatePreparation
+    assert (ApproxTimeEvolution, QFT) == (qml.ApproxTimeEvolution, qml.QFT)
+    assert qml.templates.layers.StronglyEntanglingLayers.shape(2, 3) == (2, 3, 3)
+
+
+# --- item: ApproxTimeEvolution = first-order Trotter product of PauliRot ------------------------
+H3 = qml.Hamiltonian([1.0, 1.0, 0.5], [qml.PauliX(0), qml.PauliZ(1), qml.PauliX(0) @ qml.PauliX(1)])
+H3_TERMS = [(1.0, word(2, X0=1)), (1.0, word(2, Z1=1)), (0.5, word(2, X0=1, X1=1))]
+
+
+def trotter_state(terms, t, n, psi):
+    step = np.eye(len(psi))
+    for c, P in terms:
+        step = expm(-1j * c * t / n * P) @ step
+    return np.linalg.matrix_power(step, n) @ psi
+
+
+@qml.qnode(qml.device("default.qubit", wires=2))
+def evolved(t):
+    qml.ApproxTimeEvolution(H3, t, 2)
+    return qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliZ(1))
+
+
+def test_approx_time_evolution_is_the_trotter_product_and_differentiable():
+    t = 0.7
+    psi = trotter_state(H3_TERMS, t, 2, np.eye(4)[0].astype(complex))
+    want = [np.vdot(psi, word(2, Z0=1) @ psi).real, np.vdot(psi, word(2, Z1=1) @ psi).real]
+    assert np.allclose(evolved(t), want, atol=1e-12)
+    jac = qml.jacobian(lambda s: qml.math.stack(evolved(s)))(pnp.array(t))
+    h = 1e-6
+    fd = (np.array(evolved(t + h)) - np.array(evolved(t - h))) / (2 * h)
+    assert np.allclose(jac, fd, atol=1e-7)
+
+
+def test_approx_time_evolution_decomposition_and_errors():
+    ops = qml.ApproxTimeEvolution(H3, 1.0, 2).decomposition()
+    # PennyLane 0.45's compute_decomposition: PauliRot(2 c t / n) per word, per round
+    assert [op.name for op in ops] == ["PauliRot"] * 6
+    assert np.allclose([float(op.params[0]) for op in ops], [1.0, 1.0, 0.5] * 2)
+    # the identity is a global phase: no gate
+    only_id = qml.Hamiltonian([2.0, 1.0], [qml.Identity(0), qml.PauliZ(0)])
+    assert len(qml.ApproxTimeEvolution(only_id, 1.0, 1).decomposition()) == 1
+    with pytest.raises(qml.GateError, match="Trotter steps"):
+        qml.ApproxTimeEvolution(H3, 1.0, 0)
+    with pytest.raises(qml.GateError, match="Hamiltonian"):
+        qml.ApproxTimeEvolution("not a hamiltonian", 1.0, 1)
+
+
+# --- item: qml.qaoa Hamiltonians, checked against brute force over bit strings --------------------
+def diagonal(H, n):
+    return np.real(np.diag(H.matrix(wire_order=list(range(n)))))
+
+
+def bits(n):
+    return list(itertools.product([0, 1], repeat=n))  # wire 0 most significant
+
+
+def test_maxcut_cost_is_minus_the_cut_size():
+    g = nx.Graph([(0, 1), (1, 2), (2, 0), (2, 3)])
+    cost_h, mixer_h = qaoa.maxcut(g)
+    cuts = [sum(b[i] != b[j] for i, j in g.edges) for b in bits(4)]
+    assert np.allclose(diagonal(cost_h, 4), -np.array(cuts))
+    assert np.allclose(mixer_h.matrix(wire_order=[0, 1, 2, 3]),
+                       sum(word(4, **{f"X{i}": 1}) for i in range(4)))
+
+
+def test_min_vertex_cover_ground_states_are_the_covers():
+    g = nx.Graph([(0, 1), (1, 2), (2, 0), (2, 3)])  # the QAOA intro demo's graph
+    cost_h, mixer_h = qaoa.min_vertex_cover(g, constrained=False)
+    d = diagonal(cost_h, 4)
+    covers = [k for k, b in enumerate(bits(4))
+              if all(b[i] or b[j] for i, j in g.edges) and sum(b) == 2]
+    assert sorted(np.flatnonzero(np.isclose(d, d.min()))) == sorted(covers) == [6, 10]
+    # PennyLane 0.45.1 printed (qaoa.min_vertex_cover(g, constrained=False)[0].simplify()):
+    # 0.75 Z0Z1 + 0.5 Z0 + 0.5 Z1 + 0.75 Z0Z2 + 1.25 Z2 + 0.75 Z1Z2 + 0.75 Z2Z3 - 0.25 Z3
+    want = (0.75 * word(4, Z0=1, Z1=1) + 0.5 * word(4, Z0=1) + 0.5 * word(4, Z1=1)
+            + 0.75 * word(4, Z0=1, Z2=1) + 1.25 * word(4, Z2=1) + 0.75 * word(4, Z1=1, Z2=1)
+            + 0.75 * word(4, Z2=1, Z3=1) - 0.25 * word(4, Z3=1))
+    assert np.allclose(cost_h.matrix(wire_order=[0, 1, 2, 3]), want)
+    # constrained: -sum Z and the bit-flip mixer on b=1
+    c2, m2 = qaoa.min_vertex_cover(g)
+    assert np.allclose(diagonal(c2, 4), [-sum(1 - 2 * x for x in b) for b in bits(4)])
+
+
+def test_bit_flip_mixer_flips_a_vertex_only_when_its_neighbours_are_b():
+    g = nx.Graph([(0, 1), (1, 2)])
+    for b in (0, 1):
+        want = np.zeros((8, 8), complex)
+        for i in g.nodes:
+            term = word(3, **{f"X{i}": 1})
+            for nb in g.neighbors(i):  # projector on neighbour == b
+                term = term @ (word(3) + (1 if b == 0 else -1) * word(3, **{f"Z{nb}": 1})) / 2
+            want += term
+        got = qaoa.bit_flip_mixer(g, b).matrix(wire_order=[0, 1, 2])
+        assert np.allclose(got, want)
+
+
+def test_edge_and_bit_drivers_and_other_problems():
+    g = nx.Graph([(0, 1)])
+    for reward in (["00"], ["11"], ["01", "10"], ["00", "11"], ["00", "01", "10"]):
+        d = diagonal(qaoa.edge_driver(g, reward), 2)
+        rewarded = [k for k, b in enumerate(bits(2)) if f"{b[0]}{b[1]}" in reward]
+        assert sorted(np.flatnonzero(np.isclose(d, d.min()))) == rewarded, reward
+    assert np.allclose(diagonal(qaoa.bit_driver([0, 1], 1), 2), [2, 0, 0, -2])
+    tri = nx.Graph([(0, 1), (1, 2)])  # independent sets: {0, 2} is the largest
+    d = diagonal(qaoa.max_independent_set(tri, constrained=False)[0], 3)
+    assert int(np.argmin(d)) == 0b101
+    d = diagonal(qaoa.max_clique(nx.Graph([(0, 1), (1, 2), (0, 2), (2, 3)]),
+                                 constrained=False)[0], 4)
+    assert int(np.argmin(d)) == 0b1110
+    xy = qaoa.xy_mixer(g).matrix(wire_order=[0, 1])
+    assert np.allclose(xy, (word(2, X0=1, X1=1) + word(2, Y0=1, Y1=1)) / 2)
+    with pytest.raises(qml.GateError, match="reward"):
+        qaoa.edge_driver(g, ["01"])
+    with pytest.raises(qml.GateError, match="nx.Graph"):
+        qaoa.maxcut([(0, 1)])
+    with pytest.raises(AttributeError, match="not supported by qsym"):
+        qaoa.max_weight_cycle  # noqa: B018
+
+
+def test_qaoa_layers_match_exp_of_the_hamiltonians():
+    g = nx.Graph([(0, 1), (1, 2), (2, 0)])
+    cost_h, mixer_h = qaoa.maxcut(g)
+    C = cost_h.matrix(wire_order=[0, 1, 2])
+    B = mixer_h.matrix(wire_order=[0, 1, 2])
+
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def circuit(params):
+        for w in range(3):
+            qml.Hadamard(wires=w)
+        qml.layer(lambda gamma, alpha: (qaoa.cost_layer(gamma, cost_h),
+                                        qaoa.mixer_layer(alpha, mixer_h)), 2,
+                  params[0], params[1])
+        return qml.expval(cost_h)
+
+    def exact(p):
+        psi = plus_state(3)
+        for gamma, alpha in zip(p[0], p[1]):
+            psi = expm(-1j * alpha * B) @ expm(-1j * gamma * C) @ psi
+        return np.vdot(psi, C @ psi).real
+
+    p = pnp.array([[0.4, 0.7], [0.3, 0.2]])
+    assert np.isclose(circuit(p), exact(p), atol=1e-12)
+    g_fd = np.zeros((2, 2))
+    for idx in np.ndindex(2, 2):
+        e = np.zeros((2, 2))
+        e[idx] = 1e-6
+        g_fd[idx] = (exact(p + e) - exact(p - e)) / 2e-6
+    assert np.allclose(qml.grad(circuit)(p), g_fd, atol=1e-7)
+    with pytest.raises(qml.GateError, match="PauliZ and Identity"):
+        qaoa.cost_layer(0.1, mixer_h)
+
+
+# --- item: the global seed draw of lightning.qubit is PennyLane-Lightning's -----------------------
+@pytest.mark.parametrize("name, draw", [
+    ("default.qubit", lambda: np.random.randint(0, high=10000000)),  # default_qubit.py
+    ("lightning.qubit", lambda: np.random.randint(2**31 - 1)),  # lightning_base.py
+])
+def test_device_creation_consumes_the_global_stream_as_pennylane(name, draw):
+    np.random.seed(42)
+    draw()
+    want = np.random.uniform(size=3)
+    np.random.seed(42)
+    qml.device(name, wires=1)
+    assert np.array_equal(np.random.uniform(size=3), want)
+
+
+# --- item: qml.drawer.use_style ---------------------------------------------------------------
+def test_drawer_use_style():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    assert set(qml.drawer.available_styles()) >= {"black_white", "pennylane", "sketch"}
+    try:
+        qml.drawer.use_style("black_white_dark")
+
+        @qml.qnode(qml.device("default.qubit", wires=1))
+        def c(x):
+            qml.RX(x, wires=0)
+            return qml.expval(qml.PauliZ(0))
+
+        fig, ax = qml.draw_mpl(c)(0.1)
+        assert ax.get_facecolor()[:3] == (0.0, 0.0, 0.0)  # the dark style's black
+        fig, ax = qml.draw_mpl(c, style="pennylane")(0.1)  # PennyLane's name: accepted
+        with pytest.raises(TypeError, match="does not exist"):
+            qml.drawer.use_style("no_such_style")
+    finally:
+        qml.drawer.use_style("black_white")
+    assert not hasattr(qml.drawer, "tape_text")
+
+
+# --- item: a circuit function that reads a global or closure variable sees its current value ----
+# (PennyLane runs the function at every call; the local cost functions demo changes
+# `locality` between calls of a QNode that returns qml.probs(range(locality)))
+LOCALITY = 1
+SCALE = 1.0
+DEV3 = qml.device("default.qubit", wires=3)
+
+
+def _rotations(x):  # a helper the circuit calls by name: its globals are watched too
+    for i in range(3):
+        qml.RY(SCALE * x[i], wires=i)
+
+
+@qml.qnode(DEV3)
+def tunable(x):
+    _rotations(x)
+    return qml.probs(wires=range(LOCALITY))
+
+
+@qml.qnode(DEV3)
+def scaled(x):
+    _rotations(x)
+    return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+
+def test_a_global_read_by_the_circuit_is_read_again_when_it_changes():
+    global LOCALITY, SCALE
+    x = pnp.array([0.3, 0.5, 0.7])
+    try:
+        for loc, scale in ((1, 1.0), (2, 1.0), (3, 2.0), (1, 0.5), (2, 1.0)):
+            LOCALITY, SCALE = loc, scale
+            one = [np.array([np.cos(scale * t / 2) ** 2, np.sin(scale * t / 2) ** 2]) for t in x]
+            want = one[0]
+            for k in range(1, loc):
+                want = np.kron(want, one[k])
+            assert np.allclose(tunable(x), want, atol=1e-12), (loc, scale)
+            # <Z0 Z1> = cos(s x0) cos(s x1): value and gradient (the short gradient path too)
+            for _ in range(2):
+                g = qml.grad(scaled)(x)
+                assert np.allclose(g, [-scale * np.sin(scale * x[0]) * np.cos(scale * x[1]),
+                                       -scale * np.cos(scale * x[0]) * np.sin(scale * x[1]), 0])
+    finally:
+        LOCALITY, SCALE = 1, 1.0
+
+
+def test_a_closure_variable_read_by_the_circuit_is_read_again():
+    wires = [0]
+
+    @qml.qnode(DEV3)
+    def probs_of(x):
+        qml.RX(x, wires=0)
+        qml.RX(x, wires=1)
+        return qml.probs(wires=wires)
+
+    assert probs_of(0.4).shape == (2,)
+    wires = [0, 1]  # noqa: F841  (read by probs_of through its closure)
+    c, s = np.cos(0.2) ** 2, np.sin(0.2) ** 2
+    assert np.allclose(probs_of(0.4), [c * c, c * s, s * c, s * s])
+
+
+# --- item: qml.grad by a list or tuple argument returns that container (autograd's) ------------
+def test_grad_by_a_list_argument_is_a_list_of_0d_arrays():
+    # the qubit rotation demo prints qml.grad(circuit, argnums=0)([0.54, 0.12]); PennyLane
+    # 0.45.1 prints [array(-0.51043865), array(-0.1026782)] (d/dphi of cos(phi1) cos(phi2))
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(p, q):
+        qml.RX(p[0][0], wires=0)
+        qml.RY(p[1][1], wires=1)
+        qml.RX(q[0], wires=1)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    p, q = [[0.1, 0.2], [0.3, 0.4]], (0.5,)
+    gp, gq = qml.grad(c, argnums=[0, 1])(p, q)
+    assert isinstance(gp, list) and isinstance(gp[0], list) and isinstance(gq, tuple)
+    assert all(isinstance(v, np.ndarray) and v.shape == () for row in gp for v in row)
+    # <Z0 Z1> = cos(a) cos(b + c) with a = p00, b = p11 (RY then RX on wire 1: cos b cos c)
+    a, b, cc = 0.1, 0.4, 0.5
+    assert np.allclose(np.array(gp, dtype=float),
+                       [[-np.sin(a) * np.cos(b) * np.cos(cc), 0],
+                        [0, -np.cos(a) * np.sin(b) * np.cos(cc)]])
+    assert np.allclose(float(gq[0]), -np.cos(a) * np.cos(b) * np.sin(cc))
+    g = qml.grad(c, argnums=0)(p, q)
+    assert isinstance(g, list) and np.allclose(np.array(g, dtype=float), np.array(gp, dtype=float))
+    # arrays and tensors keep array gradients
+    assert isinstance(qml.grad(c, argnums=0)(np.array(p), q), np.ndarray)
+
+
+# --- item: qml.SPSAOptimizer (PennyLane's algorithm and random stream) ---------------------------
+def test_spsa_optimizer_follows_pennylanes_update_and_stream():
+    cost = lambda v: pnp.sum(v ** 2)  # noqa: E731
+    np.random.seed(0)
+    opt = qml.SPSAOptimizer(maxiter=10)
+    x = pnp.array([1.0, -2.0])
+    x1 = opt.step(cost, x)
+    # by hand: A = 1, a = 0.05 * 2**0.602, c_1 = 0.2, a_1 = a / 2**0.602 = 0.05, and the
+    # perturbation PennyLane draws first after seed 0
+    np.random.seed(0)
+    d = np.random.choice([-1, 1], size=(2,))
+    ck = 0.2
+    g = (cost(x + ck * d) - cost(x - ck * d)) / (2 * ck * d)
+    assert np.allclose(x1, x - 0.05 * g)
+    # PennyLane 0.45.1 printed [ 0.7 -1.7], then [0.51197989 -1.51197989] 3.38 for step_and_cost
+    assert np.allclose(x1, [0.7, -1.7])
+    x2, before = opt.step_and_cost(cost, x1)
+    assert np.allclose(x2, [0.51197989, -1.51197989]) and np.isclose(before, 3.38)
+    # untrainable arguments pass through; non-scalar objectives and missing maxiter refused
+    y, z = opt.step(lambda v, w: pnp.sum(v * w), x2, pnp.array(2.0, requires_grad=False))
+    assert float(z) == 2.0
+    with pytest.raises(ValueError, match="scalar"):
+        opt.step(lambda v: v * 2, x2)
+    with pytest.raises(TypeError, match="maxiter or A"):
+        qml.SPSAOptimizer()
+
+
+# --- item: a circuit that draws from NumPy's global generator is refused, not traced once -------
+def test_a_global_numpy_draw_inside_the_circuit_is_refused():
+    # the doubly stochastic demo picks a random Hamiltonian term inside the QNode with plain
+    # numpy.random.choice: PennyLane draws again at every call; one trace would keep one draw
+    terms = np.array([np.diag([1.0, -1.0]), np.array([[0.0, 1.0], [1.0, 0.0]])])
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(x):
+        qml.RY(x, wires=0)
+        idx = np.random.choice(np.arange(2), size=1, replace=False)
+        return qml.expval(qml.Hermitian(np.sum(terms[idx], axis=0), wires=0))
+
+    with pytest.raises(qml.TracingError, match="NumPy's global generator"):
+        circuit(0.3)
+    with pytest.raises(qml.TracingError, match="NumPy's global generator"):
+        circuit(0.3)  # not kept: refused again
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def drawn_outside(x, idx):
+        qml.RY(x, wires=0)
+        return qml.expval(qml.Hermitian(np.sum(terms[idx], axis=0), wires=0))
+
+    assert np.isclose(drawn_outside(0.3, idx=[1]), np.sin(0.3))
+
+
+# --- item: .item() of a traced input is a TracingError that says what to do ---------------------
+def test_item_of_a_traced_input_is_a_tracing_error():
+    # the stochastic parameter-shift demo calls theta1.item() inside the circuit (and builds
+    # a QubitUnitary with scipy's expm of it): it needs the value, which a trace has not
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(pars):
+        qml.RX(pars[0].item(), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.TracingError, match=r"\.item\(\).*needs the value"):
+        circuit(pnp.array([0.3]))
