@@ -19,6 +19,7 @@ import logging
 import numbers
 import threading
 import time
+import warnings
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ import numpy as np
 
 from . import _autodiff as autodiff, _broadcast as broadcast, _cache as cache, _executors as executors, _ir as ir, _kernels as kernels, _plan as plan, rules
 from . import _second_order as second_order, _stages as stages, templates, _tiers as tiers, _trace as trace
-from . import _shots as shots_mod
+from . import _guards as guards, _shots as shots_mod
 from ._arguments import (  # classify: looked up here at each call (tests count its calls)
     DIFF_METHODS,  # noqa: F401  (qsym.runtime's names)
     F64,
@@ -98,6 +99,9 @@ class Compiled:
     second: Any = field(default=None, init=False, repr=False, compare=False)
     # checks of the inputs run at every call (a StatePrep's norm: qsym._trace.add_check)
     checks: tuple = field(default=(), init=False, repr=False, compare=False)
+    # what the circuit function read besides its arguments (qsym._guards): None, or
+    # a check run at every call; False there means trace and compile again
+    guard: Any = field(default=None, init=False, repr=False, compare=False)
     # the tier state (qsym.tiers): changed only under _lock, by _enter
     tier: str = field(default="python", init=False, compare=False)
     _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
@@ -716,13 +720,39 @@ class QNode:
         compiling it if new) and the numeric inputs split as it expects them."""
         key, xs, ds = classify(args, kwargs, diff, self.static_argnames, self.static_positions)
         entry = self._compiled.get(key)
-        if entry is None:
+        if entry is None or (entry.guard is not None and not entry.guard()):
             with self._lock:
                 entry = self._compiled.get(key)
+                if entry is not None and entry.guard is not None and not entry.guard():
+                    self._stale(key, entry)
+                    entry = None
                 if entry is None:
                     entry = self._build_current(args, kwargs, key)
         self._last = entry
         return entry, xs, ds
+
+    def _stale(self, key, entry) -> None:
+        """Drop the signature ``key``: a value its circuit function read besides its
+        arguments (a module-level variable, a closure's, a mutable default: qsym._guards)
+        changed since it was traced. The next build traces the function again, as
+        PennyLane runs it at every call; the tenth time, a warning says how to avoid it."""
+        changed = entry.guard.changed()
+        self._compiled.pop(key, None)
+        self.samplers.pop(id(getattr(entry, "element", entry)), None)
+        self._grad_fast = None
+        self.autodiff_memo.clear()
+        if self._last is entry:
+            self._last = None
+        self._retraces = getattr(self, "_retraces", 0) + 1
+        logger.debug("%s: %s changed since the circuit function was traced: tracing again",
+                     self, ", ".join(changed))
+        if self._retraces == 10:
+            warnings.warn(
+                f"qsym traced circuit function {getattr(self.func, '__name__', '?')!r} again "
+                f"10 times because {', '.join(changed) or 'a value it reads'} changed between "
+                "calls (each change traces and compiles the circuit again); pass such a value "
+                "as an argument of the circuit function instead (numeric arguments never "
+                "recompile)", UserWarning, stacklevel=4)
 
     def _build_current(self, args, kwargs, key):
         """Build a signature and keep it, unless a gate was defined or removed meanwhile
@@ -772,6 +802,7 @@ class QNode:
                 "cache hit: on disk" if on_disk else "cache miss: new", entry.compile_seconds)
         if size is not None:
             entry = stages.broadcast_entry(entry, syms)
+        entry.guard = guards.make(self.func)  # after the replays: the values they left
         return entry
 
     def rule_of(self, op, pos):
@@ -1179,7 +1210,8 @@ class grad(_Derivative):
         if (not _plain_trainable(a, self.argnum) or a.dtype is not F64 or a.shape != shape
                 or not a.flags.c_contiguous or node.method != method
                 or (node.shots if node._shots_set else node.device.shots)
-                or trace.active_tape() is not None):
+                or trace.active_tape() is not None
+                or (entry.guard is not None and not entry.guard())):
             return None
         try:
             out, jac = run(a)
