@@ -605,6 +605,11 @@ class QNode:
     ) -> None:
         if not isinstance(device, Device):
             raise DeviceError(f"QNode needs a qsym device, got {type(device).__name__}")
+        if not callable(func):
+            raise ArgumentError(
+                f"QNode needs a circuit function (a Python function that applies gates and "
+                f"returns measurements), got {type(func).__name__}: {func!r:.60}"
+            )
         opts = resolve(
             diff_method, h, approx_order, interface, shifts, grad_on_execution=grad_on_execution,
             cache=cache, cachesize=cachesize, max_diff=max_diff, device_vjp=device_vjp,

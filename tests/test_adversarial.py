@@ -5,6 +5,9 @@ Every expected number is written by hand (cos of the angle the circuit applies) 
 checked against finite differences where it is a gradient.
 """
 
+import os
+import subprocess
+import sys
 import warnings
 
 import numpy as onp
@@ -129,3 +132,51 @@ def test_unchanged_values_trace_once():
         once(0.2)
         qml.grad(once)(np.array(0.2, requires_grad=True))
     assert next(iter(once._compiled.values())) is entry
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+
+def test_a_device_of_absurdly_many_wires_is_refused_without_filling_the_memory():
+    """Before: qml.device(wires=10**9) built a list of 10**9 labels (20 GB, killed by the
+    OOM killer). Run in a child process with its address space capped at 3 GB."""
+    code = (
+        "import resource, qsym as qml\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))\n"
+        "for w in (10**9, range(10**9), 61):\n"
+        "    try:\n"
+        "        qml.device('default.qubit', wires=w)\n"
+        "    except qml.DeviceError as exc:\n"
+        "        assert 'cannot be simulated' in str(exc), exc\n"
+        "    else:\n"
+        "        raise SystemExit('accepted')\n"
+        "print('refused', len(qml.device('default.qubit', wires=60).wires))\n"
+    )
+    env = dict(os.environ, QSYM_WARMUP="0")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, env=env)
+    assert out.returncode == 0 and "refused 60" in out.stdout, out.stderr[-2000:]
+
+
+@pytest.mark.parametrize("seed", [-1, -(2**40)])
+def test_a_negative_seed_is_a_device_error(seed):
+    """Before: NumPy's ValueError from deep inside numpy.random."""
+    with pytest.raises(qml.DeviceError, match="non-negative int"):
+        qml.device("default.qubit", wires=1, shots=10, seed=seed)
+
+
+@pytest.mark.parametrize("func", [3, None, "circuit"])
+def test_a_qnode_of_something_not_callable_is_refused_when_made(func):
+    """Before: accepted, and a raw TypeError at the first call."""
+    with pytest.raises(qml.ArgumentError, match="needs a circuit function"):
+        qml.QNode(func, DEV)
+
+
+def test_a_many_wire_gate_given_no_wires_is_a_wire_error():
+    """Before: MultiRZ(x, wires=[]) was accepted and applied nothing."""
+    for make in (lambda: qml.MultiRZ(0.3, wires=[]),
+                 lambda: qml.PauliRot(0.3, "", wires=[]),
+                 lambda: qml.MultiControlledX(wires=[])):
+        with pytest.raises(qml.WireError, match="at least one wire"):
+            make()
+    qml.GlobalPhase(0.3)  # no wires is right for a global phase
