@@ -711,5 +711,8 @@ def replay_check(fn, args, kwargs, circuit, values: dict) -> None:
         raise TracingError(
             f"circuit function {getattr(fn, '__name__', fn)!r} records different gates when "
             f"run on numbers than when traced: its Python control flow depends on its inputs "
-            f"in a way the tracer cannot see (e.g. `if isinstance(x, float):`). {_TRACE_HINT}"
+            f"in a way the tracer cannot see (e.g. `if isinstance(x, float):`), or it reads "
+            f"something that changes from run to run (numpy.random or random draws, the "
+            f"clock: draw such numbers outside the circuit and pass them as an argument). "
+            f"{_TRACE_HINT}"
         )

@@ -180,3 +180,23 @@ def test_a_many_wire_gate_given_no_wires_is_a_wire_error():
         with pytest.raises(qml.WireError, match="at least one wire"):
             make()
     qml.GlobalPhase(0.3)  # no wires is right for a global phase
+
+
+def test_plain_random_draws_in_a_circuit_are_refused_naming_them():
+    """numpy.random and random are not traced; the replay on numbers draws again and sees
+    other gates. Before: the message only spoke of control flow."""
+    import random
+
+    @qml.qnode(DEV)
+    def noisy(x):
+        qml.RX(x + onp.random.uniform(), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(DEV)
+    def noisy_py(x):
+        qml.RY(x * random.random(), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    for node in (noisy, noisy_py):
+        with pytest.raises(qml.TracingError, match="random draws"):
+            node(0.3)
