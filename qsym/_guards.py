@@ -202,39 +202,67 @@ def _kwdefault(func, key):
 class Guard:
     """True while every watched value equals its snapshot (see the module's docstring)."""
 
-    __slots__ = ("names", "_reads", "_objs", "_snaps", "_same")
+    __slots__ = ("names", "_reads", "_checks")
 
     def __init__(self, watched):
         self.names = tuple(name for name, _ in watched)
         self._reads = tuple(read for _, read in watched)
-        self._objs = tuple(read() for read in self._reads)
-        self._snaps = tuple(_snap(obj) for obj in self._objs)
-        # values whose identity is enough: immutable ones, and those kept by identity
-        self._same = tuple(type(obj) in _IMMUTABLE or isinstance(snap, _Identity)
-                           for obj, snap in zip(self._objs, self._snaps))
-
-    def _ok(self, i) -> bool:
-        value = self._reads[i]()
-        if value is self._objs[i] and self._same[i]:
-            return True
-        return _snap(value) == self._snaps[i]
+        self._checks = tuple(_checker(read()) for read in self._reads)
 
     def __call__(self) -> bool:
-        for i in range(len(self._reads)):
-            if not self._ok(i):
+        for read, check in zip(self._reads, self._checks):
+            if not check(read()):
                 return False
         return True
 
     def changed(self) -> tuple:
         """The names whose values differ from their snapshots."""
-        return tuple(name for i, name in enumerate(self.names) if not self._ok(i))
-
-
-def _snap(value):
-    return _MISSING if value is _MISSING else freeze(value)
+        return tuple(name for name, read, check in zip(self.names, self._reads, self._checks)
+                     if not check(read()))
 
 
 _IMMUTABLE = frozenset({int, float, complex, str, bool, bytes, type(None)})
+
+
+def _plain_data(snap) -> bool:
+    """A :func:`freeze` snapshot with no array and nothing kept by identity: the value
+    is nested lists, tuples, dicts and sets of plain numbers and strings."""
+    if isinstance(snap, _Identity):
+        return False
+    kind = snap[0]
+    if kind in _IMMUTABLE:
+        return True
+    if kind in (list, tuple):
+        return all(_plain_data(v) for v in snap[1])
+    if kind in (set, frozenset):
+        return all(_plain_data(v) for v in snap[1])
+    if kind is dict:
+        return all(_plain_data(k) and _plain_data(v) for k, v in snap[1])
+    return False
+
+
+def _checker(obj):
+    """``check(current) -> bool``: is the value read now the one snapshot now? The common
+    kinds take a fast path (a module-level number: an identity test; a list of numbers:
+    Python's own comparison with a deep copy; an array: its bytes)."""
+    if obj is _MISSING:
+        return lambda cur: cur is _MISSING
+    kind = type(obj)
+    if kind in _IMMUTABLE or isinstance(obj, np.generic):
+        return lambda cur: cur is obj or (type(cur) is kind and cur == obj)
+    if isinstance(obj, np.ndarray) and obj.dtype != object:
+        shape, dtype, data = obj.shape, obj.dtype, obj.tobytes()
+        return lambda cur: (type(cur) is kind and cur.shape == shape and cur.dtype == dtype
+                            and cur.tobytes() == data)
+    snap = freeze(obj)
+    if isinstance(snap, _Identity):
+        return lambda cur: cur is obj
+    if _plain_data(snap):
+        import copy
+
+        twin = copy.deepcopy(obj)
+        return lambda cur: type(cur) is kind and cur == twin
+    return lambda cur: cur is not _MISSING and freeze(cur) == snap
 
 
 def make(fn) -> Guard | None:

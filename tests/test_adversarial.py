@@ -200,3 +200,39 @@ def test_plain_random_draws_in_a_circuit_are_refused_naming_them():
     for node in (noisy, noisy_py):
         with pytest.raises(qml.TracingError, match="random draws"):
             node(0.3)
+
+
+def test_the_guard_sees_every_kind_of_change():
+    """qsym._guards on a hand-made module: each kind of value, changed in place or
+    rebound, is seen; an equal value rebound is not a change."""
+    from qsym import _guards
+
+    class Obj:
+        pass
+
+    user = {"N": 2, "L": [0.1, [0.2]], "A": onp.ones(3), "T": (1, [2.0]), "D": {"k": 1.0},
+            "S": {1, 2}, "O": Obj(), "NAN": float("nan")}
+    exec("def helper():\n    return O, NAN\n"
+         "def f(x):\n    return N, L, A, T, D, S, helper(), x", user)
+    guard = _guards.make(user["f"])
+    assert set(guard.names) == {"N", "L", "A", "T", "D", "S", "O", "NAN"} and guard()
+    changes = [
+        ("N", lambda: user.update(N=2.0)),          # int -> equal float: another type
+        ("L", lambda: user["L"][1].append(0.3)),    # nested list, in place
+        ("A", lambda: user["A"].__setitem__(1, 5.0)),
+        ("A", lambda: user.update(A=onp.ones(4))),  # same values, another shape
+        ("T", lambda: user["T"][1].__setitem__(0, 9.0)),
+        ("D", lambda: user["D"].update(k=2.0)),
+        ("S", lambda: user["S"].add(3)),
+        ("O", lambda: user.update(O=Obj())),        # another object
+        ("N", lambda: user.pop("N")),               # deleted
+    ]
+    for name, change in changes:
+        fresh = _guards.make(user["f"])
+        assert fresh(), name
+        change()
+        assert not fresh() and name in fresh.changed(), name
+    user.update(N=3, L=[1.0], A=onp.zeros(2))
+    fresh = _guards.make(user["f"])
+    user.update(N=3, L=[1.0], A=onp.zeros(2))  # equal values rebound: no change
+    assert fresh()
