@@ -1136,6 +1136,8 @@ def _locator_class():
                     self.ensure_cache_path()
                 except OSError as exc:
                     logger.debug("cache: numba cannot cache in %s (%s)", path, exc)
+                    if where is kernel_cache_dir and enabled():
+                        _warn_kernel_dir(path, exc)
                     continue
                 if self._cache_path not in _kernel_dirs:
                     _kernel_dirs.append(self._cache_path)
@@ -1146,6 +1148,18 @@ def _locator_class():
 
     _locator = _QsymCacheLocator
     return _locator
+
+
+def _warn_kernel_dir(path, exc) -> None:
+    """Once per folder: numba cannot keep qsym's kernel library in ``path`` (e.g.
+    ``kernels`` in the cache folder is a file or cannot be written), so every process
+    compiles it again (tens of seconds) in a private folder."""
+    _warn_once(("kernels", str(path)),
+               f"qsym cache: numba cannot keep qsym's kernel library in {path} "
+               f"({exc.strerror or exc}); it is compiled again in every process (10-60 s) "
+               "in a private temporary folder. Remove or fix what is in the way (the "
+               f"'{KERNELS}' entry of the cache folder must be a folder you own and can "
+               "write), or set QSYM_CACHE_DIR to another folder.")
 
 
 def _register_locator() -> None:

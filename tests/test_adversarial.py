@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as onp
 import pytest
@@ -236,3 +237,33 @@ def test_the_guard_sees_every_kind_of_change():
     fresh = _guards.make(user["f"])
     user.update(N=3, L=[1.0], A=onp.zeros(2))  # equal values rebound: no change
     assert fresh()
+
+
+# --- planted cache files ------------------------------------------------------------------
+
+
+def test_a_kernels_entry_that_is_not_a_folder_warns_once(tmp_path, monkeypatch):
+    """``kernels`` in the cache folder is a file: numba cannot keep the kernel library
+    there, so every process compiles it again (10-60 s). Before: silently (a debug log
+    line); now one CacheWarning saying what to fix, and a private folder is used."""
+    from qsym import _cache as cache, _kernels as kernels
+
+    cls = cache._locator_class()
+    if cls is None or os.environ.get("NUMBA_CACHE_DIR"):
+        pytest.skip("numba's own cache settings are in use")
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    (folder / "kernels").write_text("not a folder")
+    monkeypatch.setattr(cache, "cache_dir", lambda: folder)
+    monkeypatch.setattr(cache, "_warned", set())
+    monkeypatch.setattr(cache, "_kernel_dirs", [])
+    func = next(f for f in cache.numba_cached_functions(kernels))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first = cls.from_function(func.py_func, kernels.__file__)
+        second = cls.from_function(func.py_func, kernels.__file__)
+    msgs = [str(w.message) for w in caught if issubclass(w.category, qml.CacheWarning)]
+    assert len(msgs) == 1 and "kernel library" in msgs[0] and "QSYM_CACHE_DIR" in msgs[0]
+    for locator in (first, second):
+        path = Path(locator.get_cache_path())
+        assert folder not in path.parents and path.is_dir()
