@@ -239,6 +239,40 @@ def test_the_guard_sees_every_kind_of_change():
     assert fresh()
 
 
+@pytest.mark.parametrize("shots", [2**63, 10**30, [10, 2**63]])
+def test_more_shots_than_numpy_can_count_is_a_device_error(shots):
+    """Before: accepted, then NumPy's OverflowError at the first call."""
+    with pytest.raises(qml.DeviceError, match="at most 2\\*\\*63 - 1|shot vector"):
+        qml.device("default.qubit", wires=1, shots=shots)
+    assert qml.device("default.qubit", wires=1, shots=2**63 - 1).shots == 2**63 - 1
+
+
+def test_samples_that_do_not_fit_in_memory_are_a_device_error():
+    """Before: NumPy's MemoryError (7 TiB for 10**12 samples)."""
+    dev = qml.device("default.qubit", wires=1, shots=10**12)
+
+    @qml.qnode(dev)
+    def sampled(x):
+        qml.RX(x, wires=0)
+        return qml.sample(qml.PauliZ(0))
+
+    with pytest.raises(qml.DeviceError, match="does not fit in memory"):
+        sampled(0.3)
+
+
+@pytest.mark.parametrize("steps", [1.5, 2.0, "5"])
+def test_minimize_steps_must_be_an_int(steps):
+    """Before: int(steps), so 1.5 ran one step and "5" five, silently."""
+    with pytest.raises(qml.ArgumentError, match="steps must be an int"):
+        qml.minimize(scaled, onp.array([0.3]), steps=steps)
+
+
+def test_sweep_refuses_non_finite_parameter_sets_by_row():
+    """Before: ValueError('qsym: non-finite input') from the generated code."""
+    with pytest.raises(qml.ArgumentError, match=r"rows \[1\]"):
+        qml.sweep(scaled, onp.array([[0.1], [onp.nan], [0.2]]))
+
+
 # --- planted cache files ------------------------------------------------------------------
 
 
