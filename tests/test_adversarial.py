@@ -273,6 +273,25 @@ def test_sweep_refuses_non_finite_parameter_sets_by_row():
         qml.sweep(scaled, onp.array([[0.1], [onp.nan], [0.2]]))
 
 
+def test_basis_state_bits_given_as_inputs_are_checked_at_every_call():
+    """Float bits are traced (RX(pi b) and a phase): a basis state only at 0 and 1.
+    Before: BasisState([0.5, 0]) after a call with [1.0, 0] gave cos(pi/2 * ...) mixes, a
+    wrong number (-0.479 for <Z0> after RX(0.5)); now PennyLane's GateError."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def basis(x, bits):
+        qml.BasisState(bits, wires=[0, 1])
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    assert basis(0.5, onp.array([1.0, 0.0])) == pytest.approx(-onp.cos(0.5), abs=1e-12)
+    assert basis(0.5, onp.array([0.0, 1.0])) == pytest.approx(onp.cos(0.5), abs=1e-12)
+    for bad in ([0.5, 0.0], [1.0, -1.0], [1.0, 2.0]):
+        with pytest.raises(qml.GateError, match="only consist of 0s and 1s"):
+            basis(0.5, onp.array(bad))
+
+
 # --- planted cache files ------------------------------------------------------------------
 
 
