@@ -1007,7 +1007,8 @@ def _numba_dir_problem(path) -> str | None:
         problem = None  # numba creates it when it first saves (inside a checked folder)
     else:
         problem = _owner_problem(st)
-        if problem and "writable" in problem:
+        # ours, and others may write it ("can be written by other users"): made private
+        if problem and (not hasattr(os, "getuid") or st.st_uid == os.getuid()):
             try:
                 os.chmod(path, stat.S_IMODE(st.st_mode) & ~0o022)
                 problem = _owner_problem(os.stat(path))

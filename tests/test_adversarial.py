@@ -320,3 +320,23 @@ def test_a_kernels_entry_that_is_not_a_folder_warns_once(tmp_path, monkeypatch):
     for locator in (first, second):
         path = Path(locator.get_cache_path())
         assert folder not in path.parents and path.is_dir()
+
+
+def test_a_numba_cache_folder_of_ours_that_others_can_write_is_made_private(tmp_path,
+                                                                            monkeypatch):
+    """docs/reliability.md: such a folder gets its group/other write bits removed, with a
+    warning, and is used. Before: the check looked for "writable" in a message that says
+    "can be written", so the folder was refused and numba compiled in memory in every
+    process (the kernel library: 10-60 s each)."""
+    from qsym import _cache as cache
+
+    folder = tmp_path / "numba"
+    folder.mkdir()
+    os.chmod(folder, 0o777)
+    monkeypatch.setattr(cache, "_numba_dirs", {})
+    monkeypatch.setattr(cache, "_warned", set())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert cache._numba_dir_problem(folder) is None
+    assert os.stat(folder).st_mode & 0o022 == 0
+    assert any("chmod go-w" in str(w.message) for w in caught)
