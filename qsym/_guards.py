@@ -13,8 +13,8 @@ cells and its default arguments, and snapshots their values after the build; the
 returns is run at every call of the signature (:meth:`qsym._runtime.QNode.compiled`,
 grad's short path). Numbers, strings, ``None``, NumPy scalars and arrays, and lists,
 tuples, dicts and sets of them are compared by value (an array mutated in place counts);
-other objects (an operator, a Hamiltonian) by identity (assigning a new one counts,
-changing one in place does not). Modules, classes and functions are not values (a
+other objects (an operator, a Hamiltonian) and containers of more than 100 000 elements
+by identity (assigning a new one counts, changing one in place does not). Modules, classes and functions are not values (a
 function is followed instead). A changed value makes the signature trace and compile
 again, as PennyLane would run the function again.
 
@@ -250,7 +250,7 @@ def _checker(obj):
     kind = type(obj)
     if kind in _IMMUTABLE or isinstance(obj, np.generic):
         return lambda cur: cur is obj or (type(cur) is kind and cur == obj)
-    if isinstance(obj, np.ndarray) and obj.dtype != object:
+    if isinstance(obj, np.ndarray) and obj.dtype != object and obj.size <= _MAX_ITEMS:
         shape, dtype, data = obj.shape, obj.dtype, obj.tobytes()
         return lambda cur: (type(cur) is kind and cur.shape == shape and cur.dtype == dtype
                             and cur.tobytes() == data)
