@@ -14,9 +14,11 @@ returns is run at every call of the signature (:meth:`qsym._runtime.QNode.compil
 grad's short path). Numbers, strings, ``None``, NumPy scalars and arrays, and lists,
 tuples, dicts and sets of them are compared by value (an array mutated in place counts);
 other objects (an operator, a Hamiltonian) and containers of more than 100 000 elements
-by identity (assigning a new one counts, changing one in place does not). Modules, classes and functions are not values (a
-function is followed instead). A changed value makes the signature trace and compile
-again, as PennyLane would run the function again.
+by identity (assigning a new one counts, changing one in place does not). A function of
+the user's that the circuit function calls by name is followed, and watched by identity
+(a helper defined again counts); modules, classes and other functions are not watched. A
+changed value makes the signature trace and compile again, as PennyLane would run the
+function again.
 
 Not seen: attributes of objects and modules (``config.scale``, ``self.depth``), functions
 reached other than by name from the circuit function (methods, functions in containers),
@@ -135,6 +137,18 @@ def _function(fn):
     return None
 
 
+def _user_function(value):
+    """The plain Python function of the user's behind ``value`` (not a QNode, not qsym's,
+    NumPy's, sympy's or autograd's own), or None."""
+    func = _function(value)
+    if func is None or hasattr(value, "device"):
+        return None
+    module = getattr(func, "__module__", None) or ""
+    if module.split(".")[0] in ("qsym", "numpy", "sympy", "autograd"):
+        return None
+    return func
+
+
 def _watched(fn):
     """``[(name, read)]``: what ``fn`` and the functions it names read from outside their
     arguments; ``read()`` gives the current value (``_MISSING`` if gone)."""
@@ -143,9 +157,6 @@ def _watched(fn):
     def visit(func, depth):
         func = _function(func)
         if func is None or func.__code__ in seen or depth > _DEPTH:
-            return
-        if getattr(func, "__module__", "") and func.__module__.split(".")[0] in (
-                "qsym", "numpy", "sympy", "autograd"):
             return
         seen.add(func.__code__)
         namespace = func.__globals__
@@ -156,9 +167,11 @@ def _watched(fn):
                     value = namespace.get(name, _MISSING)
                     if value is _MISSING:
                         continue  # a builtin (or not defined yet)
-                    if _function(value) is not None and not hasattr(value, "device"):
-                        visit(value, depth + 1)
-                    elif not _skipped(value) and (id(namespace), name) not in names:
+                    user = _user_function(value)
+                    if user is not None:  # followed, and watched (a helper defined again)
+                        visit(user, depth + 1)
+                    if (user is not None or not _skipped(value)) and (
+                            id(namespace), name) not in names:
                         names.add((id(namespace), name))
                         out.append((name, functools.partial(namespace.get, name, _MISSING)))
         for var, cell in zip(func.__code__.co_freevars, func.__closure__ or ()):
@@ -166,9 +179,10 @@ def _watched(fn):
                 value = cell.cell_contents
             except ValueError:  # not assigned yet
                 continue
-            if _function(value) is not None and not hasattr(value, "device"):
-                visit(value, depth + 1)
-            elif not _skipped(value):
+            user = _user_function(value)
+            if user is not None:
+                visit(user, depth + 1)
+            if user is not None or not _skipped(value):
                 out.append((var, functools.partial(_cell_value, cell)))
         for i, value in enumerate(func.__defaults__ or ()):
             if isinstance(value, _MUTABLE):  # a list default changed in place

@@ -135,6 +135,17 @@ def test_unchanged_values_trace_once():
     assert next(iter(once._compiled.values())) is entry
 
 
+def test_a_helper_defined_again_is_used():
+    """A notebook cell defining the circuit's helper again (with other gates)."""
+    user = {"qml": qml}
+    exec("def layer(x):\n    qml.RX(x, wires=0)\n"
+         "def circuit(x):\n    layer(x)\n    return qml.expval(qml.PauliZ(0))", user)
+    node = qml.QNode(user["circuit"], DEV)
+    assert node(0.5) == pytest.approx(onp.cos(0.5), abs=1e-12)
+    exec("def layer(x):\n    qml.RZ(x, wires=0)", user)  # RZ leaves <Z> = 1
+    assert node(0.5) == pytest.approx(1.0, abs=1e-12)
+
+
 # --- bad input ----------------------------------------------------------------------------
 
 
@@ -216,7 +227,7 @@ def test_the_guard_sees_every_kind_of_change():
     exec("def helper():\n    return O, NAN\n"
          "def f(x):\n    return N, L, A, T, D, S, helper(), x", user)
     guard = _guards.make(user["f"])
-    assert set(guard.names) == {"N", "L", "A", "T", "D", "S", "O", "NAN"} and guard()
+    assert set(guard.names) == {"N", "L", "A", "T", "D", "S", "O", "NAN", "helper"} and guard()
     changes = [
         ("N", lambda: user.update(N=2.0)),          # int -> equal float: another type
         ("L", lambda: user["L"][1].append(0.3)),    # nested list, in place
