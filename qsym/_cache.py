@@ -71,6 +71,7 @@ it was checked with (``_LAZY_NUMBA_VERSIONS``).
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
 import importlib.util
@@ -116,6 +117,8 @@ def _private_dir() -> Path:
     with _dir_lock:
         if _tmpdir is None or not os.path.isdir(_tmpdir.name):
             _tmpdir = tempfile.TemporaryDirectory(prefix="qsym-")
+            # removed at exit explicitly: the finalizer's removal warns (ResourceWarning)
+            atexit.register(_tmpdir.cleanup)
         return Path(_tmpdir.name)
 
 

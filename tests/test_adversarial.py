@@ -351,3 +351,21 @@ def test_a_numba_cache_folder_of_ours_that_others_can_write_is_made_private(tmp_
         assert cache._numba_dir_problem(folder) is None
     assert os.stat(folder).st_mode & 0o022 == 0
     assert any("chmod go-w" in str(w.message) for w in caught)
+
+
+def test_the_private_folder_is_removed_at_exit_without_a_resource_warning(tmp_path):
+    """A cache folder that cannot be used (here a file): the private folder used instead
+    is removed at exit. Before: by the TemporaryDirectory's finalizer, which printed a
+    ResourceWarning ("Implicitly cleaning up") under -W always."""
+    bad = tmp_path / "a file"
+    bad.write_text("x")
+    code = ("import warnings, qsym._cache as c\n"
+            "warnings.simplefilter('ignore', c.CacheWarning)\n"
+            "print(c.cache_dir())\n")
+    env = dict(os.environ, QSYM_CACHE_DIR=str(bad), QSYM_WARMUP="0")
+    out = subprocess.run([sys.executable, "-W", "always", "-c", code], capture_output=True,
+                         text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    private = Path(out.stdout.strip().splitlines()[-1])
+    assert private != bad and not private.exists()
+    assert "ResourceWarning" not in out.stderr, out.stderr[-2000:]
