@@ -244,6 +244,9 @@ def test_the_guard_sees_every_kind_of_change():
         assert fresh(), name
         change()
         assert not fresh() and name in fresh.changed(), name
+    fresh = _guards.make(user["f"])
+    user["L"][0] = onp.ones(2)  # an array in a list of numbers: a change, not an error
+    assert not fresh() and "L" in fresh.changed()
     user.update(N=3, L=[1.0], A=onp.zeros(2))
     fresh = _guards.make(user["f"])
     user.update(N=3, L=[1.0], A=onp.zeros(2))  # equal values rebound: no change
