@@ -71,6 +71,7 @@ it was checked with (``_LAZY_NUMBA_VERSIONS``).
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
 import importlib.util
@@ -116,6 +117,8 @@ def _private_dir() -> Path:
     with _dir_lock:
         if _tmpdir is None or not os.path.isdir(_tmpdir.name):
             _tmpdir = tempfile.TemporaryDirectory(prefix="qsym-")
+            # removed at exit explicitly: the finalizer's removal warns (ResourceWarning)
+            atexit.register(_tmpdir.cleanup)
         return Path(_tmpdir.name)
 
 
@@ -1007,7 +1010,8 @@ def _numba_dir_problem(path) -> str | None:
         problem = None  # numba creates it when it first saves (inside a checked folder)
     else:
         problem = _owner_problem(st)
-        if problem and "writable" in problem:
+        # ours, and others may write it ("can be written by other users"): made private
+        if problem and (not hasattr(os, "getuid") or st.st_uid == os.getuid()):
             try:
                 os.chmod(path, stat.S_IMODE(st.st_mode) & ~0o022)
                 problem = _owner_problem(os.stat(path))
@@ -1136,6 +1140,8 @@ def _locator_class():
                     self.ensure_cache_path()
                 except OSError as exc:
                     logger.debug("cache: numba cannot cache in %s (%s)", path, exc)
+                    if where is kernel_cache_dir and enabled():
+                        _warn_kernel_dir(path, exc)
                     continue
                 if self._cache_path not in _kernel_dirs:
                     _kernel_dirs.append(self._cache_path)
@@ -1146,6 +1152,18 @@ def _locator_class():
 
     _locator = _QsymCacheLocator
     return _locator
+
+
+def _warn_kernel_dir(path, exc) -> None:
+    """Once per folder: numba cannot keep qsym's kernel library in ``path`` (e.g.
+    ``kernels`` in the cache folder is a file or cannot be written), so every process
+    compiles it again (tens of seconds) in a private folder."""
+    _warn_once(("kernels", str(path)),
+               f"qsym cache: numba cannot keep qsym's kernel library in {path} "
+               f"({exc.strerror or exc}); it is compiled again in every process (10-60 s) "
+               "in a private temporary folder. Remove or fix what is in the way (the "
+               f"'{KERNELS}' entry of the cache folder must be a folder you own and can "
+               "write), or set QSYM_CACHE_DIR to another folder.")
 
 
 def _register_locator() -> None:

@@ -395,6 +395,12 @@ def sweep(circuit, params, *, args=(), kwargs=None, executor=None, grad: bool = 
     X = params if lazy else np.asarray(params, dtype=np.float64)
     if X.ndim < 1 or X.shape[0] == 0:
         raise ArgumentError(f"params must have shape (n, ...) with n >= 1; got {X.shape}")
+    if not lazy and not np.isfinite(X).all():
+        rows = np.flatnonzero(~np.isfinite(X.reshape(X.shape[0], -1)).all(axis=1))
+        raise ArgumentError(
+            f"params has NaN or infinite values in {len(rows)} parameter set(s) (rows "
+            f"{rows[:5].tolist()}{'...' if len(rows) > 5 else ''}); circuit inputs must be finite"
+        )
     be = None if executor is None else Backend(executor, timeout)
     first = np.asarray(X[0].compute() if lazy else X[0], dtype=np.float64)
     compiled = _compiled(circuit, first, args, kwargs)

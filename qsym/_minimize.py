@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import operator
 import os
 import signal
 import sys
@@ -980,7 +981,10 @@ def _checked_options(optimizer, steps, tol):
         raise ArgumentError(
             f"optimizer must be one of qsym's optimizers (e.g. qml.AdamOptimizer()); got {opt!r}"
         )
-    steps = int(steps)
+    try:  # an int (1.5 steps, or "5", is not a number of steps)
+        steps = operator.index(steps)
+    except TypeError:
+        raise ArgumentError(f"steps must be an int, got {steps!r}") from None
     if steps < 0:
         raise ArgumentError(f"steps must be >= 0, got {steps}")
     tol = float(tol)

@@ -213,6 +213,8 @@ class Operation:
                 f"{name} acts on {self.num_wires} wire(s), got {len(self.wires)}: "
                 f"{list(self.wires)}"
             )
+        if not self.wires and name not in ("GlobalPhase", "Identity"):
+            raise WireError(f"{name} needs at least one wire, got wires={list(self.wires)}")
         if len(set(self.wires)) != len(self.wires):
             raise WireError(f"{name} got duplicate wires {list(self.wires)}")
         self.hyper = _check_hyper(name, hyper, len(self.wires))

@@ -19,6 +19,7 @@ import logging
 import numbers
 import threading
 import time
+import warnings
 import weakref
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ import numpy as np
 
 from . import _autodiff as autodiff, _broadcast as broadcast, _cache as cache, _executors as executors, _ir as ir, _kernels as kernels, _plan as plan, rules
 from . import _second_order as second_order, _stages as stages, templates, _tiers as tiers, _trace as trace
-from . import _shots as shots_mod
+from . import _guards as guards, _shots as shots_mod
 from ._arguments import (  # classify: looked up here at each call (tests count its calls)
     DIFF_METHODS,  # noqa: F401  (qsym.runtime's names)
     F64,
@@ -98,8 +99,9 @@ class Compiled:
     second: Any = field(default=None, init=False, repr=False, compare=False)
     # checks of the inputs run at every call (a StatePrep's norm: qsym._trace.add_check)
     checks: tuple = field(default=(), init=False, repr=False, compare=False)
-    # the simple globals the circuit function read when traced (qsym._trace.global_reads)
-    reads: tuple = field(default=(), init=False, repr=False, compare=False)
+    # what the circuit function read besides its arguments (qsym._guards): None, or
+    # a check run at every call; False there means trace and compile again
+    guard: Any = field(default=None, init=False, repr=False, compare=False)
     # the tier state (qsym.tiers): changed only under _lock, by _enter
     tier: str = field(default="python", init=False, compare=False)
     _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
@@ -606,6 +608,11 @@ class QNode:
     ) -> None:
         if not isinstance(device, Device):
             raise DeviceError(f"QNode needs a qsym device, got {type(device).__name__}")
+        if not callable(func):
+            raise ArgumentError(
+                f"QNode needs a circuit function (a Python function that applies gates and "
+                f"returns measurements), got {type(func).__name__}: {func!r:.60}"
+            )
         opts = resolve(
             diff_method, h, approx_order, interface, shifts, strategy=strategy,
             grad_on_execution=grad_on_execution,
@@ -723,13 +730,39 @@ class QNode:
         compiling it if new) and the numeric inputs split as it expects them."""
         key, xs, ds = classify(args, kwargs, diff, self.static_argnames, self.static_positions)
         entry = self._compiled.get(key)
-        if entry is None or (entry.reads and trace.reads_changed(entry.reads)):
+        if entry is None or (entry.guard is not None and not entry.guard()):
             with self._lock:
                 entry = self._compiled.get(key)
-                if entry is None or (entry.reads and trace.reads_changed(entry.reads)):
+                if entry is not None and entry.guard is not None and not entry.guard():
+                    self._stale(key, entry)
+                    entry = None
+                if entry is None:
                     entry = self._build_current(args, kwargs, key)
         self._last = entry
         return entry, xs, ds
+
+    def _stale(self, key, entry) -> None:
+        """Drop the signature ``key``: a value its circuit function read besides its
+        arguments (a module-level variable, a closure's, a mutable default: qsym._guards)
+        changed since it was traced. The next build traces the function again, as
+        PennyLane runs it at every call; the tenth time, a warning says how to avoid it."""
+        changed = entry.guard.changed()
+        self._compiled.pop(key, None)
+        self.samplers.pop(id(getattr(entry, "element", entry)), None)
+        self._grad_fast = None
+        self.autodiff_memo.clear()
+        if self._last is entry:
+            self._last = None
+        self._retraces = getattr(self, "_retraces", 0) + 1
+        logger.debug("%s: %s changed since the circuit function was traced: tracing again",
+                     self, ", ".join(changed))
+        if self._retraces == 10:
+            warnings.warn(
+                f"qsym traced circuit function {getattr(self.func, '__name__', '?')!r} again "
+                f"10 times because {', '.join(changed) or 'a value it reads'} changed between "
+                "calls (each change traces and compiles the circuit again); pass such a value "
+                "as an argument of the circuit function instead (numeric arguments never "
+                "recompile)", UserWarning, stacklevel=4)
 
     def _build_current(self, args, kwargs, key):
         """Build a signature and keep it, unless a gate was defined or removed meanwhile
@@ -737,13 +770,9 @@ class QNode:
         and is built again."""
         for _ in range(3):
             generation = GATE_REGISTRY.generation
-            # the simple globals the circuit function reads, as they are when it is traced:
-            # a later call with other values traces again (trace.global_reads)
-            reads = trace.global_reads(self.func)
             before = np.random.get_state()
             entry = self.build(args, kwargs, key)
             _check_no_global_draws(before)
-            entry.reads = reads
             if generation == GATE_REGISTRY.generation:
                 self._compiled[key] = entry
                 return entry
@@ -785,6 +814,7 @@ class QNode:
                 "cache hit: on disk" if on_disk else "cache miss: new", entry.compile_seconds)
         if size is not None:
             entry = stages.broadcast_entry(entry, syms)
+        entry.guard = guards.make(self.func)  # after the replays: the values they left
         return entry
 
     def rule_of(self, op, pos):
@@ -1306,7 +1336,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     as_ndarray = np.ndarray.view
     local = trace.LOCAL  # trace.active_tape() is None <=> no stack, or an empty one
     no_data = _NO_DATA
-    reads, reads_changed = entry.reads, trace.reads_changed  # globals the circuit read
+    guard = entry.guard  # what the circuit read besides its arguments (qsym._guards)
 
     def call(g, a):
         t = type(a)
@@ -1320,9 +1350,9 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
             return None
         if (x.dtype is not F64 or x.shape != shape or not x.flags.c_contiguous
                 or node.method != method
-                or (reads and reads_changed(reads))
                 or (node.shots if node._shots_set else node.device.shots)
-                or getattr(local, "stack", None)):
+                or getattr(local, "stack", None)
+                or (guard is not None and not guard())):
             return None
         try:
             if name is None:

@@ -34,6 +34,7 @@ True
 
 from __future__ import annotations
 
+import os
 import warnings
 from typing import NamedTuple
 
@@ -62,8 +63,13 @@ class ShotCopies(NamedTuple):
         return f"{self.shots} shots" + (f" x {self.copies}" if self.copies > 1 else "")
 
 
+# NumPy's samplers take int64 counts
+MAX_SHOTS = 2**63 - 1
+
+
 def _positive_int(v) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
+    return (isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+            and 1 <= v <= MAX_SHOTS)
 
 
 class Shots:
@@ -173,6 +179,9 @@ def check_shots(shots):
     if isinstance(shots, (int, np.integer)):
         if shots < 1:
             raise DeviceError(f"shots must be at least 1, got {shots}")
+        if shots > MAX_SHOTS:
+            raise DeviceError(f"shots must be at most 2**63 - 1 (NumPy's samplers count in "
+                              f"int64), got {shots}; use shots=None for exact results")
         return int(shots)
     s = Shots(shots)
     if not s:
@@ -306,7 +315,31 @@ def _observable_matrix(terms, wires):
 
 
 def draw(m, state, prob, n, shots, rng):
-    """``qml.sample`` / ``qml.counts``: outcomes of the wires, or eigenvalues of ``O``."""
+    """``qml.sample`` / ``qml.counts``: outcomes of the wires, or eigenvalues of ``O``;
+    more samples than fit in memory are a :class:`DeviceError` (checked against the
+    machine's memory first: with overcommit, NumPy's allocation may not fail)."""
+    need = 8 * shots * (len(m.on) + 2 if not m.terms else 3)
+    try:
+        if need > _physical_memory():
+            raise MemoryError
+        return _draw(m, state, prob, n, shots, rng)
+    except MemoryError:
+        raise DeviceError(
+            f"qml.{m.kind} of {shots} shots does not fit in memory (one or more 8-byte "
+            "numbers per shot): use fewer shots, or qml.expval / qml.probs, which need no "
+            "memory per shot"
+        ) from None
+
+
+def _physical_memory() -> float:
+    """Bytes of physical memory (infinity where the platform does not say)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return float("inf")
+
+
+def _draw(m, state, prob, n, shots, rng):
     if not m.terms:
         p = marginal(prob, n, m.on)
         outcomes = rng.choice(p.shape[0], size=shots, p=p / p.sum())

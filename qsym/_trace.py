@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 import threading
 from contextlib import contextmanager
 
@@ -759,109 +758,8 @@ def replay_check(fn, args, kwargs, circuit, values: dict) -> None:
         raise TracingError(
             f"circuit function {getattr(fn, '__name__', fn)!r} records different gates when "
             f"run on numbers than when traced: its Python control flow depends on its inputs "
-            f"in a way the tracer cannot see (e.g. `if isinstance(x, float):`). {_TRACE_HINT}"
+            f"in a way the tracer cannot see (e.g. `if isinstance(x, float):`), or it reads "
+            f"something that changes from run to run (numpy.random or random draws, the "
+            f"clock: draw such numbers outside the circuit and pass them as an argument). "
+            f"{_TRACE_HINT}"
         )
-
-
-# --- global values a circuit function reads ----------------------------------------------------
-# PennyLane runs the circuit function at every call; qsym traces it once per argument
-# signature. A function that reads a module global or a closure variable (``qml.probs(
-# range(locality))`` with ``locality`` changed between calls, the local cost functions
-# demo) would silently keep the traced value: so the simple values it reads are noted when
-# it is traced and compared at every call; a change traces it again.
-_SIMPLE = (bool, int, float, complex, str, bytes, type(None), np.number)
-_QSYM_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_STDLIB_DIR = os.path.dirname(os.__file__) + os.sep
-_MAX_ITEMS = 64
-
-
-def _snapshot_value(value):
-    """A comparable copy of a simple value (a number, a string, a short list or tuple of
-    them, one level of nesting), or None for anything else (not watched)."""
-    if isinstance(value, _SIMPLE):
-        return (type(value), value)
-    if isinstance(value, (list, tuple, range)) and len(value) <= _MAX_ITEMS:
-        items = []
-        for v in value:
-            if isinstance(v, _SIMPLE):
-                items.append(v)
-            elif isinstance(v, (list, tuple)) and len(v) <= _MAX_ITEMS and all(
-                    isinstance(u, _SIMPLE) for u in v):
-                items.append(tuple(v))
-            else:
-                return None
-        return (type(value), tuple(items))
-    return None
-
-
-def _codes(code):
-    yield code
-    for const in code.co_consts:
-        if hasattr(const, "co_names"):
-            yield from _codes(const)
-
-
-def global_reads(func, _seen=None) -> tuple:
-    """``(namespace, name, snapshot)`` of the simple values ``func`` reads by name from its
-    module's globals or its closure, and (recursively) those read by the user functions it
-    calls by name (library functions are not followed).
-
-    >>> limit = 3
-    >>> def f():
-    ...     return limit
-    >>> reads = global_reads(f)
-    >>> [name for _, name, _ in reads], reads_changed(reads)
-    (['limit'], False)
-    >>> limit = 4
-    >>> reads_changed(reads)
-    True
-    """
-    seen = set() if _seen is None else _seen
-    func = getattr(func, "__func__", func)
-    code = getattr(func, "__code__", None)
-    if code is None or id(func) in seen:
-        return ()
-    where = code.co_filename
-    if (where.startswith((_QSYM_DIR, _STDLIB_DIR)) or f"{os.sep}site-packages{os.sep}" in where
-            or f"{os.sep}dist-packages{os.sep}" in where):
-        return ()  # a library's function (qsym's, NumPy's, ...): not followed
-    seen.add(id(func))
-    out = []
-    namespace = getattr(func, "__globals__", {})
-    names = {n for c in _codes(code) for n in c.co_names}
-    cells = dict(zip(code.co_freevars, func.__closure__ or ()))
-    for name in sorted(names | set(cells)):
-        if name in cells:
-            try:
-                value = cells[name].cell_contents
-            except ValueError:  # an empty cell
-                continue
-            where = cells[name]
-        elif name in namespace:
-            value, where = namespace[name], namespace
-        else:
-            continue
-        if hasattr(value, "__code__") or hasattr(getattr(value, "__func__", None), "__code__"):
-            out.extend(global_reads(value, seen))
-            continue
-        snap = _snapshot_value(value)
-        if snap is not None:
-            out.append((where, name, snap))
-    return tuple(out)
-
-
-def reads_changed(reads: tuple) -> bool:
-    """Whether any value noted by :func:`global_reads` differs now (or is gone)."""
-    for where, name, snap in reads:
-        if isinstance(where, dict):
-            if name not in where:
-                return True
-            value = where[name]
-        else:
-            try:
-                value = where.cell_contents
-            except ValueError:
-                return True
-        if _snapshot_value(value) != snap:
-            return True
-    return False

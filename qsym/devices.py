@@ -96,10 +96,12 @@ class Device:
         elif isinstance(wires, numbers.Integral):
             if wires < 1:
                 raise DeviceError(f"a device needs at least one wire, got wires={wires}")
+            _check_wire_count(int(wires))
             labels = Wires(range(int(wires)))
         else:
             if len(wires) == 0:
                 raise DeviceError("a device needs at least one wire")
+            _check_wire_count(len(wires))
             try:
                 labels = Wires(wires)
             except WireError:
@@ -110,10 +112,11 @@ class Device:
         self.shots = check_shots(shots)
         if isinstance(seed, str) and seed == "global":
             seed = _global_seed(name)
-        elif not (seed is None or isinstance(seed, (numbers.Integral, np.random.Generator,
-                                                     np.random.SeedSequence))):
+        elif not (seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence))
+                  or (isinstance(seed, numbers.Integral) and seed >= 0)):
             raise DeviceError(
-                f"seed must be an int, None, \"global\" or a numpy Generator, got {seed!r}"
+                "seed must be a non-negative int, None, \"global\" or a numpy Generator, "
+                f"got {seed!r}"
             )
         self.seed = seed
         self.rng = np.random.default_rng(seed)
@@ -129,6 +132,21 @@ class Device:
     def __repr__(self):
         wires = None if self.wires is None else list(self.wires)
         return f"<qsym device {self.name!r}, wires={wires}>"
+
+
+# More wires than any machine's memory holds the state of (16 * 2**60 bytes = 16 EiB):
+# refused when the device is made, before a list of their labels fills the memory.
+MAX_WIRES = 60
+
+
+def _check_wire_count(n: int) -> None:
+    if n > MAX_WIRES:
+        raise DeviceError(
+            f"a device of {n} wires cannot be simulated: qsym keeps the state vector of all "
+            f"the device's wires (2**{n} amplitudes of 16 bytes; at most {MAX_WIRES} wires "
+            "are accepted, and memory limits a machine to far fewer); create the device "
+            "with the wires the circuit uses"
+        )
 
 
 @dataclass(frozen=True)

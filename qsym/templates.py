@@ -603,6 +603,13 @@ def _bits(state, n: int, what: str):
     return out
 
 
+def _check_bits(name: str, v: np.ndarray) -> None:
+    """Bits given as circuit inputs must be 0 or 1 at every call (PennyLane's check)."""
+    v = np.real(v)
+    if not np.all((v == 0) | (v == 1)):
+        raise GateError(f"{name}: Basis state must only consist of 0s and 1s; got {v.tolist()}")
+
+
 class BasisState(Template):
     """Prepare the computational basis state ``state`` (bits, first wire first, or an int)
     on ``wires`` (PennyLane's ``qml.BasisState``): an X gate on every wire whose bit is 1.
@@ -626,6 +633,9 @@ class BasisState(Template):
             isinstance(state, (list, tuple)) and any(isinstance(b, (float, sp.Basic)) for b in state)
         )
         self.state = _bits(state, len(self.wires), self.name)
+        traced = [b for b in self.state if isinstance(b, sp.Basic) and not b.is_number]
+        if traced:  # checked on every call's numbers: RX(pi b) is a basis state only at 0, 1
+            add_check(self.name, traced, functools.partial(_check_bits, self.name))
         _check_fresh(self.wires, self.name)
         self._record()
 

@@ -1,0 +1,374 @@
+"""Adversarial review: values a circuit reads besides its arguments, bad input that used
+to get a raw error (or fill the memory), and the cache under hostile files.
+
+Every expected number is written by hand (cos of the angle the circuit applies) and
+checked against finite differences where it is a gradient.
+"""
+
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+
+DEV = qml.device("default.qubit", wires=1)
+
+SCALE = 1.0
+FLAG = True
+ANGLES = [0.25]
+SHIFT = onp.array([0.5])
+
+
+@qml.qnode(DEV)
+def scaled(x):  # reads the module-level SCALE
+    qml.RX(SCALE * x[0], wires=0)
+    return qml.expval(qml.PauliZ(0))
+
+
+@qml.qnode(DEV)
+def flagged(x):  # a branch on a module-level flag
+    if FLAG:
+        qml.RX(x, wires=0)
+    return qml.expval(qml.PauliZ(0))
+
+
+def _extra():  # a helper the circuit calls, reading module-level values
+    return ANGLES[0] + SHIFT[0]
+
+
+@qml.qnode(DEV)
+def helped(x):
+    qml.RX(x + _extra(), wires=0)
+    return qml.expval(qml.PauliZ(0))
+
+
+def test_a_module_level_value_changed_after_the_first_call_is_used():
+    """Before: the compiled program kept the values of the first trace (a silent wrong
+    number: PennyLane runs the function at every call and sees the new ones)."""
+    global SCALE, FLAG
+    x = np.array([0.5], requires_grad=True)
+    try:
+        assert scaled(x) == pytest.approx(onp.cos(0.5), abs=1e-12)
+        for _ in range(2):  # the second call takes grad's short path
+            assert qml.grad(scaled)(x)[0] == pytest.approx(-onp.sin(0.5), abs=1e-12)
+        SCALE = 2.0
+        assert scaled(x) == pytest.approx(onp.cos(1.0), abs=1e-12)
+        assert qml.grad(scaled)(x)[0] == pytest.approx(-2 * onp.sin(1.0), abs=1e-12)
+        SCALE = 3.0  # now straight on grad's short path
+        assert qml.grad(scaled)(x)[0] == pytest.approx(-3 * onp.sin(1.5), abs=1e-12)
+        assert qml.jacobian(scaled)(x)[0] == pytest.approx(-3 * onp.sin(1.5), abs=1e-12)
+
+        assert flagged(0.5) == pytest.approx(onp.cos(0.5), abs=1e-12)
+        FLAG = False
+        assert flagged(0.5) == pytest.approx(1.0, abs=1e-12)
+    finally:
+        SCALE, FLAG = 1.0, True
+
+
+def test_values_changed_in_place_and_read_by_a_helper_are_used():
+    """A list and an array changed in place, read by a function the circuit calls."""
+    x = 0.1
+    try:
+        assert helped(x) == pytest.approx(onp.cos(0.85), abs=1e-12)
+        ANGLES[0] = 1.0
+        assert helped(x) == pytest.approx(onp.cos(1.6), abs=1e-12)
+        SHIFT[0] = -0.2
+        assert helped(x) == pytest.approx(onp.cos(0.9), abs=1e-12)
+        g = qml.grad(helped)(np.array(x, requires_grad=True))
+        assert g == pytest.approx(-onp.sin(0.9), abs=1e-12)
+    finally:
+        ANGLES[0], SHIFT[0] = 0.25, 0.5
+
+
+def test_closure_and_mutable_default_changed_after_the_first_call_are_used():
+    def make():
+        k = [1.0]
+
+        @qml.qnode(DEV)
+        def closed(x, extra=[0.0]):  # noqa: B006 (the case under test)
+            qml.RX(k[0] * x + extra[0], wires=0)
+            return qml.expval(qml.PauliZ(0))
+
+        return closed, k
+
+    closed, k = make()
+    assert closed(0.5) == pytest.approx(onp.cos(0.5), abs=1e-12)
+    k[0] = 2.0
+    assert closed(0.5) == pytest.approx(onp.cos(1.0), abs=1e-12)
+    closed.__wrapped__.__defaults__[0][0] = 0.3
+    assert closed(0.5) == pytest.approx(onp.cos(1.3), abs=1e-12)
+
+
+def test_a_value_changing_at_every_call_warns_once_with_what_to_do():
+    global SCALE
+    x = np.array([0.2], requires_grad=True)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for i in range(12):
+                SCALE = 1.0 + i
+                assert scaled(x) == pytest.approx(onp.cos(SCALE * 0.2), abs=1e-12)
+        msgs = [str(w.message) for w in caught if "traced circuit function" in str(w.message)]
+        assert len(msgs) == 1 and "SCALE" in msgs[0] and "argument" in msgs[0]
+    finally:
+        SCALE = 1.0
+
+
+def test_unchanged_values_trace_once():
+    @qml.qnode(DEV)
+    def once(x):
+        qml.RX(SCALE * x + ANGLES[0] + SHIFT[0], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    once(0.1)
+    entry = next(iter(once._compiled.values()))
+    assert entry.guard is not None and set(entry.guard.names) == {"SCALE", "ANGLES", "SHIFT"}
+    for _ in range(3):
+        once(0.2)
+        qml.grad(once)(np.array(0.2, requires_grad=True))
+    assert next(iter(once._compiled.values())) is entry
+
+
+def test_a_helper_defined_again_is_used():
+    """A notebook cell defining the circuit's helper again (with other gates)."""
+    user = {"qml": qml}
+    exec("def layer(x):\n    qml.RX(x, wires=0)\n"
+         "def circuit(x):\n    layer(x)\n    return qml.expval(qml.PauliZ(0))", user)
+    node = qml.QNode(user["circuit"], DEV)
+    assert node(0.5) == pytest.approx(onp.cos(0.5), abs=1e-12)
+    exec("def layer(x):\n    qml.RZ(x, wires=0)", user)  # RZ leaves <Z> = 1
+    assert node(0.5) == pytest.approx(1.0, abs=1e-12)
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+
+def test_a_device_of_absurdly_many_wires_is_refused_without_filling_the_memory():
+    """Before: qml.device(wires=10**9) built a list of 10**9 labels (20 GB, killed by the
+    OOM killer). Run in a child process with its address space capped at 3 GB."""
+    code = (
+        "import resource, qsym as qml\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))\n"
+        "for w in (10**9, range(10**9), 61):\n"
+        "    try:\n"
+        "        qml.device('default.qubit', wires=w)\n"
+        "    except qml.DeviceError as exc:\n"
+        "        assert 'cannot be simulated' in str(exc), exc\n"
+        "    else:\n"
+        "        raise SystemExit('accepted')\n"
+        "print('refused', len(qml.device('default.qubit', wires=60).wires))\n"
+    )
+    env = dict(os.environ, QSYM_WARMUP="0")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, env=env)
+    assert out.returncode == 0 and "refused 60" in out.stdout, out.stderr[-2000:]
+
+
+@pytest.mark.parametrize("seed", [-1, -(2**40)])
+def test_a_negative_seed_is_a_device_error(seed):
+    """Before: NumPy's ValueError from deep inside numpy.random."""
+    with pytest.raises(qml.DeviceError, match="non-negative int"):
+        qml.device("default.qubit", wires=1, shots=10, seed=seed)
+
+
+@pytest.mark.parametrize("func", [3, None, "circuit"])
+def test_a_qnode_of_something_not_callable_is_refused_when_made(func):
+    """Before: accepted, and a raw TypeError at the first call."""
+    with pytest.raises(qml.ArgumentError, match="needs a circuit function"):
+        qml.QNode(func, DEV)
+
+
+def test_a_many_wire_gate_given_no_wires_is_a_wire_error():
+    """Before: MultiRZ(x, wires=[]) was accepted and applied nothing."""
+    for make in (lambda: qml.MultiRZ(0.3, wires=[]),
+                 lambda: qml.PauliRot(0.3, "", wires=[]),
+                 lambda: qml.MultiControlledX(wires=[])):
+        with pytest.raises(qml.WireError, match="at least one wire"):
+            make()
+    qml.GlobalPhase(0.3)  # no wires is right for a global phase
+
+
+def test_plain_random_draws_in_a_circuit_are_refused_naming_them():
+    """numpy.random and random are not traced; the replay on numbers draws again and sees
+    other gates. Before: the message only spoke of control flow."""
+    import random
+
+    @qml.qnode(DEV)
+    def noisy(x):
+        qml.RX(x + onp.random.uniform(), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(DEV)
+    def noisy_py(x):
+        qml.RY(x * random.random(), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    for node in (noisy, noisy_py):
+        with pytest.raises(qml.TracingError, match="random draws"):
+            node(0.3)
+
+
+def test_the_guard_sees_every_kind_of_change():
+    """qsym._guards on a hand-made module: each kind of value, changed in place or
+    rebound, is seen; an equal value rebound is not a change."""
+    from qsym import _guards
+
+    class Obj:
+        pass
+
+    user = {"N": 2, "L": [0.1, [0.2]], "A": onp.ones(3), "T": (1, [2.0]), "D": {"k": 1.0},
+            "S": {1, 2}, "O": Obj(), "NAN": float("nan")}
+    exec("def helper():\n    return O, NAN\n"
+         "def f(x):\n    return N, L, A, T, D, S, helper(), x", user)
+    guard = _guards.make(user["f"])
+    assert set(guard.names) == {"N", "L", "A", "T", "D", "S", "O", "NAN", "helper"} and guard()
+    changes = [
+        ("N", lambda: user.update(N=2.0)),          # int -> equal float: another type
+        ("L", lambda: user["L"][1].append(0.3)),    # nested list, in place
+        ("A", lambda: user["A"].__setitem__(1, 5.0)),
+        ("A", lambda: user.update(A=onp.ones(4))),  # same values, another shape
+        ("T", lambda: user["T"][1].__setitem__(0, 9.0)),
+        ("D", lambda: user["D"].update(k=2.0)),
+        ("S", lambda: user["S"].add(3)),
+        ("O", lambda: user.update(O=Obj())),        # another object
+        ("N", lambda: user.pop("N")),               # deleted
+    ]
+    for name, change in changes:
+        fresh = _guards.make(user["f"])
+        assert fresh(), name
+        change()
+        assert not fresh() and name in fresh.changed(), name
+    fresh = _guards.make(user["f"])
+    user["L"][0] = onp.ones(2)  # an array in a list of numbers: a change, not an error
+    assert not fresh() and "L" in fresh.changed()
+    user.update(N=3, L=[1.0], A=onp.zeros(2))
+    fresh = _guards.make(user["f"])
+    user.update(N=3, L=[1.0], A=onp.zeros(2))  # equal values rebound: no change
+    assert fresh()
+
+
+@pytest.mark.parametrize("shots", [2**63, 10**30, [10, 2**63]])
+def test_more_shots_than_numpy_can_count_is_a_device_error(shots):
+    """Before: accepted, then NumPy's OverflowError at the first call."""
+    with pytest.raises(qml.DeviceError, match="at most 2\\*\\*63 - 1|shot vector"):
+        qml.device("default.qubit", wires=1, shots=shots)
+    assert qml.device("default.qubit", wires=1, shots=2**63 - 1).shots == 2**63 - 1
+
+
+def test_samples_that_do_not_fit_in_memory_are_a_device_error():
+    """Before: NumPy's MemoryError (7 TiB for 10**12 samples)."""
+    dev = qml.device("default.qubit", wires=1, shots=10**12)
+
+    @qml.qnode(dev)
+    def sampled(x):
+        qml.RX(x, wires=0)
+        return qml.sample(qml.PauliZ(0))
+
+    with pytest.raises(qml.DeviceError, match="does not fit in memory"):
+        sampled(0.3)
+
+
+@pytest.mark.parametrize("steps", [1.5, 2.0, "5"])
+def test_minimize_steps_must_be_an_int(steps):
+    """Before: int(steps), so 1.5 ran one step and "5" five, silently."""
+    with pytest.raises(qml.ArgumentError, match="steps must be an int"):
+        qml.minimize(scaled, onp.array([0.3]), steps=steps)
+
+
+def test_sweep_refuses_non_finite_parameter_sets_by_row():
+    """Before: ValueError('qsym: non-finite input') from the generated code."""
+    with pytest.raises(qml.ArgumentError, match=r"rows \[1\]"):
+        qml.sweep(scaled, onp.array([[0.1], [onp.nan], [0.2]]))
+
+
+def test_basis_state_bits_given_as_inputs_are_checked_at_every_call():
+    """Float bits are traced (RX(pi b) and a phase): a basis state only at 0 and 1.
+    Before: BasisState([0.5, 0]) after a call with [1.0, 0] gave cos(pi/2 * ...) mixes, a
+    wrong number (-0.479 for <Z0> after RX(0.5)); now PennyLane's GateError."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def basis(x, bits):
+        qml.BasisState(bits, wires=[0, 1])
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    assert basis(0.5, onp.array([1.0, 0.0])) == pytest.approx(-onp.cos(0.5), abs=1e-12)
+    assert basis(0.5, onp.array([0.0, 1.0])) == pytest.approx(onp.cos(0.5), abs=1e-12)
+    for bad in ([0.5, 0.0], [1.0, -1.0], [1.0, 2.0]):
+        with pytest.raises(qml.GateError, match="only consist of 0s and 1s"):
+            basis(0.5, onp.array(bad))
+
+
+# --- planted cache files ------------------------------------------------------------------
+
+
+def test_a_kernels_entry_that_is_not_a_folder_warns_once(tmp_path, monkeypatch):
+    """``kernels`` in the cache folder is a file: numba cannot keep the kernel library
+    there, so every process compiles it again (10-60 s). Before: silently (a debug log
+    line); now one CacheWarning saying what to fix, and a private folder is used."""
+    from qsym import _cache as cache, _kernels as kernels
+
+    cls = cache._locator_class()
+    if cls is None or os.environ.get("NUMBA_CACHE_DIR"):
+        pytest.skip("numba's own cache settings are in use")
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o700)
+    (folder / "kernels").write_text("not a folder")
+    monkeypatch.setattr(cache, "cache_dir", lambda: folder)
+    monkeypatch.setattr(cache, "_warned", set())
+    monkeypatch.setattr(cache, "_kernel_dirs", [])
+    func = next(f for f in cache.numba_cached_functions(kernels))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first = cls.from_function(func.py_func, kernels.__file__)
+        second = cls.from_function(func.py_func, kernels.__file__)
+    msgs = [str(w.message) for w in caught if issubclass(w.category, qml.CacheWarning)]
+    assert len(msgs) == 1 and "kernel library" in msgs[0] and "QSYM_CACHE_DIR" in msgs[0]
+    for locator in (first, second):
+        path = Path(locator.get_cache_path())
+        assert folder not in path.parents and path.is_dir()
+
+
+def test_a_numba_cache_folder_of_ours_that_others_can_write_is_made_private(tmp_path,
+                                                                            monkeypatch):
+    """docs/reliability.md: such a folder gets its group/other write bits removed, with a
+    warning, and is used. Before: the check looked for "writable" in a message that says
+    "can be written", so the folder was refused and numba compiled in memory in every
+    process (the kernel library: 10-60 s each)."""
+    from qsym import _cache as cache
+
+    folder = tmp_path / "numba"
+    folder.mkdir()
+    os.chmod(folder, 0o777)
+    monkeypatch.setattr(cache, "_numba_dirs", {})
+    monkeypatch.setattr(cache, "_warned", set())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert cache._numba_dir_problem(folder) is None
+    assert os.stat(folder).st_mode & 0o022 == 0
+    assert any("chmod go-w" in str(w.message) for w in caught)
+
+
+def test_the_private_folder_is_removed_at_exit_without_a_resource_warning(tmp_path):
+    """A cache folder that cannot be used (here a file): the private folder used instead
+    is removed at exit. Before: by the TemporaryDirectory's finalizer, which printed a
+    ResourceWarning ("Implicitly cleaning up") under -W always."""
+    bad = tmp_path / "a file"
+    bad.write_text("x")
+    code = ("import warnings, qsym._cache as c\n"
+            "warnings.simplefilter('ignore', c.CacheWarning)\n"
+            "print(c.cache_dir())\n")
+    env = dict(os.environ, QSYM_CACHE_DIR=str(bad), QSYM_WARMUP="0")
+    out = subprocess.run([sys.executable, "-W", "always", "-c", code], capture_output=True,
+                         text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    private = Path(out.stdout.strip().splitlines()[-1])
+    assert private != bad and not private.exists()
+    assert "ResourceWarning" not in out.stderr, out.stderr[-2000:]
