@@ -24,11 +24,12 @@ import math
 import sys
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache, reduce
+from functools import lru_cache, partial, reduce
 from itertools import combinations, islice
 from numbers import Integral, Real
 
 import sympy as sp
+from sympy.core.add import _addsort
 from sympy.polys.densearith import dup_add, dup_mul, dup_mul_ground, dup_neg, dup_rem, dup_sub
 from sympy.polys.densebasic import dup_strip
 from sympy.polys.domains import QQ
@@ -1242,11 +1243,33 @@ def _disk_key(row, param_index, shifts, num_wires, hyper) -> str | None:
 _SREPR_NAMES = None
 
 
+def _canonical_add(*args) -> sp.Expr:
+    """``Add(*args)`` for the terms of a sum sympy printed (``srepr`` of a canonical sum:
+    no two alike, at most one number): the canonical sum without sympy's evaluation, whose
+    first use in a process imports ``sympy.tensor.tensor`` (20-100 ms, issue #17): the
+    number first, the rest in sympy's order (``Add.flatten``'s own ``_addsort``). Anything
+    else is left to sympy."""
+    numbers = [a for a in args if isinstance(a, sp.Number)]
+    rest = [a for a in args if not isinstance(a, sp.Number)]
+    if (len(args) < 2 or len(numbers) > 1 or any(n == 0 for n in numbers)
+            or any(a.is_Add or not a.is_number for a in rest)
+            or len({a.as_coeff_Mul()[1] for a in rest}) != len(rest)):
+        return sp.Add(*args)
+    _addsort(rest)
+    return sp.Add._from_args(numbers + rest)
+
+
 def _from_srepr(text: str) -> sp.Expr:
     """An exact number from its ``sympy.srepr`` (only sympy's names, no builtins)."""
     global _SREPR_NAMES
     if _SREPR_NAMES is None:
-        _SREPR_NAMES = {k: v for k, v in vars(sp).items() if not k.startswith("_")}
+        names = {k: v for k, v in vars(sp).items() if not k.startswith("_")}
+        # functions left as printed (the derivation leaves cos(3*pi/8) unevaluated, which
+        # sympy would rewrite as nested radicals), sums by _canonical_add
+        names.update({k: partial(v, evaluate=False) for k, v in names.items()
+                      if isinstance(v, type) and issubclass(v, sp.Function)})
+        names["Add"] = _canonical_add
+        _SREPR_NAMES = names
     if not isinstance(text, str):
         raise TypeError("not a string")
     value = eval(text, {"__builtins__": {}}, _SREPR_NAMES)  # noqa: S307 - see below
