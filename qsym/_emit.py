@@ -137,19 +137,15 @@ def gate_body(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> 
     # the lines are kept in the cache folder, keyed by everything they are printed from
     key = _gate_body_key(row, mat, derivative, kind, masks)
     if key is not None:
-        lines = cache.load_record("gate-code", key)
-        if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
-            if gate_code_matches(name, num_wires, hyper, derivative, lines, mat=mat,
-                                 kind=kind, masks=masks):
-                return tuple(lines)
-        # a built-in gate's code as qsym printed it when it was built (checked as a
-        # record is: qsym._cache.shipped_record), instead of printing it with sympy
-        lines = cache.shipped_record("gate-code", key)
-        if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
-            if gate_code_matches(name, num_wires, hyper, derivative, lines, mat=mat,
-                                 kind=kind, masks=masks):
-                cache.save_record("gate-code", key, list(lines))
-                return tuple(lines)
+        # first a built-in gate's code as qsym printed it when it was built (checked as a
+        # record is: qsym._cache.shipped_record; no file read or written for it), then the
+        # cache folder's record, instead of printing it with sympy
+        for read in (cache.shipped_record, cache.load_record):
+            lines = read("gate-code", key)
+            if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
+                if gate_code_matches(name, num_wires, hyper, derivative, lines, mat=mat,
+                                     kind=kind, masks=masks):
+                    return tuple(lines)
     lines = print_gate_body(row, params, mat, derivative, kind, masks)
     if key is not None:
         cache.save_record("gate-code", key, list(lines))

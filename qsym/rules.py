@@ -1464,17 +1464,17 @@ def _from_disk_or(key, derive, gate, param_index, num_wires, hyper) -> ShiftRule
     """The rule on disk under ``key`` if there and it gives the derivative through ``gate``
     (a name or a table row: :func:`rule_matches_gate`), else ``derive()`` (and saved)."""
     if key is not None:
-        rule = _load_rule(key)
-        if rule is not None and rule_matches_gate(rule, gate, param_index, num_wires, hyper):
-            return rule
-        # the built-in gates' rules as qsym derived them when it was built (checked as a
-        # record is: qsym._cache.shipped_record), instead of sympy's derivation
+        # first the built-in gates' rules as qsym derived them when it was built (checked
+        # as a record is: qsym._cache.shipped_record; no file read or written for them),
+        # then the cache folder's record, instead of sympy's derivation
         from . import _cache as cache
 
-        rule = _rule_from_record(cache.shipped_record("rules", key))
-        if rule is not None and rule_matches_gate(rule, gate, param_index, num_wires, hyper):
-            _save_rule(key, rule)
-            return rule
+        for read in (lambda: _rule_from_record(cache.shipped_record("rules", key)),
+                     lambda: _load_rule(key)):
+            rule = read()
+            if rule is not None and rule_matches_gate(rule, gate, param_index, num_wires,
+                                                      hyper):
+                return rule
     rule = derive()
     if key is not None:
         _save_rule(key, rule)
