@@ -56,7 +56,7 @@ from ._gates import REGISTRY, gate_def, packed_masks, structured
 from ._ir import Circuit, format_circuit
 from ._plan import GradientPlan
 from ._program import Program, lower
-from .rules import matrix_at
+from .rules import matrix_function
 
 # numba does not notice changes in functions that a cached function calls (numba issue
 # 1833): the kernel library's hash is written into every generated module, so a change of
@@ -269,7 +269,7 @@ def gate_code_matches(name, num_wires, hyper, derivative, lines, points: int = 2
     """Whether gate code read from the cache computes the gate's matrix (or its derivative
     by parameter ``derivative``): the lines must be plain arithmetic
     (:func:`_plain_arithmetic`) and, run at ``points`` random parameter values, agree with
-    the exact sympy matrix (:func:`qsym.rules.matrix_at`; a derivative with its
+    the exact sympy matrix (:func:`qsym.rules.matrix_function`; a derivative with its
     fourth-order central difference) to 1e-7. A record that does not is printed again.
 
     >>> gate_code_matches("RZ", None, (), None, gate_body("RZ"))
@@ -301,8 +301,10 @@ def gate_code_matches(name, num_wires, hyper, derivative, lines, points: int = 2
                 return m.ravel()
             return np.diag(m) if kind == "diagonal" else m.ravel()
 
-        def f(*params):  # the exact matrix at these values (no lambdify: cheap)
-            return matrix_at(mat, syms, params)
+        at = matrix_function(mat, syms)  # the exact matrix (no lambdify: cheap)
+
+        def f(*params):
+            return at(params)
 
         size = len(_entries(f(*[0.0] * row.num_params))) + len(tail)
         rng = np.random.default_rng()  # fresh randomness: points a forger cannot know

@@ -1349,40 +1349,70 @@ def matrix_at(mat, syms, values):
     >>> bool(abs(m - [[0, -1j]]).max() < 1e-15)
     True
     """
-    import cmath
+    return matrix_function(mat, syms)(values)
 
+
+def matrix_function(mat, syms):
+    """:func:`matrix_at` as a function of ``values``, for a matrix evaluated at several
+    points (the checks of a record): the entries are read from sympy once, and those that
+    do not depend on ``syms`` (zeros, constants: most of a gate on many wires) evaluated
+    once, not at every point.
+
+    >>> t = sp.Symbol("t", real=True)
+    >>> f = matrix_function(sp.Matrix([[sp.cos(t), sp.sqrt(2)], [0, sp.I * t]]), (t,))
+    >>> bool(abs(f((0.0,)) - [[1, 2 ** 0.5], [0, 0]]).max() < 1e-15)
+    True
+    """
     import numpy as np
 
-    env = {s: complex(v) for s, v in zip(syms, values)}
+    rows, cols = mat.rows, mat.cols
+    base = np.zeros(rows * cols, dtype=np.complex128)
+    varying = []
+    names = set(syms)
+    for k, e in enumerate(mat):  # row-major
+        if e.free_symbols & names:
+            varying.append((k, e))
+        elif e != 0:
+            base[k] = _eval_entry(e, {})
 
-    def ev(e):
-        if e.is_Symbol:
-            return env[e]
-        if e.is_Number or e.is_NumberSymbol:
-            v = _CONSTANTS.get(e)
-            if v is None:  # sympy's complex() goes through evalf: 0.3 ms a number
-                v = complex(e)
-                if len(_CONSTANTS) < 4096:  # the gate table's few constants
-                    _CONSTANTS[e] = v
-            return v
-        if e is sp.I:
-            return 1j
-        if e.is_Add:
-            return sum(ev(a) for a in e.args)
-        if e.is_Mul:
-            out = 1
-            for a in e.args:
-                out = out * ev(a)
-            return out
-        if e.is_Pow:
-            return ev(e.base) ** ev(e.exp)
-        name = _CMATH.get(type(e).__name__)
-        if name is not None and len(e.args) == 1:
-            return getattr(cmath, name)(ev(e.args[0]))
-        return complex(e.xreplace({s: sp.Float(v.real) for s, v in env.items()}).evalf())
+    def at(values):
+        env = {s: complex(v) for s, v in zip(syms, values)}
+        out = base.copy()
+        for k, e in varying:
+            out[k] = _eval_entry(e, env)
+        return out.reshape(rows, cols)
 
-    return np.array([[ev(mat[i, j]) for j in range(mat.cols)] for i in range(mat.rows)],
-                    dtype=np.complex128)
+    return at
+
+
+def _eval_entry(e, env):
+    """One entry of :func:`matrix_at`: the expression ``e`` with the symbols of ``env``."""
+    import cmath
+
+    if e.is_Symbol:
+        return env[e]
+    if e.is_Number or e.is_NumberSymbol:
+        v = _CONSTANTS.get(e)
+        if v is None:  # sympy's complex() goes through evalf: 0.3 ms a number
+            v = complex(e)
+            if len(_CONSTANTS) < 4096:  # the gate table's few constants
+                _CONSTANTS[e] = v
+        return v
+    if e is sp.I:
+        return 1j
+    if e.is_Add:
+        return sum(_eval_entry(a, env) for a in e.args)
+    if e.is_Mul:
+        out = 1
+        for a in e.args:
+            out = out * _eval_entry(a, env)
+        return out
+    if e.is_Pow:
+        return _eval_entry(e.base, env) ** _eval_entry(e.exp, env)
+    name = _CMATH.get(type(e).__name__)
+    if name is not None and len(e.args) == 1:
+        return getattr(cmath, name)(_eval_entry(e.args[0], env))
+    return complex(e.xreplace({s: sp.Float(v.real) for s, v in env.items()}).evalf())
 
 
 def rule_matches_gate(rule: ShiftRule, name: str, param_index: int, num_wires=None,
@@ -1410,8 +1440,10 @@ def rule_matches_gate(rule: ShiftRule, name: str, param_index: int, num_wires=No
         syms = sp.symbols(f"p0:{row.num_params}", real=True)
         mat = row.sympy_matrix(syms, num_wires, hyper)
 
+        at = matrix_function(mat, syms)
+
         def f(*params):
-            return matrix_at(mat, syms, params)
+            return at(params)
 
         terms = rule.numeric()
         rng = np.random.default_rng()
