@@ -652,6 +652,20 @@ def _counted_twin(fn):
 KERNELS = _Kernels()
 
 
+def kernels_needed_soon(num_wires: int, num_ops: int, adjoint: bool) -> None:
+    """A circuit just traced whose gradient will need the compiled kernels (too slow in
+    Python: :func:`kernels_for`'s estimate, here from its wires and gates, a parameter-shift
+    gradient taken as two shifted runs per gate): the warm-up thread starts loading them
+    now, beside the rest of the build (numba's LLVM work releases the GIL), instead of
+    after the first answer. Small circuits change nothing (their first answer needs no
+    kernel: loading beside it only slowed it down)."""
+    amplitudes = 1 << min(num_wires, 62)
+    runs = num_ops * (3 if adjoint else 1 + 2 * num_ops)
+    work = amplitudes * runs
+    if work * (TWIN_OP_SECONDS / amplitudes + TWIN_AMPLITUDE_SECONDS) > TWIN_MAX_SECONDS:
+        _warm_start.set()
+
+
 def kernels_for(module, work_name: str):
     """What a circuit's call of the kernel measured by ``work_name`` (``WORK``: a
     parameter-shift gradient, ``_q_WORK_VALUE``, ``_q_WORK_ADJOINT``) runs on:

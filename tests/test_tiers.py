@@ -566,3 +566,34 @@ def test_a_new_circuits_first_answer_needs_no_kernel_load(tmp_path):
                          text=True, timeout=600, cwd=root)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "True", "True", "True"], out.stdout
+
+
+def test_a_large_circuit_starts_the_kernel_warm_up_at_its_trace(monkeypatch):
+    """A traced circuit whose gradient will need the compiled kernels (a 12x8 HEA by
+    parameter shift) lets the warm-up thread start loading at once; a small one, or the
+    same circuit by the adjoint method (cheap in Python), leaves it waiting for the first
+    answer."""
+    for wires, ops, adjoint, starts in ((12, 288, False, True), (12, 288, True, False),
+                                        (4, 24, False, False), (1, 2, False, False)):
+        event = threading.Event()
+        monkeypatch.setattr(tiers, "_warm_start", event)
+        tiers.kernels_needed_soon(wires, ops, adjoint)
+        assert event.is_set() == starts, (wires, ops, adjoint)
+    # through a QNode's build
+    event = threading.Event()
+    monkeypatch.setattr(tiers, "_warm_start", event)
+
+    def big(w):
+        for layer in range(8):
+            for i in range(12):
+                qml.RY(w[layer, i], wires=i)
+        return qml.expval(qml.PauliZ(0))
+
+    node = qml.QNode(big, qml.device("default.qubit", wires=12))
+    from qsym import _stages as stages
+
+    target = stages.Target(big, node.device.wires, "parameter-shift", frozenset(), ("w",),
+                           lambda op, i: None)
+    key = ((qml._arguments.TRAIN, (8, 12)),)
+    stages.record(target, stages.make_symbols(target, [np.zeros((8, 12))], {}, key))
+    assert event.is_set()
