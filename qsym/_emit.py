@@ -1111,6 +1111,19 @@ def _gate_code(program: Program) -> tuple[list[str], list[str]]:
     return gate_lines, dgate_lines
 
 
+def numpy_twins(p: Program) -> bool:
+    """Whether every op of the program runs, in the kernel library's plain-Python form
+    (:data:`qsym._tiers.KERNELS`), in a kernel with a NumPy twin (:mod:`qsym._aot_numpy`:
+    one-wire gates, CNOT and two-wire real or dense gates); the others loop over the
+    state in Python, about 1 us an amplitude."""
+    for k, kind in zip(p.op_nw, p.op_kind):
+        if kind in (kernels.PAULI, kernels.PCPHASE):
+            return False
+        if k == 2 and kind == kernels.DIAGONAL or k > 2:
+            return False
+    return True
+
+
 def _tables(program: Program, unrolled: bool) -> list[str]:
     """The module's constants: sizes, the packed program and ``prepare``'s tables."""
     p = program
@@ -1128,6 +1141,7 @@ def _tables(program: Program, unrolled: bool) -> list[str]:
         f"WORK = {p.work(1 + len(p.term_op))}  # amplitudes x ops x circuits",
         f"_q_WORK_VALUE = {p.work(1)}",
         f"_q_WORK_ADJOINT = {p.work(2 + p.num_outputs) + (1 << p.num_wires) * len(p.adj_op)}",
+        f"_q_NUMPY_TWINS = {numpy_twins(p)}  # every op's kernel has a NumPy twin",
         f"_q_PARALLEL_MIN_WORK = {kernels.PARALLEL_MIN_WORK}  # measured: qsym.kernels",
         "# the circuit for the kernels (qsym._program.Program.pack)",
         _array("PROGRAM_INTS", ints, "int64"),

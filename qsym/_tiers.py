@@ -568,6 +568,9 @@ KERNEL_TWINS = Path(__file__).with_name("kernel_twins.json")
 TWIN_OP_SECONDS = 5e-6
 TWIN_AMPLITUDE_SECONDS = 6e-9
 TWIN_MAX_SECONDS = 0.05
+# an op whose kernel has no NumPy twin (Toffoli, CZ, MultiRZ, PauliRot, gates on 3+ wires):
+# its plain-Python loop over the state, per amplitude
+TWIN_LOOP_SECONDS = 1e-6
 _twins: dict | None = None
 _twins_lock = threading.Lock()
 twin_calls = 0  # kernel calls run as Python in this process (for tests)
@@ -677,7 +680,9 @@ def kernels_for(module, work_name: str):
         ns = module.namespace if isinstance(module, LazyModule) else vars(module)
         work = ns[work_name]
         amplitudes = 1 << ns["NUM_WIRES"]
+        twins = ns.get("_q_NUMPY_TWINS", False)
     except (KeyError, TypeError, AttributeError):
         return kernels
-    seconds = work * (TWIN_OP_SECONDS / amplitudes + TWIN_AMPLITUDE_SECONDS)
+    per_amplitude = TWIN_AMPLITUDE_SECONDS if twins else TWIN_LOOP_SECONDS
+    seconds = work * (TWIN_OP_SECONDS / amplitudes + per_amplitude)
     return KERNELS if seconds <= TWIN_MAX_SECONDS else kernels

@@ -540,9 +540,24 @@ def test_a_new_circuits_first_answer_needs_no_kernel_load(tmp_path):
     import types
 
     # 12 wires, 288 ops: a parameter-shift gradient runs 385 circuits, the adjoint ~3
-    big = {"NUM_WIRES": 12, "WORK": 4096 * 288 * 385, "_q_WORK_ADJOINT": 4096 * 288 * 3}
+    big = {"NUM_WIRES": 12, "WORK": 4096 * 288 * 385, "_q_WORK_ADJOINT": 4096 * 288 * 3,
+           "_q_NUMPY_TWINS": True}
     assert tiers.kernels_for(types.SimpleNamespace(**big), "WORK") is kernels
     assert tiers.kernels_for(types.SimpleNamespace(**big), "_q_WORK_ADJOINT") is tiers.KERNELS
+    # ops without a NumPy twin (CZ, Toffoli, ...) loop over the state in Python: only small
+    slow = dict(big, _q_NUMPY_TWINS=False)
+    assert tiers.kernels_for(types.SimpleNamespace(**slow), "_q_WORK_ADJOINT") is kernels
+    small = dict(slow, NUM_WIRES=3, _q_WORK_ADJOINT=8 * 20 * 3)
+    assert tiers.kernels_for(types.SimpleNamespace(**small), "_q_WORK_ADJOINT") is tiers.KERNELS
+
+    def with_cz(w):
+        _hea_mixed(w)
+        qml.CZ(wires=[0, 1])
+        return qml.expval(qml.PauliZ(0))
+
+    w = np.zeros(8)
+    assert _entry(_node(fn=_hea_mixed, wires=4), w).module.namespace["_q_NUMPY_TWINS"] is True
+    assert _entry(_node(fn=with_cz, wires=4), w).module.namespace["_q_NUMPY_TWINS"] is False
     node = _node(fn=_hea_mixed, wires=4)  # here: the compiled kernel is on disk for the child
     e = _entry(node, np.zeros(8))
     e._k_grad = kernels
