@@ -510,7 +510,7 @@ def kernel_cache_files(*dirs: Path) -> list[str]:
     out = []
     for d in dirs:
         if d.exists():
-            out += [str(f) for f in d.rglob("kernels*.nbi")]
+            out += [str(f) for f in d.rglob("*kernels.*.nbi")]  # _kernels.<fn>-<line>.pyXY.nbi
     return out
 
 

@@ -56,7 +56,7 @@ from ._gates import REGISTRY, gate_def, packed_masks, structured
 from ._ir import Circuit, format_circuit
 from ._plan import GradientPlan
 from ._program import Program, lower
-from .rules import matrix_at
+from .rules import matrix_function
 
 # numba does not notice changes in functions that a cached function calls (numba issue
 # 1833): the kernel library's hash is written into every generated module, so a change of
@@ -137,19 +137,15 @@ def gate_body(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> 
     # the lines are kept in the cache folder, keyed by everything they are printed from
     key = _gate_body_key(row, mat, derivative, kind, masks)
     if key is not None:
-        lines = cache.load_record("gate-code", key)
-        if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
-            if gate_code_matches(name, num_wires, hyper, derivative, lines, mat=mat,
-                                 kind=kind, masks=masks):
-                return tuple(lines)
-        # a built-in gate's code as qsym printed it when it was built (checked as a
-        # record is: qsym._cache.shipped_record), instead of printing it with sympy
-        lines = cache.shipped_record("gate-code", key)
-        if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
-            if gate_code_matches(name, num_wires, hyper, derivative, lines, mat=mat,
-                                 kind=kind, masks=masks):
-                cache.save_record("gate-code", key, list(lines))
-                return tuple(lines)
+        # first a built-in gate's code as qsym printed it when it was built (checked as a
+        # record is: qsym._cache.shipped_record; no file read or written for it), then the
+        # cache folder's record, instead of printing it with sympy
+        for read in (cache.shipped_record, cache.load_record):
+            lines = read("gate-code", key)
+            if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
+                if gate_code_matches(name, num_wires, hyper, derivative, lines, mat=mat,
+                                     kind=kind, masks=masks):
+                    return tuple(lines)
     lines = print_gate_body(row, params, mat, derivative, kind, masks)
     if key is not None:
         cache.save_record("gate-code", key, list(lines))
@@ -273,7 +269,7 @@ def gate_code_matches(name, num_wires, hyper, derivative, lines, points: int = 2
     """Whether gate code read from the cache computes the gate's matrix (or its derivative
     by parameter ``derivative``): the lines must be plain arithmetic
     (:func:`_plain_arithmetic`) and, run at ``points`` random parameter values, agree with
-    the exact sympy matrix (:func:`qsym.rules.matrix_at`; a derivative with its
+    the exact sympy matrix (:func:`qsym.rules.matrix_function`; a derivative with its
     fourth-order central difference) to 1e-7. A record that does not is printed again.
 
     >>> gate_code_matches("RZ", None, (), None, gate_body("RZ"))
@@ -305,8 +301,10 @@ def gate_code_matches(name, num_wires, hyper, derivative, lines, points: int = 2
                 return m.ravel()
             return np.diag(m) if kind == "diagonal" else m.ravel()
 
-        def f(*params):  # the exact matrix at these values (no lambdify: cheap)
-            return matrix_at(mat, syms, params)
+        at = matrix_function(mat, syms)  # the exact matrix (no lambdify: cheap)
+
+        def f(*params):
+            return at(params)
 
         size = len(_entries(f(*[0.0] * row.num_params))) + len(tail)
         rng = np.random.default_rng()  # fresh randomness: points a forger cannot know
@@ -1113,6 +1111,19 @@ def _gate_code(program: Program) -> tuple[list[str], list[str]]:
     return gate_lines, dgate_lines
 
 
+def numpy_twins(p: Program) -> bool:
+    """Whether every op of the program runs, in the kernel library's plain-Python form
+    (:data:`qsym._tiers.KERNELS`), in a kernel with a NumPy twin (:mod:`qsym._aot_numpy`:
+    one-wire gates, CNOT and two-wire real or dense gates); the others loop over the
+    state in Python, about 1 us an amplitude."""
+    for k, kind in zip(p.op_nw, p.op_kind):
+        if kind in (kernels.PAULI, kernels.PCPHASE):
+            return False
+        if k == 2 and kind == kernels.DIAGONAL or k > 2:
+            return False
+    return True
+
+
 def _tables(program: Program, unrolled: bool) -> list[str]:
     """The module's constants: sizes, the packed program and ``prepare``'s tables."""
     p = program
@@ -1130,6 +1141,7 @@ def _tables(program: Program, unrolled: bool) -> list[str]:
         f"WORK = {p.work(1 + len(p.term_op))}  # amplitudes x ops x circuits",
         f"_q_WORK_VALUE = {p.work(1)}",
         f"_q_WORK_ADJOINT = {p.work(2 + p.num_outputs) + (1 << p.num_wires) * len(p.adj_op)}",
+        f"_q_NUMPY_TWINS = {numpy_twins(p)}  # every op's kernel has a NumPy twin",
         f"_q_PARALLEL_MIN_WORK = {kernels.PARALLEL_MIN_WORK}  # measured: qsym.kernels",
         "# the circuit for the kernels (qsym._program.Program.pack)",
         _array("PROGRAM_INTS", ints, "int64"),

@@ -255,6 +255,7 @@ def validate(c: Circuit) -> Circuit:
     """Check the circuit's structure; return it unchanged or raise a qsym error."""
     if c.num_wires < 1:
         raise WireError("a circuit needs at least one wire")
+    known = set(c.inputs) | set(c.data)
     for k, op in enumerate(c.ops):
         row = gate_def(op.name)
         if row.num_wires and len(op.wires) != row.num_wires:
@@ -265,7 +266,6 @@ def validate(c: Circuit) -> Circuit:
             raise WireError(f"op {k}: {op.name} wires {op.wires} outside 0..{c.num_wires - 1}")
         if len(op.params) != row.num_params:
             raise GateError(f"op {k}: {op.name} takes {row.num_params} parameters")
-        known = set(c.inputs) | set(c.data)
         for p in op.params:
             if not p.free_symbols <= known:
                 raise GateError(f"op {k}: parameter {p} uses unknown symbols")

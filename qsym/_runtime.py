@@ -133,6 +133,11 @@ class Compiled:
         # one gradient's shifted circuits on several threads: large circuits only
         self._shift_parallel = (self.module.WORK >= kernels.PARALLEL_SHIFT_MIN_WORK
                                 and self.plan.executions > 2)
+        # the kernel calls: their plain-Python twins until the kernels' compiled code is
+        # loaded, where that is cheap (qsym._tiers.KERNELS; the same bits)
+        self._k_value = tiers.kernels_for(self.module, "_q_WORK_VALUE")
+        self._k_grad = tiers.kernels_for(self.module, "WORK")
+        self._k_adjoint = tiers.kernels_for(self.module, "_q_WORK_ADJOINT")
         how = tiers.mode()
         prepared, cached = False, set()
         if how == "auto":  # compiled by an earlier process? (numba's checked index)
@@ -428,7 +433,7 @@ class Compiled:
     def value(self, x, d):
         """Measured values at flat inputs ``x`` and data ``d``."""
         mats, _, _, C, _, _ = self._prepare(x, d, 0)
-        return kernels.program_value(self._ints, self._floats, mats, C)
+        return self._k_value.program_value(self._ints, self._floats, mats, C)
 
     def value_and_grad(self, x, d):
         """Values and Jacobian ``jac[m, j]`` by parameter shift. Large circuits share the
@@ -441,7 +446,8 @@ class Compiled:
                 return self._launch(kernels.call_dynamic, kernels.program_value_and_grad_parallel,
                                     self._ints, self._floats, mats, smats, ch, C, cc,
                                     4 * threads)
-        return kernels.program_value_and_grad(self._ints, self._floats, mats, smats, ch, C, cc)
+        return self._k_grad.program_value_and_grad(self._ints, self._floats, mats, smats, ch,
+                                                   C, cc)
 
     def _parallel_threads(self) -> int:
         """numba's thread count, or 1 without memory for two states per thread."""
@@ -517,7 +523,7 @@ class Compiled:
     def value_and_grad_adjoint(self, x, d):
         """Values and Jacobian ``jac[m, j]`` by the adjoint method."""
         mats, dmats, ch, C, cc, _ = self._prepare_adjoint(x, d)
-        return kernels.program_value_and_grad_adjoint(
+        return self._k_adjoint.program_value_and_grad_adjoint(
             self._ints, self._floats, mats, dmats, ch, C, cc
         )
 

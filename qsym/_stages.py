@@ -107,6 +107,7 @@ def record(target: Target, s: Symbols):
     if wires is None:  # a device without wires: the circuit's own
         wires = circuit_wires(items, result)
         check_memory(len(wires), target.method)
+    tiers.kernels_needed_soon(len(wires), len(items), target.method == "adjoint")
     return items, result, wires
 
 

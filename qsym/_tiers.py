@@ -61,6 +61,7 @@ import sys
 import threading
 import types
 import weakref
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -548,3 +549,140 @@ def first_answer() -> None:
     """The process has its first answer: the kernel warm-up may start now
     (:func:`warm_kernels_in_background`; called by :func:`qsym._executors.count`)."""
     _warm_start.set()
+
+
+# --- the kernel library before its compiled code is loaded (issue #17) ------------------------
+# Loading the kernels' cached code costs a new process 60-100 ms of CPU (numba's array
+# support imported, its runtime compiled, the object code linked: the largest part of a
+# small circuit's first answer, and it waits for the warm-up thread). Until the warm-up
+# thread has loaded an entry point, a circuit whose kernel call is cheap in Python runs it
+# as plain Python: the kernel library's own functions (their py_func, calling each other)
+# with the NumPy twins of the loops over the state (qsym._aot_numpy, the exported modules'
+# first tier): the same arithmetic in the same order, so the same bits
+# (tests/test_tiers.py::test_kernel_twins_give_the_kernels_bits, tests/test_aot.py).
+KERNEL_TWINS = Path(__file__).with_name("kernel_twins.json")
+# estimated seconds of a kernel call in Python, per op run and per amplitude of an op run
+# (fitted on 4- and 12-wire HEAs, load 2): a call estimated above TWIN_MAX_SECONDS waits
+# for the compiled code instead (a 12x8 HEA's parameter-shift gradient: about 0.5 s in
+# Python against 0.1 s to load the kernel and run it)
+TWIN_OP_SECONDS = 5e-6
+TWIN_AMPLITUDE_SECONDS = 6e-9
+TWIN_MAX_SECONDS = 0.05
+# an op whose kernel has no NumPy twin (Toffoli, CZ, MultiRZ, PauliRot, gates on 3+ wires):
+# its plain-Python loop over the state, per amplitude
+TWIN_LOOP_SECONDS = 1e-6
+_twins: dict | None = None
+_twins_lock = threading.Lock()
+twin_calls = 0  # kernel calls run as Python in this process (for tests)
+
+
+def kernel_twins_digest() -> str:
+    """SHA-256 of what :data:`KERNEL_TWINS` is made from: the kernel library, its NumPy
+    twins and :func:`ipow` (the file says which sources it was made from)."""
+    import hashlib
+    import inspect
+
+    h = hashlib.sha256()
+    for name in ("_kernels.py", "_aot_numpy.py"):
+        h.update(Path(__file__).with_name(name).read_bytes())
+    h.update(inspect.getsource(ipow).encode())
+    return h.hexdigest()
+
+
+def _kernel_twins() -> dict:
+    """The plain-Python kernel library (built once; ``{}`` if the shipped twins are missing
+    or not made from these sources: then every kernel call runs compiled, as before)."""
+    global _twins
+    if _twins is not None:
+        return _twins
+    with _twins_lock:
+        if _twins is None:
+            from . import _kernels as kernels
+
+            ns = {}
+            try:
+                table = json.loads(KERNEL_TWINS.read_text())
+                if table.get("digest") != kernel_twins_digest():
+                    raise ValueError("made from other sources")
+                code = compile(table["source"], str(KERNEL_TWINS), "exec")
+                g = vars(kernels)
+                ns = dict(g)
+                for key, value in g.items():
+                    py = getattr(value, "py_func", None)
+                    if py is not None and py.__globals__ is g:
+                        ns[key] = types.FunctionType(py.__code__, ns, py.__name__,
+                                                     py.__defaults__, py.__closure__)
+                exec(code, ns)  # noqa: S102 - qsym's own file, checked against its sources
+            except Exception as exc:  # noqa: BLE001 - no twins: the compiled kernels
+                logger.debug("kernel twins not used: %s", exc)
+                ns = {}
+            _twins = ns
+    return _twins
+
+
+def _warm_up_pending() -> bool:
+    """The warm-up thread will load the kernels' cached code (it has not finished)."""
+    return _warm_thread is not None and _warm_thread.is_alive()
+
+
+class _Kernels:
+    """The kernel library's entry points as the runtime calls them (:data:`KERNELS`): the
+    compiled dispatcher once this process has loaded it (from then on a plain attribute),
+    or, while the warm-up thread has not, the entry point's plain-Python twin."""
+
+    def __getattr__(self, name):
+        from . import _kernels as kernels
+
+        disp = getattr(kernels, name)
+        if disp.overloads or not _warm_up_pending():
+            setattr(self, name, disp)  # loaded, or loaded on this call as before
+            return disp
+        twin = _kernel_twins().get(name)
+        if twin is None:
+            return disp
+        return _counted_twin(twin)
+
+
+def _counted_twin(fn):
+    def call(*args):
+        global twin_calls
+        twin_calls += 1
+        return fn(*args)
+
+    return call
+
+
+KERNELS = _Kernels()
+
+
+def kernels_needed_soon(num_wires: int, num_ops: int, adjoint: bool) -> None:
+    """A circuit just traced whose gradient will need the compiled kernels (too slow in
+    Python: :func:`kernels_for`'s estimate, here from its wires and gates, a parameter-shift
+    gradient taken as two shifted runs per gate): the warm-up thread starts loading them
+    now, beside the rest of the build (numba's LLVM work releases the GIL), instead of
+    after the first answer. Small circuits change nothing (their first answer needs no
+    kernel: loading beside it only slowed it down)."""
+    amplitudes = 1 << min(num_wires, 62)
+    runs = num_ops * (3 if adjoint else 1 + 2 * num_ops)
+    work = amplitudes * runs
+    if work * (TWIN_OP_SECONDS / amplitudes + TWIN_AMPLITUDE_SECONDS) > TWIN_MAX_SECONDS:
+        _warm_start.set()
+
+
+def kernels_for(module, work_name: str):
+    """What a circuit's call of the kernel measured by ``work_name`` (``WORK``: a
+    parameter-shift gradient, ``_q_WORK_VALUE``, ``_q_WORK_ADJOINT``) runs on:
+    :data:`KERNELS` if the call is estimated to take at most :data:`TWIN_MAX_SECONDS` in
+    Python, else the kernel library itself (its compiled code, loaded if need be)."""
+    from . import _kernels as kernels
+
+    try:
+        ns = module.namespace if isinstance(module, LazyModule) else vars(module)
+        work = ns[work_name]
+        amplitudes = 1 << ns["NUM_WIRES"]
+        twins = ns.get("_q_NUMPY_TWINS", False)
+    except (KeyError, TypeError, AttributeError):
+        return kernels
+    per_amplitude = TWIN_AMPLITUDE_SECONDS if twins else TWIN_LOOP_SECONDS
+    seconds = work * (TWIN_OP_SECONDS / amplitudes + per_amplitude)
+    return KERNELS if seconds <= TWIN_MAX_SECONDS else kernels

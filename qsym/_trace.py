@@ -673,10 +673,15 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 + 1e-9 * abs(b)
 
 
-def _traced_value(expr, values: dict):
+def _traced_value(expr, values: dict, floats: dict | None = None):
     """The traced parameter ``expr`` at ``values`` as a float, or None where sympy gives no
     finite real number (``atan2(0, 0)`` is NaN to sympy and 0 to NumPy; a singular point
-    is no evidence of a branch)."""
+    is no evidence of a branch). ``floats``: the same values as Python floats, for a
+    parameter that is one input (the usual case: the same number without sympy's
+    ``evalf``, 20-40 us a parameter)."""
+    if floats is not None and expr.is_Symbol and expr in floats:
+        v = floats[expr]
+        return v if math.isfinite(v) else None
     try:
         v = complex(expr.xreplace(values).evalf())
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
@@ -713,15 +718,20 @@ def _gates_of(items) -> list:
     return out
 
 
-def _matches(numeric, circuit, values) -> bool:
-    """Whether the gates of a numeric run are the traced circuit's at ``values``."""
+def _matches(numeric, circuit, floats: dict) -> bool:
+    """Whether the gates of a numeric run are the traced circuit's at the inputs
+    ``floats`` (symbol -> float); sympy Floats of them are made only for a parameter that
+    is not one input (an expression)."""
     if len(numeric) != len(circuit.ops):
         return False
+    exact = None
     for got, op in zip(numeric, circuit.ops):
         if got.name != op.name or len(got.params) != len(op.params):
             return False
         for gp, tp in zip(got.params, op.params):
-            want = _traced_value(tp, values)
+            if exact is None and not (tp.is_Symbol and tp in floats):
+                exact = {k: sp.Float(v) for k, v in floats.items()}
+            want = _traced_value(tp, exact, floats)
             if want is not None and not _close(float(gp), want):
                 return False
     return True
@@ -736,16 +746,16 @@ def replay_check(fn, args, kwargs, circuit, values: dict) -> None:
     A parameter sympy cannot evaluate to a finite real number there (a singular point of
     the classical processing) is not compared.
     """
-    values = {s: sp.Float(float(v)) for s, v in values.items()}
+    floats = {s: float(v) for s, v in values.items()}
     numeric = _numeric_run(fn, args, kwargs)
-    if not _matches(numeric, circuit, values):
+    if not _matches(numeric, circuit, floats):
         # the same numbers again (at most three more runs, only on this failing path): a
         # function whose gates differ between runs on the same inputs draws random numbers
         # (or reads state that changes) while traced, which the first replay may not show
         first = _gates_of(numeric)
         for _ in range(3):
             again = _numeric_run(fn, args, kwargs)
-            if _gates_of(again) != first or _matches(again, circuit, values):
+            if _gates_of(again) != first or _matches(again, circuit, floats):
                 raise TracingError(
                     f"circuit function {getattr(fn, '__name__', fn)!r} is not deterministic: "
                     "run again on the same inputs it records different gates (it draws "

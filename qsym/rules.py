@@ -24,11 +24,12 @@ import math
 import sys
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache, reduce
+from functools import lru_cache, partial, reduce
 from itertools import combinations, islice
 from numbers import Integral, Real
 
 import sympy as sp
+from sympy.core.add import _addsort
 from sympy.polys.densearith import dup_add, dup_mul, dup_mul_ground, dup_neg, dup_rem, dup_sub
 from sympy.polys.densebasic import dup_strip
 from sympy.polys.domains import QQ
@@ -1244,11 +1245,33 @@ def _disk_key(row, param_index, shifts, num_wires, hyper) -> str | None:
 _SREPR_NAMES = None
 
 
+def _canonical_add(*args) -> sp.Expr:
+    """``Add(*args)`` for the terms of a sum sympy printed (``srepr`` of a canonical sum:
+    no two alike, at most one number): the canonical sum without sympy's evaluation, whose
+    first use in a process imports ``sympy.tensor.tensor`` (20-100 ms, issue #17): the
+    number first, the rest in sympy's order (``Add.flatten``'s own ``_addsort``). Anything
+    else is left to sympy."""
+    numbers = [a for a in args if isinstance(a, sp.Number)]
+    rest = [a for a in args if not isinstance(a, sp.Number)]
+    if (len(args) < 2 or len(numbers) > 1 or any(n == 0 for n in numbers)
+            or any(a.is_Add or not a.is_number for a in rest)
+            or len({a.as_coeff_Mul()[1] for a in rest}) != len(rest)):
+        return sp.Add(*args)
+    _addsort(rest)
+    return sp.Add._from_args(numbers + rest)
+
+
 def _from_srepr(text: str) -> sp.Expr:
     """An exact number from its ``sympy.srepr`` (only sympy's names, no builtins)."""
     global _SREPR_NAMES
     if _SREPR_NAMES is None:
-        _SREPR_NAMES = {k: v for k, v in vars(sp).items() if not k.startswith("_")}
+        names = {k: v for k, v in vars(sp).items() if not k.startswith("_")}
+        # functions left as printed (the derivation leaves cos(3*pi/8) unevaluated, which
+        # sympy would rewrite as nested radicals), sums by _canonical_add
+        names.update({k: partial(v, evaluate=False) for k, v in names.items()
+                      if isinstance(v, type) and issubclass(v, sp.Function)})
+        names["Add"] = _canonical_add
+        _SREPR_NAMES = names
     if not isinstance(text, str):
         raise TypeError("not a string")
     value = eval(text, {"__builtins__": {}}, _SREPR_NAMES)  # noqa: S307 - see below
@@ -1328,40 +1351,70 @@ def matrix_at(mat, syms, values):
     >>> bool(abs(m - [[0, -1j]]).max() < 1e-15)
     True
     """
-    import cmath
+    return matrix_function(mat, syms)(values)
 
+
+def matrix_function(mat, syms):
+    """:func:`matrix_at` as a function of ``values``, for a matrix evaluated at several
+    points (the checks of a record): the entries are read from sympy once, and those that
+    do not depend on ``syms`` (zeros, constants: most of a gate on many wires) evaluated
+    once, not at every point.
+
+    >>> t = sp.Symbol("t", real=True)
+    >>> f = matrix_function(sp.Matrix([[sp.cos(t), sp.sqrt(2)], [0, sp.I * t]]), (t,))
+    >>> bool(abs(f((0.0,)) - [[1, 2 ** 0.5], [0, 0]]).max() < 1e-15)
+    True
+    """
     import numpy as np
 
-    env = {s: complex(v) for s, v in zip(syms, values)}
+    rows, cols = mat.rows, mat.cols
+    base = np.zeros(rows * cols, dtype=np.complex128)
+    varying = []
+    names = set(syms)
+    for k, e in enumerate(mat):  # row-major
+        if e.free_symbols & names:
+            varying.append((k, e))
+        elif e != 0:
+            base[k] = _eval_entry(e, {})
 
-    def ev(e):
-        if e.is_Symbol:
-            return env[e]
-        if e.is_Number or e.is_NumberSymbol:
-            v = _CONSTANTS.get(e)
-            if v is None:  # sympy's complex() goes through evalf: 0.3 ms a number
-                v = complex(e)
-                if len(_CONSTANTS) < 4096:  # the gate table's few constants
-                    _CONSTANTS[e] = v
-            return v
-        if e is sp.I:
-            return 1j
-        if e.is_Add:
-            return sum(ev(a) for a in e.args)
-        if e.is_Mul:
-            out = 1
-            for a in e.args:
-                out = out * ev(a)
-            return out
-        if e.is_Pow:
-            return ev(e.base) ** ev(e.exp)
-        name = _CMATH.get(type(e).__name__)
-        if name is not None and len(e.args) == 1:
-            return getattr(cmath, name)(ev(e.args[0]))
-        return complex(e.xreplace({s: sp.Float(v.real) for s, v in env.items()}).evalf())
+    def at(values):
+        env = {s: complex(v) for s, v in zip(syms, values)}
+        out = base.copy()
+        for k, e in varying:
+            out[k] = _eval_entry(e, env)
+        return out.reshape(rows, cols)
 
-    return np.array([[ev(mat[i, j]) for j in range(mat.cols)] for i in range(mat.rows)],
-                    dtype=np.complex128)
+    return at
+
+
+def _eval_entry(e, env):
+    """One entry of :func:`matrix_at`: the expression ``e`` with the symbols of ``env``."""
+    import cmath
+
+    if e.is_Symbol:
+        return env[e]
+    if e.is_Number or e.is_NumberSymbol:
+        v = _CONSTANTS.get(e)
+        if v is None:  # sympy's complex() goes through evalf: 0.3 ms a number
+            v = complex(e)
+            if len(_CONSTANTS) < 4096:  # the gate table's few constants
+                _CONSTANTS[e] = v
+        return v
+    if e is sp.I:
+        return 1j
+    if e.is_Add:
+        return sum(_eval_entry(a, env) for a in e.args)
+    if e.is_Mul:
+        out = 1
+        for a in e.args:
+            out = out * _eval_entry(a, env)
+        return out
+    if e.is_Pow:
+        return _eval_entry(e.base, env) ** _eval_entry(e.exp, env)
+    name = _CMATH.get(type(e).__name__)
+    if name is not None and len(e.args) == 1:
+        return getattr(cmath, name)(_eval_entry(e.args[0], env))
+    return complex(e.xreplace({s: sp.Float(v.real) for s, v in env.items()}).evalf())
 
 
 def rule_matches_gate(rule: ShiftRule, name: str, param_index: int, num_wires=None,
@@ -1389,8 +1442,10 @@ def rule_matches_gate(rule: ShiftRule, name: str, param_index: int, num_wires=No
         syms = sp.symbols(f"p0:{row.num_params}", real=True)
         mat = row.sympy_matrix(syms, num_wires, hyper)
 
+        at = matrix_function(mat, syms)
+
         def f(*params):
-            return matrix_at(mat, syms, params)
+            return at(params)
 
         terms = rule.numeric()
         rng = np.random.default_rng()
@@ -1443,17 +1498,17 @@ def _from_disk_or(key, derive, gate, param_index, num_wires, hyper) -> ShiftRule
     """The rule on disk under ``key`` if there and it gives the derivative through ``gate``
     (a name or a table row: :func:`rule_matches_gate`), else ``derive()`` (and saved)."""
     if key is not None:
-        rule = _load_rule(key)
-        if rule is not None and rule_matches_gate(rule, gate, param_index, num_wires, hyper):
-            return rule
-        # the built-in gates' rules as qsym derived them when it was built (checked as a
-        # record is: qsym._cache.shipped_record), instead of sympy's derivation
+        # first the built-in gates' rules as qsym derived them when it was built (checked
+        # as a record is: qsym._cache.shipped_record; no file read or written for them),
+        # then the cache folder's record, instead of sympy's derivation
         from . import _cache as cache
 
-        rule = _rule_from_record(cache.shipped_record("rules", key))
-        if rule is not None and rule_matches_gate(rule, gate, param_index, num_wires, hyper):
-            _save_rule(key, rule)
-            return rule
+        for read in (lambda: _rule_from_record(cache.shipped_record("rules", key)),
+                     lambda: _load_rule(key)):
+            rule = read()
+            if rule is not None and rule_matches_gate(rule, gate, param_index, num_wires,
+                                                      hyper):
+                return rule
     rule = derive()
     if key is not None:
         _save_rule(key, rule)

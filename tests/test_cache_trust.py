@@ -52,6 +52,7 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     import qsym as qml
     from qsym import _cache as cache
+    cache.set_shipped({})  # the folder's records, not the table qsym ships (looked up first)
     for folder in sys.argv[1:]:
         os.environ["QSYM_CACHE_DIR"] = folder
         del caught[:]
@@ -118,6 +119,7 @@ def fresh(tmp_path, monkeypatch):
     monkeypatch.delenv("QSYM_CACHE", raising=False)
     monkeypatch.delenv("QSYM_CACHE_MAX_MB", raising=False)
     monkeypatch.setattr(cache, "_warned", set())
+    monkeypatch.setattr(cache, "_shipped", {})  # the folder's records (the table comes first)
     rules.rule_for_gate.cache_clear()
     emit.gate_body.cache_clear()
     yield folder

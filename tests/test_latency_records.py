@@ -52,8 +52,8 @@ def test_shipped_table_is_what_qsym_derives_now(tmp_path):
 
 def test_a_new_gate_kind_is_neither_derived_nor_printed(fresh, monkeypatch):
     """RZ and DoubleExcitation in an empty cache folder: the rules and the matrix code
-    (value and derivative) come from the table, equal to sympy's derivation, and are
-    saved to the folder as records."""
+    (value and derivative) come from the table, equal to sympy's derivation, and no
+    record file is read or written for them (the table is looked up first)."""
     monkeypatch.setattr(cache, "_shipped", {})
     expected = {g: (rules.rule_for_gate(g, 0), emit.gate_body(g), emit.gate_body(g, None, (), 0))
                 for g in ("RZ", "DoubleExcitation")}
@@ -64,11 +64,18 @@ def test_a_new_gate_kind_is_neither_derived_nor_printed(fresh, monkeypatch):
     rules.rule_for_gate.cache_clear()
     emit.gate_body.cache_clear()
     _no_derivation(monkeypatch)
-    for g, (rule, code, dcode) in expected.items():
-        assert rules.rule_for_gate(g, 0) == rule
-        assert emit.gate_body(g) == code and emit.gate_body(g, None, (), 0) == dcode
-    assert len(list((fresh / "rules").glob("*.json"))) == 2
-    assert len(list((fresh / "gate-code").glob("*.json"))) == 4
+
+    def no_file(*args):
+        raise AssertionError(f"a record file read or written: {args[:2]}")
+
+    with monkeypatch.context() as m:
+        m.setattr(cache, "load_record", no_file)
+        m.setattr(cache, "save_record", no_file)
+        for g, (rule, code, dcode) in expected.items():
+            assert rules.rule_for_gate(g, 0) == rule
+            assert emit.gate_body(g) == code and emit.gate_body(g, None, (), 0) == dcode
+    assert not list((fresh / "rules").glob("*.json"))
+    assert not list((fresh / "gate-code").glob("*.json"))
     # the rule is the exact one: RZ's frequency 1/2 (shifts ±pi/2, coefficients ±1/2)
     rz = expected["RZ"][0]
     assert rules.prove_rule(rz)
@@ -107,3 +114,64 @@ def test_wrong_shipped_entries_are_refused(fresh, monkeypatch):
     exec("\n".join(rx_code), env)
     c, s = math.cos(0.35), math.sin(0.35)
     assert np.allclose(env["out"], [c, -1j * s, -1j * s, c], atol=1e-15)
+
+
+def test_every_shipped_rule_reads_back_as_derived(fresh, monkeypatch):
+    """Each rule of the table, read from it, is the rule sympy derives now, expression for
+    expression (sums rebuilt without sympy's evaluation, functions such as cos(3*pi/8) left
+    as the derivation leaves them, not rewritten as radicals), with the same floats."""
+    from qsym import _gates as gates
+
+    calls = []
+    for name in sorted(gates.GATES):
+        row = gates.gate_def(name)
+        for num_wires, hyper in row.variants():
+            calls += [(name, j, num_wires, hyper) for j in range(row.num_params)]
+
+    def rules_now():
+        rules.rule_for_gate.cache_clear()
+        out = {}
+        for name, j, num_wires, hyper in calls:
+            try:
+                out[name, j, num_wires, hyper] = rules.rule_for_gate(
+                    name, j, num_wires=num_wires, hyper=hyper)
+            except Exception:  # noqa: BLE001 - a variant with no rule (ship_records too)
+                pass
+        return out
+
+    monkeypatch.setattr(cache, "_shipped", {})
+    derived = rules_now()
+    for f in (fresh / "rules").glob("*.json"):  # the table, not the records just saved
+        f.unlink()
+    monkeypatch.setattr(cache, "_shipped", None)  # the real table, read again
+    _no_derivation(monkeypatch)
+    shipped = rules_now()
+    assert len(derived) > 30 and shipped.keys() == derived.keys()
+    with_cos = 0
+    for k, rule in derived.items():
+        assert shipped[k] == rule, k
+        assert shipped[k].numeric() == rule.numeric(), k
+        with_cos += any(x.has(sp.cos) for t in rule.terms for x in t)
+    assert with_cos  # the case sympy's evaluation would have rewritten
+
+
+def test_reading_rules_does_not_import_sympy_tensor():
+    """A shipped rule with an exact sum (DoubleExcitation's) is read without sympy's first
+    evaluated Add, which imports ``sympy.tensor.tensor`` (20-100 ms of a new circuit's
+    first answer); a sum that is not canonical is still evaluated by sympy."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sympy as sp\n"
+        "from qsym import rules\n"
+        "x = rules._from_srepr('Add(Rational(1, 4), Mul(Rational(1, 8), "
+        "Pow(Integer(2), Rational(1, 2))), Mul(Rational(1, 8), cos(Mul(Rational(1, 8), pi))))')\n"
+        "assert 'sympy.tensor.tensor' not in sys.modules\n"
+        "assert x == sp.Rational(1, 4) + sp.sqrt(2) / 8 + sp.cos(sp.pi / 8, evaluate=False) / 8\n"
+        "assert rules._from_srepr('Add(Integer(1), Integer(2), pi, pi)') == 3 + 2 * sp.pi\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.stdout.strip() == "ok", out.stderr

@@ -461,3 +461,154 @@ def test_kernel_warm_up_waits_for_the_first_answer():
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "False", "True"]
+
+
+def _hea_mixed(w, n=4):
+    for i in range(n):
+        qml.RY(w[i], wires=i)
+        qml.RZ(w[n + i], wires=i)
+    for i in range(n):
+        qml.CNOT(wires=[i, (i + 1) % n])
+    qml.CRX(w[0] * w[1], wires=[0, 2])
+    qml.IsingXX(w[2], wires=[1, 3])
+    return qml.expval(qml.PauliZ(0) @ qml.PauliX(2) + 0.5 * qml.PauliY(1) + qml.PauliZ(3))
+
+
+def test_kernel_twins_give_the_kernels_bits(python_tier):
+    """The kernel library as plain Python with the NumPy twins (what a new circuit's first
+    calls run until the warm-up thread has loaded the compiled kernels: tiers.KERNELS)
+    gives the compiled kernels' bits: values, parameter-shift and adjoint gradients, of a
+    Hamiltonian with an input coefficient, var and probs, and of a 4-wire circuit with
+    one-, two-wire and controlled gates and a Pauli sum."""
+    import types
+
+    twins = tiers._kernel_twins()
+    assert twins, "qsym/kernel_twins.json missing or stale"
+    tw = types.SimpleNamespace(**{k: twins[k] for k in (
+        "program_value", "program_value_and_grad", "program_value_and_grad_adjoint")})
+    w = np.linspace(-1.1, 0.9, 8)
+    cases = [(_node(), (X,), {"scale": SCALE}), (_node("adjoint", fn=_zz), (X,), {"scale": SCALE}),
+             (_node(fn=_hea_mixed, wires=4), (w,), {}),
+             (_node("adjoint", fn=_hea_mixed, wires=4), (w,), {})]
+    for node, args, kwargs in cases:
+        e = _entry(node, *args, **kwargs)
+        x, d = np.asarray(args[0], dtype=float), np.asarray(kwargs.get("scale", []), float)
+        out = {}
+        for key, k in (("twin", tw), ("compiled", kernels)):
+            e._k_value = e._k_grad = e._k_adjoint = k
+            before = tiers.twin_calls
+            grad = (e.value_and_grad_adjoint if node.diff_method == "adjoint"
+                    else e.value_and_grad)(x, d)
+            out[key] = _bits(e.value(x, d), *grad)
+            assert tiers.twin_calls == before  # (tw is not counted; KERNELS is)
+        assert out["twin"] == out["compiled"]
+    # the values are right, too (the 4-wire one against finite differences)
+    node = _node(fn=_hea_mixed, wires=4)
+    g = qml.grad(node, argnum=0)(w)
+    fd = [(node(w + h) - node(w - h)) / 2e-6 for h in np.eye(8) * 1e-6]
+    assert np.allclose(g, fd, atol=1e-7)
+
+
+def test_shipped_kernel_twins_are_current(tmp_path):
+    """qsym/kernel_twins.json is what qsym makes of the kernel library now (if this fails,
+    the kernels, their twins or aot.tier0_source changed: regenerate it with
+    ``python -c "from qsym import _aot as aot; aot.ship_kernel_twins()"``); a file made
+    from other sources is not used (every kernel call then runs compiled)."""
+    import json
+
+    from qsym import _aot as aot
+
+    shipped = json.loads(tiers.KERNEL_TWINS.read_text())
+    assert shipped == aot.ship_kernel_twins(tmp_path / "twins.json")
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps(dict(shipped, digest="0" * 64)))
+    old = tiers.KERNEL_TWINS, tiers._twins
+    try:
+        tiers.KERNEL_TWINS, tiers._twins = stale, None
+        assert tiers._kernel_twins() == {}
+    finally:
+        tiers.KERNEL_TWINS, tiers._twins = old
+
+
+def test_a_new_circuits_first_answer_needs_no_kernel_load(tmp_path):
+    """A new process: the first gradient of a 4-wire circuit (and its first value) run the
+    kernels' plain-Python twins while the warm-up thread has not loaded the compiled code;
+    once it has, the same calls run compiled, with the same bits. A 12-wire 8-layer
+    parameter-shift gradient (about 0.5 s in Python) waits for the compiled kernel."""
+    import subprocess
+    import sys
+    import types
+
+    # 12 wires, 288 ops: a parameter-shift gradient runs 385 circuits, the adjoint ~3
+    big = {"NUM_WIRES": 12, "WORK": 4096 * 288 * 385, "_q_WORK_ADJOINT": 4096 * 288 * 3,
+           "_q_NUMPY_TWINS": True}
+    assert tiers.kernels_for(types.SimpleNamespace(**big), "WORK") is kernels
+    assert tiers.kernels_for(types.SimpleNamespace(**big), "_q_WORK_ADJOINT") is tiers.KERNELS
+    # ops without a NumPy twin (CZ, Toffoli, ...) loop over the state in Python: only small
+    slow = dict(big, _q_NUMPY_TWINS=False)
+    assert tiers.kernels_for(types.SimpleNamespace(**slow), "_q_WORK_ADJOINT") is kernels
+    small = dict(slow, NUM_WIRES=3, _q_WORK_ADJOINT=8 * 20 * 3)
+    assert tiers.kernels_for(types.SimpleNamespace(**small), "_q_WORK_ADJOINT") is tiers.KERNELS
+
+    def with_cz(w):
+        _hea_mixed(w)
+        qml.CZ(wires=[0, 1])
+        return qml.expval(qml.PauliZ(0))
+
+    w = np.zeros(8)
+    assert _entry(_node(fn=_hea_mixed, wires=4), w).module.namespace["_q_NUMPY_TWINS"] is True
+    assert _entry(_node(fn=with_cz, wires=4), w).module.namespace["_q_NUMPY_TWINS"] is False
+    node = _node(fn=_hea_mixed, wires=4)  # here: the compiled kernel is on disk for the child
+    e = _entry(node, np.zeros(8))
+    e._k_grad = kernels
+    e.value_and_grad(np.zeros(8), np.zeros(0))
+    code = (
+        "import numpy as np, qsym as qml, qsym._tiers as t, qsym._kernels as k\n"
+        "from tests.test_tiers import _hea_mixed\n"
+        "node = qml.QNode(_hea_mixed, qml.device('default.qubit', wires=4))\n"
+        "w = qml.numpy.array(np.linspace(-1.1, 0.9, 8), requires_grad=True)\n"
+        "g1, v1 = qml.grad(node)(w), node(w)\n"
+        "first = (t.twin_calls, len(k.program_value_and_grad.overloads))\n"
+        "t._warm_start.set(); t._warm_thread.join()\n"
+        "g2, v2 = qml.grad(node)(w), node(w)\n"
+        "same = g1.tobytes() == g2.tobytes() and np.float64(v1).tobytes() == np.float64(v2).tobytes()\n"
+        "print(first[0] >= 2, first[1] == 0, t.twin_calls == first[0], same)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("QSYM_WARMUP", "QSYM_TIER")}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, timeout=600, cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "True", "True", "True"], out.stdout
+
+
+def test_a_large_circuit_starts_the_kernel_warm_up_at_its_trace(monkeypatch):
+    """A traced circuit whose gradient will need the compiled kernels (a 12x8 HEA by
+    parameter shift) lets the warm-up thread start loading at once; a small one, or the
+    same circuit by the adjoint method (cheap in Python), leaves it waiting for the first
+    answer."""
+    for wires, ops, adjoint, starts in ((12, 288, False, True), (12, 288, True, False),
+                                        (4, 24, False, False), (1, 2, False, False)):
+        event = threading.Event()
+        monkeypatch.setattr(tiers, "_warm_start", event)
+        tiers.kernels_needed_soon(wires, ops, adjoint)
+        assert event.is_set() == starts, (wires, ops, adjoint)
+    # through a QNode's build
+    event = threading.Event()
+    monkeypatch.setattr(tiers, "_warm_start", event)
+
+    def big(w):
+        for layer in range(8):
+            for i in range(12):
+                qml.RY(w[layer, i], wires=i)
+        return qml.expval(qml.PauliZ(0))
+
+    node = qml.QNode(big, qml.device("default.qubit", wires=12))
+    from qsym import _stages as stages
+
+    target = stages.Target(big, node.device.wires, "parameter-shift", frozenset(), ("w",),
+                           lambda op, i: None)
+    key = ((qml._arguments.TRAIN, (8, 12)),)
+    stages.record(target, stages.make_symbols(target, [np.zeros((8, 12))], {}, key))
+    assert event.is_set()

@@ -417,3 +417,54 @@ def test_random_draws_inside_a_circuit_function_are_refused():
                 node(0.3)
     drawn = qnp.random.uniform(0, 1, size=2)
     assert isinstance(drawn, qnp.tensor) and drawn.shape == (2,)
+
+
+def test_the_replay_compares_input_parameters_without_sympy(monkeypatch):
+    """A gate parameter that is one input is compared with the replay's number directly
+    (no sympy evalf: 20-40 us a parameter, most of a large circuit's check); a swapped
+    input is still caught, and a parameter computed from inputs still goes through sympy."""
+    calls, inside = [], []
+    real_evalf, real_replay = sp.Expr.evalf, trace.replay_check
+
+    def counting(self, *a, **k):
+        if inside:
+            calls.append(self)
+        return real_evalf(self, *a, **k)
+
+    def replay(*a, **k):
+        inside.append(1)
+        try:
+            return real_replay(*a, **k)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(sp.Expr, "evalf", counting)
+    monkeypatch.setattr(trace, "replay_check", replay)
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def plain(x):
+        for i in range(2):
+            qml.RY(x[i], wires=i)
+            qml.RZ(x[2 + i], wires=i)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(1))
+
+    @qml.qnode(dev)
+    def swapped(x):  # the numbers take the other input: the tracer cannot see it
+        qml.RY(x[0] if isinstance(x[0], Traced) else x[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(dev)
+    def computed(x):
+        qml.RY(2 * x[0], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array([0.3, -0.4, 1.1, 0.2])
+    assert plain(x) == pytest.approx(math.cos(0.3) * math.cos(-0.4), abs=1e-12)
+    assert not calls
+    with pytest.raises(qml.TracingError, match="cannot see"):
+        swapped(np.array([0.3, -0.4]))
+    calls.clear()
+    assert computed(np.array([0.3])) == pytest.approx(math.cos(0.6))
+    assert calls  # 2*x[0] at the numbers: sympy's evaluation
