@@ -2409,12 +2409,20 @@ def _adjoint_blocked_into_parallel(n, op_wires, op_nw, op_kind, op_off, mats, wo
     _block_sums(part, adj_slot, de)
 
 
-@njit(cache=True, parallel=True)
-def program_value_and_grad_adjoint_parallel(ints, floats, mats, dmats, ch, C, cc):
-    """:func:`program_value_and_grad_adjoint` of a large state (from BLOCK_MIN_WIRES wires)
-    with the chunks of each blocked pass on numba's threads: bit for bit the serial
-    kernel's result for any number of threads. Entered from Python (a parallel kernel is
-    entered through its own dispatcher: docs/design.md, "Batches and threads")."""
+@njit(cache=True)
+def program_value_and_grad_adjoint_blocked(ints, floats, mats, dmats, ch, C, cc):
+    """:func:`program_value_and_grad_adjoint_blocked_into`, into new arrays."""
+    out, jac = _outputs(ints)
+    program_value_and_grad_adjoint_blocked_into(ints, floats, mats, dmats, ch, C, cc, out, jac)
+    return out, jac
+
+
+@njit(cache=True)
+def program_value_and_grad_adjoint_blocked_into(ints, floats, mats, dmats, ch, C, cc, out, jac):
+    """:func:`program_value_and_grad_adjoint_into` in blocked passes
+    (:func:`_adjoint_blocked_into`): the entry point of circuits from ``BLOCK_MIN_WIRES``
+    wires (the runtime and the generated module choose it, so that smaller circuits' code
+    does not link it: it about doubles the adjoint kernel's compile time)."""
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, ch_slot, ch_x,
      cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off) = unpack_program(ints)
     n = ints[H_N]
@@ -2425,13 +2433,31 @@ def program_value_and_grad_adjoint_parallel(ints, floats, mats, dmats, ch, C, cc
     fl = np.zeros(n_words + n_slots * n_out)
     e = fl[:n_words]
     de = fl[n_words:].reshape((n_slots, n_out))
-    if n >= BLOCK_MIN_WIRES:
-        _adjoint_blocked_into_parallel(n, op_wires, op_nw, op_kind, op_off, mats, word_flip,
-                                       word_z, word_ny, C, adj_op, adj_slot, adj_off, dmats, e,
-                                       de, psi, phi, lam, amats, _BLOCK_BITS)
-    else:
-        _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
-                      adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats)
+    _adjoint_blocked_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z,
+                          word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam,
+                          amats, _BLOCK_BITS)
+    _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac)
+
+
+@njit(cache=True, parallel=True)
+def program_value_and_grad_adjoint_parallel(ints, floats, mats, dmats, ch, C, cc):
+    """:func:`program_value_and_grad_adjoint_blocked` with the chunks of each blocked pass
+    on numba's threads: bit for bit its result, for any number of threads. Entered from
+    Python (a parallel kernel is entered through its own dispatcher: docs/design.md,
+    "Batches and threads")."""
+    (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, ch_slot, ch_x,
+     cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off) = unpack_program(ints)
+    n = ints[H_N]
+    n_out = ints[H_OUTPUTS]
+    n_words = word_flip.shape[0]
+    n_slots = ints[H_SLOTS]
+    psi, phi, lam, amats = _adjoint_work(n, n_out, mats.shape[0])
+    fl = np.zeros(n_words + n_slots * n_out)
+    e = fl[:n_words]
+    de = fl[n_words:].reshape((n_slots, n_out))
+    _adjoint_blocked_into_parallel(n, op_wires, op_nw, op_kind, op_off, mats, word_flip,
+                                   word_z, word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de,
+                                   psi, phi, lam, amats, _BLOCK_BITS)
     out, jac = _outputs(ints)
     _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac)
     return out, jac
@@ -2442,13 +2468,7 @@ def _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, 
                   adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats):
     """The adjoint sweeps of :func:`adjoint_jacobian` into given arrays: ``e``, ``de``
     (zeroed), work states ``psi`` and ``phi``, ``lam`` (zeroed, one row per output: the
-    rows of ``C``, then one per probability) and ``amats`` (the size of ``mats``). From
-    ``BLOCK_MIN_WIRES`` wires: :func:`_adjoint_blocked_into`."""
-    if n >= BLOCK_MIN_WIRES:
-        _adjoint_blocked_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z,
-                              word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi,
-                              lam, amats, _BLOCK_BITS)
-        return
+    rows of ``C``, then one per probability) and ``amats`` (the size of ``mats``)."""
     n_ops = op_nw.shape[0]
     dim = psi.shape[0]
     _reset(psi)
@@ -2652,22 +2672,32 @@ def batch_value_and_grad(ints, floats, MATS, SMATS, CH, C, CC, parallel):
 
 @njit(cache=True, parallel=True)
 def batch_value_and_grad_adjoint(ints, floats, MATS, DMATS, CH, C, CC, parallel):
-    """``program_value_and_grad_adjoint`` of every row."""
+    """``program_value_and_grad_adjoint`` of every row (``_blocked`` from BLOCK_MIN_WIRES
+    wires, as the single call)."""
     B = MATS.shape[0]
     out = np.empty((B, ints[H_OUTPUTS]))
     jac = np.empty((B, ints[H_OUTPUTS], ints[H_INPUTS]))
     done = np.zeros(B, dtype=np.bool_)
+    blocked = ints[H_N] >= BLOCK_MIN_WIRES
     if parallel:
         for b in prange(B):
-            v, j = program_value_and_grad_adjoint(ints, floats, MATS[b], DMATS[b], CH[b], C[b],
-                                                  CC[b])
+            if blocked:
+                v, j = program_value_and_grad_adjoint_blocked(ints, floats, MATS[b], DMATS[b],
+                                                              CH[b], C[b], CC[b])
+            else:
+                v, j = program_value_and_grad_adjoint(ints, floats, MATS[b], DMATS[b], CH[b],
+                                                      C[b], CC[b])
             put_row(out, b, v)
             put_row2(jac, b, j)
             done[b] = True
     for b in range(B):
         if not done[b]:
-            v, j = program_value_and_grad_adjoint(ints, floats, MATS[b], DMATS[b], CH[b], C[b],
-                                                  CC[b])
+            if blocked:
+                v, j = program_value_and_grad_adjoint_blocked(ints, floats, MATS[b], DMATS[b],
+                                                              CH[b], C[b], CC[b])
+            else:
+                v, j = program_value_and_grad_adjoint(ints, floats, MATS[b], DMATS[b], CH[b],
+                                                      C[b], CC[b])
             put_row(out, b, v)
             put_row2(jac, b, j)
     return out, jac
@@ -2727,13 +2757,7 @@ def _adjoint_into_flat(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, wor
                        word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam,
                        amats):
     """:func:`_adjoint_into` for one output (the loop's objective) with
-    :func:`_step1_real_flat` for real one-wire ops: the same sweeps, the same bits (from
-    ``BLOCK_MIN_WIRES`` wires: :func:`_adjoint_blocked_into`, as :func:`_adjoint_into`)."""
-    if n >= BLOCK_MIN_WIRES:
-        _adjoint_blocked_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z,
-                              word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi,
-                              lam, amats, _BLOCK_BITS)
-        return
+    :func:`_step1_real_flat` for real one-wire ops: the same sweeps, the same bits."""
     n_ops = op_nw.shape[0]
     dim = psi.shape[0]
     _reset(psi)

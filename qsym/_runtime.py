@@ -513,11 +513,15 @@ class Compiled:
     def value_and_grad_adjoint(self, x, d):
         """Values and Jacobian ``jac[m, j]`` by the adjoint method."""
         mats, dmats, ch, C, cc, _ = self._prepare_adjoint(x, d)
-        if self.circuit.num_wires >= kernels.BLOCK_MIN_WIRES and kernels.num_threads() > 1:
-            # a large state: each blocked pass's chunks on numba's threads (the same bits)
-            return self._launch(kernels.call_dynamic,
-                                kernels.program_value_and_grad_adjoint_parallel, self._ints,
-                                self._floats, mats, dmats, ch, C, cc)
+        if self.circuit.num_wires >= kernels.BLOCK_MIN_WIRES:
+            # a large state: blocked passes, each pass's chunks on numba's threads when
+            # there are several (the same bits)
+            if kernels.num_threads() > 1:
+                return self._launch(kernels.call_dynamic,
+                                    kernels.program_value_and_grad_adjoint_parallel,
+                                    self._ints, self._floats, mats, dmats, ch, C, cc)
+            return kernels.program_value_and_grad_adjoint_blocked(
+                self._ints, self._floats, mats, dmats, ch, C, cc)
         return kernels.program_value_and_grad_adjoint(
             self._ints, self._floats, mats, dmats, ch, C, cc
         )
