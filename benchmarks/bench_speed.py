@@ -654,17 +654,27 @@ def child_onegrad(spec: dict) -> dict:
         d = np.asarray(qflat(ds), dtype=float).ravel()
         res = {}
         got = {}
+        # the parallel form of the blocked kernel, called directly (the runtime does not
+        # switch it on yet: kernels.BLOCK_PARALLEL_MIN_WIRES), checked against the serial
+        from qsym import _kernels as K
+        mats, dmats, ch, C, cc, _ = entry._prepare_adjoint(x, d)
+
+        def call():
+            return K.program_value_and_grad_adjoint_parallel(entry._ints, entry._floats, mats,
+                                                             dmats, ch, C, cc)
+        serial = entry.value_and_grad_adjoint(x, d)
         for threads in (1, 2):
             numba.set_num_threads(threads)
-            got[threads] = entry.value_and_grad_adjoint(x, d)
-        res["identical"] = bool(all(np.array_equal(a, b) for a, b in zip(got[1], got[2])))
+            got[threads] = call()
+        res["identical"] = bool(all(np.array_equal(a, b) for a, b in zip(got[1], got[2]))
+                                and all(np.array_equal(a, b) for a, b in zip(got[1], serial)))
         ts = {1: [], 2: []}
         meter = core.OtherLoad()
         for _ in range(spec["repeats"]):
             for threads in (1, 2):
                 numba.set_num_threads(threads)
                 t0 = time.perf_counter()
-                entry.value_and_grad_adjoint(x, d)
+                call()
                 ts[threads].append(time.perf_counter() - t0)
         res.update(t1=ts[1], t2=ts[2], median1=statistics.median(ts[1]),
                    median2=statistics.median(ts[2]), other_cores=meter.cores())
@@ -1615,7 +1625,7 @@ def main(argv=None) -> int:
             "run in two passes, low wires in cache-sized chunks and high wires on gathered "
             "buffers; a CNOT run as one permutation; λ's single-Z words in one pass). "
             f"Floor = blocked bytes / copy bandwidth ({bw / 1e9:.1f} GB/s). The 1- and "
-            "2-thread times are one gradient (`Compiled.value_and_grad_adjoint`, "
+            "2-thread times are one gradient (`kernels.program_value_and_grad_adjoint_parallel`, "
             "NUMBA_NUM_THREADS=2, `numba.set_num_threads`, alternated; medians) in a child "
             "process; the 1-thread column of the main table is the same method in this "
             "process." + l3_caveat() + "\n")

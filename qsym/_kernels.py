@@ -1657,6 +1657,11 @@ def _step1(psi, lam, n, w, kind, amats, aoff, dmats, doff):
 # numba's threads: the same chunks, the same sums, the same bits.
 # Measurements: docs/design.md, "Large states: blocked adjoint passes".
 BLOCK_MIN_WIRES = 14
+# From this many wires Compiled.value_and_grad_adjoint runs the parallel form on 2+
+# threads. Off (63) for now: measured on this shared machine, two threads were slower
+# than one on the 16-wire HEA (118 ms against 48 ms with a static schedule, 356 ms with
+# call_dynamic; another process held part of a core), not yet measured on free cores.
+BLOCK_PARALLEL_MIN_WIRES = 63
 _BLOCK_BITS = 12  # 2^12 amplitudes (64 KiB) per chunk and per high buffer
 SEG_BLOCK = 0
 SEG_CNOT = 1
