@@ -574,6 +574,115 @@ def adjoint_floor_bytes(row: Row) -> tuple[int, str]:
                        f" = {units} × {S / 2**20:g} MiB = {units * S / 1e9:.2f} GB")
 
 
+LARGE_ROWS = ("hea16", "hea20")  # the rows of the passes / bytes / threads report
+
+
+def adjoint_traffic(qml, row: Row) -> dict:
+    """State sizes streamed (read + written) by one adjoint gradient of ``row``, counted
+    from qsym's program: ``"op by op"`` as the unblocked kernel runs it
+    (``kernels._adjoint_into``: a pass per gate forward, one per word for lambda, psi and
+    lambda per gate backward) and ``"blocked"`` as the blocked kernel does from
+    ``kernels.BLOCK_MIN_WIRES`` wires (``kernels.block_plan``'s segments: a pass per group
+    of a block segment, one per CNOT run); per phase (forward, measure, lambda, backward).
+    Bytes = units x 16 * 2^n."""
+    from qsym import _kernels as K
+    node = build_qnode(qml, row, "default.qubit", "adjoint")
+    p = qml.numpy.array(row.param_values(), requires_grad=True)
+    qml.grad(node)(p)
+    entry = node.compiled((p,), {})[0]
+    ints, _ = entry.module.PROGRAM
+    (op_wires, op_nw, op_kind, _, wf, wz, _, _, _, _, _, _, _, _, _, _, adj_op, _,
+     _) = K.unpack_program(ints)
+    n = int(ints[K.H_N])
+    n_ops = len(op_nw)
+    single = sum(1 for f, z in zip(wf, wz) if f == 0 and z and not z & (z - 1))
+    first = int(adj_op[0]) if len(adj_op) else n_ops
+    n_adj = np.bincount(adj_op, minlength=n_ops) if len(adj_op) else np.zeros(n_ops, int)
+
+    def op_units(q, backward):
+        cx = op_kind[q] == K.CONTROLLED_X
+        one = 1 if cx else 2  # a CNOT moves half the state
+        if not backward:
+            return one
+        if op_nw[q] == 1 and n_adj[q] == 1:
+            return 4  # _step1: psi and lambda, read and written, once
+        u = 2 * one  # psi and lambda un-applied
+        for _ in range(n_adj[q]):
+            u += 2 if op_nw[q] == 1 else 6  # the overlap (a copy and a gate for wider ops)
+        return u
+
+    measure = 1 if single >= K.SINGLE_Z_TREE else len(wf)
+    old = {"forward": sum(op_units(q, False) for q in range(n_ops)), "measure": measure,
+           "lambda": 3 * len(wf),
+           "backward": sum(op_units(q, True) for q in range(first, n_ops))}
+    seg, grp, _, _, _ = K.block_plan(n, op_wires, op_nw, op_kind, adj_op, K._BLOCK_BITS)
+    fwd = bwd = 0
+    for kind, q0, q1 in seg:
+        groups = len({int(g) for g in grp[q0:q1]})
+        if kind == K.SEG_BLOCK:
+            fwd += 2 * groups
+            bwd += 4 * groups if q1 > first else 0
+        elif kind == K.SEG_CNOT:
+            fwd += 2
+            bwd += 4 if q1 > first else 0
+        else:
+            fwd += op_units(q0, False)
+            bwd += op_units(q0, True) if q1 > first else 0
+    new = {"forward": fwd, "measure": measure, "lambda": 2 + 3 * (len(wf) - single),
+           "backward": bwd}
+    return {"n": n, "state_bytes": 16 * 2**n, "ops": n_ops, "params": len(adj_op),
+            "segments": len(seg), "op by op": old, "blocked": new,
+            "blocked_used": n >= K.BLOCK_MIN_WIRES}
+
+
+def child_onegrad(spec: dict) -> dict:
+    """Runs with NUMBA_NUM_THREADS=2: one adjoint gradient of each large row
+    (``Compiled.value_and_grad_adjoint``) with ``numba.set_num_threads(1)`` and ``(2)``,
+    alternated, the two results checked bit for bit first."""
+    warnings.simplefilter("ignore")
+    import numba
+    qml = importlib.import_module("qsym")
+    from qsym._shapes import flat as qflat
+    out = {"rows": {}}
+    for rn in spec["rows"]:
+        row = ROWS[rn]
+        node = build_qnode(qml, row, "default.qubit", "adjoint")
+        p = qml.numpy.array(row.param_values(), requires_grad=True)
+        qml.grad(node)(p)
+        entry, xs, ds = node.compiled((p,), {})
+        x = np.asarray(qflat(xs), dtype=float).ravel()
+        d = np.asarray(qflat(ds), dtype=float).ravel()
+        res = {}
+        got = {}
+        # the parallel form of the blocked kernel, called directly (the runtime does not
+        # switch it on yet: kernels.BLOCK_PARALLEL_MIN_WIRES), checked against the serial
+        from qsym import _kernels as K
+        mats, dmats, ch, C, cc, _ = entry._prepare_adjoint(x, d)
+
+        def call():
+            return K.program_value_and_grad_adjoint_parallel(entry._ints, entry._floats, mats,
+                                                             dmats, ch, C, cc)
+        serial = entry.value_and_grad_adjoint(x, d)
+        for threads in (1, 2):
+            numba.set_num_threads(threads)
+            got[threads] = call()
+        res["identical"] = bool(all(np.array_equal(a, b) for a, b in zip(got[1], got[2]))
+                                and all(np.array_equal(a, b) for a, b in zip(got[1], serial)))
+        ts = {1: [], 2: []}
+        meter = core.OtherLoad()
+        for _ in range(spec["repeats"]):
+            for threads in (1, 2):
+                numba.set_num_threads(threads)
+                t0 = time.perf_counter()
+                call()
+                ts[threads].append(time.perf_counter() - t0)
+        res.update(t1=ts[1], t2=ts[2], median1=statistics.median(ts[1]),
+                   median2=statistics.median(ts[2]), other_cores=meter.cores())
+        res["speedup"] = res["median1"] / res["median2"]
+        out["rows"][rn] = res
+    return out
+
+
 # --------------------------------------------------------------------------------------
 # Child processes
 # --------------------------------------------------------------------------------------
@@ -732,7 +841,7 @@ def child_peer(spec: dict) -> dict:
 
 
 CHILDREN = {"compile": child_compile, "warmup": child_warmup, "multicore": child_multicore,
-            "peer": child_peer}
+            "peer": child_peer, "onegrad": child_onegrad}
 
 
 def child_main(kind: str, spec_json: str) -> None:
@@ -1161,6 +1270,21 @@ def main(argv=None) -> int:
             if "error" in res:
                 notes.append(f"multi-core {dm}: {res['error']}")
 
+    # ---- 16 and 20 wires: passes over the state, threads on one gradient ---------------
+    large = [r for r in LARGE_ROWS if r in [row.name for row in rows]]
+    traffic, onegrad = {}, None
+    if large and "qsym-adjoint" not in unavailable:
+        qmod = importlib.import_module("qsym")
+        for rn in large:
+            traffic[rn] = adjoint_traffic(qmod, ROWS[rn])
+        if not args.no_multicore:
+            log(f"[speed] one gradient on 1 and 2 threads ({', '.join(large)})")
+            env = {v: "2" for v in _THREAD_VARS}
+            env.update(NUMBA_CACHE_DIR=inproc / "inproc-numba-cache",
+                       QSYM_CACHE_DIR=inproc / "inproc-qsym-cache")
+            onegrad = run_child("onegrad", {"rows": large, "repeats": 3 if args.quick else 7},
+                                env, args.child_timeout, free_cores=2)
+
     fp_end = core.qsym_fingerprint()
     shutil.rmtree(session_tmp, ignore_errors=True)
 
@@ -1489,6 +1613,48 @@ def main(argv=None) -> int:
             ["lightning.qubit adjoint", fmt_time(la), f"{la / floor_s:.2f}" if la else "—"],
         ]) + "\n")
         raw["floor"] = {"formula": formula, "floor_s": floor_s, "bandwidth_Bps": bw}
+
+    if traffic:
+        lines.append("## 16 and 20 wires: passes over the state, bytes per gradient, threads\n")
+        lines.append(
+            "State sizes streamed by one adjoint gradient (a read or a write of the whole "
+            "state is one unit; bytes = units × 16·2^n), counted from qsym's program "
+            "(`adjoint_traffic`): **op by op** as the unblocked kernel runs it (a pass per "
+            "gate forward, one per word for λ = Hψ, ψ and λ per gate backward), **blocked** "
+            "as the kernel does from `kernels.BLOCK_MIN_WIRES` wires (the local ops of a "
+            "run in two passes, low wires in cache-sized chunks and high wires on gathered "
+            "buffers; a CNOT run as one permutation; λ's single-Z words in one pass). "
+            f"Floor = blocked bytes / copy bandwidth ({bw / 1e9:.1f} GB/s). The 1- and "
+            "2-thread times are one gradient (`kernels.program_value_and_grad_adjoint_parallel`, "
+            "NUMBA_NUM_THREADS=2, `numba.set_num_threads`, alternated; medians) in a child "
+            "process; the 1-thread column of the main table is the same method in this "
+            "process." + l3_caveat() + "\n")
+        trows = []
+        for rn, t in traffic.items():
+            o, b = t["op by op"], t["blocked"]
+            uo, ub = sum(o.values()), sum(b.values())
+            S = t["state_bytes"]
+            floor_b = ub * S / bw
+            qa = med("qsym-adjoint", rn)
+            og = ((onegrad or {}).get("rows") or {}).get(rn) or {}
+            trows.append([
+                ROWS[rn].title, f"{S / 2**20:g} MiB", f"{t['ops']} / {t['params']}",
+                f"{uo} ({uo * S / 1e9:.2f} GB)",
+                f"{ub} ({ub * S / 1e9:.2f} GB)" + ("" if t["blocked_used"] else " (not used)"),
+                " / ".join(str(b[k]) for k in ("forward", "measure", "lambda", "backward")),
+                fmt_time(floor_b), fmt_time(qa) if qa else "—",
+                f"{qa / floor_b:.1f}" if qa else "—",
+                fmt_time(og["median1"]) if og.get("median1") else "—",
+                fmt_time(og["median2"]) if og.get("median2") else "—",
+                (f"**{og['speedup']:.2f}×**" + ("" if og.get("identical") else " (bits differ!)"))
+                if og.get("speedup") else "—"])
+        lines.append(md_table(["row", "state", "ops / params", "op by op: units (bytes)",
+                               "blocked: units (bytes)", "blocked: fwd / measure / λ / bwd",
+                               "floor (blocked bytes)", "qsym adjoint", "× floor",
+                               "1 thread", "2 threads", "speed-up"], trows) + "\n")
+        if onegrad is not None and not onegrad.get("ok"):
+            lines.append(f"One-gradient child failed: `{onegrad.get('error', '?')[:300]}`\n")
+        raw["large"] = {"traffic": traffic, "onegrad": onegrad}
 
     if compile_res:
         lines.append("## qsym compile latency (fresh processes)\n")

@@ -850,8 +850,8 @@ import numpy as np
 from numba import njit
 from qsym._kernels import program_value_into as _q_program_value_into
 from qsym._kernels import program_value_and_grad_small_into as _q_program_value_and_grad_small_into
-from qsym._kernels import program_value_and_grad_adjoint as _q_program_value_and_grad_adjoint
-from qsym._kernels import program_value_and_grad_adjoint_into as _q_program_value_and_grad_adjoint_into
+from qsym._kernels import {adjoint} as _q_program_value_and_grad_adjoint
+from qsym._kernels import {adjoint}_into as _q_program_value_and_grad_adjoint_into
 from qsym._kernels import batch_value as _q_batch_value
 from qsym._kernels import call_dynamic as _q_call_dynamic
 from qsym._kernels import batch_value_and_grad as _q_batch_value_and_grad
@@ -1192,6 +1192,11 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
     gate_lines, dgate_lines = _gate_code(program)
     return _MODULE.format(
         into_functions=into or _INTO_KERNELS,
+        # large states: the adjoint in blocked passes (kernels.BLOCK_MIN_WIRES); smaller
+        # circuits' modules do not link it
+        adjoint=("program_value_and_grad_adjoint_blocked"
+                 if program.num_wires >= kernels.BLOCK_MIN_WIRES
+                 else "program_value_and_grad_adjoint"),
         returning=_RETURNING,
         version=__version__,
         key=key,

@@ -1639,6 +1639,835 @@ def _step1(psi, lam, n, w, kind, amats, aoff, dmats, doff):
     return _step1_dense(psi, lam, n, w, amats, aoff, dmats, doff)
 
 
+# --- large states: the adjoint method in blocked passes (issue #19) ------------------------
+# From BLOCK_MIN_WIRES wires the adjoint method makes far fewer passes over its states. The
+# index bits are split in two: the low bits (the last wires) below k, and the high bits. An
+# op whose wires are all low, or all high, is "local": a run of local ops ("block
+# segment") is applied in two passes, the low ops in chunks of 2^k contiguous amplitudes
+# (each chunk a small state of its own, every op applied while it is in cache) and the high
+# ops on gathered buffers (for a fixed offset of the low bits, every value of the high bits,
+# with 2^lL contiguous amplitudes per row). Ops on disjoint wires commute, so the low ops and
+# the high ops may be applied in either order; each group keeps its circuit order. A run of
+# CNOTs that crosses the split is one permutation pass (gather_cnot_run); any other op runs
+# as before. Forward, only the final state is needed; backward (un-applying each op to psi
+# and lambda, with each differentiated op's overlap 2 Re <lambda| dU |psi> taken in its
+# chunk), the overlaps are summed per chunk and then over chunks in chunk order, so the
+# result does not depend on the number of threads (the chunks are the same for any). The
+# parallel form (program_value_and_grad_adjoint_parallel) runs the chunks of each pass on
+# numba's threads: the same chunks, the same sums, the same bits.
+# Measurements: docs/design.md, "Large states: blocked adjoint passes".
+BLOCK_MIN_WIRES = 14
+# From this many wires Compiled.value_and_grad_adjoint runs the parallel form on 2+
+# threads. Off (63) for now: measured on this shared machine, two threads were slower
+# than one on the 16-wire HEA (118 ms against 48 ms with a static schedule, 356 ms with
+# call_dynamic; another process held part of a core), not yet measured on free cores.
+BLOCK_PARALLEL_MIN_WIRES = 63
+_BLOCK_BITS = 12  # 2^12 amplitudes (64 KiB) per chunk and per high buffer
+SEG_BLOCK = 0
+SEG_CNOT = 1
+SEG_OP = 2
+
+
+@njit(cache=True)
+def block_geometry(n, bits):
+    """``(k, lL)``: the low index bits (chunks of ``2^k`` amplitudes) and the contiguous
+    low bits per row of a high buffer (``2^(n - k + lL)`` amplitudes), for chunks of about
+    ``2^bits`` amplitudes (``_BLOCK_BITS``; the tests take fewer, to split small states)."""
+    k = max(min(n, bits), (n + 1) // 2)
+    lL = min(k, max(2, bits - (n - k)))
+    return k, lL
+
+
+@njit(cache=True)
+def block_plan(n, op_wires, op_nw, op_kind, adj_op, bits):
+    """The segments of the blocked adjoint: ``seg`` rows ``(kind, start, stop)``
+    (SEG_BLOCK, SEG_CNOT, SEG_OP); per op its group ``grp`` (0 low, 1 high, -1 neither) and
+    its wires in its group's small state ``loc``; the differentiated slots of op ``q`` are
+    ``a_lo[q] .. a_hi[q] - 1`` (adj_op is sorted)."""
+    n_ops = op_nw.shape[0]
+    k, _ = block_geometry(n, bits)
+    grp = np.full(n_ops, -1, dtype=np.int64)
+    loc = op_wires.copy()
+    for q in range(n_ops):
+        lo = True
+        hi = True
+        for i in range(op_nw[q]):
+            if n - 1 - op_wires[q, i] < k:
+                hi = False
+            else:
+                lo = False
+        if lo:
+            grp[q] = 0
+            for i in range(op_nw[q]):
+                loc[q, i] = op_wires[q, i] - (n - k)
+        elif hi:
+            grp[q] = 1  # a high buffer's wires are the state's wires (see block_geometry)
+    a_lo = np.zeros(n_ops, dtype=np.int64)
+    a_hi = np.zeros(n_ops, dtype=np.int64)
+    a = 0
+    for q in range(n_ops):
+        a_lo[q] = a
+        while a < adj_op.shape[0] and adj_op[a] == q:
+            a += 1
+        a_hi[q] = a
+    seg = np.empty((n_ops, 3), dtype=np.int64)
+    ns = 0
+    q = 0
+    while q < n_ops:
+        e = q + 1
+        kind = SEG_OP
+        if grp[q] >= 0:
+            while e < n_ops and grp[e] >= 0:
+                e += 1
+            kind = SEG_BLOCK
+        elif op_kind[q] == CONTROLLED_X and op_nw[q] == 2:
+            while e < n_ops and op_kind[e] == CONTROLLED_X and op_nw[e] == 2:
+                e += 1
+            kind = SEG_CNOT if e - q >= 2 else SEG_OP
+        seg[ns, 0] = kind
+        seg[ns, 1] = q
+        seg[ns, 2] = e
+        ns += 1
+        q = e
+    return seg[:ns], grp, loc, a_lo, a_hi
+
+
+@njit(cache=True)
+def _groups_in(grp, q0, q1):
+    """Whether ops ``q0 .. q1-1`` have a low op, and a high op."""
+    lo = False
+    hi = False
+    for q in range(q0, q1):
+        if grp[q] == 0:
+            lo = True
+        elif grp[q] == 1:
+            hi = True
+    return lo, hi
+
+
+@njit(cache=True, inline="always")
+def _high_index(hi, j, n, k, lL):
+    """The state index of row ``hi`` of high buffer ``j`` (its first amplitude)."""
+    return (hi << k) | (j << lL)
+
+
+@njit(cache=True)
+def _gather_high(src, buf, j, n, k, lL):
+    L = 1 << lL
+    for hi in range(1 << (n - k)):
+        s = _high_index(hi, j, n, k, lL)
+        d = hi << lL
+        for x in range(L):
+            buf[d + x] = src[s + x]
+
+
+@njit(cache=True)
+def _scatter_high(buf, dst, j, n, k, lL):
+    L = 1 << lL
+    for hi in range(1 << (n - k)):
+        s = _high_index(hi, j, n, k, lL)
+        d = hi << lL
+        for x in range(L):
+            dst[s + x] = buf[d + x]
+
+
+# The blocked passes' backward steps: the overlap summed in four running sums (fixed
+# lanes, added at the end in a fixed order) instead of one: a single sum is a chain of
+# dependent additions (no fastmath), about 4 cycles per float, and bounded the step at
+# 2.3 ns per amplitude in cache (the unblocked kernels' _step1_*); four chains run at once.
+@njit(cache=True)
+def _bstep_real(psi, lam, n, w, amats, aoff, dmats, doff):
+    """:func:`_step1_real` with four running sums (see above)."""
+    b = n - 1 - w
+    if b == 0:
+        return _bstep_real0(psi, lam, amats, aoff, dmats, doff)
+    a00 = amats[aoff].real
+    a01 = amats[aoff + 1].real
+    a10 = amats[aoff + 2].real
+    a11 = amats[aoff + 3].real
+    d00 = dmats[doff].real
+    d01 = dmats[doff + 1].real
+    d10 = dmats[doff + 2].real
+    d11 = dmats[doff + 3].real
+    ps = psi.view(np.float64)
+    ls = lam.view(np.float64)
+    size = ps.shape[0]
+    F = 2 << b  # a multiple of 4
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    for base in range(0, size, 2 * F):
+        p0 = ps[base : base + F]
+        p1 = ps[base + F : base + 2 * F]
+        l0 = ls[base : base + F]
+        l1 = ls[base + F : base + 2 * F]
+        for g in range(F >> 2):
+            x = 4 * g
+            u0 = p0[x]
+            u1 = p0[x + 1]
+            u2 = p0[x + 2]
+            u3 = p0[x + 3]
+            v0 = p1[x]
+            v1 = p1[x + 1]
+            v2 = p1[x + 2]
+            v3 = p1[x + 3]
+            nu0 = a00 * u0 + a01 * v0
+            nu1 = a00 * u1 + a01 * v1
+            nu2 = a00 * u2 + a01 * v2
+            nu3 = a00 * u3 + a01 * v3
+            nv0 = a10 * u0 + a11 * v0
+            nv1 = a10 * u1 + a11 * v1
+            nv2 = a10 * u2 + a11 * v2
+            nv3 = a10 * u3 + a11 * v3
+            p0[x] = nu0
+            p0[x + 1] = nu1
+            p0[x + 2] = nu2
+            p0[x + 3] = nu3
+            p1[x] = nv0
+            p1[x + 1] = nv1
+            p1[x + 2] = nv2
+            p1[x + 3] = nv3
+            e0 = l0[x]
+            e1 = l0[x + 1]
+            e2 = l0[x + 2]
+            e3 = l0[x + 3]
+            f0 = l1[x]
+            f1 = l1[x + 1]
+            f2 = l1[x + 2]
+            f3 = l1[x + 3]
+            s0 += e0 * (d00 * nu0 + d01 * nv0) + f0 * (d10 * nu0 + d11 * nv0)
+            s1 += e1 * (d00 * nu1 + d01 * nv1) + f1 * (d10 * nu1 + d11 * nv1)
+            s2 += e2 * (d00 * nu2 + d01 * nv2) + f2 * (d10 * nu2 + d11 * nv2)
+            s3 += e3 * (d00 * nu3 + d01 * nv3) + f3 * (d10 * nu3 + d11 * nv3)
+            l0[x] = a00 * e0 + a01 * f0
+            l0[x + 1] = a00 * e1 + a01 * f1
+            l0[x + 2] = a00 * e2 + a01 * f2
+            l0[x + 3] = a00 * e3 + a01 * f3
+            l1[x] = a10 * e0 + a11 * f0
+            l1[x + 1] = a10 * e1 + a11 * f1
+            l1[x + 2] = a10 * e2 + a11 * f2
+            l1[x + 3] = a10 * e3 + a11 * f3
+    return (s0 + s1) + (s2 + s3)
+
+
+@njit(cache=True)
+def _bstep_real0(psi, lam, amats, aoff, dmats, doff):
+    """:func:`_bstep_real` on the lowest bit (adjacent amplitude pairs)."""
+    a00 = amats[aoff].real
+    a01 = amats[aoff + 1].real
+    a10 = amats[aoff + 2].real
+    a11 = amats[aoff + 3].real
+    d00 = dmats[doff].real
+    d01 = dmats[doff + 1].real
+    d10 = dmats[doff + 2].real
+    d11 = dmats[doff + 3].real
+    ps = psi.view(np.float64)
+    ls = lam.view(np.float64)
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    for g in range(ps.shape[0] >> 3):  # two pairs: u0 u1 v0 v1 | u2 u3 v2 v3 (re, im)
+        x = 8 * g
+        u0 = ps[x]
+        u1 = ps[x + 1]
+        v0 = ps[x + 2]
+        v1 = ps[x + 3]
+        u2 = ps[x + 4]
+        u3 = ps[x + 5]
+        v2 = ps[x + 6]
+        v3 = ps[x + 7]
+        nu0 = a00 * u0 + a01 * v0
+        nu1 = a00 * u1 + a01 * v1
+        nu2 = a00 * u2 + a01 * v2
+        nu3 = a00 * u3 + a01 * v3
+        nv0 = a10 * u0 + a11 * v0
+        nv1 = a10 * u1 + a11 * v1
+        nv2 = a10 * u2 + a11 * v2
+        nv3 = a10 * u3 + a11 * v3
+        ps[x] = nu0
+        ps[x + 1] = nu1
+        ps[x + 2] = nv0
+        ps[x + 3] = nv1
+        ps[x + 4] = nu2
+        ps[x + 5] = nu3
+        ps[x + 6] = nv2
+        ps[x + 7] = nv3
+        e0 = ls[x]
+        e1 = ls[x + 1]
+        f0 = ls[x + 2]
+        f1 = ls[x + 3]
+        e2 = ls[x + 4]
+        e3 = ls[x + 5]
+        f2 = ls[x + 6]
+        f3 = ls[x + 7]
+        s0 += e0 * (d00 * nu0 + d01 * nv0) + f0 * (d10 * nu0 + d11 * nv0)
+        s1 += e1 * (d00 * nu1 + d01 * nv1) + f1 * (d10 * nu1 + d11 * nv1)
+        s2 += e2 * (d00 * nu2 + d01 * nv2) + f2 * (d10 * nu2 + d11 * nv2)
+        s3 += e3 * (d00 * nu3 + d01 * nv3) + f3 * (d10 * nu3 + d11 * nv3)
+        ls[x] = a00 * e0 + a01 * f0
+        ls[x + 1] = a00 * e1 + a01 * f1
+        ls[x + 2] = a10 * e0 + a11 * f0
+        ls[x + 3] = a10 * e1 + a11 * f1
+        ls[x + 4] = a00 * e2 + a01 * f2
+        ls[x + 5] = a00 * e3 + a01 * f3
+        ls[x + 6] = a10 * e2 + a11 * f2
+        ls[x + 7] = a10 * e3 + a11 * f3
+    return (s0 + s1) + (s2 + s3)
+
+
+@njit(cache=True)
+def _bstep_diag(psi, lam, n, w, amats, aoff, dmats, doff):
+    """:func:`_step1_diag` by runs of ``2^b`` amplitudes with the same bit ``b`` (the
+    factors constant along a run; real arithmetic on the float64 views), four running
+    sums."""
+    b = n - 1 - w
+    ps = psi.view(np.float64)
+    ls = lam.view(np.float64)
+    a0 = amats[aoff]
+    a1 = amats[aoff + 1]
+    d0 = dmats[doff]
+    d1 = dmats[doff + 1]
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    if b == 0:  # alternating factors: one pair of amplitudes (4 floats) at a time
+        for g in range(ps.shape[0] >> 2):
+            x = 4 * g
+            u0 = ps[x]
+            v0 = ps[x + 1]
+            u1 = ps[x + 2]
+            v1 = ps[x + 3]
+            p0r = a0.real * u0 - a0.imag * v0
+            p0i = a0.real * v0 + a0.imag * u0
+            p1r = a1.real * u1 - a1.imag * v1
+            p1i = a1.real * v1 + a1.imag * u1
+            ps[x] = p0r
+            ps[x + 1] = p0i
+            ps[x + 2] = p1r
+            ps[x + 3] = p1i
+            e0 = ls[x]
+            f0 = ls[x + 1]
+            e1 = ls[x + 2]
+            f1 = ls[x + 3]
+            s0 += e0 * (d0.real * p0r - d0.imag * p0i)
+            s1 += f0 * (d0.real * p0i + d0.imag * p0r)
+            s2 += e1 * (d1.real * p1r - d1.imag * p1i)
+            s3 += f1 * (d1.real * p1i + d1.imag * p1r)
+            ls[x] = a0.real * e0 - a0.imag * f0
+            ls[x + 1] = a0.real * f0 + a0.imag * e0
+            ls[x + 2] = a1.real * e1 - a1.imag * f1
+            ls[x + 3] = a1.real * f1 + a1.imag * e1
+        return (s0 + s1) + (s2 + s3)
+    F = 2 << b  # floats per run, a multiple of 4
+    for base in range(0, ps.shape[0], F):
+        h = (base // F) & 1
+        a = a1 if h else a0
+        d = d1 if h else d0
+        ar = a.real
+        ai = a.imag
+        dr = d.real
+        di = d.imag
+        pv = ps[base : base + F]
+        lv = ls[base : base + F]
+        for g in range(F >> 2):
+            x = 4 * g
+            u0 = pv[x]
+            v0 = pv[x + 1]
+            u1 = pv[x + 2]
+            v1 = pv[x + 3]
+            p0r = ar * u0 - ai * v0
+            p0i = ar * v0 + ai * u0
+            p1r = ar * u1 - ai * v1
+            p1i = ar * v1 + ai * u1
+            pv[x] = p0r
+            pv[x + 1] = p0i
+            pv[x + 2] = p1r
+            pv[x + 3] = p1i
+            e0 = lv[x]
+            f0 = lv[x + 1]
+            e1 = lv[x + 2]
+            f1 = lv[x + 3]
+            s0 += e0 * (dr * p0r - di * p0i)
+            s1 += f0 * (dr * p0i + di * p0r)
+            s2 += e1 * (dr * p1r - di * p1i)
+            s3 += f1 * (dr * p1i + di * p1r)
+            lv[x] = ar * e0 - ai * f0
+            lv[x + 1] = ar * f0 + ai * e0
+            lv[x + 2] = ar * e1 - ai * f1
+            lv[x + 3] = ar * f1 + ai * e1
+    return (s0 + s1) + (s2 + s3)
+
+
+@njit(cache=True)
+def _chunk_forward(st, nloc, g, q0, q1, grp, loc, op_nw, op_kind, op_off, mats):
+    """The ops ``q0 .. q1-1`` of group ``g``, in order, on a small state ``st``."""
+    for q in range(q0, q1):
+        if grp[q] == g:
+            apply_row(st, nloc, loc, q, op_nw[q], op_kind[q], mats, op_off[q])
+
+
+@njit(cache=True)
+def _chunk_backward(ps, lam, lo, nloc, g, q0, q1, grp, loc, op_nw, op_kind, op_off, amats,
+                    a_lo, a_hi, adj_off, dmats, part, c):
+    """The adjoint's backward step over ops ``q1-1 .. q0`` of group ``g`` on a small state
+    ``ps`` and ``lam[:, lo : lo + len(ps)]``: ``psi <- U^+ psi``, each differentiated slot's
+    ``Re <lambda| dU |psi>`` on this chunk into ``part[c, slot, output]``, ``lambda <- U^+
+    lambda``."""
+    B = ps.shape[0]
+    n_out = lam.shape[0]
+    for q in range(q1 - 1, q0 - 1, -1):
+        if grp[q] != g:
+            continue
+        nw = op_nw[q]
+        kind = op_kind[q]
+        off = op_off[q]
+        a0 = a_lo[q]
+        a1 = a_hi[q]
+        if n_out == 1 and nw == 1 and a1 - a0 == 1:
+            if kind == DIAGONAL:
+                part[c, a0, 0] += _bstep_diag(ps, lam[0, lo : lo + B], nloc, loc[q, 0], amats,
+                                              off, dmats, adj_off[a0])
+            elif kind == REAL:
+                part[c, a0, 0] += _bstep_real(ps, lam[0, lo : lo + B], nloc, loc[q, 0], amats,
+                                              off, dmats, adj_off[a0])
+            else:
+                part[c, a0, 0] += _step1(ps, lam[0, lo : lo + B], nloc, loc[q, 0], kind,
+                                         amats, off, dmats, adj_off[a0])
+            continue
+        apply_row(ps, nloc, loc, q, nw, kind, amats, off)
+        for a in range(a0, a1):
+            if nw == 1:
+                for m in range(n_out):
+                    part[c, a, m] += _overlap1(lam[m, lo : lo + B], ps, nloc, loc[q, 0],
+                                               kind == DIAGONAL, dmats, adj_off[a])
+                continue
+            phi = ps.copy()
+            apply_row(phi, nloc, loc, q, nw, kind, dmats, adj_off[a])
+            for m in range(n_out):
+                acc = 0.0
+                for i in range(B):
+                    v = np.conj(lam[m, lo + i]) * phi[i]
+                    acc += v.real
+                part[c, a, m] += acc
+        for m in range(n_out):
+            apply_row(lam[m, lo : lo + B], nloc, loc, q, nw, kind, amats, off)
+
+
+@njit(cache=True)
+def _high_backward(psi, lam, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind, op_off, amats,
+                   a_lo, a_hi, adj_off, dmats, part):
+    """:func:`_chunk_backward` on high buffer ``j`` (gathered, stepped, scattered back)."""
+    n_out = lam.shape[0]
+    Bh = 1 << (n - k + lL)
+    buf = np.empty((1 + n_out) * Bh, dtype=np.complex128)
+    bp = buf[:Bh]
+    bl = buf[Bh:].reshape((n_out, Bh))
+    _gather_high(psi, bp, j, n, k, lL)
+    for m in range(n_out):
+        _gather_high(lam[m], bl[m], j, n, k, lL)
+    _chunk_backward(bp, bl, 0, n - k + lL, 1, q0, q1, grp, loc, op_nw, op_kind, op_off, amats,
+                    a_lo, a_hi, adj_off, dmats, part, j)
+    _scatter_high(bp, psi, j, n, k, lL)
+    for m in range(n_out):
+        _scatter_high(bl[m], lam[m], j, n, k, lL)
+
+
+@njit(cache=True)
+def _high_forward(st, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind, op_off, mats):
+    Bh = 1 << (n - k + lL)
+    buf = np.empty(Bh, dtype=np.complex128)
+    _gather_high(st, buf, j, n, k, lL)
+    _chunk_forward(buf, n - k + lL, 1, q0, q1, grp, loc, op_nw, op_kind, op_off, mats)
+    _scatter_high(buf, st, j, n, k, lL)
+
+
+@njit(cache=True)
+def cnot_tables(n, cnots, inverse):
+    """The tables of :func:`gather_cnot_run` for the CNOT run ``cnots`` (rows control,
+    target), or for its inverse (the run reversed) with ``inverse``: ``T_c[x]`` per 8 index
+    bits, the XOR of the images under ``P^-1`` of ``x``'s bits."""
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    W = 1 << _CHUNK
+    tables = np.empty(n_chunks * W + n_chunks * _CHUNK, dtype=np.uint64)
+    col = tables[n_chunks * W :]
+    r = cnots.shape[0]
+    for b in range(n_chunks * _CHUNK):
+        x = 1 << b if b < n else 0
+        for i in range(r):  # P^-1: the run's CNOTs in reverse (each its own inverse)
+            s = i if inverse else r - 1 - i
+            if (x >> (n - 1 - cnots[s, 0])) & 1:
+                x ^= 1 << (n - 1 - cnots[s, 1])
+        col[b] = x
+    for c in range(n_chunks):
+        tc = tables[c * W : (c + 1) * W]
+        tc[0] = np.uint64(0)
+        for lb in range(_CHUNK):
+            h = 1 << lb
+            v = col[c * _CHUNK + lb]
+            for x in range(h):
+                tc[x + h] = tc[x] ^ v
+    return tables
+
+
+@njit(cache=True)
+def gather_block(state, work, n, tables, blk):
+    """Block ``blk`` (``2^8`` amplitudes, or all of a smaller state) of
+    ``work[y] = state[P^-1(y)]`` from :func:`cnot_tables`."""
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    W = 1 << _CHUNK
+    B = min(state.shape[0], W)
+    vh = np.uint64(0)
+    for c in range(1, n_chunks):
+        vh ^= tables[c * W + ((blk >> ((c - 1) * _CHUNK)) & (W - 1))]
+    dst = work[blk * B : (blk + 1) * B]
+    for x in range(B):
+        dst[x] = state[tables[x] ^ vh]
+
+
+@njit(cache=True)
+def lam_weights(n, C, word_flip, word_z):
+    """``w[m, b]``: the coefficient of output ``m`` on the words that are one Z, on index
+    bit ``b``, summed in word order; and ``T[m, x]`` for the low 8 bits: ``sum_b
+    (-1)^(bit b of x) w[m, b]``, the part of ``lambda_m = (sum w Z) psi``'s factor from
+    them."""
+    n_lin = C.shape[0]
+    w = np.zeros((n_lin, max(n, _CHUNK)))
+    for t in range(word_flip.shape[0]):
+        if _single_z(word_flip, word_z, t):
+            b = 0
+            while (word_z[t] >> b) != 1:
+                b += 1
+            for m in range(n_lin):
+                w[m, b] += C[m, t]
+    W = 1 << _CHUNK
+    T = np.zeros((n_lin, W))
+    for m in range(n_lin):
+        for x in range(W):
+            f = 0.0
+            for b in range(_CHUNK):
+                f += -w[m, b] if (x >> b) & 1 else w[m, b]
+            T[m, x] = f
+    return w, T
+
+
+@njit(cache=True)
+def lam_start_block(lam, psi, w, T, blk):
+    """``lambda_m = (sum_t C[m, t] Z_t) psi`` over the one-Z words, on block ``blk`` of
+    ``2^8`` amplitudes (or all of a smaller state): one pass for all of them."""
+    W = min(psi.shape[0], 1 << _CHUNK)
+    base = blk * W
+    for m in range(w.shape[0]):
+        h = 0.0
+        for b in range(_CHUNK, w.shape[1]):
+            h += -w[m, b] if (base >> b) & 1 else w[m, b]
+        for x in range(W):
+            lam[m, base + x] = (T[m, x] + h) * psi[base + x]
+
+
+@njit(cache=True, inline="always")
+def _single_z(word_flip, word_z, t):
+    z = word_z[t]
+    return word_flip[t] == 0 and z != 0 and (z & (z - 1)) == 0
+
+
+@njit(cache=True)
+def _lam_rest(lam, psi, C, word_flip, word_z, word_ny, n_lin):
+    """The rest of ``lambda``: the words that are not one Z, and the probabilities
+    (lambda = the projector on the outcome times psi), as :func:`_adjoint_into` does."""
+    dim = psi.shape[0]
+    n_words = word_flip.shape[0]
+    n_out = lam.shape[0]
+    for t in range(n_words):
+        if word_flip[t] < 0 or _single_z(word_flip, word_z, t):
+            continue
+        for m in range(n_lin):
+            c = C[m, t]
+            if c != 0.0:
+                add_pauli_word(lam[m], psi, c, word_flip[t], word_z[t], word_ny[t])
+    o = n_words - (n_out - n_lin)
+    for m in range(n_lin, n_out):
+        z = word_z[o + m - n_lin]
+        v = _deposit(word_ny[o + m - n_lin], z)
+        for i in range(dim):
+            if (i & z) == v:
+                lam[m, i] = psi[i]
+
+
+@njit(cache=True)
+def _apply_seg_op_backward(psi, phi, lam, n, q, op_wires, op_nw, op_kind, op_off, amats, a_lo,
+                           a_hi, adj_slot, adj_off, dmats, de):
+    """One op outside the blocks, backward (as :func:`_adjoint_into`)."""
+    dim = psi.shape[0]
+    n_out = lam.shape[0]
+    apply_row(psi, n, op_wires, q, op_nw[q], op_kind[q], amats, op_off[q])
+    for a in range(a_lo[q], a_hi[q]):
+        if op_nw[q] == 1:
+            for m in range(n_out):
+                de[adj_slot[a], m] += 2.0 * _overlap1(lam[m], psi, n, op_wires[q, 0],
+                                                      op_kind[q] == DIAGONAL, dmats, adj_off[a])
+            continue
+        for i in range(dim):
+            phi[i] = psi[i]
+        apply_row(phi, n, op_wires, q, op_nw[q], op_kind[q], dmats, adj_off[a])
+        for m in range(n_out):
+            acc = 0.0
+            for i in range(dim):
+                v = np.conj(lam[m, i]) * phi[i]
+                acc += v.real
+            de[adj_slot[a], m] += 2.0 * acc
+    for m in range(n_out):
+        apply_row(lam[m], n, op_wires, q, op_nw[q], op_kind[q], amats, op_off[q])
+
+
+@njit(cache=True)
+def _block_sums(part, adj_slot, de):
+    """``de[slot, m] += 2 * sum_c part[c, a, m]``, summed in chunk order."""
+    for a in range(part.shape[1]):
+        for m in range(part.shape[2]):
+            acc = 0.0
+            for c in range(part.shape[0]):
+                acc += part[c, a, m]
+            de[adj_slot[a], m] += 2.0 * acc
+
+
+@njit(cache=True)
+def _blocked_setup(n, op_wires, op_nw, op_kind, adj_op, n_out, bits):
+    seg, grp, loc, a_lo, a_hi = block_plan(n, op_wires, op_nw, op_kind, adj_op, bits)
+    k, lL = block_geometry(n, bits)
+    n_chunks = max(1 << (n - k), 1 << (k - lL))
+    part = np.zeros((n_chunks, adj_op.shape[0], n_out))
+    return seg, grp, loc, a_lo, a_hi, k, lL, part
+
+
+# The serial driver and the parallel one (below) are the same code but for range/prange:
+# keep them in step (tests/test_kernels_blocked.py compares their bits).
+@njit(cache=True)
+def _adjoint_blocked_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z,
+                          word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam,
+                          amats, bits):
+    """:func:`_adjoint_into` in blocked passes (large states; see BLOCK_MIN_WIRES), chunks
+    of about ``2^bits`` amplitudes (``_BLOCK_BITS``)."""
+    n_out = lam.shape[0]
+    n_lin = C.shape[0]
+    dim = psi.shape[0]
+    seg, grp, loc, a_lo, a_hi, k, lL, part = _blocked_setup(n, op_wires, op_nw, op_kind,
+                                                            adj_op, n_out, bits)
+    nb = dim >> _CHUNK if dim >= (1 << _CHUNK) else 1
+    _reset(psi)
+    cur = psi
+    other = phi
+    for s in range(seg.shape[0]):
+        q0 = seg[s, 1]
+        q1 = seg[s, 2]
+        if seg[s, 0] == SEG_BLOCK:
+            lo, hi = _groups_in(grp, q0, q1)
+            if lo:
+                for c in range(1 << (n - k)):
+                    _chunk_forward(cur[c << k : (c + 1) << k], k, 0, q0, q1, grp, loc, op_nw,
+                                   op_kind, op_off, mats)
+            if hi:
+                for j in range(1 << (k - lL)):
+                    _high_forward(cur, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind, op_off,
+                                  mats)
+        elif seg[s, 0] == SEG_CNOT:
+            tables = cnot_tables(n, op_wires[q0:q1], False)
+            for blk in range(nb):
+                gather_block(cur, other, n, tables, blk)
+            cur, other = other, cur
+        else:
+            apply_row(cur, n, op_wires, q0, op_nw[q0], op_kind[q0], mats, op_off[q0])
+    pauli_expvals(cur, word_flip, word_z, word_ny, e)
+    w, T = lam_weights(n, C[:n_lin], word_flip, word_z)
+    for blk in range(nb):
+        lam_start_block(lam, cur, w, T, blk)
+    _lam_rest(lam, cur, C, word_flip, word_z, word_ny, n_lin)
+    if adj_op.shape[0] == 0:
+        return
+    adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
+    first = adj_op[0]
+    lcur = lam
+    for s in range(seg.shape[0] - 1, -1, -1):
+        q0 = seg[s, 1]
+        q1 = seg[s, 2]
+        if q1 <= first:
+            break
+        if seg[s, 0] == SEG_BLOCK:
+            lo, hi = _groups_in(grp, q0, q1)
+            if hi:
+                for j in range(1 << (k - lL)):
+                    _high_backward(cur, lcur, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind,
+                                   op_off, amats, a_lo, a_hi, adj_off, dmats, part)
+            if lo:
+                for c in range(1 << (n - k)):
+                    _chunk_backward(cur[c << k : (c + 1) << k], lcur, c << k, k, 0, q0, q1,
+                                    grp, loc, op_nw, op_kind, op_off, amats, a_lo, a_hi,
+                                    adj_off, dmats, part, c)
+        elif seg[s, 0] == SEG_CNOT:
+            tables = cnot_tables(n, op_wires[q0:q1], True)
+            for blk in range(nb):
+                gather_block(cur, other, n, tables, blk)
+            cur, other = other, cur
+            for m in range(n_out):
+                lm = lcur[m]
+                for blk in range(nb):
+                    gather_block(lm, other, n, tables, blk)
+                if n_out == 1:
+                    t = lcur[0]
+                    lcur = other.reshape((1, dim))
+                    other = t
+                else:
+                    _copy(other, lcur[m])
+        else:
+            _apply_seg_op_backward(cur, other, lcur, n, q0, op_wires, op_nw, op_kind, op_off,
+                                   amats, a_lo, a_hi, adj_slot, adj_off, dmats, de)
+    _block_sums(part, adj_slot, de)
+
+
+@njit(cache=True)
+def _copy(src, dst):
+    for i in range(src.shape[0]):
+        dst[i] = src[i]
+
+
+@njit(cache=True, parallel=True)
+def _adjoint_blocked_into_parallel(n, op_wires, op_nw, op_kind, op_off, mats, word_flip,
+                                   word_z, word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de,
+                                   psi, phi, lam, amats, bits):
+    """:func:`_adjoint_blocked_into` with each pass's chunks on numba's threads: the
+    same chunks and sums, the same bits."""
+    n_out = lam.shape[0]
+    n_lin = C.shape[0]
+    dim = psi.shape[0]
+    seg, grp, loc, a_lo, a_hi, k, lL, part = _blocked_setup(n, op_wires, op_nw, op_kind,
+                                                            adj_op, n_out, bits)
+    nb = dim >> _CHUNK if dim >= (1 << _CHUNK) else 1
+    _reset(psi)
+    cur = psi
+    other = phi
+    for s in range(seg.shape[0]):
+        q0 = seg[s, 1]
+        q1 = seg[s, 2]
+        if seg[s, 0] == SEG_BLOCK:
+            lo, hi = _groups_in(grp, q0, q1)
+            if lo:
+                for c in prange(1 << (n - k)):
+                    _chunk_forward(cur[c << k : (c + 1) << k], k, 0, q0, q1, grp, loc, op_nw,
+                                   op_kind, op_off, mats)
+            if hi:
+                for j in prange(1 << (k - lL)):
+                    _high_forward(cur, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind, op_off,
+                                  mats)
+        elif seg[s, 0] == SEG_CNOT:
+            tables = cnot_tables(n, op_wires[q0:q1], False)
+            for blk in prange(nb):
+                gather_block(cur, other, n, tables, blk)
+            cur, other = other, cur
+        else:
+            apply_row(cur, n, op_wires, q0, op_nw[q0], op_kind[q0], mats, op_off[q0])
+    pauli_expvals(cur, word_flip, word_z, word_ny, e)
+    w, T = lam_weights(n, C[:n_lin], word_flip, word_z)
+    for blk in prange(nb):
+        lam_start_block(lam, cur, w, T, blk)
+    _lam_rest(lam, cur, C, word_flip, word_z, word_ny, n_lin)
+    if adj_op.shape[0] == 0:
+        return
+    adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
+    first = adj_op[0]
+    lcur = lam
+    for s in range(seg.shape[0] - 1, -1, -1):
+        q0 = seg[s, 1]
+        q1 = seg[s, 2]
+        if q1 <= first:
+            break
+        if seg[s, 0] == SEG_BLOCK:
+            lo, hi = _groups_in(grp, q0, q1)
+            if hi:
+                for j in prange(1 << (k - lL)):
+                    _high_backward(cur, lcur, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind,
+                                   op_off, amats, a_lo, a_hi, adj_off, dmats, part)
+            if lo:
+                for c in prange(1 << (n - k)):
+                    _chunk_backward(cur[c << k : (c + 1) << k], lcur, c << k, k, 0, q0, q1,
+                                    grp, loc, op_nw, op_kind, op_off, amats, a_lo, a_hi,
+                                    adj_off, dmats, part, c)
+        elif seg[s, 0] == SEG_CNOT:
+            tables = cnot_tables(n, op_wires[q0:q1], True)
+            for blk in prange(nb):
+                gather_block(cur, other, n, tables, blk)
+            cur, other = other, cur
+            for m in range(n_out):
+                lm = lcur[m]
+                for blk in prange(nb):
+                    gather_block(lm, other, n, tables, blk)
+                if n_out == 1:
+                    t = lcur[0]
+                    lcur = other.reshape((1, dim))
+                    other = t
+                else:
+                    _copy(other, lcur[m])
+        else:
+            _apply_seg_op_backward(cur, other, lcur, n, q0, op_wires, op_nw, op_kind, op_off,
+                                   amats, a_lo, a_hi, adj_slot, adj_off, dmats, de)
+    _block_sums(part, adj_slot, de)
+
+
+@njit(cache=True)
+def program_value_and_grad_adjoint_blocked(ints, floats, mats, dmats, ch, C, cc):
+    """:func:`program_value_and_grad_adjoint_blocked_into`, into new arrays."""
+    out, jac = _outputs(ints)
+    program_value_and_grad_adjoint_blocked_into(ints, floats, mats, dmats, ch, C, cc, out, jac)
+    return out, jac
+
+
+@njit(cache=True)
+def program_value_and_grad_adjoint_blocked_into(ints, floats, mats, dmats, ch, C, cc, out, jac):
+    """:func:`program_value_and_grad_adjoint_into` in blocked passes
+    (:func:`_adjoint_blocked_into`): the entry point of circuits from ``BLOCK_MIN_WIRES``
+    wires (the runtime and the generated module choose it, so that smaller circuits' code
+    does not link it: it about doubles the adjoint kernel's compile time)."""
+    (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, ch_slot, ch_x,
+     cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off) = unpack_program(ints)
+    n = ints[H_N]
+    n_out = ints[H_OUTPUTS]
+    n_words = word_flip.shape[0]
+    n_slots = ints[H_SLOTS]
+    psi, phi, lam, amats = _adjoint_work(n, n_out, mats.shape[0])
+    fl = np.zeros(n_words + n_slots * n_out)
+    e = fl[:n_words]
+    de = fl[n_words:].reshape((n_slots, n_out))
+    _adjoint_blocked_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z,
+                          word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam,
+                          amats, _BLOCK_BITS)
+    _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac)
+
+
+@njit(cache=True, parallel=True)
+def program_value_and_grad_adjoint_parallel(ints, floats, mats, dmats, ch, C, cc):
+    """:func:`program_value_and_grad_adjoint_blocked` with the chunks of each blocked pass
+    on numba's threads: bit for bit its result, for any number of threads. Entered from
+    Python (a parallel kernel is entered through its own dispatcher: docs/design.md,
+    "Batches and threads")."""
+    (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, ch_slot, ch_x,
+     cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off) = unpack_program(ints)
+    n = ints[H_N]
+    n_out = ints[H_OUTPUTS]
+    n_words = word_flip.shape[0]
+    n_slots = ints[H_SLOTS]
+    psi, phi, lam, amats = _adjoint_work(n, n_out, mats.shape[0])
+    fl = np.zeros(n_words + n_slots * n_out)
+    e = fl[:n_words]
+    de = fl[n_words:].reshape((n_slots, n_out))
+    _adjoint_blocked_into_parallel(n, op_wires, op_nw, op_kind, op_off, mats, word_flip,
+                                   word_z, word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de,
+                                   psi, phi, lam, amats, _BLOCK_BITS)
+    out, jac = _outputs(ints)
+    _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac)
+    return out, jac
+
+
 @njit(cache=True)
 def _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
                   adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats):
@@ -1768,6 +2597,23 @@ def program_value_and_grad_adjoint_into(ints, floats, mats, dmats, ch, C, cc, ou
         jac[cc_m[k], cc_x[k]] += cc[k] * e[cc_w[k]]
 
 
+@njit(cache=True)
+def _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac):
+    """Values ``out`` and the Jacobian ``jac`` from the word values ``e`` and the slot
+    derivatives ``de``: the chain rule and the coefficients' derivatives (as
+    :func:`program_value_and_grad_adjoint_into` ends: the same sums in the same order)."""
+    n_out = out.shape[0]
+    combine_into(C, e, out)
+    jac[:] = 0.0
+    for k in range(ch.shape[0]):
+        s = ch_slot[k]
+        j = ch_x[k]
+        for m in range(n_out):
+            jac[m, j] += ch[k] * de[s, m]
+    for k in range(cc.shape[0]):
+        jac[cc_m[k], cc_x[k]] += cc[k] * e[cc_w[k]]
+
+
 # --- batches: many rows (parameter sets) of one circuit, on numba's threads --------------
 # The generated module prepares every row (gate matrices and coefficients, stacked in 2-D
 # arrays, one row each) and calls these. Each row runs the single-call kernel on row views,
@@ -1831,22 +2677,32 @@ def batch_value_and_grad(ints, floats, MATS, SMATS, CH, C, CC, parallel):
 
 @njit(cache=True, parallel=True)
 def batch_value_and_grad_adjoint(ints, floats, MATS, DMATS, CH, C, CC, parallel):
-    """``program_value_and_grad_adjoint`` of every row."""
+    """``program_value_and_grad_adjoint`` of every row (``_blocked`` from BLOCK_MIN_WIRES
+    wires, as the single call)."""
     B = MATS.shape[0]
     out = np.empty((B, ints[H_OUTPUTS]))
     jac = np.empty((B, ints[H_OUTPUTS], ints[H_INPUTS]))
     done = np.zeros(B, dtype=np.bool_)
+    blocked = ints[H_N] >= BLOCK_MIN_WIRES
     if parallel:
         for b in prange(B):
-            v, j = program_value_and_grad_adjoint(ints, floats, MATS[b], DMATS[b], CH[b], C[b],
-                                                  CC[b])
+            if blocked:
+                v, j = program_value_and_grad_adjoint_blocked(ints, floats, MATS[b], DMATS[b],
+                                                              CH[b], C[b], CC[b])
+            else:
+                v, j = program_value_and_grad_adjoint(ints, floats, MATS[b], DMATS[b], CH[b],
+                                                      C[b], CC[b])
             put_row(out, b, v)
             put_row2(jac, b, j)
             done[b] = True
     for b in range(B):
         if not done[b]:
-            v, j = program_value_and_grad_adjoint(ints, floats, MATS[b], DMATS[b], CH[b], C[b],
-                                                  CC[b])
+            if blocked:
+                v, j = program_value_and_grad_adjoint_blocked(ints, floats, MATS[b], DMATS[b],
+                                                              CH[b], C[b], CC[b])
+            else:
+                v, j = program_value_and_grad_adjoint(ints, floats, MATS[b], DMATS[b], CH[b],
+                                                      C[b], CC[b])
             put_row(out, b, v)
             put_row2(jac, b, j)
     return out, jac

@@ -1,0 +1,297 @@
+"""The adjoint method's blocked passes for large states (qsym._kernels, from
+BLOCK_MIN_WIRES wires: low-wire ops in cache-sized chunks, high-wire ops on gathered
+buffers, CNOT runs as one permutation) against dense NumPy references on random circuits
+(every kind of op, several outputs, probabilities), small states split as large ones are
+(fewer bits per chunk), and the parallel form bit for bit against the serial one."""
+
+import numba
+import numpy as np
+import pytest
+
+from qsym import _kernels as kernels
+
+from test_kernels import full_operator, random_state, random_unitary
+
+DENSE, REAL, DIAGONAL, CX = kernels.DENSE, kernels.REAL, kernels.DIAGONAL, kernels.CONTROLLED_X
+
+
+def _random_ops(rng, n, count):
+    """``(kind, wires, matrix, derivative or None)``: one-wire ops of every kind, two-wire
+    dense and diagonal ops, CNOT runs (chains, as in a hardware-efficient ansatz) and
+    Toffolis; derivative matrices are random (the kernel takes any matrix ``D`` in
+    ``2 Re <lambda| D |psi>``)."""
+    ops = []
+    while len(ops) < count:
+        r = rng.random()
+        if r < 0.12:  # a CNOT chain
+            start = rng.integers(n - 1)
+            for i in range(start, min(n - 1, start + rng.integers(2, n))):
+                ops.append((CX, [i, i + 1], None, None))
+        elif r < 0.17 and n >= 3:
+            ops.append((CX, list(rng.permutation(n)[:3]), None, None))
+        elif r < 0.22:
+            ops.append((CX, list(rng.permutation(n)[:2]), None, None))
+        elif r < 0.35:
+            w = list(rng.permutation(n)[:2])
+            if rng.random() < 0.5:
+                m = random_unitary(rng, 4).ravel()
+                d = rng.normal(size=16) + 1j * rng.normal(size=16)
+                ops.append((DENSE, w, m, d if rng.random() < 0.8 else None))
+            else:
+                m = np.exp(1j * rng.uniform(0, 6, 4))
+                ops.append((DIAGONAL, w, m, 1j * m * rng.normal(size=4)))
+        else:
+            w = [int(rng.integers(n))]
+            kind = [DENSE, REAL, DIAGONAL][rng.integers(3)]
+            if kind == DENSE:
+                m = random_unitary(rng, 2).ravel()
+                d = rng.normal(size=4) + 1j * rng.normal(size=4)
+            elif kind == REAL:
+                m = np.linalg.qr(rng.normal(size=(2, 2)))[0].ravel().astype(complex)
+                d = rng.normal(size=4).astype(complex)
+            else:
+                m = np.exp(1j * rng.uniform(0, 6, 2))
+                d = 1j * m * rng.normal(size=2)
+            # some ops with two differentiated slots (Rot-like), some constant
+            ds = [d] if rng.random() < 0.8 else ([] if rng.random() < 0.5 else [d, d * 0.3j])
+            ops.append((kind, w, m, ds))
+            continue
+        if ops[-1][3] is not None and not isinstance(ops[-1][3], list):
+            ops[-1] = ops[-1][:3] + ([ops[-1][3]],)
+    return ops[:count]
+
+
+def _tables(n, ops):
+    maxw = 3
+    op_wires = np.zeros((len(ops), maxw), dtype=np.int64)
+    op_nw, op_kind, op_off, adj_op, adj_off, mats, dmats = [], [], [], [], [], [], []
+    for k, (kind, wires, m, ds) in enumerate(ops):
+        op_wires[k, : len(wires)] = wires
+        op_nw.append(len(wires))
+        op_kind.append(kind)
+        op_off.append(len(mats))
+        mats.extend(np.zeros(4 ** len(wires)) if m is None else m)
+        for d in ds or []:
+            adj_op.append(k)
+            adj_off.append(len(dmats))
+            dmats.extend(d)
+    arr = lambda a: np.array(a, dtype=np.int64)  # noqa: E731
+    return (op_wires, arr(op_nw), arr(op_kind), arr(op_off), np.array(mats, dtype=complex),
+            arr(adj_op), arr(adj_off), np.array(dmats + [0j], dtype=complex))
+
+
+def _full(n, kind, wires, m):
+    k = len(wires)
+    if kind == CX:
+        mat = np.eye(2**k)
+        mat[-2:, -2:] = [[0, 1], [1, 0]]
+    elif kind == DIAGONAL:
+        mat = np.diag(m)
+    else:
+        mat = np.asarray(m).reshape(2**k, 2**k)
+    return full_operator(n, mat, list(wires))
+
+
+def _words(n, rng):
+    """Single-Z words on every wire, a ZZ word, an XY word; and a probability on two
+    wires (its four outcomes: the last words, the last outputs)."""
+    flip = [0] * n + [0, (1 << (n - 1)) | 1]
+    z = [1 << (n - 1 - w) for w in range(n)] + [(1 << (n - 1)) | 2, 1]
+    ny = [0] * n + [0, 1]
+    pw = [1, n - 2]
+    mask = sum(1 << (n - 1 - w) for w in pw)
+    for j in range(4):
+        flip.append(kernels.PROB_WORD)
+        z.append(mask)
+        ny.append(j)
+    return [np.array(a, dtype=np.int64) for a in (flip, z, ny)], pw
+
+
+def _reference(n, ops, C, words, pw):
+    """Values and ``de[slot, m] = 2 Re <lambda_m| D |psi>`` with dense operators."""
+    flip, z, ny = words
+    n_lin = C.shape[0]
+    ops_full = [_full(n, kind, w, m) for kind, w, m, _ in ops]
+    psi = np.zeros(2**n, dtype=complex)
+    psi[0] = 1
+    states = []
+    for U in ops_full:
+        states.append(psi)
+        psi = U @ psi
+    idx = np.arange(2**n)
+    par = lambda v: np.array([bin(int(x)).count("1") & 1 for x in v])  # noqa: E731
+    P = []
+    for t in range(n_lin and len(flip) - 4):
+        sign = 1 - 2 * par(idx & z[t])
+        ph = 1j ** ny[t]
+        M = np.zeros((2**n, 2**n), dtype=complex)
+        M[idx ^ flip[t], idx] = ph * sign  # P|i> = i^ny (-1)^{|i & z|} |i ^ flip>
+        P.append(M)
+    O = [sum(C[m, t] * P[t] for t in range(len(P))) for m in range(n_lin)]
+    for j in range(4):  # the probabilities' projectors (outcome j, first wire's bit first)
+        bits = [(j >> q) & 1 for q in range(2)]  # numbering from the lowest index bit
+        lowbit_wire = sorted(pw, key=lambda w: n - 1 - w)
+        keep = np.ones(2**n, dtype=bool)
+        for q, w in enumerate(lowbit_wire):
+            keep &= ((idx >> (n - 1 - w)) & 1) == bits[q]
+        O.append(np.diag(keep.astype(complex)))
+    values = np.array([np.vdot(psi, o @ psi).real for o in O])
+    de = []
+    for k, (kind, w, m, ds) in enumerate(ops):
+        after = np.eye(2**n)
+        for U in ops_full[k + 1 :]:
+            after = U @ after
+        for d in ds or []:
+            D = _full(n, kind, w, d)
+            de.append([2 * np.vdot(after.conj().T @ o @ psi, D @ states[k]).real for o in O])
+    return values, np.array(de).reshape(-1, len(O))
+
+
+def _run(fn, n, tables, words, C, n_out, *extra):
+    op_wires, op_nw, op_kind, op_off, mats, adj_op, adj_off, dmats = tables
+    flip, z, ny = words
+    psi, phi, lam, amats = kernels._adjoint_work(n, n_out, mats.shape[0])
+    e = np.zeros(flip.shape[0])
+    de = np.zeros((max(adj_op.shape[0], 1), n_out))
+    fn(n, op_wires, op_nw, op_kind, op_off, mats, flip, z, ny, C, adj_op,
+       np.arange(adj_op.shape[0]), adj_off, dmats, e, de, psi, phi, lam, amats, *extra)
+    return e, de
+
+
+def _values(e, C, n_prob=4):
+    return np.concatenate([C @ e, e[len(e) - n_prob :]])
+
+
+@pytest.mark.parametrize("n, bits, n_lin, seed", [(6, 2, 1, 0), (7, 3, 1, 1), (7, 3, 2, 2),
+                                                  (8, 3, 1, 3), (5, 5, 1, 4)])
+def test_blocked_adjoint_against_dense_reference(n, bits, n_lin, seed):
+    """Random circuits, split into chunks as a large state is (``bits`` below the wire
+    count: low and high groups, ops crossing them, CNOT runs), against dense matrices; the
+    serial form against the parallel one on 1 and 2 threads, bit for bit; and the
+    unblocked kernel to rounding."""
+    rng = np.random.default_rng(seed)
+    ops = _random_ops(rng, n, 12 * n)
+    tables = _tables(n, ops)
+    words, pw = _words(n, rng)
+    C = rng.normal(size=(n_lin, words[0].shape[0]))
+    C[:, -4:] = 0.0
+    n_out = n_lin + 4
+    ref_v, ref_de = _reference(n, ops, C, words, pw)
+    e, de = _run(kernels._adjoint_blocked_into, n, tables, words, C, n_out, bits)
+    np.testing.assert_allclose(_values(e, C), ref_v, atol=1e-12)
+    np.testing.assert_allclose(de[: ref_de.shape[0]], ref_de, atol=1e-11)
+    e0, de0 = _run(kernels._adjoint_into, n, tables, words, C, n_out)  # op by op (n < 14)
+    np.testing.assert_allclose(de, de0, atol=1e-12)
+    old = numba.get_num_threads()
+    try:
+        for threads in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+            numba.set_num_threads(threads)
+            ep, dep = _run(kernels._adjoint_blocked_into_parallel, n, tables, words, C, n_out,
+                           bits)
+            assert np.array_equal(ep, e) and np.array_equal(dep, de), threads
+    finally:
+        numba.set_num_threads(old)
+
+
+def test_blocked_plan_segments():
+    """The segments of a hardware-efficient layer on 16 wires (chunks of 2^12): the
+    one-wire gates and the CNOTs within a group in one block segment, the CNOTs from the
+    one that crosses the split on as one permutation."""
+    n = 16
+    ops = [(REAL, [w]) for w in range(n)] + [(CX, [i, i + 1]) for i in range(n - 1)]
+    op_wires = np.zeros((len(ops), 2), dtype=np.int64)
+    for q, (_, w) in enumerate(ops):
+        op_wires[q, : len(w)] = w
+    op_nw = np.array([len(w) for _, w in ops], dtype=np.int64)
+    op_kind = np.array([k for k, _ in ops], dtype=np.int64)
+    seg, grp, loc, a_lo, a_hi = kernels.block_plan(n, op_wires, op_nw, op_kind,
+                                                   np.arange(n, dtype=np.int64), 12)
+    # wires 0-3 are the high bits 15-12; CNOT(3, 4) crosses
+    assert seg.tolist() == [[kernels.SEG_BLOCK, 0, n + 3], [kernels.SEG_CNOT, n + 3, len(ops)]]
+    assert list(grp[:n]) == [1] * 4 + [0] * 12
+    assert list(loc[4:n, 0]) == list(range(12))  # low wires in a 12-bit chunk
+    assert list(a_hi[:n] - a_lo[:n]) == [1] * n
+
+
+def test_large_qnode_adjoint_against_reference_interpreter():
+    """A random 14-wire circuit (BLOCK_MIN_WIRES: the blocked adjoint; gates of every
+    kind, on low and high wires and across them) through a QNode: values against the NumPy
+    reference interpreter (qsym._ir.simulate), the adjoint gradient against its central
+    finite differences and against parameter shift, and 1 thread against 2 bit for bit."""
+    import qsym as qml
+    from qsym import _ir as ir
+    from qsym._shapes import flat
+
+    n = kernels.BLOCK_MIN_WIRES
+    rng = np.random.default_rng(19)
+    gates = []
+    for _ in range(40):
+        r = rng.random()
+        w = [int(v) for v in rng.permutation(n)[:3]]
+        if r < 0.35:
+            gates.append((["RX", "RY", "RZ", "PhaseShift"][rng.integers(4)], w[:1], 1))
+        elif r < 0.45:
+            gates.append(("Rot", w[:1], 3))
+        elif r < 0.6:
+            gates.append((["CRX", "IsingZZ", "IsingXY"][rng.integers(3)], w[:2], 1))
+        elif r < 0.7:
+            gates.append(("PauliRot", w, 1))
+        elif r < 0.8:
+            gates.append(("Toffoli", w, 0))
+        else:  # a CNOT chain across the split of the index bits
+            s = int(rng.integers(n - 4))
+            gates += [("CNOT", [i, i + 1], 0) for i in range(s, s + 4)]
+    n_par = sum(k for _, _, k in gates)
+    dev = qml.device("default.qubit", wires=n)
+
+    def body(p):
+        k = 0
+        for name, w, np_ in gates:
+            if name == "PauliRot":
+                qml.PauliRot(p[k], "XYZ", wires=w)
+            elif np_ == 0:
+                getattr(qml, name)(wires=w)
+            else:
+                getattr(qml, name)(*[p[k + i] for i in range(np_)], wires=w if len(w) > 1 else w[0])
+            k += np_
+        H = qml.PauliZ(0)
+        for i in range(1, n):
+            H = H + 0.5 * qml.PauliZ(i)
+        return qml.expval(H + 0.3 * qml.PauliX(2) @ qml.PauliY(n - 1)), qml.probs(wires=[1, n - 2])
+
+    adj = qml.QNode(body, dev, diff_method="adjoint")
+    p = rng.uniform(-np.pi, np.pi, n_par)
+    jac = qml.jacobian(adj)(qml.numpy.array(p, requires_grad=True))
+    jac = np.concatenate([np.atleast_2d(np.asarray(j)) for j in jac])  # (1 + 4, n_par)
+    entry, xs, ds = adj.compiled((qml.numpy.array(p, requires_grad=True),), {})
+    x = np.asarray(flat(xs), dtype=float).ravel()
+    d = np.asarray(flat(ds), dtype=float).ravel()
+    ref = ir.simulate(entry.circuit, x, d)
+    out, _ = entry.value_and_grad_adjoint(x, d)
+    np.testing.assert_allclose(out, ref, atol=1e-12)
+    h = 1e-5
+    fd = np.empty((len(ref), n_par))
+    for j in range(n_par):
+        e = np.zeros(n_par)
+        e[j] = h
+        fd[:, j] = (ir.simulate(entry.circuit, x + e, d) - ir.simulate(entry.circuit, x - e, d)) / (2 * h)
+    np.testing.assert_allclose(jac, fd, atol=1e-8)
+    _, ps = entry.value_and_grad(x, d)
+    np.testing.assert_allclose(jac, ps, atol=1e-11)
+    old = numba.get_num_threads()
+    try:
+        got = []
+        for threads in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+            numba.set_num_threads(threads)
+            got.append(entry.value_and_grad_adjoint(x, d))
+        for o, j in got[1:]:
+            assert np.array_equal(o, got[0][0]) and np.array_equal(j, got[0][1])
+    finally:
+        numba.set_num_threads(old)
+    # the generated module's entry point (what an exported module runs) and a batch row:
+    # the same kernel, the same bits
+    o, j = entry.module.fused_value_and_grad_adjoint(x, d)
+    assert np.array_equal(o, got[0][0]) and np.array_equal(j, got[0][1])
+    X = np.stack([x, x + 0.1])
+    bo, bj = entry.batch_value_and_grad_adjoint(X, d)
+    assert np.array_equal(bo[0], got[0][0]) and np.array_equal(bj[0], got[0][1])
