@@ -185,10 +185,17 @@ def slow_first(items, parts):
     return out
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """(xdist, in the controller) tell each worker how tests are distributed: a worker's own
+    options do not say (pytest_cmdline_main sets them in the controller only)."""
+    node.workerinput["qsym_dist"] = node.config.option.dist
+
+
 def pytest_collection_modifyitems(config, items):
     """In an xdist worker (every worker collects the same order): :func:`slow_first`."""
     worker = getattr(config, "workerinput", None)
-    if worker is not None and config.getoption("dist", None) == "worksteal":
+    if worker is not None and worker.get("qsym_dist") == "worksteal":
         items[:] = slow_first(items, int(worker.get("workercount", 1)))
 
 
