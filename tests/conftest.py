@@ -126,19 +126,20 @@ def pytest_sessionstart(session):
         precompile_kernel_library()
 
 
-# The slow tests, with their cold cost in seconds (measured: `--durations`, 2 workers). The
-# xdist workers (``--dist worksteal``) each start with one contiguous part of the collection
-# and then steal from the end of another's queue: a slow test collected late ends the run on
-# one worker while the other idles. So the slow ones are moved to the front of the parts,
-# shared between them by cost (the longest first); a file whose tests share a costly module
-# fixture (a Dask cluster, an export) moves as one block and stays on one worker.
+# The slow tests, with their cold cost in seconds of CPU (measured with a fresh cache folder,
+# 2 workers, issue #17). The xdist workers (``--dist worksteal``) each start with one
+# contiguous part of the collection and then steal from the end of another's queue: a slow
+# test collected late ends the run on one worker while the other idles. So the slow ones are
+# moved to the front of the parts, shared between them by cost (the longest first); a file
+# whose tests share a costly module fixture (a Dask cluster, an export) moves as one block
+# and stays on one worker.
 SLOW_FILES = {  # file: cost of the whole file (its tests stay together)
-    "tests/test_distributed.py": 120,
-    "tests/test_aot.py": 100,
+    "tests/test_aot.py": 120,  # an exported module compiled cold by numba, in a subprocess
+    "tests/test_distributed.py": 60,  # a 2-process Dask cluster; a worker killed mid-run
 }
 SLOW_TESTS = {  # test (or every test of a file, "file::"): cost of each
-    "tests/test_examples.py::": 25,
-    "tests/test_tiers.py::test_background_swap_under_threads": 30,
+    "tests/test_examples.py::": 20,  # a script in a new process, its circuits compiled
+    "tests/test_tiers.py::test_background_swap_under_threads": 25,
 }
 
 
