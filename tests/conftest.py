@@ -136,6 +136,7 @@ def pytest_sessionstart(session):
 SLOW_FILES = {  # file: cost of the whole file (its tests stay together)
     "tests/test_aot.py": 120,  # an exported module compiled cold by numba, in a subprocess
     "tests/test_distributed.py": 60,  # a 2-process Dask cluster; a worker killed mid-run
+    "tests/test_reliability.py": 80,  # module fixtures that run a dozen subprocesses
 }
 SLOW_TESTS = {  # test (or every test of a file, "file::"): cost of each
     "tests/test_examples.py::": 20,  # a script in a new process, its circuits compiled
