@@ -13,12 +13,13 @@ class _Item:
 
 
 def _collection():
+    """Plain tests around every slow file and test of the tables, in collection order."""
     ids = [f"tests/test_a.py::t{i}" for i in range(30)]
-    ids += [f"tests/test_aot.py::x{i}" for i in range(5)]
-    ids += [f"tests/test_distributed.py::d{i}" for i in range(4)]
-    ids += [f"tests/test_examples.py::e{i}" for i in range(7)]
-    ids += ["tests/test_tiers.py::test_background_swap_under_threads", "tests/test_tiers.py::z"]
-    ids += [f"tests/test_z.py::t{i}" for i in range(40)]
+    for path in SLOW_FILES:
+        ids += [f"{path}::f{i}" for i in range(4)]
+    for key in SLOW_TESTS:
+        ids += [f"{key}e{i}" for i in range(7)] if key.endswith("::") else [key, key + "_not"]
+    ids += [f"tests/test_z.py::t{i}" for i in range(60)]
     return [_Item(i) for i in ids]
 
 
