@@ -56,6 +56,155 @@ def pytest_cmdline_main(config):
         config.option.dist = "worksteal"
 
 
+# The kernel library's entry points, compiled by the controller before the xdist workers
+# start, in two processes at once (one per core; each group shares its helper kernels):
+# otherwise both workers compile the same kernels at the same time (about 55 s of CPU each,
+# cold), and every subprocess test that seeds its cache folder from a half-compiled library
+# (seed_kernel_cache) compiles the rest again. Warm (the files are there): nothing is run.
+KERNEL_GROUPS = (
+    ("program_value", "batch_value", "program_value_and_grad_adjoint",
+     "batch_value_and_grad_adjoint", "program_state"),
+    ("program_value_and_grad", "batch_value_and_grad"),
+)
+
+_PRECOMPILE = """
+import os, sys, types
+os.environ["QSYM_TIER"] = "python"
+from qsym import _cli
+wanted = set(sys.argv[1:])
+_cli._WARMUP_STEPS = tuple(s for s in _cli._WARMUP_STEPS if s[1] in wanted)
+sys.exit(_cli.cmd_warmup(types.SimpleNamespace(target=None, batch=True)))
+"""
+
+
+def _kernels_missing(names) -> list:
+    """The kernel entry points among ``names`` with no numba index file in the cache."""
+    from qsym import _cache as cache
+
+    folder = cache.kernel_cache_dir()
+    have = {p.name.split("-")[0] for p in folder.glob("_kernels.*.nbi")} if folder.is_dir() else set()
+    return [n for n in names if f"_kernels.{n}" not in have]
+
+
+def precompile_kernel_library() -> None:
+    """Compile the kernel library's entry points into the session's cache folder, in two
+    processes at once (see KERNEL_GROUPS). A failure is reported and ignored: the tests
+    then compile what they use, as without this."""
+    import subprocess
+    import sys
+    import time
+
+    from qsym import _cache as cache
+
+    if not cache.enabled() or os.environ.get("NUMBA_CACHE_DIR"):
+        return  # nothing would be shared with the workers (or not where we look)
+    groups = [g for g in (_kernels_missing(g) for g in KERNEL_GROUPS) if g]
+    if not groups:
+        return
+    env = dict(os.environ, QSYM_QUIET="1", QSYM_WARMUP="0")
+    root = os.path.dirname(os.path.dirname(qml.__file__))
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    t = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-c", _PRECOMPILE, *g], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for g in groups]
+    for p in procs:
+        try:
+            _, err = p.communicate(timeout=1800)
+        except subprocess.TimeoutExpired:  # a stuck compile: the tests compile instead
+            p.kill()
+            _, err = p.communicate()
+        if p.returncode:
+            sys.stderr.write(f"conftest: compiling the kernel library ahead failed "
+                             f"(the tests compile it instead): {err[-1000:]}\n")
+    sys.stderr.write(f"conftest: kernel library compiled into {os.environ['QSYM_CACHE_DIR']} "
+                     f"in {time.perf_counter() - t:.0f} s\n")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    """In the xdist controller, before the workers start: :func:`precompile_kernel_library`."""
+    config = session.config
+    if (getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")
+            and not config.option.collectonly):
+        precompile_kernel_library()
+
+
+# The slow tests, with their cold cost in seconds of CPU (measured with a fresh cache folder,
+# 2 workers, issue #17). The xdist workers (``--dist worksteal``) each start with one
+# contiguous part of the collection and then steal from the end of another's queue: a slow
+# test collected late ends the run on one worker while the other idles. So the slow ones are
+# moved to the front of the parts, shared between them by cost (the longest first); a file
+# whose tests share a costly module fixture (a Dask cluster, an export) moves as one block
+# and stays on one worker.
+SLOW_FILES = {  # file: cost of the whole file (its tests stay together)
+    "tests/test_aot.py": 120,  # an exported module compiled cold by numba, in a subprocess
+    "tests/test_distributed.py": 60,  # a 2-process Dask cluster; a worker killed mid-run
+    "tests/test_reliability.py": 80,  # module fixtures that run a dozen subprocesses
+}
+SLOW_TESTS = {  # test (or every test of a file, "file::"): cost of each
+    "tests/test_examples.py::": 20,  # a script in a new process, its circuits compiled
+    "tests/test_tiers.py::test_background_swap_under_threads": 25,
+}
+
+
+def _slow_key(nodeid):
+    """``(block, cost)`` of a slow test, or None."""
+    path = nodeid.split("::", 1)[0]
+    if path in SLOW_FILES:
+        return path, SLOW_FILES[path]
+    for key, cost in SLOW_TESTS.items():
+        if nodeid == key or (key.endswith("::") and nodeid.startswith(key)):
+            return nodeid, cost
+    return None
+
+
+def slow_first(items, parts):
+    """``items`` reordered for ``parts`` workers that each take one contiguous part of
+    about ``len(items) / parts`` tests: the slow blocks shared out longest first to the part
+    with the least slow cost so far, each at the front of its part, in collection order
+    otherwise. Every item is kept, once."""
+    blocks, rest = {}, []
+    for item in items:
+        key = _slow_key(item.nodeid)
+        if key is None:
+            rest.append(item)
+        else:
+            blocks.setdefault(key[0], [key[1], []])[1].append(item)
+    if not blocks or parts < 2:
+        return items
+    totals = {key: cost if key in SLOW_FILES else cost * len(group)
+              for key, (cost, group) in blocks.items()}
+    loads = [[0.0, []] for _ in range(parts)]
+    for key in sorted(blocks, key=lambda k: -totals[k]):  # stable: ties in collection order
+        target = min(loads, key=lambda lo: lo[0])
+        target[0] += totals[key]
+        target[1].extend(blocks[key][1])
+    out, start, n = [], 0, len(items)
+    for k, (_, slow) in enumerate(loads):
+        size = n // parts if k < parts - 1 else n - len(out)  # xdist's split: len // parts
+        take = max(size - len(slow), 0)
+        out.extend(slow + rest[start:start + take])
+        start += take
+    out.extend(rest[start:])
+    assert sorted(map(id, out)) == sorted(map(id, items))
+    return out
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """(xdist, in the controller) tell each worker how tests are distributed: a worker's own
+    options do not say (pytest_cmdline_main sets them in the controller only)."""
+    node.workerinput["qsym_dist"] = node.config.option.dist
+
+
+def pytest_collection_modifyitems(config, items):
+    """In an xdist worker (every worker collects the same order): :func:`slow_first`."""
+    worker = getattr(config, "workerinput", None)
+    if worker is not None and worker.get("qsym_dist") == "worksteal":
+        items[:] = slow_first(items, int(worker.get("workercount", 1)))
+
+
 FIXED_WIRE_GATES = sorted(name for name, row in GATES.items() if row.num_wires)
 ALL_GATES = sorted(GATES)
 

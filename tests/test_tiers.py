@@ -288,7 +288,12 @@ def test_background_swap_under_threads(tmp_path, monkeypatch):
     while four threads keep calling; every result, before, during and after the swap, is
     the first one bit for bit, and this process compiled nothing (numba loaded what the
     other process wrote). A new QNode of the same circuit then starts compiled."""
+    from conftest import seed_kernel_cache
+
     monkeypatch.setenv("QSYM_CACHE_DIR", str(tmp_path))
+    # the kernel library as a user's cache folder holds it (compiled once per machine): the
+    # background process compiles this circuit's module, not the whole library again
+    seed_kernel_cache(tmp_path)
     monkeypatch.delenv("QSYM_CACHE", raising=False)
     monkeypatch.delenv("QSYM_TIER", raising=False)
     monkeypatch.setattr(tiers, "COMPILE_AFTER_CALLS", 20)
