@@ -12,8 +12,8 @@ numba-compiled statevector code for the value and the gradient.
 ...     qml.RX(params[0], wires=0)
 ...     qml.RY(params[1], wires=0)
 ...     return qml.expval(qml.PauliZ(0))
->>> qml.grad(circuit, argnum=0)([0.54, 0.12])
-array([-0.51043865, -0.1026782 ])
+>>> qml.grad(circuit, argnum=0)([0.54, 0.12])  # by a list: a list, as PennyLane's
+[array(-0.51043865), array(-0.1026782)]
 
 Pipeline: :mod:`qsym._trace` (circuit function -> :class:`qsym._ir.Circuit`) ->
 :mod:`qsym._plan` (gradient plan, with the proved rules of :mod:`qsym.rules` for the rows of
