@@ -3,7 +3,8 @@
 ``lightning.qubit``'s global seed draw, ``qml.drawer.use_style``, circuit functions that
 read global variables.
 
-References are independent of qsym: matrices and ``scipy.linalg.expm`` written here,
+References are independent of qsym: matrices and ``expm`` (of a Hermitian matrix, by NumPy's
+eigendecomposition) written here,
 brute-force sums over bit strings, finite differences, and (where marked) numbers printed
 by PennyLane 0.45.1 in a throwaway script.
 """
@@ -13,7 +14,6 @@ import itertools
 import networkx as nx
 import numpy as np
 import pytest
-from scipy.linalg import expm
 
 import qsym as qml
 from qsym import numpy as pnp
@@ -22,6 +22,14 @@ from qsym import qaoa
 I2 = np.eye(2)
 PAULI = {"I": I2, "X": np.array([[0, 1], [1, 0]], complex),
          "Y": np.array([[0, -1j], [1j, 0]]), "Z": np.diag([1.0, -1.0]).astype(complex)}
+
+
+def expm(a):
+    """exp(a) of a = -i * (Hermitian matrix): NumPy's eigendecomposition of the Hermitian part
+    (independent of qsym; scipy is not a dependency)."""
+    h = 1j * np.asarray(a)  # Hermitian
+    w, v = np.linalg.eigh(h)
+    return (v * np.exp(-1j * w)) @ v.conj().T
 
 
 def word(n, **letters):
