@@ -655,7 +655,7 @@ def child_onegrad(spec: dict) -> dict:
         res = {}
         got = {}
         # the parallel form of the blocked kernel, called directly (the runtime does not
-        # switch it on yet: kernels.BLOCK_PARALLEL_MIN_WIRES), checked against the serial
+        # use it: docs/design.md, Large states), checked against the serial
         from qsym import _kernels as K
         mats, dmats, ch, C, cc, _ = entry._prepare_adjoint(x, d)
 

@@ -1654,14 +1654,10 @@ def _step1(psi, lam, n, w, kind, amats, aoff, dmats, doff):
 # chunk), the overlaps are summed per chunk and then over chunks in chunk order, so the
 # result does not depend on the number of threads (the chunks are the same for any). The
 # parallel form (program_value_and_grad_adjoint_parallel) runs the chunks of each pass on
-# numba's threads: the same chunks, the same sums, the same bits.
+# numba's threads: the same chunks, the same sums, the same bits. Nothing in qsym calls it
+# (two threads were slower than one where measured: docs/design.md); bench_speed times it.
 # Measurements: docs/design.md, "Large states: blocked adjoint passes".
 BLOCK_MIN_WIRES = 14
-# From this many wires Compiled.value_and_grad_adjoint runs the parallel form on 2+
-# threads. Off (63) for now: measured on this shared machine, two threads were slower
-# than one on the 16-wire HEA (118 ms against 48 ms with a static schedule, 356 ms with
-# call_dynamic; another process held part of a core), not yet measured on free cores.
-BLOCK_PARALLEL_MIN_WIRES = 63
 _BLOCK_BITS = 12  # 2^12 amplitudes (64 KiB) per chunk and per high buffer
 SEG_BLOCK = 0
 SEG_CNOT = 1

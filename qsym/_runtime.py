@@ -523,14 +523,7 @@ class Compiled:
     def value_and_grad_adjoint(self, x, d):
         """Values and Jacobian ``jac[m, j]`` by the adjoint method."""
         mats, dmats, ch, C, cc, _ = self._prepare_adjoint(x, d)
-        if self.circuit.num_wires >= kernels.BLOCK_MIN_WIRES:
-            # a large state: blocked passes, each pass's chunks on numba's threads when
-            # there are several and it pays (the same bits; BLOCK_PARALLEL_MIN_WIRES)
-            if (self.circuit.num_wires >= kernels.BLOCK_PARALLEL_MIN_WIRES
-                    and kernels.num_threads() > 1):
-                return self._launch(kernels.call_dynamic,
-                                    kernels.program_value_and_grad_adjoint_parallel,
-                                    self._ints, self._floats, mats, dmats, ch, C, cc)
+        if self.circuit.num_wires >= kernels.BLOCK_MIN_WIRES:  # a large state: blocked passes
             return kernels.program_value_and_grad_adjoint_blocked(
                 self._ints, self._floats, mats, dmats, ch, C, cc)
         return self._k_adjoint.program_value_and_grad_adjoint(
