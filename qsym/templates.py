@@ -248,11 +248,14 @@ def _angle(n1, n0, leaf, norms=(True, True)):
     """``2 atan2(n1, n0)``: the RY angle taking |0> to ``(n0|0> + n1|1>) / r``; 0 for a
     zero block (any angle prepares it). Numbers give a float; traced amplitudes an exact
     expression (:class:`_StateAngle`)."""
+    # numbers: a signed zero (``0.0 * -0.3`` is -0.0) made unsigned (``+ 0.0``), as the
+    # traced expression's zero is: atan2(0, -0.0) is pi, atan2(0, 0.0) is 0, and the replay
+    # of the circuit on numbers must record the traced angles
     if not isinstance(n1, sp.Basic) and not isinstance(n0, sp.Basic):
-        return 2.0 * float(np.arctan2(float(n1), float(n0)))
+        return 2.0 * float(np.arctan2(float(n1) + 0.0, float(n0) + 0.0))
     n1, n0 = sp.sympify(n1), sp.sympify(n0)
     if n1.is_number and n0.is_number:
-        return 2.0 * float(np.arctan2(float(n1), float(n0)))
+        return 2.0 * float(np.arctan2(float(n1) + 0.0, float(n0) + 0.0))
     if not leaf and n1.is_number and n1 == 0:  # a padded zero half: all weight on the left
         return 0.0
     if not leaf and n0.is_number and n0 == 0:
