@@ -43,6 +43,19 @@ from . import _kernels as kernels
 from ._program import lowered
 
 
+def _printer():
+    """lambdify's NumPy printer, with the terms of sums printed as they are (``order``
+    ``"none"``): sorting them compares subexpressions, which raises sympy's ``TypeError``
+    ("Invalid NaN comparison") for some exact derivatives of traced state preparations
+    (``AmplitudeEmbedding`` of ``[x[0], sin(x[1])]``); for the same reason lambdify is
+    given ``docstring_limit=0`` (its docstring would print the expression sorted)."""
+    from sympy.printing.numpy import NumPyPrinter
+
+    return NumPyPrinter({"fully_qualified_modules": False, "inline": True,
+                         "allow_unknown_functions": True, "user_functions": {},
+                         "order": "none"})
+
+
 def _second_derivatives(entry):
     """Exact second derivatives of the gate parameters and coefficients by the inputs,
     as one numeric function of ``(x, d)`` (made once per compiled signature).
@@ -78,7 +91,8 @@ def _second_derivatives(entry):
                 exprs.append(d2)
     args = inputs + list(circuit.data)
     if exprs:
-        f = sp.lambdify([args], exprs, modules="numpy", dummify=True)
+        f = sp.lambdify([args], exprs, modules="numpy", dummify=True, printer=_printer(),
+                        docstring_limit=0)
 
         def fn(x, d):
             return np.asarray(f(np.concatenate([x, d])), dtype=float).reshape(-1)
