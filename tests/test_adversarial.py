@@ -372,3 +372,54 @@ def test_the_private_folder_is_removed_at_exit_without_a_resource_warning(tmp_pa
     private = Path(out.stdout.strip().splitlines()[-1])
     assert private != bad and not private.exists()
     assert "ResourceWarning" not in out.stderr, out.stderr[-2000:]
+
+
+# --- found by the oracle (tests/test_oracle.py) ---------------------------------------------
+
+
+def _amplitudes(v):
+    return v / onp.linalg.norm(v)
+
+
+def test_traced_amplitudes_that_are_a_signed_zero_at_the_replay_point_are_not_refused():
+    """AmplitudeEmbedding of ``[sin(1.79 x2 - 0.08) x1, sin(0.117 x2 + 0.57) x1, 0.3, 0.5]``:
+    the replay at x = 0 computes the first block as (-0.0, 0.0), whose numeric angle was
+    2 atan2(0.0, -0.0) = 2 pi against the traced expression's 0. Before: TracingError
+    ("records different gates when run on numbers than when traced") for a faithful
+    circuit; now the prepared state, checked against NumPy."""
+    dev = qml.device("default.qubit", wires=2)
+
+    def feats(x, sin):
+        return [sin(1.79 * x[2] - 0.0799) * x[1], sin(0.117 * x[2] + 0.57) * x[1], 0.3, 0.5]
+
+    @qml.qnode(dev)
+    def prepared(x):
+        qml.AmplitudeEmbedding(np.stack(feats(x, np.sin)), wires=[0, 1], normalize=True)
+        return qml.state()
+
+    x = onp.array([0.07, 2.7, -2.1])
+    want = _amplitudes(onp.array(feats(x, onp.sin)))
+    assert onp.allclose(prepared(np.array(x)), want, atol=1e-12)
+
+
+def test_the_hessian_of_traced_amplitudes_is_computed():
+    """qml.hessian of a circuit preparing ``[x0, sin(x1)]``: before, sympy's TypeError
+    ("Invalid NaN comparison") from printing the exact second derivatives (lambdify sorts
+    the terms of sums); now the Hessian, against central differences of NumPy's
+    ``<X> = 2 a0 a1`` of the normalized amplitudes."""
+
+    @qml.qnode(DEV)
+    def prepared(x):
+        qml.AmplitudeEmbedding(np.stack([x[0], np.sin(x[1])]), wires=[0], normalize=True)
+        return qml.expval(qml.PauliX(0))
+
+    def exact(v):
+        a = _amplitudes(onp.array([v[0], onp.sin(v[1])]))
+        return 2 * a[0] * a[1]
+
+    x0, h, eye = onp.array([0.4, 0.9]), 1e-4, onp.eye(2)
+    want = onp.array([[(exact(x0 + h * (eye[i] + eye[j])) - exact(x0 + h * (eye[i] - eye[j]))
+                        - exact(x0 - h * (eye[i] - eye[j])) + exact(x0 - h * (eye[i] + eye[j])))
+                       / (4 * h * h) for j in range(2)] for i in range(2)])
+    got = qml.hessian(prepared)(np.array(x0, requires_grad=True))
+    assert got.shape == (2, 2) and onp.allclose(got, want, atol=1e-6)
