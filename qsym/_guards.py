@@ -16,14 +16,16 @@ tuples, dicts and sets of them are compared by value (an array mutated in place 
 other objects (an operator, a Hamiltonian) and containers of more than 100 000 elements
 by identity (assigning a new one counts, changing one in place does not). A function of
 the user's that the circuit function calls by name is followed, and watched by identity
-(a helper defined again counts); modules, classes and other functions are not watched. A
-changed value makes the signature trace and compile again, as PennyLane would run the
-function again.
+(a helper defined again counts); modules, classes and other functions are not watched, but
+attributes the code reads by name from the user's modules and classes are, like
+module-level names (``config.scale``, ``Model.depth``; those of the standard library,
+qsym, NumPy, sympy and autograd are constants: not watched). A changed value makes the
+signature trace and compile again, as PennyLane would run the function again.
 
-Not seen: attributes of objects and modules (``config.scale``, ``self.depth``), functions
-reached other than by name from the circuit function (methods, functions in containers),
-and values read through ``globals()``/``eval``. Pass such values as arguments: data
-arguments never recompile.
+Not seen: attributes of objects (``self.depth``, ``model.depth`` of an instance),
+functions reached other than by name from the circuit function (methods, functions in
+containers), and values read through ``globals()``/``eval``. Pass such values as
+arguments: data arguments never recompile.
 
 >>> user = {"SCALE": 1.0}   # a user's module: SCALE = 1.0, and f reading it
 >>> exec("def f(x):\n    return SCALE * x", user)
@@ -42,6 +44,7 @@ from __future__ import annotations
 import dis
 import functools
 import numbers
+import sys
 import types
 
 import numpy as np
@@ -50,6 +53,8 @@ _DEPTH = 4  # levels of plain Python functions followed from the circuit functio
 _MAX_ITEMS = 100_000  # elements of a container snapshot by value (larger: by identity)
 _MISSING = object()
 _LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
+_ATTRS = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
+_LIBRARIES = frozenset({"qsym", "numpy", "sympy", "autograd", "scipy", "pennylane", "networkx"})
 _MUTABLE = (list, dict, set, np.ndarray)
 
 
@@ -149,6 +154,83 @@ def _user_function(value):
     return func
 
 
+def _library(value) -> bool:
+    """A module or class of the standard library, qsym, NumPy, sympy or autograd (their
+    attributes are not the user's settings: ``np.pi``, ``math.tau``)."""
+    name = getattr(value, "__name__", "") if isinstance(value, types.ModuleType) else getattr(
+        value, "__module__", "") or ""
+    top = name.split(".")[0]
+    return top in _LIBRARIES or top in sys.stdlib_module_names
+
+
+def _attribute_chains(code):
+    """``[(load opname, name, (attr, ...))]``: the names ``code`` loads (globals and closure
+    variables) followed by attribute loads, ``config.scale`` or ``Model.depth.value``."""
+    out, ins = [], list(dis.get_instructions(code))
+    for i, first in enumerate(ins):
+        if first.opname not in _LOADS and first.opname != "LOAD_DEREF":
+            continue
+        attrs = []
+        for nxt in ins[i + 1:]:
+            if nxt.opname not in _ATTRS or not isinstance(nxt.argval, str):
+                break
+            attrs.append(nxt.argval)
+        if attrs and isinstance(first.argval, str):
+            out.append((first.opname, first.argval, tuple(attrs)))
+    return out
+
+
+def _attribute(value, attrs):
+    try:
+        for a in attrs:
+            value = getattr(value, a, _MISSING)
+            if value is _MISSING:
+                break
+    except Exception:  # a module's __getattr__ or a class property raising: gone
+        return _MISSING
+    return value
+
+
+def _watch_attributes(func, visit, depth, out, names):
+    """Attributes of the user's modules and classes that ``func`` reads by name
+    (``config.scale``, ``Model.depth``): watched like module-level names, a user function
+    reached so followed (``helpers.layer(x)``)."""
+    cells = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
+    for code in _codes(func.__code__):
+        for opname, name, attrs in _attribute_chains(code):
+            if opname == "LOAD_DEREF":
+                if name not in cells:
+                    continue
+                base = functools.partial(_cell_value, cells[name])
+            else:
+                base = functools.partial(func.__globals__.get, name, _MISSING)
+            owner = base()
+            if not isinstance(owner, (types.ModuleType, type)) or _library(owner):
+                continue
+            read = _Chain(base, attrs)
+            value = read()
+            user = _user_function(value)
+            if user is not None:
+                visit(user, depth + 1)
+            key = (id(owner), attrs)
+            if (user is not None or not _skipped(value)) and key not in names:
+                names.add(key)
+                out.append((".".join((name,) + attrs), read))
+
+
+class _Chain:
+    """``read()``: the attribute ``attrs`` of what ``base()`` gives now."""
+
+    __slots__ = ("base", "attrs")
+
+    def __init__(self, base, attrs):
+        self.base, self.attrs = base, attrs
+
+    def __call__(self):
+        owner = self.base()
+        return _MISSING if owner is _MISSING else _attribute(owner, self.attrs)
+
+
 def _watched(fn):
     """``[(name, read)]``: what ``fn`` and the functions it names read from outside their
     arguments; ``read()`` gives the current value (``_MISSING`` if gone)."""
@@ -192,6 +274,7 @@ def _watched(fn):
             if isinstance(value, _MUTABLE):
                 out.append((f"{func.__name__}'s default {key}",
                             functools.partial(_kwdefault, func, key)))
+        _watch_attributes(func, visit, depth, out, names)
 
     visit(fn, 0)
     return out

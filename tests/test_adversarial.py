@@ -423,3 +423,36 @@ def test_the_hessian_of_traced_amplitudes_is_computed():
                        / (4 * h * h) for j in range(2)] for i in range(2)])
     got = qml.hessian(prepared)(np.array(x0, requires_grad=True))
     assert got.shape == (2, 2) and onp.allclose(got, want, atol=1e-6)
+
+
+def test_attributes_of_user_modules_and_classes_changed_after_the_first_call_are_used(
+        tmp_path, monkeypatch):
+    """``config.SCALE`` (a module of the user's) and ``Model.depth`` (a class attribute),
+    read by the circuit and by a helper in that module, changed after the first call.
+    Before: the first trace's values for ever (cos(0.5) after SCALE became 2, a silent
+    wrong number); now traced again, as PennyLane runs the function again."""
+    (tmp_path / "oracle_config.py").write_text(
+        "SCALE = 1.0\nOFFSET = [0.0]\n"
+        "def shifted(x):\n    return x + OFFSET[0]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import oracle_config as config
+
+    class Model:
+        depth = 1.0
+
+    @qml.qnode(DEV)
+    def configured(x):
+        qml.RX(config.SCALE * Model.depth * config.shifted(x), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array(0.5, requires_grad=True)
+    assert configured(x) == pytest.approx(onp.cos(0.5), abs=1e-12)
+    config.SCALE = 2.0
+    assert configured(x) == pytest.approx(onp.cos(1.0), abs=1e-12)
+    Model.depth = 0.5
+    assert configured(x) == pytest.approx(onp.cos(0.5), abs=1e-12)
+    config.OFFSET[0] = 0.25  # read by the module's helper
+    assert configured(x) == pytest.approx(onp.cos(0.75), abs=1e-12)
+    assert qml.grad(configured)(x) == pytest.approx(-onp.sin(0.75), abs=1e-12)
+    config.SCALE = 4.0  # straight on grad's short path
+    assert qml.grad(configured)(x) == pytest.approx(-2 * onp.sin(1.5), abs=1e-12)
