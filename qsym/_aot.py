@@ -625,14 +625,15 @@ def ship_kernel_twins(path=None) -> dict:
     """Write ``qsym/kernel_twins.json`` (or ``path``): :func:`tier0_source` of the whole
     kernel library, which a new circuit's first calls in a qsym process run while the
     kernels' compiled code is not loaded yet (:data:`qsym._tiers.KERNELS`), and the digest
-    of the sources it is made from (:func:`qsym._tiers.kernel_twins_digest`: a stale file
-    is not used). Making it costs about 0.1 s of ``ast`` work, too much for a first answer;
+    of the sources it is made from and of that source
+    (:func:`qsym._tiers.kernel_twins_digest`: a stale or edited file is not used). Making
+    it costs about 0.1 s of ``ast`` work, too much for a first answer;
     ``tests/test_tiers.py`` fails, saying to run this, when the file is not what it makes::
 
         python -c "from qsym import _aot as aot; aot.ship_kernel_twins()"
     """
-    table = {"digest": tiers.kernel_twins_digest(),
-             "source": tier0_source([("qsym.kernels", _module_body(kernels))])}
+    source = tier0_source([("qsym.kernels", _module_body(kernels))])
+    table = {"digest": tiers.kernel_twins_digest(source), "source": source}
     target = Path(path) if path is not None else tiers.KERNEL_TWINS
     target.write_text(json.dumps(table, indent=0) + "\n")
     return table

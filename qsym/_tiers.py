@@ -576,9 +576,12 @@ _twins_lock = threading.Lock()
 twin_calls = 0  # kernel calls run as Python in this process (for tests)
 
 
-def kernel_twins_digest() -> str:
-    """SHA-256 of what :data:`KERNEL_TWINS` is made from: the kernel library, its NumPy
-    twins and :func:`ipow` (the file says which sources it was made from)."""
+def kernel_twins_digest(source: str = "") -> str:
+    """SHA-256 of what :data:`KERNEL_TWINS` is made from (the kernel library, its NumPy
+    twins and :func:`ipow`) and of the plain-Python ``source`` it holds: a file made from
+    other sources, or whose source was edited after it was made (a hand edit, a merge
+    that took one side's digest and the other's source), is not used. It detects
+    accidents, not an attacker who can write qsym's folder (and so its code)."""
     import hashlib
     import inspect
 
@@ -586,6 +589,7 @@ def kernel_twins_digest() -> str:
     for name in ("_kernels.py", "_aot_numpy.py"):
         h.update(Path(__file__).with_name(name).read_bytes())
     h.update(inspect.getsource(ipow).encode())
+    h.update(source.encode())
     return h.hexdigest()
 
 
@@ -602,9 +606,11 @@ def _kernel_twins() -> dict:
             ns = {}
             try:
                 table = json.loads(KERNEL_TWINS.read_text())
-                if table.get("digest") != kernel_twins_digest():
-                    raise ValueError("made from other sources")
-                code = compile(table["source"], str(KERNEL_TWINS), "exec")
+                source = table["source"]
+                if not isinstance(source, str) or table.get("digest") != kernel_twins_digest(
+                        source):
+                    raise ValueError("made from other sources, or edited since")
+                code = compile(source, str(KERNEL_TWINS), "exec")
                 g = vars(kernels)
                 ns = dict(g)
                 for key, value in g.items():

@@ -535,6 +535,29 @@ def test_shipped_kernel_twins_are_current(tmp_path):
         tiers.KERNEL_TWINS, tiers._twins = old
 
 
+def test_kernel_twins_edited_after_they_were_made_are_not_used(tmp_path):
+    """A twins file whose source was edited but whose digest line is the sources' (a hand
+    edit, a merge taking one side's digest and the other's source). Before: the digest
+    covered only the sources the file was made from, so the edited source ran (here a
+    twin of ``apply_dense1`` doing nothing: wrong numbers on tier 0); now it is not used."""
+    import json
+
+    shipped = json.loads(tiers.KERNEL_TWINS.read_text())
+    assert "def apply_dense1(" in shipped["source"]
+    edited = dict(shipped, source=shipped["source"] + "\n\ndef apply_dense1(*args):\n"
+                  "    return None\n")
+    for digest in (shipped["digest"], tiers.kernel_twins_digest()):  # new and old schemes
+        planted = tmp_path / "planted.json"
+        planted.write_text(json.dumps(dict(edited, digest=digest)))
+        old = tiers.KERNEL_TWINS, tiers._twins
+        try:
+            tiers.KERNEL_TWINS, tiers._twins = planted, None
+            assert tiers._kernel_twins() == {}
+        finally:
+            tiers.KERNEL_TWINS, tiers._twins = old
+    assert tiers._kernel_twins().get("apply_dense1") is not None  # the shipped file: used
+
+
 def test_a_new_circuits_first_answer_needs_no_kernel_load(tmp_path):
     """A new process: the first gradient of a 4-wire circuit (and its first value) run the
     kernels' plain-Python twins while the warm-up thread has not loaded the compiled code;
