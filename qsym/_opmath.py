@@ -38,6 +38,7 @@ from .errors import GateError, MeasurementError, WireError
 from ._gates import GATES, REGISTRY, GateDef, gate_def, register
 from ._operations import (
     GATE_CLASSES,
+    METHODS,
     Hamiltonian,
     Observable,
     Operation,
@@ -274,6 +275,167 @@ def adjoint(fn, lazy=True):
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+# --- methods of gates: op.adjoint(), op.pow(z), op.decomposition() --------------------------
+def _gate_adjoint(op: Operation) -> Operation:
+    """``op.adjoint()``: the inverse gate, recorded on the active tape like any gate made
+    there (``op`` itself stays, as in PennyLane)."""
+    (inv,) = _inverse_gates(op)
+    tape = active_tape()
+    if tape is not None:
+        tape.append(inv)
+    return inv
+
+
+def _phase_pow(op, z, period, table):
+    """S, T, PauliZ to the power ``z``: PennyLane's table by ``z mod period``, else a
+    ``PhaseShift`` of ``pi z / (period / 2)``."""
+    zm = z % period
+    for k, name in table:
+        if abs(zm - k) < 1e-6:
+            return [] if name is None else [_made(name, (), op.wires)]
+    return [_made("PhaseShift", (np.pi * zm * 2 / period,), op.wires)]
+
+
+def _made(name, params, wires, hyper=()):
+    """A gate made where the caller is: recorded on the active tape, as PennyLane queues."""
+    return GATE_CLASSES[name](*params, wires=list(wires), **dict(hyper))
+
+
+_INVOLUTIONS = frozenset(_SELF_INVERSE - {"PauliX", "PauliZ"})
+
+
+def _gate_pow(op: Operation, z) -> list:
+    """``op.pow(z)``: PennyLane's rules: ``[]`` for ``z = 0``; a rotation ``U(t)`` with a
+    generator gives ``U(z t)``; PauliZ, S, T give S, T, Z or a PhaseShift; PauliX ** 0.5 is
+    SX; an involution takes ``z mod 2``; else a positive integer ``z`` repeats the gate."""
+    name = op.name
+    if isinstance(z, (numbers.Number, np.generic)) and z == 0:
+        return []
+    if op.has_generator:
+        return [_made(name, (op.params[0] * z,), op.wires, op.hyper)]
+    if name == "PauliZ":
+        return _phase_pow(op, z, 2, ((0, None), (1, "PauliZ"), (0.5, "S"), (0.25, "T")))
+    if name == "S":
+        return _phase_pow(op, z, 4, ((0, None), (0.5, "T"), (1, "S"), (2, "PauliZ")))
+    if name == "T":
+        return _phase_pow(op, z, 8, ((0, None), (1, "T"), (2, "S"), (4, "PauliZ")))
+    if name == "PauliX" and abs(z % 2 - 0.5) < 1e-6:
+        return [_made("SX", (), op.wires)]
+    if name in _INVOLUTIONS or name == "PauliX":
+        z = z % 2
+    if isinstance(z, (int, np.integer)) or (isinstance(z, float) and z.is_integer()):
+        if z >= 0:
+            return [_made(name, op.params, op.wires, op.hyper) for _ in range(int(z))]
+    raise GateError(f"{name} ** {z} is not defined (PennyLane's PowUndefinedError): powers "
+                    "are defined for rotations, S, T, the Paulis and positive integers")
+
+
+def _decomposition_table():
+    """PennyLane 0.45's ``compute_decomposition`` of the gates that have one: name ->
+    function of (parameters, wires) giving ``(gate, parameters, wires)`` triples."""
+    pi = np.pi
+    cnot = lambda w: ("CNOT", (), w)  # noqa: E731
+    return {
+        "PhaseShift": lambda p, w: [("RZ", p, w), ("GlobalPhase", (-p[0] / 2,), ())],
+        "Rot": lambda p, w: [("RZ", (p[0],), w), ("RY", (p[1],), w), ("RZ", (p[2],), w)],
+        "U1": lambda p, w: [("PhaseShift", p, w)],
+        "U2": lambda p, w: [("Rot", (p[1], pi / 2, -p[1]), w), ("PhaseShift", (p[1],), w),
+                            ("PhaseShift", (p[0],), w)],
+        "U3": lambda p, w: [("Rot", (p[2], p[0], -p[2]), w), ("PhaseShift", (p[2],), w),
+                            ("PhaseShift", (p[1],), w)],
+        "IsingXX": lambda p, w: [cnot(w), ("RX", p, w[:1]), cnot(w)],
+        "IsingYY": lambda p, w: [("CY", (), w), ("RY", p, w[:1]), ("CY", (), w)],
+        "IsingZZ": lambda p, w: [cnot(w), ("RZ", p, w[1:]), cnot(w)],
+        "PSWAP": lambda p, w: [("SWAP", (), w), cnot(w), ("PhaseShift", p, w[1:]), cnot(w)],
+        "Hadamard": lambda p, w: [("PhaseShift", (pi / 2,), w), ("RX", (pi / 2,), w),
+                                  ("PhaseShift", (pi / 2,), w)],
+        "PauliX": lambda p, w: [("RX", (pi,), w), ("GlobalPhase", (-pi / 2,), w)],
+        "PauliY": lambda p, w: [("RY", (pi,), w), ("GlobalPhase", (-pi / 2,), w)],
+        "PauliZ": lambda p, w: [("PhaseShift", (pi,), w)],
+        "S": lambda p, w: [("PhaseShift", (pi / 2,), w)],
+        "T": lambda p, w: [("PhaseShift", (pi / 4,), w)],
+        "SX": lambda p, w: [("RZ", (pi / 2,), w), ("RY", (pi / 2,), w), ("RZ", (-pi / 2,), w),
+                            ("GlobalPhase", (-pi / 4,), w)],
+        "SWAP": lambda p, w: [cnot(w), cnot(w[::-1]), cnot(w)],
+        "ISWAP": lambda p, w: [("S", (), w[:1]), ("S", (), w[1:]), ("Hadamard", (), w[:1]),
+                               cnot(w), cnot(w[::-1]), ("Hadamard", (), w[1:])],
+        "CY": lambda p, w: [("CRY", (pi,), w), ("S", (), w[:1])],
+        "CZ": lambda p, w: [("ControlledPhaseShift", (pi,), w)],
+        "CSWAP": lambda p, w: [cnot([w[2], w[1]]), ("Toffoli", (), w), cnot([w[2], w[1]])],
+        "CRX": lambda p, w: [("RZ", (pi / 2,), w[1:]), ("RY", (p[0] / 2,), w[1:]), cnot(w),
+                             ("RY", (-p[0] / 2,), w[1:]), cnot(w), ("RZ", (-pi / 2,), w[1:])],
+        "CRY": lambda p, w: [("RY", (p[0] / 2,), w[1:]), cnot(w), ("RY", (-p[0] / 2,), w[1:]),
+                             cnot(w)],
+        "CRZ": lambda p, w: [("PhaseShift", (p[0] / 2,), w[1:]), cnot(w),
+                             ("PhaseShift", (-p[0] / 2,), w[1:]), cnot(w)],
+        "CRot": lambda p, w: [("RZ", ((p[0] - p[2]) / 2,), w[1:]), cnot(w),
+                              ("RZ", (-(p[0] + p[2]) / 2,), w[1:]), ("RY", (-p[1] / 2,), w[1:]),
+                              cnot(w), ("RY", (p[1] / 2,), w[1:]), ("RZ", (p[2],), w[1:])],
+        "ControlledPhaseShift": lambda p, w: [
+            ("PhaseShift", (p[0] / 2,), w[:1]), cnot(w), ("PhaseShift", (-p[0] / 2,), w[1:]),
+            cnot(w), ("PhaseShift", (p[0] / 2,), w[1:])],
+        "MultiRZ": lambda p, w: (
+            [cnot([a, b]) for a, b in zip(w[:0:-1], w[-2::-1])] + [("RZ", p, w[:1])]
+            + [cnot([a, b]) for a, b in zip(w[1:], w[:-1])]),
+    }
+
+
+DECOMPOSITIONS = _decomposition_table()
+"""PennyLane's decompositions of gates into other gates (``op.decomposition()``), by name."""
+
+
+def _gate_decomposition(op: Operation) -> list:
+    """``op.decomposition()``: the gates of :data:`DECOMPOSITIONS`, recorded on the active
+    tape (PennyLane queues them); a template's own decomposition."""
+    rule = DECOMPOSITIONS.get(op.name)
+    if rule is None:
+        raise GateError(
+            f"{op.name} has no decomposition (PennyLane's DecompositionUndefinedError): it is "
+            f"applied as it is; gates with one: {', '.join(sorted(DECOMPOSITIONS))}")
+    return [_made(n, p, w) for n, p, w in rule(tuple(op.params), list(op.wires))]
+
+
+def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's name)
+    """The generator of a one-parameter gate (PennyLane's ``qml.generator``): ``G`` with
+    ``U(t) = exp(i t G)``. ``format="prefactor"`` (the default) gives ``(obs, p)`` with
+    ``G = p * obs`` (``p`` the common absolute value of the coefficients, or 1); with
+    ``"observable"``, ``"hamiltonian"`` or ``"arithmetic"``, ``G`` as an observable.
+
+    >>> generator(GATE_CLASSES["RX"](0.3, wires=0))
+    (PauliX(wires=[0]), -0.5)
+    >>> generator(GATE_CLASSES["IsingXY"](0.3, wires=[0, 1]))
+    (Observable(1 * X(0) @ X(1) + 1 * Y(0) @ Y(1)), 0.25)
+    >>> generator(GATE_CLASSES["RX"](0.3, wires=0), format="observable")
+    Observable(-0.5 * X(0))
+    """
+    if not isinstance(op, Operation):
+        raise GateError(f"qml.generator takes a gate, e.g. qml.RX(0.1, wires=0); got {op!r}")
+    gen = op.generator()
+    if format in ("observable", "hamiltonian", "arithmetic"):
+        return gen
+    if format != "prefactor":
+        raise GateError(f"qml.generator: format must be 'prefactor', 'observable', "
+                        f"'hamiltonian' or 'arithmetic', got {format!r}")
+    coeffs = [complex(c).real for c in gen.terms.values()]
+    if len(coeffs) == 1:
+        (word,) = gen.terms
+        if len(word) == 1:
+            (w, p), = word
+            with recording(Tape()):
+                return GATE_CLASSES["Pauli" + p](wires=w), coeffs[0]
+        return Observable({word: 1}), coeffs[0]
+    if np.allclose(coeffs, coeffs[0]):
+        return Observable({w: 1 for w in gen.terms}), coeffs[0]
+    if np.allclose(np.abs(coeffs), abs(coeffs[0])):
+        p = abs(coeffs[0])
+        return Observable({w: c / p for w, c in zip(gen.terms, coeffs)}), p
+    return gen, 1.0
+
+
+METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, decomposition=_gate_decomposition,
+               decompositions=frozenset(DECOMPOSITIONS))
 
 
 # --- ctrl -------------------------------------------------------------------------------------
