@@ -69,6 +69,7 @@ from ._operations import (  # noqa: E402
     var,
 )
 from ._opmath import H, I, X, Y, Z, adjoint, ctrl, dot, generator, ops, prod, s_prod  # noqa: E402
+from ._opmath import pow  # noqa: E402,A004  (PennyLane's qml.pow)
 from ._operations import assert_equal, equal  # noqa: E402
 from ._opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
 from . import templates  # noqa: E402
@@ -122,6 +123,9 @@ from ._natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tenso
 # here once; gates of your own (qml.define_gate) are looked up at each use (__getattr__),
 # so a gate defined again is the new definition everywhere (qsym._gates.REGISTRY)
 globals().update({_name: GATE_CLASSES[_name] for _name in _gates.BUILTIN_GATES})
+# PennyLane's other names of table gates
+CPhase = GATE_CLASSES["ControlledPhaseShift"]
+SQISW = GATE_CLASSES["SISWAP"]
 
 
 def __getattr__(name: str):
@@ -166,6 +170,6 @@ __all__ = [
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",
-    "templates", "layer", "ops", "qaoa", "equal", "assert_equal", "generator", "CacheWarning", "cache_info", "clear_cache",
+    "templates", "layer", "ops", "qaoa", "equal", "assert_equal", "generator", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     *templates.TEMPLATES, *GATE_CLASSES,
 ]

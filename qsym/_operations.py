@@ -151,6 +151,11 @@ PARAM_NAMES = {
 }
 
 
+# PennyLane keywords that do not change a gate's unitary (auxiliary wires of its
+# decomposition): accepted and left out
+_IGNORED_KEYWORDS = {"MultiControlledX": ("work_wires", "work_wire_type")}
+
+
 class Operation:
     """A gate application. Subclasses are made from the gate table, one per row.
 
@@ -184,6 +189,8 @@ class Operation:
                     "positionally or by name (the ones by name last)"
                 )
             args = tuple(args) + tuple(hyper.pop(p) for p in named)
+        for ignored in _IGNORED_KEYWORDS.get(name, ()):
+            hyper.pop(ignored, None)
         unknown = set(hyper) - set(row.hyper)
         if unknown:
             raise GateError(f"{name} got unexpected keyword argument(s) {sorted(unknown)}")
@@ -508,13 +515,14 @@ LABELS = {
     "PhaseShift": "Rϕ", "ControlledPhaseShift": "Rϕ", "SingleExcitation": "G",
     "SingleExcitationPlus": "G₊", "SingleExcitationMinus": "G₋", "DoubleExcitation": "G²",
     "DoubleExcitationPlus": "G²₊", "DoubleExcitationMinus": "G²₋", "PCPhase": "∏_ϕ",
-    "QubitUnitary": "U", "MultiControlledX": "X",
+    "QubitUnitary": "U", "MultiControlledX": "X", "FermionicSWAP": "fSWAP",
+    "CPhaseShift00": "Rϕ(00)", "CPhaseShift01": "Rϕ(01)", "CPhaseShift10": "Rϕ(10)",
 }
 # controlled gates: name -> (number of control wires, label of the target part)
 CONTROLLED_LABELS = {
     "CNOT": (1, "X"), "CY": (1, "Y"), "CZ": (1, "Z"), "CRX": (1, "RX"), "CRY": (1, "RY"),
     "CRZ": (1, "RZ"), "CRot": (1, "Rot"), "ControlledPhaseShift": (1, "Rϕ"),
-    "Toffoli": (2, "X"), "CSWAP": (1, "SWAP"),
+    "Toffoli": (2, "X"), "CSWAP": (1, "SWAP"), "CH": (1, "H"), "CCZ": (2, "Z"),
 }
 
 

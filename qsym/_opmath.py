@@ -156,7 +156,7 @@ def _hyper_value(op, name):
 # --- adjoint ---------------------------------------------------------------------------------
 _SELF_INVERSE = frozenset(
     {"Identity", "PauliX", "PauliY", "PauliZ", "Hadamard", "CNOT", "CY", "CZ", "SWAP",
-     "Toffoli", "CSWAP", "MultiControlledX"}
+     "Toffoli", "CSWAP", "MultiControlledX", "CH", "CCZ", "ECR"}
 )
 _PHASE_INVERSE = {"S": -sp.pi / 2, "T": -sp.pi / 4}
 
@@ -332,6 +332,12 @@ def _gate_pow(op: Operation, z) -> list:
                     "are defined for rotations, S, T, the Paulis and positive integers")
 
 
+def _cphase_core(phi, w):
+    """PennyLane's CPhaseShiftXY core: a phase on |11> by two PhaseShifts and two CNOTs."""
+    return [("PhaseShift", (phi / 2,), w[:1]), ("PhaseShift", (phi / 2,), w[1:]),
+            ("CNOT", (), w), ("PhaseShift", (-phi / 2,), w[1:]), ("CNOT", (), w)]
+
+
 def _decomposition_table():
     """PennyLane 0.45's ``compute_decomposition`` of the gates that have one: name ->
     function of (parameters, wires) giving ``(gate, parameters, wires)`` triples."""
@@ -376,6 +382,21 @@ def _decomposition_table():
         "ControlledPhaseShift": lambda p, w: [
             ("PhaseShift", (p[0] / 2,), w[:1]), cnot(w), ("PhaseShift", (-p[0] / 2,), w[1:]),
             cnot(w), ("PhaseShift", (p[0] / 2,), w[1:])],
+        "CH": lambda p, w: [("RY", (-pi / 4,), w[1:]), ("CZ", (), w), ("RY", (pi / 4,), w[1:])],
+        "ECR": lambda p, w: [("PauliZ", (), w[:1]), cnot(w), ("SX", (), w[1:]),
+                             ("RX", (pi / 2,), w[:1]), ("RY", (pi / 2,), w[:1]),
+                             ("RX", (pi / 2,), w[:1])],
+        "SISWAP": lambda p, w: [
+            ("SX", (), w[:1]), ("RZ", (pi / 2,), w[:1]), cnot(w), ("SX", (), w[:1]),
+            ("RZ", (7 * pi / 4,), w[:1]), ("SX", (), w[:1]), ("RZ", (pi / 2,), w[:1]),
+            ("SX", (), w[1:]), ("RZ", (7 * pi / 4,), w[1:]), cnot(w), ("SX", (), w[:1]),
+            ("SX", (), w[1:])],
+        "CPhaseShift00": lambda p, w: [("PauliX", (), w[:1]), ("PauliX", (), w[1:])]
+        + _cphase_core(p[0], w) + [("PauliX", (), w[1:]), ("PauliX", (), w[:1])],
+        "CPhaseShift01": lambda p, w: [("PauliX", (), w[:1])] + _cphase_core(p[0], w)
+        + [("PauliX", (), w[:1])],
+        "CPhaseShift10": lambda p, w: [("PauliX", (), w[1:])] + _cphase_core(p[0], w)
+        + [("PauliX", (), w[1:])],
         "MultiRZ": lambda p, w: (
             [cnot([a, b]) for a, b in zip(w[:0:-1], w[-2::-1])] + [("RZ", p, w[:1])]
             + [cnot([a, b]) for a, b in zip(w[1:], w[:-1])]),
@@ -432,6 +453,34 @@ def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's na
         p = abs(coeffs[0])
         return Observable({w: c / p for w, c in zip(gen.terms, coeffs)}), p
     return gen, 1.0
+
+
+def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
+    """``base`` to the power ``z`` (PennyLane's ``qml.pow``): the one gate of
+    ``base.pow(z)`` (``RX(t) ** z`` is ``RX(z t)``, ``S ** 2`` is ``PauliZ``), the identity
+    for ``z = 0``, else ``base`` applied ``z`` times (an integer ``z``) or, for a gate
+    without parameters, the ``QubitUnitary`` of its matrix power. Made where it is called
+    (in a circuit: applied), ``base`` taken off the tape.
+
+    >>> pow(GATE_CLASSES["RX"](0.5, wires=0), 2)
+    RX(1.0, wires=[0])
+    >>> pow(GATE_CLASSES["S"](wires=0), 2)
+    PauliZ(wires=[0])
+    """
+    if not isinstance(base, Operation):
+        raise GateError(f"qml.pow takes a gate, e.g. qml.pow(qml.RX(0.1, wires=0), 2); got {base!r}")
+    _take_off_tape(base)
+    try:
+        ops = _gate_pow(base, z)
+    except GateError:
+        if base.num_params:
+            raise
+        w, v = np.linalg.eig(base.matrix())
+        U = (v * w.astype(complex) ** z) @ np.linalg.inv(v)
+        return _made("QubitUnitary", (), base.wires, (("U", U),))
+    if not ops:
+        return _made("Identity", (), base.wires)
+    return ops[0] if len(ops) == 1 else ops
 
 
 METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, decomposition=_gate_decomposition,
@@ -636,7 +685,9 @@ def _ops_namespace():
     from ._operations import Hermitian, Projector
 
     return _Namespace(LinearCombination=Hamiltonian, Hamiltonian=Hamiltonian,
-                      Hermitian=Hermitian, Projector=Projector, **GATE_CLASSES)
+                      Hermitian=Hermitian, Projector=Projector,
+                      CPhase=GATE_CLASSES["ControlledPhaseShift"], SQISW=GATE_CLASSES["SISWAP"],
+                      **GATE_CLASSES)
 
 
 ops = _ops_namespace()

@@ -261,3 +261,36 @@ def test_attributes_tests_read():
     assert qml.PauliX(0).has_diagonalizing_gates and not op.has_diagonalizing_gates
     assert qml.CNOT(wires=[0, 1]).map_wires({0: "a"}) == qml.CNOT(wires=["a", 1])
     assert op.simplify() is op
+
+
+# --- qml.pow, aliases, keywords -----------------------------------------------------------------
+def test_qml_pow_is_the_matrix_power():
+    for op, z in [(qml.RX(0.5, wires=0), 2), (qml.S(0), 2), (qml.T(0), 3), (qml.SISWAP([0, 1]), 2),
+                  (qml.Hadamard(0), 2), (qml.CNOT([0, 1]), 3)]:
+        p = qml.pow(op, z)
+        wires = list(op.wires)
+        M = onp.linalg.matrix_power(qml.matrix(op), z)
+        got = _product(p if isinstance(p, list) else [p], wires)
+        assert onp.allclose(got, M), (op, z)
+    # a fractional power of a constant gate: its square is the gate
+    r = qml.pow(qml.ECR(wires=[0, 1]), 0.5)
+    assert onp.allclose(qml.matrix(r) @ qml.matrix(r), qml.matrix(qml.ECR(wires=[0, 1])))
+
+
+def test_pow_in_a_circuit_replaces_its_base():
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(x):
+        qml.pow(qml.RX(x, wires=0), 2)
+        return qml.expval(qml.Z(0))
+
+    x = np.array(0.3)
+    assert onp.isclose(circuit(x), onp.cos(2 * 0.3))
+    assert onp.isclose(qml.grad(circuit)(x), -2 * onp.sin(2 * 0.3))
+
+
+def test_pennylane_aliases_and_ignored_keywords():
+    assert qml.CPhase is qml.ControlledPhaseShift and qml.SQISW is qml.SISWAP
+    assert qml.ops.CPhase is qml.ControlledPhaseShift
+    op = qml.MultiControlledX(wires=[0, 1, 2], work_wires=[3], work_wire_type="clean")
+    toffoli = onp.eye(8)[[0, 1, 2, 3, 4, 5, 7, 6]]  # |110> <-> |111>
+    assert onp.allclose(op.matrix(), toffoli)
