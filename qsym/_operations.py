@@ -156,6 +156,11 @@ PARAM_NAMES = {
 _IGNORED_KEYWORDS = {"MultiControlledX": ("work_wires", "work_wire_type")}
 
 
+# gates PennyLane prints by a short name and their wire: X(0), H('a'), I()
+_SHORT_REPR = {"Identity": "I", "Hadamard": "H", "PauliX": "X", "PauliY": "Y", "PauliZ": "Z",
+               "S": "S", "T": "T", "SX": "SX"}
+
+
 class Operation:
     """A gate application. Subclasses are made from the gate table, one per row.
 
@@ -330,11 +335,30 @@ class Operation:
         ``qml.matrix`` of a function, like any gate made there).
 
         >>> PauliX(0).diagonalizing_gates()
-        [Hadamard(wires=[0])]
+        [H(0)]
         """
         return diagonalizing_gates(self)
 
+    @property
+    def control_wires(self):
+        """The control wires of a controlled gate (CNOT: the first; Toffoli, CCZ: the first
+        two; MultiControlledX: all but the last), else none (PennyLane's ``control_wires``).
+
+        >>> Toffoli(wires=[0, 1, 2]).control_wires
+        Wires([0, 1])
+        """
+        from .wires import Wires
+
+        if self.name == "MultiControlledX":
+            return Wires(self.wires[:-1])
+        k = CONTROLLED_LABELS.get(self.name, (0,))[0]
+        return Wires(self.wires[:k])
+
     def __repr__(self):
+        short = _SHORT_REPR.get(self.name)
+        if short is not None:  # PennyLane's X(0), H('a'), I()
+            w = list(self.wires)
+            return f"{short}({w[0]!r})" if len(w) == 1 else f"{short}({w if w else ''})"
         pars = ", ".join([str(p) for p in self.params] + [f"{h}={v!r}" for h, v in self.hyper])
         return f"{self.name}({pars + ', ' if pars else ''}wires={list(self.wires)})"
 
@@ -774,7 +798,7 @@ def _make_gate_class(row) -> type:
     return type(
         row.name,
         (Operation,),
-        {"num_params": row.num_params, "num_wires": row.num_wires, "__doc__": doc,
+        {"num_params": row.num_params, "num_wires": row.num_wires or None, "__doc__": doc,
          "_row": row},
     )
 

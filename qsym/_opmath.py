@@ -425,7 +425,7 @@ def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's na
     ``"observable"``, ``"hamiltonian"`` or ``"arithmetic"``, ``G`` as an observable.
 
     >>> generator(GATE_CLASSES["RX"](0.3, wires=0))
-    (PauliX(wires=[0]), -0.5)
+    (X(0), -0.5)
     >>> generator(GATE_CLASSES["IsingXY"](0.3, wires=[0, 1]))
     (Observable(1 * X(0) @ X(1) + 1 * Y(0) @ Y(1)), 0.25)
     >>> generator(GATE_CLASSES["RX"](0.3, wires=0), format="observable")
@@ -465,7 +465,7 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     >>> pow(GATE_CLASSES["RX"](0.5, wires=0), 2)
     RX(1.0, wires=[0])
     >>> pow(GATE_CLASSES["S"](wires=0), 2)
-    PauliZ(wires=[0])
+    Z(0)
     """
     if not isinstance(base, Operation):
         raise GateError(f"qml.pow takes a gate, e.g. qml.pow(qml.RX(0.1, wires=0), 2); got {base!r}")
@@ -653,7 +653,7 @@ def ctrl(op, control, control_values=None, work_wires=None):
     >>> ctrl(GATE_CLASSES["PauliX"](wires=2), control=[0, 1])
     Toffoli(wires=[0, 1, 2])
     >>> ctrl(GATE_CLASSES["RZ"](0.5, wires=1), control=0, control_values=0)
-    [PauliX(wires=[0]), CRZ(0.5, wires=[0, 1]), PauliX(wires=[0])]
+    [X(0), CRZ(0.5, wires=[0, 1]), X(0)]
     """
     controls, values = _control_values(control, control_values)
     if not controls:
