@@ -286,9 +286,11 @@ class Operation:
     def data(self) -> tuple:
         """The gate's parameters (PennyLane's ``op.data``); a ``qsym.numpy`` tensor given
         as a parameter is kept, with its ``requires_grad``."""
-        given = getattr(self, "_tensors", ())
-        return tuple(g if g is not None else p for g, p in zip(given, self.params)) \
-            if given else tuple(self.params)
+        from ._broadcast import Batched
+
+        given = getattr(self, "_tensors", ()) or (None,) * len(self.params)
+        return tuple(g if g is not None else np.array(list(p)) if isinstance(p, Batched) else p
+                     for g, p in zip(given, self.params))
 
     @property
     def parameters(self) -> list:
@@ -315,6 +317,17 @@ class Operation:
         """
         name = cls.__name__
         n = num_wires if num_wires is not None else n_wires
+        params, extra = params[:cls.num_params], params[cls.num_params:]
+        if extra:  # PennyLane's positional hyperparameters: PauliRot(theta, "XY"), MultiRZ(theta, 2)
+            names = cls._row.hyper or (("num_wires",) if not cls.num_wires else ())
+            if len(extra) > len(names):
+                raise GateError(f"{name}.compute_matrix takes {cls.num_params} parameter(s) "
+                                f"and {', '.join(names) or 'no hyperparameters'}")
+            given = dict(zip(names, extra))
+            n = given.pop("num_wires", n)
+            hyper = {**given, **hyper}
+        if n is None and isinstance(hyper.get("pauli_word"), str):
+            n = len(hyper["pauli_word"])
         if not cls.num_wires and n is None:
             n = 1
         arrays = [np.asarray(p, dtype=float) for p in params]
@@ -328,6 +341,25 @@ class Operation:
         (size,) = sizes
         return np.stack([_gate_matrix(name, *[float(a[b] if a.ndim else a) for a in arrays], **kw)
                          for b in range(size)])
+
+    @classmethod
+    def compute_eigvals(cls, *params, **hyper) -> np.ndarray:
+        """The eigenvalues of :meth:`compute_matrix` (its diagonal for a diagonal gate, in
+        basis order, as PennyLane's ``compute_eigvals``).
+
+        >>> IsingZZ.compute_eigvals(np.pi).round(12)
+        array([0.-1.j, 0.+1.j, 0.+1.j, 0.-1.j])
+        """
+        m = cls.compute_matrix(*params, **hyper)
+        return _eigenvalues(m)
+
+    @classmethod
+    def compute_decomposition(cls, *params, wires=None, **hyper) -> list:
+        """PennyLane's decomposition at these parameters, without making the gate first
+        (``qml.PauliRot.compute_decomposition(theta, wires=..., pauli_word=...)``)."""
+        with _no_recording():
+            op = cls(*params, wires=wires, **hyper)
+        return op.decomposition()
 
     def diagonalizing_gates(self) -> list:
         """The gates taking this observable's eigenbasis to the computational basis
@@ -433,12 +465,7 @@ class Operation:
         >>> PauliZ(0).eigvals()
         array([ 1., -1.])
         """
-        m = self.matrix()
-        if np.allclose(m, np.diag(np.diagonal(m))):
-            d = np.diagonal(m).copy()
-        else:
-            d = np.linalg.eigvals(m)
-        return d.real if np.allclose(d.imag, 0) and np.allclose(m, m.conj().T) else d
+        return _eigenvalues(self.matrix())
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         """PennyLane's drawing label: ``"RX"``, ``"RX\\n(1.23)"`` with ``decimals=2``.
@@ -548,6 +575,16 @@ CONTROLLED_LABELS = {
     "CRZ": (1, "RZ"), "CRot": (1, "Rot"), "ControlledPhaseShift": (1, "Rϕ"),
     "Toffoli": (2, "X"), "CSWAP": (1, "SWAP"), "CH": (1, "H"), "CCZ": (2, "Z"),
 }
+
+
+def _eigenvalues(m: np.ndarray) -> np.ndarray:
+    """The diagonal of a diagonal matrix (or stack), else ``numpy.linalg.eigvals``; real
+    for a Hermitian matrix."""
+    d = np.diagonal(m, axis1=-2, axis2=-1)
+    if not np.allclose(m, d[..., None] * np.eye(m.shape[-1])):
+        d = np.linalg.eigvals(m)
+    herm = np.allclose(m, np.swapaxes(m, -1, -2).conj())
+    return d.real.copy() if herm and np.allclose(d.imag, 0) else d.copy()
 
 
 def expand_matrix(m: np.ndarray, wires, wire_order) -> np.ndarray:

@@ -314,7 +314,7 @@ def _gate_pow(op: Operation, z) -> list:
     if isinstance(z, (numbers.Number, np.generic)) and z == 0:
         return []
     if op.has_generator:
-        return [_made(name, (op.params[0] * z,), op.wires, op.hyper)]
+        return [_made(name, (_elementwise(lambda t: t * z, op.params[0]),), op.wires, op.hyper)]
     if name == "PauliZ":
         return _phase_pow(op, z, 2, ((0, None), (1, "PauliZ"), (0.5, "S"), (0.25, "T")))
     if name == "S":
@@ -407,15 +407,44 @@ DECOMPOSITIONS = _decomposition_table()
 """PennyLane's decompositions of gates into other gates (``op.decomposition()``), by name."""
 
 
+def _pauli_rot_decomposition(theta, wires, word) -> list:
+    """PennyLane's PauliRot decomposition: X and Y rotated to Z (Hadamard, RX(pi/2)), a
+    MultiRZ on the wires of the word's non-identity letters, rotated back; for an
+    identity word, GlobalPhase(theta / 2)."""
+    if set(word) == {"I"}:
+        return [("GlobalPhase", (theta / 2,), ())]
+    active = [(w, g) for w, g in zip(wires, word) if g != "I"]
+    basis = {"X": [("Hadamard", ())], "Y": [("RX", (np.pi / 2,))], "Z": []}
+    back = {"X": [("Hadamard", ())], "Y": [("RX", (-np.pi / 2,))], "Z": []}
+    return ([(n, p, [w]) for w, g in active for n, p in basis[g]]
+            + [("MultiRZ", (theta,), [w for w, _ in active])]
+            + [(n, p, [w]) for w, g in active for n, p in back[g]])
+
+
 def _gate_decomposition(op: Operation) -> list:
     """``op.decomposition()``: the gates of :data:`DECOMPOSITIONS`, recorded on the active
     tape (PennyLane queues them); a template's own decomposition."""
+    if op.name == "PauliRot":
+        return [_made(n, p, w) for n, p, w in
+                _pauli_rot_decomposition(op.params[0], list(op.wires), _hyper_value(op, "pauli_word"))]
     rule = DECOMPOSITIONS.get(op.name)
     if rule is None:
         raise GateError(
             f"{op.name} has no decomposition (PennyLane's DecompositionUndefinedError): it is "
             f"applied as it is; gates with one: {', '.join(sorted(DECOMPOSITIONS))}")
     return [_made(n, p, w) for n, p, w in rule(tuple(op.params), list(op.wires))]
+
+
+def simplify(op):
+    """PennyLane's ``qml.simplify``: a gate as it is; an observable with its equal Pauli
+    words merged (they always are in qsym).
+
+    >>> simplify(X(0) + X(0))
+    Observable(2 * X(0))
+    """
+    if isinstance(op, (Operation, Observable)):
+        return op.simplify()
+    raise GateError(f"qml.simplify takes a gate or an observable, got {op!r}")
 
 
 def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's name)
@@ -484,7 +513,113 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
 
 
 METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, decomposition=_gate_decomposition,
-               decompositions=frozenset(DECOMPOSITIONS))
+               decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot"})
+
+
+# --- qml.tape.QuantumScript, qml.queuing.AnnotatedQueue ---------------------------------------
+class AnnotatedQueue:
+    """PennyLane's ``qml.queuing.AnnotatedQueue``: the gates made inside the ``with`` block,
+    in order (``q.queue``), not applied anywhere else.
+
+    >>> with AnnotatedQueue() as q:
+    ...     _ = GATE_CLASSES["Rot"](0.1, 0.2, 0.3, wires=0).decomposition()
+    >>> [op.name for op in q.queue]
+    ['Rot', 'RZ', 'RY', 'RZ']
+    """
+
+    def __init__(self):
+        self._tape = Tape()
+        self._ctx = None
+
+    def __enter__(self):
+        self._ctx = recording(self._tape)
+        self._ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._ctx.__exit__(*exc)
+
+    @property
+    def queue(self) -> list:
+        """The recorded gates, in order."""
+        return list(self._tape.items)
+
+
+class QuantumScript:
+    """PennyLane's ``qml.tape.QuantumScript``, for inspection: a list of gates and of
+    measurements (qsym runs circuit functions, not scripts; a QNode traces its function).
+
+    >>> s = QuantumScript(GATE_CLASSES["Rot"](0.1, 0.2, 0.3, wires=0).decomposition())
+    >>> [op.name for op in s.operations], s.num_params, s.get_parameters()
+    (['RZ', 'RY', 'RZ'], 3, [0.1, 0.2, 0.3])
+    """
+
+    def __init__(self, ops=(), measurements=(), shots=None, trainable_params=None):
+        self.operations = list(ops)
+        self.measurements = list(measurements)
+        self.shots = shots
+        self._trainable = trainable_params
+
+    @classmethod
+    def from_queue(cls, queue, shots=None) -> "QuantumScript":
+        """The script of the gates an :class:`AnnotatedQueue` recorded."""
+        return cls(queue.queue, (), shots)
+
+    @property
+    def circuit(self) -> list:
+        return self.operations + self.measurements
+
+    @property
+    def wires(self):
+        """The wires of the gates and measurements, in order of first use."""
+        from .wires import Wires
+
+        seen = {}
+        for op in self.circuit:
+            for w in (getattr(op, "wires", None) or ()):
+                seen.setdefault(w, None)
+        return Wires(list(seen))
+
+    @property
+    def num_wires(self) -> int:
+        return len(self.wires)
+
+    @property
+    def data(self) -> list:
+        return [p for op in self.operations for p in op.data]
+
+    def get_parameters(self, trainable_only=True) -> list:
+        """The gates' parameters, in order."""
+        return self.data
+
+    @property
+    def num_params(self) -> int:
+        return len(self.data)
+
+    @property
+    def trainable_params(self) -> list:
+        return list(range(self.num_params)) if self._trainable is None else list(self._trainable)
+
+    @property
+    def batch_size(self):
+        sizes = {op.batch_size for op in self.operations} - {None}
+        return sizes.pop() if sizes else None
+
+    @property
+    def observables(self) -> list:
+        return [m.obs if m.obs is not None else m for m in self.measurements]
+
+    def __iter__(self):
+        return iter(self.circuit)
+
+    def __len__(self):
+        return len(self.circuit)
+
+    def __getitem__(self, idx):
+        return self.circuit[idx]
+
+    def __repr__(self):
+        return f"<QuantumScript: wires={list(self.wires)}, params={self.num_params}>"
 
 
 # --- ctrl -------------------------------------------------------------------------------------

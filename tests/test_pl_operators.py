@@ -294,3 +294,44 @@ def test_pennylane_aliases_and_ignored_keywords():
     op = qml.MultiControlledX(wires=[0, 1, 2], work_wires=[3], work_wire_type="clean")
     toffoli = onp.eye(8)[[0, 1, 2, 3, 4, 5, 7, 6]]  # |110> <-> |111>
     assert onp.allclose(op.matrix(), toffoli)
+
+
+def test_pauli_rot_decomposition_as_pennylane_documents():
+    # PennyLane's PauliRot.compute_decomposition docstring
+    ops = qml.PauliRot.compute_decomposition(1.2, wires=[0, 1], pauli_word="XY")
+    assert [repr(o) for o in ops] == ["H(0)", "RX(1.5707963267948966, wires=[1])",
+                                      "MultiRZ(1.2, wires=[0, 1])", "H(0)",
+                                      "RX(-1.5707963267948966, wires=[1])"]
+    for word in ("XIZ", "YZY", "IIX"):
+        op = qml.PauliRot(0.7, word, wires=[0, 1, 2])
+        assert onp.allclose(_product(op.decomposition(), [0, 1, 2]), op.matrix())
+
+
+def test_compute_methods_take_pennylanes_positional_hyperparameters():
+    P = onp.kron(X, Y)
+    assert onp.allclose(qml.PauliRot.compute_matrix(0.3, "XY"),
+                        onp.cos(0.15) * onp.eye(4) - 1j * onp.sin(0.15) * P)
+    assert onp.allclose(qml.MultiRZ.compute_matrix(0.3, 2),
+                        onp.diag(onp.exp(-0.15j * onp.array([1, -1, -1, 1]))))
+    # eigenvalues of IsingXY: exp(+-i t/2) on the |01>, |10> block and 1, 1
+    ev = qml.IsingXY.compute_eigvals(0.3)
+    def key(v):
+        return (round(v.real, 9), round(v.imag, 9))
+    assert onp.allclose(sorted(ev, key=key), sorted([1, 1, onp.exp(0.15j), onp.exp(-0.15j)], key=key))
+    batch = qml.RX(onp.array([0.1, 0.2]), wires=0)
+    assert onp.allclose(batch.data[0], [0.1, 0.2])
+    assert onp.allclose(batch.pow(2)[0].matrix(), onp.stack([_rx(0.2), _rx(0.4)]))
+    assert qml.equal(qml.simplify(qml.X(0) + qml.X(0)), 2 * qml.X(0))
+
+
+def test_tape_and_queue_for_inspection():
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.AngleEmbedding([0.1, 0.2], wires=[0, 1])
+    tape = qml.tape.QuantumScript.from_queue(q)
+    assert [op.name for op in tape.operations] == ["RX", "RX"]
+    assert tape.get_parameters() == [0.1, 0.2] and list(tape.wires) == [0, 1]
+    script = qml.tape.QuantumScript(qml.Rot(0.1, 0.2, 0.3, wires=0).decomposition())
+    assert [op.name for op in script.operations] == ["RZ", "RY", "RZ"]
+    assert isinstance(qml.RX(0.1, 0), qml.operation.Operator)
+    with pytest.raises(AttributeError, match="qml.tape.expand_tape is not supported"):
+        qml.tape.expand_tape
