@@ -335,3 +335,15 @@ def test_tape_and_queue_for_inspection():
     assert isinstance(qml.RX(0.1, 0), qml.operation.Operator)
     with pytest.raises(AttributeError, match="qml.tape.expand_tape is not supported"):
         qml.tape.expand_tape
+
+
+def test_numpy_random_generator_is_a_numpy_generator():
+    # PennyLane's np.random.default_rng: a Generator subclass; a Generator passes through
+    rng = np.random.default_rng(42)
+    assert isinstance(rng, np.random.Generator) and isinstance(rng, onp.random.Generator)
+    assert np.random.default_rng(rng) is rng
+    draw = rng.random(3)
+    assert isinstance(draw, np.tensor) and draw.requires_grad
+    assert onp.allclose(np.random.default_rng(42).random(3), onp.random.default_rng(42).random(3))
+    bitgen = onp.random.MT19937(5)
+    assert np.random.default_rng(bitgen).bit_generator is bitgen
