@@ -31,6 +31,7 @@ from .errors import GateError, MeasurementError, RemovedGateError, TracingError,
 from ._gates import GATES, PAULI, REGISTRY, gate_def
 from ._gates import matrix as _gate_matrix
 from ._trace import Measured, Traced, active_tape
+from .wires import Wires
 
 
 def wires_tuple(wires) -> tuple:
@@ -167,7 +168,7 @@ class Operation:
     >>> import qsym as qml
     >>> op = qml.RX(0.5, wires=0)
     >>> isinstance(op, qml.Operation), op.name, op.params, op.wires
-    (True, 'RX', (0.5,), (0,))
+    (True, 'RX', (0.5,), Wires([0]))
     """
 
     num_params: int = 0
@@ -222,7 +223,7 @@ class Operation:
         # 0-d tensors as given (op.data keeps their requires_grad, as PennyLane's does)
         self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None
                               and np.ndim(a) == 0 else None for a in args)
-        self.wires = wires_tuple(wires)
+        self.wires = Wires(wires_tuple(wires))  # a tuple of labels, as PennyLane's Wires
         if self.num_wires and len(self.wires) != self.num_wires:
             raise WireError(
                 f"{name} acts on {self.num_wires} wire(s), got {len(self.wires)}: "
