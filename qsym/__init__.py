@@ -68,7 +68,9 @@ from ._operations import (  # noqa: E402
     undefine_gate,
     var,
 )
-from ._opmath import H, I, X, Y, Z, adjoint, ctrl, dot, ops, prod, s_prod  # noqa: E402
+from ._opmath import H, I, X, Y, Z, adjoint, ctrl, dot, generator, ops, prod, s_prod, simplify  # noqa: E402
+from ._opmath import pow  # noqa: E402,A004  (PennyLane's qml.pow)
+from ._operations import assert_equal, equal  # noqa: E402
 from ._opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
 from . import templates  # noqa: E402
 from .templates import layer  # noqa: E402
@@ -99,6 +101,13 @@ from ._drawing import available_styles as _available_styles, use_style as _use_s
 # provided: qml.drawer.<name> raises an AttributeError that says so)
 drawer = _unsupported.partial_namespace(
     "drawer", use_style=_use_style, available_styles=_available_styles)
+# PennyLane's qml.tape, qml.queuing and qml.operation: the names qsym provides (for
+# inspecting gates and decompositions); their other names raise an AttributeError
+from ._opmath import AnnotatedQueue as _AnnotatedQueue, QuantumScript as _QuantumScript  # noqa: E402
+tape = _unsupported.partial_namespace("tape", QuantumScript=_QuantumScript,
+                                      QuantumTape=_QuantumScript)
+queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue)
+operation = _unsupported.partial_namespace("operation", Operation=Operation, Operator=Operation)
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402
     CompiledCircuit, ExportError, compile, file_sha256, load, read_metadata,
@@ -121,6 +130,9 @@ from ._natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tenso
 # here once; gates of your own (qml.define_gate) are looked up at each use (__getattr__),
 # so a gate defined again is the new definition everywhere (qsym._gates.REGISTRY)
 globals().update({_name: GATE_CLASSES[_name] for _name in _gates.BUILTIN_GATES})
+# PennyLane's other names of table gates
+CPhase = GATE_CLASSES["ControlledPhaseShift"]
+SQISW = GATE_CLASSES["SISWAP"]
 
 
 def __getattr__(name: str):
@@ -165,6 +177,6 @@ __all__ = [
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",
-    "templates", "layer", "ops", "qaoa", "CacheWarning", "cache_info", "clear_cache",
+    "templates", "layer", "ops", "qaoa", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     *templates.TEMPLATES, *GATE_CLASSES,
 ]

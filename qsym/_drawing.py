@@ -24,20 +24,8 @@ import numpy as np
 from ._ir import Circuit, evaluate, input_values
 from ._shapes import fd_circuits
 
-# PennyLane's labels (``Operator.label``) where they differ from the gate name
-_LABELS = {
-    "PauliX": "X", "PauliY": "Y", "PauliZ": "Z", "Hadamard": "H", "Identity": "I",
-    "PhaseShift": "Rϕ", "ControlledPhaseShift": "Rϕ", "SingleExcitation": "G",
-    "SingleExcitationPlus": "G₊", "SingleExcitationMinus": "G₋", "DoubleExcitation": "G²",
-    "DoubleExcitationPlus": "G²₊", "DoubleExcitationMinus": "G²₋", "PCPhase": "∏_ϕ",
-    "QubitUnitary": "U",
-}
-# controlled gates: name -> (number of control wires, label of the target part)
-_CONTROLLED = {
-    "CNOT": (1, "X"), "CY": (1, "Y"), "CZ": (1, "Z"), "CRX": (1, "RX"), "CRY": (1, "RY"),
-    "CRZ": (1, "RZ"), "CRot": (1, "Rot"), "ControlledPhaseShift": (1, "Rϕ"),
-    "Toffoli": (2, "X"), "CSWAP": (1, "SWAP"),
-}
+# PennyLane's labels, and the controlled gates' (number of controls, target label)
+from ._operations import CONTROLLED_LABELS as _CONTROLLED, LABELS as _LABELS  # noqa: E402
 
 
 def _fmt(v: float, decimals: int) -> str:
@@ -489,19 +477,7 @@ def matrix(op, wire_order=None):
             f"qml.matrix takes a gate (e.g. qml.RX(0.1, wires=0)), an observable or a QNode; "
             f"got {op!r}"
         )
-    if wire_order is not None and list(wire_order) != list(op.wires):
-        order = list(wire_order)
-        missing = [w for w in op.wires if w not in order]
-        if missing:
-            raise TypeError(f"wire_order {order} misses the gate's wires {missing}")
-        n, k = len(order), len(op.wires)
-        U = np.eye(2**n, dtype=complex).reshape((2,) * 2 * n)
-        axes = [order.index(w) for w in op.wires]
-        m = op.matrix().reshape((2,) * 2 * k)
-        U = np.tensordot(m, U, axes=(list(range(k, 2 * k)), axes))
-        U = np.moveaxis(U, list(range(k)), axes)
-        return U.reshape(2**n, 2**n)
-    return op.matrix()
+    return op.matrix(wire_order=wire_order)
 
 
 def _qfunc_matrix(fn, wire_order):

@@ -26,7 +26,7 @@ from ._trace import active_tape
 from .errors import TracingError
 from .numpy import tensor as _tensor
 
-_PLAIN = frozenset(("seed", "get_state", "set_state", "RandomState", "Generator",
+_PLAIN = frozenset(("seed", "get_state", "set_state", "RandomState",
                     "SeedSequence", "BitGenerator", "PCG64", "MT19937", "Philox", "SFC64",
                     "bit_generator"))
 
@@ -56,23 +56,35 @@ def _inside_circuit(fn) -> TracingError:
         "as an argument (e.g. a keyword argument, or an argument not differentiated)")
 
 
-class _GeneratorProxy:
-    """A NumPy ``Generator`` whose array results are qsym tensors."""
+class Generator(_npr.Generator):
+    """NumPy's ``Generator`` whose array results are qsym tensors (PennyLane's
+    ``np.random.Generator``); a draw inside a circuit function raises ``TracingError``.
 
-    def __init__(self, gen):
-        self._gen = gen
+    >>> g = Generator(_npr.PCG64(3))
+    >>> isinstance(g, _npr.Generator), type(g.random(2)).__name__
+    (True, 'tensor')
+    """
 
-    def __getattr__(self, name):
-        attr = getattr(self._gen, name)
-        return _wrap(attr) if callable(attr) else attr
+    def __init__(self, bit_generator):
+        super().__init__(bit_generator)
+        for name in dir(_npr.Generator):
+            if name[0] != "_" and name != "bit_generator":
+                attr = getattr(super(), name)
+                if callable(attr):
+                    self.__dict__[name] = _wrap(attr)
 
     def __repr__(self):
-        return f"qsym {self._gen!r}"
+        return f"qsym {super().__repr__()}"
 
 
 def default_rng(seed=None):
-    """``numpy.random.default_rng`` whose draws are qsym tensors."""
-    return _GeneratorProxy(_npr.default_rng(seed))
+    """``numpy.random.default_rng`` whose draws are qsym tensors: a :class:`Generator`
+    (a bit generator is wrapped, a :class:`Generator` passed through, as PennyLane's)."""
+    if isinstance(seed, Generator):
+        return seed
+    if isinstance(seed, _npr.BitGenerator):
+        return Generator(seed)
+    return Generator(_npr.PCG64(seed))
 
 
 seed = _npr.seed

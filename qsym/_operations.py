@@ -31,6 +31,7 @@ from .errors import GateError, MeasurementError, RemovedGateError, TracingError,
 from ._gates import GATES, PAULI, REGISTRY, gate_def
 from ._gates import matrix as _gate_matrix
 from ._trace import Measured, Traced, active_tape
+from .wires import Wires
 
 
 def wires_tuple(wires) -> tuple:
@@ -151,13 +152,23 @@ PARAM_NAMES = {
 }
 
 
+# PennyLane keywords that do not change a gate's unitary (auxiliary wires of its
+# decomposition): accepted and left out
+_IGNORED_KEYWORDS = {"MultiControlledX": ("work_wires", "work_wire_type")}
+
+
+# gates PennyLane prints by a short name and their wire: X(0), H('a'), I()
+_SHORT_REPR = {"Identity": "I", "Hadamard": "H", "PauliX": "X", "PauliY": "Y", "PauliZ": "Z",
+               "S": "S", "T": "T", "SX": "SX"}
+
+
 class Operation:
     """A gate application. Subclasses are made from the gate table, one per row.
 
     >>> import qsym as qml
     >>> op = qml.RX(0.5, wires=0)
     >>> isinstance(op, qml.Operation), op.name, op.params, op.wires
-    (True, 'RX', (0.5,), (0,))
+    (True, 'RX', (0.5,), Wires([0]))
     """
 
     num_params: int = 0
@@ -184,6 +195,8 @@ class Operation:
                     "positionally or by name (the ones by name last)"
                 )
             args = tuple(args) + tuple(hyper.pop(p) for p in named)
+        for ignored in _IGNORED_KEYWORDS.get(name, ()):
+            hyper.pop(ignored, None)
         unknown = set(hyper) - set(row.hyper)
         if unknown:
             raise GateError(f"{name} got unexpected keyword argument(s) {sorted(unknown)}")
@@ -207,7 +220,10 @@ class Operation:
                 raise GateError(f"{name} needs wires=, e.g. {name}(..., wires=0)")
             wires = ()  # a global phase: any wire will do (the device's first)
         self.params = tuple(_check_param(name, a) for a in args)
-        self.wires = wires_tuple(wires)
+        # 0-d tensors as given (op.data keeps their requires_grad, as PennyLane's does)
+        self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None
+                              and np.ndim(a) == 0 else None for a in args)
+        self.wires = Wires(wires_tuple(wires))  # a tuple of labels, as PennyLane's Wires
         if self.num_wires and len(self.wires) != self.num_wires:
             raise WireError(
                 f"{name} acts on {self.num_wires} wire(s), got {len(self.wires)}: "
@@ -227,13 +243,25 @@ class Operation:
     def name(self) -> str:
         return type(self).__name__
 
-    def matrix(self) -> np.ndarray:
-        """The numeric matrix (parameters must be numbers).
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """The numeric matrix (parameters must be numbers); on ``wire_order`` (a list of
+        wires holding the gate's) the matrix of the gate on those wires.
 
         >>> PauliZ(0).matrix().real
         array([[ 1.,  0.],
                [ 0., -1.]])
+        >>> PauliX(1).matrix(wire_order=[0, 1]).real.astype(int)
+        array([[0, 1, 0, 0],
+               [1, 0, 0, 0],
+               [0, 0, 0, 1],
+               [0, 0, 1, 0]])
         """
+        m = self._own_matrix()
+        if wire_order is None or list(wire_order) == list(self.wires):
+            return m
+        return expand_matrix(m, self.wires, wire_order)
+
+    def _own_matrix(self) -> np.ndarray:
         from ._broadcast import Batched
 
         sizes = {len(p) for p in self.params if isinstance(p, Batched)}
@@ -257,8 +285,13 @@ class Operation:
 
     @property
     def data(self) -> tuple:
-        """The gate's parameters (PennyLane's ``op.data``)."""
-        return tuple(self.params)
+        """The gate's parameters (PennyLane's ``op.data``); a ``qsym.numpy`` tensor given
+        as a parameter is kept, with its ``requires_grad``."""
+        from ._broadcast import Batched
+
+        given = getattr(self, "_tensors", ()) or (None,) * len(self.params)
+        return tuple(g if g is not None else np.array(list(p)) if isinstance(p, Batched) else p
+                     for g, p in zip(given, self.params))
 
     @property
     def parameters(self) -> list:
@@ -285,6 +318,17 @@ class Operation:
         """
         name = cls.__name__
         n = num_wires if num_wires is not None else n_wires
+        params, extra = params[:cls.num_params], params[cls.num_params:]
+        if extra:  # PennyLane's positional hyperparameters: PauliRot(theta, "XY"), MultiRZ(theta, 2)
+            names = cls._row.hyper or (("num_wires",) if not cls.num_wires else ())
+            if len(extra) > len(names):
+                raise GateError(f"{name}.compute_matrix takes {cls.num_params} parameter(s) "
+                                f"and {', '.join(names) or 'no hyperparameters'}")
+            given = dict(zip(names, extra))
+            n = given.pop("num_wires", n)
+            hyper = {**given, **hyper}
+        if n is None and isinstance(hyper.get("pauli_word"), str):
+            n = len(hyper["pauli_word"])
         if not cls.num_wires and n is None:
             n = 1
         arrays = [np.asarray(p, dtype=float) for p in params]
@@ -299,19 +343,188 @@ class Operation:
         return np.stack([_gate_matrix(name, *[float(a[b] if a.ndim else a) for a in arrays], **kw)
                          for b in range(size)])
 
+    @classmethod
+    def compute_eigvals(cls, *params, **hyper) -> np.ndarray:
+        """The eigenvalues of :meth:`compute_matrix` (its diagonal for a diagonal gate, in
+        basis order, as PennyLane's ``compute_eigvals``).
+
+        >>> IsingZZ.compute_eigvals(np.pi).round(12)
+        array([0.-1.j, 0.+1.j, 0.+1.j, 0.-1.j])
+        """
+        m = cls.compute_matrix(*params, **hyper)
+        return _eigenvalues(m)
+
+    @classmethod
+    def compute_decomposition(cls, *params, wires=None, **hyper) -> list:
+        """PennyLane's decomposition at these parameters, without making the gate first
+        (``qml.PauliRot.compute_decomposition(theta, wires=..., pauli_word=...)``)."""
+        with _no_recording():
+            op = cls(*params, wires=wires, **hyper)
+        return op.decomposition()
+
     def diagonalizing_gates(self) -> list:
         """The gates taking this observable's eigenbasis to the computational basis
         (PennyLane's ``diagonalizing_gates``; applied in a circuit, or recorded by
         ``qml.matrix`` of a function, like any gate made there).
 
         >>> PauliX(0).diagonalizing_gates()
-        [Hadamard(wires=[0])]
+        [H(0)]
         """
         return diagonalizing_gates(self)
 
+    @property
+    def control_wires(self):
+        """The control wires of a controlled gate (CNOT: the first; Toffoli, CCZ: the first
+        two; MultiControlledX: all but the last), else none (PennyLane's ``control_wires``).
+
+        >>> Toffoli(wires=[0, 1, 2]).control_wires
+        Wires([0, 1])
+        """
+        from .wires import Wires
+
+        if self.name == "MultiControlledX":
+            return Wires(self.wires[:-1])
+        k = CONTROLLED_LABELS.get(self.name, (0,))[0]
+        return Wires(self.wires[:k])
+
     def __repr__(self):
+        short = _SHORT_REPR.get(self.name)
+        if short is not None:  # PennyLane's X(0), H('a'), I()
+            w = list(self.wires)
+            return f"{short}({w[0]!r})" if len(w) == 1 else f"{short}({w if w else ''})"
         pars = ", ".join([str(p) for p in self.params] + [f"{h}={v!r}" for h, v in self.hyper])
         return f"{self.name}({pars + ', ' if pars else ''}wires={list(self.wires)})"
+
+    # --- PennyLane's Operator interface ------------------------------------------------------
+    has_matrix = True
+    has_sparse_matrix = False
+    has_adjoint = True
+    arithmetic_depth = 0
+
+    @property
+    def has_generator(self) -> bool:
+        """Whether :meth:`generator` is defined: a one-parameter gate whose row gives
+        ``U(t) = exp(-i t G)`` (PennyLane's ``op.has_generator``)."""
+        return self.num_params == 1 and self._row.generator is not None
+
+    @property
+    def has_decomposition(self) -> bool:
+        """Whether :meth:`decomposition` gives gates (PennyLane's ``op.has_decomposition``)."""
+        return self.name in METHODS.get("decompositions", ())
+
+    @property
+    def has_diagonalizing_gates(self) -> bool:
+        """Whether the gate is an observable with :meth:`diagonalizing_gates`."""
+        return self.name in _DIAGONALIZING
+
+    @property
+    def grad_method(self):
+        """``"A"`` (analytic, by a shift rule) for a gate with parameters, else None."""
+        return "A" if self.num_params else None
+
+    @property
+    def grad_recipe(self) -> list:
+        """PennyLane's per-parameter recipes: ``None`` each (the rule comes from the
+        frequencies, :attr:`parameter_frequencies`; qsym's proved rules: ``qsym rules``)."""
+        return [None] * self.num_params
+
+    @property
+    def parameter_frequencies(self) -> list:
+        """The frequencies of each parameter, derived and proved from the gate's matrix
+        (PennyLane's ``op.parameter_frequencies``).
+
+        >>> CRX(0.3, wires=[0, 1]).parameter_frequencies
+        [(0.5, 1.0)]
+        """
+        from .rules import rule_for_gate
+
+        kw = {"num_wires": None if self.num_wires else len(self.wires), "hyper": self.hyper}
+        return [tuple(float(f) for f in rule_for_gate(self.name, i, **kw).frequencies)
+                for i in range(self.num_params)]
+
+    @property
+    def batch_size(self):
+        """The broadcast batch size of the parameters, or None (PennyLane's ``batch_size``)."""
+        from ._broadcast import Batched
+
+        sizes = {len(p) for p in self.params if isinstance(p, Batched)}
+        return sizes.pop() if sizes else None
+
+    def generator(self) -> "Observable":
+        """The generator ``G`` with ``U(t) = exp(i t G)``, PennyLane's convention, as a
+        Pauli sum (PennyLane's ``op.generator()``).
+
+        >>> RX(0.3, wires=0).generator()
+        Observable(-0.5 * X(0))
+        """
+        return gate_generator(self)
+
+    def eigvals(self) -> np.ndarray:
+        """The eigenvalues: the diagonal of a diagonal matrix, in basis order, else
+        ``numpy.linalg.eigvals`` of the matrix (PennyLane's ``op.eigvals()``).
+
+        >>> PauliZ(0).eigvals()
+        array([ 1., -1.])
+        """
+        return _eigenvalues(self.matrix())
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's drawing label: ``"RX"``, ``"RX\\n(1.23)"`` with ``decimals=2``.
+
+        >>> RX(1.23456, wires=0).label(decimals=2)
+        'RX\\n(1.23)'
+        >>> CNOT(wires=[0, 1]).label(), PauliX(0).label()
+        ('X', 'X')
+        """
+        return gate_label(self, decimals, base_label, cache)
+
+    def adjoint(self) -> "Operation":
+        """The adjoint gate (PennyLane's ``op.adjoint()``), as :func:`qsym.adjoint` makes it.
+
+        >>> RX(0.3, wires=0).adjoint()
+        RX(-0.3, wires=[0])
+        """
+        return METHODS["adjoint"](self)
+
+    def pow(self, z) -> list:
+        """The gates of ``op ** z`` (PennyLane's ``op.pow(z)``): a rotation by ``z`` times
+        its angle; an involution (X, CNOT, ...) for integer ``z``.
+
+        >>> RZ(0.2, wires=0).pow(3)
+        [RZ(0.6000000000000001, wires=[0])]
+        """
+        return METHODS["pow"](self, z)
+
+    def decomposition(self) -> list:
+        """PennyLane's decomposition of the gate into other gates (``op.decomposition()``).
+
+        >>> Rot(0.1, 0.2, 0.3, wires=0).decomposition()
+        [RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])]
+        """
+        return METHODS["decomposition"](self)
+
+    def simplify(self) -> "Operation":
+        """The gate itself (PennyLane's ``op.simplify()`` of a gate)."""
+        return self
+
+    def map_wires(self, wire_map: dict) -> "Operation":
+        """A copy on the wires ``wire_map`` gives (PennyLane's ``op.map_wires``).
+
+        >>> CNOT(wires=[0, 1]).map_wires({0: "a", 1: "b"})
+        CNOT(wires=['a', 'b'])
+        """
+        with _no_recording():
+            return type(self)(*self.params, wires=[wire_map.get(w, w) for w in self.wires],
+                              **dict(self.hyper))
+
+    def __eq__(self, other):
+        return isinstance(other, Operation) and compare(self, other) is True
+
+    def __hash__(self):
+        return hash((self.name, tuple(self.wires), repr(self.hyper),
+                     tuple(repr(p) if isinstance(p, sp.Basic) else
+                           repr(np.round(np.asarray(p, dtype=float), 10))
+                           for p in self.params)))
 
     # --- observable algebra: a gate with a Pauli form can be used as an observable --------
     def __matmul__(self, other):
@@ -341,6 +554,214 @@ class Operation:
 
     def __neg__(self):
         return (-1) * as_observable(self)
+
+
+# methods of gates that upper modules provide (qsym._opmath registers "adjoint", "pow",
+# "decomposition" and the names with a decomposition, "decompositions"): the gate class
+# calls them here, so imports keep running one way (docs/design.md, the module table)
+METHODS: dict = {}
+
+# PennyLane's labels (``Operator.label``) where they differ from the gate name
+LABELS = {
+    "PauliX": "X", "PauliY": "Y", "PauliZ": "Z", "Hadamard": "H", "Identity": "I",
+    "PhaseShift": "Rϕ", "ControlledPhaseShift": "Rϕ", "SingleExcitation": "G",
+    "SingleExcitationPlus": "G₊", "SingleExcitationMinus": "G₋", "DoubleExcitation": "G²",
+    "DoubleExcitationPlus": "G²₊", "DoubleExcitationMinus": "G²₋", "PCPhase": "∏_ϕ",
+    "QubitUnitary": "U", "MultiControlledX": "X", "FermionicSWAP": "fSWAP",
+    "CPhaseShift00": "Rϕ(00)", "CPhaseShift01": "Rϕ(01)", "CPhaseShift10": "Rϕ(10)",
+}
+# controlled gates: name -> (number of control wires, label of the target part)
+CONTROLLED_LABELS = {
+    "CNOT": (1, "X"), "CY": (1, "Y"), "CZ": (1, "Z"), "CRX": (1, "RX"), "CRY": (1, "RY"),
+    "CRZ": (1, "RZ"), "CRot": (1, "Rot"), "ControlledPhaseShift": (1, "Rϕ"),
+    "Toffoli": (2, "X"), "CSWAP": (1, "SWAP"), "CH": (1, "H"), "CCZ": (2, "Z"),
+}
+
+
+def _eigenvalues(m: np.ndarray) -> np.ndarray:
+    """The diagonal of a diagonal matrix (or stack), else ``numpy.linalg.eigvals``; real
+    for a Hermitian matrix."""
+    d = np.diagonal(m, axis1=-2, axis2=-1)
+    if not np.allclose(m, d[..., None] * np.eye(m.shape[-1])):
+        d = np.linalg.eigvals(m)
+    herm = np.allclose(m, np.swapaxes(m, -1, -2).conj())
+    return d.real.copy() if herm and np.allclose(d.imag, 0) else d.copy()
+
+
+def expand_matrix(m: np.ndarray, wires, wire_order) -> np.ndarray:
+    """The matrix ``m`` of a gate on ``wires``, as a matrix on ``wire_order`` (the first
+    wire the most significant bit; PennyLane's ``qml.math.expand_matrix``).
+
+    >>> expand_matrix(np.diag([1.0, -1.0]), [1], [0, 1]).real.diagonal()
+    array([ 1., -1.,  1., -1.])
+    """
+    order, wires = list(wire_order), list(wires)
+    missing = [w for w in wires if w not in order]
+    if missing:
+        raise TypeError(f"wire_order {order} misses the gate's wires {missing}")
+    n, k = len(order), len(wires)
+    U = np.eye(2**n, dtype=complex).reshape((2,) * 2 * n)
+    axes = [order.index(w) for w in wires]
+    U = np.tensordot(np.asarray(m).reshape((2,) * 2 * k), U, axes=(list(range(k, 2 * k)), axes))
+    return np.moveaxis(U, list(range(k)), axes).reshape(2**n, 2**n)
+
+
+def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
+    """PennyLane's ``op.label``: the base label (``LABELS``, the target's label for a
+    controlled gate), then the parameters rounded to ``decimals`` on a second line."""
+    name = op.name
+    if base_label is None:
+        base_label = (CONTROLLED_LABELS[name][1] if name in CONTROLLED_LABELS
+                      else LABELS.get(name, name))
+    if name == "QubitUnitary" and cache is not None and "matrices" in cache:
+        U = np.asarray(dict(op.hyper)["U"])
+        mats = cache["matrices"]
+        idx = next((i for i, M in enumerate(mats) if np.shape(M) == U.shape
+                    and np.allclose(M, U)), None)
+        if idx is None:
+            mats.append(U)
+            idx = len(mats) - 1
+        return f"{base_label}\n(M{idx})"
+    if decimals is None or not op.params:
+        return base_label
+    try:
+        pars = ",".join(format(float(p), f".{decimals}f") for p in op.params)
+    except TypeError:  # traced parameters: no numbers to show
+        return base_label
+    return f"{base_label}\n({pars})"
+
+
+def gate_generator(op) -> "Observable":
+    """PennyLane's ``op.generator()`` of a one-parameter gate: ``G`` with
+    ``U(t) = exp(i t G)`` (the table's generator, ``exp(-i t G)``, negated), as a Pauli
+    sum on the gate's wires."""
+    if not op.has_generator:
+        raise GateError(
+            f"{op.name} has no generator (a gate of one parameter t with U(t) = exp(i t G) "
+            "has one: RX, IsingXX, PhaseShift, ...)")
+    G = op._row.sympy_generator(None if op.num_wires else len(op.wires), op.hyper)
+    M = -np.array(G.evalf(), dtype=complex)
+    return _pauli_decomposition(M, tuple(op.wires))
+
+
+def _same_number(a, b, rtol, atol) -> bool:
+    if isinstance(a, sp.Basic) or isinstance(b, sp.Basic):
+        return sp.sympify(a) == sp.sympify(b)
+    try:
+        return bool(np.allclose(np.asarray(a, dtype=complex), np.asarray(b, dtype=complex),
+                                rtol=rtol, atol=atol))
+    except (TypeError, ValueError):
+        return False
+
+
+def _trainability(p) -> tuple:
+    """``(requires_grad, interface)`` of a parameter, as ``qml.math`` sees them."""
+    rg = getattr(p, "requires_grad", None)
+    return bool(rg), ("autograd" if rg is not None else "numpy")
+
+
+def _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol):
+    if op1.name == "Identity":
+        return True  # all identities are equal, whatever their wires (PennyLane's rule)
+    if list(op1.wires) != list(op2.wires):
+        return f"op1 and op2 have different wires. Got {list(op1.wires)} and {list(op2.wires)}."
+    h1, h2 = dict(op1.hyper), dict(op2.hyper)
+    if h1.keys() != h2.keys() or not all(_same_number(h1[k], h2[k], 0, 0) if not isinstance(
+            h1[k], (str, tuple)) else h1[k] == h2[k] for k in h1):
+        return f"The hyperparameters are not equal for op1 and op2.\nGot {h1}\n and {h2}."
+    if len(op1.params) != len(op2.params) or not all(
+            _same_number(a, b, rtol, atol) for a, b in zip(op1.params, op2.params)):
+        return f"op1 and op2 have different data.\nGot {op1.data} and {op2.data}"
+    for a, b in zip(op1.data, op2.data):
+        (ta, ia), (tb, ib) = _trainability(a), _trainability(b)
+        if check_trainability and ta != tb:
+            return (f"Parameters have different trainability.\n {a} trainability is {ta} "
+                    f"and {b} trainability is {tb}")
+        if check_interface and ia != ib:
+            return (f"Parameters have different interfaces.\n {a} interface is {ia} and "
+                    f"{b} interface is {ib}")
+    return True
+
+
+def _compare_observables(o1, o2, rtol, atol):
+    w1, w2 = set(o1.terms), set(o2.terms)
+    if w1 != w2:
+        return ("op1 and op2 have different operands because their Pauli words differ: "
+                f"{sorted(map(repr, w1 ^ w2))}")
+    for w in o1.terms:
+        if not _same_number(o1.terms[w], o2.terms[w], rtol, atol):
+            return ("op1 and op2 have different operands because op1 and op2 have different "
+                    f"scalars. Got {o1.terms[w]} and {o2.terms[w]}")
+    return True
+
+
+def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, atol=1e-9):
+    """True if ``op1`` and ``op2`` are equal as PennyLane's ``qml.equal`` compares them,
+    else the reason they differ (the message of ``qml.assert_equal``): gates by name, wires,
+    hyperparameters and parameters (to ``rtol``/``atol``); observables (Pauli sums,
+    Hamiltonians, products) term by term; measurements by kind, observable and wires.
+
+    >>> compare(RX(0.1, wires=0), RX(0.1 + 1e-12, wires=0))
+    True
+    >>> compare(RX(0.1, wires=0), RX(0.1, wires=1))
+    'op1 and op2 have different wires. Got [0] and [1].'
+    """
+    if isinstance(op1, (Operation, Observable)) and isinstance(op2, (Operation, Observable)) \
+            and isinstance(op1, Observable) != isinstance(op2, Observable):
+        return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
+    if isinstance(op1, Operation) and isinstance(op2, Operation):
+        if type(op1) is not type(op2):
+            return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
+        return _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol)
+    if isinstance(op1, Observable) and isinstance(op2, Observable):
+        return _compare_observables(op1, op2, rtol, atol)
+    if isinstance(op1, MeasurementProcess) and isinstance(op2, MeasurementProcess):
+        if op1.kind != op2.kind:
+            return f"op1 and op2 are of different types.  Got {op1.kind} and {op2.kind}."
+        if op1.obs is not None and op2.obs is not None:
+            return compare(op1.obs, op2.obs, check_interface, check_trainability, rtol, atol)
+        if (op1.obs is None) != (op2.obs is None) or op1.wires != op2.wires:
+            return f"{op1} and {op2} are not equal: different wires or observables."
+        return True
+    if type(op1) is not type(op2):
+        return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
+    raise GateError(f"qml.equal compares gates, observables and measurements; got {op1!r}")
+
+
+def equal(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, atol=1e-9) -> bool:
+    """Whether two gates, observables or measurements are equal (PennyLane's
+    ``qml.equal``): of the same type, on the same wires, with the same hyperparameters and
+    parameters equal to ``rtol``/``atol``; with ``check_trainability``, the same
+    ``requires_grad``; observables (``X(0) @ Y(1)``, Hamiltonians) term by term, so the
+    order of factors and terms does not matter.
+
+    >>> import qsym as qml
+    >>> qml.equal(qml.RX(0.12, wires=0), qml.RX(0.12, wires=0)), qml.equal(qml.RX(0.12, 0), qml.RY(0.12, 0))
+    (True, False)
+    >>> qml.equal(qml.X(0) @ qml.Y(1), qml.Y(1) @ qml.X(0))
+    True
+    >>> H1 = qml.Hamiltonian([0.5, 0.5], [qml.Z(0) @ qml.Y(1), qml.Y(1) @ qml.Z(0)])
+    >>> qml.equal(H1, qml.Hamiltonian([1], [qml.Z(0) @ qml.Y(1)]))
+    True
+    """
+    return compare(op1, op2, check_interface, check_trainability, rtol, atol) is True
+
+
+def assert_equal(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5,
+                 atol=1e-9) -> None:
+    """Raise ``AssertionError`` saying why, if :func:`equal` is False (PennyLane's
+    ``qml.assert_equal``).
+
+    >>> import qsym as qml
+    >>> qml.assert_equal(qml.RX(0.12, wires=0), qml.RX(1.23, wires=0))
+    Traceback (most recent call last):
+        ...
+    AssertionError: op1 and op2 have different data.
+    Got (0.12,) and (1.23,)
+    """
+    result = compare(op1, op2, check_interface, check_trainability, rtol, atol)
+    if result is not True:
+        raise AssertionError(result)
 
 
 def _stale_class(name: str, row) -> GateError:
@@ -415,7 +836,7 @@ def _make_gate_class(row) -> type:
     return type(
         row.name,
         (Operation,),
-        {"num_params": row.num_params, "num_wires": row.num_wires, "__doc__": doc,
+        {"num_params": row.num_params, "num_wires": row.num_wires or None, "__doc__": doc,
          "_row": row},
     )
 

@@ -38,6 +38,7 @@ from .errors import GateError, MeasurementError, WireError
 from ._gates import GATES, REGISTRY, GateDef, gate_def, register
 from ._operations import (
     GATE_CLASSES,
+    METHODS,
     Hamiltonian,
     Observable,
     Operation,
@@ -155,7 +156,7 @@ def _hyper_value(op, name):
 # --- adjoint ---------------------------------------------------------------------------------
 _SELF_INVERSE = frozenset(
     {"Identity", "PauliX", "PauliY", "PauliZ", "Hadamard", "CNOT", "CY", "CZ", "SWAP",
-     "Toffoli", "CSWAP", "MultiControlledX"}
+     "Toffoli", "CSWAP", "MultiControlledX", "CH", "CCZ", "ECR"}
 )
 _PHASE_INVERSE = {"S": -sp.pi / 2, "T": -sp.pi / 4}
 
@@ -274,6 +275,351 @@ def adjoint(fn, lazy=True):
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+# --- methods of gates: op.adjoint(), op.pow(z), op.decomposition() --------------------------
+def _gate_adjoint(op: Operation) -> Operation:
+    """``op.adjoint()``: the inverse gate, recorded on the active tape like any gate made
+    there (``op`` itself stays, as in PennyLane)."""
+    (inv,) = _inverse_gates(op)
+    tape = active_tape()
+    if tape is not None:
+        tape.append(inv)
+    return inv
+
+
+def _phase_pow(op, z, period, table):
+    """S, T, PauliZ to the power ``z``: PennyLane's table by ``z mod period``, else a
+    ``PhaseShift`` of ``pi z / (period / 2)``."""
+    zm = z % period
+    for k, name in table:
+        if abs(zm - k) < 1e-6:
+            return [] if name is None else [_made(name, (), op.wires)]
+    return [_made("PhaseShift", (np.pi * zm * 2 / period,), op.wires)]
+
+
+def _made(name, params, wires, hyper=()):
+    """A gate made where the caller is: recorded on the active tape, as PennyLane queues."""
+    return GATE_CLASSES[name](*params, wires=list(wires), **dict(hyper))
+
+
+_INVOLUTIONS = frozenset(_SELF_INVERSE - {"PauliX", "PauliZ"})
+
+
+def _gate_pow(op: Operation, z) -> list:
+    """``op.pow(z)``: PennyLane's rules: ``[]`` for ``z = 0``; a rotation ``U(t)`` with a
+    generator gives ``U(z t)``; PauliZ, S, T give S, T, Z or a PhaseShift; PauliX ** 0.5 is
+    SX; an involution takes ``z mod 2``; else a positive integer ``z`` repeats the gate."""
+    name = op.name
+    if isinstance(z, (numbers.Number, np.generic)) and z == 0:
+        return []
+    if op.has_generator:
+        return [_made(name, (_elementwise(lambda t: t * z, op.params[0]),), op.wires, op.hyper)]
+    if name == "PauliZ":
+        return _phase_pow(op, z, 2, ((0, None), (1, "PauliZ"), (0.5, "S"), (0.25, "T")))
+    if name == "S":
+        return _phase_pow(op, z, 4, ((0, None), (0.5, "T"), (1, "S"), (2, "PauliZ")))
+    if name == "T":
+        return _phase_pow(op, z, 8, ((0, None), (1, "T"), (2, "S"), (4, "PauliZ")))
+    if name == "PauliX" and abs(z % 2 - 0.5) < 1e-6:
+        return [_made("SX", (), op.wires)]
+    if name in _INVOLUTIONS or name == "PauliX":
+        z = z % 2
+    if isinstance(z, (int, np.integer)) or (isinstance(z, float) and z.is_integer()):
+        if z >= 0:
+            return [_made(name, op.params, op.wires, op.hyper) for _ in range(int(z))]
+    raise GateError(f"{name} ** {z} is not defined (PennyLane's PowUndefinedError): powers "
+                    "are defined for rotations, S, T, the Paulis and positive integers")
+
+
+def _cphase_core(phi, w):
+    """PennyLane's CPhaseShiftXY core: a phase on |11> by two PhaseShifts and two CNOTs."""
+    return [("PhaseShift", (phi / 2,), w[:1]), ("PhaseShift", (phi / 2,), w[1:]),
+            ("CNOT", (), w), ("PhaseShift", (-phi / 2,), w[1:]), ("CNOT", (), w)]
+
+
+def _decomposition_table():
+    """PennyLane 0.45's ``compute_decomposition`` of the gates that have one: name ->
+    function of (parameters, wires) giving ``(gate, parameters, wires)`` triples."""
+    pi = np.pi
+    cnot = lambda w: ("CNOT", (), w)  # noqa: E731
+    return {
+        "PhaseShift": lambda p, w: [("RZ", p, w), ("GlobalPhase", (-p[0] / 2,), ())],
+        "Rot": lambda p, w: [("RZ", (p[0],), w), ("RY", (p[1],), w), ("RZ", (p[2],), w)],
+        "U1": lambda p, w: [("PhaseShift", p, w)],
+        "U2": lambda p, w: [("Rot", (p[1], pi / 2, -p[1]), w), ("PhaseShift", (p[1],), w),
+                            ("PhaseShift", (p[0],), w)],
+        "U3": lambda p, w: [("Rot", (p[2], p[0], -p[2]), w), ("PhaseShift", (p[2],), w),
+                            ("PhaseShift", (p[1],), w)],
+        "IsingXX": lambda p, w: [cnot(w), ("RX", p, w[:1]), cnot(w)],
+        "IsingYY": lambda p, w: [("CY", (), w), ("RY", p, w[:1]), ("CY", (), w)],
+        "IsingZZ": lambda p, w: [cnot(w), ("RZ", p, w[1:]), cnot(w)],
+        "PSWAP": lambda p, w: [("SWAP", (), w), cnot(w), ("PhaseShift", p, w[1:]), cnot(w)],
+        "Hadamard": lambda p, w: [("PhaseShift", (pi / 2,), w), ("RX", (pi / 2,), w),
+                                  ("PhaseShift", (pi / 2,), w)],
+        "PauliX": lambda p, w: [("RX", (pi,), w), ("GlobalPhase", (-pi / 2,), w)],
+        "PauliY": lambda p, w: [("RY", (pi,), w), ("GlobalPhase", (-pi / 2,), w)],
+        "PauliZ": lambda p, w: [("PhaseShift", (pi,), w)],
+        "S": lambda p, w: [("PhaseShift", (pi / 2,), w)],
+        "T": lambda p, w: [("PhaseShift", (pi / 4,), w)],
+        "SX": lambda p, w: [("RZ", (pi / 2,), w), ("RY", (pi / 2,), w), ("RZ", (-pi / 2,), w),
+                            ("GlobalPhase", (-pi / 4,), w)],
+        "SWAP": lambda p, w: [cnot(w), cnot(w[::-1]), cnot(w)],
+        "ISWAP": lambda p, w: [("S", (), w[:1]), ("S", (), w[1:]), ("Hadamard", (), w[:1]),
+                               cnot(w), cnot(w[::-1]), ("Hadamard", (), w[1:])],
+        "CY": lambda p, w: [("CRY", (pi,), w), ("S", (), w[:1])],
+        "CZ": lambda p, w: [("ControlledPhaseShift", (pi,), w)],
+        "CSWAP": lambda p, w: [cnot([w[2], w[1]]), ("Toffoli", (), w), cnot([w[2], w[1]])],
+        "CRX": lambda p, w: [("RZ", (pi / 2,), w[1:]), ("RY", (p[0] / 2,), w[1:]), cnot(w),
+                             ("RY", (-p[0] / 2,), w[1:]), cnot(w), ("RZ", (-pi / 2,), w[1:])],
+        "CRY": lambda p, w: [("RY", (p[0] / 2,), w[1:]), cnot(w), ("RY", (-p[0] / 2,), w[1:]),
+                             cnot(w)],
+        "CRZ": lambda p, w: [("PhaseShift", (p[0] / 2,), w[1:]), cnot(w),
+                             ("PhaseShift", (-p[0] / 2,), w[1:]), cnot(w)],
+        "CRot": lambda p, w: [("RZ", ((p[0] - p[2]) / 2,), w[1:]), cnot(w),
+                              ("RZ", (-(p[0] + p[2]) / 2,), w[1:]), ("RY", (-p[1] / 2,), w[1:]),
+                              cnot(w), ("RY", (p[1] / 2,), w[1:]), ("RZ", (p[2],), w[1:])],
+        "ControlledPhaseShift": lambda p, w: [
+            ("PhaseShift", (p[0] / 2,), w[:1]), cnot(w), ("PhaseShift", (-p[0] / 2,), w[1:]),
+            cnot(w), ("PhaseShift", (p[0] / 2,), w[1:])],
+        "CH": lambda p, w: [("RY", (-pi / 4,), w[1:]), ("CZ", (), w), ("RY", (pi / 4,), w[1:])],
+        "ECR": lambda p, w: [("PauliZ", (), w[:1]), cnot(w), ("SX", (), w[1:]),
+                             ("RX", (pi / 2,), w[:1]), ("RY", (pi / 2,), w[:1]),
+                             ("RX", (pi / 2,), w[:1])],
+        "SISWAP": lambda p, w: [
+            ("SX", (), w[:1]), ("RZ", (pi / 2,), w[:1]), cnot(w), ("SX", (), w[:1]),
+            ("RZ", (7 * pi / 4,), w[:1]), ("SX", (), w[:1]), ("RZ", (pi / 2,), w[:1]),
+            ("SX", (), w[1:]), ("RZ", (7 * pi / 4,), w[1:]), cnot(w), ("SX", (), w[:1]),
+            ("SX", (), w[1:])],
+        "CPhaseShift00": lambda p, w: [("PauliX", (), w[:1]), ("PauliX", (), w[1:])]
+        + _cphase_core(p[0], w) + [("PauliX", (), w[1:]), ("PauliX", (), w[:1])],
+        "CPhaseShift01": lambda p, w: [("PauliX", (), w[:1])] + _cphase_core(p[0], w)
+        + [("PauliX", (), w[:1])],
+        "CPhaseShift10": lambda p, w: [("PauliX", (), w[1:])] + _cphase_core(p[0], w)
+        + [("PauliX", (), w[1:])],
+        "MultiRZ": lambda p, w: (
+            [cnot([a, b]) for a, b in zip(w[:0:-1], w[-2::-1])] + [("RZ", p, w[:1])]
+            + [cnot([a, b]) for a, b in zip(w[1:], w[:-1])]),
+    }
+
+
+DECOMPOSITIONS = _decomposition_table()
+"""PennyLane's decompositions of gates into other gates (``op.decomposition()``), by name."""
+
+
+def _pauli_rot_decomposition(theta, wires, word) -> list:
+    """PennyLane's PauliRot decomposition: X and Y rotated to Z (Hadamard, RX(pi/2)), a
+    MultiRZ on the wires of the word's non-identity letters, rotated back; for an
+    identity word, GlobalPhase(theta / 2)."""
+    if set(word) == {"I"}:
+        return [("GlobalPhase", (theta / 2,), ())]
+    active = [(w, g) for w, g in zip(wires, word) if g != "I"]
+    basis = {"X": [("Hadamard", ())], "Y": [("RX", (np.pi / 2,))], "Z": []}
+    back = {"X": [("Hadamard", ())], "Y": [("RX", (-np.pi / 2,))], "Z": []}
+    return ([(n, p, [w]) for w, g in active for n, p in basis[g]]
+            + [("MultiRZ", (theta,), [w for w, _ in active])]
+            + [(n, p, [w]) for w, g in active for n, p in back[g]])
+
+
+def _gate_decomposition(op: Operation) -> list:
+    """``op.decomposition()``: the gates of :data:`DECOMPOSITIONS`, recorded on the active
+    tape (PennyLane queues them); a template's own decomposition."""
+    if op.name == "PauliRot":
+        return [_made(n, p, w) for n, p, w in
+                _pauli_rot_decomposition(op.params[0], list(op.wires), _hyper_value(op, "pauli_word"))]
+    rule = DECOMPOSITIONS.get(op.name)
+    if rule is None:
+        raise GateError(
+            f"{op.name} has no decomposition (PennyLane's DecompositionUndefinedError): it is "
+            f"applied as it is; gates with one: {', '.join(sorted(DECOMPOSITIONS))}")
+    return [_made(n, p, w) for n, p, w in rule(tuple(op.params), list(op.wires))]
+
+
+def simplify(op):
+    """PennyLane's ``qml.simplify``: a gate as it is; an observable with its equal Pauli
+    words merged (they always are in qsym).
+
+    >>> simplify(X(0) + X(0))
+    Observable(2 * X(0))
+    """
+    if isinstance(op, (Operation, Observable)):
+        return op.simplify()
+    raise GateError(f"qml.simplify takes a gate or an observable, got {op!r}")
+
+
+def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's name)
+    """The generator of a one-parameter gate (PennyLane's ``qml.generator``): ``G`` with
+    ``U(t) = exp(i t G)``. ``format="prefactor"`` (the default) gives ``(obs, p)`` with
+    ``G = p * obs`` (``p`` the common absolute value of the coefficients, or 1); with
+    ``"observable"``, ``"hamiltonian"`` or ``"arithmetic"``, ``G`` as an observable.
+
+    >>> generator(GATE_CLASSES["RX"](0.3, wires=0))
+    (X(0), -0.5)
+    >>> generator(GATE_CLASSES["IsingXY"](0.3, wires=[0, 1]))
+    (Observable(1 * X(0) @ X(1) + 1 * Y(0) @ Y(1)), 0.25)
+    >>> generator(GATE_CLASSES["RX"](0.3, wires=0), format="observable")
+    Observable(-0.5 * X(0))
+    """
+    if not isinstance(op, Operation):
+        raise GateError(f"qml.generator takes a gate, e.g. qml.RX(0.1, wires=0); got {op!r}")
+    gen = op.generator()
+    if format in ("observable", "hamiltonian", "arithmetic"):
+        return gen
+    if format != "prefactor":
+        raise GateError(f"qml.generator: format must be 'prefactor', 'observable', "
+                        f"'hamiltonian' or 'arithmetic', got {format!r}")
+    coeffs = [complex(c).real for c in gen.terms.values()]
+    if len(coeffs) == 1:
+        (word,) = gen.terms
+        if len(word) == 1:
+            (w, p), = word
+            with recording(Tape()):
+                return GATE_CLASSES["Pauli" + p](wires=w), coeffs[0]
+        return Observable({word: 1}), coeffs[0]
+    if np.allclose(coeffs, coeffs[0]):
+        return Observable({w: 1 for w in gen.terms}), coeffs[0]
+    if np.allclose(np.abs(coeffs), abs(coeffs[0])):
+        p = abs(coeffs[0])
+        return Observable({w: c / p for w, c in zip(gen.terms, coeffs)}), p
+    return gen, 1.0
+
+
+def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
+    """``base`` to the power ``z`` (PennyLane's ``qml.pow``): the one gate of
+    ``base.pow(z)`` (``RX(t) ** z`` is ``RX(z t)``, ``S ** 2`` is ``PauliZ``), the identity
+    for ``z = 0``, else ``base`` applied ``z`` times (an integer ``z``) or, for a gate
+    without parameters, the ``QubitUnitary`` of its matrix power. Made where it is called
+    (in a circuit: applied), ``base`` taken off the tape.
+
+    >>> pow(GATE_CLASSES["RX"](0.5, wires=0), 2)
+    RX(1.0, wires=[0])
+    >>> pow(GATE_CLASSES["S"](wires=0), 2)
+    Z(0)
+    """
+    if not isinstance(base, Operation):
+        raise GateError(f"qml.pow takes a gate, e.g. qml.pow(qml.RX(0.1, wires=0), 2); got {base!r}")
+    _take_off_tape(base)
+    try:
+        ops = _gate_pow(base, z)
+    except GateError:
+        if base.num_params:
+            raise
+        w, v = np.linalg.eig(base.matrix())
+        U = (v * w.astype(complex) ** z) @ np.linalg.inv(v)
+        return _made("QubitUnitary", (), base.wires, (("U", U),))
+    if not ops:
+        return _made("Identity", (), base.wires)
+    return ops[0] if len(ops) == 1 else ops
+
+
+METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, decomposition=_gate_decomposition,
+               decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot"})
+
+
+# --- qml.tape.QuantumScript, qml.queuing.AnnotatedQueue ---------------------------------------
+class AnnotatedQueue:
+    """PennyLane's ``qml.queuing.AnnotatedQueue``: the gates made inside the ``with`` block,
+    in order (``q.queue``), not applied anywhere else.
+
+    >>> with AnnotatedQueue() as q:
+    ...     _ = GATE_CLASSES["Rot"](0.1, 0.2, 0.3, wires=0).decomposition()
+    >>> [op.name for op in q.queue]
+    ['Rot', 'RZ', 'RY', 'RZ']
+    """
+
+    def __init__(self):
+        self._tape = Tape()
+        self._ctx = None
+
+    def __enter__(self):
+        self._ctx = recording(self._tape)
+        self._ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._ctx.__exit__(*exc)
+
+    @property
+    def queue(self) -> list:
+        """The recorded gates, in order."""
+        return list(self._tape.items)
+
+
+class QuantumScript:
+    """PennyLane's ``qml.tape.QuantumScript``, for inspection: a list of gates and of
+    measurements (qsym runs circuit functions, not scripts; a QNode traces its function).
+
+    >>> s = QuantumScript(GATE_CLASSES["Rot"](0.1, 0.2, 0.3, wires=0).decomposition())
+    >>> [op.name for op in s.operations], s.num_params, s.get_parameters()
+    (['RZ', 'RY', 'RZ'], 3, [0.1, 0.2, 0.3])
+    """
+
+    def __init__(self, ops=(), measurements=(), shots=None, trainable_params=None):
+        self.operations = list(ops)
+        self.measurements = list(measurements)
+        self.shots = shots
+        self._trainable = trainable_params
+
+    @classmethod
+    def from_queue(cls, queue, shots=None) -> "QuantumScript":
+        """The script of the gates an :class:`AnnotatedQueue` recorded."""
+        return cls(queue.queue, (), shots)
+
+    @property
+    def circuit(self) -> list:
+        return self.operations + self.measurements
+
+    @property
+    def wires(self):
+        """The wires of the gates and measurements, in order of first use."""
+        from .wires import Wires
+
+        seen = {}
+        for op in self.circuit:
+            for w in (getattr(op, "wires", None) or ()):
+                seen.setdefault(w, None)
+        return Wires(list(seen))
+
+    @property
+    def num_wires(self) -> int:
+        return len(self.wires)
+
+    @property
+    def data(self) -> list:
+        return [p for op in self.operations for p in op.data]
+
+    def get_parameters(self, trainable_only=True) -> list:
+        """The gates' parameters, in order."""
+        return self.data
+
+    @property
+    def num_params(self) -> int:
+        return len(self.data)
+
+    @property
+    def trainable_params(self) -> list:
+        return list(range(self.num_params)) if self._trainable is None else list(self._trainable)
+
+    @property
+    def batch_size(self):
+        sizes = {op.batch_size for op in self.operations} - {None}
+        return sizes.pop() if sizes else None
+
+    @property
+    def observables(self) -> list:
+        return [m.obs if m.obs is not None else m for m in self.measurements]
+
+    def __iter__(self):
+        return iter(self.circuit)
+
+    def __len__(self):
+        return len(self.circuit)
+
+    def __getitem__(self, idx):
+        return self.circuit[idx]
+
+    def __repr__(self):
+        return f"<QuantumScript: wires={list(self.wires)}, params={self.num_params}>"
 
 
 # --- ctrl -------------------------------------------------------------------------------------
@@ -442,7 +788,7 @@ def ctrl(op, control, control_values=None, work_wires=None):
     >>> ctrl(GATE_CLASSES["PauliX"](wires=2), control=[0, 1])
     Toffoli(wires=[0, 1, 2])
     >>> ctrl(GATE_CLASSES["RZ"](0.5, wires=1), control=0, control_values=0)
-    [PauliX(wires=[0]), CRZ(0.5, wires=[0, 1]), PauliX(wires=[0])]
+    [X(0), CRZ(0.5, wires=[0, 1]), X(0)]
     """
     controls, values = _control_values(control, control_values)
     if not controls:
@@ -474,7 +820,9 @@ def _ops_namespace():
     from ._operations import Hermitian, Projector
 
     return _Namespace(LinearCombination=Hamiltonian, Hamiltonian=Hamiltonian,
-                      Hermitian=Hermitian, Projector=Projector, **GATE_CLASSES)
+                      Hermitian=Hermitian, Projector=Projector,
+                      CPhase=GATE_CLASSES["ControlledPhaseShift"], SQISW=GATE_CLASSES["SISWAP"],
+                      **GATE_CLASSES)
 
 
 ops = _ops_namespace()

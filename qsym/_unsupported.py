@@ -115,8 +115,11 @@ NAMESPACES = {
     "resource": "PennyLane's resource estimation (qml.resource): qml.specs counts gates",
     "drawer": "PennyLane's drawing internals (qml.drawer): use qml.draw or qml.draw_mpl "
               "(qml.drawer.use_style and available_styles are provided)",
-    "tape": "PennyLane's quantum tapes (qml.tape): qsym traces the circuit function itself; "
-            "qnode.listing(*args) prints what it recorded",
+    "tape": "PennyLane's quantum tapes (qml.tape; qml.tape.QuantumScript is provided, to "
+            "inspect gates): qsym traces the circuit function itself; qnode.listing(*args) "
+            "prints what it recorded",
+    "queuing": "PennyLane's queuing internals (qml.queuing; qml.queuing.AnnotatedQueue is "
+               "provided)",
     "workflow": "PennyLane's execution workflow (qml.workflow)",
     "qnn": "PennyLane's Keras and Torch layers (qml.qnn)",
     "data": "PennyLane's data sets (qml.data)",
@@ -129,8 +132,8 @@ NAMESPACES = {
             "ahead-of-time modules)",
     "for_loop": "Catalyst's qml.for_loop: write a Python loop (it is traced once)",
     "while_loop": "Catalyst's qml.while_loop: write a Python loop (it is traced once)",
-    "operation": "PennyLane's operator base module (qml.operation): qml.Operation and "
-                 "qml.ops are qsym's",
+    "operation": "PennyLane's operator base module (qml.operation; qml.operation.Operation "
+                 "and Operator are qsym's gate base class)",
     "batch_input": "PennyLane's qml.batch_input: pass a 1-D array of angles to a gate "
                    "(broadcasting)",
     "batch_params": "PennyLane's qml.batch_params: pass a 1-D array of angles to a gate "

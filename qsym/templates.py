@@ -621,7 +621,7 @@ class BasisState(Template):
     ``exp(i pi b / 2)``, which is X for ``b = 1`` and the identity for ``b = 0``.
 
     >>> BasisState([1, 0, 1], wires=[0, 1, 2]).decomposition()
-    [PauliX(wires=[0]), PauliX(wires=[2])]
+    [X(0), X(2)]
     """
 
     _box = "|Ψ⟩"
@@ -656,7 +656,7 @@ class BasisEmbedding(BasisState):
     ``qml.BasisEmbedding``; the same as :class:`BasisState`).
 
     >>> BasisEmbedding(2, wires=[0, 1]).decomposition()
-    [PauliX(wires=[0])]
+    [X(0)]
     """
 
     def __init__(self, features, wires, id=None):

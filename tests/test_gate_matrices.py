@@ -405,6 +405,39 @@ def multi_controlled_x(*, num_wires: int):
     return out
 
 
+def siswap():  # PennyLane's SISWAP: the square root of ISWAP
+    r = 1 / np.sqrt(2)
+    return np.array([[1, 0, 0, 0], [0, r, 1j * r, 0], [0, 1j * r, r, 0], [0, 0, 0, 1]])
+
+
+def ecr():  # PennyLane's ECR
+    return np.array([[0, 0, 1, 1j], [0, 0, 1j, 1], [1, -1j, 0, 0], [-1j, 1, 0, 0]]) / np.sqrt(2)
+
+
+def ch():  # controlled Hadamard: |1><1| (x) H on the target
+    out = np.eye(4, dtype=complex)
+    out[2:, 2:] = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    return out
+
+
+def ccz():
+    return np.diag([1, 1, 1, 1, 1, 1, 1, -1]).astype(complex)
+
+
+def _phase_on(k):
+    def gate(phi):
+        d = np.ones(4, dtype=complex)
+        d[k] = np.exp(1j * phi)
+        return np.diag(d)
+    return gate
+
+
+def fermionic_swap(phi):  # PennyLane's FermionicSWAP
+    c, s, g = np.cos(phi / 2), np.sin(phi / 2), np.exp(1j * phi / 2)
+    return np.array([[1, 0, 0, 0], [0, g * c, -1j * g * s, 0], [0, -1j * g * s, g * c, 0],
+                     [0, 0, 0, np.exp(1j * phi)]])
+
+
 # ---------------------------------------------------------------------------------------
 # the reference table
 # ---------------------------------------------------------------------------------------
@@ -431,6 +464,14 @@ REFERENCE: dict = {
     "CZ": cz,
     "SWAP": swap,
     "ISWAP": iswap,
+    "SISWAP": siswap,
+    "ECR": ecr,
+    "CH": ch,
+    "CCZ": ccz,
+    "CPhaseShift00": _phase_on(0),
+    "CPhaseShift01": _phase_on(1),
+    "CPhaseShift10": _phase_on(2),
+    "FermionicSWAP": fermionic_swap,
     "CRX": crx,
     "CRY": cry,
     "CRZ": crz,

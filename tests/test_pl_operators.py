@@ -1,0 +1,349 @@
+"""PennyLane's operator interface on qsym's gates (issue #18): ``qml.equal`` /
+``qml.assert_equal``, ``op.adjoint()``, ``op.pow(z)``, ``op.decomposition()``,
+``op.generator()`` / ``qml.generator``, ``op.eigvals()``, ``op.label()``,
+``op.parameter_frequencies``, ``op.matrix(wire_order=...)``, ``op == op``.
+
+Expected values are independent of the code under test: PennyLane 0.45's documented
+semantics (its docstrings' examples), hand-written matrices, and identities checked in
+NumPy (a decomposition's product is the gate's matrix, ``exp(i t G)`` is ``U(t)``, the
+adjoint is the conjugate transpose, the power is the matrix power).
+"""
+
+from __future__ import annotations
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+from qsym._gates import GATES
+from qsym._opmath import DECOMPOSITIONS
+
+I2 = onp.eye(2)
+X = onp.array([[0, 1], [1, 0]], dtype=complex)
+Y = onp.array([[0, -1j], [1j, 0]])
+Z = onp.diag([1.0, -1.0]).astype(complex)
+
+
+def _rx(t):
+    return onp.cos(t / 2) * I2 - 1j * onp.sin(t / 2) * X
+
+
+def _gate(name, params=None):
+    """A gate of the table with generic parameters, on wires 0..k-1 (3 for any-wire gates)."""
+    row = GATES[name]
+    k = row.num_wires or 3
+    params = params if params is not None else [0.3 + 0.2 * i for i in range(row.num_params)]
+    hyper = {}
+    if name == "PauliRot":
+        hyper = {"pauli_word": "XYZ"}
+    elif name == "PCPhase":
+        hyper = {"dim": 3}
+    elif name == "QubitUnitary":
+        return None
+    return getattr(qml, name)(*params, wires=list(range(k)), **hyper)
+
+
+def _product(ops, wires):
+    """The matrix of gates applied in order, on ``wires`` (GlobalPhase() is a scalar)."""
+    U = onp.eye(2 ** len(wires), dtype=complex)
+    for g in ops:
+        if not g.wires:
+            U = onp.exp(-1j * float(g.params[0])) * U
+        else:
+            U = qml.matrix(g, wire_order=wires) @ U
+    return U
+
+
+def _expm_hermitian(H, t):
+    """``exp(i t H)`` of a Hermitian matrix by its eigendecomposition (no scipy)."""
+    w, v = onp.linalg.eigh(H)
+    return (v * onp.exp(1j * t * w)) @ v.conj().T
+
+
+# --- qml.equal / qml.assert_equal -------------------------------------------------------------
+def test_equal_gates_as_pennylane_documents():
+    # PennyLane's docstring: RX(.12) vs RY(1.23) -> (True, False)
+    op1, op2 = qml.RX(onp.array(0.12), wires=0), qml.RY(onp.array(1.23), wires=0)
+    assert (qml.equal(op1, op1), qml.equal(op1, op2)) == (True, False)
+    assert qml.equal(qml.RX(0.1, wires=0), qml.RX(0.1 + 1e-12, wires=0))
+    assert not qml.equal(qml.RX(0.1, wires=0), qml.RX(0.1, wires=1))
+    assert not qml.equal(qml.RX(1.2, wires=0), qml.RX(1.2 + 1e-6, wires=0), rtol=0, atol=1e-7)
+    assert qml.equal(qml.RX(1.2, wires=0), qml.RX(1.2 + 1e-6, wires=0), rtol=0, atol=1e-5)
+    assert qml.equal(qml.Identity(0), qml.Identity(1))  # all identities are equal
+    assert not qml.equal(qml.CNOT(wires=[0, 1]), qml.CNOT(wires=[1, 0]))
+
+
+def test_equal_checks_trainability_unless_told_not_to():
+    # PennyLane's docstring: requires_grad True vs False differ unless check_trainability=False
+    op3 = qml.RX(np.array(1.2, requires_grad=True), wires=0)
+    op4 = qml.RX(np.array(1.2, requires_grad=False), wires=0)
+    assert not qml.equal(op3, op4)
+    assert qml.equal(op3, op4, check_trainability=False)
+
+
+def test_equal_observables_term_by_term():
+    # PennyLane's docstring: X(0) @ Y(1) == Y(1) @ X(0) != X(1) @ Y(0)
+    assert qml.equal(qml.X(0) @ qml.Y(1), qml.Y(1) @ qml.X(0))
+    assert not qml.equal(qml.X(0) @ qml.Y(1), qml.X(1) @ qml.Y(0))
+    H1 = qml.Hamiltonian([0.5, 0.5], [qml.Z(0) @ qml.Y(1), qml.Y(1) @ qml.Z(0) @ qml.Identity("a")])
+    H2 = qml.Hamiltonian([1], [qml.Z(0) @ qml.Y(1)])
+    H3 = qml.Hamiltonian([2], [qml.Z(0) @ qml.Y(1)])
+    assert (qml.equal(H1, H2), qml.equal(H1, H3)) == (True, False)
+    assert qml.equal(qml.sum(qml.X(0), qml.Z(1)), qml.sum(qml.Z(1), qml.X(0)))
+    assert not qml.equal(qml.X(0), qml.Hamiltonian([1.0], [qml.X(0)]))  # a gate, a sum
+
+
+def test_equal_measurements():
+    assert qml.equal(qml.expval(qml.X(0)), qml.expval(qml.X(0)))
+    assert not qml.equal(qml.expval(qml.X(0)), qml.var(qml.X(0)))
+    assert not qml.equal(qml.probs(wires=(0, 1)), qml.probs(wires=(1, 2)))
+
+
+def test_assert_equal_raises_with_the_reason():
+    qml.assert_equal(qml.RX(0.12, wires=0), qml.RX(0.12, wires=0))
+    with pytest.raises(AssertionError, match="op1 and op2 have different data"):
+        qml.assert_equal(qml.RX(0.12, wires=0), qml.RX(1.23, wires=0))
+    with pytest.raises(AssertionError, match="different wires"):
+        qml.assert_equal(qml.RX(0.12, wires=0), qml.RX(0.12, wires=1))
+    with pytest.raises(AssertionError, match="different types"):
+        qml.assert_equal(qml.RX(0.12, wires=0), qml.RY(0.12, wires=0))
+    # PennyLane's docstring: different scalars of a Hamiltonian
+    h1 = qml.Hamiltonian([1, 2], [qml.PauliX(0), qml.PauliY(1)])
+    h2 = qml.Hamiltonian([1, 1], [qml.PauliX(0), qml.PauliY(1)])
+    with pytest.raises(AssertionError, match="different scalars. Got 2 and 1"):
+        qml.assert_equal(h1, h2)
+
+
+def test_gates_compare_and_hash_by_value():
+    assert qml.RX(0.1, wires=0) == qml.RX(0.1, wires=0)
+    assert qml.RX(0.1, wires=0) != qml.RX(0.2, wires=0)
+    assert qml.RX(0.1, wires=0) != "RX"
+    assert len({qml.CNOT(wires=[0, 1]), qml.CNOT(wires=[0, 1]), qml.CNOT(wires=[1, 0])}) == 2
+
+
+# --- methods ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(DECOMPOSITIONS))
+def test_decomposition_multiplies_to_the_gate(name):
+    op = _gate(name)
+    wires = list(op.wires)
+    assert op.has_decomposition
+    assert onp.allclose(_product(op.decomposition(), wires), op.matrix())
+
+
+def test_decomposition_is_pennylanes():
+    # PennyLane's Rot.compute_decomposition: RZ(phi) RY(theta) RZ(omega)
+    assert qml.Rot(0.1, 0.2, 0.3, wires=0).decomposition() == [
+        qml.RZ(0.1, wires=0), qml.RY(0.2, wires=0), qml.RZ(0.3, wires=0)]
+    assert qml.SWAP(wires=[0, 1]).decomposition() == [
+        qml.CNOT(wires=[0, 1]), qml.CNOT(wires=[1, 0]), qml.CNOT(wires=[0, 1])]
+    assert not qml.RX(0.1, wires=0).has_decomposition
+    with pytest.raises(qml.GateError, match="RX has no decomposition"):
+        qml.RX(0.1, wires=0).decomposition()
+
+
+def test_decomposition_inside_a_circuit_applies_its_gates():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.CRX(x, wires=[0, 1]).decomposition()
+        return qml.expval(qml.Z(1))
+
+    @qml.qnode(dev)
+    def direct(x):
+        qml.CRX(x, wires=[0, 1])
+        return qml.expval(qml.Z(1))
+
+    x = np.array(0.7)
+    assert onp.isclose(circuit(x), direct(x))  # the control is |0>: 1
+    assert onp.isclose(qml.grad(circuit)(x), qml.grad(direct)(x))
+
+
+_PARAMETRIC = sorted(n for n, r in GATES.items() if r.num_params and n != "QubitUnitary")
+
+
+@pytest.mark.parametrize("name", _PARAMETRIC)
+def test_adjoint_is_the_conjugate_transpose(name):
+    op = _gate(name)
+    assert onp.allclose(op.adjoint().matrix(), op.matrix().conj().T)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in _PARAMETRIC if GATES[n].generator is not None
+                                        and GATES[n].num_params == 1))
+def test_generator_exponentiates_to_the_gate(name):
+    # PennyLane's convention: U(t) = exp(i t G)
+    t = 0.37
+    op = _gate(name, [t])
+    G = qml.matrix(op.generator(), wire_order=list(op.wires))
+    assert op.has_generator
+    assert onp.allclose(_expm_hermitian(G, t), op.matrix())
+    obs, pref = qml.generator(op)
+    assert onp.allclose(pref * qml.matrix(obs, wire_order=list(op.wires)), G)
+
+
+def test_generator_values_as_pennylane_documents():
+    obs, pref = qml.generator(qml.RX(0.3, wires=0))
+    assert isinstance(obs, qml.PauliX) and pref == -0.5
+    assert not qml.Rot(0.1, 0.2, 0.3, wires=0).has_generator
+    with pytest.raises(qml.GateError, match="Rot has no generator"):
+        qml.Rot(0.1, 0.2, 0.3, wires=0).generator()
+
+
+@pytest.mark.parametrize("name", ["RX", "RZ", "PhaseShift", "IsingXX", "CRY", "PauliRot"])
+@pytest.mark.parametrize("z", [2, 3, 0.5])
+def test_pow_of_a_rotation_is_the_rotation_by_z_t(name, z):
+    op = _gate(name, [0.4])
+    (p,) = op.pow(z)
+    # a rotation exp(-i t G) to the z: exp(-i z t G), by the eigendecomposition of U
+    w, v = onp.linalg.eig(op.matrix())
+    expected = (v * onp.exp(1j * z * onp.angle(w))) @ onp.linalg.inv(v)
+    assert onp.allclose(p.matrix(), expected)
+
+
+@pytest.mark.parametrize("name,z,expected", [
+    ("PauliZ", 0.5, ["S"]), ("PauliZ", 0.25, ["T"]), ("PauliZ", 2, []), ("S", 0.5, ["T"]),
+    ("S", 2, ["PauliZ"]), ("T", 2, ["S"]), ("T", 4, ["PauliZ"]), ("PauliX", 0.5, ["SX"]),
+    ("PauliX", 3, ["PauliX"]), ("Hadamard", 2, []), ("CNOT", 5, ["CNOT"]), ("SX", 2, ["SX", "SX"]),
+])
+def test_pow_of_constant_gates_as_pennylane(name, z, expected):
+    op = _gate(name)
+    ops = op.pow(z)
+    assert [g.name for g in ops] == expected
+    M = op.matrix()
+    if float(z).is_integer():
+        assert onp.allclose(_product(ops, list(op.wires)), onp.linalg.matrix_power(M, int(z)))
+
+
+def test_pow_undefined_raises():
+    with pytest.raises(qml.GateError, match="not defined"):
+        qml.Hadamard(0).pow(0.5)
+
+
+def test_parameter_frequencies_as_pennylane():
+    # PennyLane's values: RX (1,), CRX (0.5, 1), Rot one frequency per parameter
+    assert qml.RX(0.1, wires=0).parameter_frequencies == [(1.0,)]
+    assert qml.CRX(0.1, wires=[0, 1]).parameter_frequencies == [(0.5, 1.0)]
+    assert qml.Rot(0.1, 0.2, 0.3, wires=0).parameter_frequencies == [(1.0,)] * 3
+    assert qml.RX(0.1, wires=0).grad_recipe == [None]
+    assert qml.RX(0.1, wires=0).grad_method == "A" and qml.CNOT([0, 1]).grad_method is None
+
+
+def test_eigvals_and_labels():
+    assert onp.allclose(qml.PauliZ(0).eigvals(), [1, -1])
+    assert onp.allclose(sorted(qml.PauliX(0).eigvals()), [-1, 1])
+    assert onp.allclose(qml.RZ(0.4, wires=0).eigvals(), onp.exp([-0.2j, 0.2j]))
+    # PennyLane's Operator.label docstring
+    assert qml.RX(1.23456, wires=0).label() == "RX"
+    assert qml.RX(1.23456, wires=0).label(decimals=2) == "RX\n(1.23)"
+    assert qml.RX(1.23456, wires=0).label(base_label="my_label") == "my_label"
+    assert qml.RX(1.23456, wires=0).label(decimals=2, base_label="my_label") == "my_label\n(1.23)"
+    cache = {"matrices": []}
+    assert qml.QubitUnitary(onp.eye(2), wires=0).label(cache=cache) == "U\n(M0)"
+    assert qml.QubitUnitary(onp.eye(4), wires=(0, 1)).label(cache=cache) == "U\n(M1)"
+    assert [qml.Hadamard(0).label(), qml.CNOT([0, 1]).label(), qml.PhaseShift(0.1, 0).label()] \
+        == ["H", "X", "Rϕ"]
+
+
+def test_matrix_on_a_wire_order():
+    # PauliX on wire 1 of [0, 1] is I (x) X; on [1, 0], X (x) I
+    assert onp.allclose(qml.PauliX(1).matrix(wire_order=[0, 1]), onp.kron(I2, X))
+    assert onp.allclose(qml.PauliX(1).matrix(wire_order=[1, 0]), onp.kron(X, I2))
+    assert onp.allclose(qml.matrix(qml.RX(0.3, wires="a"), wire_order=["b", "a"]),
+                        onp.kron(I2, _rx(0.3)))
+
+
+def test_attributes_tests_read():
+    op = qml.RX(0.1, wires=0)
+    assert op.has_matrix and not op.has_sparse_matrix and op.has_adjoint
+    assert op.arithmetic_depth == 0 and op.num_params == 1 and op.batch_size is None
+    assert qml.RX(onp.array([0.1, 0.2]), wires=0).batch_size == 2
+    assert qml.PauliX(0).has_diagonalizing_gates and not op.has_diagonalizing_gates
+    assert qml.CNOT(wires=[0, 1]).map_wires({0: "a"}) == qml.CNOT(wires=["a", 1])
+    assert op.simplify() is op
+
+
+# --- qml.pow, aliases, keywords -----------------------------------------------------------------
+def test_qml_pow_is_the_matrix_power():
+    for op, z in [(qml.RX(0.5, wires=0), 2), (qml.S(0), 2), (qml.T(0), 3), (qml.SISWAP([0, 1]), 2),
+                  (qml.Hadamard(0), 2), (qml.CNOT([0, 1]), 3)]:
+        p = qml.pow(op, z)
+        wires = list(op.wires)
+        M = onp.linalg.matrix_power(qml.matrix(op), z)
+        got = _product(p if isinstance(p, list) else [p], wires)
+        assert onp.allclose(got, M), (op, z)
+    # a fractional power of a constant gate: its square is the gate
+    r = qml.pow(qml.ECR(wires=[0, 1]), 0.5)
+    assert onp.allclose(qml.matrix(r) @ qml.matrix(r), qml.matrix(qml.ECR(wires=[0, 1])))
+
+
+def test_pow_in_a_circuit_replaces_its_base():
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(x):
+        qml.pow(qml.RX(x, wires=0), 2)
+        return qml.expval(qml.Z(0))
+
+    x = np.array(0.3)
+    assert onp.isclose(circuit(x), onp.cos(2 * 0.3))
+    assert onp.isclose(qml.grad(circuit)(x), -2 * onp.sin(2 * 0.3))
+
+
+def test_pennylane_aliases_and_ignored_keywords():
+    assert qml.CPhase is qml.ControlledPhaseShift and qml.SQISW is qml.SISWAP
+    assert qml.ops.CPhase is qml.ControlledPhaseShift
+    op = qml.MultiControlledX(wires=[0, 1, 2], work_wires=[3], work_wire_type="clean")
+    toffoli = onp.eye(8)[[0, 1, 2, 3, 4, 5, 7, 6]]  # |110> <-> |111>
+    assert onp.allclose(op.matrix(), toffoli)
+
+
+def test_pauli_rot_decomposition_as_pennylane_documents():
+    # PennyLane's PauliRot.compute_decomposition docstring
+    ops = qml.PauliRot.compute_decomposition(1.2, wires=[0, 1], pauli_word="XY")
+    assert [repr(o) for o in ops] == ["H(0)", "RX(1.5707963267948966, wires=[1])",
+                                      "MultiRZ(1.2, wires=[0, 1])", "H(0)",
+                                      "RX(-1.5707963267948966, wires=[1])"]
+    for word in ("XIZ", "YZY", "IIX"):
+        op = qml.PauliRot(0.7, word, wires=[0, 1, 2])
+        assert onp.allclose(_product(op.decomposition(), [0, 1, 2]), op.matrix())
+
+
+def test_compute_methods_take_pennylanes_positional_hyperparameters():
+    P = onp.kron(X, Y)
+    assert onp.allclose(qml.PauliRot.compute_matrix(0.3, "XY"),
+                        onp.cos(0.15) * onp.eye(4) - 1j * onp.sin(0.15) * P)
+    assert onp.allclose(qml.MultiRZ.compute_matrix(0.3, 2),
+                        onp.diag(onp.exp(-0.15j * onp.array([1, -1, -1, 1]))))
+    # eigenvalues of IsingXY: exp(+-i t/2) on the |01>, |10> block and 1, 1
+    ev = qml.IsingXY.compute_eigvals(0.3)
+    def key(v):
+        return (round(v.real, 9), round(v.imag, 9))
+    assert onp.allclose(sorted(ev, key=key), sorted([1, 1, onp.exp(0.15j), onp.exp(-0.15j)], key=key))
+    batch = qml.RX(onp.array([0.1, 0.2]), wires=0)
+    assert onp.allclose(batch.data[0], [0.1, 0.2])
+    assert onp.allclose(batch.pow(2)[0].matrix(), onp.stack([_rx(0.2), _rx(0.4)]))
+    assert qml.equal(qml.simplify(qml.X(0) + qml.X(0)), 2 * qml.X(0))
+
+
+def test_tape_and_queue_for_inspection():
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.AngleEmbedding([0.1, 0.2], wires=[0, 1])
+    tape = qml.tape.QuantumScript.from_queue(q)
+    assert [op.name for op in tape.operations] == ["RX", "RX"]
+    assert tape.get_parameters() == [0.1, 0.2] and list(tape.wires) == [0, 1]
+    script = qml.tape.QuantumScript(qml.Rot(0.1, 0.2, 0.3, wires=0).decomposition())
+    assert [op.name for op in script.operations] == ["RZ", "RY", "RZ"]
+    assert isinstance(qml.RX(0.1, 0), qml.operation.Operator)
+    with pytest.raises(AttributeError, match="qml.tape.expand_tape is not supported"):
+        qml.tape.expand_tape
+
+
+def test_numpy_random_generator_is_a_numpy_generator():
+    # PennyLane's np.random.default_rng: a Generator subclass; a Generator passes through
+    rng = np.random.default_rng(42)
+    assert isinstance(rng, np.random.Generator) and isinstance(rng, onp.random.Generator)
+    assert np.random.default_rng(rng) is rng
+    draw = rng.random(3)
+    assert isinstance(draw, np.tensor) and draw.requires_grad
+    assert onp.allclose(np.random.default_rng(42).random(3), onp.random.default_rng(42).random(3))
+    bitgen = onp.random.MT19937(5)
+    assert np.random.default_rng(bitgen).bit_generator is bitgen
