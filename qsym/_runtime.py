@@ -938,7 +938,9 @@ class QNode:
             values = execute(self, entry, executors.values_executor(self, entry), flat(xs),
                              flat(ds), (xs, ds))
         if self.interface == "autograd" or _has_tensor(args, kwargs):
-            values = [_as_tensor(v) for v in values]
+            # PennyLane's autograd results: tensors; sampled ones (finite shots) arrays
+            values = ([_zero_d_arrays(v) for v in values] if self.configured_shots()
+                      else [_as_tensor(v) for v in values])
         return format_values(entry.circuit.output, values)
 
     def _cached_values(self, cache, entry, xs, ds):
@@ -1361,7 +1363,7 @@ class grad(_Derivative):
     (array(-0.51043865), array(-0.1026782))
     >>> from qsym import numpy as np
     >>> qml.grad(circuit2)(np.array(0.54), 0.12)   # only the tensor is trainable
-    np.float64(-0.5104386525165021)
+    tensor(-0.51043865, requires_grad=True)
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -1393,14 +1395,29 @@ class grad(_Derivative):
                 )
             if not kwargs and len(args) == 1 and self._node is fun:
                 self._remember(fun, args[0], entry, blocks, single)
-            return self._structured(args, pick(jac[0], blocks, single))
-        return self._hybrid(autodiff.grad, args, kwargs)
+            return self._typed(args, self._structured(args, pick(jac[0], blocks, single)))
+        return self._typed(args, self._structured(args, self._hybrid(autodiff.grad, args,
+                                                                     kwargs)))
+
+    def _typed(self, args, result):
+        """PennyLane's types: the gradient by a 0-d ``qsym.numpy`` tensor is a 0-d tensor
+        (``requires_grad=True``; autograd keeps a scalar argument's type), by anything
+        else an array (or, for a list argument, a list); inside an outer derivative the
+        boxes as they are."""
+        if not any(type(a) is tensor and a.ndim == 0 for a in args) or any(
+                autodiff.has_box(a) for a in args):
+            return result
+        idx = self._diff_indices(args)
+        if not isinstance(result, tuple) or len(idx) == 1 and (
+                self._single or self.argnum is None):
+            return _tensor_if_scalar(args[idx[0]], result)
+        return tuple(_tensor_if_scalar(args[i], r) for i, r in zip(idx, result))
 
     def _structured(self, args, result):
         """A gradient by a list or tuple argument in that container (a list of 0-d
         arrays), as autograd (PennyLane's ``qml.grad``) returns it; arrays as they are."""
-        if self.argnum is None:  # only tensors are trainable: arrays
-            return result
+        if self.argnum is None or isinstance(result, tuple) and not result:
+            return result  # only tensors are trainable: arrays; or nothing trainable
         if self._single:
             return _like_container(args[self.argnum[0]], result)
         return tuple(_like_container(args[k], r) for k, r in zip(self.argnum, result))
@@ -1521,6 +1538,21 @@ def _check_no_global_draws(before) -> None:
             "a keyword argument, or an argument not differentiated)")
 
 
+def _tensor_if_scalar(arg, g):
+    """``g`` as a 0-d trainable tensor where ``arg`` is a 0-d tensor (PennyLane's
+    gradient type), else as it is."""
+    if type(arg) is tensor and arg.ndim == 0 and np.ndim(g) == 0:
+        return tensor(g, requires_grad=True)
+    return g
+
+
+def _zero_d_arrays(result):
+    """NumPy scalars as 0-d arrays, in tuples too (PennyLane's Jacobians are arrays)."""
+    if isinstance(result, tuple):
+        return tuple(_zero_d_arrays(r) for r in result)
+    return np.asarray(result) if isinstance(result, np.generic) else result
+
+
 def _like_container(arg, g):
     """``g`` (an array of ``arg``'s shape) shaped as ``arg``: nested lists/tuples of 0-d
     arrays where ``arg`` is a list or tuple."""
@@ -1570,7 +1602,8 @@ class jacobian(_Derivative):
                 return self._hybrid(autodiff.jacobian, args, kwargs)
             if not blocks:
                 return self._nothing(args, kwargs)
-            rows = [pick(jac[m], blocks, single) for m in range(len(entry.post))]
+            rows = [_zero_d_arrays(pick(jac[m], blocks, single))
+                    for m in range(len(entry.post))]
             if entry.circuit.output == "scalar":
                 return rows[0]
             return tuple(rows)
