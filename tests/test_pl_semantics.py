@@ -426,3 +426,42 @@ def test_execute_kwargs_are_pennylanes():
         "grad_on_execution": "best", "cache": "auto", "cachesize": 5, "max_diff": 2,
         "device_vjp": False, "postselect_mode": None, "mcm_method": None,
         "executor_backend": None}
+
+
+# --- result types (read from PennyLane 0.45.1 running the same calls) --------------------------
+
+
+@qml.qnode(dev2)
+def rx_z(x):
+    qml.RX(x, wires=0)
+    return qml.expval(qml.PauliZ(0))  # cos(x)
+
+
+def test_gradient_and_jacobian_types_are_pennylanes():
+    t = np.array(0.3)
+    g = qml.grad(rx_z)(t)
+    assert type(g) is np.tensor and g.ndim == 0 and g.requires_grad
+    assert float(g) == pytest.approx(-onp.sin(0.3), abs=1e-12)
+    h = qml.grad(lambda x: rx_z(x) ** 2)(t)  # hybrid: d cos^2 = -sin(2x)
+    assert type(h) is np.tensor and float(h) == pytest.approx(-onp.sin(0.6), abs=1e-12)
+    both = qml.grad(zz)(np.array([0.4, -0.7]), np.array(0.3))
+    assert type(both[0]) is onp.ndarray and type(both[1]) is np.tensor
+    assert type(qml.grad(rx_z, argnum=0)(0.3)) is onp.float64  # a float: a NumPy number
+    j = qml.jacobian(rx_z)(t)
+    assert type(j) is onp.ndarray and j.shape == () and float(j) == pytest.approx(-onp.sin(0.3))
+    in_list = qml.grad(lambda v: zz(v, 0.3), argnum=0)([0.4, -0.7])
+    assert type(in_list) is list and all(type(v) is onp.ndarray and v.shape == () for v in in_list)
+    onp.testing.assert_allclose(in_list, exact(W, X)[0], atol=1e-12)
+
+
+def test_sampled_results_are_arrays_and_tensor_repr_is_pennylanes():
+    sampled = qml.set_shots(rx_z, shots=20)
+    for x in (np.array(0.3), 0.3):
+        r = sampled(x)
+        assert not isinstance(r, np.tensor) and r.shape == ()
+    assert type(sampled(np.array(0.3))) is onp.ndarray  # a 0-d array (PennyLane's)
+    assert type(sampled(0.3)) is onp.float64
+    assert isinstance(rx_z(np.array(0.3)), np.tensor)  # exact: a tensor
+    # NumPy's own layout for the class name "tensor(": continued lines indented by 8
+    assert repr(np.array([[0.5, 1.0], [1.5, 2.0]])) == (
+        "tensor([[0.5, 1. ],\n        [1.5, 2. ]], requires_grad=True)")
