@@ -696,6 +696,18 @@ class QNode:
         return f"<QNode {getattr(self.func, '__name__', '?')} on {self.device!r}>"
 
     @property
+    def _shots(self) -> shots_mod.Shots:
+        """PennyLane's ``qnode._shots`` (tests read it): the shots this QNode runs with,
+        as a :class:`qsym.measurements.Shots`."""
+        return shots_mod.Shots(self.configured_shots())
+
+    @property
+    def _shots_override_device(self) -> bool:
+        """PennyLane's name: whether shots were set on the QNode (``shots=``,
+        ``qml.set_shots``), over the device's."""
+        return self._shots_set
+
+    @property
     def execute_kwargs(self) -> dict:
         """PennyLane's execution options of this QNode (a new dict each time):
         ``grad_on_execution``, ``cache``, ``cachesize``, ``max_diff``, ``device_vjp``,

@@ -414,6 +414,7 @@ def test_update_keeps_shots_set_on_the_qnode_and_warns_for_a_device_with_other_s
     c = qml.set_shots(qml.QNode(crx, dev2), shots=30)
     kept = c.update(diff_method="parameter-shift")
     assert kept.configured_shots() == 30 and kept.update_shots(7).configured_shots() == 7
+    assert kept._shots == qml.measurements.Shots(30) and kept._shots_override_device
     plain = qml.QNode(crx, dev2)
     with pytest.warns(UserWarning, match="shots value does not match"):
         moved = plain.update(device=qml.device("default.qubit", wires=2, shots=100))
