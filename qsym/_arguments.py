@@ -251,6 +251,10 @@ def check_interface(interface):
 
 
 GRADIENT_KWARGS = ("h", "approx_order", "strategy", "shifts")
+# PennyLane's gradient options that change no number qsym computes: parameter shift's
+# tolerance for zero coefficients (qsym's rules are exact), its broadcasting of the shifted
+# circuits, and the check of the parameters (accepted, kept in ``gradient_kwargs``)
+NEUTRAL_GRADIENT_KWARGS = ("atol", "broadcast", "use_broadcasting", "validate_params")
 
 
 def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, device_vjp, gradient_kwargs,
@@ -285,11 +289,13 @@ def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, devic
         return {}
     if not isinstance(gradient_kwargs, dict):
         raise ArgumentError(f"gradient_kwargs must be a dict, got {type(gradient_kwargs).__name__}")
-    bad = sorted(k for k in gradient_kwargs if k not in GRADIENT_KWARGS)
+    bad = sorted(k for k in gradient_kwargs
+                 if k not in GRADIENT_KWARGS and k not in NEUTRAL_GRADIENT_KWARGS)
     if bad:
         raise ArgumentError(
             f"unsupported gradient_kwargs {bad}; qsym understands {', '.join(GRADIENT_KWARGS)} "
-            "(finite-difference step, order and strategy, custom shifts)"
+            "(finite-difference step, order and strategy, custom shifts), and accepts "
+            f"{', '.join(NEUTRAL_GRADIENT_KWARGS)} (they change nothing qsym computes)"
         )
     return dict(gradient_kwargs)
 
@@ -311,14 +317,14 @@ class Options:
     device_vjp: Any
 
 
-def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="auto",
+def resolve(diff_method="best", h=None, approx_order=1, interface="auto",
             shifts=None, *, strategy="forward", grad_on_execution="best", cache="auto", cachesize=10000,
             max_diff=1, device_vjp=False, gradient_kwargs=None, postselect_mode=None,
             mcm_method=None, executor_backend=None, autograph=True) -> Options:
     """Check a QNode's keywords; the :class:`Options` they give."""
     if isinstance(diff_method, str) and diff_method in ALL_INTERFACES:
         # PennyLane's third positional argument is the interface
-        interface, diff_method = diff_method, "parameter-shift"
+        interface, diff_method = diff_method, "best"
     if diff_method == "device":  # PennyLane: the device's own method (lightning: adjoint)
         diff_method = "adjoint"
     if diff_method not in DIFF_METHODS and diff_method is not None:

@@ -136,7 +136,10 @@ def _values_vjp(argnums, ans, args, kwargs):
 
     def vjp(g):
         jac = qnode_jacobian(qnode, kw, diff, *xs)
-        return _split(anp.dot(g, jac), qnode, kw, diff, xs, argnums)
+        v = anp.dot(g, jac)
+        if np.iscomplexobj(jac):  # qml.state(): real inputs take Re(g . J) (autograd's rule)
+            v = anp.real(v)
+        return _split(v, qnode, kw, diff, xs, argnums)
 
     return vjp
 
@@ -168,16 +171,12 @@ def call_boxed(qnode, args, kwargs):
     diff = tuple(i for i, a in enumerate(args) if isinstance(a, Box))
     plain = [getval(a) for a in args]
     entry = qnode.compiled(plain, kwargs, diff)[0]
-    if entry.is_state:
-        raise DifferentiationError(
-            "qml.state() has no gradient in qsym (it is complex and not an expectation "
-            "value); differentiate expval, var or probs instead"
-        )
     flat = qnode_values(qnode, kwargs, diff, *args)
     values, at = [], 0
     lead = (entry.size,) if entry.broadcast else ()  # a broadcast QNode: batch first
-    for _, _, _, shape in entry.post:
-        shape = lead + shape
+    for kind, _, _, shape in entry.post:
+        # qml.state(): complex amplitudes (the flat vector is then complex)
+        shape = lead + ((2**entry.circuit.num_wires,) if kind == "state" else shape)
         size = int(np.prod(shape))
         values.append(flat[at] if shape == () else anp.reshape(flat[at : at + size], shape))
         at += size

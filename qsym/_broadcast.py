@@ -190,6 +190,7 @@ class Broadcast:
         self.post = element.post
         self.simple = False
         self.is_state = element.is_state
+        self.has_state = element.has_state
         self.drawn = element.drawn
         self.blocks = blocks  # full argument shapes
         self.diff_args = diff_args

@@ -139,7 +139,16 @@ def exact_values(node, entry, x, d):
     if entry.drawn:
         raise MeasurementError(NEEDS_SHOTS)
     out = entry.value(x, d)
-    return (out if entry.simple else measurements(entry.post, out)[0]), 1
+    values = out if entry.simple else measurements(entry.post, out)[0]
+    if entry.has_state:  # qml.state() beside other measurements: the state in its place
+        values = with_state(entry, values, state(entry, x, d))
+    return values, 1
+
+
+def with_state(entry, values, psi):
+    """``values`` (per measurement, ``None`` where a ``qml.state()`` is) with the state
+    vector ``psi`` (a copy each) in those places."""
+    return [psi.copy() if kind == "state" else v for (kind, *_), v in zip(entry.post, values)]
 
 
 def state(entry, x, d):
@@ -155,13 +164,13 @@ _C128 = np.dtype(np.complex128)
 
 
 def state_values(node, entry, x, d):
-    """``qml.state()`` (not counted as an execution)."""
-    return [state(entry, x, d)], None
+    """``qml.state()`` (not counted as an execution), once per ``qml.state()`` returned."""
+    return with_state(entry, [None] * len(entry.post), state(entry, x, d)), None
 
 
 def sampled_values(node, entry, x, d):
     """Every measurement estimated from ``shots`` samples (:class:`qsym._shots.Sampler`)."""
-    if entry.is_state:
+    if entry.has_state:
         raise MeasurementError(STATE_WITH_SHOTS)
     return node.sampler(entry).values(x, d, node.current_shots(), node.device.rng), 1
 
@@ -173,6 +182,9 @@ def batch_exact_values(node, element, X, D):
     """Every row of a batch in one compiled call."""
     if element.drawn:
         raise MeasurementError(NEEDS_SHOTS)
+    if element.has_state:  # one state per row
+        rows = [exact_values(node, element, X[b], D[b])[0] for b in range(X.shape[0])]
+        return rows, X.shape[0]
     out = element.batch_value(X, D)
     return [measurements(element.post, row)[0] for row in out], X.shape[0]
 

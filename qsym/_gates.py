@@ -790,6 +790,35 @@ def numeric_matrix_function(name: str, num_wires: int | None = None, hyper: tupl
 
 
 @REGISTRY.memo
+def numeric_derivative_function(name: str, num_wires: int | None = None, hyper: tuple = (),
+                                pos: int = 0):
+    """A NumPy function ``f(*params) -> d matrix / d params[pos]``, the exact sympy
+    derivative of the gate's matrix (the reference interpreter's state Jacobian,
+    :func:`qsym._ir.state_jacobian`). Gates on many wires given by NumPy only (no sympy
+    matrix) raise :class:`GateError`.
+
+    >>> d = numeric_derivative_function("RZ")(0.0)   # d/dt diag(e^(-it/2), e^(it/2)) at 0
+    >>> d.diagonal().imag.tolist()
+    [-0.5, 0.5]
+    """
+    from .errors import GateError
+
+    row = gate_def(name)
+    if row.numeric is not None and num_wires is not None and num_wires >= STRUCTURED_MIN_WIRES:
+        raise GateError(
+            f"the derivative of {name} on {num_wires} wires as a matrix is not available (its "
+            "matrix is made by NumPy, not sympy); differentiate expval, var or probs instead")
+    syms = sp.symbols(f"p0:{row.num_params}", real=True)
+    mat = row.sympy_matrix(syms, num_wires, hyper).diff(syms[pos])
+    f = sp.lambdify(syms, mat, modules="numpy")
+
+    def fn(*params):
+        return np.array(f(*params), dtype=np.complex128)
+
+    return fn
+
+
+@REGISTRY.memo
 def definition_key(name: str) -> str:
     """What identifies gate ``name``'s definition in hashes and records: ``""`` for qsym's
     own gates (fixed with qsym's version), a SHA-256 of the exact matrix (and wire count,

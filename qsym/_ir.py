@@ -3,7 +3,8 @@
 - :func:`format_circuit`: a readable listing, one op per line;
 - :func:`validate`: the structural checks every later stage relies on;
 - :func:`simulate` / :func:`final_state` (steps of :func:`apply_matrix`): a small NumPy
-  reference interpreter, the oracle for every kernel;
+  reference interpreter, the oracle for every kernel; :func:`state_jacobian`, the exact
+  derivative of the final state (``qml.jacobian`` of ``qml.state()``);
 - :func:`structural_hash`: the circuit's key in generated modules and in exports
   (``qml.load(expected_hash=)``).
 
@@ -30,7 +31,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import GateError, MeasurementError, WireError
-from ._gates import PAULI, definition_key, gate_def, numeric_matrix_function
+from ._gates import PAULI, definition_key, gate_def, numeric_derivative_function, numeric_matrix_function
 
 Word = tuple  # tuple of (wire index, "X" | "Y" | "Z"), sorted by wire
 
@@ -365,6 +366,41 @@ def final_state(c: Circuit, x, d=()) -> np.ndarray:
         mat = numeric_matrix_function(*op.variant)(*pars)
         state = apply_matrix(state, mat, op.wires)
     return state.reshape(-1)
+
+
+def state_jacobian(c: Circuit, x, d=()) -> tuple:
+    """``(psi, J)``: the final state (flat, wire 0 most significant) and its exact complex
+    Jacobian ``J[amplitude, input]`` by the inputs ``x`` (NumPy; forward mode: one tangent
+    state per input, carried through every gate; a gate's parameters contribute
+    ``(dU/dp) psi * dp/dx`` with ``dU/dp`` the sympy derivative of its matrix and ``dp/dx``
+    that of the traced parameter). Costs ``len(x) + 1`` state vectors.
+
+    >>> t = sp.Symbol("t", real=True)
+    >>> c = Circuit(1, (Op("RY", (0,), (2 * t,)),), (Measurement("state"),), inputs=(t,))
+    >>> psi, J = state_jacobian(c, [0.0])   # d/dt (cos t, sin t) at 0
+    >>> J[:, 0].real.tolist()
+    [0.0, 1.0]
+    """
+    values = input_values(c, x, d)
+    n, k = c.num_wires, len(c.inputs)
+    psi = np.zeros((2,) * n, dtype=complex)
+    psi[(0,) * n] = 1.0
+    tangents = np.zeros((k,) + (2,) * n, dtype=complex)
+    column = {s: j for j, s in enumerate(c.inputs)}
+    for op in c.ops:
+        pars = [evaluate(p, values) for p in op.params]
+        shifted = tuple(w + 1 for w in op.wires)
+        tangents = apply_matrix(tangents, numeric_matrix_function(*op.variant)(*pars), shifted)
+        for pos, p in enumerate(op.params):
+            free = [s for s in sp.sympify(p).free_symbols if s in column]
+            if not free:
+                continue
+            dpsi = apply_matrix(psi, numeric_derivative_function(*op.variant, pos)(*pars),
+                                op.wires)
+            for s in free:
+                tangents[column[s]] += evaluate(sp.diff(p, s), values) * dpsi
+        psi = apply_matrix(psi, numeric_matrix_function(*op.variant)(*pars), op.wires)
+    return psi.reshape(-1), tangents.reshape(k, -1).T
 
 
 def simulate(c: Circuit, x, d=()) -> np.ndarray:

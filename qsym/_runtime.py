@@ -35,13 +35,14 @@ from ._arguments import (  # classify: looked up here at each call (tests count 
     F64,
     INTERFACES,  # noqa: F401
     TRAIN,
+    GRADIENT_KWARGS,
     classify,
     normalize_argnum,
     resolve,
 )
 from ._autodiff import Boxed
 from .numpy import tensor
-from .errors import ArgumentError, DeviceError, DifferentiationError, TracingError
+from .errors import ArgumentError, DeviceError, DifferentiationError, GateError, TracingError
 from ._executors import execute
 from ._gates import REGISTRY as GATE_REGISTRY
 from ._program import Prepared
@@ -61,6 +62,11 @@ logger = logging.getLogger("qsym.runtime")
 
 _NO_DATA = np.zeros(0)  # shared: the compiled code never writes its inputs
 _SHOT_COUNT = threading.local()  # .active: (QNode, the shot count it evaluates now)
+class _OptionsError(ArgumentError, ValueError):
+    """Bad QNode options where PennyLane raises a ``ValueError`` (``QNode.update()``
+    without options): an :class:`ArgumentError` that is also a ``ValueError``."""
+
+
 _UNSET = "unset"  # PennyLane's marker for "shots not given on the QNode"
 
 
@@ -124,7 +130,9 @@ class Compiled:
         self.post = ir.post_layout(self.circuit)
         # only expectation values: one row per measurement, nothing to post-process
         self.simple = all(m.kind == "expval" for m in self.circuit.measurements)
-        self.is_state = self.circuit.measurements[0].kind == "state"
+        # qml.state() alone (no compiled rows), or with other measurements
+        self.is_state = all(m.kind == "state" for m in self.circuit.measurements)
+        self.has_state = any(m.kind == "state" for m in self.circuit.measurements)
         # drawn from samples (finite shots only)
         self.drawn = any(m.kind in ("sample", "counts") for m in self.circuit.measurements)
         self.broadcast = False  # see qsym._broadcast.Broadcast
@@ -548,11 +556,11 @@ class QNode:
     Args:
         func: the circuit function; it applies gates and returns measurement(s).
         device: a :class:`Device`.
-        diff_method: ``"parameter-shift"`` (default; exact, what runs on hardware),
-            ``"adjoint"`` (exact; one forward and one backward sweep, Jones & Gacon 2020),
-            ``"finite-diff"`` (step ``h``, ``approx_order``, ``strategy``) or
-            ``"best"`` (the fastest exact method: adjoint, or parameter shift when custom
-            ``shifts`` are given).
+        diff_method: ``"best"`` (default, as PennyLane's: the fastest exact method,
+            adjoint, or parameter shift when custom ``shifts`` are given or with finite
+            shots), ``"parameter-shift"`` (exact, what runs on hardware), ``"adjoint"``
+            (exact; one forward and one backward sweep, Jones & Gacon 2020) or
+            ``"finite-diff"`` (step ``h``, ``approx_order``, ``strategy``).
         static_argnames: arguments whose values decide the circuit's structure (traced
             again for each new value) rather than being fed in as numbers.
         h, approx_order, strategy: finite differences as PennyLane's (defaults
@@ -594,7 +602,7 @@ class QNode:
         self,
         func: Callable[..., Any],
         device: Device,
-        diff_method: str | None = "parameter-shift",
+        diff_method: str | None = "best",
         static_argnames: str | Sequence[str] = (),
         h: float | None = None,
         approx_order: int = 1,
@@ -615,6 +623,10 @@ class QNode:
         executor_backend: Any = None,
         autograph: bool = True,
     ) -> None:
+        # the arguments as given, for update() (PennyLane's ``_init_args``)
+        self._init_args = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
+        if shots is _UNSET:
+            del self._init_args["shots"]
         if not isinstance(device, Device):
             raise DeviceError(f"QNode needs a qsym device, got {type(device).__name__}")
         if not callable(func):
@@ -682,6 +694,87 @@ class QNode:
 
     def __repr__(self):
         return f"<QNode {getattr(self.func, '__name__', '?')} on {self.device!r}>"
+
+    @property
+    def _shots(self) -> shots_mod.Shots:
+        """PennyLane's ``qnode._shots`` (tests read it): the shots this QNode runs with,
+        as a :class:`qsym.measurements.Shots`."""
+        return shots_mod.Shots(self.configured_shots())
+
+    @property
+    def _shots_override_device(self) -> bool:
+        """PennyLane's name: whether shots were set on the QNode (``shots=``,
+        ``qml.set_shots``), over the device's."""
+        return self._shots_set
+
+    @property
+    def execute_kwargs(self) -> dict:
+        """PennyLane's execution options of this QNode (a new dict each time):
+        ``grad_on_execution``, ``cache``, ``cachesize``, ``max_diff``, ``device_vjp``,
+        ``postselect_mode``, ``mcm_method``, ``executor_backend``, as given.
+
+        >>> import qsym as qml
+        >>> node = qml.QNode(lambda: qml.state(), qml.device("default.qubit", wires=1))
+        >>> node.execute_kwargs["device_vjp"], node.execute_kwargs["max_diff"]
+        (False, 1)
+        """
+        names = ("grad_on_execution", "cache", "cachesize", "max_diff", "device_vjp",
+                 "postselect_mode", "mcm_method", "executor_backend")
+        return {name: self._init_args[name] for name in names}
+
+    def update(self, **kwargs) -> "QNode":
+        """A new QNode with some options changed (PennyLane's ``QNode.update``): every
+        keyword of :class:`QNode` (``func``, ``device``, ``diff_method``, ``interface``,
+        ``shots``, ...) not given keeps this QNode's value; ``gradient_kwargs`` are merged
+        into this QNode's. Shots set on this QNode (``shots=``, ``qml.set_shots``) stay
+        unless ``shots`` is given; a new device whose shots differ from this QNode's warns,
+        as PennyLane does. The new QNode compiles its own code at its first call.
+
+        >>> import qsym as qml
+        >>> @qml.qnode(qml.device("default.qubit", wires=1))
+        ... def c(x):
+        ...     qml.RX(x, wires=0)
+        ...     return qml.expval(qml.PauliZ(0))
+        >>> fd = c.update(diff_method="finite-diff", gradient_kwargs={"h": 1e-6})
+        >>> fd.diff_method, fd.gradient_kwargs, c.diff_method
+        ('finite-diff', {'h': 1e-06}, 'best')
+        """
+        if not kwargs:
+            raise _OptionsError(
+                "Must specify at least one configuration property to update. Valid "
+                f"properties are: {sorted(self._init_args)} and gradient_kwargs' keys "
+                f"{list(GRADIENT_KWARGS)}.")
+        args = dict(self._init_args)
+        merged = dict(args.get("gradient_kwargs") or {})
+        merged.update(kwargs.pop("gradient_kwargs", None) or {})
+        for name in merged:  # given before as a keyword (h=...): the new value wins
+            if name in args and name != "gradient_kwargs":
+                args[name] = None if name in ("h", "shifts") else args[name]
+        args["gradient_kwargs"] = merged or None
+        if "shots" not in kwargs and self._shots_set:
+            args["shots"] = self.shots
+        elif ("device" in kwargs and "shots" not in kwargs
+              and kwargs["device"].shots != self.device.shots):
+            warnings.warn(
+                "The device's shots value does not match the QNode's shots value. This may "
+                "lead to unexpected behaviour. Use `set_shots` to update the QNode's shots.",
+                UserWarning, stacklevel=2)
+        args.update(kwargs)
+        return QNode(**args)
+
+    def update_shots(self, shots) -> "QNode":
+        """A copy of this QNode with other shots (PennyLane's ``QNode.update_shots``; the
+        same as ``qml.set_shots(qnode, shots=shots)``).
+
+        >>> import qsym as qml
+        >>> @qml.qnode(qml.device("default.qubit", wires=1, seed=2))
+        ... def c():
+        ...     qml.Hadamard(wires=0)
+        ...     return qml.sample(qml.PauliZ(0))
+        >>> c.update_shots(7)().shape
+        (7,)
+        """
+        return _with_shots(self, shots)
 
     def configured_shots(self):
         """The shots set: the QNode's (``shots=``, ``qml.set_shots``; ``None`` set there
@@ -857,7 +950,9 @@ class QNode:
             values = execute(self, entry, executors.values_executor(self, entry), flat(xs),
                              flat(ds), (xs, ds))
         if self.interface == "autograd" or _has_tensor(args, kwargs):
-            values = [_as_tensor(v) for v in values]
+            # PennyLane's autograd results: tensors; sampled ones (finite shots) arrays
+            values = ([_zero_d_arrays(v) for v in values] if self.configured_shots()
+                      else [_as_tensor(v) for v in values])
         return format_values(entry.circuit.output, values)
 
     def _cached_values(self, cache, entry, xs, ds):
@@ -896,18 +991,46 @@ class QNode:
         signature, per-measurement values and Jacobians, batch first."""
         self._differentiable()
         entry, xs, ds = self.compiled(args, kwargs, diff)
-        if entry.is_state:
-            raise DifferentiationError(
-                "qml.state() has no gradient in qsym (it is complex and not an expectation "
-                "value); differentiate expval, var or probs instead"
-            )
+        if entry.has_state:
+            return self.state_jacobian(entry, xs, ds) + (entry,)
+        return self._rows_jacobian(entry, xs, ds) + (entry,)
+
+    def _rows_jacobian(self, entry, xs, ds):
+        """The compiled rows and their Jacobian, by this QNode's ``diff_method``."""
         executor = executors.jacobian_executor(self, entry)
         try:
-            out, jac = execute(self, entry, executor, flat(xs), flat(ds), (xs, ds))
+            return execute(self, entry, executor, flat(xs), flat(ds), (xs, ds))
         except templates.ZeroBlock as exc:  # a zero block of a state preparation's inputs
-            out, jac = templates.zero_block_jacobian(self, entry, executor, flat(xs),
-                                                     flat(ds), exc)
-        return out, jac, entry
+            return templates.zero_block_jacobian(self, entry, executor, flat(xs), flat(ds),
+                                                 exc)
+
+    def state_jacobian(self, entry, xs, ds):
+        """``(values, jacs)`` per measurement of a signature that returns ``qml.state()``:
+        the state's Jacobian is complex, ``(2**n, inputs)``, exact (the reference
+        interpreter's forward mode, :func:`qsym._ir.state_jacobian`: what PennyLane's
+        backprop differentiates), the other measurements' by ``diff_method``. Not with
+        finite shots or broadcasting (:class:`DifferentiationError`)."""
+        if self.current_shots():
+            raise DifferentiationError(executors.STATE_WITH_SHOTS)
+        if entry.broadcast:
+            raise DifferentiationError(
+                "the derivative of qml.state() for a batch of parameter sets is not "
+                "supported; differentiate one parameter set at a time")
+        x, d = flat(xs), flat(ds)
+        try:
+            _, dpsi = ir.state_jacobian(entry.circuit, x, d)
+        except GateError as exc:
+            raise DifferentiationError(str(exc)) from None
+        if not np.all(np.isfinite(dpsi)):
+            raise DifferentiationError(
+                "qml.state() is not differentiable at these inputs (a state preparation's "
+                "angles are singular here); differentiate probs, expval or var instead")
+        if entry.is_state:
+            values = jacs = [None] * len(entry.post)
+        else:
+            values, jacs = measurements(entry.post, *self._rows_jacobian(entry, xs, ds))
+        values = executors.with_state(entry, values, executors.state(entry, x, d))
+        return values, executors.with_state(entry, jacs, dpsi)
 
     # --- flat forms, for the autograd primitives (qsym.autodiff) ------------------------
     def flat_values(self, args, kwargs, diff):
@@ -926,6 +1049,8 @@ class QNode:
         if entry.broadcast:
             n = entry.nx
             return flat_concat(out), flat_concat(jac, n), entry
+        if entry.has_state:  # per measurement already
+            return flat_concat(out), flat_concat(jac, jac[0].shape[-1]), entry
         values, jacs = measurements(entry.post, out, jac)
         return flat_concat(values), flat_concat(jacs, jac.shape[1]), entry
 
@@ -975,7 +1100,7 @@ def flat_concat(arrays, *tail):
 
 
 def qnode(
-    device: Device, diff_method: str = "parameter-shift", **kwargs: Any
+    device: Device, diff_method: str = "best", **kwargs: Any
 ) -> Callable[[Callable[..., Any]], QNode]:
     """Decorator: turn a circuit function into a :class:`QNode` on ``device``.
 
@@ -1188,7 +1313,7 @@ class _Derivative:
         if entry.simple:
             self._forward = ("qnode", (entry.circuit.output, out))
             return jac, entry, blocks, single
-        values, jacs = measurements(entry.post, out, jac)
+        values, jacs = (out, jac) if entry.has_state else measurements(entry.post, out, jac)
         self._forward = ("qnode", (entry.circuit.output, values))
         return jacs, entry, blocks, single
 
@@ -1250,7 +1375,7 @@ class grad(_Derivative):
     (array(-0.51043865), array(-0.1026782))
     >>> from qsym import numpy as np
     >>> qml.grad(circuit2)(np.array(0.54), 0.12)   # only the tensor is trainable
-    np.float64(-0.5104386525165021)
+    tensor(-0.51043865, requires_grad=True)
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -1271,7 +1396,8 @@ class grad(_Derivative):
                 return self._hybrid(autodiff.grad, args, kwargs)
             if not blocks:
                 return self._nothing(args, kwargs)
-            if entry.circuit.output != "scalar" or entry.post[0][3] != () or entry.broadcast:
+            if (entry.circuit.output != "scalar" or entry.post[0][3] != () or entry.broadcast
+                    or entry.has_state):
                 what = ', '.join(m.kind for m in entry.circuit.measurements)
                 if entry.broadcast:
                     what += f" for a batch of {entry.size} parameter sets"
@@ -1281,14 +1407,29 @@ class grad(_Derivative):
                 )
             if not kwargs and len(args) == 1 and self._node is fun:
                 self._remember(fun, args[0], entry, blocks, single)
-            return self._structured(args, pick(jac[0], blocks, single))
-        return self._hybrid(autodiff.grad, args, kwargs)
+            return self._typed(args, self._structured(args, pick(jac[0], blocks, single)))
+        return self._typed(args, self._structured(args, self._hybrid(autodiff.grad, args,
+                                                                     kwargs)))
+
+    def _typed(self, args, result):
+        """PennyLane's types: the gradient by a 0-d ``qsym.numpy`` tensor is a 0-d tensor
+        (``requires_grad=True``; autograd keeps a scalar argument's type), by anything
+        else an array (or, for a list argument, a list); inside an outer derivative the
+        boxes as they are."""
+        if not any(type(a) is tensor and a.ndim == 0 for a in args) or any(
+                autodiff.has_box(a) for a in args):
+            return result
+        idx = self._diff_indices(args)
+        if not isinstance(result, tuple) or len(idx) == 1 and (
+                self._single or self.argnum is None):
+            return _tensor_if_scalar(args[idx[0]], result)
+        return tuple(_tensor_if_scalar(args[i], r) for i, r in zip(idx, result))
 
     def _structured(self, args, result):
         """A gradient by a list or tuple argument in that container (a list of 0-d
         arrays), as autograd (PennyLane's ``qml.grad``) returns it; arrays as they are."""
-        if self.argnum is None:  # only tensors are trainable: arrays
-            return result
+        if self.argnum is None or isinstance(result, tuple) and not result:
+            return result  # only tensors are trainable: arrays; or nothing trainable
         if self._single:
             return _like_container(args[self.argnum[0]], result)
         return tuple(_like_container(args[k], r) for k, r in zip(self.argnum, result))
@@ -1409,6 +1550,21 @@ def _check_no_global_draws(before) -> None:
             "a keyword argument, or an argument not differentiated)")
 
 
+def _tensor_if_scalar(arg, g):
+    """``g`` as a 0-d trainable tensor where ``arg`` is a 0-d tensor (PennyLane's
+    gradient type), else as it is."""
+    if type(arg) is tensor and arg.ndim == 0 and np.ndim(g) == 0:
+        return tensor(g, requires_grad=True)
+    return g
+
+
+def _zero_d_arrays(result):
+    """NumPy scalars as 0-d arrays, in tuples too (PennyLane's Jacobians are arrays)."""
+    if isinstance(result, tuple):
+        return tuple(_zero_d_arrays(r) for r in result)
+    return np.asarray(result) if isinstance(result, np.generic) else result
+
+
 def _like_container(arg, g):
     """``g`` (an array of ``arg``'s shape) shaped as ``arg``: nested lists/tuples of 0-d
     arrays where ``arg`` is a list or tuple."""
@@ -1458,7 +1614,8 @@ class jacobian(_Derivative):
                 return self._hybrid(autodiff.jacobian, args, kwargs)
             if not blocks:
                 return self._nothing(args, kwargs)
-            rows = [pick(jac[m], blocks, single) for m in range(len(entry.post))]
+            rows = [_zero_d_arrays(pick(jac[m], blocks, single))
+                    for m in range(len(entry.post))]
             if entry.circuit.output == "scalar":
                 return rows[0]
             return tuple(rows)

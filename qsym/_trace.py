@@ -631,8 +631,6 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
             wires = tuple(wire_index(w, op.name) for w in op.wires)
             ir_ops.append(Op(op.name, wires, tuple(sp.sympify(p) for p in op.params), op.hyper))
     measurements = []
-    if any(m.kind == "state" for m in results) and len(results) > 1:
-        raise MeasurementError("qml.state() must be the circuit's only measurement")
     for m in results:
         if m.kind == "state":
             measurements.append(Measurement("state"))

@@ -74,8 +74,10 @@ class tensor(_np.ndarray):
         raise TypeError("unhashable type: 'tensor' (only 0-d tensors are hashable)")
 
     def __repr__(self):
-        body = repr(self.view(_np.ndarray))[len("array(") : -1]
-        return f"tensor({body}, requires_grad={self.requires_grad})"
+        # NumPy's repr of the subclass (its name, ``tensor(``, sets the indentation of
+        # continued lines), then the flag: PennyLane's tensor.__repr__
+        body = _np.ndarray.__repr__(self)
+        return f"{body[:-1]}, requires_grad={self.requires_grad})"
 
     def numpy(self) -> _np.ndarray:
         """The plain NumPy array."""

@@ -149,7 +149,7 @@ def test_probs_shapes_and_grad_refusal():
         qml.probs(op=qml.PauliX(0) + qml.PauliZ(1))
 
 
-def test_state_is_the_reference_state_and_has_no_gradient():
+def test_state_is_the_reference_state():
     n = 3
     body = random_circuit_function(91, n, n_ops=8)
 
@@ -163,12 +163,95 @@ def test_state_is_the_reference_state_and_has_no_gradient():
     assert psi.dtype == complex and psi.shape == (8,)
     entry, xs, ds = node.compiled((x, y), {"data": data})
     np.testing.assert_allclose(psi, ir.final_state(entry.circuit, flat(xs), flat(ds)), atol=1e-12)
-    with pytest.raises(qml.DifferentiationError, match="no gradient"):
-        qml.jacobian(node, argnum=[0, 1])(x, y, data=data)
 
-    def both(x):
-        qml.RX(x, wires=0)
-        return qml.state(), qml.expval(qml.PauliZ(0))
 
-    with pytest.raises(qml.MeasurementError, match="only measurement"):
-        qml.QNode(both, qml.device("default.qubit", wires=1))(0.1)
+def _bell_phase(a, b):
+    """RY(a) on 0, CNOT, RZ(b) on 1: cos(a/2) e^(-ib/2) |00> + sin(a/2) e^(ib/2) |11>,
+    and its derivatives by a and b, written out by hand."""
+    c, s, m, p = np.cos(a / 2), np.sin(a / 2), np.exp(-0.5j * b), np.exp(0.5j * b)
+    psi = np.array([c * m, 0, 0, s * p])
+    da = np.array([-s * m / 2, 0, 0, c * p / 2])
+    db = np.array([-0.5j * c * m, 0, 0, 0.5j * s * p])
+    return psi, da, db
+
+
+def _bell_phase_node(*measure, **options):
+    @qml.qnode(qml.device("default.qubit", wires=2), **options)
+    def node(a, b):
+        qml.RY(a, wires=0)
+        qml.CNOT(wires=[0, 1])
+        qml.RZ(b, wires=1)
+        return measure[0]() if len(measure) == 1 else tuple(m() for m in measure)
+    return node
+
+
+@pytest.mark.parametrize("method", ["best", "parameter-shift", "backprop"])
+def test_state_jacobian_is_the_hand_derived_one(method):
+    node = _bell_phase_node(qml.state, diff_method=method)
+    a, b = qml.numpy.array(0.7), qml.numpy.array(-0.4)
+    psi, da, db = _bell_phase(0.7, -0.4)
+    ja, jb = qml.jacobian(node)(a, b)  # the complex Jacobian of the amplitudes
+    assert ja.dtype == complex and ja.shape == (4,)
+    np.testing.assert_allclose(ja, da, atol=1e-12)
+    np.testing.assert_allclose(jb, db, atol=1e-12)
+    # through autograd (PennyLane's pattern: differentiate the real and imaginary parts)
+    re = qml.jacobian(lambda a, b: qml.numpy.real(node(a, b)))(a, b)
+    im = qml.jacobian(lambda a, b: qml.numpy.imag(node(a, b)))(a, b)
+    for got, want in ((re, (da.real, db.real)), (im, (da.imag, db.imag))):
+        np.testing.assert_allclose(got[0], want[0], atol=1e-12)
+        np.testing.assert_allclose(got[1], want[1], atol=1e-12)
+    with pytest.raises(qml.DifferentiationError, match="one scalar"):
+        qml.grad(node)(a, b)
+    with pytest.raises(qml.DifferentiationError, match="no derivatives"):
+        qml.hessian(lambda a: qml.numpy.real(node(a, b))[0])(a)
+
+
+def test_state_jacobian_matches_finite_differences_and_the_probabilities_gradient():
+    n = 3
+    body = random_circuit_function(92, n, n_ops=10)
+
+    def fn(x, y, measure, data=None):
+        body(x, y, data=data)
+        return qml.state() if measure == "state" else qml.probs(wires=range(n))
+
+    dev = qml.device("default.qubit", wires=n)
+    node = qml.QNode(fn, dev, static_argnames="measure")
+    x, y, d = np.array([0.3, -0.8, 1.2]), 0.6, np.array([0.5, -0.4])
+    jx, jy = qml.jacobian(node, argnum=[0, 1])(x, y, measure="state", data=d)
+    assert jx.shape == (8, 3) and jy.shape == (8,)
+    h = 1e-6  # central differences of the compiled state
+    for k in range(3):
+        e = np.eye(3)[k] * h
+        fd = (node(x + e, y, measure="state", data=d) - node(x - e, y, measure="state", data=d)) / (2 * h)
+        np.testing.assert_allclose(jx[:, k], fd, atol=1e-8)
+    fd = (node(x, y + h, measure="state", data=d) - node(x, y - h, measure="state", data=d)) / (2 * h)
+    np.testing.assert_allclose(jy, fd, atol=1e-8)
+    # d|psi|^2 = 2 Re(conj(psi) dpsi) against the probabilities' parameter-shift Jacobian
+    psi = node(x, y, measure="state", data=d)
+    px, py = qml.jacobian(node, argnum=[0, 1])(x, y, measure="probs", data=d)
+    np.testing.assert_allclose(2 * (psi.conj()[:, None] * jx).real, px, atol=1e-12)
+    np.testing.assert_allclose(2 * (psi.conj() * jy).real, py, atol=1e-12)
+
+
+def test_state_returned_with_other_measurements():
+    dev = qml.device("default.qubit", wires=2)
+    node = _bell_phase_node(qml.state, lambda: qml.expval(qml.PauliZ(1)),
+                            lambda: qml.probs(wires=0))
+    psi, ez, p0 = node(0.7, -0.4)
+    want, da, db = _bell_phase(0.7, -0.4)
+    np.testing.assert_allclose(psi, want, atol=1e-12)
+    assert ez == pytest.approx(np.cos(0.7), abs=1e-12)  # <Z1> = cos^2(a/2) - sin^2(a/2)
+    np.testing.assert_allclose(p0, [np.cos(0.35) ** 2, np.sin(0.35) ** 2], atol=1e-12)
+    a, b = qml.numpy.array(0.7), qml.numpy.array(-0.4)
+    (psi_a, psi_b), (ez_a, ez_b), (p_a, p_b) = qml.jacobian(node)(a, b)
+    np.testing.assert_allclose(psi_a, da, atol=1e-12)
+    np.testing.assert_allclose(psi_b, db, atol=1e-12)
+    assert (ez_a, ez_b) == (pytest.approx(-np.sin(0.7), abs=1e-12), pytest.approx(0, abs=1e-12))
+    np.testing.assert_allclose(p_a, [-np.sin(0.7) / 2, np.sin(0.7) / 2], atol=1e-12)
+    # a hybrid cost of both, through autograd, against the hand-derived derivative
+    cost = lambda a: qml.numpy.real(node(a, b)[0][3]) * node(a, b)[1]  # noqa: E731
+    want = 0.5 * np.cos(0.35) * np.cos(0.2) * np.cos(0.7) - np.sin(0.35) * np.cos(0.2) * np.sin(0.7)
+    assert float(qml.grad(cost)(a)) == pytest.approx(want, abs=1e-12)
+    with pytest.raises(qml.MeasurementError, match="finite shots"):
+        qml.set_shots(node, shots=10)(0.7, -0.4)
+    assert qml.QNode(lambda: (qml.state(), qml.state()), dev)()[1].shape == (4,)

@@ -239,7 +239,7 @@ def test_math():
 # --- Tracker -----------------------------------------------------------------------------------
 def test_tracker_history_and_latest():
     dev = qml.device("default.qubit", wires=1)
-    node = qml.QNode(_rx_z, dev)
+    node = qml.QNode(_rx_z, dev, diff_method="parameter-shift")
     node(X)
     with qml.Tracker(dev) as tracker:
         qml.grad(node, argnum=0)(X)  # value, then 2 shifted circuits: 2 batches

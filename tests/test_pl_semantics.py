@@ -363,3 +363,106 @@ def test_qjit_only_options_are_refused_at_the_call_as_in_pennylane(make):
     with pytest.raises(ValueError, match="unsupported without QJIT. "):
         make(f, h=1e-6)(0.5)
     assert make(f)(x) == pytest.approx(1.0)
+
+
+# --- QNode options: the default diff_method, update, execute_kwargs ---------------------------
+
+
+def test_default_diff_method_is_best_and_recorded_as_backprop():
+    c = qml.QNode(crx, dev2)
+    assert c.diff_method == "best" and qml.qnode(dev2)(crx).diff_method == "best"
+    assert qml.QNode(crx, dev2, "autograd").diff_method == "best"  # PennyLane's 3rd argument
+    with qml.Tracker(dev2) as t:
+        g = qml.grad(c)(PT)
+    assert t.totals == {"batches": 1, "simulations": 1, "executions": 1}  # PennyLane's backprop
+    ps = qml.grad(qml.QNode(crx, dev2, diff_method="parameter-shift"))(PT)
+    onp.testing.assert_allclose(g, ps, atol=1e-12)  # the same exact derivative
+    sampled = qml.set_shots(c, shots=50)  # with shots, "best" is parameter shift (PennyLane)
+    with qml.Tracker(dev2) as t:
+        qml.grad(sampled)(PT)
+    assert t.totals["batches"] == 2 and t.totals["executions"] == 7
+
+
+def test_update_returns_a_new_qnode_with_the_options_changed():
+    c = qml.QNode(crx, dev2, gradient_kwargs={"atol": 1})
+    assert c.gradient_kwargs == {"atol": 1}
+    new = c.update(diff_method="finite-diff", gradient_kwargs={"h": 1e-3},
+                   device_vjp=True)
+    assert new is not c and new.func is c.func and new.device is c.device
+    assert (new.diff_method, c.diff_method) == ("finite-diff", "best")
+    assert new.gradient_kwargs == {"atol": 1, "h": 1e-3} and new.h == 1e-3
+    assert new.execute_kwargs["device_vjp"] and not c.execute_kwargs["device_vjp"]
+    # a forward difference with h = 1e-3: within 1e-3 of the exact gradient, not equal to it
+    g_fd, g = qml.grad(new)(PT), qml.grad(c)(PT)
+    onp.testing.assert_allclose(g_fd, g, atol=2e-3)
+    assert not onp.allclose(g_fd, g, atol=1e-9)  # really a finite difference
+
+    def other(x):
+        qml.RY(x[0], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    assert float(c.update(func=other)(PT)) == pytest.approx(onp.cos(0.3), abs=1e-12)
+    with pytest.raises(ValueError, match="Must specify at least one configuration property"):
+        c.update()
+    with pytest.raises(qml.ArgumentError, match="Must specify"):
+        c.update()
+    with pytest.raises(TypeError):
+        c.update(no_such_option=1)
+
+
+def test_update_keeps_shots_set_on_the_qnode_and_warns_for_a_device_with_other_shots():
+    c = qml.set_shots(qml.QNode(crx, dev2), shots=30)
+    kept = c.update(diff_method="parameter-shift")
+    assert kept.configured_shots() == 30 and kept.update_shots(7).configured_shots() == 7
+    assert kept._shots == qml.measurements.Shots(30) and kept._shots_override_device
+    plain = qml.QNode(crx, dev2)
+    with pytest.warns(UserWarning, match="shots value does not match"):
+        moved = plain.update(device=qml.device("default.qubit", wires=2, shots=100))
+    assert moved.configured_shots() == 100
+
+
+def test_execute_kwargs_are_pennylanes():
+    c = qml.QNode(crx, dev2, cachesize=5, max_diff=2)
+    assert c.execute_kwargs == {
+        "grad_on_execution": "best", "cache": "auto", "cachesize": 5, "max_diff": 2,
+        "device_vjp": False, "postselect_mode": None, "mcm_method": None,
+        "executor_backend": None}
+
+
+# --- result types (read from PennyLane 0.45.1 running the same calls) --------------------------
+
+
+@qml.qnode(dev2)
+def rx_z(x):
+    qml.RX(x, wires=0)
+    return qml.expval(qml.PauliZ(0))  # cos(x)
+
+
+def test_gradient_and_jacobian_types_are_pennylanes():
+    t = np.array(0.3)
+    g = qml.grad(rx_z)(t)
+    assert type(g) is np.tensor and g.ndim == 0 and g.requires_grad
+    assert float(g) == pytest.approx(-onp.sin(0.3), abs=1e-12)
+    h = qml.grad(lambda x: rx_z(x) ** 2)(t)  # hybrid: d cos^2 = -sin(2x)
+    assert type(h) is np.tensor and float(h) == pytest.approx(-onp.sin(0.6), abs=1e-12)
+    both = qml.grad(zz)(np.array([0.4, -0.7]), np.array(0.3))
+    assert type(both[0]) is onp.ndarray and type(both[1]) is np.tensor
+    assert type(qml.grad(rx_z, argnum=0)(0.3)) is onp.float64  # a float: a NumPy number
+    j = qml.jacobian(rx_z)(t)
+    assert type(j) is onp.ndarray and j.shape == () and float(j) == pytest.approx(-onp.sin(0.3))
+    in_list = qml.grad(lambda v: zz(v, 0.3), argnum=0)([0.4, -0.7])
+    assert type(in_list) is list and all(type(v) is onp.ndarray and v.shape == () for v in in_list)
+    onp.testing.assert_allclose(in_list, exact(W, X)[0], atol=1e-12)
+
+
+def test_sampled_results_are_arrays_and_tensor_repr_is_pennylanes():
+    sampled = qml.set_shots(rx_z, shots=20)
+    for x in (np.array(0.3), 0.3):
+        r = sampled(x)
+        assert not isinstance(r, np.tensor) and r.shape == ()
+    assert type(sampled(np.array(0.3))) is onp.ndarray  # a 0-d array (PennyLane's)
+    assert type(sampled(0.3)) is onp.float64
+    assert isinstance(rx_z(np.array(0.3)), np.tensor)  # exact: a tensor
+    # NumPy's own layout for the class name "tensor(": continued lines indented by 8
+    assert repr(np.array([[0.5, 1.0], [1.5, 2.0]])) == (
+        "tensor([[0.5, 1. ],\n        [1.5, 2. ]], requires_grad=True)")
