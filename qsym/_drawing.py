@@ -62,7 +62,8 @@ def _controls(op) -> tuple:
 
 def _op_label(op, base: str, values: dict, decimals, matrices: list) -> str:
     if op.name == "QubitUnitary":
-        return f"U(M{_matrix_index(np.array(dict(op.hyper)['U'], dtype=complex), matrices)})"
+        U = np.array(dict(op.hyper)['U'], dtype=complex)
+        return f"U(M{_matrix_index(U.real if not np.any(U.imag) else U, matrices)})"
     if op.name == "PauliRot":
         base = "R" + dict(op.hyper)["pauli_word"]
     if decimals is None or not op.params:
@@ -102,7 +103,8 @@ def _obs_label(obs, matrices) -> str | None:
     if isinstance(obs, Operation):
         return _LABELS.get(obs.name, obs.name)
     if isinstance(obs, Observable) and getattr(obs, "_matrix", None) is not None:
-        return f"𝓗(M{_matrix_index(np.asarray(obs._matrix), matrices)})"
+        given = getattr(obs, "_given", None)  # shown as given, as PennyLane prints it
+        return f"𝓗(M{_matrix_index(np.asarray(obs._matrix if given is None else given), matrices)})"
     if isinstance(obs, Observable) and getattr(obs, "_source", None):
         return _LABELS.get(obs._source, obs._source)  # a gate used as an observable
     if isinstance(obs, Observable) and len(obs.terms) == 1:
@@ -283,7 +285,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
     if show_matrices and matrices:
         out += "\n"
         for i, M in enumerate(matrices):
-            out += f"\nM{i} = \n{M.real if not np.any(M.imag) else M}"
+            out += f"\nM{i} = \n{M}"
     return out
 
 
