@@ -805,3 +805,89 @@ def _mpl_figure(plt, lay, decimals, colors, fig, options):
             elif targets:
                 box(cx, width, min(targets), max(targets), label)
     return fig, ax
+
+
+# --- qml.Snapshot / qml.snapshots ------------------------------------------------------------
+import threading as _threading
+
+_SNAPSHOT_MARKS = _threading.local()  # .marks: the list qml.snapshots is filling, if any
+
+
+class Snapshot:
+    """PennyLane's ``qml.Snapshot(tag=None)``: marks a point of a circuit function whose
+    state :func:`snapshots` returns; a QNode's own evaluation ignores it. A snapshot of a
+    measurement (``measurement=``) is not supported (``MeasurementError``).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c():
+    ...     qml.Snapshot("start")
+    ...     qml.PauliX(wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> float(c())
+    -1.0
+    """
+
+    def __init__(self, tag=None, measurement=None, shots="workflow"):
+        from .errors import MeasurementError
+        from ._trace import active_tape
+
+        if measurement is not None:
+            raise MeasurementError(
+                "qml.Snapshot(measurement=...) is not supported by qsym: a snapshot records "
+                "the state (qml.state()); measure the state it returns")
+        self.tag = tag
+        marks = getattr(_SNAPSHOT_MARKS, "marks", None)
+        if marks is not None:  # inside qml.snapshots: where the state is taken
+            tape = active_tape()
+            marks.append((tag, len(tape.items) if tape is not None else 0))
+
+
+def snapshots(qnode) -> Callable:
+    """PennyLane's ``qml.snapshots(qnode)``: a function of the QNode's arguments returning
+    a dict of the state vector at each :class:`Snapshot` (keyed by its tag, or its index
+    among the snapshots when it has none; over the device's wires, the first most
+    significant) and ``"execution_results"``, the QNode's result. The states are computed
+    exactly, from the gates before each snapshot; with shots it raises
+    ``MeasurementError``.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c():
+    ...     qml.Hadamard(wires=0)
+    ...     qml.Snapshot("superposed")
+    ...     return qml.probs(wires=0)
+    >>> out = qml.snapshots(c)()
+    >>> out["superposed"].round(6), out["execution_results"].round(6)
+    (array([0.707107+0.j, 0.707107+0.j]), array([0.5, 0.5]))
+    """
+    from .errors import MeasurementError
+    from ._trace import Tape, recording
+
+    def run(*args, **kwargs):
+        if qnode.configured_shots():
+            raise MeasurementError("qml.snapshots of a QNode with shots is not supported by "
+                                   "qsym (its snapshot states are exact); use shots=None")
+        tape, marks = Tape(), []
+        _SNAPSHOT_MARKS.marks = marks
+        try:
+            with recording(tape):
+                qnode.func(*args, **kwargs)
+        finally:
+            _SNAPSHOT_MARKS.marks = None
+        gates = [(i, o) for i, o in enumerate(tape.items) if hasattr(o, "matrix")]
+        order = list(qnode.device.wires) if qnode.device.wires is not None else []
+        for _, o in gates:
+            order.extend(w for w in o.wires if w not in order)
+        out = {}
+        for k, (tag, n) in enumerate(marks):
+            state = np.zeros(2 ** len(order), dtype=complex)
+            state[0] = 1.0
+            for i, o in gates:
+                if i < n:
+                    state = matrix(o, wire_order=order) @ state
+            out[k if tag is None else tag] = state
+        out["execution_results"] = qnode(*args, **kwargs)
+        return out
+
+    return run

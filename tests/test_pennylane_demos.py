@@ -539,3 +539,58 @@ def test_draw_prints_hermitian_matrices_as_given():
     text = qml.draw(measured, show_matrices=True)(0.1)
     assert text.endswith(f"M0 = \n{A}")
     assert "+0.j" in text  # PennyLane prints the complex matrix as complex
+
+
+# --- item: Grover's algorithm: FlipSign, GroverOperator, Snapshot / snapshots --------------------
+def _unitary(qfunc, n):
+    return qml.matrix(qfunc, wire_order=list(range(n)))()
+
+
+@pytest.mark.parametrize("n, bits", [(1, [0]), (1, [1]), (2, [0, 1]), (3, [1, 0, 1]), (3, 6)])
+def test_flip_sign_is_identity_minus_twice_the_projector(n, bits):
+    index = bits if isinstance(bits, int) else int("".join(map(str, bits)), 2)
+    expected = np.eye(2**n)
+    expected[index, index] = -1  # I - 2|n><n|, by hand
+    got = _unitary(lambda: qml.FlipSign(bits, wires=range(n)), n)
+    assert np.allclose(got, expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_grover_operator_is_the_diffusion_operator(n):
+    s = np.full(2**n, 2 ** (-n / 2))
+    expected = 2 * np.outer(s, s) - np.eye(2**n)  # 2|s><s| - I, PennyLane's matrix
+    got = _unitary(lambda: qml.templates.GroverOperator(wires=range(n)), n)
+    assert np.allclose(got, expected, atol=1e-12)
+    with pytest.raises(qml.GateError, match="one bit"):
+        qml.FlipSign([0, 2], wires=[0, 1])
+
+
+def test_snapshots_return_the_states_and_the_result():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def grover_step(x):
+        qml.Snapshot("start")
+        for w in range(2):
+            qml.Hadamard(wires=w)
+        qml.Snapshot()
+        qml.FlipSign([1, 1], wires=[0, 1])
+        qml.RY(x, wires=0)
+        qml.Snapshot("end")
+        return qml.expval(qml.PauliZ(0))
+
+    out = qml.snapshots(grover_step)(0.0)
+    assert list(out) == ["start", 1, "end", "execution_results"]
+    assert np.allclose(out["start"], [1, 0, 0, 0])
+    assert np.allclose(out[1], [0.5, 0.5, 0.5, 0.5])
+    assert np.allclose(out["end"], [0.5, 0.5, 0.5, -0.5])  # |11> flipped
+    assert np.isclose(out["execution_results"], 0.0)  # <Z0> of the uniform state, by hand
+    # RY(pi/2) on wire 0 of (|00>+|01>+|10>-|11>)/2: <Z0> by hand
+    psi = np.array([0.5, 0.5, 0.5, -0.5])
+    ry = np.array([[np.cos(np.pi / 4), -np.sin(np.pi / 4)], [np.sin(np.pi / 4), np.cos(np.pi / 4)]])
+    psi = np.kron(ry, np.eye(2)) @ psi
+    assert np.isclose(grover_step(np.pi / 2), psi @ np.diag([1, 1, -1, -1]) @ psi)
+    with pytest.raises(qml.MeasurementError, match="measurement"):
+        qml.Snapshot("m", measurement=qml.expval(qml.PauliZ(0)))
+    with pytest.raises(qml.MeasurementError, match="shots"):
+        qml.snapshots(qml.set_shots(grover_step, shots=10))(0.0)
