@@ -81,6 +81,8 @@ from .templates import (  # noqa: E402
     BasicEntanglerLayers,
     BasisEmbedding,
     BasisState,
+    FlipSign,
+    GroverOperator,
     IQPEmbedding,
     MottonenStatePreparation,
     QAOAEmbedding,
@@ -94,7 +96,7 @@ from . import devices, math, measurements, optimize, wires  # noqa: E402
 from . import qaoa  # noqa: E402
 from ._unsupported import CHANNELS as _CHANNELS, cond, density_matrix, measure  # noqa: E402
 from . import _unsupported as _unsupported  # noqa: E402
-from ._drawing import draw, draw_mpl, matrix, specs  # noqa: E402
+from ._drawing import Snapshot, draw, draw_mpl, matrix, snapshots, specs  # noqa: E402
 from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
 
 # PennyLane's qml.drawer: the style draw_mpl uses by default (its other internals are not
@@ -173,7 +175,7 @@ __all__ = [
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "measure", "cond", "density_matrix", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
-    "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "check",
+    "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",

@@ -76,6 +76,10 @@ def as_float_array(value, what):
     return None
 
 
+# the top-level modules of other frameworks' array types (PennyLane's other interfaces)
+_FOREIGN_ARRAYS = {"jax": "JAX", "jaxlib": "JAX", "torch": "PyTorch", "tensorflow": "TensorFlow"}
+
+
 def static_key(value, what):
     """A hashable key of a static argument's value, compared by content."""
     if isinstance(value, np.ndarray):
@@ -91,6 +95,13 @@ def static_key(value, what):
         return ("tuple", tuple(static_key(v, what) for v in value))
     if isinstance(value, (set, frozenset)):
         return ("set", tuple(sorted((static_key(v, what) for v in value), key=repr)))
+    framework = _FOREIGN_ARRAYS.get(type(value).__module__.split(".")[0])
+    if framework is not None:  # PennyLane would take it with that interface
+        raise ArgumentError(
+            f"{what} is a {framework} array ({type(value).__name__}): the {framework} "
+            "interface is not supported by qsym (NumPy and autograd only); pass a NumPy "
+            "array or a qsym.numpy tensor (from qsym import numpy as np), and use "
+            "qml.grad / qml.jacobian for derivatives")
     try:
         hash(value)
     except TypeError:

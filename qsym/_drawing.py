@@ -50,7 +50,8 @@ def _controls(op) -> tuple:
 
 def _op_label(op, base: str, values: dict, decimals, matrices: list) -> str:
     if op.name == "QubitUnitary":
-        return f"U(M{_matrix_index(np.array(dict(op.hyper)['U'], dtype=complex), matrices)})"
+        U = np.array(dict(op.hyper)['U'], dtype=complex)
+        return f"U(M{_matrix_index(U.real if not np.any(U.imag) else U, matrices)})"
     if op.name == "PauliRot":
         base = "R" + dict(op.hyper)["pauli_word"]
     if decimals is None or not op.params:
@@ -90,7 +91,8 @@ def _obs_label(obs, matrices) -> str | None:
     if isinstance(obs, Operation):
         return _LABELS.get(obs.name, obs.name)
     if isinstance(obs, Observable) and getattr(obs, "_matrix", None) is not None:
-        return f"𝓗(M{_matrix_index(np.asarray(obs._matrix), matrices)})"
+        given = getattr(obs, "_given", None)  # shown as given, as PennyLane prints it
+        return f"𝓗(M{_matrix_index(np.asarray(obs._matrix if given is None else given), matrices)})"
     if isinstance(obs, Observable) and getattr(obs, "_source", None):
         return _LABELS.get(obs._source, obs._source)  # a gate used as an observable
     if isinstance(obs, Observable) and len(obs.terms) == 1:
@@ -271,7 +273,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
     if show_matrices and matrices:
         out += "\n"
         for i, M in enumerate(matrices):
-            out += f"\nM{i} = \n{M.real if not np.any(M.imag) else M}"
+            out += f"\nM{i} = \n{M}"
     return out
 
 
@@ -779,3 +781,89 @@ def _mpl_figure(plt, lay, decimals, colors, fig, options):
             elif targets:
                 box(cx, width, min(targets), max(targets), label)
     return fig, ax
+
+
+# --- qml.Snapshot / qml.snapshots ------------------------------------------------------------
+import threading as _threading
+
+_SNAPSHOT_MARKS = _threading.local()  # .marks: the list qml.snapshots is filling, if any
+
+
+class Snapshot:
+    """PennyLane's ``qml.Snapshot(tag=None)``: marks a point of a circuit function whose
+    state :func:`snapshots` returns; a QNode's own evaluation ignores it. A snapshot of a
+    measurement (``measurement=``) is not supported (``MeasurementError``).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c():
+    ...     qml.Snapshot("start")
+    ...     qml.PauliX(wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> float(c())
+    -1.0
+    """
+
+    def __init__(self, tag=None, measurement=None, shots="workflow"):
+        from .errors import MeasurementError
+        from ._trace import active_tape
+
+        if measurement is not None:
+            raise MeasurementError(
+                "qml.Snapshot(measurement=...) is not supported by qsym: a snapshot records "
+                "the state (qml.state()); measure the state it returns")
+        self.tag = tag
+        marks = getattr(_SNAPSHOT_MARKS, "marks", None)
+        if marks is not None:  # inside qml.snapshots: where the state is taken
+            tape = active_tape()
+            marks.append((tag, len(tape.items) if tape is not None else 0))
+
+
+def snapshots(qnode) -> Callable:
+    """PennyLane's ``qml.snapshots(qnode)``: a function of the QNode's arguments returning
+    a dict of the state vector at each :class:`Snapshot` (keyed by its tag, or its index
+    among the snapshots when it has none; over the device's wires, the first most
+    significant) and ``"execution_results"``, the QNode's result. The states are computed
+    exactly, from the gates before each snapshot; with shots it raises
+    ``MeasurementError``.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c():
+    ...     qml.Hadamard(wires=0)
+    ...     qml.Snapshot("superposed")
+    ...     return qml.probs(wires=0)
+    >>> out = qml.snapshots(c)()
+    >>> out["superposed"].round(6), out["execution_results"].round(6)
+    (array([0.707107+0.j, 0.707107+0.j]), array([0.5, 0.5]))
+    """
+    from .errors import MeasurementError
+    from ._trace import Tape, recording
+
+    def run(*args, **kwargs):
+        if qnode.configured_shots():
+            raise MeasurementError("qml.snapshots of a QNode with shots is not supported by "
+                                   "qsym (its snapshot states are exact); use shots=None")
+        tape, marks = Tape(), []
+        _SNAPSHOT_MARKS.marks = marks
+        try:
+            with recording(tape):
+                qnode.func(*args, **kwargs)
+        finally:
+            _SNAPSHOT_MARKS.marks = None
+        gates = [(i, o) for i, o in enumerate(tape.items) if hasattr(o, "matrix")]
+        order = list(qnode.device.wires) if qnode.device.wires is not None else []
+        for _, o in gates:
+            order.extend(w for w in o.wires if w not in order)
+        out = {}
+        for k, (tag, n) in enumerate(marks):
+            state = np.zeros(2 ** len(order), dtype=complex)
+            state[0] = 1.0
+            for i, o in gates:
+                if i < n:
+                    state = matrix(o, wire_order=order) @ state
+            out[k if tag is None else tag] = state
+        out["execution_results"] = qnode(*args, **kwargs)
+        return out
+
+    return run

@@ -162,6 +162,19 @@ _SHORT_REPR = {"Identity": "I", "Hadamard": "H", "PauliX": "X", "PauliY": "Y", "
                "S": "S", "T": "T", "SX": "SX"}
 
 
+def _pennylane_dtype(name: str, m: np.ndarray, n_params: int) -> np.ndarray:
+    """A constant gate's matrix in PennyLane's dtype: ``int64`` where its entries are
+    integers (PauliX, PauliZ, CNOT, CZ, SWAP, Toffoli, CSWAP), ``float64`` where they are
+    real (Hadamard, Identity), complex otherwise; so ``full += w * qml.matrix(qml.PauliZ(0))``
+    on a real array works as in PennyLane. Gates with parameters stay complex."""
+    if n_params or np.any(m.imag):
+        return m
+    real = m.real.copy()
+    if name != "Identity" and np.array_equal(real, np.round(real)):
+        return real.astype(np.int64)
+    return real
+
+
 class Operation:
     """A gate application. Subclasses are made from the gate table, one per row.
 
@@ -276,12 +289,12 @@ class Operation:
                 )
                 for b in range(size)
             ])
-        return _gate_matrix(
+        return _pennylane_dtype(self.name, _gate_matrix(
             self.name,
             *[float(p) for p in self.params],
             num_wires=None if self.num_wires else max(len(self.wires), 1),
             **dict(self.hyper),
-        )
+        ), len(self.params))
 
     @property
     def data(self) -> tuple:
@@ -338,7 +351,8 @@ class Operation:
                             "of one length (a batch)")
         kw = {"num_wires": None if cls.num_wires else n, **hyper}
         if not sizes:
-            return _gate_matrix(name, *[float(a) for a in arrays], **kw)
+            return _pennylane_dtype(name, _gate_matrix(name, *[float(a) for a in arrays], **kw),
+                                    len(arrays))
         (size,) = sizes
         return np.stack([_gate_matrix(name, *[float(a[b] if a.ndim else a) for a in arrays], **kw)
                          for b in range(size)])
@@ -1462,6 +1476,7 @@ def Hermitian(A, wires) -> Observable:
         raise MeasurementError("Hermitian on more than 8 wires: write it as a Pauli sum")
     obs = _pauli_decomposition(M, wires)
     obs._matrix, obs._mwires = M, wires  # for probs(op=...): its eigenbasis
+    obs._given = np.asarray(A)  # as the user wrote it (qml.draw's show_matrices prints it)
     return obs
 
 

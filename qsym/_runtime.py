@@ -32,6 +32,7 @@ from . import _second_order as second_order, _stages as stages, templates, _tier
 from . import _guards as guards, _shots as shots_mod
 from ._arguments import (  # classify: looked up here at each call (tests count its calls)
     DIFF_METHODS,  # noqa: F401  (qsym.runtime's names)
+    DATA,
     F64,
     INTERFACES,  # noqa: F401
     TRAIN,
@@ -68,6 +69,8 @@ class _OptionsError(ArgumentError, ValueError):
 
 
 _UNSET = "unset"  # PennyLane's marker for "shots not given on the QNode"
+
+
 
 
 # Tiers (qsym.tiers; docs/design.md "Tiers: the first answer without a compile"): tier
@@ -642,6 +645,8 @@ class QNode:
             mcm_method=mcm_method, executor_backend=executor_backend, autograph=autograph)
         self.func = func
         self.device = device
+        # PennyLane would differentiate by backpropagation (its result types: result_types)
+        self.pl_backprop = diff_method in ("best", "backprop")
         vars(self).update(vars(opts))  # the fields of qsym._arguments.Options (method: what runs)
         self.static_argnames = frozenset(
             [static_argnames] if isinstance(static_argnames, str) else static_argnames
@@ -655,6 +660,7 @@ class QNode:
         self._grad_fast = None  # grad's short path: (key, call) (see grad._remember)
         self._derivative_attrs = None  # the attributes a derivative copies (_Derivative)
         self._autograd_args = False  # the last call had trainable tensors (Tracker results)
+        self._values_needed = None  # data arguments whose values tracing needed (_learn_static)
         self.samplers: dict = {}  # id(Compiled) -> its shots.Sampler (see sampler)
         self.autodiff_memo: dict = {}  # the last Jacobian / Hessian autograd asked for
         functools.update_wrapper(self, func, updated=())
@@ -830,18 +836,64 @@ class QNode:
     def compiled(self, args, kwargs, diff=None):
         """``(entry, xs, ds)``: the compiled signature for these arguments (tracing and
         compiling it if new) and the numeric inputs split as it expects them."""
-        key, xs, ds = classify(args, kwargs, diff, self.static_argnames, self.static_positions)
+        names, positions = self.static_argnames, self.static_positions
+        if self._values_needed is not None:
+            names, positions = self._needing_values(args, kwargs, diff)
+        key, xs, ds = classify(args, kwargs, diff, names, positions)
         entry = self._compiled.get(key)
         if entry is None or (entry.guard is not None and not entry.guard()):
+            learned = False
             with self._lock:
                 entry = self._compiled.get(key)
                 if entry is not None and entry.guard is not None and not entry.guard():
                     self._stale(key, entry)
                     entry = None
                 if entry is None:
-                    entry = self._build_current(args, kwargs, key)
+                    try:
+                        entry = self._build_current(args, kwargs, key)
+                    except TracingError as exc:
+                        if not self._learn_static(exc, key, args, kwargs):
+                            raise
+                        learned = True
+            if learned:  # (outside the lock: the build takes it again)
+                return self.compiled(args, kwargs, diff)
         self._last = entry
         return entry, xs, ds
+
+    def _learn_static(self, exc, key, args, kwargs) -> bool:
+        """PennyLane runs the circuit function on the call's numbers, so Python may use the
+        value of an argument that is not trained (``float(t)``, ``int(t / dt)`` gates,
+        ``scipy.linalg.expm(-1j * H * t)``). When tracing needed the value of such data
+        arguments (keyword arguments, tensors with ``requires_grad=False``), they become
+        static for this QNode: each new value traces and compiles again (the error is kept
+        for a later call that trains them). Positional floats stay traced (they may be
+        differentiated with ``argnum``): the error says to make them static. True if there
+        were such arguments to make static."""
+        data = {name for name, *rest in key[len(args):] if rest and rest[0] == DATA}
+        data |= {i for i, part in enumerate(key[:len(args)]) if part[0] == DATA}
+        used = getattr(exc, "arguments", None)
+        if used is not None:
+            data &= set(used)
+        if not data or (used is not None and not set(used) <= data):
+            return False
+        if self._values_needed is None:
+            self._values_needed = (frozenset(), frozenset(), exc)
+        old_names, old_positions, _ = self._values_needed
+        self._values_needed = (old_names | {d for d in data if isinstance(d, str)},
+                               old_positions | {d for d in data if not isinstance(d, str)}, exc)
+        logger.debug("%s: the circuit function needs the values of %s: static from now on",
+                     self, sorted(map(str, data)))
+        return True
+
+    def _needing_values(self, args, kwargs, diff):
+        """The static arguments with those :meth:`_learn_static` found; their error again
+        if this call trains one of them (it cannot be traced)."""
+        extra_names, extra_positions, exc = self._values_needed
+        for i in extra_positions:
+            if i < len(args) and ((diff is not None and i in diff) or (
+                    diff is None and type(args[i]) is tensor and args[i].requires_grad)):
+                raise exc
+        return self.static_argnames | extra_names, self.static_positions | extra_positions
 
     def _stale(self, key, entry) -> None:
         """Drop the signature ``key``: a value its circuit function read besides its
@@ -884,10 +936,19 @@ class QNode:
         """Trace and compile the signature ``key`` (from :func:`classify`) of these
         arguments: the stages of :mod:`qsym._stages`, in order."""
         t0 = time.perf_counter()
-        target = stages.Target(self.func, self.device.wires, self.method, self.static_argnames,
+        names = self.static_argnames if self._values_needed is None else (
+            self.static_argnames | self._values_needed[0])
+        target = stages.Target(self.func, self.device.wires, self.method, names,
                                self._param_names, self.rule_of)
         syms = stages.make_symbols(target, args, kwargs, key)
-        items, result, wires = stages.record(target, syms)
+        try:
+            items, result, wires = stages.record(target, syms)
+        except TracingError as exc:  # which arguments' values it needed (see compiled)
+            used = getattr(exc, "symbols", None)
+            exc.arguments = None if used is None else frozenset(
+                what for what, arr in syms.arrays.items()
+                if used & set(np.ravel(np.asarray(arr, dtype=object)).tolist()))
+            raise
         size = broadcast.batch_size(items)
         if size is not None:  # broadcast: record again with the batch axes shared
             first = (items, syms)
@@ -949,10 +1010,7 @@ class QNode:
         else:
             values = execute(self, entry, executors.values_executor(self, entry), flat(xs),
                              flat(ds), (xs, ds))
-        if self.interface == "autograd" or _has_tensor(args, kwargs):
-            # PennyLane's autograd results: tensors; sampled ones (finite shots) arrays
-            values = ([_zero_d_arrays(v) for v in values] if self.configured_shots()
-                      else [_as_tensor(v) for v in values])
+        values = result_types(self, values, self.interface == "autograd" or _has_tensor(args, kwargs))
         return format_values(entry.circuit.output, values)
 
     def _cached_values(self, cache, entry, xs, ds):
@@ -1334,6 +1392,37 @@ def _has_tensor(args, kwargs) -> bool:
             if isinstance(a, tensor):
                 return True
     return False
+
+
+def result_types(node, values, autograd: bool) -> list:
+    """The types PennyLane 0.45 gives a QNode's results. With the autograd interface
+    (``interface="autograd"`` or a ``qsym.numpy`` tensor argument): ``qsym.numpy`` tensors
+    (``requires_grad=True``) where PennyLane backpropagates (``default.qubit``, no shots,
+    ``diff_method`` ``"best"``, ``"backprop"`` or not given), plain NumPy arrays (0-d for
+    a scalar) for every other method or device (its autograd primitive's output).
+    Without it: NumPy scalars and arrays, but a Python ``float`` for a scalar of
+    ``lightning.qubit`` (as PennyLane-Lightning returns). Counts (dicts) stay as they are.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> for method in ("best", "parameter-shift"):
+    ...     c = qml.QNode(lambda x: qml.expval(qml.PauliZ(0)), dev, diff_method=method)
+    ...     print(type(c(np.array(0.5))).__name__)
+    tensor
+    ndarray
+    """
+    if autograd:
+        if (node.pl_backprop and node.device.name == "default.qubit"
+                and not node.configured_shots()):
+            return [_as_tensor(v) for v in values]
+        return [np.asarray(v) if isinstance(v, (np.ndarray, np.generic, float, int)) else v
+                for v in values]
+    if node.device.name == "lightning.qubit":
+        return [float(v) if isinstance(v, (np.floating, float)) or (
+            isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind == "f") else v
+            for v in values]
+    return values
 
 
 def _as_tensor(value):

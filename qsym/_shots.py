@@ -351,7 +351,8 @@ def _draw(m, state, prob, n, shots, rng):
             tally = np.bincount(outcomes, minlength=2**k)
             return {format(b, f"0{k}b"): np.int64(tally[b]) for b in range(2**k)}
         keys, counts = np.unique(outcomes, return_counts=True)
-        return {format(int(b), f"0{k}b"): np.int64(c) for b, c in zip(keys, counts)}
+        # NumPy strings as PennyLane's keys (plain ones with all_outcomes, above)
+        return {np.str_(format(int(b), f"0{k}b")): np.int64(c) for b, c in zip(keys, counts)}
     wires = tuple(sorted({w for _, word in m.terms for w, _ in word}))
     if not wires:  # a multiple of the identity
         value = float(sum(complex(c).real for c, _ in m.terms))
@@ -374,10 +375,10 @@ def _draw(m, state, prob, n, shots, rng):
     if m.kind == "sample":
         return samples
     keys, counts = np.unique(samples, return_counts=True)
-    out = {float(v): np.int64(c) for v, c in zip(keys, counts)}
+    out = {np.float64(v): np.int64(c) for v, c in zip(keys, counts)}  # PennyLane's key type
     if getattr(m, "all_outcomes", False):  # every eigenvalue, unseen ones with count 0
         every = np.unique(evals) if wires else np.unique(samples)
-        out = {float(v): out.get(float(v), np.int64(0)) for v in every}
+        out = {np.float64(v): out.get(float(v), np.int64(0)) for v in every}
     return out
 
 

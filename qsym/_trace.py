@@ -156,10 +156,12 @@ _TRACE_HINT = (
 def _refusal(what: str, *exprs) -> TracingError:
     syms = set().union(*[e.free_symbols for e in exprs if isinstance(e, sp.Basic)])
     names = ", ".join(sorted(str(s) for s in syms)) or "?"
-    return TracingError(
+    err = TracingError(
         f"{what} needs the value of the traced input(s) {names}, which the compiled "
         f"circuit cannot follow. {_TRACE_HINT}"
     )
+    err.symbols = frozenset(syms)  # which inputs (qsym._runtime makes data ones static)
+    return err
 
 
 def _operand(v):

@@ -139,8 +139,6 @@ NAMESPACES = {
     "batch_params": "PennyLane's qml.batch_params: pass a 1-D array of angles to a gate "
                     "(broadcasting)",
     "cut_circuit": "PennyLane's circuit cutting (qml.cut_circuit)",
-    "snapshots": "PennyLane's qml.snapshots: return qml.state() from a second QNode",
-    "Snapshot": "PennyLane's qml.Snapshot: return qml.state() from a second QNode",
     "vn_entropy": "PennyLane's qml.vn_entropy measurement",
     "mutual_info": "PennyLane's qml.mutual_info measurement",
     "purity": "PennyLane's qml.purity measurement",

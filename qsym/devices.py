@@ -19,7 +19,7 @@ one raises :class:`qsym.errors.DeviceError` naming what is missing.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,8 +87,8 @@ class Device:
             raise DeviceError(f"unknown device {name!r}; qsym provides {', '.join(DEVICE_NAMES)}")
         if wires is None:
             labels = None
-        elif isinstance(wires, bool) or not isinstance(
-            wires, (numbers.Integral, list, tuple, range, np.ndarray)
+        elif isinstance(wires, (bool, str, bytes)) or not isinstance(
+            wires, (numbers.Integral, Iterable)
         ):
             raise DeviceError(
                 f"wires must be a number of wires, a list of labels or None, got {wires!r}"
@@ -99,6 +99,8 @@ class Device:
             _check_wire_count(int(wires))
             labels = Wires(range(int(wires)))
         else:
+            if not isinstance(wires, (list, tuple, range, np.ndarray, Wires)):
+                wires = tuple(wires)  # any iterable of labels (a networkx graph's nodes), as PennyLane
             if len(wires) == 0:
                 raise DeviceError("a device needs at least one wire")
             _check_wire_count(len(wires))

@@ -83,8 +83,15 @@ class tensor(_np.ndarray):
         """The plain NumPy array."""
         return self.view(_np.ndarray)
 
-    def unwrap(self) -> _np.ndarray:
-        """The plain NumPy array (PennyLane's name)."""
+    def unwrap(self):
+        """The plain NumPy array, sharing the data (PennyLane's name); a 0-d tensor gives
+        a Python scalar, as PennyLane's ``unwrap`` does.
+
+        >>> tensor([1.5, 2.0]).unwrap(), tensor(1.5).unwrap()
+        (array([1.5, 2. ]), 1.5)
+        """
+        if self.ndim == 0:
+            return self.view(_np.ndarray).item()
         return self.view(_np.ndarray)
 
 

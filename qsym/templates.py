@@ -1008,6 +1008,79 @@ class QFT(Template):
             _gate("SWAP", wires=[w[i], w[n - i - 1]])
 
 
+def _flip_sign_gates(bits: list, wires: tuple) -> None:
+    """``I - 2 |bits><bits|``: the last wire's Z, controlled by the others being ``bits``
+    (``X`` around it where its own bit is 0), as PennyLane's ``FlipSign`` decomposes."""
+    target = wires[-1]
+    if bits[-1] == 0:
+        _gate("PauliX", wires=target)
+    if len(wires) == 1:
+        _gate("PauliZ", wires=target)
+    else:
+        _gate("Hadamard", wires=target)
+        _gate("MultiControlledX", wires=list(wires), control_values=tuple(bits[:-1]))
+        _gate("Hadamard", wires=target)
+    if bits[-1] == 0:
+        _gate("PauliX", wires=target)
+
+
+class FlipSign(Template):
+    """PennyLane's ``qml.FlipSign(n, wires)``: flips the sign of the basis state ``n`` (an
+    int, or a list of bits, one per wire, the first wire most significant):
+    ``I - 2 |n><n|``.
+
+    >>> [op.name for op in FlipSign([1, 0], wires=[0, 1]).decomposition()]
+    ['PauliX', 'Hadamard', 'MultiControlledX', 'Hadamard', 'PauliX']
+    """
+
+    def __init__(self, n, wires, id=None):
+        self.wires = wires_tuple(wires)
+        self.id = id
+        if not self.wires:
+            raise WireError("FlipSign: at least one valid wire is required")
+        if isinstance(n, numbers.Integral) and not isinstance(n, bool):
+            if not 0 <= int(n) < 2 ** len(self.wires):
+                raise GateError(f"FlipSign: the state {n} does not fit on {len(self.wires)} wires")
+            bits = [int(b) for b in format(int(n), f"0{len(self.wires)}b")]
+        else:
+            bits = [int(b) for b in np.asarray(unwrap(n)).ravel().tolist()]
+            if len(bits) != len(self.wires) or any(b not in (0, 1) for b in bits):
+                raise GateError(
+                    f"FlipSign: the state must be one bit (0 or 1) per wire, got {n!r} for "
+                    f"{len(self.wires)} wires")
+        self.n = tuple(bits)
+        self._record()
+
+    def _build(self):
+        _flip_sign_gates(list(self.n), self.wires)
+
+
+class GroverOperator(Template):
+    """PennyLane's ``qml.GroverOperator(wires)``: Grover's diffusion operator
+    ``2 |s><s| - I`` (``|s>``: the uniform superposition), as Hadamards around a sign flip
+    of ``|0...0>`` and a global phase of pi (``work_wires`` are accepted and not needed).
+
+    >>> [op.name for op in GroverOperator(wires=[0]).decomposition()]
+    ['Hadamard', 'PauliX', 'PauliZ', 'PauliX', 'Hadamard', 'GlobalPhase']
+    """
+
+    def __init__(self, wires=None, work_wires=None, id=None):
+        self.wires = wires_tuple(wires)
+        self.id = id
+        self.work_wires = () if work_wires is None else wires_tuple(work_wires)
+        if not self.wires:
+            raise WireError("GroverOperator: at least one valid wire is required")
+        self._record()
+
+    def _build(self):
+        for w in self.wires:
+            _gate("Hadamard", wires=w)
+        _flip_sign_gates([0] * len(self.wires), self.wires)
+        for w in self.wires:
+            _gate("Hadamard", wires=w)
+        _gate("GlobalPhase", sp.pi, wires=list(self.wires))
+
+
 class MottonenStatePreparation(StatePrep):
     """PennyLane's ``qml.MottonenStatePreparation(state_vector, wires)``: a normalized state
     vector prepared by RY rotations and CNOTs (:class:`StatePrep`).
@@ -1115,7 +1188,8 @@ state_preparations = SimpleNamespace(
     StatePrep=StatePrep, BasisStatePreparation=BasisState,
     MottonenStatePreparation=MottonenStatePreparation,
 )
-subroutines = SimpleNamespace(QFT=QFT, ApproxTimeEvolution=ApproxTimeEvolution)
+subroutines = SimpleNamespace(QFT=QFT, ApproxTimeEvolution=ApproxTimeEvolution,
+                              FlipSign=FlipSign, GroverOperator=GroverOperator)
 
 # ``from pennylane.templates.layers import StronglyEntanglingLayers`` (and embeddings,
 # state_preparations, subroutines): importable as modules, as PennyLane's are
@@ -1130,7 +1204,8 @@ TEMPLATES = {
     cls.__name__: cls
     for cls in (StatePrep, AmplitudeEmbedding, BasisState, BasisEmbedding, AngleEmbedding,
                 IQPEmbedding, QAOAEmbedding, BasicEntanglerLayers, StronglyEntanglingLayers,
-                SimplifiedTwoDesign, QFT, MottonenStatePreparation, ApproxTimeEvolution)
+                SimplifiedTwoDesign, QFT, MottonenStatePreparation, ApproxTimeEvolution,
+                FlipSign, GroverOperator)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""
 

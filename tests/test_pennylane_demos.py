@@ -397,3 +397,200 @@ def test_item_of_a_traced_input_is_a_tracing_error():
 
     with pytest.raises(qml.TracingError, match=r"\.item\(\).*needs the value"):
         circuit(pnp.array([0.3]))
+
+
+# --- item: a device's wires may be any iterable of labels (FALQON: wires=graph.nodes) ----------
+def test_device_wires_from_any_iterable_of_labels():
+    graph = nx.Graph([(0, 1), (1, 2)])
+    dev = qml.device("default.qubit", wires=graph.nodes)
+    assert list(dev.wires) == [0, 1, 2]
+    assert list(qml.device("default.qubit", wires={"a": 1, "b": 2}.keys()).wires) == ["a", "b"]
+
+    @qml.qnode(dev)
+    def flip_middle():
+        qml.PauliX(wires=1)
+        return qml.probs(wires=dev.wires)
+
+    expected = np.zeros(8)
+    expected[0b010] = 1.0  # |010>: wire 0 most significant
+    assert np.allclose(flip_middle(), expected)
+    with pytest.raises(qml.DeviceError, match="wires must be"):
+        qml.device("default.qubit", wires="ab")  # a string is one label, not a list
+
+
+# --- item: results have PennyLane 0.45's types (printed lists of results show them) --------------
+def _rx_z(device, **kw):
+    return qml.QNode(lambda p: (qml.RX(p[0], wires=0), qml.expval(qml.PauliZ(0)))[1],
+                     qml.device(device, wires=1), **kw)
+
+
+@pytest.mark.parametrize("device, kw, kind", [
+    # what PennyLane 0.45.1 returned for a trainable tensor argument (printed in a throwaway
+    # script): tensors only where it backpropagates, plain arrays for every other method
+    ("default.qubit", {}, "tensor"),
+    ("default.qubit", {"diff_method": "best"}, "tensor"),
+    ("default.qubit", {"diff_method": "backprop"}, "tensor"),
+    ("default.qubit", {"diff_method": "parameter-shift"}, "array"),
+    ("default.qubit", {"diff_method": "adjoint"}, "array"),
+    ("default.qubit", {"diff_method": "finite-diff"}, "array"),
+    ("lightning.qubit", {}, "array"),
+    ("lightning.qubit", {"diff_method": "parameter-shift"}, "array"),
+])
+def test_result_types_follow_pennylane(device, kw, kind):
+    value = _rx_z(device, **kw)(pnp.array([0.3]))
+    assert np.isclose(value, np.cos(0.3))
+    if kind == "tensor":
+        assert isinstance(value, pnp.tensor) and value.requires_grad
+    else:
+        assert type(value) is np.ndarray and value.shape == ()
+
+
+def test_result_types_without_tensors_and_with_shots():
+    assert type(_rx_z("default.qubit")([0.3])) is np.float64  # PennyLane 0.45.1
+    assert type(_rx_z("lightning.qubit")([0.3])) is float  # PennyLane-Lightning's float
+    sampled = qml.set_shots(_rx_z("default.qubit"), shots=5)(pnp.array([0.0]))
+    assert type(sampled) is np.ndarray and float(sampled) == 1.0  # |0>: every shot +1
+
+    @qml.set_shots(shots=4)
+    @qml.qnode(qml.device("default.qubit", wires=1, seed=1))
+    def counted(p):
+        qml.RX(p, wires=0)
+        return qml.counts(wires=0), qml.counts(qml.PauliZ(0))
+
+    bits, signs = counted(pnp.array(0.0))
+    assert bits == {"0": 4} and signs == {1.0: 4}
+    # PennyLane's key types: NumPy strings and NumPy floats
+    assert type(next(iter(bits))) is np.str_ and type(next(iter(signs))) is np.float64
+
+
+# --- item: qml.matrix of a constant gate has PennyLane's dtype (QGRNN: full += w * matrix) -------
+def test_constant_gate_matrices_have_pennylanes_dtype():
+    expected = {  # hand-written matrices and the dtypes PennyLane 0.45.1 gives them
+        "PauliX": (np.array([[0, 1], [1, 0]]), np.int64),
+        "PauliZ": (np.array([[1, 0], [0, -1]]), np.int64),
+        "Hadamard": (np.array([[1, 1], [1, -1]]) / np.sqrt(2), np.float64),
+        "Identity": (np.eye(2), np.float64),
+        "PauliY": (np.array([[0, -1j], [1j, 0]]), np.complex128),
+        "S": (np.diag([1, 1j]), np.complex128),
+    }
+    for name, (mat, dtype) in expected.items():
+        m = qml.matrix(getattr(qml, name)(wires=0))
+        assert m.dtype == dtype and np.allclose(m, mat), name
+    cnot = qml.matrix(qml.CNOT(wires=[0, 1]))
+    assert cnot.dtype == np.int64 and np.array_equal(cnot, np.eye(4)[[0, 1, 3, 2]])
+    assert qml.matrix(qml.RX(0.0, wires=0)).dtype == np.complex128  # parametrized: complex
+    full = np.zeros((4, 4))
+    full += 0.5 * np.kron(qml.matrix(qml.PauliZ(0)), np.identity(2))  # real: no casting error
+    assert np.allclose(np.diag(full), [0.5, 0.5, -0.5, -0.5])
+
+
+# --- item: data arguments whose values the circuit function needs become static (QGRNN) ----------
+def test_a_data_argument_used_by_value_is_made_static():
+    import math
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def evolve(w, time=None):
+        for _ in range(int(time / 0.25)):  # the gate count depends on the value of time
+            qml.RX(w, wires=0)
+        qml.RY(math.cos(time), wires=0)  # float(time)
+        return qml.expval(qml.PauliZ(0))
+
+    w = pnp.array(0.4, requires_grad=True)
+    for t, n in ((0.3, 1), (0.8, 3), (0.3, 1)):
+        # <Z> after RX(w)^n then RY(c): cos(n w) cos(c), by hand
+        c = math.cos(t)
+        assert np.isclose(evolve(w, time=t), np.cos(n * w) * np.cos(c))
+        assert np.isclose(qml.grad(evolve)(w, time=t), -n * np.sin(n * w) * np.cos(c))
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def positional(w, t):
+        qml.RX(w * float(t), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    t = pnp.array(0.5, requires_grad=False)  # data: not trained
+    assert np.isclose(positional(w, t), np.cos(0.2))
+    h = 1e-6
+    fd = (positional(w + h, t) - positional(w - h, t)) / (2 * h)
+    assert np.isclose(qml.grad(positional)(w, t), fd, atol=1e-6)
+    with pytest.raises(qml.TracingError, match="needs the value"):
+        positional(w, pnp.array(0.5, requires_grad=True))  # a trained t cannot be traced
+
+
+# --- item: other frameworks' arrays name the interface; unwrap() of a 0-d tensor ----------------
+def test_foreign_arrays_are_refused_by_interface_and_unwrap_gives_scalars():
+    fake_jax_array = type("ArrayImpl", (), {"__module__": "jaxlib.xla_extension",
+                                            "__hash__": None})()
+    with pytest.raises(qml.ArgumentError, match="JAX interface is not supported"):
+        _rx_z("default.qubit")(fake_jax_array)
+    x = pnp.array([1.5, 2.0])
+    assert type(x[0].unwrap()) is float and x[0].unwrap() == 1.5  # PennyLane's unwrap
+    assert type(x.unwrap()) is np.ndarray
+
+
+# --- item: qml.draw(show_matrices=True) prints a Hermitian as it was given (VQT) -----------------
+def test_draw_prints_hermitian_matrices_as_given():
+    A = np.array([[2.0, 1.0], [1.0, 0.0]]) + 0j  # complex, as the VQT demo's matrix
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def measured(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Hermitian(A, wires=0))
+
+    text = qml.draw(measured, show_matrices=True)(0.1)
+    assert text.endswith(f"M0 = \n{A}")
+    assert "+0.j" in text  # PennyLane prints the complex matrix as complex
+
+
+# --- item: Grover's algorithm: FlipSign, GroverOperator, Snapshot / snapshots --------------------
+def _unitary(qfunc, n):
+    return qml.matrix(qfunc, wire_order=list(range(n)))()
+
+
+@pytest.mark.parametrize("n, bits", [(1, [0]), (1, [1]), (2, [0, 1]), (3, [1, 0, 1]), (3, 6)])
+def test_flip_sign_is_identity_minus_twice_the_projector(n, bits):
+    index = bits if isinstance(bits, int) else int("".join(map(str, bits)), 2)
+    expected = np.eye(2**n)
+    expected[index, index] = -1  # I - 2|n><n|, by hand
+    got = _unitary(lambda: qml.FlipSign(bits, wires=range(n)), n)
+    assert np.allclose(got, expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_grover_operator_is_the_diffusion_operator(n):
+    s = np.full(2**n, 2 ** (-n / 2))
+    expected = 2 * np.outer(s, s) - np.eye(2**n)  # 2|s><s| - I, PennyLane's matrix
+    got = _unitary(lambda: qml.templates.GroverOperator(wires=range(n)), n)
+    assert np.allclose(got, expected, atol=1e-12)
+    with pytest.raises(qml.GateError, match="one bit"):
+        qml.FlipSign([0, 2], wires=[0, 1])
+
+
+def test_snapshots_return_the_states_and_the_result():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def grover_step(x):
+        qml.Snapshot("start")
+        for w in range(2):
+            qml.Hadamard(wires=w)
+        qml.Snapshot()
+        qml.FlipSign([1, 1], wires=[0, 1])
+        qml.RY(x, wires=0)
+        qml.Snapshot("end")
+        return qml.expval(qml.PauliZ(0))
+
+    out = qml.snapshots(grover_step)(0.0)
+    assert list(out) == ["start", 1, "end", "execution_results"]
+    assert np.allclose(out["start"], [1, 0, 0, 0])
+    assert np.allclose(out[1], [0.5, 0.5, 0.5, 0.5])
+    assert np.allclose(out["end"], [0.5, 0.5, 0.5, -0.5])  # |11> flipped
+    assert np.isclose(out["execution_results"], 0.0)  # <Z0> of the uniform state, by hand
+    # RY(pi/2) on wire 0 of (|00>+|01>+|10>-|11>)/2: <Z0> by hand
+    psi = np.array([0.5, 0.5, 0.5, -0.5])
+    ry = np.array([[np.cos(np.pi / 4), -np.sin(np.pi / 4)], [np.sin(np.pi / 4), np.cos(np.pi / 4)]])
+    psi = np.kron(ry, np.eye(2)) @ psi
+    assert np.isclose(grover_step(np.pi / 2), psi @ np.diag([1, 1, -1, -1]) @ psi)
+    with pytest.raises(qml.MeasurementError, match="measurement"):
+        qml.Snapshot("m", measurement=qml.expval(qml.PauliZ(0)))
+    with pytest.raises(qml.MeasurementError, match="shots"):
+        qml.snapshots(qml.set_shots(grover_step, shots=10))(0.0)

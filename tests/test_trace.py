@@ -87,15 +87,20 @@ def test_the_message_names_the_construct_and_the_inputs():
         c(1.0, 0.2)
 
 
-def test_a_data_keyword_argument_is_traced_too_and_static_argnames_is_the_way_out():
+def test_a_data_keyword_argument_used_by_value_becomes_static_as_static_argnames():
     def body(x, flip=0.0):
         if flip - 0.5 > 0:
             qml.PauliX(wires=0)
         qml.RX(x, wires=0)
         return qml.expval(qml.PauliZ(0))
 
-    with pytest.raises(qml.TracingError, match="flip"):
-        qml.QNode(body, dev1)(0.3, flip=1.0)
+    # a data keyword argument whose value the function needs is made static (PennyLane runs
+    # the function on the values): each value traces again and gives PennyLane's answer
+    learned = qml.QNode(body, dev1)
+    assert learned(0.3, flip=1.0) == pytest.approx(-onp.cos(0.3), abs=1e-12)
+    assert learned(0.3, flip=0.0) == pytest.approx(onp.cos(0.3), abs=1e-12)
+    with pytest.raises(qml.TracingError, match="flip"):  # a positional float stays traced
+        qml.QNode(lambda x, flip: body(x, flip), dev1)(0.3, 1.0)
     static = qml.QNode(body, dev1, static_argnames=["flip"])
     assert static(0.3, flip=1.0) == pytest.approx(-onp.cos(0.3), abs=1e-12)
     assert static(0.3, flip=0.0) == pytest.approx(onp.cos(0.3), abs=1e-12)
