@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _autodiff as autodiff, _broadcast as broadcast, _cache as cache, _executors as executors, _ir as ir, _kernels as kernels, _plan as plan, rules
 from . import _second_order as second_order, _stages as stages, templates, _tiers as tiers, _trace as trace
-from . import _guards as guards, _shots as shots_mod
+from . import _first as first_mod, _guards as guards, _shots as shots_mod
 from ._arguments import (  # classify: looked up here at each call (tests count its calls)
     DIFF_METHODS,  # noqa: F401  (qsym.runtime's names)
     F64,
@@ -638,6 +638,8 @@ class QNode:
         self.shots = shots_mod.check_shots(None if shots is _UNSET else shots)
         # caches, all this QNode's own
         self._compiled: dict = {}  # signature -> Compiled (or broadcast.Broadcast)
+        # signature -> its first answer on numbers (qsym._first), until its next use
+        self._first: dict = {}
         self._lock = threading.Lock()  # one build at a time
         self._last: Compiled | None = None  # the last signature called
         self._grad_fast = None  # grad's short path: (key, call) (see grad._remember)
@@ -673,6 +675,7 @@ class QNode:
         # traced holds it)
         self._grad_fast = None
         self.autodiff_memo.clear()
+        self._first.clear()
         for key, entry in list(self._compiled.items()):
             if any(op.name in names for op in entry.circuit.ops):
                 self._compiled.pop(key, None)
@@ -734,9 +737,12 @@ class QNode:
 
 
     # --- compile -----------------------------------------------------------------------
-    def compiled(self, args, kwargs, diff=None):
+    def compiled(self, args, kwargs, diff=None, first=False):
         """``(entry, xs, ds)``: the compiled signature for these arguments (tracing and
-        compiling it if new) and the numeric inputs split as it expects them."""
+        compiling it if new) and the numeric inputs split as it expects them. ``first``:
+        the caller runs only the executors (a value or a Jacobian, now): a new signature
+        may then be answered on numbers (:mod:`qsym._first`), its module made at its next
+        use."""
         key, xs, ds = classify(args, kwargs, diff, self.static_argnames, self.static_positions)
         entry = self._compiled.get(key)
         if entry is None or (entry.guard is not None and not entry.guard()):
@@ -746,7 +752,7 @@ class QNode:
                     self._stale(key, entry)
                     entry = None
                 if entry is None:
-                    entry = self._build_current(args, kwargs, key)
+                    entry = self._build_current(args, kwargs, key, first)
         self._last = entry
         return entry, xs, ds
 
@@ -773,23 +779,34 @@ class QNode:
                 "as an argument of the circuit function instead (numeric arguments never "
                 "recompile)", UserWarning, stacklevel=4)
 
-    def _build_current(self, args, kwargs, key):
+    def _build_current(self, args, kwargs, key, first=False):
         """Build a signature and keep it, unless a gate was defined or removed meanwhile
         (another thread, or the circuit function itself): then it may mix definitions,
-        and is built again."""
+        and is built again. A signature answered on numbers (``first``:
+        :mod:`qsym._first`) is kept apart; its next build completes it (no second trace,
+        unless what the function read besides its arguments changed: qsym._guards)."""
         for _ in range(3):
             generation = GATE_REGISTRY.generation
-            before = np.random.get_state()
-            entry = self.build(args, kwargs, key)
-            _check_no_global_draws(before)
+            pending = self._first.pop(key, None)
+            if pending is not None and (pending.guard is None or pending.guard()):
+                entry = self.complete(*pending.build)
+            else:
+                before = np.random.get_state()
+                entry = self.build(args, kwargs, key, first and pending is None)
+                _check_no_global_draws(before)
             if generation == GATE_REGISTRY.generation:
-                self._compiled[key] = entry
+                if isinstance(entry, first_mod.FirstAnswer):
+                    self._first[key] = entry
+                else:
+                    self._compiled[key] = entry
                 return entry
         return entry  # the gates keep changing: this entry is used once, not kept
 
-    def build(self, args, kwargs, key):
+    def build(self, args, kwargs, key, first=False):
         """Trace and compile the signature ``key`` (from :func:`classify`) of these
-        arguments: the stages of :mod:`qsym._stages`, in order."""
+        arguments: the stages of :mod:`qsym._stages`, in order; with ``first``, where
+        :func:`qsym._first.first_answer` serves it, only up to the plan (the module is made
+        by :meth:`complete` at the next use)."""
         t0 = time.perf_counter()
         target = stages.Target(self.func, self.device.wires, self.method, self.static_argnames,
                                self._param_names, self.rule_of)
@@ -806,6 +823,19 @@ class QNode:
         stages.check(target, circuit, args, kwargs, key, syms)
         gplan = stages.make_plan(target, circuit)
         t1 = time.perf_counter()
+        if first and size is None and tiers.mode() == "auto" and not self.current_shots():
+            entry = first_mod.first_answer(circuit, gplan, self.method, tuple(syms.diff_args),
+                                           tuple(syms.blocks), bool(syms.checks))
+            if entry is not None:
+                entry.build = (circuit, gplan, syms, size, t0, t1)
+                entry.guard = guards.make(self.func)  # after the replays, as below
+                return entry
+        return self.complete(circuit, gplan, syms, size, t0, t1)
+
+    def complete(self, circuit, gplan, syms, size, t0, t1):
+        """The rest of :meth:`build` from a planned circuit: the generated module (its text,
+        run as Python: tier 0) and the signature's entry."""
+        t2 = time.perf_counter()
         source = stages.make_program(circuit, gplan)
         debug = logger.isEnabledFor(logging.DEBUG)
         module, on_disk = stages.load(source, report=debug)
@@ -814,7 +844,7 @@ class QNode:
         entry.checks = stages.make_checks(circuit, syms.checks)
         module.own(entry)  # once loaded: dropped from sys.modules with the last entry using it
         entry.trace_seconds = t1 - t0
-        entry.compile_seconds = time.perf_counter() - t1
+        entry.compile_seconds = time.perf_counter() - t2
         if debug:
             logger.debug(
                 "%s: traced and planned %d operations on %d wires in %.3f s; module %s "
@@ -845,7 +875,7 @@ class QNode:
                 and (getattr(_SHOT_COUNT, "active", None) or (None,))[0] is not self):
             return self._call_shot_vector(shots, args, kwargs)
         try:
-            entry, xs, ds = self.compiled(args, kwargs)
+            entry, xs, ds = self.compiled(args, kwargs, first=True)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
             return autodiff.call_boxed(self, args, kwargs)
         if self.device.trackers:  # what PennyLane's tracker records as the results
@@ -895,7 +925,7 @@ class QNode:
         inputs (``jac[m, j]``), by this QNode's ``diff_method``; for a broadcast
         signature, per-measurement values and Jacobians, batch first."""
         self._differentiable()
-        entry, xs, ds = self.compiled(args, kwargs, diff)
+        entry, xs, ds = self.compiled(args, kwargs, diff, first=True)
         if entry.is_state:
             raise DifferentiationError(
                 "qml.state() has no gradient in qsym (it is complex and not an expectation "
