@@ -19,12 +19,14 @@ probabilities (no shots, no state, no broadcasting, no per-call input checks), p
 shift or adjoint, gates stored as a matrix or a diagonal, parameters and coefficients that
 are inputs or numbers (classical processing has its chain rule in sympy: the module path),
 and a small enough state (:data:`MAX_WORK`); everything else builds the module at once, as
-before. ``QSYM_TIER=python`` / ``compiled`` keep their meaning: only ``auto`` answers here.
+before. ``QSYM_TIER=python`` / ``compiled`` keep their meaning: only ``auto`` answers here;
+``QSYM_FIRST=0`` turns it off (:func:`enabled`).
 """
 
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import sympy as sp
@@ -135,6 +137,7 @@ class FirstAnswer:
     is_state = False
     drawn = False
     tier = "first"
+    answered = False  # set by the runtime when handed to its one call
 
     def __init__(self, circuit, gplan: GradientPlan, diff_args, blocks, getters, fns, C):
         self.circuit, self.plan = circuit, gplan
@@ -287,6 +290,22 @@ class FirstAnswer:
                 shape[wire] = 2
             lams.append(psi * m.reshape(shape))
         return lams
+
+
+def enabled() -> bool:
+    """Whether a new signature's first call may be answered on numbers: ``QSYM_FIRST``
+    (read at each build) ``1`` (default) or ``0`` (the module is built at the first call,
+    so that the first answer has the module's bits, as every later one).
+
+    >>> enabled() in (True, False)
+    True
+    """
+    value = os.environ.get("QSYM_FIRST", "1").strip().lower() or "1"
+    if value not in ("0", "1"):
+        from .errors import QsymError
+
+        raise QsymError(f"QSYM_FIRST={value!r} is not 0 or 1; unset it for the default (1)")
+    return value == "1"
 
 
 def first_answer(circuit, gplan: GradientPlan, method: str, diff_args, blocks,

@@ -44,6 +44,7 @@ from .numpy import tensor
 from .errors import ArgumentError, DeviceError, DifferentiationError, TracingError
 from ._executors import execute
 from ._gates import REGISTRY as GATE_REGISTRY
+from ._first import FirstAnswer
 from ._program import Prepared
 from ._shapes import finite_differences, flat, format_values, measurements, pick
 from .devices import (  # noqa: F401  (qsym.runtime's names)
@@ -637,9 +638,9 @@ class QNode:
         self._shots_set = shots is not _UNSET
         self.shots = shots_mod.check_shots(None if shots is _UNSET else shots)
         # caches, all this QNode's own
-        self._compiled: dict = {}  # signature -> Compiled (or broadcast.Broadcast)
-        # signature -> its first answer on numbers (qsym._first), until its next use
-        self._first: dict = {}
+        # signature -> Compiled (or broadcast.Broadcast, or until its second use the first
+        # answer on numbers, qsym._first.FirstAnswer)
+        self._compiled: dict = {}
         self._lock = threading.Lock()  # one build at a time
         self._last: Compiled | None = None  # the last signature called
         self._grad_fast = None  # grad's short path: (key, call) (see grad._remember)
@@ -675,7 +676,6 @@ class QNode:
         # traced holds it)
         self._grad_fast = None
         self.autodiff_memo.clear()
-        self._first.clear()
         for key, entry in list(self._compiled.items()):
             if any(op.name in names for op in entry.circuit.ops):
                 self._compiled.pop(key, None)
@@ -745,14 +745,20 @@ class QNode:
         use."""
         key, xs, ds = classify(args, kwargs, diff, self.static_argnames, self.static_positions)
         entry = self._compiled.get(key)
-        if entry is None or (entry.guard is not None and not entry.guard()):
+        if (entry is None or (entry.guard is not None and not entry.guard())
+                or (type(entry) is FirstAnswer and (entry.answered or not first))):
             with self._lock:
                 entry = self._compiled.get(key)
                 if entry is not None and entry.guard is not None and not entry.guard():
                     self._stale(key, entry)
                     entry = None
+                if type(entry) is FirstAnswer and (entry.answered or not first):
+                    # its second use: the module, from the same trace and plan
+                    entry = self._compiled[key] = self.complete(*entry.build)
                 if entry is None:
                     entry = self._build_current(args, kwargs, key, first)
+        if type(entry) is FirstAnswer:
+            entry.answered = True
         self._last = entry
         return entry, xs, ds
 
@@ -782,23 +788,15 @@ class QNode:
     def _build_current(self, args, kwargs, key, first=False):
         """Build a signature and keep it, unless a gate was defined or removed meanwhile
         (another thread, or the circuit function itself): then it may mix definitions,
-        and is built again. A signature answered on numbers (``first``:
-        :mod:`qsym._first`) is kept apart; its next build completes it (no second trace,
-        unless what the function read besides its arguments changed: qsym._guards)."""
+        and is built again. With ``first`` it may be a first answer on numbers
+        (:mod:`qsym._first`), completed at its next use (:meth:`compiled`)."""
         for _ in range(3):
             generation = GATE_REGISTRY.generation
-            pending = self._first.pop(key, None)
-            if pending is not None and (pending.guard is None or pending.guard()):
-                entry = self.complete(*pending.build)
-            else:
-                before = np.random.get_state()
-                entry = self.build(args, kwargs, key, first and pending is None)
-                _check_no_global_draws(before)
+            before = np.random.get_state()
+            entry = self.build(args, kwargs, key, first)
+            _check_no_global_draws(before)
             if generation == GATE_REGISTRY.generation:
-                if isinstance(entry, first_mod.FirstAnswer):
-                    self._first[key] = entry
-                else:
-                    self._compiled[key] = entry
+                self._compiled[key] = entry
                 return entry
         return entry  # the gates keep changing: this entry is used once, not kept
 
@@ -823,7 +821,8 @@ class QNode:
         stages.check(target, circuit, args, kwargs, key, syms)
         gplan = stages.make_plan(target, circuit)
         t1 = time.perf_counter()
-        if first and size is None and tiers.mode() == "auto" and not self.current_shots():
+        if (first and size is None and tiers.mode() == "auto" and first_mod.enabled()
+                and not self.current_shots()):
             entry = first_mod.first_answer(circuit, gplan, self.method, tuple(syms.diff_args),
                                            tuple(syms.blocks), bool(syms.checks))
             if entry is not None:
@@ -1335,7 +1334,8 @@ class grad(_Derivative):
         if (not _plain_trainable(a, self.argnum) or a.dtype is not F64 or a.ndim != 1
                 or not a.flags.c_contiguous or not entry.simple or node.current_shots()
                 or node.method not in ("parameter-shift", "adjoint")
-                or node._compiled.get(((TRAIN, a.shape),)) is not entry):
+                or node._compiled.get(((TRAIN, a.shape),)) is not entry
+                or type(entry) is FirstAnswer):
             node._grad_fast = None
             return
         # a 1-D argument differentiated alone: the gradient is row 0 of the Jacobian

@@ -16,6 +16,12 @@ import qsym as qml
 from qsym import _first as first, _gates as gates
 from qsym import numpy as np
 
+@pytest.fixture(autouse=True)
+def first_on(monkeypatch):
+    """The first answer on numbers, as for users (the suite's conftest turns it off)."""
+    monkeypatch.setenv("QSYM_FIRST", "1")
+
+
 FIXED = sorted(name for name in gates.BUILTIN_GATES
                if gates.gate_def(name).num_wires in (1, 2, 3) and not gates.gate_def(name).hyper
                and first._KINDS.count(gates.gate_def(name).structure))
@@ -51,6 +57,10 @@ def _random_circuit(rng, n, depth, measure):
     return circuit, k
 
 
+def _first_answered(node) -> bool:
+    return any(isinstance(e, first.FirstAnswer) for e in node._compiled.values())
+
+
 @pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
 @pytest.mark.parametrize("measure", ["expval", "var", "probs"])
 def test_first_answer_is_the_modules_to_1e12(method, measure):
@@ -70,12 +80,11 @@ def test_first_answer_is_the_modules_to_1e12(method, measure):
             call = (lambda a: node(a)) if what == "value" else qml.jacobian(node)
             a = np.array(x, requires_grad=True)
             got = onp.asarray(call(a))
-            if not node._first:
+            if not _first_answered(node):
                 continue  # not served (e.g. a gate stored in another form)
             served += 1
-            assert isinstance(next(iter(node._first.values())), first.FirstAnswer)
             want = onp.asarray(call(a))  # the module now (completed, not traced again)
-            assert not node._first and node._compiled
+            assert not _first_answered(node) and len(node._compiled) == 1
             onp.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
             if what == "jacobian":
                 h = 1e-6
@@ -165,12 +174,12 @@ def test_what_it_does_not_serve_builds_the_module_at_once():
              (qml.QNode(g, dev), "grad")]
     for node, what in cases:
         qml.grad(node)(x) if what == "grad" else node(x)
-        assert not node._first and node._compiled
+        assert not _first_answered(node) and node._compiled
     node = qml.QNode(f, dev)
     node(np.array([0.1, 0.2]).reshape(2, 1))  # broadcast: two parameter sets
-    assert not node._first and node._compiled
+    assert not _first_answered(node) and node._compiled
     node(np.array([0.1]))  # one parameter set: served
-    assert node._first
+    assert _first_answered(node)
 
 
 def test_a_changed_global_traces_again_before_completing():
@@ -187,8 +196,26 @@ def test_a_changed_global_traces_again_before_completing():
 
     x = np.array([0.5], requires_grad=True)
     v1 = c(x)
-    assert c._first
+    assert _first_answered(c)
     state["angle"] = 1.1
     v2 = c(x)
     assert abs(v2 - np.cos(0.5) * np.cos(1.1)) < 1e-12
     assert abs(v1 - np.cos(0.5) * np.cos(0.2)) < 1e-12
+
+
+def test_the_setting(monkeypatch):
+    """QSYM_FIRST=0 builds the module at the first call; another value is refused."""
+    dev = qml.device("default.qubit", wires=1)
+
+    def f(x):
+        qml.RX(x[0], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array([0.4], requires_grad=True)
+    monkeypatch.setenv("QSYM_FIRST", "0")
+    node = qml.QNode(f, dev)
+    qml.grad(node)(x)
+    assert not _first_answered(node) and node._compiled
+    monkeypatch.setenv("QSYM_FIRST", "maybe")
+    with pytest.raises(qml.errors.QsymError, match="QSYM_FIRST"):
+        qml.grad(qml.QNode(f, dev))(x)
