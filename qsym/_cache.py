@@ -607,10 +607,28 @@ def shipped_key(kind: str, key: str) -> str:
 def set_shipped(table):
     """Replace the shipped table for this process (``{}``: none, every miss is derived
     again; None: read the file again at the next miss); the old one.
-    :func:`qsym._emit.ship_records` derives the table with ``{}``."""
+    :func:`qsym._emit.ship_records` derives the table with ``{}``. The index by name
+    (:func:`shipped_by_name`) serves only the table read from the file."""
     global _shipped
     old, _shipped = _shipped, table
     return old
+
+
+def _shipped_table() -> dict:
+    """The shipped table (read once per process); the index by name is read with it."""
+    global _shipped, _index, _index_table
+    table = _shipped
+    if table is None:
+        try:
+            raw = SHIPPED_RECORDS.read_bytes()
+            table = json.loads(raw)
+            if not isinstance(table, dict):
+                table = {}
+        except (OSError, ValueError):
+            raw, table = b"", {}
+        _index, _index_table = _read_index(hashlib.sha256(raw).hexdigest()), table
+        _shipped = table
+    return table
 
 
 def shipped_record(kind: str, key: str):
@@ -622,17 +640,59 @@ def shipped_record(kind: str, key: str):
     they check a record read from the cache (a rule's identities and its derivative
     through the gate's exact matrix; code by evaluating it against that matrix) and save
     it to the cache as if derived. Read once per process, at the first miss."""
-    global _shipped
-    table = _shipped
-    if table is None:
-        try:
-            table = json.loads(SHIPPED_RECORDS.read_bytes())
-            if not isinstance(table, dict):
-                table = {}
-        except (OSError, ValueError):
-            table = {}
-        _shipped = table
-    return table.get(shipped_key(kind, key))
+    return _shipped_table().get(shipped_key(kind, key))
+
+
+# --- the shipped table by gate name (issue #17, third round) ----------------------------------
+SHIPPED_INDEX = Path(__file__).with_name("gate_index.json")
+# the files the shipped records are computed from: the index by name holds only while
+# they (and sympy's version) are the ones it was made with
+INDEX_SOURCES = ("_gates.py", "rules.py", "_emit.py")
+_index: dict = {}
+_index_table: dict | None = None
+
+
+def index_sources_digest() -> str:
+    """SHA-256 of what a built-in gate's records are computed from, by name: the gate
+    table, the rule derivation and the printer (their files' bytes) and sympy's version."""
+    import sympy
+
+    h = hashlib.sha256(f"sympy {sympy.__version__}\n".encode())
+    for name in INDEX_SOURCES:
+        h.update(f"{name} {file_digest(Path(__file__).with_name(name))}\n".encode())
+    return h.hexdigest()
+
+
+def _read_index(table_digest: str) -> dict:
+    """The index by name if it was made from these sources and this very table, else
+    ``{}`` (then every record is found by its full key and checked, as before)."""
+    try:
+        index = json.loads(SHIPPED_INDEX.read_bytes())
+        if (isinstance(index, dict) and index.get("table") == table_digest
+                and index.get("sources") == index_sources_digest()):
+            return index
+    except (OSError, ValueError):
+        pass
+    logger.debug("the shipped index by gate name is missing or stale: not used")
+    return {}
+
+
+def shipped_by_name(kind: str, name_key: str):
+    """The shipped payload of a built-in gate variant's record by ``name_key`` (its gate
+    name, parameter, wire count, hyperparameters: :func:`qsym.rules.rule_for_gate`,
+    :func:`qsym._emit.gate_body`), or None. Made with the table (:func:`qsym._emit.ship_records`,
+    ``gate_index.json``), from the same derivation whose exact matrix keys the table, and
+    used only while its sources' digest (:func:`index_sources_digest`) and the table file's
+    SHA-256 are the ones it was made with: the lookup needs no sympy key (the gate's exact
+    matrix printed, 2-6 ms a gate kind) and no check against that matrix (the table is the
+    installed package's, compared with a fresh derivation by tests/test_latency_records.py;
+    the callers still run the checks that need no sympy). Built-in gates only: their rows
+    cannot be redefined (:class:`qsym._gates.GateRegistry`)."""
+    table = _shipped_table()
+    if table is not _index_table:  # a table set for this process (tests, ship_records)
+        return None
+    name = _index.get(kind, {}).get(name_key)
+    return None if name is None else table.get(name)
 
 
 def save_record(kind: str, key: str, payload) -> None:

@@ -52,7 +52,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from . import _cache as cache, _kernels as kernels
 from ._version import __version__
-from ._gates import REGISTRY, gate_def, packed_masks, structured
+from ._gates import BUILTIN_GATES, REGISTRY, gate_def, packed_masks, structured
 from ._ir import Circuit, format_circuit
 from ._plan import GradientPlan
 from ._program import Program, lower
@@ -123,16 +123,12 @@ def gate_body(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> 
     out[off + 0] = complex(_q_c1, -_q_c2)
     out[off + 1] = complex(_q_c1, _q_c2)
     """
-    row = gate_def(name)
-    params = sp.symbols(f"p0:{row.num_params}", real=True)
-    form = structured(name, num_wires, hyper, params)
-    if form is None:
-        mat = row.sympy_matrix(params, num_wires, hyper)
-        kind, masks = row.structure, []
-    else:  # many wires: a few stored numbers (qsym._gates.structured), never 4^k entries
-        kind, values, raw_masks = form
-        mat = sp.Matrix(list(values))
-        masks = packed_masks(kind, raw_masks)
+    if name in BUILTIN_GATES:  # a built-in gate: its code as shipped, found by name
+        lines = cache.shipped_by_name("gate-code", code_name_key(name, num_wires, hyper,
+                                                                derivative))
+        if _plain_lines(lines):
+            return tuple(lines)
+    row, params, mat, kind, masks = _gate_body_parts(name, num_wires, hyper)
     # printing costs sympy time (expand, cse, and in a new process sympy's lazy imports):
     # the lines are kept in the cache folder, keyed by everything they are printed from
     key = _gate_body_key(row, mat, derivative, kind, masks)
@@ -152,6 +148,55 @@ def gate_body(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> 
     return lines
 
 
+def code_name_key(name: str, num_wires=None, hyper: tuple = (), derivative=None) -> str:
+    """The name of a built-in gate variant's code in the shipped index
+    (:func:`qsym._cache.shipped_by_name`).
+
+    >>> code_name_key("RX", derivative=0)
+    "('RX', None, (), 0)"
+    """
+    return repr((name, num_wires, tuple(hyper), derivative))
+
+
+def _plain_lines(lines) -> bool:
+    """Whether ``lines`` is gate code of plain arithmetic only (:func:`_plain_arithmetic`:
+    what runs it runs nothing else)."""
+    if not (isinstance(lines, list) and lines and all(isinstance(x, str) for x in lines)):
+        return False
+    try:
+        return _plain_arithmetic(ast.parse("\n".join(lines)))
+    except SyntaxError:
+        return False
+
+
+def _gate_body_parts(name, num_wires, hyper):
+    """``(row, params, mat, kind, masks)``: what a gate variant's code is printed from."""
+    row = gate_def(name)
+    params = sp.symbols(f"p0:{row.num_params}", real=True)
+    form = structured(name, num_wires, hyper, params)
+    if form is None:
+        return row, params, row.sympy_matrix(params, num_wires, hyper), row.structure, []
+    # many wires: a few stored numbers (qsym._gates.structured), never 4^k entries
+    kind, values, raw_masks = form
+    return row, params, sp.Matrix(list(values)), kind, packed_masks(kind, raw_masks)
+
+
+def _index_entries(name, num_wires, hyper, num_params) -> list:
+    """``(kind, name key, full key)`` of a built-in gate variant's records, for the
+    shipped index by name."""
+    from . import rules
+
+    out = []
+    row, _, mat, kind, masks = _gate_body_parts(name, num_wires, hyper)
+    for derivative in [None, *range(num_params)]:
+        key = _gate_body_key(row, mat, derivative, kind, masks)
+        out.append(("gate-code", code_name_key(name, num_wires, hyper, derivative), key))
+    for j in range(num_params):
+        key = rules.record_key(name, j, num_wires, hyper)
+        out.append(("rules", rules.rule_name_key(name, j, num_wires, hyper), key))
+    return out
+
+
 def ship_records(path=None) -> dict:
     """Derive the shift rule and print the matrix code (and the adjoint's derivative code)
     of every built-in gate's listed variants (``GateDef.variants``) in a new, temporary
@@ -168,6 +213,7 @@ def ship_records(path=None) -> dict:
     from . import _gates as gates, rules
 
     table = {}
+    index: dict = {"rules": {}, "gate-code": {}}
     old_env = os.environ.get("QSYM_CACHE_DIR")
     with tempfile.TemporaryDirectory(prefix="qsym-ship-") as folder:
         os.environ["QSYM_CACHE_DIR"] = folder
@@ -192,6 +238,16 @@ def ship_records(path=None) -> dict:
                 for f in sorted((Path(folder) / kind).glob("*.json")):
                     record = json.loads(f.read_text())
                     table[cache.shipped_key(kind, record["key"])] = record["payload"]
+            for name in sorted(gates.GATES):
+                row = gates.gate_def(name)
+                for num_wires, hyper in row.variants():
+                    try:
+                        entries = _index_entries(name, num_wires, hyper, row.num_params)
+                    except Exception:  # noqa: BLE001 - a variant with no code or rule
+                        continue
+                    for kind, name_key, key in entries:
+                        if key is not None and cache.shipped_key(kind, key) in table:
+                            index[kind][name_key] = cache.shipped_key(kind, key)
         finally:
             if old_env is None:
                 os.environ.pop("QSYM_CACHE_DIR", None)
@@ -201,7 +257,13 @@ def ship_records(path=None) -> dict:
             rules.rule_for_gate.cache_clear()
             gate_body.cache_clear()
     out = Path(path) if path is not None else cache.SHIPPED_RECORDS
-    out.write_text(json.dumps(table, sort_keys=True, separators=(",", ":")) + "\n")
+    text = json.dumps(table, sort_keys=True, separators=(",", ":")) + "\n"
+    out.write_text(text)
+    # the index by gate name (qsym._cache.shipped_by_name), tied to this table and sources
+    index["table"] = hashlib.sha256(text.encode()).hexdigest()
+    index["sources"] = cache.index_sources_digest()
+    (out.parent / cache.SHIPPED_INDEX.name).write_text(
+        json.dumps(index, sort_keys=True, indent=0) + "\n")
     return table
 
 

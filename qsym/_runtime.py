@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _autodiff as autodiff, _broadcast as broadcast, _cache as cache, _executors as executors, _ir as ir, _kernels as kernels, _plan as plan, rules
 from . import _second_order as second_order, _stages as stages, templates, _tiers as tiers, _trace as trace
-from . import _guards as guards, _shots as shots_mod
+from . import _first as first_mod, _guards as guards, _shots as shots_mod
 from ._arguments import (  # classify: looked up here at each call (tests count its calls)
     DIFF_METHODS,  # noqa: F401  (qsym.runtime's names)
     DATA,
@@ -46,6 +46,7 @@ from .numpy import tensor
 from .errors import ArgumentError, DeviceError, DifferentiationError, GateError, TracingError
 from ._executors import execute
 from ._gates import REGISTRY as GATE_REGISTRY
+from ._first import FirstAnswer
 from ._program import Prepared
 from ._shapes import finite_differences, flat, format_values, measurements, pick
 from .devices import (  # noqa: F401  (qsym.runtime's names)
@@ -654,7 +655,9 @@ class QNode:
         self._shots_set = shots is not _UNSET
         self.shots = shots_mod.check_shots(None if shots is _UNSET else shots)
         # caches, all this QNode's own
-        self._compiled: dict = {}  # signature -> Compiled (or broadcast.Broadcast)
+        # signature -> Compiled (or broadcast.Broadcast, or until its second use the first
+        # answer on numbers, qsym._first.FirstAnswer)
+        self._compiled: dict = {}
         self._lock = threading.Lock()  # one build at a time
         self._last: Compiled | None = None  # the last signature called
         self._grad_fast = None  # grad's short path: (key, call) (see grad._remember)
@@ -833,30 +836,39 @@ class QNode:
 
 
     # --- compile -----------------------------------------------------------------------
-    def compiled(self, args, kwargs, diff=None):
+    def compiled(self, args, kwargs, diff=None, first=False):
         """``(entry, xs, ds)``: the compiled signature for these arguments (tracing and
-        compiling it if new) and the numeric inputs split as it expects them."""
+        compiling it if new) and the numeric inputs split as it expects them. ``first``:
+        the caller runs only the executors (a value or a Jacobian, now): a new signature
+        may then be answered on numbers (:mod:`qsym._first`), its module made at its next
+        use."""
         names, positions = self.static_argnames, self.static_positions
         if self._values_needed is not None:
             names, positions = self._needing_values(args, kwargs, diff)
         key, xs, ds = classify(args, kwargs, diff, names, positions)
         entry = self._compiled.get(key)
-        if entry is None or (entry.guard is not None and not entry.guard()):
+        if (entry is None or (entry.guard is not None and not entry.guard())
+                or (type(entry) is FirstAnswer and (entry.answered or not first))):
             learned = False
             with self._lock:
                 entry = self._compiled.get(key)
                 if entry is not None and entry.guard is not None and not entry.guard():
                     self._stale(key, entry)
                     entry = None
+                if type(entry) is FirstAnswer and (entry.answered or not first):
+                    # its second use: the module, from the same trace and plan
+                    entry = self._compiled[key] = self.complete(*entry.build)
                 if entry is None:
                     try:
-                        entry = self._build_current(args, kwargs, key)
+                        entry = self._build_current(args, kwargs, key, first)
                     except TracingError as exc:
                         if not self._learn_static(exc, key, args, kwargs):
                             raise
                         learned = True
             if learned:  # (outside the lock: the build takes it again)
-                return self.compiled(args, kwargs, diff)
+                return self.compiled(args, kwargs, diff, first)
+        if type(entry) is FirstAnswer:
+            entry.answered = True
         self._last = entry
         return entry, xs, ds
 
@@ -918,23 +930,26 @@ class QNode:
                 "as an argument of the circuit function instead (numeric arguments never "
                 "recompile)", UserWarning, stacklevel=4)
 
-    def _build_current(self, args, kwargs, key):
+    def _build_current(self, args, kwargs, key, first=False):
         """Build a signature and keep it, unless a gate was defined or removed meanwhile
         (another thread, or the circuit function itself): then it may mix definitions,
-        and is built again."""
+        and is built again. With ``first`` it may be a first answer on numbers
+        (:mod:`qsym._first`), completed at its next use (:meth:`compiled`)."""
         for _ in range(3):
             generation = GATE_REGISTRY.generation
             before = np.random.get_state()
-            entry = self.build(args, kwargs, key)
+            entry = self.build(args, kwargs, key, first)
             _check_no_global_draws(before)
             if generation == GATE_REGISTRY.generation:
                 self._compiled[key] = entry
                 return entry
         return entry  # the gates keep changing: this entry is used once, not kept
 
-    def build(self, args, kwargs, key):
+    def build(self, args, kwargs, key, first=False):
         """Trace and compile the signature ``key`` (from :func:`classify`) of these
-        arguments: the stages of :mod:`qsym._stages`, in order."""
+        arguments: the stages of :mod:`qsym._stages`, in order; with ``first``, where
+        :func:`qsym._first.first_answer` serves it, only up to the plan (the module is made
+        by :meth:`complete` at the next use)."""
         t0 = time.perf_counter()
         names = self.static_argnames if self._values_needed is None else (
             self.static_argnames | self._values_needed[0])
@@ -960,6 +975,20 @@ class QNode:
         stages.check(target, circuit, args, kwargs, key, syms)
         gplan = stages.make_plan(target, circuit)
         t1 = time.perf_counter()
+        if (first and size is None and tiers.mode() == "auto" and first_mod.enabled()
+                and not self.current_shots()):
+            entry = first_mod.first_answer(circuit, gplan, self.method, tuple(syms.diff_args),
+                                           tuple(syms.blocks), bool(syms.checks))
+            if entry is not None:
+                entry.build = (circuit, gplan, syms, size, t0, t1)
+                entry.guard = guards.make(self.func)  # after the replays, as below
+                return entry
+        return self.complete(circuit, gplan, syms, size, t0, t1)
+
+    def complete(self, circuit, gplan, syms, size, t0, t1):
+        """The rest of :meth:`build` from a planned circuit: the generated module (its text,
+        run as Python: tier 0) and the signature's entry."""
+        t2 = time.perf_counter()
         source = stages.make_program(circuit, gplan)
         debug = logger.isEnabledFor(logging.DEBUG)
         module, on_disk = stages.load(source, report=debug)
@@ -968,7 +997,7 @@ class QNode:
         entry.checks = stages.make_checks(circuit, syms.checks)
         module.own(entry)  # once loaded: dropped from sys.modules with the last entry using it
         entry.trace_seconds = t1 - t0
-        entry.compile_seconds = time.perf_counter() - t1
+        entry.compile_seconds = time.perf_counter() - t2
         if debug:
             logger.debug(
                 "%s: traced and planned %d operations on %d wires in %.3f s; module %s "
@@ -999,7 +1028,7 @@ class QNode:
                 and (getattr(_SHOT_COUNT, "active", None) or (None,))[0] is not self):
             return self._call_shot_vector(shots, args, kwargs)
         try:
-            entry, xs, ds = self.compiled(args, kwargs)
+            entry, xs, ds = self.compiled(args, kwargs, first=True)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
             return autodiff.call_boxed(self, args, kwargs)
         if self.device.trackers:  # what PennyLane's tracker records as the results
@@ -1048,7 +1077,7 @@ class QNode:
         inputs (``jac[m, j]``), by this QNode's ``diff_method``; for a broadcast
         signature, per-measurement values and Jacobians, batch first."""
         self._differentiable()
-        entry, xs, ds = self.compiled(args, kwargs, diff)
+        entry, xs, ds = self.compiled(args, kwargs, diff, first=True)
         if entry.has_state:
             return self.state_jacobian(entry, xs, ds) + (entry,)
         return self._rows_jacobian(entry, xs, ds) + (entry,)
@@ -1535,7 +1564,8 @@ class grad(_Derivative):
         if (not _plain_trainable(a, self.argnum) or a.dtype is not F64 or a.ndim != 1
                 or not a.flags.c_contiguous or not entry.simple or node.current_shots()
                 or node.method not in ("parameter-shift", "adjoint")
-                or node._compiled.get(((TRAIN, a.shape),)) is not entry):
+                or node._compiled.get(((TRAIN, a.shape),)) is not entry
+                or type(entry) is FirstAnswer):
             node._grad_fast = None
             return
         # a 1-D argument differentiated alone: the gradient is row 0 of the Jacobian

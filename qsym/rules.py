@@ -1475,7 +1475,46 @@ def rule_matches_gate(rule: ShiftRule, name: str, param_index: int, num_wires=No
         return False
 
 
+def record_key(name: str, param_index: int, num_wires=None, hyper=()) -> str | None:
+    """The full key of a built-in gate variant's rule record (on disk and in the table
+    qsym ships): the gate's exact matrix, parameter, wire count and hyperparameters, and
+    the build (qsym's version, this file's digest, sympy's version); None when rules are
+    not kept on disk (``QSYM_CACHE=0``, :func:`use_disk_cache`).
+
+    >>> key = record_key("RX", 0)
+    >>> key is None or "gate 'RX' param 0 of 1" in key
+    True
+    """
+    return _disk_key(name, param_index, None, num_wires, tuple(hyper))
+
+
+def rule_name_key(name: str, param_index: int, num_wires=None, hyper=()) -> str:
+    """The name of a built-in gate variant's rule in the shipped index
+    (:func:`qsym._cache.shipped_by_name`).
+
+    >>> rule_name_key("CRX", 0)
+    "('CRX', 0, None, ())"
+    """
+    return repr((name, int(param_index), num_wires, tuple(hyper)))
+
+
+def _shipped_by_name(name, param_index, shifts, num_wires, hyper) -> ShiftRule | None:
+    """A built-in gate's rule from the shipped index by name (no sympy key, no check
+    against the gate's matrix: :func:`qsym._cache.shipped_by_name`), if it is there and its
+    identities hold in floating point (:func:`_rule_from_record`)."""
+    from . import _cache as cache
+    from ._gates import BUILTIN_GATES
+
+    if shifts is not None or name not in BUILTIN_GATES or not _disk_rules or not cache.enabled():
+        return None
+    return _rule_from_record(cache.shipped_by_name(
+        "rules", rule_name_key(name, param_index, num_wires, hyper)))
+
+
 def _load_or_derive(name: str, param_index: int, shifts, num_wires, hyper) -> ShiftRule:
+    rule = _shipped_by_name(name, param_index, shifts, num_wires, hyper)
+    if rule is not None:
+        return rule
     return _from_disk_or(
         _disk_key(name, param_index, shifts, num_wires, hyper),
         lambda: _derive_gate_rule(name, param_index, shifts, num_wires, hyper),

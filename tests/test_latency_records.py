@@ -175,3 +175,72 @@ def test_reading_rules_does_not_import_sympy_tensor():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_shipped_index_is_current_and_found_by_name(tmp_path):
+    """The index by gate name (``qsym/gate_index.json``) is what ship_records makes now,
+    tied to this very table file and to the sources the records are computed from; if this
+    fails, regenerate with ``python -c "from qsym import _emit as emit; emit.ship_records()"``."""
+    emit.ship_records(tmp_path / "table.json")
+    now = json.loads((tmp_path / cache.SHIPPED_INDEX.name).read_text())
+    shipped = json.loads(cache.SHIPPED_INDEX.read_text())
+    assert shipped == now
+    assert shipped["sources"] == cache.index_sources_digest()
+    assert len(shipped["rules"]) > 30 and len(shipped["gate-code"]) > 60
+    table = json.loads(cache.SHIPPED_RECORDS.read_text())
+    assert set(shipped["rules"].values()) | set(shipped["gate-code"].values()) <= table.keys()
+
+
+def test_a_builtin_gate_by_name_needs_no_sympy_key(fresh, monkeypatch):
+    """With the index, a built-in gate's rule and code (value and derivative) are found by
+    name: no sympy key (the exact matrix printed), no record file, no check against the
+    matrix; they equal sympy's derivation and printing (derived here with no table), and
+    the rule gives the exact derivative of a one-qubit expectation (checked by hand)."""
+    monkeypatch.setattr(cache, "_shipped", {})
+    expected = {g: (rules.rule_for_gate(g, 0), emit.gate_body(g), emit.gate_body(g, None, (), 0))
+                for g in ("RX", "CRY", "DoubleExcitation")}
+    monkeypatch.setattr(cache, "_shipped", None)  # the real table and its index, read again
+    rules.rule_for_gate.cache_clear()
+    emit.gate_body.cache_clear()
+    _no_derivation(monkeypatch)
+
+    def refuse(*args):
+        raise AssertionError(f"a sympy key, a record file or a matrix check: {args[:2]}")
+
+    with monkeypatch.context() as m:
+        for mod, name in ((rules, "_disk_key"), (emit, "_gate_body_key"),
+                          (cache, "load_record"), (cache, "save_record"),
+                          (rules, "rule_matches_gate"), (emit, "gate_code_matches")):
+            m.setattr(mod, name, refuse)
+        for g, (rule, code, dcode) in expected.items():
+            assert rules.rule_for_gate(g, 0) == rule
+            assert emit.gate_body(g) == code and emit.gate_body(g, None, (), 0) == dcode
+    # d/dt <Z> after RX(t) on |0> is -sin(t): the rule's shifted cosines
+    t = 0.37
+    got = sum(c * math.cos(m * t + s) for c, m, s in expected["RX"][0].numeric())
+    assert abs(got + math.sin(t)) < 1e-15
+
+
+def test_a_stale_or_replaced_index_is_not_used(fresh, monkeypatch):
+    """An index made from other sources (a changed gate table, rule derivation or printer),
+    or a table replaced for the process, gives nothing by name: the records are found by
+    their full key and checked against the gate's matrix, as before."""
+    monkeypatch.setattr(cache, "_shipped", None)
+    monkeypatch.setattr(cache, "index_sources_digest", lambda: "changed")
+    assert cache.shipped_by_name("rules", rules.rule_name_key("RX", 0)) is None
+    rules.rule_for_gate.cache_clear()
+    checked = []
+    real = rules.rule_matches_gate
+    monkeypatch.setattr(rules, "rule_matches_gate",
+                        lambda *a, **k: checked.append(a[1]) or real(*a, **k))
+    assert rules.rule_for_gate("RX", 0).numeric() == ((0.5, 1.0, math.pi / 2),
+                                                      (-0.5, 1.0, -math.pi / 2))
+    assert checked == ["RX"]
+    monkeypatch.undo()
+    monkeypatch.setattr(cache, "_shipped", None)
+    assert cache.shipped_by_name("rules", rules.rule_name_key("RX", 0)) is not None
+    cache.set_shipped(dict(cache._shipped_table()))  # the same entries, another table
+    try:
+        assert cache.shipped_by_name("rules", rules.rule_name_key("RX", 0)) is None
+    finally:
+        cache.set_shipped(None)
