@@ -1152,6 +1152,8 @@ class _Derivative:
         f = self._forward
         if f is None:
             return None
+        if type(f) is np.ndarray:  # grad's short path: a QNode's one value, ``out``
+            return f[0]
         return format_values(*f[1]) if f[0] == "qnode" else f[1]
 
     def _refuse_qjit_options(self):
@@ -1350,23 +1352,20 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     method = node.method
     executor, name, runs = _direct_call(entry, method)
     circuit = entry.circuit
-    # the fused entry point last seen (Compiled._fused: ``value_and_jacobian``) and the
-    # compiled entry point of its ``.fused`` (None until numba has compiled it)
+    # the fused entry point last seen (Compiled._fused) and its ``.fused``'s entry point
     seen = [None, None]
     empty = np.empty
     n_out = entry.module.NUM_OUTPUTS
     jac_shape = (n_out, entry.module.NUM_INPUTS)
-    ndarray = np.ndarray
-    as_ndarray = np.ndarray.view
-    as_array = np.asarray
-    local = trace.LOCAL  # trace.active_tape() is None <=> no stack, or an empty one
+    ndarray, as_ndarray, as_array = np.ndarray, np.ndarray.view, np.asarray
+    recording = trace.RECORDING  # empty: no circuit traced on any thread
     no_data = _NO_DATA
     guard = entry.guard  # what the circuit read besides its arguments (qsym._guards)
     contiguous, typed = _C_CONTIGUOUS, _TYPED_AS_PLAIN
     # the fused tier's ``out``, ``jac``, ``jac[0]`` of the last call, written again when
-    # only this path refers to them (their counts then: ``alone``)
+    # only this path refers to them (their counts then: ``alone_*``)
     rc = sys.getrefcount
-    held, alone, reuse = _unshared_counts(empty, n_out, jac_shape)
+    held, (alone_row, alone_jac, alone_out), reuse = _unshared_counts(n_out, jac_shape)
     elements = tuple((i, Ellipsis) for i in range(shape[0]))  # row[i, ...]: a 0-d view
 
     def call(g, a):
@@ -1386,7 +1385,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
         if (arr.dtype is not F64 or arr.shape != shape or not flags & contiguous
                 or node.method != method
                 or (node.shots if node._shots_set else node.device.shots)
-                or getattr(local, "stack", None)
+                or recording
                 or (guard is not None and not guard())):
             return None
         row = None
@@ -1399,13 +1398,15 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                     vg = getattr(entry, name)  # the entry point now (the tiers swap it)
                     if vg is seen[0] and flags & typed == typed:  # fused: its body, inline
                         out, jac, row = held  # reused where nothing else refers to them
-                        if row is None or rc(row) != alone[0] or rc(jac) != alone[1]:
+                        if row is None or rc(row) != alone_row or rc(jac) != alone_jac:
                             jac = empty(jac_shape)
                             row = jac[0]
-                        if rc(out) != alone[2]:
-                            out = empty(n_out)
-                        if reuse:
-                            held[:] = out, jac, row
+                            if rc(out) != alone_out:
+                                out = empty(n_out)
+                            if reuse:
+                                held[:] = out, jac, row
+                        elif rc(out) != alone_out:
+                            out = held[0] = empty(n_out)
                         seen[1](arr, no_data, out, jac)  # (a tensor as it is: see above)
                     else:
                         x = arr if t is not tensor else as_ndarray(a, ndarray)
@@ -1424,7 +1425,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
         except templates.ZeroBlock:
             return None  # the full path computes it
         node._last = entry
-        g._forward = ("qnode", ("scalar", out))
+        g._forward = out  # (``forward``: ``("qnode", ("scalar", out))`` made lazily)
         if row is None:
             row = jac[0]
         if t is list:
@@ -1449,7 +1450,7 @@ def _direct_call(entry, method):
     return executor, name, entry.plan.executions if runs is None else runs
 
 
-def _unshared_counts(empty, n_out, jac_shape):
+def _unshared_counts(n_out, jac_shape):
     """The short path's kept outputs ``[out, jac, row]`` and the reference counts
     ``sys.getrefcount`` gives each of them at its check while only the path refers to
     them (the list and one local name each, ``row`` as ``jac``'s base): measured here,
@@ -1465,8 +1466,8 @@ def _unshared_counts(empty, n_out, jac_shape):
         return [None, None, None], (-1, -1, -1), False
     rc = sys.getrefcount
     held = [None, None, None]
-    jac = empty(jac_shape)
-    held[:] = out, jac, row = empty(n_out), jac, jac[0]
+    jac = np.empty(jac_shape)
+    held[:] = out, jac, row = np.empty(n_out), jac, jac[0]
     out, jac, row = held
     alone = (rc(row), rc(jac), rc(out))
     held[:] = None, None, None
