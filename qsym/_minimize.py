@@ -1235,8 +1235,10 @@ def _run_compiled(mod, D, work, y, loss, rule, starts, steps, tol, threads, bar,
     out = []
     for st in states:
         n = st["done"]
-        out.append((st["x"], n, st["conv"], st["cost"][: n + 1].copy(),
-                    st["gnorm"][: n + 1].copy()))
+        cost, gnorm = st["cost"], st["gnorm"]
+        if n + 1 < cost.shape[0]:  # stopped early: the histories' recorded part
+            cost, gnorm = cost[: n + 1].copy(), gnorm[: n + 1].copy()
+        out.append((st["x"], n, st["conv"], cost, gnorm))  # (this run's own arrays)
     return out
 
 
