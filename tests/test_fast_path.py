@@ -520,3 +520,38 @@ def test_arrays_numba_types_otherwise_give_the_same_bits(how):
         a = np.asfortranarray(np.array([X1]))[0]
     assert np.array_equal(g(a), full_path_grad(node, X1))
     assert np.array_equal(g(X1), full_path_grad(node, X1))
+
+
+def test_threads_sharing_the_short_path_get_their_own_results():
+    """Several threads calling one QNode's short path (its kept arrays reused only while
+    unshared) each get their own point's gradient, with thread switches forced often."""
+    import sys
+    import threading
+
+    node = seed_node()
+    rng = np.random.default_rng(3)
+    points = [qml.numpy.array(rng.uniform(-3, 3, 2), requires_grad=True) for _ in range(5)]
+    expected = [full_path_grad(node, np.array(p)) for p in points]
+    for _ in range(3):
+        qml.grad(node)(points[0])
+    assert node._grad_fast is not None
+    wrong = []
+
+    def work(k):
+        for i in range(1500):
+            j = (k + i) % len(points)
+            if not np.array_equal(qml.grad(node)(points[j]), expected[j]):
+                wrong.append((k, i))
+                return
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(before)
+    assert wrong == []
