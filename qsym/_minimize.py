@@ -76,6 +76,7 @@ import signal
 import sys
 import threading
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -1123,17 +1124,9 @@ def _compiled_setup(node, x, args, kwargs, rows, y):
             f"the QNode broadcasts over x0 of shape {x.shape} (it returns a batch of values, "
             "not one cost): pass multistart=True if x0's rows are starting points"
         )
-    mod = entry.module
-    if entry.is_state or not entry.simple or entry.circuit.output != "scalar" or getattr(
-        mod, "NUM_OUTPUTS", 0
-    ) != 1:
-        kinds = ", ".join(m.kind for m in entry.circuit.measurements)
-        return None, f"the QNode returns {kinds}, not one expectation value"
-    if len(entry.blocks) != 1 or entry.blocks[0][1] != x.size:
-        return None, "the QNode's first argument is not the only one optimized"
-    for function in ("fused_value_and_grad_into", "prepare_adjoint"):
-        if not hasattr(mod, function):
-            return None, f"the circuit module has no {function}"
+    work = _loop_work(entry, node.method, x.size)
+    if isinstance(work, str):
+        return None, work
     if rows is None:
         D = flat(ds).reshape(1, -1).copy()
     else:
@@ -1148,11 +1141,48 @@ def _compiled_setup(node, x, args, kwargs, rows, y):
                     "from row 0); every row must have the same shapes"
                 )
             D[i] = flat(ds_i)
-    if not np.isfinite(D).all():
+    if D.size and not np.isfinite(D).all():
         raise ArgumentError("the data (data=, args, kwargs) contain NaN or infinite values")
-    loop = _loop_module(entry, node.method)
-    work = mod._q_WORK_ADJOINT if node.method == "adjoint" else mod.WORK
-    return (loop, np.ascontiguousarray(D), int(work)), None
+    return (_loop_module(entry, node.method), np.ascontiguousarray(D), work), None
+
+
+# (id of a compiled signature, method, size) -> (weak reference to it, what _loop_work
+# found): the checks of a signature, which cannot change (made once, not at every call)
+_checked: dict = {}
+
+
+def _loop_work(entry, method, size):
+    """The work per step of the compiled signature ``entry`` run by ``method`` with
+    ``size`` parameters in the compiled loop, or the reason it cannot run there (a
+    string). Found once per signature and method: ``minimize`` of a tiny circuit
+    otherwise spent a third of its own Python time here, reading the circuit module."""
+    key = (id(entry), method, size)
+    found = _checked.get(key)
+    if found is not None and found[0]() is entry:
+        return found[1]
+    mod = entry.module
+    if entry.is_state or not entry.simple or entry.circuit.output != "scalar" or getattr(
+        mod, "NUM_OUTPUTS", 0
+    ) != 1:
+        kinds = ", ".join(m.kind for m in entry.circuit.measurements)
+        result = f"the QNode returns {kinds}, not one expectation value"
+    elif len(entry.blocks) != 1 or entry.blocks[0][1] != size:
+        result = "the QNode's first argument is not the only one optimized"
+    else:
+        missing = [f for f in ("fused_value_and_grad_into", "prepare_adjoint")
+                   if not hasattr(mod, f)]
+        if missing:
+            result = f"the circuit module has no {missing[0]}"
+        else:
+            result = int(mod._q_WORK_ADJOINT if method == "adjoint" else mod.WORK)
+    if len(_checked) > 1000:  # signatures gone (their weak references dead): forgotten
+        for k in [k for k, v in _checked.items() if v[0]() is None]:
+            del _checked[k]
+    try:
+        _checked[key] = (weakref.ref(entry), result)
+    except TypeError:  # not weakly referable: checked at every call
+        pass
+    return result
 
 
 def _run_compiled(mod, D, work, y, loss, rule, starts, steps, tol, threads, bar, stop=None):
@@ -1165,7 +1195,7 @@ def _run_compiled(mod, D, work, y, loss, rule, starts, steps, tol, threads, bar,
     states = []
     for s in starts:
         x = np.ascontiguousarray(s, dtype=float).reshape(-1).copy()
-        states.append(dict(x=x, s1=np.zeros_like(x), s2=np.zeros_like(x),
+        states.append(dict(x=x, s1=np.zeros(x.shape[0]), s2=np.zeros(x.shape[0]),
                            cost=np.zeros(steps + 1), gnorm=np.zeros(steps + 1),
                            done=0, conv=False))
 
@@ -1205,8 +1235,10 @@ def _run_compiled(mod, D, work, y, loss, rule, starts, steps, tol, threads, bar,
     out = []
     for st in states:
         n = st["done"]
-        out.append((st["x"], n, st["conv"], st["cost"][: n + 1].copy(),
-                    st["gnorm"][: n + 1].copy()))
+        cost, gnorm = st["cost"], st["gnorm"]
+        if n + 1 < cost.shape[0]:  # stopped early: the histories' recorded part
+            cost, gnorm = cost[: n + 1].copy(), gnorm[: n + 1].copy()
+        out.append((st["x"], n, st["conv"], cost, gnorm))  # (this run's own arrays)
     return out
 
 

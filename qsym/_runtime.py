@@ -17,6 +17,7 @@ import functools
 import inspect
 import logging
 import numbers
+import sys
 import threading
 import time
 import warnings
@@ -1279,11 +1280,27 @@ def _wrapper_attributes(fun) -> dict:
             if hasattr(fun, name)}
 
 
+# functools.WRAPPER_ASSIGNMENTS as Python 3.11 has them: a QNode whose function has all
+# five keeps their values as a tuple, set on a derivative by five plain assignments (a
+# dictionary copy assigned to ``__dict__`` took twice as long; see _Derivative)
+_FIVE = ("__module__", "__name__", "__qualname__", "__doc__", "__annotations__")
+
+
+def _qnode_wrapper_attributes(node):
+    """A QNode's ``_derivative_attrs``: the values of :data:`_FIVE` as a tuple where
+    they are exactly what ``update_wrapper`` copies, else the dictionary."""
+    attrs = _wrapper_attributes(node)
+    if tuple(attrs) == _FIVE and tuple(functools.WRAPPER_ASSIGNMENTS) == _FIVE:
+        return tuple(attrs.values())
+    return attrs
+
+
 class _Derivative:
     # the defaults (no argnum, no Catalyst options, not called yet); __init__ sets others
-    argnum = None
-    _single = False
-    _key = (None, False)  # grad's short path: (argnum, _single) of the remembered call
+    _key = (None, False)  # (argnum, _single), one attribute: also grad's short path's key
+    argnum = property(lambda self: self._key[0], doc="the differentiated arguments' "
+                      "indices (a tuple), or None: the trainable ones")
+    _single = property(lambda self: self._key[1])  # one argnum given as an int
     _forward = None
     _qjit_only = None
     _node = None  # the QNode, for grad's short path (None: another function, or options)
@@ -1298,21 +1315,23 @@ class _Derivative:
     ) -> None:
         # ``qml.grad(circuit)(params)`` makes one of these per call: a QNode's copy of
         # its function's attributes (functools.update_wrapper's) is kept on the QNode,
-        # made once (no weak-key lookup, no memo that could keep anything alive), and the
-        # common argnums (none, an int) skip normalize_argnum.
+        # made once (no weak-key lookup, no memo that could keep anything alive), set by
+        # plain assignments, and the common argnums (none, an int) skip normalize_argnum.
         if type(fun) is QNode and h is None and method is None:
             base = fun._derivative_attrs
             if base is None:  # (argnum, _single, _key, _forward, _qjit_only: the class's)
-                base = fun._derivative_attrs = _wrapper_attributes(fun)
-            d = base.copy()
-            d["fun"] = d["__wrapped__"] = d["_node"] = fun
+                base = fun._derivative_attrs = _qnode_wrapper_attributes(fun)
+            if type(base) is tuple:
+                (self.__module__, self.__name__, self.__qualname__, self.__doc__,
+                 self.__annotations__) = base
+            else:
+                self.__dict__.update(base)
+            self.fun = self.__wrapped__ = self._node = fun
             if argnum is not None or argnums is not None:
                 if argnums is None and type(argnum) is int:
-                    one, single = (argnum,), True
+                    self._key = ((argnum,), True)
                 else:
-                    one, single = normalize_argnum(argnum, argnums)
-                d["argnum"], d["_single"], d["_key"] = one, single, (one, single)
-            self.__dict__ = d
+                    self._key = normalize_argnum(argnum, argnums)
             return
         if not callable(fun):
             raise DifferentiationError(
@@ -1320,8 +1339,7 @@ class _Derivative:
                 f"calling QNodes); got {type(fun).__name__}"
             )
         self.fun = fun
-        self.argnum, self._single = normalize_argnum(argnum, argnums)
-        self._key = (self.argnum, self._single)
+        self._key = normalize_argnum(argnum, argnums)
         self._forward = None
         # PennyLane's Catalyst options (qml.qjit only): refused at the call, as PennyLane does
         self._qjit_only = (method, h) if method or h else None
@@ -1346,6 +1364,8 @@ class _Derivative:
         f = self._forward
         if f is None:
             return None
+        if type(f) is np.ndarray:  # grad's short path: a QNode's one value, ``out``
+            return f[0]
         return format_values(*f[1]) if f[0] == "qnode" else f[1]
 
     def _refuse_qjit_options(self):
@@ -1553,14 +1573,17 @@ class grad(_Derivative):
         return tuple(_like_container(args[k], r) for k, r in zip(self.argnum, result))
 
     # The common case, the gradient of a QNode of one float64 array (a qsym.numpy tensor
-    # with requires_grad=True; with argnum=0 also a plain ndarray), again and again, on
-    # a short path (docs/design.md, "Measurements behind the design"). The QNode remembers
-    # the last such call's compiled signature; a call takes this path only when nothing can
-    # differ from that call: one argument, a C-contiguous float64 array of the same
-    # shape, no keyword arguments, the same argnum, no shots, not inside a circuit trace,
-    # an exact method. Anything else (lists, tensors not trainable, autograd boxes, other
-    # shapes or dtypes) goes the full way, which gives the same results.
+    # with requires_grad=True; with argnum=0 also a plain ndarray or a list of floats),
+    # again and again, on a short path (docs/design.md, "Tiny circuits written out"). The
+    # QNode remembers the last such call's compiled signature; a call takes this path only
+    # when nothing can differ from that call: one argument, a C-contiguous float64 array
+    # (or a list of floats making one) of the same shape, no keyword arguments, the same
+    # argnum, no shots, not inside a circuit trace, an exact method. Anything else (nested
+    # lists, tensors not trainable, autograd boxes, other shapes or dtypes) goes the full
+    # way, which gives the same results.
     def _remember(self, node, a, entry, blocks, single):
+        if type(a) is list and self.argnum is not None and a and type(a[0]) is float:
+            a = np.asarray(a)  # (the full path took it: classify's list of floats)
         if (not _plain_trainable(a, self.argnum) or a.dtype is not F64 or a.ndim != 1
                 or not a.flags.c_contiguous or not entry.simple or node.current_shots()
                 or node.method not in ("parameter-shift", "adjoint")
@@ -1579,66 +1602,80 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     gradient at ``a`` (and the derivative's ``forward`` set), or None where the path does
     not apply (the full path then computes it). Every check of the full path that can
     differ between two calls is made here, at each call, in one Python function with its
-    constants bound (0.6 us on the seed, against 1.0 us for the same checks and calls
-    spread over three functions before): the argument's type and trainability
-    (``_plain_trainable``), dtype, shape and layout, the QNode's method and shots, no
-    circuit being traced; the compiled code refuses a non-finite input (the full path's
-    error). What cannot differ (the signature, the output's shape) was decided once, by
-    :meth:`grad._remember`."""
+    constants bound: the argument's type and trainability (``_plain_trainable``; with
+    ``argnum``, a list of floats as :func:`qsym._arguments.classify` takes it), dtype,
+    shape and layout, the QNode's method and shots, no circuit being traced; the compiled
+    code refuses a non-finite input (the full path's error). What cannot differ (the
+    signature, the output's shape) was decided once, by :meth:`grad._remember`. On the
+    fused tier the compiled code is called by its entry point (:func:`_entry_point`)
+    into output arrays kept when unshared (:func:`_unshared_counts`)."""
     method = node.method
-    executor = executors.JACOBIANS["exact", method]
-    direct = None if (entry.broadcast or entry.checks) else executors.DIRECT.get(executor)
-    if direct is None:  # checks at each call (a StatePrep's norm): the executor table's way
-        name, runs = None, 0
-    else:
-        name, runs = direct
-        if runs is None:
-            runs = entry.plan.executions
+    executor, name, runs = _direct_call(entry, method)
     circuit = entry.circuit
-    # the fused entry point last seen (Compiled._fused: ``value_and_jacobian``, which
-    # makes the two output arrays and calls ``.fused`` into them) and that ``.fused``
+    # the fused entry point last seen (Compiled._fused) and its ``.fused``'s entry point
     seen = [None, None]
     empty = np.empty
     n_out = entry.module.NUM_OUTPUTS
     jac_shape = (n_out, entry.module.NUM_INPUTS)
-    ndarray = np.ndarray
-    as_ndarray = np.ndarray.view
-    local = trace.LOCAL  # trace.active_tape() is None <=> no stack, or an empty one
+    ndarray, as_ndarray, as_array = np.ndarray, np.ndarray.view, np.asarray
+    recording = trace.RECORDING  # empty: no circuit traced on any thread
     no_data = _NO_DATA
     guard = entry.guard  # what the circuit read besides its arguments (qsym._guards)
+    contiguous, typed = _C_CONTIGUOUS, _TYPED_AS_PLAIN
+    # the fused tier's ``out``, ``jac``, ``jac[0]`` of the last call, written again when
+    # only this path refers to them (their counts then: ``alone_*``)
+    rc = sys.getrefcount
+    held, (alone_row, alone_jac, alone_out), reuse = _unshared_counts(n_out, jac_shape)
+    elements = tuple((i, Ellipsis) for i in range(shape[0]))  # row[i, ...]: a 0-d view
 
     def call(g, a):
         t = type(a)
+        arr = a
         if t is tensor:
             if a.requires_grad is not True:
                 return None
-            x = as_ndarray(a, ndarray)  # numba types an ndarray subclass slowly
-        elif t is ndarray and any_ndarray:
-            x = a
-        else:
-            return None
-        if (x.dtype is not F64 or x.shape != shape or not x.flags.c_contiguous
+        elif t is not ndarray or not any_ndarray:
+            if t is not list or not any_ndarray or not a or type(a[0]) is not float:
+                return None
+            try:  # classify's list of floats
+                arr = as_array(a)
+            except ValueError:
+                return None
+        flags = arr.flags.num
+        if (arr.dtype is not F64 or arr.shape != shape or not flags & contiguous
                 or node.method != method
                 or (node.shots if node._shots_set else node.device.shots)
-                or getattr(local, "stack", None)
+                or recording
                 or (guard is not None and not guard())):
             return None
+        row = None
         try:
             if name is None:
+                x = arr if t is not tensor else as_ndarray(a, ndarray)
                 out, jac = execute(node, entry, executor, x, no_data, ((x,), ()))
             else:
                 try:
                     vg = getattr(entry, name)  # the entry point now (the tiers swap it)
-                    if vg is seen[0]:  # the fused tier's entry point: its body, inline
-                        out = empty(n_out)
-                        jac = empty(jac_shape)
-                        seen[1](x, no_data, out, jac)
+                    if vg is seen[0] and flags & typed == typed:  # fused: its body, inline
+                        out, jac, row = held  # reused where nothing else refers to them
+                        if row is None or rc(row) != alone_row or rc(jac) != alone_jac:
+                            jac = empty(jac_shape)
+                            row = jac[0]
+                            if rc(out) != alone_out:
+                                out = empty(n_out)
+                            if reuse:
+                                held[:] = out, jac, row
+                        elif rc(out) != alone_out:
+                            out = held[0] = empty(n_out)
+                        seen[1](arr, no_data, out, jac)  # (a tensor as it is: see above)
                     else:
+                        x = arr if t is not tensor else as_ndarray(a, ndarray)
                         into = getattr(vg, "fused", None)
-                        seen[:] = (None, None) if into is None else (vg, into)
                         out, jac = vg(x, no_data)
+                        ep = None if into is None else _entry_point(into, x, no_data, out, jac)
+                        seen[:] = (None, None) if ep is None else (vg, ep)
                 except ValueError as exc:
-                    executors.raise_nonfinite(circuit, (x,), (), exc)
+                    executors.raise_nonfinite(circuit, (as_ndarray(arr, ndarray),), (), exc)
                 dev = node.device
                 if dev.trackers or executors.waiting_for_first_answer:
                     executors.count(node, entry, executor, (out, jac), runs)
@@ -1648,10 +1685,76 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
         except templates.ZeroBlock:
             return None  # the full path computes it
         node._last = entry
-        g._forward = ("qnode", ("scalar", out))
-        return jac[0] if whole else pick(jac[0], blocks, single)
+        g._forward = out  # (``forward``: ``("qnode", ("scalar", out))`` made lazily)
+        if row is None:
+            row = jac[0]
+        if t is list:
+            if whole:  # _structured's list of 0-d arrays (here views of the row)
+                return [row[k] for k in elements]
+            return g._structured((a,), pick(row, blocks, single))
+        return row if whole else pick(row, blocks, single)
 
     return call
+
+
+def _direct_call(entry, method):
+    """``(executor, entry point name or None, circuits run per call)`` of the short
+    path: the executor's entry point called directly (``executors.DIRECT``), or None
+    where the executor table's way is kept (input checks at each call: a StatePrep's
+    norm)."""
+    executor = executors.JACOBIANS["exact", method]
+    direct = None if (entry.broadcast or entry.checks) else executors.DIRECT.get(executor)
+    if direct is None:
+        return executor, None, 0
+    name, runs = direct
+    return executor, name, entry.plan.executions if runs is None else runs
+
+
+def _unshared_counts(n_out, jac_shape):
+    """The short path's kept outputs ``[out, jac, row]`` and the reference counts
+    ``sys.getrefcount`` gives each of them at its check while only the path refers to
+    them (the list and one local name each, ``row`` as ``jac``'s base): measured here,
+    the same way, on fresh arrays. An array whose count is higher is referred to from
+    elsewhere (the returned gradient kept, any view of it, whose base is ``jac``; a
+    derivative's ``forward``; another thread's call) and is not written again: new
+    arrays are made, as before. NumPy elides temporaries on the same rule. Off (counts
+    that never match, new arrays at every call) where reference counts do not say that
+    (other Pythons, free-threaded builds)."""
+    reuse = (sys.implementation.name == "cpython" and sys.version_info < (3, 14)
+             and getattr(sys, "_is_gil_enabled", lambda: True)())
+    if not reuse:
+        return [None, None, None], (-1, -1, -1), False
+    rc = sys.getrefcount
+    held = [None, None, None]
+    jac = np.empty(jac_shape)
+    held[:] = out, jac, row = np.empty(n_out), jac, jac[0]
+    out, jac, row = held
+    alone = (rc(row), rc(jac), rc(out))
+    held[:] = None, None, None
+    return held, alone, True
+
+
+# ndarray.flags.num bits (NumPy's NPY_ARRAY_*): an array numba types as a plain
+# C-contiguous array is C-contiguous, aligned and writeable
+_C_CONTIGUOUS = 0x0001
+_TYPED_AS_PLAIN = 0x0001 | 0x0100 | 0x0400
+
+
+def _entry_point(dispatcher, *args):
+    """The compiled entry point of ``dispatcher`` (a numba function) for these arguments'
+    types (plain C-contiguous arrays), or None if numba has not compiled it (or it is no
+    numba dispatcher). Calling it skips the dispatcher's typing of the arguments: only
+    for arguments of exactly these types. :func:`_short_path` checks them at each call,
+    as the dispatcher would (the exact array type, float64, one dimension of the
+    remembered length, C-contiguous, aligned and writeable), so the dispatcher would only
+    repeat them (0.1 us of the seed's call); and a trainable tensor goes in as it is (the
+    dispatcher types an ndarray subclass slowly: it needed an ndarray view, 0.1 us)."""
+    overloads = getattr(dispatcher, "overloads", None)
+    if not isinstance(overloads, Mapping):
+        return None
+    import numba  # (loaded with the kernels: qsym._kernels)
+    result = overloads.get(tuple(numba.typeof(v) for v in args))
+    return getattr(result, "entry_point", None)
 
 
 def _check_no_global_draws(before) -> None:

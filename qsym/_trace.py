@@ -34,8 +34,12 @@ import sympy as sp
 
 from .errors import MeasurementError, TracingError, WireError
 
-# this thread's stack of tapes being recorded (active_tape); grad's short path reads it
+# this thread's stack of tapes being recorded (active_tape)
 LOCAL = threading.local()
+# every tape being recorded, on any thread: grad's short path (qsym._runtime) reads it,
+# one truth test where LOCAL's per-thread lookup costs a few times more; while anything
+# is recorded anywhere it leaves the call to the full path, which asks LOCAL
+RECORDING: list = []
 
 
 class Tape:
@@ -94,10 +98,12 @@ def recording(tape: Tape):
     if stack is None:
         stack = LOCAL.stack = []
     stack.append(tape)
+    RECORDING.append(tape)
     try:
         yield tape
     finally:
         stack.pop()
+        RECORDING.remove(tape)
 
 
 def in_circuit() -> bool:

@@ -113,7 +113,9 @@ def test_into_entry_points_refuse_wrong_output_shapes():
 
 
 @pytest.mark.parametrize("other", [
-    pytest.param(lambda: [0.54, 0.12], id="list"),
+    pytest.param(lambda: [np.float64(0.54), 0.12], id="list-numpy-scalar-first"),
+    pytest.param(lambda: [0.54, 0.12, 0.3], id="list-other-length"),
+    pytest.param(lambda: (0.54, 0.12), id="tuple"),
     pytest.param(lambda: X1.astype(np.float32), id="float32"),
     pytest.param(lambda: np.array([0.54, 9.0, 0.12])[::2], id="strided"),
     pytest.param(lambda: qml.numpy.array([0.54, 0.12, 0.3]), id="qsym-tensor-other-shape"),
@@ -435,3 +437,121 @@ def test_short_path_follows_a_tier_swap_and_a_replaced_entry_point(monkeypatch):
     finally:
         entry.value_and_grad = real
     assert np.array_equal(qml.grad(node)(t), expected) and calls == [1]
+
+
+def test_a_list_with_argnum_takes_the_short_path_with_the_full_paths_result(monkeypatch):
+    """``qml.grad(c, argnum=0)([0.54, 0.12])`` (classify's list of floats) on the short
+    path: a list of 0-d arrays with the full path's bits; argnum=[0] a tuple of it."""
+    node = seed_node()
+    expected = full_path_grad(node, [0.54, 0.12])
+    assert isinstance(expected, list) and [e.shape for e in expected] == [(), ()]
+    lists = ([0.54, 0.12], [0.54, 0.12], [-1.3, 2.2], [0.54, 1])
+    wants = [full_path_grad(node, lst) for lst in lists]
+    qml.grad(node, argnum=0)([0.54, 0.12])  # full path, remembered
+    count = CountClassify(monkeypatch)
+    for lst, want in zip(lists, wants):
+        got = qml.grad(node, argnum=0)(lst)
+        assert type(got) is list and len(got) == 2
+        for a, b in zip(got, want):
+            assert type(a) is np.ndarray and a.shape == () and a.dtype == np.float64
+            assert np.array_equal(a, b)
+        qml.grad(node, argnum=0)(lst)
+    assert count.calls == 0
+    qml.grad(node, argnum=[0])([0.54, 0.12])  # another key: the full path, remembered
+    got = qml.grad(node, argnum=[0])([0.54, 0.12])
+    assert isinstance(got, tuple) and len(got) == 1 and isinstance(got[0], list)
+    assert all(np.array_equal(a, b) for a, b in zip(got[0], expected))
+    # without argnum a list is not trainable (PennyLane's rule), whatever was remembered
+    with pytest.warns(UserWarning, match="no trainable"):
+        assert qml.grad(node)([0.54, 0.12]) == ()
+    qml.grad(node, argnum=0)([0.54, 0.12])
+    with pytest.raises(ArgumentError, match="NaN"):  # the full path's error
+        qml.grad(node, argnum=0)([float("nan"), 0.12])
+
+
+def test_kept_results_are_never_written_again():
+    """The short path writes its kept output arrays again only when nothing else refers
+    to them: a kept gradient, a slice of one (its base is the Jacobian), a 0-d element
+    of a list's gradient, or a derivative's ``forward`` keep their values, call after
+    call; dropped ones are reused (the values stay right)."""
+    node = seed_node()
+    t = qml.numpy.array(X1, requires_grad=True)
+    u = qml.numpy.array(X2, requires_grad=True)
+    e1, e2 = full_path_grad(node, X1), full_path_grad(node, X2)
+    for _ in range(3):
+        qml.grad(node)(t)
+    kept = qml.grad(node)(t)
+    part = qml.grad(node)(t)[1:]  # the gradient itself dropped, a slice kept
+    g = qml.grad(node)
+    g(t)
+    lst = qml.grad(node, argnum=0)([0.54, 0.12])
+    for _ in range(5):
+        assert np.array_equal(qml.grad(node)(u), e2)  # dropped: the arrays reused
+        qml.grad(node, argnum=0)([-1.3, 2.2])
+    assert np.array_equal(kept, e1) and np.array_equal(part, e1[1:])
+    assert [float(v) for v in lst] == list(e1)
+    assert g.forward == np.cos(X1[0]) * np.cos(X1[1])
+    results = [qml.grad(node)(t if i % 2 else u) for i in range(6)]
+    for i, r in enumerate(results):
+        assert np.array_equal(r, e1 if i % 2 else e2)
+    assert len({id(r.base) for r in results}) == 6
+
+
+@pytest.mark.parametrize("how", ["readonly", "unaligned", "fortran-2d-row"])
+def test_arrays_numba_types_otherwise_give_the_same_bits(how):
+    """The short path calls the compiled entry point directly only for arrays numba types
+    as the remembered signature (C-contiguous, aligned, writeable float64); others take
+    numba's dispatcher (or the full path), with the same bits."""
+    node = seed_node()
+    g = qml.grad(node, argnum=0)
+    for _ in range(3):
+        g(X1)
+    if how == "readonly":
+        a = X1.copy()
+        a.flags.writeable = False
+    elif how == "unaligned":
+        buf = np.zeros(2 * 8 + 1, dtype=np.uint8)
+        a = np.frombuffer(buf.data, dtype=np.float64, count=2, offset=1)
+        a = a.copy() if a.flags.aligned else a
+        if a.flags.aligned:
+            pytest.skip("this NumPy aligned the buffer")
+        a[:] = X1
+    else:
+        a = np.asfortranarray(np.array([X1]))[0]
+    assert np.array_equal(g(a), full_path_grad(node, X1))
+    assert np.array_equal(g(X1), full_path_grad(node, X1))
+
+
+def test_threads_sharing_the_short_path_get_their_own_results():
+    """Several threads calling one QNode's short path (its kept arrays reused only while
+    unshared) each get their own point's gradient, with thread switches forced often."""
+    import sys
+    import threading
+
+    node = seed_node()
+    rng = np.random.default_rng(3)
+    points = [qml.numpy.array(rng.uniform(-3, 3, 2), requires_grad=True) for _ in range(5)]
+    expected = [full_path_grad(node, np.array(p)) for p in points]
+    for _ in range(3):
+        qml.grad(node)(points[0])
+    assert node._grad_fast is not None
+    wrong = []
+
+    def work(k):
+        for i in range(1500):
+            j = (k + i) % len(points)
+            if not np.array_equal(qml.grad(node)(points[j]), expected[j]):
+                wrong.append((k, i))
+                return
+
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(before)
+    assert wrong == []
