@@ -46,6 +46,7 @@ sys.path.insert(0, str(HERE))
 MARK = "BENCH_REDESIGN_JSON:"
 TOL = 1e-8
 LIMIT = 1.10
+METHODS = ("parameter-shift", "adjoint")
 
 
 def child(spec: dict) -> dict:
@@ -61,7 +62,7 @@ def child(spec: dict) -> dict:
     out = {"qsym": str(Path(qml.__file__).parent), "rows": {}}
     for name in spec["rows"]:
         row = bs.ROWS[name]
-        for dm in ("parameter-shift", "adjoint"):
+        for dm in spec.get("methods", METHODS):
             node = bs.build_qnode(qml, row, "default.qubit", dm)
             p = qml.numpy.array(row.param_values(), requires_grad=True)
             t0 = time.perf_counter()
@@ -140,6 +141,8 @@ def main() -> int:
     ap.add_argument("--no-warmup", action="store_true",
                     help="no untimed cache-filling process: round 1 compiles in its first "
                          "calls, which the timing excludes (saves minutes on a loaded machine)")
+    ap.add_argument("--methods", default=",".join(METHODS),
+                    help="comma list among parameter-shift,adjoint (default both)")
     ap.add_argument("--cpu", action="store_true",
                     help="time process CPU time per call (and wall time beside it): large "
                          "rows on a shared machine")
@@ -164,7 +167,7 @@ def main() -> int:
                 "after": (a.after.resolve(), label(a.after, a.after_label))}
     rows = [r.strip() for r in a.rows.split(",") if r.strip()]
     spec = {"rows": rows, "repeats": a.repeats, "target_time": a.target_time, "warmup": 0.3,
-            "cpu": a.cpu}
+            "cpu": a.cpu, "methods": [m.strip() for m in a.methods.split(",") if m.strip()]}
     up0 = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     t_start = time.perf_counter()
     ref = {}
@@ -190,7 +193,7 @@ def main() -> int:
     up1 = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     table, raw, fails = [], [], []
     for name in rows:
-        for dm in ("parameter-shift", "adjoint"):
+        for dm in spec["methods"]:
             key = f"{name}/{dm}"
             b = [r["rows"][key]["median_s"] for r in runs["before"]]
             f = [r["rows"][key]["median_s"] for r in runs["after"]]
