@@ -347,3 +347,22 @@ def test_the_threads_a_large_adjoint_gradient_runs_on():
                                             "program_value_and_grad_adjoint_blocked")
     finally:
         numba.set_num_threads(old)
+
+
+@pytest.mark.parametrize("given", [None, "ACTIVE"])
+def test_openmp_threads_wait_passively_unless_the_user_chose(given):
+    """qsym sets ``OMP_WAIT_POLICY=PASSIVE`` at import unless it is set already: GNU
+    OpenMP's spinning idle workers made the 2-thread blocked adjoint six times slower than
+    one thread on a loaded machine (docs/design.md, "Two threads on one large gradient,
+    measured")."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given:
+        env["OMP_WAIT_POLICY"] = given
+    out = subprocess.run([sys.executable, "-c", "import os, qsym; "
+                          "print(os.environ['OMP_WAIT_POLICY'])"], env=env,
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == [given or "PASSIVE"]
