@@ -46,6 +46,7 @@ sys.path.insert(0, str(HERE))
 MARK = "BENCH_REDESIGN_JSON:"
 TOL = 1e-8
 LIMIT = 1.10
+METHODS = ("parameter-shift", "adjoint")
 
 
 def child(spec: dict) -> dict:
@@ -61,19 +62,42 @@ def child(spec: dict) -> dict:
     out = {"qsym": str(Path(qml.__file__).parent), "rows": {}}
     for name in spec["rows"]:
         row = bs.ROWS[name]
-        for dm in ("parameter-shift", "adjoint"):
+        for dm in spec.get("methods", METHODS):
             node = bs.build_qnode(qml, row, "default.qubit", dm)
             p = qml.numpy.array(row.param_values(), requires_grad=True)
             t0 = time.perf_counter()
             g = bs.flat_grad(qml.grad(node)(p))
             first = time.perf_counter() - t0
             res = {"grad": g.tolist(), "first_s": first}
-            if not spec.get("warm_only"):
+            if spec.get("cpu") and not spec.get("warm_only"):
+                res.update(time_cpu(lambda node=node, p=p: qml.grad(node)(p), first, spec))
+            elif not spec.get("warm_only"):
                 t = bs.time_gradient(lambda node=node, p=p: qml.grad(node)(p), first, args)
                 res.update(median_s=t.median_s, min_s=t.min_s, repeats=t.repeats,
                            calls=t.calls, other_cores=t.other_cores)
             out["rows"][f"{name}/{dm}"] = res
     return out
+
+
+def time_cpu(fn, first_s: float, spec: dict) -> dict:
+    """``--cpu``: process CPU time per call (``time.process_time``, which other processes on
+    a shared machine disturb far less than wall time) beside the wall time: one untimed
+    call, then ``repeats`` measurements of N calls each (N: about ``target_time`` s of
+    calls, at least 1); ``median_s`` is the CPU median, ``wall_median_s`` the wall one."""
+    t0 = time.perf_counter()
+    fn()
+    one = max(time.perf_counter() - t0, 1e-7)
+    n = max(1, int(spec["target_time"] / one))
+    cpu, wall = [], []
+    for _ in range(spec["repeats"]):
+        c0, w0 = time.process_time(), time.perf_counter()
+        for _ in range(n):
+            fn()
+        cpu.append((time.process_time() - c0) / n)
+        wall.append((time.perf_counter() - w0) / n)
+    return {"median_s": statistics.median(cpu), "min_s": min(cpu), "cpu_s": cpu,
+            "wall_median_s": statistics.median(wall), "wall_s": wall,
+            "repeats": spec["repeats"], "calls": n}
 
 
 def run(label: str, src: Path, cache: Path, spec: dict, timeout: float) -> dict:
@@ -117,6 +141,11 @@ def main() -> int:
     ap.add_argument("--no-warmup", action="store_true",
                     help="no untimed cache-filling process: round 1 compiles in its first "
                          "calls, which the timing excludes (saves minutes on a loaded machine)")
+    ap.add_argument("--methods", default=",".join(METHODS),
+                    help="comma list among parameter-shift,adjoint (default both)")
+    ap.add_argument("--cpu", action="store_true",
+                    help="time process CPU time per call (and wall time beside it): large "
+                         "rows on a shared machine")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -137,7 +166,8 @@ def main() -> int:
     versions = {"before": (a.before.resolve(), label(a.before, a.before_label)),
                 "after": (a.after.resolve(), label(a.after, a.after_label))}
     rows = [r.strip() for r in a.rows.split(",") if r.strip()]
-    spec = {"rows": rows, "repeats": a.repeats, "target_time": a.target_time, "warmup": 0.3}
+    spec = {"rows": rows, "repeats": a.repeats, "target_time": a.target_time, "warmup": 0.3,
+            "cpu": a.cpu, "methods": [m.strip() for m in a.methods.split(",") if m.strip()]}
     up0 = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     t_start = time.perf_counter()
     ref = {}
@@ -163,7 +193,7 @@ def main() -> int:
     up1 = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     table, raw, fails = [], [], []
     for name in rows:
-        for dm in ("parameter-shift", "adjoint"):
+        for dm in spec["methods"]:
             key = f"{name}/{dm}"
             b = [r["rows"][key]["median_s"] for r in runs["before"]]
             f = [r["rows"][key]["median_s"] for r in runs["after"]]
@@ -183,8 +213,12 @@ def main() -> int:
         f"Command: `python benchmarks/bench_redesign.py {' '.join(sys.argv[1:])}`.\n",
         f"**before** = qsym at {lb}; **after** = qsym at {la}. bench_speed.py's rows, "
         "`qml.grad(circuit)(params)` (a trainable `qsym.numpy` tensor), one thread, "
-        f"bench_speed's timing loop ({a.repeats} repeats; a fast gradient is a loop of N "
-        f"calls of ≈ {a.target_time:g} s after a warm-up of ≥ 2000 calls), the compiled "
+        + (f"process CPU time (`--cpu`: {a.repeats} repeats of N calls of ≈ "
+           f"{a.target_time:g} s after one untimed call; wall time in the JSON)"
+           if a.cpu else
+           f"bench_speed's timing loop ({a.repeats} repeats; a fast gradient is a loop of N "
+           f"calls of ≈ {a.target_time:g} s after a warm-up of ≥ 2000 calls)")
+        + ", the compiled "
         "tier (`QSYM_TIER=compiled`; *before* has no tiers). One fresh process per version "
         f"and round, interleaved A B A B ({a.rounds} rounds), "
         + ("caches filled beforehand by an untimed process per version" if not a.no_warmup

@@ -31,6 +31,17 @@ import logging as _logging  # noqa: E402
 # (logging.basicConfig(level=logging.DEBUG) shows traces, compiles, cache use, timings)
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
+import os as _os  # noqa: E402
+
+# numba's parallel kernels run on GNU OpenMP where it is installed, whose idle worker
+# threads spin before they sleep: on a machine whose cores other processes wait for, the
+# spinning takes the CPU the working thread needs, at every barrier (the 2-thread blocked
+# adjoint of a 16-wire HEA: 6x slower than one thread with spinning, 1.7x faster without,
+# at a load average of about 50). So they wait passively unless the user has chosen
+# (OpenMP reads this when it starts, at numba's first parallel launch; docs/design.md,
+# "Two threads on one large gradient, measured").
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 # first: qsym.cache registers numba's cache locator for qsym's own files (kernels/)
 from . import _cache as _cache  # noqa: E402
 # the public modules (docs/api/index.md): PennyLane's namespaces and the rule table; every

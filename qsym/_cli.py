@@ -338,11 +338,13 @@ def cmd_compile(args) -> int:
 # the kernel library's entry points a circuit's calls run (qsym.runtime, qsym.executors),
 # compiled by `qsym warmup` through a 10-wire circuit (CNOT runs of 8+ wires and a
 # Hamiltonian: the size-dependent code paths too) on tier 0 (QSYM_TIER=python: no circuit
-# module is compiled, only the library)
+# module is compiled, only the library); the blocked adjoint of large states
+# (kernels.BLOCK_MIN_WIRES) is called directly on the same circuit (the same types)
 _WARMUP_STEPS = (
     ("value", "program_value"),
     ("gradient, parameter shift", "program_value_and_grad"),
     ("gradient, adjoint", "program_value_and_grad_adjoint"),
+    ("gradient, adjoint, large states", "program_value_and_grad_adjoint_blocked"),
     ("state", "program_state"),
     ("batch value", "batch_value"),
     ("batch gradient, parameter shift", "batch_value_and_grad"),
@@ -415,6 +417,9 @@ def cmd_warmup(args) -> int:
                 qml.grad(nodes["parameter-shift"])(p)
             elif kernel == "program_value_and_grad_adjoint":
                 qml.grad(nodes["adjoint"])(p)
+            elif kernel.startswith("program_value_and_grad_adjoint_"):  # from 14 wires
+                entry, xs, ds = nodes["adjoint"].compiled((p,), {})
+                entry.value_and_grad_adjoint(shapes.flat(xs), shapes.flat(ds), kernel=kernel)
             elif kernel == "program_state":
                 state(p)
             else:

@@ -25,6 +25,7 @@ array([0., 1.])
 """
 
 import threading
+import types
 
 import numba
 import numpy as np
@@ -1653,9 +1654,9 @@ def _step1(psi, lam, n, w, kind, amats, aoff, dmats, doff):
 # and lambda, with each differentiated op's overlap 2 Re <lambda| dU |psi> taken in its
 # chunk), the overlaps are summed per chunk and then over chunks in chunk order, so the
 # result does not depend on the number of threads (the chunks are the same for any). The
-# parallel form (program_value_and_grad_adjoint_parallel) runs the chunks of each pass on
-# numba's threads: the same chunks, the same sums, the same bits. Nothing in qsym calls it
-# (two threads were slower than one where measured: docs/design.md); bench_speed times it.
+# parallel form (program_value_and_grad_adjoint_parallel) is the same driver compiled with
+# parallel=True: each pass's chunks on numba's threads, the same sums, the same bits. The
+# runtime chooses it as it does its other parallel kernels (Compiled.adjoint_kernel).
 # Measurements: docs/design.md, "Large states: blocked adjoint passes".
 BLOCK_MIN_WIRES = 14
 _BLOCK_BITS = 12  # 2^12 amplitudes (64 KiB) per chunk and per high buffer
@@ -2238,102 +2239,15 @@ def _blocked_setup(n, op_wires, op_nw, op_kind, adj_op, n_out, bits):
     return seg, grp, loc, a_lo, a_hi, k, lL, part
 
 
-# The serial driver and the parallel one (below) are the same code but for range/prange:
-# keep them in step (tests/test_kernels_blocked.py compares their bits).
-@njit(cache=True)
-def _adjoint_blocked_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z,
-                          word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam,
-                          amats, bits):
+def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                     C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats, bits):
     """:func:`_adjoint_into` in blocked passes (large states; see BLOCK_MIN_WIRES), chunks
-    of about ``2^bits`` amplitudes (``_BLOCK_BITS``)."""
-    n_out = lam.shape[0]
-    n_lin = C.shape[0]
-    dim = psi.shape[0]
-    seg, grp, loc, a_lo, a_hi, k, lL, part = _blocked_setup(n, op_wires, op_nw, op_kind,
-                                                            adj_op, n_out, bits)
-    nb = dim >> _CHUNK if dim >= (1 << _CHUNK) else 1
-    _reset(psi)
-    cur = psi
-    other = phi
-    for s in range(seg.shape[0]):
-        q0 = seg[s, 1]
-        q1 = seg[s, 2]
-        if seg[s, 0] == SEG_BLOCK:
-            lo, hi = _groups_in(grp, q0, q1)
-            if lo:
-                for c in range(1 << (n - k)):
-                    _chunk_forward(cur[c << k : (c + 1) << k], k, 0, q0, q1, grp, loc, op_nw,
-                                   op_kind, op_off, mats)
-            if hi:
-                for j in range(1 << (k - lL)):
-                    _high_forward(cur, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind, op_off,
-                                  mats)
-        elif seg[s, 0] == SEG_CNOT:
-            tables = cnot_tables(n, op_wires[q0:q1], False)
-            for blk in range(nb):
-                gather_block(cur, other, n, tables, blk)
-            cur, other = other, cur
-        else:
-            apply_row(cur, n, op_wires, q0, op_nw[q0], op_kind[q0], mats, op_off[q0])
-    pauli_expvals(cur, word_flip, word_z, word_ny, e)
-    w, T = lam_weights(n, C[:n_lin], word_flip, word_z)
-    for blk in range(nb):
-        lam_start_block(lam, cur, w, T, blk)
-    _lam_rest(lam, cur, C, word_flip, word_z, word_ny, n_lin)
-    if adj_op.shape[0] == 0:
-        return
-    adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
-    first = adj_op[0]
-    lcur = lam
-    for s in range(seg.shape[0] - 1, -1, -1):
-        q0 = seg[s, 1]
-        q1 = seg[s, 2]
-        if q1 <= first:
-            break
-        if seg[s, 0] == SEG_BLOCK:
-            lo, hi = _groups_in(grp, q0, q1)
-            if hi:
-                for j in range(1 << (k - lL)):
-                    _high_backward(cur, lcur, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind,
-                                   op_off, amats, a_lo, a_hi, adj_off, dmats, part)
-            if lo:
-                for c in range(1 << (n - k)):
-                    _chunk_backward(cur[c << k : (c + 1) << k], lcur, c << k, k, 0, q0, q1,
-                                    grp, loc, op_nw, op_kind, op_off, amats, a_lo, a_hi,
-                                    adj_off, dmats, part, c)
-        elif seg[s, 0] == SEG_CNOT:
-            tables = cnot_tables(n, op_wires[q0:q1], True)
-            for blk in range(nb):
-                gather_block(cur, other, n, tables, blk)
-            cur, other = other, cur
-            for m in range(n_out):
-                lm = lcur[m]
-                for blk in range(nb):
-                    gather_block(lm, other, n, tables, blk)
-                if n_out == 1:
-                    t = lcur[0]
-                    lcur = other.reshape((1, dim))
-                    other = t
-                else:
-                    _copy(other, lcur[m])
-        else:
-            _apply_seg_op_backward(cur, other, lcur, n, q0, op_wires, op_nw, op_kind, op_off,
-                                   amats, a_lo, a_hi, adj_slot, adj_off, dmats, de)
-    _block_sums(part, adj_slot, de)
-
-
-@njit(cache=True)
-def _copy(src, dst):
-    for i in range(src.shape[0]):
-        dst[i] = src[i]
-
-
-@njit(cache=True, parallel=True)
-def _adjoint_blocked_into_parallel(n, op_wires, op_nw, op_kind, op_off, mats, word_flip,
-                                   word_z, word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de,
-                                   psi, phi, lam, amats, bits):
-    """:func:`_adjoint_blocked_into` with each pass's chunks on numba's threads: the
-    same chunks and sums, the same bits."""
+    of about ``2^bits`` amplitudes (``_BLOCK_BITS``). One driver for both forms: compiled
+    plainly (``_adjoint_blocked_into``, where ``prange`` is ``range``) and with
+    ``parallel=True`` (``_adjoint_blocked_into_parallel``: each pass's chunks, buffers and
+    permutation blocks on numba's threads). The chunks do not depend on the thread count
+    and the overlaps are summed per chunk, then in chunk order, so both give the same bits
+    for any number of threads."""
     n_out = lam.shape[0]
     n_lin = C.shape[0]
     dim = psi.shape[0]
@@ -2408,6 +2322,26 @@ def _adjoint_blocked_into_parallel(n, op_wires, op_nw, op_kind, op_off, mats, wo
             _apply_seg_op_backward(cur, other, lcur, n, q0, op_wires, op_nw, op_kind, op_off,
                                    amats, a_lo, a_hi, adj_slot, adj_off, dmats, de)
     _block_sums(part, adj_slot, de)
+
+
+def _named(fn, name):
+    """``fn`` under another name: numba keys its disk cache by a function's qualified name
+    (not by its compile flags), so a second dispatcher of the same code needs its own."""
+    g = types.FunctionType(fn.__code__, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    g.__qualname__ = name
+    g.__doc__ = fn.__doc__
+    return g
+
+
+_adjoint_blocked_into = njit(cache=True)(_adjoint_blocked)
+_adjoint_blocked_into_parallel = njit(cache=True, parallel=True)(
+    _named(_adjoint_blocked, "_adjoint_blocked_into_parallel"))
+
+
+@njit(cache=True)
+def _copy(src, dst):
+    for i in range(src.shape[0]):
+        dst[i] = src[i]
 
 
 @njit(cache=True)

@@ -305,6 +305,13 @@ _KERNEL_STEP = {
         "                                 word_flip, word_z, word_ny, C, adj_op, adj_slot,\n"
         "                                 adj_off, dmats, ch, ch_slot, ch_x, cc, cc_m, cc_w,\n"
         "                                 cc_x, e, de, psi, phi, lam, amats, out, jac)")),
+    # large states (from kernels.BLOCK_MIN_WIRES wires): the circuit module's adjoint entry
+    # point, which runs the blocked passes (kernels.program_value_and_grad_adjoint_blocked):
+    # the bits of a single gradient call
+    "adjoint, blocked": (
+        "from {module} import fused_value_and_grad_adjoint_into as _q_vg_into",
+        "",
+        "_q_vg_into(y, d, out, jac)"),
 }
 
 # the written-out step: one function, no checks, no allocation
@@ -460,10 +467,14 @@ def _written_shift(circuit, program) -> list[str]:
 def step_form(entry, method: str) -> tuple[str, list[str] | None]:
     """``(form, lines)``: the loop's step for the compiled circuit ``entry`` by ``method``:
     ``("written out", lines)`` for a tiny circuit with one expectation value (at most
-    :data:`STEP_MAX_OPS` operations), else ``("kernels", None)``."""
+    :data:`STEP_MAX_OPS` operations); ``("kernels, blocked", None)`` for the adjoint
+    method from ``kernels.BLOCK_MIN_WIRES`` wires (the circuit module's entry point, in
+    blocked passes); else ``("kernels", None)``."""
     from . import _emit as emit
     from ._program import lower
 
+    if method == "adjoint" and entry.circuit.num_wires >= kernels.BLOCK_MIN_WIRES:
+        return "kernels, blocked", None
     program = lower(entry.circuit, entry.plan)
     if (program.num_outputs == 1 and program.num_lin == 1 and not program.probs
             and emit.writable(program)):
@@ -531,7 +542,8 @@ def _make_loop_source(entry, method: str, module: str | None = None) -> str:
         imports, setup, call = "", "", "_q_step(y, d, out, jac)"
         step = _WRITTEN.format(what=method, body=indent(lines))
     else:
-        imports, setup, call = _KERNEL_STEP[method]
+        imports, setup, call = _KERNEL_STEP[
+            "adjoint, blocked" if form == "kernels, blocked" else method]
         imports = imports.format(module=module or name, kernels=module or kernels.__name__)
         step = ""
     return _LOOP_TEMPLATE.format(version=__version__, module=name,

@@ -146,6 +146,10 @@ class Compiled:
         # one gradient's shifted circuits on several threads: large circuits only
         self._shift_parallel = (self.module.WORK >= kernels.PARALLEL_SHIFT_MIN_WORK
                                 and self.plan.executions > 2)
+        # one large adjoint gradient's blocked passes on several threads (the same bits)
+        n = self.circuit.num_wires
+        self._adjoint_parallel = (n >= kernels.BLOCK_MIN_WIRES and len(self.circuit.ops) << n
+                                  >= kernels.PARALLEL_SHIFT_MIN_WORK)
         # the kernel calls: their plain-Python twins until the kernels' compiled code is
         # loaded, where that is cheap (qsym._tiers.KERNELS; the same bits)
         self._k_value = tiers.kernels_for(self.module, "_q_WORK_VALUE")
@@ -533,15 +537,30 @@ class Compiled:
         return self._launch(self._batch("batch_adjoint", "batch_value_and_grad_adjoint"),
                             *self._batch_args(X, D))
 
-    def value_and_grad_adjoint(self, x, d):
-        """Values and Jacobian ``jac[m, j]`` by the adjoint method."""
+    def value_and_grad_adjoint(self, x, d, kernel=None):
+        """Values and Jacobian ``jac[m, j]`` by the adjoint method, run by the kernel
+        library's entry point ``kernel`` (default: :meth:`adjoint_kernel`'s choice; the
+        three give the same values, the two blocked ones the same bits)."""
         mats, dmats, ch, C, cc, _ = self._prepare_adjoint(x, d)
-        if self.circuit.num_wires >= kernels.BLOCK_MIN_WIRES:  # a large state: blocked passes
-            return kernels.program_value_and_grad_adjoint_blocked(
-                self._ints, self._floats, mats, dmats, ch, C, cc)
-        return self._k_adjoint.program_value_and_grad_adjoint(
-            self._ints, self._floats, mats, dmats, ch, C, cc
-        )
+        args = (self._ints, self._floats, mats, dmats, ch, C, cc)
+        kernel = kernel or self.adjoint_kernel()
+        if kernel == "program_value_and_grad_adjoint":
+            return self._k_adjoint.program_value_and_grad_adjoint(*args)
+        if kernel == "program_value_and_grad_adjoint_parallel":
+            return self._launch(kernels.program_value_and_grad_adjoint_parallel, *args)
+        return kernels.program_value_and_grad_adjoint_blocked(*args)
+
+    def adjoint_kernel(self) -> str:
+        """The entry point an adjoint gradient runs: op by op
+        (``"program_value_and_grad_adjoint"``) below ``kernels.BLOCK_MIN_WIRES`` wires,
+        blocked passes from there (``"..._blocked"``), on numba's threads (``"..._parallel"``)
+        when there are several and a forward sweep's work (amplitudes x ops) is at least
+        ``kernels.PARALLEL_SHIFT_MIN_WORK`` (docs/design.md, "Large states")."""
+        if self.circuit.num_wires < kernels.BLOCK_MIN_WIRES:
+            return "program_value_and_grad_adjoint"
+        if self._adjoint_parallel and kernels.num_threads() > 1:
+            return "program_value_and_grad_adjoint_parallel"
+        return "program_value_and_grad_adjoint_blocked"
 
     def value_and_grad_fd(self, x, d, h, order, strategy="forward"):
         """Values and Jacobian by finite differences (PennyLane's stencils:

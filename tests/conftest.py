@@ -68,7 +68,7 @@ def pytest_cmdline_main(config):
 KERNEL_GROUPS = (
     ("program_value", "batch_value", "program_value_and_grad_adjoint",
      "batch_value_and_grad_adjoint", "program_state"),
-    ("program_value_and_grad", "batch_value_and_grad"),
+    ("program_value_and_grad", "batch_value_and_grad", "program_value_and_grad_adjoint_blocked"),
 )
 
 _PRECOMPILE = """

@@ -147,8 +147,9 @@ def test_warmup_compiles_the_kernel_library_and_a_circuit(capsys, tmp_path):
     assert code == 0, err
     steps = re.findall(r"qsym warmup: \[(\d)/(\d)\] ([^(]+) \((\w+)\) \.\.\. [\d.]+ s", err)
     assert [s[3] for s in steps] == ["program_value", "program_value_and_grad",
-                                     "program_value_and_grad_adjoint", "program_state"]
-    assert all(s[1] == "4" for s in steps)
+                                     "program_value_and_grad_adjoint",
+                                     "program_value_and_grad_adjoint_blocked", "program_state"]
+    assert all(s[1] == "5" for s in steps)
     assert re.search(r"qsym warmup: compiling circuit \.\.\. [\d.]+ s", err)
     assert "qsym warmup: done in" in out and "kernel cache files" in out
     assert "first use on this machine" not in err  # its own progress, not the notice

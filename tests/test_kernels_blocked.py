@@ -278,12 +278,15 @@ def test_large_qnode_adjoint_against_reference_interpreter():
     np.testing.assert_allclose(jac, fd, atol=1e-8)
     _, ps = entry.value_and_grad(x, d)
     np.testing.assert_allclose(jac, ps, atol=1e-11)
+    assert entry.adjoint_kernel() == "program_value_and_grad_adjoint_blocked"  # little work
     old = numba.get_num_threads()
     try:
         got = []
         for threads in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
             numba.set_num_threads(threads)
             got.append(entry.value_and_grad_adjoint(x, d))
+            got.append(entry.value_and_grad_adjoint(
+                x, d, kernel="program_value_and_grad_adjoint_parallel"))
         for o, j in got[1:]:
             assert np.array_equal(o, got[0][0]) and np.array_equal(j, got[0][1])
     finally:
@@ -295,3 +298,71 @@ def test_large_qnode_adjoint_against_reference_interpreter():
     X = np.stack([x, x + 0.1])
     bo, bj = entry.batch_value_and_grad_adjoint(X, d)
     assert np.array_equal(bo[0], got[0][0]) and np.array_equal(bj[0], got[0][1])
+
+
+def test_one_driver_for_the_serial_and_the_parallel_form():
+    """The parallel blocked adjoint is the serial driver's own code compiled with
+    ``parallel=True`` (no copy to keep in step), under a name of its own: numba keys its
+    disk cache by the function's name, not by its flags, so one name would have let a
+    process load the other form's machine code."""
+    serial, parallel = kernels._adjoint_blocked_into, kernels._adjoint_blocked_into_parallel
+    assert serial.py_func.__code__ is parallel.py_func.__code__
+    assert not serial.targetoptions.get("parallel") and parallel.targetoptions["parallel"]
+    assert serial.py_func.__qualname__ != parallel.py_func.__qualname__
+    assert parallel.py_func.__name__ == "_adjoint_blocked_into_parallel"
+
+
+def test_the_threads_a_large_adjoint_gradient_runs_on():
+    """The choice of qsym's other parallel kernels (docs/design.md, "Batches and
+    threads"): numba's thread count, and enough work (``PARALLEL_SHIFT_MIN_WORK``
+    amplitude-ops per sweep); op by op below ``BLOCK_MIN_WIRES`` wires."""
+    import qsym as qml
+
+    def layers(n, depth):
+        dev = qml.device("default.qubit", wires=n)
+
+        @qml.qnode(dev, diff_method="adjoint")
+        def circuit(p):
+            for _ in range(depth):
+                for i in range(n):
+                    qml.RY(p[i], wires=i)
+                for i in range(n - 1):
+                    qml.CNOT(wires=[i, i + 1])
+            return qml.expval(qml.PauliZ(0))
+
+        p = qml.numpy.array(np.linspace(0.1, 1.0, n), requires_grad=True)
+        return circuit.compiled((p,), {})[0]
+
+    n = kernels.BLOCK_MIN_WIRES
+    depth = -(-kernels.PARALLEL_SHIFT_MIN_WORK // ((2 * n - 1) << n))  # just enough work
+    small, shallow, deep = layers(n - 1, 1), layers(n, depth - 1), layers(n, depth)
+    old = numba.get_num_threads()
+    try:
+        for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+            numba.set_num_threads(threads)
+            assert small.adjoint_kernel() == "program_value_and_grad_adjoint"
+            assert shallow.adjoint_kernel() == "program_value_and_grad_adjoint_blocked"
+            assert deep.adjoint_kernel() == ("program_value_and_grad_adjoint_parallel"
+                                            if threads > 1 else
+                                            "program_value_and_grad_adjoint_blocked")
+    finally:
+        numba.set_num_threads(old)
+
+
+@pytest.mark.parametrize("given", [None, "ACTIVE"])
+def test_openmp_threads_wait_passively_unless_the_user_chose(given):
+    """qsym sets ``OMP_WAIT_POLICY=PASSIVE`` at import unless it is set already: GNU
+    OpenMP's spinning idle workers made the 2-thread blocked adjoint six times slower than
+    one thread on a loaded machine (docs/design.md, "Two threads on one large gradient,
+    measured")."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given:
+        env["OMP_WAIT_POLICY"] = given
+    out = subprocess.run([sys.executable, "-c", "import os, qsym; "
+                          "print(os.environ['OMP_WAIT_POLICY'])"], env=env,
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == [given or "PASSIVE"]

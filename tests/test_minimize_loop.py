@@ -203,6 +203,46 @@ def test_kernel_form_is_the_python_steps_bits(monkeypatch, method):
     assert onp.array_equal(res.x, onp.asarray(p))
 
 
+def test_large_state_adjoint_runs_the_blocked_passes_with_the_python_steps_bits():
+    """From ``kernels.BLOCK_MIN_WIRES`` wires a single adjoint gradient runs the blocked
+    passes; the loop's step is the circuit module's entry point, which runs them too (not
+    the op-by-op sweep): the iterates are the Python ``step``'s bit for bit."""
+    from qsym import _kernels as kernels
+
+    n = kernels.BLOCK_MIN_WIRES
+    dev = qml.device("default.qubit", wires=n)
+
+    @qml.qnode(dev, diff_method="adjoint")
+    def wide(p):
+        for i in range(n):
+            qml.RY(p[i % 3] * (i + 1) / n, wires=i)
+        for i in range(n - 1):
+            qml.CNOT(wires=[i, i + 1])
+        qml.RZ(p[1], wires=0)
+        qml.RX(p[2], wires=n - 1)
+        return qml.expval(qml.PauliZ(0) + 0.5 * qml.PauliZ(n - 1) @ qml.PauliX(2))
+
+    x0 = POINTS[1]
+    entry, _ = entry_of(wide, x0)
+    assert minimize_module.step_form(entry, "adjoint") == ("kernels, blocked", None)
+    assert entry.adjoint_kernel() != "program_value_and_grad_adjoint"
+    res = qml.minimize(wide, x0, optimizer=qml.MomentumOptimizer(0.05), steps=4)
+    assert "(step: kernels, blocked, adjoint)" in sys.modules[
+        minimize_module._loops[(entry.module.__name__, "adjoint")].__name__].__doc__
+    opt = qml.MomentumOptimizer(0.05)
+    p = np.array(x0)
+    for _ in range(4):
+        p = opt.step(wide, p)
+    assert onp.array_equal(res.x, onp.asarray(p))
+    # and the gradient is the derivative (central differences of the value), so the
+    # blocked step is not only self-consistent
+    x, d, h = onp.asarray(x0, dtype=float), onp.zeros(0), 1e-5
+    _, jac = entry.value_and_grad_adjoint(x, d)
+    fd = [(entry.value(x + h * e, d) - entry.value(x - h * e, d))[0] / (2 * h)
+          for e in onp.eye(3)]
+    onp.testing.assert_allclose(jac[0], fd, rtol=0, atol=1e-8)
+
+
 def arcsin_circuit(diff_method):
     @qml.qnode(dev1, diff_method=diff_method)
     def circuit(p):
