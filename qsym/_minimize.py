@@ -1124,7 +1124,7 @@ def _compiled_setup(node, x, args, kwargs, rows, y):
             "not one cost): pass multistart=True if x0's rows are starting points"
         )
     mod = entry.module
-    if entry.is_state or not entry.simple or entry.circuit.output != "scalar" or getattr(
+    if entry.has_state or not entry.simple or entry.circuit.output != "scalar" or getattr(
         mod, "NUM_OUTPUTS", 0
     ) != 1:
         kinds = ", ".join(m.kind for m in entry.circuit.measurements)
