@@ -250,7 +250,7 @@ class CompiledCircuit:
             raise ExportError(
                 f"compile/export carry exact gradients (parameter shift or adjoint); this "
                 f"QNode computes them by {qnode.method}: make it with "
-                "diff_method='parameter-shift' (the default) or 'adjoint'"
+                "diff_method='parameter-shift' (the default), 'best' or 'adjoint'"
             )
         self.qnode = qnode
         # which positional arguments grad/jacobian differentiate, fixed now (an export

@@ -328,14 +328,14 @@ class Options:
     device_vjp: Any
 
 
-def resolve(diff_method="best", h=None, approx_order=1, interface="auto",
+def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="auto",
             shifts=None, *, strategy="forward", grad_on_execution="best", cache="auto", cachesize=10000,
             max_diff=1, device_vjp=False, gradient_kwargs=None, postselect_mode=None,
             mcm_method=None, executor_backend=None, autograph=True) -> Options:
     """Check a QNode's keywords; the :class:`Options` they give."""
     if isinstance(diff_method, str) and diff_method in ALL_INTERFACES:
         # PennyLane's third positional argument is the interface
-        interface, diff_method = diff_method, "best"
+        interface, diff_method = diff_method, "parameter-shift"
     if diff_method == "device":  # PennyLane: the device's own method (lightning: adjoint)
         diff_method = "adjoint"
     if diff_method not in DIFF_METHODS and diff_method is not None:

@@ -1173,7 +1173,7 @@ def _loop_work(entry, method, size):
     if found is not None and found[0]() is entry:
         return found[1]
     mod = entry.module
-    if entry.is_state or not entry.simple or entry.circuit.output != "scalar" or getattr(
+    if entry.has_state or not entry.simple or entry.circuit.output != "scalar" or getattr(
         mod, "NUM_OUTPUTS", 0
     ) != 1:
         kinds = ", ".join(m.kind for m in entry.circuit.measurements)

@@ -73,6 +73,15 @@ class _OptionsError(ArgumentError, ValueError):
 _UNSET = "unset"  # PennyLane's marker for "shots not given on the QNode"
 
 
+class _DefaultMethod(str):
+    """``diff_method`` not given: qsym's parameter shift, where PennyLane's default
+    ``"best"`` is backpropagation on ``default.qubit`` (which decides the results' type:
+    :func:`result_types`)."""
+
+
+DEFAULT_DIFF_METHOD = _DefaultMethod("parameter-shift")
+
+
 
 
 # Tiers (qsym.tiers; docs/design.md "Tiers: the first answer without a compile"): tier
@@ -580,11 +589,11 @@ class QNode:
     Args:
         func: the circuit function; it applies gates and returns measurement(s).
         device: a :class:`Device`.
-        diff_method: ``"best"`` (default, as PennyLane's: the fastest exact method,
-            adjoint, or parameter shift when custom ``shifts`` are given or with finite
-            shots), ``"parameter-shift"`` (exact, what runs on hardware), ``"adjoint"``
-            (exact; one forward and one backward sweep, Jones & Gacon 2020) or
-            ``"finite-diff"`` (step ``h``, ``approx_order``, ``strategy``).
+        diff_method: ``"parameter-shift"`` (default; exact, what runs on hardware),
+            ``"adjoint"`` (exact; one forward and one backward sweep, Jones & Gacon 2020),
+            ``"finite-diff"`` (step ``h``, ``approx_order``, ``strategy``) or
+            ``"best"`` (PennyLane's default: the fastest exact method, adjoint, or
+            parameter shift when custom ``shifts`` are given or with finite shots).
         static_argnames: arguments whose values decide the circuit's structure (traced
             again for each new value) rather than being fed in as numbers.
         h, approx_order, strategy: finite differences as PennyLane's (defaults
@@ -626,7 +635,7 @@ class QNode:
         self,
         func: Callable[..., Any],
         device: Device,
-        diff_method: str | None = "best",
+        diff_method: str | None = DEFAULT_DIFF_METHOD,
         static_argnames: str | Sequence[str] = (),
         h: float | None = None,
         approx_order: int = 1,
@@ -667,7 +676,7 @@ class QNode:
         self.func = func
         self.device = device
         # PennyLane would differentiate by backpropagation (its result types: result_types)
-        self.pl_backprop = diff_method in ("best", "backprop")
+        self.pl_backprop = diff_method is DEFAULT_DIFF_METHOD or diff_method in ("best", "backprop")
         vars(self).update(vars(opts))  # the fields of qsym._arguments.Options (method: what runs)
         self.static_argnames = frozenset(
             [static_argnames] if isinstance(static_argnames, str) else static_argnames
@@ -766,7 +775,7 @@ class QNode:
         ...     return qml.expval(qml.PauliZ(0))
         >>> fd = c.update(diff_method="finite-diff", gradient_kwargs={"h": 1e-6})
         >>> fd.diff_method, fd.gradient_kwargs, c.diff_method
-        ('finite-diff', {'h': 1e-06}, 'best')
+        ('finite-diff', {'h': 1e-06}, 'parameter-shift')
         """
         if not kwargs:
             raise _OptionsError(
@@ -1166,10 +1175,11 @@ class QNode:
         ``hess[v, c, k]`` by second-order parameter shift (:mod:`qsym._second_order`)."""
         self._differentiable()
         entry, xs, ds = self.compiled(args, kwargs, diff)
-        if entry.is_state or entry.drawn:
+        if entry.has_state or entry.drawn:
             raise DifferentiationError(
-                "qml.state(), qml.sample and qml.counts have no derivatives; differentiate "
-                "expval, var or probs"
+                "second derivatives of qml.state() are not supported (its Jacobian is: "
+                "qml.jacobian), and qml.sample and qml.counts have no derivatives; "
+                "differentiate expval, var or probs twice"
             )
         if self.current_shots():
             raise DifferentiationError(
@@ -1207,7 +1217,7 @@ def flat_concat(arrays, *tail):
 
 
 def qnode(
-    device: Device, diff_method: str = "best", **kwargs: Any
+    device: Device, diff_method: str = DEFAULT_DIFF_METHOD, **kwargs: Any
 ) -> Callable[[Callable[..., Any]], QNode]:
     """Decorator: turn a circuit function into a :class:`QNode` on ``device``.
 

@@ -368,10 +368,10 @@ def test_qjit_only_options_are_refused_at_the_call_as_in_pennylane(make):
 # --- QNode options: the default diff_method, update, execute_kwargs ---------------------------
 
 
-def test_default_diff_method_is_best_and_recorded_as_backprop():
-    c = qml.QNode(crx, dev2)
-    assert c.diff_method == "best" and qml.qnode(dev2)(crx).diff_method == "best"
-    assert qml.QNode(crx, dev2, "autograd").diff_method == "best"  # PennyLane's 3rd argument
+def test_best_is_recorded_as_backprop_and_is_parameter_shift_with_shots():
+    c = qml.QNode(crx, dev2, diff_method="best")
+    assert c.diff_method == "best" and qml.QNode(crx, dev2).diff_method == "parameter-shift"
+    assert qml.QNode(crx, dev2, "autograd").interface == "autograd"  # PennyLane's 3rd argument
     with qml.Tracker(dev2) as t:
         g = qml.grad(c)(PT)
     assert t.totals == {"batches": 1, "simulations": 1, "executions": 1}  # PennyLane's backprop
@@ -389,7 +389,7 @@ def test_update_returns_a_new_qnode_with_the_options_changed():
     new = c.update(diff_method="finite-diff", gradient_kwargs={"h": 1e-3},
                    device_vjp=True)
     assert new is not c and new.func is c.func and new.device is c.device
-    assert (new.diff_method, c.diff_method) == ("finite-diff", "best")
+    assert (new.diff_method, c.diff_method) == ("finite-diff", "parameter-shift")
     assert new.gradient_kwargs == {"atol": 1, "h": 1e-3} and new.h == 1e-3
     assert new.execute_kwargs["device_vjp"] and not c.execute_kwargs["device_vjp"]
     # a forward difference with h = 1e-3: within 1e-3 of the exact gradient, not equal to it

@@ -170,7 +170,7 @@ def test_second_order_rules_for_every_gate():
 def test_hessian_counts_executions_and_refuses_state():
     dev = qml.device("default.qubit", wires=1)
 
-    @qml.qnode(dev)
+    @qml.qnode(dev, diff_method="parameter-shift")
     def c(x):
         qml.RX(x, wires=0)
         return qml.expval(qml.PauliZ(0))

@@ -8,7 +8,7 @@ import qsym as qml
 def test_specs_counts_match_what_runs():
     dev = qml.device("default.qubit", wires=3)
 
-    @qml.qnode(dev)
+    @qml.qnode(dev, diff_method="parameter-shift")
     def c(w):
         qml.RX(w[0], wires=0)
         qml.CRX(w[1], wires=[0, 1])
