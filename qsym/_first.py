@@ -310,9 +310,10 @@ def enabled() -> bool:
 
 
 def first_answer(circuit, gplan: GradientPlan, method: str, diff_args, blocks,
-                 has_checks: bool) -> FirstAnswer | None:
+                 has_checks: bool, value_only: bool = False) -> FirstAnswer | None:
     """A :class:`FirstAnswer` for this planned signature, or None where it does not serve
-    (see the module's docstring): then the module is built at once."""
+    (see the module's docstring): then the module is built at once. ``value_only``: the
+    one call it answers is a value (its cost is one circuit's)."""
     if has_checks or method not in ("parameter-shift", "adjoint"):
         return None
     if any(m.kind not in ("expval", "var", "probs") for m in circuit.measurements):
@@ -321,7 +322,9 @@ def first_answer(circuit, gplan: GradientPlan, method: str, diff_args, blocks,
         return None
     n = circuit.num_wires
     work = (2**n) * max(len(circuit.ops), 1)
-    work *= gplan.executions if method == "parameter-shift" else 3 * max(gplan.num_outputs, 1)
+    if not value_only:
+        work *= (gplan.executions if method == "parameter-shift"
+                 else 3 * max(gplan.num_outputs, 1))
     if work > MAX_WORK:
         return None
     index = {s: ("x", i) for i, s in enumerate(circuit.inputs)}

@@ -867,10 +867,10 @@ class QNode:
     # --- compile -----------------------------------------------------------------------
     def compiled(self, args, kwargs, diff=None, first=False):
         """``(entry, xs, ds)``: the compiled signature for these arguments (tracing and
-        compiling it if new) and the numeric inputs split as it expects them. ``first``:
-        the caller runs only the executors (a value or a Jacobian, now): a new signature
-        may then be answered on numbers (:mod:`qsym._first`), its module made at its next
-        use."""
+        compiling it if new) and the numeric inputs split as it expects them. ``first``
+        (``"value"`` or ``"grad"``): the caller runs only that executor, now: a new
+        signature may then be answered on numbers (:mod:`qsym._first`), its module made
+        at its next use."""
         names, positions = self.static_argnames, self.static_positions
         if self._values_needed is not None:
             names, positions = self._needing_values(args, kwargs, diff)
@@ -1007,7 +1007,8 @@ class QNode:
         if (first and size is None and tiers.mode() == "auto" and first_mod.enabled()
                 and not self.current_shots()):
             entry = first_mod.first_answer(circuit, gplan, self.method, tuple(syms.diff_args),
-                                           tuple(syms.blocks), bool(syms.checks))
+                                           tuple(syms.blocks), bool(syms.checks),
+                                           value_only=first == "value")
             if entry is not None:
                 entry.build = (circuit, gplan, syms, size, t0, t1)
                 entry.guard = guards.make(self.func)  # after the replays, as below
@@ -1057,7 +1058,7 @@ class QNode:
                 and (getattr(_SHOT_COUNT, "active", None) or (None,))[0] is not self):
             return self._call_shot_vector(shots, args, kwargs)
         try:
-            entry, xs, ds = self.compiled(args, kwargs, first=True)
+            entry, xs, ds = self.compiled(args, kwargs, first="value")
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
             return autodiff.call_boxed(self, args, kwargs)
         if self.device.trackers:  # what PennyLane's tracker records as the results
@@ -1106,7 +1107,7 @@ class QNode:
         inputs (``jac[m, j]``), by this QNode's ``diff_method``; for a broadcast
         signature, per-measurement values and Jacobians, batch first."""
         self._differentiable()
-        entry, xs, ds = self.compiled(args, kwargs, diff, first=True)
+        entry, xs, ds = self.compiled(args, kwargs, diff, first="grad")
         if entry.has_state:
             return self.state_jacobian(entry, xs, ds) + (entry,)
         return self._rows_jacobian(entry, xs, ds) + (entry,)

@@ -219,3 +219,25 @@ def test_the_setting(monkeypatch):
     monkeypatch.setenv("QSYM_FIRST", "maybe")
     with pytest.raises(qml.errors.QsymError, match="QSYM_FIRST"):
         qml.grad(qml.QNode(f, dev))(x)
+
+
+def test_the_work_limit_counts_the_call_answered(monkeypatch):
+    """A value costs one circuit, a parameter-shift gradient all its shifted ones: under a
+    limit between the two, the first value is answered on numbers and the first gradient
+    builds the module."""
+    dev = qml.device("default.qubit", wires=2)
+
+    def f(x):
+        qml.RX(x[0], wires=0)
+        qml.RY(x[1], wires=1)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(1))
+
+    x = np.array([0.4, 0.3], requires_grad=True)
+    monkeypatch.setattr(first, "MAX_WORK", 4 * 3 * 2)  # 2^2 amplitudes x 3 ops x 2
+    node = qml.QNode(f, dev)
+    node(x)
+    assert _first_answered(node)
+    node = qml.QNode(f, dev)
+    qml.grad(node)(x)
+    assert not _first_answered(node) and node._compiled
