@@ -236,7 +236,14 @@ class Operation:
         # 0-d tensors as given (op.data keeps their requires_grad, as PennyLane's does)
         self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None
                               and np.ndim(a) == 0 else None for a in args)
-        self.wires = Wires(wires_tuple(wires))  # a tuple of labels, as PennyLane's Wires
+        labels = wires_tuple(wires)
+        try:
+            duplicate = len(set(labels)) != len(labels)
+        except TypeError:  # an unhashable label: Wires names it
+            duplicate = False
+        if duplicate:
+            raise WireError(f"{name} got duplicate wires {list(labels)}")
+        self.wires = Wires(labels)  # a tuple of labels, as PennyLane's Wires
         if self.num_wires and len(self.wires) != self.num_wires:
             raise WireError(
                 f"{name} acts on {self.num_wires} wire(s), got {len(self.wires)}: "
@@ -244,8 +251,6 @@ class Operation:
             )
         if not self.wires and name not in ("GlobalPhase", "Identity"):
             raise WireError(f"{name} needs at least one wire, got wires={list(self.wires)}")
-        if len(set(self.wires)) != len(self.wires):
-            raise WireError(f"{name} got duplicate wires {list(self.wires)}")
         self.hyper = _check_hyper(name, hyper, len(self.wires))
         self.id = id
         tape = active_tape()

@@ -117,6 +117,15 @@ EXPECTED = {
     # PSWAP: entries 1 and exp(i phi): exponents {0, 1}: {1}. (PennyLane gives no
     # frequencies but the grad_recipe [[1/2, 1, pi/2], [-1/2, 1, -pi/2]]: the same.)
     ("PSWAP", None, ()): [(F1, TWO_TERM)],
+    # CPhaseShift00/01/10: G = -|k><k| for one basis state k: eigenvalues {0, -1}: {1}
+    # (PennyLane: parameter_frequencies [(1,)]).
+    ("CPhaseShift00", None, ()): [(F1, TWO_TERM)],
+    ("CPhaseShift01", None, ()): [(F1, TWO_TERM)],
+    ("CPhaseShift10", None, ()): [(F1, TWO_TERM)],
+    # FermionicSWAP(t): 1 on |00>, exp(i t) on |11>, and exp(i t/2) exp(-i t X/2) on
+    # span{|01>, |10>}, whose eigenvalues are exp(i t/2) exp(-+i t/2) = {1, exp(i t)}:
+    # the unitary's eigenphases are {0, 0, t, t}: differences {1} (PennyLane: [(1,)]).
+    ("FermionicSWAP", None, ()): [(F1, TWO_TERM)],
     # G = Y/2 on span{|01>, |10>}, 0 on |00>, |11>: {0, 0, +-1/2}: {1/2, 1}.
     ("SingleExcitation", None, ()): [(F_HALF_ONE, FOUR_TERM)],
     # Plus/Minus: G -/+ 1/2 on |00>, |11>: eigenvalues {+-1/2} only: {1}.
