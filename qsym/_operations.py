@@ -265,9 +265,9 @@ class Operation:
         """The numeric matrix (parameters must be numbers); on ``wire_order`` (a list of
         wires holding the gate's) the matrix of the gate on those wires.
 
-        >>> PauliZ(0).matrix().real
-        array([[ 1.,  0.],
-               [ 0., -1.]])
+        >>> PauliZ(0).matrix()  # PennyLane's dtype: integers for integer entries
+        array([[ 1,  0],
+               [ 0, -1]])
         >>> PauliX(1).matrix(wire_order=[0, 1]).real.astype(int)
         array([[0, 1, 0, 0],
                [1, 0, 0, 0],
@@ -485,7 +485,9 @@ class Operation:
         >>> PauliZ(0).eigvals()
         array([ 1., -1.])
         """
-        return _eigenvalues(self.matrix())
+        m = self.matrix()
+        # PennyLane's eigenvalues of an integer matrix (PauliZ, CNOT) are floats
+        return _eigenvalues(m.astype(float) if m.dtype.kind in "iu" else m)
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         """PennyLane's drawing label: ``"RX"``, ``"RX\\n(1.23)"`` with ``decimals=2``.
