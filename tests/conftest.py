@@ -145,6 +145,9 @@ SLOW_FILES = {  # file: cost of the whole file (its tests stay together)
     "tests/test_aot.py": 120,  # an exported module compiled cold by numba, in a subprocess
     "tests/test_distributed.py": 60,  # a 2-process Dask cluster; a worker killed mid-run
     "tests/test_reliability.py": 80,  # module fixtures that run a dozen subprocesses
+    "tests/test_kernels_blocked.py": 80,  # 14-wire states against dense references
+    "tests/test_minimize_loop.py": 60,  # written-out and compiled loops, a 14-wire one
+    "tests/test_oracle.py": 40,  # hypothesis against the NumPy oracle, every path
 }
 SLOW_TESTS = {  # test (or every test of a file, "file::"): cost of each
     "tests/test_examples.py::": 20,  # a script in a new process, its circuits compiled

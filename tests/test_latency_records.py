@@ -123,7 +123,7 @@ def test_every_shipped_rule_reads_back_as_derived(fresh, monkeypatch):
     from qsym import _gates as gates
 
     calls = []
-    for name in sorted(gates.GATES):
+    for name in sorted(gates.BUILTIN_GATES):  # the shipped table holds built-in gates only
         row = gates.gate_def(name)
         for num_wires, hyper in row.variants():
             calls += [(name, j, num_wires, hyper) for j in range(row.num_params)]
