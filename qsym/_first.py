@@ -33,7 +33,7 @@ import numpy as np
 import sympy as sp
 
 from . import _emit as emit, _ir as ir
-from ._gates import REGISTRY, gate_def, storage, stored_size
+from ._gates import PAULI, REGISTRY, gate_def, storage, stored_size
 from ._plan import GradientPlan, ProbWord
 
 # amplitude updates a first answer may cost (about 3-10 ns each in NumPy, plus 5-10 us a
@@ -41,9 +41,6 @@ from ._plan import GradientPlan, ProbWord
 # gradient 3e8 (that one waits for the compiled kernels)
 MAX_WORK = 4_000_000
 _KINDS = ("dense", "real", "controlled_x", "diagonal")
-_PAULI = {"X": np.array([[0, 1], [1, 0]], dtype=complex),
-          "Y": np.array([[0, -1j], [1j, 0]], dtype=complex),
-          "Z": np.array([[1, 0], [0, -1]], dtype=complex)}
 
 
 @REGISTRY.memo
@@ -114,7 +111,7 @@ def apply(psi: np.ndarray, entries: np.ndarray, kind: str, wires, dagger=False) 
 
 def _word_state(psi, word) -> np.ndarray:
     for wire, p in word:
-        psi = np.moveaxis(np.tensordot(_PAULI[p], psi, axes=([1], [wire])), 0, wire)
+        psi = np.moveaxis(np.tensordot(PAULI[p], psi, axes=([1], [wire])), 0, wire)
     return psi
 
 
