@@ -196,6 +196,9 @@ def test_a_worker_killed_mid_run_changes_nothing(client):
     assert "res" in box
     _same_runs(box["res"], one)
     assert pids[victim] not in client.run(os.getpid).values()  # it was really killed
+    # the nanny restarts the killed worker: wait for it, so that later tests see both
+    # workers (one joining later would miss what they set up with client.run)
+    client.wait_for_workers(2, timeout=120)
 
 
 def test_a_worker_that_cannot_load_the_module_names_itself(client):
@@ -208,7 +211,11 @@ def test_a_worker_that_cannot_load_the_module_names_itself(client):
         qml.RY(w[1], wires=0)
         return qml.expval(qml.PauliY(0))
 
+    # every worker up (a worker restarted after an earlier test's kill would join later,
+    # without the setting below, and load the module where it can)
+    client.wait_for_workers(2, timeout=120)
     old = client.run(eval, "__import__('os').environ.get('QSYM_WORKER_DIR')")
+    assert len(old) == 2
     client.run(exec, "import os; os.environ['QSYM_WORKER_DIR'] = '/proc/qsym-cannot-write'")
     try:
         with pytest.raises(qml.WorkerError, match=r"qsym worker tcp://[\d.:]+ \(host .*, pid "
