@@ -509,6 +509,13 @@ def _cyclotomic_is_zero(e) -> bool | None:
         return None
 
 
+# The largest residual (sympy's count_ops) that _exact_residual hands to sympy's general
+# rewriting (radsimp, sqrtdenest, simplify): the proved rules' residuals are far smaller
+# (3,700 for frequencies (1, sqrt(2), 2), proved in seconds); one of 12,900 (frequencies
+# (1, 2, 4) with shifts (0.3, 0.7, 1.1)) had not finished after 4 minutes.
+_MAX_REWRITE_OPS = 5000
+
+
 def _exact_residual(expr) -> sp.Expr:
     """Simplify ``expr`` exactly, trying cheap and complete methods first; 0 iff proven zero.
 
@@ -532,11 +539,19 @@ def _exact_residual(expr) -> sp.Expr:
     if cyc is False or abs(_num(r)) > _NONZERO:
         # Certainly nonzero: no proof to find; keep the residual readable and move on.
         return _tidy(e)
-    try:
-        if sp.minimal_polynomial(r, _x) == _x:
-            return _ZERO
-    except Exception:  # NotAlgebraic, or sympy could not decide: try rewriting instead
-        pass
+    if not r.has(sp.sin, sp.cos, sp.exp, sp.pi, sp.E):  # algebraic: sympy decides it
+        # (a transcendental number such as sin(3/10) sends minimal_polynomial searching
+        # without end: it is left to the rewriting below)
+        try:
+            if sp.minimal_polynomial(r, _x) == _x:
+                return _ZERO
+        except Exception:  # sympy could not decide: try rewriting instead
+            pass
+    if sp.count_ops(r) > _MAX_REWRITE_OPS:
+        # sympy's rewriting of a residual this large can run for hours (sines of angles
+        # that are not rational multiples of pi, from several incommensurate
+        # frequencies or from shifts such as 0.3): not proved, so the rule is refused
+        return r
     for step in (sp.radsimp, sp.sqrtdenest):
         r = sp.expand(step(r))
         if r == 0:
@@ -1182,11 +1197,26 @@ def _derive_row_rule(row, param_index: int, shifts, num_wires, hyper) -> ShiftRu
     rule = derive_rule(freqs, shifts)
     proof = prove_rule(rule, freqs)
     if not proof:
-        raise RuleError(
-            f"the shift rule derived for {name}, parameter {param_index}, failed its proof: "
-            f"{proof.failures()}"
-        )
+        raise RuleError(_unproved_message(f"{name}, parameter {param_index}", proof, freqs))
     return rule
+
+
+def _unproved_message(what: str, proof: Proof, freqs) -> str:
+    """Why the rule derived for ``what`` is refused: disproved (a residual is certainly not
+    zero) or not provable by qsym's exact methods (every residual is 0 in floating point,
+    but sympy could not show it exactly)."""
+    failed = proof.failures()
+    if all(abs(_num(r)) <= _NONZERO for _, r in failed if r.is_number):
+        return (
+            f"the shift rule derived for {what} (frequencies {tuple(freqs)}) could not be "
+            f"proved exact: {len(failed)} of its identities ({', '.join(d for d, _ in failed)}) "
+            "hold in floating point, but involve sines of angles that are not rational "
+            "multiples of pi, which qsym's exact proof cannot simplify; qsym refuses rather "
+            "than approximate. Use shifts that are rational multiples of pi (or no shifts), "
+            "or a gate whose frequencies are rational multiples of one another"
+        )
+    shown = "; ".join(f"{d}: residual {sp.N(r, 6) if r.is_number else r}" for d, r in failed)
+    return f"the shift rule derived for {what} failed its proof: {shown}"
 
 
 # --- derived rules on disk ------------------------------------------------------------------

@@ -752,3 +752,25 @@ def test_removed_gate_error_is_public():
         qml.GoneAgain(0.1, wires=0)
     assert isinstance(info.value, qml.GateError) and isinstance(info.value, AttributeError)
     assert qml.RemovedGateError is qml.errors.RemovedGateError
+
+
+def test_a_residual_too_large_to_rewrite_is_left_unproved_not_searched_for_hours():
+    """A residual of transcendental sines (angles not rational multiples of pi) larger
+    than rules._MAX_REWRITE_OPS: returned unproved at once (before, sympy's
+    minimal_polynomial and radsimp ran for hours on such residuals: a gate with three
+    incommensurate frequencies hung define_gate). It is zero in fact (sin^2 + cos^2 = 1),
+    so the rule built on it is refused as unproved, with the reason."""
+    n = rules._MAX_REWRITE_OPS // 4 + 10
+    r = sp.Add(*[sp.sin(sp.Rational(k, 10)) ** 2 + sp.cos(sp.Rational(k, 10)) ** 2
+                 for k in range(1, n)]) - (n - 1)
+    assert sp.count_ops(r) > rules._MAX_REWRITE_OPS
+    left = rules._exact_residual(r)
+    assert left != 0 and abs(float(left)) < 1e-12  # unproved, not disproved
+    proof = rules.Proof(False, (("sum c = 0", sp.Integer(0)), ("sum c*sin(1*s) = 1", left)))
+    msg = rules._unproved_message("MyGate, parameter 0", proof, (1, sp.sqrt(2), 2))
+    assert "could not be proved exact" in msg and "sum c*sin(1*s) = 1" in msg
+    assert "rational multiples of pi" in msg and "sum c = 0" not in msg
+    # a residual that is certainly not zero is reported as a failed proof, with its value
+    wrong = rules.Proof(False, (("sum c = 0", sp.Rational(1, 3)),))
+    assert "failed its proof: sum c = 0: residual 0.333333" in rules._unproved_message(
+        "G, parameter 0", wrong, (1,))
