@@ -46,7 +46,8 @@ from ._arguments import (  # classify: looked up here at each call (tests count 
 )
 from ._autodiff import Boxed
 from .numpy import tensor
-from .errors import ArgumentError, DeviceError, DifferentiationError, GateError, TracingError
+from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, QsymError,
+                     TracingError)
 from ._executors import execute
 from ._gates import REGISTRY as GATE_REGISTRY
 from ._first import FirstAnswer
@@ -920,6 +921,18 @@ class QNode:
                             switched = True
                         else:
                             raise
+                    except QsymError:
+                        raise
+                    except Exception as exc:  # a library refused the traced inputs
+                        if not self._switch_per_call(exc, failed=True):
+                            raise
+                        switched = "tentative"
+            if switched == "tentative":  # kept only if the function runs per call
+                try:
+                    return self.compiled(args, kwargs, diff, first)
+                except Exception:
+                    self.per_call = None
+                    raise
             if learned or switched:  # (outside the lock: the build takes it again)
                 return self.compiled(args, kwargs, diff, first)
         if type(entry) is FirstAnswer:
@@ -985,15 +998,19 @@ class QNode:
                 "as an argument of the circuit function instead (numeric arguments never "
                 "recompile)", UserWarning, stacklevel=4)
 
-    def _switch_per_call(self, exc) -> bool:
+    def _switch_per_call(self, exc, failed=False) -> bool:
         """Whether this QNode now traces its circuit function at every call (``trace``
         ``"auto"``): the function could not be traced once (``exc``) because it draws
         random numbers (NumPy's global generator, seen while tracing; or gates that
         differ between runs on the same numbers) or needs the number of an input that
-        could not be made static (a trainable one, or a positional float). The random
-        generators are put back as they were before the failed trace, so the call draws
-        once, as PennyLane's does. Other tracing errors (a bad circuit) are raised."""
+        could not be made static (a trainable one, or a positional float), or (``failed``)
+        a library it calls refused the traced inputs (``numpy.linalg`` of an array of them:
+        kept only if the function then runs per call). The random generators are put back
+        as they were before the failed trace, so the call draws once, as PennyLane's does.
+        Other tracing errors (a bad circuit) are raised."""
         why = getattr(exc, "per_call", None)
+        if failed:
+            why = f"it fails on traced inputs ({type(exc).__name__}: {str(exc)[:80]})"
         if why is None and getattr(exc, "symbols", None):
             why = "it needs the value of " + ", ".join(sorted(map(str, exc.symbols)))
         if self.trace != "auto" or why is None:
@@ -1041,7 +1058,8 @@ class QNode:
             for sym, what in more.by_value.items():
                 looks.by_value.setdefault(sym, what)
         circuit = stages.to_circuit(items, result, wires, syms)
-        stages.check(target, circuit, args, kwargs, key, syms, at_zero=False)
+        with trace.values_known(syms.values):  # (draws allowed in the replay too)
+            stages.check(target, circuit, args, kwargs, key, syms, at_zero=False)
         inputs = set(syms.inputs)
         by_value = {sym: what for sym, what in looks.by_value.items() if sym in inputs}
         structure = (key, ir.structural_hash(circuit), tuple(sorted(map(str, by_value))))
@@ -1094,8 +1112,11 @@ class QNode:
             try:
                 entry = self.build(args, kwargs, key, first)
                 _check_no_global_draws(before)
-            except TracingError as exc:  # the random state before it (_switch_per_call)
-                exc.random_state = state
+            except Exception as exc:  # the random state before it (_switch_per_call)
+                try:
+                    exc.random_state = state
+                except AttributeError:
+                    pass
                 raise
             if generation == GATE_REGISTRY.generation:
                 self._compiled[key] = entry
