@@ -863,7 +863,7 @@ class QNode:
         """One result per count of the shot vector (PennyLane's tuple), each sampled with
         that many shots."""
         try:
-            self.compiled(args, kwargs)
+            node, _ = self.pin(args, kwargs)  # (traced at every call: one trace, one draw)
         except Boxed:  # inside qml.grad / qml.jacobian of a hybrid cost: one QNode per
             # count, so that each count's derivative is sampled with its own shots
             return tuple(autodiff.call_boxed(_with_shots(self, n), args, kwargs)
@@ -872,8 +872,8 @@ class QNode:
         previous = getattr(_SHOT_COUNT, "active", None)
         try:
             for n in shots:
-                _SHOT_COUNT.active = (self, n)
-                results.append(self(*args, **kwargs))
+                _SHOT_COUNT.active = (node, n)
+                results.append(node(*args, **kwargs))
         finally:
             _SHOT_COUNT.active = previous
         return tuple(results)

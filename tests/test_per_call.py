@@ -303,3 +303,28 @@ def test_an_export_of_a_per_call_qnode_is_refused():
     circuit = stochastic()
     with pytest.raises(qml.ExportError, match="at every call"):
         qml.compile(circuit, np.array([0.1, 0.2]))
+
+
+def test_broadcast_and_a_shot_vector_trace_once_per_call():
+    @qml.qnode(qml.device("default.qubit", wires=1, seed=1))
+    def pick(x):
+        qml.RX(x, wires=0)
+        return qml.expval([qml.PauliZ, qml.PauliY][onp.random.randint(2)](0))
+
+    x = np.array([0.1, 0.5, 1.0])
+    exact = [onp.cos(x), -onp.sin(x)]  # RX(x)|0>: <Z> = cos x, <Y> = -sin x (by hand)
+    onp.random.seed(2)
+    draws = [onp.random.randint(2) for _ in range(4)]
+    onp.random.seed(2)
+    for k in draws[:3]:
+        assert onp.allclose(pick(x), exact[k], atol=1e-12)
+    jac = qml.jacobian(pick)(x)
+    assert onp.allclose(jac, onp.diag(-onp.sin(x) if draws[3] == 0 else -onp.cos(x)),
+                        atol=1e-12)
+    vector = qml.set_shots(pick, shots=[200, 300])
+    onp.random.seed(2)
+    assert len(vector(0.5)) == 2
+    after = onp.random.get_state()[1].copy()
+    onp.random.seed(2)
+    onp.random.randint(2)  # one draw for both counts, as PennyLane's one tape
+    assert onp.array_equal(after, onp.random.get_state()[1])
