@@ -196,7 +196,8 @@ class Looks:
     """
 
     def __init__(self, values: dict):
-        self.values = {s: sp.Float(float(v)) for s, v in values.items()}
+        self.values = values  # symbol -> number (sympy Floats made at the first look)
+        self._exact = None
         self.by_value: dict = {}
         self.decided: dict = {}
 
@@ -207,7 +208,9 @@ class Looks:
         notes = self.decided if decides else self.by_value
         for sym in expr.free_symbols:
             notes.setdefault(sym, what)
-        return expr.xreplace(self.values).evalf(30)
+        if self._exact is None:
+            self._exact = {s: sp.Float(float(v)) for s, v in self.values.items()}
+        return expr.xreplace(self._exact).evalf(30)
 
     def numeric(self, v, what: str, decides: bool = False):
         """``v`` (a traced value, an object array or list of them, a number) as plain
