@@ -697,6 +697,7 @@ class QNode:
         # why this QNode traces at every call (None: once per signature; _switch_per_call)
         self.per_call = "trace='per-call'" if trace == "per-call" else None
         self._per_call_cache: OrderedDict = OrderedDict()  # (key, structure) -> Compiled
+        self._stand_ins_fail = False  # a per-call trace failed on stand-ins: run on numbers
         # PennyLane would differentiate by backpropagation (its result types: result_types)
         self.pl_backprop = diff_method is DEFAULT_DIFF_METHOD or diff_method in ("best", "backprop")
         vars(self).update(vars(opts))  # the fields of qsym._arguments.Options (method: what runs)
@@ -1031,29 +1032,36 @@ class QNode:
         structure."""
         key, xs, ds = classify(args, kwargs, diff, self.static_argnames, self.static_positions)
         with _PER_CALL_LOCK:  # one per-call trace at a time: it restores random states
-            entry = self._build_per_call(args, kwargs, key)
+            entry = self._build_per_call(args, kwargs, key, numbers=diff is None)
         self._last = entry
         return entry, xs, ds
 
-    def _build_per_call(self, args, kwargs, key):
+    def _build_per_call(self, args, kwargs, key, numbers=False):
         """Trace the circuit function at this call's numbers, as PennyLane runs it: a look
         at an input's value is answered (:class:`qsym._trace.Looks`), random draws are
         this call's (every run of the build starts from the same random state:
         :func:`qsym._trace.rerunnable`, so the replay at the call's numbers checks the
         trace, and the generators move on as after one run). The circuit is compiled once
         per structure (its structural hash: gates, constants, measurements, with the
-        inputs used by value); a structure seen before reuses its compiled code."""
+        inputs used by value); a structure seen before reuses its compiled code. Once the
+        function failed on traced stand-ins, a call that differentiates nothing
+        (``numbers``) runs it on the numbers directly (the same circuit, without the
+        failing attempt: ``scipy.linalg.expm`` of an object array is slow)."""
         t0 = time.perf_counter()
         target = stages.Target(trace.rerunnable(self.func), self.device.wires, self.method,
                                self.static_argnames, self._param_names, self.rule_of)
         syms = stages.make_symbols(target, args, kwargs, key)
-        items, result, wires, looks = stages.record_per_call(target, syms, args, kwargs)
+        numbers = numbers and self._stand_ins_fail
+        items, result, wires, looks = stages.record_per_call(target, syms, args, kwargs,
+                                                             numbers)
+        self._stand_ins_fail = self._stand_ins_fail or looks.failed
         size = broadcast.batch_size(items)
         if size is not None:  # broadcast: record again with the batch axes shared
             first = (items, syms)
             axes = broadcast.find_axes(items, size, syms.arrays)
             syms = stages.make_symbols(target, args, kwargs, key, axes, size)
-            items, result, wires, more = stages.record_per_call(target, syms, args, kwargs)
+            items, result, wires, more = stages.record_per_call(target, syms, args, kwargs,
+                                                                numbers)
             items = stages.collapse(items, first, syms)
             for sym, what in more.by_value.items():
                 looks.by_value.setdefault(sym, what)
@@ -1069,8 +1077,8 @@ class QNode:
             cache.move_to_end(structure)
             return entry
         gplan = stages.make_plan(target, circuit)
-        entry = self.complete(circuit, gplan, syms, size, t0, time.perf_counter())
-        entry.guard = None  # traced again at every call
+        entry = self.complete(circuit, gplan, syms, size, t0, time.perf_counter(),
+                              guard=False)  # (traced again at every call: no guard)
         entry.per_call = True
         entry.by_value = by_value
         cache[structure] = entry
@@ -1164,9 +1172,10 @@ class QNode:
                 return entry
         return self.complete(circuit, gplan, syms, size, t0, t1)
 
-    def complete(self, circuit, gplan, syms, size, t0, t1):
+    def complete(self, circuit, gplan, syms, size, t0, t1, guard=True):
         """The rest of :meth:`build` from a planned circuit: the generated module (its text,
-        run as Python: tier 0) and the signature's entry."""
+        run as Python: tier 0) and the signature's entry (``guard``: with the guard of what
+        the function reads, :mod:`qsym._guards`; a per-call entry needs none)."""
         t2 = time.perf_counter()
         source = stages.make_program(circuit, gplan)
         debug = logger.isEnabledFor(logging.DEBUG)
@@ -1185,7 +1194,7 @@ class QNode:
                 "cache hit: on disk" if on_disk else "cache miss: new", entry.compile_seconds)
         if size is not None:
             entry = stages.broadcast_entry(entry, syms)
-        entry.guard = guards.make(self.func)  # after the replays: the values they left
+        entry.guard = guards.make(self.func) if guard else None  # after the replays
         return entry
 
     def rule_of(self, op, pos):

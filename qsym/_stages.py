@@ -111,7 +111,7 @@ def record(target: Target, s: Symbols):
     return items, result, wires
 
 
-def record_per_call(target: Target, s: Symbols, args, kwargs):
+def record_per_call(target: Target, s: Symbols, args, kwargs, numbers=False):
     """Stage 2 of a per-call build (the function traced at one call's numbers):
     ``(items, result, wires, looks)``. The function runs on the traced stand-ins with
     their numbers known (:func:`qsym._trace.values_known`): a look at an input's value is
@@ -120,19 +120,23 @@ def record_per_call(target: Target, s: Symbols, args, kwargs):
     stand-ins at all (a library that takes only numbers: ``scipy.linalg.expm`` of an
     array holding inputs) runs on the numbers themselves; every differentiated input is
     then used by value, with the library's error as the reason (``target.func`` restores
-    the random state at each run: :func:`qsym._trace.rerunnable`)."""
-    try:
-        with trace.values_known(s.values) as looks:
-            items, result, wires = record(target, s)
-        return items, result, wires, looks
-    except Exception as exc:  # noqa: BLE001 (the numeric run raises the user's own error)
-        failure = f"{type(exc).__name__}: {str(exc).split('. ')[0][:160]}"
+    the random state at each run: :func:`qsym._trace.rerunnable`); ``looks.failed`` says
+    so. ``numbers``: run on the numbers directly (a value of a function known to fail)."""
+    failure = "on an earlier call"
+    if not numbers:
+        try:
+            with trace.values_known(s.values) as looks:
+                items, result, wires = record(target, s)
+            return items, result, wires, looks
+        except Exception as exc:  # noqa: BLE001 (the numeric run raises the user's own)
+            failure = f"{type(exc).__name__}: {str(exc).split('. ')[0][:160]}"
     numeric = Symbols(args=list(args), kwargs=dict(kwargs), inputs=s.inputs, data=s.data,
                       values=s.values, diff_args=s.diff_args, blocks=s.blocks,
                       arrays=s.arrays, parts=s.parts)
     items, result, wires = record(target, numeric)
     s.checks = numeric.checks
     looks = trace.Looks(s.values)
+    looks.failed = True
     why = (f"the circuit function failed on qsym's traced stand-ins ({failure}) and ran on "
            "the numbers themselves")
     looks.by_value.update((sym, why) for sym in s.inputs)

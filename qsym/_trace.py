@@ -200,6 +200,7 @@ class Looks:
         self._exact = None
         self.by_value: dict = {}
         self.decided: dict = {}
+        self.failed = False  # the function failed on the stand-ins and ran on numbers
 
     def number(self, expr, what: str, decides: bool = False):
         """``expr`` at the call's numbers (a sympy number), noting the look ``what``."""
