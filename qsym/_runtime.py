@@ -2095,14 +2095,14 @@ class hessian(_Derivative):
         diff = self._diff_indices(args)
         if not diff:
             return self._nothing(args, kwargs)
-        entry, xs, ds = self.fun.compiled(args, kwargs, diff)
+        node, entry = self.fun.pin(args, kwargs, diff)  # (per call: one trace for both)
         blocks, single = self._blocks(entry, diff)
         if not blocks:
             self._forward = ("plain", None)
             return autodiff.no_trainable()
         if diff is None:
             diff = entry.diff_args
-        values, jac, hess, entry = self.fun.flat_hessian(args, kwargs, tuple(sorted(diff)))
+        values, jac, hess, entry = node.flat_hessian(args, kwargs, tuple(sorted(diff)))
         if tuple(sorted(diff)) != entry.diff_args:
             raise DifferentiationError("internal: differentiated arguments do not match")
         self._forward = ("plain", None)

@@ -328,3 +328,27 @@ def test_broadcast_and_a_shot_vector_trace_once_per_call():
     onp.random.seed(2)
     onp.random.randint(2)  # one draw for both counts, as PennyLane's one tape
     assert onp.array_equal(after, onp.random.get_state()[1])
+
+
+def test_a_hessian_is_of_one_calls_draw():
+    @qml.qnode(DEV)
+    def pick(w):
+        qml.RX(w[0], wires=0)
+        qml.RY(w[1], wires=0)
+        return qml.expval([qml.PauliZ, qml.PauliX][onp.random.randint(2)](0))
+
+    # RX(a) RY(b)|0>: Bloch vector (cos a sin b, -sin a, cos a cos b) (by hand)
+    f = [lambda v: onp.cos(v[0]) * onp.cos(v[1]), lambda v: onp.cos(v[0]) * onp.sin(v[1])]
+    w = np.array([0.3, 0.8], requires_grad=True)
+    for seed in range(3):
+        onp.random.seed(seed)
+        k = onp.random.randint(2)
+        onp.random.seed(seed)
+        hess = qml.hessian(pick)(w)
+        want = onp.array([central(lambda v, i=i: central(f[k], v)[i], w, h=1e-4)
+                          for i in range(2)])
+        assert onp.allclose(hess, want, atol=1e-6)
+        after = onp.random.get_state()[1].copy()
+        onp.random.seed(seed)
+        onp.random.randint(2)
+        assert onp.array_equal(after, onp.random.get_state()[1])  # one draw
