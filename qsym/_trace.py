@@ -583,9 +583,15 @@ def apply_ufunc(name: str, inputs, kwargs=None):
                    "compiled circuit cannot follow)")
         else:
             why = "it has no exact symbolic form in qsym"
-        raise TracingError(
+        err = TracingError(
             f"numpy.{name} on a traced circuit input is not supported: {why}. {_TRACE_HINT}"
         )
+        if hasattr(np, key):  # the inputs it needs the values of (a per-call trace has them)
+            err.symbols = frozenset().union(*[
+                sp.sympify(e).free_symbols for a in inputs
+                for e in np.ravel(np.asarray(unwrap(a), dtype=object))
+                if isinstance(e, sp.Basic)])
+        raise err
     nin, fn = UFUNCS[key]
     if len(inputs) != nin:
         raise TracingError(f"numpy.{name} takes {nin} argument(s), got {len(inputs)}")
