@@ -257,6 +257,13 @@ class CompiledCircuit:
         # has no tensors to ask): trainable_arguments
         self.diff = trainable_arguments(qnode, args, kwargs, argnum)
         self.entry, _, _ = qnode.compiled(args, kwargs, self.diff)
+        if getattr(qnode, "per_call", None) is not None:
+            raise ExportError(
+                f"this QNode traces its circuit function at every call ({qnode.per_call}): "
+                "one call's circuit would be exported for all. Draw random numbers outside "
+                "the circuit function and pass them as arguments, and keep inputs in qsym.numpy "
+                "arithmetic (no float(x), x.item(), branches on inputs), so that it is traced once"
+            )
         # one gradient alone for an int argnum or one trainable argument (qml.grad's shapes)
         self.single = (isinstance(argnum, int) and not isinstance(argnum, bool)) or (
             not isinstance(argnum, (list, tuple)) and len(self.entry.blocks) == 1)

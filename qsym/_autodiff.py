@@ -170,7 +170,9 @@ def call_boxed(qnode, args, kwargs):
     args = [anp.array(a) if isinstance(a, (list, tuple)) and has_box(a) else a for a in args]
     diff = tuple(i for i, a in enumerate(args) if isinstance(a, Box))
     plain = [getval(a) for a in args]
-    entry = qnode.compiled(plain, kwargs, diff)[0]
+    # (a QNode traced at every call: a copy holding this call's trace, so that autograd's
+    # later Jacobian and Hessian are of the same circuit as this value)
+    qnode, entry = qnode.pin(plain, kwargs, diff)
     flat = qnode_values(qnode, kwargs, diff, *args)
     values, at = [], 0
     lead = (entry.size,) if entry.broadcast else ()  # a broadcast QNode: batch first

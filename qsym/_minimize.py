@@ -1130,7 +1130,13 @@ def _compiled_setup(node, x, args, kwargs, rows, y):
         rows = [{k: _promoted(v) for k, v in row.items()} for row in rows]
     kw0 = dict(kwargs) if rows is None else {**kwargs, **rows[0]}
     call = (x,) + args
+    per_call = ("the QNode traces its circuit function at every call ({}): each step runs it "
+                "again, as PennyLane's optimizers do")
+    if getattr(node, "per_call", None) is not None:
+        return None, per_call.format(node.per_call)
     entry, _, ds = node.compiled(call, kw0, diff=(0,))
+    if getattr(node, "per_call", None) is not None:  # (it switched at this first call)
+        return None, per_call.format(node.per_call)
     if getattr(entry, "broadcast", False):
         raise ArgumentError(
             f"the QNode broadcasts over x0 of shape {x.shape} (it returns a batch of values, "

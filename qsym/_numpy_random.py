@@ -22,7 +22,7 @@ import functools
 import numpy as _np
 import numpy.random as _npr
 
-from ._trace import active_tape
+from ._trace import active_tape, known
 from .errors import TracingError
 from .numpy import tensor as _tensor
 
@@ -34,7 +34,7 @@ _PLAIN = frozenset(("seed", "get_state", "set_state", "RandomState",
 def _wrap(fn):
     @functools.wraps(fn)
     def wrapped(*args, requires_grad=True, **kwargs):
-        if active_tape() is not None:
+        if active_tape() is not None and known() is None:  # (a per-call trace: drawn)
             raise _inside_circuit(fn)
         out = fn(*args, **kwargs)
         if isinstance(out, _np.ndarray):
@@ -47,18 +47,23 @@ def _wrap(fn):
 def _inside_circuit(fn) -> TracingError:
     """A random draw inside a circuit function being traced: qsym traces a signature once,
     so the draw would be made once and its numbers reused at every later call, where
-    PennyLane draws again at each call (a silently different result): refused."""
+    PennyLane draws again at each call (a silently different result): refused, unless the
+    QNode traces at every call (``trace="auto"`` switches it to that)."""
     name = getattr(fn, "__name__", "a random function")
-    return TracingError(
+    err = TracingError(
         f"np.random.{name} was called inside a circuit function: qsym traces the function "
         "once per signature, so the numbers would be drawn once and reused at every call "
         "(PennyLane draws new ones each call). Draw them outside the QNode and pass them "
-        "as an argument (e.g. a keyword argument, or an argument not differentiated)")
+        "as an argument (e.g. a keyword argument, or an argument not differentiated), or "
+        "let qsym trace it at every call (QNode(..., trace='auto' or 'per-call'))")
+    err.per_call = "it draws random numbers while traced"  # (QNode._switch_per_call)
+    return err
 
 
 class Generator(_npr.Generator):
     """NumPy's ``Generator`` whose array results are qsym tensors (PennyLane's
-    ``np.random.Generator``); a draw inside a circuit function raises ``TracingError``.
+    ``np.random.Generator``); a draw inside a circuit function traced once raises
+    ``TracingError``.
 
     >>> g = Generator(_npr.PCG64(3))
     >>> isinstance(g, _npr.Generator), type(g.random(2)).__name__

@@ -17,11 +17,13 @@ import functools
 import inspect
 import logging
 import numbers
+import random
 import sys
 import threading
 import time
 import warnings
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,7 +46,8 @@ from ._arguments import (  # classify: looked up here at each call (tests count 
 )
 from ._autodiff import Boxed
 from .numpy import tensor
-from .errors import ArgumentError, DeviceError, DifferentiationError, GateError, TracingError
+from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, QsymError,
+                     TracingError)
 from ._executors import execute
 from ._gates import REGISTRY as GATE_REGISTRY
 from ._first import FirstAnswer
@@ -64,6 +67,9 @@ from ._stages import circuit_wires  # noqa: F401  (qsym._runtime.circuit_wires)
 logger = logging.getLogger("qsym.runtime")
 
 _NO_DATA = np.zeros(0)  # shared: the compiled code never writes its inputs
+TRACE_MODES = ("auto", "per-call", "once")  # QNode(trace=...)
+PER_CALL_STRUCTURES = 64  # compiled structures a per-call QNode keeps (least recently used go)
+_PER_CALL_LOCK = threading.RLock()  # one per-call trace at a time (they restore random states)
 _SHOT_COUNT = threading.local()  # .active: (QNode, the shot count it evaluates now)
 class _OptionsError(ArgumentError, ValueError):
     """Bad QNode options where PennyLane raises a ``ValueError`` (``QNode.update()``
@@ -611,6 +617,14 @@ class QNode:
             return a tuple, one result per count.
         interface: ``"auto"`` (default), ``"autograd"``, ``"numpy"`` or None: NumPy values
             and autograd; ``"jax"``, ``"torch"``, ``"tf"`` raise :class:`ArgumentError`.
+        trace: ``"auto"`` (default): trace the circuit function once per signature, and
+            switch this QNode to tracing it at every call when it cannot be traced once
+            (it draws random numbers, or needs the number of a trainable input:
+            ``float(x)``, ``x.item()``, ``if x > 0:``, a library of numbers such as
+            ``scipy.linalg.expm``); ``"per-call"``: trace at every call from the start, as
+            PennyLane runs the function (each call's circuit compiled once per structure);
+            ``"once"``: never switch (such functions raise :class:`TracingError`).
+            docs/pennylane.md, "Circuit functions traced at every call".
 
     PennyLane's other options, by keyword (docs/pennylane.md): ``gradient_kwargs`` (``h``,
     ``approx_order``, ``strategy``, ``shifts``), ``max_diff`` (1 or 2), ``static_argnums``, and
@@ -655,6 +669,7 @@ class QNode:
         mcm_method: str | None = None,
         executor_backend: Any = None,
         autograph: bool = True,
+        trace: str = "auto",
     ) -> None:
         # the arguments as given, for update() (PennyLane's ``_init_args``)
         self._init_args = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
@@ -673,8 +688,16 @@ class QNode:
             cache=cache, cachesize=cachesize, max_diff=max_diff, device_vjp=device_vjp,
             gradient_kwargs=gradient_kwargs, postselect_mode=postselect_mode,
             mcm_method=mcm_method, executor_backend=executor_backend, autograph=autograph)
+        if trace not in TRACE_MODES:
+            raise ArgumentError(f"trace must be one of {', '.join(map(repr, TRACE_MODES))}, "
+                                f"got {trace!r}")
         self.func = func
         self.device = device
+        self.trace = trace
+        # why this QNode traces at every call (None: once per signature; _switch_per_call)
+        self.per_call = "trace='per-call'" if trace == "per-call" else None
+        self._per_call_cache: OrderedDict = OrderedDict()  # (key, structure) -> Compiled
+        self._stand_ins_fail = False  # a per-call trace failed on stand-ins: run on numbers
         # PennyLane would differentiate by backpropagation (its result types: result_types)
         self.pl_backprop = diff_method is DEFAULT_DIFF_METHOD or diff_method in ("best", "backprop")
         vars(self).update(vars(opts))  # the fields of qsym._arguments.Options (method: what runs)
@@ -841,7 +864,7 @@ class QNode:
         """One result per count of the shot vector (PennyLane's tuple), each sampled with
         that many shots."""
         try:
-            self.compiled(args, kwargs)
+            node, _ = self.pin(args, kwargs)  # (traced at every call: one trace, one draw)
         except Boxed:  # inside qml.grad / qml.jacobian of a hybrid cost: one QNode per
             # count, so that each count's derivative is sampled with its own shots
             return tuple(autodiff.call_boxed(_with_shots(self, n), args, kwargs)
@@ -850,8 +873,8 @@ class QNode:
         previous = getattr(_SHOT_COUNT, "active", None)
         try:
             for n in shots:
-                _SHOT_COUNT.active = (self, n)
-                results.append(self(*args, **kwargs))
+                _SHOT_COUNT.active = (node, n)
+                results.append(node(*args, **kwargs))
         finally:
             _SHOT_COUNT.active = previous
         return tuple(results)
@@ -871,6 +894,8 @@ class QNode:
         (``"value"`` or ``"grad"``): the caller runs only that executor, now: a new
         signature may then be answered on numbers (:mod:`qsym._first`), its module made
         at its next use."""
+        if self.per_call is not None:
+            return self._compiled_per_call(args, kwargs, diff)
         names, positions = self.static_argnames, self.static_positions
         if self._values_needed is not None:
             names, positions = self._needing_values(args, kwargs, diff)
@@ -878,7 +903,7 @@ class QNode:
         entry = self._compiled.get(key)
         if (entry is None or (entry.guard is not None and not entry.guard())
                 or (type(entry) is FirstAnswer and (entry.answered or not first))):
-            learned = False
+            learned = switched = False
             with self._lock:
                 entry = self._compiled.get(key)
                 if entry is not None and entry.guard is not None and not entry.guard():
@@ -891,10 +916,25 @@ class QNode:
                     try:
                         entry = self._build_current(args, kwargs, key, first)
                     except TracingError as exc:
-                        if not self._learn_static(exc, key, args, kwargs):
+                        if self._learn_static(exc, key, args, kwargs):
+                            learned = True
+                        elif self._switch_per_call(exc):
+                            switched = True
+                        else:
                             raise
-                        learned = True
-            if learned:  # (outside the lock: the build takes it again)
+                    except QsymError:
+                        raise
+                    except Exception as exc:  # a library refused the traced inputs
+                        if not self._switch_per_call(exc, failed=True):
+                            raise
+                        switched = "tentative"
+            if switched == "tentative":  # kept only if the function runs per call
+                try:
+                    return self.compiled(args, kwargs, diff, first)
+                except Exception:
+                    self.per_call = None
+                    raise
+            if learned or switched:  # (outside the lock: the build takes it again)
                 return self.compiled(args, kwargs, diff, first)
         if type(entry) is FirstAnswer:
             entry.answered = True
@@ -959,6 +999,115 @@ class QNode:
                 "as an argument of the circuit function instead (numeric arguments never "
                 "recompile)", UserWarning, stacklevel=4)
 
+    def _switch_per_call(self, exc, failed=False) -> bool:
+        """Whether this QNode now traces its circuit function at every call (``trace``
+        ``"auto"``): the function could not be traced once (``exc``) because it draws
+        random numbers (NumPy's global generator, seen while tracing; or gates that
+        differ between runs on the same numbers) or needs the number of an input that
+        could not be made static (a trainable one, or a positional float), or (``failed``)
+        a library it calls refused the traced inputs (``numpy.linalg`` of an array of them:
+        kept only if the function then runs per call). The random generators are put back
+        as they were before the failed trace, so the call draws once, as PennyLane's does.
+        Other tracing errors (a bad circuit) are raised."""
+        why = getattr(exc, "per_call", None)
+        if failed:
+            why = f"it fails on traced inputs ({type(exc).__name__}: {str(exc)[:80]})"
+        if why is None and getattr(exc, "symbols", None):
+            why = "it needs the value of " + ", ".join(sorted(map(str, exc.symbols)))
+        if self.trace != "auto" or why is None:
+            return False
+        state = getattr(exc, "random_state", None)
+        if state is not None:
+            state.restore()
+        self.per_call = why
+        self._compiled.clear()
+        self._grad_fast = None
+        self.autodiff_memo.clear()
+        logger.debug("%s: traced at every call from now on (%s)", self, why)
+        return True
+
+    def _compiled_per_call(self, args, kwargs, diff):
+        """:meth:`compiled` of a QNode that traces at every call (:attr:`per_call`): this
+        call's circuit, traced at its numbers (:meth:`_build_per_call`), compiled once per
+        structure."""
+        key, xs, ds = classify(args, kwargs, diff, self.static_argnames, self.static_positions)
+        with _PER_CALL_LOCK:  # one per-call trace at a time: it restores random states
+            entry = self._build_per_call(args, kwargs, key, numbers=diff is None)
+        self._last = entry
+        return entry, xs, ds
+
+    def _build_per_call(self, args, kwargs, key, numbers=False):
+        """Trace the circuit function at this call's numbers, as PennyLane runs it: a look
+        at an input's value is answered (:class:`qsym._trace.Looks`), random draws are
+        this call's (every run of the build starts from the same random state:
+        :func:`qsym._trace.rerunnable`, so the replay at the call's numbers checks the
+        trace, and the generators move on as after one run). The circuit is compiled once
+        per structure (its structural hash: gates, constants, measurements, with the
+        inputs used by value); a structure seen before reuses its compiled code. Once the
+        function failed on traced stand-ins, a call that differentiates nothing
+        (``numbers``) runs it on the numbers directly (the same circuit, without the
+        failing attempt: ``scipy.linalg.expm`` of an object array is slow)."""
+        t0 = time.perf_counter()
+        target = stages.Target(trace.rerunnable(self.func), self.device.wires, self.method,
+                               self.static_argnames, self._param_names, self.rule_of)
+        syms = stages.make_symbols(target, args, kwargs, key)
+        numbers = numbers and self._stand_ins_fail
+        items, result, wires, looks = stages.record_per_call(target, syms, args, kwargs,
+                                                             numbers)
+        self._stand_ins_fail = self._stand_ins_fail or looks.failed
+        size = broadcast.batch_size(items)
+        if size is not None:  # broadcast: record again with the batch axes shared
+            first = (items, syms)
+            axes = broadcast.find_axes(items, size, syms.arrays)
+            syms = stages.make_symbols(target, args, kwargs, key, axes, size)
+            items, result, wires, more = stages.record_per_call(target, syms, args, kwargs,
+                                                                numbers)
+            items = stages.collapse(items, first, syms)
+            for sym, what in more.by_value.items():
+                looks.by_value.setdefault(sym, what)
+        circuit = stages.to_circuit(items, result, wires, syms)
+        with trace.values_known(syms.values):  # (draws allowed in the replay too)
+            stages.check(target, circuit, args, kwargs, key, syms, at_zero=False)
+        inputs = set(syms.inputs)
+        by_value = {sym: what for sym, what in looks.by_value.items() if sym in inputs}
+        structure = (key, ir.structural_hash(circuit), tuple(sorted(map(str, by_value))))
+        cache = self._per_call_cache
+        entry = cache.get(structure)
+        if entry is not None and entry.circuit == circuit:
+            cache.move_to_end(structure)
+            return entry
+        gplan = stages.make_plan(target, circuit)
+        entry = self.complete(circuit, gplan, syms, size, t0, time.perf_counter(),
+                              guard=False)  # (traced again at every call: no guard)
+        entry.per_call = True
+        entry.by_value = by_value
+        cache[structure] = entry
+        while len(cache) > PER_CALL_STRUCTURES:
+            cache.popitem(last=False)
+        return entry
+
+    def pin(self, args, kwargs, diff=None):
+        """``(node, entry)`` for one call inside a hybrid derivative
+        (:func:`qsym._autodiff.call_boxed`): the compiled signature, and the QNode whose
+        values, Jacobian and Hessian autograd asks for. For a QNode traced at every call
+        that is a copy of it holding this call's trace, so the forward pass and every
+        derivative autograd asks for later are of the same draw (PennyLane differentiates
+        the tape it ran); otherwise the QNode itself."""
+        entry, _, _ = self.compiled(args, kwargs, diff)
+        if not getattr(entry, "per_call", False):
+            return self, entry
+        node = copy.copy(self)
+        node.autodiff_memo = {}
+        names, positions = self.static_argnames, self.static_positions
+
+        def compiled(args, kwargs, diff=None, first=False):
+            _, xs, ds = classify(args, kwargs, diff, names, positions)
+            node._last = entry
+            return entry, xs, ds
+
+        node.compiled = compiled
+        return node, entry
+
     def _build_current(self, args, kwargs, key, first=False):
         """Build a signature and keep it, unless a gate was defined or removed meanwhile
         (another thread, or the circuit function itself): then it may mix definitions,
@@ -966,9 +1115,17 @@ class QNode:
         (:mod:`qsym._first`), completed at its next use (:meth:`compiled`)."""
         for _ in range(3):
             generation = GATE_REGISTRY.generation
-            before = np.random.get_state()
-            entry = self.build(args, kwargs, key, first)
-            _check_no_global_draws(before)
+            before = (np.random.get_state(), random.getstate())
+            state = trace.RandomState(self.func) if self.trace == "auto" else None
+            try:
+                entry = self.build(args, kwargs, key, first)
+                _check_no_global_draws(before)
+            except Exception as exc:  # the random state before it (_switch_per_call)
+                try:
+                    exc.random_state = state
+                except AttributeError:
+                    pass
+                raise
             if generation == GATE_REGISTRY.generation:
                 self._compiled[key] = entry
                 return entry
@@ -1015,9 +1172,10 @@ class QNode:
                 return entry
         return self.complete(circuit, gplan, syms, size, t0, t1)
 
-    def complete(self, circuit, gplan, syms, size, t0, t1):
+    def complete(self, circuit, gplan, syms, size, t0, t1, guard=True):
         """The rest of :meth:`build` from a planned circuit: the generated module (its text,
-        run as Python: tier 0) and the signature's entry."""
+        run as Python: tier 0) and the signature's entry (``guard``: with the guard of what
+        the function reads, :mod:`qsym._guards`; a per-call entry needs none)."""
         t2 = time.perf_counter()
         source = stages.make_program(circuit, gplan)
         debug = logger.isEnabledFor(logging.DEBUG)
@@ -1036,7 +1194,7 @@ class QNode:
                 "cache hit: on disk" if on_disk else "cache miss: new", entry.compile_seconds)
         if size is not None:
             entry = stages.broadcast_entry(entry, syms)
-        entry.guard = guards.make(self.func)  # after the replays: the values they left
+        entry.guard = guards.make(self.func) if guard else None  # after the replays
         return entry
 
     def rule_of(self, op, pos):
@@ -1108,6 +1266,7 @@ class QNode:
         signature, per-measurement values and Jacobians, batch first."""
         self._differentiable()
         entry, xs, ds = self.compiled(args, kwargs, diff, first="grad")
+        _refuse_by_value(entry)
         if entry.has_state:
             return self.state_jacobian(entry, xs, ds) + (entry,)
         return self._rows_jacobian(entry, xs, ds) + (entry,)
@@ -1176,6 +1335,7 @@ class QNode:
         ``hess[v, c, k]`` by second-order parameter shift (:mod:`qsym._second_order`)."""
         self._differentiable()
         entry, xs, ds = self.compiled(args, kwargs, diff)
+        _refuse_by_value(entry)
         if entry.has_state or entry.drawn:
             raise DifferentiationError(
                 "second derivatives of qml.state() are not supported (its Jacobian is: "
@@ -1787,19 +1947,42 @@ def _entry_point(dispatcher, *args):
     return getattr(result, "entry_point", None)
 
 
+def _refuse_by_value(entry) -> None:
+    """A derivative of a per-call circuit by an input whose number was used (``float(x)``,
+    ``x.item()``, ``scipy.linalg.expm`` of it): refused, naming the input and the use
+    (PennyLane's autograd raises there too: ``float()`` of an ``ArrayBox``)."""
+    by_value = getattr(entry, "by_value", None)
+    if by_value:
+        uses = "; ".join(f"{sym}: {what}" for sym, what in sorted(
+            by_value.items(), key=lambda kv: str(kv[0])))
+        raise DifferentiationError(
+            f"cannot differentiate by {', '.join(sorted(map(str, by_value)))}: the circuit "
+            f"function used the number of that input, not the input ({uses}), so no gate "
+            "holds it and no derivative by it exists (PennyLane's autograd cannot "
+            "differentiate there either). Compute with the input itself (qsym.numpy "
+            "arithmetic and functions, gates taking it as a parameter), or do not "
+            "differentiate it (requires_grad=False, or argnum= naming the others)")
+
+
 def _check_no_global_draws(before) -> None:
-    """Refuse a circuit function that drew from NumPy's global generator while it was
-    traced (``numpy.random.choice`` in the circuit, the doubly stochastic demo): the trace
-    keeps the numbers of that one draw for every later call, where PennyLane draws again
-    at each call."""
+    """Refuse a circuit function that drew from NumPy's global generator or Python's
+    ``random`` while it was traced (``numpy.random.choice`` in the circuit, the doubly
+    stochastic demo): the trace keeps the numbers of that one draw for every later call,
+    where PennyLane draws again at each call. (With ``trace="auto"`` the QNode then
+    traces at every call instead: :meth:`QNode._switch_per_call`.)"""
+    (before, py_before) = before
     after = np.random.get_state()
-    if before[2] != after[2] or not np.array_equal(before[1], after[1]):
-        raise TracingError(
+    if (before[2] != after[2] or not np.array_equal(before[1], after[1])
+            or random.getstate() != py_before):
+        err = TracingError(
             "the circuit function drew random numbers from NumPy's global generator "
             "(np.random.*) while qsym traced it: qsym traces the function once per signature, "
             "so the numbers would be drawn once and reused at every call (PennyLane draws new "
             "ones each call). Draw them outside the QNode and pass them as an argument (e.g. "
-            "a keyword argument, or an argument not differentiated)")
+            "a keyword argument, or an argument not differentiated), or let qsym trace it at "
+            "every call (QNode(..., trace='auto' or 'per-call'))")
+        err.per_call = "it draws random numbers while traced"
+        raise err
 
 
 def _tensor_if_scalar(arg, g):
@@ -1912,14 +2095,14 @@ class hessian(_Derivative):
         diff = self._diff_indices(args)
         if not diff:
             return self._nothing(args, kwargs)
-        entry, xs, ds = self.fun.compiled(args, kwargs, diff)
+        node, entry = self.fun.pin(args, kwargs, diff)  # (per call: one trace for both)
         blocks, single = self._blocks(entry, diff)
         if not blocks:
             self._forward = ("plain", None)
             return autodiff.no_trainable()
         if diff is None:
             diff = entry.diff_args
-        values, jac, hess, entry = self.fun.flat_hessian(args, kwargs, tuple(sorted(diff)))
+        values, jac, hess, entry = node.flat_hessian(args, kwargs, tuple(sorted(diff)))
         if tuple(sorted(diff)) != entry.diff_args:
             raise DifferentiationError("internal: differentiated arguments do not match")
         self._forward = ("plain", None)

@@ -111,6 +111,38 @@ def record(target: Target, s: Symbols):
     return items, result, wires
 
 
+def record_per_call(target: Target, s: Symbols, args, kwargs, numbers=False):
+    """Stage 2 of a per-call build (the function traced at one call's numbers):
+    ``(items, result, wires, looks)``. The function runs on the traced stand-ins with
+    their numbers known (:func:`qsym._trace.values_known`): a look at an input's value is
+    answered and noted in ``looks`` (:class:`qsym._trace.Looks`), so the gates hold the
+    inputs wherever the values flowed through arithmetic. A function that cannot run on
+    stand-ins at all (a library that takes only numbers: ``scipy.linalg.expm`` of an
+    array holding inputs) runs on the numbers themselves; every differentiated input is
+    then used by value, with the library's error as the reason (``target.func`` restores
+    the random state at each run: :func:`qsym._trace.rerunnable`); ``looks.failed`` says
+    so. ``numbers``: run on the numbers directly (a value of a function known to fail)."""
+    failure = "on an earlier call"
+    if not numbers:
+        try:
+            with trace.values_known(s.values) as looks:
+                items, result, wires = record(target, s)
+            return items, result, wires, looks
+        except Exception as exc:  # noqa: BLE001 (the numeric run raises the user's own)
+            failure = f"{type(exc).__name__}: {str(exc).split('. ')[0][:160]}"
+    numeric = Symbols(args=list(args), kwargs=dict(kwargs), inputs=s.inputs, data=s.data,
+                      values=s.values, diff_args=s.diff_args, blocks=s.blocks,
+                      arrays=s.arrays, parts=s.parts)
+    items, result, wires = record(target, numeric)
+    s.checks = numeric.checks
+    looks = trace.Looks(s.values)
+    looks.failed = True
+    why = (f"the circuit function failed on qsym's traced stand-ins ({failure}) and ran on "
+           "the numbers themselves")
+    looks.by_value.update((sym, why) for sym in s.inputs)
+    return items, result, wires, looks
+
+
 def collapse(items, first, s: Symbols):
     """Stage 2 of a broadcast signature: the shared-axes recording ``items`` with every
     broadcast parameter replaced by its one expression, proved equal to the first
@@ -135,15 +167,17 @@ def to_circuit(items, result, wires, s: Symbols) -> ir.Circuit:
     return trace.to_ir(items, result, wires, s.inputs, s.data)
 
 
-def check(target: Target, circuit, args, kwargs, key, s: Symbols) -> None:
+def check(target: Target, circuit, args, kwargs, key, s: Symbols, at_zero=True) -> None:
     """Stage 4: the IR is valid, and the circuit function records the same gates on the
     call's numbers and at zero (a branch the tracer cannot see shows there; the replays of
-    a broadcast signature ran on its first recording)."""
+    a broadcast signature ran on its first recording). A per-call trace (``at_zero``
+    False) is used at its call's numbers only: the replay there is its check."""
     ir.validate(circuit)
     if s.axes is not None:
         return
     trace.replay_check(target.func, args, kwargs, circuit, s.values)
-    replay_at_zero(target, circuit, args, kwargs, key, s.values)
+    if at_zero:
+        replay_at_zero(target, circuit, args, kwargs, key, s.values)
 
 
 def replay_at_zero(target: Target, circuit, args, kwargs, key, values) -> None:

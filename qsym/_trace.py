@@ -24,8 +24,10 @@ point is a second net for what the tracer cannot see (a test on the type of an a
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import random as pyrandom
 import threading
 from contextlib import contextmanager
 
@@ -170,6 +172,79 @@ def _refusal(what: str, *exprs) -> TracingError:
     return err
 
 
+# --- per-call traces: the call's numbers known ------------------------------------------
+_KNOWN = threading.local()  # .looks: the Looks of the per-call trace running on this thread
+
+
+class Looks:
+    """What a circuit function traced at one call's numbers (a *per-call* trace,
+    :func:`values_known`) looked at: every look at a traced value is answered with its
+    number at the call instead of refused, and noted here. ``by_value``: inputs whose
+    number left the trace (``float(x)``, ``x.item()``, ``int(x)``, a library that converts
+    to floats: a gate then holds a number, not the input, so no derivative by it exists);
+    ``decided``: inputs whose number chose the circuit's structure only (``if x > 0:``,
+    comparisons: the gates still hold the input, differentiable for this call's branch,
+    as PennyLane's autograd differentiates the branch it ran). Each maps an input's
+    symbol to the first construct that looked.
+
+    >>> x = TracedSymbol("x")
+    >>> with values_known({x: 0.25}) as looks:
+    ...     v = Traced(2 * x)
+    ...     bigger, number = v > 0.4, float(v)
+    >>> bigger, number, looks.by_value, looks.decided
+    (True, 0.5, {x: 'float(2*x) (also math.* functions)'}, {x: '`2*x > 0.4`'})
+    """
+
+    def __init__(self, values: dict):
+        self.values = values  # symbol -> number (sympy Floats made at the first look)
+        self._exact = None
+        self.by_value: dict = {}
+        self.decided: dict = {}
+        self.failed = False  # the function failed on the stand-ins and ran on numbers
+
+    def number(self, expr, what: str, decides: bool = False):
+        """``expr`` at the call's numbers (a sympy number), noting the look ``what``."""
+        if not isinstance(expr, sp.Basic) or not expr.free_symbols:
+            return expr
+        notes = self.decided if decides else self.by_value
+        for sym in expr.free_symbols:
+            notes.setdefault(sym, what)
+        if self._exact is None:
+            self._exact = {s: sp.Float(float(v)) for s, v in self.values.items()}
+        return expr.xreplace(self._exact).evalf(30)
+
+    def numeric(self, v, what: str, decides: bool = False):
+        """``v`` (a traced value, an object array or list of them, a number) as plain
+        NumPy numbers at the call."""
+        if isinstance(v, Traced):
+            n = self.number(v.expr, what, decides)
+            return complex(n) if not n.is_real else float(n)
+        if isinstance(v, np.ndarray) and v.dtype == object or isinstance(v, (list, tuple)):
+            arr = np.asarray(v, dtype=object)
+            flat = [self.numeric(e, what, decides) for e in arr.flat]
+            return np.asarray(flat).reshape(arr.shape)
+        return v
+
+
+@contextmanager
+def values_known(values: dict):
+    """Trace with the inputs' numbers known (``values``: symbol -> number): a look at a
+    traced value is answered at these numbers and noted in the :class:`Looks` yielded,
+    never refused. qsym's per-call mode (:meth:`qsym._runtime.QNode.compiled`) traces so,
+    once per call, where tracing once per signature cannot follow the function."""
+    previous = getattr(_KNOWN, "looks", None)
+    looks = _KNOWN.looks = Looks(values)
+    try:
+        yield looks
+    finally:
+        _KNOWN.looks = previous
+
+
+def known() -> Looks | None:
+    """The :class:`Looks` of the per-call trace running on this thread, or None."""
+    return getattr(_KNOWN, "looks", None)
+
+
 def _operand(v):
     """``v`` as a sympy expression for arithmetic with a traced value, or NotImplemented."""
     if isinstance(v, Traced):
@@ -213,6 +288,12 @@ def _comparison(symbol, pyop):
         if _is_constant(self.expr, o):
             return pyop(complex(self.expr), complex(o)) if symbol in ("==", "!=") else pyop(
                 float(self.expr), float(o))
+        looks = known()
+        if looks is not None:  # a per-call trace: the structure is this call's
+            what = f"`{self} {symbol} {other}`"
+            a, b = looks.number(self.expr, what, True), looks.number(o, what, True)
+            return pyop(complex(a), complex(b)) if symbol in ("==", "!=") else pyop(
+                float(a), float(b))
         raise _refusal(f"`{self} {symbol} {other}`", self.expr, o)
 
     return cmp
@@ -257,9 +338,7 @@ class Traced:
     def __format__(self, spec):
         if not spec:
             return str(self)
-        if _is_constant(self.expr):
-            return format(float(self.expr), spec)
-        raise _refusal(f"formatting with {spec!r}", self.expr)
+        return self._value(f"formatting {self} with {spec!r}", lambda e: format(float(e), spec))
 
     def __hash__(self):
         # a set or dict lookup compares values: `x in {0.5, 1.0}` would be False at every x
@@ -298,13 +377,16 @@ class Traced:
     size = 1
 
     # anything that looks at the value: refused (a constant converts)
-    def _value(self, what, convert):
+    def _value(self, what, convert, decides=False):
         if _is_constant(self.expr):
             return convert(self.expr)
+        looks = known()
+        if looks is not None:  # a per-call trace: the number at this call, noted
+            return convert(looks.number(self.expr, what, decides))
         raise _refusal(what, self.expr)
 
     def __bool__(self):
-        return self._value(f"`if {self}:` (a truth test)", bool)
+        return self._value(f"`if {self}:` (a truth test)", bool, decides=True)
 
     def item(self):
         """NumPy's ``.item()`` (a Python number): needs the value, refused while traced."""
@@ -334,17 +416,22 @@ class Traced:
     def __ceil__(self):
         return self._value(f"math.ceil({self})", lambda e: math.ceil(float(e)))
 
-    def _refuse(what: str):  # a binary operator that rounds: refused; {a} self, {b} other
+    def _refuse(what: str, fn):  # a binary operator that rounds: refused (a per-call
+        # trace: computed on the numbers, the inputs used by value); {a} self, {b} other
         def method(self, other):
-            raise _refusal(what.format(a=self, b=other), self.expr)
+            looks = known()
+            if looks is None:
+                raise _refusal(what.format(a=self, b=other), self.expr)
+            text = what.format(a=self, b=other)
+            return fn(looks.numeric(self, text), looks.numeric(other, text))
         return method
 
-    __floordiv__ = _refuse("`{a} // {b}` (rounds the value)")
-    __rfloordiv__ = _refuse("`{b} // {a}` (rounds the value)")
-    __mod__ = _refuse("`{a} % {b}` (rounds the value)")
-    __rmod__ = _refuse("`{b} % {a}` (rounds the value)")
-    __divmod__ = _refuse("divmod({a}, {b})")
-    __rdivmod__ = _refuse("divmod({b}, {a})")
+    __floordiv__ = _refuse("`{a} // {b}` (rounds the value)", lambda a, b: a // b)
+    __rfloordiv__ = _refuse("`{b} // {a}` (rounds the value)", lambda a, b: b // a)
+    __mod__ = _refuse("`{a} % {b}` (rounds the value)", lambda a, b: a % b)
+    __rmod__ = _refuse("`{b} % {a}` (rounds the value)", lambda a, b: b % a)
+    __divmod__ = _refuse("divmod({a}, {b})", divmod)
+    __rdivmod__ = _refuse("divmod({b}, {a})", lambda a, b: divmod(b, a))
     del _refuse
 
     __eq__ = _comparison("==", lambda a, b: a == b)
@@ -433,6 +520,11 @@ _BRANCHING = (
     "maximum minimum fmax fmin fmod mod remainder floor_divide divmod modf copysign"
 ).split()
 
+# of those, the ones whose result is a truth value (a per-call trace: a decision)
+_DECIDING = frozenset(
+    "equal not_equal less less_equal greater greater_equal logical_and logical_or "
+    "logical_xor logical_not isfinite isinf isnan isnat signbit".split())
+
 
 def _expr_of(v):
     if isinstance(v, Traced):
@@ -479,15 +571,27 @@ def apply_ufunc(name: str, inputs, kwargs=None):
     key = UFUNC_ALIASES.get(name, name)
     if key in _ARRAY_UFUNCS:
         return getattr(np, key)(*[np.asarray(a, dtype=object) for a in inputs])
+    if key not in UFUNCS and known() is not None and hasattr(np, key):
+        # a per-call trace: NumPy's function on the call's numbers (a comparison decides
+        # the structure; anything else takes the inputs' numbers)
+        decides = key in _DECIDING
+        what = f"numpy.{name}"
+        return getattr(np, key)(*[known().numeric(a, what, decides) for a in inputs], **kwargs)
     if key not in UFUNCS:
         if key in _BRANCHING:
             why = ("its result depends on comparing or rounding the value (a branch the "
                    "compiled circuit cannot follow)")
         else:
             why = "it has no exact symbolic form in qsym"
-        raise TracingError(
+        err = TracingError(
             f"numpy.{name} on a traced circuit input is not supported: {why}. {_TRACE_HINT}"
         )
+        if hasattr(np, key):  # the inputs it needs the values of (a per-call trace has them)
+            err.symbols = frozenset().union(*[
+                sp.sympify(e).free_symbols for a in inputs
+                for e in np.ravel(np.asarray(unwrap(a), dtype=object))
+                if isinstance(e, sp.Basic)])
+        raise err
     nin, fn = UFUNCS[key]
     if len(inputs) != nin:
         raise TracingError(f"numpy.{name} takes {nin} argument(s), got {len(inputs)}")
@@ -571,10 +675,12 @@ def run_traced(fn, args, kwargs, device_wires: tuple):
                 "Cannot convert",
             )
         ):
-            raise TracingError(
+            err = TracingError(
                 f"circuit function {getattr(fn, '__name__', fn)!r} used the value of a traced "
                 f"input ({msg}). {_TRACE_HINT}"
-            ) from exc
+            )
+            err.per_call = f"it uses the value of an input ({msg})"
+            raise err from exc
         raise
     tape.check_observed()
     return tape.items, result
@@ -667,6 +773,72 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
         output=kinds,
         wire_labels=tuple(device_wires),
     )
+
+
+class RandomState:
+    """The state, now, of the random generators a circuit function can draw from: NumPy's
+    global generator, Python's ``random``, and ``numpy.random.Generator``,
+    ``RandomState`` and ``random.Random`` objects the function names (module-level names
+    its code reads, its closure cells). :meth:`restore` puts them back, so that a per-call
+    trace, its replays and a retry all draw the same numbers, and the generators end as
+    after one run of the function, as PennyLane runs it once per call.
+
+    >>> state = RandomState(lambda: np.random.random())
+    >>> first = np.random.random()
+    >>> state.restore()
+    >>> bool(np.random.random() == first)
+    True
+    """
+
+    def __init__(self, fn=None):
+        sources = [(np.random.get_state, np.random.set_state),
+                   (pyrandom.getstate, pyrandom.setstate)]
+        for obj in _named_objects(fn):
+            if isinstance(obj, np.random.Generator):
+                bits = obj.bit_generator
+                sources.append((lambda b=bits: b.state,
+                                lambda st, b=bits: setattr(b, "state", st)))
+            elif isinstance(obj, (np.random.RandomState, pyrandom.Random)):
+                get = obj.get_state if isinstance(obj, np.random.RandomState) else obj.getstate
+                put = obj.set_state if isinstance(obj, np.random.RandomState) else obj.setstate
+                sources.append((get, put))
+        self.saved = [(put, get()) for get, put in sources]
+
+    def restore(self) -> None:
+        for put, state in self.saved:
+            put(state)
+
+
+def _named_objects(fn) -> list:
+    """The objects ``fn``'s code names at module level and its closure cells hold."""
+    fn = getattr(fn, "__wrapped__", fn)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    space = getattr(fn, "__globals__", {})
+    out = [space[n] for n in code.co_names if n in space]
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            out.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            pass
+    return out
+
+
+def rerunnable(fn):
+    """``fn`` wrapped so that every run starts from the random state of this moment
+    (:class:`RandomState`): a per-call trace and its replays see the same draws."""
+    import functools
+
+    state = RandomState(fn)
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        state.restore()
+        return fn(*args, **kwargs)
+
+    run.random_state = state
+    return run
 
 
 def _close(a: float, b: float) -> bool:
@@ -762,15 +934,18 @@ def replay_check(fn, args, kwargs, circuit, values: dict) -> None:
         for _ in range(3):
             again = _numeric_run(fn, args, kwargs)
             if _gates_of(again) != first or _matches(again, circuit, floats):
-                raise TracingError(
+                err = TracingError(
                     f"circuit function {getattr(fn, '__name__', fn)!r} is not deterministic: "
                     "run again on the same inputs it records different gates (it draws "
                     "random numbers, e.g. numpy.random or random, or reads state that "
                     "changes between calls). qsym traces the function once and would reuse "
                     "the first draw at every call, where PennyLane runs it anew each time: "
                     "draw the numbers outside the QNode and pass them as an argument (a "
-                    "keyword argument is data: new values never recompile)."
+                    "keyword argument is data: new values never recompile), or let qsym "
+                    "trace it at every call (QNode(..., trace='auto' or 'per-call'))."
                 )
+                err.per_call = "it records different gates on each run"
+                raise err
         raise TracingError(
             f"circuit function {getattr(fn, '__name__', fn)!r} records different gates when "
             f"run on numbers than when traced: its Python control flow depends on its inputs "

@@ -199,12 +199,12 @@ def test_plain_random_draws_in_a_circuit_are_refused_naming_them():
     other gates. Before: the message only spoke of control flow."""
     import random
 
-    @qml.qnode(DEV)
+    @qml.qnode(DEV, trace="once")  # (trace="auto": traced at every call, test_per_call)
     def noisy(x):
         qml.RX(x + onp.random.uniform(), wires=0)
         return qml.expval(qml.PauliZ(0))
 
-    @qml.qnode(DEV)
+    @qml.qnode(DEV, trace="once")
     def noisy_py(x):
         qml.RY(x * random.random(), wires=0)
         return qml.expval(qml.PauliZ(0))

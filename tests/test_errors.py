@@ -13,7 +13,7 @@ dev2 = qml.device("default.qubit", wires=2)
 
 
 def test_branch_on_a_traced_input():
-    @qml.qnode(dev1)
+    @qml.qnode(dev1, trace="once")  # (traced once: refused)
     def c(x):
         if x > 0:
             qml.RX(x, wires=0)
@@ -27,14 +27,14 @@ def test_truthiness_and_equality_on_inputs_are_refused_for_every_value():
     # sympy answers these without error (a symbol is truthy, `x == 0.3` is structurally
     # False): without a check, the first trace would be reused for values where the
     # branch goes the other way.
-    @qml.qnode(dev1)
+    @qml.qnode(dev1, trace="once")  # (traced once: refused)
     def eq(x):
         if x == 0.3:
             qml.PauliX(wires=0)
         qml.RX(x, wires=0)
         return qml.expval(qml.PauliZ(0))
 
-    @qml.qnode(dev1)
+    @qml.qnode(dev1, trace="once")  # (traced once: refused)
     def truth(x, flip):
         if flip:
             qml.PauliX(wires=0)
@@ -51,7 +51,7 @@ def test_truthiness_and_equality_on_inputs_are_refused_for_every_value():
 
 def test_branch_on_an_expression_of_inputs_is_refused_at_trace_time():
     # a sympy Mul is truthy: the tracer's value type refuses the truth test itself
-    @qml.qnode(dev1)
+    @qml.qnode(dev1, trace="once")  # (traced once: refused)
     def c(x, y):
         if x * y:
             qml.PauliX(wires=0)
@@ -74,7 +74,7 @@ def test_static_argnames_also_apply_to_positional_arguments():
 
 
 def test_math_functions_on_inputs():
-    @qml.qnode(dev1)
+    @qml.qnode(dev1, trace="once")  # (traced once: refused)
     def c(x):
         qml.RX(math.sin(x), wires=0)
         return qml.expval(qml.PauliZ(0))

@@ -361,11 +361,13 @@ def test_spsa_optimizer_follows_pennylanes_update_and_stream():
         qml.SPSAOptimizer()
 
 
-# --- item: a circuit that draws from NumPy's global generator is refused, not traced once -------
-def test_a_global_numpy_draw_inside_the_circuit_is_refused():
+# --- item: a circuit that draws from NumPy's global generator runs per call, as PennyLane -------
+def test_a_global_numpy_draw_inside_the_circuit_runs_at_every_call():
     # the doubly stochastic demo picks a random Hamiltonian term inside the QNode with plain
-    # numpy.random.choice: PennyLane draws again at every call; one trace would keep one draw
+    # numpy.random.choice: PennyLane draws again at every call, and so does qsym now (the
+    # QNode traces at every call); each value is the exact one of that call's draw
     terms = np.array([np.diag([1.0, -1.0]), np.array([[0.0, 1.0], [1.0, 0.0]])])
+    exact = [np.cos, np.sin]  # RY(x)|0>: <Z> = cos x, <X> = sin x (by hand)
 
     @qml.qnode(qml.device("default.qubit", wires=1))
     def circuit(x):
@@ -373,10 +375,13 @@ def test_a_global_numpy_draw_inside_the_circuit_is_refused():
         idx = np.random.choice(np.arange(2), size=1, replace=False)
         return qml.expval(qml.Hermitian(np.sum(terms[idx], axis=0), wires=0))
 
-    with pytest.raises(qml.TracingError, match="NumPy's global generator"):
-        circuit(0.3)
-    with pytest.raises(qml.TracingError, match="NumPy's global generator"):
-        circuit(0.3)  # not kept: refused again
+    np.random.seed(5)
+    draws = [int(np.random.choice(np.arange(2), size=1, replace=False)[0]) for _ in range(8)]
+    np.random.seed(5)
+    values = [float(circuit(0.3)) for _ in range(8)]
+    assert set(draws) == {0, 1}  # both terms drawn in these 8 calls
+    assert values == pytest.approx([exact[i](0.3) for i in draws], abs=1e-12)
+    assert circuit.per_call  # it switched, saying why
 
     @qml.qnode(qml.device("default.qubit", wires=1))
     def drawn_outside(x, idx):
@@ -384,19 +389,22 @@ def test_a_global_numpy_draw_inside_the_circuit_is_refused():
         return qml.expval(qml.Hermitian(np.sum(terms[idx], axis=0), wires=0))
 
     assert np.isclose(drawn_outside(0.3, idx=[1]), np.sin(0.3))
+    assert drawn_outside.per_call is None  # traced once
 
 
-# --- item: .item() of a traced input is a TracingError that says what to do ---------------------
-def test_item_of_a_traced_input_is_a_tracing_error():
+# --- item: .item() of a traced input runs; a derivative by it is refused, naming it -------------
+def test_item_of_a_traced_input_gives_the_value_and_refuses_its_derivative():
     # the stochastic parameter-shift demo calls theta1.item() inside the circuit (and builds
-    # a QubitUnitary with scipy's expm of it): it needs the value, which a trace has not
+    # a QubitUnitary with scipy's expm of it): PennyLane runs it on the value, and its
+    # autograd cannot differentiate it (AttributeError: ArrayBox has no item)
     @qml.qnode(qml.device("default.qubit", wires=1))
     def circuit(pars):
         qml.RX(pars[0].item(), wires=0)
         return qml.expval(qml.PauliZ(0))
 
-    with pytest.raises(qml.TracingError, match=r"\.item\(\).*needs the value"):
-        circuit(pnp.array([0.3]))
+    assert float(circuit(pnp.array([0.3]))) == pytest.approx(np.cos(0.3), abs=1e-12)
+    with pytest.raises(qml.DifferentiationError, match=r"pars\[0\].*item\(\)"):
+        qml.grad(circuit)(pnp.array([0.3]))
 
 
 # --- item: a device's wires may be any iterable of labels (FALQON: wires=graph.nodes) ----------

@@ -16,6 +16,7 @@ Every failure found this way becomes a regression test in test_gradients.py.
 import os
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -357,13 +358,54 @@ def test_value_dependent_python_is_refused_at_every_value(steps, look, c, point)
         qml.RX(x[0], wires=0)
         return qml.expval(qml.PauliZ(0))
 
-    node = qml.QNode(fn, qml.device("default.qubit", wires=1))
+    node = qml.QNode(fn, qml.device("default.qubit", wires=1), trace="once")
     for x0, x1, y in (point, (c, c, c), (0.0, 0.0, 0.0)):
         try:
             node(np.array([x0, x1]), y)
         except qml.TracingError:
             continue
         raise AssertionError(f"no TracingError at {(x0, x1, y)}: a branch was compiled")
+
+
+@settings(max_examples=min(EXAMPLES, 10), deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.integers(0, len(_ARITH) - 1), st.integers(0, 2), st.integers(0, 2)),
+                min_size=1, max_size=4),
+       st.integers(0, len(_LOOKS) - 1), st.floats(-2, 2), st.lists(st.floats(-2, 2), min_size=3,
+                                                                    max_size=3))
+def test_value_dependent_python_runs_per_call_with_the_branch_of_each_call(steps, look, c, point):
+    """The same functions with trace="auto": traced at every call, each call takes the
+    branch Python takes on its numbers (computed here on plain floats), value and
+    gradient by x[0] (RX(x[0]), <Z> = +-cos x[0]); where Python on the numbers raises,
+    the QNode raises the same error type."""
+    def chain(x, y):
+        vals = [x[0], x[1], y]
+        for op, i, j in steps:
+            vals.append(_ARITH[op](vals[-1 - i], vals[j]))
+        return _LOOKS[look](vals[-1], c)
+
+    def fn(x, y):
+        if chain(x, y):
+            qml.PauliX(wires=0)
+        qml.RX(x[0], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    node = qml.QNode(fn, qml.device("default.qubit", wires=1))
+    for x0, x1, y in (point, (c, c, c), (0.0, 0.0, 0.0)):
+        try:
+            with np.errstate(all="ignore"):
+                sign = -1.0 if chain(np.array([x0, x1]), y) else 1.0
+        except Exception as exc:  # noqa: BLE001 (Python itself refuses these numbers)
+            with pytest.raises(type(exc)):
+                node(np.array([x0, x1]), y)
+            continue
+        assert float(node(np.array([x0, x1]), y)) == pytest.approx(sign * np.cos(x0), abs=1e-12)
+        if _LOOKS[look] not in _BY_VALUE:  # a decision only: the input still in its gate
+            g = qml.grad(node, argnum=0)(np.array([x0, x1]), y)
+            assert np.allclose(g, [-sign * np.sin(x0), 0.0], atol=1e-12)
+
+
+# the looks that take the number out of the trace (a derivative by the inputs is refused)
+_BY_VALUE = [_LOOKS[i] for i in (7, 8, 9, 10, 11, 12)]
 
 
 # (function, singular point): the value is finite there, its derivative is not

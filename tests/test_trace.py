@@ -59,7 +59,7 @@ def _branches(x, y):
 
 @pytest.mark.parametrize("kind", sorted(_branches(0, 0)))
 def test_every_look_at_a_traced_value_is_a_tracing_error_at_every_value(kind):
-    @qml.qnode(dev1)
+    @qml.qnode(dev1, trace="once")  # (trace="auto" traces such a function at every call)
     def c(x, y):
         if _branches(x, y)[kind]():
             qml.PauliX(wires=0)
@@ -75,7 +75,7 @@ def test_every_look_at_a_traced_value_is_a_tracing_error_at_every_value(kind):
 
 
 def test_the_message_names_the_construct_and_the_inputs():
-    @qml.qnode(dev1)
+    @qml.qnode(dev1, trace="once")
     def c(x, y):
         if x - 1 == 0:
             qml.PauliX(wires=0)
@@ -100,7 +100,7 @@ def test_a_data_keyword_argument_used_by_value_becomes_static_as_static_argnames
     assert learned(0.3, flip=1.0) == pytest.approx(-onp.cos(0.3), abs=1e-12)
     assert learned(0.3, flip=0.0) == pytest.approx(onp.cos(0.3), abs=1e-12)
     with pytest.raises(qml.TracingError, match="flip"):  # a positional float stays traced
-        qml.QNode(lambda x, flip: body(x, flip), dev1)(0.3, 1.0)
+        qml.QNode(lambda x, flip: body(x, flip), dev1, trace="once")(0.3, 1.0)
     static = qml.QNode(body, dev1, static_argnames=["flip"])
     assert static(0.3, flip=1.0) == pytest.approx(-onp.cos(0.3), abs=1e-12)
     assert static(0.3, flip=0.0) == pytest.approx(onp.cos(0.3), abs=1e-12)
@@ -367,7 +367,7 @@ def test_plain_numpy_random_and_changing_state_inside_a_circuit_are_named_nondet
     build runs records other gates, and running once more on the same numbers shows that
     the function itself is not deterministic: a TracingError that says so (qsym would
     reuse the first draw at every call, PennyLane draws anew)."""
-    @qml.qnode(dev1)
+    @qml.qnode(dev1, trace="once")  # (trace="auto": traced at every call, test_per_call)
     def plain_draw(x):
         qml.RX(x, wires=0)
         qml.RY(onp.random.uniform(0.1, 3.0), wires=0)  # a continuous draw: always seen
@@ -375,7 +375,7 @@ def test_plain_numpy_random_and_changing_state_inside_a_circuit_are_named_nondet
 
     calls = []
 
-    @qml.qnode(dev1)
+    @qml.qnode(dev1, trace="once")
     def alternating(x):  # global state: another gate at every run
         calls.append(1)
         (qml.RY if len(calls) % 2 else qml.RZ)(x, wires=0)
@@ -406,12 +406,12 @@ def test_random_draws_inside_a_circuit_function_are_refused():
     dev = qml.device("default.qubit", wires=1)
     rng = qnp.random.default_rng(1)
 
-    @qml.qnode(dev)
+    @qml.qnode(dev, trace="once")  # (trace="auto": traced at every call, test_per_call)
     def module_draw(x):
         qml.RX(x * qnp.random.uniform(0, 1), wires=0)
         return qml.expval(qml.PauliZ(0))
 
-    @qml.qnode(dev)
+    @qml.qnode(dev, trace="once")
     def generator_draw(x):
         qml.RX(x * rng.normal(), wires=0)
         return qml.expval(qml.PauliZ(0))

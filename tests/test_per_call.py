@@ -1,0 +1,354 @@
+"""Circuit functions that cannot be traced once run at every call, as PennyLane runs them
+(issue #18): random draws inside the circuit function, numbers of trainable inputs
+(``float(x)``, ``x.item()``, ``if x > 0:``, a library that takes only numbers). Every
+expected number here is computed independently: one-qubit states by hand-written
+matrices, derivatives of those formulas by central finite differences, and a second
+QNode traced once with the drawn term fixed."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+
+DEV = qml.device("default.qubit", wires=1)
+I2 = onp.eye(2)
+PX = onp.array([[0, 1], [1, 0]], dtype=complex)
+PY = onp.array([[0, -1j], [1j, 0]])
+PZ = onp.diag([1.0, -1.0]).astype(complex)
+TERMS = onp.array([PZ, PX, 2.0 * PY])  # drawn inside the circuit
+
+
+def rx(t):
+    return onp.cos(t / 2) * I2 - 1j * onp.sin(t / 2) * PX
+
+
+def ry(t):
+    return onp.cos(t / 2) * I2 - 1j * onp.sin(t / 2) * PY
+
+
+def expval(ops, obs):
+    """<0| U^dag obs U |0> for U the product of ``ops`` (applied in order), by hand."""
+    psi = onp.array([1, 0], dtype=complex)
+    for m in ops:
+        psi = m @ psi
+    return float(onp.real(psi.conj() @ obs @ psi))
+
+
+def central(f, x, h=1e-6):
+    x = onp.asarray(x, dtype=float)
+    g = onp.zeros_like(x)
+    for i in range(x.size):
+        e = onp.zeros_like(x)
+        e.flat[i] = h
+        g.flat[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return g
+
+
+def stochastic(**options):
+    """The doubly stochastic demo's pattern: a Hamiltonian term drawn with plain
+    numpy.random inside the circuit function, new at every call."""
+    @qml.qnode(DEV, **options)
+    def circuit(w):
+        qml.RX(w[0], wires=0)
+        qml.RY(w[1], wires=0)
+        idx = onp.random.choice(onp.arange(3), size=1, replace=False)
+        return qml.expval(qml.Hermitian(onp.sum(TERMS[idx], axis=0), wires=0))
+
+    return circuit
+
+
+def next_draws(n, seed):
+    onp.random.seed(seed)
+    return [int(onp.random.choice(onp.arange(3), size=1, replace=False)[0]) for _ in range(n)]
+
+
+def value_of(term, w):
+    return expval([rx(w[0]), ry(w[1])], TERMS[term])
+
+
+def test_a_term_drawn_inside_the_circuit_gives_each_calls_exact_value_and_gradient():
+    w = np.array([0.4, -0.7], requires_grad=True)
+    circuit = stochastic()
+    draws = next_draws(12, seed=11)
+    assert set(draws) == {0, 1, 2}
+    onp.random.seed(11)
+    values = [float(circuit(w)) for _ in range(6)]
+    grads = [qml.grad(circuit)(w) for _ in range(6)]
+    assert values == pytest.approx([value_of(t, w) for t in draws[:6]], abs=1e-12)
+    for g, t in zip(grads, draws[6:]):
+        want = central(lambda v, t=t: value_of(t, v), w)
+        assert onp.allclose(g, want, atol=1e-8)
+    # one draw per call, as PennyLane: the generator is where 12 draws leave it
+    after = onp.random.get_state()
+    next_draws(12, seed=11)
+    assert onp.array_equal(after[1], onp.random.get_state()[1])
+    assert circuit.per_call and "random" in circuit.per_call
+    assert 1 <= len(circuit._per_call_cache) <= 3  # one compiled structure per term
+
+
+def test_the_gradient_is_the_drawn_terms_own_by_a_second_method():
+    """The per-call gradient equals the adjoint gradient of a QNode traced once with the
+    drawn term written in (a second method, another trace)."""
+    w = np.array([1.1, 0.3], requires_grad=True)
+    circuit = stochastic(diff_method="parameter-shift")
+    for seed in range(4):
+        (term,) = next_draws(1, seed)
+
+        @qml.qnode(DEV, diff_method="adjoint")
+        def fixed(v):
+            qml.RX(v[0], wires=0)
+            qml.RY(v[1], wires=0)
+            return qml.expval(qml.Hermitian(TERMS[term], wires=0))
+
+        onp.random.seed(seed)
+        assert onp.allclose(qml.grad(circuit)(w), qml.grad(fixed)(w), atol=1e-12)
+        assert fixed.per_call is None
+
+
+def test_a_hybrid_cost_draws_once_and_differentiates_that_draw():
+    """qml.grad of a cost around the QNode: autograd's forward pass and its Jacobian are
+    of one call's circuit (PennyLane differentiates the tape it ran), one draw each."""
+    w = np.array([0.2, 0.9], requires_grad=True)
+    circuit = stochastic()
+
+    def loss(v):
+        return 4 + 5 * circuit(v) ** 2
+
+    for seed in (1, 2, 3):
+        (term,) = next_draws(1, seed)
+        onp.random.seed(seed)
+        g = qml.grad(loss)(w)
+        want = central(lambda v: 4 + 5 * value_of(term, v) ** 2, w)
+        assert onp.allclose(g, want, atol=1e-7)
+        after = onp.random.get_state()
+        next_draws(1, seed)
+        assert onp.array_equal(after[1], onp.random.get_state()[1])  # drawn once
+
+
+def test_tracker_counts_one_execution_per_call_and_threads_agree():
+    @qml.qnode(DEV)
+    def pauli(x):
+        qml.RY(x, wires=0)
+        obs = qml.PauliZ(0) if random.random() < 0.5 else qml.PauliX(0)
+        return qml.expval(obs)
+
+    with qml.Tracker(DEV) as tracker:
+        for _ in range(5):
+            pauli(0.3)
+    assert tracker.totals["executions"] == 5 and tracker.totals["batches"] == 5
+    results, errors = [], []
+    allowed = (onp.cos(0.3), onp.sin(0.3))
+
+    def work():
+        try:
+            for _ in range(10):
+                results.append(float(pauli(0.3)))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 30
+    assert all(min(abs(r - a) for a in allowed) < 1e-12 for r in results)
+
+
+def test_a_branch_on_an_input_differentiates_the_branch_taken():
+    @qml.qnode(DEV)
+    def branch(x):
+        if x > 0:
+            qml.RX(x, wires=0)
+            return qml.expval(qml.PauliZ(0))
+        qml.RY(2 * x, wires=0)
+        return qml.expval(qml.PauliX(0))
+
+    for x in (0.4, -0.4, 1.3, -1.3):
+        f = (lambda v: onp.cos(v)) if x > 0 else (lambda v: onp.sin(2 * v))
+        t = np.array(x, requires_grad=True)
+        assert float(branch(t)) == pytest.approx(f(x), abs=1e-12)
+        assert float(qml.grad(branch)(t)) == pytest.approx(central(f, x), abs=1e-8)
+    assert "x" in branch.per_call
+
+
+def test_numbers_of_inputs_give_values_and_a_derivative_by_them_is_refused():
+    @qml.qnode(DEV)
+    def by_value(x, y):
+        qml.RX(float(x), wires=0)  # a number, not the input
+        qml.RY(y, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x, y = np.array(0.5, requires_grad=True), np.array(-0.8, requires_grad=True)
+    assert float(by_value(x, y)) == pytest.approx(onp.cos(0.5) * onp.cos(-0.8), abs=1e-12)
+    with pytest.raises(qml.DifferentiationError, match=r"cannot differentiate by x.*float\(x\)"):
+        qml.grad(by_value)(x, y)
+    # the input that reaches its gate is differentiated exactly
+    gy = qml.grad(by_value, argnum=1)(x, y)
+    assert float(gy) == pytest.approx(-onp.cos(0.5) * onp.sin(-0.8), abs=1e-12)
+    with pytest.raises(qml.DifferentiationError, match=r"x"):
+        qml.jacobian(by_value)(x, y)
+
+
+def _expm_numbers(h):
+    """exp(-i h) of a Hermitian matrix by NumPy's eigh, which takes only numbers (as
+    scipy.linalg.expm of the stochastic parameter-shift demo)."""
+    lam, vec = onp.linalg.eigh(onp.asarray(h))
+    return vec @ onp.diag(onp.exp(-1j * lam)) @ vec.conj().T
+
+
+def test_a_library_of_numbers_runs_on_the_numbers_and_refuses_the_derivative():
+    @qml.qnode(DEV)
+    def unitary(pars):
+        qml.QubitUnitary(_expm_numbers(pars[0] * PX + pars[1] * PZ), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    for p in ([0.3, 0.0], [0.7, 0.2], [-1.1, 0.5]):
+        a, b = p
+        r = onp.hypot(a, b)  # exp(-i(aX + bZ)) = cos r I - i sin r (aX + bZ)/r
+        m = onp.cos(r) * I2 - 1j * onp.sin(r) * (a * PX + b * PZ) / r
+        assert float(unitary(np.array(p))) == pytest.approx(expval([m], PZ), abs=1e-12)
+    with pytest.raises(qml.DifferentiationError, match=r"pars\[0\], pars\[1\].*traced stand-ins"):
+        qml.grad(unitary)(np.array([0.3, 0.2]))
+
+
+def test_draws_of_python_random_qsym_numpy_random_and_a_generator_run_per_call():
+    rng = onp.random.default_rng(4)
+
+    @qml.qnode(DEV)
+    def python_random(x):
+        qml.RX(x * random.uniform(0.5, 1.5), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(DEV)
+    def qsym_random(x):
+        qml.RX(x * np.random.uniform(0.5, 1.5), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(DEV)
+    def generator(x):
+        qml.RX(x * rng.uniform(0.5, 1.5), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    random.seed(3)
+    want_py = [random.uniform(0.5, 1.5) for _ in range(3)]
+    onp.random.seed(3)
+    want_np = [onp.random.uniform(0.5, 1.5) for _ in range(3)]
+    want_gen = onp.random.default_rng(4).uniform(0.5, 1.5, size=3)
+    random.seed(3)
+    onp.random.seed(3)
+    for k in range(3):
+        assert float(python_random(0.6)) == pytest.approx(onp.cos(0.6 * want_py[k]), abs=1e-12)
+        assert float(qsym_random(0.6)) == pytest.approx(onp.cos(0.6 * want_np[k]), abs=1e-12)
+        assert float(generator(0.6)) == pytest.approx(onp.cos(0.6 * want_gen[k]), abs=1e-12)
+    for k in range(3):  # a continuous draw is a constant of each call's circuit: exact gradient
+        onp.random.seed(100 + k)
+        s = onp.random.uniform(0.5, 1.5)
+        onp.random.seed(100 + k)
+        g = qml.grad(qsym_random)(np.array(0.6, requires_grad=True))
+        assert float(g) == pytest.approx(-s * onp.sin(0.6 * s), abs=1e-12)
+
+
+def test_the_trace_option():
+    def body(x):
+        qml.RX(x, wires=0)
+        if x > 1:
+            qml.PauliX(wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.TracingError, match="needs the value"):
+        qml.QNode(body, DEV, trace="once")(0.3)
+    with pytest.raises(qml.ArgumentError, match="trace must be one of"):
+        qml.QNode(body, DEV, trace="sometimes")
+    # per-call from the start gives the same numbers as traced once, for a traceable function
+    def smooth(w):
+        qml.RX(w[0], wires=0)
+        qml.RY(w[0] * w[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    once, per_call = qml.QNode(smooth, DEV), qml.QNode(smooth, DEV, trace="per-call")
+    w = np.array([0.3, -1.2], requires_grad=True)
+    assert once.per_call is None and per_call.per_call == "trace='per-call'"
+    assert float(per_call(w)) == pytest.approx(float(once(w)), abs=1e-15)
+    assert onp.allclose(qml.grad(per_call)(w), qml.grad(once)(w), atol=1e-15)
+    assert onp.allclose(qml.grad(per_call)(w), central(lambda v: onp.cos(v[0]) * onp.cos(
+        v[0] * v[1]), w), atol=1e-8)
+    assert per_call.update(diff_method="adjoint").trace == "per-call"
+    node = qml.QNode(body, DEV)
+    assert float(node(2.0)) == pytest.approx(-onp.cos(2.0), abs=1e-12)
+
+
+def test_state_changing_inside_every_run_is_refused_never_a_wrong_number():
+    """A per-call trace is checked by a replay at the call's numbers; a function whose
+    gates change from run to run through state qsym cannot put back raises."""
+    runs = []
+
+    @qml.qnode(DEV)
+    def counter(x):
+        runs.append(1)
+        (qml.RY if len(runs) % 2 else qml.RZ)(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.TracingError, match="not deterministic"):
+        counter(np.array(0.4))
+
+
+def test_an_export_of_a_per_call_qnode_is_refused():
+    circuit = stochastic()
+    with pytest.raises(qml.ExportError, match="at every call"):
+        qml.compile(circuit, np.array([0.1, 0.2]))
+
+
+def test_broadcast_and_a_shot_vector_trace_once_per_call():
+    @qml.qnode(qml.device("default.qubit", wires=1, seed=1))
+    def pick(x):
+        qml.RX(x, wires=0)
+        return qml.expval([qml.PauliZ, qml.PauliY][onp.random.randint(2)](0))
+
+    x = np.array([0.1, 0.5, 1.0])
+    exact = [onp.cos(x), -onp.sin(x)]  # RX(x)|0>: <Z> = cos x, <Y> = -sin x (by hand)
+    onp.random.seed(2)
+    draws = [onp.random.randint(2) for _ in range(4)]
+    onp.random.seed(2)
+    for k in draws[:3]:
+        assert onp.allclose(pick(x), exact[k], atol=1e-12)
+    jac = qml.jacobian(pick)(x)
+    assert onp.allclose(jac, onp.diag(-onp.sin(x) if draws[3] == 0 else -onp.cos(x)),
+                        atol=1e-12)
+    vector = qml.set_shots(pick, shots=[200, 300])
+    onp.random.seed(2)
+    assert len(vector(0.5)) == 2
+    after = onp.random.get_state()[1].copy()
+    onp.random.seed(2)
+    onp.random.randint(2)  # one draw for both counts, as PennyLane's one tape
+    assert onp.array_equal(after, onp.random.get_state()[1])
+
+
+def test_a_hessian_is_of_one_calls_draw():
+    @qml.qnode(DEV)
+    def pick(w):
+        qml.RX(w[0], wires=0)
+        qml.RY(w[1], wires=0)
+        return qml.expval([qml.PauliZ, qml.PauliX][onp.random.randint(2)](0))
+
+    # RX(a) RY(b)|0>: Bloch vector (cos a sin b, -sin a, cos a cos b) (by hand)
+    f = [lambda v: onp.cos(v[0]) * onp.cos(v[1]), lambda v: onp.cos(v[0]) * onp.sin(v[1])]
+    w = np.array([0.3, 0.8], requires_grad=True)
+    for seed in range(3):
+        onp.random.seed(seed)
+        k = onp.random.randint(2)
+        onp.random.seed(seed)
+        hess = qml.hessian(pick)(w)
+        want = onp.array([central(lambda v, i=i: central(f[k], v)[i], w, h=1e-4)
+                          for i in range(2)])
+        assert onp.allclose(hess, want, atol=1e-6)
+        after = onp.random.get_state()[1].copy()
+        onp.random.seed(seed)
+        onp.random.randint(2)
+        assert onp.array_equal(after, onp.random.get_state()[1])  # one draw
