@@ -116,9 +116,9 @@ drawer = _unsupported.partial_namespace(
     "drawer", use_style=_use_style, available_styles=_available_styles)
 # PennyLane's qml.tape, qml.queuing and qml.operation: the names qsym provides (for
 # inspecting gates and decompositions); their other names raise an AttributeError
-from ._opmath import AnnotatedQueue as _AnnotatedQueue, QuantumScript as _QuantumScript  # noqa: E402
-tape = _unsupported.partial_namespace("tape", QuantumScript=_QuantumScript,
-                                      QuantumTape=_QuantumScript)
+from ._opmath import AnnotatedQueue as _AnnotatedQueue  # noqa: E402
+from . import tape  # noqa: E402
+from ._tapes import execute  # noqa: E402
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue)
 operation = _unsupported.partial_namespace("operation", Operation=Operation, Operator=Operation)
 from ._symbolic import check, expectation, gradient  # noqa: E402
@@ -138,6 +138,7 @@ from ._minimize import OptimizeResult, minimize  # noqa: E402
 from ._distributed import WorkerError, sweep  # noqa: E402
 from ._about import about  # noqa: E402
 from ._natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tensor  # noqa: E402
+from . import gradients  # noqa: E402
 
 # one class per gate-table row: qml.RX, qml.CNOT, ... qsym's own gates are fixed, bound
 # here once; gates of your own (qml.define_gate) are looked up at each use (__getattr__),
@@ -186,7 +187,7 @@ __all__ = [
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "measure", "cond", "density_matrix", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
-    "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
+    "execute", "gradients", "tape", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",

@@ -1534,6 +1534,8 @@ class MeasurementProcess(Measured):
         tape = active_tape()
         if tape is not None and obs is not None:
             tape.measured(getattr(obs, "_gates", ()))
+        if tape is not None and hasattr(tape, "add_measurement"):  # a QuantumTape records it
+            tape.add_measurement(self)
         self.wires = wires
         # gates rotating an observable's eigenbasis to the computational one
         # (probs(op=...)); applied after the circuit's gates, to its wires only

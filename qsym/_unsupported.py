@@ -115,9 +115,8 @@ NAMESPACES = {
     "resource": "PennyLane's resource estimation (qml.resource): qml.specs counts gates",
     "drawer": "PennyLane's drawing internals (qml.drawer): use qml.draw or qml.draw_mpl "
               "(qml.drawer.use_style and available_styles are provided)",
-    "tape": "PennyLane's quantum tapes (qml.tape; qml.tape.QuantumScript is provided, to "
-            "inspect gates): qsym traces the circuit function itself; qnode.listing(*args) "
-            "prints what it recorded",
+    "tape": "PennyLane's tape internals (qml.tape; QuantumScript, QuantumTape and "
+            "make_qscript are provided, and run with qml.execute / dev.execute)",
     "queuing": "PennyLane's queuing internals (qml.queuing; qml.queuing.AnnotatedQueue is "
                "provided)",
     "workflow": "PennyLane's execution workflow (qml.workflow)",
