@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import sympy as sp
+from autograd.tracer import Box
 
 from .errors import GateError, MeasurementError, RemovedGateError, TracingError, WireError
 from ._gates import GATES, PAULI, REGISTRY, gate_def
@@ -65,6 +66,11 @@ def _check_param(name: str, value):
             raise GateError(f"{name}: parameter {value!r} is not a number")
         if value.is_real is False:
             raise GateError(f"{name}: parameter {value} is not real; gate angles must be real")
+        return value
+    if isinstance(value, Box) and hasattr(active_tape(), "add_measurement"):
+        # an autograd box in a gate recorded on a tape (qml.tape.QuantumTape, a queue):
+        # kept, so that executing the tape is differentiated by autograd (qsym._tapes)
+        _check_param(name, value._value)
         return value
     if isinstance(value, (bool, np.bool_)):
         raise GateError(f"{name}: parameter must be a real number, got a bool {value!r}")
@@ -1528,6 +1534,12 @@ class MeasurementProcess(Measured):
     probs(wires=(0, 1))
     """
 
+    def __new__(cls, *args, **kwargs):
+        # MeasurementProcess("expval", ...) makes PennyLane's class of that kind
+        if cls is MeasurementProcess and args and isinstance(args[0], str):
+            cls = MP_CLASSES.get(args[0], cls)
+        return object.__new__(cls)
+
     def __init__(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
         self.kind = kind
         self.obs = obs
@@ -1583,6 +1595,213 @@ class MeasurementProcess(Measured):
         if self.kind == "state":
             return "state()"
         return f"{self.kind}({self.obs!r})"
+
+
+def _basis_eigvals(obs):
+    """``(wires, eigenvalues)``: the observable's eigenvalue for each computational basis
+    state of its wires after its diagonalizing gates (PennyLane's ``eigvals`` order: a
+    Pauli word's product of signs, a Hermitian's ascending eigenvalues)."""
+    matrix = getattr(obs, "_matrix", None)
+    if matrix is not None:
+        return tuple(obs._mwires), np.linalg.eigvalsh(matrix)
+    wires = tuple(obs.wires)
+    k = len(wires)
+    bits = (np.arange(2**k)[:, None] >> np.arange(k - 1, -1, -1)[None, :]) & 1
+    if len(obs.terms) == 1:
+        (word, c), = obs.terms.items()
+        on = [wires.index(w) for w, _ in word]
+        return wires, float(c) * np.prod(1 - 2 * bits[:, on], axis=1)
+    if all(p == "Z" for word in obs.terms for _, p in word):
+        return wires, np.real(np.diag(obs.matrix(wire_order=list(wires))))
+    raise MeasurementError(
+        f"{obs!r} is a sum of non-commuting terms: it has no eigenvalues per sample "
+        "(measure each term, or process a state)")
+
+
+def _sample_index(samples, wire_order, wires):
+    cols = [list(wire_order).index(w) for w in wires]
+    sub = np.asarray(samples)[..., cols].astype(int)
+    return sub @ (1 << np.arange(len(cols) - 1, -1, -1)) if cols else np.zeros(len(sub), int)
+
+
+class _PLMeasurement(MeasurementProcess):
+    """PennyLane's ``*MP`` classes: ``ExpectationMP(obs=..., wires=...)``, and the
+    post-processing methods ``process_state``, ``process_samples``, ``process_counts``."""
+
+    _kind = ""
+
+    def __init__(self, *args, **kwargs):
+        if args and args[0] == self._kind:
+            MeasurementProcess.__init__(self, *args, **kwargs)
+            return
+        obs = args[0] if args else kwargs.pop("obs", None)
+        wires = args[1] if len(args) > 1 else kwargs.pop("wires", None)
+        MeasurementProcess.__init__(
+            self, self._kind, None if obs is None else as_observable(obs),
+            None if wires is None else wires_tuple(wires))
+
+    def _wires_in(self, wire_order):
+        if self.obs is not None:
+            return _basis_eigvals(self.obs)[0]
+        return tuple(self.wires) if self.wires else tuple(wire_order)
+
+    def _eigvals_of_samples(self, samples, wire_order):
+        wires, eig = _basis_eigvals(self.obs)
+        return eig[_sample_index(samples, wire_order, wires)]
+
+    def process_state(self, state, wire_order):
+        """The result from a state vector on ``wire_order`` (first wire most significant).
+
+        >>> ExpectationMP(PauliZ(0)).process_state(np.array([0.6, 0.8]), wire_order=[0]).round(6)
+        np.float64(-0.28)
+        """
+        psi = np.asarray(state).reshape(-1)
+        if self.kind == "state":
+            return psi
+        probs = np.abs(psi) ** 2
+        if self.kind == "probs":
+            n = len(wire_order)
+            p = probs.reshape((2,) * n)
+            keep = [list(wire_order).index(w) for w in self._wires_in(wire_order)]
+            drop = tuple(i for i in range(n) if i not in keep)
+            p = np.sum(p, axis=drop) if drop else p
+            order = sorted(range(len(keep)), key=lambda j: keep[j])
+            return np.transpose(p, [order.index(j) for j in range(len(keep))]).reshape(-1)
+        M = self.obs.matrix(wire_order=list(wire_order))
+        mean = float(np.real(np.vdot(psi, M @ psi)))
+        if self.kind == "var":
+            return np.float64(float(np.real(np.vdot(M @ psi, M @ psi))) - mean**2)
+        return np.float64(mean)
+
+    def process_samples(self, samples, wire_order, shot_range=None, bin_size=None):
+        """The result from computational-basis samples (rows of 0/1 on ``wire_order``,
+        taken after the observable's diagonalizing gates), as PennyLane's.
+
+        >>> ExpectationMP(PauliZ(0)).process_samples(np.array([[0], [1], [1], [1]]), [0])
+        np.float64(-0.5)
+        """
+        samples = np.asarray(samples)
+        if shot_range is not None:
+            samples = samples[slice(*shot_range)]
+        if self.kind in ("sample", "counts") and self.obs is None:
+            cols = [list(wire_order).index(w) for w in self._wires_in(wire_order)]
+            picked = samples[..., cols]
+            if self.kind == "sample":
+                return picked
+            return self._count(["".join(str(int(b)) for b in row) for row in picked])
+        if self.kind == "probs":
+            idx = _sample_index(samples, wire_order, self._wires_in(wire_order))
+            k = len(self._wires_in(wire_order))
+            return np.bincount(idx, minlength=2**k) / len(idx)
+        eig = self._eigvals_of_samples(samples, wire_order)
+        if self.kind == "sample":
+            return eig
+        if self.kind == "counts":
+            return self._count([float(e) for e in eig])
+        if bin_size is not None:
+            eig = eig.reshape(-1, bin_size)
+            return eig.var(axis=1) if self.kind == "var" else eig.mean(axis=1)
+        return np.float64(eig.var() if self.kind == "var" else eig.mean())
+
+    def _count(self, outcomes):
+        out: dict = {}
+        for o in outcomes:
+            out[o] = out.get(o, 0) + 1
+        return {k: np.int64(out[k]) for k in sorted(out)}
+
+    def process_counts(self, counts: dict, wire_order):
+        """The result from a dict of bit strings (on ``wire_order``) to counts.
+
+        >>> ExpectationMP(PauliZ(0)).process_counts({"0": 3, "1": 1}, wire_order=[0])
+        np.float64(0.5)
+        """
+        rows = np.array([[int(b) for b in k] for k in counts])
+        weights = np.array([counts[k] for k in counts], dtype=float)
+        if self.kind == "probs":
+            idx = _sample_index(rows, wire_order, self._wires_in(wire_order))
+            k = len(self._wires_in(wire_order))
+            return np.bincount(idx, weights=weights, minlength=2**k) / weights.sum()
+        if self.kind == "counts":
+            return dict(counts)
+        eig = self._eigvals_of_samples(rows, wire_order)
+        mean = float(np.dot(eig, weights) / weights.sum())
+        if self.kind == "var":
+            return np.float64(float(np.dot(eig**2, weights) / weights.sum()) - mean**2)
+        return np.float64(mean)
+
+
+class SampleMeasurement(_PLMeasurement):
+    """PennyLane's base class of measurements computed from samples.
+
+    >>> isinstance(expval(PauliZ(0)), SampleMeasurement), isinstance(state(), SampleMeasurement)
+    (True, False)
+    """
+
+
+class StateMeasurement(_PLMeasurement):
+    """PennyLane's base class of measurements computed from the state.
+
+    >>> isinstance(probs(wires=0), StateMeasurement), isinstance(sample(wires=0), StateMeasurement)
+    (True, False)
+    """
+
+
+class ExpectationMP(SampleMeasurement, StateMeasurement):
+    """PennyLane's class of ``qml.expval``.
+
+    >>> isinstance(expval(PauliZ(0)), ExpectationMP)
+    True
+    """
+    _kind = "expval"
+
+
+class VarianceMP(SampleMeasurement, StateMeasurement):
+    """PennyLane's class of ``qml.var``.
+
+    >>> isinstance(var(PauliZ(0)), VarianceMP)
+    True
+    """
+    _kind = "var"
+
+
+class ProbabilityMP(SampleMeasurement, StateMeasurement):
+    """PennyLane's class of ``qml.probs``.
+
+    >>> ProbabilityMP(wires=[0]).process_state(np.array([0.6, 0.8]), [0]).round(2)
+    array([0.36, 0.64])
+    """
+    _kind = "probs"
+
+
+class SampleMP(SampleMeasurement):
+    """PennyLane's class of ``qml.sample``.
+
+    >>> isinstance(sample(wires=0), SampleMP)
+    True
+    """
+    _kind = "sample"
+
+
+class CountsMP(SampleMeasurement):
+    """PennyLane's class of ``qml.counts``.
+
+    >>> CountsMP(wires=[0]).process_samples(np.array([[0], [1], [1]]), [0])
+    {'0': np.int64(1), '1': np.int64(2)}
+    """
+    _kind = "counts"
+
+
+class StateMP(StateMeasurement):
+    """PennyLane's class of ``qml.state``.
+
+    >>> isinstance(state(), StateMP)
+    True
+    """
+    _kind = "state"
+
+
+MP_CLASSES = {c._kind: c for c in (ExpectationMP, VarianceMP, ProbabilityMP, SampleMP, CountsMP,
+                                   StateMP)}
 
 
 def var(obs) -> MeasurementProcess:

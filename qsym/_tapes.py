@@ -15,7 +15,9 @@ from __future__ import annotations
 import copy as _copy
 from collections import OrderedDict
 
+import autograd.numpy as anp
 import numpy as np
+from autograd.tracer import Box
 
 from ._operations import MeasurementProcess
 from ._shots import Shots
@@ -27,6 +29,13 @@ __all__ = ["QuantumScript", "QuantumTape", "make_qscript", "execute", "rebuild_o
            "device_execute", "light_cone_params", "install_device_execute"]
 
 
+class _Recorder(Tape):
+    """A tape that also keeps the measurements made while it records."""
+
+    def add_measurement(self, mp) -> None:
+        self.items.append(mp)
+
+
 def rebuild_op(op, params):
     """A copy of gate ``op`` with other parameters (not recorded on any tape; PennyLane's
     ``qml.ops.functions.bind_new_parameters``).
@@ -35,7 +44,7 @@ def rebuild_op(op, params):
     >>> rebuild_op(qml.RX(0.1, wires=0), [0.2])
     RX(0.2, wires=[0])
     """
-    with recording(Tape()):  # made, not applied anywhere
+    with recording(_Recorder()):  # made, not applied anywhere (autograd boxes kept)
         return type(op)(*params, wires=list(op.wires), **dict(op.hyper))
 
 
@@ -206,13 +215,6 @@ class QuantumScript:
         return f"<{type(self).__name__}: wires={list(self.wires)}, params={len(self.data)}>"
 
 
-class _Recorder(Tape):
-    """A tape that also keeps the measurements made while it records."""
-
-    def add_measurement(self, mp) -> None:
-        self.items.append(mp)
-
-
 class QuantumTape(QuantumScript):
     """PennyLane's ``qml.tape.QuantumTape``: a :class:`QuantumScript` that records the
     gates and measurements made inside its ``with`` block.
@@ -328,7 +330,7 @@ def _node(tape, device):
 def _plain(r):
     if isinstance(r, tuple):
         return tuple(_plain(x) for x in r)
-    if isinstance(r, dict):
+    if isinstance(r, (dict, Box)):  # counts; a value autograd differentiates
         return r
     a = np.asarray(getattr(r, "unwrap", lambda: r)() if hasattr(r, "requires_grad") else r)
     return a[()] if a.ndim == 0 else a
@@ -342,6 +344,8 @@ def _run(tape, device):
     data = tape.data
     if not data:
         return _plain(node())
+    if any(isinstance(d, Box) for d in data):  # under qml.grad: autograd sees the call
+        return _plain(node(anp.stack([anp.real(d) for d in data])))
     return _plain(node(np.array([float(np.real(d)) for d in data], dtype=np.float64)))
 
 

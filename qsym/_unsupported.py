@@ -104,9 +104,6 @@ NAMESPACES = {
                "QNode returning qml.probs and combine the values with qsym.numpy",
     "transforms": "PennyLane's circuit transforms (qml.transforms)",
     "transform": "PennyLane's circuit transforms (qml.transform)",
-    "gradients": "PennyLane's gradient transforms (qml.gradients): choose the method with "
-                 "qml.qnode(dev, diff_method=...) and differentiate with qml.grad / "
-                 "qml.jacobian",
     "qchem": "PennyLane's quantum chemistry (qml.qchem): build the Hamiltonian with PennyLane "
              "and pass its coefficients and Pauli words to qml.Hamiltonian",
     "fourier": "PennyLane's Fourier-series tools (qml.fourier)",

@@ -24,6 +24,7 @@ import math as _math
 import warnings
 
 import numpy as np
+from autograd.tracer import Box
 
 from . import rules as _rules
 from ._autodiff import trainable_indices
@@ -122,7 +123,8 @@ def _assemble(tape, per_param, results, r0):
     grads = []
     for i, m in enumerate(tape.measurements):
         def part(r):
-            return np.asarray(r if n_meas == 1 else r[i], dtype=float)
+            r = r if n_meas == 1 else r[i]
+            return r if isinstance(r, Box) else np.asarray(r, dtype=float)
         row = []
         for terms in per_param:
             if not terms:
@@ -131,7 +133,7 @@ def _assemble(tape, per_param, results, r0):
             g = 0.0
             for c, t in terms:
                 g = g + c * part(r0 if t is None else results[t])
-            row.append(np.asarray(g))
+            row.append(g if isinstance(g, Box) else np.asarray(g))
         grads.append(row)
     if n_meas == 1:
         return grads[0][0] if len(per_param) == 1 else tuple(grads[0])
@@ -163,7 +165,7 @@ def _linear_transform(tape, per_param_moves, f0=None, front=False):
                 needs_r0 = True
                 row.append((c, None))
                 continue
-            key = tuple(sorted(moves.items()))
+            key = tuple((i, id(v) if isinstance(v, Box) else v) for i, v in sorted(moves.items()))
             if key not in index:
                 index[key] = len(tapes)
                 tapes.append(_shifted_tape(tape, moves))
@@ -198,9 +200,10 @@ def _check_measurements(tape, what):
 
 # --- parameter shift ----------------------------------------------------------------------------
 def _rule_terms(op, p_idx, value, k, shifts, gradient_recipes):
-    """``[(coeff, new value), ...]`` of the derivative by parameter ``p_idx`` of ``op``."""
+    """``[(coeff, mult, shift), ...]``: the derivative by parameter ``p_idx`` of ``op`` is
+    ``sum coeff * f(mult * value + shift)``."""
     if gradient_recipes is not None and k < len(gradient_recipes) and gradient_recipes[k] is not None:
-        return [(float(c), a * value + s) for c, a, s in gradient_recipes[k]]
+        return [(float(c), float(a), float(s)) for c, a, s in gradient_recipes[k]]
     own = None
     if shifts is not None and k < len(shifts) and shifts[k] is not None:
         own = shifts[k]
@@ -208,7 +211,7 @@ def _rule_terms(op, p_idx, value, k, shifts, gradient_recipes):
         rule = _rules.rule_for_op(op, p_idx, own)
     except RuleError as exc:
         raise DifferentiationError(f"param_shift: no shift rule for {op.name}: {exc}") from None
-    return [(c, m * value + s) for c, m, s in rule.numeric()]
+    return list(rule.numeric())
 
 
 def _shift_moves(tape, argnum, shifts, gradient_recipes):
@@ -221,11 +224,11 @@ def _shift_moves(tape, argnum, shifts, gradient_recipes):
             out.append(None)
             continue
         i = active[k]
-        value = float(np.real(data[i]))
+        value = data[i]  # a number, or an autograd box (kept: fn is differentiable)
         terms = []
-        for c, new in _rule_terms(info[i]["op"], info[i]["p_idx"], value, k, shifts,
-                                  gradient_recipes):
-            terms.append((c, None if new == value else {i: new}))
+        for c, m, s in _rule_terms(info[i]["op"], info[i]["p_idx"], value, k, shifts,
+                                   gradient_recipes):
+            terms.append((c, None if (m == 1 and s == 0) else {i: m * value + s}))
         out.append(terms)
     return out
 
@@ -267,13 +270,18 @@ def _var_transform(tape, argnum, shifts, gradient_recipes):
     return t1 + t2, fn
 
 
+def _keep(x):
+    """``x`` as an array, unless autograd differentiates it (a box is kept)."""
+    return x if isinstance(x, Box) else np.asarray(x)
+
+
 def _combine_var(tape, r0, d1, d2, squares):
     n_meas = len(tape.measurements)
     n_par = len(tape.trainable_params)
 
     def entry(d, i, k):
         x = d if n_meas == 1 else d[i]
-        return np.asarray(x if n_par == 1 else x[k])
+        return _keep(x if n_par == 1 else x[k])
 
     out = []
     for i, m in enumerate(tape.measurements):
@@ -281,9 +289,9 @@ def _combine_var(tape, r0, d1, d2, squares):
         for k in range(n_par):
             g = entry(d1, i, k)
             if m.kind == "var":
-                mean = np.asarray(r0 if n_meas == 1 else r0[i])
+                mean = _keep(r0 if n_meas == 1 else r0[i])
                 g = (entry(d2, i, k) if i in squares else 0.0) - 2 * mean * g
-            row.append(np.asarray(g))
+            row.append(_keep(g))
         out.append(row)
     if n_meas == 1:
         return out[0][0] if n_par == 1 else tuple(out[0])
@@ -316,7 +324,7 @@ def _tape_finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="
             moves.append(None)
             continue
         i = active[k]
-        x = float(np.real(data[i]))
+        x = data[i]
         moves.append([(c / h ** n, None if s == 0 else {i: x + s * h})
                       for c, s in zip(coeffs, offsets)])
     return _linear_transform(tape, moves, f0)
@@ -348,7 +356,7 @@ def _tape_spsa(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center"
         direction = sampler(indices, len(trainable), rep, rng=rng)
         for c, s in zip(coeffs, offsets):
             shift = None if s == 0 else {
-                trainable[k]: float(np.real(data[trainable[k]])) + h * s * direction[k]
+                trainable[k]: data[trainable[k]] + h * s * direction[k]
                 for k in indices}
             for k in indices:
                 moves[k].append((c / h ** n / direction[k] / num_directions,
@@ -366,7 +374,8 @@ def _spsa_linear(tape, moves, f0):
                 needs_r0 = True
                 row.append((c, None))
                 continue
-            key = tuple(sorted(mv.items(), key=repr))
+            key = tuple((i, id(v) if isinstance(v, Box) else v)
+                        for i, v in sorted(mv.items(), key=repr))
             if key not in index:
                 index[key] = len(tapes)
                 tapes.append(_shifted_tape(tape, {i: v for i, v in mv.items() if i != "_rep"}))
@@ -483,6 +492,10 @@ def spsa_grad(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center",
             "spsa_grad of a QNode is not supported by qsym; apply it to a tape "
             "(qml.tape.make_qscript(circuit.func)(*args)) or use finite_diff")
     return _dispatch(tape, _tape_spsa, {}, kwargs)
+
+
+param_shift.qsym_diff_method = "parameter-shift"  # diff_method=qml.gradients.param_shift
+finite_diff.qsym_diff_method = "finite-diff"
 
 
 def param_shift_hessian(tape, argnum=None, **_):
