@@ -161,6 +161,8 @@ PARAM_NAMES = {
 # PennyLane keywords that do not change a gate's unitary (auxiliary wires of its
 # decomposition): accepted and left out
 _IGNORED_KEYWORDS = {"MultiControlledX": ("work_wires", "work_wire_type")}
+# gates whose first positional argument is the wires in PennyLane (then control_values)
+_WIRES_FIRST = frozenset({"MultiControlledX"})
 
 
 # gates PennyLane prints by a short name and their wire: X(0), H('a'), I()
@@ -216,6 +218,8 @@ class Operation:
             args = tuple(args) + tuple(hyper.pop(p) for p in named)
         for ignored in _IGNORED_KEYWORDS.get(name, ()):
             hyper.pop(ignored, None)
+        if name in _WIRES_FIRST and wires is None and args:  # MultiControlledX([0, 1, 2])
+            wires, args = args[0], args[1:]
         unknown = set(hyper) - set(row.hyper)
         if unknown:
             raise GateError(f"{name} got unexpected keyword argument(s) {sorted(unknown)}")

@@ -29,6 +29,7 @@ from ._operations import (
 )
 from ._shots import ShotCopies, Shots
 from . import _shots
+from .errors import MeasurementError
 
 import sys as _sys
 
@@ -38,3 +39,37 @@ _sys.modules.setdefault(__name__ + ".shots", _shots)
 __all__ = ["ShotCopies", "Shots", "CountsMP", "ExpectationMP", "MeasurementProcess",
            "ProbabilityMP", "SampleMeasurement", "SampleMP", "StateMeasurement", "StateMP",
            "VarianceMP", "counts", "expval", "probs", "sample", "state", "var"]
+
+
+class MeasurementTransform(MeasurementProcess):
+    """PennyLane's base class of measurements that transform the tape (classical shadows);
+    qsym has none of them.
+
+    >>> issubclass(ClassicalShadowMP, MeasurementTransform)
+    True
+    """
+
+
+def _refused(name: str, what: str, base=MeasurementProcess) -> type:
+    def __init__(self, *args, **kwargs):
+        raise MeasurementError(
+            f"qml.measurements.{name} ({what}) is not supported by qsym: it simulates pure "
+            "states and measures expval, var, probs, sample, counts and the state")
+
+    doc = (f"PennyLane's ``{name}`` ({what}): not supported; making one raises "
+           f"MeasurementError.\n\n    >>> try:\n    ...     {name}(wires=[0])\n"
+           "    ... except MeasurementError as exc:\n    ...     print(type(exc).__name__)\n"
+           "    MeasurementError\n    ")
+    return type(name, (base,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
+
+
+ClassicalShadowMP = _refused("ClassicalShadowMP", "classical shadows", MeasurementTransform)
+ShadowExpvalMP = _refused("ShadowExpvalMP", "expectation values from classical shadows",
+                          MeasurementTransform)
+MutualInfoMP = _refused("MutualInfoMP", "mutual information")
+PurityMP = _refused("PurityMP", "purity")
+VnEntropyMP = _refused("VnEntropyMP", "von Neumann entropy")
+DensityMatrixMP = _refused("DensityMatrixMP", "reduced density matrix")
+
+__all__ += ["MeasurementTransform", "ClassicalShadowMP", "ShadowExpvalMP", "MutualInfoMP",
+            "PurityMP", "VnEntropyMP", "DensityMatrixMP"]
