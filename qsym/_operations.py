@@ -1691,7 +1691,7 @@ class _PLMeasurement(MeasurementProcess):
             cols = [list(wire_order).index(w) for w in self._wires_in(wire_order)]
             picked = samples[..., cols]
             if self.kind == "sample":
-                return picked
+                return picked if getattr(self, "dtype", None) is None else picked.astype(self.dtype)
             return self._count(["".join(str(int(b)) for b in row) for row in picked])
         if self.kind == "probs":
             idx = _sample_index(samples, wire_order, self._wires_in(wire_order))
@@ -1699,7 +1699,7 @@ class _PLMeasurement(MeasurementProcess):
             return np.bincount(idx, minlength=2**k) / len(idx)
         eig = self._eigvals_of_samples(samples, wire_order)
         if self.kind == "sample":
-            return eig
+            return eig if getattr(self, "dtype", None) is None else eig.astype(self.dtype)
         if self.kind == "counts":
             return self._count([float(e) for e in eig])
         if bin_size is not None:
@@ -1940,15 +1940,18 @@ def _sampled(kind, op, wires):
     return MeasurementProcess(kind, wires=None if wires is None else wires_tuple(wires))
 
 
-def sample(op=None, wires=None) -> MeasurementProcess:
+def sample(op=None, wires=None, dtype=None) -> MeasurementProcess:
     """Samples (PennyLane's ``qml.sample``; needs a device or QNode with ``shots``): of an
     observable, its eigenvalues, shape ``(shots,)``; else the computational-basis outcomes
     of ``wires`` (all wires if None), integers 0/1 of shape ``(shots, len(wires))``.
+    ``dtype`` (PennyLane's): the NumPy type of the samples (``"int8"``, ``"float32"``, ...).
 
     >>> sample(PauliZ(0)), sample(wires=[0, 1])
     (sample(Observable(1 * Z(0))), sample(wires=(0, 1)))
     """
-    return _sampled("sample", op, wires)
+    mp = _sampled("sample", op, wires)
+    mp.dtype = None if dtype is None else np.dtype(dtype)
+    return mp
 
 
 def counts(op=None, wires=None, all_outcomes=False) -> MeasurementProcess:

@@ -29,6 +29,7 @@ from ._operations import (
 )
 from ._shots import ShotCopies, Shots
 from . import _shots
+from ._unsupported import density_matrix
 from .errors import MeasurementError
 
 import sys as _sys
@@ -71,5 +72,5 @@ PurityMP = _refused("PurityMP", "purity")
 VnEntropyMP = _refused("VnEntropyMP", "von Neumann entropy")
 DensityMatrixMP = _refused("DensityMatrixMP", "reduced density matrix")
 
-__all__ += ["MeasurementTransform", "ClassicalShadowMP", "ShadowExpvalMP", "MutualInfoMP",
+__all__ += ["density_matrix", "MeasurementTransform", "ClassicalShadowMP", "ShadowExpvalMP", "MutualInfoMP",
             "PurityMP", "VnEntropyMP", "DensityMatrixMP"]
