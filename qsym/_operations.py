@@ -1804,8 +1804,35 @@ class StateMP(StateMeasurement):
     _kind = "state"
 
 
+class DensityMatrixMP(StateMeasurement):
+    """PennyLane's class of ``qml.density_matrix(wires)``: the reduced density matrix. qsym
+    computes it from a state (``process_state``) but not in a circuit: a circuit or tape
+    that measures it raises :class:`~qsym.errors.MeasurementError` (return ``qml.state()``
+    and reduce it with ``process_state``).
+
+    >>> DensityMatrixMP(wires=[0]).process_state(np.array([0.6, 0, 0, 0.8]), [0, 1]).real
+    array([[0.36, 0.  ],
+           [0.  , 0.64]])
+    """
+    _kind = "density_matrix"
+    refusal = (
+        "qml.density_matrix is not supported in a circuit: qsym returns state vectors; "
+        "return qml.state() and reduce it with "
+        "qml.measurements.DensityMatrixMP(wires=...).process_state(state, wire_order)")
+
+    def process_state(self, state, wire_order):
+        """The reduced density matrix of ``self.wires`` (in that order) of a pure state."""
+        order = list(wire_order)
+        n = len(order)
+        psi = np.asarray(state, dtype=complex).reshape((2,) * n)
+        keep = [order.index(w) for w in self.wires]
+        rest = [i for i in range(n) if i not in keep]
+        m = np.transpose(psi, keep + rest).reshape(2 ** len(keep), -1)
+        return m @ m.conj().T
+
+
 MP_CLASSES = {c._kind: c for c in (ExpectationMP, VarianceMP, ProbabilityMP, SampleMP, CountsMP,
-                                   StateMP)}
+                                   StateMP, DensityMatrixMP)}
 
 
 def var(obs) -> MeasurementProcess:

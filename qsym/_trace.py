@@ -640,6 +640,8 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
             ir_ops.append(Op(op.name, wires, tuple(sp.sympify(p) for p in op.params), op.hyper))
     measurements = []
     for m in results:
+        if getattr(m, "refusal", None):  # a measurement qsym does not compute in a circuit
+            raise MeasurementError(m.refusal)
         if m.kind == "state":
             measurements.append(Measurement("state"))
             continue

@@ -58,19 +58,25 @@ def cond(condition, true_fn=None, false_fn=None, elifs=()):
 
 
 def density_matrix(wires=None):
-    """Not supported: the reduced density matrix (PennyLane's ``qml.density_matrix``).
+    """The reduced density matrix (PennyLane's ``qml.density_matrix``): a
+    ``DensityMatrixMP`` that a circuit or tape cannot measure (qsym simulates state
+    vectors): running one raises :class:`~qsym.errors.MeasurementError`; its
+    ``process_state`` reduces a state you return with ``qml.state()``.
 
     >>> import qsym as qml
+    >>> m = qml.density_matrix(wires=0)
     >>> try:
-    ...     qml.density_matrix(wires=0)
+    ...     qml.QNode(lambda: m, qml.device("default.qubit", wires=1))()
     ... except qml.MeasurementError as exc:
-    ...     print(str(exc)[:36])
-    qml.density_matrix is not supported:
+    ...     print(str(exc)[:50])
+    qml.density_matrix is not supported in a circuit:
     """
-    raise MeasurementError(
-        "qml.density_matrix is not supported: qsym returns state vectors; use qml.state() and "
-        "form the (reduced) density matrix with NumPy"
-    )
+    from ._operations import MP_CLASSES
+    from .wires import Wires
+
+    if wires is None:
+        raise MeasurementError("qml.density_matrix(wires=...): give the wires to keep")
+    return MP_CLASSES["density_matrix"](wires=list(Wires(wires)))
 
 
 CHANNELS = ("AmplitudeDamping", "GeneralizedAmplitudeDamping", "PhaseDamping",

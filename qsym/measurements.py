@@ -12,6 +12,7 @@ True
 
 from ._operations import (
     CountsMP,
+    DensityMatrixMP,
     ExpectationMP,
     MeasurementProcess,
     ProbabilityMP,
@@ -70,7 +71,6 @@ ShadowExpvalMP = _refused("ShadowExpvalMP", "expectation values from classical s
 MutualInfoMP = _refused("MutualInfoMP", "mutual information")
 PurityMP = _refused("PurityMP", "purity")
 VnEntropyMP = _refused("VnEntropyMP", "von Neumann entropy")
-DensityMatrixMP = _refused("DensityMatrixMP", "reduced density matrix")
 
 __all__ += ["density_matrix", "MeasurementTransform", "ClassicalShadowMP", "ShadowExpvalMP", "MutualInfoMP",
             "PurityMP", "VnEntropyMP", "DensityMatrixMP"]
