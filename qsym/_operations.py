@@ -1640,18 +1640,35 @@ class _PLMeasurement(MeasurementProcess):
             return
         obs = args[0] if args else kwargs.pop("obs", None)
         wires = args[1] if len(args) > 1 else kwargs.pop("wires", None)
+        eigvals = args[2] if len(args) > 2 else kwargs.pop("eigvals", None)
         MeasurementProcess.__init__(
             self, self._kind, None if obs is None else as_observable(obs),
             None if wires is None else wires_tuple(wires))
+        if eigvals is not None:  # PennyLane's eigvals=: outcome i of the wires has value i
+            self.given_eigvals = np.asarray(eigvals)
+
+    def eigvals(self):
+        """The value of each computational basis outcome of the measured wires (after the
+        observable's diagonalizing gates), or None for bit strings.
+
+        >>> ExpectationMP(PauliX(0) @ PauliZ(1)).eigvals()
+        array([ 1., -1., -1.,  1.])
+        """
+        if getattr(self, "given_eigvals", None) is not None:
+            return self.given_eigvals
+        return None if self.obs is None else _basis_eigvals(self.obs)[1]
 
     def _wires_in(self, wire_order):
         if self.obs is not None:
             return _basis_eigvals(self.obs)[0]
         return tuple(self.wires) if self.wires else tuple(wire_order)
 
+    def _valued(self) -> bool:
+        return self.obs is not None or getattr(self, "given_eigvals", None) is not None
+
     def _eigvals_of_samples(self, samples, wire_order):
-        wires, eig = _basis_eigvals(self.obs)
-        return eig[_sample_index(samples, wire_order, wires)]
+        eig = self.eigvals()
+        return eig[_sample_index(samples, wire_order, self._wires_in(wire_order))]
 
     def process_state(self, state, wire_order):
         """The result from a state vector on ``wire_order`` (first wire most significant).
@@ -1685,14 +1702,20 @@ class _PLMeasurement(MeasurementProcess):
         np.float64(-0.5)
         """
         samples = np.asarray(samples)
+        if samples.ndim == 3:  # a batch of sample sets
+            return [self.process_samples(s, wire_order, shot_range, bin_size) for s in samples]
         if shot_range is not None:
             samples = samples[slice(*shot_range)]
-        if self.kind in ("sample", "counts") and self.obs is None:
+        if self.kind in ("sample", "counts") and not self._valued():
             cols = [list(wire_order).index(w) for w in self._wires_in(wire_order)]
             picked = samples[..., cols]
             if self.kind == "sample":
                 return picked if getattr(self, "dtype", None) is None else picked.astype(self.dtype)
-            return self._count(["".join(str(int(b)) for b in row) for row in picked])
+            rows = picked[~np.isnan(picked).any(axis=1)] if picked.dtype.kind == "f" else picked
+            keys = ["".join(str(int(b)) for b in row) for row in rows]
+            every = ([format(i, f"0{len(cols)}b") for i in range(2 ** len(cols))]
+                     if getattr(self, "all_outcomes", False) else ())
+            return self._count(keys, every)
         if self.kind == "probs":
             idx = _sample_index(samples, wire_order, self._wires_in(wire_order))
             k = len(self._wires_in(wire_order))
@@ -1701,14 +1724,16 @@ class _PLMeasurement(MeasurementProcess):
         if self.kind == "sample":
             return eig if getattr(self, "dtype", None) is None else eig.astype(self.dtype)
         if self.kind == "counts":
-            return self._count([float(e) for e in eig])
+            every = (sorted({float(e) for e in self.eigvals()})
+                     if getattr(self, "all_outcomes", False) else ())
+            return self._count([float(e) for e in eig], every)
         if bin_size is not None:
             eig = eig.reshape(-1, bin_size)
             return eig.var(axis=1) if self.kind == "var" else eig.mean(axis=1)
         return np.float64(eig.var() if self.kind == "var" else eig.mean())
 
-    def _count(self, outcomes):
-        out: dict = {}
+    def _count(self, outcomes, every=()):
+        out: dict = {k: 0 for k in every}
         for o in outcomes:
             out[o] = out.get(o, 0) + 1
         return {k: np.int64(out[k]) for k in sorted(out)}

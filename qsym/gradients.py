@@ -30,7 +30,8 @@ from . import rules as _rules
 from ._autodiff import trainable_indices
 from ._natural_gradient import adjoint_metric_tensor, metric_tensor
 from ._operations import expval
-from ._runtime import QNode
+from ._runtime import QNode, set_shots
+from ._shots import Shots
 from ._tapes import QuantumScript, light_cone_params
 from .errors import ArgumentError, DifferentiationError, RuleError
 
@@ -397,14 +398,21 @@ def _spsa_linear(tape, moves, f0):
 def _qnode_jacobian(qnode, method_options, argnum=None):
     node = qnode.update(**method_options)
 
+    def one(n, args, kwargs, diff):
+        values = n(*args, **kwargs)
+        _, jac, _ = n.flat_jacobian(args, kwargs, diff)
+        return _split(values, jac, [np.shape(args[i]) for i in diff])
+
     def jacobian(*args, **kwargs):
         diff = tuple(trainable_indices(args))
         if not diff:
             warnings.warn(NO_TRAINABLE, UserWarning, stacklevel=2)
             return ()
-        values = node(*args, **kwargs)
-        _, jac, _ = node.flat_jacobian(args, kwargs, diff)
-        return _split(values, jac, [np.shape(args[i]) for i in diff])
+        shots = node.configured_shots()
+        if isinstance(shots, Shots) and shots.has_partitioned_shots:
+            # a shot vector: one Jacobian per count, each sampled with that many shots
+            return tuple(one(set_shots(node, shots=c), args, kwargs, diff) for c in shots)
+        return one(node, args, kwargs, diff)
 
     return jacobian
 

@@ -262,3 +262,38 @@ def test_bad_input_is_refused():
         qml.gradients.param_shift(st)
     with pytest.raises(qml.ArgumentError):
         qml.gradients.param_shift("not a tape")
+
+
+def test_counts_processing_batches_all_outcomes_and_eigvals():
+    from qsym.measurements import CountsMP
+
+    samples = onp.array([[[0, 1, 1], [0, 1, 0]], [[1, 1, 0], [1, 1, 1]]], dtype=float)
+    batch = qml.counts(wires=[0, 2], all_outcomes=True).process_samples(samples, [0, 1, 2])
+    assert batch == [{"00": 1, "01": 1, "10": 0, "11": 0}, {"00": 0, "01": 0, "10": 1, "11": 1}]
+    valued = CountsMP(eigvals=[1, -1], wires=0).process_samples(samples[1], [0, 1, 2])
+    assert valued == {-1.0: 2}
+    assert list(qml.expval(qml.X(0) @ qml.Z(1)).eigvals()) == [1, -1, -1, 1]
+
+
+def test_qnode_transform_with_a_shot_vector_gives_one_jacobian_per_count():
+    dev = qml.device("default.qubit", wires=1, seed=3)
+
+    @qml.set_shots([4000, 8000])
+    @qml.qnode(dev)
+    def f(x):
+        qml.RX(x[0], 0)
+        return qml.expval(qml.Z(0))
+
+    per_count = qml.gradients.param_shift(f)(np.array([0.3]))
+    assert len(per_count) == 2
+    for g in per_count:  # each from shifted circuits of that many shots: within 5 sigma
+        assert abs(g[0] + onp.sin(0.3)) < 5 * onp.sqrt(0.5 / 4000)
+
+
+def test_density_matrix_is_refused_when_run_and_reduces_a_state():
+    m = qml.density_matrix(wires=[1])
+    rho = m.process_state(onp.array([0.6, 0.0, 0.0, 0.8]), [0, 1])
+    onp.testing.assert_allclose(rho, onp.diag([0.36, 0.64]), atol=1e-12)
+    tape = qml.tape.QuantumScript([qml.RX(0.1, 0)], [m])
+    with pytest.raises(qml.MeasurementError, match="density_matrix"):
+        _dev().execute(tape)
