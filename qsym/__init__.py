@@ -118,7 +118,7 @@ drawer = _unsupported.partial_namespace(
 # inspecting gates and decompositions); their other names raise an AttributeError
 from ._opmath import AnnotatedQueue as _AnnotatedQueue  # noqa: E402
 from . import tape  # noqa: E402
-from ._tapes import execute  # noqa: E402
+from ._tapes import apply, execute  # noqa: E402
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue)
 operation = _unsupported.partial_namespace("operation", Operation=Operation, Operator=Operation)
 from ._symbolic import check, expectation, gradient  # noqa: E402
@@ -187,7 +187,7 @@ __all__ = [
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "measure", "cond", "density_matrix", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
-    "execute", "gradients", "tape", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
+    "apply", "execute", "gradients", "tape", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",

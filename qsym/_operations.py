@@ -1860,7 +1860,7 @@ MP_CLASSES = {c._kind: c for c in (ExpectationMP, VarianceMP, ProbabilityMP, Sam
                                    StateMP, DensityMatrixMP)}
 
 
-def var(obs) -> MeasurementProcess:
+def var(obs=None, op=None) -> MeasurementProcess:
     """The variance ``<O^2> - <O>^2`` of an observable (PennyLane's ``qml.var``).
 
     Computed from two Pauli sums measured on the same state, ``O^2`` and ``O``; its
@@ -1869,7 +1869,7 @@ def var(obs) -> MeasurementProcess:
     >>> var(PauliZ(0))
     var(Observable(1 * Z(0)))
     """
-    return MeasurementProcess("var", as_observable(obs))
+    return MeasurementProcess("var", as_observable(op if obs is None else obs))
 
 
 def state() -> MeasurementProcess:
@@ -2033,12 +2033,14 @@ class _Expval:
     expval(Observable(1 * X(0)))
     """
 
-    def __call__(self, obs) -> MeasurementProcess:
+    def __call__(self, obs=None, op=None) -> MeasurementProcess:
         """The expectation value of an observable.
 
         >>> expval(PauliZ(0))
         expval(Observable(1 * Z(0)))
         """
+        if obs is None:  # PennyLane's name for it: qml.expval(op=...)
+            obs = op
         return MeasurementProcess("expval", as_observable(obs))
 
     def __getattr__(self, name):

@@ -25,7 +25,7 @@ from ._trace import Tape, active_tape, recording
 from . import devices
 from .errors import ArgumentError, DeviceError
 
-__all__ = ["QuantumScript", "QuantumTape", "make_qscript", "execute", "rebuild_op",
+__all__ = ["QuantumScript", "QuantumTape", "make_qscript", "apply", "execute", "rebuild_op",
            "device_execute", "light_cone_params", "install_device_execute"]
 
 
@@ -185,6 +185,28 @@ class QuantumScript:
         return sum(2 ** len(m.wires or self.wires) if m.kind == "probs" else
                    2 ** n if m.kind == "state" else 1 for m in self.measurements)
 
+    @property
+    def hash(self) -> int:
+        """Equal for tapes with the same gates, parameters, measurements and shots
+        (PennyLane's ``tape.hash``)."""
+        ops = tuple((op.name, tuple(op.wires), repr(op.hyper),
+                     tuple(float(np.real(getattr(p, "_value", p))) for p in op.data))
+                    for op in self.operations)
+        return hash((ops, tuple(_mp_key(m) for m in self.measurements), self.shots))
+
+    @property
+    def diagonalizing_gates(self) -> list:
+        """The gates rotating the measured observables' eigenbases to the computational
+        basis, in order (PennyLane's ``tape.diagonalizing_gates``)."""
+        out = []
+        for m in self.measurements:
+            obs = m.obs
+            if obs is not None and getattr(obs, "diagonalizing_gates", None):
+                with recording(_Recorder()):
+                    out.extend(obs.diagonalizing_gates())
+            out.extend(getattr(m, "diag", ()))
+        return out
+
     def copy(self, copy_operations=False, **update) -> "QuantumScript":
         """A copy (the gate list copied; the gates themselves too with
         ``copy_operations=True``); ``ops=``, ``measurements=``, ``shots=``,
@@ -246,6 +268,28 @@ class QuantumTape(QuantumScript):
     @property
     def queue(self) -> list:
         return self.circuit
+
+
+def apply(op, context=None):
+    """PennyLane's ``qml.apply``: record an existing gate or measurement again on the tape
+    being recorded (a QNode's, or a ``QuantumTape``'s); returns it.
+
+    >>> import qsym as qml
+    >>> op = qml.RX(0.4, wires=0)
+    >>> with qml.tape.QuantumTape() as tape:
+    ...     _ = apply(op)
+    >>> tape.operations
+    [RX(0.4, wires=[0])]
+    """
+    tape = active_tape()
+    if tape is None:
+        return op
+    if isinstance(op, MeasurementProcess):
+        if hasattr(tape, "add_measurement"):
+            tape.add_measurement(op)
+    else:
+        tape.append(op)
+    return op
 
 
 def make_qscript(fn, shots=None):

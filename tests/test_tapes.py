@@ -297,3 +297,23 @@ def test_density_matrix_is_refused_when_run_and_reduces_a_state():
     tape = qml.tape.QuantumScript([qml.RX(0.1, 0)], [m])
     with pytest.raises(qml.MeasurementError, match="density_matrix"):
         _dev().execute(tape)
+
+
+def test_apply_hash_diagonalizing_gates_and_op_keyword():
+    op, m = qml.RY(0.2, wires=0), qml.expval(op=qml.PauliX(0))
+    with qml.tape.QuantumTape() as tape:
+        qml.apply(op)
+        qml.apply(m)
+    assert tape.operations == [op] and tape.measurements == [m]
+    same = qml.tape.QuantumScript([qml.RY(0.2, wires=0)], [qml.expval(qml.PauliX(0))])
+    other = qml.tape.QuantumScript([qml.RY(0.3, wires=0)], [qml.expval(qml.PauliX(0))])
+    assert tape.hash == same.hash and tape.hash != other.hash
+    assert [g.name for g in tape.diagonalizing_gates] == ["Hadamard"]  # X's eigenbasis
+    assert qml.var(op=qml.PauliZ(1)).obs.terms == qml.var(qml.PauliZ(1)).obs.terms
+
+
+def test_math_takes_pennylanes_like_argument():
+    a = qml.math.asarray(range(3), like="numpy")
+    assert type(a) is onp.ndarray and list(a) == [0, 1, 2]
+    with pytest.raises(qml.ArgumentError, match="NumPy and autograd"):
+        qml.math.asarray([1.0], like="torch")
