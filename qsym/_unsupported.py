@@ -122,7 +122,8 @@ NAMESPACES = {
             "make_qscript are provided, and run with qml.execute / dev.execute)",
     "queuing": "PennyLane's queuing internals (qml.queuing; qml.queuing.AnnotatedQueue is "
                "provided)",
-    "workflow": "PennyLane's execution workflow (qml.workflow)",
+    "workflow": "PennyLane's execution workflow (qml.workflow; construct_tape and set_shots "
+                "are provided)",
     "qnn": "PennyLane's Keras and Torch layers (qml.qnn)",
     "data": "PennyLane's data sets (qml.data)",
     "capture": "PennyLane's program capture (qml.capture)",

@@ -29,14 +29,16 @@ from ._operations import (
     var,
 )
 from ._shots import ShotCopies, Shots
-from . import _shots
 from ._unsupported import density_matrix
 from .errors import MeasurementError
 
 import sys as _sys
+import types as _types
 
 # PennyLane's path of the class: from pennylane.measurements.shots import Shots
-_sys.modules.setdefault(__name__ + ".shots", _shots)
+_path = _types.ModuleType(__name__ + ".shots", "PennyLane's path of Shots")
+_path.Shots, _path.ShotCopies = Shots, ShotCopies
+_sys.modules.setdefault(_path.__name__, _path)
 
 __all__ = ["ShotCopies", "Shots", "CountsMP", "ExpectationMP", "MeasurementProcess",
            "ProbabilityMP", "SampleMeasurement", "SampleMP", "StateMeasurement", "StateMP",

@@ -8,7 +8,13 @@
 1
 """
 
+from collections.abc import Sequence as _Sequence
+
 from ._tapes import QuantumScript, QuantumTape, make_qscript
+
+# PennyLane's type names: a batch of tapes
+QuantumScriptBatch = _Sequence[QuantumScript]
+QuantumTapeBatch = _Sequence[QuantumScript]
 
 __all__ = ["QuantumScript", "QuantumTape", "make_qscript"]
 

@@ -317,3 +317,17 @@ def test_math_takes_pennylanes_like_argument():
     assert type(a) is onp.ndarray and list(a) == [0, 1, 2]
     with pytest.raises(qml.ArgumentError, match="NumPy and autograd"):
         qml.math.asarray([1.0], like="torch")
+
+
+def test_construct_tape_of_a_qnode_runs_and_differentiates():
+    @qml.qnode(_dev())
+    def g(a):
+        qml.RY(a, wires=1)
+        return qml.probs(wires=[1]), qml.expval(qml.PauliZ(1))
+
+    tape = qml.workflow.construct_tape(g)(0.1)
+    assert [op.name for op in tape.operations] == ["RY"] and len(tape.measurements) == 2
+    tapes, fn = qml.gradients.param_shift(tape)
+    dprobs, dz = fn(_dev().execute(tapes))
+    onp.testing.assert_allclose(dprobs, [-onp.sin(0.1) / 2, onp.sin(0.1) / 2], atol=1e-12)
+    assert dz == pytest.approx(-onp.sin(0.1), abs=1e-12)
