@@ -418,7 +418,7 @@ def _qnode_jacobian(qnode, method_options, argnum=None):
 
 
 def _split(values, jac, arg_shapes):
-    outs = values if isinstance(values, tuple) else (values,)
+    outs = tuple(values) if isinstance(values, (tuple, list)) else (values,)
     per_meas, row = [], 0
     for v in outs:
         shape = np.shape(v)
@@ -431,25 +431,44 @@ def _split(values, jac, arg_shapes):
             col += n
         row += size
         per_meas.append(per_arg[0] if len(per_arg) == 1 else tuple(per_arg))
+    if isinstance(values, list):  # the QNode returned a list: so does its Jacobian
+        return per_meas
     return per_meas[0] if not isinstance(values, tuple) else tuple(per_meas)
 
 
-def _dispatch(obj, tape_fn, qnode_options, kwargs):
+def _tape_level(qnode, tape_fn, kwargs):
+    """``hybrid=False``: the Jacobian by the gate parameters of the QNode's tape at the
+    arguments (no chain rule to the arguments), as PennyLane's."""
+    from ._tapes import execute
+    from .workflow import construct_tape
+
+    def jacobian(*args, **kw):
+        tape = construct_tape(qnode)(*args, **kw)
+        tapes, fn = tape_fn(tape, **kwargs)
+        return fn(execute(tapes, qnode.device))
+
+    return jacobian
+
+
+def _dispatch(obj, tape_fn, qnode_options, kwargs, hybrid=True):
     if isinstance(obj, QuantumScript):
         return tape_fn(obj, **kwargs)
     if isinstance(obj, QNode):
+        if not hybrid:
+            return _tape_level(obj, tape_fn, kwargs)
         return _qnode_jacobian(obj, qnode_options, kwargs.get("argnum"))
     raise ArgumentError(f"a gradient transform takes a tape or a QNode, got {obj!r}")
 
 
 def param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, fallback_fn=None,
-                f0=None, broadcast=False):
+                f0=None, broadcast=False, hybrid=True):
     """PennyLane's ``qml.gradients.param_shift``: on a tape, ``(tapes, fn)``; on a QNode, a
     function returning the Jacobian. Each trainable parameter's shifted tapes come from its
     gate's proved rule (:func:`qsym.rules.rule_for_op`; ``shifts``: one tuple of shifts per
     trainable parameter; ``gradient_recipes``: PennyLane's ``[[c, a, s], ...]`` per
     parameter); parameters no measurement depends on get zeros and no tape; variances use
-    ``d<A^2> - 2<A>d<A>``.
+    ``d<A^2> - 2<A>d<A>``. On a QNode with ``hybrid=False``: by the gate parameters of
+    its tape at the arguments (no chain rule).
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.CRX(0.4, wires=[0, 1])], [qml.expval(qml.Z(1))])
@@ -458,11 +477,12 @@ def param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, fallback_
     4
     """
     return _dispatch(tape, _tape_param_shift, {"diff_method": "parameter-shift"},
-                     dict(argnum=argnum, shifts=shifts, gradient_recipes=gradient_recipes, f0=f0))
+                     dict(argnum=argnum, shifts=shifts, gradient_recipes=gradient_recipes, f0=f0),
+                     hybrid)
 
 
 def finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="forward", f0=None,
-                validate_params=True):
+                validate_params=True, hybrid=True):
     """PennyLane's ``qml.gradients.finite_diff`` (step ``h``, ``approx_order``, ``strategy``,
     derivative order ``n``; :func:`finite_diff_coeffs`): on a tape ``(tapes, fn)`` (the
     unshifted tape first when the stencil uses it), on a QNode the Jacobian function.
@@ -477,7 +497,7 @@ def finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="forwar
                      {"diff_method": "finite-diff", "h": h, "approx_order": approx_order,
                       "strategy": strategy},
                      dict(argnum=argnum, h=h, approx_order=approx_order, n=n, strategy=strategy,
-                          f0=f0))
+                          f0=f0), hybrid)
 
 
 def spsa_grad(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center", f0=None,

@@ -31,7 +31,7 @@ ORDER = [
     "_unsupported", "templates", "qaoa", "_opmath", "_symbolic", "_plan", "_program", "_emit", "_shots",
     "_second_order", "_first", "_tiers", "_arguments", "devices", "_stages", "_executors", "_guards",
     "_runtime",
-    "_drawing", "optimize", "_natural_gradient", "_tapes", "gradients", "tape", "workflow", "_aot_numpy", "_aot", "_worker", "_distributed",
+    "_drawing", "optimize", "_natural_gradient", "_tapes", "tape", "workflow", "gradients", "_aot_numpy", "_aot", "_worker", "_distributed",
     "_minimize", "_about", "measurements",
     "__init__", "_cli", "__main__",
 ]

@@ -331,3 +331,23 @@ def test_construct_tape_of_a_qnode_runs_and_differentiates():
     dprobs, dz = fn(_dev().execute(tapes))
     onp.testing.assert_allclose(dprobs, [-onp.sin(0.1) / 2, onp.sin(0.1) / 2], atol=1e-12)
     assert dz == pytest.approx(-onp.sin(0.1), abs=1e-12)
+
+
+def test_qnode_transform_hybrid_false_and_list_outputs():
+    @qml.qnode(_dev())
+    def circuit(x):
+        qml.RX(2 * x, wires=[0])
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array(0.543)
+    # by the gate parameter 2x (no chain rule): -sin(2x); with it: -2 sin(2x)
+    assert qml.gradients.param_shift(circuit, hybrid=False)(x) == pytest.approx(-onp.sin(2 * 0.543))
+    assert qml.gradients.param_shift(circuit)(x) == pytest.approx(-2 * onp.sin(2 * 0.543))
+
+    @qml.qnode(_dev())
+    def listed(v):
+        qml.RX(v[0], 0)
+        return [qml.expval(qml.Z(0))]
+
+    out = qml.gradients.param_shift(listed)(np.array([0.1]))
+    assert isinstance(out, list) and out[0][0] == pytest.approx(-onp.sin(0.1))
