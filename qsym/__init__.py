@@ -46,11 +46,12 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from . import _cache as _cache  # noqa: E402
 # the public modules (docs/api/index.md): PennyLane's namespaces and the rule table; every
 # other module is internal (docs/design.md, "Public and internal modules")
-from . import errors, numpy, rules  # noqa: E402
+from . import errors, exceptions, numpy, rules  # noqa: E402
 from . import _gates as _gates  # noqa: E402
 from .errors import (  # noqa: E402
     ArgumentError,
     DeviceError,
+    QuantumFunctionError,
     DifferentiationError,
     GateError,
     MeasurementError,
@@ -188,8 +189,8 @@ __all__ = [
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "measure", "cond", "density_matrix", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
-    "apply", "execute", "gradients", "tape", "workflow", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
-    "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "TracingError",
+    "exceptions", "apply", "execute", "gradients", "tape", "workflow", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
+    "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",
     "templates", "layer", "ops", "qaoa", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
