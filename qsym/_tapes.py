@@ -29,6 +29,14 @@ __all__ = ["QuantumScript", "QuantumTape", "make_qscript", "apply", "execute", "
            "device_execute", "light_cone_params", "install_device_execute"]
 
 
+def _first(seen: set, key) -> bool:
+    """Whether ``key`` is new (and note it)."""
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
+
+
 class _Recorder(Tape):
     """A tape that also keeps the measurements made while it records."""
 
@@ -198,13 +206,22 @@ class QuantumScript:
     def diagonalizing_gates(self) -> list:
         """The gates rotating the measured observables' eigenbases to the computational
         basis, in order (PennyLane's ``tape.diagonalizing_gates``)."""
-        out = []
-        for m in self.measurements:
-            obs = m.obs
-            if obs is not None and getattr(obs, "diagonalizing_gates", None):
-                with recording(_Recorder()):
-                    out.extend(obs.diagonalizing_gates())
-            out.extend(getattr(m, "diag", ()))
+        from ._operations import GATE_CLASSES
+
+        out, seen = [], set()
+        with recording(_Recorder()):
+            for m in self.measurements:
+                obs = m.obs
+                if obs is None:
+                    out.extend(g for g in getattr(m, "diag", ()) if _first(seen, repr(g)))
+                elif getattr(obs, "_matrix", None) is not None:
+                    if _first(seen, ("H", tuple(obs._mwires), obs._matrix.tobytes())):
+                        out.extend(obs.diagonalizing_gates())
+                else:  # each Pauli factor of each term once (PennyLane's deduplication)
+                    for word in obs.terms:
+                        for w, p in word:
+                            if _first(seen, (w, p)):
+                                out.extend(GATE_CLASSES["Pauli" + p](w).diagonalizing_gates())
         return out
 
     def copy(self, copy_operations=False, **update) -> "QuantumScript":
