@@ -1593,6 +1593,17 @@ class MeasurementProcess(Measured):
             return (shots,) if self.obs is not None else (shots, n_wires)
         raise MeasurementError(f"{self.kind} has no fixed shape (a dict of outcomes)")
 
+    def __eq__(self, other):
+        # PennyLane's: measurements are equal by kind, observable and wires (qml.equal)
+        if not isinstance(other, MeasurementProcess):
+            return NotImplemented
+        return self is other or equal(self, other)
+
+    def __hash__(self):
+        obs = self.obs
+        terms = None if obs is None else tuple(sorted(map(repr, obs.terms)))
+        return hash((self.kind, self.wires, terms))
+
     def __repr__(self):
         if self.kind == "probs" or (self.kind in ("sample", "counts") and self.obs is None):
             return f"{self.kind}(wires={self.wires})"

@@ -351,3 +351,10 @@ def test_qnode_transform_hybrid_false_and_list_outputs():
 
     out = qml.gradients.param_shift(listed)(np.array([0.1]))
     assert isinstance(out, list) and out[0][0] == pytest.approx(-onp.sin(0.1))
+
+
+def test_measurements_compare_by_value():
+    assert qml.counts() == qml.counts() and qml.expval(2 * qml.X(0)) == qml.expval(2 * qml.X(0))
+    assert qml.expval(qml.X(0)) != qml.expval(qml.Y(0))
+    assert qml.probs(wires=[0]) != qml.probs(wires=[1])
+    assert len({qml.var(qml.Z(0)), qml.var(qml.Z(0))}) == 1
