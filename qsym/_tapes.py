@@ -354,7 +354,9 @@ _NODES: OrderedDict = OrderedDict()  # structure -> (device, QNode): compiled on
 _MAX_NODES = 512
 
 
-def _circuit_function(tape):
+def _circuit_function(tape, split=False):
+    """The tape as a circuit function of its parameters: one flat array, or (``split``)
+    one argument per parameter, so that a batch of values broadcasts (a broadcast tape)."""
     ops = [(op, len(op.data)) for op in tape.operations]
     meas = list(tape.measurements)
     single = len(meas) == 1
@@ -362,7 +364,7 @@ def _circuit_function(tape):
     def circuit(*p):
         k = 0
         for op, n in ops:
-            with_params = n and tuple(p[0][k:k + n])
+            with_params = n and tuple(p[k:k + n] if split else p[0][k:k + n])
             k += n
             type(op)(*(with_params or ()), wires=list(op.wires), **dict(op.hyper))
         return meas[0] if single else tuple(meas)
@@ -370,17 +372,17 @@ def _circuit_function(tape):
     return circuit
 
 
-def _node(tape, device):
+def _node(tape, device, split=False):
     from ._runtime import QNode
 
-    key = _structure(tape, device)
+    key = (_structure(tape, device), split)
     hit = _NODES.get(key)
     if hit is not None:
         _NODES.move_to_end(key)
         return hit[1]
     shots = tape.shots.total_shots and (list(tape.shots) if tape.shots.has_partitioned_shots
                                         else tape.shots.total_shots)
-    node = QNode(_circuit_function(tape), device, diff_method="parameter-shift",
+    node = QNode(_circuit_function(tape, split), device, diff_method="parameter-shift",
                  shots=shots or None)
     _NODES[key] = (device, node)
     if len(_NODES) > _MAX_NODES:
@@ -401,8 +403,12 @@ def _run(tape, device):
     if not tape.measurements:
         raise ArgumentError("a tape needs at least one measurement to be executed "
                             "(qml.expval, qml.probs, ...)")
-    node = _node(tape, device)
     data = tape.data
+    if any(np.ndim(d) for d in data):  # a broadcast tape: one argument per parameter
+        node = _node(tape, device, split=True)
+        return _plain(node(*[d if isinstance(d, Box) else np.asarray(d, dtype=np.float64)
+                             for d in data]))
+    node = _node(tape, device)
     if not data:
         return _plain(node())
     if any(isinstance(d, Box) for d in data):  # under qml.grad: autograd sees the call

@@ -133,7 +133,10 @@ def _assemble(tape, per_param, results, r0):
                 continue
             g = 0.0
             for c, t in terms:
-                g = g + c * part(r0 if t is None else results[t])
+                if isinstance(t, tuple):  # (tape, batch element) of a broadcast tape
+                    g = g + c * part(results[t[0]])[t[1]]
+                else:
+                    g = g + c * part(r0 if t is None else results[t])
             row.append(g if isinstance(g, Box) else np.asarray(g))
         grads.append(row)
     if n_meas == 1:
@@ -299,10 +302,47 @@ def _combine_var(tape, r0, d1, d2, squares):
     return tuple(r[0] for r in out) if n_par == 1 else tuple(tuple(r) for r in out)
 
 
-def _tape_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, f0=None, **_):
+def _broadcast_shift(tape, moves, f0):
+    """``broadcast=True``: one tape per parameter, its shifted values as a batch."""
+    if tape.batch_size is not None:
+        raise DifferentiationError(
+            "Computing the gradient of broadcasted tapes with the parameter-shift rule "
+            "using broadcasting is not supported (give broadcast=False)")
+    tapes, per_param, needs_r0 = [], [], False
+    for terms in moves:
+        row, batch = [], []
+        for c, mv in terms or ():
+            if mv is None:
+                needs_r0 = True
+                row.append((c, None))
+            else:
+                (i, value), = mv.items()
+                row.append((c, (len(tapes), len(batch))))
+                batch.append(value)
+        if batch:
+            tapes.append(tape.bind_new_parameters([np.array(batch)], [i]))
+        per_param.append(row)
+    front = needs_r0 and f0 is None
+    if front:
+        tapes.insert(0, tape)
+        per_param = [[(c, t if not isinstance(t, tuple) else (t[0] + 1, t[1])) for c, t in row]
+                     for row in per_param]
+
+    def fn(results):
+        results = list(results)
+        r0 = results[0] if front else f0
+        return _assemble(tape, per_param, results, r0)
+
+    return tapes, fn
+
+
+def _tape_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, f0=None,
+                      broadcast=False, **_):
     _check_measurements(tape, "param_shift")
     if not tape.trainable_params:
         return _no_trainable(tape)
+    if broadcast and not any(m.kind == "var" for m in tape.measurements):
+        return _broadcast_shift(tape, _shift_moves(tape, argnum, shifts, gradient_recipes), f0)
     if any(m.kind == "var" for m in tape.measurements):
         if not _active(tape, argnum):
             return _linear_transform(tape, [None] * len(tape.trainable_params))
@@ -477,8 +517,8 @@ def param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, fallback_
     4
     """
     return _dispatch(tape, _tape_param_shift, {"diff_method": "parameter-shift"},
-                     dict(argnum=argnum, shifts=shifts, gradient_recipes=gradient_recipes, f0=f0),
-                     hybrid)
+                     dict(argnum=argnum, shifts=shifts, gradient_recipes=gradient_recipes, f0=f0,
+                          broadcast=broadcast), hybrid)
 
 
 def finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="forward", f0=None,

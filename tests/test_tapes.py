@@ -358,3 +358,20 @@ def test_measurements_compare_by_value():
     assert qml.expval(qml.X(0)) != qml.expval(qml.Y(0))
     assert qml.probs(wires=[0]) != qml.probs(wires=[1])
     assert len({qml.var(qml.Z(0)), qml.var(qml.Z(0))}) == 1
+
+
+def test_broadcast_tapes_and_param_shift_broadcast():
+    dev = _dev()
+    tape = _tape()
+    tapes, fn = qml.gradients.param_shift(tape, broadcast=True)
+    assert len(tapes) == 3 and [t.batch_size for t in tapes] == [2, 4, 2]
+    jac = fn(dev.execute(tapes))
+    for i in range(3):
+        assert jac[i] == pytest.approx(_central(_f, (0.3, 0.2, 0.5), i), abs=1e-8)
+    # a tape broadcast over a non-trainable angle: one derivative per batch element
+    batched = qml.tape.QuantumScript([qml.RX(onp.array([0.3, 0.4]), 0), qml.RY(0.5, 0)],
+                                     [qml.expval(qml.Z(0))])
+    batched.trainable_params = [1]
+    tapes, fn = qml.gradients.param_shift(batched)
+    onp.testing.assert_allclose(fn(dev.execute(tapes)), -onp.cos([0.3, 0.4]) * onp.sin(0.5),
+                                atol=1e-12)
