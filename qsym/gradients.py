@@ -35,7 +35,7 @@ from ._shots import Shots
 from ._tapes import QuantumScript, light_cone_params
 from .errors import ArgumentError, DifferentiationError, RuleError
 
-__all__ = ["param_shift", "finite_diff", "spsa_grad", "finite_diff_coeffs", "metric_tensor",
+__all__ = ["param_shift", "finite_diff", "generate_shift_rule", "spsa_grad", "finite_diff_coeffs", "metric_tensor",
            "adjoint_metric_tensor", "param_shift_hessian"]
 
 NO_TRAINABLE = (
@@ -83,6 +83,42 @@ def finite_diff_coeffs(n, approx_order, strategy):
     out = np.stack([coeffs[keep], shifts[keep]])
     order = np.argsort(np.abs(out[1]), kind="stable")
     return out[:, order]
+
+
+def generate_shift_rule(frequencies, shifts=None, order=1):
+    """PennyLane's ``generate_shift_rule``: ``[[coeff, shift], ...]`` (an array) of the
+    ``order``-th derivative of a function with these frequencies, from qsym's proved rule
+    (:func:`qsym.rules.derive_rule`; ``shifts`` one per frequency); higher orders compose
+    it, shifts folded into one period when the frequencies are commensurate. Terms sorted
+    as PennyLane's: the zero shift first, then by ``|shift|``, ``+s`` before ``-s``.
+
+    >>> generate_shift_rule((1,)).round(4)
+    array([[ 0.5   ,  1.5708],
+           [-0.5   , -1.5708]])
+    >>> generate_shift_rule((1,), order=2).round(4)
+    array([[-0.5   ,  0.    ],
+           [ 0.5   , -3.1416]])
+    """
+    rule = _rules.derive_rule(list(frequencies), None if shifts is None else list(shifts))
+    first = [(c, sft) for c, _, sft in rule.numeric()]
+    terms = [(0.0, 1.0)]
+    for _ in range(int(order)):
+        terms = [(s0 + sft, c0 * c) for s0, c0 in terms for c, sft in first]
+    freqs = [float(f) for f in frequencies]
+    unit = min(freqs)
+    if order > 1 and all(abs(f / unit - round(f / unit)) < 1e-9 for f in freqs):
+        period = 2 * np.pi / unit  # commensurate: shifts equal modulo the period merge
+        terms = [(sft - period * np.floor((sft + period / 2) / period + 1e-9), c)
+                 for sft, c in terms]
+    merged: list = []
+    for sft, c in sorted(terms):
+        if merged and abs(merged[-1][0] - sft) < 1e-8:
+            merged[-1][1] += c
+        else:
+            merged.append([sft, c])
+    rows = [(c, 0.0 if abs(sft) < 1e-8 else sft) for sft, c in merged if abs(c) > 1e-12]
+    rows.sort(key=lambda r: (abs(r[1]) > 0, round(abs(r[1]), 8), -np.sign(r[1])))
+    return np.array(rows, dtype=float).reshape(-1, 2)
 
 
 # --- the tape machinery: a gradient as a linear combination of shifted tapes -----------------

@@ -375,3 +375,22 @@ def test_broadcast_tapes_and_param_shift_broadcast():
     tapes, fn = qml.gradients.param_shift(batched)
     onp.testing.assert_allclose(fn(dev.execute(tapes)), -onp.cos([0.3, 0.4]) * onp.sin(0.5),
                                 atol=1e-12)
+
+
+def test_generate_shift_rule_differentiates_trigonometric_polynomials():
+    # f(t) = 0.3 cos(t) + 0.7 sin(2t) - 0.2 cos(2t): frequencies (1, 2); exact derivatives by hand
+    def f(t):
+        return 0.3 * onp.cos(t) + 0.7 * onp.sin(2 * t) - 0.2 * onp.cos(2 * t)
+
+    def d1(t):
+        return -0.3 * onp.sin(t) + 1.4 * onp.cos(2 * t) + 0.4 * onp.sin(2 * t)
+
+    def d2(t):
+        return -0.3 * onp.cos(t) - 2.8 * onp.sin(2 * t) + 0.8 * onp.cos(2 * t)
+
+    t = 0.37
+    for order, exact in ((1, d1), (2, d2)):
+        rule = qml.gradients.generate_shift_rule((1, 2), order=order)
+        assert sum(c * f(t + s) for c, s in rule) == pytest.approx(exact(t), abs=1e-12)
+    first = qml.gradients.generate_shift_rule((1,))
+    onp.testing.assert_allclose(first, [[0.5, onp.pi / 2], [-0.5, -onp.pi / 2]])
