@@ -1266,6 +1266,16 @@ class Observable:
         a circuit, applied)."""
         return diagonalizing_gates(self)
 
+    def eigvals(self) -> np.ndarray:
+        """The value of each computational basis outcome of the observable's wires after its
+        diagonalizing gates (PennyLane's ``eigvals``: a Pauli word's products of signs, a
+        ``Hermitian``'s ascending eigenvalues).
+
+        >>> (PauliX(0) @ PauliZ(1)).eigvals()
+        array([ 1., -1., -1.,  1.])
+        """
+        return _basis_eigvals(self)[1]
+
     def matrix(self, wire_order=None) -> np.ndarray:
         """The numeric matrix on ``wire_order`` (default: the observable's wires in the
         order they appear), the first wire most significant (PennyLane's ``qml.matrix``).

@@ -394,3 +394,8 @@ def test_generate_shift_rule_differentiates_trigonometric_polynomials():
         assert sum(c * f(t + s) for c, s in rule) == pytest.approx(exact(t), abs=1e-12)
     first = qml.gradients.generate_shift_rule((1,))
     onp.testing.assert_allclose(first, [[0.5, onp.pi / 2], [-0.5, -onp.pi / 2]])
+
+
+def test_observable_eigvals_in_pennylanes_order():
+    assert list((qml.PauliX(0) @ qml.PauliY(1)).eigvals()) == [1, -1, -1, 1]
+    assert list(qml.Hermitian(onp.diag([3.0, 1.0]), wires=0).eigvals()) == [1, 3]
