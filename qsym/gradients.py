@@ -286,41 +286,56 @@ def _constant(obs) -> bool:
 
 
 def _var_transform(tape, argnum, shifts, gradient_recipes):
-    """Variances: d var(A) = d<A^2> - 2 <A> d<A>, from one set of shifted tapes measuring
-    <A> in place of var(A), and <A^2> after the tape's measurements where A^2 is not a
-    constant (A not a Pauli word); the unshifted tape first (for <A>)."""
+    """Variances: d var(A) = d<A^2> - 2 <A> d<A>, from the tape measuring <A> (and <A^2>
+    where A^2 is not a constant, i.e. A not a Pauli word)."""
     meas = tape.measurements
+    exp_tape = tape.copy(measurements=[expval(m.obs) if m.kind == "var" else m for m in meas])
     squares = {i: _square(m.obs) for i, m in enumerate(meas) if m.kind == "var"}
     squares = {i: a2 for i, a2 in squares.items() if not _constant(a2)}
-    order = sorted(squares)
-    exp_tape = tape.copy(measurements=[expval(m.obs) if m.kind == "var" else m for m in meas]
-                         + [expval(squares[i]) for i in order])
     t1, fn1 = _linear_transform(exp_tape, _shift_moves(exp_tape, argnum, shifts,
                                                        gradient_recipes), front=True)
-    total, n_par = len(exp_tape.measurements), len(tape.trainable_params)
+    t2, fn2 = [], None
+    if squares:
+        sq_tape = tape.copy(measurements=[expval(squares[i]) if i in squares else m
+                                          for i, m in enumerate(meas)])
+        t2, fn2 = _linear_transform(sq_tape, _shift_moves(sq_tape, argnum, shifts,
+                                                          gradient_recipes))
 
     def fn(results):
-        d = fn1(results)
-        per_meas = [d] if total == 1 else list(d)
-        per_meas = [[x] if n_par == 1 else list(x) for x in per_meas]
-        r0 = results[0] if total > 1 else [results[0]]
-        out = []
-        for i, m in enumerate(meas):
-            row = per_meas[i]
-            if m.kind == "var":
-                sq = per_meas[len(meas) + order.index(i)] if i in squares else [0.0] * n_par
-                row = [_keep(sq[k] - 2 * r0[i] * row[k]) for k in range(n_par)]
-            out.append(row)
-        if len(meas) == 1:
-            return out[0][0] if n_par == 1 else tuple(out[0])
-        return tuple(r[0] for r in out) if n_par == 1 else tuple(tuple(r) for r in out)
+        results = list(results)
+        d1 = fn1(results[:len(t1)])
+        d2 = fn2(results[len(t1):]) if squares else None
+        return _combine_var(tape, results[0], d1, d2, squares)
 
-    return t1, fn
+    return t1 + t2, fn
 
 
 def _keep(x):
     """``x`` as an array, unless autograd differentiates it (a box is kept)."""
     return x if isinstance(x, Box) else np.asarray(x)
+
+
+def _combine_var(tape, r0, d1, d2, squares):
+    n_meas = len(tape.measurements)
+    n_par = len(tape.trainable_params)
+
+    def entry(d, i, k):
+        x = d if n_meas == 1 else d[i]
+        return _keep(x if n_par == 1 else x[k])
+
+    out = []
+    for i, m in enumerate(tape.measurements):
+        row = []
+        for k in range(n_par):
+            g = entry(d1, i, k)
+            if m.kind == "var":
+                mean = _keep(r0 if n_meas == 1 else r0[i])
+                g = (entry(d2, i, k) if i in squares else 0.0) - 2 * mean * g
+            row.append(_keep(g))
+        out.append(row)
+    if n_meas == 1:
+        return out[0][0] if n_par == 1 else tuple(out[0])
+    return tuple(r[0] for r in out) if n_par == 1 else tuple(tuple(r) for r in out)
 
 
 def _broadcast_shift(tape, moves, f0):
