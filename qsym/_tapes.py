@@ -13,6 +13,7 @@ circuit per tape structure, so the shifted tapes of a gradient share it), and
 from __future__ import annotations
 
 import copy as _copy
+import warnings
 from collections import OrderedDict
 
 import autograd.numpy as anp
@@ -23,10 +24,29 @@ from ._operations import MeasurementProcess
 from ._shots import Shots
 from ._trace import Tape, active_tape, recording
 from . import devices
-from .errors import ArgumentError, DeviceError
+from .errors import ArgumentError, DeviceError, GateError
+from .exceptions import PennyLaneDeprecationWarning
 
 __all__ = ["QuantumScript", "QuantumTape", "make_qscript", "apply", "execute", "rebuild_op",
            "device_execute", "light_cone_params", "install_device_execute"]
+
+
+def _expanded(ops, depth, stop_at):
+    out = []
+    for op in ops:
+        keep = (depth < 1 or (stop_at is not None and stop_at(op))
+                or not getattr(op, "has_decomposition", False))
+        if keep:
+            out.append(op)
+            continue
+        with recording(_Recorder()):
+            try:
+                parts = op.decomposition()
+            except GateError:
+                out.append(op)
+                continue
+        out.extend(_expanded(parts, depth - 1, stop_at))
+    return out
 
 
 def _first(seen: set, key) -> bool:
@@ -223,6 +243,25 @@ class QuantumScript:
                             if _first(seen, (w, p)):
                                 out.extend(GATE_CLASSES["Pauli" + p](w).diagonalizing_gates())
         return out
+
+    def expand(self, depth=1, stop_at=None, expand_measurements=False):
+        """PennyLane's deprecated ``tape.expand``: a new tape with each gate replaced by its
+        decomposition, ``depth`` times (gates with none, or for which ``stop_at(op)`` is
+        true, are kept); warns as PennyLane 0.45 does. The measurements are kept
+        (``expand_measurements`` is accepted; qsym applies diagonalizing gates itself).
+
+        >>> import qsym as qml
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     QuantumScript([qml.Rot(0.1, 0.2, 0.3, wires=0)]).expand().operations
+        [RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])]
+        """
+        warnings.warn(
+            "QuantumScript.expand is deprecated and will be removed in a future release "
+            "(PennyLane 0.45; qml.devices.preprocess.decompose replaces it).",
+            PennyLaneDeprecationWarning, stacklevel=2)
+        return self.copy(ops=_expanded(self.operations, depth, stop_at), trainable_params=None)
 
     def copy(self, copy_operations=False, **update) -> "QuantumScript":
         """A copy (the gate list copied; the gates themselves too with

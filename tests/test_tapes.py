@@ -399,3 +399,16 @@ def test_generate_shift_rule_differentiates_trigonometric_polynomials():
 def test_observable_eigvals_in_pennylanes_order():
     assert list((qml.PauliX(0) @ qml.PauliY(1)).eigvals()) == [1, -1, -1, 1]
     assert list(qml.Hermitian(onp.diag([3.0, 1.0]), wires=0).eigvals()) == [1, 3]
+
+
+def test_expand_decomposes_and_warns_as_pennylane():
+    from qsym.exceptions import PennyLaneDeprecationWarning
+
+    tape = qml.tape.QuantumScript([qml.Rot(0.1, 0.2, 0.3, wires=0)], [qml.expval(qml.Z(0))])
+    with pytest.warns(PennyLaneDeprecationWarning, match="expand"):
+        new = tape.expand()
+    assert [op.name for op in new.operations] == ["RZ", "RY", "RZ"]
+    assert new.get_parameters() == [0.1, 0.2, 0.3] and new.shots is tape.shots
+    # the decomposition is the same circuit: the same value
+    dev = _dev(1)
+    assert dev.execute(new) == pytest.approx(dev.execute(tape), abs=1e-12)
