@@ -24,7 +24,7 @@ from ._operations import MeasurementProcess
 from ._shots import Shots
 from ._trace import Tape, active_tape, recording
 from . import devices
-from .errors import ArgumentError, DeviceError, GateError
+from .errors import ArgumentError, DeviceError, GateError, QuantumFunctionError
 from .exceptions import PennyLaneDeprecationWarning
 
 __all__ = ["QuantumScript", "QuantumTape", "make_qscript", "apply", "execute", "rebuild_op",
@@ -47,6 +47,35 @@ def _expanded(ops, depth, stop_at):
                 continue
         out.extend(_expanded(parts, depth - 1, stop_at))
     return out
+
+
+_LETTER = {"PauliX": "X", "PauliY": "Y", "PauliZ": "Z", "Identity": None}
+
+
+def _letters(tape, m) -> dict:
+    """``{wire: basis}`` a measurement reads its wires in (Pauli letters; "Z" for bit
+    strings; a Hermitian's own basis)."""
+    if m.obs is not None:
+        if getattr(m.obs, "_matrix", None) is not None:
+            return {w: ("H", id(m.obs)) for w in m.obs._mwires}
+        return {w: p for word in m.obs.terms for w, p in word}
+    op = getattr(m, "op", None)
+    if op is not None and getattr(op, "name", None) in _LETTER:
+        return {w: _LETTER[op.name] for w in op.wires if _LETTER[op.name]}
+    return {w: "Z" for w in (m.wires or tape.wires)}
+
+
+def _check_qubitwise_commuting(tape) -> None:
+    """PennyLane's check of ``expand(expand_measurements=True)``: measurements sharing a
+    wire must read it in the same basis."""
+    basis: dict = {}
+    for m in tape.measurements:
+        for w, b in _letters(tape, m).items():
+            if basis.setdefault(w, b) != b:
+                raise QuantumFunctionError(
+                    "Only observables that are qubit-wise commuting Pauli words can be "
+                    "returned on the same wire, some of the following measurements do not "
+                    f"commute:\n{tape.measurements}")
 
 
 def _first(seen: set, key) -> bool:
@@ -261,6 +290,8 @@ class QuantumScript:
             "QuantumScript.expand is deprecated and will be removed in a future release "
             "(PennyLane 0.45; qml.devices.preprocess.decompose replaces it).",
             PennyLaneDeprecationWarning, stacklevel=2)
+        if expand_measurements:
+            _check_qubitwise_commuting(self)
         return self.copy(ops=_expanded(self.operations, depth, stop_at), trainable_params=None)
 
     def copy(self, copy_operations=False, **update) -> "QuantumScript":

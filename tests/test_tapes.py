@@ -412,3 +412,13 @@ def test_expand_decomposes_and_warns_as_pennylane():
     # the decomposition is the same circuit: the same value
     dev = _dev(1)
     assert dev.execute(new) == pytest.approx(dev.execute(tape), abs=1e-12)
+
+
+def test_expand_measurements_refuses_measurements_in_two_bases_on_a_wire():
+    ok = qml.tape.QuantumScript([qml.RX(0.3, 0)],
+                                [qml.expval(qml.X(0)), qml.var(qml.X(0) @ qml.Z(1))])
+    bad = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.X(0)), qml.sample(wires=[0])])
+    with pytest.warns(UserWarning):
+        ok.expand(expand_measurements=True)
+        with pytest.raises(qml.QuantumFunctionError, match="qubit-wise commuting"):
+            bad.expand(expand_measurements=True)
