@@ -27,7 +27,7 @@ from . import devices
 from .errors import ArgumentError, DeviceError, GateError, QuantumFunctionError
 from .exceptions import PennyLaneDeprecationWarning
 
-__all__ = ["QuantumScript", "QuantumTape", "make_qscript", "apply", "execute", "rebuild_op",
+__all__ = ["QuantumScript", "QuantumTape", "make_qscript", "apply", "expand_tape_state_prep", "execute", "rebuild_op",
            "device_execute", "light_cone_params", "install_device_execute"]
 
 
@@ -377,6 +377,23 @@ def apply(op, context=None):
     else:
         tape.append(op)
     return op
+
+
+def expand_tape_state_prep(tape, skip_first=True):
+    """PennyLane's deprecated ``expand_tape_state_prep``: qsym's state preparations
+    (``StatePrep``, ``BasisState``, ...) are already gates when they are made, so this is a
+    copy of the tape; warns as PennyLane 0.45 does.
+
+    >>> import qsym as qml, warnings
+    >>> t = QuantumScript([qml.BasisState([1], wires=0)], [qml.expval(qml.Z(0))])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     expand_tape_state_prep(t).operations
+    [X(0)]
+    """
+    warnings.warn("expand_tape_state_prep is deprecated (PennyLane 0.45); qsym's state "
+                  "preparations are gates already", PennyLaneDeprecationWarning, stacklevel=2)
+    return tape.copy()
 
 
 def make_qscript(fn, shots=None):

@@ -10,13 +10,13 @@
 
 from collections.abc import Sequence as _Sequence
 
-from ._tapes import QuantumScript, QuantumTape, make_qscript
+from ._tapes import QuantumScript, QuantumTape, expand_tape_state_prep, make_qscript
 
 # PennyLane's type names: a batch of tapes
 QuantumScriptBatch = _Sequence[QuantumScript]
 QuantumTapeBatch = _Sequence[QuantumScript]
 
-__all__ = ["QuantumScript", "QuantumTape", "make_qscript"]
+__all__ = ["QuantumScript", "QuantumTape", "make_qscript", "expand_tape_state_prep"]
 
 
 def __getattr__(name: str):
