@@ -380,19 +380,20 @@ def apply(op, context=None):
 
 
 def expand_tape_state_prep(tape, skip_first=True):
-    """PennyLane's deprecated ``expand_tape_state_prep``: qsym's state preparations
-    (``StatePrep``, ``BasisState``, ...) are already gates when they are made, so this is a
-    copy of the tape; warns as PennyLane 0.45 does.
+    """PennyLane's deprecated ``expand_tape_state_prep``: a copy of the tape (qsym
+    decomposes state preparations, ``StatePrep``, ``BasisState``, ..., itself when the
+    circuit runs; PennyLane's decompositions of them are not reproduced); warns as
+    PennyLane 0.45 does.
 
     >>> import qsym as qml, warnings
-    >>> t = QuantumScript([qml.BasisState([1], wires=0)], [qml.expval(qml.Z(0))])
+    >>> t = QuantumScript([qml.RX(0.1, wires=0)], [qml.expval(qml.Z(0))])
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")
     ...     expand_tape_state_prep(t).operations
-    [X(0)]
+    [RX(0.1, wires=[0])]
     """
-    warnings.warn("expand_tape_state_prep is deprecated (PennyLane 0.45); qsym's state "
-                  "preparations are gates already", PennyLaneDeprecationWarning, stacklevel=2)
+    warnings.warn("expand_tape_state_prep is deprecated (PennyLane 0.45); qsym decomposes "
+                  "state preparations itself", PennyLaneDeprecationWarning, stacklevel=2)
     return tape.copy()
 
 
