@@ -6,8 +6,8 @@ circuit per tape structure, so the shifted tapes of a gradient share it), and
 
 >>> import qsym as qml
 >>> tape = qml.tape.QuantumScript([qml.RX(0.5, wires=0)], [qml.expval(qml.PauliZ(0))])
->>> float(qml.execute([tape], qml.device("default.qubit", wires=1))[0])  # cos(0.5)
-0.8775825618903728
+>>> round(float(qml.execute([tape], qml.device("default.qubit", wires=1))[0]), 12)  # cos(0.5)
+0.87758256189
 """
 
 from __future__ import annotations
@@ -330,7 +330,7 @@ class QuantumTape(QuantumScript):
 
     >>> import qsym as qml
     >>> with qml.tape.QuantumTape() as tape:
-    ...     qml.RX(0.3, wires=0)
+    ...     _ = qml.RX(0.3, wires=0)
     ...     m = qml.expval(qml.PauliZ(0))
     >>> [op.name for op in tape.operations], tape.measurements == [m]
     (['RX'], True)

@@ -12,8 +12,8 @@ trainable arguments by that method (qsym's compiled gradient).
 >>> import qsym as qml
 >>> tape = qml.tape.QuantumScript([qml.RX(0.3, wires=0)], [qml.expval(qml.PauliZ(0))])
 >>> tapes, fn = qml.gradients.param_shift(tape)
->>> len(tapes), [t.get_parameters() for t in tapes]
-(2, [[1.8707963267948966], [-1.2707963267948966]])
+>>> len(tapes), [[round(p, 12) for p in t.get_parameters()] for t in tapes]  # 0.3 +- pi/2
+(2, [[1.870796326795], [-1.270796326795]])
 >>> round(float(fn(qml.device("default.qubit", wires=1).execute(tapes))), 10)  # -sin(0.3)
 -0.2955202067
 """
