@@ -33,9 +33,9 @@ from ._operations import expval
 from ._runtime import QNode, set_shots
 from ._shots import Shots
 from ._tapes import QuantumScript, light_cone_params
-from .errors import ArgumentError, DifferentiationError, RuleError
+from .errors import ArgumentError, DifferentiationError, QuantumFunctionError, RuleError
 
-__all__ = ["param_shift", "finite_diff", "generate_shift_rule", "spsa_grad", "finite_diff_coeffs", "metric_tensor",
+__all__ = ["param_shift", "finite_diff", "generate_shift_rule", "BroadcastGradientError", "spsa_grad", "finite_diff_coeffs", "metric_tensor",
            "adjoint_metric_tensor", "param_shift_hessian"]
 
 NO_TRAINABLE = (
@@ -134,11 +134,34 @@ def _chosen(tape, argnum):
     return sorted(int(a) for a in chosen)
 
 
-def _active(tape, argnum):
+class BroadcastGradientError(DifferentiationError, NotImplementedError):
+    """A gradient transform asked for the derivative by a broadcast parameter (a gate given
+    a batch of angles), which PennyLane does not support either (its
+    ``NotImplementedError``): make that parameter non-trainable, or differentiate each
+    batch element's tape.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX([0.4, 0.2], 0)], [qml.expval(qml.PauliZ(0))])
+    >>> try:
+    ...     qml.gradients.finite_diff(t)
+    ... except BroadcastGradientError as exc:
+    ...     print(str(exc)[:43])
+    Computing the gradient of broadcasted tapes
+    """
+
+
+def _active(tape, argnum, what="parameter-shift rule"):
     """``{position: data index}`` of the parameters with a possibly non-zero derivative."""
     reach = light_cone_params(tape)
     trainable = tape.trainable_params
-    return {k: trainable[k] for k in _chosen(tape, argnum) if trainable[k] in reach}
+    data = tape.data
+    out = {k: trainable[k] for k in _chosen(tape, argnum) if trainable[k] in reach}
+    if any(np.ndim(data[i]) for i in out.values()):
+        raise BroadcastGradientError(
+            "Computing the gradient of broadcasted tapes with respect to the broadcasted "
+            f"parameters using the {what} gradient transform is currently not supported. "
+            "(qsym: set tape.trainable_params to the parameters that are not broadcast)")
+    return out
 
 
 def _shifted_tape(tape, moves):
@@ -394,7 +417,7 @@ def _tape_finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="
         return _no_trainable(tape)
     coeffs, offsets = finite_diff_coeffs(n, approx_order, strategy)
     data = tape.data
-    active = _active(tape, argnum)
+    active = _active(tape, argnum, "finite difference")
     moves = []
     for k in range(len(tape.trainable_params)):
         if k not in active:
@@ -426,7 +449,7 @@ def _tape_spsa(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center"
     coeffs, offsets = finite_diff_coeffs(n, approx_order, strategy)
     data = tape.data
     trainable = tape.trainable_params
-    active = _active(tape, argnum)
+    active = _active(tape, argnum, "SPSA")
     indices = sorted(active)
     moves = [[] if k in active else None for k in range(len(trainable))]
     for rep in range(num_directions):
@@ -481,9 +504,10 @@ def _qnode_jacobian(qnode, method_options, argnum=None):
 
     def jacobian(*args, **kwargs):
         diff = tuple(trainable_indices(args))
-        if not diff:
-            warnings.warn(NO_TRAINABLE, UserWarning, stacklevel=2)
-            return ()
+        if not diff:  # PennyLane's error for a QNode transform
+            raise QuantumFunctionError(
+                "No trainable parameters. (qsym: the arguments differentiated are tensors "
+                "with requires_grad=True, e.g. qsym.numpy arrays)")
         shots = node.configured_shots()
         if isinstance(shots, Shots) and shots.has_partitioned_shots:
             # a shot vector: one Jacobian per count, each sampled with that many shots

@@ -422,3 +422,19 @@ def test_expand_measurements_refuses_measurements_in_two_bases_on_a_wire():
         ok.expand(expand_measurements=True)
         with pytest.raises(qml.QuantumFunctionError, match="qubit-wise commuting"):
             bad.expand(expand_measurements=True)
+
+
+def test_refusals_of_broadcast_trainables_and_of_qnodes_without_trainables():
+    batched = qml.tape.QuantumScript([qml.RX([0.4, 0.2], 0)], [qml.expval(qml.PauliZ(0))])
+    for transform in (qml.gradients.param_shift, qml.gradients.finite_diff,
+                      qml.gradients.spsa_grad):
+        with pytest.raises(NotImplementedError, match="broadcasted parameters"):
+            transform(batched)
+
+    @qml.qnode(_dev())
+    def circuit(w):
+        qml.RX(w[0], 0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.QuantumFunctionError, match="No trainable parameters"):
+        qml.gradients.finite_diff(circuit)([0.1, 0.2])  # a list: not trainable
