@@ -46,11 +46,12 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from . import _cache as _cache  # noqa: E402
 # the public modules (docs/api/index.md): PennyLane's namespaces and the rule table; every
 # other module is internal (docs/design.md, "Public and internal modules")
-from . import errors, numpy, rules  # noqa: E402
+from . import errors, exceptions, numpy, rules  # noqa: E402
 from . import _gates as _gates  # noqa: E402
 from .errors import (  # noqa: E402
     ArgumentError,
     DeviceError,
+    QuantumFunctionError,
     DifferentiationError,
     GateError,
     MeasurementError,
@@ -116,9 +117,9 @@ drawer = _unsupported.partial_namespace(
     "drawer", use_style=_use_style, available_styles=_available_styles)
 # PennyLane's qml.tape, qml.queuing and qml.operation: the names qsym provides (for
 # inspecting gates and decompositions); their other names raise an AttributeError
-from ._opmath import AnnotatedQueue as _AnnotatedQueue, QuantumScript as _QuantumScript  # noqa: E402
-tape = _unsupported.partial_namespace("tape", QuantumScript=_QuantumScript,
-                                      QuantumTape=_QuantumScript)
+from ._opmath import AnnotatedQueue as _AnnotatedQueue  # noqa: E402
+from . import tape  # noqa: E402
+from ._tapes import apply, execute  # noqa: E402
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue)
 operation = _unsupported.partial_namespace("operation", Operation=Operation, Operator=Operation)
 from ._symbolic import check, expectation, gradient  # noqa: E402
@@ -138,6 +139,8 @@ from ._minimize import OptimizeResult, minimize  # noqa: E402
 from ._distributed import WorkerError, sweep  # noqa: E402
 from ._about import about  # noqa: E402
 from ._natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tensor  # noqa: E402
+from . import gradients  # noqa: E402
+from . import workflow  # noqa: E402
 
 # one class per gate-table row: qml.RX, qml.CNOT, ... qsym's own gates are fixed, bound
 # here once; gates of your own (qml.define_gate) are looked up at each use (__getattr__),
@@ -186,8 +189,8 @@ __all__ = [
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "measure", "cond", "density_matrix", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
-    "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
-    "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "TracingError",
+    "exceptions", "apply", "execute", "gradients", "tape", "workflow", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
+    "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",
     "templates", "layer", "ops", "qaoa", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",

@@ -336,6 +336,8 @@ def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="au
     if isinstance(diff_method, str) and diff_method in ALL_INTERFACES:
         # PennyLane's third positional argument is the interface
         interface, diff_method = diff_method, "parameter-shift"
+    # a gradient transform (qml.gradients.param_shift, finite_diff) names its method
+    diff_method = getattr(diff_method, "qsym_diff_method", diff_method)
     if diff_method == "device":  # PennyLane: the device's own method (lightning: adjoint)
         diff_method = "adjoint"
     if diff_method not in DIFF_METHODS and diff_method is not None:

@@ -68,6 +68,8 @@ class Measurement:
     groups: int = field(default=0, compare=False)
     # qml.counts(all_outcomes=True): every outcome a key (sampled in Python, not compiled)
     all_outcomes: bool = field(default=False, compare=False)
+    # qml.sample(dtype=...): the samples' NumPy dtype (cast in Python, not compiled)
+    dtype: object = field(default=None, compare=False)
 
     @property
     def wires(self) -> tuple[int, ...]:

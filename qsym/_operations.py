@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import sympy as sp
+from autograd.tracer import Box
 
 from .errors import GateError, MeasurementError, RemovedGateError, TracingError, WireError
 from ._gates import GATES, PAULI, REGISTRY, gate_def
@@ -65,6 +66,11 @@ def _check_param(name: str, value):
             raise GateError(f"{name}: parameter {value!r} is not a number")
         if value.is_real is False:
             raise GateError(f"{name}: parameter {value} is not real; gate angles must be real")
+        return value
+    if isinstance(value, Box) and hasattr(active_tape(), "add_measurement"):
+        # an autograd box in a gate recorded on a tape (qml.tape.QuantumTape, a queue):
+        # kept, so that executing the tape is differentiated by autograd (qsym._tapes)
+        _check_param(name, value._value)
         return value
     if isinstance(value, (bool, np.bool_)):
         raise GateError(f"{name}: parameter must be a real number, got a bool {value!r}")
@@ -155,6 +161,8 @@ PARAM_NAMES = {
 # PennyLane keywords that do not change a gate's unitary (auxiliary wires of its
 # decomposition): accepted and left out
 _IGNORED_KEYWORDS = {"MultiControlledX": ("work_wires", "work_wire_type")}
+# gates whose first positional argument is the wires in PennyLane (then control_values)
+_WIRES_FIRST = frozenset({"MultiControlledX"})
 
 
 # gates PennyLane prints by a short name and their wire: X(0), H('a'), I()
@@ -210,6 +218,8 @@ class Operation:
             args = tuple(args) + tuple(hyper.pop(p) for p in named)
         for ignored in _IGNORED_KEYWORDS.get(name, ()):
             hyper.pop(ignored, None)
+        if name in _WIRES_FIRST and wires is None and args:  # MultiControlledX([0, 1, 2])
+            wires, args = args[0], args[1:]
         unknown = set(hyper) - set(row.hyper)
         if unknown:
             raise GateError(f"{name} got unexpected keyword argument(s) {sorted(unknown)}")
@@ -1256,6 +1266,16 @@ class Observable:
         a circuit, applied)."""
         return diagonalizing_gates(self)
 
+    def eigvals(self) -> np.ndarray:
+        """The value of each computational basis outcome of the observable's wires after its
+        diagonalizing gates (PennyLane's ``eigvals``: a Pauli word's products of signs, a
+        ``Hermitian``'s ascending eigenvalues).
+
+        >>> (PauliX(0) @ PauliZ(1)).eigvals()
+        array([ 1., -1., -1.,  1.])
+        """
+        return _basis_eigvals(self)[1]
+
     def matrix(self, wire_order=None) -> np.ndarray:
         """The numeric matrix on ``wire_order`` (default: the observable's wires in the
         order they appear), the first wire most significant (PennyLane's ``qml.matrix``).
@@ -1528,12 +1548,20 @@ class MeasurementProcess(Measured):
     probs(wires=(0, 1))
     """
 
+    def __new__(cls, *args, **kwargs):
+        # MeasurementProcess("expval", ...) makes PennyLane's class of that kind
+        if cls is MeasurementProcess and args and isinstance(args[0], str):
+            cls = MP_CLASSES.get(args[0], cls)
+        return object.__new__(cls)
+
     def __init__(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
         self.kind = kind
         self.obs = obs
         tape = active_tape()
         if tape is not None and obs is not None:
             tape.measured(getattr(obs, "_gates", ()))
+        if tape is not None and hasattr(tape, "add_measurement"):  # a QuantumTape records it
+            tape.add_measurement(self)
         self.wires = wires
         # gates rotating an observable's eigenbasis to the computational one
         # (probs(op=...)); applied after the circuit's gates, to its wires only
@@ -1575,6 +1603,17 @@ class MeasurementProcess(Measured):
             return (shots,) if self.obs is not None else (shots, n_wires)
         raise MeasurementError(f"{self.kind} has no fixed shape (a dict of outcomes)")
 
+    def __eq__(self, other):
+        # PennyLane's: measurements are equal by kind, observable and wires (qml.equal)
+        if not isinstance(other, MeasurementProcess):
+            return NotImplemented
+        return self is other or equal(self, other)
+
+    def __hash__(self):
+        obs = self.obs
+        terms = None if obs is None else tuple(sorted(map(repr, obs.terms)))
+        return hash((self.kind, self.wires, terms))
+
     def __repr__(self):
         if self.kind == "probs" or (self.kind in ("sample", "counts") and self.obs is None):
             return f"{self.kind}(wires={self.wires})"
@@ -1583,7 +1622,266 @@ class MeasurementProcess(Measured):
         return f"{self.kind}({self.obs!r})"
 
 
-def var(obs) -> MeasurementProcess:
+def _basis_eigvals(obs):
+    """``(wires, eigenvalues)``: the observable's eigenvalue for each computational basis
+    state of its wires after its diagonalizing gates (PennyLane's ``eigvals`` order: a
+    Pauli word's product of signs, a Hermitian's ascending eigenvalues)."""
+    matrix = getattr(obs, "_matrix", None)
+    if matrix is not None:
+        return tuple(obs._mwires), np.linalg.eigvalsh(matrix)
+    wires = tuple(obs.wires)
+    k = len(wires)
+    bits = (np.arange(2**k)[:, None] >> np.arange(k - 1, -1, -1)[None, :]) & 1
+    if len(obs.terms) == 1:
+        (word, c), = obs.terms.items()
+        on = [wires.index(w) for w, _ in word]
+        return wires, float(c) * np.prod(1 - 2 * bits[:, on], axis=1)
+    if all(p == "Z" for word in obs.terms for _, p in word):
+        return wires, np.real(np.diag(obs.matrix(wire_order=list(wires))))
+    raise MeasurementError(
+        f"{obs!r} is a sum of non-commuting terms: it has no eigenvalues per sample "
+        "(measure each term, or process a state)")
+
+
+def _sample_index(samples, wire_order, wires):
+    cols = [list(wire_order).index(w) for w in wires]
+    sub = np.asarray(samples)[..., cols].astype(int)
+    return sub @ (1 << np.arange(len(cols) - 1, -1, -1)) if cols else np.zeros(len(sub), int)
+
+
+class _PLMeasurement(MeasurementProcess):
+    """PennyLane's ``*MP`` classes: ``ExpectationMP(obs=..., wires=...)``, and the
+    post-processing methods ``process_state``, ``process_samples``, ``process_counts``."""
+
+    _kind = ""
+
+    def __init__(self, *args, **kwargs):
+        if args and args[0] == self._kind:
+            MeasurementProcess.__init__(self, *args, **kwargs)
+            return
+        obs = args[0] if args else kwargs.pop("obs", None)
+        wires = args[1] if len(args) > 1 else kwargs.pop("wires", None)
+        eigvals = args[2] if len(args) > 2 else kwargs.pop("eigvals", None)
+        MeasurementProcess.__init__(
+            self, self._kind, None if obs is None else as_observable(obs),
+            None if wires is None else wires_tuple(wires))
+        if eigvals is not None:  # PennyLane's eigvals=: outcome i of the wires has value i
+            self.given_eigvals = np.asarray(eigvals)
+
+    def eigvals(self):
+        """The value of each computational basis outcome of the measured wires (after the
+        observable's diagonalizing gates), or None for bit strings.
+
+        >>> ExpectationMP(PauliX(0) @ PauliZ(1)).eigvals()
+        array([ 1., -1., -1.,  1.])
+        """
+        if getattr(self, "given_eigvals", None) is not None:
+            return self.given_eigvals
+        return None if self.obs is None else _basis_eigvals(self.obs)[1]
+
+    def _wires_in(self, wire_order):
+        if self.obs is not None:
+            return _basis_eigvals(self.obs)[0]
+        return tuple(self.wires) if self.wires else tuple(wire_order)
+
+    def _valued(self) -> bool:
+        return self.obs is not None or getattr(self, "given_eigvals", None) is not None
+
+    def _eigvals_of_samples(self, samples, wire_order):
+        eig = self.eigvals()
+        return eig[_sample_index(samples, wire_order, self._wires_in(wire_order))]
+
+    def process_state(self, state, wire_order):
+        """The result from a state vector on ``wire_order`` (first wire most significant).
+
+        >>> ExpectationMP(PauliZ(0)).process_state(np.array([0.6, 0.8]), wire_order=[0]).round(6)
+        np.float64(-0.28)
+        """
+        psi = np.asarray(state).reshape(-1)
+        if self.kind == "state":
+            return psi
+        probs = np.abs(psi) ** 2
+        if self.kind == "probs":
+            n = len(wire_order)
+            p = probs.reshape((2,) * n)
+            keep = [list(wire_order).index(w) for w in self._wires_in(wire_order)]
+            drop = tuple(i for i in range(n) if i not in keep)
+            p = np.sum(p, axis=drop) if drop else p
+            order = sorted(range(len(keep)), key=lambda j: keep[j])
+            return np.transpose(p, [order.index(j) for j in range(len(keep))]).reshape(-1)
+        M = self.obs.matrix(wire_order=list(wire_order))
+        mean = float(np.real(np.vdot(psi, M @ psi)))
+        if self.kind == "var":
+            return np.float64(float(np.real(np.vdot(M @ psi, M @ psi))) - mean**2)
+        return np.float64(mean)
+
+    def process_samples(self, samples, wire_order, shot_range=None, bin_size=None):
+        """The result from computational-basis samples (rows of 0/1 on ``wire_order``,
+        taken after the observable's diagonalizing gates), as PennyLane's.
+
+        >>> ExpectationMP(PauliZ(0)).process_samples(np.array([[0], [1], [1], [1]]), [0])
+        np.float64(-0.5)
+        """
+        samples = np.asarray(samples)
+        if samples.ndim == 3:  # a batch of sample sets
+            return [self.process_samples(s, wire_order, shot_range, bin_size) for s in samples]
+        if shot_range is not None:
+            samples = samples[slice(*shot_range)]
+        if self.kind in ("sample", "counts") and not self._valued():
+            cols = [list(wire_order).index(w) for w in self._wires_in(wire_order)]
+            picked = samples[..., cols]
+            if self.kind == "sample":
+                return picked if getattr(self, "dtype", None) is None else picked.astype(self.dtype)
+            rows = picked[~np.isnan(picked).any(axis=1)] if picked.dtype.kind == "f" else picked
+            keys = ["".join(str(int(b)) for b in row) for row in rows]
+            every = ([format(i, f"0{len(cols)}b") for i in range(2 ** len(cols))]
+                     if getattr(self, "all_outcomes", False) else ())
+            return self._count(keys, every)
+        if self.kind == "probs":
+            idx = _sample_index(samples, wire_order, self._wires_in(wire_order))
+            k = len(self._wires_in(wire_order))
+            return np.bincount(idx, minlength=2**k) / len(idx)
+        eig = self._eigvals_of_samples(samples, wire_order)
+        if self.kind == "sample":
+            return eig if getattr(self, "dtype", None) is None else eig.astype(self.dtype)
+        if self.kind == "counts":
+            every = (sorted({float(e) for e in self.eigvals()})
+                     if getattr(self, "all_outcomes", False) else ())
+            return self._count([float(e) for e in eig], every)
+        if bin_size is not None:
+            eig = eig.reshape(-1, bin_size)
+            return eig.var(axis=1) if self.kind == "var" else eig.mean(axis=1)
+        return np.float64(eig.var() if self.kind == "var" else eig.mean())
+
+    def _count(self, outcomes, every=()):
+        out: dict = {k: 0 for k in every}
+        for o in outcomes:
+            out[o] = out.get(o, 0) + 1
+        return {k: np.int64(out[k]) for k in sorted(out)}
+
+    def process_counts(self, counts: dict, wire_order):
+        """The result from a dict of bit strings (on ``wire_order``) to counts.
+
+        >>> ExpectationMP(PauliZ(0)).process_counts({"0": 3, "1": 1}, wire_order=[0])
+        np.float64(0.5)
+        """
+        rows = np.array([[int(b) for b in k] for k in counts])
+        weights = np.array([counts[k] for k in counts], dtype=float)
+        if self.kind == "probs":
+            idx = _sample_index(rows, wire_order, self._wires_in(wire_order))
+            k = len(self._wires_in(wire_order))
+            return np.bincount(idx, weights=weights, minlength=2**k) / weights.sum()
+        if self.kind == "counts":
+            return dict(counts)
+        eig = self._eigvals_of_samples(rows, wire_order)
+        mean = float(np.dot(eig, weights) / weights.sum())
+        if self.kind == "var":
+            return np.float64(float(np.dot(eig**2, weights) / weights.sum()) - mean**2)
+        return np.float64(mean)
+
+
+class SampleMeasurement(_PLMeasurement):
+    """PennyLane's base class of measurements computed from samples.
+
+    >>> isinstance(expval(PauliZ(0)), SampleMeasurement), isinstance(state(), SampleMeasurement)
+    (True, False)
+    """
+
+
+class StateMeasurement(_PLMeasurement):
+    """PennyLane's base class of measurements computed from the state.
+
+    >>> isinstance(probs(wires=0), StateMeasurement), isinstance(sample(wires=0), StateMeasurement)
+    (True, False)
+    """
+
+
+class ExpectationMP(SampleMeasurement, StateMeasurement):
+    """PennyLane's class of ``qml.expval``.
+
+    >>> isinstance(expval(PauliZ(0)), ExpectationMP)
+    True
+    """
+    _kind = "expval"
+
+
+class VarianceMP(SampleMeasurement, StateMeasurement):
+    """PennyLane's class of ``qml.var``.
+
+    >>> isinstance(var(PauliZ(0)), VarianceMP)
+    True
+    """
+    _kind = "var"
+
+
+class ProbabilityMP(SampleMeasurement, StateMeasurement):
+    """PennyLane's class of ``qml.probs``.
+
+    >>> ProbabilityMP(wires=[0]).process_state(np.array([0.6, 0.8]), [0]).round(2)
+    array([0.36, 0.64])
+    """
+    _kind = "probs"
+
+
+class SampleMP(SampleMeasurement):
+    """PennyLane's class of ``qml.sample``.
+
+    >>> isinstance(sample(wires=0), SampleMP)
+    True
+    """
+    _kind = "sample"
+
+
+class CountsMP(SampleMeasurement):
+    """PennyLane's class of ``qml.counts``.
+
+    >>> CountsMP(wires=[0]).process_samples(np.array([[0], [1], [1]]), [0])
+    {'0': np.int64(1), '1': np.int64(2)}
+    """
+    _kind = "counts"
+
+
+class StateMP(StateMeasurement):
+    """PennyLane's class of ``qml.state``.
+
+    >>> isinstance(state(), StateMP)
+    True
+    """
+    _kind = "state"
+
+
+class DensityMatrixMP(StateMeasurement):
+    """PennyLane's class of ``qml.density_matrix(wires)``: the reduced density matrix. qsym
+    computes it from a state (``process_state``) but not in a circuit: a circuit or tape
+    that measures it raises :class:`~qsym.errors.MeasurementError` (return ``qml.state()``
+    and reduce it with ``process_state``).
+
+    >>> DensityMatrixMP(wires=[0]).process_state(np.array([0.6, 0, 0, 0.8]), [0, 1]).real
+    array([[0.36, 0.  ],
+           [0.  , 0.64]])
+    """
+    _kind = "density_matrix"
+    refusal = (
+        "qml.density_matrix is not supported in a circuit: qsym returns state vectors; "
+        "return qml.state() and reduce it with "
+        "qml.measurements.DensityMatrixMP(wires=...).process_state(state, wire_order)")
+
+    def process_state(self, state, wire_order):
+        """The reduced density matrix of ``self.wires`` (in that order) of a pure state."""
+        order = list(wire_order)
+        n = len(order)
+        psi = np.asarray(state, dtype=complex).reshape((2,) * n)
+        keep = [order.index(w) for w in self.wires]
+        rest = [i for i in range(n) if i not in keep]
+        m = np.transpose(psi, keep + rest).reshape(2 ** len(keep), -1)
+        return m @ m.conj().T
+
+
+MP_CLASSES = {c._kind: c for c in (ExpectationMP, VarianceMP, ProbabilityMP, SampleMP, CountsMP,
+                                   StateMP, DensityMatrixMP)}
+
+
+def var(obs=None, op=None) -> MeasurementProcess:
     """The variance ``<O^2> - <O>^2`` of an observable (PennyLane's ``qml.var``).
 
     Computed from two Pauli sums measured on the same state, ``O^2`` and ``O``; its
@@ -1592,7 +1890,7 @@ def var(obs) -> MeasurementProcess:
     >>> var(PauliZ(0))
     var(Observable(1 * Z(0)))
     """
-    return MeasurementProcess("var", as_observable(obs))
+    return MeasurementProcess("var", as_observable(op if obs is None else obs))
 
 
 def state() -> MeasurementProcess:
@@ -1715,15 +2013,18 @@ def _sampled(kind, op, wires):
     return MeasurementProcess(kind, wires=None if wires is None else wires_tuple(wires))
 
 
-def sample(op=None, wires=None) -> MeasurementProcess:
+def sample(op=None, wires=None, dtype=None) -> MeasurementProcess:
     """Samples (PennyLane's ``qml.sample``; needs a device or QNode with ``shots``): of an
     observable, its eigenvalues, shape ``(shots,)``; else the computational-basis outcomes
     of ``wires`` (all wires if None), integers 0/1 of shape ``(shots, len(wires))``.
+    ``dtype`` (PennyLane's): the NumPy type of the samples (``"int8"``, ``"float32"``, ...).
 
     >>> sample(PauliZ(0)), sample(wires=[0, 1])
     (sample(Observable(1 * Z(0))), sample(wires=(0, 1)))
     """
-    return _sampled("sample", op, wires)
+    mp = _sampled("sample", op, wires)
+    mp.dtype = None if dtype is None else np.dtype(dtype)
+    return mp
 
 
 def counts(op=None, wires=None, all_outcomes=False) -> MeasurementProcess:
@@ -1753,12 +2054,14 @@ class _Expval:
     expval(Observable(1 * X(0)))
     """
 
-    def __call__(self, obs) -> MeasurementProcess:
+    def __call__(self, obs=None, op=None) -> MeasurementProcess:
         """The expectation value of an observable.
 
         >>> expval(PauliZ(0))
         expval(Observable(1 * Z(0)))
         """
+        if obs is None:  # PennyLane's name for it: qml.expval(op=...)
+            obs = op
         return MeasurementProcess("expval", as_observable(obs))
 
     def __getattr__(self, name):

@@ -516,7 +516,7 @@ METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, decomposition=_gate_decompo
                decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot"})
 
 
-# --- qml.tape.QuantumScript, qml.queuing.AnnotatedQueue ---------------------------------------
+# --- qml.queuing.AnnotatedQueue (qml.tape.QuantumScript: qsym._tapes) ---------------------------------------
 class AnnotatedQueue:
     """PennyLane's ``qml.queuing.AnnotatedQueue``: the gates made inside the ``with`` block,
     in order (``q.queue``), not applied anywhere else.
@@ -529,6 +529,7 @@ class AnnotatedQueue:
 
     def __init__(self):
         self._tape = Tape()
+        self._tape.add_measurement = self._tape.items.append  # measurements are queued too
         self._ctx = None
 
     def __enter__(self):
@@ -543,83 +544,6 @@ class AnnotatedQueue:
     def queue(self) -> list:
         """The recorded gates, in order."""
         return list(self._tape.items)
-
-
-class QuantumScript:
-    """PennyLane's ``qml.tape.QuantumScript``, for inspection: a list of gates and of
-    measurements (qsym runs circuit functions, not scripts; a QNode traces its function).
-
-    >>> s = QuantumScript(GATE_CLASSES["Rot"](0.1, 0.2, 0.3, wires=0).decomposition())
-    >>> [op.name for op in s.operations], s.num_params, s.get_parameters()
-    (['RZ', 'RY', 'RZ'], 3, [0.1, 0.2, 0.3])
-    """
-
-    def __init__(self, ops=(), measurements=(), shots=None, trainable_params=None):
-        self.operations = list(ops)
-        self.measurements = list(measurements)
-        self.shots = shots
-        self._trainable = trainable_params
-
-    @classmethod
-    def from_queue(cls, queue, shots=None) -> "QuantumScript":
-        """The script of the gates an :class:`AnnotatedQueue` recorded."""
-        return cls(queue.queue, (), shots)
-
-    @property
-    def circuit(self) -> list:
-        return self.operations + self.measurements
-
-    @property
-    def wires(self):
-        """The wires of the gates and measurements, in order of first use."""
-        from .wires import Wires
-
-        seen = {}
-        for op in self.circuit:
-            for w in (getattr(op, "wires", None) or ()):
-                seen.setdefault(w, None)
-        return Wires(list(seen))
-
-    @property
-    def num_wires(self) -> int:
-        return len(self.wires)
-
-    @property
-    def data(self) -> list:
-        return [p for op in self.operations for p in op.data]
-
-    def get_parameters(self, trainable_only=True) -> list:
-        """The gates' parameters, in order."""
-        return self.data
-
-    @property
-    def num_params(self) -> int:
-        return len(self.data)
-
-    @property
-    def trainable_params(self) -> list:
-        return list(range(self.num_params)) if self._trainable is None else list(self._trainable)
-
-    @property
-    def batch_size(self):
-        sizes = {op.batch_size for op in self.operations} - {None}
-        return sizes.pop() if sizes else None
-
-    @property
-    def observables(self) -> list:
-        return [m.obs if m.obs is not None else m for m in self.measurements]
-
-    def __iter__(self):
-        return iter(self.circuit)
-
-    def __len__(self):
-        return len(self.circuit)
-
-    def __getitem__(self, idx):
-        return self.circuit[idx]
-
-    def __repr__(self):
-        return f"<QuantumScript: wires={list(self.wires)}, params={self.num_params}>"
 
 
 # --- ctrl -------------------------------------------------------------------------------------

@@ -346,7 +346,7 @@ def _draw(m, state, prob, n, shots, rng):
         k = len(m.on)
         bits = (outcomes[:, None] >> np.arange(k - 1, -1, -1)) & 1
         if m.kind == "sample":
-            return bits.astype(np.int64)
+            return bits.astype(getattr(m, "dtype", None) or np.int64)
         if getattr(m, "all_outcomes", False):
             tally = np.bincount(outcomes, minlength=2**k)
             return {format(b, f"0{k}b"): np.int64(tally[b]) for b in range(2**k)}
@@ -373,7 +373,8 @@ def _draw(m, state, prob, n, shots, rng):
         evals = evals + 0.0  # no -0.0
         samples = evals[rng.choice(evals.shape[0], size=shots, p=p / p.sum())]
     if m.kind == "sample":
-        return samples
+        dtype = getattr(m, "dtype", None)
+        return samples if dtype is None else samples.astype(dtype)
     keys, counts = np.unique(samples, return_counts=True)
     out = {np.float64(v): np.int64(c) for v, c in zip(keys, counts)}  # PennyLane's key type
     if getattr(m, "all_outcomes", False):  # every eigenvalue, unseen ones with count 0

@@ -746,6 +746,8 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
             ir_ops.append(Op(op.name, wires, tuple(sp.sympify(p) for p in op.params), op.hyper))
     measurements = []
     for m in results:
+        if getattr(m, "refusal", None):  # a measurement qsym does not compute in a circuit
+            raise MeasurementError(m.refusal)
         if m.kind == "state":
             measurements.append(Measurement("state"))
             continue
@@ -753,7 +755,8 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
             on = device_wires if m.wires is None else m.wires
             measurements.append(
                 Measurement(m.kind, (), tuple(wire_index(w, m.kind) for w in on),
-                            all_outcomes=getattr(m, "all_outcomes", False))
+                            all_outcomes=getattr(m, "all_outcomes", False),
+                            dtype=getattr(m, "dtype", None))
             )
             continue
         terms = []
@@ -763,7 +766,8 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
             terms.append((c, w))
         grouping = getattr(m.obs, "grouping_indices", None)
         measurements.append(Measurement(m.kind, tuple(terms), groups=len(grouping or ()),
-                                        all_outcomes=getattr(m, "all_outcomes", False)))
+                                        all_outcomes=getattr(m, "all_outcomes", False),
+                                        dtype=getattr(m, "dtype", None)))
     return Circuit(
         num_wires=len(device_wires),
         ops=tuple(ir_ops),

@@ -58,19 +58,25 @@ def cond(condition, true_fn=None, false_fn=None, elifs=()):
 
 
 def density_matrix(wires=None):
-    """Not supported: the reduced density matrix (PennyLane's ``qml.density_matrix``).
+    """The reduced density matrix (PennyLane's ``qml.density_matrix``): a
+    ``DensityMatrixMP`` that a circuit or tape cannot measure (qsym simulates state
+    vectors): running one raises :class:`~qsym.errors.MeasurementError`; its
+    ``process_state`` reduces a state you return with ``qml.state()``.
 
     >>> import qsym as qml
+    >>> m = qml.density_matrix(wires=0)
     >>> try:
-    ...     qml.density_matrix(wires=0)
+    ...     qml.QNode(lambda: m, qml.device("default.qubit", wires=1))()
     ... except qml.MeasurementError as exc:
-    ...     print(str(exc)[:36])
-    qml.density_matrix is not supported:
+    ...     print(str(exc)[:50])
+    qml.density_matrix is not supported in a circuit:
     """
-    raise MeasurementError(
-        "qml.density_matrix is not supported: qsym returns state vectors; use qml.state() and "
-        "form the (reduced) density matrix with NumPy"
-    )
+    from ._operations import MP_CLASSES
+    from .wires import Wires
+
+    if wires is None:
+        raise MeasurementError("qml.density_matrix(wires=...): give the wires to keep")
+    return MP_CLASSES["density_matrix"](wires=list(Wires(wires)))
 
 
 CHANNELS = ("AmplitudeDamping", "GeneralizedAmplitudeDamping", "PhaseDamping",
@@ -104,9 +110,6 @@ NAMESPACES = {
                "QNode returning qml.probs and combine the values with qsym.numpy",
     "transforms": "PennyLane's circuit transforms (qml.transforms)",
     "transform": "PennyLane's circuit transforms (qml.transform)",
-    "gradients": "PennyLane's gradient transforms (qml.gradients): choose the method with "
-                 "qml.qnode(dev, diff_method=...) and differentiate with qml.grad / "
-                 "qml.jacobian",
     "qchem": "PennyLane's quantum chemistry (qml.qchem): build the Hamiltonian with PennyLane "
              "and pass its coefficients and Pauli words to qml.Hamiltonian",
     "fourier": "PennyLane's Fourier-series tools (qml.fourier)",
@@ -115,12 +118,12 @@ NAMESPACES = {
     "resource": "PennyLane's resource estimation (qml.resource): qml.specs counts gates",
     "drawer": "PennyLane's drawing internals (qml.drawer): use qml.draw or qml.draw_mpl "
               "(qml.drawer.use_style and available_styles are provided)",
-    "tape": "PennyLane's quantum tapes (qml.tape; qml.tape.QuantumScript is provided, to "
-            "inspect gates): qsym traces the circuit function itself; qnode.listing(*args) "
-            "prints what it recorded",
+    "tape": "PennyLane's tape internals (qml.tape; QuantumScript, QuantumTape and "
+            "make_qscript are provided, and run with qml.execute / dev.execute)",
     "queuing": "PennyLane's queuing internals (qml.queuing; qml.queuing.AnnotatedQueue is "
                "provided)",
-    "workflow": "PennyLane's execution workflow (qml.workflow)",
+    "workflow": "PennyLane's execution workflow (qml.workflow; construct_tape and set_shots "
+                "are provided)",
     "qnn": "PennyLane's Keras and Torch layers (qml.qnn)",
     "data": "PennyLane's data sets (qml.data)",
     "capture": "PennyLane's program capture (qml.capture)",

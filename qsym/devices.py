@@ -18,6 +18,8 @@ one raises :class:`qsym.errors.DeviceError` naming what is missing.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numbers
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -466,6 +468,33 @@ def device(
     return Device(name, wires=wires, shots=shots, seed=seed)
 
 
+@dataclasses.dataclass
+class ExecutionConfig:
+    """PennyLane's ``qml.devices.ExecutionConfig``: options of an execution, accepted by
+    ``dev.execute(circuits, execution_config)``. qsym's executions are exact (or sampled
+    with the tape's shots) whatever they say; a gradient method is chosen with
+    ``qml.gradients`` or a QNode's ``diff_method``.
+
+    >>> ExecutionConfig(gradient_method="parameter-shift").gradient_method
+    'parameter-shift'
+    """
+
+    grad_on_execution: Any = None
+    use_device_gradient: Any = None
+    use_device_jacobian_product: Any = None
+    gradient_method: Any = None
+    gradient_keyword_arguments: dict = dataclasses.field(default_factory=dict)
+    device_options: dict = dataclasses.field(default_factory=dict)
+    interface: Any = "numpy"
+    derivative_order: int = 1
+    mcm_config: Any = None
+    convert_to_numpy: bool = True
+    executor_backend: Any = None
+
+
+DefaultExecutionConfig = ExecutionConfig()  # PennyLane's default options
+
+
 class DefaultQubit(Device):
     """PennyLane's ``default.qubit``: qsym's statevector simulator.
 
@@ -517,6 +546,6 @@ DefaultClifford = _unsimulated("DefaultClifford", "default.clifford")
 DefaultTensor = _unsimulated("DefaultTensor", "default.tensor")
 NullQubit = _unsimulated("NullQubit", "null.qubit")
 
-__all__ = ["Device", "DefaultQubit", "LightningQubit", "DefaultMixed", "DefaultQutrit",
+__all__ = ["Device", "ExecutionConfig", "DefaultQubit", "LightningQubit", "DefaultMixed", "DefaultQutrit",
            "DefaultQutritMixed", "DefaultGaussian", "DefaultClifford", "DefaultTensor",
            "NullQubit"]

@@ -20,7 +20,18 @@ class QsymError(Exception):
     """
 
 
-class TracingError(QsymError, TypeError):
+class QuantumFunctionError(QsymError):
+    """PennyLane's ``QuantumFunctionError`` (an illegal operation in a quantum function):
+    the base of :class:`TracingError` and :class:`MeasurementError`, so that code catching
+    PennyLane's error catches qsym's.
+
+    >>> import qsym as qml
+    >>> issubclass(qml.MeasurementError, QuantumFunctionError), issubclass(qml.TracingError, QuantumFunctionError)
+    (True, True)
+    """
+
+
+class TracingError(QuantumFunctionError, TypeError):
     """The circuit function could not be traced (e.g. a branch on a traced input).
 
     >>> import qsym as qml
@@ -78,7 +89,7 @@ class WireError(QsymError, ValueError):
     """
 
 
-class MeasurementError(QsymError, ValueError):
+class MeasurementError(QuantumFunctionError, ValueError):
     """The circuit returns something other than supported measurements.
 
     >>> import qsym as qml

@@ -212,9 +212,35 @@ def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
     try:
-        return getattr(_qnp, name)
+        fn = getattr(_qnp, name)
     except AttributeError:
         raise AttributeError(
             f"qsym.math has no {name!r} (neither a NumPy function nor one of PennyLane's "
             "qml.math helpers qsym provides)"
         ) from None
+    return _dispatching(fn) if callable(fn) and not isinstance(fn, type) else fn
+
+
+_LIKE_OK = ("numpy", "autograd", "auto", None)
+
+
+def _dispatching(fn):
+    """``fn`` taking PennyLane's ``like="numpy"`` / ``"autograd"`` (an interface name; qsym
+    has NumPy and autograd only: another raises ``ArgumentError``)."""
+    def call(*args, like=None, **kwargs):
+        if isinstance(like, str) or like is None:
+            if like not in _LIKE_OK:
+                from .errors import ArgumentError
+
+                raise ArgumentError(
+                    f"qml.math.{getattr(fn, '__name__', 'function')}(like={like!r}): qsym has "
+                    "the NumPy and autograd interfaces only (like='numpy' or 'autograd')")
+            out = fn(*args, **kwargs)
+            if like == "numpy" and hasattr(out, "requires_grad"):  # a plain NumPy array
+                return _np.asarray(out)
+            return out
+        return fn(*args, like=like, **kwargs)
+
+    call.__name__ = getattr(fn, "__name__", "function")
+    call.__doc__ = getattr(fn, "__doc__", None)
+    return call

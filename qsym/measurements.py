@@ -1,10 +1,78 @@
-"""PennyLane's ``qml.measurements`` names qsym has: :class:`Shots` and :class:`ShotCopies`
-(shot counts and shot vectors, :mod:`qsym._shots`).
+"""PennyLane's ``qml.measurements``: the measurement functions, their classes
+(``ExpectationMP``, ``VarianceMP``, ``ProbabilityMP``, ``SampleMP``, ``CountsMP``, ``StateMP``,
+with ``process_state`` / ``process_samples`` / ``process_counts``), :class:`Shots` and
+:class:`ShotCopies` (shot counts and shot vectors, :mod:`qsym._shots`).
 
 >>> import qsym as qml
 >>> qml.measurements.Shots([10, 10, 100]).shot_vector
-(ShotCopies(shots=10, copies=2), ShotCopies(shots=100, copies=1))"""
+(ShotCopies(shots=10, copies=2), ShotCopies(shots=100, copies=1))
+>>> isinstance(qml.expval(qml.PauliZ(0)), qml.measurements.ExpectationMP)
+True
+"""
 
+from ._operations import (
+    CountsMP,
+    DensityMatrixMP,
+    ExpectationMP,
+    MeasurementProcess,
+    ProbabilityMP,
+    SampleMeasurement,
+    SampleMP,
+    StateMeasurement,
+    StateMP,
+    VarianceMP,
+    counts,
+    expval,
+    probs,
+    sample,
+    state,
+    var,
+)
 from ._shots import ShotCopies, Shots
+from ._unsupported import density_matrix
+from .errors import MeasurementError
 
-__all__ = ["ShotCopies", "Shots"]
+import sys as _sys
+import types as _types
+
+# PennyLane's path of the class: from pennylane.measurements.shots import Shots
+_path = _types.ModuleType(__name__ + ".shots", "PennyLane's path of Shots")
+_path.Shots, _path.ShotCopies = Shots, ShotCopies
+_sys.modules.setdefault(_path.__name__, _path)
+
+__all__ = ["ShotCopies", "Shots", "CountsMP", "ExpectationMP", "MeasurementProcess",
+           "ProbabilityMP", "SampleMeasurement", "SampleMP", "StateMeasurement", "StateMP",
+           "VarianceMP", "counts", "expval", "probs", "sample", "state", "var"]
+
+
+class MeasurementTransform(MeasurementProcess):
+    """PennyLane's base class of measurements that transform the tape (classical shadows);
+    qsym has none of them.
+
+    >>> issubclass(ClassicalShadowMP, MeasurementTransform)
+    True
+    """
+
+
+def _refused(name: str, what: str, base=MeasurementProcess) -> type:
+    def __init__(self, *args, **kwargs):
+        raise MeasurementError(
+            f"qml.measurements.{name} ({what}) is not supported by qsym: it simulates pure "
+            "states and measures expval, var, probs, sample, counts and the state")
+
+    doc = (f"PennyLane's ``{name}`` ({what}): not supported; making one raises "
+           f"MeasurementError.\n\n    >>> try:\n    ...     {name}(wires=[0])\n"
+           "    ... except MeasurementError as exc:\n    ...     print(type(exc).__name__)\n"
+           "    MeasurementError\n    ")
+    return type(name, (base,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
+
+
+ClassicalShadowMP = _refused("ClassicalShadowMP", "classical shadows", MeasurementTransform)
+ShadowExpvalMP = _refused("ShadowExpvalMP", "expectation values from classical shadows",
+                          MeasurementTransform)
+MutualInfoMP = _refused("MutualInfoMP", "mutual information")
+PurityMP = _refused("PurityMP", "purity")
+VnEntropyMP = _refused("VnEntropyMP", "von Neumann entropy")
+
+__all__ += ["density_matrix", "MeasurementTransform", "ClassicalShadowMP", "ShadowExpvalMP", "MutualInfoMP",
+            "PurityMP", "VnEntropyMP", "DensityMatrixMP"]

@@ -379,7 +379,7 @@ def test_unsupported_pennylane_features_raise_named_errors():
     with pytest.raises(qml.GateError, match="noise channel"):
         qml.DepolarizingChannel(0.1, wires=0)
     with pytest.raises(qml.MeasurementError, match="density_matrix"):
-        qml.density_matrix(wires=0)
+        qml.QNode(lambda: qml.density_matrix(wires=0), dev)()
 
 
 def test_short_pauli_names():

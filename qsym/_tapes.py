@@ -1,0 +1,584 @@
+"""PennyLane's tapes (``qml.tape.QuantumScript`` / ``QuantumTape``), run through qsym's own
+pipeline: a tape's gates and measurements become a circuit function of the tape's
+parameters, which a :class:`~qsym.QNode` traces and compiles like any other (one compiled
+circuit per tape structure, so the shifted tapes of a gradient share it), and
+``qml.execute`` / ``dev.execute`` run tapes with it.
+
+>>> import qsym as qml
+>>> tape = qml.tape.QuantumScript([qml.RX(0.5, wires=0)], [qml.expval(qml.PauliZ(0))])
+>>> round(float(qml.execute([tape], qml.device("default.qubit", wires=1))[0]), 12)  # cos(0.5)
+0.87758256189
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+import warnings
+from collections import OrderedDict
+
+import autograd.numpy as anp
+import numpy as np
+from autograd.tracer import Box
+
+from ._operations import MeasurementProcess
+from ._shots import Shots
+from ._trace import Tape, active_tape, recording
+from . import devices
+from .errors import ArgumentError, DeviceError, GateError, QuantumFunctionError
+from .exceptions import PennyLaneDeprecationWarning
+
+__all__ = ["QuantumScript", "QuantumTape", "make_qscript", "apply", "expand_tape_state_prep", "execute", "rebuild_op",
+           "device_execute", "light_cone_params", "install_device_execute"]
+
+
+def _expanded(ops, depth, stop_at):
+    out = []
+    for op in ops:
+        keep = (depth < 1 or (stop_at is not None and stop_at(op))
+                or not getattr(op, "has_decomposition", False))
+        if keep:
+            out.append(op)
+            continue
+        with recording(_Recorder()):
+            try:
+                parts = op.decomposition()
+            except GateError:
+                out.append(op)
+                continue
+        out.extend(_expanded(parts, depth - 1, stop_at))
+    return out
+
+
+_LETTER = {"PauliX": "X", "PauliY": "Y", "PauliZ": "Z", "Identity": None}
+
+
+def _letters(tape, m) -> dict:
+    """``{wire: basis}`` a measurement reads its wires in (Pauli letters; "Z" for bit
+    strings; a Hermitian's own basis)."""
+    if m.obs is not None:
+        if getattr(m.obs, "_matrix", None) is not None:
+            return {w: ("H", id(m.obs)) for w in m.obs._mwires}
+        return {w: p for word in m.obs.terms for w, p in word}
+    op = getattr(m, "op", None)
+    if op is not None and getattr(op, "name", None) in _LETTER:
+        return {w: _LETTER[op.name] for w in op.wires if _LETTER[op.name]}
+    return {w: "Z" for w in (m.wires or tape.wires)}
+
+
+def _check_qubitwise_commuting(tape) -> None:
+    """PennyLane's check of ``expand(expand_measurements=True)``: measurements sharing a
+    wire must read it in the same basis."""
+    basis: dict = {}
+    for m in tape.measurements:
+        for w, b in _letters(tape, m).items():
+            if basis.setdefault(w, b) != b:
+                raise QuantumFunctionError(
+                    "Only observables that are qubit-wise commuting Pauli words can be "
+                    "returned on the same wire, some of the following measurements do not "
+                    f"commute:\n{tape.measurements}")
+
+
+def _first(seen: set, key) -> bool:
+    """Whether ``key`` is new (and note it)."""
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
+
+
+class _Recorder(Tape):
+    """A tape that also keeps the measurements made while it records."""
+
+    def add_measurement(self, mp) -> None:
+        self.items.append(mp)
+
+
+def rebuild_op(op, params):
+    """A copy of gate ``op`` with other parameters (not recorded on any tape; PennyLane's
+    ``qml.ops.functions.bind_new_parameters``).
+
+    >>> import qsym as qml
+    >>> rebuild_op(qml.RX(0.1, wires=0), [0.2])
+    RX(0.2, wires=[0])
+    """
+    with recording(_Recorder()):  # made, not applied anywhere (autograd boxes kept)
+        return type(op)(*params, wires=list(op.wires), **dict(op.hyper))
+
+
+class QuantumScript:
+    """PennyLane's ``qml.tape.QuantumScript``: gates, measurements and shots, executable
+    with :func:`execute` or ``dev.execute`` and differentiable with ``qml.gradients``.
+
+    Parameters are the gates' parameters, in order (``tape.get_parameters()``);
+    ``trainable_params`` (all of them unless set) are the ones gradient transforms
+    differentiate, and ``get_parameters``/``set_parameters``/``num_params`` count them.
+
+    >>> import qsym as qml
+    >>> s = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 0)], [qml.expval(qml.Z(0))], shots=10)
+    >>> s.num_params, s.get_parameters(), s.shots.total_shots
+    (2, [0.1, 0.2], 10)
+    >>> s.trainable_params = [1]
+    >>> s.get_parameters(), s.get_parameters(trainable_only=False)
+    ([0.2], [0.1, 0.2])
+    """
+
+    def __init__(self, ops=(), measurements=(), shots=None, trainable_params=None):
+        self.operations = list(ops)
+        self.measurements = list(measurements)
+        self._shots = Shots(shots)
+        self._trainable = None if trainable_params is None else sorted(trainable_params)
+
+    @classmethod
+    def from_queue(cls, queue, shots=None) -> "QuantumScript":
+        """The script of the gates and measurements an ``AnnotatedQueue`` (or a
+        :class:`QuantumTape`) recorded."""
+        items = list(queue.queue)
+        ops = [o for o in items if not isinstance(o, MeasurementProcess)]
+        meas = [o for o in items if isinstance(o, MeasurementProcess)]
+        return cls(ops, meas, shots)
+
+    @property
+    def shots(self) -> Shots:
+        """The shots, a :class:`~qsym.measurements.Shots` (``Shots(None)``: exact)."""
+        return self._shots
+
+    @property
+    def circuit(self) -> list:
+        return self.operations + self.measurements
+
+    @property
+    def wires(self):
+        """The wires of the gates and measurements, in order of first use."""
+        from .wires import Wires
+
+        seen = {}
+        for op in self.circuit:
+            for w in (getattr(op, "wires", None) or ()):
+                seen.setdefault(w, None)
+        return Wires(list(seen))
+
+    @property
+    def num_wires(self) -> int:
+        return len(self.wires)
+
+    @property
+    def par_info(self) -> list:
+        """``[{"op": gate, "op_idx": k, "p_idx": j}, ...]``: where each parameter is."""
+        return [{"op": op, "op_idx": k, "p_idx": j}
+                for k, op in enumerate(self.operations) for j in range(len(op.data))]
+
+    @property
+    def data(self) -> list:
+        """Every parameter (trainable or not), in order."""
+        return [p for op in self.operations for p in op.data]
+
+    @property
+    def trainable_params(self) -> list:
+        """Indices (into :attr:`data`) of the parameters gradient transforms take."""
+        n = len(self.data)
+        return list(range(n)) if self._trainable is None else list(self._trainable)
+
+    @trainable_params.setter
+    def trainable_params(self, indices):
+        indices = sorted(set(indices))
+        n = len(self.data)
+        if any(not isinstance(i, (int, np.integer)) or i < 0 or i >= n for i in indices):
+            raise ArgumentError(
+                f"Tape has at most {n} trainable parameters (trainable_params must be "
+                f"indices 0..{n - 1}; got {indices})")
+        self._trainable = [int(i) for i in indices]
+
+    def get_parameters(self, trainable_only=True, operations_only=False, **_) -> list:
+        """The parameters, in order: the trainable ones unless ``trainable_only=False``."""
+        data = self.data
+        return [data[i] for i in self.trainable_params] if trainable_only else data
+
+    def set_parameters(self, params, trainable_only=True) -> None:
+        """Replace the (trainable) parameters, in order; the gates are made again."""
+        params = list(params)
+        indices = self.trainable_params if trainable_only else list(range(len(self.data)))
+        if len(params) != len(indices):
+            raise ArgumentError(
+                f"Number of provided parameters does not match ({len(params)} given, "
+                f"{len(indices)} expected)")
+        new = dict(zip(indices, params))
+        ops, k = [], 0
+        for op in self.operations:
+            values = list(op.data)
+            for j in range(len(values)):
+                values[j] = new.get(k + j, values[j])
+            ops.append(rebuild_op(op, values) if any(k + j in new for j in range(len(values)))
+                       else op)
+            k += len(values)
+        self.operations = ops
+
+    def bind_new_parameters(self, params, indices) -> "QuantumScript":
+        """A copy with the parameters at ``indices`` (into :attr:`data`) replaced."""
+        new = self.copy()
+        keep = new._trainable
+        new._trainable = sorted(indices)
+        new.set_parameters(params)
+        new._trainable = keep
+        return new
+
+    @property
+    def num_params(self) -> int:
+        """The number of trainable parameters."""
+        return len(self.trainable_params)
+
+    @property
+    def batch_size(self):
+        sizes = {op.batch_size for op in self.operations} - {None}
+        return sizes.pop() if sizes else None
+
+    @property
+    def observables(self) -> list:
+        return [m.obs if m.obs is not None else m for m in self.measurements]
+
+    @property
+    def output_dim(self) -> int:
+        """The number of values the measurements give (PennyLane's ``output_dim``)."""
+        n = len(self.wires)
+        return sum(2 ** len(m.wires or self.wires) if m.kind == "probs" else
+                   2 ** n if m.kind == "state" else 1 for m in self.measurements)
+
+    @property
+    def hash(self) -> int:
+        """Equal for tapes with the same gates, parameters, measurements and shots
+        (PennyLane's ``tape.hash``)."""
+        ops = tuple((op.name, tuple(op.wires), repr(op.hyper),
+                     tuple(float(np.real(getattr(p, "_value", p))) for p in op.data))
+                    for op in self.operations)
+        return hash((ops, tuple(_mp_key(m) for m in self.measurements), self.shots))
+
+    @property
+    def diagonalizing_gates(self) -> list:
+        """The gates rotating the measured observables' eigenbases to the computational
+        basis, in order (PennyLane's ``tape.diagonalizing_gates``)."""
+        from ._operations import GATE_CLASSES
+
+        out, seen = [], set()
+        with recording(_Recorder()):
+            for m in self.measurements:
+                obs = m.obs
+                if obs is None:
+                    out.extend(g for g in getattr(m, "diag", ()) if _first(seen, repr(g)))
+                elif getattr(obs, "_matrix", None) is not None:
+                    if _first(seen, ("H", tuple(obs._mwires), obs._matrix.tobytes())):
+                        out.extend(obs.diagonalizing_gates())
+                else:  # each Pauli factor of each term once (PennyLane's deduplication)
+                    for word in obs.terms:
+                        for w, p in word:
+                            if _first(seen, (w, p)):
+                                out.extend(GATE_CLASSES["Pauli" + p](w).diagonalizing_gates())
+        return out
+
+    def expand(self, depth=1, stop_at=None, expand_measurements=False):
+        """PennyLane's deprecated ``tape.expand``: a new tape with each gate replaced by its
+        decomposition, ``depth`` times (gates with none, or for which ``stop_at(op)`` is
+        true, are kept); warns as PennyLane 0.45 does. The measurements are kept
+        (``expand_measurements`` is accepted; qsym applies diagonalizing gates itself).
+
+        >>> import qsym as qml
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     QuantumScript([qml.Rot(0.1, 0.2, 0.3, wires=0)]).expand().operations
+        [RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])]
+        """
+        warnings.warn(
+            "QuantumScript.expand is deprecated and will be removed in a future release "
+            "(PennyLane 0.45; qml.devices.preprocess.decompose replaces it).",
+            PennyLaneDeprecationWarning, stacklevel=2)
+        if expand_measurements:
+            _check_qubitwise_commuting(self)
+        return self.copy(ops=_expanded(self.operations, depth, stop_at), trainable_params=None)
+
+    def copy(self, copy_operations=False, **update) -> "QuantumScript":
+        """A copy (the gate list copied; the gates themselves too with
+        ``copy_operations=True``); ``ops=``, ``measurements=``, ``shots=``,
+        ``trainable_params=`` replace those."""
+        ops = update.pop("ops", update.pop("operations", None))
+        meas = update.pop("measurements", None)
+        if ops is None:
+            ops = [_copy.copy(o) for o in self.operations] if copy_operations else self.operations
+        new = QuantumScript(list(ops), list(self.measurements if meas is None else meas),
+                            update.pop("shots", self.shots),
+                            update.pop("trainable_params", self._trainable))
+        if update:
+            raise TypeError(f"QuantumScript.copy() got unexpected keyword(s) {sorted(update)}")
+        return new
+
+    __copy__ = copy
+
+    def __iter__(self):
+        return iter(self.circuit)
+
+    def __len__(self):
+        return len(self.circuit)
+
+    def __getitem__(self, idx):
+        return self.circuit[idx]
+
+    def __repr__(self):
+        return f"<{type(self).__name__}: wires={list(self.wires)}, params={len(self.data)}>"
+
+
+class QuantumTape(QuantumScript):
+    """PennyLane's ``qml.tape.QuantumTape``: a :class:`QuantumScript` that records the
+    gates and measurements made inside its ``with`` block.
+
+    >>> import qsym as qml
+    >>> with qml.tape.QuantumTape() as tape:
+    ...     _ = qml.RX(0.3, wires=0)
+    ...     m = qml.expval(qml.PauliZ(0))
+    >>> [op.name for op in tape.operations], tape.measurements == [m]
+    (['RX'], True)
+    """
+
+    def __enter__(self):
+        self._recorder = _Recorder()
+        self._ctx = recording(self._recorder)
+        self._ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        out = self._ctx.__exit__(*exc)
+        items = self._recorder.items
+        self.operations += [o for o in items if not isinstance(o, MeasurementProcess)]
+        self.measurements += [o for o in items if isinstance(o, MeasurementProcess)]
+        outer = active_tape()
+        if outer is not None:  # a tape inside a tape is queued on the outer one
+            outer.append(self)
+        return out
+
+    @property
+    def queue(self) -> list:
+        return self.circuit
+
+
+def apply(op, context=None):
+    """PennyLane's ``qml.apply``: record an existing gate or measurement again on the tape
+    being recorded (a QNode's, or a ``QuantumTape``'s); returns it.
+
+    >>> import qsym as qml
+    >>> op = qml.RX(0.4, wires=0)
+    >>> with qml.tape.QuantumTape() as tape:
+    ...     _ = apply(op)
+    >>> tape.operations
+    [RX(0.4, wires=[0])]
+    """
+    tape = active_tape()
+    if tape is None:
+        return op
+    if isinstance(op, MeasurementProcess):
+        if hasattr(tape, "add_measurement"):
+            tape.add_measurement(op)
+    else:
+        tape.append(op)
+    return op
+
+
+def expand_tape_state_prep(tape, skip_first=True):
+    """PennyLane's deprecated ``expand_tape_state_prep``: a copy of the tape (qsym
+    decomposes state preparations, ``StatePrep``, ``BasisState``, ..., itself when the
+    circuit runs; PennyLane's decompositions of them are not reproduced); warns as
+    PennyLane 0.45 does.
+
+    >>> import qsym as qml, warnings
+    >>> t = QuantumScript([qml.RX(0.1, wires=0)], [qml.expval(qml.Z(0))])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     expand_tape_state_prep(t).operations
+    [RX(0.1, wires=[0])]
+    """
+    warnings.warn("expand_tape_state_prep is deprecated (PennyLane 0.45); qsym decomposes "
+                  "state preparations itself", PennyLaneDeprecationWarning, stacklevel=2)
+    return tape.copy()
+
+
+def make_qscript(fn, shots=None):
+    """PennyLane's ``qml.tape.make_qscript``: ``make_qscript(qfunc)(*args)`` is the
+    :class:`QuantumScript` of the gates and measurements the function makes.
+
+    >>> import qsym as qml
+    >>> def f(x):
+    ...     qml.RY(x, wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> make_qscript(f)(0.2).operations
+    [RY(0.2, wires=[0])]
+    """
+    def wrapper(*args, **kwargs):
+        with QuantumTape(shots=shots) as tape:
+            fn(*args, **kwargs)
+        return tape
+
+    return wrapper
+
+
+# --- execution: a tape as a circuit function of its parameters --------------------------------
+def _mp_key(m):
+    obs = m.obs
+    if obs is None:
+        okey = None
+    elif getattr(obs, "_matrix", None) is not None:
+        okey = ("H", np.asarray(obs._matrix).tobytes(), tuple(obs._mwires))
+    else:
+        try:
+            okey = tuple(sorted(obs.terms.items(), key=repr))
+            hash(okey)
+        except TypeError:
+            okey = ("id", id(obs))
+    return (m.kind, okey, m.wires, repr(m.diag), getattr(m, "all_outcomes", None))
+
+
+def _structure(tape, device):
+    ops = tuple((type(op), tuple(op.wires), repr(op.hyper), len(op.data)) for op in tape.operations)
+    return (id(device), ops, tuple(_mp_key(m) for m in tape.measurements),
+            tape.shots.total_shots, tuple(tape.shots))
+
+
+_NODES: OrderedDict = OrderedDict()  # structure -> (device, QNode): compiled once per structure
+_MAX_NODES = 512
+
+
+def _circuit_function(tape, split=False):
+    """The tape as a circuit function of its parameters: one flat array, or (``split``)
+    one argument per parameter, so that a batch of values broadcasts (a broadcast tape)."""
+    ops = [(op, len(op.data)) for op in tape.operations]
+    meas = list(tape.measurements)
+    single = len(meas) == 1
+
+    def circuit(*p):
+        k = 0
+        for op, n in ops:
+            with_params = n and tuple(p[k:k + n] if split else p[0][k:k + n])
+            k += n
+            type(op)(*(with_params or ()), wires=list(op.wires), **dict(op.hyper))
+        return meas[0] if single else tuple(meas)
+
+    return circuit
+
+
+def _node(tape, device, split=False):
+    from ._runtime import QNode
+
+    key = (_structure(tape, device), split)
+    hit = _NODES.get(key)
+    if hit is not None:
+        _NODES.move_to_end(key)
+        return hit[1]
+    shots = tape.shots.total_shots and (list(tape.shots) if tape.shots.has_partitioned_shots
+                                        else tape.shots.total_shots)
+    node = QNode(_circuit_function(tape, split), device, diff_method="parameter-shift",
+                 shots=shots or None)
+    _NODES[key] = (device, node)
+    if len(_NODES) > _MAX_NODES:
+        _NODES.popitem(last=False)
+    return node
+
+
+def _plain(r):
+    if isinstance(r, tuple):
+        return tuple(_plain(x) for x in r)
+    if isinstance(r, (dict, Box)):  # counts; a value autograd differentiates
+        return r
+    a = np.asarray(getattr(r, "unwrap", lambda: r)() if hasattr(r, "requires_grad") else r)
+    return a[()] if a.ndim == 0 else a
+
+
+def _run(tape, device):
+    if not tape.measurements:
+        raise ArgumentError("a tape needs at least one measurement to be executed "
+                            "(qml.expval, qml.probs, ...)")
+    data = tape.data
+    if any(np.ndim(d) for d in data):  # a broadcast tape: one argument per parameter
+        node = _node(tape, device, split=True)
+        return _plain(node(*[d if isinstance(d, Box) else np.asarray(d, dtype=np.float64)
+                             for d in data]))
+    node = _node(tape, device)
+    if not data:
+        return _plain(node())
+    if any(isinstance(d, Box) for d in data):  # under qml.grad: autograd sees the call
+        return _plain(node(anp.stack([anp.real(d) for d in data])))
+    return _plain(node(np.array([float(np.real(d)) for d in data], dtype=np.float64)))
+
+
+def device_execute(device, circuits, execution_config=None):
+    """``dev.execute(tape)`` or ``dev.execute([tapes])``: the result of one tape, or a
+    tuple of results (PennyLane's ``Device.execute``).
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> t = qml.tape.QuantumScript([qml.RX(0.0, 0)], [qml.expval(qml.Z(0)), qml.probs(wires=0)])
+    >>> dev.execute(t)
+    (np.float64(1.0), array([1., 0.]))
+    """
+    if isinstance(circuits, QuantumScript):
+        return _run(circuits, device)
+    return tuple(_run(t, device) for t in circuits)
+
+
+def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
+    """PennyLane's ``qml.execute(tapes, device, diff_method=...)``: a tuple with each tape's
+    result, computed by qsym's compiled circuit for the tape's structure. ``diff_method``
+    and PennyLane's other options (``grad_on_execution``, ``cache``, ...) are accepted;
+    results are values, as PennyLane's for NumPy parameters.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RY(0.5, 0)], [qml.probs(wires=0)])
+    >>> execute([t], qml.device("default.qubit", wires=1))[0].round(6)
+    array([0.938791, 0.061209])
+    """
+    if isinstance(tapes, QuantumScript):
+        raise ArgumentError("qml.execute takes a list of tapes: qml.execute([tape], dev)")
+    if not hasattr(device, "wires") or not hasattr(device, "shots"):
+        raise DeviceError(f"qml.execute needs a device, e.g. qml.device('default.qubit'); got {device!r}")
+    return tuple(_run(t, device) for t in tapes)
+
+
+def light_cone_params(tape) -> set:
+    """Indices (into ``tape.data``) of the parameters some measurement depends on: a gate
+    reaches a measurement through a chain of later gates sharing wires (PennyLane's
+    check of the circuit graph); the others have a zero derivative and need no circuit.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 1)], [qml.expval(qml.Z(0))])
+    >>> sorted(light_cone_params(t))
+    [0]
+    """
+    everywhere = any(not m.wires and m.obs is None for m in tape.measurements)
+    measured = set()
+    for m in tape.measurements:
+        if m.obs is not None:
+            measured |= {w for word in m.obs.terms for w, _ in word}
+            measured |= set(getattr(m.obs, "_mwires", ()) or ())
+        measured |= set(m.wires or ())
+    out, k = set(), 0
+    ops = tape.operations
+    for i, op in enumerate(ops):
+        n = len(op.data)
+        if n:
+            reach = set(op.wires)
+            for later in ops[i + 1:]:
+                if reach & set(later.wires):
+                    reach |= set(later.wires)
+            if everywhere or reach & measured:
+                out.update(range(k, k + n))
+        k += n
+    return out
+
+
+def _dev_execute(self, circuits, execution_config=None):
+    return device_execute(self, circuits, execution_config)
+
+
+_dev_execute.__doc__ = device_execute.__doc__
+
+
+def install_device_execute(device_class) -> None:
+    """Give ``device_class`` PennyLane's ``execute(circuits)`` method (:func:`device_execute`)."""
+    device_class.execute = _dev_execute
+
+
+install_device_execute(devices.Device)

@@ -1,0 +1,33 @@
+"""PennyLane's ``qml.exceptions`` names, as qsym's error classes: ``QuantumFunctionError``
+(the base of :class:`~qsym.errors.MeasurementError` and :class:`~qsym.errors.TracingError`),
+``DeviceError``, ``WireError``; and PennyLane's warning classes (qsym emits none of them).
+
+>>> from qsym.exceptions import QuantumFunctionError
+>>> import qsym as qml
+>>> try:
+...     qml.expval(qml.RX(0.1, wires=0))
+... except QuantumFunctionError as exc:
+...     print(type(exc).__name__)
+MeasurementError
+"""
+
+from .errors import DeviceError, QuantumFunctionError, WireError
+
+__all__ = ["QuantumFunctionError", "DeviceError", "WireError", "PennyLaneDeprecationWarning",
+           "DecompositionWarning"]
+
+
+class PennyLaneDeprecationWarning(UserWarning):
+    """PennyLane's warning for deprecated features (a ``UserWarning``, as PennyLane's).
+
+    >>> issubclass(PennyLaneDeprecationWarning, UserWarning)
+    True
+    """
+
+
+class DecompositionWarning(UserWarning):
+    """PennyLane's warning from its graph decomposition system (qsym has none).
+
+    >>> issubclass(DecompositionWarning, UserWarning)
+    True
+    """

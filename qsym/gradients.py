@@ -1,0 +1,650 @@
+"""PennyLane's ``qml.gradients``: gradient transforms of tapes and QNodes.
+
+On a tape, a transform returns ``(tapes, fn)``: real tapes (:class:`qsym._tapes.QuantumScript`)
+with shifted parameters, to execute with ``dev.execute(tapes)`` or ``qml.execute``, and
+``fn`` turning their results into the Jacobian, in PennyLane 0.45's shapes (one entry per
+measurement, then per trainable parameter; a lone measurement or parameter is not wrapped).
+``param_shift`` takes each gate's proved shift rule from :mod:`qsym.rules` (two terms for
+RX-like gates, four for CRX, ...); ``finite_diff`` and ``spsa_grad`` PennyLane's stencils. On
+a QNode, a transform returns a function computing the Jacobian with respect to the
+trainable arguments by that method (qsym's compiled gradient).
+
+>>> import qsym as qml
+>>> tape = qml.tape.QuantumScript([qml.RX(0.3, wires=0)], [qml.expval(qml.PauliZ(0))])
+>>> tapes, fn = qml.gradients.param_shift(tape)
+>>> len(tapes), [[round(p, 12) for p in t.get_parameters()] for t in tapes]  # 0.3 +- pi/2
+(2, [[1.870796326795], [-1.270796326795]])
+>>> round(float(fn(qml.device("default.qubit", wires=1).execute(tapes))), 10)  # -sin(0.3)
+-0.2955202067
+"""
+
+from __future__ import annotations
+
+import math as _math
+import warnings
+
+import numpy as np
+from autograd.tracer import Box
+
+from . import rules as _rules
+from ._autodiff import trainable_indices
+from ._natural_gradient import adjoint_metric_tensor, metric_tensor
+from ._operations import expval
+from ._runtime import QNode, set_shots
+from ._shots import Shots
+from ._tapes import QuantumScript, light_cone_params
+from .errors import ArgumentError, DifferentiationError, QuantumFunctionError, RuleError
+
+__all__ = ["param_shift", "finite_diff", "generate_shift_rule", "BroadcastGradientError", "spsa_grad", "finite_diff_coeffs", "metric_tensor",
+           "adjoint_metric_tensor", "param_shift_hessian"]
+
+NO_TRAINABLE = (
+    "Attempted to compute the gradient of a tape with no trainable parameters. If this is "
+    "unintended, please mark trainable parameters in accordance with the chosen auto "
+    "differentiation framework, or via the 'tape.trainable_params' property.")
+
+
+def finite_diff_coeffs(n, approx_order, strategy):
+    """PennyLane's ``finite_diff_coeffs``: ``[coeffs, shifts]`` (a 2-row array) of the
+    ``n``-th derivative's finite difference of order ``approx_order`` (``"forward"``,
+    ``"backward"`` or ``"center"``), small coefficients dropped, the zero shift first.
+
+    >>> finite_diff_coeffs(1, 1, "forward")
+    array([[-1.,  1.],
+           [ 0.,  1.]])
+    >>> finite_diff_coeffs(2, 2, "center")
+    array([[-2.,  1.,  1.],
+           [ 0., -1.,  1.]])
+    """
+    if not isinstance(n, int) or n < 1:
+        raise DifferentiationError("Derivative order n must be a positive integer.")
+    if not isinstance(approx_order, int) or approx_order < 1:
+        raise DifferentiationError("Approximation order must be a positive integer.")
+    num_points = approx_order + 2 * np.floor((n + 1) / 2) - 1
+    N = num_points + 1 if n % 2 == 0 else num_points
+    if strategy == "forward":
+        shifts = np.arange(N, dtype=np.float64)
+    elif strategy == "backward":
+        shifts = np.arange(-N + 1, 1, dtype=np.float64)
+    elif strategy == "center":
+        if approx_order % 2 != 0:
+            raise DifferentiationError(
+                "Centered finite-difference requires an even order approximation.")
+        N = num_points // 2
+        shifts = np.arange(-N, N + 1, dtype=np.float64)
+    else:
+        raise DifferentiationError(
+            f"Unknown strategy {strategy}. Must be one of 'forward', 'backward', 'center'.")
+    A = shifts ** np.arange(len(shifts)).reshape(-1, 1)
+    b = np.zeros_like(shifts)
+    b[n] = _math.factorial(n)
+    coeffs = np.linalg.solve(A, b)
+    keep = np.abs(coeffs) >= 1e-10
+    out = np.stack([coeffs[keep], shifts[keep]])
+    order = np.argsort(np.abs(out[1]), kind="stable")
+    return out[:, order]
+
+
+def generate_shift_rule(frequencies, shifts=None, order=1):
+    """PennyLane's ``generate_shift_rule``: ``[[coeff, shift], ...]`` (an array) of the
+    ``order``-th derivative of a function with these frequencies, from qsym's proved rule
+    (:func:`qsym.rules.derive_rule`; ``shifts`` one per frequency); higher orders compose
+    it, shifts folded into one period when the frequencies are commensurate. Terms sorted
+    as PennyLane's: the zero shift first, then by ``|shift|``, ``+s`` before ``-s``.
+
+    >>> generate_shift_rule((1,)).round(4)
+    array([[ 0.5   ,  1.5708],
+           [-0.5   , -1.5708]])
+    >>> generate_shift_rule((1,), order=2).round(4)
+    array([[-0.5   ,  0.    ],
+           [ 0.5   , -3.1416]])
+    """
+    rule = _rules.derive_rule(list(frequencies), None if shifts is None else list(shifts))
+    first = [(c, sft) for c, _, sft in rule.numeric()]
+    terms = [(0.0, 1.0)]
+    for _ in range(int(order)):
+        terms = [(s0 + sft, c0 * c) for s0, c0 in terms for c, sft in first]
+    freqs = [float(f) for f in frequencies]
+    unit = min(freqs)
+    if order > 1 and all(abs(f / unit - round(f / unit)) < 1e-9 for f in freqs):
+        period = 2 * np.pi / unit  # commensurate: shifts equal modulo the period merge
+        terms = [(sft - period * np.floor((sft + period / 2) / period + 1e-9), c)
+                 for sft, c in terms]
+    merged: list = []
+    for sft, c in sorted(terms):
+        if merged and abs(merged[-1][0] - sft) < 1e-8:
+            merged[-1][1] += c
+        else:
+            merged.append([sft, c])
+    rows = [(c, 0.0 if abs(sft) < 1e-8 else sft) for sft, c in merged if abs(c) > 1e-12]
+    rows.sort(key=lambda r: (abs(r[1]) > 0, round(abs(r[1]), 8), -np.sign(r[1])))
+    return np.array(rows, dtype=float).reshape(-1, 2)
+
+
+# --- the tape machinery: a gradient as a linear combination of shifted tapes -----------------
+def _chosen(tape, argnum):
+    """Positions (into ``tape.trainable_params``) to differentiate."""
+    n = len(tape.trainable_params)
+    if argnum is None:
+        return list(range(n))
+    chosen = [argnum] if isinstance(argnum, (int, np.integer)) else list(argnum)
+    if any(not 0 <= int(a) < n for a in chosen):
+        raise ArgumentError(f"argnum {argnum!r} out of range: the tape has {n} trainable "
+                            "parameters (argnum indexes tape.trainable_params)")
+    return sorted(int(a) for a in chosen)
+
+
+class BroadcastGradientError(DifferentiationError, NotImplementedError):
+    """A gradient transform asked for the derivative by a broadcast parameter (a gate given
+    a batch of angles), which PennyLane does not support either (its
+    ``NotImplementedError``): make that parameter non-trainable, or differentiate each
+    batch element's tape.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX([0.4, 0.2], 0)], [qml.expval(qml.PauliZ(0))])
+    >>> try:
+    ...     qml.gradients.finite_diff(t)
+    ... except BroadcastGradientError as exc:
+    ...     print(str(exc)[:43])
+    Computing the gradient of broadcasted tapes
+    """
+
+
+def _active(tape, argnum, what="parameter-shift rule"):
+    """``{position: data index}`` of the parameters with a possibly non-zero derivative."""
+    reach = light_cone_params(tape)
+    trainable = tape.trainable_params
+    data = tape.data
+    out = {k: trainable[k] for k in _chosen(tape, argnum) if trainable[k] in reach}
+    if any(np.ndim(data[i]) for i in out.values()):
+        raise BroadcastGradientError(
+            "Computing the gradient of broadcasted tapes with respect to the broadcasted "
+            f"parameters using the {what} gradient transform is currently not supported. "
+            "(qsym: set tape.trainable_params to the parameters that are not broadcast)")
+    return out
+
+
+def _shifted_tape(tape, moves):
+    """A copy of ``tape`` with ``data[i] = value`` for ``{i: value}`` in ``moves``."""
+    idx = sorted(moves)
+    return tape.bind_new_parameters([moves[i] for i in idx], idx)
+
+
+def _measurement_shape(tape, m):
+    if m.kind == "probs":
+        return (2 ** len(m.wires or tape.wires),)
+    return ()
+
+
+def _assemble(tape, per_param, results, r0):
+    """The Jacobian in PennyLane's nesting from ``per_param[k]`` = ``[(coeff, result
+    index or None for the unshifted result), ...]`` (None: a zero derivative)."""
+    n_meas = len(tape.measurements)
+    grads = []
+    for i, m in enumerate(tape.measurements):
+        def part(r):
+            r = r if n_meas == 1 else r[i]
+            return r if isinstance(r, Box) else np.asarray(r, dtype=float)
+        row = []
+        for terms in per_param:
+            if not terms:
+                row.append(np.zeros(_measurement_shape(tape, m)))
+                continue
+            g = 0.0
+            for c, t in terms:
+                if isinstance(t, tuple):  # (tape, batch element) of a broadcast tape
+                    g = g + c * part(results[t[0]])[t[1]]
+                else:
+                    g = g + c * part(r0 if t is None else results[t])
+            row.append(g if isinstance(g, Box) else np.asarray(g))
+        grads.append(row)
+    if n_meas == 1:
+        return grads[0][0] if len(per_param) == 1 else tuple(grads[0])
+    if len(per_param) == 1:
+        return tuple(g[0] for g in grads)
+    return tuple(tuple(g) for g in grads)
+
+
+def _with_shot_copies(tape, single):
+    """``fn`` for the results: per copy of a shot vector, as PennyLane's."""
+    if not tape.shots.has_partitioned_shots:
+        return single
+
+    def fn(results):
+        copies = tape.shots.num_copies
+        return tuple(single([r[c] for r in results], c) for c in range(copies))
+    return fn
+
+
+def _linear_transform(tape, per_param_moves, f0=None, front=False):
+    """``(tapes, fn)`` for ``per_param_moves[k]`` = ``[(coeff, {data index: value} or None
+    for the unshifted tape), ...]``; identical moves share one tape."""
+    tapes, index, needs_r0 = [], {}, False
+    per_param = []
+    for terms in per_param_moves:
+        row = []
+        for c, moves in terms or ():
+            if moves is None:
+                needs_r0 = True
+                row.append((c, None))
+                continue
+            key = tuple((i, id(v) if isinstance(v, Box) else v) for i, v in sorted(moves.items()))
+            if key not in index:
+                index[key] = len(tapes)
+                tapes.append(_shifted_tape(tape, moves))
+            row.append((c, index[key]))
+        per_param.append(row)
+    front = front or (needs_r0 and f0 is None)
+    if front:
+        tapes.insert(0, tape)
+
+    def single(results, copy=None):
+        results = list(results)
+        r0 = results.pop(0) if front else (f0 if copy is None else f0[copy])
+        return _assemble(tape, per_param, results, r0)
+
+    return tapes, _with_shot_copies(tape, lambda rs, c=None: single(rs, c))
+
+
+def _no_trainable(tape):
+    warnings.warn(NO_TRAINABLE, UserWarning, stacklevel=3)
+    if len(tape.measurements) == 1:
+        return [], lambda _: np.zeros([0])
+    return [], lambda _: tuple(np.zeros([0]) for _ in tape.measurements)
+
+
+def _check_measurements(tape, what):
+    for m in tape.measurements:
+        if m.kind not in ("expval", "var", "probs"):
+            raise DifferentiationError(
+                f"{what} differentiates expval, var and probs; the tape measures {m!r} "
+                "(samples, counts and the state have no gradient transform)")
+
+
+# --- parameter shift ----------------------------------------------------------------------------
+def _rule_terms(op, p_idx, value, k, shifts, gradient_recipes):
+    """``[(coeff, mult, shift), ...]``: the derivative by parameter ``p_idx`` of ``op`` is
+    ``sum coeff * f(mult * value + shift)``."""
+    if gradient_recipes is not None and k < len(gradient_recipes) and gradient_recipes[k] is not None:
+        return [(float(c), float(a), float(s)) for c, a, s in gradient_recipes[k]]
+    own = None
+    if shifts is not None and k < len(shifts) and shifts[k] is not None:
+        own = shifts[k]
+    try:
+        rule = _rules.rule_for_op(op, p_idx, own)
+    except RuleError as exc:
+        raise DifferentiationError(f"param_shift: no shift rule for {op.name}: {exc}") from None
+    return list(rule.numeric())
+
+
+def _shift_moves(tape, argnum, shifts, gradient_recipes):
+    data = tape.data
+    info = tape.par_info
+    active = _active(tape, argnum)
+    out = []
+    for k in range(len(tape.trainable_params)):
+        if k not in active:
+            out.append(None)
+            continue
+        i = active[k]
+        value = data[i]  # a number, or an autograd box (kept: fn is differentiable)
+        terms = []
+        for c, m, s in _rule_terms(info[i]["op"], info[i]["p_idx"], value, k, shifts,
+                                   gradient_recipes):
+            terms.append((c, None if (m == 1 and s == 0) else {i: m * value + s}))
+        out.append(terms)
+    return out
+
+
+def _square(obs):
+    matrix = getattr(obs, "_matrix", None)
+    if matrix is not None:
+        from ._operations import Hermitian
+        return Hermitian(matrix @ matrix, wires=list(obs._mwires))
+    return obs @ obs
+
+
+def _constant(obs) -> bool:
+    return getattr(obs, "_matrix", None) is None and set(obs.terms) <= {()}
+
+
+def _var_transform(tape, argnum, shifts, gradient_recipes):
+    """Variances: d var(A) = d<A^2> - 2 <A> d<A>, from the tape measuring <A> (and <A^2>
+    where A^2 is not a constant, i.e. A not a Pauli word)."""
+    meas = tape.measurements
+    exp_tape = tape.copy(measurements=[expval(m.obs) if m.kind == "var" else m for m in meas])
+    squares = {i: _square(m.obs) for i, m in enumerate(meas) if m.kind == "var"}
+    squares = {i: a2 for i, a2 in squares.items() if not _constant(a2)}
+    t1, fn1 = _linear_transform(exp_tape, _shift_moves(exp_tape, argnum, shifts,
+                                                       gradient_recipes), front=True)
+    t2, fn2 = [], None
+    if squares:
+        sq_tape = tape.copy(measurements=[expval(squares[i]) if i in squares else m
+                                          for i, m in enumerate(meas)])
+        t2, fn2 = _linear_transform(sq_tape, _shift_moves(sq_tape, argnum, shifts,
+                                                          gradient_recipes))
+
+    def fn(results):
+        results = list(results)
+        d1 = fn1(results[:len(t1)])
+        d2 = fn2(results[len(t1):]) if squares else None
+        return _combine_var(tape, results[0], d1, d2, squares)
+
+    return t1 + t2, fn
+
+
+def _keep(x):
+    """``x`` as an array, unless autograd differentiates it (a box is kept)."""
+    return x if isinstance(x, Box) else np.asarray(x)
+
+
+def _combine_var(tape, r0, d1, d2, squares):
+    n_meas = len(tape.measurements)
+    n_par = len(tape.trainable_params)
+
+    def entry(d, i, k):
+        x = d if n_meas == 1 else d[i]
+        return _keep(x if n_par == 1 else x[k])
+
+    out = []
+    for i, m in enumerate(tape.measurements):
+        row = []
+        for k in range(n_par):
+            g = entry(d1, i, k)
+            if m.kind == "var":
+                mean = _keep(r0 if n_meas == 1 else r0[i])
+                g = (entry(d2, i, k) if i in squares else 0.0) - 2 * mean * g
+            row.append(_keep(g))
+        out.append(row)
+    if n_meas == 1:
+        return out[0][0] if n_par == 1 else tuple(out[0])
+    return tuple(r[0] for r in out) if n_par == 1 else tuple(tuple(r) for r in out)
+
+
+def _broadcast_shift(tape, moves, f0):
+    """``broadcast=True``: one tape per parameter, its shifted values as a batch."""
+    if tape.batch_size is not None:
+        raise DifferentiationError(
+            "Computing the gradient of broadcasted tapes with the parameter-shift rule "
+            "using broadcasting is not supported (give broadcast=False)")
+    tapes, per_param, needs_r0 = [], [], False
+    for terms in moves:
+        row, batch = [], []
+        for c, mv in terms or ():
+            if mv is None:
+                needs_r0 = True
+                row.append((c, None))
+            else:
+                (i, value), = mv.items()
+                row.append((c, (len(tapes), len(batch))))
+                batch.append(value)
+        if batch:
+            tapes.append(tape.bind_new_parameters([np.array(batch)], [i]))
+        per_param.append(row)
+    front = needs_r0 and f0 is None
+    if front:
+        tapes.insert(0, tape)
+        per_param = [[(c, t if not isinstance(t, tuple) else (t[0] + 1, t[1])) for c, t in row]
+                     for row in per_param]
+
+    def fn(results):
+        results = list(results)
+        r0 = results[0] if front else f0
+        return _assemble(tape, per_param, results, r0)
+
+    return tapes, fn
+
+
+def _tape_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, f0=None,
+                      broadcast=False, **_):
+    _check_measurements(tape, "param_shift")
+    if not tape.trainable_params:
+        return _no_trainable(tape)
+    if broadcast and not any(m.kind == "var" for m in tape.measurements):
+        return _broadcast_shift(tape, _shift_moves(tape, argnum, shifts, gradient_recipes), f0)
+    if any(m.kind == "var" for m in tape.measurements):
+        if not _active(tape, argnum):
+            return _linear_transform(tape, [None] * len(tape.trainable_params))
+        return _var_transform(tape, argnum, shifts, gradient_recipes)
+    return _linear_transform(tape, _shift_moves(tape, argnum, shifts, gradient_recipes), f0)
+
+
+# --- finite differences and SPSA ----------------------------------------------------------------
+def _tape_finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="forward",
+                      f0=None, **_):
+    _check_measurements(tape, "finite_diff")
+    if not tape.trainable_params:
+        return _no_trainable(tape)
+    coeffs, offsets = finite_diff_coeffs(n, approx_order, strategy)
+    data = tape.data
+    active = _active(tape, argnum, "finite difference")
+    moves = []
+    for k in range(len(tape.trainable_params)):
+        if k not in active:
+            moves.append(None)
+            continue
+        i = active[k]
+        x = data[i]
+        moves.append([(c / h ** n, None if s == 0 else {i: x + s * h})
+                      for c, s in zip(coeffs, offsets)])
+    return _linear_transform(tape, moves, f0)
+
+
+def _rademacher(indices, num_params, *args, rng):
+    direction = np.zeros(num_params)
+    direction[indices] = rng.choice([-1, 1], size=len(indices))
+    return direction
+
+
+def _tape_spsa(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center", f0=None,
+               num_directions=1, sampler=_rademacher, sampler_rng=None, **_):
+    _check_measurements(tape, "spsa_grad")
+    if not tape.trainable_params:
+        return _no_trainable(tape)
+    if not isinstance(sampler_rng, (int, np.random.Generator, type(None))):
+        raise ArgumentError(
+            "The argument sampler_rng is expected to be a NumPy PRNG, an integer or None, "
+            f"but is {sampler_rng}.")
+    rng = np.random.default_rng(sampler_rng)
+    coeffs, offsets = finite_diff_coeffs(n, approx_order, strategy)
+    data = tape.data
+    trainable = tape.trainable_params
+    active = _active(tape, argnum, "SPSA")
+    indices = sorted(active)
+    moves = [[] if k in active else None for k in range(len(trainable))]
+    for rep in range(num_directions):
+        direction = sampler(indices, len(trainable), rep, rng=rng)
+        for c, s in zip(coeffs, offsets):
+            shift = None if s == 0 else {
+                trainable[k]: data[trainable[k]] + h * s * direction[k]
+                for k in indices}
+            for k in indices:
+                moves[k].append((c / h ** n / direction[k] / num_directions,
+                                 shift if shift is None else dict(shift, _rep=rep)))
+    return _spsa_linear(tape, moves, f0)
+
+
+def _spsa_linear(tape, moves, f0):
+    """As :func:`_linear_transform`, one tape per (direction, shift) even when equal."""
+    tapes, per_param, index, needs_r0 = [], [], {}, False
+    for terms in moves:
+        row = []
+        for c, mv in terms or ():
+            if mv is None:
+                needs_r0 = True
+                row.append((c, None))
+                continue
+            key = tuple((i, id(v) if isinstance(v, Box) else v)
+                        for i, v in sorted(mv.items(), key=repr))
+            if key not in index:
+                index[key] = len(tapes)
+                tapes.append(_shifted_tape(tape, {i: v for i, v in mv.items() if i != "_rep"}))
+            row.append((c, index[key]))
+        per_param.append(row)
+    front = needs_r0 and f0 is None
+    if front:
+        tapes.insert(0, tape)
+
+    def single(results, copy=None):
+        results = list(results)
+        r0 = results.pop(0) if front else (f0 if copy is None else f0[copy])
+        return _assemble(tape, per_param, results, r0)
+
+    return tapes, _with_shot_copies(tape, lambda rs, c=None: single(rs, c))
+
+
+# --- on QNodes: the Jacobian by the trainable arguments ----------------------------------------
+def _qnode_jacobian(qnode, method_options, argnum=None):
+    node = qnode.update(**method_options)
+
+    def one(n, args, kwargs, diff):
+        values = n(*args, **kwargs)
+        _, jac, _ = n.flat_jacobian(args, kwargs, diff)
+        return _split(values, jac, [np.shape(args[i]) for i in diff])
+
+    def jacobian(*args, **kwargs):
+        diff = tuple(trainable_indices(args))
+        if not diff:  # PennyLane's error for a QNode transform
+            raise QuantumFunctionError(
+                "No trainable parameters. (qsym: the arguments differentiated are tensors "
+                "with requires_grad=True, e.g. qsym.numpy arrays)")
+        shots = node.configured_shots()
+        if isinstance(shots, Shots) and shots.has_partitioned_shots:
+            # a shot vector: one Jacobian per count, each sampled with that many shots
+            return tuple(one(set_shots(node, shots=c), args, kwargs, diff) for c in shots)
+        return one(node, args, kwargs, diff)
+
+    return jacobian
+
+
+def _split(values, jac, arg_shapes):
+    outs = tuple(values) if isinstance(values, (tuple, list)) else (values,)
+    per_meas, row = [], 0
+    for v in outs:
+        shape = np.shape(v)
+        size = int(np.prod(shape))
+        col, per_arg = 0, []
+        for s in arg_shapes:
+            n = int(np.prod(s))
+            block = np.asarray(jac[row:row + size, col:col + n]).reshape(shape + tuple(s))
+            per_arg.append(block)
+            col += n
+        row += size
+        per_meas.append(per_arg[0] if len(per_arg) == 1 else tuple(per_arg))
+    if isinstance(values, list):  # the QNode returned a list: so does its Jacobian
+        return per_meas
+    return per_meas[0] if not isinstance(values, tuple) else tuple(per_meas)
+
+
+def _tape_level(qnode, tape_fn, kwargs):
+    """``hybrid=False``: the Jacobian by the gate parameters of the QNode's tape at the
+    arguments (no chain rule to the arguments), as PennyLane's."""
+    from ._tapes import execute
+    from .workflow import construct_tape
+
+    def jacobian(*args, **kw):
+        tape = construct_tape(qnode)(*args, **kw)
+        tapes, fn = tape_fn(tape, **kwargs)
+        return fn(execute(tapes, qnode.device))
+
+    return jacobian
+
+
+def _dispatch(obj, tape_fn, qnode_options, kwargs, hybrid=True):
+    if isinstance(obj, QuantumScript):
+        return tape_fn(obj, **kwargs)
+    if isinstance(obj, QNode):
+        if not hybrid:
+            return _tape_level(obj, tape_fn, kwargs)
+        return _qnode_jacobian(obj, qnode_options, kwargs.get("argnum"))
+    raise ArgumentError(f"a gradient transform takes a tape or a QNode, got {obj!r}")
+
+
+def param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, fallback_fn=None,
+                f0=None, broadcast=False, hybrid=True):
+    """PennyLane's ``qml.gradients.param_shift``: on a tape, ``(tapes, fn)``; on a QNode, a
+    function returning the Jacobian. Each trainable parameter's shifted tapes come from its
+    gate's proved rule (:func:`qsym.rules.rule_for_op`; ``shifts``: one tuple of shifts per
+    trainable parameter; ``gradient_recipes``: PennyLane's ``[[c, a, s], ...]`` per
+    parameter); parameters no measurement depends on get zeros and no tape; variances use
+    ``d<A^2> - 2<A>d<A>``. On a QNode with ``hybrid=False``: by the gate parameters of
+    its tape at the arguments (no chain rule).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.CRX(0.4, wires=[0, 1])], [qml.expval(qml.Z(1))])
+    >>> tapes, fn = param_shift(t)
+    >>> len(tapes)  # CRX's four-term rule
+    4
+    """
+    return _dispatch(tape, _tape_param_shift, {"diff_method": "parameter-shift"},
+                     dict(argnum=argnum, shifts=shifts, gradient_recipes=gradient_recipes, f0=f0,
+                          broadcast=broadcast), hybrid)
+
+
+def finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="forward", f0=None,
+                validate_params=True, hybrid=True):
+    """PennyLane's ``qml.gradients.finite_diff`` (step ``h``, ``approx_order``, ``strategy``,
+    derivative order ``n``; :func:`finite_diff_coeffs`): on a tape ``(tapes, fn)`` (the
+    unshifted tape first when the stencil uses it), on a QNode the Jacobian function.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0), qml.RY(0.1, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, fn = finite_diff(t)
+    >>> len(tapes)
+    3
+    """
+    return _dispatch(tape, _tape_finite_diff,
+                     {"diff_method": "finite-diff", "h": h, "approx_order": approx_order,
+                      "strategy": strategy},
+                     dict(argnum=argnum, h=h, approx_order=approx_order, n=n, strategy=strategy,
+                          f0=f0), hybrid)
+
+
+def spsa_grad(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center", f0=None,
+              validate_params=True, num_directions=1, sampler=_rademacher, sampler_rng=None):
+    """PennyLane's ``qml.gradients.spsa_grad``: simultaneous perturbations along random
+    directions (Rademacher, from ``np.random.default_rng(sampler_rng)`` as PennyLane draws
+    them), averaged over ``num_directions``; on a QNode (a tape is made by tracing is not
+    needed: the QNode's trainable arguments are perturbed), the Jacobian function.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, fn = spsa_grad(t, sampler_rng=42)
+    >>> len(tapes)
+    2
+    """
+    kwargs = dict(argnum=argnum, h=h, approx_order=approx_order, n=n, strategy=strategy, f0=f0,
+                  num_directions=num_directions, sampler=sampler, sampler_rng=sampler_rng)
+    if isinstance(tape, QNode):
+        raise DifferentiationError(
+            "spsa_grad of a QNode is not supported by qsym; apply it to a tape "
+            "(qml.tape.make_qscript(circuit.func)(*args)) or use finite_diff")
+    return _dispatch(tape, _tape_spsa, {}, kwargs)
+
+
+param_shift.qsym_diff_method = "parameter-shift"  # diff_method=qml.gradients.param_shift
+finite_diff.qsym_diff_method = "finite-diff"
+
+
+def param_shift_hessian(tape, argnum=None, **_):
+    """PennyLane's ``qml.gradients.param_shift_hessian`` on a QNode: the exact Hessian by
+    the trainable arguments (qsym's second-order shift rules, :func:`qsym.hessian`).
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def f(x):
+    ...     qml.RX(x[0], wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> param_shift_hessian(f)(np.array([0.0])).round(6)  # d2/dx2 cos(x) at 0
+    array([[-1.]])
+    """
+    if not isinstance(tape, QNode):
+        raise DifferentiationError(
+            "param_shift_hessian of a tape is not supported by qsym; apply it to a QNode")
+    from ._runtime import hessian
+
+    def fn(*args, **kwargs):
+        return hessian(tape)(*args, **kwargs)
+    return fn
+

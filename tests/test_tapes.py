@@ -1,0 +1,440 @@
+"""Tapes (qml.tape), qml.execute / dev.execute, qml.gradients and qml.measurements' classes.
+
+Expected values are independent of the code under test: closed forms of small circuits
+(cos, sin products), central finite differences of closed forms, and PennyLane 0.45.1's
+documented tape counts and shapes."""
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def _dev(n=2):
+    return qml.device("default.qubit", wires=n)
+
+
+def _f(x, y, z):
+    # <Z1> after RX(x) on 0, CRX(y) on 0->1, RY(z) on 1 (by hand: the control is 1 with
+    # probability sin^2(x/2); then RX(y) on wire 1 before RY(z))
+    p1 = onp.sin(x / 2) ** 2
+    return (1 - p1) * onp.cos(z) + p1 * onp.cos(y) * onp.cos(z)
+
+
+def _central(f, args, i, h=1e-5):
+    a, b = list(args), list(args)
+    a[i] += h
+    b[i] -= h
+    return (f(*a) - f(*b)) / (2 * h)
+
+
+def _tape(x=0.3, y=0.2, z=0.5):
+    return qml.tape.QuantumScript(
+        [qml.RX(x, wires=0), qml.CRX(y, wires=[0, 1]), qml.RY(z, wires=1)],
+        [qml.expval(qml.PauliZ(1))])
+
+
+def test_tape_records_gates_and_measurements_and_runs():
+    with qml.tape.QuantumTape() as tape:
+        qml.RX(0.3, wires=0)
+        qml.CRX(0.2, wires=[0, 1])
+        qml.RY(0.5, wires=1)
+        qml.expval(qml.PauliZ(1))
+    assert [op.name for op in tape.operations] == ["RX", "CRX", "RY"]
+    assert len(tape.measurements) == 1 and tape.num_params == 3
+    assert tape.shots.total_shots is None and not tape.shots
+    value = _dev().execute(tape)
+    assert isinstance(value, onp.float64)
+    assert value == pytest.approx(_f(0.3, 0.2, 0.5), abs=1e-12)
+    (again,) = qml.execute([tape], _dev())
+    assert again == pytest.approx(value, abs=1e-14)
+
+
+def test_several_measurements_and_batches():
+    t1 = qml.tape.QuantumScript([qml.RY(0.4, 0)], [qml.expval(qml.Z(0)), qml.probs(wires=0)])
+    t2 = qml.tape.QuantumScript([qml.RY(0.4, 0)], [qml.var(qml.X(0))])
+    r1, r2 = _dev(1).execute([t1, t2])
+    assert r1[0] == pytest.approx(onp.cos(0.4))
+    onp.testing.assert_allclose(r1[1], [onp.cos(0.2) ** 2, onp.sin(0.2) ** 2], atol=1e-12)
+    assert r2 == pytest.approx(1 - onp.sin(0.4) ** 2)
+
+
+def test_parameters_trainable_and_copy():
+    tape = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.Rot(0.2, 0.3, 0.4, 1)],
+                                  [qml.expval(qml.Z(0))], shots=10)
+    assert tape.get_parameters() == [0.1, 0.2, 0.3, 0.4]
+    tape.trainable_params = {3, 1}
+    assert tape.trainable_params == [1, 3] and tape.num_params == 2
+    assert tape.get_parameters() == [0.2, 0.4]
+    tape.set_parameters([0.7, 0.9])
+    assert tape.get_parameters(trainable_only=False) == [0.1, 0.7, 0.3, 0.9]
+    copy = tape.copy()
+    assert copy.shots.total_shots == 10 and copy.trainable_params == [1, 3]
+    new = tape.bind_new_parameters([5.0], [0])
+    assert new.get_parameters(trainable_only=False)[0] == 5.0
+    assert tape.get_parameters(trainable_only=False)[0] == 0.1  # the original unchanged
+    with pytest.raises(qml.ArgumentError):
+        tape.trainable_params = [7]
+
+
+def test_make_qscript():
+    def f(a):
+        qml.RY(a, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    s = qml.tape.make_qscript(f)(0.25)
+    assert [op.name for op in s.operations] == ["RY"] and len(s.measurements) == 1
+
+
+def test_param_shift_tapes_and_jacobian_match_closed_form():
+    tape = _tape()
+    tapes, fn = qml.gradients.param_shift(tape)
+    assert len(tapes) == 2 + 4 + 2  # RX and RY two terms, CRX four (frequencies 1/2, 1)
+    shifted = [t.get_parameters() for t in tapes[:2]]
+    assert shifted == [[0.3 + onp.pi / 2, 0.2, 0.5], [0.3 - onp.pi / 2, 0.2, 0.5]]
+    jac = fn(_dev().execute(tapes))
+    assert isinstance(jac, tuple) and len(jac) == 3
+    for i in range(3):
+        assert jac[i] == pytest.approx(_central(_f, (0.3, 0.2, 0.5), i), abs=1e-8)
+
+
+def test_finite_diff_and_spsa_counts_and_values():
+    tape = _tape()
+    tapes, fn = qml.gradients.finite_diff(tape)
+    assert len(tapes) == 1 + 3  # the unshifted tape once, one forward step each
+    jac = fn(_dev().execute(tapes))
+    for i in range(3):
+        assert jac[i] == pytest.approx(_central(_f, (0.3, 0.2, 0.5), i), abs=1e-6)
+    tapes, fn = qml.gradients.finite_diff(tape, approx_order=2, strategy="center", h=1e-4)
+    assert len(tapes) == 6
+    jac = fn(_dev().execute(tapes))
+    assert jac[2] == pytest.approx(_central(_f, (0.3, 0.2, 0.5), 2), abs=1e-7)
+    one = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    tapes, fn = qml.gradients.spsa_grad(one, sampler_rng=7)
+    assert len(tapes) == 2  # one direction, center: two tapes
+    assert fn(_dev(1).execute(tapes)) == pytest.approx(-onp.sin(0.3), abs=1e-8)
+
+
+def test_finite_diff_coeffs_are_pennylanes_stencils():
+    onp.testing.assert_allclose(qml.gradients.finite_diff_coeffs(1, 1, "forward"),
+                                [[-1, 1], [0, 1]])
+    onp.testing.assert_allclose(qml.gradients.finite_diff_coeffs(1, 2, "center"),
+                                [[-0.5, 0.5], [-1, 1]])
+    onp.testing.assert_allclose(qml.gradients.finite_diff_coeffs(2, 2, "center"),
+                                [[-2, 1, 1], [0, -1, 1]])
+    with pytest.raises(qml.DifferentiationError):
+        qml.gradients.finite_diff_coeffs(1, 1, "sideways")
+
+
+def test_independent_parameter_needs_no_tape_and_argnum():
+    tape = qml.tape.QuantumScript([qml.RX(0.3, 0), qml.RY(0.2, 1)], [qml.expval(qml.Z(0))])
+    tapes, fn = qml.gradients.param_shift(tape)
+    assert len(tapes) == 2
+    d0, d1 = fn(_dev().execute(tapes))
+    assert d0 == pytest.approx(-onp.sin(0.3)) and d1 == 0.0
+    tapes, fn = qml.gradients.param_shift(tape, argnum=[1])
+    assert tapes == []
+    tape.trainable_params = []
+    with pytest.warns(UserWarning, match="no trainable parameters"):
+        tapes, fn = qml.gradients.param_shift(tape)
+    assert tapes == [] and fn([]).shape == (0,)
+
+
+def test_custom_shifts_and_gradient_recipes_change_the_tapes_not_the_value():
+    tape = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    tapes, fn = qml.gradients.param_shift(tape, shifts=[(onp.pi / 4,)])
+    assert tapes[0].get_parameters()[0] == pytest.approx(0.3 + onp.pi / 4)
+    assert fn(_dev(1).execute(tapes)) == pytest.approx(-onp.sin(0.3), abs=1e-12)
+    recipe = ([[0.5, 1, onp.pi / 2], [-0.5, 1, -onp.pi / 2]],)
+    tapes, fn = qml.gradients.param_shift(tape, gradient_recipes=recipe)
+    assert fn(_dev(1).execute(tapes)) == pytest.approx(-onp.sin(0.3), abs=1e-12)
+
+
+def test_variance_and_probs_gradients():
+    # var(Z) after RX(x), RY(y) on one wire: 1 - cos(x)^2 cos(y)^2
+    def v(x, y):
+        return 1 - (onp.cos(x) * onp.cos(y)) ** 2
+
+    H = onp.diag([1.0, 3.0])  # not involutory: <H^2> is measured too
+
+    def vh(x, y):
+        p0 = (1 + onp.cos(x) * onp.cos(y)) / 2
+        return p0 * 1 + (1 - p0) * 9 - (p0 * 1 + (1 - p0) * 3) ** 2
+
+    tape = qml.tape.QuantumScript([qml.RX(0.3, 0), qml.RY(0.2, 0)],
+                                  [qml.var(qml.Z(0)), qml.var(qml.Hermitian(H, 0)), qml.probs(wires=0)])
+    tapes, fn = qml.gradients.param_shift(tape)
+    (vz, vhh, pr) = fn(_dev(1).execute(tapes))
+    for i in range(2):
+        assert vz[i] == pytest.approx(_central(v, (0.3, 0.2), i), abs=1e-8)
+        assert vhh[i] == pytest.approx(_central(vh, (0.3, 0.2), i), abs=1e-7)
+        dp0 = _central(lambda x, y: (1 + onp.cos(x) * onp.cos(y)) / 2, (0.3, 0.2), i)
+        onp.testing.assert_allclose(pr[i], [dp0, -dp0], atol=1e-8)
+
+
+def test_transforms_on_qnodes_give_pennylanes_shapes():
+    @qml.qnode(_dev())
+    def c(x, y):
+        qml.RX(x[0], 0)
+        qml.RY(x[1], 0)
+        qml.RX(y, 1)
+        return qml.expval(qml.Z(0)), qml.probs(wires=1)
+
+    x, y = np.array([0.1, 0.2]), np.array(0.3)
+    (dex, dey), (dpx, dpy) = qml.gradients.param_shift(c)(x, y)
+    assert dex.shape == (2,) and dey.shape == () and dpx.shape == (2, 2) and dpy.shape == (2,)
+    ez = lambda a, b: onp.cos(a) * onp.cos(b)  # noqa: E731
+    assert dex[0] == pytest.approx(_central(ez, (0.1, 0.2), 0), abs=1e-8)
+    assert dpy[0] == pytest.approx(-onp.sin(0.3) / 2, abs=1e-10)
+    fd = qml.gradients.finite_diff(c)(x, y)
+    assert fd[0][0][1] == pytest.approx(_central(ez, (0.1, 0.2), 1), abs=1e-6)
+
+
+def test_second_derivative_through_tapes_with_autograd():
+    dev = _dev()
+    params = np.array([0.543, -0.654], requires_grad=True)
+
+    def cost(p):
+        with qml.queuing.AnnotatedQueue() as q:
+            qml.RX(p[0], wires=[0])
+            qml.RY(p[1], wires=[1])
+            qml.CNOT(wires=[0, 1])
+            qml.expval(qml.PauliZ(0) @ qml.PauliX(1))
+        tape = qml.tape.QuantumScript.from_queue(q)
+        tapes, fn = qml.gradients.param_shift(tape)
+        return np.array(fn(dev.execute(tapes)))
+
+    # <Z0 X1> = cos(x) sin(y): its Hessian by hand
+    x, y = params
+    expected = [[-onp.cos(x) * onp.sin(y), -onp.sin(x) * onp.cos(y)],
+                [-onp.sin(x) * onp.cos(y), -onp.cos(x) * onp.sin(y)]]
+    onp.testing.assert_allclose(qml.jacobian(cost)(params), expected, atol=1e-8)
+
+
+def test_diff_method_given_as_a_transform():
+    @qml.qnode(_dev(1), diff_method=qml.gradients.param_shift)
+    def f(a):
+        qml.RX(a, 0)
+        return qml.expval(qml.Z(0))
+
+    assert qml.grad(f)(np.array(0.3)) == pytest.approx(-onp.sin(0.3), abs=1e-12)
+
+
+def test_measurement_classes_and_processing():
+    from qsym.measurements import (CountsMP, ExpectationMP, ProbabilityMP, SampleMP, StateMP,
+                                   VarianceMP)
+
+    assert isinstance(qml.expval(qml.Z(0)), ExpectationMP)
+    assert isinstance(qml.var(qml.Z(0)), VarianceMP)
+    assert isinstance(qml.probs(wires=0), ProbabilityMP)
+    assert isinstance(qml.sample(wires=0), SampleMP)
+    assert isinstance(qml.counts(wires=0), CountsMP)
+    assert isinstance(qml.state(), StateMP)
+    psi = onp.array([0.6, 0.0, 0.0, 0.8])  # 0.6|00> + 0.8|11>
+    assert ExpectationMP(qml.Z(0) @ qml.Z(1)).process_state(psi, [0, 1]) == pytest.approx(1.0)
+    assert VarianceMP(qml.Z(1)).process_state(psi, [0, 1]) == pytest.approx(1 - 0.28**2)
+    onp.testing.assert_allclose(ProbabilityMP(wires=[1]).process_state(psi, [0, 1]), [0.36, 0.64])
+    samples = onp.array([[0, 0], [1, 1], [1, 1], [0, 1]])
+    assert ExpectationMP(qml.Z(0)).process_samples(samples, [0, 1]) == pytest.approx(0.0)
+    assert ExpectationMP(qml.Z(1)).process_samples(samples, [0, 1]) == pytest.approx(-0.5)
+    onp.testing.assert_allclose(ProbabilityMP(wires=[0, 1]).process_samples(samples, [0, 1]),
+                                [0.25, 0.25, 0.0, 0.5])
+    assert CountsMP(wires=[0, 1]).process_samples(samples, [0, 1]) == {"00": 1, "01": 1, "11": 2}
+    assert ExpectationMP(qml.Z(0)).process_counts({"00": 3, "11": 1}, [0, 1]) == pytest.approx(0.5)
+
+
+def test_shots_objects():
+    from qsym.measurements import Shots
+
+    s = qml.tape.QuantumScript([], [qml.expval(qml.Z(0))], shots=[10, 10, 5]).shots
+    assert isinstance(s, Shots) and s.total_shots == 25 and s.has_partitioned_shots
+    assert not Shots(None) and Shots(5) == Shots(5) and Shots(5) != 5
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(qml.ArgumentError):
+        qml.execute(qml.tape.QuantumScript([], [qml.expval(qml.Z(0))]), _dev(1))
+    st = qml.tape.QuantumScript([qml.RX(0.1, 0)], [qml.state()])
+    with pytest.raises(qml.DifferentiationError):
+        qml.gradients.param_shift(st)
+    with pytest.raises(qml.ArgumentError):
+        qml.gradients.param_shift("not a tape")
+
+
+def test_counts_processing_batches_all_outcomes_and_eigvals():
+    from qsym.measurements import CountsMP
+
+    samples = onp.array([[[0, 1, 1], [0, 1, 0]], [[1, 1, 0], [1, 1, 1]]], dtype=float)
+    batch = qml.counts(wires=[0, 2], all_outcomes=True).process_samples(samples, [0, 1, 2])
+    assert batch == [{"00": 1, "01": 1, "10": 0, "11": 0}, {"00": 0, "01": 0, "10": 1, "11": 1}]
+    valued = CountsMP(eigvals=[1, -1], wires=0).process_samples(samples[1], [0, 1, 2])
+    assert valued == {-1.0: 2}
+    assert list(qml.expval(qml.X(0) @ qml.Z(1)).eigvals()) == [1, -1, -1, 1]
+
+
+def test_qnode_transform_with_a_shot_vector_gives_one_jacobian_per_count():
+    dev = qml.device("default.qubit", wires=1, seed=3)
+
+    @qml.set_shots([4000, 8000])
+    @qml.qnode(dev)
+    def f(x):
+        qml.RX(x[0], 0)
+        return qml.expval(qml.Z(0))
+
+    per_count = qml.gradients.param_shift(f)(np.array([0.3]))
+    assert len(per_count) == 2
+    for g in per_count:  # each from shifted circuits of that many shots: within 5 sigma
+        assert abs(g[0] + onp.sin(0.3)) < 5 * onp.sqrt(0.5 / 4000)
+
+
+def test_density_matrix_is_refused_when_run_and_reduces_a_state():
+    m = qml.density_matrix(wires=[1])
+    rho = m.process_state(onp.array([0.6, 0.0, 0.0, 0.8]), [0, 1])
+    onp.testing.assert_allclose(rho, onp.diag([0.36, 0.64]), atol=1e-12)
+    tape = qml.tape.QuantumScript([qml.RX(0.1, 0)], [m])
+    with pytest.raises(qml.MeasurementError, match="density_matrix"):
+        _dev().execute(tape)
+
+
+def test_apply_hash_diagonalizing_gates_and_op_keyword():
+    op, m = qml.RY(0.2, wires=0), qml.expval(op=qml.PauliX(0))
+    with qml.tape.QuantumTape() as tape:
+        qml.apply(op)
+        qml.apply(m)
+    assert tape.operations == [op] and tape.measurements == [m]
+    same = qml.tape.QuantumScript([qml.RY(0.2, wires=0)], [qml.expval(qml.PauliX(0))])
+    other = qml.tape.QuantumScript([qml.RY(0.3, wires=0)], [qml.expval(qml.PauliX(0))])
+    assert tape.hash == same.hash and tape.hash != other.hash
+    assert [g.name for g in tape.diagonalizing_gates] == ["Hadamard"]  # X's eigenbasis
+    assert qml.var(op=qml.PauliZ(1)).obs.terms == qml.var(qml.PauliZ(1)).obs.terms
+
+
+def test_math_takes_pennylanes_like_argument():
+    a = qml.math.asarray(range(3), like="numpy")
+    assert type(a) is onp.ndarray and list(a) == [0, 1, 2]
+    with pytest.raises(qml.ArgumentError, match="NumPy and autograd"):
+        qml.math.asarray([1.0], like="torch")
+
+
+def test_construct_tape_of_a_qnode_runs_and_differentiates():
+    @qml.qnode(_dev())
+    def g(a):
+        qml.RY(a, wires=1)
+        return qml.probs(wires=[1]), qml.expval(qml.PauliZ(1))
+
+    tape = qml.workflow.construct_tape(g)(0.1)
+    assert [op.name for op in tape.operations] == ["RY"] and len(tape.measurements) == 2
+    tapes, fn = qml.gradients.param_shift(tape)
+    dprobs, dz = fn(_dev().execute(tapes))
+    onp.testing.assert_allclose(dprobs, [-onp.sin(0.1) / 2, onp.sin(0.1) / 2], atol=1e-12)
+    assert dz == pytest.approx(-onp.sin(0.1), abs=1e-12)
+
+
+def test_qnode_transform_hybrid_false_and_list_outputs():
+    @qml.qnode(_dev())
+    def circuit(x):
+        qml.RX(2 * x, wires=[0])
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array(0.543)
+    # by the gate parameter 2x (no chain rule): -sin(2x); with it: -2 sin(2x)
+    assert qml.gradients.param_shift(circuit, hybrid=False)(x) == pytest.approx(-onp.sin(2 * 0.543))
+    assert qml.gradients.param_shift(circuit)(x) == pytest.approx(-2 * onp.sin(2 * 0.543))
+
+    @qml.qnode(_dev())
+    def listed(v):
+        qml.RX(v[0], 0)
+        return [qml.expval(qml.Z(0))]
+
+    out = qml.gradients.param_shift(listed)(np.array([0.1]))
+    assert isinstance(out, list) and out[0][0] == pytest.approx(-onp.sin(0.1))
+
+
+def test_measurements_compare_by_value():
+    assert qml.counts() == qml.counts() and qml.expval(2 * qml.X(0)) == qml.expval(2 * qml.X(0))
+    assert qml.expval(qml.X(0)) != qml.expval(qml.Y(0))
+    assert qml.probs(wires=[0]) != qml.probs(wires=[1])
+    assert len({qml.var(qml.Z(0)), qml.var(qml.Z(0))}) == 1
+
+
+def test_broadcast_tapes_and_param_shift_broadcast():
+    dev = _dev()
+    tape = _tape()
+    tapes, fn = qml.gradients.param_shift(tape, broadcast=True)
+    assert len(tapes) == 3 and [t.batch_size for t in tapes] == [2, 4, 2]
+    jac = fn(dev.execute(tapes))
+    for i in range(3):
+        assert jac[i] == pytest.approx(_central(_f, (0.3, 0.2, 0.5), i), abs=1e-8)
+    # a tape broadcast over a non-trainable angle: one derivative per batch element
+    batched = qml.tape.QuantumScript([qml.RX(onp.array([0.3, 0.4]), 0), qml.RY(0.5, 0)],
+                                     [qml.expval(qml.Z(0))])
+    batched.trainable_params = [1]
+    tapes, fn = qml.gradients.param_shift(batched)
+    onp.testing.assert_allclose(fn(dev.execute(tapes)), -onp.cos([0.3, 0.4]) * onp.sin(0.5),
+                                atol=1e-12)
+
+
+def test_generate_shift_rule_differentiates_trigonometric_polynomials():
+    # f(t) = 0.3 cos(t) + 0.7 sin(2t) - 0.2 cos(2t): frequencies (1, 2); exact derivatives by hand
+    def f(t):
+        return 0.3 * onp.cos(t) + 0.7 * onp.sin(2 * t) - 0.2 * onp.cos(2 * t)
+
+    def d1(t):
+        return -0.3 * onp.sin(t) + 1.4 * onp.cos(2 * t) + 0.4 * onp.sin(2 * t)
+
+    def d2(t):
+        return -0.3 * onp.cos(t) - 2.8 * onp.sin(2 * t) + 0.8 * onp.cos(2 * t)
+
+    t = 0.37
+    for order, exact in ((1, d1), (2, d2)):
+        rule = qml.gradients.generate_shift_rule((1, 2), order=order)
+        assert sum(c * f(t + s) for c, s in rule) == pytest.approx(exact(t), abs=1e-12)
+    first = qml.gradients.generate_shift_rule((1,))
+    onp.testing.assert_allclose(first, [[0.5, onp.pi / 2], [-0.5, -onp.pi / 2]])
+
+
+def test_observable_eigvals_in_pennylanes_order():
+    assert list((qml.PauliX(0) @ qml.PauliY(1)).eigvals()) == [1, -1, -1, 1]
+    assert list(qml.Hermitian(onp.diag([3.0, 1.0]), wires=0).eigvals()) == [1, 3]
+
+
+def test_expand_decomposes_and_warns_as_pennylane():
+    from qsym.exceptions import PennyLaneDeprecationWarning
+
+    tape = qml.tape.QuantumScript([qml.Rot(0.1, 0.2, 0.3, wires=0)], [qml.expval(qml.Z(0))])
+    with pytest.warns(PennyLaneDeprecationWarning, match="expand"):
+        new = tape.expand()
+    assert [op.name for op in new.operations] == ["RZ", "RY", "RZ"]
+    assert new.get_parameters() == [0.1, 0.2, 0.3] and new.shots is tape.shots
+    # the decomposition is the same circuit: the same value
+    dev = _dev(1)
+    assert dev.execute(new) == pytest.approx(dev.execute(tape), abs=1e-12)
+
+
+def test_expand_measurements_refuses_measurements_in_two_bases_on_a_wire():
+    ok = qml.tape.QuantumScript([qml.RX(0.3, 0)],
+                                [qml.expval(qml.X(0)), qml.var(qml.X(0) @ qml.Z(1))])
+    bad = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.X(0)), qml.sample(wires=[0])])
+    with pytest.warns(UserWarning):
+        ok.expand(expand_measurements=True)
+        with pytest.raises(qml.QuantumFunctionError, match="qubit-wise commuting"):
+            bad.expand(expand_measurements=True)
+
+
+def test_refusals_of_broadcast_trainables_and_of_qnodes_without_trainables():
+    batched = qml.tape.QuantumScript([qml.RX([0.4, 0.2], 0)], [qml.expval(qml.PauliZ(0))])
+    for transform in (qml.gradients.param_shift, qml.gradients.finite_diff,
+                      qml.gradients.spsa_grad):
+        with pytest.raises(NotImplementedError, match="broadcasted parameters"):
+            transform(batched)
+
+    @qml.qnode(_dev())
+    def circuit(w):
+        qml.RX(w[0], 0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.QuantumFunctionError, match="No trainable parameters"):
+        qml.gradients.finite_diff(circuit)([0.1, 0.2])  # a list: not trainable
