@@ -23,7 +23,7 @@ RX(-0.3, wires=[0])
 >>> qml.ctrl(qml.RY(0.2, wires=1), control=0)
 CRY(0.2, wires=[0, 1])
 >>> qml.dot([0.5, 2.0], [qml.X(0), qml.Z(0) @ qml.Z(1)])
-Observable(0.5 * X(0) + 2.0 * Z(0) @ Z(1))
+0.5 * X(0) + 2.0 * (Z(0) @ Z(1))
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ from ._operations import (
     Hamiltonian,
     Observable,
     Operation,
+    Prod,
+    SProd,
+    Sum,
     wires_tuple,
     as_observable,
 )
@@ -57,57 +60,83 @@ I = GATE_CLASSES["Identity"]  # noqa: E741
 H = GATE_CLASSES["Hadamard"]
 
 
-# --- observables ----------------------------------------------------------------------------
-def prod(*ops) -> Observable:
-    """The product of observables, ``ops[0] @ ops[1] @ ...`` (PennyLane's ``qml.prod``).
-
-    >>> prod(X(0), Z(1))
-    Observable(1 * X(0) @ Z(1))
-    """
+# --- operator arithmetic: PennyLane's Prod, Sum, SProd, LinearCombination -----------------
+def _check_operands(fn: str, ops) -> None:
     if not ops:
-        raise MeasurementError("qml.prod needs at least one operator")
+        raise MeasurementError(f"qml.{fn} needs at least one operator")
     if len(ops) == 1 and callable(ops[0]) and not isinstance(ops[0], (Operation, Observable)):
         raise MeasurementError(
-            "qml.prod of a function (a product of the gates it applies) is not supported; "
-            "apply the gates in the circuit, or give observables"
-        )
-    return functools.reduce(lambda a, b: a @ b, (as_observable(o) for o in ops))
+            f"qml.{fn} of a function (of the gates it applies) is not supported; "
+            "apply the gates in the circuit, or give operators")
 
 
-def sum(*ops) -> Observable:  # noqa: A001  (PennyLane's name)
-    """The sum of observables (PennyLane's ``qml.sum``).
+def prod(*ops, id=None, lazy=True) -> Prod:
+    """The product of operators, ``ops[0] @ ops[1] @ ...`` (PennyLane's ``qml.prod``): a
+    :class:`~qsym.ops.Prod`; with ``lazy=False`` nested products are flattened.
+
+    >>> prod(X(0), Z(1))
+    X(0) @ Z(1)
+    >>> prod(prod(X(0), Y(1)), Z(2)), prod(prod(X(0), Y(1)), Z(2), lazy=False)
+    ((X(0) @ Y(1)) @ Z(2), X(0) @ Y(1) @ Z(2))
+    """
+    _check_operands("prod", ops)
+    return Prod(*ops, id=id, _flat=not lazy)
+
+
+def sum(*ops, id=None, lazy=True, grouping_type=None, method="rlf") -> Sum:  # noqa: A001
+    """The sum of operators (PennyLane's ``qml.sum``): a :class:`~qsym.ops.Sum`, terms as
+    written (``lazy=False`` flattens nested sums).
 
     >>> sum(X(0), Z(0))
-    Observable(1 * X(0) + 1 * Z(0))
+    X(0) + Z(0)
     """
-    if not ops:
-        raise MeasurementError("qml.sum needs at least one operator")
-    total = Observable({})
-    for o in ops:
-        total = total + as_observable(o)
-    return total
+    _check_operands("sum", ops)
+    out = Sum(*ops, id=id, _flat=not lazy)
+    if grouping_type is not None:
+        out.compute_grouping(grouping_type, method)
+    return out
 
 
-def s_prod(scalar, op) -> Observable:
-    """``scalar * op`` (PennyLane's ``qml.s_prod``).
+def s_prod(scalar, operator, lazy=True, id=None) -> SProd:
+    """``scalar * operator`` (PennyLane's ``qml.s_prod``): a :class:`~qsym.ops.SProd`;
+    ``lazy=False`` folds a scalar product of a scalar product into one.
 
-    >>> s_prod(0.5, Z(0))
-    Observable(0.5 * Z(0))
+    >>> s_prod(0.5, Z(0)), s_prod(2, s_prod(3, X(0)), lazy=False)
+    (0.5 * Z(0), 6 * X(0))
     """
-    return as_observable(op) * scalar
+    return SProd(scalar, operator, id=id, _flat=not lazy)
 
 
-def dot(coeffs, ops) -> Observable:
-    """``sum(c * o for c, o in zip(coeffs, ops))`` (PennyLane's ``qml.dot`` of
-    observables); the coefficients may be traced inputs.
+def dot(coeffs, ops, pauli=False, grouping_type=None, method="lf"):
+    """``sum(c * o for c, o in zip(coeffs, ops))`` (PennyLane's ``qml.dot``): a
+    :class:`~qsym.ops.Sum` of ``c * o`` (``o`` itself where ``c`` is 1), one term alone as
+    it is; ``pauli=True`` gives a ``qml.pauli.PauliSentence``. The coefficients may be
+    traced inputs.
 
     >>> dot([1.0, -1.0], [X(0), Y(0)])
-    Observable(1.0 * X(0) - 1.0 * Y(0))
+    X(0) + -1.0 * Y(0)
     """
-    ops = list(ops)
+    if isinstance(ops, (Operation, Observable)):
+        raise MeasurementError("qml.dot: ops must be a list of operators, not one operator")
+    ops = [o.operation() if hasattr(o, "operation") and not isinstance(o, (Operation, Observable))
+           else o for o in ops]
+    coeffs = list(coeffs) if not isinstance(coeffs, np.ndarray) else list(coeffs.ravel())
+    if len(coeffs) != len(ops):
+        raise MeasurementError("qml.dot: the number of coefficients and operators does not match")
+    if not ops:
+        raise MeasurementError("qml.dot: cannot compute the dot product of an empty sequence")
     if any(not isinstance(o, (Operation, Observable)) for o in ops):
         raise MeasurementError("qml.dot takes a list of coefficients and a list of operators")
-    return Hamiltonian(coeffs, ops)
+    if pauli:
+        return METHODS["pauli_rep"](Hamiltonian(coeffs, ops).terms)
+    operands = [o if isinstance(c, numbers.Number) and c == 1 else SProd(c, o)
+                for c, o in zip(coeffs, ops)]
+    if len(operands) == 1:
+        return operands[0]
+    out = Sum(*operands)
+    if grouping_type is not None:
+        out.compute_grouping(grouping_type, method)
+    return out
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -436,11 +465,11 @@ def _gate_decomposition(op: Operation) -> list:
 
 
 def simplify(op):
-    """PennyLane's ``qml.simplify``: a gate as it is; an observable with its equal Pauli
-    words merged (they always are in qsym).
+    """PennyLane's ``qml.simplify``: a gate as it is; a product, sum or linear combination
+    with its equal Pauli words merged.
 
     >>> simplify(X(0) + X(0))
-    Observable(2 * X(0))
+    2.0 * X(0)
     """
     if isinstance(op, (Operation, Observable)):
         return op.simplify()
