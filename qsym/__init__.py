@@ -83,6 +83,28 @@ from ._opmath import H, I, X, Y, Z, adjoint, ctrl, dot, generator, ops, prod, s_
 from ._opmath import pow  # noqa: E402,A004  (PennyLane's qml.pow)
 from ._operations import assert_equal, equal  # noqa: E402
 from ._opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
+from ._opmath import evolve, exp  # noqa: E402
+from . import pauli  # noqa: E402
+from .pauli import pauli_decompose  # noqa: E402
+from ._opfunctions import assert_valid as _assert_valid, commutator, eigvals, is_commuting, map_wires  # noqa: E402
+from ._operations import Prod as _Prod, SProd as _SProd, Sum as _Sum  # noqa: E402
+from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Evolution as _Evolution  # noqa: E402
+from ._opmath import Exp as _Exp, Pow as _Pow  # noqa: E402
+
+# PennyLane's operator-arithmetic classes in qml.ops and qml.ops.op_math, its operator
+# functions in qml.ops.functions
+ops.op_math = type(ops)(
+    Prod=_Prod, Sum=_Sum, SProd=_SProd, LinearCombination=LinearCombination, Adjoint=_Adjoint,
+    Controlled=_Controlled, ControlledOp=_Controlled, Pow=_Pow, Exp=_Exp, Evolution=_Evolution,
+    prod=prod, sum=sum, s_prod=s_prod, dot=dot, adjoint=adjoint, ctrl=ctrl, exp=exp,
+    evolve=evolve)
+for _name in ("Prod", "Sum", "SProd", "Adjoint", "Controlled", "ControlledOp", "Pow", "Exp",
+              "Evolution"):
+    setattr(ops, _name, getattr(ops.op_math, _name))
+ops.functions = type(ops)(
+    assert_valid=_assert_valid, is_commuting=is_commuting, commutator=commutator,
+    map_wires=map_wires, eigvals=eigvals, equal=equal, assert_equal=assert_equal,
+    dot=dot, simplify=simplify, generator=generator, evolve=evolve)
 from . import templates  # noqa: E402
 from .templates import layer  # noqa: E402
 from .templates import (  # noqa: E402
@@ -108,6 +130,7 @@ from . import qaoa  # noqa: E402
 from ._unsupported import CHANNELS as _CHANNELS, cond, density_matrix, measure  # noqa: E402
 from . import _unsupported as _unsupported  # noqa: E402
 from ._drawing import Snapshot, draw, draw_mpl, matrix, snapshots, specs  # noqa: E402
+ops.functions.matrix = matrix
 from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
 
 # PennyLane's qml.drawer: the style draw_mpl uses by default (its other internals are not
@@ -190,6 +213,7 @@ __all__ = [
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",
-    "templates", "layer", "ops", "qaoa", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
+    "templates", "layer", "ops", "qaoa", "pauli", "pauli_decompose", "exp", "evolve", "is_commuting",
+    "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     *templates.TEMPLATES, *GATE_CLASSES,
 ]

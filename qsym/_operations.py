@@ -404,10 +404,61 @@ class Operation:
         """
         from .wires import Wires
 
+        if getattr(self, "_ctrl_of", None) is not None:  # made by qml.ctrl
+            return Wires([w for w in self.wires if w not in self._ctrl_of.wires])
         if self.name == "MultiControlledX":
             return Wires(self.wires[:-1])
         k = CONTROLLED_LABELS.get(self.name, (0,))[0]
         return Wires(self.wires[:k])
+
+    @property
+    def base(self) -> "Operation":
+        """The operator this gate was made from (PennyLane's ``op.base`` of ``Adjoint``,
+        ``Controlled`` and ``Pow``): the gate given to ``qml.adjoint``, ``qml.ctrl`` or
+        ``qml.pow``; of a controlled gate of the table, its target gate.
+
+        >>> CRX(0.1, wires=[0, 1]).base
+        RX(0.1, wires=[1])
+        """
+        for attr in ("_adjoint_of", "_ctrl_of"):
+            if getattr(self, attr, None) is not None:
+                return getattr(self, attr)
+        if getattr(self, "_pow_of", None) is not None:
+            return self._pow_of[0]
+        target = CONTROLLED_TARGETS.get(self.name)
+        if target is None:
+            raise AttributeError(f"{self.name} has no base: it is not an adjoint, a controlled "
+                                 "gate or a power (qml.adjoint, qml.ctrl, qml.pow)")
+        k = len(self.control_wires)
+        with _no_recording():
+            return GATE_CLASSES[target](*self.params, wires=list(self.wires[k:]))
+
+    @property
+    def pauli_rep(self):
+        """The gate as a ``qml.pauli.PauliSentence`` if it is a Pauli (or the identity),
+        else None (PennyLane's ``op.pauli_rep``; Hadamard's is None there too).
+
+        >>> PauliX(0).pauli_rep
+        1.0 * X(0)
+        """
+        row = self._row
+        if row.pauli is None or self.name == "Hadamard" or (
+                len(self.wires) != 1 and self.name != "Identity"):
+            return None
+        with _no_recording():
+            return METHODS["pauli_rep"](as_observable(self).terms)
+
+    @property
+    def z(self):
+        """The exponent of a gate made by ``qml.pow`` (PennyLane's ``Pow.z``)."""
+        if getattr(self, "_pow_of", None) is None:
+            raise AttributeError(f"{self.name} has no exponent: it was not made by qml.pow")
+        return self._pow_of[1]
+
+    @property
+    def target_wires(self):
+        """The wires that are not control wires (PennyLane's ``target_wires``)."""
+        return Wires(self.wires[len(self.control_wires):])
 
     def __repr__(self):
         short = _SHORT_REPR.get(self.name)
@@ -603,6 +654,12 @@ LABELS = {
     "QubitUnitary": "U", "MultiControlledX": "X", "FermionicSWAP": "fSWAP",
     "CPhaseShift00": "Rϕ(00)", "CPhaseShift01": "Rϕ(01)", "CPhaseShift10": "Rϕ(10)",
 }
+# controlled gates of the table: name -> the target gate (PennyLane's ``op.base``)
+CONTROLLED_TARGETS = {
+    "CNOT": "PauliX", "CY": "PauliY", "CZ": "PauliZ", "CRX": "RX", "CRY": "RY", "CRZ": "RZ",
+    "CRot": "Rot", "ControlledPhaseShift": "PhaseShift", "Toffoli": "PauliX", "CSWAP": "SWAP",
+    "CH": "Hadamard", "CCZ": "PauliZ", "MultiControlledX": "PauliX",
+}
 # controlled gates: name -> (number of control wires, label of the target part)
 CONTROLLED_LABELS = {
     "CNOT": (1, "X"), "CY": (1, "Y"), "CZ": (1, "Z"), "CRX": (1, "RX"), "CRY": (1, "RY"),
@@ -674,7 +731,7 @@ def gate_generator(op) -> "Observable":
             "has one: RX, IsingXX, PhaseShift, ...)")
     G = op._row.sympy_generator(None if op.num_wires else len(op.wires), op.hyper)
     M = -np.array(G.evalf(), dtype=complex)
-    return _pauli_decomposition(M, tuple(op.wires))
+    return pauli_decomposition(M, tuple(op.wires))
 
 
 def _same_number(a, b, rtol, atol) -> bool:
@@ -1191,8 +1248,10 @@ class Observable:
 
     >>> import qsym as qml
     >>> obs = 0.5 * qml.PauliZ(0) @ qml.PauliZ(1) + qml.PauliX(0)
-    >>> obs
-    Observable(0.5 * Z(0) @ Z(1) + 1 * X(0))
+    >>> obs  # PennyLane's classes (a Sum of a Prod and X(0)); measured as the merged sum
+    (0.5 * Z(0)) @ Z(1) + X(0)
+    >>> obs.terms
+    {((0, 'Z'), (1, 'Z')): 0.5, ((0, 'X'),): 1}
     >>> isinstance(obs, qml.Observable)
     True
     """
@@ -1205,6 +1264,11 @@ class Observable:
         """Whether the observable is a Pauli sum already (the arithmetic classes may hold
         operands without one)."""
         return True
+
+    @property
+    def pauli_rep(self):
+        """The observable as a ``qml.pauli.PauliSentence`` (PennyLane's ``op.pauli_rep``)."""
+        return METHODS["pauli_rep"](self.terms)
 
     def __init__(self, terms: dict):
         self.terms = _Terms(
@@ -1499,7 +1563,7 @@ class _Arithmetic(Observable):
     @property
     def terms(self):
         if self._merged is None:  # no Pauli form: the Pauli decomposition of the matrix
-            self._merged = _pauli_decomposition(self.matrix(), self._wires).terms
+            self._merged = pauli_decomposition(self.matrix(), self._wires).terms
         return self._merged
 
     @terms.setter
@@ -1559,11 +1623,8 @@ class _Arithmetic(Observable):
         return True
 
     def eigvals(self) -> np.ndarray:
-        """The eigenvalues of :meth:`matrix` (ascending, real for a Hermitian operator)."""
-        m = self.matrix()
-        if self.is_verified_hermitian:
-            return np.linalg.eigvalsh(m)
-        return np.linalg.eigvals(m)
+        """The eigenvalues, as ``qml.eigvals`` gives them (PennyLane's order)."""
+        return METHODS["eigvals"](self)
 
     def map_wires(self, wire_map: dict):
         """The same operator on the wires ``wire_map`` gives (PennyLane's ``op.map_wires``)."""
@@ -1875,7 +1936,7 @@ class LinearCombination(Sum):
 
 Hamiltonian = LinearCombination
 
-def _pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
+def pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
     """``M = sum_P tr(P M) / 2^k  P`` over the 4^k Pauli words on ``wires``.
 
     All ``tr(P M)`` at once by a transform over one wire at a time: ``M``'s row and column
@@ -1926,7 +1987,7 @@ def Hermitian(A, wires) -> Observable:
         raise WireError(f"Hermitian got duplicate wires {list(wires)}")
     if k > 8:
         raise MeasurementError("Hermitian on more than 8 wires: write it as a Pauli sum")
-    obs = _pauli_decomposition(M, wires)
+    obs = pauli_decomposition(M, wires)
     obs._matrix, obs._mwires = M, wires  # for probs(op=...): its eigenbasis
     obs._given = np.asarray(A)  # as the user wrote it (qml.draw's show_matrices prints it)
     return obs
@@ -1946,7 +2007,7 @@ def Projector(state, wires) -> Observable:
         obs = Observable({(): 1})
         for w, b in zip(wires, v.tolist()):
             sign = 1 if b == 0 else -1
-            obs = obs @ Observable({(): 0.5, ((w, "Z"),): 0.5 * sign})
+            obs = merge_matmul(obs, Observable({(): 0.5, ((w, "Z"),): 0.5 * sign}))
         return obs
     if v.shape == (2**k,):
         v = v.astype(complex)

@@ -37,6 +37,7 @@ import sympy as sp
 from .errors import GateError, MeasurementError, WireError
 from ._gates import GATES, REGISTRY, GateDef, gate_def, register
 from ._operations import (
+    CONTROLLED_TARGETS,
     GATE_CLASSES,
     METHODS,
     Hamiltonian,
@@ -535,9 +536,13 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
             raise
         w, v = np.linalg.eig(base.matrix())
         U = (v * w.astype(complex) ** z) @ np.linalg.inv(v)
-        return _made("QubitUnitary", (), base.wires, (("U", U),))
+        out = _made("QubitUnitary", (), base.wires, (("U", U),))
+        out._pow_of = (base, z)
+        return out
     if not ops:
         return _made("Identity", (), base.wires)
+    if len(ops) == 1:
+        ops[0]._pow_of = (base, z)
     return ops[0] if len(ops) == 1 else ops
 
 
@@ -825,6 +830,8 @@ def ctrl(op, control, control_values=None, work_wires=None):
     if isinstance(op, Operation):
         _take_off_tape(op)
         out = _apply_ctrl(op, controls, values)  # recorded if inside a circuit
+        if len(out) == 1:  # PennyLane's Controlled: .base, .control_wires
+            out[0]._ctrl_of = op
         return out[0] if len(out) == 1 else out
     ops = _template_ops(op)
     if ops is not None:  # qml.ctrl(qml.BasicEntanglerLayers(...), control=...)
@@ -862,3 +869,235 @@ the gates).
 >>> qml.ops.LinearCombination is qml.Hamiltonian, qml.ops.RX is qml.RX
 (True, True)
 """
+
+
+# --- PennyLane's symbolic operator classes -------------------------------------------------
+class _Marked(type):
+    """``isinstance(op, Adjoint)`` etc.: true for the gates ``qml.adjoint``, ``qml.ctrl``,
+    ``qml.pow`` made (qsym writes them as gates of the table, which remember their base)."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Operation) and cls._marks(obj)
+
+
+class Adjoint(metaclass=_Marked):
+    """PennyLane's ``qml.ops.op_math.Adjoint``: ``Adjoint(op)`` is ``qml.adjoint(op)``, the
+    inverse written as a gate of the table; it is an ``Adjoint`` and its ``.base`` is ``op``.
+
+    >>> import qsym as qml
+    >>> a = qml.adjoint(qml.S(0))
+    >>> a, isinstance(a, qml.ops.op_math.Adjoint), a.base
+    (PhaseShift(-pi/2, wires=[0]), True, S(0))
+    """
+
+    _marks = staticmethod(lambda op: getattr(op, "_adjoint_of", None) is not None)
+
+    def __new__(cls, base, id=None):
+        return adjoint(base)
+
+
+class Controlled(metaclass=_Marked):
+    """PennyLane's ``qml.ops.op_math.Controlled``: ``Controlled(op, control_wires)`` is
+    ``qml.ctrl(op, control_wires)``; the controlled gates of the table (``CNOT``, ``CRX``,
+    ``Toffoli``, ...) are ``Controlled`` too, as in PennyLane, ``.base`` their target gate.
+
+    >>> import qsym as qml
+    >>> c = qml.ctrl(qml.RX(0.1, wires=1), control=0)
+    >>> c, isinstance(c, qml.ops.op_math.Controlled), c.base, c.control_wires
+    (CRX(0.1, wires=[0, 1]), True, RX(0.1, wires=[1]), Wires([0]))
+    """
+
+    _marks = staticmethod(lambda op: getattr(op, "_ctrl_of", None) is not None
+                          or op.name in CONTROLLED_TARGETS)
+
+    def __new__(cls, base, control_wires, control_values=None, work_wires=None, id=None):
+        return ctrl(base, control_wires, control_values=control_values, work_wires=work_wires)
+
+
+class Pow(metaclass=_Marked):
+    """PennyLane's ``qml.ops.op_math.Pow``: ``Pow(op, z)`` is ``qml.pow(op, z)``; ``.base``
+    and ``.z`` are kept.
+
+    >>> import qsym as qml
+    >>> p = qml.pow(qml.RX(0.3, wires=0), 2)
+    >>> p, isinstance(p, qml.ops.op_math.Pow), p.base, p.z
+    (RX(0.6, wires=[0]), True, RX(0.3, wires=[0]), 2)
+    """
+
+    _marks = staticmethod(lambda op: getattr(op, "_pow_of", None) is not None)
+
+    def __new__(cls, base, z=1, id=None):
+        return pow(base, z)
+
+
+def _commute(w1: tuple, w2: tuple) -> bool:
+    """Whether two Pauli words commute: an even number of wires with different letters."""
+    a = dict(w1)
+    return len([w for w, p in w2 if w in a and a[w] != p]) % 2 == 0
+
+
+def _rotation(word: tuple, theta):
+    """``exp(-i theta/2 P)`` of a Pauli word ``P`` as PennyLane writes it: RX/RY/RZ on one
+    wire, else a PauliRot (a GlobalPhase for the identity); not recorded."""
+    with recording(Tape()):
+        if not word:
+            return GATE_CLASSES["GlobalPhase"](theta / 2)
+        if len(word) == 1:
+            (w, p), = word
+            return GATE_CLASSES["R" + p](theta, wires=w)
+        return GATE_CLASSES["PauliRot"](theta, wires=[w for w, _ in word],
+                                        pauli_word="".join(p for _, p in word))
+
+
+class Exp:
+    """``exp(coeff * base)`` (PennyLane's ``qml.exp`` and ``qml.ops.op_math.Exp``) of an
+    operator with a Pauli form. Made in a circuit it is applied: when ``coeff * base`` is
+    anti-Hermitian (``coeff`` imaginary) and the Pauli words commute, as one rotation per
+    word (RX/RY/RZ, ``PauliRot``), exactly; otherwise refused.
+
+    >>> import qsym as qml
+    >>> E = qml.exp(qml.X(0), -0.5j)
+    >>> E, E.decomposition()
+    (Exp((-0-0.5j) PauliX), [RX(1.0, wires=[0])])
+    >>> np.allclose(E.matrix(), [[np.cos(0.5), -1j * np.sin(0.5)], [-1j * np.sin(0.5), np.cos(0.5)]])
+    True
+    """
+
+    name = "Exp"
+    has_matrix = True
+
+    def __init__(self, base, coeff=1.0, num_steps=None, id=None):
+        if not isinstance(base, (Operation, Observable)):
+            raise GateError(f"qml.exp takes an operator, e.g. qml.exp(qml.X(0), -0.5j); got {base!r}")
+        self.base, self.coeff, self.num_steps, self.id = base, coeff, num_steps, id
+        tape = active_tape()
+        if tape is None:
+            return
+        obs = as_observable(base)  # a gate with a Pauli form leaves the tape here
+        tape.measured(obs._gates)  # ... and is used: not a dropped observable
+        for g in self._rotations():
+            tape.append(g)
+
+    scalar = property(lambda self: self.coeff)
+    wires = property(lambda self: self.base.wires)
+    num_wires = property(lambda self: len(self.base.wires))
+    data = property(lambda self: (self.coeff, *self.base.data))
+    num_params = property(lambda self: len(self.data))
+    arithmetic_depth = property(lambda self: 1 + getattr(self.base, "arithmetic_depth", 0))
+
+    def _angles(self) -> list:
+        """``(word, theta)`` with ``coeff * h P = -i theta/2 P`` for each word of the base."""
+        out = []
+        for word, h in as_observable(self.base).terms.items():
+            theta = complex(2j * self.coeff * complex(h))
+            if abs(theta.imag) > 1e-12:
+                raise GateError(f"{self!r} is not unitary (coeff * base is not anti-Hermitian): "
+                                "it cannot be applied as a gate; use an imaginary coeff")
+            out.append((word, theta.real))
+        return out
+
+    def _rotations(self) -> list:
+        angles = self._angles()
+        words = [w for w, _ in angles]
+        if any(not _commute(a, b) for i, a in enumerate(words) for b in words[i + 1:]):
+            raise GateError(f"{self!r}: the Pauli words of the base do not commute, so the "
+                            "exponential is not a product of rotations; use "
+                            "qml.ApproxTimeEvolution / a Trotter product")
+        return [_rotation(w, t) for w, t in angles]
+
+    @property
+    def has_decomposition(self) -> bool:
+        """True for one Pauli word times an imaginary coefficient (PennyLane's rule)."""
+        try:
+            return len(self._angles()) == 1
+        except (GateError, TypeError, MeasurementError):
+            return False
+
+    def decomposition(self) -> list:
+        """One rotation: RX/RY/RZ or a PauliRot (PennyLane's ``Exp.decomposition()``)."""
+        if not self.has_decomposition:
+            raise GateError(f"the decomposition of {self!r} is not defined (PennyLane's "
+                            "DecompositionUndefinedError): exp of one Pauli word times an "
+                            "imaginary number has one")
+        return self._rotations()
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """``exp(coeff * M)`` of the base's matrix ``M`` (by its eigendecomposition)."""
+        from ._operations import expand_matrix
+
+        m = np.asarray(self.base.matrix(), dtype=complex)
+        w, v = np.linalg.eig(m)
+        out = (v * np.exp(complex(self.coeff) * w)) @ np.linalg.inv(v)
+        if wire_order is None or list(wire_order) == list(self.wires):
+            return out
+        return expand_matrix(out, self.wires, wire_order)
+
+    def eigvals(self) -> np.ndarray:
+        """``exp(coeff * lambda)`` for the eigenvalues ``lambda`` of the base."""
+        return np.exp(complex(self.coeff) * np.linalg.eigvals(np.asarray(self.base.matrix(), dtype=complex)))
+
+    def __repr__(self):
+        inner = f"{self.base}" if self.arithmetic_depth > 1 else self.base.name
+        return f"{self.name}({self.coeff} {inner})"
+
+
+class Evolution(Exp):
+    """``exp(-i param * generator)`` (PennyLane's ``qml.evolve`` of an operator and
+    ``qml.ops.op_math.Evolution``); ``param`` may be a traced input (its gradient is exact).
+
+    >>> import qsym as qml
+    >>> E = qml.evolve(qml.X(0), 0.5)
+    >>> E, E.param, E.decomposition()
+    (Evolution(-0.5j PauliX), 0.5, [RX(1.0, wires=[0])])
+    """
+
+    name = "Evolution"
+
+    def __init__(self, generator, param=1, num_steps=None, id=None):
+        self.param = param
+        super().__init__(generator, -1j * param if isinstance(param, numbers.Number) else None,
+                         num_steps, id)
+
+    data = property(lambda self: (self.param,))
+
+    def _angles(self) -> list:
+        out = []
+        for word, h in as_observable(self.base).terms.items():
+            if isinstance(h, numbers.Number) and complex(h).imag != 0:
+                raise GateError(f"{self!r}: the generator is not Hermitian")
+            h = h.real if isinstance(h, complex) else h
+            out.append((word, 2 * self.param * h))
+        return out
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        self.coeff = -1j * complex(self.param)
+        return super().matrix(wire_order)
+
+
+def exp(op, coeff=1.0, num_steps=None, id=None) -> Exp:
+    """``exp(coeff * op)`` (PennyLane's ``qml.exp``): an :class:`Exp`; in a circuit, applied
+    as rotations when ``coeff`` is imaginary.
+
+    >>> import qsym as qml
+    >>> qml.exp(qml.Z(0) @ qml.Z(1), -0.25j).decomposition()
+    [PauliRot(0.5, pauli_word='ZZ', wires=[0, 1])]
+    """
+    return Exp(op, coeff, num_steps=num_steps, id=id)
+
+
+def evolve(op, coeff=1, num_steps=None):
+    """``exp(-i coeff * op)`` (PennyLane's ``qml.evolve`` of an operator): an
+    :class:`Evolution`; in a circuit, one rotation per Pauli word (they must commute).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def f(t):
+    ...     qml.evolve(qml.X(0), t)
+    ...     return qml.expval(qml.Z(0))
+    >>> bool(abs(f(0.3) - np.cos(0.6)) < 1e-12)
+    True
+    """
+    if not isinstance(op, (Operation, Observable)):
+        raise GateError("qml.evolve takes an operator (time-dependent Hamiltonians, pulses, are "
+                        f"not supported); got {op!r}")
+    return Evolution(op, coeff, num_steps=num_steps)

@@ -32,7 +32,7 @@ import itertools
 from types import SimpleNamespace
 
 from .errors import GateError
-from ._operations import GATE_CLASSES, Observable, as_observable
+from ._operations import GATE_CLASSES, Observable, as_observable, merge_add, merge_matmul
 from ._trace import Tape, recording
 from .templates import ApproxTimeEvolution, pauli_terms
 
@@ -48,14 +48,14 @@ def _word(*pairs) -> Observable:
         out = Observable({(): 1})
         for letter, wire in pairs:
             if letter != "I":
-                out = out @ as_observable(GATE_CLASSES["Pauli" + letter](wires=wire))
+                out = merge_matmul(out, as_observable(GATE_CLASSES["Pauli" + letter](wires=wire)))
     return out
 
 
 def _sum(coeffs, words) -> Observable:
     total = Observable({})
     for c, w in zip(coeffs, words):
-        total = total + c * w
+        total = merge_add(total, w, c)
     return total
 
 
@@ -208,7 +208,7 @@ def maxcut(graph):
     """
     graph = _graph(graph, "maxcut")
     edges = list(graph.edges)
-    cost_h = edge_driver(graph, ["10", "01"]) + _sum([-0.5] * len(edges), [_word()] * len(edges))
+    cost_h = merge_add(edge_driver(graph, ["10", "01"]), _sum([-0.5] * len(edges), [_word()] * len(edges)))
     return cost_h, x_mixer(graph.nodes())
 
 
@@ -222,7 +222,7 @@ def max_independent_set(graph, constrained: bool = True):
     graph = _graph(graph, "max_independent_set")
     if constrained:
         return bit_driver(graph.nodes(), 1), bit_flip_mixer(graph, 0)
-    cost_h = 3 * edge_driver(graph, ["10", "01", "00"]) + bit_driver(graph.nodes(), 1)
+    cost_h = merge_add(merge_add(Observable({}), edge_driver(graph, ["10", "01", "00"]), 3), bit_driver(graph.nodes(), 1))
     return cost_h, x_mixer(graph.nodes())
 
 
@@ -236,7 +236,7 @@ def min_vertex_cover(graph, constrained: bool = True):
     graph = _graph(graph, "min_vertex_cover")
     if constrained:
         return bit_driver(graph.nodes(), 0), bit_flip_mixer(graph, 1)
-    cost_h = 3 * edge_driver(graph, ["11", "10", "01"]) + bit_driver(graph.nodes(), 0)
+    cost_h = merge_add(merge_add(Observable({}), edge_driver(graph, ["11", "10", "01"]), 3), bit_driver(graph.nodes(), 0))
     return cost_h, x_mixer(graph.nodes())
 
 
@@ -253,7 +253,7 @@ def max_clique(graph, constrained: bool = True):
     complement = nx.complement(graph)
     if constrained:
         return bit_driver(graph.nodes(), 1), bit_flip_mixer(complement, 0)
-    cost_h = 3 * edge_driver(complement, ["10", "01", "00"]) + bit_driver(graph.nodes(), 1)
+    cost_h = merge_add(merge_add(Observable({}), edge_driver(complement, ["10", "01", "00"]), 3), bit_driver(graph.nodes(), 1))
     return cost_h, x_mixer(graph.nodes())
 
 
