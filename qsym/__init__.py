@@ -101,6 +101,16 @@ ops.op_math = type(ops)(
 for _name in ("Prod", "Sum", "SProd", "Adjoint", "Controlled", "ControlledOp", "Pow", "Exp",
               "Evolution"):
     setattr(ops, _name, getattr(ops.op_math, _name))
+# PennyLane's module paths (``from pennylane.ops.op_math.prod import Prod``): the names
+# each holds; as attributes (qml.ops.op_math.sprod.SProd) and as import paths (sys.modules)
+_OP_MATH_MODULES = {
+    "prod": dict(Prod=_Prod, prod=prod), "sum": dict(Sum=_Sum, sum=sum),
+    "sprod": dict(SProd=_SProd, s_prod=s_prod), "adjoint": dict(Adjoint=_Adjoint, adjoint=adjoint),
+    "controlled": dict(Controlled=_Controlled, ControlledOp=_Controlled, ctrl=ctrl),
+    "pow": dict(Pow=_Pow, pow=pow), "exp": dict(Exp=_Exp, exp=exp),
+    "evolution": dict(Evolution=_Evolution),
+    "linear_combination": dict(LinearCombination=LinearCombination),
+}
 ops.functions = type(ops)(
     assert_valid=_assert_valid, is_commuting=is_commuting, commutator=commutator,
     map_wires=map_wires, eigvals=eigvals, equal=equal, assert_equal=assert_equal,
@@ -131,6 +141,24 @@ from ._unsupported import CHANNELS as _CHANNELS, cond, density_matrix, measure  
 from . import _unsupported as _unsupported  # noqa: E402
 from ._drawing import Snapshot, draw, draw_mpl, matrix, snapshots, specs  # noqa: E402
 ops.functions.matrix = matrix
+
+
+def _register_op_paths():
+    import sys as _sys
+
+    for _mod, _names in _OP_MATH_MODULES.items():
+        _holder = getattr(ops.op_math, _mod, None)
+        if _holder is None or isinstance(_holder, type):
+            _holder = type(ops)()
+            setattr(ops.op_math, _mod, _holder)
+        for _n, _v in _names.items():
+            setattr(_holder, _n, _v)  # on qml.prod itself too: qml.ops.op_math.prod.Prod
+        _sys.modules[f"{__name__}.ops.op_math.{_mod}"] = type(ops)(**_names)
+    _sys.modules[f"{__name__}.ops"] = ops
+    _sys.modules[f"{__name__}.ops.op_math"] = ops.op_math
+    _sys.modules[f"{__name__}.ops.functions"] = ops.functions
+    _sys.modules[f"{__name__}.operation"] = operation
+
 from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
 
 # PennyLane's qml.drawer: the style draw_mpl uses by default (its other internals are not
@@ -217,3 +245,5 @@ __all__ = [
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     *templates.TEMPLATES, *GATE_CLASSES,
 ]
+
+_register_op_paths()

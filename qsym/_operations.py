@@ -195,7 +195,11 @@ class Operation:
     def __init__(self, *args, wires=None, id=None, **hyper):
         name = type(self).__name__
         row = self._row
-        if row is None or GATES.get(name) is not row:
+        if row is None and _user_operator(type(self)):
+            return self._init_user(args, wires, id, hyper)
+        if row is not None and name not in GATES and GATES.get(row.name) is row:
+            name = self._table_name = row.name  # a user's subclass of a gate: that gate
+        elif row is None or GATES.get(name) is not row:
             raise _stale_class(name, row)
         n_par = self.num_params
         n_fixed = n_par + len(row.hyper)  # parameters, then hyperparameters, as in PennyLane
@@ -260,9 +264,35 @@ class Operation:
         if tape is not None:
             tape.append(self)
 
+    _table_name = None  # a user's subclass of a gate class: the gate's name
+
+    def _init_user(self, args, wires, id, hyper):
+        """A user's own operator class (``class MyOp(qml.operation.Operator)``): its
+        parameters, wires and hyperparameters are kept, its matrix is its
+        ``compute_matrix``; it is not a gate of the table, so a circuit refuses it."""
+        n = type(self).num_params if _declares(type(self), "num_params") else None
+        if wires is None and args and (n is None or len(args) > n):
+            wires, args = args[-1], args[:-1]
+        if wires is None:
+            raise WireError(f"{type(self).__name__} needs wires=, e.g. {type(self).__name__}(..., wires=0)")
+        self.params = tuple(args)
+        self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None else None for a in args)
+        self.wires = Wires(wires_tuple(wires))
+        if _declares(type(self), "num_wires") and isinstance(self.num_wires, int) \
+                and len(self.wires) != self.num_wires:
+            raise WireError(f"{type(self).__name__} acts on {self.num_wires} wire(s), got {len(self.wires)}")
+        self.hyper = tuple(hyper.items())
+        self.id = id
+        tape = active_tape()
+        if tape is not None:
+            if type(self).__name__ in GATES:  # would be taken for the table's gate
+                raise GateError(f"your operator class {type(self).__name__} has the name of a "
+                                "gate of qsym's table: rename it, or use qml.define_gate")
+            tape.append(self)
+
     @property
     def name(self) -> str:
-        return type(self).__name__
+        return self._table_name or type(self).__name__
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """The numeric matrix (parameters must be numbers); on ``wire_order`` (a list of
@@ -284,6 +314,12 @@ class Operation:
 
     def _own_matrix(self) -> np.ndarray:
         from ._broadcast import Batched
+
+        if self._row is None:  # a user's operator: its own compute_matrix
+            if not _declares(type(self), "compute_matrix"):
+                raise GateError(f"{self.name} has no matrix (PennyLane's MatrixUndefinedError): "
+                                "define compute_matrix")
+            return np.asarray(type(self).compute_matrix(*self.params, **dict(self.hyper)))
 
         sizes = {len(p) for p in self.params if isinstance(p, Batched)}
         if sizes:  # broadcast parameters: one matrix per batch element, batch first
@@ -442,7 +478,7 @@ class Operation:
         1.0 * X(0)
         """
         row = self._row
-        if row.pauli is None or self.name == "Hadamard" or (
+        if row is None or row.pauli is None or self.name == "Hadamard" or (
                 len(self.wires) != 1 and self.name != "Identity"):
             return None
         with _no_recording():
@@ -852,6 +888,17 @@ def assert_equal(op1, op2, check_interface=True, check_trainability=True, rtol=1
     result = compare(op1, op2, check_interface, check_trainability, rtol, atol)
     if result is not True:
         raise AssertionError(result)
+
+
+def _declares(cls, attr: str) -> bool:
+    """Whether a user's class (below :class:`Operation`) sets ``attr`` itself."""
+    return any(attr in vars(c) for c in cls.__mro__ if c is not Operation and issubclass(c, Operation))
+
+
+def _user_operator(cls) -> bool:
+    """A user's subclass of ``qml.operation.Operator`` (no gate-table row anywhere in it)."""
+    return cls is not Operation and not any("_row" in vars(c) and vars(c)["_row"] is not None
+                                            for c in cls.__mro__)
 
 
 def _stale_class(name: str, row) -> GateError:
@@ -1514,6 +1561,8 @@ def _pauli_form(op):
     A gate with a Pauli form is taken off the active tape (it is measured, not applied)."""
     if isinstance(op, Observable):
         return op if op._pauli_ok() else None
+    if op._row is None:  # a user's operator class
+        return None
     row = gate_def(op.name)
     if row.pauli is None or (len(op.wires) != 1 and row.name != "Identity"):
         return None
@@ -1578,9 +1627,35 @@ class _Arithmetic(Observable):
     def num_wires(self) -> int:
         return len(self._wires)
 
+    _table_name = None  # a user's subclass of a gate class: the gate's name
+
+    def _init_user(self, args, wires, id, hyper):
+        """A user's own operator class (``class MyOp(qml.operation.Operator)``): its
+        parameters, wires and hyperparameters are kept, its matrix is its
+        ``compute_matrix``; it is not a gate of the table, so a circuit refuses it."""
+        n = type(self).num_params if _declares(type(self), "num_params") else None
+        if wires is None and args and (n is None or len(args) > n):
+            wires, args = args[-1], args[:-1]
+        if wires is None:
+            raise WireError(f"{type(self).__name__} needs wires=, e.g. {type(self).__name__}(..., wires=0)")
+        self.params = tuple(args)
+        self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None else None for a in args)
+        self.wires = Wires(wires_tuple(wires))
+        if _declares(type(self), "num_wires") and isinstance(self.num_wires, int) \
+                and len(self.wires) != self.num_wires:
+            raise WireError(f"{type(self).__name__} acts on {self.num_wires} wire(s), got {len(self.wires)}")
+        self.hyper = tuple(hyper.items())
+        self.id = id
+        tape = active_tape()
+        if tape is not None:
+            if type(self).__name__ in GATES:  # would be taken for the table's gate
+                raise GateError(f"your operator class {type(self).__name__} has the name of a "
+                                "gate of qsym's table: rename it, or use qml.define_gate")
+            tape.append(self)
+
     @property
     def name(self) -> str:
-        return type(self).__name__
+        return self._table_name or type(self).__name__
 
     def __len__(self):
         return len(self.operands)

@@ -21,6 +21,7 @@ array([0.1, 0.2])
 
 from __future__ import annotations
 
+import functools as _functools
 import numpy as _np
 from autograd.extend import Box as _Box
 
@@ -212,9 +213,23 @@ def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
     try:
-        return getattr(_qnp, name)
+        fn = getattr(_qnp, name)
     except AttributeError:
         raise AttributeError(
             f"qsym.math has no {name!r} (neither a NumPy function nor one of PennyLane's "
             "qml.math helpers qsym provides)"
         ) from None
+    if not callable(fn) or isinstance(fn, type):
+        return fn
+    return _without_like(fn)
+
+
+def _without_like(fn):
+    """``fn`` taking PennyLane's dispatch argument ``like=`` (an interface name or a value
+    whose interface to use: qsym has one, NumPy/autograd) and leaving it out."""
+
+    @_functools.wraps(fn)
+    def call(*args, like=None, **kwargs):
+        return fn(*args, **kwargs)
+
+    return call
