@@ -1977,10 +1977,10 @@ class LinearCombination(Sum):
     def __add__(self, other):
         if isinstance(other, numbers.Number) and other == 0:
             return self
-        if isinstance(other, LinearCombination):
-            return LinearCombination(self._coeffs + other._coeffs, self._ops + other._ops)
+        if isinstance(other, LinearCombination):  # PennyLane concatenates the coefficients
+            return LinearCombination(_joined(self._coeffs, other._coeffs), self._ops + other._ops)
         if isinstance(other, (Observable, Operation)):
-            return LinearCombination(self._coeffs + [1.0], self._ops + [other])
+            return LinearCombination(_joined(self._coeffs, [1.0]), self._ops + [other])
         return _add_operator(self, other)
 
     __radd__ = __add__
@@ -1993,6 +1993,8 @@ class LinearCombination(Sum):
     def __mul__(self, other):
         if isinstance(other, (Observable, Operation)):
             return self @ other
+        if isinstance(other, numbers.Number) and all(isinstance(c, numbers.Number) for c in self._coeffs):
+            return LinearCombination(list(np.multiply(other, self._coeffs)), self._ops)
         return LinearCombination([c * other for c in self._coeffs], self._ops)
 
     __rmul__ = __mul__
@@ -2007,6 +2009,14 @@ class LinearCombination(Sum):
         if isinstance(other, (Observable, Operation)) and _depth(other) == 0:
             return LinearCombination(list(self._coeffs), [Prod(o, other, _flat=True) for o in self._ops])
         return Observable.__matmul__(self, other)
+
+
+def _joined(a: list, b: list) -> list:
+    """Two coefficient lists joined as PennyLane joins them (one NumPy array: integers and
+    floats give floats); traced coefficients as they are."""
+    if all(isinstance(c, numbers.Number) for c in a + b):
+        return list(np.concatenate([np.asarray(a), np.asarray(b)]))
+    return list(a) + list(b)
 
 
 Hamiltonian = LinearCombination
