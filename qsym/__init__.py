@@ -83,7 +83,7 @@ from ._opmath import H, I, X, Y, Z, adjoint, ctrl, dot, generator, ops, prod, s_
 from ._opmath import pow  # noqa: E402,A004  (PennyLane's qml.pow)
 from ._operations import assert_equal, equal  # noqa: E402
 from ._opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
-from ._opmath import evolve, exp  # noqa: E402
+from ._opmath import apply, evolve, exp  # noqa: E402
 from . import pauli  # noqa: E402
 from .pauli import pauli_decompose  # noqa: E402
 from ._opfunctions import assert_valid as _assert_valid, commutator, eigvals, is_commuting, map_wires  # noqa: E402
@@ -241,7 +241,7 @@ __all__ = [
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",
-    "templates", "layer", "ops", "qaoa", "pauli", "pauli_decompose", "exp", "evolve", "is_commuting",
+    "templates", "layer", "ops", "qaoa", "pauli", "pauli_decompose", "exp", "evolve", "apply", "is_commuting",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     *templates.TEMPLATES, *GATE_CLASSES,
 ]

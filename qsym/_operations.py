@@ -618,6 +618,20 @@ class Operation:
         """The gate itself (PennyLane's ``op.simplify()`` of a gate)."""
         return self
 
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
+        """The matrix as a SciPy sparse matrix (PennyLane's ``op.sparse_matrix()``); needs
+        scipy, which qsym does not depend on (else a ``GateError`` says so).
+
+        >>> PauliX(0).sparse_matrix().toarray().real.astype(int)  # doctest: +SKIP
+        array([[0, 1],
+               [1, 0]])
+        """
+        return sparse_of(self.matrix(wire_order=wire_order), format)
+
+    def __pow__(self, z):
+        """``op ** z``: ``qml.pow(op, z)`` (PennyLane's operator power)."""
+        return METHODS["qml_pow"](self, z)
+
     def map_wires(self, wire_map: dict) -> "Operation":
         """A copy on the wires ``wire_map`` gives (PennyLane's ``op.map_wires``).
 
@@ -888,6 +902,17 @@ def assert_equal(op1, op2, check_interface=True, check_trainability=True, rtol=1
     result = compare(op1, op2, check_interface, check_trainability, rtol, atol)
     if result is not True:
         raise AssertionError(result)
+
+
+def sparse_of(m: np.ndarray, format="csr"):  # noqa: A002  (PennyLane's name)
+    """``m`` as a SciPy sparse matrix in ``format``; scipy is optional (not a dependency of
+    qsym): without it, a :class:`~qsym.errors.GateError` says so."""
+    try:
+        from scipy import sparse
+    except ImportError:
+        raise GateError("sparse matrices need scipy, which qsym does not depend on: "
+                        "pip install scipy, or use op.matrix() (dense)") from None
+    return sparse.csr_matrix(np.asarray(m)).asformat(format)
 
 
 def _declares(cls, attr: str) -> bool:
@@ -1705,6 +1730,39 @@ class _Arithmetic(Observable):
         """The same operator on the wires ``wire_map`` gives (PennyLane's ``op.map_wires``)."""
         return self._rebuild([o.map_wires(wire_map) for o in self.operands])
 
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
+        """The matrix as a SciPy sparse matrix (needs scipy, not a dependency of qsym)."""
+        return sparse_of(self.matrix(wire_order=wire_order), format)
+
+    @property
+    def parameters(self) -> list:
+        """The operands' parameters as a list (PennyLane's ``op.parameters``)."""
+        return list(self.data)
+
+    has_adjoint = True
+
+    def adjoint(self):
+        """The adjoint, operand by operand (a product's factors reversed)."""
+        adj = [o.adjoint() if hasattr(o, "adjoint") else o for o in self.operands]
+        return self._rebuild(adj[::-1] if isinstance(self, Prod) else adj)
+
+    @property
+    def has_diagonalizing_gates(self) -> bool:
+        """True for one Pauli word (its basis change is known)."""
+        return self._merged is not None and len(self.terms) == 1
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """The drawing label: ``repr`` of the operator (PennyLane's ``op.label``)."""
+        return base_label or repr(self)
+
+    def _flatten(self):
+        """PennyLane's pytree protocol: ``(operands, metadata)``."""
+        return tuple(self.operands), ()
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(*data)
+
     def simplify(self):
         """Equal Pauli words merged (PennyLane's ``op.simplify()``): one word alone, ``c * P``,
         or their :class:`Sum`; an operator without a Pauli form as it is.
@@ -1785,7 +1843,7 @@ class Sum(_Arithmetic):
     (X(0) + 0.5 * Z(1), (X(0), 0.5 * Z(1)), (array([1. , 0.5]), [X(0), Z(1)]))
     """
 
-    def __init__(self, *summands, id=None, _flat=False):
+    def __init__(self, *summands, grouping_type=None, method="rlf", id=None, _flat=False):
         if not summands:
             raise MeasurementError("qml.sum needs at least one operator")
         ops = []
@@ -1793,6 +1851,8 @@ class Sum(_Arithmetic):
             ops.extend(f.operands if _flat and type(f) is Sum else (f,))
         self._finish(ops, lambda forms: functools.reduce(merge_add, forms))
         self.id = id
+        if grouping_type is not None:
+            self.compute_grouping(grouping_type, method)
 
     def _matrix_on(self, order) -> np.ndarray:
         return sum(_expanded(o, order) for o in self.operands)
@@ -1865,6 +1925,18 @@ class SProd(_Arithmetic):
 
     def _rebuild(self, operands):
         return SProd(self.scalar, operands[0])
+
+    def adjoint(self):
+        """``conj(scalar) * adjoint(base)``."""
+        b = self.base.adjoint() if hasattr(self.base, "adjoint") else self.base
+        return SProd(np.conj(self.scalar) if isinstance(self.scalar, numbers.Number) else self.scalar, b)
+
+    def _flatten(self):
+        return (self.scalar, self.base), ()
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(*data)
 
     def __repr__(self):
         if isinstance(self.base, (Sum, Prod)) or type(self.base) is Observable:
@@ -1958,6 +2030,22 @@ class LinearCombination(Sum):
 
     def map_wires(self, wire_map: dict):
         return LinearCombination(list(self._coeffs), [o.map_wires(wire_map) for o in self._ops])
+
+    def adjoint(self):
+        """``sum(conj(c) * adjoint(o))``."""
+        return LinearCombination([np.conj(c) if isinstance(c, numbers.Number) else c for c in self._coeffs],
+                                 [o.adjoint() if hasattr(o, "adjoint") else o for o in self._ops])
+
+    def _flatten(self):
+        return (tuple(self._coeffs), tuple(self._ops)), ()
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(list(data[0]), list(data[1]))
+
+    def queue(self, context=None):
+        """PennyLane's ``op.queue()``: a Hamiltonian is an observable, nothing is applied."""
+        return self
 
     def __len__(self):
         return len(self._ops)

@@ -71,6 +71,21 @@ def _check_operands(fn: str, ops) -> None:
             "apply the gates in the circuit, or give operators")
 
 
+def _prod_of_function(fn, id, lazy):
+    """``qml.prod(qfunc)``: a function giving the product of the gates ``qfunc`` makes
+    (outside a circuit), the last one first, as PennyLane."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if active_tape() is not None:
+            raise MeasurementError("qml.prod of a function inside a circuit is not supported "
+                                   "(qsym does not apply operator products): apply the gates")
+        ops = _record(fn, args, kwargs)
+        return ops[0] if len(ops) == 1 else Prod(*ops[::-1], id=id, _flat=not lazy)
+
+    return wrapper
+
+
 def prod(*ops, id=None, lazy=True) -> Prod:
     """The product of operators, ``ops[0] @ ops[1] @ ...`` (PennyLane's ``qml.prod``): a
     :class:`~qsym.ops.Prod`; with ``lazy=False`` nested products are flattened.
@@ -80,6 +95,8 @@ def prod(*ops, id=None, lazy=True) -> Prod:
     >>> prod(prod(X(0), Y(1)), Z(2)), prod(prod(X(0), Y(1)), Z(2), lazy=False)
     ((X(0) @ Y(1)) @ Z(2), X(0) @ Y(1) @ Z(2))
     """
+    if len(ops) == 1 and callable(ops[0]) and not isinstance(ops[0], (Operation, Observable)):
+        return _prod_of_function(ops[0], id, lazy)
     _check_operands("prod", ops)
     return Prod(*ops, id=id, _flat=not lazy)
 
@@ -400,6 +417,12 @@ def _decomposition_table():
         "CY": lambda p, w: [("CRY", (pi,), w), ("S", (), w[:1])],
         "CZ": lambda p, w: [("ControlledPhaseShift", (pi,), w)],
         "CSWAP": lambda p, w: [cnot([w[2], w[1]]), ("Toffoli", (), w), cnot([w[2], w[1]])],
+        "Toffoli": lambda p, w: [  # T^dagger written as PhaseShift(-pi/4), qml.adjoint(T)'s gate
+            ("Hadamard", (), w[2:]), cnot([w[1], w[2]]), ("PhaseShift", (-pi / 4,), w[2:]),
+            cnot([w[0], w[2]]), ("T", (), w[2:]), cnot([w[1], w[2]]),
+            ("PhaseShift", (-pi / 4,), w[2:]), cnot([w[0], w[2]]), ("T", (), w[2:]),
+            ("T", (), w[1:2]), cnot([w[0], w[1]]), ("Hadamard", (), w[2:]), ("T", (), w[:1]),
+            ("PhaseShift", (-pi / 4,), w[1:2]), cnot([w[0], w[1]])],
         "CRX": lambda p, w: [("RZ", (pi / 2,), w[1:]), ("RY", (p[0] / 2,), w[1:]), cnot(w),
                              ("RY", (-p[0] / 2,), w[1:]), cnot(w), ("RZ", (-pi / 2,), w[1:])],
         "CRY": lambda p, w: [("RY", (p[0] / 2,), w[1:]), cnot(w), ("RY", (-p[0] / 2,), w[1:]),
@@ -546,8 +569,38 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     return ops[0] if len(ops) == 1 else ops
 
 
-METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, decomposition=_gate_decomposition,
+METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, qml_pow=lambda op, z: pow(op, z),
+               decomposition=_gate_decomposition,
                decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot"})
+
+
+def apply(op, context=None):
+    """Apply a gate made earlier (PennyLane's ``qml.apply``): in a circuit it is recorded
+    again, where ``qml.apply`` is called; a template's gates likewise. Returns ``op``.
+
+    >>> import qsym as qml
+    >>> g = qml.RX(0.4, wires=0)
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def f():
+    ...     qml.apply(g)
+    ...     return qml.expval(qml.Z(0))
+    >>> bool(abs(f() - np.cos(0.4)) < 1e-12)
+    True
+    """
+    from .templates import Template
+
+    tape = active_tape()
+    if isinstance(op, Operation):
+        if tape is not None:
+            tape.append(op)
+        return op
+    if isinstance(op, Template):
+        if tape is not None:
+            for g in op.decomposition():
+                tape.append(g)
+        return op
+    raise GateError(f"qml.apply takes a gate or a template (qsym applies the gates of its "
+                    f"table; operator products and sums are observables), got {op!r}")
 
 
 # --- qml.tape.QuantumScript, qml.queuing.AnnotatedQueue ---------------------------------------
@@ -577,6 +630,17 @@ class AnnotatedQueue:
     def queue(self) -> list:
         """The recorded gates, in order."""
         return list(self._tape.items)
+
+    def __len__(self):
+        return len(self._tape.items)
+
+    def __contains__(self, op):
+        return any(o is op for o in self._tape.items)
+
+    def __getitem__(self, op):
+        if op in self:
+            return {}
+        raise KeyError(op)
 
 
 class QuantumScript:

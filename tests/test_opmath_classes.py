@@ -298,3 +298,32 @@ def test_users_operator_classes():
 
     with pytest.raises(qml.GateError, match="unknown gate 'Flip'"):
         d()
+
+
+def test_sparse_matrix_needs_scipy_and_says_so(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "scipy", None)  # as on a machine without scipy
+    with pytest.raises(qml.GateError, match="need scipy"):
+        (qml.X(0) @ qml.Z(1)).sparse_matrix()
+    with pytest.raises(qml.GateError, match="need scipy"):
+        qml.RX(0.1, 0).sparse_matrix()
+
+
+def test_apply_power_and_prod_of_a_function():
+    g = qml.RY(0.4, wires=0)
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def f():
+        qml.apply(g)
+        qml.apply(g)
+        return qml.expval(qml.Z(0))
+
+    assert f() == pytest.approx(onp.cos(0.8), abs=1e-12)
+    onp.testing.assert_allclose((qml.RX(0.3, 0) ** 2).matrix(), rx(0.6), atol=1e-12)
+    P = qml.prod(lambda: (qml.RX(0.1, 0), qml.RY(0.2, 0)))()  # the last gate first
+    onp.testing.assert_allclose(P.matrix(), ry(0.2) @ rx(0.1), atol=1e-12)
+    A = qml.prod(qml.RX(0.1, 0), qml.S(1)).adjoint()
+    assert list(A.wires) == [1, 0]  # the adjoint reverses the factors
+    onp.testing.assert_allclose(A.matrix(wire_order=[0, 1]), onp.kron(rx(-0.1), onp.diag([1, -1j])), atol=1e-12)
