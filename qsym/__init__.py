@@ -111,6 +111,8 @@ _OP_MATH_MODULES = {
     "evolution": dict(Evolution=_Evolution),
     "linear_combination": dict(LinearCombination=LinearCombination),
 }
+ops.qubit = type(ops)(**GATE_CLASSES)  # PennyLane's qml.ops.qubit: the gates
+ops.qubit.__all__ = sorted(GATE_CLASSES)
 ops.functions = type(ops)(
     assert_valid=_assert_valid, is_commuting=is_commuting, commutator=commutator,
     map_wires=map_wires, eigvals=eigvals, equal=equal, assert_equal=assert_equal,

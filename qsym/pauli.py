@@ -18,6 +18,8 @@ an operator (:class:`~qsym.ops.Sum` of :class:`~qsym.ops.SProd`).
 from __future__ import annotations
 
 import numbers
+import sys
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -385,3 +387,9 @@ def pauli_decompose(H, hide_identity=False, wire_order=None, pauli=False, check_
         coeffs.append(float(c) if isinstance(c, numbers.Real) else c)
         ops.append(op)
     return LinearCombination(coeffs, ops)
+
+
+# PennyLane's module path qml.pauli.pauli_arithmetic (also importable by that name)
+pauli_arithmetic = SimpleNamespace(PauliWord=PauliWord, PauliSentence=PauliSentence,
+                                   I="I", X="X", Y="Y", Z="Z")
+sys.modules[__name__ + ".pauli_arithmetic"] = pauli_arithmetic
