@@ -1342,6 +1342,22 @@ class Observable:
         """The observable as a ``qml.pauli.PauliSentence`` (PennyLane's ``op.pauli_rep``)."""
         return METHODS["pauli_rep"](self.terms)
 
+    def __eq__(self, other):
+        """``qml.equal`` (PennyLane's ``op1 == op2``): the same Pauli words with the same
+        coefficients, to PennyLane's default tolerance."""
+        if not isinstance(other, (Observable, Operation)):
+            return NotImplemented
+        try:
+            return compare(self, other) is True
+        except (GateError, MeasurementError):
+            return False
+
+    def __hash__(self):
+        try:
+            return hash(frozenset(self.terms))
+        except TypeError:
+            return id(self)
+
     def __init__(self, terms: dict):
         self.terms = _Terms(
             (w, c) for w, c in terms.items() if not (isinstance(c, numbers.Number) and c == 0)

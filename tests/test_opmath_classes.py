@@ -327,3 +327,12 @@ def test_apply_power_and_prod_of_a_function():
     A = qml.prod(qml.RX(0.1, 0), qml.S(1)).adjoint()
     assert list(A.wires) == [1, 0]  # the adjoint reverses the factors
     onp.testing.assert_allclose(A.matrix(wire_order=[0, 1]), onp.kron(rx(-0.1), onp.diag([1, -1j])), atol=1e-12)
+
+
+def test_equality_is_qml_equal():
+    H = qml.Hamiltonian([-0.05, 0.17], [qml.X(0), qml.Z(1)])
+    assert H == qml.Hamiltonian([-0.05, 0.17], [qml.X(0), qml.Z(1)])
+    assert H != qml.Hamiltonian([-0.05, 0.18], [qml.X(0), qml.Z(1)])
+    assert qml.X(0) @ qml.Y(1) == qml.Y(1) @ qml.X(0)  # X and Y on separate wires commute
+    assert (qml.X(0) + qml.Z(0)) != qml.X(0) and (qml.X(0) + qml.Z(0)) != 3
+    assert len({qml.X(0) @ qml.Y(1), qml.Y(1) @ qml.X(0)}) == 1
