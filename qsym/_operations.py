@@ -1585,6 +1585,21 @@ def merge_add(a: Observable, b: Observable, scale=1) -> Observable:
     return result
 
 
+def merge_terms(forms, scales=None) -> Observable:
+    """``sum(scale * form)`` of Pauli sums as one merged :class:`Observable`, in one pass
+    (a sum of n operators costs n, not n^2, dictionary updates)."""
+    out: dict = {}
+    gates: tuple = ()
+    for k, f in enumerate(forms):
+        c0 = 1 if scales is None else scales[k]
+        for w, c in f.terms.items():
+            out[w] = out.get(w, 0) + (c if scales is None else c0 * c)
+        gates += f._gates
+    result = Observable(out)
+    result._gates = gates
+    return result
+
+
 def _depth(op) -> int:
     return getattr(op, "arithmetic_depth", 0)
 
@@ -1618,7 +1633,8 @@ def _expanded(op, order) -> np.ndarray:
 def _union_wires(ops) -> tuple:
     seen: list = []
     for op in ops:
-        for w in op.wires:
+        own = op._wires if isinstance(op, _Arithmetic) else op.wires
+        for w in own:
             if w not in seen:
                 seen.append(w)
     return tuple(seen)
@@ -1865,7 +1881,7 @@ class Sum(_Arithmetic):
         ops = []
         for f in map(_operand, summands):
             ops.extend(f.operands if _flat and type(f) is Sum else (f,))
-        self._finish(ops, lambda forms: functools.reduce(merge_add, forms))
+        self._finish(ops, merge_terms)
         self.id = id
         if grouping_type is not None:
             self.compute_grouping(grouping_type, method)
@@ -1986,13 +2002,7 @@ class LinearCombination(Sum):
         scal = [_scalar(c) for c in coeffs]
         self._coeffs, self._ops = coeffs, observables
 
-        def merge(forms):
-            out = Observable({})
-            for c, f in zip(scal, forms):
-                out = merge_add(out, f, c)
-            return out
-
-        self._finish(observables, merge)
+        self._finish(observables, lambda forms: merge_terms(forms, scal))
         self.id = id
         if grouping_type is not None:
             self.compute_grouping(grouping_type, method)
