@@ -1625,6 +1625,19 @@ def _pauli_form(op):
     return as_observable(op)
 
 
+def _take_gates(ops) -> tuple:
+    """Gates without a Pauli form made operands: off the active tape, as PennyLane takes
+    an operator's operands off its queue (applied only through ``qml.apply``)."""
+    tape, out = active_tape(), ()
+    if tape is None:
+        return out
+    for op in ops:
+        if isinstance(op, Operation) and (tape.remove(op) or id(op) in tape.observed):
+            tape.observe(op)
+            out += (op,)
+    return out
+
+
 def _expanded(op, order) -> np.ndarray:
     m = op.matrix(wire_order=list(order))
     return np.asarray(m, dtype=complex)
@@ -1658,9 +1671,12 @@ class _Arithmetic(Observable):
         forms = [_pauli_form(o) for o in operands]
         self._wires = _union_wires(operands)
         self.id = None
+        # the gates taken off the tape as observables (a measurement or qml.apply uses them)
+        self._gates = tuple(g for f in forms if f is not None for g in f._gates)
+        self._gates += _take_gates(o for o, f in zip(operands, forms) if f is None)
         if all(f is not None for f in forms):
             merged = merge(forms)
-            self._merged, self._gates = merged.terms, merged._gates
+            self._merged = merged.terms
             self._order = list(self._wires)
 
     def _pauli_ok(self) -> bool:

@@ -599,8 +599,18 @@ def apply(op, context=None):
             for g in op.decomposition():
                 tape.append(g)
         return op
-    raise GateError(f"qml.apply takes a gate or a template (qsym applies the gates of its "
-                    f"table; operator products and sums are observables), got {op!r}")
+    if isinstance(op, Prod) and _all_gates(op):  # PennyLane applies a product: its factors
+        if tape is not None:
+            tape.measured(op._gates)  # its Pauli factors are applied, not dropped observables
+            for g in op.decomposition():
+                apply(g)
+        return op
+    raise GateError(f"qml.apply takes a gate, a template or a product of gates (qsym applies "
+                    f"the gates of its table; sums and scalar multiples are observables), got {op!r}")
+
+
+def _all_gates(op) -> bool:
+    return all(isinstance(o, Operation) or (isinstance(o, Prod) and _all_gates(o)) for o in op.operands)
 
 
 # --- qml.tape.QuantumScript, qml.queuing.AnnotatedQueue ---------------------------------------

@@ -336,3 +336,25 @@ def test_equality_is_qml_equal():
     assert qml.X(0) @ qml.Y(1) == qml.Y(1) @ qml.X(0)  # X and Y on separate wires commute
     assert (qml.X(0) + qml.Z(0)) != qml.X(0) and (qml.X(0) + qml.Z(0)) != 3
     assert len({qml.X(0) @ qml.Y(1), qml.Y(1) @ qml.X(0)}) == 1
+
+
+def test_a_product_of_gates_applied_with_qml_apply():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def f(x):  # PennyLane applies a product's factors, the last one first
+        qml.apply(qml.prod(qml.RY(x, 1), qml.X(0), qml.Hadamard(1)))
+        return qml.expval(qml.Z(0)), qml.expval(qml.X(1))
+
+    x = pnp.array(0.3)  # wire 1: RY(x) H |0> = RY(x) |+>, <X> = cos x; wire 0 flipped
+    z0, x1 = f(x)
+    assert z0 == pytest.approx(-1.0, abs=1e-12) and x1 == pytest.approx(onp.cos(0.3), abs=1e-12)
+    assert qml.grad(lambda t: f(t)[1])(x) == pytest.approx(-onp.sin(0.3), abs=1e-10)
+
+    @qml.qnode(dev)
+    def g(x):  # a product written as a statement is neither applied nor measured
+        qml.prod(qml.RY(x, 1), qml.X(0))
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.TracingError, match="neither measured nor applied"):
+        g(0.3)
