@@ -1110,6 +1110,20 @@ class Exp:
         """``exp(coeff * lambda)`` for the eigenvalues ``lambda`` of the base."""
         return np.exp(complex(self.coeff) * np.linalg.eigvals(np.asarray(self.base.matrix(), dtype=complex)))
 
+    @property
+    def parameters(self) -> list:
+        """``[coeff, *base parameters]`` (PennyLane's ``op.parameters``)."""
+        return list(self.data)
+
+    @property
+    def has_diagonalizing_gates(self) -> bool:
+        """The base's (the exponential shares its eigenbasis)."""
+        return bool(getattr(self.base, "has_diagonalizing_gates", False))
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's drawing label: ``Exp(coeff X)``."""
+        return base_label or f"{self.name}({self.coeff} {self.base.label()})"
+
     def __repr__(self):
         inner = f"{self.base}" if self.arithmetic_depth > 1 else self.base.name
         return f"{self.name}({self.coeff} {inner})"

@@ -23,7 +23,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .errors import MeasurementError, WireError
+from .errors import ArgumentError, MeasurementError, WireError
 from ._gates import PAULI
 from ._operations import (
     GATE_CLASSES,
@@ -35,6 +35,7 @@ from ._operations import (
     SProd,
     Sum,
     pauli_decomposition,
+    sparse_of,
     wires_tuple,
 )
 from ._trace import Tape, recording
@@ -124,7 +125,8 @@ class PauliWord(dict):
 
     def __mul__(self, other):
         if not isinstance(other, (numbers.Number, np.generic)):
-            raise MeasurementError(f"a PauliWord is multiplied by a number, got {other!r}; use @")
+            raise ArgumentError("PauliWord can only be multiplied by numerical data. Attempting "
+                                f"to multiply by {other!r} of type {type(other)} (use @)")
         return PauliSentence({self: other})
 
     __rmul__ = __mul__
@@ -154,9 +156,8 @@ class PauliWord(dict):
     def to_mat(self, wire_order=None, format="dense", coeff=1.0) -> np.ndarray:
         """The matrix on ``wire_order`` (default: the word's wires), first wire most
         significant."""
-        if format != "dense":
-            raise MeasurementError("qsym has no sparse matrices (scipy is not a dependency): "
-                                   "use format='dense'")
+        if format != "dense":  # SciPy's, where scipy is installed
+            return sparse_of(self.to_mat(wire_order, "dense", coeff), format)
         order = list(self.wires) if wire_order is None else list(wires_tuple(wire_order))
         missing = [w for w in self if w not in order]
         if missing:
@@ -217,7 +218,8 @@ class PauliSentence(dict):
             return PauliSentence({other: 1.0})
         if isinstance(other, (numbers.Number, np.generic)):
             return PauliSentence({PauliWord({}): other})
-        raise MeasurementError(f"cannot combine a PauliSentence with {other!r}")
+        raise ArgumentError(f"Cannot add {other!r} of type {type(other)} to PauliSentence "
+                            "(PennyLane's TypeError): convert it with qml.pauli.pauli_sentence")
 
     def __add__(self, other):
         out = PauliSentence(self)
@@ -240,7 +242,8 @@ class PauliSentence(dict):
 
     def __mul__(self, other):
         if not isinstance(other, (numbers.Number, np.generic)):
-            raise MeasurementError(f"a PauliSentence is multiplied by a number, got {other!r}; use @")
+            raise ArgumentError("PauliSentence can only be multiplied by numerical data. Attempting "
+                                f"to multiply by {other!r} of type {type(other)} (use @)")
         return PauliSentence({w: other * c for w, c in self.items()})
 
     __rmul__ = __mul__
@@ -271,10 +274,12 @@ class PauliSentence(dict):
 
     def to_mat(self, wire_order=None, format="dense", buffer_size=None) -> np.ndarray:
         """The matrix on ``wire_order`` (default: the sentence's wires)."""
+        if format != "dense":  # SciPy's, where scipy is installed
+            return sparse_of(self.to_mat(wire_order), format)
         order = list(self.wires) if wire_order is None else list(wires_tuple(wire_order))
         if not self:
             return np.zeros((2 ** len(order),) * 2, dtype=complex)
-        return sum(w.to_mat(order, format) * complex(c) for w, c in self.items())
+        return sum(w.to_mat(order) * complex(c) for w, c in self.items())
 
     def operation(self, wire_order=None):
         """The sentence as an operator: ``c * word`` terms (``word`` alone where ``c`` is 1)
