@@ -83,7 +83,7 @@ def commutator(op1, op2, pauli=False):
     return Sum(Prod(op1, op2), SProd(-1.0, Prod(op2, op1)))
 
 
-def map_wires(input, wire_map: dict):  # noqa: A002  (PennyLane's name)
+def map_wires(input, wire_map: dict, queue=False, replace=False):  # noqa: A002
     """The operator on the wires ``wire_map`` gives (PennyLane's ``qml.map_wires``); a
     Pauli word or sentence too.
 
@@ -135,8 +135,11 @@ def eigvals(op, k=1, which="SA") -> np.ndarray:
     """
     if isinstance(op, (Operation, Exp)):
         return op.eigvals()
+    if callable(op) and not isinstance(op, Observable) and "matrix" in METHODS:
+        # a QNode or a function of gates: the eigenvalues of qml.matrix of it
+        return lambda *args, **kwargs: np.linalg.eigvals(METHODS["matrix"](op)(*args, **kwargs))
     if not isinstance(op, Observable):
-        raise GateError(f"qml.eigvals takes an operator, got {op!r}")
+        raise GateError(f"qml.eigvals takes an operator, a QNode or a function of gates, got {op!r}")
     if isinstance(op, SProd):
         return complex(op.scalar) * np.asarray(eigvals(op.base), dtype=complex) \
             if isinstance(op.scalar, complex) else op.scalar * np.asarray(eigvals(op.base))

@@ -358,3 +358,15 @@ def test_a_product_of_gates_applied_with_qml_apply():
 
     with pytest.raises(qml.TracingError, match="neither measured nor applied"):
         g(0.3)
+
+
+def test_eigvals_of_a_qnode_is_of_its_unitary():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def f(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    vals = sorted(qml.eigvals(f)(0.3), key=lambda v: v.imag)  # RX(x) = exp(-i x X / 2)
+    onp.testing.assert_allclose(vals, onp.exp([-0.15j, 0.15j]), atol=1e-12)
