@@ -173,7 +173,8 @@ from ._opmath import AnnotatedQueue as _AnnotatedQueue, QuantumScript as _Quantu
 tape = _unsupported.partial_namespace("tape", QuantumScript=_QuantumScript,
                                       QuantumTape=_QuantumScript)
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue)
-operation = _unsupported.partial_namespace("operation", Operation=Operation, Operator=Operation)
+from ._opmath import Operator as _Operator  # noqa: E402
+operation = _unsupported.partial_namespace("operation", Operation=Operation, Operator=_Operator)
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402
     CompiledCircuit, ExportError, compile, file_sha256, load, read_metadata,

@@ -1189,3 +1189,30 @@ def evolve(op, coeff=1, num_steps=None):
         raise GateError("qml.evolve takes an operator (time-dependent Hamiltonians, pulses, are "
                         f"not supported); got {op!r}")
     return Evolution(op, coeff, num_steps=num_steps)
+
+
+class _OperatorType(type):
+    """``isinstance(x, qml.operation.Operator)``: true for every operator qsym makes (gates,
+    the arithmetic classes, ``Exp``), as PennyLane's base class; a user's subclass checks
+    as any class does."""
+
+    def __instancecheck__(cls, obj):
+        if cls is Operator:
+            return isinstance(obj, (Operation, Observable, Exp))
+        return type.__instancecheck__(cls, obj)
+
+    def __subclasscheck__(cls, sub):
+        if cls is Operator:
+            return isinstance(sub, type) and issubclass(sub, (Operation, Observable, Exp))
+        return type.__subclasscheck__(cls, sub)
+
+
+class Operator(Operation, metaclass=_OperatorType):
+    """PennyLane's ``qml.operation.Operator``: every operator qsym makes is one (gates,
+    ``Prod``/``Sum``/``SProd``/``LinearCombination``, ``Exp``); subclass it for an operator
+    of your own (its ``compute_matrix`` is its matrix; circuits apply only table gates).
+
+    >>> import qsym as qml
+    >>> isinstance(qml.X(0) + qml.Z(1), qml.operation.Operator), isinstance(qml.RX(0.1, 0), qml.operation.Operator)
+    (True, True)
+    """

@@ -370,3 +370,11 @@ def test_eigvals_of_a_qnode_is_of_its_unitary():
 
     vals = sorted(qml.eigvals(f)(0.3), key=lambda v: v.imag)  # RX(x) = exp(-i x X / 2)
     onp.testing.assert_allclose(vals, onp.exp([-0.15j, 0.15j]), atol=1e-12)
+
+
+def test_every_operator_is_an_operator():
+    Operator = qml.operation.Operator
+    for op in (qml.RX(0.1, 0), qml.X(0) @ qml.Z(1), qml.X(0) + qml.Z(0), 0.5 * qml.X(0),
+               qml.Hamiltonian([1.0], [qml.Z(0)]), qml.exp(qml.X(0), -0.5j)):
+        assert isinstance(op, Operator)
+    assert not isinstance(0.5, Operator) and not isinstance(qml.pauli.PauliWord({0: "X"}), Operator)
