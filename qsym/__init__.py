@@ -84,6 +84,40 @@ from ._opmath import H, I, X, Y, Z, adjoint, ctrl, dot, generator, ops, prod, s_
 from ._opmath import pow  # noqa: E402,A004  (PennyLane's qml.pow)
 from ._operations import assert_equal, equal  # noqa: E402
 from ._opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
+from ._opmath import evolve, exp  # noqa: E402
+from . import pauli  # noqa: E402
+from .pauli import pauli_decompose  # noqa: E402
+from ._opfunctions import assert_valid as _assert_valid, commutator, eigvals, is_commuting, map_wires  # noqa: E402
+from ._operations import Prod as _Prod, SProd as _SProd, Sum as _Sum  # noqa: E402
+from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Evolution as _Evolution  # noqa: E402
+from ._opmath import Exp as _Exp, Pow as _Pow  # noqa: E402
+
+# PennyLane's operator-arithmetic classes in qml.ops and qml.ops.op_math, its operator
+# functions in qml.ops.functions
+ops.op_math = type(ops)(
+    Prod=_Prod, Sum=_Sum, SProd=_SProd, LinearCombination=LinearCombination, Adjoint=_Adjoint,
+    Controlled=_Controlled, ControlledOp=_Controlled, Pow=_Pow, Exp=_Exp, Evolution=_Evolution,
+    prod=prod, sum=sum, s_prod=s_prod, dot=dot, adjoint=adjoint, ctrl=ctrl, exp=exp,
+    evolve=evolve)
+for _name in ("Prod", "Sum", "SProd", "Adjoint", "Controlled", "ControlledOp", "Pow", "Exp",
+              "Evolution"):
+    setattr(ops, _name, getattr(ops.op_math, _name))
+# PennyLane's module paths (``from pennylane.ops.op_math.prod import Prod``): the names
+# each holds; as attributes (qml.ops.op_math.sprod.SProd) and as import paths (sys.modules)
+_OP_MATH_MODULES = {
+    "prod": dict(Prod=_Prod, prod=prod), "sum": dict(Sum=_Sum, sum=sum),
+    "sprod": dict(SProd=_SProd, s_prod=s_prod), "adjoint": dict(Adjoint=_Adjoint, adjoint=adjoint),
+    "controlled": dict(Controlled=_Controlled, ControlledOp=_Controlled, ctrl=ctrl),
+    "pow": dict(Pow=_Pow, pow=pow), "exp": dict(Exp=_Exp, exp=exp),
+    "evolution": dict(Evolution=_Evolution),
+    "linear_combination": dict(LinearCombination=LinearCombination),
+}
+ops.qubit = type(ops)(**GATE_CLASSES)  # PennyLane's qml.ops.qubit: the gates
+ops.qubit.__all__ = sorted(GATE_CLASSES)
+ops.functions = type(ops)(
+    assert_valid=_assert_valid, is_commuting=is_commuting, commutator=commutator,
+    map_wires=map_wires, eigvals=eigvals, equal=equal, assert_equal=assert_equal,
+    dot=dot, simplify=simplify, generator=generator, evolve=evolve)
 from . import templates  # noqa: E402
 from .templates import layer  # noqa: E402
 from .templates import (  # noqa: E402
@@ -109,6 +143,25 @@ from . import qaoa  # noqa: E402
 from ._unsupported import CHANNELS as _CHANNELS, cond, density_matrix, measure  # noqa: E402
 from . import _unsupported as _unsupported  # noqa: E402
 from ._drawing import Snapshot, draw, draw_mpl, matrix, snapshots, specs  # noqa: E402
+ops.functions.matrix = matrix
+
+
+def _register_op_paths():
+    import sys as _sys
+
+    for _mod, _names in _OP_MATH_MODULES.items():
+        _holder = getattr(ops.op_math, _mod, None)
+        if _holder is None or isinstance(_holder, type):
+            _holder = type(ops)()
+            setattr(ops.op_math, _mod, _holder)
+        for _n, _v in _names.items():
+            setattr(_holder, _n, _v)  # on qml.prod itself too: qml.ops.op_math.prod.Prod
+        _sys.modules[f"{__name__}.ops.op_math.{_mod}"] = type(ops)(**_names)
+    _sys.modules[f"{__name__}.ops"] = ops
+    _sys.modules[f"{__name__}.ops.op_math"] = ops.op_math
+    _sys.modules[f"{__name__}.ops.functions"] = ops.functions
+    _sys.modules[f"{__name__}.operation"] = operation
+
 from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
 
 # PennyLane's qml.drawer: the style draw_mpl uses by default (its other internals are not
@@ -121,7 +174,8 @@ from ._opmath import AnnotatedQueue as _AnnotatedQueue  # noqa: E402
 from . import tape  # noqa: E402
 from ._tapes import apply, execute  # noqa: E402
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue)
-operation = _unsupported.partial_namespace("operation", Operation=Operation, Operator=Operation)
+from ._opmath import Operator as _Operator  # noqa: E402
+operation = _unsupported.partial_namespace("operation", Operation=Operation, Operator=_Operator)
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402
     CompiledCircuit, ExportError, compile, file_sha256, load, read_metadata,
@@ -193,6 +247,9 @@ __all__ = [
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",
-    "templates", "layer", "ops", "qaoa", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
+    "templates", "layer", "ops", "qaoa", "pauli", "pauli_decompose", "exp", "evolve", "apply", "is_commuting",
+    "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     *templates.TEMPLATES, *GATE_CLASSES,
 ]
+
+_register_op_paths()

@@ -25,7 +25,7 @@ from ._ir import Circuit, evaluate, input_values
 from ._shapes import fd_circuits
 
 # PennyLane's labels, and the controlled gates' (number of controls, target label)
-from ._operations import CONTROLLED_LABELS as _CONTROLLED, LABELS as _LABELS  # noqa: E402
+from ._operations import CONTROLLED_LABELS as _CONTROLLED, LABELS as _LABELS, METHODS as _METHODS  # noqa: E402
 
 
 def _fmt(v: float, decimals: int) -> str:
@@ -867,3 +867,5 @@ def snapshots(qnode) -> Callable:
         return out
 
     return run
+
+_METHODS["matrix"] = matrix  # qml.eigvals of a QNode or function (qsym._opfunctions)

@@ -11,13 +11,16 @@ is what the kernels measure.
 >>> from qsym import _operations as ops
 >>> H = 0.5 * ops.PauliZ(0) @ ops.PauliZ(1) - ops.PauliX(0)
 >>> H
-Observable(0.5 * Z(0) @ Z(1) - 1 * X(0))
+(0.5 * Z(0)) @ Z(1) + -1 * X(0)
+>>> H.terms
+{((0, 'Z'), (1, 'Z')): 0.5, ((0, 'X'),): -1}
 >>> ops.RX(0.3, wires=0)
 RX(0.3, wires=[0])
 """
 
 from __future__ import annotations
 
+import functools
 import numbers
 import sys
 import warnings
@@ -200,7 +203,11 @@ class Operation:
     def __init__(self, *args, wires=None, id=None, **hyper):
         name = type(self).__name__
         row = self._row
-        if row is None or GATES.get(name) is not row:
+        if row is None and _user_operator(type(self)):
+            return self._init_user(args, wires, id, hyper)
+        if row is not None and name not in GATES and GATES.get(row.name) is row:
+            name = self._table_name = row.name  # a user's subclass of a gate: that gate
+        elif row is None or GATES.get(name) is not row:
             raise _stale_class(name, row)
         n_par = self.num_params
         n_fixed = n_par + len(row.hyper)  # parameters, then hyperparameters, as in PennyLane
@@ -267,9 +274,35 @@ class Operation:
         if tape is not None:
             tape.append(self)
 
+    _table_name = None  # a user's subclass of a gate class: the gate's name
+
+    def _init_user(self, args, wires, id, hyper):
+        """A user's own operator class (``class MyOp(qml.operation.Operator)``): its
+        parameters, wires and hyperparameters are kept, its matrix is its
+        ``compute_matrix``; it is not a gate of the table, so a circuit refuses it."""
+        n = type(self).num_params if _declares(type(self), "num_params") else None
+        if wires is None and args and (n is None or len(args) > n):
+            wires, args = args[-1], args[:-1]
+        if wires is None:
+            raise WireError(f"{type(self).__name__} needs wires=, e.g. {type(self).__name__}(..., wires=0)")
+        self.params = tuple(args)
+        self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None else None for a in args)
+        self.wires = Wires(wires_tuple(wires))
+        if _declares(type(self), "num_wires") and isinstance(self.num_wires, int) \
+                and len(self.wires) != self.num_wires:
+            raise WireError(f"{type(self).__name__} acts on {self.num_wires} wire(s), got {len(self.wires)}")
+        self.hyper = tuple(hyper.items())
+        self.id = id
+        tape = active_tape()
+        if tape is not None:
+            if type(self).__name__ in GATES:  # would be taken for the table's gate
+                raise GateError(f"your operator class {type(self).__name__} has the name of a "
+                                "gate of qsym's table: rename it, or use qml.define_gate")
+            tape.append(self)
+
     @property
     def name(self) -> str:
-        return type(self).__name__
+        return self._table_name or type(self).__name__
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """The numeric matrix (parameters must be numbers); on ``wire_order`` (a list of
@@ -291,6 +324,12 @@ class Operation:
 
     def _own_matrix(self) -> np.ndarray:
         from ._broadcast import Batched
+
+        if self._row is None:  # a user's operator: its own compute_matrix
+            if not _declares(type(self), "compute_matrix"):
+                raise GateError(f"{self.name} has no matrix (PennyLane's MatrixUndefinedError): "
+                                "define compute_matrix")
+            return np.asarray(type(self).compute_matrix(*self.params, **dict(self.hyper)))
 
         sizes = {len(p) for p in self.params if isinstance(p, Batched)}
         if sizes:  # broadcast parameters: one matrix per batch element, batch first
@@ -411,10 +450,61 @@ class Operation:
         """
         from .wires import Wires
 
+        if getattr(self, "_ctrl_of", None) is not None:  # made by qml.ctrl
+            return Wires([w for w in self.wires if w not in self._ctrl_of.wires])
         if self.name == "MultiControlledX":
             return Wires(self.wires[:-1])
         k = CONTROLLED_LABELS.get(self.name, (0,))[0]
         return Wires(self.wires[:k])
+
+    @property
+    def base(self) -> "Operation":
+        """The operator this gate was made from (PennyLane's ``op.base`` of ``Adjoint``,
+        ``Controlled`` and ``Pow``): the gate given to ``qml.adjoint``, ``qml.ctrl`` or
+        ``qml.pow``; of a controlled gate of the table, its target gate.
+
+        >>> CRX(0.1, wires=[0, 1]).base
+        RX(0.1, wires=[1])
+        """
+        for attr in ("_adjoint_of", "_ctrl_of"):
+            if getattr(self, attr, None) is not None:
+                return getattr(self, attr)
+        if getattr(self, "_pow_of", None) is not None:
+            return self._pow_of[0]
+        target = CONTROLLED_TARGETS.get(self.name)
+        if target is None:
+            raise AttributeError(f"{self.name} has no base: it is not an adjoint, a controlled "
+                                 "gate or a power (qml.adjoint, qml.ctrl, qml.pow)")
+        k = len(self.control_wires)
+        with _no_recording():
+            return GATE_CLASSES[target](*self.params, wires=list(self.wires[k:]))
+
+    @property
+    def pauli_rep(self):
+        """The gate as a ``qml.pauli.PauliSentence`` if it is a Pauli (or the identity),
+        else None (PennyLane's ``op.pauli_rep``; Hadamard's is None there too).
+
+        >>> PauliX(0).pauli_rep
+        1.0 * X(0)
+        """
+        row = self._row
+        if row is None or row.pauli is None or self.name == "Hadamard" or (
+                len(self.wires) != 1 and self.name != "Identity"):
+            return None
+        with _no_recording():
+            return METHODS["pauli_rep"](as_observable(self).terms)
+
+    @property
+    def z(self):
+        """The exponent of a gate made by ``qml.pow`` (PennyLane's ``Pow.z``)."""
+        if getattr(self, "_pow_of", None) is None:
+            raise AttributeError(f"{self.name} has no exponent: it was not made by qml.pow")
+        return self._pow_of[1]
+
+    @property
+    def target_wires(self):
+        """The wires that are not control wires (PennyLane's ``target_wires``)."""
+        return Wires(self.wires[len(self.control_wires):])
 
     def __repr__(self):
         short = _SHORT_REPR.get(self.name)
@@ -538,6 +628,20 @@ class Operation:
         """The gate itself (PennyLane's ``op.simplify()`` of a gate)."""
         return self
 
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
+        """The matrix as a SciPy sparse matrix (PennyLane's ``op.sparse_matrix()``); needs
+        scipy, which qsym does not depend on (else a ``GateError`` says so).
+
+        >>> PauliX(0).sparse_matrix().toarray().real.astype(int)  # doctest: +SKIP
+        array([[0, 1],
+               [1, 0]])
+        """
+        return sparse_of(self.matrix(wire_order=wire_order), format)
+
+    def __pow__(self, z):
+        """``op ** z``: ``qml.pow(op, z)`` (PennyLane's operator power)."""
+        return METHODS["qml_pow"](self, z)
+
     def map_wires(self, wire_map: dict) -> "Operation":
         """A copy on the wires ``wire_map`` gives (PennyLane's ``op.map_wires``).
 
@@ -557,34 +661,43 @@ class Operation:
                            repr(np.round(np.asarray(p, dtype=float), 10))
                            for p in self.params)))
 
-    # --- observable algebra: a gate with a Pauli form can be used as an observable --------
+    # --- operator arithmetic: PennyLane's Prod, Sum, SProd (qsym measures their Pauli form) --
     def __matmul__(self, other):
-        return as_observable(self) @ as_observable(other)
+        if not isinstance(other, (Observable, Operation)):
+            return NotImplemented
+        return Prod(self, other, _flat=True)
 
     def __rmatmul__(self, other):
-        return as_observable(other) @ as_observable(self)
+        if not isinstance(other, (Observable, Operation)):
+            return NotImplemented
+        return Prod(other, self, _flat=True)
 
     def __mul__(self, other):
-        return as_observable(self) * other
+        if isinstance(other, (Observable, Operation)):
+            return Prod(self, other, _flat=True)
+        return SProd(other, self, _flat=True)
 
     __rmul__ = __mul__
 
+    def __truediv__(self, other):
+        return SProd(1 / _scalar(other), self, _flat=True)
+
     def __add__(self, other):
-        return as_observable(self) + as_observable(other)
+        return _add_operator(self, other)
 
     def __radd__(self, other):
         if isinstance(other, numbers.Number) and other == 0:  # sum() starts from 0
-            return as_observable(self)
-        return as_observable(other) + as_observable(self)
+            return self
+        return _add_operator(other, self)
 
     def __sub__(self, other):
-        return as_observable(self) + (-1) * as_observable(other)
+        return self + SProd(-1, other, _flat=True)
 
     def __rsub__(self, other):
-        return as_observable(other) + (-1) * as_observable(self)
+        return SProd(-1, self, _flat=True) + other
 
     def __neg__(self):
-        return (-1) * as_observable(self)
+        return SProd(-1, self, _flat=True)
 
 
 # methods of gates that upper modules provide (qsym._opmath registers "adjoint", "pow",
@@ -600,6 +713,12 @@ LABELS = {
     "DoubleExcitationPlus": "G²₊", "DoubleExcitationMinus": "G²₋", "PCPhase": "∏_ϕ",
     "QubitUnitary": "U", "MultiControlledX": "X", "FermionicSWAP": "fSWAP",
     "CPhaseShift00": "Rϕ(00)", "CPhaseShift01": "Rϕ(01)", "CPhaseShift10": "Rϕ(10)",
+}
+# controlled gates of the table: name -> the target gate (PennyLane's ``op.base``)
+CONTROLLED_TARGETS = {
+    "CNOT": "PauliX", "CY": "PauliY", "CZ": "PauliZ", "CRX": "RX", "CRY": "RY", "CRZ": "RZ",
+    "CRot": "Rot", "ControlledPhaseShift": "PhaseShift", "Toffoli": "PauliX", "CSWAP": "SWAP",
+    "CH": "Hadamard", "CCZ": "PauliZ", "MultiControlledX": "PauliX",
 }
 # controlled gates: name -> (number of control wires, label of the target part)
 CONTROLLED_LABELS = {
@@ -672,7 +791,7 @@ def gate_generator(op) -> "Observable":
             "has one: RX, IsingXX, PhaseShift, ...)")
     G = op._row.sympy_generator(None if op.num_wires else len(op.wires), op.hyper)
     M = -np.array(G.evalf(), dtype=complex)
-    return _pauli_decomposition(M, tuple(op.wires))
+    return pauli_decomposition(M, tuple(op.wires))
 
 
 def _same_number(a, b, rtol, atol) -> bool:
@@ -793,6 +912,28 @@ def assert_equal(op1, op2, check_interface=True, check_trainability=True, rtol=1
     result = compare(op1, op2, check_interface, check_trainability, rtol, atol)
     if result is not True:
         raise AssertionError(result)
+
+
+def sparse_of(m: np.ndarray, format="csr"):  # noqa: A002  (PennyLane's name)
+    """``m`` as a SciPy sparse matrix in ``format``; scipy is optional (not a dependency of
+    qsym): without it, a :class:`~qsym.errors.GateError` says so."""
+    try:
+        from scipy import sparse
+    except ImportError:
+        raise GateError("sparse matrices need scipy, which qsym does not depend on: "
+                        "pip install scipy, or use op.matrix() (dense)") from None
+    return sparse.csr_matrix(np.asarray(m)).asformat(format)
+
+
+def _declares(cls, attr: str) -> bool:
+    """Whether a user's class (below :class:`Operation`) sets ``attr`` itself."""
+    return any(attr in vars(c) for c in cls.__mro__ if c is not Operation and issubclass(c, Operation))
+
+
+def _user_operator(cls) -> bool:
+    """A user's subclass of ``qml.operation.Operator`` (no gate-table row anywhere in it)."""
+    return cls is not Operation and not any("_row" in vars(c) and vars(c)["_row"] is not None
+                                            for c in cls.__mro__)
 
 
 def _stale_class(name: str, row) -> GateError:
@@ -1148,7 +1289,11 @@ class _Terms(dict):
     """An observable's ``{word: coefficient}`` dict that, called as ``H.terms()``, gives
     PennyLane's ``(coeffs, ops)``."""
 
+    written = None  # a LinearCombination's terms as written: (coeffs, ops)
+
     def __call__(self):
+        if self.written is not None:
+            return self.written
         coeffs, ops = [], []
         with _no_recording():
             for word, c in self.items():
@@ -1158,12 +1303,15 @@ class _Terms(dict):
                 elif len(word) == 1:
                     (w, p), = word
                     ops.append(GATE_CLASSES["Pauli" + p](wires=w))
-                else:
-                    ops.append(Observable({word: 1}))
+                else:  # PennyLane's Pauli word as an operator: X(0) @ Y(1)
+                    ops.append(Prod(*[GATE_CLASSES["Pauli" + p](wires=w) for w, p in word]))
         try:
             arr = np.array(coeffs, dtype=float)
-        except (TypeError, ValueError):  # traced coefficients
-            arr = np.array(coeffs, dtype=object)
+        except (TypeError, ValueError):  # complex or traced coefficients
+            try:
+                arr = np.array(coeffs, dtype=complex)
+            except (TypeError, ValueError):
+                arr = np.array(coeffs, dtype=object)
         return arr, ops
 
 
@@ -1182,14 +1330,43 @@ class Observable:
 
     >>> import qsym as qml
     >>> obs = 0.5 * qml.PauliZ(0) @ qml.PauliZ(1) + qml.PauliX(0)
-    >>> obs
-    Observable(0.5 * Z(0) @ Z(1) + 1 * X(0))
+    >>> obs  # PennyLane's classes (a Sum of a Prod and X(0)); measured as the merged sum
+    (0.5 * Z(0)) @ Z(1) + X(0)
+    >>> obs.terms
+    {((0, 'Z'), (1, 'Z')): 0.5, ((0, 'X'),): 1}
     >>> isinstance(obs, qml.Observable)
     True
     """
 
     # the circuit's gates this observable was made from (see qsym._trace.Tape.observed)
     _gates: tuple = ()
+    arithmetic_depth = 1
+
+    def _pauli_ok(self) -> bool:
+        """Whether the observable is a Pauli sum already (the arithmetic classes may hold
+        operands without one)."""
+        return True
+
+    @property
+    def pauli_rep(self):
+        """The observable as a ``qml.pauli.PauliSentence`` (PennyLane's ``op.pauli_rep``)."""
+        return METHODS["pauli_rep"](self.terms)
+
+    def __eq__(self, other):
+        """``qml.equal`` (PennyLane's ``op1 == op2``): the same Pauli words with the same
+        coefficients, to PennyLane's default tolerance."""
+        if not isinstance(other, (Observable, Operation)):
+            return NotImplemented
+        try:
+            return compare(self, other) is True
+        except (GateError, MeasurementError):
+            return False
+
+    def __hash__(self):
+        try:
+            return hash(frozenset(self.terms))
+        except TypeError:
+            return id(self)
 
     def __init__(self, terms: dict):
         self.terms = _Terms(
@@ -1314,57 +1491,41 @@ class Observable:
         return tuple(seen)
 
     def __matmul__(self, other):
-        other = as_observable(other)
-        out: dict = {}
-        for w1, c1 in self.terms.items():
-            for w2, c2 in other.terms.items():
-                phase, w = _mul_words(w1, w2)
-                out[w] = out.get(w, 0) + phase * c1 * c2
-        result = Observable(out)
-        result._gates = self._gates + other._gates
-        order = list(getattr(self, "_order", None) or self.wires)
-        result._order = order + [w for w in (getattr(other, "_order", None) or other.wires)
-                                 if w not in order]
-        return result
+        if not isinstance(other, (Observable, Operation)):
+            return NotImplemented
+        return Prod(self, other, _flat=True)
 
     def __rmatmul__(self, other):
-        return as_observable(other) @ self
+        if not isinstance(other, (Observable, Operation)):
+            return NotImplemented
+        return Prod(other, self, _flat=True)
 
     def __mul__(self, other):
         if isinstance(other, (Observable, Operation)):
             return self @ other
-        c = _scalar(other)
-        result = Observable({w: c * v for w, v in self.terms.items()})
-        result._gates = self._gates
-        return result
+        return SProd(other, self, _flat=True)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
-        return self * (1 / _scalar(other))
+        return SProd(1 / _scalar(other), self, _flat=True)
 
     def __add__(self, other):
-        other = as_observable(other)
-        out = dict(self.terms)
-        for w, c in other.terms.items():
-            out[w] = out.get(w, 0) + c
-        result = Observable(out)
-        result._gates = self._gates + other._gates
-        return result
+        return _add_operator(self, other)
 
     def __radd__(self, other):
         if isinstance(other, numbers.Number) and other == 0:
             return self
-        return as_observable(other) + self
+        return _add_operator(other, self)
 
     def __sub__(self, other):
-        return self + (-1) * as_observable(other)
+        return self + SProd(-1, other, _flat=True)
 
     def __rsub__(self, other):
-        return as_observable(other) + (-1) * self
+        return SProd(-1, self, _flat=True) + other
 
     def __neg__(self):
-        return (-1) * self
+        return SProd(-1, self, _flat=True)
 
     def __repr__(self):
         if not self.terms:
@@ -1392,7 +1553,7 @@ def as_observable(obj) -> Observable:
                 "and sums (qml.Hamiltonian)"
             )
         tape = active_tape()
-        taken = tape is not None and tape.remove(obj)
+        taken = tape is not None and (tape.remove(obj) or id(obj) in tape.observed)
         terms = {}
         for coeff, letters in row.pauli:
             word = tuple(
@@ -1418,42 +1579,599 @@ def as_observable(obj) -> Observable:
     )
 
 
-class _SumOfPaulis(type):
-    """``isinstance(H, qml.Hamiltonian)`` (or ``qml.ops.LinearCombination``) is true for
-    every :class:`Observable`: qsym keeps all observables as sums of Pauli words."""
+# --- plain Pauli-sum arithmetic (merged words): what the kernels measure --------------------
+def merge_matmul(a: Observable, b: Observable) -> Observable:
+    """The product of two Pauli sums as one merged :class:`Observable` (words multiplied,
+    equal words added); keeps the gates they were made from and the wire order."""
+    out: dict = {}
+    for w1, c1 in a.terms.items():
+        for w2, c2 in b.terms.items():
+            phase, w = _mul_words(w1, w2)
+            out[w] = out.get(w, 0) + phase * c1 * c2
+    result = Observable(out)
+    result._gates = a._gates + b._gates
+    order = list(getattr(a, "_order", None) or a.wires)
+    result._order = order + [w for w in (getattr(b, "_order", None) or b.wires) if w not in order]
+    return result
 
-    def __instancecheck__(cls, obj):
-        return isinstance(obj, Observable)
+
+def merge_add(a: Observable, b: Observable, scale=1) -> Observable:
+    """``a + scale * b`` as one merged :class:`Observable`."""
+    out = dict(a.terms)
+    for w, c in b.terms.items():
+        out[w] = out.get(w, 0) + scale * c
+    result = Observable(out)
+    result._gates = a._gates + b._gates
+    return result
 
 
-class Hamiltonian(metaclass=_SumOfPaulis):
-    """``sum(c * o for c, o in zip(coeffs, observables))``, PennyLane's Hamiltonian
-    (``qml.ops.LinearCombination``); the result is an :class:`Observable`.
-    ``grouping_type`` and ``method`` are accepted and ignored (qsym measures every word
-    of a sum on one state; under shots, see shots.md).
+def merge_terms(forms, scales=None) -> Observable:
+    """``sum(scale * form)`` of Pauli sums as one merged :class:`Observable`, in one pass
+    (a sum of n operators costs n, not n^2, dictionary updates)."""
+    out: dict = {}
+    gates: tuple = ()
+    for k, f in enumerate(forms):
+        c0 = 1 if scales is None else scales[k]
+        for w, c in f.terms.items():
+            out[w] = out.get(w, 0) + (c if scales is None else c0 * c)
+        gates += f._gates
+    result = Observable(out)
+    result._gates = gates
+    return result
 
-    >>> Hamiltonian([0.5, -1.0], [PauliZ(0), PauliX(0) @ PauliX(1)])
-    Observable(0.5 * Z(0) - 1.0 * X(0) @ X(1))
-    >>> isinstance(PauliZ(0) @ PauliZ(1), Hamiltonian)
-    True
+
+def _depth(op) -> int:
+    return getattr(op, "arithmetic_depth", 0)
+
+
+def _operand(op):
+    """An operand of PennyLane's operator arithmetic: a gate or an observable."""
+    if isinstance(op, (Observable, Operation)):
+        return op
+    raise MeasurementError(
+        f"operator arithmetic takes gates and observables (e.g. qml.X(0)), got {op!r}")
+
+
+def _pauli_form(op):
+    """``op`` as a merged Pauli sum, or None if it has no Pauli form (a rotation, CNOT, ...).
+    A gate with a Pauli form is taken off the active tape (it is measured, not applied)."""
+    if isinstance(op, Observable):
+        return op if op._pauli_ok() else None
+    if op._row is None:  # a user's operator class
+        return None
+    row = gate_def(op.name)
+    if row.pauli is None or (len(op.wires) != 1 and row.name != "Identity"):
+        return None
+    return as_observable(op)
+
+
+def _take_gates(ops) -> tuple:
+    """Gates without a Pauli form made operands: off the active tape, as PennyLane takes
+    an operator's operands off its queue (applied only through ``qml.apply``)."""
+    tape, out = active_tape(), ()
+    if tape is None:
+        return out
+    for op in ops:
+        if isinstance(op, Operation) and (tape.remove(op) or id(op) in tape.observed):
+            tape.observe(op)
+            out += (op,)
+    return out
+
+
+def _expanded(op, order) -> np.ndarray:
+    m = op.matrix(wire_order=list(order))
+    return np.asarray(m, dtype=complex)
+
+
+def _union_wires(ops) -> tuple:
+    seen: list = []
+    for op in ops:
+        own = op._wires if isinstance(op, _Arithmetic) else op.wires
+        for w in own:
+            if w not in seen:
+                seen.append(w)
+    return tuple(seen)
+
+
+class _Arithmetic(Observable):
+    """The base of PennyLane's operator-arithmetic classes (:class:`Prod`, :class:`Sum`,
+    :class:`SProd`, :class:`LinearCombination`): the operands as written (``repr``,
+    ``operands``, ``terms()``), and the merged Pauli sum that qsym measures (``terms``), made
+    from them. An operand without a Pauli form (a rotation, CNOT) keeps the operator usable
+    for its matrix, eigenvalues and wires; measured, it is decomposed into Pauli words."""
+
+    arithmetic_depth = 1
+    has_matrix = True
+    _merged = None
+
+    def _finish(self, operands, merge):
+        """Set ``operands``, the wires and the merged Pauli sum (``merge`` of the operands'
+        Pauli forms), or mark the operator matrix-only."""
+        self.operands = operands = tuple(operands)
+        forms = [_pauli_form(o) for o in operands]
+        self._wires = _union_wires(operands)
+        self.id = None
+        # the gates taken off the tape as observables (a measurement or qml.apply uses them)
+        self._gates = tuple(g for f in forms if f is not None for g in f._gates)
+        self._gates += _take_gates(o for o, f in zip(operands, forms) if f is None)
+        if all(f is not None for f in forms):
+            merged = merge(forms)
+            self._merged = merged.terms
+            self._order = list(self._wires)
+
+    def _pauli_ok(self) -> bool:
+        return self._merged is not None
+
+    @property
+    def terms(self):
+        if self._merged is None:  # no Pauli form: the Pauli decomposition of the matrix
+            self._merged = pauli_decomposition(self.matrix(), self._wires).terms
+        return self._merged
+
+    @terms.setter
+    def terms(self, value):
+        self._merged = value
+
+    @property
+    def wires(self):
+        return Wires(self._wires)
+
+    @property
+    def num_wires(self) -> int:
+        return len(self._wires)
+
+    _table_name = None  # a user's subclass of a gate class: the gate's name
+
+    def _init_user(self, args, wires, id, hyper):
+        """A user's own operator class (``class MyOp(qml.operation.Operator)``): its
+        parameters, wires and hyperparameters are kept, its matrix is its
+        ``compute_matrix``; it is not a gate of the table, so a circuit refuses it."""
+        n = type(self).num_params if _declares(type(self), "num_params") else None
+        if wires is None and args and (n is None or len(args) > n):
+            wires, args = args[-1], args[:-1]
+        if wires is None:
+            raise WireError(f"{type(self).__name__} needs wires=, e.g. {type(self).__name__}(..., wires=0)")
+        self.params = tuple(args)
+        self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None else None for a in args)
+        self.wires = Wires(wires_tuple(wires))
+        if _declares(type(self), "num_wires") and isinstance(self.num_wires, int) \
+                and len(self.wires) != self.num_wires:
+            raise WireError(f"{type(self).__name__} acts on {self.num_wires} wire(s), got {len(self.wires)}")
+        self.hyper = tuple(hyper.items())
+        self.id = id
+        tape = active_tape()
+        if tape is not None:
+            if type(self).__name__ in GATES:  # would be taken for the table's gate
+                raise GateError(f"your operator class {type(self).__name__} has the name of a "
+                                "gate of qsym's table: rename it, or use qml.define_gate")
+            tape.append(self)
+
+    @property
+    def name(self) -> str:
+        return self._table_name or type(self).__name__
+
+    def __len__(self):
+        return len(self.operands)
+
+    def __iter__(self):
+        return iter(self.operands)
+
+    def __str__(self):
+        return repr(self)
+
+    @property
+    def data(self) -> tuple:
+        """The operands' parameters, in order (PennyLane's ``op.data``)."""
+        return tuple(p for o in self.operands for p in o.data)
+
+    @property
+    def is_verified_hermitian(self) -> bool:
+        """True if the operator is Hermitian: its Pauli words' coefficients are real."""
+        if self._merged is None and not all(_pauli_form(o) is not None for o in self.operands):
+            m = self.matrix()
+            return bool(np.allclose(m, m.conj().T))
+        try:
+            return all(complex(c).imag == 0 for c in self.terms.values())
+        except TypeError:  # traced coefficients: real inputs
+            return True
+
+    is_hermitian = is_verified_hermitian
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """The matrix on ``wire_order`` (default: the operands' wires in order of first use)."""
+        order = list(self._wires) if wire_order is None else list(wires_tuple(wire_order))
+        missing = [w for w in self._wires if w not in order]
+        if missing:
+            raise WireError(f"wire_order {order} misses the operator's wires {missing}")
+        if self._merged is not None and self._pauli_exact():
+            return Observable.matrix(self, wire_order=order or [0])
+        return self._matrix_on(order)
+
+    def _pauli_exact(self) -> bool:
+        return True
+
+    def eigvals(self) -> np.ndarray:
+        """The eigenvalues, as ``qml.eigvals`` gives them (PennyLane's order)."""
+        return METHODS["eigvals"](self)
+
+    def map_wires(self, wire_map: dict):
+        """The same operator on the wires ``wire_map`` gives (PennyLane's ``op.map_wires``)."""
+        return self._rebuild([o.map_wires(wire_map) for o in self.operands])
+
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
+        """The matrix as a SciPy sparse matrix (needs scipy, not a dependency of qsym)."""
+        return sparse_of(self.matrix(wire_order=wire_order), format)
+
+    @property
+    def parameters(self) -> list:
+        """The operands' parameters as a list (PennyLane's ``op.parameters``)."""
+        return list(self.data)
+
+    has_adjoint = True
+
+    def adjoint(self):
+        """The adjoint, operand by operand (a product's factors reversed)."""
+        adj = [o.adjoint() if hasattr(o, "adjoint") else o for o in self.operands]
+        return self._rebuild(adj[::-1] if isinstance(self, Prod) else adj)
+
+    @property
+    def has_diagonalizing_gates(self) -> bool:
+        """True for one Pauli word (its basis change is known)."""
+        return self._merged is not None and len(self.terms) == 1
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """The drawing label: ``repr`` of the operator (PennyLane's ``op.label``)."""
+        return base_label or repr(self)
+
+    def _flatten(self):
+        """PennyLane's pytree protocol: ``(operands, metadata)``."""
+        return tuple(self.operands), ()
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(*data)
+
+    def simplify(self):
+        """Equal Pauli words merged (PennyLane's ``op.simplify()``): one word alone, ``c * P``,
+        or their :class:`Sum`; an operator without a Pauli form as it is.
+
+        >>> import qsym as qml
+        >>> (qml.X(0) + qml.X(0) + qml.Z(1)).simplify()
+        2.0 * X(0) + Z(1)
+        """
+        if self._merged is None and not all(_pauli_form(o) is not None for o in self.operands):
+            return self
+        coeffs, ops = _Terms(dict(self.terms))()
+        coeffs = [float(c) if isinstance(c, numbers.Real) else c for c in coeffs.tolist()]
+        terms = [o if isinstance(c, numbers.Number) and c == 1 else SProd(c, o)
+                 for c, o in zip(coeffs, ops)]
+        if not terms:
+            return SProd(0.0, _identity_on(self.wires))
+        return terms[0] if len(terms) == 1 else Sum(*terms)
+
+    @property
+    def pauli_rep(self):
+        """The operator as a ``qml.pauli.PauliSentence``, or None without a Pauli form."""
+        if self._merged is None and not all(_pauli_form(o) is not None for o in self.operands):
+            return None
+        return METHODS["pauli_rep"](self.terms)
+
+
+class Prod(_Arithmetic):
+    """The product of operators, ``ops[0] @ ops[1] @ ...`` (PennyLane's ``qml.ops.Prod``, what
+    ``qml.prod`` and ``@`` make): as a matrix, ``ops[0]``'s times ``ops[1]``'s ...; applied,
+    the last factor first (:meth:`decomposition`).
+
+    >>> import qsym as qml
+    >>> P = qml.X(0) @ qml.Z(1)
+    >>> P, isinstance(P, qml.ops.Prod), P.operands
+    (X(0) @ Z(1), True, (X(0), Z(1)))
+    >>> P.matrix().real.astype(int)
+    array([[ 0,  0,  1,  0],
+           [ 0,  0,  0, -1],
+           [ 1,  0,  0,  0],
+           [ 0, -1,  0,  0]])
     """
 
-    def __new__(cls, coeffs, observables, grouping_type=None, method="lf", id=None):
-        coeffs = list(np.asarray(coeffs, dtype=object).ravel()) if not isinstance(coeffs, list) else coeffs
-        observables = list(observables)
+    def __init__(self, *factors, id=None, _flat=False):
+        if not factors:
+            raise MeasurementError("qml.prod needs at least one operator")
+        ops = []
+        for f in map(_operand, factors):
+            ops.extend(f.operands if _flat and isinstance(f, Prod) else (f,))
+        self._finish(ops, lambda forms: functools.reduce(merge_matmul, forms))
+        self.id = id
+
+    def _pauli_exact(self) -> bool:
+        return True
+
+    def _matrix_on(self, order) -> np.ndarray:
+        return functools.reduce(np.matmul, [_expanded(o, order) for o in self.operands])
+
+    def _rebuild(self, operands):
+        return Prod(*operands)
+
+    def decomposition(self) -> list:
+        """The factors in the order they are applied: the last one first."""
+        return list(reversed(self.operands))
+
+    has_decomposition = True
+
+    def __repr__(self):
+        return " @ ".join(f"({o})" if _depth(o) > 0 else f"{o}" for o in self.operands)
+
+
+class Sum(_Arithmetic):
+    """The sum of operators (PennyLane's ``qml.ops.Sum``, what ``qml.sum`` and ``+`` make);
+    printed as PennyLane prints it, terms as written.
+
+    >>> import qsym as qml
+    >>> S = qml.X(0) + 0.5 * qml.Z(1)
+    >>> S, S.operands, S.terms()
+    (X(0) + 0.5 * Z(1), (X(0), 0.5 * Z(1)), (array([1. , 0.5]), [X(0), Z(1)]))
+    """
+
+    def __init__(self, *summands, grouping_type=None, method="rlf", id=None, _flat=False):
+        if not summands:
+            raise MeasurementError("qml.sum needs at least one operator")
+        ops = []
+        for f in map(_operand, summands):
+            ops.extend(f.operands if _flat and type(f) is Sum else (f,))
+        self._finish(ops, merge_terms)
+        self.id = id
+        if grouping_type is not None:
+            self.compute_grouping(grouping_type, method)
+
+    def _matrix_on(self, order) -> np.ndarray:
+        return sum(_expanded(o, order) for o in self.operands)
+
+    def _rebuild(self, operands):
+        return Sum(*operands)
+
+    def __str__(self):
+        return " + ".join(str(o) for o in self.operands)
+
+    def __repr__(self):
+        text = str(self)
+        if len(text) > 50:  # PennyLane's long sums: one term a line
+            return "(\n    " + text.replace(" + ", "\n  + ") + "\n)"
+        return text
+
+
+def _add_operator(a, b):
+    """``a + b`` as PennyLane adds: a number is that multiple of the identity on ``a``'s
+    wires, 0 is nothing; sums are flattened (``lazy=False``)."""
+    if isinstance(b, (numbers.Number, np.ndarray, Traced, sp.Basic)) and not isinstance(b, Observable):
+        if isinstance(b, numbers.Number) and b == 0:
+            return a
+        return Sum(a, SProd(b, _identity_on(a.wires)), _flat=True)
+    if isinstance(a, (numbers.Number, np.ndarray, Traced, sp.Basic)):
+        return _add_operator(b, a)
+    return Sum(a, b, _flat=True)
+
+
+def _identity_on(wires):
+    from ._trace import Tape, recording
+
+    with recording(Tape()):
+        return GATE_CLASSES["Identity"](wires=list(wires) or [0])
+
+
+class SProd(_Arithmetic):
+    """A scalar times an operator (PennyLane's ``qml.ops.SProd``, what ``qml.s_prod`` and
+    ``c * op`` make); the scalar may be complex, or a traced input.
+
+    >>> import qsym as qml
+    >>> S = 0.5 * (qml.X(0) @ qml.Z(1))
+    >>> S, S.scalar, S.base
+    (0.5 * (X(0) @ Z(1)), 0.5, X(0) @ Z(1))
+    """
+
+    def __init__(self, scalar, base, id=None, _flat=False):
+        base = _operand(base)
+        scalar = scalar[()] if isinstance(scalar, np.ndarray) and scalar.ndim == 0 else scalar
+        c = _scalar(scalar)
+        if _flat and isinstance(base, SProd):
+            scalar, base = scalar * base.scalar, base.base
+            c = _scalar(scalar)
+        self.scalar, self.base = scalar, base
+        form = _pauli_form(base)
+        self._finish([base], lambda forms: Observable({w: c * v for w, v in forms[0].terms.items()}))
+        if form is not None:
+            self._gates = form._gates
+        self.operands = (base,)
+        self.id = id
+
+    arithmetic_depth = property(lambda self: 1 + _depth(self.base))
+
+    @property
+    def data(self) -> tuple:
+        return (self.scalar, *self.base.data)
+
+    def _matrix_on(self, order) -> np.ndarray:
+        return complex(self.scalar) * _expanded(self.base, order)
+
+    def _rebuild(self, operands):
+        return SProd(self.scalar, operands[0])
+
+    def adjoint(self):
+        """``conj(scalar) * adjoint(base)``."""
+        b = self.base.adjoint() if hasattr(self.base, "adjoint") else self.base
+        return SProd(np.conj(self.scalar) if isinstance(self.scalar, numbers.Number) else self.scalar, b)
+
+    def _flatten(self):
+        return (self.scalar, self.base), ()
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(*data)
+
+    def __repr__(self):
+        if isinstance(self.base, (Sum, Prod)) or type(self.base) is Observable:
+            return f"{self.scalar} * ({self.base})"
+        return f"{self.scalar} * {self.base}"
+
+
+class LinearCombination(Sum):
+    """``sum(c * o for c, o in zip(coeffs, observables))``: PennyLane's
+    ``qml.ops.LinearCombination``, what ``qml.Hamiltonian`` and ``qml.dot`` make. The terms
+    stay as written (``H.terms()``, ``repr``); measured, equal Pauli words are merged.
+    ``grouping_type`` and ``method`` are accepted (see :meth:`compute_grouping`).
+
+    >>> H = Hamiltonian([0.5, -1.0], [PauliZ(0), PauliX(0) @ PauliX(1)])
+    >>> H
+    0.5 * Z(0) + -1.0 * (X(0) @ X(1))
+    >>> H.terms()
+    ([0.5, -1.0], [Z(0), X(0) @ X(1)])
+    >>> isinstance(H, Hamiltonian), isinstance(PauliZ(0) @ PauliZ(1), Hamiltonian)
+    (True, False)
+    """
+
+    def __init__(self, coeffs, observables, grouping_type=None, method="lf", id=None, _pauli_rep=None):
+        if not isinstance(coeffs, list):
+            coeffs = list(np.asarray(coeffs, dtype=object).ravel())
+        coeffs = [c[()] if isinstance(c, np.ndarray) and c.ndim == 0 else c for c in coeffs]
+        observables = [_operand(o) for o in observables]
         if len(coeffs) != len(observables):
             raise MeasurementError(
-                f"Hamiltonian got {len(coeffs)} coefficients and {len(observables)} observables"
-            )
-        total = Observable({})
-        for c, o in zip(coeffs, observables):
-            total = total + _scalar(c) * as_observable(o)
-        return total
+                f"Hamiltonian got {len(coeffs)} coefficients and {len(observables)} observables")
+        scal = [_scalar(c) for c in coeffs]
+        self._coeffs, self._ops = coeffs, observables
+
+        self._finish(observables, lambda forms: merge_terms(forms, scal))
+        self.id = id
+        if grouping_type is not None:
+            self.compute_grouping(grouping_type, method)
+
+    arithmetic_depth = property(lambda self: 1 + max([_depth(o) for o in self._ops] + [0]) + 1)
+
+    @property
+    def operands(self) -> tuple:
+        """The terms as PennyLane's ``SProd`` operators ``c * o``."""
+        return tuple(SProd(c, o) for c, o in zip(self._coeffs, self._ops))
+
+    @operands.setter
+    def operands(self, value):
+        pass  # the written coefficients and operators are the operands
+
+    @property
+    def terms(self):
+        terms = _Terms(_Arithmetic.terms.fget(self))
+        terms.written = (list(self._coeffs), list(self._ops))
+        return terms
+
+    @terms.setter
+    def terms(self, value):
+        self._merged = value
+
+    @property
+    def coeffs(self):
+        """The coefficients as written (PennyLane's ``H.coeffs``)."""
+        try:
+            return np.array(self._coeffs, dtype=float)
+        except (TypeError, ValueError):
+            try:
+                return np.array(self._coeffs, dtype=complex)
+            except (TypeError, ValueError):
+                return np.array(self._coeffs, dtype=object)
+
+    @property
+    def ops(self) -> list:
+        """The operators as written (PennyLane's ``H.ops``)."""
+        return list(self._ops)
+
+    @property
+    def data(self) -> tuple:
+        return tuple(self._coeffs)
+
+    def _matrix_on(self, order) -> np.ndarray:
+        return sum(complex(c) * _expanded(o, order) for c, o in zip(self._coeffs, self._ops))
+
+    def _rebuild(self, operands):
+        return LinearCombination(list(self._coeffs), operands)
+
+    def map_wires(self, wire_map: dict):
+        return LinearCombination(list(self._coeffs), [o.map_wires(wire_map) for o in self._ops])
+
+    def adjoint(self):
+        """``sum(conj(c) * adjoint(o))``."""
+        return LinearCombination([np.conj(c) if isinstance(c, numbers.Number) else c for c in self._coeffs],
+                                 [o.adjoint() if hasattr(o, "adjoint") else o for o in self._ops])
+
+    def _flatten(self):
+        return (tuple(self._coeffs), tuple(self._ops)), ()
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(list(data[0]), list(data[1]))
+
+    def queue(self, context=None):
+        """PennyLane's ``op.queue()``: a Hamiltonian is an observable, nothing is applied."""
+        return self
+
+    def __len__(self):
+        return len(self._ops)
+
+    def __iter__(self):
+        return iter(self.operands)
+
+    def __str__(self):
+        return " + ".join(str(o) for o in self.operands)
+
+    def simplify(self):
+        """Equal Pauli words merged, zero terms dropped (PennyLane's ``H.simplify()``)."""
+        ops = _Terms(_Arithmetic.terms.fget(self))()
+        return LinearCombination(list(ops[0]), ops[1])
+
+    # PennyLane's LinearCombination arithmetic: the result is again a LinearCombination
+    def __add__(self, other):
+        if isinstance(other, numbers.Number) and other == 0:
+            return self
+        if isinstance(other, LinearCombination):  # PennyLane concatenates the coefficients
+            return LinearCombination(_joined(self._coeffs, other._coeffs), self._ops + other._ops)
+        if isinstance(other, (Observable, Operation)):
+            return LinearCombination(_joined(self._coeffs, [1.0]), self._ops + [other])
+        return _add_operator(self, other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        if isinstance(other, (Observable, Operation)):
+            return self + SProd(-1.0, other)
+        return self + (-other)
+
+    def __mul__(self, other):
+        if isinstance(other, (Observable, Operation)):
+            return self @ other
+        if isinstance(other, numbers.Number) and all(isinstance(c, numbers.Number) for c in self._coeffs):
+            return LinearCombination(list(np.multiply(other, self._coeffs)), self._ops)
+        return LinearCombination([c * other for c in self._coeffs], self._ops)
+
+    __rmul__ = __mul__
+
+    def __matmul__(self, other):
+        if isinstance(other, LinearCombination):
+            if set(self.wires) & set(other.wires):
+                raise MeasurementError("LinearCombinations can only be multiplied together if "
+                                       "they act on different sets of wires")
+            return LinearCombination([a * b for a in self._coeffs for b in other._coeffs],
+                                     [Prod(a, b, _flat=True) for a in self._ops for b in other._ops])
+        if isinstance(other, (Observable, Operation)) and _depth(other) == 0:
+            return LinearCombination(list(self._coeffs), [Prod(o, other, _flat=True) for o in self._ops])
+        return Observable.__matmul__(self, other)
 
 
-LinearCombination = Hamiltonian
+def _joined(a: list, b: list) -> list:
+    """Two coefficient lists joined as PennyLane joins them (one NumPy array: integers and
+    floats give floats); traced coefficients as they are."""
+    if all(isinstance(c, numbers.Number) for c in a + b):
+        return list(np.concatenate([np.asarray(a), np.asarray(b)]))
+    return list(a) + list(b)
 
-def _pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
+
+Hamiltonian = LinearCombination
+
+def pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
     """``M = sum_P tr(P M) / 2^k  P`` over the 4^k Pauli words on ``wires``.
 
     All ``tr(P M)`` at once by a transform over one wire at a time: ``M``'s row and column
@@ -1467,13 +2185,16 @@ def _pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
     T = T.reshape((4,) * k) if k else T.reshape(())
     for q in range(k):
         T = np.moveaxis(np.tensordot(L, T, axes=([1], [q])), 0, q)
-    coeffs = np.asarray(T).real.reshape(-1) / 2**k
+    coeffs = np.asarray(T).reshape(-1) / 2**k
+    if np.all(np.abs(coeffs.imag) <= 1e-12):  # Hermitian: real coefficients
+        coeffs = coeffs.real
     terms = {}
     for index in np.nonzero(np.abs(coeffs) > 1e-15)[0]:
         letters = [(int(index) >> (2 * (k - 1 - q))) & 3 for q in range(k)]
         word = tuple(sorted(((w, "IXYZ"[a]) for w, a in zip(wires, letters) if a),
                             key=lambda t: repr(t[0])))
-        terms[word] = terms.get(word, 0) + float(coeffs[index])
+        c = coeffs[index]
+        terms[word] = terms.get(word, 0) + (float(c) if np.isrealobj(coeffs) else complex(c))
     return Observable(terms)
 
 
@@ -1501,7 +2222,7 @@ def Hermitian(A, wires) -> Observable:
         raise WireError(f"Hermitian got duplicate wires {list(wires)}")
     if k > 8:
         raise MeasurementError("Hermitian on more than 8 wires: write it as a Pauli sum")
-    obs = _pauli_decomposition(M, wires)
+    obs = pauli_decomposition(M, wires)
     obs._matrix, obs._mwires = M, wires  # for probs(op=...): its eigenbasis
     obs._given = np.asarray(A)  # as the user wrote it (qml.draw's show_matrices prints it)
     return obs
@@ -1521,7 +2242,7 @@ def Projector(state, wires) -> Observable:
         obs = Observable({(): 1})
         for w, b in zip(wires, v.tolist()):
             sign = 1 if b == 0 else -1
-            obs = obs @ Observable({(): 0.5, ((w, "Z"),): 0.5 * sign})
+            obs = merge_matmul(obs, Observable({(): 0.5, ((w, "Z"),): 0.5 * sign}))
         return obs
     if v.shape == (2**k,):
         v = v.astype(complex)
@@ -1619,7 +2340,7 @@ class MeasurementProcess(Measured):
             return f"{self.kind}(wires={self.wires})"
         if self.kind == "state":
             return "state()"
-        return f"{self.kind}({self.obs!r})"
+        return f"{self.kind}({getattr(self, '_written', self.obs)!r})"
 
 
 def _basis_eigvals(obs):
@@ -1888,9 +2609,12 @@ def var(obs=None, op=None) -> MeasurementProcess:
     derivative is ``d<O^2> - 2 <O> d<O>``.
 
     >>> var(PauliZ(0))
-    var(Observable(1 * Z(0)))
+    var(Z(0))
     """
-    return MeasurementProcess("var", as_observable(op if obs is None else obs))
+    obs = op if obs is None else obs  # PennyLane's name for it: qml.var(op=...)
+    mp = MeasurementProcess("var", as_observable(obs))
+    mp._written = obs
+    return mp
 
 
 def state() -> MeasurementProcess:
@@ -2049,20 +2773,22 @@ class _Expval:
 
     >>> import qsym as qml
     >>> qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
-    expval(Observable(1 * Z(0) @ Z(1)))
+    expval(Z(0) @ Z(1))
     >>> qml.expval.PauliX(0)  # PennyLane's old spelling
-    expval(Observable(1 * X(0)))
+    expval(X(0))
     """
 
     def __call__(self, obs=None, op=None) -> MeasurementProcess:
         """The expectation value of an observable.
 
         >>> expval(PauliZ(0))
-        expval(Observable(1 * Z(0)))
+        expval(Z(0))
         """
         if obs is None:  # PennyLane's name for it: qml.expval(op=...)
             obs = op
-        return MeasurementProcess("expval", as_observable(obs))
+        mp = MeasurementProcess("expval", as_observable(obs))
+        mp._written = obs  # printed as written: expval(Z(0)), as PennyLane prints it
+        return mp
 
     def __getattr__(self, name):
         row = GATES.get(name)

@@ -23,7 +23,7 @@ RX(-0.3, wires=[0])
 >>> qml.ctrl(qml.RY(0.2, wires=1), control=0)
 CRY(0.2, wires=[0, 1])
 >>> qml.dot([0.5, 2.0], [qml.X(0), qml.Z(0) @ qml.Z(1)])
-Observable(0.5 * X(0) + 2.0 * Z(0) @ Z(1))
+0.5 * X(0) + 2.0 * (Z(0) @ Z(1))
 """
 
 from __future__ import annotations
@@ -37,11 +37,15 @@ import sympy as sp
 from .errors import GateError, MeasurementError, WireError
 from ._gates import GATES, REGISTRY, GateDef, gate_def, register
 from ._operations import (
+    CONTROLLED_TARGETS,
     GATE_CLASSES,
     METHODS,
     Hamiltonian,
     Observable,
     Operation,
+    Prod,
+    SProd,
+    Sum,
     wires_tuple,
     as_observable,
 )
@@ -57,57 +61,100 @@ I = GATE_CLASSES["Identity"]  # noqa: E741
 H = GATE_CLASSES["Hadamard"]
 
 
-# --- observables ----------------------------------------------------------------------------
-def prod(*ops) -> Observable:
-    """The product of observables, ``ops[0] @ ops[1] @ ...`` (PennyLane's ``qml.prod``).
-
-    >>> prod(X(0), Z(1))
-    Observable(1 * X(0) @ Z(1))
-    """
+# --- operator arithmetic: PennyLane's Prod, Sum, SProd, LinearCombination -----------------
+def _check_operands(fn: str, ops) -> None:
     if not ops:
-        raise MeasurementError("qml.prod needs at least one operator")
+        raise MeasurementError(f"qml.{fn} needs at least one operator")
     if len(ops) == 1 and callable(ops[0]) and not isinstance(ops[0], (Operation, Observable)):
         raise MeasurementError(
-            "qml.prod of a function (a product of the gates it applies) is not supported; "
-            "apply the gates in the circuit, or give observables"
-        )
-    return functools.reduce(lambda a, b: a @ b, (as_observable(o) for o in ops))
+            f"qml.{fn} of a function (of the gates it applies) is not supported; "
+            "apply the gates in the circuit, or give operators")
 
 
-def sum(*ops) -> Observable:  # noqa: A001  (PennyLane's name)
-    """The sum of observables (PennyLane's ``qml.sum``).
+def _prod_of_function(fn, id, lazy):
+    """``qml.prod(qfunc)``: a function giving the product of the gates ``qfunc`` makes
+    (outside a circuit), the last one first, as PennyLane."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if active_tape() is not None:
+            raise MeasurementError("qml.prod of a function inside a circuit is not supported "
+                                   "(qsym does not apply operator products): apply the gates")
+        ops = _record(fn, args, kwargs)
+        return ops[0] if len(ops) == 1 else Prod(*ops[::-1], id=id, _flat=not lazy)
+
+    return wrapper
+
+
+def prod(*ops, id=None, lazy=True) -> Prod:
+    """The product of operators, ``ops[0] @ ops[1] @ ...`` (PennyLane's ``qml.prod``): a
+    :class:`~qsym.ops.Prod`; with ``lazy=False`` nested products are flattened.
+
+    >>> prod(X(0), Z(1))
+    X(0) @ Z(1)
+    >>> prod(prod(X(0), Y(1)), Z(2)), prod(prod(X(0), Y(1)), Z(2), lazy=False)
+    ((X(0) @ Y(1)) @ Z(2), X(0) @ Y(1) @ Z(2))
+    """
+    if len(ops) == 1 and callable(ops[0]) and not isinstance(ops[0], (Operation, Observable)):
+        return _prod_of_function(ops[0], id, lazy)
+    _check_operands("prod", ops)
+    return Prod(*ops, id=id, _flat=not lazy)
+
+
+def sum(*ops, id=None, lazy=True, grouping_type=None, method="rlf") -> Sum:  # noqa: A001
+    """The sum of operators (PennyLane's ``qml.sum``): a :class:`~qsym.ops.Sum`, terms as
+    written (``lazy=False`` flattens nested sums).
 
     >>> sum(X(0), Z(0))
-    Observable(1 * X(0) + 1 * Z(0))
+    X(0) + Z(0)
     """
-    if not ops:
-        raise MeasurementError("qml.sum needs at least one operator")
-    total = Observable({})
-    for o in ops:
-        total = total + as_observable(o)
-    return total
+    _check_operands("sum", ops)
+    out = Sum(*ops, id=id, _flat=not lazy)
+    if grouping_type is not None:
+        out.compute_grouping(grouping_type, method)
+    return out
 
 
-def s_prod(scalar, op) -> Observable:
-    """``scalar * op`` (PennyLane's ``qml.s_prod``).
+def s_prod(scalar, operator, lazy=True, id=None) -> SProd:
+    """``scalar * operator`` (PennyLane's ``qml.s_prod``): a :class:`~qsym.ops.SProd`;
+    ``lazy=False`` folds a scalar product of a scalar product into one.
 
-    >>> s_prod(0.5, Z(0))
-    Observable(0.5 * Z(0))
+    >>> s_prod(0.5, Z(0)), s_prod(2, s_prod(3, X(0)), lazy=False)
+    (0.5 * Z(0), 6 * X(0))
     """
-    return as_observable(op) * scalar
+    return SProd(scalar, operator, id=id, _flat=not lazy)
 
 
-def dot(coeffs, ops) -> Observable:
-    """``sum(c * o for c, o in zip(coeffs, ops))`` (PennyLane's ``qml.dot`` of
-    observables); the coefficients may be traced inputs.
+def dot(coeffs, ops, pauli=False, grouping_type=None, method="lf"):
+    """``sum(c * o for c, o in zip(coeffs, ops))`` (PennyLane's ``qml.dot``): a
+    :class:`~qsym.ops.Sum` of ``c * o`` (``o`` itself where ``c`` is 1), one term alone as
+    it is; ``pauli=True`` gives a ``qml.pauli.PauliSentence``. The coefficients may be
+    traced inputs.
 
     >>> dot([1.0, -1.0], [X(0), Y(0)])
-    Observable(1.0 * X(0) - 1.0 * Y(0))
+    X(0) + -1.0 * Y(0)
     """
-    ops = list(ops)
+    if isinstance(ops, (Operation, Observable)):
+        raise MeasurementError("qml.dot: ops must be a list of operators, not one operator")
+    ops = [o.operation() if hasattr(o, "operation") and not isinstance(o, (Operation, Observable))
+           else o for o in ops]
+    coeffs = list(coeffs) if not isinstance(coeffs, np.ndarray) else list(coeffs.ravel())
+    if len(coeffs) != len(ops):
+        raise MeasurementError("qml.dot: the number of coefficients and operators does not match")
+    if not ops:
+        raise MeasurementError("qml.dot: cannot compute the dot product of an empty sequence")
     if any(not isinstance(o, (Operation, Observable)) for o in ops):
         raise MeasurementError("qml.dot takes a list of coefficients and a list of operators")
-    return Hamiltonian(coeffs, ops)
+    if pauli:
+        return METHODS["pauli_rep"](Hamiltonian(coeffs, ops).terms)
+    operands = [o if isinstance(c, numbers.Number) and c == 1 else SProd(c, o)
+                for c, o in zip(coeffs, ops)]
+    if len(operands) == 1:
+        return operands[0]
+    out = Sum(*operands)
+    if grouping_type is not None:
+        out.compute_grouping(grouping_type, method)
+    return out
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -370,6 +417,12 @@ def _decomposition_table():
         "CY": lambda p, w: [("CRY", (pi,), w), ("S", (), w[:1])],
         "CZ": lambda p, w: [("ControlledPhaseShift", (pi,), w)],
         "CSWAP": lambda p, w: [cnot([w[2], w[1]]), ("Toffoli", (), w), cnot([w[2], w[1]])],
+        "Toffoli": lambda p, w: [  # T^dagger written as PhaseShift(-pi/4), qml.adjoint(T)'s gate
+            ("Hadamard", (), w[2:]), cnot([w[1], w[2]]), ("PhaseShift", (-pi / 4,), w[2:]),
+            cnot([w[0], w[2]]), ("T", (), w[2:]), cnot([w[1], w[2]]),
+            ("PhaseShift", (-pi / 4,), w[2:]), cnot([w[0], w[2]]), ("T", (), w[2:]),
+            ("T", (), w[1:2]), cnot([w[0], w[1]]), ("Hadamard", (), w[2:]), ("T", (), w[:1]),
+            ("PhaseShift", (-pi / 4,), w[1:2]), cnot([w[0], w[1]])],
         "CRX": lambda p, w: [("RZ", (pi / 2,), w[1:]), ("RY", (p[0] / 2,), w[1:]), cnot(w),
                              ("RY", (-p[0] / 2,), w[1:]), cnot(w), ("RZ", (-pi / 2,), w[1:])],
         "CRY": lambda p, w: [("RY", (p[0] / 2,), w[1:]), cnot(w), ("RY", (-p[0] / 2,), w[1:]),
@@ -436,11 +489,11 @@ def _gate_decomposition(op: Operation) -> list:
 
 
 def simplify(op):
-    """PennyLane's ``qml.simplify``: a gate as it is; an observable with its equal Pauli
-    words merged (they always are in qsym).
+    """PennyLane's ``qml.simplify``: a gate as it is; a product, sum or linear combination
+    with its equal Pauli words merged.
 
     >>> simplify(X(0) + X(0))
-    Observable(2 * X(0))
+    2.0 * X(0)
     """
     if isinstance(op, (Operation, Observable)):
         return op.simplify()
@@ -506,14 +559,59 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
             raise
         w, v = np.linalg.eig(base.matrix())
         U = (v * w.astype(complex) ** z) @ np.linalg.inv(v)
-        return _made("QubitUnitary", (), base.wires, (("U", U),))
+        out = _made("QubitUnitary", (), base.wires, (("U", U),))
+        out._pow_of = (base, z)
+        return out
     if not ops:
         return _made("Identity", (), base.wires)
+    if len(ops) == 1:
+        ops[0]._pow_of = (base, z)
     return ops[0] if len(ops) == 1 else ops
 
 
-METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, decomposition=_gate_decomposition,
+METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, qml_pow=lambda op, z: pow(op, z),
+               decomposition=_gate_decomposition,
                decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot"})
+
+
+def apply_operation(op):
+    """Apply a gate made earlier (``qml.apply`` of an operation, :func:`qsym._tapes.apply`):
+    in a circuit it is recorded again, where ``qml.apply`` is called; a template's gates
+    likewise; a product of gates its factors. Returns ``op``.
+
+    >>> import qsym as qml
+    >>> g = qml.RX(0.4, wires=0)
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def f():
+    ...     qml.apply(g)
+    ...     return qml.expval(qml.Z(0))
+    >>> bool(abs(f() - np.cos(0.4)) < 1e-12)
+    True
+    """
+    from .templates import Template
+
+    tape = active_tape()
+    if isinstance(op, Operation):
+        if tape is not None:
+            tape.append(op)
+        return op
+    if isinstance(op, Template):
+        if tape is not None:
+            for g in op.decomposition():
+                tape.append(g)
+        return op
+    if isinstance(op, Prod) and _all_gates(op):  # PennyLane applies a product: its factors
+        if tape is not None:
+            tape.measured(op._gates)  # its Pauli factors are applied, not dropped observables
+            for g in op.decomposition():
+                apply_operation(g)
+        return op
+    raise GateError(f"qml.apply takes a gate, a template or a product of gates (qsym applies "
+                    f"the gates of its table; sums and scalar multiples are observables), got {op!r}")
+
+
+def _all_gates(op) -> bool:
+    return all(isinstance(o, Operation) or (isinstance(o, Prod) and _all_gates(o)) for o in op.operands)
 
 
 # --- qml.queuing.AnnotatedQueue (qml.tape.QuantumScript: qsym._tapes) ---------------------------------------
@@ -544,6 +642,17 @@ class AnnotatedQueue:
     def queue(self) -> list:
         """The recorded gates, in order."""
         return list(self._tape.items)
+
+    def __len__(self):
+        return len(self._tape.items)
+
+    def __contains__(self, op):
+        return any(o is op for o in self._tape.items)
+
+    def __getitem__(self, op):
+        if op in self:
+            return {}
+        raise KeyError(op)
 
 
 # --- ctrl -------------------------------------------------------------------------------------
@@ -720,6 +829,8 @@ def ctrl(op, control, control_values=None, work_wires=None):
     if isinstance(op, Operation):
         _take_off_tape(op)
         out = _apply_ctrl(op, controls, values)  # recorded if inside a circuit
+        if len(out) == 1:  # PennyLane's Controlled: .base, .control_wires
+            out[0]._ctrl_of = op
         return out[0] if len(out) == 1 else out
     ops = _template_ops(op)
     if ops is not None:  # qml.ctrl(qml.BasicEntanglerLayers(...), control=...)
@@ -757,3 +868,276 @@ the gates).
 >>> qml.ops.LinearCombination is qml.Hamiltonian, qml.ops.RX is qml.RX
 (True, True)
 """
+
+
+# --- PennyLane's symbolic operator classes -------------------------------------------------
+class _Marked(type):
+    """``isinstance(op, Adjoint)`` etc.: true for the gates ``qml.adjoint``, ``qml.ctrl``,
+    ``qml.pow`` made (qsym writes them as gates of the table, which remember their base)."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Operation) and cls._marks(obj)
+
+
+class Adjoint(metaclass=_Marked):
+    """PennyLane's ``qml.ops.op_math.Adjoint``: ``Adjoint(op)`` is ``qml.adjoint(op)``, the
+    inverse written as a gate of the table; it is an ``Adjoint`` and its ``.base`` is ``op``.
+
+    >>> import qsym as qml
+    >>> a = qml.adjoint(qml.S(0))
+    >>> a, isinstance(a, qml.ops.op_math.Adjoint), a.base
+    (PhaseShift(-pi/2, wires=[0]), True, S(0))
+    """
+
+    _marks = staticmethod(lambda op: getattr(op, "_adjoint_of", None) is not None)
+
+    def __new__(cls, base, id=None):
+        return adjoint(base)
+
+
+class Controlled(metaclass=_Marked):
+    """PennyLane's ``qml.ops.op_math.Controlled``: ``Controlled(op, control_wires)`` is
+    ``qml.ctrl(op, control_wires)``; the controlled gates of the table (``CNOT``, ``CRX``,
+    ``Toffoli``, ...) are ``Controlled`` too, as in PennyLane, ``.base`` their target gate.
+
+    >>> import qsym as qml
+    >>> c = qml.ctrl(qml.RX(0.1, wires=1), control=0)
+    >>> c, isinstance(c, qml.ops.op_math.Controlled), c.base, c.control_wires
+    (CRX(0.1, wires=[0, 1]), True, RX(0.1, wires=[1]), Wires([0]))
+    """
+
+    _marks = staticmethod(lambda op: getattr(op, "_ctrl_of", None) is not None
+                          or op.name in CONTROLLED_TARGETS)
+
+    def __new__(cls, base, control_wires, control_values=None, work_wires=None, id=None):
+        return ctrl(base, control_wires, control_values=control_values, work_wires=work_wires)
+
+
+class Pow(metaclass=_Marked):
+    """PennyLane's ``qml.ops.op_math.Pow``: ``Pow(op, z)`` is ``qml.pow(op, z)``; ``.base``
+    and ``.z`` are kept.
+
+    >>> import qsym as qml
+    >>> p = qml.pow(qml.RX(0.3, wires=0), 2)
+    >>> p, isinstance(p, qml.ops.op_math.Pow), p.base, p.z
+    (RX(0.6, wires=[0]), True, RX(0.3, wires=[0]), 2)
+    """
+
+    _marks = staticmethod(lambda op: getattr(op, "_pow_of", None) is not None)
+
+    def __new__(cls, base, z=1, id=None):
+        return pow(base, z)
+
+
+def _commute(w1: tuple, w2: tuple) -> bool:
+    """Whether two Pauli words commute: an even number of wires with different letters."""
+    a = dict(w1)
+    return len([w for w, p in w2 if w in a and a[w] != p]) % 2 == 0
+
+
+def _rotation(word: tuple, theta):
+    """``exp(-i theta/2 P)`` of a Pauli word ``P`` as PennyLane writes it: RX/RY/RZ on one
+    wire, else a PauliRot (a GlobalPhase for the identity); not recorded."""
+    with recording(Tape()):
+        if not word:
+            return GATE_CLASSES["GlobalPhase"](theta / 2)
+        if len(word) == 1:
+            (w, p), = word
+            return GATE_CLASSES["R" + p](theta, wires=w)
+        return GATE_CLASSES["PauliRot"](theta, wires=[w for w, _ in word],
+                                        pauli_word="".join(p for _, p in word))
+
+
+class Exp:
+    """``exp(coeff * base)`` (PennyLane's ``qml.exp`` and ``qml.ops.op_math.Exp``) of an
+    operator with a Pauli form. Made in a circuit it is applied: when ``coeff * base`` is
+    anti-Hermitian (``coeff`` imaginary) and the Pauli words commute, as one rotation per
+    word (RX/RY/RZ, ``PauliRot``), exactly; otherwise refused.
+
+    >>> import qsym as qml
+    >>> E = qml.exp(qml.X(0), -0.5j)
+    >>> E, E.decomposition()
+    (Exp((-0-0.5j) PauliX), [RX(1.0, wires=[0])])
+    >>> np.allclose(E.matrix(), [[np.cos(0.5), -1j * np.sin(0.5)], [-1j * np.sin(0.5), np.cos(0.5)]])
+    True
+    """
+
+    name = "Exp"
+    has_matrix = True
+
+    def __init__(self, base, coeff=1.0, num_steps=None, id=None):
+        if not isinstance(base, (Operation, Observable)):
+            raise GateError(f"qml.exp takes an operator, e.g. qml.exp(qml.X(0), -0.5j); got {base!r}")
+        self.base, self.coeff, self.num_steps, self.id = base, coeff, num_steps, id
+        tape = active_tape()
+        if tape is None:
+            return
+        obs = as_observable(base)  # a gate with a Pauli form leaves the tape here
+        tape.measured(obs._gates)  # ... and is used: not a dropped observable
+        for g in self._rotations():
+            tape.append(g)
+
+    scalar = property(lambda self: self.coeff)
+    wires = property(lambda self: self.base.wires)
+    num_wires = property(lambda self: len(self.base.wires))
+    data = property(lambda self: (self.coeff, *self.base.data))
+    num_params = property(lambda self: len(self.data))
+    arithmetic_depth = property(lambda self: 1 + getattr(self.base, "arithmetic_depth", 0))
+
+    def _angles(self) -> list:
+        """``(word, theta)`` with ``coeff * h P = -i theta/2 P`` for each word of the base."""
+        out = []
+        for word, h in as_observable(self.base).terms.items():
+            theta = complex(2j * self.coeff * complex(h))
+            if abs(theta.imag) > 1e-12:
+                raise GateError(f"{self!r} is not unitary (coeff * base is not anti-Hermitian): "
+                                "it cannot be applied as a gate; use an imaginary coeff")
+            out.append((word, theta.real))
+        return out
+
+    def _rotations(self) -> list:
+        angles = self._angles()
+        words = [w for w, _ in angles]
+        if any(not _commute(a, b) for i, a in enumerate(words) for b in words[i + 1:]):
+            raise GateError(f"{self!r}: the Pauli words of the base do not commute, so the "
+                            "exponential is not a product of rotations; use "
+                            "qml.ApproxTimeEvolution / a Trotter product")
+        return [_rotation(w, t) for w, t in angles]
+
+    @property
+    def has_decomposition(self) -> bool:
+        """True for one Pauli word times an imaginary coefficient (PennyLane's rule)."""
+        try:
+            return len(self._angles()) == 1
+        except (GateError, TypeError, MeasurementError):
+            return False
+
+    def decomposition(self) -> list:
+        """One rotation: RX/RY/RZ or a PauliRot (PennyLane's ``Exp.decomposition()``)."""
+        if not self.has_decomposition:
+            raise GateError(f"the decomposition of {self!r} is not defined (PennyLane's "
+                            "DecompositionUndefinedError): exp of one Pauli word times an "
+                            "imaginary number has one")
+        return self._rotations()
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """``exp(coeff * M)`` of the base's matrix ``M`` (by its eigendecomposition)."""
+        from ._operations import expand_matrix
+
+        m = np.asarray(self.base.matrix(), dtype=complex)
+        w, v = np.linalg.eig(m)
+        out = (v * np.exp(complex(self.coeff) * w)) @ np.linalg.inv(v)
+        if wire_order is None or list(wire_order) == list(self.wires):
+            return out
+        return expand_matrix(out, self.wires, wire_order)
+
+    def eigvals(self) -> np.ndarray:
+        """``exp(coeff * lambda)`` for the eigenvalues ``lambda`` of the base."""
+        return np.exp(complex(self.coeff) * np.linalg.eigvals(np.asarray(self.base.matrix(), dtype=complex)))
+
+    @property
+    def parameters(self) -> list:
+        """``[coeff, *base parameters]`` (PennyLane's ``op.parameters``)."""
+        return list(self.data)
+
+    @property
+    def has_diagonalizing_gates(self) -> bool:
+        """The base's (the exponential shares its eigenbasis)."""
+        return bool(getattr(self.base, "has_diagonalizing_gates", False))
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's drawing label: ``Exp(coeff X)``."""
+        return base_label or f"{self.name}({self.coeff} {self.base.label()})"
+
+    def __repr__(self):
+        inner = f"{self.base}" if self.arithmetic_depth > 1 else self.base.name
+        return f"{self.name}({self.coeff} {inner})"
+
+
+class Evolution(Exp):
+    """``exp(-i param * generator)`` (PennyLane's ``qml.evolve`` of an operator and
+    ``qml.ops.op_math.Evolution``); ``param`` may be a traced input (its gradient is exact).
+
+    >>> import qsym as qml
+    >>> E = qml.evolve(qml.X(0), 0.5)
+    >>> E, E.param, E.decomposition()
+    (Evolution(-0.5j PauliX), 0.5, [RX(1.0, wires=[0])])
+    """
+
+    name = "Evolution"
+
+    def __init__(self, generator, param=1, num_steps=None, id=None):
+        self.param = param
+        super().__init__(generator, -1j * param if isinstance(param, numbers.Number) else None,
+                         num_steps, id)
+
+    data = property(lambda self: (self.param,))
+
+    def _angles(self) -> list:
+        out = []
+        for word, h in as_observable(self.base).terms.items():
+            if isinstance(h, numbers.Number) and complex(h).imag != 0:
+                raise GateError(f"{self!r}: the generator is not Hermitian")
+            h = h.real if isinstance(h, complex) else h
+            out.append((word, 2 * self.param * h))
+        return out
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        self.coeff = -1j * complex(self.param)
+        return super().matrix(wire_order)
+
+
+def exp(op, coeff=1.0, num_steps=None, id=None) -> Exp:
+    """``exp(coeff * op)`` (PennyLane's ``qml.exp``): an :class:`Exp`; in a circuit, applied
+    as rotations when ``coeff`` is imaginary.
+
+    >>> import qsym as qml
+    >>> qml.exp(qml.Z(0) @ qml.Z(1), -0.25j).decomposition()
+    [PauliRot(0.5, pauli_word='ZZ', wires=[0, 1])]
+    """
+    return Exp(op, coeff, num_steps=num_steps, id=id)
+
+
+def evolve(op, coeff=1, num_steps=None):
+    """``exp(-i coeff * op)`` (PennyLane's ``qml.evolve`` of an operator): an
+    :class:`Evolution`; in a circuit, one rotation per Pauli word (they must commute).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def f(t):
+    ...     qml.evolve(qml.X(0), t)
+    ...     return qml.expval(qml.Z(0))
+    >>> bool(abs(f(0.3) - np.cos(0.6)) < 1e-12)
+    True
+    """
+    if not isinstance(op, (Operation, Observable)):
+        raise GateError("qml.evolve takes an operator (time-dependent Hamiltonians, pulses, are "
+                        f"not supported); got {op!r}")
+    return Evolution(op, coeff, num_steps=num_steps)
+
+
+class _OperatorType(type):
+    """``isinstance(x, qml.operation.Operator)``: true for every operator qsym makes (gates,
+    the arithmetic classes, ``Exp``), as PennyLane's base class; a user's subclass checks
+    as any class does."""
+
+    def __instancecheck__(cls, obj):
+        if cls is Operator:
+            return isinstance(obj, (Operation, Observable, Exp))
+        return type.__instancecheck__(cls, obj)
+
+    def __subclasscheck__(cls, sub):
+        if cls is Operator:
+            return isinstance(sub, type) and issubclass(sub, (Operation, Observable, Exp))
+        return type.__subclasscheck__(cls, sub)
+
+
+class Operator(Operation, metaclass=_OperatorType):
+    """PennyLane's ``qml.operation.Operator``: every operator qsym makes is one (gates,
+    ``Prod``/``Sum``/``SProd``/``LinearCombination``, ``Exp``); subclass it for an operator
+    of your own (its ``compute_matrix`` is its matrix; circuits apply only table gates).
+
+    >>> import qsym as qml
+    >>> isinstance(qml.X(0) + qml.Z(1), qml.operation.Operator), isinstance(qml.RX(0.1, 0), qml.operation.Operator)
+    (True, True)
+    """

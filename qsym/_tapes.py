@@ -21,6 +21,7 @@ import numpy as np
 from autograd.tracer import Box
 
 from ._operations import MeasurementProcess
+from ._opmath import apply_operation
 from ._shots import Shots
 from ._trace import Tape, active_tape, recording
 from . import devices
@@ -368,14 +369,11 @@ def apply(op, context=None):
     >>> tape.operations
     [RX(0.4, wires=[0])]
     """
+    if not isinstance(op, MeasurementProcess):  # gates, templates, products of gates
+        return apply_operation(op)
     tape = active_tape()
-    if tape is None:
-        return op
-    if isinstance(op, MeasurementProcess):
-        if hasattr(tape, "add_measurement"):
-            tape.add_measurement(op)
-    else:
-        tape.append(op)
+    if tape is not None and hasattr(tape, "add_measurement"):
+        tape.add_measurement(op)
     return op
 
 

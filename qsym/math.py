@@ -21,6 +21,7 @@ array([0.1, 0.2])
 
 from __future__ import annotations
 
+import functools as _functools
 import numpy as _np
 from autograd.extend import Box as _Box
 
@@ -225,8 +226,9 @@ _LIKE_OK = ("numpy", "autograd", "auto", None)
 
 
 def _dispatching(fn):
-    """``fn`` taking PennyLane's ``like="numpy"`` / ``"autograd"`` (an interface name; qsym
-    has NumPy and autograd only: another raises ``ArgumentError``)."""
+    """``fn`` taking PennyLane's dispatch argument ``like=``: an interface name (qsym has
+    NumPy and autograd only, ``"numpy"`` / ``"autograd"``; another raises
+    ``ArgumentError``) or a value whose interface to use (NumPy/autograd: left out)."""
     def call(*args, like=None, **kwargs):
         if isinstance(like, str) or like is None:
             if like not in _LIKE_OK:
@@ -239,7 +241,7 @@ def _dispatching(fn):
             if like == "numpy" and hasattr(out, "requires_grad"):  # a plain NumPy array
                 return _np.asarray(out)
             return out
-        return fn(*args, like=like, **kwargs)
+        return fn(*args, **kwargs)
 
     call.__name__ = getattr(fn, "__name__", "function")
     call.__doc__ = getattr(fn, "__doc__", None)

@@ -2,8 +2,9 @@
 layers, as plain gate decompositions (:class:`~qsym.templates.ApproxTimeEvolution`, that
 is ``PauliRot`` gates), traced like any other circuit code.
 
-The Hamiltonians are :class:`~qsym.Observable` sums of Pauli words with PennyLane 0.45's
-terms and coefficients (``H.coeffs``, ``H.ops``; a constant term is the identity word);
+The Hamiltonians are PennyLane's ``LinearCombination`` with PennyLane 0.45's terms and
+coefficients as written (``H.coeffs``, ``H.ops``, its printing; a constant term is an
+identity);
 graphs are ``networkx`` graphs (``rustworkx`` graphs are not supported).
 
 >>> import networkx as nx
@@ -11,9 +12,14 @@ graphs are ``networkx`` graphs (``rustworkx`` graphs are not supported).
 >>> from qsym import qaoa
 >>> cost_h, mixer_h = qaoa.maxcut(nx.Graph([(0, 1), (1, 2)]))
 >>> cost_h
-Observable(0.5 * Z(0) @ Z(1) + 0.5 * Z(1) @ Z(2) - 1.0 * I)
+(
+    0.5 * (Z(0) @ Z(1))
+  + 0.5 * (Z(1) @ Z(2))
+  + -0.5 * (I(0) @ I(1))
+  + -0.5 * (I(1) @ I(2))
+)
 >>> mixer_h
-Observable(1 * X(0) + 1 * X(1) + 1 * X(2))
+1 * X(0) + 1 * X(1) + 1 * X(2)
 >>> @qml.qnode(qml.device("default.qubit", wires=3))
 ... def circuit(gamma, alpha):
 ...     for w in range(3):
@@ -32,7 +38,7 @@ import itertools
 from types import SimpleNamespace
 
 from .errors import GateError
-from ._operations import GATE_CLASSES, Observable, as_observable
+from ._operations import GATE_CLASSES, LinearCombination, Observable, Prod
 from ._trace import Tape, recording
 from .templates import ApproxTimeEvolution, pauli_terms
 
@@ -42,21 +48,26 @@ __all__ = [
 ]
 
 
-def _word(*pairs) -> Observable:
-    """The Pauli word of ``(letter, wire)`` pairs ("I" letters dropped), coefficient 1."""
-    with recording(Tape()):  # built off any circuit's tape: a Hamiltonian, not gates
-        out = Observable({(): 1})
-        for letter, wire in pairs:
-            if letter != "I":
-                out = out @ as_observable(GATE_CLASSES["Pauli" + letter](wires=wire))
-    return out
+def _word(*pairs):
+    """The Pauli word of ``(letter, wire)`` pairs as PennyLane writes it: one Pauli gate,
+    their product (``Z(0) @ Z(1)``), or the identity on the first wire ("I" letters
+    dropped); made off any circuit's tape: a Hamiltonian, not gates."""
+    with recording(Tape()):
+        gates = [GATE_CLASSES["Pauli" + letter](wires=wire) for letter, wire in pairs if letter != "I"]
+        if not gates:
+            return GATE_CLASSES["Identity"](wires=pairs[0][1] if pairs else 0)
+        return gates[0] if len(gates) == 1 else Prod(*gates)
 
 
-def _sum(coeffs, words) -> Observable:
-    total = Observable({})
-    for c, w in zip(coeffs, words):
-        total = total + c * w
-    return total
+def _identity(*wires):
+    with recording(Tape()):
+        ids = [GATE_CLASSES["Identity"](wires=w) for w in wires]
+        return ids[0] if len(ids) == 1 else Prod(*ids)
+
+
+def _sum(coeffs, words) -> LinearCombination:
+    """PennyLane's ``LinearCombination(coeffs, ops)``: the terms as written."""
+    return LinearCombination(list(coeffs), list(words))
 
 
 def _graph(graph, what: str):
@@ -101,7 +112,7 @@ def bit_driver(wires, b: int) -> Observable:
     """``sum_i Z_i`` (``b=1``) or ``-sum_i Z_i`` (``b=0``): rewards bits equal to ``b``.
 
     >>> bit_driver([0, 1], 0)
-    Observable(-1 * Z(0) - 1 * Z(1))
+    -1 * Z(0) + -1 * Z(1)
     """
     if b not in (0, 1):
         raise GateError(f"qaoa.bit_driver: 'b' must be either 0 or 1, got {b}")
@@ -116,7 +127,7 @@ def edge_driver(graph, reward) -> Observable:
 
     >>> import networkx as nx
     >>> edge_driver(nx.Graph([(0, 1)]), ["11"])
-    Observable(-0.25 * Z(0) @ Z(1) + 0.25 * Z(0) + 0.25 * Z(1))
+    -0.25 * (Z(0) @ Z(1)) + 0.25 * Z(0) + 0.25 * Z(1)
     """
     allowed = ["00", "01", "10", "11"]
     if not all(e in allowed for e in reward):
@@ -130,7 +141,7 @@ def edge_driver(graph, reward) -> Observable:
     if len(reward) in (0, 4):
         for v in graph.nodes():
             coeffs.append(1)
-            words.append(_word())
+            words.append(_identity(v))
         return _sum(coeffs, words)
     reward = list(set(reward) - {"01"})
     sign = -1
@@ -155,7 +166,7 @@ def x_mixer(wires) -> Observable:
     """``sum_i X_i``, the standard QAOA mixer.
 
     >>> x_mixer(["a", "b"])
-    Observable(1 * X('a') + 1 * X('b'))
+    1 * X('a') + 1 * X('b')
     """
     wires = list(wires)
     return _sum([1] * len(wires), [_word(("X", w)) for w in wires])
@@ -166,7 +177,7 @@ def xy_mixer(graph) -> Observable:
 
     >>> import networkx as nx
     >>> xy_mixer(nx.Graph([(0, 1)]))
-    Observable(0.5 * X(0) @ X(1) + 0.5 * Y(0) @ Y(1))
+    0.5 * (X(0) @ X(1)) + 0.5 * (Y(0) @ Y(1))
     """
     graph = _graph(graph, "xy_mixer")
     coeffs, words = [], []
@@ -181,7 +192,12 @@ def bit_flip_mixer(graph, b: int) -> Observable:
 
     >>> import networkx as nx
     >>> bit_flip_mixer(nx.Graph([(0, 1)]), 1)
-    Observable(0.5 * X(0) - 0.5 * X(0) @ Z(1) + 0.5 * X(1) - 0.5 * Z(0) @ X(1))
+    (
+        0.5 * X(0)
+      + -0.5 * (X(0) @ Z(1))
+      + 0.5 * X(1)
+      + -0.5 * (X(1) @ Z(0))
+    )
     """
     graph = _graph(graph, "bit_flip_mixer")
     if b not in (0, 1):
@@ -204,11 +220,11 @@ def maxcut(graph):
 
     >>> import networkx as nx
     >>> maxcut(nx.Graph([(0, 1)]))[0]
-    Observable(0.5 * Z(0) @ Z(1) - 0.5 * I)
+    0.5 * (Z(0) @ Z(1)) + -0.5 * (I(0) @ I(1))
     """
     graph = _graph(graph, "maxcut")
     edges = list(graph.edges)
-    cost_h = edge_driver(graph, ["10", "01"]) + _sum([-0.5] * len(edges), [_word()] * len(edges))
+    cost_h = edge_driver(graph, ["10", "01"]) + _sum([-0.5] * len(edges), [_identity(a, b) for a, b in edges])
     return cost_h, x_mixer(graph.nodes())
 
 
@@ -217,7 +233,13 @@ def max_independent_set(graph, constrained: bool = True):
 
     >>> import networkx as nx
     >>> max_independent_set(nx.Graph([(0, 1)]), constrained=False)[0]
-    Observable(0.75 * Z(0) @ Z(1) + 0.25 * Z(0) + 0.25 * Z(1))
+    (
+        0.75 * (Z(0) @ Z(1))
+      + -0.75 * Z(0)
+      + -0.75 * Z(1)
+      + 1.0 * Z(0)
+      + 1.0 * Z(1)
+    )
     """
     graph = _graph(graph, "max_independent_set")
     if constrained:
@@ -231,7 +253,7 @@ def min_vertex_cover(graph, constrained: bool = True):
 
     >>> import networkx as nx
     >>> min_vertex_cover(nx.Graph([(0, 1)]))[0]
-    Observable(-1 * Z(0) - 1 * Z(1))
+    -1 * Z(0) + -1 * Z(1)
     """
     graph = _graph(graph, "min_vertex_cover")
     if constrained:
@@ -245,7 +267,7 @@ def max_clique(graph, constrained: bool = True):
 
     >>> import networkx as nx
     >>> max_clique(nx.Graph([(0, 1)]))[0]
-    Observable(1 * Z(0) + 1 * Z(1))
+    1 * Z(0) + 1 * Z(1)
     """
     import networkx as nx
 

@@ -99,6 +99,20 @@ class Template:
     def name(self) -> str:
         return type(self).__name__
 
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """The unitary of the template's gates on ``wire_order`` (default: its wires).
+
+        >>> QFT(wires=[0]).matrix().round(6).real
+        array([[ 0.707107,  0.707107],
+               [ 0.707107, -0.707107]])
+        """
+        order = list(self.wires) if wire_order is None else list(wire_order)
+        u = np.eye(2 ** len(order), dtype=complex)
+        for g in self._ops:
+            m = g.matrix(wire_order=order) if g.wires else g.matrix()[0, 0] * np.eye(len(u))
+            u = np.asarray(m, dtype=complex) @ u
+        return u
+
     def __repr__(self):
         return f"{self.name}(wires={list(self.wires)})"
 
@@ -998,6 +1012,16 @@ class QFT(Template):
         self.id = id
         self._record()
 
+    @staticmethod
+    def compute_matrix(n_wires) -> np.ndarray:
+        """The QFT's matrix on ``n_wires`` wires: ``exp(2 pi i j k / 2^n) / sqrt(2^n)``.
+
+        >>> np.allclose(QFT.compute_matrix(2), np.exp(2j * np.pi * np.outer(range(4), range(4)) / 4) / 2)
+        True
+        """
+        with recording(Tape()):
+            return QFT(wires=range(n_wires)).matrix()
+
     def _build(self):
         w, n = self.wires, len(self.wires)
         for i in range(n):
@@ -1071,6 +1095,17 @@ class GroverOperator(Template):
         if not self.wires:
             raise WireError("GroverOperator: at least one valid wire is required")
         self._record()
+
+    @staticmethod
+    def compute_matrix(n_wires, work_wires=None) -> np.ndarray:
+        """``2 |s><s| - I`` on ``n_wires`` wires.
+
+        >>> GroverOperator.compute_matrix(1).real.round(12) + 0.0
+        array([[0., 1.],
+               [1., 0.]])
+        """
+        with recording(Tape()):
+            return GroverOperator(wires=range(n_wires)).matrix()
 
     def _build(self):
         for w in self.wires:

@@ -1,0 +1,207 @@
+"""PennyLane's ``qml.ops.functions`` on operators: ``qml.is_commuting``,
+``qml.commutator``, ``qml.map_wires``, ``qml.eigvals``, ``assert_valid``.
+
+Operators with a Pauli form are handled through their ``pauli_rep`` (exact: words and
+phases); others through their matrices on the union of their wires.
+
+>>> import qsym as qml
+>>> qml.commutator(qml.X(0), qml.Y(0))
+2j * Z(0)
+>>> qml.is_commuting(qml.X(0) @ qml.X(1), qml.Z(0) @ qml.Z(1))
+True
+"""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import numpy as np
+
+from .errors import GateError, MeasurementError
+from ._operations import METHODS, Observable, Operation, Prod, SProd, Sum
+from ._opmath import Exp
+from .pauli import PauliSentence, PauliWord, pauli_sentence
+from .wires import Wires
+
+_OPERATOR = (Operation, Observable, Exp)
+
+
+def _check(op, fn: str):
+    if not isinstance(op, _OPERATOR):
+        raise GateError(f"qml.{fn} takes operators (e.g. qml.X(0)), got {op!r}")
+
+
+def _wires_of(*ops) -> list:
+    seen: list = []
+    for op in ops:
+        seen += [w for w in op.wires if w not in seen]
+    return seen
+
+
+def is_commuting(operation1, operation2) -> bool:
+    """Whether two operators commute (PennyLane's ``qml.is_commuting``): exactly, by their
+    Pauli words when both have a Pauli form, else by their matrices.
+
+    >>> import qsym as qml
+    >>> qml.is_commuting(qml.X(0), qml.Z(0)), qml.is_commuting(qml.CNOT([0, 1]), qml.Z(0))
+    (False, True)
+    """
+    _check(operation1, "is_commuting")
+    _check(operation2, "is_commuting")
+    p1, p2 = getattr(operation1, "pauli_rep", None), getattr(operation2, "pauli_rep", None)
+    if p1 is not None and p2 is not None:
+        return len(p1.commutator(p2)) == 0
+    order = _wires_of(operation1, operation2)
+    a, b = operation1.matrix(wire_order=order), operation2.matrix(wire_order=order)
+    return bool(np.allclose(a @ b, b @ a))
+
+
+def commutator(op1, op2, pauli=False):
+    """``[op1, op2] = op1 op2 - op2 op1`` (PennyLane's ``qml.commutator``): of operators
+    with a Pauli form, the simplified sum of words (a ``PauliSentence`` with
+    ``pauli=True``); else ``op1 @ op2 + -1.0 * (op2 @ op1)``.
+
+    >>> import qsym as qml
+    >>> qml.commutator(qml.X(0) + qml.Y(0), qml.Z(0))
+    -2j * Y(0) + 2j * X(0)
+    >>> qml.commutator(qml.X(0), qml.Y(0), pauli=True)
+    2j * Z(0)
+    """
+    reps = []
+    for op in (op1, op2):
+        if isinstance(op, (PauliWord, PauliSentence)):
+            reps.append(pauli_sentence(op))
+        else:
+            _check(op, "commutator")
+            reps.append(op.pauli_rep)
+    if reps[0] is not None and reps[1] is not None:
+        out = reps[0].commutator(reps[1])
+        return out if pauli else out.operation()
+    if pauli:
+        raise MeasurementError("qml.commutator(..., pauli=True) needs operators with a Pauli form")
+    return Sum(Prod(op1, op2), SProd(-1.0, Prod(op2, op1)))
+
+
+def map_wires(input, wire_map: dict, queue=False, replace=False):  # noqa: A002
+    """The operator on the wires ``wire_map`` gives (PennyLane's ``qml.map_wires``); a
+    Pauli word or sentence too.
+
+    >>> import qsym as qml
+    >>> qml.map_wires(qml.X(0) @ qml.Y(1), {0: "a"})
+    X('a') @ Y(1)
+    """
+    if isinstance(input, (PauliWord, PauliSentence)):
+        return input.map_wires(wire_map)
+    if isinstance(input, Observable) and not hasattr(input, "operands"):
+        terms = {tuple(sorted(((wire_map.get(w, w), p) for w, p in word), key=lambda t: repr(t[0]))): c
+                 for word, c in input.terms.items()}
+        return Observable(terms)
+    if isinstance(input, (Operation, Observable)):
+        return input.map_wires(wire_map)
+    raise GateError(f"qml.map_wires takes an operator (QNodes and tapes are not supported), got {input!r}")
+
+
+def _on_axes(vec: np.ndarray, wires: list, order: list) -> np.ndarray:
+    """A diagonal ``vec`` on ``wires`` as a tensor over all wires of ``order``."""
+    t = np.asarray(vec).reshape((2,) * len(wires))
+    rest = [w for w in order if w not in wires]
+    t = t.reshape(t.shape + (1,) * len(rest))
+    axes = list(wires) + rest
+    return t.transpose([axes.index(w) for w in order])
+
+
+def _groups(ops) -> list:
+    """Operands in groups whose wires overlap (PennyLane's ``overlapping_ops``)."""
+    groups: list = []
+    for op in ops:
+        wires = set(op.wires)
+        hit = [g for g in groups if g[0] & wires]
+        merged = (wires.union(*[g[0] for g in hit]), [o for g in hit for o in g[1]] + [op])
+        groups = [g for g in groups if g not in hit] + [merged]
+    return groups
+
+
+def eigvals(op, k=1, which="SA") -> np.ndarray:
+    """The eigenvalues of an operator (PennyLane's ``qml.eigvals``): of a gate, its own; of
+    a scalar product, the scalar times the base's; of a sum or product whose operands fall
+    into groups on separate wires, the groups' eigenvalues combined in the computational
+    basis of the wires (as PennyLane orders them); otherwise those of the matrix, ascending
+    for a Hermitian one.
+
+    >>> import qsym as qml
+    >>> qml.eigvals(qml.Hamiltonian([1.0, 2.0], [qml.X(0), qml.Z(1)]))
+    array([ 3., -1.,  1., -3.])
+    """
+    if isinstance(op, (Operation, Exp)):
+        return op.eigvals()
+    if callable(op) and not isinstance(op, Observable) and "matrix" in METHODS:
+        # a QNode or a function of gates: the eigenvalues of qml.matrix of it
+        return lambda *args, **kwargs: np.linalg.eigvals(METHODS["matrix"](op)(*args, **kwargs))
+    if not isinstance(op, Observable):
+        raise GateError(f"qml.eigvals takes an operator, a QNode or a function of gates, got {op!r}")
+    if isinstance(op, SProd):
+        return complex(op.scalar) * np.asarray(eigvals(op.base), dtype=complex) \
+            if isinstance(op.scalar, complex) else op.scalar * np.asarray(eigvals(op.base))
+    groups = _groups(op.operands) if isinstance(op, (Sum, Prod)) else []
+    if len(groups) < 2:
+        return _matrix_eigvals(op, list(op.wires))
+    order, total = list(op.wires), None
+    for wires, members in groups:
+        if len(members) == 1:
+            vals = _on_axes(np.asarray(eigvals(members[0])), list(members[0].wires), order)
+        else:
+            inner = Sum(*members) if isinstance(op, Sum) else Prod(*members)
+            gw = [w for w in order if w in wires]
+            vals = _on_axes(_matrix_eigvals(inner, gw), gw, order)
+        total = vals if total is None else (total + vals if isinstance(op, Sum) else total * vals)
+    out = np.broadcast_to(total, (2,) * len(order)).reshape(-1)
+    return out.real if np.iscomplexobj(out) and np.allclose(out.imag, 0) else out
+
+
+def _matrix_eigvals(op, order) -> np.ndarray:
+    m = op.matrix(wire_order=order)
+    if np.allclose(m, m.conj().T):
+        return np.linalg.eigvalsh(m)
+    return np.linalg.eigvals(m)
+
+
+def assert_valid(op, skip_pickle=False, skip_wire_mapping=False, skip_differentiation=False,
+                 skip_new_decomp=False, heuristic_resources=False) -> None:
+    """A faithful subset of PennyLane's ``qml.ops.functions.assert_valid``: the wires are
+    ``Wires``; ``data`` is a tuple; copies and (unless skipped) pickles are equal; the
+    matrix is square on the operator's wires and agrees with ``eigvals``; a decomposition
+    (where there is one) multiplies to the matrix; ``map_wires`` keeps the matrix.
+    Raises ``AssertionError`` saying which check failed.
+
+    >>> import qsym as qml
+    >>> qml.ops.functions.assert_valid(qml.RX(0.3, wires=0))
+    """
+    assert isinstance(op.wires, Wires), f"{op!r}: op.wires is not a Wires object"
+    assert isinstance(op.data, tuple), f"{op!r}: op.data must be a tuple"
+    from ._operations import equal
+
+    assert equal(copy.copy(op), op) and equal(copy.deepcopy(op), op), f"{op!r}: copies differ"
+    if not skip_pickle:
+        assert equal(pickle.loads(pickle.dumps(op)), op), f"{op!r}: pickling changes it"
+    m = np.asarray(op.matrix(), dtype=complex)
+    n = 2 ** len(op.wires)
+    assert m.shape == (n, n), f"{op!r}: matrix shape {m.shape} on {len(op.wires)} wires"
+    ev = np.sort_complex(np.asarray(op.eigvals(), dtype=complex).round(8))
+    assert np.allclose(ev, np.sort_complex(np.linalg.eigvals(m).round(8)), atol=1e-6), \
+        f"{op!r}: eigvals disagree with the matrix"
+    if getattr(op, "has_decomposition", False):
+        dec = op.decomposition()
+        order = list(op.wires)
+        u = np.eye(n, dtype=complex)
+        for g in dec:
+            u = np.asarray(g.matrix(wire_order=order) if g.wires else g.matrix() * np.eye(n), dtype=complex) @ u
+        assert np.allclose(u, m, atol=1e-8), f"{op!r}: the decomposition's matrix differs"
+    if not skip_wire_mapping:
+        wire_map = {w: f"mapped_{w}" for w in op.wires}
+        mapped = op.map_wires(wire_map)
+        assert list(mapped.wires) == [wire_map[w] for w in op.wires], f"{op!r}: map_wires"
+        assert np.allclose(np.asarray(mapped.matrix(), dtype=complex), m), f"{op!r}: map_wires changes the matrix"
+
+
+METHODS["eigvals"] = eigvals

@@ -1,0 +1,400 @@
+"""PennyLane's ``qml.pauli``: Pauli words and sentences as dictionaries, and the
+conversions between them, matrices and operators.
+
+A :class:`PauliWord` maps wires to ``"X"``, ``"Y"`` or ``"Z"`` (the identity on the other
+wires); a :class:`PauliSentence` maps Pauli words to coefficients. Operators with a Pauli
+form give theirs as ``op.pauli_rep``; ``PauliSentence.operation()`` turns one back into
+an operator (:class:`~qsym.ops.Sum` of :class:`~qsym.ops.SProd`).
+
+>>> import qsym as qml
+>>> from qsym.pauli import PauliWord, PauliSentence
+>>> PauliWord({0: "X", 1: "Y"}) @ PauliWord({0: "Y"})
+1j * Z(0) @ Y(1)
+>>> (qml.X(0) + 0.5 * qml.Z(1)).pauli_rep
+1.0 * X(0)
++ 0.5 * Z(1)
+"""
+
+from __future__ import annotations
+
+import numbers
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+
+from .errors import ArgumentError, MeasurementError, WireError
+from ._gates import PAULI
+from ._operations import (
+    GATE_CLASSES,
+    METHODS,
+    LinearCombination,
+    Observable,
+    Operation,
+    Prod,
+    SProd,
+    Sum,
+    pauli_decomposition,
+    sparse_of,
+    wires_tuple,
+)
+from ._trace import Tape, recording
+from .wires import Wires
+
+__all__ = ["PauliWord", "PauliSentence", "pauli_decompose", "pauli_sentence", "is_pauli_word",
+           "pauli_word_to_string", "string_to_pauli_word"]
+
+# the product of two letters: (phase, letter)
+_MUL = {(a, a): (1, "I") for a in "XYZ"}
+_MUL.update({("X", "Y"): (1j, "Z"), ("Y", "Z"): (1j, "X"), ("Z", "X"): (1j, "Y"),
+             ("Y", "X"): (-1j, "Z"), ("Z", "Y"): (-1j, "X"), ("X", "Z"): (-1j, "Y")})
+
+
+def _gate(name, wire):
+    with recording(Tape()):
+        return GATE_CLASSES[name](wires=wire)
+
+
+class PauliWord(dict):
+    """A tensor product of Paulis: ``{wire: "X" | "Y" | "Z"}`` (``"I"`` entries are
+    dropped); hashable and immutable, as PennyLane's ``qml.pauli.PauliWord``.
+
+    >>> w = PauliWord({0: "X", 1: "I", 2: "Z"})
+    >>> w, w.wires, 2 * w
+    (X(0) @ Z(2), Wires([0, 2]), 2 * X(0) @ Z(2))
+    """
+
+    def __init__(self, mapping=None):
+        mapping = dict(mapping or {})
+        bad = [p for p in mapping.values() if p not in ("I", "X", "Y", "Z")]
+        if bad:
+            raise MeasurementError(f"a PauliWord maps wires to 'I', 'X', 'Y' or 'Z', got {bad}")
+        super().__init__({w: p for w, p in mapping.items() if p != "I"})
+
+    def __hash__(self):
+        return hash(frozenset(self.items()))
+
+    def _readonly(self, *args, **kwargs):
+        raise TypeError("PauliWord instances are immutable")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _readonly
+
+    def __reduce__(self):
+        return (PauliWord, (dict(self),))
+
+    def __copy__(self):
+        return PauliWord(dict(self))
+
+    def __deepcopy__(self, memo):
+        return PauliWord(dict(self))
+
+    def __missing__(self, key):
+        return "I"
+
+    @property
+    def wires(self) -> Wires:
+        """The wires the word acts on (not the identities)."""
+        return Wires(list(self))
+
+    def __str__(self):
+        return " @ ".join(f"{p}({w})" for w, p in self.items()) if self else "I"
+
+    __repr__ = __str__
+
+    def _matmul(self, other: "PauliWord"):
+        """``(word, phase)`` of the product ``self @ other``."""
+        out, phase = dict(self), 1
+        for w, b in other.items():
+            a = out.get(w)
+            if a is None:
+                out[w] = b
+                continue
+            ph, c = _MUL[(a, b)]
+            phase *= ph
+            if c == "I":
+                del out[w]
+            else:
+                out[w] = c
+        return PauliWord(out), phase
+
+    def __matmul__(self, other):
+        if isinstance(other, PauliSentence):
+            return PauliSentence({self: 1.0}) @ other
+        word, phase = self._matmul(other)
+        return PauliSentence({word: phase})
+
+    def __mul__(self, other):
+        if not isinstance(other, (numbers.Number, np.generic)):
+            raise ArgumentError("PauliWord can only be multiplied by numerical data. Attempting "
+                                f"to multiply by {other!r} of type {type(other)} (use @)")
+        return PauliSentence({self: other})
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return self * (1 / other)
+
+    def __add__(self, other):
+        return PauliSentence({self: 1.0}) + other
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return self + (-1) * other
+
+    def __rsub__(self, other):
+        return -1 * self + other
+
+    def commutes_with(self, other: "PauliWord") -> bool:
+        """Whether the two words commute (an even number of wires with different letters)."""
+        return sum(1 for w, p in other.items() if w in self and self[w] != p) % 2 == 0
+
+    def commutator(self, other):
+        """``[self, other]`` as a :class:`PauliSentence`."""
+        return PauliSentence({self: 1.0}).commutator(other)
+
+    def to_mat(self, wire_order=None, format="dense", coeff=1.0) -> np.ndarray:
+        """The matrix on ``wire_order`` (default: the word's wires), first wire most
+        significant."""
+        if format != "dense":  # SciPy's, where scipy is installed
+            return sparse_of(self.to_mat(wire_order, "dense", coeff), format)
+        order = list(self.wires) if wire_order is None else list(wires_tuple(wire_order))
+        missing = [w for w in self if w not in order]
+        if missing:
+            raise WireError(f"wire_order {order} misses the word's wires {missing}")
+        m = np.array([[coeff]], dtype=complex)
+        for w in order:
+            m = np.kron(m, PAULI[self[w]])
+        return m
+
+    def operation(self, wire_order=None):
+        """The word as an operator: one Pauli gate, their :class:`~qsym.ops.Prod`, or the
+        identity."""
+        if not self:
+            with recording(Tape()):
+                return GATE_CLASSES["Identity"](wires=list(wire_order or []))
+        ops = [_gate("Pauli" + p, w) for w, p in self.items()]
+        return ops[0] if len(ops) == 1 else Prod(*ops)
+
+    def map_wires(self, wire_map: dict) -> "PauliWord":
+        """The word on the wires ``wire_map`` gives."""
+        return PauliWord({wire_map.get(w, w): p for w, p in self.items()})
+
+
+class PauliSentence(dict):
+    """A linear combination of Pauli words: ``{PauliWord: coefficient}`` (PennyLane's
+    ``qml.pauli.PauliSentence``); a missing word has coefficient 0.
+
+    >>> s = PauliSentence({PauliWord({0: "X"}): 1.0, PauliWord({1: "Z"}): 0.5})
+    >>> s
+    1.0 * X(0)
+    + 0.5 * Z(1)
+    >>> s.operation()
+    X(0) + 0.5 * Z(1)
+    """
+
+    def __missing__(self, key):
+        return 0.0
+
+    @property
+    def wires(self) -> Wires:
+        """The wires of its words, in order of first use."""
+        seen = []
+        for word in self:
+            seen += [w for w in word if w not in seen]
+        return Wires(seen)
+
+    def __str__(self):
+        if not self:
+            return "0 * I"
+        return "\n+ ".join(f"{c} * {w}" for w, c in self.items())
+
+    __repr__ = __str__
+
+    def _as_sentence(self, other):
+        if isinstance(other, PauliSentence):
+            return other
+        if isinstance(other, PauliWord):
+            return PauliSentence({other: 1.0})
+        if isinstance(other, (numbers.Number, np.generic)):
+            return PauliSentence({PauliWord({}): other})
+        raise ArgumentError(f"Cannot add {other!r} of type {type(other)} to PauliSentence "
+                            "(PennyLane's TypeError): convert it with qml.pauli.pauli_sentence")
+
+    def __add__(self, other):
+        out = PauliSentence(self)
+        for w, c in self._as_sentence(other).items():
+            out[w] = out[w] + c
+        return out
+
+    __radd__ = __add__
+
+    def __iadd__(self, other):
+        for w, c in self._as_sentence(other).items():
+            self[w] = self[w] + c
+        return self
+
+    def __sub__(self, other):
+        return self + (-1) * self._as_sentence(other)
+
+    def __rsub__(self, other):
+        return (-1) * self + other
+
+    def __mul__(self, other):
+        if not isinstance(other, (numbers.Number, np.generic)):
+            raise ArgumentError("PauliSentence can only be multiplied by numerical data. Attempting "
+                                f"to multiply by {other!r} of type {type(other)} (use @)")
+        return PauliSentence({w: other * c for w, c in self.items()})
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return self * (1 / other)
+
+    def __matmul__(self, other):
+        other = self._as_sentence(other)
+        out = PauliSentence()
+        for w1, c1 in self.items():
+            for w2, c2 in other.items():
+                word, phase = w1._matmul(w2)
+                out[word] = out[word] + phase * c1 * c2
+        return out
+
+    def commutator(self, other) -> "PauliSentence":
+        """``self @ other - other @ self``, zero terms dropped."""
+        other = self._as_sentence(other)
+        out = self @ other - other @ self
+        out.simplify()
+        return out
+
+    def simplify(self, tol=1e-8) -> None:
+        """Drop the words whose coefficient is smaller than ``tol`` (in place)."""
+        for w in [w for w, c in self.items() if isinstance(c, numbers.Number) and abs(c) <= tol]:
+            del self[w]
+
+    def to_mat(self, wire_order=None, format="dense", buffer_size=None) -> np.ndarray:
+        """The matrix on ``wire_order`` (default: the sentence's wires)."""
+        if format != "dense":  # SciPy's, where scipy is installed
+            return sparse_of(self.to_mat(wire_order), format)
+        order = list(self.wires) if wire_order is None else list(wires_tuple(wire_order))
+        if not self:
+            return np.zeros((2 ** len(order),) * 2, dtype=complex)
+        return sum(w.to_mat(order) * complex(c) for w, c in self.items())
+
+    def operation(self, wire_order=None):
+        """The sentence as an operator: ``c * word`` terms (``word`` alone where ``c`` is 1)
+        in a :class:`~qsym.ops.Sum`, one term alone as it is."""
+        if not self:
+            return SProd(0.0, PauliWord({}).operation(wire_order or list(self.wires) or [0]))
+        terms = [w.operation(wire_order) if isinstance(c, numbers.Number) and c == 1
+                 else SProd(c, w.operation(wire_order)) for w, c in self.items()]
+        return terms[0] if len(terms) == 1 else Sum(*terms)
+
+    def map_wires(self, wire_map: dict) -> "PauliSentence":
+        """The sentence on the wires ``wire_map`` gives."""
+        return PauliSentence({w.map_wires(wire_map): c for w, c in self.items()})
+
+
+def _from_terms(terms: dict) -> PauliSentence:
+    """A merged Pauli sum's ``{word: coefficient}`` as a :class:`PauliSentence`."""
+    return PauliSentence({PauliWord(dict(word)): float(c) if isinstance(c, numbers.Integral) else c
+                          for word, c in terms.items()})
+
+
+METHODS["pauli_rep"] = _from_terms
+
+
+def pauli_sentence(op) -> PauliSentence:
+    """The Pauli sentence of an operator with a Pauli form (PennyLane's
+    ``qml.pauli.pauli_sentence``).
+
+    >>> import qsym as qml
+    >>> pauli_sentence(qml.X(0) @ qml.Z(1))
+    1.0 * X(0) @ Z(1)
+    """
+    if isinstance(op, (PauliWord, PauliSentence)):
+        return op if isinstance(op, PauliSentence) else PauliSentence({op: 1.0})
+    rep = op.pauli_rep if isinstance(op, (Operation, Observable)) else None
+    if rep is None:
+        raise MeasurementError(f"{op!r} has no Pauli form (it is not a sum of Pauli words)")
+    return rep
+
+
+def is_pauli_word(op) -> bool:
+    """Whether ``op`` is one Pauli word (times a number), as PennyLane's ``is_pauli_word``.
+
+    >>> import qsym as qml
+    >>> is_pauli_word(qml.X(0) @ qml.Z(1)), is_pauli_word(qml.X(0) + qml.Z(1))
+    (True, False)
+    """
+    rep = getattr(op, "pauli_rep", None) if isinstance(op, (Operation, Observable)) else None
+    return rep is not None and len(rep) == 1
+
+
+def pauli_word_to_string(pauli_word, wire_map=None) -> str:
+    """The letters of a Pauli word on ``wire_map``'s wires (default: its own, in order).
+
+    >>> import qsym as qml
+    >>> pauli_word_to_string(qml.X(0) @ qml.Z(2))
+    'XZ'
+    """
+    rep = pauli_sentence(pauli_word)
+    if len(rep) != 1:
+        raise MeasurementError(f"{pauli_word!r} is not a Pauli word")
+    (word,) = rep
+    wires = list(wire_map) if wire_map is not None else list(pauli_word.wires)
+    return "".join(word[w] for w in wires)
+
+
+def string_to_pauli_word(pauli_string: str, wire_map=None):
+    """The operator of a string of ``I``, ``X``, ``Y``, ``Z`` (one letter per wire).
+
+    >>> string_to_pauli_word("XIZ")
+    X(0) @ Z(2)
+    """
+    wires = list(wire_map) if wire_map is not None else list(range(len(pauli_string)))
+    if set(pauli_string) - set("IXYZ") or len(wires) != len(pauli_string):
+        raise MeasurementError(f"{pauli_string!r} is not a string of I, X, Y, Z, one per wire")
+    word = PauliWord(dict(zip(wires, pauli_string)))
+    return word.operation(wire_order=wires[:1] if not word else None)
+
+
+def pauli_decompose(H, hide_identity=False, wire_order=None, pauli=False, check_hermitian=True):
+    """A Hermitian ``2^n x 2^n`` matrix as a sum of Pauli words (PennyLane's
+    ``qml.pauli_decompose``): a :class:`~qsym.ops.LinearCombination` whose words act on
+    every wire (``I`` factors kept unless ``hide_identity``), or with ``pauli=True`` a
+    :class:`PauliSentence`. The coefficients are exact to rounding: ``tr(P H) / 2^n``.
+
+    >>> import qsym as qml
+    >>> pauli_decompose(np.array([[1.0, 1.0], [1.0, -1.0]]))
+    1.0 * X(0) + 1.0 * Z(0)
+    """
+    H = np.asarray(H)
+    n = int(np.log2(H.shape[0])) if H.ndim == 2 and H.shape[0] else -1
+    if H.ndim != 2 or H.shape[0] != H.shape[1] or 2**n != H.shape[0]:
+        raise MeasurementError(f"pauli_decompose takes a square matrix of size 2^n, got shape {H.shape}")
+    if check_hermitian and not np.allclose(H, np.conj(H).T):
+        raise MeasurementError("The matrix is not Hermitian")
+    wires = list(range(n)) if wire_order is None else list(wires_tuple(wire_order))
+    if len(wires) != n:
+        raise WireError(f"wire_order has {len(wires)} wires, the matrix acts on {n}")
+    terms = pauli_decomposition(H.astype(complex), tuple(wires)).terms
+    if pauli:
+        return _from_terms(terms)
+    coeffs, ops = [], []
+    for word, c in terms.items():
+        letters = dict(word)
+        if hide_identity and letters:
+            op = PauliWord(letters).operation()
+        else:
+            gates = [_gate("Pauli" + letters[w] if w in letters else "Identity", w) for w in wires]
+            op = gates[0] if len(gates) == 1 else Prod(*gates)
+        coeffs.append(float(c) if isinstance(c, numbers.Real) else c)
+        ops.append(op)
+    return LinearCombination(coeffs, ops)
+
+
+# PennyLane's module path qml.pauli.pauli_arithmetic (also importable by that name)
+pauli_arithmetic = SimpleNamespace(PauliWord=PauliWord, PauliSentence=PauliSentence,
+                                   I="I", X="X", Y="Y", Z="Z")
+sys.modules[__name__ + ".pauli_arithmetic"] = pauli_arithmetic

@@ -1,0 +1,380 @@
+"""PennyLane's operator-arithmetic classes (issue #18): Prod, Sum, SProd, LinearCombination,
+Adjoint, Controlled, Pow, Exp/Evolution, qml.pauli and the operator functions.
+
+Expected values are independent of the code under test: matrices written by hand, Pauli
+products from the Pauli algebra (XY = iZ, ...), expectation values from closed forms, and
+PennyLane 0.45.1's printed forms (what `repr` shows there, copied from a PennyLane session;
+the test comparing with PennyLane itself skips when it is not installed)."""
+
+from __future__ import annotations
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as pnp
+from qsym.pauli import PauliSentence, PauliWord
+
+I2 = onp.eye(2)
+X = onp.array([[0, 1], [1, 0]], dtype=complex)
+Y = onp.array([[0, -1j], [1j, 0]])
+Z = onp.diag([1.0 + 0j, -1.0])
+
+
+def rx(t):
+    return onp.array([[onp.cos(t / 2), -1j * onp.sin(t / 2)], [-1j * onp.sin(t / 2), onp.cos(t / 2)]])
+
+
+def ry(t):
+    return onp.array([[onp.cos(t / 2), -onp.sin(t / 2)], [onp.sin(t / 2), onp.cos(t / 2)]])
+
+
+# PennyLane 0.45.1's repr of each expression (from a PennyLane session)
+PL_REPR = [
+    (lambda: qml.prod(qml.X(0), qml.Z(1)), "X(0) @ Z(1)"),
+    (lambda: 0.5 * qml.X(0), "0.5 * X(0)"),
+    (lambda: qml.X(0) + qml.Z(0) + qml.Y(0), "X(0) + Z(0) + Y(0)"),
+    (lambda: qml.sum(qml.X(0), 0.5 * (qml.X(0) @ qml.Y(1))), "X(0) + 0.5 * (X(0) @ Y(1))"),
+    (lambda: qml.s_prod(2, qml.X(0) + qml.Y(1)), "2 * (X(0) + Y(1))"),
+    (lambda: qml.dot([1.0, 2.0], [qml.X(0), qml.Y(0)]), "X(0) + 2.0 * Y(0)"),
+    (lambda: -qml.X(0), "-1 * X(0)"),
+    (lambda: qml.X(0) - qml.Z(0), "X(0) + -1 * Z(0)"),
+    (lambda: 2 * qml.X(0) @ qml.Z(1), "(2 * X(0)) @ Z(1)"),
+    (lambda: 2 * (3 * qml.X(0)), "6 * X(0)"),
+    (lambda: qml.s_prod(2, qml.s_prod(3, qml.X(0))), "2 * 3 * X(0)"),
+    (lambda: qml.prod(qml.prod(qml.X(0), qml.Y(1)), qml.Z(2)), "(X(0) @ Y(1)) @ Z(2)"),
+    (lambda: qml.X(0) @ qml.Y(1) @ qml.Z(2), "X(0) @ Y(1) @ Z(2)"),
+    (lambda: (qml.X(0) + qml.Y(0)) @ qml.Z(1), "(X(0) + Y(0)) @ Z(1)"),
+    (lambda: qml.X(0) + 1.5, "X(0) + 1.5 * I(0)"),
+    (lambda: qml.Hamiltonian([0.5, -1.0], [qml.Z(0), qml.X(0) @ qml.X(1)]),
+     "0.5 * Z(0) + -1.0 * (X(0) @ X(1))"),
+    (lambda: qml.Hamiltonian([1j, 2], [qml.X(0), qml.Z(0)]), "1j * X(0) + 2 * Z(0)"),
+    (lambda: qml.Hamiltonian([0.5, 1.0, 0.5], [qml.X(0) @ qml.Z(1), qml.X(0), qml.X(0) @ qml.Z(1)]),
+     "(\n    0.5 * (X(0) @ Z(1))\n  + 1.0 * X(0)\n  + 0.5 * (X(0) @ Z(1))\n)"),
+    (lambda: qml.Hamiltonian([1.0, 2.0], [qml.X(0), qml.Y(1)]) * 2, "2.0 * X(0) + 4.0 * Y(1)"),
+    (lambda: qml.Z(0) + qml.Hamiltonian([1.0, 2.0], [qml.X(0), qml.Y(1)]),
+     "Z(0) + 1.0 * X(0) + 2.0 * Y(1)"),
+    (lambda: qml.prod(qml.RX(0.1, 0), qml.RY(0.2, 1)), "RX(0.1, wires=[0]) @ RY(0.2, wires=[1])"),
+    (lambda: (qml.X(0) + qml.X(0)).simplify(), "2.0 * X(0)"),
+    (lambda: (qml.X(0) @ qml.X(0)).simplify(), "I(0)"),
+    (lambda: qml.prod(qml.X(0), qml.Y(0)).simplify(), "1j * Z(0)"),
+    (lambda: qml.sum(qml.X(0), qml.X(0), qml.Z(1)).simplify(), "2.0 * X(0) + Z(1)"),
+    (lambda: qml.commutator(qml.X(0), qml.Y(0)), "2j * Z(0)"),
+    (lambda: qml.commutator(qml.X(0) + qml.Y(0), qml.Z(0)), "-2j * Y(0) + 2j * X(0)"),
+    (lambda: qml.map_wires(qml.X(0) @ qml.Y(1), {0: "a"}), "X('a') @ Y(1)"),
+    (lambda: qml.evolve(qml.X(0), 0.5), "Evolution(-0.5j PauliX)"),
+    (lambda: qml.exp(qml.X(0), 2.0), "Exp(2.0 PauliX)"),
+]
+
+
+@pytest.mark.parametrize("make, text", PL_REPR, ids=[t for _, t in PL_REPR])
+def test_repr_as_pennylane_prints_it(make, text):
+    assert repr(make()) == text
+
+
+def test_compare_reprs_with_pennylane():
+    pl = pytest.importorskip("pennylane")
+    exprs = [
+        lambda m: m.prod(m.X(0), m.Z(1)),
+        lambda m: m.Hamiltonian([0.5, 1.0, 0.5], [m.X(0) @ m.Z(1), m.X(0), m.X(0) @ m.Z(1)]),
+        lambda m: m.sum(m.X(0), m.s_prod(0.5, m.Y(1))) @ m.Z(2),
+        lambda m: m.pauli_decompose(onp.kron(X, Z) + 0.5 * onp.kron(Y, I2)),
+        lambda m: m.commutator(m.X(0) + m.Y(0), m.Z(0)),
+    ]
+    for make in exprs:
+        assert repr(make(qml)) == repr(make(pl))
+
+
+def test_classes_types_operands_and_written_terms():
+    P, S = qml.X(0) @ qml.Z(1), qml.X(0) + 0.5 * qml.Z(1)
+    assert isinstance(P, qml.ops.Prod) and isinstance(S, qml.ops.Sum)
+    assert isinstance(S.operands[1], qml.ops.SProd) and S.operands[1].scalar == 0.5
+    assert P.operands[0].name == "PauliX" and P.name == "Prod" and S.name == "Sum"
+    assert list(P.wires) == [0, 1] and P.arithmetic_depth == 1
+    H = qml.Hamiltonian([0.5, 1.0, 0.5], [qml.X(0) @ qml.Z(1), qml.X(0), qml.X(0) @ qml.Z(1)])
+    assert isinstance(H, qml.ops.LinearCombination) and H.name == "LinearCombination"
+    assert not isinstance(qml.X(0) @ qml.Z(1), qml.Hamiltonian)
+    coeffs, ops = H.terms()  # as written: the repeated word is not merged
+    assert coeffs == [0.5, 1.0, 0.5] and [repr(o) for o in ops] == ["X(0) @ Z(1)", "X(0)", "X(0) @ Z(1)"]
+    assert len(H) == 3 and repr(H.operands[0]) == "0.5 * (X(0) @ Z(1))"
+    # ... and measured merged: <H> = 1.0 <X0 Z1> + 1.0 <X0>
+    assert H.terms == {((0, "X"), (1, "Z")): 1.0, ((0, "X"),): 1.0}
+
+
+def test_matrices_by_hand():
+    kron = onp.kron
+    onp.testing.assert_allclose((qml.X(0) @ qml.Z(1)).matrix(), kron(X, Z))
+    onp.testing.assert_allclose((qml.Z(1) @ qml.X(0)).matrix(), kron(Z, X))  # written order
+    onp.testing.assert_allclose(qml.sum(qml.X(0), qml.s_prod(0.5j, qml.Z(1))).matrix(),
+                                kron(X, I2) + 0.5j * kron(I2, Z))
+    # operands without a Pauli form: the product of their matrices, the first factor left
+    P = qml.prod(qml.RX(0.3, 0), qml.RY(0.7, 0))
+    onp.testing.assert_allclose(P.matrix(), rx(0.3) @ ry(0.7), atol=1e-12)
+    onp.testing.assert_allclose(qml.prod(qml.RX(0.3, 0), qml.RY(0.7, 1)).matrix(),
+                                kron(rx(0.3), ry(0.7)), atol=1e-12)
+    assert [g.name for g in P.decomposition()] == ["RY", "RX"]  # applied: the last first
+    S = qml.sum(qml.CNOT([0, 1]), qml.s_prod(2.0, qml.RX(0.4, 1)))
+    cnot = onp.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])
+    onp.testing.assert_allclose(S.matrix(), cnot + 2.0 * kron(I2, rx(0.4)), atol=1e-12)
+    # its Pauli form, if measured, is the exact decomposition of that matrix
+    M = sum(complex(c) * _word_matrix(w, [0, 1]) for w, c in S.terms.items())
+    onp.testing.assert_allclose(M, S.matrix(), atol=1e-12)
+
+
+def _word_matrix(word, order):
+    letters = dict(word)
+    m = onp.eye(1)
+    for w in order:
+        m = onp.kron(m, {"I": I2, "X": X, "Y": Y, "Z": Z}[letters.get(w, "I")])
+    return m
+
+
+def test_sums_and_linear_combinations_measured_with_gradients():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def energy(t):
+        qml.RX(t, wires=0)
+        qml.Hadamard(wires=1)
+        H = qml.Hamiltonian([0.5, -2.0, 1.5, 1.0], [qml.X(0), qml.Z(0) @ qml.X(1), qml.Y(0), qml.Y(0)])
+        return qml.expval(H), qml.expval(qml.sum(qml.Z(0), qml.s_prod(3.0, qml.X(1))))
+
+    t = 0.9  # <X0> = 0, <Z0 X1> = cos t, <Y0> = -sin t (counted twice), <X1> = 1
+    e, s = energy(t)
+    assert e == pytest.approx(-2.0 * onp.cos(t) - 2.5 * onp.sin(t), abs=1e-12)
+    assert s == pytest.approx(onp.cos(t) + 3.0, abs=1e-12)
+    g = qml.jacobian(energy)(pnp.array(t))
+    assert g[0] == pytest.approx(2.0 * onp.sin(t) - 2.5 * onp.cos(t), abs=1e-10)
+    assert g[1] == pytest.approx(-onp.sin(t), abs=1e-10)
+
+
+def test_a_non_hermitian_observable_is_refused_not_a_wrong_number():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def f():
+        qml.Hadamard(0)
+        return qml.expval(qml.Hamiltonian([1j, 2.0], [qml.X(0), qml.Z(0)]))
+
+    with pytest.raises(qml.MeasurementError, match="not Hermitian"):
+        f()
+    assert not qml.s_prod(1j, qml.X(0)).is_verified_hermitian
+    assert qml.Hamiltonian([1.0, 2.0], [qml.X(0), qml.Z(0)]).is_verified_hermitian
+
+
+def test_adjoint_controlled_pow_types_and_bases():
+    Adjoint, Controlled, Pow = qml.ops.op_math.Adjoint, qml.ops.op_math.Controlled, qml.ops.op_math.Pow
+    a = qml.adjoint(qml.S(0))
+    assert isinstance(a, Adjoint) and a.base.name == "S"
+    onp.testing.assert_allclose(a.matrix(), onp.diag([1, -1j]), atol=1e-12)
+    assert not isinstance(qml.RX(0.1, 0), Adjoint) and not isinstance(qml.RX(0.1, 0), Pow)
+    c = qml.ctrl(qml.S(0), control=1)
+    assert isinstance(c, Controlled) and c.base.name == "S"
+    assert list(c.control_wires) == [1] and list(c.target_wires) == [0]
+    onp.testing.assert_allclose(c.matrix(), onp.diag([1, 1, 1, 1j]), atol=1e-12)
+    cnot = qml.CNOT([0, 1])  # the table's controlled gates are Controlled, as in PennyLane
+    assert isinstance(cnot, Controlled) and cnot.base.name == "PauliX" and list(cnot.base.wires) == [1]
+    assert qml.CRX(0.1, [0, 1]).base.params == (0.1,)
+    p = qml.pow(qml.RX(0.3, 0), 2)
+    assert isinstance(p, Pow) and p.z == 2 and p.base.params == (0.3,)
+    onp.testing.assert_allclose(p.matrix(), rx(0.6), atol=1e-12)
+    assert isinstance(Adjoint(qml.T(0)), Adjoint) and Controlled(qml.RY(0.2, 1), 0).name == "CRY"
+    with pytest.raises(AttributeError, match="has no base"):
+        qml.RX(0.1, 0).base  # noqa: B018
+
+
+def test_exp_and_evolve_matrices_and_circuits():
+    E = qml.exp(qml.X(0), -0.5j)
+    onp.testing.assert_allclose(E.matrix(), rx(1.0), atol=1e-12)  # exp(-i/2 X) = RX(1)
+    assert [(g.name, g.params) for g in E.decomposition()] == [("RX", (1.0,))]
+    assert E.has_decomposition and not qml.exp(qml.X(0), 2.0).has_decomposition
+    onp.testing.assert_allclose(qml.exp(qml.X(0), 2.0).eigvals(), onp.exp([2.0, -2.0]), atol=1e-12)
+    with pytest.raises(qml.GateError, match="not defined"):
+        qml.exp(qml.X(0) @ qml.Z(1) + qml.Z(0), -0.5j).decomposition()
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def f(t):
+        qml.Hadamard(0)
+        qml.evolve(qml.Z(0) @ qml.Z(1) + 0.5 * qml.Z(0), t)  # commuting words: exact
+        return qml.expval(qml.X(0))
+
+    t = pnp.array(0.3)  # on |+>|0>: exp(-i t 1.5 Z0), <X0> = cos(3 t)
+    assert f(t) == pytest.approx(onp.cos(0.9), abs=1e-12)
+    assert qml.grad(f)(t) == pytest.approx(-3 * onp.sin(0.9), abs=1e-10)
+
+    @qml.qnode(dev)
+    def g():
+        qml.exp(qml.X(0) + qml.Z(0), -0.5j)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.GateError, match="do not commute"):
+        g()
+
+
+def test_pauli_words_and_sentences():
+    xy = PauliWord({0: "X", 1: "Y", 2: "I"})
+    assert dict(xy) == {0: "X", 1: "Y"} and repr(xy) == "X(0) @ Y(1)" and hash(xy) == hash(PauliWord({1: "Y", 0: "X"}))
+    prod = xy @ PauliWord({0: "Y"})  # X Y = i Z on wire 0
+    assert prod == {PauliWord({0: "Z", 1: "Y"}): 1j}
+    with pytest.raises(TypeError):
+        xy[3] = "Z"
+    s = PauliSentence({xy: 1.0, PauliWord({0: "Y"}): 0.5})
+    onp.testing.assert_allclose(s.to_mat(), onp.kron(X, Y) + 0.5 * onp.kron(Y, I2))
+    assert repr(s) == "1.0 * X(0) @ Y(1)\n+ 0.5 * Y(0)" and repr(PauliSentence({})) == "0 * I"
+    assert repr(s.operation()) == "X(0) @ Y(1) + 0.5 * Y(0)"
+    assert s.commutator(PauliWord({0: "Z"})) == {PauliWord({0: "Y", 1: "Y"}): -2j, PauliWord({0: "X"}): 1j}
+    assert repr((qml.X(0) + 0.5 * qml.Z(1)).pauli_rep) == "1.0 * X(0)\n+ 0.5 * Z(1)"
+    assert qml.RX(0.1, 0).pauli_rep is None and qml.Hadamard(0).pauli_rep is None
+    assert qml.pauli.pauli_word_to_string(qml.X(0) @ qml.Z(2)) == "XZ"
+    assert qml.pauli.is_pauli_word(qml.X(0) @ qml.Z(1)) and not qml.pauli.is_pauli_word(qml.X(0) + qml.Z(1))
+    assert repr(qml.dot([1.0, 2.0], [qml.X(0), qml.Y(0)], pauli=True)) == "1.0 * X(0)\n+ 2.0 * Y(0)"
+
+
+def test_pauli_decompose_coefficients_are_traces():
+    rng = onp.random.default_rng(7)
+    A = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))
+    Hm = A + A.conj().T
+    H = qml.pauli_decompose(Hm)
+    for c, op in zip(*H.terms()):
+        P = op.matrix(wire_order=[0, 1])
+        assert c == pytest.approx(onp.trace(P @ Hm).real / 4, abs=1e-12)
+    onp.testing.assert_allclose(H.matrix(wire_order=[0, 1]), Hm, atol=1e-12)
+    M = onp.kron(X, Z) + 0.5 * onp.kron(Y, I2) + 0.3 * onp.eye(4)
+    assert repr(qml.pauli_decompose(M, hide_identity=True)) == \
+        "(\n    0.3 * (I(0) @ I(1))\n  + 1.0 * (X(0) @ Z(1))\n  + 0.5 * Y(0)\n)"
+    assert repr(qml.pauli_decompose(onp.kron(X, Z), wire_order=["a", "b"])) == "1.0 * (X('a') @ Z('b'))"
+    with pytest.raises(qml.MeasurementError, match="not Hermitian"):
+        qml.pauli_decompose(onp.array([[0, 1], [0, 0]]))
+
+
+def test_commuting_and_eigenvalues():
+    assert qml.is_commuting(qml.X(0), qml.X(0) @ qml.Z(1)) and not qml.is_commuting(qml.X(0), qml.Z(0))
+    assert qml.is_commuting(qml.CNOT([0, 1]), qml.Z(0)) and not qml.is_commuting(qml.CNOT([0, 1]), qml.X(0))
+    # PennyLane's order: separate wires combine in the computational basis of the eigenbases
+    onp.testing.assert_allclose(qml.eigvals(qml.X(0) @ qml.Z(1)), [1, -1, -1, 1])
+    onp.testing.assert_allclose(qml.eigvals(qml.Hamiltonian([1.0, 2.0], [qml.X(0), qml.Z(1)])), [3, -1, 1, -3])
+    onp.testing.assert_allclose(qml.eigvals(qml.X(0) + qml.Z(0)), [-onp.sqrt(2), onp.sqrt(2)])
+    onp.testing.assert_allclose(qml.eigvals(qml.s_prod(2.0, qml.Z(1))), [2.0, -2.0])
+    qml.ops.functions.assert_valid(qml.RX(0.3, wires=0))
+    qml.ops.functions.assert_valid(qml.IsingXX(0.3, wires=[0, 1]))
+
+
+def test_users_operator_classes():
+    class MyRX(qml.RX):
+        pass
+
+    class Flip(qml.operation.Operator):
+        num_wires = 1
+
+        @staticmethod
+        def compute_matrix(*params, **hyper):
+            return onp.array([[0, 1], [1, 0]])
+
+    class NoMatrix(qml.operation.Operator):
+        pass
+
+    onp.testing.assert_allclose(MyRX(0.3, wires=0).matrix(), rx(0.3), atol=1e-12)
+    f = Flip(wires="a")
+    assert f.name == "Flip" and list(f.wires) == ["a"] and f.data == ()
+    onp.testing.assert_allclose(qml.prod(f, qml.Z(1)).matrix(), onp.kron(X, Z))
+    n = NoMatrix(1.2, wires=0)
+    assert n.data == (1.2,) and list(n.wires) == [0]
+    with pytest.raises(qml.GateError, match="has no matrix"):
+        n.matrix()
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def c(x):
+        MyRX(x, wires=0)  # a subclass of a gate is that gate
+        return qml.expval(qml.Z(0))
+
+    assert c(0.3) == pytest.approx(onp.cos(0.3), abs=1e-12)
+
+    @qml.qnode(dev)
+    def d():
+        Flip(wires=0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.GateError, match="unknown gate 'Flip'"):
+        d()
+
+
+def test_sparse_matrix_needs_scipy_and_says_so(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "scipy", None)  # as on a machine without scipy
+    with pytest.raises(qml.GateError, match="need scipy"):
+        (qml.X(0) @ qml.Z(1)).sparse_matrix()
+    with pytest.raises(qml.GateError, match="need scipy"):
+        qml.RX(0.1, 0).sparse_matrix()
+
+
+def test_apply_power_and_prod_of_a_function():
+    g = qml.RY(0.4, wires=0)
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def f():
+        qml.apply(g)
+        qml.apply(g)
+        return qml.expval(qml.Z(0))
+
+    assert f() == pytest.approx(onp.cos(0.8), abs=1e-12)
+    onp.testing.assert_allclose((qml.RX(0.3, 0) ** 2).matrix(), rx(0.6), atol=1e-12)
+    P = qml.prod(lambda: (qml.RX(0.1, 0), qml.RY(0.2, 0)))()  # the last gate first
+    onp.testing.assert_allclose(P.matrix(), ry(0.2) @ rx(0.1), atol=1e-12)
+    A = qml.prod(qml.RX(0.1, 0), qml.S(1)).adjoint()
+    assert list(A.wires) == [1, 0]  # the adjoint reverses the factors
+    onp.testing.assert_allclose(A.matrix(wire_order=[0, 1]), onp.kron(rx(-0.1), onp.diag([1, -1j])), atol=1e-12)
+
+
+def test_equality_is_qml_equal():
+    H = qml.Hamiltonian([-0.05, 0.17], [qml.X(0), qml.Z(1)])
+    assert H == qml.Hamiltonian([-0.05, 0.17], [qml.X(0), qml.Z(1)])
+    assert H != qml.Hamiltonian([-0.05, 0.18], [qml.X(0), qml.Z(1)])
+    assert qml.X(0) @ qml.Y(1) == qml.Y(1) @ qml.X(0)  # X and Y on separate wires commute
+    assert (qml.X(0) + qml.Z(0)) != qml.X(0) and (qml.X(0) + qml.Z(0)) != 3
+    assert len({qml.X(0) @ qml.Y(1), qml.Y(1) @ qml.X(0)}) == 1
+
+
+def test_a_product_of_gates_applied_with_qml_apply():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def f(x):  # PennyLane applies a product's factors, the last one first
+        qml.apply(qml.prod(qml.RY(x, 1), qml.X(0), qml.Hadamard(1)))
+        return qml.expval(qml.Z(0)), qml.expval(qml.X(1))
+
+    x = pnp.array(0.3)  # wire 1: RY(x) H |0> = RY(x) |+>, <X> = cos x; wire 0 flipped
+    z0, x1 = f(x)
+    assert z0 == pytest.approx(-1.0, abs=1e-12) and x1 == pytest.approx(onp.cos(0.3), abs=1e-12)
+    assert qml.grad(lambda t: f(t)[1])(x) == pytest.approx(-onp.sin(0.3), abs=1e-10)
+
+    @qml.qnode(dev)
+    def g(x):  # a product written as a statement is neither applied nor measured
+        qml.prod(qml.RY(x, 1), qml.X(0))
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.TracingError, match="neither measured nor applied"):
+        g(0.3)
+
+
+def test_eigvals_of_a_qnode_is_of_its_unitary():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def f(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    vals = sorted(qml.eigvals(f)(0.3), key=lambda v: v.imag)  # RX(x) = exp(-i x X / 2)
+    onp.testing.assert_allclose(vals, onp.exp([-0.15j, 0.15j]), atol=1e-12)
+
+
+def test_every_operator_is_an_operator():
+    Operator = qml.operation.Operator
+    for op in (qml.RX(0.1, 0), qml.X(0) @ qml.Z(1), qml.X(0) + qml.Z(0), 0.5 * qml.X(0),
+               qml.Hamiltonian([1.0], [qml.Z(0)]), qml.exp(qml.X(0), -0.5j)):
+        assert isinstance(op, Operator)
+    assert not isinstance(0.5, Operator) and not isinstance(qml.pauli.PauliWord({0: "X"}), Operator)
