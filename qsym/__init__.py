@@ -101,6 +101,19 @@ from .templates import (  # noqa: E402
     SimplifiedTwoDesign,
     StatePrep,
     StronglyEntanglingLayers,
+    Barrier,
+    Permute,
+    RandomLayers,
+    ArbitraryUnitary,
+    ArbitraryStatePreparation,
+    FermionicSingleExcitation,
+    FermionicDoubleExcitation,
+    AllSinglesDoubles,
+    UCCSD,
+    kUpCCGSD,
+    GateFabric,
+    ParticleConservingU1,
+    ParticleConservingU2,
 )
 from ._runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
 from . import devices, math, measurements, optimize, wires  # noqa: E402
