@@ -118,7 +118,8 @@ from .templates import (  # noqa: E402
 from ._runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
 from . import devices, math, measurements, optimize, wires  # noqa: E402
 from . import qaoa  # noqa: E402
-from ._unsupported import CHANNELS as _CHANNELS, cond, density_matrix, measure  # noqa: E402
+from ._unsupported import CHANNELS as _CHANNELS, cond, measure  # noqa: E402
+from ._operations import density_matrix, mutual_info, purity, vn_entropy  # noqa: E402
 from . import _unsupported as _unsupported  # noqa: E402
 from ._drawing import Snapshot, draw, draw_mpl, matrix, snapshots, specs  # noqa: E402
 from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
@@ -197,7 +198,7 @@ __all__ = [
     "Observable", "Operation", "MeasurementProcess", "compile",
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "minimize", "set_shots",
-    "devices", "math", "wires", "measure", "cond", "density_matrix", "X", "Y", "Z", "I",
+    "devices", "math", "wires", "measure", "cond", "density_matrix", "vn_entropy", "mutual_info", "purity", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
     "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "TracingError",

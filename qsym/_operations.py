@@ -1528,6 +1528,8 @@ class MeasurementProcess(Measured):
     probs(wires=(0, 1))
     """
 
+    reduce: tuple = ()  # a quantity of the state (density_matrix, vn_entropy, ...)
+
     def __init__(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
         self.kind = kind
         self.obs = obs
@@ -1549,7 +1551,7 @@ class MeasurementProcess(Measured):
         (<class 'float'>, <class 'int'>)
         """
         if self.kind == "state":
-            return complex
+            return float if self.reduce[:1] not in ((), ("density_matrix",)) else complex
         if self.kind == "counts" or (self.kind == "sample" and self.obs is None):
             return int
         return float
@@ -1564,6 +1566,8 @@ class MeasurementProcess(Measured):
         ((10, 2), (10,))
         """
         n_wires = len(self.wires) if self.wires else num_device_wires
+        if self.reduce:
+            return (2**n_wires, 2**n_wires) if self.reduce[0] == "density_matrix" else ()
         if self.kind in ("expval", "var"):
             return ()
         if self.kind in ("probs", "state"):
@@ -1579,6 +1583,8 @@ class MeasurementProcess(Measured):
         if self.kind == "probs" or (self.kind in ("sample", "counts") and self.obs is None):
             return f"{self.kind}(wires={self.wires})"
         if self.kind == "state":
+            if self.reduce:
+                return f"{self.reduce[0]}(wires={list(self.wires)})"
             return "state()"
         return f"{self.kind}({self.obs!r})"
 
@@ -1603,6 +1609,93 @@ def state() -> MeasurementProcess:
     state()
     """
     return MeasurementProcess("state")
+
+
+def _state_quantity(name: str, *parts, base=None) -> MeasurementProcess:
+    """A ``"state"`` measurement reduced to a quantity of the pure final state
+    (``mp.reduce``: the name, the wire tuples, the log base)."""
+    for p in parts:
+        if not p:
+            raise MeasurementError(f"qml.{name} needs at least one wire; got wires={list(p)}")
+    if base is not None and (not isinstance(base, numbers.Real) or base <= 0 or base == 1):
+        raise MeasurementError(f"qml.{name}: log_base must be a positive number other than 1, got {base!r}")
+    mp = MeasurementProcess("state", wires=tuple(w for p in parts for w in p))
+    mp.reduce = (name, *parts, base) if name in ("vn_entropy", "mutual_info") else (name, *parts)
+    return mp
+
+
+def density_matrix(wires) -> MeasurementProcess:
+    """The reduced density matrix of ``wires`` (PennyLane's ``qml.density_matrix``):
+    ``Tr_rest |psi><psi|`` of the pure final state, complex ``(2**k, 2**k)``, the first
+    of ``wires`` most significant. Its Jacobian is exact (from the state's), complex.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2))
+    ... def bell():
+    ...     qml.Hadamard(0)
+    ...     qml.CNOT(wires=[0, 1])
+    ...     return qml.density_matrix(wires=[0])
+    >>> bell().real   # the half of a Bell pair: maximally mixed
+    array([[0.5, 0. ],
+           [0. , 0.5]])
+    """
+    return _state_quantity("density_matrix", wires_tuple(wires))
+
+
+def purity(wires) -> MeasurementProcess:
+    """The purity ``Tr rho^2`` of the reduced state of ``wires`` (PennyLane's
+    ``qml.purity``): 1 for a pure reduced state, ``1 / 2**k`` for a maximally mixed one.
+    Differentiable (exact, from the state's Jacobian).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2))
+    ... def half(x):
+    ...     qml.RY(x, wires=0)
+    ...     qml.CNOT(wires=[0, 1])
+    ...     return qml.purity(wires=[0])
+    >>> round(half(0.8), 12) == round(1 - np.sin(0.8) ** 2 / 2, 12)   # cos^4 + sin^4
+    True
+    """
+    return _state_quantity("purity", wires_tuple(wires))
+
+
+def vn_entropy(wires, log_base=None) -> MeasurementProcess:
+    """The von Neumann entropy ``-Tr rho log rho`` of the reduced state of ``wires``
+    (PennyLane's ``qml.vn_entropy``), natural log unless ``log_base`` is given; zero
+    eigenvalues contribute 0. Differentiable: ``dS = -Tr(log(rho) drho)``, exact, from
+    the state's Jacobian.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2))
+    ... def bell():
+    ...     qml.Hadamard(0)
+    ...     qml.CNOT(wires=[0, 1])
+    ...     return qml.vn_entropy(wires=[0], log_base=2)
+    >>> round(bell(), 12)   # one bit of entanglement
+    1.0
+    """
+    return _state_quantity("vn_entropy", wires_tuple(wires), base=log_base)
+
+
+def mutual_info(wires0, wires1, log_base=None) -> MeasurementProcess:
+    """The mutual information ``S(A) + S(B) - S(AB)`` of the subsystems ``wires0`` and
+    ``wires1`` (PennyLane's ``qml.mutual_info``), natural log unless ``log_base`` is given.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2))
+    ... def bell():
+    ...     qml.Hadamard(0)
+    ...     qml.CNOT(wires=[0, 1])
+    ...     return qml.mutual_info(wires0=[0], wires1=[1])
+    >>> bool(np.isclose(bell(), 2 * np.log(2)))
+    True
+    """
+    a, b = wires_tuple(wires0), wires_tuple(wires1)
+    if set(a) & set(b):
+        raise MeasurementError(
+            f"Subsystems for computing mutual information must not overlap; got wires0={list(a)} "
+            f"and wires1={list(b)}")
+    return _state_quantity("mutual_info", a, b, base=log_base)
 
 
 def probs(wires=None, op=None) -> MeasurementProcess:

@@ -3,9 +3,8 @@ names the missing feature (rather than an ``AttributeError`` on ``qml``).
 
 - mid-circuit measurements and classical control: ``qml.measure``, ``qml.cond``
   (:class:`qsym.errors.MeasurementError`);
-- noise channels (``qml.DepolarizingChannel``, ``qml.AmplitudeDamping``, ...) and
-  ``qml.density_matrix``: they need mixed states, which qsym does not simulate
-  (:class:`qsym.errors.GateError`, :class:`qsym.errors.MeasurementError`).
+- noise channels (``qml.DepolarizingChannel``, ``qml.AmplitudeDamping``, ...): they need
+  mixed states, which qsym does not simulate (:class:`qsym.errors.GateError`).
 
 >>> import qsym as qml
 >>> try:
@@ -57,22 +56,6 @@ def cond(condition, true_fn=None, false_fn=None, elifs=()):
     )
 
 
-def density_matrix(wires=None):
-    """Not supported: the reduced density matrix (PennyLane's ``qml.density_matrix``).
-
-    >>> import qsym as qml
-    >>> try:
-    ...     qml.density_matrix(wires=0)
-    ... except qml.MeasurementError as exc:
-    ...     print(str(exc)[:36])
-    qml.density_matrix is not supported:
-    """
-    raise MeasurementError(
-        "qml.density_matrix is not supported: qsym returns state vectors; use qml.state() and "
-        "form the (reduced) density matrix with NumPy"
-    )
-
-
 CHANNELS = ("AmplitudeDamping", "GeneralizedAmplitudeDamping", "PhaseDamping",
             "DepolarizingChannel", "BitFlip", "PhaseFlip", "ResetError", "PauliError",
             "ThermalRelaxationError", "QubitChannel", "KrausChannel")
@@ -91,7 +74,7 @@ def _channel(name):
 
 globals().update({name: _channel(name) for name in CHANNELS})
 
-__all__ = ["measure", "cond", "density_matrix", *CHANNELS]
+__all__ = ["measure", "cond", *CHANNELS]
 
 # PennyLane names of namespaces and transforms qsym does not provide: ``qml.<name>`` raises
 # an AttributeError that names the feature (``hasattr(qml, name)`` is False, as it should
@@ -139,9 +122,6 @@ NAMESPACES = {
     "batch_params": "PennyLane's qml.batch_params: pass a 1-D array of angles to a gate "
                     "(broadcasting)",
     "cut_circuit": "PennyLane's circuit cutting (qml.cut_circuit)",
-    "vn_entropy": "PennyLane's qml.vn_entropy measurement",
-    "mutual_info": "PennyLane's qml.mutual_info measurement",
-    "purity": "PennyLane's qml.purity measurement",
     "classical_shadow": "PennyLane's qml.classical_shadow measurement",
     "shadow_expval": "PennyLane's qml.shadow_expval measurement",
 }
