@@ -1219,9 +1219,9 @@ class RandomLayers(Template):
     a new architecture at each trace: qsym traces once, so pass a seed (or a
     ``static_argnames`` seed).
 
-    >>> [op.name for op in RandomLayers([[0.1, -2.1, 1.4]], wires=["a", "b"], ratio_imprim=0.3,
-    ...                                 rotations=[GATE_CLASSES["RY"], GATE_CLASSES["RX"]]).decomposition()]
-    ['RY', 'RX', 'RX']
+    >>> RandomLayers([[0.1, -2.1, 1.4]], wires=["a", "b"], ratio_imprim=0.3,
+    ...              rotations=[GATE_CLASSES["RY"], GATE_CLASSES["RX"]]).decomposition()
+    [RX(0.1, wires=['a']), RY(-2.1, wires=['b']), CNOT(wires=['a', 'b']), RX(1.4, wires=['b'])]
     >>> RandomLayers.shape(n_layers=2, n_rotations=3)
     (2, 3)
     """
