@@ -12,7 +12,7 @@ import numpy as np
 import sympy as sp
 
 from . import _ir as ir, _kernels as kernels, _second_order as second_order, _tiers as tiers
-from .errors import ArgumentError, DifferentiationError, MeasurementError
+from .errors import ArgumentError, DeviceError, DifferentiationError, MeasurementError
 from ._shapes import fd_circuits, flat, measurements
 from ._shots import refuse
 
@@ -184,10 +184,13 @@ def sampled_values(node, entry, x, d):
     """Every measurement estimated from ``shots`` samples (:class:`qsym._shots.Sampler`)."""
     if entry.has_state:
         reduced = [m.reduce[0] for m in entry.circuit.measurements if m.reduce]
-        if reduced:
-            raise MeasurementError(
-                f"qml.{reduced[0]} is computed from the state, which finite shots do not give "
-                "(PennyLane's default.qubit refuses it too); use shots=None")
+        if reduced:  # PennyLane's DeviceError and words
+            label = {"vn_entropy": "vnentropy", "mutual_info": "mutualinfo",
+                     "density_matrix": "state"}.get(reduced[0], reduced[0])
+            raise DeviceError(
+                f"Measurement {label} not accepted with finite shots on default.qubit "
+                f"(qsym: qml.{reduced[0]} is computed from the state, which finite shots do "
+                "not give; use shots=None)")
         raise MeasurementError(STATE_WITH_SHOTS)
     return node.sampler(entry).values(x, d, node.current_shots(), node.device.rng), 1
 

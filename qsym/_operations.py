@@ -1583,8 +1583,13 @@ class MeasurementProcess(Measured):
         if self.kind == "probs" or (self.kind in ("sample", "counts") and self.obs is None):
             return f"{self.kind}(wires={self.wires})"
         if self.kind == "state":
+            if self.reduce[:1] == ("mutual_info",):  # PennyLane's reprs
+                return (f"MutualInfo(wires0={list(self.reduce[1])}, wires1={list(self.reduce[2])}, "
+                        f"log_base={self.reduce[3]})")
             if self.reduce:
-                return f"{self.reduce[0]}(wires={list(self.wires)})"
+                name = {"vn_entropy": "vnentropy", "density_matrix": "state"}.get(
+                    self.reduce[0], self.reduce[0])
+                return f"{name}(wires={list(self.wires)})"
             return "state()"
         return f"{self.kind}({self.obs!r})"
 
@@ -1621,6 +1626,8 @@ def _state_quantity(name: str, *parts, base=None) -> MeasurementProcess:
         raise MeasurementError(f"qml.{name}: log_base must be a positive number other than 1, got {base!r}")
     mp = MeasurementProcess("state", wires=tuple(w for p in parts for w in p))
     mp.reduce = (name, *parts, base) if name in ("vn_entropy", "mutual_info") else (name, *parts)
+    if name in ("vn_entropy", "mutual_info"):
+        mp.log_base = base  # PennyLane's attribute
     return mp
 
 

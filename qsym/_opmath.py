@@ -222,7 +222,7 @@ def _template_ops(obj):
 
     if not isinstance(obj, Template):
         return None
-    ops = obj.decomposition()
+    ops = obj.gates()
     for op in ops:
         _take_off_tape(op)
     return ops
@@ -866,6 +866,9 @@ class QuantumPhaseEstimation(Template):
     """
 
     def __init__(self, unitary, target_wires=None, estimation_wires=None, id=None):
+        if isinstance(unitary, (np.ndarray, list)) and target_wires is not None:
+            # a matrix (PennyLane accepts one with target_wires): its QubitUnitary
+            unitary = _made("QubitUnitary", (), wires_tuple(target_wires), (("U", np.asarray(unitary)),))
         if isinstance(unitary, Operation):
             _take_off_tape(unitary)
             self.base_ops = [unitary]

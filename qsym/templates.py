@@ -69,6 +69,9 @@ def _gate(name, *params, wires, **hyper) -> Operation:
     return GATE_CLASSES[name](*params, wires=wires, **hyper)
 
 
+_BUILDING: list = []  # the templates being built, innermost last (one thread traces at a time)
+
+
 class Template:
     """Base class: ``__init__`` checks the arguments and records :meth:`_build`'s gates on
     the active tape (if any); :meth:`decomposition` returns them."""
@@ -77,23 +80,41 @@ class Template:
 
     def _record(self):
         tape = Tape()
-        with recording(tape):
-            self._build()
+        self._children = []  # (start, length, template): templates this one applies
+        _BUILDING.append(self)
+        try:
+            with recording(tape):
+                self._build()
+        finally:
+            _BUILDING.pop()
         self._ops = list(tape.items)
         if self._box is not None:
             for op in self._ops:
                 op._draw_group = (id(self), self._box, self.wires)
         outer = active_tape()
         if outer is not None:
+            start = len(outer.items)
             for op in self._ops:
                 outer.append(op)
+            if _BUILDING:  # applied by another template: one entry of its decomposition
+                _BUILDING[-1]._children.append((start, len(self._ops), self))
 
     def _build(self):  # pragma: no cover - every template defines it
         raise NotImplementedError
 
-    def decomposition(self) -> list:
-        """The gates this template applies, in order."""
+    def gates(self) -> list:
+        """The gates this template applies, in order (templates it applies opened up)."""
         return list(self._ops)
+
+    def decomposition(self) -> list:
+        """PennyLane's decomposition: the gates this template applies, in order, with a
+        template it applies (``BasisEmbedding`` in ``GateFabric``, ...) as one entry."""
+        out, i = [], 0
+        for start, n, child in sorted(self._children, key=lambda c: c[0]):
+            out.extend(self._ops[i:start])
+            out.append(child)
+            i = start + n
+        return out + self._ops[i:]
 
     @property
     def name(self) -> str:
@@ -1507,9 +1528,8 @@ class UCCSD(Template):
     the initial basis state, then per repetition a :class:`FermionicDoubleExcitation` per
     ``d_wires`` entry and a :class:`FermionicSingleExcitation` per ``s_wires`` entry.
 
-    >>> ops = UCCSD([0.1], wires=[0, 1, 2], s_wires=[[0, 1, 2]], init_state=np.array([1, 0, 0])).decomposition()
-    >>> ops[0].name, len(ops)
-    ('PauliX', 19)
+    >>> UCCSD([0.1], wires=[0, 1, 2], s_wires=[[0, 1, 2]], init_state=np.array([1, 0, 0])).decomposition()
+    [BasisState(wires=[0, 1, 2]), FermionicSingleExcitation(wires=[0, 1, 2])]
     """
 
     def __init__(self, weights, wires, s_wires=None, d_wires=None, init_state=None,
@@ -1548,9 +1568,9 @@ def _excitations(weights, s_wires, d_wires) -> None:
     after the singles'), then the singles."""
     for row in weights:
         for i, (w1, w2) in enumerate(d_wires):
-            fermionic_double_gates(row[len(s_wires) + i], tuple(w1), tuple(w2))
+            FermionicDoubleExcitation(row[len(s_wires) + i], wires1=list(w1), wires2=list(w2))
         for j, sw in enumerate(s_wires):
-            fermionic_single_gates(row[j], tuple(sw))
+            FermionicSingleExcitation(row[j], wires=list(sw))
 
 
 def generalized_singles(wires, delta_sz) -> list:
@@ -1609,7 +1629,7 @@ class kUpCCGSD(Template):  # noqa: N801 - PennyLane's name
         self._record()
 
     def _build(self):
-        BasisState(np.array(self.init_state), wires=list(self.wires))
+        BasisEmbedding(np.array(self.init_state), wires=list(self.wires))
         _excitations(self.weights, self.s_wires, self.d_wires)
 
     @staticmethod
@@ -1654,7 +1674,7 @@ class GateFabric(Template):
         pattern = [ws[i : i + 4] for i in range(0, len(ws), 4) if len(ws[i : i + 4]) == 4]
         if len(ws) > 4:
             pattern += [ws[i : i + 4] for i in range(2, len(ws), 4) if len(ws[i : i + 4]) == 4]
-        BasisState(np.array(self.init_state), wires=ws)
+        BasisEmbedding(np.array(self.init_state), wires=ws)
         for layer in range(self.weights.shape[0]):
             for idx, four in enumerate(pattern):
                 if self.include_pi:
@@ -1713,7 +1733,7 @@ class ParticleConservingU1(Template):
         self._record()
 
     def _build(self):
-        BasisState(np.array(self.init_state), wires=list(self.wires))
+        BasisEmbedding(np.array(self.init_state), wires=list(self.wires))
         for layer in range(self.weights.shape[0]):
             for i, (n, m) in enumerate(_neighbour_pairs(self.wires)):
                 phi, theta = self.weights[layer, i, 0], self.weights[layer, i, 1]
@@ -1753,7 +1773,7 @@ class ParticleConservingU2(Template):
 
     def _build(self):
         n = len(self.wires)
-        BasisState(np.array(self.init_state), wires=list(self.wires))
+        BasisEmbedding(np.array(self.init_state), wires=list(self.wires))
         for layer in range(self.weights.shape[0]):
             for j, w in enumerate(self.wires):
                 _gate("RZ", self.weights[layer, j], wires=w)

@@ -133,7 +133,7 @@ def test_device_without_wires_uses_the_measured_wires():
 def test_refusals_name_the_problem():
     dev = qml.device("default.qubit", wires=2)
     node = qml.set_shots(qml.QNode(lambda: qml.vn_entropy(wires=[0]), dev), 100)
-    with pytest.raises(qml.MeasurementError, match="vn_entropy is computed from the state"):
+    with pytest.raises(qml.DeviceError, match="vnentropy not accepted with finite shots"):
         node()
     with pytest.raises(qml.MeasurementError, match="must not overlap"):
         qml.mutual_info([0, 1], [1])

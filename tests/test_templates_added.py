@@ -183,20 +183,26 @@ def test_chemistry_templates_gate_lists():
     hf = onp.array([1, 1, 0, 0])
     ops = qml.AllSinglesDoubles([0.1, 0.2, 0.3], wires=range(4), hf_state=hf,
                                 singles=[[0, 2], [1, 3]], doubles=[[0, 1, 2, 3]]).decomposition()
-    assert [(op.name, list(op.wires), [float(p) for p in op.params]) for op in ops] == [
-        ("PauliX", [0], []), ("PauliX", [1], []),
+    # PennyLane's decomposition: the basis state is one entry (a template), then the gates
+    assert isinstance(ops[0], qml.BasisState) and list(ops[0].wires) == [0, 1, 2, 3]
+    assert [(op.name, list(op.wires), [float(p) for p in op.params]) for op in ops[1:]] == [
         ("DoubleExcitation", [0, 1, 2, 3], [0.3]),
         ("SingleExcitation", [0, 2], [0.1]), ("SingleExcitation", [1, 3], [0.2])]
+    template = qml.AllSinglesDoubles([0.1], wires=range(4), hf_state=hf, singles=[[0, 2]])
+    assert [op.name for op in template.gates()] == ["PauliX", "PauliX", "SingleExcitation"]
     ops = qml.GateFabric(onp.full((1, 1, 2), 0.5), wires=range(4), init_state=hf,
                          include_pi=True).decomposition()
-    assert [op.name for op in ops] == ["PauliX", "PauliX", "OrbitalRotation",
-                                       "DoubleExcitation", "OrbitalRotation"]
+    assert isinstance(ops[0], qml.BasisEmbedding)
+    assert [op.name for op in ops[1:]] == ["OrbitalRotation", "DoubleExcitation", "OrbitalRotation"]
     ops = qml.ParticleConservingU2(onp.full((1, 3), 0.5), wires=[0, 1],
                                    init_state=onp.array([1, 0])).decomposition()
-    assert [(op.name, list(op.wires)) for op in ops] == [
-        ("PauliX", [0]), ("RZ", [0]), ("RZ", [1]), ("CNOT", [0, 1]), ("CRX", [1, 0]),
-        ("CNOT", [0, 1])]
+    assert [(op.name, list(op.wires)) for op in ops[1:]] == [
+        ("RZ", [0]), ("RZ", [1]), ("CNOT", [0, 1]), ("CRX", [1, 0]), ("CNOT", [0, 1])]
     assert float(ops[4].params[0]) == 1.0  # CRX(2 phi)
+    ops = qml.UCCSD([0.1, 0.2], wires=range(4), s_wires=[[0, 1, 2]], d_wires=[[[0, 1], [2, 3]]],
+                    init_state=hf).decomposition()
+    assert [op.name for op in ops] == ["BasisState", "FermionicDoubleExcitation",
+                                       "FermionicSingleExcitation"]
     assert qml.kUpCCGSD.shape(k=2, n_wires=4, delta_sz=0) == (2, 6)
     assert qml.GateFabric.shape(3, 6) == (3, 2, 2)
     assert qml.ParticleConservingU1.shape(2, 4) == (2, 3, 2)
