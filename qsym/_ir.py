@@ -330,7 +330,7 @@ def reduced_density_matrix(psi: np.ndarray, n: int, wires, dpsi=None) -> np.ndar
     ``Tr_rest(|dpsi><psi| + |psi><dpsi|)``, shape ``(2**m, 2**m, k)``.
 
     >>> psi = np.array([1, 0, 0, 1]) / np.sqrt(2)   # a Bell pair: each wire maximally mixed
-    >>> reduced_density_matrix(psi, 2, (0,)).real.tolist()
+    >>> reduced_density_matrix(psi, 2, (0,)).real.round(12).tolist()
     [[0.5, 0.0], [0.0, 0.5]]
     """
     wires = tuple(wires)
@@ -368,9 +368,9 @@ def reduce_state(m: Measurement, psi: np.ndarray, n: int, dpsi=None):
     trailing axis over the ``k`` inputs.
 
     >>> psi = np.array([1, 0, 0, 1]) / np.sqrt(2)
-    >>> reduce_state(Measurement("state", reduce=("vn_entropy", (0,), 2)), psi, 2)
+    >>> round(reduce_state(Measurement("state", reduce=("vn_entropy", (0,), 2)), psi, 2), 12)
     1.0
-    >>> reduce_state(Measurement("state", reduce=("purity", (1,))), psi, 2)
+    >>> round(reduce_state(Measurement("state", reduce=("purity", (1,))), psi, 2), 12)
     0.5
     """
     if not m.reduce:

@@ -1660,7 +1660,7 @@ def purity(wires) -> MeasurementProcess:
     ...     qml.RY(x, wires=0)
     ...     qml.CNOT(wires=[0, 1])
     ...     return qml.purity(wires=[0])
-    >>> round(half(0.8), 12) == round(1 - np.sin(0.8) ** 2 / 2, 12)   # cos^4 + sin^4
+    >>> bool(round(half(0.8), 12) == round(1 - np.sin(0.8) ** 2 / 2, 12))   # cos^4 + sin^4
     True
     """
     return _state_quantity("purity", wires_tuple(wires))

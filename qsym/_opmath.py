@@ -223,6 +223,7 @@ def _template_ops(obj):
     if not isinstance(obj, Template):
         return None
     ops = obj.gates()
+    obj.release()
     for op in ops:
         _take_off_tape(op)
     return ops
@@ -861,8 +862,8 @@ class QuantumPhaseEstimation(Template):
     ``unitary`` is a gate (taken off the tape, as PennyLane's), or a template.
 
     >>> ops = QuantumPhaseEstimation(GATE_CLASSES["PauliZ"](wires=0), estimation_wires=[1, 2]).decomposition()
-    >>> [op.name for op in ops][:4]
-    ['Hadamard', 'Hadamard', 'CZ', 'CZ']
+    >>> [op.name for op in ops][:4]   # Z**2 is the identity; then the inverse QFT
+    ['Hadamard', 'Hadamard', 'CZ', 'SWAP']
     """
 
     def __init__(self, unitary, target_wires=None, estimation_wires=None, id=None):

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from types import SimpleNamespace
 from math import sqrt
 from typing import Any
 
@@ -488,15 +489,23 @@ def brute_minimize(fun, num_steps=4, bounds=None, Ns=100):
     width, center = hi - lo, (hi + lo) / 2
     y_min = None
     for _ in range(num_steps):
-        grid = np.linspace(center - width / 2, center + width / 2, Ns)
+        grid = np.clip(np.linspace(center - width / 2, center + width / 2, Ns), lo, hi)
         vals = np.array([float(fun(v)) for v in grid])
         i = int(np.argmin(vals))
         step = grid[1] - grid[0]
-        center, y_min = _golden(lambda v: float(fun(v)), grid[i] - step, grid[i] + step)
+        center, y_min = _golden(lambda v: float(fun(v)), max(grid[i] - step, lo),
+                                min(grid[i] + step, hi))  # within the bounds
         if vals[i] < y_min:
             center, y_min = grid[i], vals[i]
         width /= Ns
     return center, y_min
+
+
+def _grid_global_minimum(fun, bounds=None, n=None, **_ignored):
+    """``"shgo"`` without scipy: the global minimum of a one-dimensional function on
+    ``bounds`` by :func:`brute_minimize` (a 200-point grid narrowed 4 times, polished);
+    scipy's shgo options other than ``bounds`` do not apply."""
+    return brute_minimize(fun, num_steps=4, bounds=bounds, Ns=200)
 
 
 class RotosolveOptimizer:
@@ -510,9 +519,10 @@ class RotosolveOptimizer:
     One frequency: the closed-form minimum from 3 evaluations (``min_analytic``). More:
     the restriction is reconstructed from ``2R+1`` evaluations (a linear solve) and its
     minimum found by the substep optimizer: ``"brute"`` (:func:`brute_minimize`, the
-    default, ``num_steps=4``, ``Ns=100``) or a function ``(fun, **substep_kwargs) -> (x,
-    y)`` (``y`` may be None). ``"shgo"`` is scipy's, which qsym does not depend on: it
-    raises. ``step`` returns the new arguments (one alone, several as a list);
+    default, ``num_steps=4``, ``Ns=100``), ``"shgo"`` (scipy's global optimizer in
+    PennyLane; qsym does not depend on scipy and finds the same global minimum on the
+    bounds by a finer grid search) or a function ``(fun, **substep_kwargs) -> (x, y)``
+    (``y`` may be None). ``step`` returns the new arguments (one alone, several as a list);
     ``full_output=True`` also the objective after each substep.
 
     >>> import qsym as qml
@@ -532,10 +542,9 @@ class RotosolveOptimizer:
             self.substep_kwargs.setdefault("num_steps", 4)
             self.substep_kwargs.setdefault("Ns", 100)
         elif substep_optimizer == "shgo":
-            raise DifferentiationError(
-                "RotosolveOptimizer(substep_optimizer='shgo') is scipy's shgo, which qsym does "
-                "not depend on: use 'brute' (the default) or pass a function "
-                "fun, **kwargs -> (x_min, y_min)")
+            # scipy's global optimizer in PennyLane; qsym (no scipy) finds the same global
+            # minimum of the one-dimensional reconstruction on the bounds by its grid search
+            self.substep_optimizer = _grid_global_minimum
         elif callable(substep_optimizer):
             self.substep_optimizer = substep_optimizer
         else:
@@ -550,7 +559,7 @@ class RotosolveOptimizer:
 
         >>> x, y = RotosolveOptimizer.min_analytic(lambda x: np.cos(x - 1.0), 1.0, None)
         >>> round(float(x), 12), round(float(y), 12)
-        (-2.141592653590, -1.0)
+        (-2.14159265359, -1.0)
         """
         if f0 is None:
             f0 = objective_fn(0.0)
@@ -658,5 +667,53 @@ def _moved(arg, idx, x):
     shift[idx] = x
     return arg + shift
 
+
+def flatten_nested(x):
+    """The numbers of an arbitrarily nested structure (arrays, lists, tuples) in
+    depth-first order (PennyLane's ``qml.optimize.qng._flatten_np``).
+
+    >>> list(flatten_nested([np.array([[1, 2]]), (3, [4])]))
+    [np.int64(1), np.int64(2), 3, 4]
+    """
+    from collections.abc import Iterable
+
+    if isinstance(x, np.ndarray):
+        yield from x.flat
+    elif isinstance(x, Iterable) and not isinstance(x, (str, bytes)):
+        for item in x:
+            yield from flatten_nested(item)
+    else:
+        yield x
+
+
+def unflatten_like(flat, model):
+    """``flat`` shaped as the nested ``model`` (PennyLane's ``_unflatten_np``): arrays
+    take their size of entries, numbers one; more entries than the model is an error.
+
+    >>> unflatten_like([1.0, 2.0, 3.0], [np.zeros(2), 0.0])
+    [array([1., 2.]), np.float64(3.0)]
+    """
+    import numbers
+
+    def take(flat, model):
+        if isinstance(model, (numbers.Number, str)):
+            return flat[0], flat[1:]
+        if isinstance(model, np.ndarray):
+            return np.asarray(flat)[: model.size].reshape(model.shape), flat[model.size:]
+        out = []
+        for m in model:
+            v, flat = take(flat, m)
+            out.append(v)
+        return out, flat
+
+    res, tail = take(np.asarray(flat), model)
+    if len(tail):
+        raise DifferentiationError("Flattened iterable has more elements than the model.")
+    return res
+
+
+# PennyLane's ``from pennylane.optimize.qng import _flatten_np, _unflatten_np`` (its tests
+# and some user code import these helpers)
+qng = SimpleNamespace(_flatten_np=flatten_nested, _unflatten_np=unflatten_like)
 
 __all__ += ["RotosolveOptimizer"]

@@ -33,6 +33,7 @@ import sympy as sp
 from .errors import DifferentiationError, GateError, WireError
 from ._operations import GATE_CLASSES, Operation, wires_tuple
 from ._trace import Tape, active_tape, add_check, recording, unwrap
+from .wires import Wires
 
 
 def _unwrapped(x):
@@ -79,6 +80,8 @@ class Template:
     _box = None  # a label: qml.draw shows the gates as one box with it, as PennyLane does
 
     def _record(self):
+        if not isinstance(self.wires, Wires):  # PennyLane's Wires (a tuple of labels)
+            self.wires = Wires(self.wires)
         tape = Tape()
         self._children = []  # (start, length, template): templates this one applies
         _BUILDING.append(self)
@@ -101,6 +104,13 @@ class Template:
 
     def _build(self):  # pragma: no cover - every template defines it
         raise NotImplementedError
+
+    def release(self) -> None:
+        """Taken off the tape by an operation on it (``qml.adjoint``, ``qml.ctrl``): no
+        longer an entry of the decomposition of the template applying it."""
+        if _BUILDING:
+            kids = _BUILDING[-1]._children
+            kids[:] = [c for c in kids if c[2] is not self]
 
     def gates(self) -> list:
         """The gates this template applies, in order (templates it applies opened up)."""
@@ -1401,14 +1411,14 @@ def _basis_in(letter: str, wire) -> None:
     if letter == "X":
         _gate("Hadamard", wires=wire)
     else:
-        _gate("RX", -sp.pi / 2, wires=wire)
+        _gate("RX", -np.pi / 2, wires=wire)
 
 
 def _basis_out(letter: str, wire) -> None:
     if letter == "X":
         _gate("Hadamard", wires=wire)
     else:
-        _gate("RX", sp.pi / 2, wires=wire)
+        _gate("RX", np.pi / 2, wires=wire)
 
 
 # PennyLane's eight layers of FermionicDoubleExcitation: the bases of wires (s, r, q, p)
@@ -1435,6 +1445,15 @@ def fermionic_double_gates(weight, wires1, wires2) -> None:
             _basis_out(letter, w)
 
 
+def _scalar_weight(weight, message: str):
+    """One weight (a number or a traced input), else PennyLane's error."""
+    w = _unwrapped(weight)
+    shape = np.shape(w) if isinstance(w, (np.ndarray, list, tuple)) else ()
+    if shape != ():
+        raise GateError(f"{message}; got shape {shape}.")
+    return w
+
+
 class FermionicSingleExcitation(Template):
     """PennyLane's ``qml.FermionicSingleExcitation(weight, wires)``: the unitary
     ``exp(weight (c_p^dag c_r - c_r^dag c_p) / 2)`` (Jordan-Wigner) from ``wires[0]`` to
@@ -1448,7 +1467,7 @@ class FermionicSingleExcitation(Template):
         self.wires, self.id = wires_tuple(wires), id
         if len(self.wires) < 2:
             raise WireError(f"expected at least two wires; got {len(self.wires)}")
-        self.weight = _unwrapped(weight)
+        self.weight = _scalar_weight(weight, "Weight must be a scalar tensor ()")
         self._record()
 
     def _build(self):
@@ -1461,17 +1480,17 @@ class FermionicDoubleExcitation(Template):
     ``wires2[0], wires2[-1]``.
 
     >>> len(FermionicDoubleExcitation(0.5, wires1=[0, 1], wires2=[2, 3]).decomposition())
-    104
+    120
     """
 
     def __init__(self, weight, wires1=None, wires2=None, id=None):
         self.wires1, self.wires2, self.id = wires_tuple(wires1), wires_tuple(wires2), id
-        if len(self.wires1) < 2 or len(self.wires2) < 2:
-            raise WireError(
-                f"expected at least two wires representing the occupied orbitals; got "
-                f"wires1={list(self.wires1)} and wires2={list(self.wires2)}")
+        for ws, which in ((self.wires1, "occupied"), (self.wires2, "unoccupied")):
+            if len(ws) < 2:
+                raise WireError(
+                    f"expected at least two wires representing the {which} orbitals; got {len(ws)}")
         self.wires = self.wires1 + self.wires2
-        self.weight = _unwrapped(weight)
+        self.weight = _scalar_weight(weight, "Weight must be a scalar")
         self._record()
 
     def _build(self):
@@ -1678,7 +1697,7 @@ class GateFabric(Template):
         for layer in range(self.weights.shape[0]):
             for idx, four in enumerate(pattern):
                 if self.include_pi:
-                    _gate("OrbitalRotation", sp.pi, wires=four)
+                    _gate("OrbitalRotation", np.pi, wires=four)
                 _gate("DoubleExcitation", self.weights[layer, idx, 0], wires=four)
                 _gate("OrbitalRotation", self.weights[layer, idx, 1], wires=four)
 
@@ -1695,7 +1714,7 @@ class GateFabric(Template):
 def _u1_half(phi, n, m) -> None:
     """PennyLane's ``decompose_ua`` of ParticleConservingU1."""
     _gate("CZ", wires=[n, m])
-    _gate("CRot", -phi, sp.pi, phi, wires=[n, m])
+    _gate("CRot", -phi, np.pi, phi, wires=[n, m])
     _gate("PhaseShift", -phi, wires=m)
     _gate("CNOT", wires=[n, m])
     _gate("PhaseShift", phi, wires=m)
