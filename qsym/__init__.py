@@ -116,6 +116,8 @@ from .templates import (  # noqa: E402
     ParticleConservingU1,
     ParticleConservingU2,
     DiagonalQubitUnitary,
+    MPS,
+    TTN,
 )
 from ._runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
 from . import devices, math, measurements, optimize, wires  # noqa: E402

@@ -1866,6 +1866,112 @@ class DiagonalQubitUnitary(Template):
                 _gate("MultiRZ", -2 * c, wires=on)
 
 
+# --- tensor-network templates: a block applied on PennyLane's wire patterns ------------------
+def mps_wires(wires, n_block_wires, offset=None) -> tuple:
+    """The wires of each block of PennyLane's ``qml.MPS``: windows of ``n_block_wires``
+    consecutive wires, one every ``offset`` (default ``n_block_wires // 2``) wires.
+
+    >>> mps_wires(range(4), 2)
+    ((0, 1), (1, 2), (2, 3))
+    """
+    wires, n = tuple(wires), len(tuple(wires))
+    if n_block_wires < 2:
+        raise WireError(f"The number of wires in each block must be larger than or equal to 2; got n_block_wires = {n_block_wires}")
+    if n_block_wires > n:
+        raise WireError(f"n_block_wires must be smaller than or equal to the number of wires; got n_block_wires = {n_block_wires} and number of wires = {n}")
+    step = n_block_wires // 2 if offset is None else offset
+    if not 1 <= step <= n_block_wires - 1:
+        raise WireError(f"Provided offset is outside the expected range; the expected range for n_block_wires = {n_block_wires} is range{1, n_block_wires - 1}")
+    last = n - n % (n_block_wires // 2) - step
+    return tuple(wires[j : j + n_block_wires] for j in range(0, last, step) if j + n_block_wires <= n)
+
+
+def ttn_wires(wires, n_block_wires) -> tuple:
+    """The wires of each block of PennyLane's ``qml.TTN``: a binary tree, each layer joining
+    the halves of neighbouring blocks of the layer below.
+
+    >>> ttn_wires(range(4), 2)
+    ((0, 1), (2, 3), (1, 3))
+    """
+    wires = tuple(wires)
+    if n_block_wires % 2 or n_block_wires < 2:
+        raise WireError(f"n_block_wires must be an even integer of at least 2; got {n_block_wires}")
+    if n_block_wires > len(wires):
+        raise WireError(f"n_block_wires must be smaller than or equal to the number of wires; got n_block_wires = {n_block_wires} and number of wires = {len(wires)}")
+    levels = int(np.log2(len(wires) / n_block_wires))
+    n, half = 2**levels * n_block_wires, n_block_wires // 2
+    out = []
+    for layer in range(levels + 1):
+        low, high = (2**layer - 1) * half, (2 ** (layer + 1) - 1) * half
+        for start in range(0, n - half, 2**layer * n_block_wires):
+            out.append(wires[start + low : start + low + half] + wires[start + high : start + high + half])
+    return tuple(out)
+
+
+class _BlockNetwork(Template):
+    """A user ``block(weights, wires)`` (or ``block(wires)``) on each window of wires."""
+
+    def _setup(self, wires, windows, block, n_params_block, template_weights, what):
+        self.wires, self.block, self.windows = wires_tuple(wires), block, windows
+        self.n_params_block = n_params_block
+        if template_weights is not None:
+            w = _array(template_weights, f"{what} template_weights")
+            if w.shape[0] != len(windows):
+                raise GateError(f"Weights tensor must have first dimension of length {len(windows)}; got {w.shape[0]}")
+            if w.shape[-1] != n_params_block:
+                raise GateError(f"Weights tensor must have last dimension of length {n_params_block}; got {w.shape[-1]}")
+        self.template_weights = template_weights if template_weights is None else w
+        self._record()
+
+    def _build(self):
+        for k, ws in enumerate(self.windows):
+            if self.template_weights is None:
+                self.block(wires=list(ws), **self.kwargs)
+            else:
+                self.block(weights=self.template_weights[k], wires=list(ws), **self.kwargs)
+
+
+class MPS(_BlockNetwork):
+    """PennyLane's ``qml.MPS(wires, n_block_wires, block, n_params_block=0,
+    template_weights=None, offset=None, **kwargs)``: ``block`` on windows of
+    ``n_block_wires`` consecutive wires, a staircase (:func:`mps_wires`).
+
+    >>> MPS.get_n_blocks(range(4), 2)
+    3
+    """
+
+    def __init__(self, wires, n_block_wires, block, n_params_block=0, template_weights=None,
+                 offset=None, id=None, **kwargs):
+        self.id, self.kwargs = id, kwargs
+        self._setup(wires, mps_wires(wires_tuple(wires), n_block_wires, offset), block,
+                    n_params_block, template_weights, "MPS")
+
+    @staticmethod
+    def get_n_blocks(wires, n_block_wires, offset=None):
+        """The number of blocks (PennyLane's ``MPS.get_n_blocks``)."""
+        return len(mps_wires(wires_tuple(wires), n_block_wires, offset))
+
+
+class TTN(_BlockNetwork):
+    """PennyLane's ``qml.TTN(wires, n_block_wires, block, n_params_block,
+    template_weights=None)``: ``block`` on a binary tree of windows (:func:`ttn_wires`).
+
+    >>> TTN.get_n_blocks(range(8), 2)
+    7
+    """
+
+    def __init__(self, wires, n_block_wires, block, n_params_block, template_weights=None,
+                 id=None):
+        self.id, self.kwargs = id, {}
+        self._setup(wires, ttn_wires(wires_tuple(wires), n_block_wires), block,
+                    n_params_block, template_weights, "TTN")
+
+    @staticmethod
+    def get_n_blocks(wires, n_block_wires):
+        """The number of blocks (PennyLane's ``TTN.get_n_blocks``)."""
+        return 2 ** int(np.log2(len(wires_tuple(wires)) / n_block_wires)) * 2 - 1
+
+
 def layer(template, depth, *args, **kwargs):
     """PennyLane's ``qml.layer``: apply ``template`` ``depth`` times; the ``i``-th time with
     the ``i``-th entry of each positional argument (each must have ``depth`` entries) and
@@ -1913,9 +2019,11 @@ subroutines = SimpleNamespace(QFT=QFT, ApproxTimeEvolution=ApproxTimeEvolution,
                               FermionicSingleExcitation=FermionicSingleExcitation,
                               FermionicDoubleExcitation=FermionicDoubleExcitation)
 
+tensornetworks = SimpleNamespace(MPS=MPS, TTN=TTN)
+
 # ``from pennylane.templates.layers import StronglyEntanglingLayers`` (and embeddings,
 # state_preparations, subroutines): importable as modules, as PennyLane's are
-for _name in ("embeddings", "layers", "state_preparations", "subroutines"):
+for _name in ("embeddings", "layers", "state_preparations", "subroutines", "tensornetworks"):
     _sub = types.ModuleType(f"{__name__}.{_name}")
     _sub.__dict__.update(vars(globals()[_name]))
     _sub.__all__ = sorted(vars(globals()[_name]))
@@ -1930,10 +2038,11 @@ TEMPLATES = {
                 FlipSign, GroverOperator, Barrier, Permute, RandomLayers, ArbitraryUnitary,
                 ArbitraryStatePreparation, FermionicSingleExcitation, FermionicDoubleExcitation,
                 AllSinglesDoubles, UCCSD, kUpCCGSD, GateFabric, ParticleConservingU1,
-                ParticleConservingU2, DiagonalQubitUnitary)
+                ParticleConservingU2, DiagonalQubitUnitary, MPS, TTN)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""
 
 # the public names of qsym.templates (PennyLane's qml.templates): the templates, qml.layer and
 # PennyLane's sub-namespaces; the rest of this module is how templates are recorded
-__all__ = [*TEMPLATES, "layer", "embeddings", "layers", "state_preparations", "subroutines"]
+__all__ = [*TEMPLATES, "layer", "embeddings", "layers", "state_preparations", "subroutines",
+           "tensornetworks", "mps_wires", "ttn_wires"]

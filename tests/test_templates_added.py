@@ -304,3 +304,24 @@ def test_rotosolve_on_a_qnode():
     for _ in range(2):
         w = opt.step(circuit, w, nums_frequency={"w": {(0,): 1, (1,): 1}})
     assert onp.isclose(circuit(w), -1.0)
+
+
+def test_tensor_network_templates_apply_the_block_on_pennylanes_windows():
+    """Windows as PennyLane's documentation draws them: MPS a staircase, TTN a tree."""
+    assert qml.templates.mps_wires(range(6), 2) == ((0, 1), (1, 2), (2, 3), (3, 4), (4, 5))
+    assert qml.templates.mps_wires(range(6), 4) == ((0, 1, 2, 3), (2, 3, 4, 5))
+    assert qml.templates.ttn_wires(range(8), 2) == (
+        (0, 1), (2, 3), (4, 5), (6, 7), (1, 3), (5, 7), (3, 7))
+    assert qml.MPS.get_n_blocks(range(6), 2) == 5 and qml.TTN.get_n_blocks(range(8), 2) == 7
+
+    def block(weights, wires):
+        qml.CNOT(wires=[wires[0], wires[1]])
+        qml.RY(weights[0], wires=wires[0])
+
+    w = onp.array([[0.1], [0.2], [0.3]])
+    by_hand = [("CNOT", [0, 1], []), ("RY", [0], [0.1]), ("CNOT", [2, 3], []), ("RY", [2], [0.2]),
+               ("CNOT", [1, 3], []), ("RY", [1], [0.3])]
+    ops = qml.TTN(range(4), 2, block, 1, w).decomposition()
+    assert [(op.name, list(op.wires), [float(p) for p in op.params]) for op in ops] == by_hand
+    with pytest.raises(qml.GateError, match="first dimension of length 3"):
+        qml.MPS(range(4), 2, block, 1, onp.zeros((2, 1)))
