@@ -668,6 +668,73 @@ def _moved(arg, idx, x):
     return arg + shift
 
 
+class RotoselectOptimizer:
+    """PennyLane's ``qml.RotoselectOptimizer(possible_generators=None)``: per parameter, in
+    turn, each candidate rotation (default ``qml.RX``, ``qml.RY``, ``qml.RZ``) with its
+    closed-form best angle (Rotosolve for one frequency), the best kept.
+    ``objective_fn(x, generators, **kwargs)`` applies ``generators[i](x[i], ...)``;
+    ``step`` returns ``(x, generators)``, ``step_and_cost`` also the objective at the old
+    ones. Each new choice of generators is a new circuit: qsym traces and compiles it once.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def circuit(x, generators):
+    ...     generators[0](x[0], wires=0)
+    ...     return qml.expval(qml.PauliX(0))
+    >>> x, gens = qml.RotoselectOptimizer().step(circuit, np.array([0.3]), [qml.RX])
+    >>> gens[0].__name__, round(float(circuit(x, gens)), 9)
+    ('RY', -1.0)
+    """
+
+    def __init__(self, possible_generators=None):
+        if possible_generators is None:
+            from ._operations import GATE_CLASSES
+
+            possible_generators = [GATE_CLASSES["RX"], GATE_CLASSES["RY"], GATE_CLASSES["RZ"]]
+        self.possible_generators = possible_generators
+
+    def step_and_cost(self, objective_fn, x, generators, **kwargs):
+        """One step and the objective at the arguments before it."""
+        x_new, generators_new = self.step(objective_fn, x, list(generators), **kwargs)
+        return x_new, generators_new, objective_fn(x, generators, **kwargs)
+
+    def step(self, objective_fn, x, generators, **kwargs):
+        """One Rotoselect step: ``(new x, new generators)``."""
+        flat = np.fromiter(flatten_nested(x), dtype=float)
+        if len(flat) != len(generators):
+            raise DifferentiationError(
+                f"Number of parameters {x} must be equal to the number of generators.")
+        generators = list(generators)
+
+        def cost(v, gens):
+            return objective_fn(unflatten_like(v, x), generators=gens, **kwargs)
+
+        for d in range(len(flat)):
+            best_x, best_gen, best = flat[d], generators[d], cost(flat, generators)
+            for gen in self.possible_generators:
+                generators[d] = gen
+                flat = self._rotosolve(cost, flat, generators, d)
+                value = cost(flat, generators)
+                if value <= best:
+                    best_x, best_gen, best = flat[d], gen, value
+            flat[d], generators[d] = best_x, best_gen
+        return unflatten_like(flat, x), generators
+
+    @staticmethod
+    def _rotosolve(cost, x, generators, d):
+        """``x`` with entry ``d`` at its best angle for these generators (PennyLane's)."""
+        values = []
+        for theta in (0.0, np.pi / 2, -np.pi / 2):
+            x[d] = theta
+            values.append(float(cost(x, generators)))
+        h0, hp, hm = values
+        x[d] = -np.pi / 2 - np.arctan2(2 * h0 - hp - hm, hp - hm)
+        if x[d] <= -np.pi:
+            x[d] += 2 * np.pi
+        return x
+
+
 def flatten_nested(x):
     """The numbers of an arbitrarily nested structure (arrays, lists, tuples) in
     depth-first order (PennyLane's ``qml.optimize.qng._flatten_np``).
@@ -716,4 +783,4 @@ def unflatten_like(flat, model):
 # and some user code import these helpers)
 qng = SimpleNamespace(_flatten_np=flatten_nested, _unflatten_np=unflatten_like)
 
-__all__ += ["RotosolveOptimizer"]
+__all__ += ["RotosolveOptimizer", "RotoselectOptimizer"]

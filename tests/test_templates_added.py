@@ -325,3 +325,21 @@ def test_tensor_network_templates_apply_the_block_on_pennylanes_windows():
     assert [(op.name, list(op.wires), [float(p) for p in op.params]) for op in ops] == by_hand
     with pytest.raises(qml.GateError, match="first dimension of length 3"):
         qml.MPS(range(4), 2, block, 1, onp.zeros((2, 1)))
+
+
+def test_rotoselect_picks_the_generator_and_angle_by_hand():
+    """min <X_0> = -1 needs RY on wire 0 (RX, RZ leave <X_0> = 0); min <Z_1> = -1 by RX or RY."""
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(x, generators):
+        generators[0](x[0], wires=0)
+        generators[1](x[1], wires=1)
+        return qml.expval(qml.PauliX(0) + qml.PauliZ(1))
+
+    opt = qml.RotoselectOptimizer()
+    x, gens = opt.step(circuit, np.array([0.3, 0.2]), [qml.RZ, qml.RZ])
+    assert gens[0] is qml.RY and gens[1] in (qml.RX, qml.RY)
+    assert onp.isclose(circuit(x, gens), -2.0)
+    _, _, before = opt.step_and_cost(circuit, np.array([0.3, 0.2]), [qml.RZ, qml.RZ])
+    assert onp.isclose(before, 1.0)  # RZ on |0>: <X_0> = 0, <Z_1> = 1
+    with pytest.raises(qml.DifferentiationError, match="equal to the number of generators"):
+        opt.step(circuit, np.array([0.3, 0.2]), [qml.RZ])
