@@ -139,6 +139,8 @@ def test_refusals_name_the_problem():
         qml.mutual_info([0, 1], [1])
     with pytest.raises(qml.MeasurementError, match="log_base"):
         qml.vn_entropy([0], log_base=1)
+    with pytest.raises(qml.ExportError, match="cannot be compiled ahead of time"):
+        qml.compile(_ry_cnot(lambda: qml.vn_entropy(wires=[0])), 0.5)
     dm = _ry_cnot(lambda: qml.density_matrix(wires=[0]))
     with pytest.raises(qml.DifferentiationError, match="qml.jacobian"):
         qml.grad(dm)(np.array(0.3))
