@@ -112,6 +112,23 @@ class Template:
             kids = _BUILDING[-1]._children
             kids[:] = [c for c in kids if c[2] is not self]
 
+    _params: tuple = ()  # the attributes that are PennyLane's parameters (op.data), in order
+
+    @property
+    def parameters(self) -> list:
+        """PennyLane's ``op.parameters``: the template's trainable data (weights, angle,
+        state), in PennyLane's order.
+
+        >>> FermionicSingleExcitation(0.5, wires=[0, 1]).parameters
+        [0.5]
+        """
+        return [getattr(self, name) for name in self._params]
+
+    @property
+    def data(self) -> tuple:
+        """PennyLane's ``op.data``: :attr:`parameters` as a tuple."""
+        return tuple(self.parameters)
+
     def gates(self) -> list:
         """The gates this template applies, in order (templates it applies opened up)."""
         return list(self._ops)
@@ -656,6 +673,8 @@ class BasisState(Template):
     """
 
     _box = "|Ψ⟩"
+
+    _params = ("state",)
 
     def __init__(self, state, wires, id=None):
         self.wires = wires_tuple(wires)
@@ -1257,6 +1276,8 @@ class RandomLayers(Template):
     (2, 3)
     """
 
+    _params = ("weights",)
+
     def __init__(self, weights, wires, ratio_imprim=0.3, imprimitive=None, rotations=None,
                  seed=42, id=None):
         self.wires, self.id = wires_tuple(wires), id
@@ -1320,6 +1341,8 @@ class ArbitraryUnitary(Template):
     ((3,), [(('pauli_word', 'X'),)])
     """
 
+    _params = ("weights",)
+
     def __init__(self, weights, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
         dim = 4 ** len(self.wires) - 1
@@ -1361,6 +1384,8 @@ class ArbitraryStatePreparation(Template):
     >>> ArbitraryStatePreparation.shape(2)
     (6,)
     """
+
+    _params = ("weights",)
 
     def __init__(self, weights, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
@@ -1463,6 +1488,8 @@ class FermionicSingleExcitation(Template):
     18
     """
 
+    _params = ("weight",)
+
     def __init__(self, weight, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
         if len(self.wires) < 2:
@@ -1482,6 +1509,8 @@ class FermionicDoubleExcitation(Template):
     >>> len(FermionicDoubleExcitation(0.5, wires1=[0, 1], wires2=[2, 3]).decomposition())
     120
     """
+
+    _params = ("weight",)
 
     def __init__(self, weight, wires1=None, wires2=None, id=None):
         self.wires1, self.wires2, self.id = wires_tuple(wires1), wires_tuple(wires2), id
@@ -1507,6 +1536,8 @@ class AllSinglesDoubles(Template):
     >>> [op.name for op in ops][-2:]
     ['DoubleExcitation', 'SingleExcitation']
     """
+
+    _params = ("weights",)
 
     def __init__(self, weights, wires, hf_state, singles=None, doubles=None, id=None):
         self.wires, self.id = wires_tuple(wires), id
@@ -1551,6 +1582,8 @@ class UCCSD(Template):
     [BasisState(wires=[0, 1, 2]), FermionicSingleExcitation(wires=[0, 1, 2])]
     """
 
+    _params = ("weights",)
+
     def __init__(self, weights, wires, s_wires=None, d_wires=None, init_state=None,
                  n_repeats=1, id=None):
         self.wires, self.id = wires_tuple(wires), id
@@ -1574,12 +1607,13 @@ class UCCSD(Template):
         if w.ndim != 1 and w.shape != (n_repeats, *expected):
             raise GateError(f"Weights tensor must be of shape {(n_repeats, *expected)}; got {w.shape}.")
         self.init_state = _init_bits(init_state, len(self.wires), "UCCSD")
-        self.weights, self.n_repeats = (w[None] if w.ndim == 1 else w), int(n_repeats)
+        self.weights, self.n_repeats = w, int(n_repeats)
         self._record()
 
     def _build(self):
         BasisState(np.array(self.init_state), wires=list(self.wires))
-        _excitations(self.weights, self.s_wires, self.d_wires)
+        w = self.weights
+        _excitations(w[None] if w.ndim == 1 else w, self.s_wires, self.d_wires)
 
 
 def _excitations(weights, s_wires, d_wires) -> None:
@@ -1627,6 +1661,8 @@ class kUpCCGSD(Template):  # noqa: N801 - PennyLane's name
     (1, 6)
     """
 
+    _params = ("weights",)
+
     def __init__(self, weights, wires, k=1, delta_sz=0, init_state=None, id=None):
         self.wires, self.id = wires_tuple(wires), id
         n = len(self.wires)
@@ -1671,6 +1707,8 @@ class GateFabric(Template):
     >>> GateFabric.shape(n_layers=2, n_wires=4)
     (2, 1, 2)
     """
+
+    _params = ("weights",)
 
     def __init__(self, weights, wires, init_state, include_pi=False, id=None):
         self.wires, self.id = wires_tuple(wires), id
@@ -1737,6 +1775,8 @@ class ParticleConservingU1(Template):
     (2, 2, 2)
     """
 
+    _params = ("weights",)
+
     def __init__(self, weights, wires, init_state=None, id=None):
         self.wires, self.id = wires_tuple(wires), id
         n = len(self.wires)
@@ -1777,6 +1817,8 @@ class ParticleConservingU2(Template):
     >>> ParticleConservingU2.shape(n_layers=1, n_wires=3)
     (1, 5)
     """
+
+    _params = ("weights",)
 
     def __init__(self, weights, wires, init_state=None, id=None):
         self.wires, self.id = wires_tuple(wires), id
@@ -1835,6 +1877,8 @@ class DiagonalQubitUnitary(Template):
     >>> [op.name for op in DiagonalQubitUnitary([1, 1j], wires=0).decomposition()]
     ['GlobalPhase', 'MultiRZ']
     """
+
+    _params = ("D",)
 
     def __init__(self, D, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
