@@ -1938,8 +1938,10 @@ def ttn_wires(wires, n_block_wires) -> tuple:
     ((0, 1), (2, 3), (1, 3))
     """
     wires = tuple(wires)
-    if n_block_wires % 2 or n_block_wires < 2:
-        raise WireError(f"n_block_wires must be an even integer of at least 2; got {n_block_wires}")
+    if n_block_wires % 2:
+        raise WireError(f"n_block_wires must be an even integer; got {n_block_wires}")
+    if n_block_wires < 2:
+        raise WireError(f"number of wires in each block must be larger than or equal to 2; got n_block_wires = {n_block_wires}")
     if n_block_wires > len(wires):
         raise WireError(f"n_block_wires must be smaller than or equal to the number of wires; got n_block_wires = {n_block_wires} and number of wires = {len(wires)}")
     levels = int(np.log2(len(wires) / n_block_wires))
@@ -2063,7 +2065,11 @@ subroutines = SimpleNamespace(QFT=QFT, ApproxTimeEvolution=ApproxTimeEvolution,
                               FermionicSingleExcitation=FermionicSingleExcitation,
                               FermionicDoubleExcitation=FermionicDoubleExcitation)
 
-tensornetworks = SimpleNamespace(MPS=MPS, TTN=TTN)
+tensornetworks = SimpleNamespace(
+    MPS=MPS, TTN=TTN,  # and PennyLane's modules' index functions, which its tests import
+    mps=SimpleNamespace(MPS=MPS, compute_indices_MPS=mps_wires),
+    ttn=SimpleNamespace(TTN=TTN, compute_indices=ttn_wires),
+)
 
 # ``from pennylane.templates.layers import StronglyEntanglingLayers`` (and embeddings,
 # state_preparations, subroutines): importable as modules, as PennyLane's are
