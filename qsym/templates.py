@@ -25,6 +25,7 @@ import itertools
 import numbers
 import sys
 import types
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -1923,6 +1924,8 @@ def mps_wires(wires, n_block_wires, offset=None) -> tuple:
         raise WireError(f"The number of wires in each block must be larger than or equal to 2; got n_block_wires = {n_block_wires}")
     if n_block_wires > n:
         raise WireError(f"n_block_wires must be smaller than or equal to the number of wires; got n_block_wires = {n_block_wires} and number of wires = {n}")
+    if offset is None and not n_block_wires % 2 and n % (n_block_wires // 2):
+        warnings.warn(f"The number of wires should be a multiple of {int(n_block_wires / 2)}; got {n}")
     step = n_block_wires // 2 if offset is None else offset
     if not 1 <= step <= n_block_wires - 1:
         raise WireError(f"Provided offset is outside the expected range; the expected range for n_block_wires = {n_block_wires} is range{1, n_block_wires - 1}")
@@ -1944,6 +1947,9 @@ def ttn_wires(wires, n_block_wires) -> tuple:
         raise WireError(f"number of wires in each block must be larger than or equal to 2; got n_block_wires = {n_block_wires}")
     if n_block_wires > len(wires):
         raise WireError(f"n_block_wires must be smaller than or equal to the number of wires; got n_block_wires = {n_block_wires} and number of wires = {len(wires)}")
+    if not np.log2(len(wires) / n_block_wires).is_integer():
+        warnings.warn("The number of wires should be n_block_wires times 2^n; got "
+                      f"n_wires/n_block_wires = {len(wires) / n_block_wires}")
     levels = int(np.log2(len(wires) / n_block_wires))
     n, half = 2**levels * n_block_wires, n_block_wires // 2
     out = []
