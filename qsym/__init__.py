@@ -82,6 +82,7 @@ from ._operations import (  # noqa: E402
 )
 from ._opmath import H, I, X, Y, Z, adjoint, ctrl, dot, generator, ops, prod, s_prod, simplify  # noqa: E402
 from ._opmath import pow  # noqa: E402,A004  (PennyLane's qml.pow)
+from ._opmath import ControlledQubitUnitary, QuantumPhaseEstimation  # noqa: E402
 from ._operations import assert_equal, equal  # noqa: E402
 from ._opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
 from ._opmath import evolve, exp  # noqa: E402
@@ -136,11 +137,28 @@ from .templates import (  # noqa: E402
     SimplifiedTwoDesign,
     StatePrep,
     StronglyEntanglingLayers,
+    Barrier,
+    Permute,
+    RandomLayers,
+    ArbitraryUnitary,
+    ArbitraryStatePreparation,
+    FermionicSingleExcitation,
+    FermionicDoubleExcitation,
+    AllSinglesDoubles,
+    UCCSD,
+    kUpCCGSD,
+    GateFabric,
+    ParticleConservingU1,
+    ParticleConservingU2,
+    DiagonalQubitUnitary,
+    MPS,
+    TTN,
 )
 from ._runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
 from . import devices, math, measurements, optimize, wires  # noqa: E402
 from . import qaoa  # noqa: E402
-from ._unsupported import CHANNELS as _CHANNELS, cond, density_matrix, measure  # noqa: E402
+from ._unsupported import CHANNELS as _CHANNELS, cond, measure  # noqa: E402
+from ._operations import density_matrix, mutual_info, purity, vn_entropy  # noqa: E402
 from . import _unsupported as _unsupported  # noqa: E402
 from ._drawing import Snapshot, draw, draw_mpl, matrix, snapshots, specs  # noqa: E402
 ops.functions.matrix = matrix
@@ -188,6 +206,8 @@ from .optimize import (  # noqa: E402
     NesterovMomentumOptimizer,
     RMSPropOptimizer,
     SPSAOptimizer,
+    RotosolveOptimizer,
+    RotoselectOptimizer,
 )
 from ._minimize import OptimizeResult, minimize  # noqa: E402
 from ._distributed import WorkerError, sweep  # noqa: E402
@@ -240,13 +260,13 @@ __all__ = [
     "Projector", "define_gate", "undefine_gate", "rules", "LinearCombination",
     "Observable", "Operation", "MeasurementProcess", "compile",
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
-    "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "minimize", "set_shots",
-    "devices", "math", "wires", "measure", "cond", "density_matrix", "X", "Y", "Z", "I",
+    "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
+    "devices", "math", "wires", "measure", "cond", "density_matrix", "vn_entropy", "mutual_info", "purity", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
     "exceptions", "apply", "execute", "gradients", "tape", "workflow", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
-    "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "s_prod", "dot",
+    "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "QuantumPhaseEstimation", "s_prod", "dot",
     "templates", "layer", "ops", "qaoa", "pauli", "pauli_decompose", "exp", "evolve", "apply", "is_commuting",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     *templates.TEMPLATES, *GATE_CLASSES,

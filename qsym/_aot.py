@@ -272,6 +272,11 @@ class CompiledCircuit:
                 "a broadcast QNode (gate parameters given as arrays) cannot be compiled ahead "
                 "of time yet; compile it for one parameter set"
             )
+        if self.entry.has_state:  # its value is made after the compiled code, by the runtime
+            raise ExportError(
+                "qml.state() and the quantities of the state (qml.density_matrix, "
+                "qml.vn_entropy, qml.mutual_info, qml.purity) cannot be compiled ahead of "
+                "time yet: call the QNode, or compile a circuit of expval, var or probs")
         self._args = args
         self._kwargs = kwargs
         c = self.entry.circuit

@@ -176,9 +176,11 @@ def call_boxed(qnode, args, kwargs):
     flat = qnode_values(qnode, kwargs, diff, *args)
     values, at = [], 0
     lead = (entry.size,) if entry.broadcast else ()  # a broadcast QNode: batch first
-    for kind, _, _, shape in entry.post:
-        # qml.state(): complex amplitudes (the flat vector is then complex)
-        shape = lead + ((2**entry.circuit.num_wires,) if kind == "state" else shape)
+    for (kind, _, _, shape), m in zip(entry.post, entry.circuit.measurements):
+        # qml.state(): complex amplitudes (the flat vector is then complex); a quantity
+        # of the state (qml.vn_entropy, qml.density_matrix, ...): its own shape
+        shape = lead + ((2**entry.circuit.num_wires,) if kind == "state" and not m.reduce
+                        else shape)
         size = int(np.prod(shape))
         values.append(flat[at] if shape == () else anp.reshape(flat[at : at + size], shape))
         at += size

@@ -112,6 +112,11 @@ def _matrix_index(U, matrices) -> int:
     return len(matrices) - 1
 
 
+# PennyLane's labels of the quantities of the state
+_REDUCED_LABELS = {"density_matrix": "DensityMatrix", "vn_entropy": "vnentropy",
+                   "mutual_info": "mutualinfo", "purity": "purity"}
+
+
 def _measurement_label(m, circuit, note=None, matrices=None) -> str:
     if note is not None:
         obs = _obs_label(note, matrices)
@@ -119,7 +124,7 @@ def _measurement_label(m, circuit, note=None, matrices=None) -> str:
             return {"expval": f"<{obs}>", "var": f"Var[{obs}]", "probs": f"Probs[{obs}]",
                     "sample": f"Sample[{obs}]", "counts": f"Counts[{obs}]"}[m.kind]
     if m.kind == "state":
-        return "State"
+        return _REDUCED_LABELS[m.reduce[0]] if m.reduce else "State"
     if m.kind in ("probs", "sample", "counts") and not m.terms:
         return {"probs": "Probs", "sample": "Sample", "counts": "Counts"}[m.kind]
     if len(m.terms) == 1 and m.terms[0][0] == 1:
@@ -144,9 +149,11 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
     for op in circuit.ops:
         used.update(op.wires if op.name != "GlobalPhase" else ())
     for m in circuit.measurements:
-        if m.kind == "state" or (m.kind in ("probs", "sample", "counts") and not m.terms
-                                 and len(m.on) == circuit.num_wires):
+        if (m.kind == "state" and not m.reduce) or (
+                m.kind in ("probs", "sample", "counts") and not m.terms
+                and len(m.on) == circuit.num_wires):
             used.update(range(circuit.num_wires))
+        used.update(w for part in m.reduce[1:] if isinstance(part, tuple) for w in part)
         used.update(m.wires)
     for note in m_notes or ():
         own = (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
@@ -170,6 +177,8 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
     meas = list(circuit.measurements)
 
     def m_wires(m):
+        if m.reduce:
+            return [w for part in m.reduce[1:] if isinstance(part, tuple) for w in part]
         if m.kind == "state" or (m.kind in ("probs", "sample", "counts") and not m.terms):
             return list(m.on) if m.kind != "state" else list(range(circuit.num_wires))
         return list(dict.fromkeys(w for _, word in m.terms for w, _ in word))
@@ -252,7 +261,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
             else:
                 m = meas[k]
                 rs = [row_of[w] for w in m_wires(m) if w in row_of]
-                if m.kind != "state":  # PennyLane groups measurements with wires only
+                if m.kind != "state" or m.reduce:  # PennyLane groups measurements with wires only
                     _group(strs, rs)
                 label = _measurement_label(m, circuit, m_notes[k] if m_notes else None, matrices)
                 for r in rs:

@@ -12,7 +12,7 @@ import numpy as np
 import sympy as sp
 
 from . import _ir as ir, _kernels as kernels, _second_order as second_order, _tiers as tiers
-from .errors import ArgumentError, DifferentiationError, MeasurementError
+from .errors import ArgumentError, DeviceError, DifferentiationError, MeasurementError
 from ._shapes import fd_circuits, flat, measurements
 from ._shots import refuse
 
@@ -145,10 +145,22 @@ def exact_values(node, entry, x, d):
     return values, 1
 
 
-def with_state(entry, values, psi):
+def with_state(entry, values, psi, dpsi=None):
     """``values`` (per measurement, ``None`` where a ``qml.state()`` is) with the state
-    vector ``psi`` (a copy each) in those places."""
-    return [psi.copy() if kind == "state" else v for (kind, *_), v in zip(entry.post, values)]
+    vector ``psi`` (a copy each) in those places, or the quantity of it a reduced state
+    measurement asks for (``qml.density_matrix``, ``qml.vn_entropy``, ...:
+    :func:`qsym._ir.reduce_state`). With ``dpsi`` (the state's Jacobian), the Jacobians
+    of those instead."""
+    c = entry.circuit
+    out = []
+    for (kind, *_), m, v in zip(entry.post, c.measurements, values):
+        if kind != "state":
+            out.append(v)
+        elif m.reduce:
+            out.append(ir.reduce_state(m, psi, c.num_wires, dpsi))
+        else:
+            out.append((psi if dpsi is None else dpsi).copy())
+    return out
 
 
 def state(entry, x, d):
@@ -171,6 +183,14 @@ def state_values(node, entry, x, d):
 def sampled_values(node, entry, x, d):
     """Every measurement estimated from ``shots`` samples (:class:`qsym._shots.Sampler`)."""
     if entry.has_state:
+        reduced = [m.reduce[0] for m in entry.circuit.measurements if m.reduce]
+        if reduced:  # PennyLane's DeviceError and words
+            label = {"vn_entropy": "vnentropy", "mutual_info": "mutualinfo",
+                     "density_matrix": "state"}.get(reduced[0], reduced[0])
+            raise DeviceError(
+                f"Measurement {label} not accepted with finite shots on default.qubit "
+                f"(qsym: qml.{reduced[0]} is computed from the state, which finite shots do "
+                "not give; use shots=None)")
         raise MeasurementError(STATE_WITH_SHOTS)
     return node.sampler(entry).values(x, d, node.current_shots(), node.device.rng), 1
 

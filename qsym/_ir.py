@@ -70,6 +70,10 @@ class Measurement:
     all_outcomes: bool = field(default=False, compare=False)
     # qml.sample(dtype=...): the samples' NumPy dtype (cast in Python, not compiled)
     dtype: object = field(default=None, compare=False)
+    # a "state" measurement reduced to a quantity of the state (PennyLane's
+    # density_matrix, vn_entropy, mutual_info, purity): ``(name, wires, ..., log base)``,
+    # wires as device indices (:func:`reduce_state`); () for the state itself
+    reduce: tuple = ()
 
     @property
     def wires(self) -> tuple[int, ...]:
@@ -79,7 +83,10 @@ class Measurement:
 
     @property
     def shape(self) -> tuple:
-        """The shape of its value: ``()``, or ``(2**k,)`` for probabilities."""
+        """The shape of its value: ``()``, ``(2**k,)`` for probabilities, ``(2**k, 2**k)``
+        for a reduced density matrix."""
+        if self.reduce[:1] == ("density_matrix",):
+            return (2 ** len(self.reduce[1]),) * 2
         return (2 ** len(self.on),) if self.kind == "probs" else ()
 
 
@@ -310,10 +317,84 @@ def structural_hash(c: Circuit, *extra) -> str:
         if user:
             parts.append(user)
     for m in c.measurements:
-        parts.append(repr((m.kind, [(sp.srepr(cf), w) for cf, w in m.terms], m.on)))
+        parts.append(repr((m.kind, [(sp.srepr(cf), w) for cf, w in m.terms], m.on)
+                          + ((m.reduce,) if m.reduce else ())))
     parts.extend(repr(e) for e in extra)
     h.update("\n".join(parts).encode())
     return h.hexdigest()
+
+
+# --- quantities of the pure final state ----------------------------------------------------
+def reduced_density_matrix(psi: np.ndarray, n: int, wires, dpsi=None) -> np.ndarray:
+    """The reduced density matrix ``Tr_rest |psi><psi|`` of ``wires`` (device indices, in
+    the order given: the first most significant) of an ``n``-wire state (flat, wire 0
+    most significant). With ``dpsi`` (``(2**n, k)``, the state's Jacobian), its Jacobian
+    ``Tr_rest(|dpsi><psi| + |psi><dpsi|)``, shape ``(2**m, 2**m, k)``.
+
+    >>> psi = np.array([1, 0, 0, 1]) / np.sqrt(2)   # a Bell pair: each wire maximally mixed
+    >>> reduced_density_matrix(psi, 2, (0,)).real.round(12).tolist()
+    [[0.5, 0.0], [0.0, 0.5]]
+    """
+    wires = tuple(wires)
+    rest = tuple(w for w in range(n) if w not in wires)
+    m = 2 ** len(wires)
+    a = np.transpose(psi.reshape((2,) * n), wires + rest).reshape(m, -1)
+    if dpsi is None:
+        return a @ a.conj().T
+    k = dpsi.shape[1]
+    da = np.transpose(dpsi.reshape((2,) * n + (k,)), wires + rest + (n,)).reshape(m, -1, k)
+    d = np.einsum("irk,jr->ijk", da, a.conj())
+    return d + np.conj(np.transpose(d, (1, 0, 2)))
+
+
+def _entropy(rho, base, drho=None):
+    """``-Tr rho log rho / log base`` (zero eigenvalues contribute 0, PennyLane's
+    convention), or its derivative ``Tr(f'(rho) drho)`` with ``f(l) = -l log l / log b``
+    (exact also for degenerate eigenvalues: a trace function's first derivative)."""
+    lam, vecs = np.linalg.eigh(rho)
+    scale = 1.0 if base is None else np.log(base)
+    keep = lam > 1e-14
+    if drho is None:
+        return float(-np.sum(lam[keep] * np.log(lam[keep])) / scale)
+    diag = np.einsum("ak,abj,bk->kj", vecs.conj(), drho, vecs).real  # <k|drho_j|k>
+    fprime = np.where(keep, -np.log(np.where(keep, lam, 1.0)) - 1.0, 0.0)
+    return fprime @ diag / scale
+
+
+def reduce_state(m: Measurement, psi: np.ndarray, n: int, dpsi=None):
+    """The value of a reduced ``"state"`` measurement ``m`` (``m.reduce``) of the pure
+    ``n``-wire state ``psi``, as PennyLane computes it from the state: ``density_matrix``
+    (complex ``(2**k, 2**k)``), ``purity`` ``Tr rho^2``, ``vn_entropy`` ``-Tr rho log rho``
+    (natural log unless a base is given), ``mutual_info`` ``S(A) + S(B) - S(AB)``. With
+    ``dpsi`` (the state's exact Jacobian, ``(2**n, k)``), its Jacobian instead: the
+    trailing axis over the ``k`` inputs.
+
+    >>> psi = np.array([1, 0, 0, 1]) / np.sqrt(2)
+    >>> round(reduce_state(Measurement("state", reduce=("vn_entropy", (0,), 2)), psi, 2), 12)
+    1.0
+    >>> round(reduce_state(Measurement("state", reduce=("purity", (1,))), psi, 2), 12)
+    0.5
+    """
+    if not m.reduce:
+        return psi if dpsi is None else dpsi
+    name, wires = m.reduce[0], m.reduce[1]
+    rho = reduced_density_matrix(psi, n, wires)
+    drho = None if dpsi is None else reduced_density_matrix(psi, n, wires, dpsi)
+    if name == "density_matrix":
+        return rho if dpsi is None else drho
+    if name == "purity":
+        return float(np.trace(rho @ rho).real) if dpsi is None else 2 * np.einsum(
+            "ji,ijk->k", rho, drho).real
+    if name == "vn_entropy":
+        return _entropy(rho, m.reduce[2], drho)
+    if name == "mutual_info":
+        b, base = m.reduce[2], m.reduce[3]
+        parts = [(wires, 1), (b, 1), (tuple(wires) + tuple(b), -1)]
+        return sum(sign * _entropy(
+            reduced_density_matrix(psi, n, ws), base,
+            None if dpsi is None else reduced_density_matrix(psi, n, ws, dpsi))
+            for ws, sign in parts)
+    raise MeasurementError(f"unknown quantity of the state {name!r}")
 
 
 # --- reference interpreter -----------------------------------------------------------------

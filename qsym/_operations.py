@@ -2275,6 +2275,8 @@ class MeasurementProcess(Measured):
             cls = MP_CLASSES.get(args[0], cls)
         return object.__new__(cls)
 
+    reduce: tuple = ()  # a quantity of the state (density_matrix, vn_entropy, ...)
+
     def __init__(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
         self.kind = kind
         self.obs = obs
@@ -2298,7 +2300,7 @@ class MeasurementProcess(Measured):
         (<class 'float'>, <class 'int'>)
         """
         if self.kind == "state":
-            return complex
+            return float if self.reduce[:1] not in ((), ("density_matrix",)) else complex
         if self.kind == "counts" or (self.kind == "sample" and self.obs is None):
             return int
         return float
@@ -2313,6 +2315,8 @@ class MeasurementProcess(Measured):
         ((10, 2), (10,))
         """
         n_wires = len(self.wires) if self.wires else num_device_wires
+        if self.reduce:
+            return (2**n_wires, 2**n_wires) if self.reduce[0] == "density_matrix" else ()
         if self.kind in ("expval", "var"):
             return ()
         if self.kind in ("probs", "state"):
@@ -2339,6 +2343,13 @@ class MeasurementProcess(Measured):
         if self.kind == "probs" or (self.kind in ("sample", "counts") and self.obs is None):
             return f"{self.kind}(wires={self.wires})"
         if self.kind == "state":
+            if self.reduce[:1] == ("mutual_info",):  # PennyLane's reprs
+                return (f"MutualInfo(wires0={list(self.reduce[1])}, wires1={list(self.reduce[2])}, "
+                        f"log_base={self.reduce[3]})")
+            if self.reduce:
+                name = {"vn_entropy": "vnentropy", "density_matrix": "state"}.get(
+                    self.reduce[0], self.reduce[0])
+                return f"{name}(wires={list(self.wires)})"
             return "state()"
         return f"{self.kind}({getattr(self, '_written', self.obs)!r})"
 
@@ -2571,21 +2582,37 @@ class StateMP(StateMeasurement):
     _kind = "state"
 
 
-class DensityMatrixMP(StateMeasurement):
-    """PennyLane's class of ``qml.density_matrix(wires)``: the reduced density matrix. qsym
-    computes it from a state (``process_state``) but not in a circuit: a circuit or tape
-    that measures it raises :class:`~qsym.errors.MeasurementError` (return ``qml.state()``
-    and reduce it with ``process_state``).
+class _StateQuantityMP(StateMP):
+    """A state measurement reduced to a quantity of the pure final state (``reduce``):
+    PennyLane's classes of ``qml.density_matrix``, ``qml.purity``, ``qml.vn_entropy`` and
+    ``qml.mutual_info``, made by those functions or directly (``PurityMP(wires=[0])``)."""
+
+    _quantity = ""
+
+    def __init__(self, *args, **kwargs):
+        if args and args[0] == "state":  # made as a state measurement (_state_quantity)
+            StateMP.__init__(self, *args, **kwargs)
+            return
+        if self._quantity == "mutual_info":  # PennyLane's MutualInfoMP(wires=(w0, w1), ...)
+            w0, w1 = args[0] if args else kwargs.pop("wires")
+            made = mutual_info(w0, w1, **kwargs)
+        else:
+            made = globals()[self._quantity](*args, **kwargs)
+        vars(self).update(vars(made))
+
+
+class DensityMatrixMP(_StateQuantityMP):
+    """PennyLane's class of ``qml.density_matrix(wires)``: the reduced density matrix of
+    ``wires`` of the pure final state, and its ``process_state`` for a state you have.
 
     >>> DensityMatrixMP(wires=[0]).process_state(np.array([0.6, 0, 0, 0.8]), [0, 1]).real
     array([[0.36, 0.  ],
            [0.  , 0.64]])
+    >>> isinstance(density_matrix(wires=[0]), DensityMatrixMP)
+    True
     """
-    _kind = "density_matrix"
-    refusal = (
-        "qml.density_matrix is not supported in a circuit: qsym returns state vectors; "
-        "return qml.state() and reduce it with "
-        "qml.measurements.DensityMatrixMP(wires=...).process_state(state, wire_order)")
+
+    _quantity = "density_matrix"
 
     def process_state(self, state, wire_order):
         """The reduced density matrix of ``self.wires`` (in that order) of a pure state."""
@@ -2598,8 +2625,41 @@ class DensityMatrixMP(StateMeasurement):
         return m @ m.conj().T
 
 
+class PurityMP(_StateQuantityMP):
+    """PennyLane's class of ``qml.purity(wires)``.
+
+    >>> isinstance(purity(wires=[0]), PurityMP), PurityMP(wires=[0]).reduce[0]
+    (True, 'purity')
+    """
+
+    _quantity = "purity"
+
+
+class VnEntropyMP(_StateQuantityMP):
+    """PennyLane's class of ``qml.vn_entropy(wires, log_base)``.
+
+    >>> isinstance(vn_entropy(wires=[0]), VnEntropyMP)
+    True
+    """
+
+    _quantity = "vn_entropy"
+
+
+class MutualInfoMP(_StateQuantityMP):
+    """PennyLane's class of ``qml.mutual_info(wires0, wires1, log_base)``.
+
+    >>> isinstance(MutualInfoMP(wires=([0], [1])), MutualInfoMP)
+    True
+    """
+
+    _quantity = "mutual_info"
+
+
+QUANTITY_CLASSES = {c._quantity: c for c in (DensityMatrixMP, PurityMP, VnEntropyMP, MutualInfoMP)}
+
+
 MP_CLASSES = {c._kind: c for c in (ExpectationMP, VarianceMP, ProbabilityMP, SampleMP, CountsMP,
-                                   StateMP, DensityMatrixMP)}
+                                   StateMP)}
 
 
 def var(obs=None, op=None) -> MeasurementProcess:
@@ -2625,6 +2685,96 @@ def state() -> MeasurementProcess:
     state()
     """
     return MeasurementProcess("state")
+
+
+def _state_quantity(name: str, *parts, base=None) -> MeasurementProcess:
+    """A ``"state"`` measurement reduced to a quantity of the pure final state
+    (``mp.reduce``: the name, the wire tuples, the log base)."""
+    for p in parts:
+        if not p:
+            raise MeasurementError(f"qml.{name} needs at least one wire; got wires={list(p)}")
+    if base is not None and (not isinstance(base, numbers.Real) or base <= 0 or base == 1):
+        raise MeasurementError(f"qml.{name}: log_base must be a positive number other than 1, got {base!r}")
+    mp = MeasurementProcess("state", wires=tuple(w for p in parts for w in p))
+    mp.__class__ = QUANTITY_CLASSES[name]  # (StateMP subclasses with no fields of their own)
+    mp.reduce = (name, *parts, base) if name in ("vn_entropy", "mutual_info") else (name, *parts)
+    if name in ("vn_entropy", "mutual_info"):
+        mp.log_base = base  # PennyLane's attribute
+    return mp
+
+
+def density_matrix(wires) -> MeasurementProcess:
+    """The reduced density matrix of ``wires`` (PennyLane's ``qml.density_matrix``):
+    ``Tr_rest |psi><psi|`` of the pure final state, complex ``(2**k, 2**k)``, the first
+    of ``wires`` most significant. Its Jacobian is exact (from the state's), complex.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2))
+    ... def bell():
+    ...     qml.Hadamard(0)
+    ...     qml.CNOT(wires=[0, 1])
+    ...     return qml.density_matrix(wires=[0])
+    >>> bell().real   # the half of a Bell pair: maximally mixed
+    array([[0.5, 0. ],
+           [0. , 0.5]])
+    """
+    return _state_quantity("density_matrix", wires_tuple(wires))
+
+
+def purity(wires) -> MeasurementProcess:
+    """The purity ``Tr rho^2`` of the reduced state of ``wires`` (PennyLane's
+    ``qml.purity``): 1 for a pure reduced state, ``1 / 2**k`` for a maximally mixed one.
+    Differentiable (exact, from the state's Jacobian).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2))
+    ... def half(x):
+    ...     qml.RY(x, wires=0)
+    ...     qml.CNOT(wires=[0, 1])
+    ...     return qml.purity(wires=[0])
+    >>> bool(round(half(0.8), 12) == round(1 - np.sin(0.8) ** 2 / 2, 12))   # cos^4 + sin^4
+    True
+    """
+    return _state_quantity("purity", wires_tuple(wires))
+
+
+def vn_entropy(wires, log_base=None) -> MeasurementProcess:
+    """The von Neumann entropy ``-Tr rho log rho`` of the reduced state of ``wires``
+    (PennyLane's ``qml.vn_entropy``), natural log unless ``log_base`` is given; zero
+    eigenvalues contribute 0. Differentiable: ``dS = -Tr(log(rho) drho)``, exact, from
+    the state's Jacobian.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2))
+    ... def bell():
+    ...     qml.Hadamard(0)
+    ...     qml.CNOT(wires=[0, 1])
+    ...     return qml.vn_entropy(wires=[0], log_base=2)
+    >>> round(bell(), 12)   # one bit of entanglement
+    1.0
+    """
+    return _state_quantity("vn_entropy", wires_tuple(wires), base=log_base)
+
+
+def mutual_info(wires0, wires1, log_base=None) -> MeasurementProcess:
+    """The mutual information ``S(A) + S(B) - S(AB)`` of the subsystems ``wires0`` and
+    ``wires1`` (PennyLane's ``qml.mutual_info``), natural log unless ``log_base`` is given.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2))
+    ... def bell():
+    ...     qml.Hadamard(0)
+    ...     qml.CNOT(wires=[0, 1])
+    ...     return qml.mutual_info(wires0=[0], wires1=[1])
+    >>> bool(np.isclose(bell(), 2 * np.log(2)))
+    True
+    """
+    a, b = wires_tuple(wires0), wires_tuple(wires1)
+    if set(a) & set(b):
+        raise MeasurementError(
+            f"Subsystems for computing mutual information must not overlap; got wires0={list(a)} "
+            f"and wires1={list(b)}")
+    return _state_quantity("mutual_info", a, b, base=log_base)
 
 
 def probs(wires=None, op=None) -> MeasurementProcess:

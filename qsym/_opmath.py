@@ -50,6 +50,7 @@ from ._operations import (
     as_observable,
 )
 from ._trace import Tape, active_tape, recording
+from .templates import QFT, Template
 
 from types import SimpleNamespace as _Namespace
 
@@ -268,7 +269,8 @@ def _template_ops(obj):
 
     if not isinstance(obj, Template):
         return None
-    ops = obj.decomposition()
+    ops = obj.gates()
+    obj.release()
     for op in ops:
         _take_off_tape(op)
     return ops
@@ -849,6 +851,97 @@ def ctrl(op, control, control_values=None, work_wires=None):
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+# --- PennyLane's controlled unitary and phase estimation --------------------------------------
+class ControlledQubitUnitary(Template):
+    """PennyLane's ``qml.ControlledQubitUnitary(U, wires, control_values=None)``: the
+    unitary ``U`` (a ``2**t x 2**t`` matrix of numbers) on the last ``t`` of ``wires``,
+    controlled by the others (``control_values``: the control state, default all 1), as
+    :func:`ctrl` of a ``QubitUnitary``.
+
+    >>> op = ControlledQubitUnitary(np.array([[0, 1], [1, 0]]), wires=[0, 2, 1], control_values=[1, 0])
+    >>> op.control_wires, op.target_wires
+    ((0, 2), (1,))
+    """
+
+    def __init__(self, base, wires, control_values=None, unitary_check=False, work_wires=(),
+                 work_wire_type="borrowed", id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        U = np.asarray(base.matrix() if isinstance(base, Operation) else base)
+        if isinstance(base, Operation):
+            _take_off_tape(base)
+        if U.ndim != 2 or U.shape[0] != U.shape[1] or U.shape[0] & (U.shape[0] - 1):
+            raise GateError(f"ControlledQubitUnitary: the base must be a square 2**t matrix; got shape {U.shape}")
+        t = U.shape[0].bit_length() - 1
+        if len(self.wires) <= t:
+            raise WireError(
+                f"ControlledQubitUnitary: wires must list the control wires then the {t} "
+                f"target wire(s) of the {U.shape[0]}x{U.shape[0]} base; got {list(self.wires)}")
+        if unitary_check and not np.allclose(U @ U.conj().T, np.eye(U.shape[0]), atol=1e-8):
+            raise GateError("ControlledQubitUnitary: the base is not unitary")
+        self.control_wires, self.target_wires = self.wires[:-t], self.wires[-t:]
+        self.control_values = control_values
+        self.base_matrix = U
+        self._record()
+
+    def _build(self):
+        ctrl(_made("QubitUnitary", (), self.target_wires, (("U", self.base_matrix),)),
+             control=list(self.control_wires), control_values=self.control_values)
+
+
+class QuantumPhaseEstimation(Template):
+    """PennyLane's ``qml.QuantumPhaseEstimation(unitary, estimation_wires=...)``:
+    Hadamards on the estimation wires, ``unitary ** 2**(m-1-i)`` controlled by the
+    ``i``-th estimation wire (:func:`pow`, :func:`ctrl`), then the inverse :class:`QFT`.
+    ``unitary`` is a gate (taken off the tape, as PennyLane's), or a template.
+
+    >>> ops = QuantumPhaseEstimation(GATE_CLASSES["PauliZ"](wires=0), estimation_wires=[1, 2]).decomposition()
+    >>> [op.name for op in ops][:4]   # Z**2 is the identity; then the inverse QFT
+    ['Hadamard', 'Hadamard', 'CZ', 'SWAP']
+    """
+
+    def __init__(self, unitary, target_wires=None, estimation_wires=None, id=None):
+        if isinstance(unitary, (np.ndarray, list)) and target_wires is not None:
+            # a matrix (PennyLane accepts one with target_wires): its QubitUnitary
+            unitary = _made("QubitUnitary", (), wires_tuple(target_wires), (("U", np.asarray(unitary)),))
+        if isinstance(unitary, Operation):
+            _take_off_tape(unitary)
+            self.base_ops = [unitary]
+        else:
+            ops = _template_ops(unitary)
+            if ops is None:
+                raise GateError(f"QuantumPhaseEstimation: unitary must be a gate or a template, got {unitary!r}")
+            self.base_ops = ops
+        self.target_wires = tuple(dict.fromkeys(w for g in self.base_ops for w in g.wires))
+        if target_wires is not None and not isinstance(unitary, Operation):
+            self.target_wires = wires_tuple(target_wires)
+        self.estimation_wires, self.id = wires_tuple(estimation_wires), id
+        if set(self.target_wires) & set(self.estimation_wires):
+            raise WireError("The target wires and estimation wires must not overlap.")
+        self.wires = self.target_wires + self.estimation_wires
+        self._record()
+
+    def _build(self):
+        est = self.estimation_wires
+        for w in est:
+            GATE_CLASSES["Hadamard"](wires=w)
+        m = len(est)
+        for i, w in enumerate(est):
+            for g in self.base_ops:
+                powered = pow(_copy(g), 2 ** (m - 1 - i)) if len(self.base_ops) == 1 else None
+                if powered is None:  # a template: its gates 2**k times
+                    for _ in range(2 ** (m - 1 - i)):
+                        ctrl(_copy(g), control=w)
+                    continue
+                for p in (powered if isinstance(powered, list) else [powered]):
+                    ctrl(p, control=w)
+        adjoint(QFT(wires=est))
+
+
+def _copy(op: Operation) -> Operation:
+    """A fresh copy of a gate, recorded where it is made (ctrl and pow take it off)."""
+    return type(op)(*op.params, wires=list(op.wires), **dict(op.hyper))
 
 
 def _ops_namespace():

@@ -1305,8 +1305,9 @@ class QNode:
             values = jacs = [None] * len(entry.post)
         else:
             values, jacs = measurements(entry.post, *self._rows_jacobian(entry, xs, ds))
-        values = executors.with_state(entry, values, executors.state(entry, x, d))
-        return values, executors.with_state(entry, jacs, dpsi)
+        psi = executors.state(entry, x, d)
+        values = executors.with_state(entry, values, psi)
+        return values, executors.with_state(entry, jacs, psi, dpsi)
 
     # --- flat forms, for the autograd primitives (qsym.autodiff) ------------------------
     def flat_values(self, args, kwargs, diff):
@@ -1724,8 +1725,9 @@ class grad(_Derivative):
                 return self._hybrid(autodiff.grad, args, kwargs)
             if not blocks:
                 return self._nothing(args, kwargs)
+            reduce = entry.circuit.measurements[0].reduce
             if (entry.circuit.output != "scalar" or entry.post[0][3] != () or entry.broadcast
-                    or entry.has_state):
+                    or (entry.has_state and reduce[:1] in ((), ("density_matrix",)))):
                 what = ', '.join(m.kind for m in entry.circuit.measurements)
                 if entry.broadcast:
                     what += f" for a batch of {entry.size} parameter sets"

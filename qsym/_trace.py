@@ -749,7 +749,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
         if getattr(m, "refusal", None):  # a measurement qsym does not compute in a circuit
             raise MeasurementError(m.refusal)
         if m.kind == "state":
-            measurements.append(Measurement("state"))
+            measurements.append(Measurement("state", reduce=_reduce(m, wire_index)))
             continue
         if m.kind == "probs" or (m.kind in ("sample", "counts") and m.obs is None):
             on = device_wires if m.wires is None else m.wires
@@ -843,6 +843,16 @@ def rerunnable(fn):
 
     run.random_state = state
     return run
+
+
+def _reduce(m, wire_index) -> tuple:
+    """A state measurement's reduction (``m.reduce``: name, wire labels..., base) with its
+    wires as device indices (:attr:`qsym._ir.Measurement.reduce`)."""
+    spec = getattr(m, "reduce", ())
+    if not spec:
+        return ()
+    return tuple(tuple(wire_index(w, spec[0]) for w in part) if isinstance(part, tuple) else part
+                 for part in spec)
 
 
 def _close(a: float, b: float) -> bool:

@@ -3,9 +3,8 @@ names the missing feature (rather than an ``AttributeError`` on ``qml``).
 
 - mid-circuit measurements and classical control: ``qml.measure``, ``qml.cond``
   (:class:`qsym.errors.MeasurementError`);
-- noise channels (``qml.DepolarizingChannel``, ``qml.AmplitudeDamping``, ...) and
-  ``qml.density_matrix``: they need mixed states, which qsym does not simulate
-  (:class:`qsym.errors.GateError`, :class:`qsym.errors.MeasurementError`).
+- noise channels (``qml.DepolarizingChannel``, ``qml.AmplitudeDamping``, ...): they need
+  mixed states, which qsym does not simulate (:class:`qsym.errors.GateError`).
 
 >>> import qsym as qml
 >>> try:
@@ -57,28 +56,6 @@ def cond(condition, true_fn=None, false_fn=None, elifs=()):
     )
 
 
-def density_matrix(wires=None):
-    """The reduced density matrix (PennyLane's ``qml.density_matrix``): a
-    ``DensityMatrixMP`` that a circuit or tape cannot measure (qsym simulates state
-    vectors): running one raises :class:`~qsym.errors.MeasurementError`; its
-    ``process_state`` reduces a state you return with ``qml.state()``.
-
-    >>> import qsym as qml
-    >>> m = qml.density_matrix(wires=0)
-    >>> try:
-    ...     qml.QNode(lambda: m, qml.device("default.qubit", wires=1))()
-    ... except qml.MeasurementError as exc:
-    ...     print(str(exc)[:50])
-    qml.density_matrix is not supported in a circuit:
-    """
-    from ._operations import MP_CLASSES
-    from .wires import Wires
-
-    if wires is None:
-        raise MeasurementError("qml.density_matrix(wires=...): give the wires to keep")
-    return MP_CLASSES["density_matrix"](wires=list(Wires(wires)))
-
-
 CHANNELS = ("AmplitudeDamping", "GeneralizedAmplitudeDamping", "PhaseDamping",
             "DepolarizingChannel", "BitFlip", "PhaseFlip", "ResetError", "PauliError",
             "ThermalRelaxationError", "QubitChannel", "KrausChannel")
@@ -97,7 +74,7 @@ def _channel(name):
 
 globals().update({name: _channel(name) for name in CHANNELS})
 
-__all__ = ["measure", "cond", "density_matrix", *CHANNELS]
+__all__ = ["measure", "cond", *CHANNELS]
 
 # PennyLane names of namespaces and transforms qsym does not provide: ``qml.<name>`` raises
 # an AttributeError that names the feature (``hasattr(qml, name)`` is False, as it should
@@ -142,9 +119,6 @@ NAMESPACES = {
     "batch_params": "PennyLane's qml.batch_params: pass a 1-D array of angles to a gate "
                     "(broadcasting)",
     "cut_circuit": "PennyLane's circuit cutting (qml.cut_circuit)",
-    "vn_entropy": "PennyLane's qml.vn_entropy measurement",
-    "mutual_info": "PennyLane's qml.mutual_info measurement",
-    "purity": "PennyLane's qml.purity measurement",
     "classical_shadow": "PennyLane's qml.classical_shadow measurement",
     "shadow_expval": "PennyLane's qml.shadow_expval measurement",
 }

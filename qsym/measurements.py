@@ -14,6 +14,9 @@ from ._operations import (
     CountsMP,
     DensityMatrixMP,
     ExpectationMP,
+    MutualInfoMP,
+    PurityMP,
+    VnEntropyMP,
     MeasurementProcess,
     ProbabilityMP,
     SampleMeasurement,
@@ -29,7 +32,7 @@ from ._operations import (
     var,
 )
 from ._shots import ShotCopies, Shots
-from ._unsupported import density_matrix
+from ._operations import density_matrix, mutual_info, purity, vn_entropy
 from .errors import MeasurementError
 
 import sys as _sys
@@ -70,9 +73,6 @@ def _refused(name: str, what: str, base=MeasurementProcess) -> type:
 ClassicalShadowMP = _refused("ClassicalShadowMP", "classical shadows", MeasurementTransform)
 ShadowExpvalMP = _refused("ShadowExpvalMP", "expectation values from classical shadows",
                           MeasurementTransform)
-MutualInfoMP = _refused("MutualInfoMP", "mutual information")
-PurityMP = _refused("PurityMP", "purity")
-VnEntropyMP = _refused("VnEntropyMP", "von Neumann entropy")
 
-__all__ += ["density_matrix", "MeasurementTransform", "ClassicalShadowMP", "ShadowExpvalMP", "MutualInfoMP",
+__all__ += ["density_matrix", "purity", "vn_entropy", "mutual_info", "MeasurementTransform", "ClassicalShadowMP", "ShadowExpvalMP", "MutualInfoMP",
             "PurityMP", "VnEntropyMP", "DensityMatrixMP"]

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from types import SimpleNamespace
 from math import sqrt
 from typing import Any
 
@@ -435,3 +436,351 @@ class SPSAOptimizer:
         self.k += 1
         forward = objective_fn(*args, **kwargs)
         return (new[0] if len(new) == 1 else new), forward
+
+
+# --- Rotosolve: coordinate-wise exact minimization of trigonometric univariate restrictions ---
+def _trig_fit(values, shifts, freqs):
+    """Coefficients ``(a0, a_k, b_k)`` of ``a0 + sum_k a_k cos(w_k s) + b_k sin(w_k s)``
+    through the ``2R+1`` points ``(shifts, values)`` (a linear solve: exact for a function
+    with these frequencies, PennyLane's ``qml.fourier.reconstruct``)."""
+    s = np.asarray(shifts, dtype=float)[:, None]
+    w = np.asarray(freqs, dtype=float)[None, :]
+    A = np.hstack([np.ones_like(s), np.cos(w * s), np.sin(w * s)])
+    return np.linalg.solve(A, np.asarray(values, dtype=float))
+
+
+def _trig_eval(coef, freqs, s):
+    R = len(freqs)
+    s = np.asarray(s, dtype=float)[..., None]
+    w = np.asarray(freqs, dtype=float)
+    return coef[0] + (np.cos(w * s) @ coef[1 : R + 1]) + (np.sin(w * s) @ coef[R + 1 :])
+
+
+def _golden(fun, lo, hi, tol=1e-12):
+    """The minimum of a unimodal ``fun`` on ``[lo, hi]`` (golden-section search)."""
+    g = (np.sqrt(5) - 1) / 2
+    a, b = lo, hi
+    c, d = b - g * (b - a), a + g * (b - a)
+    fc, fd = fun(c), fun(d)
+    while b - a > tol:
+        if fc < fd:
+            b, d, fd = d, c, fc
+            c = b - g * (b - a)
+            fc = fun(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + g * (b - a)
+            fd = fun(d)
+    x = (a + b) / 2
+    return x, fun(x)
+
+
+def brute_minimize(fun, num_steps=4, bounds=None, Ns=100):
+    """PennyLane's ``"brute"`` substep: a grid of ``Ns`` points over ``bounds``, narrowed
+    ``num_steps`` times around the best point (width divided by ``Ns``), each grid minimum
+    polished by a golden-section search between its neighbours (scipy's ``brute`` polishes
+    with ``fmin``; qsym does not depend on scipy). Returns ``(x_min, y_min)``.
+
+    >>> x, y = brute_minimize(lambda x: (x - 0.3) ** 2, bounds=((-1.0, 1.0),))
+    >>> round(float(x), 8), round(float(y), 12)
+    (0.3, 0.0)
+    """
+    lo, hi = bounds[0]
+    width, center = hi - lo, (hi + lo) / 2
+    y_min = None
+    for _ in range(num_steps):
+        grid = np.clip(np.linspace(center - width / 2, center + width / 2, Ns), lo, hi)
+        vals = np.array([float(fun(v)) for v in grid])
+        i = int(np.argmin(vals))
+        step = grid[1] - grid[0]
+        center, y_min = _golden(lambda v: float(fun(v)), max(grid[i] - step, lo),
+                                min(grid[i] + step, hi))  # within the bounds
+        if vals[i] < y_min:
+            center, y_min = grid[i], vals[i]
+        width /= Ns
+    return center, y_min
+
+
+def _grid_global_minimum(fun, bounds=None, n=None, **_ignored):
+    """``"shgo"`` without scipy: the global minimum of a one-dimensional function on
+    ``bounds`` by :func:`brute_minimize` (a 200-point grid narrowed 4 times, polished);
+    scipy's shgo options other than ``bounds`` do not apply."""
+    return brute_minimize(fun, num_steps=4, bounds=bounds, Ns=200)
+
+
+class RotosolveOptimizer:
+    """PennyLane's ``qml.RotosolveOptimizer(substep_optimizer="brute", substep_kwargs=None)``:
+    each step minimizes the objective exactly along one trainable entry at a time (the
+    others fixed), using that the objective restricted to one parameter is a trigonometric
+    polynomial. ``nums_frequency`` (``{arg_name: {index: R}}``, integer frequencies
+    ``1..R``) or ``spectra`` (``{arg_name: {index: [frequencies]}}``) must say which, for
+    every trainable entry (PennyLane's rule).
+
+    One frequency: the closed-form minimum from 3 evaluations (``min_analytic``). More:
+    the restriction is reconstructed from ``2R+1`` evaluations (a linear solve) and its
+    minimum found by the substep optimizer: ``"brute"`` (:func:`brute_minimize`, the
+    default, ``num_steps=4``, ``Ns=100``), ``"shgo"`` (scipy's global optimizer in
+    PennyLane; qsym does not depend on scipy and finds the same global minimum on the
+    bounds by a finer grid search) or a function ``(fun, **substep_kwargs) -> (x, y)``
+    (``y`` may be None). ``step`` returns the new arguments (one alone, several as a list);
+    ``full_output=True`` also the objective after each substep.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> opt = qml.RotosolveOptimizer()
+    >>> x = np.array([0.2, -0.3], requires_grad=True)
+    >>> cost = lambda x: -np.cos(x[0] + 0.12) + np.sin(x[1] - 2.01)
+    >>> new = opt.step(cost, x, nums_frequency={"x": {(0,): 1, (1,): 1}})
+    >>> np.allclose(new, [-0.12, -np.pi / 2 + 2.01])
+    True
+    """
+
+    def __init__(self, substep_optimizer="brute", substep_kwargs=None):
+        self.substep_kwargs = {} if substep_kwargs is None else dict(substep_kwargs)
+        if substep_optimizer == "brute":
+            self.substep_optimizer = brute_minimize
+            self.substep_kwargs.setdefault("num_steps", 4)
+            self.substep_kwargs.setdefault("Ns", 100)
+        elif substep_optimizer == "shgo":
+            # scipy's global optimizer in PennyLane; qsym (no scipy) finds the same global
+            # minimum of the one-dimensional reconstruction on the bounds by its grid search
+            self.substep_optimizer = _grid_global_minimum
+        elif callable(substep_optimizer):
+            self.substep_optimizer = substep_optimizer
+        else:
+            raise DifferentiationError(
+                f"RotosolveOptimizer: substep_optimizer must be 'brute' or a function, got "
+                f"{substep_optimizer!r}")
+
+    @staticmethod
+    def min_analytic(objective_fn, freq, f0):
+        """The minimum of ``a + b cos(freq x + c)`` from its values at ``0`` (``f0``, or
+        computed when None) and ``±pi / (2 freq)``: ``(x_min, y_min)``, PennyLane's formula.
+
+        >>> x, y = RotosolveOptimizer.min_analytic(lambda x: np.cos(x - 1.0), 1.0, None)
+        >>> round(float(x), 12), round(float(y), 12)
+        (-2.14159265359, -1.0)
+        """
+        if f0 is None:
+            f0 = objective_fn(0.0)
+        shift = 0.5 * np.pi / freq
+        fp, fm = objective_fn(shift), objective_fn(-shift)
+        C = 0.5 * (fp + fm)
+        B = np.arctan2(2 * f0 - fp - fm, fp - fm)
+        x_min = -shift - B / freq
+        A = np.sqrt((f0 - C) ** 2 + 0.25 * (fp - fm) ** 2)
+        if x_min <= -2 * shift:
+            x_min = x_min + 4 * shift
+        return x_min, -A + C
+
+    def step_and_cost(self, objective_fn, *args, nums_frequency=None, spectra=None,
+                      shifts=None, full_output=False, **kwargs):
+        """One Rotosolve step over every trainable entry; also the objective before it (and,
+        with ``full_output``, after each substep)."""
+        names = _argument_names(objective_fn, len(args))
+        nums_frequency, spectra = nums_frequency or {}, spectra or {}
+        trainable = [requires_grad(a) for a in args]
+        if not any(trainable):
+            raise DifferentiationError(
+                "Found no parameters to optimize. The parameters to optimize have to be "
+                "marked as trainable.")
+        args = list(args)
+        for a, name, t in zip(args, names, trainable):
+            if t:
+                for idx in (np.ndindex(np.shape(a)) if np.ndim(a) else [()]):
+                    if idx not in nums_frequency.get(name, {}) and idx not in spectra.get(name, {}):
+                        raise DifferentiationError(
+                            "Neither the number of frequencies nor the frequency spectrum was "
+                            f"provided for the entry {idx} of argument {name}.")
+        f0 = objective_fn(*args, **kwargs)
+        first, ys = True, []
+        for k, (name, t) in enumerate(zip(names, trainable)):
+            if not t:
+                continue
+            for idx in (np.ndindex(np.shape(args[k])) if np.ndim(args[k]) else [()]):
+                args[k], y = self._substep(objective_fn, args, kwargs, k, idx,
+                                           nums_frequency.get(name, {}).get(idx),
+                                           spectra.get(name, {}).get(idx), shifts,
+                                           f0 if first else None)
+                first = False
+                ys.append(y)
+        out = args[0] if len(args) == 1 else args
+        return (out, f0, ys) if full_output else (out, f0)
+
+    def _substep(self, objective_fn, args, kwargs, k, idx, num_freq, spectrum, shifts, f0):
+        """Minimize along entry ``idx`` of argument ``k``: ``(new argument, y_min)``."""
+        arg = args[k]
+
+        def along(x):  # the objective with entry idx moved by x
+            moved = _moved(arg, idx, x)
+            return objective_fn(*args[:k], moved, *args[k + 1:], **kwargs)
+
+        freqs = (np.arange(1, num_freq + 1, dtype=float) if spectrum is None
+                 else np.array(sorted({float(w) for w in np.ravel(spectrum) if w > 0})))
+        if len(freqs) == 1:
+            x, y = self.min_analytic(along, freqs[0], f0)
+            return _moved(arg, idx, x), y
+        R = len(freqs)
+        s = (np.asarray(shifts, dtype=float) if shifts is not None
+             else 2 * np.pi * np.arange(-R, R + 1) / (2 * R + 1) / freqs.min())
+        vals = [f0 if (f0 is not None and v == 0) else along(v) for v in s]
+        coef = _trig_fit([float(v) for v in vals], s, freqs)
+        x0 = float(np.asarray(arg)[idx])
+        recon = lambda x: float(_trig_eval(coef, freqs, np.asarray(x, dtype=float).reshape(()) - x0))  # noqa: E731
+        opts = dict(self.substep_kwargs)
+        if "bounds" not in opts:
+            half = np.pi / freqs.min()
+            opts["bounds"] = ((-half, half),)
+        x, y = self.substep_optimizer(recon, **opts)
+        x = float(np.asarray(x).reshape(-1)[0])
+        if y is None:
+            y = recon(x)
+        return _moved(arg, idx, x - x0), y
+
+    def step(self, objective_fn, *args, nums_frequency=None, spectra=None, shifts=None,
+             full_output=False, **kwargs):
+        """One Rotosolve step: the new arguments (and, with ``full_output``, the objective
+        after each substep)."""
+        new, _, *ys = self.step_and_cost(objective_fn, *args, nums_frequency=nums_frequency,
+                                         spectra=spectra, shifts=shifts,
+                                         full_output=full_output, **kwargs)
+        return (new, ys[0]) if full_output else new
+
+
+def _argument_names(objective_fn, n: int) -> list:
+    """The names of the objective's first ``n`` positional parameters (a QNode's function's)."""
+    import inspect
+
+    fn = getattr(objective_fn, "func", objective_fn)
+    try:
+        names = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        names = []
+    return (names + [f"arg{i}" for i in range(len(names), n)])[:n]
+
+
+def _moved(arg, idx, x):
+    """``arg`` with entry ``idx`` increased by ``x`` (a new array; ``arg + x`` for a 0-d)."""
+    if not np.ndim(arg):
+        return arg + x
+    shift = np.zeros(np.shape(arg))
+    shift[idx] = x
+    return arg + shift
+
+
+class RotoselectOptimizer:
+    """PennyLane's ``qml.RotoselectOptimizer(possible_generators=None)``: per parameter, in
+    turn, each candidate rotation (default ``qml.RX``, ``qml.RY``, ``qml.RZ``) with its
+    closed-form best angle (Rotosolve for one frequency), the best kept.
+    ``objective_fn(x, generators, **kwargs)`` applies ``generators[i](x[i], ...)``;
+    ``step`` returns ``(x, generators)``, ``step_and_cost`` also the objective at the old
+    ones. Each new choice of generators is a new circuit: qsym traces and compiles it once.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def circuit(x, generators):
+    ...     generators[0](x[0], wires=0)
+    ...     return qml.expval(qml.PauliX(0))
+    >>> x, gens = qml.RotoselectOptimizer().step(circuit, np.array([0.3]), [qml.RX])
+    >>> gens[0].__name__, round(float(circuit(x, gens)), 9)
+    ('RY', -1.0)
+    """
+
+    def __init__(self, possible_generators=None):
+        if possible_generators is None:
+            from ._operations import GATE_CLASSES
+
+            possible_generators = [GATE_CLASSES["RX"], GATE_CLASSES["RY"], GATE_CLASSES["RZ"]]
+        self.possible_generators = possible_generators
+
+    def step_and_cost(self, objective_fn, x, generators, **kwargs):
+        """One step and the objective at the arguments before it."""
+        x_new, generators_new = self.step(objective_fn, x, list(generators), **kwargs)
+        return x_new, generators_new, objective_fn(x, generators, **kwargs)
+
+    def step(self, objective_fn, x, generators, **kwargs):
+        """One Rotoselect step: ``(new x, new generators)``."""
+        flat = np.fromiter(flatten_nested(x), dtype=float)
+        if len(flat) != len(generators):
+            raise DifferentiationError(
+                f"Number of parameters {x} must be equal to the number of generators.")
+        generators = list(generators)
+
+        def cost(v, gens):
+            return objective_fn(unflatten_like(v, x), generators=gens, **kwargs)
+
+        for d in range(len(flat)):
+            best_x, best_gen, best = flat[d], generators[d], cost(flat, generators)
+            for gen in self.possible_generators:
+                generators[d] = gen
+                flat = self._rotosolve(cost, flat, generators, d)
+                value = cost(flat, generators)
+                if value <= best:
+                    best_x, best_gen, best = flat[d], gen, value
+            flat[d], generators[d] = best_x, best_gen
+        return unflatten_like(flat, x), generators
+
+    @staticmethod
+    def _rotosolve(cost, x, generators, d):
+        """``x`` with entry ``d`` at its best angle for these generators (PennyLane's)."""
+        values = []
+        for theta in (0.0, np.pi / 2, -np.pi / 2):
+            x[d] = theta
+            values.append(float(cost(x, generators)))
+        h0, hp, hm = values
+        x[d] = -np.pi / 2 - np.arctan2(2 * h0 - hp - hm, hp - hm)
+        if x[d] <= -np.pi:
+            x[d] += 2 * np.pi
+        return x
+
+
+def flatten_nested(x):
+    """The numbers of an arbitrarily nested structure (arrays, lists, tuples) in
+    depth-first order (PennyLane's ``qml.optimize.qng._flatten_np``).
+
+    >>> list(flatten_nested([np.array([[1, 2]]), (3, [4])]))
+    [np.int64(1), np.int64(2), 3, 4]
+    """
+    from collections.abc import Iterable
+
+    if isinstance(x, np.ndarray):
+        yield from x.flat
+    elif isinstance(x, Iterable) and not isinstance(x, (str, bytes)):
+        for item in x:
+            yield from flatten_nested(item)
+    else:
+        yield x
+
+
+def unflatten_like(flat, model):
+    """``flat`` shaped as the nested ``model`` (PennyLane's ``_unflatten_np``): arrays
+    take their size of entries, numbers one; more entries than the model is an error.
+
+    >>> unflatten_like([1.0, 2.0, 3.0], [np.zeros(2), 0.0])
+    [array([1., 2.]), np.float64(3.0)]
+    """
+    import numbers
+
+    def take(flat, model):
+        if isinstance(model, (numbers.Number, str)):
+            return flat[0], flat[1:]
+        if isinstance(model, np.ndarray):
+            return np.asarray(flat)[: model.size].reshape(model.shape), flat[model.size:]
+        out = []
+        for m in model:
+            v, flat = take(flat, m)
+            out.append(v)
+        return out, flat
+
+    res, tail = take(np.asarray(flat), model)
+    if len(tail):
+        raise DifferentiationError("Flattened iterable has more elements than the model.")
+    return res
+
+
+# PennyLane's ``from pennylane.optimize.qng import _flatten_np, _unflatten_np`` (its tests
+# and some user code import these helpers)
+qng = SimpleNamespace(_flatten_np=flatten_nested, _unflatten_np=unflatten_like)
+
+__all__ += ["RotosolveOptimizer", "RotoselectOptimizer"]

@@ -25,6 +25,7 @@ import itertools
 import numbers
 import sys
 import types
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -33,6 +34,7 @@ import sympy as sp
 from .errors import DifferentiationError, GateError, WireError
 from ._operations import GATE_CLASSES, Operation, wires_tuple
 from ._trace import Tape, active_tape, add_check, recording, unwrap
+from .wires import Wires
 
 
 def _unwrapped(x):
@@ -69,6 +71,9 @@ def _gate(name, *params, wires, **hyper) -> Operation:
     return GATE_CLASSES[name](*params, wires=wires, **hyper)
 
 
+_BUILDING: list = []  # the templates being built, innermost last (one thread traces at a time)
+
+
 class Template:
     """Base class: ``__init__`` checks the arguments and records :meth:`_build`'s gates on
     the active tape (if any); :meth:`decomposition` returns them."""
@@ -76,24 +81,68 @@ class Template:
     _box = None  # a label: qml.draw shows the gates as one box with it, as PennyLane does
 
     def _record(self):
+        if not isinstance(self.wires, Wires):  # PennyLane's Wires (a tuple of labels)
+            self.wires = Wires(self.wires)
         tape = Tape()
-        with recording(tape):
-            self._build()
+        self._children = []  # (start, length, template): templates this one applies
+        _BUILDING.append(self)
+        try:
+            with recording(tape):
+                self._build()
+        finally:
+            _BUILDING.pop()
         self._ops = list(tape.items)
         if self._box is not None:
             for op in self._ops:
                 op._draw_group = (id(self), self._box, self.wires)
         outer = active_tape()
         if outer is not None:
+            start = len(outer.items)
             for op in self._ops:
                 outer.append(op)
+            if _BUILDING:  # applied by another template: one entry of its decomposition
+                _BUILDING[-1]._children.append((start, len(self._ops), self))
 
     def _build(self):  # pragma: no cover - every template defines it
         raise NotImplementedError
 
-    def decomposition(self) -> list:
-        """The gates this template applies, in order."""
+    def release(self) -> None:
+        """Taken off the tape by an operation on it (``qml.adjoint``, ``qml.ctrl``): no
+        longer an entry of the decomposition of the template applying it."""
+        if _BUILDING:
+            kids = _BUILDING[-1]._children
+            kids[:] = [c for c in kids if c[2] is not self]
+
+    _params: tuple = ()  # the attributes that are PennyLane's parameters (op.data), in order
+
+    @property
+    def parameters(self) -> list:
+        """PennyLane's ``op.parameters``: the template's trainable data (weights, angle,
+        state), in PennyLane's order.
+
+        >>> FermionicSingleExcitation(0.5, wires=[0, 1]).parameters
+        [0.5]
+        """
+        return [getattr(self, name) for name in self._params]
+
+    @property
+    def data(self) -> tuple:
+        """PennyLane's ``op.data``: :attr:`parameters` as a tuple."""
+        return tuple(self.parameters)
+
+    def gates(self) -> list:
+        """The gates this template applies, in order (templates it applies opened up)."""
         return list(self._ops)
+
+    def decomposition(self) -> list:
+        """PennyLane's decomposition: the gates this template applies, in order, with a
+        template it applies (``BasisEmbedding`` in ``GateFabric``, ...) as one entry."""
+        out, i = [], 0
+        for start, n, child in sorted(self._children, key=lambda c: c[0]):
+            out.extend(self._ops[i:start])
+            out.append(child)
+            i = start + n
+        return out + self._ops[i:]
 
     @property
     def name(self) -> str:
@@ -640,6 +689,8 @@ class BasisState(Template):
 
     _box = "|Ψ⟩"
 
+    _params = ("state",)
+
     def __init__(self, state, wires, id=None):
         self.wires = wires_tuple(wires)
         self.id = id
@@ -1185,6 +1236,829 @@ class ApproxTimeEvolution(Template):
                 _gate("PauliRot", 2 * self.time * c / self.n, pauli_word=letters, wires=list(ws))
 
 
+# --- layers and subroutines added for issue #18 ---------------------------------------------
+def _weights(x, what: str, shape=None, ndim=None) -> np.ndarray:
+    """Template weights as an array, checked against an expected ``shape`` or ``ndim``
+    (PennyLane's messages, a :class:`GateError`, which is a ``ValueError`` as PennyLane's)."""
+    w = _array(x, what)
+    if ndim is not None and w.ndim not in ((ndim,) if isinstance(ndim, int) else ndim):
+        raise GateError(f"{what}: Weights tensor must be {ndim}-dimensional; got shape {w.shape}")
+    if shape is not None and tuple(w.shape) != tuple(shape):
+        raise GateError(f"{what}: Weights tensor must be of shape {tuple(shape)}; got {w.shape}.")
+    return w
+
+
+class Barrier(Template):
+    """PennyLane's ``qml.Barrier(wires)``: a marker that applies nothing (it only stops
+    PennyLane's compilers from moving gates across it; qsym's results are the same).
+
+    >>> Barrier(wires=[0, 1]).decomposition()
+    []
+    """
+
+    def __init__(self, wires=(), only_visual=False, id=None):
+        self.wires, self.only_visual, self.id = wires_tuple(wires), bool(only_visual), id
+        self._record()
+
+    def _build(self):
+        pass
+
+
+class Permute(Template):
+    """PennyLane's ``qml.Permute(permutation, wires)``: moves the state of ``wires[i]`` to
+    where ``permutation[i]`` names, as PennyLane's SWAPs.
+
+    >>> Permute([2, 0, 1], wires=[0, 1, 2]).decomposition()
+    [SWAP(wires=[0, 2]), SWAP(wires=[1, 2])]
+    """
+
+    def __init__(self, permutation, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        perm = wires_tuple(permutation)
+        if len(perm) <= 1 or len(self.wires) <= 1:
+            raise WireError("Permutations must involve at least 2 qubits.")
+        if len(perm) != len(self.wires):
+            raise WireError("Permutation must specify outcome of all wires.")
+        if len(set(perm)) != len(perm):
+            raise WireError("Values in a permutation must all be unique.")
+        for label in perm:
+            if label not in self.wires:
+                raise WireError(f"Cannot permute wire {label} not present in wire set.")
+        self.permutation = perm
+        self._record()
+
+    def _build(self):
+        order = list(self.wires)
+        for here, label in enumerate(self.permutation):
+            if order[here] != label:
+                there = order.index(label)
+                _gate("SWAP", wires=[self.wires[here], self.wires[there]])
+                order[here], order[there] = order[there], order[here]
+
+
+class RandomLayers(Template):
+    """PennyLane's ``qml.RandomLayers(weights, wires, ratio_imprim=0.3, imprimitive=CNOT,
+    rotations=(RX, RY, RZ), seed=42)``: per layer, each weight goes to a rotation drawn at
+    random on a random wire, with CNOTs between random wires in between (probability
+    ``ratio_imprim``). The architecture is drawn with NumPy's ``default_rng(seed)`` exactly
+    as PennyLane draws it, so the same seed gives PennyLane's circuit. ``seed=None`` draws
+    a new architecture at each trace: qsym traces once, so pass a seed (or a
+    ``static_argnames`` seed).
+
+    >>> RandomLayers([[0.1, -2.1, 1.4]], wires=["a", "b"], ratio_imprim=0.3,
+    ...              rotations=[GATE_CLASSES["RY"], GATE_CLASSES["RX"]]).decomposition()
+    [RX(0.1, wires=['a']), RY(-2.1, wires=['b']), CNOT(wires=['a', 'b']), RX(1.4, wires=['b'])]
+    >>> RandomLayers.shape(n_layers=2, n_rotations=3)
+    (2, 3)
+    """
+
+    _params = ("weights",)
+
+    def __init__(self, weights, wires, ratio_imprim=0.3, imprimitive=None, rotations=None,
+                 seed=42, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        self.weights = _weights(weights, "RandomLayers", ndim=2)
+        self.ratio_imprim, self.seed = ratio_imprim, seed
+        self.imprimitive = _gate_class(imprimitive or "CNOT", "RandomLayers imprimitive")
+        self.rotations = tuple(_gate_class(r, "RandomLayers rotations")
+                               for r in (rotations or ("RX", "RY", "RZ")))
+        self._record()
+
+    def _build(self):
+        rng = np.random.default_rng(self.seed)
+        w, n = self.weights, len(self.wires)
+        for layer in range(w.shape[0]):
+            i = 0
+            while i < w.shape[1]:
+                if rng.random() > self.ratio_imprim:
+                    gate = self.rotations[rng.choice(len(self.rotations))]
+                    wire = self.wires[rng.choice(n, size=1, replace=False)[0]]
+                    gate(w[layer][i], wires=wire)
+                    i += 1
+                elif n > 1:
+                    pair = rng.choice(n, size=2, replace=False)
+                    self.imprimitive(wires=[self.wires[int(k)] for k in pair])
+
+    @staticmethod
+    def shape(n_layers, n_rotations):
+        """The shape of the weights: ``(n_layers, n_rotations)``."""
+        return n_layers, n_rotations
+
+
+def _gate_class(g, what: str):
+    """A gate class given as a class (``qml.RX``) or a name (``"RX"``)."""
+    cls = GATE_CLASSES.get(g) if isinstance(g, str) else GATE_CLASSES.get(getattr(g, "__name__", None))
+    if cls is None:
+        raise GateError(f"{what}: {g!r} is not a qsym gate class such as qml.RX or qml.CNOT")
+    return cls
+
+
+def pauli_words_gray(n: int):
+    """The Pauli words on ``n`` wires but the identity, in PennyLane's ``ArbitraryUnitary``
+    order (a 4-ary Gray code: consecutive words differ in one letter).
+
+    >>> list(pauli_words_gray(1))
+    ['X', 'Y', 'Z']
+    """
+    for i in range(1, 4**n):
+        digits = [(i // 4**j) % 4 for j in range(n)]
+        code, shift = [0] * n, 0
+        for j in reversed(range(n)):
+            code[j] = (digits[j] + shift) % 4
+            shift += 4 - code[j]
+        yield "".join("IXYZ"[c] for c in code)
+
+
+class ArbitraryUnitary(Template):
+    """PennyLane's ``qml.ArbitraryUnitary(weights, wires)``: ``PauliRot(weights[i], word_i)``
+    over every Pauli word but the identity (``4**n - 1`` of them, Gray-code order).
+
+    >>> ArbitraryUnitary.shape(1), [op.hyper for op in ArbitraryUnitary([0.1, 0.2, 0.3], wires=0).decomposition()][:1]
+    ((3,), [(('pauli_word', 'X'),)])
+    """
+
+    _params = ("weights",)
+
+    def __init__(self, weights, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        dim = 4 ** len(self.wires) - 1
+        w = _array(weights, "ArbitraryUnitary weights")
+        if w.ndim not in (1, 2) or w.shape[-1] != dim:
+            raise GateError(f"Weights tensor must be of shape {(dim,)} or (batch_dim, {dim}); got {w.shape}.")
+        self.weights = w
+        self._record()
+
+    def _build(self):
+        for i, word in enumerate(pauli_words_gray(len(self.wires))):
+            _gate("PauliRot", self.weights[..., i], pauli_word=word, wires=list(self.wires))
+
+    @staticmethod
+    def shape(n_wires):
+        """The shape of the weights: ``(4**n_wires - 1,)``."""
+        return (4**n_wires - 1,)
+
+
+@functools.lru_cache
+def state_preparation_words(n: int) -> tuple:
+    """PennyLane's ``ArbitraryStatePreparation`` Pauli words on ``n`` wires
+    (``2**(n+1) - 2`` of them).
+
+    >>> state_preparation_words(2)
+    ('XI', 'YI', 'IX', 'IY', 'XX', 'XY')
+    """
+    if n == 1:
+        return ("X", "Y")
+    sub = state_preparation_words(n - 1)
+    ident = "I" * (n - 1)
+    return ("X" + ident, "Y" + ident, *("I" + w for w in sub), *("X" + w for w in sub))
+
+
+class ArbitraryStatePreparation(Template):
+    """PennyLane's ``qml.ArbitraryStatePreparation(weights, wires)``: ``PauliRot`` gates
+    over :func:`state_preparation_words`, one weight each.
+
+    >>> ArbitraryStatePreparation.shape(2)
+    (6,)
+    """
+
+    _params = ("weights",)
+
+    def __init__(self, weights, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        n = len(self.wires)
+        self.weights = _weights(weights, "ArbitraryStatePreparation", shape=(2 ** (n + 1) - 2,))
+        self._record()
+
+    def _build(self):
+        for i, word in enumerate(state_preparation_words(len(self.wires))):
+            _gate("PauliRot", self.weights[i], pauli_word=word, wires=list(self.wires))
+
+    @staticmethod
+    def shape(n_wires):
+        """The shape of the weights: ``(2**(n_wires + 1) - 2,)``."""
+        return (2 ** (n_wires + 1) - 2,)
+
+
+def _init_bits(state, n: int, what: str, name="init_state") -> tuple:
+    """A basis state given to a chemistry template: one 0/1 integer per wire."""
+    arr = np.asarray(unwrap(state))
+    if arr.shape != (n,):
+        raise GateError(f"{what}: Expected length of '{name}' to match number of wires ({n}).")
+    if arr.dtype.kind not in "iu":
+        raise GateError(f"{what}: Elements of '{name}' must be integers; got {arr.dtype}")
+    return tuple(int(b) for b in arr)
+
+
+def fermionic_single_gates(weight, wires) -> None:
+    """PennyLane's ``FermionicSingleExcitation(weight, wires)`` decomposition: the
+    Jordan-Wigner single excitation from ``wires[0]`` to ``wires[-1]`` (CNOT ladders
+    around ``RZ(±weight/2)`` in the XY and YX bases)."""
+    r, p = wires[0], wires[-1]
+    ladder = [list(wires[i : i + 2]) for i in range(len(wires) - 1)]
+    for first, second, sign in (("Y", "X", 1), ("X", "Y", -1)):
+        _basis_in(first, r)
+        _basis_in(second, p)
+        for cw in ladder:
+            _gate("CNOT", wires=cw)
+        _gate("RZ", sign * weight / 2, wires=p)
+        for cw in reversed(ladder):
+            _gate("CNOT", wires=cw)
+        _basis_out(first, r)
+        _basis_out(second, p)
+
+
+def _basis_in(letter: str, wire) -> None:
+    """Rotate ``wire`` from the ``letter`` basis to Z: Hadamard for X, RX(-pi/2) for Y."""
+    if letter == "X":
+        _gate("Hadamard", wires=wire)
+    else:
+        _gate("RX", -np.pi / 2, wires=wire)
+
+
+def _basis_out(letter: str, wire) -> None:
+    if letter == "X":
+        _gate("Hadamard", wires=wire)
+    else:
+        _gate("RX", np.pi / 2, wires=wire)
+
+
+# PennyLane's eight layers of FermionicDoubleExcitation: the bases of wires (s, r, q, p)
+# and the sign of RZ(weight / 8) on p
+_DOUBLE_LAYERS = (("XXYX", 1), ("YXYY", 1), ("XYYY", 1), ("XXXY", 1),
+                  ("YXXX", -1), ("XYXX", -1), ("YYYX", -1), ("YYXY", -1))
+
+
+def fermionic_double_gates(weight, wires1, wires2) -> None:
+    """PennyLane's ``FermionicDoubleExcitation(weight, wires1, wires2)`` decomposition:
+    eight layers of basis changes and CNOT ladders around ``RZ(±weight/8)``."""
+    s, r, q, p = wires1[0], wires1[-1], wires2[0], wires2[-1]
+    ladder = ([list(wires1[i : i + 2]) for i in range(len(wires1) - 1)] + [[r, q]]
+              + [list(wires2[i : i + 2]) for i in range(len(wires2) - 1)])
+    for bases, sign in _DOUBLE_LAYERS:
+        for letter, w in zip(bases, (s, r, q, p)):
+            _basis_in(letter, w)
+        for cw in ladder:
+            _gate("CNOT", wires=cw)
+        _gate("RZ", sign * weight / 8, wires=p)
+        for cw in reversed(ladder):
+            _gate("CNOT", wires=cw)
+        for letter, w in zip(bases, (s, r, q, p)):
+            _basis_out(letter, w)
+
+
+def _scalar_weight(weight, message: str):
+    """One weight (a number or a traced input), else PennyLane's error."""
+    w = _unwrapped(weight)
+    shape = np.shape(w) if isinstance(w, (np.ndarray, list, tuple)) else ()
+    if shape != ():
+        raise GateError(f"{message}; got shape {shape}.")
+    return w
+
+
+class FermionicSingleExcitation(Template):
+    """PennyLane's ``qml.FermionicSingleExcitation(weight, wires)``: the unitary
+    ``exp(weight (c_p^dag c_r - c_r^dag c_p) / 2)`` (Jordan-Wigner) from ``wires[0]`` to
+    ``wires[-1]``.
+
+    >>> len(FermionicSingleExcitation(0.5, wires=[0, 1, 2]).decomposition())
+    18
+    """
+
+    _params = ("weight",)
+
+    def __init__(self, weight, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        if len(self.wires) < 2:
+            raise WireError(f"expected at least two wires; got {len(self.wires)}")
+        self.weight = _scalar_weight(weight, "Weight must be a scalar tensor ()")
+        self._record()
+
+    def _build(self):
+        fermionic_single_gates(self.weight, self.wires)
+
+
+class FermionicDoubleExcitation(Template):
+    """PennyLane's ``qml.FermionicDoubleExcitation(weight, wires1, wires2)``: the
+    Jordan-Wigner double excitation from the orbitals ``wires1[0], wires1[-1]`` to
+    ``wires2[0], wires2[-1]``.
+
+    >>> len(FermionicDoubleExcitation(0.5, wires1=[0, 1], wires2=[2, 3]).decomposition())
+    120
+    """
+
+    _params = ("weight",)
+
+    def __init__(self, weight, wires1=None, wires2=None, id=None):
+        self.wires1, self.wires2, self.id = wires_tuple(wires1), wires_tuple(wires2), id
+        for ws, which in ((self.wires1, "occupied"), (self.wires2, "unoccupied")):
+            if len(ws) < 2:
+                raise WireError(
+                    f"expected at least two wires representing the {which} orbitals; got {len(ws)}")
+        self.wires = self.wires1 + self.wires2
+        self.weight = _scalar_weight(weight, "Weight must be a scalar")
+        self._record()
+
+    def _build(self):
+        fermionic_double_gates(self.weight, self.wires1, self.wires2)
+
+
+class AllSinglesDoubles(Template):
+    """PennyLane's ``qml.AllSinglesDoubles(weights, wires, hf_state, singles, doubles)``:
+    the Hartree-Fock state, then a ``DoubleExcitation`` per entry of ``doubles`` (weights
+    after the singles') and a ``SingleExcitation`` per entry of ``singles``.
+
+    >>> ops = AllSinglesDoubles([0.1, 0.2], wires=[0, 1, 2, 3], hf_state=np.array([1, 1, 0, 0]),
+    ...                         singles=[[0, 2]], doubles=[[0, 1, 2, 3]]).decomposition()
+    >>> [op.name for op in ops][-2:]
+    ['DoubleExcitation', 'SingleExcitation']
+    """
+
+    _params = ("weights",)
+
+    def __init__(self, weights, wires, hf_state, singles=None, doubles=None, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        if len(self.wires) < 2:
+            raise WireError(f"The number of qubits (wires) can not be less than 2; got len(wires) = {len(self.wires)}")
+        if doubles is not None and any(len(d) != 4 for d in doubles):
+            raise WireError("Expected all entries of 'doubles' to be of size 4.")
+        if singles is not None and any(len(s) != 2 for s in singles):
+            raise WireError("Expected all entries of 'singles' to be of size 2.")
+        self.singles = tuple(tuple(s) for s in (singles or ()))
+        self.doubles = tuple(tuple(d) for d in (doubles or ()))
+        w = _array(weights, "AllSinglesDoubles weights")
+        expected = self.shape(self.singles, self.doubles)
+        if w.shape != expected:
+            raise GateError(f"'weights' tensor must be of shape {expected}; got {w.shape}.")
+        self.hf_state = _init_bits(hf_state, len(self.wires), "AllSinglesDoubles", "hf_state")
+        self.weights = w
+        self._record()
+
+    def _build(self):
+        BasisState(np.array(self.hf_state), wires=list(self.wires))
+        for i, d in enumerate(self.doubles):
+            _gate("DoubleExcitation", self.weights[len(self.singles) + i], wires=list(d))
+        for j, s in enumerate(self.singles):
+            _gate("SingleExcitation", self.weights[j], wires=list(s))
+
+    @staticmethod
+    def shape(singles, doubles):
+        """The shape of the weights: ``(len(singles) + len(doubles),)``."""
+        if not singles and not doubles:
+            raise GateError(
+                f"'singles' and 'doubles' lists can not be both empty; got singles = {singles}, doubles = {doubles}")
+        return (len(singles or ()) + len(doubles or ()),)
+
+
+class UCCSD(Template):
+    """PennyLane's ``qml.UCCSD(weights, wires, s_wires, d_wires, init_state, n_repeats=1)``:
+    the initial basis state, then per repetition a :class:`FermionicDoubleExcitation` per
+    ``d_wires`` entry and a :class:`FermionicSingleExcitation` per ``s_wires`` entry.
+
+    >>> UCCSD([0.1], wires=[0, 1, 2], s_wires=[[0, 1, 2]], init_state=np.array([1, 0, 0])).decomposition()
+    [BasisState(wires=[0, 1, 2]), FermionicSingleExcitation(wires=[0, 1, 2])]
+    """
+
+    _params = ("weights",)
+
+    def __init__(self, weights, wires, s_wires=None, d_wires=None, init_state=None,
+                 n_repeats=1, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        if init_state is None:
+            raise GateError("Requires `init_state` to be provided.")
+        self.s_wires = tuple(tuple(w) for w in (s_wires or ()))
+        self.d_wires = tuple(tuple(tuple(w) for w in dw) for dw in (d_wires or ()))
+        if not self.s_wires and not self.d_wires:
+            raise GateError(f"s_wires and d_wires lists can not be both empty; got ph={s_wires}, pphh={d_wires}")
+        for dw in self.d_wires:
+            if len(dw) != 2:
+                raise GateError(f"expected entries of d_wires to be of size 2; got {dw} of length {len(dw)}")
+        if n_repeats < 1:
+            raise GateError(f"Requires n_repeats to be at least 1; got {n_repeats}.")
+        w = _array(weights, "UCCSD weights")
+        expected = (len(self.s_wires) + len(self.d_wires),)
+        if w.ndim == 1 and (n_repeats != 1 or w.shape != expected):
+            raise GateError(
+                f"For one-dimensional weights tensor, the shape must be {expected}, and n_repeats "
+                f"should be 1; got {w.shape} and {n_repeats}, respectively.")
+        if w.ndim != 1 and w.shape != (n_repeats, *expected):
+            raise GateError(f"Weights tensor must be of shape {(n_repeats, *expected)}; got {w.shape}.")
+        self.init_state = _init_bits(init_state, len(self.wires), "UCCSD")
+        self.weights, self.n_repeats = w, int(n_repeats)
+        self._record()
+
+    def _build(self):
+        BasisState(np.array(self.init_state), wires=list(self.wires))
+        w = self.weights
+        _excitations(w[None] if w.ndim == 1 else w, self.s_wires, self.d_wires)
+
+
+def _excitations(weights, s_wires, d_wires) -> None:
+    """UCCSD's and kUpCCGSD's layers: per row of ``weights`` the fermionic doubles (weights
+    after the singles'), then the singles."""
+    for row in weights:
+        for i, (w1, w2) in enumerate(d_wires):
+            FermionicDoubleExcitation(row[len(s_wires) + i], wires1=list(w1), wires2=list(w2))
+        for j, sw in enumerate(s_wires):
+            FermionicSingleExcitation(row[j], wires=list(sw))
+
+
+def generalized_singles(wires, delta_sz) -> list:
+    """PennyLane's generalized single excitations of ``kUpCCGSD``: wire ranges from ``r``
+    to ``p`` whose spin projections differ by ``delta_sz`` (even wires alpha, odd beta).
+
+    >>> generalized_singles([0, 1, 2, 3], 0)
+    [[0, 1, 2], [1, 2, 3], [2, 1, 0], [3, 2, 1]]
+    """
+    n = len(wires)
+    sz = 0.5 * (-1) ** np.arange(n)
+    out = []
+    for r, p in itertools.product(range(n), repeat=2):
+        if sz[p] - sz[r] == delta_sz and p != r:
+            out.append(list(wires[r : p + 1]) if r < p else list(wires[p : r + 1][::-1]))
+    return out
+
+
+def generalized_pair_doubles(wires) -> list:
+    """PennyLane's generalized pair doubles of ``kUpCCGSD``: pairs of neighbouring wires.
+
+    >>> generalized_pair_doubles([0, 1, 2, 3])
+    [[[0, 1], [2, 3]], [[2, 3], [0, 1]]]
+    """
+    return [[list(wires[r : r + 2]), list(wires[p : p + 2])]
+            for r, p in itertools.product(range(0, len(wires) - 1, 2), repeat=2) if p != r]
+
+
+class kUpCCGSD(Template):  # noqa: N801 - PennyLane's name
+    """PennyLane's ``qml.kUpCCGSD(weights, wires, k=1, delta_sz=0, init_state)``: ``k``
+    layers of generalized pair doubles and singles (fermionic excitations) after the
+    initial basis state.
+
+    >>> kUpCCGSD.shape(k=1, n_wires=4, delta_sz=0)
+    (1, 6)
+    """
+
+    _params = ("weights",)
+
+    def __init__(self, weights, wires, k=1, delta_sz=0, init_state=None, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        n = len(self.wires)
+        if n < 4:
+            raise WireError(f"Requires at least four wires; got {n} wires.")
+        if n % 2:
+            raise WireError(f"Requires even number of wires; got {n} wires.")
+        if k < 1:
+            raise GateError(f"Requires k to be at least 1; got {k}.")
+        if delta_sz not in (-1, 0, 1):
+            raise GateError(f"Requires delta_sz to be one of ±1 or 0; got {delta_sz}.")
+        if init_state is None:
+            raise GateError("Requires `init_state` to be provided.")
+        self.s_wires = generalized_singles(list(self.wires), delta_sz)
+        self.d_wires = generalized_pair_doubles(list(self.wires))
+        self.weights = _weights(weights, "kUpCCGSD", shape=(k, len(self.s_wires) + len(self.d_wires)))
+        self.k, self.delta_sz = int(k), delta_sz
+        self.init_state = _init_bits(init_state, n, "kUpCCGSD")
+        self._record()
+
+    def _build(self):
+        BasisEmbedding(np.array(self.init_state), wires=list(self.wires))
+        _excitations(self.weights, self.s_wires, self.d_wires)
+
+    @staticmethod
+    def shape(k, n_wires, delta_sz):
+        """The shape of the weights: ``(k, len(singles) + len(pair doubles))``."""
+        if n_wires < 4:
+            raise GateError(f"This template requires the number of wires to be greater than four; got 'n_wires' = {n_wires}")
+        if n_wires % 2:
+            raise GateError(f"This template requires an even number of wires; got 'n_wires' = {n_wires}")
+        wires = list(range(n_wires))
+        return k, len(generalized_singles(wires, delta_sz)) + len(generalized_pair_doubles(wires))
+
+
+class GateFabric(Template):
+    """PennyLane's ``qml.GateFabric(weights, wires, init_state, include_pi=False)``: the
+    initial basis state, then per layer on each group of four wires (pattern ``0-3, 4-7,
+    ...`` then ``2-5, 6-9, ...``) an optional ``OrbitalRotation(pi)``, a
+    ``DoubleExcitation`` and an ``OrbitalRotation``.
+
+    >>> GateFabric.shape(n_layers=2, n_wires=4)
+    (2, 1, 2)
+    """
+
+    _params = ("weights",)
+
+    def __init__(self, weights, wires, init_state, include_pi=False, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        n = len(self.wires)
+        if n < 4:
+            raise WireError(f"This template requires the number of qubits to be greater than four; got wires {list(self.wires)}")
+        if n % 2:
+            raise WireError(f"This template requires an even number of qubits; got {n} wires")
+        w = _weights(weights, "GateFabric", ndim=3)
+        if w.shape[1] != n // 2 - 1:
+            raise GateError(f"Weights tensor must have second dimension of length {n // 2 - 1}; got {w.shape[1]}")
+        if w.shape[2] != 2:
+            raise GateError(f"Weights tensor must have third dimension of length 2; got {w.shape[2]}")
+        self.weights, self.include_pi = w, bool(include_pi)
+        self.init_state = _init_bits(init_state, n, "GateFabric")
+        self._record()
+
+    def _build(self):
+        ws = list(self.wires)
+        pattern = [ws[i : i + 4] for i in range(0, len(ws), 4) if len(ws[i : i + 4]) == 4]
+        if len(ws) > 4:
+            pattern += [ws[i : i + 4] for i in range(2, len(ws), 4) if len(ws[i : i + 4]) == 4]
+        BasisEmbedding(np.array(self.init_state), wires=ws)
+        for layer in range(self.weights.shape[0]):
+            for idx, four in enumerate(pattern):
+                if self.include_pi:
+                    _gate("OrbitalRotation", np.pi, wires=four)
+                _gate("DoubleExcitation", self.weights[layer, idx, 0], wires=four)
+                _gate("OrbitalRotation", self.weights[layer, idx, 1], wires=four)
+
+    @staticmethod
+    def shape(n_layers, n_wires):
+        """The shape of the weights: ``(n_layers, n_wires // 2 - 1, 2)``."""
+        if n_wires < 4:
+            raise GateError(f"This template requires the number of qubits to be at least four; got 'n_wires' = {n_wires}")
+        if n_wires % 2:
+            raise GateError(f"This template requires an even number of qubits; got 'n_wires' = {n_wires}")
+        return n_layers, n_wires // 2 - 1, 2
+
+
+def _u1_half(phi, n, m) -> None:
+    """PennyLane's ``decompose_ua`` of ParticleConservingU1."""
+    _gate("CZ", wires=[n, m])
+    _gate("CRot", -phi, np.pi, phi, wires=[n, m])
+    _gate("PhaseShift", -phi, wires=m)
+    _gate("CNOT", wires=[n, m])
+    _gate("PhaseShift", phi, wires=m)
+    _gate("CNOT", wires=[n, m])
+    _gate("PhaseShift", -phi, wires=n)
+
+
+def _neighbour_pairs(wires) -> list:
+    ws = list(wires)
+    return ([ws[l : l + 2] for l in range(0, len(ws) - 1, 2)]
+            + [ws[l : l + 2] for l in range(1, len(ws) - 1, 2)])
+
+
+class ParticleConservingU1(Template):
+    """PennyLane's ``qml.ParticleConservingU1(weights, wires, init_state=None)``: layers of
+    particle-conserving two-qubit exchange gates ``U1(phi, theta)`` on even, then odd
+    neighbouring pairs, after the initial basis state.
+
+    >>> ParticleConservingU1.shape(n_layers=2, n_wires=3)
+    (2, 2, 2)
+    """
+
+    _params = ("weights",)
+
+    def __init__(self, weights, wires, init_state=None, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        n = len(self.wires)
+        if n < 2:
+            raise WireError(f"Expected the number of qubits to be greater than one; got wires {list(self.wires)}")
+        w = _weights(weights, "ParticleConservingU1", ndim=3)
+        if w.shape[1] != n - 1:
+            raise GateError(f"Weights tensor must have second dimension of length {n - 1}; got {w.shape[1]}")
+        if w.shape[2] != 2:
+            raise GateError(f"Weights tensor must have third dimension of length 2; got {w.shape[2]}")
+        self.weights = w
+        self.init_state = (0,) * n if init_state is None else _init_bits(init_state, n, "ParticleConservingU1")
+        self._record()
+
+    def _build(self):
+        BasisEmbedding(np.array(self.init_state), wires=list(self.wires))
+        for layer in range(self.weights.shape[0]):
+            for i, (n, m) in enumerate(_neighbour_pairs(self.wires)):
+                phi, theta = self.weights[layer, i, 0], self.weights[layer, i, 1]
+                _u1_half(phi, n, m)
+                _gate("CZ", wires=[m, n])
+                _gate("CRot", 0, 2 * theta, 0, wires=[m, n])
+                _u1_half(-phi, n, m)
+
+    @staticmethod
+    def shape(n_layers, n_wires):
+        """The shape of the weights: ``(n_layers, n_wires - 1, 2)``."""
+        if n_wires < 2:
+            raise GateError(f"The number of qubits must be greater than one; got 'n_wires' = {n_wires}")
+        return n_layers, n_wires - 1, 2
+
+
+class ParticleConservingU2(Template):
+    """PennyLane's ``qml.ParticleConservingU2(weights, wires, init_state=None)``: per layer
+    ``RZ`` on each wire, then an exchange gate ``CNOT, CRX(2 phi), CNOT`` on even, then odd
+    neighbouring pairs.
+
+    >>> ParticleConservingU2.shape(n_layers=1, n_wires=3)
+    (1, 5)
+    """
+
+    _params = ("weights",)
+
+    def __init__(self, weights, wires, init_state=None, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        n = len(self.wires)
+        if n < 2:
+            raise WireError(f"This template requires the number of qubits to be greater than one;got a wire sequence with {n} elements")
+        w = _weights(weights, "ParticleConservingU2", ndim=2)
+        if w.shape[1] != 2 * n - 1:
+            raise GateError(f"Weights tensor must have a second dimension of length {2 * n - 1}; got {w.shape[1]}")
+        self.weights = w
+        self.init_state = (0,) * n if init_state is None else _init_bits(init_state, n, "ParticleConservingU2")
+        self._record()
+
+    def _build(self):
+        n = len(self.wires)
+        BasisEmbedding(np.array(self.init_state), wires=list(self.wires))
+        for layer in range(self.weights.shape[0]):
+            for j, w in enumerate(self.wires):
+                _gate("RZ", self.weights[layer, j], wires=w)
+            for i, pair in enumerate(_neighbour_pairs(self.wires)):
+                _gate("CNOT", wires=pair)
+                _gate("CRX", 2 * self.weights[layer, n + i], wires=pair[::-1])
+                _gate("CNOT", wires=pair)
+
+    @staticmethod
+    def shape(n_layers, n_wires):
+        """The shape of the weights: ``(n_layers, 2 * n_wires - 1)``."""
+        if n_wires < 2:
+            raise GateError(f"The number of qubits must be greater than one; got 'n_wires' = {n_wires}")
+        return n_layers, 2 * n_wires - 1
+
+
+def _phase_angle(d, k: int) -> sp.Expr:
+    """The angle ``theta`` of a traced diagonal entry ``exp(1j * theta)`` (real theta)."""
+    d = sp.sympify(d)
+    if d.func == sp.exp:
+        theta = sp.expand(d.args[0] / sp.I)
+        if theta.is_real:  # the principal angle, as NumPy's np.angle of the number
+            return sp.atan2(sp.sin(theta), sp.cos(theta))
+    raise DifferentiationError(
+        f"DiagonalQubitUnitary: entry {k} ({d}) depends on the circuit's inputs but is not "
+        "written as exp(1j * angle) with a real angle; qsym differentiates a traced diagonal "
+        "through its phases: write it as np.exp(1j * angle), or give numbers")
+
+
+class DiagonalQubitUnitary(Template):
+    """PennyLane's ``qml.DiagonalQubitUnitary(D, wires)``: the diagonal unitary
+    ``diag(D)`` (``2**k`` entries of modulus 1, the first wire most significant).
+
+    The diagonal is the exact product ``GlobalPhase(-c_0) * prod_S MultiRZ(-2 c_S, S)``
+    over the wire subsets ``S``, ``c_S = 2**-k sum_k theta_k (-1)**|k & S|`` (the Walsh
+    transform of the phases ``theta_k``). Entries that depend on the circuit's inputs must
+    be phases ``exp(1j * phi_k)`` (``np.exp(1j * phi)``; ``theta_k`` is then the principal
+    angle ``atan2(sin phi_k, cos phi_k)``), so gradients are exact by the MultiRZ rule.
+
+    >>> [op.name for op in DiagonalQubitUnitary([1, 1j], wires=0).decomposition()]
+    ['GlobalPhase', 'MultiRZ']
+    """
+
+    _params = ("D",)
+
+    def __init__(self, D, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        d = _array(D, "DiagonalQubitUnitary D")
+        if d.ndim != 1 or d.shape[0] != 2 ** len(self.wires):
+            raise GateError(
+                f"DiagonalQubitUnitary: D must have {2 ** len(self.wires)} entries for "
+                f"{len(self.wires)} wire(s); got shape {d.shape}")
+        if not _symbolic(d):
+            d = np.asarray(d, dtype=complex)
+            if not np.allclose(np.abs(d), 1.0, atol=1e-10):
+                raise GateError("DiagonalQubitUnitary: Operator must be unitary (every entry "
+                                "of D of modulus 1).")
+        self.D = d
+        self._record()
+
+    def _build(self):
+        n = len(self.wires)
+        if _symbolic(self.D):
+            theta = [_phase_angle(v, k) for k, v in enumerate(self.D)]
+        else:  # the same gates for numbers (the replay on numbers compares them)
+            theta = [float(a) for a in np.angle(self.D)]
+        for s in range(2**n):
+            c = sum((-1) ** bin(k & s).count("1") * t for k, t in enumerate(theta)) / 2**n
+            on = [self.wires[i] for i in range(n) if (s >> (n - 1 - i)) & 1]
+            if not on:
+                _gate("GlobalPhase", -c, wires=list(self.wires))
+            else:
+                _gate("MultiRZ", -2 * c, wires=on)
+
+
+# --- tensor-network templates: a block applied on PennyLane's wire patterns ------------------
+def mps_wires(wires, n_block_wires, offset=None) -> tuple:
+    """The wires of each block of PennyLane's ``qml.MPS``: windows of ``n_block_wires``
+    consecutive wires, one every ``offset`` (default ``n_block_wires // 2``) wires.
+
+    >>> mps_wires(range(4), 2)
+    ((0, 1), (1, 2), (2, 3))
+    """
+    wires, n = tuple(wires), len(tuple(wires))
+    if n_block_wires < 2:
+        raise WireError(f"The number of wires in each block must be larger than or equal to 2; got n_block_wires = {n_block_wires}")
+    if n_block_wires > n:
+        raise WireError(f"n_block_wires must be smaller than or equal to the number of wires; got n_block_wires = {n_block_wires} and number of wires = {n}")
+    if offset is None and not n_block_wires % 2 and n % (n_block_wires // 2):
+        warnings.warn(f"The number of wires should be a multiple of {int(n_block_wires / 2)}; got {n}")
+    step = n_block_wires // 2 if offset is None else offset
+    if not 1 <= step <= n_block_wires - 1:
+        raise WireError(f"Provided offset is outside the expected range; the expected range for n_block_wires = {n_block_wires} is range{1, n_block_wires - 1}")
+    last = n - n % (n_block_wires // 2) - step
+    return tuple(wires[j : j + n_block_wires] for j in range(0, last, step) if j + n_block_wires <= n)
+
+
+def ttn_wires(wires, n_block_wires) -> tuple:
+    """The wires of each block of PennyLane's ``qml.TTN``: a binary tree, each layer joining
+    the halves of neighbouring blocks of the layer below.
+
+    >>> ttn_wires(range(4), 2)
+    ((0, 1), (2, 3), (1, 3))
+    """
+    wires = tuple(wires)
+    if n_block_wires % 2:
+        raise WireError(f"n_block_wires must be an even integer; got {n_block_wires}")
+    if n_block_wires < 2:
+        raise WireError(f"number of wires in each block must be larger than or equal to 2; got n_block_wires = {n_block_wires}")
+    if n_block_wires > len(wires):
+        raise WireError(f"n_block_wires must be smaller than or equal to the number of wires; got n_block_wires = {n_block_wires} and number of wires = {len(wires)}")
+    if not np.log2(len(wires) / n_block_wires).is_integer():
+        warnings.warn("The number of wires should be n_block_wires times 2^n; got "
+                      f"n_wires/n_block_wires = {len(wires) / n_block_wires}")
+    levels = int(np.log2(len(wires) / n_block_wires))
+    n, half = 2**levels * n_block_wires, n_block_wires // 2
+    out = []
+    for layer in range(levels + 1):
+        low, high = (2**layer - 1) * half, (2 ** (layer + 1) - 1) * half
+        for start in range(0, n - half, 2**layer * n_block_wires):
+            out.append(wires[start + low : start + low + half] + wires[start + high : start + high + half])
+    return tuple(out)
+
+
+class _BlockNetwork(Template):
+    """A user ``block(weights, wires)`` (or ``block(wires)``) on each window of wires."""
+
+    def _setup(self, wires, windows, block, n_params_block, template_weights, what):
+        self.wires, self.block, self.windows = wires_tuple(wires), block, windows
+        self.n_params_block = n_params_block
+        if template_weights is not None:
+            w = _array(template_weights, f"{what} template_weights")
+            if w.shape[0] != len(windows):
+                raise GateError(f"Weights tensor must have first dimension of length {len(windows)}; got {w.shape[0]}")
+            if w.shape[-1] != n_params_block:
+                raise GateError(f"Weights tensor must have last dimension of length {n_params_block}; got {w.shape[-1]}")
+        self.template_weights = template_weights if template_weights is None else w
+        self._record()
+
+    def _build(self):
+        for k, ws in enumerate(self.windows):
+            if self.template_weights is None:
+                self.block(wires=list(ws), **self.kwargs)
+            else:
+                self.block(weights=self.template_weights[k], wires=list(ws), **self.kwargs)
+
+
+class MPS(_BlockNetwork):
+    """PennyLane's ``qml.MPS(wires, n_block_wires, block, n_params_block=0,
+    template_weights=None, offset=None, **kwargs)``: ``block`` on windows of
+    ``n_block_wires`` consecutive wires, a staircase (:func:`mps_wires`).
+
+    >>> MPS.get_n_blocks(range(4), 2)
+    3
+    """
+
+    def __init__(self, wires, n_block_wires, block, n_params_block=0, template_weights=None,
+                 offset=None, id=None, **kwargs):
+        self.id, self.kwargs = id, kwargs
+        self._setup(wires, mps_wires(wires_tuple(wires), n_block_wires, offset), block,
+                    n_params_block, template_weights, "MPS")
+
+    @staticmethod
+    def get_n_blocks(wires, n_block_wires, offset=None):
+        """The number of blocks (PennyLane's ``MPS.get_n_blocks``)."""
+        return len(mps_wires(wires_tuple(wires), n_block_wires, offset))
+
+
+class TTN(_BlockNetwork):
+    """PennyLane's ``qml.TTN(wires, n_block_wires, block, n_params_block,
+    template_weights=None)``: ``block`` on a binary tree of windows (:func:`ttn_wires`).
+
+    >>> TTN.get_n_blocks(range(8), 2)
+    7
+    """
+
+    def __init__(self, wires, n_block_wires, block, n_params_block, template_weights=None,
+                 id=None):
+        self.id, self.kwargs = id, {}
+        self._setup(wires, ttn_wires(wires_tuple(wires), n_block_wires), block,
+                    n_params_block, template_weights, "TTN")
+
+    @staticmethod
+    def get_n_blocks(wires, n_block_wires):
+        """The number of blocks (PennyLane's ``TTN.get_n_blocks``)."""
+        return 2 ** int(np.log2(len(wires_tuple(wires)) / n_block_wires)) * 2 - 1
+
+
 def layer(template, depth, *args, **kwargs):
     """PennyLane's ``qml.layer``: apply ``template`` ``depth`` times; the ``i``-th time with
     the ``i``-th entry of each positional argument (each must have ``depth`` entries) and
@@ -1217,18 +2091,30 @@ embeddings = SimpleNamespace(
 )
 layers = SimpleNamespace(
     BasicEntanglerLayers=BasicEntanglerLayers, StronglyEntanglingLayers=StronglyEntanglingLayers,
-    SimplifiedTwoDesign=SimplifiedTwoDesign,
+    SimplifiedTwoDesign=SimplifiedTwoDesign, RandomLayers=RandomLayers, GateFabric=GateFabric,
+    ParticleConservingU1=ParticleConservingU1, ParticleConservingU2=ParticleConservingU2,
 )
 state_preparations = SimpleNamespace(
     StatePrep=StatePrep, BasisStatePreparation=BasisState,
     MottonenStatePreparation=MottonenStatePreparation,
+    ArbitraryStatePreparation=ArbitraryStatePreparation,
 )
 subroutines = SimpleNamespace(QFT=QFT, ApproxTimeEvolution=ApproxTimeEvolution,
-                              FlipSign=FlipSign, GroverOperator=GroverOperator)
+                              FlipSign=FlipSign, GroverOperator=GroverOperator, Permute=Permute,
+                              ArbitraryUnitary=ArbitraryUnitary, UCCSD=UCCSD, kUpCCGSD=kUpCCGSD,
+                              AllSinglesDoubles=AllSinglesDoubles,
+                              FermionicSingleExcitation=FermionicSingleExcitation,
+                              FermionicDoubleExcitation=FermionicDoubleExcitation)
+
+tensornetworks = SimpleNamespace(
+    MPS=MPS, TTN=TTN,  # and PennyLane's modules' index functions, which its tests import
+    mps=SimpleNamespace(MPS=MPS, compute_indices_MPS=mps_wires),
+    ttn=SimpleNamespace(TTN=TTN, compute_indices=ttn_wires),
+)
 
 # ``from pennylane.templates.layers import StronglyEntanglingLayers`` (and embeddings,
 # state_preparations, subroutines): importable as modules, as PennyLane's are
-for _name in ("embeddings", "layers", "state_preparations", "subroutines"):
+for _name in ("embeddings", "layers", "state_preparations", "subroutines", "tensornetworks"):
     _sub = types.ModuleType(f"{__name__}.{_name}")
     _sub.__dict__.update(vars(globals()[_name]))
     _sub.__all__ = sorted(vars(globals()[_name]))
@@ -1240,10 +2126,14 @@ TEMPLATES = {
     for cls in (StatePrep, AmplitudeEmbedding, BasisState, BasisEmbedding, AngleEmbedding,
                 IQPEmbedding, QAOAEmbedding, BasicEntanglerLayers, StronglyEntanglingLayers,
                 SimplifiedTwoDesign, QFT, MottonenStatePreparation, ApproxTimeEvolution,
-                FlipSign, GroverOperator)
+                FlipSign, GroverOperator, Barrier, Permute, RandomLayers, ArbitraryUnitary,
+                ArbitraryStatePreparation, FermionicSingleExcitation, FermionicDoubleExcitation,
+                AllSinglesDoubles, UCCSD, kUpCCGSD, GateFabric, ParticleConservingU1,
+                ParticleConservingU2, DiagonalQubitUnitary, MPS, TTN)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""
 
 # the public names of qsym.templates (PennyLane's qml.templates): the templates, qml.layer and
 # PennyLane's sub-namespaces; the rest of this module is how templates are recorded
-__all__ = [*TEMPLATES, "layer", "embeddings", "layers", "state_preparations", "subroutines"]
+__all__ = [*TEMPLATES, "layer", "embeddings", "layers", "state_preparations", "subroutines",
+           "tensornetworks", "mps_wires", "ttn_wires"]

@@ -290,13 +290,21 @@ def test_qnode_transform_with_a_shot_vector_gives_one_jacobian_per_count():
         assert abs(g[0] + onp.sin(0.3)) < 5 * onp.sqrt(0.5 / 4000)
 
 
-def test_density_matrix_is_refused_when_run_and_reduces_a_state():
+def test_density_matrix_runs_on_a_tape_and_reduces_a_state():
     m = qml.density_matrix(wires=[1])
+    assert isinstance(m, qml.measurements.DensityMatrixMP)
+    assert isinstance(m, qml.measurements.StateMP)  # as PennyLane's class tree
     rho = m.process_state(onp.array([0.6, 0.0, 0.0, 0.8]), [0, 1])
     onp.testing.assert_allclose(rho, onp.diag([0.36, 0.64]), atol=1e-12)
-    tape = qml.tape.QuantumScript([qml.RX(0.1, 0)], [m])
-    with pytest.raises(qml.MeasurementError, match="density_matrix"):
-        _dev().execute(tape)
+    # RY(t) on wire 1: its reduced state is [[cos^2, cos sin], [cos sin, sin^2]] (t/2)
+    tape = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.8, 1)], [m])
+    c, s = onp.cos(0.4), onp.sin(0.4)
+    onp.testing.assert_allclose(_dev().execute(tape), [[c * c, c * s], [c * s, s * s]],
+                                atol=1e-12)
+    for cls, made in ((qml.measurements.PurityMP, qml.purity(wires=[0])),
+                      (qml.measurements.VnEntropyMP, qml.vn_entropy(wires=[0])),
+                      (qml.measurements.MutualInfoMP, qml.mutual_info([0], [1]))):
+        assert isinstance(made, cls)
 
 
 def test_apply_hash_diagonalizing_gates_and_op_keyword():
