@@ -1791,7 +1791,10 @@ class _Arithmetic(Observable):
         return True
 
     def eigvals(self) -> np.ndarray:
-        """The eigenvalues, as ``qml.eigvals`` gives them (PennyLane's order)."""
+        """The eigenvalues, as ``qml.eigvals`` gives them (PennyLane's order); of one Pauli
+        word exactly (its signs, as PennyLane's product of the factors' eigenvalues)."""
+        if self._merged is not None and len(self.terms) == 1 and self._pauli_exact():
+            return _basis_eigvals(self)[1]
         return METHODS["eigvals"](self)
 
     def map_wires(self, wire_map: dict):
