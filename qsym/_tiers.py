@@ -56,6 +56,7 @@ import atexit
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -171,27 +172,115 @@ def _twin_file(name: str) -> str:
     return f"<qsym tier 0: {name}>"
 
 
+def _code(text: str, filename: str, first_line: int = 0):
+    """``text`` compiled as lines ``first_line + 1, ...`` of ``filename``, with ``x ** n``
+    for a constant integer ``n`` computed as numba does (:func:`ipow`)."""
+    text = "\n" * first_line + text  # (tracebacks give the module's own line numbers)
+    body = text.split('"""', 2)[-1] if text.startswith('"""') else text
+    if "**" in body:  # powers: numba's repeated squaring, not Python's pow()
+        return compile(ast.fix_missing_locations(_NumbaPowers().visit(ast.parse(text))),
+                       filename, "exec")
+    return compile(text, filename, "exec")
+
+
+_DEF = re.compile(r"def ([A-Za-z_][A-Za-z0-9_]*)\(")
+
+
+def split_functions(text: str):
+    """``(rest, functions)``: the module text's top-level functions (``(name, first line,
+    text)``, decorators included) taken out of it, and the rest (blank lines in their
+    place, so line numbers stay). A function's text ends at the next line that starts in
+    column 0 (a docstring is indented in generated code); ``None`` where that cannot be
+    told from the lines (a string literal that would cross the cut): then the text is
+    run as a whole."""
+    lines = text.split("\n")
+    rest = list(lines)
+    functions = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not (line.startswith("@") or line.startswith("def ")):
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j].startswith("@"):
+            j += 1
+        m = _DEF.match(lines[j]) if j < len(lines) else None
+        if m is None:
+            return None
+        end = j + 1
+        while end < len(lines) and (not lines[end] or lines[end][0] in " \t"):
+            end += 1
+        chunk = "\n".join(lines[i:end])
+        if chunk.count('"""') % 2 or chunk.count("'''") % 2:
+            return None
+        functions.append((m.group(1), i, chunk))
+        rest[i:end] = [""] * (end - i)
+        i = end
+    return "\n".join(rest), functions
+
+
+_materialize_lock = threading.RLock()
+
+
+def _lazy_function(ns: dict, name: str, first_line: int, chunk: str, filename: str):
+    """A stand-in for the module's function ``name``: its first call compiles the
+    function's text into ``ns`` (where it replaces the stand-in, unless something else
+    was put there meanwhile: :func:`python_twin`'s ``wrap``) and calls it; later calls
+    go straight to it. The same code as compiling the whole text at once, so the same
+    bits; the functions a circuit never calls on tier 0 are never compiled."""
+    real = None
+
+    def function(*args, **kwargs):
+        nonlocal real
+        if real is None:
+            with _materialize_lock:
+                if real is None:
+                    before = ns.get(name)
+                    exec(_code(chunk, filename, first_line), ns)  # noqa: S102 - qsym's text
+                    made = ns[name]
+                    if before is not function:  # a wrapper: keep it
+                        ns[name] = before
+                    real = made
+        return real(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.lazy_text = chunk
+    return function
+
+
 def python_namespace(source: str, name: str) -> dict:
     """The generated module's source run as plain Python: its constants, tables and
     functions (``@njit`` returns the function unchanged) in a new namespace, with
-    ``x ** n`` for a constant integer ``n`` computed as numba does (:func:`ipow`). One
-    Python compile of the text; no numba dispatcher, no file (the numba module is loaded
-    by :class:`LazyModule` only when something needs it compiled)."""
+    ``x ** n`` for a constant integer ``n`` computed as numba does (:func:`ipow`). No
+    numba dispatcher, no file (the numba module is loaded by :class:`LazyModule` only when
+    something needs it compiled). Each function is compiled at its first call
+    (:func:`_lazy_function`): a first answer compiles only the code it runs."""
     from .errors import QsymError
 
     if _NJIT_IMPORT not in source:
         raise QsymError(f"generated module {name} does not import numba's njit as qsym.emit "
                         "writes it; regenerate it (qsym cache clear)")
     text = source.replace(_NJIT_IMPORT, _NJIT_PLAIN, 1)
-    body = text.split('"""', 2)[-1] if text.startswith('"""') else text
-    if "**" in body:  # powers: numba's repeated squaring, not Python's pow()
-        tree = ast.fix_missing_locations(_NumbaPowers().visit(ast.parse(text)))
-        code = compile(tree, _twin_file(name), "exec")
-    else:
-        code = compile(text, _twin_file(name), "exec")
     ns = {"__name__": name, "_q_plain_njit": _plain_njit, "_q_ipow": ipow}
-    exec(code, ns)
+    filename = _twin_file(name)
+    parts = split_functions(text)
+    if parts is None:
+        exec(_code(text, filename), ns)  # noqa: S102 - qsym's generated text
+        return ns
+    rest, functions = parts
+    for fname, first_line, chunk in functions:
+        ns[fname] = _lazy_function(ns, fname, first_line, chunk, filename)
+    exec(_code(rest, filename), ns)  # noqa: S102 - qsym's generated text
     return ns
+
+
+def is_module_function(value, filename: str) -> bool:
+    """``value`` is a function of the generated module run as Python from ``filename``
+    (compiled, or a stand-in compiled at its first call)."""
+    if not isinstance(value, types.FunctionType):
+        return False
+    return hasattr(value, "lazy_text") or value.__code__.co_filename == filename
 
 
 def _is_constant(name: str) -> bool:
@@ -317,7 +406,7 @@ def python_twin(module, source: str, wrap=None) -> types.SimpleNamespace:
     raw = {}
     aliases = {}
     for key, value in list(ns.items()):
-        if isinstance(value, types.FunctionType) and value.__code__.co_filename == here:
+        if is_module_function(value, here):
             if key == value.__name__:
                 raw[key] = value
             else:
