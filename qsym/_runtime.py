@@ -173,8 +173,12 @@ class Compiled:
             if how == "compiled":
                 self._enter_compiled(set(_ENTRY_POINTS))
             elif prepared or cached:
-                # load it (about 15 ms), fused where cached
-                self._enter_compiled(cached, prepared)
+                # compiled by an earlier process: tier 0 answers while a thread loads it
+                # (numba's runtime and the entry points: 30-50 ms in a new process, more
+                # than a new circuit's whole first answer), then fused where cached
+                self._enter("python")
+                self._promoted = True
+                self._load_cached(cached, prepared)
             else:
                 self._enter("python")
                 # QSYM_TIER=python: never promoted (a singular point still runs compiled)
@@ -214,6 +218,20 @@ class Compiled:
         self.tier = tier
         logger.debug("%s: tier %s%s", self.module.__name__, tier,
                      f" (fused: {', '.join(sorted(fused))})" if fused else "")
+
+    def _load_cached(self, fused, prepared):
+        """The compiled entry points ``fused`` (and ``prepare`` if ``prepared``) are in the
+        disk cache: a thread loads them (:func:`qsym._tiers.load_in_background`) and moves
+        the calls to them; :meth:`wait` waits for it. The same bits on either side."""
+        names = (["prepare"] if prepared else []) + [f"fused_{n}" for n in sorted(fused)]
+        x, d = np.zeros(self.module.NUM_INPUTS), np.zeros(self.module.NUM_DATA)
+
+        def done():
+            with self._lock:
+                if self.tier == "python":
+                    self._enter_compiled(fused, prepared)
+
+        self._job = tiers.load_in_background(self.module, names, x, d, done)
 
     def _promoted_fused(self) -> bool:
         return self._calls >= FUSE_AFTER_CALLS + tiers.COMPILE_AFTER_CALLS
