@@ -164,25 +164,18 @@ class Compiled:
         self._k_grad = tiers.kernels_for(self.module, "WORK")
         self._k_adjoint = tiers.kernels_for(self.module, "_q_WORK_ADJOINT")
         how = tiers.mode()
-        prepared, cached = False, set()
-        if how == "auto":  # compiled by an earlier process? (numba's checked index)
-            prepared = tiers.has_cached(self.module, "prepare")
-            cached = {name for name in _ENTRY_POINTS
-                      if self.fused and tiers.has_cached(self.module, f"fused_{name}")}
+        # the module's file in the cache folder: an earlier process compiled it (it is
+        # written only then); numba's index is read in the loading thread, not here
+        maybe_cached = how == "auto" and tiers.maybe_cached(self.module)
         with self._lock:
             if how == "compiled":
                 self._enter_compiled(set(_ENTRY_POINTS))
-            elif prepared or cached:
-                # compiled by an earlier process: tier 0 answers while a thread loads it
-                # (numba's runtime and the entry points: 30-50 ms in a new process, more
-                # than a new circuit's whole first answer), then fused where cached
-                self._enter("python")
-                self._promoted = True
-                self._load_cached(cached, prepared)
             else:
                 self._enter("python")
                 # QSYM_TIER=python: never promoted (a singular point still runs compiled)
-                self._promoted = how == "python"
+                self._promoted = how == "python" or maybe_cached
+                if maybe_cached:
+                    self._load_cached()
 
     # --- the tier state ----------------------------------------------------------------
     def _enter(self, tier, fused=frozenset(), prepared=True):
@@ -219,18 +212,34 @@ class Compiled:
         logger.debug("%s: tier %s%s", self.module.__name__, tier,
                      f" (fused: {', '.join(sorted(fused))})" if fused else "")
 
-    def _load_cached(self, fused, prepared):
-        """The compiled entry points ``fused`` (and ``prepare`` if ``prepared``) are in the
-        disk cache: a thread loads them (:func:`qsym._tiers.load_in_background`) and moves
-        the calls to them; :meth:`wait` waits for it. The same bits on either side."""
-        names = (["prepare"] if prepared else []) + [f"fused_{n}" for n in sorted(fused)]
-        x, d = np.zeros(self.module.NUM_INPUTS), np.zeros(self.module.NUM_DATA)
+    def _load_cached(self):
+        """Compiled by an earlier process: tier 0 answers while a thread finds what numba's
+        disk cache holds (``prepare``, the fused entry points: :func:`qsym._tiers.has_cached`,
+        which loads the numba module), loads it (:func:`qsym._tiers.load_in_background`:
+        numba's runtime and the entry points, 30-50 ms in a new process, more than a new
+        circuit's whole first answer) and moves the calls to it; :meth:`wait` waits for
+        it. The same bits on either side. Nothing cached after all: tier 0 as for a new
+        circuit."""
+        found = []
+
+        def names():
+            prepared = tiers.has_cached(self.module, "prepare")
+            fused = {name for name in _ENTRY_POINTS
+                     if self.fused and tiers.has_cached(self.module, f"fused_{name}")}
+            found[:] = [fused, prepared]
+            return (["prepare"] if prepared else []) + [f"fused_{n}" for n in sorted(fused)]
 
         def done():
+            fused, prepared = found or (set(), False)
             with self._lock:
-                if self.tier == "python":
+                if self.tier != "python":
+                    return
+                if fused or prepared:
                     self._enter_compiled(fused, prepared)
+                else:
+                    self._promoted = False
 
+        x, d = np.zeros(self.module.NUM_INPUTS), np.zeros(self.module.NUM_DATA)
         self._job = tiers.load_in_background(self.module, names, x, d, done)
 
     def _promoted_fused(self) -> bool:

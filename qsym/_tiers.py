@@ -584,10 +584,17 @@ class Job(threading.Thread):
                 self.done(self.returncode == 0, err.decode(errors="replace")[-2000:])
 
 
+def maybe_cached(module) -> bool:
+    """The generated module's file is in the cache folder: an earlier process compiled
+    it (a file is written only then), so numba's disk cache may hold its compiled code
+    (:func:`has_cached` says which entry points; it loads the numba module)."""
+    return isinstance(module, LazyModule) and module.on_disk()
+
+
 def load_in_background(module, names, x, d, done) -> threading.Thread:
-    """A daemon thread that loads ``module``'s compiled entry points ``names`` from
-    numba's disk cache (:func:`calls_for` at ``x``, ``d``; :func:`run_calls`) and then
-    calls ``done()``. It waits for the process's first answer first (or
+    """A daemon thread that loads ``module``'s compiled entry points ``names`` (a list, or
+    a function called in the thread that returns it) from numba's disk cache
+    (:func:`calls_for` at ``x``, ``d``; :func:`run_calls`) and then calls ``done()``. It waits for the process's first answer first (or
     :data:`WARM_DELAY`: numba's loading holds the GIL for part of its work, and beside a
     first answer it slowed it down), and does nothing once the interpreter is exiting."""
 
@@ -596,7 +603,8 @@ def load_in_background(module, names, x, d, done) -> threading.Thread:
         with _load_lock:
             if _exiting:
                 return
-            run_calls(module, calls_for(names, module, x, d))
+            wanted = names() if callable(names) else names
+            run_calls(module, calls_for(wanted, module, x, d))
         done()
 
     thread = threading.Thread(target=run, name=f"qsym load {module.__name__}", daemon=True)
