@@ -618,23 +618,44 @@ def renamed(lines, prefix, out_name):
     """A gate body (:func:`gate_body`) for straight-line code: its parameters ``p0, p1 ..``
     and subexpressions ``_q_c0 ..`` renamed ``{prefix}p0``, ``{prefix}c0`` ..; each entry
     ``out[off + i] = complex(re, im)`` written to the pair of locals ``out_name(i)`` (an
-    integer part as a float: ``complex`` converts it)."""
+    integer part as a float: ``complex`` converts it). The lines are parsed once per gate
+    body (:func:`_renaming`); each use only puts its prefix and names in."""
     result = []
+    for i, item in _renaming(tuple(lines)):
+        if i is None:
+            result.append(item.replace(_PREFIX, prefix))
+            continue
+        for name, text in zip(out_name(i), item):
+            result.append(f"{name} = {text.replace(_PREFIX, prefix)}")
+    return result
+
+
+_PREFIX = "_QPREFIX_"  # where renamed() puts a use's prefix (never in printed gate code)
+
+
+@lru_cache(maxsize=None)
+def _renaming(lines: tuple) -> tuple:
+    """:func:`renamed`'s work that does not depend on the use: per line ``(None, text)``
+    or ``(i, (re, im))`` for an entry ``out[off + i]``, the names prefixed by
+    :data:`_PREFIX`."""
+    out = []
     for line in lines:
-        line = re.sub(r"\b_q_c(\d+)\b", rf"{prefix}c\1", line)
-        line = re.sub(r"\bp(\d+)\b", rf"{prefix}p\1", line)
+        line = re.sub(r"\b_q_c(\d+)\b", _PREFIX + r"c\1", line)
+        line = re.sub(r"\bp(\d+)\b", _PREFIX + r"p\1", line)
         m = re.match(r"^out\[off \+ (\d+)\] = ", line)
         if m is None:
-            result.append(line)
+            out.append((None, line))
             continue
         call = ast.parse(line[m.end():], mode="eval").body
         assert isinstance(call, ast.Call) and call.func.id == "complex" and len(call.args) == 2
-        for name, arg in zip(out_name(int(m.group(1))), call.args):
+        texts = []
+        for arg in call.args:
             text = ast.get_source_segment(line[m.end():], arg)
             if not re.search(r"[A-Za-z_]", text):  # an integer or a rational number
                 text = repr(float(eval(text)))
-            result.append(f"{name} = {text}")
-    return result
+            texts.append(text)
+        out.append((int(m.group(1)), tuple(texts)))
+    return tuple(out)
 
 
 def _local_target(target) -> str:

@@ -32,7 +32,7 @@ import numpy as np
 
 from . import _autodiff as autodiff, _broadcast as broadcast, _cache as cache, _executors as executors, _ir as ir, _kernels as kernels, _plan as plan, rules
 from . import _second_order as second_order, _stages as stages, templates, _tiers as tiers, _trace as trace
-from . import _first as first_mod, _guards as guards, _shots as shots_mod
+from . import _guards as guards, _shots as shots_mod
 from ._arguments import (  # classify: looked up here at each call (tests count its calls)
     DIFF_METHODS,  # noqa: F401  (qsym.runtime's names)
     DATA,
@@ -50,7 +50,6 @@ from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError
                      TracingError)
 from ._executors import execute
 from ._gates import REGISTRY as GATE_REGISTRY
-from ._first import FirstAnswer
 from ._program import Prepared
 from ._shapes import finite_differences, flat, format_values, measurements, pick
 from .devices import (  # noqa: F401  (qsym.runtime's names)
@@ -171,21 +170,18 @@ class Compiled:
         self._k_grad = tiers.kernels_for(self.module, "WORK")
         self._k_adjoint = tiers.kernels_for(self.module, "_q_WORK_ADJOINT")
         how = tiers.mode()
-        prepared, cached = False, set()
-        if how == "auto":  # compiled by an earlier process? (numba's checked index)
-            prepared = tiers.has_cached(self.module, "prepare")
-            cached = {name for name in _ENTRY_POINTS
-                      if self.fused and tiers.has_cached(self.module, f"fused_{name}")}
+        # the module's file in the cache folder: an earlier process compiled it (it is
+        # written only then); numba's index is read in the loading thread, not here
+        maybe_cached = how == "auto" and tiers.maybe_cached(self.module)
         with self._lock:
             if how == "compiled":
                 self._enter_compiled(set(_ENTRY_POINTS))
-            elif prepared or cached:
-                # load it (about 15 ms), fused where cached
-                self._enter_compiled(cached, prepared)
             else:
                 self._enter("python")
                 # QSYM_TIER=python: never promoted (a singular point still runs compiled)
-                self._promoted = how == "python"
+                self._promoted = how == "python" or maybe_cached
+                if maybe_cached:
+                    self._load_cached()
 
     # --- the tier state ----------------------------------------------------------------
     def _enter(self, tier, fused=frozenset(), prepared=True):
@@ -221,6 +217,36 @@ class Compiled:
         self.tier = tier
         logger.debug("%s: tier %s%s", self.module.__name__, tier,
                      f" (fused: {', '.join(sorted(fused))})" if fused else "")
+
+    def _load_cached(self):
+        """Compiled by an earlier process: tier 0 answers while a thread finds what numba's
+        disk cache holds (``prepare``, the fused entry points: :func:`qsym._tiers.has_cached`,
+        which loads the numba module), loads it (:func:`qsym._tiers.load_in_background`:
+        numba's runtime and the entry points, 30-50 ms in a new process, more than a new
+        circuit's whole first answer) and moves the calls to it; :meth:`wait` waits for
+        it. The same bits on either side. Nothing cached after all: tier 0 as for a new
+        circuit."""
+        found = []
+
+        def names():
+            prepared = tiers.has_cached(self.module, "prepare")
+            fused = {name for name in _ENTRY_POINTS
+                     if self.fused and tiers.has_cached(self.module, f"fused_{name}")}
+            found[:] = [fused, prepared]
+            return (["prepare"] if prepared else []) + [f"fused_{n}" for n in sorted(fused)]
+
+        def done():
+            fused, prepared = found or (set(), False)
+            with self._lock:
+                if self.tier != "python":
+                    return
+                if fused or prepared:
+                    self._enter_compiled(fused, prepared)
+                else:
+                    self._promoted = False
+
+        x, d = np.zeros(self.module.NUM_INPUTS), np.zeros(self.module.NUM_DATA)
+        self._job = tiers.load_in_background(self.module, names, x, d, done)
 
     def _promoted_fused(self) -> bool:
         return self._calls >= FUSE_AFTER_CALLS + tiers.COMPILE_AFTER_CALLS
@@ -707,8 +733,7 @@ class QNode:
         self._shots_set = shots is not _UNSET
         self.shots = shots_mod.check_shots(None if shots is _UNSET else shots)
         # caches, all this QNode's own
-        # signature -> Compiled (or broadcast.Broadcast, or until its second use the first
-        # answer on numbers, qsym._first.FirstAnswer)
+        # signature -> Compiled (or broadcast.Broadcast)
         self._compiled: dict = {}
         self._lock = threading.Lock()  # one build at a time
         self._last: Compiled | None = None  # the last signature called
@@ -888,12 +913,9 @@ class QNode:
 
 
     # --- compile -----------------------------------------------------------------------
-    def compiled(self, args, kwargs, diff=None, first=False):
+    def compiled(self, args, kwargs, diff=None):
         """``(entry, xs, ds)``: the compiled signature for these arguments (tracing and
-        compiling it if new) and the numeric inputs split as it expects them. ``first``
-        (``"value"`` or ``"grad"``): the caller runs only that executor, now: a new
-        signature may then be answered on numbers (:mod:`qsym._first`), its module made
-        at its next use."""
+        compiling it if new) and the numeric inputs split as it expects them."""
         if self.per_call is not None:
             return self._compiled_per_call(args, kwargs, diff)
         names, positions = self.static_argnames, self.static_positions
@@ -901,20 +923,16 @@ class QNode:
             names, positions = self._needing_values(args, kwargs, diff)
         key, xs, ds = classify(args, kwargs, diff, names, positions)
         entry = self._compiled.get(key)
-        if (entry is None or (entry.guard is not None and not entry.guard())
-                or (type(entry) is FirstAnswer and (entry.answered or not first))):
+        if entry is None or (entry.guard is not None and not entry.guard()):
             learned = switched = False
             with self._lock:
                 entry = self._compiled.get(key)
                 if entry is not None and entry.guard is not None and not entry.guard():
                     self._stale(key, entry)
                     entry = None
-                if type(entry) is FirstAnswer and (entry.answered or not first):
-                    # its second use: the module, from the same trace and plan
-                    entry = self._compiled[key] = self.complete(*entry.build)
                 if entry is None:
                     try:
-                        entry = self._build_current(args, kwargs, key, first)
+                        entry = self._build_current(args, kwargs, key)
                     except TracingError as exc:
                         if self._learn_static(exc, key, args, kwargs):
                             learned = True
@@ -930,14 +948,12 @@ class QNode:
                         switched = "tentative"
             if switched == "tentative":  # kept only if the function runs per call
                 try:
-                    return self.compiled(args, kwargs, diff, first)
+                    return self.compiled(args, kwargs, diff)
                 except Exception:
                     self.per_call = None
                     raise
             if learned or switched:  # (outside the lock: the build takes it again)
-                return self.compiled(args, kwargs, diff, first)
-        if type(entry) is FirstAnswer:
-            entry.answered = True
+                return self.compiled(args, kwargs, diff)
         self._last = entry
         return entry, xs, ds
 
@@ -1100,7 +1116,7 @@ class QNode:
         node.autodiff_memo = {}
         names, positions = self.static_argnames, self.static_positions
 
-        def compiled(args, kwargs, diff=None, first=False):
+        def compiled(args, kwargs, diff=None):
             _, xs, ds = classify(args, kwargs, diff, names, positions)
             node._last = entry
             return entry, xs, ds
@@ -1108,17 +1124,16 @@ class QNode:
         node.compiled = compiled
         return node, entry
 
-    def _build_current(self, args, kwargs, key, first=False):
+    def _build_current(self, args, kwargs, key):
         """Build a signature and keep it, unless a gate was defined or removed meanwhile
         (another thread, or the circuit function itself): then it may mix definitions,
-        and is built again. With ``first`` it may be a first answer on numbers
-        (:mod:`qsym._first`), completed at its next use (:meth:`compiled`)."""
+        and is built again."""
         for _ in range(3):
             generation = GATE_REGISTRY.generation
             before = (np.random.get_state(), random.getstate())
             state = trace.RandomState(self.func) if self.trace == "auto" else None
             try:
-                entry = self.build(args, kwargs, key, first)
+                entry = self.build(args, kwargs, key)
                 _check_no_global_draws(before)
             except Exception as exc:  # the random state before it (_switch_per_call)
                 try:
@@ -1131,11 +1146,9 @@ class QNode:
                 return entry
         return entry  # the gates keep changing: this entry is used once, not kept
 
-    def build(self, args, kwargs, key, first=False):
+    def build(self, args, kwargs, key):
         """Trace and compile the signature ``key`` (from :func:`classify`) of these
-        arguments: the stages of :mod:`qsym._stages`, in order; with ``first``, where
-        :func:`qsym._first.first_answer` serves it, only up to the plan (the module is made
-        by :meth:`complete` at the next use)."""
+        arguments: the stages of :mod:`qsym._stages`, in order."""
         t0 = time.perf_counter()
         names = self.static_argnames if self._values_needed is None else (
             self.static_argnames | self._values_needed[0])
@@ -1161,15 +1174,6 @@ class QNode:
         stages.check(target, circuit, args, kwargs, key, syms)
         gplan = stages.make_plan(target, circuit)
         t1 = time.perf_counter()
-        if (first and size is None and tiers.mode() == "auto" and first_mod.enabled()
-                and not self.current_shots()):
-            entry = first_mod.first_answer(circuit, gplan, self.method, tuple(syms.diff_args),
-                                           tuple(syms.blocks), bool(syms.checks),
-                                           value_only=first == "value")
-            if entry is not None:
-                entry.build = (circuit, gplan, syms, size, t0, t1)
-                entry.guard = guards.make(self.func)  # after the replays, as below
-                return entry
         return self.complete(circuit, gplan, syms, size, t0, t1)
 
     def complete(self, circuit, gplan, syms, size, t0, t1, guard=True):
@@ -1216,7 +1220,7 @@ class QNode:
                 and (getattr(_SHOT_COUNT, "active", None) or (None,))[0] is not self):
             return self._call_shot_vector(shots, args, kwargs)
         try:
-            entry, xs, ds = self.compiled(args, kwargs, first="value")
+            entry, xs, ds = self.compiled(args, kwargs)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
             return autodiff.call_boxed(self, args, kwargs)
         if self.device.trackers:  # what PennyLane's tracker records as the results
@@ -1265,7 +1269,7 @@ class QNode:
         inputs (``jac[m, j]``), by this QNode's ``diff_method``; for a broadcast
         signature, per-measurement values and Jacobians, batch first."""
         self._differentiable()
-        entry, xs, ds = self.compiled(args, kwargs, diff, first="grad")
+        entry, xs, ds = self.compiled(args, kwargs, diff)
         _refuse_by_value(entry)
         if entry.has_state:
             return self.state_jacobian(entry, xs, ds) + (entry,)
@@ -1779,8 +1783,7 @@ class grad(_Derivative):
         if (not _plain_trainable(a, self.argnum) or a.dtype is not F64 or a.ndim != 1
                 or not a.flags.c_contiguous or not entry.simple or node.current_shots()
                 or node.method not in ("parameter-shift", "adjoint")
-                or node._compiled.get(((TRAIN, a.shape),)) is not entry
-                or type(entry) is FirstAnswer):
+                or node._compiled.get(((TRAIN, a.shape),)) is not entry):
             node._grad_fast = None
             return
         # a 1-D argument differentiated alone: the gradient is row 0 of the Jacobian

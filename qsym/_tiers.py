@@ -25,8 +25,10 @@ on a loaded machine), so a circuit's calls go through three tiers
     a small circuit's (``WORK <= qsym._runtime.FUSED_MAX_WORK``) entry points as one
     compiled call each (``fused_*_into``), about 2.5 us less per call.
 
-A circuit starts on tier 0, unless its compiled code is already in the disk cache (from an
-earlier process): then it starts compiled (loading costs about 15 ms). Once its ``prepare``
+A circuit starts on tier 0; if its compiled code is already in the disk cache (from an
+earlier process), a thread loads it (:func:`load_in_background`: 30-50 ms in a new process,
+after the process's first answer) and the calls move to it, so a cached circuit's first
+answer is never slower than a new one's. Once its ``prepare``
 has run :data:`COMPILE_AFTER_CALLS` times, or has taken :data:`COMPILE_AFTER_SECONDS` of
 Python time (the part that compiling removes), the module is compiled **off the caller's
 path**: a background Python process (:func:`_worker`) imports the same generated file
@@ -56,6 +58,7 @@ import atexit
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -171,27 +174,124 @@ def _twin_file(name: str) -> str:
     return f"<qsym tier 0: {name}>"
 
 
+def _code(text: str, filename: str, first_line: int = 0, powers: bool = True):
+    """``text`` compiled as lines ``first_line + 1, ...`` of ``filename``, with ``x ** n``
+    for a constant integer ``n`` computed as numba does (:func:`ipow`) if ``powers``."""
+    text = "\n" * first_line + text  # (tracebacks give the module's own line numbers)
+    if not powers:
+        return compile(text, filename, "exec")
+    body = text.split('"""', 2)[-1] if text.startswith('"""') else text
+    if "**" in body:  # powers: numba's repeated squaring, not Python's pow()
+        return compile(ast.fix_missing_locations(_NumbaPowers().visit(ast.parse(text))),
+                       filename, "exec")
+    return compile(text, filename, "exec")
+
+
+_DEF = re.compile(r"def ([A-Za-z_][A-Za-z0-9_]*)\(")
+
+
+def split_functions(text: str):
+    """``(rest, functions)``: the module text's top-level functions (``(name, first line,
+    text)``, decorators included) taken out of it, and the rest (blank lines in their
+    place, so line numbers stay). A function's text ends at the next line that starts in
+    column 0 (a docstring is indented in generated code); ``None`` where that cannot be
+    told from the lines (a string literal that would cross the cut): then the text is
+    run as a whole."""
+    lines = text.split("\n")
+    rest = list(lines)
+    functions = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not (line.startswith("@") or line.startswith("def ")):
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j].startswith("@"):
+            j += 1
+        m = _DEF.match(lines[j]) if j < len(lines) else None
+        if m is None:
+            return None
+        end = j + 1
+        while end < len(lines) and (not lines[end] or lines[end][0] in " \t"):
+            end += 1
+        chunk = "\n".join(lines[i:end])
+        if chunk.count('"""') % 2 or chunk.count("'''") % 2:
+            return None
+        functions.append((m.group(1), i, chunk))
+        rest[i:end] = [""] * (end - i)
+        i = end
+    return "\n".join(rest), functions
+
+
+_materialize_lock = threading.RLock()
+
+
+def _lazy_function(ns: dict, name: str, first_line: int, chunk: str, filename: str,
+                   powers: bool = True):
+    """A stand-in for the module's function ``name``: its first call compiles the
+    function's text into ``ns`` (where it replaces the stand-in, unless something else
+    was put there meanwhile: :func:`python_twin`'s ``wrap``) and calls it; later calls
+    go straight to it. The same code as compiling the whole text at once, so the same
+    bits; the functions a circuit never calls on tier 0 are never compiled."""
+    real = None
+
+    def function(*args, **kwargs):
+        nonlocal real
+        if real is None:
+            with _materialize_lock:
+                if real is None:
+                    before = ns.get(name)
+                    exec(_code(chunk, filename, first_line, powers), ns)  # noqa: S102
+                    made = ns[name]
+                    if before is not function:  # a wrapper: keep it
+                        ns[name] = before
+                    real = made
+        return real(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.lazy_text = chunk
+    return function
+
+
 def python_namespace(source: str, name: str) -> dict:
     """The generated module's source run as plain Python: its constants, tables and
     functions (``@njit`` returns the function unchanged) in a new namespace, with
-    ``x ** n`` for a constant integer ``n`` computed as numba does (:func:`ipow`). One
-    Python compile of the text; no numba dispatcher, no file (the numba module is loaded
-    by :class:`LazyModule` only when something needs it compiled)."""
+    ``x ** n`` for a constant integer ``n`` computed as numba does (:func:`ipow`). No
+    numba dispatcher, no file (the numba module is loaded by :class:`LazyModule` only when
+    something needs it compiled). Each function is compiled at its first call
+    (:func:`_lazy_function`): a first answer compiles only the code it runs."""
     from .errors import QsymError
 
     if _NJIT_IMPORT not in source:
         raise QsymError(f"generated module {name} does not import numba's njit as qsym.emit "
                         "writes it; regenerate it (qsym cache clear)")
     text = source.replace(_NJIT_IMPORT, _NJIT_PLAIN, 1)
-    body = text.split('"""', 2)[-1] if text.startswith('"""') else text
-    if "**" in body:  # powers: numba's repeated squaring, not Python's pow()
-        tree = ast.fix_missing_locations(_NumbaPowers().visit(ast.parse(text)))
-        code = compile(tree, _twin_file(name), "exec")
-    else:
-        code = compile(text, _twin_file(name), "exec")
     ns = {"__name__": name, "_q_plain_njit": _plain_njit, "_q_ipow": ipow}
-    exec(code, ns)
+    lazy_exec(text, ns, _twin_file(name))
     return ns
+
+
+def lazy_exec(text: str, ns: dict, filename: str, powers: bool = True) -> None:
+    """Run the module text ``text`` in ``ns`` as ``exec`` would, each top-level function
+    compiled at its first call (:func:`split_functions`, :func:`_lazy_function`); with
+    ``powers``, ``x ** n`` as numba computes it (:func:`ipow`)."""
+    parts = split_functions(text)
+    if parts is None:
+        exec(_code(text, filename, 0, powers), ns)  # noqa: S102 - qsym's own text
+        return
+    rest, functions = parts
+    for fname, first_line, chunk in functions:
+        ns[fname] = _lazy_function(ns, fname, first_line, chunk, filename, powers)
+    exec(_code(rest, filename, 0, powers), ns)  # noqa: S102 - qsym's own text
+
+
+def is_module_function(value, filename: str) -> bool:
+    """``value`` is a function of the generated module run as Python from ``filename``
+    (compiled, or a stand-in compiled at its first call)."""
+    if not isinstance(value, types.FunctionType):
+        return False
+    return hasattr(value, "lazy_text") or value.__code__.co_filename == filename
 
 
 def _is_constant(name: str) -> bool:
@@ -317,7 +417,7 @@ def python_twin(module, source: str, wrap=None) -> types.SimpleNamespace:
     raw = {}
     aliases = {}
     for key, value in list(ns.items()):
-        if isinstance(value, types.FunctionType) and value.__code__.co_filename == here:
+        if is_module_function(value, here):
             if key == value.__name__:
                 raw[key] = value
             else:
@@ -484,6 +584,34 @@ class Job(threading.Thread):
                 self.done(self.returncode == 0, err.decode(errors="replace")[-2000:])
 
 
+def maybe_cached(module) -> bool:
+    """The generated module's file is in the cache folder: an earlier process compiled
+    it (a file is written only then), so numba's disk cache may hold its compiled code
+    (:func:`has_cached` says which entry points; it loads the numba module)."""
+    return isinstance(module, LazyModule) and module.on_disk()
+
+
+def load_in_background(module, names, x, d, done) -> threading.Thread:
+    """A daemon thread that loads ``module``'s compiled entry points ``names`` (a list, or
+    a function called in the thread that returns it) from numba's disk cache
+    (:func:`calls_for` at ``x``, ``d``; :func:`run_calls`) and then calls ``done()``. It waits for the process's first answer first (or
+    :data:`WARM_DELAY`: numba's loading holds the GIL for part of its work, and beside a
+    first answer it slowed it down), and does nothing once the interpreter is exiting."""
+
+    def run():
+        _warm_start.wait(WARM_DELAY)
+        with _load_lock:
+            if _exiting:
+                return
+            wanted = names() if callable(names) else names
+            run_calls(module, calls_for(wanted, module, x, d))
+        done()
+
+    thread = threading.Thread(target=run, name=f"qsym load {module.__name__}", daemon=True)
+    thread.start()
+    return thread
+
+
 # --- the kernel library, loaded in the background --------------------------------------------
 # A new process loads each kernel entry point's compiled code from numba's disk cache at its
 # first call (and numba's runtime, NRT, is compiled once per process): measured 0.3-0.4 s
@@ -583,12 +711,13 @@ def kernel_twins_digest(source: str = "") -> str:
     that took one side's digest and the other's source), is not used. It detects
     accidents, not an attacker who can write qsym's folder (and so its code)."""
     import hashlib
-    import inspect
 
     h = hashlib.sha256()
     for name in ("_kernels.py", "_aot_numpy.py"):
         h.update(Path(__file__).with_name(name).read_bytes())
-    h.update(inspect.getsource(ipow).encode())
+    # ipow's code, not its source text (inspect.getsource costs a new process about 7 ms)
+    code = ipow.__code__
+    h.update(repr((code.co_code, code.co_consts, code.co_names, code.co_varnames)).encode())
     h.update(source.encode())
     return h.hexdigest()
 
@@ -610,7 +739,6 @@ def _kernel_twins() -> dict:
                 if not isinstance(source, str) or table.get("digest") != kernel_twins_digest(
                         source):
                     raise ValueError("made from other sources, or edited since")
-                code = compile(source, str(KERNEL_TWINS), "exec")
                 g = vars(kernels)
                 ns = dict(g)
                 for key, value in g.items():
@@ -618,7 +746,7 @@ def _kernel_twins() -> dict:
                     if py is not None and py.__globals__ is g:
                         ns[key] = types.FunctionType(py.__code__, ns, py.__name__,
                                                      py.__defaults__, py.__closure__)
-                exec(code, ns)  # noqa: S102 - qsym's own file, checked against its sources
+                lazy_exec(source, ns, str(KERNEL_TWINS), powers=False)
             except Exception as exc:  # noqa: BLE001 - no twins: the compiled kernels
                 logger.debug("kernel twins not used: %s", exc)
                 ns = {}

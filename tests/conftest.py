@@ -10,10 +10,6 @@ import pytest
 os.environ.setdefault("QSYM_CACHE_DIR", os.path.join(tempfile.gettempdir(), "qsym-test-cache"))
 # no "compiling qsym's kernel library" line on stderr (tests/test_tiers.py checks it)
 os.environ.setdefault("QSYM_QUIET", "1")
-# a new signature's first call builds its module, as every later call uses it (the tests
-# compare calls bit for bit and inspect the module after one call); tests/test_first.py
-# turns the first answer on numbers (qsym/_first.py, opt-in for users) on
-os.environ.setdefault("QSYM_FIRST", "0")
 
 import qsym as qml  # noqa: E402
 from qsym._gates import GATES  # noqa: E402

@@ -1,0 +1,217 @@
+"""A new circuit's first answer (issue #17): the compiled path's bits, by default.
+
+The first value or Jacobian of a new signature runs its generated module on tier 0 (the
+module's text as plain Python, each function compiled at its first call; a tiny circuit's
+written-out code; else ``prepare`` and the kernel library, as plain Python with the NumPy
+twins until the compiled kernels are loaded). Independent checks: on random circuits of
+the gate table, by parameter shift and adjoint, of expectation values, variances and
+probabilities, the first answer is compared bit for bit with the same entry's other paths
+(``prepare`` and the compiled kernels; the kernels' plain-Python twins; the module
+compiled by numba) and with central finite differences of the values; broadcasting with
+the single points; Tracker records with the second call's.
+"""
+
+from __future__ import annotations
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import _gates as gates, _kernels as kernels, _tiers as tiers
+from qsym import numpy as np
+
+FIXED = sorted(name for name in gates.BUILTIN_GATES
+               if gates.gate_def(name).num_wires in (1, 2, 3) and not gates.gate_def(name).hyper
+               and name not in ("QubitUnitary", "GlobalPhase"))
+PAULIS = (qml.PauliX, qml.PauliY, qml.PauliZ)
+
+
+def _bits(*arrays):
+    return [onp.ascontiguousarray(a, dtype=onp.float64).tobytes() for a in arrays]
+
+
+def _random_circuit(rng, n, depth, measure):
+    """A circuit function of random gates of the table on ``n`` wires (every parameter an
+    input ``x[k]``), and its number of inputs."""
+    ops, k = [], 0
+    for _ in range(depth):
+        name = FIXED[rng.integers(len(FIXED))]
+        row = gates.gate_def(name)
+        if row.num_wires > n:
+            continue
+        wires = [int(w) for w in rng.permutation(n)[:row.num_wires]]
+        ops.append((name, list(range(k, k + row.num_params)), wires))
+        k += row.num_params
+    word = [(int(w), int(p)) for w, p in zip(rng.permutation(n)[:2], rng.integers(3, size=2))]
+
+    def circuit(x):
+        for name, idx, wires in ops:
+            getattr(qml, name)(*[x[i] for i in idx], wires=wires)
+        if measure == "probs":
+            return qml.probs(wires=[n - 1, 0] if n > 1 else [0])
+        obs = PAULIS[word[0][1]](word[0][0])
+        for w, p in word[1:]:
+            obs = obs @ PAULIS[p](w)
+        if measure == "expval":
+            return qml.expval(0.7 * obs + (-0.3) * qml.PauliZ(0))
+        return qml.var(obs)
+
+    return circuit, k
+
+
+def _cases(seed, count=3, wires=None, depth=7):
+    rng = onp.random.default_rng(seed)
+    out = []
+    while len(out) < count:
+        n = wires or (int(rng.integers(1, 4)) if out else 3)
+        circuit, k = _random_circuit(rng, n, depth, ("expval", "var", "probs")[len(out) % 3])
+        if k:
+            out.append((circuit, n, np.array(rng.uniform(-onp.pi, onp.pi, k), requires_grad=True)))
+    return out
+
+
+def _entry(node, x):
+    return node.compiled((x,), {})[0]
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_first_answer_is_every_paths_bits_on_random_circuits(method):
+    """Random circuits of every fixed gate of the table: the first value and the first
+    Jacobian of a new QNode, bit for bit, are what the same entry gives through
+    ``prepare`` and the compiled kernels, and through the kernels' plain-Python twins;
+    the Jacobian agrees with central differences of the values."""
+    twins = tiers._kernel_twins()
+    assert twins, "qsym/kernel_twins.json missing or stale"
+
+    class Twins:  # the kernel library as a new process runs it before it is loaded
+        def __getattr__(self, name):
+            return twins[name]
+
+    seen_unrolled = False
+    seed = 17 if method == "adjoint" else 5
+    # (the small ones: a tiny circuit's first answer is its written-out code)
+    for circuit, n, x in _cases(seed, 4) + _cases(seed, 3, wires=1, depth=3):
+        node = qml.QNode(circuit, qml.device("default.qubit", wires=n), diff_method=method)
+        first_jac = qml.jacobian(node)(x)  # the first call: a new signature
+        e = _entry(node, x)
+        assert e.tier == "python"
+        seen_unrolled |= bool(e.module.UNROLLED)
+        d, x = onp.zeros(0), onp.asarray(x)
+        name = "value_and_grad_adjoint" if method == "adjoint" else "value_and_grad"
+        first = _bits(*getattr(e, name)(x, d), e.value(x, d))  # what tier 0 runs
+        for k in (kernels, Twins()):
+            e._k_value = e._k_grad = e._k_adjoint = k
+            assert _bits(*getattr(type(e), name)(e, x, d), type(e).value(e, x, d)) == first, k
+        h = 1e-6
+        fd = onp.array([(onp.ravel(node(x + h * u)) - onp.ravel(node(x - h * u))) / (2 * h)
+                        for u in onp.eye(len(x))]).T
+        assert onp.allclose(onp.reshape(first_jac, fd.shape), fd, atol=1e-6)
+    assert seen_unrolled or method == "adjoint"
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_first_answer_is_the_numba_modules_bits(method):
+    """One random circuit's module compiled by numba (``prepare`` and the kernels): the
+    same bits as the first answer (Jacobian, value)."""
+    circuit, n, x = _cases(23 if method == "adjoint" else 29, 1, wires=2, depth=5)[0]
+    dev = qml.device("default.qubit", wires=n)
+    node = qml.QNode(circuit, dev, diff_method=method)
+    want = _bits(qml.jacobian(node)(x), node(x))
+    e = _entry(node, x)
+    with e._lock:  # (the fused tier: tests/test_tiers.py; its compile takes longer)
+        e._promoted = True
+        e._enter("module")
+    assert _bits(qml.jacobian(node)(x), node(x)) == want
+    assert e.tier == "module" and e.module.prepare.signatures
+
+
+def test_broadcast_first_answer_is_the_single_points_bits():
+    """A new broadcast signature's first Jacobian and values, row by row, bit for bit the
+    first answers of the single points (each a new QNode)."""
+    def circuit(a, b):
+        qml.RX(a, wires=0)
+        qml.RY(b, wires=1)
+        qml.CNOT(wires=[0, 1])
+        qml.CRZ(a, wires=[1, 0])
+        return qml.expval(qml.PauliZ(0) @ qml.PauliX(1) + 0.5 * qml.PauliY(1))
+
+    dev = qml.device("default.qubit", wires=2)
+    a = np.array([0.3, -1.2, 2.0], requires_grad=True)
+    b = np.array(0.7, requires_grad=True)
+    values = qml.QNode(circuit, dev)(a, b)
+    jac = qml.jacobian(qml.QNode(circuit, dev), argnum=0)(a, b)
+    for i in range(len(a)):
+        single = qml.QNode(circuit, dev)
+        assert _bits(values[i]) == _bits(qml.QNode(circuit, dev)(a[i], b))
+        assert _bits(jac[i, i]) == _bits(qml.grad(single, argnum=0)(a[i], b))
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_first_answers_tracker_records_are_the_second_calls(method):
+    """The first call of a new circuit is recorded by qml.Tracker as every later call of
+    the method (executions: 1 + 2 per parameter by parameter shift, 1 by adjoint)."""
+    def circuit(x):
+        qml.RX(x[0], wires=0)
+        qml.IsingZZ(x[1], wires=[0, 1])
+        qml.RY(x[2], wires=1)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    node = qml.QNode(circuit, qml.device("default.qubit", wires=2), diff_method=method)
+    x = np.array([0.1, 0.2, 0.3], requires_grad=True)
+    records = []
+    for _ in range(2):
+        with qml.Tracker(node.device) as tracker:
+            qml.grad(node)(x)
+        records.append((tracker.totals.get("executions"), tracker.totals.get("batches")))
+    assert records[0] == records[1]
+    assert records[0][0] == (7 if method == "parameter-shift" else 1)
+
+
+def test_a_first_answer_compiles_only_the_functions_it_runs():
+    """Tier 0 compiles a generated function at its first call: after a new circuit's
+    first gradient the batch functions are still stand-ins; compiled lazily or all at
+    once, the module's functions give the same bits."""
+    def circuit(x):
+        qml.RX(x[0], wires=0)
+        qml.RY(x[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    node = qml.QNode(circuit, qml.device("default.qubit", wires=1))
+    x = np.array([0.54, 0.12], requires_grad=True)
+    qml.grad(node)(x)
+    e = _entry(node, x)
+    ns = e.module.namespace
+    assert hasattr(ns["batch_value_and_grad"], "lazy_text")
+    eager = {"__name__": "eager", "_q_plain_njit": tiers._plain_njit, "_q_ipow": tiers.ipow}
+    exec(compile(e.source.replace(tiers._NJIT_IMPORT, tiers._NJIT_PLAIN, 1), "eager", "exec"),
+         eager)
+    d = onp.zeros(0)
+    rng = onp.random.default_rng(3)
+    for _ in range(5):
+        p = rng.uniform(-4, 4, 2)
+        lazy, full = [], []
+        for space, out in ((ns, lazy), (eager, full)):
+            v, j = onp.empty(1), onp.empty((1, 2))
+            space["fused_value_and_grad_into"](p, d, v, j)
+            mats, smats = space["prepare"](p, d, 1)[:2]
+            out += _bits(v, j) + [mats.tobytes(), smats.tobytes()]
+        assert lazy == full
+
+
+def test_split_functions_keeps_the_text_and_refuses_a_cut_string():
+    """The functions taken out and the rest put back give the text again (line numbers
+    kept); a string literal that reaches column 0 inside a function is not cut: the text
+    then runs as a whole."""
+    text = ('"""doc\nstring"""\nimport math\nA = 1\n\n\n@deco(x=1)\ndef f(a):\n    return a\n'
+            "\n\ndef g(b):\n    return f(b) + A\n\nB = g\n")
+    rest, functions = tiers.split_functions(text)
+    assert [(name, line) for name, line, _ in functions] == [("f", 6), ("g", 11)]
+    lines = rest.split("\n")
+    for _, line, chunk in functions:
+        part = chunk.split("\n")
+        lines[line:line + len(part)] = part
+    assert "\n".join(lines) == text
+    assert tiers.split_functions('def h():\n    s = """\nx = 1\n"""\n    return s\n') is None
+    ns = {"deco": lambda **k: (lambda fn: fn)}
+    tiers.lazy_exec(text, ns, "<test>", powers=False)
+    assert ns["B"](2) == 3 and ns["g"](1) == 2
