@@ -1720,35 +1720,9 @@ class _Arithmetic(Observable):
     def num_wires(self) -> int:
         return len(self._wires)
 
-    _table_name = None  # a user's subclass of a gate class: the gate's name
-
-    def _init_user(self, args, wires, id, hyper):
-        """A user's own operator class (``class MyOp(qml.operation.Operator)``): its
-        parameters, wires and hyperparameters are kept, its matrix is its
-        ``compute_matrix``; it is not a gate of the table, so a circuit refuses it."""
-        n = type(self).num_params if _declares(type(self), "num_params") else None
-        if wires is None and args and (n is None or len(args) > n):
-            wires, args = args[-1], args[:-1]
-        if wires is None:
-            raise WireError(f"{type(self).__name__} needs wires=, e.g. {type(self).__name__}(..., wires=0)")
-        self.params = tuple(args)
-        self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None else None for a in args)
-        self.wires = Wires(wires_tuple(wires))
-        if _declares(type(self), "num_wires") and isinstance(self.num_wires, int) \
-                and len(self.wires) != self.num_wires:
-            raise WireError(f"{type(self).__name__} acts on {self.num_wires} wire(s), got {len(self.wires)}")
-        self.hyper = tuple(hyper.items())
-        self.id = id
-        tape = active_tape()
-        if tape is not None:
-            if type(self).__name__ in GATES:  # would be taken for the table's gate
-                raise GateError(f"your operator class {type(self).__name__} has the name of a "
-                                "gate of qsym's table: rename it, or use qml.define_gate")
-            tape.append(self)
-
     @property
     def name(self) -> str:
-        return self._table_name or type(self).__name__
+        return type(self).__name__
 
     def __len__(self):
         return len(self.operands)

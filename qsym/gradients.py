@@ -235,6 +235,13 @@ def _linear_transform(tape, per_param_moves, f0=None, front=False):
             row.append((c, index[key]))
         per_param.append(row)
     front = front or (needs_r0 and f0 is None)
+    return _tapes_and_fn(tape, tapes, per_param, front, f0)
+
+
+def _tapes_and_fn(tape, tapes, per_param, front, f0):
+    """``(tapes, fn)`` of a gradient transform: the shifted ``tapes`` (the unshifted
+    ``tape`` first if ``front``: its result is the rules' zero-shift term) and the function
+    of their results that assembles the Jacobian (``f0``: a result given, else the first)."""
     if front:
         tapes.insert(0, tape)
 
@@ -482,15 +489,7 @@ def _spsa_linear(tape, moves, f0):
             row.append((c, index[key]))
         per_param.append(row)
     front = needs_r0 and f0 is None
-    if front:
-        tapes.insert(0, tape)
-
-    def single(results, copy=None):
-        results = list(results)
-        r0 = results.pop(0) if front else (f0 if copy is None else f0[copy])
-        return _assemble(tape, per_param, results, r0)
-
-    return tapes, _with_shot_copies(tape, lambda rs, c=None: single(rs, c))
+    return _tapes_and_fn(tape, tapes, per_param, front, f0)
 
 
 # --- on QNodes: the Jacobian by the trainable arguments ----------------------------------------
