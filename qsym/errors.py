@@ -32,10 +32,11 @@ class QuantumFunctionError(QsymError):
 
 
 class TracingError(QuantumFunctionError, TypeError):
-    """The circuit function could not be traced (e.g. a branch on a traced input).
+    """The circuit function could not be traced (e.g. a branch on a traced input, in a
+    QNode made with ``trace="once"``; by default such a QNode is traced at every call).
 
     >>> import qsym as qml
-    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    >>> @qml.qnode(qml.device("default.qubit", wires=1), trace="once")
     ... def branchy(x):
     ...     if x > 0:  # a Python branch on the traced input
     ...         qml.RX(x, wires=0)
