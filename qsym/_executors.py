@@ -92,7 +92,7 @@ def tracker_info(node, entry, executor, result, runs):
     ``how`` it ran (``"values"``, ``"device"``: an adjoint derivative, ``"shifts"``: the
     value circuit and shifted or stepped ones; PennyLane's backprop, which qsym computes
     by the adjoint method, is recorded as an evaluation, as PennyLane records it)."""
-    from .devices import circuit_resources
+    from .resource import circuit_resources
 
     circuit = getattr(entry, "circuit", None) or entry.element.circuit
     info = {"resources": circuit_resources(circuit), "circuit": circuit,
