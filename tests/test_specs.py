@@ -212,3 +212,18 @@ def test_tracker_groups_a_sums_terms_qubit_wise():
         with qml.Tracker(dev) as t:
             node()
         assert t.totals["executions"] == circuits
+
+
+def test_jacobian_of_samples_is_refused_precisely():
+    # PennyLane 0.45.1 differentiates qml.sample(obs) shot by shot; qsym refuses it and
+    # says what to differentiate instead
+    dev = qml.device("default.qubit", wires=1, shots=20, seed=3)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def c(a):
+        qml.RX(a, wires=0)
+        return qml.sample(qml.PauliZ(0))
+
+    with pytest.raises(qml.DifferentiationError, match="qml.jacobian of qml.sample") as err:
+        qml.jacobian(c)(qml.numpy.array(0.3, requires_grad=True))
+    assert "qml.expval" in str(err.value)
