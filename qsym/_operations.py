@@ -2346,13 +2346,13 @@ class MeasurementProcess(Measured):
         """The parts of PennyLane's label of this measurement in ``qml.specs`` and
         ``qml.Tracker`` resources (:func:`qsym.resource.measurement_label`): ``(name,
         observable label or "", number of wires given (0: none, i.e. all), number of
-        basis-change gates it appends)``.
+        basis-change gates it appends, the observable's wires as written)``.
 
         >>> import qsym as qml
-        >>> qml.expval(qml.Z(0) @ qml.X(1)).resource_label
-        ('expval', 'Prod(num_wires=2, num_terms=2)', 0, 0)
+        >>> qml.expval(qml.Z(0) @ qml.Identity(2)).resource_label
+        ('expval', 'Prod(num_wires=2, num_terms=2)', 0, 0, (0, 2))
         >>> qml.probs(wires=[1]).resource_label, qml.probs(op=qml.X(0)).resource_label
-        (('probs', '', 1, 0), ('probs', 'PauliX', 0, 1))
+        (('probs', '', 1, 0, ()), ('probs', 'PauliX', 0, 1, (0,)))
         """
         name = self.kind
         if self.kind == "state" and self.reduce:
@@ -2366,8 +2366,10 @@ class MeasurementProcess(Measured):
         if written is None and self.obs is not None:
             written = self.obs
         if written is not None:
-            return (name, observable_label(written), 0, len(self.diag))
-        return (name, "", len(self.wires or ()), 0)
+            wires = tuple(getattr(written, "_mwires", None)  # a Hermitian's matrix wires
+                          or getattr(written, "wires", None) or getattr(self.obs, "wires", ()))
+            return (name, observable_label(written), 0, len(self.diag), wires)
+        return (name, "", len(self.wires or ()), 0, ())
 
     def __eq__(self, other):
         # PennyLane's: measurements are equal by kind, observable and wires (qml.equal)

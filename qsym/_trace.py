@@ -709,6 +709,12 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
                 f"{list(device_wires)}); create the device with more wires"
             ) from None
 
+    def index_or_none(w):
+        try:
+            return index[w]
+        except (KeyError, TypeError):
+            return None
+
     ir_ops = []
     for op in items:
         wires = tuple(wire_index(w, op.name) for w in op.wires) or (0,)  # GlobalPhase()
@@ -749,6 +755,8 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
         if getattr(m, "refusal", None):  # a measurement qsym does not compute in a circuit
             raise MeasurementError(m.refusal)
         label = getattr(m, "resource_label", ())
+        if len(label) > 4:  # the observable's wires as written (with its identities): indices
+            label = label[:4] + (tuple(i for i in map(index_or_none, label[4]) if i is not None),)
         if m.kind == "state":
             measurements.append(Measurement("state", reduce=_reduce(m, wire_index), label=label))
             continue

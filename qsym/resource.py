@@ -215,7 +215,8 @@ class CircuitSpecs:
 def measurement_label(m, num_wires: int) -> str:
     """PennyLane's label of a measurement in ``SpecsResources.measurements``, from an IR
     measurement (:class:`qsym._ir.Measurement`) whose ``label`` the trace set: ``(name,
-    observable label or "", number of wires written, number of basis-change gates)``; ``num_wires`` the circuit's wires
+    observable label or "", number of wires written, number of basis-change gates, the
+    observable's wires)``; ``num_wires`` the circuit's wires
     in use (a measurement of all of them, or of no wires given, is ``(all wires)``).
 
     >>> from types import SimpleNamespace as M
@@ -265,7 +266,9 @@ def circuit_resources(circuit, depth: bool = True) -> SpecsResources:
         level.update((w, d) for w in op.wires)
     for m in circuit.measurements:
         label = getattr(m, "label", ())
-        if not label or label[1] or label[2]:
+        if len(label) > 4 and label[1]:  # an observable: its wires as written
+            used.update(label[4])
+        elif not label or label[2]:  # wires given (none: all wires, PennyLane adds none)
             used.update(_measured_wires(m))
     meas: dict = {}
     for m in circuit.measurements:

@@ -227,3 +227,36 @@ def test_jacobian_of_samples_is_refused_precisely():
     with pytest.raises(qml.DifferentiationError, match="qml.jacobian of qml.sample") as err:
         qml.jacobian(c)(qml.numpy.array(0.3, requires_grad=True))
     assert "qml.expval" in str(err.value)
+
+
+MORE_LABELS = [  # (measurement, shots, labels, wires in use): PennyLane 0.45.1's
+    (lambda: qml.expval(qml.Projector([1], wires=0)), None, {"expval(Projector)": 1}, 2),
+    (lambda: qml.vn_entropy(wires=[0]), None, {"vnentropy(1 wires)": 1}, 2),
+    (lambda: qml.purity(wires=[0]), None, {"purity(1 wires)": 1}, 2),
+    (lambda: qml.mutual_info(wires0=[0], wires1=[1]), None, {"mutualinfo(all wires)": 1}, 2),
+    (lambda: qml.counts(all_outcomes=True), 10, {"allcounts(all wires)": 1}, 2),
+    (lambda: qml.counts(qml.Z(0), all_outcomes=True), 10, {"allcounts(PauliZ)": 1}, 2),
+    (lambda: qml.expval(qml.Hamiltonian([1.0], [qml.Z(0)])), None,
+     {"expval(Hamiltonian(num_wires=1, num_terms=1))": 1}, 2),
+    # an identity factor's wire is in use (PennyLane's tape wires), a Hermitian's all wires
+    (lambda: qml.expval(qml.X(0) @ qml.Identity(2)), None,
+     {"expval(Prod(num_wires=2, num_terms=2))": 1}, 3),
+    (lambda: qml.var(qml.Hermitian(np.eye(4), wires=[0, 2])), None, {"var(Hermitian)": 1}, 3),
+    (lambda: qml.probs(wires=[2]), None, {"probs(1 wires)": 1}, 3),
+    (lambda: qml.expval(qml.dot([1.0, 2.0], [qml.Z(0), qml.X(1)])), None,
+     {"expval(Sum(num_wires=2, num_terms=2))": 1}, 2),
+]
+
+
+@pytest.mark.parametrize("measure, shots, expected, allocs", MORE_LABELS)
+def test_specs_more_labels_and_wires_in_use(measure, shots, expected, allocs):
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev, shots=shots)
+    def c(x):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        return measure()
+
+    res = qml.specs(c)(0.3).resources
+    assert (res.measurements, res.num_allocs, res.depth) == (expected, allocs, 2)
