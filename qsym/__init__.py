@@ -46,7 +46,7 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from . import _cache as _cache  # noqa: E402
 # the public modules (docs/api/index.md): PennyLane's namespaces and the rule table; every
 # other module is internal (docs/design.md, "Public and internal modules")
-from . import errors, exceptions, numpy, rules  # noqa: E402
+from . import errors, exceptions, numpy, resource, rules  # noqa: E402
 from . import _gates as _gates  # noqa: E402
 from .errors import (  # noqa: E402
     ArgumentError,

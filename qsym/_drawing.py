@@ -399,9 +399,17 @@ def circuit_depth(circuit: Circuit) -> int:
     return max(level, default=0)
 
 
-def specs(qnode: Any) -> Callable[..., dict[str, Any]]:
-    """``qml.specs``: a function of the QNode's arguments returning a report (a dict) of
-    the traced circuit and of what each differentiation method will run.
+def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> Callable[..., Any]:
+    """``qml.specs``: a function of the QNode's arguments returning PennyLane 0.45.1's
+    :class:`~qsym.resource.CircuitSpecs` of the traced circuit: the device, its wires, the
+    shots, the ``level`` (default ``"gradient"``; qsym does not transform circuits, so
+    every level gives the gates the circuit function applies, templates as the gates they
+    are made of) and its :class:`~qsym.resource.SpecsResources` (gates by name and size,
+    measurements by PennyLane's labels, wires used, depth; ``compute_depth=False``: None).
+
+    qsym's own counts are read through the same ``specs[key]`` (``specs.qsym``):
+    ``executions`` (the circuits one gradient runs with each method),
+    ``num_trainable_inputs``, ``num_trainable_gate_params``, ``num_pruned_gate_params``.
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=2)
@@ -411,36 +419,57 @@ def specs(qnode: Any) -> Callable[..., dict[str, Any]]:
     ...     qml.CRX(x[1], wires=[0, 1])
     ...     return qml.expval(qml.PauliZ(1))
     >>> info = qml.specs(c)(np.array([0.1, 0.2]))
-    >>> info["gate_types"], info["depth"], info["num_trainable_params"]
+    >>> print(info)
+    Device: default.qubit
+    Device wires: 2
+    Shots: Shots(total=None)
+    Level: gradient
+    <BLANKLINE>
+    Wire allocations: 2
+    Total gates: 2
+    Gate counts:
+    - RX: 1
+    - CRX: 1
+    Measurements:
+    - expval(PauliZ): 1
+    Depth: 2
+    >>> info.resources.gate_types, info["resources"]["depth"], info["num_trainable_inputs"]
     ({'RX': 1, 'CRX': 1}, 2, 2)
     >>> info["executions"]  # 1 + 2 (RX) + 4 (CRX); adjoint: one pass; 1 + 1 + 1 per input
     {'parameter-shift': 7, 'adjoint': 1, 'finite-diff': 4}
     """
+    from ._runtime import QNode
+    from ._shots import Shots
+    from .errors import ArgumentError
+    from .resource import CircuitSpecs, circuit_resources
+
+    if not isinstance(qnode, QNode):
+        raise ArgumentError(f"qp.specs can only be applied to a QNode or qjit'd QNode; got "
+                            f"{qnode!r}: decorate the circuit function with @qml.qnode(dev)")
 
     def report(*args, **kwargs):
         entry, xs, _ = qnode.compiled(args, kwargs)
         c = entry.circuit
-        gate_types: dict = {}
-        for op in c.ops:
-            gate_types[op.name] = gate_types.get(op.name, 0) + 1
-        n_inputs = len(c.inputs)
-        fd = fd_circuits(qnode.approx_order, qnode.strategy, n_inputs)
-        return {
-            "num_wires": c.num_wires,
-            "num_gates": len(c.ops),
-            "gate_types": gate_types,
-            "depth": circuit_depth(c),
-            "num_trainable_params": n_inputs,
+        shots = qnode.configured_shots()
+        wires = qnode.device.wires
+        extra = {
+            "num_trainable_inputs": len(c.inputs),
             "num_trainable_gate_params": len(entry.plan.diff_slots),
             "num_pruned_gate_params": len(entry.plan.pruned),
-            "measurements": [m.kind for m in c.measurements],
-            "diff_method": qnode.diff_method,
             "executions": {
                 "parameter-shift": entry.plan.executions,
                 "adjoint": 1,
-                "finite-diff": fd,
+                "finite-diff": fd_circuits(qnode.approx_order, qnode.strategy, len(c.inputs)),
             },
         }
+        return CircuitSpecs(
+            device_name=qnode.device.name,
+            num_device_wires=None if wires is None else len(wires),
+            shots=shots if isinstance(shots, Shots) else Shots(shots),
+            level="gradient" if level is None else level,
+            resources=circuit_resources(c, depth=compute_depth is not False),
+            qsym=extra,
+        )
 
     return report
 

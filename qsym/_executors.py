@@ -20,7 +20,16 @@ NEEDS_SHOTS = (
     "qml.sample and qml.counts need finite shots: create the device with "
     "qml.device(..., shots=N) or the QNode with shots=N"
 )
-NO_GRADIENT = "qml.sample and qml.counts have no gradient; differentiate expval, var or probs"
+# PennyLane 0.45.1 differentiates qml.sample(obs) shot by shot (each shot's sample of every
+# shifted circuit, combined by the shift rule: an array of per-shot derivatives whose mean
+# estimates d<obs>); qsym does not yet (docs/pennylane.md, "Results and inspection")
+NO_GRADIENT = (
+    "qml.jacobian of qml.sample is not supported by qsym (PennyLane differentiates each "
+    "shot's sample by the parameter-shift rule; the mean of those per-shot derivatives "
+    "estimates the derivative of qml.expval of the same observable), and qml.counts has no "
+    "gradient: differentiate qml.expval, qml.var or qml.probs (with shots, sampled by "
+    "parameter shift)"
+)
 STATE_WITH_SHOTS = (
     "qml.state() is not available with finite shots (a sampled device has no state to "
     "return); use shots=None, or qml.sample / qml.probs"
@@ -92,7 +101,7 @@ def tracker_info(node, entry, executor, result, runs):
     ``how`` it ran (``"values"``, ``"device"``: an adjoint derivative, ``"shifts"``: the
     value circuit and shifted or stepped ones; PennyLane's backprop, which qsym computes
     by the adjoint method, is recorded as an evaluation, as PennyLane records it)."""
-    from .devices import circuit_resources
+    from .resource import circuit_resources
 
     circuit = getattr(entry, "circuit", None) or entry.element.circuit
     info = {"resources": circuit_resources(circuit), "circuit": circuit,

@@ -74,6 +74,10 @@ class Measurement:
     # density_matrix, vn_entropy, mutual_info, purity): ``(name, wires, ..., log base)``,
     # wires as device indices (:func:`reduce_state`); () for the state itself
     reduce: tuple = ()
+    # PennyLane's label parts for qml.specs / qml.Tracker (qsym.resource.measurement_label):
+    # (name, observable label or "", wires written (0: all), basis-change gates appended,
+    # the observable's wires as written, identities included)
+    label: tuple = field(default=(), compare=False)
 
     @property
     def wires(self) -> tuple[int, ...]:

@@ -2220,17 +2220,53 @@ def Projector(state, wires) -> Observable:
         for w, b in zip(wires, v.tolist()):
             sign = 1 if b == 0 else -1
             obs = merge_matmul(obs, Observable({(): 0.5, ((w, "Z"),): 0.5 * sign}))
+        obs._written_name = "Projector"  # qml.specs' label
         return obs
     if v.shape == (2**k,):
         v = v.astype(complex)
         norm = np.linalg.norm(v)
         if not np.isclose(norm, 1.0, atol=1e-10):
             raise MeasurementError(f"Projector: the state vector has norm {norm}, not 1")
-        return Hermitian(np.outer(v, v.conj()), wires)
+        obs = Hermitian(np.outer(v, v.conj()), wires)
+        obs._written_name = "Projector"  # qml.specs' label
+        return obs
     raise MeasurementError(
         f"Projector on {k} wire(s) takes a basis state of {k} bits or a state vector of "
         f"{2**k} amplitudes, got shape {v.shape}"
     )
+
+
+def observable_label(op) -> str:
+    """PennyLane's name of an observable in ``qml.specs`` measurement labels: the class
+    name (``PauliZ``, ``Hermitian``, ``Identity``), ``Prod``, ``Sum`` and ``Hamiltonian``
+    with their wires and operands, a scalar product as its base.
+
+    >>> observable_label(PauliZ(0) @ PauliX(1)), observable_label(2.0 * PauliY(3))
+    ('Prod(num_wires=2, num_terms=2)', 'PauliY')
+    """
+    name = getattr(op, "_written_name", None)
+    if name is not None:
+        return name
+    if hasattr(op, "_matrix"):
+        return "Hermitian"
+    if type(op).__name__ == "Observable":  # a Pauli sum made by qsym: as PennyLane's sum
+        terms = getattr(op, "terms", {})
+        if len(terms) == 1:
+            (word,) = terms
+            if len(word) == 1:
+                return {"X": "PauliX", "Y": "PauliY", "Z": "PauliZ"}[word[0][1]]
+            if not word:
+                return "Identity"
+        return f"Hamiltonian(num_wires={len(op.wires)}, num_terms={len(terms)})"
+    name = getattr(op, "name", type(op).__name__)
+    if name in ("Hamiltonian", "LinearCombination", "Sum", "Prod"):
+        name = "Hamiltonian" if name == "LinearCombination" else name
+        return f"{name}(num_wires={len(op.wires)}, num_terms={len(op.operands)})"
+    if name == "SProd":
+        return observable_label(op.base)
+    if name == "Exp":
+        return f"Exp({observable_label(op.base)})"
+    return name
 
 
 # --- measurements ----------------------------------------------------------------------
@@ -2304,6 +2340,36 @@ class MeasurementProcess(Measured):
                     "Shots are required to obtain the shape of the measurement SampleMP.")
             return (shots,) if self.obs is not None else (shots, n_wires)
         raise MeasurementError(f"{self.kind} has no fixed shape (a dict of outcomes)")
+
+    @property
+    def resource_label(self) -> tuple:
+        """The parts of PennyLane's label of this measurement in ``qml.specs`` and
+        ``qml.Tracker`` resources (:func:`qsym.resource.measurement_label`): ``(name,
+        observable label or "", number of wires given (0: none, i.e. all), number of
+        basis-change gates it appends, the observable's wires as written)``.
+
+        >>> import qsym as qml
+        >>> qml.expval(qml.Z(0) @ qml.Identity(2)).resource_label
+        ('expval', 'Prod(num_wires=2, num_terms=2)', 0, 0, (0, 2))
+        >>> qml.probs(wires=[1]).resource_label, qml.probs(op=qml.X(0)).resource_label
+        (('probs', '', 1, 0, ()), ('probs', 'PauliX', 0, 1, (0,)))
+        """
+        name = self.kind
+        if self.kind == "state" and self.reduce:
+            name = {"vn_entropy": "vnentropy", "density_matrix": "state",
+                    "mutual_info": "mutualinfo"}.get(self.reduce[0], self.reduce[0])
+        elif self.kind == "counts" and getattr(self, "all_outcomes", False):
+            name = "allcounts"
+        written = getattr(self, "_written", None)
+        if written is None:
+            written = getattr(self, "op", None)
+        if written is None and self.obs is not None:
+            written = self.obs
+        if written is not None:
+            wires = tuple(getattr(written, "_mwires", None)  # a Hermitian's matrix wires
+                          or getattr(written, "wires", None) or getattr(self.obs, "wires", ()))
+            return (name, observable_label(written), 0, len(self.diag), wires)
+        return (name, "", len(self.wires or ()), 0, ())
 
     def __eq__(self, other):
         # PennyLane's: measurements are equal by kind, observable and wires (qml.equal)
@@ -2860,7 +2926,9 @@ def _sampled(kind, op, wires):
     if wires is not None and not wires_tuple(wires):
         raise MeasurementError(f"Cannot set an empty list of wires. (qml.{kind}(): every wire)")
     if op is not None:
-        return MeasurementProcess(kind, as_observable(op))
+        mp = MeasurementProcess(kind, as_observable(op))
+        mp._written = op
+        return mp
     return MeasurementProcess(kind, wires=None if wires is None else wires_tuple(wires))
 
 
@@ -2871,7 +2939,7 @@ def sample(op=None, wires=None, dtype=None) -> MeasurementProcess:
     ``dtype`` (PennyLane's): the NumPy type of the samples (``"int8"``, ``"float32"``, ...).
 
     >>> sample(PauliZ(0)), sample(wires=[0, 1])
-    (sample(Observable(1 * Z(0))), sample(wires=(0, 1)))
+    (sample(Z(0)), sample(wires=(0, 1)))
     """
     mp = _sampled("sample", op, wires)
     mp.dtype = None if dtype is None else np.dtype(dtype)

@@ -154,6 +154,12 @@ class Shots:
     def __bool__(self):
         return self.total_shots is not None
 
+    def __str__(self):  # PennyLane's: Shots(total=None), Shots(total=30, vector=[10 shots x 3])
+        if not self.has_partitioned_shots:
+            return f"Shots(total={self.total_shots})"
+        vector = ", ".join(str(s) for s in self.shot_vector)
+        return f"Shots(total={self.total_shots}, vector=[{vector}])"
+
     def __eq__(self, other):
         return (isinstance(other, Shots) and self.total_shots == other.total_shots
                 and self.shot_vector == other.shot_vector)

@@ -709,6 +709,12 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
                 f"{list(device_wires)}); create the device with more wires"
             ) from None
 
+    def index_or_none(w):
+        try:
+            return index[w]
+        except (KeyError, TypeError):
+            return None
+
     ir_ops = []
     for op in items:
         wires = tuple(wire_index(w, op.name) for w in op.wires) or (0,)  # GlobalPhase()
@@ -748,15 +754,18 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
     for m in results:
         if getattr(m, "refusal", None):  # a measurement qsym does not compute in a circuit
             raise MeasurementError(m.refusal)
+        label = getattr(m, "resource_label", ())
+        if len(label) > 4:  # the observable's wires as written (with its identities): indices
+            label = label[:4] + (tuple(i for i in map(index_or_none, label[4]) if i is not None),)
         if m.kind == "state":
-            measurements.append(Measurement("state", reduce=_reduce(m, wire_index)))
+            measurements.append(Measurement("state", reduce=_reduce(m, wire_index), label=label))
             continue
         if m.kind == "probs" or (m.kind in ("sample", "counts") and m.obs is None):
             on = device_wires if m.wires is None else m.wires
             measurements.append(
                 Measurement(m.kind, (), tuple(wire_index(w, m.kind) for w in on),
                             all_outcomes=getattr(m, "all_outcomes", False),
-                            dtype=getattr(m, "dtype", None))
+                            dtype=getattr(m, "dtype", None), label=label)
             )
             continue
         terms = []
@@ -767,7 +776,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
         grouping = getattr(m.obs, "grouping_indices", None)
         measurements.append(Measurement(m.kind, tuple(terms), groups=len(grouping or ()),
                                         all_outcomes=getattr(m, "all_outcomes", False),
-                                        dtype=getattr(m, "dtype", None)))
+                                        dtype=getattr(m, "dtype", None), label=label))
     return Circuit(
         num_wires=len(device_wires),
         ops=tuple(ir_ops),

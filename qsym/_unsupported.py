@@ -92,7 +92,6 @@ NAMESPACES = {
     "fourier": "PennyLane's Fourier-series tools (qml.fourier)",
     "qinfo": "PennyLane's quantum-information transforms (qml.qinfo)",
     "pulse": "PennyLane's pulse programming (qml.pulse)",
-    "resource": "PennyLane's resource estimation (qml.resource): qml.specs counts gates",
     "drawer": "PennyLane's drawing internals (qml.drawer): use qml.draw or qml.draw_mpl "
               "(qml.drawer.use_style and available_styles are provided)",
     "tape": "PennyLane's tape internals (qml.tape; QuantumScript, QuantumTape and "

@@ -30,6 +30,7 @@ import numpy as np
 from .errors import ArgumentError, DeviceError, WireError
 from ._shots import check_shots
 from .wires import Wires
+from .resource import SpecsResources
 
 # "lightning.qubit" and "reference.qubit" (PennyLane's plain reference simulator) are
 # aliases of qsym's simulator: pure states, exact or sampled, the same numbers
@@ -127,7 +128,9 @@ class Device:
         self.num_executions = 0  # circuits run on this device (see qsym.Tracker)
         self.num_calls = 0  # QNode evaluations and derivatives run on this device
         self.trackers: list = []  # the active qsym.Tracker objects
-        self.tracker = None  # the last qsym.Tracker made for it (PennyLane's attribute)
+        # PennyLane's attribute: a Tracker of its own (``with dev.tracker:``), replaced by
+        # the last qsym.Tracker made for it
+        self.tracker = Tracker(self)
 
     @property
     def num_wires(self) -> int | None:
@@ -153,42 +156,8 @@ def _check_wire_count(n: int) -> None:
         )
 
 
-@dataclass(frozen=True)
-class Resources:
-    """What one circuit uses (PennyLane's ``SpecsResources``, in ``Tracker`` records):
-    ``gate_types`` and ``gate_sizes`` (counts by name and by number of wires),
-    ``measurements`` (counts by kind), ``num_allocs`` (wires), ``depth``."""
-
-    gate_types: dict
-    gate_sizes: dict
-    measurements: dict
-    num_allocs: int
-    depth: int
-
-    @property
-    def num_gates(self) -> int:
-        return sum(self.gate_types.values())
-
-    @property
-    def num_wires(self) -> int:
-        return self.num_allocs
-
-
-def circuit_resources(circuit) -> Resources:
-    """The :class:`Resources` of a traced circuit (:class:`qsym._ir.Circuit`)."""
-    types: dict = {}
-    sizes: dict = {}
-    level = [0] * circuit.num_wires  # the depth: each op one layer after the last on its wires
-    for op in circuit.ops:
-        types[op.name] = types.get(op.name, 0) + 1
-        sizes[len(op.wires)] = sizes.get(len(op.wires), 0) + 1
-        d = max((level[w] for w in op.wires), default=0) + 1
-        for w in op.wires:
-            level[w] = d
-    meas: dict = {}
-    for m in circuit.measurements:
-        meas[m.kind] = meas.get(m.kind, 0) + 1
-    return Resources(types, sizes, meas, circuit.num_wires, max(level, default=0))
+# PennyLane's SpecsResources (qsym.resource), the resources of Tracker records
+Resources = SpecsResources
 
 
 def _qubit_wise_groups(words) -> int:
@@ -229,7 +198,8 @@ def qpu_executions(circuit) -> int:
     measurements without an observable (``probs``, ``sample``/``counts`` of wires,
     ``state``) one group, and every observable of several terms (a Hamiltonian, a sum) its
     groups: those of ``H.compute_grouping()`` if it was called (``grouping_indices``),
-    else groups of words on disjoint wires (PennyLane 0.45.1's counts, measured)."""
+    else groups of words on disjoint wires, and for a ``qml.sum`` qubit-wise commuting
+    groups (PennyLane 0.45.1's counts, measured)."""
     words, others, plain = [], 0, False
     for m in circuit.measurements:
         terms = [word for _, word in m.terms if word]
@@ -238,7 +208,11 @@ def qpu_executions(circuit) -> int:
         elif len(m.terms) == 1:
             words.append(m.terms[0][1])
         else:
-            others += max(getattr(m, "groups", 0) or _wire_groups(terms), 1)
+            # a qml.sum's words in qubit-wise commuting groups, a Hamiltonian's on disjoint
+            # wires (PennyLane 0.45.1's split_non_commuting, measured)
+            is_sum = "".join(getattr(m, "label", ())[1:2]).startswith("Sum(")
+            split = _qubit_wise_groups if is_sum else _wire_groups
+            others += max(getattr(m, "groups", 0) or split(terms), 1)
     return _qubit_wise_groups(words) + int(plain) + others
 
 

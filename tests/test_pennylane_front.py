@@ -266,7 +266,7 @@ def test_tracker_records_pennylanes_results_shots_and_resources():
     assert e == pytest.approx(onp.cos(X))  # <Z0> after RX: the CNOT and RY do not change it
     r = t.latest["resources"]
     assert (r.gate_types, r.gate_sizes, r.num_allocs, r.depth) == ({"RX": 1, "CNOT": 1, "RY": 1}, {1: 2, 2: 1}, 2, 3)
-    assert r.measurements == {"expval": 1, "probs": 1} and "shots" not in t.latest
+    assert r.measurements == {"expval(PauliZ)": 1, "probs(1 wires)": 1} and "shots" not in t.latest
     assert seen[0] == {"batches": 1} and len(seen) == 2  # the batch, then its circuit
 
     sampled = qml.device("default.qubit", wires=1, shots=50, seed=1)

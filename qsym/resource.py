@@ -1,0 +1,295 @@
+"""``qml.resource``: PennyLane 0.45.1's :class:`SpecsResources` (what one circuit uses:
+gates by name and by size, measurements by PennyLane's labels, wire allocations, depth)
+and :class:`CircuitSpecs` (what ``qml.specs`` returns), with their printed forms, their
+``__getitem__`` and the ``KeyError`` messages PennyLane gives for keys it removed.
+
+>>> import qsym as qml
+>>> dev = qml.device("default.qubit", wires=2)
+>>> @qml.qnode(dev)
+... def c(x):
+...     qml.RX(x, wires=0)
+...     qml.CNOT(wires=[0, 1])
+...     return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+>>> print(qml.specs(c)(0.1).resources)
+Wire allocations: 2
+Total gates: 2
+Gate counts:
+- RX: 1
+- CNOT: 1
+Measurements:
+- expval(Prod(num_wires=2, num_terms=2)): 1
+Depth: 2
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+__all__ = ["SpecsResources", "CircuitSpecs", "measurement_label", "circuit_resources"]
+
+
+@dataclass(frozen=True)
+class SpecsResources:
+    """What one circuit uses (PennyLane's ``qml.resource.SpecsResources``): ``gate_types``
+    and ``gate_sizes`` (counts by name and by number of wires), ``measurements`` (counts by
+    PennyLane's labels: ``expval(PauliZ)``, ``probs(1 wires)``, ``state(all wires)``),
+    ``num_allocs`` (the wires the circuit uses), ``depth``; ``num_gates`` and
+    ``gate_counts`` (``gate_types``) are properties; ``res[key]`` reads them too.
+
+    >>> res = SpecsResources({"Hadamard": 1, "CNOT": 1}, {1: 1, 2: 1},
+    ...                      {"expval(PauliZ)": 1}, num_allocs=2, depth=2)
+    >>> res["num_gates"], res.gate_counts
+    (2, {'Hadamard': 1, 'CNOT': 1})
+    >>> res["num_wires"]
+    Traceback (most recent call last):
+    ...
+    KeyError: 'num_wires has been renamed to num_allocs to more accurate describe what it measures.'
+    """
+
+    gate_types: dict
+    gate_sizes: dict
+    measurements: dict
+    num_allocs: int
+    depth: int | None = None
+
+    def __post_init__(self):
+        if sum(self.gate_types.values()) != sum(self.gate_sizes.values()):
+            raise ValueError("Inconsistent gate counts: `gate_types` and `gate_sizes` describe "
+                             "different amounts of gates.")
+
+    @property
+    def num_gates(self) -> int:
+        """The number of gates."""
+        return sum(self.gate_types.values())
+
+    @property
+    def gate_counts(self) -> dict:
+        """``gate_types`` (PennyLane's alias)."""
+        return self.gate_types
+
+    @property
+    def num_wires(self) -> int:
+        """``num_allocs`` (qsym's attribute of earlier versions; ``res["num_wires"]`` is
+        PennyLane's ``KeyError``)."""
+        return self.num_allocs
+
+    def to_dict(self) -> dict:
+        """The fields and ``num_gates`` as a dict.
+
+        >>> SpecsResources({"RX": 1}, {1: 1}, {}, 1, 1).to_dict()["num_gates"]
+        1
+        """
+        d = asdict(self)
+        d["num_gates"] = self.num_gates
+        return d
+
+    def __getitem__(self, key):
+        names = [f.name for f in fields(self)]
+        if key in names:
+            return getattr(self, key)
+        if key == "shots":
+            raise KeyError("shots is no longer included within specs's resources, check the "
+                           "top-level object instead.")
+        if key == "num_wires":
+            raise KeyError("num_wires has been renamed to num_allocs to more accurate describe "
+                           "what it measures.")
+        if key in ("num_gates", "gate_counts"):
+            return getattr(self, key)
+        raise KeyError(f"key '{key}' not available. Options are {names}")
+
+    def to_pretty_str(self, preindent: int = 0) -> str:
+        """PennyLane's printed form, each line indented by ``preindent`` spaces.
+
+        >>> print(SpecsResources({}, {}, {}, 0, 0).to_pretty_str(2))
+          Wire allocations: 0
+          Total gates: 0
+          Gate counts:
+          - No gates.
+          Measurements:
+          - No measurements.
+          Depth: 0
+        """
+        p = " " * preindent
+        lines = [f"{p}Wire allocations: {self.num_allocs}", f"{p}Total gates: {self.num_gates}",
+                 f"{p}Gate counts:"]
+        lines += [f"{p}- {g}: {n}" for g, n in self.gate_types.items()] or [f"{p}- No gates."]
+        lines.append(f"{p}Measurements:")
+        lines += ([f"{p}- {m}: {n}" for m, n in self.measurements.items()]
+                  or [f"{p}- No measurements."])
+        lines.append(f"{p}Depth: {self.depth if self.depth is not None else 'Not computed'}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_pretty_str()
+
+
+_REMOVED_TOP = {
+    "num_observables": "num_observables is no longer in top-level specs and has instead been "
+                       "absorbed into the 'measurements' attribute of the specs's resources.",
+    **{k: f"key '{k}' is no longer included in specs."
+       for k in ("interface", "diff_method", "errors", "num_tape_wires")},
+    **{k: f"key '{k}' is no longer included in specs, as specs no longer gathers gradient "
+          "information."
+       for k in ("gradient_fn", "gradient_options", "num_gradient_executions",
+                 "num_trainable_params")},
+}
+
+
+@dataclass(frozen=True)
+class CircuitSpecs:
+    """What ``qml.specs(qnode)(*args)`` returns (PennyLane's ``qml.resource.CircuitSpecs``):
+    ``device_name``, ``num_device_wires`` (None for a device made without ``wires=``),
+    ``shots`` (a :class:`~qsym.measurements.Shots`), ``level`` and ``resources`` (a
+    :class:`SpecsResources`); ``specs[key]`` reads them, and raises PennyLane's
+    ``KeyError`` for keys PennyLane removed (``num_trainable_params``, ``diff_method``...).
+
+    qsym's own counts are in ``qsym`` (a dict, also read by ``specs[key]``):
+    ``executions`` (the circuits one gradient runs with each method),
+    ``num_trainable_inputs``, ``num_trainable_gate_params``, ``num_pruned_gate_params``
+    (gate parameters the light cone leaves out).
+
+    >>> s = CircuitSpecs("default.qubit", 1, None, "gradient",
+    ...                  SpecsResources({"RX": 1}, {1: 1}, {"expval(PauliZ)": 1}, 1, 1))
+    >>> s["num_device_wires"], s["resources"]["num_gates"]
+    (1, 1)
+    >>> s["diff_method"]
+    Traceback (most recent call last):
+    ...
+    KeyError: "key 'diff_method' is no longer included in specs."
+    """
+
+    device_name: str | None = None
+    num_device_wires: int | None = None
+    shots: Any = None
+    level: Any = None
+    resources: Any = None
+    qsym: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __getitem__(self, key):
+        names = [f.name for f in fields(self) if f.name != "qsym"]
+        if key in names:
+            return getattr(self, key)
+        if key in self.qsym:
+            return self.qsym[key]
+        if key in _REMOVED_TOP:
+            raise KeyError(_REMOVED_TOP[key])
+        raise KeyError(f"key '{key}' not available. Options are {names}")
+
+    def to_dict(self) -> dict:
+        """The fields as a dict, ``resources`` as its ``to_dict()``.
+
+        >>> CircuitSpecs("d", 1, None, "gradient", None).to_dict()["level"]
+        'gradient'
+        """
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "qsym"}
+        if isinstance(self.resources, SpecsResources):
+            d["resources"] = self.resources.to_dict()
+        return d
+
+    def to_pretty_str(self, tabular: bool = True) -> str:
+        """PennyLane's printed form: the device, its wires, the shots, the level, then the
+        resources (``tabular`` is accepted: qsym has one level).
+
+        >>> print(CircuitSpecs("default.qubit", 1, "Shots(total=None)", "gradient",
+        ...                    SpecsResources({}, {}, {}, 0, 0)).to_pretty_str())
+        ... # doctest: +ELLIPSIS
+        Device: default.qubit
+        Device wires: 1
+        Shots: Shots(total=None)
+        Level: gradient
+        <BLANKLINE>
+        Wire allocations: 0
+        ...
+        """
+        lines = [f"Device: {self.device_name}", f"Device wires: {self.num_device_wires}",
+                 f"Shots: {self.shots}", f"Level: {self.level}", ""]
+        if isinstance(self.resources, SpecsResources):
+            lines.append(self.resources.to_pretty_str())
+        return "\n".join(lines).rstrip("\n-")
+
+    def __str__(self) -> str:
+        return self.to_pretty_str()
+
+
+def measurement_label(m, num_wires: int) -> str:
+    """PennyLane's label of a measurement in ``SpecsResources.measurements``, from an IR
+    measurement (:class:`qsym._ir.Measurement`) whose ``label`` the trace set: ``(name,
+    observable label or "", number of wires written, number of basis-change gates, the
+    observable's wires)``; ``num_wires`` the circuit's wires
+    in use (a measurement of all of them, or of no wires given, is ``(all wires)``).
+
+    >>> from types import SimpleNamespace as M
+    >>> measurement_label(M(label=("probs", "", 1)), 3), measurement_label(M(label=("state", "", 0)), 3)
+    ('probs(1 wires)', 'state(all wires)')
+    >>> measurement_label(M(label=("expval", "PauliZ", 1)), 3)
+    'expval(PauliZ)'
+    """
+    label = getattr(m, "label", ())
+    if label:
+        name, obs, n = label[:3]
+    else:  # an IR measurement built by hand: its kind and wires
+        name, obs, n = m.kind, "", len(m.wires)
+    if obs:
+        return f"{name}({obs})"
+    return f"{name}(all wires)" if n in (0, num_wires) else f"{name}({n} wires)"
+
+
+def circuit_resources(circuit, depth: bool = True) -> SpecsResources:
+    """The :class:`SpecsResources` of a traced circuit (:class:`qsym._ir.Circuit`), as
+    PennyLane counts its tape: the gates the circuit function applied (not the basis
+    changes of ``probs(op=...)``), the wires they and the measurements use, the depth of
+    the gates (each one layer after the last gate on any of its wires).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=3))
+    ... def c():
+    ...     qml.Hadamard(0)
+    ...     qml.CNOT([0, 1])
+    ...     return qml.probs(wires=[1])
+    >>> r = circuit_resources(c.compiled((), {})[0].circuit)
+    >>> r.gate_sizes, r.num_allocs, r.measurements, r.depth
+    ({1: 1, 2: 1}, 2, {'probs(1 wires)': 1}, 2)
+    """
+    basis_changes = sum(m.label[3] for m in circuit.measurements
+                        if len(getattr(m, "label", ())) > 3)
+    ops = circuit.ops[:len(circuit.ops) - basis_changes]
+    types: dict = {}
+    sizes: dict = {}
+    used: set = set()
+    level: dict = {}
+    for op in ops:
+        types[op.name] = types.get(op.name, 0) + 1
+        sizes[len(op.wires)] = sizes.get(len(op.wires), 0) + 1
+        used.update(op.wires)
+        d = max((level.get(w, 0) for w in op.wires), default=0) + 1
+        level.update((w, d) for w in op.wires)
+    for m in circuit.measurements:
+        label = getattr(m, "label", ())
+        if len(label) > 4 and label[1]:  # an observable: its wires as written
+            used.update(label[4])
+        elif not label or label[2]:  # wires given (none: all wires, PennyLane adds none)
+            used.update(_measured_wires(m))
+    meas: dict = {}
+    for m in circuit.measurements:
+        key = measurement_label(m, len(used))
+        meas[key] = meas.get(key, 0) + 1
+    return SpecsResources(types, sizes, meas, len(used),
+                          max(level.values(), default=0) if depth else None)
+
+
+def _measured_wires(m) -> tuple:
+    if m.kind == "state" and m.reduce:
+        return tuple(w for part in m.reduce[1:] if isinstance(part, tuple) for w in part)
+    return m.wires
+
+
+def __getattr__(name: str):
+    # PennyLane's other resource-estimation names: an AttributeError that says so
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(
+        f"qml.resource.{name} is not supported by qsym: PennyLane's resource estimation "
+        "(qml.resource; SpecsResources and CircuitSpecs, what qml.specs returns, are "
+        "provided) (the PennyLane names qsym does not provide: docs/pennylane.md, "
+        "'Not supported')")
