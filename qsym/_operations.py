@@ -827,8 +827,10 @@ def _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol):
     if list(op1.wires) != list(op2.wires):
         return f"op1 and op2 have different wires. Got {list(op1.wires)} and {list(op2.wires)}."
     h1, h2 = dict(op1.hyper), dict(op2.hyper)
-    if h1.keys() != h2.keys() or not all(_same_number(h1[k], h2[k], 0, 0) if not isinstance(
-            h1[k], (str, tuple)) else h1[k] == h2[k] for k in h1):
+    if h1.keys() != h2.keys() or not all(
+            compare(h1[k], h2[k], check_interface, check_trainability, rtol, atol) is True
+            if isinstance(h1[k], Operation) else _same_number(h1[k], h2[k], 0, 0)
+            if not isinstance(h1[k], (str, tuple)) else h1[k] == h2[k] for k in h1):
         return f"The hyperparameters are not equal for op1 and op2.\nGot {h1}\n and {h2}."
     if len(op1.params) != len(op2.params) or not all(
             _same_number(a, b, rtol, atol) for a, b in zip(op1.params, op2.params)):

@@ -110,11 +110,91 @@ def test_ctrl_uses_table_gates_and_adjoint_signs():
     assert qml.ctrl(qml.PauliX(wires=2), control=[0, 1]).name == "Toffoli"
     assert qml.ctrl(qml.CNOT(wires=[2, 3]), control=[0, 1]).name == "MultiControlledX"
     assert qml.ctrl(qml.PhaseShift(0.3, wires=1), control=0).name == "ControlledPhaseShift"
-    assert repr(qml.adjoint(qml.Rot(0.1, 0.2, 0.3, wires=0))) == "Rot(-0.3, -0.2, -0.1, wires=[0])"
+    adj = qml.adjoint(qml.Rot(0.1, 0.2, 0.3, wires=0))
+    assert repr(adj) == "Adjoint(Rot(0.1, 0.2, 0.3, wires=[0]))"
+    assert [repr(g) for g in adj.table_gates] == ["Rot(-0.3, -0.2, -0.1, wires=[0])"]
     with pytest.raises(qml.WireError, match="overlap"):
         qml.ctrl(qml.RX(0.2, wires=0), control=0)
     with pytest.raises(qml.GateError, match="control_values"):
         qml.ctrl(qml.RX(0.2, wires=1), control=[0], control_values=[2])
+
+
+def test_adjoint_ctrl_pow_are_pennylanes_objects():
+    """What PennyLane 0.45.1 shows for qml.adjoint / qml.ctrl / qml.pow (its reprs, names,
+    hyperparameters), with matrices written by hand."""
+    S = np.diag([1, 1j])
+    a = qml.adjoint(qml.S(0))
+    assert (repr(a), a.name, a.label(), repr(a.base)) == ("Adjoint(S(0))", "Adjoint(S)", "S†", "S(0)")
+    assert isinstance(a, qml.ops.op_math.Adjoint) and a.hyperparameters == {"base": qml.S(0)}
+    np.testing.assert_allclose(a.matrix(), np.diag([1, -1j]), atol=0)
+    assert repr(qml.adjoint(qml.adjoint(qml.T(0)))) == "Adjoint(Adjoint(T(0)))"
+    assert qml.equal(a, qml.adjoint(qml.S(0))) and not qml.equal(a, qml.adjoint(qml.T(0)))
+    assert repr(qml.adjoint(qml.S(0), lazy=False)) == "PhaseShift(-pi/2, wires=[0])"
+
+    p = qml.pow(qml.RX(0.5, wires=0), 2)
+    assert (repr(p), p.name, p.z, p.label()) == ("RX(0.5, wires=[0])**2", "RX**2", 2, "RX²")
+    assert p.hyperparameters == {"z": 2, "base": qml.RX(0.5, wires=0)}
+    assert repr(p.decomposition()) == "[RX(1.0, wires=[0])]"
+    x2 = qml.X(0) ** 2
+    assert (repr(x2), x2.name, x2.decomposition()) == ("X(0)**2", "PauliX**2", [])
+    np.testing.assert_allclose(x2.matrix(), np.eye(2), atol=0)
+    np.testing.assert_allclose(qml.pow(qml.S(0), 2).matrix(), S @ S, atol=1e-15)
+
+    c = qml.ctrl(qml.S(1), 0, control_values=0)
+    assert repr(c) == "Controlled(S(1), control_wires=[0], control_values=[False])"
+    assert (c.name, c.control_wires, c.target_wires, c.control_values) == (
+        "C(S)", qml.wires.Wires([0]), qml.wires.Wires([1]), [False])
+    assert isinstance(c, qml.ops.op_math.Controlled)
+    np.testing.assert_allclose(c.matrix(), np.diag([1, 1j, 1, 1]), atol=0)
+    c2 = qml.ctrl(qml.RY(0.2, wires=2), [0, 1])
+    assert (repr(c2), c2.name) == ("Controlled(RY(0.2, wires=[2]), control_wires=[0, 1])", "C(RY)")
+    assert c2.hyperparameters["control_wires"] == qml.wires.Wires([0, 1])
+    ry = np.array([[np.cos(0.1), -np.sin(0.1)], [np.sin(0.1), np.cos(0.1)]])
+    expected = np.eye(8, dtype=complex)
+    expected[6:, 6:] = ry
+    np.testing.assert_allclose(c2.matrix(), expected, atol=1e-15)
+    np.testing.assert_allclose(qml.matrix(c2.table_gates[0]), expected, atol=1e-15)
+    assert repr(c.map_wires({0: 5, 1: 6})) == "Controlled(S(6), control_wires=[5], control_values=[False])"
+    # PennyLane's own controlled gates stay gates
+    assert repr(qml.ctrl(qml.CNOT([1, 2]), 0)) == "Toffoli(wires=[0, 1, 2])"
+
+
+def test_adjoint_ctrl_pow_objects_apply_their_gates_once():
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def written(x):
+        qml.Hadamard(0)
+        qml.Hadamard(1)
+        qml.adjoint(qml.S(0))
+        qml.ctrl(qml.RY(x, 2), [0, 1])
+        qml.ctrl(qml.RX(x, 2), 0, control_values=0)
+        qml.RX(x, 1) ** 2
+        qml.adjoint(qml.RZ(x, 0)) @ qml.X(1)
+        qml.apply(qml.X(2) ** 2)
+        return qml.expval(qml.Y(0)), qml.expval(qml.Z(2)), qml.expval(qml.Z(1))
+
+    @qml.qnode(dev)
+    def by_hand(x):
+        qml.Hadamard(0)
+        qml.Hadamard(1)
+        qml.PhaseShift(-np.pi / 2, 0)
+        u = np.eye(8, dtype=complex)
+        u[6:, 6:] = qml.RY.compute_matrix(x)
+        qml.QubitUnitary(u, wires=[0, 1, 2])
+        qml.X(0)
+        qml.CRX(x, [0, 2])
+        qml.X(0)
+        qml.RX(2 * x, 1)
+        qml.X(1)
+        qml.RZ(-x, 0)
+        return qml.expval(qml.Y(0)), qml.expval(qml.Z(2)), qml.expval(qml.Z(1))
+
+    x = pnp.array(0.37, requires_grad=True)
+    np.testing.assert_allclose(written(x), by_hand(0.37), atol=1e-12)
+    h = 1e-6  # its gradient (compiled) against central differences of the hand-written circuit
+    fd = (np.array(by_hand(0.37 + h)) - np.array(by_hand(0.37 - h))) / (2 * h)
+    np.testing.assert_allclose(qml.jacobian(lambda t: pnp.stack(written(t)))(x), fd, atol=1e-7)
 
 
 DEV = qml.device("default.qubit", wires=3)
