@@ -501,12 +501,32 @@ def _pauli_rot_decomposition(theta, wires, word) -> list:
             + [(n, p, [w]) for w, g in active for n, p in back[g]])
 
 
+def _mcx_decomposition(wires: list, values) -> list:
+    """MultiControlledX as gates of the table, made here: X on the controls whose value is
+    0, then ``CNOT`` (one control), PennyLane's ``Toffoli`` decomposition (two), or
+    ``H``, the controlled ``PhaseShift(pi)`` (a controlled Z; a row of its own), ``H`` on
+    the target (more); the X again."""
+    controls, target = wires[:-1], wires[-1:]
+    flips = [c for c, v in zip(controls, values or ()) if not v]
+    out = [_made("PauliX", (), [c]) for c in flips]
+    if len(controls) == 1:
+        out.append(_made("CNOT", (), wires))
+    elif len(controls) == 2:
+        out += [_made(n, p, w) for n, p, w in DECOMPOSITIONS["Toffoli"]((), wires)]
+    else:
+        cz = _controlled_row("PhaseShift", len(controls), 1, ())
+        out += [_made("Hadamard", (), target), _made(cz, (np.pi,), wires), _made("Hadamard", (), target)]
+    return out + [_made("PauliX", (), [c]) for c in flips]
+
+
 def _gate_decomposition(op: Operation) -> list:
     """``op.decomposition()``: the gates of :data:`DECOMPOSITIONS`, recorded on the active
     tape (PennyLane queues them); a template's own decomposition."""
     if op.name == "PauliRot":
         return [_made(n, p, w) for n, p, w in
                 _pauli_rot_decomposition(op.params[0], list(op.wires), _hyper_value(op, "pauli_word"))]
+    if op.name == "MultiControlledX":
+        return _mcx_decomposition(list(op.wires), _hyper_value(op, "control_values"))
     rule = DECOMPOSITIONS.get(op.name)
     if rule is None:
         raise GateError(
@@ -600,7 +620,7 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
 
 METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, qml_pow=lambda op, z: pow(op, z),
                decomposition=_gate_decomposition,
-               decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot"})
+               decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot", "MultiControlledX"})
 
 
 def apply_operation(op):

@@ -378,3 +378,23 @@ def test_an_operator_product_statement_is_applied_and_a_sum_refused():
     h, z, v = measured(0.3)
     assert abs(h - 0.5 * np.cos(0.3)) < 1e-12 and abs(z - np.cos(0.3)) < 1e-12
     assert abs(v - 1.0) < 1e-12  # <X1 Z0> = 0 on |psi>|0>, (X1 Z0)^2 = I
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_multicontrolledx_decomposition_is_its_permutation(n):
+    """MultiControlledX.compute_decomposition (PennyLane's test modules build it at import):
+    gates of the table whose product is the hand-written permutation, any control values."""
+    import itertools
+
+    for vals in itertools.product([0, 1], repeat=n - 1):
+        op = qml.MultiControlledX(wires=list(range(n)), control_values=list(vals))
+        assert op.has_decomposition
+        m = np.eye(2**n, dtype=complex)
+        for g in op.decomposition():
+            m = g.matrix(wire_order=list(range(n))) @ m
+        ref = np.zeros((2**n, 2**n))
+        for i in range(2**n):
+            bits = [(i >> (n - 1 - k)) & 1 for k in range(n)]
+            ref[i ^ 1 if bits[:-1] == list(vals) else i, i] = 1
+        np.testing.assert_allclose(m, ref, atol=1e-12, err_msg=str(vals))
+    assert len(qml.MultiControlledX.compute_decomposition(wires=list(range(n)), work_wires=[])) >= 1
