@@ -506,6 +506,28 @@ class Operation:
         """The wires that are not control wires (PennyLane's ``target_wires``)."""
         return Wires(self.wires[len(self.control_wires):])
 
+    def remake(self, params=None) -> "Operation":
+        """A copy with ``params`` (default: its own), made where it is called (in a circuit:
+        applied), as a tape re-runs its gates.
+
+        >>> RX(0.1, wires=0).remake([0.2])
+        RX(0.2, wires=[0])
+        """
+        params = self.params if params is None else params
+        return type(self)(*params, wires=list(self.wires), **dict(self.hyper))
+
+    @property
+    def shift_gate(self):
+        """The gate whose proved shift rule differentiates this operator by its own
+        parameters (``qml.gradients.param_shift`` of a tape): the gate itself; for
+        ``Adjoint(U(t))`` the rule of ``U``; for a controlled gate written as one table
+        gate of the same parameters, that gate; None where no such gate exists.
+
+        >>> RX(0.1, wires=0).shift_gate
+        RX(0.1, wires=[0])
+        """
+        return self
+
     @property
     def table_gates(self) -> tuple:
         """The gates of qsym's table that apply this operator in a circuit: the gate

@@ -997,7 +997,7 @@ class QuantumPhaseEstimation(Template):
 
 def _copy(op: Operation) -> Operation:
     """A fresh copy of a gate, recorded where it is made (ctrl and pow take it off)."""
-    return type(op)(*op.params, wires=list(op.wires), **dict(op.hyper))
+    return op.remake()
 
 
 def _ops_namespace():
@@ -1061,6 +1061,12 @@ class SymbolicOp(Operation):
         return 1 + self._base.arithmetic_depth
 
     @property
+    def shift_gate(self):
+        """The table gate of the same parameters it applies (one), else None."""
+        g = self._gates
+        return g[0] if len(g) == 1 and tuple(g[0].params) == tuple(self.params) else None
+
+    @property
     def has_generator(self) -> bool:
         return len(self._gates) == 1 and self._gates[0].has_generator
 
@@ -1112,6 +1118,13 @@ class SymbolicOp(Operation):
             out = pow(self, z)
         _record_gates(out)
         return [out]
+
+    def remake(self, params=None):
+        """A copy with ``params`` (the base's; default: its own), its gates made where it is
+        called (in a circuit: applied)."""
+        with recording(Tape()):
+            base = self._base.remake(params)
+        return self._remake(base, {})
 
     def map_wires(self, wire_map: dict):
         """A copy on the wires ``wire_map`` gives (PennyLane's ``op.map_wires``)."""
@@ -1168,6 +1181,11 @@ class AdjointOperation(SymbolicOp):
 
     def _remake(self, base, wire_map):
         return adjoint(base)
+
+    @property
+    def shift_gate(self):
+        """The base's: ``U(-t)`` has the frequencies of ``U(t)``."""
+        return self._base.shift_gate
 
 
 class PowOperation(SymbolicOp):

@@ -398,3 +398,21 @@ def test_multicontrolledx_decomposition_is_its_permutation(n):
             ref[i ^ 1 if bits[:-1] == list(vals) else i, i] = 1
         np.testing.assert_allclose(m, ref, atol=1e-12, err_msg=str(vals))
     assert len(qml.MultiControlledX.compute_decomposition(wires=list(range(n)), work_wires=[])) >= 1
+
+
+def test_adjoint_and_controlled_objects_in_a_tape_execute_and_differentiate():
+    dev = qml.device("default.qubit", wires=3)
+    tape = qml.tape.QuantumScript(
+        [qml.RX(0.4, 0), qml.adjoint(qml.RY(0.3, 0)), qml.ctrl(qml.S(1), 0, control_values=0)],
+        [qml.expval(qml.Z(0))])
+    assert qml.execute([tape], dev)[0] == pytest.approx(np.cos(0.4) * np.cos(0.3), abs=1e-12)
+    tapes, fn = qml.gradients.param_shift(tape)  # by the base's parameters: 0.4 and 0.3
+    np.testing.assert_allclose(fn(qml.execute(tapes, dev)),
+                               [-np.sin(0.4) * np.cos(0.3), -np.cos(0.4) * np.sin(0.3)], atol=1e-12)
+    tape = qml.tape.QuantumScript([qml.Hadamard(0), qml.Hadamard(1), qml.ctrl(qml.RY(0.3, 2), [0, 1])],
+                                  [qml.expval(qml.Z(2))])
+    tapes, fn = qml.gradients.param_shift(tape)  # <Z2> = 3/4 + cos(t)/4
+    assert qml.execute([tape], dev)[0] == pytest.approx(0.75 + 0.25 * np.cos(0.3), abs=1e-12)
+    assert fn(qml.execute(tapes, dev)) == pytest.approx(-0.25 * np.sin(0.3), abs=1e-12)
+    with pytest.raises(qml.DifferentiationError, match="lazy=False"):
+        qml.gradients.param_shift(qml.tape.QuantumScript([qml.RX(0.3, 0) ** 2], [qml.expval(qml.Z(0))]))
