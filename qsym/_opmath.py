@@ -335,10 +335,11 @@ def adjoint(fn, lazy=True):
         tape = active_tape()
         out = []
         for g in reversed(ops):
-            for inv in _inverse_ops(g):
-                out.append(inv)
-                if tape is not None:
-                    tape.append(inv)
+            inv = _inverse_ops(g)
+            if tape is not None:
+                for i in inv:
+                    tape.append(i)
+            out += [AdjointOperation(g, inv)] if lazy else inv
         return out[0] if len(out) == 1 else out
 
     return wrapper
@@ -1161,6 +1162,11 @@ class AdjointOperation(SymbolicOp):
 
     def __init__(self, base, gates):
         super().__init__(base, gates, base.wires)
+
+    @property
+    def control_wires(self):
+        """The base's (PennyLane's ``Adjoint(CNOT).control_wires``)."""
+        return self._base.control_wires
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         return self._base.label(decimals, base_label, cache) + "†"
