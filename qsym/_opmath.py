@@ -305,6 +305,8 @@ def adjoint(fn, lazy=True):
     >>> adjoint(GATE_CLASSES["S"](wires=0), lazy=False)
     PhaseShift(-pi/2, wires=[0])
     """
+    if isinstance(fn, Operation) and _no_gates(fn):
+        return _in_place_of(fn, AdjointOperation(fn, None))
     if isinstance(fn, Operation):
         _take_off_tape(fn)
         inv = _inverse_ops(fn)
@@ -601,6 +603,8 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     """
     if not isinstance(base, Operation):
         raise GateError(f"qml.pow takes a gate, e.g. qml.pow(qml.RX(0.1, wires=0), 2); got {base!r}")
+    if _no_gates(base):
+        return _in_place_of(base, PowOperation(base, None, z))
     _take_off_tape(base)
     try:
         ops = _gate_pow(base, z)
@@ -884,6 +888,11 @@ def ctrl(op, control, control_values=None, work_wires=None):
     controls, values = _control_values(control, control_values)
     if not controls:
         raise WireError("qml.ctrl needs at least one control wire")
+    if isinstance(op, Operation) and _no_gates(op):
+        if set(controls) & set(op.wires):
+            raise WireError(f"qml.ctrl: the control wires {list(controls)} overlap the wires of "
+                            f"{op.name} {list(op.wires)}")
+        return _in_place_of(op, ControlledOp(op, None, controls, values))
     if isinstance(op, Operation):
         _take_off_tape(op)
         out = [c for g in op.table_gates for c in _apply_ctrl(g, controls, values)]  # recorded
@@ -1039,7 +1048,7 @@ class SymbolicOp(Operation):
     has_decomposition = True
 
     def __init__(self, base, gates, wires, hyper=()):
-        self._base, self._gates = base, tuple(gates)
+        self._base, self._gates = base, None if gates is None else tuple(gates)
         self.params = tuple(base.params)
         self._tensors = tuple(getattr(base, "_tensors", ()))
         self.wires = Wires(wires)
@@ -1054,7 +1063,11 @@ class SymbolicOp(Operation):
 
     @property
     def table_gates(self) -> tuple:
-        """The gates of the table that apply this operator, in order."""
+        """The gates of the table that apply this operator, in order (a ``GateError`` if
+        its base is an operator of your own, which qsym does not apply)."""
+        if self._gates is None:
+            raise GateError(f"{self.name} is not applied in a circuit: its base {self._base.name} "
+                            "is not a gate of qsym's table (qml.define_gate makes one)")
         return self._gates
 
     @property
@@ -1064,12 +1077,12 @@ class SymbolicOp(Operation):
     @property
     def shift_gate(self):
         """The table gate of the same parameters it applies (one), else None."""
-        g = self._gates
+        g = self._gates or ()
         return g[0] if len(g) == 1 and tuple(g[0].params) == tuple(self.params) else None
 
     @property
     def has_generator(self) -> bool:
-        return len(self._gates) == 1 and self._gates[0].has_generator
+        return len(self._gates or ()) == 1 and self._gates[0].has_generator
 
     def generator(self):
         (g,) = self._gates
@@ -1082,7 +1095,7 @@ class SymbolicOp(Operation):
 
     @property
     def pauli_rep(self):
-        return self._gates[0].pauli_rep if len(self._gates) == 1 else None
+        return self._gates[0].pauli_rep if len(self._gates or ()) == 1 else None
 
     @property
     def control_wires(self):
@@ -1096,7 +1109,7 @@ class SymbolicOp(Operation):
         """The product of the gates' matrices (on ``wire_order`` if given)."""
         order = list(self.wires)
         m = np.eye(2 ** len(order), dtype=complex)
-        for g in self._gates:
+        for g in self.table_gates:
             m = (g.matrix(wire_order=order) if g.wires else g.matrix()[..., :1, :1]) @ m
         if wire_order is None or list(wire_order) == order:
             return m
@@ -1104,12 +1117,12 @@ class SymbolicOp(Operation):
 
     def decomposition(self) -> list:
         """The gates of the table it applies (copies, recorded where this is called)."""
-        return [_copy(g) for g in self._gates]
+        return [_copy(g) for g in self.table_gates]
 
     def adjoint(self):
         """The inverse (PennyLane's ``op.adjoint()``), recorded where it is called."""
         with recording(Tape()):
-            out = AdjointOperation(self, [i for g in reversed(self._gates) for i in _inverse_gates(g)])
+            out = AdjointOperation(self, [i for g in reversed(self.table_gates) for i in _inverse_gates(g)])
         _record_gates(out)
         return out
 
@@ -1134,6 +1147,22 @@ class SymbolicOp(Operation):
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         return self._base.label(decimals, base_label, cache)
+
+
+def _no_gates(op) -> bool:
+    """An operator of the user's own (or made from one): qsym writes no gates for it."""
+    return (op._row is None and not isinstance(op, SymbolicOp)) or (
+        isinstance(op, SymbolicOp) and op._gates is None)
+
+
+def _in_place_of(base, op):
+    """``op`` (made from an operator of your own) recorded where ``base`` was: a circuit
+    refuses it as it refuses ``base``; a queue keeps it (PennyLane's queueing)."""
+    tape = active_tape()
+    if tape is not None:
+        tape.remove(base)
+        tape.append(op)
+    return op
 
 
 def _record_gates(op) -> None:
@@ -1213,6 +1242,18 @@ class PowOperation(SymbolicOp):
     def z(self):
         """The exponent (PennyLane's ``Pow.z``)."""
         return self._z
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """The matrix power of the base's (its gates' product for a gate of the table)."""
+        if self._gates is not None:
+            return super().matrix(wire_order)
+        b = np.asarray(self._base.matrix(), dtype=complex)
+        if isinstance(self._z, (int, np.integer)) and self._z >= 0:
+            m = np.linalg.matrix_power(b, int(self._z))
+        else:
+            w, v = np.linalg.eig(b)
+            m = (v * w ** self._z) @ np.linalg.inv(v)
+        return m if wire_order is None else expand_matrix(m, self.wires, wire_order)
 
     @property
     def name(self) -> str:

@@ -416,3 +416,33 @@ def test_adjoint_and_controlled_objects_in_a_tape_execute_and_differentiate():
     assert fn(qml.execute(tapes, dev)) == pytest.approx(-0.25 * np.sin(0.3), abs=1e-12)
     with pytest.raises(qml.DifferentiationError, match="lazy=False"):
         qml.gradients.param_shift(qml.tape.QuantumScript([qml.RX(0.3, 0) ** 2], [qml.expval(qml.Z(0))]))
+
+
+def test_adjoint_ctrl_pow_of_an_operator_of_your_own_keep_its_matrix_and_are_refused_in_circuits():
+    class MyOp(qml.operation.Operator):
+        num_wires = 1
+
+        @staticmethod
+        def compute_matrix(*params, **hyper):
+            return np.array([[0, 1j], [1, 0]])
+
+    u = np.array([[0, 1j], [1, 0]])
+    a = qml.adjoint(MyOp(wires=0))
+    assert repr(a) == "Adjoint(MyOp(wires=[0]))"
+    np.testing.assert_allclose(a.matrix(), u.conj().T, atol=0)
+    c = qml.ctrl(MyOp(wires=1), 0)
+    expected = np.eye(4, dtype=complex)
+    expected[2:, 2:] = u
+    np.testing.assert_allclose(c.matrix(), expected, atol=0)
+    np.testing.assert_allclose((MyOp(wires=0) ** 2).matrix(), u @ u, atol=0)
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.adjoint(MyOp(wires=0))
+    assert [repr(o) for o in q.queue] == ["Adjoint(MyOp(wires=[0]))"]
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def f():
+        qml.adjoint(MyOp(wires=0))
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.GateError):
+        f()
