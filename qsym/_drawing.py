@@ -322,6 +322,7 @@ def _annotations(qnode, circuit, args, kwargs):
     try:
         with recording(tape):
             result = qnode.func(*args, **kwargs)
+        tape.apply_pending()
     except Exception:  # noqa: BLE001  (a drawing without annotations)
         return None
     results = list(result) if isinstance(result, (tuple, list)) else [result]
@@ -531,6 +532,7 @@ def _qfunc_matrix(fn, wire_order):
         tape = Tape()
         with recording(tape):
             fn(*args, **kwargs)
+        tape.apply_pending()
         ops = [o for o in tape.items if hasattr(o, "matrix")]
         order = [] if wire_order is None else list(wire_order)
         if wire_order is None:

@@ -506,6 +506,39 @@ class Operation:
         """The wires that are not control wires (PennyLane's ``target_wires``)."""
         return Wires(self.wires[len(self.control_wires):])
 
+    def remake(self, params=None) -> "Operation":
+        """A copy with ``params`` (default: its own), made where it is called (in a circuit:
+        applied), as a tape re-runs its gates.
+
+        >>> RX(0.1, wires=0).remake([0.2])
+        RX(0.2, wires=[0])
+        """
+        params = self.params if params is None else params
+        return type(self)(*params, wires=list(self.wires), **dict(self.hyper))
+
+    @property
+    def shift_gate(self):
+        """The gate whose proved shift rule differentiates this operator by its own
+        parameters (``qml.gradients.param_shift`` of a tape): the gate itself; for
+        ``Adjoint(U(t))`` the rule of ``U``; for a controlled gate written as one table
+        gate of the same parameters, that gate; None where no such gate exists.
+
+        >>> RX(0.1, wires=0).shift_gate
+        RX(0.1, wires=[0])
+        """
+        return self
+
+    @property
+    def table_gates(self) -> tuple:
+        """The gates of qsym's table that apply this operator in a circuit: the gate
+        itself; for what ``qml.adjoint``, ``qml.ctrl`` and ``qml.pow`` make, the gates
+        they wrote.
+
+        >>> RX(0.1, wires=0).table_gates
+        (RX(0.1, wires=[0]),)
+        """
+        return (self,)
+
     def __repr__(self):
         short = _SHORT_REPR.get(self.name)
         if short is not None:  # PennyLane's X(0), H('a'), I()
@@ -816,8 +849,10 @@ def _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol):
     if list(op1.wires) != list(op2.wires):
         return f"op1 and op2 have different wires. Got {list(op1.wires)} and {list(op2.wires)}."
     h1, h2 = dict(op1.hyper), dict(op2.hyper)
-    if h1.keys() != h2.keys() or not all(_same_number(h1[k], h2[k], 0, 0) if not isinstance(
-            h1[k], (str, tuple)) else h1[k] == h2[k] for k in h1):
+    if h1.keys() != h2.keys() or not all(
+            compare(h1[k], h2[k], check_interface, check_trainability, rtol, atol) is True
+            if isinstance(h1[k], Operation) else _same_number(h1[k], h2[k], 0, 0)
+            if not isinstance(h1[k], (str, tuple)) else h1[k] == h2[k] for k in h1):
         return f"The hyperparameters are not equal for op1 and op2.\nGot {h1}\n and {h2}."
     if len(op1.params) != len(op2.params) or not all(
             _same_number(a, b, rtol, atol) for a, b in zip(op1.params, op2.params)):
@@ -1651,10 +1686,10 @@ def _take_gates(ops) -> tuple:
     tape, out = active_tape(), ()
     if tape is None:
         return out
-    for op in ops:
-        if isinstance(op, Operation) and (tape.remove(op) or id(op) in tape.observed):
-            tape.observe(op)
-            out += (op,)
+    for gate in (g for op in ops if isinstance(op, Operation) for g in op.table_gates):
+        if tape.remove(gate) or id(gate) in tape.observed:
+            tape.observe(gate)
+            out += (gate,)
     return out
 
 
@@ -1858,6 +1893,30 @@ class Prod(_Arithmetic):
             ops.extend(f.operands if _flat and isinstance(f, Prod) else (f,))
         self._finish(ops, lambda forms: functools.reduce(merge_matmul, forms))
         self.id = id
+        tape = active_tape()
+        if tape is not None and self.is_gate_product:  # a statement: applied unless used
+            tape.pend(self, self.applied_gates())
+
+    @property
+    def is_gate_product(self) -> bool:
+        """Whether every factor is a gate (or a product of gates): then the product can be
+        applied in a circuit (PennyLane's operator product as an operation).
+
+        >>> (PauliX(0) @ RZ(0.3, wires=1)).is_gate_product, (PauliX(0) @ Hamiltonian([1.0], [PauliZ(1)])).is_gate_product
+        (True, False)
+        """
+        return all(isinstance(o, Operation) or (isinstance(o, Prod) and o.is_gate_product)
+                   for o in self.operands)
+
+    def applied_gates(self) -> tuple:
+        """The gates of the table that apply this product of gates, in order: the last
+        factor first (a factor made by ``qml.adjoint``, ``qml.ctrl``, ``qml.pow``: its gates).
+
+        >>> (PauliX(0) @ RZ(0.3, wires=1)).applied_gates()
+        (RZ(0.3, wires=[1]), X(0))
+        """
+        return tuple(g for o in reversed(self.operands) for g in (
+            o.applied_gates() if isinstance(o, Prod) else o.table_gates))
 
     def _pauli_exact(self) -> bool:
         return True

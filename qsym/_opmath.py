@@ -17,9 +17,16 @@ that every parameter keeps an exact expression of the inputs and a proved shift 
   Control values 0 are X gates on those control wires before and after, as in PennyLane
   (an X-type gate becomes one ``MultiControlledX`` with the control values).
 
+What they return is what PennyLane returns: ``Adjoint(RX(0.3, wires=[0]))``,
+``RX(0.5, wires=[0])**2``, ``Controlled(RY(0.2, wires=[2]), control_wires=[0, 1])``
+(:class:`SymbolicOp`: PennyLane's repr, name, base, hyperparameters, matrix), or the gate
+PennyLane has for a controlled gate (``CRY``); the gates of the table they apply are
+their ``table_gates``.
+
 >>> import qsym as qml
->>> qml.adjoint(qml.RX(0.3, wires=0))
-RX(-0.3, wires=[0])
+>>> a = qml.adjoint(qml.RX(0.3, wires=0))
+>>> a, a.table_gates
+(Adjoint(RX(0.3, wires=[0])), (RX(-0.3, wires=[0]),))
 >>> qml.ctrl(qml.RY(0.2, wires=1), control=0)
 CRY(0.2, wires=[0, 1])
 >>> qml.dot([0.5, 2.0], [qml.X(0), qml.Z(0) @ qml.Z(1)])
@@ -48,8 +55,10 @@ from ._operations import (
     Sum,
     wires_tuple,
     as_observable,
+    expand_matrix,
 )
 from ._trace import Tape, active_tape, recording
+from .wires import Wires
 from .templates import QFT, Template
 
 from types import SimpleNamespace as _Namespace
@@ -194,7 +203,8 @@ def _record(fn, args, kwargs) -> list:
 def _take_off_tape(op: Operation) -> None:
     tape = active_tape()
     if tape is not None:
-        tape.remove(op)
+        for g in op.table_gates:
+            tape.remove(g)
 
 
 def _hyper_value(op, name):
@@ -229,6 +239,8 @@ def _negation_is_inverse(name: str, num_wires, hyper: tuple) -> bool:
 def _inverse_ops(op: Operation) -> list:
     """Gates (not recorded) whose product is ``op``'s inverse, each remembering ``op``
     (``qml.draw`` labels it ``op``'s label with a dagger, as PennyLane does)."""
+    if isinstance(op, SymbolicOp):
+        return [i for g in reversed(op.table_gates) for i in _inverse_ops(g)]
     out = _inverse_gates(op)
     if len(out) == 1 and getattr(op, "_adjoint_of", None) is None:
         out[0]._adjoint_of = op
@@ -280,15 +292,21 @@ def adjoint(fn, lazy=True):
     """The inverse of a gate, or of all the gates a function applies (PennyLane's
     ``qml.adjoint``).
 
-    ``qml.adjoint(qml.RX(x, wires=0))`` applies ``RX(-x)``; ``qml.adjoint(f)(*args)``
-    applies the inverses of ``f``'s gates in reverse order. Parameters stay exact
-    expressions, so gradients through adjoints are exact.
+    ``qml.adjoint(qml.RX(x, wires=0))`` is PennyLane's ``Adjoint(RX(x, wires=[0]))``
+    (:class:`AdjointOperation`) and applies ``RX(-x)``, a gate of the table (with
+    ``lazy=False``: that gate); ``qml.adjoint(f)(*args)`` applies the inverses of ``f``'s
+    gates in reverse order. Parameters stay exact expressions, so gradients through
+    adjoints are exact.
 
     >>> adjoint(GATE_CLASSES["S"](wires=0))
+    Adjoint(S(0))
+    >>> adjoint(GATE_CLASSES["Rot"](0.1, 0.2, 0.3, wires=0)).table_gates
+    (Rot(-0.3, -0.2, -0.1, wires=[0]),)
+    >>> adjoint(GATE_CLASSES["S"](wires=0), lazy=False)
     PhaseShift(-pi/2, wires=[0])
-    >>> adjoint(GATE_CLASSES["Rot"](0.1, 0.2, 0.3, wires=0))
-    Rot(-0.3, -0.2, -0.1, wires=[0])
     """
+    if isinstance(fn, Operation) and _no_gates(fn):
+        return _in_place_of(fn, AdjointOperation(fn, None))
     if isinstance(fn, Operation):
         _take_off_tape(fn)
         inv = _inverse_ops(fn)
@@ -296,6 +314,8 @@ def adjoint(fn, lazy=True):
         if tape is not None:
             for g in inv:
                 tape.append(g)
+        if lazy:  # PennyLane's Adjoint(fn), applied as the inverse gates
+            return AdjointOperation(fn, inv)
         return inv[0] if len(inv) == 1 else inv
     if isinstance(fn, Observable):
         return fn  # Hermitian
@@ -317,10 +337,11 @@ def adjoint(fn, lazy=True):
         tape = active_tape()
         out = []
         for g in reversed(ops):
-            for inv in _inverse_ops(g):
-                out.append(inv)
-                if tape is not None:
-                    tape.append(inv)
+            inv = _inverse_ops(g)
+            if tape is not None:
+                for i in inv:
+                    tape.append(i)
+            out += [AdjointOperation(g, inv)] if lazy else inv
         return out[0] if len(out) == 1 else out
 
     return wrapper
@@ -359,9 +380,16 @@ def _gate_pow(op: Operation, z) -> list:
     """``op.pow(z)``: PennyLane's rules: ``[]`` for ``z = 0``; a rotation ``U(t)`` with a
     generator gives ``U(z t)``; PauliZ, S, T give S, T, Z or a PhaseShift; PauliX ** 0.5 is
     SX; an involution takes ``z mod 2``; else a positive integer ``z`` repeats the gate."""
-    name = op.name
     if isinstance(z, (numbers.Number, np.generic)) and z == 0:
         return []
+    if isinstance(op, SymbolicOp):  # Adjoint(U) ** z etc.: of its one gate, or repeated
+        if len(op.table_gates) == 1:
+            return _gate_pow(op.table_gates[0], z)
+        if isinstance(z, (int, np.integer)) and z > 0:
+            return [_copy(g) for _ in range(int(z)) for g in op.table_gates]
+        raise GateError(f"{op.name} ** {z} is not defined: powers of an operator of several "
+                        "gates are positive integers")
+    name = op.name
     if op.has_generator:
         return [_made(name, (_elementwise(lambda t: t * z, op.params[0]),), op.wires, op.hyper)]
     if name == "PauliZ":
@@ -476,12 +504,32 @@ def _pauli_rot_decomposition(theta, wires, word) -> list:
             + [(n, p, [w]) for w, g in active for n, p in back[g]])
 
 
+def _mcx_decomposition(wires: list, values) -> list:
+    """MultiControlledX as gates of the table, made here: X on the controls whose value is
+    0, then ``CNOT`` (one control), PennyLane's ``Toffoli`` decomposition (two), or
+    ``H``, the controlled ``PhaseShift(pi)`` (a controlled Z; a row of its own), ``H`` on
+    the target (more); the X again."""
+    controls, target = wires[:-1], wires[-1:]
+    flips = [c for c, v in zip(controls, values or ()) if not v]
+    out = [_made("PauliX", (), [c]) for c in flips]
+    if len(controls) == 1:
+        out.append(_made("CNOT", (), wires))
+    elif len(controls) == 2:
+        out += [_made(n, p, w) for n, p, w in DECOMPOSITIONS["Toffoli"]((), wires)]
+    else:
+        cz = _controlled_row("PhaseShift", len(controls), 1, ())
+        out += [_made("Hadamard", (), target), _made(cz, (np.pi,), wires), _made("Hadamard", (), target)]
+    return out + [_made("PauliX", (), [c]) for c in flips]
+
+
 def _gate_decomposition(op: Operation) -> list:
     """``op.decomposition()``: the gates of :data:`DECOMPOSITIONS`, recorded on the active
     tape (PennyLane queues them); a template's own decomposition."""
     if op.name == "PauliRot":
         return [_made(n, p, w) for n, p, w in
                 _pauli_rot_decomposition(op.params[0], list(op.wires), _hyper_value(op, "pauli_word"))]
+    if op.name == "MultiControlledX":
+        return _mcx_decomposition(list(op.wires), _hyper_value(op, "control_values"))
     rule = DECOMPOSITIONS.get(op.name)
     if rule is None:
         raise GateError(
@@ -540,19 +588,23 @@ def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's na
 
 
 def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
-    """``base`` to the power ``z`` (PennyLane's ``qml.pow``): the one gate of
-    ``base.pow(z)`` (``RX(t) ** z`` is ``RX(z t)``, ``S ** 2`` is ``PauliZ``), the identity
-    for ``z = 0``, else ``base`` applied ``z`` times (an integer ``z``) or, for a gate
-    without parameters, the ``QubitUnitary`` of its matrix power. Made where it is called
-    (in a circuit: applied), ``base`` taken off the tape.
+    """``base`` to the power ``z`` (PennyLane's ``qml.pow``): PennyLane's ``Pow``
+    (:class:`PowOperation`), applied as the gates of ``base.pow(z)`` (``RX(t) ** z`` is
+    ``RX(z t)``, ``S ** 2`` is ``PauliZ``), none for ``z = 0``, else ``base`` applied ``z``
+    times (an integer ``z``) or, for a gate without parameters, the ``QubitUnitary`` of its
+    matrix power. Made where it is called (in a circuit: applied), ``base`` taken off the
+    tape. ``lazy=False``: the gate itself (the identity for no gate).
 
-    >>> pow(GATE_CLASSES["RX"](0.5, wires=0), 2)
-    RX(1.0, wires=[0])
-    >>> pow(GATE_CLASSES["S"](wires=0), 2)
+    >>> p = pow(GATE_CLASSES["RX"](0.5, wires=0), 2)
+    >>> p, p.table_gates
+    (RX(0.5, wires=[0])**2, (RX(1.0, wires=[0]),))
+    >>> pow(GATE_CLASSES["S"](wires=0), 2, lazy=False)
     Z(0)
     """
     if not isinstance(base, Operation):
         raise GateError(f"qml.pow takes a gate, e.g. qml.pow(qml.RX(0.1, wires=0), 2); got {base!r}")
+    if _no_gates(base):
+        return _in_place_of(base, PowOperation(base, None, z))
     _take_off_tape(base)
     try:
         ops = _gate_pow(base, z)
@@ -561,9 +613,9 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
             raise
         w, v = np.linalg.eig(base.matrix())
         U = (v * w.astype(complex) ** z) @ np.linalg.inv(v)
-        out = _made("QubitUnitary", (), base.wires, (("U", U),))
-        out._pow_of = (base, z)
-        return out
+        ops = [_made("QubitUnitary", (), base.wires, (("U", U),))]
+    if lazy:  # PennyLane's Pow(base, z), applied as the gates of base.pow(z)
+        return PowOperation(base, ops, z)
     if not ops:
         return _made("Identity", (), base.wires)
     if len(ops) == 1:
@@ -573,7 +625,7 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
 
 METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, qml_pow=lambda op, z: pow(op, z),
                decomposition=_gate_decomposition,
-               decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot"})
+               decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot", "MultiControlledX"})
 
 
 def apply_operation(op):
@@ -595,7 +647,8 @@ def apply_operation(op):
     tape = active_tape()
     if isinstance(op, Operation):
         if tape is not None:
-            tape.append(op)
+            for g in op.table_gates:
+                tape.append(g)
         return op
     if isinstance(op, Template):
         if tape is not None:
@@ -664,6 +717,8 @@ _CONTROLLED_FORM = {
     "CRY": ("RY", 1), "CRZ": ("RZ", 1), "CRot": ("Rot", 1),
     "ControlledPhaseShift": ("PhaseShift", 1), "Toffoli": ("PauliX", 2), "CSWAP": ("SWAP", 1),
 }
+# what PennyLane's qml.ctrl gives as a gate of its own (else a Controlled)
+_PENNYLANE_CONTROLLED = frozenset(_CONTROLLED_FORM) | {"MultiControlledX", "CCZ", "CH"}
 # base gate with one control -> the table's controlled gate
 _ONE_CONTROL = {
     "PauliX": "CNOT", "PauliY": "CY", "PauliZ": "CZ", "RX": "CRX", "RY": "CRY", "RZ": "CRZ",
@@ -820,20 +875,31 @@ def ctrl(op, control, control_values=None, work_wires=None):
     (PennyLane's ``qml.ctrl``); ``control_values`` (0/1 or bools, one per control wire;
     default all 1) selects the control state.
 
+    A gate PennyLane has for the result (``CNOT``, ``CRX``, ``Toffoli``, ...) is returned
+    as that gate; otherwise PennyLane's ``Controlled`` (:class:`ControlledOp`), applied as
+    the controlled gates of the table it wrote (``table_gates``).
+
     >>> ctrl(GATE_CLASSES["PauliX"](wires=2), control=[0, 1])
     Toffoli(wires=[0, 1, 2])
-    >>> ctrl(GATE_CLASSES["RZ"](0.5, wires=1), control=0, control_values=0)
-    [X(0), CRZ(0.5, wires=[0, 1]), X(0)]
+    >>> c = ctrl(GATE_CLASSES["RZ"](0.5, wires=1), control=0, control_values=0)
+    >>> c, c.table_gates
+    (Controlled(RZ(0.5, wires=[1]), control_wires=[0], control_values=[False]), (X(0), CRZ(0.5, wires=[0, 1]), X(0)))
     """
     controls, values = _control_values(control, control_values)
     if not controls:
         raise WireError("qml.ctrl needs at least one control wire")
+    if isinstance(op, Operation) and _no_gates(op):
+        if set(controls) & set(op.wires):
+            raise WireError(f"qml.ctrl: the control wires {list(controls)} overlap the wires of "
+                            f"{op.name} {list(op.wires)}")
+        return _in_place_of(op, ControlledOp(op, None, controls, values))
     if isinstance(op, Operation):
         _take_off_tape(op)
-        out = _apply_ctrl(op, controls, values)  # recorded if inside a circuit
-        if len(out) == 1:  # PennyLane's Controlled: .base, .control_wires
-            out[0]._ctrl_of = op
-        return out[0] if len(out) == 1 else out
+        out = [c for g in op.table_gates for c in _apply_ctrl(g, controls, values)]  # recorded
+        if len(out) == 1 and out[0].name in _PENNYLANE_CONTROLLED and not isinstance(op, SymbolicOp):
+            out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
+            return out[0]
+        return ControlledOp(op, out, controls, values)  # PennyLane's Controlled(op, ...)
     ops = _template_ops(op)
     if ops is not None:  # qml.ctrl(qml.BasicEntanglerLayers(...), control=...)
         out = []
@@ -941,7 +1007,7 @@ class QuantumPhaseEstimation(Template):
 
 def _copy(op: Operation) -> Operation:
     """A fresh copy of a gate, recorded where it is made (ctrl and pow take it off)."""
-    return type(op)(*op.params, wires=list(op.wires), **dict(op.hyper))
+    return op.remake()
 
 
 def _ops_namespace():
@@ -963,6 +1029,310 @@ the gates).
 """
 
 
+# --- what qml.adjoint, qml.ctrl and qml.pow return: PennyLane's objects over table gates ---
+_SUPERSCRIPT = str.maketrans("0123456789.-", "⁰¹²³⁴⁵⁶⁷⁸⁹⋅⁻")
+
+
+class SymbolicOp(Operation):
+    """An operator made from another (``base``) by ``qml.adjoint``, ``qml.ctrl`` or
+    ``qml.pow``, shown as PennyLane shows it (``Adjoint(S(0))``, ``RX(0.5, wires=[0])**2``,
+    ``Controlled(S(1), control_wires=[0])``), applied in a circuit as the exact gates of
+    qsym's table it wrote (:attr:`table_gates`, recorded where it was made).
+
+    >>> import qsym as qml
+    >>> a = qml.adjoint(qml.S(0))
+    >>> a, a.name, a.base, a.table_gates
+    (Adjoint(S(0)), 'Adjoint(S)', S(0), (PhaseShift(-pi/2, wires=[0]),))
+    """
+
+    has_decomposition = True
+
+    def __init__(self, base, gates, wires, hyper=()):
+        self._base, self._gates = base, None if gates is None else tuple(gates)
+        self.params = tuple(base.params)
+        self._tensors = tuple(getattr(base, "_tensors", ()))
+        self.wires = Wires(wires)
+        self.hyper = tuple(hyper) + (("base", base),)
+        self.id = None
+        self.num_params, self.num_wires = len(self.params), len(self.wires)
+
+    @property
+    def base(self):
+        """The operator this one was made from (PennyLane's ``op.base``)."""
+        return self._base
+
+    @property
+    def table_gates(self) -> tuple:
+        """The gates of the table that apply this operator, in order (a ``GateError`` if
+        its base is an operator of your own, which qsym does not apply)."""
+        if self._gates is None:
+            raise GateError(f"{self.name} is not applied in a circuit: its base {self._base.name} "
+                            "is not a gate of qsym's table (qml.define_gate makes one)")
+        return self._gates
+
+    @property
+    def arithmetic_depth(self) -> int:
+        return 1 + self._base.arithmetic_depth
+
+    @property
+    def shift_gate(self):
+        """The table gate of the same parameters it applies (one), else None."""
+        g = self._gates or ()
+        return g[0] if len(g) == 1 and tuple(g[0].params) == tuple(self.params) else None
+
+    @property
+    def has_generator(self) -> bool:
+        return len(self._gates or ()) == 1 and self._gates[0].has_generator
+
+    def generator(self):
+        (g,) = self._gates
+        return g.generator()
+
+    @property
+    def parameter_frequencies(self) -> list:
+        (g,) = self._gates
+        return g.parameter_frequencies
+
+    @property
+    def pauli_rep(self):
+        return self._gates[0].pauli_rep if len(self._gates or ()) == 1 else None
+
+    @property
+    def control_wires(self):
+        return Wires([])
+
+    @property
+    def z(self):
+        raise AttributeError(f"{self.name} has no exponent: it was not made by qml.pow")
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """The product of the gates' matrices (on ``wire_order`` if given)."""
+        order = list(self.wires)
+        m = np.eye(2 ** len(order), dtype=complex)
+        for g in self.table_gates:
+            m = (g.matrix(wire_order=order) if g.wires else g.matrix()[..., :1, :1]) @ m
+        if wire_order is None or list(wire_order) == order:
+            return m
+        return expand_matrix(m, self.wires, wire_order)
+
+    def decomposition(self) -> list:
+        """The gates of the table it applies (copies, recorded where this is called)."""
+        return [_copy(g) for g in self.table_gates]
+
+    def adjoint(self):
+        """The inverse (PennyLane's ``op.adjoint()``), recorded where it is called."""
+        with recording(Tape()):
+            out = AdjointOperation(self, [i for g in reversed(self.table_gates) for i in _inverse_gates(g)])
+        _record_gates(out)
+        return out
+
+    def pow(self, z) -> list:
+        """``[op ** z]`` (PennyLane's ``op.pow(z)``), recorded where it is called."""
+        with recording(Tape()):
+            out = pow(self, z)
+        _record_gates(out)
+        return [out]
+
+    def remake(self, params=None):
+        """A copy with ``params`` (the base's; default: its own), its gates made where it is
+        called (in a circuit: applied)."""
+        with recording(Tape()):
+            base = self._base.remake(params)
+        return self._remake(base, {})
+
+    def map_wires(self, wire_map: dict):
+        """A copy on the wires ``wire_map`` gives (PennyLane's ``op.map_wires``)."""
+        with recording(Tape()):
+            return self._remake(self._base.map_wires(wire_map), wire_map)
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        return self._base.label(decimals, base_label, cache)
+
+
+def _no_gates(op) -> bool:
+    """An operator of the user's own (or made from one): qsym writes no gates for it."""
+    return (op._row is None and not isinstance(op, SymbolicOp)) or (
+        isinstance(op, SymbolicOp) and op._gates is None)
+
+
+def _in_place_of(base, op):
+    """``op`` (made from an operator of your own) recorded where ``base`` was: a circuit
+    refuses it as it refuses ``base``; a queue keeps it (PennyLane's queueing)."""
+    tape = active_tape()
+    if tape is not None:
+        tape.remove(base)
+        tape.append(op)
+    return op
+
+
+def _record_gates(op) -> None:
+    tape = active_tape()
+    if tape is not None:
+        for g in op.table_gates:
+            tape.append(g)
+
+
+class AdjointOperation(SymbolicOp):
+    """PennyLane's ``Adjoint(base)`` (what ``qml.adjoint(op)`` returns): applied as the
+    inverse gates of the table.
+
+    >>> import qsym as qml
+    >>> a = qml.adjoint(qml.RX(0.3, wires=0))
+    >>> a, a.name, a.label(decimals=1), a.decomposition()
+    (Adjoint(RX(0.3, wires=[0])), 'Adjoint(RX)', 'RX\\n(0.3)†', [RX(-0.3, wires=[0])])
+    """
+
+    @property
+    def name(self) -> str:
+        return f"Adjoint({self._base.name})"
+
+    def __repr__(self):
+        return f"Adjoint({self._base!r})"
+
+    def __init__(self, base, gates):
+        super().__init__(base, gates, base.wires)
+
+    @property
+    def control_wires(self):
+        """The base's (PennyLane's ``Adjoint(CNOT).control_wires``)."""
+        return self._base.control_wires
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        return self._base.label(decimals, base_label, cache) + "†"
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """The conjugate transpose of the base's matrix (on ``wire_order`` if given)."""
+        m = np.swapaxes(np.asarray(self._base.matrix(), dtype=complex), -1, -2).conj()
+        if wire_order is None or list(wire_order) == list(self.wires):
+            return m
+        return expand_matrix(m, self.wires, wire_order)
+
+    def adjoint(self):
+        """The base (PennyLane's ``Adjoint(op).adjoint()``), recorded where it is called."""
+        if isinstance(self._base, SymbolicOp):
+            _record_gates(self._base)
+            return self._base
+        return _copy(self._base)
+
+    def _remake(self, base, wire_map):
+        return adjoint(base)
+
+    @property
+    def shift_gate(self):
+        """The base's: ``U(-t)`` has the frequencies of ``U(t)``."""
+        return self._base.shift_gate
+
+
+class PowOperation(SymbolicOp):
+    """PennyLane's ``Pow(base, z)`` (what ``qml.pow(op, z)`` and ``op ** z`` return):
+    applied as the gates of ``base.pow(z)``.
+
+    >>> import qsym as qml
+    >>> p = qml.X(0) ** 2
+    >>> p, p.name, p.z, p.label(), p.table_gates, p.matrix().real
+    (X(0)**2, 'PauliX**2', 2, 'X²', (), array([[1., 0.],
+           [0., 1.]]))
+    """
+
+    def __init__(self, base, gates, z):
+        super().__init__(base, gates, base.wires, (("z", z),))
+        self._z = z
+
+    @property
+    def z(self):
+        """The exponent (PennyLane's ``Pow.z``)."""
+        return self._z
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """The matrix power of the base's (its gates' product for a gate of the table)."""
+        if self._gates is not None:
+            return super().matrix(wire_order)
+        b = np.asarray(self._base.matrix(), dtype=complex)
+        if isinstance(self._z, (int, np.integer)) and self._z >= 0:
+            m = np.linalg.matrix_power(b, int(self._z))
+        else:
+            w, v = np.linalg.eig(b)
+            m = (v * w ** self._z) @ np.linalg.inv(v)
+        return m if wire_order is None else expand_matrix(m, self.wires, wire_order)
+
+    @property
+    def name(self) -> str:
+        return f"{self._base.name}**{self._z}"
+
+    def __repr__(self):
+        b = f"({self._base!r})" if self._base.arithmetic_depth else repr(self._base)
+        return f"{b}**{self._z}"
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        b = self._base.label(decimals, base_label, cache)
+        return f"({b})" + f"{self._z}".translate(_SUPERSCRIPT) if self._base.arithmetic_depth \
+            else b + f"{self._z}".translate(_SUPERSCRIPT)
+
+    def _remake(self, base, wire_map):
+        return pow(base, self._z)
+
+
+class ControlledOp(SymbolicOp):
+    """PennyLane's ``Controlled(base, control_wires, control_values)`` (what ``qml.ctrl``
+    returns where PennyLane has no gate of its own for it): applied as the controlled
+    gates of the table qsym wrote.
+
+    >>> import qsym as qml
+    >>> c = qml.ctrl(qml.S(1), control=0, control_values=0)
+    >>> c, c.name, c.control_wires, c.target_wires, c.control_values
+    (Controlled(S(1), control_wires=[0], control_values=[False]), 'C(S)', Wires([0]), Wires([1]), [False])
+    """
+
+    def __init__(self, base, gates, controls, values):
+        self._values = tuple(bool(v) for v in values)
+        super().__init__(base, gates, tuple(controls) + tuple(base.wires),
+                         (("control_wires", Wires(controls)), ("control_values", self._values),
+                          ("work_wires", Wires([])), ("work_wire_type", "borrowed")))
+
+    @property
+    def hyperparameters(self) -> dict:
+        return {**dict(self.hyper), "control_values": list(self._values)}
+
+    @property
+    def control_wires(self):
+        return Wires(self.wires[: len(self._values)])
+
+    @property
+    def target_wires(self):
+        return Wires(self.wires[len(self._values):])
+
+    @property
+    def control_values(self) -> list:
+        return list(self._values)
+
+    @property
+    def work_wires(self):
+        return Wires([])
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """The identity, with the base's matrix where the controls hold their values."""
+        u = np.asarray(self._base.matrix(), dtype=complex)
+        k, d = len(self._values), u.shape[-1]
+        m = np.zeros(u.shape[:-2] + (2**k * d, 2**k * d), dtype=complex)
+        m[..., range(2**k * d), range(2**k * d)] = 1
+        at = int("".join(str(int(v)) for v in self._values), 2) * d
+        m[..., at:at + d, at:at + d] = u
+        if wire_order is None or list(wire_order) == list(self.wires):
+            return m
+        return expand_matrix(m, self.wires, wire_order)
+
+    @property
+    def name(self) -> str:
+        return f"C({self._base.name})"
+
+    def __repr__(self):
+        values = "" if all(self._values) else f", control_values={list(self._values)}"
+        return f"Controlled({self._base!r}, control_wires={list(self.control_wires)}{values})"
+
+    def _remake(self, base, wire_map):
+        return ctrl(base, [wire_map.get(w, w) for w in self.control_wires], list(self._values))
+
+
 # --- PennyLane's symbolic operator classes -------------------------------------------------
 class _Marked(type):
     """``isinstance(op, Adjoint)`` etc.: true for the gates ``qml.adjoint``, ``qml.ctrl``,
@@ -973,16 +1343,18 @@ class _Marked(type):
 
 
 class Adjoint(metaclass=_Marked):
-    """PennyLane's ``qml.ops.op_math.Adjoint``: ``Adjoint(op)`` is ``qml.adjoint(op)``, the
-    inverse written as a gate of the table; it is an ``Adjoint`` and its ``.base`` is ``op``.
+    """PennyLane's ``qml.ops.op_math.Adjoint``: ``Adjoint(op)`` is ``qml.adjoint(op)``
+    (an :class:`AdjointOperation`, applied as the inverse gates of the table); the gates
+    written by ``qml.adjoint(op, lazy=False)`` are ``Adjoint`` too, their ``.base`` ``op``.
 
     >>> import qsym as qml
     >>> a = qml.adjoint(qml.S(0))
     >>> a, isinstance(a, qml.ops.op_math.Adjoint), a.base
-    (PhaseShift(-pi/2, wires=[0]), True, S(0))
+    (Adjoint(S(0)), True, S(0))
     """
 
-    _marks = staticmethod(lambda op: getattr(op, "_adjoint_of", None) is not None)
+    _marks = staticmethod(lambda op: isinstance(op, AdjointOperation)
+                          or getattr(op, "_adjoint_of", None) is not None)
 
     def __new__(cls, base, id=None):
         return adjoint(base)
@@ -999,8 +1371,8 @@ class Controlled(metaclass=_Marked):
     (CRX(0.1, wires=[0, 1]), True, RX(0.1, wires=[1]), Wires([0]))
     """
 
-    _marks = staticmethod(lambda op: getattr(op, "_ctrl_of", None) is not None
-                          or op.name in CONTROLLED_TARGETS)
+    _marks = staticmethod(lambda op: isinstance(op, ControlledOp) or getattr(op, "_ctrl_of", None)
+                          is not None or op.name in CONTROLLED_TARGETS)
 
     def __new__(cls, base, control_wires, control_values=None, work_wires=None, id=None):
         return ctrl(base, control_wires, control_values=control_values, work_wires=work_wires)
@@ -1013,10 +1385,11 @@ class Pow(metaclass=_Marked):
     >>> import qsym as qml
     >>> p = qml.pow(qml.RX(0.3, wires=0), 2)
     >>> p, isinstance(p, qml.ops.op_math.Pow), p.base, p.z
-    (RX(0.6, wires=[0]), True, RX(0.3, wires=[0]), 2)
+    (RX(0.3, wires=[0])**2, True, RX(0.3, wires=[0]), 2)
     """
 
-    _marks = staticmethod(lambda op: getattr(op, "_pow_of", None) is not None)
+    _marks = staticmethod(lambda op: isinstance(op, PowOperation)
+                          or getattr(op, "_pow_of", None) is not None)
 
     def __new__(cls, base, z=1, id=None):
         return pow(base, z)

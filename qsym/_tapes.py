@@ -103,7 +103,7 @@ def rebuild_op(op, params):
     RX(0.2, wires=[0])
     """
     with recording(_Recorder()):  # made, not applied anywhere (autograd boxes kept)
-        return type(op)(*params, wires=list(op.wires), **dict(op.hyper))
+        return op.remake(params)
 
 
 class QuantumScript:
@@ -452,7 +452,7 @@ def _circuit_function(tape, split=False):
         for op, n in ops:
             with_params = n and tuple(p[k:k + n] if split else p[0][k:k + n])
             k += n
-            type(op)(*(with_params or ()), wires=list(op.wires), **dict(op.hyper))
+            op.remake(with_params or ())
         return meas[0] if single else tuple(meas)
 
     return circuit

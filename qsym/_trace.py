@@ -52,6 +52,9 @@ class Tape:
         # gates taken off the tape to become (part of) an observable, until a measurement
         # uses that observable: any left at the end were neither applied nor measured
         self.observed: dict = {}
+        # products of gates made here as statements: (the gate before them, the product,
+        # its gates in the order they apply); applied there unless measured or used
+        self.pending: list = []
 
     def append(self, op) -> None:
         self.items.append(op)
@@ -73,17 +76,39 @@ class Tape:
         for op in ops:
             self.observed.pop(id(op), None)
 
+    def pend(self, op, gates) -> None:
+        """``op`` (a product of ``gates``, taken off the tape as operands) was made here: if no
+        measurement or other operator uses it, it is applied here, ``gates`` in order (as
+        PennyLane applies an operator product written as a statement)."""
+        self.pending.append((self.items[-1] if self.items else None, op, tuple(gates)))
+
+    def apply_pending(self) -> None:
+        """Apply the products of gates made as statements (:meth:`pend`) where they were made."""
+        for anchor, _op, gates in reversed(self.pending):  # an outer product before its factors
+            if not gates or not all(id(g) in self.observed for g in gates):
+                continue  # measured, or an operand of a later operator
+            at = next((i + 1 for i in range(len(self.items) - 1, -1, -1)
+                       if self.items[i] is anchor), 0 if anchor is None else None)
+            if at is None:  # the gate before it was taken off since: keep the error below
+                continue
+            for g in gates:
+                self.observed.pop(id(g), None)
+            self.items[at:at] = gates
+        self.pending = []
+
     def check_observed(self) -> None:
-        """Refuse gates that became an observable which no measurement used: PennyLane
+        """Apply the products of gates made as statements (:meth:`pend`), then refuse gates that became an observable which no measurement used: PennyLane
         applies such a product or sum as an operation; qsym would silently drop it."""
+        self.apply_pending()
         if self.observed:
             names = ", ".join(f"{type(op).__name__}(wires={list(op.wires)})"
                               for op in self.observed.values())
             raise TracingError(
-                f"the gates {names} were combined into an operator (with @, +, * or "
-                "qml.prod / qml.sum / qml.s_prod / qml.dot) that is neither measured nor "
-                "applied: qsym does not apply operator products or sums as gates. Apply "
-                "the gates one after the other, or measure the operator (qml.expval(...))"
+                f"the gates {names} were combined into an operator (with +, * or "
+                "qml.sum / qml.s_prod / qml.dot) that is neither measured nor applied: qsym "
+                "applies products of gates written as statements, not sums or scalar "
+                "multiples of gates. Apply the gates one after the other, or measure the "
+                "operator (qml.expval(...))"
             )
 
 
@@ -898,6 +923,7 @@ def _numeric_run(fn, args, kwargs) -> list:
     tape = Tape()
     with recording(tape), np.errstate(all="ignore"):  # (the replay at zero: log(0), 1/0)
         result = fn(*args, **kwargs)
+    tape.apply_pending()
     numeric = list(tape.items)
     for m in result if isinstance(result, (tuple, list)) else [result]:
         numeric.extend(getattr(m, "diag", ()))

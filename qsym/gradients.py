@@ -277,8 +277,13 @@ def _rule_terms(op, p_idx, value, k, shifts, gradient_recipes):
     own = None
     if shifts is not None and k < len(shifts) and shifts[k] is not None:
         own = shifts[k]
+    gate = op.shift_gate if hasattr(op, "shift_gate") else op
+    if gate is None:
+        raise DifferentiationError(
+            f"param_shift: no shift rule for {op.name} by its parameters (a power of a gate "
+            "scales its frequencies): use qml.pow(op, z, lazy=False), the gate it writes")
     try:
-        rule = _rules.rule_for_op(op, p_idx, own)
+        rule = _rules.rule_for_op(gate, p_idx, own)
     except RuleError as exc:
         raise DifferentiationError(f"param_shift: no shift rule for {op.name}: {exc}") from None
     return list(rule.numeric())

@@ -110,11 +110,91 @@ def test_ctrl_uses_table_gates_and_adjoint_signs():
     assert qml.ctrl(qml.PauliX(wires=2), control=[0, 1]).name == "Toffoli"
     assert qml.ctrl(qml.CNOT(wires=[2, 3]), control=[0, 1]).name == "MultiControlledX"
     assert qml.ctrl(qml.PhaseShift(0.3, wires=1), control=0).name == "ControlledPhaseShift"
-    assert repr(qml.adjoint(qml.Rot(0.1, 0.2, 0.3, wires=0))) == "Rot(-0.3, -0.2, -0.1, wires=[0])"
+    adj = qml.adjoint(qml.Rot(0.1, 0.2, 0.3, wires=0))
+    assert repr(adj) == "Adjoint(Rot(0.1, 0.2, 0.3, wires=[0]))"
+    assert [repr(g) for g in adj.table_gates] == ["Rot(-0.3, -0.2, -0.1, wires=[0])"]
     with pytest.raises(qml.WireError, match="overlap"):
         qml.ctrl(qml.RX(0.2, wires=0), control=0)
     with pytest.raises(qml.GateError, match="control_values"):
         qml.ctrl(qml.RX(0.2, wires=1), control=[0], control_values=[2])
+
+
+def test_adjoint_ctrl_pow_are_pennylanes_objects():
+    """What PennyLane 0.45.1 shows for qml.adjoint / qml.ctrl / qml.pow (its reprs, names,
+    hyperparameters), with matrices written by hand."""
+    S = np.diag([1, 1j])
+    a = qml.adjoint(qml.S(0))
+    assert (repr(a), a.name, a.label(), repr(a.base)) == ("Adjoint(S(0))", "Adjoint(S)", "S†", "S(0)")
+    assert isinstance(a, qml.ops.op_math.Adjoint) and a.hyperparameters == {"base": qml.S(0)}
+    np.testing.assert_allclose(a.matrix(), np.diag([1, -1j]), atol=0)
+    assert repr(qml.adjoint(qml.adjoint(qml.T(0)))) == "Adjoint(Adjoint(T(0)))"
+    assert qml.equal(a, qml.adjoint(qml.S(0))) and not qml.equal(a, qml.adjoint(qml.T(0)))
+    assert repr(qml.adjoint(qml.S(0), lazy=False)) == "PhaseShift(-pi/2, wires=[0])"
+
+    p = qml.pow(qml.RX(0.5, wires=0), 2)
+    assert (repr(p), p.name, p.z, p.label()) == ("RX(0.5, wires=[0])**2", "RX**2", 2, "RX²")
+    assert p.hyperparameters == {"z": 2, "base": qml.RX(0.5, wires=0)}
+    assert repr(p.decomposition()) == "[RX(1.0, wires=[0])]"
+    x2 = qml.X(0) ** 2
+    assert (repr(x2), x2.name, x2.decomposition()) == ("X(0)**2", "PauliX**2", [])
+    np.testing.assert_allclose(x2.matrix(), np.eye(2), atol=0)
+    np.testing.assert_allclose(qml.pow(qml.S(0), 2).matrix(), S @ S, atol=1e-15)
+
+    c = qml.ctrl(qml.S(1), 0, control_values=0)
+    assert repr(c) == "Controlled(S(1), control_wires=[0], control_values=[False])"
+    assert (c.name, c.control_wires, c.target_wires, c.control_values) == (
+        "C(S)", qml.wires.Wires([0]), qml.wires.Wires([1]), [False])
+    assert isinstance(c, qml.ops.op_math.Controlled)
+    np.testing.assert_allclose(c.matrix(), np.diag([1, 1j, 1, 1]), atol=0)
+    c2 = qml.ctrl(qml.RY(0.2, wires=2), [0, 1])
+    assert (repr(c2), c2.name) == ("Controlled(RY(0.2, wires=[2]), control_wires=[0, 1])", "C(RY)")
+    assert c2.hyperparameters["control_wires"] == qml.wires.Wires([0, 1])
+    ry = np.array([[np.cos(0.1), -np.sin(0.1)], [np.sin(0.1), np.cos(0.1)]])
+    expected = np.eye(8, dtype=complex)
+    expected[6:, 6:] = ry
+    np.testing.assert_allclose(c2.matrix(), expected, atol=1e-15)
+    np.testing.assert_allclose(qml.matrix(c2.table_gates[0]), expected, atol=1e-15)
+    assert repr(c.map_wires({0: 5, 1: 6})) == "Controlled(S(6), control_wires=[5], control_values=[False])"
+    # PennyLane's own controlled gates stay gates
+    assert repr(qml.ctrl(qml.CNOT([1, 2]), 0)) == "Toffoli(wires=[0, 1, 2])"
+
+
+def test_adjoint_ctrl_pow_objects_apply_their_gates_once():
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def written(x):
+        qml.Hadamard(0)
+        qml.Hadamard(1)
+        qml.adjoint(qml.S(0))
+        qml.ctrl(qml.RY(x, 2), [0, 1])
+        qml.ctrl(qml.RX(x, 2), 0, control_values=0)
+        qml.RX(x, 1) ** 2
+        qml.adjoint(qml.RZ(x, 0)) @ qml.X(1)
+        qml.apply(qml.X(2) ** 2)
+        return qml.expval(qml.Y(0)), qml.expval(qml.Z(2)), qml.expval(qml.Z(1))
+
+    @qml.qnode(dev)
+    def by_hand(x):
+        qml.Hadamard(0)
+        qml.Hadamard(1)
+        qml.PhaseShift(-np.pi / 2, 0)
+        u = np.eye(8, dtype=complex)
+        u[6:, 6:] = qml.RY.compute_matrix(x)
+        qml.QubitUnitary(u, wires=[0, 1, 2])
+        qml.X(0)
+        qml.CRX(x, [0, 2])
+        qml.X(0)
+        qml.RX(2 * x, 1)
+        qml.X(1)
+        qml.RZ(-x, 0)
+        return qml.expval(qml.Y(0)), qml.expval(qml.Z(2)), qml.expval(qml.Z(1))
+
+    x = pnp.array(0.37, requires_grad=True)
+    np.testing.assert_allclose(written(x), by_hand(0.37), atol=1e-12)
+    h = 1e-6  # its gradient (compiled) against central differences of the hand-written circuit
+    fd = (np.array(by_hand(0.37 + h)) - np.array(by_hand(0.37 - h))) / (2 * h)
+    np.testing.assert_allclose(qml.jacobian(lambda t: pnp.stack(written(t)))(x), fd, atol=1e-7)
 
 
 DEV = qml.device("default.qubit", wires=3)
@@ -266,9 +346,9 @@ def test_ctrl_of_u3_broadcasts():
     np.testing.assert_allclose(c(t), np.cos(t / 2), atol=1e-12)
 
 
-def test_an_operator_product_neither_measured_nor_applied_is_refused():
-    """PennyLane applies ``qml.prod(X(0), Z(1))`` written as a statement as an operation;
-    qsym does not apply operator products, and must not drop the gates silently."""
+def test_an_operator_product_statement_is_applied_and_a_sum_refused():
+    """PennyLane applies ``qml.prod(X(0), Z(1))`` written as a statement as an operation
+    (its factors); a sum of gates is not a gate: refused, never dropped silently."""
     dev = qml.device("default.qubit", wires=2)
 
     def statement(kind):
@@ -283,9 +363,10 @@ def test_an_operator_product_neither_measured_nor_applied_is_refused():
             return qml.expval(qml.PauliZ(0))
         return circuit
 
-    for kind in ("prod", "matmul", "sum"):
-        with pytest.raises(qml.TracingError, match="neither measured nor applied"):
-            qml.QNode(statement(kind), dev)(0.3)
+    for kind in ("prod", "matmul"):  # X RX(x)|0>: <Z> = -cos x
+        assert qml.QNode(statement(kind), dev)(0.3) == pytest.approx(-np.cos(0.3), abs=1e-12)
+    with pytest.raises(qml.TracingError, match="neither measured nor applied"):
+        qml.QNode(statement("sum"), dev)(0.3)
 
     @qml.qnode(dev)
     def measured(x):  # products and sums made in the circuit and measured are fine
@@ -297,3 +378,71 @@ def test_an_operator_product_neither_measured_nor_applied_is_refused():
     h, z, v = measured(0.3)
     assert abs(h - 0.5 * np.cos(0.3)) < 1e-12 and abs(z - np.cos(0.3)) < 1e-12
     assert abs(v - 1.0) < 1e-12  # <X1 Z0> = 0 on |psi>|0>, (X1 Z0)^2 = I
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_multicontrolledx_decomposition_is_its_permutation(n):
+    """MultiControlledX.compute_decomposition (PennyLane's test modules build it at import):
+    gates of the table whose product is the hand-written permutation, any control values."""
+    import itertools
+
+    for vals in itertools.product([0, 1], repeat=n - 1):
+        op = qml.MultiControlledX(wires=list(range(n)), control_values=list(vals))
+        assert op.has_decomposition
+        m = np.eye(2**n, dtype=complex)
+        for g in op.decomposition():
+            m = g.matrix(wire_order=list(range(n))) @ m
+        ref = np.zeros((2**n, 2**n))
+        for i in range(2**n):
+            bits = [(i >> (n - 1 - k)) & 1 for k in range(n)]
+            ref[i ^ 1 if bits[:-1] == list(vals) else i, i] = 1
+        np.testing.assert_allclose(m, ref, atol=1e-12, err_msg=str(vals))
+    assert len(qml.MultiControlledX.compute_decomposition(wires=list(range(n)), work_wires=[])) >= 1
+
+
+def test_adjoint_and_controlled_objects_in_a_tape_execute_and_differentiate():
+    dev = qml.device("default.qubit", wires=3)
+    tape = qml.tape.QuantumScript(
+        [qml.RX(0.4, 0), qml.adjoint(qml.RY(0.3, 0)), qml.ctrl(qml.S(1), 0, control_values=0)],
+        [qml.expval(qml.Z(0))])
+    assert qml.execute([tape], dev)[0] == pytest.approx(np.cos(0.4) * np.cos(0.3), abs=1e-12)
+    tapes, fn = qml.gradients.param_shift(tape)  # by the base's parameters: 0.4 and 0.3
+    np.testing.assert_allclose(fn(qml.execute(tapes, dev)),
+                               [-np.sin(0.4) * np.cos(0.3), -np.cos(0.4) * np.sin(0.3)], atol=1e-12)
+    tape = qml.tape.QuantumScript([qml.Hadamard(0), qml.Hadamard(1), qml.ctrl(qml.RY(0.3, 2), [0, 1])],
+                                  [qml.expval(qml.Z(2))])
+    tapes, fn = qml.gradients.param_shift(tape)  # <Z2> = 3/4 + cos(t)/4
+    assert qml.execute([tape], dev)[0] == pytest.approx(0.75 + 0.25 * np.cos(0.3), abs=1e-12)
+    assert fn(qml.execute(tapes, dev)) == pytest.approx(-0.25 * np.sin(0.3), abs=1e-12)
+    with pytest.raises(qml.DifferentiationError, match="lazy=False"):
+        qml.gradients.param_shift(qml.tape.QuantumScript([qml.RX(0.3, 0) ** 2], [qml.expval(qml.Z(0))]))
+
+
+def test_adjoint_ctrl_pow_of_an_operator_of_your_own_keep_its_matrix_and_are_refused_in_circuits():
+    class MyOp(qml.operation.Operator):
+        num_wires = 1
+
+        @staticmethod
+        def compute_matrix(*params, **hyper):
+            return np.array([[0, 1j], [1, 0]])
+
+    u = np.array([[0, 1j], [1, 0]])
+    a = qml.adjoint(MyOp(wires=0))
+    assert repr(a) == "Adjoint(MyOp(wires=[0]))"
+    np.testing.assert_allclose(a.matrix(), u.conj().T, atol=0)
+    c = qml.ctrl(MyOp(wires=1), 0)
+    expected = np.eye(4, dtype=complex)
+    expected[2:, 2:] = u
+    np.testing.assert_allclose(c.matrix(), expected, atol=0)
+    np.testing.assert_allclose((MyOp(wires=0) ** 2).matrix(), u @ u, atol=0)
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.adjoint(MyOp(wires=0))
+    assert [repr(o) for o in q.queue] == ["Adjoint(MyOp(wires=[0]))"]
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def f():
+        qml.adjoint(MyOp(wires=0))
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.GateError):
+        f()

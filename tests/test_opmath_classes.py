@@ -352,12 +352,22 @@ def test_a_product_of_gates_applied_with_qml_apply():
     assert qml.grad(lambda t: f(t)[1])(x) == pytest.approx(-onp.sin(0.3), abs=1e-10)
 
     @qml.qnode(dev)
-    def g(x):  # a product written as a statement is neither applied nor measured
-        qml.prod(qml.RY(x, 1), qml.X(0))
-        return qml.expval(qml.Z(0))
+    def g(x):  # a product written as a statement is applied, once (PennyLane queues it)
+        qml.prod(qml.RY(x, 1), qml.X(0), qml.Hadamard(1))
+        return qml.expval(qml.Z(0)), qml.expval(qml.X(1))
 
-    with pytest.raises(qml.TracingError, match="neither measured nor applied"):
-        g(0.3)
+    @qml.qnode(dev)
+    def h(x):  # the same with @, nested products and gates around it
+        qml.Hadamard(1)
+        qml.RY(x, 1) @ (qml.X(0) @ qml.Z(1))  # Z, then X, then RY(x): Z|+> = |->
+        return qml.expval(qml.Z(0)), qml.expval(qml.X(1))
+
+    np_g = g(x)
+    assert np_g[0] == pytest.approx(-1.0, abs=1e-12) and np_g[1] == pytest.approx(onp.cos(0.3), abs=1e-12)
+    assert qml.grad(lambda t: g(t)[1])(x) == pytest.approx(-onp.sin(0.3), abs=1e-10)
+    z0, x1 = h(x)  # RY(x)|-> : <X> = -cos x
+    assert z0 == pytest.approx(-1.0, abs=1e-12) and x1 == pytest.approx(-onp.cos(0.3), abs=1e-12)
+    assert qml.grad(lambda t: h(t)[1])(x) == pytest.approx(onp.sin(0.3), abs=1e-10)
 
 
 def test_eigvals_of_a_qnode_is_of_its_unitary():
