@@ -332,6 +332,13 @@ REGISTRY.on_change(lambda names: gate_body.cache_clear())
 _CODE_FUNCTIONS = frozenset({"sqrt", "sin", "cos", "tan", "exp", "log", "atan2", "pi"})
 
 
+def _numbered(name: str, prefix: str) -> bool:
+    """Whether ``name`` is ``prefix`` and one or more decimal digits, as a regular
+    expression's ``\\d+`` reads them (both mean Unicode's category Nd), without compiling
+    a pattern in a new process."""
+    return name.startswith(prefix) and name[len(prefix):].isdecimal()
+
+
 def _plain_arithmetic(tree) -> bool:
     """Whether parsed gate code is only ``name = <arithmetic>`` and
     ``out[off + <int>] = <arithmetic>`` of numbers, ``p<k>``, ``_q_c<k>``, ``complex(...)``
@@ -342,7 +349,7 @@ def _plain_arithmetic(tree) -> bool:
         if isinstance(node, ast.Constant):
             return type(node.value) in (int, float)
         if isinstance(node, ast.Name):
-            return bool(re.fullmatch(r"p\d+|_q_c\d+", node.id))
+            return _numbered(node.id, "p") or _numbered(node.id, "_q_c")
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Pow):  # small constant exponents only
                 e = node.right.operand if isinstance(node.right, ast.UnaryOp) else node.right
@@ -369,7 +376,7 @@ def _plain_arithmetic(tree) -> bool:
             return False
         target = stmt.targets[0]
         if isinstance(target, ast.Name):
-            if not re.fullmatch(r"_q_c\d+", target.id):
+            if not _numbered(target.id, "_q_c"):
                 return False
         elif not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
                   and target.value.id == "out" and isinstance(target.slice, ast.BinOp)
@@ -737,7 +744,7 @@ _INPUT_CHECKS = (
 def arithmetic(lines) -> int:
     """The number of arithmetic operators in ``lines`` (numba's compile time grows with
     it, so the written-out code is kept small)."""
-    return sum(len(re.findall(r"[-+*/]", line)) for line in lines)
+    return sum(line.count(op) for line in lines for op in "-+*/")
 
 
 def writable(p: Program) -> bool:
