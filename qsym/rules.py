@@ -1272,9 +1272,6 @@ def _disk_key(row, param_index, shifts, num_wires, hyper) -> str | None:
         return None
 
 
-_SREPR_NAMES = None
-
-
 def _canonical_add(*args) -> sp.Expr:
     """``Add(*args)`` for the terms of a sum sympy printed (``srepr`` of a canonical sum:
     no two alike, at most one number): the canonical sum without sympy's evaluation, whose
@@ -1291,17 +1288,26 @@ def _canonical_add(*args) -> sp.Expr:
     return sp.Add._from_args(numbers + rest)
 
 
+class _SreprNames(dict):
+    """sympy's public names as :func:`_from_srepr` reads them, each looked up at its first
+    use (building all of them cost about 0.7 ms a process, for the few a rule uses):
+    functions left as printed (the derivation leaves cos(3*pi/8) unevaluated, which sympy
+    would rewrite as nested radicals), sums by :func:`_canonical_add`."""
+
+    def __missing__(self, name):
+        if not isinstance(name, str) or name.startswith("_") or name not in vars(sp):
+            raise KeyError(name)
+        value = _canonical_add if name == "Add" else vars(sp)[name]
+        if name != "Add" and isinstance(value, type) and issubclass(value, sp.Function):
+            value = partial(value, evaluate=False)
+        self[name] = value
+        return value
+
+
+_SREPR_NAMES = _SreprNames()
+
 def _from_srepr(text: str) -> sp.Expr:
     """An exact number from its ``sympy.srepr`` (only sympy's names, no builtins)."""
-    global _SREPR_NAMES
-    if _SREPR_NAMES is None:
-        names = {k: v for k, v in vars(sp).items() if not k.startswith("_")}
-        # functions left as printed (the derivation leaves cos(3*pi/8) unevaluated, which
-        # sympy would rewrite as nested radicals), sums by _canonical_add
-        names.update({k: partial(v, evaluate=False) for k, v in names.items()
-                      if isinstance(v, type) and issubclass(v, sp.Function)})
-        names["Add"] = _canonical_add
-        _SREPR_NAMES = names
     if not isinstance(text, str):
         raise TypeError("not a string")
     value = eval(text, {"__builtins__": {}}, _SREPR_NAMES)  # noqa: S307 - see below

@@ -177,6 +177,27 @@ def test_reading_rules_does_not_import_sympy_tensor():
     assert out.stdout.strip() == "ok", out.stderr
 
 
+@pytest.mark.parametrize("text", [
+    "__import__('os')", "open('x')", "eval('1')", "_canonical_add(Integer(1))",
+    "Integer.__subclasses__()", "lambdify", "Symbol('x')", "Integer(1).__class__",
+])
+def test_a_rule_record_reads_sympy_numbers_only(text):
+    """``_from_srepr`` resolves sympy's public names (looked up at first use), nothing
+    else: no builtins, no qsym names, no underscores; and the value must be a number."""
+    with pytest.raises((NameError, TypeError, AttributeError)):
+        rules._from_srepr(text)
+
+
+def test_a_rule_record_keeps_functions_as_printed():
+    """Names resolved at first use keep the rule of the full table: functions
+    unevaluated, sums by ``_canonical_add``, the same float."""
+    x = rules._from_srepr("cos(Mul(Rational(3, 8), pi))")
+    assert isinstance(x, sp.cos) and x == sp.cos(3 * sp.pi / 8, evaluate=False)
+    assert abs(float(x) - math.cos(3 * math.pi / 8)) < 1e-15
+    total = rules._from_srepr("Add(Integer(1), Mul(Integer(2), pi))")
+    assert total == 1 + 2 * sp.pi and total.args == (1, 2 * sp.pi)  # the number first
+
+
 def test_shipped_index_is_current_and_found_by_name(tmp_path):
     """The index by gate name (``qsym/gate_index.json``) is what ship_records makes now,
     tied to this very table file and to the sources the records are computed from; if this
