@@ -24,6 +24,7 @@ import functools
 import itertools
 import numbers
 import sys
+import threading
 import types
 import warnings
 from types import SimpleNamespace
@@ -71,7 +72,14 @@ def _gate(name, *params, wires, **hyper) -> Operation:
     return GATE_CLASSES[name](*params, wires=wires, **hyper)
 
 
-_BUILDING: list = []  # the templates being built, innermost last (one thread traces at a time)
+_LOCAL = threading.local()  # .building: the templates this thread is building, innermost last
+
+
+def _building() -> list:
+    stack = getattr(_LOCAL, "building", None)
+    if stack is None:
+        stack = _LOCAL.building = []
+    return stack
 
 
 class Template:
@@ -85,12 +93,13 @@ class Template:
             self.wires = Wires(self.wires)
         tape = Tape()
         self._children = []  # (start, length, template): templates this one applies
-        _BUILDING.append(self)
+        building = _building()
+        building.append(self)
         try:
             with recording(tape):
                 self._build()
         finally:
-            _BUILDING.pop()
+            building.pop()
         self._ops = list(tape.items)
         if self._box is not None:
             for op in self._ops:
@@ -100,8 +109,9 @@ class Template:
             start = len(outer.items)
             for op in self._ops:
                 outer.append(op)
-            if _BUILDING:  # applied by another template: one entry of its decomposition
-                _BUILDING[-1]._children.append((start, len(self._ops), self))
+            building = _building()
+            if building:  # applied by another template: one entry of its decomposition
+                building[-1]._children.append((start, len(self._ops), self))
 
     def _build(self):  # pragma: no cover - every template defines it
         raise NotImplementedError
@@ -109,8 +119,9 @@ class Template:
     def release(self) -> None:
         """Taken off the tape by an operation on it (``qml.adjoint``, ``qml.ctrl``): no
         longer an entry of the decomposition of the template applying it."""
-        if _BUILDING:
-            kids = _BUILDING[-1]._children
+        building = _building()
+        if building:
+            kids = building[-1]._children
             kids[:] = [c for c in kids if c[2] is not self]
 
     _params: tuple = ()  # the attributes that are PennyLane's parameters (op.data), in order

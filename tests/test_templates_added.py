@@ -343,3 +343,35 @@ def test_rotoselect_picks_the_generator_and_angle_by_hand():
     assert onp.isclose(before, 1.0)  # RZ on |0>: <X_0> = 0, <Z_1> = 1
     with pytest.raises(qml.DifferentiationError, match="equal to the number of generators"):
         opt.step(circuit, np.array([0.3, 0.2]), [qml.RZ])
+
+
+def test_templates_built_on_several_threads_keep_their_own_decompositions():
+    """The stack of templates being built is per thread: a template built on one thread
+    never becomes an entry of another thread's decomposition."""
+    import sys
+    import threading
+
+    def build():
+        t = qml.GateFabric(onp.full((1, 1, 2), 0.1), wires=[0, 1, 2, 3], init_state=[1, 1, 0, 0])
+        return [type(op).__name__ for op in t.decomposition()]
+
+    want = build()
+    assert want[0] == "BasisEmbedding" and want.count("BasisEmbedding") == 1
+    seen, barrier = [], threading.Barrier(4)
+
+    def worker():
+        barrier.wait()
+        for _ in range(40):
+            seen.append(build())
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert len(seen) == 160 and all(s == want for s in seen)
