@@ -86,10 +86,12 @@ def _group(strs: list, rows: list) -> None:
 def _obs_label(obs, matrices) -> str | None:
     """PennyLane's label of a measured observable as written (``X``, ``Z@X``, ``𝓗(M0)``
     for a Hermitian matrix), or None to label it from its Pauli words."""
-    from ._operations import Observable, Operation
+    from ._operations import BasisStateProjector, Observable, Operation, StateVectorProjector
 
     if isinstance(obs, Operation):
         return _LABELS.get(obs.name, obs.name)
+    if isinstance(obs, (BasisStateProjector, StateVectorProjector)):
+        return obs.label(cache={"matrices": matrices})
     if isinstance(obs, Observable) and getattr(obs, "_matrix", None) is not None:
         given = getattr(obs, "_given", None)  # shown as given, as PennyLane prints it
         return f"𝓗(M{_matrix_index(np.asarray(obs._matrix if given is None else given), matrices)})"

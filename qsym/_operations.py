@@ -2234,65 +2234,183 @@ def pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
     return Observable(terms)
 
 
-def Hermitian(A, wires) -> Observable:
+def _cached_matrix_label(base: str, matrix, cache, sep: str) -> str:
+    """PennyLane's label of an observable given by a matrix: ``base``, and with a
+    ``cache={"matrices": [...]}`` the index of the matrix in it (appended if new)."""
+    mats = cache.get("matrices") if isinstance(cache, dict) else None
+    if not isinstance(mats, list):
+        return base
+    for i, m in enumerate(mats):
+        if np.shape(m) == np.shape(matrix) and np.allclose(m, matrix):
+            return f"{base}{sep}(M{i})"
+    mats.append(matrix)
+    return f"{base}{sep}(M{len(mats) - 1})"
+
+
+class _MatrixObservable(Observable):
+    """An observable given by numbers (a matrix or a state), kept as written: PennyLane's
+    ``name``, ``data``/``parameters``, ``wires`` and ``label``, measured as its exact Pauli sum."""
+
+    num_params = 1
+    _value = None
+
+    @property
+    def name(self) -> str:
+        return self._written_name
+
+    @property
+    def data(self) -> tuple:
+        return (self._value,)
+
+    @property
+    def parameters(self) -> list:
+        return [self._value]
+
+    @property
+    def wires(self) -> Wires:
+        return Wires(self._mwires)
+
+    @property
+    def num_wires(self) -> int:
+        return len(self._mwires)
+
+    @property
+    def hash(self) -> int:
+        return hash((self.name, tuple(self._mwires), np.asarray(self._value).tobytes()))
+
+    def __hash__(self):
+        return self.hash
+
+    def __repr__(self):
+        return f"{self.name}({self._value!r}, wires={list(self._mwires)})"
+
+
+class Hermitian(_MatrixObservable):
     """A Hermitian matrix as an observable (PennyLane's ``qml.Hermitian``).
 
-    It is decomposed exactly into Pauli words (4^k of them on k wires), so expectation
-    values and all gradient methods work on it like on any Pauli sum.
+    It is measured as its exact decomposition into Pauli words (4^k of them on k wires), so
+    expectation values and all gradient methods work on it like on any Pauli sum.
 
-    >>> Hermitian([[1, 0], [0, 0]], wires=0)  # |0><0| = (I + Z) / 2
-    Observable(0.5 * I + 0.5 * Z(0))
+    >>> h = Hermitian([[1, 0], [0, 0]], wires=0)  # |0><0| = (I + Z) / 2
+    >>> h.terms, h.name, h.label()
+    ({(): 0.5, ((0, 'Z'),): 0.5}, 'Hermitian', '𝓗')
     """
-    wires = wires_tuple(wires)
-    M = np.asarray(A, dtype=complex)
-    k = len(wires)
-    if M.shape != (2**k, 2**k):
-        raise MeasurementError(
-            f"Hermitian on {k} wire(s) needs a {2**k}x{2**k} matrix, got shape {M.shape}"
-        )
-    if not np.all(np.isfinite(M)):
-        raise MeasurementError("Hermitian: the matrix has NaN or infinite entries")
-    if not np.allclose(M, M.conj().T, atol=1e-10):
-        raise MeasurementError("Hermitian: the matrix is not Hermitian (A != A^dagger)")
-    if len(set(wires)) != k:
-        raise WireError(f"Hermitian got duplicate wires {list(wires)}")
-    if k > 8:
-        raise MeasurementError("Hermitian on more than 8 wires: write it as a Pauli sum")
-    obs = pauli_decomposition(M, wires)
-    obs._matrix, obs._mwires = M, wires  # for probs(op=...): its eigenbasis
-    obs._given = np.asarray(A)  # as the user wrote it (qml.draw's show_matrices prints it)
-    return obs
+
+    _written_name = "Hermitian"
+
+    def __init__(self, A, wires, id=None):
+        wires = wires_tuple(wires)
+        M = np.asarray(A, dtype=complex)
+        k = len(wires)
+        if M.shape != (2**k, 2**k):
+            raise MeasurementError(
+                f"Hermitian on {k} wire(s) needs a {2**k}x{2**k} matrix, got shape {M.shape}"
+            )
+        if not np.all(np.isfinite(M)):
+            raise MeasurementError("Hermitian: the matrix has NaN or infinite entries")
+        if not np.allclose(M, M.conj().T, atol=1e-10):
+            raise MeasurementError("Hermitian: the matrix is not Hermitian (A != A^dagger)")
+        if len(set(wires)) != k:
+            raise WireError(f"Hermitian got duplicate wires {list(wires)}")
+        if k > 8:
+            raise MeasurementError("Hermitian on more than 8 wires: write it as a Pauli sum")
+        Observable.__init__(self, pauli_decomposition(M, wires).terms)
+        self._matrix, self._mwires = M, wires  # for probs(op=...): its eigenbasis
+        self._value = self._given = np.asarray(A)  # as written (qml.draw's show_matrices)
+        self.id = id
+
+    @staticmethod
+    def compute_matrix(A) -> np.ndarray:
+        """The matrix itself (PennyLane's ``Hermitian.compute_matrix``)."""
+        return np.asarray(A)
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's drawing label: ``"𝓗"``, with a matrix cache ``"𝓗\\n(M0)"``.
+
+        >>> Hermitian([[0, 1], [1, 0]], wires=0).label(cache={"matrices": []})
+        '𝓗\\n(M0)'
+        """
+        return _cached_matrix_label(base_label or "𝓗", self._given, cache, "\n")
 
 
-def Projector(state, wires) -> Observable:
+class Projector(_MatrixObservable):
     """The projector on a basis state (a list of 0/1, one per wire) or on a state vector
-    (2^k amplitudes), as PennyLane's ``qml.Projector``.
+    (2^k amplitudes), as PennyLane's ``qml.Projector`` (a ``BasisStateProjector`` or a
+    ``StateVectorProjector``).
 
-    >>> Projector([1], wires=0)  # |1><1| = (I - Z) / 2
-    Observable(0.5 * I - 0.5 * Z(0))
+    >>> p = Projector([1], wires=0)  # |1><1| = (I - Z) / 2
+    >>> p.terms, p.label(), type(p).__name__
+    ({(): 0.5, ((0, 'Z'),): -0.5}, '|1⟩⟨1|', 'BasisStateProjector')
     """
-    wires = wires_tuple(wires)
-    v = np.asarray(state)
-    k = len(wires)
-    if v.shape == (k,) and set(np.unique(v).tolist()) <= {0, 1}:
-        obs = Observable({(): 1})
-        for w, b in zip(wires, v.tolist()):
-            sign = 1 if b == 0 else -1
-            obs = merge_matmul(obs, Observable({(): 0.5, ((w, "Z"),): 0.5 * sign}))
-        obs._written_name = "Projector"  # qml.specs' label
-        return obs
-    if v.shape == (2**k,):
-        v = v.astype(complex)
-        norm = np.linalg.norm(v)
-        if not np.isclose(norm, 1.0, atol=1e-10):
-            raise MeasurementError(f"Projector: the state vector has norm {norm}, not 1")
-        obs = Hermitian(np.outer(v, v.conj()), wires)
-        obs._written_name = "Projector"  # qml.specs' label
-        return obs
-    raise MeasurementError(
-        f"Projector on {k} wire(s) takes a basis state of {k} bits or a state vector of "
-        f"{2**k} amplitudes, got shape {v.shape}"
-    )
+
+    _written_name = "Projector"
+
+    def __new__(cls, state=None, wires=None, id=None):
+        if cls is Projector and state is not None:  # PennyLane's rule: one number per wire
+            basis = np.ndim(state) == 1 and len(state) == len(wires_tuple(wires))
+            cls = BasisStateProjector if basis else StateVectorProjector
+        return object.__new__(cls)
+
+    def __init__(self, state, wires, id=None):
+        wires = wires_tuple(wires)
+        v = np.asarray(state)
+        k = len(wires)
+        if len(set(wires)) != k:
+            raise WireError(f"Projector got duplicate wires {list(wires)}")
+        if isinstance(self, BasisStateProjector):
+            if not set(np.unique(v).tolist()) <= {0, 1}:
+                raise MeasurementError(f"Projector: a basis state has 0s and 1s, got {v.tolist()}")
+            obs = Observable({(): 1})
+            for w, b in zip(wires, v.tolist()):
+                sign = 1 if b == 0 else -1
+                obs = merge_matmul(obs, Observable({(): 0.5, ((w, "Z"),): 0.5 * sign}))
+            Observable.__init__(self, obs.terms)
+        elif v.shape == (2**k,):
+            vc = v.astype(complex)
+            norm = np.linalg.norm(vc)
+            if not np.isclose(norm, 1.0, atol=1e-10):
+                raise MeasurementError(f"Projector: the state vector has norm {norm}, not 1")
+            if k > 8:
+                raise MeasurementError("Projector on more than 8 wires: write it as a Pauli sum")
+            M = np.outer(vc, vc.conj())
+            Observable.__init__(self, pauli_decomposition(M, wires).terms)
+            self._matrix = self._given = M  # for probs(op=...): its eigenbasis
+        else:
+            raise MeasurementError(
+                f"Projector on {k} wire(s) takes a basis state of {k} bits or a state vector "
+                f"of {2**k} amplitudes, got shape {v.shape}"
+            )
+        self._mwires, self._value, self.id = wires, v, id
+
+
+class BasisStateProjector(Projector):
+    """``qml.Projector`` on a computational basis state (PennyLane's class of that name)."""
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """``"|101⟩⟨101|"`` (PennyLane's label)."""
+        if base_label is not None:
+            return base_label
+        bits = "".join(str(int(b)) for b in np.asarray(self._value).tolist())
+        return f"|{bits}⟩⟨{bits}|"
+
+
+class StateVectorProjector(Projector):
+    """``qml.Projector`` on a state vector (PennyLane's class of that name)."""
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """``"P"``, with a matrix cache ``"P(M0)"`` (appended, as PennyLane's label does); a
+        basis state written as a vector: ``"|01⟩⟨01|"``."""
+        if base_label is not None:
+            return base_label
+        nonzero = np.flatnonzero(self._value)
+        if len(nonzero) == 1:
+            bits = format(int(nonzero[0]), f"0{len(self._mwires)}b")
+            return f"|{bits}⟩⟨{bits}|"
+        mats = cache.get("matrices") if isinstance(cache, dict) else None
+        if not isinstance(mats, list):
+            return "P"
+        mats.append(self._value)
+        return f"P(M{len(mats) - 1})"
 
 
 def observable_label(op) -> str:

@@ -347,3 +347,70 @@ def test_numpy_random_generator_is_a_numpy_generator():
     assert onp.allclose(np.random.default_rng(42).random(3), onp.random.default_rng(42).random(3))
     bitgen = onp.random.MT19937(5)
     assert np.random.default_rng(bitgen).bit_generator is bitgen
+
+
+# --- qml.Hermitian and qml.Projector as PennyLane's classes ------------------------------
+@pytest.mark.parametrize("op, label", [
+    (lambda: qml.Hermitian(onp.eye(2), wires=1), "𝓗"),
+    (lambda: qml.Projector([1, 0, 1], wires=(0, 1, 2)), "|101⟩⟨101|"),
+    (lambda: qml.Projector([1, 0, 0, 0], wires=(0, 1)), "|00⟩⟨00|"),
+    (lambda: qml.Projector([0.5, 0.5, 0.5, 0.5], wires=(0, 1)), "P"),
+])
+def test_matrix_observable_labels_are_pennylanes(op, label):
+    op = op()
+    assert op.label() == label and op.label(decimals=5) == label
+    assert op.label(base_label="obs") == "obs"
+
+
+def test_matrix_observable_label_caches():
+    h = qml.Hermitian(X, wires=0)
+    cache = {"matrices": [Z]}
+    assert h.label(cache=cache) == "𝓗\n(M1)" and len(cache["matrices"]) == 2
+    cache = {"matrices": [Z, Y, X]}
+    assert h.label(cache=cache) == "𝓗\n(M2)" and len(cache["matrices"]) == 3
+    p = qml.Projector(onp.array([1, 1]) / onp.sqrt(2), wires=0)
+    assert p.label(cache={}) == "P" and p.label(cache={"matrices": 0}) == "P"
+    cache = {"matrices": []}
+    assert p.label(cache=cache) == "P(M0)" and onp.allclose(cache["matrices"][0], p.parameters[0])
+
+
+def test_matrix_observables_keep_what_was_written():
+    A = onp.array([[2.0, 1j], [-1j, 0.0]])
+    h = qml.Hermitian(A, wires="a")
+    assert isinstance(h, qml.Hermitian) and h.name == "Hermitian"
+    assert h.num_params == 1 and h.num_wires == 1 and list(h.wires) == ["a"]
+    assert onp.array_equal(h.parameters[0], A) and onp.array_equal(h.data[0], A)
+    assert onp.array_equal(qml.Hermitian.compute_matrix(A), A)
+    onp.testing.assert_allclose(h.matrix(), A, atol=1e-15)
+    # an observable that is the identity on its wire still acts on that wire
+    e = qml.Hermitian(onp.eye(2), wires=1)
+    assert list(e.wires) == [1] and e.matrix().shape == (2, 2)
+    b, s = qml.Projector([0, 1], wires=[0, 1]), qml.Projector(onp.array([1, 0, 0, 1]) / onp.sqrt(2), wires=[0, 1])
+    assert isinstance(b, qml.Projector) and isinstance(s, qml.Projector) and type(b) is not type(s)
+    assert b.name == s.name == "Projector"
+    onp.testing.assert_allclose(b.matrix(), onp.diag([0, 1, 0, 0]), atol=1e-15)
+    onp.testing.assert_allclose(s.matrix(), onp.outer([1, 0, 0, 1], [1, 0, 0, 1]) / 2, atol=1e-15)
+    import copy
+    import pickle
+    for op in (h, b, s):
+        for other in (pickle.loads(pickle.dumps(op)), copy.deepcopy(op)):
+            assert type(other) is type(op) and other == op and list(other.wires) == list(op.wires)
+    with pytest.raises(qml.errors.MeasurementError, match="0s and 1s"):
+        qml.Projector([2, 0], wires=[0, 1])
+
+
+def test_projector_values_and_gradient_by_hand():
+    dev = qml.device("default.qubit", wires=2)
+    bell = onp.array([1, 0, 0, 1]) / onp.sqrt(2)
+
+    @qml.qnode(dev)
+    def f(x):
+        qml.RY(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.Projector([1, 1], wires=[0, 1])), qml.expval(qml.Projector(bell, wires=[0, 1]))
+
+    x = 0.7  # the state cos(x/2)|00> + sin(x/2)|11>
+    onp.testing.assert_allclose(f(x), [onp.sin(x / 2) ** 2, (onp.cos(x / 2) + onp.sin(x / 2)) ** 2 / 2],
+                                atol=1e-14)
+    g = qml.jacobian(lambda t: qml.math.stack(f(t)))(np.array(x))
+    onp.testing.assert_allclose(g, [onp.sin(x) / 2, onp.cos(x) / 2], atol=1e-12)
