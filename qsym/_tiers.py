@@ -80,6 +80,56 @@ MODES = ("auto", "python", "compiled")
 # seconds a background compile may take before it is given up (then: compiled here)
 WORKER_TIMEOUT = 600.0
 
+
+def compile_workers() -> int:
+    """How many background compile processes may run at once: ``QSYM_COMPILE_WORKERS``,
+    else half the CPUs this process may use (at least 1). Each is a Python process with
+    numba (about 150 MB) compiling one circuit: a script or test file that makes many
+    circuits queues them instead of starting one process per circuit at once (32 on a
+    2-core machine were seen, each slowing the others and the caller).
+
+    >>> compile_workers() >= 1
+    True
+    """
+    raw = os.environ.get("QSYM_COMPILE_WORKERS", "").strip()
+    if raw:
+        try:
+            n = int(raw)
+        except ValueError:
+            n = 0
+        if n < 1:
+            from .errors import QsymError
+
+            raise QsymError(f"QSYM_COMPILE_WORKERS must be a whole number >= 1, got {raw!r}")
+        return n
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, cpus // 2)
+
+
+_slots: threading.BoundedSemaphore | None = None
+_slots_lock = threading.Lock()
+
+
+def _compile_slots() -> threading.BoundedSemaphore:
+    global _slots
+    with _slots_lock:
+        if _slots is None:
+            _slots = threading.BoundedSemaphore(compile_workers())
+        return _slots
+
+
+def _forget_slots() -> None:
+    """In a forked child: the parent's jobs are not running here, so their slots are free."""
+    global _slots, _slots_lock
+    _slots, _slots_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_slots)
+
 _warned = False
 _warn_lock = threading.Lock()
 # numba work in a background thread (loading a swapped-in module, warming the kernels) must
@@ -555,8 +605,15 @@ class Job(threading.Thread):
                        else os.path.dirname(module.__file__))
         self.done = done
         self.returncode = None
+        self.slots = _compile_slots()  # here: a bad QSYM_COMPILE_WORKERS raises in the caller
 
     def run(self):
+        with self.slots:  # queued behind the other circuits' compiles
+            if _exiting:
+                return
+            self._run()
+
+    def _run(self):
         env = dict(os.environ)
         env["QSYM_CACHE_DIR"] = self.folder
         env["QSYM_CACHE"] = "1"

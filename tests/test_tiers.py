@@ -362,6 +362,38 @@ def test_background_swap_under_threads(tmp_path, monkeypatch):
         assert not fn.stats.cache_misses and fn.stats.cache_hits
 
 
+def test_background_compiles_are_queued_not_started_all_at_once(monkeypatch):
+    """Many circuits promoted at once start at most QSYM_COMPILE_WORKERS background
+    processes together; the rest wait for a slot, and every one runs."""
+    monkeypatch.setenv("QSYM_COMPILE_WORKERS", "2")
+    monkeypatch.setattr(tiers, "_slots", None)
+    running, most, finished = [0], [0], []
+    lock = threading.Lock()
+
+    def fake_run(self):  # the process's work, counted
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+            finished.append(self)
+
+    monkeypatch.setattr(tiers.Job, "_run", fake_run)
+    module = type("M", (), {"__name__": "m", "__file__": __file__})()
+    jobs = [tiers.Job(module, "", [], [0.0], [0.0], None) for _ in range(7)]
+    for job in jobs:
+        job.start()
+    for job in jobs:
+        job.join(10)
+    assert len(finished) == 7 and most[0] == 2
+    monkeypatch.setenv("QSYM_COMPILE_WORKERS", "0")
+    with pytest.raises(QsymError, match="QSYM_COMPILE_WORKERS"):
+        tiers.compile_workers()
+    monkeypatch.delenv("QSYM_COMPILE_WORKERS")
+    assert tiers.compile_workers() >= 1
+
+
 def test_a_kernel_library_compile_says_so_once(tmp_path):
     """A fresh machine (an empty cache folder): the first kernel numba must compile prints
     one line on stderr (what, why, how to avoid it), once per process; QSYM_QUIET=1
