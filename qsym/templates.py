@@ -192,10 +192,68 @@ def _check_fresh(wires: tuple, what: str) -> None:
             )
 
 
-def _is_zero(expr):
-    """1 where ``expr`` (a sum of squares) is exactly 0, else 0: a guard whose derivative
-    is 0, so that neither the angles nor their derivatives divide by zero."""
-    return sp.Piecewise((1, sp.Eq(expr, 0)), (0, True))
+class _ZeroIndicator(sp.Function):
+    """1 where the argument (a sum of squares) is exactly 0, else 0: a guard whose
+    derivative is 0, so that neither the angles nor their derivatives divide by zero.
+
+    An opaque function rather than ``Piecewise((1, Eq(S, 0)), (0, True))``: the same
+    numbers, but sympy differentiates a product of them without canonicalising relations
+    of large sums (a 16-amplitude ``AmplitudeEmbedding`` spent seconds there)."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, a):
+        if a.is_number:
+            return sp.S.One if a == 0 else sp.S.Zero
+        return None
+
+    def _eval_is_real(self):
+        return True
+
+    def fdiff(self, argindex=1):
+        return sp.S.Zero
+
+    def _pythoncode(self, printer):
+        return f"(1.0 if ({printer._print(self.args[0])}) == 0 else 0.0)"
+
+    def _numpycode(self, printer):
+        return f"numpy.where(({printer._print(self.args[0])}) == 0, 1.0, 0.0)"
+
+    _lambdacode = _pythoncode
+
+
+class _NanWhereZero(sp.Function):
+    """``v`` where ``c`` is not 0, NaN where it is: the derivative of a state angle where
+    the tree of angles is not differentiable (never a wrong number)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, c, v):
+        if c.is_number:
+            return sp.nan if c == 0 else v
+        return None
+
+    def _eval_is_real(self):
+        return self.args[1].is_real
+
+    def fdiff(self, argindex=1):
+        c = self.args[0]
+        return _NanWhereZero(c, sp.S.Zero) if argindex == 1 else _NanWhereZero(c, sp.S.One)
+
+    def _pythoncode(self, printer):
+        c, v = (printer._print(a) for a in self.args)
+        return f"(math.nan if ({c}) == 0 else ({v}))"
+
+    def _numpycode(self, printer):
+        c, v = (printer._print(a) for a in self.args)
+        return f"numpy.where(({c}) == 0, numpy.nan, ({v}))"
+
+    _lambdacode = _pythoncode
+
+
+_is_zero = _ZeroIndicator
 
 
 class _StateAngle(sp.Function):
@@ -217,14 +275,15 @@ class _StateAngle(sp.Function):
 
     @staticmethod
     def _degenerate(y, x):
-        return sp.Eq(x**2 + y**2, 0)
+        """An expression that is 0 exactly where the derivative is not defined."""
+        return x**2 + y**2
 
     def fdiff(self, argindex=1):
         y, x = self.args
         r2 = x**2 + y**2
         safe = r2 + _is_zero(r2)
         d = 2 * x / safe if argindex == 1 else -2 * y / safe
-        return sp.Piecewise((sp.nan, self._degenerate(y, x)), (d, True))
+        return _NanWhereZero(self._degenerate(y, x), d)
 
     def _pythoncode(self, printer):
         y, x = (printer._print(a) for a in self.args)
@@ -243,7 +302,7 @@ class _NormAngle(_StateAngle):
 
     @staticmethod
     def _degenerate(y, x):
-        return sp.Eq(x * y, 0)
+        return x * y
 
 
 class _NormYAngle(_StateAngle):
@@ -252,7 +311,7 @@ class _NormYAngle(_StateAngle):
 
     @staticmethod
     def _degenerate(y, x):
-        return sp.Eq(y, 0)
+        return y
 
 
 class _NormXAngle(_StateAngle):
@@ -260,7 +319,7 @@ class _NormXAngle(_StateAngle):
 
     @staticmethod
     def _degenerate(y, x):
-        return sp.Eq(x, 0)
+        return x
 
 
 class _Pad(float):
