@@ -317,12 +317,14 @@ def grad(fun, args, kwargs, argnum, single):
     if not idx:
         return no_trainable(), fun(*args, **kwargs)
     vjp, ans = _vjp(fun, args, kwargs, idx, start)
-    if isinstance(ans, (tuple, list)) or np.ndim(getval(ans)) != 0:
+    # one number, also as an array of one element (shape (1,), (1, 1): PennyLane's rule)
+    if isinstance(ans, (tuple, list)) or np.size(getval(ans)) != 1:
         raise DifferentiationError(
             "grad needs a function with one scalar result; this one returns "
             f"{type(getval(ans)).__name__} of shape {np.shape(getval(ans))}: use qml.jacobian"
         )
-    grads = vjp(anp.ones(()) if isinstance(ans, Box) else 1.0)
+    shape = np.shape(getval(ans))
+    grads = vjp(anp.ones(shape) if isinstance(ans, Box) or shape else 1.0)
     grads = tuple(grads)
     return (grads[0] if single or (argnum is None and len(idx) == 1) else grads), ans
 

@@ -466,3 +466,17 @@ def test_sampled_results_are_arrays_and_tensor_repr_is_pennylanes():
     # NumPy's own layout for the class name "tensor(": continued lines indented by 8
     assert repr(np.array([[0.5, 1.0], [1.5, 2.0]])) == (
         "tensor([[0.5, 1. ],\n        [1.5, 2. ]], requires_grad=True)")
+
+
+def test_grad_of_a_one_element_array_result_is_pennylanes():
+    """PennyLane's qml.grad takes a result of one element in any shape ((1,), (1, 1)) as
+    the scalar; more elements still need qml.jacobian."""
+    x = np.array([0.3], requires_grad=True)
+    onp.testing.assert_allclose(qml.grad(np.sin)(x), [onp.cos(0.3)], atol=1e-15)
+    v = np.array([1.0, 2.0], requires_grad=True)
+    onp.testing.assert_allclose(qml.grad(lambda v: np.sum(v**2, keepdims=True))(v), [2.0, 4.0])
+    with pytest.raises(qml.DifferentiationError, match="qml.jacobian"):
+        qml.grad(lambda v: v**2)(v)
+    opt = qml.AdamOptimizer(0.1)  # the first Adam step moves each entry by the step size
+    onp.testing.assert_allclose(opt.step(np.sin, x), [0.3 - 0.1], atol=1e-7)
+    assert opt.t == 1 and opt.fm == opt.accumulation["fm"]
