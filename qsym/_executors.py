@@ -12,7 +12,7 @@ import numpy as np
 import sympy as sp
 
 from . import _ir as ir, _kernels as kernels, _second_order as second_order, _tiers as tiers
-from .errors import ArgumentError, DeviceError, DifferentiationError, MeasurementError
+from .errors import ArgumentError, DeviceError, DifferentiationError, MeasurementError, QsymError
 from ._shapes import fd_circuits, flat, measurements
 from ._shots import refuse
 
@@ -66,6 +66,8 @@ def execute(node, entry, executor, x, d, arrays):
                     check(x, d)
     try:
         result, runs = executor(node, entry, x, d)
+    except QsymError:  # qsym's own errors (ArgumentError is a ValueError too) as raised
+        raise
     except ValueError as exc:
         raise_nonfinite(entry.circuit, *arrays, exc)
     if runs is not None:

@@ -102,8 +102,10 @@ class MeasurementError(QuantumFunctionError, ValueError):
     """
 
 
-class ArgumentError(QsymError, TypeError):
-    """A circuit argument of the wrong kind (non-numeric, complex, NaN, ...).
+class ArgumentError(QsymError, TypeError, ValueError):
+    """A circuit argument of the wrong kind (non-numeric, complex, NaN, ...). It is both a
+    ``TypeError`` and a ``ValueError``: PennyLane raises one or the other for the same
+    mistakes, and code written for it catches the one it raises.
 
     >>> import qsym as qml
     >>> def f(x):

@@ -286,3 +286,20 @@ def test_circuits_too_large_for_memory_are_refused_before_allocating():
     with pytest.raises(qml.DeviceError, match="TiB|GiB"):
         c(0.1)
     assert qml._runtime.state_memory(20, "parameter-shift") == 3 * 16 * 2**20
+
+
+def test_argument_errors_are_both_type_and_value_errors():
+    """PennyLane raises ValueError or TypeError for the same kinds of bad arguments; code
+    written for it catches either from qsym's ArgumentError."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def f(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    for kind in (ValueError, TypeError):
+        with pytest.raises(kind, match="finite"):
+            f(float("nan"))
+    with pytest.raises(ValueError, match="must be encoded as a single QNode"):
+        qml.QNGOptimizer().step(lambda a: f(a), 0.5)
