@@ -66,8 +66,6 @@ def execute(node, entry, executor, x, d, arrays):
                     check(x, d)
     try:
         result, runs = executor(node, entry, x, d)
-    except QsymError:  # qsym's own errors (ArgumentError is a ValueError too) as raised
-        raise
     except ValueError as exc:
         raise_nonfinite(entry.circuit, *arrays, exc)
     if runs is not None:
@@ -348,7 +346,10 @@ def exact_hessian(node, entry, x, d):
 
 
 def raise_nonfinite(circuit, xs, ds, exc):
-    """The compiled code refused a NaN or infinite input: say which argument had it."""
+    """The compiled code refused a NaN or infinite input: say which argument had it.
+    qsym's own errors (``ArgumentError`` is a ``ValueError`` too) are raised as they are."""
+    if isinstance(exc, QsymError):
+        raise exc
     for kind, arrays in (("differentiated argument", xs), ("data argument", ds)):
         for k, a in enumerate(arrays):
             arr = np.asarray(a, dtype=float)

@@ -1869,8 +1869,6 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                         out, jac = vg(x, no_data)
                         ep = None if into is None else _entry_point(into, x, no_data, out, jac)
                         seen[:] = (None, None) if ep is None else (vg, ep)
-                except QsymError:  # qsym's own errors as raised
-                    raise
                 except ValueError as exc:
                     executors.raise_nonfinite(circuit, (as_ndarray(arr, ndarray),), (), exc)
                 dev = node.device

@@ -130,23 +130,55 @@ def _is_symbolic(x) -> bool:
     return False
 
 
+def extract_tensors(x):
+    """The :class:`tensor` objects in ``x`` and in the sequences it nests, in order
+    (PennyLane's ``pennylane.numpy.extract_tensors``); a plain NumPy array is not one.
+
+    >>> a, b = tensor([1.0]), tensor(2.0, requires_grad=False)
+    >>> [t.requires_grad for t in extract_tensors([a, "text", (b, [1, 2])])]
+    [True, False]
+    """
+    if isinstance(x, tensor):
+        yield x
+    elif isinstance(x, (list, tuple)):
+        for item in x:
+            yield from extract_tensors(item)
+
+
+def _as_tensor_result(out, args, requires_grad):
+    """PennyLane's wrapped NumPy: an array result is a :class:`tensor`, trainable if any
+    tensor argument is, or if none is one (``requires_grad=`` decides if given)."""
+    if not isinstance(out, _np.ndarray) or out.dtype == object:  # a number, a box, sympy
+        return out
+    if requires_grad is None:
+        flags = [t.requires_grad for t in extract_tensors(list(args))]
+        requires_grad = _builtins.any(flags) if flags else True
+    out = out.view(tensor)  # no copy (a new object: the flag is its own)
+    out.requires_grad = requires_grad
+    return out
+
+
 def _symbolic_ufunc(name):
     """NumPy's elementwise function ``name``: autograd's NumPy on numbers and boxes; on
     traced circuit inputs (and sympy expressions) the exact sympy form
     (:func:`qsym._trace.apply_ufunc`), or a TracingError naming the function if it has
-    none."""
+    none. Array results are tensors, as PennyLane's wrapped NumPy gives."""
     npfn = getattr(_anp, name)
 
     def fn(*args, **kwargs):
         if _builtins.any(_is_symbolic(a) for a in args):
+            kwargs.pop("requires_grad", None)
             return _apply_ufunc(name, args, kwargs)
-        return npfn(*args, **kwargs)
+        requires_grad = kwargs.pop("requires_grad", None)
+        return _as_tensor_result(npfn(*args, **kwargs), args, requires_grad)
 
     fn.__name__ = name
     fn.__qualname__ = name
     fn.__doc__ = (
         f"``numpy.{name}`` that also accepts traced circuit inputs (then the exact sympy "
-        f"expression is built, or a TracingError says why it cannot be)."
+        f"expression is built, or a TracingError says why it cannot be); an array result "
+        f"is a :class:`tensor` (``requires_grad=`` as PennyLane's wrapped NumPy).\n\n"
+        f"NumPy's documentation:\n\n{getattr(_np, name).__doc__ or ''}"
     )
     return fn
 
@@ -264,6 +296,32 @@ for _name in ("concatenate", "stack", "hstack", "vstack", "dstack", "column_stac
               "fromiter", "broadcast_to", "cross", "interp"):
     globals()[_name] = _joining(_name)
 del _name
+
+
+
+def _wrapped_module(name, source):
+    """``numpy.linalg`` / ``numpy.fft`` (autograd's), each function's array results as
+    tensors (PennyLane wraps these subpackages the same way)."""
+    import types as _types
+
+    mod = _types.ModuleType(f"qsym.numpy.{name}", source.__doc__)
+    for attr in dir(source):
+        obj = getattr(source, attr)
+        if callable(obj) and not isinstance(obj, type) and not attr.startswith("_"):
+            def fn(*args, _f=obj, **kwargs):
+                requires_grad = kwargs.pop("requires_grad", None)
+                return _as_tensor_result(_f(*args, **kwargs), args, requires_grad)
+
+            fn.__name__ = fn.__qualname__ = attr
+            fn.__doc__ = getattr(obj, "__doc__", None)
+            setattr(mod, attr, fn)
+        else:
+            setattr(mod, attr, obj)
+    return mod
+
+
+linalg = _wrapped_module("linalg", linalg)  # noqa: F811
+fft = _wrapped_module("fft", fft)  # noqa: F811
 
 from . import _numpy_random as random  # noqa: E402,F811
 from .errors import NonDifferentiableError  # noqa: E402,F401  (PennyLane's qml.numpy has it)

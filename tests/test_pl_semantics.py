@@ -480,3 +480,29 @@ def test_grad_of_a_one_element_array_result_is_pennylanes():
     opt = qml.AdamOptimizer(0.1)  # the first Adam step moves each entry by the step size
     onp.testing.assert_allclose(opt.step(np.sin, x), [0.3 - 0.1], atol=1e-7)
     assert opt.t == 1 and opt.fm == opt.accumulation["fm"]
+
+
+def test_wrapped_numpy_results_are_tensors_with_pennylanes_flags():
+    """pennylane/numpy/wrapper.py: every NumPy function's array result is a tensor,
+    trainable if any tensor argument is (or if none is one), ``requires_grad=`` deciding
+    when given; numbers stay numbers; linalg and fft are wrapped the same way."""
+    x = np.array([0.0, 1.0, 2.0], requires_grad=True)
+    out = np.sin(x, requires_grad=False)
+    assert isinstance(out, np.tensor) and out.requires_grad is False and x.requires_grad
+    onp.testing.assert_array_equal(out, onp.sin([0.0, 1.0, 2.0]))
+    plain = np.sin(onp.array([0.0, 1.0]))
+    assert isinstance(plain, np.tensor) and plain.requires_grad
+    frozen = np.array([0.0, 1.0], requires_grad=False)
+    assert not np.arctan2(frozen, frozen + 1).requires_grad
+    assert np.arctan2(frozen, np.array([1.0, 2.0])).requires_grad
+    assert type(np.sin(0.3)) is onp.float64
+    assert "Trigonometric sine, element-wise." in np.sin.__doc__
+    assert isinstance(np.linalg.eigvals([[1.0, 1.0], [1.0, 1.0]]), np.tensor)
+    assert isinstance(np.fft.fft(np.arange(8)), np.tensor)
+    a, b = np.tensor([1.0]), np.tensor(2.0, requires_grad=False)
+    assert [t is a or t is b for t in np.extract_tensors([a, "ab", (b, onp.ones(2))])] == [True, True]
+    assert list(np.extract_tensors([])) == []
+    # derivatives through them are unchanged
+    onp.testing.assert_allclose(qml.grad(lambda v: np.sum(np.sin(v)))(np.array([0.1, 0.2])),
+                                onp.cos([0.1, 0.2]), atol=1e-15)
+    onp.testing.assert_allclose(qml.grad(np.linalg.norm)(np.array([3.0, 4.0])), [0.6, 0.8])
