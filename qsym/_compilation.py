@@ -454,15 +454,21 @@ def _gate_set_test(gate_set, stopping_condition):
     return accept
 
 
+def _decomposable(op) -> bool:
+    """Whether ``op`` has a decomposition (gates say so; templates have one)."""
+    has = getattr(op, "has_decomposition", None)
+    return bool(has) if has is not None else callable(getattr(op, "decomposition", None))
+
+
 def _decompose_op(op, accept, depth, max_expansion, strict):
     if accept(op) or (max_expansion is not None and depth >= max_expansion):
         return [op]
     parts = None
-    if getattr(op, "has_decomposition", False):
+    if _decomposable(op):
         with detached():
             try:
                 parts = list(op.decomposition())
-            except GateError:
+            except (GateError, NotImplementedError):
                 parts = None
     if parts is None:
         if strict:
@@ -528,7 +534,7 @@ def compile(tape, pipeline=None, basis_set=None, num_passes=1):  # noqa: A001
     in_basis = _gate_set_test(None if basis_set is None else set(basis_set), None)
 
     def accept(op):
-        return in_basis(op) or not getattr(op, "has_decomposition", False)
+        return in_basis(op) or not _decomposable(op)
 
     ops = [g for op in tape.operations for g in _decompose_op(op, accept, 0, None, False)]
     current = tape.copy(operations=ops)

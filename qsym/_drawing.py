@@ -477,7 +477,8 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
 
 def matrix(op, wire_order=None):
     """The numeric matrix of a gate created outside a circuit, of an observable (a sum of
-    Pauli words, on ``wire_order``), or of a QNode's circuit (``qml.matrix``).
+    Pauli words, on ``wire_order``), of a tape's gates (default order: the tape's wires), or
+    of a QNode's circuit (``qml.matrix``).
 
     Of a QNode, ``qml.matrix(qnode)`` is a function of the QNode's arguments returning the
     unitary of its gates (measurements left out), wire 0 of ``wire_order`` the most
@@ -509,6 +510,8 @@ def matrix(op, wire_order=None):
 
     if isinstance(op, QNode):
         return _qnode_matrix(op, wire_order)
+    if hasattr(op, "operations") and hasattr(op, "measurements"):  # a tape
+        return _gates_matrix(op.operations, op.wires if wire_order is None else wire_order)
     if isinstance(op, Observable):
         return op.matrix(wire_order=wire_order)
     if callable(op) and not isinstance(op, (Operation, type)):
@@ -519,6 +522,19 @@ def matrix(op, wire_order=None):
             f"got {op!r}"
         )
     return op.matrix(wire_order=wire_order)
+
+
+def _gates_matrix(ops, wire_order) -> np.ndarray:
+    """The unitary of ``ops`` applied in order on ``wire_order`` (a tape's matrix; gates
+    on no wire, ``GlobalPhase``, are their phase)."""
+    order = list(wire_order)
+    U = np.eye(2 ** len(order), dtype=complex)
+    for o in ops:
+        if len(o.wires) == 0:
+            U = np.asarray(o.matrix())[0, 0] * U
+        else:
+            U = matrix(o, wire_order=order) @ U
+    return U
 
 
 def _qfunc_matrix(fn, wire_order):

@@ -59,7 +59,7 @@ def single_terms(tape):
             if whole is None and not word:
                 offset = offset + coeff
                 continue
-            key = ("word", word) if whole is None else ("mp", _key(whole))
+            key = ("word", word) if whole is None else _key(whole)
             if key not in index:
                 index[key] = len(terms)
                 with detached():
@@ -71,8 +71,8 @@ def single_terms(tape):
 
 def _key(m):
     obs = m.obs
-    if obs is not None and isinstance(getattr(obs, "terms", None), dict) and \
-            getattr(obs, "_matrix", None) is None:
+    if m.kind == "expval" and obs is not None and isinstance(getattr(obs, "terms", None), dict) \
+            and getattr(obs, "_matrix", None) is None:
         if len(obs.terms) == 1 and _unit(obs):
             return ("word", next(iter(obs.terms)))
     return ("id", id(m))
@@ -92,9 +92,12 @@ def _combine(recipes, values):
 
 
 def _letters(m) -> dict | None:
-    """``{wire: Pauli letter}`` a single-term measurement reads; None if not a Pauli word."""
+    """``{wire: Pauli letter}`` a single-term measurement reads (bit strings of some wires:
+    Z on them); None if it is not a Pauli word (a matrix, the state, every wire)."""
     obs = m.obs
-    if m.kind != "expval" or obs is None or getattr(obs, "_matrix", None) is not None:
+    if obs is None:
+        return {w: "Z" for w in m.wires} if m.wires and m.kind != "state" else None
+    if getattr(obs, "_matrix", None) is not None:
         return None
     terms = getattr(obs, "terms", None)
     if not isinstance(terms, dict) or len(terms) != 1:
