@@ -134,7 +134,7 @@ def cancel_inverses(tape, recursive=True):
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.H(0), qml.X(1), qml.X(1), qml.H(0), qml.S(0)])
-    >>> cancel_inverses(t)[0][0].operations
+    >>> qml.transforms.cancel_inverses(t)[0][0].operations
     [S(0)]
     """
     rest = list(tape.operations)
@@ -237,7 +237,7 @@ def merge_rotations(tape, atol=1e-8, include_gates=None):
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RX(0.2, 0), qml.RY(0.3, 1), qml.RY(-0.3, 1)])
-    >>> merge_rotations(t)[0][0].operations
+    >>> qml.transforms.merge_rotations(t)[0][0].operations
     [RX(0.30000000000000004, wires=[0])]
     """
     rest = _undo_adjoints(tape.operations)
@@ -293,6 +293,20 @@ def _rot_form(op):
     return tuple(float(x) for x in rot_angles(su[0, 0], su[1, 0])), phase
 
 
+def _identity_sign(angles, atol):
+    """+1 or -1 when ``Rot(*angles)`` is (within ``atol``) that multiple of the identity
+    and no angle is trainable, else None."""
+    if any(_boxed(a) for a in angles):
+        return None
+    a, b, c = (float(np.real(_value(x))) for x in angles)
+    turn = (a + c) % (4 * np.pi)
+    if abs(b) > atol:
+        return None
+    if min(turn, 4 * np.pi - turn) <= atol:
+        return 1
+    return -1 if abs(turn - 2 * np.pi) <= atol else None
+
+
 @transform
 def single_qubit_fusion(tape, atol=1e-8, exclude_gates=None):
     """PennyLane's ``qml.transforms.single_qubit_fusion``: each run of two or more
@@ -302,7 +316,7 @@ def single_qubit_fusion(tape, atol=1e-8, exclude_gates=None):
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.H(0), qml.H(0)])
-    >>> single_qubit_fusion(t)[0][0].operations
+    >>> qml.transforms.single_qubit_fusion(t)[0][0].operations
     []
     """
     exclude = set(exclude_gates or ())
@@ -322,10 +336,13 @@ def single_qubit_fusion(tape, atol=1e-8, exclude_gates=None):
             rest.pop(i)
             angles, phase = fuse_rot_angles(angles, nxt[0]), phase + nxt[1]
             i = find_next_gate(gate.wires, rest)
-        new = _merged(GATE_CLASSES["Rot"], gate.wires, list(angles), atol)
-        if new is not None:
-            out.append(new)
-    if _boxed(phase) or not np.isclose(_value(phase), 0.0):
+        sign = _identity_sign(angles, atol)
+        if sign is None:
+            with detached():
+                out.append(GATE_CLASSES["Rot"](*angles, wires=gate.wires))
+        elif sign < 0:  # the fused gate is -1: a phase of pi
+            phase = phase + np.pi
+    if _boxed(phase) or abs((_value(phase) + np.pi) % (2 * np.pi) - np.pi) > 1e-12:
         with detached():
             out.append(GATE_CLASSES["GlobalPhase"](-phase))
     return [tape.copy(operations=out)], null_postprocessing
@@ -383,7 +400,7 @@ def commute_controlled(tape, direction="right"):
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.S(0), qml.CNOT([0, 1]), qml.X(1)])
-    >>> commute_controlled(t, direction="left")[0][0].operations
+    >>> qml.transforms.commute_controlled(t, direction="left")[0][0].operations
     [S(0), X(1), CNOT(wires=[0, 1])]
     """
     if direction not in ("left", "right"):
@@ -406,7 +423,7 @@ def undo_swaps(tape):
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.X(0), qml.SWAP([0, 1])], [qml.probs(wires=[0, 1])])
-    >>> undo_swaps(t)[0][0].operations
+    >>> qml.transforms.undo_swaps(t)[0][0].operations
     [X(1)]
     """
     wire_map = {w: w for w in tape.wires}
@@ -427,7 +444,7 @@ def remove_barrier(tape):
     circuits have none of their own; a tape's are removed).
 
     >>> import qsym as qml
-    >>> remove_barrier(qml.tape.QuantumScript([qml.X(0)]))[0][0].operations
+    >>> qml.transforms.remove_barrier(qml.tape.QuantumScript([qml.X(0)]))[0][0].operations
     [X(0)]
     """
     ops = [op for op in tape.operations if op.name != "Barrier"]
@@ -497,7 +514,7 @@ def decompose(tape, *, gate_set=None, stopping_condition=None, max_expansion=Non
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.Rot(0.1, 0.2, 0.3, wires=0)])
-    >>> decompose(t, gate_set={"RZ", "RY"})[0][0].operations
+    >>> qml.transforms.decompose(t, gate_set={"RZ", "RY"})[0][0].operations
     [RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])]
     """
     if fixed_decomps or alt_decomps:
@@ -520,9 +537,9 @@ def compile(tape, pipeline=None, basis_set=None, num_passes=1):  # noqa: A001
     ``remove_barrier``) ``num_passes`` times.
 
     >>> import qsym as qml
-    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.CNOT([0, 1]), qml.RX(0.2, 0)])
-    >>> compile(t)[0][0].operations
-    [CNOT(wires=[0, 1]), RX(0.30000000000000004, wires=[0])]
+    >>> t = qml.tape.QuantumScript([qml.RZ(0.1, 0), qml.CNOT([0, 1]), qml.RZ(0.2, 0)])
+    >>> qml.transforms.compile(t)[0][0].operations
+    [CNOT(wires=[0, 1]), RZ(0.30000000000000004, wires=[0])]
     """
     pipeline = _DEFAULT_PIPELINE if pipeline is None else pipeline
     for p in pipeline:

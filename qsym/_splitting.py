@@ -168,7 +168,7 @@ def split_non_commuting(tape, grouping_strategy="default", shot_dist=None, seed=
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RY(0.5, 0)], [qml.expval(qml.Z(0)), qml.expval(qml.X(0))])
-    >>> tapes, fn = split_non_commuting(t)
+    >>> tapes, fn = qml.transforms.split_non_commuting(t)
     >>> [round(float(v), 6) for v in fn(qml.execute(tapes, qml.device("default.qubit", wires=1)))]
     [0.877583, 0.479426]
     """
@@ -200,7 +200,7 @@ def split_to_single_terms(tape):
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([], [qml.expval(qml.Z(0) + 2 * qml.X(0))])
-    >>> tapes, fn = split_to_single_terms(t)
+    >>> tapes, fn = qml.transforms.split_to_single_terms(t)
     >>> [m.obs for m in tapes[0].measurements]
     [Observable(1 * Z(0)), Observable(1 * X(0))]
     """
@@ -222,8 +222,8 @@ def broadcast_expand(tape):
     (a batch of values) becomes one tape per batch element; the results are stacked.
 
     >>> import qsym as qml
-    >>> t = qml.tape.QuantumScript([qml.RX(np.array([0.1, 0.2]), 0)], [qml.expval(qml.Z(0))])
-    >>> tapes, fn = broadcast_expand(t)
+    >>> t = qml.tape.QuantumScript([qml.RX(qml.numpy.array([0.1, 0.2]), 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, fn = qml.transforms.broadcast_expand(t)
     >>> [tp.operations for tp in tapes]
     [[RX(0.1, wires=[0])], [RX(0.2, wires=[0])]]
     """
@@ -279,20 +279,18 @@ def _split_batch(tape, indices, kind):
 
 @transform
 def batch_params(tape, all_operations=False):
-    """PennyLane's ``qml.batch_params``: the trainable parameters (``requires_grad``
-    tensors; with ``all_operations=True`` every parameter) carry a leading batch
-    dimension; one tape per batch element, results stacked.
+    """PennyLane's ``qml.batch_params``: the tape's trainable parameters
+    (``tape.trainable_params``: all of them unless set; with ``all_operations=True`` every
+    parameter) carry a leading batch dimension; one tape per batch element, results
+    stacked.
 
     >>> import qsym as qml
     >>> from qsym import numpy as np
-    >>> t = qml.tape.QuantumScript([qml.RX(np.array([0.1, 0.2]), 0)], [qml.expval(qml.Z(0))])
-    >>> len(batch_params(t)[0])
+    >>> t = qml.tape.QuantumScript([qml.RX(qml.numpy.array([0.1, 0.2]), 0)], [qml.expval(qml.Z(0))])
+    >>> len(qml.transforms.batch_params(t)[0])
     2
     """
-    data = tape.data
-    indices = (list(range(len(data))) if all_operations else
-               [i for i, d in enumerate(data) if getattr(d, "requires_grad", False)
-                or hasattr(d, "_value")])
+    indices = list(range(len(tape.data))) if all_operations else list(tape.trainable_params)
     return _split_batch(tape, indices, "params")
 
 
@@ -303,8 +301,8 @@ def batch_input(tape, argnum):
     inputs); one tape per batch element, results stacked.
 
     >>> import qsym as qml
-    >>> t = qml.tape.QuantumScript([qml.RY(np.array([0.1, 0.2]), 0), qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
-    >>> len(batch_input(t, argnum=0)[0])
+    >>> t = qml.tape.QuantumScript([qml.RY(qml.numpy.array([0.1, 0.2]), 0), qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> len(qml.transforms.batch_input(t, argnum=0)[0])
     2
     """
     argnum = list(argnum) if isinstance(argnum, (list, tuple)) else [int(argnum)]
@@ -319,7 +317,7 @@ def convert_to_numpy_parameters(tape):
     >>> import qsym as qml
     >>> from qsym import numpy as np
     >>> t = qml.tape.QuantumScript([qml.RX(np.array(0.5, requires_grad=True), 0)])
-    >>> type(convert_to_numpy_parameters(t)[0][0].operations[0].data[0]).__name__
+    >>> type(qml.transforms.convert_to_numpy_parameters(t)[0][0].operations[0].data[0]).__name__
     'float64'
     """
     with detached():
