@@ -28,7 +28,8 @@ from .errors import GateError, TransformError
 
 __all__ = ["cancel_inverses", "merge_rotations", "single_qubit_fusion", "commute_controlled",
            "undo_swaps", "remove_barrier", "decompose", "compile", "fuse_rot_angles",
-           "SELF_INVERSES", "COMPOSABLE_ROTATIONS", "find_next_gate", "rot_angles"]
+           "SELF_INVERSES", "COMPOSABLE_ROTATIONS", "find_next_gate", "rot_angles",
+           "decomposition_gen"]
 
 # PennyLane's attributes (pennylane.ops.qubit.attributes) the passes read
 SELF_INVERSES = frozenset(["Hadamard", "PauliX", "PauliY", "PauliZ", "CNOT", "CZ", "CY", "CH",
@@ -480,8 +481,8 @@ def _decomposable(op) -> bool:
 def _decompose_op(op, accept, depth, max_expansion, strict):
     if accept(op) or (max_expansion is not None and depth >= max_expansion):
         return [op]
-    parts = None
-    if _decomposable(op):
+    parts = [] if op.name == "GlobalPhase" else None  # PennyLane's: a phase decomposes to nothing
+    if parts is None and _decomposable(op):
         with detached():
             try:
                 parts = list(op.decomposition())
@@ -498,6 +499,27 @@ def _decompose_op(op, accept, depth, max_expansion, strict):
         return [op]
     return [g for part in parts for g in _decompose_op(part, accept, depth + 1, max_expansion,
                                                         strict)]
+
+
+def decomposition_gen(op, acceptance_function, max_expansion=None, current_depth=0,
+                      num_work_wires=0, graph_solution=None, custom_decomposer=None,
+                      strict=False):
+    """The gates ``op`` decomposes into, one at a time, until ``acceptance_function``
+    accepts each or ``max_expansion`` levels are done (PennyLane's
+    ``_operator_decomposition_gen``; ``strict``: a gate with no decomposition raises).
+
+    >>> import qsym as qml
+    >>> list(decomposition_gen(qml.Rot(0.1, 0.2, 0.3, wires=0), lambda op: op.name == "RZ" or op.name == "RY"))
+    [RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])]
+    """
+    if custom_decomposer is not None and not acceptance_function(op):
+        with detached():
+            parts = list(custom_decomposer(op))
+        for part in parts:
+            yield from decomposition_gen(part, acceptance_function, max_expansion,
+                                         current_depth + 1, strict=strict)
+        return
+    yield from _decompose_op(op, acceptance_function, current_depth, max_expansion, strict)
 
 
 @transform

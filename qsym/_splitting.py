@@ -13,16 +13,17 @@ so a QNode transformed by them is differentiated through it.
 from __future__ import annotations
 
 import functools
+import warnings
 
 import autograd.numpy as anp
 import numpy as np
 
-from ._operations import Observable, expval
+from ._operations import Observable, as_observable, expval
 from ._transform import detached, null_postprocessing, transform
-from .errors import TransformError
 
 __all__ = ["split_non_commuting", "split_to_single_terms", "broadcast_expand",
-           "batch_params", "batch_input", "convert_to_numpy_parameters", "single_terms"]
+           "batch_params", "batch_input", "convert_to_numpy_parameters", "single_terms",
+           "SHOT_DISTRIBUTIONS"]
 
 
 def _is_sum(m) -> bool:
@@ -157,6 +158,125 @@ def _split_post(groups, recipes, results):
     return _combine(recipes, _regroup(groups, results))
 
 
+def _uniform_shots(total_shots, coeffs_per_group, _seed):
+    n = len(coeffs_per_group)
+    shots, remainder = divmod(total_shots, n)
+    out = np.full(n, shots)
+    out[:remainder] += 1
+    return out.astype(int)
+
+
+def _weights(coeffs_per_group):
+    norms = np.array([np.sum(np.abs([complex(_numpy(c)) for c in g])) for g in coeffs_per_group])
+    return norms / np.sum(norms)
+
+
+def _weighted_shots(total_shots, coeffs_per_group, _seed):
+    out = np.floor(total_shots * _weights(coeffs_per_group))
+    out[:int(total_shots - np.sum(out))] += 1
+    return out.astype(int)
+
+
+def _weighted_random_shots(total_shots, coeffs_per_group, seed):
+    rng = seed if isinstance(seed, (np.random.Generator, np.random.RandomState)) \
+        else np.random.RandomState(seed)
+    return np.asarray(rng.multinomial(total_shots, _weights(coeffs_per_group))).astype(int)
+
+
+# PennyLane's shot distributions of split_non_commuting (shots per group of a Hamiltonian's
+# terms): uniform, by the groups' L1 norms of coefficients, or drawn with those weights
+SHOT_DISTRIBUTIONS = {"uniform": _uniform_shots, "weighted": _weighted_shots,
+                      "weighted_random": _weighted_random_shots}
+
+
+def _word_of(op):
+    terms = as_observable(op).terms
+    return next(iter(terms)) if len(terms) == 1 else ("id", id(op))
+
+
+def _hamiltonian_groups(obs):
+    """A Hamiltonian's terms in its grouping (computed if not set): the groups of distinct
+    words with their measurements and coefficients, and the identity terms' sum."""
+    if obs.grouping_indices is None:
+        obs.compute_grouping()
+    coeffs, ops = obs.terms()
+    seen, groups, offset = {}, [], 0
+    for indices in obs.grouping_indices:
+        group = []
+        for i in indices:
+            if ops[i].name == "Identity" and not ops[i].wires or _word_of(ops[i]) == ():
+                offset = offset + coeffs[i]
+                continue
+            key = _word_of(ops[i])
+            if key in seen:
+                seen[key][1].append(coeffs[i])
+                continue
+            with detached():
+                seen[key] = [expval(ops[i]), [coeffs[i]]]
+            group.append(seen[key])
+        if group:
+            groups.append(group)
+    return groups, offset
+
+
+def _hamiltonian_post(groups, offset, results):
+    total = offset
+    for group, res in zip(groups, results):
+        if len(group) == 1 and isinstance(res, (list, tuple)) and len(res) == 1:
+            res = res[0]
+        values = [res] if len(group) == 1 else list(res)
+        for (_, cs), v in zip(group, values):
+            for c in cs:
+                total = total + c * v
+    return total
+
+
+def _split_hamiltonian(tape, shot_dist, seed):
+    groups, offset = _hamiltonian_groups(tape.measurements[0].obs)
+    total = tape.shots.total_shots
+    if total is None or shot_dist is None:
+        tapes = [tape.copy(measurements=[m for m, _ in g]) for g in groups]
+        return tapes, functools.partial(_hamiltonian_post, groups, offset)
+    shots = shot_dist(total, [[c for _, cs in g for c in cs] for g in groups], seed)
+    kept = [(g, int(n)) for g, n in zip(groups, shots) if int(n) != 0]
+    tapes = [tape.copy(measurements=[m for m, _ in g], shots=n) for g, n in kept]
+    return tapes, functools.partial(_hamiltonian_post, [g for g, _ in kept], offset)
+
+
+def _per_copy(post, copies, results):
+    """A shot vector's postprocessing: each tape's result is a tuple over the shot copies;
+    ``post`` runs on each copy's results."""
+    return tuple(post([r[i] for r in results]) for i in range(copies))
+
+
+def _shot_vectors(tape, tapes, post):
+    if tape.shots.has_partitioned_shots:
+        return tapes, functools.partial(_per_copy, post, tape.shots.num_copies)
+    return tapes, post
+
+
+def _shot_dist_function(shot_dist):
+    if shot_dist is None or callable(shot_dist):
+        return shot_dist
+    if isinstance(shot_dist, str):
+        if shot_dist not in SHOT_DISTRIBUTIONS:
+            raise ValueError(f"Unknown shot_dist='{shot_dist}'. Available options are "
+                             f"{list(SHOT_DISTRIBUTIONS)}.")
+        return SHOT_DISTRIBUTIONS[shot_dist]
+    raise TypeError(f"shot_dist must be a callable or str or None, not {type(shot_dist)}.")
+
+
+def _one_hamiltonian(tape, strategy) -> bool:
+    if len(tape.measurements) != 1:
+        return False
+    m = tape.measurements[0]
+    obs = m.obs
+    if m.kind != "expval" or obs is None or not callable(getattr(obs, "terms", None)) \
+            or getattr(obs, "_matrix", None) is not None or len(obs.terms) < 2:
+        return False
+    return strategy in ("default", "qwc") or obs.grouping_indices is not None
+
+
 @transform
 def split_non_commuting(tape, grouping_strategy="default", shot_dist=None, seed=None):
     """PennyLane's ``qml.transforms.split_non_commuting``: one tape per group of
@@ -164,7 +284,10 @@ def split_non_commuting(tape, grouping_strategy="default", shot_dist=None, seed=
     terms (identity terms become constants), and the postprocessing adds them back with
     their coefficients. ``grouping_strategy``: ``"default"``/``"qwc"`` (qubit-wise
     commuting Pauli words), ``"wires"`` (measurements on disjoint wires), None (one tape per
-    term).
+    term). A single Hamiltonian is split by its ``grouping_indices`` (computed if unset),
+    and with finite shots ``shot_dist`` (``"uniform"``, ``"weighted"``, ``"weighted_random"``
+    with ``seed``, or a function ``(total_shots, coeffs_per_group, seed) -> shots``) shares
+    the shots among the groups.
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RY(0.5, 0)], [qml.expval(qml.Z(0)), qml.expval(qml.X(0))])
@@ -175,15 +298,18 @@ def split_non_commuting(tape, grouping_strategy="default", shot_dist=None, seed=
     if grouping_strategy not in ("default", "qwc", "wires", None):
         raise ValueError(f"grouping_strategy must be 'default', 'qwc', 'wires' or None, got "
                          f"{grouping_strategy!r}")
-    if shot_dist is not None:
-        raise TransformError("shot_dist is not supported by qsym's split_non_commuting "
-                             "(each tape gets the tape's shots)")
     if not tape.measurements:
         return [tape], null_postprocessing
+    shot_dist_fn = _shot_dist_function(shot_dist)
+    if _one_hamiltonian(tape, grouping_strategy):
+        return _shot_vectors(tape, *_split_hamiltonian(tape, shot_dist_fn, seed))
+    if shot_dist is not None:
+        warnings.warn(f"shot_dist='{shot_dist}' is not supported for multiple measurements.",
+                      UserWarning, stacklevel=2)
     terms, recipes = single_terms(tape)
     groups = _groups(terms, tape, grouping_strategy)
     tapes = [tape.copy(measurements=[terms[k] for k in g]) for g in groups]
-    return tapes, functools.partial(_split_post, groups, recipes)
+    return _shot_vectors(tape, tapes, functools.partial(_split_post, groups, recipes))
 
 
 def _single_post(recipes, results):
@@ -207,7 +333,8 @@ def split_to_single_terms(tape):
     if not tape.measurements:
         return [tape], null_postprocessing
     terms, recipes = single_terms(tape)
-    return [tape.copy(measurements=terms)], functools.partial(_single_post, recipes)
+    return _shot_vectors(tape, [tape.copy(measurements=terms)],
+                         functools.partial(_single_post, recipes))
 
 
 def _stack(results):

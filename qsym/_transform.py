@@ -23,6 +23,7 @@ transform, the compiled circuits (parameter shift) and the postprocessing alike.
 from __future__ import annotations
 
 import copy as _copy
+import enum
 import functools
 from collections.abc import Callable, Sequence
 
@@ -39,7 +40,9 @@ from .errors import TransformError
 __all__ = ["Transform", "BoundTransform", "CompilePipeline", "TransformProgram", "transform",
            "TransformDispatcher", "TransformContainer", "null_postprocessing", "qnode_tape",
            "run_qnode", "LEVELS", "level_slice", "apply_op", "detached", "apply_transform",
-           "with_transform", "record", "install_qnode_pipeline", "GENERIC"]
+           "with_transform", "record", "install_qnode_pipeline", "GENERIC",
+           "batch_postprocessing", "apply_postprocessing_stack", "ProtectedLevel",
+           "CotransformCache"]
 
 
 def null_postprocessing(results):
@@ -319,14 +322,65 @@ def _bound(obj) -> BoundTransform:
                          "qml.transform(fn))")
 
 
+def batch_postprocessing(results, individual_fns, slices):
+    """Each tape's postprocessing on its slice of a batch's results (PennyLane's
+    ``_batch_postprocessing``).
+
+    >>> batch_postprocessing((1, 2, 3), [sum, lambda r: r[0]], [slice(0, 2), slice(2, 3)])
+    (3, 3)
+    """
+    return tuple(fn(results[s]) for fn, s in zip(individual_fns, slices))
+
+
+def apply_postprocessing_stack(results, postprocessing_stack):
+    """The postprocessings of a pipeline's transforms, last transform's first (PennyLane's
+    ``_apply_postprocessing_stack``).
+
+    >>> apply_postprocessing_stack((1.0,), [lambda r: r[0], lambda r: (2 * r[0],)])
+    2.0
+    """
+    for fn in reversed(postprocessing_stack):
+        results = fn(results)
+    return results
+
+
 def _slices_postprocessing(fns, slices, results):
-    return tuple(fn(results[s]) for fn, s in zip(fns, slices))
+    return batch_postprocessing(results, fns, slices)
 
 
 def _stack_postprocessing(stack, results):
-    for fn in reversed(stack):
-        results = fn(results)
-    return results
+    return apply_postprocessing_stack(results, stack)
+
+
+class ProtectedLevel(str, enum.Enum):
+    """PennyLane's names of a pipeline's levels (no marker may take them).
+
+    >>> [level.value for level in ProtectedLevel][:4]
+    ['top', 'user', 'gradient', 'device']
+    """
+
+    TOP = "top"
+    USER = "user"
+    GRADIENT = "gradient"
+    DEVICE = "device"
+    ALL = "all"
+    ALL_MLIR = "all-mlir"
+
+
+class CotransformCache:
+    """PennyLane's cache of classical Jacobians for classical co-transforms: qsym's
+    gradient transforms do not use co-transforms, so making one raises.
+
+    >>> try:
+    ...     CotransformCache(None, (), {})
+    ... except TransformError as exc:
+    ...     print(str(exc).split(":")[0])
+    classical co-transforms are not used by qsym
+    """
+
+    def __init__(self, qnode, args, kwargs):
+        raise TransformError("classical co-transforms are not used by qsym: its gradients of "
+                             "transformed QNodes go through autograd")
 
 
 def _one_transform(bound: BoundTransform, tapes):
@@ -495,8 +549,19 @@ class CompilePipeline:
 
     def add_marker(self, label: str, level=None) -> None:
         """Name the level after the transforms so far (``level=label`` in
-        ``construct_tape``)."""
+        ``construct_tape``); PennyLane's level names (:class:`ProtectedLevel`) are refused."""
+        if label in {p.value for p in ProtectedLevel}:
+            raise ValueError(f"Found marker for protected level '{label}'. Protected levels "
+                             f"are {[p.value for p in ProtectedLevel]}.")
         self.markers[label] = len(self._items) if level is None else level
+
+    def remove_marker(self, label: str) -> None:
+        """Forget a marker."""
+        self.markers.pop(label, None)
+
+    def get_marker_level(self, label: str):
+        """The level a marker names (None if there is no such marker)."""
+        return self.markers.get(label)
 
     def run(self, qnode, args, kwargs):
         """Call ``qnode`` through this pipeline (:func:`run_qnode`; the QNode's hook)."""

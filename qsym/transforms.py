@@ -17,8 +17,8 @@ from collections.abc import Callable as _Callable
 import types as _types
 
 from ._compilation import (
-    cancel_inverses, commute_controlled, compile, decompose, merge_rotations, remove_barrier,
-    single_qubit_fusion, undo_swaps,
+    cancel_inverses, commute_controlled, compile, decompose, decomposition_gen, merge_rotations,
+    remove_barrier, single_qubit_fusion, undo_swaps,
 )
 from ._splitting import (
     batch_input, batch_params, broadcast_expand, convert_to_numpy_parameters,
@@ -26,8 +26,9 @@ from ._splitting import (
 )
 from ._tapes import make_qscript as make_tape
 from ._transform import (
-    BoundTransform, CompilePipeline, Transform, TransformContainer, TransformDispatcher,
-    TransformProgram, null_postprocessing, transform,
+    BoundTransform, CompilePipeline, CotransformCache, ProtectedLevel, Transform,
+    TransformContainer, TransformDispatcher, TransformProgram, apply_postprocessing_stack,
+    batch_postprocessing, null_postprocessing, transform,
 )
 from .errors import TransformError
 
@@ -61,13 +62,17 @@ _module("core.transform", "PennyLane's module path of the transform classes",
         TransformError=TransformError)
 _module("core.compile_pipeline", "PennyLane's module path of CompilePipeline",
         CompilePipeline=CompilePipeline, TransformProgram=TransformProgram,
-        null_postprocessing=null_postprocessing)
+        null_postprocessing=null_postprocessing, ProtectedLevel=ProtectedLevel,
+        CotransformCache=CotransformCache, _batch_postprocessing=batch_postprocessing,
+        _apply_postprocessing_stack=apply_postprocessing_stack)
 core.transform_module = _sys.modules[f"{__name__}.core.transform"]
 core.compile_pipeline = _sys.modules[f"{__name__}.core.compile_pipeline"]
 for _name in ("split_non_commuting", "split_to_single_terms", "broadcast_expand", "decompose",
               "compile", "batch_params", "batch_input", "convert_to_numpy_parameters"):
     _module(_name, f"PennyLane's module path of qml.transforms.{_name}",
             **{_name: globals()[_name], "null_postprocessing": null_postprocessing})
+vars(_sys.modules[f"{__name__}.decompose"])["_operator_decomposition_gen"] = decomposition_gen
+vars(_sys.modules[f"{__name__}.split_non_commuting"])["ShotDistFunction"] = _Callable
 _module("optimization", "PennyLane's qml.transforms.optimization",
         cancel_inverses=cancel_inverses, merge_rotations=merge_rotations,
         commute_controlled=commute_controlled, single_qubit_fusion=single_qubit_fusion,
