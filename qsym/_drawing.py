@@ -359,7 +359,8 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
          level: Any = None) -> Callable[..., str]:
     """``qml.draw``: a function of the QNode's arguments that returns PennyLane's text
     drawing of the circuit (gates as qsym runs them: templates, adjoints and controlled
-    gates appear as the gates they are made of).
+    gates appear as the gates they are made of); of a transformed QNode, the tape its
+    transforms make up to ``level`` (default: all of them; ``"top"``: none).
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=1)
@@ -377,6 +378,10 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     def drawer(*args, **kwargs):
         from ._shapes import flat as _flat
 
+        if getattr(qnode, "pipeline", None):  # a transformed QNode: its tape at ``level``
+            return draw(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), wire_order,
+                        show_all_wires, decimals, max_length, show_matrices,
+                        show_wire_labels)()
         entry, xs, ds = qnode.compiled(args, kwargs)
         opts = dict(decimals=decimals, wire_order=wire_order, show_all_wires=show_all_wires,
                     max_length=max_length, show_matrices=show_matrices,
@@ -449,6 +454,9 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
                             f"{qnode!r}: decorate the circuit function with @qml.qnode(dev)")
 
     def report(*args, **kwargs):
+        if getattr(qnode, "pipeline", None):  # a transformed QNode: its tape at ``level``
+            return specs(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), level,
+                         compute_depth)()
         entry, xs, _ = qnode.compiled(args, kwargs)
         c = entry.circuit
         shots = qnode.configured_shots()
@@ -508,6 +516,8 @@ def matrix(op, wire_order=None):
     from ._operations import Observable, Operation
     from ._runtime import QNode
 
+    if isinstance(op, QNode) and op.pipeline:  # a transformed QNode: its one tape
+        return lambda *a, **k: matrix(op.pipeline.tape_qnode(op, a, k), wire_order)()
     if isinstance(op, QNode):
         return _qnode_matrix(op, wire_order)
     if hasattr(op, "operations") and hasattr(op, "measurements"):  # a tape

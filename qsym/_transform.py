@@ -563,6 +563,26 @@ class CompilePipeline:
         """The level a marker names (None if there is no such marker)."""
         return self.markers.get(label)
 
+    def tape_qnode(self, qnode, args, kwargs, level=None):
+        """A QNode without arguments that applies the one tape this pipeline (up to
+        ``level``) makes of ``qnode`` at these arguments: what ``qml.draw``, ``qml.matrix``
+        and ``qml.specs`` of a transformed QNode look at."""
+        tape = qnode_tape(qnode, args, kwargs)
+        tapes, _ = self[level_slice(self, level)]((tape,))
+        if len(tapes) != 1:
+            raise TransformError(f"the transforms make {len(tapes)} tapes at level {level!r}; "
+                                 "qml.draw, qml.matrix and qml.specs show one circuit (use "
+                                 "qml.workflow.construct_batch, or a level before the split)")
+        final = tapes[0]
+
+        def replay():
+            for op in final.operations:
+                apply_op(op)
+            meas = [apply_op(m) for m in final.measurements]
+            return meas[0] if len(meas) == 1 else tuple(meas)
+
+        return qnode.update(func=replay)  # a new QNode (no pipeline), the same options
+
     def run(self, qnode, args, kwargs):
         """Call ``qnode`` through this pipeline (:func:`run_qnode`; the QNode's hook)."""
         return run_qnode(qnode, args, kwargs)

@@ -271,3 +271,19 @@ def test_qml_compile_is_the_transform_without_example_arguments():
     assert onp.isclose(transformed(x), node(x))
     ahead = qml.compile(node, [0.3, 0.2])  # qsym's ahead-of-time compile, as before
     assert onp.isclose(ahead.value([0.3, 0.2]), node(x))
+
+
+def test_draw_matrix_and_specs_show_the_transformed_circuit():
+    @qml.transforms.merge_rotations
+    @qml.qnode(DEV2)
+    def node(x):
+        qml.RX(x, 0)
+        qml.RX(x, 0)
+        qml.CNOT([0, 1])
+        return qml.expval(qml.Z(1))
+
+    assert qml.draw(node)(0.3).splitlines()[0].startswith("0: ──RX(0.60)")
+    assert qml.draw(node, level="top")(0.3).count("RX(0.30)") == 2
+    expected = CNOT @ onp.kron(rx(0.6), I2)
+    assert onp.allclose(qml.matrix(node, wire_order=[0, 1])(0.3), expected)
+    assert qml.specs(node)(0.3).resources.gate_types == {"RX": 1, "CNOT": 1}
