@@ -23,7 +23,7 @@ import numpy as np
 from ._operations import GATE_CLASSES
 from ._opmath import AdjointOperation
 from ._trace import Traced
-from ._transform import detached, null_postprocessing, transform
+from ._transform import VALUES_UNSEEN, detached, null_postprocessing, transform
 from .errors import GateError, TransformError
 
 __all__ = ["cancel_inverses", "merge_rotations", "single_qubit_fusion", "commute_controlled",
@@ -54,9 +54,13 @@ def _value(x):
 
 def _boxed(x) -> bool:
     """Whether ``x`` is trainable (an autograd box, a ``requires_grad`` tensor) or a traced
-    input of a QNode's circuit function: a value the passes must not drop or look at."""
-    return (hasattr(x, "_value") or bool(getattr(x, "requires_grad", False))
-            or isinstance(x, Traced))
+    input of a QNode's circuit function (a ``Traced`` value, or the sympy expression of
+    traced inputs a gate holds), or any value while the transform runs inside a QNode's
+    circuit function (``VALUES_UNSEEN``: the circuit's structure must not depend on the
+    numbers of a trace): a value the passes must not drop or look at."""
+    return (VALUES_UNSEEN.get() or hasattr(x, "_value")
+            or bool(getattr(x, "requires_grad", False))
+            or isinstance(x, Traced) or bool(getattr(x, "free_symbols", None)))
 
 
 def find_next_gate(wires, ops) -> int | None:

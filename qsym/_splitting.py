@@ -343,10 +343,30 @@ def _stack(results):
     return anp.stack(list(results))
 
 
+def _broadcast_post(size, n_meas, copies, results):
+    """Stack the per-parameter-set results (PennyLane's layout: per shot copy, then per
+    measurement, the batch axis first)."""
+    def stack(rows):
+        if n_meas > 1:
+            return tuple(anp.stack([r[m] for r in rows]) for m in range(n_meas))
+        return anp.stack(list(rows))
+
+    if copies:
+        return tuple(stack([results[b][s] for b in range(size)]) for s in range(copies))
+    return stack(results)
+
+
+def _unbatched(op, i, size):
+    if getattr(op, "batch_size", None) is None:
+        return op
+    return op.remake(tuple(d[i] if np.ndim(d) and len(d) == size else d for d in op.data))
+
+
 @transform
 def broadcast_expand(tape):
     """PennyLane's ``qml.transforms.broadcast_expand``: a tape with broadcast parameters
-    (a batch of values) becomes one tape per batch element; the results are stacked.
+    (a batch of values) becomes one tape per batch element; the results are stacked (a
+    tape that is not broadcast is returned as it is).
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RX(qml.numpy.array([0.1, 0.2]), 0)], [qml.expval(qml.Z(0))])
@@ -356,17 +376,14 @@ def broadcast_expand(tape):
     """
     size = tape.batch_size
     if size is None:
-        raise ValueError("The provided tape is not broadcasted.")
+        return (tape,), null_postprocessing
     tapes = []
     for i in range(size):
-        ops = []
         with detached():
-            for op in tape.operations:
-                if any(np.ndim(d) for d in op.data):
-                    op = op.remake(tuple(d[i] if np.ndim(d) else d for d in op.data))
-                ops.append(op)
+            ops = [_unbatched(op, i, size) for op in tape.operations]
         tapes.append(tape.copy(operations=ops))
-    return tapes, _stack
+    copies = tape.shots.num_copies if tape.shots.has_partitioned_shots else 0
+    return tapes, functools.partial(_broadcast_post, size, len(tape.measurements), copies)
 
 
 def _numpy(x):

@@ -233,7 +233,7 @@ class QuantumScript:
 
     @property
     def batch_size(self):
-        sizes = {op.batch_size for op in self.operations} - {None}
+        sizes = {getattr(op, "batch_size", None) for op in self.operations} - {None}
         return sizes.pop() if sizes else None
 
     @property

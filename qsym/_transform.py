@@ -22,6 +22,7 @@ transform, the compiled circuits (parameter shift) and the postprocessing alike.
 
 from __future__ import annotations
 
+import contextvars
 import copy as _copy
 import enum
 import functools
@@ -34,7 +35,7 @@ from ._operations import MeasurementProcess
 from ._runtime import QNode
 from ._shots import Shots
 from ._tapes import QuantumScript, QuantumTape, apply, execute
-from ._trace import Tape, recording
+from ._trace import Tape, active_tape, recording
 from .errors import TransformError
 
 __all__ = ["Transform", "BoundTransform", "CompilePipeline", "TransformProgram", "transform",
@@ -42,7 +43,7 @@ __all__ = ["Transform", "BoundTransform", "CompilePipeline", "TransformProgram",
            "run_qnode", "LEVELS", "level_slice", "apply_op", "detached", "apply_transform",
            "with_transform", "record", "install_qnode_pipeline", "GENERIC",
            "batch_postprocessing", "apply_postprocessing_stack", "ProtectedLevel",
-           "CotransformCache"]
+           "CotransformCache", "VALUES_UNSEEN"]
 
 
 def null_postprocessing(results):
@@ -706,30 +707,47 @@ def record(fn, args, kwargs):
     return QuantumScript(tape.operations, returned), result
 
 
+# True while a transform runs inside a QNode's circuit function: the values it sees are a
+# trace's (symbols, or the numbers a replay check feeds), so the rewriting passes must not
+# let them decide the circuit's structure (qsym._compilation reads it)
+VALUES_UNSEEN = contextvars.ContextVar("qsym_transform_values_unseen", default=False)
+
+
 def _on_qfunc(transform, fn, targs, tkwargs):
     targs, tkwargs = transform.setup_inputs(*targs, **tkwargs)
 
     @functools.wraps(fn)
     def transformed(*args, **kwargs):
-        with detached():
-            tape, result = record(fn, args, kwargs)
-            if transform.is_informative:
-                tapes, post = transform.tape_transform(tape, *targs, **tkwargs)
-                return post(tapes)
-            tapes, _ = _on_tape(transform, tape, targs, tkwargs)
-        if len(tapes) != 1:
-            raise TransformError("Impossible to dispatch your transform on quantum function, "
-                                 "because more than one tape is returned")
-        for op in tapes[0].operations:
-            apply_op(op)
-        mps = [apply_op(m) for m in tapes[0].measurements]
-        if not mps:
-            return result
-        if isinstance(result, MeasurementProcess):
-            return tuple(mps) if len(mps) > 1 else mps[0]
-        return type(result)(mps) if isinstance(result, (tuple, list)) else tuple(mps)
+        outer = active_tape()
+        traced = outer is not None and not hasattr(outer, "add_measurement")  # a QNode's trace
+        token = VALUES_UNSEEN.set(traced)
+        try:
+            return _run_qfunc(transform, fn, targs, tkwargs, args, kwargs)
+        finally:
+            VALUES_UNSEEN.reset(token)
 
     return transformed
+
+
+def _run_qfunc(transform, fn, targs, tkwargs, args, kwargs):
+    """The transformed quantum function's call: record, transform (one tape), apply."""
+    with detached():
+        tape, result = record(fn, args, kwargs)
+        if transform.is_informative:
+            tapes, post = transform.tape_transform(tape, *targs, **tkwargs)
+            return post(tapes)
+        tapes, _ = _on_tape(transform, tape, targs, tkwargs)
+    if len(tapes) != 1:
+        raise TransformError("Impossible to dispatch your transform on quantum function, "
+                             "because more than one tape is returned")
+    for op in tapes[0].operations:
+        apply_op(op)
+    mps = [apply_op(m) for m in tapes[0].measurements]
+    if not mps:
+        return result
+    if isinstance(result, MeasurementProcess):
+        return tuple(mps) if len(mps) > 1 else mps[0]
+    return type(result)(mps) if isinstance(result, (tuple, list)) else tuple(mps)
 
 
 def qnode_tape(qnode, args, kwargs) -> QuantumScript:

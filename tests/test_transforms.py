@@ -213,8 +213,8 @@ def test_broadcast_expand_and_batch_params():
     tapes, fn = qml.transforms.broadcast_expand(t)
     assert len(tapes) == 3
     assert onp.allclose(fn(qml.execute(tapes, DEV2)), onp.cos(xs) * onp.cos(0.3))
-    with pytest.raises(ValueError, match="not broadcasted"):
-        qml.transforms.broadcast_expand(qml.tape.QuantumScript([qml.RX(0.1, 0)]))
+    plain = qml.tape.QuantumScript([qml.RX(0.1, 0)])
+    assert qml.transforms.broadcast_expand(plain)[0] == (plain,)  # not broadcast: as it is
     with pytest.raises(ValueError, match="batch dimension"):  # 0.3 has none
         qml.batch_params(t, all_operations=True)
     tapes, fn = qml.batch_params(qml.tape.QuantumScript([qml.RX(xs, 0)], [qml.expval(qml.Z(0))]),
@@ -287,3 +287,15 @@ def test_draw_matrix_and_specs_show_the_transformed_circuit():
     expected = CNOT @ onp.kron(rx(0.6), I2)
     assert onp.allclose(qml.matrix(node, wire_order=[0, 1])(0.3), expected)
     assert qml.specs(node)(0.3).resources.gate_types == {"RX": 1, "CNOT": 1}
+
+
+def test_value_dependent_pass_inside_a_qnode_keeps_one_structure():
+    # merge_rotations would drop a zero angle: inside a QNode's circuit function it keeps
+    # every merged gate (the structure cannot depend on the trace's numbers), so the
+    # QNode is traced once and differentiable
+    f = qml.qnode(DEV2)(qml.transforms.merge_rotations(
+        lambda x: (qml.RX(x[0], 0), qml.RX(x[1], 0), qml.expval(qml.Z(0)))[-1]))
+    x = np.array([0.1, 0.2])
+    assert onp.isclose(f(x), onp.cos(0.3))
+    assert onp.allclose(qml.grad(f)(x), fd(f, x), atol=1e-7)
+    assert onp.isclose(f(np.array([0.3, -0.3])), 1.0)
