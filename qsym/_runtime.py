@@ -852,7 +852,10 @@ class QNode:
                 "lead to unexpected behaviour. Use `set_shots` to update the QNode's shots.",
                 UserWarning, stacklevel=2)
         args.update(kwargs)
-        return QNode(**args)
+        new = QNode(**args)
+        if self.pipeline:  # its transforms too (a copy: the two pipelines are independent)
+            new.pipeline = copy.copy(self.pipeline)
+        return new
 
     def update_shots(self, shots) -> "QNode":
         """A copy of this QNode with other shots (PennyLane's ``QNode.update_shots``; the

@@ -161,22 +161,14 @@ class Transform:
         """A decorator registering how the transform applies to objects of type ``kind``
         (``@my_transform.register`` on ``def _(obj: Kind, *targs, **tkwargs)``, or
         ``my_transform.register(Kind)(fn)``)."""
-        if isinstance(kind, type):
-            return lambda fn: self._registered.setdefault(kind, fn) and fn
-        hint = list(getattr(kind, "__annotations__", {}).values())
-        self._registered[_annotation(hint[0], kind)] = kind
-        return kind
+        return _register(self._registered, kind)
 
     @staticmethod
     def generic_register(kind):
         """A decorator registering how every transform applies to objects of type
         ``kind``: ``fn(obj, transform, *targs, **tkwargs)`` (a type, or a function whose
         first argument is annotated with one)."""
-        if isinstance(kind, type):
-            return lambda fn: GENERIC.setdefault(kind, fn) and fn
-        hint = list(getattr(kind, "__annotations__", {}).values())
-        GENERIC[_annotation(hint[0], kind)] = kind
-        return kind
+        return _register(GENERIC, kind)
 
     def custom_qnode_transform(self, fn):
         """Register ``fn(self, qnode, targs, tkwargs) -> QNode``, used instead of the
@@ -219,6 +211,23 @@ class Transform:
         return BoundTransform(self) * n
 
     __rmul__ = __mul__
+
+
+def _register(table: dict, kind):
+    """``table[type] = fn`` for ``register(type)(fn)`` or ``register(fn)`` (the type
+    read from the annotation of ``fn``'s first argument)."""
+    if isinstance(kind, type):
+        def decorate(fn):
+            table[kind] = fn
+            return fn
+
+        return decorate
+    hint = list(getattr(kind, "__annotations__", {}).values())
+    if not hint:
+        raise TransformError(f"register needs a type, or a function whose first argument is "
+                             f"annotated with one; got {kind!r}")
+    table[_annotation(hint[0], kind)] = kind
+    return kind
 
 
 def _annotation(hint, fn):
@@ -582,7 +591,9 @@ class CompilePipeline:
             meas = [apply_op(m) for m in final.measurements]
             return meas[0] if len(meas) == 1 else tuple(meas)
 
-        return qnode.update(func=replay)  # a new QNode (no pipeline), the same options
+        node = qnode.update(func=replay)  # a new QNode, the same options
+        node.pipeline = None  # the tape is transformed already
+        return node
 
     def run(self, qnode, args, kwargs):
         """Call ``qnode`` through this pipeline (:func:`run_qnode`; the QNode's hook)."""

@@ -299,3 +299,12 @@ def test_value_dependent_pass_inside_a_qnode_keeps_one_structure():
     assert onp.isclose(f(x), onp.cos(0.3))
     assert onp.allclose(qml.grad(f)(x), fd(f, x), atol=1e-7)
     assert onp.isclose(f(np.array([0.3, -0.3])), 1.0)
+
+
+def test_update_and_set_shots_keep_the_transforms():
+    node = qml.transforms.cancel_inverses(qml.QNode(_circuit, DEV2))
+    other = node.update(diff_method="adjoint")
+    assert len(other.compile_pipeline) == 1 and other.compile_pipeline is not node.compile_pipeline
+    assert len(qml.set_shots(node, shots=10).compile_pipeline) == 1
+    x = np.array([0.3, 0.1])
+    assert onp.isclose(other(x), node(x))
