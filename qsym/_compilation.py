@@ -281,6 +281,8 @@ def _rot_form(op):
     None for a gate that is not a single-qubit gate with a matrix."""
     if len(op.wires) != 1 or op.name not in GATE_CLASSES and not isinstance(op, AdjointOperation):
         return None
+    if op.data and VALUES_UNSEEN.get():  # inside a QNode's trace: parametrized gates stay
+        return None
     form = _ROT_FORMS.get(op.name)
     if form is not None:
         return form(*op.data)

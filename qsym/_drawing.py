@@ -564,11 +564,7 @@ def _qfunc_matrix(fn, wire_order):
         if wire_order is None:
             for o in ops:
                 order.extend(w for w in o.wires if w not in order)
-        N = 2 ** len(order)
-        U = np.eye(N, dtype=complex)
-        for o in ops:
-            U = matrix(o, wire_order=order) @ U
-        return U
+        return _gates_matrix(ops, order)
 
     return unitary
 

@@ -464,7 +464,10 @@ def convert_to_numpy_parameters(tape):
     >>> type(qml.transforms.convert_to_numpy_parameters(t)[0][0].operations[0].data[0]).__name__
     'float64'
     """
-    with detached():
-        ops = [op.remake(tuple(_numpy(d) for d in op.data)) if op.data else op
-               for op in tape.operations]
+    def wrapped(d):
+        return hasattr(d, "_value") or hasattr(d, "unwrap")
+
+    with detached():  # gates without a wrapped parameter are kept as they are
+        ops = [op.remake(tuple(_numpy(d) for d in op.data)) if any(map(wrapped, op.data))
+               else op for op in tape.operations]
     return [tape.copy(operations=ops)], null_postprocessing
