@@ -333,6 +333,9 @@ def split_to_single_terms(tape):
     if not tape.measurements:
         return [tape], null_postprocessing
     terms, recipes = single_terms(tape)
+    if len(terms) == len(tape.measurements) and all(
+            t is m for t, m in zip(terms, tape.measurements)):
+        return (tape,), null_postprocessing  # nothing to split: the tape as it is
     return _shot_vectors(tape, [tape.copy(measurements=terms)],
                          functools.partial(_single_post, recipes))
 
