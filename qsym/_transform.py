@@ -354,14 +354,6 @@ def apply_postprocessing_stack(results, postprocessing_stack):
     return results
 
 
-def _slices_postprocessing(fns, slices, results):
-    return batch_postprocessing(results, fns, slices)
-
-
-def _stack_postprocessing(stack, results):
-    return apply_postprocessing_stack(results, stack)
-
-
 class ProtectedLevel(str, enum.Enum):
     """PennyLane's names of a pipeline's levels (no marker may take them).
 
@@ -394,15 +386,18 @@ class CotransformCache:
 
 
 def _one_transform(bound: BoundTransform, tapes):
-    """Apply one bound transform (with its expansion) to each tape: the new batch and its
-    postprocessing."""
+    """Apply one bound transform's tape function to each tape (its expansion is the
+    pipeline's previous item): the new batch and its postprocessing."""
+    fn_of_tape = bound.tape_transform
+    if fn_of_tape is None:
+        raise NotImplementedError(f"transform {bound} has no defined tape transform.")
     out, fns, slices = [], [], []
     for tape in tapes:
-        new, fn = _on_tape(bound.transform_object, tape, bound.args, bound.kwargs)
+        new, fn = fn_of_tape(tape, *bound.args, **bound.kwargs)
         slices.append(slice(len(out), len(out) + len(new)))
         out.extend(new)
         fns.append(fn)
-    return tuple(out), functools.partial(_slices_postprocessing, fns, slices)
+    return tuple(out), functools.partial(batch_postprocessing, individual_fns=fns, slices=slices)
 
 
 class CompilePipeline:
@@ -420,17 +415,25 @@ class CompilePipeline:
     """
 
     def __init__(self, *transforms, cotransform_cache=None):
-        if len(transforms) == 1 and isinstance(transforms[0], (list, tuple, CompilePipeline)):
-            transforms = tuple(transforms[0])
         self._items: list = []
-        self.markers: dict = {}
+        self._markers: dict = {}
         self.cotransform_cache = cotransform_cache
-        for t in transforms:
-            self.append(t)
+        if len(transforms) == 1 and isinstance(transforms[0], (list, tuple)):
+            items = list(transforms[0])
+            if all(isinstance(t, BoundTransform) for t in items):
+                self._items = items  # as given (expansions included by whoever made them)
+                return
+            transforms = tuple(items)
+        for obj in transforms:
+            if not isinstance(obj, (CompilePipeline, BoundTransform, Transform)):
+                raise TypeError("CompilePipeline can only be constructed with a series of "
+                                "transforms or compile pipelines, or with a single list of "
+                                "transforms.")
+            self += obj
 
     def __copy__(self):
-        new = CompilePipeline(self._items)
-        new.markers = dict(self.markers)
+        new = CompilePipeline(self._items[:], cotransform_cache=self.cotransform_cache)
+        new._markers = dict(self._markers)
         return new
 
     copy = __copy__
@@ -445,38 +448,75 @@ class CompilePipeline:
         return bool(self._items)
 
     def __getitem__(self, idx):
-        if isinstance(idx, slice):
-            return CompilePipeline(self._items[idx])
-        return self._items[idx]
+        if not isinstance(idx, slice):
+            return self._items[idx]
+        start, stop, step = idx.indices(len(self._items))
+        new = CompilePipeline(self._items[idx])
+        if step == 1:
+            upper = stop + 1 if stop == len(self._items) else stop
+            new._markers = {k: v - start for k, v in self._markers.items() if start <= v < upper}
+        return new
 
     def __eq__(self, other):
-        return isinstance(other, CompilePipeline) and self._items == other._items
+        return (isinstance(other, CompilePipeline) and self._items == other._items
+                and self._markers == other._markers)
 
     __hash__ = None
 
     def __contains__(self, obj):
+        if isinstance(obj, BoundTransform):
+            return obj in self._items
         if isinstance(obj, Transform):
-            return any(b.tape_transform is obj.tape_transform for b in self._items)
-        return obj in self._items
+            return any(obj.tape_transform == b.tape_transform for b in self._items)
+        return False
+
+    @staticmethod
+    def _as_pipeline(other):
+        if isinstance(other, Transform):
+            other = BoundTransform(other)
+        if isinstance(other, BoundTransform):
+            expand = other.expand_transform
+            return CompilePipeline([expand, other] if expand is not None else [other])
+        return other if isinstance(other, CompilePipeline) else None
 
     def __add__(self, other):
         new = _copy.copy(self)
-        new.extend(other if isinstance(other, CompilePipeline) else [other])
-        return new
-
-    def __radd__(self, other):
-        return CompilePipeline(_bound(other)) + self
+        return new._extend_with(other)
 
     def __iadd__(self, other):
-        self.extend(other if isinstance(other, CompilePipeline) else [other])
+        return self._extend_with(other)
+
+    def _extend_with(self, other):
+        other = self._as_pipeline(other)
+        if other is None:
+            return NotImplemented
+        if self.has_final_transform and other.has_final_transform:
+            raise TransformError("The compile pipeline already has a terminal transform.")
+        if self.cotransform_cache is not None and other.cotransform_cache is not None:
+            raise ValueError("Cannot add two compile pipelines with cotransform caches.")
+        for name, pos in other._markers.items():
+            self._markers[name] = pos + len(self._items)
+        self._items.extend(other._items)
+        self.cotransform_cache = self.cotransform_cache or other.cotransform_cache
         return self
 
+    def __radd__(self, other):
+        first = self._as_pipeline(other)
+        if first is None or isinstance(other, CompilePipeline):
+            return NotImplemented
+        return first._extend_with(self)
+
     def __mul__(self, n):
-        if not isinstance(n, int) or n < 0:
-            raise ValueError("a compile pipeline repeats a non-negative whole number of times")
-        if n > 1 and self.has_final_transform:
-            raise TransformError("a pipeline with a final transform cannot be repeated.")
-        return CompilePipeline(self._items * n)
+        if not isinstance(n, int):
+            return NotImplemented
+        if n < 0:
+            raise ValueError("Cannot multiply compile pipeline by negative integer")
+        if self.has_final_transform:
+            raise TransformError("Cannot multiply a compile pipeline that has a terminal "
+                                 "transform.")
+        new = CompilePipeline(self._items * n, cotransform_cache=self.cotransform_cache)
+        new._markers = dict(self._markers)
+        return new
 
     __rmul__ = __mul__
 
@@ -484,16 +524,24 @@ class CompilePipeline:
         return f"CompilePipeline({', '.join(_name(b) for b in self._items)})"
 
     def __str__(self):
-        if not self._items:
-            return "CompilePipeline()"
-        rows = ",\n".join(f"  [{i}] {_name(b)}({_args_text(b)})"
-                          for i, b in enumerate(self._items, 1))
-        return f"CompilePipeline(\n{rows}\n)"
+        at: dict = {}
+        for label, index in self._markers.items():
+            at.setdefault(index, []).append(label)
+        lines = []
+        if 0 in at:
+            lines.append(f"   {'├─▶' if self else '└─▶'} {', '.join(at[0])}")
+        for i, bound in enumerate(self._items):
+            lines.append(f"  [{i + 1}] {_name(bound)}({_args_text(bound)})"
+                         + "," * (i != len(self._items) - 1))
+            if i + 1 in at:
+                lines.append(f"   {'├─▶' if i != len(self._items) - 1 else '└─▶'} "
+                             f"{', '.join(at[i + 1])}")
+        return "CompilePipeline(\n" + "\n".join(lines) + "\n)" if lines else "CompilePipeline()"
 
     @property
     def has_final_transform(self) -> bool:
-        """Whether the last transform is a final one (a gradient transform)."""
-        return bool(self._items) and self._items[-1].is_final_transform
+        """Whether a transform of the pipeline is a final one (a gradient transform)."""
+        return any(b.is_final_transform for b in self._items)
 
     @property
     def is_informative(self) -> bool:
@@ -501,17 +549,17 @@ class CompilePipeline:
         return bool(self._items) and self._items[-1].is_informative
 
     def has_classical_cotransform(self) -> bool:
-        """Whether the last transform has a classical co-transform."""
-        return bool(self._items) and self._items[-1].classical_cotransform is not None
+        """Whether a transform has a classical co-transform."""
+        return any(b.classical_cotransform is not None for b in self._items)
 
     def append(self, transform) -> None:
         """Add a transform (and before it its expansion, if it has one) at the end."""
-        bound = _bound(transform)
-        if self.has_final_transform:
-            if bound.is_final_transform:
-                raise TransformError("The compile pipeline already has a terminal transform.")
-            self.insert(len(self._items) - 1, bound)
-            return
+        if isinstance(transform, (list, tuple, CompilePipeline)):
+            raise TypeError("append() expects a single transform, not a sequence. Use "
+                            "extend() to add multiple transforms at once.")
+        bound = transform if isinstance(transform, BoundTransform) else BoundTransform(transform)
+        if self.has_final_transform and bound.is_final_transform:
+            raise TransformError("The compile pipeline already has a terminal transform.")
         if bound.expand_transform is not None:
             self._items.append(bound.expand_transform)
         self._items.append(bound)
@@ -520,31 +568,52 @@ class CompilePipeline:
 
     def add_transform(self, transform, *targs, **tkwargs) -> None:
         """Append ``transform`` bound to these arguments."""
+        if not isinstance(transform, Transform):
+            raise TransformError("Only transforms can be added to the compile pipeline.")
         self.append(BoundTransform(transform, targs, tkwargs))
 
     def extend(self, transforms) -> None:
-        """Append each transform in turn."""
+        """Append each transform (or a pipeline's transforms and markers) in turn."""
+        if isinstance(transforms, CompilePipeline):
+            self._extend_with(transforms)
+            return
         for t in transforms:
-            self.append(t)
+            self._extend_with(t)
 
     def insert(self, index: int, transform) -> None:
-        """Insert a transform at ``index``."""
-        self._items.insert(index, _bound(transform))
-
-    insert_front = functools.partialmethod(insert, 0)
+        """Insert a transform (after its expansion) at ``index``."""
+        self._markers = {k: (v + 1 if v >= index else v) for k, v in self._markers.items()}
+        bound = transform if isinstance(transform, BoundTransform) else BoundTransform(transform)
+        if self and bound.is_final_transform:
+            raise TransformError("Terminal transform can only be added to the end of the "
+                                 "pipeline.")
+        self._items.insert(index, bound)
+        if bound.expand_transform is not None:
+            self._items.insert(index, bound.expand_transform)
 
     def pop(self, index: int = -1):
         """Remove and return the transform at ``index``."""
-        return self._items.pop(index)
-
-    pop_front = functools.partialmethod(pop, 0)
+        n = len(self._items)
+        bound = self._items.pop(index)
+        where = index % n if n else 0
+        self._markers = {k: (v - 1 if v > where else v) for k, v in self._markers.items()}
+        return bound
 
     def remove(self, obj) -> None:
-        """Remove every occurrence of a transform (or of one bound transform)."""
-        if isinstance(obj, Transform):
-            self._items = [b for b in self._items if b.tape_transform is not obj.tape_transform]
-        else:
-            self._items = [b for b in self._items if b != obj]
+        """Remove every occurrence of a transform (or of one bound transform), with the
+        expansion before it."""
+        if not isinstance(obj, (Transform, BoundTransform)):
+            raise TypeError("Only BoundTransform or Transform can be removed.")
+        i = len(self._items) - 1
+        while i >= 0:
+            b = self._items[i]
+            if (isinstance(obj, Transform) and obj is b.transform_object) or b == obj:
+                self.pop(i)
+                if i > 0 and b.expand_transform is not None and \
+                        b.expand_transform == self._items[i - 1]:
+                    self.pop(i - 1)
+                    i -= 1
+            i -= 1
 
     def is_empty(self) -> bool:
         """Whether the pipeline holds no transform."""
@@ -557,21 +626,39 @@ class CompilePipeline:
                                  "transform container.")
         return self._items[-1]
 
+    @property
+    def markers(self) -> list:
+        """The markers' names, in the order they were added."""
+        return list(self._markers)
+
     def add_marker(self, label: str, level=None) -> None:
-        """Name the level after the transforms so far (``level=label`` in
-        ``construct_tape``); PennyLane's level names (:class:`ProtectedLevel`) are refused."""
-        if label in {p.value for p in ProtectedLevel}:
-            raise ValueError(f"Found marker for protected level '{label}'. Protected levels "
-                             f"are {[p.value for p in ProtectedLevel]}.")
-        self.markers[label] = len(self._items) if level is None else level
+        """Name the level after the transforms so far (or ``level``): ``level=label`` in
+        ``construct_tape``; PennyLane's level names (:class:`ProtectedLevel`) are refused."""
+        if not isinstance(label, str):
+            raise ValueError("Marker label must be a string.")
+        protected = [p.value for p in ProtectedLevel]
+        if label in protected:
+            raise ValueError(f"Found marker for protected level '{label}'. Protected options "
+                             f"are {', '.join(protected)}.")
+        if label in self._markers:
+            raise ValueError(f"Found multiple markers for level '{label}'. Markers must be "
+                             "unique.")
+        if level is None:
+            level = len(self._items)
+        elif not isinstance(level, int) or not 0 <= level <= len(self._items):
+            raise ValueError("Marker level must be an integer between 0 and the number of "
+                             f"transforms in the pipeline ({len(self._items)}), inclusive.")
+        self._markers[label] = level
 
     def remove_marker(self, label: str) -> None:
         """Forget a marker."""
-        self.markers.pop(label, None)
+        if label not in self._markers:
+            raise ValueError(f"No marker found with label '{label}'.")
+        del self._markers[label]
 
     def get_marker_level(self, label: str):
         """The level a marker names (None if there is no such marker)."""
-        return self.markers.get(label)
+        return self._markers.get(label)
 
     def tape_qnode(self, qnode, args, kwargs, level=None):
         """A QNode without arguments that applies the one tape this pipeline (up to
@@ -606,7 +693,8 @@ class CompilePipeline:
             for bound in self._items:
                 tapes, fn = _one_transform(bound, tapes)
                 stack.append(fn)
-            return tapes, functools.partial(_stack_postprocessing, stack)
+            return tapes, functools.partial(apply_postprocessing_stack,
+                                            postprocessing_stack=stack)
         for bound in self._items:
             obj = bound(obj)
         return obj
@@ -642,7 +730,7 @@ def _on_tape(transform: Transform, tape, targs, tkwargs):
         slices.append(slice(len(out), len(out) + len(new)))
         out.extend(new)
         fns.append(post)
-    return out, lambda results: expand_fn(_slices_postprocessing(fns, slices, results))
+    return out, lambda results: expand_fn(batch_postprocessing(results, fns, slices))
 
 
 def apply_transform(transform: Transform, obj, targs, tkwargs):
@@ -683,7 +771,7 @@ def _on_batch(transform, tapes, targs, tkwargs):
         slices.append(slice(len(out), len(out) + len(new)))
         out.extend(new)
         fns.append(fn)
-    return tuple(out), functools.partial(_slices_postprocessing, fns, slices)
+    return tuple(out), functools.partial(batch_postprocessing, individual_fns=fns, slices=slices)
 
 
 def with_transform(qnode, bound: BoundTransform):
@@ -802,9 +890,10 @@ def level_slice(pipeline, level) -> slice:
         return slice(0, level)
     if isinstance(level, slice):
         return level
-    markers = getattr(pipeline, "markers", {})
-    if isinstance(level, str) and level in markers:
-        return slice(0, markers[level])
+    where = pipeline.get_marker_level(level) if isinstance(level, str) else None
+    if where is not None:
+        return slice(0, where)
+    markers = pipeline.markers
     raise TransformError(
         f"level {level!r} is not one of {', '.join(map(repr, LEVELS))}, an int, a slice or "
         f"a marker of the pipeline ({sorted(markers)})")
