@@ -26,6 +26,7 @@ import contextvars
 import copy as _copy
 import enum
 import functools
+import warnings
 from collections.abc import Callable, Sequence
 
 from autograd.builtins import tuple as autograd_tuple
@@ -37,6 +38,7 @@ from ._shots import Shots
 from ._tapes import QuantumScript, QuantumTape, apply, execute
 from ._trace import Tape, active_tape, recording
 from .errors import TransformError
+from .exceptions import PennyLaneDeprecationWarning
 
 __all__ = ["Transform", "BoundTransform", "CompilePipeline", "TransformProgram", "transform",
            "TransformDispatcher", "TransformContainer", "null_postprocessing", "qnode_tape",
@@ -262,7 +264,15 @@ class BoundTransform:
     kwargs = property(lambda self: self._kwargs, doc="the keyword arguments")
     tape_transform = property(lambda self: self._transform.tape_transform,
                               doc="the tape function")
-    transform = tape_transform
+
+    @property
+    def transform(self):
+        """The tape function (PennyLane 0.45's deprecated name of :attr:`tape_transform`;
+        warns as PennyLane does)."""
+        warnings.warn("The 'BoundTransform.transform' property is deprecated and will be "
+                      "removed in v0.46. Please use 'BoundTransform.tape_transform' instead.",
+                      PennyLaneDeprecationWarning, stacklevel=2)
+        return self.tape_transform
     classical_cotransform = property(lambda self: self._transform.classical_cotransform,
                                      doc="the classical co-transform")
     is_informative = property(lambda self: self._transform.is_informative,
