@@ -80,6 +80,7 @@ def _key(m):
 
 
 def _combine(recipes, values):
+    values = [anp.array(v) if isinstance(v, list) else v for v in values]
     out = []
     for offset, uses in recipes:
         if len(uses) == 1 and uses[0][1] is None:
@@ -312,9 +313,9 @@ def split_non_commuting(tape, grouping_strategy="default", shot_dist=None, seed=
     return _shot_vectors(tape, tapes, functools.partial(_split_post, groups, recipes))
 
 
-def _single_post(recipes, results):
+def _single_post(recipes, n_terms, results):
     res = results[0]
-    values = [res] if not isinstance(res, tuple) else list(res)
+    values = list(res) if n_terms > 1 else [res]
     return _combine(recipes, values)
 
 
@@ -336,8 +337,10 @@ def split_to_single_terms(tape):
     if len(terms) == len(tape.measurements) and all(
             t is m for t, m in zip(terms, tape.measurements)):
         return (tape,), null_postprocessing  # nothing to split: the tape as it is
+    if not terms:  # identity terms only: constants, nothing to execute
+        return _shot_vectors(tape, [], functools.partial(_combine, recipes))
     return _shot_vectors(tape, [tape.copy(measurements=terms)],
-                         functools.partial(_single_post, recipes))
+                         functools.partial(_single_post, recipes, len(terms)))
 
 
 def _stack(results):

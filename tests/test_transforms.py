@@ -308,3 +308,12 @@ def test_update_and_set_shots_keep_the_transforms():
     assert len(qml.set_shots(node, shots=10).compile_pipeline) == 1
     x = np.array([0.3, 0.1])
     assert onp.isclose(other(x), node(x))
+
+
+def test_split_of_identity_terms_only_executes_nothing():
+    node = qml.transforms.split_to_single_terms(
+        qml.QNode(lambda: qml.expval(2.0 * qml.I() + 0.5 * qml.I(0)), DEV2))
+    assert onp.isclose(node(), 2.5)
+    t = qml.tape.QuantumScript([], [qml.expval(qml.Z(0) + 2 * qml.X(0))])
+    tapes, fn = qml.transforms.split_to_single_terms(t)
+    assert onp.isclose(fn([[0.5, 0.25]]), 1.0)  # results as lists, as PennyLane's tests give
