@@ -215,6 +215,10 @@ from ._about import about  # noqa: E402
 from ._natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tensor  # noqa: E402
 from . import gradients  # noqa: E402
 from . import workflow  # noqa: E402
+from . import transforms  # noqa: E402
+from .transforms import (  # noqa: E402
+    CompilePipeline, batch_input, batch_params, decompose, transform,
+)
 
 # one class per gate-table row: qml.RX, qml.CNOT, ... qsym's own gates are fixed, bound
 # here once; gates of your own (qml.define_gate) are looked up at each use (__getattr__),
@@ -250,7 +254,7 @@ from . import _cache as _cache, _kernels as _kernels, _tiers as _tiers  # noqa: 
 _cache.guard_numba_caches(_kernels)
 _tiers.warm_kernels_in_background()  # loads the kernels' cached code (qsym.tiers)
 from ._cache import cache_info, clear_cache  # noqa: E402
-from .errors import CacheWarning  # noqa: E402
+from .errors import CacheWarning, TransformError  # noqa: E402
 
 # the names of a star import: the public API (qsym.sum is left out: it would shadow the
 # builtin), every template and every gate of the table
@@ -263,7 +267,8 @@ __all__ = [
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "measure", "cond", "density_matrix", "vn_entropy", "mutual_info", "purity", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
-    "exceptions", "apply", "execute", "gradients", "tape", "workflow", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
+    "exceptions", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
+    "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "QuantumPhaseEstimation", "s_prod", "dot",

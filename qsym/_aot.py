@@ -926,8 +926,32 @@ def _value_and_grad(x, d):
 '''
 
 
-def compile(qnode: QNode, *args, argnum=None, **kwargs) -> CompiledCircuit:  # noqa: A001
+_PL_COMPILE = frozenset({"pipeline", "basis_set", "num_passes"})
+
+
+def _is_pipeline(x) -> bool:
+    items = x if isinstance(x, (list, tuple)) else [x]
+    return bool(items) and all(hasattr(getattr(i, "func", i), "tape_transform") for i in items)
+
+
+def _pennylane_compile(qnode, args, kwargs) -> bool:
+    """Whether ``qml.compile(qnode, *args, **kwargs)`` is PennyLane's compile transform:
+    no QNode (a tape, a quantum function, nothing), PennyLane's keywords only, or a
+    pipeline of transforms as the second argument."""
+    if qnode is None or not isinstance(qnode, QNode):
+        return True
+    if args:
+        return _is_pipeline(args[0])
+    return set(kwargs) <= _PL_COMPILE
+
+
+def compile(qnode: QNode = None, *args, argnum=None, **kwargs) -> CompiledCircuit:  # noqa: A001
     """Compile ``qnode`` for the signature of these example arguments.
+
+    Given no example arguments (``qml.compile(qnode)``, ``qml.compile(qnode, pipeline=...)``),
+    a tape, a quantum function, or a list of transforms as the second argument, this is
+    PennyLane's compile transform (:func:`qsym.transforms.compile`); a circuit without
+    arguments compiles ahead of time with ``qml.compile(qnode, argnum=())``.
 
     Returns a :class:`CompiledCircuit` whose ``value``/``grad``/``jacobian`` take arguments
     of the same layout (new values, same shapes and static values) and whose ``export``
@@ -955,6 +979,11 @@ def compile(qnode: QNode, *args, argnum=None, **kwargs) -> CompiledCircuit:  # n
     >>> [item[0] for item in qml.compile(scaled, [0.3], 2.0).layout]  # no tensor: every float
     ['trainable', 'trainable']
     """
+    if argnum is None and _pennylane_compile(qnode, args, kwargs):
+        from ._compilation import compile as transform_compile
+
+        return (transform_compile(**kwargs) if qnode is None
+                else transform_compile(qnode, *args, **kwargs))
     return CompiledCircuit(qnode, args, kwargs, argnum)
 
 

@@ -361,7 +361,8 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
          level: Any = None) -> Callable[..., str]:
     """``qml.draw``: a function of the QNode's arguments that returns PennyLane's text
     drawing of the circuit (gates as qsym runs them: templates, adjoints and controlled
-    gates appear as the gates they are made of).
+    gates appear as the gates they are made of); of a transformed QNode, the tape its
+    transforms make up to ``level`` (default: all of them; ``"top"``: none).
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=1)
@@ -379,6 +380,10 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     def drawer(*args, **kwargs):
         from ._shapes import flat as _flat
 
+        if getattr(qnode, "pipeline", None):  # a transformed QNode: its tape at ``level``
+            return draw(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), wire_order,
+                        show_all_wires, decimals, max_length, show_matrices,
+                        show_wire_labels)()
         entry, xs, ds = qnode.compiled(args, kwargs)
         opts = dict(decimals=decimals, wire_order=wire_order, show_all_wires=show_all_wires,
                     max_length=max_length, show_matrices=show_matrices,
@@ -451,6 +456,9 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
                             f"{qnode!r}: decorate the circuit function with @qml.qnode(dev)")
 
     def report(*args, **kwargs):
+        if getattr(qnode, "pipeline", None):  # a transformed QNode: its tape at ``level``
+            return specs(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), level,
+                         compute_depth)()
         entry, xs, _ = qnode.compiled(args, kwargs)
         c = entry.circuit
         shots = qnode.configured_shots()
@@ -479,7 +487,8 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
 
 def matrix(op, wire_order=None):
     """The numeric matrix of a gate created outside a circuit, of an observable (a sum of
-    Pauli words, on ``wire_order``), or of a QNode's circuit (``qml.matrix``).
+    Pauli words, on ``wire_order``), of a tape's gates (default order: the tape's wires), or
+    of a QNode's circuit (``qml.matrix``).
 
     Of a QNode, ``qml.matrix(qnode)`` is a function of the QNode's arguments returning the
     unitary of its gates (measurements left out), wire 0 of ``wire_order`` the most
@@ -509,8 +518,12 @@ def matrix(op, wire_order=None):
     from ._operations import Observable, Operation
     from ._runtime import QNode
 
+    if isinstance(op, QNode) and op.pipeline:  # a transformed QNode: its one tape
+        return lambda *a, **k: matrix(op.pipeline.tape_qnode(op, a, k), wire_order)()
     if isinstance(op, QNode):
         return _qnode_matrix(op, wire_order)
+    if hasattr(op, "operations") and hasattr(op, "measurements"):  # a tape
+        return _gates_matrix(op.operations, op.wires if wire_order is None else wire_order)
     if isinstance(op, Observable):
         return op.matrix(wire_order=wire_order)
     if callable(op) and not isinstance(op, (Operation, type)):
@@ -521,6 +534,19 @@ def matrix(op, wire_order=None):
             f"got {op!r}"
         )
     return op.matrix(wire_order=wire_order)
+
+
+def _gates_matrix(ops, wire_order) -> np.ndarray:
+    """The unitary of ``ops`` applied in order on ``wire_order`` (a tape's matrix; gates
+    on no wire, ``GlobalPhase``, are their phase)."""
+    order = list(wire_order)
+    U = np.eye(2 ** len(order), dtype=complex)
+    for o in ops:
+        if len(o.wires) == 0:
+            U = np.asarray(o.matrix())[0, 0] * U
+        else:
+            U = matrix(o, wire_order=order) @ U
+    return U
 
 
 def _qfunc_matrix(fn, wire_order):
@@ -540,11 +566,7 @@ def _qfunc_matrix(fn, wire_order):
         if wire_order is None:
             for o in ops:
                 order.extend(w for w in o.wires if w not in order)
-        N = 2 ** len(order)
-        U = np.eye(N, dtype=complex)
-        for o in ops:
-            U = matrix(o, wire_order=order) @ U
-        return U
+        return _gates_matrix(ops, order)
 
     return unitary
 

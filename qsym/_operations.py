@@ -246,9 +246,9 @@ class Operation:
                 f"{name}({', '.join(['0.1'] * n_par + ['wires=0'])}); got {len(args)}"
             )
         if wires is None:
-            if name != "GlobalPhase":
+            if name not in ("GlobalPhase", "Identity"):
                 raise GateError(f"{name} needs wires=, e.g. {name}(..., wires=0)")
-            wires = ()  # a global phase: any wire will do (the device's first)
+            wires = ()  # a global phase (any wire will do), or PennyLane's qml.I(): 1
         self.params = tuple(_check_param(name, a) for a in args)
         # 0-d tensors as given (op.data keeps their requires_grad, as PennyLane's does)
         self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None
@@ -884,7 +884,8 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
     """True if ``op1`` and ``op2`` are equal as PennyLane's ``qml.equal`` compares them,
     else the reason they differ (the message of ``qml.assert_equal``): gates by name, wires,
     hyperparameters and parameters (to ``rtol``/``atol``); observables (Pauli sums,
-    Hamiltonians, products) term by term; measurements by kind, observable and wires.
+    Hamiltonians, products) term by term; measurements by kind, observable and wires; tapes
+    gate by gate and measurement by measurement, with their shots and trainable parameters.
 
     >>> compare(RX(0.1, wires=0), RX(0.1 + 1e-12, wires=0))
     True
@@ -908,9 +909,31 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
         if (op1.obs is None) != (op2.obs is None) or op1.wires != op2.wires:
             return f"{op1} and {op2} are not equal: different wires or observables."
         return True
+    if _is_tape(op1) and _is_tape(op2):
+        return _compare_tapes(op1, op2, check_interface, check_trainability, rtol, atol)
     if type(op1) is not type(op2):
         return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
-    raise GateError(f"qml.equal compares gates, observables and measurements; got {op1!r}")
+    raise GateError(f"qml.equal compares gates, observables, measurements and tapes; got {op1!r}")
+
+
+def _is_tape(obj) -> bool:
+    return hasattr(obj, "operations") and hasattr(obj, "measurements") and hasattr(obj, "shots")
+
+
+def _compare_tapes(t1, t2, check_interface, check_trainability, rtol, atol):
+    """PennyLane's comparison of tapes: the same gates and measurements in order (each as
+    :func:`compare`), the same shots and trainable parameters."""
+    if len(t1.operations) != len(t2.operations) or len(t1.measurements) != len(t2.measurements):
+        return "op1 and op2 have different numbers of operations or measurements."
+    for a, b in zip(t1.operations + t1.measurements, t2.operations + t2.measurements):
+        why = compare(a, b, check_interface, check_trainability, rtol, atol)
+        if why is not True:
+            return f"op1 and op2 have different operations or measurements: {why}"
+    if t1.shots != t2.shots:
+        return f"op1 and op2 have different shots. Got {t1.shots} and {t2.shots}."
+    if list(t1.trainable_params) != list(t2.trainable_params):
+        return "op1 and op2 have different trainable parameters."
+    return True
 
 
 def equal(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, atol=1e-9) -> bool:

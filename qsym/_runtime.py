@@ -671,6 +671,12 @@ class QNode:
     0.955336489126
     """
 
+    # the circuit transforms applied at each call (``qml.transform``, ``qml.transforms``):
+    # None, or a pipeline whose ``run(qnode, args, kwargs)`` records the function as a tape,
+    # transforms it and executes the tapes (qsym._transform sets it; compiled derivatives
+    # then go through autograd: compiled_directly)
+    pipeline = None
+
     def __init__(
         self,
         func: Callable[..., Any],
@@ -846,7 +852,10 @@ class QNode:
                 "lead to unexpected behaviour. Use `set_shots` to update the QNode's shots.",
                 UserWarning, stacklevel=2)
         args.update(kwargs)
-        return QNode(**args)
+        new = QNode(**args)
+        if self.pipeline:  # its transforms too (a copy: the two pipelines are independent)
+            new.pipeline = copy.copy(self.pipeline)
+        return new
 
     def update_shots(self, shots) -> "QNode":
         """A copy of this QNode with other shots (PennyLane's ``QNode.update_shots``; the
@@ -1209,7 +1218,21 @@ class QNode:
         return rules.rule_for_op(op, pos, shifts=spec)
 
     # --- evaluate (qsym.executors) ---------------------------------------------------------
+    @property
+    def compiled_directly(self) -> bool:
+        """Whether calls run this QNode's own compiled circuit (no transforms): then
+        ``qml.grad`` and ``qml.jacobian`` use its compiled derivatives; a transformed QNode
+        is differentiated by autograd through its transforms' tapes.
+
+        >>> import qsym as qml
+        >>> qml.QNode(lambda: qml.state(), qml.device("default.qubit", wires=1)).compiled_directly
+        True
+        """
+        return not self.pipeline
+
     def __call__(self, *args, **kwargs):
+        if self.pipeline:
+            return self.pipeline.run(self, args, kwargs)
         if trace.in_circuit():
             raise TracingError(
                 "a QNode was called inside another QNode's circuit function; call the inner "
@@ -1512,7 +1535,7 @@ class _Derivative:
         # its function's attributes (functools.update_wrapper's) is kept on the QNode,
         # made once (no weak-key lookup, no memo that could keep anything alive), set by
         # plain assignments, and the common argnums (none, an int) skip normalize_argnum.
-        if type(fun) is QNode and h is None and method is None:
+        if type(fun) is QNode and h is None and method is None and not fun.pipeline:
             base = fun._derivative_attrs
             if base is None:  # (argnum, _single, _key, _forward, _qjit_only: the class's)
                 base = fun._derivative_attrs = _qnode_wrapper_attributes(fun)
@@ -1539,7 +1562,7 @@ class _Derivative:
         # PennyLane's Catalyst options (qml.qjit only): refused at the call, as PennyLane does
         self._qjit_only = (method, h) if method or h else None
         # grad's short path: a QNode without Catalyst options (see grad.__call__)
-        self._node = fun if isinstance(fun, QNode) and self._qjit_only is None else None
+        self._node = fun if _direct(fun) and self._qjit_only is None else None
         # functools.update_wrapper(self, fun, updated=()), the attributes copied once per
         # function (qml.grad(f)(x) makes a grad per call)
         try:
@@ -1624,6 +1647,11 @@ class _Derivative:
         result, ans = how(self.fun, args, kwargs, self.argnum, self._single)
         self._forward = ("plain", ans)
         return result
+
+
+def _direct(fun) -> bool:
+    """Whether ``fun`` is a QNode whose compiled derivatives answer (not transformed)."""
+    return isinstance(fun, QNode) and not fun.pipeline
 
 
 def _has_tensor(args, kwargs) -> bool:
@@ -1722,7 +1750,7 @@ class grad(_Derivative):
         if self._qjit_only is not None:
             self._refuse_qjit_options()
         fun = self.fun
-        if isinstance(fun, QNode):
+        if _direct(fun):
             try:
                 jac, entry, blocks, single = self._jacobian(args, kwargs)
             except Boxed:  # inside an outer derivative (qml.jacobian(qml.grad(f)))
@@ -2047,7 +2075,7 @@ class jacobian(_Derivative):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._qjit_only is not None:
             self._refuse_qjit_options()
-        if isinstance(self.fun, QNode):
+        if _direct(self.fun):
             try:
                 jac, entry, blocks, single = self._jacobian(args, kwargs)
             except Boxed:
@@ -2089,7 +2117,7 @@ class hessian(_Derivative):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._qjit_only is not None:
             self._refuse_qjit_options()
-        if isinstance(self.fun, QNode):
+        if _direct(self.fun):
             try:
                 return self._qnode_hessian(args, kwargs)
             except Boxed:

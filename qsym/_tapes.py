@@ -147,6 +147,10 @@ class QuantumScript:
     def circuit(self) -> list:
         return self.operations + self.measurements
 
+    # PennyLane's private names of the two lists (tests and transforms edit them in place)
+    _ops = property(lambda self: self.operations, doc="the gate list itself")
+    _measurements = property(lambda self: self.measurements, doc="the measurement list itself")
+
     @property
     def wires(self):
         """The wires of the gates and measurements, in order of first use."""
@@ -229,7 +233,7 @@ class QuantumScript:
 
     @property
     def batch_size(self):
-        sizes = {op.batch_size for op in self.operations} - {None}
+        sizes = {getattr(op, "batch_size", None) for op in self.operations} - {None}
         return sizes.pop() if sizes else None
 
     @property

@@ -85,8 +85,6 @@ NAMESPACES = {
                  "(qml.BasicEntanglerLayers, ...)",
     "kernels": "PennyLane's quantum kernel methods (qml.kernels): compute the kernel as a "
                "QNode returning qml.probs and combine the values with qsym.numpy",
-    "transforms": "PennyLane's circuit transforms (qml.transforms)",
-    "transform": "PennyLane's circuit transforms (qml.transform)",
     "qchem": "PennyLane's quantum chemistry (qml.qchem): build the Hamiltonian with PennyLane "
              "and pass its coefficients and Pauli words to qml.Hamiltonian",
     "fourier": "PennyLane's Fourier-series tools (qml.fourier)",
@@ -98,8 +96,8 @@ NAMESPACES = {
             "make_qscript are provided, and run with qml.execute / dev.execute)",
     "queuing": "PennyLane's queuing internals (qml.queuing; qml.queuing.AnnotatedQueue is "
                "provided)",
-    "workflow": "PennyLane's execution workflow (qml.workflow; construct_tape and set_shots "
-                "are provided)",
+    "workflow": "PennyLane's execution workflow (qml.workflow; construct_tape, "
+                "construct_batch and set_shots are provided)",
     "qnn": "PennyLane's Keras and Torch layers (qml.qnn)",
     "data": "PennyLane's data sets (qml.data)",
     "capture": "PennyLane's program capture (qml.capture)",
@@ -113,10 +111,6 @@ NAMESPACES = {
     "while_loop": "Catalyst's qml.while_loop: write a Python loop (it is traced once)",
     "operation": "PennyLane's operator base module (qml.operation; qml.operation.Operation "
                  "and Operator are qsym's gate base class)",
-    "batch_input": "PennyLane's qml.batch_input: pass a 1-D array of angles to a gate "
-                   "(broadcasting)",
-    "batch_params": "PennyLane's qml.batch_params: pass a 1-D array of angles to a gate "
-                    "(broadcasting)",
     "cut_circuit": "PennyLane's circuit cutting (qml.cut_circuit)",
     "classical_shadow": "PennyLane's qml.classical_shadow measurement",
     "shadow_expval": "PennyLane's qml.shadow_expval measurement",

@@ -170,6 +170,19 @@ class RuleError(QsymError, ValueError):
     """
 
 
+class TransformError(QsymError):
+    """A circuit transform (``qml.transform``, ``qml.transforms``) given bad input or
+    combined wrongly (PennyLane's ``TransformError``).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.transform(3)
+    ... except TransformError as exc:
+    ...     print(str(exc).split(",")[0])
+    The function to register
+    """
+
+
 class CacheWarning(UserWarning):
     """The on-disk cache cannot be used as configured (a folder or file that is not the
     current user's alone, or cannot be written): qsym uses a private folder or recomputes

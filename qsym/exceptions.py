@@ -11,9 +11,9 @@
 MeasurementError
 """
 
-from .errors import DeviceError, QuantumFunctionError, WireError
+from .errors import DeviceError, QuantumFunctionError, TransformError, WireError
 
-__all__ = ["QuantumFunctionError", "DeviceError", "WireError", "PennyLaneDeprecationWarning",
+__all__ = ["QuantumFunctionError", "DeviceError", "WireError", "TransformError", "PennyLaneDeprecationWarning",
            "DecompositionWarning"]
 
 

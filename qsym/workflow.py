@@ -1,5 +1,6 @@
 """PennyLane's ``qml.workflow``: the names qsym provides. :func:`construct_tape` records the
-tape a QNode's function makes at given arguments (``qml.workflow.construct_tape(qnode)(x)``);
+tape a QNode's function makes at given arguments (``qml.workflow.construct_tape(qnode)(x)``),
+after the QNode's transforms up to a ``level`` (:func:`construct_batch`: all the tapes);
 ``set_shots`` is :func:`qsym.set_shots` (also ``from qsym.workflow.set_shots import
 set_shots``, PennyLane's module path).
 
@@ -16,18 +17,51 @@ import sys as _sys
 import types as _types
 
 from ._runtime import QNode, set_shots
-from ._shots import Shots
-from ._tapes import QuantumScript, QuantumTape
-from .errors import ArgumentError
+from ._transform import level_slice, qnode_tape
+from .errors import ArgumentError, TransformError
 
-__all__ = ["construct_tape", "set_shots"]
+__all__ = ["construct_tape", "construct_batch", "set_shots"]
+
+
+def construct_batch(qnode, level="user"):
+    """``construct_batch(qnode, level)(*args, **kwargs)``: the tapes a QNode runs at these
+    arguments after the transforms of its pipeline up to ``level`` (``"top"``: none;
+    ``"user"``, ``"gradient"``, ``"device"``: all of them, qsym adds no gradient or device
+    transforms; an int: that many; a slice; a marker's name), and their postprocessing
+    function (PennyLane's ``qml.workflow.construct_batch``).
+
+    >>> import qsym as qml
+    >>> @qml.transforms.cancel_inverses
+    ... @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x):
+    ...     qml.H(0)
+    ...     qml.H(0)
+    ...     qml.RX(x, 0)
+    ...     return qml.expval(qml.Z(0))
+    >>> (top,), _ = construct_batch(c, level="top")(0.5)
+    >>> (user,), _ = construct_batch(c)(0.5)
+    >>> len(top.operations), len(user.operations)
+    (3, 1)
+    """
+    if not isinstance(qnode, QNode):
+        raise ArgumentError(f"construct_batch takes a QNode, got {qnode!r}")
+
+    def make(*args, **kwargs):
+        tape = qnode_tape(qnode, args, kwargs)
+        pipeline = qnode.compile_pipeline
+        part = pipeline[level_slice(pipeline, level)]
+        return part((tape,))
+
+    return make
 
 
 def construct_tape(qnode, level="user"):
     """``construct_tape(qnode)(*args, **kwargs)``: the :class:`~qsym.tape.QuantumScript` of
     the gates and measurements the QNode's function makes at these arguments (run on the
     numbers, as PennyLane does; the measurements are the returned ones, in order; the
-    QNode's shots). ``level`` is accepted (qsym does not transform tapes).
+    QNode's shots), after the QNode's transforms up to ``level`` (:func:`construct_batch`;
+    a transform that makes several tapes raises :class:`~qsym.errors.TransformError`:
+    use ``construct_batch``).
 
     >>> import qsym as qml
     >>> @qml.qnode(qml.device("default.qubit", wires=2))
@@ -42,12 +76,12 @@ def construct_tape(qnode, level="user"):
         raise ArgumentError(f"construct_tape takes a QNode, got {qnode!r}")
 
     def make(*args, **kwargs):
-        with QuantumTape() as recorded:
-            result = qnode.func(*args, **kwargs)
-        returned = list(result) if isinstance(result, (tuple, list)) else [result]
-        shots = qnode.configured_shots()
-        shots = shots if isinstance(shots, Shots) else Shots(shots)
-        return QuantumScript(recorded.operations, returned, shots=shots)
+        tapes, _ = construct_batch(qnode, level)(*args, **kwargs)
+        if len(tapes) != 1:
+            raise TransformError(
+                f"Level {level} contains {len(tapes)} tapes. construct_tape is only for "
+                "levels with one tape: use qml.workflow.construct_batch")
+        return tapes[0]
 
     return make
 

@@ -1,0 +1,589 @@
+"""PennyLane's circuit-rewriting transforms (``qml.transforms``): ``cancel_inverses``,
+``merge_rotations``, ``single_qubit_fusion``, ``commute_controlled``, ``undo_swaps``,
+``remove_barrier``, ``decompose`` and ``compile`` (their pipeline). Each is a
+:func:`qsym._transform.transform` of a tape into one tape whose gates have the same
+unitary (up to a global phase where PennyLane's does so); gates are made detached (on no
+tape) and keep autograd boxes, so a transformed QNode stays differentiable.
+
+>>> import qsym as qml
+>>> t = qml.tape.QuantumScript([qml.H(0), qml.H(0), qml.RZ(0.1, 0), qml.RZ(0.2, 0)])
+>>> (new,), _ = qml.transforms.compile(t)
+>>> new.operations
+[RZ(0.30000000000000004, wires=[0])]
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import autograd.numpy as anp
+import numpy as np
+
+from ._operations import GATE_CLASSES
+from ._opmath import AdjointOperation
+from ._trace import Traced
+from ._transform import VALUES_UNSEEN, detached, null_postprocessing, transform
+from .errors import GateError, TransformError
+
+__all__ = ["cancel_inverses", "merge_rotations", "single_qubit_fusion", "commute_controlled",
+           "undo_swaps", "remove_barrier", "decompose", "compile", "fuse_rot_angles",
+           "SELF_INVERSES", "COMPOSABLE_ROTATIONS", "find_next_gate", "rot_angles",
+           "decomposition_gen"]
+
+# PennyLane's attributes (pennylane.ops.qubit.attributes) the passes read
+SELF_INVERSES = frozenset(["Hadamard", "PauliX", "PauliY", "PauliZ", "CNOT", "CZ", "CY", "CH",
+                           "SWAP", "Toffoli", "CCZ"])
+SYMMETRIC_OVER_ALL_WIRES = frozenset(["CZ", "CCZ", "SWAP", "IsingXX", "Identity", "ISWAP",
+                                      "SISWAP", "SQISW", "MultiRZ", "IsingXY", "IsingYY",
+                                      "IsingZZ", "PSWAP"])
+SYMMETRIC_OVER_CONTROL_WIRES = frozenset(["CCZ", "Toffoli"])
+COMPOSABLE_ROTATIONS = frozenset([
+    "RX", "RY", "RZ", "PhaseShift", "CRX", "CRY", "CRZ", "ControlledPhaseShift", "IsingXX",
+    "IsingYY", "IsingXY", "IsingZZ", "Rot", "SingleExcitation", "DoubleExcitation",
+    "SingleExcitationMinus", "SingleExcitationPlus", "DoubleExcitationMinus",
+    "DoubleExcitationPlus", "OrbitalRotation"])
+
+
+def _value(x):
+    """The number inside an autograd box (or the value itself)."""
+    while hasattr(x, "_value"):
+        x = x._value
+    return x
+
+
+def _boxed(x) -> bool:
+    """Whether ``x`` is trainable (an autograd box, a ``requires_grad`` tensor) or a traced
+    input of a QNode's circuit function (a ``Traced`` value, or the sympy expression of
+    traced inputs a gate holds), or any value while the transform runs inside a QNode's
+    circuit function (``VALUES_UNSEEN``: the circuit's structure must not depend on the
+    numbers of a trace): a value the passes must not drop or look at."""
+    return (VALUES_UNSEEN.get() or hasattr(x, "_value")
+            or bool(getattr(x, "requires_grad", False))
+            or isinstance(x, Traced) or bool(getattr(x, "free_symbols", None)))
+
+
+def find_next_gate(wires, ops) -> int | None:
+    """The index in ``ops`` of the first gate sharing a wire with ``wires``, or None.
+
+    >>> import qsym as qml
+    >>> find_next_gate([1], [qml.X(0), qml.CNOT([0, 1])])
+    1
+    """
+    wires = set(wires)
+    for i, op in enumerate(ops):
+        if wires & set(op.wires):
+            return i
+    return None
+
+
+def _same_data(a, b) -> bool:
+    return len(a) == len(b) and all(np.allclose(_value(x), _value(y), rtol=0, atol=0)
+                                    for x, y in zip(a, b))
+
+
+def _matrix_inverses(op1, op2) -> bool:
+    """Whether two gates on the same wires, in the same order, with no trainable
+    parameter, have matrices whose product is the identity (qsym records
+    ``qml.adjoint(op)`` as the table gates it writes, e.g. ``S``'s as
+    ``PhaseShift(-pi/2)``: this is how such pairs are recognised)."""
+    if list(op1.wires) != list(op2.wires) or not 0 < len(op1.wires) <= 3:
+        return False
+    if any(_boxed(d) for d in (*op1.data, *op2.data)):
+        return False  # trainable, or a traced input (no number to look at)
+    try:
+        product = np.asarray(op2.matrix(), dtype=complex) @ np.asarray(op1.matrix(), dtype=complex)
+    except (GateError, TypeError, ValueError, AttributeError):
+        return False
+    return bool(np.allclose(product, np.eye(len(product)), rtol=0, atol=1e-12))
+
+
+def _are_inverses(op1, op2) -> bool:
+    if op1.name in SELF_INVERSES and op1.name == op2.name:
+        return True
+    if (isinstance(op2, AdjointOperation) and type(op2.base) is type(op1)
+            and _same_data(op2.base.data, op1.data) and op2.base.hyper == op1.hyper):
+        return True
+    return _matrix_inverses(op1, op2)
+
+
+def _can_cancel(op1, op2) -> bool:
+    if isinstance(op1, AdjointOperation):
+        op1, op2 = op2, op1
+    if not _are_inverses(op1, op2):
+        return False
+    w1, w2 = list(op1.wires), list(op2.wires)
+    if w1 == w2:
+        return True
+    if len(set(w1) & set(w2)) != len(w1):
+        return False
+    if op1.name in SYMMETRIC_OVER_ALL_WIRES:
+        return True
+    return op1.name in SYMMETRIC_OVER_CONTROL_WIRES and w1[-1:] == w2[-1:]
+
+
+def _try_cancel(gate, rest) -> bool:
+    i = find_next_gate(gate.wires, rest)
+    if i is not None and _can_cancel(gate, rest[i]):
+        rest.pop(i)
+        return True
+    return False
+
+
+@functools.partial(transform, pass_name="cancel-inverses")
+def cancel_inverses(tape, recursive=True):
+    """PennyLane's ``qml.transforms.cancel_inverses``: remove a gate next (on its wires) to
+    its inverse: self-inverse gates (``H``, ``X``, ``CNOT``, ``CZ``, ``SWAP``, ``Toffoli``,
+    ...; wires permuted where the gate is symmetric) and ``qml.adjoint(op)`` after or before
+    ``op``; with ``recursive`` (default) the pairs a cancellation brings together too.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.H(0), qml.X(1), qml.X(1), qml.H(0), qml.S(0)])
+    >>> qml.transforms.cancel_inverses(t)[0][0].operations
+    [S(0)]
+    """
+    rest = list(tape.operations)
+    out: list = []
+    while rest:
+        gate = rest.pop(0)
+        cancelled = _try_cancel(gate, rest)
+        if not cancelled:
+            out.append(gate)
+            continue
+        while recursive and cancelled and out:
+            cancelled = _try_cancel(out[-1], rest)
+            if cancelled:
+                out.pop()
+    return [tape.copy(operations=out)], null_postprocessing
+
+
+def _su2(a, b, c):
+    """``Rot(a, b, c)``'s first column (``u00``, ``u10``), autograd-differentiable."""
+    return (anp.exp(-0.5j * (a + c)) * anp.cos(b / 2), anp.exp(-0.5j * (a - c)) * anp.sin(b / 2))
+
+
+def rot_angles(u00, u10):
+    """The ``Rot`` angles ``(a, b, c)`` of the SU(2) matrix with first column
+    ``(u00, u10)`` (``Rot(a, b, c) = RZ(c) RY(b) RZ(a)``).
+
+    >>> [round(float(x), 12) for x in rot_angles(*_su2(0.1, 0.2, 0.3))]
+    [0.1, 0.2, 0.3]
+    """
+    b = 2 * anp.arctan2(anp.abs(u10), anp.abs(u00))
+    p00 = anp.angle(u00) if _value(abs(_value(u00))) > 1e-15 else 0.0
+    p10 = anp.angle(u10) if _value(abs(_value(u10))) > 1e-15 else 0.0
+    return -p00 - p10, b, -p00 + p10
+
+
+def fuse_rot_angles(angles1, angles2):
+    """The angles of ``Rot(*angles2) @ Rot(*angles1)`` (first ``angles1``, then
+    ``angles2``) as one ``Rot``: exact (the SU(2) product), differentiable by autograd.
+
+    >>> import qsym as qml
+    >>> a = fuse_rot_angles((0.1, 0.2, 0.3), (0.4, 0.5, 0.6))
+    >>> m = qml.matrix(qml.Rot(0.4, 0.5, 0.6, wires=0)) @ qml.matrix(qml.Rot(0.1, 0.2, 0.3, wires=0))
+    >>> bool(np.allclose(qml.matrix(qml.Rot(*a, wires=0)), m))
+    True
+    """
+    x00, x10 = _su2(*angles1)
+    y00, y10 = _su2(*angles2)
+    # U = Y @ X with U_01 = -conj(U_10), U_11 = conj(U_00)
+    u00 = y00 * x00 - anp.conj(y10) * x10
+    u10 = y10 * x00 + anp.conj(y00) * x10
+    return rot_angles(u00, u10)
+
+
+def _undo_adjoints(ops) -> list:
+    out = []
+    for op in ops:
+        if isinstance(op, AdjointOperation):
+            with detached():
+                try:
+                    out.extend(_undo_adjoints(op.decomposition()))
+                    continue
+                except GateError:
+                    pass
+        out.append(op)
+    return out
+
+
+def _merged(cls, wires, angles, atol):
+    """A ``cls`` gate with these angles, or None when they are all (within ``atol``) zero
+    (``Rot``: its angles ``a + c`` and ``b``) and none is trainable."""
+    test = [angles[0] + angles[2], angles[1]] if cls is GATE_CLASSES["Rot"] else list(angles)
+    if not any(_boxed(a) for a in angles) and all(abs(_value(a)) <= atol for a in test):
+        return None
+    with detached():
+        return cls(*angles, wires=wires)
+
+
+def _merge_run(gate, rest):
+    """Pop from ``rest`` the gates of ``gate``'s kind on its wires that follow it with
+    nothing between on those wires; their summed (``Rot``: fused) angles."""
+    angles = list(gate.data)
+    merged = False
+    i = find_next_gate(gate.wires, rest)
+    while i is not None and type(rest[i]) is type(gate) and list(rest[i].wires) == list(gate.wires):
+        nxt = rest.pop(i)
+        angles = (list(fuse_rot_angles(angles, nxt.data)) if gate.name == "Rot"
+                  else [a + b for a, b in zip(angles, nxt.data)])
+        merged = True
+        i = find_next_gate(gate.wires, rest)
+    return angles, merged
+
+
+@functools.partial(transform, pass_name="merge-rotations")
+def merge_rotations(tape, atol=1e-8, include_gates=None):
+    """PennyLane's ``qml.transforms.merge_rotations``: consecutive rotations of one kind on
+    the same wires (``RX``, ``RY``, ``RZ``, ``PhaseShift``, ``CRX``..., ``Ising*``, ``Rot``
+    fused exactly, excitations) become one gate with the summed angle; a merged gate whose
+    angles are all within ``atol`` of zero is dropped (unless an angle is trainable);
+    ``include_gates`` restricts it to those gate names. Adjoints are applied first.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RX(0.2, 0), qml.RY(0.3, 1), qml.RY(-0.3, 1)])
+    >>> qml.transforms.merge_rotations(t)[0][0].operations
+    [RX(0.30000000000000004, wires=[0])]
+    """
+    rest = _undo_adjoints(tape.operations)
+    out: list = []
+    while rest:
+        gate = rest.pop(0)
+        if (include_gates is not None and gate.name not in include_gates) or \
+                gate.name not in COMPOSABLE_ROTATIONS:
+            out.append(gate)
+            continue
+        angles, merged = _merge_run(gate, rest)
+        if not merged:
+            out.append(gate)
+            continue
+        new = _merged(type(gate), gate.wires, angles, atol)
+        if new is not None:
+            out.append(new)
+    return [tape.copy(operations=out)], null_postprocessing
+
+
+_HALF_PI = np.pi / 2
+# gates whose Rot angles (and the global phase left over) are closed forms of their
+# parameters, so a trainable angle stays differentiable: name -> (angles, phase)
+_ROT_FORMS = {
+    "RX": lambda t: ((_HALF_PI, t, -_HALF_PI), 0.0),
+    "RY": lambda t: ((0.0, t, 0.0), 0.0),
+    "RZ": lambda t: ((t, 0.0, 0.0), 0.0),
+    "Rot": lambda a, b, c: ((a, b, c), 0.0),
+    "PhaseShift": lambda t: ((t, 0.0, 0.0), t / 2),
+    "U1": lambda t: ((t, 0.0, 0.0), t / 2),
+}
+
+
+def _rot_form(op):
+    """``op``'s ``Rot`` angles and global phase (``op = e^{i phase} Rot(angles)``), or
+    None for a gate that is not a single-qubit gate with a matrix."""
+    if len(op.wires) != 1 or op.name not in GATE_CLASSES and not isinstance(op, AdjointOperation):
+        return None
+    if op.data and VALUES_UNSEEN.get():  # inside a QNode's trace: parametrized gates stay
+        return None
+    form = _ROT_FORMS.get(op.name)
+    if form is not None:
+        return form(*op.data)
+    if any(_boxed(d) for d in op.data):
+        raise TransformError(f"single_qubit_fusion differentiates RX, RY, RZ, Rot and "
+                             f"PhaseShift angles only; {op.name} has a trainable parameter "
+                             f"(exclude_gates=[{op.name!r}] keeps it)")
+    try:
+        m = np.asarray(op.matrix(), dtype=complex)
+    except (GateError, TypeError, ValueError):
+        return None
+    det = np.linalg.det(m)
+    phase = np.angle(det) / 2
+    su = m * np.exp(-1j * phase)
+    return tuple(float(x) for x in rot_angles(su[0, 0], su[1, 0])), phase
+
+
+def _identity_sign(angles, atol):
+    """+1 or -1 when ``Rot(*angles)`` is (within ``atol``) that multiple of the identity
+    and no angle is trainable, else None."""
+    if any(_boxed(a) for a in angles):
+        return None
+    a, b, c = (float(np.real(_value(x))) for x in angles)
+    turn = (a + c) % (4 * np.pi)
+    if abs(b) > atol:
+        return None
+    if min(turn, 4 * np.pi - turn) <= atol:
+        return 1
+    return -1 if abs(turn - 2 * np.pi) <= atol else None
+
+
+@transform
+def single_qubit_fusion(tape, atol=1e-8, exclude_gates=None):
+    """PennyLane's ``qml.transforms.single_qubit_fusion``: each run of two or more
+    single-qubit gates on one wire becomes one ``Rot`` (fused exactly; dropped when it is
+    the identity within ``atol``), and a ``GlobalPhase`` at the end keeps the unitary
+    exact; ``exclude_gates`` names gates left alone.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.H(0), qml.H(0)])
+    >>> qml.transforms.single_qubit_fusion(t)[0][0].operations
+    []
+    """
+    exclude = set(exclude_gates or ())
+    rest, out, phase = list(tape.operations), [], 0.0
+    while rest:
+        gate = rest.pop(0)
+        form = None if gate.name in exclude else _rot_form(gate)
+        i = find_next_gate(gate.wires, rest)
+        if form is None or i is None or rest[i].name in exclude or _rot_form(rest[i]) is None:
+            out.append(gate)
+            continue
+        angles, phase = form[0], phase + form[1]
+        while i is not None and rest[i].name not in exclude:
+            nxt = _rot_form(rest[i])
+            if nxt is None:
+                break
+            rest.pop(i)
+            angles, phase = fuse_rot_angles(angles, nxt[0]), phase + nxt[1]
+            i = find_next_gate(gate.wires, rest)
+        sign = _identity_sign(angles, atol)
+        if sign is None:
+            with detached():
+                out.append(GATE_CLASSES["Rot"](*angles, wires=gate.wires))
+        elif sign < 0:  # the fused gate is -1: a phase of pi
+            phase = phase + np.pi
+    if _boxed(phase) or abs((_value(phase) + np.pi) % (2 * np.pi) - np.pi) > 1e-12:
+        with detached():
+            out.append(GATE_CLASSES["GlobalPhase"](-phase))
+    return [tape.copy(operations=out)], null_postprocessing
+
+
+# PennyLane's ``basis`` of gates (the Pauli basis a gate, or a controlled gate's target,
+# acts in): what commute_controlled reads
+_BASIS = {**dict.fromkeys(["PauliX", "RX", "SX", "CNOT", "CRX", "Toffoli", "MultiControlledX"], "X"),
+          **dict.fromkeys(["PauliY", "RY", "CY", "CRY"], "Y"),
+          **dict.fromkeys(["PauliZ", "RZ", "PhaseShift", "S", "T", "U1", "CZ", "CRZ",
+                           "ControlledPhaseShift", "CCZ"], "Z")}
+
+
+def _controls(op) -> set:
+    try:
+        return set(op.control_wires or ())
+    except (AttributeError, GateError):
+        return set()
+
+
+def _commutes(single, controlled) -> bool:
+    if set(single.wires) & _controls(controlled):
+        return _BASIS[single.name] == "Z"
+    return _BASIS[single.name] == _BASIS[controlled.name]
+
+
+def _pushable(op) -> bool:
+    return op.name in _BASIS and len(op.wires) == 1
+
+
+def _through(op) -> bool:
+    return op.name in _BASIS and bool(_controls(op))
+
+
+def _push(ops, k, forward) -> int:
+    """Where gate ``k`` of ``ops`` moves: past every controlled gate it commutes with."""
+    gate, pos = ops[k], k
+    while True:
+        span = ops[pos + 1:] if forward else ops[:pos][::-1]
+        i = find_next_gate(gate.wires, span)
+        if i is None:
+            return pos
+        other = span[i]
+        if not _through(other) or not _commutes(gate, other):
+            return pos
+        pos = pos + i + 1 if forward else pos - i - 1
+
+
+@transform
+def commute_controlled(tape, direction="right"):
+    """PennyLane's ``qml.transforms.commute_controlled``: single-qubit gates move
+    (``direction`` ``"right"`` or ``"left"``) past the controlled gates they commute with:
+    Z-basis gates (``RZ``, ``S``, ``T``, ``PhaseShift``, ...) through controls, gates of a
+    controlled gate's target basis (``X``/``RX`` through ``CNOT``'s target) through targets.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.S(0), qml.CNOT([0, 1]), qml.X(1)])
+    >>> qml.transforms.commute_controlled(t, direction="left")[0][0].operations
+    [S(0), X(1), CNOT(wires=[0, 1])]
+    """
+    if direction not in ("left", "right"):
+        raise ValueError("Direction for commute_controlled must be 'left' or 'right'")
+    ops = list(tape.operations)
+    order = range(len(ops) - 1, -1, -1) if direction == "right" else range(len(ops))
+    for k in order:
+        if k >= len(ops) or not _pushable(ops[k]):
+            continue
+        new = _push(ops, k, direction == "right")
+        ops.insert(new + (1 if direction == "right" else 0), ops[k])
+        ops.pop(k if direction == "right" or new > k else k + 1)
+    return [tape.copy(operations=ops)], null_postprocessing
+
+
+@transform
+def undo_swaps(tape):
+    """PennyLane's ``qml.transforms.undo_swaps``: remove the ``SWAP`` gates, relabelling the
+    wires of the gates before them instead (the measured state is the same).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.X(0), qml.SWAP([0, 1])], [qml.probs(wires=[0, 1])])
+    >>> qml.transforms.undo_swaps(t)[0][0].operations
+    [X(1)]
+    """
+    wire_map = {w: w for w in tape.wires}
+    gates = []
+    for op in reversed(tape.operations):
+        if op.name == "SWAP":
+            a, b = op.wires
+            wire_map[a], wire_map[b] = wire_map[b], wire_map[a]
+        else:
+            with detached():
+                gates.append(op.map_wires(wire_map))
+    return [tape.copy(operations=gates[::-1])], null_postprocessing
+
+
+@transform
+def remove_barrier(tape):
+    """PennyLane's ``qml.transforms.remove_barrier``: drop ``Barrier`` gates (qsym's
+    circuits have none of their own; a tape's are removed).
+
+    >>> import qsym as qml
+    >>> qml.transforms.remove_barrier(qml.tape.QuantumScript([qml.X(0)]))[0][0].operations
+    [X(0)]
+    """
+    ops = [op for op in tape.operations if op.name != "Barrier"]
+    return [tape.copy(operations=ops)], null_postprocessing
+
+
+def _gate_set_test(gate_set, stopping_condition):
+    """The acceptance test of ``decompose``'s gate set (names, gate classes, a dict of
+    them to costs) and stopping condition; none given: every gate of qsym's table."""
+    if gate_set is None and stopping_condition is None:
+        return lambda op: op.name in GATE_CLASSES and not isinstance(op, AdjointOperation)
+    if isinstance(gate_set, (type, str)):
+        gate_set = {gate_set}
+    if gate_set is not None and not hasattr(gate_set, "__iter__"):
+        raise TypeError("Invalid gate_set type. Must be an iterable, dictionary, or function.")
+    names = {g for g in (gate_set or ()) if isinstance(g, str)}
+    kinds = tuple(g for g in (gate_set or ()) if isinstance(g, type))
+
+    def accept(op):
+        if op.name in names or (kinds and isinstance(op, kinds)):
+            return True
+        return bool(stopping_condition is not None and stopping_condition(op))
+
+    return accept
+
+
+def _decomposable(op) -> bool:
+    """Whether ``op`` has a decomposition (gates say so; templates have one)."""
+    has = getattr(op, "has_decomposition", None)
+    return bool(has) if has is not None else callable(getattr(op, "decomposition", None))
+
+
+def _decompose_op(op, accept, depth, max_expansion, strict):
+    if accept(op) or (max_expansion is not None and depth >= max_expansion):
+        return [op]
+    parts = [] if op.name == "GlobalPhase" else None  # PennyLane's: a phase decomposes to nothing
+    if parts is None and _decomposable(op):
+        with detached():
+            try:
+                parts = list(op.decomposition())
+            except (GateError, NotImplementedError):
+                parts = None
+    if parts is None:
+        if strict:
+            raise TransformError(f"Operator {op} not supported and does not provide a "
+                                 "decomposition.")
+        warnings.warn(f"Operator {op.name} does not define a decomposition to the target gate "
+                      "set and was not found in the target gate set. To remove this warning, "
+                      f"add the operator name ({op.name}) or type ({type(op)}) to the gate set.",
+                      UserWarning, stacklevel=4)
+        return [op]
+    return [g for part in parts for g in _decompose_op(part, accept, depth + 1, max_expansion,
+                                                        strict)]
+
+
+def decomposition_gen(op, acceptance_function, max_expansion=None, current_depth=0,
+                      num_work_wires=0, graph_solution=None, custom_decomposer=None,
+                      strict=False):
+    """The gates ``op`` decomposes into, one at a time, until ``acceptance_function``
+    accepts each or ``max_expansion`` levels are done (PennyLane's
+    ``_operator_decomposition_gen``; ``strict``: a gate with no decomposition raises).
+
+    >>> import qsym as qml
+    >>> list(decomposition_gen(qml.Rot(0.1, 0.2, 0.3, wires=0), lambda op: op.name == "RZ" or op.name == "RY"))
+    [RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])]
+    """
+    if custom_decomposer is not None and not acceptance_function(op):
+        with detached():
+            parts = list(custom_decomposer(op))
+        for part in parts:
+            yield from decomposition_gen(part, acceptance_function, max_expansion,
+                                         current_depth + 1, strict=strict)
+        return
+    yield from _decompose_op(op, acceptance_function, current_depth, max_expansion, strict)
+
+
+@transform
+def decompose(tape, *, gate_set=None, stopping_condition=None, max_expansion=None,
+              num_work_wires=0, minimize_work_wires=False, fixed_decomps=None,
+              alt_decomps=None, strict=True):
+    """PennyLane's ``qml.transforms.decompose`` (also ``qml.decompose``): replace each gate
+    not in ``gate_set`` (names and/or gate classes, e.g. ``{"RX", "RZ", "CNOT"}``) and for
+    which ``stopping_condition(op)`` is not true by its decomposition (qsym's, ``op.decomposition()``),
+    again until every gate is accepted or ``max_expansion`` levels are done. With neither
+    given, templates and other composite operators become qsym's table gates. A gate
+    that is not accepted and has no decomposition raises :class:`TransformError`
+    (``strict=False``: kept, with PennyLane's warning).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.Rot(0.1, 0.2, 0.3, wires=0)])
+    >>> qml.transforms.decompose(t, gate_set={"RZ", "RY"})[0][0].operations
+    [RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])]
+    """
+    if fixed_decomps or alt_decomps:
+        raise TransformError("fixed_decomps and alt_decomps need PennyLane's graph "
+                             "decomposition system, which qsym does not have")
+    accept = _gate_set_test(gate_set, stopping_condition)
+    ops = [g for op in tape.operations for g in _decompose_op(op, accept, 0, max_expansion,
+                                                               strict)]
+    return [tape.copy(operations=ops)], null_postprocessing
+
+
+_DEFAULT_PIPELINE = (commute_controlled, cancel_inverses, merge_rotations, remove_barrier)
+
+
+@transform
+def compile(tape, pipeline=None, basis_set=None, num_passes=1):  # noqa: A001
+    """PennyLane's ``qml.transforms.compile``: decompose to ``basis_set`` (names; default:
+    qsym's table gates, i.e. templates are expanded), then run ``pipeline`` (transforms,
+    default ``commute_controlled``, ``cancel_inverses``, ``merge_rotations``,
+    ``remove_barrier``) ``num_passes`` times.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RZ(0.1, 0), qml.CNOT([0, 1]), qml.RZ(0.2, 0)])
+    >>> qml.transforms.compile(t)[0][0].operations
+    [CNOT(wires=[0, 1]), RZ(0.30000000000000004, wires=[0])]
+    """
+    pipeline = _DEFAULT_PIPELINE if pipeline is None else pipeline
+    for p in pipeline:
+        inner = getattr(p, "func", p)
+        if not hasattr(inner, "tape_transform"):
+            raise ValueError(f"Invalid transform function {p} passed to compile.")
+    if not isinstance(num_passes, int) or num_passes < 1:
+        raise ValueError("Number of passes must be an integer with value at least 1.")
+    in_basis = _gate_set_test(None if basis_set is None else set(basis_set), None)
+
+    def accept(op):
+        return in_basis(op) or not _decomposable(op)
+
+    ops = [g for op in tape.operations for g in _decompose_op(op, accept, 0, None, False)]
+    current = tape.copy(operations=ops)
+    for _ in range(num_passes):
+        for p in pipeline:
+            (current,), _ = p(current)
+    return [current], null_postprocessing

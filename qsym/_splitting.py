@@ -1,0 +1,479 @@
+"""PennyLane's transforms that split one tape into several and combine their results:
+``split_non_commuting``, ``split_to_single_terms``, ``broadcast_expand``, ``batch_params``,
+``batch_input``, ``convert_to_numpy_parameters``. The combination is autograd arithmetic,
+so a QNode transformed by them is differentiated through it.
+
+>>> import qsym as qml
+>>> t = qml.tape.QuantumScript([qml.H(0)], [qml.expval(qml.X(0) + qml.Z(0))])
+>>> tapes, fn = qml.transforms.split_non_commuting(t)
+>>> len(tapes), [m.obs for tp in tapes for m in tp.measurements]
+(2, [Observable(1 * X(0)), Observable(1 * Z(0))])
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import autograd.numpy as anp
+import numpy as np
+
+from ._operations import Observable, as_observable, expval
+from ._transform import detached, null_postprocessing, transform
+
+__all__ = ["split_non_commuting", "split_to_single_terms", "broadcast_expand",
+           "batch_params", "batch_input", "convert_to_numpy_parameters", "single_terms",
+           "SHOT_DISTRIBUTIONS"]
+
+
+def _is_sum(m) -> bool:
+    """Whether ``m`` is the expectation of a sum of Pauli words (to be split)."""
+    obs = m.obs
+    return (m.kind == "expval" and obs is not None and getattr(obs, "_matrix", None) is None
+            and isinstance(getattr(obs, "terms", None), dict) and len(obs.terms) >= 1
+            and not (len(obs.terms) == 1 and _unit(obs)))
+
+
+def _unit(obs) -> bool:
+    (word, coeff), = obs.terms.items()
+    return bool(word) and not hasattr(coeff, "_value") and np.isclose(complex(coeff), 1.0)
+
+
+def single_terms(tape):
+    """The measurements of ``tape`` as single terms: ``(terms, recipes)`` where ``terms`` are
+    distinct measurements (one Pauli word each, or a measurement that is not a sum) and
+    ``recipes[i]`` is ``(offset, [(term index, coefficient), ...])`` for measurement ``i``
+    (``None`` coefficient: the term's value as it is).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([], [qml.expval(2 * qml.Z(0) + qml.I(0)), qml.expval(qml.Z(0))])
+    >>> terms, recipes = single_terms(t)
+    >>> len(terms), recipes
+    (1, [(1, [(0, 2)]), (0, [(0, None)])])
+    """
+    terms, index, recipes = [], {}, []
+    for m in tape.measurements:
+        parts = ([((), m, None)] if not _is_sum(m) else
+                 [(word, None, c) for word, c in m.obs.terms.items()])
+        offset, uses = 0, []
+        for word, whole, coeff in parts:
+            if whole is None and not word:
+                offset = offset + coeff
+                continue
+            key = ("word", word) if whole is None else _key(whole)
+            if key not in index:
+                index[key] = len(terms)
+                with detached():
+                    terms.append(whole if whole is not None else expval(Observable({word: 1})))
+            uses.append((index[key], coeff))
+        recipes.append((offset, uses))
+    return terms, recipes
+
+
+def _key(m):
+    obs = m.obs
+    if m.kind == "expval" and obs is not None and isinstance(getattr(obs, "terms", None), dict) \
+            and getattr(obs, "_matrix", None) is None:
+        if len(obs.terms) == 1 and _unit(obs):
+            return ("word", next(iter(obs.terms)))
+    return ("id", id(m))
+
+
+def _combine(recipes, values):
+    values = [anp.array(v) if isinstance(v, list) else v for v in values]
+    out = []
+    for offset, uses in recipes:
+        if len(uses) == 1 and uses[0][1] is None:
+            out.append(values[uses[0][0]])
+            continue
+        total = offset
+        for k, c in uses:
+            total = total + (values[k] if c is None else c * values[k])
+        out.append(total)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _letters(m) -> dict | None:
+    """``{wire: Pauli letter}`` a single-term measurement reads (bit strings of some wires:
+    Z on them); None if it is not a Pauli word (a matrix, the state, every wire)."""
+    obs = m.obs
+    if obs is None:
+        return {w: "Z" for w in m.wires} if m.wires and m.kind != "state" else None
+    if getattr(obs, "_matrix", None) is not None:
+        return None
+    terms = getattr(obs, "terms", None)
+    if not isinstance(terms, dict) or len(terms) != 1:
+        return None
+    return dict(next(iter(terms)))
+
+
+def _wires_of(m, tape) -> set:
+    letters = _letters(m)
+    if letters is not None:
+        return set(letters)
+    return set(m.wires or ()) or set(getattr(m.obs, "wires", ()) or ()) or set(tape.wires)
+
+
+def _groups(terms, tape, strategy):
+    """Indices of ``terms`` in groups measured together: None, one each; "wires", disjoint
+    wires; "qwc"/"default", qubit-wise commuting Pauli words (greedy, first fit)."""
+    if strategy is None:
+        return [[k] for k in range(len(terms))]
+    letters = [_letters(m) for m in terms]
+    if strategy == "wires" or any(x is None for x in letters):
+        groups, used = [], []
+        for k, m in enumerate(terms):
+            w = _wires_of(m, tape)
+            for g, u in zip(groups, used):
+                if u and w and not (u & w):
+                    g.append(k)
+                    u |= w
+                    break
+            else:
+                groups.append([k])
+                used.append(set(w) if (m.wires or letters[k] is not None) else set())
+        return groups
+    groups, bases = [], []
+    for k, word in enumerate(letters):
+        for g, b in zip(groups, bases):
+            if all(b.get(w, p) == p for w, p in word.items()):
+                g.append(k)
+                b.update(word)
+                break
+        else:
+            groups.append([k])
+            bases.append(dict(word))
+    return groups
+
+
+def _regroup(groups, batch_results):
+    values = {}
+    for g, res in zip(groups, batch_results):
+        res = (res,) if len(g) == 1 else res
+        for k, r in zip(g, res):
+            values[k] = r
+    return [values[k] for k in range(len(values))]
+
+
+def _split_post(groups, recipes, results):
+    return _combine(recipes, _regroup(groups, results))
+
+
+def _uniform_shots(total_shots, coeffs_per_group, _seed):
+    n = len(coeffs_per_group)
+    shots, remainder = divmod(total_shots, n)
+    out = np.full(n, shots)
+    out[:remainder] += 1
+    return out.astype(int)
+
+
+def _weights(coeffs_per_group):
+    norms = np.array([np.sum(np.abs([complex(_numpy(c)) for c in g])) for g in coeffs_per_group])
+    return norms / np.sum(norms)
+
+
+def _weighted_shots(total_shots, coeffs_per_group, _seed):
+    out = np.floor(total_shots * _weights(coeffs_per_group))
+    out[:int(total_shots - np.sum(out))] += 1
+    return out.astype(int)
+
+
+def _weighted_random_shots(total_shots, coeffs_per_group, seed):
+    rng = seed if isinstance(seed, (np.random.Generator, np.random.RandomState)) \
+        else np.random.RandomState(seed)
+    return np.asarray(rng.multinomial(total_shots, _weights(coeffs_per_group))).astype(int)
+
+
+# PennyLane's shot distributions of split_non_commuting (shots per group of a Hamiltonian's
+# terms): uniform, by the groups' L1 norms of coefficients, or drawn with those weights
+SHOT_DISTRIBUTIONS = {"uniform": _uniform_shots, "weighted": _weighted_shots,
+                      "weighted_random": _weighted_random_shots}
+
+
+def _word_of(op):
+    terms = as_observable(op).terms
+    return next(iter(terms)) if len(terms) == 1 else ("id", id(op))
+
+
+def _hamiltonian_groups(obs):
+    """A Hamiltonian's terms in its grouping (computed if not set): the groups of distinct
+    words with their measurements and coefficients, and the identity terms' sum."""
+    if obs.grouping_indices is None:
+        obs.compute_grouping()
+    coeffs, ops = obs.terms()
+    seen, groups, offset = {}, [], 0
+    for indices in obs.grouping_indices:
+        group = []
+        for i in indices:
+            if ops[i].name == "Identity" and not ops[i].wires or _word_of(ops[i]) == ():
+                offset = offset + coeffs[i]
+                continue
+            key = _word_of(ops[i])
+            if key in seen:
+                seen[key][1].append(coeffs[i])
+                continue
+            with detached():
+                seen[key] = [expval(ops[i]), [coeffs[i]]]
+            group.append(seen[key])
+        if group:
+            groups.append(group)
+    return groups, offset
+
+
+def _hamiltonian_post(groups, offset, results):
+    total = offset
+    for group, res in zip(groups, results):
+        if len(group) == 1 and isinstance(res, (list, tuple)) and len(res) == 1:
+            res = res[0]
+        values = [res] if len(group) == 1 else list(res)
+        for (_, cs), v in zip(group, values):
+            for c in cs:
+                total = total + c * v
+    return total
+
+
+def _split_hamiltonian(tape, shot_dist, seed):
+    groups, offset = _hamiltonian_groups(tape.measurements[0].obs)
+    total = tape.shots.total_shots
+    if total is None or shot_dist is None:
+        tapes = [tape.copy(measurements=[m for m, _ in g]) for g in groups]
+        return tapes, functools.partial(_hamiltonian_post, groups, offset)
+    shots = shot_dist(total, [[c for _, cs in g for c in cs] for g in groups], seed)
+    kept = [(g, int(n)) for g, n in zip(groups, shots) if int(n) != 0]
+    tapes = [tape.copy(measurements=[m for m, _ in g], shots=n) for g, n in kept]
+    return tapes, functools.partial(_hamiltonian_post, [g for g, _ in kept], offset)
+
+
+def _per_copy(post, copies, results):
+    """A shot vector's postprocessing: each tape's result is a tuple over the shot copies;
+    ``post`` runs on each copy's results."""
+    return tuple(post([r[i] for r in results]) for i in range(copies))
+
+
+def _shot_vectors(tape, tapes, post):
+    if tape.shots.has_partitioned_shots:
+        return tapes, functools.partial(_per_copy, post, tape.shots.num_copies)
+    return tapes, post
+
+
+def _shot_dist_function(shot_dist):
+    if shot_dist is None or callable(shot_dist):
+        return shot_dist
+    if isinstance(shot_dist, str):
+        if shot_dist not in SHOT_DISTRIBUTIONS:
+            raise ValueError(f"Unknown shot_dist='{shot_dist}'. Available options are "
+                             f"{list(SHOT_DISTRIBUTIONS)}.")
+        return SHOT_DISTRIBUTIONS[shot_dist]
+    raise TypeError(f"shot_dist must be a callable or str or None, not {type(shot_dist)}.")
+
+
+def _one_hamiltonian(tape, strategy) -> bool:
+    if len(tape.measurements) != 1:
+        return False
+    m = tape.measurements[0]
+    obs = m.obs
+    if m.kind != "expval" or obs is None or not callable(getattr(obs, "terms", None)) \
+            or getattr(obs, "_matrix", None) is not None or len(obs.terms) < 2:
+        return False
+    return strategy in ("default", "qwc") or obs.grouping_indices is not None
+
+
+@transform
+def split_non_commuting(tape, grouping_strategy="default", shot_dist=None, seed=None):
+    """PennyLane's ``qml.transforms.split_non_commuting``: one tape per group of
+    measurements that can be made together; sums of Pauli words are split into their
+    terms (identity terms become constants), and the postprocessing adds them back with
+    their coefficients. ``grouping_strategy``: ``"default"``/``"qwc"`` (qubit-wise
+    commuting Pauli words), ``"wires"`` (measurements on disjoint wires), None (one tape per
+    term). A single Hamiltonian is split by its ``grouping_indices`` (computed if unset),
+    and with finite shots ``shot_dist`` (``"uniform"``, ``"weighted"``, ``"weighted_random"``
+    with ``seed``, or a function ``(total_shots, coeffs_per_group, seed) -> shots``) shares
+    the shots among the groups.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RY(0.5, 0)], [qml.expval(qml.Z(0)), qml.expval(qml.X(0))])
+    >>> tapes, fn = qml.transforms.split_non_commuting(t)
+    >>> [round(float(v), 6) for v in fn(qml.execute(tapes, qml.device("default.qubit", wires=1)))]
+    [0.877583, 0.479426]
+    """
+    if grouping_strategy not in ("default", "qwc", "wires", None):
+        raise ValueError(f"grouping_strategy must be 'default', 'qwc', 'wires' or None, got "
+                         f"{grouping_strategy!r}")
+    if not tape.measurements:
+        return [tape], null_postprocessing
+    shot_dist_fn = _shot_dist_function(shot_dist)
+    if _one_hamiltonian(tape, grouping_strategy):
+        return _shot_vectors(tape, *_split_hamiltonian(tape, shot_dist_fn, seed))
+    if shot_dist is not None:
+        warnings.warn(f"shot_dist='{shot_dist}' is not supported for multiple measurements.",
+                      UserWarning, stacklevel=2)
+    terms, recipes = single_terms(tape)
+    groups = _groups(terms, tape, grouping_strategy)
+    tapes = [tape.copy(measurements=[terms[k] for k in g]) for g in groups]
+    return _shot_vectors(tape, tapes, functools.partial(_split_post, groups, recipes))
+
+
+def _single_post(recipes, n_terms, results):
+    res = results[0]
+    values = list(res) if n_terms > 1 else [res]
+    return _combine(recipes, values)
+
+
+@functools.partial(transform, pass_name="split-to-single-terms")
+def split_to_single_terms(tape):
+    """PennyLane's ``qml.transforms.split_to_single_terms``: one tape measuring every term
+    of the tape's sums of Pauli words (each distinct term once); the postprocessing adds
+    them back with their coefficients (qsym measures non-commuting terms together).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([], [qml.expval(qml.Z(0) + 2 * qml.X(0))])
+    >>> tapes, fn = qml.transforms.split_to_single_terms(t)
+    >>> [m.obs for m in tapes[0].measurements]
+    [Observable(1 * Z(0)), Observable(1 * X(0))]
+    """
+    if not tape.measurements:
+        return [tape], null_postprocessing
+    terms, recipes = single_terms(tape)
+    if len(terms) == len(tape.measurements) and all(
+            t is m for t, m in zip(terms, tape.measurements)):
+        return (tape,), null_postprocessing  # nothing to split: the tape as it is
+    if not terms:  # identity terms only: constants, nothing to execute
+        return _shot_vectors(tape, [], functools.partial(_combine, recipes))
+    return _shot_vectors(tape, [tape.copy(measurements=terms)],
+                         functools.partial(_single_post, recipes, len(terms)))
+
+
+def _stack(results):
+    if isinstance(results[0], tuple):
+        return tuple(anp.stack(list(r)) for r in zip(*results))
+    return anp.stack(list(results))
+
+
+def _broadcast_post(size, n_meas, copies, results):
+    """Stack the per-parameter-set results (PennyLane's layout: per shot copy, then per
+    measurement, the batch axis first)."""
+    def stack(rows):
+        if n_meas > 1:
+            return tuple(anp.stack([r[m] for r in rows]) for m in range(n_meas))
+        return anp.stack(list(rows))
+
+    if copies:
+        return tuple(stack([results[b][s] for b in range(size)]) for s in range(copies))
+    return stack(results)
+
+
+def _unbatched(op, i, size):
+    if getattr(op, "batch_size", None) is None:
+        return op
+    return op.remake(tuple(d[i] if np.ndim(d) and len(d) == size else d for d in op.data))
+
+
+@transform
+def broadcast_expand(tape):
+    """PennyLane's ``qml.transforms.broadcast_expand``: a tape with broadcast parameters
+    (a batch of values) becomes one tape per batch element; the results are stacked (a
+    tape that is not broadcast is returned as it is).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(qml.numpy.array([0.1, 0.2]), 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, fn = qml.transforms.broadcast_expand(t)
+    >>> [tp.operations for tp in tapes]
+    [[RX(0.1, wires=[0])], [RX(0.2, wires=[0])]]
+    """
+    size = tape.batch_size
+    if size is None:
+        return (tape,), null_postprocessing
+    tapes = []
+    for i in range(size):
+        with detached():
+            ops = [_unbatched(op, i, size) for op in tape.operations]
+        tapes.append(tape.copy(operations=ops))
+    copies = tape.shots.num_copies if tape.shots.has_partitioned_shots else 0
+    return tapes, functools.partial(_broadcast_post, size, len(tape.measurements), copies)
+
+
+def _numpy(x):
+    while hasattr(x, "_value"):
+        x = x._value
+    if hasattr(x, "unwrap"):
+        x = x.unwrap()
+    return np.asarray(x)[()] if np.ndim(x) == 0 else np.asarray(x)
+
+
+def _split_batch(tape, indices, kind):
+    params = tape.data
+    if not indices:
+        raise ValueError("There are no operations to transform. Either add trainable "
+                         "parameters, or specify `all_operations=True`.")
+    size = np.shape(_numpy(params[indices[0]]))[:1]
+    if not size:
+        raise ValueError(f"Parameter {params[indices[0]]} does not contain a batch dimension.")
+    for i in indices:
+        if np.shape(_numpy(params[i]))[:1] != size:
+            raise ValueError(f"Parameter {params[i]} has incorrect batch dimension. Expecting "
+                             f"first dimension of length {size[0]}.")
+    tapes = []
+    for b in range(size[0]):
+        ops, k = [], 0
+        with detached():
+            for op in tape.operations:
+                n = len(op.data)
+                if any(k + j in indices for j in range(n)):
+                    op = op.remake(tuple(d[b] if k + j in indices else d
+                                         for j, d in enumerate(op.data)))
+                ops.append(op)
+                k += n
+        tapes.append(tape.copy(operations=ops))
+    return tapes, _stack
+
+
+@transform
+def batch_params(tape, all_operations=False):
+    """PennyLane's ``qml.batch_params``: the tape's trainable parameters
+    (``tape.trainable_params``: all of them unless set; with ``all_operations=True`` every
+    parameter) carry a leading batch dimension; one tape per batch element, results
+    stacked.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> t = qml.tape.QuantumScript([qml.RX(qml.numpy.array([0.1, 0.2]), 0)], [qml.expval(qml.Z(0))])
+    >>> len(qml.transforms.batch_params(t)[0])
+    2
+    """
+    indices = list(range(len(tape.data))) if all_operations else list(tape.trainable_params)
+    return _split_batch(tape, indices, "params")
+
+
+@transform
+def batch_input(tape, argnum):
+    """PennyLane's ``qml.batch_input``: the parameters at positions ``argnum`` of the tape
+    (its gates' parameters in order) carry a leading batch dimension (non-trainable
+    inputs); one tape per batch element, results stacked.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RY(qml.numpy.array([0.1, 0.2]), 0), qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> len(qml.transforms.batch_input(t, argnum=0)[0])
+    2
+    """
+    argnum = list(argnum) if isinstance(argnum, (list, tuple)) else [int(argnum)]
+    return _split_batch(tape, argnum, "input")
+
+
+@transform
+def convert_to_numpy_parameters(tape):
+    """PennyLane's ``qml.transforms.convert_to_numpy_parameters``: the tape with every gate
+    parameter a plain NumPy value (autograd boxes and ``qsym.numpy`` tensors unwrapped).
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> t = qml.tape.QuantumScript([qml.RX(np.array(0.5, requires_grad=True), 0)])
+    >>> type(qml.transforms.convert_to_numpy_parameters(t)[0][0].operations[0].data[0]).__name__
+    'float64'
+    """
+    def wrapped(d):
+        return hasattr(d, "_value") or hasattr(d, "unwrap")
+
+    with detached():  # gates without a wrapped parameter are kept as they are
+        ops = [op.remake(tuple(_numpy(d) for d in op.data)) if any(map(wrapped, op.data))
+               else op for op in tape.operations]
+    return [tape.copy(operations=ops)], null_postprocessing

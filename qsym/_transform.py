@@ -1,0 +1,978 @@
+"""PennyLane's transform mechanism (``qml.transform``, ``qml.transforms.core``): a function
+``tape -> (tapes, postprocessing)`` becomes a :class:`Transform` that applies to a tape, a
+batch of tapes, a quantum function, a QNode or a :class:`CompilePipeline`.
+
+A transformed QNode is a copy of the QNode carrying a pipeline (``qnode.compile_pipeline``,
+the QNode's ``pipeline`` hook): each call records the QNode's function on the numbers as a
+tape, runs the pipeline on it and executes the tapes it gives with ``qml.execute`` (qsym's
+compiled circuit per tape structure, :mod:`qsym._tapes`), then applies the postprocessing.
+Under ``qml.grad`` the tapes' parameters are autograd boxes, so derivatives flow through the
+transform, the compiled circuits (parameter shift) and the postprocessing alike.
+
+>>> import qsym as qml
+>>> @qml.transform
+... def drop_rz(tape):
+...     ops = [op for op in tape.operations if op.name != "RZ"]
+...     return [tape.copy(operations=ops)], lambda results: results[0]
+>>> t = qml.tape.QuantumScript([qml.RZ(0.1, 0), qml.RX(0.2, 0)], [qml.expval(qml.Z(0))])
+>>> (new,), fn = drop_rz(t)
+>>> new.operations
+[RX(0.2, wires=[0])]
+"""
+
+from __future__ import annotations
+
+import contextvars
+import copy as _copy
+import enum
+import functools
+import warnings
+from collections.abc import Callable, Sequence
+
+from autograd.builtins import tuple as autograd_tuple
+from autograd.tracer import Box
+
+from ._operations import MeasurementProcess
+from ._runtime import QNode
+from ._shots import Shots
+from ._tapes import QuantumScript, QuantumTape, apply, execute
+from ._trace import Tape, active_tape, recording
+from .errors import TransformError
+from .exceptions import PennyLaneDeprecationWarning
+
+__all__ = ["Transform", "BoundTransform", "CompilePipeline", "TransformProgram", "transform",
+           "TransformDispatcher", "TransformContainer", "null_postprocessing", "qnode_tape",
+           "run_qnode", "LEVELS", "level_slice", "apply_op", "detached", "apply_transform",
+           "with_transform", "record", "install_qnode_pipeline", "GENERIC",
+           "batch_postprocessing", "apply_postprocessing_stack", "ProtectedLevel",
+           "CotransformCache", "VALUES_UNSEEN"]
+
+
+def null_postprocessing(results):
+    """The postprocessing of a transform that changes nothing: the first result.
+
+    >>> null_postprocessing([0.5])
+    0.5
+    """
+    return results[0]
+
+
+class _Sink(Tape):
+    """A tape nobody reads: gates made inside a transform are not applied anywhere."""
+
+    def add_measurement(self, mp) -> None:
+        self.items.append(mp)
+
+
+def detached():
+    """A context in which new gates and measurements are recorded nowhere (PennyLane's
+    ``QueuingManager.stop_recording``): a transform's rewritten gates are made in it.
+
+    >>> import qsym as qml
+    >>> with qml.tape.QuantumTape() as t:
+    ...     with detached():
+    ...         _ = qml.RX(0.1, 0)
+    >>> t.operations
+    []
+    """
+    return recording(_Sink())
+
+
+def apply_op(op):
+    """Record an existing gate or measurement on the tape being recorded (``qml.apply``).
+
+    >>> import qsym as qml
+    >>> with qml.tape.QuantumTape() as t:
+    ...     _ = apply_op(qml.RY(0.2, 0, id=None))
+    >>> len(t.operations)
+    2
+    """
+    return apply(op)
+
+
+GENERIC: dict = {}  # type -> how every transform applies to it (Transform.generic_register)
+
+
+class Transform:
+    """PennyLane's ``Transform`` (``qml.transform(fn)``; also ``TransformDispatcher``): a
+    tape transform ``fn(tape, *targs, **tkwargs) -> (tapes, postprocessing)`` that applies
+    to a tape (its tapes and postprocessing), a batch of tapes, a quantum function (one
+    tape out), a QNode (a new QNode running the transform at every call) or a
+    :class:`CompilePipeline`; called with keywords only, a :class:`BoundTransform`.
+
+    ``expand_transform`` runs before the transform on each tape; ``classical_cotransform``
+    is kept (qsym's gradient transforms do not use it); ``is_informative`` transforms
+    return the postprocessing of the tapes themselves (nothing runs); ``final_transform``
+    marks a transform that must be last in a pipeline.
+
+    >>> import qsym as qml
+    >>> @qml.transform
+    ... def twice(tape):
+    ...     return [tape, tape], lambda res: res[0] + res[1]
+    >>> @twice
+    ... @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x):
+    ...     qml.RX(x, 0)
+    ...     return qml.expval(qml.Z(0))
+    >>> round(float(c(0.0)), 12)
+    2.0
+    """
+
+    def __init__(self, tape_transform=None, pass_name=None, *, setup_inputs=None,
+                 expand_transform=None, classical_cotransform=None, is_informative=False,
+                 final_transform=False, use_argnum_in_expand=False, plxpr_transform=None):
+        if tape_transform is not None and not callable(tape_transform):
+            raise TransformError(
+                f"The function to register, {tape_transform}, does not appear to be a valid "
+                "Python function or callable.")
+        if expand_transform is not None and not callable(expand_transform):
+            raise TransformError("The expand function must be a valid Python function.")
+        if classical_cotransform is not None and not callable(classical_cotransform):
+            raise TransformError("The classical co-transform must be a valid Python function.")
+        if tape_transform is None and pass_name is None:
+            raise ValueError("Transforms must define either a tape transform or a pass_name")
+        self._tape_transform = tape_transform
+        self._expand_transform = expand_transform
+        self._classical_cotransform = classical_cotransform
+        self._is_informative = is_informative
+        self._is_final_transform = is_informative or final_transform
+        self._custom_qnode_transform = None
+        self._pass_name = pass_name
+        self._setup_inputs = setup_inputs or (lambda *a, **k: (a, k))
+        self._registered: dict = {}
+        if tape_transform is not None:
+            functools.update_wrapper(self, tape_transform)
+
+    tape_transform = property(lambda self: self._tape_transform, doc="the tape function")
+    expand_transform = property(lambda self: self._expand_transform, doc="the expansion")
+    classical_cotransform = property(lambda self: self._classical_cotransform,
+                                     doc="the classical co-transform (kept, not used)")
+    is_informative = property(lambda self: self._is_informative,
+                              doc="whether the transform's result is its postprocessing of "
+                                  "the tapes (nothing executes)")
+    is_final_transform = property(lambda self: self._is_final_transform,
+                                  doc="whether the transform must be a pipeline's last")
+    pass_name = property(lambda self: self._pass_name, doc="the compiler pass name (None)")
+    plxpr_transform = property(lambda self: None, doc="None: qsym has no program capture")
+
+    def setup_inputs(self, *targs, **tkwargs):
+        """The transform's arguments as its ``setup_inputs`` function normalises them."""
+        return self._setup_inputs(*targs, **tkwargs)
+
+    def register(self, kind):
+        """A decorator registering how the transform applies to objects of type ``kind``
+        (``@my_transform.register`` on ``def _(obj: Kind, *targs, **tkwargs)``, or
+        ``my_transform.register(Kind)(fn)``)."""
+        return _register(self._registered, kind)
+
+    @staticmethod
+    def generic_register(kind):
+        """A decorator registering how every transform applies to objects of type
+        ``kind``: ``fn(obj, transform, *targs, **tkwargs)`` (a type, or a function whose
+        first argument is annotated with one)."""
+        return _register(GENERIC, kind)
+
+    def custom_qnode_transform(self, fn):
+        """Register ``fn(self, qnode, targs, tkwargs) -> QNode``, used instead of the
+        default when the transform applies to a QNode."""
+        self._custom_qnode_transform = fn
+
+    def default_qnode_transform(self, qnode, targs, tkwargs):
+        """A copy of ``qnode`` with this transform appended to its pipeline."""
+        return with_transform(qnode, BoundTransform(self, targs, tkwargs))
+
+    def generic_apply_transform(self, obj, *targs, **tkwargs):
+        """Apply the transform to ``obj`` by its kind (tape, batch, QNode, function,
+        pipeline); anything else is taken as the transform's first argument."""
+        return apply_transform(self, obj, targs, tkwargs)
+
+    def __call__(self, *args, **kwargs):
+        if not args and not kwargs:
+            raise TypeError(f"{self!r} requires at least one argument. Provide a tape, qfunc, "
+                            "QNode, or device to transform, or provide keyword arguments to "
+                            "create a BoundTransform for composition.")
+        if not args:
+            targs, tkwargs = self.setup_inputs(**kwargs)
+            return BoundTransform(self, targs, tkwargs)
+        obj, *targs = args
+        for kind, fn in self._registered.items():
+            if isinstance(obj, kind):
+                return fn(obj, *targs, **kwargs)
+        return apply_transform(self, obj, tuple(targs), kwargs)
+
+    def __repr__(self):
+        name = self._tape_transform.__name__ if self._tape_transform else self._pass_name
+        return f"<transform: {name}>"
+
+    def __add__(self, other):
+        if not isinstance(other, (Transform, BoundTransform)):
+            return NotImplemented
+        return BoundTransform(self) + other
+
+    def __mul__(self, n):
+        return BoundTransform(self) * n
+
+    __rmul__ = __mul__
+
+
+def _register(table: dict, kind):
+    """``table[type] = fn`` for ``register(type)(fn)`` or ``register(fn)`` (the type
+    read from the annotation of ``fn``'s first argument)."""
+    if isinstance(kind, type):
+        def decorate(fn):
+            table[kind] = fn
+            return fn
+
+        return decorate
+    hint = list(getattr(kind, "__annotations__", {}).values())
+    if not hint:
+        raise TransformError(f"register needs a type, or a function whose first argument is "
+                             f"annotated with one; got {kind!r}")
+    table[_annotation(hint[0], kind)] = kind
+    return kind
+
+
+def _annotation(hint, fn):
+    if isinstance(hint, type):
+        return hint
+    raise TransformError(f"register needs a type, or a function whose first argument is "
+                         f"annotated with one; got {fn!r}")
+
+
+class BoundTransform:
+    """PennyLane's ``BoundTransform`` (also ``TransformContainer``): a transform with its
+    arguments, as a pipeline holds it; calling it on an object applies the transform.
+
+    >>> import qsym as qml
+    >>> b = qml.transforms.merge_rotations(atol=1e-4)
+    >>> b, b.kwargs
+    (<merge_rotations(atol=0.0001)>, {'atol': 0.0001})
+    """
+
+    def __init__(self, transform, args=(), kwargs=None, *, use_argnum=False, **config):
+        if not isinstance(transform, Transform):
+            transform = Transform(transform, **config)
+        elif config:
+            raise ValueError(f"transform_config kwargs {config} cannot be passed if a "
+                             "transform is provided.")
+        self._transform = transform
+        self._args = tuple(args)
+        self._kwargs = dict(kwargs or {})
+
+    transform_object = property(lambda self: self._transform, doc="the :class:`Transform`")
+    args = property(lambda self: self._args, doc="the positional arguments")
+    kwargs = property(lambda self: self._kwargs, doc="the keyword arguments")
+    tape_transform = property(lambda self: self._transform.tape_transform,
+                              doc="the tape function")
+
+    @property
+    def transform(self):
+        """The tape function (PennyLane 0.45's deprecated name of :attr:`tape_transform`;
+        warns as PennyLane does)."""
+        warnings.warn("The 'BoundTransform.transform' property is deprecated and will be "
+                      "removed in v0.46. Please use 'BoundTransform.tape_transform' instead.",
+                      PennyLaneDeprecationWarning, stacklevel=2)
+        return self.tape_transform
+    classical_cotransform = property(lambda self: self._transform.classical_cotransform,
+                                     doc="the classical co-transform")
+    is_informative = property(lambda self: self._transform.is_informative,
+                              doc="whether the transform is informative")
+    is_final_transform = property(lambda self: self._transform.is_final_transform,
+                                  doc="whether it must be last")
+    pass_name = property(lambda self: self._transform.pass_name, doc="the pass name")
+    plxpr_transform = property(lambda self: None, doc="None")
+
+    @property
+    def expand_transform(self):
+        """The expansion as a bound transform with the same arguments, or None."""
+        fn = self._transform.expand_transform
+        return None if fn is None else BoundTransform(fn, self._args, self._kwargs)
+
+    def __call__(self, obj):
+        return self._transform(obj, *self._args, **self._kwargs)
+
+    def __iter__(self):
+        t = self._transform
+        return iter((t.tape_transform, self._args, self._kwargs, t.classical_cotransform,
+                     None, t.is_informative, t.is_final_transform))
+
+    def __eq__(self, other):
+        return (isinstance(other, BoundTransform) and self.args == other.args
+                and self.tape_transform == other.tape_transform
+                and self.kwargs == other.kwargs
+                and self.classical_cotransform == other.classical_cotransform
+                and self.is_informative == other.is_informative
+                and self.is_final_transform == other.is_final_transform)
+
+    def __hash__(self):
+        return hash((self.tape_transform, self.args, tuple(self.kwargs.items())))
+
+    def __repr__(self):
+        name = self.tape_transform.__name__ if self.tape_transform else self.pass_name
+        parts = [repr(a) for a in self._args] + [f"{k}={v}" for k, v in self._kwargs.items()]
+        return f"<{name}({', '.join(parts)})>"
+
+    def __add__(self, other):
+        if not isinstance(other, (Transform, BoundTransform)):
+            return NotImplemented
+        if self.is_final_transform and other.is_final_transform:
+            raise TransformError(f"Both {self} and {other} are final transforms and cannot "
+                                 "be combined.")
+        return CompilePipeline(self, other)
+
+    def __mul__(self, n):
+        if not isinstance(n, int):
+            return NotImplemented
+        if n < 0:
+            raise ValueError("Cannot multiply transform container by negative integer")
+        if self.is_final_transform and n > 1:
+            raise TransformError(f"{self} is a final transform and cannot be applied more "
+                                 "than once.")
+        return CompilePipeline(*([self] * n))
+
+    __rmul__ = __mul__
+
+
+def _bound(obj) -> BoundTransform:
+    if isinstance(obj, BoundTransform):
+        return obj
+    if isinstance(obj, Transform):
+        return BoundTransform(obj)
+    raise TransformError(f"a compile pipeline holds transforms; got {obj!r} (make one with "
+                         "qml.transform(fn))")
+
+
+def batch_postprocessing(results, individual_fns, slices):
+    """Each tape's postprocessing on its slice of a batch's results (PennyLane's
+    ``_batch_postprocessing``).
+
+    >>> batch_postprocessing((1, 2, 3), [sum, lambda r: r[0]], [slice(0, 2), slice(2, 3)])
+    (3, 3)
+    """
+    return tuple(fn(results[s]) for fn, s in zip(individual_fns, slices))
+
+
+def apply_postprocessing_stack(results, postprocessing_stack):
+    """The postprocessings of a pipeline's transforms, last transform's first (PennyLane's
+    ``_apply_postprocessing_stack``).
+
+    >>> apply_postprocessing_stack((1.0,), [lambda r: r[0], lambda r: (2 * r[0],)])
+    2.0
+    """
+    for fn in reversed(postprocessing_stack):
+        results = fn(results)
+    return results
+
+
+class ProtectedLevel(str, enum.Enum):
+    """PennyLane's names of a pipeline's levels (no marker may take them).
+
+    >>> [level.value for level in ProtectedLevel][:4]
+    ['top', 'user', 'gradient', 'device']
+    """
+
+    TOP = "top"
+    USER = "user"
+    GRADIENT = "gradient"
+    DEVICE = "device"
+    ALL = "all"
+    ALL_MLIR = "all-mlir"
+
+
+class CotransformCache:
+    """PennyLane's cache of classical Jacobians for classical co-transforms: qsym's
+    gradient transforms do not use co-transforms, so making one raises.
+
+    >>> try:
+    ...     CotransformCache(None, (), {})
+    ... except TransformError as exc:
+    ...     print(str(exc).split(":")[0])
+    classical co-transforms are not used by qsym
+    """
+
+    def __init__(self, qnode, args, kwargs):
+        raise TransformError("classical co-transforms are not used by qsym: its gradients of "
+                             "transformed QNodes go through autograd")
+
+
+def _one_transform(bound: BoundTransform, tapes):
+    """Apply one bound transform's tape function to each tape (its expansion is the
+    pipeline's previous item): the new batch and its postprocessing."""
+    fn_of_tape = bound.tape_transform
+    if fn_of_tape is None:
+        raise NotImplementedError(f"transform {bound} has no defined tape transform.")
+    out, fns, slices = [], [], []
+    for tape in tapes:
+        new, fn = fn_of_tape(tape, *bound.args, **bound.kwargs)
+        slices.append(slice(len(out), len(out) + len(new)))
+        out.extend(new)
+        fns.append(fn)
+    return tuple(out), functools.partial(batch_postprocessing, individual_fns=fns, slices=slices)
+
+
+class CompilePipeline:
+    """PennyLane's ``CompilePipeline`` (also ``TransformProgram``): an ordered list of
+    bound transforms. Called on a tape or a batch it gives ``(tapes, postprocessing)``, the
+    transforms applied in order and their postprocessings in reverse; called on a QNode or
+    a quantum function it applies each transform to it.
+
+    >>> import qsym as qml
+    >>> p = qml.CompilePipeline(qml.transforms.cancel_inverses, qml.transforms.merge_rotations)
+    >>> t = qml.tape.QuantumScript([qml.X(0), qml.X(0), qml.RX(0.1, 0), qml.RX(0.2, 0)])
+    >>> (new,), fn = p(t)
+    >>> new.operations
+    [RX(0.30000000000000004, wires=[0])]
+    """
+
+    def __init__(self, *transforms, cotransform_cache=None):
+        self._items: list = []
+        self._markers: dict = {}
+        self.cotransform_cache = cotransform_cache
+        if len(transforms) == 1 and isinstance(transforms[0], (list, tuple)):
+            items = list(transforms[0])
+            if all(isinstance(t, BoundTransform) for t in items):
+                self._items = items  # as given (expansions included by whoever made them)
+                return
+            transforms = tuple(items)
+        for obj in transforms:
+            if not isinstance(obj, (CompilePipeline, BoundTransform, Transform)):
+                raise TypeError("CompilePipeline can only be constructed with a series of "
+                                "transforms or compile pipelines, or with a single list of "
+                                "transforms.")
+            self += obj
+
+    def __copy__(self):
+        new = CompilePipeline(self._items[:], cotransform_cache=self.cotransform_cache)
+        new._markers = dict(self._markers)
+        return new
+
+    copy = __copy__
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self):
+        return len(self._items)
+
+    def __bool__(self):
+        return bool(self._items)
+
+    def __getitem__(self, idx):
+        if not isinstance(idx, slice):
+            return self._items[idx]
+        start, stop, step = idx.indices(len(self._items))
+        new = CompilePipeline(self._items[idx])
+        if step == 1:
+            upper = stop + 1 if stop == len(self._items) else stop
+            new._markers = {k: v - start for k, v in self._markers.items() if start <= v < upper}
+        return new
+
+    def __eq__(self, other):
+        return (isinstance(other, CompilePipeline) and self._items == other._items
+                and self._markers == other._markers)
+
+    __hash__ = None
+
+    def __contains__(self, obj):
+        if isinstance(obj, BoundTransform):
+            return obj in self._items
+        if isinstance(obj, Transform):
+            return any(obj.tape_transform == b.tape_transform for b in self._items)
+        return False
+
+    @staticmethod
+    def _as_pipeline(other):
+        if isinstance(other, Transform):
+            other = BoundTransform(other)
+        if isinstance(other, BoundTransform):
+            expand = other.expand_transform
+            return CompilePipeline([expand, other] if expand is not None else [other])
+        return other if isinstance(other, CompilePipeline) else None
+
+    def __add__(self, other):
+        new = _copy.copy(self)
+        return new._extend_with(other)
+
+    def __iadd__(self, other):
+        return self._extend_with(other)
+
+    def _extend_with(self, other):
+        other = self._as_pipeline(other)
+        if other is None:
+            return NotImplemented
+        if self.has_final_transform and other.has_final_transform:
+            raise TransformError("The compile pipeline already has a terminal transform.")
+        if self.cotransform_cache is not None and other.cotransform_cache is not None:
+            raise ValueError("Cannot add two compile pipelines with cotransform caches.")
+        for name, pos in other._markers.items():
+            self._markers[name] = pos + len(self._items)
+        self._items.extend(other._items)
+        self.cotransform_cache = self.cotransform_cache or other.cotransform_cache
+        return self
+
+    def __radd__(self, other):
+        first = self._as_pipeline(other)
+        if first is None or isinstance(other, CompilePipeline):
+            return NotImplemented
+        return first._extend_with(self)
+
+    def __mul__(self, n):
+        if not isinstance(n, int):
+            return NotImplemented
+        if n < 0:
+            raise ValueError("Cannot multiply compile pipeline by negative integer")
+        if self.has_final_transform:
+            raise TransformError("Cannot multiply a compile pipeline that has a terminal "
+                                 "transform.")
+        new = CompilePipeline(self._items * n, cotransform_cache=self.cotransform_cache)
+        new._markers = dict(self._markers)
+        return new
+
+    __rmul__ = __mul__
+
+    def __repr__(self):
+        return f"CompilePipeline({', '.join(_name(b) for b in self._items)})"
+
+    def __str__(self):
+        at: dict = {}
+        for label, index in self._markers.items():
+            at.setdefault(index, []).append(label)
+        lines = []
+        if 0 in at:
+            lines.append(f"   {'├─▶' if self else '└─▶'} {', '.join(at[0])}")
+        for i, bound in enumerate(self._items):
+            lines.append(f"  [{i + 1}] {_name(bound)}({_args_text(bound)})"
+                         + "," * (i != len(self._items) - 1))
+            if i + 1 in at:
+                lines.append(f"   {'├─▶' if i != len(self._items) - 1 else '└─▶'} "
+                             f"{', '.join(at[i + 1])}")
+        return "CompilePipeline(\n" + "\n".join(lines) + "\n)" if lines else "CompilePipeline()"
+
+    @property
+    def has_final_transform(self) -> bool:
+        """Whether a transform of the pipeline is a final one (a gradient transform)."""
+        return any(b.is_final_transform for b in self._items)
+
+    @property
+    def is_informative(self) -> bool:
+        """Whether the last transform is informative."""
+        return bool(self._items) and self._items[-1].is_informative
+
+    def has_classical_cotransform(self) -> bool:
+        """Whether a transform has a classical co-transform."""
+        return any(b.classical_cotransform is not None for b in self._items)
+
+    def append(self, transform) -> None:
+        """Add a transform (and before it its expansion, if it has one) at the end."""
+        if isinstance(transform, (list, tuple, CompilePipeline)):
+            raise TypeError("append() expects a single transform, not a sequence. Use "
+                            "extend() to add multiple transforms at once.")
+        bound = transform if isinstance(transform, BoundTransform) else BoundTransform(transform)
+        if self.has_final_transform and bound.is_final_transform:
+            raise TransformError("The compile pipeline already has a terminal transform.")
+        if bound.expand_transform is not None:
+            self._items.append(bound.expand_transform)
+        self._items.append(bound)
+
+    push_back = append
+
+    def add_transform(self, transform, *targs, **tkwargs) -> None:
+        """Append ``transform`` bound to these arguments."""
+        if not isinstance(transform, Transform):
+            raise TransformError("Only transforms can be added to the compile pipeline.")
+        self.append(BoundTransform(transform, targs, tkwargs))
+
+    def extend(self, transforms) -> None:
+        """Append each transform (or a pipeline's transforms and markers) in turn."""
+        if isinstance(transforms, CompilePipeline):
+            self._extend_with(transforms)
+            return
+        for t in transforms:
+            self._extend_with(t)
+
+    def insert(self, index: int, transform) -> None:
+        """Insert a transform (after its expansion) at ``index``."""
+        self._markers = {k: (v + 1 if v >= index else v) for k, v in self._markers.items()}
+        bound = transform if isinstance(transform, BoundTransform) else BoundTransform(transform)
+        if self and bound.is_final_transform:
+            raise TransformError("Terminal transform can only be added to the end of the "
+                                 "pipeline.")
+        self._items.insert(index, bound)
+        if bound.expand_transform is not None:
+            self._items.insert(index, bound.expand_transform)
+
+    def pop(self, index: int = -1):
+        """Remove and return the transform at ``index``."""
+        n = len(self._items)
+        bound = self._items.pop(index)
+        where = index % n if n else 0
+        self._markers = {k: (v - 1 if v > where else v) for k, v in self._markers.items()}
+        return bound
+
+    def remove(self, obj) -> None:
+        """Remove every occurrence of a transform (or of one bound transform), with the
+        expansion before it."""
+        if not isinstance(obj, (Transform, BoundTransform)):
+            raise TypeError("Only BoundTransform or Transform can be removed.")
+        i = len(self._items) - 1
+        while i >= 0:
+            b = self._items[i]
+            if (isinstance(obj, Transform) and obj is b.transform_object) or b == obj:
+                self.pop(i)
+                if i > 0 and b.expand_transform is not None and \
+                        b.expand_transform == self._items[i - 1]:
+                    self.pop(i - 1)
+                    i -= 1
+            i -= 1
+
+    def is_empty(self) -> bool:
+        """Whether the pipeline holds no transform."""
+        return not self._items
+
+    def get_last(self):
+        """The last transform."""
+        if not self._items:
+            raise TransformError("The compile pipeline is empty and you cannot get the last "
+                                 "transform container.")
+        return self._items[-1]
+
+    @property
+    def markers(self) -> list:
+        """The markers' names, in the order they were added."""
+        return list(self._markers)
+
+    def add_marker(self, label: str, level=None) -> None:
+        """Name the level after the transforms so far (or ``level``): ``level=label`` in
+        ``construct_tape``; PennyLane's level names (:class:`ProtectedLevel`) are refused."""
+        if not isinstance(label, str):
+            raise ValueError("Marker label must be a string.")
+        protected = [p.value for p in ProtectedLevel]
+        if label in protected:
+            raise ValueError(f"Found marker for protected level '{label}'. Protected options "
+                             f"are {', '.join(protected)}.")
+        if label in self._markers:
+            raise ValueError(f"Found multiple markers for level '{label}'. Markers must be "
+                             "unique.")
+        if level is None:
+            level = len(self._items)
+        elif not isinstance(level, int) or not 0 <= level <= len(self._items):
+            raise ValueError("Marker level must be an integer between 0 and the number of "
+                             f"transforms in the pipeline ({len(self._items)}), inclusive.")
+        self._markers[label] = level
+
+    def remove_marker(self, label: str) -> None:
+        """Forget a marker."""
+        if label not in self._markers:
+            raise ValueError(f"No marker found with label '{label}'.")
+        del self._markers[label]
+
+    def get_marker_level(self, label: str):
+        """The level a marker names (None if there is no such marker)."""
+        return self._markers.get(label)
+
+    def tape_qnode(self, qnode, args, kwargs, level=None):
+        """A QNode without arguments that applies the one tape this pipeline (up to
+        ``level``) makes of ``qnode`` at these arguments: what ``qml.draw``, ``qml.matrix``
+        and ``qml.specs`` of a transformed QNode look at."""
+        tape = qnode_tape(qnode, args, kwargs)
+        tapes, _ = self[level_slice(self, level)]((tape,))
+        if len(tapes) != 1:
+            raise TransformError(f"the transforms make {len(tapes)} tapes at level {level!r}; "
+                                 "qml.draw, qml.matrix and qml.specs show one circuit (use "
+                                 "qml.workflow.construct_batch, or a level before the split)")
+        final = tapes[0]
+
+        def replay():
+            for op in final.operations:
+                apply_op(op)
+            meas = [apply_op(m) for m in final.measurements]
+            return meas[0] if len(meas) == 1 else tuple(meas)
+
+        node = qnode.update(func=replay)  # a new QNode, the same options
+        node.pipeline = None  # the tape is transformed already
+        return node
+
+    def run(self, qnode, args, kwargs):
+        """Call ``qnode`` through this pipeline (:func:`run_qnode`; the QNode's hook)."""
+        return run_qnode(qnode, args, kwargs)
+
+    def __call__(self, obj, *args, **kwargs):
+        if isinstance(obj, (QuantumScript, Sequence)):
+            tapes = (obj,) if isinstance(obj, QuantumScript) else tuple(obj)
+            stack = []
+            for bound in self._items:
+                tapes, fn = _one_transform(bound, tapes)
+                stack.append(fn)
+            return tapes, functools.partial(apply_postprocessing_stack,
+                                            postprocessing_stack=stack)
+        for bound in self._items:
+            obj = bound(obj)
+        return obj
+
+
+def _name(bound) -> str:
+    t = bound.tape_transform
+    return t.__name__ if t is not None else str(bound.pass_name)
+
+
+def _args_text(bound) -> str:
+    return ", ".join([repr(a) for a in bound.args]
+                     + [f"{k}={v}" for k, v in bound.kwargs.items()])
+
+
+TransformProgram = CompilePipeline
+
+
+def _on_tape(transform: Transform, tape, targs, tkwargs):
+    """``transform`` on one tape: its expansion first (if any), then the tape function on
+    each expanded tape; ``(tapes, postprocessing)``."""
+    fn = transform.tape_transform
+    if fn is None:
+        raise TransformError(f"Transform {transform} has no defined tape implementation.")
+    targs, tkwargs = transform.setup_inputs(*targs, **tkwargs)
+    expand = transform.expand_transform
+    if expand is None:
+        return fn(tape, *targs, **tkwargs)
+    expanded, expand_fn = expand(tape, *targs, **tkwargs)
+    out, fns, slices = [], [], []
+    for t in expanded:
+        new, post = fn(t, *targs, **tkwargs)
+        slices.append(slice(len(out), len(out) + len(new)))
+        out.extend(new)
+        fns.append(post)
+    return out, lambda results: expand_fn(batch_postprocessing(results, fns, slices))
+
+
+def apply_transform(transform: Transform, obj, targs, tkwargs):
+    """Apply ``transform`` (with its arguments) to ``obj`` by kind: a tape gives
+    ``(tapes, postprocessing)`` (an informative transform: the postprocessing's result), a
+    batch of tapes likewise, a QNode a transformed QNode, a pipeline a longer pipeline, a
+    quantum function a quantum function; any other first argument is the transform's own
+    first argument (a :class:`BoundTransform`).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.X(0), qml.X(0)], [qml.expval(qml.Z(0))])
+    >>> apply_transform(qml.transforms.cancel_inverses, t, (), {})[0][0].operations
+    []
+    """
+    for kind, fn in GENERIC.items():
+        if isinstance(obj, kind):
+            return fn(obj, transform, *targs, **tkwargs)
+    if isinstance(obj, QuantumScript):
+        tapes, fn = _on_tape(transform, obj, targs, tkwargs)
+        return fn(tapes) if transform.is_informative else (tapes, fn)
+    if isinstance(obj, QNode):
+        return _on_qnode(transform, obj, targs, tkwargs)
+    if isinstance(obj, CompilePipeline):
+        new = _copy.copy(obj)
+        new.append(BoundTransform(transform, *transform.setup_inputs(*targs, **tkwargs)))
+        return new
+    if isinstance(obj, Sequence) and obj and all(isinstance(t, QuantumScript) for t in obj):
+        return _on_batch(transform, obj, targs, tkwargs)
+    if callable(obj) and not isinstance(obj, (Transform, BoundTransform, type)):
+        return _on_qfunc(transform, obj, targs, tkwargs)
+    return BoundTransform(transform, *transform.setup_inputs(obj, *targs, **tkwargs))
+
+
+def _on_batch(transform, tapes, targs, tkwargs):
+    out, fns, slices = [], [], []
+    for t in tapes:
+        new, fn = _on_tape(transform, t, targs, tkwargs)
+        slices.append(slice(len(out), len(out) + len(new)))
+        out.extend(new)
+        fns.append(fn)
+    return tuple(out), functools.partial(batch_postprocessing, individual_fns=fns, slices=slices)
+
+
+def with_transform(qnode, bound: BoundTransform):
+    """A copy of ``qnode`` whose pipeline has ``bound`` appended (the original unchanged)."""
+    new = _copy.copy(qnode)
+    pipeline = _copy.copy(qnode.pipeline) if qnode.pipeline is not None else CompilePipeline()
+    pipeline.append(bound)
+    new.pipeline = pipeline
+    return new
+
+
+def _on_qnode(transform, qnode, targs, tkwargs):
+    targs, tkwargs = transform.setup_inputs(*targs, **tkwargs)
+    if transform._custom_qnode_transform is not None:
+        return transform._custom_qnode_transform(transform, qnode, targs, tkwargs)
+    return with_transform(qnode, BoundTransform(transform, targs, tkwargs))
+
+
+def record(fn, args, kwargs):
+    """Run the quantum function ``fn`` on these arguments, recording a tape: the tape of its
+    gates and the measurements it returns (or, returning none, the ones it queued), and
+    what it returned."""
+    with QuantumTape() as tape:
+        result = fn(*args, **kwargs)
+    if isinstance(result, MeasurementProcess):
+        returned = [result]
+    elif isinstance(result, (tuple, list)) and all(isinstance(r, MeasurementProcess)
+                                                   for r in result) and result:
+        returned = list(result)
+    else:
+        returned = tape.measurements
+    return QuantumScript(tape.operations, returned), result
+
+
+# True while a transform runs inside a QNode's circuit function: the values it sees are a
+# trace's (symbols, or the numbers a replay check feeds), so the rewriting passes must not
+# let them decide the circuit's structure (qsym._compilation reads it)
+VALUES_UNSEEN = contextvars.ContextVar("qsym_transform_values_unseen", default=False)
+
+
+def _on_qfunc(transform, fn, targs, tkwargs):
+    targs, tkwargs = transform.setup_inputs(*targs, **tkwargs)
+
+    @functools.wraps(fn)
+    def transformed(*args, **kwargs):
+        outer = active_tape()
+        traced = outer is not None and not hasattr(outer, "add_measurement")  # a QNode's trace
+        token = VALUES_UNSEEN.set(traced)
+        try:
+            return _run_qfunc(transform, fn, targs, tkwargs, args, kwargs)
+        finally:
+            VALUES_UNSEEN.reset(token)
+
+    return transformed
+
+
+def _run_qfunc(transform, fn, targs, tkwargs, args, kwargs):
+    """The transformed quantum function's call: record, transform (one tape), apply."""
+    with detached():
+        tape, result = record(fn, args, kwargs)
+        if transform.is_informative:
+            tapes, post = transform.tape_transform(tape, *targs, **tkwargs)
+            return post(tapes)
+        tapes, _ = _on_tape(transform, tape, targs, tkwargs)
+    if len(tapes) != 1:
+        raise TransformError("Impossible to dispatch your transform on quantum function, "
+                             "because more than one tape is returned")
+    for op in tapes[0].operations:
+        apply_op(op)
+    mps = [apply_op(m) for m in tapes[0].measurements]
+    if not mps:
+        return result
+    if isinstance(result, MeasurementProcess):
+        return tuple(mps) if len(mps) > 1 else mps[0]
+    return type(result)(mps) if isinstance(result, (tuple, list)) else tuple(mps)
+
+
+def qnode_tape(qnode, args, kwargs) -> QuantumScript:
+    """The tape a QNode's function records at these arguments (run on the numbers: under
+    ``qml.grad`` its parameters are autograd boxes), with the QNode's shots.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x):
+    ...     qml.RX(x, 0)
+    ...     return qml.expval(qml.Z(0))
+    >>> qnode_tape(c, (0.5,), {}).operations
+    [RX(0.5, wires=[0])]
+    """
+    tape, _ = record(qnode.func, args, kwargs)
+    shots = qnode.configured_shots()
+    return tape.copy(shots=shots if isinstance(shots, Shots) else Shots(shots))
+
+
+# PennyLane's named levels of a QNode's pipeline: "top" (no transform), "user" (the
+# transforms the user applied), "gradient" and "device" (qsym adds none: the user's level)
+LEVELS = ("top", "user", "gradient", "device")
+
+
+def level_slice(pipeline, level) -> slice:
+    """The part of ``pipeline`` a PennyLane ``level`` names: ``"top"`` none of it,
+    ``"user"``/``"gradient"``/``"device"``/None all of it (qsym adds no gradient or device
+    transforms), an int the first so many, a slice that slice, a marker's name the
+    transforms before the marker.
+
+    >>> level_slice(CompilePipeline(), "top"), level_slice(CompilePipeline(), 2)
+    (slice(0, 0, None), slice(0, 2, None))
+    """
+    if level is None or level in LEVELS[1:]:
+        return slice(0, None)
+    if level == "top":
+        return slice(0, 0)
+    if isinstance(level, bool):
+        raise TransformError(f"level must be a name, an int or a slice; got {level!r}")
+    if isinstance(level, int):
+        return slice(0, level)
+    if isinstance(level, slice):
+        return level
+    where = pipeline.get_marker_level(level) if isinstance(level, str) else None
+    if where is not None:
+        return slice(0, where)
+    markers = pipeline.markers
+    raise TransformError(
+        f"level {level!r} is not one of {', '.join(map(repr, LEVELS))}, an int, a slice or "
+        f"a marker of the pipeline ({sorted(markers)})")
+
+
+def run_qnode(qnode, args, kwargs):
+    """Call a QNode that has transforms: its tape at these arguments, the pipeline, the
+    tapes executed on its device (:func:`qsym._tapes.execute`), the postprocessing (one
+    returned measurement: its value, not a 1-tuple, as PennyLane's QNode)."""
+    pipeline = qnode.pipeline
+    tape = qnode_tape(qnode, args, kwargs)
+    tapes, post = pipeline((tape,))
+    if pipeline.is_informative:
+        return post(tapes)[0]
+    results = execute(list(tapes), qnode.device) if tapes else ()
+    out = post(results)[0]
+    if len(tape.measurements) == 1 and isinstance(out, (tuple, list)) and len(out) == 1:
+        out = out[0]
+    if isinstance(out, (tuple, list)) and any(isinstance(r, Box) for r in out):
+        return autograd_tuple(out)  # a tuple autograd differentiates (qml.jacobian)
+    return out
+
+
+def _get_pipeline(qnode):
+    if qnode.pipeline is None:
+        qnode.pipeline = CompilePipeline()
+    return qnode.pipeline
+
+
+def _set_pipeline(qnode, pipeline):
+    qnode.pipeline = pipeline if isinstance(pipeline, CompilePipeline) else CompilePipeline(pipeline)
+
+
+def install_qnode_pipeline(qnode_class) -> None:
+    """Give ``qnode_class`` PennyLane's ``compile_pipeline`` / ``transform_program``
+    attribute: the QNode's :class:`CompilePipeline` (made empty on first use), its
+    ``pipeline`` hook."""
+    prop = property(_get_pipeline, _set_pipeline, doc="the QNode's CompilePipeline")
+    qnode_class.compile_pipeline = prop
+    qnode_class.transform_program = prop
+
+
+install_qnode_pipeline(QNode)
+
+
+def transform(quantum_transform=None, pass_name=None, *, expand_transform=None,
+              classical_cotransform=None, is_informative=False, final_transform=False,
+              setup_inputs=None, use_argnum_in_expand=False, plxpr_transform=None):
+    """PennyLane's ``qml.transform``: make a :class:`Transform` of a function
+    ``tape -> (tapes, postprocessing)`` (``postprocessing`` takes the tapes' results, in
+    order, and returns the transformed tape's result).
+
+    >>> import qsym as qml
+    >>> @qml.transform
+    ... def scale(tape, factor=2.0):
+    ...     return [tape], lambda results: factor * results[0]
+    >>> @scale(factor=3.0)
+    ... @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c():
+    ...     return qml.expval(qml.Z(0))
+    >>> float(c())
+    3.0
+    """
+    return Transform(quantum_transform, pass_name, setup_inputs=setup_inputs,
+                     expand_transform=expand_transform,
+                     classical_cotransform=classical_cotransform,
+                     is_informative=is_informative, final_transform=final_transform,
+                     use_argnum_in_expand=use_argnum_in_expand, plxpr_transform=plxpr_transform)
+
+
+TransformDispatcher = Transform
+TransformContainer = BoundTransform

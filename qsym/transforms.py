@@ -1,0 +1,99 @@
+"""PennyLane's ``qml.transforms``: circuit transforms on tapes, quantum functions and QNodes
+(:mod:`qsym._transform` is the mechanism, ``qml.transform`` makes your own).
+
+>>> import qsym as qml
+>>> @qml.transforms.merge_rotations
+... @qml.qnode(qml.device("default.qubit", wires=1))
+... def c(x):
+...     qml.RX(x, wires=0)
+...     qml.RX(2 * x, wires=0)
+...     return qml.expval(qml.PauliZ(0))
+>>> qml.workflow.construct_tape(c)(0.1).operations
+[RX(0.30000000000000004, wires=[0])]
+"""
+
+import sys as _sys
+from collections.abc import Callable as _Callable
+import types as _types
+
+from ._compilation import (
+    cancel_inverses, commute_controlled, compile, decompose, decomposition_gen, merge_rotations,
+    remove_barrier, single_qubit_fusion, undo_swaps,
+)
+from ._splitting import (
+    batch_input, batch_params, broadcast_expand, convert_to_numpy_parameters,
+    split_non_commuting, split_to_single_terms,
+)
+from ._tapes import make_qscript as make_tape
+from ._transform import (
+    BoundTransform, CompilePipeline, CotransformCache, ProtectedLevel, Transform,
+    TransformContainer, TransformDispatcher, TransformProgram, apply_postprocessing_stack,
+    batch_postprocessing, null_postprocessing, transform,
+)
+from .errors import TransformError
+
+# MERGE: qml.transforms.defer_measurements (the mid-circuit-measurement branch's
+# qml.defer_measurements) is added here and to __all__ when both branches are merged.
+
+__all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
+           "commute_controlled", "compile", "decompose", "merge_rotations", "remove_barrier",
+           "single_qubit_fusion", "undo_swaps", "batch_input", "batch_params",
+           "broadcast_expand", "convert_to_numpy_parameters", "split_non_commuting",
+           "split_to_single_terms", "make_tape", "core"]
+
+
+def _module(name: str, doc: str, **names) -> _types.ModuleType:
+    mod = _types.ModuleType(f"{__name__}.{name}", doc)
+    vars(mod).update(names)
+    mod.__all__ = sorted(names)
+    _sys.modules.setdefault(mod.__name__, mod)
+    return mod
+
+
+# PennyLane's module paths: qml.transforms.core (and .core.transform, .core.compile_pipeline)
+core = _module("core", "PennyLane's qml.transforms.core: the transform mechanism",
+               transform=transform, Transform=Transform, TransformDispatcher=TransformDispatcher,
+               BoundTransform=BoundTransform, TransformContainer=TransformContainer,
+               CompilePipeline=CompilePipeline, TransformProgram=TransformProgram,
+               TransformError=TransformError)
+_module("core.transform", "PennyLane's module path of the transform classes",
+        Transform=Transform, TransformDispatcher=TransformDispatcher,
+        BoundTransform=BoundTransform, TransformContainer=TransformContainer,
+        TransformError=TransformError)
+_module("core.compile_pipeline", "PennyLane's module path of CompilePipeline",
+        CompilePipeline=CompilePipeline, TransformProgram=TransformProgram,
+        null_postprocessing=null_postprocessing, ProtectedLevel=ProtectedLevel,
+        CotransformCache=CotransformCache, _batch_postprocessing=batch_postprocessing,
+        _apply_postprocessing_stack=apply_postprocessing_stack)
+core.transform_module = _sys.modules[f"{__name__}.core.transform"]
+core.compile_pipeline = _sys.modules[f"{__name__}.core.compile_pipeline"]
+for _name in ("split_non_commuting", "split_to_single_terms", "broadcast_expand", "decompose",
+              "compile", "batch_params", "batch_input", "convert_to_numpy_parameters"):
+    _module(_name, f"PennyLane's module path of qml.transforms.{_name}",
+            **{_name: globals()[_name], "null_postprocessing": null_postprocessing})
+vars(_sys.modules[f"{__name__}.decompose"])["_operator_decomposition_gen"] = decomposition_gen
+vars(_sys.modules[f"{__name__}.split_non_commuting"])["ShotDistFunction"] = _Callable
+_module("optimization", "PennyLane's qml.transforms.optimization",
+        cancel_inverses=cancel_inverses, merge_rotations=merge_rotations,
+        commute_controlled=commute_controlled, single_qubit_fusion=single_qubit_fusion,
+        undo_swaps=undo_swaps, remove_barrier=remove_barrier)
+optimization = _sys.modules[f"{__name__}.optimization"]
+
+
+# PennyLane's qml.typing names transforms are annotated with (from qsym.typing import ...)
+_typing = _types.ModuleType("qsym.typing", "PennyLane's type names of transforms")
+_typing.Result = _typing.TensorLike = object
+_typing.ResultBatch = tuple
+_typing.PostprocessingFn = _typing.BatchPostprocessingFn = _Callable
+_typing.__all__ = ["Result", "ResultBatch", "PostprocessingFn", "BatchPostprocessingFn",
+                   "TensorLike"]
+_sys.modules.setdefault(_typing.__name__, _typing)
+
+
+def __getattr__(name: str):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(
+        f"qml.transforms.{name} is not supported by qsym: the transforms provided are "
+        f"{', '.join(sorted(n for n in __all__ if n != 'core'))} (docs/pennylane.md, "
+        "'Transforms')")
