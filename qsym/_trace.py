@@ -44,6 +44,24 @@ LOCAL = threading.local()
 RECORDING: list = []
 
 
+# functions ``(items, result, device_wires) -> (items, result)`` applied to every recording
+# once the circuit function has returned (device_wires None: not known, a replay): the
+# deferral of mid-circuit measurements (qsym._mcm) registers itself here, so this stage
+# takes what a higher one records without importing it
+TAPE_REWRITES: list = []
+
+
+def rewritten(items, result, device_wires=None):
+    """``(items, result)`` after every rewrite of :data:`TAPE_REWRITES`.
+
+    >>> rewritten([], None)
+    ([], None)
+    """
+    for rewrite in TAPE_REWRITES:
+        items, result = rewrite(items, result, device_wires)
+    return items, result
+
+
 class Tape:
     """The gates recorded while a circuit function runs, in order."""
 
@@ -708,7 +726,7 @@ def run_traced(fn, args, kwargs, device_wires: tuple):
             raise err from exc
         raise
     tape.check_observed()
-    return tape.items, result
+    return rewritten(tape.items, result, device_wires)
 
 
 class Measured:
@@ -924,7 +942,8 @@ def _numeric_run(fn, args, kwargs) -> list:
     with recording(tape), np.errstate(all="ignore"):  # (the replay at zero: log(0), 1/0)
         result = fn(*args, **kwargs)
     tape.apply_pending()
-    numeric = list(tape.items)
+    numeric, result = rewritten(list(tape.items), result)
+    numeric = list(numeric)
     for m in result if isinstance(result, (tuple, list)) else [result]:
         numeric.extend(getattr(m, "diag", ()))
     return numeric

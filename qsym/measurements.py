@@ -34,6 +34,9 @@ from ._operations import (
 from ._shots import ShotCopies, Shots
 from ._operations import density_matrix, mutual_info, purity, vn_entropy
 from .errors import MeasurementError
+from ._mcm import MeasurementValue, MidMeasure, get_mcm_predicates, measure
+
+MidMeasureMP = MidMeasure  # PennyLane's older name of qml.ops.MidMeasure
 
 import sys as _sys
 import types as _types
@@ -45,7 +48,8 @@ _sys.modules.setdefault(_path.__name__, _path)
 
 __all__ = ["ShotCopies", "Shots", "CountsMP", "ExpectationMP", "MeasurementProcess",
            "ProbabilityMP", "SampleMeasurement", "SampleMP", "StateMeasurement", "StateMP",
-           "VarianceMP", "counts", "expval", "probs", "sample", "state", "var"]
+           "VarianceMP", "counts", "expval", "probs", "sample", "state", "var",
+           "MidMeasureMP", "MeasurementValue", "measure", "get_mcm_predicates"]
 
 
 class MeasurementTransform(MeasurementProcess):
