@@ -190,6 +190,7 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.ops.op_math"] = ops.op_math
     _sys.modules[f"{__name__}.ops.functions"] = ops.functions
     _sys.modules[f"{__name__}.ops.mid_measure"] = ops.mid_measure
+    _sys.modules[f"{__name__}.queuing"] = queuing  # from pennylane.queuing import AnnotatedQueue
     _sys.modules[f"{__name__}.operation"] = operation
 
 from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402

@@ -64,11 +64,16 @@ class MidMeasure:
                 "Only a single qubit can be measured in the middle of the circuit")
         if postselect not in (None, 0, 1):
             raise MeasurementError(f"postselect must be None, 0 or 1, got {postselect!r}")
-        self.hyperparameters = {"reset": bool(reset), "postselect": postselect,
-                                "meas_uid": meas_uid if meas_uid is not None else id}
+        self._hyperparameters = {"reset": bool(reset), "postselect": postselect,
+                                 "meas_uid": meas_uid if meas_uid is not None else id}
         tape = active_tape()
         if tape is not None:
             tape.append(self)
+
+    @property
+    def hyperparameters(self) -> dict:
+        """``reset``, ``postselect``, ``meas_uid`` (PennyLane's)."""
+        return self._hyperparameters
 
     @property
     def reset(self) -> bool:
@@ -603,11 +608,12 @@ def _check_deferrable(measurements) -> None:
                 "using mid-circuit measurements on a device that does not support them.")
 
 
-def _reuse(operations):
+def _reuse(operations, measurements):
     """PennyLane's bookkeeping: the measured wires in order, the wires used again after a
-    measurement (or reset), whether a wire is measured twice, whether any postselects."""
+    measurement (or reset; a final measurement of the wire too), whether a wire is
+    measured twice, whether any postselects."""
     measured, reused, repeated, post = [], set(), False, False
-    for op in operations:
+    for op in list(operations) + list(measurements):
         if isinstance(op, MidMeasure):
             post = post or op.postselect is not None
             if op.reset:
@@ -615,7 +621,7 @@ def _reuse(operations):
             repeated = repeated or op.wires[0] in measured
             measured.append(op.wires[0])
         else:
-            reused |= set(measured) & set(op.wires)
+            reused |= set(measured) & set(op.wires or ())
         # a Conditional's condition does not use its measured wires
     return measured, reused, repeated, post
 
@@ -678,7 +684,7 @@ def defer(operations, measurements, reduce_postselected=True, allow_postselect=T
     [X(1), CNOT(wires=[0, 1])]
     """
     _check_deferrable(measurements)
-    measured, reused, repeated, post = _reuse(operations)
+    measured, reused, repeated, post = _reuse(operations, measurements)
     if post and not allow_postselect:
         raise MeasurementError(
             "Postselection is not allowed on the device with deferred measurements. The "
