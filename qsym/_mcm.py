@@ -143,7 +143,8 @@ class MeasurementValue:
     with ``processing_fn`` the classical function of the outcome bits. Use it in
     :func:`cond` or in a measurement (``qml.expval(m)``, ``qml.probs(op=m)``, ...).
 
-    >>> m0, m1 = measure(0), measure(1)
+    >>> m0 = MeasurementValue([MidMeasure(0, meas_uid="a")])
+    >>> m1 = MeasurementValue([MidMeasure(1, meas_uid="b")])
     >>> (m0 + 2 * m1).branches
     {(0, 0): 0, (0, 1): 2, (1, 0): 1, (1, 1): 3}
     >>> (m0 & m1).wires
@@ -328,8 +329,8 @@ def get_mcm_predicates(conditions) -> list:
     ``[c0, ~c0 & c1, ..., ~c0 & ~c1 & ...]`` (one more than given).
 
     >>> m = measure(0)
-    >>> [p.branches for p in get_mcm_predicates([m == 1])]
-    [{(0,): False, (1,): True}, {(0,): True, (1,): False}]
+    >>> [[bool(v) for v in p.branches.values()] for p in get_mcm_predicates([m == 1])]
+    [[False, True], [True, False]]
     """
     out = [conditions[0]]
     false = ~conditions[0]
@@ -459,7 +460,7 @@ def cond(condition, true_fn=None, false_fn=None, elifs=()):
     ...     qml.cond(m == 0, qml.PauliX, qml.Hadamard)(wires=1)
     ...     return qml.probs(wires=1)
     >>> f().round(6)
-    array([0.75, 0.25])
+    array([0.25, 0.75])
     """
     if not isinstance(condition, MeasurementValue):
         if true_fn is None:
@@ -551,7 +552,8 @@ def diagonal_terms(mv: MeasurementValue) -> dict:
     word: coefficient}`` with ``Z`` words only, the Walsh-Hadamard expansion of the
     processing function (``f(b) = sum_S c_S prod_{i in S} (-1)^b_i``).
 
-    >>> m0, m1 = measure(0), measure(1)
+    >>> m0 = MeasurementValue([MidMeasure(0, meas_uid="a")])
+    >>> m1 = MeasurementValue([MidMeasure(1, meas_uid="b")])
     >>> diagonal_terms(m0 & m1)
     {(): 0.25, ((1, 'Z'),): -0.25, ((0, 'Z'),): -0.25, ((0, 'Z'), (1, 'Z')): 0.25}
     """
@@ -778,7 +780,7 @@ def rewrite_recording(items, result, device_wires=None):
     >>> gates, res = rewrite_recording([o.GATE_CLASSES["RX"](0.5, wires=0), m],
     ...                                o.expval(MeasurementValue([m])))
     >>> gates, res
-    ([RX(0.5, wires=[0])], expval(0.5*I + -0.5*Z(0)))
+    ([RX(0.5, wires=[0]), CNOT(wires=[0, 1])], expval(Observable(0.5 * I - 0.5 * Z(1))))
     """
     results = list(result) if isinstance(result, (tuple, list)) else [result]
     if not any(isinstance(op, (MidMeasure, Conditional)) for op in items) and not any(
@@ -807,7 +809,7 @@ def defer_measurements(tape=None, reduce_postselected=True, allow_postselect=Tru
     >>> tape = qml.tape.QuantumScript([qml.Hadamard(0), m], [qml.expval(MeasurementValue([m]))])
     >>> (new,), fn = qml.defer_measurements(tape)
     >>> new.operations, new.measurements
-    ([H(0)], [expval(MeasurementValue(wires=[0]))])
+    ([H(0), CNOT(wires=[0, 1])], [expval(MeasurementValue(wires=[1]))])
     """
     from functools import partial
 
