@@ -745,10 +745,21 @@ def _moved_statistic(mp, control_wires: dict):
     return out
 
 
-POSTSELECT_UNSUPPORTED = (
-    "qml.measure(..., postselect={value}) (postselection on a mid-circuit measurement) is "
-    "not supported by qsym's execution yet: measure the wire at the end instead (qml.probs "
-    "of it with the other wires, and condition on its value), or run it with PennyLane")
+POSTSELECT_SAMPLES = (
+    "qml.sample and qml.counts after postselecting a mid-circuit measurement "
+    "(qml.measure(..., postselect=v)) are not supported by qsym: PennyLane keeps a random "
+    "number of the shots there; qsym computes expval, var, probs and quantities of the "
+    "state on the postselected state (exactly, or estimated from the shots)")
+
+
+def _postselecting(mp, kept: dict):
+    """A copy of measurement ``mp`` that is taken on the state projected onto ``kept``
+    (control wire -> outcome) and renormalised."""
+    import copy
+
+    out = copy.copy(mp)
+    out.postselect = dict(kept)
+    return out
 
 
 def _execution_form(items, results, device_wires):
@@ -756,8 +767,8 @@ def _execution_form(items, results, device_wires):
     measurements (:func:`defer`, then each statistic of values as a measurement of the
     control wires)."""
     _, ms, gates, postselected = defer(items, results)
-    if postselected:
-        raise MeasurementError(POSTSELECT_UNSUPPORTED.format(value=next(iter(postselected.values()))))
+    if postselected and any(m.kind in ("sample", "counts") for m in ms):
+        raise MeasurementError(POSTSELECT_SAMPLES)
     if device_wires is not None:
         missing = [w for w in _all_wires(gates, []) if w not in device_wires]
         if missing:
@@ -767,8 +778,10 @@ def _execution_form(items, results, device_wires):
                 "measured wire that is used again, reset or measured again onto a new wire: "
                 "create the device with more wires, or without wires=)")
     with recording(Tape()):
-        return gates, [_executable_statistic(m) if getattr(m, "mv", None) is not None else m
-                       for m in ms]
+        ms = [_executable_statistic(m) if getattr(m, "mv", None) is not None else m for m in ms]
+    if postselected:  # measured on the projected, renormalised state (qsym._ir.Measurement.post)
+        ms = [_postselecting(m, postselected) for m in ms]
+    return gates, ms
 
 
 def rewrite_recording(items, result, device_wires=None):

@@ -148,7 +148,7 @@ class Compiled:
     def __post_init__(self):
         self.post = ir.post_layout(self.circuit)
         # only expectation values: one row per measurement, nothing to post-process
-        self.simple = all(m.kind == "expval" for m in self.circuit.measurements)
+        self.simple = all(m.kind == "expval" and not m.post for m in self.circuit.measurements)
         # qml.state() alone (no compiled rows), or with other measurements
         self.is_state = all(m.kind == "state" for m in self.circuit.measurements)
         self.has_state = any(m.kind == "state" for m in self.circuit.measurements)

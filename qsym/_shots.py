@@ -225,7 +225,7 @@ class Sampler:
         first = words.shape[0] - p.probs - p.num_lin  # word of output row r: first + r
         prob = None
         for (kind, r, k, _), m in zip(self.entry.post, self.entry.circuit.measurements):
-            if kind == "probs":
+            if kind == "probs" and not m.post:  # (postselected: linear rows)
                 if prob is None:
                     prob = np.abs(state) ** 2
                 q = marginal(prob, self.n, m.on)

@@ -737,6 +737,22 @@ class Measured:
     __slots__ = ()
 
 
+def projector(kept: dict, wire_index) -> tuple:
+    """The projector onto the outcomes ``kept`` (wire label -> 0 or 1) as Z words of device
+    indices: ``prod (1 + (-1)^v Z_w) / 2`` expanded (:attr:`qsym._ir.Measurement.post`).
+
+    >>> projector({"a": 1}, {"a": 0}.__getitem__)
+    ((1/2, ()), (-1/2, ((0, 'Z'),)))
+    """
+    items = sorted((wire_index(w, "a postselection"), v) for w, v in kept.items())
+    out = []
+    for subset in range(2 ** len(items)):
+        chosen = [items[i] for i in range(len(items)) if (subset >> i) & 1]
+        sign = (-1) ** sum(v for _, v in chosen)
+        out.append((sp.Rational(sign, 2 ** len(items)), tuple((w, "Z") for w, _ in chosen)))
+    return tuple(out) if items else ()
+
+
 def to_ir(items, result, device_wires: tuple, inputs, data):
     """Turn recorded gates and the returned measurement(s) into a Circuit."""
     from ._ir import Circuit, Measurement, Op
@@ -797,18 +813,20 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
     for m in results:
         if getattr(m, "refusal", None):  # a measurement qsym does not compute in a circuit
             raise MeasurementError(m.refusal)
+        post = projector(getattr(m, "postselect", None) or {}, wire_index)
         label = getattr(m, "resource_label", ())
         if len(label) > 4:  # the observable's wires as written (with its identities): indices
             label = label[:4] + (tuple(i for i in map(index_or_none, label[4]) if i is not None),)
         if m.kind == "state":
-            measurements.append(Measurement("state", reduce=_reduce(m, wire_index), label=label))
+            measurements.append(Measurement("state", reduce=_reduce(m, wire_index), label=label,
+                                            post=post))
             continue
         if m.kind == "probs" or (m.kind in ("sample", "counts") and m.obs is None):
             on = device_wires if m.wires is None else m.wires
             measurements.append(
                 Measurement(m.kind, (), tuple(wire_index(w, m.kind) for w in on),
                             all_outcomes=getattr(m, "all_outcomes", False),
-                            dtype=getattr(m, "dtype", None), label=label)
+                            dtype=getattr(m, "dtype", None), label=label, post=post)
             )
             continue
         terms = []
@@ -819,7 +837,8 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
         grouping = getattr(m.obs, "grouping_indices", None)
         measurements.append(Measurement(m.kind, tuple(terms), groups=len(grouping or ()),
                                         all_outcomes=getattr(m, "all_outcomes", False),
-                                        dtype=getattr(m, "dtype", None), label=label))
+                                        dtype=getattr(m, "dtype", None), label=label,
+                                        post=post))
     return Circuit(
         num_wires=len(device_wires),
         ops=tuple(ir_ops),

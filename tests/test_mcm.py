@@ -170,14 +170,75 @@ def test_device_without_room_and_refusals():
     with pytest.raises(qml.QuantumFunctionError, match="unprocessed"):
         qml.counts(op=[m0 + 1, m1])
 
+    @qml.set_shots(100)
     @qml.qnode(qml.device("default.qubit", wires=2))
     def post(x):
         qml.RX(x, 0)
         qml.measure(0, postselect=1)
-        return qml.expval(qml.PauliZ(1))
+        return qml.sample(wires=[1])
 
-    with pytest.raises(qml.MeasurementError, match="postselect"):
+    with pytest.raises(qml.MeasurementError, match="postselecting"):
         post(0.3)
+
+
+def _post_closed_form(x, y):
+    # RY(x)|0> = c|0> + s|1>, RY(y)|0> = a|0> + b|1>; after CNOT(0, 1), keeping wire 1 = 1
+    # leaves c b |0> + s a |1> (unnormalised)
+    c, s, a, b = onp.cos(x / 2), onp.sin(x / 2), onp.cos(y / 2), onp.sin(y / 2)
+    p0, p1 = (c * b) ** 2, (s * a) ** 2
+    return (p0 - p1) / (p0 + p1), onp.array([p0, p1]) / (p0 + p1)
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_postselection_renormalises(method):
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev, diff_method=method)
+    def f(x, y):
+        qml.RY(x, 0)
+        qml.RY(y, 1)
+        qml.CNOT([0, 1])
+        qml.measure(1, postselect=1)
+        return qml.expval(qml.PauliZ(0)), qml.probs(wires=[0]), qml.var(qml.PauliZ(0))
+
+    x, y = 0.8, 1.9
+    e, p, v = f(x, y)
+    want_e, want_p = _post_closed_form(x, y)
+    assert onp.isclose(e, want_e, atol=1e-12) and onp.allclose(p, want_p, atol=1e-12)
+    assert onp.isclose(v, 1 - want_e**2, atol=1e-12)
+    gx, gy = qml.grad(lambda u, w: f(u, w)[0])(np.array(x, requires_grad=True),
+                                              np.array(y, requires_grad=True))
+    assert onp.isclose(gx, _fd(lambda u: _post_closed_form(u, y)[0], x), atol=1e-6)
+    assert onp.isclose(gy, _fd(lambda w: _post_closed_form(x, w)[0], y), atol=1e-6)
+    jp = qml.jacobian(lambda u: f(u, y)[1])(np.array(x, requires_grad=True))
+    assert onp.allclose(jp, _fd(lambda u: _post_closed_form(u, y)[1], x), atol=1e-6)
+
+
+def test_postselection_hessian_and_impossible_outcome():
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev)
+    def f(xy):
+        qml.RY(xy[0], 0)
+        qml.RY(xy[1], 1)
+        qml.CNOT([0, 1])
+        qml.measure(1, postselect=1)
+        return qml.expval(qml.PauliZ(0))
+
+    xy = np.array([0.8, 1.9], requires_grad=True)
+    hess = qml.hessian(f)(xy)
+    g = qml.grad(f)
+    fd = onp.array([(g(xy + h) - g(xy - h)) / 2e-5 for h in onp.eye(2) * 1e-5])
+    assert onp.allclose(hess, fd, atol=1e-5)
+
+    @qml.qnode(dev)
+    def never(x):
+        qml.RX(x, 0)
+        qml.measure(0, postselect=1)
+        return qml.expval(qml.PauliZ(1)), qml.probs(wires=[1])
+
+    e, p = never(0.0)  # the kept outcome has probability 0: NaN, as PennyLane's
+    assert onp.isnan(e) and onp.isnan(p).all()
 
 
 def test_samples_and_counts_of_values():
