@@ -655,8 +655,8 @@ class QNode:
     PennyLane's other options, by keyword (docs/pennylane.md): ``gradient_kwargs`` (``h``,
     ``approx_order``, ``strategy``, ``shifts``), ``max_diff`` (1 or 2), ``static_argnums``, and
     ``grad_on_execution``, ``cache``, ``cachesize``, ``device_vjp`` (accepted; they change
-    nothing qsym computes); ``postselect_mode``, ``mcm_method``, ``executor_backend`` only
-    None. ``diff_method="backprop"`` or ``"device"`` is the adjoint method (the exact
+    nothing qsym computes), ``postselect_mode`` and ``mcm_method`` (accepted: qsym defers
+    every mid-circuit measurement), ``executor_backend`` only None. ``diff_method="backprop"`` or ``"device"`` is the adjoint method (the exact
     derivative of the simulation); ``diff_method=None`` a QNode that is not differentiated.
     An unknown keyword raises ``TypeError``.
 
