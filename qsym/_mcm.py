@@ -92,6 +92,19 @@ class MidMeasure:
 
     id = meas_uid
 
+    @property
+    def hyper(self) -> tuple:
+        """What distinguishes two measurements of one wire (a tape's structure)."""
+        return (("reset", self.reset), ("postselect", self.postselect), ("id", id(self)))
+
+    def remake(self, params=()) -> "MidMeasure":
+        """The same measurement recorded again where it is called (a tape re-run as a
+        circuit function: the measurement values keep referring to it)."""
+        tape = active_tape()
+        if tape is not None:
+            tape.append(self)
+        return self
+
     def map_wires(self, wire_map: dict) -> "MidMeasure":
         """The same measurement (same ``meas_uid``) on ``wire_map[wire]``.
 
@@ -352,9 +365,6 @@ class Conditional:
     ('Conditional(PauliX)', 'PauliX', Wires([1]))
     """
 
-    params = ()
-    hyper = ()
-
     def __init__(self, expr, then_op, id=None):
         self.hyperparameters = {"meas_val": expr, "base": then_op}
         self.name = f"Conditional({then_op.name})"
@@ -382,6 +392,24 @@ class Conditional:
     def data(self):
         """The conditioned operation's parameters."""
         return getattr(self.base, "data", ())
+
+    @property
+    def params(self):
+        """The conditioned operation's parameters."""
+        return getattr(self.base, "params", ())
+
+    @property
+    def hyper(self) -> tuple:
+        """What distinguishes two conditioned operations (a tape's structure): the base's
+        kind and the condition."""
+        return (("base", type(self.base).__name__, getattr(self.base, "hyper", ())),
+                ("condition", id(self.meas_val)))
+
+    def remake(self, params=()) -> "Conditional":
+        """The conditioned operation with ``params``, recorded where it is called."""
+        with recording(Tape()):
+            base = self.base.remake(params)
+        return Conditional(self.meas_val, base)
 
     def __repr__(self):
         return f"Conditional({self.base!r})"
@@ -732,7 +760,8 @@ def _moved_statistic(mp, control_wires: dict):
 
     def moved(v):
         return MeasurementValue(
-            [m.map_wires({m.wires[0]: control_wires[m.meas_uid]}) for m in v.measurements],
+            [m.map_wires({m.wires[0]: control_wires.get(m.meas_uid, m.wires[0])})
+             for m in v.measurements],  # (a measurement not on this tape: deferred already)
             v._processing_fn)
 
     new = moved(mv) if isinstance(mv, MeasurementValue) else [moved(v) for v in mv]

@@ -273,3 +273,17 @@ def test_tape_transform_structure():
     assert fn(["r"]) == "r"
     assert qml.measurements.MidMeasureMP is qml.ops.MidMeasure
     assert qml.measurements.MeasurementValue is qml.ops.MeasurementValue
+
+
+def test_tape_with_mid_circuit_measurements_runs():
+    m = qml.ops.MidMeasure(0, meas_uid="x")
+    v = qml.ops.MeasurementValue([m])
+    tape = qml.tape.QuantumScript(
+        [qml.RY(0.7, 0), m, qml.ops.Conditional(v, qml.PauliX(1))],
+        [qml.expval(qml.PauliZ(1)), qml.expval(v)])
+    dev = qml.device("default.qubit", wires=3)
+    want = (onp.cos(0.7), onp.sin(0.35) ** 2)  # X on wire 1 with probability sin^2(0.35)
+    assert onp.allclose(qml.execute([tape], dev)[0], want)
+    (deferred,), fn = qml.defer_measurements(tape)
+    assert [op.name for op in deferred.operations] == ["RY", "CNOT", "CNOT"]
+    assert onp.allclose(fn(qml.execute([deferred], dev)), want)
