@@ -323,6 +323,9 @@ class MeasurementValue:
         return f"MeasurementValue(wires={self.wires.tolist()})"
 
 
+_MEASUREMENT_IDS = itertools.count(1)
+
+
 def measure(wires, reset=False, postselect=None) -> MeasurementValue:
     """A mid-circuit measurement of one wire in the computational basis (PennyLane's
     ``qml.measure``): returns its :class:`MeasurementValue`. ``reset=True`` puts the wire
@@ -333,7 +336,10 @@ def measure(wires, reset=False, postselect=None) -> MeasurementValue:
     >>> m.measurements[0].reset, m.wires
     (True, Wires([0]))
     """
-    mp = MidMeasure(wires, reset=reset, postselect=postselect, meas_uid=str(uuid.uuid4()))
+    # ids in the order the measurements are made (PennyLane's are random UUIDs): merged
+    # values order their measurements by id, so a circuit records the same gates each run
+    mp = MidMeasure(wires, reset=reset, postselect=postselect,
+                    meas_uid=str(uuid.UUID(int=next(_MEASUREMENT_IDS))))
     return MeasurementValue([mp])
 
 
@@ -859,7 +865,7 @@ def defer_measurements(tape=None, reduce_postselected=True, allow_postselect=Tru
         return partial(defer_measurements, reduce_postselected=reduce_postselected,
                        allow_postselect=allow_postselect, num_wires=num_wires)
     if callable(tape) and not hasattr(tape, "operations"):
-        return tape  # a QNode or circuit function: deferred when it is traced
+        return _deferring(tape, reduce_postselected, allow_postselect)
     operations = list(tape.operations)
     if not any(isinstance(op, MidMeasure) for op in operations):
         return [tape], _first
@@ -867,11 +873,42 @@ def defer_measurements(tape=None, reduce_postselected=True, allow_postselect=Tru
                                      reduce_postselected, allow_postselect)
     if postselected and getattr(tape, "batch_size", None) is not None and any(
             m.kind == "sample" for m in tape.measurements):
-        raise MeasurementError("Returning qml.sample is not supported when postselecting "
-                               "mid-circuit measurements with broadcasting")
+        raise MeasurementError("Returning qp.sample is not supported when postselecting "
+                               "mid-circuit measurements with broadcasting")  # (PennyLane's)
     with recording(Tape()):
         new = type(tape)(ops, ms, shots=getattr(tape, "shots", None))
     return [new], _first
+
+
+def _deferring(fn, reduce_postselected, allow_postselect):
+    """``qml.defer_measurements`` of a QNode or a circuit function. qsym defers every
+    measurement when it traces, so the results are the same; what changes is the tape PennyLane
+    shows (``qml.workflow.construct_tape``): the deferred one. A QNode is marked
+    (``defers_measurements``); a circuit function recorded on a tape records its deferred
+    operations there."""
+    if hasattr(fn, "func") and hasattr(fn, "device"):  # a QNode
+        fn.defers_measurements = (reduce_postselected, allow_postselect)
+        return fn
+
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        outer = active_tape()
+        if outer is None or not hasattr(outer, "add_measurement"):  # traced: deferred anyway
+            return fn(*args, **kwargs)
+        inner = Tape()
+        with recording(inner):
+            result = fn(*args, **kwargs)
+        results = list(result) if isinstance(result, (tuple, list)) else [result]
+        ops, ms, _, _ = defer(inner.items, results, reduce_postselected, allow_postselect)
+        for op in ops:
+            outer.append(op)
+        for m in ms:
+            outer.add_measurement(m)
+        return type(result)(ms) if isinstance(result, (tuple, list)) else ms[0]
+
+    return wrapper
 
 
 def _first(results):

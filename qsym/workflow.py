@@ -15,6 +15,7 @@ set_shots``, PennyLane's module path).
 import sys as _sys
 import types as _types
 
+from ._mcm import defer
 from ._runtime import QNode, set_shots
 from ._shots import Shots
 from ._tapes import QuantumScript, QuantumTape
@@ -47,7 +48,11 @@ def construct_tape(qnode, level="user"):
         returned = list(result) if isinstance(result, (tuple, list)) else [result]
         shots = qnode.configured_shots()
         shots = shots if isinstance(shots, Shots) else Shots(shots)
-        return QuantumScript(recorded.operations, returned, shots=shots)
+        operations = recorded.operations
+        deferring = getattr(qnode, "defers_measurements", None)
+        if deferring:  # qml.defer_measurements(qnode): PennyLane's deferred tape
+            operations, returned, _, _ = defer(operations, returned, *deferring)
+        return QuantumScript(operations, returned, shots=shots)
 
     return make
 
