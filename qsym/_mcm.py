@@ -780,13 +780,6 @@ def _moved_statistic(mp, control_wires: dict):
     return out
 
 
-POSTSELECT_SAMPLES = (
-    "qml.sample and qml.counts after postselecting a mid-circuit measurement "
-    "(qml.measure(..., postselect=v)) are not supported by qsym: PennyLane keeps a random "
-    "number of the shots there; qsym computes expval, var, probs and quantities of the "
-    "state on the postselected state (exactly, or estimated from the shots)")
-
-
 def _postselecting(mp, kept: dict):
     """A copy of measurement ``mp`` that is taken on the state projected onto ``kept``
     (control wire -> outcome) and renormalised."""
@@ -802,8 +795,6 @@ def _execution_form(items, results, device_wires):
     measurements (:func:`defer`, then each statistic of values as a measurement of the
     control wires)."""
     _, ms, gates, postselected = defer(items, results)
-    if postselected and any(m.kind in ("sample", "counts") for m in ms):
-        raise MeasurementError(POSTSELECT_SAMPLES)
     if device_wires is not None:
         missing = [w for w in _all_wires(gates, []) if w not in device_wires]
         if missing:

@@ -170,15 +170,22 @@ def test_device_without_room_and_refusals():
     with pytest.raises(qml.QuantumFunctionError, match="unprocessed"):
         qml.counts(op=[m0 + 1, m1])
 
-    @qml.set_shots(100)
-    @qml.qnode(qml.device("default.qubit", wires=2))
+
+
+def test_postselected_samples_keep_a_binomial_number_of_shots():
+    # PennyLane's "hw-like": the shots with the kept outcome, from the projected state
+    @qml.set_shots(4000)
+    @qml.qnode(qml.device("default.qubit", seed=11))
     def post(x):
         qml.RX(x, 0)
+        qml.CNOT([0, 1])
         qml.measure(0, postselect=1)
-        return qml.sample(wires=[1])
+        return qml.sample(wires=[0, 1])
 
-    with pytest.raises(qml.MeasurementError, match="postselecting"):
-        post(0.3)
+    s = post(onp.pi / 3)  # P(wire 0 = 1) = 1/4
+    assert s.ndim == 2 and s.shape[1] == 2 and 800 < s.shape[0] < 1200
+    assert (s == 1).all()
+    assert post(0.0).shape == (0, 2)  # the kept outcome is impossible: no shots
 
 
 def _post_closed_form(x, y):
