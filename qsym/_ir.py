@@ -545,7 +545,7 @@ def postselected_state(psi: np.ndarray, post, values=None) -> np.ndarray:
     """The state ``P psi / |P psi|`` (any shape) for the projector ``P`` (``post``: Z words);
     NaN everywhere when the kept outcomes have probability 0 (PennyLane's).
 
-    >>> postselected_state(np.array([0.6, 0.8]), ((0.5, ()), (-0.5, ((0, "Z"),))))
+    >>> postselected_state(np.array([0.6, 0.8]), ((0.5, ()), (-0.5, ((0, "Z"),)))).real
     array([0., 1.])
     """
     kept = observable_apply(np.asarray(psi, dtype=complex).reshape((2,) * int(np.log2(psi.size))),

@@ -616,6 +616,12 @@ def _executable_statistic(mp):
             return ops_mod.counts(wires=wires, all_outcomes=getattr(mp, "all_outcomes", False))
         return ops_mod.sample(wires=wires, dtype=getattr(mp, "dtype", None))
     obs = ops_mod.Observable(diagonal_terms(mv))
+    out = _observable_statistic(mp, kind, mv, obs)
+    out._written = mv  # labelled as PennyLane labels it (qml.draw: <None>, Sample, ...)
+    return out
+
+
+def _observable_statistic(mp, kind, mv, obs):
     if kind == "counts":
         return ops_mod.counts(obs, all_outcomes=getattr(mp, "all_outcomes", False))
     if kind == "sample":  # PennyLane's type of the values: bool, int or float
@@ -818,8 +824,8 @@ def rewrite_recording(items, result, device_wires=None):
     >>> m = MidMeasure(0, meas_uid="a")
     >>> gates, res = rewrite_recording([o.GATE_CLASSES["RX"](0.5, wires=0), m],
     ...                                o.expval(MeasurementValue([m])))
-    >>> gates, res
-    ([RX(0.5, wires=[0]), CNOT(wires=[0, 1])], expval(Observable(0.5 * I - 0.5 * Z(1))))
+    >>> gates, res, res.obs
+    ([RX(0.5, wires=[0]), CNOT(wires=[0, 1])], expval(MeasurementValue(wires=[1])), Observable(0.5 * I - 0.5 * Z(1)))
     """
     results = list(result) if isinstance(result, (tuple, list)) else [result]
     if not any(isinstance(op, (MidMeasure, Conditional)) for op in items) and not any(

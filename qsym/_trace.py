@@ -741,7 +741,7 @@ def projector(kept: dict, wire_index) -> tuple:
     """The projector onto the outcomes ``kept`` (wire label -> 0 or 1) as Z words of device
     indices: ``prod (1 + (-1)^v Z_w) / 2`` expanded (:attr:`qsym._ir.Measurement.post`).
 
-    >>> projector({"a": 1}, {"a": 0}.__getitem__)
+    >>> projector({"a": 1}, lambda wire, what: {"a": 0}[wire])
     ((1/2, ()), (-1/2, ((0, 'Z'),)))
     """
     items = sorted((wire_index(w, "a postselection"), v) for w, v in kept.items())
