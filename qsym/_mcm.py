@@ -34,7 +34,7 @@ import numpy as np
 from . import _operations as ops_mod
 from ._opmath import ctrl
 from ._trace import TAPE_REWRITES, Tape, active_tape, recording
-from .errors import MeasurementError, TracingError, WireError
+from .errors import MeasurementError, WireError
 from .exceptions import QuantumFunctionError
 from .wires import Wires
 
@@ -55,7 +55,6 @@ class MidMeasure:
     batch_size = None
     data = ()
     params = ()
-    hyper = ()
 
     def __init__(self, wires=None, reset=False, postselect=None, meas_uid=None, id=None):
         self.wires = Wires(wires)
@@ -97,7 +96,7 @@ class MidMeasure:
         """What distinguishes two measurements of one wire (a tape's structure)."""
         return (("reset", self.reset), ("postselect", self.postselect), ("id", id(self)))
 
-    def remake(self, params=()) -> "MidMeasure":
+    def remake(self, params=()) -> MidMeasure:
         """The same measurement recorded again where it is called (a tape re-run as a
         circuit function: the measurement values keep referring to it)."""
         tape = active_tape()
@@ -105,7 +104,7 @@ class MidMeasure:
             tape.append(self)
         return self
 
-    def map_wires(self, wire_map: dict) -> "MidMeasure":
+    def map_wires(self, wire_map: dict) -> MidMeasure:
         """The same measurement (same ``meas_uid``) on ``wire_map[wire]``.
 
         >>> MidMeasure(0, meas_uid="a").map_wires({0: 3}).wires
@@ -207,7 +206,7 @@ class MeasurementValue:
         """The measured wires, in the order of :attr:`measurements`."""
         return Wires.all_wires([m.wires for m in self.measurements])
 
-    def map_wires(self, wire_map: dict) -> "MeasurementValue":
+    def map_wires(self, wire_map: dict) -> MeasurementValue:
         """The same value over the measurements moved to ``wire_map``'s wires.
 
         >>> measure(0).map_wires({0: 5}).wires
@@ -411,7 +410,7 @@ class Conditional:
         return (("base", type(self.base).__name__, getattr(self.base, "hyper", ())),
                 ("condition", id(self.meas_val)))
 
-    def remake(self, params=()) -> "Conditional":
+    def remake(self, params=()) -> Conditional:
         """The conditioned operation with ``params``, recorded where it is called."""
         with recording(Tape()):
             base = self.base.remake(params)
