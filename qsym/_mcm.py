@@ -61,6 +61,14 @@ class MidMeasure:
         if len(self.wires) != 1:
             raise QuantumFunctionError(
                 "Only a single qubit can be measured in the middle of the circuit")
+        if id is not None:
+            import warnings
+
+            from .exceptions import PennyLaneDeprecationWarning
+
+            warnings.warn("The 'id' argument has been renamed to 'meas_uid'. Access through "
+                          "'id' will be removed in v0.46.", PennyLaneDeprecationWarning,
+                          stacklevel=2)
         if postselect not in (None, 0, 1):
             raise MeasurementError(f"postselect must be None, 0 or 1, got {postselect!r}")
         self._hyperparameters = {"reset": bool(reset), "postselect": postselect,
@@ -662,15 +670,23 @@ def _reuse(operations, measurements):
             repeated = repeated or op.wires[0] in measured
             measured.append(op.wires[0])
         else:
-            reused |= set(measured) & set(op.wires or ())
+            reused |= set(measured) & set(_wires_of(op))
         # a Conditional's condition does not use its measured wires
     return measured, reused, repeated, post
+
+
+def _wires_of(op) -> tuple:
+    """The wires an operation or a final measurement uses (a measurement's observable's)."""
+    if getattr(op, "wires", None):
+        return tuple(op.wires)
+    obs = getattr(op, "obs", None)
+    return tuple(getattr(obs, "wires", None) or ())
 
 
 def _all_wires(operations, measurements) -> list:
     out = []
     for op in list(operations) + list(measurements):
-        for w in (op.wires or ()):
+        for w in _wires_of(op):
             if w not in out:
                 out.append(w)
     return out

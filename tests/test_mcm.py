@@ -294,3 +294,39 @@ def test_tape_with_mid_circuit_measurements_runs():
     (deferred,), fn = qml.defer_measurements(tape)
     assert [op.name for op in deferred.operations] == ["RY", "CNOT", "CNOT"]
     assert onp.allclose(fn(qml.execute([deferred], dev)), want)
+
+
+def test_a_measurement_dephases_what_is_measured_after_it():
+    # H|0> measured mid-circuit: <X> = 0 (the outcome is recorded even if unused), <Z> = 0;
+    # postselected on 0: the state |0>, <X> = 0, <Z> = 1
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev)
+    def f(post):
+        qml.Hadamard(0)
+        qml.measure(0, postselect=post)
+        return qml.expval(qml.PauliX(0)), qml.expval(qml.PauliZ(0))
+
+    assert onp.allclose(f(None), [0.0, 0.0], atol=1e-12)
+    assert onp.allclose(f(0), [0.0, 1.0], atol=1e-12)
+
+
+def test_t_gadget_with_reset():
+    # the T gadget (a magic state, CNOT, measure with reset, S if 1) followed by T^dagger
+    # is the identity on |+> and |->
+    dev = qml.device("default.qubit")
+    magic = onp.array([1, onp.exp(1j * onp.pi / 4)]) / onp.sqrt(2)
+
+    @qml.qnode(dev)
+    def f(minus):
+        qml.Hadamard(0)
+        if minus:
+            qml.PauliZ(0)
+        qml.StatePrep(magic, wires=1)
+        qml.CNOT([0, 1])
+        m = qml.measure(1, reset=True)
+        qml.cond(m, qml.S)(0)
+        qml.adjoint(qml.T)(0)
+        return qml.expval(qml.PauliX(0))
+
+    assert onp.isclose(f(False), 1.0) and onp.isclose(f(True), -1.0)
