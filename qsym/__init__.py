@@ -157,7 +157,18 @@ from .templates import (  # noqa: E402
 from ._runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
 from . import devices, math, measurements, optimize, wires  # noqa: E402
 from . import qaoa  # noqa: E402
-from ._unsupported import CHANNELS as _CHANNELS, cond, measure  # noqa: E402
+from ._unsupported import CHANNELS as _CHANNELS  # noqa: E402
+from ._mcm import cond, defer_measurements, measure  # noqa: E402
+from . import _mcm as _mcm  # noqa: E402
+
+# PennyLane's mid-circuit measurement classes in qml.ops (and qml.ops.mid_measure)
+ops.mid_measure = type(ops)(
+    MidMeasure=_mcm.MidMeasure, MeasurementValue=_mcm.MeasurementValue, measure=measure,
+    get_mcm_predicates=_mcm.get_mcm_predicates)
+for _name in ("MidMeasure", "MeasurementValue", "measure", "get_mcm_predicates"):
+    setattr(ops, _name, getattr(ops.mid_measure, _name))
+ops.Conditional = ops.op_math.Conditional = _mcm.Conditional
+ops.cond = ops.op_math.cond = cond
 from ._operations import density_matrix, mutual_info, purity, vn_entropy  # noqa: E402
 from . import _unsupported as _unsupported  # noqa: E402
 from ._drawing import Snapshot, draw, draw_mpl, matrix, snapshots, specs  # noqa: E402
@@ -178,6 +189,8 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.ops"] = ops
     _sys.modules[f"{__name__}.ops.op_math"] = ops.op_math
     _sys.modules[f"{__name__}.ops.functions"] = ops.functions
+    _sys.modules[f"{__name__}.ops.mid_measure"] = ops.mid_measure
+    _sys.modules[f"{__name__}.queuing"] = queuing  # from pennylane.queuing import AnnotatedQueue
     _sys.modules[f"{__name__}.operation"] = operation
 
 from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
@@ -265,7 +278,7 @@ __all__ = [
     "Observable", "Operation", "MeasurementProcess", "compile",
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
-    "devices", "math", "wires", "measure", "cond", "density_matrix", "vn_entropy", "mutual_info", "purity", "X", "Y", "Z", "I",
+    "devices", "math", "wires", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
     "exceptions", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
     "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",

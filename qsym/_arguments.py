@@ -268,6 +268,12 @@ GRADIENT_KWARGS = ("h", "approx_order", "strategy", "shifts")
 NEUTRAL_GRADIENT_KWARGS = ("atol", "broadcast", "use_broadcasting", "validate_params")
 
 
+# PennyLane's options for mid-circuit measurements: accepted, they change no number qsym
+# computes (it defers every measurement, docs/pennylane.md "Mid-circuit measurements")
+MCM_METHODS = (None, "deferred", "one-shot", "tree-traversal", "device")
+POSTSELECT_MODES = (None, "hw-like", "fill-shots", "pad-invalid-samples")
+
+
 def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, device_vjp, gradient_kwargs,
                    postselect_mode, mcm_method, executor_backend, autograph) -> dict:
     """PennyLane's QNode options: each is accepted where it means something for qsym (or
@@ -287,11 +293,13 @@ def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, devic
         )
     if device_vjp not in (True, False, None):
         raise ArgumentError(f"device_vjp must be True or False, got {device_vjp!r}")
-    if postselect_mode is not None or mcm_method is not None:
+    if mcm_method not in MCM_METHODS:
         raise ArgumentError(
-            "postselect_mode and mcm_method configure mid-circuit measurements "
-            "(qml.measure), which qsym does not support; drop them"
-        )
+            f"mcm_method must be one of {MCM_METHODS}, got {mcm_method!r} (qsym defers every "
+            "mid-circuit measurement: the methods give the same statistics)")
+    if postselect_mode not in POSTSELECT_MODES:
+        raise ArgumentError(
+            f"postselect_mode must be one of {POSTSELECT_MODES}, got {postselect_mode!r}")
     if executor_backend is not None:
         raise ArgumentError("executor_backend is not supported: qsym runs circuits in-process")
     if autograph not in (True, False):

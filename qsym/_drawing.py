@@ -125,6 +125,9 @@ def _measurement_label(m, circuit, note=None, matrices=None) -> str:
         if obs is not None:
             return {"expval": f"<{obs}>", "var": f"Var[{obs}]", "probs": f"Probs[{obs}]",
                     "sample": f"Sample[{obs}]", "counts": f"Counts[{obs}]"}[m.kind]
+    if m.label[1:2] == ("MeasurementValue",):  # a statistic of mid-circuit measurements
+        return {"expval": "<None>", "var": "Var[None]", "sample": "Sample",
+                "counts": "Counts"}.get(m.kind, m.kind)
     if m.kind == "state":
         return _REDUCED_LABELS[m.reduce[0]] if m.reduce else "State"
     if m.kind in ("probs", "sample", "counts") and not m.terms:

@@ -78,6 +78,12 @@ class Measurement:
     # (name, observable label or "", wires written (0: all), basis-change gates appended,
     # the observable's wires as written, identities included)
     label: tuple = field(default=(), compare=False)
+    # postselection (deferred mid-circuit measurements, qml.measure(..., postselect=v)):
+    # the projector onto the kept outcomes as Z words of device indices, ``()`` for none;
+    # the value is then that of the projected, renormalised state (PennyLane's): its
+    # linear rows are each row of the plain measurement between projectors, then the
+    # projector itself, the norm (:func:`linear_rows`, :func:`qsym._shapes.measurements`)
+    post: tuple = ()
 
     @property
     def wires(self) -> tuple[int, ...]:
@@ -158,12 +164,47 @@ def _square_diagonal(terms) -> tuple:
                  for m in range(out.shape[0]) if abs(out[m]) > 1e-15)
 
 
+def kernel_probs(m: Measurement) -> bool:
+    """Whether ``m`` is probabilities the kernels measure directly (not postselected:
+    those are linear rows, :func:`linear_rows`).
+
+    >>> kernel_probs(Measurement("probs", on=(0,))), kernel_probs(Measurement("expval"))
+    (True, False)
+    """
+    return m.kind == "probs" and not m.post
+
+
+def between_projector(terms, post) -> tuple:
+    """``P O P`` for the Pauli sum ``O`` (``terms``) and the projector ``P`` (``post``: Z words
+    on the postselected wires): a word with X or Y on one of them vanishes between the
+    projectors, the others commute with ``P`` and are multiplied by it.
+
+    >>> P = ((0.5, ()), (-0.5, ((0, "Z"),)))          # |1><1| on wire 0
+    >>> between_projector(((1, ((0, "X"),)), (2, ((1, "Z"),))), P)
+    ((1.00000000000000, ((1, 'Z'),)), (-1.00000000000000, ((0, 'Z'), (1, 'Z'))))
+    """
+    kept = {w for _, word in post for w, _ in word}
+    out: dict = {}
+    for c, word in terms:
+        if any(w in kept and p != "Z" for w, p in word):
+            continue
+        for pc, pword in post:
+            _, w = word_product(word, pword)  # Z and identity on the kept wires: no phase
+            out[w] = out.get(w, 0) + sp.sympify(c) * sp.sympify(pc)
+    return tuple((sp.expand(c), w) for w, c in out.items() if sp.expand(c) != 0)
+
+
 def linear_rows(m: Measurement) -> list:
     """The Pauli sums whose expectation values make up measurement ``m``.
 
     expval: ``[O]``; var: ``[O**2, O]`` (value ``r0 - r1**2``); probs on wires ``w_0..w_k-1``:
     ``P(b) = prod_i (1 + (-1)**b_i Z_(w_i)) / 2`` expanded, one row per outcome ``b``.
+    Postselected (``m.post``, the projector ``P``): ``P R P`` for each of those rows ``R``,
+    then ``P`` (the norm; the value is the rows' ratio, :func:`qsym._shapes.measurements`).
     """
+    if m.post:
+        plain = linear_rows(replace(m, post=()))
+        return [between_projector(row, m.post) for row in plain] + [m.post]
     if m.kind == "expval":
         return [m.terms]
     if m.kind == "var":
@@ -219,14 +260,14 @@ def post_layout(c: Circuit) -> tuple:
     ``2^k`` rows of ``2^k`` Pauli words)."""
     out, row = [], 0
     for m in c.measurements:
-        if m.kind != "probs":
+        if not kernel_probs(m):
             n = len(linear_rows(m))
             out.append((m.kind, row, n, m.shape))
             row += n
         else:
             out.append(None)
     for i, m in enumerate(c.measurements):
-        if m.kind == "probs":
+        if kernel_probs(m):
             n = 2 ** len(m.on)
             out[i] = (m.kind, row, n, m.shape)
             row += n
@@ -236,8 +277,8 @@ def post_layout(c: Circuit) -> tuple:
 def rows_circuit(c: Circuit) -> Circuit:
     """The circuit measuring each output of :func:`post_layout` as an expectation value (a
     tuple; probabilities as Pauli sums, ``4^k`` terms: small circuits only)."""
-    order = [m for m in c.measurements if m.kind != "probs"]
-    order += [m for m in c.measurements if m.kind == "probs"]
+    order = [m for m in c.measurements if not kernel_probs(m)]
+    order += [m for m in c.measurements if kernel_probs(m)]
     ms = tuple(Measurement("expval", row) for m in order for row in linear_rows(m))
     return replace(c, measurements=ms, output="tuple")
 
@@ -292,6 +333,8 @@ def validate(c: Circuit) -> Circuit:
             len(set(m.on)) != len(m.on) or any(not 0 <= w < c.num_wires for w in m.on)
         ):
             raise WireError(f"{m.kind} on wires {m.on}: duplicate or not on the device")
+        if any(not 0 <= w < c.num_wires for _, word in m.post for w, _ in word):
+            raise WireError("postselection on a wire outside the device's wires")
         for coeff, word in m.terms:
             if any(not 0 <= w < c.num_wires for w, _ in word):
                 raise WireError(f"observable {_fmt_word(word)} outside the device's wires")
@@ -322,7 +365,9 @@ def structural_hash(c: Circuit, *extra) -> str:
             parts.append(user)
     for m in c.measurements:
         parts.append(repr((m.kind, [(sp.srepr(cf), w) for cf, w in m.terms], m.on)
-                          + ((m.reduce,) if m.reduce else ())))
+                          + ((m.reduce,) if m.reduce else ())
+                          + ((("post", [(sp.srepr(cf), w) for cf, w in m.post]),)
+                             if m.post else ())))
     parts.extend(repr(e) for e in extra)
     h.update("\n".join(parts).encode())
     return h.hexdigest()
@@ -381,6 +426,12 @@ def reduce_state(m: Measurement, psi: np.ndarray, n: int, dpsi=None):
     """
     if not m.reduce:
         return psi if dpsi is None else dpsi
+    if m.post:  # the postselected state, renormalised (its value only)
+        if dpsi is not None:
+            raise MeasurementError(
+                "the derivative of a quantity of the state (qml.density_matrix, qml.purity, "
+                "...) after postselecting a mid-circuit measurement is not supported")
+        psi = postselected_state(psi, m.post)
     name, wires = m.reduce[0], m.reduce[1]
     rho = reduced_density_matrix(psi, n, wires)
     drho = None if dpsi is None else reduced_density_matrix(psi, n, wires, dpsi)
@@ -490,6 +541,43 @@ def state_jacobian(c: Circuit, x, d=()) -> tuple:
     return psi.reshape(-1), tangents.reshape(k, -1).T
 
 
+def postselected_state(psi: np.ndarray, post, values=None) -> np.ndarray:
+    """The state ``P psi / |P psi|`` (any shape) for the projector ``P`` (``post``: Z words);
+    NaN everywhere when the kept outcomes have probability 0 (PennyLane's).
+
+    >>> postselected_state(np.array([0.6, 0.8]), ((0.5, ()), (-0.5, ((0, "Z"),)))).real
+    array([0., 1.])
+    """
+    kept = observable_apply(np.asarray(psi, dtype=complex).reshape((2,) * int(np.log2(psi.size))),
+                            post, values or {}).reshape(np.shape(psi))
+    norm = np.linalg.norm(kept)
+    if np.isclose(norm, 0.0):
+        return np.full(np.shape(psi), np.nan, dtype=complex)
+    return kept / norm
+
+
+def simulate_postselected(m: Measurement, psi: np.ndarray, values) -> np.ndarray:
+    """The reference value of the postselected measurement ``m`` of the state tensor ``psi``."""
+    state = postselected_state(psi.reshape(-1), m.post, values).reshape(psi.shape)
+    if np.isnan(state).any():
+        return np.full(int(np.prod(m.shape)) or 1, np.nan)
+    return _measure_state(replace(m, post=()), state, values)
+
+
+def _measure_state(m: Measurement, psi: np.ndarray, values) -> np.ndarray:
+    n = psi.ndim
+    if m.kind == "probs":
+        p = np.abs(psi) ** 2
+        rest = tuple(w for w in range(n) if w not in m.on)
+        marginal = p.sum(axis=rest) if rest else p
+        return np.transpose(marginal, np.argsort(np.argsort(m.on))).reshape(-1)
+    o_psi = observable_apply(psi, m.terms, values)
+    mean = np.vdot(psi.reshape(-1), o_psi.reshape(-1)).real
+    if m.kind == "var":
+        return np.array([np.vdot(o_psi.reshape(-1), o_psi.reshape(-1)).real - mean**2])
+    return np.array([mean])
+
+
 def simulate(c: Circuit, x, d=()) -> np.ndarray:
     """Reference values of all measurements at inputs ``x`` and data ``d`` (NumPy, slow)."""
     values = input_values(c, x, d)
@@ -499,6 +587,9 @@ def simulate(c: Circuit, x, d=()) -> np.ndarray:
     for m in c.measurements:
         if m.kind == "state":
             raise MeasurementError("simulate gives numbers; use final_state for qml.state()")
+        if m.post:
+            out.extend(np.ravel(simulate_postselected(m, psi, values)))
+            continue
         if m.kind == "probs":  # marginal of |psi|^2, axes in the order asked for
             p = np.abs(psi) ** 2
             rest = tuple(w for w in range(n) if w not in m.on)

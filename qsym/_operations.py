@@ -2470,6 +2470,32 @@ def observable_label(op) -> str:
 
 
 # --- measurements ----------------------------------------------------------------------
+# statistics of mid-circuit measurement values (qml.expval(m), qml.probs(op=[m0, m1])):
+# qsym._mcm registers "init", the function that makes a measurement process one of them
+MID_MEASURE: dict = {}
+
+
+def is_measurement_value(obj) -> bool:
+    """Whether ``obj`` is a mid-circuit measurement value (or a non-empty list of them):
+    what the measurement functions hand to :data:`MID_MEASURE` (``qsym._mcm``).
+
+    >>> is_measurement_value(PauliZ(0))
+    False
+    """
+    if isinstance(obj, (list, tuple)) and obj:
+        return all(getattr(o, "is_measurement_value", False) for o in obj)
+    return getattr(obj, "is_measurement_value", False) is True
+
+
+def _of_values(kind, obs, **options):
+    """A statistic of measurement values, or None when ``obs`` is not one."""
+    if not is_measurement_value(obs):
+        return None
+    mp = object.__new__(MP_CLASSES[kind])
+    MID_MEASURE["init"](mp, kind, obs, **options)
+    return mp
+
+
 class MeasurementProcess(Measured):
     """What a circuit returns: ``kind`` ``"expval"`` or ``"var"`` of an
     :class:`Observable`, or ``"probs"`` on ``wires`` (None: every wire of the device).
@@ -2575,14 +2601,23 @@ class MeasurementProcess(Measured):
         # PennyLane's: measurements are equal by kind, observable and wires (qml.equal)
         if not isinstance(other, MeasurementProcess):
             return NotImplemented
+        mine, theirs = getattr(self, "mv", None), getattr(other, "mv", None)
+        if mine is not None or theirs is not None:  # statistics of measurement values
+            return self is other or (type(self) is type(other) and _same_values(mine, theirs))
         return self is other or equal(self, other)
 
     def __hash__(self):
+        if getattr(self, "mv", None) is not None:
+            return hash((self.kind, repr(self.mv)))
         obs = self.obs
         terms = None if obs is None else tuple(sorted(map(repr, obs.terms)))
         return hash((self.kind, self.wires, terms))
 
     def __repr__(self):
+        if getattr(self, "mv", None) is not None:  # PennyLane's
+            if self.kind == "counts":
+                return f"CountsMP({self.mv!r}, all_outcomes={self.all_outcomes})"
+            return f"{self.kind}({self.mv!r})"
         if self.kind == "probs" or (self.kind in ("sample", "counts") and self.obs is None):
             return f"{self.kind}(wires={self.wires})"
         if self.kind == "state":
@@ -2595,6 +2630,18 @@ class MeasurementProcess(Measured):
                 return f"{name}(wires={list(self.wires)})"
             return "state()"
         return f"{self.kind}({getattr(self, '_written', self.obs)!r})"
+
+
+def _same_values(a, b) -> bool:
+    """Whether two measurement values (or lists of them) have the same measurements and
+    the same value on every outcome."""
+    if isinstance(a, list) or isinstance(b, list):
+        return (isinstance(a, list) and isinstance(b, list) and len(a) == len(b)
+                and all(map(_same_values, a, b)))
+    if a is None or b is None:
+        return False
+    return a.measurements == b.measurements and all(
+        bool(np.all(x == y)) for x, y in zip(a.branches.values(), b.branches.values()))
 
 
 def _basis_eigvals(obs):
@@ -2631,10 +2678,13 @@ class _PLMeasurement(MeasurementProcess):
     _kind = ""
 
     def __init__(self, *args, **kwargs):
-        if args and args[0] == self._kind:
+        if args and isinstance(args[0], str) and args[0] == self._kind:
             MeasurementProcess.__init__(self, *args, **kwargs)
             return
         obs = args[0] if args else kwargs.pop("obs", None)
+        if is_measurement_value(obs):  # ExpectationMP(obs=m): a statistic of m
+            MID_MEASURE["init"](self, self._kind, obs, **kwargs)
+            return
         wires = args[1] if len(args) > 1 else kwargs.pop("wires", None)
         eigvals = args[2] if len(args) > 2 else kwargs.pop("eigvals", None)
         MeasurementProcess.__init__(
@@ -2915,6 +2965,9 @@ def var(obs=None, op=None) -> MeasurementProcess:
     var(Z(0))
     """
     obs = op if obs is None else obs  # PennyLane's name for it: qml.var(op=...)
+    mp = _of_values("var", obs)
+    if mp is not None:
+        return mp
     mp = MeasurementProcess("var", as_observable(obs))
     mp._written = obs
     return mp
@@ -3028,6 +3081,9 @@ def probs(wires=None, op=None) -> MeasurementProcess:
     >>> probs(wires=[0, 1])
     probs(wires=(0, 1))
     """
+    mp = _of_values("probs", op) if op is not None and wires is None else None
+    if mp is not None:
+        return mp
     if op is not None:
         if wires is not None:
             raise MeasurementError(
@@ -3141,6 +3197,9 @@ def sample(op=None, wires=None, dtype=None) -> MeasurementProcess:
     >>> sample(PauliZ(0)), sample(wires=[0, 1])
     (sample(Z(0)), sample(wires=(0, 1)))
     """
+    mp = _of_values("sample", op, dtype=dtype) if wires is None else None
+    if mp is not None:
+        return mp
     mp = _sampled("sample", op, wires)
     mp.dtype = None if dtype is None else np.dtype(dtype)
     return mp
@@ -3158,6 +3217,9 @@ def counts(op=None, wires=None, all_outcomes=False) -> MeasurementProcess:
     >>> counts(wires=[1])
     counts(wires=(1,))
     """
+    mp = _of_values("counts", op, all_outcomes=all_outcomes) if wires is None else None
+    if mp is not None:
+        return mp
     mp = _sampled("counts", op, wires)
     mp.all_outcomes = bool(all_outcomes)
     return mp
@@ -3181,6 +3243,9 @@ class _Expval:
         """
         if obs is None:  # PennyLane's name for it: qml.expval(op=...)
             obs = op
+        mp = _of_values("expval", obs)
+        if mp is not None:
+            return mp
         mp = MeasurementProcess("expval", as_observable(obs))
         mp._written = obs  # printed as written: expval(Z(0)), as PennyLane prints it
         return mp

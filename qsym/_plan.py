@@ -31,7 +31,7 @@ from typing import Callable, NamedTuple
 
 import sympy as sp
 
-from ._ir import Circuit, linear_rows
+from ._ir import Circuit, kernel_probs, linear_rows
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,7 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None) -> GradientPlan
 
     # the kernels measure linear rows (Pauli sums; var is made from two), then the
     # probabilities, each a word of its own (not 2^k rows of 2^k Z words)
-    rows = [row for m in circuit.measurements if m.kind != "probs" for row in linear_rows(m)]
+    rows = [row for m in circuit.measurements if not kernel_probs(m) for row in linear_rows(m)]
     words: list = []
     widx: dict = {}
     for row in rows:
@@ -220,7 +220,7 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None) -> GradientPlan
             if w not in widx:
                 widx[w] = len(words)
                 words.append(w)
-    prob_words = [ProbWord(tuple(m.on), b) for m in circuit.measurements if m.kind == "probs"
+    prob_words = [ProbWord(tuple(m.on), b) for m in circuit.measurements if kernel_probs(m)
                   for b in range(2 ** len(m.on))]
     words += prob_words
     coeffs = []

@@ -148,7 +148,7 @@ class Compiled:
     def __post_init__(self):
         self.post = ir.post_layout(self.circuit)
         # only expectation values: one row per measurement, nothing to post-process
-        self.simple = all(m.kind == "expval" for m in self.circuit.measurements)
+        self.simple = all(m.kind == "expval" and not m.post for m in self.circuit.measurements)
         # qml.state() alone (no compiled rows), or with other measurements
         self.is_state = all(m.kind == "state" for m in self.circuit.measurements)
         self.has_state = any(m.kind == "state" for m in self.circuit.measurements)
@@ -655,8 +655,8 @@ class QNode:
     PennyLane's other options, by keyword (docs/pennylane.md): ``gradient_kwargs`` (``h``,
     ``approx_order``, ``strategy``, ``shifts``), ``max_diff`` (1 or 2), ``static_argnums``, and
     ``grad_on_execution``, ``cache``, ``cachesize``, ``device_vjp`` (accepted; they change
-    nothing qsym computes); ``postselect_mode``, ``mcm_method``, ``executor_backend`` only
-    None. ``diff_method="backprop"`` or ``"device"`` is the adjoint method (the exact
+    nothing qsym computes), ``postselect_mode`` and ``mcm_method`` (accepted: qsym defers
+    every mid-circuit measurement), ``executor_backend`` only None. ``diff_method="backprop"`` or ``"device"`` is the adjoint method (the exact
     derivative of the simulation); ``diff_method=None`` a QNode that is not differentiated.
     An unknown keyword raises ``TypeError``.
 

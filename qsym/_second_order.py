@@ -41,6 +41,7 @@ import sympy as sp
 
 from . import _kernels as kernels
 from ._program import lowered
+from ._shapes import postselected
 
 
 def _printer():
@@ -186,13 +187,37 @@ def rows_hessian(entry, x, d):
     return vals, jac, hess
 
 
+def ratio2(kind: str, rows, jac, hess):
+    """:func:`qsym._shapes.ratio` with Hessians: ``f = a / N`` has gradient
+    ``(ga - f gN) / N`` and Hessian ``(Ha - f HN - g gN^T - gN g^T) / N``; a postselected
+    variance is ``f1 - f2^2`` of two such ratios."""
+    rows, jac, hess = np.asarray(rows, dtype=float), np.asarray(jac), np.asarray(hess)
+    N, gN, HN = rows[-1], jac[-1], hess[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = rows[:-1] / N
+        g = (jac[:-1] - f[:, None] * gN[None, :]) / N
+        H = (hess[:-1] - f[:, None, None] * HN[None] - g[:, :, None] * gN[None, None, :]
+             - gN[None, :, None] * g[:, None, :]) / N
+    if kind == "probs":
+        return f, g, H
+    if kind == "expval":
+        return f[0], g[0], H[0]
+    return (f[0] - f[1] ** 2, g[0] - 2.0 * f[1] * g[1],
+            H[0] - 2.0 * (np.outer(g[1], g[1]) + f[1] * H[1]))
+
+
 def measurements2(post, out, jac, hess):
     """Per-measurement values, Jacobians and Hessians from the linear rows' (the second-order
     counterpart of :func:`qsym._shapes.measurements`). A variance ``<O^2> - <O>^2`` has
     Hessian ``H[O^2] - 2 (grad<O> grad<O>^T + <O> H[O])``."""
     values, jacs, hessians = [], [], []
-    for kind, r, n, _ in post:
-        if kind == "var":
+    for kind, r, n, shape in post:
+        if postselected(kind, n, shape):
+            v, j, h = ratio2(kind, out[r : r + n], jac[r : r + n], hess[r : r + n])
+            values.append(v)
+            jacs.append(j)
+            hessians.append(h)
+        elif kind == "var":
             mu, g = out[r + 1], jac[r + 1]
             values.append(out[r] - mu**2)
             jacs.append(jac[r] - 2.0 * mu * g)

@@ -30,8 +30,13 @@ def measurements(post, out, jac=None):
     ``(*value shape, number of flat inputs)``.
     """
     values, jacs = [], []
-    for kind, r, n, _ in post:
-        if kind == "var":
+    for kind, r, n, shape in post:
+        if postselected(kind, n, shape):
+            v, j = ratio(kind, out[r : r + n], None if jac is None else jac[r : r + n])
+            values.append(v)
+            if jac is not None:
+                jacs.append(j)
+        elif kind == "var":
             values.append(out[r] - out[r + 1] ** 2)
             if jac is not None:
                 jacs.append(jac[r] - 2.0 * out[r + 1] * jac[r + 1])
@@ -48,6 +53,38 @@ def measurements(post, out, jac=None):
             if jac is not None:
                 jacs.append(jac[r])
     return values, jacs
+
+
+def postselected(kind: str, n: int, shape: tuple) -> bool:
+    """Whether a measurement's ``n`` rows end with a postselection's norm (one more row
+    than the plain measurement has: :func:`qsym._ir.linear_rows`).
+
+    >>> postselected("expval", 2, ()), postselected("probs", 4, (4,)), postselected("probs", 5, (4,))
+    (True, False, True)
+    """
+    plain = {"expval": 1, "var": 2, "probs": int(np.prod(shape))}.get(kind)
+    return plain is not None and n == plain + 1
+
+
+def ratio(kind: str, rows, jac=None):
+    """``(value, Jacobian)`` of a postselected measurement from its rows (the projected
+    rows, then the norm ``N``): expval ``r0 / N``; var ``r0 / N - (r1 / N)^2``; probs
+    ``r / N``; the Jacobian by the quotient rule. ``N = 0`` (the kept outcomes impossible)
+    gives NaN, as PennyLane's.
+
+    >>> ratio("expval", np.array([0.25, 0.5]))
+    (np.float64(0.5), None)
+    """
+    rows = np.asarray(rows, dtype=float)
+    norm = rows[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = rows[:-1] / norm
+        g = None if jac is None else (jac[:-1] - f[:, None] * jac[-1][None, :]) / norm
+    if kind == "probs":
+        return f, g
+    if kind == "expval":
+        return f[0], None if g is None else g[0]
+    return f[0] - f[1] ** 2, None if g is None else g[0] - 2.0 * f[1] * g[1]
 
 
 def format_values(output, values):

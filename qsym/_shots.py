@@ -42,8 +42,24 @@ import numpy as np
 
 from . import _kernels as kernels
 from .errors import DeviceError, DifferentiationError
+from ._ir import observable_apply
 from ._program import lowered
 from ._shapes import finite_differences, measurements
+
+
+
+def postselected_draw(m, state, n: int, shots: int, rng):
+    """Samples (or counts) of ``m`` after a postselection (``m.post``), as PennyLane's
+    ``"hw-like"`` mode: the shots that give the kept outcomes, a binomial number of them,
+    drawn from the projected, renormalised state (none when that outcome is impossible)."""
+    psi = np.asarray(state, dtype=complex)
+    kept_psi = observable_apply(psi.reshape((2,) * n), m.post, {}).reshape(-1)
+    norm = float(np.real(np.vdot(kept_psi, kept_psi)))
+    if not norm > 1e-15:
+        return draw(m, psi, np.abs(psi) ** 2, n, 0, rng)
+    kept_psi = kept_psi / np.sqrt(norm)
+    kept = int(rng.binomial(shots, min(norm, 1.0)))
+    return draw(m, kept_psi, np.abs(kept_psi) ** 2, n, kept, rng)
 
 
 class ShotCopies(NamedTuple):
@@ -225,7 +241,7 @@ class Sampler:
         first = words.shape[0] - p.probs - p.num_lin  # word of output row r: first + r
         prob = None
         for (kind, r, k, _), m in zip(self.entry.post, self.entry.circuit.measurements):
-            if kind == "probs":
+            if kind == "probs" and not m.post:  # (postselected: linear rows)
                 if prob is None:
                     prob = np.abs(state) ** 2
                 q = marginal(prob, self.n, m.on)
@@ -252,7 +268,9 @@ class Sampler:
             state = self.state(mats)
             prob = np.abs(state) ** 2
             for i, m in enumerate(entry.circuit.measurements):
-                if m.kind in ("sample", "counts"):
+                if m.kind in ("sample", "counts") and m.post:
+                    values[i] = postselected_draw(m, state, self.n, shots, rng)
+                elif m.kind in ("sample", "counts"):
                     values[i] = draw(m, state, prob, self.n, shots, rng)
         return values
 

@@ -28,7 +28,7 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sympy as sp
@@ -84,8 +84,13 @@ def measurement_expressions(psi: np.ndarray, m, num_wires: int):
 
     Computed from the state alone, not from the Pauli rows the compiled code measures:
     ``<O> = <psi|O psi>``, ``var = |O psi|^2 - <O>^2``, ``p(b) = sum |psi_i|^2`` over the
-    basis states ``i`` whose bits on ``m.on`` are ``b``.
+    basis states ``i`` whose bits on ``m.on`` are ``b``. Postselected (``m.post``): of the
+    projected state, renormalised.
     """
+    if m.post:
+        kept = _observable_state(psi, m.post)
+        norm = _real(_inner(psi, kept))
+        return measurement_expressions(kept / sp.sqrt(norm), replace(m, post=()), num_wires)
     if m.kind == "expval":
         return _real(_inner(psi, _observable_state(psi, m.terms)))
     if m.kind == "var":

@@ -431,6 +431,8 @@ def _mp_key(m):
             hash(okey)
         except TypeError:
             okey = ("id", id(obs))
+    if getattr(m, "mv", None) is not None:  # a statistic of mid-circuit measurement values
+        okey = ("mv", repr(m.mv), id(m.mv))
     return (m.kind, okey, m.wires, repr(m.diag), getattr(m, "all_outcomes", None))
 
 

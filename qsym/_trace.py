@@ -44,6 +44,24 @@ LOCAL = threading.local()
 RECORDING: list = []
 
 
+# functions ``(items, result, device_wires) -> (items, result)`` applied to every recording
+# once the circuit function has returned (device_wires None: not known, a replay): the
+# deferral of mid-circuit measurements (qsym._mcm) registers itself here, so this stage
+# takes what a higher one records without importing it
+TAPE_REWRITES: list = []
+
+
+def rewritten(items, result, device_wires=None):
+    """``(items, result)`` after every rewrite of :data:`TAPE_REWRITES`.
+
+    >>> rewritten([], None)
+    ([], None)
+    """
+    for rewrite in TAPE_REWRITES:
+        items, result = rewrite(items, result, device_wires)
+    return items, result
+
+
 class Tape:
     """The gates recorded while a circuit function runs, in order."""
 
@@ -708,7 +726,7 @@ def run_traced(fn, args, kwargs, device_wires: tuple):
             raise err from exc
         raise
     tape.check_observed()
-    return tape.items, result
+    return rewritten(tape.items, result, device_wires)
 
 
 class Measured:
@@ -717,6 +735,22 @@ class Measured:
     end, which imports this module."""
 
     __slots__ = ()
+
+
+def projector(kept: dict, wire_index) -> tuple:
+    """The projector onto the outcomes ``kept`` (wire label -> 0 or 1) as Z words of device
+    indices: ``prod (1 + (-1)^v Z_w) / 2`` expanded (:attr:`qsym._ir.Measurement.post`).
+
+    >>> projector({"a": 1}, lambda wire, what: {"a": 0}[wire])
+    ((1/2, ()), (-1/2, ((0, 'Z'),)))
+    """
+    items = sorted((wire_index(w, "a postselection"), v) for w, v in kept.items())
+    out = []
+    for subset in range(2 ** len(items)):
+        chosen = [items[i] for i in range(len(items)) if (subset >> i) & 1]
+        sign = (-1) ** sum(v for _, v in chosen)
+        out.append((sp.Rational(sign, 2 ** len(items)), tuple((w, "Z") for w, _ in chosen)))
+    return tuple(out) if items else ()
 
 
 def to_ir(items, result, device_wires: tuple, inputs, data):
@@ -779,18 +813,20 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
     for m in results:
         if getattr(m, "refusal", None):  # a measurement qsym does not compute in a circuit
             raise MeasurementError(m.refusal)
+        post = projector(getattr(m, "postselect", None) or {}, wire_index)
         label = getattr(m, "resource_label", ())
         if len(label) > 4:  # the observable's wires as written (with its identities): indices
             label = label[:4] + (tuple(i for i in map(index_or_none, label[4]) if i is not None),)
         if m.kind == "state":
-            measurements.append(Measurement("state", reduce=_reduce(m, wire_index), label=label))
+            measurements.append(Measurement("state", reduce=_reduce(m, wire_index), label=label,
+                                            post=post))
             continue
         if m.kind == "probs" or (m.kind in ("sample", "counts") and m.obs is None):
             on = device_wires if m.wires is None else m.wires
             measurements.append(
                 Measurement(m.kind, (), tuple(wire_index(w, m.kind) for w in on),
                             all_outcomes=getattr(m, "all_outcomes", False),
-                            dtype=getattr(m, "dtype", None), label=label)
+                            dtype=getattr(m, "dtype", None), label=label, post=post)
             )
             continue
         terms = []
@@ -801,7 +837,8 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
         grouping = getattr(m.obs, "grouping_indices", None)
         measurements.append(Measurement(m.kind, tuple(terms), groups=len(grouping or ()),
                                         all_outcomes=getattr(m, "all_outcomes", False),
-                                        dtype=getattr(m, "dtype", None), label=label))
+                                        dtype=getattr(m, "dtype", None), label=label,
+                                        post=post))
     return Circuit(
         num_wires=len(device_wires),
         ops=tuple(ir_ops),
@@ -924,7 +961,8 @@ def _numeric_run(fn, args, kwargs) -> list:
     with recording(tape), np.errstate(all="ignore"):  # (the replay at zero: log(0), 1/0)
         result = fn(*args, **kwargs)
     tape.apply_pending()
-    numeric = list(tape.items)
+    numeric, result = rewritten(list(tape.items), result)
+    numeric = list(numeric)
     for m in result if isinstance(result, (tuple, list)) else [result]:
         numeric.extend(getattr(m, "diag", ()))
     return numeric

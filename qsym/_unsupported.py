@@ -1,60 +1,22 @@
 """PennyLane names qsym knows but does not support: using one raises a qsym error that
 names the missing feature (rather than an ``AttributeError`` on ``qml``).
 
-- mid-circuit measurements and classical control: ``qml.measure``, ``qml.cond``
-  (:class:`qsym.errors.MeasurementError`);
 - noise channels (``qml.DepolarizingChannel``, ``qml.AmplitudeDamping``, ...): they need
   mixed states, which qsym does not simulate (:class:`qsym.errors.GateError`).
 
 >>> import qsym as qml
 >>> try:
-...     qml.measure(0)
-... except qml.MeasurementError as exc:
-...     print(str(exc)[:59])
-qml.measure (a mid-circuit measurement) is not supported: q
+...     qml.DepolarizingChannel(0.1, wires=0)
+... except qml.GateError as exc:
+...     print(str(exc)[:40])
+qml.DepolarizingChannel is a noise chann
 """
 
 from __future__ import annotations
 
 import types
 
-from .errors import GateError, MeasurementError
-
-_MCM = (
-    "{name} ({what}) is not supported: qsym compiles circuits of gates followed by final "
-    "measurements; measure at the end instead (qml.probs / qml.sample of the wire), or "
-    "use PennyLane for dynamic circuits"
-)
-
-
-def measure(wires=None, reset=False, postselect=None):
-    """Not supported: a mid-circuit measurement (PennyLane's ``qml.measure``).
-
-    >>> import qsym as qml
-    >>> try:
-    ...     qml.measure(0)
-    ... except qml.MeasurementError as exc:
-    ...     print(str(exc)[:40])
-    qml.measure (a mid-circuit measurement)
-    """
-    raise MeasurementError(_MCM.format(name="qml.measure", what="a mid-circuit measurement"))
-
-
-def cond(condition, true_fn=None, false_fn=None, elifs=()):
-    """Not supported: an operation conditioned on a mid-circuit measurement (PennyLane's
-    ``qml.cond``).
-
-    >>> import qsym as qml
-    >>> try:
-    ...     qml.cond(True, qml.PauliX)
-    ... except qml.MeasurementError as exc:
-    ...     print(str(exc)[:8])
-    qml.cond
-    """
-    raise MeasurementError(
-        _MCM.format(name="qml.cond", what="classical control on a mid-circuit measurement")
-    )
-
+from .errors import GateError
 
 CHANNELS = ("AmplitudeDamping", "GeneralizedAmplitudeDamping", "PhaseDamping",
             "DepolarizingChannel", "BitFlip", "PhaseFlip", "ResetError", "PauliError",
@@ -74,7 +36,7 @@ def _channel(name):
 
 globals().update({name: _channel(name) for name in CHANNELS})
 
-__all__ = ["measure", "cond", *CHANNELS]
+__all__ = [*CHANNELS]
 
 # PennyLane names of namespaces and transforms qsym does not provide: ``qml.<name>`` raises
 # an AttributeError that names the feature (``hasattr(qml, name)`` is False, as it should

@@ -34,6 +34,9 @@ from ._operations import (
 from ._shots import ShotCopies, Shots
 from ._operations import density_matrix, mutual_info, purity, vn_entropy
 from .errors import MeasurementError
+from ._mcm import MeasurementValue, MidMeasure, get_mcm_predicates, measure
+
+MidMeasureMP = MidMeasure  # PennyLane's older name of qml.ops.MidMeasure
 
 import sys as _sys
 import types as _types
@@ -45,7 +48,8 @@ _sys.modules.setdefault(_path.__name__, _path)
 
 __all__ = ["ShotCopies", "Shots", "CountsMP", "ExpectationMP", "MeasurementProcess",
            "ProbabilityMP", "SampleMeasurement", "SampleMP", "StateMeasurement", "StateMP",
-           "VarianceMP", "counts", "expval", "probs", "sample", "state", "var"]
+           "VarianceMP", "counts", "expval", "probs", "sample", "state", "var",
+           "MidMeasureMP", "MeasurementValue", "measure", "get_mcm_predicates"]
 
 
 class MeasurementTransform(MeasurementProcess):
@@ -58,15 +62,17 @@ class MeasurementTransform(MeasurementProcess):
 
 
 def _refused(name: str, what: str, base=MeasurementProcess) -> type:
-    def __init__(self, *args, **kwargs):
-        raise MeasurementError(
+    def __init__(self, obs=None, wires=None, seed=None, k=1, **kwargs):
+        MeasurementProcess.__init__(self, name, None, wires)
+        self.seed, self.k, self.written = seed, k, obs
+        self.refusal = (
             f"qml.measurements.{name} ({what}) is not supported by qsym: it simulates pure "
             "states and measures expval, var, probs, sample, counts and the state")
 
-    doc = (f"PennyLane's ``{name}`` ({what}): not supported; making one raises "
-           f"MeasurementError.\n\n    >>> try:\n    ...     {name}(wires=[0])\n"
-           "    ... except MeasurementError as exc:\n    ...     print(type(exc).__name__)\n"
-           "    MeasurementError\n    ")
+    doc = (f"PennyLane's ``{name}`` ({what}): not supported; one can be made (and "
+           f"compared), a circuit returning it raises MeasurementError.\n\n"
+           f"    >>> {name}(wires=[0]).refusal.startswith('qml.measurements.{name}')\n"
+           "    True\n    ")
     return type(name, (base,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
 
 

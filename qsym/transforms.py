@@ -20,6 +20,7 @@ from ._compilation import (
     cancel_inverses, commute_controlled, compile, decompose, decomposition_gen, merge_rotations,
     remove_barrier, single_qubit_fusion, undo_swaps,
 )
+from ._mcm import defer_measurements  # qml.defer_measurements, also here
 from ._splitting import (
     batch_input, batch_params, broadcast_expand, convert_to_numpy_parameters,
     split_non_commuting, split_to_single_terms,
@@ -32,14 +33,12 @@ from ._transform import (
 )
 from .errors import TransformError
 
-# MERGE: qml.transforms.defer_measurements (the mid-circuit-measurement branch's
-# qml.defer_measurements) is added here and to __all__ when both branches are merged.
 
 __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "commute_controlled", "compile", "decompose", "merge_rotations", "remove_barrier",
            "single_qubit_fusion", "undo_swaps", "batch_input", "batch_params",
            "broadcast_expand", "convert_to_numpy_parameters", "split_non_commuting",
-           "split_to_single_terms", "make_tape", "core"]
+           "split_to_single_terms", "make_tape", "core", "defer_measurements"]
 
 
 def _module(name: str, doc: str, **names) -> _types.ModuleType:

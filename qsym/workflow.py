@@ -16,7 +16,9 @@ set_shots``, PennyLane's module path).
 import sys as _sys
 import types as _types
 
+from ._mcm import defer
 from ._runtime import QNode, set_shots
+from ._tapes import QuantumScript
 from ._transform import level_slice, qnode_tape
 from .errors import ArgumentError, TransformError
 
@@ -48,6 +50,10 @@ def construct_batch(qnode, level="user"):
 
     def make(*args, **kwargs):
         tape = qnode_tape(qnode, args, kwargs)
+        deferring = getattr(qnode, "defers_measurements", None)
+        if deferring:  # qml.defer_measurements(qnode): PennyLane's deferred tape
+            ops, meas, _, _ = defer(tape.operations, list(tape.measurements), *deferring)
+            tape = QuantumScript(ops, meas, shots=tape.shots)
         pipeline = qnode.compile_pipeline
         part = pipeline[level_slice(pipeline, level)]
         return part((tape,))

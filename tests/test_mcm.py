@@ -1,0 +1,332 @@
+"""Mid-circuit measurements (qml.measure, qml.cond, qml.defer_measurements): values
+against hand-derived closed forms and against the same circuit written out by hand with
+CNOTs and controlled gates, gradients against finite differences and the closed forms."""
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+
+
+def _fd(f, x, h=1e-6):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_conditioned_flip_closed_form_and_gradient(method):
+    # P(m=1) = sin^2(x/2); X on wire 1 when m=1: <Z1> = 1 - 2 sin^2(x/2) = cos x
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method=method)
+    def f(x):
+        qml.RY(x, wires=0)
+        m = qml.measure(0)
+        qml.cond(m, qml.PauliX)(wires=1)
+        return qml.expval(qml.PauliZ(1))
+
+    for x in (0.3, 1.1, 2.5):
+        assert onp.isclose(f(x), onp.cos(x), atol=1e-12)
+        g = qml.grad(f)(np.array(x, requires_grad=True))
+        assert onp.isclose(g, -onp.sin(x), atol=1e-10)
+        assert onp.isclose(g, _fd(lambda t: float(f(t)), x), atol=1e-6)
+
+
+def test_teleportation_closed_form_and_jacobian():
+    # RY(t) RX(p)|0> has Bloch vector (cos p sin t, -sin p, cos p cos t); teleported to wire 2
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def tele(p, t):
+        qml.RX(p, 0)
+        qml.RY(t, 0)
+        qml.Hadamard(1)
+        qml.CNOT([1, 2])
+        qml.CNOT([0, 1])
+        qml.Hadamard(0)
+        m0 = qml.measure(0)
+        qml.cond(m0, qml.PauliZ)(2)
+        m1 = qml.measure(1)
+        qml.cond(m1, qml.PauliX)(2)
+        return qml.expval(qml.PauliZ(2)), qml.expval(qml.PauliX(2)), qml.expval(qml.PauliY(2))
+
+    p, t = 0.3, 0.4
+    z, x, y = tele(p, t)
+    assert onp.allclose([z, x, y], [onp.cos(p) * onp.cos(t), onp.cos(p) * onp.sin(t), -onp.sin(p)],
+                        atol=1e-12)
+    jz = qml.jacobian(tele)(np.array(p, requires_grad=True), t)
+    assert onp.allclose(jz, [-onp.sin(p) * onp.cos(t), -onp.sin(p) * onp.sin(t), -onp.cos(p)],
+                        atol=1e-10)
+
+
+def test_same_as_the_circuit_written_with_cnots():
+    # reset and conditions on expressions, against the deferred circuit written by hand
+    dev = qml.device("default.qubit", wires=5)
+
+    @qml.qnode(dev)
+    def mcm(x, y):
+        qml.RY(x, 0)
+        qml.RX(y, 1)
+        m0 = qml.measure(0, reset=True)   # used again: copied onto wire 4 (after the largest)
+        m1 = qml.measure(1)               # not used again: its own control
+        qml.RY(y, 0)
+        qml.cond(m0 & m1, qml.RX)(x, 3)
+        qml.cond(m0 + m1 == 1, qml.RZ, qml.RY)(y, 0)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(3)), qml.probs(wires=[0, 3])
+
+    @qml.qnode(dev)
+    def by_hand(x, y):
+        qml.RY(x, 0)
+        qml.RX(y, 1)
+        qml.CNOT([0, 4])
+        qml.CNOT([4, 0])
+        qml.RY(y, 0)
+        qml.ctrl(qml.RX(x, 3), control=[4, 1], control_values=[1, 1])
+        for bits in ((0, 1), (1, 0)):
+            qml.ctrl(qml.RZ(y, 0), control=[4, 1], control_values=list(bits))
+        for bits in ((0, 0), (1, 1)):
+            qml.ctrl(qml.RY(y, 0), control=[4, 1], control_values=list(bits))
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(3)), qml.probs(wires=[0, 3])
+
+    x, y = 0.7, 1.3
+    a, b = mcm(x, y), by_hand(x, y)
+    assert onp.isclose(a[0], b[0], atol=1e-12) and onp.allclose(a[1], b[1], atol=1e-12)
+    ga = qml.grad(lambda u, v: mcm(u, v)[0])(np.array(x, requires_grad=True),
+                                             np.array(y, requires_grad=True))
+    gb = qml.grad(lambda u, v: by_hand(u, v)[0])(np.array(x, requires_grad=True),
+                                                 np.array(y, requires_grad=True))
+    assert onp.allclose(ga, gb, atol=1e-10)
+    assert onp.isclose(ga[1], _fd(lambda v: float(mcm(x, v)[0]), y), atol=1e-6)
+
+
+def test_statistics_of_values_closed_forms():
+    # independent outcomes with P(m0=1) = p, P(m1=1) = q
+    dev = qml.device("default.qubit")
+    a, b = 1.2, 0.6
+    p, q = onp.sin(a / 2) ** 2, onp.sin(b / 2) ** 2
+
+    @qml.qnode(dev)
+    def f(a, b):
+        qml.RX(a, 0)
+        qml.RX(b, 1)
+        m0, m1 = qml.measure(0), qml.measure(1)
+        return (qml.expval(m0), qml.var(m0 + m1), qml.probs(op=m0), qml.probs(op=[m0, m1]),
+                qml.expval(m0 & m1), qml.expval(2 * m0 - m1), qml.var(m0 == m1),
+                qml.expval(~m0))
+
+    e0, v, p0, p01, both, lin, veq, inv = f(a, b)
+    assert onp.isclose(e0, p)
+    assert onp.isclose(v, p * (1 - p) + q * (1 - q))
+    assert onp.allclose(p0, [1 - p, p])
+    assert onp.allclose(p01, onp.kron([1 - p, p], [1 - q, q]))
+    assert onp.isclose(both, p * q)
+    assert onp.isclose(lin, 2 * p - q)
+    same = p * q + (1 - p) * (1 - q)
+    assert onp.isclose(veq, same * (1 - same))
+    assert onp.isclose(inv, 1 - p)
+    # d<m0>/da = sin(a)/2
+    g = qml.grad(lambda t: f(t, b)[0])(np.array(a, requires_grad=True))
+    assert onp.isclose(g, onp.sin(a) / 2, atol=1e-10)
+
+
+def test_reset_and_wires_inferred():
+    dev = qml.device("default.qubit")  # no wires: the copy gets the next integer wire
+
+    @qml.qnode(dev)
+    def f(x, y):
+        qml.RY(x, 0)
+        m0 = qml.measure(0, reset=True)
+        qml.cond(m0, qml.RX)(y, 1)
+        return qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliZ(1)), qml.expval(m0)
+
+    x, y = 0.9, 0.4
+    z0, z1, e = f(x, y)
+    p = onp.sin(x / 2) ** 2
+    assert onp.isclose(z0, 1.0) and onp.isclose(e, p)
+    assert onp.isclose(z1, 1 - p + p * onp.cos(y))
+    tape = qml.workflow.construct_tape(f)(x, y)
+    (deferred,), _ = qml.defer_measurements(tape)
+    assert [op.name for op in deferred.operations] == ["RY", "CNOT", "CNOT", "CRX"]
+    assert list(deferred.operations[1].wires) == [0, 2]
+
+
+def test_device_without_room_and_refusals():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def f(x):
+        qml.RX(x, 0)
+        m = qml.measure(0)
+        qml.RX(x, 0)  # wire 0 used again: needs a second wire
+        return qml.expval(m)
+
+    with pytest.raises(qml.WireError, match="wires not found on the device: {1}"):
+        f(0.3)
+    with pytest.raises(ValueError, match="truth value of a MeasurementValue"):
+        bool(qml.measure(0))
+    m0, m1 = qml.measure(0), qml.measure(1)
+    with pytest.raises(qml.QuantumFunctionError, match="multiple mid-circuit"):
+        qml.probs(op=m0 + m1)
+    with pytest.raises(qml.QuantumFunctionError, match="unprocessed"):
+        qml.counts(op=[m0 + 1, m1])
+
+
+
+def test_postselected_samples_keep_a_binomial_number_of_shots():
+    # PennyLane's "hw-like": the shots with the kept outcome, from the projected state
+    @qml.set_shots(4000)
+    @qml.qnode(qml.device("default.qubit", seed=11))
+    def post(x):
+        qml.RX(x, 0)
+        qml.CNOT([0, 1])
+        qml.measure(0, postselect=1)
+        return qml.sample(wires=[0, 1])
+
+    s = post(onp.pi / 3)  # P(wire 0 = 1) = 1/4
+    assert s.ndim == 2 and s.shape[1] == 2 and 800 < s.shape[0] < 1200
+    assert (s == 1).all()
+    assert post(0.0).shape == (0, 2)  # the kept outcome is impossible: no shots
+
+
+def _post_closed_form(x, y):
+    # RY(x)|0> = c|0> + s|1>, RY(y)|0> = a|0> + b|1>; after CNOT(0, 1), keeping wire 1 = 1
+    # leaves c b |0> + s a |1> (unnormalised)
+    c, s, a, b = onp.cos(x / 2), onp.sin(x / 2), onp.cos(y / 2), onp.sin(y / 2)
+    p0, p1 = (c * b) ** 2, (s * a) ** 2
+    return (p0 - p1) / (p0 + p1), onp.array([p0, p1]) / (p0 + p1)
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_postselection_renormalises(method):
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev, diff_method=method)
+    def f(x, y):
+        qml.RY(x, 0)
+        qml.RY(y, 1)
+        qml.CNOT([0, 1])
+        qml.measure(1, postselect=1)
+        return qml.expval(qml.PauliZ(0)), qml.probs(wires=[0]), qml.var(qml.PauliZ(0))
+
+    x, y = 0.8, 1.9
+    e, p, v = f(x, y)
+    want_e, want_p = _post_closed_form(x, y)
+    assert onp.isclose(e, want_e, atol=1e-12) and onp.allclose(p, want_p, atol=1e-12)
+    assert onp.isclose(v, 1 - want_e**2, atol=1e-12)
+    gx, gy = qml.grad(lambda u, w: f(u, w)[0])(np.array(x, requires_grad=True),
+                                              np.array(y, requires_grad=True))
+    assert onp.isclose(gx, _fd(lambda u: _post_closed_form(u, y)[0], x), atol=1e-6)
+    assert onp.isclose(gy, _fd(lambda w: _post_closed_form(x, w)[0], y), atol=1e-6)
+    jp = qml.jacobian(lambda u: f(u, y)[1])(np.array(x, requires_grad=True))
+    assert onp.allclose(jp, _fd(lambda u: _post_closed_form(u, y)[1], x), atol=1e-6)
+
+
+def test_postselection_hessian_and_impossible_outcome():
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev)
+    def f(xy):
+        qml.RY(xy[0], 0)
+        qml.RY(xy[1], 1)
+        qml.CNOT([0, 1])
+        qml.measure(1, postselect=1)
+        return qml.expval(qml.PauliZ(0))
+
+    xy = np.array([0.8, 1.9], requires_grad=True)
+    hess = qml.hessian(f)(xy)
+    g = qml.grad(f)
+    fd = onp.array([(g(xy + h) - g(xy - h)) / 2e-5 for h in onp.eye(2) * 1e-5])
+    assert onp.allclose(hess, fd, atol=1e-5)
+
+    @qml.qnode(dev)
+    def never(x):
+        qml.RX(x, 0)
+        qml.measure(0, postselect=1)
+        return qml.expval(qml.PauliZ(1)), qml.probs(wires=[1])
+
+    e, p = never(0.0)  # the kept outcome has probability 0: NaN, as PennyLane's
+    assert onp.isnan(e) and onp.isnan(p).all()
+
+
+def test_samples_and_counts_of_values():
+    dev = qml.device("default.qubit", seed=7)
+
+    @qml.set_shots(2000)
+    @qml.qnode(dev)
+    def f():
+        qml.Hadamard(0)
+        qml.PauliX(1)
+        m0, m1 = qml.measure(0), qml.measure(1)
+        return qml.sample(m0), qml.sample(m0 + m1), qml.counts(m1), qml.sample([m0, m1])
+
+    s0, s01, c1, both = f()
+    assert s0.shape == (2000,) and set(onp.unique(s0)) <= {0, 1}
+    assert set(onp.unique(s01)) <= {1, 2}  # m1 is always 1 (qsym draws each sample of an
+    # expression of values from its own shots: see docs/pennylane.md)
+    assert dict(c1) == {1.0: 2000}
+    assert both.shape == (2000, 2) and onp.all(both[:, 1] == 1)
+    assert 800 < s0.sum() < 1200
+
+
+def test_tape_transform_structure():
+    m1 = qml.ops.MidMeasure(0, meas_uid="foo")
+    m2 = qml.ops.MidMeasure(0, meas_uid="bar")
+    v1, v2 = qml.ops.MeasurementValue([m1]), qml.ops.MeasurementValue([m2])
+    tape = qml.tape.QuantumScript([qml.PauliX(0), m1, m2], [qml.expval(v1 * v2)])
+    (new,), fn = qml.defer_measurements(tape)
+    assert new.operations == [qml.PauliX(0), qml.CNOT([0, 1]), qml.CNOT([0, 2])]
+    # merged values order their measurements by id (PennyLane's): bar, then foo
+    assert new.measurements[0].mv.wires == qml.wires.Wires([2, 1])
+    assert fn(["r"]) == "r"
+    assert qml.measurements.MidMeasureMP is qml.ops.MidMeasure
+    assert qml.measurements.MeasurementValue is qml.ops.MeasurementValue
+
+
+def test_tape_with_mid_circuit_measurements_runs():
+    m = qml.ops.MidMeasure(0, meas_uid="x")
+    v = qml.ops.MeasurementValue([m])
+    tape = qml.tape.QuantumScript(
+        [qml.RY(0.7, 0), m, qml.ops.Conditional(v, qml.PauliX(1))],
+        [qml.expval(qml.PauliZ(1)), qml.expval(v)])
+    dev = qml.device("default.qubit", wires=3)
+    want = (onp.cos(0.7), onp.sin(0.35) ** 2)  # X on wire 1 with probability sin^2(0.35)
+    assert onp.allclose(qml.execute([tape], dev)[0], want)
+    (deferred,), fn = qml.defer_measurements(tape)
+    assert [op.name for op in deferred.operations] == ["RY", "CNOT", "CNOT"]
+    assert onp.allclose(fn(qml.execute([deferred], dev)), want)
+
+
+def test_a_measurement_dephases_what_is_measured_after_it():
+    # H|0> measured mid-circuit: <X> = 0 (the outcome is recorded even if unused), <Z> = 0;
+    # postselected on 0: the state |0>, <X> = 0, <Z> = 1
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev)
+    def f(post):
+        qml.Hadamard(0)
+        qml.measure(0, postselect=post)
+        return qml.expval(qml.PauliX(0)), qml.expval(qml.PauliZ(0))
+
+    assert onp.allclose(f(None), [0.0, 0.0], atol=1e-12)
+    assert onp.allclose(f(0), [0.0, 1.0], atol=1e-12)
+
+
+def test_t_gadget_with_reset():
+    # the T gadget (a magic state, CNOT, measure with reset, S if 1) followed by T^dagger
+    # is the identity on |+> and |->
+    dev = qml.device("default.qubit")
+    magic = onp.array([1, onp.exp(1j * onp.pi / 4)]) / onp.sqrt(2)
+
+    @qml.qnode(dev)
+    def f(minus):
+        qml.Hadamard(0)
+        if minus:
+            qml.PauliZ(0)
+        qml.StatePrep(magic, wires=1)
+        qml.CNOT([0, 1])
+        m = qml.measure(1, reset=True)
+        qml.cond(m, qml.S)(0)
+        qml.adjoint(qml.T)(0)
+        return qml.expval(qml.PauliX(0))
+
+    assert onp.isclose(f(False), 1.0) and onp.isclose(f(True), -1.0)
