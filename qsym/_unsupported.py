@@ -83,8 +83,6 @@ NAMESPACES = {
     "broadcast": "PennyLane's qml.broadcast (removed from PennyLane in 0.40): write the loop "
                  "over the wires in the circuit function, or use a template "
                  "(qml.BasicEntanglerLayers, ...)",
-    "kernels": "PennyLane's quantum kernel methods (qml.kernels): compute the kernel as a "
-               "QNode returning qml.probs and combine the values with qsym.numpy",
     "transforms": "PennyLane's circuit transforms (qml.transforms)",
     "transform": "PennyLane's circuit transforms (qml.transform)",
     "qchem": "PennyLane's quantum chemistry (qml.qchem): build the Hamiltonian with PennyLane "
@@ -127,8 +125,8 @@ def namespace_error(name: str) -> AttributeError | None:
     """The error for ``qml.<name>`` when ``name`` is a PennyLane name qsym does not provide
     (:data:`NAMESPACES`), else None.
 
-    >>> print(namespace_error("kernels"))  # doctest: +ELLIPSIS
-    qml.kernels is not supported by qsym: PennyLane's quantum kernel methods ...
+    >>> print(namespace_error("qchem"))  # doctest: +ELLIPSIS
+    qml.qchem is not supported by qsym: PennyLane's quantum chemistry ...
     >>> namespace_error("RX") is None
     True
     """

@@ -168,6 +168,19 @@ class RuleError(QsymError, ValueError):
     """
 
 
+class KernelError(QsymError, ValueError):
+    """Bad input to a ``qml.kernels`` function (an unknown noise-mitigation method, a
+    kernel matrix whose diagonal is too small to estimate the noise from).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.kernels.mitigate_depolarizing_noise(qml.numpy.eye(2), 1, "median")
+    ... except qml.errors.KernelError as exc:
+    ...     print(str(exc)[:52])
+    mitigate_depolarizing_noise: unknown method 'median'
+    """
+
+
 class CacheWarning(UserWarning):
     """The on-disk cache cannot be used as configured (a folder or file that is not the
     current user's alone, or cannot be written): qsym uses a private folder or recomputes
