@@ -110,9 +110,9 @@ def polarity(X, Y, kernel, assume_normalized_kernel=False, rescale_class_labels=
     :func:`target_alignment`).
 
     >>> from qsym import numpy as np
-    >>> kernel = lambda a, b: float(a[0] == b[0])
+    >>> kernel = lambda a, b: float(a[0] == b[0])  # K is the identity
     >>> float(polarity(np.array([[0.0], [1.0]]), [1, -1], kernel))
-    1.0
+    2.0
     """
     K = square_kernel_matrix(X, kernel, assume_normalized_kernel=assume_normalized_kernel)
     T = _label_matrix(Y, rescale_class_labels)
@@ -128,7 +128,7 @@ def target_alignment(X, Y, kernel, assume_normalized_kernel=False, rescale_class
     reproduces the labels.
 
     >>> from qsym import numpy as np
-    >>> kernel = lambda a, b: float(a[0] == b[0])
+    >>> kernel = lambda a, b: 1.0 if a[0] == b[0] else -1.0  # K = y y^T
     >>> float(target_alignment(np.array([[0.0], [1.0]]), [1, -1], kernel))
     1.0
     """
