@@ -471,6 +471,31 @@ def test_result_types_without_tensors_and_with_shots():
     assert type(next(iter(bits))) is np.str_ and type(next(iter(signs))) is np.float64
 
 
+@pytest.mark.parametrize("make_arg, constant, kind", [
+    # PennyLane 0.45.1 takes the interface from the gates' parameters (printed in a
+    # throwaway script): a list of tensors (the quanvolution demo's pixels), or a tensor
+    # constant in a gate (its RandomLayers weights), makes autograd's results
+    (lambda: [0.3, 0.1], None, np.float64),
+    (lambda: [pnp.array(0.3, requires_grad=False), pnp.array(0.1)], None, pnp.tensor),
+    (lambda: [0.3, 0.1], pnp.array([0.2, 0.4], requires_grad=False), pnp.tensor),
+    (lambda: np.array([0.3, 0.1]), pnp.array([0.2, 0.4]), pnp.tensor),
+    (lambda: [0.3, 0.1], np.array([0.2, 0.4]), np.float64),
+])
+def test_tensors_in_lists_or_gate_constants_give_autograd_results(make_arg, constant, kind):
+    def circuit(p):
+        qml.RX(p[0], wires=0)
+        if constant is not None:
+            qml.RY(constant[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    value = qml.QNode(circuit, qml.device("default.qubit", wires=1))(make_arg())
+    angle_y = 0.0 if constant is None else 0.4
+    assert np.isclose(value, np.cos(0.3) * np.cos(angle_y))  # Z after RY(b) RX(a)|0>
+    assert type(value) is kind
+    if kind is pnp.tensor:
+        assert value.requires_grad
+
+
 # --- item: qml.matrix of a constant gate has PennyLane's dtype (QGRNN: full += w * matrix) -------
 def test_constant_gate_matrices_have_pennylanes_dtype():
     expected = {  # hand-written matrices and the dtypes PennyLane 0.45.1 gives them
