@@ -87,7 +87,6 @@ NAMESPACES = {
     "transform": "PennyLane's circuit transforms (qml.transform)",
     "qchem": "PennyLane's quantum chemistry (qml.qchem): build the Hamiltonian with PennyLane "
              "and pass its coefficients and Pauli words to qml.Hamiltonian",
-    "fourier": "PennyLane's Fourier-series tools (qml.fourier)",
     "qinfo": "PennyLane's quantum-information transforms (qml.qinfo)",
     "pulse": "PennyLane's pulse programming (qml.pulse)",
     "drawer": "PennyLane's drawing internals (qml.drawer): use qml.draw or qml.draw_mpl "

@@ -181,6 +181,19 @@ class KernelError(QsymError, ValueError):
     """
 
 
+class SpectrumError(QsymError, ValueError):
+    """Bad input to ``qml.fourier``: a gate parameter not linear in the input whose
+    spectrum is asked, a measurement without a Fourier spectrum, an unknown argument name.
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.fourier.coefficients(lambda x: 0.0, 2, (1, 2, 3))
+    ... except qml.errors.SpectrumError as exc:
+    ...     print(str(exc)[:40])
+    coefficients: give one degree, or one pe
+    """
+
+
 class CacheWarning(UserWarning):
     """The on-disk cache cannot be used as configured (a folder or file that is not the
     current user's alone, or cannot be written): qsym uses a private folder or recomputes
