@@ -176,8 +176,8 @@ class KernelError(QsymError, ValueError):
     >>> try:
     ...     qml.kernels.mitigate_depolarizing_noise(qml.numpy.eye(2), 1, "median")
     ... except qml.errors.KernelError as exc:
-    ...     print(str(exc)[:52])
-    mitigate_depolarizing_noise: unknown method 'median'
+    ...     print(str(exc)[:59])
+    Incorrect noise depolarization mitigation method specified:
     """
 
 

@@ -194,7 +194,8 @@ def closest_psd_matrix(K, fix_diagonal=False, solver=None, **kwargs):
     try:
         import cvxpy as cp
     except ImportError as error:
-        raise ImportError("qml.kernels.closest_psd_matrix(fix_diagonal=True) needs CVXPY "
+        raise ImportError("CVXPY is required for this post-processing method: "
+                          "closest_psd_matrix(fix_diagonal=True) solves a semidefinite program "
                           "(pip install cvxpy); without fix_diagonal it needs nothing") from error
     solver = cp.CVXOPT if solver is None else solver
     X = cp.Variable(K.shape, PSD=True)
@@ -223,26 +224,28 @@ def mitigate_depolarizing_noise(K, num_wires, method, use_entries=None):
     if method == "single":
         entry = diagonal[(use_entries or (0,))[0]]
         if entry <= 1 / dim:
-            raise KernelError("mitigate_depolarizing_noise(method='single'): the diagonal "
-                             f"entry used ({float(entry)}) must exceed 1/2**num_wires; pick "
-                             "another with use_entries=(i,)")
+            raise KernelError("The single noise mitigation method cannot be applied as the "
+                              f"single diagonal element specified is too small ({float(entry)}"
+                              " <= 1/2**num_wires): pick another with use_entries=(i,)")
         rate = (1 - entry) * dim / (dim - 1)
         return (K - rate / dim) / (1 - rate)
     if method == "average":
         used = diagonal if use_entries is None else diagonal[_onp.array(use_entries)]
         if _qnp.mean(used) <= 1 / dim:
-            raise KernelError("mitigate_depolarizing_noise(method='average'): the mean of the "
-                             "diagonal entries used must exceed 1/2**num_wires")
+            raise KernelError("The average noise mitigation method cannot be applied as the "
+                              "average of the used diagonal terms is too small (it must exceed "
+                              "1/2**num_wires): choose the entries with use_entries")
         rate = _qnp.mean((1 - used) * dim / (dim - 1))
         return (K - rate / dim) / (1 - rate)
     if method == "split_channel":
         if _qnp.any(diagonal <= 1 / dim):
-            raise KernelError("mitigate_depolarizing_noise(method='split_channel'): every "
-                             "diagonal entry must exceed 1/2**num_wires")
+            raise KernelError("The split channel noise mitigation method cannot be applied to "
+                              "the input matrix as its diagonal terms are too small (each must "
+                              "exceed 1/2**num_wires): use method='average' or 'single'")
         effective = _qnp.clip((1 - diagonal) * dim / (dim - 1), 0.0, 1.0)
         rates = 1 - _qnp.sqrt(1 - effective)
         n = len(K)
         inverse = -_qnp.outer(rates, rates) + rates.reshape((1, n)) + rates.reshape((n, 1))
         return (K - inverse / dim) / (1 - inverse)
-    raise KernelError(f"mitigate_depolarizing_noise: unknown method {method!r}; use 'single', "
-                     "'average' or 'split_channel'")
+    raise KernelError(f"Incorrect noise depolarization mitigation method specified: {method!r}."
+                      " Accepted strategies are: 'single', 'average' and 'split_channel'.")

@@ -124,6 +124,6 @@ def test_depolarizing_noise_is_undone():
                                        ("average", 0.2 * onp.eye(2)),
                                        ("split_channel", 0.2 * onp.eye(2))])
 def test_bad_mitigation_input_says_what_to_do(method, K):
-    with pytest.raises(qml.errors.KernelError, match="mitigate_depolarizing_noise"):
+    with pytest.raises(qml.errors.KernelError, match="method|cannot be applied"):
         qml.kernels.mitigate_depolarizing_noise(K, 1, method)
     assert issubclass(qml.errors.KernelError, ValueError)  # PennyLane raises ValueError
