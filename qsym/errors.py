@@ -189,8 +189,8 @@ class SpectrumError(QsymError, ValueError):
     >>> try:
     ...     qml.fourier.coefficients(lambda x: 0.0, 2, (1, 2, 3))
     ... except qml.errors.SpectrumError as exc:
-    ...     print(str(exc)[:40])
-    coefficients: give one degree, or one pe
+    ...     print(str(exc)[:49])
+    If multiple degrees are provided, their number ha
     """
 
 

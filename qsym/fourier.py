@@ -26,10 +26,11 @@ from itertools import product as _product
 import numpy as _onp
 import sympy as _sp
 
+from . import numpy as _qnp
 from . import rules as _rules
 from .errors import SpectrumError
 
-__all__ = ["coefficients", "join_spectra", "qnode_spectrum"]
+__all__ = ["coefficients", "join_spectra", "qnode_spectrum", "get_spectrum", "format_nvec"]
 
 
 def coefficients(f, n_inputs, degree, lowpass_filter=False, filter_threshold=None,
@@ -49,8 +50,9 @@ def coefficients(f, n_inputs, degree, lowpass_filter=False, filter_threshold=Non
     if isinstance(degree, int):
         degree = (degree,) * n_inputs
     elif len(degree) != n_inputs:
-        raise SpectrumError("coefficients: give one degree, or one per input "
-                            f"(n_inputs={n_inputs}, got {len(degree)})")
+        raise SpectrumError("If multiple degrees are provided, their number has to match "
+                            f"n_inputs (n_inputs={n_inputs}, got {len(degree)}): give one "
+                            "degree, or one per input")
     if not lowpass_filter:
         return _sampled_fft(f, degree, use_broadcasting)
     if filter_threshold is None:
@@ -58,8 +60,9 @@ def coefficients(f, n_inputs, degree, lowpass_filter=False, filter_threshold=Non
     elif isinstance(filter_threshold, int):
         filter_threshold = (filter_threshold,) * n_inputs
     elif len(filter_threshold) != n_inputs:
-        raise SpectrumError("coefficients: give one filter_threshold, or one per input "
-                            f"(n_inputs={n_inputs}, got {len(filter_threshold)})")
+        raise SpectrumError("If multiple filter_thresholds are provided, their number has to "
+                            f"match n_inputs (n_inputs={n_inputs}, got {len(filter_threshold)})"
+                            ": give one threshold, or one per input")
     shifted = _onp.fft.fftshift(_sampled_fft(f, filter_threshold, use_broadcasting))
     for axis in range(n_inputs - 1, -1, -1):
         excess = filter_threshold[axis] - degree[axis]
@@ -104,20 +107,69 @@ def join_spectra(spec1, spec2):
 def _requested(qnode, encoding_args, argnum):
     """``{argument name: indices or ...}``, in the function's order (PennyLane's rules:
     every argument without a default when neither is given)."""
+    return process_ids(encoding_args, argnum, qnode)[0]
+
+
+def process_ids(encoding_args, argnum, qnode):
+    """PennyLane's ``(encoding_args, argnum)`` of a QNode's spectrum request: the argument
+    names (with the requested indices, or ``...`` for all) and their positions; by default
+    every argument without a default.
+
+    >>> import qsym as qml
+    >>> node = qml.QNode(lambda x, y, z=1.0: qml.expval(qml.PauliZ(0)),
+    ...                  qml.device("default.qubit", wires=1))
+    >>> process_ids(None, None, node)
+    ({'x': Ellipsis, 'y': Ellipsis}, [0, 1])
+    >>> process_ids({"y": [(0,)]}, None, node)
+    ({'y': [(0,)]}, [1])
+    """
     params = inspect.signature(qnode.func).parameters
     names = list(params)
     if encoding_args is None:
         if argnum is None:
-            return {n: ... for n, p in params.items() if p.default is p.empty}
-        nums = [argnum] if _onp.isscalar(argnum) else sorted(argnum)
-        return {names[i]: ... for i in nums}
+            chosen = {n: ... for n, p in params.items() if p.default is p.empty}
+            return chosen, list(range(len(chosen)))
+        if _onp.isscalar(argnum):
+            return {names[argnum]: ...}, [argnum]
+        nums = sorted(argnum)
+        return {names[i]: ... for i in nums}, nums
     unknown = set(encoding_args) - set(names)
     if unknown:
-        raise SpectrumError(f"qnode_spectrum: unknown argument(s) {sorted(unknown)}; the "
-                            f"QNode's arguments are {names}")
+        raise SpectrumError(f"Not all names in {set(encoding_args)} are known. Known "
+                            f"arguments: {names} (qnode_spectrum's encoding_args)")
     if isinstance(encoding_args, set):
-        return {n: ... for n in names if n in encoding_args}
-    return {n: encoding_args[n] for n in names if n in encoding_args}
+        chosen = {n: ... for n in names if n in encoding_args}
+    else:
+        chosen = {n: encoding_args[n] for n in names if n in encoding_args}
+    return chosen, [names.index(n) for n in chosen]
+
+
+def get_spectrum(op, decimals):
+    """The frequencies a gate's single parameter gives (with 0), as a set: PennyLane's
+    ``qml.fourier.utils.get_spectrum``, from qsym's proved shift rule of the gate.
+
+    >>> import qsym as qml
+    >>> sorted(float(w) for w in get_spectrum(qml.CRX(0.2, wires=[0, 1]), decimals=8))
+    [0.0, 0.5, 1.0]
+    """
+    from ._gates import GATES
+
+    if op.name not in GATES or len(op.parameters) != 1:
+        raise SpectrumError(f"Operation {op.name} does not have a generator qsym knows (only "
+                            "one-parameter gates of qsym's table have a spectrum)")
+    return _gate_spectrum(op, 0, decimals)
+
+
+def format_nvec(nvec):
+    """A frequency vector as PennyLane's Fourier plots label it: an int as is, a tuple as
+    its signed entries joined by spaces.
+
+    >>> format_nvec(3), format_nvec((2, -1))
+    ('3', ' 2 -1')
+    """
+    if isinstance(nvec, int):
+        return str(nvec)
+    return " ".join(f"{n: }" for n in nvec)
 
 
 def _gate_spectrum(op, position, decimals):
@@ -144,36 +196,69 @@ def _degenerate(op, position) -> bool:
     return U.shape[0] > len(_rules.parameter_spectrum(U, t))
 
 
-def _slope(expr, sym, op):
-    """The constant derivative of a gate parameter by an input (linear preprocessing)."""
+def _slope(expr, sym, op, fixed):
+    """The constant derivative of a gate parameter by an input (linear preprocessing):
+    the other inputs whose spectrum is not asked are fixed at their values (``fixed``)."""
     d = _sp.diff(expr, sym)
     if d.free_symbols:
+        d = d.subs({s: fixed[s] for s in d.free_symbols if s in fixed})
+    if d.free_symbols:
         raise SpectrumError(
-            f"qnode_spectrum: {op.name}'s parameter {expr} is not linear in {sym}; only "
-            "linear classical preprocessing of the inputs has a known spectrum")
+            "The Jacobian of the classical preprocessing in the provided QNode is not "
+            f"constant; only linear classical preprocessing is supported ({op.name}'s "
+            f"parameter {expr} in {sym})")
     return float(d)
 
 
-def _spectra_of(circuit, name, shape, wanted, decimals):
+def _labels(name, shape):
+    """``{index: symbol name}`` of an argument's elements (qsym's traced names)."""
+    if shape == ():
+        return {(): name}
+    return {idx: f"{name}[{', '.join(map(str, idx))}]" for idx in _onp.ndindex(*shape)}
+
+
+def _spectra_of(circuit, name, shape, wanted, decimals, fixed):
     """``{index: sorted spectrum with negatives}`` of one argument."""
     indices = set(_onp.ndindex(*shape)) if wanted is Ellipsis else set(map(tuple, wanted))
-    symbols = {(str(s)): s for op in circuit.ops for p in op.params
+    labels = _labels(name, shape)
+    symbols = {str(s): s for op in circuit.ops for p in op.params
                for s in getattr(p, "free_symbols", ())}
     spectra = {idx: {0} for idx in indices}
     atol = 10 ** (-decimals) if decimals is not None else 1e-10
     for op in circuit.ops:
         for position, expr in enumerate(op.params):
             for idx in indices:
-                label = name if idx == () else f"{name}[{', '.join(map(str, idx))}]"
-                sym = symbols.get(label)
+                sym = symbols.get(labels.get(idx))
                 if sym is None or sym not in getattr(expr, "free_symbols", ()):
                     continue
-                scale = abs(round(_slope(expr, sym, op), decimals))
+                scale = abs(round(_slope(expr, sym, op, fixed), decimals))
                 if scale <= atol:
                     continue
                 scaled = [scale * f for f in _gate_spectrum(op, position, decimals)]
                 spectra[idx] = join_spectra(spectra[idx], scaled)
     return {idx: [-f for f in sorted(s)[:0:-1]] + sorted(s) for idx, s in spectra.items()}
+
+
+def _fixed_values(circuit, bound, requested):
+    """The values of the traced inputs whose spectrum is not asked (they are constants of
+    the preprocessing, as in PennyLane's Jacobian by the requested arguments only)."""
+    by_label = {}
+    for name, value in bound.items():
+        if name in requested:
+            continue
+        try:
+            arr = _onp.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            continue
+        for idx, label in _labels(name, arr.shape).items():
+            by_label[label] = float(arr[idx])
+    return {s: by_label[str(s)] for op in circuit.ops for p in op.params
+            for s in getattr(p, "free_symbols", ()) if str(s) in by_label}
+
+
+_MP_NAMES = {"var": "VarianceMP", "state": "StateMP", "sample": "SampleMP",
+             "counts": "CountsMP", "density_matrix": "DensityMatrixMP",
+             "vn_entropy": "VnEntropyMP", "mutual_info": "MutualInfoMP", "purity": "PurityMP"}
 
 
 def qnode_spectrum(qnode, encoding_args=None, argnum=None, decimals=8, validation_kwargs=None):
@@ -201,18 +286,43 @@ def qnode_spectrum(qnode, encoding_args=None, argnum=None, decimals=8, validatio
     requested = _requested(qnode, encoding_args, argnum)
 
     def wrapper(*args, **kwargs):
+        if getattr(qnode, "interface", "auto") == "auto" and not all(
+                isinstance(a, _qnp.tensor) for a in args):
+            raise SpectrumError(
+                "qnode_spectrum requires an automatic differentiation library to validate "
+                "classical processing in the QNode. Only pure numpy arguments were provided "
+                "(PennyLane's rule): pass qsym.numpy arrays, or make the QNode with "
+                "interface='autograd'")
         circuit = qnode.circuit(*args, **kwargs)
         for m in circuit.measurements:
             if m.kind not in ("expval", "probs"):
-                raise SpectrumError(f"qnode_spectrum: the measurement {m.kind} has no "
-                                    "Fourier spectrum; measure qml.expval or qml.probs")
-        bound = inspect.signature(qnode.func).bind(*args, **kwargs)
+                kind = _MP_NAMES.get(m.kind, m.kind)
+                raise SpectrumError(f"The measurement {kind} is not supported as it likely "
+                                    "does not admit a Fourier spectrum: measure qml.expval or "
+                                    "qml.probs")
+        sig = inspect.signature(qnode.func)
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        fixed = _fixed_values(circuit, bound.arguments, requested)
         return {name: _spectra_of(circuit, name, _onp.shape(bound.arguments.get(name, 0.0)),
-                                  wanted, decimals)
+                                  wanted, decimals, fixed)
                 for name, wanted in requested.items()}
 
     return wrapper
 
+
+# PennyLane's module paths: qml.fourier.qnode_spectrum.qnode_spectrum, qml.fourier.utils
+import sys as _sys  # noqa: E402
+import types as _types  # noqa: E402
+
+for _name, _names in (("qnode_spectrum", {"qnode_spectrum": qnode_spectrum,
+                                          "_process_ids": process_ids}),
+                      ("utils", {"join_spectra": join_spectra, "get_spectrum": get_spectrum,
+                                 "format_nvec": format_nvec}),
+                      ("coefficients", {"coefficients": coefficients})):
+    _path = _types.ModuleType(f"{__name__}.{_name}", f"PennyLane's path qml.fourier.{_name}")
+    _path.__dict__.update(_names)
+    _sys.modules.setdefault(_path.__name__, _path)
 
 _MISSING = {
     "circuit_spectrum": "give the encoding inputs as QNode arguments and use "
