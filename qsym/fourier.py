@@ -30,7 +30,8 @@ from . import numpy as _qnp
 from . import rules as _rules
 from .errors import SpectrumError
 
-__all__ = ["coefficients", "join_spectra", "qnode_spectrum", "get_spectrum", "format_nvec"]
+__all__ = ["coefficients", "join_spectra", "qnode_spectrum", "circuit_spectrum", "mark",
+           "get_spectrum", "format_nvec"]
 
 
 def coefficients(f, n_inputs, degree, lowpass_filter=False, filter_threshold=None,
@@ -158,6 +159,55 @@ def get_spectrum(op, decimals):
         raise SpectrumError(f"Operation {op.name} does not have a generator qsym knows (only "
                             "one-parameter gates of qsym's table have a spectrum)")
     return _gate_spectrum(op, 0, decimals)
+
+
+def mark(op, marker):
+    """Mark a gate as data-encoding for :func:`circuit_spectrum` (PennyLane's
+    ``qml.fourier.mark``; qsym keeps the marker as the gate's ``id``, PennyLane's older
+    spelling ``qml.RX(x, wires=0, id="x0")``, which works too). The gate is returned.
+
+    >>> import qsym as qml
+    >>> mark(qml.RX(0.3, wires=0), "x0").id
+    'x0'
+    """
+    op.id = marker
+    return op
+
+
+def circuit_spectrum(qnode, encoding_gates=None, decimals=8):
+    """``circuit_spectrum(qnode)(*args)``: the frequencies of the gates marked with an id
+    (``id="x0"`` or :func:`mark`), joined per id, ``{id: [-w, ..., 0, ..., w]}``, as
+    PennyLane's (the ids in ``encoding_gates`` only, an absent one with ``[]``). The
+    marked gates must have one parameter.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2))
+    ... def f(x):
+    ...     qml.RX(x, wires=0, id="x")
+    ...     qml.RY(x, wires=1, id="x")
+    ...     return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+    >>> [float(w) for w in circuit_spectrum(f)(0.4)["x"]]
+    [-2.0, -1.0, 0.0, 1.0, 2.0]
+    """
+    from .workflow import construct_tape
+
+    def wrapper(*args, **kwargs):
+        freqs = {}
+        for op in construct_tape(qnode)(*args, **kwargs).operations:
+            marker = getattr(op, "id", None)
+            if marker is None or (encoding_gates is not None and marker not in encoding_gates):
+                continue
+            if len(op.parameters) != 1:
+                raise SpectrumError("Can only consider one-parameter gates as data-encoding "
+                                    f"gates; got {op.name}.")
+            spec = get_spectrum(op, decimals=decimals)
+            freqs[marker] = join_spectra(freqs[marker], spec) if marker in freqs else spec
+        out = {m: [-f for f in sorted(spec)[:0:-1]] + sorted(spec) for m, spec in freqs.items()}
+        for m in set(encoding_gates or ()).difference(out):
+            out[m] = []
+        return out
+
+    return wrapper
 
 
 def format_nvec(nvec):
@@ -319,15 +369,14 @@ for _name, _names in (("qnode_spectrum", {"qnode_spectrum": qnode_spectrum,
                                           "_process_ids": process_ids}),
                       ("utils", {"join_spectra": join_spectra, "get_spectrum": get_spectrum,
                                  "format_nvec": format_nvec}),
-                      ("coefficients", {"coefficients": coefficients})):
+                      ("coefficients", {"coefficients": coefficients}),
+                      ("circuit_spectrum", {"circuit_spectrum": circuit_spectrum}),
+                      ("mark", {"mark": mark})):
     _path = _types.ModuleType(f"{__name__}.{_name}", f"PennyLane's path qml.fourier.{_name}")
     _path.__dict__.update(_names)
     _sys.modules.setdefault(_path.__name__, _path)
 
 _MISSING = {
-    "circuit_spectrum": "give the encoding inputs as QNode arguments and use "
-                        "qml.fourier.qnode_spectrum",
-    "mark": "give the encoding inputs as QNode arguments and use qml.fourier.qnode_spectrum",
     "reconstruct": "sample the QNode at shifted points and interpolate (the spectrum is "
                    "qml.fourier.qnode_spectrum's)",
     "visualize": "plot qml.fourier.coefficients with matplotlib",

@@ -121,3 +121,21 @@ def test_bad_spectrum_requests_say_what_to_do():
         qml.fourier.qnode_spectrum(variance, encoding_args={"y"})
     with pytest.raises(AttributeError, match="qml.fourier.visualize is not supported"):
         qml.fourier.visualize
+
+
+def test_circuit_spectrum_of_marked_gates():
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(x):
+        qml.RX(x[0], wires=0, id="a")
+        qml.fourier.mark(qml.RY(x[0], wires=1), "a")
+        qml.CRX(x[1], wires=[0, 1], id="b")
+        qml.RZ(0.3, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    spec = qml.fourier.circuit_spectrum(circuit)(np.array([0.1, 0.2]))
+    # two frequency-1 gates joined: 0, 1, 2; CRX (eigenvalues 0, 0, +-1/2): 0, 1/2, 1
+    assert {k: [float(w) for w in v] for k, v in spec.items()} == {
+        "a": [-2, -1, 0, 1, 2], "b": [-1, -0.5, 0, 0.5, 1]}
+    only = qml.fourier.circuit_spectrum(circuit, encoding_gates=["b", "c"])(
+        np.array([0.1, 0.2]))
+    assert set(only) == {"b", "c"} and only["c"] == []
