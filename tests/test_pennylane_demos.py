@@ -627,3 +627,28 @@ def test_snapshots_return_the_states_and_the_result():
         qml.Snapshot("m", measurement=qml.expval(qml.PauliZ(0)))
     with pytest.raises(qml.MeasurementError, match="shots"):
         qml.snapshots(qml.set_shots(grover_step, shots=10))(0.0)
+
+
+# --- item: the same qml.Hermitian at every call of a per-call circuit is decomposed once ---------
+def test_repeated_hermitian_decompositions_are_the_matrix():
+    rng = np.random.default_rng(5)
+    re, im = rng.random((2, 8, 8))
+    A = (re + re.T) + 1j * (im - im.T)  # Hermitian on 3 wires
+    paulis = {"I": np.eye(2), "X": np.array([[0, 1], [1, 0]]),
+              "Y": np.array([[0, -1j], [1j, 0]]), "Z": np.diag([1.0, -1.0])}
+
+    def rebuilt(obs):  # sum of c * P, written independently of the decomposition
+        total = np.zeros((8, 8), dtype=complex)
+        for word, c in zip(obs.terms()[1], obs.terms()[0]):
+            letters = {w: "I" for w in (0, 1, 2)}
+            for op in getattr(word, "operands", [word]):
+                letters[op.wires[0]] = op.name[-1] if op.name != "Identity" else "I"
+            total += c * np.kron(np.kron(paulis[letters[0]], paulis[letters[1]]),
+                                 paulis[letters[2]])
+        return total
+
+    first = qml.Hermitian(A, wires=[0, 1, 2])
+    again = qml.Hermitian(A.copy(), wires=[0, 1, 2])
+    assert np.allclose(rebuilt(first), A) and np.allclose(rebuilt(again), A)
+    other = qml.Hermitian(A + np.eye(8), wires=[0, 1, 2])  # new bytes: a new decomposition
+    assert np.allclose(rebuilt(other), A + np.eye(8))
