@@ -1104,6 +1104,7 @@ class QNode:
         gplan = stages.make_plan(target, circuit)
         entry = self.complete(circuit, gplan, syms, size, t0, time.perf_counter(),
                               guard=False)  # (traced again at every call: no guard)
+        entry.tensor_constants = _tensor_constants(items)
         entry.per_call = True
         entry.by_value = by_value
         cache[structure] = entry
@@ -1183,7 +1184,9 @@ class QNode:
         stages.check(target, circuit, args, kwargs, key, syms)
         gplan = stages.make_plan(target, circuit)
         t1 = time.perf_counter()
-        return self.complete(circuit, gplan, syms, size, t0, t1)
+        entry = self.complete(circuit, gplan, syms, size, t0, t1)
+        entry.tensor_constants = _tensor_constants(items)
+        return entry
 
     def complete(self, circuit, gplan, syms, size, t0, t1, guard=True):
         """The rest of :meth:`build` from a planned circuit: the generated module (its text,
@@ -1254,7 +1257,8 @@ class QNode:
         else:
             values = execute(self, entry, executors.values_executor(self, entry), flat(xs),
                              flat(ds), (xs, ds))
-        values = result_types(self, values, self.interface == "autograd" or _has_tensor(args, kwargs))
+        values = result_types(self, values, self.interface == "autograd" or _has_tensor(args, kwargs)
+                              or getattr(entry, "tensor_constants", False))
         return format_values(entry.circuit.output, values)
 
     def _cached_values(self, cache, entry, xs, ds):
@@ -1655,14 +1659,32 @@ def _direct(fun) -> bool:
 
 
 def _has_tensor(args, kwargs) -> bool:
-    """Whether an argument is a ``qsym.numpy`` tensor (PennyLane's autograd interface)."""
+    """Whether an argument is a ``qsym.numpy`` tensor (PennyLane's autograd interface),
+    also inside a list or tuple argument (``circuit([x[0], x[1]])`` with ``x`` a tensor:
+    PennyLane reads the interface from the gates' parameters, which are those tensors)."""
     for a in args:
-        if isinstance(a, tensor):
+        if isinstance(a, tensor) or (type(a) in (list, tuple) and _holds_tensor(a)):
             return True
     if kwargs:
         for a in kwargs.values():
-            if isinstance(a, tensor):
+            if isinstance(a, tensor) or (type(a) in (list, tuple) and _holds_tensor(a)):
                 return True
+    return False
+
+
+def _tensor_constants(items) -> bool:
+    """Whether a recorded gate has a ``qsym.numpy`` tensor as a constant parameter (a
+    module-level or closure tensor, a template's weights made with ``qsym.numpy``):
+    PennyLane takes its interface from the gates' parameters, so its results are then
+    autograd's, whatever the arguments."""
+    return any(t is not None for op in items for t in getattr(op, "_tensors", ()) or ())
+
+
+def _holds_tensor(seq) -> bool:
+    """Whether a (nested) list or tuple holds a ``qsym.numpy`` tensor."""
+    for a in seq:
+        if isinstance(a, tensor) or (type(a) in (list, tuple) and _holds_tensor(a)):
+            return True
     return False
 
 

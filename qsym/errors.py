@@ -183,6 +183,32 @@ class TransformError(QsymError):
     """
 
 
+class KernelError(QsymError, ValueError):
+    """Bad input to a ``qml.kernels`` function (an unknown noise-mitigation method, a
+    kernel matrix whose diagonal is too small to estimate the noise from).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.kernels.mitigate_depolarizing_noise(qml.numpy.eye(2), 1, "median")
+    ... except qml.errors.KernelError as exc:
+    ...     print(str(exc)[:59])
+    Incorrect noise depolarization mitigation method specified:
+    """
+
+
+class SpectrumError(QsymError, ValueError):
+    """Bad input to ``qml.fourier``: a gate parameter not linear in the input whose
+    spectrum is asked, a measurement without a Fourier spectrum, an unknown argument name.
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.fourier.coefficients(lambda x: 0.0, 2, (1, 2, 3))
+    ... except qml.errors.SpectrumError as exc:
+    ...     print(str(exc)[:49])
+    If multiple degrees are provided, their number ha
+    """
+
+
 class CacheWarning(UserWarning):
     """The on-disk cache cannot be used as configured (a folder or file that is not the
     current user's alone, or cannot be written): qsym uses a private folder or recomputes

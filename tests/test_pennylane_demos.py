@@ -471,6 +471,31 @@ def test_result_types_without_tensors_and_with_shots():
     assert type(next(iter(bits))) is np.str_ and type(next(iter(signs))) is np.float64
 
 
+@pytest.mark.parametrize("make_arg, constant, kind", [
+    # PennyLane 0.45.1 takes the interface from the gates' parameters (printed in a
+    # throwaway script): a list of tensors (the quanvolution demo's pixels), or a tensor
+    # constant in a gate (its RandomLayers weights), makes autograd's results
+    (lambda: [0.3, 0.1], None, np.float64),
+    (lambda: [pnp.array(0.3, requires_grad=False), pnp.array(0.1)], None, pnp.tensor),
+    (lambda: [0.3, 0.1], pnp.array([0.2, 0.4], requires_grad=False), pnp.tensor),
+    (lambda: np.array([0.3, 0.1]), pnp.array([0.2, 0.4]), pnp.tensor),
+    (lambda: [0.3, 0.1], np.array([0.2, 0.4]), np.float64),
+])
+def test_tensors_in_lists_or_gate_constants_give_autograd_results(make_arg, constant, kind):
+    def circuit(p):
+        qml.RX(p[0], wires=0)
+        if constant is not None:
+            qml.RY(constant[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    value = qml.QNode(circuit, qml.device("default.qubit", wires=1))(make_arg())
+    angle_y = 0.0 if constant is None else 0.4
+    assert np.isclose(value, np.cos(0.3) * np.cos(angle_y))  # Z after RY(b) RX(a)|0>
+    assert type(value) is kind
+    if kind is pnp.tensor:
+        assert value.requires_grad
+
+
 # --- item: qml.matrix of a constant gate has PennyLane's dtype (QGRNN: full += w * matrix) -------
 def test_constant_gate_matrices_have_pennylanes_dtype():
     expected = {  # hand-written matrices and the dtypes PennyLane 0.45.1 gives them
@@ -602,3 +627,28 @@ def test_snapshots_return_the_states_and_the_result():
         qml.Snapshot("m", measurement=qml.expval(qml.PauliZ(0)))
     with pytest.raises(qml.MeasurementError, match="shots"):
         qml.snapshots(qml.set_shots(grover_step, shots=10))(0.0)
+
+
+# --- item: the same qml.Hermitian at every call of a per-call circuit is decomposed once ---------
+def test_repeated_hermitian_decompositions_are_the_matrix():
+    rng = np.random.default_rng(5)
+    re, im = rng.random((2, 8, 8))
+    A = (re + re.T) + 1j * (im - im.T)  # Hermitian on 3 wires
+    paulis = {"I": np.eye(2), "X": np.array([[0, 1], [1, 0]]),
+              "Y": np.array([[0, -1j], [1j, 0]]), "Z": np.diag([1.0, -1.0])}
+
+    def rebuilt(obs):  # sum of c * P, written independently of the decomposition
+        total = np.zeros((8, 8), dtype=complex)
+        for word, c in zip(obs.terms()[1], obs.terms()[0]):
+            letters = {w: "I" for w in (0, 1, 2)}
+            for op in getattr(word, "operands", [word]):
+                letters[op.wires[0]] = op.name[-1] if op.name != "Identity" else "I"
+            total += c * np.kron(np.kron(paulis[letters[0]], paulis[letters[1]]),
+                                 paulis[letters[2]])
+        return total
+
+    first = qml.Hermitian(A, wires=[0, 1, 2])
+    again = qml.Hermitian(A.copy(), wires=[0, 1, 2])
+    assert np.allclose(rebuilt(first), A) and np.allclose(rebuilt(again), A)
+    other = qml.Hermitian(A + np.eye(8), wires=[0, 1, 2])  # new bytes: a new decomposition
+    assert np.allclose(rebuilt(other), A + np.eye(8))
