@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import functools
 import numbers
-from collections import OrderedDict
 import sys
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -2237,6 +2238,7 @@ Hamiltonian = LinearCombination
 # 12 ms on 5 wires; matrices on at most 6 wires, the 64 used last (at most 4 MB)
 _DECOMPOSED: OrderedDict = OrderedDict()
 _DECOMPOSED_MAX = 64
+_DECOMPOSED_LOCK = threading.Lock()  # several threads may build circuits at once
 
 
 def pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
@@ -2250,17 +2252,20 @@ def pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
     if len(wires) <= 6:
         try:
             key = (M.shape, M.dtype.str, M.tobytes(), tuple(wires))
-            terms = _DECOMPOSED.get(key)
+            with _DECOMPOSED_LOCK:
+                terms = _DECOMPOSED.get(key)
+                if terms is not None:
+                    _DECOMPOSED.move_to_end(key)
         except TypeError:  # an unhashable wire label: not kept
             key = terms = None
         if terms is not None:
-            _DECOMPOSED.move_to_end(key)
             return Observable(dict(terms))
     terms = _pauli_terms(M, wires)
     if key is not None:
-        _DECOMPOSED[key] = dict(terms)
-        while len(_DECOMPOSED) > _DECOMPOSED_MAX:
-            _DECOMPOSED.popitem(last=False)
+        with _DECOMPOSED_LOCK:
+            _DECOMPOSED[key] = dict(terms)
+            while len(_DECOMPOSED) > _DECOMPOSED_MAX:
+                _DECOMPOSED.popitem(last=False)
     return Observable(terms)
 
 
