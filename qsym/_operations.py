@@ -320,6 +320,8 @@ class Operation:
         m = self._own_matrix()
         if wire_order is None or list(wire_order) == list(self.wires):
             return m
+        if self.name == "GlobalPhase":  # a multiple of the identity, on any wires
+            return m[..., :1, :1] * np.eye(2 ** len(list(wire_order)), dtype=m.dtype)
         return expand_matrix(m, self.wires, wire_order)
 
     def _own_matrix(self) -> np.ndarray:
@@ -696,17 +698,17 @@ class Operation:
 
     # --- operator arithmetic: PennyLane's Prod, Sum, SProd (qsym measures their Pauli form) --
     def __matmul__(self, other):
-        if not isinstance(other, (Observable, Operation)):
+        if not isinstance(other, OPERATORS):
             return NotImplemented
         return Prod(self, other, _flat=True)
 
     def __rmatmul__(self, other):
-        if not isinstance(other, (Observable, Operation)):
+        if not isinstance(other, OPERATORS):
             return NotImplemented
         return Prod(other, self, _flat=True)
 
     def __mul__(self, other):
-        if isinstance(other, (Observable, Operation)):
+        if isinstance(other, OPERATORS):
             return Prod(self, other, _flat=True)
         return SProd(other, self, _flat=True)
 
@@ -731,6 +733,33 @@ class Operation:
 
     def __neg__(self):
         return SProd(-1, self, _flat=True)
+
+
+class GateSequence:
+    """The base of objects that apply several gates of the table without being one (qsym's
+    templates, ``qsym.templates.Template``): they take part in PennyLane's operator
+    arithmetic like a gate (``qml.GlobalPhase(0.1) @ qml.QFT(wires=[0, 1])`` is a
+    :class:`Prod`), through ``table_gates`` (the gates, in order), ``wires`` and
+    ``matrix(wire_order)``, which a subclass gives.
+
+    >>> import qsym as qml
+    >>> isinstance(qml.QFT(wires=[0, 1]), GateSequence)
+    True
+    """
+
+    table_gates: tuple = ()
+    arithmetic_depth = 0
+    has_matrix = True
+
+    __matmul__ = Operation.__matmul__
+    __rmatmul__ = Operation.__rmatmul__
+    __mul__ = __rmul__ = Operation.__mul__
+    __truediv__ = Operation.__truediv__
+    __add__ = Operation.__add__
+    __radd__ = Operation.__radd__
+    __sub__ = Operation.__sub__
+    __rsub__ = Operation.__rsub__
+    __neg__ = Operation.__neg__
 
 
 # methods of gates that upper modules provide (qsym._opmath registers "adjoint", "pow",
@@ -1390,7 +1419,7 @@ class Observable:
     def __eq__(self, other):
         """``qml.equal`` (PennyLane's ``op1 == op2``): the same Pauli words with the same
         coefficients, to PennyLane's default tolerance."""
-        if not isinstance(other, (Observable, Operation)):
+        if not isinstance(other, OPERATORS):
             return NotImplemented
         try:
             return compare(self, other) is True
@@ -1526,17 +1555,17 @@ class Observable:
         return tuple(seen)
 
     def __matmul__(self, other):
-        if not isinstance(other, (Observable, Operation)):
+        if not isinstance(other, OPERATORS):
             return NotImplemented
         return Prod(self, other, _flat=True)
 
     def __rmatmul__(self, other):
-        if not isinstance(other, (Observable, Operation)):
+        if not isinstance(other, OPERATORS):
             return NotImplemented
         return Prod(other, self, _flat=True)
 
     def __mul__(self, other):
-        if isinstance(other, (Observable, Operation)):
+        if isinstance(other, OPERATORS):
             return self @ other
         return SProd(other, self, _flat=True)
 
@@ -1570,6 +1599,9 @@ class Observable:
             ops = " @ ".join(f"{p}({w!r})" for w, p in word) or "I"
             parts.append(f"{c} * {ops}")
         return "Observable(" + " + ".join(parts).replace("+ -", "- ") + ")"
+
+
+OPERATORS = (Observable, Operation, GateSequence)  # the operands of operator arithmetic
 
 
 def as_observable(obj) -> Observable:
@@ -1661,7 +1693,7 @@ def _depth(op) -> int:
 
 def _operand(op):
     """An operand of PennyLane's operator arithmetic: a gate or an observable."""
-    if isinstance(op, (Observable, Operation)):
+    if isinstance(op, OPERATORS):
         return op
     raise MeasurementError(
         f"operator arithmetic takes gates and observables (e.g. qml.X(0)), got {op!r}")
@@ -1672,7 +1704,7 @@ def _pauli_form(op):
     A gate with a Pauli form is taken off the active tape (it is measured, not applied)."""
     if isinstance(op, Observable):
         return op if op._pauli_ok() else None
-    if op._row is None:  # a user's operator class
+    if isinstance(op, GateSequence) or op._row is None:  # a template, a user's operator class
         return None
     row = gate_def(op.name)
     if row.pauli is None or (len(op.wires) != 1 and row.name != "Identity"):
@@ -1686,7 +1718,7 @@ def _take_gates(ops) -> tuple:
     tape, out = active_tape(), ()
     if tape is None:
         return out
-    for gate in (g for op in ops if isinstance(op, Operation) for g in op.table_gates):
+    for gate in (g for op in ops if isinstance(op, (Operation, GateSequence)) for g in op.table_gates):
         if tape.remove(gate) or id(gate) in tape.observed:
             tape.observe(gate)
             out += (gate,)
@@ -1905,7 +1937,8 @@ class Prod(_Arithmetic):
         >>> (PauliX(0) @ RZ(0.3, wires=1)).is_gate_product, (PauliX(0) @ Hamiltonian([1.0], [PauliZ(1)])).is_gate_product
         (True, False)
         """
-        return all(isinstance(o, Operation) or (isinstance(o, Prod) and o.is_gate_product)
+        return all(isinstance(o, (Operation, GateSequence))
+                   or (isinstance(o, Prod) and o.is_gate_product)
                    for o in self.operands)
 
     def applied_gates(self) -> tuple:
@@ -2165,19 +2198,19 @@ class LinearCombination(Sum):
             return self
         if isinstance(other, LinearCombination):  # PennyLane concatenates the coefficients
             return LinearCombination(_joined(self._coeffs, other._coeffs), self._ops + other._ops)
-        if isinstance(other, (Observable, Operation)):
+        if isinstance(other, OPERATORS):
             return LinearCombination(_joined(self._coeffs, [1.0]), self._ops + [other])
         return _add_operator(self, other)
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        if isinstance(other, (Observable, Operation)):
+        if isinstance(other, OPERATORS):
             return self + SProd(-1.0, other)
         return self + (-other)
 
     def __mul__(self, other):
-        if isinstance(other, (Observable, Operation)):
+        if isinstance(other, OPERATORS):
             return self @ other
         if isinstance(other, numbers.Number) and all(isinstance(c, numbers.Number) for c in self._coeffs):
             return LinearCombination(list(np.multiply(other, self._coeffs)), self._ops)
@@ -2192,7 +2225,7 @@ class LinearCombination(Sum):
                                        "they act on different sets of wires")
             return LinearCombination([a * b for a in self._coeffs for b in other._coeffs],
                                      [Prod(a, b, _flat=True) for a in self._ops for b in other._ops])
-        if isinstance(other, (Observable, Operation)) and _depth(other) == 0:
+        if isinstance(other, OPERATORS) and _depth(other) == 0:
             return LinearCombination(list(self._coeffs), [Prod(o, other, _flat=True) for o in self._ops])
         return Observable.__matmul__(self, other)
 

@@ -32,7 +32,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import DifferentiationError, GateError, WireError
-from ._operations import GATE_CLASSES, Operation, wires_tuple
+from ._operations import GATE_CLASSES, GateSequence, Operation, wires_tuple
 from ._trace import Tape, active_tape, add_check, recording, unwrap
 from .wires import Wires
 
@@ -74,9 +74,10 @@ def _gate(name, *params, wires, **hyper) -> Operation:
 _BUILDING: list = []  # the templates being built, innermost last (one thread traces at a time)
 
 
-class Template:
+class Template(GateSequence):
     """Base class: ``__init__`` checks the arguments and records :meth:`_build`'s gates on
-    the active tape (if any); :meth:`decomposition` returns them."""
+    the active tape (if any); :meth:`decomposition` returns them. A template takes part in
+    operator arithmetic as its gates (``qml.GlobalPhase(0.3) @ qml.QFT(wires=[0, 1])``)."""
 
     _box = None  # a label: qml.draw shows the gates as one box with it, as PennyLane does
 
@@ -133,6 +134,15 @@ class Template:
     def gates(self) -> list:
         """The gates this template applies, in order (templates it applies opened up)."""
         return list(self._ops)
+
+    @property
+    def table_gates(self) -> tuple:
+        """The gates this template applies, as a tuple (what operator arithmetic applies).
+
+        >>> QFT(wires=[0]).table_gates
+        (H(0),)
+        """
+        return tuple(self._ops)
 
     def decomposition(self) -> list:
         """PennyLane's decomposition: the gates this template applies, in order, with a
