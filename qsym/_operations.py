@@ -1604,6 +1604,21 @@ class Observable:
 OPERATORS = (Observable, Operation, GateSequence)  # the operands of operator arithmetic
 
 
+def mark_used(op) -> None:
+    """Mark the gates an operator was made of in a circuit (``qml.X(0) + qml.Z(1)``: off the
+    tape, waiting for a measurement) as used: a template that reads the operator (a
+    Hamiltonian given to ``qml.TrotterProduct``, ...) uses it, as a measurement does.
+
+    >>> import qsym as qml
+    >>> mark_used(qml.X(0) + qml.Z(1))  # outside a circuit: nothing to do
+    """
+    tape = active_tape()
+    if tape is not None:
+        tape.measured(getattr(op, "_gates", ()))
+        for o in getattr(op, "operands", ()):
+            mark_used(o)
+
+
 def as_observable(obj) -> Observable:
     """Turn a gate with a Pauli form, or an Observable, into an Observable.
 

@@ -21,7 +21,7 @@ import numbers
 import numpy as np
 
 from .errors import GateError, WireError
-from ._operations import GATE_CLASSES, GateSequence, Operation, Prod, wires_tuple
+from ._operations import GATE_CLASSES, GateSequence, Operation, Prod, mark_used, wires_tuple
 from ._trace import Tape, active_tape, recording, unwrap
 from ._opmath import adjoint, ctrl
 from .templates import AmplitudeEmbedding, BasisEmbedding, Template, real_state_gates
@@ -251,6 +251,7 @@ class AmplitudeAmplification(Template):
 def _lcu_terms(lcu, what: str) -> tuple:
     """``(coefficients, operators)`` of a linear combination of unitaries, the
     coefficients as numbers."""
+    mark_used(lcu)
     try:
         coeffs, ops = lcu.terms()
     except AttributeError as exc:

@@ -1212,8 +1212,9 @@ def pauli_terms(hamiltonian, what: str) -> list:
     """The ``(letters, wires, coefficient)`` of each Pauli word of ``hamiltonian`` (an
     observable: a gate, a product, a sum), the identity left out, in the order of its
     terms (PennyLane's ``pauli_rep``: equal words merged)."""
-    from ._operations import as_observable
+    from ._operations import as_observable, mark_used
 
+    mark_used(hamiltonian)
     try:
         obs = as_observable(hamiltonian)
     except Exception as exc:  # noqa: BLE001 - say which template was given what
@@ -1264,8 +1265,9 @@ def _sum_operands(hamiltonian, what: str) -> list:
     """The terms of a sum of operators as ``(coefficient, operator)`` pairs, in order:
     a ``LinearCombination``'s ``terms()``, a ``Sum``'s operands, an ``SProd`` of a sum
     distributed (PennyLane simplifies it)."""
-    from ._operations import LinearCombination, SProd, Sum
+    from ._operations import LinearCombination, SProd, Sum, mark_used
 
+    mark_used(hamiltonian)
     if isinstance(hamiltonian, LinearCombination):
         coeffs, ops = hamiltonian.terms()
         return [(unwrap(c), o) for c, o in zip(coeffs, ops)]
