@@ -1276,6 +1276,8 @@ def _sum_operands(hamiltonian, what: str) -> list:
     if isinstance(hamiltonian, SProd) and isinstance(hamiltonian.base, Sum):
         return [(unwrap(hamiltonian.scalar) * c, o)
                 for c, o in _sum_operands(hamiltonian.base, what)]
+    if isinstance(hamiltonian, (Operation, SProd)):  # one term
+        return [(1, hamiltonian)]
     raise GateError(f"{what}: the Hamiltonian must be a sum of Pauli words (qml.Hamiltonian, "
                     f"qml.dot, X(0) + Z(1), ...), got {hamiltonian!r}")
 
