@@ -160,6 +160,7 @@ from .templates import (  # noqa: E402
 from ._subroutines import (  # noqa: E402
     SUBROUTINES as _SUBROUTINES,
     AmplitudeAmplification,
+    BlockEncode,
     PrepSelPrep,
     QROM,
     Qubitization,

@@ -442,6 +442,85 @@ class QROM(Template):
                 GATE_CLASSES["CSWAP"](wires=[control, w1, w2])
 
 
+def _psd_sqrt(m: np.ndarray) -> np.ndarray:
+    """The square root of a Hermitian positive semi-definite matrix (by ``eigh``; rounding
+    below zero clipped)."""
+    w, v = np.linalg.eigh(m)
+    return (v * np.sqrt(np.clip(w, 0, None))) @ v.conj().T
+
+
+class BlockEncode(Template):
+    """PennyLane's ``qml.BlockEncode(A, wires)``: the unitary
+    ``[[A, sqrt(I - A A^†)], [sqrt(I - A^† A), -A^†]]`` (padded with the identity to the
+    wires' size), ``A`` first divided by ``max(1, ||A A^†||, ||A^† A||)`` (infinity norms;
+    PennyLane's ``hyperparameters["norm"]``), applied as a ``QubitUnitary``. ``A`` must be
+    numbers (a scalar, a row or a matrix).
+
+    >>> import qsym as qml
+    >>> qml.BlockEncode(0.6, wires=[0]).matrix().round(6).real
+    array([[ 0.6,  0.8],
+           [ 0.8, -0.6]])
+    """
+
+    _params = ("A",)
+    has_sparse_matrix = False
+
+    def __init__(self, A, wires, id=None):
+        self.wires, self.id = Wires(wires_tuple(wires)), id
+        A = A.toarray() if hasattr(A, "toarray") else A  # a SciPy sparse matrix
+        try:
+            A = np.asarray(unwrap(A), dtype=complex if np.iscomplexobj(A) else float)
+        except TypeError as exc:
+            raise GateError("BlockEncode: A must be numbers; a circuit argument cannot be "
+                            "(give it with requires_grad=False, or build the matrix outside)") from exc
+        if A.size == 1:
+            A = A.reshape(1, 1)
+            norm = float(abs(A[0, 0]))
+            subspace = (1, 1, 2 ** len(self.wires))
+        else:
+            A = A.reshape(1, -1) if A.ndim == 1 else A
+            ah = A.conj().T
+            norm = float(max(np.abs(A @ ah).sum(axis=1).max(), np.abs(ah @ A).sum(axis=1).max()))
+            subspace = (*A.shape, 2 ** len(self.wires))
+        if subspace[2] < subspace[0] + subspace[1]:
+            raise GateError(
+                f"Block encoding a ({subspace[0]} x {subspace[1]}) matrix requires a Hilbert "
+                f"space of size at least ({subspace[0] + subspace[1]} x "
+                f"{subspace[0] + subspace[1]}). Cannot be embedded in a {len(self.wires)} qubit system.")
+        self.A = A / max(norm, 1.0)
+        self.hyperparameters = {"norm": norm, "subspace": subspace}
+        self._record()
+
+    @staticmethod
+    def compute_matrix(A, subspace) -> np.ndarray:
+        """The block-encoding unitary of ``A`` (already normalized) in a space of size
+        ``subspace[2]``.
+
+        >>> BlockEncode.compute_matrix(np.array([[0.6]]), subspace=(1, 1, 2)).real
+        array([[ 0.6,  0.8],
+               [ 0.8, -0.6]])
+        """
+        A = np.atleast_2d(np.asarray(A))
+        n, m, k = subspace
+        ah = A.conj().T
+        u = np.block([[A, _psd_sqrt(np.eye(n) - A @ ah)], [_psd_sqrt(np.eye(m) - ah @ A), -ah]])
+        out = np.eye(k, dtype=complex)
+        out[: n + m, : n + m] = u
+        return out if np.iscomplexobj(A) else out.real
+
+    def _build(self):
+        u = BlockEncode.compute_matrix(self.A, self.hyperparameters["subspace"])
+        GATE_CLASSES["QubitUnitary"](u, wires=list(self.wires))
+
+    def adjoint(self):
+        """The block encoding of ``A^†`` (PennyLane's ``BlockEncode.adjoint``)."""
+        return BlockEncode(self.A.conj().T, wires=list(self.wires))
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's drawing label, ``"BlockEncode"``."""
+        return base_label or "BlockEncode"
+
+
 SUBROUTINES = {cls.__name__: cls for cls in (Select, Reflection, AmplitudeAmplification,
-                                             PrepSelPrep, Qubitization, QROM)}
+                                             PrepSelPrep, Qubitization, QROM, BlockEncode)}
 """The subroutines of this module, by PennyLane name (all also ``qml.<name>``)."""

@@ -216,3 +216,22 @@ def test_subroutine_gradients_match_finite_differences():
     fd = [(c(x + d) - c(x - d)) / (2 * e) for d in np.eye(7) * e]
     assert np.allclose(g, fd, atol=1e-7)
     assert np.all(np.abs(g[[0, 1, 3, 4, 5, 6]]) > 1e-3)  # every parameter reaches the output
+
+
+def test_block_encode_matrices():
+    assert np.allclose(qml.matrix(qml.BlockEncode(0.6, wires=[0])), [[0.6, 0.8], [0.8, -0.6]])
+    # diagonal A: sqrt(I - A A^+) is the diagonal of sqrt(1 - a^2)
+    A = np.diag([0.6, 0.8])
+    ref = np.block([[A, np.diag([0.8, 0.6])], [np.diag([0.8, 0.6]), -A]])
+    assert np.allclose(qml.matrix(qml.BlockEncode(A, wires=[0, 1])), ref)
+    # a 1x3 row on 3 wires: unitary, A (divided by its norm) in the corner, identity padding
+    row = np.array([[0.1, 0.2j, 0.3]])
+    U = qml.matrix(qml.BlockEncode(row, wires=[0, 1, 2]))
+    assert np.allclose(U @ U.conj().T, np.eye(8)) and np.allclose(U[0, :3], row)
+    assert np.allclose(U[4:, 4:], np.eye(4))
+    big = np.array([[2.0, 1.0], [0.5, 3.0]])
+    op = qml.BlockEncode(big, wires=[0, 1, 2])
+    norm = max(np.abs(big @ big.T).sum(1).max(), np.abs(big.T @ big).sum(1).max())
+    assert op.hyperparameters["norm"] == norm and np.allclose(qml.matrix(op)[:2, :2], big / norm)
+    with pytest.raises(qml.GateError, match="Hilbert space"):
+        qml.BlockEncode(np.eye(2) * 0.5, wires=[0])
