@@ -522,9 +522,43 @@ def _mcx_decomposition(wires: list, values) -> list:
     return out + [_made("PauliX", (), [c]) for c in flips]
 
 
+def one_qubit_decomposition(U, wire, rotations="ZYZ", return_global_phase=False) -> list:
+    """PennyLane's ``qml.ops.one_qubit_decomposition``: a 2x2 unitary as
+    ``RZ(phi), RY(theta), RZ(omega)`` (``rotations="ZYZ"``, applied in that order) or one
+    ``Rot(phi, theta, omega)`` (``"rot"``), then ``GlobalPhase(-alpha)`` with
+    ``return_global_phase=True``: ``U = exp(i alpha) RZ(omega) RY(theta) RZ(phi)``, the
+    angles taken modulo 4 pi as PennyLane takes them. The gates are recorded where made.
+
+    >>> [g.name for g in one_qubit_decomposition(GATE_CLASSES["Hadamard"](0).matrix(), 0, return_global_phase=True)]
+    ['RZ', 'RY', 'RZ', 'GlobalPhase']
+    """
+    U = np.asarray(U, dtype=complex)
+    if U.shape != (2, 2):
+        raise GateError(f"one_qubit_decomposition takes a 2x2 unitary, got shape {U.shape}")
+    if rotations not in ("ZYZ", "rot"):
+        raise GateError(f"Value {rotations} passed to rotations is either invalid or currently "
+                        "unsupported by qsym: use 'ZYZ' or 'rot'")
+    alpha = float(np.angle(np.linalg.det(U)) / 2)
+    su = U * np.exp(-1j * alpha)
+    eps = np.finfo(float).eps
+    theta = 2 * np.arctan2(min(abs(su[0, 1]), 1.0), min(abs(su[0, 0]), 1.0))
+    plus, minus = np.angle(su[1, 1] + eps), np.angle(su[1, 0] + eps)
+    phi, omega = (plus - minus) % (4 * np.pi), (plus + minus) % (4 * np.pi)
+    theta = theta % (4 * np.pi)
+    if rotations == "rot":
+        out = [_made("Rot", (float(phi), float(theta), float(omega)), [wire])]
+    else:
+        out = [_made(n, (float(a),), [wire]) for n, a in (("RZ", phi), ("RY", theta), ("RZ", omega))]
+    if return_global_phase:
+        out.append(_made("GlobalPhase", (-alpha,), []))
+    return out
+
+
 def _gate_decomposition(op: Operation) -> list:
     """``op.decomposition()``: the gates of :data:`DECOMPOSITIONS`, recorded on the active
     tape (PennyLane queues them); a template's own decomposition."""
+    if op.name == "QubitUnitary" and len(op.wires) == 1:
+        return one_qubit_decomposition(_hyper_value(op, "U"), op.wires[0], return_global_phase=True)
     if op.name == "PauliRot":
         return [_made(n, p, w) for n, p, w in
                 _pauli_rot_decomposition(op.params[0], list(op.wires), _hyper_value(op, "pauli_word"))]
@@ -1016,7 +1050,7 @@ def _ops_namespace():
     return _Namespace(LinearCombination=Hamiltonian, Hamiltonian=Hamiltonian,
                       Hermitian=Hermitian, Projector=Projector,
                       CPhase=GATE_CLASSES["ControlledPhaseShift"], SQISW=GATE_CLASSES["SISWAP"],
-                      **GATE_CLASSES)
+                      one_qubit_decomposition=one_qubit_decomposition, **GATE_CLASSES)
 
 
 ops = _ops_namespace()

@@ -235,3 +235,20 @@ def test_block_encode_matrices():
     assert op.hyperparameters["norm"] == norm and np.allclose(qml.matrix(op)[:2, :2], big / norm)
     with pytest.raises(qml.GateError, match="Hilbert space"):
         qml.BlockEncode(np.eye(2) * 0.5, wires=[0])
+
+
+def test_one_qubit_unitary_decomposition_keeps_the_global_phase():
+    # PennyLane's documented example: Hadamard = RZ(pi), RY(pi/2), RZ(0), GlobalPhase(-pi/2)
+    d = qml.QubitUnitary(H, wires=0).decomposition()
+    assert [g.name for g in d] == ["RZ", "RY", "RZ", "GlobalPhase"]
+    assert np.allclose([g.parameters[0] for g in d], [np.pi, np.pi / 2, 0, -np.pi / 2])
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        q, r = np.linalg.qr(rng.normal(size=(2, 2)) + 1j * rng.normal(size=(2, 2)))
+        U = q * (np.diag(r) / abs(np.diag(r)))
+        d = qml.QubitUnitary.compute_decomposition(U, wires=0)
+        # applied in order: the product with the last gate leftmost
+        prodm = np.eye(2, dtype=complex)
+        for g in d:
+            prodm = qml.matrix(g, wire_order=[0]) @ prodm
+        assert np.allclose(prodm, U)
