@@ -320,14 +320,14 @@ def adjoint(fn, lazy=True):
     if isinstance(fn, Observable):
         return fn  # Hermitian
     ops = _template_ops(fn)
-    if ops is not None:  # qml.adjoint(qml.AngleEmbedding(...))
+    if ops is not None:  # qml.adjoint(qml.AngleEmbedding(...)): PennyLane's Adjoint(template)
         tape, out = active_tape(), []
         for g in reversed(ops):
             for inv in _inverse_ops(g):
                 out.append(inv)
                 if tape is not None:
                     tape.append(inv)
-        return out
+        return AdjointOperation(fn, out) if lazy else out
     if not callable(fn):
         raise GateError(f"qml.adjoint takes a gate or a function of gates, got {fn!r}")
 
@@ -939,7 +939,7 @@ def ctrl(op, control, control_values=None, work_wires=None):
         out = []
         for g in ops:
             out += _apply_ctrl(g, controls, values)
-        return out
+        return ControlledOp(op, out, controls, values)  # PennyLane's Controlled(template)
     if not callable(op):
         raise GateError(f"qml.ctrl takes a gate or a function of gates, got {op!r}")
 

@@ -131,6 +131,20 @@ class Template(GateSequence):
         """PennyLane's ``op.data``: :attr:`parameters` as a tuple."""
         return tuple(self.parameters)
 
+    @property
+    def params(self) -> tuple:
+        """:attr:`parameters` as a tuple (what ``qml.ctrl``/``qml.adjoint`` of a template
+        keep, as of a gate)."""
+        return tuple(self.parameters)
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's drawing label: the template's name.
+
+        >>> QFT(wires=[0, 1]).label()
+        'QFT'
+        """
+        return base_label or self.name
+
     def gates(self) -> list:
         """The gates this template applies, in order (templates it applies opened up)."""
         return list(self._ops)
