@@ -131,6 +131,24 @@ class Template(GateSequence):
         """PennyLane's ``op.data``: :attr:`parameters` as a tuple."""
         return tuple(self.parameters)
 
+    @classmethod
+    def compute_decomposition(cls, *args, **kwargs) -> list:
+        """PennyLane's ``Template.compute_decomposition(...)``: the decomposition of the
+        template made from these arguments (its constructor's), recorded where it is
+        called, as PennyLane queues it.
+
+        >>> QFT.compute_decomposition(wires=[0])
+        [H(0)]
+        """
+        with recording(Tape()):
+            ops = cls(*args, **kwargs).decomposition()
+        tape = active_tape()
+        if tape is not None:
+            for op in ops:
+                for g in (op.table_gates if isinstance(op, Template) else (op,)):
+                    tape.append(g)
+        return ops
+
     @property
     def params(self) -> tuple:
         """:attr:`parameters` as a tuple (what ``qml.ctrl``/``qml.adjoint`` of a template
