@@ -825,15 +825,8 @@ def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
     if base_label is None:
         base_label = (CONTROLLED_LABELS[name][1] if name in CONTROLLED_LABELS
                       else LABELS.get(name, name))
-    if name == "QubitUnitary" and cache is not None and "matrices" in cache:
-        U = np.asarray(dict(op.hyper)["U"])
-        mats = cache["matrices"]
-        idx = next((i for i, M in enumerate(mats) if np.shape(M) == U.shape
-                    and np.allclose(M, U)), None)
-        if idx is None:
-            mats.append(U)
-            idx = len(mats) - 1
-        return f"{base_label}\n(M{idx})"
+    if name == "QubitUnitary":
+        return matrix_label(base_label, dict(op.hyper)["U"], cache)
     if decimals is None or not op.params:
         return base_label
     try:
@@ -841,6 +834,27 @@ def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
     except TypeError:  # traced parameters: no numbers to show
         return base_label
     return f"{base_label}\n({pars})"
+
+
+def matrix_label(base_label: str, U, cache=None) -> str:
+    """PennyLane's label of an operator given by a matrix (``QubitUnitary``, ...):
+    ``base_label``, and with a drawing cache holding a list ``cache["matrices"]``, the index
+    of ``U`` in it on a second line (``U`` appended if new).
+
+    >>> cache = {"matrices": []}
+    >>> matrix_label("U", np.eye(2), cache), len(cache["matrices"])
+    ('U\n(M0)', 1)
+    """
+    mats = (cache or {}).get("matrices")
+    if not isinstance(mats, list):
+        return base_label
+    U = np.asarray(U)
+    idx = next((i for i, M in enumerate(mats) if np.shape(M) == U.shape
+                and np.allclose(M, U)), None)
+    if idx is None:
+        mats.append(U)
+        idx = len(mats) - 1
+    return f"{base_label}\n(M{idx})"
 
 
 def gate_generator(op) -> "Observable":

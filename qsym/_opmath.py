@@ -56,6 +56,7 @@ from ._operations import (
     wires_tuple,
     as_observable,
     expand_matrix,
+    matrix_label,
 )
 from ._trace import Tape, active_tape, recording
 from .wires import Wires
@@ -984,6 +985,10 @@ class ControlledQubitUnitary(Template):
         self.control_values = control_values
         self.base_matrix = U
         self._record()
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's label, ``"U"`` (with a drawing cache: the index of the base matrix)."""
+        return matrix_label(base_label or "U", self.base_matrix, cache)
 
     def _build(self):
         ctrl(_made("QubitUnitary", (), self.target_wires, (("U", self.base_matrix),)),

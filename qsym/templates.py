@@ -2139,6 +2139,12 @@ class DiagonalQubitUnitary(Template):
         self.D = d
         self._record()
 
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's label, ``"U"`` (with a drawing cache: the index of ``D`` in it)."""
+        from ._operations import matrix_label
+
+        return matrix_label(base_label or "U", self.D, cache)
+
     def _build(self):
         n = len(self.wires)
         if _symbolic(self.D):
