@@ -56,6 +56,7 @@ from ._operations import (
     wires_tuple,
     as_observable,
     expand_matrix,
+    mark_used,
     matrix_label,
 )
 from ._trace import Tape, active_tape, recording
@@ -941,6 +942,8 @@ def ctrl(op, control, control_values=None, work_wires=None):
         for g in ops:
             out += _apply_ctrl(g, controls, values)
         return ControlledOp(op, out, controls, values)  # PennyLane's Controlled(template)
+    if isinstance(op, Observable):  # a sum, product or multiple of operators
+        return _ctrl_arithmetic(op, controls, values)
     if not callable(op):
         raise GateError(f"qml.ctrl takes a gate or a function of gates, got {op!r}")
 
@@ -952,6 +955,20 @@ def ctrl(op, control, control_values=None, work_wires=None):
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+def _ctrl_arithmetic(op, controls, values):
+    """PennyLane's ``Controlled`` of an operator made with ``@``, ``+`` or ``*``: a product of
+    gates is applied as its gates controlled; any other is a matrix only (its ``matrix``,
+    not applied in a circuit: ``table_gates`` says so)."""
+    if set(controls) & set(op.wires):
+        raise WireError(f"qml.ctrl: the control wires {list(controls)} overlap the wires of "
+                        f"{op!r} {list(op.wires)}")
+    mark_used(op)
+    gates = None
+    if isinstance(op, Prod) and op.is_gate_product:
+        gates = [c for g in op.applied_gates() for c in _apply_ctrl(g, controls, values)]
+    return ControlledOp(op, gates, controls, values)
 
 
 # --- PennyLane's controlled unitary and phase estimation --------------------------------------
@@ -1088,7 +1105,7 @@ class SymbolicOp(Operation):
 
     def __init__(self, base, gates, wires, hyper=()):
         self._base, self._gates = base, None if gates is None else tuple(gates)
-        self.params = tuple(base.params)
+        self.params = tuple(base.params if hasattr(base, "params") else base.data)
         self._tensors = tuple(getattr(base, "_tensors", ()))
         self.wires = Wires(wires)
         self.hyper = tuple(hyper) + (("base", base),)
@@ -1111,7 +1128,7 @@ class SymbolicOp(Operation):
 
     @property
     def arithmetic_depth(self) -> int:
-        return 1 + self._base.arithmetic_depth
+        return 1 + getattr(self._base, "arithmetic_depth", 0)
 
     @property
     def shift_gate(self):
