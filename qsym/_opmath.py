@@ -688,7 +688,7 @@ def apply_operation(op):
         return op
     if isinstance(op, Template):
         if tape is not None:
-            for g in op.decomposition():
+            for g in op.table_gates:
                 tape.append(g)
         return op
     if isinstance(op, Prod) and _all_gates(op):  # PennyLane applies a product: its factors

@@ -132,8 +132,23 @@ class Select(Template):
         else:
             pairs = [(tuple(self.control), tuple((j >> (c - 1 - r)) & 1 for r in range(c)))
                      for j in range(n)]
-        for gates, (controls, values) in zip(self._op_gates, pairs):
-            _ctrl_all(gates, controls, values)
+        self._entries = []  # PennyLane's decomposition: one controlled operator per operator
+        for op, gates, (controls, values) in zip(self.ops, self._op_gates, pairs):
+            if controls:
+                self._entries.append(ctrl(op, control=list(controls), control_values=list(values)))
+            else:
+                _apply(gates)
+                self._entries.append(op)
+
+    def decomposition(self) -> list:
+        """PennyLane's decomposition: each operator controlled by its index (``qml.ctrl``
+        of it: a gate PennyLane has, such as ``MultiControlledX``, or ``Controlled``).
+
+        >>> import qsym as qml
+        >>> qml.Select([qml.X(1), qml.Y(1)], control=[0]).decomposition()
+        [MultiControlledX(control_values=(0,), wires=[0, 1]), CY(wires=[0, 1])]
+        """
+        return list(self._entries)
 
 
 class Reflection(Template):
