@@ -89,9 +89,14 @@ def _prod_of_function(fn, id, lazy):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if active_tape() is not None:
-            raise MeasurementError("qml.prod of a function inside a circuit is not supported "
-                                   "(qsym does not apply operator products): apply the gates")
+        tape = active_tape()
+        if tape is not None:  # in a circuit: the gates made here, applied unless used
+            start = len(tape.items)
+            fn(*args, **kwargs)
+            ops = [op for op in tape.items[start:] if isinstance(op, Operation)]
+            if len(ops) == 1:
+                return ops[0]
+            return Prod(*ops[::-1], id=id, _flat=not lazy)
         ops = _record(fn, args, kwargs)
         return ops[0] if len(ops) == 1 else Prod(*ops[::-1], id=id, _flat=not lazy)
 

@@ -97,7 +97,7 @@ class Select(Template):
     significant), each operator controlled by the control register; ``partial=True``
     (PennyLane's) drops the controls that only matter for indices ``>= len(ops)``, so it
     acts as ``Select`` only on control states below ``len(ops)``. Its wires are the
-    operators' wires, then the control wires (PennyLane's order).
+    control wires, then the operators' wires (PennyLane's order).
 
     >>> import qsym as qml
     >>> U = qml.matrix(qml.Select([qml.X(1), qml.Z(1)], control=[0]), wire_order=[0, 1])
@@ -122,7 +122,7 @@ class Select(Template):
         self._op_gates = [operator_gates(op, "Select") for op in ops]
         self.ops, self.partial, self.id = tuple(ops), bool(partial), id
         self.target_wires = Wires(tuple(target))
-        self.wires = Wires(tuple(target) + tuple(self.control))
+        self.wires = Wires(tuple(self.control) + tuple(target))
         self._record()
 
     def _build(self):
@@ -285,7 +285,7 @@ class PrepSelPrep(Template):
     ``lcu = sum_j c_j U_j`` (divided by ``sum_j |c_j|``) as Prepare, Select, Prepare
     adjoint: ``sqrt(|c_j|)`` prepared on the control wires (RY and CNOT gates), then
     ``U_j`` with the phase of ``c_j`` selected by them (:class:`Select`, partial), then
-    the preparation undone. Its wires are ``lcu``'s, then the control wires.
+    the preparation undone. Its wires are the control wires, then ``lcu``'s.
 
     >>> import qsym as qml
     >>> lcu = qml.dot([0.25, 0.75], [qml.Z(1), qml.X(1)])
@@ -304,7 +304,7 @@ class PrepSelPrep(Template):
             raise GateError(f"PrepSelPrep: {len(self.control)} control wire(s) cannot select "
                             f"{len(self._ops)} operators")
         self._op_gates = [operator_gates(op, "PrepSelPrep") for op in self._ops]
-        self.wires = Wires(tuple(self.target_wires) + tuple(self.control))
+        self.wires = Wires(tuple(self.control) + tuple(self.target_wires))
         self._record()
 
     @property
@@ -374,7 +374,7 @@ class QROM(Template):
     writes the bitstring ``data[j]`` onto ``target_wires`` (by ``X`` gates) when the
     control wires hold ``j``; with ``work_wires``, PennyLane's select-swap decomposition
     (columns of bitstrings selected, then controlled SWAPs; ``clean=True``: the work wires
-    left as they were). Its wires are the target, control, then work wires.
+    left as they were). Its wires are the control, target, then work wires.
 
     >>> import qsym as qml
     >>> @qml.qnode(qml.device("default.qubit", wires=3))
@@ -404,7 +404,7 @@ class QROM(Template):
         if self.bitstrings.shape[1] != len(self.target_wires):
             raise GateError("Bitstring length must match the number of target wires.")
         self.clean, self.id = bool(clean), id
-        self.wires = Wires(tuple(self.target_wires) + tuple(self.control_wires)
+        self.wires = Wires(tuple(self.control_wires) + tuple(self.target_wires)
                            + tuple(self.work_wires))
         self._record()
 

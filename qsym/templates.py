@@ -2427,6 +2427,11 @@ for _name in ("embeddings", "layers", "state_preparations", "subroutines", "tens
     _sub.__dict__.update(vars(globals()[_name]))
     _sub.__all__ = sorted(vars(globals()[_name]))
     globals()[_name] = sys.modules[_sub.__name__] = _sub
+for _name in ("mps", "ttn", "mera"):  # from pennylane.templates.tensornetworks.mera import ...
+    _sub = types.ModuleType(f"{__name__}.tensornetworks.{_name}")
+    _sub.__dict__.update(vars(getattr(tensornetworks, _name)))
+    setattr(tensornetworks, _name, _sub)
+    sys.modules[_sub.__name__] = _sub
 del _name, _sub
 
 TEMPLATES = {

@@ -51,7 +51,7 @@ def test_select_is_the_block_diagonal_of_its_operators():
     ref = sum(np.kron(proj(j, 2), b) for j, b in enumerate(blocks))
     assert np.allclose(U, ref)
     op = qml.Select([qml.X(2), qml.Z(2)], control=[0])
-    assert list(op.wires) == [2, 0] and list(op.target_wires) == [2]
+    assert list(op.wires) == [0, 2] and list(op.target_wires) == [2]
     with pytest.raises(qml.GateError, match="Not enough control wires"):
         qml.Select([qml.X(2)] * 3, control=[0])
     with pytest.raises(qml.WireError, match="different from operation wires"):
