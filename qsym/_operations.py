@@ -697,6 +697,9 @@ class Operation:
                            for p in self.params)))
 
     # --- operator arithmetic: PennyLane's Prod, Sum, SProd (qsym measures their Pauli form) --
+    # NumPy defers to the operator: ``np.array(0.5) * op`` is ``op.__rmul__``, an SProd
+    __array_ufunc__ = None
+
     def __matmul__(self, other):
         if not isinstance(other, OPERATORS):
             return NotImplemented
@@ -1567,6 +1570,8 @@ class Observable:
                 if w not in seen:
                     seen.append(w)
         return tuple(seen)
+
+    __array_ufunc__ = None  # NumPy defers to the observable (``np.array(0.5) * obs``)
 
     def __matmul__(self, other):
         if not isinstance(other, OPERATORS):
