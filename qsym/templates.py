@@ -2145,6 +2145,33 @@ class DiagonalQubitUnitary(Template):
 
         return matrix_label(base_label or "U", self.D, cache)
 
+    @staticmethod
+    def compute_matrix(D) -> np.ndarray:
+        """``diag(D)`` (PennyLane's ``DiagonalQubitUnitary.compute_matrix``).
+
+        >>> DiagonalQubitUnitary.compute_matrix([1, -1])
+        array([[ 1,  0],
+               [ 0, -1]])
+        """
+        return np.diag(np.asarray(D))
+
+    @staticmethod
+    def compute_eigvals(D) -> np.ndarray:
+        """The eigenvalues: ``D`` itself."""
+        return np.asarray(D)
+
+    def eigvals(self) -> np.ndarray:
+        """The eigenvalues: the diagonal ``D``."""
+        return np.asarray(self.D)
+
+    def adjoint(self):
+        """``DiagonalQubitUnitary(conj(D))`` (PennyLane's ``op.adjoint()``)."""
+        return DiagonalQubitUnitary(np.conj(self.D), wires=list(self.wires))
+
+    def pow(self, z) -> list:
+        """``[DiagonalQubitUnitary(D ** z)]`` (PennyLane's ``op.pow(z)``; principal powers)."""
+        return [DiagonalQubitUnitary(self.D ** z, wires=list(self.wires))]
+
     def _build(self):
         n = len(self.wires)
         if _symbolic(self.D):

@@ -252,3 +252,13 @@ def test_one_qubit_unitary_decomposition_keeps_the_global_phase():
         for g in d:
             prodm = qml.matrix(g, wire_order=[0]) @ prodm
         assert np.allclose(prodm, U)
+
+
+def test_diagonal_qubit_unitary_pow_adjoint_and_static_methods():
+    D = np.exp(1j * np.array([0.3, -1.1, 2.0, 0.7]))
+    op = qml.DiagonalQubitUnitary(D, wires=[0, 1])
+    assert np.allclose(qml.matrix(op.adjoint()), np.diag(D.conj()))
+    assert np.allclose(qml.matrix(op.pow(0.5)[0]), np.diag(np.exp(0.5j * np.array([0.3, -1.1, 2.0, 0.7]))))
+    assert np.allclose(qml.DiagonalQubitUnitary.compute_matrix(D), np.diag(D))
+    assert np.allclose(op.eigvals(), D)
+    assert op.label() == "U" and op.label(cache={"matrices": []}) == "U\n(M0)"
