@@ -911,10 +911,11 @@ def _control_values(control, control_values) -> tuple:
     return controls, values
 
 
-def ctrl(op, control, control_values=None, work_wires=None):
+def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borrowed"):
     """A gate, or all the gates a function applies, controlled by the wires ``control``
     (PennyLane's ``qml.ctrl``); ``control_values`` (0/1 or bools, one per control wire;
-    default all 1) selects the control state.
+    default all 1) selects the control state; ``work_wires`` and ``work_wire_type`` are
+    accepted and not needed (the controlled gates are applied exactly).
 
     A gate PennyLane has for the result (``CNOT``, ``CRX``, ``Toffoli``, ...) is returned
     as that gate; otherwise PennyLane's ``Controlled`` (:class:`ControlledOp`), applied as
@@ -1435,8 +1436,10 @@ class Controlled(metaclass=_Marked):
     _marks = staticmethod(lambda op: isinstance(op, ControlledOp) or getattr(op, "_ctrl_of", None)
                           is not None or op.name in CONTROLLED_TARGETS)
 
-    def __new__(cls, base, control_wires, control_values=None, work_wires=None, id=None):
-        return ctrl(base, control_wires, control_values=control_values, work_wires=work_wires)
+    def __new__(cls, base, control_wires, control_values=None, work_wires=None,
+                work_wire_type="borrowed", id=None):
+        return ctrl(base, control_wires, control_values=control_values, work_wires=work_wires,
+                    work_wire_type=work_wire_type)
 
 
 class Pow(metaclass=_Marked):
