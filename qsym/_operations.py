@@ -753,6 +753,7 @@ class GateSequence:
     table_gates: tuple = ()
     arithmetic_depth = 0
     has_matrix = True
+    __array_ufunc__ = None  # NumPy defers to it, as to a gate
 
     __matmul__ = Operation.__matmul__
     __rmatmul__ = Operation.__rmatmul__
