@@ -1408,9 +1408,10 @@ def _real(c) -> bool:
 class CommutingEvolution(Template):
     """PennyLane's ``qml.CommutingEvolution(hamiltonian, time, frequencies=None,
     shifts=None)``: ``exp(-i H time)`` for a Hamiltonian of commuting Pauli words, applied
-    as :class:`ApproxTimeEvolution` with one step (exact because the words commute). qsym
+    as :class:`ApproxTimeEvolution` with one step, as PennyLane applies it (exact when the
+    words commute, which PennyLane assumes and does not check; neither does qsym). qsym
     derives exact shift rules for its ``PauliRot`` gates, so ``frequencies`` and ``shifts``
-    are accepted and not needed; words that do not commute raise ``GateError``.
+    are accepted and not needed.
 
     >>> import qsym as qml
     >>> H = qml.Hamiltonian([1.0, 0.5], [qml.X(0) @ qml.X(1), qml.Z(0) @ qml.Z(1)])
@@ -1419,13 +1420,7 @@ class CommutingEvolution(Template):
     """
 
     def __init__(self, hamiltonian, time, frequencies=None, shifts=None, id=None):
-        terms = pauli_terms(hamiltonian, "CommutingEvolution")
-        for i, (l1, w1, _) in enumerate(terms):
-            for l2, w2, _ in terms[i + 1:]:
-                anti = sum(1 for a, wa in zip(l1, w1) for b, wb in zip(l2, w2) if wa == wb and a != b)
-                if anti % 2:
-                    raise GateError(f"CommutingEvolution: the words {l1} on {list(w1)} and {l2} on "
-                                    f"{list(w2)} do not commute; use qml.TrotterProduct")
+        pauli_terms(hamiltonian, "CommutingEvolution")  # a sum of Pauli words, else GateError
         self.hamiltonian, self.time, self.id = hamiltonian, time, id
         self.frequencies, self.shifts = frequencies, shifts
         self.wires = tuple(hamiltonian.wires)
@@ -2296,8 +2291,16 @@ class TTN(_BlockNetwork):
 
     @staticmethod
     def get_n_blocks(wires, n_block_wires):
-        """The number of blocks (PennyLane's ``TTN.get_n_blocks``)."""
-        return 2 ** int(np.log2(len(wires_tuple(wires)) / n_block_wires)) * 2 - 1
+        """The number of blocks (PennyLane's ``TTN.get_n_blocks``; it warns, as PennyLane
+        does, when the wires are not ``n_block_wires`` times a power of 2)."""
+        n = len(wires_tuple(wires))
+        if not np.log2(n / n_block_wires).is_integer():
+            warnings.warn(f"The number of wires should be n_block_wires times 2^n; got "
+                          f"n_wires/n_block_wires = {n / n_block_wires}")
+        if n_block_wires > n:
+            raise GateError("n_block_wires must be smaller than or equal to the number of wires; "
+                            f"got n_block_wires = {n_block_wires} and number of wires = {n}")
+        return 2 ** int(np.log2(n / n_block_wires)) * 2 - 1
 
 
 def mera_wires(wires, n_block_wires) -> tuple:
@@ -2352,7 +2355,7 @@ class MERA(Template):
         self.wires, self.block, self.id = wires_tuple(wires), block, id
         self.windows = mera_wires(self.wires, n_block_wires)
         self.n_params_block = n_params_block
-        n_args = block.__code__.co_argcount
+        n_args = block.__code__.co_argcount if block is not None else 0
         if template_weights is None:
             if n_args > 1:
                 raise GateError("MERA: the block takes weights; give template_weights of shape "
@@ -2370,6 +2373,8 @@ class MERA(Template):
     _params = ("template_weights",)
 
     def _build(self):
+        if self.block is None:  # PennyLane accepts one; it has nothing to apply
+            return
         n_args = self.block.__code__.co_argcount
         for k, ws in enumerate(self.windows):
             if n_args > 2:
