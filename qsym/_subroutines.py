@@ -20,11 +20,11 @@ import numbers
 
 import numpy as np
 
-from .errors import GateError, WireError
 from ._operations import GATE_CLASSES, GateSequence, Operation, Prod, mark_used, wires_tuple
-from ._trace import Tape, active_tape, recording, unwrap
 from ._opmath import adjoint, ctrl
-from .templates import AmplitudeEmbedding, BasisEmbedding, Template, real_state_gates
+from ._trace import Tape, active_tape, recording, unwrap
+from .errors import GateError, WireError
+from .templates import BasisEmbedding, Template, real_state_gates
 from .wires import Wires
 
 
