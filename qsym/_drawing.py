@@ -477,7 +477,8 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
 
 def matrix(op, wire_order=None):
     """The numeric matrix of a gate created outside a circuit, of an observable (a sum of
-    Pauli words, on ``wire_order``), or of a QNode's circuit (``qml.matrix``).
+    Pauli words, on ``wire_order``), of a tape's operations, or of a QNode's circuit
+    (``qml.matrix``).
 
     Of a QNode, ``qml.matrix(qnode)`` is a function of the QNode's arguments returning the
     unitary of its gates (measurements left out), wire 0 of ``wire_order`` the most
@@ -509,6 +510,8 @@ def matrix(op, wire_order=None):
 
     if isinstance(op, QNode):
         return _qnode_matrix(op, wire_order)
+    if hasattr(op, "operations") and hasattr(op, "measurements"):  # a tape (QuantumScript)
+        return _tape_matrix(op, wire_order)
     if isinstance(op, Observable):
         return op.matrix(wire_order=wire_order)
     if callable(op) and not isinstance(op, (Operation, type)):
@@ -519,6 +522,16 @@ def matrix(op, wire_order=None):
             f"got {op!r}"
         )
     return op.matrix(wire_order=wire_order)
+
+
+def _tape_matrix(tape, wire_order) -> np.ndarray:
+    """``qml.matrix(tape)``: the product of its operations' matrices (the first applied
+    rightmost) on ``wire_order`` (default: the tape's wires), measurements left out."""
+    order = list(tape.wires) if wire_order is None else list(wire_order)
+    u = np.eye(2 ** len(order), dtype=complex)
+    for g in tape.operations:
+        u = np.asarray(matrix(g, wire_order=order), dtype=complex) @ u
+    return u
 
 
 def _qfunc_matrix(fn, wire_order):

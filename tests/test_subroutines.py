@@ -263,3 +263,12 @@ def test_diagonal_qubit_unitary_pow_adjoint_and_static_methods():
     assert np.allclose(qml.DiagonalQubitUnitary.compute_matrix(D), np.diag(D))
     assert np.allclose(op.eigvals(), D)
     assert op.label() == "U" and op.label(cache={"matrices": []}) == "U\n(M0)"
+
+
+def test_matrix_of_a_tape():
+    tape = qml.tape.QuantumScript([qml.Hadamard(0), qml.CNOT([0, 1]), qml.GlobalPhase(0.2)],
+                                  [qml.expval(qml.Z(0))])
+    cnot = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])
+    assert np.allclose(qml.matrix(tape), np.exp(-0.2j) * cnot @ np.kron(H, I2))
+    swap = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
+    assert np.allclose(qml.matrix(tape, wire_order=[1, 0]), swap @ qml.matrix(tape) @ swap)
