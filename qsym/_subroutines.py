@@ -125,6 +125,12 @@ class Select(Template):
         self.wires = Wires(tuple(self.control) + tuple(target))
         self._record()
 
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"ops": self.ops, "control": self.control, "work_wires": self.work_wires,
+                "partial": self.partial, "target_wires": self.target_wires}
+
     def _build(self):
         n, c = len(self._op_gates), len(self.control)
         if self.partial:
@@ -176,6 +182,11 @@ class Reflection(Template):
         self.reflection_wires = rw
         self._u_gates = operator_gates(U, "Reflection")
         self._record()
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"base": self.base, "reflection_wires": tuple(self.reflection_wires)}
 
     def _build(self):
         w, alpha = self.reflection_wires, unwrap(self.alpha)
@@ -242,6 +253,13 @@ class AmplitudeAmplification(Template):
         self._o_gates = operator_gates(O, "AmplitudeAmplification")
         operator_gates(U, "AmplitudeAmplification")  # applied through the reflections
         self._record()
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"U": self.U, "O": self.O, "iters": self.iters, "fixed_point": self.fixed_point,
+                "work_wire": self.work_wire, "p_min": self.p_min,
+                "reflection_wires": self.reflection_wires}
 
     def _build(self):
         rw = list(self.reflection_wires)
@@ -320,6 +338,11 @@ class PrepSelPrep(Template):
         real_state_gates(list(amps / np.linalg.norm(amps)), tuple(self.control))
         return tape.items[start:]
 
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"lcu": self.lcu, "control": self.control, "target_wires": self.target_wires}
+
     def _build(self):
         prep = self._prepare()
         pairs = partial_select_controls(len(self._op_gates), tuple(self.control))
@@ -354,6 +377,11 @@ class Qubitization(Template):
     def parameters(self) -> list:
         """PennyLane's ``op.parameters``: the Hamiltonian's."""
         return list(self.hamiltonian.data)
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"hamiltonian": self.hamiltonian, "control": self.control}
 
     def _build(self):
         Reflection(GATE_CLASSES["Identity"](wires=list(self.control)))
@@ -412,6 +440,12 @@ class QROM(Template):
     def parameters(self) -> list:
         """PennyLane's ``op.parameters``: the bitstrings."""
         return [self.bitstrings]
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"control_wires": self.control_wires, "target_wires": self.target_wires,
+                "work_wires": self.work_wires, "clean": self.clean}
 
     def _build(self):
         data, ctl, tgt = self.bitstrings, tuple(self.control_wires), tuple(self.target_wires)

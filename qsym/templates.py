@@ -1383,6 +1383,7 @@ class TrotterProduct(Template):
             raise GateError("One or more of the terms in the Hamiltonian are not verified to be "
                             "Hermitian: give real coefficients, or check_hermitian=False")
         self.hamiltonian, self.time, self.n, self.order, self.id = hamiltonian, time, int(n), order, id
+        self.check_hermitian = check_hermitian
         self.wires = tuple(hamiltonian.wires)
         self._record()
 
@@ -1390,6 +1391,12 @@ class TrotterProduct(Template):
     def parameters(self) -> list:
         """PennyLane's ``op.parameters``: the Hamiltonian's coefficients, then the time."""
         return [*self.hamiltonian.data, self.time]
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"n": self.n, "order": self.order, "base": self.hamiltonian,
+                "check_hermitian": self.check_hermitian}
 
     def _build(self):
         x = -unwrap(self.time) / self.n  # exp(i H t): exp(-i x H) with x = -t
@@ -1430,6 +1437,12 @@ class CommutingEvolution(Template):
     def parameters(self) -> list:
         """PennyLane's ``op.parameters``: the time, then the Hamiltonian's coefficients."""
         return [self.time, *self.hamiltonian.data]
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"hamiltonian": self.hamiltonian, "frequencies": self.frequencies,
+                "shifts": self.shifts}
 
     def _build(self):
         ApproxTimeEvolution(self.hamiltonian, self.time, 1)
@@ -2371,6 +2384,11 @@ class MERA(Template):
         self._record()
 
     _params = ("template_weights",)
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"ind_gates": self.windows, "block": self.block}
 
     def _build(self):
         if self.block is None:  # PennyLane accepts one; it has nothing to apply
