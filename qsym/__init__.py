@@ -153,7 +153,24 @@ from .templates import (  # noqa: E402
     DiagonalQubitUnitary,
     MPS,
     TTN,
+    MERA,
+    TrotterProduct,
+    CommutingEvolution,
 )
+from ._subroutines import (  # noqa: E402
+    SUBROUTINES as _SUBROUTINES,
+    AmplitudeAmplification,
+    BlockEncode,
+    PrepSelPrep,
+    QROM,
+    Qubitization,
+    Reflection,
+    Select,
+)
+for _n, _cls in _SUBROUTINES.items():  # PennyLane's qml.templates.subroutines.<name> too
+    setattr(templates.subroutines, _n, _cls)
+    setattr(templates, _n, _cls)
+del _n, _cls
 from ._runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
 from . import devices, math, measurements, optimize, wires  # noqa: E402
 from . import qaoa  # noqa: E402
@@ -288,7 +305,7 @@ __all__ = [
     "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "QuantumPhaseEstimation", "s_prod", "dot",
     "templates", "layer", "ops", "qaoa", "pauli", "pauli_decompose", "exp", "evolve", "apply", "is_commuting",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
-    *templates.TEMPLATES, *GATE_CLASSES,
+    *templates.TEMPLATES, *_SUBROUTINES, *GATE_CLASSES,
 ]
 
 _register_op_paths()

@@ -518,7 +518,7 @@ def matrix(op, wire_order=None):
            [ 0.,  1.,  0., -1.],
            [ 1.,  0., -1.,  0.]])
     """
-    from ._operations import Observable, Operation
+    from ._operations import GateSequence, Observable, Operation
     from ._runtime import QNode
 
     if isinstance(op, QNode) and op.pipeline:  # a transformed QNode: its one tape
@@ -531,7 +531,7 @@ def matrix(op, wire_order=None):
         return op.matrix(wire_order=wire_order)
     if callable(op) and not isinstance(op, (Operation, type)):
         return _qfunc_matrix(op, wire_order)
-    if not isinstance(op, Operation):
+    if not isinstance(op, (Operation, GateSequence)):
         raise TypeError(
             f"qml.matrix takes a gate (e.g. qml.RX(0.1, wires=0)), an observable or a QNode; "
             f"got {op!r}"

@@ -322,6 +322,8 @@ class Operation:
         m = self._own_matrix()
         if wire_order is None or list(wire_order) == list(self.wires):
             return m
+        if self.name == "GlobalPhase":  # a multiple of the identity, on any wires
+            return m[..., :1, :1] * np.eye(2 ** len(list(wire_order)), dtype=m.dtype)
         return expand_matrix(m, self.wires, wire_order)
 
     def _own_matrix(self) -> np.ndarray:
@@ -697,18 +699,21 @@ class Operation:
                            for p in self.params)))
 
     # --- operator arithmetic: PennyLane's Prod, Sum, SProd (qsym measures their Pauli form) --
+    # NumPy defers to the operator: ``np.array(0.5) * op`` is ``op.__rmul__``, an SProd
+    __array_ufunc__ = None
+
     def __matmul__(self, other):
-        if not isinstance(other, (Observable, Operation)):
+        if not isinstance(other, OPERATORS):
             return NotImplemented
         return Prod(self, other, _flat=True)
 
     def __rmatmul__(self, other):
-        if not isinstance(other, (Observable, Operation)):
+        if not isinstance(other, OPERATORS):
             return NotImplemented
         return Prod(other, self, _flat=True)
 
     def __mul__(self, other):
-        if isinstance(other, (Observable, Operation)):
+        if isinstance(other, OPERATORS):
             return Prod(self, other, _flat=True)
         return SProd(other, self, _flat=True)
 
@@ -733,6 +738,34 @@ class Operation:
 
     def __neg__(self):
         return SProd(-1, self, _flat=True)
+
+
+class GateSequence:
+    """The base of objects that apply several gates of the table without being one (qsym's
+    templates, ``qsym.templates.Template``): they take part in PennyLane's operator
+    arithmetic like a gate (``qml.GlobalPhase(0.1) @ qml.QFT(wires=[0, 1])`` is a
+    :class:`Prod`), through ``table_gates`` (the gates, in order), ``wires`` and
+    ``matrix(wire_order)``, which a subclass gives.
+
+    >>> import qsym as qml
+    >>> isinstance(qml.QFT(wires=[0, 1]), GateSequence)
+    True
+    """
+
+    table_gates: tuple = ()
+    arithmetic_depth = 0
+    has_matrix = True
+    __array_ufunc__ = None  # NumPy defers to it, as to a gate
+
+    __matmul__ = Operation.__matmul__
+    __rmatmul__ = Operation.__rmatmul__
+    __mul__ = __rmul__ = Operation.__mul__
+    __truediv__ = Operation.__truediv__
+    __add__ = Operation.__add__
+    __radd__ = Operation.__radd__
+    __sub__ = Operation.__sub__
+    __rsub__ = Operation.__rsub__
+    __neg__ = Operation.__neg__
 
 
 # methods of gates that upper modules provide (qsym._opmath registers "adjoint", "pow",
@@ -798,15 +831,8 @@ def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
     if base_label is None:
         base_label = (CONTROLLED_LABELS[name][1] if name in CONTROLLED_LABELS
                       else LABELS.get(name, name))
-    if name == "QubitUnitary" and cache is not None and "matrices" in cache:
-        U = np.asarray(dict(op.hyper)["U"])
-        mats = cache["matrices"]
-        idx = next((i for i, M in enumerate(mats) if np.shape(M) == U.shape
-                    and np.allclose(M, U)), None)
-        if idx is None:
-            mats.append(U)
-            idx = len(mats) - 1
-        return f"{base_label}\n(M{idx})"
+    if name == "QubitUnitary":
+        return matrix_label(base_label, dict(op.hyper)["U"], cache)
     if decimals is None or not op.params:
         return base_label
     try:
@@ -814,6 +840,27 @@ def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
     except TypeError:  # traced parameters: no numbers to show
         return base_label
     return f"{base_label}\n({pars})"
+
+
+def matrix_label(base_label: str, U, cache=None) -> str:
+    """PennyLane's label of an operator given by a matrix (``QubitUnitary``, ...):
+    ``base_label``, and with a drawing cache holding a list ``cache["matrices"]``, the index
+    of ``U`` in it on a second line (``U`` appended if new).
+
+    >>> cache = {"matrices": []}
+    >>> matrix_label("U", np.eye(2), cache), len(cache["matrices"])
+    ('U\n(M0)', 1)
+    """
+    mats = (cache or {}).get("matrices")
+    if not isinstance(mats, list):
+        return base_label
+    U = np.asarray(U)
+    idx = next((i for i, M in enumerate(mats) if np.shape(M) == U.shape
+                and np.allclose(M, U)), None)
+    if idx is None:
+        mats.append(U)
+        idx = len(mats) - 1
+    return f"{base_label}\n(M{idx})"
 
 
 def gate_generator(op) -> "Observable":
@@ -1415,7 +1462,7 @@ class Observable:
     def __eq__(self, other):
         """``qml.equal`` (PennyLane's ``op1 == op2``): the same Pauli words with the same
         coefficients, to PennyLane's default tolerance."""
-        if not isinstance(other, (Observable, Operation)):
+        if not isinstance(other, OPERATORS):
             return NotImplemented
         try:
             return compare(self, other) is True
@@ -1550,18 +1597,20 @@ class Observable:
                     seen.append(w)
         return tuple(seen)
 
+    __array_ufunc__ = None  # NumPy defers to the observable (``np.array(0.5) * obs``)
+
     def __matmul__(self, other):
-        if not isinstance(other, (Observable, Operation)):
+        if not isinstance(other, OPERATORS):
             return NotImplemented
         return Prod(self, other, _flat=True)
 
     def __rmatmul__(self, other):
-        if not isinstance(other, (Observable, Operation)):
+        if not isinstance(other, OPERATORS):
             return NotImplemented
         return Prod(other, self, _flat=True)
 
     def __mul__(self, other):
-        if isinstance(other, (Observable, Operation)):
+        if isinstance(other, OPERATORS):
             return self @ other
         return SProd(other, self, _flat=True)
 
@@ -1595,6 +1644,24 @@ class Observable:
             ops = " @ ".join(f"{p}({w!r})" for w, p in word) or "I"
             parts.append(f"{c} * {ops}")
         return "Observable(" + " + ".join(parts).replace("+ -", "- ") + ")"
+
+
+OPERATORS = (Observable, Operation, GateSequence)  # the operands of operator arithmetic
+
+
+def mark_used(op) -> None:
+    """Mark the gates an operator was made of in a circuit (``qml.X(0) + qml.Z(1)``: off the
+    tape, waiting for a measurement) as used: a template that reads the operator (a
+    Hamiltonian given to ``qml.TrotterProduct``, ...) uses it, as a measurement does.
+
+    >>> import qsym as qml
+    >>> mark_used(qml.X(0) + qml.Z(1))  # outside a circuit: nothing to do
+    """
+    tape = active_tape()
+    if tape is not None:
+        tape.measured(getattr(op, "_gates", ()))
+        for o in getattr(op, "operands", ()):
+            mark_used(o)
 
 
 def as_observable(obj) -> Observable:
@@ -1686,7 +1753,7 @@ def _depth(op) -> int:
 
 def _operand(op):
     """An operand of PennyLane's operator arithmetic: a gate or an observable."""
-    if isinstance(op, (Observable, Operation)):
+    if isinstance(op, OPERATORS):
         return op
     raise MeasurementError(
         f"operator arithmetic takes gates and observables (e.g. qml.X(0)), got {op!r}")
@@ -1697,7 +1764,7 @@ def _pauli_form(op):
     A gate with a Pauli form is taken off the active tape (it is measured, not applied)."""
     if isinstance(op, Observable):
         return op if op._pauli_ok() else None
-    if op._row is None:  # a user's operator class
+    if isinstance(op, GateSequence) or op._row is None:  # a template, a user's operator class
         return None
     row = gate_def(op.name)
     if row.pauli is None or (len(op.wires) != 1 and row.name != "Identity"):
@@ -1711,7 +1778,7 @@ def _take_gates(ops) -> tuple:
     tape, out = active_tape(), ()
     if tape is None:
         return out
-    for gate in (g for op in ops if isinstance(op, Operation) for g in op.table_gates):
+    for gate in (g for op in ops if isinstance(op, (Operation, GateSequence)) for g in op.table_gates):
         if tape.remove(gate) or id(gate) in tape.observed:
             tape.observe(gate)
             out += (gate,)
@@ -1930,7 +1997,8 @@ class Prod(_Arithmetic):
         >>> (PauliX(0) @ RZ(0.3, wires=1)).is_gate_product, (PauliX(0) @ Hamiltonian([1.0], [PauliZ(1)])).is_gate_product
         (True, False)
         """
-        return all(isinstance(o, Operation) or (isinstance(o, Prod) and o.is_gate_product)
+        return all(isinstance(o, (Operation, GateSequence))
+                   or (isinstance(o, Prod) and o.is_gate_product)
                    for o in self.operands)
 
     def applied_gates(self) -> tuple:
@@ -2190,19 +2258,19 @@ class LinearCombination(Sum):
             return self
         if isinstance(other, LinearCombination):  # PennyLane concatenates the coefficients
             return LinearCombination(_joined(self._coeffs, other._coeffs), self._ops + other._ops)
-        if isinstance(other, (Observable, Operation)):
+        if isinstance(other, OPERATORS):
             return LinearCombination(_joined(self._coeffs, [1.0]), self._ops + [other])
         return _add_operator(self, other)
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        if isinstance(other, (Observable, Operation)):
+        if isinstance(other, OPERATORS):
             return self + SProd(-1.0, other)
         return self + (-other)
 
     def __mul__(self, other):
-        if isinstance(other, (Observable, Operation)):
+        if isinstance(other, OPERATORS):
             return self @ other
         if isinstance(other, numbers.Number) and all(isinstance(c, numbers.Number) for c in self._coeffs):
             return LinearCombination(list(np.multiply(other, self._coeffs)), self._ops)
@@ -2217,7 +2285,7 @@ class LinearCombination(Sum):
                                        "they act on different sets of wires")
             return LinearCombination([a * b for a in self._coeffs for b in other._coeffs],
                                      [Prod(a, b, _flat=True) for a in self._ops for b in other._ops])
-        if isinstance(other, (Observable, Operation)) and _depth(other) == 0:
+        if isinstance(other, OPERATORS) and _depth(other) == 0:
             return LinearCombination(list(self._coeffs), [Prod(o, other, _flat=True) for o in self._ops])
         return Observable.__matmul__(self, other)
 

@@ -56,6 +56,8 @@ from ._operations import (
     wires_tuple,
     as_observable,
     expand_matrix,
+    mark_used,
+    matrix_label,
 )
 from ._trace import Tape, active_tape, recording
 from .wires import Wires
@@ -87,9 +89,14 @@ def _prod_of_function(fn, id, lazy):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if active_tape() is not None:
-            raise MeasurementError("qml.prod of a function inside a circuit is not supported "
-                                   "(qsym does not apply operator products): apply the gates")
+        tape = active_tape()
+        if tape is not None:  # in a circuit: the gates made here, applied unless used
+            start = len(tape.items)
+            fn(*args, **kwargs)
+            ops = [op for op in tape.items[start:] if isinstance(op, Operation)]
+            if len(ops) == 1:
+                return ops[0]
+            return Prod(*ops[::-1], id=id, _flat=not lazy)
         ops = _record(fn, args, kwargs)
         return ops[0] if len(ops) == 1 else Prod(*ops[::-1], id=id, _flat=not lazy)
 
@@ -320,14 +327,14 @@ def adjoint(fn, lazy=True):
     if isinstance(fn, Observable):
         return fn  # Hermitian
     ops = _template_ops(fn)
-    if ops is not None:  # qml.adjoint(qml.AngleEmbedding(...))
+    if ops is not None:  # qml.adjoint(qml.AngleEmbedding(...)): PennyLane's Adjoint(template)
         tape, out = active_tape(), []
         for g in reversed(ops):
             for inv in _inverse_ops(g):
                 out.append(inv)
                 if tape is not None:
                     tape.append(inv)
-        return out
+        return AdjointOperation(fn, out) if lazy else out
     if not callable(fn):
         raise GateError(f"qml.adjoint takes a gate or a function of gates, got {fn!r}")
 
@@ -522,9 +529,43 @@ def _mcx_decomposition(wires: list, values) -> list:
     return out + [_made("PauliX", (), [c]) for c in flips]
 
 
+def one_qubit_decomposition(U, wire, rotations="ZYZ", return_global_phase=False) -> list:
+    """PennyLane's ``qml.ops.one_qubit_decomposition``: a 2x2 unitary as
+    ``RZ(phi), RY(theta), RZ(omega)`` (``rotations="ZYZ"``, applied in that order) or one
+    ``Rot(phi, theta, omega)`` (``"rot"``), then ``GlobalPhase(-alpha)`` with
+    ``return_global_phase=True``: ``U = exp(i alpha) RZ(omega) RY(theta) RZ(phi)``, the
+    angles taken modulo 4 pi as PennyLane takes them. The gates are recorded where made.
+
+    >>> [g.name for g in one_qubit_decomposition(GATE_CLASSES["Hadamard"](0).matrix(), 0, return_global_phase=True)]
+    ['RZ', 'RY', 'RZ', 'GlobalPhase']
+    """
+    U = np.asarray(U, dtype=complex)
+    if U.shape != (2, 2):
+        raise GateError(f"one_qubit_decomposition takes a 2x2 unitary, got shape {U.shape}")
+    if rotations not in ("ZYZ", "rot"):
+        raise GateError(f"Value {rotations} passed to rotations is either invalid or currently "
+                        "unsupported by qsym: use 'ZYZ' or 'rot'")
+    alpha = float(np.angle(np.linalg.det(U)) / 2)
+    su = U * np.exp(-1j * alpha)
+    eps = np.finfo(float).eps
+    theta = 2 * np.arctan2(min(abs(su[0, 1]), 1.0), min(abs(su[0, 0]), 1.0))
+    plus, minus = np.angle(su[1, 1] + eps), np.angle(su[1, 0] + eps)
+    phi, omega = (plus - minus) % (4 * np.pi), (plus + minus) % (4 * np.pi)
+    theta = theta % (4 * np.pi)
+    if rotations == "rot":
+        out = [_made("Rot", (float(phi), float(theta), float(omega)), [wire])]
+    else:
+        out = [_made(n, (float(a),), [wire]) for n, a in (("RZ", phi), ("RY", theta), ("RZ", omega))]
+    if return_global_phase:
+        out.append(_made("GlobalPhase", (-alpha,), []))
+    return out
+
+
 def _gate_decomposition(op: Operation) -> list:
     """``op.decomposition()``: the gates of :data:`DECOMPOSITIONS`, recorded on the active
     tape (PennyLane queues them); a template's own decomposition."""
+    if op.name == "QubitUnitary" and len(op.wires) == 1:
+        return one_qubit_decomposition(_hyper_value(op, "U"), op.wires[0], return_global_phase=True)
     if op.name == "PauliRot":
         return [_made(n, p, w) for n, p, w in
                 _pauli_rot_decomposition(op.params[0], list(op.wires), _hyper_value(op, "pauli_word"))]
@@ -652,7 +693,7 @@ def apply_operation(op):
         return op
     if isinstance(op, Template):
         if tape is not None:
-            for g in op.decomposition():
+            for g in op.table_gates:
                 tape.append(g)
         return op
     if isinstance(op, Prod) and _all_gates(op):  # PennyLane applies a product: its factors
@@ -870,10 +911,11 @@ def _control_values(control, control_values) -> tuple:
     return controls, values
 
 
-def ctrl(op, control, control_values=None, work_wires=None):
+def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borrowed"):
     """A gate, or all the gates a function applies, controlled by the wires ``control``
     (PennyLane's ``qml.ctrl``); ``control_values`` (0/1 or bools, one per control wire;
-    default all 1) selects the control state.
+    default all 1) selects the control state; ``work_wires`` and ``work_wire_type`` are
+    accepted and not needed (the controlled gates are applied exactly).
 
     A gate PennyLane has for the result (``CNOT``, ``CRX``, ``Toffoli``, ...) is returned
     as that gate; otherwise PennyLane's ``Controlled`` (:class:`ControlledOp`), applied as
@@ -905,7 +947,9 @@ def ctrl(op, control, control_values=None, work_wires=None):
         out = []
         for g in ops:
             out += _apply_ctrl(g, controls, values)
-        return out
+        return ControlledOp(op, out, controls, values)  # PennyLane's Controlled(template)
+    if isinstance(op, Observable):  # a sum, product or multiple of operators
+        return _ctrl_arithmetic(op, controls, values)
     if not callable(op):
         raise GateError(f"qml.ctrl takes a gate or a function of gates, got {op!r}")
 
@@ -917,6 +961,20 @@ def ctrl(op, control, control_values=None, work_wires=None):
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+def _ctrl_arithmetic(op, controls, values):
+    """PennyLane's ``Controlled`` of an operator made with ``@``, ``+`` or ``*``: a product of
+    gates is applied as its gates controlled; any other is a matrix only (its ``matrix``,
+    not applied in a circuit: ``table_gates`` says so)."""
+    if set(controls) & set(op.wires):
+        raise WireError(f"qml.ctrl: the control wires {list(controls)} overlap the wires of "
+                        f"{op!r} {list(op.wires)}")
+    mark_used(op)
+    gates = None
+    if isinstance(op, Prod) and op.is_gate_product:
+        gates = [c for g in op.applied_gates() for c in _apply_ctrl(g, controls, values)]
+    return ControlledOp(op, gates, controls, values)
 
 
 # --- PennyLane's controlled unitary and phase estimation --------------------------------------
@@ -950,6 +1008,10 @@ class ControlledQubitUnitary(Template):
         self.control_values = control_values
         self.base_matrix = U
         self._record()
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's label, ``"U"`` (with a drawing cache: the index of the base matrix)."""
+        return matrix_label(base_label or "U", self.base_matrix, cache)
 
     def _build(self):
         ctrl(_made("QubitUnitary", (), self.target_wires, (("U", self.base_matrix),)),
@@ -1016,7 +1078,7 @@ def _ops_namespace():
     return _Namespace(LinearCombination=Hamiltonian, Hamiltonian=Hamiltonian,
                       Hermitian=Hermitian, Projector=Projector,
                       CPhase=GATE_CLASSES["ControlledPhaseShift"], SQISW=GATE_CLASSES["SISWAP"],
-                      **GATE_CLASSES)
+                      one_qubit_decomposition=one_qubit_decomposition, **GATE_CLASSES)
 
 
 ops = _ops_namespace()
@@ -1049,7 +1111,7 @@ class SymbolicOp(Operation):
 
     def __init__(self, base, gates, wires, hyper=()):
         self._base, self._gates = base, None if gates is None else tuple(gates)
-        self.params = tuple(base.params)
+        self.params = tuple(base.params if hasattr(base, "params") else base.data)
         self._tensors = tuple(getattr(base, "_tensors", ()))
         self.wires = Wires(wires)
         self.hyper = tuple(hyper) + (("base", base),)
@@ -1072,7 +1134,7 @@ class SymbolicOp(Operation):
 
     @property
     def arithmetic_depth(self) -> int:
-        return 1 + self._base.arithmetic_depth
+        return 1 + getattr(self._base, "arithmetic_depth", 0)
 
     @property
     def shift_gate(self):
@@ -1374,8 +1436,10 @@ class Controlled(metaclass=_Marked):
     _marks = staticmethod(lambda op: isinstance(op, ControlledOp) or getattr(op, "_ctrl_of", None)
                           is not None or op.name in CONTROLLED_TARGETS)
 
-    def __new__(cls, base, control_wires, control_values=None, work_wires=None, id=None):
-        return ctrl(base, control_wires, control_values=control_values, work_wires=work_wires)
+    def __new__(cls, base, control_wires, control_values=None, work_wires=None,
+                work_wire_type="borrowed", id=None):
+        return ctrl(base, control_wires, control_values=control_values, work_wires=work_wires,
+                    work_wire_type=work_wire_type)
 
 
 class Pow(metaclass=_Marked):

@@ -26,7 +26,25 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-__all__ = ["SpecsResources", "CircuitSpecs", "measurement_label", "circuit_resources"]
+__all__ = ["SpecsResources", "CircuitSpecs", "Resources", "measurement_label", "circuit_resources"]
+
+
+@dataclass(frozen=True)
+class Resources:
+    """PennyLane's ``qml.resource.Resources``, the record of resource counts its operators
+    report (``num_wires``, ``num_gates``, ``gate_types`` and ``gate_sizes`` by name and by
+    number of wires, ``depth``, ``shots``): a plain record here, compared field by field.
+
+    >>> Resources(num_wires=2, num_gates=1, gate_types={"CNOT": 1}, gate_sizes={2: 1}, depth=1).num_gates
+    1
+    """
+
+    num_wires: int = 0
+    num_gates: int = 0
+    gate_types: dict = field(default_factory=dict)
+    gate_sizes: dict = field(default_factory=dict)
+    depth: int = 0
+    shots: Any = None
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import DifferentiationError, GateError, WireError
-from ._operations import GATE_CLASSES, Operation, wires_tuple
+from ._operations import GATE_CLASSES, GateSequence, Operation, wires_tuple
 from ._trace import Tape, active_tape, add_check, recording, unwrap
 from .wires import Wires
 
@@ -82,9 +82,10 @@ def _building() -> list:
     return stack
 
 
-class Template:
+class Template(GateSequence):
     """Base class: ``__init__`` checks the arguments and records :meth:`_build`'s gates on
-    the active tape (if any); :meth:`decomposition` returns them."""
+    the active tape (if any); :meth:`decomposition` returns them. A template takes part in
+    operator arithmetic as its gates (``qml.GlobalPhase(0.3) @ qml.QFT(wires=[0, 1])``)."""
 
     _box = None  # a label: qml.draw shows the gates as one box with it, as PennyLane does
 
@@ -141,9 +142,50 @@ class Template:
         """PennyLane's ``op.data``: :attr:`parameters` as a tuple."""
         return tuple(self.parameters)
 
+    @classmethod
+    def compute_decomposition(cls, *args, **kwargs) -> list:
+        """PennyLane's ``Template.compute_decomposition(...)``: the decomposition of the
+        template made from these arguments (its constructor's), recorded where it is
+        called, as PennyLane queues it.
+
+        >>> QFT.compute_decomposition(wires=[0])
+        [H(0)]
+        """
+        with recording(Tape()):
+            ops = cls(*args, **kwargs).decomposition()
+        tape = active_tape()
+        if tape is not None:
+            for op in ops:
+                for g in (op.table_gates if isinstance(op, Template) else (op,)):
+                    tape.append(g)
+        return ops
+
+    @property
+    def params(self) -> tuple:
+        """:attr:`parameters` as a tuple (what ``qml.ctrl``/``qml.adjoint`` of a template
+        keep, as of a gate)."""
+        return tuple(self.parameters)
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's drawing label: the template's name.
+
+        >>> QFT(wires=[0, 1]).label()
+        'QFT'
+        """
+        return base_label or self.name
+
     def gates(self) -> list:
         """The gates this template applies, in order (templates it applies opened up)."""
         return list(self._ops)
+
+    @property
+    def table_gates(self) -> tuple:
+        """The gates this template applies, as a tuple (what operator arithmetic applies).
+
+        >>> QFT(wires=[0]).table_gates
+        (H(0),)
+        """
+        return tuple(self._ops)
 
     def decomposition(self) -> list:
         """PennyLane's decomposition: the gates this template applies, in order, with a
@@ -455,6 +497,20 @@ def _real_state_gates(x: list, wires: tuple) -> None:
         _uniform_ry(angles, wires[:j], wires[j])
     if tape is not None:  # the gate parameters this preparation made
         prep.params = frozenset(sp.sympify(p) for op in tape.items[start:] for p in op.params)
+
+
+def real_state_gates(x: list, wires: tuple) -> None:
+    """Record RY and CNOT gates taking ``|0...0>`` to the real unit vector ``x`` (wire 0
+    most significant; Mottonen et al.'s uniformly controlled rotations): the state
+    preparation of ``qml.StatePrep`` for real states, usable anywhere in a circuit.
+
+    >>> tape = Tape()
+    >>> with recording(tape):
+    ...     real_state_gates([0.6, 0.8], (0,))
+    >>> tape.items
+    [RY(1.8545904360032246, wires=[0])]
+    """
+    _real_state_gates(x, wires)
 
 
 def _complex_state_unitary(psi: np.ndarray) -> np.ndarray:
@@ -1258,8 +1314,9 @@ def pauli_terms(hamiltonian, what: str) -> list:
     """The ``(letters, wires, coefficient)`` of each Pauli word of ``hamiltonian`` (an
     observable: a gate, a product, a sum), the identity left out, in the order of its
     terms (PennyLane's ``pauli_rep``: equal words merged)."""
-    from ._operations import as_observable
+    from ._operations import as_observable, mark_used
 
+    mark_used(hamiltonian)
     try:
         obs = as_observable(hamiltonian)
     except Exception as exc:  # noqa: BLE001 - say which template was given what
@@ -1304,6 +1361,165 @@ class ApproxTimeEvolution(Template):
         for _ in range(self.n):
             for letters, ws, c in self.terms:
                 _gate("PauliRot", 2 * self.time * c / self.n, pauli_word=letters, wires=list(ws))
+
+
+def _sum_operands(hamiltonian, what: str) -> list:
+    """The terms of a sum of operators as ``(coefficient, operator)`` pairs, in order:
+    a ``LinearCombination``'s ``terms()``, a ``Sum``'s operands, an ``SProd`` of a sum
+    distributed (PennyLane simplifies it)."""
+    from ._operations import LinearCombination, SProd, Sum, mark_used
+
+    mark_used(hamiltonian)
+    if isinstance(hamiltonian, LinearCombination):
+        coeffs, ops = hamiltonian.terms()
+        return [(unwrap(c), o) for c, o in zip(coeffs, ops)]
+    if isinstance(hamiltonian, Sum):
+        return [(1, o) for o in hamiltonian.operands]
+    if isinstance(hamiltonian, SProd) and isinstance(hamiltonian.base, Sum):
+        return [(unwrap(hamiltonian.scalar) * c, o)
+                for c, o in _sum_operands(hamiltonian.base, what)]
+    if isinstance(hamiltonian, (Operation, SProd)):  # one term
+        return [(1, hamiltonian)]
+    raise GateError(f"{what}: the Hamiltonian must be a sum of Pauli words (qml.Hamiltonian, "
+                    f"qml.dot, X(0) + Z(1), ...), got {hamiltonian!r}")
+
+
+def _word_term(coeff, op, what: str) -> tuple:
+    """One term ``coeff * op`` as ``(letters, wires, coefficient)`` of its one Pauli word
+    (letters ``""`` for the identity)."""
+    from ._operations import as_observable
+
+    try:
+        terms = as_observable(op).terms
+    except Exception as exc:  # noqa: BLE001 - say which template was given what
+        raise GateError(f"{what}: each term must be a Pauli word, got {op!r}") from exc
+    if len(terms) != 1:
+        raise GateError(f"{what}: each term must be one Pauli word times a number, got {op!r}: "
+                        "split it into its words")
+    ((word, c),) = terms.items()
+    return "".join(p for _, p in word), tuple(w for w, _ in word), coeff * c
+
+
+def _evolution_gate(x, term, wires) -> None:
+    """``exp(-i x c P)`` for the term ``(P, wires, c)``: ``PauliRot(2 x c, P)``; the identity
+    is the global phase ``exp(-i x c)``."""
+    letters, ws, c = term
+    if letters:
+        _gate("PauliRot", 2 * x * c, pauli_word=letters, wires=list(ws))
+    else:
+        _gate("GlobalPhase", x * c, wires=list(wires))
+
+
+def _trotter_sequence(x, order: int, terms: list) -> list:
+    """PennyLane's recursive Suzuki-Trotter expression: ``(time, term)`` pairs of
+    ``exp(-i time term)`` as a product, the first factor leftmost."""
+    if order == 1:
+        return [(x, t) for t in terms]
+    if order == 2:
+        return [(x / 2, t) for t in terms + terms[::-1]]
+    s1 = 1 / (4 - 4 ** (1 / (order - 1)))
+    part1 = _trotter_sequence(s1 * x, order - 2, terms)
+    part2 = _trotter_sequence((1 - 4 * s1) * x, order - 2, terms)
+    return 2 * part1 + part2 + 2 * part1
+
+
+class TrotterProduct(Template):
+    """PennyLane's ``qml.TrotterProduct(hamiltonian, time, n=1, order=1)``: the Suzuki-Trotter
+    product approximating ``exp(i H time)`` (PennyLane's sign: the opposite of
+    :class:`ApproxTimeEvolution`'s) with ``n`` steps of order ``order`` (1 or an even
+    number; PennyLane's recursion), each factor ``exp(i c P s)`` as ``PauliRot(-2 c s, P)``
+    (an identity term as a ``GlobalPhase``). ``time`` and the coefficients may be circuit
+    arguments: gradients are exact.
+
+    >>> import qsym as qml
+    >>> H = qml.dot([1.0, 0.5], [qml.X(0), qml.Z(0)])
+    >>> [str(g) for g in qml.TrotterProduct(H, 0.2, n=1, order=2).decomposition()]
+    ['PauliRot(-0.1, pauli_word=X, wires=[0])', 'PauliRot(-0.05, pauli_word=Z, wires=[0])', 'PauliRot(-0.05, pauli_word=Z, wires=[0])', 'PauliRot(-0.1, pauli_word=X, wires=[0])']
+    """
+
+    _box = "TrotterProduct"
+
+    def __init__(self, hamiltonian, time, n=1, order=1, check_hermitian=True, id=None):
+        if not isinstance(order, numbers.Integral) or order <= 0 or (order != 1 and order % 2):
+            raise GateError(f"The order of a TrotterProduct must be 1 or a positive even "
+                            f"integer, got {order}.")
+        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
+            raise GateError(f"TrotterProduct: the number of steps n must be a positive int, got {n!r}")
+        pairs = _sum_operands(hamiltonian, "TrotterProduct")
+        if len(pairs) < 2:
+            raise GateError("There should be at least 2 terms in the Hamiltonian. Otherwise use `qml.exp`")
+        self.terms = [_word_term(c, o, "TrotterProduct") for c, o in pairs]
+        if check_hermitian and not all(_real(t[2]) for t in self.terms):
+            raise GateError("One or more of the terms in the Hamiltonian are not verified to be "
+                            "Hermitian: give real coefficients, or check_hermitian=False")
+        self.hamiltonian, self.time, self.n, self.order, self.id = hamiltonian, time, int(n), order, id
+        self.check_hermitian = check_hermitian
+        self.wires = tuple(hamiltonian.wires)
+        self._record()
+
+    @property
+    def parameters(self) -> list:
+        """PennyLane's ``op.parameters``: the Hamiltonian's coefficients, then the time."""
+        return [*self.hamiltonian.data, self.time]
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"n": self.n, "order": self.order, "base": self.hamiltonian,
+                "check_hermitian": self.check_hermitian}
+
+    def _build(self):
+        x = -unwrap(self.time) / self.n  # exp(i H t): exp(-i x H) with x = -t
+        seq = _trotter_sequence(x, self.order, self.terms)[::-1]  # applied: last factor first
+        for _ in range(self.n):
+            for t, term in seq:
+                _evolution_gate(t, term, self.wires)
+
+
+def _real(c) -> bool:
+    if isinstance(c, sp.Basic):
+        return c.is_real is not False
+    return complex(c).imag == 0
+
+
+class CommutingEvolution(Template):
+    """PennyLane's ``qml.CommutingEvolution(hamiltonian, time, frequencies=None,
+    shifts=None)``: ``exp(-i H time)`` for a Hamiltonian of commuting Pauli words, applied
+    as :class:`ApproxTimeEvolution` with one step, as PennyLane applies it (exact when the
+    words commute, which PennyLane assumes and does not check; neither does qsym). qsym
+    derives exact shift rules for its ``PauliRot`` gates, so ``frequencies`` and ``shifts``
+    are accepted and not needed.
+
+    >>> import qsym as qml
+    >>> H = qml.Hamiltonian([1.0, 0.5], [qml.X(0) @ qml.X(1), qml.Z(0) @ qml.Z(1)])
+    >>> qml.CommutingEvolution(H, 0.3).decomposition()
+    [ApproxTimeEvolution(wires=[0, 1])]
+    """
+
+    def __init__(self, hamiltonian, time, frequencies=None, shifts=None, id=None):
+        pauli_terms(hamiltonian, "CommutingEvolution")  # a sum of Pauli words, else GateError
+        self.hamiltonian, self.time, self.id = hamiltonian, time, id
+        self.frequencies, self.shifts = frequencies, shifts
+        self.wires = tuple(hamiltonian.wires)
+        self._record()
+
+    @property
+    def parameters(self) -> list:
+        """PennyLane's ``op.parameters``: the time, then the Hamiltonian's coefficients."""
+        return [self.time, *self.hamiltonian.data]
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"hamiltonian": self.hamiltonian, "frequencies": self.frequencies,
+                "shifts": self.shifts}
+
+    def _build(self):
+        ApproxTimeEvolution(self.hamiltonian, self.time, 1)
+
+    def adjoint(self):
+        """The evolution backwards in time (PennyLane's ``CommutingEvolution.adjoint``)."""
+        return CommutingEvolution(self.hamiltonian, -unwrap(self.time), self.frequencies, self.shifts)
 
 
 # --- layers and subroutines added for issue #18 ---------------------------------------------
@@ -2001,6 +2217,39 @@ class DiagonalQubitUnitary(Template):
         self.D = d
         self._record()
 
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's label, ``"U"`` (with a drawing cache: the index of ``D`` in it)."""
+        from ._operations import matrix_label
+
+        return matrix_label(base_label or "U", self.D, cache)
+
+    @staticmethod
+    def compute_matrix(D) -> np.ndarray:
+        """``diag(D)`` (PennyLane's ``DiagonalQubitUnitary.compute_matrix``).
+
+        >>> DiagonalQubitUnitary.compute_matrix([1, -1])
+        array([[ 1,  0],
+               [ 0, -1]])
+        """
+        return np.diag(np.asarray(D))
+
+    @staticmethod
+    def compute_eigvals(D) -> np.ndarray:
+        """The eigenvalues: ``D`` itself."""
+        return np.asarray(D)
+
+    def eigvals(self) -> np.ndarray:
+        """The eigenvalues: the diagonal ``D``."""
+        return np.asarray(self.D)
+
+    def adjoint(self):
+        """``DiagonalQubitUnitary(conj(D))`` (PennyLane's ``op.adjoint()``)."""
+        return DiagonalQubitUnitary(np.conj(self.D), wires=list(self.wires))
+
+    def pow(self, z) -> list:
+        """``[DiagonalQubitUnitary(D ** z)]`` (PennyLane's ``op.pow(z)``; principal powers)."""
+        return [DiagonalQubitUnitary(self.D ** z, wires=list(self.wires))]
+
     def _build(self):
         n = len(self.wires)
         if _symbolic(self.D):
@@ -2125,8 +2374,115 @@ class TTN(_BlockNetwork):
 
     @staticmethod
     def get_n_blocks(wires, n_block_wires):
-        """The number of blocks (PennyLane's ``TTN.get_n_blocks``)."""
-        return 2 ** int(np.log2(len(wires_tuple(wires)) / n_block_wires)) * 2 - 1
+        """The number of blocks (PennyLane's ``TTN.get_n_blocks``; it warns, as PennyLane
+        does, when the wires are not ``n_block_wires`` times a power of 2)."""
+        n = len(wires_tuple(wires))
+        if not np.log2(n / n_block_wires).is_integer():
+            warnings.warn(f"The number of wires should be n_block_wires times 2^n; got "
+                          f"n_wires/n_block_wires = {n / n_block_wires}")
+        if n_block_wires > n:
+            raise GateError("n_block_wires must be smaller than or equal to the number of wires; "
+                            f"got n_block_wires = {n_block_wires} and number of wires = {n}")
+        return 2 ** int(np.log2(n / n_block_wires)) * 2 - 1
+
+
+def mera_wires(wires, n_block_wires) -> tuple:
+    """The windows of :class:`MERA`'s blocks (PennyLane's ``mera.compute_indices``): a tree
+    of ``n_block_wires``-wire windows and disentanglers between them, in application order.
+
+    >>> mera_wires(range(4), 2)
+    ((1, 3), (0, 2), (2, 3), (0, 1), (0, 1))
+    """
+    wires, n = tuple(wires_tuple(wires)), len(wires_tuple(wires))
+    half = n_block_wires // 2
+    if n_block_wires % 2 != 0:
+        raise GateError(f"n_block_wires must be an even integer; got {n_block_wires}")
+    if n_block_wires < 2:
+        raise GateError("number of wires in each block must be larger than or equal to 2; "
+                        f"got n_block_wires = {n_block_wires}")
+    if n_block_wires > n:
+        raise GateError("n_block_wires must be smaller than or equal to the number of wires; "
+                        f"got n_block_wires = {n_block_wires} and number of wires = {n}")
+    if not np.log2(n / n_block_wires).is_integer():
+        warnings.warn(f"The number of wires should be n_block_wires times 2^n; got "
+                      f"n_wires/n_block_wires = {n / n_block_wires}")
+    n_layers = int(np.floor(np.log2(n / n_block_wires))) * 2 + 1
+    out, top = [list(wires[:n_block_wires])], n_block_wires
+    for i in range(n_layers - 1):
+        pre, size, new = 2 ** ((i + 1) // 2), len(out), []
+        if i % 2 == 0:
+            for j in range(size - pre, size):
+                new.append(out[j][:half] + list(wires[top:top + half]))
+                new.append(list(wires[top + half:top + 2 * half]) + out[j][half:])
+                top += 2 * half
+        else:
+            for j in range(size - pre, size - 1):
+                new.append(out[j][half:] + out[j + 1][:half])
+            new.append(out[size - 1][half:] + out[size - pre][:half])
+        out += new
+    return tuple(tuple(w) for w in out[::-1])
+
+
+class MERA(Template):
+    """PennyLane's ``qml.MERA(wires, n_block_wires, block, n_params_block,
+    template_weights=None)``: ``block`` on the windows of :func:`mera_wires` (the
+    multi-scale entanglement renormalization ansatz); ``block(*weights, wires)``,
+    ``block(weights, wires)`` or ``block(wires)`` as its signature asks (PennyLane's rule).
+
+    >>> MERA.get_n_blocks(range(4), 2)
+    5
+    """
+
+    def __init__(self, wires, n_block_wires, block, n_params_block, template_weights=None,
+                 id=None):
+        self.wires, self.block, self.id = wires_tuple(wires), block, id
+        self.windows = mera_wires(self.wires, n_block_wires)
+        self.n_params_block = n_params_block
+        n_args = block.__code__.co_argcount if block is not None else 0
+        if template_weights is None:
+            if n_args > 1:
+                raise GateError("MERA: the block takes weights; give template_weights of shape "
+                                f"({len(self.windows)}, {n_params_block})")
+        else:
+            w = _array(template_weights, "MERA template_weights")
+            if w.shape[0] != len(self.windows):
+                raise GateError(f"Weights tensor must have first dimension of length {len(self.windows)}; got {w.shape[0]}")
+            if w.shape[-1] != n_params_block:
+                raise GateError(f"Weights tensor must have last dimension of length {n_params_block}; got {w.shape[-1]}")
+            template_weights = w
+        self.template_weights = template_weights
+        self._record()
+
+    _params = ("template_weights",)
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"ind_gates": self.windows, "block": self.block}
+
+    def _build(self):
+        if self.block is None:  # PennyLane accepts one; it has nothing to apply
+            return
+        n_args = self.block.__code__.co_argcount
+        for k, ws in enumerate(self.windows):
+            if n_args > 2:
+                self.block(*self.template_weights[k], wires=list(ws))
+            elif n_args == 2:
+                self.block(self.template_weights[k], wires=list(ws))
+            else:
+                self.block(wires=list(ws))
+
+    @staticmethod
+    def get_n_blocks(wires, n_block_wires):
+        """The number of blocks (PennyLane's ``MERA.get_n_blocks``)."""
+        n = len(wires_tuple(wires))
+        if n_block_wires > n:
+            raise GateError("n_block_wires must be smaller than or equal to the number of wires; "
+                            f"got n_block_wires = {n_block_wires} and number of wires = {n}")
+        if not np.log2(n / n_block_wires).is_integer():
+            warnings.warn(f"The number of wires should be n_block_wires times 2^n; got "
+                          f"n_wires/n_block_wires = {n / n_block_wires}")
+        return int(2 ** (np.floor(np.log2(n / n_block_wires)) + 2) - 3)
 
 
 def layer(template, depth, *args, **kwargs):
@@ -2170,6 +2526,7 @@ state_preparations = SimpleNamespace(
     ArbitraryStatePreparation=ArbitraryStatePreparation,
 )
 subroutines = SimpleNamespace(QFT=QFT, ApproxTimeEvolution=ApproxTimeEvolution,
+                              TrotterProduct=TrotterProduct, CommutingEvolution=CommutingEvolution,
                               FlipSign=FlipSign, GroverOperator=GroverOperator, Permute=Permute,
                               ArbitraryUnitary=ArbitraryUnitary, UCCSD=UCCSD, kUpCCGSD=kUpCCGSD,
                               AllSinglesDoubles=AllSinglesDoubles,
@@ -2177,7 +2534,8 @@ subroutines = SimpleNamespace(QFT=QFT, ApproxTimeEvolution=ApproxTimeEvolution,
                               FermionicDoubleExcitation=FermionicDoubleExcitation)
 
 tensornetworks = SimpleNamespace(
-    MPS=MPS, TTN=TTN,  # and PennyLane's modules' index functions, which its tests import
+    MPS=MPS, TTN=TTN, MERA=MERA,  # and PennyLane's modules' index functions, which its tests import
+    mera=SimpleNamespace(MERA=MERA, compute_indices=mera_wires),
     mps=SimpleNamespace(MPS=MPS, compute_indices_MPS=mps_wires),
     ttn=SimpleNamespace(TTN=TTN, compute_indices=ttn_wires),
 )
@@ -2189,6 +2547,11 @@ for _name in ("embeddings", "layers", "state_preparations", "subroutines", "tens
     _sub.__dict__.update(vars(globals()[_name]))
     _sub.__all__ = sorted(vars(globals()[_name]))
     globals()[_name] = sys.modules[_sub.__name__] = _sub
+for _name in ("mps", "ttn", "mera"):  # from pennylane.templates.tensornetworks.mera import ...
+    _sub = types.ModuleType(f"{__name__}.tensornetworks.{_name}")
+    _sub.__dict__.update(vars(getattr(tensornetworks, _name)))
+    setattr(tensornetworks, _name, _sub)
+    sys.modules[_sub.__name__] = _sub
 del _name, _sub
 
 TEMPLATES = {
@@ -2199,11 +2562,12 @@ TEMPLATES = {
                 FlipSign, GroverOperator, Barrier, Permute, RandomLayers, ArbitraryUnitary,
                 ArbitraryStatePreparation, FermionicSingleExcitation, FermionicDoubleExcitation,
                 AllSinglesDoubles, UCCSD, kUpCCGSD, GateFabric, ParticleConservingU1,
-                ParticleConservingU2, DiagonalQubitUnitary, MPS, TTN)
+                ParticleConservingU2, DiagonalQubitUnitary, MPS, TTN, MERA, TrotterProduct,
+                CommutingEvolution)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""
 
 # the public names of qsym.templates (PennyLane's qml.templates): the templates, qml.layer and
 # PennyLane's sub-namespaces; the rest of this module is how templates are recorded
 __all__ = [*TEMPLATES, "layer", "embeddings", "layers", "state_preparations", "subroutines",
-           "tensornetworks", "mps_wires", "ttn_wires"]
+           "tensornetworks", "mps_wires", "ttn_wires", "mera_wires"]

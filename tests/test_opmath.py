@@ -327,11 +327,14 @@ def test_hamiltonian_isinstance_ops_namespace_matrix_and_template_transforms():
                                [[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0]])
     np.testing.assert_allclose(qml.matrix(qml.X(0) @ qml.Z(1), wire_order=[1, 0]),
                                np.kron(np.diag([1, -1]), [[0, 1], [1, 0]]))
-    # adjoint and ctrl of a template instance act on its gates
-    assert [repr(g) for g in qml.adjoint(qml.AngleEmbedding([0.1, 0.2], wires=[0, 1]))] == [
-        "RX(-0.2, wires=[1])", "RX(-0.1, wires=[0])"]
-    assert [g.name for g in qml.ctrl(qml.BasicEntanglerLayers([[0.1, 0.2]], wires=[1, 2]), control=0)] == [
-        "CRX", "CRX", "Toffoli"]
+    # adjoint and ctrl of a template instance: PennyLane's Adjoint/Controlled of it, acting
+    # on its gates
+    adj = qml.adjoint(qml.AngleEmbedding([0.1, 0.2], wires=[0, 1]))
+    assert repr(adj) == "Adjoint(AngleEmbedding(wires=[0, 1]))"
+    assert [repr(g) for g in adj.table_gates] == ["RX(-0.2, wires=[1])", "RX(-0.1, wires=[0])"]
+    c = qml.ctrl(qml.BasicEntanglerLayers([[0.1, 0.2]], wires=[1, 2]), control=0)
+    assert isinstance(c, qml.ops.Controlled) and list(c.control_wires) == [0]
+    assert [g.name for g in c.table_gates] == ["CRX", "CRX", "Toffoli"]
 
 
 def test_ctrl_of_u3_broadcasts():

@@ -1,0 +1,575 @@
+"""PennyLane's subroutines built from other operators: ``Select``, ``Reflection``,
+``AmplitudeAmplification``, ``PrepSelPrep``, ``Qubitization``, ``QROM``.
+
+Each is a template (:class:`qsym.templates.Template`): it records the gates of its
+decomposition, PennyLane's, made with :func:`qsym.ctrl` and :func:`qsym.adjoint` of the
+operators it is given (a gate, a product of gates, a template), so parameters stay exact
+expressions of the circuit's inputs and gradients use the proved rules of those gates.
+An operator given to one of them is taken off the circuit's tape, as PennyLane takes it
+off its queue: it is applied only through the subroutine.
+
+>>> import qsym as qml
+>>> op = qml.Select([qml.X(2), qml.Z(2)], control=[0])
+>>> op.wires, [g.name for g in op.decomposition()]
+(Wires([2, 0]), ['CNOT', 'CZ'])
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._operations import GATE_CLASSES, GateSequence, Operation, Prod, mark_used, wires_tuple
+from ._opmath import adjoint, ctrl
+from ._trace import Tape, active_tape, recording, unwrap
+from .errors import GateError, WireError
+from .templates import BasisEmbedding, Template, real_state_gates
+from .wires import Wires
+
+
+def operator_gates(op, what: str) -> list:
+    """The gates of the table an operator given to a subroutine applies, in order (a gate:
+    itself; a product of gates, a template, ``qml.adjoint``/``qml.ctrl`` of a gate: theirs),
+    taken off the active tape.
+
+    >>> operator_gates(GATE_CLASSES["RX"](0.1, wires=0), "Select")
+    [RX(0.1, wires=[0])]
+    """
+    tape = active_tape()
+    if isinstance(op, Prod) and op.is_gate_product:
+        gates = list(op.applied_gates())
+        if tape is not None:
+            tape.measured(gates)  # used here, not an observable left unmeasured
+    elif isinstance(op, (Operation, GateSequence)):
+        gates = list(op.table_gates)
+        if isinstance(op, Template):
+            op.release()
+    else:
+        raise GateError(f"{what} takes gates, products of gates or templates (qsym applies the "
+                        f"gates of its table), got {op!r}")
+    if tape is not None:
+        for g in gates:
+            tape.remove(g)
+    return gates
+
+
+def _bare(name, *params, **kwargs) -> Operation:
+    """A gate made without recording it (:func:`_ctrl_all` records what applies it)."""
+    with recording(Tape()):
+        return GATE_CLASSES[name](*params, **kwargs)
+
+
+def _apply(gates) -> None:
+    """Fresh copies of ``gates``, recorded on the active tape."""
+    for g in gates:
+        g.remake()
+
+
+def _ctrl_all(gates, controls, values) -> None:
+    if not controls:
+        _apply(gates)
+        return
+    for g in gates:
+        ctrl(g, control=list(controls), control_values=list(values))
+
+
+def partial_select_controls(n_ops: int, control) -> list:
+    """PennyLane's partial ``Select`` controls: for each operator ``j``, the control wires
+    and values that tell it apart from every other index below ``n_ops`` (a control wire
+    whose value 0 is only ever compared with indices ``>= n_ops`` is left out).
+
+    >>> partial_select_controls(3, [0, 1])
+    [((0, 1), (0, 0)), ((1,), (1,)), ((0,), (1,))]
+    """
+    c = len(control)
+    out = []
+    for j in range(n_ops):
+        pairs = [(control[r], (j >> (c - 1 - r)) & 1) for r in range(c)
+                 if (j >> (c - 1 - r)) & 1 or j + 2 ** (c - 1 - r) < n_ops]
+        out.append((tuple(w for w, _ in pairs), tuple(v for _, v in pairs)))
+    return out
+
+
+class Select(Template):
+    """PennyLane's ``qml.Select(ops, control, work_wires=None, partial=False)``: applies
+    ``ops[j]`` when the control wires hold ``j`` (the first control wire most
+    significant), each operator controlled by the control register; ``partial=True``
+    (PennyLane's) drops the controls that only matter for indices ``>= len(ops)``, so it
+    acts as ``Select`` only on control states below ``len(ops)``. Its wires are the
+    control wires, then the operators' wires (PennyLane's order).
+
+    >>> import qsym as qml
+    >>> U = qml.matrix(qml.Select([qml.X(1), qml.Z(1)], control=[0]), wire_order=[0, 1])
+    >>> np.allclose(U, np.kron(np.diag([1, 0]), qml.X(0).matrix()) + np.kron(np.diag([0, 1]), qml.Z(0).matrix()))
+    True
+    """
+
+    def __init__(self, ops, control, work_wires=None, partial=False, id=None):
+        self.control = Wires(wires_tuple(control))
+        self.work_wires = Wires(() if work_wires is None else wires_tuple(work_wires))
+        ops = list(ops)
+        if 2 ** len(self.control) < len(ops):
+            need = max(len(ops) - 1, 1).bit_length()
+            raise GateError(f"Not enough control wires ({len(self.control)}) for the desired "
+                            f"number of operations ({len(ops)}). At least {need} control wires "
+                            "are required.")
+        target = []
+        for op in ops:
+            target += [w for w in op.wires if w not in target]
+        if set(target) & set(self.control):
+            raise WireError("Control wires should be different from operation wires.")
+        self._op_gates = [operator_gates(op, "Select") for op in ops]
+        self.ops, self.partial, self.id = tuple(ops), bool(partial), id
+        self.target_wires = Wires(tuple(target))
+        self.wires = Wires(tuple(self.control) + tuple(target))
+        self._record()
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"ops": self.ops, "control": self.control, "work_wires": self.work_wires,
+                "partial": self.partial, "target_wires": self.target_wires}
+
+    def _build(self):
+        n, c = len(self._op_gates), len(self.control)
+        if self.partial:
+            pairs = partial_select_controls(n, tuple(self.control))
+        else:
+            pairs = [(tuple(self.control), tuple((j >> (c - 1 - r)) & 1 for r in range(c)))
+                     for j in range(n)]
+        self._entries = []  # PennyLane's decomposition: one controlled operator per operator
+        for op, gates, (controls, values) in zip(self.ops, self._op_gates, pairs):
+            if controls:
+                self._entries.append(ctrl(op, control=list(controls), control_values=list(values)))
+            else:
+                _apply(gates)
+                self._entries.append(op)
+
+    def decomposition(self) -> list:
+        """PennyLane's decomposition: each operator controlled by its index (``qml.ctrl``
+        of it: a gate PennyLane has, such as ``MultiControlledX``, or ``Controlled``).
+
+        >>> import qsym as qml
+        >>> qml.Select([qml.X(1), qml.Y(1)], control=[0]).decomposition()
+        [MultiControlledX(control_values=(0,), wires=[0, 1]), CY(wires=[0, 1])]
+        """
+        return list(self._entries)
+
+
+class Reflection(Template):
+    """PennyLane's ``qml.Reflection(U, alpha=pi, reflection_wires=None)``: the reflection
+    ``-(I - (1 - exp(i alpha)) |psi><psi|)`` about ``|psi> = U|0>`` (on
+    ``reflection_wires``, default ``U``'s wires), as PennyLane decomposes it: a global
+    phase of pi, ``U``'s adjoint, a phase on ``|0...0>`` (a controlled ``PhaseShift``
+    between ``X`` gates), then ``U``. ``alpha`` may be a circuit argument.
+
+    >>> import qsym as qml
+    >>> R = qml.matrix(qml.Reflection(qml.Hadamard(0)))
+    >>> plus = np.array([1, 1]) / np.sqrt(2)
+    >>> np.allclose(R, 2 * np.outer(plus, plus) - np.eye(2))
+    True
+    """
+
+    _params = ("alpha",)
+
+    def __init__(self, U, alpha=np.pi, reflection_wires=None, id=None):
+        self.base, self.alpha, self.id = U, alpha, id
+        self.wires = Wires(tuple(U.wires))
+        rw = tuple(self.wires) if reflection_wires is None else wires_tuple(reflection_wires)
+        if not set(rw) <= set(self.wires):
+            raise WireError("The reflection wires must be a subset of the operation wires.")
+        self.reflection_wires = rw
+        self._u_gates = operator_gates(U, "Reflection")
+        self._record()
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"base": self.base, "reflection_wires": tuple(self.reflection_wires)}
+
+    def _build(self):
+        w, alpha = self.reflection_wires, unwrap(self.alpha)
+        GATE_CLASSES["GlobalPhase"](np.pi)
+        for g in reversed(self._u_gates):
+            adjoint(g.remake())  # a copy: adjoint takes its gate off the tape
+        GATE_CLASSES["PauliX"](wires=w[-1])
+        if len(w) > 1:
+            ctrl(GATE_CLASSES["PhaseShift"](alpha, wires=w[-1]), control=list(w[:-1]),
+                 control_values=[0] * (len(w) - 1))
+        else:
+            GATE_CLASSES["PhaseShift"](alpha, wires=w[-1])
+        GATE_CLASSES["PauliX"](wires=w[-1])
+        _apply(self._u_gates)
+
+
+def fixed_point_angles(iters: int, p_min: float) -> tuple:
+    """The angles of fixed-point amplitude amplification (Yoder, Low, Chuang 2014, eq. 11;
+    PennyLane's): ``(alphas, betas)``, ``iters // 2`` of each.
+
+    >>> a, b = fixed_point_angles(4, 0.9)
+    >>> len(a), np.allclose(b, [-a[1], -a[0]])
+    (2, True)
+    """
+    delta = np.sqrt(1 - p_min)
+    gamma = np.cos(np.arccos(1 / delta, dtype=np.complex128) / iters, dtype=np.complex128) ** -1
+    alphas = [float(np.real(2 * np.arctan(1 / (np.tan(2 * np.pi * j / iters) * np.sqrt(1 - gamma**2)))))
+              for j in range(1, iters // 2 + 1)]
+    betas = [-alphas[-j] for j in range(1, iters // 2 + 1)]
+    return alphas[: iters // 2], betas[: iters // 2]
+
+
+class AmplitudeAmplification(Template):
+    """PennyLane's ``qml.AmplitudeAmplification(U, O, iters=1, fixed_point=False,
+    work_wire=None, p_min=0.9, reflection_wires=None)``: ``iters`` rounds of the oracle
+    ``O`` then :class:`Reflection` about ``U|0>``; with ``fixed_point=True`` the
+    fixed-point version (the oracle controlled by ``work_wire``, PennyLane's angles).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2))
+    ... def grover():
+    ...     for w in (0, 1):
+    ...         qml.Hadamard(w)
+    ...     U = qml.Hadamard(0) @ qml.Hadamard(1)
+    ...     qml.AmplitudeAmplification(U, qml.FlipSign([1, 1], wires=[0, 1]), iters=1)
+    ...     return qml.probs(wires=[0, 1])
+    >>> np.round(grover(), 6)
+    array([0., 0., 0., 1.])
+    """
+
+    def __init__(self, U, O, iters=1, fixed_point=False, work_wire=None, p_min=0.9,
+                 reflection_wires=None):
+        if not isinstance(iters, numbers.Integral) or iters < 0:
+            raise GateError(f"AmplitudeAmplification: iters must be a non-negative int, got {iters!r}")
+        if fixed_point and work_wire is None:
+            raise WireError("work_wire must be specified if fixed_point == True.")
+        if fixed_point and work_wire in tuple(O.wires):
+            raise WireError("work_wire must be different from the wires of O.")
+        self.U, self.O, self.iters, self.fixed_point = U, O, int(iters), bool(fixed_point)
+        self.work_wire, self.p_min, self.id = work_wire, p_min, None
+        self.reflection_wires = Wires(tuple(U.wires) if reflection_wires is None
+                                      else wires_tuple(reflection_wires))
+        self.wires = Wires(tuple(U.wires) + ((work_wire,) if fixed_point else ()))
+        self._o_gates = operator_gates(O, "AmplitudeAmplification")
+        operator_gates(U, "AmplitudeAmplification")  # applied through the reflections
+        self._record()
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"U": self.U, "O": self.O, "iters": self.iters, "fixed_point": self.fixed_point,
+                "work_wire": self.work_wire, "p_min": self.p_min,
+                "reflection_wires": self.reflection_wires}
+
+    def _build(self):
+        rw = list(self.reflection_wires)
+        if not self.fixed_point:
+            for _ in range(self.iters):
+                _apply(self._o_gates)
+                Reflection(self.U, np.pi, reflection_wires=rw)
+            return
+        alphas, betas = fixed_point_angles(self.iters, self.p_min)
+        h, ww = GATE_CLASSES["Hadamard"], self.work_wire
+        for a, b in zip(alphas, betas):
+            h(wires=ww)
+            _ctrl_all(self._o_gates, (ww,), (1,))
+            h(wires=ww)
+            GATE_CLASSES["PhaseShift"](b, wires=ww)
+            h(wires=ww)
+            _ctrl_all(self._o_gates, (ww,), (1,))
+            h(wires=ww)
+            Reflection(self.U, -a, reflection_wires=rw)
+
+
+def _lcu_terms(lcu, what: str) -> tuple:
+    """``(coefficients, operators)`` of a linear combination of unitaries, the
+    coefficients as numbers."""
+    mark_used(lcu)
+    try:
+        coeffs, ops = lcu.terms()
+    except AttributeError as exc:
+        raise GateError(f"{what} takes a linear combination of unitaries (qml.dot, "
+                        f"qml.Hamiltonian, a sum), got {lcu!r}") from exc
+    try:
+        coeffs = np.asarray([complex(unwrap(c)) for c in coeffs])
+    except TypeError as exc:
+        raise GateError(f"{what}: the coefficients must be numbers (their signs and sizes "
+                        "choose the state preparation); circuit arguments cannot be") from exc
+    return coeffs, list(ops)
+
+
+class PrepSelPrep(Template):
+    """PennyLane's ``qml.PrepSelPrep(lcu, control)``: the block encoding of
+    ``lcu = sum_j c_j U_j`` (divided by ``sum_j |c_j|``) as Prepare, Select, Prepare
+    adjoint: ``sqrt(|c_j|)`` prepared on the control wires (RY and CNOT gates), then
+    ``U_j`` with the phase of ``c_j`` selected by them (:class:`Select`, partial), then
+    the preparation undone. Its wires are the control wires, then ``lcu``'s.
+
+    >>> import qsym as qml
+    >>> lcu = qml.dot([0.25, 0.75], [qml.Z(1), qml.X(1)])
+    >>> U = qml.matrix(qml.PrepSelPrep(lcu, control=[0]), wire_order=[0, 1])
+    >>> np.allclose(U[:2, :2], 0.25 * qml.Z(0).matrix() + 0.75 * qml.X(0).matrix())
+    True
+    """
+
+    def __init__(self, lcu, control, id=None):
+        self.lcu, self.control, self.id = lcu, Wires(wires_tuple(control)), id
+        self.target_wires = Wires(tuple(lcu.wires))
+        if set(self.control) & set(self.target_wires):
+            raise WireError("Control wires should be different from operation wires.")
+        self.coeffs, self._ops = _lcu_terms(lcu, "PrepSelPrep")
+        if 2 ** len(self.control) < len(self._ops):
+            raise GateError(f"PrepSelPrep: {len(self.control)} control wire(s) cannot select "
+                            f"{len(self._ops)} operators")
+        self._op_gates = [operator_gates(op, "PrepSelPrep") for op in self._ops]
+        self.wires = Wires(tuple(self.control) + tuple(self.target_wires))
+        self._record()
+
+    @property
+    def parameters(self) -> list:
+        """PennyLane's ``op.parameters``: the linear combination's."""
+        return list(self.lcu.data)
+
+    def _prepare(self) -> list:
+        amps = np.sqrt(np.abs(self.coeffs))
+        amps = np.concatenate([amps, np.zeros(2 ** len(self.control) - len(amps))])
+        tape = active_tape()
+        start = len(tape.items)
+        real_state_gates(list(amps / np.linalg.norm(amps)), tuple(self.control))
+        return tape.items[start:]
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"lcu": self.lcu, "control": self.control, "target_wires": self.target_wires}
+
+    def _build(self):
+        prep = self._prepare()
+        pairs = partial_select_controls(len(self._op_gates), tuple(self.control))
+        for gates, c, (controls, values) in zip(self._op_gates, self.coeffs, pairs):
+            phase = _bare("GlobalPhase", -float(np.angle(c)), wires=list(self.target_wires))
+            _ctrl_all([phase, *gates], controls, values)
+        for g in reversed(prep):
+            adjoint(g.remake())  # a copy: adjoint takes its gate off the tape
+
+
+class Qubitization(Template):
+    """PennyLane's ``qml.Qubitization(hamiltonian, control)``: the walk operator of
+    ``hamiltonian`` (a linear combination of unitaries): a :class:`Reflection` on the
+    control wires, then :class:`PrepSelPrep`; its eigenphases are ``arccos`` of the
+    Hamiltonian's eigenvalues over ``sum_j |c_j|``. Its wires are the control wires, then
+    the Hamiltonian's.
+
+    >>> import qsym as qml
+    >>> H = qml.dot([0.4, 0.6], [qml.Z(1), qml.X(1)])
+    >>> W = qml.matrix(qml.Qubitization(H, control=[0]), wire_order=[0, 1])
+    >>> np.allclose(W @ W.conj().T, np.eye(4))
+    True
+    """
+
+    def __init__(self, hamiltonian, control, id=None):
+        self.hamiltonian, self.control, self.id = hamiltonian, Wires(wires_tuple(control)), id
+        self.wires = Wires(tuple(self.control) + tuple(hamiltonian.wires))
+        _lcu_terms(hamiltonian, "Qubitization")
+        self._record()
+
+    @property
+    def parameters(self) -> list:
+        """PennyLane's ``op.parameters``: the Hamiltonian's."""
+        return list(self.hamiltonian.data)
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"hamiltonian": self.hamiltonian, "control": self.control}
+
+    def _build(self):
+        Reflection(GATE_CLASSES["Identity"](wires=list(self.control)))
+        PrepSelPrep(self.hamiltonian, control=list(self.control))
+
+
+def _bitstrings(data, what: str) -> np.ndarray:
+    rows = [[int(b) for b in s] if isinstance(s, str) else list(np.ravel(s)) for s in data]
+    arr = np.asarray(rows)
+    if arr.ndim != 2 or not np.isin(arr, (0, 1)).all():
+        raise GateError(f"{what}: the data must be bitstrings (strings of 0 and 1, or rows of "
+                        "bits) of one length")
+    return arr.astype(int)
+
+
+class QROM(Template):
+    """PennyLane's ``qml.QROM(data, control_wires, target_wires, work_wires, clean=True)``:
+    writes the bitstring ``data[j]`` onto ``target_wires`` (by ``X`` gates) when the
+    control wires hold ``j``; with ``work_wires``, PennyLane's select-swap decomposition
+    (columns of bitstrings selected, then controlled SWAPs; ``clean=True``: the work wires
+    left as they were). Its wires are the control, target, then work wires.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=3))
+    ... def read():
+    ...     qml.X(0)  # control register holds 1
+    ...     qml.QROM(["01", "10"], control_wires=[0], target_wires=[1, 2], work_wires=None)
+    ...     return qml.probs(wires=[1, 2])
+    >>> np.round(read(), 6)
+    array([0., 0., 1., 0.])
+    """
+
+    def __init__(self, data, control_wires, target_wires, work_wires, clean=True, id=None):
+        self.control_wires = Wires(wires_tuple(control_wires))
+        self.target_wires = Wires(wires_tuple(target_wires))
+        self.work_wires = Wires(() if work_wires is None else wires_tuple(work_wires))
+        c, t, w = set(self.control_wires), set(self.target_wires), set(self.work_wires)
+        if w & c:
+            raise WireError("Control wires should be different from work wires.")
+        if w & t:
+            raise WireError("Target wires should be different from work wires.")
+        if t & c:
+            raise WireError("Target wires should be different from control wires.")
+        self.bitstrings = _bitstrings(data, "QROM")
+        if 2 ** len(self.control_wires) < len(self.bitstrings):
+            raise GateError(f"Not enough control wires ({len(self.control_wires)}) for the desired "
+                            f"number of data ({len(self.bitstrings)}).")
+        if self.bitstrings.shape[1] != len(self.target_wires):
+            raise GateError("Bitstring length must match the number of target wires.")
+        self.clean, self.id = bool(clean), id
+        self.wires = Wires(tuple(self.control_wires) + tuple(self.target_wires)
+                           + tuple(self.work_wires))
+        self._record()
+
+    @property
+    def parameters(self) -> list:
+        """PennyLane's ``op.parameters``: the bitstrings."""
+        return [self.bitstrings]
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"control_wires": self.control_wires, "target_wires": self.target_wires,
+                "work_wires": self.work_wires, "clean": self.clean}
+
+    def _build(self):
+        data, ctl, tgt = self.bitstrings, tuple(self.control_wires), tuple(self.target_wires)
+        if not ctl:
+            for bits in data:
+                BasisEmbedding(bits, wires=list(tgt))
+            return
+        swap = tgt + tuple(self.work_wires)
+        nt = len(tgt)
+        depth = min(int(2 ** np.floor(np.log2(len(swap) // nt))), len(data))
+        n_sel = int(np.ceil(np.log2(2 ** len(ctl) / depth)))
+        sel, sw = ctl[:n_sel], ctl[n_sel:]
+        if not self.clean or depth == 1:
+            self._select(depth, sel, swap)
+            self._swaps(sw, swap, nt, inverse=False)
+            return
+        for _ in range(2):
+            for w in tgt:
+                GATE_CLASSES["Hadamard"](wires=w)
+            self._swaps(sw, swap, nt, inverse=True)
+            self._select(depth, sel, swap)
+            self._swaps(sw, swap, nt, inverse=False)
+
+    def _select(self, depth, sel, swap) -> None:
+        """Column ``i``: the bitstrings ``i*depth .. i*depth + depth - 1`` written onto
+        successive blocks of the swap wires, controlled by ``sel`` holding ``i``."""
+        data, nt = self.bitstrings, len(self.target_wires)
+        for i in range(-(-len(data) // depth)):
+            xs = [swap[j * nt + k] for j in range(depth) if i * depth + j < len(data)
+                  for k in range(nt) if data[i * depth + j][k]]
+            values = tuple((i >> (len(sel) - 1 - r)) & 1 for r in range(len(sel)))
+            _ctrl_all([_bare("PauliX", wires=x) for x in xs], sel, values)
+
+    def _swaps(self, sw, swap, nt, inverse: bool) -> None:
+        blocks = []
+        for ind in range(len(sw)):
+            for j in range(2**ind):
+                a = swap[j * nt:(j + 1) * nt]
+                b = swap[(j + 2**ind) * nt:(j + 2 ** (ind + 1)) * nt]
+                blocks.insert(0, (sw[-ind - 1], a, b))
+        for control, a, b in (reversed(blocks) if inverse else blocks):
+            for w1, w2 in zip(a, b):
+                GATE_CLASSES["CSWAP"](wires=[control, w1, w2])
+
+
+def _psd_sqrt(m: np.ndarray) -> np.ndarray:
+    """The square root of a Hermitian positive semi-definite matrix (by ``eigh``; rounding
+    below zero clipped)."""
+    w, v = np.linalg.eigh(m)
+    return (v * np.sqrt(np.clip(w, 0, None))) @ v.conj().T
+
+
+class BlockEncode(Template):
+    """PennyLane's ``qml.BlockEncode(A, wires)``: the unitary
+    ``[[A, sqrt(I - A A^†)], [sqrt(I - A^† A), -A^†]]`` (padded with the identity to the
+    wires' size), ``A`` first divided by ``max(1, ||A A^†||, ||A^† A||)`` (infinity norms;
+    PennyLane's ``hyperparameters["norm"]``), applied as a ``QubitUnitary``. ``A`` must be
+    numbers (a scalar, a row or a matrix).
+
+    >>> import qsym as qml
+    >>> qml.BlockEncode(0.6, wires=[0]).matrix().round(6).real
+    array([[ 0.6,  0.8],
+           [ 0.8, -0.6]])
+    """
+
+    _params = ("A",)
+    has_sparse_matrix = False
+
+    def __init__(self, A, wires, id=None):
+        self.wires, self.id = Wires(wires_tuple(wires)), id
+        A = A.toarray() if hasattr(A, "toarray") else A  # a SciPy sparse matrix
+        try:
+            A = np.asarray(unwrap(A), dtype=complex if np.iscomplexobj(A) else float)
+        except TypeError as exc:
+            raise GateError("BlockEncode: A must be numbers; a circuit argument cannot be "
+                            "(give it with requires_grad=False, or build the matrix outside)") from exc
+        if A.size == 1:
+            A = A.reshape(1, 1)
+            norm = float(abs(A[0, 0]))
+            subspace = (1, 1, 2 ** len(self.wires))
+        else:
+            A = A.reshape(1, -1) if A.ndim == 1 else A
+            ah = A.conj().T
+            norm = float(max(np.abs(A @ ah).sum(axis=1).max(), np.abs(ah @ A).sum(axis=1).max()))
+            subspace = (*A.shape, 2 ** len(self.wires))
+        if subspace[2] < subspace[0] + subspace[1]:
+            raise GateError(
+                f"Block encoding a ({subspace[0]} x {subspace[1]}) matrix requires a Hilbert "
+                f"space of size at least ({subspace[0] + subspace[1]} x "
+                f"{subspace[0] + subspace[1]}). Cannot be embedded in a {len(self.wires)} qubit system.")
+        self.A = A / max(norm, 1.0)
+        self.hyperparameters = {"norm": norm, "subspace": subspace}
+        self._record()
+
+    @staticmethod
+    def compute_matrix(A, subspace) -> np.ndarray:
+        """The block-encoding unitary of ``A`` (already normalized) in a space of size
+        ``subspace[2]``.
+
+        >>> BlockEncode.compute_matrix(np.array([[0.6]]), subspace=(1, 1, 2)).real
+        array([[ 0.6,  0.8],
+               [ 0.8, -0.6]])
+        """
+        A = np.atleast_2d(np.asarray(A))
+        n, m, k = subspace
+        ah = A.conj().T
+        u = np.block([[A, _psd_sqrt(np.eye(n) - A @ ah)], [_psd_sqrt(np.eye(m) - ah @ A), -ah]])
+        out = np.eye(k, dtype=complex)
+        out[: n + m, : n + m] = u
+        return out if np.iscomplexobj(A) else out.real
+
+    def _build(self):
+        u = BlockEncode.compute_matrix(self.A, self.hyperparameters["subspace"])
+        GATE_CLASSES["QubitUnitary"](u, wires=list(self.wires))
+
+    def adjoint(self):
+        """The block encoding of ``A^†`` (PennyLane's ``BlockEncode.adjoint``)."""
+        return BlockEncode(self.A.conj().T, wires=list(self.wires))
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's drawing label, ``"BlockEncode"``."""
+        return base_label or "BlockEncode"
+
+
+SUBROUTINES = {cls.__name__: cls for cls in (Select, Reflection, AmplitudeAmplification,
+                                             PrepSelPrep, Qubitization, QROM, BlockEncode)}
+"""The subroutines of this module, by PennyLane name (all also ``qml.<name>``)."""

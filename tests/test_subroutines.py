@@ -1,0 +1,274 @@
+"""The subroutines and templates added in the ctrlmat round (Select, Reflection,
+AmplitudeAmplification, PrepSelPrep, Qubitization, QROM, MERA, TrotterProduct,
+CommutingEvolution) and templates in operator arithmetic: every matrix against a
+reference built here from small known matrices (kron, outer products, eigendecompositions),
+gradients against central finite differences."""
+
+import numpy as np
+import pytest
+
+import qsym as qml
+from qsym import numpy as pnp
+
+I2 = np.eye(2)
+X = np.array([[0, 1], [1, 0]], dtype=complex)
+Y = np.array([[0, -1j], [1j, 0]])
+Z = np.diag([1.0, -1.0]).astype(complex)
+H = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+
+
+def kron(*ms):
+    out = np.eye(1)
+    for m in ms:
+        out = np.kron(out, m)
+    return out
+
+
+def rx(t):
+    return np.cos(t / 2) * I2 - 1j * np.sin(t / 2) * X
+
+
+def ry(t):
+    return np.cos(t / 2) * I2 - 1j * np.sin(t / 2) * Y
+
+
+def proj(j, n):
+    e = np.zeros(2**n)
+    e[j] = 1
+    return np.outer(e, e)
+
+
+def expm_h(h, t):
+    """exp(-i t h) of a Hermitian matrix by its eigendecomposition."""
+    w, v = np.linalg.eigh(h)
+    return v @ np.diag(np.exp(-1j * t * w)) @ v.conj().T
+
+
+def test_select_is_the_block_diagonal_of_its_operators():
+    U = qml.matrix(qml.Select([qml.X(2), qml.RY(0.3, 2), qml.Z(2)], control=[0, 1]),
+                   wire_order=[0, 1, 2])
+    blocks = [X, ry(0.3), Z, I2]  # index 3 is not selected: identity
+    ref = sum(np.kron(proj(j, 2), b) for j, b in enumerate(blocks))
+    assert np.allclose(U, ref)
+    op = qml.Select([qml.X(2), qml.Z(2)], control=[0])
+    assert list(op.wires) == [0, 2] and list(op.target_wires) == [2]
+    with pytest.raises(qml.GateError, match="Not enough control wires"):
+        qml.Select([qml.X(2)] * 3, control=[0])
+    with pytest.raises(qml.WireError, match="different from operation wires"):
+        qml.Select([qml.X(0), qml.X(1)], control=[0])
+
+
+def test_partial_select_agrees_on_the_selected_indices():
+    full = qml.matrix(qml.Select([qml.X(2), qml.Y(2), qml.Z(2)], control=[0, 1]), wire_order=[0, 1, 2])
+    part = qml.matrix(qml.Select([qml.X(2), qml.Y(2), qml.Z(2)], control=[0, 1], partial=True),
+                      wire_order=[0, 1, 2])
+    for j in range(3):
+        sl = slice(2 * j, 2 * j + 2)
+        assert np.allclose(part[sl, sl], full[sl, sl])
+
+
+@pytest.mark.parametrize("alpha", [np.pi, 0.7])
+def test_reflection_about_the_prepared_state(alpha):
+    u = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]]) @ np.kron(ry(0.4), H)  # CNOT(0,1) after RY(0) H(1)
+    psi = u[:, 0]
+    ref = -(np.eye(4) - (1 - np.exp(1j * alpha)) * np.outer(psi, psi.conj()))
+    U = qml.CNOT([0, 1]) @ (qml.RY(0.4, 0) @ qml.Hadamard(1))
+    assert np.allclose(qml.matrix(qml.Reflection(U, alpha), wire_order=[0, 1]), ref)
+
+
+def test_amplitude_amplification_finds_the_marked_state():
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def grover(iters):
+        for w in range(3):
+            qml.Hadamard(w)
+        U = qml.Hadamard(0) @ qml.Hadamard(1) @ qml.Hadamard(2)
+        qml.AmplitudeAmplification(U, qml.FlipSign([1, 0, 1], wires=[0, 1, 2]), iters=iters)
+        return qml.probs(wires=[0, 1, 2])
+
+    # Grover on 8 states: success sin^2((2k+1) theta), sin(theta) = 1/sqrt(8)
+    theta = np.arcsin(1 / np.sqrt(8))
+    for k in (1, 2):
+        assert np.isclose(grover(k)[5], np.sin((2 * k + 1) * theta) ** 2)
+
+
+def test_fixed_point_amplification_reaches_p_min():
+    @qml.qnode(qml.device("default.qubit", wires=4))
+    def fp():
+        for w in range(3):
+            qml.Hadamard(w)
+        U = qml.Hadamard(0) @ qml.Hadamard(1) @ qml.Hadamard(2)
+        qml.AmplitudeAmplification(U, qml.FlipSign([1, 1, 0], wires=[0, 1, 2]), iters=6,
+                                   fixed_point=True, work_wire=3, p_min=0.8)
+        return qml.probs(wires=[0, 1, 2])
+
+    assert fp()[6] >= 0.8 - 1e-9
+    with pytest.raises(qml.WireError, match="work_wire"):
+        qml.AmplitudeAmplification(qml.Hadamard(0), qml.Z(0), fixed_point=True)
+
+
+def test_prep_sel_prep_block_encodes_the_combination():
+    coeffs = [0.3, -0.5, 0.2j]
+    lcu = qml.dot(coeffs, [qml.X(2), qml.Z(2) @ qml.Z(3), qml.Y(3)])
+    U = qml.matrix(qml.PrepSelPrep(lcu, control=[0, 1]), wire_order=[0, 1, 2, 3])
+    ref = (0.3 * kron(X, I2) - 0.5 * kron(Z, Z) + 0.2j * kron(I2, Y)) / 1.0
+    assert np.allclose(U[:4, :4], ref / np.sum(np.abs(coeffs)))
+    assert np.allclose(U @ U.conj().T, np.eye(16))
+
+
+def test_qubitization_walk_operator():
+    h = 0.4 * kron(Z, I2) + 0.6 * kron(X, X)
+    W = qml.matrix(qml.Qubitization(qml.dot([0.4, 0.6], [qml.Z(1), qml.X(1) @ qml.X(2)]), control=[0]),
+                   wire_order=[0, 1, 2])
+    assert np.allclose(W @ W.conj().T, np.eye(8))
+    assert np.allclose(W[:4, :4], h / 1.0)
+    # the walk's eigenphases are +-arccos(E / lambda) for each eigenvalue E of h
+    phases = np.sort(np.abs(np.angle(np.linalg.eigvals(W))))
+    expected = np.sort(np.concatenate([np.arccos(np.linalg.eigvalsh(h))] * 2))
+    assert np.allclose(phases, expected)
+
+
+@pytest.mark.parametrize("work, clean", [(None, True), ([4, 5], True), ([4, 5], False)])
+def test_qrom_writes_the_bitstrings(work, clean):
+    data = ["01", "11", "10", "00"]
+    wires = [0, 1, 2, 3] + (work or [])
+    U = qml.matrix(qml.QROM(data, control_wires=[0, 1], target_wires=[2, 3], work_wires=work,
+                            clean=clean), wire_order=wires)
+    n = len(wires)
+    for j, bits in enumerate(data):
+        col = U[:, j << (n - 2)]  # control j, target and work wires 0
+        out = int(f"{j:02b}{bits}".ljust(n, "0"), 2)
+        if clean:
+            assert np.isclose(abs(col[out]), 1)
+        else:  # work wires may hold garbage: the control and target wires are right
+            hit = np.flatnonzero(np.abs(col) > 1e-9)
+            assert len(hit) == 1 and hit[0] >> (n - 4) == out >> (n - 4)
+
+
+def test_trotter_product_first_order_and_convergence():
+    c, t = [0.3, -0.5], 0.7
+    Hq = qml.dot(c, [qml.X(0), qml.Z(0) @ qml.Z(1)])
+    P = [kron(X, I2), kron(Z, Z)]
+    # PennyLane's TrotterProduct approximates exp(+i H t); first order applies the last term first
+    first = expm_h(P[0], -c[0] * t) @ expm_h(P[1], -c[1] * t)
+    assert np.allclose(qml.matrix(qml.TrotterProduct(Hq, t, n=1, order=1), wire_order=[0, 1]), first)
+    exact = expm_h(c[0] * P[0] + c[1] * P[1], -t)
+    for order in (2, 4):
+        U = qml.matrix(qml.TrotterProduct(Hq, t, n=20, order=order), wire_order=[0, 1])
+        assert np.abs(U - exact).max() < 1e-3
+    with pytest.raises(qml.GateError, match="order"):
+        qml.TrotterProduct(Hq, t, order=3)
+    with pytest.raises(qml.GateError, match="at least 2 terms"):
+        qml.TrotterProduct(qml.dot([1.0], [qml.X(0)]), t)
+
+
+def test_commuting_evolution_is_the_exact_evolution():
+    h = 0.3 * kron(X, X) - 0.5 * kron(Z, Z)
+    op = qml.CommutingEvolution(qml.Hamiltonian([0.3, -0.5], [qml.X(0) @ qml.X(1), qml.Z(0) @ qml.Z(1)]), 1.1)
+    assert np.allclose(qml.matrix(op, wire_order=[0, 1]), expm_h(h, 1.1))
+    # words that do not commute: one first-order Trotter step, as PennyLane applies it
+    step = qml.CommutingEvolution(qml.Hamiltonian([1.0, 0.5], [qml.X(0), qml.Z(0)]), 0.1)
+    assert np.allclose(qml.matrix(step, wire_order=[0]), expm_h(0.5 * Z, 0.1) @ expm_h(X, 0.1))
+
+
+def test_mera_windows_and_matrix():
+    # PennyLane 0.45.1's mera.compute_indices(range(4), 2), run there
+    assert qml.templates.tensornetworks.mera.compute_indices(range(4), 2) == (
+        (1, 0), (2, 3), (3, 1), (0, 2), (0, 1))
+    assert qml.MERA.get_n_blocks(range(8), 2) == 13
+
+    def block(w, wires):
+        qml.RY(w[0], wires=wires[0])
+        qml.CNOT(wires=wires)
+
+    weights = np.arange(1, 6)[:, None] * 0.1
+    U = qml.matrix(qml.MERA(range(4), 2, block, 1, weights), wire_order=[0, 1, 2, 3])
+    ref = np.eye(16)
+    for k, (a, b) in enumerate([(1, 0), (2, 3), (3, 1), (0, 2), (0, 1)]):
+        g = qml.matrix(qml.CNOT([a, b]), wire_order=[0, 1, 2, 3]) @ qml.matrix(
+            qml.RY(weights[k, 0], a), wire_order=[0, 1, 2, 3])
+        ref = g @ ref
+    assert np.allclose(U, ref)
+
+
+def test_templates_in_operator_arithmetic():
+    P = qml.GlobalPhase(0.4, wires=0) @ qml.QFT(wires=[0, 1])
+    assert isinstance(P, qml.ops.Prod)
+    qft = np.exp(2j * np.pi * np.outer(range(4), range(4)) / 4) / 2
+    assert np.allclose(qml.matrix(P), np.exp(-0.4j) * qft)
+    assert np.allclose(qml.matrix(qml.SWAP([0, 1]) @ qml.GlobalPhase(3)),
+                       np.exp(-3j) * qml.SWAP([0, 1]).matrix())
+
+
+def test_subroutine_gradients_match_finite_differences():
+    dev = qml.device("default.qubit", wires=4)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.Hadamard(0)
+        qml.Hadamard(1)
+        qml.Select([qml.RX(x[0], 2), qml.RY(x[1], 3), qml.CRZ(x[2], [3, 2])], control=[0, 1])
+        qml.Reflection(qml.RY(x[3], 2) @ qml.Hadamard(3), alpha=x[4])
+        qml.TrotterProduct(qml.dot([0.3, x[5]], [qml.X(2), qml.Z(2) @ qml.Z(3)]), x[6], n=2, order=2)
+        return qml.expval(qml.Z(2) @ qml.X(3) + 0.5 * qml.Y(0))
+
+    x = pnp.array([0.3, 0.7, -0.4, 0.9, 1.3, -0.6, 0.8], requires_grad=True)
+    g = qml.grad(c)(x)
+    e = 1e-6
+    fd = [(c(x + d) - c(x - d)) / (2 * e) for d in np.eye(7) * e]
+    assert np.allclose(g, fd, atol=1e-7)
+    assert np.all(np.abs(g[[0, 1, 3, 4, 5, 6]]) > 1e-3)  # every parameter reaches the output
+
+
+def test_block_encode_matrices():
+    assert np.allclose(qml.matrix(qml.BlockEncode(0.6, wires=[0])), [[0.6, 0.8], [0.8, -0.6]])
+    # diagonal A: sqrt(I - A A^+) is the diagonal of sqrt(1 - a^2)
+    A = np.diag([0.6, 0.8])
+    ref = np.block([[A, np.diag([0.8, 0.6])], [np.diag([0.8, 0.6]), -A]])
+    assert np.allclose(qml.matrix(qml.BlockEncode(A, wires=[0, 1])), ref)
+    # a 1x3 row on 3 wires: unitary, A (divided by its norm) in the corner, identity padding
+    row = np.array([[0.1, 0.2j, 0.3]])
+    U = qml.matrix(qml.BlockEncode(row, wires=[0, 1, 2]))
+    assert np.allclose(U @ U.conj().T, np.eye(8)) and np.allclose(U[0, :3], row)
+    assert np.allclose(U[4:, 4:], np.eye(4))
+    big = np.array([[2.0, 1.0], [0.5, 3.0]])
+    op = qml.BlockEncode(big, wires=[0, 1, 2])
+    norm = max(np.abs(big @ big.T).sum(1).max(), np.abs(big.T @ big).sum(1).max())
+    assert op.hyperparameters["norm"] == norm and np.allclose(qml.matrix(op)[:2, :2], big / norm)
+    with pytest.raises(qml.GateError, match="Hilbert space"):
+        qml.BlockEncode(np.eye(2) * 0.5, wires=[0])
+
+
+def test_one_qubit_unitary_decomposition_keeps_the_global_phase():
+    # PennyLane's documented example: Hadamard = RZ(pi), RY(pi/2), RZ(0), GlobalPhase(-pi/2)
+    d = qml.QubitUnitary(H, wires=0).decomposition()
+    assert [g.name for g in d] == ["RZ", "RY", "RZ", "GlobalPhase"]
+    assert np.allclose([g.parameters[0] for g in d], [np.pi, np.pi / 2, 0, -np.pi / 2])
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        q, r = np.linalg.qr(rng.normal(size=(2, 2)) + 1j * rng.normal(size=(2, 2)))
+        U = q * (np.diag(r) / abs(np.diag(r)))
+        d = qml.QubitUnitary.compute_decomposition(U, wires=0)
+        # applied in order: the product with the last gate leftmost
+        prodm = np.eye(2, dtype=complex)
+        for g in d:
+            prodm = qml.matrix(g, wire_order=[0]) @ prodm
+        assert np.allclose(prodm, U)
+
+
+def test_diagonal_qubit_unitary_pow_adjoint_and_static_methods():
+    D = np.exp(1j * np.array([0.3, -1.1, 2.0, 0.7]))
+    op = qml.DiagonalQubitUnitary(D, wires=[0, 1])
+    assert np.allclose(qml.matrix(op.adjoint()), np.diag(D.conj()))
+    assert np.allclose(qml.matrix(op.pow(0.5)[0]), np.diag(np.exp(0.5j * np.array([0.3, -1.1, 2.0, 0.7]))))
+    assert np.allclose(qml.DiagonalQubitUnitary.compute_matrix(D), np.diag(D))
+    assert np.allclose(op.eigvals(), D)
+    assert op.label() == "U" and op.label(cache={"matrices": []}) == "U\n(M0)"
+
+
+def test_matrix_of_a_tape():
+    tape = qml.tape.QuantumScript([qml.Hadamard(0), qml.CNOT([0, 1]), qml.GlobalPhase(0.2)],
+                                  [qml.expval(qml.Z(0))])
+    cnot = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])
+    assert np.allclose(qml.matrix(tape), np.exp(-0.2j) * cnot @ np.kron(H, I2))
+    swap = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
+    assert np.allclose(qml.matrix(tape, wire_order=[1, 0]), swap @ qml.matrix(tape) @ swap)
