@@ -38,7 +38,7 @@ import numpy as np
 
 from . import rules
 from ._autodiff import Boxed, has_box
-from .errors import ArgumentError, DifferentiationError
+from .errors import ArgumentError, DifferentiationError, QNodeError
 from ._gates import gate_def
 from .numpy import tensor
 from ._shapes import DEFAULT_STEP, stencil
@@ -239,7 +239,26 @@ def normalize_argnum(argnum, argnums):
 
 
 # --- a QNode's options ---------------------------------------------------------------------
-DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best", "backprop")
+DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best", "backprop", "device",
+                "hadamard", "spsa")
+
+
+def check_diff_method(diff_method) -> None:
+    """PennyLane's checks of ``diff_method=`` (a name of :data:`DIFF_METHODS`, a gradient
+    transform, or None), with its messages and a :class:`~qsym.errors.QNodeError`.
+
+    >>> check_diff_method("adjoint") is None
+    True
+    """
+    if diff_method is None or diff_method in DIFF_METHODS:
+        return
+    if isinstance(diff_method, str):
+        raise QNodeError(
+            f"Differentiation method {diff_method} not recognized. Allowed options are "
+            f"{DIFF_METHODS}, or a gradient transform such as qml.gradients.param_shift.")
+    raise QNodeError(
+        f"Differentiation method {diff_method!r} must be a str, Transform, or None: one of "
+        f"{DIFF_METHODS}, or a gradient transform such as qml.gradients.param_shift.")
 INTERFACES = ("auto", "autograd", "numpy", None)
 UNSUPPORTED_INTERFACES = ("jax", "jax-jit", "jax-python", "JAX", "torch", "pytorch", "tf",
                            "tensorflow", "tf-autograph", "tensorflow-autograph")
@@ -256,7 +275,8 @@ def check_interface(interface):
             "TensorFlow; use interface='auto' (NumPy/autograd values, qml.grad) or drop it"
         )
     raise ArgumentError(
-        f"unknown interface {interface!r}; qsym accepts {', '.join(map(repr, INTERFACES))} "
+        f"'{interface}' is not a valid Interface. Please use one of the supported interfaces: "
+        f"{list(INTERFACES) + list(UNSUPPORTED_INTERFACES)}. qsym accepts {', '.join(map(repr, INTERFACES))} "
         "(PennyLane's 'jax', 'torch' and 'tf' are known but not supported)"
     )
 
@@ -346,12 +366,7 @@ def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="au
         interface, diff_method = diff_method, "parameter-shift"
     # a gradient transform (qml.gradients.param_shift, finite_diff) names its method
     diff_method = getattr(diff_method, "qsym_diff_method", diff_method)
-    if diff_method == "device":  # PennyLane: the device's own method (lightning: adjoint)
-        diff_method = "adjoint"
-    if diff_method not in DIFF_METHODS and diff_method is not None:
-        raise DifferentiationError(
-            f"unknown diff_method {diff_method!r}; qsym supports {', '.join(DIFF_METHODS)}"
-        )
+    check_diff_method(diff_method)
     interface = check_interface(interface)
     gkw = check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, device_vjp,
                                   gradient_kwargs, postselect_mode, mcm_method,
@@ -375,7 +390,11 @@ def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="au
     # grow with the parameters; custom shifts ask for parameter shift); "backprop": the
     # exact derivative of the simulation, which the adjoint method computes; None: never
     # differentiated (PennyLane)
+    # "device": the device's own method (default.qubit's, lightning's: adjoint); "hadamard":
+    # the Hadamard test's exact derivative, which parameter shift computes; "spsa": refused
+    # when differentiated (a stochastic estimate: qml.gradients.spsa_grad on a tape)
     method = {"best": "parameter-shift" if shifts else "adjoint", "backprop": "adjoint",
+              "device": "adjoint", "hadamard": "parameter-shift", "spsa": "parameter-shift",
               None: "parameter-shift"}.get(diff_method, diff_method)
     return Options(diff_method, method, interface, step,
                    int(approx_order), strategy, shifts, dict(gkw), max_diff, grad_on_execution, cache,

@@ -40,13 +40,14 @@ from ._arguments import (  # classify: looked up here at each call (tests count 
     INTERFACES,  # noqa: F401
     TRAIN,
     GRADIENT_KWARGS,
+    check_interface,
     classify,
     normalize_argnum,
     resolve,
 )
 from ._autodiff import Boxed
 from .numpy import tensor
-from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, QsymError,
+from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, MethodError, QNodeError, QsymError,
                      TracingError)
 from ._executors import execute
 from ._gates import REGISTRY as GATE_REGISTRY
@@ -708,7 +709,9 @@ class QNode:
         if shots is _UNSET:
             del self._init_args["shots"]
         if not isinstance(device, Device):
-            raise DeviceError(f"QNode needs a qsym device, got {type(device).__name__}")
+            raise QNodeError(
+                "Invalid device. Device must be a valid PennyLane device: a qsym device "
+                f"(qml.device('default.qubit', ...)), got {type(device).__name__}")
         if not callable(func):
             raise ArgumentError(
                 f"QNode needs a circuit function (a Python function that applies gates and "
@@ -733,6 +736,7 @@ class QNode:
         # PennyLane would differentiate by backpropagation (its result types: result_types)
         self.pl_backprop = diff_method is DEFAULT_DIFF_METHOD or diff_method in ("best", "backprop")
         vars(self).update(vars(opts))  # the fields of qsym._arguments.Options (method: what runs)
+        self._interface = vars(self).pop("interface")  # read and set as ``interface``
         self.static_argnames = frozenset(
             [static_argnames] if isinstance(static_argnames, str) else static_argnames
         )
@@ -794,7 +798,24 @@ class QNode:
                     self._last = None
 
     def __repr__(self):
-        return f"<QNode {getattr(self.func, '__name__', '?')} on {self.device!r}>"
+        # PennyLane's
+        return (f"<QNode: device='{self.device}', interface='{self.interface}', "
+                f"diff_method='{self.diff_method}', shots='{self.shots}'>")
+
+    @property
+    def interface(self) -> str:
+        """The interface (PennyLane's ``qnode.interface``): ``"auto"``, ``"autograd"`` or
+        ``"numpy"``; assigning checks it as ``interface=`` does.
+
+        >>> import qsym as qml
+        >>> qml.QNode(lambda: qml.state(), qml.device("default.qubit", wires=1)).interface
+        'auto'
+        """
+        return self._interface
+
+    @interface.setter
+    def interface(self, value):
+        self._interface = check_interface(value)
 
     @property
     def shots(self) -> shots_mod.Shots:
@@ -1291,6 +1312,8 @@ class QNode:
             return node(*args, **kwargs)
         if self.pipeline:
             return self.pipeline.run(self, args, kwargs)
+        if self.diff_method in ("adjoint", "device") and self.configured_shots():
+            shots_mod.refuse("adjoint", self.device.name)
         if trace.in_circuit():
             raise TracingError(
                 "a QNode was called inside another QNode's circuit function; call the inner "
@@ -1348,6 +1371,11 @@ class QNode:
                 "this QNode was made with diff_method=None (not differentiable); give it a "
                 "diff_method such as 'parameter-shift' or 'adjoint' to differentiate it"
             )
+        if self.diff_method == "spsa":
+            raise MethodError(
+                "diff_method='spsa' (a stochastic estimate of the gradient) is not computed by "
+                "qsym's QNode; use diff_method='parameter-shift' (exact) or 'finite-diff', or "
+                "qml.gradients.spsa_grad on the QNode's tape (qml.workflow.construct_tape)")
 
     def value_and_jacobian(self, args, kwargs, diff=None):
         """``(values, jac, entry)``: values and the Jacobian over the flat differentiated
