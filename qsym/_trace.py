@@ -34,6 +34,7 @@ from contextlib import contextmanager
 import numpy as np
 import sympy as sp
 
+from ._shapes import tree_spec
 from .errors import MeasurementError, TracingError, WireError
 
 # this thread's stack of tapes being recorded (active_tape)
@@ -786,11 +787,16 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
         isinstance(r, Measured) for r in result
     ):
         kinds, results = ("tuple" if isinstance(result, tuple) else "list"), list(result)
-    else:
-        raise MeasurementError(
-            f"a circuit function must return a measurement such as qml.expval(qml.PauliZ(0)) "
-            f"or a tuple of them; it returned {type(result).__name__}: {result!r}"
-        )
+    else:  # nested tuples, lists, dicts of measurements (PennyLane's pytrees)
+        spec, results = tree_spec(result, lambda r: isinstance(r, Measured))
+        if spec is None or not results:
+            raise MeasurementError(
+                "A quantum function must return either a single measurement, or a nonempty "
+                "sequence of measurements: a circuit function must return a measurement such "
+                "as qml.expval(qml.PauliZ(0)), or tuples, lists or dicts of them; it returned "
+                f"{type(result).__name__}: {result!r}"
+            )
+        kinds = ("tree", spec)
     for m in results:  # probs(op=...): its basis change, after every gate
         if not getattr(m, "diag", ()):
             continue
