@@ -290,8 +290,44 @@ NEUTRAL_GRADIENT_KWARGS = ("atol", "broadcast", "use_broadcasting", "validate_pa
 
 # PennyLane's options for mid-circuit measurements: accepted, they change no number qsym
 # computes (it defers every measurement, docs/pennylane.md "Mid-circuit measurements")
-MCM_METHODS = (None, "deferred", "one-shot", "tree-traversal", "device")
-POSTSELECT_MODES = (None, "hw-like", "fill-shots", "pad-invalid-samples")
+MCM_METHODS = (None, "deferred", "one-shot", "tree-traversal", "single-branch-statistics",
+               "device")
+POSTSELECT_MODES = (None, "hw-like", "fill-shots", "pad-invalid-samples", "device")
+
+
+def check_mcm_options(mcm_method, postselect_mode) -> None:
+    """PennyLane's checks of ``mcm_method`` and ``postselect_mode`` (its messages, an
+    :class:`~qsym.errors.ArgumentError`, which is a ``ValueError``).
+
+    >>> check_mcm_options("deferred", "hw-like") is None
+    True
+    """
+    if mcm_method not in MCM_METHODS:
+        raise ArgumentError(
+            f"'{mcm_method}' is not a valid mcm_method. Please use one of the supported "
+            f"mid-circuit measurement methods available: {list(MCM_METHODS)} (qsym defers "
+            "every mid-circuit measurement: the methods give the same statistics)")
+    if postselect_mode not in POSTSELECT_MODES:
+        raise ArgumentError(
+            f"'{postselect_mode}' is not a valid postselect_mode. Please use one of the "
+            f"supported postselection modes available: {list(POSTSELECT_MODES)}")
+
+
+def check_mcm_call(mcm_method, shots) -> None:
+    """PennyLane's checks of ``mcm_method`` when a QNode runs: ``"one-shot"`` needs finite
+    shots, ``"single-branch-statistics"`` needs ``qml.qjit`` (which qsym does not have).
+
+    >>> check_mcm_call("one-shot", 100) is None
+    True
+    """
+    if mcm_method == "one-shot" and not shots:
+        raise ArgumentError(
+            "Cannot use the 'one-shot' method for mid-circuit measurements with analytic "
+            "mode. Set shots (qml.set_shots(qnode, shots=N)) or use mcm_method='deferred'.")
+    if mcm_method == "single-branch-statistics":
+        raise ArgumentError(
+            "Cannot use mcm_method='single-branch-statistics' without qml.qjit or capture "
+            "enabled (qsym has neither); use mcm_method='deferred' or None.")
 
 
 def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, device_vjp, gradient_kwargs,
@@ -313,13 +349,7 @@ def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, devic
         )
     if device_vjp not in (True, False, None):
         raise ArgumentError(f"device_vjp must be True or False, got {device_vjp!r}")
-    if mcm_method not in MCM_METHODS:
-        raise ArgumentError(
-            f"mcm_method must be one of {MCM_METHODS}, got {mcm_method!r} (qsym defers every "
-            "mid-circuit measurement: the methods give the same statistics)")
-    if postselect_mode not in POSTSELECT_MODES:
-        raise ArgumentError(
-            f"postselect_mode must be one of {POSTSELECT_MODES}, got {postselect_mode!r}")
+    check_mcm_options(mcm_method, postselect_mode)
     if executor_backend is not None:
         raise ArgumentError("executor_backend is not supported: qsym runs circuits in-process")
     if autograph not in (True, False):

@@ -41,6 +41,7 @@ from ._arguments import (  # classify: looked up here at each call (tests count 
     TRAIN,
     GRADIENT_KWARGS,
     check_interface,
+    check_mcm_call,
     classify,
     normalize_argnum,
     resolve,
@@ -1314,6 +1315,8 @@ class QNode:
             return self.pipeline.run(self, args, kwargs)
         if self.diff_method in ("adjoint", "device") and self.configured_shots():
             shots_mod.refuse("adjoint", self.device.name)
+        if self._init_args["mcm_method"] is not None:
+            check_mcm_call(self._init_args["mcm_method"], self.configured_shots())
         if trace.in_circuit():
             raise TracingError(
                 "a QNode was called inside another QNode's circuit function; call the inner "

@@ -92,7 +92,7 @@ def format_values(output, values):
     nested tuples, lists, dicts and arrays of a ``("tree", spec)`` output
     (:func:`tree_spec`).
 
-    >>> format_values(("tree", ("dict", ("a", "b"), (None, ("list", (None,))))), [1.0, 2.0])
+    >>> format_values(("tree", ("dict", ("a", "b"), ("leaf", ("list", ("leaf",))))), [1.0, 2.0])
     {'a': 1.0, 'b': [2.0]}
     """
     if output == "scalar":
@@ -104,20 +104,20 @@ def format_values(output, values):
 
 def tree_spec(result, is_leaf):
     """``(spec, leaves)`` of a circuit function's returned value, nested tuples, lists,
-    dicts (PennyLane's pytrees) and NumPy object arrays of leaves: the spec is ``None``
+    dicts (PennyLane's pytrees) and NumPy object arrays of leaves: the spec is ``"leaf"``
     for a leaf, ``(kind, children)`` for a tuple or list, ``("dict", keys, children)``,
     ``("array", shape)`` (a flat array of leaves, returned as a tuple). ``None`` for the
     spec when a non-leaf, non-container value is found.
 
     >>> tree_spec({"a": 1, "b": [2]}, lambda x: isinstance(x, int))
-    (('dict', ('a', 'b'), (None, ('list', (None,)))), [1, 2])
+    (('dict', ('a', 'b'), ('leaf', ('list', ('leaf',)))), [1, 2])
     """
     leaves = []
 
     def walk(obj):
         if is_leaf(obj):
             leaves.append(obj)
-            return None
+            return "leaf"
         if isinstance(obj, (tuple, list)):
             return (type(obj).__name__ if type(obj) in (tuple, list) else "tuple",
                     tuple(walk(o) for o in obj))
@@ -140,7 +140,7 @@ class _NotATree(Exception):
 
 
 def _rebuild(spec, it):
-    if spec is None:
+    if spec == "leaf":
         return next(it)
     if spec[0] == "dict":
         return {k: _rebuild(c, it) for k, c in zip(spec[1], spec[2])}

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ArgumentError, DeviceError, WireError
+from ._arguments import check_mcm_options
 from ._shots import check_shots
 from .wires import Wires
 from .resource import SpecsResources
@@ -469,6 +470,28 @@ class ExecutionConfig:
 DefaultExecutionConfig = ExecutionConfig()  # PennyLane's default options
 
 
+@dataclasses.dataclass(frozen=True)
+class MCMConfig:
+    """PennyLane's ``qml.devices.MCMConfig``: the options for mid-circuit measurements,
+    ``mcm_method`` and ``postselect_mode`` (a QNode's keywords of the same names), checked
+    as PennyLane checks them. qsym defers every mid-circuit measurement, whatever the
+    method (docs/pennylane.md, "Mid-circuit measurements").
+
+    >>> MCMConfig(mcm_method="deferred", postselect_mode="hw-like")
+    MCMConfig(mcm_method='deferred', postselect_mode='hw-like')
+    >>> MCMConfig(postselect_mode="foo")
+    Traceback (most recent call last):
+        ...
+    qsym.errors.ArgumentError: 'foo' is not a valid postselect_mode. Please use one of the supported postselection modes available: [None, 'hw-like', 'fill-shots', 'pad-invalid-samples', 'device']
+    """
+
+    mcm_method: str | None = None
+    postselect_mode: str | None = None
+
+    def __post_init__(self):
+        check_mcm_options(self.mcm_method, self.postselect_mode)
+
+
 class DefaultQubit(Device):
     """PennyLane's ``default.qubit``: qsym's statevector simulator.
 
@@ -520,6 +543,6 @@ DefaultClifford = _unsimulated("DefaultClifford", "default.clifford")
 DefaultTensor = _unsimulated("DefaultTensor", "default.tensor")
 NullQubit = _unsimulated("NullQubit", "null.qubit")
 
-__all__ = ["Device", "ExecutionConfig", "DefaultQubit", "LightningQubit", "DefaultMixed", "DefaultQutrit",
+__all__ = ["Device", "ExecutionConfig", "MCMConfig", "DefaultQubit", "LightningQubit", "DefaultMixed", "DefaultQutrit",
            "DefaultQutritMixed", "DefaultGaussian", "DefaultClifford", "DefaultTensor",
            "NullQubit"]
