@@ -798,6 +798,16 @@ class QNode:
                 if self._last is entry:
                     self._last = None
 
+    def __copy__(self) -> "QNode":
+        """A shallow copy (PennyLane's): it shares the compiled signatures, and has its own
+        ``gradient_kwargs`` dict and its own copy of the compile pipeline."""
+        new = type(self).__new__(type(self))
+        vars(new).update(vars(self))
+        new.gradient_kwargs = dict(self.gradient_kwargs)
+        if self.pipeline is not None:
+            new.pipeline = copy.copy(self.pipeline)
+        return new
+
     def __repr__(self):
         # PennyLane's
         return (f"<QNode: device='{self.device}', interface='{self.interface}', "
@@ -1311,6 +1321,9 @@ class QNode:
         if "shots" in kwargs and not self._qfunc_uses_shots_arg:
             node, kwargs = self.per_call_shots(kwargs)
             return node(*args, **kwargs)
+        if getattr(trace.active_tape(), "user_queue", False):  # in qml.queuing.AnnotatedQueue
+            with trace.not_recording():
+                return self(*args, **kwargs)
         if self.pipeline:
             return self.pipeline.run(self, args, kwargs)
         if self.diff_method in ("adjoint", "device") and self.configured_shots():

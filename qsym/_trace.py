@@ -152,6 +152,20 @@ def recording(tape: Tape):
         RECORDING.remove(tape)
 
 
+@contextmanager
+def not_recording():
+    """Run a block with no tape recording on this thread (a QNode called inside a user's
+    ``qml.queuing.AnnotatedQueue``: its gates are not queued there, as PennyLane's)."""
+    stack = getattr(LOCAL, "stack", None)
+    if stack is None:
+        stack = LOCAL.stack = []
+    stack.append(None)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
 def in_circuit() -> bool:
     """True while a circuit function is being traced on this thread."""
     return active_tape() is not None

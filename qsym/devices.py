@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 
 import numbers
+import warnings
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -116,6 +117,11 @@ class Device:
         self.short_name = name
         self.wires = labels
         self.shots = check_shots(shots)
+        if self.shots is not None:  # PennyLane 0.45's deprecation (the shots still work)
+            from .exceptions import PennyLaneDeprecationWarning
+            warnings.warn(
+                "Setting shots on device is deprecated. Please use the `set_shots` transform "
+                "on the respective QNode instead.", PennyLaneDeprecationWarning, stacklevel=3)
         if isinstance(seed, str) and seed == "global":
             seed = _global_seed(name)
         elif not (seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence))
@@ -136,6 +142,12 @@ class Device:
     @property
     def num_wires(self) -> int | None:
         return None if self.wires is None else len(self.wires)
+
+    @property
+    def _shots(self):
+        """PennyLane's ``dev._shots``: the device's shots as a ``Shots``."""
+        from ._shots import Shots
+        return Shots(self.shots)
 
     def __repr__(self):
         wires = None if self.wires is None else list(self.wires)
