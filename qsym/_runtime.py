@@ -745,17 +745,7 @@ class QNode:
             self._param_names = tuple(inspect.signature(func).parameters)
         except (TypeError, ValueError):
             self._param_names = ()
-        self._shots_set = shots is not _UNSET
-        # the shots set on this QNode (``shots=``, ``qml.set_shots``); ``shots`` reads them
-        self._qnode_shots = shots_mod.check_shots(None if shots is _UNSET else shots)
-        # PennyLane: a circuit function with its own ``shots`` parameter keeps the keyword
-        self._qfunc_uses_shots_arg = "shots" in self._param_names
-        if self._qfunc_uses_shots_arg:
-            warnings.warn(
-                "Detected 'shots' as an argument to the given quantum function. The 'shots' "
-                "argument name is reserved for overriding the number of shots taken by the "
-                "device. Its use outside of this context should be avoided.", UserWarning,
-                stacklevel=2)
+        self._init_shots(shots)
         # caches, all this QNode's own
         # signature -> Compiled (or broadcast.Broadcast)
         self._compiled: dict = {}
@@ -781,6 +771,19 @@ class QNode:
         # a gate defined again or removed drops the signatures that use it (no check on
         # the call path: see _gates_changed)
         GATE_REGISTRY.watch(self)
+
+    def _init_shots(self, shots) -> None:
+        self._shots_set = shots is not _UNSET
+        # the shots set on this QNode (``shots=``, ``qml.set_shots``); ``shots`` reads them
+        self._qnode_shots = shots_mod.check_shots(None if shots is _UNSET else shots)
+        # PennyLane: a circuit function with its own ``shots`` parameter keeps the keyword
+        self._qfunc_uses_shots_arg = "shots" in self._param_names
+        if self._qfunc_uses_shots_arg:
+            warnings.warn(
+                "Detected 'shots' as an argument to the given quantum function. The 'shots' "
+                "argument name is reserved for overriding the number of shots taken by the "
+                "device. Its use outside of this context should be avoided.", UserWarning,
+                stacklevel=3)
 
     def _gates_changed(self, names) -> None:
         """Called by :data:`qsym._gates.REGISTRY` when the gates ``names`` were defined,

@@ -768,6 +768,27 @@ def projector(kept: dict, wire_index) -> tuple:
     return tuple(out) if items else ()
 
 
+def output_kind(result) -> tuple:
+    """``(output, measurements)`` of what a circuit function returned: ``"scalar"``,
+    ``"tuple"``, ``"list"`` or ``("tree", spec)`` (:func:`qsym._shapes.tree_spec`), and
+    its measurements in order; anything else is refused with PennyLane's message."""
+    if isinstance(result, Measured):
+        return "scalar", [result]
+    if isinstance(result, (tuple, list)) and result and all(
+            isinstance(r, Measured) for r in result):
+        return ("tuple" if isinstance(result, tuple) else "list"), list(result)
+    # nested tuples, lists, dicts of measurements (PennyLane's pytrees)
+    spec, results = tree_spec(result, lambda r: isinstance(r, Measured))
+    if spec is None or not results:
+        raise MeasurementError(
+            "A quantum function must return either a single measurement, or a nonempty "
+            "sequence of measurements: a circuit function must return a measurement such "
+            "as qml.expval(qml.PauliZ(0)), or tuples, lists or dicts of them; it returned "
+            f"{type(result).__name__}: {result!r}"
+        )
+    return ("tree", spec), results
+
+
 def to_ir(items, result, device_wires: tuple, inputs, data):
     """Turn recorded gates and the returned measurement(s) into a Circuit."""
     from ._ir import Circuit, Measurement, Op
@@ -795,22 +816,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
         params = tuple(sp.sympify(p) for p in op.params)
         ir_ops.append(Op(op.name, wires, params, op.hyper))
 
-    if isinstance(result, Measured):
-        kinds, results = "scalar", [result]
-    elif isinstance(result, (tuple, list)) and result and all(
-        isinstance(r, Measured) for r in result
-    ):
-        kinds, results = ("tuple" if isinstance(result, tuple) else "list"), list(result)
-    else:  # nested tuples, lists, dicts of measurements (PennyLane's pytrees)
-        spec, results = tree_spec(result, lambda r: isinstance(r, Measured))
-        if spec is None or not results:
-            raise MeasurementError(
-                "A quantum function must return either a single measurement, or a nonempty "
-                "sequence of measurements: a circuit function must return a measurement such "
-                "as qml.expval(qml.PauliZ(0)), or tuples, lists or dicts of them; it returned "
-                f"{type(result).__name__}: {result!r}"
-            )
-        kinds = ("tree", spec)
+    kinds, results = output_kind(result)
     for m in results:  # probs(op=...): its basis change, after every gate
         if not getattr(m, "diag", ()):
             continue
