@@ -881,7 +881,7 @@ class QNode:
         ``shots``, ...) not given keeps this QNode's value; ``gradient_kwargs`` are merged
         into this QNode's. Shots set on this QNode (``shots=``, ``qml.set_shots``) stay
         unless ``shots`` is given; a new device whose shots differ from this QNode's warns,
-        as PennyLane does. The new QNode compiles its own code at its first call.
+        and the new QNode keeps this one's shots, as PennyLane's does. The new QNode compiles its own code at its first call.
 
         >>> import qsym as qml
         >>> @qml.qnode(qml.device("default.qubit", wires=1))
@@ -912,6 +912,7 @@ class QNode:
                 "The device's shots value does not match the QNode's shots value. This may "
                 "lead to unexpected behaviour. Use `set_shots` to update the QNode's shots.",
                 UserWarning, stacklevel=2)
+            args["shots"] = self.configured_shots()  # PennyLane: the QNode keeps its shots
         args.update(kwargs)
         new = QNode(**args)
         if self.pipeline:  # its transforms too (a copy: the two pipelines are independent)

@@ -227,3 +227,24 @@ def test_copy_deprecation_and_queuing():
     with qml.queuing.AnnotatedQueue() as q:
         value = node(X)
     assert q.queue == [] and value == pytest.approx(onp.cos(X), abs=1e-12)
+
+
+def test_execute_cache_with_finite_shots_and_update_keeps_shots():
+    dev = _dev()
+    tape = qml.tape.QuantumScript([qml.H(0)], [qml.sample(wires=0)], shots=40)
+    cache = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (first,) = qml.execute([tape], dev, None, cache=cache)
+    with pytest.warns(UserWarning, match="Cached execution with finite shots detected"):
+        (again,) = qml.execute([tape], dev, None, cache=cache)
+    onp.testing.assert_array_equal(first, again)
+    a, b = qml.execute([tape, tape], dev)  # no cache by default: two samplings
+    assert a.shape == b.shape == (40, 1) and (a != b).any()
+    with pytest.warns(PennyLaneDeprecationWarning):
+        dev1 = qml.device("default.qubit", wires=1, shots=100)
+        dev2 = qml.device("default.qubit", wires=1, shots=200)
+    node = qml.QNode(_rx, dev1)
+    with pytest.warns(UserWarning, match="The device's shots value does not match"):
+        moved = node.update(device=dev2)
+    assert moved.shots == qml.measurements.Shots(100) and moved.device is dev2
