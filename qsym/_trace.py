@@ -74,6 +74,7 @@ class Tape:
         # products of gates made here as statements: (the gate before them, the product,
         # its gates in the order they apply); applied there unless measured or used
         self.pending: list = []
+        self.made: list = []  # the measurements made here, in order
 
     def append(self, op) -> None:
         self.items.append(op)
@@ -89,6 +90,18 @@ class Tape:
     def observe(self, op) -> None:
         """``op`` left the tape to become part of an observable."""
         self.observed[id(op)] = op
+
+    def check_order(self, result) -> None:
+        """PennyLane's rule: the measurements made here are returned in the order they
+        were made (those made elsewhere are not checked)."""
+        made = {id(m) for m in self.made}
+        _, returned = tree_spec(result, lambda m: isinstance(m, Measured))
+        returned = [m for m in returned if id(m) in made]
+        ids = {id(m) for m in returned}
+        if [id(m) for m in returned] != [id(m) for m in self.made if id(m) in ids]:
+            raise MeasurementError(
+                "All measurements must be returned in the order they are measured: make "
+                "the measurements in the order the circuit function returns them")
 
     def measured(self, ops) -> None:
         """The observable made of ``ops`` is measured."""
@@ -741,6 +754,7 @@ def run_traced(fn, args, kwargs, device_wires: tuple):
             raise err from exc
         raise
     tape.check_observed()
+    tape.check_order(result)
     return rewritten(tape.items, result, device_wires)
 
 
