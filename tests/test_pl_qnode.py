@@ -248,3 +248,21 @@ def test_execute_cache_with_finite_shots_and_update_keeps_shots():
     with pytest.warns(UserWarning, match="The device's shots value does not match"):
         moved = node.update(device=dev2)
     assert moved.shots == qml.measurements.Shots(100) and moved.device is dev2
+
+
+def test_measurements_returned_out_of_order():
+    def f(x):
+        qml.RX(x, wires=0)
+        m = qml.expval(qml.PauliZ(0))
+        return qml.expval(qml.PauliX(0)), m
+
+    with pytest.raises(qml.QuantumFunctionError, match="returned in the order they are measured"):
+        qml.QNode(f, _dev())(X)
+
+    def g(x):
+        qml.RX(x, wires=0)
+        z = qml.expval(qml.PauliZ(0))
+        return {"z": z, "x": qml.expval(qml.PauliX(0))}
+
+    out = qml.QNode(g, _dev())(X)
+    assert out["z"] == pytest.approx(onp.cos(X), abs=1e-12) and out["x"] == pytest.approx(0, abs=1e-12)
