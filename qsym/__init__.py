@@ -50,6 +50,8 @@ from . import errors, exceptions, numpy, resource, rules  # noqa: E402
 from . import _gates as _gates  # noqa: E402
 from .errors import (  # noqa: E402
     ArgumentError,
+    MethodError,
+    QNodeError,
     DeviceError,
     QuantumFunctionError,
     DifferentiationError,
@@ -300,7 +302,7 @@ __all__ = [
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
     "exceptions", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
     "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "kernels", "fourier", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
-    "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "TracingError",
+    "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "QuantumPhaseEstimation", "s_prod", "dot",
     "templates", "layer", "ops", "qaoa", "pauli", "pauli_decompose", "exp", "evolve", "apply", "is_commuting",

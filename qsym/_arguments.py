@@ -38,7 +38,7 @@ import numpy as np
 
 from . import rules
 from ._autodiff import Boxed, has_box
-from .errors import ArgumentError, DifferentiationError
+from .errors import ArgumentError, DifferentiationError, QNodeError
 from ._gates import gate_def
 from .numpy import tensor
 from ._shapes import DEFAULT_STEP, stencil
@@ -239,7 +239,26 @@ def normalize_argnum(argnum, argnums):
 
 
 # --- a QNode's options ---------------------------------------------------------------------
-DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best", "backprop")
+DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best", "backprop", "device",
+                "hadamard", "spsa")
+
+
+def check_diff_method(diff_method) -> None:
+    """PennyLane's checks of ``diff_method=`` (a name of :data:`DIFF_METHODS`, a gradient
+    transform, or None), with its messages and a :class:`~qsym.errors.QNodeError`.
+
+    >>> check_diff_method("adjoint") is None
+    True
+    """
+    if diff_method is None or diff_method in DIFF_METHODS:
+        return
+    if isinstance(diff_method, str):
+        raise QNodeError(
+            f"Differentiation method {diff_method} not recognized. Allowed options are "
+            f"{DIFF_METHODS}, or a gradient transform such as qml.gradients.param_shift.")
+    raise QNodeError(
+        f"Differentiation method {diff_method!r} must be a str, Transform, or None: one of "
+        f"{DIFF_METHODS}, or a gradient transform such as qml.gradients.param_shift.")
 INTERFACES = ("auto", "autograd", "numpy", None)
 UNSUPPORTED_INTERFACES = ("jax", "jax-jit", "jax-python", "JAX", "torch", "pytorch", "tf",
                            "tensorflow", "tf-autograph", "tensorflow-autograph")
@@ -256,7 +275,8 @@ def check_interface(interface):
             "TensorFlow; use interface='auto' (NumPy/autograd values, qml.grad) or drop it"
         )
     raise ArgumentError(
-        f"unknown interface {interface!r}; qsym accepts {', '.join(map(repr, INTERFACES))} "
+        f"'{interface}' is not a valid Interface. Please use one of the supported interfaces: "
+        f"{list(INTERFACES) + list(UNSUPPORTED_INTERFACES)}. qsym accepts {', '.join(map(repr, INTERFACES))} "
         "(PennyLane's 'jax', 'torch' and 'tf' are known but not supported)"
     )
 
@@ -270,8 +290,44 @@ NEUTRAL_GRADIENT_KWARGS = ("atol", "broadcast", "use_broadcasting", "validate_pa
 
 # PennyLane's options for mid-circuit measurements: accepted, they change no number qsym
 # computes (it defers every measurement, docs/pennylane.md "Mid-circuit measurements")
-MCM_METHODS = (None, "deferred", "one-shot", "tree-traversal", "device")
-POSTSELECT_MODES = (None, "hw-like", "fill-shots", "pad-invalid-samples")
+MCM_METHODS = (None, "deferred", "one-shot", "tree-traversal", "single-branch-statistics",
+               "device")
+POSTSELECT_MODES = (None, "hw-like", "fill-shots", "pad-invalid-samples", "device")
+
+
+def check_mcm_options(mcm_method, postselect_mode) -> None:
+    """PennyLane's checks of ``mcm_method`` and ``postselect_mode`` (its messages, an
+    :class:`~qsym.errors.ArgumentError`, which is a ``ValueError``).
+
+    >>> check_mcm_options("deferred", "hw-like") is None
+    True
+    """
+    if mcm_method not in MCM_METHODS:
+        raise ArgumentError(
+            f"'{mcm_method}' is not a valid mcm_method. Please use one of the supported "
+            f"mid-circuit measurement methods available: {list(MCM_METHODS)} (qsym defers "
+            "every mid-circuit measurement: the methods give the same statistics)")
+    if postselect_mode not in POSTSELECT_MODES:
+        raise ArgumentError(
+            f"'{postselect_mode}' is not a valid postselect_mode. Please use one of the "
+            f"supported postselection modes available: {list(POSTSELECT_MODES)}")
+
+
+def check_mcm_call(mcm_method, shots) -> None:
+    """PennyLane's checks of ``mcm_method`` when a QNode runs: ``"one-shot"`` needs finite
+    shots, ``"single-branch-statistics"`` needs ``qml.qjit`` (which qsym does not have).
+
+    >>> check_mcm_call("one-shot", 100) is None
+    True
+    """
+    if mcm_method == "one-shot" and not shots:
+        raise ArgumentError(
+            "Cannot use the 'one-shot' method for mid-circuit measurements with analytic "
+            "mode. Set shots (qml.set_shots(qnode, shots=N)) or use mcm_method='deferred'.")
+    if mcm_method == "single-branch-statistics":
+        raise ArgumentError(
+            "Cannot use mcm_method='single-branch-statistics' without qml.qjit or capture "
+            "enabled (qsym has neither); use mcm_method='deferred' or None.")
 
 
 def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, device_vjp, gradient_kwargs,
@@ -293,13 +349,7 @@ def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, devic
         )
     if device_vjp not in (True, False, None):
         raise ArgumentError(f"device_vjp must be True or False, got {device_vjp!r}")
-    if mcm_method not in MCM_METHODS:
-        raise ArgumentError(
-            f"mcm_method must be one of {MCM_METHODS}, got {mcm_method!r} (qsym defers every "
-            "mid-circuit measurement: the methods give the same statistics)")
-    if postselect_mode not in POSTSELECT_MODES:
-        raise ArgumentError(
-            f"postselect_mode must be one of {POSTSELECT_MODES}, got {postselect_mode!r}")
+    check_mcm_options(mcm_method, postselect_mode)
     if executor_backend is not None:
         raise ArgumentError("executor_backend is not supported: qsym runs circuits in-process")
     if autograph not in (True, False):
@@ -346,12 +396,7 @@ def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="au
         interface, diff_method = diff_method, "parameter-shift"
     # a gradient transform (qml.gradients.param_shift, finite_diff) names its method
     diff_method = getattr(diff_method, "qsym_diff_method", diff_method)
-    if diff_method == "device":  # PennyLane: the device's own method (lightning: adjoint)
-        diff_method = "adjoint"
-    if diff_method not in DIFF_METHODS and diff_method is not None:
-        raise DifferentiationError(
-            f"unknown diff_method {diff_method!r}; qsym supports {', '.join(DIFF_METHODS)}"
-        )
+    check_diff_method(diff_method)
     interface = check_interface(interface)
     gkw = check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, device_vjp,
                                   gradient_kwargs, postselect_mode, mcm_method,
@@ -375,7 +420,11 @@ def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="au
     # grow with the parameters; custom shifts ask for parameter shift); "backprop": the
     # exact derivative of the simulation, which the adjoint method computes; None: never
     # differentiated (PennyLane)
+    # "device": the device's own method (default.qubit's, lightning's: adjoint); "hadamard":
+    # the Hadamard test's exact derivative, which parameter shift computes; "spsa": refused
+    # when differentiated (a stochastic estimate: qml.gradients.spsa_grad on a tape)
     method = {"best": "parameter-shift" if shifts else "adjoint", "backprop": "adjoint",
+              "device": "adjoint", "hadamard": "parameter-shift", "spsa": "parameter-shift",
               None: "parameter-shift"}.get(diff_method, diff_method)
     return Options(diff_method, method, interface, step,
                    int(approx_order), strategy, shifts, dict(gkw), max_diff, grad_on_execution, cache,

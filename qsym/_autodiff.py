@@ -40,6 +40,7 @@ from autograd.extend import Box, defvjp_argnums, primitive
 from autograd.tracer import getval
 
 from .errors import DifferentiationError, NonDifferentiableError
+from ._shapes import format_values
 
 
 class Boxed(Exception):
@@ -184,9 +185,7 @@ def call_boxed(qnode, args, kwargs):
         size = int(np.prod(shape))
         values.append(flat[at] if shape == () else anp.reshape(flat[at : at + size], shape))
         at += size
-    if entry.circuit.output == "scalar":
-        return values[0]
-    return tuple(values) if entry.circuit.output == "tuple" else list(values)
+    return format_values(entry.circuit.output, values)
 
 
 # --- grad, jacobian and hessian of any function -------------------------------------------

@@ -265,7 +265,7 @@ def sampled_adjoint(node, entry, x, d):
     """``"best"`` samples by parameter shift; the adjoint method needs the exact state."""
     if node.diff_method == "best":
         return sampled_shift(node, entry, x, d)
-    refuse(node.diff_method)
+    refuse(node.diff_method, node.device.name)
 
 
 def sampled_finite_diff(node, entry, x, d):

@@ -235,7 +235,8 @@ class Circuit:
         measurements: what is returned, in order.
         inputs: the symbols that are differentiated (``x``), in argument order.
         data: numeric inputs that are not differentiated (``d``): data, keyword arguments.
-        output: ``"scalar"`` (one measurement), ``"tuple"`` or ``"list"``.
+        output: ``"scalar"`` (one measurement), ``"tuple"``, ``"list"``, or ``("tree", spec)``
+            for nested tuples, lists and dicts (:func:`qsym._shapes.tree_spec`).
         wire_labels: the device's wire labels, by index.
     """
 

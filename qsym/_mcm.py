@@ -33,6 +33,7 @@ import numpy as np
 
 from . import _operations as ops_mod
 from ._opmath import ctrl
+from ._shapes import format_values, tree_spec
 from ._trace import TAPE_REWRITES, Tape, active_tape, recording
 from .errors import MeasurementError, WireError
 from .exceptions import QuantumFunctionError
@@ -842,16 +843,15 @@ def rewrite_recording(items, result, device_wires=None):
     >>> gates, res, res.obs
     ([RX(0.5, wires=[0]), CNOT(wires=[0, 1])], expval(MeasurementValue(wires=[1])), Observable(0.5 * I - 0.5 * Z(1)))
     """
-    results = list(result) if isinstance(result, (tuple, list)) else [result]
+    # the measurements of a returned pytree (nested tuples, lists, dicts), rebuilt after
+    spec, results = tree_spec(result, lambda m: isinstance(m, ops_mod.MeasurementProcess))
     if not any(isinstance(op, (MidMeasure, Conditional)) for op in items) and not any(
             getattr(m, "mv", None) is not None for m in results):
         return items, result
-    if not all(isinstance(m, ops_mod.MeasurementProcess) for m in results):
+    if spec is None or not results:
         return items, result  # (refused by the next stage, with its message)
     gates, ms = _execution_form(items, results, device_wires)
-    if isinstance(result, (tuple, list)):
-        return gates, type(result)(ms)
-    return gates, ms[0]
+    return gates, format_values(("tree", spec), ms)
 
 
 TAPE_REWRITES.append(rewrite_recording)

@@ -2629,6 +2629,8 @@ class MeasurementProcess(Measured):
             tape.measured(getattr(obs, "_gates", ()))
         if tape is not None and hasattr(tape, "add_measurement"):  # a QuantumTape records it
             tape.add_measurement(self)
+        if tape is not None and hasattr(tape, "made"):  # a traced circuit: their order
+            tape.made.append(self)
         self.wires = wires
         # gates rotating an observable's eigenbasis to the computational one
         # (probs(op=...)); applied after the circuit's gates, to its wires only

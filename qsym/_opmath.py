@@ -724,6 +724,7 @@ class AnnotatedQueue:
     def __init__(self):
         self._tape = Tape()
         self._tape.add_measurement = self._tape.items.append  # measurements are queued too
+        self._tape.user_queue = True  # a QNode called inside runs, queuing nothing here
         self._ctx = None
 
     def __enter__(self):

@@ -40,13 +40,15 @@ from ._arguments import (  # classify: looked up here at each call (tests count 
     INTERFACES,  # noqa: F401
     TRAIN,
     GRADIENT_KWARGS,
+    check_interface,
+    check_mcm_call,
     classify,
     normalize_argnum,
     resolve,
 )
 from ._autodiff import Boxed
 from .numpy import tensor
-from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, QsymError,
+from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, MethodError, QNodeError, QsymError,
                      TracingError)
 from ._executors import execute
 from ._gates import REGISTRY as GATE_REGISTRY
@@ -708,7 +710,9 @@ class QNode:
         if shots is _UNSET:
             del self._init_args["shots"]
         if not isinstance(device, Device):
-            raise DeviceError(f"QNode needs a qsym device, got {type(device).__name__}")
+            raise QNodeError(
+                "Invalid device. Device must be a valid PennyLane device: a qsym device "
+                f"(qml.device('default.qubit', ...)), got {type(device).__name__}")
         if not callable(func):
             raise ArgumentError(
                 f"QNode needs a circuit function (a Python function that applies gates and "
@@ -733,11 +737,15 @@ class QNode:
         # PennyLane would differentiate by backpropagation (its result types: result_types)
         self.pl_backprop = diff_method is DEFAULT_DIFF_METHOD or diff_method in ("best", "backprop")
         vars(self).update(vars(opts))  # the fields of qsym._arguments.Options (method: what runs)
+        self._interface = vars(self).pop("interface")  # read and set as ``interface``
         self.static_argnames = frozenset(
             [static_argnames] if isinstance(static_argnames, str) else static_argnames
         )
-        self._shots_set = shots is not _UNSET
-        self.shots = shots_mod.check_shots(None if shots is _UNSET else shots)
+        try:
+            self._param_names = tuple(inspect.signature(func).parameters)
+        except (TypeError, ValueError):
+            self._param_names = ()
+        self._init_shots(shots)
         # caches, all this QNode's own
         # signature -> Compiled (or broadcast.Broadcast)
         self._compiled: dict = {}
@@ -750,10 +758,6 @@ class QNode:
         self.samplers: dict = {}  # id(Compiled) -> its shots.Sampler (see sampler)
         self.autodiff_memo: dict = {}  # the last Jacobian / Hessian autograd asked for
         functools.update_wrapper(self, func, updated=())
-        try:
-            self._param_names = tuple(inspect.signature(func).parameters)
-        except (TypeError, ValueError):
-            self._param_names = ()
         if isinstance(static_argnums, numbers.Integral):
             static_argnums = (static_argnums,)
         try:
@@ -767,6 +771,19 @@ class QNode:
         # a gate defined again or removed drops the signatures that use it (no check on
         # the call path: see _gates_changed)
         GATE_REGISTRY.watch(self)
+
+    def _init_shots(self, shots) -> None:
+        self._shots_set = shots is not _UNSET
+        # the shots set on this QNode (``shots=``, ``qml.set_shots``); ``shots`` reads them
+        self._qnode_shots = shots_mod.check_shots(None if shots is _UNSET else shots)
+        # PennyLane: a circuit function with its own ``shots`` parameter keeps the keyword
+        self._qfunc_uses_shots_arg = "shots" in self._param_names
+        if self._qfunc_uses_shots_arg:
+            warnings.warn(
+                "Detected 'shots' as an argument to the given quantum function. The 'shots' "
+                "argument name is reserved for overriding the number of shots taken by the "
+                "device. Its use outside of this context should be avoided.", UserWarning,
+                stacklevel=3)
 
     def _gates_changed(self, names) -> None:
         """Called by :data:`qsym._gates.REGISTRY` when the gates ``names`` were defined,
@@ -784,8 +801,52 @@ class QNode:
                 if self._last is entry:
                     self._last = None
 
+    def __copy__(self) -> "QNode":
+        """A shallow copy (PennyLane's): it shares the compiled signatures, and has its own
+        ``gradient_kwargs`` dict and its own copy of the compile pipeline."""
+        new = type(self).__new__(type(self))
+        vars(new).update(vars(self))
+        new.gradient_kwargs = dict(self.gradient_kwargs)
+        if self.pipeline is not None:
+            new.pipeline = copy.copy(self.pipeline)
+        return new
+
     def __repr__(self):
-        return f"<QNode {getattr(self.func, '__name__', '?')} on {self.device!r}>"
+        # PennyLane's
+        return (f"<QNode: device='{self.device}', interface='{self.interface}', "
+                f"diff_method='{self.diff_method}', shots='{self.shots}'>")
+
+    @property
+    def interface(self) -> str:
+        """The interface (PennyLane's ``qnode.interface``): ``"auto"``, ``"autograd"`` or
+        ``"numpy"``; assigning checks it as ``interface=`` does.
+
+        >>> import qsym as qml
+        >>> qml.QNode(lambda: qml.state(), qml.device("default.qubit", wires=1)).interface
+        'auto'
+        """
+        return self._interface
+
+    @interface.setter
+    def interface(self, value):
+        self._interface = check_interface(value)
+
+    @property
+    def shots(self) -> shots_mod.Shots:
+        """The shots this QNode runs with (PennyLane's ``qnode.shots``): those set on it
+        (``shots=``, ``qml.set_shots``), else the device's, as a ``Shots``. It cannot be
+        assigned: ``qml.set_shots`` makes a QNode with other shots.
+
+        >>> import qsym as qml
+        >>> qml.set_shots(qml.QNode(lambda: qml.state(), qml.device("default.qubit", wires=1)), 5).shots
+        Shots(total=5)
+        """
+        return shots_mod.Shots(self.configured_shots())
+
+    @shots.setter
+    def shots(self, _):
+        raise AttributeError(
+            "Shots cannot be set on a qnode instance. You can set shots with `qml.set_shots`.")
 
     @property
     def _shots(self) -> shots_mod.Shots:
@@ -820,7 +881,7 @@ class QNode:
         ``shots``, ...) not given keeps this QNode's value; ``gradient_kwargs`` are merged
         into this QNode's. Shots set on this QNode (``shots=``, ``qml.set_shots``) stay
         unless ``shots`` is given; a new device whose shots differ from this QNode's warns,
-        as PennyLane does. The new QNode compiles its own code at its first call.
+        and the new QNode keeps this one's shots, as PennyLane's does. The new QNode compiles its own code at its first call.
 
         >>> import qsym as qml
         >>> @qml.qnode(qml.device("default.qubit", wires=1))
@@ -844,13 +905,14 @@ class QNode:
                 args[name] = None if name in ("h", "shifts") else args[name]
         args["gradient_kwargs"] = merged or None
         if "shots" not in kwargs and self._shots_set:
-            args["shots"] = self.shots
+            args["shots"] = self._qnode_shots
         elif ("device" in kwargs and "shots" not in kwargs
               and kwargs["device"].shots != self.device.shots):
             warnings.warn(
                 "The device's shots value does not match the QNode's shots value. This may "
                 "lead to unexpected behaviour. Use `set_shots` to update the QNode's shots.",
                 UserWarning, stacklevel=2)
+            args["shots"] = self.configured_shots()  # PennyLane: the QNode keeps its shots
         args.update(kwargs)
         new = QNode(**args)
         if self.pipeline:  # its transforms too (a copy: the two pipelines are independent)
@@ -871,10 +933,39 @@ class QNode:
         """
         return _with_shots(self, shots)
 
+    def per_call_shots(self, kwargs) -> tuple["QNode", dict]:
+        """PennyLane's deprecated per-call keyword ``circuit(x, shots=N)``: ``(node,
+        kwargs)``, the QNode that runs this call (a copy with those shots, or this one when
+        shots were set on it, which take precedence, with a warning) and the keywords
+        without ``shots``. A circuit function with its own ``shots`` parameter keeps it.
+
+        >>> import qsym as qml
+        >>> c = qml.QNode(lambda: qml.sample(qml.PauliZ(0)), qml.device("default.qubit", wires=1))
+        >>> import warnings; warnings.simplefilter("ignore")
+        >>> node, rest = c.per_call_shots({"shots": 3}); node.shots, rest
+        (Shots(total=3), {})
+        """
+        if self._qfunc_uses_shots_arg or "shots" not in kwargs:
+            return self, kwargs
+        from .exceptions import PennyLaneDeprecationWarning
+        warnings.warn(
+            "Specifying 'shots' when executing a QNode is deprecated and will be removed in "
+            "v0.44. Please set shots on QNode initialization, or use qml.set_shots instead.",
+            PennyLaneDeprecationWarning, stacklevel=3)
+        kwargs = dict(kwargs)
+        shots = kwargs.pop("shots")
+        if self._shots_set:
+            warnings.warn(
+                "Both 'shots=' parameter and 'set_shots' transform are specified. The "
+                f"transform will take precedence over 'shots={shots}.'", UserWarning,
+                stacklevel=3)
+            return self, kwargs
+        return _with_shots(self, shots), kwargs
+
     def configured_shots(self):
         """The shots set: the QNode's (``shots=``, ``qml.set_shots``; ``None`` set there
         means exact), else the device's; a :class:`qsym._shots.Shots` for a shot vector."""
-        return self.shots if self._shots_set else self.device.shots
+        return self._qnode_shots if self._shots_set else self.device.shots
 
     def current_shots(self):
         """The shots one circuit run uses now: :meth:`configured_shots`, or, for a shot
@@ -1234,8 +1325,18 @@ class QNode:
         return not self.pipeline
 
     def __call__(self, *args, **kwargs):
+        if "shots" in kwargs and not self._qfunc_uses_shots_arg:
+            node, kwargs = self.per_call_shots(kwargs)
+            return node(*args, **kwargs)
+        if getattr(trace.active_tape(), "user_queue", False):  # in qml.queuing.AnnotatedQueue
+            with trace.not_recording():
+                return self(*args, **kwargs)
         if self.pipeline:
             return self.pipeline.run(self, args, kwargs)
+        if self.diff_method in ("adjoint", "device") and self.configured_shots():
+            shots_mod.refuse("adjoint", self.device.name)
+        if self._init_args["mcm_method"] is not None:
+            check_mcm_call(self._init_args["mcm_method"], self.configured_shots())
         if trace.in_circuit():
             raise TracingError(
                 "a QNode was called inside another QNode's circuit function; call the inner "
@@ -1252,7 +1353,7 @@ class QNode:
         if self.device.trackers:  # what PennyLane's tracker records as the results
             self._autograd_args = any(type(a) is tensor and a.requires_grad for a in args)
         store = self.cache
-        if isinstance(store, MutableMapping) and not self.configured_shots():
+        if isinstance(store, MutableMapping):
             values = self._cached_values(store, entry, xs, ds)
         else:
             values = execute(self, entry, executors.values_executor(self, entry), flat(xs),
@@ -1262,7 +1363,8 @@ class QNode:
         return format_values(entry.circuit.output, values)
 
     def _cached_values(self, cache, entry, xs, ds):
-        """PennyLane's ``cache=<a dict>``: an exact evaluation is stored in the user's
+        """PennyLane's ``cache=<a dict>``: an evaluation (exact, or sampled: then a hit
+        repeats its samples, with PennyLane's warning) is stored in the user's
         mapping under the circuit's structural hash and its input values, and the same
         circuit at the same values (from any QNode given that mapping) is answered from it,
         running nothing (so ``qml.Tracker`` records nothing)."""
@@ -1274,9 +1376,12 @@ class QNode:
                 entry._cache_key = circuit_key
             except (AttributeError, TypeError):
                 pass
-        key = ("qsym", circuit_key, x.tobytes(), d.tobytes())
+        shots = self.configured_shots()
+        key = ("qsym", circuit_key, x.tobytes(), d.tobytes(), shots)
         hit = cache.get(key)
         if hit is not None:
+            if shots:  # PennyLane's warning: the samples repeat
+                warnings.warn(CACHED_SHOTS_WARNING, UserWarning, stacklevel=3)
             return [np.copy(v) if isinstance(v, np.ndarray) else v for v in hit]
         values = execute(self, entry, executors.values_executor(self, entry), x, d, (xs, ds))
         cache[key] = [np.copy(v) if isinstance(v, np.ndarray) else v for v in values]
@@ -1290,6 +1395,11 @@ class QNode:
                 "this QNode was made with diff_method=None (not differentiable); give it a "
                 "diff_method such as 'parameter-shift' or 'adjoint' to differentiate it"
             )
+        if self.diff_method == "spsa":
+            raise MethodError(
+                "diff_method='spsa' (a stochastic estimate of the gradient) is not computed by "
+                "qsym's QNode; use diff_method='parameter-shift' (exact) or 'finite-diff', or "
+                "qml.gradients.spsa_grad on the QNode's tape (qml.workflow.construct_tape)")
 
     def value_and_jacobian(self, args, kwargs, diff=None):
         """``(values, jac, entry)``: values and the Jacobian over the flat differentiated
@@ -1431,6 +1541,14 @@ def qnode(
 
 _NOT_GIVEN = object()
 
+# PennyLane's warning when a finite-shot result is answered from a user's ``cache=``
+CACHED_SHOTS_WARNING = (
+    "Cached execution with finite shots detected!\nNote that samples as well as all noisy "
+    "quantities computed via sampling will be identical across executions. This situation "
+    "arises where tapes are executed with identical operations, measurements, and "
+    "parameters.\nTo avoid this behaviour, provide 'cache=False' to the QNode or execution "
+    "function.")
+
 
 def set_shots(*args, shots=_NOT_GIVEN):
     """A copy of a QNode that runs with other shots (PennyLane's ``qml.set_shots``).
@@ -1450,41 +1568,38 @@ def set_shots(*args, shots=_NOT_GIVEN):
     >>> c().shape, qml.set_shots(c, shots=5)().shape
     ((20,), (5,))
     """
-    if len(args) > 2:
-        raise TypeError(f"set_shots takes a QNode and shots, got {len(args)} positional arguments")
-    node = args[0] if args and isinstance(args[0], QNode) else None
-    if args and node is None and callable(args[0]):
-        raise ArgumentError(
-            "qml.set_shots applies to a QNode: put @qml.set_shots(...) above @qml.qnode(...), "
-            f"not on the circuit function {getattr(args[0], '__name__', args[0])!r}"
-        )
-    if len(args) == 2 and node is None:
-        raise TypeError("set_shots(qnode, shots): the first argument must be a QNode")
-    rest = args[1:] if node is not None else args
-    if rest:
-        if shots is not _NOT_GIVEN:
-            raise TypeError("set_shots got shots twice (positionally and by keyword)")
-        shots = rest[0]
-    if shots is _NOT_GIVEN:
-        raise TypeError("set_shots(qnode, shots=N) needs the shots: an int, or None for exact")
-    if node is not None:
-        return _with_shots(node, shots)
+    # PennyLane's argument patterns: (shots=) and (shots) decorate, (qnode, shots=) and
+    # (qnode, shots) apply; anything else is refused
+    if not args and shots is not _NOT_GIVEN:
+        return _shots_decorator(shots)
+    if len(args) == 1 and shots is _NOT_GIVEN:
+        return _shots_decorator(args[0])
+    if len(args) == 1 or (len(args) == 2 and shots is _NOT_GIVEN):
+        return _apply_shots(args[0], args[1] if len(args) == 2 else shots)
+    raise ArgumentError(
+        f"Invalid arguments to set_shots: args={args!r}, shots={shots!r}; write "
+        "qml.set_shots(qnode, shots=N), or @qml.set_shots(N) above @qml.qnode(...)"
+    )
+
+
+def _shots_decorator(shots):
     shots_mod.check_shots(shots)  # refuse bad values where they are written
+    return functools.partial(_apply_shots, shots=shots)
 
-    def decorator(node):
-        if not isinstance(node, QNode):
-            raise ArgumentError(
-                "qml.set_shots applies to a QNode: put @qml.set_shots(...) above "
-                "@qml.qnode(...)"
-            )
-        return _with_shots(node, shots)
 
-    return decorator
+def _apply_shots(node, shots):
+    if not isinstance(node, QNode):
+        hint = (" (put @qml.set_shots(...) above @qml.qnode(...), not on the circuit "
+                "function)" if callable(node) else "")
+        raise ArgumentError(
+            f"set_shots can only be applied to QNodes, not {type(node)} provided{hint}"
+        )
+    return _with_shots(node, shots)
 
 
 def _with_shots(node, shots):
     new = copy.copy(node)  # shares the compiled signatures
-    new.shots = shots_mod.check_shots(shots)
+    new._qnode_shots = shots_mod.check_shots(shots)
     new._shots_set = True
     new._grad_fast = None
     new.autodiff_memo = {}

@@ -88,10 +88,66 @@ def ratio(kind: str, rows, jac=None):
 
 
 def format_values(output, values):
-    """Measured values as the circuit returned them: one value, a tuple or a list."""
+    """Measured values as the circuit returned them: one value, a tuple, a list, or the
+    nested tuples, lists, dicts and arrays of a ``("tree", spec)`` output
+    (:func:`tree_spec`).
+
+    >>> format_values(("tree", ("dict", ("a", "b"), ("leaf", ("list", ("leaf",))))), [1.0, 2.0])
+    {'a': 1.0, 'b': [2.0]}
+    """
     if output == "scalar":
         return values[0]
+    if isinstance(output, tuple):
+        return _rebuild(output[1], iter(values))
     return tuple(values) if output == "tuple" else list(values)
+
+
+def tree_spec(result, is_leaf):
+    """``(spec, leaves)`` of a circuit function's returned value, nested tuples, lists,
+    dicts (PennyLane's pytrees) and NumPy object arrays of leaves: the spec is ``"leaf"``
+    for a leaf, ``(kind, children)`` for a tuple or list, ``("dict", keys, children)``,
+    ``("array", shape)`` (a flat array of leaves, returned as a tuple). ``None`` for the
+    spec when a non-leaf, non-container value is found.
+
+    >>> tree_spec({"a": 1, "b": [2]}, lambda x: isinstance(x, int))
+    (('dict', ('a', 'b'), ('leaf', ('list', ('leaf',)))), [1, 2])
+    """
+    leaves = []
+
+    def walk(obj):
+        if is_leaf(obj):
+            leaves.append(obj)
+            return "leaf"
+        if isinstance(obj, (tuple, list)):
+            return (type(obj).__name__ if type(obj) in (tuple, list) else "tuple",
+                    tuple(walk(o) for o in obj))
+        if isinstance(obj, dict):
+            return ("dict", tuple(obj), tuple(walk(v) for v in obj.values()))
+        if isinstance(obj, np.ndarray) and obj.dtype == object and obj.size and all(
+                is_leaf(o) for o in obj.flat):
+            leaves.extend(obj.flat)
+            return ("array", obj.shape)
+        raise _NotATree(obj)
+
+    try:
+        return walk(result), leaves
+    except _NotATree:
+        return None, leaves
+
+
+class _NotATree(Exception):
+    pass
+
+
+def _rebuild(spec, it):
+    if spec == "leaf":
+        return next(it)
+    if spec[0] == "dict":
+        return {k: _rebuild(c, it) for k, c in zip(spec[1], spec[2])}
+    if spec[0] == "array":
+        return tuple(next(it) for _ in range(int(np.prod(spec[1]))))
+    children = [_rebuild(c, it) for c in spec[1]]
+    return tuple(children) if spec[0] == "tuple" else children
 
 
 def pick(jac_m, blocks, single):

@@ -41,7 +41,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _kernels as kernels
-from .errors import DeviceError, DifferentiationError
+from .errors import DeviceError, MethodError
 from ._ir import observable_apply
 from ._program import lowered
 from ._shapes import finite_differences, measurements
@@ -407,9 +407,10 @@ def _draw(m, state, prob, n, shots, rng):
     return out
 
 
-def refuse(method):
-    """Differentiation methods that need the exact state."""
-    raise DifferentiationError(
+def refuse(method, device="default.qubit"):
+    """Differentiation methods that need the exact state (PennyLane's message first)."""
+    raise MethodError(
+        f"{device} does not support {method} with requested circuit: "
         f"diff_method={method!r} needs the exact state and cannot run with finite shots; "
         "use diff_method='parameter-shift' (it samples each shifted circuit, as hardware "
         "does), or a device with shots=None"

@@ -35,6 +35,7 @@ import sympy as sp
 
 from .errors import MeasurementError
 from ._gates import REGISTRY, gate_def, pauli_matrix
+from ._shapes import format_values
 from ._ir import (Circuit, apply_matrix, evaluate, final_state, input_values,
                  observable_apply, simulate)
 
@@ -267,9 +268,7 @@ def _plain_value(circuit: Circuit, value):
 
 def _format(circuit: Circuit, values):
     """One value, or a tuple/list of them, as the numeric QNode returns its measurements."""
-    if circuit.output == "scalar":
-        return values[0]
-    return tuple(values) if circuit.output == "tuple" else list(values)
+    return format_values(circuit.output, values)
 
 
 def expectation(qnode, *args, simplify: bool = True, **kwargs):

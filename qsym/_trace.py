@@ -34,6 +34,7 @@ from contextlib import contextmanager
 import numpy as np
 import sympy as sp
 
+from ._shapes import tree_spec
 from .errors import MeasurementError, TracingError, WireError
 
 # this thread's stack of tapes being recorded (active_tape)
@@ -73,6 +74,7 @@ class Tape:
         # products of gates made here as statements: (the gate before them, the product,
         # its gates in the order they apply); applied there unless measured or used
         self.pending: list = []
+        self.made: list = []  # the measurements made here, in order
 
     def append(self, op) -> None:
         self.items.append(op)
@@ -88,6 +90,18 @@ class Tape:
     def observe(self, op) -> None:
         """``op`` left the tape to become part of an observable."""
         self.observed[id(op)] = op
+
+    def check_order(self, result) -> None:
+        """PennyLane's rule: the measurements made here are returned in the order they
+        were made (those made elsewhere are not checked)."""
+        made = {id(m) for m in self.made}
+        _, returned = tree_spec(result, lambda m: isinstance(m, Measured))
+        returned = [m for m in returned if id(m) in made]
+        ids = {id(m) for m in returned}
+        if [id(m) for m in returned] != [id(m) for m in self.made if id(m) in ids]:
+            raise MeasurementError(
+                "All measurements must be returned in the order they are measured: make "
+                "the measurements in the order the circuit function returns them")
 
     def measured(self, ops) -> None:
         """The observable made of ``ops`` is measured."""
@@ -149,6 +163,20 @@ def recording(tape: Tape):
     finally:
         stack.pop()
         RECORDING.remove(tape)
+
+
+@contextmanager
+def not_recording():
+    """Run a block with no tape recording on this thread (a QNode called inside a user's
+    ``qml.queuing.AnnotatedQueue``: its gates are not queued there, as PennyLane's)."""
+    stack = getattr(LOCAL, "stack", None)
+    if stack is None:
+        stack = LOCAL.stack = []
+    stack.append(None)
+    try:
+        yield
+    finally:
+        stack.pop()
 
 
 def in_circuit() -> bool:
@@ -726,6 +754,7 @@ def run_traced(fn, args, kwargs, device_wires: tuple):
             raise err from exc
         raise
     tape.check_observed()
+    tape.check_order(result)
     return rewritten(tape.items, result, device_wires)
 
 
@@ -751,6 +780,27 @@ def projector(kept: dict, wire_index) -> tuple:
         sign = (-1) ** sum(v for _, v in chosen)
         out.append((sp.Rational(sign, 2 ** len(items)), tuple((w, "Z") for w, _ in chosen)))
     return tuple(out) if items else ()
+
+
+def output_kind(result) -> tuple:
+    """``(output, measurements)`` of what a circuit function returned: ``"scalar"``,
+    ``"tuple"``, ``"list"`` or ``("tree", spec)`` (:func:`qsym._shapes.tree_spec`), and
+    its measurements in order; anything else is refused with PennyLane's message."""
+    if isinstance(result, Measured):
+        return "scalar", [result]
+    if isinstance(result, (tuple, list)) and result and all(
+            isinstance(r, Measured) for r in result):
+        return ("tuple" if isinstance(result, tuple) else "list"), list(result)
+    # nested tuples, lists, dicts of measurements (PennyLane's pytrees)
+    spec, results = tree_spec(result, lambda r: isinstance(r, Measured))
+    if spec is None or not results:
+        raise MeasurementError(
+            "A quantum function must return either a single measurement, or a nonempty "
+            "sequence of measurements: a circuit function must return a measurement such "
+            "as qml.expval(qml.PauliZ(0)), or tuples, lists or dicts of them; it returned "
+            f"{type(result).__name__}: {result!r}"
+        )
+    return ("tree", spec), results
 
 
 def to_ir(items, result, device_wires: tuple, inputs, data):
@@ -780,17 +830,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
         params = tuple(sp.sympify(p) for p in op.params)
         ir_ops.append(Op(op.name, wires, params, op.hyper))
 
-    if isinstance(result, Measured):
-        kinds, results = "scalar", [result]
-    elif isinstance(result, (tuple, list)) and result and all(
-        isinstance(r, Measured) for r in result
-    ):
-        kinds, results = ("tuple" if isinstance(result, tuple) else "list"), list(result)
-    else:
-        raise MeasurementError(
-            f"a circuit function must return a measurement such as qml.expval(qml.PauliZ(0)) "
-            f"or a tuple of them; it returned {type(result).__name__}: {result!r}"
-        )
+    kinds, results = output_kind(result)
     for m in results:  # probs(op=...): its basis change, after every gate
         if not getattr(m, "diag", ()):
             continue

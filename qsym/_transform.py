@@ -943,7 +943,17 @@ def install_qnode_pipeline(qnode_class) -> None:
     ``pipeline`` hook."""
     prop = property(_get_pipeline, _set_pipeline, doc="the QNode's CompilePipeline")
     qnode_class.compile_pipeline = prop
-    qnode_class.transform_program = prop
+    qnode_class.transform_program = property(
+        _get_deprecated_pipeline, _set_pipeline,
+        doc="the QNode's CompilePipeline (PennyLane's deprecated name of compile_pipeline)")
+
+
+def _get_deprecated_pipeline(qnode):
+    warnings.warn(
+        "The 'transform_program' property of the QNode has been renamed to 'compile_pipeline'. "
+        "Access through 'transform_program' will be removed in PennyLane v0.46.",
+        PennyLaneDeprecationWarning, stacklevel=2)
+    return _get_pipeline(qnode)
 
 
 install_qnode_pipeline(QNode)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 
 import numbers
+import warnings
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ArgumentError, DeviceError, WireError
+from ._arguments import check_mcm_options
 from ._shots import check_shots
 from .wires import Wires
 from .resource import SpecsResources
@@ -115,6 +117,11 @@ class Device:
         self.short_name = name
         self.wires = labels
         self.shots = check_shots(shots)
+        if self.shots is not None:  # PennyLane 0.45's deprecation (the shots still work)
+            from .exceptions import PennyLaneDeprecationWarning
+            warnings.warn(
+                "Setting shots on device is deprecated. Please use the `set_shots` transform "
+                "on the respective QNode instead.", PennyLaneDeprecationWarning, stacklevel=3)
         if isinstance(seed, str) and seed == "global":
             seed = _global_seed(name)
         elif not (seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence))
@@ -135,6 +142,12 @@ class Device:
     @property
     def num_wires(self) -> int | None:
         return None if self.wires is None else len(self.wires)
+
+    @property
+    def _shots(self):
+        """PennyLane's ``dev._shots``: the device's shots as a ``Shots``."""
+        from ._shots import Shots
+        return Shots(self.shots)
 
     def __repr__(self):
         wires = None if self.wires is None else list(self.wires)
@@ -469,6 +482,28 @@ class ExecutionConfig:
 DefaultExecutionConfig = ExecutionConfig()  # PennyLane's default options
 
 
+@dataclasses.dataclass(frozen=True)
+class MCMConfig:
+    """PennyLane's ``qml.devices.MCMConfig``: the options for mid-circuit measurements,
+    ``mcm_method`` and ``postselect_mode`` (a QNode's keywords of the same names), checked
+    as PennyLane checks them. qsym defers every mid-circuit measurement, whatever the
+    method (docs/pennylane.md, "Mid-circuit measurements").
+
+    >>> MCMConfig(mcm_method="deferred", postselect_mode="hw-like")
+    MCMConfig(mcm_method='deferred', postselect_mode='hw-like')
+    >>> MCMConfig(postselect_mode="foo")
+    Traceback (most recent call last):
+        ...
+    qsym.errors.ArgumentError: 'foo' is not a valid postselect_mode. Please use one of the supported postselection modes available: [None, 'hw-like', 'fill-shots', 'pad-invalid-samples', 'device']
+    """
+
+    mcm_method: str | None = None
+    postselect_mode: str | None = None
+
+    def __post_init__(self):
+        check_mcm_options(self.mcm_method, self.postselect_mode)
+
+
 class DefaultQubit(Device):
     """PennyLane's ``default.qubit``: qsym's statevector simulator.
 
@@ -520,6 +555,6 @@ DefaultClifford = _unsimulated("DefaultClifford", "default.clifford")
 DefaultTensor = _unsimulated("DefaultTensor", "default.tensor")
 NullQubit = _unsimulated("NullQubit", "null.qubit")
 
-__all__ = ["Device", "ExecutionConfig", "DefaultQubit", "LightningQubit", "DefaultMixed", "DefaultQutrit",
+__all__ = ["Device", "ExecutionConfig", "MCMConfig", "DefaultQubit", "LightningQubit", "DefaultMixed", "DefaultQutrit",
            "DefaultQutritMixed", "DefaultGaussian", "DefaultClifford", "DefaultTensor",
            "NullQubit"]

@@ -143,6 +143,36 @@ class DifferentiationError(QsymError, ValueError):
     """
 
 
+class QNodeError(QuantumFunctionError, ArgumentError):
+    """A QNode made with something that is not a device, or with a ``diff_method`` no one
+    knows: PennyLane raises ``QuantumFunctionError`` there, so it is one (and an
+    :class:`ArgumentError`, as every bad keyword of qsym's).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.QNode(lambda: qml.state(), qml.device("default.qubit", wires=1), diff_method="hello")
+    ... except qml.QuantumFunctionError as exc:
+    ...     print(type(exc).__name__, str(exc)[:41])
+    QNodeError Differentiation method hello not recognized
+    """
+
+
+class MethodError(QuantumFunctionError, DifferentiationError):
+    """A ``diff_method`` that cannot differentiate this circuit as it runs (the adjoint
+    method with finite shots, which needs the exact state): PennyLane raises
+    ``QuantumFunctionError`` there, so it is one (and a :class:`DifferentiationError`).
+
+    >>> import qsym as qml
+    >>> c = qml.QNode(lambda: qml.expval(qml.Z(0)), qml.device("default.qubit", wires=1),
+    ...               diff_method="adjoint")
+    >>> try:
+    ...     qml.set_shots(c, shots=1)()
+    ... except qml.QuantumFunctionError as exc:
+    ...     print(type(exc).__name__, str(exc)[:48])
+    MethodError default.qubit does not support adjoint with req
+    """
+
+
 class NonDifferentiableError(DifferentiationError):
     """A ``qsym.numpy`` tensor with ``requires_grad=False`` named by ``argnum``/``argnums``
     of ``qml.grad``, ``qml.jacobian`` or ``qml.hessian`` (PennyLane's

@@ -49,7 +49,8 @@ def construct_batch(qnode, level="user"):
         raise ArgumentError(f"construct_batch takes a QNode, got {qnode!r}")
 
     def make(*args, **kwargs):
-        tape = qnode_tape(qnode, args, kwargs)
+        node, kwargs = qnode.per_call_shots(kwargs)
+        tape = qnode_tape(node, args, kwargs)
         deferring = getattr(qnode, "defers_measurements", None)
         if deferring:  # qml.defer_measurements(qnode): PennyLane's deferred tape
             ops, meas, _, _ = defer(tape.operations, list(tape.measurements), *deferring)

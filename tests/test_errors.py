@@ -214,7 +214,7 @@ def test_argnum_out_of_range_and_non_float_arguments():
 
 
 def test_unknown_diff_method_and_device():
-    with pytest.raises(qml.DifferentiationError, match="unknown diff_method"):
+    with pytest.raises(qml.QNodeError, match="Differentiation method magic not recognized"):
         qml.qnode(dev1, diff_method="magic")(lambda x: None)
     with pytest.raises(qml.DeviceError, match="unknown device"):
         qml.device("nonexistent.qubit", wires=1)

@@ -270,10 +270,12 @@ def test_a_user_cache_dict_answers_repeated_evaluations_as_pennylane():
     assert t.totals["executions"] == 3
     assert onp.isclose(ry(0.5), onp.cos(0.5), atol=1e-12)
     sampled = qml.set_shots(ry, shots=20)
+    # finite shots are cached too, with PennyLane's warning (its samples repeat)
     with qml.Tracker(dev) as t2:
-        sampled(0.345)
-        sampled(0.345)
-    assert t2.totals["executions"] == 2
+        first = sampled(0.345)
+        with pytest.warns(UserWarning, match="Cached execution with finite shots detected"):
+            again = sampled(0.345)
+    assert t2.totals["executions"] == 1 and first == again
 
 
 def test_sample_counts_probs_argument_errors_carry_pennylanes_messages():

@@ -177,8 +177,8 @@ def test_qnode_options():
         qml.QNode(_rx_z, dev, max_diff=3)
     with pytest.raises(qml.ArgumentError, match="grad_on_execution"):
         qml.QNode(_rx_z, dev, grad_on_execution="sometimes")
-    with pytest.raises(qml.ArgumentError, match="mid-circuit"):
-        qml.QNode(_rx_z, dev, mcm_method="deferred")
+    with pytest.raises(qml.ArgumentError, match="'bogus' is not a valid mcm_method"):
+        qml.QNode(_rx_z, dev, mcm_method="bogus")
 
 
 def test_backprop_is_the_exact_derivative_and_static_argnums():

@@ -418,7 +418,9 @@ def test_update_keeps_shots_set_on_the_qnode_and_warns_for_a_device_with_other_s
     plain = qml.QNode(crx, dev2)
     with pytest.warns(UserWarning, match="shots value does not match"):
         moved = plain.update(device=qml.device("default.qubit", wires=2, shots=100))
-    assert moved.configured_shots() == 100
+    # PennyLane 0.45 (workflow/test_qnode.py::test_shots_not_updated_with_device): the
+    # QNode keeps the shots it had (here exact), set on it over the new device's
+    assert moved.configured_shots() is None and moved._shots_override_device
 
 
 def test_execute_kwargs_are_pennylanes():

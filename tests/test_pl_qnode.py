@@ -1,0 +1,268 @@
+"""PennyLane 0.45's QNode semantics (issue #18, PennyLane's workflow/test_qnode.py): per-call
+shots, set_shots' argument patterns, validation errors, returned pytrees, MCMConfig,
+copies and deprecations. Numbers come from closed forms (RX(x)|0>: <Z> = cos x, probs
+[cos^2(x/2), sin^2(x/2)]) and finite differences."""
+import copy
+import warnings
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+from qsym.exceptions import PennyLaneDeprecationWarning
+
+X = 0.7
+
+
+def _rx(x):
+    qml.RX(x, wires=0)
+    return qml.expval(qml.PauliZ(0))
+
+
+def _dev(n=1):
+    return qml.device("default.qubit", wires=n, seed=11)
+
+
+def test_per_call_shots_keyword():
+    @qml.qnode(_dev())
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.sample(qml.PauliZ(0))
+
+    with pytest.warns(PennyLaneDeprecationWarning, match="Specifying 'shots' when executing"):
+        assert c(X, shots=7).shape == (7,)
+    node = qml.QNode(_rx, _dev())
+    with pytest.warns(PennyLaneDeprecationWarning):
+        one = [node(X, shots=1) for _ in range(20)]
+    assert set(onp.round(one, 12)) <= {-1.0, 1.0} and onp.std(one) > 0
+    assert node(X) == pytest.approx(onp.cos(X), abs=1e-12)  # exact again
+    assert node.shots.total_shots is None
+    # shots set on the QNode win over the keyword, with PennyLane's warning
+    fixed = qml.set_shots(c, 5)
+    with pytest.warns(UserWarning, match="Both 'shots=' parameter and 'set_shots'"):
+        assert fixed(X, shots=25).shape == (5,)
+    tape = qml.workflow.construct_tape(node)
+    with pytest.warns(PennyLaneDeprecationWarning):
+        t = tape(X, shots=[1, 1, 2])
+    assert t.shots.total_shots == 4 and t.shots.shot_vector == ((1, 2), (2, 1))
+
+
+def test_circuit_function_with_its_own_shots_parameter():
+    def f(a, shots=0):
+        qml.RX(a, wires=shots)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.warns(UserWarning, match="'shots' argument name is reserved"):
+        node = qml.QNode(f, _dev(2))
+    assert node(X) == pytest.approx(onp.cos(X), abs=1e-12)
+    assert node(X, shots=1) == pytest.approx(1.0, abs=1e-12)  # RX on wire 1: <Z0> = 1
+
+
+def test_shots_property_is_read_only_and_device_shots_warn():
+    node = qml.QNode(_rx, _dev())
+    with pytest.raises(AttributeError, match="Shots cannot be set on a qnode instance"):
+        node.shots = 5
+    with pytest.warns(PennyLaneDeprecationWarning, match="Setting shots on device is deprecated"):
+        dev = qml.device("default.qubit", wires=1, shots=42)
+    assert dev._shots == qml.measurements.Shots(42)
+    assert qml.QNode(_rx, dev).shots == qml.measurements.Shots(42)
+
+
+@pytest.mark.parametrize("args, kwargs, message", [
+    (("not a qnode",), {"shots": 1}, "set_shots can only be applied to QNodes"),
+    ((None,), {"shots": 1}, "set_shots can only be applied to QNodes"),
+    ((lambda: 1,), {"shots": 1}, "set_shots can only be applied to QNodes"),
+    ((), {}, "Invalid arguments to set_shots"),
+    ((100, 200), {}, "set_shots can only be applied to QNodes"),
+])
+def test_set_shots_argument_patterns(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        qml.set_shots(*args, **kwargs)
+
+
+def test_set_shots_forms():
+    node = qml.QNode(_rx, _dev())
+    for made in (qml.set_shots(node, 3), qml.set_shots(node, shots=3), qml.set_shots(3)(node),
+                 qml.set_shots(shots=3)(node)):
+        assert made.shots.total_shots == 3 and made._shots_override_device
+    assert node.shots.total_shots is None
+
+
+def test_cache_with_finite_shots_repeats_and_warns():
+    @qml.set_shots(50)
+    @qml.qnode(_dev(), cache={})
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.sample(qml.PauliZ(0))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        first = c(X)
+    with pytest.warns(UserWarning, match="Cached execution with finite shots detected"):
+        again = c(X)
+    onp.testing.assert_array_equal(first, again)
+
+
+def test_validation_errors():
+    dev = _dev()
+    with pytest.raises(qml.QuantumFunctionError, match="Invalid device"):
+        qml.QNode(_rx, None)
+    with pytest.raises(qml.QuantumFunctionError, match="Differentiation method hello not recognized"):
+        qml.QNode(_rx, dev, diff_method="hello")
+    with pytest.raises(ValueError, match="Differentiation method 5 must be a str, Transform, or None"):
+        qml.QNode(_rx, dev, diff_method=5)
+    pattern = r"'something' is not a valid Interface\. Please use one of the supported interfaces: \[.*\]\."
+    with pytest.raises(ValueError, match=pattern):
+        qml.QNode(_rx, dev, interface="something")
+    node = qml.QNode(_rx, dev)
+    with pytest.raises(ValueError, match=pattern):
+        node.interface = "something"
+    node.interface = "autograd"
+    assert node.interface == "autograd"
+    adjoint = qml.QNode(_rx, dev, diff_method="adjoint")
+    with pytest.raises(qml.QuantumFunctionError, match="does not support adjoint with requested circuit"):
+        qml.set_shots(adjoint, shots=1)(X)
+    assert repr(node) == (f"<QNode: device='{dev}', interface='autograd', "
+                          "diff_method='parameter-shift', shots='Shots(total=None)'>")
+
+
+def test_diff_method_names_kept_and_hadamard_exact():
+    dev = _dev(2)
+    for name in ("best", "backprop", "device", "finite-diff", "spsa", "hadamard",
+                 "parameter-shift", "adjoint"):
+        assert qml.QNode(_rx, dev, diff_method=name).diff_method == name
+
+    def f(x, y):
+        qml.RX(x, wires=[0])
+        qml.RY(y, wires=[1])
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(0) @ qml.PauliX(1))
+
+    x, y = np.array(0.543), np.array(-0.654)
+    # <Z0 X1> = cos(x) sin(y): closed-form derivatives
+    grad = qml.grad(qml.QNode(f, dev, diff_method="hadamard"))(x, y)
+    onp.testing.assert_allclose(grad, [-onp.sin(0.543) * onp.sin(-0.654),
+                                       onp.cos(0.543) * onp.cos(-0.654)], atol=1e-12)
+    spsa = qml.QNode(f, dev, diff_method="spsa")
+    assert spsa(x, y) == pytest.approx(onp.cos(0.543) * onp.sin(-0.654), abs=1e-12)
+    with pytest.raises(qml.MethodError, match="spsa"):
+        qml.grad(spsa)(x, y)
+
+
+def test_pytree_results_keep_their_structure():
+    @qml.qnode(_dev(3))
+    def c(x):
+        qml.RX(x, wires=0)
+        qml.measure(2)
+        return [(qml.expval(qml.PauliZ(0)), {"p": qml.probs(wires=0)}),
+                {"nested": {"x": qml.expval(qml.PauliX(1))}}]
+
+    out = c(X)
+    assert isinstance(out, list) and isinstance(out[0], tuple) and set(out[1]) == {"nested"}
+    assert out[0][0] == pytest.approx(onp.cos(X), abs=1e-12)
+    onp.testing.assert_allclose(out[0][1]["p"], [onp.cos(X / 2) ** 2, onp.sin(X / 2) ** 2],
+                                atol=1e-12)
+    assert out[1]["nested"]["x"] == pytest.approx(0.0, abs=1e-12)
+
+    @qml.qnode(_dev(2))
+    def stacked(x):
+        qml.RX(x, wires=0)
+        return qml.math.hstack([qml.expval(qml.PauliZ(i)) for i in range(2)])
+
+    assert onp.allclose(stacked(X), [onp.cos(X), 1.0], atol=1e-12)
+
+    @qml.qnode(_dev())
+    def d(x):
+        qml.RX(x, wires=0)
+        return {"z": qml.expval(qml.PauliZ(0))}
+
+    g = qml.grad(lambda x: d(x)["z"])(np.array(X))
+    fd = (onp.cos(X + 1e-6) - onp.cos(X - 1e-6)) / 2e-6
+    assert g == pytest.approx(fd, abs=1e-8)
+
+
+@pytest.mark.parametrize("returned", [lambda: 5, lambda: qml.PauliY(0), lambda: [],
+                                      lambda: (qml.expval(qml.PauliZ(0)), 5)])
+def test_returning_non_measurements(returned):
+    def f(x):
+        qml.RX(x, wires=0)
+        return returned()
+
+    with pytest.raises(qml.QuantumFunctionError, match="must return either a single measurement"):
+        qml.QNode(f, _dev())(X)
+
+
+def test_mcm_config_and_call_checks():
+    config = qml.devices.MCMConfig(mcm_method="deferred", postselect_mode="hw-like")
+    assert (config.mcm_method, config.postselect_mode) == ("deferred", "hw-like")
+    with pytest.raises(ValueError, match="'foo' is not a valid postselect_mode"):
+        qml.devices.MCMConfig(postselect_mode="foo")
+    with pytest.raises(ValueError, match="'foo' is not a valid mcm_method"):
+        qml.QNode(_rx, _dev(), mcm_method="foo")
+
+    def f(x):
+        qml.RX(x, 0)
+        qml.measure(0)
+        return qml.probs(wires=[0])
+
+    one_shot = qml.QNode(f, _dev(2), mcm_method="one-shot")
+    with pytest.raises(ValueError, match="Cannot use the 'one-shot' method for mid-circuit"):
+        one_shot(X)
+    assert qml.set_shots(one_shot, 20)(X).shape == (2,)
+    with pytest.raises(ValueError, match="Cannot use mcm_method='single-branch-statistics'"):
+        qml.QNode(f, _dev(2), mcm_method="single-branch-statistics")(X)
+    assert one_shot.execute_kwargs["mcm_method"] == "one-shot"
+
+
+def test_copy_deprecation_and_queuing():
+    node = qml.QNode(_rx, _dev(), gradient_kwargs={"h": 1e-6})
+    twin = copy.copy(node)
+    assert twin is not node and twin.func is node.func and twin.device is node.device
+    assert twin.gradient_kwargs == node.gradient_kwargs
+    assert twin.gradient_kwargs is not node.gradient_kwargs
+    assert twin.compile_pipeline is not node.compile_pipeline
+    with pytest.warns(PennyLaneDeprecationWarning, match="'transform_program' property"):
+        assert len(node.transform_program) == 0
+    with qml.queuing.AnnotatedQueue() as q:
+        value = node(X)
+    assert q.queue == [] and value == pytest.approx(onp.cos(X), abs=1e-12)
+
+
+def test_execute_cache_with_finite_shots_and_update_keeps_shots():
+    dev = _dev()
+    tape = qml.tape.QuantumScript([qml.H(0)], [qml.sample(wires=0)], shots=40)
+    cache = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (first,) = qml.execute([tape], dev, None, cache=cache)
+    with pytest.warns(UserWarning, match="Cached execution with finite shots detected"):
+        (again,) = qml.execute([tape], dev, None, cache=cache)
+    onp.testing.assert_array_equal(first, again)
+    a, b = qml.execute([tape, tape], dev)  # no cache by default: two samplings
+    assert a.shape == b.shape == (40, 1) and (a != b).any()
+    with pytest.warns(PennyLaneDeprecationWarning):
+        dev1 = qml.device("default.qubit", wires=1, shots=100)
+        dev2 = qml.device("default.qubit", wires=1, shots=200)
+    node = qml.QNode(_rx, dev1)
+    with pytest.warns(UserWarning, match="The device's shots value does not match"):
+        moved = node.update(device=dev2)
+    assert moved.shots == qml.measurements.Shots(100) and moved.device is dev2
+
+
+def test_measurements_returned_out_of_order():
+    def f(x):
+        qml.RX(x, wires=0)
+        m = qml.expval(qml.PauliZ(0))
+        return qml.expval(qml.PauliX(0)), m
+
+    with pytest.raises(qml.QuantumFunctionError, match="returned in the order they are measured"):
+        qml.QNode(f, _dev())(X)
+
+    def g(x):
+        qml.RX(x, wires=0)
+        z = qml.expval(qml.PauliZ(0))
+        return {"z": z, "x": qml.expval(qml.PauliX(0))}
+
+    out = qml.QNode(g, _dev())(X)
+    assert out["z"] == pytest.approx(onp.cos(X), abs=1e-12) and out["x"] == pytest.approx(0, abs=1e-12)
