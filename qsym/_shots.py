@@ -34,6 +34,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
 from typing import NamedTuple
@@ -60,6 +61,31 @@ def postselected_draw(m, state, n: int, shots: int, rng):
     kept_psi = kept_psi / np.sqrt(norm)
     kept = int(rng.binomial(shots, min(norm, 1.0)))
     return draw(m, kept_psi, np.abs(kept_psi) ** 2, n, kept, rng)
+
+
+def _numeric_terms(m) -> bool:
+    return all(getattr(c, "is_number", True) for c, _ in m.terms)
+
+
+def postselected_estimate(m, state, n: int, shots: int, rng):
+    """``expval`` / ``var`` / ``probs`` after a postselection with finite shots, as
+    PennyLane's ``"hw-like"`` mode: the mean, variance or frequencies of the kept shots
+    (a binomial number of the ``shots``, drawn from the projected state), so the estimate
+    stays within the observable's eigenvalues; NaN when no shot is kept."""
+    sample = dataclasses.replace(m, kind="sample")
+    drawn = np.asarray(postselected_draw(sample, state, n, shots, rng))
+    kept = drawn.shape[0]
+    if m.kind == "probs":
+        size = 2 ** len(m.on)
+        if not kept:
+            return np.full(size, np.nan)
+        bits = drawn.reshape(kept, -1).astype(np.int64)
+        outcomes = bits @ (1 << np.arange(bits.shape[1] - 1, -1, -1))
+        return np.bincount(outcomes, minlength=size) / kept
+    if not kept:
+        return np.float64(np.nan)
+    values = drawn.astype(float)
+    return np.float64(values.mean() if m.kind == "expval" else values.var())
 
 
 class ShotCopies(NamedTuple):
@@ -264,6 +290,9 @@ class Sampler:
         mats = pre.mats
         rows, _ = self.estimate_rows(mats, pre.C, shots, rng)
         values, _ = measurements(entry.post, rows)
+        for i, m in enumerate(entry.circuit.measurements):
+            if m.post and m.kind in ("expval", "var", "probs") and _numeric_terms(m):
+                values[i] = postselected_estimate(m, self.state(mats), self.n, shots, rng)
         if any(m.kind in ("sample", "counts") for m in entry.circuit.measurements):
             state = self.state(mats)
             prob = np.abs(state) ** 2

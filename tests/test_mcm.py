@@ -330,3 +330,44 @@ def test_t_gadget_with_reset():
         return qml.expval(qml.PauliX(0))
 
     assert onp.isclose(f(False), 1.0) and onp.isclose(f(True), -1.0)
+
+
+def test_postselected_estimates_with_shots_are_means_of_the_kept_shots():
+    """With finite shots, expval/var/probs after a postselection are estimated from the
+    kept shots (PennyLane's "hw-like" mode): every kept shot of RX(1.8) postselected on 1
+    gives Z = -1, so the estimate is exactly -1 (a ratio of two independent estimates was
+    seen at -1.046); an impossible outcome gives NaN."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.set_shots(1000)
+    @qml.qnode(dev)
+    def f(x):
+        qml.RX(x, 0)
+        qml.measure(0, postselect=1)
+        return qml.expval(qml.Z(0)), qml.var(qml.Z(0)), qml.probs(wires=[0])
+
+    for _ in range(3):
+        e, v, p = f(1.8)
+        assert e == -1.0 and v == 0.0 and list(p) == [0.0, 1.0]
+
+    @qml.set_shots(4000)
+    @qml.qnode(dev)
+    def g(x):  # postselected on wire 0 = 1, wire 1 is RY(0.7)|1>: <Z1> = -cos(0.7)
+        qml.RX(x, 0)
+        qml.CNOT([0, 1])
+        qml.RY(0.7, 1)
+        qml.measure(0, postselect=1)
+        return qml.expval(qml.Z(1)), qml.probs(wires=[1])
+
+    e, p = g(1.8)
+    kept = 4000 * onp.sin(0.9) ** 2
+    assert abs(e + onp.cos(0.7)) < 5 * onp.sqrt((1 - onp.cos(0.7) ** 2) / kept)
+    assert -1.0 <= e <= 1.0 and p.sum() == pytest.approx(1.0)
+
+    @qml.set_shots(100)
+    @qml.qnode(dev)
+    def never():
+        qml.measure(0, postselect=1)
+        return qml.expval(qml.Z(0))
+
+    assert onp.isnan(never())
