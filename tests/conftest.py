@@ -44,6 +44,83 @@ def seed_kernel_cache(folder) -> None:
 
 
 
+# A circuit called often on tier 0 is compiled by a background process (qsym._tiers.Job:
+# a new interpreter that imports qsym and numba and compiles the circuit's module, some
+# seconds of CPU). A test, an example script or a test process that ends while one runs
+# leaves it running on its own: its result fills a cache folder that nothing reads again,
+# and on CI's two cores it takes CPU from the tests still running. The tests stop them
+# (by process id, only qsym's compile processes) where nothing can use them any more.
+_JOB_MARK = b"from qsym._tiers import _worker"
+
+
+def compile_jobs(pgid=None) -> list:
+    """Process ids of qsym's background compile processes that are this process's children
+    or, given ``pgid``, in that process group (Linux: read from /proc; elsewhere none)."""
+    pids = []
+    for name in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                if _JOB_MARK not in f.read():
+                    continue
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        ppid, group = int(fields[1]), int(fields[2])
+        if (ppid == os.getpid()) if pgid is None else (group == pgid):
+            pids.append(int(name))
+    return pids
+
+
+def stop_compile_jobs(pgid=None) -> int:
+    """Stop the compile processes :func:`compile_jobs` finds; how many. Without ``pgid``
+    (this process's own, at its end) qsym's tiers are told first that the process is
+    ending, as at interpreter exit, so a stopped job's thread hands nothing over and
+    compiles nothing in its place."""
+    import signal
+
+    if pgid is None:
+        from qsym import _tiers as tiers
+
+        with tiers._load_lock:
+            tiers._exiting = True
+    pids = compile_jobs(pgid)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return len(pids)
+
+
+def run_script(cmd, timeout, **kwargs):
+    """``subprocess.run(cmd, capture_output=True, text=True)`` in a new session, then the
+    compile processes the script left running stopped (:func:`stop_compile_jobs`)."""
+    import subprocess
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, **kwargs)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    finally:
+        stop_compile_jobs(pgid=proc.pid)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def pytest_unconfigure(config):
+    """A test process at its end (a worker, or the one process of ``-n 0``): its own
+    compile processes still running are stopped (:func:`stop_compile_jobs`)."""
+    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
+        return  # the xdist controller runs no test
+    stop_compile_jobs()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config):
     """Two worker processes (``-n 2 --dist worksteal``: the suite compiles some hundreds of
