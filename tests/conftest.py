@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+import threading
 
 import numpy as np
 import pytest
@@ -111,6 +112,23 @@ def run_script(cmd, timeout, **kwargs):
     finally:
         stop_compile_jobs(pgid=proc.pid)
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+@pytest.fixture(autouse=True)
+def _cancel_the_tests_compile_jobs():
+    """The background compiles a test started (its circuits called often on tier 0) and
+    that still run when it ends are cancelled (``tiers.Job.cancel``: the process stopped,
+    nothing handed over, nothing compiled here instead): no later test calls that test's
+    circuits. A module or session fixture's jobs started before the test and are kept."""
+    from qsym import _tiers as tiers
+
+    def running():
+        return {t for t in threading.enumerate() if isinstance(t, tiers.Job) and t.is_alive()}
+
+    before = running()
+    yield
+    for job in running() - before:
+        job.cancel()
 
 
 def pytest_unconfigure(config):
