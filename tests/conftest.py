@@ -54,9 +54,9 @@ def seed_kernel_cache(folder) -> None:
 _JOB_MARK = b"from qsym._tiers import _worker"
 
 
-def compile_jobs(pgid=None) -> list:
-    """Process ids of qsym's background compile processes that are this process's children
-    or, given ``pgid``, in that process group (Linux: read from /proc; elsewhere none)."""
+def compile_jobs(pgid) -> list:
+    """Process ids of qsym's background compile processes in the process group ``pgid``
+    (Linux: read from /proc; elsewhere none)."""
     pids = []
     for name in os.listdir("/proc") if os.path.isdir("/proc") else ():
         if not name.isdigit():
@@ -66,27 +66,18 @@ def compile_jobs(pgid=None) -> list:
                 if _JOB_MARK not in f.read():
                     continue
             with open(f"/proc/{name}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+                group = int(f.read().rsplit(")", 1)[1].split()[2])
         except OSError:  # ended meanwhile
             continue
-        ppid, group = int(fields[1]), int(fields[2])
-        if (ppid == os.getpid()) if pgid is None else (group == pgid):
+        if group == pgid:
             pids.append(int(name))
     return pids
 
 
-def stop_compile_jobs(pgid=None) -> int:
-    """Stop the compile processes :func:`compile_jobs` finds; how many. Without ``pgid``
-    (this process's own, at its end) qsym's tiers are told first that the process is
-    ending, as at interpreter exit, so a stopped job's thread hands nothing over and
-    compiles nothing in its place."""
+def stop_compile_jobs(pgid) -> int:
+    """Stop the compile processes :func:`compile_jobs` finds in group ``pgid``; how many."""
     import signal
 
-    if pgid is None:
-        from qsym import _tiers as tiers
-
-        with tiers._load_lock:
-            tiers._exiting = True
     pids = compile_jobs(pgid)
     for pid in pids:
         try:
@@ -94,6 +85,13 @@ def stop_compile_jobs(pgid=None) -> int:
         except ProcessLookupError:
             pass
     return len(pids)
+
+
+def _running_jobs() -> set:
+    """This process's background compiles still running (``tiers.Job`` threads)."""
+    from qsym import _tiers as tiers
+
+    return {t for t in threading.enumerate() if isinstance(t, tiers.Job) and t.is_alive()}
 
 
 def run_script(cmd, timeout, **kwargs):
@@ -118,25 +116,24 @@ def run_script(cmd, timeout, **kwargs):
 def _cancel_the_tests_compile_jobs():
     """The background compiles a test started (its circuits called often on tier 0) and
     that still run when it ends are cancelled (``tiers.Job.cancel``: the process stopped,
-    nothing handed over, nothing compiled here instead): no later test calls that test's
-    circuits. A module or session fixture's jobs started before the test and are kept."""
-    from qsym import _tiers as tiers
-
-    def running():
-        return {t for t in threading.enumerate() if isinstance(t, tiers.Job) and t.is_alive()}
-
-    before = running()
+    nothing handed over, nothing compiled here instead). A later test that calls the same
+    circuit runs it on tier 0, with the same bits as compiled
+    (``test_tiers.py::test_every_tier_gives_the_same_bits``); a test that needs the
+    compiled tier waits for its own job or sets ``QSYM_TIER``. A module or session
+    fixture's jobs started before the test and are kept."""
+    before = _running_jobs()
     yield
-    for job in running() - before:
+    for job in _running_jobs() - before:
         job.cancel()
 
 
 def pytest_unconfigure(config):
-    """A test process at its end (a worker, or the one process of ``-n 0``): its own
-    compile processes still running are stopped (:func:`stop_compile_jobs`)."""
+    """A test process at its end (a worker, or the one process of ``-n 0``): its
+    background compiles still running are cancelled."""
     if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
         return  # the xdist controller runs no test
-    stop_compile_jobs()
+    for job in _running_jobs():
+        job.cancel()
 
 
 @pytest.hookimpl(tryfirst=True)
