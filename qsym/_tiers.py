@@ -606,6 +606,17 @@ class Job(threading.Thread):
         self.done = done
         self.returncode = None
         self.slots = _compile_slots()  # here: a bad QSYM_COMPILE_WORKERS raises in the caller
+        self.proc = None  # the compile process, once started
+        self.cancelled = False
+
+    def cancel(self):
+        """Stop the compile process and hand nothing over: the circuit stays on the tier it
+        is on (nothing is compiled here in its place). For a caller that knows the circuit
+        will not be called again (the test suite, when the test that promoted it ends)."""
+        self.cancelled = True
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            proc.kill()
 
     def run(self):
         with self.slots:  # queued behind the other circuits' compiles
@@ -624,10 +635,14 @@ class Job(threading.Thread):
                                     if env.get("PYTHONPATH") else "")
         err = b""
         try:
-            proc = subprocess.Popen(
+            if self.cancelled:  # cancelled before it started
+                return
+            proc = self.proc = subprocess.Popen(
                 [sys.executable, "-c", "from qsym._tiers import _worker; _worker()"],
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                 env=env, cwd=root)
+            if self.cancelled:  # cancelled while it started
+                proc.kill()
             try:
                 _, err = proc.communicate(self.payload.encode(), timeout=WORKER_TIMEOUT)
             except subprocess.TimeoutExpired:
@@ -637,7 +652,7 @@ class Job(threading.Thread):
         except OSError as exc:
             err = str(exc).encode()
         with _load_lock:
-            if not _exiting:
+            if not _exiting and not self.cancelled:
                 self.done(self.returncode == 0, err.decode(errors="replace")[-2000:])
 
 

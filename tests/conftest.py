@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+import threading
 
 import numpy as np
 import pytest
@@ -42,6 +43,97 @@ def seed_kernel_cache(folder) -> None:
         except OSError:  # another seeding won
             shutil.rmtree(staging, ignore_errors=True)
 
+
+
+# A circuit called often on tier 0 is compiled by a background process (qsym._tiers.Job:
+# a new interpreter that imports qsym and numba and compiles the circuit's module, some
+# seconds of CPU). A test, an example script or a test process that ends while one runs
+# leaves it running on its own: its result fills a cache folder that nothing reads again,
+# and on CI's two cores it takes CPU from the tests still running. The tests stop them
+# (by process id, only qsym's compile processes) where nothing can use them any more.
+_JOB_MARK = b"from qsym._tiers import _worker"
+
+
+def compile_jobs(pgid) -> list:
+    """Process ids of qsym's background compile processes in the process group ``pgid``
+    (Linux: read from /proc; elsewhere none)."""
+    pids = []
+    for name in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                if _JOB_MARK not in f.read():
+                    continue
+            with open(f"/proc/{name}/stat") as f:
+                group = int(f.read().rsplit(")", 1)[1].split()[2])
+        except OSError:  # ended meanwhile
+            continue
+        if group == pgid:
+            pids.append(int(name))
+    return pids
+
+
+def stop_compile_jobs(pgid) -> int:
+    """Stop the compile processes :func:`compile_jobs` finds in group ``pgid``; how many."""
+    import signal
+
+    pids = compile_jobs(pgid)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return len(pids)
+
+
+def _running_jobs() -> set:
+    """This process's background compiles still running (``tiers.Job`` threads)."""
+    from qsym import _tiers as tiers
+
+    return {t for t in threading.enumerate() if isinstance(t, tiers.Job) and t.is_alive()}
+
+
+def run_script(cmd, timeout, **kwargs):
+    """``subprocess.run(cmd, capture_output=True, text=True)`` in a new session, then the
+    compile processes the script left running stopped (:func:`stop_compile_jobs`)."""
+    import subprocess
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, **kwargs)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    finally:
+        stop_compile_jobs(pgid=proc.pid)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+@pytest.fixture(autouse=True)
+def _cancel_the_tests_compile_jobs():
+    """The background compiles a test started (its circuits called often on tier 0) and
+    that still run when it ends are cancelled (``tiers.Job.cancel``: the process stopped,
+    nothing handed over, nothing compiled here instead). A later test that calls the same
+    circuit runs it on tier 0, with the same bits as compiled
+    (``test_tiers.py::test_every_tier_gives_the_same_bits``); a test that needs the
+    compiled tier waits for its own job or sets ``QSYM_TIER``. A module or session
+    fixture's jobs started before the test and are kept."""
+    before = _running_jobs()
+    yield
+    for job in _running_jobs() - before:
+        job.cancel()
+
+
+def pytest_unconfigure(config):
+    """A test process at its end (a worker, or the one process of ``-n 0``): its
+    background compiles still running are cancelled."""
+    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
+        return  # the xdist controller runs no test
+    for job in _running_jobs():
+        job.cancel()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -1,9 +1,10 @@
 """The scripts in examples/ run (CI runs them through this file)."""
 
 import os
-import subprocess
 import sys
 from pathlib import Path
+
+from conftest import run_script
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -14,7 +15,8 @@ def run(script, block_qsym=False):
         cmd = [sys.executable, "-c",
                "import sys, runpy; sys.modules['qsym'] = None; "
                f"runpy.run_path({str(EXAMPLES / script)!r}, run_name='__main__')"]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=dict(os.environ))
+    # (the compile processes a script leaves running are stopped when it ends)
+    out = run_script(cmd, timeout=900, env=dict(os.environ))
     assert out.returncode == 0, out.stderr
     return out.stdout
 

@@ -1,10 +1,16 @@
 """The suite's own scheduling (tests/conftest.py, issue #17): the slow-first order keeps
 every test exactly once, keeps a slow file's tests together on one worker's part, and
-shares the slow blocks between the parts by cost."""
+shares the slow blocks between the parts by cost; the compile processes a script leaves
+running are stopped, and nothing else is."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from itertools import pairwise
 
-from conftest import SLOW_FILES, SLOW_TESTS, slow_first
+from conftest import SLOW_FILES, SLOW_TESTS, run_script, slow_first
 
 
 class _Item:
@@ -64,3 +70,49 @@ def test_slow_first_keeps_every_test_and_puts_the_slow_ones_first_in_each_part()
         biggest = max([*SLOW_FILES.values(), *SLOW_TESTS.values()])
         assert max(costs) - min(costs) <= biggest, costs  # shared by cost
     assert slow_first(items, 1) == items
+
+
+# stand-ins for qsym's background compile process (tiers.Job's command line) and for any
+# other process: both only sleep
+_JOB = ("import time; time.sleep(120)  # from qsym._tiers import _worker; _worker()")
+_OTHER = "import time; time.sleep(120)"
+
+
+def test_a_scripts_leftover_compile_processes_are_stopped_and_nothing_else():
+    """A script that starts a compile process and another process and exits at once:
+    run_script stops the compile process (in the script's process group, by id) and
+    leaves the other one running, and a compile process of this process's own group too."""
+    mine = subprocess.Popen([sys.executable, "-c", _JOB])
+    script = (f"import subprocess, sys, time\n"
+              f"for code in ({_JOB!r}, {_OTHER!r}):\n"
+              f"    p = subprocess.Popen([sys.executable, '-c', code],\n"
+              f"                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+              f"    while b'sleep' not in open(f'/proc/{{p.pid}}/cmdline', 'rb').read():\n"
+              f"        time.sleep(0.01)  # started (its command line is its own)\n"
+              f"    print(p.pid, flush=True)\n")
+    other = None
+    try:
+        while b"sleep" not in open(f"/proc/{mine.pid}/cmdline", "rb").read():
+            time.sleep(0.01)  # started
+        done = run_script([sys.executable, "-c", script], timeout=120)
+        assert done.returncode == 0, done.stderr
+        job, other = (int(v) for v in done.stdout.split())
+        # both were reparented: the job is gone, the other one is not
+        with open(f"/proc/{other}/cmdline", "rb") as f:
+            assert b"sleep(120)" in f.read()
+        for _ in range(1000):  # SIGKILL was sent: gone (or a zombie) within moments
+            try:
+                with open(f"/proc/{job}/stat") as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except FileNotFoundError:
+                state = "gone"
+            if state in ("gone", "Z"):
+                break
+            time.sleep(0.01)
+        assert state in ("gone", "Z"), state
+        assert mine.poll() is None  # another group's compile process: running
+    finally:
+        if other is not None:
+            os.kill(other, signal.SIGKILL)
+        mine.kill()
+        mine.wait()

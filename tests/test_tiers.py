@@ -394,6 +394,42 @@ def test_background_compiles_are_queued_not_started_all_at_once(monkeypatch):
     assert tiers.compile_workers() >= 1
 
 
+def test_a_cancelled_background_compile_hands_nothing_over(tmp_path, monkeypatch):
+    """``tiers.Job.cancel`` (tests/conftest.py cancels the compiles a test leaves running):
+    the process is stopped, nothing is handed over and nothing compiled in this process in
+    its place; the circuit stays on tier 0 with the same bits."""
+    from conftest import seed_kernel_cache
+
+    monkeypatch.setenv("QSYM_CACHE_DIR", str(tmp_path))  # a fresh folder: not cached yet
+    seed_kernel_cache(tmp_path)  # (the kernel library, as a user's cache folder holds it)
+    monkeypatch.delenv("QSYM_CACHE", raising=False)
+    monkeypatch.delenv("QSYM_TIER", raising=False)
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_CALLS", 3)
+
+    def f(x):
+        qml.RY(x[0], wires=0)
+        qml.RX(x[0] * x[1], wires=1)
+        qml.CNOT(wires=[1, 0])
+        return qml.expval(qml.PauliZ(0))
+
+    node = _node(fn=f)
+    grad = qml.grad(node, argnum=0)
+    want = _bits(grad(X), node(X))
+    # the CNOT maps Z0 to Z0 Z1: <Z0 Z1> = cos(x0) cos(x0 x1)
+    assert np.isclose(node(X), np.cos(X[0]) * np.cos(X[0] * X[1]), atol=1e-15)
+    entry = _entry(node, X)
+    for _ in range(3):
+        grad(X)
+    job = entry._job
+    assert isinstance(job, tiers.Job)
+    job.cancel()
+    job.join(120)
+    assert not job.is_alive() and job.returncode != 0
+    assert entry.tier == "python" and not entry._prepared
+    assert _bits(grad(X), node(X)) == want
+    assert not entry.module.prepare.signatures  # compiled nowhere: not here either
+
+
 def test_a_kernel_library_compile_says_so_once(tmp_path):
     """A fresh machine (an empty cache folder): the first kernel numba must compile prints
     one line on stderr (what, why, how to avoid it), once per process; QSYM_QUIET=1
