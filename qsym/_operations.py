@@ -849,7 +849,7 @@ def matrix_label(base_label: str, U, cache=None) -> str:
 
     >>> cache = {"matrices": []}
     >>> matrix_label("U", np.eye(2), cache), len(cache["matrices"])
-    ('U\n(M0)', 1)
+    ('U\\n(M0)', 1)
     """
     mats = (cache or {}).get("matrices")
     if not isinstance(mats, list):

@@ -839,7 +839,7 @@ class QNode:
 
         >>> import qsym as qml
         >>> qml.set_shots(qml.QNode(lambda: qml.state(), qml.device("default.qubit", wires=1)), 5).shots
-        Shots(total=5)
+        Shots(total_shots=5, shot_vector=(ShotCopies(shots=5, copies=1),))
         """
         return shots_mod.Shots(self.configured_shots())
 
@@ -943,7 +943,7 @@ class QNode:
         >>> c = qml.QNode(lambda: qml.sample(qml.PauliZ(0)), qml.device("default.qubit", wires=1))
         >>> import warnings; warnings.simplefilter("ignore")
         >>> node, rest = c.per_call_shots({"shots": 3}); node.shots, rest
-        (Shots(total=3), {})
+        (Shots(total_shots=3, shot_vector=(ShotCopies(shots=3, copies=1),)), {})
         """
         if self._qfunc_uses_shots_arg or "shots" not in kwargs:
             return self, kwargs

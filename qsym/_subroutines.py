@@ -11,7 +11,7 @@ off its queue: it is applied only through the subroutine.
 >>> import qsym as qml
 >>> op = qml.Select([qml.X(2), qml.Z(2)], control=[0])
 >>> op.wires, [g.name for g in op.decomposition()]
-(Wires([2, 0]), ['CNOT', 'CZ'])
+(Wires([0, 2]), ['MultiControlledX', 'CZ'])
 """
 
 from __future__ import annotations

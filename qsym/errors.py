@@ -153,7 +153,7 @@ class QNodeError(QuantumFunctionError, ArgumentError):
     ...     qml.QNode(lambda: qml.state(), qml.device("default.qubit", wires=1), diff_method="hello")
     ... except qml.QuantumFunctionError as exc:
     ...     print(type(exc).__name__, str(exc)[:41])
-    QNodeError Differentiation method hello not recognized
+    QNodeError Differentiation method hello not recogniz
     """
 
 
@@ -169,7 +169,7 @@ class MethodError(QuantumFunctionError, DifferentiationError):
     ...     qml.set_shots(c, shots=1)()
     ... except qml.QuantumFunctionError as exc:
     ...     print(type(exc).__name__, str(exc)[:48])
-    MethodError default.qubit does not support adjoint with req
+    MethodError default.qubit does not support adjoint with requ
     """
 
 

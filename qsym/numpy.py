@@ -158,6 +158,13 @@ def _as_tensor_result(out, args, requires_grad):
     return out
 
 
+def _summary(doc) -> str:
+    """The part of a NumPy docstring before its sections (its signature and summary), the
+    examples left out (they are NumPy's, not run here)."""
+    head = (doc or "").split("\nParameters\n")[0]
+    return "\n".join(line for line in head.splitlines() if ">>>" not in line).strip()
+
+
 def _symbolic_ufunc(name):
     """NumPy's elementwise function ``name``: autograd's NumPy on numbers and boxes; on
     traced circuit inputs (and sympy expressions) the exact sympy form
@@ -178,7 +185,7 @@ def _symbolic_ufunc(name):
         f"``numpy.{name}`` that also accepts traced circuit inputs (then the exact sympy "
         f"expression is built, or a TracingError says why it cannot be); an array result "
         f"is a :class:`tensor` (``requires_grad=`` as PennyLane's wrapped NumPy).\n\n"
-        f"NumPy's documentation:\n\n{getattr(_np, name).__doc__ or ''}"
+        f"NumPy's summary:\n\n{_summary(getattr(_np, name).__doc__)}"
     )
     return fn
 

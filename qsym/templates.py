@@ -1434,7 +1434,7 @@ class TrotterProduct(Template):
     >>> import qsym as qml
     >>> H = qml.dot([1.0, 0.5], [qml.X(0), qml.Z(0)])
     >>> [str(g) for g in qml.TrotterProduct(H, 0.2, n=1, order=2).decomposition()]
-    ['PauliRot(-0.1, pauli_word=X, wires=[0])', 'PauliRot(-0.05, pauli_word=Z, wires=[0])', 'PauliRot(-0.05, pauli_word=Z, wires=[0])', 'PauliRot(-0.1, pauli_word=X, wires=[0])']
+    ["PauliRot(-0.2, pauli_word='X', wires=[0])", "PauliRot(-0.1, pauli_word='Z', wires=[0])", "PauliRot(-0.1, pauli_word='Z', wires=[0])", "PauliRot(-0.2, pauli_word='X', wires=[0])"]
     """
 
     _box = "TrotterProduct"
@@ -2391,7 +2391,7 @@ def mera_wires(wires, n_block_wires) -> tuple:
     of ``n_block_wires``-wire windows and disentanglers between them, in application order.
 
     >>> mera_wires(range(4), 2)
-    ((1, 3), (0, 2), (2, 3), (0, 1), (0, 1))
+    ((1, 0), (2, 3), (3, 1), (0, 2), (0, 1))
     """
     wires, n = tuple(wires_tuple(wires)), len(wires_tuple(wires))
     half = n_block_wires // 2

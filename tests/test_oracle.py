@@ -724,11 +724,19 @@ def test_shot_statistics_against_the_oracle(shots):
 
 
 def test_an_unknown_diff_method_is_refused_not_run_by_another():
-    """"hadamard" (PennyLane's Hadamard test) is not qsym's: a DifferentiationError naming
-    the methods there are, never a silent fallback to another method."""
+    """A diff_method no one knows raises PennyLane's QuantumFunctionError naming it, never
+    a silent fallback; "hadamard" (PennyLane's Hadamard test, an exact derivative) gives
+    the exact derivative, the closed form's."""
     dev = qml.device("default.qubit", wires=1)
-    with pytest.raises(qml.DifferentiationError, match="parameter-shift"):
-        qml.QNode(lambda x: qml.expval(qml.PauliZ(0)), dev, diff_method="hadamard")
+    with pytest.raises(qml.QuantumFunctionError, match="hello not recognized"):
+        qml.QNode(lambda x: qml.expval(qml.PauliZ(0)), dev, diff_method="hello")
+
+    def f(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    g = qml.grad(qml.QNode(f, dev, diff_method="hadamard"))(qml.numpy.array(0.4))
+    assert g == pytest.approx(-onp.sin(0.4), abs=1e-12)
 
 
 def test_the_oracle_matrices_are_pennylanes():
