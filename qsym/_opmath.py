@@ -807,7 +807,8 @@ def _controlled_row(base: str, k: int, num_wires: int, hyper: tuple) -> str:
 
     gen = row.sympy_generator(nw, hyper)
     generator = None if gen is None else (lambda: sp.kronecker_product(P, gen))
-    structure = "diagonal" if row.structure == "diagonal" else "dense"
+    # a controlled diagonal (real) matrix is diagonal (real): the same kernel kind
+    structure = row.structure if row.structure in ("diagonal", "real") else "dense"
     register(
         GateDef(name, k + num_wires, 1, mat, structure,
                 doc=f"{base} controlled by {k} wire(s) (qml.ctrl)", generator=generator)
