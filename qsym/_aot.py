@@ -849,8 +849,9 @@ def _t_load():
 
     with _T_LOCK:
         if _T["loader"] is None:
-            _T["loader"] = _threading.Thread(target=run, name=f"{__name__} numba", daemon=True)
-            _T["loader"].start()
+            loader = _threading.Thread(target=run, name=f"{__name__} numba", daemon=True)
+            loader.start()  # started before it is published: other threads may join it
+            _T["loader"] = loader
 
 
 def _t_poll():

@@ -100,6 +100,51 @@ _resolved: dict = {}  # configured folder -> the folder used (itself, or the pri
 _warned: set = set()
 
 
+class Memo:
+    """A bounded in-memory map that forgets the entry used least recently, safe to share
+    between threads (every qsym memo of built objects is one: a process that builds many
+    circuits holds at most ``maxsize`` of each kind).
+
+    >>> m = Memo(2)
+    >>> m.put("a", 1); m.put("b", 2); m.get("a"); m.put("c", 3)
+    1
+    >>> sorted(m.keys())
+    ['a', 'c']
+    """
+
+    def __init__(self, maxsize: int):
+        from collections import OrderedDict
+
+        self.maxsize = maxsize
+        self._items = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, default=None):
+        with self._lock:
+            value = self._items.get(key, default)
+            if key in self._items:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+
+    def keys(self) -> list:
+        with self._lock:
+            return list(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 def enabled() -> bool:
     """False if ``QSYM_CACHE`` turns the disk cache off (``0``, ``false``, ``no``, ``off``)."""
     return os.environ.get("QSYM_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")

@@ -23,9 +23,7 @@ from __future__ import annotations
 import functools
 import numbers
 import sys
-import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -33,6 +31,7 @@ import numpy as np
 import sympy as sp
 from autograd.tracer import Box
 
+from ._cache import Memo
 from .errors import GateError, MeasurementError, RemovedGateError, TracingError, WireError
 from ._gates import GATES, PAULI, REGISTRY, gate_def
 from ._gates import matrix as _gate_matrix
@@ -2304,9 +2303,7 @@ Hamiltonian = LinearCombination
 # traced at every call (a random observable drawn from a fixed seed, PennyLane's general
 # parameter-shift demo) writes the same qml.Hermitian at each call, and its 4^k terms cost
 # 12 ms on 5 wires; matrices on at most 6 wires, the 64 used last (at most 4 MB)
-_DECOMPOSED: OrderedDict = OrderedDict()
-_DECOMPOSED_MAX = 64
-_DECOMPOSED_LOCK = threading.Lock()  # several threads may build circuits at once
+_DECOMPOSED = Memo(64)
 
 
 def pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
@@ -2320,20 +2317,14 @@ def pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
     if len(wires) <= 6:
         try:
             key = (M.shape, M.dtype.str, M.tobytes(), tuple(wires))
-            with _DECOMPOSED_LOCK:
-                terms = _DECOMPOSED.get(key)
-                if terms is not None:
-                    _DECOMPOSED.move_to_end(key)
+            terms = _DECOMPOSED.get(key)
         except TypeError:  # an unhashable wire label: not kept
             key = terms = None
         if terms is not None:
             return Observable(dict(terms))
     terms = _pauli_terms(M, wires)
     if key is not None:
-        with _DECOMPOSED_LOCK:
-            _DECOMPOSED[key] = dict(terms)
-            while len(_DECOMPOSED) > _DECOMPOSED_MAX:
-                _DECOMPOSED.popitem(last=False)
+        _DECOMPOSED.put(key, dict(terms))
     return Observable(terms)
 
 

@@ -23,7 +23,6 @@ import threading
 import time
 import warnings
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +32,7 @@ import numpy as np
 from . import _autodiff as autodiff, _broadcast as broadcast, _cache as cache, _executors as executors, _ir as ir, _kernels as kernels, _plan as plan, rules
 from . import _second_order as second_order, _stages as stages, templates, _tiers as tiers, _trace as trace
 from . import _guards as guards, _shots as shots_mod
+from ._cache import Memo
 from ._arguments import (  # classify: looked up here at each call (tests count its calls)
     DIFF_METHODS,  # noqa: F401  (qsym.runtime's names)
     DATA,
@@ -732,7 +732,7 @@ class QNode:
         self.trace = trace
         # why this QNode traces at every call (None: once per signature; _switch_per_call)
         self.per_call = "trace='per-call'" if trace == "per-call" else None
-        self._per_call_cache: OrderedDict = OrderedDict()  # (key, structure) -> Compiled
+        self._per_call_cache = Memo(PER_CALL_STRUCTURES)  # (key, structure) -> Compiled
         self._stand_ins_fail = False  # a per-call trace failed on stand-ins: run on numbers
         # PennyLane would differentiate by backpropagation (its result types: result_types)
         self.pl_backprop = diff_method is DEFAULT_DIFF_METHOD or diff_method in ("best", "backprop")
@@ -1187,10 +1187,9 @@ class QNode:
         inputs = set(syms.inputs)
         by_value = {sym: what for sym, what in looks.by_value.items() if sym in inputs}
         structure = (key, ir.structural_hash(circuit), tuple(sorted(map(str, by_value))))
-        cache = self._per_call_cache
-        entry = cache.get(structure)
+        memo = self._per_call_cache
+        entry = memo.get(structure)
         if entry is not None and entry.circuit == circuit:
-            cache.move_to_end(structure)
             return entry
         gplan = stages.make_plan(target, circuit)
         entry = self.complete(circuit, gplan, syms, size, t0, time.perf_counter(),
@@ -1198,9 +1197,7 @@ class QNode:
         entry.tensor_constants = _tensor_constants(items)
         entry.per_call = True
         entry.by_value = by_value
-        cache[structure] = entry
-        while len(cache) > PER_CALL_STRUCTURES:
-            cache.popitem(last=False)
+        memo.put(structure, entry)
         return entry
 
     def pin(self, args, kwargs, diff=None):

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import copy as _copy
 import warnings
-from collections import OrderedDict
 from collections.abc import MutableMapping
 
 import autograd.numpy as anp
 import numpy as np
 from autograd.tracer import Box
 
+from ._cache import Memo
 from ._operations import MeasurementProcess
 from ._runtime import CACHED_SHOTS_WARNING
 from ._opmath import apply_operation
@@ -444,8 +444,7 @@ def _structure(tape, device):
             tape.shots.total_shots, tuple(tape.shots))
 
 
-_NODES: OrderedDict = OrderedDict()  # structure -> (device, QNode): compiled once per structure
-_MAX_NODES = 512
+_NODES = Memo(512)  # structure -> (device, QNode): compiled once per structure
 
 
 def _circuit_function(tape, split=False):
@@ -472,15 +471,12 @@ def _node(tape, device, split=False):
     key = (_structure(tape, device), split)
     hit = _NODES.get(key)
     if hit is not None:
-        _NODES.move_to_end(key)
         return hit[1]
     shots = tape.shots.total_shots and (list(tape.shots) if tape.shots.has_partitioned_shots
                                         else tape.shots.total_shots)
     node = QNode(_circuit_function(tape, split), device, diff_method="parameter-shift",
                  shots=shots or None)
-    _NODES[key] = (device, node)
-    if len(_NODES) > _MAX_NODES:
-        _NODES.popitem(last=False)
+    _NODES.put(key, (device, node))
     return node
 
 

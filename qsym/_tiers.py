@@ -698,6 +698,7 @@ _warm_start = threading.Event()
 WARM_KERNELS = ("program_value_and_grad", "program_value", "program_value_and_grad_adjoint",
                 "program_state")
 _warm_thread: threading.Thread | None = None
+_warm_lock = threading.Lock()
 
 
 def _warm_kernels() -> None:
@@ -729,15 +730,17 @@ def warm_kernels_in_background() -> threading.Thread | None:
     """Start :func:`_warm_kernels` in a daemon thread, once per process (not with
     ``QSYM_WARMUP=0``); a fork waits for it (numba's compiler lock must not be held)."""
     global _warm_thread
-    if _warm_thread is not None or os.environ.get("QSYM_WARMUP", "1").strip().lower() in (
-            "0", "false", "no", "off"):
-        return _warm_thread
-    _warm_thread = threading.Thread(target=_warm_kernels, name="qsym kernel warm-up",
-                                    daemon=True)
-    _warm_thread.start()
+    with _warm_lock:
+        if _warm_thread is not None or os.environ.get("QSYM_WARMUP", "1").strip().lower() in (
+                "0", "false", "no", "off"):
+            return _warm_thread
+        thread = threading.Thread(target=_warm_kernels, name="qsym kernel warm-up",
+                                  daemon=True)
+        thread.start()  # started before it is published: another thread may join it
+        _warm_thread = thread
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(before=_join_warm_up)
-    return _warm_thread
+    return thread
 
 
 def _join_warm_up() -> None:

@@ -137,7 +137,7 @@ def test_export_runs_without_qsym_bit_for_bit_and_its_second_import_compiles_not
                     stop.append(1)
                 time.sleep(0.02)
 
-        threads = [threading.Thread(target=spin) for _ in range(2)]
+        threads = [threading.Thread(target=spin, daemon=True) for _ in range(2)]
         for t in threads:
             t.start()
         swapped = m.wait_for_numba(timeout=1700)
