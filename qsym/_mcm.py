@@ -896,11 +896,15 @@ def _deferring(fn, reduce_postselected, allow_postselect):
     """``qml.defer_measurements`` of a QNode or a circuit function. qsym defers every
     measurement when it traces, so the results are the same; what changes is the tape PennyLane
     shows (``qml.workflow.construct_tape``): the deferred one. A QNode is marked
-    (``defers_measurements``); a circuit function recorded on a tape records its deferred
+    (``defers_measurements``): a copy of it, as PennyLane's transforms return a new QNode and
+    leave the one given unchanged; a circuit function recorded on a tape records its deferred
     operations there."""
     if hasattr(fn, "func") and hasattr(fn, "device"):  # a QNode
-        fn.defers_measurements = (reduce_postselected, allow_postselect)
-        return fn
+        import copy
+
+        marked = copy.copy(fn)
+        marked.defers_measurements = (reduce_postselected, allow_postselect)
+        return marked
 
     import functools
 

@@ -850,7 +850,7 @@ def matrix_label(base_label: str, U, cache=None) -> str:
     >>> matrix_label("U", np.eye(2), cache), len(cache["matrices"])
     ('U\\n(M0)', 1)
     """
-    mats = (cache or {}).get("matrices")
+    mats = cache.get("matrices") if isinstance(cache, dict) else None
     if not isinstance(mats, list):
         return base_label
     U = np.asarray(U)
@@ -2353,19 +2353,6 @@ def _pauli_terms(M: np.ndarray, wires: tuple) -> dict:
     return terms
 
 
-def _cached_matrix_label(base: str, matrix, cache, sep: str) -> str:
-    """PennyLane's label of an observable given by a matrix: ``base``, and with a
-    ``cache={"matrices": [...]}`` the index of the matrix in it (appended if new)."""
-    mats = cache.get("matrices") if isinstance(cache, dict) else None
-    if not isinstance(mats, list):
-        return base
-    for i, m in enumerate(mats):
-        if np.shape(m) == np.shape(matrix) and np.allclose(m, matrix):
-            return f"{base}{sep}(M{i})"
-    mats.append(matrix)
-    return f"{base}{sep}(M{len(mats) - 1})"
-
-
 class _MatrixObservable(Observable):
     """An observable given by numbers (a matrix or a state), kept as written: PennyLane's
     ``name``, ``data``/``parameters``, ``wires`` and ``label``, measured as its exact Pauli sum."""
@@ -2449,7 +2436,7 @@ class Hermitian(_MatrixObservable):
         >>> Hermitian([[0, 1], [1, 0]], wires=0).label(cache={"matrices": []})
         '𝓗\\n(M0)'
         """
-        return _cached_matrix_label(base_label or "𝓗", self._given, cache, "\n")
+        return matrix_label(base_label or "𝓗", self._given, cache)
 
 
 class Projector(_MatrixObservable):

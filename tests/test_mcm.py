@@ -371,3 +371,24 @@ def test_postselected_estimates_with_shots_are_means_of_the_kept_shots():
         return qml.expval(qml.Z(0))
 
     assert onp.isnan(never())
+
+
+def test_defer_measurements_of_a_qnode_returns_a_new_qnode():
+    # PennyLane's transforms leave the QNode they are given unchanged
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def f(x):
+        qml.RY(x, 0)
+        m0 = qml.measure(0)
+        qml.cond(m0, qml.X)(1)
+        return qml.expval(qml.PauliZ(1))
+
+    deferred = qml.defer_measurements(f)
+    assert deferred is not f
+    names = [op.name for op in qml.workflow.construct_tape(deferred)(0.7).operations]
+    assert "MidMeasureMP" not in names and "CNOT" in names
+    original = [type(op).__name__ for op in qml.workflow.construct_tape(f)(0.7).operations]
+    assert any("Measure" in n for n in original)  # the given QNode's tape is unchanged
+    # <Z1> = 1 - 2 P(m0 = 1) = cos(x) on either
+    assert onp.isclose(f(0.7), onp.cos(0.7)) and onp.isclose(deferred(0.7), onp.cos(0.7))
