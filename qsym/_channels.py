@@ -241,8 +241,10 @@ class Superoperator:
         return np.asarray(self.value(*values), dtype=complex)
 
     def derivative_at(self, pos: int, values) -> np.ndarray:
-        """``dS/dp_pos`` at numeric parameters."""
-        return np.asarray(self.derivatives[pos](*values), dtype=complex)
+        """``dS/dp_pos`` at numeric parameters (``inf`` where it is singular:
+        ``sqrt(1 - gamma)`` at ``gamma = 1``)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(self.derivatives[pos](*values), dtype=complex)
 
 
 _MEMO: dict = {}

@@ -76,8 +76,11 @@ class MixedEntry:
     tier = "python"
     trace_seconds = compile_seconds = 0.0
 
-    def __init__(self, circuit, diff_args, blocks, rule_of):
+    def __init__(self, circuit, diff_args, blocks, rule_of, readout=None):
         self.circuit = c = circuit
+        # default.mixed's readout_prob: a bit flip of every wire before the measurements
+        # that sample (not qml.state() and its quantities, as PennyLane)
+        self.readout = None if not readout else superoperator("BitFlip").at([readout])
         self.diff_args, self.blocks = diff_args, blocks
         self.rule_of = rule_of
         self.post = ir.post_layout(c)
@@ -195,7 +198,9 @@ class MixedEntry:
                 done = {}
                 for pos, j, slope in by_op.get(o, ()):
                     if pos not in done:
-                        done[pos] = self._derivative(op, pos, pars[o], rho, shift)
+                        with np.errstate(invalid="ignore", over="ignore"):
+                            done[pos] = self._derivative(op, pos, pars[o], rho, shift)
+                        _refuse_singular(op, pos, pars[o], done[pos])
                     T[j] += slope * done[pos]
             rho = self._apply_op(rho, kind, mat, op.wires, 0)
         return rho, T, args
@@ -237,13 +242,22 @@ class MixedEntry:
             return np.stack(out) if out else np.zeros((0, t.shape[0]))
         return np.array(out, dtype=float)
 
+    def _read(self, t, lead):
+        """``t`` as the measurements see it: after the readout errors, if any."""
+        if self.readout is None or t is None:
+            return t
+        for w in range(self.n):
+            t = self._apply_op(t, "S", self.readout, (w,), lead)
+        return t
+
     def value(self, x, d):
         """The output rows at ``x``, ``d``."""
         rho, _, args = self.run(x, d)
-        return self._outputs(rho, 0, self._coeffs(*args))
+        return self._outputs(self._read(rho, 0), 0, self._coeffs(*args))
 
     def _value_and_grad(self, x, d, shift):
         rho, T, args = self.run(x, d, tangents=True, shift=shift)
+        rho, T = self._read(rho, 0), self._read(T, 1)
         coeffs = self._coeffs(*args)
         words: dict = {}
         out = self._outputs(rho, 0, coeffs, words)
@@ -331,6 +345,7 @@ class MixedEntry:
         """Every measurement estimated from ``shots`` samples (``measurements``:
         :func:`qsym._shapes.measurements`)."""
         rho, _, args = self.run(x, d)
+        rho = self._read(rho, 0)
         coeffs = self._coeffs(*args)
         est: dict = {}
         rows, i, prob = [], 0, {}
@@ -383,6 +398,18 @@ def partial_trace(rho, n: int, wires, drho=None):
     t = np.asarray(rho).reshape((2,) * (2 * n))
     t = np.transpose(t, wires + rest + tuple(n + w for w in wires + rest)).reshape(m, r, m, r)
     return np.einsum("iaja->ij", t)
+
+
+def _refuse_singular(op, pos, pars, d) -> None:
+    """A channel's derivative that does not exist at these parameters (a square root at
+    the edge of its domain: ``AmplitudeDamping``'s ``sqrt(1 - gamma)`` at ``gamma = 1``):
+    a :class:`DifferentiationError`, never a NaN."""
+    if not np.all(np.isfinite(d)):
+        values = ", ".join(f"{v:g}" for v in pars)
+        raise DifferentiationError(
+            f"the derivative of {op.name}({values}) by its parameter {pos} does not exist "
+            "(the channel's matrix elements have an infinite slope at this edge of its "
+            "domain); differentiate at a point inside the domain")
 
 
 def refuse_shot_gradient() -> None:

@@ -18,10 +18,12 @@ derivative of the channel's superoperator), where PennyLane uses finite differen
 
 from __future__ import annotations
 
+import autograd.numpy as anp
 import numpy as np
 import sympy as sp
+from autograd.tracer import Box
 
-from ._channels import CHANNELS, channel_def, check_domain, kraus_matrices
+from ._channels import CHANNELS, channel_def, check_domain, exact_kraus, kraus_matrices, parameter_symbols
 from .errors import GateError, MatrixUndefinedError, WireError
 from ._operations import Operation, check_param, wires_tuple
 from ._trace import Traced, active_tape
@@ -53,6 +55,25 @@ def _numeric(value):
     return not isinstance(value, (Traced, sp.Basic))
 
 
+def _param(name, value):
+    """A channel parameter: as a gate's (:func:`qsym._operations.check_param`); outside a
+    circuit also an autograd box (``qml.jacobian`` of a function of ``kraus_matrices()``)."""
+    if isinstance(value, Box) and active_tape() is None:
+        check_param(name, value._value)
+        return value
+    return check_param(name, value)
+
+
+def _boxed_kraus(name, params, num_wires, hyper) -> list:
+    """The Kraus matrices as autograd arrays of boxed parameters (differentiable by
+    ``qml.jacobian``): the row's exact sympy matrices evaluated with autograd's NumPy."""
+    check_domain(name, [getattr(p, "_value", p) for p in params], hyper)
+    syms = parameter_symbols(name)
+    ks = exact_kraus(name, syms, num_wires, hyper)
+    f = sp.lambdify(syms, [list(map(list, k.tolist())) for k in ks], modules=[anp, "numpy"])
+    return [anp.array(k) for k in f(*params)]
+
+
 class Channel(Operation):
     """A noise channel (PennyLane's ``qml.operation.Channel``): parameters, wires, Kraus
     matrices; applied on ``default.mixed`` only.
@@ -81,7 +102,7 @@ class Channel(Operation):
                             f"({', '.join(row.params)}) and wires=, got {len(args)}")
         if wires is None:
             raise GateError(f"{name} needs wires=, e.g. {_EXAMPLES[name][0]}")
-        self.params = tuple(check_param(name, a) for a in args)
+        self.params = tuple(_param(name, a) for a in args)
         self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None
                               and np.ndim(a) == 0 else None for a in args)
         labels = wires_tuple(wires)
@@ -171,6 +192,8 @@ class Channel(Operation):
         hyper = dict(self.hyper)
         if "K_list" in hyper:
             return [np.array(k) for k in hyper["K_list"]]
+        if any(isinstance(p, Box) for p in self.params):
+            return _boxed_kraus(self.name, self.params, len(self.wires), tuple(self.hyper))
         return kraus_matrices(self.name, [float(p) for p in self.params], len(self.wires),
                               tuple(self.hyper))
 

@@ -1192,7 +1192,8 @@ class QNode:
         if entry is not None and entry.circuit == circuit:
             return entry
         if getattr(self.device, "mixed", False):
-            entry = stages.mixed_entry(target, circuit, syms, size)
+            entry = stages.mixed_entry(target, circuit, syms, size,
+                                       getattr(self.device, "readout_prob", None))
         else:
             stages.refuse_channels(circuit, self.device.name, syms.values)
             gplan = stages.make_plan(target, circuit)
@@ -1275,7 +1276,8 @@ class QNode:
         circuit = stages.to_circuit(items, result, wires, syms)
         stages.check(target, circuit, args, kwargs, key, syms)
         if getattr(self.device, "mixed", False):  # the density-matrix executor (qsym._mixed)
-            entry = stages.mixed_entry(target, circuit, syms, size)
+            entry = stages.mixed_entry(target, circuit, syms, size,
+                                       getattr(self.device, "readout_prob", None))
             entry.guard = guards.make(self.func)
         else:
             stages.refuse_channels(circuit, self.device.name, syms.values)

@@ -120,6 +120,11 @@ class Device:
         self.short_name = name
         # a density-matrix simulator (noise channels): its QNodes run on qsym._mixed
         self.mixed = name in MIXED_DEVICES
+        self.readout_prob = None  # default.mixed's readout errors (DefaultMixed)
+        if self.mixed and labels is not None and len(labels) > MIXED_MAX_WIRES:
+            raise DeviceError(
+                f"This device does not currently support computations on more than "
+                f"{MIXED_MAX_WIRES} wires (qsym: a density matrix of 4**n numbers)")
         self.wires = labels
         self.shots = check_shots(shots)
         if self.shots is not None:  # PennyLane 0.45's deprecation (the shots still work)
@@ -458,16 +463,11 @@ def device(
     <qsym device 'default.qubit', wires=None>
     """
     if name in MIXED_DEVICES:
-        _refuse_readout(kwargs.pop("readout_prob", None))
+        readout = kwargs.pop("readout_prob", None)
+        check_device_options(kwargs)
+        return DefaultMixed(wires=wires, shots=shots, seed=seed, readout_prob=readout)
     check_device_options(kwargs)
     return Device(name, wires=wires, shots=shots, seed=seed)
-
-
-def _refuse_readout(readout_prob) -> None:
-    if readout_prob is not None:
-        raise DeviceError(
-            "default.mixed's readout_prob (readout errors) is not supported by qsym: apply "
-            "qml.BitFlip(p, wires=w) to each measured wire before measuring instead")
 
 
 @dataclasses.dataclass
@@ -562,6 +562,27 @@ def _unsimulated(cls_name: str, name: str):
     return type(cls_name, (Device,), {"__init__": __init__, "__doc__": doc})
 
 
+# PennyLane's default.mixed refuses more wires than this (a density matrix of 4**n numbers)
+MIXED_MAX_WIRES = 23
+
+
+def check_readout(readout_prob):
+    """PennyLane's checks of ``default.mixed``'s ``readout_prob`` (its messages); the value.
+
+    >>> check_readout(0.1)
+    0.1
+    """
+    if readout_prob is None:
+        return None
+    if isinstance(readout_prob, bool) or not isinstance(readout_prob, (float, int)):
+        raise ArgumentError(
+            "The readout error probability should be an integer or a floating-point number "
+            "in [0,1].")
+    if not 0 <= readout_prob <= 1:
+        raise DeviceError("The readout error probability should be in the range [0,1].")
+    return readout_prob
+
+
 class DefaultMixed(Device):
     """PennyLane's ``default.mixed``: qsym's density-matrix simulator (noise channels,
     exact derivatives of gate and channel parameters; docs/noise.md).
@@ -573,8 +594,9 @@ class DefaultMixed(Device):
     """
 
     def __init__(self, wires=None, shots=None, seed="global", readout_prob=None):
-        _refuse_readout(readout_prob)
         super().__init__("default.mixed", wires=wires, shots=shots, seed=seed)
+        self.readout_prob = check_readout(readout_prob)
+        self._rng, self._prng_key = self.rng, None  # PennyLane's attribute names
 
 
 DefaultQutrit = _unsimulated("DefaultQutrit", "default.qutrit")
