@@ -310,8 +310,8 @@ def kraus_matrices(name: str, values, num_wires: int = 1, hyper=()) -> list:
     check_domain(name, values, hyper)
     if name == "ThermalRelaxationError" and values[2] > values[1]:
         return _choi_kraus(superoperator(name).at(values))
-    ks = exact_kraus(name, [sp.Float(float(v)) for v in values], num_wires, hyper)
-    out = [np.array(k.evalf(), dtype=complex) for k in ks]
+    out = [np.asarray(k, dtype=complex) for k in _kraus_function(name, num_wires, hyper)(
+        *[float(v) for v in values])]
     if all(np.all(k.imag == 0) for k in out):
         return [k.real for k in out]
     return out
@@ -324,6 +324,26 @@ def _pennylane_order(vecs, lam) -> list:
         v = np.abs(vecs[:, i]) > 1e-12  # entries (0,0), (0,1), (1,0), (1,1)
         return (0 if v[2] else 1 if v[1] else 2, lam[i])
     return sorted(range(len(lam)), key=key)
+
+
+def _kraus_function(name, num_wires, hyper):
+    """The row's Kraus operators as one NumPy function of the parameters (memoized per
+    variant; ``T_1 = inf`` is no relaxation, as in PennyLane)."""
+    key = ("kraus", name, num_wires, _hyper_key(hyper))
+    with _LOCK:
+        hit = _MEMO.get(key)
+    if hit is None:
+        syms = parameter_symbols(name)
+        ks = exact_kraus(name, syms, num_wires, hyper)
+        f = sp.lambdify(syms, [k.tolist() for k in ks], "numpy")
+
+        def hit(*values, f=f):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return f(*values)
+
+        with _LOCK:
+            _MEMO[key] = hit
+    return hit
 
 
 def _choi_kraus(S: np.ndarray) -> list:

@@ -18,6 +18,8 @@ derivative of the channel's superoperator), where PennyLane uses finite differen
 
 from __future__ import annotations
 
+import warnings
+
 import autograd.numpy as anp
 import numpy as np
 import sympy as sp
@@ -60,6 +62,9 @@ def _param(name, value):
     circuit also an autograd box (``qml.jacobian`` of a function of ``kraus_matrices()``)."""
     if isinstance(value, Box) and active_tape() is None:
         check_param(name, value._value)
+        return value
+    if name == "ThermalRelaxationError" and isinstance(value, (float, np.floating)) \
+            and value == np.inf:  # T_1 or T_2 infinite: no relaxation (PennyLane's)
         return value
     return check_param(name, value)
 
@@ -107,7 +112,7 @@ class Channel(Operation):
                               and np.ndim(a) == 0 else None for a in args)
         labels = wires_tuple(wires)
         if len(set(labels)) != len(labels):
-            raise WireError(f"{name} got duplicate wires {list(labels)}")
+            raise WireError(f"Wires must be unique; {name} got {list(labels)}")
         self.wires = Wires(labels)
         if row.num_wires and len(self.wires) != row.num_wires:
             raise WireError(f"{name} acts on {row.num_wires} wire(s), got {list(self.wires)}")
@@ -139,9 +144,14 @@ class Channel(Operation):
             if not isinstance(ops, str) or not set(ops) <= set("IXYZ"):
                 raise GateError("The specified operators need to be either of 'I', 'X', 'Y' or 'Z'.")
             if all(_numeric(p) for p in self.params):
-                check_domain(row.name, self.params)
+                check_domain(row.name, [getattr(p, "_value", p) for p in self.params])
             if len(self.wires) != len(ops):
                 raise GateError("The number of operators must match the number of wires")
+            nq = len(self.wires)
+            if nq > 20:  # PennyLane's warning
+                warnings.warn(f"The resulting Kronecker matrices will have dimensions "
+                              f"{2**nq} x {2**nq}.\nThis equals {2**nq*2**nq*8/1024**3} GB of "
+                              "physical memory for each matrix.", UserWarning, stacklevel=4)
         if "K_list" in hyper:
             dim = np.asarray(hyper["K_list"][0]).shape[0]
             if dim != 2 ** len(self.wires):
