@@ -251,6 +251,8 @@ from ._natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tenso
 from . import gradients  # noqa: E402
 from . import workflow  # noqa: E402
 from . import transforms  # noqa: E402
+# PennyLane's qml.noise: insert (noise models and add_noise are not provided)
+noise = _unsupported.partial_namespace("noise", insert=transforms.insert)
 from .transforms import (  # noqa: E402
     CompilePipeline, batch_input, batch_params, decompose, transform,
 )

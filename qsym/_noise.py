@@ -225,6 +225,21 @@ class Channel(Operation):
                                   (("operators", operators),))
         return kraus_matrices(row.name, [float(p) for p in params])
 
+    def remake(self, params=None) -> "Channel":
+        """A copy with ``params`` (default: its own; ``QubitChannel``: its own Kraus matrices),
+        made where it is called (in a circuit: applied), as a tape re-runs its operations.
+
+        >>> import qsym as qml
+        >>> qml.BitFlip(0.1, wires=0).remake([0.2])
+        BitFlip(0.2, wires=[0])
+        """
+        hyper = dict(self.hyper)
+        if "K_list" in hyper:  # fixed (a tape's traced stand-ins for them are not used)
+            return type(self)([np.array(k) for k in hyper["K_list"]], wires=list(self.wires))
+        params = self.params if params is None else params
+        return type(self)(*[hyper[h] for h in self._channel.hyper], *params,
+                          wires=list(self.wires))
+
     def matrix(self, wire_order=None):
         """A channel has no matrix (PennyLane's ``MatrixUndefinedError``)."""
         raise MatrixUndefinedError(MATRIX_UNDEFINED)

@@ -59,8 +59,10 @@ NAMESPACES = {
     "qnn": "PennyLane's Keras and Torch layers (qml.qnn)",
     "data": "PennyLane's data sets (qml.data)",
     "capture": "PennyLane's program capture (qml.capture)",
-    "noise": "PennyLane's noise models (qml.noise): apply the channels (qml.BitFlip, ...) "
-             "in the circuit, on qml.device('default.mixed', ...)",
+    "noise": "PennyLane's noise models (qml.noise: NoiseModel, add_noise and the "
+             "conditionals; qml.noise.insert is provided): apply the channels "
+             "(qml.BitFlip, ...) in the circuit or with qml.noise.insert, on "
+             "qml.device('default.mixed', ...)",
     "shadows": "PennyLane's classical shadows (qml.shadows)",
     "compiler": "PennyLane's compiler interface (qml.compiler): qsym compiles every QNode "
                 "itself (qml.compile for ahead-of-time modules)",

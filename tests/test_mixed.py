@@ -369,3 +369,37 @@ def test_broadcast_and_noise_free_agrees_with_default_qubit():
         onp.testing.assert_allclose(a, b, atol=1e-14)
     onp.testing.assert_allclose(qml.jacobian(lambda x: mixed(x)[0])(np.array(0.7)),
                                 -onp.sin(0.7), atol=1e-14)
+
+
+def test_noise_insert():
+    """qml.noise.insert (PennyLane's): the channel after (or before) the chosen gates, at
+    the start or the end; the noisy QNode differentiates through it."""
+    dev = qml.device("default.mixed", wires=2)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.Z(0))
+
+    noisy = qml.noise.insert(c, qml.AmplitudeDamping, 0.2, position="end")
+    x = np.array(0.3)
+    assert abs(noisy(x) - (onp.cos(0.3) + 0.2 * (1 - onp.cos(0.3)))) < 1e-14
+    assert abs(qml.grad(noisy)(x) - (-0.8 * onp.sin(0.3))) < 1e-14
+
+    def flips(p, wires):
+        qml.BitFlip(p, wires=wires)
+        qml.PhaseFlip(p / 2, wires=wires)
+
+    t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.CNOT([0, 1])], [qml.expval(qml.Z(1))])
+    (new,), _ = qml.noise.insert(t, flips, 0.1, position=[qml.RX], before=True)
+    assert [op.name for op in new.operations] == ["BitFlip", "PhaseFlip", "RX", "CNOT"]
+    (new,), _ = qml.transforms.insert(t, qml.PhaseFlip, 0.3, position="start")
+    assert [(op.name, list(op.wires)) for op in new.operations[:2]] == [
+        ("PhaseFlip", [0]), ("PhaseFlip", [1])]
+    with pytest.raises(qml.TransformError, match="Position must be"):
+        qml.noise.insert(t, qml.BitFlip, 0.1, position="middle")
+    with pytest.raises(qml.TransformError, match="Only single-qubit"):
+        qml.noise.insert(t, qml.CNOT, (), position="end")
+    with pytest.raises(AttributeError, match="qml.noise.NoiseModel is not supported"):
+        qml.noise.NoiseModel  # noqa: B018
