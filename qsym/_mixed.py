@@ -88,7 +88,8 @@ class MixedEntry:
         self.is_state = all(m.kind == "state" for m in c.measurements)
         self.has_state = any(m.kind == "state" for m in c.measurements)
         self.drawn = any(m.kind in ("sample", "counts") for m in c.measurements)
-        self.plan = types.SimpleNamespace(executions=1, terms=())
+        # what qml.specs and the executors read of a plan: one run, its trainable slots
+        self.plan = types.SimpleNamespace(executions=1, terms=(), diff_slots=(), pruned=())
         self.executions = 1
         self.checks, self.guard = (), None
         self.n = c.num_wires
@@ -102,6 +103,7 @@ class MixedEntry:
                     slopes.append(sp.diff(p, s))
                     where.append((k, pos, col[s]))
         self._slopes, self._where = _lambdify(syms, slopes), where
+        self.plan.diff_slots = tuple(sorted({(k, pos) for k, pos, _ in where}))
         self._rows = self._row_layout()
         self._lin_terms = [(r, word) for r, (kind, data) in enumerate(self._rows)
                            if kind == "lin" for _, word in data]

@@ -1490,8 +1490,9 @@ class QNode:
         if getattr(entry, "mixed", False) or getattr(getattr(entry, "element", None),
                                                      "mixed", False):
             raise DifferentiationError(
-                "second derivatives on default.mixed are not supported by qsym yet: use "
-                "qml.jacobian of qml.jacobian's function, or default.qubit for pure states")
+                "second derivatives on default.mixed (qml.hessian, or a derivative of "
+                "qml.grad / qml.jacobian) are not supported by qsym yet; default.qubit "
+                "gives exact second derivatives of circuits without noise")
         if entry.has_state or entry.drawn:
             raise DifferentiationError(
                 "second derivatives of qml.state() are not supported (its Jacobian is: "
