@@ -317,8 +317,23 @@ def test_domain_errors_and_options():
         c(1.5)
     with pytest.raises(ValueError, match=r"gamma must be in the interval"):
         qml.AmplitudeDamping(1.2, wires=0).kraus_matrices()
-    with pytest.raises(qml.DeviceError, match="readout_prob"):
-        qml.device("default.mixed", wires=1, readout_prob=0.1)
+    with pytest.raises(ValueError, match="should be in the range"):
+        qml.device("default.mixed", wires=1, readout_prob=1.5)
+    with pytest.raises(TypeError, match="should be an integer or a floating-point"):
+        qml.device("default.mixed", wires=1, readout_prob="0.1")
+    with pytest.raises(qml.DeviceError, match="more than 23 wires"):
+        qml.device("default.mixed", wires=24)
+
+    # readout errors: each measured bit flipped with probability 0.1, the state untouched
+    @qml.qnode(qml.device("default.mixed", wires=2, readout_prob=0.1))
+    def read(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0)), qml.probs(wires=[1]), qml.purity(wires=[0])
+
+    ev, pr, pu = read(0.4)
+    assert abs(ev - 0.8 * onp.cos(0.4)) < 1e-14
+    onp.testing.assert_allclose(pr, [0.9, 0.1], atol=1e-14)
+    assert abs(pu - 1.0) < 1e-14
     with pytest.raises(qml.DifferentiationError, match="second derivatives"):
         qml.jacobian(qml.grad(c))(np.array(0.2))
 
@@ -403,3 +418,20 @@ def test_noise_insert():
         qml.noise.insert(t, qml.CNOT, (), position="end")
     with pytest.raises(AttributeError, match="qml.noise.NoiseModel is not supported"):
         qml.noise.NoiseModel  # noqa: B018
+
+
+def test_broadcast_channel_parameters_and_refusals():
+    @qml.qnode(qml.device("default.mixed", wires=1))
+    def decay(g):
+        qml.PauliX(wires=0)
+        qml.AmplitudeDamping(g, wires=0)
+        return qml.expval(qml.Z(0))
+
+    gs = np.array([0.1, 0.5, 0.9])
+    onp.testing.assert_allclose(decay(gs), 2 * gs - 1, atol=1e-14)  # |1> decays to |0>
+    onp.testing.assert_allclose(qml.jacobian(decay)(gs), 2 * onp.eye(3), atol=1e-14)
+    # what needs the circuit's unitary names the channel; exports say why not
+    with pytest.raises(qml.GateError, match="AmplitudeDamping is a noise channel"):
+        qml.metric_tensor(decay)(np.array(0.2))
+    with pytest.raises(qml.ExportError, match="default.mixed"):
+        qml.compile(decay, np.array(0.2))
