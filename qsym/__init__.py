@@ -213,6 +213,9 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.ops.mid_measure"] = ops.mid_measure
     _sys.modules[f"{__name__}.queuing"] = queuing  # from pennylane.queuing import AnnotatedQueue
     _sys.modules[f"{__name__}.operation"] = operation
+    # from pennylane.noise.insert_ops import insert
+    _sys.modules[f"{__name__}.noise"] = noise
+    _sys.modules[f"{__name__}.noise.insert_ops"] = type(ops)(insert=transforms.insert)
 
 from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
 

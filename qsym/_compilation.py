@@ -25,7 +25,7 @@ from ._opmath import AdjointOperation
 from ._tapes import make_qscript
 from ._trace import Traced
 from ._transform import VALUES_UNSEEN, detached, null_postprocessing, transform
-from .errors import GateError, TransformError
+from .errors import ArgumentError, GateError, TransformError
 
 __all__ = ["cancel_inverses", "merge_rotations", "single_qubit_fusion", "commute_controlled",
            "undo_swaps", "remove_barrier", "decompose", "compile", "fuse_rot_angles",
@@ -590,6 +590,9 @@ def compile(tape, pipeline=None, basis_set=None, num_passes=1):  # noqa: A001
     return [current], null_postprocessing
 
 
+_STATE_PREPS = frozenset(["StatePrep", "BasisState", "QubitStateVector", "QubitDensityMatrix"])
+
+
 def _insert_after(position):
     """The operation classes after (or before) which :func:`insert` inserts, or None for
     ``"all"``, ``"start"``, ``"end"``; anything else is PennyLane's ``ValueError``."""
@@ -598,7 +601,7 @@ def _insert_after(position):
     classes = position if isinstance(position, list) else [position]
     if not classes or not all(isinstance(c, type) and issubclass(c, Operation)
                               for c in classes):
-        raise TransformError(
+        raise ArgumentError(
             "Position must be either 'start', 'end', or 'all' (default) OR a PennyLane "
             "operation or list of operations.")
     return tuple(classes)
@@ -624,15 +627,20 @@ def insert(tape, op, op_args, position="all", before=False):
     else:
         single = not isinstance(op, type) or getattr(op, "num_wires", 1) == 1
     if not single:
-        raise TransformError("Only single-qubit operations can be inserted into the circuit")
+        raise ArgumentError("Only single-qubit operations can be inserted into the circuit")
     classes = _insert_after(position)
     args = list(op_args) if isinstance(op_args, (list, tuple)) else [op_args]
 
     def made(wires):
         return [o for w in wires for o in make_qscript(op)(*args, wires=w).operations]
 
-    ops = made(tape.wires) if position == "start" else []
-    for gate in tape.operations:
+    preps = 0  # state preparations first, left without noise (PennyLane's num_preps)
+    while preps < len(tape.operations) and tape.operations[preps].name in _STATE_PREPS:
+        preps += 1
+    ops = list(tape.operations[:preps])
+    if position == "start":
+        ops += made(tape.wires)
+    for gate in tape.operations[preps:]:
         hit = position == "all" or (classes is not None and isinstance(gate, classes))
         noise = made(gate.wires) if hit else []
         ops.extend(noise + [gate] if before else [gate] + noise)

@@ -412,9 +412,9 @@ def test_noise_insert():
     (new,), _ = qml.transforms.insert(t, qml.PhaseFlip, 0.3, position="start")
     assert [(op.name, list(op.wires)) for op in new.operations[:2]] == [
         ("PhaseFlip", [0]), ("PhaseFlip", [1])]
-    with pytest.raises(qml.TransformError, match="Position must be"):
+    with pytest.raises(ValueError, match="Position must be"):
         qml.noise.insert(t, qml.BitFlip, 0.1, position="middle")
-    with pytest.raises(qml.TransformError, match="Only single-qubit"):
+    with pytest.raises(ValueError, match="Only single-qubit"):
         qml.noise.insert(t, qml.CNOT, (), position="end")
     with pytest.raises(AttributeError, match="qml.noise.NoiseModel is not supported"):
         qml.noise.NoiseModel  # noqa: B018
