@@ -56,6 +56,7 @@ from .errors import (  # noqa: E402
     QuantumFunctionError,
     DifferentiationError,
     GateError,
+    MatrixUndefinedError,
     MeasurementError,
     NonDifferentiableError,
     QsymError,
@@ -177,6 +178,7 @@ from ._runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, se
 from . import devices, math, measurements, optimize, wires  # noqa: E402
 from . import qaoa  # noqa: E402
 from ._unsupported import CHANNELS as _CHANNELS  # noqa: E402
+from ._noise import CHANNEL_CLASSES as _CHANNEL_CLASSES, Channel as _Channel  # noqa: E402
 from ._mcm import cond, defer_measurements, measure  # noqa: E402
 from . import _mcm as _mcm  # noqa: E402
 
@@ -211,6 +213,9 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.ops.mid_measure"] = ops.mid_measure
     _sys.modules[f"{__name__}.queuing"] = queuing  # from pennylane.queuing import AnnotatedQueue
     _sys.modules[f"{__name__}.operation"] = operation
+    # from pennylane.noise.insert_ops import insert
+    _sys.modules[f"{__name__}.noise"] = noise
+    _sys.modules[f"{__name__}.noise.insert_ops"] = type(ops)(insert=transforms.insert)
 
 from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
 
@@ -225,7 +230,8 @@ from . import tape  # noqa: E402
 from ._tapes import apply, execute  # noqa: E402
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue)
 from ._opmath import Operator as _Operator  # noqa: E402
-operation = _unsupported.partial_namespace("operation", Operation=Operation, Operator=_Operator)
+operation = _unsupported.partial_namespace("operation", Operation=Operation, Operator=_Operator,
+                                           Channel=_Channel)
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402
     CompiledCircuit, ExportError, compile, file_sha256, load, read_metadata,
@@ -248,6 +254,8 @@ from ._natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tenso
 from . import gradients  # noqa: E402
 from . import workflow  # noqa: E402
 from . import transforms  # noqa: E402
+# PennyLane's qml.noise: insert (noise models and add_noise are not provided)
+noise = _unsupported.partial_namespace("noise", insert=transforms.insert)
 from .transforms import (  # noqa: E402
     CompilePipeline, batch_input, batch_params, decompose, transform,
 )
@@ -277,7 +285,12 @@ def __dir__():
     return sorted(set(globals()) | set(GATE_CLASSES))
 
 
-# PennyLane's noise channels: names that raise GateError when used (qsym.unsupported)
+# PennyLane's noise channels (qsym._noise: run on default.mixed); other channel names raise
+# GateError when used (qsym._unsupported)
+globals().update(_CHANNEL_CLASSES)
+ops.channel = type(ops)(**_CHANNEL_CLASSES)  # PennyLane's qml.ops.channel
+for _name, _cls in _CHANNEL_CLASSES.items():
+    setattr(ops, _name, _cls)
 globals().update({_n: getattr(_unsupported, _n) for _n in _CHANNELS if _n not in GATE_CLASSES})
 
 from . import _cache as _cache, _kernels as _kernels, _tiers as _tiers  # noqa: E402
@@ -304,10 +317,10 @@ __all__ = [
     "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "kernels", "fourier", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
-    "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "QuantumPhaseEstimation", "s_prod", "dot",
+    "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "QuantumPhaseEstimation", "s_prod", "dot",
     "templates", "layer", "ops", "qaoa", "pauli", "pauli_decompose", "exp", "evolve", "apply", "is_commuting",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
-    *templates.TEMPLATES, *_SUBROUTINES, *GATE_CLASSES,
+    *templates.TEMPLATES, *_SUBROUTINES, *GATE_CLASSES, *_CHANNEL_CLASSES,
 ]
 
 _register_op_paths()

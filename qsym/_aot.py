@@ -272,6 +272,11 @@ class CompiledCircuit:
                 "a broadcast QNode (gate parameters given as arrays) cannot be compiled ahead "
                 "of time yet; compile it for one parameter set"
             )
+        if getattr(self.entry, "mixed", False):  # runs on the density matrix, not compiled
+            raise ExportError(
+                "a default.mixed QNode (noise channels, density matrices) cannot be compiled "
+                "ahead of time: it runs in NumPy on the density matrix (docs/noise.md); "
+                "call the QNode")
         if self.entry.has_state:  # its value is made after the compiled code, by the runtime
             raise ExportError(
                 "qml.state() and the quantities of the state (qml.density_matrix, "

@@ -20,16 +20,17 @@ import warnings
 import autograd.numpy as anp
 import numpy as np
 
-from ._operations import GATE_CLASSES
+from ._operations import GATE_CLASSES, Operation
 from ._opmath import AdjointOperation
+from ._tapes import make_qscript
 from ._trace import Traced
 from ._transform import VALUES_UNSEEN, detached, null_postprocessing, transform
-from .errors import GateError, TransformError
+from .errors import ArgumentError, GateError, TransformError
 
 __all__ = ["cancel_inverses", "merge_rotations", "single_qubit_fusion", "commute_controlled",
            "undo_swaps", "remove_barrier", "decompose", "compile", "fuse_rot_angles",
            "SELF_INVERSES", "COMPOSABLE_ROTATIONS", "find_next_gate", "rot_angles",
-           "decomposition_gen"]
+           "decomposition_gen", "insert"]
 
 # PennyLane's attributes (pennylane.ops.qubit.attributes) the passes read
 SELF_INVERSES = frozenset(["Hadamard", "PauliX", "PauliY", "PauliZ", "CNOT", "CZ", "CY", "CH",
@@ -587,3 +588,62 @@ def compile(tape, pipeline=None, basis_set=None, num_passes=1):  # noqa: A001
         for p in pipeline:
             (current,), _ = p(current)
     return [current], null_postprocessing
+
+
+_STATE_PREPS = frozenset(["StatePrep", "BasisState", "QubitStateVector", "QubitDensityMatrix"])
+
+
+def _insert_after(position):
+    """The operation classes after (or before) which :func:`insert` inserts, or None for
+    ``"all"``, ``"start"``, ``"end"``; anything else is PennyLane's ``ValueError``."""
+    if isinstance(position, str) and position in ("all", "start", "end"):
+        return None
+    classes = position if isinstance(position, list) else [position]
+    if not classes or not all(isinstance(c, type) and issubclass(c, Operation)
+                              for c in classes):
+        raise ArgumentError(
+            "Position must be either 'start', 'end', or 'all' (default) OR a PennyLane "
+            "operation or list of operations.")
+    return tuple(classes)
+
+
+@transform
+def insert(tape, op, op_args, position="all", before=False):
+    """PennyLane's ``qml.transforms.insert``: apply the single-qubit operation ``op`` (a
+    class such as ``qml.AmplitudeDamping``, or a function of ``(*op_args, wires=w)``) with
+    ``op_args`` on each wire of every gate (``position="all"``), of the gates of the given
+    classes (a class or a list), or on every wire at the ``"start"`` or ``"end"``; after
+    the gates, or ``before=True`` before them. The usual way to add noise to a circuit
+    for ``default.mixed``.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.CNOT([0, 1])], [qml.expval(qml.Z(1))])
+    >>> (new,), _ = qml.transforms.insert(t, qml.PhaseFlip, 0.1, position=qml.CNOT)
+    >>> new.operations
+    [RX(0.1, wires=[0]), CNOT(wires=[0, 1]), PhaseFlip(0.1, wires=[0]), PhaseFlip(0.1, wires=[1])]
+    """
+    if isinstance(op, type) and getattr(op, "_channel", None) is not None:
+        single = op._channel.num_wires == 1
+    else:
+        single = not isinstance(op, type) or getattr(op, "num_wires", 1) == 1
+    if not single:
+        raise ArgumentError("Only single-qubit operations can be inserted into the circuit")
+    classes = _insert_after(position)
+    args = list(op_args) if isinstance(op_args, (list, tuple)) else [op_args]
+
+    def made(wires):
+        return [o for w in wires for o in make_qscript(op)(*args, wires=w).operations]
+
+    preps = 0  # state preparations first, left without noise (PennyLane's num_preps)
+    while preps < len(tape.operations) and tape.operations[preps].name in _STATE_PREPS:
+        preps += 1
+    ops = list(tape.operations[:preps])
+    if position == "start":
+        ops += made(tape.wires)
+    for gate in tape.operations[preps:]:
+        hit = position == "all" or (classes is not None and isinstance(gate, classes))
+        noise = made(gate.wires) if hit else []
+        ops.extend(noise + [gate] if before else [gate] + noise)
+    if position == "end":
+        ops.extend(made(tape.wires))
+    return [tape.copy(operations=ops)], null_postprocessing

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from . import _ir as ir, _kernels as kernels, _second_order as second_order, _tiers as tiers
+from . import _ir as ir, _kernels as kernels, _mixed as mixed, _second_order as second_order, _tiers as tiers
 from .errors import ArgumentError, DeviceError, DifferentiationError, MeasurementError, QsymError
 from ._shapes import fd_circuits, flat, measurements
 from ._shots import refuse
@@ -162,9 +162,12 @@ def with_state(entry, values, psi, dpsi=None):
     of those instead."""
     c = entry.circuit
     out = []
+    mixed = getattr(entry, "mixed", False)  # psi is a density matrix (qsym._mixed)
     for (kind, *_), m, v in zip(entry.post, c.measurements, values):
         if kind != "state":
             out.append(v)
+        elif mixed:
+            out.append(entry.quantity(m, psi, dpsi))
         elif m.reduce:
             out.append(ir.reduce_state(m, psi, c.num_wires, dpsi))
         else:
@@ -173,7 +176,10 @@ def with_state(entry, values, psi, dpsi=None):
 
 
 def state(entry, x, d):
-    """The state vector of ``entry`` at ``x``, ``d`` (its ``prepare`` on the current tier, ``PROGRAM``)."""
+    """The state vector of ``entry`` at ``x``, ``d`` (its ``prepare`` on the current tier,
+    ``PROGRAM``); on ``default.mixed`` the density matrix."""
+    if getattr(entry, "mixed", False):
+        return entry.density(x, d)
     module = entry.module
     psi = kernels.program_state(*module.PROGRAM, entry.prepare(x, d, 0).mats)
     # numba returns an equal but not NumPy's own complex128 dtype object: PennyLane code
@@ -201,6 +207,9 @@ def sampled_values(node, entry, x, d):
                 f"(qsym: qml.{reduced[0]} is computed from the state, which finite shots do "
                 "not give; use shots=None)")
         raise MeasurementError(STATE_WITH_SHOTS)
+    if getattr(entry, "mixed", False):
+        return entry.sampled_values(x, d, node.current_shots(), node.device.rng,
+                                    measurements), 1
     return node.sampler(entry).values(x, d, node.current_shots(), node.device.rng), 1
 
 
@@ -256,6 +265,8 @@ def finite_diff(node, entry, x, d):
 
 def sampled_shift(node, entry, x, d):
     """Parameter shift with every shifted circuit sampled (what runs on hardware)."""
+    if getattr(entry, "mixed", False):
+        mixed.refuse_shot_gradient()
     sampler = node.sampler(entry)
     return (sampler.parameter_shift(x, d, node.current_shots(), node.device.rng),
             entry.plan.executions)
@@ -263,6 +274,8 @@ def sampled_shift(node, entry, x, d):
 
 def sampled_adjoint(node, entry, x, d):
     """``"best"`` samples by parameter shift; the adjoint method needs the exact state."""
+    if getattr(entry, "mixed", False):
+        mixed.refuse_shot_gradient()
     if node.diff_method == "best":
         return sampled_shift(node, entry, x, d)
     refuse(node.diff_method, node.device.name)
@@ -270,6 +283,8 @@ def sampled_adjoint(node, entry, x, d):
 
 def sampled_finite_diff(node, entry, x, d):
     """Finite differences of sampled values (warns: the noise is divided by ``h``)."""
+    if getattr(entry, "mixed", False):
+        mixed.refuse_shot_gradient()
     out = node.sampler(entry).finite_differences(x, d, node.current_shots(), node.device.rng,
                                                  node.h, node.approx_order, node.strategy)
     return out, fd_circuits(node.approx_order, node.strategy, x.shape[0])

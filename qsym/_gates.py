@@ -37,6 +37,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
+from ._channels import is_channel
 from ._kernels import PAULI_MATRICES
 
 I = sp.I
@@ -673,6 +674,12 @@ def gate_def(name: str) -> GateDef:
     except KeyError:
         from .errors import GateError
 
+        if is_channel(name):  # a channel where only gates have a meaning
+            raise GateError(
+                f"{name} is a noise channel, not a gate: it has Kraus matrices, not a matrix, "
+                "so what needs the circuit's unitary (qml.matrix, qml.metric_tensor, "
+                "qml.check, qml.expectation, a pure-state device) cannot take it; channels "
+                "run on qml.device('default.mixed', ...)") from None
         raise GateError(
             f"unknown gate {name!r}; qsym knows {', '.join(sorted(GATES))}"
         ) from None

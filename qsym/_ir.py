@@ -31,6 +31,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import GateError, MeasurementError, WireError
+from ._channels import channel_def, is_channel
 from ._gates import PAULI, definition_key, gate_def, numeric_derivative_function, numeric_matrix_function
 
 Word = tuple  # tuple of (wire index, "X" | "Y" | "Z"), sorted by wire
@@ -313,7 +314,9 @@ def validate(c: Circuit) -> Circuit:
         raise WireError("a circuit needs at least one wire")
     known = set(c.inputs) | set(c.data)
     for k, op in enumerate(c.ops):
-        row = gate_def(op.name)
+        row = channel_def(op.name) if is_channel(op.name) else gate_def(op.name)
+        if not hasattr(row, "num_params"):  # a channel: its table row (qsym._channels)
+            row = _ChannelShape(row.num_wires, len(row.params))
         if row.num_wires and len(op.wires) != row.num_wires:
             raise WireError(f"op {k}: {op.name} acts on {row.num_wires} wires, got {op.wires}")
         if len(set(op.wires)) != len(op.wires):
@@ -350,6 +353,12 @@ def validate(c: Circuit) -> Circuit:
     return c
 
 
+@dataclass(frozen=True)
+class _ChannelShape:
+    num_wires: int
+    num_params: int
+
+
 def structural_hash(c: Circuit, *extra) -> str:
     """A hash of everything that determines compiled code: the key of the compile cache."""
     h = hashlib.sha256()
@@ -361,7 +370,7 @@ def structural_hash(c: Circuit, *extra) -> str:
     ]
     for op in c.ops:
         parts.append(repr((op.name, op.wires, [sp.srepr(p) for p in op.params], op.hyper)))
-        user = definition_key(op.name)  # a user-defined gate: its exact matrix, not its name
+        user = "" if is_channel(op.name) else definition_key(op.name)  # a user-defined gate: its exact matrix, not its name
         if user:
             parts.append(user)
     for m in c.measurements:
@@ -397,10 +406,14 @@ def reduced_density_matrix(psi: np.ndarray, n: int, wires, dpsi=None) -> np.ndar
     return d + np.conj(np.transpose(d, (1, 0, 2)))
 
 
-def _entropy(rho, base, drho=None):
+def entropy(rho, base, drho=None):
     """``-Tr rho log rho / log base`` (zero eigenvalues contribute 0, PennyLane's
     convention), or its derivative ``Tr(f'(rho) drho)`` with ``f(l) = -l log l / log b``
-    (exact also for degenerate eigenvalues: a trace function's first derivative)."""
+    (exact also for degenerate eigenvalues: a trace function's first derivative).
+
+    >>> entropy(np.eye(2) / 2, 2)
+    1.0
+    """
     lam, vecs = np.linalg.eigh(rho)
     scale = 1.0 if base is None else np.log(base)
     keep = lam > 1e-14
@@ -442,11 +455,11 @@ def reduce_state(m: Measurement, psi: np.ndarray, n: int, dpsi=None):
         return float(np.trace(rho @ rho).real) if dpsi is None else 2 * np.einsum(
             "ji,ijk->k", rho, drho).real
     if name == "vn_entropy":
-        return _entropy(rho, m.reduce[2], drho)
+        return entropy(rho, m.reduce[2], drho)
     if name == "mutual_info":
         b, base = m.reduce[2], m.reduce[3]
         parts = [(wires, 1), (b, 1), (tuple(wires) + tuple(b), -1)]
-        return sum(sign * _entropy(
+        return sum(sign * entropy(
             reduced_density_matrix(psi, n, ws), base,
             None if dpsi is None else reduced_density_matrix(psi, n, ws, dpsi))
             for ws, sign in parts)

@@ -59,6 +59,21 @@ def wires_tuple(wires) -> tuple:
     raise WireError(f"wires must be a label or a list of labels, got {wires!r}")
 
 
+def check_param(name: str, value):
+    """A gate parameter: a real number or a (real) sympy expression of traced inputs (the
+    traced value's expression); anything else is a :class:`GateError` naming ``name``.
+
+    >>> check_param("RX", 0.5)
+    0.5
+    >>> try:
+    ...     check_param("RX", 1j)
+    ... except GateError as exc:
+    ...     print(exc)
+    RX: parameter 1j is complex; gate angles must be real
+    """
+    return _check_param(name, value)
+
+
 def _check_param(name: str, value):
     """A gate parameter: a real number or a (real) sympy expression of traced inputs."""
     if isinstance(value, np.ndarray) and value.ndim == 0:

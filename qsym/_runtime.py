@@ -1191,9 +1191,14 @@ class QNode:
         entry = memo.get(structure)
         if entry is not None and entry.circuit == circuit:
             return entry
-        gplan = stages.make_plan(target, circuit)
-        entry = self.complete(circuit, gplan, syms, size, t0, time.perf_counter(),
-                              guard=False)  # (traced again at every call: no guard)
+        if getattr(self.device, "mixed", False):
+            entry = stages.mixed_entry(target, circuit, syms, size,
+                                       getattr(self.device, "readout_prob", None))
+        else:
+            stages.refuse_channels(circuit, self.device.name, syms.values)
+            gplan = stages.make_plan(target, circuit)
+            entry = self.complete(circuit, gplan, syms, size, t0, time.perf_counter(),
+                                  guard=False)  # (traced again at every call: no guard)
         entry.tensor_constants = _tensor_constants(items)
         entry.per_call = True
         entry.by_value = by_value
@@ -1270,9 +1275,15 @@ class QNode:
             items = stages.collapse(items, first, syms)
         circuit = stages.to_circuit(items, result, wires, syms)
         stages.check(target, circuit, args, kwargs, key, syms)
-        gplan = stages.make_plan(target, circuit)
-        t1 = time.perf_counter()
-        entry = self.complete(circuit, gplan, syms, size, t0, t1)
+        if getattr(self.device, "mixed", False):  # the density-matrix executor (qsym._mixed)
+            entry = stages.mixed_entry(target, circuit, syms, size,
+                                       getattr(self.device, "readout_prob", None))
+            entry.guard = guards.make(self.func)
+        else:
+            stages.refuse_channels(circuit, self.device.name, syms.values)
+            gplan = stages.make_plan(target, circuit)
+            t1 = time.perf_counter()
+            entry = self.complete(circuit, gplan, syms, size, t0, t1)
         entry.tensor_constants = _tensor_constants(items)
         return entry
 
@@ -1432,7 +1443,8 @@ class QNode:
                 "supported; differentiate one parameter set at a time")
         x, d = flat(xs), flat(ds)
         try:
-            _, dpsi = ir.state_jacobian(entry.circuit, x, d)
+            _, dpsi = (entry.density_jacobian(x, d) if getattr(entry, "mixed", False)
+                       else ir.state_jacobian(entry.circuit, x, d))
         except GateError as exc:
             raise DifferentiationError(str(exc)) from None
         if not np.all(np.isfinite(dpsi)):
@@ -1475,6 +1487,12 @@ class QNode:
         self._differentiable()
         entry, xs, ds = self.compiled(args, kwargs, diff)
         _refuse_by_value(entry)
+        if getattr(entry, "mixed", False) or getattr(getattr(entry, "element", None),
+                                                     "mixed", False):
+            raise DifferentiationError(
+                "second derivatives on default.mixed (qml.hessian, or a derivative of "
+                "qml.grad / qml.jacobian) are not supported by qsym yet; default.qubit "
+                "gives exact second derivatives of circuits without noise")
         if entry.has_state or entry.drawn:
             raise DifferentiationError(
                 "second derivatives of qml.state() are not supported (its Jacobian is: "
@@ -1945,6 +1963,7 @@ class grad(_Derivative):
         if (not _plain_trainable(a, self.argnum) or a.dtype is not F64 or a.ndim != 1
                 or not a.flags.c_contiguous or not entry.simple or node.current_shots()
                 or node.method not in ("parameter-shift", "adjoint")
+                or getattr(entry, "mixed", False)
                 or node._compiled.get(((TRAIN, a.shape),)) is not entry):
             node._grad_fast = None
             return

@@ -367,15 +367,17 @@ def _observable_matrix(terms, wires):
     return mat
 
 
-def draw(m, state, prob, n, shots, rng):
+def draw(m, state, prob, n, shots, rng, reduced=None):
     """``qml.sample`` / ``qml.counts``: outcomes of the wires, or eigenvalues of ``O``;
     more samples than fit in memory are a :class:`DeviceError` (checked against the
-    machine's memory first: with overcommit, NumPy's allocation may not fail)."""
+    machine's memory first: with overcommit, NumPy's allocation may not fail).
+    ``reduced(wires)``: the reduced density matrix of ``wires`` (default: of the pure
+    ``state``)."""
     need = 8 * shots * (len(m.on) + 2 if not m.terms else 3)
     try:
         if need > _physical_memory():
             raise MemoryError
-        return _draw(m, state, prob, n, shots, rng)
+        return _draw(m, state, prob, n, shots, rng, reduced)
     except MemoryError:
         raise DeviceError(
             f"qml.{m.kind} of {shots} shots does not fit in memory (one or more 8-byte "
@@ -392,7 +394,7 @@ def _physical_memory() -> float:
         return float("inf")
 
 
-def _draw(m, state, prob, n, shots, rng):
+def _draw(m, state, prob, n, shots, rng, reduced=None):
     if not m.terms:
         p = marginal(prob, n, m.on)
         outcomes = rng.choice(p.shape[0], size=shots, p=p / p.sum())
@@ -413,10 +415,13 @@ def _draw(m, state, prob, n, shots, rng):
     else:
         mat = _observable_matrix(m.terms, wires)
         evals, evecs = np.linalg.eigh(mat)
-        psi = state.reshape((2,) * n)
-        rest = tuple(w for w in range(n) if w not in wires)
-        psi = np.transpose(psi, wires + rest).reshape(2 ** len(wires), -1)
-        rho = psi @ psi.conj().T
+        if reduced is not None:
+            rho = reduced(wires)
+        else:
+            psi = state.reshape((2,) * n)
+            rest = tuple(w for w in range(n) if w not in wires)
+            psi = np.transpose(psi, wires + rest).reshape(2 ** len(wires), -1)
+            rho = psi @ psi.conj().T
         p = np.real(np.einsum("ij,ik,kj->j", evecs.conj(), rho, evecs))
         p = np.clip(p, 0.0, None)
         # degenerate eigenvalues differ in the last bits: one value per eigenvalue

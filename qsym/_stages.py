@@ -17,8 +17,10 @@ import sympy as sp
 
 from . import _broadcast as broadcast, _cache as cache, _emit as emit, _ir as ir, _plan as plan, _tiers as tiers, _trace as trace
 from ._arguments import DATA, STATIC, TRAIN, numeric
+from ._channels import is_channel
+from ._mixed import MixedEntry
 from .devices import check_memory
-from .errors import ArgumentError, TracingError, WireError
+from .errors import ArgumentError, DeviceError, TracingError, WireError
 from .wires import Wires
 
 
@@ -199,6 +201,31 @@ def replay_at_zero(target: Target, circuit, args, kwargs, key, values) -> None:
         raise
     except Exception:  # the function may not accept zeros (log(0), ...): no verdict
         pass
+
+
+def refuse_channels(circuit, device_name: str, values: dict) -> None:
+    """A noise channel on a pure-state device: PennyLane's ``DeviceError`` and words (its
+    parameters at the call's numbers ``values``), and where channels run."""
+    for op in circuit.ops:
+        if is_channel(op.name):
+            pars = ", ".join(f"{float(sp.sympify(p).xreplace(values)):g}" for p in op.params)
+            wires = [circuit.wire_labels[w] if circuit.wire_labels else w for w in op.wires]
+            raise DeviceError(
+                f"Operator {op.name}({pars + ', ' if pars else ''}wires={wires}) not supported "
+                f"with {device_name} and does not provide a decomposition. (qsym: noise "
+                "channels run on qml.device('default.mixed', ...), the density-matrix "
+                "simulator)")
+
+
+def mixed_entry(target: Target, circuit, s: Symbols, size, readout=None):
+    """Stages 5-7 on a density-matrix device (``default.mixed``): the circuit's
+    :class:`qsym._mixed.MixedEntry` (no plan, no generated module: NumPy on the density
+    matrix), its per-call checks, broadcast like a compiled signature. The density matrix
+    and one tangent per input must fit in memory (a state of twice the wires)."""
+    check_memory(2 * circuit.num_wires, "parameter-shift", len(circuit.inputs) + 2)
+    entry = MixedEntry(circuit, tuple(s.diff_args), tuple(s.blocks), target.rule_of, readout)
+    entry.checks = make_checks(circuit, s.checks)
+    return broadcast_entry(entry, s) if size is not None else entry
 
 
 def make_plan(target: Target, circuit) -> plan.GradientPlan:

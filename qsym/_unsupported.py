@@ -1,15 +1,16 @@
 """PennyLane names qsym knows but does not support: using one raises a qsym error that
 names the missing feature (rather than an ``AttributeError`` on ``qml``).
 
-- noise channels (``qml.DepolarizingChannel``, ``qml.AmplitudeDamping``, ...): they need
-  mixed states, which qsym does not simulate (:class:`qsym.errors.GateError`).
+- ``qml.KrausChannel`` (not one of PennyLane 0.45's channels): use ``qml.QubitChannel``
+  (:class:`qsym.errors.GateError`). PennyLane's noise channels themselves run on
+  ``default.mixed`` (:mod:`qsym._noise`).
 
 >>> import qsym as qml
 >>> try:
-...     qml.DepolarizingChannel(0.1, wires=0)
+...     qml.KrausChannel(0.1, wires=0)
 ... except qml.GateError as exc:
 ...     print(str(exc)[:40])
-qml.DepolarizingChannel is a noise chann
+qml.KrausChannel is not a noise channel
 """
 
 from __future__ import annotations
@@ -18,17 +19,15 @@ import types
 
 from .errors import GateError
 
-CHANNELS = ("AmplitudeDamping", "GeneralizedAmplitudeDamping", "PhaseDamping",
-            "DepolarizingChannel", "BitFlip", "PhaseFlip", "ResetError", "PauliError",
-            "ThermalRelaxationError", "QubitChannel", "KrausChannel")
+CHANNELS = ("KrausChannel",)
 
 
 def _channel(name):
     def __init__(self, *args, **kwargs):
         raise GateError(
-            f"qml.{name} is a noise channel: it needs mixed states (a density-matrix "
-            "simulator such as PennyLane's default.mixed), which qsym does not simulate; "
-            "qsym's circuits are unitary"
+            f"qml.{name} is not a noise channel qsym (or PennyLane 0.45) provides: give "
+            "the Kraus matrices to qml.QubitChannel(K_list, wires=...) and run it on "
+            "qml.device('default.mixed', ...)"
         )
 
     return type(name, (), {"__init__": __init__, "__doc__": f"Not supported: the {name} noise channel."})
@@ -60,7 +59,10 @@ NAMESPACES = {
     "qnn": "PennyLane's Keras and Torch layers (qml.qnn)",
     "data": "PennyLane's data sets (qml.data)",
     "capture": "PennyLane's program capture (qml.capture)",
-    "noise": "PennyLane's noise models (qml.noise): qsym simulates pure states",
+    "noise": "PennyLane's noise models (qml.noise: NoiseModel, add_noise and the "
+             "conditionals; qml.noise.insert is provided): apply the channels "
+             "(qml.BitFlip, ...) in the circuit or with qml.noise.insert, on "
+             "qml.device('default.mixed', ...)",
     "shadows": "PennyLane's classical shadows (qml.shadows)",
     "compiler": "PennyLane's compiler interface (qml.compiler): qsym compiles every QNode "
                 "itself (qml.compile for ahead-of-time modules)",

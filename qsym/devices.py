@@ -7,8 +7,9 @@ and derivatives), changed only by :func:`qsym._executors.execute`, once per eval
 the evaluation to the active :class:`Tracker` objects). ``qml.devices.DefaultQubit(wires=None, shots=None,
 seed="global")`` is the device ``qml.device("default.qubit", ...)`` makes;
 ``LightningQubit`` is the same simulator under PennyLane-Lightning's name;
-``DefaultMixed`` and the other simulators qsym does not have exist as names, and creating
-one raises :class:`qsym.errors.DeviceError` naming what is missing.
+``DefaultMixed`` is the density-matrix simulator (``qml.device("default.mixed", ...)``);
+the other simulators qsym does not have exist as names, and creating one raises
+:class:`qsym.errors.DeviceError` naming what is missing.
 
 >>> import qsym as qml
 >>> dev = qml.devices.DefaultQubit(wires=2, shots=100, seed=7)
@@ -36,10 +37,12 @@ from .resource import SpecsResources
 
 # "lightning.qubit" and "reference.qubit" (PennyLane's plain reference simulator) are
 # aliases of qsym's simulator: pure states, exact or sampled, the same numbers
-DEVICE_NAMES = ("default.qubit", "lightning.qubit", "reference.qubit", "qsym.qubit")
+DEVICE_NAMES = ("default.qubit", "lightning.qubit", "reference.qubit", "qsym.qubit",
+                "default.mixed")
+# the density-matrix simulator: noise channels, mixed states (qsym._mixed)
+MIXED_DEVICES = ("default.mixed",)
 # PennyLane device names qsym does not simulate, with what is missing
 UNSIMULATED_DEVICES = {
-    "default.mixed": "mixed states and noise channels (a density-matrix simulator)",
     "lightning.gpu": "GPU simulation",
     "lightning.kokkos": "Kokkos simulation",
     "lightning.tensor": "tensor-network simulation",
@@ -115,6 +118,13 @@ class Device:
                 raise DeviceError(f"duplicate wire labels {list(wires)}") from None
         self.name = name
         self.short_name = name
+        # a density-matrix simulator (noise channels): its QNodes run on qsym._mixed
+        self.mixed = name in MIXED_DEVICES
+        self.readout_prob = None  # default.mixed's readout errors (DefaultMixed)
+        if self.mixed and labels is not None and len(labels) > MIXED_MAX_WIRES:
+            raise DeviceError(
+                f"This device does not currently support computations on more than "
+                f"{MIXED_MAX_WIRES} wires (qsym: a density matrix of 4**n numbers)")
         self.wires = labels
         self.shots = check_shots(shots)
         if self.shots is not None:  # PennyLane 0.45's deprecation (the shots still work)
@@ -443,14 +453,19 @@ def device(
     in order of first use, then wires only measured; integer wires ``0..n-1`` in numeric
     order), and ``qml.state()`` / ``qml.probs()`` cover exactly those wires.
     ``"lightning.qubit"`` and ``"reference.qubit"`` are aliases of qsym's simulator;
-    devices qsym does not simulate
-    (``"default.mixed"``, ...) are refused with what is missing.
+    ``"default.mixed"`` simulates density matrices (noise channels: docs/noise.md);
+    devices qsym does not simulate (``"default.qutrit"``, ...) are refused with what is
+    missing.
 
     >>> device("default.qubit", wires=2)
     <qsym device 'default.qubit', wires=[0, 1]>
     >>> device("default.qubit")
     <qsym device 'default.qubit', wires=None>
     """
+    if name in MIXED_DEVICES:
+        readout = kwargs.pop("readout_prob", None)
+        check_device_options(kwargs)
+        return DefaultMixed(wires=wires, shots=shots, seed=seed, readout_prob=readout)
     check_device_options(kwargs)
     return Device(name, wires=wires, shots=shots, seed=seed)
 
@@ -547,7 +562,43 @@ def _unsimulated(cls_name: str, name: str):
     return type(cls_name, (Device,), {"__init__": __init__, "__doc__": doc})
 
 
-DefaultMixed = _unsimulated("DefaultMixed", "default.mixed")
+# PennyLane's default.mixed refuses more wires than this (a density matrix of 4**n numbers)
+MIXED_MAX_WIRES = 23
+
+
+def check_readout(readout_prob):
+    """PennyLane's checks of ``default.mixed``'s ``readout_prob`` (its messages); the value.
+
+    >>> check_readout(0.1)
+    0.1
+    """
+    if readout_prob is None:
+        return None
+    if isinstance(readout_prob, bool) or not isinstance(readout_prob, (float, int)):
+        raise ArgumentError(
+            "The readout error probability should be an integer or a floating-point number "
+            "in [0,1].")
+    if not 0 <= readout_prob <= 1:
+        raise DeviceError("The readout error probability should be in the range [0,1].")
+    return readout_prob
+
+
+class DefaultMixed(Device):
+    """PennyLane's ``default.mixed``: qsym's density-matrix simulator (noise channels,
+    exact derivatives of gate and channel parameters; docs/noise.md).
+
+    >>> import qsym as qml
+    >>> dev = qml.devices.DefaultMixed(wires=2)
+    >>> dev.name, dev.num_wires, dev.mixed
+    ('default.mixed', 2, True)
+    """
+
+    def __init__(self, wires=None, shots=None, seed="global", readout_prob=None):
+        super().__init__("default.mixed", wires=wires, shots=shots, seed=seed)
+        self.readout_prob = check_readout(readout_prob)
+        self._rng, self._prng_key = self.rng, None  # PennyLane's attribute names
+
+
 DefaultQutrit = _unsimulated("DefaultQutrit", "default.qutrit")
 DefaultQutritMixed = _unsimulated("DefaultQutritMixed", "default.qutrit.mixed")
 DefaultGaussian = _unsimulated("DefaultGaussian", "default.gaussian")

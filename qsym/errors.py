@@ -78,6 +78,20 @@ class RemovedGateError(GateError, AttributeError):
     """
 
 
+class MatrixUndefinedError(GateError):
+    """PennyLane's ``MatrixUndefinedError``: the operator has no matrix, e.g. a noise
+    channel given to ``qml.matrix`` (a channel has Kraus matrices:
+    ``op.kraus_matrices()``).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.matrix(qml.BitFlip(0.1, wires=0))
+    ... except qml.MatrixUndefinedError as exc:
+    ...     print(str(exc)[:30])
+    Operator must define a matrix,
+    """
+
+
 class WireError(QsymError, ValueError):
     """A wire that is not on the device, or a gate given duplicate wires.
 
@@ -124,10 +138,10 @@ class DeviceError(QsymError, ValueError):
 
     >>> import qsym as qml
     >>> try:
-    ...     qml.device("default.mixed", wires=1)
+    ...     qml.device("default.qutrit", wires=1)
     ... except qml.DeviceError as exc:
-    ...     print(str(exc)[:45])
-    device 'default.mixed' needs mixed states and
+    ...     print(str(exc)[:40])
+    device 'default.qutrit' needs qutrits, w
     """
 
 

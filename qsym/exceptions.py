@@ -11,9 +11,9 @@
 MeasurementError
 """
 
-from .errors import DeviceError, QuantumFunctionError, TransformError, WireError
+from .errors import DeviceError, MatrixUndefinedError, QuantumFunctionError, TransformError, WireError
 
-__all__ = ["QuantumFunctionError", "DeviceError", "WireError", "TransformError", "PennyLaneDeprecationWarning",
+__all__ = ["QuantumFunctionError", "DeviceError", "MatrixUndefinedError", "WireError", "TransformError", "PennyLaneDeprecationWarning",
            "DecompositionWarning"]
 
 

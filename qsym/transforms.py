@@ -17,8 +17,8 @@ from collections.abc import Callable as _Callable
 import types as _types
 
 from ._compilation import (
-    cancel_inverses, commute_controlled, compile, decompose, decomposition_gen, merge_rotations,
-    remove_barrier, single_qubit_fusion, undo_swaps,
+    cancel_inverses, commute_controlled, compile, decompose, decomposition_gen, insert,
+    merge_rotations, remove_barrier, single_qubit_fusion, undo_swaps,
 )
 from ._mcm import defer_measurements  # qml.defer_measurements, also here
 from ._splitting import (
@@ -38,7 +38,7 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "commute_controlled", "compile", "decompose", "merge_rotations", "remove_barrier",
            "single_qubit_fusion", "undo_swaps", "batch_input", "batch_params",
            "broadcast_expand", "convert_to_numpy_parameters", "split_non_commuting",
-           "split_to_single_terms", "make_tape", "core", "defer_measurements"]
+           "split_to_single_terms", "make_tape", "core", "defer_measurements", "insert"]
 
 
 def _module(name: str, doc: str, **names) -> _types.ModuleType:

@@ -26,10 +26,10 @@ PACKAGE = ROOT / "qsym"
 # lowest first: a module may import only modules listed before it (docs/design.md has the
 # same list, with what each module does; test_the_design_table_is_this_order compares them)
 ORDER = [
-    "_version", "errors", "exceptions", "_cache", "_kernels", "_gates", "_shapes", "wires", "resource", "_autodiff", "_ir",
-    "rules", "_trace", "_broadcast", "_operations", "numpy", "_numpy_random", "math",
+    "_version", "errors", "exceptions", "_cache", "_kernels", "_channels", "_gates", "_shapes", "wires", "resource", "_autodiff", "_ir",
+    "rules", "_trace", "_broadcast", "_operations", "_noise", "numpy", "_numpy_random", "math",
     "_unsupported", "templates", "qaoa", "_opmath", "pauli", "_opfunctions", "_mcm", "_subroutines", "_symbolic", "_plan", "_program", "_emit", "_shots",
-    "_second_order", "_tiers", "_arguments", "devices", "_stages", "_executors", "_guards",
+    "_mixed", "_second_order", "_tiers", "_arguments", "devices", "_stages", "_executors", "_guards",
     "_runtime",
     "_drawing", "optimize", "_natural_gradient", "_tapes", "tape", "_transform", "_compilation", "_splitting", "transforms", "workflow", "gradients", "_aot_numpy", "_aot", "_worker", "_distributed",
     "_minimize", "_about", "measurements", "kernels", "fourier",

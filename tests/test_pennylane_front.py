@@ -86,10 +86,12 @@ def test_devices_namespace_and_names():
     light = qml.device("lightning.qubit", wires=1)
     assert onp.isclose(qml.QNode(_rx_z, light)(X), onp.cos(X))
     assert qml.devices.LightningQubit(wires=1).name == "lightning.qubit"
-    with pytest.raises(qml.DeviceError, match="mixed states"):
-        qml.device("default.mixed", wires=1)
-    with pytest.raises(qml.DeviceError, match="mixed states"):
-        qml.devices.DefaultMixed(wires=1)
+    assert qml.device("default.mixed", wires=1).mixed  # the density-matrix simulator
+    assert qml.devices.DefaultMixed(wires=1).name == "default.mixed"
+    with pytest.raises(qml.DeviceError, match="qutrits"):
+        qml.device("default.qutrit", wires=1)
+    with pytest.raises(qml.DeviceError, match="qutrits"):
+        qml.devices.DefaultQutrit(wires=1)
     with pytest.raises(qml.DeviceError, match="unsupported device options: bogus"):
         qml.device("default.qubit", wires=1, bogus=1)
     with pytest.raises(qml.DeviceError, match="seed"):
@@ -377,8 +379,12 @@ def test_unsupported_pennylane_features_raise_named_errors():
         qml.QNode(mcm, dev)(X)
     # with room: X undoes the outcome 1, so the state is |0> whatever was measured
     assert qml.QNode(mcm, qml.device("default.qubit", wires=2))(X) == pytest.approx(1.0)
-    with pytest.raises(qml.GateError, match="noise channel"):
+    def noisy():
         qml.DepolarizingChannel(0.1, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.DeviceError, match="not supported with default.qubit"):
+        qml.QNode(noisy, dev)()
     with pytest.raises(qml.DeviceError, match="density_matrix is computed from the state"):
         qml.set_shots(qml.QNode(lambda: qml.density_matrix(wires=0), dev), 10)()
 
