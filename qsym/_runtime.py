@@ -1197,6 +1197,8 @@ class QNode:
         entry.tensor_constants = _tensor_constants(items)
         entry.per_call = True
         entry.by_value = by_value
+        entry.first_order = {sym: what for sym, what in looks.first_order.items()
+                             if sym in inputs}
         memo.put(structure, entry)
         return entry
 
@@ -1475,6 +1477,7 @@ class QNode:
         self._differentiable()
         entry, xs, ds = self.compiled(args, kwargs, diff)
         _refuse_by_value(entry)
+        _refuse_first_order(entry)
         if entry.has_state or entry.drawn:
             raise DifferentiationError(
                 "second derivatives of qml.state() are not supported (its Jacobian is: "
@@ -2129,6 +2132,20 @@ def _refuse_by_value(entry) -> None:
             "differentiate there either). Compute with the input itself (qsym.numpy "
             "arithmetic and functions, gates taking it as a parameter), or do not "
             "differentiate it (requires_grad=False, or argnum= naming the others)")
+
+
+def _refuse_first_order(entry) -> None:
+    """A second derivative of a per-call circuit by an input a gate holds exactly to first
+    order only (``qml.SpecialUnitary``: Pauli rotations by zero carry its exact gradient,
+    not its curvature): refused, naming the input and the gate."""
+    first = getattr(entry, "first_order", None)
+    if first:
+        names = ", ".join(sorted(map(str, first)))
+        raise DifferentiationError(
+            f"cannot take second derivatives by {names}: {next(iter(first.values()))} "
+            "holds them to first order only (its matrix has no closed form; the gradient "
+            "is exact). Differentiate once (qml.grad, qml.jacobian), or take the Hessian by "
+            "finite differences of the gradient")
 
 
 def _check_no_global_draws(before) -> None:

@@ -32,9 +32,9 @@ from types import SimpleNamespace
 import numpy as np
 import sympy as sp
 
-from .errors import DifferentiationError, GateError, WireError
+from .errors import DifferentiationError, GateError, TracingError, WireError
 from ._operations import GATE_CLASSES, GateSequence, Operation, wires_tuple
-from ._trace import Tape, active_tape, add_check, recording, unwrap
+from ._trace import Tape, active_tape, add_check, known, recording, unwrap
 from .wires import Wires
 
 
@@ -1684,6 +1684,215 @@ class ArbitraryUnitary(Template):
         return (4**n_wires - 1,)
 
 
+# --- SpecialUnitary: exp(i sum_m theta_m P_m), a matrix without a closed form ---------------
+_PAULI_1 = {"I": np.eye(2, dtype=complex), "X": np.array([[0, 1], [1, 0]], dtype=complex),
+            "Y": np.array([[0, -1j], [1j, 0]]), "Z": np.diag([1.0 + 0j, -1.0])}
+
+
+def pauli_basis_strings(num_wires: int) -> list:
+    """PennyLane's ``pauli_basis_strings``: the ``4**n - 1`` Pauli words on ``n`` wires but
+    the identity, in lexicographic order of ``"IXYZ"`` (the order of ``SpecialUnitary``'s
+    ``theta``).
+
+    >>> pauli_basis_strings(2)[:5]
+    ['IX', 'IY', 'IZ', 'XI', 'XX']
+    """
+    return ["".join(w) for w in itertools.product("IXYZ", repeat=num_wires)][1:]
+
+
+@functools.lru_cache(maxsize=8)
+def _pauli_basis(num_wires: int) -> np.ndarray:
+    mats = []
+    for word in pauli_basis_strings(num_wires):
+        m = np.ones((1, 1), dtype=complex)
+        for letter in word:
+            m = np.kron(m, _PAULI_1[letter])
+        mats.append(m)
+    out = np.asarray(mats)
+    out.setflags(write=False)
+    return out
+
+
+def pauli_matrices() -> np.ndarray:
+    """``I, X, Y, Z`` as one array, shape ``(4, 2, 2)`` (PennyLane's ``_pauli_matrices``).
+
+    >>> pauli_matrices()[3].real
+    array([[ 1.,  0.],
+           [ 0., -1.]])
+    """
+    return np.array([_PAULI_1[c] for c in "IXYZ"])
+
+
+def pauli_basis_matrices(num_wires: int) -> np.ndarray:
+    """The matrices of :func:`pauli_basis_strings`, shape ``(4**n - 1, 2**n, 2**n)``.
+
+    >>> pauli_basis_matrices(1)[2].real
+    array([[ 1.,  0.],
+           [ 0., -1.]])
+    """
+    return _pauli_basis(num_wires).copy()
+
+
+def _su_eigen(theta: np.ndarray, num_wires: int):
+    """``H = sum_m theta_m P_m`` (Hermitian) diagonalised: eigenvalues, eigenvectors."""
+    H = np.tensordot(np.asarray(theta, dtype=float), _pauli_basis(num_wires), axes=[[-1], [0]])
+    return np.linalg.eigh(H)
+
+
+def special_unitary_matrix(theta, num_wires: int) -> np.ndarray:
+    """``exp(i sum_m theta_m P_m)`` for real ``theta`` (shape ``(4**n - 1,)`` or a batch
+    ``(b, 4**n - 1)``), exactly through the eigendecomposition of the Hermitian exponent
+    (``numpy.linalg.eigh``).
+
+    >>> special_unitary_matrix([0.3, 0.0, 0.0], 1).round(6) + 0   # exp(0.3 i X)
+    array([[0.955336+0.j     , 0.      +0.29552j],
+           [0.      +0.29552j, 0.955336+0.j     ]])
+    """
+    lam, V = _su_eigen(theta, num_wires)
+    return (V * np.exp(1j * lam)[..., None, :]) @ np.conj(np.swapaxes(V, -1, -2))
+
+
+def special_unitary_generators(theta, num_wires: int):
+    """``(U, omega)``: ``U = exp(i sum_m theta_m P_m)`` and the real coefficients of its
+    *effective generators*: ``U^dagger dU/dtheta_l = i sum_m omega[l, m] P_m`` (PennyLane's
+    ``SpecialUnitary.get_one_parameter_generators``, divided by ``i``). The derivative is
+    the exact Fréchet derivative of the exponential of a Hermitian matrix (Daleckii-Krein:
+    ``V (G * V^dagger (i P_l) V) V^dagger``, ``G_ab = e^{i(a+b)/2} sinc((a-b)/2)`` over the
+    eigenvalues, stable where they are equal).
+
+    >>> U, omega = special_unitary_generators([0.3, 0.0, 0.0], 1)
+    >>> omega.round(6) + 0   # theta_X's generator is X; Y's and Z's turn about X
+    array([[ 1.      ,  0.      ,  0.      ],
+           [ 0.      ,  0.941071,  0.291107],
+           [ 0.      , -0.291107,  0.941071]])
+    """
+    lam, V = _su_eigen(theta, num_wires)
+    basis = _pauli_basis(num_wires)
+    half = (lam[:, None] - lam[None, :]) / 2
+    G = np.exp(0.5j * (lam[:, None] + lam[None, :])) * np.sinc(half / np.pi)
+    Vh = V.conj().T
+    inner = np.einsum("ai,lij,jb->lab", Vh, 1j * basis, V)  # V^dagger (i P_l) V
+    dU = np.einsum("ia,lab,bj->lij", V, G * inner, Vh)
+    U = (V * np.exp(1j * lam)) @ Vh
+    omega_mats = np.einsum("ij,ljk->lik", U.conj().T, dU)  # U^dagger dU/dtheta_l
+    # coefficients in the Pauli basis: tr(P_m Omega_l) / (i 2^n), real (Omega is anti-Hermitian)
+    omega = np.einsum("mji,lij->lm", basis, omega_mats) / (1j * 2**num_wires)
+    return U, omega.real
+
+
+class SpecialUnitary(Template):
+    """PennyLane's ``qml.SpecialUnitary(theta, wires)``: ``exp(i sum_m theta_m P_m)`` over the
+    ``4**n - 1`` Pauli words ``P_m`` of :func:`pauli_basis_strings` (lexicographic order).
+
+    Its matrix has no closed form in ``theta`` (the words do not commute), so no fixed
+    shift rule holds for it. With numbers it is the ``QubitUnitary`` of its matrix. With
+    circuit inputs in ``theta`` the QNode traces at every call (its per-call mode) and the
+    gate is, as PennyLane's decomposition: ``PauliRot(phi_m, P_m)`` for each Pauli word, then
+    ``QubitUnitary(U(theta0))`` at the call's numbers ``theta0``, where
+    ``phi_m = -2 sum_l omega[l, m] (theta_l - theta0_l)`` is zero at the call
+    (:func:`special_unitary_generators`). The value is exact and so is every first
+    derivative (the rotations' proved two-term rules times the effective generators'
+    coefficients); second derivatives of this form are not those of ``U`` and are refused
+    (``DifferentiationError``). Each call compiles the circuit anew (its constants change).
+
+    >>> op = SpecialUnitary([0.3, 0.0, 0.0], wires=0)
+    >>> np.allclose(op.matrix(), GATE_CLASSES["RX"](-0.6, wires=0).matrix())
+    True
+    >>> op.decomposition()[0].name
+    'QubitUnitary'
+    """
+
+    _params = ("theta",)
+    grad_method = "A"
+
+    def __init__(self, theta, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        n = len(self.wires)
+        dim = 4**n - 1
+        th = _array(theta, "SpecialUnitary theta")
+        if th.ndim not in (1, 2):
+            raise GateError(
+                "Expected the parameters to have one or two dimensions without or with "
+                f"broadcasting, respectively. The parameters have shape {th.shape}")
+        if th.shape[-1] != dim:
+            raise GateError(
+                f"Expected the parameters to have shape ({dim},) or (batch_size, {dim}). "
+                f"The parameters have shape {th.shape}")
+        self.theta = th
+        self.hyperparameters = {"num_wires": n}
+        self._record()
+
+    @property
+    def num_wires(self) -> int:
+        return len(self.wires)
+
+    @staticmethod
+    def compute_matrix(theta, num_wires):
+        """PennyLane's ``SpecialUnitary.compute_matrix(theta, num_wires)``: the matrix of
+        :func:`special_unitary_matrix`, batched over a leading axis of ``theta``.
+
+        >>> SpecialUnitary.compute_matrix([0.0, 0.0, 0.2], 1).diagonal().round(6)
+        array([0.980067+0.198669j, 0.980067-0.198669j])
+        """
+        return special_unitary_matrix(np.asarray(unwrap(theta), dtype=float), num_wires)
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """The matrix on ``wire_order`` (default: its wires), at numeric ``theta``."""
+        if _symbolic(np.asarray(self.theta, dtype=object)):
+            raise GateError("SpecialUnitary.matrix() needs numbers for theta; it holds "
+                            "circuit inputs here (call it outside the circuit)")
+        if self.theta.ndim == 2:
+            if wire_order is not None and list(wire_order) != list(self.wires):
+                raise GateError("SpecialUnitary.matrix(wire_order=...) of a broadcast theta: "
+                                "not supported; take the matrix on the gate's wires")
+            return self.compute_matrix(self.theta, self.num_wires)
+        return super().matrix(wire_order)
+
+    def _build(self):
+        th, n, wires = self.theta, self.num_wires, list(self.wires)
+        if th.ndim == 2:
+            if _symbolic(th):
+                raise GateError("SpecialUnitary with a batch of circuit inputs (broadcasting) "
+                                "is not supported: call the QNode once per parameter set")
+            _gate("QubitUnitary", self.compute_matrix(th, n), wires=wires)
+            return
+        looks = known()
+        if not _symbolic(th) and looks is None:
+            _gate("QubitUnitary", self.compute_matrix(np.asarray(th, dtype=float), n), wires=wires)
+            return
+        syms = set().union(*[e.free_symbols for e in th if isinstance(e, sp.Basic)])
+        if looks is None:  # traced once: the matrix needs the numbers; the QNode switches
+            err = TracingError(
+                "qml.SpecialUnitary needs the values of the traced input(s) "
+                f"{', '.join(sorted(map(str, syms)))} (its matrix has no closed form): the "
+                "QNode traces it at every call (trace='per-call'; trace='once' refuses it)")
+            err.symbols = frozenset(syms)
+            raise err
+        # a per-call trace (or its replay on the numbers: the same gates, rotations by 0)
+        what = "qml.SpecialUnitary (exact first derivatives only)"
+        theta0 = np.array([float(looks.number(e, what, decides=True)) for e in th])
+        for sym in syms:
+            looks.first_order.setdefault(sym, what)
+        U, omega = special_unitary_generators(theta0, n)
+        moving = [i for i, e in enumerate(th) if isinstance(e, sp.Basic) and e.free_symbols]
+        for m, word in enumerate(pauli_basis_strings(n)):
+            phi = sum((sp.Float(-2 * omega[l, m], 17) * (th[l] - sp.Float(theta0[l], 17))
+                       for l in moving if omega[l, m] != 0), sp.S.Zero)
+            _gate("PauliRot", phi, pauli_word=word, wires=wires)
+        _gate("QubitUnitary", U, wires=wires)
+
+    def adjoint(self) -> "SpecialUnitary":
+        """The inverse, ``SpecialUnitary(-theta, wires)`` (PennyLane's ``adjoint()``).
+
+        >>> SpecialUnitary([0.1, 0.2, 0.3], wires=0).adjoint().theta
+        array([-0.1, -0.2, -0.3])
+        """
+        return SpecialUnitary(-self.theta, wires=list(self.wires))
+
+    def __repr__(self):
+        return f"SpecialUnitary({self.theta!r}, wires={list(self.wires)})"
+
+
 @functools.lru_cache
 def state_preparation_words(n: int) -> tuple:
     """PennyLane's ``ArbitraryStatePreparation`` Pauli words on ``n`` wires
@@ -2563,11 +2772,13 @@ TEMPLATES = {
                 ArbitraryStatePreparation, FermionicSingleExcitation, FermionicDoubleExcitation,
                 AllSinglesDoubles, UCCSD, kUpCCGSD, GateFabric, ParticleConservingU1,
                 ParticleConservingU2, DiagonalQubitUnitary, MPS, TTN, MERA, TrotterProduct,
-                CommutingEvolution)
+                CommutingEvolution, SpecialUnitary)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""
 
 # the public names of qsym.templates (PennyLane's qml.templates): the templates, qml.layer and
 # PennyLane's sub-namespaces; the rest of this module is how templates are recorded
 __all__ = [*TEMPLATES, "layer", "embeddings", "layers", "state_preparations", "subroutines",
+           "pauli_basis_strings", "pauli_basis_matrices", "special_unitary_matrix",
+           "special_unitary_generators",
            "tensornetworks", "mps_wires", "ttn_wires", "mera_wires"]
