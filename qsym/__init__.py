@@ -159,6 +159,8 @@ from .templates import (  # noqa: E402
     TrotterProduct,
     CommutingEvolution,
     SpecialUnitary,
+    TrotterizedQfunc,
+    trotterize,
 )
 ops.qubit.SpecialUnitary = SpecialUnitary  # PennyLane's qml.ops.qubit.special_unitary
 ops.qubit.special_unitary = type(ops)(
@@ -311,7 +313,7 @@ __all__ = [
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "QuantumPhaseEstimation", "s_prod", "dot",
-    "templates", "layer", "ops", "qaoa", "pauli", "pauli_decompose", "exp", "evolve", "apply", "is_commuting",
+    "templates", "layer", "trotterize", "ops", "qaoa", "pauli", "pauli_decompose", "exp", "evolve", "apply", "is_commuting",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     *templates.TEMPLATES, *_SUBROUTINES, *GATE_CLASSES,
 ]

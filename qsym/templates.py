@@ -1893,6 +1893,104 @@ class SpecialUnitary(Template):
         return f"SpecialUnitary({self.theta!r}, wires={list(self.wires)})"
 
 
+# --- qml.trotterize: a first-order step function expanded to a Suzuki-Trotter product ------
+def _suzuki_scalar(order: int) -> float:
+    """Suzuki's ``p_m = 1 / (4 - 4**(1/(m-1)))`` of the order-``m`` recursion."""
+    return 1.0 / (4 - 4 ** (1 / (order - 1)))
+
+
+class TrotterizedQfunc(Template):
+    """PennyLane's ``qml.trotterize(qfunc, n, order, reverse)(time, *args, wires=...,
+    **kwargs)``: ``n`` steps of the order-``order`` Suzuki product built from the gates
+    ``qfunc(t, *args, wires=wires, **kwargs)`` records (its first-order step ``S_1(t)``):
+    ``S_2(t) = S_1(t/2) S_1(t/2)`` reversed, ``S_m(t) = S_{m-2}(p t)^2 S_{m-2}((1-4p) t)
+    S_{m-2}(p t)^2`` with ``p = 1/(4 - 4^(1/(m-1)))``, each step at ``time / n``.
+    ``reverse=True`` reverses the gates of each ``S_1``. Parameters stay exact
+    expressions of the circuit's inputs (``time`` included).
+
+    >>> def step(t, theta, wires):
+    ...     GATE_CLASSES["RX"](t * theta, wires=wires[0])
+    ...     GATE_CLASSES["CNOT"](wires=wires)
+    >>> [str(g) for g in trotterize(step, n=1, order=2)(0.2, 0.5, wires=[0, 1]).decomposition()]
+    ['RX(0.05, wires=[0])', 'CNOT(wires=[0, 1])', 'CNOT(wires=[0, 1])', 'RX(0.05, wires=[0])']
+    """
+
+    def __init__(self, time, *args, qfunc=None, n=1, order=2, reverse=False, id=None, **kwargs):
+        if not callable(qfunc):
+            raise GateError(f"trotterize needs a function that records gates, got {qfunc!r}")
+        if not isinstance(order, numbers.Integral) or order <= 0 or (order != 1 and order % 2):
+            raise GateError(f"The order must be 1 or a positive even integer, got {order}.")
+        if not isinstance(n, numbers.Integral) or n < 1:
+            raise GateError(f"The number of Trotter steps n must be a positive integer, got {n}.")
+        if "wires" in kwargs:
+            wires = kwargs.pop("wires")
+        elif args:
+            wires, args = args[-1], args[:-1]
+        else:
+            raise WireError("trotterize: give the wires as the last positional argument or "
+                            "as wires=...")
+        self.wires, self.id = wires_tuple(wires), id
+        self.time, self.args, self.kwargs = time, args, kwargs
+        self.qfunc, self.n, self.order, self.reverse = qfunc, int(n), int(order), bool(reverse)
+        self._record()
+
+    @property
+    def parameters(self) -> list:
+        return [self.time, *self.args]
+
+    @property
+    def hyperparameters(self) -> dict:
+        return {"n": self.n, "order": self.order, "qfunc": self.qfunc,
+                "reverse": self.reverse, **self.kwargs}
+
+    def _step(self, t) -> list:
+        with recording(Tape()) as tape:
+            self.qfunc(t, *self.args, wires=list(self.wires), **self.kwargs)
+        return list(tape.items)
+
+    def _product(self, t, order: int) -> list:
+        if order == 1:
+            ops = self._step(t)
+            return ops[::-1] if self.reverse else ops
+        if order == 2:
+            ops = self._step(t / 2)
+            return (ops[::-1] + ops) if self.reverse else (ops + ops[::-1])
+        p = _suzuki_scalar(order)
+        # each S_{m-2} recorded anew (fresh gate objects: a gate appears once on a tape)
+        return (self._product(p * t, order - 2) + self._product(p * t, order - 2)
+                + self._product((1 - 4 * p) * t, order - 2)
+                + self._product(p * t, order - 2) + self._product(p * t, order - 2))
+
+    def _build(self):
+        tape = active_tape()
+        for _ in range(self.n):
+            for op in self._product(self.time / self.n, self.order):
+                tape.append(op)
+
+
+def trotterize(qfunc, n=1, order=2, reverse=False):
+    """PennyLane's ``qml.trotterize``: a function ``(time, *args, wires=..., **kwargs)`` that
+    applies :class:`TrotterizedQfunc` of ``qfunc`` (the first-order step; its first argument
+    is the time).
+
+    >>> def step(t, wires):
+    ...     GATE_CLASSES["RZ"](t, wires=wires[0])
+    >>> len(trotterize(step, n=2, order=4)(1.0, wires=[0]).decomposition())
+    20
+    """
+    special = ("n", "order", "qfunc", "reverse")
+
+    @functools.wraps(qfunc)
+    def wrapper(time, *args, **kwargs):
+        if any(k in kwargs for k in special):
+            raise GateError(f"Cannot use any of the specialized names {list(special)} as "
+                            f"keyword arguments to the qfunc: {kwargs}")
+        return TrotterizedQfunc(time, *args, qfunc=qfunc, n=n, order=order, reverse=reverse,
+                                **kwargs)
+
+    return wrapper
+
+
 @functools.lru_cache
 def state_preparation_words(n: int) -> tuple:
     """PennyLane's ``ArbitraryStatePreparation`` Pauli words on ``n`` wires
@@ -2736,6 +2834,7 @@ state_preparations = SimpleNamespace(
 )
 subroutines = SimpleNamespace(QFT=QFT, ApproxTimeEvolution=ApproxTimeEvolution,
                               TrotterProduct=TrotterProduct, CommutingEvolution=CommutingEvolution,
+                              TrotterizedQfunc=TrotterizedQfunc, trotterize=trotterize,
                               FlipSign=FlipSign, GroverOperator=GroverOperator, Permute=Permute,
                               ArbitraryUnitary=ArbitraryUnitary, UCCSD=UCCSD, kUpCCGSD=kUpCCGSD,
                               AllSinglesDoubles=AllSinglesDoubles,
@@ -2772,7 +2871,7 @@ TEMPLATES = {
                 ArbitraryStatePreparation, FermionicSingleExcitation, FermionicDoubleExcitation,
                 AllSinglesDoubles, UCCSD, kUpCCGSD, GateFabric, ParticleConservingU1,
                 ParticleConservingU2, DiagonalQubitUnitary, MPS, TTN, MERA, TrotterProduct,
-                CommutingEvolution, SpecialUnitary)
+                CommutingEvolution, SpecialUnitary, TrotterizedQfunc)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""
 
@@ -2780,5 +2879,5 @@ TEMPLATES = {
 # PennyLane's sub-namespaces; the rest of this module is how templates are recorded
 __all__ = [*TEMPLATES, "layer", "embeddings", "layers", "state_preparations", "subroutines",
            "pauli_basis_strings", "pauli_basis_matrices", "special_unitary_matrix",
-           "special_unitary_generators",
+           "special_unitary_generators", "trotterize",
            "tensornetworks", "mps_wires", "ttn_wires", "mera_wires"]
