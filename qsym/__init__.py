@@ -68,6 +68,7 @@ from ._operations import (  # noqa: E402
     GATE_CLASSES,
     Hamiltonian,
     Hermitian,
+    SparseHamiltonian,
     LinearCombination,
     Projector,
     MeasurementProcess,
@@ -301,7 +302,7 @@ from .errors import CacheWarning, TransformError  # noqa: E402
 # builtin), every template and every gate of the table
 __all__ = [
     "QNode", "Tracker", "qnode", "device", "grad", "hessian", "jacobian", "expval",
-    "var", "probs", "sample", "counts", "state", "Hamiltonian", "Hermitian",
+    "var", "probs", "sample", "counts", "state", "Hamiltonian", "Hermitian", "SparseHamiltonian",
     "Projector", "define_gate", "undefine_gate", "rules", "LinearCombination",
     "Observable", "Operation", "MeasurementProcess", "compile",
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
