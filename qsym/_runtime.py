@@ -61,6 +61,7 @@ from .devices import (  # noqa: F401  (qsym.runtime's names)
     available_memory,
     check_device_options,
     device,
+    runs_own_execute,
     state_memory,
 )
 from ._stages import circuit_wires  # noqa: F401  (qsym._runtime.circuit_wires)
@@ -1320,8 +1321,11 @@ class QNode:
         >>> import qsym as qml
         >>> qml.QNode(lambda: qml.state(), qml.device("default.qubit", wires=1)).compiled_directly
         True
+
+        A QNode on a device class of the user's own with its own ``execute``
+        (:func:`qsym.devices.runs_own_execute`) is not: its tapes run there.
         """
-        return not self.pipeline
+        return not self.pipeline and not runs_own_execute(self.device)
 
     def __call__(self, *args, **kwargs):
         if "shots" in kwargs and not self._qfunc_uses_shots_arg:
@@ -1330,8 +1334,8 @@ class QNode:
         if getattr(trace.active_tape(), "user_queue", False):  # in qml.queuing.AnnotatedQueue
             with trace.not_recording():
                 return self(*args, **kwargs)
-        if self.pipeline:
-            return self.pipeline.run(self, args, kwargs)
+        if not self.compiled_directly:  # transforms, or a device's own execute
+            return self.compile_pipeline.run(self, args, kwargs)
         if self.diff_method in ("adjoint", "device") and self.configured_shots():
             shots_mod.refuse("adjoint", self.device.name)
         if self._init_args["mcm_method"] is not None:
@@ -1654,7 +1658,7 @@ class _Derivative:
         # its function's attributes (functools.update_wrapper's) is kept on the QNode,
         # made once (no weak-key lookup, no memo that could keep anything alive), set by
         # plain assignments, and the common argnums (none, an int) skip normalize_argnum.
-        if type(fun) is QNode and h is None and method is None and not fun.pipeline:
+        if type(fun) is QNode and h is None and method is None and fun.compiled_directly:
             base = fun._derivative_attrs
             if base is None:  # (argnum, _single, _key, _forward, _qjit_only: the class's)
                 base = fun._derivative_attrs = _qnode_wrapper_attributes(fun)
@@ -1770,7 +1774,7 @@ class _Derivative:
 
 def _direct(fun) -> bool:
     """Whether ``fun`` is a QNode whose compiled derivatives answer (not transformed)."""
-    return isinstance(fun, QNode) and not fun.pipeline
+    return isinstance(fun, QNode) and fun.compiled_directly
 
 
 def _has_tensor(args, kwargs) -> bool:

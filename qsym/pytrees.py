@@ -38,7 +38,8 @@ class PyTreeStructure:
     """How a pytree is built: its type (None for a leaf), metadata (hashable: dict keys,
     wires and hyperparameters) and the structures of its children.
 
-    >>> flatten((1, [2]))[1]
+    >>> import qsym as qml
+    >>> qml.pytrees.flatten((1, [2]))[1]
     PyTreeStructure(tuple, None, (PyTreeStructure(), PyTreeStructure(list, None, (PyTreeStructure(),))))
     """
 
