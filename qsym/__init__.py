@@ -115,6 +115,8 @@ _OP_MATH_MODULES = {
     "pow": dict(Pow=_Pow, pow=pow), "exp": dict(Exp=_Exp, exp=exp),
     "evolution": dict(Evolution=_Evolution),
     "linear_combination": dict(LinearCombination=LinearCombination),
+    "decompositions": dict(one_qubit_decomposition=ops.one_qubit_decomposition,
+                           two_qubit_decomposition=ops.two_qubit_decomposition),
 }
 ops.qubit = type(ops)(**GATE_CLASSES)  # PennyLane's qml.ops.qubit: the gates
 ops.qubit.__all__ = sorted(GATE_CLASSES)
@@ -218,6 +220,8 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.ops.op_math"] = ops.op_math
     _sys.modules[f"{__name__}.ops.functions"] = ops.functions
     _sys.modules[f"{__name__}.ops.mid_measure"] = ops.mid_measure
+    _sys.modules[f"{__name__}.ops.qubit"] = ops.qubit
+    _sys.modules[f"{__name__}.ops.qubit.special_unitary"] = ops.qubit.special_unitary
     _sys.modules[f"{__name__}.queuing"] = queuing  # from pennylane.queuing import AnnotatedQueue
     _sys.modules[f"{__name__}.operation"] = operation
 
