@@ -167,7 +167,7 @@ from .templates import (  # noqa: E402
 )
 ops.qubit.SpecialUnitary = SpecialUnitary  # PennyLane's qml.ops.qubit.special_unitary
 ops.qubit.special_unitary = type(ops)(
-    SpecialUnitary=SpecialUnitary, pauli_basis_strings=templates.pauli_basis_strings,
+    SpecialUnitary=SpecialUnitary, TmpPauliRot=templates.TmpPauliRot, pauli_basis_strings=templates.pauli_basis_strings,
     pauli_basis_matrices=templates.pauli_basis_matrices, _pauli_letters="IXYZ",
     _pauli_matrices=templates.pauli_matrices())
 from ._subroutines import (  # noqa: E402

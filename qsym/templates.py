@@ -1820,6 +1820,13 @@ class SpecialUnitary(Template):
                 f"The parameters have shape {th.shape}")
         self.theta = th
         self.hyperparameters = {"num_wires": n}
+        if th.ndim == 2:  # a batch: its matrices (matrix(), compute_matrix), no gates
+            if active_tape() is not None:
+                raise GateError("SpecialUnitary with a batch of parameters (broadcasting) "
+                                "is not supported in a circuit: call the QNode once per "
+                                "parameter set")
+            self._ops, self._children = [], []
+            return
         self._record()
 
     @property
@@ -1850,12 +1857,6 @@ class SpecialUnitary(Template):
 
     def _build(self):
         th, n, wires = self.theta, self.num_wires, list(self.wires)
-        if th.ndim == 2:
-            if _symbolic(th):
-                raise GateError("SpecialUnitary with a batch of circuit inputs (broadcasting) "
-                                "is not supported: call the QNode once per parameter set")
-            _gate("QubitUnitary", self.compute_matrix(th, n), wires=wires)
-            return
         looks = known()
         if not _symbolic(th) and looks is None:
             _gate("QubitUnitary", self.compute_matrix(np.asarray(th, dtype=float), n), wires=wires)
@@ -1891,6 +1892,49 @@ class SpecialUnitary(Template):
 
     def __repr__(self):
         return f"SpecialUnitary({self.theta!r}, wires={list(self.wires)})"
+
+
+class TmpPauliRot(Template):
+    """PennyLane's ``TmpPauliRot(theta, pauli_word, wires)``: the Pauli rotation its
+    ``SpecialUnitary`` decomposition inserts, ``PauliRot(theta, pauli_word)``, and nothing at
+    a numeric ``theta`` of exactly 0 (no matrix of its own).
+
+    >>> TmpPauliRot(0.0, "X", wires=0).decomposition(), TmpPauliRot(0.5, "X", wires=0).decomposition()
+    ([], [PauliRot(0.5, pauli_word='X', wires=[0])])
+    """
+
+    has_matrix = False
+    grad_method = "A"
+    _params = ("theta",)
+
+    def __init__(self, theta, pauli_word, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        self.theta, self.pauli_word = unwrap(theta), pauli_word
+        self.hyperparameters = {"pauli_word": pauli_word}
+        self._record()
+
+    def _build(self):
+        if isinstance(self.theta, numbers.Number) and self.theta == 0:
+            return
+        _gate("PauliRot", self.theta, pauli_word=self.pauli_word, wires=list(self.wires))
+
+    @staticmethod
+    def compute_decomposition(theta, wires, pauli_word) -> list:
+        """PennyLane's order of arguments: ``(theta, wires, pauli_word)``; recorded where
+        called.
+
+        >>> TmpPauliRot.compute_decomposition(0.0, [0], "Z")
+        []
+        """
+        with recording(Tape()):
+            ops = TmpPauliRot(theta, pauli_word, wires).decomposition()
+        tape = active_tape()
+        for op in ops if tape is not None else ():
+            tape.append(op)
+        return ops
+
+    def __repr__(self):
+        return f"TmpPauliRot({self.theta}, {self.pauli_word}, wires={list(self.wires)})"
 
 
 # --- qml.trotterize: a first-order step function expanded to a Suzuki-Trotter product ------

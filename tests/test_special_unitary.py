@@ -207,3 +207,21 @@ def test_numbers_decompose_to_one_qubit_unitary_and_bad_shapes_are_refused():
     for bad, n in ((onp.ones(4), 1), (onp.ones((5, 16)), 2), (onp.ones((2, 2, 3)), 1)):
         with pytest.raises(GateError, match="Expected the parameters to have"):
             qml.SpecialUnitary(bad, wires=range(n))
+
+
+def test_tmp_pauli_rot_and_broadcasting():
+    TmpPauliRot = qml.ops.qubit.special_unitary.TmpPauliRot
+    assert TmpPauliRot(0.0, "XY", wires=[0, 1]).decomposition() == []
+    (rot,) = TmpPauliRot(0.4, "XY", wires=[0, 1]).decomposition()
+    assert onp.allclose(rot.matrix(), expm(-0.2j * word_matrix("XY")))
+    batch = onp.array([[0.1, 0.2, 0.3], [0.0, 0.5, 0.0]])
+    mats = qml.SpecialUnitary(batch, wires=0).matrix()
+    assert all(onp.allclose(mats[b], expm(generator(batch[b], 1))) for b in range(2))
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def batched():
+        qml.SpecialUnitary(batch, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(GateError, match="broadcasting"):
+        batched()
