@@ -1700,15 +1700,27 @@ def pauli_basis_strings(num_wires: int) -> list:
     return ["".join(w) for w in itertools.product("IXYZ", repeat=num_wires)][1:]
 
 
-@functools.lru_cache(maxsize=8)
+def _word_matrix(word: str) -> np.ndarray:
+    m = np.ones((1, 1), dtype=complex)
+    for letter in word:
+        m = np.kron(m, _PAULI_1[letter])
+    return m
+
+
+def _basis_tensor(num_wires: int) -> np.ndarray:
+    if num_wires < 1:
+        raise GateError("Require at least one wire to compute the Pauli basis")
+    if num_wires > 7:
+        raise GateError(
+            "Creating the Pauli basis tensor for more than 7 wires (expect >= 4^8 x 2^8 x 2^8 "
+            "complex numbers) is deliberately not supported")
+    return np.asarray([_word_matrix(w) for w in pauli_basis_strings(num_wires)])
+
+
+@functools.lru_cache(maxsize=4)
 def _pauli_basis(num_wires: int) -> np.ndarray:
-    mats = []
-    for word in pauli_basis_strings(num_wires):
-        m = np.ones((1, 1), dtype=complex)
-        for letter in word:
-            m = np.kron(m, _PAULI_1[letter])
-        mats.append(m)
-    out = np.asarray(mats)
+    """The basis tensor, cached for up to 4 wires (16 MB at 4 wires)."""
+    out = _basis_tensor(num_wires)
     out.setflags(write=False)
     return out
 
@@ -1724,18 +1736,26 @@ def pauli_matrices() -> np.ndarray:
 
 
 def pauli_basis_matrices(num_wires: int) -> np.ndarray:
-    """The matrices of :func:`pauli_basis_strings`, shape ``(4**n - 1, 2**n, 2**n)``.
+    """The matrices of :func:`pauli_basis_strings`, shape ``(4**n - 1, 2**n, 2**n)`` (1 to
+    7 wires, as PennyLane's: 7 wires are 4 GB).
 
     >>> pauli_basis_matrices(1)[2].real
     array([[ 1.,  0.],
            [ 0., -1.]])
     """
-    return _pauli_basis(num_wires).copy()
+    return _pauli_basis(num_wires).copy() if 1 <= num_wires <= 4 else _basis_tensor(num_wires)
 
 
 def _su_eigen(theta: np.ndarray, num_wires: int):
     """``H = sum_m theta_m P_m`` (Hermitian) diagonalised: eigenvalues, eigenvectors."""
-    H = np.tensordot(np.asarray(theta, dtype=float), _pauli_basis(num_wires), axes=[[-1], [0]])
+    theta = np.asarray(theta, dtype=float)
+    if num_wires <= 4:
+        H = np.tensordot(theta, _pauli_basis(num_wires), axes=[[-1], [0]])
+    else:  # term by term: no 4^n x 2^n x 2^n tensor
+        words = pauli_basis_strings(num_wires)
+        H = np.zeros(theta.shape[:-1] + (2**num_wires, 2**num_wires), dtype=complex)
+        for m in np.flatnonzero(np.any(theta.reshape(-1, theta.shape[-1]) != 0, axis=0)):
+            H = H + theta[..., m, None, None] * _word_matrix(words[m])
     return np.linalg.eigh(H)
 
 
@@ -1766,6 +1786,10 @@ def special_unitary_generators(theta, num_wires: int):
            [ 0.      ,  0.941071,  0.291107],
            [ 0.      , -0.291107,  0.941071]])
     """
+    if num_wires > 4:
+        raise GateError(
+            f"SpecialUnitary on {num_wires} wires with circuit inputs: its effective generators "
+            "need a 4^n x 2^n x 2^n tensor; qsym differentiates it on up to 4 wires")
     lam, V = _su_eigen(theta, num_wires)
     basis = _pauli_basis(num_wires)
     half = (lam[:, None] - lam[None, :]) / 2

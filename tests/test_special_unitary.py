@@ -225,3 +225,16 @@ def test_tmp_pauli_rot_and_broadcasting():
 
     with pytest.raises(GateError, match="broadcasting"):
         batched()
+
+
+def test_wire_limits_say_what_to_do():
+    with pytest.raises(GateError, match="at least one wire"):
+        qml.ops.qubit.special_unitary.pauli_basis_matrices(0)
+    with pytest.raises(GateError, match="more than 7 wires"):
+        qml.ops.qubit.special_unitary.pauli_basis_matrices(8)  # refused before any memory is used
+    theta = onp.zeros(4**5 - 1)
+    theta[[0, 100]] = 0.3, -0.2
+    U = qml.SpecialUnitary.compute_matrix(theta, 5)  # five wires: term by term
+    assert onp.allclose(U, expm(generator(theta, 5)), atol=1e-10)
+    with pytest.raises(GateError, match="up to 4 wires"):
+        qml.templates.special_unitary_generators(theta, 5)
