@@ -1900,9 +1900,12 @@ class SpecialUnitary(Template):
             looks.first_order.setdefault(sym, what)
         U, omega = special_unitary_generators(theta0, n)
         moving = [i for i, e in enumerate(th) if isinstance(e, sp.Basic) and e.free_symbols]
+        coeff = -2 * omega[moving]  # phi_m = sum_l coeff[l, m] (theta_l - theta0_l)
+        shift = coeff.T @ theta0[moving] if moving else np.zeros(len(omega))
         for m, word in enumerate(pauli_basis_strings(n)):
-            phi = sum((sp.Float(-2 * omega[l, m], 17) * (th[l] - sp.Float(theta0[l], 17))
-                       for l in moving if omega[l, m] != 0), sp.S.Zero)
+            terms = [sp.Float(coeff[i, m], 17) * th[l] for i, l in enumerate(moving)
+                     if coeff[i, m] != 0]
+            phi = sp.Add(*terms, sp.Float(-shift[m], 17)) if terms else 0.0
             _gate("PauliRot", phi, pauli_word=word, wires=wires)
         _gate("QubitUnitary", U, wires=wires)
 
