@@ -69,6 +69,7 @@ from ._operations import (  # noqa: E402
     GATE_CLASSES,
     Hamiltonian,
     Hermitian,
+    SparseHamiltonian,
     LinearCombination,
     Projector,
     MeasurementProcess,
@@ -115,6 +116,8 @@ _OP_MATH_MODULES = {
     "pow": dict(Pow=_Pow, pow=pow), "exp": dict(Exp=_Exp, exp=exp),
     "evolution": dict(Evolution=_Evolution),
     "linear_combination": dict(LinearCombination=LinearCombination),
+    "decompositions": dict(one_qubit_decomposition=ops.one_qubit_decomposition,
+                           two_qubit_decomposition=ops.two_qubit_decomposition),
 }
 ops.qubit = type(ops)(**GATE_CLASSES)  # PennyLane's qml.ops.qubit: the gates
 ops.qubit.__all__ = sorted(GATE_CLASSES)
@@ -159,7 +162,15 @@ from .templates import (  # noqa: E402
     MERA,
     TrotterProduct,
     CommutingEvolution,
+    SpecialUnitary,
+    TrotterizedQfunc,
+    trotterize,
 )
+ops.qubit.SpecialUnitary = SpecialUnitary  # PennyLane's qml.ops.qubit.special_unitary
+ops.qubit.special_unitary = type(ops)(
+    SpecialUnitary=SpecialUnitary, TmpPauliRot=templates.TmpPauliRot, pauli_basis_strings=templates.pauli_basis_strings,
+    pauli_basis_matrices=templates.pauli_basis_matrices, _pauli_letters="IXYZ",
+    _pauli_matrices=templates.pauli_matrices())
 from ._subroutines import (  # noqa: E402
     SUBROUTINES as _SUBROUTINES,
     AmplitudeAmplification,
@@ -211,6 +222,8 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.ops.op_math"] = ops.op_math
     _sys.modules[f"{__name__}.ops.functions"] = ops.functions
     _sys.modules[f"{__name__}.ops.mid_measure"] = ops.mid_measure
+    _sys.modules[f"{__name__}.ops.qubit"] = ops.qubit
+    _sys.modules[f"{__name__}.ops.qubit.special_unitary"] = ops.qubit.special_unitary
     _sys.modules[f"{__name__}.queuing"] = queuing  # from pennylane.queuing import AnnotatedQueue
     _sys.modules[f"{__name__}.operation"] = operation
     # from pennylane.noise.insert_ops import insert
@@ -259,7 +272,7 @@ noise = _unsupported.partial_namespace("noise", insert=transforms.insert)
 from .transforms import (  # noqa: E402
     CompilePipeline, batch_input, batch_params, decompose, transform,
 )
-from . import fourier, kernels  # noqa: E402
+from . import fourier, kernels, pytrees  # noqa: E402
 
 # one class per gate-table row: qml.RX, qml.CNOT, ... qsym's own gates are fixed, bound
 # here once; gates of your own (qml.define_gate) are looked up at each use (__getattr__),
@@ -306,7 +319,7 @@ from .errors import CacheWarning, TransformError  # noqa: E402
 # builtin), every template and every gate of the table
 __all__ = [
     "QNode", "Tracker", "qnode", "device", "grad", "hessian", "jacobian", "expval",
-    "var", "probs", "sample", "counts", "state", "Hamiltonian", "Hermitian",
+    "var", "probs", "sample", "counts", "state", "Hamiltonian", "Hermitian", "SparseHamiltonian",
     "Projector", "define_gate", "undefine_gate", "rules", "LinearCombination",
     "Observable", "Operation", "MeasurementProcess", "compile",
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
@@ -314,11 +327,11 @@ __all__ = [
     "devices", "math", "wires", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
     "exceptions", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
-    "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "kernels", "fourier", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
+    "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "QuantumPhaseEstimation", "s_prod", "dot",
-    "templates", "layer", "ops", "qaoa", "pauli", "pauli_decompose", "exp", "evolve", "apply", "is_commuting",
+    "templates", "layer", "trotterize", "ops", "qaoa", "pauli", "pauli_decompose", "exp", "evolve", "apply", "is_commuting",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     *templates.TEMPLATES, *_SUBROUTINES, *GATE_CLASSES, *_CHANNEL_CLASSES,
 ]

@@ -32,7 +32,7 @@ import sympy as sp
 from autograd.tracer import Box
 
 from ._cache import Memo
-from .errors import GateError, MeasurementError, RemovedGateError, TracingError, WireError
+from .errors import ArgumentError, GateError, MeasurementError, RemovedGateError, TracingError, WireError
 from ._gates import GATES, PAULI, REGISTRY, gate_def
 from ._gates import matrix as _gate_matrix
 from ._trace import Measured, Traced, active_tape
@@ -2452,6 +2452,85 @@ class Hermitian(_MatrixObservable):
         '𝓗\\n(M0)'
         """
         return matrix_label(base_label or "𝓗", self._given, cache)
+
+
+class SparseHamiltonian(_MatrixObservable):
+    """PennyLane's ``qml.SparseHamiltonian(H, wires)``: an observable given as a SciPy
+    ``csr_matrix`` (``2**k x 2**k`` on ``k`` wires). qsym keeps the sparse matrix as given
+    (``sparse_matrix()`` returns it, in any SciPy format) and measures it as its exact Pauli
+    decomposition, as :class:`Hermitian` (up to 8 wires); scipy is needed only to make the
+    matrix (qsym does not depend on it). A non-Hermitian matrix is accepted, as PennyLane
+    does, and refused when measured (``MeasurementError``).
+
+    >>> from scipy.sparse import csr_matrix   # doctest: +SKIP
+    >>> SparseHamiltonian(csr_matrix(np.diag([1.0, -1.0])), wires=0).terms   # doctest: +SKIP
+    {((0, 'Z'),): 1.0}
+    """
+
+    _written_name = "SparseHamiltonian"
+    has_sparse_matrix = True
+
+    def __init__(self, H, wires, id=None):
+        if getattr(H, "format", None) != "csr" or not hasattr(H, "toarray"):
+            raise ArgumentError(
+                f"Observable must be a scipy sparse csr_matrix; got {type(H).__name__} "
+                "(make one with scipy.sparse.csr_matrix(M), or use qml.Hermitian(M, wires))")
+        wires = wires_tuple(wires)
+        k = len(wires)
+        if tuple(H.shape) != (2**k, 2**k):
+            raise MeasurementError(
+                f"Sparse Matrix must be of shape ({2**k}, {2**k}). Got {tuple(H.shape)}.")
+        if len(set(wires)) != k:
+            raise WireError(f"SparseHamiltonian got duplicate wires {list(wires)}")
+        if k > 8:
+            raise MeasurementError("SparseHamiltonian on more than 8 wires: qsym measures it "
+                                   "as its Pauli decomposition (4^k words); write it as a Pauli sum")
+        M = np.asarray(H.toarray(), dtype=complex)
+        Observable.__init__(self, pauli_decomposition(M, wires).terms)
+        self._matrix, self._mwires, self._value, self.id = M, wires, H, id
+
+    @staticmethod
+    def compute_matrix(H) -> np.ndarray:
+        """The dense matrix of ``H`` (PennyLane's ``SparseHamiltonian.compute_matrix``)."""
+        return np.asarray(H.toarray())
+
+    @staticmethod
+    def compute_sparse_matrix(H, format="csr"):  # noqa: A002
+        """``H`` in the SciPy sparse ``format`` (PennyLane's ``compute_sparse_matrix``)."""
+        return H.asformat(format)
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """The dense matrix on ``wire_order`` (default: its wires)."""
+        if wire_order is None or list(wire_order) == list(self._mwires):
+            return np.asarray(self._value.toarray())
+        return Observable.matrix(self, wire_order=wire_order)
+
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
+        """The matrix as given (a SciPy sparse matrix, converted to ``format``), or on
+        ``wire_order``."""
+        if wire_order is None or list(wire_order) == list(self._mwires):
+            return self._value.asformat(format)
+        return sparse_of(self.matrix(wire_order=wire_order), format)
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's drawing label, ``"𝓗"``."""
+        return base_label or "𝓗"
+
+    def __mul__(self, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ArgumentError(f"Scalar value must be an int or float. Got {type(value)}")
+        return SparseHamiltonian(self._value * value, wires=self._mwires)
+
+    __rmul__ = __mul__
+
+    @property
+    def hash(self) -> int:
+        H = self._value
+        return hash((self.name, tuple(self._mwires), H.data.tobytes(), H.indices.tobytes(),
+                     H.indptr.tobytes()))
+
+    def __hash__(self):
+        return self.hash
 
 
 class Projector(_MatrixObservable):

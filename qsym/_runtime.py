@@ -61,6 +61,7 @@ from .devices import (  # noqa: F401  (qsym.runtime's names)
     available_memory,
     check_device_options,
     device,
+    runs_own_execute,
     state_memory,
 )
 from ._stages import circuit_wires  # noqa: F401  (qsym._runtime.circuit_wires)
@@ -1202,6 +1203,8 @@ class QNode:
         entry.tensor_constants = _tensor_constants(items)
         entry.per_call = True
         entry.by_value = by_value
+        entry.first_order = {sym: what for sym, what in looks.first_order.items()
+                             if sym in inputs}
         memo.put(structure, entry)
         return entry
 
@@ -1329,8 +1332,11 @@ class QNode:
         >>> import qsym as qml
         >>> qml.QNode(lambda: qml.state(), qml.device("default.qubit", wires=1)).compiled_directly
         True
+
+        A QNode on a device class of the user's own with its own ``execute``
+        (:func:`qsym.devices.runs_own_execute`) is not: its tapes run there.
         """
-        return not self.pipeline
+        return not self.pipeline and not runs_own_execute(self.device)
 
     def __call__(self, *args, **kwargs):
         if "shots" in kwargs and not self._qfunc_uses_shots_arg:
@@ -1339,8 +1345,8 @@ class QNode:
         if getattr(trace.active_tape(), "user_queue", False):  # in qml.queuing.AnnotatedQueue
             with trace.not_recording():
                 return self(*args, **kwargs)
-        if self.pipeline:
-            return self.pipeline.run(self, args, kwargs)
+        if not self.compiled_directly:  # transforms, or a device's own execute
+            return self.compile_pipeline.run(self, args, kwargs)
         if self.diff_method in ("adjoint", "device") and self.configured_shots():
             shots_mod.refuse("adjoint", self.device.name)
         if self._init_args["mcm_method"] is not None:
@@ -1493,6 +1499,7 @@ class QNode:
                 "second derivatives on default.mixed (qml.hessian, or a derivative of "
                 "qml.grad / qml.jacobian) are not supported by qsym yet; default.qubit "
                 "gives exact second derivatives of circuits without noise")
+        _refuse_first_order(entry)
         if entry.has_state or entry.drawn:
             raise DifferentiationError(
                 "second derivatives of qml.state() are not supported (its Jacobian is: "
@@ -1669,7 +1676,7 @@ class _Derivative:
         # its function's attributes (functools.update_wrapper's) is kept on the QNode,
         # made once (no weak-key lookup, no memo that could keep anything alive), set by
         # plain assignments, and the common argnums (none, an int) skip normalize_argnum.
-        if type(fun) is QNode and h is None and method is None and not fun.pipeline:
+        if type(fun) is QNode and h is None and method is None and fun.compiled_directly:
             base = fun._derivative_attrs
             if base is None:  # (argnum, _single, _key, _forward, _qjit_only: the class's)
                 base = fun._derivative_attrs = _qnode_wrapper_attributes(fun)
@@ -1785,7 +1792,7 @@ class _Derivative:
 
 def _direct(fun) -> bool:
     """Whether ``fun`` is a QNode whose compiled derivatives answer (not transformed)."""
-    return isinstance(fun, QNode) and not fun.pipeline
+    return isinstance(fun, QNode) and fun.compiled_directly
 
 
 def _has_tensor(args, kwargs) -> bool:
@@ -2148,6 +2155,20 @@ def _refuse_by_value(entry) -> None:
             "differentiate there either). Compute with the input itself (qsym.numpy "
             "arithmetic and functions, gates taking it as a parameter), or do not "
             "differentiate it (requires_grad=False, or argnum= naming the others)")
+
+
+def _refuse_first_order(entry) -> None:
+    """A second derivative of a per-call circuit by an input a gate holds exactly to first
+    order only (``qml.SpecialUnitary``: Pauli rotations by zero carry its exact gradient,
+    not its curvature): refused, naming the input and the gate."""
+    first = getattr(entry, "first_order", None)
+    if first:
+        names = ", ".join(sorted(map(str, first)))
+        raise DifferentiationError(
+            f"cannot take second derivatives by {names}: {next(iter(first.values()))} "
+            "holds them to first order only (its matrix has no closed form; the gradient "
+            "is exact). Differentiate once (qml.grad, qml.jacobian), or take the Hessian by "
+            "finite differences of the gradient")
 
 
 def _check_no_global_draws(before) -> None:

@@ -255,8 +255,10 @@ class Looks:
     to floats: a gate then holds a number, not the input, so no derivative by it exists);
     ``decided``: inputs whose number chose the circuit's structure only (``if x > 0:``,
     comparisons: the gates still hold the input, differentiable for this call's branch,
-    as PennyLane's autograd differentiates the branch it ran). Each maps an input's
-    symbol to the first construct that looked.
+    as PennyLane's autograd differentiates the branch it ran); ``first_order``: inputs
+    that a gate holds exactly to first order only (``qml.SpecialUnitary``: its matrix at the
+    call's numbers and Pauli rotations by zero that carry the exact gradient; the Hessian
+    is refused). Each maps an input's symbol to the first construct that looked.
 
     >>> x = TracedSymbol("x")
     >>> with values_known({x: 0.25}) as looks:
@@ -271,6 +273,7 @@ class Looks:
         self._exact = None
         self.by_value: dict = {}
         self.decided: dict = {}
+        self.first_order: dict = {}
         self.failed = False  # the function failed on the stand-ins and ran on numbers
 
     def number(self, expr, what: str, decides: bool = False):

@@ -169,6 +169,21 @@ class Device:
 MAX_WIRES = 60
 
 
+def runs_own_execute(dev) -> bool:
+    """Whether ``dev`` is a user's device class (a subclass of :class:`Device`, as
+    PennyLane's ``qml.devices.Device``) that defines its own ``execute``: QNodes on it
+    run their tapes through that ``execute`` (not qsym's simulator), and differentiate by
+    parameter shift with the shifted tapes run there too.
+
+    >>> class Zero(Device):
+    ...     def execute(self, circuits, execution_config=None):
+    ...         return tuple(0.0 for _ in circuits)
+    >>> runs_own_execute(Zero()), runs_own_execute(Device("default.qubit"))
+    (True, False)
+    """
+    return isinstance(dev, Device) and type(dev).execute is not Device.execute
+
+
 def _check_wire_count(n: int) -> None:
     if n > MAX_WIRES:
         raise DeviceError(
@@ -606,6 +621,6 @@ DefaultClifford = _unsimulated("DefaultClifford", "default.clifford")
 DefaultTensor = _unsimulated("DefaultTensor", "default.tensor")
 NullQubit = _unsimulated("NullQubit", "null.qubit")
 
-__all__ = ["Device", "ExecutionConfig", "MCMConfig", "DefaultQubit", "LightningQubit", "DefaultMixed", "DefaultQutrit",
+__all__ = ["Device", "runs_own_execute", "ExecutionConfig", "MCMConfig", "DefaultQubit", "LightningQubit", "DefaultMixed", "DefaultQutrit",
            "DefaultQutritMixed", "DefaultGaussian", "DefaultClifford", "DefaultTensor",
            "NullQubit"]

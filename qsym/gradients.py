@@ -32,7 +32,7 @@ from ._natural_gradient import adjoint_metric_tensor, metric_tensor
 from ._operations import expval
 from ._runtime import QNode, set_shots
 from ._shots import Shots
-from ._tapes import QuantumScript, light_cone_params
+from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params
 from .errors import ArgumentError, DifferentiationError, QuantumFunctionError, RuleError
 
 __all__ = ["param_shift", "finite_diff", "generate_shift_rule", "BroadcastGradientError", "spsa_grad", "finite_diff_coeffs", "metric_tensor",
@@ -626,6 +626,7 @@ def spsa_grad(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center",
     return _dispatch(tape, _tape_spsa, {}, kwargs)
 
 
+DEVICE_GRADIENT["param_shift"] = param_shift  # a device's own execute: qsym._tapes
 param_shift.qsym_diff_method = "parameter-shift"  # diff_method=qml.gradients.param_shift
 finite_diff.qsym_diff_method = "finite-diff"
 

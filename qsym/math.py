@@ -188,6 +188,16 @@ def shape(tensor) -> tuple:
     return _np.shape(tensor)
 
 
+def T(tensor):
+    """The transpose (PennyLane's ``qml.math.T``, autoray's ``x.T``), differentiable.
+
+    >>> import qsym as qml
+    >>> qml.math.T([[1, 2], [3, 4]]).tolist()
+    [[1, 3], [2, 4]]
+    """
+    return _qnp.transpose(tensor) if isinstance(tensor, _Box) else _np.transpose(_np.asarray(tensor))
+
+
 def fidelity_statevector(state0, state1, check_state=False, c_dtype="complex128"):
     """``|<state0|state1>|^2`` of two state vectors.
 

@@ -32,9 +32,9 @@ from types import SimpleNamespace
 import numpy as np
 import sympy as sp
 
-from .errors import DifferentiationError, GateError, WireError
+from .errors import DifferentiationError, GateError, TracingError, WireError
 from ._operations import GATE_CLASSES, GateSequence, Operation, wires_tuple
-from ._trace import Tape, active_tape, add_check, recording, unwrap
+from ._trace import Tape, active_tape, add_check, known, recording, unwrap
 from .wires import Wires
 
 
@@ -1684,6 +1684,384 @@ class ArbitraryUnitary(Template):
         return (4**n_wires - 1,)
 
 
+# --- SpecialUnitary: exp(i sum_m theta_m P_m), a matrix without a closed form ---------------
+_PAULI_1 = {"I": np.eye(2, dtype=complex), "X": np.array([[0, 1], [1, 0]], dtype=complex),
+            "Y": np.array([[0, -1j], [1j, 0]]), "Z": np.diag([1.0 + 0j, -1.0])}
+
+
+def pauli_basis_strings(num_wires: int) -> list:
+    """PennyLane's ``pauli_basis_strings``: the ``4**n - 1`` Pauli words on ``n`` wires but
+    the identity, in lexicographic order of ``"IXYZ"`` (the order of ``SpecialUnitary``'s
+    ``theta``).
+
+    >>> pauli_basis_strings(2)[:5]
+    ['IX', 'IY', 'IZ', 'XI', 'XX']
+    """
+    return ["".join(w) for w in itertools.product("IXYZ", repeat=num_wires)][1:]
+
+
+def _word_matrix(word: str) -> np.ndarray:
+    m = np.ones((1, 1), dtype=complex)
+    for letter in word:
+        m = np.kron(m, _PAULI_1[letter])
+    return m
+
+
+def _basis_tensor(num_wires: int) -> np.ndarray:
+    if num_wires < 1:
+        raise GateError("Require at least one wire to compute the Pauli basis")
+    if num_wires > 7:
+        raise GateError(
+            "Creating the Pauli basis tensor for more than 7 wires (expect >= 4^8 x 2^8 x 2^8 "
+            "complex numbers) is deliberately not supported")
+    return np.asarray([_word_matrix(w) for w in pauli_basis_strings(num_wires)])
+
+
+@functools.lru_cache(maxsize=4)
+def _pauli_basis(num_wires: int) -> np.ndarray:
+    """The basis tensor, cached for up to 4 wires (16 MB at 4 wires)."""
+    out = _basis_tensor(num_wires)
+    out.setflags(write=False)
+    return out
+
+
+def pauli_matrices() -> np.ndarray:
+    """``I, X, Y, Z`` as one array, shape ``(4, 2, 2)`` (PennyLane's ``_pauli_matrices``).
+
+    >>> pauli_matrices()[3].real
+    array([[ 1.,  0.],
+           [ 0., -1.]])
+    """
+    return np.array([_PAULI_1[c] for c in "IXYZ"])
+
+
+def pauli_basis_matrices(num_wires: int) -> np.ndarray:
+    """The matrices of :func:`pauli_basis_strings`, shape ``(4**n - 1, 2**n, 2**n)`` (1 to
+    7 wires, as PennyLane's: 7 wires are 4 GB).
+
+    >>> pauli_basis_matrices(1)[2].real
+    array([[ 1.,  0.],
+           [ 0., -1.]])
+    """
+    return _pauli_basis(num_wires).copy() if 1 <= num_wires <= 4 else _basis_tensor(num_wires)
+
+
+def _su_eigen(theta: np.ndarray, num_wires: int):
+    """``H = sum_m theta_m P_m`` (Hermitian) diagonalised: eigenvalues, eigenvectors."""
+    theta = np.asarray(theta, dtype=float)
+    if num_wires <= 4:
+        H = np.tensordot(theta, _pauli_basis(num_wires), axes=[[-1], [0]])
+    else:  # term by term: no 4^n x 2^n x 2^n tensor
+        words = pauli_basis_strings(num_wires)
+        H = np.zeros(theta.shape[:-1] + (2**num_wires, 2**num_wires), dtype=complex)
+        for m in np.flatnonzero(np.any(theta.reshape(-1, theta.shape[-1]) != 0, axis=0)):
+            H = H + theta[..., m, None, None] * _word_matrix(words[m])
+    return np.linalg.eigh(H)
+
+
+def special_unitary_matrix(theta, num_wires: int) -> np.ndarray:
+    """``exp(i sum_m theta_m P_m)`` for real ``theta`` (shape ``(4**n - 1,)`` or a batch
+    ``(b, 4**n - 1)``), exactly through the eigendecomposition of the Hermitian exponent
+    (``numpy.linalg.eigh``).
+
+    >>> special_unitary_matrix([0.3, 0.0, 0.0], 1).round(6) + 0   # exp(0.3 i X)
+    array([[0.955336+0.j     , 0.      +0.29552j],
+           [0.      +0.29552j, 0.955336+0.j     ]])
+    """
+    lam, V = _su_eigen(theta, num_wires)
+    return (V * np.exp(1j * lam)[..., None, :]) @ np.conj(np.swapaxes(V, -1, -2))
+
+
+def special_unitary_generators(theta, num_wires: int):
+    """``(U, omega)``: ``U = exp(i sum_m theta_m P_m)`` and the real coefficients of its
+    *effective generators*: ``U^dagger dU/dtheta_l = i sum_m omega[l, m] P_m`` (PennyLane's
+    ``SpecialUnitary.get_one_parameter_generators``, divided by ``i``). The derivative is
+    the exact Fréchet derivative of the exponential of a Hermitian matrix (Daleckii-Krein:
+    ``V (G * V^dagger (i P_l) V) V^dagger``, ``G_ab = e^{i(a+b)/2} sinc((a-b)/2)`` over the
+    eigenvalues, stable where they are equal).
+
+    >>> U, omega = special_unitary_generators([0.3, 0.0, 0.0], 1)
+    >>> omega.round(6) + 0   # theta_X's generator is X; Y's and Z's turn about X
+    array([[ 1.      ,  0.      ,  0.      ],
+           [ 0.      ,  0.941071,  0.291107],
+           [ 0.      , -0.291107,  0.941071]])
+    """
+    if num_wires > 4:
+        raise GateError(
+            f"SpecialUnitary on {num_wires} wires with circuit inputs: its effective generators "
+            "need a 4^n x 2^n x 2^n tensor; qsym differentiates it on up to 4 wires")
+    lam, V = _su_eigen(theta, num_wires)
+    basis = _pauli_basis(num_wires)
+    half = (lam[:, None] - lam[None, :]) / 2
+    G = np.exp(0.5j * (lam[:, None] + lam[None, :])) * np.sinc(half / np.pi)
+    Vh = V.conj().T
+    inner = np.einsum("ai,lij,jb->lab", Vh, 1j * basis, V)  # V^dagger (i P_l) V
+    dU = np.einsum("ia,lab,bj->lij", V, G * inner, Vh)
+    U = (V * np.exp(1j * lam)) @ Vh
+    omega_mats = np.einsum("ij,ljk->lik", U.conj().T, dU)  # U^dagger dU/dtheta_l
+    # coefficients in the Pauli basis: tr(P_m Omega_l) / (i 2^n), real (Omega is anti-Hermitian)
+    omega = np.einsum("mji,lij->lm", basis, omega_mats) / (1j * 2**num_wires)
+    return U, omega.real
+
+
+class SpecialUnitary(Template):
+    """PennyLane's ``qml.SpecialUnitary(theta, wires)``: ``exp(i sum_m theta_m P_m)`` over the
+    ``4**n - 1`` Pauli words ``P_m`` of :func:`pauli_basis_strings` (lexicographic order).
+
+    Its matrix has no closed form in ``theta`` (the words do not commute), so no fixed
+    shift rule holds for it. With numbers it is the ``QubitUnitary`` of its matrix. With
+    circuit inputs in ``theta`` the QNode traces at every call (its per-call mode) and the
+    gate is, as PennyLane's decomposition: ``PauliRot(phi_m, P_m)`` for each Pauli word, then
+    ``QubitUnitary(U(theta0))`` at the call's numbers ``theta0``, where
+    ``phi_m = -2 sum_l omega[l, m] (theta_l - theta0_l)`` is zero at the call
+    (:func:`special_unitary_generators`). The value is exact and so is every first
+    derivative (the rotations' proved two-term rules times the effective generators'
+    coefficients); second derivatives of this form are not those of ``U`` and are refused
+    (``DifferentiationError``). Each call compiles the circuit anew (its constants change).
+
+    >>> op = SpecialUnitary([0.3, 0.0, 0.0], wires=0)
+    >>> np.allclose(op.matrix(), GATE_CLASSES["RX"](-0.6, wires=0).matrix())
+    True
+    >>> op.decomposition()[0].name
+    'QubitUnitary'
+    """
+
+    _params = ("theta",)
+    grad_method = "A"
+
+    def __init__(self, theta, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        n = len(self.wires)
+        dim = 4**n - 1
+        th = _array(theta, "SpecialUnitary theta")
+        if th.ndim not in (1, 2):
+            raise GateError(
+                "Expected the parameters to have one or two dimensions without or with "
+                f"broadcasting, respectively. The parameters have shape {th.shape}")
+        if th.shape[-1] != dim:
+            raise GateError(
+                f"Expected the parameters to have shape ({dim},) or (batch_size, {dim}). "
+                f"The parameters have shape {th.shape}")
+        self.theta = th
+        self.hyperparameters = {"num_wires": n}
+        if th.ndim == 2:  # a batch: its matrices (matrix(), compute_matrix), no gates
+            if active_tape() is not None:
+                raise GateError("SpecialUnitary with a batch of parameters (broadcasting) "
+                                "is not supported in a circuit: call the QNode once per "
+                                "parameter set")
+            self._ops, self._children = [], []
+            return
+        self._record()
+
+    @property
+    def num_wires(self) -> int:
+        return len(self.wires)
+
+    @staticmethod
+    def compute_matrix(theta, num_wires):
+        """PennyLane's ``SpecialUnitary.compute_matrix(theta, num_wires)``: the matrix of
+        :func:`special_unitary_matrix`, batched over a leading axis of ``theta``.
+
+        >>> SpecialUnitary.compute_matrix([0.0, 0.0, 0.2], 1).diagonal().round(6)
+        array([0.980067+0.198669j, 0.980067-0.198669j])
+        """
+        return special_unitary_matrix(np.asarray(unwrap(theta), dtype=float), num_wires)
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """The matrix on ``wire_order`` (default: its wires), at numeric ``theta``."""
+        if _symbolic(np.asarray(self.theta, dtype=object)):
+            raise GateError("SpecialUnitary.matrix() needs numbers for theta; it holds "
+                            "circuit inputs here (call it outside the circuit)")
+        if self.theta.ndim == 2:
+            if wire_order is not None and list(wire_order) != list(self.wires):
+                raise GateError("SpecialUnitary.matrix(wire_order=...) of a broadcast theta: "
+                                "not supported; take the matrix on the gate's wires")
+            return self.compute_matrix(self.theta, self.num_wires)
+        return super().matrix(wire_order)
+
+    def _build(self):
+        th, n, wires = self.theta, self.num_wires, list(self.wires)
+        looks = known()
+        if not _symbolic(th) and looks is None:
+            _gate("QubitUnitary", self.compute_matrix(np.asarray(th, dtype=float), n), wires=wires)
+            return
+        syms = set().union(*[e.free_symbols for e in th if isinstance(e, sp.Basic)])
+        if looks is None:  # traced once: the matrix needs the numbers; the QNode switches
+            err = TracingError(
+                "qml.SpecialUnitary needs the values of the traced input(s) "
+                f"{', '.join(sorted(map(str, syms)))} (its matrix has no closed form): the "
+                "QNode traces it at every call (trace='per-call'; trace='once' refuses it)")
+            err.symbols = frozenset(syms)
+            raise err
+        # a per-call trace (or its replay on the numbers: the same gates, rotations by 0)
+        what = "qml.SpecialUnitary (exact first derivatives only)"
+        theta0 = np.array([float(looks.number(e, what, decides=True)) for e in th])
+        for sym in syms:
+            looks.first_order.setdefault(sym, what)
+        U, omega = special_unitary_generators(theta0, n)
+        moving = [i for i, e in enumerate(th) if isinstance(e, sp.Basic) and e.free_symbols]
+        coeff = -2 * omega[moving]  # phi_m = sum_l coeff[l, m] (theta_l - theta0_l)
+        shift = coeff.T @ theta0[moving] if moving else np.zeros(len(omega))
+        for m, word in enumerate(pauli_basis_strings(n)):
+            terms = [sp.Float(coeff[i, m], 17) * th[l] for i, l in enumerate(moving)
+                     if coeff[i, m] != 0]
+            phi = sp.Add(*terms, sp.Float(-shift[m], 17)) if terms else 0.0
+            _gate("PauliRot", phi, pauli_word=word, wires=wires)
+        _gate("QubitUnitary", U, wires=wires)
+
+    def adjoint(self) -> "SpecialUnitary":
+        """The inverse, ``SpecialUnitary(-theta, wires)`` (PennyLane's ``adjoint()``).
+
+        >>> SpecialUnitary([0.1, 0.2, 0.3], wires=0).adjoint().theta
+        array([-0.1, -0.2, -0.3])
+        """
+        return SpecialUnitary(-self.theta, wires=list(self.wires))
+
+    def __repr__(self):
+        return f"SpecialUnitary({self.theta!r}, wires={list(self.wires)})"
+
+
+class TmpPauliRot(Template):
+    """PennyLane's ``TmpPauliRot(theta, pauli_word, wires)``: the Pauli rotation its
+    ``SpecialUnitary`` decomposition inserts, ``PauliRot(theta, pauli_word)``, and nothing at
+    a numeric ``theta`` of exactly 0 (no matrix of its own).
+
+    >>> TmpPauliRot(0.0, "X", wires=0).decomposition(), TmpPauliRot(0.5, "X", wires=0).decomposition()
+    ([], [PauliRot(0.5, pauli_word='X', wires=[0])])
+    """
+
+    has_matrix = False
+    grad_method = "A"
+    _params = ("theta",)
+
+    def __init__(self, theta, pauli_word, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        self.theta, self.pauli_word = unwrap(theta), pauli_word
+        self.hyperparameters = {"pauli_word": pauli_word}
+        self._record()
+
+    def _build(self):
+        if isinstance(self.theta, numbers.Number) and self.theta == 0:
+            return
+        _gate("PauliRot", self.theta, pauli_word=self.pauli_word, wires=list(self.wires))
+
+    @staticmethod
+    def compute_decomposition(theta, wires, pauli_word) -> list:
+        """PennyLane's order of arguments: ``(theta, wires, pauli_word)``; recorded where
+        called.
+
+        >>> TmpPauliRot.compute_decomposition(0.0, [0], "Z")
+        []
+        """
+        with recording(Tape()):
+            ops = TmpPauliRot(theta, pauli_word, wires).decomposition()
+        tape = active_tape()
+        for op in ops if tape is not None else ():
+            tape.append(op)
+        return ops
+
+    def __repr__(self):
+        return f"TmpPauliRot({self.theta}, {self.pauli_word}, wires={list(self.wires)})"
+
+
+# --- qml.trotterize: a first-order step function expanded to a Suzuki-Trotter product ------
+def _suzuki_scalar(order: int) -> float:
+    """Suzuki's ``p_m = 1 / (4 - 4**(1/(m-1)))`` of the order-``m`` recursion."""
+    return 1.0 / (4 - 4 ** (1 / (order - 1)))
+
+
+class TrotterizedQfunc(Template):
+    """PennyLane's ``qml.trotterize(qfunc, n, order, reverse)(time, *args, wires=...,
+    **kwargs)``: ``n`` steps of the order-``order`` Suzuki product built from the gates
+    ``qfunc(t, *args, wires=wires, **kwargs)`` records (its first-order step ``S_1(t)``):
+    ``S_2(t) = S_1(t/2) S_1(t/2)`` reversed, ``S_m(t) = S_{m-2}(p t)^2 S_{m-2}((1-4p) t)
+    S_{m-2}(p t)^2`` with ``p = 1/(4 - 4^(1/(m-1)))``, each step at ``time / n``.
+    ``reverse=True`` reverses the gates of each ``S_1``. Parameters stay exact
+    expressions of the circuit's inputs (``time`` included).
+
+    >>> def step(t, theta, wires):
+    ...     GATE_CLASSES["RX"](t * theta, wires=wires[0])
+    ...     GATE_CLASSES["CNOT"](wires=wires)
+    >>> [str(g) for g in trotterize(step, n=1, order=2)(0.2, 0.5, wires=[0, 1]).decomposition()]
+    ['RX(0.05, wires=[0])', 'CNOT(wires=[0, 1])', 'CNOT(wires=[0, 1])', 'RX(0.05, wires=[0])']
+    """
+
+    def __init__(self, time, *args, qfunc=None, n=1, order=2, reverse=False, id=None, **kwargs):
+        if not callable(qfunc):
+            raise GateError(f"trotterize needs a function that records gates, got {qfunc!r}")
+        if not isinstance(order, numbers.Integral) or order <= 0 or (order != 1 and order % 2):
+            raise GateError(f"The order must be 1 or a positive even integer, got {order}.")
+        if not isinstance(n, numbers.Integral) or n < 1:
+            raise GateError(f"The number of Trotter steps n must be a positive integer, got {n}.")
+        if "wires" in kwargs:
+            wires = kwargs.pop("wires")
+        elif args:
+            wires, args = args[-1], args[:-1]
+        else:
+            raise WireError("trotterize: give the wires as the last positional argument or "
+                            "as wires=...")
+        self.wires, self.id = wires_tuple(wires), id
+        self.time, self.args, self.kwargs = time, args, kwargs
+        self.qfunc, self.n, self.order, self.reverse = qfunc, int(n), int(order), bool(reverse)
+        self._record()
+
+    @property
+    def parameters(self) -> list:
+        return [self.time, *self.args]
+
+    @property
+    def hyperparameters(self) -> dict:
+        return {"n": self.n, "order": self.order, "qfunc": self.qfunc,
+                "reverse": self.reverse, **self.kwargs}
+
+    def _step(self, t) -> list:
+        with recording(Tape()) as tape:
+            self.qfunc(t, *self.args, wires=list(self.wires), **self.kwargs)
+        return list(tape.items)
+
+    def _product(self, t, order: int) -> list:
+        if order == 1:
+            ops = self._step(t)
+            return ops[::-1] if self.reverse else ops
+        if order == 2:
+            ops = self._step(t / 2)
+            return (ops[::-1] + ops) if self.reverse else (ops + ops[::-1])
+        p = _suzuki_scalar(order)
+        # each S_{m-2} recorded anew (fresh gate objects: a gate appears once on a tape)
+        return (self._product(p * t, order - 2) + self._product(p * t, order - 2)
+                + self._product((1 - 4 * p) * t, order - 2)
+                + self._product(p * t, order - 2) + self._product(p * t, order - 2))
+
+    def _build(self):
+        tape = active_tape()
+        for _ in range(self.n):
+            for op in self._product(self.time / self.n, self.order):
+                tape.append(op)
+
+
+def trotterize(qfunc, n=1, order=2, reverse=False):
+    """PennyLane's ``qml.trotterize``: a function ``(time, *args, wires=..., **kwargs)`` that
+    applies :class:`TrotterizedQfunc` of ``qfunc`` (the first-order step; its first argument
+    is the time).
+
+    >>> def step(t, wires):
+    ...     GATE_CLASSES["RZ"](t, wires=wires[0])
+    >>> len(trotterize(step, n=2, order=4)(1.0, wires=[0]).decomposition())
+    20
+    """
+    special = ("n", "order", "qfunc", "reverse")
+
+    @functools.wraps(qfunc)
+    def wrapper(time, *args, **kwargs):
+        if any(k in kwargs for k in special):
+            raise GateError(f"Cannot use any of the specialized names {list(special)} as "
+                            f"keyword arguments to the qfunc: {kwargs}")
+        return TrotterizedQfunc(time, *args, qfunc=qfunc, n=n, order=order, reverse=reverse,
+                                **kwargs)
+
+    return wrapper
+
+
 @functools.lru_cache
 def state_preparation_words(n: int) -> tuple:
     """PennyLane's ``ArbitraryStatePreparation`` Pauli words on ``n`` wires
@@ -2527,6 +2905,7 @@ state_preparations = SimpleNamespace(
 )
 subroutines = SimpleNamespace(QFT=QFT, ApproxTimeEvolution=ApproxTimeEvolution,
                               TrotterProduct=TrotterProduct, CommutingEvolution=CommutingEvolution,
+                              TrotterizedQfunc=TrotterizedQfunc, trotterize=trotterize,
                               FlipSign=FlipSign, GroverOperator=GroverOperator, Permute=Permute,
                               ArbitraryUnitary=ArbitraryUnitary, UCCSD=UCCSD, kUpCCGSD=kUpCCGSD,
                               AllSinglesDoubles=AllSinglesDoubles,
@@ -2563,11 +2942,13 @@ TEMPLATES = {
                 ArbitraryStatePreparation, FermionicSingleExcitation, FermionicDoubleExcitation,
                 AllSinglesDoubles, UCCSD, kUpCCGSD, GateFabric, ParticleConservingU1,
                 ParticleConservingU2, DiagonalQubitUnitary, MPS, TTN, MERA, TrotterProduct,
-                CommutingEvolution)
+                CommutingEvolution, SpecialUnitary, TrotterizedQfunc)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""
 
 # the public names of qsym.templates (PennyLane's qml.templates): the templates, qml.layer and
 # PennyLane's sub-namespaces; the rest of this module is how templates are recorded
 __all__ = [*TEMPLATES, "layer", "embeddings", "layers", "state_preparations", "subroutines",
+           "pauli_basis_strings", "pauli_basis_matrices", "special_unitary_matrix",
+           "special_unitary_generators", "trotterize",
            "tensornetworks", "mps_wires", "ttn_wires", "mera_wires"]

@@ -1,0 +1,73 @@
+"""A device class of the user's own (a subclass of qml.devices.Device with its own
+``execute``, as PennyLane's device API): QNodes run their tapes there, never on qsym's
+simulator, and differentiate by parameter shift with the shifted tapes run there too.
+The device below is an independent one-qubit simulator written here."""
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as pnp
+from qsym.errors import DifferentiationError
+
+
+class OneQubit(qml.devices.Device):
+    def __init__(self, offset=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.offset, self.tapes_run = offset, 0
+
+    def execute(self, circuits, execution_config=None):
+        out = []
+        for tape in circuits:
+            self.tapes_run += 1
+            psi = onp.array([1, 0], dtype=complex)
+            for op in tape.operations:
+                t = float(op.data[0])
+                c, s = onp.cos(t / 2), onp.sin(t / 2)
+                U = onp.array([[c, -1j * s], [-1j * s, c]]) if op.name == "RX" else onp.array([[c, -s], [s, c]])
+                psi = U @ psi
+            out.append(abs(psi[0]) ** 2 - abs(psi[1]) ** 2 + self.offset)
+        return tuple(out)
+
+
+def test_the_devices_execute_gives_the_values():
+    dev = OneQubit(offset=10.0, wires=1)  # a number qsym's simulator could never give
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    assert abs(circuit(pnp.array(0.3, requires_grad=False)) - (onp.cos(0.3) + 10.0)) < 1e-12
+    assert dev.tapes_run == 1
+    assert not circuit.compiled_directly
+
+
+def test_gradient_by_parameter_shift_on_the_device():
+    dev = OneQubit(wires=1)
+
+    @qml.qnode(dev)
+    def circuit(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(2 * y, wires=0)
+        return qml.expval(qml.Z(0))
+
+    x, y = pnp.array(0.5, requires_grad=True), pnp.array(0.2, requires_grad=True)
+    gx, gy = qml.grad(circuit)(x, y)
+    # <Z> = cos(x) cos(2y)
+    assert abs(gx + onp.sin(0.5) * onp.cos(0.4)) < 1e-12
+    assert abs(gy + 2 * onp.cos(0.5) * onp.sin(0.4)) < 1e-12
+    assert dev.tapes_run == 1 + 4  # the value, then two shifted tapes per gate parameter
+
+
+def test_several_measurements_are_not_differentiated_silently():
+    dev = OneQubit(wires=1)
+    tape = qml.tape.QuantumScript([qml.RX(pnp.array(0.1, requires_grad=True), 0)],
+                                  [qml.expval(qml.Z(0)), qml.expval(qml.Z(0))])
+
+    def cost(x):
+        t = tape.bind_new_parameters([x], [0])
+        return qml.execute([t], dev)[0][0]
+
+    with pytest.raises(DifferentiationError, match="several measurements"):
+        qml.grad(cost)(pnp.array(0.1, requires_grad=True))
