@@ -1175,6 +1175,25 @@ def fused_value_and_grad_into(x, d, out, jac):
                                          smats, ch, C, cc, out, jac)
 '''
 
+_ADJOINT_RETURNING = {False: '''\
+@njit(cache=True)
+def fused_value_and_grad_adjoint(x, d):
+    """Values and the Jacobian by the adjoint method."""
+    mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)
+    return _q_program_value_and_grad_adjoint(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
+                                             dmats, ch, C, cc)
+''',
+    # a written-out adjoint: the returning form calls it (no kernel library linked)
+    True: '''\
+@njit(cache=True)
+def fused_value_and_grad_adjoint(x, d):
+    """Values and the Jacobian by the adjoint method."""
+    out = np.empty(NUM_OUTPUTS)
+    jac = np.empty((NUM_OUTPUTS, NUM_INPUTS))
+    fused_value_and_grad_adjoint_into(x, d, out, jac)
+    return out, jac
+'''}
+
 _ADJOINT_KERNELS = '''\
 @njit(cache=True)
 def fused_value_and_grad_adjoint_into(x, d, out, jac):
@@ -1332,12 +1351,7 @@ def prepare_adjoint(x, d):
 {returning}
 
 
-@njit(cache=True)
-def fused_value_and_grad_adjoint(x, d):
-    """Values and the Jacobian by the adjoint method."""
-    mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)
-    return _q_program_value_and_grad_adjoint(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
-                                             dmats, ch, C, cc)
+{adjoint_returning}
 
 
 # The same, writing into arrays the caller made: ``out`` (NUM_OUTPUTS,) and ``jac``
@@ -1564,6 +1578,7 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
     return _MODULE.format(
         into_functions=into or _INTO_KERNELS,
         adjoint_into=adjoint_into or _ADJOINT_KERNELS,
+        adjoint_returning=_ADJOINT_RETURNING[adjoint_into is not None],
         # large states: the adjoint in blocked passes (kernels.BLOCK_MIN_WIRES); smaller
         # circuits' modules do not link it
         adjoint=("program_value_and_grad_adjoint_blocked"

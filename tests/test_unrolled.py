@@ -113,7 +113,7 @@ def _adjoint_written_out_is_the_kernels(entry, x, d):
     mod = entry.module
     assert mod.ADJOINT_UNROLLED
     two_call = type(entry).value_and_grad_adjoint(entry, x, d)  # prepare, then the kernels
-    _same(two_call, mod.fused_value_and_grad_adjoint(x, d))  # the module's kernel form
+    _same(two_call, mod.fused_value_and_grad_adjoint(x, d))  # returning: calls the _into form
     out, jac = np.full(mod.NUM_OUTPUTS, np.nan), np.full((mod.NUM_OUTPUTS, mod.NUM_INPUTS), np.nan)
     mod.fused_value_and_grad_adjoint_into(x, d, out, jac)  # written out
     _same(two_call, (out, jac))
