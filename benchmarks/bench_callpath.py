@@ -12,7 +12,8 @@ process and interleaved repeat by repeat, ``qml.grad(circuit)(params)`` against
 backprop QNode of the same circuit (issue #19's peer; gradients checked equal first), in
 wall time and in the process's CPU time (all threads: JAX computes on its own threads),
 medians of 21 repeats of 5000 calls, and prints the ratios (target >= 3x), for the
-tensor and for a list with ``argnum=0`` (against JAX given an array, and given the list).
+tensor and for a list with ``argnum=0`` (against JAX given an array, and given the list),
+and for the tensor with ``diff_method="adjoint"``.
 
 The seed (1 wire, RX RY, <Z0>, parameter shift), ``params`` a trainable ``qsym.numpy``
 tensor, the compiled tier (``QSYM_TIER=compiled``: the fused entry point from the first
@@ -47,7 +48,8 @@ def timed(fn, n=20000, reps=21):
 
 
 def versus_jax(qml, circuit, p, reps=21, n=5000):
-    """Lines of the side-by-side timing against ``jax.jit(jax.grad)`` (see the docstring)."""
+    """Lines of the side-by-side timing against ``jax.jit(jax.grad)`` (see the docstring);
+    the seed with ``diff_method="adjoint"`` beside it (its written-out adjoint)."""
     import jax
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
@@ -60,12 +62,19 @@ def versus_jax(qml, circuit, p, reps=21, n=5000):
         pl.RY(params[1], wires=0)
         return pl.expval(pl.PauliZ(0))
 
+    @qml.qnode(qml.device("default.qubit", wires=1), diff_method="adjoint")
+    def adjoint(params):
+        qml.RX(params[0], wires=0)
+        qml.RY(params[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
     gfn = jax.jit(jax.grad(peer))
     x = jnp.asarray(onp.asarray(p), dtype=jnp.float64)
     lst = [float(v) for v in p]
     diff = float(onp.max(onp.abs(onp.asarray(gfn(x)) - qml.grad(circuit)(p))))
     diff = max(diff, float(onp.max(onp.abs(onp.asarray(gfn(x)) - onp.asarray(
         qml.grad(circuit, argnum=0)(lst))))))
+    diff = max(diff, float(onp.max(onp.abs(onp.asarray(gfn(x)) - qml.grad(adjoint)(p)))))
     assert diff < 1e-12, diff
     assert onp.allclose(onp.asarray(gfn(lst)), onp.asarray(gfn(x)), rtol=0, atol=1e-15)
     cases = {"qsym `qml.grad(circuit)(params)`": lambda: qml.grad(circuit)(p),
@@ -74,7 +83,9 @@ def versus_jax(qml, circuit, p, reps=21, n=5000):
              "JAX `jax.jit(jax.grad(qnode))(x).block_until_ready()`":
                  lambda: gfn(x).block_until_ready(),
              "JAX `jax.block_until_ready(jax.jit(jax.grad(qnode))(a_list))`":
-                 lambda: jax.block_until_ready(gfn(lst))}
+                 lambda: jax.block_until_ready(gfn(lst)),
+             "qsym `qml.grad(circuit)(params)`, `diff_method=\"adjoint\"`":
+                 lambda: qml.grad(adjoint)(p)}
     for fn in cases.values():
         for _ in range(2000):
             fn()
@@ -96,10 +107,11 @@ def versus_jax(qml, circuit, p, reps=21, n=5000):
     for k in cases:
         lines.append(f"| {k} | {statistics.median(wall[k]):.0f} | {min(wall[k]):.0f} | "
                      f"{statistics.median(cpu[k]):.0f} |")
-    (q, ql, j, jl) = cases
+    (q, ql, j, jl, qa) = cases
     lines.append("")
     for qk, jk, what in ((q, j, "a trainable tensor"), (ql, j, "a list, argnum=0"),
-                         (ql, jl, "a list, argnum=0, against JAX given the list")):
+                         (ql, jl, "a list, argnum=0, against JAX given the list"),
+                         (qa, j, "a trainable tensor, adjoint")):
         ratio_w = statistics.median(wall[jk]) / statistics.median(wall[qk])
         ratio_c = statistics.median(cpu[jk]) / statistics.median(cpu[qk])
         ratio_m = min(wall[jk]) / min(wall[qk])

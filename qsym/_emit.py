@@ -927,6 +927,215 @@ def unrolled_functions(circuit: Circuit, program: Program) -> str | None:
     return _UNROLLED.format(value_body=indent(value_lines), grad_body=indent(grad_lines))
 
 
+# --- the adjoint method written out (fused_value_and_grad_adjoint_into) -------------------
+# The adjoint kernel (kernels.program_value_and_grad_adjoint_into) spends about 1.5 us of
+# machinery on the seed (reading the program tables, work arrays, views, one call per
+# op), against 0.1 us of arithmetic. A tiny circuit's module holds it written out like
+# the parameter-shift gradient above: every amplitude of psi and lambda a local, each
+# step the arithmetic of the kernel the sweep would run there (kernels._adjoint_into: the
+# one-pass steps _step1_real/_diag/_dense, _overlap1, apply_row, add_pauli_word), in the
+# kernel's order, so the same numbers as prepare_adjoint and the kernels (tested bit for
+# bit, tests/test_unrolled.py).
+def unrolled_adjoint(circuit: Circuit, program: Program) -> str | None:
+    """``fused_value_and_grad_adjoint_into`` written out, or None (the kernels' form):
+    for a program :func:`writable` writes out, of expectation values only (no
+    probabilities), whose derivative gate code divides by literals only (``prepare_adjoint``
+    computes it with Python's error model, the written-out code with NumPy's), of at most
+    ``UNROLL_MAX_OPS`` arithmetic operations."""
+    p = program
+    if not writable(p) or p.probs:
+        return None
+    dlines = []
+    for a, k in enumerate(p.adj_op):
+        body = gate_body(*circuit.ops[k].variant, derivative=p.adj_pos[a])
+        if any(re.search(r"/\s*[^\d\s.]", line) for line in body):
+            return None
+        dlines += [f"_q_d{a}_p{j} = _q_th{p.op_poff[k] + j}" for j in range(p.op_np[k])]
+        dlines += renamed(body, f"_q_d{a}_", lambda i, o=p.adj_off[a]: local("_q_D", o + i))
+    head, mats, _ = unrolled_prepare(circuit, p)
+    lines = head + mats + dlines + _AdjointWalk(p).lines()
+    if arithmetic(lines) > UNROLL_MAX_OPS:
+        return None
+    return _UNROLLED_ADJOINT.format(body=indent(lines))
+
+
+class _AdjointWalk(Walk):
+    """The sweeps of ``kernels._adjoint_into`` and the chain rule of
+    ``kernels.program_value_and_grad_adjoint_into``, written out (:func:`unrolled_adjoint`).
+    Complex products as numba computes them (:meth:`_Unrolled.mul`); a real number times a
+    complex one as numba does it, the real number made complex (``c + 0j``) first."""
+
+    def lines(self) -> list[str]:
+        p, u = self.p, self.u
+        psi = self.run(self.zero, 0)
+        e = self.measure(psi)
+        self.combine(e)  # kernels.combine_into
+        n_out = p.num_lin
+        de = {}
+        a = len(p.adj_op) - 1
+        if a >= 0:
+            lam = [self.lam(psi, m) for m in range(n_out)]
+            for k in range(p.num_ops - 1, -1, -1):
+                A = self.inverse(k)
+                if (n_out == 1 and p.op_nw[k] == 1 and p.adj_op[a] == k and a >= 1
+                        and p.adj_op[a - 1] != k):  # psi, the overlap and lam in one pass
+                    psi, lam[0], acc = self.step1(k, psi, lam[0], A, self.D(a))
+                    self.add(de, (p.adj_slot[a], 0), acc)
+                    a -= 1
+                    continue
+                psi = u.apply(psi, k, A)
+                while a >= 0 and p.adj_op[a] == k:
+                    for m in range(n_out):
+                        acc = (self.overlap1(k, lam[m], psi, self.D(a)) if p.op_nw[k] == 1
+                               else self.overlap(lam[m], u.apply(list(psi), k, self.D(a))))
+                        self.add(de, (p.adj_slot[a], m), acc)
+                    a -= 1
+                if a < 0:
+                    break
+                lam = [u.apply(row, k, A) for row in lam]
+        self.chain(e, de)
+        return u.lines
+
+    def D(self, a):
+        """Adjoint entry ``a``'s derivative matrix (``dmats[adj_off[a]:]``) as locals."""
+        return lambda i, o=self.p.adj_off[a]: local("_q_D", o + i)
+
+    def inverse(self, k):
+        """Op ``k``'s stored entries conjugated and transposed (kernels.adjoint_mats_into)."""
+        M = self.M(k)
+        if self.p.op_kind[k] == kernels.DIAGONAL:
+            return lambda i: (M(i)[0], f"(-{M(i)[1]})")
+        size = 1 << self.p.op_nw[k]
+
+        def entry(i):
+            re_, im_ = M((i % size) * size + i // size)
+            return re_, f"(-{im_})"
+        return entry
+
+    def add(self, de, key, acc):  # de[s, m] (zeros at first) += 2.0 * acc
+        de[key] = self.u.let(f"{de.get(key, '0.0')} + 2.0 * {acc}")
+
+    def lam(self, psi, m):
+        """``lambda_m = sum_t C[m, t] P_t psi`` (kernels.add_pauli_word, words with
+        ``C[m, t] != 0``; a coefficient computed from the inputs is added whatever its
+        value: zero adds zeros)."""
+        p, u = self.p, self.u
+        computed = {t[2] for t, _ in p.code if t[0] == "C" and t[1] == m}
+        phases = [("1.0", "0.0"), ("0.0", "1.0"), ("-1.0", "0.0"), ("-0.0", "-1.0")]
+        lam = [("0.0", "0.0")] * len(psi)
+        for t, (flip, z, ny) in enumerate(self.words):
+            if t not in computed and float(p.c0[m][t]) == 0.0:
+                continue
+            c = f"_q_C{m}_{t}"
+            for i, s in enumerate(psi):
+                odd = (i & z).bit_count() & 1
+                if flip == 0:  # _add_signed: (-c or c) * psi[i]
+                    v = u.mul((f"(-{c})" if odd else c, "0.0"), s)
+                else:  # (c * phase) * psi[i], negated at odd parity
+                    cp = u.mul((c, "0.0"), phases[ny & 3])
+                    v = u.mul(cp, s)
+                    if odd:
+                        v = (f"(-{v[0]})", f"(-{v[1]})")
+                j = i ^ flip
+                lam[j] = u.pair(f"{lam[j][0]} + {v[0]}", f"{lam[j][1]} + {v[1]}")
+        return lam
+
+    def pairs(self, k):
+        """Op ``k``'s (one wire) amplitude index pairs ``(i0, i1)`` in the kernels' order."""
+        t = 1 << (self.p.num_wires - 1 - self.p.op_wires[k][0])
+        return [(i, i | t) for i in range(1 << self.p.num_wires) if not i & t]
+
+    def overlap(self, lam, phi):
+        """``sum_i Re(conj(lam_i) phi_i)`` in index order (kernels._adjoint_into)."""
+        return self.u.let("0.0" + "".join(
+            f" + ({lr} * {fr} - (-{li}) * {fi})" for (lr, li), (fr, fi) in zip(lam, phi)))
+
+    def overlap1(self, k, lam, psi, D):
+        """kernels._overlap1: ``Re <lam| D |psi>`` for a one-wire ``D`` (a diagonal's
+        off-diagonal entries complex zeros, multiplied as the kernel does)."""
+        u = self.u
+        if self.p.op_kind[k] == kernels.DIAGONAL:
+            d = [D(0), ("0.0", "0.0"), ("0.0", "0.0"), D(1)]
+        else:
+            d = [D(i) for i in range(4)]
+        acc = "0.0"
+        for i0, i1 in self.pairs(k):
+            parts = []
+            for row, lv in ((0, lam[i0]), (1, lam[i1])):
+                x, y = u.mul(d[2 * row], psi[i0]), u.mul(d[2 * row + 1], psi[i1])
+                parts.append(f"({lv[0]} * ({x[0]} + {y[0]}) - (-{lv[1]}) * ({x[1]} + {y[1]}))")
+            acc = u.let(f"{acc} + ({parts[0]} + {parts[1]})")
+        return acc
+
+    def step1(self, k, psi, lam, A, D):
+        """kernels._step1: psi <- A psi, the overlap ``Re <lam| D |psi>`` with the new psi,
+        lam <- A lam, in the order of the kernel for op ``k``'s kind (a real matrix: on
+        the float view, real then imaginary part of each pair; a diagonal one: amplitude
+        by amplitude; a dense one: pair by pair, complex). ``(psi, lam, overlap)``."""
+        u, kind = self.u, self.p.op_kind[k]
+        psi, lam, acc = list(psi), list(lam), "0.0"
+        if kind == kernels.DIAGONAL:
+            t = 1 << (self.p.num_wires - 1 - self.p.op_wires[k][0])
+            for i in range(len(psi)):
+                a, d = A(1 if i & t else 0), D(1 if i & t else 0)
+                psi[i] = pv = u.pair(*u.mul(a, psi[i]))
+                q = u.pair(*u.mul(d, pv))
+                lv = lam[i]
+                acc = u.let(f"{acc} + ({lv[0]} * {q[0]} + {lv[1]} * {q[1]})")
+                lam[i] = u.pair(*u.mul(a, lv))
+            return psi, lam, acc
+        real = kind == kernels.REAL
+        a = [A(i)[0] for i in range(4)] if real else [A(i) for i in range(4)]
+        d = [D(i)[0] for i in range(4)] if real else [D(i) for i in range(4)]
+        for i0, i1 in self.pairs(k):
+            if real:
+                new_psi, new_lam = [[], []], [[], []]
+                for part in (0, 1):
+                    x, y = psi[i0][part], psi[i1][part]
+                    nu = u.let(f"{a[0]} * {x} + {a[1]} * {y}")
+                    nv = u.let(f"{a[2]} * {x} + {a[3]} * {y}")
+                    e, f = lam[i0][part], lam[i1][part]
+                    acc = u.let(f"{acc} + ({e} * ({d[0]} * {nu} + {d[1]} * {nv}) + "
+                                f"{f} * ({d[2]} * {nu} + {d[3]} * {nv}))")
+                    new_psi[0].append(nu)
+                    new_psi[1].append(nv)
+                    new_lam[0].append(u.let(f"{a[0]} * {e} + {a[1]} * {f}"))
+                    new_lam[1].append(u.let(f"{a[2]} * {e} + {a[3]} * {f}"))
+                psi[i0], psi[i1] = tuple(new_psi[0]), tuple(new_psi[1])
+                lam[i0], lam[i1] = tuple(new_lam[0]), tuple(new_lam[1])
+                continue
+            nu = self.row2(a[0], a[1], psi[i0], psi[i1])
+            nv = self.row2(a[2], a[3], psi[i0], psi[i1])
+            e, f = lam[i0], lam[i1]
+            q0 = self.row2(d[0], d[1], nu, nv)
+            q1 = self.row2(d[2], d[3], nu, nv)
+            acc = u.let(f"{acc} + ({e[0]} * {q0[0]} + {e[1]} * {q0[1]} + {f[0]} * {q1[0]} "
+                        f"+ {f[1]} * {q1[1]})")
+            psi[i0], psi[i1] = nu, nv
+            lam[i0], lam[i1] = self.row2(a[0], a[1], e, f), self.row2(a[2], a[3], e, f)
+        return psi, lam, acc
+
+    def row2(self, m0, m1, z, w):
+        """``m0 * z + m1 * w`` (complex) into a pair of locals."""
+        x, y = self.u.mul(m0, z), self.u.mul(m1, w)
+        return self.u.pair(f"{x[0]} + {y[0]}", f"{x[1]} + {y[1]}")
+
+    def chain(self, e, de):
+        """program_value_and_grad_adjoint_into's end: ``jac`` zeroed, ``+= ch[k] *
+        de[slot, m]`` in k order, then ``+= cc[k] * e[w]``."""
+        p, u = self.p, self.u
+        jac = {}
+        for k, (slot, j) in enumerate(zip(p.ch_slot, p.ch_x)):
+            for m in range(p.num_lin):
+                jac[m, j] = u.let(f"{jac.get((m, j), '0.0')} + _q_ch{k} * "
+                                  f"{de.get((slot, m), '0.0')}")
+        for k, (m, w, j) in enumerate(zip(p.cc_m, p.cc_w, p.cc_x)):
+            jac[m, j] = u.let(f"{jac.get((m, j), '0.0')} + _q_cc{k} * {e[w]}")
+        for m in range(p.num_lin):
+            for j in range(p.num_inputs):
+                u.lines.append(f"jac[{m}, {j}] = {jac.get((m, j), '0.0')}")
+
+
 # the returning forms call the writing ones (for a tiny circuit: the written-out code)
 _RETURNING = '''\
 @njit(cache=True)
@@ -964,6 +1173,44 @@ def fused_value_and_grad_into(x, d, out, jac):
     mats, smats, ch, C, cc, th = prepare(x, d, 1)
     _q_program_value_and_grad_small_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
                                          smats, ch, C, cc, out, jac)
+'''
+
+_ADJOINT_RETURNING = {False: '''\
+@njit(cache=True)
+def fused_value_and_grad_adjoint(x, d):
+    """Values and the Jacobian by the adjoint method."""
+    mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)
+    return _q_program_value_and_grad_adjoint(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
+                                             dmats, ch, C, cc)
+''',
+    # a written-out adjoint: the returning form calls it (no kernel library linked)
+    True: '''\
+@njit(cache=True)
+def fused_value_and_grad_adjoint(x, d):
+    """Values and the Jacobian by the adjoint method."""
+    out = np.empty(NUM_OUTPUTS)
+    jac = np.empty((NUM_OUTPUTS, NUM_INPUTS))
+    fused_value_and_grad_adjoint_into(x, d, out, jac)
+    return out, jac
+'''}
+
+_ADJOINT_KERNELS = '''\
+@njit(cache=True)
+def fused_value_and_grad_adjoint_into(x, d, out, jac):
+    """``fused_value_and_grad_adjoint`` into ``out`` and ``jac``."""
+    _q_check_outputs(out, jac)
+    mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)
+    _q_program_value_and_grad_adjoint_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
+                                           dmats, ch, C, cc, out, jac)
+'''
+
+_UNROLLED_ADJOINT = '''\
+# Written out (qsym._emit.unrolled_adjoint): the same bits as prepare_adjoint + the kernels.
+@njit(cache=True, error_model="numpy")  # as prepare
+def fused_value_and_grad_adjoint_into(x, d, out, jac):
+    """``fused_value_and_grad_adjoint`` into ``out`` and ``jac``."""
+    _q_check_outputs(out, jac)
+{body}
 '''
 
 _UNROLLED = '''\
@@ -1104,12 +1351,7 @@ def prepare_adjoint(x, d):
 {returning}
 
 
-@njit(cache=True)
-def fused_value_and_grad_adjoint(x, d):
-    """Values and the Jacobian by the adjoint method."""
-    mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)
-    return _q_program_value_and_grad_adjoint(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
-                                             dmats, ch, C, cc)
+{adjoint_returning}
 
 
 # The same, writing into arrays the caller made: ``out`` (NUM_OUTPUTS,) and ``jac``
@@ -1124,13 +1366,7 @@ def _q_check_outputs(out, jac):
 {into_functions}
 
 
-@njit(cache=True)
-def fused_value_and_grad_adjoint_into(x, d, out, jac):
-    """``fused_value_and_grad_adjoint`` into ``out`` and ``jac``."""
-    _q_check_outputs(out, jac)
-    mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)
-    _q_program_value_and_grad_adjoint_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
-                                           dmats, ch, C, cc, out, jac)
+{adjoint_into}
 
 
 # Batches: row b of X (inputs) and D (data), C-contiguous float64 arrays. prepare runs
@@ -1271,7 +1507,7 @@ def numpy_twins(p: Program) -> bool:
     return True
 
 
-def _tables(program: Program, unrolled: bool) -> list[str]:
+def _tables(program: Program, unrolled: bool, adjoint_unrolled: bool = False) -> list[str]:
     """The module's constants: sizes, the packed program and ``prepare``'s tables."""
     p = program
     ints, floats = p.pack()
@@ -1285,6 +1521,7 @@ def _tables(program: Program, unrolled: bool) -> list[str]:
         f"_q_NLIN = {p.num_lin}  # outputs from C (the others: probabilities)",
         f"EXECUTIONS_PER_GRADIENT = {p.executions}",
         f"UNROLLED = {unrolled}  # fused_value_into, fused_value_and_grad_into written out",
+        f"ADJOINT_UNROLLED = {adjoint_unrolled}  # fused_value_and_grad_adjoint_into written out",
         f"WORK = {p.work(1 + len(p.term_op))}  # amplitudes x ops x circuits",
         f"_q_WORK_VALUE = {p.work(1)}",
         f"_q_WORK_ADJOINT = {p.work(2 + p.num_outputs) + (1 << p.num_wires) * len(p.adj_op)}",
@@ -1336,9 +1573,12 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
     lowered :class:`~qsym._program.Program`, made here unless given)."""
     program = lower(circuit, plan) if program is None else program
     into = unrolled_functions(circuit, program)
+    adjoint_into = unrolled_adjoint(circuit, program)
     gate_lines, dgate_lines = _gate_code(program)
     return _MODULE.format(
         into_functions=into or _INTO_KERNELS,
+        adjoint_into=adjoint_into or _ADJOINT_KERNELS,
+        adjoint_returning=_ADJOINT_RETURNING[adjoint_into is not None],
         # large states: the adjoint in blocked passes (kernels.BLOCK_MIN_WIRES); smaller
         # circuits' modules do not link it
         adjoint=("program_value_and_grad_adjoint_blocked"
@@ -1349,7 +1589,7 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
         key=key,
         kernels_hash=KERNELS_HASH,
         listing=format_circuit(circuit).replace('"""', "'''"),
-        tables="\n".join(_tables(program, into is not None)),
+        tables="\n".join(_tables(program, into is not None, adjoint_into is not None)),
         gate_code=indent(gate_lines or ["pass"]),
         dgate_code=indent(dgate_lines or ["pass"]),
         input_code=indent(input_code(circuit, program)),

@@ -211,7 +211,7 @@ class Compiled:
         for name in _ENTRY_POINTS:
             if name in self._fused_names:
                 setattr(self, name, self._fused(name))
-            elif tier == "python" and self.module.UNROLLED and name != "value_and_grad_adjoint":
+            elif tier == "python" and self._written_out(name):
                 setattr(self, name, self._python_unrolled(name))
             elif tier == "module" and self.fused and not self._promoted_fused():
                 setattr(self, name, self._counting(name))
@@ -281,6 +281,13 @@ class Compiled:
         if not self._promoted and (self._calls >= tiers.COMPILE_AFTER_CALLS or
                                    self._python_seconds >= tiers.COMPILE_AFTER_SECONDS):
             self._promote(x, d)
+
+    def _written_out(self, name) -> bool:
+        """Whether the module holds entry point ``name`` written out (qsym._emit:
+        ``UNROLLED`` for the value and parameter shift, ``ADJOINT_UNROLLED`` for the
+        adjoint method; a module exported by an older qsym has no such flag)."""
+        flag = "ADJOINT_UNROLLED" if name == "value_and_grad_adjoint" else "UNROLLED"
+        return bool(getattr(self.module, flag, False))
 
     def _python_unrolled(self, name):
         """Tier 0's ``name`` for a tiny circuit: its written-out fused code as plain Python

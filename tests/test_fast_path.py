@@ -558,3 +558,73 @@ def test_threads_sharing_the_short_path_get_their_own_results():
     finally:
         sys.setswitchinterval(before)
     assert wrong == []
+
+
+def _outcome(fn):
+    """``("ok", result)`` or ``("error", exception type, message)`` of ``fn()``."""
+    try:
+        r = fn()
+    except Exception as exc:  # noqa: BLE001 (the test compares the paths' errors)
+        return ("error", type(exc), str(exc))
+    return ("ok", r)
+
+
+def _same_outcome(a, b):
+    assert a[0] == b[0], (a, b)
+    if a[0] == "error":
+        assert a[1:] == b[1:]
+        return
+    ra, rb = a[1], b[1]
+    assert type(ra) is type(rb)
+    if isinstance(ra, (list, tuple)):
+        assert len(ra) == len(rb) and all(np.array_equal(u, v) for u, v in zip(ra, rb))
+    else:
+        assert np.shape(ra) == np.shape(rb) and np.array_equal(ra, rb)
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_fused_short_path_against_the_full_path_on_every_kind_of_call(monkeypatch, method):
+    """On the fused tier (the written-out code: qsym._emit.unrolled_functions and
+    unrolled_adjoint), the seed's ``qml.grad(circuit)(params)`` with the short path
+    remembered gives the full path's bits, counts and errors for the common call and for
+    each call that must leave the short path: a tracker active, shots, a broadcast
+    (2-D) tensor, integer and float32 input, a frozen tensor, a list; and the fused code
+    gives the module tier's bits (prepare, then the kernel library)."""
+    monkeypatch.setenv("QSYM_TIER", "compiled")  # fused at once (qsym.tiers)
+    node = seed_node(method)
+    t = qml.numpy.array(X1, requires_grad=True)
+    qml.grad(node)(t)
+    qml.grad(node)(t)
+    entry = node._last
+    assert node._grad_fast is not None and entry.tier == "fused"
+    assert entry.module.UNROLLED and entry.module.ADJOINT_UNROLLED
+    name = "value_and_grad" if method == "parameter-shift" else "value_and_grad_adjoint"
+    d = np.zeros(0)
+    assert np.array_equal(qml.grad(node)(t), getattr(type(entry), name)(entry, X1, d)[1][0])
+    calls = [
+        lambda: qml.numpy.array(X2, requires_grad=True),
+        lambda: qml.numpy.array([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], requires_grad=True),
+        lambda: qml.numpy.array([1, 2], requires_grad=True),
+        lambda: qml.numpy.array(X2.astype(np.float32), requires_grad=True),
+        lambda: qml.numpy.array(X2, requires_grad=False),
+        lambda: [0.54, 0.12],
+    ]
+    for make in calls:
+        for shots in (None, 100):
+            node._grad_fast = None
+            qml.grad(node)(t)
+            assert node._grad_fast is not None  # remembered
+            node.device.shots = shots
+            with qml.Tracker(node.device) as short_tracker:
+                short = _outcome(lambda: qml.grad(node)(make()))
+            node._grad_fast = None
+            with qml.Tracker(node.device) as full_tracker:
+                full = _outcome(lambda: qml.grad(node)(make()))
+            node.device.shots = None
+            if shots is None:
+                _same_outcome(short, full)
+            else:  # sampled: the same kind of result (another sample set)
+                assert short[0] == full[0] and (short[0] == "ok" or short[1:] == full[1:])
+            sampled = {"results"} if shots else set()  # (the samples' values differ)
+            assert ({k: v for k, v in short_tracker.totals.items() if k not in sampled}
+                    == {k: v for k, v in full_tracker.totals.items() if k not in sampled})

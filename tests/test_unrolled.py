@@ -104,6 +104,57 @@ def test_written_out_code_gives_the_kernels_bits(monkeypatch, fn, n_wires):
     # and right: the exact product-rule derivative (sympy matrices, no shift rule)
     out, jac = mod.fused_value_and_grad(x, d)
     np.testing.assert_allclose(jac, symbolic.exact_jacobian(entry.circuit, x, d), atol=1e-10)
+    _adjoint_written_out_is_the_kernels(entry, x, d)
+
+
+def _adjoint_written_out_is_the_kernels(entry, x, d):
+    """The written-out adjoint (qsym._emit.unrolled_adjoint) against prepare_adjoint and
+    the adjoint kernel, bit for bit, and against the exact derivative."""
+    mod = entry.module
+    assert mod.ADJOINT_UNROLLED
+    two_call = type(entry).value_and_grad_adjoint(entry, x, d)  # prepare, then the kernels
+    _same(two_call, mod.fused_value_and_grad_adjoint(x, d))  # returning: calls the _into form
+    out, jac = np.full(mod.NUM_OUTPUTS, np.nan), np.full((mod.NUM_OUTPUTS, mod.NUM_INPUTS), np.nan)
+    mod.fused_value_and_grad_adjoint_into(x, d, out, jac)  # written out
+    _same(two_call, (out, jac))
+    _same(two_call, entry._fused("value_and_grad_adjoint")(x, d))
+    np.testing.assert_allclose(jac, symbolic.exact_jacobian(entry.circuit, x, d), atol=1e-10)
+    np.testing.assert_allclose(out, mod.fused_value(x, d), rtol=0, atol=1e-14)
+
+
+def one_expectation(x, y, data=None):
+    """One output: the adjoint kernel's one-pass steps (kernels._step1) for a real, a
+    diagonal and a dense one-wire gate, an op of three slots and one parameter in two
+    gates (the two-state path), words that flip (X, Y) and a coefficient of the inputs."""
+    qml.Hadamard(wires=0)
+    qml.RX(x[0], wires=0)                    # dense, one slot: a one-pass step
+    qml.RY(x[1] * y, wires=0)                # real
+    qml.RZ(x[2], wires=0)                    # diagonal
+    qml.QubitUnitary(U2, wires=0)
+    qml.CRX(x[0], wires=[0, 1])              # two wires: psi copied, dU applied
+    qml.RX(x[2], wires=1)
+    qml.RY(x[0], wires=1)                    # wire 1: the other pair order
+    qml.RZ(x[1] + data[0], wires=1)
+    qml.Rot(x[2], 0.3, y, wires=0)           # three slots on one op: the overlap pass
+    qml.IsingXX(x[1], wires=[0, 1])
+    return qml.expval(qml.Hamiltonian([x[0] * y, 0.3, -0.2],
+                                      [qml.PauliZ(0), qml.PauliX(0) @ qml.PauliY(1),
+                                       qml.PauliY(1)]))
+
+
+def test_written_out_adjoint_with_one_expectation(monkeypatch):
+    monkeypatch.setattr(emit, "UNROLL_MAX_OPS", 10**6)
+    node = qml.QNode(one_expectation, qml.device("default.qubit", wires=2),
+                    diff_method="adjoint")
+    entry, xs, ds = node.compiled((X, Y), {"data": DATA})
+    x, d = flat(xs), flat(ds)
+    _adjoint_written_out_is_the_kernels(entry, x, d)
+    # a second method: central finite differences of the value
+    out, jac = entry._fused("value_and_grad_adjoint")(x, d)
+    h = 1e-6
+    fd = [(entry.value(x + h * e, d)[0] - entry.value(x - h * e, d)[0]) / (2 * h)
+          for e in np.eye(len(x))]
+    np.testing.assert_allclose(jac[0], fd, atol=1e-8)
 
 
 def test_zero_shift_terms_are_written_out_as_the_kernels_run_them(monkeypatch):
@@ -135,8 +186,10 @@ def test_which_circuits_are_written_out(monkeypatch):
         qml.RY(params[1], wires=0)
         return qml.expval(qml.PauliZ(0))
 
-    assert seed.compiled((np.array([0.54, 0.12]),), {})[0].module.UNROLLED
-    assert not _compiled(three_wires, 3)[0].module.UNROLLED  # over UNROLL_MAX_OPS
+    seed_module = seed.compiled((np.array([0.54, 0.12]),), {})[0].module
+    assert seed_module.UNROLLED and seed_module.ADJOINT_UNROLLED
+    big = _compiled(three_wires, 3)[0].module
+    assert not big.UNROLLED and not big.ADJOINT_UNROLLED  # over UNROLL_MAX_OPS
 
     def sum_z(x, y, data=None):
         for w in range(3):
