@@ -174,11 +174,18 @@ _SHORT_REPR = {"Identity": "I", "Hadamard": "H", "PauliX": "X", "PauliY": "Y", "
                "S": "S", "T": "T", "SX": "SX"}
 
 
+# parametrized gates whose matrix PennyLane 0.45 returns as float64 (real parameters)
+REAL_PARAMETRIC = frozenset({"SingleExcitation", "DoubleExcitation", "OrbitalRotation"})
+
+
 def _pennylane_dtype(name: str, m: np.ndarray, n_params: int) -> np.ndarray:
     """A constant gate's matrix in PennyLane's dtype: ``int64`` where its entries are
     integers (PauliX, PauliZ, CNOT, CZ, SWAP, Toffoli, CSWAP), ``float64`` where they are
     real (Hadamard, Identity), complex otherwise; so ``full += w * qml.matrix(qml.PauliZ(0))``
-    on a real array works as in PennyLane. Gates with parameters stay complex."""
+    on a real array works as in PennyLane. Gates with parameters stay complex, except the
+    Givens rotations PennyLane builds real (:data:`REAL_PARAMETRIC`: ``float64``)."""
+    if n_params and name in REAL_PARAMETRIC and not np.any(m.imag):
+        return m.real.copy()
     if n_params or np.any(m.imag):
         return m
     real = m.real.copy()
