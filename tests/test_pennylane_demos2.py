@@ -1,0 +1,176 @@
+"""PennyLane behaviours met by a second round of PennyLane's demos run with the import
+switched (issue #18): complex data arguments (a state vector for ``StatePrep``),
+``qml.ControlledSequence`` and powers of templates in phase estimation, PennyLane's real
+matrices of the Givens rotations and ``BlockEncode``, transforms nested on a circuit
+function. Each is checked against hand-written NumPy references, never against qsym.
+"""
+
+import functools
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+
+I2 = onp.eye(2)
+
+
+def rx(t):
+    c, s = onp.cos(t / 2), onp.sin(t / 2)
+    return onp.array([[c, -1j * s], [-1j * s, c]])
+
+
+def dft(n):
+    """The QFT on n qubits written out: omega**(j k) / sqrt(2**n)."""
+    d = 2**n
+    j, k = onp.meshgrid(onp.arange(d), onp.arange(d), indexing="ij")
+    return onp.exp(2j * onp.pi * j * k / d) / onp.sqrt(d)
+
+
+# --- complex arguments: data, as in PennyLane ------------------------------------------------
+def test_complex_state_vector_argument_prepares_that_state():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c(state):
+        qml.StatePrep(state, wires=[0, 1])
+        return qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliX(1))
+
+    for v in (onp.array([0.6, 0.8j, 0, 0]), onp.array([0.3 + 0.4j, 0, 0.5, -0.5j]) / onp.sqrt(0.75)):
+        v = v / onp.linalg.norm(v)
+        z0 = onp.kron(onp.diag([1, -1]), I2)
+        x1 = onp.kron(I2, onp.array([[0, 1], [1, 0]]))
+        want = [onp.vdot(v, z0 @ v).real, onp.vdot(v, x1 @ v).real]
+        assert onp.allclose(c(v), want, atol=1e-12)  # a new value traces again
+
+
+def test_complex_argument_with_its_own_qnode_state_and_density_matrix():
+    dev = qml.device("default.qubit", wires=["S", "B"])
+
+    @qml.qnode(dev)
+    def c(state):
+        qml.StatePrep(state, wires=["S"])
+        qml.CNOT(wires=["S", "B"])
+        return qml.density_matrix(wires=["B"])
+
+    psi = onp.array([1 / onp.sqrt(2) + 0.3j, 0.4 - 0.5j])
+    psi = psi / onp.linalg.norm(psi)
+    want = onp.diag(onp.abs(psi) ** 2)  # the CNOT copy decoheres B in the Z basis
+    assert onp.allclose(c(psi), want, atol=1e-12)
+
+
+def test_complex_gate_angle_is_refused_by_name():
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.GateError, match="complex"):
+        c(0.3 + 0.1j)
+
+
+# --- ControlledSequence and phase estimation of templates -----------------------------------
+def test_controlled_sequence_of_a_gate_applies_its_powers():
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.Hadamard(1)
+        qml.Hadamard(2)
+        qml.ControlledSequence(qml.RX(x, wires=0), control=[1, 2])
+        return qml.state()
+
+    x = 0.37
+    psi0 = onp.array([1, 0])
+    want = onp.zeros(8, dtype=complex)
+    for c1 in (0, 1):
+        for c2 in (0, 1):  # the first control wire applies the highest power
+            u = onp.linalg.matrix_power(rx(x), 2 * c1 + c2)
+            want += onp.kron(u @ psi0, onp.kron(onp.eye(2)[c1], onp.eye(2)[c2])) / 2
+    assert onp.allclose(c(x), want, atol=1e-12)
+
+
+def test_controlled_sequence_of_a_template_repeats_the_whole_template():
+    dev = qml.device("default.qubit", wires=4)
+
+    @qml.qnode(dev)
+    def c():
+        qml.Hadamard(0)
+        qml.RY(0.4, wires=1)
+        qml.Hadamard(2)
+        qml.Hadamard(3)
+        qml.ControlledSequence(qml.QFT(wires=[0, 1]), control=[2, 3])
+        return qml.state()
+
+    h = onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+    ry = onp.array([[onp.cos(0.2), -onp.sin(0.2)], [onp.sin(0.2), onp.cos(0.2)]])
+    psi = onp.kron(h @ [1, 0], ry @ [1, 0])
+    want = onp.zeros(16, dtype=complex)
+    for c1 in (0, 1):
+        for c2 in (0, 1):
+            u = onp.linalg.matrix_power(dft(2), 2 * c1 + c2)
+            want += onp.kron(u @ psi, onp.kron(onp.eye(2)[c1], onp.eye(2)[c2])) / 2
+    assert onp.allclose(c(), want, atol=1e-12)
+
+
+def test_phase_estimation_of_a_template_finds_its_eigenphase():
+    # QFT on 2 qubits has eigenvalues in {1, -1, i, -i}; |v> an eigenvector of eigenvalue i
+    w, v = onp.linalg.eig(dft(2))
+    k = int(onp.argmin(abs(w - 1j)))
+    dev = qml.device("default.qubit", wires=5)
+
+    @qml.qnode(dev)
+    def c():
+        qml.StatePrep(v[:, k], wires=[0, 1])
+        qml.QuantumPhaseEstimation(qml.QFT(wires=[0, 1]), estimation_wires=[2, 3, 4])
+        return qml.probs(wires=[2, 3, 4])
+
+    want = onp.zeros(8)
+    want[2] = 1.0  # phase 1/4 of a turn: 0.010 in binary
+    assert onp.allclose(c(), want, atol=1e-10)
+
+
+# --- PennyLane's matrix dtypes ---------------------------------------------------------------
+def test_givens_rotation_matrices_are_real_as_pennylanes():
+    t = 0.5
+    c, s = onp.cos(t / 2), onp.sin(t / 2)
+    want = onp.array([[1, 0, 0, 0], [0, c, -s, 0], [0, s, c, 0], [0, 0, 0, 1]])
+    m = qml.matrix(qml.SingleExcitation(t, wires=[0, 1]))
+    assert m.dtype == onp.float64 and onp.allclose(m, want)
+    assert qml.matrix(qml.DoubleExcitation(t, wires=[0, 1, 2, 3])).dtype == onp.float64
+    assert qml.matrix(qml.OrbitalRotation(t, wires=[0, 1, 2, 3])).dtype == onp.float64
+    assert qml.matrix(qml.RY(t, wires=0)).dtype == onp.complex128  # PennyLane's too
+
+
+def test_block_encode_matrix_follows_the_dtype_of_a():
+    a = onp.array([[0.1, 0.2], [0.3, 0.4]])
+    m = qml.BlockEncode(a, wires=[0, 1]).matrix()
+    assert m.dtype == onp.float64
+    assert onp.allclose(m[:2, :2], a) and onp.allclose(m @ m.T, onp.eye(4))
+    assert qml.BlockEncode(a * 1j, wires=[0, 1]).matrix().dtype == onp.complex128
+
+
+# --- transforms nested on a circuit function inside a QNode ---------------------------------
+def test_nested_transforms_on_a_circuit_function_keep_its_value():
+    dev = qml.device("default.qubit", wires=3)
+
+    def circuit(angles):
+        qml.Hadamard(wires=2)
+        qml.RX(angles[0], 0)
+        qml.CNOT(wires=[2, 1])
+        qml.RZ(angles[1], wires=2)
+        qml.CNOT(wires=[2, 1])
+        qml.RZ(-angles[1], wires=2)
+        return qml.expval(qml.PauliZ(wires=0))
+
+    @qml.qnode(dev)
+    @functools.partial(qml.transforms.merge_rotations, atol=1e-8)
+    @qml.transforms.cancel_inverses
+    @functools.partial(qml.transforms.commute_controlled, direction="right")
+    def nested(angles):
+        return circuit(angles)
+
+    for a in ([0.1, 0.3, 0.5], [0.7, -1.1, 0.2]):
+        assert abs(nested(a) - onp.cos(a[0])) < 1e-12  # before: a TracingError
+    ops = [op.name for op in qml.workflow.construct_tape(nested)([0.7, -1.1, 0.2]).operations]
+    assert "CNOT" not in ops  # the two CNOTs met after commuting and cancelled
