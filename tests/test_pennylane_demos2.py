@@ -174,3 +174,53 @@ def test_nested_transforms_on_a_circuit_function_keep_its_value():
         assert abs(nested(a) - onp.cos(a[0])) < 1e-12  # before: a TracingError
     ops = [op.name for op in qml.workflow.construct_tape(nested)([0.7, -1.1, 0.2]).operations]
     assert "CNOT" not in ops  # the two CNOTs met after commuting and cancelled
+
+
+# --- drawing a plain quantum function; qml.math.dm_from_state_vector --------------------------
+def test_draw_of_a_quantum_function_without_a_device():
+    def f(x):
+        qml.RX(x, wires="a")
+        qml.CNOT(wires=["a", "b"])
+        qml.Hadamard(2)
+
+    # PennyLane 0.45.1's text, written out: wires in order of use, no measurement column
+    want = "a: ──RX(0.30)─╭●─┤  \nb: ───────────╰X─┤  \n2: ──H───────────┤  "
+    assert qml.draw(f)(0.3) == want
+
+    def g(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0)), qml.probs(wires=[1])
+
+    assert qml.draw(g)(0.3) == "0: ──RX(0.30)─┤  <Z>  \n1: ───────────┤  Probs"
+
+
+def test_draw_mpl_of_a_quantum_function_with_mid_circuit_measurements():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+    def teleport(state):
+        qml.StatePrep(state, wires=["S"])
+        qml.Hadamard(wires="A")
+        qml.CNOT(wires=["A", "B"])
+        qml.CNOT(wires=["S", "A"])
+        qml.Hadamard(wires="S")
+        m0 = qml.measure("S")
+        m1 = qml.measure("A")
+        qml.cond(m1, qml.PauliX)("B")
+        qml.cond(m0, qml.PauliZ)("B")
+
+    fig, ax = qml.draw_mpl(teleport)(onp.array([0.6, 0.8j]))
+    labels = {t.get_text() for t in ax.texts}
+    assert {"S", "A", "B", "H"} <= labels
+
+
+def test_dm_from_state_vector_is_the_outer_product():
+    psi = onp.array([0.6, 0.8j])
+    want = onp.array([[0.36, -0.48j], [0.48j, 0.64]])
+    assert onp.allclose(qml.math.dm_from_state_vector(psi), want)
+    batch = onp.array([[1, 0], [0, 1j]])
+    assert onp.allclose(qml.math.dm_from_state_vector(batch), [onp.diag([1, 0]), onp.diag([0, 1])])
+    with pytest.raises(ValueError):
+        qml.math.dm_from_state_vector(onp.array([1.0, 1.0]), check_state=True)
