@@ -224,3 +224,17 @@ def test_dm_from_state_vector_is_the_outer_product():
     assert onp.allclose(qml.math.dm_from_state_vector(batch), [onp.diag([1, 0]), onp.diag([0, 1])])
     with pytest.raises(ValueError):
         qml.math.dm_from_state_vector(onp.array([1.0, 1.0]), check_state=True)
+
+
+def test_compile_to_a_basis_set_drops_global_phases_as_pennylane():
+    t = qml.tape.QuantumScript([qml.Hadamard(0), qml.CY(wires=[0, 1])])
+    (out,), _ = qml.compile(t, basis_set=["CNOT", "RX", "RY", "RZ"])
+    names = {op.name for op in out.operations}
+    assert names <= {"CNOT", "RX", "RY", "RZ"}  # no GlobalPhase left (PennyLane's: none)
+    h = onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+    cy = onp.eye(4, dtype=complex)
+    cy[2:, 2:] = [[0, -1j], [1j, 0]]
+    want = cy @ onp.kron(h, I2)
+    got = qml.matrix(out, wire_order=[0, 1])
+    phase = got[0, 0] / want[0, 0]
+    assert abs(abs(phase) - 1) < 1e-12 and onp.allclose(got, phase * want)
