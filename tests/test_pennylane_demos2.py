@@ -238,3 +238,76 @@ def test_compile_to_a_basis_set_drops_global_phases_as_pennylane():
     got = qml.matrix(out, wire_order=[0, 1])
     phase = got[0, 0] / want[0, 0]
     assert abs(abs(phase) - 1) < 1e-12 and onp.allclose(got, phase * want)
+
+
+# --- qml.pauli measurement grouping -----------------------------------------------------------
+PAULI = {"I": onp.eye(2), "X": onp.array([[0, 1], [1, 0]]), "Y": onp.array([[0, -1j], [1j, 0]]),
+         "Z": onp.diag([1, -1])}
+
+
+def word_matrix(letters):
+    m = onp.eye(1)
+    for p in letters:
+        m = onp.kron(m, PAULI[p])
+    return m
+
+
+def qwc(a, b):  # the definition, on letter strings over the same wires
+    return all(x == "I" or y == "I" or x == y for x, y in zip(a, b))
+
+
+def test_are_pauli_words_qwc_follows_the_definition():
+    assert qml.pauli.are_pauli_words_qwc([qml.X(0) @ qml.Y(1), qml.X(0) @ qml.Z(2)])
+    assert not qml.pauli.are_pauli_words_qwc([qml.X(0) @ qml.Y(1), qml.Z(0)])
+    assert not qml.pauli.are_pauli_words_qwc([qml.X(0), qml.Y(0), qml.Z(1) @ qml.Z(2)])
+    assert qml.pauli.are_identical_pauli_words(qml.X(0) @ qml.Z(1), 3.0 * (qml.Z(1) @ qml.X(0)))
+
+
+@pytest.mark.parametrize("grouping_type", ["qwc", "commuting", "anticommuting"])
+@pytest.mark.parametrize("method", ["rlf", "lf"])
+def test_group_observables_gives_valid_groups_covering_every_term(grouping_type, method):
+    strings = ["XYI", "XIZ", "IYZ", "ZZZ", "YII", "IXX", "ZIZ", "XXY"]
+    ops = [qml.pauli.string_to_pauli_word(s) for s in strings]
+    groups, coeffs = qml.pauli.group_observables(ops, list(range(len(ops))), grouping_type, method)
+    seen = sorted(int(c) for g in coeffs for c in g)
+    assert seen == list(range(len(ops)))
+    for g in coeffs:
+        for i in g:
+            for j in g:
+                a, b = word_matrix(strings[int(i)]), word_matrix(strings[int(j)])
+                commute = onp.allclose(a @ b, b @ a)
+                if grouping_type == "qwc":
+                    assert qwc(strings[int(i)], strings[int(j)])
+                elif grouping_type == "commuting":
+                    assert commute
+                elif i != j:
+                    assert not commute
+
+
+def test_group_observables_rlf_is_pennylanes_order():
+    # PennyLane 0.45.1's output, measured
+    got = qml.pauli.group_observables([qml.Y(0), qml.X(0) @ qml.X(1), qml.Z(1)], method="rlf")
+    assert [[qml.pauli.pauli_word_to_string(o) for o in g] for g in got] == [["XX"], ["Y", "Z"]]
+
+
+def test_grouping_indices_index_the_terms_as_written():
+    H = qml.Hamiltonian([1.0, 2.0, 3.0, 4.0], [qml.Z(0), qml.X(0), qml.Z(0), qml.X(1)],
+                        grouping_type="qwc")
+    flat = sorted(i for g in H.grouping_indices for i in g)
+    assert flat == [0, 1, 2, 3]  # before: indices of the merged words (0 and 1 only)
+    words = ["ZI", "XI", "ZI", "IX"]
+    for g in H.grouping_indices:
+        assert all(qwc(words[i], words[j]) for i in g for j in g)
+
+
+def test_diagonalizing_gates_turn_each_word_into_its_z_word():
+    words = ["XIZ", "XYI", "IYZ"]
+    ops = [qml.pauli.string_to_pauli_word(s) for s in words]
+    gates, diag = qml.pauli.diagonalize_qwc_pauli_words(ops)
+    u = qml.matrix(qml.tape.QuantumScript(gates), wire_order=[0, 1, 2])
+    for s, d in zip(words, diag):
+        z = "".join("I" if p == "I" else "Z" for p in s)
+        assert onp.allclose(u @ word_matrix(s) @ u.conj().T, word_matrix(z))
+        assert qml.pauli.pauli_word_to_string(d, wire_map=[0, 1, 2]) == z
+    with pytest.raises(ValueError):
+        qml.pauli.diagonalize_qwc_pauli_words([qml.X(0), qml.Z(0)])
