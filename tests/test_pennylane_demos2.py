@@ -311,3 +311,14 @@ def test_diagonalizing_gates_turn_each_word_into_its_z_word():
         assert qml.pauli.pauli_word_to_string(d, wire_map=[0, 1, 2]) == z
     with pytest.raises(ValueError):
         qml.pauli.diagonalize_qwc_pauli_words([qml.X(0), qml.Z(0)])
+
+
+def test_registers_are_consecutive_wires_as_pennylanes():
+    got = qml.registers({"alice": {"a1": 1, "a2": 2}, "bob": 2, "c": {"d": {"e": 1}, "f": 1}})
+    # PennyLane 0.45.1's dict (measured): keys in this order, these wires
+    want = {"a1": [0], "a2": [1, 2], "alice": [0, 1, 2], "bob": [3, 4], "e": [5], "d": [5],
+            "f": [6], "c": [5, 6]}
+    assert list(got) == list(want) and {k: list(v) for k, v in got.items()} == want
+    for bad in ({"a": 0}, {"a": 1.5}, {"a": {}}):
+        with pytest.raises(qml.WireError):
+            qml.registers(bad)
