@@ -86,7 +86,7 @@ from ._operations import (  # noqa: E402
 )
 from ._opmath import H, I, X, Y, Z, adjoint, ctrl, dot, generator, ops, prod, s_prod, simplify  # noqa: E402
 from ._opmath import pow  # noqa: E402,A004  (PennyLane's qml.pow)
-from ._opmath import ControlledQubitUnitary, QuantumPhaseEstimation  # noqa: E402
+from ._opmath import ControlledQubitUnitary, ControlledSequence, QuantumPhaseEstimation  # noqa: E402
 from ._operations import assert_equal, equal  # noqa: E402
 from ._opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
 from ._opmath import evolve, exp  # noqa: E402
@@ -187,6 +187,7 @@ for _n, _cls in _SUBROUTINES.items():  # PennyLane's qml.templates.subroutines.<
 del _n, _cls
 from ._runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
 from . import devices, math, measurements, optimize, wires  # noqa: E402
+from .wires import registers  # noqa: E402
 from . import qaoa  # noqa: E402
 from ._unsupported import CHANNELS as _CHANNELS  # noqa: E402
 from ._noise import CHANNEL_CLASSES as _CHANNEL_CLASSES, Channel as _Channel  # noqa: E402
@@ -324,13 +325,13 @@ __all__ = [
     "Observable", "Operation", "MeasurementProcess", "compile",
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
-    "devices", "math", "wires", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "X", "Y", "Z", "I",
+    "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
     "exceptions", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
     "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
-    "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "QuantumPhaseEstimation", "s_prod", "dot",
+    "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",
     "templates", "layer", "trotterize", "ops", "qaoa", "pauli", "pauli_decompose", "exp", "evolve", "apply", "is_commuting",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     *templates.TEMPLATES, *_SUBROUTINES, *GATE_CLASSES, *_CHANNEL_CLASSES,

@@ -64,10 +64,8 @@ def as_float_array(value, what):
         if arr.dtype != np.float64:
             arr = arr.astype(np.float64)
         return arr
-    if kind == "c":
-        raise ArgumentError(
-            f"{what} is complex ({arr.dtype}); circuit arguments must be real numbers"
-        )
+    if kind == "c":  # a state vector, a matrix: data PennyLane never differentiates
+        return None  # static: its values are constants of the trace
     if kind == "O":
         raise ArgumentError(
             f"{what} is not numeric (an array of {type(arr.flat[0]).__name__ if arr.size else 'objects'}); "
@@ -130,14 +128,14 @@ def promotable(value) -> bool:
 def numeric(value, what):
     """A float64 array for a floating-point input; None for anything else (static).
 
-    Complex and non-numeric object arrays are refused: they are never a circuit input.
+    Complex numbers and arrays (a state vector for ``StatePrep``, a matrix) are static:
+    their values are constants of the trace, and a new value traces again. Non-numeric
+    object arrays are refused.
     """
     if isinstance(value, float) or isinstance(value, np.floating):
         return np.asarray(value, dtype=np.float64)
     if isinstance(value, np.ndarray):
         return as_float_array(value, what)
-    if isinstance(value, complex) or isinstance(value, np.complexfloating):
-        raise ArgumentError(f"{what} is complex ({value!r}); circuit arguments must be real")
     if isinstance(value, (list, tuple)) and is_number_container(value):
         return as_float_array(value, what)
     return None

@@ -580,6 +580,8 @@ def compile(tape, pipeline=None, basis_set=None, num_passes=1):  # noqa: A001
     in_basis = _gate_set_test(None if basis_set is None else set(basis_set), None)
 
     def accept(op):
+        if basis_set is not None and op.name == "GlobalPhase":
+            return in_basis(op)  # not in the basis: decomposes to nothing, as PennyLane's
         return in_basis(op) or not _decomposable(op)
 
     ops = [g for op in tape.operations for g in _decompose_op(op, accept, 0, None, False)]

@@ -358,6 +358,53 @@ def _annotations(qnode, circuit, args, kwargs):
     return out + [("skip",)] * (len(circuit.ops) - len(items)), m_notes
 
 
+def drawable(fn: Any) -> tuple[Any, Callable[[], bool]]:
+    """What ``qml.draw`` / ``qml.draw_mpl`` draw: a QNode as it is; a plain quantum
+    function (PennyLane draws those too, with no device) as a QNode of its own on
+    ``default.qubit`` with the wires it uses, in order of use. Also returns whether the
+    function returned no measurement (its drawing then ends at ``┤`` with none, as
+    PennyLane's).
+
+    >>> import qsym as qml
+    >>> def f(x):
+    ...     qml.RX(x, wires="a")
+    ...     qml.CNOT(wires=["a", "b"])
+    >>> print(qml.draw(f)(0.3))
+    a: ──RX(0.30)─╭●─┤  
+    b: ───────────╰X─┤  
+    """
+    import functools
+
+    from ._runtime import QNode
+
+    if isinstance(fn, QNode) or not callable(fn):
+        return fn, lambda: False
+    from .devices import device
+    from ._operations import probs
+    from ._trace import active_tape
+
+    bare = [False]
+
+    @functools.wraps(fn)
+    def circuit(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        bare[0] = out is None
+        if out is not None:
+            return out
+        # a stand-in measurement on a wire the function used, left out of the drawing
+        wires = [w for op in active_tape().items for w in getattr(op, "wires", ())]
+        return probs(wires=wires[:1]) if wires else probs()
+
+    return QNode(circuit, device("default.qubit")), lambda: bare[0]
+
+
+def _without_measurements(circuit: Circuit) -> Circuit:
+    """The circuit with no measurement (a quantum function's, drawn as PennyLane does)."""
+    import dataclasses
+
+    return dataclasses.replace(circuit, measurements=())
+
+
 def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
          show_all_wires: bool = False, decimals: int | None = 2, max_length: int = 100,
          show_matrices: bool = True, show_wire_labels: bool = True,
@@ -380,6 +427,8 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     0: ──RX──RY─┤  <Z>
     """
 
+    qnode, bare = drawable(qnode)
+
     def drawer(*args, **kwargs):
         from ._shapes import flat as _flat
 
@@ -388,14 +437,19 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
                         show_all_wires, decimals, max_length, show_matrices,
                         show_wire_labels)()
         entry, xs, ds = qnode.compiled(args, kwargs)
+        circuit = _without_measurements(entry.circuit) if bare() else entry.circuit
         opts = dict(decimals=decimals, wire_order=wire_order, show_all_wires=show_all_wires,
                     max_length=max_length, show_matrices=show_matrices,
                     show_wire_labels=show_wire_labels,
                     annotations=_annotations(qnode, entry.circuit, args, kwargs))
         if entry.broadcast:  # the first parameter set of the batch
             x, d = entry.inputs(_flat(xs), _flat(ds))
-            return draw_circuit(entry.circuit, x[0], d[0], **opts)
-        return draw_circuit(entry.circuit, _flat(xs), _flat(ds), **opts)
+            text = draw_circuit(circuit, x[0], d[0], **opts)
+        else:
+            text = draw_circuit(circuit, _flat(xs), _flat(ds), **opts)
+        if bare():  # PennyLane's rows end "┤  " with no measurement after them
+            text = "\n".join(r + "  " if r.endswith("┤") else r for r in text.split("\n"))
+        return text
 
     return drawer
 
@@ -721,6 +775,7 @@ def draw_mpl(qnode: Any, wire_order: Sequence[Hashable] | None = None,
         raise ArgumentError(f"qml.draw_mpl: decimals must be None or an int >= 0, "
                             f"not {decimals!r}")
     plt = _pyplot()
+    qnode, bare = drawable(qnode)
 
     def drawer(*args, **kw):
         from ._shapes import flat as _flat
@@ -731,7 +786,8 @@ def draw_mpl(qnode: Any, wire_order: Sequence[Hashable] | None = None,
         if entry.broadcast:  # the first parameter set of the batch, as qml.draw
             xb, db = entry.inputs(x, d)
             x, d = xb[0], db[0]
-        lay = _layout(entry.circuit, x, d, wire_order, show_all_wires, annotations)
+        circuit = _without_measurements(entry.circuit) if bare() else entry.circuit
+        lay = _layout(circuit, x, d, wire_order, show_all_wires, annotations)
         return _mpl_figure(plt, lay, decimals, _mpl_style(style), fig, kwargs)
 
     return drawer

@@ -189,11 +189,18 @@ _SHORT_REPR = {"Identity": "I", "Hadamard": "H", "PauliX": "X", "PauliY": "Y", "
                "S": "S", "T": "T", "SX": "SX"}
 
 
+# parametrized gates whose matrix PennyLane 0.45 returns as float64 (real parameters)
+REAL_PARAMETRIC = frozenset({"SingleExcitation", "DoubleExcitation", "OrbitalRotation"})
+
+
 def _pennylane_dtype(name: str, m: np.ndarray, n_params: int) -> np.ndarray:
     """A constant gate's matrix in PennyLane's dtype: ``int64`` where its entries are
     integers (PauliX, PauliZ, CNOT, CZ, SWAP, Toffoli, CSWAP), ``float64`` where they are
     real (Hadamard, Identity), complex otherwise; so ``full += w * qml.matrix(qml.PauliZ(0))``
-    on a real array works as in PennyLane. Gates with parameters stay complex."""
+    on a real array works as in PennyLane. Gates with parameters stay complex, except the
+    Givens rotations PennyLane builds real (:data:`REAL_PARAMETRIC`: ``float64``)."""
+    if n_params and name in REAL_PARAMETRIC and not np.any(m.imag):
+        return m.real.copy()
     if n_params or np.any(m.imag):
         return m
     real = m.real.copy()
@@ -1521,7 +1528,8 @@ class Observable:
         """Group the terms as PennyLane's ``H.compute_grouping()`` does: sets
         ``grouping_indices``, a tuple of tuples of term indices (in the order of ``ops``
         and ``coeffs``), each group's words pairwise ``"qwc"`` (qubit-wise commuting),
-        ``"commuting"`` or ``"anticommuting"``; greedy, largest groups first. It changes no
+        ``"commuting"`` or ``"anticommuting"``: PennyLane's groups
+        (:func:`qsym.pauli.compute_partition_indices`). It changes no
         result: qsym measures the terms exactly, or (with shots) samples one circuit per
         group of qubit-wise commuting words whatever this says.
 
@@ -1535,28 +1543,10 @@ class Observable:
                 f"grouping_type must be 'qwc', 'commuting' or 'anticommuting', got {grouping_type!r}")
         if method not in ("lf", "rlf", "dsatur", "gis"):
             raise MeasurementError(f"grouping method must be 'lf', 'rlf', 'dsatur' or 'gis', got {method!r}")
-        words = [dict(w) for w in self.terms]
-
-        def clashes(a, b):  # positions where the two words have different Paulis
-            return sum(1 for w in a if w in b and a[w] != b[w])
-
-        def fits(a, b):
-            if grouping_type == "qwc":
-                return clashes(a, b) == 0
-            even = clashes(a, b) % 2 == 0
-            return even if grouping_type == "commuting" else not even
-
-        n = len(words)
-        degree = [sum(1 for j in range(n) if j != i and not fits(words[i], words[j])) for i in range(n)]
-        groups: list = []
-        for i in sorted(range(n), key=lambda i: (-degree[i], i)):  # largest first
-            for g in groups:
-                if all(fits(words[i], words[j]) for j in g):
-                    g.append(i)
-                    break
-            else:
-                groups.append([i])
-        self.grouping_indices = tuple(tuple(sorted(g)) for g in groups)
+        # qsym.pauli.compute_partition_indices (registered by the module above this one),
+        # on the terms as written: the indices _splitting and PennyLane read
+        self.grouping_indices = METHODS["partition_indices"](list(self.terms()[1]),
+                                                             grouping_type, method)
 
     def diagonalizing_gates(self) -> list:
         """The gates taking a Pauli word's or a ``qml.Hermitian``'s eigenbasis to the

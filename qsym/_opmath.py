@@ -1160,17 +1160,68 @@ class QuantumPhaseEstimation(Template):
         est = self.estimation_wires
         for w in est:
             GATE_CLASSES["Hadamard"](wires=w)
-        m = len(est)
-        for i, w in enumerate(est):
-            for g in self.base_ops:
-                powered = pow(_copy(g), 2 ** (m - 1 - i)) if len(self.base_ops) == 1 else None
-                if powered is None:  # a template: its gates 2**k times
-                    for _ in range(2 ** (m - 1 - i)):
-                        ctrl(_copy(g), control=w)
-                    continue
-                for p in (powered if isinstance(powered, list) else [powered]):
-                    ctrl(p, control=w)
+        controlled_powers(self.base_ops, est)
         adjoint(QFT(wires=est))
+
+
+def controlled_powers(base_ops, control_wires) -> None:
+    """Record ``base ** 2**(m-1-i)`` controlled by the ``i``-th of the ``m`` control wires
+    (the sequence of :class:`QuantumPhaseEstimation` and :class:`ControlledSequence`):
+    one gate's power by :func:`pow` (its exact power, e.g. a rotation's scaled angle), a
+    template's whole gate sequence repeated ``2**(m-1-i)`` times (``U**n`` of a product
+    ``U = G2 G1`` is ``G2 G1 G2 G1 ...``, not ``G2**n G1**n``)."""
+    m = len(control_wires)
+    for i, w in enumerate(control_wires):
+        if len(base_ops) > 1:  # a template: its whole sequence of gates, 2**k times over
+            for _ in range(2 ** (m - 1 - i)):
+                for g in base_ops:
+                    ctrl(_copy(g), control=w)
+            continue
+        powered = pow(_copy(base_ops[0]), 2 ** (m - 1 - i))
+        for p in (powered if isinstance(powered, list) else [powered]):
+            ctrl(p, control=w)
+
+
+class ControlledSequence(Template):
+    """PennyLane's ``qml.ControlledSequence(base, control)``: ``base ** 2**(m-1-i)``
+    controlled by the ``i``-th of the ``m`` control wires (the first control wire applies
+    the highest power), the controlled powers of quantum phase estimation. ``base`` is a
+    gate (taken off the tape, as PennyLane's) or a template; its wires follow the control
+    wires in ``wires``.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=3)
+    >>> @qml.qnode(dev)
+    ... def c(x):
+    ...     qml.Hadamard(1)
+    ...     qml.Hadamard(2)
+    ...     qml.ControlledSequence(qml.RX(x, wires=0), control=[1, 2])
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> print(round(float(c(0.4)), 12))  # (1 + cos(x) + cos(2x) + cos(3x)) / 4: RX(kx), k = 0..3
+    0.745031364457
+    >>> [(op.name, op.parameters) for op in qml.ControlledSequence(qml.RZ(0.5, 0), control=[1, 2]).decomposition()]
+    [('CRZ', [1.0]), ('CRZ', [0.5])]
+    """
+
+    def __init__(self, base, control, id=None):
+        if isinstance(base, Operation):
+            _take_off_tape(base)
+            self.base_ops = [base]
+        else:
+            ops = _template_ops(base)
+            if ops is None:
+                raise GateError(f"ControlledSequence: base must be a gate or a template, got {base!r}")
+            self.base_ops = ops
+        self.base = base
+        self.control_wires = self.control = wires_tuple(control)
+        target = tuple(dict.fromkeys(w for g in self.base_ops for w in g.wires))
+        if set(target) & set(self.control_wires):
+            raise WireError("The control wires must be different from the base operation wires.")
+        self.wires, self.id = self.control_wires + target, id
+        self._record()
+
+    def _build(self):
+        controlled_powers(self.base_ops, self.control_wires)
 
 
 def _copy(op: Operation) -> Operation:

@@ -561,6 +561,16 @@ class BlockEncode(Template):
         u = BlockEncode.compute_matrix(self.A, self.hyperparameters["subspace"])
         GATE_CLASSES["QubitUnitary"](u, wires=list(self.wires))
 
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """The block-encoding unitary on ``wire_order`` (default: its wires), real for a
+        real ``A`` as PennyLane's (its dtype follows ``A``'s).
+
+        >>> BlockEncode(np.array([[0.1, 0.2], [0.3, 0.4]]), wires=[0, 1]).matrix().dtype
+        dtype('float64')
+        """
+        m = super().matrix(wire_order)
+        return m if np.iscomplexobj(self.A) else m.real
+
     def adjoint(self):
         """The block encoding of ``A^†`` (PennyLane's ``BlockEncode.adjoint``)."""
         return BlockEncode(self.A.conj().T, wires=list(self.wires))

@@ -829,7 +829,7 @@ def _on_qfunc(transform, fn, targs, tkwargs):
     def transformed(*args, **kwargs):
         outer = active_tape()
         traced = outer is not None and not hasattr(outer, "add_measurement")  # a QNode's trace
-        token = VALUES_UNSEEN.set(traced)
+        token = VALUES_UNSEEN.set(traced or VALUES_UNSEEN.get())  # nested: the outer trace
         try:
             return _run_qfunc(transform, fn, targs, tkwargs, args, kwargs)
         finally:

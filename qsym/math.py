@@ -217,6 +217,25 @@ def fidelity_statevector(state0, state1, check_state=False, c_dtype="complex128"
     return _qnp.real(ov * _qnp.conj(ov))
 
 
+def dm_from_state_vector(state, check_state=False, c_dtype="complex128"):
+    """The density matrix ``|state><state|`` of a state vector (PennyLane's
+    ``qml.math.dm_from_state_vector``); a batch of vectors (last axis) gives a batch of
+    matrices. ``check_state=True`` refuses a vector whose norm is not 1 (a ``ValueError``,
+    as PennyLane's).
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> qml.math.dm_from_state_vector(onp.array([0.6, 0.8j]))
+    array([[0.36+0.j  , 0.  -0.48j],
+           [0.  +0.48j, 0.64+0.j  ]])
+    """
+    xp = _qnp if isinstance(state, _Box) else _np  # autograd inside a derivative
+    psi = state if xp is _qnp else _np.asarray(to_numpy(state), dtype=c_dtype)
+    if check_state and not _np.allclose(_np.linalg.norm(to_numpy(psi), axis=-1), 1.0):
+        raise ValueError("Sum of amplitudes-squared does not equal one.")
+    return psi[..., :, None] * xp.conj(psi)[..., None, :]
+
+
 def __getattr__(name):
     # every other name: the NumPy (autograd) function of that name, as PennyLane's
     # dispatch gives for NumPy and autograd values

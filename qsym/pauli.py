@@ -20,6 +20,7 @@ from __future__ import annotations
 import numbers
 import sys
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,9 @@ from ._trace import Tape, recording
 from .wires import Wires
 
 __all__ = ["PauliWord", "PauliSentence", "pauli_decompose", "pauli_sentence", "is_pauli_word",
-           "pauli_word_to_string", "string_to_pauli_word"]
+           "pauli_word_to_string", "string_to_pauli_word", "are_identical_pauli_words",
+           "are_pauli_words_qwc", "diagonalize_pauli_word", "diagonalize_qwc_pauli_words",
+           "group_observables", "compute_partition_indices"]
 
 # the product of two letters: (phase, letter)
 _MUL = {(a, a): (1, "I") for a in "XYZ"}
@@ -398,3 +401,240 @@ def pauli_decompose(H, hide_identity=False, wire_order=None, pauli=False, check_
 pauli_arithmetic = SimpleNamespace(PauliWord=PauliWord, PauliSentence=PauliSentence,
                                    I="I", X="X", Y="Y", Z="Z")
 sys.modules[__name__ + ".pauli_arithmetic"] = pauli_arithmetic
+
+
+# --- qubit-wise commuting groups (PennyLane's qml.pauli grouping functions) ------------------
+def _word_of(op, what="pauli words") -> tuple[dict, Any]:
+    """``({wire: letter}, coefficient)`` of a Pauli word, its wires in the operator's order."""
+    rep = getattr(op, "pauli_rep", None) if isinstance(op, (Operation, Observable)) else None
+    if isinstance(op, PauliWord):
+        rep = PauliSentence({op: 1.0})
+    if rep is None or len(rep) != 1:
+        raise ValueError(f"This function only supports {what}; got {op!r}")
+    ((word, coeff),) = rep.items()
+    order = list(op.wires) if hasattr(op, "wires") else list(word)
+    return {w: word[w] for w in order if word[w] != "I"}, coeff
+
+
+def are_identical_pauli_words(pauli_1, pauli_2) -> bool:
+    """Whether two Pauli words are the same product of Paulis (coefficients aside), as
+    PennyLane's ``qml.pauli.are_identical_pauli_words``.
+
+    >>> import qsym as qml
+    >>> are_identical_pauli_words(qml.X(0) @ qml.Z(1), 2.0 * (qml.Z(1) @ qml.X(0)))
+    True
+    """
+    return _word_of(pauli_1)[0] == _word_of(pauli_2)[0]
+
+
+def are_pauli_words_qwc(lst_pauli_words) -> bool:
+    """Whether the Pauli words pairwise commute qubit-wise: on every wire at most one
+    of X, Y, Z appears (PennyLane's ``qml.pauli.are_pauli_words_qwc``).
+
+    >>> import qsym as qml
+    >>> are_pauli_words_qwc([qml.X(0) @ qml.Y(1), qml.X(0) @ qml.Z(2)])
+    True
+    >>> are_pauli_words_qwc([qml.X(0), qml.Y(0)])
+    False
+    """
+    seen: dict = {}
+    for op in lst_pauli_words:
+        for w, letter in _word_of(op)[0].items():
+            if seen.setdefault(w, letter) != letter:
+                return False
+    return True
+
+
+def diagonalize_pauli_word(pauli_word):
+    """The Pauli word with each X and Y replaced by Z, coefficient kept (PennyLane's
+    ``qml.pauli.diagonalize_pauli_word``).
+
+    >>> import qsym as qml
+    >>> diagonalize_pauli_word(qml.X(0) @ qml.Y(2))
+    Z(0) @ Z(2)
+    """
+    word, coeff = _word_of(pauli_word)
+    with recording(Tape()):
+        if not word:
+            return GATE_CLASSES["Identity"](wires=list(pauli_word.wires)[:1] or [0])
+        z = [GATE_CLASSES["PauliZ"](wires=w) for w in word]
+        out = z[0] if len(z) == 1 else Prod(*z)
+        return out if coeff == 1 else SProd(coeff, out)
+
+
+def diagonalize_qwc_pauli_words(qwc_grouping):
+    """``(gates, words)``: the rotations taking a qubit-wise commuting group of Pauli words
+    to the computational basis (``RY(-pi/2)`` on a wire with X, ``RX(pi/2)`` with Y, in
+    order of first appearance) and the diagonal words (:func:`diagonalize_pauli_word`),
+    as PennyLane's ``qml.pauli.diagonalize_qwc_pauli_words``; a group that does not
+    commute qubit-wise is a ``ValueError``.
+
+    >>> import qsym as qml
+    >>> gates, words = diagonalize_qwc_pauli_words([qml.X(0) @ qml.Z(1), qml.X(0) @ qml.Y(3)])
+    >>> gates
+    [RY(-1.5707963267948966, wires=[0]), RX(1.5707963267948966, wires=[3])]
+    >>> words
+    [Z(0) @ Z(1), Z(0) @ Z(3)]
+    """
+    full: dict = {}
+    for op in qwc_grouping:
+        for w, letter in _word_of(op, "pauli words")[0].items():
+            if full.setdefault(w, letter) != letter:
+                raise ValueError("The list of Pauli words are not qubit-wise commuting")
+    new = [diagonalize_pauli_word(op) for op in qwc_grouping]
+    with recording(Tape()):
+        gates = [GATE_CLASSES["RY"](-np.pi / 2, wires=w) if p == "X" else
+                 GATE_CLASSES["RX"](np.pi / 2, wires=w) for w, p in full.items() if p != "Z"]
+    return gates, new
+
+
+_LETTER_CODE = {"X": 2, "Y": 3, "Z": 1}
+
+
+def _clash_matrix(words: list[dict], grouping_type: str) -> np.ndarray:
+    """``adj[i, j]``: words ``i`` and ``j`` may not share a group (PennyLane's adjacency of
+    the complement graph): for ``"qwc"`` they differ on some wire where both act, for
+    ``"commuting"`` they anticommute (an odd number of such wires), for
+    ``"anticommuting"`` they commute."""
+    wires = list(dict.fromkeys(w for word in words for w in word))
+    code = np.array([[_LETTER_CODE.get(word.get(w, "I"), 0) for w in wires] for word in words],
+                    dtype=np.int8).reshape(len(words), len(wires))
+    differ = (code[:, None, :] * code[None, :, :] != 0) & (code[:, None, :] != code[None, :, :])
+    if grouping_type == "qwc":
+        return differ.any(axis=2)
+    odd = differ.sum(axis=2) % 2 == 1
+    return odd if grouping_type == "commuting" else ~odd
+
+
+def _colour_rlf(adj: np.ndarray) -> list[list[int]]:
+    """Recursive largest first colouring (PennyLane's ``recursive_largest_first``, the same
+    choices in the same order): per colour, start from the uncoloured vertex of most
+    conflicts, then repeatedly add, among those still compatible with the colour, the one
+    with most conflicts with the incompatible rest."""
+    n = adj.shape[0]
+    groups, coloured = [], set()
+    while len(coloured) < n:
+        decode = np.array(list(set(range(n)) - coloured))
+        sub = adj[:, decode][decode, :]
+        v = np.argmax(sub.sum(axis=1))
+        colour, rest = {v}, set(range(len(decode))) - {v}
+
+        def free(colour):  # vertices conflicting with no member of the colour
+            hit = sub[list(colour)].sum(axis=0)
+            return {x[0] for x in np.argwhere(np.logical_not(hit))} - colour
+
+        candidates = free(colour)
+        while candidates:
+            blocked = rest - candidates
+            v = list(candidates)[np.argmax(sub[:, list(blocked)][list(candidates), :].sum(axis=1))]
+            colour.add(v)
+            rest -= {v}
+            candidates = free(colour)
+        members = [int(i) for i in decode[list(colour)]]
+        groups.append(members)
+        coloured |= set(members)
+    return groups
+
+
+def _colour_largest_first(adj: np.ndarray) -> list[list[int]]:
+    """Greedy colouring, vertices by decreasing number of conflicts (ties: first
+    written first), each given the smallest colour none of its neighbours has."""
+    n = adj.shape[0]
+    colour_of: dict = {}
+    for i in sorted(range(n), key=lambda i: (-int(adj[i].sum()), i)):
+        taken = {colour_of[j] for j in range(n) if adj[i, j] and j in colour_of}
+        colour_of[i] = next(c for c in range(n + 1) if c not in taken)
+    groups: dict = {}
+    for i in range(n):  # groups in order of their first member
+        groups.setdefault(colour_of[i], []).append(i)
+    return list(groups.values())
+
+
+def _rebuilt(word: dict, order: list):
+    """The Pauli word ``{wire: letter}`` as an operator, its wires in ``order`` (no
+    coefficient: PennyLane's ``binary_to_pauli``)."""
+    with recording(Tape()):
+        ops = [GATE_CLASSES[_LETTER_GATE[word[w]]](wires=w) for w in order if w in word]
+        if not ops:
+            return GATE_CLASSES["Identity"](wires=order[0])
+        return ops[0] if len(ops) == 1 else Prod(*ops)
+
+
+_LETTER_GATE = {"X": "PauliX", "Y": "PauliY", "Z": "PauliZ"}
+
+
+def group_observables(observables, coefficients=None, grouping_type="qwc", method="lf"):
+    """Partition Pauli words into groups whose members pairwise commute qubit-wise
+    (``"qwc"``), commute (``"commuting"``) or anticommute (``"anticommuting"``), as
+    PennyLane's ``qml.pauli.group_observables``: a list of groups (of the observables), and
+    with ``coefficients`` also the coefficients grouped alike. ``method="rlf"``
+    (recursive largest first) makes PennyLane's groups in PennyLane's order; ``"lf"``
+    (largest first, greedy) makes valid groups of the same kind, which may be ordered
+    differently from PennyLane's (rustworkx's colouring).
+
+    >>> import qsym as qml
+    >>> obs = [qml.Y(0), qml.X(0) @ qml.X(1), qml.Z(1)]
+    >>> group_observables(obs, grouping_type="qwc", method="rlf")
+    [[X(0) @ X(1)], [Y(0), Z(1)]]
+    """
+    if grouping_type not in ("qwc", "commuting", "anticommuting"):
+        raise ValueError(f"Grouping type must be one of: ('qwc', 'commuting', 'anticommuting'), "
+                         f"instead got {grouping_type}.")
+    if method not in ("lf", "rlf", "dsatur", "gis"):
+        raise ValueError(f"Graph colouring method must be one of: ['lf', 'rlf', 'dsatur', "
+                         f"'gis'], instead got '{method}'.")
+    observables = list(observables)
+    with_wires = [i for i, op in enumerate(observables) if len(op.wires)]
+    if not with_wires:
+        return [observables] if coefficients is None else ([observables], [coefficients])
+    words = [_word_of(observables[i], "Pauli words")[0] for i in with_wires]
+    adj = _clash_matrix(words, grouping_type)
+    parts = _colour_rlf(adj) if method == "rlf" else _colour_largest_first(adj)
+    index = [[with_wires[k] for k in part] for part in parts]
+    index[0].extend(i for i, op in enumerate(observables) if not len(op.wires))
+    if method == "rlf":  # PennyLane rebuilds these words: wires in order of first use
+        order = list(dict.fromkeys(w for i in with_wires for w in observables[i].wires))
+        groups = [[_rebuilt(words[k], order) for k in part] for part in parts]
+        groups[0].extend(op for op in observables if not len(op.wires))
+    else:
+        groups = [[observables[i] for i in part] for part in index]
+    if coefficients is None:
+        return groups
+    coeffs = np.asarray(coefficients)
+    return groups, [coeffs[part] for part in index]
+
+
+def compute_partition_indices(observables, grouping_type="qwc", method="lf"):
+    """The groups of :func:`group_observables` as indices into ``observables`` (PennyLane's
+    ``qml.pauli.compute_partition_indices``, what ``H.compute_grouping()`` stores as
+    ``grouping_indices``).
+
+    >>> import qsym as qml
+    >>> compute_partition_indices([qml.X(0), qml.Z(0) @ qml.Z(1), qml.Z(1)])
+    ((0, 2), (1,))
+    """
+    observables = list(observables)
+    if method != "rlf":
+        if method not in ("lf", "dsatur", "gis") or grouping_type not in (
+                "qwc", "commuting", "anticommuting"):
+            group_observables(observables, None, grouping_type, method)  # its error
+        if all(not len(op.wires) for op in observables):
+            return (tuple(range(len(observables))),)
+        words = [_word_of(op, "Pauli words")[0] for op in observables]
+        parts = _colour_largest_first(_clash_matrix(words, grouping_type))
+        return tuple(tuple(part) for part in parts)
+    groups = group_observables(observables, grouping_type=grouping_type, method="rlf")
+    left = list(range(len(observables)))
+    out = []
+    for group in groups:
+        found = []
+        for word in group:
+            k = next((k for k, i in enumerate(left)
+                      if are_identical_pauli_words(word, observables[i])), None)
+            if k is not None:
+                found.append(left.pop(k))
+        out.append(tuple(found))
+    return tuple(out)
+
+
+METHODS["partition_indices"] = compute_partition_indices

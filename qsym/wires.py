@@ -124,4 +124,40 @@ class Wires(tuple):
         return Wires([w for ws in lists for w in ws if sum(w in o for o in lists) == 1])
 
 
-__all__ = ["Wires", "WireError"]
+__all__ = ["Wires", "WireError", "registers"]
+
+
+def registers(register_dict: dict) -> dict:
+    """PennyLane's ``qml.registers``: consecutive wires for named registers, from their
+    sizes (``{"x": 4, "y": 5}``) given in order; a nested dict makes sub-registers, and the
+    outer name gets all their wires (after them, in the returned dict).
+
+    >>> registers({"x": 2, "y": 3})
+    {'x': Wires([0, 1]), 'y': Wires([2, 3, 4])}
+    >>> registers({"alice": {"a1": 1, "a2": 2}, "bob": 1})
+    {'a1': Wires([0]), 'a2': Wires([1, 2]), 'alice': Wires([0, 1, 2]), 'bob': Wires([3])}
+    """
+    out: dict = {}
+    _allocate(register_dict, 0, out)
+    return out
+
+
+def _allocate(register_dict: dict, start: int, out: dict) -> int:
+    """Put the registers of ``register_dict`` from wire ``start`` into ``out``; the next
+    free wire."""
+    for name, size in register_dict.items():
+        if isinstance(size, dict):
+            if not size:
+                raise WireError(f"Got an empty dictionary '{size}'")
+            end = _allocate(size, start, out)
+            out[name] = Wires(range(start, end))
+            start = end
+        elif isinstance(size, numbers.Integral) and not isinstance(size, bool):
+            if size < 1:
+                raise WireError(f"Expected '{size}' to be greater than 0. Please ensure that the "
+                                "number of wires for the register is a positive integer")
+            out[name] = Wires(range(start, start + int(size)))
+            start += int(size)
+        else:
+            raise WireError(f"Expected '{size}' to be either a dict or an int. ")
+    return start
