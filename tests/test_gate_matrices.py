@@ -549,7 +549,9 @@ def _parameter_sets(name: str, k: int) -> list[tuple[float, ...]]:
 
 
 def test_every_table_gate_has_a_reference():
-    missing = sorted(set(gates.GATES) - set(REFERENCE))
+    # the rows qsym ships (rows made at run time, by qml.ctrl of a gate or define_gate in an
+    # earlier test of this process, are the user's: not part of the table)
+    missing = sorted(set(gates.REGISTRY.builtin) - set(REFERENCE))
     assert not missing, (
         f"gates in qsym._gates.GATES without a reference matrix in {__file__}: {missing}"
     )
