@@ -773,7 +773,18 @@ _tiered_lock = threading.Lock()
 
 def loop(entry, method: str) -> Loop:
     """The :class:`Loop` of the compiled circuit ``entry`` by ``method`` (one per circuit
-    module and method in a process)."""
+    module and method in a process).
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> @qml.qnode(qml.device("default.qubit", wires=1), diff_method="adjoint")
+    ... def c(x):
+    ...     qml.RX(x[0], wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> entry, _, _ = c.compiled((np.array([0.3]),), {}, diff=(0,))
+    >>> loop(entry, "adjoint") is loop(entry, "adjoint"), loop(entry, "adjoint").method
+    (True, 'adjoint')
+    """
     key = (entry.module.__name__, method, STEP_MAX_OPS)
     found = _tiered.get(key)
     if found is None:
@@ -1172,22 +1183,28 @@ def minimize(
         bar.start(compiled=setup is not None)
         with _Interrupt() as stop:
             t0 = time.perf_counter()
-            ran = set()
             if setup is not None:
                 outs = _run_compiled(*setup, y, loss_code, rule, starts, steps, tol, threads,
-                                     bar, stop, ran)
+                                     bar, stop, ran := set())
             else:
                 outs = _run_python_starts(fun, opt, starts, args, kwargs, rows, y, loss_name,
                                           grad_fn, steps, tol, bar, stop)
             run_time = time.perf_counter() - t0
-        finals = [float(o[3][-1]) for o in outs]
-        best = finals.index(min(finals))  # the best start's cost on the bar (the first of ties)
-        bar.close(sum(o[1] for o in outs), outs[best][3][-1], outs[best][4][-1], stop.hit)
+        _close_bar(bar, outs, stop.hit)
     finally:
         bar.close()
     return _result(outs, starts[0].shape, multistart, steps, tol, reason, stop.hit,
                    "python" if setup is None else fun.method, type(opt).__name__,
-                   compile_time, run_time, time.perf_counter() - t_start, _tier_name(ran))
+                   compile_time, run_time, time.perf_counter() - t_start,
+                   "" if setup is None else _tier_name(ran))
+
+
+def _close_bar(bar, outs, interrupted):
+    """The bar's final line: the steps of all starts, the best start's cost (the first of
+    ties)."""
+    finals = [float(o[3][-1]) for o in outs]
+    best = finals.index(min(finals))
+    bar.close(sum(o[1] for o in outs), outs[best][3][-1], outs[best][4][-1], interrupted)
 
 
 def _tier_name(ran) -> str:
