@@ -1345,8 +1345,9 @@ def _result(outs, shape, multistart, steps, tol, reason, interrupted, method, op
         message = f"interrupted (Ctrl-C) after {nits[0]} of {steps} steps ({how})"
     else:
         message = f"ran {nits[0]} steps ({how})"
-    logger.debug("minimize: %s in %.3f s (%.3f s compiling, %.3f s in the steps)", message,
-                 total, compile_time, run_time)
+    logger.debug("minimize: %s in %.3f s (%.3f s tracing, compiling or loading, %.3f s in "
+                 "the steps%s)", message, total, compile_time, run_time,
+                 f"; loop tier: {tier}" if tier else "")
     common = dict(compiled=reason is None, message=message, method=method,
                   optimizer=opt_name, compile_time=compile_time, run_time=run_time,
                   time=total, interrupted=interrupted, tier=tier)
