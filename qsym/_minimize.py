@@ -1736,7 +1736,8 @@ def _on_executor(fun, opt, x0, steps, tol, args, kwargs, data, targets, loss, mu
     entry = fun.compiled((starts[0],) + args, kw0, diff=(0,))[0]
     text = loop_source(entry, fun.method, module=worker.MODULE_PLACEHOLDER)
     pay = distributed.loop_payload(executor, fun, (starts[0],) + args, kw0,
-                                   loop_imports(text, worker.MODULE_PLACEHOLDER), text, setup[0])
+                                   loop_imports(text, worker.MODULE_PLACEHOLDER), text,
+                                   lambda: _loop_module(entry, fun.method))
     compile_time += time.perf_counter() - t0
     where = type(executor).__name__
     t0 = time.perf_counter()
