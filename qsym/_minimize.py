@@ -769,6 +769,7 @@ def _entry_step(entry, method):
 
 _tiered: dict = {}
 _tiered_lock = threading.Lock()
+TIERED_MAX = 256  # loops kept (each holds its compiled circuit, for its Python tier)
 
 
 def loop(entry, method: str) -> Loop:
@@ -792,6 +793,9 @@ def loop(entry, method: str) -> Loop:
             found = _tiered.get(key)
             if found is None:
                 found = _tiered[key] = Loop(entry, method)
+                # a Loop holds its circuit: the oldest are forgotten (made again if used)
+                while len(_tiered) > TIERED_MAX:
+                    del _tiered[next(iter(_tiered))]
     return found
 
 
