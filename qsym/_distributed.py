@@ -224,11 +224,12 @@ def payload(node: QNode, example_args, example_kwargs, function,
 def loop_payload(executor, node, example_args, example_kwargs, function, loop_text,
                  loop_module) -> dict:
     """The payload of a minimize run: for a ``ThreadPoolExecutor`` (its tasks run in this
-    process) the loop module already compiled here, used as it is (nothing exported,
-    nothing compiled again); else :func:`payload`."""
+    process) the loop module compiled here (``loop_module``, or a function that compiles or
+    loads it), used as it is (nothing exported); else :func:`payload`."""
     Backend(executor)  # a bad executor is refused before anything is exported
     if isinstance(executor, cf.ThreadPoolExecutor):
-        return {"key": f"local-{loop_module.__name__}", "modules": {"loop": loop_module}}
+        mod = loop_module() if callable(loop_module) else loop_module
+        return {"key": f"local-{mod.__name__}", "modules": {"loop": mod}}
     return payload(node, example_args, example_kwargs, function, loop_text)
 
 

@@ -86,6 +86,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _cache as cache, _distributed as distributed, _kernels as kernels, _worker as worker
+from . import _tiers as tiers
 from ._version import __version__
 from .errors import ArgumentError, DifferentiationError, QsymError
 from ._gates import REGISTRY
@@ -272,6 +273,13 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
                 x[j] = x[j] - eta_t * s1[j] / (math.sqrt(s2[j]) + eps)
         k += 1
     return k1, 0
+
+
+def _q_compile():
+    """Compile ``run`` (or load it from numba's disk cache) with no step run: its first
+    call, with the argument types every run passes (a background compile calls it)."""
+    x = np.zeros(1)
+    run(x, np.zeros((1, 0)), np.zeros(1), 0, 0, np.zeros(6), x, x, 0, 0, False, 0.0, x, x)
 '''
 
 # the kernels' step: the circuit module's code, then the kernels into memory made once
@@ -561,12 +569,234 @@ def _loop_module(entry, method):
     with _loops_lock:
         mod = _loops.get(key)
         if mod is None:
+            tiers.loaded(entry.module)  # the module it may import, by name
             mod = cache.load_module(loop_source(entry, method))
             # compile (or load) now, with no step run, so that the run's timing is clean
-            x, hp = np.zeros(1), np.zeros(6)
-            mod.run(x, np.zeros((1, 0)), np.zeros(1), 0, 0, hp, x, x, 0, 0, False, 0.0, x, x)
+            mod._q_compile()
             _loops[key] = mod
     return mod
+
+
+# --- the loop's tiers -------------------------------------------------------------------
+# As a circuit's calls (qsym._tiers), a new circuit's loop first runs as plain Python: the
+# loop module's own text without @njit (tiers.python_namespace), the same operations in
+# the same order, so the same bits as the compiled loop. A written-out step is part of
+# that text; the kernels' step is the circuit's own entry point on its current tier
+# (entry.value_and_grad or value_and_grad_adjoint: the bits of the module's fused entry
+# point and of kernels.adjoint_step_into, tested). Once a loop has taken
+# tiers.COMPILE_AFTER_SECONDS of Python time, a background process compiles the loop
+# module (tiers.Job) and a thread of this process loads it and swaps it in between two
+# chunks of steps; QSYM_TIER=compiled compiles at once, QSYM_TIER=python never.
+_KERNEL_CALL = "_q_step(y, d, out, jac)"
+
+
+class Loop:
+    """The optimization loop of the compiled circuit ``entry`` by ``method`` on its tiers:
+    ``python`` (the loop module's text run as plain Python, nothing compiled for the
+    circuit), then ``compiled`` (the numba loop module, compiled off the caller's path).
+    :meth:`call` runs steps on the current tier; both give the same bits.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x):
+    ...     qml.RY(x[0], wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> entry, _, _ = c.compiled((np.array([0.3]),), {}, diff=(0,))
+    >>> loop = Loop(entry, "parameter-shift")
+    >>> x, cost, gnorm, z = np.array([0.3]), np.zeros(3), np.zeros(3), np.zeros(1)
+    >>> hp = np.array([0.5, 0, 0, 0, 0, 0])
+    >>> (done, status), tier = loop.call(x, np.zeros((1, 0)), z, 0, 0, hp, z, z, 0, 2, True,
+    ...                                  0.0, cost, gnorm)
+    >>> int(done), int(status), bool(abs(cost[0] - np.cos(0.3)) < 1e-15)
+    (2, 0, True)
+    """
+
+    def __init__(self, entry, method: str):
+        self.entry, self.method = entry, method
+        self.key = (entry.module.__name__, method)
+        self.source = loop_source(entry, method)
+        self.mod = _loops.get(self.key)
+        self.seconds = 0.0  # Python time spent on tier 0 (the promotion clock)
+        self.job = None
+        self._lock = threading.Lock()
+        how = tiers.mode()
+        self.promoted = how == "python" or self.mod is not None
+        self._python = None
+        if self.mod is None and how == "compiled":
+            self.mod = _loop_module(entry, method)
+        elif self.mod is None and how == "auto" and self._on_disk():
+            # an earlier process compiled it: tier 0 answers while a thread loads it from
+            # numba's disk cache (tens of ms, after the process's first answer)
+            self.promoted = True
+            z = np.zeros(0)
+            self.job = tiers.load_in_background(entry.module, self._load_cached, z, z,
+                                                lambda: None)
+
+    def _on_disk(self) -> bool:
+        """The loop module's file is in the cache folder (written when a process loaded it
+        to compile it)."""
+        try:
+            return cache.enabled() and (
+                cache.cache_dir() / f"{cache.module_name(self.source)}.py").is_file()
+        except OSError:
+            return False
+
+    def _load_cached(self) -> list:
+        """In the loading thread (tiers.load_in_background): the compiled loop, if numba's
+        disk cache holds it for this machine, loaded and swapped in; else tier 0 goes on
+        (and is promoted as a new loop's). No circuit entry point to load: ``[]``."""
+        try:
+            tiers.loaded(self.entry.module)  # the module a kernels' step imports by name
+            mod = cache.load_module(self.source)
+            magic = mod.run.targetctx.codegen().magic_tuple()
+            found = any(key[1] == magic for key in mod.run._cache._cache_file._load_index())
+        except Exception:  # noqa: BLE001 - no cache, another layout: not cached
+            found = False
+        if found:
+            mod = _loop_module(self.entry, self.method)
+            with self._lock:
+                self.mod = mod
+        else:
+            with self._lock:
+                self.promoted = False
+        return []
+
+    @property
+    def tier(self) -> str:
+        """``"compiled"`` or ``"python"``."""
+        return "python" if self.mod is None else "compiled"
+
+    def _python_run(self):
+        """The loop module's ``run`` as plain Python (made at first use)."""
+        if self._python is None:
+            name = f"{self.key[0]}_loop_python"
+            if "\ndef _q_step(" in self.source:  # a written-out step: the text as it is
+                ns = tiers.python_namespace(self.source, name)
+            else:  # the kernels' step: the circuit's entry point, on its own tier
+                ns = tiers.python_namespace(_LOOP_TEMPLATE.format(
+                    version=__version__, module=self.key[0], imports="", setup="",
+                    step_form=f"kernels, {self.method}", step_def="", call=_KERNEL_CALL),
+                    name)
+                ns["_q_step"] = _entry_step(self.entry, self.method)
+            self._python = ns["run"]
+        return self._python
+
+    def call(self, x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
+        """``((steps done, status), tier)``: the loop's ``run`` (the template's arguments)
+        on the current tier."""
+        args = (x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm)
+        mod = self.mod
+        if mod is not None:
+            return mod.run(*args), "compiled"
+        saved = (x.copy(), s1.copy(), s2.copy())
+        t = time.perf_counter()
+        try:
+            out = self._python_run()(*args)
+        except Exception as exc:  # Python raises where numba gives inf or nan: compiled
+            if not tiers.is_python_semantics_error(exc):
+                raise
+            x[:], s1[:], s2[:] = saved
+            return self._compile_here("a singular point of the classical processing"
+                                      ).run(*args), "compiled"
+        self._tick(time.perf_counter() - t)
+        return out, "python"
+
+    def _tick(self, seconds):
+        self.seconds += seconds
+        if not self.promoted and self.seconds >= tiers.COMPILE_AFTER_SECONDS:
+            self._promote()
+
+    def _promote(self):
+        """Compile the loop module in the background (or here, without a disk cache)."""
+        with self._lock:
+            if self.promoted:
+                return
+            self.promoted = True
+            if not tiers.background_possible(self.entry.module):
+                tiers.say_compiling_here(
+                    "an optimization loop; the disk cache is off or not writable "
+                    "(QSYM_CACHE=0, QSYM_CACHE_DIR), so it cannot be compiled in the background")
+                self.mod = _loop_module(self.entry, self.method)
+                return
+            z = np.zeros(0)
+            self.job = tiers.Job(self.entry.module, self.entry.source, [], z, z, self._swap,
+                                 modules=[self.source])
+            self.job.start()
+            logger.debug("%s: background compile of its %s loop started", self.key[0],
+                         self.method)
+
+    def _swap(self, ok, err):
+        """In the job's thread: load the loop the other process compiled (or compile it
+        here if that failed) and move the runs to it."""
+        if not ok:
+            logger.warning("qsym: the background compile of an optimization loop failed; "
+                           "compiling it in this process instead: %s", err)
+        mod = _loop_module(self.entry, self.method)
+        with self._lock:
+            self.mod = mod
+
+    def _compile_here(self, why):
+        with self._lock:
+            self.promoted = True
+        if self.mod is None:
+            tiers.say_compiling_here(why)
+            mod = _loop_module(self.entry, self.method)
+            with self._lock:
+                self.mod = mod
+        return self.mod
+
+    def wait(self, timeout=None) -> str:
+        """Wait for a started background compile to be swapped in; the tier."""
+        job = self.job
+        if job is not None:
+            job.join(timeout)
+        return self.tier
+
+
+def _entry_step(entry, method):
+    """The kernels' step on tier 0: ``step(x, d, out, jac)`` by the circuit's own entry
+    point on its current tier (every tier the same bits)."""
+    name = "value_and_grad_adjoint" if method == "adjoint" else "value_and_grad"
+
+    def step(x, d, out, jac):
+        o, j = getattr(entry, name)(x, d)  # (the entry's tier may change between calls)
+        out[0] = o[0]
+        jac[0] = j[0]
+
+    return step
+
+
+_tiered: dict = {}
+_tiered_lock = threading.Lock()
+TIERED_MAX = 256  # loops kept (each holds its compiled circuit, for its Python tier)
+
+
+def loop(entry, method: str) -> Loop:
+    """The :class:`Loop` of the compiled circuit ``entry`` by ``method`` (one per circuit
+    module and method in a process).
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> @qml.qnode(qml.device("default.qubit", wires=1), diff_method="adjoint")
+    ... def c(x):
+    ...     qml.RX(x[0], wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> entry, _, _ = c.compiled((np.array([0.3]),), {}, diff=(0,))
+    >>> loop(entry, "adjoint") is loop(entry, "adjoint"), loop(entry, "adjoint").method
+    (True, 'adjoint')
+    """
+    key = (entry.module.__name__, method, STEP_MAX_OPS)
+    found = _tiered.get(key)
+    if found is None:
+        with _tiered_lock:
+            found = _tiered.get(key)
+            if found is None:
+                found = _tiered[key] = Loop(entry, method)
+                # a Loop holds its circuit: the oldest are forgotten (made again if used)
+                while len(_tiered) > TIERED_MAX:
+                    del _tiered[next(iter(_tiered))]
+    return found
 
 
 # --- the result -----------------------------------------------------------------------
@@ -590,6 +820,10 @@ class OptimizeResult:
         method: the QNode's differentiation method, or ``"python"``.
         compile_time, run_time, time: seconds spent tracing and compiling (or loading
             from the cache), in the steps, and in total.
+        tier: where the compiled loop's steps ran: ``"python"`` (a new circuit's loop
+            first runs as plain Python, the same bits: docs/optimization.md, "The first
+            steps"), ``"compiled"``, or ``"python, then compiled"`` (swapped between
+            chunks of steps); ``""`` for a Python loop.
         interrupted: whether Ctrl-C (SIGINT) stopped the run early. The result then
             holds the steps done so far (``nit`` of them; ``x``, ``fun`` and the
             histories exactly as a run with ``steps=nit`` would give) and ``message``
@@ -626,6 +860,7 @@ class OptimizeResult:
     time: float = 0.0
     multistart: bool = False
     interrupted: bool = False
+    tier: str = ""
     _extra: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -954,19 +1189,33 @@ def minimize(
             t0 = time.perf_counter()
             if setup is not None:
                 outs = _run_compiled(*setup, y, loss_code, rule, starts, steps, tol, threads,
-                                     bar, stop)
+                                     bar, stop, ran := set())
             else:
                 outs = _run_python_starts(fun, opt, starts, args, kwargs, rows, y, loss_name,
                                           grad_fn, steps, tol, bar, stop)
             run_time = time.perf_counter() - t0
-        finals = [float(o[3][-1]) for o in outs]
-        best = finals.index(min(finals))  # the best start's cost on the bar (the first of ties)
-        bar.close(sum(o[1] for o in outs), outs[best][3][-1], outs[best][4][-1], stop.hit)
+        _close_bar(bar, outs, stop.hit)
     finally:
         bar.close()
     return _result(outs, starts[0].shape, multistart, steps, tol, reason, stop.hit,
                    "python" if setup is None else fun.method, type(opt).__name__,
-                   compile_time, run_time, time.perf_counter() - t_start)
+                   compile_time, run_time, time.perf_counter() - t_start,
+                   "" if setup is None else _tier_name(ran))
+
+
+def _close_bar(bar, outs, interrupted):
+    """The bar's final line: the steps of all starts, the best start's cost (the first of
+    ties)."""
+    finals = [float(o[3][-1]) for o in outs]
+    best = finals.index(min(finals))
+    bar.close(sum(o[1] for o in outs), outs[best][3][-1], outs[best][4][-1], interrupted)
+
+
+def _tier_name(ran) -> str:
+    """The loop's tiers that ran (:attr:`OptimizeResult.tier`)."""
+    if ran == {"python", "compiled"}:
+        return "python, then compiled"
+    return ran.pop() if len(ran) == 1 else ""
 
 
 def _arguments(fun, opt, x0, kwargs, data, targets, loss, multistart, compiled, grad_fn,
@@ -1080,7 +1329,7 @@ def _run_python_starts(fun, opt, starts, args, kwargs, rows, y, loss_name, grad_
 
 
 def _result(outs, shape, multistart, steps, tol, reason, interrupted, method, opt_name,
-            compile_time, run_time, total) -> OptimizeResult:
+            compile_time, run_time, total, tier="") -> OptimizeResult:
     """The :class:`OptimizeResult` of the runs ``outs`` (x, nit, converged, costs, norms)."""
     xs = [o[0].reshape(shape) for o in outs]
     nits, convs, costs, norms = ([o[k] for o in outs] for k in (1, 2, 3, 4))
@@ -1100,11 +1349,12 @@ def _result(outs, shape, multistart, steps, tol, reason, interrupted, method, op
         message = f"interrupted (Ctrl-C) after {nits[0]} of {steps} steps ({how})"
     else:
         message = f"ran {nits[0]} steps ({how})"
-    logger.debug("minimize: %s in %.3f s (%.3f s compiling, %.3f s in the steps)", message,
-                 total, compile_time, run_time)
+    logger.debug("minimize: %s in %.3f s (%.3f s tracing, compiling or loading, %.3f s in "
+                 "the steps%s)", message, total, compile_time, run_time,
+                 f"; loop tier: {tier}" if tier else "")
     common = dict(compiled=reason is None, message=message, method=method,
                   optimizer=opt_name, compile_time=compile_time, run_time=run_time,
-                  time=total, interrupted=interrupted)
+                  time=total, interrupted=interrupted, tier=tier)
     if multistart:
         return OptimizeResult(
             x=np.stack(xs), fun=np.array([c[-1] for c in costs]), nit=np.array(nits),
@@ -1161,7 +1411,7 @@ def _compiled_setup(node, x, args, kwargs, rows, y):
             D[i] = flat(ds_i)
     if D.size and not np.isfinite(D).all():
         raise ArgumentError("the data (data=, args, kwargs) contain NaN or infinite values")
-    return (_loop_module(entry, node.method), np.ascontiguousarray(D), work), None
+    return (loop(entry, node.method), np.ascontiguousarray(D), work), None
 
 
 # (id of a compiled signature, method, size) -> (weak reference to it, what _loop_work
@@ -1187,12 +1437,14 @@ def _loop_work(entry, method, size):
     elif len(entry.blocks) != 1 or entry.blocks[0][1] != size:
         result = "the QNode's first argument is not the only one optimized"
     else:
+        # (a circuit on tier 0: its plain-Python namespace, the numba module not loaded)
+        names = mod.namespace if isinstance(mod, tiers.LazyModule) else vars(mod)
         missing = [f for f in ("fused_value_and_grad_into", "prepare_adjoint")
-                   if not hasattr(mod, f)]
+                   if f not in names]
         if missing:
             result = f"the circuit module has no {missing[0]}"
         else:
-            result = int(mod._q_WORK_ADJOINT if method == "adjoint" else mod.WORK)
+            result = int(names["_q_WORK_ADJOINT" if method == "adjoint" else "WORK"])
     if len(_checked) > 1000:  # signatures gone (their weak references dead): forgotten
         for k in [k for k, v in _checked.items() if v[0]() is None]:
             del _checked[k]
@@ -1203,10 +1455,13 @@ def _loop_work(entry, method, size):
     return result
 
 
-def _run_compiled(mod, D, work, y, loss, rule, starts, steps, tol, threads, bar, stop=None):
-    """Run the compiled loop from every start; ``[(x, nit, converged, costs, norms)]``.
-    Interrupted (``stop.hit``) after a chunk, each start still running gets its cost at
-    its last iterate recorded, exactly as a run with that many ``steps`` would."""
+def _run_compiled(mod, D, work, y, loss, rule, starts, steps, tol, threads, bar, stop=None,
+                  ran=None):
+    """Run the :class:`Loop` ``mod`` from every start; ``[(x, nit, converged, costs,
+    norms)]``; the tiers that ran go into the set ``ran``. Interrupted (``stop.hit``) after
+    a chunk, each start still running gets its cost at its last iterate recorded, exactly
+    as a run with that many ``steps`` would."""
+    ran = set() if ran is None else ran
     kind, hp = rule
     hp = np.array(hp, dtype=float)
     Y = np.zeros(1) if y is None else np.array(y, dtype=float)  # a writable copy
@@ -1219,8 +1474,10 @@ def _run_compiled(mod, D, work, y, loss, rule, starts, steps, tol, threads, bar,
 
     def advance(st, k0, k1, finish):
         try:
-            done, status = mod.run(st["x"], D, Y, loss, kind, hp, st["s1"], st["s2"], k0, k1,
-                                   finish, tol, st["cost"], st["gnorm"])
+            (done, status), tier = mod.call(st["x"], D, Y, loss, kind, hp, st["s1"],
+                                            st["s2"], k0, k1, finish, tol, st["cost"],
+                                            st["gnorm"])
+            ran.add(tier)
         except ValueError as exc:  # the kernels' prepare refused a non-finite number
             if "qsym: non-finite" not in str(exc):
                 raise
@@ -1242,7 +1499,9 @@ def _run_compiled(mod, D, work, y, loss, rule, starts, steps, tol, threads, bar,
         return all(st["conv"] for st in states)
 
     try:
-        _chunked(all_starts, states, steps, bar, stop, work * D.shape[0])
+        # the first chunk sized from the work per step in compiled code; 16 steps on tier 0
+        _chunked(all_starts, states, steps, bar, stop,
+                 work * D.shape[0] if mod.tier == "compiled" else None)
     finally:
         if pool is not None:
             pool.shutdown()
@@ -1481,7 +1740,8 @@ def _on_executor(fun, opt, x0, steps, tol, args, kwargs, data, targets, loss, mu
     entry = fun.compiled((starts[0],) + args, kw0, diff=(0,))[0]
     text = loop_source(entry, fun.method, module=worker.MODULE_PLACEHOLDER)
     pay = distributed.loop_payload(executor, fun, (starts[0],) + args, kw0,
-                                   loop_imports(text, worker.MODULE_PLACEHOLDER), text, setup[0])
+                                   loop_imports(text, worker.MODULE_PLACEHOLDER), text,
+                                   lambda: _loop_module(entry, fun.method))
     compile_time += time.perf_counter() - t0
     where = type(executor).__name__
     t0 = time.perf_counter()
@@ -1508,6 +1768,7 @@ def _on_executor(fun, opt, x0, steps, tol, args, kwargs, data, targets, loss, mu
                "the optimizer's step on the driver")
     run_time = time.perf_counter() - t0
     res = _result(outs, starts[0].shape, multistart, steps, tol, None, interrupted, fun.method,
-                  type(opt).__name__, compile_time, run_time, time.perf_counter() - t_start)
+                  type(opt).__name__, compile_time, run_time, time.perf_counter() - t_start,
+                  "compiled")
     res.message = res.message.replace("(compiled loop)", f"(compiled loop {how})")
     return res

@@ -580,10 +580,11 @@ def run_calls(module, calls) -> None:
 
 
 def _worker() -> None:
-    """The background process: read ``{"source", "names", "x", "d"}`` (JSON) from stdin,
-    load the module from the cache (:func:`qsym._cache.load_module` checks and signs
-    everything as in the parent) and call its entry points, so numba compiles them and
-    writes its cache files."""
+    """The background process: read ``{"source", "names", "x", "d", "modules"}`` (JSON)
+    from stdin, load the module from the cache (:func:`qsym._cache.load_module` checks and
+    signs everything as in the parent) and call its entry points, so numba compiles them and
+    writes its cache files; then load each of ``modules`` (sources of modules that import
+    it: an optimization loop, :mod:`qsym._minimize`) and call its ``_q_compile()``."""
     from . import _cache as cache
 
     job = json.loads(sys.stdin.read())
@@ -591,16 +592,21 @@ def _worker() -> None:
     x = np.array(job["x"], dtype=np.float64)
     d = np.array(job["d"], dtype=np.float64)
     run_calls(module, calls_for(job["names"], module, x, d))
+    for source in job.get("modules", ()):  # modules that import it: their _q_compile()
+        cache.load_module(source)._q_compile()
 
 
 class Job(threading.Thread):
     """A background compile of ``entry``'s module: a Python process, then ``done(ok, err)``
-    called in this (daemon) thread."""
+    called in this (daemon) thread. ``modules``: sources of further modules that import
+    the module, each compiled by its ``_q_compile()`` after the module's ``names``
+    (:func:`_worker`)."""
 
-    def __init__(self, module, source, names, x, d, done):
+    def __init__(self, module, source, names, x, d, done, modules=()):
         super().__init__(name=f"qsym compile {module.__name__}", daemon=True)
         self.payload = json.dumps({"source": source, "names": list(names),
-                                   "x": [float(v) for v in x], "d": [float(v) for v in d]})
+                                   "x": [float(v) for v in x], "d": [float(v) for v in d],
+                                   "modules": list(modules)})
         self.folder = (module.folder() if isinstance(module, LazyModule)
                        else os.path.dirname(module.__file__))
         self.done = done

@@ -605,20 +605,27 @@ def test_loop_module_is_cached_on_disk(tmp_path):
             return qml.expval(qml.PauliZ(0))
         r = qml.minimize(c, [0.011, 0.012], optimizer=qml.GradientDescentOptimizer(0.4),
                          steps=100)
-        loop = next(iter(sys.modules["qsym._minimize"]._loops.values()))
-        print(len(loop.run.stats.cache_hits), len(loop.run.stats.cache_misses), r.x.tolist())
+        mm = sys.modules["qsym._minimize"]
+        entry, _, _ = c.compiled((qml.numpy.array([0.011, 0.012]),), {}, diff=(0,))
+        tier = mm.loop(entry, "adjoint").wait(600)  # auto: a thread loads a cached loop
+        loop = next(iter(mm._loops.values()))
+        print(len(loop.run.stats.cache_hits), len(loop.run.stats.cache_misses), tier,
+              r.x.tolist())
         """
     )
     from conftest import seed_kernel_cache
 
     seed_kernel_cache(tmp_path)  # the kernel library compiled once, not in every folder
     env = dict(__import__("os").environ, QSYM_CACHE_DIR=str(tmp_path))
+    # compiled before the first step (QSYM_TIER=compiled), then twice the default: the
+    # first steps on tier 0 while a thread loads the loop from the disk cache
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                           env=env, timeout=600) for _ in range(2)]
+                           env=dict(env, QSYM_TIER=tier), timeout=600)
+            for tier in ("compiled", "auto", "auto")]
     for r in runs:
         assert r.returncode == 0, r.stderr
-    first, second = (r.stdout.split(maxsplit=2) for r in runs)
-    assert first[:2] == ["0", "1"]  # compiled in the first process
-    assert second[:2] == ["1", "0"]  # loaded from the disk cache in the second
-    assert first[2] == second[2]
+    first, second, third = (r.stdout.split(maxsplit=3) for r in runs)
+    assert first[:3] == ["0", "1", "compiled"]  # compiled in the first process
+    assert second[:3] == third[:3] == ["1", "0", "compiled"]  # loaded from the disk cache
+    assert first[3] == second[3] == third[3]  # the same bits, whichever tier ran
     assert len(list(tmp_path.glob("qsym_gen_*.py"))) == 2  # the circuit and its loop

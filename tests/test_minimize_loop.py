@@ -85,6 +85,19 @@ def entry_of(node, x, **kw):
     return entry, onp.ascontiguousarray(flat(ds), dtype=float)
 
 
+def compiled_run(entry, method, x0, kind, hp, steps):
+    """The compiled loop module's iterate after ``steps`` steps of optimizer ``kind`` from
+    ``x0`` (no data)."""
+    loop = minimize_module._loop_module(entry, method)
+    x = onp.array(x0, dtype=float)
+    n = x.shape[0]
+    s1, s2, cost, gn = onp.zeros(n), onp.zeros(n), onp.zeros(steps + 1), onp.zeros(steps + 1)
+    hp = onp.array(list(hp) + [0.0] * (6 - len(hp)))
+    assert loop.run(x, onp.zeros((1, 0)), onp.zeros(1), 0, kind, hp, s1, s2, 0, steps, False,
+                    0.0, cost, gn) == (steps, 0)
+    return x
+
+
 def step(mod, x, d):
     out, jac = onp.empty(1), onp.empty((1, x.shape[0]))
     mod._q_step(x, d, out, jac)
@@ -194,13 +207,14 @@ def test_kernel_form_is_the_python_steps_bits(monkeypatch, method):
     entry, _ = entry_of(node, POINTS[3])
     assert minimize_module.step_form(entry, method) == ("kernels", None)
     res = qml.minimize(node, POINTS[3], optimizer=qml.MomentumOptimizer(0.05), steps=6)
-    assert "(step: kernels" in sys.modules[
-        minimize_module._loops[(entry.module.__name__, method)].__name__].__doc__
+    assert "(step: kernels" in minimize_module.loop(entry, method).source
     opt = qml.MomentumOptimizer(0.05)
     p = np.array(POINTS[3])
     for _ in range(6):
         p = opt.step(node, p)
-    assert onp.array_equal(res.x, onp.asarray(p))
+    assert onp.array_equal(res.x, onp.asarray(p))  # the loop's tier 0 (a new circuit)
+    # and the compiled loop module
+    assert onp.array_equal(compiled_run(entry, method, POINTS[3], 1, [0.05, 0.9], 6), p)
 
 
 def test_large_state_adjoint_runs_the_blocked_passes_with_the_python_steps_bits():
@@ -227,13 +241,14 @@ def test_large_state_adjoint_runs_the_blocked_passes_with_the_python_steps_bits(
     assert minimize_module.step_form(entry, "adjoint") == ("kernels, blocked", None)
     assert entry.adjoint_kernel() != "program_value_and_grad_adjoint"
     res = qml.minimize(wide, x0, optimizer=qml.MomentumOptimizer(0.05), steps=4)
-    assert "(step: kernels, blocked, adjoint)" in sys.modules[
-        minimize_module._loops[(entry.module.__name__, "adjoint")].__name__].__doc__
+    assert "(step: kernels, blocked, adjoint)" in minimize_module.loop(entry, "adjoint").source
     opt = qml.MomentumOptimizer(0.05)
     p = np.array(x0)
     for _ in range(4):
         p = opt.step(wide, p)
-    assert onp.array_equal(res.x, onp.asarray(p))
+    assert onp.array_equal(res.x, onp.asarray(p))  # the loop's tier 0 (a new circuit)
+    # and the compiled loop module
+    assert onp.array_equal(compiled_run(entry, "adjoint", x0, 1, [0.05, 0.9], 4), p)
     # and the gradient is the derivative (central differences of the value), so the
     # blocked step is not only self-consistent
     x, d, h = onp.asarray(x0, dtype=float), onp.zeros(0), 1e-5
@@ -386,3 +401,142 @@ def test_one_row_direct_path_equals_the_sum_over_rows(monkeypatch, method, form)
         for a, b in zip(one, two):
             assert onp.array_equal(a, b), kind
         assert onp.max(onp.abs(runs[0][1] - x0)) > 0.05  # it moved
+
+
+# --- the loop's tiers: a new circuit's loop runs as plain Python first ------------------
+ALL_KINDS = {0: [0.05, 0, 0, 0, 0, 0], 1: [0.05, 0.9, 0, 0, 0, 0], 2: [0.05, 0.9, 0, 0, 0, 0],
+             3: [0.1, 0, 0, 1e-8, 0, 0], 4: [0.05, 0, 0.9, 1e-8, 0, 0],
+             5: [0.05, 0, 0, 1e-8, 0.9, 0.99]}
+
+
+def runs_of(call, x0, D, Y, loss, kind, steps, chunks=(None,)):
+    """``(done, x, s1, s2, cost, gnorm)`` of the loop ``call`` (``run``'s arguments) over
+    ``steps`` steps, cut at the steps in ``chunks``."""
+    x, n = x0.copy(), x0.shape[0]
+    s1, s2, cost, gn = onp.zeros(n), onp.zeros(n), onp.zeros(steps + 1), onp.zeros(steps + 1)
+    hp = onp.array(ALL_KINDS[kind], dtype=float)
+    k, done = 0, None
+    for k1 in [c for c in chunks if c is not None] + [steps]:
+        done = call(x, D, Y, loss, kind, hp, s1, s2, k, k1, k1 == steps, 0.0, cost, gn)
+        k = k1
+    return done, x, s1, s2, cost, gn
+
+
+@pytest.mark.parametrize("form", ["written out", "kernels"])
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_python_tier_gives_the_compiled_loops_bits(monkeypatch, method, form):
+    """A new circuit's loop on tier 0 (the loop module's text as plain Python; the
+    kernels' step by the circuit's own entry point) against the compiled loop module:
+    the six optimizers, one data row (the circuit's value) and three (the squared loss),
+    the same bits in the iterate, the accumulators, the costs and the gradient norms."""
+    monkeypatch.setenv("QSYM_TIER", "python")  # never promoted
+    monkeypatch.setattr(minimize_module, "_loops", {})
+    if form == "kernels":
+        monkeypatch.setattr(minimize_module, "STEP_MAX_OPS", 0)
+    node = NODES[method]
+    x0 = POINTS[1]
+    entry, d = entry_of(node, x0)
+    assert minimize_module.step_form(entry, method)[0] == form
+    tiered = minimize_module.Loop(entry, method)
+    assert tiered.tier == "python" and ("_q_vg_into" in tiered.source) == (
+        form == "kernels" and method == "parameter-shift")
+    compiled = minimize_module._loop_module(entry, method)
+
+    def python(*args):
+        done, tier = tiered.call(*args)
+        assert tier == "python"
+        return done
+
+    data = ((d[None, :], onp.zeros(1), 0),
+            (onp.stack([d, 1.3 * d, -0.4 * d]), onp.array([0.2, -0.3, 0.5]), 1))
+    for kind in ALL_KINDS:
+        for D, Y, loss in data:
+            a = runs_of(python, x0, D, Y, loss, kind, 12)
+            b = runs_of(compiled.run, x0, D, Y, loss, kind, 12)
+            assert a[0] == b[0] == (12, 0)
+            for u, v in zip(a[1:], b[1:]):
+                assert onp.array_equal(u, v), (kind, loss)
+            assert onp.max(onp.abs(a[1] - x0)) > 0.01  # it moved
+    assert tiered.tier == "python"
+
+
+def test_a_new_circuits_first_minimize_compiles_nothing():
+    """The first ``minimize`` of a circuit new to this process runs its loop on tier 0:
+    no loop module compiled or loaded, the circuit's numba module not even imported; the
+    result says which tier ran; the iterates are the optimizer's Python ``step``'s
+    (1e-12: the written-out step computes in its own order)."""
+    @qml.qnode(dev2, diff_method="parameter-shift")
+    def fresh(p):
+        qml.RY(p[0], wires=0)
+        qml.CNOT(wires=[0, 1])
+        qml.RX(0.7 * p[1], wires=1)
+        return qml.expval(qml.PauliZ(1))  # cos(p0) cos(0.7 p1)
+
+    before = dict(minimize_module._loops)
+    res = qml.minimize(fresh, [0.4, -0.2], optimizer=qml.MomentumOptimizer(0.1), steps=30)
+    entry, _ = entry_of(fresh, onp.array([0.4, -0.2]))
+    assert res.compiled and res.tier == "python", res
+    assert minimize_module._loops == before
+    assert not entry.module.loaded  # (a LazyModule: loaded only to compile or load it)
+    opt, p = qml.MomentumOptimizer(0.1), np.array([0.4, -0.2])
+    for _ in range(30):
+        p = opt.step(fresh, p)
+    onp.testing.assert_allclose(res.x, p, rtol=0, atol=1e-12)
+    assert onp.max(onp.abs(res.x - [0.4, -0.2])) > 0.1
+
+
+def test_loop_swaps_to_the_compiled_module_with_the_same_bits(monkeypatch):
+    """Promoted at once (``COMPILE_AFTER_SECONDS = 0``), a loop is compiled by a
+    background process and swapped in between chunks: a run cut in chunks across the swap,
+    and multistart runs on four threads while it happens, give the bits of tier 0 alone
+    (QSYM_TIER=python) and of the compiled loop alone."""
+    from qsym import _tiers as tiers
+
+    if not tiers.background_possible(NODES["adjoint"].compiled(
+            (POINTS[0],), {}, diff=(0,))[0].module):
+        pytest.skip("no shared disk cache: compiled here instead (tests/test_tiers.py)")
+
+    @qml.qnode(dev1, diff_method="adjoint")  # small: its loop compiles in about a second
+    def swapped(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1] - 0.5 * p[0], wires=0)
+        return qml.expval(qml.PauliX(0) + 0.3 * qml.PauliZ(0))
+
+    x0 = onp.array([0.7, -1.1])
+    entry, d = entry_of(swapped, x0)
+    D, Y = d[None, :], onp.zeros(1)
+    monkeypatch.setenv("QSYM_TIER", "python")
+    reference = runs_of(lambda *a: minimize_module.Loop(entry, "adjoint").call(*a)[0],
+                        x0, D, Y, 0, 5, 40)
+    monkeypatch.delenv("QSYM_TIER")
+    monkeypatch.setattr(minimize_module, "_tiered", {})
+    monkeypatch.setattr(minimize_module, "_loops", {})
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 0.0)
+    with monkeypatch.context() as m:  # not loaded from an earlier run's disk cache
+        m.setattr(minimize_module.Loop, "_on_disk", lambda self: False)
+        loop = minimize_module.loop(entry, "adjoint")
+    tiers_seen = []
+
+    def call(*args):
+        done, tier = loop.call(*args)
+        tiers_seen.append(tier)
+        if len(tiers_seen) == 1:  # the first chunk promoted it: a background process
+            assert tier == "python" and loop.wait(600) == "compiled"
+        return done
+
+    across = runs_of(call, x0, D, Y, 0, 5, 40, chunks=(10,))
+    assert tiers_seen == ["python", "compiled"]
+    for u, v in zip(across, reference):
+        assert onp.array_equal(u, v)
+    # many starts on threads, a new loop object swapped while they run
+    monkeypatch.setattr(minimize_module, "_tiered", {})
+    monkeypatch.setattr(minimize_module, "_loops", {})
+    starts = onp.array([x0, x0 + 0.1, x0 - 0.2, -x0])
+    res = qml.minimize(swapped, starts, multistart=True, threads=4, steps=400,
+                       optimizer=qml.AdamOptimizer(0.05))
+    assert res.tier in ("python", "python, then compiled", "compiled")
+    for i, s in enumerate(starts):
+        ref = runs_of(lambda *a: minimize_module._loop_module(entry, "adjoint").run(*a),
+                      s, D, Y, 0, 5, 400)
+        assert onp.array_equal(res.x[i], ref[1]), i
+        assert onp.array_equal(res.cost_history[i], ref[4]), i
