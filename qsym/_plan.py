@@ -108,6 +108,9 @@ class GradientPlan:
         pruned: slots that depend on inputs but cannot reach a measured wire.
         diff_slots: the slots that are differentiated (depend on inputs, inside the light
             cone), sorted by op: what the adjoint method sweeps over.
+        derivatives: False for a plan of values only (``make_plan(derivatives=False)``:
+            no chain rule, no shift terms, no coefficient derivatives): it computes
+            values, never a derivative.
     """
 
     slots: tuple[Slot, ...]
@@ -119,6 +122,7 @@ class GradientPlan:
     pruned: tuple[int, ...]
     diff_slots: tuple[int, ...] = ()
     probs: int = 0
+    derivatives: bool = True
 
     @property
     def num_outputs(self) -> int:
@@ -176,6 +180,27 @@ def chain_rule(slots, inputs) -> tuple[ChainEntry, ...]:
     return tuple(out)
 
 
+def _simple(expr) -> bool:
+    """A symbol, a number, or sums and products of them (``2*x``, ``x*y + 1``): its
+    derivatives cost sympy next to nothing."""
+    if expr.is_Symbol or expr.is_number:
+        return True
+    if expr.is_Add or expr.is_Mul:
+        return all(a.is_Symbol or a.is_number or (a.is_Mul and all(
+            b.is_Symbol or b.is_number for b in a.args)) for a in expr.args)
+    return False
+
+
+def _cheap_chain(slots, circuit: Circuit) -> bool:
+    """Whether the chain rule of ``circuit`` is cheap (every gate parameter and observable
+    coefficient :func:`_simple`), or there is nothing to differentiate: then a value-only
+    plan computes it anyway, and a later derivative needs no second plan."""
+    if not circuit.inputs:
+        return True
+    return all(_simple(s.expr) for s in slots) and all(
+        _simple(sp.sympify(c)) for m in circuit.measurements for c, _ in m.terms)
+
+
 def _default_rule(op, pos: int):
     from .rules import rule_for_op
 
@@ -199,10 +224,28 @@ def shift_terms(
     return tuple(out)
 
 
-def make_plan(circuit: Circuit, rule_of: Callable | None = None) -> GradientPlan:
-    """The gradient plan of ``circuit`` with respect to ``circuit.inputs``."""
+def make_plan(circuit: Circuit, rule_of: Callable | None = None,
+              derivatives: bool = True) -> GradientPlan:
+    """The gradient plan of ``circuit`` with respect to ``circuit.inputs``.
+
+    ``derivatives=False`` plans the values only: the chain rule (sympy differentiating
+    every gate parameter and coefficient, seconds for a state preparation of many
+    features) is not computed, and the plan has no shift terms and no derivatives.
+
+    >>> import sympy as sp
+    >>> from qsym._ir import Circuit, Op, Measurement
+    >>> a = sp.Symbol("a", real=True)
+    >>> c = Circuit(1, (Op("RX", (0,), (sp.asin(a / 2),)),),
+    ...             (Measurement("expval", ((a, ((0, "Z"),)),)),), inputs=(a,))
+    >>> v = make_plan(c, derivatives=False)
+    >>> (v.chain, v.terms, v.coeff_chain, v.executions, v.derivatives)
+    ((), (), (), 1, False)
+    >>> v.words == make_plan(c).words and v.coeffs == make_plan(c).coeffs
+    True
+    """
     slots = slots_of(circuit)
-    chain = chain_rule(slots, circuit.inputs)
+    derivatives = derivatives or _cheap_chain(slots, circuit)
+    chain = chain_rule(slots, circuit.inputs) if derivatives else ()
     cone = light_cone(circuit)
     wanted = {e.slot for e in chain}
     needed = {s for s in wanted if cone[slots[s].op]}
@@ -231,7 +274,7 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None) -> GradientPlan
         for c, w in row_terms:
             row[widx[w]] += sp.sympify(c)
         coeffs.append(tuple(row))
-        for t, c in enumerate(row):
+        for t, c in enumerate(row if derivatives else ()):
             for sym in sorted(c.free_symbols & inputs.keys(), key=inputs.get):
                 d = sp.diff(c, sym)
                 if d != 0:
@@ -246,4 +289,5 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None) -> GradientPlan
         pruned=pruned,
         diff_slots=tuple(sorted(needed, key=lambda s: (slots[s].op, slots[s].pos))),
         probs=len(prob_words),
+        derivatives=derivatives,
     )
