@@ -1829,6 +1829,23 @@ def _holds_tensor(seq) -> bool:
     return False
 
 
+def typed_results(node, out, args, kwargs):
+    """A result ``out`` of ``node`` called with ``args`` and ``kwargs`` (a value, or a
+    tuple or list of them) with the types :func:`result_types` gives the QNode's own
+    results (a transformed QNode's results, :mod:`qsym._transform`).
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> c = qml.QNode(lambda x: qml.expval(qml.PauliZ(0)), qml.device("default.qubit", wires=1))
+    >>> typed_results(c, (0.5, np.float64(1.0)), (np.array(0.1),), {})
+    (tensor(0.5, requires_grad=True), tensor(1., requires_grad=True))
+    """
+    autograd = node.interface == "autograd" or _has_tensor(args, kwargs)
+    if isinstance(out, (tuple, list)):
+        return type(out)(result_types(node, list(out), autograd))
+    return result_types(node, [out], autograd)[0]
+
+
 def result_types(node, values, autograd: bool) -> list:
     """The types PennyLane 0.45 gives a QNode's results. With the autograd interface
     (``interface="autograd"`` or a ``qsym.numpy`` tensor argument): ``qsym.numpy`` tensors
