@@ -30,6 +30,7 @@ from functools import cached_property
 from typing import Callable, NamedTuple
 
 import sympy as sp
+from sympy.core.function import ArgumentIndexError
 
 from ._ir import Circuit, kernel_probs, linear_rows
 
@@ -165,19 +166,77 @@ def slots_of(circuit: Circuit) -> tuple[Slot, ...]:
 
 
 def chain_rule(slots, inputs) -> tuple[ChainEntry, ...]:
-    """Exact non-zero ``d theta_s / d x_j`` for every slot and input (sympy)."""
+    """Exact non-zero ``d theta_s / d x_j`` for every slot and input (sympy; shared
+    subexpressions differentiated once per input, :class:`_Derivatives`)."""
     index = {s: j for j, s in enumerate(inputs)}
     out = []
+    derivatives: dict = {}
     for s, slot in enumerate(slots):
         if slot.expr.is_Symbol:  # the common case; sympy's diff is slow in a new process
             if slot.expr in index:
                 out.append(ChainEntry(s, index[slot.expr], sp.S.One))
             continue
+        simple = _simple(slot.expr)
         for sym in sorted(slot.expr.free_symbols & index.keys(), key=index.get):
-            d = sp.diff(slot.expr, sym)
+            if simple:
+                d = sp.diff(slot.expr, sym)
+            else:
+                d = derivatives.setdefault(sym, _Derivatives(sym))(slot.expr)
             if d != 0:
                 out.append(ChainEntry(s, index[sym], d))
     return tuple(out)
+
+
+class _Derivatives:
+    """Exact derivatives by one symbol of many expressions that share subexpressions (a
+    state preparation's angles all divide by the norm of the features): each distinct
+    subexpression is differentiated once (sum, product and power rules, a function's
+    ``fdiff``; anything else by ``sp.diff``), where ``sp.diff`` of each expression
+    differentiates the shared parts again for every expression."""
+
+    def __init__(self, sym):
+        self.sym = sym
+        self.memo: dict = {}
+        self.has: dict = {}
+
+    def depends(self, e) -> bool:
+        got = self.has.get(e)
+        if got is None:
+            got = self.has[e] = e == self.sym or (
+                bool(e.args) and any(self.depends(a) for a in e.args))
+        return got
+
+    def __call__(self, e):
+        got = self.memo.get(e)
+        if got is None:
+            got = self.memo[e] = self._derive(e)
+        return got
+
+    def _derive(self, e):
+        if not self.depends(e):
+            return sp.S.Zero
+        if e == self.sym:
+            return sp.S.One
+        if e.is_Add:
+            return sp.Add(*[self(a) for a in e.args])
+        if e.is_Mul:
+            args = e.args
+            return sp.Add(*[sp.Mul(*args[:i], self(a), *args[i + 1:])
+                            for i, a in enumerate(args) if self.depends(a)])
+        if e.is_Pow and not self.depends(e.exp):  # as sympy's Pow._eval_derivative
+            base, n = e.args
+            return e * (self(base) * n / base)
+        if isinstance(e, sp.Function) and (type(e)._eval_derivative  # its chain rule is
+                                           is sp.Function._eval_derivative):  # the default
+            out = []
+            for i, a in enumerate(e.args):
+                if self.depends(a):
+                    try:
+                        out.append(e.fdiff(i + 1) * self(a))
+                    except ArgumentIndexError:
+                        return sp.diff(e, self.sym)
+            return sp.Add(*out)
+        return sp.diff(e, self.sym)
 
 
 def _simple(expr) -> bool:
