@@ -54,7 +54,8 @@ F = [0.3, -0.1, 0.7, 0.2, 0.5, -0.4, 0.15, 0.25]
 
 @pytest.fixture
 def diffs(monkeypatch):
-    """Counts sympy's derivatives taken by the plan's chain rule."""
+    """Counts the derivatives the plan's chain rule takes (sympy's, and the shared
+    subexpressions' of ``_plan._Derivatives``)."""
     calls = []
     real = sympy.diff
 
@@ -63,6 +64,13 @@ def diffs(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(_plan.sp, "diff", counting)
+    derive = _plan._Derivatives._derive
+
+    def counting_derive(self, e):
+        calls.append(e)
+        return derive(self, e)
+
+    monkeypatch.setattr(_plan._Derivatives, "_derive", counting_derive)
     return calls
 
 
