@@ -80,13 +80,14 @@ def pyexpr(expr) -> str:
     return _Printer({"fully_qualified_modules": True, "standard": "python3"}).doprint(expr)
 
 
-def _block(assignments, symbols_map) -> list[str]:
-    """Lines computing ``target = expr`` for each pair, with common subexpressions shared."""
+def _block(assignments, symbols_map, prefix="_q_c") -> list[str]:
+    """Lines computing ``target = expr`` for each pair, with common subexpressions shared
+    (named ``prefix`` and a number)."""
     if not assignments:
         return []
     targets, exprs = zip(*assignments)
     exprs = [sp.sympify(e).xreplace(symbols_map) for e in exprs]
-    repl, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("_q_c"), optimizations=None)
+    repl, reduced = sp.cse(exprs, symbols=sp.numbered_symbols(prefix), optimizations=None)
     lines = [f"{sym} = {pyexpr(val)}" for sym, val in repl]
     lines += [f"{t} = {pyexpr(e)}" for t, e in zip(targets, reduced)]
     return lines
@@ -1465,6 +1466,11 @@ def _target(target) -> str:
     return f"{target[0]}[{', '.join(map(str, target[1:]))}]"
 
 
+# the targets of a program's code that are derivatives (chain-rule factors, derivatives
+# of coefficients): computed apart from the values' numbers
+DERIVATIVE_CODE = frozenset({"ch", "cc"})
+
+
 def input_code(circuit: Circuit, program: Program, target=_target) -> list[str]:
     """``prepare``'s lines computing ``program.code`` (common subexpressions shared), each
     target named by ``target``."""
@@ -1474,7 +1480,12 @@ def input_code(circuit: Circuit, program: Program, target=_target) -> list[str]:
     used = set().union(*[sp.sympify(e).free_symbols for _, e in program.code])
     lines = [f"{xnames[s]} = x[{i}]" for i, s in enumerate(circuit.inputs) if s in used]
     lines += [f"{dnames[s]} = d[{i}]" for i, s in enumerate(circuit.data) if s in used]
-    return lines + _block([(target(t), e) for t, e in program.code], smap)
+    # the values' numbers (gate parameters, coefficients) apart from the derivatives'
+    # (chain rule): the same lines, so the same bits, whether or not the plan has
+    # derivatives (a value-only plan, qsym._plan.make_plan(derivatives=False))
+    values = [(target(t), e) for t, e in program.code if t[0] not in DERIVATIVE_CODE]
+    derivs = [(target(t), e) for t, e in program.code if t[0] in DERIVATIVE_CODE]
+    return lines + _block(values, smap) + _block(derivs, smap, "_q_e")
 
 
 def _gate_code(program: Program) -> tuple[list[str], list[str]]:

@@ -30,6 +30,7 @@ from functools import cached_property
 from typing import Callable, NamedTuple
 
 import sympy as sp
+from sympy.core.function import ArgumentIndexError
 
 from ._ir import Circuit, kernel_probs, linear_rows
 
@@ -108,6 +109,9 @@ class GradientPlan:
         pruned: slots that depend on inputs but cannot reach a measured wire.
         diff_slots: the slots that are differentiated (depend on inputs, inside the light
             cone), sorted by op: what the adjoint method sweeps over.
+        derivatives: False for a plan of values only (``make_plan(derivatives=False)``:
+            no chain rule, no shift terms, no coefficient derivatives): it computes
+            values, never a derivative.
     """
 
     slots: tuple[Slot, ...]
@@ -119,6 +123,7 @@ class GradientPlan:
     pruned: tuple[int, ...]
     diff_slots: tuple[int, ...] = ()
     probs: int = 0
+    derivatives: bool = True
 
     @property
     def num_outputs(self) -> int:
@@ -161,19 +166,98 @@ def slots_of(circuit: Circuit) -> tuple[Slot, ...]:
 
 
 def chain_rule(slots, inputs) -> tuple[ChainEntry, ...]:
-    """Exact non-zero ``d theta_s / d x_j`` for every slot and input (sympy)."""
+    """Exact non-zero ``d theta_s / d x_j`` for every slot and input (sympy; shared
+    subexpressions differentiated once per input, :class:`_Derivatives`)."""
     index = {s: j for j, s in enumerate(inputs)}
     out = []
+    derivatives: dict = {}
     for s, slot in enumerate(slots):
         if slot.expr.is_Symbol:  # the common case; sympy's diff is slow in a new process
             if slot.expr in index:
                 out.append(ChainEntry(s, index[slot.expr], sp.S.One))
             continue
+        simple = _simple(slot.expr)
         for sym in sorted(slot.expr.free_symbols & index.keys(), key=index.get):
-            d = sp.diff(slot.expr, sym)
+            if simple:
+                d = sp.diff(slot.expr, sym)
+            else:
+                d = derivatives.setdefault(sym, _Derivatives(sym))(slot.expr)
             if d != 0:
                 out.append(ChainEntry(s, index[sym], d))
     return tuple(out)
+
+
+class _Derivatives:
+    """Exact derivatives by one symbol of many expressions that share subexpressions (a
+    state preparation's angles all divide by the norm of the features): each distinct
+    subexpression is differentiated once (sum, product and power rules, a function's
+    ``fdiff``; anything else by ``sp.diff``), where ``sp.diff`` of each expression
+    differentiates the shared parts again for every expression."""
+
+    def __init__(self, sym):
+        self.sym = sym
+        self.memo: dict = {}
+        self.has: dict = {}
+
+    def depends(self, e) -> bool:
+        got = self.has.get(e)
+        if got is None:
+            got = self.has[e] = e == self.sym or (
+                bool(e.args) and any(self.depends(a) for a in e.args))
+        return got
+
+    def __call__(self, e):
+        got = self.memo.get(e)
+        if got is None:
+            got = self.memo[e] = self._derive(e)
+        return got
+
+    def _derive(self, e):
+        if not self.depends(e):
+            return sp.S.Zero
+        if e == self.sym:
+            return sp.S.One
+        if e.is_Add:
+            return sp.Add(*[self(a) for a in e.args])
+        if e.is_Mul:
+            args = e.args
+            return sp.Add(*[sp.Mul(*args[:i], self(a), *args[i + 1:])
+                            for i, a in enumerate(args) if self.depends(a)])
+        if e.is_Pow and not self.depends(e.exp):  # as sympy's Pow._eval_derivative
+            base, n = e.args
+            return e * (self(base) * n / base)
+        if isinstance(e, sp.Function) and (type(e)._eval_derivative  # its chain rule is
+                                           is sp.Function._eval_derivative):  # the default
+            out = []
+            for i, a in enumerate(e.args):
+                if self.depends(a):
+                    try:
+                        out.append(e.fdiff(i + 1) * self(a))
+                    except ArgumentIndexError:
+                        return sp.diff(e, self.sym)
+            return sp.Add(*out)
+        return sp.diff(e, self.sym)
+
+
+def _simple(expr) -> bool:
+    """A symbol, a number, or sums and products of them (``2*x``, ``x*y + 1``): its
+    derivatives cost sympy next to nothing."""
+    if expr.is_Symbol or expr.is_number:
+        return True
+    if expr.is_Add or expr.is_Mul:
+        return all(a.is_Symbol or a.is_number or (a.is_Mul and all(
+            b.is_Symbol or b.is_number for b in a.args)) for a in expr.args)
+    return False
+
+
+def _cheap_chain(slots, circuit: Circuit) -> bool:
+    """Whether the chain rule of ``circuit`` is cheap (every gate parameter and observable
+    coefficient :func:`_simple`), or there is nothing to differentiate: then a value-only
+    plan computes it anyway, and a later derivative needs no second plan."""
+    if not circuit.inputs:
+        return True
+    return all(_simple(s.expr) for s in slots) and all(
+        _simple(sp.sympify(c)) for m in circuit.measurements for c, _ in m.terms)
 
 
 def _default_rule(op, pos: int):
@@ -199,10 +283,28 @@ def shift_terms(
     return tuple(out)
 
 
-def make_plan(circuit: Circuit, rule_of: Callable | None = None) -> GradientPlan:
-    """The gradient plan of ``circuit`` with respect to ``circuit.inputs``."""
+def make_plan(circuit: Circuit, rule_of: Callable | None = None,
+              derivatives: bool = True) -> GradientPlan:
+    """The gradient plan of ``circuit`` with respect to ``circuit.inputs``.
+
+    ``derivatives=False`` plans the values only: the chain rule (sympy differentiating
+    every gate parameter and coefficient, seconds for a state preparation of many
+    features) is not computed, and the plan has no shift terms and no derivatives.
+
+    >>> import sympy as sp
+    >>> from qsym._ir import Circuit, Op, Measurement
+    >>> a = sp.Symbol("a", real=True)
+    >>> c = Circuit(1, (Op("RX", (0,), (sp.asin(a / 2),)),),
+    ...             (Measurement("expval", ((a, ((0, "Z"),)),)),), inputs=(a,))
+    >>> v = make_plan(c, derivatives=False)
+    >>> (v.chain, v.terms, v.coeff_chain, v.executions, v.derivatives)
+    ((), (), (), 1, False)
+    >>> v.words == make_plan(c).words and v.coeffs == make_plan(c).coeffs
+    True
+    """
     slots = slots_of(circuit)
-    chain = chain_rule(slots, circuit.inputs)
+    derivatives = derivatives or _cheap_chain(slots, circuit)
+    chain = chain_rule(slots, circuit.inputs) if derivatives else ()
     cone = light_cone(circuit)
     wanted = {e.slot for e in chain}
     needed = {s for s in wanted if cone[slots[s].op]}
@@ -231,7 +333,7 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None) -> GradientPlan
         for c, w in row_terms:
             row[widx[w]] += sp.sympify(c)
         coeffs.append(tuple(row))
-        for t, c in enumerate(row):
+        for t, c in enumerate(row if derivatives else ()):
             for sym in sorted(c.free_symbols & inputs.keys(), key=inputs.get):
                 d = sp.diff(c, sym)
                 if d != 0:
@@ -246,4 +348,5 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None) -> GradientPlan
         pruned=pruned,
         diff_slots=tuple(sorted(needed, key=lambda s: (slots[s].op, slots[s].pos))),
         probs=len(prob_words),
+        derivatives=derivatives,
     )

@@ -127,6 +127,9 @@ class Compiled:
     second: Any = field(default=None, init=False, repr=False, compare=False)
     # checks of the inputs run at every call (a StatePrep's norm: qsym._trace.add_check)
     checks: tuple = field(default=(), init=False, repr=False, compare=False)
+    # built for values only (no chain rule, QNode.compiled(derivatives=False)): False, or
+    # what the first call that needs a derivative plans again (QNode._with_derivatives)
+    value_only: Any = field(default=False, init=False, repr=False, compare=False)
     # what the circuit function read besides its arguments (qsym._guards): None, or
     # a check run at every call; False there means trace and compile again
     guard: Any = field(default=None, init=False, repr=False, compare=False)
@@ -1021,9 +1024,13 @@ class QNode:
 
 
     # --- compile -----------------------------------------------------------------------
-    def compiled(self, args, kwargs, diff=None):
+    def compiled(self, args, kwargs, diff=None, derivatives=True):
         """``(entry, xs, ds)``: the compiled signature for these arguments (tracing and
-        compiling it if new) and the numeric inputs split as it expects them."""
+        compiling it if new) and the numeric inputs split as it expects them.
+
+        ``derivatives=False`` (a call for values only) may answer with a signature built
+        without the chain rule (``entry.value_only``); a later call that needs
+        derivatives (the default) builds the signature again with them, in its place."""
         if self.per_call is not None:
             return self._compiled_per_call(args, kwargs, diff)
         names, positions = self.static_argnames, self.static_positions
@@ -1031,16 +1038,19 @@ class QNode:
             names, positions = self._needing_values(args, kwargs, diff)
         key, xs, ds = classify(args, kwargs, diff, names, positions)
         entry = self._compiled.get(key)
-        if entry is None or (entry.guard is not None and not entry.guard()):
+        if (entry is None or (entry.guard is not None and not entry.guard())
+                or (derivatives and getattr(entry, "value_only", False))):
             learned = switched = False
             with self._lock:
                 entry = self._compiled.get(key)
                 if entry is not None and entry.guard is not None and not entry.guard():
                     self._stale(key, entry)
                     entry = None
+                if derivatives and getattr(entry, "value_only", False):
+                    entry = self._with_derivatives(key, entry)
                 if entry is None:
                     try:
-                        entry = self._build_current(args, kwargs, key)
+                        entry = self._build_current(args, kwargs, key, derivatives)
                     except TracingError as exc:
                         if self._learn_static(exc, key, args, kwargs):
                             learned = True
@@ -1056,12 +1066,12 @@ class QNode:
                         switched = "tentative"
             if switched == "tentative":  # kept only if the function runs per call
                 try:
-                    return self.compiled(args, kwargs, diff)
+                    return self.compiled(args, kwargs, diff, derivatives)
                 except Exception:
                     self.per_call = None
                     raise
             if learned or switched:  # (outside the lock: the build takes it again)
-                return self.compiled(args, kwargs, diff)
+                return self.compiled(args, kwargs, diff, derivatives)
         self._last = entry
         return entry, xs, ds
 
@@ -1229,7 +1239,7 @@ class QNode:
         node.autodiff_memo = {}
         names, positions = self.static_argnames, self.static_positions
 
-        def compiled(args, kwargs, diff=None):
+        def compiled(args, kwargs, diff=None, derivatives=True):
             _, xs, ds = classify(args, kwargs, diff, names, positions)
             node._last = entry
             return entry, xs, ds
@@ -1237,16 +1247,16 @@ class QNode:
         node.compiled = compiled
         return node, entry
 
-    def _build_current(self, args, kwargs, key):
-        """Build a signature and keep it, unless a gate was defined or removed meanwhile
-        (another thread, or the circuit function itself): then it may mix definitions,
-        and is built again."""
+    def _build_current(self, args, kwargs, key, derivatives=True):
+        """Build a signature (``derivatives=False``: for values only, :meth:`build`) and
+        keep it, unless a gate was defined or removed meanwhile (another thread, or the
+        circuit function itself): then it may mix definitions, and is built again."""
         for _ in range(3):
             generation = GATE_REGISTRY.generation
             before = (np.random.get_state(), random.getstate())
             state = trace.RandomState(self.func) if self.trace == "auto" else None
             try:
-                entry = self.build(args, kwargs, key)
+                entry = self.build(args, kwargs, key, derivatives)
                 _check_no_global_draws(before)
             except Exception as exc:  # the random state before it (_switch_per_call)
                 try:
@@ -1259,9 +1269,11 @@ class QNode:
                 return entry
         return entry  # the gates keep changing: this entry is used once, not kept
 
-    def build(self, args, kwargs, key):
+    def build(self, args, kwargs, key, derivatives=True):
         """Trace and compile the signature ``key`` (from :func:`classify`) of these
-        arguments: the stages of :mod:`qsym._stages`, in order."""
+        arguments: the stages of :mod:`qsym._stages`, in order. ``derivatives=False``
+        plans the values only (no chain rule: :func:`qsym._plan.make_plan`); the entry
+        is then ``value_only`` if the circuit has inputs to differentiate."""
         t0 = time.perf_counter()
         names = self.static_argnames if self._values_needed is None else (
             self.static_argnames | self._values_needed[0])
@@ -1291,11 +1303,29 @@ class QNode:
             entry.guard = guards.make(self.func)
         else:
             stages.refuse_channels(circuit, self.device.name, syms.values)
-            gplan = stages.make_plan(target, circuit)
+            gplan = stages.make_plan(target, circuit, derivatives)
             t1 = time.perf_counter()
             entry = self.complete(circuit, gplan, syms, size, t0, t1)
         entry.tensor_constants = _tensor_constants(items)
+        if not getattr(self.device, "mixed", False) and not gplan.derivatives:
+            # what _with_derivatives plans again
+            entry.value_only = (target, circuit, syms, size)
         return entry
+
+    def _with_derivatives(self, key, entry):
+        """The value-only signature ``entry`` (:meth:`build` with ``derivatives=False``)
+        with its derivatives: the same traced and checked circuit planned again with the
+        chain rule, its module emitted and loaded; kept in its place (unless a gate was
+        defined or removed meanwhile, as :meth:`_build_current`)."""
+        generation = GATE_REGISTRY.generation
+        target, circuit, syms, size = entry.value_only
+        t0 = time.perf_counter()
+        gplan = stages.make_plan(target, circuit)
+        full = self.complete(circuit, gplan, syms, size, t0, time.perf_counter())
+        full.tensor_constants = entry.tensor_constants
+        if generation == GATE_REGISTRY.generation:
+            self._compiled[key] = full
+        return full
 
     def complete(self, circuit, gplan, syms, size, t0, t1, guard=True):
         """The rest of :meth:`build` from a planned circuit: the generated module (its text,
@@ -1367,8 +1397,8 @@ class QNode:
         if (isinstance(shots, shots_mod.Shots)
                 and (getattr(_SHOT_COUNT, "active", None) or (None,))[0] is not self):
             return self._call_shot_vector(shots, args, kwargs)
-        try:
-            entry, xs, ds = self.compiled(args, kwargs)
+        try:  # values only: a new signature is built without the chain rule
+            entry, xs, ds = self.compiled(args, kwargs, derivatives=False)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
             return autodiff.call_boxed(self, args, kwargs)
         if self.device.trackers:  # what PennyLane's tracker records as the results
@@ -1830,6 +1860,23 @@ def _holds_tensor(seq) -> bool:
         if isinstance(a, tensor) or (type(a) in (list, tuple) and _holds_tensor(a)):
             return True
     return False
+
+
+def typed_results(node, out, args, kwargs):
+    """A result ``out`` of ``node`` called with ``args`` and ``kwargs`` (a value, or a
+    tuple or list of them) with the types :func:`result_types` gives the QNode's own
+    results (a transformed QNode's results, :mod:`qsym._transform`).
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> c = qml.QNode(lambda x: qml.expval(qml.PauliZ(0)), qml.device("default.qubit", wires=1))
+    >>> typed_results(c, (0.5, np.float64(1.0)), (np.array(0.1),), {})
+    (tensor(0.5, requires_grad=True), tensor(1., requires_grad=True))
+    """
+    autograd = node.interface == "autograd" or _has_tensor(args, kwargs)
+    if isinstance(out, (tuple, list)):
+        return type(out)(result_types(node, list(out), autograd))
+    return result_types(node, [out], autograd)[0]
 
 
 def result_types(node, values, autograd: bool) -> list:

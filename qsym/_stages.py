@@ -228,10 +228,10 @@ def mixed_entry(target: Target, circuit, s: Symbols, size, readout=None):
     return broadcast_entry(entry, s) if size is not None else entry
 
 
-def make_plan(target: Target, circuit) -> plan.GradientPlan:
-    """Stage 5: the gradient plan; the adjoint method keeps a state per output, which
-    must fit in memory."""
-    gplan = plan.make_plan(circuit, target.rule_of)
+def make_plan(target: Target, circuit, derivatives: bool = True) -> plan.GradientPlan:
+    """Stage 5: the gradient plan (``derivatives=False``: of the values only, no chain
+    rule); the adjoint method keeps a state per output, which must fit in memory."""
+    gplan = plan.make_plan(circuit, target.rule_of, derivatives)
     if target.method == "adjoint" and gplan.num_outputs > 1:
         check_memory(circuit.num_wires, target.method, gplan.num_outputs)
     return gplan

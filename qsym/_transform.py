@@ -26,6 +26,7 @@ import contextvars
 import copy as _copy
 import enum
 import functools
+import types
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -33,7 +34,7 @@ from autograd.builtins import tuple as autograd_tuple
 from autograd.tracer import Box
 
 from ._operations import MeasurementProcess
-from ._runtime import QNode
+from ._runtime import QNode, typed_results
 from ._shots import Shots
 from ._tapes import QuantumScript, QuantumTape, apply, execute
 from ._trace import Tape, active_tape, recording
@@ -871,9 +872,14 @@ def qnode_tape(qnode, args, kwargs) -> QuantumScript:
     >>> qnode_tape(c, (0.5,), {}).operations
     [RX(0.5, wires=[0])]
     """
-    tape, _ = record(qnode.func, args, kwargs)
+    return _tape_and_result(qnode, args, kwargs)[0]
+
+
+def _tape_and_result(qnode, args, kwargs):
+    """:func:`qnode_tape`, and what the function returned."""
+    tape, result = record(qnode.func, args, kwargs)
     shots = qnode.configured_shots()
-    return tape.copy(shots=shots if isinstance(shots, Shots) else Shots(shots))
+    return tape.copy(shots=shots if isinstance(shots, Shots) else Shots(shots)), result
 
 
 # PennyLane's named levels of a QNode's pipeline: "top" (no transform), "user" (the
@@ -912,10 +918,20 @@ def level_slice(pipeline, level) -> slice:
 def run_qnode(qnode, args, kwargs):
     """Call a QNode that has transforms: its tape at these arguments, the pipeline, the
     tapes executed on its device (:func:`qsym._tapes.execute`), the postprocessing (one
-    returned measurement: its value, not a 1-tuple, as PennyLane's QNode)."""
+    returned measurement: its value, not a 1-tuple, as PennyLane's QNode). A pipeline of
+    rewrites only runs, from its third call, as one QNode traced once (:func:`_fused`)."""
     pipeline = qnode.pipeline
-    tape = qnode_tape(qnode, args, kwargs)
-    tapes, post = pipeline((tape,))
+    fused = _fused(qnode, pipeline, args, kwargs)
+    if fused is not None:
+        return fused(*args, **kwargs)
+    tape, result = _tape_and_result(qnode, args, kwargs)
+    tapes, stack, rewrites = (tape,), [], True
+    for bound in pipeline:
+        tapes, fn = _one_transform(bound, tapes)
+        stack.append(fn)
+        rewrites = rewrites and len(tapes) == 1 and all(
+            f is null_postprocessing for f in fn.keywords["individual_fns"])
+    post = functools.partial(apply_postprocessing_stack, postprocessing_stack=stack)
     if pipeline.is_informative:
         return post(tapes)[0]
     results = execute(list(tapes), qnode.device) if tapes else ()
@@ -924,7 +940,133 @@ def run_qnode(qnode, args, kwargs):
         out = out[0]
     if isinstance(out, (tuple, list)) and any(isinstance(r, Box) for r in out):
         return autograd_tuple(out)  # a tuple autograd differentiates (qml.jacobian)
+    if not isinstance(out, Box):  # PennyLane's result types, as the QNode's own
+        out = typed_results(qnode, out, args, kwargs)
+    return _fuse_next(qnode, pipeline, rewrites and _fusable(result), tape, args, kwargs, out)
+
+
+# A transformed QNode whose pipeline only rewrites its one tape (every transform returns
+# one tape and ``null_postprocessing``: cancel_inverses, merge_rotations, ...) is, from its
+# third call, a QNode of its own: the circuit function and the pipeline run inside its
+# trace (``VALUES_UNSEEN``: no value decides the structure), compiled once per signature,
+# instead of recording and transforming a tape and looking up its structure at every
+# call. ``qnode.__dict__[_FUSED]`` holds ``(id(qnode), pipeline items, state, fused
+# QNode)``: state "seen" after a first call of rewrites only, "on" once a second call's
+# answer agreed with the fused QNode's, "off" for good.
+_FUSED = "_qsym_fused_pipeline"
+
+
+def _fused_state(qnode, pipeline):
+    held = qnode.__dict__.get(_FUSED)
+    items = tuple(pipeline)
+    if held is None or held[0] != id(qnode) or len(held[1]) != len(items) or any(
+            a is not b for a, b in zip(held[1], items)):
+        return None, items
+    return held, items
+
+
+def _fused(qnode, pipeline, args, kwargs):
+    """The fused QNode of ``qnode`` if it is on (and no tracker records this call: its
+    records stay those of the tapes), else None."""
+    held, _ = _fused_state(qnode, pipeline)
+    if held is None or held[2] != "on" or qnode.device.trackers:
+        return None
+    return held[3]
+
+
+def _fusable(result) -> bool:
+    """A returned value the fused QNode returns alike: one measurement's, or a tuple of
+    several (a single measurement in a list or tuple is unwrapped on the tape path)."""
+    return isinstance(result, MeasurementProcess) or (
+        type(result) is tuple and len(result) > 1)
+
+
+def _fused_function(qnode, items):
+    """The circuit function of the fused QNode: ``qnode``'s function recorded, the
+    pipeline's rewrites applied to its tape, the result replayed into the trace."""
+    func = qnode.func
+    # the items reached through an object, not a closure cell: the QNode's guard would
+    # compare the tuple by value at every call (BoundTransform.__eq__); _fused_state
+    # checks them by identity instead
+    held = types.SimpleNamespace(items=items)
+
+    def fused(*args, **kwargs):
+        token = VALUES_UNSEEN.set(True)
+        try:
+            with detached():
+                tape, result = record(func, args, kwargs)
+                tapes = (tape,)
+                for bound in held.items:
+                    tapes, _ = _one_transform(bound, tapes)
+            if len(tapes) != 1:
+                raise TransformError("the pipeline made more than one tape")
+            for op in tapes[0].operations:
+                apply_op(op)
+            mps = [apply_op(m) for m in tapes[0].measurements]
+        finally:
+            VALUES_UNSEEN.reset(token)
+        return mps[0] if isinstance(result, MeasurementProcess) else tuple(mps)
+
+    return fused
+
+
+def _fuse_next(qnode, pipeline, rewrites, tape, args, kwargs, out):
+    """After a call on the tape path: note a pipeline of rewrites (first call); at the
+    second, build the fused QNode and keep it if its answer is this call's (to 1e-10),
+    else never try again. Calls with autograd boxes or a tracker only look."""
+    held, items = _fused_state(qnode, pipeline)
+    state = held[2] if held is not None else None
+    if state in ("on", "off") or qnode.device.trackers or _boxed_args(args, kwargs):
+        return out
+    if not rewrites or pipeline.is_informative or tape.shots.total_shots is not None:
+        qnode.__dict__[_FUSED] = (id(qnode), items, "off", None)
+    elif state is None:
+        qnode.__dict__[_FUSED] = (id(qnode), items, "seen", None)
+    else:
+        qnode.__dict__[_FUSED] = (id(qnode), items) + _agree(qnode, items, args, kwargs, out)
     return out
+
+
+def _agree(qnode, items, args, kwargs, out):
+    """``("on", fused QNode)`` if the fused QNode answers ``out`` at these arguments (to
+    1e-10), else ``("off", None)``."""
+    node = qnode.update(func=_fused_function(qnode, items))
+    node.pipeline = None
+    node.trace = "once"  # a transform that needs the values stays on the tape path
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = node(*args, **kwargs)
+        same = _same_numbers(got, out)
+    except Exception:  # any refusal: the tape path, as before
+        same = False
+    return ("on", node) if same else ("off", None)
+
+
+def _same_numbers(a, b) -> bool:
+    import numpy as np
+
+    if type(a) is not type(b):  # also the types returned: tuple, tensor, float64 ...
+        return False
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(_same_numbers(x, y) for x, y in zip(a, b))
+    if getattr(a, "requires_grad", None) != getattr(b, "requires_grad", None):
+        return False
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-10, atol=1e-10))
+
+
+def _boxed_args(args, kwargs) -> bool:
+    from autograd.tracer import isbox
+
+    def boxed(v):
+        if isbox(v):
+            return True
+        if isinstance(v, (list, tuple)):
+            return any(boxed(u) for u in v)
+        return False
+
+    return any(boxed(v) for v in (*args, *kwargs.values()))
 
 
 def _get_pipeline(qnode):
