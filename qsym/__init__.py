@@ -211,6 +211,9 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.ops.mid_measure"] = ops.mid_measure
     _sys.modules[f"{__name__}.queuing"] = queuing  # from pennylane.queuing import AnnotatedQueue
     _sys.modules[f"{__name__}.operation"] = operation
+    # from pennylane.decomposition.reconstruct import get_decomp_kwargs
+    decomposition.reconstruct = type(ops)(get_decomp_kwargs=decomposition.get_decomp_kwargs)
+    _sys.modules[f"{__name__}.decomposition.reconstruct"] = decomposition.reconstruct
 
 from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
 
@@ -225,7 +228,9 @@ from . import tape  # noqa: E402
 from ._tapes import apply, execute  # noqa: E402
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue)
 from ._opmath import Operator as _Operator  # noqa: E402
-operation = _unsupported.partial_namespace("operation", Operation=Operation, Operator=_Operator)
+operation = _unsupported.partial_namespace(
+    "operation", Operation=Operation, Operator=_Operator, PowUndefinedError=exceptions.PowUndefinedError,
+    DecompositionUndefinedError=exceptions.DecompositionUndefinedError)
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402
     CompiledCircuit, ExportError, compile, file_sha256, load, read_metadata,
@@ -252,6 +257,10 @@ from .transforms import (  # noqa: E402
     CompilePipeline, batch_input, batch_params, decompose, transform,
 )
 from . import fourier, kernels  # noqa: E402
+from . import decomposition  # noqa: E402
+from .decomposition import (  # noqa: E402
+    add_decomps, list_decomps, register_condition, register_resources, resource_rep,
+)
 
 # one class per gate-table row: qml.RX, qml.CNOT, ... qsym's own gates are fixed, bound
 # here once; gates of your own (qml.define_gate) are looked up at each use (__getattr__),
@@ -307,6 +316,8 @@ __all__ = [
     "DifferentiationError", "NonDifferentiableError", "RuleError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "QuantumPhaseEstimation", "s_prod", "dot",
     "templates", "layer", "ops", "qaoa", "pauli", "pauli_decompose", "exp", "evolve", "apply", "is_commuting",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
+    "decomposition", "list_decomps", "add_decomps", "register_resources", "register_condition",
+    "resource_rep",
     *templates.TEMPLATES, *_SUBROUTINES, *GATE_CLASSES,
 ]
 

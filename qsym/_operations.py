@@ -373,6 +373,20 @@ class Operation:
         """The gate's non-numeric settings (PennyLane's ``op.hyperparameters``)."""
         return dict(self.hyper)
 
+    @property
+    def resource_params(self) -> dict:
+        """The settings that decide which gates a decomposition makes (PennyLane's
+        ``op.resource_params``): the hashable hyperparameters, and ``num_wires`` for a gate
+        on any number of wires; ``{}`` for most gates.
+
+        >>> GATE_CLASSES["MultiRZ"](0.1, wires=[0, 1, 2]).resource_params
+        {'num_wires': 3}
+        """
+        out = {k: v for k, v in self.hyper if isinstance(v, (str, int, float, bool, tuple))}
+        if self._row is not None and not self._row.num_wires:
+            out["num_wires"] = len(self.wires)
+        return out
+
     @classmethod
     def compute_matrix(cls, *params, num_wires=None, n_wires=None, **hyper) -> np.ndarray:
         """The gate's matrix at these parameters, without making a gate (PennyLane's

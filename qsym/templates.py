@@ -1549,6 +1549,14 @@ class Barrier(Template):
     def _build(self):
         pass
 
+    def pow(self, z) -> list:
+        """``[Barrier]`` for any ``z`` (PennyLane's: a barrier's power is a barrier).
+
+        >>> Barrier(wires=[0]).pow(0.3)
+        [Barrier(wires=[0])]
+        """
+        return [Barrier(self.wires, self.only_visual)]
+
 
 class Permute(Template):
     """PennyLane's ``qml.Permute(permutation, wires)``: moves the state of ``wires[i]`` to
