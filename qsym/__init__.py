@@ -85,7 +85,7 @@ from ._operations import (  # noqa: E402
 from ._opmath import H, I, X, Y, Z, adjoint, ctrl, dot, generator, ops, prod, s_prod, simplify  # noqa: E402
 from ._opmath import pow  # noqa: E402,A004  (PennyLane's qml.pow)
 from ._opmath import ControlledQubitUnitary, QuantumPhaseEstimation  # noqa: E402
-from ._operations import assert_equal, equal  # noqa: E402
+from ._operations import assert_equal, equal, compare as _compare  # noqa: E402
 from ._opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
 from ._opmath import evolve, exp  # noqa: E402
 from . import pauli  # noqa: E402
@@ -208,6 +208,12 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.ops"] = ops
     _sys.modules[f"{__name__}.ops.op_math"] = ops.op_math
     _sys.modules[f"{__name__}.ops.functions"] = ops.functions
+    # from pennylane.ops.functions.equal import assert_equal, ...: PennyLane's module of
+    # qml.equal; its _equal_dispatch (True, or why two operators differ) is qsym's compare
+    _sys.modules[f"{__name__}.ops.functions.equal"] = type(ops)(
+        equal=equal, assert_equal=assert_equal, _equal_dispatch=_compare,
+        OPERANDS_MISMATCH_ERROR_MESSAGE="op1 and op2 have different operands because ",
+        BASE_OPERATION_MISMATCH_ERROR_MESSAGE="op1 and op2 have different base operations because ")
     _sys.modules[f"{__name__}.ops.mid_measure"] = ops.mid_measure
     _sys.modules[f"{__name__}.queuing"] = queuing  # from pennylane.queuing import AnnotatedQueue
     _sys.modules[f"{__name__}.operation"] = operation
@@ -230,7 +236,8 @@ queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQue
 from ._opmath import Operator as _Operator  # noqa: E402
 operation = _unsupported.partial_namespace(
     "operation", Operation=Operation, Operator=_Operator, PowUndefinedError=exceptions.PowUndefinedError,
-    DecompositionUndefinedError=exceptions.DecompositionUndefinedError)
+    DecompositionUndefinedError=exceptions.DecompositionUndefinedError,
+    AdjointUndefinedError=exceptions.AdjointUndefinedError)
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402
     CompiledCircuit, ExportError, compile, file_sha256, load, read_metadata,

@@ -41,7 +41,7 @@ import numbers
 import numpy as np
 import sympy as sp
 
-from .errors import DecompositionUndefinedError, GateError, MeasurementError, PowUndefinedError, WireError
+from .errors import AdjointUndefinedError, DecompositionUndefinedError, GateError, MeasurementError, PowUndefinedError, WireError
 from ._gates import GATES, REGISTRY, GateDef, gate_def, register
 from ._operations import (
     CONTROLLED_TARGETS,
@@ -1398,6 +1398,50 @@ class PowOperation(SymbolicOp):
         """
         return {"base_class": type(self._base), "base_params": self._base.resource_params,
                 "z": self._z}
+
+    @property
+    def has_decomposition(self) -> bool:
+        """PennyLane's: True for a positive integer ``z``, else whether ``base.pow(z)`` has
+        gates (False for ``Hadamard ** 0.5``, whose power qsym applies as a matrix).
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.X(0), 0.5).has_decomposition, qml.pow(qml.H(0), 0.5).has_decomposition
+        (True, False)
+        """
+        z = self._z
+        if isinstance(z, (int, np.integer)) and z > 0:
+            return True
+        if np.ndim(z):
+            return False
+        try:
+            with recording(Tape()):
+                self._base.pow(z)
+        except (PowUndefinedError, AttributeError):
+            return False
+        return True
+
+    @property
+    def has_adjoint(self) -> bool:
+        """True for an integer ``z`` (PennyLane's type check: ``2.0`` is not an integer)."""
+        return isinstance(self._z, (int, np.integer))
+
+    def adjoint(self):
+        """``Pow(adjoint(base), z)`` for an integer ``z`` (PennyLane's); else an
+        ``AdjointUndefinedError``: a fractional power's adjoint depends on the branch cut.
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.S(0), 2).adjoint()
+        (Adjoint(S(0)))**2
+        """
+        if not self.has_adjoint:
+            raise AdjointUndefinedError(
+                "The adjoint of Pow operators only is well-defined for integer powers: "
+                f"{self!r} has z = {self._z!r}; use qml.pow(qml.adjoint(base), z) for the power "
+                "of the adjoint")
+        with recording(Tape()):
+            out = pow(adjoint(self._base), self._z)
+        _record_gates(out)
+        return out
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """The matrix power of the base's (its gates' product for a gate of the table)."""

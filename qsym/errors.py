@@ -88,6 +88,19 @@ class DecompositionUndefinedError(GateError):
     """
 
 
+class AdjointUndefinedError(GateError):
+    """PennyLane's ``AdjointUndefinedError``: the adjoint is not defined (of a power by a
+    non-integer ``z``, whose branch cut makes it ambiguous).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.pow(qml.X(0), 0.5).adjoint()
+    ... except AdjointUndefinedError as exc:
+    ...     print(type(exc).__name__)
+    AdjointUndefinedError
+    """
+
+
 class RemovedGateError(GateError, AttributeError):
     """``qml.<name>`` of a gate removed by :func:`qsym.undefine_gate`: a :class:`GateError`,
     and an ``AttributeError`` as for any missing attribute (``hasattr`` is False).

@@ -1,7 +1,7 @@
 """PennyLane's ``qml.exceptions`` names, as qsym's error classes: ``QuantumFunctionError``
 (the base of :class:`~qsym.errors.MeasurementError` and :class:`~qsym.errors.TracingError`),
 ``DeviceError``, ``WireError``, ``PowUndefinedError``,
-``DecompositionUndefinedError``; and PennyLane's warning classes (qsym emits none of them).
+``DecompositionUndefinedError``, ``AdjointUndefinedError``; and PennyLane's warning classes (qsym emits none of them).
 
 >>> from qsym.exceptions import QuantumFunctionError
 >>> import qsym as qml
@@ -12,12 +12,12 @@
 MeasurementError
 """
 
-from .errors import (DecompositionUndefinedError, DeviceError, PowUndefinedError, QuantumFunctionError,
+from .errors import (AdjointUndefinedError, DecompositionUndefinedError, DeviceError, PowUndefinedError, QuantumFunctionError,
                      TransformError, WireError)
 
 __all__ = ["QuantumFunctionError", "DeviceError", "WireError", "TransformError", "PennyLaneDeprecationWarning",
            "DecompositionWarning",
-           "PowUndefinedError", "DecompositionUndefinedError"]
+           "PowUndefinedError", "DecompositionUndefinedError", "AdjointUndefinedError"]
 
 
 class PennyLaneDeprecationWarning(UserWarning):
