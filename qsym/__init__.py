@@ -124,6 +124,8 @@ ops.functions = type(ops)(
 from . import templates  # noqa: E402
 from .templates import layer  # noqa: E402
 from .templates import (  # noqa: E402
+    QubitCarry,
+    QubitSum,
     AmplitudeEmbedding,
     AngleEmbedding,
     ApproxTimeEvolution,

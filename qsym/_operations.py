@@ -768,6 +768,7 @@ class GateSequence:
     table_gates: tuple = ()
     arithmetic_depth = 0
     has_matrix = True
+    has_sparse_matrix = False  # PennyLane's templates compute none
     __array_ufunc__ = None  # NumPy defers to it, as to a gate
 
     __matmul__ = Operation.__matmul__

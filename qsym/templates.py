@@ -1356,6 +1356,48 @@ def _flip_sign_gates(bits: list, wires: tuple) -> None:
         _gate("PauliX", wires=target)
 
 
+class QubitSum(Template):
+    """PennyLane's ``qml.QubitSum(wires)``: ``|a, b, c> -> |a, b, a XOR b XOR c>``, applied
+    as PennyLane decomposes it, ``CNOT(wires[1], wires[2])`` then ``CNOT(wires[0], wires[2])``.
+
+    >>> QubitSum(wires=[0, 1, 2]).decomposition()
+    [CNOT(wires=[1, 2]), CNOT(wires=[0, 2])]
+    """
+
+    def __init__(self, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        if len(self.wires) != 3:
+            raise WireError(f"QubitSum acts on 3 wires, got {len(self.wires)}")
+        self._record()
+
+    def _build(self):
+        w = self.wires
+        _gate("CNOT", wires=[w[1], w[2]])
+        _gate("CNOT", wires=[w[0], w[2]])
+
+
+class QubitCarry(Template):
+    """PennyLane's ``qml.QubitCarry(wires)``: ``|a, b, c, d> -> |a, b, b XOR c,
+    d XOR (b AND c) XOR (a AND (b XOR c))>``, applied as PennyLane decomposes it: a Toffoli,
+    a CNOT, a Toffoli.
+
+    >>> [g.name for g in QubitCarry(wires=[0, 1, 2, 3]).decomposition()]
+    ['Toffoli', 'CNOT', 'Toffoli']
+    """
+
+    def __init__(self, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        if len(self.wires) != 4:
+            raise WireError(f"QubitCarry acts on 4 wires, got {len(self.wires)}")
+        self._record()
+
+    def _build(self):
+        w = self.wires
+        _gate("Toffoli", wires=list(w[1:]))
+        _gate("CNOT", wires=[w[1], w[2]])
+        _gate("Toffoli", wires=[w[0], w[2], w[3]])
+
+
 class FlipSign(Template):
     """PennyLane's ``qml.FlipSign(n, wires)``: flips the sign of the basis state ``n`` (an
     int, or a list of bits, one per wire, the first wire most significant):
@@ -2702,7 +2744,7 @@ TEMPLATES = {
                 ArbitraryStatePreparation, FermionicSingleExcitation, FermionicDoubleExcitation,
                 AllSinglesDoubles, UCCSD, kUpCCGSD, GateFabric, ParticleConservingU1,
                 ParticleConservingU2, DiagonalQubitUnitary, MPS, TTN, MERA, TrotterProduct,
-                CommutingEvolution)
+                CommutingEvolution, QubitSum, QubitCarry)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""
 

@@ -70,3 +70,23 @@ def test_equal_compares_type_wires_data_and_hyperparameters():
     with pytest.raises(AssertionError, match="different types"):
         qml.assert_equal(a, qml.QFT(wires=[0, 1]))
     assert not qml.equal(qml.QFT(wires=[0, 1]), qml.RX(0.1, wires=0))
+
+
+def _bits_map(n, f):
+    """The permutation matrix of ``|bits> -> |f(bits)>`` on ``n`` wires, first wire first."""
+    ref = np.zeros((2 ** n, 2 ** n))
+    for i in range(2 ** n):
+        bits = [(i >> (n - 1 - k)) & 1 for k in range(n)]
+        j = int("".join(str(b) for b in f(*bits)), 2)
+        ref[j, i] = 1
+    return ref
+
+
+def test_qubit_sum_and_carry_are_pennylanes_arithmetic():
+    np.testing.assert_allclose(qml.QubitSum(wires=[0, 1, 2]).matrix(),
+                               _bits_map(3, lambda a, b, c: (a, b, a ^ b ^ c)))
+    np.testing.assert_allclose(
+        qml.QubitCarry(wires=[0, 1, 2, 3]).matrix(),
+        _bits_map(4, lambda a, b, c, d: (a, b, b ^ c, d ^ (b & c) ^ (a & (b ^ c)))))
+    with pytest.raises(qml.WireError, match="3 wires"):
+        qml.QubitSum(wires=[0, 1])
