@@ -93,7 +93,7 @@ from .pauli import pauli_decompose  # noqa: E402
 from ._opfunctions import assert_valid as _assert_valid, commutator, eigvals, is_commuting, map_wires  # noqa: E402
 from ._operations import Prod as _Prod, SProd as _SProd, Sum as _Sum  # noqa: E402
 from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Evolution as _Evolution  # noqa: E402
-from ._opmath import Exp as _Exp, Pow as _Pow  # noqa: E402
+from ._opmath import Exp as _Exp, Pow as _Pow, PowOperation as _PowOperation  # noqa: E402
 
 # PennyLane's operator-arithmetic classes in qml.ops and qml.ops.op_math, its operator
 # functions in qml.ops.functions
@@ -111,7 +111,7 @@ _OP_MATH_MODULES = {
     "prod": dict(Prod=_Prod, prod=prod), "sum": dict(Sum=_Sum, sum=sum),
     "sprod": dict(SProd=_SProd, s_prod=s_prod), "adjoint": dict(Adjoint=_Adjoint, adjoint=adjoint),
     "controlled": dict(Controlled=_Controlled, ControlledOp=_Controlled, ctrl=ctrl),
-    "pow": dict(Pow=_Pow, pow=pow), "exp": dict(Exp=_Exp, exp=exp),
+    "pow": dict(Pow=_Pow, pow=pow, PowOperation=_PowOperation), "exp": dict(Exp=_Exp, exp=exp),
     "evolution": dict(Evolution=_Evolution),
     "linear_combination": dict(LinearCombination=LinearCombination),
 }

@@ -565,6 +565,7 @@ class Operation:
         return f"{self.name}({pars + ', ' if pars else ''}wires={list(self.wires)})"
 
     # --- PennyLane's Operator interface ------------------------------------------------------
+    _queue_category = "_ops"  # PennyLane's: where a queue files it (gates are operations)
     has_matrix = True
     has_sparse_matrix = False
     has_adjoint = True

@@ -1421,6 +1421,17 @@ class PowOperation(SymbolicOp):
         return True
 
     @property
+    def is_verified_hermitian(self) -> bool:
+        """True for a Hermitian base and an integer ``z`` (PennyLane answers the base's for
+        any ``z``, which is wrong for ``X ** 0.5 = SX``; "verified" must not claim that).
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.X(0), 0.5).is_verified_hermitian
+        False
+        """
+        return _is_integer(self._z) and bool(getattr(self._base, "is_verified_hermitian", False))
+
+    @property
     def has_adjoint(self) -> bool:
         """True for an integer ``z`` (PennyLane's type check: ``2.0`` is not an integer)."""
         return isinstance(self._z, (int, np.integer))
