@@ -176,9 +176,15 @@ class Template(GateSequence):
         >>> AngleEmbedding([0.1, 0.2], wires=[0, 1], rotation="Z").hyperparameters
         {'rotation': 'Z'}
         """
+        if "_hyperparameters" in self.__dict__:  # set by the template itself
+            return self._hyperparameters
         args = self.__dict__.get("_init_args", {})
         data = set(self._params) | set(_data_names(type(self), args))
         return {k: v for k, v in args.items() if k not in data and k not in ("wires", "id")}
+
+    @hyperparameters.setter
+    def hyperparameters(self, value: dict) -> None:
+        self._hyperparameters = value
 
     def _flatten(self):
         """PennyLane's ``op._flatten()``: ``(data, (wires, hyperparameters as pairs))``,
