@@ -87,7 +87,7 @@ from ._operations import (  # noqa: E402
 from ._opmath import H, I, X, Y, Z, adjoint, ctrl, dot, generator, ops, prod, s_prod, simplify  # noqa: E402
 from ._opmath import pow  # noqa: E402,A004  (PennyLane's qml.pow)
 from ._opmath import ControlledQubitUnitary, ControlledSequence, QuantumPhaseEstimation  # noqa: E402
-from ._operations import assert_equal, equal  # noqa: E402
+from ._operations import assert_equal, equal, compare as _compare  # noqa: E402
 from ._opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
 from ._opmath import evolve, exp  # noqa: E402
 from . import pauli  # noqa: E402
@@ -95,7 +95,7 @@ from .pauli import pauli_decompose  # noqa: E402
 from ._opfunctions import assert_valid as _assert_valid, commutator, eigvals, is_commuting, map_wires  # noqa: E402
 from ._operations import Prod as _Prod, SProd as _SProd, Sum as _Sum  # noqa: E402
 from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Evolution as _Evolution  # noqa: E402
-from ._opmath import Exp as _Exp, Pow as _Pow  # noqa: E402
+from ._opmath import Exp as _Exp, Pow as _Pow, PowOperation as _PowOperation  # noqa: E402
 
 # PennyLane's operator-arithmetic classes in qml.ops and qml.ops.op_math, its operator
 # functions in qml.ops.functions
@@ -113,7 +113,7 @@ _OP_MATH_MODULES = {
     "prod": dict(Prod=_Prod, prod=prod), "sum": dict(Sum=_Sum, sum=sum),
     "sprod": dict(SProd=_SProd, s_prod=s_prod), "adjoint": dict(Adjoint=_Adjoint, adjoint=adjoint),
     "controlled": dict(Controlled=_Controlled, ControlledOp=_Controlled, ctrl=ctrl),
-    "pow": dict(Pow=_Pow, pow=pow), "exp": dict(Exp=_Exp, exp=exp),
+    "pow": dict(Pow=_Pow, pow=pow, PowOperation=_PowOperation), "exp": dict(Exp=_Exp, exp=exp),
     "evolution": dict(Evolution=_Evolution),
     "linear_combination": dict(LinearCombination=LinearCombination),
     "decompositions": dict(one_qubit_decomposition=ops.one_qubit_decomposition,
@@ -128,6 +128,8 @@ ops.functions = type(ops)(
 from . import templates  # noqa: E402
 from .templates import layer  # noqa: E402
 from .templates import (  # noqa: E402
+    QubitCarry,
+    QubitSum,
     AmplitudeEmbedding,
     AngleEmbedding,
     ApproxTimeEvolution,
@@ -222,6 +224,12 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.ops"] = ops
     _sys.modules[f"{__name__}.ops.op_math"] = ops.op_math
     _sys.modules[f"{__name__}.ops.functions"] = ops.functions
+    # from pennylane.ops.functions.equal import assert_equal, ...: PennyLane's module of
+    # qml.equal; its _equal_dispatch (True, or why two operators differ) is qsym's compare
+    _sys.modules[f"{__name__}.ops.functions.equal"] = type(ops)(
+        equal=equal, assert_equal=assert_equal, _equal_dispatch=_compare,
+        OPERANDS_MISMATCH_ERROR_MESSAGE="op1 and op2 have different operands because ",
+        BASE_OPERATION_MISMATCH_ERROR_MESSAGE="op1 and op2 have different base operations because ")
     _sys.modules[f"{__name__}.ops.mid_measure"] = ops.mid_measure
     _sys.modules[f"{__name__}.ops.qubit"] = ops.qubit
     _sys.modules[f"{__name__}.ops.qubit.special_unitary"] = ops.qubit.special_unitary
@@ -230,6 +238,9 @@ def _register_op_paths():
     # from pennylane.noise.insert_ops import insert
     _sys.modules[f"{__name__}.noise"] = noise
     _sys.modules[f"{__name__}.noise.insert_ops"] = type(ops)(insert=transforms.insert)
+    # from pennylane.decomposition.reconstruct import get_decomp_kwargs
+    decomposition.reconstruct = type(ops)(get_decomp_kwargs=decomposition.get_decomp_kwargs)
+    _sys.modules[f"{__name__}.decomposition.reconstruct"] = decomposition.reconstruct
 
 from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
 
@@ -244,8 +255,11 @@ from . import tape  # noqa: E402
 from ._tapes import apply, execute  # noqa: E402
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue)
 from ._opmath import Operator as _Operator  # noqa: E402
-operation = _unsupported.partial_namespace("operation", Operation=Operation, Operator=_Operator,
-                                           Channel=_Channel)
+operation = _unsupported.partial_namespace(
+    "operation", Operation=Operation, Operator=_Operator, Channel=_Channel,
+    PowUndefinedError=exceptions.PowUndefinedError,
+    DecompositionUndefinedError=exceptions.DecompositionUndefinedError,
+    AdjointUndefinedError=exceptions.AdjointUndefinedError)
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402
     CompiledCircuit, ExportError, compile, file_sha256, load, read_metadata,
@@ -274,6 +288,10 @@ from .transforms import (  # noqa: E402
     CompilePipeline, batch_input, batch_params, decompose, transform,
 )
 from . import fourier, kernels, pytrees  # noqa: E402
+from . import decomposition  # noqa: E402
+from .decomposition import (  # noqa: E402
+    add_decomps, list_decomps, register_condition, register_resources, resource_rep,
+)
 
 # one class per gate-table row: qml.RX, qml.CNOT, ... qsym's own gates are fixed, bound
 # here once; gates of your own (qml.define_gate) are looked up at each use (__getattr__),
@@ -334,6 +352,8 @@ __all__ = [
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",
     "templates", "layer", "trotterize", "ops", "qaoa", "pauli", "pauli_decompose", "exp", "evolve", "apply", "is_commuting",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
+    "decomposition", "list_decomps", "add_decomps", "register_resources", "register_condition",
+    "resource_rep",
     *templates.TEMPLATES, *_SUBROUTINES, *GATE_CLASSES, *_CHANNEL_CLASSES,
 ]
 

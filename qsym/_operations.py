@@ -395,6 +395,20 @@ class Operation:
         """The gate's non-numeric settings (PennyLane's ``op.hyperparameters``)."""
         return dict(self.hyper)
 
+    @property
+    def resource_params(self) -> dict:
+        """The settings that decide which gates a decomposition makes (PennyLane's
+        ``op.resource_params``): the hashable hyperparameters, and ``num_wires`` for a gate
+        on any number of wires; ``{}`` for most gates.
+
+        >>> GATE_CLASSES["MultiRZ"](0.1, wires=[0, 1, 2]).resource_params
+        {'num_wires': 3}
+        """
+        out = {k: v for k, v in self.hyper if isinstance(v, (str, int, float, bool, tuple))}
+        if self._row is not None and not self._row.num_wires:
+            out["num_wires"] = len(self.wires)
+        return out
+
     @classmethod
     def compute_matrix(cls, *params, num_wires=None, n_wires=None, **hyper) -> np.ndarray:
         """The gate's matrix at these parameters, without making a gate (PennyLane's
@@ -573,6 +587,7 @@ class Operation:
         return f"{self.name}({pars + ', ' if pars else ''}wires={list(self.wires)})"
 
     # --- PennyLane's Operator interface ------------------------------------------------------
+    _queue_category = "_ops"  # PennyLane's: where a queue files it (gates are operations)
     has_matrix = True
     has_sparse_matrix = False
     has_adjoint = True
@@ -776,6 +791,7 @@ class GateSequence:
     table_gates: tuple = ()
     arithmetic_depth = 0
     has_matrix = True
+    has_sparse_matrix = False  # PennyLane's templates compute none
     __array_ufunc__ = None  # NumPy defers to it, as to a gate
 
     __matmul__ = Operation.__matmul__
@@ -971,6 +987,8 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
         return _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol)
     if isinstance(op1, Observable) and isinstance(op2, Observable):
         return _compare_observables(op1, op2, rtol, atol)
+    if isinstance(op1, GateSequence) and isinstance(op2, GateSequence):
+        return _compare_templates(op1, op2, check_interface, check_trainability, rtol, atol)
     if isinstance(op1, MeasurementProcess) and isinstance(op2, MeasurementProcess):
         if op1.kind != op2.kind:
             return f"op1 and op2 are of different types.  Got {op1.kind} and {op2.kind}."
@@ -984,6 +1002,48 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
     if type(op1) is not type(op2):
         return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
     raise GateError(f"qml.equal compares gates, observables, measurements and tapes; got {op1!r}")
+
+
+def _same_value(a, b, rtol, atol) -> bool:
+    """Hyperparameters and data of templates: operators by :func:`compare`, numbers and
+    arrays to ``rtol``/``atol``, sequences item by item, anything else by ``==``."""
+    if isinstance(a, (Operation, Observable, GateSequence)) or isinstance(b, (Operation, Observable, GateSequence)):
+        return type(a) is type(b) and compare(a, b, rtol=rtol, atol=atol) is True
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and not (
+            _numeric(a) and _numeric(b)):
+        return len(a) == len(b) and all(_same_value(x, y, rtol, atol) for x, y in zip(a, b))
+    if _numeric(a) and _numeric(b):
+        x, y = np.asarray(a), np.asarray(b)
+        return x.shape == y.shape and bool(np.allclose(x, y, rtol=rtol, atol=atol))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return a is b
+
+
+def _numeric(v) -> bool:
+    if isinstance(v, (str, bool)) or v is None:
+        return False
+    try:
+        return np.asarray(v).dtype.kind in "iufc"
+    except (TypeError, ValueError):
+        return False
+
+
+def _compare_templates(t1, t2, check_interface, check_trainability, rtol, atol):
+    """PennyLane's comparison of operators in general (its templates): the same type, wires,
+    data (to ``rtol``/``atol``) and hyperparameters."""
+    if type(t1) is not type(t2):
+        return f"op1 and op2 are of different types.  Got {type(t1)} and {type(t2)}."
+    if list(t1.wires) != list(t2.wires):
+        return f"op1 and op2 have different wires. Got {list(t1.wires)} and {list(t2.wires)}."
+    d1, d2 = tuple(getattr(t1, "data", ())), tuple(getattr(t2, "data", ()))
+    if len(d1) != len(d2) or not all(_same_value(a, b, rtol, atol) for a, b in zip(d1, d2)):
+        return f"op1 and op2 have different data.\nGot {d1} and {d2}"
+    h1, h2 = getattr(t1, "hyperparameters", {}), getattr(t2, "hyperparameters", {})
+    if set(h1) != set(h2) or not all(_same_value(h1[k], h2[k], rtol, atol) for k in h1):
+        return f"The hyperparameters are not equal for op1 and op2.\nGot {h1}\n and {h2}."
+    return True
 
 
 def _is_tape(obj) -> bool:

@@ -41,7 +41,7 @@ import numbers
 import numpy as np
 import sympy as sp
 
-from .errors import GateError, MeasurementError, WireError
+from .errors import AdjointUndefinedError, DecompositionUndefinedError, GateError, MeasurementError, PowUndefinedError, WireError
 from ._gates import GATES, REGISTRY, GateDef, gate_def, register
 from ._operations import (
     CONTROLLED_TARGETS,
@@ -365,14 +365,23 @@ def _gate_adjoint(op: Operation) -> Operation:
     return inv
 
 
-def _phase_pow(op, z, period, table):
-    """S, T, PauliZ to the power ``z``: PennyLane's table by ``z mod period``, else a
-    ``PhaseShift`` of ``pi z / (period / 2)``."""
-    zm = z % period
-    for k, name in table:
-        if abs(zm - k) < 1e-6:
-            return [] if name is None else [_made(name, (), op.wires)]
-    return [_made("PhaseShift", (np.pi * zm * 2 / period,), op.wires)]
+# PennyLane's powers of the constant gates (their ``op.pow(z)``), as data: name ->
+# (period, {z mod period: gates}, phase). A gate is ``(name, wire)``, ``wire`` None for all
+# the gate's wires; ``phase``: the angle of ``PhaseShift(phase * (z mod period))`` that
+# any other power is (PauliZ, S, T), or None: any other power is the gate repeated for an
+# integer, else PennyLane's PowUndefinedError. Controlled gates of the table take their
+# target's power, controlled (:func:`_controlled_pow`); rotations scale their angle.
+POWERS = {
+    "PauliX": (2, {0.5: (("SX", None),)}, None),
+    "PauliY": (2, {}, None), "Hadamard": (2, {}, None), "SWAP": (2, {}, None),
+    "ECR": (2, {}, None),
+    "PauliZ": (2, {0.5: (("S", None),), 0.25: (("T", None),)}, np.pi),
+    "S": (4, {0.5: (("T", None),), 2: (("PauliZ", None),)}, np.pi / 2),
+    "T": (8, {2: (("S", None),), 4: (("PauliZ", None),)}, np.pi / 4),
+    "SX": (4, {2: (("PauliX", None),)}, None),
+    "ISWAP": (4, {0.5: (("SISWAP", None),), 2: (("PauliZ", 0), ("PauliZ", 1))}, None),
+    "SISWAP": (8, {2: (("ISWAP", None),), 4: (("PauliZ", 0), ("PauliZ", 1))}, None),
+}
 
 
 def _made(name, params, wires, hyper=()):
@@ -380,40 +389,108 @@ def _made(name, params, wires, hyper=()):
     return GATE_CLASSES[name](*params, wires=list(wires), **dict(hyper))
 
 
-_INVOLUTIONS = frozenset(_SELF_INVERSE - {"PauliX", "PauliZ"})
+def _is_integer(z) -> bool:
+    return isinstance(z, (int, np.integer)) or (isinstance(z, (float, np.floating))
+                                                and float(z).is_integer())
+
+
+def _pow_undefined(name, z):
+    return PowUndefinedError(
+        f"{name} ** {z} is not defined (PennyLane's PowUndefinedError): op.pow(z) has gates "
+        "for rotations, the powers PennyLane lists for constant gates (qsym._opmath.POWERS) "
+        "and non-negative integers; qml.pow(op, z) applies the matrix power of any gate")
+
+
+def _table_pow(op: Operation, z) -> list:
+    """``op.pow(z)`` of a gate of :data:`POWERS`, or a non-negative integer power."""
+    period, table, phase = POWERS.get(op.name, (None, {}, None))
+    zm = z % period if period else z
+    if zm == 0:
+        return []
+    for k, gates in table.items():
+        if abs(zm - k) < 1e-6:
+            return [_made(n, (), op.wires if w is None else [op.wires[w]]) for n, w in gates]
+    if phase is not None and abs(zm - 1) >= 1e-6:
+        return [_made("PhaseShift", (phase * zm,), op.wires)]
+    if _is_integer(zm) and zm > 0:
+        return [_made(op.name, op.params, op.wires, op.hyper) for _ in range(int(round(zm)))]
+    raise _pow_undefined(op.name, z)
+
+
+def _controlled_pow(op: Operation, z) -> list:
+    """A controlled gate of the table to the power ``z``: its target's power, controlled
+    (PennyLane's ``ControlledOp.pow``): ``CZ ** 0.3`` is ``ControlledPhaseShift(0.3 pi)``."""
+    base_name = CONTROLLED_TARGETS[op.name]
+    k = len(op.wires) - (gate_def(base_name).num_wires or 1)
+    with recording(Tape()):
+        base = _make(base_name, op.params, op.wires[k:], ())
+        try:
+            parts = _gate_pow(base, z)
+        except PowUndefinedError:
+            raise _pow_undefined(op.name, z) from None
+    if all(g.name == base_name and tuple(g.params) == tuple(base.params) for g in parts):
+        return [_made(op.name, op.params, op.wires, op.hyper) for _ in parts]
+    values = _hyper_value(op, "control_values")
+    return [ctrl(g, control=list(op.wires[:k]), control_values=values) for g in parts]
 
 
 def _gate_pow(op: Operation, z) -> list:
     """``op.pow(z)``: PennyLane's rules: ``[]`` for ``z = 0``; a rotation ``U(t)`` with a
-    generator gives ``U(z t)``; PauliZ, S, T give S, T, Z or a PhaseShift; PauliX ** 0.5 is
-    SX; an involution takes ``z mod 2``; else a positive integer ``z`` repeats the gate."""
-    if isinstance(z, (numbers.Number, np.generic)) and z == 0:
+    generator gives ``U(z t)``; the gates of :data:`POWERS`; a controlled gate's target
+    power, controlled; else a non-negative integer ``z`` repeats the gate."""
+    if np.ndim(z) == 0 and z == 0:
         return []
     if isinstance(op, SymbolicOp):  # Adjoint(U) ** z etc.: of its one gate, or repeated
         if len(op.table_gates) == 1:
             return _gate_pow(op.table_gates[0], z)
         if isinstance(z, (int, np.integer)) and z > 0:
             return [_copy(g) for _ in range(int(z)) for g in op.table_gates]
-        raise GateError(f"{op.name} ** {z} is not defined: powers of an operator of several "
-                        "gates are positive integers")
+        raise _pow_undefined(op.name, z)
     name = op.name
     if op.has_generator:
-        return [_made(name, (_elementwise(lambda t: t * z, op.params[0]),), op.wires, op.hyper)]
-    if name == "PauliZ":
-        return _phase_pow(op, z, 2, ((0, None), (1, "PauliZ"), (0.5, "S"), (0.25, "T")))
-    if name == "S":
-        return _phase_pow(op, z, 4, ((0, None), (0.5, "T"), (1, "S"), (2, "PauliZ")))
-    if name == "T":
-        return _phase_pow(op, z, 8, ((0, None), (1, "T"), (2, "S"), (4, "PauliZ")))
-    if name == "PauliX" and abs(z % 2 - 0.5) < 1e-6:
-        return [_made("SX", (), op.wires)]
-    if name in _INVOLUTIONS or name == "PauliX":
-        z = z % 2
-    if isinstance(z, (int, np.integer)) or (isinstance(z, float) and z.is_integer()):
-        if z >= 0:
-            return [_made(name, op.params, op.wires, op.hyper) for _ in range(int(z))]
-    raise GateError(f"{name} ** {z} is not defined (PennyLane's PowUndefinedError): powers "
-                    "are defined for rotations, S, T, the Paulis and positive integers")
+        zz = np.asarray(z, dtype=float) if np.ndim(z) else z
+        return [_made(name, (_elementwise(lambda t: t * zz, op.params[0]),), op.wires, op.hyper)]
+    if np.ndim(z):
+        raise _pow_undefined(name, z)
+    if name == "Identity":
+        return [_made(name, (), op.wires)]
+    if name in CONTROLLED_TARGETS and op.num_params == 0:
+        return _controlled_pow(op, z)
+    return _table_pow(op, z)
+
+
+def rotation_and_phase(name: str):
+    """The decomposition (:data:`DECOMPOSITIONS`) of a constant gate into one rotation (a
+    gate with a generator) and global phases, as ``(gate, (angle,), wire positions)``
+    triples, else None: ``PauliX`` is ``RX(pi)`` and ``GlobalPhase(-pi/2)``.
+
+    >>> rotation_and_phase("PauliZ"), rotation_and_phase("Hadamard")
+    ([('PhaseShift', (3.141592653589793,), [0])], None)
+    """
+    row = gate_def(name)
+    if name not in DECOMPOSITIONS or row.num_params:
+        return None
+    parts = DECOMPOSITIONS[name]((), list(range(row.num_wires or 1)))
+    rotations = [p for p in parts if p[0] != "GlobalPhase"]
+    if len(rotations) != 1 or gate_def(rotations[0][0]).generator is None:
+        return None
+    return parts
+
+
+def scaled_pow(op: Operation, z):
+    """``op ** z`` for a gate that is one rotation and global phases
+    (:func:`rotation_and_phase`): those gates with every angle times ``z`` (also a
+    broadcast ``z``); the principal power, every eigenvalue's phase (in (-pi, pi]) times
+    ``z``. None for other gates. Made where it is called.
+
+    >>> scaled_pow(GATE_CLASSES["S"](0), 0.5)
+    [PhaseShift(0.7853981633974483, wires=[0])]
+    """
+    parts = rotation_and_phase(op.name)
+    if parts is None:
+        return None
+    zz = np.asarray(z, dtype=float) if np.ndim(z) else z
+    return [_made(g, (angle * zz,), [op.wires[i] for i in w]) for g, (angle,), w in parts]
 
 
 def _cphase_core(phi, w):
@@ -677,7 +754,7 @@ def _gate_decomposition(op: Operation) -> list:
         return _mcx_decomposition(list(op.wires), _hyper_value(op, "control_values"))
     rule = DECOMPOSITIONS.get(op.name)
     if rule is None:
-        raise GateError(
+        raise DecompositionUndefinedError(
             f"{op.name} has no decomposition (PennyLane's DecompositionUndefinedError): it is "
             f"applied as it is; gates with one: {', '.join(sorted(DECOMPOSITIONS))}")
     return [_made(n, p, w) for n, p, w in rule(tuple(op.params), list(op.wires))]
@@ -756,9 +833,13 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     except GateError:
         if base.num_params:
             raise
-        w, v = np.linalg.eig(base.matrix())
-        U = (v * w.astype(complex) ** z) @ np.linalg.inv(v)
-        ops = [_made("QubitUnitary", (), base.wires, (("U", U),))]
+        ops = scaled_pow(base, z)
+        if ops is None and np.ndim(z):
+            raise _pow_undefined(base.name, z) from None
+        if ops is None:
+            w, v = np.linalg.eig(base.matrix())
+            U = (v * w.astype(complex) ** z) @ np.linalg.inv(v)
+            ops = [_made("QubitUnitary", (), base.wires, (("U", U),))]
     if lazy:  # PennyLane's Pow(base, z), applied as the gates of base.pow(z)
         return PowOperation(base, ops, z)
     if not ops:
@@ -1462,6 +1543,72 @@ class PowOperation(SymbolicOp):
     def z(self):
         """The exponent (PennyLane's ``Pow.z``)."""
         return self._z
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's ``Pow.resource_params``: the base's type and resource parameters, ``z``.
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.X(0), 0.5).resource_params["z"]
+        0.5
+        """
+        return {"base_class": type(self._base), "base_params": self._base.resource_params,
+                "z": self._z}
+
+    @property
+    def has_decomposition(self) -> bool:
+        """PennyLane's: True for a positive integer ``z``, else whether ``base.pow(z)`` has
+        gates (False for ``Hadamard ** 0.5``, whose power qsym applies as a matrix).
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.X(0), 0.5).has_decomposition, qml.pow(qml.H(0), 0.5).has_decomposition
+        (True, False)
+        """
+        z = self._z
+        if isinstance(z, (int, np.integer)) and z > 0:
+            return True
+        if np.ndim(z):
+            return False
+        try:
+            with recording(Tape()):
+                self._base.pow(z)
+        except (PowUndefinedError, AttributeError):
+            return False
+        return True
+
+    @property
+    def is_verified_hermitian(self) -> bool:
+        """True for a Hermitian base and an integer ``z`` (PennyLane answers the base's for
+        any ``z``, which is wrong for ``X ** 0.5 = SX``; "verified" must not claim that).
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.X(0), 0.5).is_verified_hermitian
+        False
+        """
+        return _is_integer(self._z) and bool(getattr(self._base, "is_verified_hermitian", False))
+
+    @property
+    def has_adjoint(self) -> bool:
+        """True for an integer ``z`` (PennyLane's type check: ``2.0`` is not an integer)."""
+        return isinstance(self._z, (int, np.integer))
+
+    def adjoint(self):
+        """``Pow(adjoint(base), z)`` for an integer ``z`` (PennyLane's); else an
+        ``AdjointUndefinedError``: a fractional power's adjoint depends on the branch cut.
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.S(0), 2).adjoint()
+        (Adjoint(S(0)))**2
+        """
+        if not self.has_adjoint:
+            raise AdjointUndefinedError(
+                "The adjoint of Pow operators only is well-defined for integer powers: "
+                f"{self!r} has z = {self._z!r}; use qml.pow(qml.adjoint(base), z) for the power "
+                "of the adjoint")
+        with recording(Tape()):
+            out = pow(adjoint(self._base), self._z)
+        _record_gates(out)
+        return out
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """The matrix power of the base's (its gates' product for a gate of the table)."""

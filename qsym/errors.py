@@ -61,6 +61,46 @@ class GateError(QsymError, ValueError):
     """
 
 
+class PowUndefinedError(GateError):
+    """PennyLane's ``PowUndefinedError``: ``op.pow(z)`` has no gates for this ``z`` (a
+    non-integer power of an involution, say); ``qml.pow(op, z)`` still applies the matrix
+    power.
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.Hadamard(0).pow(0.3)
+    ... except PowUndefinedError as exc:
+    ...     print(type(exc).__name__, isinstance(exc, qml.GateError))
+    PowUndefinedError True
+    """
+
+
+class DecompositionUndefinedError(GateError):
+    """PennyLane's ``DecompositionUndefinedError``: the gate has no decomposition into
+    other gates (it is applied as it is).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.RX(0.1, wires=0).decomposition()
+    ... except DecompositionUndefinedError as exc:
+    ...     print(type(exc).__name__)
+    DecompositionUndefinedError
+    """
+
+
+class AdjointUndefinedError(GateError):
+    """PennyLane's ``AdjointUndefinedError``: the adjoint is not defined (of a power by a
+    non-integer ``z``, whose branch cut makes it ambiguous).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.pow(qml.X(0), 0.5).adjoint()
+    ... except AdjointUndefinedError as exc:
+    ...     print(type(exc).__name__)
+    AdjointUndefinedError
+    """
+
+
 class RemovedGateError(GateError, AttributeError):
     """``qml.<name>`` of a gate removed by :func:`qsym.undefine_gate`: a :class:`GateError`,
     and an ``AttributeError`` as for any missing attribute (``hasattr`` is False).

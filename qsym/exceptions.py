@@ -1,6 +1,7 @@
 """PennyLane's ``qml.exceptions`` names, as qsym's error classes: ``QuantumFunctionError``
 (the base of :class:`~qsym.errors.MeasurementError` and :class:`~qsym.errors.TracingError`),
-``DeviceError``, ``WireError``; and PennyLane's warning classes (qsym emits none of them).
+``DeviceError``, ``WireError``, ``PowUndefinedError``,
+``DecompositionUndefinedError``, ``AdjointUndefinedError``; and PennyLane's warning classes (qsym emits none of them).
 
 >>> from qsym.exceptions import QuantumFunctionError
 >>> import qsym as qml
@@ -11,10 +12,12 @@
 MeasurementError
 """
 
-from .errors import DeviceError, MatrixUndefinedError, QuantumFunctionError, TransformError, WireError
+from .errors import (AdjointUndefinedError, DecompositionUndefinedError, DeviceError, MatrixUndefinedError,
+                     PowUndefinedError, QuantumFunctionError, TransformError, WireError)
 
 __all__ = ["QuantumFunctionError", "DeviceError", "MatrixUndefinedError", "WireError", "TransformError", "PennyLaneDeprecationWarning",
-           "DecompositionWarning"]
+           "DecompositionWarning",
+           "PowUndefinedError", "DecompositionUndefinedError", "AdjointUndefinedError"]
 
 
 class PennyLaneDeprecationWarning(UserWarning):

@@ -21,6 +21,7 @@ PennyLane's to rounding. ``template.decomposition()`` lists them.
 from __future__ import annotations
 
 import functools
+import inspect
 import itertools
 import numbers
 import sys
@@ -89,6 +90,30 @@ class Template(GateSequence):
 
     _box = None  # a label: qml.draw shows the gates as one box with it, as PennyLane does
 
+    def __init_subclass__(cls, **kwargs):
+        """Each template keeps the arguments it was made with (``_init_args``, filled in by
+        the outermost ``__init__``): its PennyLane data and hyperparameters, ``_flatten``,
+        ``map_wires`` and ``qml.equal`` read them."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+        sig = inspect.signature(init)
+
+        @functools.wraps(init)
+        def __init__(self, *args, **kw):
+            if "_init_args" not in self.__dict__:
+                try:
+                    bound = sig.bind(self, *args, **kw)
+                except TypeError:
+                    pass
+                else:
+                    bound.apply_defaults()
+                    self._init_args = _bound_arguments(bound)
+            init(self, *args, **kw)
+
+        cls.__init__ = __init__
+
     def _record(self):
         if not isinstance(self.wires, Wires):  # PennyLane's Wires (a tuple of labels)
             self.wires = Wires(self.wires)
@@ -130,12 +155,82 @@ class Template(GateSequence):
     @property
     def parameters(self) -> list:
         """PennyLane's ``op.parameters``: the template's trainable data (weights, angle,
-        state), in PennyLane's order.
+        state), in PennyLane's order: the attributes ``_params`` names, else the numeric
+        arguments before ``wires`` (PennyLane's convention: ``AngleEmbedding``'s features).
 
         >>> FermionicSingleExcitation(0.5, wires=[0, 1]).parameters
         [0.5]
+        >>> AngleEmbedding([0.1, 0.2], wires=[0, 1]).parameters
+        [[0.1, 0.2]]
         """
-        return [getattr(self, name) for name in self._params]
+        if self._params:
+            return [getattr(self, name) for name in self._params]
+        args = self.__dict__.get("_init_args", {})
+        return [args[name] for name in _data_names(type(self), args)]
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters``: the arguments the template was made with
+        that are neither its data nor its wires (as given).
+
+        >>> AngleEmbedding([0.1, 0.2], wires=[0, 1], rotation="Z").hyperparameters
+        {'rotation': 'Z'}
+        """
+        if "_hyperparameters" in self.__dict__:  # set by the template itself
+            return self._hyperparameters
+        args = self.__dict__.get("_init_args", {})
+        data = set(self._params) | set(_data_names(type(self), args))
+        return {k: v for k, v in args.items() if k not in data and k not in ("wires", "id")}
+
+    @hyperparameters.setter
+    def hyperparameters(self, value: dict) -> None:
+        self._hyperparameters = value
+
+    def _flatten(self):
+        """PennyLane's ``op._flatten()``: ``(data, (wires, hyperparameters as pairs))``,
+        the metadata hashable (lists as tuples).
+
+        >>> AngleEmbedding([0.1], wires=[0], rotation="Z")._flatten()
+        (([0.1],), (Wires([0]), (('rotation', 'Z'),)))
+        """
+        hyper = tuple((k, _hashable(v)) for k, v in self.hyperparameters.items())
+        return tuple(self.data), (Wires(self.wires), hyper)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        """The template again from :meth:`_flatten`'s output (PennyLane's
+        ``type(op)._unflatten(*op._flatten())``), made where it is called.
+
+        >>> op = AngleEmbedding([0.1], wires=[0])
+        >>> type(op)._unflatten(*op._flatten()).features
+        array([0.1])
+        """
+        wires, hyper = metadata
+        names = list(inspect.signature(cls.__init__).parameters)[1:]
+        kw = dict(hyper)
+        if "wires" in names:
+            kw["wires"] = wires
+        data_names = cls._params if cls._params and set(cls._params) <= set(names) \
+            else [n for n in names if n not in kw][:len(data)]
+        kw.update(zip(data_names, data))
+        return cls(**{k: v for k, v in kw.items() if k in names})
+
+    def map_wires(self, wire_map: dict):
+        """A copy on the wires ``wire_map`` gives (PennyLane's ``op.map_wires``): the
+        template made again with its wires (and any ``*_wires`` argument) mapped.
+
+        >>> AngleEmbedding([0.1, 0.2], wires=[0, 1]).map_wires({0: "a", 1: "b"}).wires
+        Wires(['a', 'b'])
+        """
+        args = dict(self.__dict__.get("_init_args") or {})
+        if "wires" not in args and not any(k.endswith("_wires") for k in args):
+            raise GateError(f"{self.name}.map_wires: the template's wires are not an argument "
+                            "qsym can map; make it again on the new wires")
+        for k, v in args.items():
+            if (k == "wires" or k.endswith("_wires")) and v is not None:
+                args[k] = [wire_map.get(w, w) for w in wires_tuple(v)]
+        with recording(Tape()):
+            return type(self)(**args)
 
     @property
     def data(self) -> tuple:
@@ -217,6 +312,48 @@ class Template(GateSequence):
 
     def __repr__(self):
         return f"{self.name}(wires={list(self.wires)})"
+
+
+def _bound_arguments(bound) -> dict:
+    """A template's constructor arguments by name (``**kwargs`` spread out), ``self`` left out."""
+    out = {}
+    for i, (k, v) in enumerate(bound.arguments.items()):
+        kind = bound.signature.parameters[k].kind
+        if i == 0:
+            continue
+        if kind is inspect.Parameter.VAR_KEYWORD:
+            out.update(v)
+        elif kind is not inspect.Parameter.VAR_POSITIONAL:
+            out[k] = v
+    return out
+
+
+def _is_data(v) -> bool:
+    if v is None or isinstance(v, (str, bool, Operation, GateSequence, type)) or callable(v):
+        return False
+    try:
+        return np.asarray(v).dtype.kind in "iufcb" or isinstance(v, sp.Basic)
+    except Exception:  # noqa: BLE001 - ragged or object data: not numbers
+        return False
+
+
+def _data_names(cls, args: dict) -> list:
+    """PennyLane's data of a template without ``_params``: the numeric arguments before
+    ``wires``."""
+    names = list(args)
+    if "wires" not in names:
+        return []
+    return [n for n in names[:names.index("wires")] if _is_data(args[n])]
+
+
+def _hashable(v):
+    if isinstance(v, (list, tuple)):
+        return tuple(_hashable(x) for x in v)
+    if isinstance(v, np.ndarray):
+        return tuple(_hashable(x) for x in v.tolist())
+    if isinstance(v, dict):
+        return tuple((k, _hashable(x)) for k, x in v.items())
+    return v
 
 
 # --- state preparation ---------------------------------------------------------------------
@@ -1225,6 +1362,48 @@ def _flip_sign_gates(bits: list, wires: tuple) -> None:
         _gate("PauliX", wires=target)
 
 
+class QubitSum(Template):
+    """PennyLane's ``qml.QubitSum(wires)``: ``|a, b, c> -> |a, b, a XOR b XOR c>``, applied
+    as PennyLane decomposes it, ``CNOT(wires[1], wires[2])`` then ``CNOT(wires[0], wires[2])``.
+
+    >>> QubitSum(wires=[0, 1, 2]).decomposition()
+    [CNOT(wires=[1, 2]), CNOT(wires=[0, 2])]
+    """
+
+    def __init__(self, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        if len(self.wires) != 3:
+            raise WireError(f"QubitSum acts on 3 wires, got {len(self.wires)}")
+        self._record()
+
+    def _build(self):
+        w = self.wires
+        _gate("CNOT", wires=[w[1], w[2]])
+        _gate("CNOT", wires=[w[0], w[2]])
+
+
+class QubitCarry(Template):
+    """PennyLane's ``qml.QubitCarry(wires)``: ``|a, b, c, d> -> |a, b, b XOR c,
+    d XOR (b AND c) XOR (a AND (b XOR c))>``, applied as PennyLane decomposes it: a Toffoli,
+    a CNOT, a Toffoli.
+
+    >>> [g.name for g in QubitCarry(wires=[0, 1, 2, 3]).decomposition()]
+    ['Toffoli', 'CNOT', 'Toffoli']
+    """
+
+    def __init__(self, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        if len(self.wires) != 4:
+            raise WireError(f"QubitCarry acts on 4 wires, got {len(self.wires)}")
+        self._record()
+
+    def _build(self):
+        w = self.wires
+        _gate("Toffoli", wires=list(w[1:]))
+        _gate("CNOT", wires=[w[1], w[2]])
+        _gate("Toffoli", wires=[w[0], w[2], w[3]])
+
+
 class FlipSign(Template):
     """PennyLane's ``qml.FlipSign(n, wires)``: flips the sign of the basis state ``n`` (an
     int, or a list of bits, one per wire, the first wire most significant):
@@ -1548,6 +1727,14 @@ class Barrier(Template):
 
     def _build(self):
         pass
+
+    def pow(self, z) -> list:
+        """``[Barrier]`` for any ``z`` (PennyLane's: a barrier's power is a barrier).
+
+        >>> Barrier(wires=[0]).pow(0.3)
+        [Barrier(wires=[0])]
+        """
+        return [Barrier(self.wires, self.only_visual)]
 
 
 class Permute(Template):
@@ -2942,7 +3129,7 @@ TEMPLATES = {
                 ArbitraryStatePreparation, FermionicSingleExcitation, FermionicDoubleExcitation,
                 AllSinglesDoubles, UCCSD, kUpCCGSD, GateFabric, ParticleConservingU1,
                 ParticleConservingU2, DiagonalQubitUnitary, MPS, TTN, MERA, TrotterProduct,
-                CommutingEvolution, SpecialUnitary, TrotterizedQfunc)
+                CommutingEvolution, SpecialUnitary, TrotterizedQfunc, QubitSum, QubitCarry)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""
 

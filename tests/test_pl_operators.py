@@ -204,7 +204,8 @@ def test_pow_of_a_rotation_is_the_rotation_by_z_t(name, z):
 @pytest.mark.parametrize("name,z,expected", [
     ("PauliZ", 0.5, ["S"]), ("PauliZ", 0.25, ["T"]), ("PauliZ", 2, []), ("S", 0.5, ["T"]),
     ("S", 2, ["PauliZ"]), ("T", 2, ["S"]), ("T", 4, ["PauliZ"]), ("PauliX", 0.5, ["SX"]),
-    ("PauliX", 3, ["PauliX"]), ("Hadamard", 2, []), ("CNOT", 5, ["CNOT"]), ("SX", 2, ["SX", "SX"]),
+    ("PauliX", 3, ["PauliX"]), ("Hadamard", 2, []), ("CNOT", 5, ["CNOT"]), ("SX", 2, ["PauliX"]),
+    ("SX", 3, ["SX", "SX", "SX"]), ("ISWAP", 2, ["PauliZ", "PauliZ"]),
 ])
 def test_pow_of_constant_gates_as_pennylane(name, z, expected):
     op = _gate(name)

@@ -1,0 +1,379 @@
+"""PennyLane's ``qml.decomposition``: the decomposition rules registered for each operator
+type, listed by :func:`list_decomps` (also ``qml.list_decomps``). A rule is a
+:class:`DecompositionRule`: called as ``rule(*params, wires=..., **hyperparameters)`` it
+makes (and so records where it is called: in a circuit, a queue) the gates of the
+decomposition; ``compute_resources`` counts them.
+
+qsym registers, for every gate of the table with a decomposition (``op.decomposition()``),
+that decomposition as a rule under the gate's name; and under ``"Pow(<name>)"``, the rules
+for powers of a gate: the gates of ``op.pow(z)`` (where PennyLane defines them), and for
+a gate that is one rotation and a global phase (``PauliX`` is ``RX(pi)`` with
+``GlobalPhase(-pi/2)``; ``PauliZ``, ``S``, ``T`` are phase shifts), that decomposition
+with every angle multiplied by ``z``, which also takes a broadcast ``z``. Your own rules
+are added with :func:`add_decomps` (made with :func:`register_resources`).
+
+qsym simulates every gate of its table as it is and never needs a rule to run a circuit:
+the rules are there to inspect and to apply by hand (``qml.transforms.decompose``
+applies ``op.decomposition()``). PennyLane's graph-based decomposition
+(``qml.decomposition.enable_graph()``) is not provided: :func:`enabled_graph` is False.
+
+>>> import qsym as qml
+>>> [rule.name for rule in qml.list_decomps(qml.CZ)]
+['CZ']
+>>> with qml.queuing.AnnotatedQueue() as q:
+...     qml.list_decomps("Pow(PauliX)")[-1](wires=[0], z=0.5)
+>>> q.queue
+[RX(1.5707963267948966, wires=[0]), GlobalPhase(-0.7853981633974483, wires=[0])]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import GateError, PowUndefinedError
+from ._operations import GATE_CLASSES, METHODS
+from ._trace import Tape, recording
+from ._opmath import rotation_and_phase, scaled_pow
+
+__all__ = ["DecompositionRule", "CompressedResourceOp", "Resources", "WorkWireSpec",
+           "list_decomps", "has_decomp", "add_decomps", "register_resources",
+           "register_condition", "resource_rep", "enabled_graph", "enable_graph",
+           "disable_graph", "get_decomp_kwargs"]
+
+
+@dataclass(frozen=True)
+class CompressedResourceOp:
+    """An operator type and the parameters that decide its resources (PennyLane's
+    ``CompressedResourceOp``, what :func:`resource_rep` makes): a key of
+    :attr:`Resources.gate_counts`.
+
+    >>> resource_rep(GATE_CLASSES["CNOT"])
+    CNOT
+    """
+
+    name: str
+    params: tuple = ()
+
+    def __repr__(self):
+        if not self.params:
+            return self.name
+        return f"{self.name}({', '.join(f'{k}={v!r}' for k, v in self.params)})"
+
+
+@dataclass(frozen=True)
+class WorkWireSpec:
+    """The work wires a rule needs (PennyLane's ``WorkWireSpec``): qsym's rules need none.
+
+    >>> WorkWireSpec().total
+    0
+    """
+
+    zeroed: int = 0
+    borrowed: int = 0
+    burnable: int = 0
+    garbage: int = 0
+
+    @property
+    def total(self) -> int:
+        """All the work wires together."""
+        return self.zeroed + self.borrowed + self.burnable + self.garbage
+
+
+@dataclass
+class Resources:
+    """The gates of a decomposition by type (PennyLane's ``Resources``): ``gate_counts``
+    maps a :class:`CompressedResourceOp` to how many times it is applied.
+
+    >>> Resources({resource_rep("CNOT"): 2}).num_gates
+    2
+    """
+
+    gate_counts: dict = field(default_factory=dict)
+
+    @property
+    def num_gates(self) -> int:
+        """The number of gates."""
+        return sum(self.gate_counts.values())
+
+
+def _type_name(op_type) -> str:
+    """The name rules are registered under: a class's name (``qml.X`` is ``PauliX``), a
+    string as given (``"Pow(PauliX)"``)."""
+    if isinstance(op_type, str):
+        return op_type
+    if isinstance(op_type, type):
+        row = getattr(op_type, "_row", None)
+        return row.name if row is not None else op_type.__name__
+    raise GateError(f"list_decomps takes an operator type or its name (qml.CNOT, "
+                    f"'Pow(PauliX)'), got {op_type!r}")
+
+
+def resource_rep(op_type, **params) -> CompressedResourceOp:
+    """The compact form of an operator type and its resource parameters (PennyLane's
+    ``qml.resource_rep``).
+
+    >>> resource_rep(GATE_CLASSES["RX"])
+    RX
+    """
+    return CompressedResourceOp(_type_name(op_type), tuple(sorted(
+        (k, v if _hashable(v) else repr(v)) for k, v in params.items())))
+
+
+def _hashable(v) -> bool:
+    try:
+        hash(v)
+    except TypeError:
+        return False
+    return True
+
+
+class DecompositionRule:
+    """A decomposition of an operator type (PennyLane's ``DecompositionRule``). Called as
+    ``rule(*params, wires=..., **hyperparameters)``, it makes the gates of the
+    decomposition (recorded where it is called) and returns None, as PennyLane's rules do.
+
+    >>> import qsym as qml
+    >>> rule = list_decomps(qml.SWAP)[0]
+    >>> with qml.queuing.AnnotatedQueue() as q:
+    ...     rule(wires=[0, 1])
+    >>> q.queue
+    [CNOT(wires=[0, 1]), CNOT(wires=[1, 0]), CNOT(wires=[0, 1])]
+    >>> rule.compute_resources().gate_counts
+    {CNOT: 3}
+    """
+
+    def __init__(self, func, resources=None, *, exact=True, condition=None, name=None):
+        self._func, self._resources, self._condition = func, resources, condition
+        self.exact_resources = exact
+        self.name = name or getattr(func, "__name__", "rule")
+
+    def __call__(self, *params, wires, **hyper):
+        self._func(*params, wires=wires, **hyper)
+
+    def __repr__(self):
+        return f"<DecompositionRule {self.name}>"
+
+    def is_applicable(self, **resource_params) -> bool:
+        """Whether the rule applies to an operator with these ``resource_params``."""
+        return bool(self._condition(**resource_params)) if self._condition else True
+
+    def compute_resources(self, **resource_params) -> Resources:
+        """The gates the rule makes, by type (from the resource function it was registered
+        with; for qsym's rules, counted by running the rule)."""
+        counts = self._resources(**resource_params) if callable(self._resources) else self._resources
+        return Resources({k if isinstance(k, CompressedResourceOp) else resource_rep(k): int(v)
+                          for k, v in (counts or {}).items()})
+
+    def get_work_wire_spec(self, **resource_params) -> WorkWireSpec:
+        """The work wires the rule needs: none."""
+        return WorkWireSpec()
+
+
+def register_resources(ops, qfunc=None, *, work_wires=None, exact=True):
+    """A decomposition rule from a function of ``(*params, wires, **hyperparameters)`` that
+    applies gates, with its resources ``ops`` (a dict of operator types to counts, or a
+    function of the resource parameters giving one); used as a decorator (PennyLane's
+    ``qml.register_resources``).
+
+    >>> @register_resources({GATE_CLASSES["CNOT"]: 3})
+    ... def my_swap(wires, **_):
+    ...     for a, b in ((0, 1), (1, 0), (0, 1)):
+    ...         GATE_CLASSES["CNOT"](wires=[wires[a], wires[b]])
+    >>> my_swap.compute_resources().gate_counts
+    {CNOT: 3}
+    """
+    if work_wires:
+        raise GateError("register_resources: work wires are not supported by qsym's rules")
+
+    def make(func):
+        return DecompositionRule(func, ops, exact=exact)
+
+    return make if qfunc is None else make(qfunc)
+
+
+def register_condition(condition, qfunc=None):
+    """A rule that applies only when ``condition(**resource_params)`` is true (PennyLane's
+    ``qml.register_condition``); stack it on :func:`register_resources`.
+
+    >>> rule = register_condition(lambda **p: p.get("z") == 2)(list_decomps("Pow(PauliX)")[0])
+    >>> rule.is_applicable(z=2), rule.is_applicable(z=3)
+    (True, False)
+    """
+
+    def make(rule):
+        if not isinstance(rule, DecompositionRule):
+            rule = DecompositionRule(rule)
+        rule._condition = condition
+        return rule
+
+    return make if qfunc is None else make(qfunc)
+
+
+_ADDED: dict = {}  # name -> the rules added with add_decomps, in order
+
+
+def add_decomps(op_type, *rules) -> None:
+    """Register decomposition rules for an operator type (PennyLane's ``qml.add_decomps``);
+    :func:`list_decomps` lists them after qsym's own.
+
+    >>> @register_resources({GATE_CLASSES["RZ"]: 1})
+    ... def rz_of_z(wires, **_):
+    ...     GATE_CLASSES["RZ"](np.pi, wires=wires)
+    >>> add_decomps("MyZ", rz_of_z)
+    >>> list_decomps("MyZ")
+    [<DecompositionRule rz_of_z>]
+    """
+    for rule in rules:
+        if not isinstance(rule, DecompositionRule):
+            raise GateError("add_decomps takes rules made with qml.register_resources, got "
+                            f"{rule!r}")
+    _ADDED.setdefault(_type_name(op_type), []).extend(rules)
+
+
+def _counted(make):
+    """A resource function that counts the gates ``make(**resource_params)`` applies."""
+
+    def count(**resource_params):
+        tape = Tape()
+        with recording(tape):
+            make(**resource_params)
+        counts: dict = {}
+        for g in tape.items:
+            key = resource_rep(g.name)
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    return count
+
+
+def _gate_rule(name: str) -> DecompositionRule:
+    """The gate's own decomposition (``op.decomposition()``) as a rule."""
+
+    def rule(*params, wires, **hyper):
+        with recording(Tape()):
+            op = GATE_CLASSES[name](*params, wires=wires, **hyper)
+        op.decomposition()  # recorded where the rule is called
+
+    def example(**resource_params):
+        row = GATE_CLASSES[name]._row
+        n = resource_params.get("num_wires") or row.num_wires or 1
+        return rule(*([0.1] * row.num_params), wires=list(range(n)),
+                    **{k: v for k, v in resource_params.items() if k != "num_wires"})
+
+    return DecompositionRule(rule, _counted(example), name=name)
+
+
+def _base_of(base_class, params, wires):
+    with recording(Tape()):
+        return base_class(*params, wires=wires)
+
+
+def _pow_gates_rule(name: str) -> DecompositionRule:
+    """``Pow(U, z)`` as the gates of ``U.pow(z)`` (PennyLane's powers of each gate)."""
+
+    def rule(*params, wires, z, base=None, **_):
+        base = base if base is not None else _base_of(GATE_CLASSES[name], params, wires)
+        base.pow(z)  # its gates are recorded where the rule is called
+
+    def applicable(z=None, base_params=None, **_):
+        row = GATE_CLASSES[name]._row
+        if z is None or np.ndim(z):
+            return z is not None and row.generator is not None
+        hyper = dict(base_params or {})
+        n = hyper.pop("num_wires", None) or row.num_wires or 1
+        try:
+            with recording(Tape()):
+                GATE_CLASSES[name](*[0.1] * row.num_params, wires=list(range(n)), **hyper).pow(z)
+        except PowUndefinedError:
+            return False
+        return True
+
+    return DecompositionRule(rule, None, exact=False, condition=applicable, name=f"pow_{name}")
+
+
+def _pow_scaled_rule(name: str, parts) -> DecompositionRule:
+    """``Pow(U, z)`` for ``U`` = one rotation and global phases: every angle times ``z``
+    (:func:`qsym._opmath.scaled_pow`, which also takes a broadcast ``z``)."""
+
+    def rule(*params, wires, z, base=None, **_):
+        base = base if base is not None else _base_of(GATE_CLASSES[name], params, wires)
+        scaled_pow(base, z)  # recorded where the rule is called
+
+    counts = {resource_rep(g): sum(1 for p in parts if p[0] == g) for g, _, _ in parts}
+    return DecompositionRule(rule, counts, name=f"pow_{name}_scaled")
+
+
+def list_decomps(op_type) -> list:
+    """The decomposition rules registered for an operator type or name (PennyLane's
+    ``qml.list_decomps``): qsym's, then those added with :func:`add_decomps`.
+
+    >>> list_decomps(GATE_CLASSES["Hadamard"])
+    [<DecompositionRule Hadamard>]
+    >>> list_decomps("Pow(PauliZ)")
+    [<DecompositionRule pow_PauliZ>, <DecompositionRule pow_PauliZ_scaled>]
+    """
+    name = _type_name(op_type)
+    rules = []
+    if name in GATE_CLASSES and GATE_CLASSES[name]._row is not None \
+            and name in METHODS.get("decompositions", ()):
+        rules.append(_gate_rule(name))
+    if name.startswith("Pow(") and name.endswith(")") and name[4:-1] in GATE_CLASSES:
+        base = name[4:-1]
+        rules.append(_pow_gates_rule(base))
+        parts = rotation_and_phase(base)
+        if parts is not None:
+            rules.append(_pow_scaled_rule(base, parts))
+    return rules + list(_ADDED.get(name, ()))
+
+
+def has_decomp(op_type) -> bool:
+    """Whether :func:`list_decomps` has a rule for the operator type.
+
+    >>> has_decomp(GATE_CLASSES["CNOT"]), has_decomp(GATE_CLASSES["RX"])
+    (False, False)
+    """
+    return bool(list_decomps(op_type))
+
+
+def get_decomp_kwargs(op) -> dict:
+    """The keyword arguments a rule takes for ``op`` besides its parameters and wires: its
+    hyperparameters (PennyLane's ``get_decomp_kwargs``; qsym has no reconstructors).
+
+    >>> import qsym as qml
+    >>> get_decomp_kwargs(qml.pow(qml.PauliX(0), 0.5))["z"]
+    0.5
+    """
+    return dict(op.hyperparameters)
+
+
+def enabled_graph() -> bool:
+    """False: qsym has no graph-based decomposition system (PennyLane's
+    ``qml.decomposition.enabled_graph``).
+
+    >>> enabled_graph()
+    False
+    """
+    return False
+
+
+def enable_graph() -> None:
+    """Refused with a ``GateError``: qsym has no graph-based decomposition system (every
+    gate of its table is simulated as it is).
+
+    >>> try:
+    ...     enable_graph()
+    ... except GateError as exc:
+    ...     print(type(exc).__name__)
+    GateError
+    """
+    raise GateError("qml.decomposition.enable_graph: qsym has no graph-based decomposition "
+                    "system; qml.transforms.decompose applies each gate's op.decomposition()")
+
+
+def disable_graph() -> None:
+    """Nothing to do: the graph-based system is never on in qsym.
+
+    >>> disable_graph()
+    """

@@ -1,0 +1,193 @@
+"""Decompositions and powers of every gate of the table, checked by matrices.
+
+- every gate with a decomposition rule (``qml.list_decomps``): the product of the gates the
+  rule makes equals the gate's matrix (the table's matrices are checked against
+  independently written ones in ``test_gate_matrices.py``), and the rule's resource counts
+  are the gates it makes;
+- ``op.pow(z)`` for every gate of the table and many ``z``: where defined, the product of
+  its gates equals the principal matrix power ``V diag(exp(i z arg(l))) V^-1`` (computed
+  here from the eigenvalues, arguments in (-pi, pi]); where not defined, PennyLane's
+  ``PowUndefinedError``; the ``"Pow(<gate>)"`` rules agree with it;
+- PennyLane's documented special powers (ISWAP, SISWAP, CZ, SX, S, T) by name.
+"""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+import qsym as qml
+from qsym import _gates
+
+RNG = np.random.default_rng(7)
+
+
+def _hyper(name, n):
+    return {"PauliRot": {"pauli_word": "XYZ"[:n]}, "PCPhase": {"dim": 3},
+            "MultiControlledX": {"control_values": [1, 0, 1][: n - 1]},
+            "QubitUnitary": {"U": np.linalg.qr(RNG.normal(size=(2 ** n, 2 ** n))
+                                               + 1j * RNG.normal(size=(2 ** n, 2 ** n)))[0]},
+            }.get(name, {})
+
+
+def _gate(name, params=None):
+    """A gate of row ``name`` on wires 0..n-1 (3 for gates on any number of wires; 2 for
+    PCPhase and a QubitUnitary)."""
+    row = _gates.GATES[name]
+    n = row.num_wires or (2 if name in ("PCPhase", "QubitUnitary") else 3)
+    if params is None:
+        params = RNG.uniform(0.1, 0.9, size=row.num_params)
+    wires = list(range(n)) if row.num_wires or name != "GlobalPhase" else []
+    return getattr(qml, name)(*params, wires=wires, **_hyper(name, n))
+
+
+def _product(ops, wires):
+    m = np.eye(2 ** len(wires), dtype=complex)
+    for g in ops:
+        gm = g.matrix(wire_order=wires) if g.wires else g.matrix()[0, 0] * np.eye(2 ** len(wires))
+        m = gm @ m
+    return m
+
+
+def _principal_power(U, z):
+    w, v = np.linalg.eig(U)
+    ang = np.angle(w)
+    ang = np.where(ang <= -np.pi + 1e-9, np.pi, ang)
+    return (v * np.exp(1j * z * ang)) @ np.linalg.inv(v)
+
+
+GATES = sorted(_gates.BUILTIN_GATES)
+WITH_RULES = [n for n in GATES if qml.list_decomps(getattr(qml, n))]
+
+
+def test_the_rules_cover_the_decomposition_table():
+    assert len(WITH_RULES) >= 35
+    for name in ("Hadamard", "PauliX", "SWAP", "ISWAP", "SISWAP", "CZ", "Toffoli", "CRot",
+                 "PauliRot", "MultiRZ", "MultiControlledX", "ECR"):
+        assert name in WITH_RULES
+
+
+@pytest.mark.parametrize("name", WITH_RULES)
+def test_every_rule_multiplies_back_to_the_gate(name):
+    op = _gate(name)
+    wires = list(op.wires) or [0]
+    for rule in qml.list_decomps(type(op)):
+        assert rule.is_applicable(**op.resource_params)
+        with qml.queuing.AnnotatedQueue() as q:
+            rule(*op.parameters, wires=op.wires, **op.hyperparameters)
+        made = list(q.queue)
+        assert made, name
+        np.testing.assert_allclose(_product(made, wires), op.matrix(wire_order=wires), atol=1e-10)
+        if name not in ("PauliRot", "MultiControlledX", "MultiRZ"):  # counts from the row's wires
+            counts = rule.compute_resources(**op.resource_params).gate_counts
+            assert counts == dict(Counter(qml.resource_rep(g.name) for g in made))
+
+
+def test_a_gate_without_a_decomposition_says_so():
+    with pytest.raises(qml.exceptions.DecompositionUndefinedError, match="no decomposition"):
+        qml.RX(0.1, wires=0).decomposition()
+    assert qml.list_decomps(qml.RX) == []
+
+
+ZS = (0, 1, 2, 3, 5, -1, -2, -3, 0.5, 0.25, -0.5, 1.5, 2.5, 4.5, 1.234, -0.3)
+
+
+@pytest.mark.parametrize("name", GATES)
+def test_every_power_is_the_principal_matrix_power(name):
+    """Small angles, so the principal power of a rotation is the rotation by z t."""
+    row = _gates.GATES[name]
+    op = _gate(name, RNG.uniform(0.05, 0.3, size=row.num_params))
+    wires = list(op.wires) or [0]
+    U = op.matrix(wire_order=wires)
+    defined = 0
+    for z in ZS:
+        try:
+            with qml.queuing.AnnotatedQueue():
+                ops = op.pow(z)
+        except qml.operation.PowUndefinedError:
+            assert not (isinstance(z, int) and z >= 0), (name, z)
+            continue
+        defined += 1
+        np.testing.assert_allclose(_product(ops, wires), _principal_power(U, z), atol=1e-9,
+                                   err_msg=f"{name} ** {z}")
+        pow_op = qml.pow(op, z)
+        for rule in qml.list_decomps(f"Pow({name})"):
+            if rule.is_applicable(**pow_op.resource_params):
+                with qml.queuing.AnnotatedQueue() as q:
+                    rule(*pow_op.parameters, wires=op.wires, **pow_op.hyperparameters)
+                np.testing.assert_allclose(_product(q.queue, wires), _principal_power(U, z),
+                                           atol=1e-9, err_msg=f"{rule} at z={z}")
+    assert defined >= 4
+
+
+@pytest.mark.parametrize("z, names", [
+    (0.5, ["SISWAP"]), (4.5, ["SISWAP"]), (2, ["PauliZ", "PauliZ"]), (-2, ["PauliZ", "PauliZ"]),
+    (4, []), (-3, ["ISWAP"]), (5, ["ISWAP"])])
+def test_iswap_powers_pennylane_lists(z, names):
+    assert [g.name for g in qml.ISWAP(wires=[0, 1]).pow(z)] == names
+
+
+@pytest.mark.parametrize("z, names", [(2, ["ISWAP"]), (9, ["SISWAP"]), (4, ["PauliZ", "PauliZ"]),
+                                      (8, [])])
+def test_siswap_powers_pennylane_lists(z, names):
+    assert [g.name for g in qml.SISWAP(wires=[0, 1]).pow(z)] == names
+
+
+def test_controlled_gates_take_their_targets_power():
+    (cp,) = qml.CZ(wires=[0, 1]).pow(0.12)
+    assert cp.name == "ControlledPhaseShift" and isinstance(cp, qml.ops.ControlledOp)
+    assert np.isclose(cp.data[0], 0.12 * np.pi)
+    assert cp.base.name == "PhaseShift"
+    (csx,) = qml.CNOT(wires=[0, 1]).pow(0.5)
+    np.testing.assert_allclose(csx.matrix() @ csx.matrix(), qml.CNOT(wires=[0, 1]).matrix(),
+                               atol=1e-12)
+    with pytest.raises(qml.operation.PowUndefinedError, match="CNOT"):
+        qml.CNOT(wires=[0, 1]).pow(1.234)
+    assert [g.name for g in qml.Toffoli(wires=[0, 1, 2]).pow(5)] == ["Toffoli"]
+
+
+def test_sx_powers_and_barrier():
+    assert [g.name for g in qml.SX(0).pow(2)] == ["PauliX"]
+    assert [g.name for g in qml.SX(0).pow(-3)] == ["SX"]
+    with pytest.raises(qml.exceptions.PowUndefinedError):
+        qml.SX(0).pow(2.43)
+    assert [type(b).__name__ for b in qml.Barrier(wires=[0]).pow(0.123)] == ["Barrier"]
+
+
+@pytest.mark.parametrize("name", ["PauliX", "PauliY", "PauliZ", "S", "T"])
+def test_a_broadcast_power_rule(name):
+    op = getattr(qml, name)(0)
+    pow_op = qml.pow(op, [0.5, 0.25])
+    rules = [r for r in qml.list_decomps(f"Pow({name})") if r.is_applicable(**pow_op.resource_params)]
+    assert rules
+    with qml.queuing.AnnotatedQueue() as q:
+        rules[0](*pow_op.parameters, wires=pow_op.wires, **pow_op.hyperparameters)
+    U = op.matrix()
+    mats = _product(q.queue, [0])
+    for k, z in enumerate([0.5, 0.25]):
+        np.testing.assert_allclose(mats[k], _principal_power(U, z), atol=1e-12)
+
+
+def test_a_broadcast_power_without_a_rule_is_refused():
+    with pytest.raises(qml.exceptions.PowUndefinedError):
+        qml.pow(qml.Hadamard(0), [0.5, 0.25])
+
+
+def test_rules_of_your_own():
+    @qml.register_resources({qml.CNOT: 3})
+    def three_cnots(wires, **_):
+        qml.CNOT(wires=[wires[0], wires[1]])
+        qml.CNOT(wires=[wires[1], wires[0]])
+        qml.CNOT(wires=[wires[0], wires[1]])
+
+    qml.add_decomps("MySwapForTests", three_cnots)
+    (rule,) = qml.list_decomps("MySwapForTests")
+    assert rule.compute_resources().gate_counts == {qml.resource_rep(qml.CNOT): 3}
+    with qml.queuing.AnnotatedQueue() as q:
+        rule(wires=["a", "b"])
+    np.testing.assert_allclose(_product(q.queue, ["a", "b"]), qml.SWAP(wires=["a", "b"]).matrix())
+    with pytest.raises(qml.GateError, match="register_resources"):
+        qml.add_decomps("MySwapForTests", lambda wires: None)
+    assert qml.decomposition.enabled_graph() is False
+    from qsym.decomposition.reconstruct import get_decomp_kwargs
+    assert get_decomp_kwargs(qml.pow(qml.X(0), 0.5))["z"] == 0.5

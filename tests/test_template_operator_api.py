@@ -1,0 +1,92 @@
+"""Templates have PennyLane's operator interface: ``hyperparameters``, ``data``,
+``_flatten``/``_unflatten``, ``map_wires``, ``qml.equal`` and ``assert_valid``."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+import qsym as qml
+
+W = np.array([[0.1, -2.1, 1.4]])
+
+TEMPLATES = [
+    lambda: qml.AngleEmbedding([0.3, 0.7], wires=[0, 1], rotation="Y"),
+    lambda: qml.BasisEmbedding([1, 0], wires=[0, 1]),
+    lambda: qml.RandomLayers(W, wires=[0, 1], seed=3),
+    lambda: qml.StronglyEntanglingLayers(np.linspace(0.1, 1.2, 12).reshape(2, 2, 3), wires=[0, 1]),
+    lambda: qml.BasicEntanglerLayers(np.array([[0.2, 0.5]]), wires=[0, 1]),
+    lambda: qml.QAOAEmbedding([1.0, 2.0], np.ones((1, 3)) * 0.3, wires=[0, 1]),
+    lambda: qml.MottonenStatePreparation(np.array([0.6, 0.0, 0.0, 0.8j]), wires=[0, 1]),
+    lambda: qml.QFT(wires=[0, 1, 2]),
+    lambda: qml.GroverOperator(wires=[0, 1, 2]),
+    lambda: qml.IQPEmbedding([0.4, 0.9], wires=[0, 1], n_repeats=2),
+]
+
+
+@pytest.mark.parametrize("make", TEMPLATES)
+def test_flatten_unflatten_gives_an_equal_template(make):
+    op = make()
+    data, metadata = op._flatten()
+    assert hash(metadata)
+    assert metadata[0] == op.wires
+    assert data == op.data
+    new = type(op)._unflatten(data, metadata)
+    assert new is not op
+    qml.assert_equal(new, op)
+    np.testing.assert_allclose(new.matrix(), op.matrix(), atol=1e-12)
+
+
+@pytest.mark.parametrize("make", TEMPLATES)
+def test_map_wires_keeps_the_matrix_and_assert_valid(make):
+    op = make()
+    mapped = op.map_wires({w: f"m{w}" for w in op.wires})
+    assert list(mapped.wires) == [f"m{w}" for w in op.wires]
+    np.testing.assert_allclose(mapped.matrix(wire_order=mapped.wires), op.matrix(), atol=1e-12)
+    qml.ops.functions.assert_valid(op)
+    qml.assert_equal(pickle.loads(pickle.dumps(op)), op)
+
+
+def test_hyperparameters_and_data_as_pennylane():
+    op = qml.AngleEmbedding(features=[1, 2, 3], wires=[0, 1, 2], rotation="Z")
+    assert op.hyperparameters == {"rotation": "Z"}
+    assert op._flatten()[1][1] == (("rotation", "Z"),)
+    assert op.data == ([1, 2, 3],)
+    r = qml.RandomLayers(W, wires=(0, 1), ratio_imprim=1.0, seed=None)
+    assert r.hyperparameters["ratio_imprim"] == 1.0 and r.hyperparameters["seed"] is None
+    np.testing.assert_allclose(r.data[0], W)
+
+
+def test_equal_compares_type_wires_data_and_hyperparameters():
+    a = qml.AngleEmbedding([0.1, 0.2], wires=[0, 1], rotation="Z")
+    assert qml.equal(a, qml.AngleEmbedding([0.1, 0.2], wires=[0, 1], rotation="Z"))
+    assert qml.equal(a, qml.AngleEmbedding([0.1, 0.2 + 1e-12], wires=[0, 1], rotation="Z"))
+    with pytest.raises(AssertionError, match="different data"):
+        qml.assert_equal(a, qml.AngleEmbedding([0.1, 0.3], wires=[0, 1], rotation="Z"))
+    with pytest.raises(AssertionError, match="hyperparameters"):
+        qml.assert_equal(a, qml.AngleEmbedding([0.1, 0.2], wires=[0, 1], rotation="X"))
+    with pytest.raises(AssertionError, match="different wires"):
+        qml.assert_equal(a, qml.AngleEmbedding([0.1, 0.2], wires=[1, 0], rotation="Z"))
+    with pytest.raises(AssertionError, match="different types"):
+        qml.assert_equal(a, qml.QFT(wires=[0, 1]))
+    assert not qml.equal(qml.QFT(wires=[0, 1]), qml.RX(0.1, wires=0))
+
+
+def _bits_map(n, f):
+    """The permutation matrix of ``|bits> -> |f(bits)>`` on ``n`` wires, first wire first."""
+    ref = np.zeros((2 ** n, 2 ** n))
+    for i in range(2 ** n):
+        bits = [(i >> (n - 1 - k)) & 1 for k in range(n)]
+        j = int("".join(str(b) for b in f(*bits)), 2)
+        ref[j, i] = 1
+    return ref
+
+
+def test_qubit_sum_and_carry_are_pennylanes_arithmetic():
+    np.testing.assert_allclose(qml.QubitSum(wires=[0, 1, 2]).matrix(),
+                               _bits_map(3, lambda a, b, c: (a, b, a ^ b ^ c)))
+    np.testing.assert_allclose(
+        qml.QubitCarry(wires=[0, 1, 2, 3]).matrix(),
+        _bits_map(4, lambda a, b, c, d: (a, b, b ^ c, d ^ (b & c) ^ (a & (b ^ c)))))
+    with pytest.raises(qml.WireError, match="3 wires"):
+        qml.QubitSum(wires=[0, 1])
