@@ -1792,6 +1792,9 @@ class RandomLayers(Template):
         self.wires, self.id = wires_tuple(wires), id
         self.weights = _weights(weights, "RandomLayers", ndim=2)
         self.ratio_imprim, self.seed = ratio_imprim, seed
+        if self.weights.shape[1] and not ratio_imprim < 1:  # (PennyLane's loop never ends)
+            raise GateError(f"RandomLayers: ratio_imprim must be below 1, got {ratio_imprim!r}: "
+                            "at 1 no rotation is ever placed and the layer never ends")
         self.imprimitive = _gate_class(imprimitive or "CNOT", "RandomLayers imprimitive")
         self.rotations = tuple(_gate_class(r, "RandomLayers rotations")
                                for r in (rotations or ("RX", "RY", "RZ")))

@@ -52,8 +52,10 @@ def test_hyperparameters_and_data_as_pennylane():
     assert op.hyperparameters == {"rotation": "Z"}
     assert op._flatten()[1][1] == (("rotation", "Z"),)
     assert op.data == ([1, 2, 3],)
-    r = qml.RandomLayers(W, wires=(0, 1), ratio_imprim=1.0, seed=None)
-    assert r.hyperparameters["ratio_imprim"] == 1.0 and r.hyperparameters["seed"] is None
+    r = qml.RandomLayers(W, wires=(0, 1), ratio_imprim=0.5, seed=None)
+    assert r.hyperparameters["ratio_imprim"] == 0.5 and r.hyperparameters["seed"] is None
+    with pytest.raises(qml.errors.GateError, match="ratio_imprim"):  # would place gates forever
+        qml.RandomLayers(W, wires=(0, 1), ratio_imprim=1.0)
     np.testing.assert_allclose(r.data[0], W)
 
 
