@@ -538,8 +538,8 @@ def _run(tape, device):
     data = tape.data
     if any(np.ndim(d) for d in data):  # a broadcast tape: one argument per parameter
         node = _node(tape, device, split=True)
-        return _plain(node(*[d if isinstance(d, Box) else np.asarray(d, dtype=np.float64)
-                             for d in data]))
+        return _plain(node(*[d if isinstance(d, Box) or np.iscomplexobj(d)  # a Kraus matrix
+                             else np.asarray(d, dtype=np.float64) for d in data]))
     node = _node(tape, device)
     if not data:
         return _plain(node())

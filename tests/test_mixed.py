@@ -143,6 +143,20 @@ def test_pauli_error_and_qubit_channel():
     assert all(onp.allclose(a, b) for a, b in zip(op.kraus_matrices(), K))
 
 
+@pytest.mark.filterwarnings("error")
+def test_complex_kraus_matrices_on_a_tape_run_exactly_and_quietly():
+    """A tape's QubitChannel of complex Kraus matrices (a Y error): <Y> after RX(t) is
+    -sin t, unchanged by a Y flip and negated by an X flip (written out by hand); no
+    ComplexWarning (the matrices were once cast to float on the way)."""
+    dev = qml.device("default.mixed", wires=1)
+    for kraus, factor in ((Y, 1.0), (X, 0.4)):
+        K = [onp.sqrt(0.7) * I2, onp.sqrt(0.3) * kraus]
+        tape = qml.tape.QuantumScript([qml.RX(0.3, 0), qml.QubitChannel(K, wires=0)],
+                                      [qml.expval(qml.PauliY(0))])
+        (r,) = qml.execute([tape], dev)
+        onp.testing.assert_allclose(r, -onp.sin(0.3) * factor, atol=1e-14)
+
+
 def test_channels_have_no_matrix_and_default_qubit_refuses_them():
     with pytest.raises(qml.MatrixUndefinedError, match="must define a matrix"):
         qml.matrix(qml.AmplitudeDamping(0.1, wires=0))
