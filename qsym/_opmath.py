@@ -814,14 +814,18 @@ def parameter_period(name: str, num_wires=None, hyper: tuple = (), pos: int = 0)
 
 def _gate_simplify(op: Operation):
     """``op.simplify()`` (PennyLane's): see :meth:`qsym._operations.Operation.simplify`.
-    Angles that are not numbers (traced inputs, autograd values) leave the gate as it is:
-    the same matrix, and no look at a value."""
+    Angles that are not numbers (traced inputs, autograd values), and any gate made in a
+    circuit function, leave the gate as it is: the same matrix, and no structure chosen by
+    a value (the circuit is traced once, for every later value)."""
     from ._broadcast import Batched
 
     def number(p):
         return isinstance(p, (numbers.Real, np.floating, np.integer)) and not isinstance(p, bool)
 
     params = op.params
+    tape = active_tape()
+    if tape is not None and not getattr(tape, "user_queue", False):
+        return op  # in a circuit: the same gate (its replays at other numbers record it too)
     if not params or not all(number(v) for p in params
                              for v in (p if isinstance(p, Batched) else (p,))):
         return op

@@ -2778,14 +2778,14 @@ class DiagonalQubitUnitary(Template):
     def __init__(self, D, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
         d = _array(D, "DiagonalQubitUnitary D")
+        if not _symbolic(d):  # PennyLane's check comes first
+            d = np.asarray(d, dtype=complex)
+            _check_phases(d)
         if d.ndim not in (1, 2) or d.shape[-1] != 2 ** len(self.wires) or not d.size:
             raise GateError(
                 f"DiagonalQubitUnitary: D must have {2 ** len(self.wires)} entries for "
                 f"{len(self.wires)} wire(s) (or be a batch of such diagonals, batch first); "
                 f"got shape {d.shape}")
-        if not _symbolic(d):
-            d = np.asarray(d, dtype=complex)
-            _check_phases(d)
         self.D = d
         self._record()
 
