@@ -278,6 +278,8 @@ class Operation:
         for ignored in _IGNORED_KEYWORDS.get(name, ()):
             hyper.pop(ignored, None)
         unitary_check = hyper.pop("unitary_check", False) if "U" in row.hyper else False
+        if "dimension" in hyper and "dim" in row.hyper:  # PCPhase's PennyLane hyperparameter
+            hyper["dim"] = tuple(hyper.pop("dimension"))[0]
         if name in _WIRES_FIRST and wires is None and args:  # MultiControlledX([0, 1, 2])
             wires, args = args[0], args[1:]
         unknown = set(hyper) - set(row.hyper)
@@ -799,6 +801,20 @@ class Operation:
         simplify = METHODS.get("simplify")
         return self if simplify is None else simplify(self)
 
+    @classmethod
+    def compute_sparse_matrix(cls, *params, format="csr", **hyper):  # noqa: A002
+        """:meth:`compute_matrix` as a SciPy sparse matrix (PennyLane's
+        ``compute_sparse_matrix``; scipy is optional: without it a ``GateError`` says so).
+
+        >>> GlobalPhase.compute_sparse_matrix(0.5, n_wires=2).shape  # doctest: +SKIP
+        (4, 4)
+        """
+        m = cls.compute_matrix(*params, **hyper)
+        if np.ndim(m) != 2:
+            raise GateError(f"{cls.__name__}.compute_sparse_matrix: a broadcast matrix has no "
+                            "sparse form (PennyLane's SparseMatrixUndefinedError)")
+        return sparse_of(m, format)
+
     def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
         """The matrix as a SciPy sparse matrix (PennyLane's ``op.sparse_matrix()``); needs
         scipy, which qsym does not depend on (else a ``GateError`` says so).
@@ -1002,8 +1018,8 @@ def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
     if decimals is None or not op.params:
         return base_label
     try:
-        pars = ",".join(format(float(p), f".{decimals}f") for p in op.params)
-    except TypeError:  # traced parameters: no numbers to show
+        pars = ",\n".join(format(float(p), f".{decimals}f") for p in op.params)
+    except TypeError:  # traced (or broadcast) parameters: no numbers to show
         return base_label
     return f"{base_label}\n({pars})"
 
