@@ -710,8 +710,8 @@ class Operation:
 
         sizes = {len(p) for p in self.params if isinstance(p, Batched)}
         U = dict(self.hyper).get("U") if self._row is not None else None
-        if U is not None and np.ndim(U) == 3:  # a stack of matrices (QubitUnitary)
-            sizes.add(len(U))
+        if U is not None and isinstance(U[0][0], tuple):  # a stack of matrices (QubitUnitary;
+            sizes.add(len(U))  # nested tuples: no array made of a large matrix here)
         return sizes.pop() if sizes else None
 
     @property

@@ -839,9 +839,30 @@ def _gate_simplify(op: Operation):
                 and np.allclose(m, GATE_CLASSES[n].compute_matrix(num_wires=len(op.wires)))]
         if same:
             return _in_place_of(op, _detached(same[0], (), op.wires, ()))
+    for when, name, new_params in SIMPLE_FORMS.get(op.name, ()):
+        if np.ndim(reduced[0]) == 0 and all(
+                w is None or np.isclose(p, w) for p, w in zip(reduced, when)):
+            return _in_place_of(op, _detached(name, new_params(*reduced), op.wires, ()))
     if reduced == tuple(params):
         return op
     return _in_place_of(op, _detached(op.name, reduced, op.wires, op.hyper))
+
+
+_PI = np.pi
+# PennyLane's simpler gates for Rot, U2 and U3 at special (reduced) angles, in its order:
+# (angles, None for any; the gate; its parameters from the reduced angles). Each is the
+# same matrix exactly (tests/test_matrix_batches.py multiplies them out); PennyLane's two
+# that hold only up to a global phase (Rot -> Hadamard, U2 -> RX(3 pi / 2)) are left out.
+SIMPLE_FORMS = {
+    "Rot": ((( _PI / 2, None, 7 * _PI / 2), "RX", lambda a, b, c: (b,)),
+            ((0.0, None, 0.0), "RY", lambda a, b, c: (b,)),
+            ((None, 0.0, None), "RZ", lambda a, b, c: ((a + c) % (4 * _PI),))),
+    "U2": (((0.0, 0.0), "RY", lambda a, b: (_PI / 2,)),
+           ((3 * _PI / 2, _PI / 2), "RX", lambda a, b: (_PI / 2,))),
+    "U3": (((0.0, None, 0.0), "PhaseShift", lambda a, b, c: (b,)),
+           ((None, 3 * _PI / 2, _PI / 2), "RX", lambda a, b, c: (a,)),
+           ((None, 0.0, 0.0), "RY", lambda a, b, c: (a,))),
+}
 
 
 def _detached(name, params, wires, hyper):

@@ -321,3 +321,16 @@ def test_eigvals_to_frequencies_matches_the_proved_frequencies():
         gen = qml.matrix(qml.generator(op, format="observable"), wire_order=op.wires)
         freqs = qml.gradients.eigvals_to_frequencies(tuple(onp.round(onp.linalg.eigvalsh(gen), 8)))
         assert onp.allclose(freqs, op.parameter_frequencies[0])
+
+
+def test_simple_forms_of_rot_u2_u3_are_the_same_matrix():
+    from qsym._opmath import SIMPLE_FORMS
+
+    rng = onp.random.default_rng(1)
+    for gate, forms in SIMPLE_FORMS.items():
+        for when, name, _ in forms:
+            p = [w if w is not None else rng.uniform(0.5, 3) for w in when]
+            op = getattr(qml, gate)(*p, wires=0)
+            s = qml.simplify(op)
+            assert s.name == name and onp.allclose(s.matrix(), op.matrix(), atol=1e-14)
+    assert qml.equal(qml.simplify(qml.Rot(onp.pi / 2, 0.1, -onp.pi / 2, wires=0)), qml.RX(0.1, wires=0))
