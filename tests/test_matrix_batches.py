@@ -334,3 +334,35 @@ def test_simple_forms_of_rot_u2_u3_are_the_same_matrix():
             s = qml.simplify(op)
             assert s.name == name and onp.allclose(s.matrix(), op.matrix(), atol=1e-14)
     assert qml.equal(qml.simplify(qml.Rot(onp.pi / 2, 0.1, -onp.pi / 2, wires=0)), qml.RX(0.1, wires=0))
+
+
+def _expm_hermitian(Hm, t):
+    """exp(-1j t Hm) for a Hermitian matrix, by its eigenvectors (NumPy)."""
+    w, v = onp.linalg.eigh(Hm)
+    return (v * onp.exp(-1j * t * w)) @ v.conj().T
+
+
+def test_a_matrix_made_from_a_keyword_at_every_call_keeps_bounded_signatures():
+    """PennyLane's QGRNN pattern: QubitUnitary(expm(-1j H t)) with t a keyword argument.
+    t becomes static (each value a signature); the QNode keeps a bounded number of them
+    (qsym._runtime.LEARNED_STATIC_SIGNATURES) and every call's numbers are right."""
+    from qsym import _runtime
+
+    rng = onp.random.default_rng(11)
+    A = rng.normal(size=(2, 2)) + 1j * rng.normal(size=(2, 2))
+    Hm = A + A.conj().T
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(w, t=None):
+        qml.QubitUnitary(_expm_hermitian(Hm, float(t)), wires=0)
+        qml.RY(w, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    w = np.array(0.3, requires_grad=True)
+    for t in rng.random(_runtime.LEARNED_STATIC_SIGNATURES + 6):
+        psi = _ry(0.3) @ _expm_hermitian(Hm, t)[:, 0]
+        assert abs(c(w, t=t) - (abs(psi[0]) ** 2 - abs(psi[1]) ** 2)) < 1e-12
+    assert len(c._compiled) <= _runtime.LEARNED_STATIC_SIGNATURES
+    h = 1e-6
+    fd = (c(0.3 + h, t=0.05) - c(0.3 - h, t=0.05)) / (2 * h)
+    assert abs(qml.grad(c)(w, t=0.05) - fd) < 1e-8
