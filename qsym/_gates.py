@@ -870,7 +870,7 @@ def matrix(name: str, *params, num_wires: int | None = None, **hyper) -> np.ndar
         if "pauli_word" in hyper:
             num_wires = len(hyper["pauli_word"])
         elif "U" in hyper:
-            num_wires = int(np.log2(len(hyper["U"])))
+            num_wires = int(np.log2(np.shape(hyper["U"])[-1]))  # (a batch: the last axis)
         else:
             from .errors import GateError
 

@@ -2756,34 +2756,43 @@ def _phase_angle(d, k: int) -> sp.Expr:
 
 class DiagonalQubitUnitary(Template):
     """PennyLane's ``qml.DiagonalQubitUnitary(D, wires)``: the diagonal unitary
-    ``diag(D)`` (``2**k`` entries of modulus 1, the first wire most significant).
+    ``diag(D)`` (``2**k`` entries of modulus 1, the first wire most significant); a batch
+    of diagonals ``D`` of shape ``(B, 2**k)`` broadcasts (PennyLane's ``batch_size``).
 
     The diagonal is the exact product ``GlobalPhase(-c_0) * prod_S MultiRZ(-2 c_S, S)``
     over the wire subsets ``S``, ``c_S = 2**-k sum_k theta_k (-1)**|k & S|`` (the Walsh
-    transform of the phases ``theta_k``). Entries that depend on the circuit's inputs must
-    be phases ``exp(1j * phi_k)`` (``np.exp(1j * phi)``; ``theta_k`` is then the principal
-    angle ``atan2(sin phi_k, cos phi_k)``), so gradients are exact by the MultiRZ rule.
+    transform of the phases ``theta_k``; for a batch, broadcast angles). Entries that
+    depend on the circuit's inputs must be phases ``exp(1j * phi_k)`` (``np.exp(1j *
+    phi)``; ``theta_k`` is then the principal angle ``atan2(sin phi_k, cos phi_k)``), so
+    gradients are exact by the MultiRZ rule.
 
     >>> [op.name for op in DiagonalQubitUnitary([1, 1j], wires=0).decomposition()]
     ['GlobalPhase', 'MultiRZ']
+    >>> DiagonalQubitUnitary([[1, 1j], [1j, 1]], wires=0).batch_size
+    2
     """
 
     _params = ("D",)
+    ndim_params = (1,)
 
     def __init__(self, D, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
         d = _array(D, "DiagonalQubitUnitary D")
-        if d.ndim != 1 or d.shape[0] != 2 ** len(self.wires):
+        if not _symbolic(d):  # PennyLane's check comes first
+            d = np.asarray(d, dtype=complex)
+            _check_phases(d)
+        if d.ndim not in (1, 2) or d.shape[-1] != 2 ** len(self.wires) or not d.size:
             raise GateError(
                 f"DiagonalQubitUnitary: D must have {2 ** len(self.wires)} entries for "
-                f"{len(self.wires)} wire(s); got shape {d.shape}")
-        if not _symbolic(d):
-            d = np.asarray(d, dtype=complex)
-            if not np.allclose(np.abs(d), 1.0, atol=1e-10):
-                raise GateError("DiagonalQubitUnitary: Operator must be unitary (every entry "
-                                "of D of modulus 1).")
+                f"{len(self.wires)} wire(s) (or be a batch of such diagonals, batch first); "
+                f"got shape {d.shape}")
         self.D = d
         self._record()
+
+    @property
+    def batch_size(self):
+        """The number of diagonals of a batch ``D`` (PennyLane's ``batch_size``), or None."""
+        return len(self.D) if np.ndim(self.D) == 2 else None
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         """PennyLane's label, ``"U"`` (with a drawing cache: the index of ``D`` in it)."""
@@ -2793,22 +2802,41 @@ class DiagonalQubitUnitary(Template):
 
     @staticmethod
     def compute_matrix(D) -> np.ndarray:
-        """``diag(D)`` (PennyLane's ``DiagonalQubitUnitary.compute_matrix``).
+        """``diag(D)`` (PennyLane's ``DiagonalQubitUnitary.compute_matrix``); a batch of
+        diagonals gives a stack of matrices. ``D`` must have entries of modulus 1.
 
         >>> DiagonalQubitUnitary.compute_matrix([1, -1])
         array([[ 1,  0],
                [ 0, -1]])
         """
-        return np.diag(np.asarray(D))
+        D = np.asarray(D)
+        _check_phases(D)
+        if D.ndim == 2:
+            return np.stack([np.diag(d) for d in D])
+        return np.diag(D)
 
     @staticmethod
     def compute_eigvals(D) -> np.ndarray:
-        """The eigenvalues: ``D`` itself."""
+        """The eigenvalues: ``D`` itself (entries of modulus 1)."""
+        _check_phases(np.asarray(D))
         return np.asarray(D)
 
     def eigvals(self) -> np.ndarray:
         """The eigenvalues: the diagonal ``D``."""
         return np.asarray(self.D)
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """``diag(D)`` (a stack for a batch), on ``wire_order`` if given.
+
+        >>> DiagonalQubitUnitary([1, 1j], wires=1).matrix(wire_order=[0, 1]).diagonal()
+        array([1.+0.j, 0.+1.j, 1.+0.j, 0.+1.j])
+        """
+        from ._operations import expand_matrix
+
+        m = self.compute_matrix(np.asarray(self.D, dtype=complex))
+        if wire_order is None or list(wire_order) == list(self.wires):
+            return m
+        return expand_matrix(m, self.wires, wire_order)
 
     def adjoint(self):
         """``DiagonalQubitUnitary(conj(D))`` (PennyLane's ``op.adjoint()``)."""
@@ -2821,9 +2849,13 @@ class DiagonalQubitUnitary(Template):
     def _build(self):
         n = len(self.wires)
         if _symbolic(self.D):
+            if self.D.ndim == 2:
+                raise GateError("DiagonalQubitUnitary: a batch of diagonals must be numbers; "
+                                "give the phases of one diagonal, or broadcast the angles")
             theta = [_phase_angle(v, k) for k, v in enumerate(self.D)]
         else:  # the same gates for numbers (the replay on numbers compares them)
-            theta = [float(a) for a in np.angle(self.D)]
+            theta = list(np.moveaxis(np.angle(self.D), -1, 0))
+            theta = [float(t) if np.ndim(t) == 0 else t for t in theta]
         for s in range(2**n):
             c = sum((-1) ** bin(k & s).count("1") * t for k, t in enumerate(theta)) / 2**n
             on = [self.wires[i] for i in range(n) if (s >> (n - 1 - i)) & 1]
@@ -2831,6 +2863,14 @@ class DiagonalQubitUnitary(Template):
                 _gate("GlobalPhase", -c, wires=list(self.wires))
             else:
                 _gate("MultiRZ", -2 * c, wires=on)
+
+
+def _check_phases(d: np.ndarray) -> None:
+    """PennyLane's check of a diagonal unitary: every entry of modulus 1 (a ``GateError``,
+    a ``ValueError``, with PennyLane's message)."""
+    if d.dtype != object and not np.allclose(np.abs(d), 1.0, atol=1e-10):
+        raise GateError("DiagonalQubitUnitary: Operator must be unitary (every entry of D of "
+                        "modulus 1).")
 
 
 # --- tensor-network templates: a block applied on PennyLane's wire patterns ------------------
