@@ -90,6 +90,18 @@ def test_shape_errors_and_unitarity_checks():
     with pytest.raises(qml.GateError, match="not unitary"):
         c()  # never a number from a non-unitary "state"
 
+    # a unitary written to 8 decimals (U^dagger U - 1 ~ 1e-8) is applied as given
+    h8 = onp.array([[0.70710678, 0.70710678], [0.70710678, -0.70710678]])
+    assert not onp.allclose(h8.T @ h8, onp.eye(2), rtol=0, atol=1e-10)
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c8():
+        qml.QubitUnitary(h8, wires=0)
+        return qml.expval(qml.PauliX(0))
+
+    psi = h8 @ onp.array([1.0, 0.0])
+    assert abs(c8() - 2 * psi[0] * psi[1]) < 1e-15
+
 
 @pytest.mark.parametrize("n", [1, 3, -1, -2])
 def test_integer_powers_of_a_batch(n):
