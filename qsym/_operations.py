@@ -32,7 +32,8 @@ import sympy as sp
 from autograd.tracer import Box
 
 from ._cache import Memo
-from .errors import ArgumentError, GateError, MeasurementError, RemovedGateError, TracingError, WireError
+from .errors import (ArgumentError, GateError, MeasurementError, RemovedGateError,
+                     SparseMatrixUndefinedError, TracingError, WireError)
 from ._gates import GATES, PAULI, REGISTRY, gate_def
 from ._gates import matrix as _gate_matrix
 from ._trace import Measured, Traced, active_tape
@@ -811,8 +812,10 @@ class Operation:
         """
         m = cls.compute_matrix(*params, **hyper)
         if np.ndim(m) != 2:
-            raise GateError(f"{cls.__name__}.compute_sparse_matrix: a broadcast matrix has no "
-                            "sparse form (PennyLane's SparseMatrixUndefinedError)")
+            raise SparseMatrixUndefinedError(
+                f"{cls.__name__}.compute_sparse_matrix: a broadcast matrix has no sparse form "
+                "(sparse matrices do not support broadcasting, as PennyLane's); give one "
+                "parameter value at a time, or use compute_matrix")
         return sparse_of(m, format)
 
     def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
@@ -1255,6 +1258,10 @@ def sparse_of(m: np.ndarray, format="csr"):  # noqa: A002  (PennyLane's name)
     except ImportError:
         raise GateError("sparse matrices need scipy, which qsym does not depend on: "
                         "pip install scipy, or use op.matrix() (dense)") from None
+    if np.ndim(m) != 2:
+        raise SparseMatrixUndefinedError(
+            f"a broadcast matrix (shape {np.shape(m)}) has no sparse form (sparse matrices do "
+            "not support broadcasting, as PennyLane's); give one parameter value at a time")
     return sparse.csr_matrix(np.asarray(m)).asformat(format)
 
 

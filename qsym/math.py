@@ -251,6 +251,19 @@ def expand_matrix(mat, wires, wire_order=None, sparse_format="csr"):
     return expand(_np.asarray(mat), list(wires), list(wire_order))
 
 
+def allclose(a, b, rtol=1e-05, atol=1e-08, **kwargs) -> bool:
+    """``np.allclose`` of two values of any kind (PennyLane's ``qml.math.allclose``): a
+    SciPy sparse matrix (duck-typed; scipy is not a dependency) is compared as its dense
+    array, so a sparse and a dense matrix compare as PennyLane's do.
+
+    >>> import qsym as qml
+    >>> qml.math.allclose([1.0, 2.0], [1.0, 2.0 + 1e-9])
+    True
+    """
+    a, b = (x.toarray() if hasattr(x, "toarray") and hasattr(x, "asformat") else x for x in (a, b))
+    return bool(_np.allclose(to_numpy(a), to_numpy(b), rtol=rtol, atol=atol, **kwargs))
+
+
 def __getattr__(name):
     # every other name: the NumPy (autograd) function of that name, as PennyLane's
     # dispatch gives for NumPy and autograd values

@@ -215,13 +215,16 @@ def test_batched_diagonal_unitary():
     swap = onp.eye(4)[[0, 2, 1, 3]]
     for b in range(2):
         assert onp.allclose(wide[b], swap @ onp.diag(D[b]) @ swap)
-        # the Walsh decomposition: GlobalPhase and MultiRZ with this element's angles
-        gates = [(g.name, float(g.params[0][b]), list(g.wires)) for g in op.decomposition()]
+        # the decomposition's gates (PennyLane's recursion opened up to GlobalPhase, RZ and
+        # MultiRZ), applied by hand with this element's angles
+        gates = [(g.name, float(g.params[0][b]) if g.params else None, list(g.wires))
+                 for g in op.gates()]
         u = onp.eye(4, dtype=complex)
         for name, t, w in gates:
             if name == "GlobalPhase":
                 u = onp.exp(-1j * t) * u
             else:
+                assert name in ("RZ", "MultiRZ")
                 zz = onp.ones(1)
                 for wire in (1, 0):  # the operator's wire order: 1 is the first bit
                     zz = onp.kron(zz, onp.array([1.0, -1.0]) if wire in w else onp.ones(2))
