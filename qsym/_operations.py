@@ -34,7 +34,7 @@ from autograd.tracer import Box
 from ._cache import Memo
 from .errors import (ArgumentError, GateError, MeasurementError, RemovedGateError,
                      SparseMatrixUndefinedError, TracingError, WireError)
-from ._gates import GATES, PAULI, REGISTRY, gate_def
+from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
 from ._trace import Measured, Traced, active_tape
 from .wires import Wires
@@ -151,14 +151,27 @@ def _check_hyper(name: str, hyper: dict, n_wires: int) -> tuple:
     return tuple(out)
 
 
+SPARSE_DENSE_WIRES = 12
+"""A ``QubitUnitary`` given a sparse matrix is applied densely up to this many wires."""
+
+
 def _matrix_hyper(name: str, v, n_wires: int) -> tuple:
     """A ``QubitUnitary``'s matrix as a hashable nested tuple: ``(d, d)``, or a batch of
     them ``(B, d, d)`` (PennyLane's broadcast ``QubitUnitary``); ``d = 2**n_wires``. It is
     not required to be unitary here (PennyLane accepts any matrix and checks only with
     ``unitary_check=True``); a circuit refuses a non-unitary one (:func:`qsym._ir.validate`).
     """
-    U = np.asarray(v, dtype=complex)
     dim = 2**n_wires
+    if is_sparse_matrix(v):  # a SciPy sparse matrix: applied densely (qsym simulates states)
+        if tuple(v.shape) != (dim, dim):
+            raise GateError(f"{name}: Input unitary must be of shape {(dim, dim)} to act on "
+                            f"{n_wires} wire(s). Got shape {tuple(v.shape)} instead.")
+        if n_wires > SPARSE_DENSE_WIRES:
+            raise GateError(
+                f"{name}: a sparse matrix on {n_wires} wires: qsym applies a QubitUnitary as "
+                f"a dense matrix, up to {SPARSE_DENSE_WIRES} wires; write the operation as gates")
+        v = v.toarray()
+    U = np.asarray(v, dtype=complex)
     if U.ndim not in (2, 3) or U.shape[-2:] != (dim, dim) or (U.ndim == 3 and not len(U)):
         raise GateError(
             f"{name}: Input unitary must be of shape {(dim, dim)} or (batch_size, {dim}, {dim}) "
@@ -810,6 +823,9 @@ class Operation:
         >>> GlobalPhase.compute_sparse_matrix(0.5, n_wires=2).shape  # doctest: +SKIP
         (4, 4)
         """
+        given = [v for v in (*params, *hyper.values()) if is_sparse_matrix(v)]
+        if given:  # a matrix given sparse (QubitUnitary's U): as given, in ``format``
+            return given[0].asformat(format)
         m = cls.compute_matrix(*params, **hyper)
         if np.ndim(m) != 2:
             raise SparseMatrixUndefinedError(

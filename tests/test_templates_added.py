@@ -462,6 +462,10 @@ class DuckSparse:
     def __init__(self, dense):
         self.dense = onp.asarray(dense, dtype=float)
 
+    @property
+    def shape(self):
+        return self.dense.shape
+
     def toarray(self):
         return self.dense.copy()
 
@@ -496,3 +500,29 @@ def test_sparse_matrix_undefined_and_sparse_allclose():
         qml.GlobalPhase.compute_sparse_matrix(onp.array([0.1, 0.2]), n_wires=1)
     assert qml.math.allclose(DuckSparse([[1.0, 0.0], [0.0, 2.0]]), onp.diag([1.0, 2.0]))
     assert not qml.math.allclose(DuckSparse([[1.0, 0.0], [0.0, 2.0]]), onp.eye(2))
+
+
+def test_qubit_unitary_of_a_sparse_matrix():
+    X = onp.array([[0.0, 1.0], [1.0, 0.0]])
+    with pytest.raises(qml.exceptions.MatrixUndefinedError, match="U is sparse matrix"):
+        qml.QubitUnitary.compute_matrix(DuckSparse(X))
+    given = DuckSparse(X)
+    assert qml.QubitUnitary.compute_sparse_matrix(given) is given  # as given (asformat)
+    with pytest.raises(ValueError, match="must be of shape"):
+        qml.QubitUnitary(DuckSparse(onp.eye(2)), wires=[0, 1])
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c():  # the sparse matrix is applied densely: X on wire 1
+        qml.QubitUnitary(DuckSparse(X), wires=1)
+        return qml.state()
+
+    assert onp.allclose(c(), [0, 1, 0, 0])
+
+    class Huge(DuckSparse):  # 2**20 x 2**20: never made dense
+        shape = (2**20, 2**20)
+
+        def toarray(self):
+            raise AssertionError("densified")
+
+    with pytest.raises(qml.GateError, match="up to 12 wires"):
+        qml.QubitUnitary(Huge(onp.eye(1)), wires=range(20))
