@@ -140,8 +140,8 @@ class SparseMatrixUndefinedError(GateError):
     >>> try:
     ...     qml.QFT(wires=[0, 1]).sparse_matrix()
     ... except qml.errors.SparseMatrixUndefinedError as exc:
-    ...     print(str(exc)[:34])
-    QFT has no sparse matrix (PennyLane
+    ...     print(str(exc)[:24])
+    QFT has no sparse matrix
     """
 
 
