@@ -1359,13 +1359,21 @@ def gate_docstring(row) -> str:
     )
 
 
+SPARSE_GATES = frozenset({
+    "CCZ", "CH", "CNOT", "CRX", "CRY", "CRZ", "CRot", "CSWAP", "CY", "CZ",
+    "ControlledPhaseShift", "GlobalPhase", "Hadamard", "Identity", "MultiControlledX",
+    "PauliX", "PauliY", "PauliZ", "QubitUnitary", "RX", "RY", "RZ", "SWAP", "Toffoli"})
+"""The gates whose class has ``has_sparse_matrix`` True: PennyLane 0.45's (those defining a
+sparse matrix). Every gate's ``op.sparse_matrix()`` works (SciPy's, of the dense matrix)."""
+
+
 def _make_gate_class(row) -> type:
     doc = gate_docstring(row)
     return type(
         row.name,
         (Operation,),
         {"num_params": row.num_params, "num_wires": row.num_wires or None, "__doc__": doc,
-         "_row": row},
+         "_row": row, "has_sparse_matrix": row.name in SPARSE_GATES},
     )
 
 

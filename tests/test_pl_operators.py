@@ -256,7 +256,8 @@ def test_matrix_on_a_wire_order():
 
 def test_attributes_tests_read():
     op = qml.RX(0.1, wires=0)
-    assert op.has_matrix and not op.has_sparse_matrix and op.has_adjoint
+    assert op.has_matrix and op.has_sparse_matrix and op.has_adjoint  # PennyLane 0.45's RX
+    assert not qml.PhaseShift(0.1, wires=0).has_sparse_matrix and qml.CNOT.has_sparse_matrix
     assert op.arithmetic_depth == 0 and op.num_params == 1 and op.batch_size is None
     assert qml.RX(onp.array([0.1, 0.2]), wires=0).batch_size == 2
     assert qml.PauliX(0).has_diagonalizing_gates and not op.has_diagonalizing_gates
