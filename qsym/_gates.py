@@ -874,6 +874,12 @@ def matrix(name: str, *params, num_wires: int | None = None, **hyper) -> np.ndar
 
         raise MatrixUndefinedError(f"{name}: U is sparse matrix; use compute_sparse_matrix "
                                    "(or op.sparse_matrix()), or give U dense (U.toarray())")
+    word = hyper.get("pauli_word")
+    if word is not None and (not isinstance(word, str) or set(word) - set("IXYZ")):
+        from .errors import GateError
+
+        raise GateError(f'{name}: The given Pauli word "{word}" contains characters that are '
+                        "not allowed. Allowed characters are I, X, Y and Z")
     row = gate_def(name)
     if len(params) != row.num_params:
         from .errors import GateError

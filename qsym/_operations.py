@@ -127,10 +127,15 @@ def _check_hyper(name: str, hyper: dict, n_wires: int) -> tuple:
             continue
         v = hyper[h]
         if h == "pauli_word":
-            if not isinstance(v, str) or not v or set(v) - set("IXYZ"):
-                raise GateError(f"{name}: pauli_word must be a string of I, X, Y, Z; got {v!r}")
+            if not isinstance(v, str) or not v or set(v) - set("IXYZ"):  # PennyLane's wording
+                raise GateError(f'{name}: The given Pauli word "{v}" contains characters that are '
+                                "not allowed. Allowed characters are I, X, Y and Z: pauli_word "
+                                "must be a string of I, X, Y, Z")
             if len(v) != n_wires:
-                raise WireError(f"{name}: pauli_word {v!r} has {len(v)} letters for {n_wires} wires")
+                raise WireError(
+                    f"{name}: The number of wires must be equal to the length of the Pauli word. "
+                    f"The Pauli word {v} has length {len(v)}, and {n_wires} wires were given "
+                    f"(pauli_word {v!r} has {len(v)} letters for {n_wires} wires).")
         elif h == "dim":
             if not isinstance(v, numbers.Integral) or not 0 <= v <= 2**n_wires:
                 raise GateError(f"{name}: dim must be an int in 0..{2**n_wires}, got {v!r}")
@@ -336,7 +341,8 @@ class Operation:
                 f"{list(self.wires)}"
             )
         if not self.wires and name not in ("GlobalPhase", "Identity"):
-            raise WireError(f"{name} needs at least one wire, got wires={list(self.wires)}")
+            raise WireError(f"{name}: wrong number of wires: {name} needs at least one wire, "
+                            f"got wires={list(self.wires)}")
         self.hyper = _check_hyper(name, hyper, len(self.wires))
         if unitary_check:
             _warn_unitary_check(dict(self.hyper)["U"])

@@ -416,3 +416,15 @@ def test_projector_values_and_gradient_by_hand():
                                 atol=1e-14)
     g = qml.jacobian(lambda t: qml.math.stack(f(t)))(np.array(x))
     onp.testing.assert_allclose(g, [onp.sin(x) / 2, onp.cos(x) / 2], atol=1e-12)
+
+
+def test_pauli_word_and_wire_count_errors_in_pennylane_words():
+    with pytest.raises(ValueError, match='The given Pauli word "IXV" contains characters'):
+        qml.PauliRot(0.3, "IXV", wires=[0, 1, 2])
+    with pytest.raises(ValueError, match="Allowed characters are I, X, Y and Z"):
+        qml.PauliRot.compute_matrix(0.3, "XV")
+    with pytest.raises(ValueError, match="must be equal to the length of the Pauli word"):
+        qml.PauliRot(0.3, "XYZ", wires=[0, 1])
+    for make in (lambda: qml.PauliRot(0.5, "X", wires=[]), lambda: qml.MultiRZ(0.5, wires=[])):
+        with pytest.raises(qml.WireError, match="wrong number of wires.*at least one wire"):
+            make()
