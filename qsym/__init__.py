@@ -159,6 +159,7 @@ from .templates import (  # noqa: E402
     ParticleConservingU1,
     ParticleConservingU2,
     DiagonalQubitUnitary,
+    SelectPauliRot,
     MPS,
     TTN,
     MERA,
@@ -259,7 +260,9 @@ operation = _unsupported.partial_namespace(
     "operation", Operation=Operation, Operator=_Operator, Channel=_Channel,
     PowUndefinedError=exceptions.PowUndefinedError,
     DecompositionUndefinedError=exceptions.DecompositionUndefinedError,
-    AdjointUndefinedError=exceptions.AdjointUndefinedError)
+    AdjointUndefinedError=exceptions.AdjointUndefinedError,
+    MatrixUndefinedError=exceptions.MatrixUndefinedError,
+    SparseMatrixUndefinedError=exceptions.SparseMatrixUndefinedError)
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402
     CompiledCircuit, ExportError, compile, file_sha256, load, read_metadata,

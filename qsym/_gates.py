@@ -848,6 +848,16 @@ def definition_key(name: str) -> str:
 
 
 
+def is_sparse_matrix(x) -> bool:
+    """Whether ``x`` is a SciPy sparse matrix, duck-typed (scipy is not a dependency of
+    qsym): an object with ``toarray()`` and ``asformat()``.
+
+    >>> is_sparse_matrix(np.eye(2))
+    False
+    """
+    return hasattr(x, "toarray") and hasattr(x, "asformat") and not isinstance(x, np.ndarray)
+
+
 def matrix(name: str, *params, num_wires: int | None = None, **hyper) -> np.ndarray:
     """The numeric matrix of gate ``name`` at the given parameter values.
 
@@ -859,6 +869,17 @@ def matrix(name: str, *params, num_wires: int | None = None, **hyper) -> np.ndar
     >>> matrix("MultiRZ", 0.0, num_wires=2).shape
     (4, 4)
     """
+    if is_sparse_matrix(hyper.get("U")):
+        from .errors import MatrixUndefinedError
+
+        raise MatrixUndefinedError(f"{name}: U is sparse matrix; use compute_sparse_matrix "
+                                   "(or op.sparse_matrix()), or give U dense (U.toarray())")
+    word = hyper.get("pauli_word")
+    if word is not None and (not isinstance(word, str) or set(word) - set("IXYZ")):
+        from .errors import GateError
+
+        raise GateError(f'{name}: The given Pauli word "{word}" contains characters that are '
+                        "not allowed. Allowed characters are I, X, Y and Z")
     row = gate_def(name)
     if len(params) != row.num_params:
         from .errors import GateError
@@ -870,7 +891,7 @@ def matrix(name: str, *params, num_wires: int | None = None, **hyper) -> np.ndar
         if "pauli_word" in hyper:
             num_wires = len(hyper["pauli_word"])
         elif "U" in hyper:
-            num_wires = int(np.log2(len(hyper["U"])))
+            num_wires = int(np.log2(np.shape(hyper["U"])[-1]))  # (a batch: the last axis)
         else:
             from .errors import GateError
 

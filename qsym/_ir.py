@@ -328,6 +328,8 @@ def validate(c: Circuit) -> Circuit:
         for p in op.params:
             if not p.free_symbols <= known:
                 raise GateError(f"op {k}: parameter {p} uses unknown symbols")
+        if op.name == "QubitUnitary":
+            _check_unitary(k, dict(op.hyper)["U"])
     if not c.measurements:
         raise MeasurementError("a circuit must measure something")
     for m in c.measurements:
@@ -351,6 +353,22 @@ def validate(c: Circuit) -> Circuit:
                     "coefficient; check the order of @ products)"
                 )
     return c
+
+
+def _check_unitary(k: int, U) -> None:
+    """A ``QubitUnitary`` in a circuit: one matrix, unitary to 1e-6, the tolerance of
+    PennyLane's ``unitary_check`` (PennyLane applies any matrix it is given; a state multiplied
+    by a non-unitary one is not a state, and the adjoint method's ``U^dagger`` would not undo
+    it). A matrix written to 8 decimals, as in many published examples, is applied as given."""
+    U = np.asarray(U, dtype=complex)
+    if U.ndim != 2:
+        raise GateError(f"op {k}: QubitUnitary has a batch of {len(U)} matrices; a circuit "
+                        "applies one (broadcast QNodes split the batch before tracing)")
+    if not np.allclose(U.conj().T @ U, np.eye(len(U)), atol=1e-6):
+        raise GateError(
+            f"op {k}: QubitUnitary's matrix is not unitary (U^dagger U != 1 to 1e-6), so "
+            "applying it to a state would not give a state; give a unitary matrix "
+            "(PennyLane applies it anyway: qsym refuses rather than return such numbers)")
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,9 @@ import sympy as sp
 from autograd.tracer import Box
 
 from ._cache import Memo
-from .errors import ArgumentError, GateError, MeasurementError, RemovedGateError, TracingError, WireError
-from ._gates import GATES, PAULI, REGISTRY, gate_def
+from .errors import (ArgumentError, GateError, MeasurementError, RemovedGateError,
+                     SparseMatrixUndefinedError, TracingError, WireError)
+from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
 from ._trace import Measured, Traced, active_tape
 from .wires import Wires
@@ -126,10 +127,15 @@ def _check_hyper(name: str, hyper: dict, n_wires: int) -> tuple:
             continue
         v = hyper[h]
         if h == "pauli_word":
-            if not isinstance(v, str) or not v or set(v) - set("IXYZ"):
-                raise GateError(f"{name}: pauli_word must be a string of I, X, Y, Z; got {v!r}")
+            if not isinstance(v, str) or not v or set(v) - set("IXYZ"):  # PennyLane's wording
+                raise GateError(f'{name}: The given Pauli word "{v}" contains characters that are '
+                                "not allowed. Allowed characters are I, X, Y and Z: pauli_word "
+                                "must be a string of I, X, Y, Z")
             if len(v) != n_wires:
-                raise WireError(f"{name}: pauli_word {v!r} has {len(v)} letters for {n_wires} wires")
+                raise WireError(
+                    f"{name}: The number of wires must be equal to the length of the Pauli word. "
+                    f"The Pauli word {v} has length {len(v)}, and {n_wires} wires were given "
+                    f"(pauli_word {v!r} has {len(v)} letters for {n_wires} wires).")
         elif h == "dim":
             if not isinstance(v, numbers.Integral) or not 0 <= v <= 2**n_wires:
                 raise GateError(f"{name}: dim must be an int in 0..{2**n_wires}, got {v!r}")
@@ -143,19 +149,61 @@ def _check_hyper(name: str, hyper: dict, n_wires: int) -> tuple:
                 )
             v = bits
         elif h == "U":
-            U = np.asarray(v, dtype=complex)
-            if U.shape != (2**n_wires, 2**n_wires):
-                raise GateError(
-                    f"{name}: a matrix on {n_wires} wire(s) must be {2**n_wires}x{2**n_wires}, "
-                    f"got shape {U.shape}"
-                )
-            if not np.allclose(U.conj().T @ U, np.eye(len(U)), atol=1e-10):
-                raise GateError(f"{name}: the matrix is not unitary (U^dagger U != 1)")
-            v = tuple(tuple(complex(x) for x in r) for r in U)
+            v = _matrix_hyper(name, v, n_wires)
         out.append((h, v))
     if name == "MultiControlledX" and n_wires < 2:
         raise WireError("MultiControlledX needs at least 2 wires (controls and a target)")
     return tuple(out)
+
+
+SPARSE_DENSE_WIRES = 12
+"""A ``QubitUnitary`` given a sparse matrix is applied densely up to this many wires."""
+
+
+def _matrix_hyper(name: str, v, n_wires: int) -> tuple:
+    """A ``QubitUnitary``'s matrix as a hashable nested tuple: ``(d, d)``, or a batch of
+    them ``(B, d, d)`` (PennyLane's broadcast ``QubitUnitary``); ``d = 2**n_wires``. It is
+    not required to be unitary here (PennyLane accepts any matrix and checks only with
+    ``unitary_check=True``); a circuit refuses a non-unitary one (:func:`qsym._ir.validate`).
+    """
+    dim = 2**n_wires
+    if is_sparse_matrix(v):  # a SciPy sparse matrix: applied densely (qsym simulates states)
+        if tuple(v.shape) != (dim, dim):
+            raise GateError(f"{name}: Input unitary must be of shape {(dim, dim)} to act on "
+                            f"{n_wires} wire(s). Got shape {tuple(v.shape)} instead.")
+        if n_wires > SPARSE_DENSE_WIRES:
+            raise GateError(
+                f"{name}: a sparse matrix on {n_wires} wires: qsym applies a QubitUnitary as "
+                f"a dense matrix, up to {SPARSE_DENSE_WIRES} wires; write the operation as gates")
+        v = v.toarray()
+    U = np.asarray(v, dtype=complex)
+    if U.ndim not in (2, 3) or U.shape[-2:] != (dim, dim) or (U.ndim == 3 and not len(U)):
+        raise GateError(
+            f"{name}: Input unitary must be of shape {(dim, dim)} or (batch_size, {dim}, {dim}) "
+            f"to act on {n_wires} wire(s). Got shape {U.shape} instead.")
+    if U.ndim == 3:
+        return tuple(tuple(tuple(complex(x) for x in r) for r in m) for m in U)
+    return tuple(tuple(complex(x) for x in r) for r in U)
+
+
+def is_unitary(U, atol: float = 1e-10) -> bool:
+    """Whether ``U`` (a matrix, or a stack of them) is unitary to ``atol``.
+
+    >>> is_unitary(np.eye(2)), is_unitary([[[1, 0], [0, 1j]], [[0, 1], [1, 0]]]), is_unitary([[1, 1], [0, 1]])
+    (True, True, False)
+    """
+    U = np.asarray(U, dtype=complex)
+    eye = np.eye(U.shape[-1])
+    return bool(np.allclose(np.swapaxes(U, -1, -2).conj() @ U, eye, atol=atol))
+
+
+def _warn_unitary_check(U) -> None:
+    """PennyLane's ``QubitUnitary(..., unitary_check=True)`` warning for a matrix that may
+    not be unitary (its tolerance, 1e-6)."""
+    if not is_unitary(U, atol=1e-6):
+        warnings.warn(f"Operator {np.asarray(U)}\n may not be unitary. Verify unitarity of "
+                      "operation, or use a datatype with increased precision.", UserWarning,
+                      stacklevel=4)
 
 
 # PennyLane's parameter names, for gates called with keyword parameters (qml.RX(phi=0.1, ...))
@@ -248,6 +296,9 @@ class Operation:
             args = tuple(args) + tuple(hyper.pop(p) for p in named)
         for ignored in _IGNORED_KEYWORDS.get(name, ()):
             hyper.pop(ignored, None)
+        unitary_check = hyper.pop("unitary_check", False) if "U" in row.hyper else False
+        if "dimension" in hyper and "dim" in row.hyper:  # PCPhase's PennyLane hyperparameter
+            hyper["dim"] = tuple(hyper.pop("dimension"))[0]
         if name in _WIRES_FIRST and wires is None and args:  # MultiControlledX([0, 1, 2])
             wires, args = args[0], args[1:]
         unknown = set(hyper) - set(row.hyper)
@@ -290,8 +341,11 @@ class Operation:
                 f"{list(self.wires)}"
             )
         if not self.wires and name not in ("GlobalPhase", "Identity"):
-            raise WireError(f"{name} needs at least one wire, got wires={list(self.wires)}")
+            raise WireError(f"{name}: wrong number of wires: {name} needs at least one wire, "
+                            f"got wires={list(self.wires)}")
         self.hyper = _check_hyper(name, hyper, len(self.wires))
+        if unitary_check:
+            _warn_unitary_check(dict(self.hyper)["U"])
         self.id = id
         tape = active_tape()
         if tape is not None:
@@ -392,7 +446,15 @@ class Operation:
 
     @property
     def hyperparameters(self) -> dict:
-        """The gate's non-numeric settings (PennyLane's ``op.hyperparameters``)."""
+        """The gate's non-numeric settings (PennyLane's ``op.hyperparameters``); PCPhase's
+        as PennyLane's, ``{"dimension": (dim, 2**num_wires)}``, which its
+        :meth:`compute_matrix` takes.
+
+        >>> PCPhase(0.1, dim=1, wires=[0, 1]).hyperparameters
+        {'dimension': (1, 4)}
+        """
+        if self.name == "PCPhase":
+            return {"dimension": (dict(self.hyper)["dim"], 2 ** len(self.wires))}
         return dict(self.hyper)
 
     @property
@@ -424,6 +486,9 @@ class Operation:
         """
         name = cls.__name__
         n = num_wires if num_wires is not None else n_wires
+        if "dimension" in hyper:  # PCPhase's PennyLane hyperparameter: (dim, 2**num_wires)
+            dim, size = hyper.pop("dimension")
+            hyper["dim"], n = dim, int(size).bit_length() - 1
         params, extra = params[:cls.num_params], params[cls.num_params:]
         if extra:  # PennyLane's positional hyperparameters: PauliRot(theta, "XY"), MultiRZ(theta, 2)
             names = cls._row.hyper or (("num_wires",) if not cls.num_wires else ())
@@ -458,6 +523,9 @@ class Operation:
         >>> IsingZZ.compute_eigvals(np.pi).round(12)
         array([0.-1.j, 0.+1.j, 0.+1.j, 0.-1.j])
         """
+        closed = PENNYLANE_EIGVALS.get(cls.__name__)
+        if closed is not None and not hyper and len(params) == cls.num_params:
+            return _closed_eigvals(closed, params)
         m = cls.compute_matrix(*params, **hyper)
         return _eigenvalues(m)
 
@@ -555,6 +623,27 @@ class Operation:
         params = self.params if params is None else params
         return type(self)(*params, wires=list(self.wires), **dict(self.hyper))
 
+    def _flatten(self):
+        """PennyLane's pytree protocol: ``(data, (wires, hyperparameters as pairs))``, the
+        metadata hashable (a ``QubitUnitary``'s matrix as nested tuples).
+
+        >>> RX(0.1, wires=0)._flatten()
+        ((0.1,), (Wires([0]), ()))
+        """
+        return tuple(self.data), (self.wires, tuple(self.hyper))
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        """The gate again from :meth:`_flatten`'s output (PennyLane's
+        ``type(op)._unflatten(*op._flatten())``), made where it is called.
+
+        >>> op = PauliRot(0.2, "XY", wires=[0, 1])
+        >>> type(op)._unflatten(*op._flatten())
+        PauliRot(0.2, pauli_word='XY', wires=[0, 1])
+        """
+        wires, hyper = metadata
+        return cls(*data, wires=list(wires), **dict(hyper))
+
     @property
     def shift_gate(self):
         """The gate whose proved shift rule differentiates this operator by its own
@@ -640,7 +729,22 @@ class Operation:
         from ._broadcast import Batched
 
         sizes = {len(p) for p in self.params if isinstance(p, Batched)}
+        U = dict(self.hyper).get("U") if self._row is not None else None
+        if U is not None and isinstance(U[0][0], tuple):  # a stack of matrices (QubitUnitary;
+            sizes.add(len(U))  # nested tuples: no array made of a large matrix here)
         return sizes.pop() if sizes else None
+
+    @property
+    def ndim_params(self) -> tuple:
+        """The number of dimensions of each parameter (PennyLane's ``ndim_params``): 0 for
+        an angle; ``(2,)`` for ``QubitUnitary``'s matrix, its one parameter in PennyLane.
+
+        >>> RX(0.1, wires=0).ndim_params, QubitUnitary(np.eye(2), wires=0).ndim_params
+        ((0,), (2,))
+        """
+        if self._row is not None and "U" in self._row.hyper:
+            return (2,)
+        return (0,) * len(self.params)
 
     def generator(self) -> "Observable":
         """The generator ``G`` with ``U(t) = exp(i t G)``, PennyLane's convention, as a
@@ -658,6 +762,12 @@ class Operation:
         >>> PauliZ(0).eigvals()
         array([ 1., -1.])
         """
+        closed = PENNYLANE_EIGVALS.get(self.name) if self._row is not None else None
+        if closed is not None:
+            from ._broadcast import Batched
+
+            return _closed_eigvals(closed, [np.array(p) if isinstance(p, Batched) else p
+                                            for p in self.params])
         m = self.matrix()
         # PennyLane's eigenvalues of an integer matrix (PauliZ, CNOT) are floats
         return _eigenvalues(m.astype(float) if m.dtype.kind in "iu" else m)
@@ -698,8 +808,37 @@ class Operation:
         return METHODS["decomposition"](self)
 
     def simplify(self) -> "Operation":
-        """The gate itself (PennyLane's ``op.simplify()`` of a gate)."""
-        return self
+        """PennyLane's ``op.simplify()`` of a gate: numeric angles reduced modulo their
+        period (``4 pi`` for ``RX``, ``2 pi`` for ``PhaseShift``: the matrix's), and a
+        gate at angles 0 replaced by the constant gate it then is (``Identity``, or
+        ``SWAP`` for ``PSWAP``); made where it is called, in place of the gate.
+
+        >>> RX(4 * np.pi + 0.5, wires=0).simplify()
+        RX(0.5, wires=[0])
+        >>> PhaseShift(2 * np.pi, wires=0).simplify()
+        I(0)
+        """
+        simplify = METHODS.get("simplify")
+        return self if simplify is None else simplify(self)
+
+    @classmethod
+    def compute_sparse_matrix(cls, *params, format="csr", **hyper):  # noqa: A002
+        """:meth:`compute_matrix` as a SciPy sparse matrix (PennyLane's
+        ``compute_sparse_matrix``; scipy is optional: without it a ``GateError`` says so).
+
+        >>> GlobalPhase.compute_sparse_matrix(0.5, n_wires=2).shape  # doctest: +SKIP
+        (4, 4)
+        """
+        given = [v for v in (*params, *hyper.values()) if is_sparse_matrix(v)]
+        if given:  # a matrix given sparse (QubitUnitary's U): as given, in ``format``
+            return given[0].asformat(format)
+        m = cls.compute_matrix(*params, **hyper)
+        if np.ndim(m) != 2:
+            raise SparseMatrixUndefinedError(
+                f"{cls.__name__}.compute_sparse_matrix: a broadcast matrix has no sparse form "
+                "(sparse matrices do not support broadcasting, as PennyLane's); give one "
+                "parameter value at a time, or use compute_matrix")
+        return sparse_of(m, format)
 
     def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
         """The matrix as a SciPy sparse matrix (PennyLane's ``op.sparse_matrix()``); needs
@@ -833,6 +972,35 @@ CONTROLLED_LABELS = {
 }
 
 
+# PennyLane's closed-form eigenvalues of the gates that are not diagonal, in its order
+# (``op.eigvals()``, ``compute_eigvals``); tests/test_pl_operators.py proves each equal to
+# its matrix's eigenvalues (as multisets)
+PENNYLANE_EIGVALS = {
+    "IsingXY": lambda phi: np.exp(0.5j * phi * np.array([1, -1, 0, 0])),
+    "PSWAP": lambda phi: np.array([1, 1, -np.exp(1j * phi), np.exp(1j * phi)]),
+    "ISWAP": lambda: np.array([1j, -1j, 1, 1]),
+    "SISWAP": lambda: np.array([(1 + 1j) / np.sqrt(2), (1 - 1j) / np.sqrt(2), 1, 1]),
+    "ECR": lambda: np.array([1.0, -1.0, 1.0, -1.0]),
+}
+
+
+def _closed_eigvals(fn, params) -> np.ndarray:
+    """``fn(*params)`` of :data:`PENNYLANE_EIGVALS`, one row per batch element for
+    broadcast (1-D) parameters.
+
+    >>> _closed_eigvals(PENNYLANE_EIGVALS["PSWAP"], [np.array([0.0, np.pi])]).real.round(12)
+    array([[ 1.,  1., -1.,  1.],
+           [ 1.,  1.,  1., -1.]])
+    """
+    arrays = [np.asarray(p, dtype=float) for p in params]
+    sizes = {a.shape[0] for a in arrays if a.ndim == 1}
+    if not sizes:
+        return np.asarray(fn(*[float(a) for a in arrays]))
+    (size,) = sizes
+    return np.stack([np.asarray(fn(*[float(a[b] if a.ndim else a) for a in arrays]))
+                     for b in range(size)])
+
+
 def _eigenvalues(m: np.ndarray) -> np.ndarray:
     """The diagonal of a diagonal matrix (or stack), else ``numpy.linalg.eigvals``; real
     for a Hermitian matrix."""
@@ -854,6 +1022,8 @@ def expand_matrix(m: np.ndarray, wires, wire_order) -> np.ndarray:
     missing = [w for w in wires if w not in order]
     if missing:
         raise TypeError(f"wire_order {order} misses the gate's wires {missing}")
+    if np.ndim(m) == 3:  # a batch of matrices (broadcast), batch first
+        return np.stack([expand_matrix(one, wires, order) for one in m])
     n, k = len(order), len(wires)
     U = np.eye(2**n, dtype=complex).reshape((2,) * 2 * n)
     axes = [order.index(w) for w in wires]
@@ -873,8 +1043,8 @@ def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
     if decimals is None or not op.params:
         return base_label
     try:
-        pars = ",".join(format(float(p), f".{decimals}f") for p in op.params)
-    except TypeError:  # traced parameters: no numbers to show
+        pars = ",\n".join(format(float(p), f".{decimals}f") for p in op.params)
+    except TypeError:  # traced (or broadcast) parameters: no numbers to show
         return base_label
     return f"{base_label}\n({pars})"
 
@@ -1110,6 +1280,10 @@ def sparse_of(m: np.ndarray, format="csr"):  # noqa: A002  (PennyLane's name)
     except ImportError:
         raise GateError("sparse matrices need scipy, which qsym does not depend on: "
                         "pip install scipy, or use op.matrix() (dense)") from None
+    if np.ndim(m) != 2:
+        raise SparseMatrixUndefinedError(
+            f"a broadcast matrix (shape {np.shape(m)}) has no sparse form (sparse matrices do "
+            "not support broadcasting, as PennyLane's); give one parameter value at a time")
     return sparse.csr_matrix(np.asarray(m)).asformat(format)
 
 
@@ -1191,13 +1365,21 @@ def gate_docstring(row) -> str:
     )
 
 
+SPARSE_GATES = frozenset({
+    "CCZ", "CH", "CNOT", "CRX", "CRY", "CRZ", "CRot", "CSWAP", "CY", "CZ",
+    "ControlledPhaseShift", "GlobalPhase", "Hadamard", "Identity", "MultiControlledX",
+    "PauliX", "PauliY", "PauliZ", "QubitUnitary", "RX", "RY", "RZ", "SWAP", "Toffoli"})
+"""The gates whose class has ``has_sparse_matrix`` True: PennyLane 0.45's (those defining a
+sparse matrix). Every gate's ``op.sparse_matrix()`` works (SciPy's, of the dense matrix)."""
+
+
 def _make_gate_class(row) -> type:
     doc = gate_docstring(row)
     return type(
         row.name,
         (Operation,),
         {"num_params": row.num_params, "num_wires": row.num_wires or None, "__doc__": doc,
-         "_row": row},
+         "_row": row, "has_sparse_matrix": row.name in SPARSE_GATES},
     )
 
 

@@ -268,8 +268,8 @@ def _inverse_gates(op: Operation) -> list:
         if name == "U2":
             return [_make("U3", (-sp.pi / 2, _neg(p[1]), _neg(p[0])), w)]
         if name == "QubitUnitary":
-            U = np.array(_hyper_value(op, "U"), dtype=complex)
-            return [_make("QubitUnitary", (), w, (("U", U.conj().T),))]
+            U = np.array(_hyper_value(op, "U"), dtype=complex)  # (a batch: each one's)
+            return [_make("QubitUnitary", (), w, (("U", np.swapaxes(U.conj(), -1, -2)),))]
         row = gate_def(name)
         nw = None if row.num_wires else len(w)
         if row.num_params == 0:
@@ -417,6 +417,20 @@ def _table_pow(op: Operation, z) -> list:
     raise _pow_undefined(op.name, z)
 
 
+def _matrix_power(op: Operation, z) -> np.ndarray:
+    """A ``QubitUnitary``'s matrix to the power ``z`` (PennyLane's ``QubitUnitary.pow``):
+    an integer power (of each matrix of a batch; negative: of the inverse), or the
+    principal fractional power of one matrix (its eigenvalues' principal powers in its
+    eigenbasis); a batch to a fractional power is PennyLane's ``PowUndefinedError``."""
+    U = np.asarray(_hyper_value(op, "U"), dtype=complex)
+    if _is_integer(z):
+        return np.linalg.matrix_power(U, int(round(z)))
+    if U.ndim == 3:
+        raise _pow_undefined(op.name + " (broadcast)", z)
+    w, v = np.linalg.eig(U)
+    return (v * w ** z) @ np.linalg.inv(v)
+
+
 def _controlled_pow(op: Operation, z) -> list:
     """A controlled gate of the table to the power ``z``: its target's power, controlled
     (PennyLane's ``ControlledOp.pow``): ``CZ ** 0.3`` is ``ControlledPhaseShift(0.3 pi)``."""
@@ -452,6 +466,8 @@ def _gate_pow(op: Operation, z) -> list:
         return [_made(name, (_elementwise(lambda t: t * zz, op.params[0]),), op.wires, op.hyper)]
     if np.ndim(z):
         raise _pow_undefined(name, z)
+    if name == "QubitUnitary":
+        return [_made(name, (), op.wires, (("U", _matrix_power(op, z)),))]
     if name == "Identity":
         return [_made(name, (), op.wires)]
     if name in CONTROLLED_TARGETS and op.num_params == 0:
@@ -617,25 +633,35 @@ def one_qubit_decomposition(U, wire, rotations="ZYZ", return_global_phase=False)
     ['RZ', 'RY', 'RZ', 'GlobalPhase']
     """
     U = np.asarray(U, dtype=complex)
-    if U.shape != (2, 2):
-        raise GateError(f"one_qubit_decomposition takes a 2x2 unitary, got shape {U.shape}")
+    if U.shape[-2:] != (2, 2) or U.ndim not in (2, 3):
+        raise GateError(f"one_qubit_decomposition takes a 2x2 unitary (or a batch of them, "
+                        f"batch first), got shape {U.shape}")
     if rotations not in ("ZYZ", "rot"):
         raise GateError(f"Value {rotations} passed to rotations is either invalid or currently "
                         "unsupported by qsym: use 'ZYZ' or 'rot'")
+    if U.ndim == 3:  # a batch: each matrix's angles, as broadcast gate parameters
+        phi, theta, omega, alpha = (np.array(a) for a in zip(*map(_zyz_angles, U)))
+    else:
+        phi, theta, omega, alpha = (float(a) for a in _zyz_angles(U))
+    if rotations == "rot":
+        out = [_made("Rot", (phi, theta, omega), [wire])]
+    else:
+        out = [_made(n, (a,), [wire]) for n, a in (("RZ", phi), ("RY", theta), ("RZ", omega))]
+    if return_global_phase:
+        out.append(_made("GlobalPhase", (-alpha,), []))
+    return out
+
+
+def _zyz_angles(U) -> tuple:
+    """``(phi, theta, omega, alpha)`` of one 2x2 unitary: ``U = exp(i alpha) RZ(omega)
+    RY(theta) RZ(phi)``, the angles modulo 4 pi as PennyLane takes them."""
     alpha = float(np.angle(np.linalg.det(U)) / 2)
     su = U * np.exp(-1j * alpha)
     eps = np.finfo(float).eps
     theta = 2 * np.arctan2(min(abs(su[0, 1]), 1.0), min(abs(su[0, 0]), 1.0))
     plus, minus = np.angle(su[1, 1] + eps), np.angle(su[1, 0] + eps)
     phi, omega = (plus - minus) % (4 * np.pi), (plus + minus) % (4 * np.pi)
-    theta = theta % (4 * np.pi)
-    if rotations == "rot":
-        out = [_made("Rot", (float(phi), float(theta), float(omega)), [wire])]
-    else:
-        out = [_made(n, (float(a),), [wire]) for n, a in (("RZ", phi), ("RY", theta), ("RZ", omega))]
-    if return_global_phase:
-        out.append(_made("GlobalPhase", (-alpha,), []))
-    return out
+    return float(phi), float(theta % (4 * np.pi)), float(omega), alpha
 
 
 # --- two-qubit unitaries: the KAK (Cartan) decomposition ------------------------------------
@@ -746,18 +772,102 @@ def _gate_decomposition(op: Operation) -> list:
     if op.name == "QubitUnitary" and len(op.wires) == 1:
         return one_qubit_decomposition(_hyper_value(op, "U"), op.wires[0], return_global_phase=True)
     if op.name == "QubitUnitary" and len(op.wires) == 2:
+        if op.batch_size is not None:
+            raise DecompositionUndefinedError(
+                "The decomposition of a two-qubit QubitUnitary does not support broadcasting "
+                "(as in PennyLane): decompose each matrix of the batch")
         return two_qubit_decomposition(_hyper_value(op, "U"), op.wires)
     if op.name == "PauliRot":
         return [_made(n, p, w) for n, p, w in
                 _pauli_rot_decomposition(op.params[0], list(op.wires), _hyper_value(op, "pauli_word"))]
     if op.name == "MultiControlledX":
         return _mcx_decomposition(list(op.wires), _hyper_value(op, "control_values"))
+    if op.name == "PCPhase":
+        return _pcphase_decomposition(op.params[0], _hyper_value(op, "dim"), list(op.wires))
     rule = DECOMPOSITIONS.get(op.name)
     if rule is None:
         raise DecompositionUndefinedError(
             f"{op.name} has no decomposition (PennyLane's DecompositionUndefinedError): it is "
             f"applied as it is; gates with one: {', '.join(sorted(DECOMPOSITIONS))}")
     return [_made(n, p, w) for n, p, w in rule(tuple(op.params), list(op.wires))]
+
+
+@REGISTRY.memo
+def parameter_period(name: str, num_wires=None, hyper: tuple = (), pos: int = 0):
+    """The period of a gate's matrix in parameter ``pos`` (``2 pi`` or ``4 pi``; None if
+    neither), checked on the gate's matrix at two sets of points.
+
+    >>> parameter_period("RX"), parameter_period("PhaseShift"), parameter_period("U3", pos=1)
+    (12.566370614359172, 6.283185307179586, 6.283185307179586)
+    """
+    from ._gates import numeric_matrix_function
+
+    f = numeric_matrix_function(name, num_wires, hyper)
+    rng = np.random.default_rng(7)
+    points = [rng.uniform(-3, 3, gate_def(name).num_params) for _ in range(2)]
+    for period in (2 * np.pi, 4 * np.pi):
+        moved = [np.where(np.arange(len(p)) == pos, p + period, p) for p in points]
+        if all(np.allclose(f(*p), f(*q), atol=1e-12) for p, q in zip(points, moved)):
+            return period
+    return None
+
+
+def _gate_simplify(op: Operation):
+    """``op.simplify()`` (PennyLane's): see :meth:`qsym._operations.Operation.simplify`.
+    Angles that are not numbers (traced inputs, autograd values), and any gate made in a
+    circuit function, leave the gate as it is: the same matrix, and no structure chosen by
+    a value (the circuit is traced once, for every later value)."""
+    from ._broadcast import Batched
+
+    def number(p):
+        return isinstance(p, (numbers.Real, np.floating, np.integer)) and not isinstance(p, bool)
+
+    params = op.params
+    tape = active_tape()
+    if tape is not None and not getattr(tape, "user_queue", False):
+        return op  # in a circuit: the same gate (its replays at other numbers record it too)
+    if not params or not all(number(v) for p in params
+                             for v in (p if isinstance(p, Batched) else (p,))):
+        return op
+    nw = None if op.num_wires else len(op.wires)
+    periods = [parameter_period(op.name, nw, op.hyper, k) for k in range(len(params))]
+    reduced = tuple(p if T is None else _elementwise(lambda t, T=T: float(t) % T, p)
+                    for p, T in zip(params, periods))
+    if all(np.allclose(np.asarray(p, dtype=float), 0.0) for p in reduced):
+        m = op.matrix()
+        same = [n for n in ("Identity", "SWAP") if gate_def(n).num_wires in (0, len(op.wires))
+                and np.allclose(m, GATE_CLASSES[n].compute_matrix(num_wires=len(op.wires)))]
+        if same:
+            return _in_place_of(op, _detached(same[0], (), op.wires, ()))
+    for when, name, new_params in SIMPLE_FORMS.get(op.name, ()):
+        if np.ndim(reduced[0]) == 0 and all(
+                w is None or np.isclose(p, w) for p, w in zip(reduced, when)):
+            return _in_place_of(op, _detached(name, new_params(*reduced), op.wires, ()))
+    if reduced == tuple(params):
+        return op
+    return _in_place_of(op, _detached(op.name, reduced, op.wires, op.hyper))
+
+
+_PI = np.pi
+# PennyLane's simpler gates for Rot, U2 and U3 at special (reduced) angles, in its order:
+# (angles, None for any; the gate; its parameters from the reduced angles). Each is the
+# same matrix exactly (tests/test_matrix_batches.py multiplies them out); PennyLane's two
+# that hold only up to a global phase (Rot -> Hadamard, U2 -> RX(3 pi / 2)) are left out.
+SIMPLE_FORMS = {
+    "Rot": ((( _PI / 2, None, 7 * _PI / 2), "RX", lambda a, b, c: (b,)),
+            ((0.0, None, 0.0), "RY", lambda a, b, c: (b,)),
+            ((None, 0.0, None), "RZ", lambda a, b, c: ((a + c) % (4 * _PI),))),
+    "U2": (((0.0, 0.0), "RY", lambda a, b: (_PI / 2,)),
+           ((3 * _PI / 2, _PI / 2), "RX", lambda a, b: (_PI / 2,))),
+    "U3": (((0.0, None, 0.0), "PhaseShift", lambda a, b, c: (b,)),
+           ((None, 3 * _PI / 2, _PI / 2), "RX", lambda a, b, c: (a,)),
+           ((None, 0.0, 0.0), "RY", lambda a, b, c: (a,))),
+}
+
+
+def _detached(name, params, wires, hyper):
+    with recording(Tape()):
+        return _make(name, params, wires, hyper)
 
 
 def simplify(op):
@@ -809,6 +919,45 @@ def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's na
     return gen, 1.0
 
 
+def walsh_weights(signs) -> np.ndarray:
+    """The Walsh-Hadamard transform of a diagonal's phase pattern: ``w[s] = sum_k
+    signs[k] (-1)**popcount(k & s)`` (exact for integer ``signs``, O(N log N)), so that
+    ``exp(i phi signs[k]) = prod_s exp(i phi w[s] / N (-1)**popcount(k & s))``.
+
+    >>> walsh_weights([1, 1, -1, -1]).tolist()
+    [0, 0, 4, 0]
+    """
+    w = np.array(signs, dtype=np.int64)
+    h = 1
+    while h < len(w):
+        w = w.reshape(-1, 2, h)
+        w = np.stack([w[:, 0] + w[:, 1], w[:, 0] - w[:, 1]], axis=1).reshape(-1)
+        h *= 2
+    return w
+
+
+def _pcphase_decomposition(phi, dim: int, wires: list) -> list:
+    """PCPhase(phi, dim) as the exact product of a ``GlobalPhase`` and ``MultiRZ`` gates
+    (the Walsh transform of its phases ``+phi`` on the first ``dim`` basis states, ``-phi``
+    on the others; the first wire the most significant bit): each angle is ``phi`` times
+    a rational number, so the rule of the decomposition is MultiRZ's. Gates whose weight
+    is 0 are left out."""
+    n = len(wires)
+    N = 2**n
+    weights = walsh_weights([1 if k < dim else -1 for k in range(N)])
+    out = []
+    for s, w in enumerate(weights.tolist()):
+        if w == 0:
+            continue
+        on = [wires[i] for i in range(n) if (s >> (n - 1 - i)) & 1]
+        c = w / N  # exact: an integer over a power of two
+        if not on:  # exp(i c phi) on every state: GlobalPhase(-c phi)
+            out.append(_made("GlobalPhase", (_elementwise(lambda t: -c * t, phi),), wires))
+        else:  # exp(i c phi (-1)^|k & s|): MultiRZ(-2 c phi)
+            out.append(_made("MultiRZ", (_elementwise(lambda t: -2 * c * t, phi),), on))
+    return out
+
+
 def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     """``base`` to the power ``z`` (PennyLane's ``qml.pow``): PennyLane's ``Pow``
     (:class:`PowOperation`), applied as the gates of ``base.pow(z)`` (``RX(t) ** z`` is
@@ -849,9 +998,9 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     return ops[0] if len(ops) == 1 else ops
 
 
-METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, qml_pow=lambda op, z: pow(op, z),
+METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, simplify=_gate_simplify, qml_pow=lambda op, z: pow(op, z),
                decomposition=_gate_decomposition,
-               decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot", "MultiControlledX"})
+               decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot", "MultiControlledX", "PCPhase"})
 
 
 def apply_operation(op):

@@ -71,6 +71,9 @@ logger = logging.getLogger("qsym.runtime")
 _NO_DATA = np.zeros(0)  # shared: the compiled code never writes its inputs
 TRACE_MODES = ("auto", "per-call", "once")  # QNode(trace=...)
 PER_CALL_STRUCTURES = 64  # compiled structures a per-call QNode keeps (least recently used go)
+# signatures a QNode keeps once data arguments became static by their values (QNode.
+# _learn_static: a time t of expm(-1j H t), a new value at every call): the oldest go
+LEARNED_STATIC_SIGNATURES = 64
 _PER_CALL_LOCK = threading.RLock()  # one per-call trace at a time (they restore random states)
 _SHOT_COUNT = threading.local()  # .active: (QNode, the shot count it evaluates now)
 class _OptionsError(ArgumentError, ValueError):
@@ -1266,8 +1269,24 @@ class QNode:
                 raise
             if generation == GATE_REGISTRY.generation:
                 self._compiled[key] = entry
+                if self._values_needed is not None:
+                    self._forget_oldest(key)
                 return entry
         return entry  # the gates keep changing: this entry is used once, not kept
+
+    def _forget_oldest(self, keep) -> None:
+        """Keep at most :data:`LEARNED_STATIC_SIGNATURES` signatures once data arguments
+        are static by value (each new value of a continuous one is a new signature, which
+        would otherwise be kept for ever: memory grew by about 0.1 MB a call); the oldest
+        go as :meth:`_stale` drops one (a call with an old value traces it again)."""
+        while len(self._compiled) > LEARNED_STATIC_SIGNATURES:
+            oldest = next(k for k in self._compiled if k != keep)
+            entry = self._compiled.pop(oldest)
+            self.samplers.pop(id(getattr(entry, "element", entry)), None)
+            self._grad_fast = None
+            self.autodiff_memo.clear()
+            if self._last is entry:
+                self._last = None
 
     def build(self, args, kwargs, key, derivatives=True):
         """Trace and compile the signature ``key`` (from :func:`classify`) of these

@@ -365,6 +365,9 @@ def _broadcast_post(size, n_meas, copies, results):
 def _unbatched(op, i, size):
     if getattr(op, "batch_size", None) is None:
         return op
+    U = dict(getattr(op, "hyper", ()) or ()).get("U") if op.name == "QubitUnitary" else None
+    if np.ndim(U) == 3:  # a stack of matrices: the i-th
+        return type(op)(np.asarray(U)[i], wires=list(op.wires))
     return op.remake(tuple(d[i] if np.ndim(d) and len(d) == size else d for d in op.data))
 
 

@@ -106,11 +106,37 @@ def record(target: Target, s: Symbols):
     with trace.collecting_checks() as checks:
         items, result = trace.run_traced(target.func, s.args, s.kwargs, wires)
     s.checks = checks
+    items = split_matrix_batches(items)
     if wires is None:  # a device without wires: the circuit's own
         wires = circuit_wires(items, result)
         check_memory(len(wires), target.method)
     tiers.kernels_needed_soon(len(wires), len(items), target.method == "adjoint")
     return items, result, wires
+
+
+def split_matrix_batches(items: list) -> list:
+    """A broadcast ``QubitUnitary`` (a stack of ``B`` matrices) in a circuit: on one wire,
+    its exact decomposition ``RZ RY RZ`` and a global phase with broadcast angles (each
+    element's, :func:`qsym._opmath.one_qubit_decomposition`), so it broadcasts as any
+    gate does (the angles are numbers: runtime data of the one compiled circuit); on more
+    wires refused with what to do (PennyLane's own decomposition refuses them too)."""
+    if not any(getattr(op, "name", None) == "QubitUnitary"
+               and getattr(op, "batch_size", None) is not None for op in items):
+        return items
+    out = []
+    for op in items:
+        if getattr(op, "name", None) != "QubitUnitary" or op.batch_size is None:
+            out.append(op)
+            continue
+        if len(op.wires) != 1:
+            raise ArgumentError(
+                f"a broadcast QubitUnitary ({op.batch_size} matrices) on {len(op.wires)} wires "
+                "cannot be applied in one circuit (qsym broadcasts a batch of matrices on one "
+                "wire); apply qml.transforms.broadcast_expand to the QNode (one circuit per "
+                "matrix), or loop over the batch")
+        with trace.recording(trace.Tape()):
+            out.extend(op.decomposition())
+    return out
 
 
 def record_per_call(target: Target, s: Symbols, args, kwargs, numbers=False):

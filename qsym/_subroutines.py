@@ -20,10 +20,10 @@ import numbers
 
 import numpy as np
 
-from ._operations import GATE_CLASSES, GateSequence, Operation, Prod, mark_used, wires_tuple
+from ._operations import GATE_CLASSES, GateSequence, Operation, Prod, mark_used, sparse_of, wires_tuple
 from ._opmath import adjoint, ctrl
 from ._trace import Tape, active_tape, recording, unwrap
-from .errors import GateError, WireError
+from .errors import GateError, MatrixUndefinedError, SparseMatrixUndefinedError, WireError
 from .templates import BasisEmbedding, Template, real_state_gates
 from .wires import Wires
 
@@ -512,11 +512,13 @@ class BlockEncode(Template):
     """
 
     _params = ("A",)
-    has_sparse_matrix = False
 
     def __init__(self, A, wires, id=None):
         self.wires, self.id = Wires(wires_tuple(wires)), id
-        A = A.toarray() if hasattr(A, "toarray") else A  # a SciPy sparse matrix
+        # a SciPy sparse matrix (duck-typed: scipy is not a dependency) is applied as its
+        # dense block encoding; the operator then has a sparse matrix only, as PennyLane's
+        self._issparse = hasattr(A, "toarray") and hasattr(A, "asformat")
+        A = A.toarray() if self._issparse else A
         try:
             A = np.asarray(unwrap(A), dtype=complex if np.iscomplexobj(A) else float)
         except TypeError as exc:
@@ -561,15 +563,49 @@ class BlockEncode(Template):
         u = BlockEncode.compute_matrix(self.A, self.hyperparameters["subspace"])
         GATE_CLASSES["QubitUnitary"](u, wires=list(self.wires))
 
+    @property
+    def has_matrix(self) -> bool:
+        """True unless ``A`` was given sparse (PennyLane's: then only :meth:`sparse_matrix`)."""
+        return not self._issparse
+
+    @property
+    def has_sparse_matrix(self) -> bool:
+        """True if ``A`` was given as a SciPy sparse matrix (PennyLane's).
+
+        >>> BlockEncode(0.6, wires=[0]).has_sparse_matrix
+        False
+        """
+        return self._issparse
+
+    def _unitary(self, wire_order):
+        m = super().matrix(wire_order)
+        return m if np.iscomplexobj(self.A) else m.real
+
     def matrix(self, wire_order=None) -> np.ndarray:
         """The block-encoding unitary on ``wire_order`` (default: its wires), real for a
-        real ``A`` as PennyLane's (its dtype follows ``A``'s).
+        real ``A`` as PennyLane's (its dtype follows ``A``'s). ``A`` given sparse: a
+        ``MatrixUndefinedError``, as PennyLane's (use :meth:`sparse_matrix`).
 
         >>> BlockEncode(np.array([[0.1, 0.2], [0.3, 0.4]]), wires=[0, 1]).matrix().dtype
         dtype('float64')
         """
-        m = super().matrix(wire_order)
-        return m if np.iscomplexobj(self.A) else m.real
+        if self._issparse:
+            raise MatrixUndefinedError("BlockEncode: the operator was initialized with a sparse "
+                                       "matrix; use op.sparse_matrix(), or give A dense")
+        return self._unitary(wire_order)
+
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
+        """The block-encoding unitary as a SciPy sparse matrix in ``format``, for ``A``
+        given sparse (PennyLane's; a dense ``A``: ``SparseMatrixUndefinedError``, use
+        :meth:`matrix`). Needs scipy, which qsym does not depend on.
+
+        >>> BlockEncode(0.6, wires=[0]).has_sparse_matrix
+        False
+        """
+        if not self._issparse:
+            raise SparseMatrixUndefinedError("BlockEncode: The operator is initialized with a "
+                                             "dense matrix, use the matrix method instead.")
+        return sparse_of(self._unitary(wire_order), format)
 
     def adjoint(self):
         """The block encoding of ``A^†`` (PennyLane's ``BlockEncode.adjoint``)."""

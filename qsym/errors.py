@@ -132,6 +132,19 @@ class MatrixUndefinedError(GateError):
     """
 
 
+class SparseMatrixUndefinedError(GateError):
+    """PennyLane's ``SparseMatrixUndefinedError``: the operator has no sparse matrix (a
+    template, a broadcast gate, a ``BlockEncode`` of a dense matrix: use ``op.matrix()``).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.QFT(wires=[0, 1]).sparse_matrix()
+    ... except qml.errors.SparseMatrixUndefinedError as exc:
+    ...     print(str(exc)[:24])
+    QFT has no sparse matrix
+    """
+
+
 class WireError(QsymError, ValueError):
     """A wire that is not on the device, or a gate given duplicate wires.
 

@@ -13,11 +13,13 @@ MeasurementError
 """
 
 from .errors import (AdjointUndefinedError, DecompositionUndefinedError, DeviceError, MatrixUndefinedError,
+                     SparseMatrixUndefinedError,
                      PowUndefinedError, QuantumFunctionError, TransformError, WireError)
 
 __all__ = ["QuantumFunctionError", "DeviceError", "MatrixUndefinedError", "WireError", "TransformError", "PennyLaneDeprecationWarning",
            "DecompositionWarning",
-           "PowUndefinedError", "DecompositionUndefinedError", "AdjointUndefinedError"]
+           "PowUndefinedError", "DecompositionUndefinedError", "AdjointUndefinedError",
+           "SparseMatrixUndefinedError"]
 
 
 class PennyLaneDeprecationWarning(UserWarning):

@@ -35,7 +35,7 @@ from ._shots import Shots
 from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params
 from .errors import ArgumentError, DifferentiationError, QuantumFunctionError, RuleError
 
-__all__ = ["param_shift", "finite_diff", "generate_shift_rule", "BroadcastGradientError", "spsa_grad", "finite_diff_coeffs", "metric_tensor",
+__all__ = ["param_shift", "finite_diff", "generate_shift_rule", "eigvals_to_frequencies", "BroadcastGradientError", "spsa_grad", "finite_diff_coeffs", "metric_tensor",
            "adjoint_metric_tensor", "param_shift_hessian"]
 
 NO_TRAINABLE = (
@@ -83,6 +83,21 @@ def finite_diff_coeffs(n, approx_order, strategy):
     out = np.stack([coeffs[keep], shifts[keep]])
     order = np.argsort(np.abs(out[1]), kind="stable")
     return out[:, order]
+
+
+def eigvals_to_frequencies(eigvals) -> tuple:
+    """The frequencies of ``exp(-i t G)`` from the eigenvalues of ``G``: the distinct
+    positive differences of distinct eigenvalues (PennyLane's
+    ``qml.gradients.eigvals_to_frequencies``), in increasing order (PennyLane's come in a
+    set's order).
+
+    >>> eigvals_to_frequencies((-0.5, 0.5))
+    (1.0,)
+    >>> eigvals_to_frequencies((-1, 0, 0, 1))
+    (1, 2)
+    """
+    distinct = sorted(set(eigvals))
+    return tuple(sorted({b - a for i, a in enumerate(distinct) for b in distinct[i + 1:]}))
 
 
 def generate_shift_rule(frequencies, shifts=None, order=1):

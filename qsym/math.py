@@ -236,6 +236,34 @@ def dm_from_state_vector(state, check_state=False, c_dtype="complex128"):
     return psi[..., :, None] * xp.conj(psi)[..., None, :]
 
 
+def expand_matrix(mat, wires, wire_order=None, sparse_format="csr"):
+    """PennyLane's ``qml.math.expand_matrix``: the matrix ``mat`` of an operator on
+    ``wires`` as a matrix on ``wire_order`` (default: ``wires``), the first wire the most
+    significant bit; a batch of matrices (batch first) expands each.
+
+    >>> expand_matrix(_np.diag([1.0, -1.0]), [1], wire_order=[0, 1]).real.diagonal()
+    array([ 1., -1.,  1., -1.])
+    """
+    from ._operations import expand_matrix as expand
+
+    if wire_order is None or list(wire_order) == list(wires):
+        return mat
+    return expand(_np.asarray(mat), list(wires), list(wire_order))
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, **kwargs) -> bool:
+    """``np.allclose`` of two values of any kind (PennyLane's ``qml.math.allclose``): a
+    SciPy sparse matrix (duck-typed; scipy is not a dependency) is compared as its dense
+    array, so a sparse and a dense matrix compare as PennyLane's do.
+
+    >>> import qsym as qml
+    >>> qml.math.allclose([1.0, 2.0], [1.0, 2.0 + 1e-9])
+    True
+    """
+    a, b = (x.toarray() if hasattr(x, "toarray") and hasattr(x, "asformat") else x for x in (a, b))
+    return bool(_np.allclose(to_numpy(a), to_numpy(b), rtol=rtol, atol=atol, **kwargs))
+
+
 def __getattr__(name):
     # every other name: the NumPy (autograd) function of that name, as PennyLane's
     # dispatch gives for NumPy and autograd values

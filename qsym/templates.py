@@ -33,7 +33,8 @@ from types import SimpleNamespace
 import numpy as np
 import sympy as sp
 
-from .errors import DifferentiationError, GateError, TracingError, WireError
+from .errors import (DifferentiationError, GateError, SparseMatrixUndefinedError,
+                     TracingError, WireError)
 from ._operations import GATE_CLASSES, GateSequence, Operation, wires_tuple
 from ._trace import Tape, active_tape, add_check, known, recording, unwrap
 from .wires import Wires
@@ -309,6 +310,17 @@ class Template(GateSequence):
             m = g.matrix(wire_order=order) if g.wires else g.matrix()[0, 0] * np.eye(len(u))
             u = np.asarray(m, dtype=complex) @ u
         return u
+
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
+        """PennyLane's ``op.sparse_matrix()``: a template has none (``has_sparse_matrix``
+        is False; PennyLane's ``SparseMatrixUndefinedError``): use :meth:`matrix`.
+
+        >>> QFT(wires=[0]).has_sparse_matrix
+        False
+        """
+        raise SparseMatrixUndefinedError(
+            f"{self.name} has no sparse matrix (PennyLane's templates compute none); use "
+            "op.matrix() or qml.matrix(op), dense")
 
     def __repr__(self):
         return f"{self.name}(wires={list(self.wires)})"
@@ -2756,34 +2768,56 @@ def _phase_angle(d, k: int) -> sp.Expr:
 
 class DiagonalQubitUnitary(Template):
     """PennyLane's ``qml.DiagonalQubitUnitary(D, wires)``: the diagonal unitary
-    ``diag(D)`` (``2**k`` entries of modulus 1, the first wire most significant).
+    ``diag(D)`` (``2**k`` entries of modulus 1, the first wire most significant); a batch
+    of diagonals ``D`` of shape ``(B, 2**k)`` broadcasts (PennyLane's ``batch_size``).
 
-    The diagonal is the exact product ``GlobalPhase(-c_0) * prod_S MultiRZ(-2 c_S, S)``
-    over the wire subsets ``S``, ``c_S = 2**-k sum_k theta_k (-1)**|k & S|`` (the Walsh
-    transform of the phases ``theta_k``). Entries that depend on the circuit's inputs must
-    be phases ``exp(1j * phi_k)`` (``np.exp(1j * phi)``; ``theta_k`` is then the principal
-    angle ``atan2(sin phi_k, cos phi_k)``), so gradients are exact by the MultiRZ rule.
+    It decomposes as PennyLane's: on one wire ``GlobalPhase(-(t0 + t1) / 2)`` and
+    ``RZ(t1 - t0)`` of the phases ``t_k``; on ``n`` wires a ``DiagonalQubitUnitary`` of the
+    mean phases of each pair (the last wire 0 and 1) on the first ``n - 1`` wires and a
+    :class:`SelectPauliRot` of the differences (Shende et al., Theorem 7). The matrix is
+    exact; for a batch the angles broadcast. Entries that depend on the circuit's inputs
+    must be phases ``exp(1j * phi_k)`` (``np.exp(1j * phi)``; ``t_k`` is then the principal
+    angle ``atan2(sin phi_k, cos phi_k)``), so gradients are exact by the ``RZ``/``MultiRZ``
+    rules.
 
     >>> [op.name for op in DiagonalQubitUnitary([1, 1j], wires=0).decomposition()]
-    ['GlobalPhase', 'MultiRZ']
+    ['GlobalPhase', 'RZ']
+    >>> [op.name for op in DiagonalQubitUnitary([1, 1j, 1, -1], wires=[0, 1]).decomposition()]
+    ['DiagonalQubitUnitary', 'SelectPauliRot']
+    >>> DiagonalQubitUnitary([[1, 1j], [1j, 1]], wires=0).batch_size
+    2
     """
 
     _params = ("D",)
+    ndim_params = (1,)
 
     def __init__(self, D, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
         d = _array(D, "DiagonalQubitUnitary D")
-        if d.ndim != 1 or d.shape[0] != 2 ** len(self.wires):
+        if not _symbolic(d):  # PennyLane's check comes first
+            d = np.asarray(d, dtype=complex)
+            _check_phases(d)
+        if d.ndim not in (1, 2) or d.shape[-1] != 2 ** len(self.wires) or not d.size:
             raise GateError(
                 f"DiagonalQubitUnitary: D must have {2 ** len(self.wires)} entries for "
-                f"{len(self.wires)} wire(s); got shape {d.shape}")
-        if not _symbolic(d):
-            d = np.asarray(d, dtype=complex)
-            if not np.allclose(np.abs(d), 1.0, atol=1e-10):
-                raise GateError("DiagonalQubitUnitary: Operator must be unitary (every entry "
-                                "of D of modulus 1).")
+                f"{len(self.wires)} wire(s) (or be a batch of such diagonals, batch first); "
+                f"got shape {d.shape}")
         self.D = d
         self._record()
+
+    @property
+    def control_wires(self) -> Wires:
+        """``Wires([])``: a diagonal unitary has no control wires (PennyLane's).
+
+        >>> DiagonalQubitUnitary([1, 1], wires=1).control_wires
+        Wires([])
+        """
+        return Wires([])
+
+    @property
+    def batch_size(self):
+        """The number of diagonals of a batch ``D`` (PennyLane's ``batch_size``), or None."""
+        return len(self.D) if np.ndim(self.D) == 2 else None
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         """PennyLane's label, ``"U"`` (with a drawing cache: the index of ``D`` in it)."""
@@ -2793,22 +2827,41 @@ class DiagonalQubitUnitary(Template):
 
     @staticmethod
     def compute_matrix(D) -> np.ndarray:
-        """``diag(D)`` (PennyLane's ``DiagonalQubitUnitary.compute_matrix``).
+        """``diag(D)`` (PennyLane's ``DiagonalQubitUnitary.compute_matrix``); a batch of
+        diagonals gives a stack of matrices. ``D`` must have entries of modulus 1.
 
         >>> DiagonalQubitUnitary.compute_matrix([1, -1])
         array([[ 1,  0],
                [ 0, -1]])
         """
-        return np.diag(np.asarray(D))
+        D = np.asarray(D)
+        _check_phases(D)
+        if D.ndim == 2:
+            return np.stack([np.diag(d) for d in D])
+        return np.diag(D)
 
     @staticmethod
     def compute_eigvals(D) -> np.ndarray:
-        """The eigenvalues: ``D`` itself."""
+        """The eigenvalues: ``D`` itself (entries of modulus 1)."""
+        _check_phases(np.asarray(D))
         return np.asarray(D)
 
     def eigvals(self) -> np.ndarray:
         """The eigenvalues: the diagonal ``D``."""
         return np.asarray(self.D)
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """``diag(D)`` (a stack for a batch), on ``wire_order`` if given.
+
+        >>> DiagonalQubitUnitary([1, 1j], wires=1).matrix(wire_order=[0, 1]).diagonal()
+        array([1.+0.j, 0.+1.j, 1.+0.j, 0.+1.j])
+        """
+        from ._operations import expand_matrix
+
+        m = self.compute_matrix(np.asarray(self.D, dtype=complex))
+        if wire_order is None or list(wire_order) == list(self.wires):
+            return m
+        return expand_matrix(m, self.wires, wire_order)
 
     def adjoint(self):
         """``DiagonalQubitUnitary(conj(D))`` (PennyLane's ``op.adjoint()``)."""
@@ -2819,18 +2872,146 @@ class DiagonalQubitUnitary(Template):
         return [DiagonalQubitUnitary(self.D ** z, wires=list(self.wires))]
 
     def _build(self):
-        n = len(self.wires)
         if _symbolic(self.D):
+            if self.D.ndim == 2:
+                raise GateError("DiagonalQubitUnitary: a batch of diagonals must be numbers; "
+                                "give the phases of one diagonal, or broadcast the angles")
             theta = [_phase_angle(v, k) for k, v in enumerate(self.D)]
         else:  # the same gates for numbers (the replay on numbers compares them)
-            theta = [float(a) for a in np.angle(self.D)]
-        for s in range(2**n):
-            c = sum((-1) ** bin(k & s).count("1") * t for k, t in enumerate(theta)) / 2**n
-            on = [self.wires[i] for i in range(n) if (s >> (n - 1 - i)) & 1]
-            if not on:
-                _gate("GlobalPhase", -c, wires=list(self.wires))
-            else:
-                _gate("MultiRZ", -2 * c, wires=on)
+            theta = list(np.moveaxis(np.angle(self.D), -1, 0))
+            theta = [float(t) if np.ndim(t) == 0 else t for t in theta]
+        _diagonal_gates(theta, list(self.wires), numbers=not _symbolic(self.D))
+
+
+def _diagonal_gates(theta: list, wires: list, numbers: bool) -> None:
+    """Apply ``diag(exp(1j * theta))`` as PennyLane decomposes it (Shende et al., Theorem
+    7): each pair of entries (the last wire 0 and 1) is a mean phase on the other wires and
+    a ``SelectPauliRot`` RZ of their difference; one wire is ``GlobalPhase`` and ``RZ``. For
+    numbers the mean phases are a ``DiagonalQubitUnitary`` entry (PennyLane's decomposition);
+    traced angles recurse directly (exact, no principal angle taken again)."""
+    mean = [(theta[2 * k] + theta[2 * k + 1]) / 2 for k in range(len(theta) // 2)]
+    diff = [theta[2 * k + 1] - theta[2 * k] for k in range(len(theta) // 2)]
+    if len(wires) == 1:
+        _gate("GlobalPhase", -mean[0], wires=wires)
+        _gate("RZ", diff[0], wires=wires[0])
+        return
+    if numbers:
+        DiagonalQubitUnitary(np.moveaxis(np.exp(1j * np.array(mean, dtype=float)), 0, -1),
+                             wires=wires[:-1])
+    else:
+        _diagonal_gates(mean, wires[:-1], numbers)
+    SelectPauliRot(np.moveaxis(np.array(diff, dtype=float if numbers else object), 0, -1),
+                   control_wires=wires[:-1], target_wire=wires[-1])
+
+
+def _check_phases(d: np.ndarray) -> None:
+    """PennyLane's check of a diagonal unitary: every entry of modulus 1 (a ``GateError``,
+    a ``ValueError``, with PennyLane's message)."""
+    if d.dtype != object and not np.allclose(np.abs(d), 1.0, atol=1e-10):
+        raise GateError("DiagonalQubitUnitary: Operator must be unitary (every entry of D of "
+                        "modulus 1).")
+
+
+class SelectPauliRot(Template):
+    """PennyLane's ``qml.SelectPauliRot(angles, control_wires, target_wire, rot_axis="Z")``:
+    the rotation ``R_axis(angles[k])`` of the target wire when the control wires are in
+    the basis state ``k`` (the first control wire most significant), a block-diagonal
+    unitary on ``control_wires + [target_wire]``; a batch of angles of shape
+    ``(B, 2**m)`` broadcasts.
+
+    It is ``exp(-i/2 P_t sum_k angles[k] |k><k|)`` with ``P`` the Pauli of ``rot_axis``, and
+    ``sum_k angles[k] |k><k| = sum_S c_S Z_S`` over the subsets ``S`` of the control wires,
+    ``c_S = 2**-m sum_k angles[k] (-1)**|k & S|`` (the Walsh transform): qsym applies
+    ``MultiRZ(c_S, S + [target])`` for each ``S`` (``RZ`` for the empty one), the target
+    turned to the ``X`` or ``Y`` basis around them. The matrix is exact and gradients follow
+    the ``MultiRZ`` rule (PennyLane's decomposition uses CNOTs and ``RZ``; the same unitary).
+
+    >>> import numpy as np
+    >>> op = SelectPauliRot([0.0, np.pi], control_wires=[0], target_wire=1, rot_axis="X")
+    >>> np.round(op.matrix(), 6)[2:, 2:]   # RX(pi) = -iX when the control is 1
+    array([[0.+0.j, 0.-1.j],
+           [0.-1.j, 0.+0.j]])
+    """
+
+    _params = ("angles",)
+    ndim_params = (1,)
+
+    def __init__(self, angles, control_wires, target_wire, rot_axis="Z", id=None):
+        control, target = wires_tuple(control_wires), wires_tuple(target_wire)
+        a = _array(angles, "SelectPauliRot angles")
+        if not a.ndim or a.shape[-1] != 2 ** len(control) or a.ndim > 2:
+            raise GateError("SelectPauliRot: Number of angles must be 2^(len(control_wires)) "
+                            f"({2 ** len(control)} for {len(control)} control wire(s), or a "
+                            f"batch of such, batch first); got shape {a.shape}")
+        if rot_axis not in ("X", "Y", "Z"):
+            raise GateError(f"SelectPauliRot: 'rot_axis' can only take the values 'X', 'Y' and "
+                            f"'Z'; got {rot_axis!r}")
+        if len(target) != 1:
+            raise WireError(f"SelectPauliRot: Only one target wire can be specified; got {target}")
+        if set(control) & set(target):
+            raise WireError(f"SelectPauliRot: the target wire {target[0]!r} is also a control "
+                            "wire; give distinct wires")
+        self.angles, self.rot_axis, self.id = a, rot_axis, id
+        self._select, self._target = Wires(control), Wires(target)
+        self.wires = control + target
+        self._record()
+
+    @property
+    def control_wires(self) -> Wires:
+        """``Wires([])``, as PennyLane's: the wires that select the rotation are
+        ``hyperparameters["control_wires"]``, not controls of a controlled operation."""
+        return Wires([])
+
+    @property
+    def batch_size(self):
+        """The number of angle vectors of a batch ``angles`` (``B``), or None."""
+        return len(self.angles) if np.ndim(self.angles) == 2 else None
+
+    @staticmethod
+    def compute_matrix(angles, rot_axis="Z") -> np.ndarray:
+        """The block-diagonal matrix ``diag(R(angles[0]), R(angles[1]), ...)`` for numbers
+        (a stack for a batch of angles).
+
+        >>> SelectPauliRot.compute_matrix([0.0, np.pi]).round(6).diagonal()
+        array([1.+0.j, 1.+0.j, 0.-1.j, 0.+1.j])
+        """
+        a = np.asarray(angles, dtype=float)
+        c, s = np.cos(a / 2), np.sin(a / 2)
+        z = np.zeros_like(c)
+        blocks = {"X": [[c, -1j * s], [-1j * s, c]], "Y": [[c, -s], [s, c]],
+                  "Z": [[c - 1j * s, z], [z, c + 1j * s]]}[rot_axis]
+        blocks = np.moveaxis(np.array(blocks, dtype=complex), (0, 1), (-2, -1))  # (..., 2**m, 2, 2)
+        n = 2 * a.shape[-1]
+        out = np.zeros(a.shape[:-1] + (n, n), dtype=complex)
+        for k in range(a.shape[-1]):
+            out[..., 2 * k:2 * k + 2, 2 * k:2 * k + 2] = blocks[..., k, :, :]
+        return out
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """:meth:`compute_matrix` of the angles, on ``wire_order`` if given."""
+        from ._operations import expand_matrix
+
+        m = self.compute_matrix(self.angles, self.rot_axis)
+        if wire_order is None or list(wire_order) == list(self.wires):
+            return m
+        return expand_matrix(m, self.wires, wire_order)
+
+    def _build(self):
+        control, t, m = list(self._select), self._target[0], len(self._select)
+        a = self.angles
+        if _symbolic(a) and a.ndim == 2:
+            raise GateError("SelectPauliRot: a batch of angles must be numbers")
+        a = [float(v) if np.ndim(v) == 0 and not isinstance(v, sp.Basic) else v
+             for v in np.moveaxis(a, -1, 0)]
+        turn = {"X": [("Hadamard", ())], "Y": [("RX", (np.pi / 2,))], "Z": []}[self.rot_axis]
+        for name, p in turn:
+            _gate(name, *p, wires=t)
+        for s in range(2**m):
+            c = sum((-1) ** bin(k & s).count("1") * v for k, v in enumerate(a)) / 2**m
+            on = [control[i] for i in range(m) if (s >> (m - 1 - i)) & 1]
+            _gate("MultiRZ", c, wires=on + [t]) if on else _gate("RZ", c, wires=t)
+        for name, p in turn[::-1]:
+            _gate(name, *[-v for v in p], wires=t)
 
 
 # --- tensor-network templates: a block applied on PennyLane's wire patterns ------------------
@@ -3100,7 +3281,8 @@ subroutines = SimpleNamespace(QFT=QFT, ApproxTimeEvolution=ApproxTimeEvolution,
                               ArbitraryUnitary=ArbitraryUnitary, UCCSD=UCCSD, kUpCCGSD=kUpCCGSD,
                               AllSinglesDoubles=AllSinglesDoubles,
                               FermionicSingleExcitation=FermionicSingleExcitation,
-                              FermionicDoubleExcitation=FermionicDoubleExcitation)
+                              FermionicDoubleExcitation=FermionicDoubleExcitation,
+                              SelectPauliRot=SelectPauliRot)
 
 tensornetworks = SimpleNamespace(
     MPS=MPS, TTN=TTN, MERA=MERA,  # and PennyLane's modules' index functions, which its tests import
@@ -3131,7 +3313,7 @@ TEMPLATES = {
                 FlipSign, GroverOperator, Barrier, Permute, RandomLayers, ArbitraryUnitary,
                 ArbitraryStatePreparation, FermionicSingleExcitation, FermionicDoubleExcitation,
                 AllSinglesDoubles, UCCSD, kUpCCGSD, GateFabric, ParticleConservingU1,
-                ParticleConservingU2, DiagonalQubitUnitary, MPS, TTN, MERA, TrotterProduct,
+                ParticleConservingU2, DiagonalQubitUnitary, SelectPauliRot, MPS, TTN, MERA, TrotterProduct,
                 CommutingEvolution, SpecialUnitary, TrotterizedQfunc, QubitSum, QubitCarry)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""

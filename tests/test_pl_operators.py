@@ -256,7 +256,8 @@ def test_matrix_on_a_wire_order():
 
 def test_attributes_tests_read():
     op = qml.RX(0.1, wires=0)
-    assert op.has_matrix and not op.has_sparse_matrix and op.has_adjoint
+    assert op.has_matrix and op.has_sparse_matrix and op.has_adjoint  # PennyLane 0.45's RX
+    assert not qml.PhaseShift(0.1, wires=0).has_sparse_matrix and qml.CNOT.has_sparse_matrix
     assert op.arithmetic_depth == 0 and op.num_params == 1 and op.batch_size is None
     assert qml.RX(onp.array([0.1, 0.2]), wires=0).batch_size == 2
     assert qml.PauliX(0).has_diagonalizing_gates and not op.has_diagonalizing_gates
@@ -415,3 +416,15 @@ def test_projector_values_and_gradient_by_hand():
                                 atol=1e-14)
     g = qml.jacobian(lambda t: qml.math.stack(f(t)))(np.array(x))
     onp.testing.assert_allclose(g, [onp.sin(x) / 2, onp.cos(x) / 2], atol=1e-12)
+
+
+def test_pauli_word_and_wire_count_errors_in_pennylane_words():
+    with pytest.raises(ValueError, match='The given Pauli word "IXV" contains characters'):
+        qml.PauliRot(0.3, "IXV", wires=[0, 1, 2])
+    with pytest.raises(ValueError, match="Allowed characters are I, X, Y and Z"):
+        qml.PauliRot.compute_matrix(0.3, "XV")
+    with pytest.raises(ValueError, match="must be equal to the length of the Pauli word"):
+        qml.PauliRot(0.3, "XYZ", wires=[0, 1])
+    for make in (lambda: qml.PauliRot(0.5, "X", wires=[]), lambda: qml.MultiRZ(0.5, wires=[])):
+        with pytest.raises(qml.WireError, match="wrong number of wires.*at least one wire"):
+            make()

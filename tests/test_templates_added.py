@@ -375,3 +375,154 @@ def test_templates_built_on_several_threads_keep_their_own_decompositions():
     finally:
         sys.setswitchinterval(old)
     assert len(seen) == 160 and all(s == want for s in seen)
+
+
+# --- SelectPauliRot and PennyLane's DiagonalQubitUnitary decomposition ---------------------
+PAULI = {"X": onp.array([[0, 1], [1, 0]]), "Y": onp.array([[0, -1j], [1j, 0]]),
+         "Z": onp.diag([1.0, -1.0])}
+
+
+def rotation(axis, a):  # exp(-i a P / 2), written out
+    return onp.cos(a / 2) * onp.eye(2) - 1j * onp.sin(a / 2) * PAULI[axis]
+
+
+def multiplexed(axis, angles):  # the block diagonal of R(angles[k]), control state k
+    m = onp.zeros((2 * len(angles),) * 2, dtype=complex)
+    for k, a in enumerate(angles):
+        m[2 * k:2 * k + 2, 2 * k:2 * k + 2] = rotation(axis, a)
+    return m
+
+
+@pytest.mark.parametrize("axis", ["X", "Y", "Z"])
+@pytest.mark.parametrize("m", [0, 1, 2])
+def test_select_pauli_rot_is_the_block_diagonal_of_rotations(axis, m):
+    angles = onp.linspace(-2.1, 2.9, 2**m) + 0.1 * m
+    want = multiplexed(axis, angles)
+    op = qml.SelectPauliRot(angles, control_wires=list(range(m)), target_wire=m, rot_axis=axis)
+    assert onp.allclose(op.matrix(), want, atol=1e-14)
+    assert onp.allclose(qml.SelectPauliRot.compute_matrix(angles, rot_axis=axis), want)
+    # the gates it applies, in a circuit
+    U = unitary(lambda: qml.SelectPauliRot(angles, list(range(m)), target_wire=m,
+                                           rot_axis=axis), m + 1)
+    assert onp.allclose(U, want, atol=1e-12)
+    batch = qml.SelectPauliRot(onp.stack([angles, -angles]), list(range(m)), m, rot_axis=axis)
+    assert batch.batch_size == 2
+    assert onp.allclose(batch.matrix(), [want, multiplexed(axis, -angles)], atol=1e-14)
+
+
+def test_select_pauli_rot_gradient_and_refusals():
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(a):
+        qml.Hadamard(wires=0)
+        qml.SelectPauliRot(a, control_wires=[0], target_wire=1, rot_axis="Y")
+        return qml.expval(qml.PauliZ(1))
+
+    def by_hand(a):  # control 0 or 1 with probability 1/2 each: <Z> after RY(a_k) is cos a_k
+        return (onp.cos(a[0]) + onp.cos(a[1])) / 2
+
+    a = np.array([0.4, -1.3], requires_grad=True)
+    assert onp.isclose(c(a), by_hand(a))
+    assert onp.allclose(qml.grad(c)(a), [-onp.sin(0.4) / 2, -onp.sin(-1.3) / 2])
+    with pytest.raises(qml.GateError, match="Number of angles must be 2"):
+        qml.SelectPauliRot([0.1, 0.2, 0.3], control_wires=[0], target_wire=1)
+    with pytest.raises(qml.GateError, match="rot_axis"):
+        qml.SelectPauliRot([0.1, 0.2], control_wires=[0], target_wire=1, rot_axis="W")
+    with pytest.raises(qml.WireError, match="Only one target wire"):
+        qml.SelectPauliRot([0.1, 0.2], control_wires=[0], target_wire=[1, 2])
+    with pytest.raises(qml.WireError, match="also a control"):
+        qml.SelectPauliRot([0.1, 0.2], control_wires=[0], target_wire=0)
+
+
+def test_diagonal_qubit_unitary_decomposes_as_pennylane():
+    # one wire: diag(e^{i t0}, e^{i t1}) = GlobalPhase(-(t0 + t1)/2) RZ(t1 - t0)
+    gp, rz = qml.DiagonalQubitUnitary(onp.array([1j, -1]), wires=[0]).decomposition()
+    assert (gp.name, rz.name) == ("GlobalPhase", "RZ")
+    assert onp.isclose(gp.params[0], -3 * onp.pi / 4) and onp.isclose(rz.params[0], onp.pi / 2)
+    # two wires: phases (1, -1 | 0.5, 1): mean phases (0, 0.75) on wire 0, RZ of (-2, 0.5)
+    D = onp.exp(1j * onp.array([1, -1, 0.5, 1]))
+    first, select = qml.DiagonalQubitUnitary.compute_decomposition(D, wires=[0, 1])
+    assert first.name == "DiagonalQubitUnitary" and list(first.wires) == [0]
+    assert onp.allclose(first.D, onp.exp(1j * onp.array([0, 0.75])))
+    assert select.name == "SelectPauliRot" and list(select.wires) == [0, 1]
+    assert onp.allclose(select.angles, [-2, 0.5]) and select.rot_axis == "Z"
+    # three wires, broadcast: the decomposition's matrix is the diagonal for each element
+    D = onp.exp(1j * onp.array([[1, -1, 0.5, 1, 0.2, 0.1, 0.6, 2.3], onp.linspace(-3, 3, 8)]))
+    ops = qml.DiagonalQubitUnitary(D, wires=[0, 1, 2]).decomposition()
+    assert [o.name for o in ops] == ["DiagonalQubitUnitary", "SelectPauliRot"]
+    assert ops[1].angles.shape == (2, 4) and ops[0].D.shape == (2, 4)
+    for b in range(2):
+        m = onp.kron(ops[0].matrix()[b], onp.eye(2))
+        assert onp.allclose(ops[1].matrix()[b] @ m, onp.diag(D[b]), atol=1e-14)
+
+
+# --- sparse matrices: BlockEncode of a sparse A, SparseMatrixUndefinedError -----------------
+class DuckSparse:
+    """Stands for a SciPy sparse matrix (scipy is not a dependency): what qsym reads."""
+
+    def __init__(self, dense):
+        self.dense = onp.asarray(dense, dtype=float)
+
+    @property
+    def shape(self):
+        return self.dense.shape
+
+    def toarray(self):
+        return self.dense.copy()
+
+    def asformat(self, fmt):
+        return self
+
+
+def test_block_encode_of_a_sparse_matrix_is_sparse_only_as_pennylane():
+    op = qml.BlockEncode(DuckSparse([[0.6]]), wires=[0])
+    assert op.has_sparse_matrix and not op.has_matrix
+    with pytest.raises(qml.exceptions.MatrixUndefinedError, match="sparse_matrix"):
+        op.matrix()
+    dense = qml.BlockEncode(onp.array([[0.6]]), wires=[0])
+    assert dense.has_matrix and not dense.has_sparse_matrix
+    assert onp.allclose(dense.matrix(), [[0.6, 0.8], [0.8, -0.6]])  # sqrt(1 - 0.36) = 0.8
+    with pytest.raises(qml.operation.SparseMatrixUndefinedError, match="matrix method"):
+        dense.sparse_matrix()
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c():
+        qml.BlockEncode(DuckSparse([[0.6]]), wires=[0])
+        return qml.state()
+
+    assert onp.allclose(c(), [0.6, 0.8])  # the first column of the block encoding
+
+
+def test_sparse_matrix_undefined_and_sparse_allclose():
+    with pytest.raises(qml.errors.SparseMatrixUndefinedError, match="no sparse matrix"):
+        qml.QFT(wires=[0, 1]).sparse_matrix()
+    assert not qml.QFT(wires=[0]).has_sparse_matrix
+    with pytest.raises(qml.operation.SparseMatrixUndefinedError, match="broadcasting"):
+        qml.GlobalPhase.compute_sparse_matrix(onp.array([0.1, 0.2]), n_wires=1)
+    assert qml.math.allclose(DuckSparse([[1.0, 0.0], [0.0, 2.0]]), onp.diag([1.0, 2.0]))
+    assert not qml.math.allclose(DuckSparse([[1.0, 0.0], [0.0, 2.0]]), onp.eye(2))
+
+
+def test_qubit_unitary_of_a_sparse_matrix():
+    X = onp.array([[0.0, 1.0], [1.0, 0.0]])
+    with pytest.raises(qml.exceptions.MatrixUndefinedError, match="U is sparse matrix"):
+        qml.QubitUnitary.compute_matrix(DuckSparse(X))
+    given = DuckSparse(X)
+    assert qml.QubitUnitary.compute_sparse_matrix(given) is given  # as given (asformat)
+    with pytest.raises(ValueError, match="must be of shape"):
+        qml.QubitUnitary(DuckSparse(onp.eye(2)), wires=[0, 1])
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c():  # the sparse matrix is applied densely: X on wire 1
+        qml.QubitUnitary(DuckSparse(X), wires=1)
+        return qml.state()
+
+    assert onp.allclose(c(), [0, 1, 0, 0])
+
+    class Huge(DuckSparse):  # 2**20 x 2**20: never made dense
+        shape = (2**20, 2**20)
+
+        def toarray(self):
+            raise AssertionError("densified")
+
+    with pytest.raises(qml.GateError, match="up to 12 wires"):
+        qml.QubitUnitary(Huge(onp.eye(1)), wires=range(20))
