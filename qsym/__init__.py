@@ -280,6 +280,7 @@ from ._distributed import WorkerError, sweep  # noqa: E402
 from ._about import about  # noqa: E402
 from ._natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tensor  # noqa: E402
 from . import gradients  # noqa: E402
+from . import _device_api as _device_api  # noqa: E402  (the device API methods on Device)
 from . import workflow  # noqa: E402
 from . import transforms  # noqa: E402
 # PennyLane's qml.noise: insert (noise models and add_noise are not provided)

@@ -142,12 +142,30 @@ class Device:
             )
         self.seed = seed
         self.rng = np.random.default_rng(seed)
+        # PennyLane's DefaultQubit attributes (the device options of ExecutionConfig)
+        self._rng, self._prng_key, self._max_workers, self._debugger = self.rng, None, None, None
         self.num_executions = 0  # circuits run on this device (see qsym.Tracker)
         self.num_calls = 0  # QNode evaluations and derivatives run on this device
         self.trackers: list = []  # the active qsym.Tracker objects
         # PennyLane's attribute: a Tracker of its own (``with dev.tracker:``), replaced by
         # the last qsym.Tracker made for it
         self.tracker = Tracker(self)
+
+    # PennyLane's device capabilities (a DeviceCapabilities from a TOML file): qsym's
+    # simulators declare none; what they run is the gate table and qsym's measurements
+    capabilities = None
+    config_filepath = None
+
+    def __init_subclass__(cls, **kwargs):
+        # PennyLane's rule for a device class: preprocess, or setup_execution_config and
+        # preprocess_transforms, not both
+        base = Device.__dict__
+        if "preprocess" in base and cls.preprocess is not base["preprocess"] and (
+                cls.setup_execution_config is not base["setup_execution_config"]
+                or cls.preprocess_transforms is not base["preprocess_transforms"]):
+            raise ValueError("A device should implement either `preprocess` or "
+                             "`setup_execution_config` and `preprocess_transforms`, but not both.")
+        super().__init_subclass__(**kwargs)
 
     @property
     def num_wires(self) -> int | None:
@@ -485,15 +503,30 @@ def device(
     return Device(name, wires=wires, shots=shots, seed=seed)
 
 
-@dataclasses.dataclass
+# PennyLane's interface names (qml.math.Interface) and their aliases
+INTERFACES = {"autograd": "autograd", "numpy": "numpy", "torch": "torch", "jax": "jax",
+              "jax-jit": "jax-jit", "tf": "tf", "tf-autograph": "tf-autograph", "auto": "auto",
+              None: "numpy", "scipy": "numpy", "jax-python": "jax", "JAX": "jax",
+              "pytorch": "torch", "tensorflow": "tf"}
+
+
+@dataclasses.dataclass(frozen=True)
 class ExecutionConfig:
     """PennyLane's ``qml.devices.ExecutionConfig``: options of an execution, accepted by
-    ``dev.execute(circuits, execution_config)``. qsym's executions are exact (or sampled
-    with the tape's shots) whatever they say; a gradient method is chosen with
-    ``qml.gradients`` or a QNode's ``diff_method``.
+    ``dev.execute(circuits, execution_config)`` and the device API
+    (``dev.setup_execution_config``, ``dev.preprocess``, ``dev.compute_derivatives``).
+    Frozen, checked as PennyLane checks it (``dataclasses.replace`` makes a changed
+    copy). qsym's executions are exact (or sampled with the tape's shots) whatever it says;
+    a gradient method is chosen with ``qml.gradients`` or a QNode's ``diff_method``.
 
     >>> ExecutionConfig(gradient_method="parameter-shift").gradient_method
     'parameter-shift'
+    >>> ExecutionConfig().mcm_config
+    MCMConfig(mcm_method=None, postselect_mode=None)
+    >>> ExecutionConfig(grad_on_execution="yes")
+    Traceback (most recent call last):
+        ...
+    ValueError: grad_on_execution must be True, False, or None. Got yes instead.
     """
 
     grad_on_execution: Any = None
@@ -504,12 +537,31 @@ class ExecutionConfig:
     device_options: dict = dataclasses.field(default_factory=dict)
     interface: Any = "numpy"
     derivative_order: int = 1
-    mcm_config: Any = None
+    mcm_config: Any = dataclasses.field(default_factory=lambda: MCMConfig())
     convert_to_numpy: bool = True
     executor_backend: Any = None
 
+    def __post_init__(self):
+        if not isinstance(self.interface, Hashable) or self.interface not in INTERFACES:
+            raise ValueError(f"{self.interface!r} is not a valid Interface; use one of "
+                             f"{sorted(k for k in INTERFACES if k)}")
+        object.__setattr__(self, "interface", INTERFACES[self.interface])
+        if self.grad_on_execution not in (True, False, None):
+            raise ValueError("grad_on_execution must be True, False, or None. "
+                             f"Got {self.grad_on_execution} instead.")
+        for name in ("device_options", "gradient_keyword_arguments"):
+            if not isinstance(getattr(self, name), dict):
+                raise TypeError(f"Got invalid type {type(getattr(self, name))} for '{name}'")
+        if not (self.gradient_method is None or isinstance(self.gradient_method, str)
+                or callable(self.gradient_method)):
+            raise ValueError(f"Differentiation method {self.gradient_method} must be a str, "
+                             f"Transform, or None. Got {type(self.gradient_method)} instead.")
+        if isinstance(self.mcm_config, dict):
+            object.__setattr__(self, "mcm_config", MCMConfig(**self.mcm_config))
+        elif not isinstance(self.mcm_config, MCMConfig):
+            raise ValueError(f"Got invalid type {type(self.mcm_config)} for 'mcm_config'")
 
-DefaultExecutionConfig = ExecutionConfig()  # PennyLane's default options
+
 
 
 @dataclasses.dataclass(frozen=True)
@@ -532,6 +584,9 @@ class MCMConfig:
 
     def __post_init__(self):
         check_mcm_options(self.mcm_method, self.postselect_mode)
+
+
+DefaultExecutionConfig = ExecutionConfig()  # PennyLane's default options
 
 
 class DefaultQubit(Device):
