@@ -41,8 +41,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _kernels as kernels
-from .errors import DeviceError, MethodError
+from . import _kernels as kernels, _shadows as shadows
+from .errors import DeviceError, MeasurementError, MethodError
 from ._ir import observable_apply
 from ._program import lowered
 from ._shapes import finite_differences, measurements
@@ -297,7 +297,9 @@ class Sampler:
             state = self.state(mats)
             prob = np.abs(state) ** 2
             for i, m in enumerate(entry.circuit.measurements):
-                if m.kind in ("sample", "counts") and m.post:
+                if m.shadow:  # a classical shadow: each snapshot in its own bases
+                    values[i] = shadow_value(m, state, self.n, shots, rng)
+                elif m.kind in ("sample", "counts") and m.post:
                     values[i] = postselected_draw(m, state, self.n, shots, rng)
                 elif m.kind in ("sample", "counts"):
                     values[i] = draw(m, state, prob, self.n, shots, rng)
@@ -343,6 +345,21 @@ class Sampler:
             return self.estimate_rows(pre.mats, pre.C, shots, rng)[0]
 
         return finite_differences(rows_at, x, h, order, strategy=strategy)
+
+
+def shadow_value(m, state, n, shots, rng, mixed=False):
+    """A classical shadow measurement (``m.shadow``) of a state (``mixed``: a density
+    matrix): its bits and recipes ``(2, shots, k)``, or the estimates of
+    ``qml.shadow_expval`` (:mod:`qsym._shadows`)."""
+    sampler = shadows.shadow_samples_mixed if mixed else shadows.shadow_samples
+    if m.post:
+        raise MeasurementError("a classical shadow of a postselected circuit is not supported "
+                               "by qsym: return it from a circuit without postselection")
+    bits_recipes = sampler(state, n, m.on, shots, m.shadow[1], rng)
+    if m.shadow[0] == "classical_shadow":
+        return bits_recipes
+    _, _, k, _, hs = m.shadow
+    return shadows.expval_from_shadow(bits_recipes[0], bits_recipes[1], list(m.on), hs, k)
 
 
 def marginal(prob, n, on):
