@@ -80,6 +80,12 @@ def _check_memory(shots: int, size: int) -> None:
             "snapshot, more than this machine's memory: use fewer shots or fewer wires")
 
 
+def _generator(rng):
+    """A generator from a seed, or the one given (a Generator, or NumPy's ``np.random``
+    functions: a device whose ``_rng`` was set to None)."""
+    return rng if hasattr(rng, "random") and hasattr(rng, "choice") else np.random.default_rng(rng)
+
+
 def shadow_samples(state, n: int, on, shots: int, seed, rng) -> np.ndarray:
     """Bits and recipes ``(2, shots, len(on))`` (int8) of a pure state of ``n`` wires
     (``state``: ``2**n`` amplitudes, wire 0 most significant), the wires ``on`` (device
@@ -95,7 +101,7 @@ def shadow_samples(state, n: int, on, shots: int, seed, rng) -> np.ndarray:
     on = [int(w) for w in on]
     recipes = recipes_for(seed, shots, len(on))
     _check_memory(shots, 2**n)
-    bits = _bits_for(np.asarray(state, dtype=complex), n, on, recipes, np.random.default_rng(rng))
+    bits = _bits_for(np.asarray(state, dtype=complex), n, on, recipes, _generator(rng))
     return np.stack([bits, recipes.astype(np.int8)])
 
 
@@ -106,7 +112,7 @@ def shadow_samples_mixed(rho, n: int, on, shots: int, seed, rng) -> np.ndarray:
     rho = np.asarray(rho, dtype=complex).reshape(2**n, 2**n)
     evals, evecs = np.linalg.eigh(rho)
     p = np.clip(evals.real, 0, None)
-    rng = np.random.default_rng(rng)
+    rng = _generator(rng)
     which = rng.choice(p.shape[0], size=shots, p=p / p.sum())
     recipes = recipes_for(seed, shots, len(on))
     bits = np.zeros((shots, len(on)), dtype=np.int8)

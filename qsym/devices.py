@@ -141,9 +141,9 @@ class Device:
                 f"got {seed!r}"
             )
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self._rng = np.random.default_rng(seed)  # the samples' generator (``rng``)
         # PennyLane's DefaultQubit attributes (the device options of ExecutionConfig)
-        self._rng, self._prng_key, self._max_workers, self._debugger = self.rng, None, None, None
+        self._prng_key, self._max_workers, self._debugger = None, None, None
         self.num_executions = 0  # circuits run on this device (see qsym.Tracker)
         self.num_calls = 0  # QNode evaluations and derivatives run on this device
         self.trackers: list = []  # the active qsym.Tracker objects
@@ -166,6 +166,17 @@ class Device:
             raise ValueError("A device should implement either `preprocess` or "
                              "`setup_execution_config` and `preprocess_transforms`, but not both.")
         super().__init_subclass__(**kwargs)
+
+    @property
+    def rng(self):
+        """The generator the device samples with (PennyLane's ``dev._rng``); set
+        ``dev._rng = None`` (as PennyLane's tests do) and it samples from NumPy's global
+        random functions (``np.random.binomial``, ...)."""
+        return np.random if self._rng is None else self._rng
+
+    @rng.setter
+    def rng(self, value):
+        self._rng = value
 
     @property
     def num_wires(self) -> int | None:
@@ -666,7 +677,7 @@ class DefaultMixed(Device):
     def __init__(self, wires=None, shots=None, seed="global", readout_prob=None):
         super().__init__("default.mixed", wires=wires, shots=shots, seed=seed)
         self.readout_prob = check_readout(readout_prob)
-        self._rng, self._prng_key = self.rng, None  # PennyLane's attribute names
+        self._prng_key = None  # PennyLane's attribute name
 
 
 DefaultQutrit = _unsimulated("DefaultQutrit", "default.qutrit")
