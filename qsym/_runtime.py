@@ -1373,7 +1373,8 @@ class QNode:
         A QNode on a device class of the user's own with its own ``execute``
         (:func:`qsym.devices.runs_own_execute`) is not: its tapes run there.
         """
-        return not self.pipeline and not runs_own_execute(self.device)
+        return (not self.pipeline and not runs_own_execute(self.device)
+                and self.gradient_kwargs.get("argnum") is None)
 
     def __call__(self, *args, **kwargs):
         if "shots" in kwargs and not self._qfunc_uses_shots_arg:

@@ -19,7 +19,7 @@ from collections.abc import MutableMapping
 import autograd.numpy as anp
 import numpy as np
 from autograd.extend import defvjp, primitive
-from autograd.tracer import Box
+from autograd.tracer import Box, getval
 
 from ._cache import Memo
 from ._operations import MeasurementProcess
@@ -544,6 +544,9 @@ def _run(tape, device):
     if not data:
         return _plain(node())
     if any(isinstance(d, Box) for d in data):  # under qml.grad: autograd sees the call
+        if tape._trainable is not None:  # parameters not trainable: constants
+            keep = set(tape._trainable)
+            data = [d if i in keep else getval(d) for i, d in enumerate(data)]
         return _plain(node(anp.stack([anp.real(d) for d in data])))
     return _plain(node(np.array([float(np.real(d)) for d in data], dtype=np.float64)))
 
