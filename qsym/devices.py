@@ -116,8 +116,15 @@ class Device:
                 labels = Wires(wires)
             except WireError:
                 raise DeviceError(f"duplicate wire labels {list(wires)}") from None
-        self.name = name
-        self.short_name = name
+        user = type(self).__module__.split(".")[0] != "qsym"  # a user's device class
+        if user and type(self).execute is Device.execute:  # PennyLane's abstract method
+            raise TypeError(f"Can't instantiate abstract class {type(self).__name__} without "
+                            "an implementation for abstract method 'execute'")
+        if user and name == "default.qubit":
+            name = type(self).__name__  # PennyLane's default: the class's name
+        if not isinstance(getattr(type(self), "name", None), property):
+            self.name = name
+            self.short_name = name
         # a density-matrix simulator (noise channels): its QNodes run on qsym._mixed
         self.mixed = name in MIXED_DEVICES
         self.readout_prob = None  # default.mixed's readout errors (DefaultMixed)
@@ -189,8 +196,21 @@ class Device:
         return Shots(self.shots)
 
     def __repr__(self):
+        if type(self).__module__.split(".")[0] != "qsym":  # PennyLane's repr of a device class
+            details = ([f"wires={len(self.wires)}"] if self.wires else []) + (
+                [f"shots={self.shots}"] if self.shots else [])
+            details = f"({', '.join(details)}) " if details else ""
+            return f"<{self.name} device {details}at {hex(id(self))}>"
         wires = None if self.wires is None else list(self.wires)
         return f"<qsym device {self.name!r}, wires={wires}>"
+
+    def __getattr__(self, key):
+        # only for names the device does not have (PennyLane's message for the legacy API)
+        raise AttributeError(
+            f"{type(self).__name__} has no attribute '{key}'. You may be looking for a "
+            "property or method present in the legacy device interface. Please consult the "
+            f"{type(self).__name__} documentation for an updated list of public properties "
+            "and methods.")
 
 
 # More wires than any machine's memory holds the state of (16 * 2**60 bytes = 16 EiB):
@@ -417,6 +437,10 @@ class Tracker:
         if isinstance(self.device, Device) and self in self.device.trackers:
             self.device.trackers.remove(self)
         return False
+
+
+# PennyLane's class attribute (each device gets its own in __init__)
+Device.tracker = Tracker()
 
 
 def available_memory() -> int:
