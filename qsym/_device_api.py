@@ -15,7 +15,7 @@ the subclass defines them.
 
 >>> import qsym as qml
 >>> dev = qml.device("default.qubit")
->>> program, config = dev.preprocess()
+>>> program, config = dev.preprocess(qml.devices.ExecutionConfig(gradient_method="best"))
 >>> config.gradient_method, config.use_device_gradient
 ('backprop', True)
 >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
