@@ -54,7 +54,14 @@ PAULIS = np.array([[[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]], dt
 
 
 class MeasurementShapeError(MeasurementError):
-    """PennyLane's ``MeasurementShapeError``: a measurement's shape cannot be known."""
+    """PennyLane's ``MeasurementShapeError``: a measurement's shape cannot be known.
+
+    >>> try:
+    ...     ClassicalShadowMP(wires=[0]).shape(None, 1)
+    ... except MeasurementShapeError as exc:
+    ...     print(str(exc)[:31])
+    Shots must be specified to obta
+    """
 
 
 # --- sampling ---------------------------------------------------------------------------------
@@ -252,7 +259,11 @@ def expval_from_shadow(bits, recipes, wire_map, hs, k: int = 1):
 # --- the measurements ------------------------------------------------------------------------
 class MeasurementTransform(MeasurementProcess):
     """PennyLane's base class of measurements that are not a function of one
-    computational-basis sample (classical shadows: each snapshot in its own basis)."""
+    computational-basis sample (classical shadows: each snapshot in its own basis).
+
+    >>> issubclass(ClassicalShadowMP, MeasurementTransform)
+    True
+    """
 
 
 def _draw_from_state(mp, state, wire_order, shots, rng, mixed=False):
