@@ -256,8 +256,10 @@ from . import tape  # noqa: E402
 from ._tapes import apply, execute  # noqa: E402
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue)
 from ._opmath import Operator as _Operator  # noqa: E402
+from ._operations import classproperty as _classproperty  # noqa: E402
 operation = _unsupported.partial_namespace(
     "operation", Operation=Operation, Operator=_Operator, Channel=_Channel,
+    classproperty=_classproperty,
     PowUndefinedError=exceptions.PowUndefinedError,
     DecompositionUndefinedError=exceptions.DecompositionUndefinedError,
     AdjointUndefinedError=exceptions.AdjointUndefinedError)

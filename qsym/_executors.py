@@ -17,10 +17,15 @@ from ._shapes import fd_circuits, flat, measurements
 from ._shots import refuse
 
 NO_SHADOW_GRADIENT = (
-    "qml.classical_shadow and qml.shadow_expval have no derivative in qsym (PennyLane "
-    "differentiates shadow_expval by parameter shift, each shifted circuit a new shadow): "
-    "differentiate qml.expval of the same observable, the quantity the shadow estimates "
-    "(exact, or sampled with shots by parameter shift)")
+    "qml.classical_shadow has no derivative, and qml.shadow_expval is differentiated alone "
+    "(the only measurement of its circuit), by parameter shift with a new shadow per "
+    "shifted circuit (PennyLane's); for an exact derivative differentiate qml.expval of "
+    "the same observable, the quantity the shadow estimates")
+
+
+class ShadowDerivative(DifferentiationError):
+    """The compiled derivative of a ``qml.shadow_expval``: the caller differentiates it on
+    its tape path instead (parameter shift, a new shadow per shifted circuit)."""
 NEEDS_SHOTS = (
     "qml.sample and qml.counts need finite shots: create the device with "
     "qml.device(..., shots=N) or the QNode with shots=N"
@@ -353,6 +358,8 @@ DIRECT = {shift: ("value_and_grad", None), adjoint: ("value_and_grad_adjoint", 1
 def jacobian_executor(node, entry):
     """The Jacobian executor for ``entry`` now (samples and counts have none)."""
     if entry.drawn:
+        if any(m.shadow[:1] == ("shadow_expval",) for m in entry.circuit.measurements):
+            raise ShadowDerivative(NO_SHADOW_GRADIENT)
         if any(m.shadow for m in entry.circuit.measurements):
             raise DifferentiationError(NO_SHADOW_GRADIENT)
         raise DifferentiationError(NO_GRADIENT)

@@ -35,7 +35,7 @@ from ._cache import Memo
 from .errors import ArgumentError, GateError, MeasurementError, RemovedGateError, TracingError, WireError
 from ._gates import GATES, PAULI, REGISTRY, gate_def
 from ._gates import matrix as _gate_matrix
-from ._trace import Measured, Traced, active_tape
+from ._trace import Measured, Traced, active_tape, outer_tape
 from .wires import Wires
 
 
@@ -86,9 +86,11 @@ def _check_param(name: str, value):
         if value.is_real is False:
             raise GateError(f"{name}: parameter {value} is not real; gate angles must be real")
         return value
-    if isinstance(value, Box) and hasattr(active_tape(), "add_measurement"):
-        # an autograd box in a gate recorded on a tape (qml.tape.QuantumTape, a queue):
-        # kept, so that executing the tape is differentiated by autograd (qsym._tapes)
+    if isinstance(value, Box) and (outer_tape() is None
+                                   or hasattr(outer_tape(), "add_measurement")):
+        # an autograd box in a gate recorded on a tape (qml.tape.QuantumTape, a queue) or
+        # made outside any circuit (QuantumScript([qml.RX(x, 0)], ...)): kept, so that
+        # executing the tape is differentiated by autograd (qsym._tapes)
         _check_param(name, value._value)
         return value
     if isinstance(value, (bool, np.bool_)):
@@ -143,7 +145,9 @@ def _check_hyper(name: str, hyper: dict, n_wires: int) -> tuple:
                 )
             v = bits
         elif h == "U":
-            U = np.asarray(v, dtype=complex)
+            # a SciPy sparse matrix (PennyLane accepts one): its dense array
+            U = np.asarray(v.toarray() if hasattr(v, "toarray") and hasattr(v, "tocsr") else v,
+                           dtype=complex)
             if U.shape != (2**n_wires, 2**n_wires):
                 raise GateError(
                     f"{name}: a matrix on {n_wires} wire(s) must be {2**n_wires}x{2**n_wires}, "
@@ -207,6 +211,26 @@ def _pennylane_dtype(name: str, m: np.ndarray, n_params: int) -> np.ndarray:
     if name != "Identity" and np.array_equal(real, np.round(real)):
         return real.astype(np.int64)
     return real
+
+
+class classproperty:
+    """PennyLane's ``qml.operation.classproperty``: a read-only property of the class
+    (read on the class or an instance), as operator classes declare ``num_wires``.
+
+    >>> class Three:
+    ...     @classproperty
+    ...     def num_wires(cls):
+    ...         return 3
+    >>> Three.num_wires, Three().num_wires
+    (3, 3)
+    """
+
+    def __init__(self, func):
+        self.func = func
+        self.__doc__ = getattr(func, "__doc__", None)
+
+    def __get__(self, obj, owner=None):
+        return self.func(owner if owner is not None else type(obj))
 
 
 class Operation:

@@ -1401,6 +1401,8 @@ class QNode:
         try:  # values only: a new signature is built without the chain rule
             entry, xs, ds = self.compiled(args, kwargs, derivatives=False)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
+            if self._estimates_by_shadow(args, kwargs):  # a new shadow per shifted circuit
+                return self.compile_pipeline.run(self, args, kwargs)
             return autodiff.call_boxed(self, args, kwargs)
         if self.device.trackers:  # what PennyLane's tracker records as the results
             self._autograd_args = any(type(a) is tensor and a.requires_grad for a in args)
@@ -1413,6 +1415,18 @@ class QNode:
         values = result_types(self, values, self.interface == "autograd" or _has_tensor(args, kwargs)
                               or getattr(entry, "tensor_constants", False))
         return format_values(entry.circuit.output, values)
+
+    def _estimates_by_shadow(self, args, kwargs) -> bool:
+        """Whether the circuit (at these arguments' values) returns ``qml.shadow_expval``:
+        PennyLane differentiates it by parameter shift, each shifted circuit a new shadow,
+        which the QNode's tape path does (:func:`qsym._tapes.execute`)."""
+        from autograd.tracer import getval
+
+        plain = [getval(a) for a in args]
+        entry = self.compiled(plain, {k: getval(v) for k, v in kwargs.items()},
+                              derivatives=False)[0]
+        circuit = getattr(entry, "circuit", None) or getattr(entry.element, "circuit", None)
+        return any(m.shadow and m.shadow[0] == "shadow_expval" for m in circuit.measurements)
 
     def _cached_values(self, cache, entry, xs, ds):
         """PennyLane's ``cache=<a dict>``: an evaluation (exact, or sampled: then a hit
@@ -1969,6 +1983,9 @@ class grad(_Derivative):
                 jac, entry, blocks, single = self._jacobian(args, kwargs)
             except Boxed:  # inside an outer derivative (qml.jacobian(qml.grad(f)))
                 return self._hybrid(autodiff.grad, args, kwargs)
+            except executors.ShadowDerivative:  # by parameter shift on its tapes
+                return self._typed(args, self._structured(args, self._hybrid(
+                    autodiff.grad, args, kwargs)))
             if not blocks:
                 return self._nothing(args, kwargs)
             reduce = entry.circuit.measurements[0].reduce
@@ -2307,7 +2324,7 @@ class jacobian(_Derivative):
         if _direct(self.fun):
             try:
                 jac, entry, blocks, single = self._jacobian(args, kwargs)
-            except Boxed:
+            except (Boxed, executors.ShadowDerivative):  # (a shadow: parameter shift on tapes)
                 return self._hybrid(autodiff.jacobian, args, kwargs)
             if not blocks:
                 return self._nothing(args, kwargs)

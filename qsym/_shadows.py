@@ -412,9 +412,9 @@ def classical_shadow(wires, seed=None) -> ClassicalShadowMP:
 def shadow_expval(H, k: int = 1, seed=None) -> ShadowExpvalMP:
     """PennyLane's ``qml.shadow_expval``: the classical-shadow estimate of ``<H>`` (a sum
     of Pauli words, or a list of them: one estimate each), the median of ``k`` means of
-    the snapshots' estimates. Unbiased for ``k=1``. Needs finite shots. Not differentiable
-    in qsym (:class:`qsym.errors.DifferentiationError`): differentiate ``qml.expval(H)``,
-    the quantity it estimates.
+    the snapshots' estimates. Unbiased for ``k=1``. Needs finite shots. Differentiated as
+    PennyLane does, alone in its circuit: parameter shift of the circuit's tape, a new
+    shadow per shifted circuit (an estimate; ``qml.expval(H)`` has the exact derivative).
 
     >>> import qsym as qml
     >>> @qml.set_shots(3000)

@@ -150,6 +150,13 @@ def active_tape() -> Tape | None:
     return stack[-1] if stack else None
 
 
+def outer_tape() -> Tape | None:
+    """The first tape of this thread's recordings (a QNode's trace, or a user's
+    ``QuantumTape``, under any template being built), or None."""
+    stack = getattr(LOCAL, "stack", None)
+    return stack[0] if stack else None
+
+
 @contextmanager
 def recording(tape: Tape):
     """Record gates created in this block (on this thread) on ``tape``."""

@@ -241,8 +241,23 @@ def test_errors():
         qml.RX(x, 0)
         return qml.shadow_expval(qml.Z(0))
 
-    with pytest.raises(DifferentiationError, match="qml.expval of the same observable"):
-        qml.grad(estimate)(qml.numpy.array(0.3))
+    @qml.set_shots(100)
+    @qml.qnode(dev)
+    def two(x):
+        qml.RX(x, 0)
+        return qml.shadow_expval(qml.Z(0)), qml.expval(qml.Z(0))
+
+    with pytest.raises(DifferentiationError, match="differentiated alone"):
+        qml.jacobian(two)(qml.numpy.array(0.3))
+
+    @qml.set_shots(100)
+    @qml.qnode(dev)
+    def bits(x):
+        qml.RX(x, 0)
+        return qml.classical_shadow(wires=[0])
+
+    with pytest.raises(DifferentiationError, match="no derivative"):
+        qml.jacobian(bits)(qml.numpy.array(0.3))
     with pytest.raises(qml.measurements.MeasurementShapeError, match="Shots must be specified"):
         qml.classical_shadow(wires=[0]).shape(None, 1)
 
@@ -306,3 +321,29 @@ def test_shadow_after_postselection_keeps_the_kept_shots():
     kept = bits.shape[0]
     assert abs(kept - 200) < 6 * 10  # binomial(400, 1/2)
     assert onp.all(bits[recipes == 2] == 1)  # wire 1 is |1> after keeping outcome 1
+
+
+def test_shadow_expval_derivative_by_parameter_shift():
+    """PennyLane's derivative: parameter shift, a new shadow per shifted circuit. Each
+    derivative is (f(x + pi/2) - f(x - pi/2)) / 2 of two independent estimates, so its
+    spread is at most sqrt(3**w / T) / sqrt(2)."""
+    dev = qml.device("default.qubit", wires=2, seed=5)
+    T = 8000
+
+    @qml.set_shots(T)
+    @qml.qnode(dev)
+    def shadow(x):
+        qml.RX(x[0], 0)
+        qml.RY(x[1], 1)
+        qml.CNOT([0, 1])
+        return qml.shadow_expval([qml.Z(0), qml.Z(0) @ qml.Z(1)], seed=3)
+
+    x = qml.numpy.array([0.4, 0.9], requires_grad=True)
+    jac = qml.jacobian(shadow)(x)
+    # <Z0> = cos x0, <Z0 Z1> = cos x1 (the CNOT maps Z0 Z1 to Z1): exact derivatives
+    exact = onp.array([[-onp.sin(0.4), 0.0], [0.0, -onp.sin(0.9)]])
+    assert jac.shape == (2, 2)
+    for w, row_j, row_e in zip((1, 2), jac, exact):
+        assert onp.all(onp.abs(row_j - row_e) < _tolerance(T, w) / onp.sqrt(2))
+    g = qml.grad(lambda v: shadow(v)[0])(x)  # a hybrid cost around it
+    assert onp.all(onp.abs(g - exact[0]) < _tolerance(T, 1) / onp.sqrt(2))
