@@ -255,6 +255,7 @@ from ._opmath import AnnotatedQueue as _AnnotatedQueue  # noqa: E402
 from . import tape  # noqa: E402
 from ._tapes import apply, execute  # noqa: E402
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue)
+shadows = _unsupported.partial_namespace("shadows", ClassicalShadow=ClassicalShadow)
 from ._opmath import Operator as _Operator  # noqa: E402
 from ._operations import classproperty as _classproperty  # noqa: E402
 operation = _unsupported.partial_namespace(

@@ -31,6 +31,7 @@ import numpy as np
 
 from . import devices
 from ._tapes import QuantumScript, device_execute
+from ._splitting import broadcast_expand
 from ._transform import CompilePipeline, transform
 from .devices import Device, ExecutionConfig, MCMConfig
 from .errors import DeviceError, WireError
@@ -196,8 +197,9 @@ def preprocess_transforms(self, execution_config=None):
     """PennyLane's ``preprocess_transforms``: the ``CompilePipeline`` run on tapes before
     ``execute``. qsym's simulators run every gate of its table and every measurement
     qsym has without decomposing, so the pipeline only checks the wires
-    (:func:`validate_device_wires`); what a simulator cannot run is refused by
-    ``execute`` with a specific error. A user's device class gets an empty pipeline
+    (:func:`validate_device_wires`), and for ``"adjoint"`` splits a broadcast tape into one
+    tape per parameter set (``broadcast_expand``, as PennyLane's adjoint preprocessing);
+    what a simulator cannot run is refused by ``execute`` with a specific error. A user's device class gets an empty pipeline
     unless it defines ``preprocess``."""
     if _own(self):
         if type(self).preprocess is not Device.preprocess:
@@ -205,6 +207,9 @@ def preprocess_transforms(self, execution_config=None):
         return CompilePipeline()
     program = CompilePipeline()
     program.add_transform(validate_device_wires, self.wires, name=self.name)
+    if execution_config is not None and execution_config.gradient_method == "adjoint":
+        # PennyLane's adjoint method takes one parameter set per tape
+        program.add_transform(broadcast_expand)
     return program
 
 
