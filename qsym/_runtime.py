@@ -1401,7 +1401,8 @@ class QNode:
         try:  # values only: a new signature is built without the chain rule
             entry, xs, ds = self.compiled(args, kwargs, derivatives=False)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
-            if self._estimates_by_shadow(args, kwargs):  # a new shadow per shifted circuit
+            if self.configured_shots() and self._estimates_by_shadow(args, kwargs):
+                # qml.shadow_expval: parameter shift on tapes, a new shadow per shifted circuit
                 return self.compile_pipeline.run(self, args, kwargs)
             return autodiff.call_boxed(self, args, kwargs)
         if self.device.trackers:  # what PennyLane's tracker records as the results

@@ -116,7 +116,8 @@ class Device:
                 labels = Wires(wires)
             except WireError:
                 raise DeviceError(f"duplicate wire labels {list(wires)}") from None
-        user = type(self).__module__.split(".")[0] != "qsym"  # a user's device class
+        # a user's device class on PennyLane's base class (not on one of qsym's simulators)
+        user = users_class(type(self))
         if user and type(self).execute is Device.execute:  # PennyLane's abstract method
             raise TypeError(f"Can't instantiate abstract class {type(self).__name__} without "
                             "an implementation for abstract method 'execute'")
@@ -196,7 +197,7 @@ class Device:
         return Shots(self.shots)
 
     def __repr__(self):
-        if type(self).__module__.split(".")[0] != "qsym":  # PennyLane's repr of a device class
+        if users_class(type(self)):  # PennyLane's repr of a device class
             details = ([f"wires={len(self.wires)}"] if self.wires else []) + (
                 [f"shots={self.shots}"] if self.shots else [])
             details = f"({', '.join(details)}) " if details else ""
@@ -216,6 +217,19 @@ class Device:
 # More wires than any machine's memory holds the state of (16 * 2**60 bytes = 16 EiB):
 # refused when the device is made, before a list of their labels fills the memory.
 MAX_WIRES = 60
+
+
+def users_class(cls) -> bool:
+    """Whether ``cls`` is a user's device class on PennyLane's base class
+    ``qml.devices.Device`` (not qsym's ``Device`` itself, nor a subclass of one of qsym's
+    simulators such as ``qml.devices.DefaultQubit``).
+
+    >>> Mine = type("Mine", (Device,), {"__module__": "my_plugin"})
+    >>> users_class(Mine), users_class(DefaultQubit), users_class(Device)
+    (True, False, False)
+    """
+    return cls is not Device and not any(c.__module__.split(".")[0] == "qsym" and c is not Device
+                                         for c in cls.__mro__ if c is not object)
 
 
 def runs_own_execute(dev) -> bool:
