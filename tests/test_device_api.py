@@ -186,3 +186,28 @@ def test_device_random_state():
     onp.random.seed(1)
     again = dev.execute(qml.tape.QuantumScript([qml.Hadamard(0)], [qml.sample(wires=0)], shots=20))
     assert onp.array_equal(first, again)
+
+
+def test_tapes_of_boxed_parameters_are_differentiated_by_autograd():
+    """PennyLane's device API with autograd: a tape made of a boxed parameter outside any
+    circuit, executed by the device, differentiated exactly."""
+    dev = qml.devices.DefaultQubit()
+
+    def f(x):
+        qs = qml.tape.QuantumScript([qml.RX(x, wires=0)],
+                                    [qml.expval(qml.PauliY(0)), qml.expval(qml.PauliZ(0))])
+        return qml.numpy.array(dev.execute(qs))
+
+    x = qml.numpy.array(-0.52)
+    assert onp.allclose(f(x), [-onp.sin(-0.52), onp.cos(-0.52)])
+    assert onp.allclose(qml.jacobian(f)(x), [-onp.cos(-0.52), -onp.sin(-0.52)], atol=1e-12)
+
+
+def test_adjoint_preprocessing_splits_broadcast_tapes():
+    dev = qml.devices.DefaultQubit()
+    x = onp.array([0.536, 0.894])
+    qs = qml.tape.QuantumScript([qml.RX(x, 0)], [qml.expval(qml.PauliZ(0))])
+    program, config = dev.preprocess(ExecutionConfig(gradient_method="adjoint"))
+    batch, fn = program([qs])
+    assert len(batch) == 2
+    assert onp.allclose(fn(dev.execute(batch, config)), onp.cos(x))
