@@ -347,3 +347,30 @@ def test_shadow_expval_derivative_by_parameter_shift():
         assert onp.all(onp.abs(row_j - row_e) < _tolerance(T, w) / onp.sqrt(2))
     g = qml.grad(lambda v: shadow(v)[0])(x)  # a hybrid cost around it
     assert onp.all(onp.abs(g - exact[0]) < _tolerance(T, 1) / onp.sqrt(2))
+
+
+def test_same_shadow_as_pennylane():
+    """With PennyLane installed as a test-only peer: the same device seed and recipe seed
+    give PennyLane's bits and recipes, and its shadow_expval, exactly (both draw one
+    uniform number per wire and snapshot, in the same order, from the device's
+    generator)."""
+    pl = pytest.importorskip("pennylane")
+
+    def run(lib, measure):
+        dev = lib.device("default.qubit", wires=3, seed=5)
+
+        @lib.set_shots(500)
+        @lib.qnode(dev)
+        def circuit(x):
+            for w in range(3):
+                lib.RY(x * (w + 1), wires=w)
+            lib.CNOT(wires=[0, 1])
+            lib.CNOT(wires=[1, 2])
+            return measure(lib)
+
+        return onp.asarray(circuit(0.7))
+
+    shadow = lambda lib: lib.classical_shadow(wires=[0, 1, 2], seed=3)  # noqa: E731
+    assert onp.array_equal(run(qml, shadow), run(pl, shadow))
+    est = lambda lib: lib.shadow_expval([lib.Z(0) @ lib.Z(1), lib.X(2)], seed=3)  # noqa: E731
+    assert onp.allclose(run(qml, est), run(pl, est), atol=1e-12)
