@@ -32,7 +32,8 @@ import sympy as sp
 from autograd.tracer import Box
 
 from ._cache import Memo
-from .errors import ArgumentError, GateError, MeasurementError, RemovedGateError, TracingError, WireError
+from .errors import (ArgumentError, DifferentiationError, GateError, MeasurementError,
+                     RemovedGateError, TracingError, WireError)
 from ._gates import GATES, PAULI, REGISTRY, gate_def
 from ._gates import matrix as _gate_matrix
 from ._trace import Measured, Traced, active_tape, outer_tape
@@ -392,6 +393,11 @@ class Operation:
                 )
                 for b in range(size)
             ])
+        if any(isinstance(p, Box) for p in self.params):
+            raise DifferentiationError(
+                f"the matrix of {self.name} with a parameter autograd differentiates "
+                "(qml.matrix inside qml.grad) is not supported by qsym: differentiate a QNode "
+                "(its derivative is compiled), or take the matrix at a number")
         return _pennylane_dtype(self.name, _gate_matrix(
             self.name,
             *[float(p) for p in self.params],

@@ -211,3 +211,9 @@ def test_adjoint_preprocessing_splits_broadcast_tapes():
     batch, fn = program([qs])
     assert len(batch) == 2
     assert onp.allclose(fn(dev.execute(batch, config)), onp.cos(x))
+
+
+def test_matrix_of_a_boxed_gate_is_refused_by_name():
+    x = qml.numpy.array(0.3, requires_grad=True)
+    with pytest.raises(qml.DifferentiationError, match="matrix of RX with a parameter autograd"):
+        qml.grad(lambda v: qml.numpy.real(qml.matrix(qml.RX(v, 0))[0, 0]))(x)
