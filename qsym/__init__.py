@@ -206,6 +206,7 @@ for _name in ("MidMeasure", "MeasurementValue", "measure", "get_mcm_predicates")
 ops.Conditional = ops.op_math.Conditional = _mcm.Conditional
 ops.cond = ops.op_math.cond = cond
 from ._operations import density_matrix, mutual_info, purity, vn_entropy  # noqa: E402
+from ._shadows import ClassicalShadow, classical_shadow, shadow_expval  # noqa: E402
 from . import _unsupported as _unsupported  # noqa: E402
 from ._drawing import Snapshot, draw, draw_mpl, matrix, snapshots, specs  # noqa: E402
 ops.functions.matrix = matrix
@@ -255,9 +256,12 @@ from ._opmath import AnnotatedQueue as _AnnotatedQueue  # noqa: E402
 from . import tape  # noqa: E402
 from ._tapes import apply, execute  # noqa: E402
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue)
+shadows = _unsupported.partial_namespace("shadows", ClassicalShadow=ClassicalShadow)
 from ._opmath import Operator as _Operator  # noqa: E402
+from ._operations import classproperty as _classproperty  # noqa: E402
 operation = _unsupported.partial_namespace(
     "operation", Operation=Operation, Operator=_Operator, Channel=_Channel,
+    classproperty=_classproperty,
     PowUndefinedError=exceptions.PowUndefinedError,
     DecompositionUndefinedError=exceptions.DecompositionUndefinedError,
     AdjointUndefinedError=exceptions.AdjointUndefinedError,
@@ -283,6 +287,7 @@ from ._distributed import WorkerError, sweep  # noqa: E402
 from ._about import about  # noqa: E402
 from ._natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tensor  # noqa: E402
 from . import gradients  # noqa: E402
+from . import _device_api as _device_api  # noqa: E402  (the device API methods on Device)
 from . import workflow  # noqa: E402
 from . import transforms  # noqa: E402
 # PennyLane's qml.noise: insert (noise models and add_noise are not provided)
@@ -346,7 +351,7 @@ __all__ = [
     "Observable", "Operation", "MeasurementProcess", "compile",
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
-    "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "X", "Y", "Z", "I",
+    "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
     "exceptions", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
     "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",

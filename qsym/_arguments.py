@@ -279,7 +279,7 @@ def check_interface(interface):
     )
 
 
-GRADIENT_KWARGS = ("h", "approx_order", "strategy", "shifts")
+GRADIENT_KWARGS = ("h", "approx_order", "strategy", "shifts", "argnum")
 # PennyLane's gradient options that change no number qsym computes: parameter shift's
 # tolerance for zero coefficients (qsym's rules are exact), its broadcasting of the shifted
 # circuits, and the check of the parameters (accepted, kept in ``gradient_kwargs``)
@@ -361,10 +361,33 @@ def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, devic
     if bad:
         raise ArgumentError(
             f"unsupported gradient_kwargs {bad}; qsym understands {', '.join(GRADIENT_KWARGS)} "
-            "(finite-difference step, order and strategy, custom shifts), and accepts "
+            "(finite-difference step, order and strategy, custom shifts, the trainable tape "
+            "parameters differentiated), and accepts "
             f"{', '.join(NEUTRAL_GRADIENT_KWARGS)} (they change nothing qsym computes)"
         )
+    if "argnum" in gradient_kwargs:
+        gradient_kwargs = dict(gradient_kwargs, argnum=check_tape_argnum(gradient_kwargs["argnum"]))
     return dict(gradient_kwargs)
+
+
+def check_tape_argnum(argnum):
+    """PennyLane's ``gradient_kwargs={"argnum": ...}``: the positions among a tape's
+    trainable parameters to differentiate (the others get zero derivatives); None: all.
+
+    >>> check_tape_argnum(1), check_tape_argnum([0, 2]), check_tape_argnum(None)
+    ((1,), (0, 2), None)
+    """
+    if argnum is None:
+        return None
+    items = [argnum] if isinstance(argnum, numbers.Integral) else argnum
+    try:
+        items = tuple(items)
+    except TypeError:
+        items = (argnum,)
+    if any(isinstance(a, bool) or not isinstance(a, numbers.Integral) or a < 0 for a in items):
+        raise ArgumentError(f"gradient_kwargs' argnum must be an int or a list of non-negative "
+                            f"ints (positions among the tape's trainable parameters), got {argnum!r}")
+    return tuple(int(a) for a in items)
 
 @dataclass(frozen=True)
 class Options:

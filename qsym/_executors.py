@@ -16,6 +16,16 @@ from .errors import ArgumentError, DeviceError, DifferentiationError, Measuremen
 from ._shapes import fd_circuits, flat, measurements
 from ._shots import refuse
 
+NO_SHADOW_GRADIENT = (
+    "qml.classical_shadow has no derivative, and qml.shadow_expval is differentiated alone "
+    "(the only measurement of its circuit), by parameter shift with a new shadow per "
+    "shifted circuit (PennyLane's); for an exact derivative differentiate qml.expval of "
+    "the same observable, the quantity the shadow estimates")
+
+
+class ShadowDerivative(DifferentiationError):
+    """The compiled derivative of a ``qml.shadow_expval``: the caller differentiates it on
+    its tape path instead (parameter shift, a new shadow per shifted circuit)."""
 NEEDS_SHOTS = (
     "qml.sample and qml.counts need finite shots: create the device with "
     "qml.device(..., shots=N) or the QNode with shots=N"
@@ -146,6 +156,13 @@ def kind_of(node, entry) -> str:
 def exact_values(node, entry, x, d):
     """The compiled values (the rows themselves when every measurement is an expval)."""
     if entry.drawn:
+        shadow = next((m for m in entry.circuit.measurements if m.shadow), None)
+        if shadow is not None:  # PennyLane's DeviceError and words
+            name = {"classical_shadow": "ClassicalShadowMP"}.get(shadow.shadow[0], "ShadowExpvalMP")
+            raise DeviceError(
+                f"Measurement {name} not accepted for analytic simulation on default.qubit "
+                "(qsym: a classical shadow is sampled; give the QNode shots, e.g. "
+                "@qml.set_shots(1000))")
         raise MeasurementError(NEEDS_SHOTS)
     out = entry.value(x, d)
     values = out if entry.simple else measurements(entry.post, out)[0]
@@ -341,6 +358,10 @@ DIRECT = {shift: ("value_and_grad", None), adjoint: ("value_and_grad_adjoint", 1
 def jacobian_executor(node, entry):
     """The Jacobian executor for ``entry`` now (samples and counts have none)."""
     if entry.drawn:
+        if any(m.shadow[:1] == ("shadow_expval",) for m in entry.circuit.measurements):
+            raise ShadowDerivative(NO_SHADOW_GRADIENT)
+        if any(m.shadow for m in entry.circuit.measurements):
+            raise DifferentiationError(NO_SHADOW_GRADIENT)
         raise DifferentiationError(NO_GRADIENT)
     if entry.broadcast:
         return broadcast_jacobian

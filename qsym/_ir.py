@@ -85,6 +85,10 @@ class Measurement:
     # linear rows are each row of the plain measurement between projectors, then the
     # projector itself, the norm (:func:`linear_rows`, :func:`qsym._shapes.measurements`)
     post: tuple = ()
+    # a classical shadow (a "sample" of the wires ``on``, each snapshot in random Pauli
+    # bases: qsym._shadows): ``("classical_shadow", seed)`` or ``("shadow_expval", seed, k,
+    # single, terms per observable)``, words as device indices; () for none
+    shadow: tuple = ()
 
     @property
     def wires(self) -> tuple[int, ...]:

@@ -48,7 +48,7 @@ from ._channels import check_domain, is_channel, superoperator
 from .errors import DifferentiationError, MeasurementError
 from ._gates import PAULI, numeric_derivative_function, numeric_matrix_function
 from ._shapes import finite_differences
-from ._shots import draw, marginal
+from ._shots import draw, marginal, shadow_value
 
 NO_SHOT_GRADIENT = (
     "derivatives under finite shots on default.mixed are not supported by qsym yet; use "
@@ -377,6 +377,9 @@ class MixedEntry:
                 if m.post:
                     raise MeasurementError("qml.sample and qml.counts after postselection "
                                            "are not supported on default.mixed")
+                if m.shadow:  # a classical shadow of the density matrix
+                    values[j] = shadow_value(m, mat, self.n, shots, rng, mixed=True)
+                    continue
                 values[j] = draw(m, None, diag, self.n, shots, rng,
                                  reduced=lambda ws: partial_trace(mat, self.n, ws))
         return values

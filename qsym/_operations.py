@@ -32,11 +32,11 @@ import sympy as sp
 from autograd.tracer import Box
 
 from ._cache import Memo
-from .errors import (ArgumentError, GateError, MeasurementError, RemovedGateError,
-                     SparseMatrixUndefinedError, TracingError, WireError)
+from .errors import (ArgumentError, DifferentiationError, GateError, MeasurementError,
+                     RemovedGateError, SparseMatrixUndefinedError, TracingError, WireError)
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
-from ._trace import Measured, Traced, active_tape
+from ._trace import Measured, Traced, active_tape, outer_tape
 from .wires import Wires
 
 
@@ -87,9 +87,11 @@ def _check_param(name: str, value):
         if value.is_real is False:
             raise GateError(f"{name}: parameter {value} is not real; gate angles must be real")
         return value
-    if isinstance(value, Box) and hasattr(active_tape(), "add_measurement"):
-        # an autograd box in a gate recorded on a tape (qml.tape.QuantumTape, a queue):
-        # kept, so that executing the tape is differentiated by autograd (qsym._tapes)
+    if isinstance(value, Box) and (outer_tape() is None
+                                   or hasattr(outer_tape(), "add_measurement")):
+        # an autograd box in a gate recorded on a tape (qml.tape.QuantumTape, a queue) or
+        # made outside any circuit (QuantumScript([qml.RX(x, 0)], ...)): kept, so that
+        # executing the tape is differentiated by autograd (qsym._tapes)
         _check_param(name, value._value)
         return value
     if isinstance(value, (bool, np.bool_)):
@@ -257,6 +259,26 @@ def _pennylane_dtype(name: str, m: np.ndarray, n_params: int) -> np.ndarray:
     return real
 
 
+class classproperty:
+    """PennyLane's ``qml.operation.classproperty``: a read-only property of the class
+    (read on the class or an instance), as operator classes declare ``num_wires``.
+
+    >>> class Three:
+    ...     @classproperty
+    ...     def num_wires(cls):
+    ...         return 3
+    >>> Three.num_wires, Three().num_wires
+    (3, 3)
+    """
+
+    def __init__(self, func):
+        self.func = func
+        self.__doc__ = getattr(func, "__doc__", None)
+
+    def __get__(self, obj, owner=None):
+        return self.func(owner if owner is not None else type(obj))
+
+
 class Operation:
     """A gate application. Subclasses are made from the gate table, one per row.
 
@@ -422,6 +444,11 @@ class Operation:
                 )
                 for b in range(size)
             ])
+        if any(isinstance(p, Box) for p in self.params):
+            raise DifferentiationError(
+                f"the matrix of {self.name} with a parameter autograd differentiates "
+                "(qml.matrix inside qml.grad) is not supported by qsym: differentiate a QNode "
+                "(its derivative is compiled), or take the matrix at a number")
         return _pennylane_dtype(self.name, _gate_matrix(
             self.name,
             *[float(p) for p in self.params],

@@ -1392,7 +1392,8 @@ class QNode:
         A QNode on a device class of the user's own with its own ``execute``
         (:func:`qsym.devices.runs_own_execute`) is not: its tapes run there.
         """
-        return not self.pipeline and not runs_own_execute(self.device)
+        return (not self.pipeline and not runs_own_execute(self.device)
+                and self.gradient_kwargs.get("argnum") is None)
 
     def __call__(self, *args, **kwargs):
         if "shots" in kwargs and not self._qfunc_uses_shots_arg:
@@ -1419,6 +1420,9 @@ class QNode:
         try:  # values only: a new signature is built without the chain rule
             entry, xs, ds = self.compiled(args, kwargs, derivatives=False)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
+            if self.configured_shots() and self._estimates_by_shadow(args, kwargs):
+                # qml.shadow_expval: parameter shift on tapes, a new shadow per shifted circuit
+                return self.compile_pipeline.run(self, args, kwargs)
             return autodiff.call_boxed(self, args, kwargs)
         if self.device.trackers:  # what PennyLane's tracker records as the results
             self._autograd_args = any(type(a) is tensor and a.requires_grad for a in args)
@@ -1431,6 +1435,18 @@ class QNode:
         values = result_types(self, values, self.interface == "autograd" or _has_tensor(args, kwargs)
                               or getattr(entry, "tensor_constants", False))
         return format_values(entry.circuit.output, values)
+
+    def _estimates_by_shadow(self, args, kwargs) -> bool:
+        """Whether the circuit (at these arguments' values) returns ``qml.shadow_expval``:
+        PennyLane differentiates it by parameter shift, each shifted circuit a new shadow,
+        which the QNode's tape path does (:func:`qsym._tapes.execute`)."""
+        from autograd.tracer import getval
+
+        plain = [getval(a) for a in args]
+        entry = self.compiled(plain, {k: getval(v) for k, v in kwargs.items()},
+                              derivatives=False)[0]
+        circuit = getattr(entry, "circuit", None) or getattr(entry.element, "circuit", None)
+        return any(m.shadow and m.shadow[0] == "shadow_expval" for m in circuit.measurements)
 
     def _cached_values(self, cache, entry, xs, ds):
         """PennyLane's ``cache=<a dict>``: an evaluation (exact, or sampled: then a hit
@@ -1987,6 +2003,9 @@ class grad(_Derivative):
                 jac, entry, blocks, single = self._jacobian(args, kwargs)
             except Boxed:  # inside an outer derivative (qml.jacobian(qml.grad(f)))
                 return self._hybrid(autodiff.grad, args, kwargs)
+            except executors.ShadowDerivative:  # by parameter shift on its tapes
+                return self._typed(args, self._structured(args, self._hybrid(
+                    autodiff.grad, args, kwargs)))
             if not blocks:
                 return self._nothing(args, kwargs)
             reduce = entry.circuit.measurements[0].reduce
@@ -2325,7 +2344,7 @@ class jacobian(_Derivative):
         if _direct(self.fun):
             try:
                 jac, entry, blocks, single = self._jacobian(args, kwargs)
-            except Boxed:
+            except (Boxed, executors.ShadowDerivative):  # (a shadow: parameter shift on tapes)
                 return self._hybrid(autodiff.jacobian, args, kwargs)
             if not blocks:
                 return self._nothing(args, kwargs)

@@ -41,7 +41,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _kernels as kernels
+from . import _kernels as kernels, _shadows as shadows
 from .errors import DeviceError, MethodError
 from ._ir import observable_apply
 from ._program import lowered
@@ -57,10 +57,17 @@ def postselected_draw(m, state, n: int, shots: int, rng):
     kept_psi = observable_apply(psi.reshape((2,) * n), m.post, {}).reshape(-1)
     norm = float(np.real(np.vdot(kept_psi, kept_psi)))
     if not norm > 1e-15:
-        return draw(m, psi, np.abs(psi) ** 2, n, 0, rng)
+        return _drawn(m, psi, n, 0, rng)
     kept_psi = kept_psi / np.sqrt(norm)
     kept = int(rng.binomial(shots, min(norm, 1.0)))
-    return draw(m, kept_psi, np.abs(kept_psi) ** 2, n, kept, rng)
+    return _drawn(m, kept_psi, n, kept, rng)
+
+
+def _drawn(m, psi, n, shots, rng):
+    """Samples, counts or a classical shadow of a state."""
+    if m.shadow:
+        return shadow_value(m, psi, n, shots, rng)
+    return draw(m, psi, np.abs(psi) ** 2, n, shots, rng)
 
 
 def _numeric_terms(m) -> bool:
@@ -299,6 +306,8 @@ class Sampler:
             for i, m in enumerate(entry.circuit.measurements):
                 if m.kind in ("sample", "counts") and m.post:
                     values[i] = postselected_draw(m, state, self.n, shots, rng)
+                elif m.shadow:  # a classical shadow: each snapshot in its own bases
+                    values[i] = shadow_value(m, state, self.n, shots, rng)
                 elif m.kind in ("sample", "counts"):
                     values[i] = draw(m, state, prob, self.n, shots, rng)
         return values
@@ -343,6 +352,18 @@ class Sampler:
             return self.estimate_rows(pre.mats, pre.C, shots, rng)[0]
 
         return finite_differences(rows_at, x, h, order, strategy=strategy)
+
+
+def shadow_value(m, state, n, shots, rng, mixed=False):
+    """A classical shadow measurement (``m.shadow``) of a state (``mixed``: a density
+    matrix): its bits and recipes ``(2, shots, k)``, or the estimates of
+    ``qml.shadow_expval`` (:mod:`qsym._shadows`)."""
+    sampler = shadows.shadow_samples_mixed if mixed else shadows.shadow_samples
+    bits_recipes = sampler(state, n, m.on, shots, m.shadow[1], rng)
+    if m.shadow[0] == "classical_shadow":
+        return bits_recipes
+    _, _, k, _, hs = m.shadow
+    return shadows.expval_from_shadow(bits_recipes[0], bits_recipes[1], list(m.on), hs, k)
 
 
 def marginal(prob, n, on):

@@ -19,7 +19,7 @@ from collections.abc import MutableMapping
 import autograd.numpy as anp
 import numpy as np
 from autograd.extend import defvjp, primitive
-from autograd.tracer import Box
+from autograd.tracer import Box, getval
 
 from ._cache import Memo
 from ._operations import MeasurementProcess
@@ -529,6 +529,14 @@ def _run_own(tape, device):
     return _own_execute(anp.stack([anp.real(d) for d in data]), tape, device)
 
 
+def _shadow_run(tape, device, data):
+    if len(tape.measurements) != 1 or tape.measurements[0].shadow[0] != "shadow_expval":
+        raise DifferentiationError(
+            "qml.shadow_expval is differentiated alone: return it as the only measurement "
+            "(qml.classical_shadow has no derivative)")
+    return _own_execute(anp.stack([anp.real(d) for d in data]), tape, device)
+
+
 def _run(tape, device):
     if not tape.measurements:
         raise ArgumentError("a tape needs at least one measurement to be executed "
@@ -543,7 +551,15 @@ def _run(tape, device):
     node = _node(tape, device)
     if not data:
         return _plain(node())
+    if any(isinstance(d, Box) for d in data) and any(
+            getattr(m, "shadow", ()) for m in tape.measurements):
+        # classical shadows: values by the device, derivatives by parameter shift with a
+        # new shadow per shifted tape (PennyLane's)
+        return _shadow_run(tape, device, data)
     if any(isinstance(d, Box) for d in data):  # under qml.grad: autograd sees the call
+        if tape._trainable is not None:  # parameters not trainable: constants
+            keep = set(tape._trainable)
+            data = [d if i in keep else getval(d) for i, d in enumerate(data)]
         return _plain(node(anp.stack([anp.real(d) for d in data])))
     return _plain(node(np.array([float(np.real(d)) for d in data], dtype=np.float64)))
 

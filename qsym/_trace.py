@@ -150,6 +150,13 @@ def active_tape() -> Tape | None:
     return stack[-1] if stack else None
 
 
+def outer_tape() -> Tape | None:
+    """The first tape of this thread's recordings (a QNode's trace, or a user's
+    ``QuantumTape``, under any template being built), or None."""
+    stack = getattr(LOCAL, "stack", None)
+    return stack[0] if stack else None
+
+
 @contextmanager
 def recording(tape: Tape):
     """Record gates created in this block (on this thread) on ``tape``."""
@@ -869,7 +876,8 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
             measurements.append(
                 Measurement(m.kind, (), tuple(wire_index(w, m.kind) for w in on),
                             all_outcomes=getattr(m, "all_outcomes", False),
-                            dtype=getattr(m, "dtype", None), label=label, post=post)
+                            dtype=getattr(m, "dtype", None), label=label, post=post,
+                            shadow=_shadow(m, wire_index))
             )
             continue
         terms = []
@@ -967,6 +975,18 @@ def _reduce(m, wire_index) -> tuple:
         return ()
     return tuple(tuple(wire_index(w, spec[0]) for w in part) if isinstance(part, tuple) else part
                  for part in spec)
+
+
+def _shadow(m, wire_index) -> tuple:
+    """A classical shadow's spec (``m.shadow``) with its observables' wires as device
+    indices (:attr:`qsym._ir.Measurement.shadow`)."""
+    spec = getattr(m, "shadow", ())
+    if not spec or spec[0] != "shadow_expval":
+        return tuple(spec)
+    name, seed, k, single, hs = spec
+    return (name, seed, k, single, tuple(
+        tuple((c, tuple(sorted((wire_index(w, "qml.shadow_expval"), p) for w, p in word)))
+              for c, word in h) for h in hs))
 
 
 def _close(a: float, b: float) -> bool:

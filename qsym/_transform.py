@@ -38,7 +38,7 @@ from ._runtime import QNode, typed_results
 from ._shots import Shots
 from ._tapes import QuantumScript, QuantumTape, apply, execute
 from ._trace import Tape, active_tape, recording
-from .errors import TransformError
+from .errors import ArgumentError, TransformError
 from .exceptions import PennyLaneDeprecationWarning
 
 __all__ = ["Transform", "BoundTransform", "CompilePipeline", "TransformProgram", "transform",
@@ -915,6 +915,22 @@ def level_slice(pipeline, level) -> slice:
         f"a marker of the pipeline ({sorted(markers)})")
 
 
+def restrict_trainable(tape, argnum) -> None:
+    """PennyLane's ``gradient_kwargs={"argnum": ...}`` on a QNode's tape: of the parameters
+    autograd differentiates (the trainable ones), only those at the positions ``argnum``
+    stay trainable; the others are constants of the tape (zero derivatives)."""
+    if argnum is None:
+        return
+    boxed = [i for i, d in enumerate(tape.data) if isinstance(d, Box)]
+    if not boxed:
+        return
+    bad = [a for a in argnum if a >= len(boxed)]
+    if bad:
+        raise ArgumentError(f"gradient_kwargs' argnum {list(argnum)} names positions beyond "
+                            f"the tape's {len(boxed)} trainable parameters")
+    tape.trainable_params = [boxed[a] for a in argnum]
+
+
 def run_qnode(qnode, args, kwargs):
     """Call a QNode that has transforms: its tape at these arguments, the pipeline, the
     tapes executed on its device (:func:`qsym._tapes.execute`), the postprocessing (one
@@ -925,6 +941,7 @@ def run_qnode(qnode, args, kwargs):
     if fused is not None:
         return fused(*args, **kwargs)
     tape, result = _tape_and_result(qnode, args, kwargs)
+    restrict_trainable(tape, qnode.gradient_kwargs.get("argnum"))
     tapes, stack, rewrites = (tape,), [], True
     for bound in pipeline:
         tapes, fn = _one_transform(bound, tapes)
@@ -969,7 +986,8 @@ def _fused(qnode, pipeline, args, kwargs):
     """The fused QNode of ``qnode`` if it is on (and no tracker records this call: its
     records stay those of the tapes), else None."""
     held, _ = _fused_state(qnode, pipeline)
-    if held is None or held[2] != "on" or qnode.device.trackers:
+    if (held is None or held[2] != "on" or qnode.device.trackers
+            or qnode.gradient_kwargs.get("argnum") is not None):
         return None
     return held[3]
 

@@ -63,7 +63,8 @@ NAMESPACES = {
              "conditionals; qml.noise.insert is provided): apply the channels "
              "(qml.BitFlip, ...) in the circuit or with qml.noise.insert, on "
              "qml.device('default.mixed', ...)",
-    "shadows": "PennyLane's classical shadows (qml.shadows)",
+    "shadows": "PennyLane's shadow transforms (qml.shadows; qml.classical_shadow, "
+               "qml.shadow_expval and qml.ClassicalShadow are provided)",
     "compiler": "PennyLane's compiler interface (qml.compiler): qsym compiles every QNode "
                 "itself (qml.compile for ahead-of-time modules)",
     "qjit": "Catalyst's qml.qjit: qsym compiles every QNode itself (qml.compile for "
@@ -73,8 +74,6 @@ NAMESPACES = {
     "operation": "PennyLane's operator base module (qml.operation; qml.operation.Operation "
                  "and Operator are qsym's gate base class)",
     "cut_circuit": "PennyLane's circuit cutting (qml.cut_circuit)",
-    "classical_shadow": "PennyLane's qml.classical_shadow measurement",
-    "shadow_expval": "PennyLane's qml.shadow_expval measurement",
 }
 
 

@@ -116,8 +116,16 @@ class Device:
                 labels = Wires(wires)
             except WireError:
                 raise DeviceError(f"duplicate wire labels {list(wires)}") from None
-        self.name = name
-        self.short_name = name
+        # a user's device class on PennyLane's base class (not on one of qsym's simulators)
+        user = users_class(type(self))
+        if user and type(self).execute is Device.execute:  # PennyLane's abstract method
+            raise TypeError(f"Can't instantiate abstract class {type(self).__name__} without "
+                            "an implementation for abstract method 'execute'")
+        if user and name == "default.qubit":
+            name = type(self).__name__  # PennyLane's default: the class's name
+        if not isinstance(getattr(type(self), "name", None), property):
+            self.name = name
+            self.short_name = name
         # a density-matrix simulator (noise channels): its QNodes run on qsym._mixed
         self.mixed = name in MIXED_DEVICES
         self.readout_prob = None  # default.mixed's readout errors (DefaultMixed)
@@ -141,13 +149,42 @@ class Device:
                 f"got {seed!r}"
             )
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self._rng = np.random.default_rng(seed)  # the samples' generator (``rng``)
+        # PennyLane's DefaultQubit attributes (the device options of ExecutionConfig)
+        self._prng_key, self._max_workers, self._debugger = None, None, None
         self.num_executions = 0  # circuits run on this device (see qsym.Tracker)
         self.num_calls = 0  # QNode evaluations and derivatives run on this device
         self.trackers: list = []  # the active qsym.Tracker objects
         # PennyLane's attribute: a Tracker of its own (``with dev.tracker:``), replaced by
         # the last qsym.Tracker made for it
         self.tracker = Tracker(self)
+
+    # PennyLane's device capabilities (a DeviceCapabilities from a TOML file): qsym's
+    # simulators declare none; what they run is the gate table and qsym's measurements
+    capabilities = None
+    config_filepath = None
+
+    def __init_subclass__(cls, **kwargs):
+        # PennyLane's rule for a device class: preprocess, or setup_execution_config and
+        # preprocess_transforms, not both
+        base = Device.__dict__
+        if "preprocess" in base and cls.preprocess is not base["preprocess"] and (
+                cls.setup_execution_config is not base["setup_execution_config"]
+                or cls.preprocess_transforms is not base["preprocess_transforms"]):
+            raise ValueError("A device should implement either `preprocess` or "
+                             "`setup_execution_config` and `preprocess_transforms`, but not both.")
+        super().__init_subclass__(**kwargs)
+
+    @property
+    def rng(self):
+        """The generator the device samples with (PennyLane's ``dev._rng``); set
+        ``dev._rng = None`` (as PennyLane's tests do) and it samples from NumPy's global
+        random functions (``np.random.binomial``, ...)."""
+        return np.random if self._rng is None else self._rng
+
+    @rng.setter
+    def rng(self, value):
+        self._rng = value
 
     @property
     def num_wires(self) -> int | None:
@@ -160,13 +197,39 @@ class Device:
         return Shots(self.shots)
 
     def __repr__(self):
+        if users_class(type(self)):  # PennyLane's repr of a device class
+            details = ([f"wires={len(self.wires)}"] if self.wires else []) + (
+                [f"shots={self.shots}"] if self.shots else [])
+            details = f"({', '.join(details)}) " if details else ""
+            return f"<{self.name} device {details}at {hex(id(self))}>"
         wires = None if self.wires is None else list(self.wires)
         return f"<qsym device {self.name!r}, wires={wires}>"
+
+    def __getattr__(self, key):
+        # only for names the device does not have (PennyLane's message for the legacy API)
+        raise AttributeError(
+            f"{type(self).__name__} has no attribute '{key}'. You may be looking for a "
+            "property or method present in the legacy device interface. Please consult the "
+            f"{type(self).__name__} documentation for an updated list of public properties "
+            "and methods.")
 
 
 # More wires than any machine's memory holds the state of (16 * 2**60 bytes = 16 EiB):
 # refused when the device is made, before a list of their labels fills the memory.
 MAX_WIRES = 60
+
+
+def users_class(cls) -> bool:
+    """Whether ``cls`` is a user's device class on PennyLane's base class
+    ``qml.devices.Device`` (not qsym's ``Device`` itself, nor a subclass of one of qsym's
+    simulators such as ``qml.devices.DefaultQubit``).
+
+    >>> Mine = type("Mine", (Device,), {"__module__": "my_plugin"})
+    >>> users_class(Mine), users_class(DefaultQubit), users_class(Device)
+    (True, False, False)
+    """
+    return cls is not Device and not any(c.__module__.split(".")[0] == "qsym" and c is not Device
+                                         for c in cls.__mro__ if c is not object)
 
 
 def runs_own_execute(dev) -> bool:
@@ -390,6 +453,10 @@ class Tracker:
         return False
 
 
+# PennyLane's class attribute (each device gets its own in __init__)
+Device.tracker = Tracker()
+
+
 def available_memory() -> int:
     """Bytes of memory available now without swapping (``psutil.virtual_memory().available``:
     Linux's ``MemAvailable``, and its counterpart on macOS and Windows). On Linux, until
@@ -485,15 +552,30 @@ def device(
     return Device(name, wires=wires, shots=shots, seed=seed)
 
 
-@dataclasses.dataclass
+# PennyLane's interface names (qml.math.Interface) and their aliases
+INTERFACES = {"autograd": "autograd", "numpy": "numpy", "torch": "torch", "jax": "jax",
+              "jax-jit": "jax-jit", "tf": "tf", "tf-autograph": "tf-autograph", "auto": "auto",
+              None: "numpy", "scipy": "numpy", "jax-python": "jax", "JAX": "jax",
+              "pytorch": "torch", "tensorflow": "tf"}
+
+
+@dataclasses.dataclass(frozen=True)
 class ExecutionConfig:
     """PennyLane's ``qml.devices.ExecutionConfig``: options of an execution, accepted by
-    ``dev.execute(circuits, execution_config)``. qsym's executions are exact (or sampled
-    with the tape's shots) whatever they say; a gradient method is chosen with
-    ``qml.gradients`` or a QNode's ``diff_method``.
+    ``dev.execute(circuits, execution_config)`` and the device API
+    (``dev.setup_execution_config``, ``dev.preprocess``, ``dev.compute_derivatives``).
+    Frozen, checked as PennyLane checks it (``dataclasses.replace`` makes a changed
+    copy). qsym's executions are exact (or sampled with the tape's shots) whatever it says;
+    a gradient method is chosen with ``qml.gradients`` or a QNode's ``diff_method``.
 
     >>> ExecutionConfig(gradient_method="parameter-shift").gradient_method
     'parameter-shift'
+    >>> ExecutionConfig().mcm_config
+    MCMConfig(mcm_method=None, postselect_mode=None)
+    >>> ExecutionConfig(grad_on_execution="yes")
+    Traceback (most recent call last):
+        ...
+    ValueError: grad_on_execution must be True, False, or None. Got yes instead.
     """
 
     grad_on_execution: Any = None
@@ -504,12 +586,31 @@ class ExecutionConfig:
     device_options: dict = dataclasses.field(default_factory=dict)
     interface: Any = "numpy"
     derivative_order: int = 1
-    mcm_config: Any = None
+    mcm_config: Any = dataclasses.field(default_factory=lambda: MCMConfig())
     convert_to_numpy: bool = True
     executor_backend: Any = None
 
+    def __post_init__(self):
+        if not isinstance(self.interface, Hashable) or self.interface not in INTERFACES:
+            raise ValueError(f"{self.interface!r} is not a valid Interface; use one of "
+                             f"{sorted(k for k in INTERFACES if k)}")
+        object.__setattr__(self, "interface", INTERFACES[self.interface])
+        if self.grad_on_execution not in (True, False, None):
+            raise ValueError("grad_on_execution must be True, False, or None. "
+                             f"Got {self.grad_on_execution} instead.")
+        for name in ("device_options", "gradient_keyword_arguments"):
+            if not isinstance(getattr(self, name), dict):
+                raise TypeError(f"Got invalid type {type(getattr(self, name))} for '{name}'")
+        if not (self.gradient_method is None or isinstance(self.gradient_method, str)
+                or callable(self.gradient_method)):
+            raise ValueError(f"Differentiation method {self.gradient_method} must be a str, "
+                             f"Transform, or None. Got {type(self.gradient_method)} instead.")
+        if isinstance(self.mcm_config, dict):
+            object.__setattr__(self, "mcm_config", MCMConfig(**self.mcm_config))
+        elif not isinstance(self.mcm_config, MCMConfig):
+            raise ValueError(f"Got invalid type {type(self.mcm_config)} for 'mcm_config'")
 
-DefaultExecutionConfig = ExecutionConfig()  # PennyLane's default options
+
 
 
 @dataclasses.dataclass(frozen=True)
@@ -532,6 +633,9 @@ class MCMConfig:
 
     def __post_init__(self):
         check_mcm_options(self.mcm_method, self.postselect_mode)
+
+
+DefaultExecutionConfig = ExecutionConfig()  # PennyLane's default options
 
 
 class DefaultQubit(Device):
@@ -611,7 +715,7 @@ class DefaultMixed(Device):
     def __init__(self, wires=None, shots=None, seed="global", readout_prob=None):
         super().__init__("default.mixed", wires=wires, shots=shots, seed=seed)
         self.readout_prob = check_readout(readout_prob)
-        self._rng, self._prng_key = self.rng, None  # PennyLane's attribute names
+        self._prng_key = None  # PennyLane's attribute name
 
 
 DefaultQutrit = _unsimulated("DefaultQutrit", "default.qutrit")

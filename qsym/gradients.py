@@ -186,6 +186,8 @@ def _shifted_tape(tape, moves):
 
 
 def _measurement_shape(tape, m):
+    if getattr(m, "shadow", ()):  # qml.shadow_expval: () or one per observable
+        return m.shape(tape.shots.total_shots, len(tape.wires))
     if m.kind == "probs":
         return (2 ** len(m.wires or tape.wires),)
     return ()
@@ -277,6 +279,8 @@ def _no_trainable(tape):
 
 def _check_measurements(tape, what):
     for m in tape.measurements:
+        if getattr(m, "shadow", ())[:1] == ("shadow_expval",):  # estimates of expectations
+            continue
         if m.kind not in ("expval", "var", "probs"):
             raise DifferentiationError(
                 f"{what} differentiates expval, var and probs; the tape measures {m!r} "

@@ -52,33 +52,15 @@ __all__ = ["ShotCopies", "Shots", "CountsMP", "ExpectationMP", "MeasurementProce
            "MidMeasureMP", "MeasurementValue", "measure", "get_mcm_predicates"]
 
 
-class MeasurementTransform(MeasurementProcess):
-    """PennyLane's base class of measurements that transform the tape (classical shadows);
-    qsym has none of them.
+# classical shadows (qsym._shadows)
+from ._shadows import (ClassicalShadowMP, MeasurementShapeError, MeasurementTransform,
+                       ShadowExpvalMP, classical_shadow, shadow_expval)
 
-    >>> issubclass(ClassicalShadowMP, MeasurementTransform)
-    True
-    """
+# PennyLane's path of the classes: from pennylane.measurements.classical_shadow import ...
+_shadow_path = _types.ModuleType(__name__ + ".classical_shadow", "PennyLane's path of the shadows")
+_shadow_path.ClassicalShadowMP, _shadow_path.ShadowExpvalMP = ClassicalShadowMP, ShadowExpvalMP
+_shadow_path.classical_shadow, _shadow_path.shadow_expval = classical_shadow, shadow_expval
+_sys.modules.setdefault(_shadow_path.__name__, _shadow_path)
 
-
-def _refused(name: str, what: str, base=MeasurementProcess) -> type:
-    def __init__(self, obs=None, wires=None, seed=None, k=1, **kwargs):
-        MeasurementProcess.__init__(self, name, None, wires)
-        self.seed, self.k, self.written = seed, k, obs
-        self.refusal = (
-            f"qml.measurements.{name} ({what}) is not supported by qsym: it simulates pure "
-            "states and measures expval, var, probs, sample, counts and the state")
-
-    doc = (f"PennyLane's ``{name}`` ({what}): not supported; one can be made (and "
-           f"compared), a circuit returning it raises MeasurementError.\n\n"
-           f"    >>> {name}(wires=[0]).refusal.startswith('qml.measurements.{name}')\n"
-           "    True\n    ")
-    return type(name, (base,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
-
-
-ClassicalShadowMP = _refused("ClassicalShadowMP", "classical shadows", MeasurementTransform)
-ShadowExpvalMP = _refused("ShadowExpvalMP", "expectation values from classical shadows",
-                          MeasurementTransform)
-
-__all__ += ["density_matrix", "purity", "vn_entropy", "mutual_info", "MeasurementTransform", "ClassicalShadowMP", "ShadowExpvalMP", "MutualInfoMP",
+__all__ += ["density_matrix", "purity", "vn_entropy", "mutual_info", "MeasurementTransform", "ClassicalShadowMP", "ShadowExpvalMP", "classical_shadow", "shadow_expval", "MeasurementShapeError", "MutualInfoMP",
             "PurityMP", "VnEntropyMP", "DensityMatrixMP"]

@@ -31,6 +31,7 @@ import warnings
 from types import SimpleNamespace
 
 import numpy as np
+from autograd.tracer import Box, getval
 import sympy as sp
 
 from .errors import (DifferentiationError, GateError, SparseMatrixUndefinedError,
@@ -61,6 +62,13 @@ def _array(x, what: str) -> np.ndarray:
             return arr
     if isinstance(x, (numbers.Number, sp.Basic)):
         return np.asarray(x, dtype=object if isinstance(x, sp.Basic) else float)
+    if isinstance(x, Box) and isinstance(getval(x), (np.ndarray, numbers.Number)):
+        # autograd's array on a tape (a QNode's tape path under qml.grad): its elements,
+        # each a box autograd follows into the gates
+        out = np.empty(np.shape(x), dtype=object)
+        for idx in np.ndindex(*out.shape):
+            out[idx] = x[idx]
+        return out
     raise GateError(f"{what} must be an array of numbers, got {type(x).__name__}")
 
 

@@ -266,3 +266,29 @@ def test_measurements_returned_out_of_order():
 
     out = qml.QNode(g, _dev())(X)
     assert out["z"] == pytest.approx(onp.cos(X), abs=1e-12) and out["x"] == pytest.approx(0, abs=1e-12)
+
+
+@pytest.mark.parametrize("diff_method", ["parameter-shift", "finite-diff", "best"])
+def test_gradient_kwargs_argnum_restricts_the_tape_parameters(diff_method):
+    """PennyLane's gradient_kwargs={"argnum": [...]}: positions among the tape's trainable
+    parameters; the others get zero derivatives (a restriction the user asked for)."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method=diff_method, gradient_kwargs={"argnum": [1]})
+    def circuit(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=1)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(0) @ qml.PauliX(1))  # cos(x) sin(y)
+
+    x, y = np.array(0.543, requires_grad=True), np.array(-0.654, requires_grad=True)
+    assert circuit(x, y) == pytest.approx(onp.cos(0.543) * onp.sin(-0.654))
+    dx, dy = qml.grad(circuit)(x, y)
+    assert dx == 0.0
+    assert dy == pytest.approx(onp.cos(-0.654) * onp.cos(0.543), abs=1e-7)
+    both = circuit.update(gradient_kwargs={"argnum": [0, 1]})
+    assert qml.grad(both)(x, y)[0] == pytest.approx(-onp.sin(0.543) * onp.sin(-0.654), abs=1e-7)
+    with pytest.raises(qml.ArgumentError, match="beyond the tape's 2 trainable"):
+        qml.grad(circuit.update(gradient_kwargs={"argnum": [2]}))(x, y)
+    with pytest.raises(qml.ArgumentError, match="argnum must be an int"):
+        qml.QNode(circuit.func, dev, gradient_kwargs={"argnum": ["a"]})

@@ -1,0 +1,340 @@
+"""PennyLane 0.45's device API on qsym's devices: ``preprocess``, ``preprocess_transforms``,
+``setup_execution_config``, ``supports_derivatives`` / ``supports_jvp`` / ``supports_vjp``,
+``compute_derivatives``, ``compute_jvp``, ``compute_vjp`` and their ``execute_and_...``
+forms, installed on :class:`qsym.devices.Device` (it sits above the devices: the
+derivatives are the proved shift rules of :func:`qsym.gradients.param_shift`, the
+executions ``dev.execute``).
+
+On qsym's simulators (``default.qubit``, ``lightning.qubit``, ...) they follow PennyLane's
+``DefaultQubit``: derivatives are supported analytically (``"backprop"``, ``"adjoint"``,
+``"best"``), ``"best"`` resolves to ``"backprop"``, and a device's derivatives are exact
+(qsym computes them by the proved parameter-shift rules of each gate, the same numbers as
+PennyLane's adjoint method to rounding). On a user's subclass of ``qml.devices.Device``
+(one that defines ``execute``) they follow PennyLane's base class: no derivatives unless
+the subclass defines them.
+
+>>> import qsym as qml
+>>> dev = qml.device("default.qubit")
+>>> program, config = dev.preprocess(qml.devices.ExecutionConfig(gradient_method="best"))
+>>> config.gradient_method, config.use_device_gradient
+('backprop', True)
+>>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+>>> round(float(dev.compute_derivatives(t)), 12)   # -sin(0.3)
+-0.295520206661
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from . import devices
+from ._tapes import QuantumScript, device_execute
+from ._splitting import broadcast_expand
+from ._transform import CompilePipeline, transform
+from .devices import Device, ExecutionConfig, MCMConfig
+from .errors import DeviceError, WireError
+from .gradients import param_shift
+
+# PennyLane's DefaultQubit._device_options: what ExecutionConfig.device_options may name
+DEVICE_OPTIONS = ("max_workers", "rng", "prng_key")
+# the measurements PennyLane's adjoint method differentiates (default.qubit)
+ADJOINT_KINDS = ("expval", "var", "probs", "state")
+
+
+def _own(dev) -> bool:
+    """A user's device class (its own ``execute``): PennyLane's base-class semantics."""
+    return devices.runs_own_execute(dev)
+
+
+# --- which derivatives a device gives -----------------------------------------------------
+def supports_adjoint(circuit) -> bool:
+    """Whether PennyLane's adjoint method takes ``circuit`` (None: any): exact (no shots),
+    measurements of expectation values, variances, probabilities or the state, no
+    mid-circuit measurement.
+
+    >>> import qsym as qml
+    >>> supports_adjoint(qml.tape.QuantumScript([], [qml.probs()]))
+    True
+    >>> supports_adjoint(qml.tape.QuantumScript([], [qml.sample()], shots=10))
+    False
+    """
+    if circuit is None:
+        return True
+    if circuit.shots:
+        return False
+    if any(type(op).__name__ in ("MidMeasure", "MidMeasureMP") for op in circuit.operations):
+        return False
+    return all(getattr(m, "kind", None) in ADJOINT_KINDS and not getattr(m, "reduce", ())
+               for m in circuit.measurements)
+
+
+def supports_derivatives(self, execution_config=None, circuit=None) -> bool:
+    """PennyLane's ``supports_derivatives``: qsym's simulators differentiate exactly
+    (``"backprop"``, ``"best"``: analytic circuits; ``"adjoint"``: what
+    :func:`supports_adjoint` takes); a user's device class only if it defines
+    ``compute_derivatives`` (``"device"`` or ``"best"``)."""
+    if _own(self):
+        defined = type(self).compute_derivatives is not Device.compute_derivatives
+        if execution_config is None:
+            return defined
+        if (execution_config.gradient_method not in ("device", "best")
+                or execution_config.derivative_order != 1):
+            return False
+        return defined
+    if execution_config is None:
+        return True
+    no_workers = execution_config.device_options.get("max_workers", self._max_workers) is None
+    method = execution_config.gradient_method
+    if method in ("backprop", "best") and no_workers:
+        if circuit is None:
+            return True
+        return not circuit.shots and not any(
+            type(getattr(m, "obs", None)).__name__ == "SparseHamiltonian"
+            for m in circuit.measurements)
+    if method in ("adjoint", "best"):
+        return supports_adjoint(circuit)
+    return False
+
+
+def supports_jvp(self, execution_config=None, circuit=None) -> bool:
+    """PennyLane's ``supports_jvp``: as :func:`supports_derivatives` on qsym's
+    simulators; on a user's device class, whether it defines ``compute_jvp``."""
+    if _own(self):
+        return type(self).compute_jvp is not Device.compute_jvp
+    return supports_derivatives(self, execution_config, circuit)
+
+
+def supports_vjp(self, execution_config=None, circuit=None) -> bool:
+    """PennyLane's ``supports_vjp``: as :func:`supports_derivatives` on qsym's
+    simulators; on a user's device class, whether it defines ``compute_vjp``."""
+    if _own(self):
+        return type(self).compute_vjp is not Device.compute_vjp
+    return supports_derivatives(self, execution_config, circuit)
+
+
+# --- configuration and preprocessing ---------------------------------------------------------
+def _mcm_config(mcm_config, circuit):
+    """PennyLane's resolution of the mid-circuit measurement method on default.qubit."""
+    method = mcm_config.mcm_method
+    if method is None:
+        method = "one-shot" if getattr(circuit, "shots", None) else "deferred"
+    elif method == "device":
+        method = "tree-traversal"
+    supported = ("one-shot", "deferred", "tree-traversal")
+    if method not in supported:
+        raise DeviceError(f"mcm_method {method} not supported on default.qubit. "
+                          f"Supported methods are {set(supported)}")
+    if mcm_config.postselect_mode == "fill-shots" and method != "deferred":
+        raise DeviceError("Using postselect_mode='fill-shots' is only supported with "
+                          "mcm_method='deferred'.")
+    return dataclasses.replace(mcm_config, mcm_method=method)
+
+
+def setup_execution_config(self, config=None, circuit=None):
+    """PennyLane's ``setup_execution_config``: the options filled in for this device
+    (``"best"`` → ``"backprop"``, or ``"adjoint"`` with ``max_workers``; the device's
+    gradient used for ``"adjoint"`` and ``"backprop"``; its options in
+    ``device_options``; the mid-circuit measurement method). An option the device does
+    not have is a :class:`qsym.errors.DeviceError`."""
+    if _own(self):
+        if type(self).preprocess is not Device.preprocess:
+            return self.preprocess(config)[1] if config else self.preprocess()[1]
+        config = config or ExecutionConfig()
+        if self.supports_derivatives(config) and config.gradient_method in ("best", None):
+            return dataclasses.replace(config, gradient_method="device")
+        return config
+    config = config or ExecutionConfig()
+    for option in config.device_options:
+        if option not in DEVICE_OPTIONS:
+            raise DeviceError(f"device option {option} not present on {self}")
+    updated = {"convert_to_numpy": True}
+    method = config.gradient_method
+    if method == "best":
+        no_workers = config.device_options.get("max_workers", self._max_workers) is None
+        method = updated["gradient_method"] = "backprop" if no_workers else "adjoint"
+    if config.use_device_gradient is None:
+        updated["use_device_gradient"] = method in ("adjoint", "backprop")
+    if config.use_device_jacobian_product is None:
+        updated["use_device_jacobian_product"] = method == "adjoint"
+    if config.grad_on_execution is None:
+        updated["grad_on_execution"] = method == "adjoint"
+    options = dict(config.device_options)
+    for option in DEVICE_OPTIONS:
+        options.setdefault(option, getattr(self, f"_{option}"))
+    updated["device_options"] = options
+    updated["mcm_config"] = _mcm_config(config.mcm_config, circuit)
+    return dataclasses.replace(config, **updated)
+
+
+@transform
+def validate_device_wires(tape, wires=None, name="device"):
+    """PennyLane's ``validate_device_wires``: a tape whose wires the device does not have is
+    a :class:`qsym.errors.WireError`; a device without wires takes any.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.X(5)], [qml.expval(qml.Z(5))])
+    >>> try:
+    ...     validate_device_wires(t, qml.wires.Wires([0, 1]), name="default.qubit")
+    ... except qml.WireError as exc:
+    ...     print(str(exc)[:48])
+    Cannot run circuit(s) on default.qubit as they c
+    """
+    if wires is not None:
+        extra = [w for w in tape.wires if w not in wires]
+        if extra:
+            raise WireError(f"Cannot run circuit(s) on {name} as they contain wires not found "
+                            f"on the device: {set(extra)}")
+    return (tape,), _first
+
+
+def _first(results):
+    return results[0]
+
+
+def preprocess_transforms(self, execution_config=None):
+    """PennyLane's ``preprocess_transforms``: the ``CompilePipeline`` run on tapes before
+    ``execute``. qsym's simulators run every gate of its table and every measurement
+    qsym has without decomposing, so the pipeline only checks the wires
+    (:func:`validate_device_wires`), and for ``"adjoint"`` splits a broadcast tape into one
+    tape per parameter set (``broadcast_expand``, as PennyLane's adjoint preprocessing);
+    what a simulator cannot run is refused by ``execute`` with a specific error. A user's device class gets an empty pipeline
+    unless it defines ``preprocess``."""
+    if _own(self):
+        if type(self).preprocess is not Device.preprocess:
+            return self.preprocess(execution_config)[0] if execution_config else self.preprocess()[0]
+        return CompilePipeline()
+    program = CompilePipeline()
+    program.add_transform(validate_device_wires, self.wires, name=self.name)
+    if execution_config is not None and execution_config.gradient_method == "adjoint":
+        # PennyLane's adjoint method takes one parameter set per tape
+        program.add_transform(broadcast_expand)
+    return program
+
+
+def preprocess(self, execution_config=None):
+    """PennyLane's ``preprocess``: ``(CompilePipeline, ExecutionConfig)``, the
+    configuration from :func:`setup_execution_config` and the pipeline from
+    :func:`preprocess_transforms`."""
+    config = self.setup_execution_config(execution_config or ExecutionConfig())
+    return self.preprocess_transforms(config), config
+
+
+# --- derivatives ---------------------------------------------------------------------------
+def _batch(circuits):
+    single = isinstance(circuits, QuantumScript)
+    return ((circuits,) if single else tuple(circuits)), single
+
+
+def _arrays(result):
+    """Jacobian entries as NumPy arrays (PennyLane's: a 0-d array, not a NumPy scalar)."""
+    if isinstance(result, tuple):
+        return tuple(_arrays(r) for r in result)
+    return np.asarray(result)
+
+
+def _jacobian(dev, tape):
+    """The Jacobian of ``tape`` by its trainable parameters in PennyLane's shapes, by the
+    proved shift rules, the shifted tapes run on ``dev``."""
+    tapes, fn = param_shift(tape)
+    return _arrays(fn(device_execute(dev, tapes)))
+
+
+def _not_defined(self, what):
+    raise NotImplementedError(f"{type(self).__name__} does not define {what}; qsym's "
+                              "simulators (qml.device('default.qubit')) compute it")
+
+
+def compute_derivatives(self, circuits, execution_config=None):
+    """PennyLane's ``compute_derivatives``: each circuit's Jacobian by its trainable
+    parameters (one tape: its Jacobian; a batch: a tuple), exact."""
+    if _own(self):
+        _not_defined(self, "compute_derivatives")
+    batch, single = _batch(circuits)
+    jacs = tuple(_jacobian(self, t) for t in batch)
+    return jacs[0] if single else jacs
+
+
+def execute_and_compute_derivatives(self, circuits, execution_config=None):
+    """PennyLane's ``execute_and_compute_derivatives``: ``(results, jacobians)``."""
+    return (self.execute(circuits, execution_config),
+            self.compute_derivatives(circuits, execution_config))
+
+
+def _per_entry(jac, n_meas, n_params):
+    """``jac`` (PennyLane's shape) as a list per measurement of a list per parameter."""
+    per_meas = [jac] if n_meas == 1 else list(jac)
+    return [[j] if n_params == 1 else list(j) for j in per_meas]
+
+
+def _jvp(dev, tape, tangent):
+    n = len(tape.trainable_params)
+    tangent = np.asarray(tangent, dtype=float).reshape(-1)
+    if tangent.shape[0] != n:
+        raise DeviceError(f"a tangent needs one number per trainable parameter ({n}), got "
+                          f"{tangent.shape[0]}")
+    jac = _per_entry(_jacobian(dev, tape), len(tape.measurements), n)
+    out = tuple(np.asarray(sum(t * np.asarray(j) for t, j in zip(tangent, row)))
+                for row in jac)
+    return out[0] if len(out) == 1 else out
+
+
+def _vjp(dev, tape, cotangent):
+    n = len(tape.trainable_params)
+    n_meas = len(tape.measurements)
+    jac = _per_entry(_jacobian(dev, tape), n_meas, n)
+    cots = [cotangent] if n_meas == 1 else list(cotangent)
+    return np.array([sum(np.sum(np.asarray(c, dtype=float) * np.asarray(jac[i][k]))
+                         for i, c in enumerate(cots)) for k in range(n)])
+
+
+def compute_jvp(self, circuits, tangents, execution_config=None):
+    """PennyLane's ``compute_jvp``: each circuit's Jacobian times its tangent (one number
+    per trainable parameter)."""
+    if _own(self):
+        _not_defined(self, "compute_jvp")
+    batch, single = _batch(circuits)
+    tangents = (tangents,) if single else tuple(tangents)
+    out = tuple(_jvp(self, t, v) for t, v in zip(batch, tangents))
+    return out[0] if single else out
+
+
+def compute_vjp(self, circuits, cotangents, execution_config=None):
+    """PennyLane's ``compute_vjp``: each circuit's cotangent (shaped as its result) times
+    its Jacobian, one number per trainable parameter."""
+    if _own(self):
+        _not_defined(self, "compute_vjp")
+    batch, single = _batch(circuits)
+    cotangents = (cotangents,) if single else tuple(cotangents)
+    out = tuple(_vjp(self, t, c) for t, c in zip(batch, cotangents))
+    return out[0] if single else out
+
+
+def execute_and_compute_jvp(self, circuits, tangents, execution_config=None):
+    """PennyLane's ``execute_and_compute_jvp``: ``(results, jvps)``."""
+    return (self.execute(circuits, execution_config),
+            self.compute_jvp(circuits, tangents, execution_config))
+
+
+def execute_and_compute_vjp(self, circuits, cotangents, execution_config=None):
+    """PennyLane's ``execute_and_compute_vjp``: ``(results, vjps)``."""
+    return (self.execute(circuits, execution_config),
+            self.compute_vjp(circuits, cotangents, execution_config))
+
+
+METHODS = {f.__name__: f for f in (
+    supports_derivatives, supports_jvp, supports_vjp, setup_execution_config,
+    preprocess_transforms, preprocess, compute_derivatives, execute_and_compute_derivatives,
+    compute_jvp, compute_vjp, execute_and_compute_jvp, execute_and_compute_vjp)}
+
+
+def install(device_class) -> None:
+    """Give ``device_class`` PennyLane's device API methods (this module's functions)."""
+    for name, f in METHODS.items():
+        setattr(device_class, name, f)
+
+
+install(Device)
+
+__all__ = ["supports_adjoint", "validate_device_wires", "install", "MCMConfig"]

@@ -1,0 +1,219 @@
+"""PennyLane 0.45's device API on qsym's devices (qsym/_device_api.py): preprocess,
+setup_execution_config, supports_derivatives/jvp/vjp, compute_derivatives/jvp/vjp and
+their execute_and_... forms, ExecutionConfig, and the base-class semantics for a user's
+device class (pennylane/devices/default_qubit.py and device_api.py, read for the rules).
+
+Derivatives are checked against exact formulas and central finite differences of
+``dev.execute``; jvp and vjp against products written out from those formulas.
+"""
+
+import dataclasses
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym.devices import ExecutionConfig, MCMConfig
+from qsym.errors import DeviceError, WireError
+
+
+def tape_rx(x):
+    return qml.tape.QuantumScript([qml.RX(x, 0)], [qml.expval(qml.Z(0))])
+
+
+def tape_two(x, y):
+    # <Z> = cos x cos y, <X> = cos x sin y ... on RX(x) RY(y): state RY(y) RX(x)|0>
+    return qml.tape.QuantumScript([qml.RX(x, 0), qml.RY(y, 0)],
+                                  [qml.expval(qml.Z(0)), qml.probs(wires=0)])
+
+
+def fd(dev, make, params, h=1e-6):
+    """Central differences of every result entry by every parameter (flattened)."""
+    def flat(p):
+        r = dev.execute(make(*p))
+        return onp.concatenate([onp.ravel(v) for v in (r if isinstance(r, tuple) else (r,))])
+    cols = []
+    for i in range(len(params)):
+        up, dn = list(params), list(params)
+        up[i] += h
+        dn[i] -= h
+        cols.append((flat(up) - flat(dn)) / (2 * h))
+    return onp.stack(cols, axis=-1)
+
+
+def test_derivatives_of_one_tape_and_a_batch():
+    dev = qml.device("default.qubit")
+    x = 0.37
+    jac = dev.compute_derivatives(tape_rx(x))
+    assert isinstance(jac, onp.ndarray) and jac.shape == ()
+    assert jac == pytest.approx(-onp.sin(x), abs=1e-14)
+    res, jacs = dev.execute_and_compute_derivatives([tape_rx(x), tape_two(x, 0.5)])
+    assert res[0] == pytest.approx(onp.cos(x))
+    assert isinstance(jacs, tuple) and len(jacs) == 2
+    # tape_two: one tuple per measurement, one entry per parameter
+    (dz_dx, dz_dy), (dp_dx, dp_dy) = jacs[1]
+    assert dz_dx == pytest.approx(-onp.sin(x) * onp.cos(0.5), abs=1e-14)
+    assert dz_dy == pytest.approx(-onp.cos(x) * onp.sin(0.5), abs=1e-14)
+    flat = onp.stack([onp.concatenate([onp.ravel(dz_dx), dp_dx]),
+                      onp.concatenate([onp.ravel(dz_dy), dp_dy])], axis=-1)
+    assert onp.allclose(flat, fd(dev, tape_two, [x, 0.5]), atol=1e-8)
+
+
+def test_jvp_and_vjp_are_the_jacobian_products():
+    dev = qml.device("default.qubit")
+    x, y = 0.3, -0.8
+    J = fd(dev, tape_two, [x, y])  # rows: <Z>, p0, p1
+    t = (0.456, -1.2)
+    jvp = dev.compute_jvp(tape_two(x, y), t)
+    assert isinstance(jvp, tuple) and len(jvp) == 2
+    assert onp.allclose(onp.concatenate([onp.ravel(jvp[0]), jvp[1]]), J @ onp.array(t), atol=1e-8)
+    cot = (0.7, onp.array([0.1, -0.3]))
+    vjp = dev.compute_vjp(tape_two(x, y), cot)
+    assert onp.allclose(vjp, onp.array([0.7, 0.1, -0.3]) @ J, atol=1e-8)
+    # batches; one tape's tuple of one tangent
+    res, jvps = dev.execute_and_compute_jvp([tape_rx(x)], [(0.5,)])
+    assert jvps[0] == pytest.approx(-onp.sin(x) * 0.5) and res[0] == pytest.approx(onp.cos(x))
+    res, vjps = dev.execute_and_compute_vjp([tape_rx(x)], [(0.5,)])
+    assert onp.allclose(vjps[0], -onp.sin(x) * 0.5)
+    with pytest.raises(DeviceError, match="one number per trainable parameter"):
+        dev.compute_jvp(tape_two(x, y), (1.0,))
+
+
+def test_setup_execution_config_resolves_as_default_qubit():
+    dev = qml.devices.DefaultQubit()
+    config = dev.setup_execution_config(ExecutionConfig(gradient_method="best"))
+    assert config.gradient_method == "backprop" and config.use_device_gradient
+    assert not config.grad_on_execution and not config.use_device_jacobian_product
+    adj = dev.setup_execution_config(ExecutionConfig(gradient_method="adjoint"))
+    assert adj.use_device_gradient and adj.grad_on_execution and adj.use_device_jacobian_product
+    assert set(adj.device_options) == {"max_workers", "rng", "prng_key"}
+    assert adj.mcm_config == MCMConfig(mcm_method="deferred")
+    shots = qml.tape.QuantumScript([], [qml.sample(wires=0)], shots=10)
+    assert dev.setup_execution_config(None, shots).mcm_config.mcm_method == "one-shot"
+    with pytest.raises(DeviceError, match="device option foo not present"):
+        dev.setup_execution_config(ExecutionConfig(device_options={"foo": 1}))
+    with pytest.raises(DeviceError, match="fill-shots"):
+        dev.setup_execution_config(ExecutionConfig(
+            mcm_config=MCMConfig(mcm_method="one-shot", postselect_mode="fill-shots")))
+    with pytest.raises(DeviceError, match="not supported on default.qubit"):
+        dev.setup_execution_config(ExecutionConfig(mcm_config={"mcm_method": "single-branch-statistics"}))
+
+
+def test_preprocess_gives_a_pipeline_that_checks_wires():
+    dev = qml.device("default.qubit", wires=2)
+    program, config = dev.preprocess()
+    assert isinstance(program, qml.CompilePipeline) and config.gradient_method is None
+    (tape,), fn = program((tape_rx(0.1),))
+    assert fn([1.0]) == (1.0,) and tape.operations[0].name == "RX"
+    bad = qml.tape.QuantumScript([qml.X(3)], [qml.expval(qml.Z(3))])
+    with pytest.raises(WireError, match="wires not found on the device"):
+        program((bad,))
+    assert isinstance(dev.preprocess_transforms(), qml.CompilePipeline)
+
+
+def test_supports_derivatives():
+    dev = qml.device("default.qubit")
+    assert dev.supports_derivatives() and dev.supports_vjp() and dev.supports_jvp()
+    for method in ("backprop", "best", "adjoint"):
+        assert dev.supports_derivatives(ExecutionConfig(gradient_method=method))
+    for method in ("parameter-shift", "finite-diff", "device"):
+        assert not dev.supports_derivatives(ExecutionConfig(gradient_method=method))
+    adjoint = ExecutionConfig(gradient_method="adjoint")
+    sampled = qml.tape.QuantumScript([], [qml.sample()], shots=10)
+    assert not dev.supports_derivatives(adjoint, sampled)
+    assert not dev.supports_vjp(ExecutionConfig(gradient_method="backprop"), sampled)
+    assert dev.supports_derivatives(adjoint, qml.tape.QuantumScript([], [qml.probs([0])]))
+
+
+class Zero(qml.devices.Device):
+    """A user's device: its own execute, nothing else."""
+
+    def execute(self, circuits, execution_config=None):
+        return tuple(0.0 for _ in circuits)
+
+
+def test_a_users_device_class_gets_the_base_class_semantics():
+    dev = Zero()
+    assert not dev.supports_derivatives()
+    assert not dev.supports_derivatives(ExecutionConfig(gradient_method="best"))
+    assert dev.setup_execution_config().gradient_method is None
+    assert len(dev.preprocess_transforms()) == 0
+    with pytest.raises(NotImplementedError):
+        dev.compute_derivatives(tape_rx(0.1))
+
+    class WithDerivatives(Zero):
+        def compute_derivatives(self, circuits, execution_config=None):
+            return tuple(1.0 for _ in circuits)
+
+    d = WithDerivatives()
+    assert d.supports_derivatives()
+    assert d.setup_execution_config(ExecutionConfig(gradient_method="best")).gradient_method == "device"
+    with pytest.raises(ValueError, match="not both"):
+        class Both(Zero):  # noqa: F841
+            def preprocess(self, execution_config=None):
+                return qml.CompilePipeline(), execution_config
+
+            def setup_execution_config(self, config=None, circuit=None):
+                return config
+
+
+def test_execution_config_is_frozen_and_checked():
+    config = ExecutionConfig(interface=None, mcm_config={"mcm_method": "deferred"})
+    assert config.interface == "numpy" and config.mcm_config.mcm_method == "deferred"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.gradient_method = "adjoint"
+    assert dataclasses.replace(config, gradient_method="adjoint").gradient_method == "adjoint"
+    with pytest.raises(ValueError, match="grad_on_execution"):
+        ExecutionConfig(grad_on_execution="yes")
+    with pytest.raises(ValueError, match="not a valid Interface"):
+        ExecutionConfig(interface="garbage")
+    with pytest.raises(TypeError, match="device_options"):
+        ExecutionConfig(device_options=[1])
+
+
+def test_device_random_state():
+    onp.random.seed(42)
+    a = qml.devices.DefaultQubit()._rng.random()
+    onp.random.seed(42)
+    assert qml.devices.DefaultQubit(seed="global")._rng.random() == a
+    assert qml.devices.DefaultQubit(seed=onp.random.default_rng(3))._rng.random() == \
+        onp.random.default_rng(3).random()
+    dev = qml.device("default.qubit", wires=1)
+    dev._rng = None  # PennyLane's tests: NumPy's global random functions
+    assert dev.rng is onp.random
+    onp.random.seed(1)
+    first = dev.execute(qml.tape.QuantumScript([qml.Hadamard(0)], [qml.sample(wires=0)], shots=20))
+    onp.random.seed(1)
+    again = dev.execute(qml.tape.QuantumScript([qml.Hadamard(0)], [qml.sample(wires=0)], shots=20))
+    assert onp.array_equal(first, again)
+
+
+def test_tapes_of_boxed_parameters_are_differentiated_by_autograd():
+    """PennyLane's device API with autograd: a tape made of a boxed parameter outside any
+    circuit, executed by the device, differentiated exactly."""
+    dev = qml.devices.DefaultQubit()
+
+    def f(x):
+        qs = qml.tape.QuantumScript([qml.RX(x, wires=0)],
+                                    [qml.expval(qml.PauliY(0)), qml.expval(qml.PauliZ(0))])
+        return qml.numpy.array(dev.execute(qs))
+
+    x = qml.numpy.array(-0.52)
+    assert onp.allclose(f(x), [-onp.sin(-0.52), onp.cos(-0.52)])
+    assert onp.allclose(qml.jacobian(f)(x), [-onp.cos(-0.52), -onp.sin(-0.52)], atol=1e-12)
+
+
+def test_adjoint_preprocessing_splits_broadcast_tapes():
+    dev = qml.devices.DefaultQubit()
+    x = onp.array([0.536, 0.894])
+    qs = qml.tape.QuantumScript([qml.RX(x, 0)], [qml.expval(qml.PauliZ(0))])
+    program, config = dev.preprocess(ExecutionConfig(gradient_method="adjoint"))
+    batch, fn = program([qs])
+    assert len(batch) == 2
+    assert onp.allclose(fn(dev.execute(batch, config)), onp.cos(x))
+
+
+def test_matrix_of_a_boxed_gate_is_refused_by_name():
+    x = qml.numpy.array(0.3, requires_grad=True)
+    with pytest.raises(qml.DifferentiationError, match="matrix of RX with a parameter autograd"):
+        qml.grad(lambda v: qml.numpy.real(qml.matrix(qml.RX(v, 0))[0, 0]))(x)
