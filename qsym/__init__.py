@@ -186,6 +186,19 @@ from ._subroutines import (  # noqa: E402
 for _n, _cls in _SUBROUTINES.items():  # PennyLane's qml.templates.subroutines.<name> too
     setattr(templates.subroutines, _n, _cls)
     setattr(templates, _n, _cls)
+from ._arithmetic import (  # noqa: E402
+    ARITHMETIC as _ARITHMETIC,
+    Adder,
+    ModExp,
+    Multiplier,
+    OutAdder,
+    OutMultiplier,
+    PhaseAdder,
+)
+for _n, _cls in _ARITHMETIC.items():  # qml.templates.subroutines.<name> and .arithmetic
+    setattr(templates.subroutines, _n, _cls)
+    setattr(templates, _n, _cls)
+templates.subroutines.arithmetic = __import__("sys").modules[f"{__name__}.templates.subroutines.arithmetic"]
 del _n, _cls
 from ._runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
 from . import devices, math, measurements, optimize, wires  # noqa: E402
@@ -280,6 +293,9 @@ from ._minimize import OptimizeResult, minimize  # noqa: E402
 from ._distributed import WorkerError, sweep  # noqa: E402
 from ._about import about  # noqa: E402
 from ._natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tensor  # noqa: E402
+from ._qnspsa import QNSPSAOptimizer  # noqa: E402
+optimize.QNGOptimizer = QNGOptimizer  # PennyLane's qml.optimize.QNGOptimizer
+optimize.QNSPSAOptimizer = QNSPSAOptimizer
 from . import gradients  # noqa: E402
 from . import workflow  # noqa: E402
 from . import transforms  # noqa: E402
@@ -345,7 +361,7 @@ __all__ = [
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "X", "Y", "Z", "I",
-    "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
+    "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "QNSPSAOptimizer",
     "exceptions", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
     "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
@@ -355,7 +371,7 @@ __all__ = [
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     "decomposition", "list_decomps", "add_decomps", "register_resources", "register_condition",
     "resource_rep",
-    *templates.TEMPLATES, *_SUBROUTINES, *GATE_CLASSES, *_CHANNEL_CLASSES,
+    *templates.TEMPLATES, *_SUBROUTINES, *_ARITHMETIC, *GATE_CLASSES, *_CHANNEL_CLASSES,
 ]
 
 _register_op_paths()

@@ -184,6 +184,17 @@ def assert_valid(op, skip_pickle=False, skip_wire_mapping=False, skip_differenti
     assert equal(copy.copy(op), op) and equal(copy.deepcopy(op), op), f"{op!r}: copies differ"
     if not skip_pickle:
         assert equal(pickle.loads(pickle.dumps(op)), op), f"{op!r}: pickling changes it"
+    if getattr(op, "has_matrix", True):  # PennyLane checks the matrix of those that have one
+        _check_matrix(op, skip_wire_mapping)
+    elif not skip_wire_mapping:
+        wire_map = {w: f"mapped_{w}" for w in op.wires}
+        assert list(op.map_wires(wire_map).wires) == [wire_map[w] for w in op.wires], \
+            f"{op!r}: map_wires"
+
+
+def _check_matrix(op, skip_wire_mapping) -> None:
+    """``assert_valid``'s checks of an operator's matrix: square on its wires, its
+    eigenvalues, its decomposition's product, kept by ``map_wires``."""
     m = np.asarray(op.matrix(), dtype=complex)
     n = 2 ** len(op.wires)
     assert m.shape == (n, n), f"{op!r}: matrix shape {m.shape} on {len(op.wires)} wires"
