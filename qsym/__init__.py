@@ -92,6 +92,7 @@ from ._opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
 from ._opmath import evolve, exp  # noqa: E402
 from . import pauli  # noqa: E402
 from .pauli import pauli_decompose  # noqa: E402
+from ._opfunctions import check_decomposition_rule as _check_decomposition_rule  # noqa: E402
 from ._opfunctions import assert_valid as _assert_valid, commutator, eigvals, is_commuting, map_wires  # noqa: E402
 from ._operations import Prod as _Prod, SProd as _SProd, Sum as _Sum  # noqa: E402
 from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Evolution as _Evolution  # noqa: E402
@@ -194,7 +195,9 @@ from ._arithmetic import (  # noqa: E402
     OutAdder,
     OutMultiplier,
     PhaseAdder,
+    TemporaryAND,
 )
+Elbow = TemporaryAND  # PennyLane's alias
 for _n, _cls in _ARITHMETIC.items():  # qml.templates.subroutines.<name> and .arithmetic
     setattr(templates.subroutines, _n, _cls)
     setattr(templates, _n, _cls)
@@ -245,6 +248,9 @@ def _register_op_paths():
         OPERANDS_MISMATCH_ERROR_MESSAGE="op1 and op2 have different operands because ",
         BASE_OPERATION_MISMATCH_ERROR_MESSAGE="op1 and op2 have different base operations because ")
     _sys.modules[f"{__name__}.ops.mid_measure"] = ops.mid_measure
+    # from pennylane.ops.functions.assert_valid import _test_decomposition_rule
+    _sys.modules[f"{__name__}.ops.functions.assert_valid"] = type(ops)(
+        assert_valid=_assert_valid, _test_decomposition_rule=_check_decomposition_rule)
     _sys.modules[f"{__name__}.ops.qubit"] = ops.qubit
     _sys.modules[f"{__name__}.ops.qubit.special_unitary"] = ops.qubit.special_unitary
     _sys.modules[f"{__name__}.queuing"] = queuing  # from pennylane.queuing import AnnotatedQueue

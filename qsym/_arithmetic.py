@@ -30,13 +30,16 @@ import types
 import numpy as np
 
 from .errors import ArgumentError, MatrixUndefinedError
+from ._mcm import cond, measure
 from ._operations import GATE_CLASSES, wires_tuple
 from ._opmath import adjoint, ctrl
+from ._trace import Tape, recording
+from .decomposition import add_decomps, register_resources
 from .templates import QFT, Template
 from .wires import Wires
 
 __all__ = ["PhaseAdder", "Adder", "Multiplier", "OutAdder", "OutMultiplier", "ModExp",
-           "add_k_fourier"]
+           "TemporaryAND", "add_k_fourier"]
 
 
 def _wires(w) -> Wires:
@@ -387,15 +390,154 @@ class ModExp(_Arithmetic):
             ctrl(Multiplier(factor, h["output_wires"], h["mod"], h["work_wires"]), control=c)
 
 
+class TemporaryAND(Template):
+    """PennyLane's ``qml.TemporaryAND(wires, control_values=(1, 1))`` (alias ``qml.Elbow``):
+    Gidney's temporary logical AND, ``|a, b, 0> -> |a, b, a AND b>`` (each control compared
+    with its ``control_values`` entry) for a target starting in ``|0>``, in 4 T gates:
+    ``H``, ``T``, ``CNOT``, ``T^dagger`` around a ``CNOT`` from the first control, then
+    ``S^dagger`` (PennyLane's decomposition; ``X`` on a control whose value is 0). Its
+    adjoint uncomputes a target that holds ``a AND b``.
+
+    >>> op = TemporaryAND(wires=[0, 1, 2])
+    >>> bool(np.isclose(abs(op.matrix()[7, 6]), 1.0))  # |110> -> |111>
+    True
+    """
+
+    num_wires = 3
+    num_params = 0
+
+    def __init__(self, wires, control_values=(1, 1), id=None):
+        self.wires, self.id = Wires(wires_tuple(wires)), id
+        self.hyperparameters = {"control_values": tuple(control_values)}
+        self._record()
+
+    def __repr__(self):
+        values = self.hyperparameters["control_values"]
+        if all(values):
+            return f"TemporaryAND(wires={self.wires!r})"
+        return f"TemporaryAND(wires={self.wires!r}, control_values={values})"
+
+    @property
+    def parameters(self) -> list:
+        return []
+
+    def _flatten(self):
+        return (), (self.wires, self.hyperparameters["control_values"])
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(wires=metadata[0], control_values=metadata[1])
+
+    def map_wires(self, wire_map: dict):
+        return TemporaryAND([wire_map.get(w, w) for w in self.wires],
+                            self.hyperparameters["control_values"])
+
+    @staticmethod
+    def compute_matrix(control_values=(1, 1), **_) -> np.ndarray:
+        """The matrix of its gates on wires ``[0, 1, 2]``.
+
+        >>> m = TemporaryAND.compute_matrix(control_values=(0, 1))
+        >>> bool(np.isclose(abs(m[3, 2]), 1.0))  # |010> -> |011>
+        True
+        """
+        with recording(Tape()):
+            return TemporaryAND([0, 1, 2], control_values).matrix()
+
+    def _build(self):
+        _temporary_and_gates(self.wires, self.hyperparameters["control_values"])
+
+
+def _flip_zero_controls(wires, control_values) -> None:
+    for w, v in zip(wires[:2], control_values):
+        if not v:
+            GATE_CLASSES["PauliX"](wires=w)
+
+
+def _temporary_and_gates(wires, control_values) -> None:
+    c0, c1, t = wires
+    _flip_zero_controls(wires, control_values)
+    g = GATE_CLASSES
+    g["Hadamard"](wires=t)
+    g["T"](wires=t)
+    g["CNOT"](wires=[c1, t])
+    adjoint(g["T"](wires=t))
+    g["CNOT"](wires=[c0, t])
+    g["T"](wires=t)
+    g["CNOT"](wires=[c1, t])
+    adjoint(g["T"](wires=t))
+    g["Hadamard"](wires=t)
+    adjoint(g["S"](wires=t))
+    _flip_zero_controls(wires, control_values)
+
+
+def _toffoli_gates(wires, control_values) -> None:
+    _flip_zero_controls(wires, control_values)
+    GATE_CLASSES["Toffoli"](wires=list(wires))
+    _flip_zero_controls(wires, control_values)
+
+
+def _temporary_and(wires, **hyper) -> None:
+    _temporary_and_gates(wires, hyper["control_values"])
+
+
+def _and_to_toffoli(wires, **hyper) -> None:
+    _toffoli_gates(wires, hyper["control_values"])
+
+
+def _adjoint_and_by_measurement(wires, **hyper) -> None:
+    """Uncompute ``a AND b`` by measuring the target in the X basis (reset to 0) and, on
+    outcome 1, a ``CZ`` between the controls (the phase the measurement left)."""
+    values = hyper["base"].hyperparameters["control_values"]
+    _flip_zero_controls(wires, values)
+    GATE_CLASSES["Hadamard"](wires=wires[2])
+    m = measure(wires[2], reset=True)
+    cond(m, GATE_CLASSES["CZ"])(wires=[wires[0], wires[1]])
+    _flip_zero_controls(wires, values)
+
+
+def _adjoint_and_to_toffoli(wires, **hyper) -> None:
+    _toffoli_gates(wires, hyper["base"].hyperparameters["control_values"])
+
+
+_AND_RULES = (
+    register_resources({GATE_CLASSES["Toffoli"]: 1, GATE_CLASSES["PauliX"]: 2},
+                       _and_to_toffoli, exact=False),
+    register_resources({GATE_CLASSES["Hadamard"]: 2, GATE_CLASSES["T"]: 4, GATE_CLASSES["CNOT"]: 3,
+                        GATE_CLASSES["S"]: 1, GATE_CLASSES["PauliX"]: 4}, _temporary_and, exact=False))
+_ADJOINT_AND_RULES = (
+    register_resources({GATE_CLASSES["Hadamard"]: 1, GATE_CLASSES["CZ"]: 1,
+                        GATE_CLASSES["PauliX"]: 2}, _adjoint_and_by_measurement, exact=False),
+    register_resources({GATE_CLASSES["Toffoli"]: 1, GATE_CLASSES["PauliX"]: 2},
+                       _adjoint_and_to_toffoli, exact=False))
+add_decomps(TemporaryAND, _AND_RULES[1], _AND_RULES[0])  # PennyLane's order
+add_decomps("Adjoint(TemporaryAND)", *_ADJOINT_AND_RULES)
+
+
+def _template_rule(cls):
+    """The template's own gates as a rule of ``qml.list_decomps`` (its resources are not
+    counted)."""
+    def rule(*_, wires=None, **hyper):
+        cls(**hyper)
+
+    rule.__name__ = f"_{cls.__name__.lower()}_decomposition"
+    return register_resources({}, rule, exact=False)
+
+
+for _cls in (PhaseAdder, Adder, Multiplier, OutAdder, OutMultiplier, ModExp):
+    add_decomps(_cls, _template_rule(_cls))
+del _cls
+
+
 ARITHMETIC = {cls.__name__: cls for cls in (PhaseAdder, Adder, Multiplier, OutAdder,
-                                             OutMultiplier, ModExp)}
+                                             OutMultiplier, ModExp, TemporaryAND)}
 
 
 def _module_paths() -> None:
     """PennyLane's module paths of the templates:
     ``from pennylane.templates.subroutines.arithmetic.phase_adder import _add_k_fourier``."""
     files = {"PhaseAdder": "phase_adder", "Adder": "adder", "Multiplier": "multiplier",
-             "OutAdder": "out_adder", "OutMultiplier": "out_multiplier", "ModExp": "mod_exp"}
+             "OutAdder": "out_adder", "OutMultiplier": "out_multiplier", "ModExp": "mod_exp",
+             "TemporaryAND": "temporary_and"}
     package = "qsym.templates.subroutines.arithmetic"
     sys.modules.setdefault(package, types.ModuleType(package, "PennyLane's arithmetic templates"))
     vars(sys.modules[package]).update(ARITHMETIC)
@@ -404,6 +546,11 @@ def _module_paths() -> None:
         vars(mod)[name] = ARITHMETIC[name]
         if name == "PhaseAdder":
             vars(mod)["_add_k_fourier"] = add_k_fourier
+        if name == "TemporaryAND":  # PennyLane's rules, by their names there
+            vars(mod).update(Elbow=TemporaryAND, _temporary_and_to_toffoli=_AND_RULES[0],
+                             _temporary_and=_AND_RULES[1],
+                             _adjoint_temporary_and=_ADJOINT_AND_RULES[0],
+                             _adjoint_temporary_and_to_toffoli=_ADJOINT_AND_RULES[1])
         sys.modules.setdefault(mod.__name__, mod)
         setattr(sys.modules[package], file, sys.modules[mod.__name__])
 

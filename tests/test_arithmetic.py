@@ -130,3 +130,46 @@ def test_pennylane_module_paths():
     from qsym.templates.subroutines.arithmetic.phase_adder import _add_k_fourier
     assert [op.parameters[0] for op in _add_k_fourier(2, wires=[0, 1])] == [2 * np.pi, np.pi]
     assert qml.templates.subroutines.arithmetic.Adder is qml.Adder
+
+
+@pytest.mark.parametrize("values", [(1, 1), (0, 1), (1, 0), (0, 0)])
+def test_temporary_and_is_a_toffoli_on_a_clean_target(values):
+    op = qml.TemporaryAND(wires=[0, 1, 2], control_values=values)
+    u = op.matrix()
+    for a in (0, 1):
+        for b in (0, 1):
+            fire = int((a, b) == tuple(values))
+            assert_maps(u, [(index((a, 1), (b, 1), (0, 1)), index((a, 1), (b, 1), (fire, 1)))])
+    # its adjoint clears a target that holds the AND: the same columns, read back
+    assert np.allclose(qml.matrix(qml.adjoint(op)), u.conj().T)
+    for rule in qml.list_decomps(qml.TemporaryAND):  # its gates; a Toffoli: equal on |.., 0>
+        m = qml.matrix(rule, wire_order=[0, 1, 2])([0, 1, 2], control_values=values)
+        assert np.allclose(np.abs(m[:, ::2]), np.abs(u[:, ::2]))
+
+
+@pytest.mark.parametrize("rule_index", [0, 1])
+def test_adjoint_temporary_and_rules_uncompute(rule_index):
+    rule = qml.list_decomps("Adjoint(TemporaryAND)")[rule_index]
+    dev = qml.device("default.qubit", wires=4)  # the measured wire is reset: one more, deferred
+    state = np.array([0.3, 0.5j, -0.6, 0.1 + 0.2j])
+    state = state / np.linalg.norm(state)
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.StatePrep(state, wires=[0, 1])
+        op = qml.TemporaryAND(wires=[0, 1, 2], control_values=(0, 1))
+        rule([0, 1, 2], base=op)
+        qml.adjoint(qml.StatePrep)(state, wires=[0, 1])
+        return qml.probs(wires=[0, 1, 2])
+
+    assert np.allclose(circuit(), np.eye(8)[0])
+
+
+def test_decomposition_rules_are_checked():
+    from qsym.ops.functions.assert_valid import _test_decomposition_rule
+    for cls, op in ((qml.Adder, qml.Adder(3, [0, 1, 2], 7, [3, 4])),
+                    (qml.PhaseAdder, qml.PhaseAdder(3, [0, 1, 2], 7, [3]))):
+        (rule,) = qml.list_decomps(cls)
+        _test_decomposition_rule(op, rule)
+    with pytest.raises(AssertionError):  # SWAP's rule is not a CZ
+        _test_decomposition_rule(qml.CZ(wires=[0, 1]), qml.list_decomps(qml.SWAP)[0])
