@@ -92,6 +92,7 @@ from ._opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
 from ._opmath import evolve, exp  # noqa: E402
 from . import pauli  # noqa: E402
 from .pauli import pauli_decompose  # noqa: E402
+from ._opfunctions import check_decomposition_rule as _check_decomposition_rule  # noqa: E402
 from ._opfunctions import assert_valid as _assert_valid, commutator, eigvals, is_commuting, map_wires  # noqa: E402
 from ._operations import Prod as _Prod, SProd as _SProd, Sum as _Sum  # noqa: E402
 from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Evolution as _Evolution  # noqa: E402
@@ -187,11 +188,27 @@ from ._subroutines import (  # noqa: E402
 for _n, _cls in _SUBROUTINES.items():  # PennyLane's qml.templates.subroutines.<name> too
     setattr(templates.subroutines, _n, _cls)
     setattr(templates, _n, _cls)
+from ._arithmetic import (  # noqa: E402
+    ARITHMETIC as _ARITHMETIC,
+    Adder,
+    ModExp,
+    Multiplier,
+    OutAdder,
+    OutMultiplier,
+    PhaseAdder,
+    TemporaryAND,
+)
+Elbow = TemporaryAND  # PennyLane's alias
+for _n, _cls in _ARITHMETIC.items():  # qml.templates.subroutines.<name> and .arithmetic
+    setattr(templates.subroutines, _n, _cls)
+    setattr(templates, _n, _cls)
+templates.subroutines.arithmetic = __import__("sys").modules[f"{__name__}.templates.subroutines.arithmetic"]
 del _n, _cls
 from ._runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
 from . import devices, math, measurements, optimize, wires  # noqa: E402
 from .wires import registers  # noqa: E402
 from . import qaoa  # noqa: E402
+from . import spin  # noqa: E402
 from ._unsupported import CHANNELS as _CHANNELS  # noqa: E402
 from ._noise import CHANNEL_CLASSES as _CHANNEL_CLASSES, Channel as _Channel  # noqa: E402
 from ._mcm import cond, defer_measurements, measure  # noqa: E402
@@ -233,6 +250,9 @@ def _register_op_paths():
         OPERANDS_MISMATCH_ERROR_MESSAGE="op1 and op2 have different operands because ",
         BASE_OPERATION_MISMATCH_ERROR_MESSAGE="op1 and op2 have different base operations because ")
     _sys.modules[f"{__name__}.ops.mid_measure"] = ops.mid_measure
+    # from pennylane.ops.functions.assert_valid import _test_decomposition_rule
+    _sys.modules[f"{__name__}.ops.functions.assert_valid"] = type(ops)(
+        assert_valid=_assert_valid, _test_decomposition_rule=_check_decomposition_rule)
     _sys.modules[f"{__name__}.ops.qubit"] = ops.qubit
     _sys.modules[f"{__name__}.ops.qubit.special_unitary"] = ops.qubit.special_unitary
     _sys.modules[f"{__name__}.queuing"] = queuing  # from pennylane.queuing import AnnotatedQueue
@@ -286,6 +306,9 @@ from ._minimize import OptimizeResult, minimize  # noqa: E402
 from ._distributed import WorkerError, sweep  # noqa: E402
 from ._about import about  # noqa: E402
 from ._natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tensor  # noqa: E402
+from ._qnspsa import QNSPSAOptimizer  # noqa: E402
+optimize.QNGOptimizer = QNGOptimizer  # PennyLane's qml.optimize.QNGOptimizer
+optimize.QNSPSAOptimizer = QNSPSAOptimizer
 from . import gradients  # noqa: E402
 from . import _device_api as _device_api  # noqa: E402  (the device API methods on Device)
 from . import workflow  # noqa: E402
@@ -352,17 +375,17 @@ __all__ = [
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
-    "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer",
+    "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "QNSPSAOptimizer",
     "exceptions", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
     "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",
-    "templates", "layer", "trotterize", "ops", "qaoa", "pauli", "pauli_decompose", "exp", "evolve", "apply", "is_commuting",
+    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "pauli", "pauli_decompose", "exp", "evolve", "apply", "is_commuting",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     "decomposition", "list_decomps", "add_decomps", "register_resources", "register_condition",
     "resource_rep",
-    *templates.TEMPLATES, *_SUBROUTINES, *GATE_CLASSES, *_CHANNEL_CLASSES,
+    *templates.TEMPLATES, *_SUBROUTINES, *_ARITHMETIC, *GATE_CLASSES, *_CHANNEL_CLASSES,
 ]
 
 _register_op_paths()

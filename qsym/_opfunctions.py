@@ -21,6 +21,8 @@ import numpy as np
 from .errors import GateError, MeasurementError
 from ._operations import METHODS, Observable, Operation, Prod, SProd, Sum
 from ._opmath import Exp
+from ._trace import Tape, recording
+from .templates import gates_matrix
 from .pauli import PauliSentence, PauliWord, pauli_sentence
 from .wires import Wires
 
@@ -184,6 +186,17 @@ def assert_valid(op, skip_pickle=False, skip_wire_mapping=False, skip_differenti
     assert equal(copy.copy(op), op) and equal(copy.deepcopy(op), op), f"{op!r}: copies differ"
     if not skip_pickle:
         assert equal(pickle.loads(pickle.dumps(op)), op), f"{op!r}: pickling changes it"
+    if getattr(op, "has_matrix", True):  # PennyLane checks the matrix of those that have one
+        _check_matrix(op, skip_wire_mapping)
+    elif not skip_wire_mapping:
+        wire_map = {w: f"mapped_{w}" for w in op.wires}
+        assert list(op.map_wires(wire_map).wires) == [wire_map[w] for w in op.wires], \
+            f"{op!r}: map_wires"
+
+
+def _check_matrix(op, skip_wire_mapping) -> None:
+    """``assert_valid``'s checks of an operator's matrix: square on its wires, its
+    eigenvalues, its decomposition's product, kept by ``map_wires``."""
     m = np.asarray(op.matrix(), dtype=complex)
     n = 2 ** len(op.wires)
     assert m.shape == (n, n), f"{op!r}: matrix shape {m.shape} on {len(op.wires)} wires"
@@ -203,6 +216,37 @@ def assert_valid(op, skip_pickle=False, skip_wire_mapping=False, skip_differenti
         mapped = op.map_wires(wire_map)
         assert list(mapped.wires) == [wire_map[w] for w in op.wires], f"{op!r}: map_wires"
         assert np.allclose(np.asarray(mapped.matrix(), dtype=complex), m), f"{op!r}: map_wires changes the matrix"
+
+
+def check_decomposition_rule(op, rule, skip_decomp_matrix_check=False, heuristic_resources=False):
+    """PennyLane's ``_test_decomposition_rule`` (``qml.ops.functions.assert_valid``'s check
+    of one rule of ``qml.list_decomps``): the rule applies to ``op``, applied to its
+    parameters, wires and hyperparameters it acts on ``op``'s wires only, and (unless
+    ``skip_decomp_matrix_check``) the product of its gates is ``op``'s matrix. Raises
+    ``AssertionError`` saying which check failed.
+
+    >>> import qsym as qml
+    >>> op = qml.SWAP(wires=[0, 1])
+    >>> check_decomposition_rule(op, qml.list_decomps(qml.SWAP)[0])
+    """
+    params = getattr(op, "resource_params", None) or {}
+    if hasattr(rule, "is_applicable"):
+        assert rule.is_applicable(**params), f"{rule!r} does not apply to {op!r}"
+    tape = Tape()
+    with recording(tape):
+        rule(*op.data, wires=op.wires, **op.hyperparameters)
+    gates = list(tape.items)
+    work = [w for k, v in op.hyperparameters.items() if "work_wire" in k
+            for w in (v if isinstance(v, (list, tuple, Wires)) else [v]) if w not in op.wires]
+    outside = {w for g in gates for w in g.wires} - set(op.wires) - set(work)
+    assert not outside, f"{rule!r} acts on wires {sorted(outside, key=str)} outside {op!r}"
+    if skip_decomp_matrix_check or not getattr(op, "has_matrix", True):
+        return
+    order = list(op.wires) + work  # work wires last: the block where they start and end in 0
+    step = 2 ** len(work)
+    block = gates_matrix(gates, order, range(0, 2 ** len(order), step))[::step]
+    assert np.allclose(block, np.asarray(op.matrix(), dtype=complex), atol=1e-8), \
+        f"{rule!r}: the gates' matrix differs from {op!r}'s"
 
 
 METHODS["eigvals"] = eigvals

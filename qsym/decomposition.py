@@ -149,8 +149,8 @@ class DecompositionRule:
         self.exact_resources = exact
         self.name = name or getattr(func, "__name__", "rule")
 
-    def __call__(self, *params, wires, **hyper):
-        self._func(*params, wires=wires, **hyper)
+    def __call__(self, *args, **kwargs):  # (*params, wires, **hyperparameters); wires may be positional
+        self._func(*args, **kwargs)
 
     def __repr__(self):
         return f"<DecompositionRule {self.name}>"

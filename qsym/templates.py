@@ -37,6 +37,7 @@ import sympy as sp
 from .errors import (DifferentiationError, GateError, SparseMatrixUndefinedError,
                      TracingError, WireError)
 from ._operations import GATE_CLASSES, GateSequence, Operation, wires_tuple
+from ._ir import apply_matrix
 from ._trace import Tape, active_tape, add_check, known, recording, unwrap
 from .wires import Wires
 
@@ -90,6 +91,31 @@ def _building() -> list:
     if stack is None:
         stack = _LOCAL.building = []
     return stack
+
+
+def gates_matrix(gates, order, columns=None) -> np.ndarray:
+    """The unitary of ``gates`` (applied in order) on the wires ``order``, or only its
+    ``columns``: each gate's own matrix applied on its wires' axes (``apply_matrix``), not a
+    full-size product per gate.
+
+    >>> gates_matrix([GATE_CLASSES["PauliX"](wires=1)], [0, 1]).real
+    array([[0., 1., 0., 0.],
+           [1., 0., 0., 0.],
+           [0., 0., 0., 1.],
+           [0., 0., 1., 0.]])
+    """
+    n = len(order)
+    cols = np.eye(2 ** n, dtype=complex)
+    if columns is not None:
+        cols = cols[:, list(columns)]
+    state = cols.reshape((2,) * n + (cols.shape[1],))
+    for g in gates:
+        m = np.asarray(g.matrix(), dtype=complex)
+        if not g.wires:
+            state = m.reshape(-1)[0] * state
+            continue
+        state = apply_matrix(state, m, tuple(order.index(w) for w in g.wires))
+    return state.reshape(2 ** n, -1)
 
 
 class Template(GateSequence):
@@ -313,11 +339,7 @@ class Template(GateSequence):
                [ 0.707107, -0.707107]])
         """
         order = list(self.wires) if wire_order is None else list(wire_order)
-        u = np.eye(2 ** len(order), dtype=complex)
-        for g in self._ops:
-            m = g.matrix(wire_order=order) if g.wires else g.matrix()[0, 0] * np.eye(len(u))
-            u = np.asarray(m, dtype=complex) @ u
-        return u
+        return gates_matrix(self._ops, order)
 
     def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
         """PennyLane's ``op.sparse_matrix()``: a template has none (``has_sparse_matrix``

@@ -1,0 +1,558 @@
+"""PennyLane's arithmetic templates on integers held in wires (the first wire the most
+significant bit): ``PhaseAdder`` (add ``k`` in the Fourier basis), ``Adder``,
+``Multiplier``, ``OutAdder``, ``OutMultiplier``, ``ModExp``, each modulo ``mod``, as
+PennyLane 0.45 decomposes them (Draper's Fourier adder, Beauregard's modular reduction with
+one work wire), written as gates of the table, ``qml.ctrl`` and ``qml.adjoint`` of them.
+
+Every template keeps PennyLane's hyperparameters (``k`` reduced modulo ``mod`` where
+PennyLane reduces it, the wires as :class:`~qsym.wires.Wires`), its checks and messages,
+``_flatten`` and ``map_wires``. The results are exact on inputs below ``mod`` (as in
+PennyLane; other inputs are not in the arithmetic's domain).
+
+>>> import qsym as qml
+>>> dev = qml.device("default.qubit", wires=5)
+>>> @qml.qnode(dev)
+... def add(x):
+...     qml.BasisEmbedding(x, wires=[0, 1, 2])
+...     qml.Adder(4, x_wires=[0, 1, 2], mod=7, work_wires=[3, 4])
+...     return qml.probs(wires=[0, 1, 2])
+>>> int(add(5).argmax())  # (5 + 4) mod 7
+2
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import sys
+import types
+
+import numpy as np
+
+from .errors import ArgumentError, MatrixUndefinedError
+from ._mcm import cond, measure
+from ._operations import GATE_CLASSES, wires_tuple
+from ._opmath import adjoint, ctrl
+from ._trace import Tape, recording
+from .decomposition import add_decomps, register_resources
+from .templates import QFT, Template
+from .wires import Wires
+
+__all__ = ["PhaseAdder", "Adder", "Multiplier", "OutAdder", "OutMultiplier", "ModExp",
+           "TemporaryAND", "add_k_fourier"]
+
+
+def _wires(w) -> Wires:
+    return Wires(() if w is None else wires_tuple(w))
+
+
+def _integer(v) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def _disjoint(a, b, text) -> None:
+    if any(w in b for w in a):
+        raise ArgumentError(text)
+
+
+def add_k_fourier(k, wires) -> list:
+    """The phases that add ``k`` to the integer in ``wires`` in the Fourier basis (after
+    :class:`~qsym.templates.QFT`): ``PhaseShift(k pi / 2**j)`` on the ``j``-th wire
+    (PennyLane's ``_add_k_fourier``).
+
+    >>> [op.parameters[0] / np.pi for op in add_k_fourier(2, wires=[0, 1])]
+    [2.0, 1.0]
+    """
+    return [GATE_CLASSES["PhaseShift"](k * np.pi / 2 ** j, wires=w)
+            for j, w in enumerate(wires_tuple(wires))]
+
+
+def _inverse_qft(wires) -> None:
+    adjoint(QFT)(wires=wires)
+
+
+class _Arithmetic(Template):
+    """Shared: PennyLane's hyperparameters as set by the template, no data."""
+
+    @property
+    def parameters(self) -> list:
+        return []
+
+    @property
+    def num_params(self) -> int:
+        return 0
+
+    def _flatten(self):
+        return (), tuple(self.hyperparameters.items())
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(**dict(metadata))
+
+    def map_wires(self, wire_map: dict):
+        hyper = {k: (Wires([wire_map.get(w, w) for w in v]) if k.endswith("_wires")
+                     or k == "work_wire" else v) for k, v in self.hyperparameters.items()}
+        return type(self)(**hyper)
+
+    @property
+    def has_matrix(self) -> bool:
+        """Whether its gates stay on its wires (a :class:`PhaseAdder`'s work wire is not one
+        of its wires, as in PennyLane)."""
+        return all(w in self.wires for g in self._ops for w in g.wires)
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """The unitary of its gates on ``wire_order`` (default: its wires, if its gates stay
+        on them; else ``MatrixUndefinedError``: give a ``wire_order`` with the work wire)."""
+        if wire_order is None and not self.has_matrix:
+            raise MatrixUndefinedError(
+                f"{self.name} acts on its work wire too, which is not one of its wires: "
+                "its matrix needs a wire_order that includes the work wire")
+        return super().matrix(wire_order)
+
+
+class PhaseAdder(_Arithmetic):
+    """PennyLane's ``qml.PhaseAdder(k, x_wires, mod=None, work_wire=())``: ``QFT|x>`` to
+    ``QFT|(x + k) mod mod>`` (``mod`` default ``2**len(x_wires)``; another ``mod`` needs one
+    ``work_wire``, returned to ``|0>``). Its wires are ``x_wires``.
+
+    >>> op = PhaseAdder(6, x_wires=[0, 1, 2], mod=7, work_wire=[3])
+    >>> op.hyperparameters["k"], op.wires
+    (6, Wires([0, 1, 2]))
+    """
+
+    def __init__(self, k, x_wires, mod=None, work_wire=(), id=None):
+        work_wire, x_wires = _wires(work_wire), _wires(x_wires)
+        if mod is None:
+            mod = 2 ** len(x_wires)
+        elif mod != 2 ** len(x_wires) and len(work_wire) != 1:
+            raise ArgumentError(f"If mod is not 2^{len(x_wires)}, one work wire should be provided.")
+        if not _integer(k) or not _integer(mod):
+            raise ArgumentError("Both k and mod must be integers")
+        if mod > 2 ** len(x_wires):
+            raise ArgumentError(
+                "PhaseAdder must have enough x_wires to represent mod. The maximum mod with "
+                f"len(x_wires)={len(x_wires)} is {2 ** len(x_wires)}, but received {mod}.")
+        _disjoint(x_wires, work_wire, "None of the wires in work_wire should be included in x_wires.")
+        self.hyperparameters = {"k": k % mod, "mod": mod, "work_wire": work_wire,
+                                "x_wires": x_wires}
+        self.wires, self.id = x_wires, id
+        self._record()
+
+    def _build(self):
+        h = self.hyperparameters
+        k, mod, x, work = h["k"], h["mod"], h["x_wires"], h["work_wire"]
+        add_k_fourier(k, x)
+        if mod == 2 ** len(x):
+            return
+        aux = x[0]  # Beauregard: subtract mod, copy the sign bit out, add mod back if negative
+        for op in reversed(add_k_fourier(mod, x)):
+            adjoint(op)
+        _inverse_qft(x)
+        GATE_CLASSES["CNOT"](wires=[aux, work[0]])
+        QFT(wires=x)
+        for op in add_k_fourier(mod, x):
+            ctrl(op, control=work)
+        # uncompute the work wire: it is 1 exactly when x + k - mod was negative
+        for op in add_k_fourier(k, x):
+            adjoint(op)
+        _inverse_qft(x)
+        GATE_CLASSES["PauliX"](wires=aux)
+        GATE_CLASSES["CNOT"](wires=[aux, work[0]])
+        GATE_CLASSES["PauliX"](wires=aux)
+        QFT(wires=x)
+        add_k_fourier(k, x)
+
+
+def _fourier_register(target, mod, work_wires):
+    """The wires the Fourier adder works on and its work wire: ``target`` itself for
+    ``mod = 2**len(target)``, else the first work wire in front (an overflow bit) and the
+    second as the adder's work wire."""
+    if mod == 2 ** len(target):
+        return Wires(target), Wires(())
+    return Wires(list(work_wires[:1]) + list(target)), Wires(work_wires[1:])
+
+
+def _controlled_adders(k, controls, register, mod, work) -> None:
+    """Add ``k * 2**p`` (mod ``mod``) to ``register`` (in the Fourier basis) for each
+    control wire set to 1, ``p`` its place value (the first control the most significant):
+    PennyLane's ``ControlledSequence(PhaseAdder(k, ...), control=controls)``."""
+    n = len(controls)
+    for i, c in enumerate(controls):
+        ctrl(PhaseAdder(k * 2 ** (n - 1 - i) % mod, register, mod, work), control=c)
+
+
+def _check_out_wires(x_wires, y_wires, output_wires, work_wires) -> None:
+    if len(work_wires) != 0:
+        _disjoint(x_wires, work_wires, "None of the wires in work_wires should be included in x_wires.")
+        _disjoint(y_wires, work_wires, "None of the wires in work_wires should be included in y_wires.")
+    _disjoint(x_wires, y_wires, "None of the wires in y_wires should be included in x_wires.")
+    _disjoint(output_wires, x_wires, "None of the wires in x_wires should be included in output_wires.")
+    _disjoint(output_wires, y_wires, "None of the wires in y_wires should be included in output_wires.")
+
+
+class Adder(_Arithmetic):
+    """PennyLane's ``qml.Adder(k, x_wires, mod=None, work_wires=())``: ``|x>`` to
+    ``|(x + k) mod mod>`` (another ``mod`` than ``2**len(x_wires)`` needs two
+    ``work_wires``, returned to ``|0>``): the QFT, :class:`PhaseAdder`, the inverse QFT.
+
+    >>> Adder(3, x_wires=[0, 1]).hyperparameters
+    {'k': 3, 'mod': 4, 'work_wires': Wires([]), 'x_wires': Wires([0, 1])}
+    """
+
+    def __init__(self, k, x_wires, mod=None, work_wires=(), id=None):
+        x_wires, work_wires = _wires(x_wires), _wires(work_wires)
+        if mod is None:
+            mod = 2 ** len(x_wires)
+        elif mod != 2 ** len(x_wires) and len(work_wires) != 2:
+            raise ArgumentError(f"If mod is not 2^{len(x_wires)}, two work wires should be provided")
+        if not _integer(k) or not _integer(mod):
+            raise ArgumentError("Both k and mod must be integers")
+        _disjoint(x_wires, work_wires, "None of the wires in work_wires should be included in x_wires.")
+        if mod > 2 ** len(x_wires):
+            raise ArgumentError(
+                "Adder must have enough x_wires to represent mod. The maximum mod with "
+                f"len(x_wires)={len(x_wires)} is {2 ** len(x_wires)}, but received {mod}.")
+        self.hyperparameters = {"k": k, "mod": mod, "work_wires": work_wires, "x_wires": x_wires}
+        self.wires, self.id = x_wires + work_wires, id
+        self._record()
+
+    def _build(self):
+        h = self.hyperparameters
+        register, work = _fourier_register(h["x_wires"], h["mod"], h["work_wires"])
+        QFT(wires=register)
+        PhaseAdder(h["k"], register, h["mod"], work)
+        _inverse_qft(register)
+
+
+class Multiplier(_Arithmetic):
+    """PennyLane's ``qml.Multiplier(k, x_wires, mod=None, work_wires=())``: ``|x>`` to
+    ``|k x mod mod>`` (``k`` invertible modulo ``mod``); ``work_wires``: as many as
+    ``x_wires`` (``mod = 2**len(x_wires)``), else two more; returned to ``|0>``.
+
+    >>> Multiplier(3, x_wires=[0, 1], work_wires=[2, 3]).wires
+    Wires([0, 1, 2, 3])
+    """
+
+    def __init__(self, k, x_wires, mod=None, work_wires=(), id=None):
+        x_wires, work_wires = _wires(x_wires), _wires(work_wires)
+        if len(work_wires) == 0:
+            raise ArgumentError("Work wires must be specified for Multiplier")
+        _disjoint(x_wires, work_wires, "None of the wire in work_wires should be included in x_wires.")
+        if mod is None:
+            mod = 2 ** len(x_wires)
+        if mod != 2 ** len(x_wires) and len(work_wires) != len(x_wires) + 2:
+            raise ArgumentError("Multiplier needs as many work_wires as x_wires plus two.")
+        if len(work_wires) < len(x_wires):
+            raise ArgumentError("Multiplier needs as many work_wires as x_wires.")
+        if mod > 2 ** len(x_wires):
+            raise ArgumentError(
+                "Multiplier must have enough wires to represent mod. The maximum mod with "
+                f"len(x_wires)={len(x_wires)} is {2 ** len(x_wires)}, but received {mod}.")
+        k = k % mod
+        if math.gcd(k, mod) != 1:
+            raise ArgumentError("The operator cannot be built because k has no inverse modulo mod.")
+        self.hyperparameters = {"k": k, "mod": mod, "work_wires": work_wires, "x_wires": x_wires}
+        self.wires, self.id = x_wires + work_wires, id
+        self._record()
+
+    def _build(self):
+        h = self.hyperparameters
+        k, mod, x, work = h["k"], h["mod"], h["x_wires"], h["work_wires"]
+        if mod != 2 ** len(x):
+            adder_work, register = work[:1], work[1:]
+            swap_with = register[1:]
+        else:
+            adder_work, register = Wires(()), work[:len(x)]
+            swap_with = register
+        # |x>|0> -> |x>|k x> -> swap -> |k x>|x> -> subtract k^-1 (k x) = x -> |k x>|0>
+        QFT(wires=register)
+        _controlled_adders(k, x, register, mod, adder_work)
+        _inverse_qft(register)
+        for a, b in reversed(list(zip(x, swap_with))):
+            GATE_CLASSES["SWAP"](wires=[a, b])
+        QFT(wires=register)
+        adjoint(_controlled_adders)(pow(k, -1, mod), x, register, mod, adder_work)
+        _inverse_qft(register)
+
+
+class OutAdder(_Arithmetic):
+    """PennyLane's ``qml.OutAdder(x_wires, y_wires, output_wires, mod=None,
+    work_wires=())``: ``|x>|y>|b>`` to ``|x>|y>|(b + x + y) mod mod>`` (another ``mod``
+    than ``2**len(output_wires)`` needs two ``work_wires``, returned to ``|0>``).
+
+    >>> OutAdder([0, 1], [2, 3], [4, 5, 6]).hyperparameters["mod"]
+    8
+    """
+
+    def __init__(self, x_wires, y_wires, output_wires, mod=None, work_wires=(), id=None):
+        x_wires, y_wires = _wires(x_wires), _wires(y_wires)
+        output_wires, work_wires = _wires(output_wires), _wires(work_wires)
+        if mod is None:
+            mod = 2 ** len(output_wires)
+        if mod > 2 ** len(output_wires):
+            raise ArgumentError(
+                "OutAdder must have enough wires to represent mod. The maximum mod with "
+                f"len(output_wires)={len(output_wires)} is {2 ** len(output_wires)}, but "
+                f"received {mod}.")
+        if mod != 2 ** len(output_wires) and len(work_wires) != 2:
+            raise ArgumentError(f"If mod is not 2^{len(output_wires)}, two work wires should be provided.")
+        _check_out_wires(x_wires, y_wires, output_wires, work_wires)
+        self.hyperparameters = {"x_wires": x_wires, "y_wires": y_wires,
+                                "output_wires": output_wires, "work_wires": work_wires, "mod": mod}
+        self.wires, self.id = x_wires + y_wires + output_wires + work_wires, id
+        self._record()
+
+    def _build(self):
+        h = self.hyperparameters
+        register, work = _fourier_register(h["output_wires"], h["mod"], h["work_wires"])
+        QFT(wires=register)
+        _controlled_adders(1, h["x_wires"], register, h["mod"], work)
+        _controlled_adders(1, h["y_wires"], register, h["mod"], work)
+        _inverse_qft(register)
+
+
+class OutMultiplier(_Arithmetic):
+    """PennyLane's ``qml.OutMultiplier(x_wires, y_wires, output_wires, mod=None,
+    work_wires=())``: ``|x>|y>|b>`` to ``|x>|y>|(b + x y) mod mod>`` (another ``mod`` than
+    ``2**len(output_wires)`` needs two ``work_wires``, returned to ``|0>``).
+
+    >>> OutMultiplier([0, 1], [2, 3], [4, 5, 6, 7]).hyperparameters["mod"]
+    16
+    """
+
+    def __init__(self, x_wires, y_wires, output_wires, mod=None, work_wires=(), id=None):
+        x_wires, y_wires = _wires(x_wires), _wires(y_wires)
+        output_wires, work_wires = _wires(output_wires), _wires(work_wires)
+        if mod is None:
+            mod = 2 ** len(output_wires)
+        if mod != 2 ** len(output_wires) and len(work_wires) != 2:
+            raise ArgumentError(f"If mod is not 2^{len(output_wires)}, two work wires should be provided.")
+        if mod > 2 ** len(output_wires):
+            raise ArgumentError(
+                "OutMultiplier must have enough wires to represent mod. The maximum mod with "
+                f"len(output_wires)={len(output_wires)} is {2 ** len(output_wires)}, but "
+                f"received {mod}.")
+        _check_out_wires(x_wires, y_wires, output_wires, work_wires)
+        self.hyperparameters = {"work_wires": work_wires, "x_wires": x_wires, "y_wires": y_wires,
+                                "output_wires": output_wires, "mod": mod}
+        self.wires, self.id = x_wires + y_wires + output_wires + work_wires, id
+        self._record()
+
+    def _build(self):
+        h = self.hyperparameters
+        mod, x, y = h["mod"], h["x_wires"], h["y_wires"]
+        register, work = _fourier_register(h["output_wires"], mod, h["work_wires"])
+        QFT(wires=register)
+        for j, cy in enumerate(y):
+            for i, cx in enumerate(x):
+                place = 2 ** (len(y) - 1 - j) * 2 ** (len(x) - 1 - i)
+                ctrl(PhaseAdder(place % mod, register, mod, work), control=[cy, cx])
+        _inverse_qft(register)
+
+
+class ModExp(_Arithmetic):
+    """PennyLane's ``qml.ModExp(x_wires, output_wires, base, mod=None, work_wires=())``:
+    ``|x>|b>`` to ``|x>|b * base**x mod mod>`` (``base`` invertible modulo ``mod``): a
+    :class:`Multiplier` by ``base**(2**p)`` controlled by each bit of ``x``.
+
+    >>> ModExp([0], [1, 2], base=3, mod=4, work_wires=[3, 4]).hyperparameters["base"]
+    3
+    """
+
+    def __init__(self, x_wires, output_wires, base, mod=None, work_wires=(), id=None):
+        x_wires, output_wires, work_wires = _wires(x_wires), _wires(output_wires), _wires(work_wires)
+        if len(work_wires) == 0:
+            raise ArgumentError("Work wires must be specified for ModExp")
+        if mod is None:
+            mod = 2 ** len(output_wires)
+        if len(output_wires) == 0 or mod > 2 ** len(output_wires):
+            raise ArgumentError("ModExp must have enough wires to represent mod.")
+        if mod != 2 ** len(output_wires) and len(work_wires) < len(output_wires) + 2:
+            raise ArgumentError("ModExp needs as many work_wires as output_wires plus two.")
+        if mod == 2 ** len(output_wires) and len(work_wires) < len(output_wires):
+            raise ArgumentError("ModExp needs as many work_wires as output_wires.")
+        _disjoint(x_wires, work_wires, "None of the wires in work_wires should be included in x_wires.")
+        _disjoint(output_wires, work_wires,
+                  "None of the wires in work_wires should be included in output_wires.")
+        _disjoint(x_wires, output_wires, "None of the wires in x_wires should be included in output_wires.")
+        if math.gcd(base, mod) != 1:
+            raise ArgumentError("The operator cannot be built because base has no inverse modulo mod.")
+        self.hyperparameters = {"x_wires": x_wires, "output_wires": output_wires,
+                                "work_wires": work_wires, "base": base % mod, "mod": mod}
+        self.wires, self.id = x_wires + output_wires + work_wires, id
+        self._record()
+
+    def _build(self):
+        h = self.hyperparameters
+        x, n = h["x_wires"], len(h["x_wires"])
+        for i, c in enumerate(x):
+            factor = pow(h["base"], 2 ** (n - 1 - i), h["mod"])
+            ctrl(Multiplier(factor, h["output_wires"], h["mod"], h["work_wires"]), control=c)
+
+
+class TemporaryAND(Template):
+    """PennyLane's ``qml.TemporaryAND(wires, control_values=(1, 1))`` (alias ``qml.Elbow``):
+    Gidney's temporary logical AND, ``|a, b, 0> -> |a, b, a AND b>`` (each control compared
+    with its ``control_values`` entry) for a target starting in ``|0>``, in 4 T gates:
+    ``H``, ``T``, ``CNOT``, ``T^dagger`` around a ``CNOT`` from the first control, then
+    ``S^dagger`` (PennyLane's decomposition; ``X`` on a control whose value is 0). Its
+    adjoint uncomputes a target that holds ``a AND b``.
+
+    >>> op = TemporaryAND(wires=[0, 1, 2])
+    >>> bool(np.isclose(abs(op.matrix()[7, 6]), 1.0))  # |110> -> |111>
+    True
+    """
+
+    num_wires = 3
+    num_params = 0
+
+    def __init__(self, wires, control_values=(1, 1), id=None):
+        self.wires, self.id = Wires(wires_tuple(wires)), id
+        self.hyperparameters = {"control_values": tuple(control_values)}
+        self._record()
+
+    def __repr__(self):
+        values = self.hyperparameters["control_values"]
+        if all(values):
+            return f"TemporaryAND(wires={self.wires!r})"
+        return f"TemporaryAND(wires={self.wires!r}, control_values={values})"
+
+    @property
+    def parameters(self) -> list:
+        return []
+
+    def _flatten(self):
+        return (), (self.wires, self.hyperparameters["control_values"])
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(wires=metadata[0], control_values=metadata[1])
+
+    def map_wires(self, wire_map: dict):
+        return TemporaryAND([wire_map.get(w, w) for w in self.wires],
+                            self.hyperparameters["control_values"])
+
+    @staticmethod
+    def compute_matrix(control_values=(1, 1), **_) -> np.ndarray:
+        """The matrix of its gates on wires ``[0, 1, 2]``.
+
+        >>> m = TemporaryAND.compute_matrix(control_values=(0, 1))
+        >>> bool(np.isclose(abs(m[3, 2]), 1.0))  # |010> -> |011>
+        True
+        """
+        with recording(Tape()):
+            return TemporaryAND([0, 1, 2], control_values).matrix()
+
+    def _build(self):
+        _temporary_and_gates(self.wires, self.hyperparameters["control_values"])
+
+
+def _flip_zero_controls(wires, control_values) -> None:
+    for w, v in zip(wires[:2], control_values):
+        if not v:
+            GATE_CLASSES["PauliX"](wires=w)
+
+
+def _temporary_and_gates(wires, control_values) -> None:
+    c0, c1, t = wires
+    _flip_zero_controls(wires, control_values)
+    g = GATE_CLASSES
+    g["Hadamard"](wires=t)
+    g["T"](wires=t)
+    g["CNOT"](wires=[c1, t])
+    adjoint(g["T"](wires=t))
+    g["CNOT"](wires=[c0, t])
+    g["T"](wires=t)
+    g["CNOT"](wires=[c1, t])
+    adjoint(g["T"](wires=t))
+    g["Hadamard"](wires=t)
+    adjoint(g["S"](wires=t))
+    _flip_zero_controls(wires, control_values)
+
+
+def _toffoli_gates(wires, control_values) -> None:
+    _flip_zero_controls(wires, control_values)
+    GATE_CLASSES["Toffoli"](wires=list(wires))
+    _flip_zero_controls(wires, control_values)
+
+
+def _temporary_and(wires, **hyper) -> None:
+    _temporary_and_gates(wires, hyper["control_values"])
+
+
+def _and_to_toffoli(wires, **hyper) -> None:
+    _toffoli_gates(wires, hyper["control_values"])
+
+
+def _adjoint_and_by_measurement(wires, **hyper) -> None:
+    """Uncompute ``a AND b`` by measuring the target in the X basis (reset to 0) and, on
+    outcome 1, a ``CZ`` between the controls (the phase the measurement left)."""
+    values = hyper["base"].hyperparameters["control_values"]
+    _flip_zero_controls(wires, values)
+    GATE_CLASSES["Hadamard"](wires=wires[2])
+    m = measure(wires[2], reset=True)
+    cond(m, GATE_CLASSES["CZ"])(wires=[wires[0], wires[1]])
+    _flip_zero_controls(wires, values)
+
+
+def _adjoint_and_to_toffoli(wires, **hyper) -> None:
+    _toffoli_gates(wires, hyper["base"].hyperparameters["control_values"])
+
+
+_AND_RULES = (
+    register_resources({GATE_CLASSES["Toffoli"]: 1, GATE_CLASSES["PauliX"]: 2},
+                       _and_to_toffoli, exact=False),
+    register_resources({GATE_CLASSES["Hadamard"]: 2, GATE_CLASSES["T"]: 4, GATE_CLASSES["CNOT"]: 3,
+                        GATE_CLASSES["S"]: 1, GATE_CLASSES["PauliX"]: 4}, _temporary_and, exact=False))
+_ADJOINT_AND_RULES = (
+    register_resources({GATE_CLASSES["Hadamard"]: 1, GATE_CLASSES["CZ"]: 1,
+                        GATE_CLASSES["PauliX"]: 2}, _adjoint_and_by_measurement, exact=False),
+    register_resources({GATE_CLASSES["Toffoli"]: 1, GATE_CLASSES["PauliX"]: 2},
+                       _adjoint_and_to_toffoli, exact=False))
+add_decomps(TemporaryAND, _AND_RULES[1], _AND_RULES[0])  # PennyLane's order
+add_decomps("Adjoint(TemporaryAND)", *_ADJOINT_AND_RULES)
+
+
+def _template_rule(cls):
+    """The template's own gates as a rule of ``qml.list_decomps`` (its resources are not
+    counted)."""
+    def rule(*_, wires=None, **hyper):
+        cls(**hyper)
+
+    rule.__name__ = f"_{cls.__name__.lower()}_decomposition"
+    return register_resources({}, rule, exact=False)
+
+
+for _cls in (PhaseAdder, Adder, Multiplier, OutAdder, OutMultiplier, ModExp):
+    add_decomps(_cls, _template_rule(_cls))
+del _cls
+
+
+ARITHMETIC = {cls.__name__: cls for cls in (PhaseAdder, Adder, Multiplier, OutAdder,
+                                             OutMultiplier, ModExp, TemporaryAND)}
+
+
+def _module_paths() -> None:
+    """PennyLane's module paths of the templates:
+    ``from pennylane.templates.subroutines.arithmetic.phase_adder import _add_k_fourier``."""
+    files = {"PhaseAdder": "phase_adder", "Adder": "adder", "Multiplier": "multiplier",
+             "OutAdder": "out_adder", "OutMultiplier": "out_multiplier", "ModExp": "mod_exp",
+             "TemporaryAND": "temporary_and"}
+    package = "qsym.templates.subroutines.arithmetic"
+    sys.modules.setdefault(package, types.ModuleType(package, "PennyLane's arithmetic templates"))
+    vars(sys.modules[package]).update(ARITHMETIC)
+    for name, file in files.items():
+        mod = types.ModuleType(f"{package}.{file}", f"PennyLane's module path of {name}")
+        vars(mod)[name] = ARITHMETIC[name]
+        if name == "PhaseAdder":
+            vars(mod)["_add_k_fourier"] = add_k_fourier
+        if name == "TemporaryAND":  # PennyLane's rules, by their names there
+            vars(mod).update(Elbow=TemporaryAND, _temporary_and_to_toffoli=_AND_RULES[0],
+                             _temporary_and=_AND_RULES[1],
+                             _adjoint_temporary_and=_ADJOINT_AND_RULES[0],
+                             _adjoint_temporary_and_to_toffoli=_ADJOINT_AND_RULES[1])
+        sys.modules.setdefault(mod.__name__, mod)
+        setattr(sys.modules[package], file, sys.modules[mod.__name__])
+
+
+_module_paths()
