@@ -61,7 +61,7 @@ from ._operations import (
 )
 from ._trace import Tape, active_tape, recording
 from .wires import Wires
-from .templates import QFT, Template
+from .templates import QFT, Template, add_draw_group, current_draw_groups
 
 from types import SimpleNamespace as _Namespace
 
@@ -243,6 +243,28 @@ def _negation_is_inverse(name: str, num_wires, hyper: tuple) -> bool:
     return diff == sp.zeros(*m.shape)
 
 
+class _Dagger:
+    """The label of an adjoint template's box: the template's with a dagger (PennyLane's
+    ``Adjoint.label``)."""
+
+    def __init__(self, base):
+        self.base = base
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        return self.base.label(decimals, base_label, cache) + "†"
+
+    def device_applies(self) -> bool:
+        return self.base.device_applies()
+
+
+def _adjoint_boxes(op, inverses) -> None:
+    """While ``qml.draw`` runs the circuit: the inverse gates of ``op`` are drawn in the
+    boxes of the templates ``op`` belongs to, daggered."""
+    for key, labeller, wires, controls, values in reversed(current_draw_groups(op)):
+        for g in inverses:
+            add_draw_group(g, ("adjoint", key), _Dagger(labeller), wires, controls, values)
+
+
 def _inverse_ops(op: Operation) -> list:
     """Gates (not recorded) whose product is ``op``'s inverse, each remembering ``op``
     (``qml.draw`` labels it ``op``'s label with a dagger, as PennyLane does)."""
@@ -330,7 +352,9 @@ def adjoint(fn, lazy=True):
     if ops is not None:  # qml.adjoint(qml.AngleEmbedding(...)): PennyLane's Adjoint(template)
         tape, out = active_tape(), []
         for g in reversed(ops):
-            for inv in _inverse_ops(g):
+            inverses = _inverse_ops(g)
+            _adjoint_boxes(g, inverses)
+            for inv in inverses:
                 out.append(inv)
                 if tape is not None:
                     tape.append(inv)
@@ -345,6 +369,7 @@ def adjoint(fn, lazy=True):
         out = []
         for g in reversed(ops):
             inv = _inverse_ops(g)
+            _adjoint_boxes(g, inv)
             if tape is not None:
                 for i in inv:
                     tape.append(i)
@@ -879,6 +904,7 @@ def apply_operation(op):
     if isinstance(op, Template):
         if tape is not None:
             for g in op.table_gates:
+                add_draw_group(g, id(op), op, op.wires, *op.draw_controls())
                 tape.append(g)
         return op
     if isinstance(op, Prod) and _all_gates(op):  # PennyLane applies a product: its factors
@@ -1134,7 +1160,14 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
         out = []
         for g in ops:
             out += _apply_ctrl(g, controls, values)
-        return ControlledOp(op, out, controls, values)  # PennyLane's Controlled(template)
+        made = ControlledOp(op, out, controls, values)  # PennyLane's Controlled(template)
+        if isinstance(op, Template):  # drawn as the template's box with control dots
+            base_controls, base_values = op.draw_controls()
+            for g in out:
+                add_draw_group(g, id(made), op, tuple(controls) + tuple(op.wires),
+                               tuple(controls) + tuple(base_controls),
+                               tuple(values) + tuple(base_values))
+        return made
     if isinstance(op, Observable):  # a sum, product or multiple of operators
         return _ctrl_arithmetic(op, controls, values)
     if not callable(op):
@@ -1176,6 +1209,19 @@ class ControlledQubitUnitary(Template):
     ((0, 2), (1,))
     """
 
+    def device_applies(self) -> bool:
+        """``default.qubit`` applies it as a matrix."""
+        return True
+
+    def draw_controls(self) -> tuple:
+        """Control dots on the control wires, as PennyLane draws it."""
+        values = self.control_values
+        if values is None:
+            values = (1,) * len(self.control_wires)
+        elif isinstance(values, (bool, numbers.Integral, np.integer, np.bool_)):
+            values = (values,)
+        return self.control_wires, tuple(int(bool(v)) for v in values)
+
     def __init__(self, base, wires, control_values=None, unitary_check=False, work_wires=(),
                  work_wire_type="borrowed", id=None):
         self.wires, self.id = wires_tuple(wires), id
@@ -1215,6 +1261,10 @@ class QuantumPhaseEstimation(Template):
     >>> [op.name for op in ops][:4]   # Z**2 is the identity; then the inverse QFT
     ['Hadamard', 'Hadamard', 'CZ', 'SWAP']
     """
+
+    def label_data(self) -> tuple:
+        """PennyLane's data: the parameters of the operators it powers."""
+        return tuple(p for g in self.base_ops for p in g.parameters)
 
     def __init__(self, unitary, target_wires=None, estimation_wires=None, id=None):
         if isinstance(unitary, (np.ndarray, list)) and target_wires is not None:
@@ -1283,6 +1333,10 @@ class ControlledSequence(Template):
     >>> [(op.name, op.parameters) for op in qml.ControlledSequence(qml.RZ(0.5, 0), control=[1, 2]).decomposition()]
     [('CRZ', [1.0]), ('CRZ', [0.5])]
     """
+
+    def label_data(self) -> tuple:
+        """PennyLane's data: the parameters of the operators it powers."""
+        return tuple(p for g in self.base_ops for p in g.parameters)
 
     def __init__(self, base, control, id=None):
         if isinstance(base, Operation):

@@ -20,6 +20,7 @@ PennyLane's to rounding. ``template.decomposition()`` lists them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import itertools
@@ -83,12 +84,83 @@ def _building() -> list:
     return stack
 
 
+# qml.draw's boxes: while a drawing runs a circuit function (``drawing_run``), each gate a
+# template (or a controlled template) applies records the boxes it is drawn in, outermost
+# first (``add_draw_group``, read back with ``draw_groups``); outside a drawing nothing is
+# recorded, so gates shared between calls gather nothing
+_DRAWING = threading.local()  # .stamp: the current drawing run's number, or None
+
+
+@contextlib.contextmanager
+def drawing_run():
+    """The numeric run of a circuit function ``qml.draw`` makes: templates record their
+    boxes on their gates (``draw_groups``) inside the block. Yields the run's stamp.
+
+    >>> with drawing_run() as stamp:
+    ...     t = QFT(wires=[0, 1])
+    >>> [g[1].name for g in draw_groups(t.gates()[0], stamp)]
+    ['QFT']
+    """
+    prev = getattr(_DRAWING, "stamp", None)
+    _DRAWING.count = stamp = getattr(_DRAWING, "count", 0) + 1
+    _DRAWING.stamp = stamp
+    try:
+        yield stamp
+    finally:
+        _DRAWING.stamp = prev
+
+
+def add_draw_group(op, key, labeller, wires, controls=(), values=()) -> None:
+    """Inside a :func:`drawing_run`: record that ``op`` is drawn as part of a box of
+    ``labeller`` (its ``label(decimals, cache=...)``) on ``wires``, with control dots on
+    ``controls`` (``values``: 1 filled, 0 open); outside the boxes recorded before."""
+    stamp = getattr(_DRAWING, "stamp", None)
+    if stamp is None:
+        return
+    inner = draw_groups(op, stamp)
+    op._draw_groups = (stamp, ((key, labeller, tuple(wires), tuple(controls), tuple(values)),)
+                       + inner)
+
+
+def current_draw_groups(op) -> tuple:
+    """The boxes ``op`` is drawn in, as recorded in the drawing run under way (none
+    outside a :func:`drawing_run`)."""
+    stamp = getattr(_DRAWING, "stamp", None)
+    return () if stamp is None else draw_groups(op, stamp)
+
+
+def draw_groups(op, stamp) -> tuple:
+    """The boxes ``op`` is drawn in (outermost first) as the drawing run ``stamp`` recorded
+    them: ``(key, labeller, wires, control wires, control values)`` each."""
+    held = getattr(op, "_draw_groups", None)
+    return held[1] if held is not None and held[0] == stamp else ()
+
+
 class Template(GateSequence):
     """Base class: ``__init__`` checks the arguments and records :meth:`_build`'s gates on
     the active tape (if any); :meth:`decomposition` returns them. A template takes part in
     operator arithmetic as its gates (``qml.GlobalPhase(0.3) @ qml.QFT(wires=[0, 1])``)."""
 
-    _box = None  # a label: qml.draw shows the gates as one box with it, as PennyLane does
+    _box = None  # PennyLane's fixed label ("|Ψ⟩" for state preparations), else its generic one
+
+    def device_applies(self) -> bool:
+        """Whether PennyLane's ``default.qubit`` applies this template as one matrix (it
+        has a matrix) rather than decomposing it: ``qml.draw(..., level="device")`` keeps
+        its box then.
+
+        >>> QFT(wires=[0, 1]).device_applies(), FlipSign([1], wires=[0]).device_applies()
+        (True, False)
+        """
+        return False
+
+    def label_data(self) -> tuple:
+        """The parameters PennyLane's label shows (its ``data``): :attr:`parameters`."""
+        return tuple(self.parameters)
+
+    def draw_controls(self) -> tuple:
+        """``(control wires, control values)`` qml.draw marks with dots on the template's
+        box (none: the box spans all its wires)."""
+        return (), ()
 
     def __init_subclass__(cls, **kwargs):
         """Each template keeps the arguments it was made with (``_init_args``, filled in by
@@ -127,9 +199,9 @@ class Template(GateSequence):
         finally:
             building.pop()
         self._ops = list(tape.items)
-        if self._box is not None:
-            for op in self._ops:
-                op._draw_group = (id(self), self._box, self.wires)
+        controls, values = self.draw_controls()
+        for op in self._ops:
+            add_draw_group(op, id(self), self, self.wires, controls, values)
         outer = active_tape()
         if outer is not None:
             start = len(outer.items)
@@ -262,12 +334,20 @@ class Template(GateSequence):
         return tuple(self.parameters)
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
-        """PennyLane's drawing label: the template's name.
+        """PennyLane's drawing label: ``|Ψ⟩`` for a state preparation, else the template's
+        name with its parameters (:meth:`label_data`: numbers with ``decimals`` digits,
+        arrays as ``M<i>`` of a drawing cache), as PennyLane's ``Operator.label``.
 
         >>> QFT(wires=[0, 1]).label()
         'QFT'
+        >>> AngleEmbedding([0.1, 0.2], wires=[0, 1]).label(2, cache={"matrices": []})
+        'AngleEmbedding\\n(M0)'
         """
-        return base_label or self.name
+        from ._operations import operator_label
+
+        if self._box is not None and base_label is None:
+            return self._box
+        return operator_label(base_label or self.name, self.label_data(), decimals, cache)
 
     def gates(self) -> list:
         """The gates this template applies, in order (templates it applies opened up)."""
@@ -809,6 +889,10 @@ class StatePrep(Template):
     array([0.36, 0.  , 0.  , 0.64])
     """
 
+    def device_applies(self) -> bool:
+        """``default.qubit`` applies it as a matrix."""
+        return True
+
     _box = "|Ψ⟩"
 
     def __init__(self, state, wires, pad_with=None, normalize=False, validate_norm=True, id=None):
@@ -949,6 +1033,10 @@ class BasisState(Template):
     >>> BasisState([1, 0, 1], wires=[0, 1, 2]).decomposition()
     [X(0), X(2)]
     """
+
+    def device_applies(self) -> bool:
+        """``default.qubit`` applies it as a matrix."""
+        return True
 
     _box = "|Ψ⟩"
 
@@ -1321,6 +1409,10 @@ class QFT(Template):
     ['Hadamard', 'ControlledPhaseShift', 'Hadamard', 'SWAP']
     """
 
+    def device_applies(self) -> bool:
+        """``default.qubit`` applies a QFT of fewer than 6 wires as its matrix."""
+        return len(self.wires) < 6
+
     def __init__(self, wires, id=None):
         self.wires = wires_tuple(wires)
         self.id = id
@@ -1413,6 +1505,10 @@ class FlipSign(Template):
     ['PauliX', 'Hadamard', 'MultiControlledX', 'Hadamard', 'PauliX']
     """
 
+    def label_data(self) -> tuple:
+        """No data in PennyLane (the state or permutation is a hyperparameter)."""
+        return ()
+
     def __init__(self, n, wires, id=None):
         self.wires = wires_tuple(wires)
         self.id = id
@@ -1443,6 +1539,10 @@ class GroverOperator(Template):
     >>> [op.name for op in GroverOperator(wires=[0]).decomposition()]
     ['Hadamard', 'PauliX', 'PauliZ', 'PauliX', 'Hadamard', 'GlobalPhase']
     """
+
+    def device_applies(self) -> bool:
+        """``default.qubit`` applies a Grover operator of fewer than 13 wires as its matrix."""
+        return len(self.wires) < 13
 
     def __init__(self, wires=None, work_wires=None, id=None):
         self.wires = wires_tuple(wires)
@@ -1485,6 +1585,12 @@ class MottonenStatePreparation(StatePrep):
     array([0.36, 0.64])
     """
 
+    _box = None  # PennyLane's generic label: MottonenStatePreparation(M0)
+
+    def device_applies(self) -> bool:
+        """Decomposed by ``default.qubit`` (not one of its state preparations)."""
+        return False
+
     def __init__(self, state_vector, wires, id=None):
         super().__init__(state_vector, wires, id=id)
 
@@ -1520,7 +1626,10 @@ class ApproxTimeEvolution(Template):
     (4, PauliRot(0.3, pauli_word='X', wires=[0]), PauliRot(0.15, pauli_word='ZZ', wires=[0, 1]))
     """
 
-    _box = "ApproxTimeEvolution"
+    def label_data(self) -> tuple:
+        """PennyLane's data: the Hamiltonian's coefficients, then the time."""
+        return tuple(self.hamiltonian.terms()[0]) + (self.time,)
+
 
     def __init__(self, hamiltonian, time, n, id=None):
         if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
@@ -1616,7 +1725,10 @@ class TrotterProduct(Template):
     ["PauliRot(-0.2, pauli_word='X', wires=[0])", "PauliRot(-0.1, pauli_word='Z', wires=[0])", "PauliRot(-0.1, pauli_word='Z', wires=[0])", "PauliRot(-0.2, pauli_word='X', wires=[0])"]
     """
 
-    _box = "TrotterProduct"
+    def label_data(self) -> tuple:
+        """PennyLane's data: the Hamiltonian's coefficients, then the time."""
+        return tuple(self.hamiltonian.terms()[0]) + (self.time,)
+
 
     def __init__(self, hamiltonian, time, n=1, order=1, check_hermitian=True, id=None):
         if not isinstance(order, numbers.Integral) or order <= 0 or (order != 1 and order % 2):
@@ -1744,6 +1856,10 @@ class Permute(Template):
     >>> Permute([2, 0, 1], wires=[0, 1, 2]).decomposition()
     [SWAP(wires=[0, 2]), SWAP(wires=[1, 2])]
     """
+
+    def label_data(self) -> tuple:
+        """No data in PennyLane (the state or permutation is a hyperparameter)."""
+        return ()
 
     def __init__(self, permutation, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
@@ -2015,6 +2131,10 @@ class SpecialUnitary(Template):
     >>> op.decomposition()[0].name
     'QubitUnitary'
     """
+
+    def device_applies(self) -> bool:
+        """``default.qubit`` applies it as a matrix."""
+        return True
 
     _params = ("theta",)
     grad_method = "A"
@@ -2767,6 +2887,10 @@ class DiagonalQubitUnitary(Template):
     >>> [op.name for op in DiagonalQubitUnitary([1, 1j], wires=0).decomposition()]
     ['GlobalPhase', 'MultiRZ']
     """
+
+    def device_applies(self) -> bool:
+        """``default.qubit`` applies it as a matrix."""
+        return True
 
     _params = ("D",)
 
