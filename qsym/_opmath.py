@@ -35,6 +35,7 @@ CRY(0.2, wires=[0, 1])
 
 from __future__ import annotations
 
+import builtins
 import functools
 import numbers
 
@@ -61,7 +62,7 @@ from ._operations import (
 )
 from ._trace import Tape, active_tape, recording
 from .wires import Wires
-from .templates import QFT, Template, add_draw_group, current_draw_groups
+from .templates import QFT, Template, add_draw_group, clear_draw_groups, current_draw_groups
 
 from types import SimpleNamespace as _Namespace
 
@@ -254,15 +255,50 @@ class _Dagger:
         return self.base.label(decimals, base_label, cache) + "†"
 
     def device_applies(self) -> bool:
-        return self.base.device_applies()
+        applies = getattr(self.base, "device_applies", None)  # a template's; a gate: yes
+        return True if applies is None else applies()
 
 
-def _adjoint_boxes(op, inverses) -> None:
+def _adjoint_boxes(op, inverses, call) -> None:
     """While ``qml.draw`` runs the circuit: the inverse gates of ``op`` are drawn in the
-    boxes of the templates ``op`` belongs to, daggered."""
+    boxes of the templates ``op`` belongs to, daggered (``call``: a token of the
+    ``qml.adjoint`` call, one box per call and template)."""
     for key, labeller, wires, controls, values in reversed(current_draw_groups(op)):
         for g in inverses:
-            add_draw_group(g, ("adjoint", key), _Dagger(labeller), wires, controls, values)
+            add_draw_group(g, ("adjoint", key, call), _Dagger(labeller), wires, controls, values)
+
+
+_SUPERSCRIPT = str.maketrans("0123456789.+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⋅⁺⁻")
+
+
+class _Powered:
+    """The label of a powered gate's box: the base's label and the power in superscript
+    (PennyLane's ``Pow.label``: ``Rϕ(1.26)¹⁶``); ``default.qubit`` applies it as a matrix."""
+
+    def __init__(self, base, z):
+        self.base, self.z = base, z
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        return self.base.label(decimals, base_label, cache) + format(self.z).translate(_SUPERSCRIPT)
+
+    def device_applies(self) -> bool:
+        return True
+
+
+def _controlled_boxes(op, made, controls, values, call) -> None:
+    """While ``qml.draw`` runs the circuit: the controlled gates ``made`` of ``op`` are
+    drawn in the boxes ``op`` belongs to (a power, an adjoint), with control dots
+    (``call``: a token of the ``qml.ctrl`` call, one box per call and box)."""
+    groups = current_draw_groups(op)
+    orig = getattr(op, "_adjoint_of", None)
+    if not groups and orig is not None:  # a gate's adjoint: its label with a dagger
+        dagger = _Dagger(orig)  # (kept by the gates: its id is the box's key)
+        groups = ((builtins.id(dagger), dagger, tuple(op.wires), (), ()),)
+    for key, labeller, wires, cws, cvs in reversed(groups):
+        for g in made:
+            add_draw_group(g, ("ctrl", key, call), labeller,
+                           tuple(controls) + tuple(wires),
+                           tuple(controls) + tuple(cws), tuple(values) + tuple(cvs))
 
 
 def _inverse_ops(op: Operation) -> list:
@@ -350,10 +386,10 @@ def adjoint(fn, lazy=True):
         return fn  # Hermitian
     ops = _template_ops(fn)
     if ops is not None:  # qml.adjoint(qml.AngleEmbedding(...)): PennyLane's Adjoint(template)
-        tape, out = active_tape(), []
+        tape, out, call = active_tape(), [], object()
         for g in reversed(ops):
             inverses = _inverse_ops(g)
-            _adjoint_boxes(g, inverses)
+            _adjoint_boxes(g, inverses, call)
             for inv in inverses:
                 out.append(inv)
                 if tape is not None:
@@ -366,10 +402,10 @@ def adjoint(fn, lazy=True):
     def wrapper(*args, **kwargs):
         ops = _record(fn, args, kwargs)
         tape = active_tape()
-        out = []
+        out, call = [], object()
         for g in reversed(ops):
             inv = _inverse_ops(g)
-            _adjoint_boxes(g, inv)
+            _adjoint_boxes(g, inv, call)
             if tape is not None:
                 for i in inv:
                     tape.append(i)
@@ -865,6 +901,9 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
             w, v = np.linalg.eig(base.matrix())
             U = (v * w.astype(complex) ** z) @ np.linalg.inv(v)
             ops = [_made("QubitUnitary", (), base.wires, (("U", U),))]
+    label = _Powered(base, z)  # (kept by the gates: its id is the box's key)
+    for g in ops:  # drawn as PennyLane draws Pow(base, z): one box, base**z
+        add_draw_group(g, builtins.id(label), label, base.wires)
     if lazy:  # PennyLane's Pow(base, z), applied as the gates of base.pow(z)
         return PowOperation(base, ops, z)
     if not ops:
@@ -1150,7 +1189,11 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
         return _in_place_of(op, ControlledOp(op, None, controls, values))
     if isinstance(op, Operation):
         _take_off_tape(op)
-        out = [c for g in op.table_gates for c in _apply_ctrl(g, controls, values)]  # recorded
+        out, call = [], object()
+        for g in op.table_gates:
+            made = _apply_ctrl(g, controls, values)  # recorded
+            _controlled_boxes(g, made, controls, values, call)
+            out += made
         if len(out) == 1 and out[0].name in _PENNYLANE_CONTROLLED and not isinstance(op, SymbolicOp):
             out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
             return out[0]
@@ -1295,7 +1338,7 @@ class QuantumPhaseEstimation(Template):
         adjoint(QFT(wires=est))
 
 
-def controlled_powers(base_ops, control_wires) -> None:
+def controlled_powers(base_ops, control_wires, powers_drawn=True) -> None:
     """Record ``base ** 2**(m-1-i)`` controlled by the ``i``-th of the ``m`` control wires
     (the sequence of :class:`QuantumPhaseEstimation` and :class:`ControlledSequence`):
     one gate's power by :func:`pow` (its exact power, e.g. a rotation's scaled angle), a
@@ -1310,6 +1353,9 @@ def controlled_powers(base_ops, control_wires) -> None:
             continue
         powered = pow(_copy(base_ops[0]), 2 ** (m - 1 - i))
         for p in (powered if isinstance(powered, list) else [powered]):
+            if not powers_drawn:  # PennyLane's ControlledSequence: base.pow(z), the gates
+                for g in p.table_gates:
+                    clear_draw_groups(g)
             ctrl(p, control=w)
 
 
@@ -1356,7 +1402,7 @@ class ControlledSequence(Template):
         self._record()
 
     def _build(self):
-        controlled_powers(self.base_ops, self.control_wires)
+        controlled_powers(self.base_ops, self.control_wires, powers_drawn=False)
 
 
 def _copy(op: Operation) -> Operation:

@@ -122,6 +122,11 @@ def add_draw_group(op, key, labeller, wires, controls=(), values=()) -> None:
                        + inner)
 
 
+def clear_draw_groups(op) -> None:
+    """Forget the boxes recorded on ``op`` (a gate PennyLane draws as itself)."""
+    op.__dict__.pop("_draw_groups", None)
+
+
 def current_draw_groups(op) -> tuple:
     """The boxes ``op`` is drawn in, as recorded in the drawing run under way (none
     outside a :func:`drawing_run`)."""

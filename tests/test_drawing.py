@@ -399,3 +399,37 @@ def test_state_preparation_box_survives_mid_circuit_measurements():
         return qml.density_matrix(wires=["B"])
 
     assert qml.draw(teleport)(state).splitlines()[0] == "S: ──|Ψ⟩─╭●─┤               "
+
+
+def test_powers_controlled_powers_and_controlled_adjoints_as_pennylane_draws_them():
+    dev = qml.device("default.qubit", wires=4)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.pow(qml.RX(x, 0), 2)
+        qml.pow(qml.S(1), 2)
+        qml.ctrl(qml.pow(qml.PhaseShift(0.3, 2), 4), control=3)
+        qml.ctrl(qml.adjoint(qml.S(1)), control=0)
+        qml.ControlledSequence(qml.PhaseShift(1.26, 0), control=[1, 2, 3])
+        return qml.probs(wires=[0, 1])
+
+    assert qml.draw(c)(0.5) == (
+        "0: ──RX(0.50)²─╭●──╭ControlledSequence(1.26)─┤ ╭Probs\n"
+        "1: ──S²────────╰S†─├ControlledSequence(1.26)─┤ ╰Probs\n"
+        "2: ─╭Rϕ(0.30)⁴─────├ControlledSequence(1.26)─┤       \n"
+        "3: ─╰●─────────────╰ControlledSequence(1.26)─┤       ")
+    # default.qubit decomposes ControlledSequence into its controlled gates, powers applied
+    assert qml.draw(c, level="device")(0.5) == (
+        "0: ──RX(0.50)²─╭●──╭Rϕ(5.04)─╭Rϕ(2.52)─╭Rϕ(1.26)─┤ ╭Probs\n"
+        "1: ──S²────────╰S†─╰●────────│─────────│─────────┤ ╰Probs\n"
+        "2: ─╭Rϕ(0.30)⁴───────────────╰●────────│─────────┤       \n"
+        "3: ─╰●─────────────────────────────────╰●────────┤       ")
+
+    @qml.qnode(dev)
+    def qpe():  # QuantumPhaseEstimation's powers stay powers at the device level
+        qml.PauliX(0)
+        qml.QuantumPhaseEstimation(qml.PhaseShift(1.26, 0), estimation_wires=[1, 2])
+        return qml.probs(wires=[1, 2])
+
+    text = qml.draw(qpe, level="device")()
+    assert "╭Rϕ(1.26)²" in text and "╭Rϕ(1.26)¹" in text and "QFT†" in text
