@@ -442,18 +442,24 @@ def _hashable(v):
 
 
 # --- state preparation ---------------------------------------------------------------------
-def _check_fresh(wires: tuple, what: str) -> None:
-    """A state preparation must come before any gate on its wires."""
+def _first_on(wires: tuple):
+    """The first gate recorded so far on any of ``wires`` (None: they are fresh)."""
     tape = active_tape()
-    if tape is None:
-        return
-    for op in tape.items:
+    for op in (tape.items if tape is not None else ()):
         if isinstance(op, Operation) and set(op.wires) & set(wires):
-            raise GateError(
-                f"{what} must come before any gate on its wires {list(wires)} (it prepares "
-                f"the state from |0...0>), but {op.name} acts on {list(op.wires)} first; "
-                "put it at the start of the circuit"
-            )
+            return op
+    return None
+
+
+def _check_fresh(wires: tuple, what: str, extra: str = "") -> None:
+    """A state preparation must come before any gate on its wires."""
+    op = _first_on(wires)
+    if op is not None:
+        raise GateError(
+            f"{what} must come before any gate on its wires {list(wires)} (it prepares "
+            f"the state from |0...0>), but {op.name} acts on {list(op.wires)} first; "
+            "put it at the start of the circuit" + extra
+        )
 
 
 class _ZeroIndicator(sp.Function):
@@ -721,6 +727,74 @@ def _real_state_gates(x: list, wires: tuple) -> None:
         prep.params = frozenset(sp.sympify(p) for op in tape.items[start:] for p in op.params)
 
 
+def mottonen_gates(state, wires) -> None:
+    """Record the gates of Möttönen et al.'s state preparation of the unit vector ``state``
+    (numbers; wire 0 most significant) on ``wires``, as PennyLane's
+    ``MottonenStatePreparation`` decomposes it: uniformly controlled ``RY`` rotations for
+    the magnitudes, then ``RZ`` rotations and a ``GlobalPhase`` for the phases (left out
+    for a real non-negative state), each uniformly controlled rotation as single rotations
+    and CNOTs along a Gray code. This is the unitary PennyLane applies for a ``StatePrep``
+    that does not start the circuit (or is inverted, controlled).
+
+    >>> tape = Tape()
+    >>> with recording(tape):
+    ...     mottonen_gates([0.6, 0.8], (0,))
+    >>> tape.items
+    [RY(1.8545904360032246, wires=[0])]
+    """
+    psi = np.asarray(state, dtype=complex)
+    a, omega = np.abs(psi), np.angle(psi)
+    n, rev = len(wires), tuple(wires)[::-1]
+    for k in range(n, 0, -1):
+        _uniform_rotation("RY", _mottonen_alpha_y(a, n, k), rev[k:], rev[k - 1])
+    if not np.allclose(omega, 0):
+        for k in range(n, 0, -1):
+            _uniform_rotation("RZ", _mottonen_alpha_z(omega, n, k), rev[k:], rev[k - 1])
+        _gate("GlobalPhase", -float(np.sum(omega)) / len(psi), wires=list(wires))
+
+
+def _mottonen_alpha_y(a, n, k):
+    """The RY angles of level ``k``: ``2 arcsin sqrt(|second half|^2 / |block|^2)`` of each
+    block of ``2**k`` magnitudes (0 for an empty block)."""
+    half = 2 ** (k - 1)
+    blocks = a.reshape(2 ** (n - k), 2, half) ** 2
+    num, den = blocks[:, 1, :].sum(axis=-1), blocks.sum(axis=(1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(den != 0.0, num / den, 0.0)
+    return 2 * np.arcsin(np.sqrt(ratio))
+
+
+def _mottonen_alpha_z(omega, n, k):
+    """The RZ angles of level ``k``: the mean phase of each block's second half minus its
+    first half's."""
+    half = 2 ** (k - 1)
+    blocks = omega.reshape(2 ** (n - k), 2, half)
+    return (blocks[:, 1, :] - blocks[:, 0, :]).sum(axis=-1) / half
+
+
+def _uniform_rotation(name, alpha, controls, target) -> None:
+    """A rotation by ``alpha[j]`` on ``target`` for each basis state ``j`` of ``controls``,
+    as single rotations by ``theta = M^-1 alpha`` (``M[j, i] = (-1)**(i . g_j)``, ``g`` the
+    Gray code) each followed by a CNOT from the control whose bit the code flips next;
+    rotations by (numerically) zero angles left out unless none is."""
+    rank = len(controls)
+    size = 2**rank
+    gray = [i ^ (i >> 1) for i in range(size)]
+    signs = np.array([[(-1) ** bin(i & g).count("1") for i in range(size)] for g in gray])
+    theta = signs @ np.asarray(alpha, dtype=float) / size
+    eps = np.finfo(float).eps
+    if rank == 0:
+        if abs(theta[0]) > eps:
+            _gate(name, float(theta[0]), wires=[target])
+        return
+    every = bool(np.all(np.abs(theta) > eps))
+    for i in range(size):
+        if every or abs(theta[i]) > eps:
+            _gate(name, float(theta[i]), wires=[target])
+        flipped = gray[i] ^ gray[(i + 1) % size]
+        _gate("CNOT", wires=[controls[flipped.bit_length() - 1], target])
+
+
 def real_state_gates(x: list, wires: tuple) -> None:
     """Record RY and CNOT gates taking ``|0...0>`` to the real unit vector ``x`` (wire 0
     most significant; Mottonen et al.'s uniformly controlled rotations): the state
@@ -918,8 +992,21 @@ class StatePrep(Template):
         self._rows = rows
         self._unitary = rows[0][0] if x.ndim == 1 else None
         self._batched = x.ndim == 2
-        _check_fresh(self.wires, self.name)
+        self._mottonen = None  # after gates on its wires: the state PennyLane's gates prepare
+        if _first_on(self.wires) is not None:
+            self._mottonen = self._mid_circuit_state()
         self._record()
+
+    def _mid_circuit_state(self) -> np.ndarray:
+        """The unit vector a ``StatePrep`` after gates on its wires prepares with
+        PennyLane's gates (Möttönen's, :func:`mottonen_gates`, acting on the current
+        state): numbers only, one state."""
+        u, values = self._rows[0]
+        if self._batched or (u is None and _symbolic(np.asarray(values, dtype=object))):
+            _check_fresh(self.wires, self.name, " (after other gates only a state of numbers, "
+                         "not circuit inputs or a batch, is applied: PennyLane's Möttönen gates)")
+        psi = u[:, 0] if u is not None else np.asarray(values, dtype=float)
+        return psi / np.linalg.norm(psi)
 
     def _row(self, x, pad_with, normalize, validate_norm):
         """``(unitary or None, real amplitudes)`` for one state vector. As PennyLane's
@@ -966,6 +1053,9 @@ class StatePrep(Template):
         return None, values
 
     def _build(self):
+        if self._mottonen is not None:
+            mottonen_gates(self._mottonen, self.wires)
+            return
         if self._unitary is not None:
             _gate("QubitUnitary", self._unitary, wires=list(self.wires))
             return

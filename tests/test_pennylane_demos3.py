@@ -32,3 +32,59 @@ def test_swap_test_on_registers():
         return qml.expval(qml.Z(wires=reg["auxiliary"]))
 
     assert np.isclose(swap_test(), 0.5)
+
+
+def _ry(t):
+    return np.array([[np.cos(t / 2), -np.sin(t / 2)], [np.sin(t / 2), np.cos(t / 2)]])
+
+
+def test_state_prep_after_gates_applies_mottonens_unitary():
+    """A StatePrep after gates on its wires is PennyLane's Möttönen decomposition acting on
+    the current state (not a reset): for the real positive [0.6, 0.8] that is
+    RY(2 arcsin 0.8), so H then StatePrep gives RY(2 arcsin 0.8) H |0>."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def c():
+        qml.Hadamard(0)
+        qml.StatePrep(np.array([0.6, 0.8]), wires=0)
+        return qml.state()
+
+    H = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    expected = _ry(2 * np.arcsin(0.8)) @ H @ np.array([1.0, 0.0])
+    assert np.allclose(c(), expected, atol=1e-12)
+
+
+def test_adjoint_state_prep_undoes_the_preparation_for_complex_states():
+    """StatePrep(psi) then adjoint(StatePrep(psi)) returns to |00> whatever unitary each
+    uses, as long as both prepare psi from |00> (Möttönen's, with its phases and global
+    phase, for the second)."""
+    psi = np.array([0.5, 0.5j, -0.5, 0.5 * np.exp(0.3j)])
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c():
+        qml.StatePrep(psi, wires=[0, 1])
+        qml.adjoint(qml.StatePrep(psi, wires=[0, 1]))
+        return qml.state()
+
+    assert np.allclose(c(), [1, 0, 0, 0], atol=1e-12)
+
+
+def test_lcu_block_encoding_of_the_demo():
+    """tutorial_lcu_blockencoding: PREP (StatePrep), SEL (Select), PREP^dagger block-encode
+    A = 0.25 Z Z... written out: the top-left 4x4 block of the circuit's matrix is A
+    (its LCU coefficients sum to 1)."""
+    a, b = 0.25, 0.75
+    A = np.array([[a, 0, 0, b], [0, -a, b, 0], [0, b, a, 0], [b, 0, 0, -a]])
+    coeffs, ops = qml.pauli_decompose(A).terms()
+    alphas = np.sqrt(coeffs) / np.linalg.norm(np.sqrt(coeffs))
+    unitaries = [qml.map_wires(op, {0: 1, 1: 2}) for op in ops]
+
+    def lcu():
+        qml.StatePrep(alphas, wires=0)
+        qml.Select(unitaries, control=0)
+        qml.adjoint(qml.StatePrep(alphas, wires=0))
+
+    U = qml.matrix(lcu, wire_order=[0, 1, 2])()
+    assert np.allclose(U[:4, :4], A, atol=1e-12)
+    assert np.allclose(U @ U.conj().T, np.eye(8), atol=1e-12)
