@@ -346,9 +346,10 @@ def _template_ops(obj):
 
     if not isinstance(obj, Template):
         return None
-    ops = obj.gates()
+    recorded = obj.gates()
+    ops = obj.operator_gates()  # (a StatePrep's: PennyLane's decomposition, as an operator)
     obj.release()
-    for op in ops:
+    for op in recorded:
         _take_off_tape(op)
     return ops
 

@@ -358,6 +358,11 @@ class Template(GateSequence):
         """The gates this template applies, in order (templates it applies opened up)."""
         return list(self._ops)
 
+    def operator_gates(self) -> list:
+        """The gates of this template as an operator that ``qml.adjoint``, ``qml.ctrl``
+        and powers act on (PennyLane's decomposition): :meth:`gates`."""
+        return self.gates()
+
     @property
     def table_gates(self) -> tuple:
         """The gates this template applies, as a tuple (what operator arithmetic applies).
@@ -996,6 +1001,22 @@ class StatePrep(Template):
         if _first_on(self.wires) is not None:
             self._mottonen = self._mid_circuit_state()
         self._record()
+
+    def operator_gates(self) -> list:
+        """As an operator (inverted, controlled, powered) a state preparation is PennyLane's
+        Möttönen unitary (:func:`mottonen_gates`), also where it starts the circuit: the
+        unitary whose first column is the state that PennyLane's decomposition gives.
+
+        >>> [op.name for op in StatePrep(np.array([0.6, 0.8j]), wires=0).operator_gates()]
+        ['RY', 'RZ', 'GlobalPhase']
+        """
+        if self._mottonen is not None or self._batched or (
+                self._unitary is None and _symbolic(np.asarray(self._rows[0][1], dtype=object))):
+            return self.gates()
+        tape = Tape()
+        with recording(tape):
+            mottonen_gates(self._mid_circuit_state(), self.wires)
+        return list(tape.items)
 
     def _mid_circuit_state(self) -> np.ndarray:
         """The unit vector a ``StatePrep`` after gates on its wires prepares with

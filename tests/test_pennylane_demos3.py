@@ -88,3 +88,19 @@ def test_lcu_block_encoding_of_the_demo():
     U = qml.matrix(lcu, wire_order=[0, 1, 2])()
     assert np.allclose(U[:4, :4], A, atol=1e-12)
     assert np.allclose(U @ U.conj().T, np.eye(8), atol=1e-12)
+
+
+def test_adjoint_of_a_state_prep_at_the_start_is_mottonens_inverse():
+    """PennyLane inverts (and controls) a StatePrep through its Möttönen decomposition, also
+    at the start of a circuit. For psi = [a e^{i w0}, b e^{i w1}] that unitary is
+    e^{i(w0+w1)/2} RZ(w1-w0) RY(2 arcsin b), so its adjoint takes |0> to
+    [a e^{-i w0}, -b e^{-i w0}] (any other unitary with first column psi would not)."""
+    a, b, w0, w1 = 0.6, 0.8, 0.4, 1.9
+    psi = np.array([a * np.exp(1j * w0), b * np.exp(1j * w1)])
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c():
+        qml.adjoint(qml.StatePrep(psi, wires=0))
+        return qml.state()
+
+    assert np.allclose(c(), [a * np.exp(-1j * w0), -b * np.exp(-1j * w0)], atol=1e-12)
