@@ -170,8 +170,11 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
         own = (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
                or getattr(note, "wires", None) or ())
         used.update(labels.index(w) for w in own if w in labels)
+    # wires of wire_order the circuit does not have: empty rows, shown with show_all_wires
+    # (PennyLane's), else left out
+    labels += [w for w in (wire_order or ()) if w not in labels]
     order = [labels.index(w) for w in wire_order] if wire_order is not None else []
-    order += [i for i in range(circuit.num_wires) if i not in order]
+    order += [i for i in range(len(labels)) if i not in order]
     rows = [i for i in order if show_all_wires or i in used]
     if not rows:
         return None

@@ -433,3 +433,21 @@ def test_powers_controlled_powers_and_controlled_adjoints_as_pennylane_draws_the
 
     text = qml.draw(qpe, level="device")()
     assert "╭Rϕ(1.26)²" in text and "╭Rϕ(1.26)¹" in text and "QFT†" in text
+
+
+def test_wire_order_may_name_wires_the_circuit_does_not_use():
+    """PennyLane's wire_order may list wires the circuit lacks: left out, or empty rows with
+    show_all_wires=True (they raised ValueError)."""
+    def f(x):
+        qml.RX(x, wires=0)
+        qml.RY(x, wires="a")
+        return qml.expval(qml.PauliZ(0))
+
+    assert qml.draw(f, wire_order=["a", 0, "b"])(0.5) == (
+        "a: ──RY(0.50)─┤     \n0: ──RX(0.50)─┤  <Z>")
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circ():
+        return qml.expval(qml.PauliZ(0))
+
+    assert qml.draw(circ, wire_order=[0, "a"], show_all_wires=True)() == "0: ───┤  <Z>\na: ───┤     "

@@ -104,3 +104,14 @@ def test_adjoint_of_a_state_prep_at_the_start_is_mottonens_inverse():
         return qml.state()
 
     assert np.allclose(c(), [a * np.exp(-1j * w0), -b * np.exp(-1j * w0)], atol=1e-12)
+
+
+def test_drawer_namespace_has_draw_and_is_importable_by_pennylanes_path():
+    from qsym.drawer import draw, draw_mpl  # PennyLane's tests: from pennylane.drawer import draw
+
+    assert draw is qml.draw and draw_mpl is qml.draw_mpl and qml.drawer.draw is qml.draw
+
+    def f():
+        qml.Hadamard(0)
+
+    assert draw(f)() == "0: ──H─┤  "
