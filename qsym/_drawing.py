@@ -106,6 +106,12 @@ def _obs_label(obs, matrices) -> str | None:
     return None
 
 
+def _group_label(note, decimals, matrices) -> str:
+    """The label of a box (an ``("group", key, labeller, ...)`` annotation): its
+    template's PennyLane label, on one line."""
+    return note[2].label(decimals=decimals, cache={"matrices": matrices}).replace("\n", "")
+
+
 def _matrix_index(U, matrices) -> int:
     for i, M in enumerate(matrices):
         if M.shape == U.shape and np.array_equal(M, U):
@@ -164,8 +170,11 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
         own = (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
                or getattr(note, "wires", None) or ())
         used.update(labels.index(w) for w in own if w in labels)
+    # wires of wire_order the circuit does not have: empty rows, shown with show_all_wires
+    # (PennyLane's), else left out
+    labels += [w for w in (wire_order or ()) if w not in labels]
     order = [labels.index(w) for w in wire_order] if wire_order is not None else []
-    order += [i for i in range(circuit.num_wires) if i not in order]
+    order += [i for i in range(len(labels)) if i not in order]
     rows = [i for i in order if show_all_wires or i in used]
     if not rows:
         return None
@@ -208,15 +217,16 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
 
 def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                  show_all_wires=False, max_length=100, show_matrices=True,
-                 annotations=None, show_wire_labels=True) -> str:
+                 annotations=None, show_wire_labels=True, matrix_gap=True) -> str:
     """Draw a traced circuit with its parameters evaluated at inputs ``x`` and data ``d``,
     in PennyLane's text format (``qml.draw``): one row per wire, gates in layers, the
     measurements after ``┤``; ``decimals=None`` leaves parameters out; matrices of
     ``QubitUnitary`` gates are listed below as ``M0 = ...``.
 
     ``annotations`` (optional, one per op, see :func:`_annotations`): ``("group", key,
-    label, wire indices)`` draws a run of ops with the same key as one box (a state
-    preparation, ``|Ψ⟩``); ``("adjoint", original gate)`` labels an op as the adjoint of
+    labeller, wire indices, control indices, control values)`` draws the ops with the
+    same key as one box (a template: its label, ``|Ψ⟩`` for a state preparation; dots on
+    the control wires of a controlled one); ``("adjoint", original gate)`` labels an op as the adjoint of
     the original (``RX(0.50)†``)."""
     lay = _layout(circuit, x, d, wire_order, show_all_wires, annotations)
     if lay is None:
@@ -251,7 +261,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                 ctrl_w, ctrl_v, base = _controls(op)
                 note = annotations[k] if annotations is not None else None
                 if note is not None and note[0] == "group":
-                    ctrl_w, ctrl_v, label = (), (), note[2]
+                    ctrl_w, ctrl_v, label = note[4], note[5], _group_label(note, decimals, matrices)
                 elif note is not None and note[0] == "adjoint":
                     orig = note[1]
                     label = _op_label(orig, _controls(orig)[2], {}, decimals, matrices) + "†"
@@ -285,14 +295,15 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
             totals = [t + "─┤" for t in totals]
     out = "\n".join(finished + totals)
     if show_matrices and matrices:
-        out += "\n"
+        if matrix_gap:  # a QNode's drawing: a blank line before them (a function's: none)
+            out += "\n"
         for i, M in enumerate(matrices):
             out += f"\nM{i} = \n{M}"
     return out
 
 
 class _Box:
-    """A drawn op standing for a run of ops (a state preparation)."""
+    """A drawn op standing for the ops of one box (a template)."""
 
     def __init__(self, wires):
         self.name, self.wires, self.params, self.hyper = "|Ψ⟩", tuple(wires), (), ()
@@ -317,17 +328,23 @@ def _grouped(circuit, annotations):
     return replace(circuit, ops=tuple(ops)), notes
 
 
-def _annotations(qnode, circuit, args, kwargs):
+def _annotations(qnode, circuit, args, kwargs, level=None):
     """Per op of ``circuit``: what PennyLane would draw in its place, from a numeric run of
-    the circuit function (the gates record where they came from); None if the run does
-    not give the traced gates."""
-    from ._trace import Tape, recording
+    the circuit function (the gates record where they came from: the templates' boxes,
+    :func:`qsym.templates.draw_groups`; at ``level="device"`` only the boxes of templates
+    ``default.qubit`` applies as matrices); None if the run does not give the traced gates."""
+    from ._trace import Tape, recording, rewritten
+    from .templates import draw_groups, drawing_run
 
     tape = Tape()
     try:
-        with recording(tape):
+        with drawing_run() as stamp, recording(tape):
             result = qnode.func(*args, **kwargs)
         tape.apply_pending()
+    except Exception:  # noqa: BLE001  (a drawing without annotations)
+        return None
+    try:  # mid-circuit measurements deferred, as the traced circuit has them
+        items, result = rewritten(tape.items, result, getattr(qnode.device, "wires", None))
     except Exception:  # noqa: BLE001  (a drawing without annotations)
         return None
     results = list(result) if isinstance(result, (tuple, list)) else [result]
@@ -337,7 +354,6 @@ def _annotations(qnode, circuit, args, kwargs):
     for m in results:  # the observable as written: probs(op=X) is Probs[X], Hermitian 𝓗(M0)
         m_notes.append(getattr(m, "op", None) if getattr(m, "diag", ()) or hasattr(m, "op")
                        else getattr(m, "obs", None))
-    items = tape.items
     if len(items) > len(circuit.ops) or any(
         getattr(a, "name", None) != b.name for a, b in zip(items, circuit.ops)
     ):
@@ -345,11 +361,13 @@ def _annotations(qnode, circuit, args, kwargs):
     index = {w: i for i, w in enumerate(circuit.wire_labels or range(circuit.num_wires))}
     out = []
     for op in items:
-        group = getattr(op, "_draw_group", None)
+        group = next((g for g in draw_groups(op, stamp)
+                      if level != "device" or g[1].device_applies()), None)
         orig = getattr(op, "_adjoint_of", None)
         if group is not None:
-            key, label, wires = group
-            out.append(("group", key, label, tuple(index[w] for w in wires)))
+            key, labeller, wires, controls, values = group
+            out.append(("group", key, labeller, tuple(index[w] for w in wires),
+                        tuple(index[w] for w in controls), values))
         elif orig is not None:
             out.append(("adjoint", orig))
         else:
@@ -410,9 +428,11 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
          show_matrices: bool = True, show_wire_labels: bool = True,
          level: Any = None) -> Callable[..., str]:
     """``qml.draw``: a function of the QNode's arguments that returns PennyLane's text
-    drawing of the circuit (gates as qsym runs them: templates, adjoints and controlled
-    gates appear as the gates they are made of); of a transformed QNode, the tape its
-    transforms make up to ``level`` (default: all of them; ``"top"``: none).
+    drawing of the circuit: templates as boxes with PennyLane's labels (``|Ψ⟩``,
+    ``QFT``, ``StronglyEntanglingLayers(M0)``; controlled ones with control dots, adjoint
+    ones with ``†``), other gates as qsym runs them; of a transformed QNode, the tape its
+    transforms make up to ``level`` (default: all of them; ``"top"``: none); with
+    ``level="device"`` the templates ``default.qubit`` decomposes as their gates.
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=1)
@@ -427,6 +447,9 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     0: ──RX──RY─┤  <Z>
     """
 
+    from ._runtime import QNode
+
+    plain = callable(qnode) and not isinstance(qnode, QNode)  # a quantum function
     qnode, bare = drawable(qnode)
 
     def drawer(*args, **kwargs):
@@ -438,10 +461,17 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
                         show_wire_labels)()
         entry, xs, ds = qnode.compiled(args, kwargs)
         circuit = _without_measurements(entry.circuit) if bare() else entry.circuit
-        opts = dict(decimals=decimals, wire_order=wire_order, show_all_wires=show_all_wires,
+        order = wire_order
+        if order is None and (plain or getattr(qnode.device, "wires", None) is None):
+            # PennyLane draws the wires sorted when no device fixes their order
+            try:
+                order = sorted(circuit.wire_labels or range(circuit.num_wires))
+            except TypeError:
+                pass
+        opts = dict(decimals=decimals, wire_order=order, show_all_wires=show_all_wires,
                     max_length=max_length, show_matrices=show_matrices,
-                    show_wire_labels=show_wire_labels,
-                    annotations=_annotations(qnode, entry.circuit, args, kwargs))
+                    show_wire_labels=show_wire_labels, matrix_gap=not plain,
+                    annotations=_annotations(qnode, entry.circuit, args, kwargs, level))
         if entry.broadcast:  # the first parameter set of the batch
             x, d = entry.inputs(_flat(xs), _flat(ds))
             text = draw_circuit(circuit, x[0], d[0], **opts)
@@ -781,7 +811,7 @@ def draw_mpl(qnode: Any, wire_order: Sequence[Hashable] | None = None,
         from ._shapes import flat as _flat
 
         entry, xs, ds = qnode.compiled(args, kw)
-        annotations = _annotations(qnode, entry.circuit, args, kw)
+        annotations = _annotations(qnode, entry.circuit, args, kw, level)
         x, d = _flat(xs), _flat(ds)
         if entry.broadcast:  # the first parameter set of the batch, as qml.draw
             xb, db = entry.inputs(x, d)
@@ -807,7 +837,7 @@ def _mpl_columns(lay, decimals):
             base = _controls(op)[2]
             note = lay.annotations[k] if lay.annotations is not None else None
             if note is not None and note[0] == "group":
-                label = note[2]
+                label = _group_label(note, decimals, matrices)
             elif note is not None and note[0] == "adjoint":
                 orig = note[1]
                 label = _op_label(orig, _controls(orig)[2], {}, decimals, matrices) + "†"
@@ -879,7 +909,7 @@ def _mpl_figure(plt, lay, decimals, colors, fig, options):
             ctrl_w, ctrl_v, _ = _controls(op)
             note = lay.annotations[k] if lay.annotations is not None else None
             if note is not None and note[0] == "group":
-                ctrl_w, ctrl_v = (), ()
+                ctrl_w, ctrl_v = note[4], note[5]
             shown = [lay.row_of[w] for w in ws if w in lay.row_of]
             if not shown:
                 continue

@@ -454,13 +454,13 @@ def entropy(rho, base, drho=None):
     (exact also for degenerate eigenvalues: a trace function's first derivative).
 
     >>> entropy(np.eye(2) / 2, 2)
-    1.0
+    np.float64(1.0)
     """
     lam, vecs = np.linalg.eigh(rho)
     scale = 1.0 if base is None else np.log(base)
     keep = lam > 1e-14
     if drho is None:
-        return float(-np.sum(lam[keep] * np.log(lam[keep])) / scale)
+        return np.float64(-np.sum(lam[keep] * np.log(lam[keep])) / scale)
     diag = np.einsum("ak,abj,bk->kj", vecs.conj(), drho, vecs).real  # <k|drho_j|k>
     fprime = np.where(keep, -np.log(np.where(keep, lam, 1.0)) - 1.0, 0.0)
     return fprime @ diag / scale
@@ -475,9 +475,9 @@ def reduce_state(m: Measurement, psi: np.ndarray, n: int, dpsi=None):
     trailing axis over the ``k`` inputs.
 
     >>> psi = np.array([1, 0, 0, 1]) / np.sqrt(2)
-    >>> round(reduce_state(Measurement("state", reduce=("vn_entropy", (0,), 2)), psi, 2), 12)
+    >>> float(round(reduce_state(Measurement("state", reduce=("vn_entropy", (0,), 2)), psi, 2), 12))
     1.0
-    >>> round(reduce_state(Measurement("state", reduce=("purity", (1,))), psi, 2), 12)
+    >>> float(round(reduce_state(Measurement("state", reduce=("purity", (1,))), psi, 2), 12))
     0.5
     """
     if not m.reduce:
@@ -494,7 +494,7 @@ def reduce_state(m: Measurement, psi: np.ndarray, n: int, dpsi=None):
     if name == "density_matrix":
         return rho if dpsi is None else drho
     if name == "purity":
-        return float(np.trace(rho @ rho).real) if dpsi is None else 2 * np.einsum(
+        return np.float64(np.trace(rho @ rho).real) if dpsi is None else 2 * np.einsum(
             "ji,ijk->k", rho, drho).real
     if name == "vn_entropy":
         return entropy(rho, m.reduce[2], drho)

@@ -327,7 +327,7 @@ class MixedEntry:
         if name == "purity":
             r = partial_trace(rho, self.n, wires)
             if drho is None:
-                return float(np.trace(r @ r).real)
+                return np.float64(np.trace(r @ r).real)
             return 2 * np.einsum("ji,ijk->k", r, partial_trace(rho, self.n, wires, drho)).real
         if name == "vn_entropy":
             return self._entropy(rho, wires, m.reduce[2], drho)

@@ -1097,6 +1097,31 @@ def matrix_label(base_label: str, U, cache=None) -> str:
     return f"{base_label}\n(M{idx})"
 
 
+def operator_label(base_label: str, data, decimals=None, cache=None) -> str:
+    """PennyLane's generic ``Operator.label``: ``base_label``, then on a second line, in
+    parentheses, each parameter of ``data``: a number with ``decimals`` digits (left out
+    when ``decimals`` is None), an array as ``M<i>``, its index in the drawing cache's
+    ``cache["matrices"]`` list (appended if new; left out without a cache).
+
+    >>> operator_label("RX", [1.23456], decimals=2)
+    'RX\\n(1.23)'
+    >>> cache = {"matrices": []}
+    >>> operator_label("AngleEmbedding", [np.array([0.1, 0.2])], 2, cache), len(cache["matrices"])
+    ('AngleEmbedding\\n(M0)', 1)
+    """
+    parts = []
+    for p in data:
+        if np.ndim(p) == 0:
+            if decimals is not None:
+                try:
+                    parts.append(format(float(np.real(p)), f".{decimals}f"))
+                except (TypeError, ValueError):
+                    parts.append(format(p))
+        elif isinstance(cache, dict) and isinstance(cache.get("matrices"), list):
+            parts.append(matrix_label("", p, cache)[2:-1])
+    return f"{base_label}\n(" + ",\n".join(parts) + ")" if parts else base_label
+
+
 def gate_generator(op) -> "Observable":
     """PennyLane's ``op.generator()`` of a one-parameter gate: ``G`` with
     ``U(t) = exp(i t G)`` (the table's generator, ``exp(-i t G)``, negated), as a Pauli
@@ -3484,8 +3509,8 @@ def vn_entropy(wires, log_base=None) -> MeasurementProcess:
     ...     qml.Hadamard(0)
     ...     qml.CNOT(wires=[0, 1])
     ...     return qml.vn_entropy(wires=[0], log_base=2)
-    >>> round(bell(), 12)   # one bit of entanglement
-    1.0
+    >>> type(bell()).__name__, round(float(bell()), 12)   # one bit (a NumPy float, as PennyLane's)
+    ('float64', 1.0)
     """
     return _state_quantity("vn_entropy", wires_tuple(wires), base=log_base)
 

@@ -35,6 +35,7 @@ CRY(0.2, wires=[0, 1])
 
 from __future__ import annotations
 
+import builtins
 import functools
 import numbers
 
@@ -61,7 +62,7 @@ from ._operations import (
 )
 from ._trace import Tape, active_tape, recording
 from .wires import Wires
-from .templates import QFT, Template
+from .templates import QFT, Template, add_draw_group, clear_draw_groups, current_draw_groups
 
 from types import SimpleNamespace as _Namespace
 
@@ -243,6 +244,63 @@ def _negation_is_inverse(name: str, num_wires, hyper: tuple) -> bool:
     return diff == sp.zeros(*m.shape)
 
 
+class _Dagger:
+    """The label of an adjoint template's box: the template's with a dagger (PennyLane's
+    ``Adjoint.label``)."""
+
+    def __init__(self, base):
+        self.base = base
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        return self.base.label(decimals, base_label, cache) + "†"
+
+    def device_applies(self) -> bool:
+        applies = getattr(self.base, "device_applies", None)  # a template's; a gate: yes
+        return True if applies is None else applies()
+
+
+def _adjoint_boxes(op, inverses, call) -> None:
+    """While ``qml.draw`` runs the circuit: the inverse gates of ``op`` are drawn in the
+    boxes of the templates ``op`` belongs to, daggered (``call``: a token of the
+    ``qml.adjoint`` call, one box per call and template)."""
+    for key, labeller, wires, controls, values in reversed(current_draw_groups(op)):
+        for g in inverses:
+            add_draw_group(g, ("adjoint", key, call), _Dagger(labeller), wires, controls, values)
+
+
+_SUPERSCRIPT = str.maketrans("0123456789.+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⋅⁺⁻")
+
+
+class _Powered:
+    """The label of a powered gate's box: the base's label and the power in superscript
+    (PennyLane's ``Pow.label``: ``Rϕ(1.26)¹⁶``); ``default.qubit`` applies it as a matrix."""
+
+    def __init__(self, base, z):
+        self.base, self.z = base, z
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        return self.base.label(decimals, base_label, cache) + format(self.z).translate(_SUPERSCRIPT)
+
+    def device_applies(self) -> bool:
+        return True
+
+
+def _controlled_boxes(op, made, controls, values, call) -> None:
+    """While ``qml.draw`` runs the circuit: the controlled gates ``made`` of ``op`` are
+    drawn in the boxes ``op`` belongs to (a power, an adjoint), with control dots
+    (``call``: a token of the ``qml.ctrl`` call, one box per call and box)."""
+    groups = current_draw_groups(op)
+    orig = getattr(op, "_adjoint_of", None)
+    if not groups and orig is not None:  # a gate's adjoint: its label with a dagger
+        dagger = _Dagger(orig)  # (kept by the gates: its id is the box's key)
+        groups = ((builtins.id(dagger), dagger, tuple(op.wires), (), ()),)
+    for key, labeller, wires, cws, cvs in reversed(groups):
+        for g in made:
+            add_draw_group(g, ("ctrl", key, call), labeller,
+                           tuple(controls) + tuple(wires),
+                           tuple(controls) + tuple(cws), tuple(values) + tuple(cvs))
+
+
 def _inverse_ops(op: Operation) -> list:
     """Gates (not recorded) whose product is ``op``'s inverse, each remembering ``op``
     (``qml.draw`` labels it ``op``'s label with a dagger, as PennyLane does)."""
@@ -288,9 +346,10 @@ def _template_ops(obj):
 
     if not isinstance(obj, Template):
         return None
-    ops = obj.gates()
+    recorded = obj.gates()
+    ops = obj.operator_gates()  # (a StatePrep's: PennyLane's decomposition, as an operator)
     obj.release()
-    for op in ops:
+    for op in recorded:
         _take_off_tape(op)
     return ops
 
@@ -328,9 +387,11 @@ def adjoint(fn, lazy=True):
         return fn  # Hermitian
     ops = _template_ops(fn)
     if ops is not None:  # qml.adjoint(qml.AngleEmbedding(...)): PennyLane's Adjoint(template)
-        tape, out = active_tape(), []
+        tape, out, call = active_tape(), [], object()
         for g in reversed(ops):
-            for inv in _inverse_ops(g):
+            inverses = _inverse_ops(g)
+            _adjoint_boxes(g, inverses, call)
+            for inv in inverses:
                 out.append(inv)
                 if tape is not None:
                     tape.append(inv)
@@ -342,9 +403,10 @@ def adjoint(fn, lazy=True):
     def wrapper(*args, **kwargs):
         ops = _record(fn, args, kwargs)
         tape = active_tape()
-        out = []
+        out, call = [], object()
         for g in reversed(ops):
             inv = _inverse_ops(g)
+            _adjoint_boxes(g, inv, call)
             if tape is not None:
                 for i in inv:
                     tape.append(i)
@@ -989,6 +1051,9 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
             w, v = np.linalg.eig(base.matrix())
             U = (v * w.astype(complex) ** z) @ np.linalg.inv(v)
             ops = [_made("QubitUnitary", (), base.wires, (("U", U),))]
+    label = _Powered(base, z)  # (kept by the gates: its id is the box's key)
+    for g in ops:  # drawn as PennyLane draws Pow(base, z): one box, base**z
+        add_draw_group(g, builtins.id(label), label, base.wires)
     if lazy:  # PennyLane's Pow(base, z), applied as the gates of base.pow(z)
         return PowOperation(base, ops, z)
     if not ops:
@@ -1028,6 +1093,7 @@ def apply_operation(op):
     if isinstance(op, Template):
         if tape is not None:
             for g in op.table_gates:
+                add_draw_group(g, id(op), op, op.wires, *op.draw_controls())
                 tape.append(g)
         return op
     if isinstance(op, Prod) and _all_gates(op):  # PennyLane applies a product: its factors
@@ -1273,7 +1339,11 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
         return _in_place_of(op, ControlledOp(op, None, controls, values))
     if isinstance(op, Operation):
         _take_off_tape(op)
-        out = [c for g in op.table_gates for c in _apply_ctrl(g, controls, values)]  # recorded
+        out, call = [], object()
+        for g in op.table_gates:
+            made = _apply_ctrl(g, controls, values)  # recorded
+            _controlled_boxes(g, made, controls, values, call)
+            out += made
         if len(out) == 1 and out[0].name in _PENNYLANE_CONTROLLED and not isinstance(op, SymbolicOp):
             out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
             return out[0]
@@ -1283,7 +1353,14 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
         out = []
         for g in ops:
             out += _apply_ctrl(g, controls, values)
-        return ControlledOp(op, out, controls, values)  # PennyLane's Controlled(template)
+        made = ControlledOp(op, out, controls, values)  # PennyLane's Controlled(template)
+        if isinstance(op, Template):  # drawn as the template's box with control dots
+            base_controls, base_values = op.draw_controls()
+            for g in out:
+                add_draw_group(g, id(made), op, tuple(controls) + tuple(op.wires),
+                               tuple(controls) + tuple(base_controls),
+                               tuple(values) + tuple(base_values))
+        return made
     if isinstance(op, Observable):  # a sum, product or multiple of operators
         return _ctrl_arithmetic(op, controls, values)
     if not callable(op):
@@ -1325,6 +1402,19 @@ class ControlledQubitUnitary(Template):
     ((0, 2), (1,))
     """
 
+    def device_applies(self) -> bool:
+        """``default.qubit`` applies it as a matrix."""
+        return True
+
+    def draw_controls(self) -> tuple:
+        """Control dots on the control wires, as PennyLane draws it."""
+        values = self.control_values
+        if values is None:
+            values = (1,) * len(self.control_wires)
+        elif isinstance(values, (bool, numbers.Integral, np.integer, np.bool_)):
+            values = (values,)
+        return self.control_wires, tuple(int(bool(v)) for v in values)
+
     def __init__(self, base, wires, control_values=None, unitary_check=False, work_wires=(),
                  work_wire_type="borrowed", id=None):
         self.wires, self.id = wires_tuple(wires), id
@@ -1365,6 +1455,10 @@ class QuantumPhaseEstimation(Template):
     ['Hadamard', 'Hadamard', 'CZ', 'SWAP']
     """
 
+    def label_data(self) -> tuple:
+        """PennyLane's data: the parameters of the operators it powers."""
+        return tuple(p for g in self.base_ops for p in g.parameters)
+
     def __init__(self, unitary, target_wires=None, estimation_wires=None, id=None):
         if isinstance(unitary, (np.ndarray, list)) and target_wires is not None:
             # a matrix (PennyLane accepts one with target_wires): its QubitUnitary
@@ -1394,7 +1488,7 @@ class QuantumPhaseEstimation(Template):
         adjoint(QFT(wires=est))
 
 
-def controlled_powers(base_ops, control_wires) -> None:
+def controlled_powers(base_ops, control_wires, powers_drawn=True) -> None:
     """Record ``base ** 2**(m-1-i)`` controlled by the ``i``-th of the ``m`` control wires
     (the sequence of :class:`QuantumPhaseEstimation` and :class:`ControlledSequence`):
     one gate's power by :func:`pow` (its exact power, e.g. a rotation's scaled angle), a
@@ -1409,6 +1503,9 @@ def controlled_powers(base_ops, control_wires) -> None:
             continue
         powered = pow(_copy(base_ops[0]), 2 ** (m - 1 - i))
         for p in (powered if isinstance(powered, list) else [powered]):
+            if not powers_drawn:  # PennyLane's ControlledSequence: base.pow(z), the gates
+                for g in p.table_gates:
+                    clear_draw_groups(g)
             ctrl(p, control=w)
 
 
@@ -1433,6 +1530,10 @@ class ControlledSequence(Template):
     [('CRZ', [1.0]), ('CRZ', [0.5])]
     """
 
+    def label_data(self) -> tuple:
+        """PennyLane's data: the parameters of the operators it powers."""
+        return tuple(p for g in self.base_ops for p in g.parameters)
+
     def __init__(self, base, control, id=None):
         if isinstance(base, Operation):
             _take_off_tape(base)
@@ -1451,7 +1552,7 @@ class ControlledSequence(Template):
         self._record()
 
     def _build(self):
-        controlled_powers(self.base_ops, self.control_wires)
+        controlled_powers(self.base_ops, self.control_wires, powers_drawn=False)
 
 
 def _copy(op: Operation) -> Operation:

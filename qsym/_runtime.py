@@ -1917,8 +1917,9 @@ def typed_results(node, out, args, kwargs):
 def result_types(node, values, autograd: bool) -> list:
     """The types PennyLane 0.45 gives a QNode's results. With the autograd interface
     (``interface="autograd"`` or a ``qsym.numpy`` tensor argument): ``qsym.numpy`` tensors
-    (``requires_grad=True``) where PennyLane backpropagates (``default.qubit``, no shots,
-    ``diff_method`` ``"best"``, ``"backprop"`` or not given), plain NumPy arrays (0-d for
+    (``requires_grad=True``) where PennyLane backpropagates (``default.qubit`` or
+    ``default.mixed``, no shots, ``diff_method`` ``"best"``, ``"backprop"`` or not
+    given), plain NumPy arrays (0-d for
     a scalar) for every other method or device (its autograd primitive's output).
     Without it: NumPy scalars and arrays, but a Python ``float`` for a scalar of
     ``lightning.qubit`` (as PennyLane-Lightning returns). Counts (dicts) stay as they are.
@@ -1933,7 +1934,7 @@ def result_types(node, values, autograd: bool) -> list:
     ndarray
     """
     if autograd:
-        if (node.pl_backprop and node.device.name == "default.qubit"
+        if (node.pl_backprop and node.device.name in ("default.qubit", "default.mixed")
                 and not node.configured_shots()):
             return [_as_tensor(v) for v in values]
         return [np.asarray(v) if isinstance(v, (np.ndarray, np.generic, float, int)) else v

@@ -511,6 +511,10 @@ class BlockEncode(Template):
            [ 0.8, -0.6]])
     """
 
+    def device_applies(self) -> bool:
+        """``default.qubit`` applies it as a matrix."""
+        return True
+
     _params = ("A",)
 
     def __init__(self, A, wires, id=None):

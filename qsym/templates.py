@@ -20,6 +20,7 @@ PennyLane's to rounding. ``template.decomposition()`` lists them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import itertools
@@ -118,12 +119,88 @@ def gates_matrix(gates, order, columns=None) -> np.ndarray:
     return state.reshape(2 ** n, -1)
 
 
+# qml.draw's boxes: while a drawing runs a circuit function (``drawing_run``), each gate a
+# template (or a controlled template) applies records the boxes it is drawn in, outermost
+# first (``add_draw_group``, read back with ``draw_groups``); outside a drawing nothing is
+# recorded, so gates shared between calls gather nothing
+_DRAWING = threading.local()  # .stamp: the current drawing run's number, or None
+
+
+@contextlib.contextmanager
+def drawing_run():
+    """The numeric run of a circuit function ``qml.draw`` makes: templates record their
+    boxes on their gates (``draw_groups``) inside the block. Yields the run's stamp.
+
+    >>> with drawing_run() as stamp:
+    ...     t = QFT(wires=[0, 1])
+    >>> [g[1].name for g in draw_groups(t.gates()[0], stamp)]
+    ['QFT']
+    """
+    prev = getattr(_DRAWING, "stamp", None)
+    _DRAWING.count = stamp = getattr(_DRAWING, "count", 0) + 1
+    _DRAWING.stamp = stamp
+    try:
+        yield stamp
+    finally:
+        _DRAWING.stamp = prev
+
+
+def add_draw_group(op, key, labeller, wires, controls=(), values=()) -> None:
+    """Inside a :func:`drawing_run`: record that ``op`` is drawn as part of a box of
+    ``labeller`` (its ``label(decimals, cache=...)``) on ``wires``, with control dots on
+    ``controls`` (``values``: 1 filled, 0 open); outside the boxes recorded before."""
+    stamp = getattr(_DRAWING, "stamp", None)
+    if stamp is None:
+        return
+    inner = draw_groups(op, stamp)
+    op._draw_groups = (stamp, ((key, labeller, tuple(wires), tuple(controls), tuple(values)),)
+                       + inner)
+
+
+def clear_draw_groups(op) -> None:
+    """Forget the boxes recorded on ``op`` (a gate PennyLane draws as itself)."""
+    op.__dict__.pop("_draw_groups", None)
+
+
+def current_draw_groups(op) -> tuple:
+    """The boxes ``op`` is drawn in, as recorded in the drawing run under way (none
+    outside a :func:`drawing_run`)."""
+    stamp = getattr(_DRAWING, "stamp", None)
+    return () if stamp is None else draw_groups(op, stamp)
+
+
+def draw_groups(op, stamp) -> tuple:
+    """The boxes ``op`` is drawn in (outermost first) as the drawing run ``stamp`` recorded
+    them: ``(key, labeller, wires, control wires, control values)`` each."""
+    held = getattr(op, "_draw_groups", None)
+    return held[1] if held is not None and held[0] == stamp else ()
+
+
 class Template(GateSequence):
     """Base class: ``__init__`` checks the arguments and records :meth:`_build`'s gates on
     the active tape (if any); :meth:`decomposition` returns them. A template takes part in
     operator arithmetic as its gates (``qml.GlobalPhase(0.3) @ qml.QFT(wires=[0, 1])``)."""
 
-    _box = None  # a label: qml.draw shows the gates as one box with it, as PennyLane does
+    _box = None  # PennyLane's fixed label ("|Ψ⟩" for state preparations), else its generic one
+
+    def device_applies(self) -> bool:
+        """Whether PennyLane's ``default.qubit`` applies this template as one matrix (it
+        has a matrix) rather than decomposing it: ``qml.draw(..., level="device")`` keeps
+        its box then.
+
+        >>> QFT(wires=[0, 1]).device_applies(), FlipSign([1], wires=[0]).device_applies()
+        (True, False)
+        """
+        return False
+
+    def label_data(self) -> tuple:
+        """The parameters PennyLane's label shows (its ``data``): :attr:`parameters`."""
+        return tuple(self.parameters)
+
+    def draw_controls(self) -> tuple:
+        """``(control wires, control values)`` qml.draw marks with dots on the template's
+        box (none: the box spans all its wires)."""
+        return (), ()
 
     def __init_subclass__(cls, **kwargs):
         """Each template keeps the arguments it was made with (``_init_args``, filled in by
@@ -162,9 +239,9 @@ class Template(GateSequence):
         finally:
             building.pop()
         self._ops = list(tape.items)
-        if self._box is not None:
-            for op in self._ops:
-                op._draw_group = (id(self), self._box, self.wires)
+        controls, values = self.draw_controls()
+        for op in self._ops:
+            add_draw_group(op, id(self), self, self.wires, controls, values)
         outer = active_tape()
         if outer is not None:
             start = len(outer.items)
@@ -297,16 +374,29 @@ class Template(GateSequence):
         return tuple(self.parameters)
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
-        """PennyLane's drawing label: the template's name.
+        """PennyLane's drawing label: ``|Ψ⟩`` for a state preparation, else the template's
+        name with its parameters (:meth:`label_data`: numbers with ``decimals`` digits,
+        arrays as ``M<i>`` of a drawing cache), as PennyLane's ``Operator.label``.
 
         >>> QFT(wires=[0, 1]).label()
         'QFT'
+        >>> AngleEmbedding([0.1, 0.2], wires=[0, 1]).label(2, cache={"matrices": []})
+        'AngleEmbedding\\n(M0)'
         """
-        return base_label or self.name
+        from ._operations import operator_label
+
+        if self._box is not None and base_label is None:
+            return self._box
+        return operator_label(base_label or self.name, self.label_data(), decimals, cache)
 
     def gates(self) -> list:
         """The gates this template applies, in order (templates it applies opened up)."""
         return list(self._ops)
+
+    def operator_gates(self) -> list:
+        """The gates of this template as an operator that ``qml.adjoint``, ``qml.ctrl``
+        and powers act on (PennyLane's decomposition): :meth:`gates`."""
+        return self.gates()
 
     @property
     def table_gates(self) -> tuple:
@@ -399,18 +489,24 @@ def _hashable(v):
 
 
 # --- state preparation ---------------------------------------------------------------------
-def _check_fresh(wires: tuple, what: str) -> None:
-    """A state preparation must come before any gate on its wires."""
+def _first_on(wires: tuple):
+    """The first gate recorded so far on any of ``wires`` (None: they are fresh)."""
     tape = active_tape()
-    if tape is None:
-        return
-    for op in tape.items:
+    for op in (tape.items if tape is not None else ()):
         if isinstance(op, Operation) and set(op.wires) & set(wires):
-            raise GateError(
-                f"{what} must come before any gate on its wires {list(wires)} (it prepares "
-                f"the state from |0...0>), but {op.name} acts on {list(op.wires)} first; "
-                "put it at the start of the circuit"
-            )
+            return op
+    return None
+
+
+def _check_fresh(wires: tuple, what: str, extra: str = "") -> None:
+    """A state preparation must come before any gate on its wires."""
+    op = _first_on(wires)
+    if op is not None:
+        raise GateError(
+            f"{what} must come before any gate on its wires {list(wires)} (it prepares "
+            f"the state from |0...0>), but {op.name} acts on {list(op.wires)} first; "
+            "put it at the start of the circuit" + extra
+        )
 
 
 class _ZeroIndicator(sp.Function):
@@ -678,6 +774,74 @@ def _real_state_gates(x: list, wires: tuple) -> None:
         prep.params = frozenset(sp.sympify(p) for op in tape.items[start:] for p in op.params)
 
 
+def mottonen_gates(state, wires) -> None:
+    """Record the gates of Möttönen et al.'s state preparation of the unit vector ``state``
+    (numbers; wire 0 most significant) on ``wires``, as PennyLane's
+    ``MottonenStatePreparation`` decomposes it: uniformly controlled ``RY`` rotations for
+    the magnitudes, then ``RZ`` rotations and a ``GlobalPhase`` for the phases (left out
+    for a real non-negative state), each uniformly controlled rotation as single rotations
+    and CNOTs along a Gray code. This is the unitary PennyLane applies for a ``StatePrep``
+    that does not start the circuit (or is inverted, controlled).
+
+    >>> tape = Tape()
+    >>> with recording(tape):
+    ...     mottonen_gates([0.6, 0.8], (0,))
+    >>> tape.items
+    [RY(1.8545904360032246, wires=[0])]
+    """
+    psi = np.asarray(state, dtype=complex)
+    a, omega = np.abs(psi), np.angle(psi)
+    n, rev = len(wires), tuple(wires)[::-1]
+    for k in range(n, 0, -1):
+        _uniform_rotation("RY", _mottonen_alpha_y(a, n, k), rev[k:], rev[k - 1])
+    if not np.allclose(omega, 0):
+        for k in range(n, 0, -1):
+            _uniform_rotation("RZ", _mottonen_alpha_z(omega, n, k), rev[k:], rev[k - 1])
+        _gate("GlobalPhase", -float(np.sum(omega)) / len(psi), wires=list(wires))
+
+
+def _mottonen_alpha_y(a, n, k):
+    """The RY angles of level ``k``: ``2 arcsin sqrt(|second half|^2 / |block|^2)`` of each
+    block of ``2**k`` magnitudes (0 for an empty block)."""
+    half = 2 ** (k - 1)
+    blocks = a.reshape(2 ** (n - k), 2, half) ** 2
+    num, den = blocks[:, 1, :].sum(axis=-1), blocks.sum(axis=(1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(den != 0.0, num / den, 0.0)
+    return 2 * np.arcsin(np.sqrt(ratio))
+
+
+def _mottonen_alpha_z(omega, n, k):
+    """The RZ angles of level ``k``: the mean phase of each block's second half minus its
+    first half's."""
+    half = 2 ** (k - 1)
+    blocks = omega.reshape(2 ** (n - k), 2, half)
+    return (blocks[:, 1, :] - blocks[:, 0, :]).sum(axis=-1) / half
+
+
+def _uniform_rotation(name, alpha, controls, target) -> None:
+    """A rotation by ``alpha[j]`` on ``target`` for each basis state ``j`` of ``controls``,
+    as single rotations by ``theta = M^-1 alpha`` (``M[j, i] = (-1)**(i . g_j)``, ``g`` the
+    Gray code) each followed by a CNOT from the control whose bit the code flips next;
+    rotations by (numerically) zero angles left out unless none is."""
+    rank = len(controls)
+    size = 2**rank
+    gray = [i ^ (i >> 1) for i in range(size)]
+    signs = np.array([[(-1) ** bin(i & g).count("1") for i in range(size)] for g in gray])
+    theta = signs @ np.asarray(alpha, dtype=float) / size
+    eps = np.finfo(float).eps
+    if rank == 0:
+        if abs(theta[0]) > eps:
+            _gate(name, float(theta[0]), wires=[target])
+        return
+    every = bool(np.all(np.abs(theta) > eps))
+    for i in range(size):
+        if every or abs(theta[i]) > eps:
+            _gate(name, float(theta[i]), wires=[target])
+        flipped = gray[i] ^ gray[(i + 1) % size]
+        _gate("CNOT", wires=[controls[flipped.bit_length() - 1], target])
+
+
 def real_state_gates(x: list, wires: tuple) -> None:
     """Record RY and CNOT gates taking ``|0...0>`` to the real unit vector ``x`` (wire 0
     most significant; Mottonen et al.'s uniformly controlled rotations): the state
@@ -851,6 +1015,10 @@ class StatePrep(Template):
     array([0.36, 0.  , 0.  , 0.64])
     """
 
+    def device_applies(self) -> bool:
+        """``default.qubit`` applies it as a matrix."""
+        return True
+
     _box = "|Ψ⟩"
 
     def __init__(self, state, wires, pad_with=None, normalize=False, validate_norm=True, id=None):
@@ -871,8 +1039,37 @@ class StatePrep(Template):
         self._rows = rows
         self._unitary = rows[0][0] if x.ndim == 1 else None
         self._batched = x.ndim == 2
-        _check_fresh(self.wires, self.name)
+        self._mottonen = None  # after gates on its wires: the state PennyLane's gates prepare
+        if _first_on(self.wires) is not None:
+            self._mottonen = self._mid_circuit_state()
         self._record()
+
+    def operator_gates(self) -> list:
+        """As an operator (inverted, controlled, powered) a state preparation is PennyLane's
+        Möttönen unitary (:func:`mottonen_gates`), also where it starts the circuit: the
+        unitary whose first column is the state that PennyLane's decomposition gives.
+
+        >>> [op.name for op in StatePrep(np.array([0.6, 0.8j]), wires=0).operator_gates()]
+        ['RY', 'RZ', 'GlobalPhase']
+        """
+        if self._mottonen is not None or self._batched or (
+                self._unitary is None and _symbolic(np.asarray(self._rows[0][1], dtype=object))):
+            return self.gates()
+        tape = Tape()
+        with recording(tape):
+            mottonen_gates(self._mid_circuit_state(), self.wires)
+        return list(tape.items)
+
+    def _mid_circuit_state(self) -> np.ndarray:
+        """The unit vector a ``StatePrep`` after gates on its wires prepares with
+        PennyLane's gates (Möttönen's, :func:`mottonen_gates`, acting on the current
+        state): numbers only, one state."""
+        u, values = self._rows[0]
+        if self._batched or (u is None and _symbolic(np.asarray(values, dtype=object))):
+            _check_fresh(self.wires, self.name, " (after other gates only a state of numbers, "
+                         "not circuit inputs or a batch, is applied: PennyLane's Möttönen gates)")
+        psi = u[:, 0] if u is not None else np.asarray(values, dtype=float)
+        return psi / np.linalg.norm(psi)
 
     def _row(self, x, pad_with, normalize, validate_norm):
         """``(unitary or None, real amplitudes)`` for one state vector. As PennyLane's
@@ -919,6 +1116,9 @@ class StatePrep(Template):
         return None, values
 
     def _build(self):
+        if self._mottonen is not None:
+            mottonen_gates(self._mottonen, self.wires)
+            return
         if self._unitary is not None:
             _gate("QubitUnitary", self._unitary, wires=list(self.wires))
             return
@@ -991,6 +1191,10 @@ class BasisState(Template):
     >>> BasisState([1, 0, 1], wires=[0, 1, 2]).decomposition()
     [X(0), X(2)]
     """
+
+    def device_applies(self) -> bool:
+        """``default.qubit`` applies it as a matrix."""
+        return True
 
     _box = "|Ψ⟩"
 
@@ -1363,6 +1567,10 @@ class QFT(Template):
     ['Hadamard', 'ControlledPhaseShift', 'Hadamard', 'SWAP']
     """
 
+    def device_applies(self) -> bool:
+        """``default.qubit`` applies a QFT of fewer than 6 wires as its matrix."""
+        return len(self.wires) < 6
+
     def __init__(self, wires, id=None):
         self.wires = wires_tuple(wires)
         self.id = id
@@ -1455,6 +1663,10 @@ class FlipSign(Template):
     ['PauliX', 'Hadamard', 'MultiControlledX', 'Hadamard', 'PauliX']
     """
 
+    def label_data(self) -> tuple:
+        """No data in PennyLane (the state or permutation is a hyperparameter)."""
+        return ()
+
     def __init__(self, n, wires, id=None):
         self.wires = wires_tuple(wires)
         self.id = id
@@ -1485,6 +1697,10 @@ class GroverOperator(Template):
     >>> [op.name for op in GroverOperator(wires=[0]).decomposition()]
     ['Hadamard', 'PauliX', 'PauliZ', 'PauliX', 'Hadamard', 'GlobalPhase']
     """
+
+    def device_applies(self) -> bool:
+        """``default.qubit`` applies a Grover operator of fewer than 13 wires as its matrix."""
+        return len(self.wires) < 13
 
     def __init__(self, wires=None, work_wires=None, id=None):
         self.wires = wires_tuple(wires)
@@ -1527,6 +1743,12 @@ class MottonenStatePreparation(StatePrep):
     array([0.36, 0.64])
     """
 
+    _box = None  # PennyLane's generic label: MottonenStatePreparation(M0)
+
+    def device_applies(self) -> bool:
+        """Decomposed by ``default.qubit`` (not one of its state preparations)."""
+        return False
+
     def __init__(self, state_vector, wires, id=None):
         super().__init__(state_vector, wires, id=id)
 
@@ -1562,7 +1784,10 @@ class ApproxTimeEvolution(Template):
     (4, PauliRot(0.3, pauli_word='X', wires=[0]), PauliRot(0.15, pauli_word='ZZ', wires=[0, 1]))
     """
 
-    _box = "ApproxTimeEvolution"
+    def label_data(self) -> tuple:
+        """PennyLane's data: the Hamiltonian's coefficients, then the time."""
+        return tuple(self.hamiltonian.terms()[0]) + (self.time,)
+
 
     def __init__(self, hamiltonian, time, n, id=None):
         if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
@@ -1658,7 +1883,10 @@ class TrotterProduct(Template):
     ["PauliRot(-0.2, pauli_word='X', wires=[0])", "PauliRot(-0.1, pauli_word='Z', wires=[0])", "PauliRot(-0.1, pauli_word='Z', wires=[0])", "PauliRot(-0.2, pauli_word='X', wires=[0])"]
     """
 
-    _box = "TrotterProduct"
+    def label_data(self) -> tuple:
+        """PennyLane's data: the Hamiltonian's coefficients, then the time."""
+        return tuple(self.hamiltonian.terms()[0]) + (self.time,)
+
 
     def __init__(self, hamiltonian, time, n=1, order=1, check_hermitian=True, id=None):
         if not isinstance(order, numbers.Integral) or order <= 0 or (order != 1 and order % 2):
@@ -1786,6 +2014,10 @@ class Permute(Template):
     >>> Permute([2, 0, 1], wires=[0, 1, 2]).decomposition()
     [SWAP(wires=[0, 2]), SWAP(wires=[1, 2])]
     """
+
+    def label_data(self) -> tuple:
+        """No data in PennyLane (the state or permutation is a hyperparameter)."""
+        return ()
 
     def __init__(self, permutation, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
@@ -2057,6 +2289,10 @@ class SpecialUnitary(Template):
     >>> op.decomposition()[0].name
     'QubitUnitary'
     """
+
+    def device_applies(self) -> bool:
+        """``default.qubit`` applies it as a matrix."""
+        return True
 
     _params = ("theta",)
     grad_method = "A"
@@ -2817,6 +3053,10 @@ class DiagonalQubitUnitary(Template):
     >>> DiagonalQubitUnitary([[1, 1j], [1j, 1]], wires=0).batch_size
     2
     """
+
+    def device_applies(self) -> bool:
+        """``default.qubit`` applies it as a matrix."""
+        return True
 
     _params = ("D",)
     ndim_params = (1,)

@@ -72,6 +72,51 @@ class Wires(tuple):
 
     __hash__ = tuple.__hash__
 
+    # PennyLane's set operations: the result is made from a Python set, so its order is
+    # the set's (as PennyLane's: ints come out sorted)
+    def union(self, other) -> "Wires":
+        """The wires in either (PennyLane's ``Wires.union``, also ``|``).
+
+        >>> Wires([1, 2, 3]) | Wires([3, 4]), Wires([0]) | 5
+        (Wires([1, 2, 3, 4]), Wires([0, 5]))
+        """
+        return Wires(set(self) | set(Wires(other)))
+
+    def intersection(self, other) -> "Wires":
+        """The wires in both (PennyLane's ``Wires.intersection``, also ``&``).
+
+        >>> Wires([1, 2, 3]) & [2, 3, 4]
+        Wires([2, 3])
+        """
+        return Wires(set(self) & set(Wires(other)))
+
+    def difference(self, other) -> "Wires":
+        """The wires of this one not in ``other`` (PennyLane's ``Wires.difference``, ``-``).
+
+        >>> Wires([1, 2, 3]) - Wires([2])
+        Wires([1, 3])
+        """
+        return Wires(set(self) - set(Wires(other)))
+
+    def symmetric_difference(self, other) -> "Wires":
+        """The wires in exactly one (PennyLane's ``Wires.symmetric_difference``, ``^``).
+
+        >>> Wires([1, 2, 3]) ^ Wires([3, 4])
+        Wires([1, 2, 4])
+        """
+        return Wires(set(self) ^ set(Wires(other)))
+
+    __or__ = __ror__ = union
+    __and__ = __rand__ = intersection
+    __sub__ = difference
+    __xor__ = symmetric_difference
+
+    def __rsub__(self, other) -> "Wires":
+        return Wires(set(Wires(other)) - set(self))
+
+    def __rxor__(self, other) -> "Wires":
+        return Wires(set(Wires(other)) ^ set(self))
+
     def tolist(self) -> list:
         return list(self)
 

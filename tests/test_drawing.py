@@ -301,3 +301,153 @@ def test_draw_mpl_without_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"pip install 'qsym\[plot\]'"):
         qml.draw_mpl(mpl_circuit)
+
+
+# --- templates as boxes (PennyLane's labels), as PennyLane 0.45 draws them -------------------
+# The expected texts below were written from PennyLane's drawing rules (Operator.label: the
+# name, then each parameter: a number to `decimals` digits, an array as M<i> listed below;
+# Controlled: control dots and the base's label; Adjoint: the base's label and a dagger) and
+# checked against PennyLane 0.45.1's output for the same circuits.
+def test_templates_are_boxes_with_pennylanes_labels():
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def c(w):
+        qml.StronglyEntanglingLayers(w, wires=[0, 1, 2])
+        qml.FlipSign([1, 0], wires=[0, 1])
+        qml.ctrl(qml.FlipSign([1, 0], wires=[1, 2]), control=0)
+        qml.ctrl(qml.RX(0.2, 1), control=0)
+        qml.QFT(wires=[0, 1])
+        qml.AngleEmbedding([0.1, 0.2], wires=[0, 1])
+        return qml.expval(qml.Z(0))
+
+    assert qml.draw(c)(np.zeros((1, 3, 3))) == (
+        "0: ─╭StronglyEntanglingLayers(M0)─╭FlipSign─╭●────────╭●────────╭QFT─╭AngleEmbedding(M1)─┤  <Z>\n"
+        "1: ─├StronglyEntanglingLayers(M0)─╰FlipSign─├FlipSign─╰RX(0.20)─╰QFT─╰AngleEmbedding(M1)─┤     \n"
+        "2: ─╰StronglyEntanglingLayers(M0)───────────╰FlipSign────────────────────────────────────┤     \n"
+        "\n"
+        "M0 = \n[[[0. 0. 0.]\n  [0. 0. 0.]\n  [0. 0. 0.]]]\n"
+        "M1 = \n[0.1 0.2]")
+    # at level="device" the templates default.qubit decomposes are drawn as their gates;
+    # QFT (a matrix it applies) stays a box
+    device_text = qml.draw(c, level="device")(np.zeros((1, 3, 3)))
+    assert "╭QFT" in device_text and "FlipSign" not in device_text
+    assert "StronglyEntanglingLayers" not in device_text and "Rot(0.00,0.00,0.00)" in device_text
+
+
+def test_adjoint_and_controlled_templates_and_parameters_of_templates():
+    dev = qml.device("default.qubit", wires=4)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.adjoint(qml.QFT)(wires=[0, 1, 2])
+        qml.adjoint(qml.AngleEmbedding([x, 0.2], wires=[0, 1]))
+        qml.adjoint(qml.RX(x, 3))
+        qml.QuantumPhaseEstimation(qml.RX(0.3, 0), estimation_wires=[1, 2])
+        qml.ControlledQubitUnitary(np.array([[0, 1], [1, 0]]), wires=[0, 3, 1], control_values=[1, 0])
+        qml.ctrl(qml.QFT(wires=[1, 2]), control=0, control_values=0)
+        return qml.probs(wires=[0, 1])
+
+    assert qml.draw(c, decimals=None)(0.5) == (
+        "0: ─╭QFT†─╭AngleEmbedding(M0)†─╭QuantumPhaseEstimation─╭●─────╭○───┤ ╭Probs\n"
+        "1: ─├QFT†─╰AngleEmbedding(M0)†─├QuantumPhaseEstimation─├U(M1)─├QFT─┤ ╰Probs\n"
+        "2: ─╰QFT†──────────────────────╰QuantumPhaseEstimation─│──────╰QFT─┤       \n"
+        "3: ──RX†───────────────────────────────────────────────╰○──────────┤       \n"
+        "\n"
+        "M0 = \n[0.5 0.2]\n"
+        "M1 = \n[[0 1]\n [1 0]]")
+    assert "QuantumPhaseEstimation(0.30)" in qml.draw(c)(0.5)  # the powered gate's parameter
+    # the boxes change nothing that runs: the probabilities are those of the gates
+    assert np.isclose(np.sum(c(0.5)), 1.0)
+
+
+def test_a_quantum_function_is_drawn_on_sorted_wires_and_matrices_follow_directly():
+    def f(x):
+        qml.RX(x, wires=2)
+        qml.CNOT(wires=[2, 0])
+        qml.QubitUnitary(np.eye(2), wires=1)
+
+    assert qml.draw(f)(0.3) == (
+        "0: ───────────╭X────────┤  \n"
+        "1: ───────────│───U(M0)─┤  \n"
+        "2: ──RX(0.30)─╰●────────┤  \n"
+        "M0 = \n[[1. 0.]\n [0. 1.]]")
+
+    def g(x):
+        qml.RX(x, wires=2)
+        qml.CNOT(wires=[2, 0])
+        return qml.expval(qml.Z(0))
+
+    expected = "0: ───────────╭X─┤  <Z>\n2: ──RX(0.30)─╰●─┤     "
+    assert qml.draw(g)(0.3) == expected
+    # a QNode on a device without wires: sorted too; with wires, the device's order
+    assert qml.draw(qml.QNode(g, qml.device("default.qubit")))(0.3) == expected
+    assert qml.draw(qml.QNode(g, qml.device("default.qubit", wires=[2, 0])))(0.3) == (
+        "2: ──RX(0.30)─╭●─┤     \n0: ───────────╰X─┤  <Z>")
+
+
+def test_state_preparation_box_survives_mid_circuit_measurements():
+    dev = qml.device("default.qubit", wires=["S", "A", "B"])
+    state = np.array([1 / np.sqrt(2) + 0.3j, 0.4 - 0.5j])
+
+    @qml.qnode(dev)
+    def teleport(state):
+        qml.StatePrep(state, wires=["S"])
+        qml.Hadamard("A")
+        m0 = qml.measure("S")
+        qml.cond(m0, qml.PauliZ)("B")
+        return qml.density_matrix(wires=["B"])
+
+    assert qml.draw(teleport)(state).splitlines()[0] == "S: ──|Ψ⟩─╭●─┤               "
+
+
+def test_powers_controlled_powers_and_controlled_adjoints_as_pennylane_draws_them():
+    dev = qml.device("default.qubit", wires=4)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.pow(qml.RX(x, 0), 2)
+        qml.pow(qml.S(1), 2)
+        qml.ctrl(qml.pow(qml.PhaseShift(0.3, 2), 4), control=3)
+        qml.ctrl(qml.adjoint(qml.S(1)), control=0)
+        qml.ControlledSequence(qml.PhaseShift(1.26, 0), control=[1, 2, 3])
+        return qml.probs(wires=[0, 1])
+
+    assert qml.draw(c)(0.5) == (
+        "0: ──RX(0.50)²─╭●──╭ControlledSequence(1.26)─┤ ╭Probs\n"
+        "1: ──S²────────╰S†─├ControlledSequence(1.26)─┤ ╰Probs\n"
+        "2: ─╭Rϕ(0.30)⁴─────├ControlledSequence(1.26)─┤       \n"
+        "3: ─╰●─────────────╰ControlledSequence(1.26)─┤       ")
+    # default.qubit decomposes ControlledSequence into its controlled gates, powers applied
+    assert qml.draw(c, level="device")(0.5) == (
+        "0: ──RX(0.50)²─╭●──╭Rϕ(5.04)─╭Rϕ(2.52)─╭Rϕ(1.26)─┤ ╭Probs\n"
+        "1: ──S²────────╰S†─╰●────────│─────────│─────────┤ ╰Probs\n"
+        "2: ─╭Rϕ(0.30)⁴───────────────╰●────────│─────────┤       \n"
+        "3: ─╰●─────────────────────────────────╰●────────┤       ")
+
+    @qml.qnode(dev)
+    def qpe():  # QuantumPhaseEstimation's powers stay powers at the device level
+        qml.PauliX(0)
+        qml.QuantumPhaseEstimation(qml.PhaseShift(1.26, 0), estimation_wires=[1, 2])
+        return qml.probs(wires=[1, 2])
+
+    text = qml.draw(qpe, level="device")()
+    assert "╭Rϕ(1.26)²" in text and "╭Rϕ(1.26)¹" in text and "QFT†" in text
+
+
+def test_wire_order_may_name_wires_the_circuit_does_not_use():
+    """PennyLane's wire_order may list wires the circuit lacks: left out, or empty rows with
+    show_all_wires=True (they raised ValueError)."""
+    def f(x):
+        qml.RX(x, wires=0)
+        qml.RY(x, wires="a")
+        return qml.expval(qml.PauliZ(0))
+
+    assert qml.draw(f, wire_order=["a", 0, "b"])(0.5) == (
+        "a: ──RY(0.50)─┤     \n0: ──RX(0.50)─┤  <Z>")
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circ():
+        return qml.expval(qml.PauliZ(0))
+
+    assert qml.draw(circ, wire_order=[0, "a"], show_all_wires=True)() == "0: ───┤  <Z>\na: ───┤     "

@@ -449,3 +449,27 @@ def test_broadcast_channel_parameters_and_refusals():
         qml.metric_tensor(decay)(np.array(0.2))
     with pytest.raises(qml.ExportError, match="default.mixed"):
         qml.compile(decay, np.array(0.2))
+
+
+def test_results_are_tensors_with_trainable_arguments_as_pennylanes_backprop():
+    """PennyLane backpropagates through default.mixed (diff_method "best"): a QNode called
+    with a trainable tensor returns qsym.numpy tensors (requires_grad=True), plain arrays
+    for parameter-shift or with shots, NumPy floats without trainable arguments."""
+    from qsym import numpy as pnp
+
+    dev = qml.device("default.mixed", wires=1)
+
+    def circuit(x):
+        qml.RX(x, 0)
+        qml.AmplitudeDamping(0.1, wires=0)
+        return qml.expval(qml.Z(0)), qml.probs(wires=[0])
+
+    x = pnp.array(0.3, requires_grad=True)
+    e, p = qml.QNode(circuit, dev)(x)
+    assert isinstance(e, pnp.tensor) and e.requires_grad and isinstance(p, pnp.tensor)
+    # amplitude damping by 0.1 of cos^2/sin^2(x/2): <Z> = 1 - 2 * 0.9 * sin^2(x/2)
+    assert onp.isclose(e, 1 - 1.8 * onp.sin(0.15) ** 2)
+    e, _ = qml.QNode(circuit, dev, diff_method="parameter-shift")(x)
+    assert type(e) is onp.ndarray and e.shape == ()
+    e, _ = qml.QNode(circuit, dev)(0.3)
+    assert type(e) is onp.float64

@@ -156,3 +156,30 @@ def test_interface_as_pennylane():
     drawn = qml.draw(S)(0.7)
     for label in ("DensityMatrix", "vnentropy", "mutualinfo", "purity"):
         assert label in drawn
+
+
+def test_quantities_of_the_state_are_numpy_floats_as_pennylanes():
+    """PennyLane returns np.float64 for qml.purity, qml.vn_entropy and qml.mutual_info
+    (its repr shows in printed tuples: ``(np.float64(0.5), ...)``), with or without a
+    mid-circuit measurement, on default.qubit and default.mixed."""
+    for name in ("default.qubit", "default.mixed"):
+        dev = qml.device(name, wires=2)
+
+        @qml.qnode(dev)
+        def c():
+            qml.Hadamard(0)
+            qml.CNOT([0, 1])
+            return qml.purity([0]), qml.vn_entropy(0), qml.mutual_info(0, 1)
+
+        p, s, i = c()
+        assert all(type(v) is onp.float64 for v in (p, s, i)), name
+        assert np.isclose(p, 0.5) and np.isclose(s, np.log(2)) and np.isclose(i, 2 * np.log(2))
+
+    @qml.qnode(qml.device("default.qubit"))
+    def measured():
+        qml.Hadamard(0)
+        qml.CNOT([0, 1])
+        qml.measure(0)
+        return qml.purity([0, 1])
+
+    assert type(measured()) is onp.float64 and np.isclose(measured(), 0.5)

@@ -227,13 +227,21 @@ def test_state_prep_numbers_complex_padding_and_refusals():
         qml.AmplitudeEmbedding([1.0] * 5, wires=[0, 1], normalize=True)
 
     @qml.qnode(DEV2)
-    def late():
+    def late():  # PennyLane: after gates, Möttönen's gates for the state (here none), no reset
         qml.RX(0.1, wires=0)
         qml.StatePrep([1.0, 0.0], wires=0)
         return qml.state()
 
+    assert np.allclose(late(), [np.cos(0.05), 0, -1j * np.sin(0.05), 0])
+
+    @qml.qnode(DEV2)
+    def late_input(v):  # the amplitudes as circuit inputs: only before any gate
+        qml.RX(0.1, wires=0)
+        qml.StatePrep(v, wires=0)
+        return qml.state()
+
     with pytest.raises(qml.GateError, match="must come before any gate"):
-        late()
+        late_input(np.array([0.6, 0.8]))
 
 
 def test_basis_state_and_embedding():
