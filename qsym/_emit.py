@@ -945,12 +945,13 @@ def unrolled_adjoint(circuit: Circuit, program: Program) -> str | None:
 
 
 def adjoint_lines(circuit: Circuit, program: Program, checks: bool = True,
-                  max_ops: int = UNROLL_MAX_OPS) -> list[str] | None:
+                  max_ops: int | None = None) -> list[str] | None:
     """The body of the written-out ``fused_value_and_grad_adjoint_into`` (the same bits as
     ``prepare_adjoint`` and the kernels), or None: for a program :func:`writable` writes
     out, of expectation values only (no probabilities), whose derivative gate code divides
     by literals only (``prepare_adjoint`` computes it with Python's error model, the
-    written-out code with NumPy's), of at most ``max_ops`` arithmetic operations.
+    written-out code with NumPy's), of at most ``max_ops`` arithmetic operations (None:
+    :data:`UNROLL_MAX_OPS`, as the module's).
     ``checks=False`` leaves the input checks out (qsym.minimize's loop step: the loop
     checks its cost and gradient itself), the arithmetic unchanged.
 
@@ -977,7 +978,7 @@ def adjoint_lines(circuit: Circuit, program: Program, checks: bool = True,
         dlines += renamed(body, f"_q_d{a}_", lambda i, o=p.adj_off[a]: local("_q_D", o + i))
     head, mats, _ = unrolled_prepare(circuit, p, checks=checks)
     lines = head + mats + dlines + _AdjointWalk(p).lines()
-    if arithmetic(lines) > max_ops:
+    if arithmetic(lines) > (UNROLL_MAX_OPS if max_ops is None else max_ops):
         return None
     return lines
 
