@@ -939,10 +939,33 @@ def unrolled_functions(circuit: Circuit, program: Program) -> str | None:
 # bit, tests/test_unrolled.py).
 def unrolled_adjoint(circuit: Circuit, program: Program) -> str | None:
     """``fused_value_and_grad_adjoint_into`` written out, or None (the kernels' form):
-    for a program :func:`writable` writes out, of expectation values only (no
-    probabilities), whose derivative gate code divides by literals only (``prepare_adjoint``
-    computes it with Python's error model, the written-out code with NumPy's), of at most
-    ``UNROLL_MAX_OPS`` arithmetic operations."""
+    :func:`adjoint_lines` with the input checks."""
+    lines = adjoint_lines(circuit, program)
+    return None if lines is None else _UNROLLED_ADJOINT.format(body=indent(lines))
+
+
+def adjoint_lines(circuit: Circuit, program: Program, checks: bool = True,
+                  max_ops: int | None = None) -> list[str] | None:
+    """The body of the written-out ``fused_value_and_grad_adjoint_into`` (the same bits as
+    ``prepare_adjoint`` and the kernels), or None: for a program :func:`writable` writes
+    out, of expectation values only (no probabilities), whose derivative gate code divides
+    by literals only (``prepare_adjoint`` computes it with Python's error model, the
+    written-out code with NumPy's), of at most ``max_ops`` arithmetic operations (None:
+    :data:`UNROLL_MAX_OPS`, as the module's).
+    ``checks=False`` leaves the input checks out (qsym.minimize's loop step: the loop
+    checks its cost and gradient itself), the arithmetic unchanged.
+
+    >>> import qsym as qml
+    >>> from qsym._program import lower
+    >>> @qml.qnode(qml.device("default.qubit", wires=1), diff_method="adjoint")
+    ... def c(x):
+    ...     qml.RX(x[0], wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> entry, _, _ = c.compiled((np.array([0.3]),), {}, diff=(0,))
+    >>> lines = adjoint_lines(entry.circuit, lower(entry.circuit, entry.plan), checks=False)
+    >>> lines[-1], any("raise" in line for line in lines)
+    ('jac[0, 0] = _q_v...', False)
+    """
     p = program
     if not writable(p) or p.probs:
         return None
@@ -953,11 +976,11 @@ def unrolled_adjoint(circuit: Circuit, program: Program) -> str | None:
             return None
         dlines += [f"_q_d{a}_p{j} = _q_th{p.op_poff[k] + j}" for j in range(p.op_np[k])]
         dlines += renamed(body, f"_q_d{a}_", lambda i, o=p.adj_off[a]: local("_q_D", o + i))
-    head, mats, _ = unrolled_prepare(circuit, p)
+    head, mats, _ = unrolled_prepare(circuit, p, checks=checks)
     lines = head + mats + dlines + _AdjointWalk(p).lines()
-    if arithmetic(lines) > UNROLL_MAX_OPS:
+    if arithmetic(lines) > (UNROLL_MAX_OPS if max_ops is None else max_ops):
         return None
-    return _UNROLLED_ADJOINT.format(body=indent(lines))
+    return lines
 
 
 class _AdjointWalk(Walk):

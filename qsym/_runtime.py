@@ -12,6 +12,7 @@ goes through the executors of :mod:`qsym._executors`. Devices and trackers:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import inspect
@@ -151,6 +152,7 @@ class Compiled:
     _prepared: bool = field(default=False, init=False, repr=False, compare=False)
     _late_calls: int = field(default=0, init=False, repr=False, compare=False)
     _job: Any = field(default=None, init=False, repr=False, compare=False)
+    _holds: int = field(default=0, init=False, repr=False, compare=False)
     _fused_names: frozenset = field(default=frozenset(), init=False, repr=False,
                                     compare=False)
 
@@ -281,7 +283,10 @@ class Compiled:
         return prepare
 
     def _tick(self, seconds, x, d):
-        """One more call on tier 0, which took ``seconds`` of Python time."""
+        """One more call on tier 0, which took ``seconds`` of Python time (not counted
+        while :meth:`held`)."""
+        if self._holds:
+            return
         self._calls += 1
         self._python_seconds += seconds
         if not self._promoted and (self._calls >= tiers.COMPILE_AFTER_CALLS or
@@ -391,6 +396,49 @@ class Compiled:
                 names.append("fused_value_and_grad_adjoint")
         return names
 
+    @contextlib.contextmanager
+    def held(self):
+        """Calls made inside do not count towards this circuit's own background compile:
+        for a caller that compiles a module importing this one when its own clock says so,
+        and hands the circuit's compile to that job (:meth:`join_compile`;
+        qsym.minimize's loop on its tier 0), so that one compile serves both.
+
+        >>> import qsym as qml
+        >>> from qsym import numpy as np
+        >>> @qml.qnode(qml.device("default.qubit", wires=1))
+        ... def c(x):
+        ...     qml.RX(x[0], wires=0)
+        ...     return qml.expval(qml.PauliZ(0))
+        >>> entry, _, _ = c.compiled((np.array([0.3]),), {}, diff=(0,))
+        >>> with entry.held():  # (these calls do not count)
+        ...     out, jac = entry.value_and_grad(np.array([0.3]), np.zeros(0))
+        >>> round(float(jac[0, 0]), 6)  # -sin(0.3)
+        -0.29552
+        """
+        with self._lock:
+            self._holds += 1
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self._holds -= 1
+
+    def join_compile(self, x, d):
+        """This circuit's background compile, handed to another job (:meth:`held`):
+        ``(names, done)``, the entry points the circuit has used (what
+        :class:`qsym._tiers.Job` compiles in the module, here at inputs ``x`` and data
+        ``d``) and the function the job's thread calls with ``(ok, err)`` to move the
+        circuit to them; None where the circuit is not on tier 0 or its own compile has
+        started (the job then compiles only its own module)."""
+        with self._lock:
+            if self._promoted or self.tier != "python":
+                return None
+            self._promoted = True
+            names = self._wanted()
+        x = np.array(x, dtype=np.float64)
+        d = np.array(d, dtype=np.float64)
+        return names, lambda ok, err: self._swap(ok, err, names, x, d)
+
     def _promote(self, x, d):
         """Tier 0 is used enough: compile the module, in the background if the disk cache
         can hand it over, else here."""
@@ -427,8 +475,10 @@ class Compiled:
         use = _USE_OF[name]
 
         def call(x, d):
-            self._calls += 1
             self._used.add(use)
+            if self._holds:
+                return slow(x, d)
+            self._calls += 1
             if self._promoted_fused() and not self._fusing:
                 self._promote_fused(x, d)
             return slow(x, d)

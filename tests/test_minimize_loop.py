@@ -23,6 +23,8 @@ import pytest
 
 import qsym as qml
 from qsym import numpy as np
+from qsym import _kernels as kernels
+from qsym._cache import Memo
 from qsym._shapes import flat
 from qsym._symbolic import exact_jacobian
 
@@ -104,6 +106,17 @@ def step(mod, x, d):
     return out, jac
 
 
+def force(monkeypatch, form):
+    """The loop's step in ``form`` for the small circuits here: ``"kernels"`` (no
+    written-out step, no written-out sweep), ``"kernels, sweep"`` (the adjoint sweep's ops
+    written out as kernel calls) or ``"written out"`` (the default for them)."""
+    monkeypatch.setattr(minimize_module, "_loops", Memo(128))
+    if form != "written out":
+        monkeypatch.setattr(minimize_module, "STEP_MAX_OPS", 0)
+    if form == "kernels":
+        monkeypatch.setattr(minimize_module, "SWEEP_MAX_OPS", 0)
+
+
 def test_written_parameter_shift_against_module_and_exact_derivative():
     """The written-out parameter shift (no checks; shifted matrices by angle addition from
     the unshifted sines and cosines) against the circuit module's fused entry point and
@@ -152,15 +165,23 @@ def test_shifted_matrices_by_angle_addition(shift):
 
 @pytest.mark.parametrize("node", [NODES["adjoint"], TWO], ids=["one wire", "two wires"])
 def test_written_adjoint_against_kernel_and_exact_derivative(node):
+    """The written-out adjoint step: the module's written-out adjoint and the kernel bit
+    for bit, the exact derivative (sympy) to 1e-12."""
     entry, d = entry_of(node, POINTS[0])
     form, _ = minimize_module.step_form(entry, "adjoint")
     assert form == "written out"
     loop = minimize_module._loop_module(entry, "adjoint")
     for x in POINTS:
         out, jac = step(loop, x, d)
+        # the circuit module's written-out adjoint without its checks (qsym._emit's walk):
+        # its bits, and so the adjoint kernel's
         ref_out, ref_jac = entry.module.fused_value_and_grad_adjoint(x, d)
-        onp.testing.assert_allclose(out, ref_out, rtol=0, atol=1e-12)
-        onp.testing.assert_allclose(jac, ref_jac, rtol=0, atol=1e-12)
+        assert onp.array_equal(out, ref_out) and onp.array_equal(jac, ref_jac)
+        kern_out, kern_jac = onp.empty(1), onp.empty((1, 3))
+        kernels.program_value_and_grad_adjoint_into(
+            entry.module.PROGRAM_INTS.copy(), entry.module.PROGRAM_FLOATS.copy(),
+            *entry.module.prepare_adjoint(x, d)[:5], kern_out, kern_jac)
+        assert onp.array_equal(out, kern_out) and onp.array_equal(jac, kern_jac)
         exact = exact_jacobian(entry.circuit, x, d)
         onp.testing.assert_allclose(jac, exact, rtol=0, atol=1e-12)
         assert onp.max(onp.abs(jac)) > 0.1  # not a trivially zero gradient
@@ -195,19 +216,25 @@ def test_loop_iterates_match_python_steps(method):
     onp.testing.assert_allclose(res.cost_history[:-1], costs, rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("method", ["parameter-shift", "adjoint", "adjoint-3"])
-def test_kernel_form_is_the_python_steps_bits(monkeypatch, method):
+@pytest.mark.parametrize("form", ["kernels", "kernels, sweep"])
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint", "adjoint-3", "adjoint-2"])
+def test_kernel_form_is_the_python_steps_bits(monkeypatch, method, form):
     """Circuits too large to write out run prepare and the kernels (adjoint: into memory
-    made once per run, kernels.adjoint_step_into and its view-free sweep): the same bits
-    as the Python step, which runs the library's adjoint kernel."""
-    monkeypatch.setattr(minimize_module, "STEP_MAX_OPS", 0)
-    monkeypatch.setattr(minimize_module, "_loops", {})
-    node = three_wires if method == "adjoint-3" else NODES[method]
-    method = method.split("-3")[0]
+    made once per run, kernels.adjoint_step_into and its view-free sweep, or that sweep
+    with its ops written out as the same kernel calls): the same bits as the Python step,
+    which runs the library's adjoint kernel. Two wires: a two-wire gate's derivative
+    (CRX: its overlap through ``phi``) and a permutation (CNOT)."""
+    if form == "kernels, sweep" and method == "parameter-shift":
+        pytest.skip("the sweep is the adjoint method's")
+    if form == "kernels" and method == "adjoint-2":
+        pytest.skip("the sweep's two-wire paths (the kernels' form: adjoint-3); keeps the file fast")
+    force(monkeypatch, form)
+    node = {"adjoint-3": three_wires, "adjoint-2": TWO}.get(method) or NODES[method]
+    method = method.split("-")[0] if method.endswith(("-2", "-3")) else method
     entry, _ = entry_of(node, POINTS[3])
-    assert minimize_module.step_form(entry, method) == ("kernels", None)
+    assert minimize_module.step_form(entry, method)[0] == form
     res = qml.minimize(node, POINTS[3], optimizer=qml.MomentumOptimizer(0.05), steps=6)
-    assert "(step: kernels" in minimize_module.loop(entry, method).source
+    assert f"(step: {form}, {method})" in minimize_module.loop(entry, method).source
     opt = qml.MomentumOptimizer(0.05)
     p = np.array(POINTS[3])
     for _ in range(6):
@@ -274,8 +301,7 @@ def test_non_finite_stops_with_a_qsym_error(monkeypatch, method, kernels):
     minimize raises DifferentiationError saying what to do (the written-out step runs no
     checks; the kernels' prepare raises and minimize converts it)."""
     if kernels:
-        monkeypatch.setattr(minimize_module, "STEP_MAX_OPS", 0)
-        monkeypatch.setattr(minimize_module, "_loops", {})
+        force(monkeypatch, "kernels, sweep" if method == "adjoint" else "kernels")
     node = arcsin_circuit(method)
     # d<Z>/dp = -2 p / sqrt(1 - p^2)... cos(arcsin p) = sqrt(1-p^2): <Z> = sqrt(1 - p^2)
     with pytest.raises(qml.DifferentiationError, match="not finite.*step size"):
@@ -368,7 +394,7 @@ def test_written_step_with_input_coefficients(method):
     onp.testing.assert_allclose(jac, exact_jacobian(entry.circuit, x, d), rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("form", ["written out", "kernels"])
+@pytest.mark.parametrize("form", ["written out", "kernels", "kernels, sweep"])
 @pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
 def test_one_row_direct_path_equals_the_sum_over_rows(monkeypatch, method, form):
     """With one data row and the circuit's value as the cost, the loop takes the
@@ -376,9 +402,9 @@ def test_one_row_direct_path_equals_the_sum_over_rows(monkeypatch, method, form)
     the same bits as the general path, which sums over rows, run here with the row twice
     (``(a + a) / 2 == a`` in floating point), for gradient descent, Nesterov (its
     look-ahead point apart from x) and Adam."""
-    if form == "kernels":
-        monkeypatch.setattr(minimize_module, "STEP_MAX_OPS", 0)
-        monkeypatch.setattr(minimize_module, "_loops", {})
+    if form == "kernels, sweep" and method == "parameter-shift":
+        pytest.skip("the sweep is the adjoint method's")
+    force(monkeypatch, form)
     node = NODES[method]
     x0 = POINTS[1]
     entry, d = entry_of(node, x0)
@@ -422,17 +448,17 @@ def runs_of(call, x0, D, Y, loss, kind, steps, chunks=(None,)):
     return done, x, s1, s2, cost, gn
 
 
-@pytest.mark.parametrize("form", ["written out", "kernels"])
+@pytest.mark.parametrize("form", ["written out", "kernels", "kernels, sweep"])
 @pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
 def test_python_tier_gives_the_compiled_loops_bits(monkeypatch, method, form):
     """A new circuit's loop on tier 0 (the loop module's text as plain Python; the
     kernels' step by the circuit's own entry point) against the compiled loop module:
     the six optimizers, one data row (the circuit's value) and three (the squared loss),
     the same bits in the iterate, the accumulators, the costs and the gradient norms."""
+    if form == "kernels, sweep" and method == "parameter-shift":
+        pytest.skip("the sweep is the adjoint method's")
     monkeypatch.setenv("QSYM_TIER", "python")  # never promoted
-    monkeypatch.setattr(minimize_module, "_loops", {})
-    if form == "kernels":
-        monkeypatch.setattr(minimize_module, "STEP_MAX_OPS", 0)
+    force(monkeypatch, form)
     node = NODES[method]
     x0 = POINTS[1]
     entry, d = entry_of(node, x0)
@@ -472,11 +498,11 @@ def test_a_new_circuits_first_minimize_compiles_nothing():
         qml.RX(0.7 * p[1], wires=1)
         return qml.expval(qml.PauliZ(1))  # cos(p0) cos(0.7 p1)
 
-    before = dict(minimize_module._loops)
+    before = minimize_module._loops.keys()
     res = qml.minimize(fresh, [0.4, -0.2], optimizer=qml.MomentumOptimizer(0.1), steps=30)
     entry, _ = entry_of(fresh, onp.array([0.4, -0.2]))
     assert res.compiled and res.tier == "python", res
-    assert minimize_module._loops == before
+    assert minimize_module._loops.keys() == before
     assert not entry.module.loaded  # (a LazyModule: loaded only to compile or load it)
     opt, p = qml.MomentumOptimizer(0.1), np.array([0.4, -0.2])
     for _ in range(30):
@@ -509,8 +535,8 @@ def test_loop_swaps_to_the_compiled_module_with_the_same_bits(monkeypatch):
     reference = runs_of(lambda *a: minimize_module.Loop(entry, "adjoint").call(*a)[0],
                         x0, D, Y, 0, 5, 40)
     monkeypatch.delenv("QSYM_TIER")
-    monkeypatch.setattr(minimize_module, "_tiered", {})
-    monkeypatch.setattr(minimize_module, "_loops", {})
+    monkeypatch.setattr(minimize_module, "_tiered", Memo(256))
+    monkeypatch.setattr(minimize_module, "_loops", Memo(128))
     monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 0.0)
     with monkeypatch.context() as m:  # not loaded from an earlier run's disk cache
         m.setattr(minimize_module.Loop, "_on_disk", lambda self: False)
@@ -529,8 +555,8 @@ def test_loop_swaps_to_the_compiled_module_with_the_same_bits(monkeypatch):
     for u, v in zip(across, reference):
         assert onp.array_equal(u, v)
     # many starts on threads, a new loop object swapped while they run
-    monkeypatch.setattr(minimize_module, "_tiered", {})
-    monkeypatch.setattr(minimize_module, "_loops", {})
+    monkeypatch.setattr(minimize_module, "_tiered", Memo(256))
+    monkeypatch.setattr(minimize_module, "_loops", Memo(128))
     starts = onp.array([x0, x0 + 0.1, x0 - 0.2, -x0])
     res = qml.minimize(swapped, starts, multistart=True, threads=4, steps=400,
                        optimizer=qml.AdamOptimizer(0.05))
@@ -540,3 +566,57 @@ def test_loop_swaps_to_the_compiled_module_with_the_same_bits(monkeypatch):
                       s, D, Y, 0, 5, 400)
         assert onp.array_equal(res.x[i], ref[1]), i
         assert onp.array_equal(res.cost_history[i], ref[4]), i
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_one_background_compile_serves_the_loop_and_its_circuit(monkeypatch, method):
+    """A kernels' step on tier 0 calls the circuit's own tier-0 entry point; those calls
+    do not promote the circuit (its background compile would queue beside the loop's):
+    the loop's promotion starts one job, which compiles the entry points the circuit used
+    and the loop module, and moves both."""
+    from qsym import _tiers as tiers
+
+    jobs = []
+
+    class Recorded:
+        def __init__(self, module, source, names, x, d, done, modules=()):
+            jobs.append((module.__name__, list(names), len(modules)))
+
+        def start(self):
+            pass
+
+        def join(self, timeout=None):
+            pass
+
+    @qml.qnode(dev1, diff_method=method)
+    def served(p):
+        qml.RY(p[0], wires=0)
+        qml.RX(0.3 * p[1] - p[0], wires=0)
+        return qml.expval(qml.PauliZ(0) + 0.4 * qml.PauliX(0))
+
+    x0 = onp.array([0.2, -0.6])
+    entry, _ = entry_of(served, x0)
+    if not tiers.background_possible(entry.module):
+        pytest.skip("no shared disk cache: compiled here instead")
+    force(monkeypatch, "kernels")
+    monkeypatch.setattr(minimize_module, "_tiered", Memo(256))
+    monkeypatch.setattr(tiers, "Job", Recorded)
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_CALLS", 3)  # the circuit's own threshold
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 1e9)  # the loop's: not yet
+    with monkeypatch.context() as m:
+        m.setattr(minimize_module.Loop, "_on_disk", lambda self: False)
+        res = qml.minimize(served, x0, optimizer=qml.AdamOptimizer(0.05), steps=40)
+    assert res.tier == "python" and entry.tier == "python"
+    assert jobs == []  # 41 calls of the circuit: none promoted it
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 0.0)
+    qml.minimize(served, x0, optimizer=qml.AdamOptimizer(0.05), steps=40)
+    assert len(jobs) == 1, jobs
+    module, names, loops = jobs[0]
+    assert module == entry.module.__name__ and loops == 1
+    assert names and all(("adjoint" in n) == (method == "adjoint") for n in names
+                         if n != "prepare"), names
+    # the circuit is promoted (its job is the loop's): its own calls start no other job
+    for _ in range(5):
+        served(np.array(x0))
+        qml.grad(served)(np.array(x0))
+    assert len(jobs) == 1, jobs
