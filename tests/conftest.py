@@ -1,6 +1,16 @@
 """Shared test setup: a private qsym cache directory, and random circuit builders."""
 
 import os
+
+# NumPy's BLAS on one thread (set before numpy is imported; the xdist workers and the
+# tests' subprocesses inherit it): the suite runs two worker processes on two cores, and
+# OpenBLAS's threads busy-wait between the dense reference products of the tests (the 8 to
+# 256-dimensional matrices of the NumPy oracles). Measured on the 7-wire reference of
+# tests/test_kernels_blocked.py at load 11: 19.9 s of CPU and 70 s wall with OpenBLAS's
+# default threads, 1.3 s and 4.6 s with one. (numba's threads are not OpenBLAS's: the
+# tests of qsym's parallel kernels still run them on 1 and 2 threads.)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import tempfile
 import threading
 
