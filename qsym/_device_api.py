@@ -34,6 +34,7 @@ from ._tapes import QuantumScript, device_execute
 from ._splitting import broadcast_expand
 from ._transform import CompilePipeline, transform
 from .devices import Device, ExecutionConfig, MCMConfig
+from ._operations import UnmeasuredOperator
 from .errors import DeviceError, WireError
 from .gradients import param_shift
 
@@ -189,6 +190,33 @@ def validate_device_wires(tape, wires=None, name="device"):
     return (tape,), _first
 
 
+@transform
+def validate_measurements(tape, name="device"):
+    """PennyLane's ``validate_measurements`` for qsym's simulators: a measurement the
+    device cannot run on this tape is a :class:`qsym.errors.DeviceError` in PennyLane's
+    words, before execution. Refused: ``expval``/``var`` of an operator without a Pauli
+    form (:class:`qsym._operations.UnmeasuredOperator`, e.g. ``qml.expval(qml.RX(0.1, 0))``);
+    with finite shots the state and the quantities computed from it (``qml.state``,
+    ``qml.density_matrix``, ``qml.vn_entropy``, ...); without shots classical shadows.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([], [qml.state()], shots=100)
+    >>> try:
+    ...     validate_measurements(t, name="default.qubit")
+    ... except qml.DeviceError as exc:
+    ...     print(exc)
+    Measurement state() not accepted with finite shots on default.qubit
+    """
+    shots = bool(tape.shots)
+    for m in tape.measurements:
+        refused = isinstance(getattr(m, "obs", None), UnmeasuredOperator) or (
+            m.kind == "state" if shots else bool(getattr(m, "shadow", None)))
+        if refused:
+            how = "with finite shots" if shots else "for analytic simulation"
+            raise DeviceError(f"Measurement {m!r} not accepted {how} on {name}")
+    return (tape,), _first
+
+
 def _first(results):
     return results[0]
 
@@ -207,6 +235,7 @@ def preprocess_transforms(self, execution_config=None):
         return CompilePipeline()
     program = CompilePipeline()
     program.add_transform(validate_device_wires, self.wires, name=self.name)
+    program.add_transform(validate_measurements, name=self.name)
     if execution_config is not None and execution_config.gradient_method == "adjoint":
         # PennyLane's adjoint method takes one parameter set per tape
         program.add_transform(broadcast_expand)
@@ -337,4 +366,4 @@ def install(device_class) -> None:
 
 install(Device)
 
-__all__ = ["supports_adjoint", "validate_device_wires", "install", "MCMConfig"]
+__all__ = ["supports_adjoint", "validate_device_wires", "validate_measurements", "install", "MCMConfig"]

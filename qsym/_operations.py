@@ -1962,6 +1962,67 @@ def mark_used(op) -> None:
             mark_used(o)
 
 
+class UnmeasuredOperator(Observable):
+    """``qml.expval(op)`` / ``qml.var(op)`` of an operator qsym cannot measure (a gate
+    without a Pauli form, ``RX``), made outside a circuit: PennyLane makes such a
+    measurement and its device refuses it when it runs, and code (PennyLane's own tests)
+    builds them as data. The measurement prints as written; running it (a tape, its
+    ``terms``) raises the :class:`~qsym.errors.MeasurementError` a circuit raises at once,
+    and a device's ``preprocess_transforms`` PennyLane's ``DeviceError``.
+
+    >>> import qsym as qml
+    >>> m = qml.expval(qml.RX(0.5, wires=0))
+    >>> m
+    expval(RX(0.5, wires=[0]))
+    >>> try:
+    ...     m.obs.terms
+    ... except qml.MeasurementError as exc:
+    ...     print(str(exc).split(";")[0])
+    RX cannot be used as an observable
+    """
+
+    def __init__(self, op, message: str):
+        self.op, self.message = op, message
+
+    @property
+    def terms(self):
+        """Refused: the operator has no Pauli form (see the class)."""
+        raise MeasurementError(self.message)
+
+    @property
+    def wires(self):
+        """The operator's wires."""
+        return self.op.wires
+
+    def _pauli_ok(self) -> bool:
+        return False
+
+    def __hash__(self):
+        return id(self)
+
+    def __eq__(self, other):
+        return isinstance(other, UnmeasuredOperator) and other.op == self.op
+
+    def __repr__(self):
+        return repr(self.op)
+
+
+def measured_operator(obj) -> Observable:
+    """:func:`as_observable`, except that outside a circuit an operator without a Pauli
+    form is kept as an :class:`UnmeasuredOperator` (refused when the measurement runs),
+    as PennyLane makes ``qml.expval(qml.RX(0.1, 0))`` and refuses it on the device.
+
+    >>> measured_operator(GATE_CLASSES["RX"](0.5, wires=0))
+    RX(0.5, wires=[0])
+    """
+    try:
+        return as_observable(obj)
+    except MeasurementError as exc:
+        if active_tape() is None and isinstance(obj, Operation):
+            return UnmeasuredOperator(obj, str(exc))
+        raise
+
+
 def as_observable(obj) -> Observable:
     """Turn a gate with a Pauli form, or an Observable, into an Observable.
 
@@ -3431,7 +3492,7 @@ def var(obs=None, op=None) -> MeasurementProcess:
     mp = _of_values("var", obs)
     if mp is not None:
         return mp
-    mp = MeasurementProcess("var", as_observable(obs))
+    mp = MeasurementProcess("var", measured_operator(obs))
     mp._written = obs
     return mp
 
@@ -3709,7 +3770,7 @@ class _Expval:
         mp = _of_values("expval", obs)
         if mp is not None:
             return mp
-        mp = MeasurementProcess("expval", as_observable(obs))
+        mp = MeasurementProcess("expval", measured_operator(obs))
         mp._written = obs  # printed as written: expval(Z(0)), as PennyLane prints it
         return mp
 

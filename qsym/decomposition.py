@@ -28,6 +28,7 @@ applies ``op.decomposition()``). PennyLane's graph-based decomposition
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,7 +41,7 @@ from ._opmath import rotation_and_phase, scaled_pow
 __all__ = ["DecompositionRule", "CompressedResourceOp", "Resources", "WorkWireSpec",
            "list_decomps", "has_decomp", "add_decomps", "register_resources",
            "register_condition", "resource_rep", "enabled_graph", "enable_graph",
-           "disable_graph", "get_decomp_kwargs"]
+           "disable_graph", "get_decomp_kwargs", "local_decomps"]
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,29 @@ def add_decomps(op_type, *rules) -> None:
             raise GateError("add_decomps takes rules made with qml.register_resources, got "
                             f"{rule!r}")
     _ADDED.setdefault(_type_name(op_type), []).extend(rules)
+
+
+@contextlib.contextmanager
+def local_decomps():
+    """Rules added with :func:`add_decomps` inside the block are forgotten when it ends
+    (PennyLane's ``qml.decomposition.local_decomps``); the rules added before stay.
+
+    >>> @register_resources({GATE_CLASSES["RY"]: 1})
+    ... def ry_of_y(wires, **_):
+    ...     GATE_CLASSES["RY"](np.pi, wires=wires)
+    >>> with local_decomps():
+    ...     add_decomps("MyY", ry_of_y)
+    ...     print(list_decomps("MyY"))
+    [<DecompositionRule ry_of_y>]
+    >>> list_decomps("MyY")
+    []
+    """
+    saved = {name: list(rules) for name, rules in _ADDED.items()}
+    try:
+        yield
+    finally:
+        _ADDED.clear()
+        _ADDED.update(saved)
 
 
 def _counted(make):

@@ -161,8 +161,12 @@ class MeasurementError(QuantumFunctionError, ValueError):
     """The circuit returns something other than supported measurements.
 
     >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def circuit(x):
+    ...     qml.RY(x, wires=0)
+    ...     return qml.expval(qml.RX(0.1, wires=0))
     >>> try:
-    ...     qml.expval(qml.RX(0.1, wires=0))
+    ...     circuit(0.3)
     ... except qml.MeasurementError as exc:
     ...     print(str(exc).split(";")[0])
     RX cannot be used as an observable

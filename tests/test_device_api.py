@@ -217,3 +217,28 @@ def test_matrix_of_a_boxed_gate_is_refused_by_name():
     x = qml.numpy.array(0.3, requires_grad=True)
     with pytest.raises(qml.DifferentiationError, match="matrix of RX with a parameter autograd"):
         qml.grad(lambda v: qml.numpy.real(qml.matrix(qml.RX(v, 0))[0, 0]))(x)
+
+
+@pytest.mark.parametrize("shots, measurement, accepted", [
+    (None, lambda: qml.expval(qml.X(0)), True),
+    (None, lambda: qml.expval(qml.RX(0.123, 0)), False),
+    (None, lambda: qml.var(qml.RZ(0.2, 0)), False),
+    (None, lambda: qml.state(), True),
+    (None, lambda: qml.classical_shadow(wires=[0]), False),
+    (100, lambda: qml.expval(qml.X(0) @ qml.Y(1)), True),
+    (100, lambda: qml.expval(qml.RX(0.123, 0)), False),
+    (100, lambda: qml.state(), False),
+    (100, lambda: qml.density_matrix(wires=[0]), False),
+    (100, lambda: qml.classical_shadow(wires=[0]), True),
+])
+def test_preprocess_validates_measurements(shots, measurement, accepted):
+    """PennyLane's rule: a device's preprocessing refuses, with a DeviceError, what it
+    cannot measure on the tape (analytic or sampled) before anything runs."""
+    tape = qml.tape.QuantumScript(measurements=[measurement()], shots=shots)
+    program = qml.device("default.qubit").preprocess_transforms()
+    if accepted:
+        (out,), _ = program([tape])
+        assert out.measurements == tape.measurements
+    else:
+        with pytest.raises(DeviceError, match="not accepted"):
+            program([tape])

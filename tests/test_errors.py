@@ -190,8 +190,23 @@ def test_unsupported_return_value():
 
 
 def test_gate_that_is_not_an_observable():
+    # in a circuit: refused at once
+    @qml.qnode(dev1)
+    def c(x):
+        qml.RY(x, wires=0)
+        return qml.expval(qml.RX(0.1, wires=0))
+
     with pytest.raises(qml.MeasurementError, match="cannot be used as an observable"):
-        qml.expval(qml.RX(0.1, wires=0))
+        c(0.3)
+    # outside a circuit the measurement is made (PennyLane's semantics: data for tapes) and
+    # refused when it runs, never measured as something else
+    m = qml.expval(qml.RX(0.1, wires=0))
+    assert repr(m) == "expval(RX(0.1, wires=[0]))"
+    tape = qml.tape.QuantumScript([qml.RY(0.3, wires=0)], [m])
+    with pytest.raises(qml.MeasurementError, match="cannot be used as an observable"):
+        qml.execute([tape], qml.device("default.qubit", wires=1))
+    with pytest.raises(qml.MeasurementError, match="cannot be used as an observable"):
+        qml.var(qml.CNOT(wires=[0, 1])).obs.terms
 
 
 def test_argnum_out_of_range_and_non_float_arguments():
