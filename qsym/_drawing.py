@@ -707,10 +707,10 @@ def draw_recording(items, results, wire_order=None, show_all_wires=False, decima
     >>> from qsym._trace import Tape, recording
     >>> tape = Tape()
     >>> with recording(tape):
-    ...     qml.Hadamard(0)
+    ...     _ = qml.Hadamard(0)
     ...     m = qml.measure(0)
     ...     qml.cond(m, qml.PauliX)(wires=1)
-    >>> print(draw_recording(tape.items, [qml.expval(m)]))
+    >>> print(draw_recording(tape.items, [qml.expval(m)]))  # doctest: +NORMALIZE_WHITESPACE
     0: ──H──┤↗├────┤       
     1: ──────║───X─┤       
              ╚═══╩═╡  <MCM>
