@@ -265,13 +265,14 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.decomposition.reconstruct"] = decomposition.reconstruct
 
 from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
+from ._drawing import tape_text as _tape_text  # noqa: E402
 
-# PennyLane's qml.drawer: draw, draw_mpl and the style draw_mpl uses by default (its other
+# PennyLane's qml.drawer: draw, draw_mpl, tape_text and the style draw_mpl uses by default (its other
 # internals are not provided: qml.drawer.<name> raises an AttributeError that says so);
 # importable by PennyLane's module path (from pennylane.drawer import draw)
 drawer = _unsupported.partial_namespace(
     "drawer", draw=draw, draw_mpl=draw_mpl, use_style=_use_style,
-    available_styles=_available_styles)
+    available_styles=_available_styles, tape_text=_tape_text)
 __import__("sys").modules[f"{__name__}.drawer"] = drawer
 # PennyLane's qml.tape, qml.queuing and qml.operation: the names qsym provides (for
 # inspecting gates and decompositions); their other names raise an AttributeError

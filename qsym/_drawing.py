@@ -435,6 +435,10 @@ def _gate_item(gate, stamp, level, decimals, matrices):
         key, labeller, wires, controls, values = group
         label = labeller.label(decimals=decimals, cache={"matrices": matrices}).replace("\n", "")
         return key, tuple(wires), tuple(controls), tuple(values), label
+    if not _table_gate(gate):  # a tape's operator: a template, Controlled, Adjoint, ...
+        ctrl_w, ctrl_v = _object_controls(gate)
+        label = gate.label(decimals=decimals, cache={"matrices": matrices}).replace("\n", "")
+        return None, tuple(gate.wires), ctrl_w, ctrl_v, label
     ctrl_w, ctrl_v, base = _controls(gate)
     orig = getattr(gate, "_adjoint_of", None)
     if orig is not None:
@@ -442,6 +446,29 @@ def _gate_item(gate, stamp, level, decimals, matrices):
     else:
         label = _op_label(gate, base, {}, decimals, matrices)
     return None, tuple(gate.wires), tuple(ctrl_w), tuple(ctrl_v), label
+
+
+def _table_gate(op) -> bool:
+    from ._operations import GATE_CLASSES
+
+    return type(op) is GATE_CLASSES.get(getattr(op, "name", None))
+
+
+def _object_controls(op) -> tuple:
+    """``(control wires, values)`` of an operator that is not a table gate: PennyLane's
+    ``unwrap_controls`` (a ``Controlled``'s controls, then its base's own), or the dots a
+    template draws (``draw_controls``)."""
+    wires = getattr(op, "control_wires", None)
+    if not wires or not hasattr(op, "base") or not hasattr(op, "control_values"):
+        dots = getattr(op, "draw_controls", None)
+        return tuple(tuple(x) for x in dots()) if dots is not None else ((), ())
+    values = tuple(int(bool(v)) for v in (op.control_values or [1] * len(wires)))
+    base = op.base
+    if _table_gate(base):
+        more_w, more_v, _ = _controls(base)
+    else:
+        more_w, more_v = _object_controls(base)
+    return tuple(wires) + tuple(more_w), values + tuple(more_v)
 
 
 def _mcm_ops(items, stamp, level, decimals, matrices) -> list:
@@ -678,13 +705,16 @@ def _mcm_text(layers, num_op_layers, text: _McmText, max_length) -> str:
     return "\n".join(finished + wires + bits)
 
 
-def _mcm_rows(drawn, wire_order, show_all_wires) -> list:
+def _mcm_rows(drawn, wire_order, show_all_wires, sort_wires=True) -> list:
     """The wire labels drawn, top to bottom: ``wire_order`` (None: the wires in order of
-    use, sorted where they sort), then the others used; unused ones with ``show_all_wires``."""
+    use, sorted where they sort if ``sort_wires``), then the others used; unused ones with
+    ``show_all_wires``."""
     used: list = []
     for it in drawn:
         used += [w for w in it.wires if w not in used]
-    if wire_order is None:
+    if wire_order is None and not sort_wires:
+        wire_order = used
+    elif wire_order is None:
         try:
             wire_order = sorted(used)
         except TypeError:
@@ -695,13 +725,15 @@ def _mcm_rows(drawn, wire_order, show_all_wires) -> list:
 
 def draw_recording(items, results, wire_order=None, show_all_wires=False, decimals=2,
                    max_length=100, show_matrices=True, show_wire_labels=True, stamp=None,
-                   level=None, matrix_gap=True) -> str:
+                   level=None, matrix_gap=True, sort_wires=True, matrices=None) -> str:
     """PennyLane's text drawing of a recorded circuit with mid-circuit measurements:
     ``items`` the recorded operations (gates, :class:`qsym._mcm.MidMeasure` drawn
     ``┤↗├``, ``┤↗₀├``/``┤↗₁├`` postselected, ``│0⟩`` reset; :class:`qsym._mcm.Conditional`
     drawn as its gate joined to the classical wires of its condition), ``results`` the
     terminal measurements (statistics of measurement values drawn on their classical
-    wires: ``<MCM>``, ``Sample[MCM]``, ...). ``qml.draw`` uses it for such circuits.
+    wires: ``<MCM>``, ``Sample[MCM]``, ...). ``qml.draw`` uses it for such circuits,
+    :func:`tape_text` for tapes. ``matrices``: the list the ``M0``, ``M1``, ... matrices are
+    taken from and added to (a drawing cache's ``"matrices"``).
 
     >>> import qsym as qml
     >>> from qsym._trace import Tape, recording
@@ -715,10 +747,10 @@ def draw_recording(items, results, wire_order=None, show_all_wires=False, decima
     1: ──────║───X─┤       
              ╚═══╩═╡  <MCM>
     """
-    matrices: list = []
+    matrices = [] if matrices is None else matrices
     ops = _mcm_ops(items, stamp, level, decimals, matrices)
     ms = _mcm_measurements(results, matrices)
-    labels = _mcm_rows(ops + ms, wire_order, show_all_wires)
+    labels = _mcm_rows(ops + ms, wire_order, show_all_wires, sort_wires)
     if not labels:
         return ""
     row_of = {w: r for r, w in enumerate(labels)}
@@ -732,6 +764,32 @@ def draw_recording(items, results, wire_order=None, show_all_wires=False, decima
         out += "\n" if matrix_gap else ""
         out += "".join(f"\nM{i} = \n{M}" for i, M in enumerate(matrices))
     return out
+
+
+def tape_text(tape, wire_order=None, *, show_all_wires=False, decimals=None, max_length=100,
+              show_matrices=True, show_wire_labels=True, cache=None) -> str:
+    """PennyLane's ``qml.drawer.tape_text``: the text drawing of a tape
+    (``qml.tape.QuantumScript``): its operations in PennyLane's layers (templates and
+    ``Controlled``/``Adjoint`` operators as PennyLane labels them, mid-circuit
+    measurements with their classical wires), its measurements after ``┤``; the wires in
+    the tape's order unless ``wire_order`` says otherwise. ``decimals=None`` (the
+    default) leaves parameters out; ``cache={"matrices": [...]}`` numbers the matrices
+    ``M0``, ``M1``, ... after those it holds (and adds the new ones to it).
+
+    >>> import qsym as qml
+    >>> tape = qml.tape.QuantumScript([qml.RX(1.234, wires="a"), qml.CNOT(wires=["a", 0])],
+    ...                               [qml.expval(qml.PauliZ(0))])
+    >>> print(qml.drawer.tape_text(tape, decimals=2))
+    a: ──RX(1.23)─╭●─┤
+    0: ───────────╰X─┤  <Z>
+    """
+    matrices = cache.setdefault("matrices", []) if isinstance(cache, dict) else []
+    if isinstance(cache, dict):
+        cache.setdefault("tape_offset", 0)
+    return draw_recording(list(tape.operations), list(tape.measurements), wire_order,
+                          show_all_wires, decimals, max_length, show_matrices,
+                          show_wire_labels, matrix_gap=False, sort_wires=False,
+                          matrices=matrices)
 
 
 def drawable(fn: Any) -> tuple[Any, Callable[[], bool]]:

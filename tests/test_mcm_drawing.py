@@ -13,6 +13,7 @@ repeats that where PennyLane is installed).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import qsym as qml
@@ -167,3 +168,41 @@ def test_same_as_pennylane():
             assert qml.draw(mine, **kw)(0.3) == pl.draw(theirs, **kw)(0.3), (mine.__name__, kw)
     for build in (_two_measurement_condition, _reset_postselect_statistics):
         assert qml.draw(build(qml))(0.5) == pl.draw(build(pl))(0.5)
+
+
+# ---- qml.drawer.tape_text: a tape drawn the same way ------------------------------------------
+def _doc_tape():
+    ops = [qml.QFT(wires=(0, 1, 2)), qml.RX(1.234, wires=0), qml.RY(1.234, wires=1),
+           qml.RZ(1.234, wires=2), qml.Toffoli(wires=(0, 1, "aux"))]
+    measurements = [qml.expval(qml.Z("aux")), qml.var(qml.Z(0) @ qml.Z(1)),
+                    qml.probs(wires=(0, 1, 2, "aux"))]
+    return qml.tape.QuantumScript(ops, measurements)
+
+
+def test_tape_text_as_pennylanes_documentation_draws_it():
+    # the drawings printed in PennyLane 0.45's tape_text documentation: the tape's wire
+    # order (not sorted), no parameters by default
+    tape = _doc_tape()
+    assert qml.drawer.tape_text(tape) == (
+        "  0: ─╭QFT──RX─╭●─┤ ╭Var[Z@Z] ╭Probs\n"
+        "  1: ─├QFT──RY─├●─┤ ╰Var[Z@Z] ├Probs\n"
+        "  2: ─╰QFT──RZ─│──┤           ├Probs\n"
+        "aux: ──────────╰X─┤  <Z>      ╰Probs")
+    assert qml.drawer.tape_text(tape, wire_order=["aux", 2, 1, 0], decimals=2) == (
+        "aux: ────────────────╭X─┤  <Z>      ╭Probs\n"
+        "  2: ─╭QFT──RZ(1.23)─│──┤           ├Probs\n"
+        "  1: ─├QFT──RY(1.23)─├●─┤ ╭Var[Z@Z] ├Probs\n"
+        "  0: ─╰QFT──RX(1.23)─╰●─┤ ╰Var[Z@Z] ╰Probs")
+    assert qml.drawer.tape_text(qml.tape.QuantumScript()) == ""
+    assert qml.drawer.tape_text(qml.tape.QuantumScript(), wire_order=["a", "b"],
+                                show_all_wires=True) == "a: ───┤  \nb: ───┤  "
+
+
+def test_tape_text_numbers_matrices_after_a_cache():
+    tape = qml.tape.QuantumScript(
+        [qml.QubitUnitary(np.eye(2), wires=0), qml.QubitUnitary(np.eye(2), wires=1)],
+        [qml.expval(qml.Hermitian(np.eye(4), wires=(0, 1)))])
+    cache = {"matrices": [-np.eye(3)]}
+    text = qml.drawer.tape_text(tape, cache=cache, show_matrices=False)
+    assert text == "0: ──U(M1)─┤ ╭<𝓗(M2)>\n1: ──U(M1)─┤ ╰<𝓗(M2)>"
+    assert [m.shape for m in cache["matrices"]] == [(3, 3), (2, 2), (4, 4)]
