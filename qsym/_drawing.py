@@ -872,11 +872,14 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
         from ._shapes import flat as _flat
 
         if getattr(qnode, "pipeline", None):  # a transformed QNode: its tape at ``level``
-            return draw(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), wire_order,
-                        show_all_wires, decimals, max_length, show_matrices,
+            node = qnode.pipeline.tape_qnode(qnode, args, kwargs, level)
+            if level == "device":  # mid-circuit measurements deferred there
+                node.defers_measurements = (True, True)
+            return draw(node, wire_order, show_all_wires, decimals, max_length, show_matrices,
                         show_wire_labels)()
         run = _numeric_run(qnode, args, kwargs)
         if (run is not None and not getattr(qnode, "defers_measurements", None)
+                and level != "device"  # (there: the deferred circuit, as PennyLane's)
                 and _mcm_present(run[0], _results(run[1]))):  # PennyLane's classical wires
             dev_wires = None if plain else getattr(qnode.device, "wires", None)
             return draw_recording(

@@ -22,6 +22,7 @@ from autograd.extend import defvjp, primitive
 from autograd.tracer import Box, getval
 
 from ._cache import Memo
+from ._mcm import Conditional, MidMeasure
 from ._operations import MeasurementProcess
 from ._runtime import CACHED_SHOTS_WARNING
 from ._opmath import apply_operation
@@ -376,6 +377,11 @@ def apply(op, context=None):
     >>> tape.operations
     [RX(0.4, wires=[0])]
     """
+    if isinstance(op, (MidMeasure, Conditional)):  # recorded again as they are
+        tape = active_tape()
+        if tape is not None:
+            tape.append(op)
+        return op
     if not isinstance(op, MeasurementProcess):  # gates, templates, products of gates
         return apply_operation(op)
     tape = active_tape()

@@ -206,3 +206,29 @@ def test_tape_text_numbers_matrices_after_a_cache():
     text = qml.drawer.tape_text(tape, cache=cache, show_matrices=False)
     assert text == "0: ──U(M1)─┤ ╭<𝓗(M2)>\n1: ──U(M1)─┤ ╰<𝓗(M2)>"
     assert [m.shape for m in cache["matrices"]] == [(3, 3), (2, 2), (4, 4)]
+
+
+def test_transformed_qnodes_and_the_device_level():
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, 0)
+        qml.Hadamard(1)
+        qml.Hadamard(1)
+        m = qml.measure(0)
+        qml.cond(m, qml.RY)(x, wires=1)
+        return qml.expval(qml.PauliZ(1)), qml.probs(op=m)
+
+    # the tape after the transform (the Hadamards cancelled), the measurement as written
+    assert qml.draw(qml.transforms.cancel_inverses(c))(0.3) == (
+        "0: ──RX(0.30)──┤↗├───────────┤            \n"
+        "1: ─────────────║───RY(0.30)─┤  <Z>       \n"
+        "                ╚═══╩════════╡  Probs[MCM]")
+    # at the device level PennyLane's default.qubit has deferred it: the statistic reads
+    # wire 0 after the measurement, so the outcome is copied to a new wire 2 (CNOT), the
+    # condition is an RY controlled by the copy, the statistic Probs of wire 2
+    assert qml.draw(qml.transforms.cancel_inverses(c), level="device")(0.3) == (
+        "0: ──RX(0.30)─╭●───────────┤       \n"
+        "1: ───────────│──╭RY(0.30)─┤  <Z>  \n"
+        "2: ───────────╰X─╰●────────┤  Probs")
