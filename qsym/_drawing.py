@@ -480,7 +480,7 @@ def _mcm_ops(items, stamp, level, decimals, matrices) -> list:
     out, seen = [], set()
     for op in items:
         if isinstance(op, MidMeasure):
-            out.append(SimpleNamespace(kind="mid", mcm=op, wires=tuple(op.wires),
+            out.append(SimpleNamespace(kind="mid", mcm=op, obj=op, wires=tuple(op.wires),
                                        controls=(), values=(), label=op.label()))
             continue
         cond = op.meas_val if isinstance(op, Conditional) else None
@@ -492,7 +492,7 @@ def _mcm_ops(items, stamp, level, decimals, matrices) -> list:
             if (key, id(cond)) in seen:
                 continue
             seen.add((key, id(cond)))
-        out.append(SimpleNamespace(kind="op" if cond is None else "cond", wires=wires,
+        out.append(SimpleNamespace(kind="op" if cond is None else "cond", obj=op, wires=wires,
                                    controls=controls, values=values, label=label,
                                    mcms=tuple(cond.measurements) if cond is not None else ()))
     return out
@@ -523,28 +523,17 @@ def _mcm_measurements(results, matrices) -> list:
         mv = getattr(mp, "mv", None)
         if mv is not None:
             mcms = [v.measurements[0] for v in mv] if isinstance(mv, list) else mv.measurements
-            out.append(SimpleNamespace(kind="stat", wires=tuple(mp.wires), mcms=tuple(mcms),
+            out.append(SimpleNamespace(kind="stat", obj=mp, wires=tuple(mp.wires),
+                                       mcms=tuple(mcms),
                                        label=_MCM_STAT_LABELS[mp.kind]))
             continue
         note = (getattr(mp, "op", None) if getattr(mp, "diag", ()) or hasattr(mp, "op")
                 else getattr(mp, "obs", None))
         wires = mp.wires or (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
                              or getattr(note, "wires", None) or ())
-        out.append(SimpleNamespace(kind="meas", wires=tuple(wires), mcms=(),
+        out.append(SimpleNamespace(kind="meas", obj=mp, wires=tuple(wires), mcms=(),
                                    label=_mp_label(mp, note, matrices)))
     return out
-
-
-def _bit_map(drawn) -> dict:
-    """PennyLane's ``default_bit_map``: each measurement a condition or a statistic reads ->
-    its classical wire, in the order of the measurements."""
-    made = {}
-    for it in drawn:
-        if it.kind == "mid":
-            made.setdefault(it.mcm, len(made))
-    read = {m: None for it in drawn if it.kind in ("cond", "stat") for m in it.mcms}
-    ordered = sorted(read, key=lambda m: made.get(m, len(made)))
-    return {m: i for i, m in enumerate(ordered)}
 
 
 def _mcm_layers(drawn, row_of, n, bit_map) -> list:
@@ -574,24 +563,159 @@ def _mcm_layers(drawn, row_of, n, bit_map) -> list:
     return layers or [[]]
 
 
-def _cwire_stretches(layers, bit_map):
-    """PennyLane's ``cwire_connections``: the layers each classical wire is used in (one
-    list per measurement on it), classical wires reused once free; and the new bit map."""
+def _measurement_wires(obj) -> tuple:
+    """The wires of an operation or a terminal measurement (its observable's)."""
+    wires = getattr(obj, "wires", None)
+    if not wires and getattr(obj, "kind", None) is not None:  # a measurement of an observable
+        note = getattr(obj, "op", None) or getattr(obj, "obs", None)
+        wires = (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
+                 or getattr(note, "wires", None))
+    return tuple(wires or ())
+
+
+def _objects(tape) -> list:
+    if hasattr(tape, "operations") and hasattr(tape, "measurements"):
+        return list(tape.operations) + list(tape.measurements)
+    return list(tape)
+
+
+def default_wire_map(tape) -> tuple:
+    """PennyLane's ``qml.drawer.utils.default_wire_map``: ``(full, used)``, the wire labels of
+    a tape (or a list of operations and measurements) -> 0, 1, ... in order of use; ``full``
+    adds the work wires after them.
+
+    >>> import qsym as qml
+    >>> qml.drawer.utils.default_wire_map([qml.PauliX(0), qml.CNOT(wires=["a", 0])])
+    ({0: 0, 'a': 1}, {0: 0, 'a': 1})
+    """
+    objs = _objects(tape)
+    used = list(dict.fromkeys(w for o in objs for w in _measurement_wires(o)))
+    work = [w for o in objs for w in (getattr(o, "work_wires", None) or ()) if w not in used]
+    full = used + list(dict.fromkeys(work))
+    return {w: i for i, w in enumerate(full)}, {w: i for i, w in enumerate(used)}
+
+
+def convert_wire_order(tape, wire_order=None, show_all_wires=False) -> tuple:
+    """PennyLane's ``qml.drawer.utils.convert_wire_order``: :func:`default_wire_map` with the
+    wires of ``wire_order`` first (those the tape does not use only with
+    ``show_all_wires``).
+
+    >>> import qsym as qml
+    >>> qml.drawer.utils.convert_wire_order([qml.PauliX(0), qml.PauliX(1)], [1, 5])
+    ({1: 0, 0: 1}, {1: 0, 0: 1})
+    """
+    full, used = default_wire_map(tape)
+    if wire_order is None:
+        return full, used
+    maps = []
+    for known in (full, used):
+        order = list(wire_order) + [w for w in known if w not in wire_order]
+        if not show_all_wires:
+            order = [w for w in order if w in known]
+        maps.append({w: i for i, w in enumerate(order)})
+    return maps[0], maps[1]
+
+
+def unwrap_controls(op) -> tuple:
+    """PennyLane's ``qml.drawer.utils.unwrap_controls``: ``(control wires, control values,
+    base)`` of an operation, nested controls unwrapped (values None when there is none).
+
+    >>> import qsym as qml
+    >>> cw, cv, base = qml.drawer.utils.unwrap_controls(qml.Toffoli(wires=["a", "b", "c"]))
+    >>> cw, cv, base.name
+    (Wires(['a', 'b']), [True, True], 'PauliX')
+    """
+    from .wires import Wires
+
+    wires, values = ((_controls(op)[:2]) if _table_gate(op) else _object_controls(op))
+    base = op
+    while getattr(base, "base", None) is not None and (
+            getattr(base, "control_wires", None) or (_table_gate(base) and _controls(base)[0])):
+        base = base.base
+    return Wires(list(wires)), ([bool(v) for v in values] if len(wires) else None), base
+
+
+def default_bit_map(tape) -> dict:
+    """PennyLane's ``qml.drawer.utils.default_bit_map``: each mid-circuit measurement that a
+    condition or a statistic reads -> its classical wire, 0, 1, ... in the order of the
+    measurements.
+
+    >>> import qsym as qml
+    >>> m0, m1 = qml.measure(0), qml.measure(1)
+    >>> bits = qml.drawer.utils.default_bit_map(m0.measurements + m1.measurements
+    ...                                         + [qml.expval(m1)])
+    >>> list(bits.values()), list(bits) == m1.measurements
+    ([0], True)
+    """
+    from ._mcm import Conditional, MidMeasure
+
+    made, read = {}, {}
+    for o in _objects(tape):
+        if isinstance(o, MidMeasure):
+            made.setdefault(o, len(made))
+        elif isinstance(o, Conditional):
+            read.update((m, None) for m in o.meas_val.measurements)
+        elif getattr(o, "mv", None) is not None:
+            mv = o.mv
+            read.update((m, None) for m in (
+                [v.measurements[0] for v in mv] if isinstance(mv, list) else mv.measurements))
+    ordered = sorted(read, key=lambda m: made.get(m, len(made)))
+    return {m: i for i, m in enumerate(ordered)}
+
+
+def _reads(obj, bit_map) -> tuple:
+    """``(the measurements of bit_map obj reads, the wire it joins or None)``."""
+    from ._mcm import Conditional, MidMeasure
+
+    if isinstance(obj, MidMeasure):
+        return ([obj], obj.wires[0]) if obj in bit_map else ([], None)
+    if isinstance(obj, Conditional):
+        wires = list(obj.wires)
+        try:
+            last = max(wires)
+        except TypeError:  # labels that do not compare
+            last = wires[-1]
+        return list(obj.meas_val.measurements), last
+    mv = getattr(obj, "mv", None)
+    if mv is None:
+        return [], None
+    return ([v.measurements[0] for v in mv] if isinstance(mv, list) else list(mv.measurements)), None
+
+
+def cwire_connections(layers, bit_map) -> tuple:
+    """PennyLane's ``qml.drawer.utils.cwire_connections``: ``(bit map, layers, wires)`` of the
+    classical wires of drawn ``layers`` (lists of operations and measurements): each
+    classical wire's uses, one list per measurement on it (the layers it is read in; the
+    measured wire and the last wire of each condition), a classical wire used again once
+    free (the new bit map says which).
+
+    >>> import qsym as qml
+    >>> m = qml.measure(0)
+    >>> cond = qml.ops.Conditional(m, qml.PauliX(1))
+    >>> qml.drawer.utils.cwire_connections([m.measurements, [cond]], {m.measurements[0]: 0})[1:]
+    ({0: [[0, 1]]}, {0: [[0, 1]]})
+    """
+    if not bit_map:
+        return bit_map, {}, {}
     used = {b: [] for b in bit_map.values()}
+    joined = {b: [] for b in bit_map.values()}
     for i, layer in enumerate(layers):
-        for it in layer:
-            reads = [it.mcm] if it.kind == "mid" else list(it.mcms)
+        for obj in layer:
+            reads, wire = _reads(obj, bit_map)
             for m in reads:
-                if m in bit_map:
-                    used[bit_map[m]].append(i)
+                used[bit_map[m]].append(i)
+                if wire is not None:
+                    joined[bit_map[m]].append(wire)
     ends, new_of = [-1] * len(bit_map), {}
     for old, lays in used.items():
         new = next(k for k, e in enumerate(ends) if e < min(lays))
         new_of[old], ends[new] = new, max(lays)
     stretches: dict = {}
+    wires: dict = {}
     for old in used:
         stretches.setdefault(new_of[old], []).append(used[old])
-    return {m: new_of[b] for m, b in bit_map.items()}, stretches
+        wires.setdefault(new_of[old], []).append(joined[old])
+    return {m: new_of[b] for m, b in bit_map.items()}, stretches, wires
 
 
 class _McmText:
@@ -754,10 +878,10 @@ def draw_recording(items, results, wire_order=None, show_all_wires=False, decima
     if not labels:
         return ""
     row_of = {w: r for r, w in enumerate(labels)}
-    bit_map = _bit_map(ops + ms)
+    bit_map = default_bit_map([it.obj for it in ops + ms])
     op_layers = _mcm_layers(ops, row_of, len(labels), bit_map)
     layers = op_layers + _mcm_layers(ms, row_of, len(labels), bit_map)
-    bit_map, stretches = _cwire_stretches(layers, bit_map)
+    bit_map, stretches, _ = cwire_connections([[it.obj for it in L] for L in layers], bit_map)
     text = _McmText(labels, bit_map, stretches, len(op_layers), show_wire_labels)
     out = _mcm_text(layers, len(op_layers), text, max_length)
     if show_matrices and matrices:

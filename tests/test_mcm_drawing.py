@@ -232,3 +232,37 @@ def test_transformed_qnodes_and_the_device_level():
         "0: ──RX(0.30)─╭●───────────┤       \n"
         "1: ───────────│──╭RY(0.30)─┤  <Z>  \n"
         "2: ───────────╰X─╰●────────┤  Probs")
+
+
+# ---- qml.drawer.utils: the bookkeeping the drawing uses, PennyLane's functions -------------
+def test_drawer_utils_classical_wires():
+    utils = qml.drawer.utils
+    m0, m1 = qml.measure(0), qml.measure(1)
+    cond_y = qml.ops.Conditional(m0 & m1, qml.PauliY(0))
+    cond_s = qml.ops.Conditional(m0, qml.S(3))
+    a, b = m0.measurements[0], m1.measurements[0]
+    bit_map = utils.default_bit_map([a, b, cond_y, cond_s])
+    assert bit_map == {a: 0, b: 1}
+    # PennyLane's documented example: wire 0 read in layers 0, 2, 3 (joined at wires 0, 0,
+    # 3), wire 1 in layers 1, 2
+    new, layers, wires = utils.cwire_connections([[a], [b], [cond_y], [cond_s]], bit_map)
+    assert (new, layers, wires) == (bit_map, {0: [[0, 2, 3]], 1: [[1, 2]]},
+                                    {0: [[0, 0, 3]], 1: [[1, 0]]})
+    # a classical wire free after layer 1 is used again by a measurement of layer 2
+    c0, c1 = qml.ops.Conditional(m0, qml.PauliX(1)), qml.ops.Conditional(m1, qml.PauliX(2))
+    new, layers, _ = utils.cwire_connections([[a], [c0], [b], [c1]], {a: 0, b: 1})
+    assert new == {a: 0, b: 0} and layers == {0: [[0, 1], [2, 3]]}
+    assert utils.cwire_connections([[a]], {}) == ({}, {}, {})
+
+
+def test_drawer_utils_wire_maps_and_controls():
+    utils = qml.drawer.utils
+    ops = [qml.PauliX(0), qml.PauliX(2), qml.CNOT(wires=["a", 0])]
+    assert utils.default_wire_map(ops) == ({0: 0, 2: 1, "a": 2}, {0: 0, 2: 1, "a": 2})
+    assert utils.convert_wire_order(ops, ["a", "b"]) == ({"a": 0, 0: 1, 2: 2},) * 2
+    assert utils.convert_wire_order(ops, ["b"], show_all_wires=True)[1] == {
+        "b": 0, 0: 1, 2: 2, "a": 3}
+    cw, cv, base = utils.unwrap_controls(
+        qml.ctrl(qml.CRX(0.3, wires=["c", "e"]), control=["a", "d"], control_values=[1, 0]))
+    assert (list(cw), cv, base.name) == (["a", "d", "c"], [True, False, True], "RX")
+    assert utils.unwrap_controls(qml.PauliX("a"))[:2] == (qml.wires.Wires([]), None)
