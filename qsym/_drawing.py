@@ -356,7 +356,7 @@ def _annotations(qnode, circuit, args, kwargs, level=None, run=None):
     run = _numeric_run(qnode, args, kwargs) if run is None else run
     if run is None:
         return None  # (a drawing without annotations)
-    items, result, stamp = run
+    items, result, stamp = run[:3]
     try:  # mid-circuit measurements deferred, as the traced circuit has them
         items, result = rewritten(items, result, getattr(qnode.device, "wires", None))
     except Exception:  # noqa: BLE001  (a drawing without annotations)
@@ -391,9 +391,10 @@ def _annotations(qnode, circuit, args, kwargs, level=None, run=None):
 
 
 def _numeric_run(qnode, args, kwargs):
-    """``(items, result, stamp)``: the circuit function run on the numbers and recorded
-    (templates mark their boxes, :func:`qsym.templates.draw_groups`), mid-circuit
-    measurements not deferred; None if the run fails."""
+    """``(items, result, stamp, deferred)``: the circuit function run on the numbers and
+    recorded (templates mark their boxes, :func:`qsym.templates.draw_groups`), mid-circuit
+    measurements not deferred (``deferred``: a function under ``qml.defer_measurements``
+    was run); None if the run fails."""
     from ._trace import Tape, recording
     from .templates import drawing_run
 
@@ -404,7 +405,7 @@ def _numeric_run(qnode, args, kwargs):
         tape.apply_pending()
     except Exception:  # noqa: BLE001  (drawn from the traced circuit, or its error)
         return None
-    return list(tape.items), result, stamp
+    return list(tape.items), result, stamp, bool(getattr(tape, "defers_measurements", False))
 
 
 # --- mid-circuit measurements: the recorded circuit with PennyLane's classical wires ---------
@@ -1003,7 +1004,7 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
                         show_wire_labels)()
         run = _numeric_run(qnode, args, kwargs)
         if (run is not None and not getattr(qnode, "defers_measurements", None)
-                and level != "device"  # (there: the deferred circuit, as PennyLane's)
+                and not run[3] and level != "device"  # (those: the deferred circuit)
                 and _mcm_present(run[0], _results(run[1]))):  # PennyLane's classical wires
             dev_wires = None if plain else getattr(qnode.device, "wires", None)
             return draw_recording(

@@ -266,3 +266,32 @@ def test_drawer_utils_wire_maps_and_controls():
         qml.ctrl(qml.CRX(0.3, wires=["c", "e"]), control=["a", "d"], control_values=[1, 0]))
     assert (list(cw), cv, base.name) == (["a", "d", "c"], [True, False, True], "RX")
     assert utils.unwrap_controls(qml.PauliX("a"))[:2] == (qml.wires.Wires([]), None)
+
+
+def test_a_deferred_quantum_function_is_drawn_deferred():
+    # qml.defer_measurements of a quantum function inside a QNode: PennyLane draws the
+    # deferred tape: m0 is reset, so copied to wire 3 (CNOT) and the reset a CNOT back;
+    # m2 is wire 2 itself; each condition an RY controlled by its record
+    def qfunc():
+        m0 = qml.measure(0, reset=True)
+        qml.cond(m0, qml.RY)(0.312, wires=1)
+        m2 = qml.measure(2)
+        qml.cond(m2, qml.RY)(0.312, wires=1)
+        return qml.expval(qml.PauliZ(1))
+
+    node = qml.QNode(qml.defer_measurements(qfunc), qml.device("default.qubit", wires=4))
+    assert qml.draw(node)() == (
+        "0: ─╭●─╭X─────────────────────┤     \n"
+        "1: ─│──│──╭RY(0.31)─╭RY(0.31)─┤  <Z>\n"
+        "2: ─│──│──│─────────╰●────────┤     \n"
+        "3: ─╰X─╰●─╰●──────────────────┤     ")
+
+
+def test_tape_draw_method():
+    m = qml.measure(0)
+    tape = qml.tape.QuantumScript([qml.Hadamard(0), *m.measurements,
+                                   qml.ops.Conditional(m, qml.PauliX(1))], [qml.expval(m)])
+    assert tape.draw() == qml.drawer.tape_text(tape) == (
+        "0: ──H──┤↗├────┤       \n"
+        "1: ──────║───X─┤       \n"
+        "         ╚═══╩═╡  <MCM>")
