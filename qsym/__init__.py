@@ -265,14 +265,21 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.decomposition.reconstruct"] = decomposition.reconstruct
 
 from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
+from ._drawing import tape_text as _tape_text  # noqa: E402
+from . import _drawing as _drawing_mod  # noqa: E402
 
-# PennyLane's qml.drawer: draw, draw_mpl and the style draw_mpl uses by default (its other
+# PennyLane's qml.drawer: draw, draw_mpl, tape_text and the style draw_mpl uses by default (its other
 # internals are not provided: qml.drawer.<name> raises an AttributeError that says so);
 # importable by PennyLane's module path (from pennylane.drawer import draw)
 drawer = _unsupported.partial_namespace(
     "drawer", draw=draw, draw_mpl=draw_mpl, use_style=_use_style,
-    available_styles=_available_styles)
+    available_styles=_available_styles, tape_text=_tape_text,
+    utils=_unsupported.partial_namespace("drawer.utils", **{
+        n: getattr(_drawing_mod, n) for n in ("default_wire_map", "convert_wire_order",
+                                              "unwrap_controls", "default_bit_map",
+                                              "cwire_connections")}))
 __import__("sys").modules[f"{__name__}.drawer"] = drawer
+__import__("sys").modules[f"{__name__}.drawer.utils"] = drawer.utils
 # PennyLane's qml.tape, qml.queuing and qml.operation: the names qsym provides (for
 # inspecting gates and decompositions); their other names raise an AttributeError
 from ._opmath import AnnotatedQueue as _AnnotatedQueue  # noqa: E402

@@ -32,6 +32,22 @@ def _fmt(v: float, decimals: int) -> str:
     return f"{v:.{decimals}f}"
 
 
+def _value(p, values: dict) -> float:
+    """A gate parameter's number: a traced expression at ``values``; a recorded number as
+    it is (a broadcast one: its first value, as ``qml.draw`` shows a batch)."""
+    if hasattr(p, "free_symbols"):
+        return evaluate(p, values)
+    return float(np.ravel(np.asarray(p, dtype=float))[0])
+
+
+def _results(result) -> list:
+    """The measurements a circuit function returned, as a list."""
+    from ._operations import MeasurementProcess
+    from ._shapes import tree_spec
+
+    return tree_spec(result, lambda m: isinstance(m, MeasurementProcess))[1] or []
+
+
 def _controls(op) -> tuple:
     """``(control wire indices, their values, label of the rest)`` of a gate."""
     name = op.name
@@ -56,7 +72,7 @@ def _op_label(op, base: str, values: dict, decimals, matrices: list) -> str:
         base = "R" + dict(op.hyper)["pauli_word"]
     if decimals is None or not op.params:
         return base
-    return base + "(" + ",".join(_fmt(evaluate(p, values), decimals) for p in op.params) + ")"
+    return base + "(" + ",".join(_fmt(_value(p, values), decimals) for p in op.params) + ")"
 
 
 def _layers(spans: list) -> list[list[int]]:
@@ -328,23 +344,21 @@ def _grouped(circuit, annotations):
     return replace(circuit, ops=tuple(ops)), notes
 
 
-def _annotations(qnode, circuit, args, kwargs, level=None):
+def _annotations(qnode, circuit, args, kwargs, level=None, run=None):
     """Per op of ``circuit``: what PennyLane would draw in its place, from a numeric run of
     the circuit function (the gates record where they came from: the templates' boxes,
     :func:`qsym.templates.draw_groups`; at ``level="device"`` only the boxes of templates
-    ``default.qubit`` applies as matrices); None if the run does not give the traced gates."""
-    from ._trace import Tape, recording, rewritten
-    from .templates import draw_groups, drawing_run
+    ``default.qubit`` applies as matrices); None if the run does not give the traced gates.
+    ``run``: the run of :func:`_numeric_run`, if made already."""
+    from ._trace import rewritten
+    from .templates import draw_groups
 
-    tape = Tape()
-    try:
-        with drawing_run() as stamp, recording(tape):
-            result = qnode.func(*args, **kwargs)
-        tape.apply_pending()
-    except Exception:  # noqa: BLE001  (a drawing without annotations)
-        return None
+    run = _numeric_run(qnode, args, kwargs) if run is None else run
+    if run is None:
+        return None  # (a drawing without annotations)
+    items, result, stamp = run[:3]
     try:  # mid-circuit measurements deferred, as the traced circuit has them
-        items, result = rewritten(tape.items, result, getattr(qnode.device, "wires", None))
+        items, result = rewritten(items, result, getattr(qnode.device, "wires", None))
     except Exception:  # noqa: BLE001  (a drawing without annotations)
         return None
     results = list(result) if isinstance(result, (tuple, list)) else [result]
@@ -374,6 +388,533 @@ def _annotations(qnode, circuit, args, kwargs, level=None):
             out.append(None)
     # the rest are probs(op=...)'s basis changes: PennyLane draws Probs[X] instead
     return out + [("skip",)] * (len(circuit.ops) - len(items)), m_notes
+
+
+def _numeric_run(qnode, args, kwargs):
+    """``(items, result, stamp, deferred)``: the circuit function run on the numbers and
+    recorded (templates mark their boxes, :func:`qsym.templates.draw_groups`), mid-circuit
+    measurements not deferred (``deferred``: a function under ``qml.defer_measurements``
+    was run); None if the run fails."""
+    from ._trace import Tape, recording
+    from .templates import drawing_run
+
+    tape = Tape()
+    try:
+        with drawing_run() as stamp, recording(tape):
+            result = qnode.func(*args, **kwargs)
+        tape.apply_pending()
+    except Exception:  # noqa: BLE001  (drawn from the traced circuit, or its error)
+        return None
+    return list(tape.items), result, stamp, bool(getattr(tape, "defers_measurements", False))
+
+
+# --- mid-circuit measurements: the recorded circuit with PennyLane's classical wires ---------
+# A circuit with qml.measure / qml.cond / statistics of measurement values is drawn as
+# PennyLane draws its tape (pennylane/drawer/tape_text.py): from the recording before the
+# deferral, so no copy wire or controlled branch shows; a measurement used later gets a
+# classical wire (═) below the quantum ones, from the measurement (╚) to the conditions that
+# read it (╩, ╬ where the wire goes on, ╝/╣ at its last use) or to the statistic (╡).
+_MCM_STAT_LABELS = {"expval": "<MCM>", "var": "Var[MCM]", "probs": "Probs[MCM]",
+                    "sample": "Sample[MCM]", "counts": "Counts[MCM]"}
+
+
+def _mcm_present(items, results) -> bool:
+    from ._mcm import Conditional, MidMeasure
+
+    return any(isinstance(o, (MidMeasure, Conditional)) for o in items) or any(
+        getattr(m, "mv", None) is not None for m in results)
+
+
+def _gate_item(gate, stamp, level, decimals, matrices):
+    """``(box key or None, wires, control wires, control values, label)`` of a recorded gate:
+    the outermost box it is drawn in (a template, a controlled or adjoint one), else itself."""
+    from .templates import draw_groups
+
+    group = next((g for g in draw_groups(gate, stamp)
+                  if level != "device" or g[1].device_applies()), None)
+    if group is not None:
+        key, labeller, wires, controls, values = group
+        label = labeller.label(decimals=decimals, cache={"matrices": matrices}).replace("\n", "")
+        return key, tuple(wires), tuple(controls), tuple(values), label
+    if not _table_gate(gate):  # a tape's operator: a template, Controlled, Adjoint, ...
+        ctrl_w, ctrl_v = _object_controls(gate)
+        label = gate.label(decimals=decimals, cache={"matrices": matrices}).replace("\n", "")
+        return None, tuple(gate.wires), ctrl_w, ctrl_v, label
+    ctrl_w, ctrl_v, base = _controls(gate)
+    orig = getattr(gate, "_adjoint_of", None)
+    if orig is not None:
+        label = _op_label(orig, _controls(orig)[2], {}, decimals, matrices) + "†"
+    else:
+        label = _op_label(gate, base, {}, decimals, matrices)
+    return None, tuple(gate.wires), tuple(ctrl_w), tuple(ctrl_v), label
+
+
+def _table_gate(op) -> bool:
+    from ._operations import GATE_CLASSES
+
+    return type(op) is GATE_CLASSES.get(getattr(op, "name", None))
+
+
+def _object_controls(op) -> tuple:
+    """``(control wires, values)`` of an operator that is not a table gate: PennyLane's
+    ``unwrap_controls`` (a ``Controlled``'s controls, then its base's own), or the dots a
+    template draws (``draw_controls``)."""
+    wires = getattr(op, "control_wires", None)
+    if not wires or not hasattr(op, "base") or not hasattr(op, "control_values"):
+        dots = getattr(op, "draw_controls", None)
+        return tuple(tuple(x) for x in dots()) if dots is not None else ((), ())
+    values = tuple(int(bool(v)) for v in (op.control_values or [1] * len(wires)))
+    base = op.base
+    if _table_gate(base):
+        more_w, more_v, _ = _controls(base)
+    else:
+        more_w, more_v = _object_controls(base)
+    return tuple(wires) + tuple(more_w), values + tuple(more_v)
+
+
+def _mcm_ops(items, stamp, level, decimals, matrices) -> list:
+    """The drawn objects of a recording: ``SimpleNamespace(kind, wires, ...)``, kind "op"
+    (a gate or a box), "mid" (a :class:`qsym._mcm.MidMeasure`) or "cond" (a gate or box
+    applied on a condition: ``mcms``, the measurements it reads)."""
+    from ._mcm import Conditional, MidMeasure
+
+    out, seen = [], set()
+    for op in items:
+        if isinstance(op, MidMeasure):
+            out.append(SimpleNamespace(kind="mid", mcm=op, obj=op, wires=tuple(op.wires),
+                                       controls=(), values=(), label=op.label()))
+            continue
+        cond = op.meas_val if isinstance(op, Conditional) else None
+        gate = op.base if cond is not None else op
+        if not hasattr(gate, "wires"):
+            continue
+        key, wires, controls, values, label = _gate_item(gate, stamp, level, decimals, matrices)
+        if key is not None:  # a box: drawn once, at its first gate
+            if (key, id(cond)) in seen:
+                continue
+            seen.add((key, id(cond)))
+        out.append(SimpleNamespace(kind="op" if cond is None else "cond", obj=op, wires=wires,
+                                   controls=controls, values=values, label=label,
+                                   mcms=tuple(cond.measurements) if cond is not None else ()))
+    return out
+
+
+def _mp_label(mp, note, matrices) -> str:
+    """PennyLane's label of a terminal measurement (``<Z@Z>``, ``Probs``, ``State``, ...)
+    from the measurement as written."""
+    if mp.reduce:
+        return _REDUCED_LABELS[mp.reduce[0]]
+    if mp.kind == "state":
+        return "State"
+    obs = None if note is None else _obs_label(note, matrices)
+    if obs is None and note is not None:
+        terms = list(getattr(note, "terms", {}).items())
+        obs = "I" if len(terms) == 1 and terms[0][1] == 1 and not terms[0][0] else "𝓗"
+    if obs is None:
+        return {"probs": "Probs", "sample": "Sample", "counts": "Counts"}.get(mp.kind, mp.kind)
+    return {"expval": f"<{obs}>", "var": f"Var[{obs}]", "probs": f"Probs[{obs}]",
+            "sample": f"Sample[{obs}]", "counts": f"Counts[{obs}]"}.get(mp.kind, obs)
+
+
+def _mcm_measurements(results, matrices) -> list:
+    """The drawn terminal measurements: kind "stat" (a statistic of measurement values:
+    ``mcms``, drawn on their classical wires) or "meas" (``wires``; none: every wire)."""
+    out = []
+    for mp in results:
+        mv = getattr(mp, "mv", None)
+        if mv is not None:
+            mcms = [v.measurements[0] for v in mv] if isinstance(mv, list) else mv.measurements
+            out.append(SimpleNamespace(kind="stat", obj=mp, wires=tuple(mp.wires),
+                                       mcms=tuple(mcms),
+                                       label=_MCM_STAT_LABELS[mp.kind]))
+            continue
+        note = (getattr(mp, "op", None) if getattr(mp, "diag", ()) or hasattr(mp, "op")
+                else getattr(mp, "obs", None))
+        wires = mp.wires or (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
+                             or getattr(note, "wires", None) or ())
+        out.append(SimpleNamespace(kind="meas", obj=mp, wires=tuple(wires), mcms=(),
+                                   label=_mp_label(mp, note, matrices)))
+    return out
+
+
+def _mcm_layers(drawn, row_of, n, bit_map) -> list:
+    """PennyLane's ``drawable_layers``: each object in the first layer after the last one
+    occupying what it occupies (its rows from the first to the last; a measurement read
+    later, or a condition, down to the last row; a statistic: its classical wires)."""
+    layers, top, bit_top = [], {}, {}
+    for it in drawn:
+        rows = [row_of[w] for w in it.wires if w in row_of]
+        if it.kind == "stat":
+            bits = [bit_map[m] for m in it.mcms]
+            span, tops = range(min(bits), max(bits) + 1), bit_top
+        else:
+            if not rows:  # GlobalPhase, Identity(), a measurement of every wire
+                span = range(n)
+            elif it.kind == "cond" or (it.kind == "mid" and it.mcm in bit_map):
+                span = range(min(rows), n)
+            else:
+                span = range(min(rows), max(rows) + 1)
+            tops = top
+        layer = max((tops.get(r, -1) for r in span), default=-1) + 1
+        while len(layers) <= layer:
+            layers.append([])
+        layers[layer].append(it)
+        for r in span:
+            tops[r] = layer
+    return layers or [[]]
+
+
+def _measurement_wires(obj) -> tuple:
+    """The wires of an operation or a terminal measurement (its observable's)."""
+    wires = getattr(obj, "wires", None)
+    if not wires and getattr(obj, "kind", None) is not None:  # a measurement of an observable
+        note = getattr(obj, "op", None) or getattr(obj, "obs", None)
+        wires = (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
+                 or getattr(note, "wires", None))
+    return tuple(wires or ())
+
+
+def _objects(tape) -> list:
+    if hasattr(tape, "operations") and hasattr(tape, "measurements"):
+        return list(tape.operations) + list(tape.measurements)
+    return list(tape)
+
+
+def default_wire_map(tape) -> tuple:
+    """PennyLane's ``qml.drawer.utils.default_wire_map``: ``(full, used)``, the wire labels of
+    a tape (or a list of operations and measurements) -> 0, 1, ... in order of use; ``full``
+    adds the work wires after them.
+
+    >>> import qsym as qml
+    >>> qml.drawer.utils.default_wire_map([qml.PauliX(0), qml.CNOT(wires=["a", 0])])
+    ({0: 0, 'a': 1}, {0: 0, 'a': 1})
+    """
+    objs = _objects(tape)
+    used = list(dict.fromkeys(w for o in objs for w in _measurement_wires(o)))
+    work = [w for o in objs for w in (getattr(o, "work_wires", None) or ()) if w not in used]
+    full = used + list(dict.fromkeys(work))
+    return {w: i for i, w in enumerate(full)}, {w: i for i, w in enumerate(used)}
+
+
+def convert_wire_order(tape, wire_order=None, show_all_wires=False) -> tuple:
+    """PennyLane's ``qml.drawer.utils.convert_wire_order``: :func:`default_wire_map` with the
+    wires of ``wire_order`` first (those the tape does not use only with
+    ``show_all_wires``).
+
+    >>> import qsym as qml
+    >>> qml.drawer.utils.convert_wire_order([qml.PauliX(0), qml.PauliX(1)], [1, 5])
+    ({1: 0, 0: 1}, {1: 0, 0: 1})
+    """
+    full, used = default_wire_map(tape)
+    if wire_order is None:
+        return full, used
+    maps = []
+    for known in (full, used):
+        order = list(wire_order) + [w for w in known if w not in wire_order]
+        if not show_all_wires:
+            order = [w for w in order if w in known]
+        maps.append({w: i for i, w in enumerate(order)})
+    return maps[0], maps[1]
+
+
+def unwrap_controls(op) -> tuple:
+    """PennyLane's ``qml.drawer.utils.unwrap_controls``: ``(control wires, control values,
+    base)`` of an operation, nested controls unwrapped (values None when there is none).
+
+    >>> import qsym as qml
+    >>> cw, cv, base = qml.drawer.utils.unwrap_controls(qml.Toffoli(wires=["a", "b", "c"]))
+    >>> cw, cv, base.name
+    (Wires(['a', 'b']), [True, True], 'PauliX')
+    """
+    from .wires import Wires
+
+    wires, values = ((_controls(op)[:2]) if _table_gate(op) else _object_controls(op))
+    base = op
+    while getattr(base, "base", None) is not None and (
+            getattr(base, "control_wires", None) or (_table_gate(base) and _controls(base)[0])):
+        base = base.base
+    return Wires(list(wires)), ([bool(v) for v in values] if len(wires) else None), base
+
+
+def default_bit_map(tape) -> dict:
+    """PennyLane's ``qml.drawer.utils.default_bit_map``: each mid-circuit measurement that a
+    condition or a statistic reads -> its classical wire, 0, 1, ... in the order of the
+    measurements.
+
+    >>> import qsym as qml
+    >>> m0, m1 = qml.measure(0), qml.measure(1)
+    >>> bits = qml.drawer.utils.default_bit_map(m0.measurements + m1.measurements
+    ...                                         + [qml.expval(m1)])
+    >>> list(bits.values()), list(bits) == m1.measurements
+    ([0], True)
+    """
+    from ._mcm import Conditional, MidMeasure
+
+    made, read = {}, {}
+    for o in _objects(tape):
+        if isinstance(o, MidMeasure):
+            made.setdefault(o, len(made))
+        elif isinstance(o, Conditional):
+            read.update((m, None) for m in o.meas_val.measurements)
+        elif getattr(o, "mv", None) is not None:
+            mv = o.mv
+            read.update((m, None) for m in (
+                [v.measurements[0] for v in mv] if isinstance(mv, list) else mv.measurements))
+    ordered = sorted(read, key=lambda m: made.get(m, len(made)))
+    return {m: i for i, m in enumerate(ordered)}
+
+
+def _reads(obj, bit_map) -> tuple:
+    """``(the measurements of bit_map obj reads, the wire it joins or None)``."""
+    from ._mcm import Conditional, MidMeasure
+
+    if isinstance(obj, MidMeasure):
+        return ([obj], obj.wires[0]) if obj in bit_map else ([], None)
+    if isinstance(obj, Conditional):
+        wires = list(obj.wires)
+        try:
+            last = max(wires)
+        except TypeError:  # labels that do not compare
+            last = wires[-1]
+        return list(obj.meas_val.measurements), last
+    mv = getattr(obj, "mv", None)
+    if mv is None:
+        return [], None
+    return ([v.measurements[0] for v in mv] if isinstance(mv, list) else list(mv.measurements)), None
+
+
+def cwire_connections(layers, bit_map) -> tuple:
+    """PennyLane's ``qml.drawer.utils.cwire_connections``: ``(bit map, layers, wires)`` of the
+    classical wires of drawn ``layers`` (lists of operations and measurements): each
+    classical wire's uses, one list per measurement on it (the layers it is read in; the
+    measured wire and the last wire of each condition), a classical wire used again once
+    free (the new bit map says which).
+
+    >>> import qsym as qml
+    >>> m = qml.measure(0)
+    >>> cond = qml.ops.Conditional(m, qml.PauliX(1))
+    >>> qml.drawer.utils.cwire_connections([m.measurements, [cond]], {m.measurements[0]: 0})[1:]
+    ({0: [[0, 1]]}, {0: [[0, 1]]})
+    """
+    if not bit_map:
+        return bit_map, {}, {}
+    used = {b: [] for b in bit_map.values()}
+    joined = {b: [] for b in bit_map.values()}
+    for i, layer in enumerate(layers):
+        for obj in layer:
+            reads, wire = _reads(obj, bit_map)
+            for m in reads:
+                used[bit_map[m]].append(i)
+                if wire is not None:
+                    joined[bit_map[m]].append(wire)
+    ends, new_of = [-1] * len(bit_map), {}
+    for old, lays in used.items():
+        new = next(k for k, e in enumerate(ends) if e < min(lays))
+        new_of[old], ends[new] = new, max(lays)
+    stretches: dict = {}
+    wires: dict = {}
+    for old in used:
+        stretches.setdefault(new_of[old], []).append(used[old])
+        wires.setdefault(new_of[old], []).append(joined[old])
+    return {m: new_of[b] for m, b in bit_map.items()}, stretches, wires
+
+
+class _McmText:
+    """The strings of one drawing with classical wires (PennyLane's ``_Config`` and
+    ``_add_obj``): rows ``0..n-1`` the wires, ``n..`` the classical wires."""
+
+    def __init__(self, labels, bit_map, stretches, num_op_layers, show_wire_labels):
+        self.labels, self.bit_map, self.stretches = labels, bit_map, stretches
+        self.row_of = {w: r for r, w in enumerate(labels)}
+        self.n, self.nb = len(labels), len(stretches)
+        self.num_op_layers, self.show_wire_labels, self.cur = num_op_layers, show_wire_labels, 0
+
+    def wire_fill(self) -> str:
+        return "─" if self.cur < self.num_op_layers else " "
+
+    def bit_fill(self, b, next_layer=False) -> str:
+        if self.cur >= self.num_op_layers:
+            return " "
+        layer = self.cur + 1 if next_layer else self.cur
+        return "═" if any(s[0] < layer <= s[-1] for s in self.stretches[b]) else " "
+
+    def ends_here(self, b) -> bool:
+        return any(self.cur == s[-1] for s in self.stretches[b])
+
+    def start(self, continuation=False) -> tuple:
+        prefix = "··· " if continuation else ""
+        if not self.show_wire_labels:
+            return [prefix] * self.n, [prefix] * self.nb
+        heads = [f"{w}: " + prefix for w in self.labels]
+        width = max(len(t) for t in heads)
+        return [t.rjust(width) for t in heads], [" " * width] * self.nb
+
+    def add_op(self, it, strs) -> None:
+        rows = [self.row_of[w] for w in it.wires] or list(range(self.n))
+        _group(strs, rows)
+        for w, v in zip(it.controls, it.values):
+            strs[self.row_of[w]] += "●" if v else "○"
+        for r in ([self.row_of[w] for w in it.wires if w not in it.controls] or rows):
+            strs[r] += it.label
+
+    def add_mid(self, it, strs) -> None:
+        r = self.row_of[it.wires[0]]
+        if it.mcm in self.bit_map:
+            b = self.n + self.bit_map[it.mcm]
+            strs[b] += " ╚"
+            for w in range(r + 1, self.n):
+                strs[w] += "─║"
+            for k in range(self.n, b):
+                strs[k] += (" " if strs[k][-1] == " " else "═") + "║"
+        strs[r] += it.label
+
+    def add_cond(self, it, strs) -> None:
+        bits = [self.bit_map[m] for m in it.mcms]
+        max_w, max_b = max(self.row_of[w] for w in it.wires), max(bits)
+        strs[self.n + max_b] = "═" + ("╝" if self.ends_here(max_b) else "╩")
+        for w in range(max_w + 1, self.n):
+            strs[w] = "─║"
+        for b in range(max_b):
+            if b in bits:
+                strs[self.n + b] = "═" + ("╣" if self.ends_here(b) else "╬")
+            else:
+                strs[self.n + b] = (" " if strs[self.n + b][-1] == " " else "═") + "║"
+        self.add_op(it, strs)
+
+    def add_stat(self, it, strs) -> None:
+        bits = [self.bit_map[m] for m in it.mcms]
+        if len(it.mcms) > 1:
+            lo, hi = min(bits), max(bits)
+            strs[self.n + lo], strs[self.n + hi] = "╭", "╰"
+            for b in range(lo + 1, hi):
+                strs[self.n + b] = "├" if b in bits else "│"
+        for b in bits:
+            strs[self.n + b] += it.label
+
+    def add_meas(self, it, strs) -> None:
+        rows = [self.row_of[w] for w in it.wires if w in self.row_of]
+        _group(strs, rows)
+        for r in rows or range(self.n):
+            strs[r] += it.label
+
+    def layer(self, items) -> list:
+        """The strings of the current layer, justified (PennyLane's ``_left_justify``)."""
+        strs = [self.wire_fill()] * self.n + [self.bit_fill(b) for b in range(self.nb)]
+        for it in items:
+            getattr(self, "add_" + it.kind)(it, strs)
+        width = max(len(s) for s in strs)
+        return ([s.ljust(width, self.wire_fill()) for s in strs[:self.n]]
+                + [s.ljust(width, self.bit_fill(b, next_layer=True))
+                   for b, s in enumerate(strs[self.n:])])
+
+
+def _mcm_text(layers, num_op_layers, text: _McmText, max_length) -> str:
+    """The lines of a drawing with classical wires, wrapped at ``max_length`` as PennyLane's
+    ``tape_text`` wraps them."""
+    finished: list = []
+    wires, bits = text.start()
+    for i, layer in enumerate(layers):
+        text.cur = i
+        strs = text.layer(layer)
+        limit = max_length - 4 if i < len(layers) - 1 else max_length
+        if len(wires[0]) + len(strs[0]) > limit - 1:
+            finished += [t + " ···" for t in wires] + bits
+            finished[-1] += "\n"
+            wires, bits = text.start(continuation=True)
+        wires = [text.wire_fill().join([t, s]) for t, s in zip(wires, strs)]
+        bits = [text.bit_fill(b).join([t, s]) for b, (t, s) in enumerate(zip(bits, strs[text.n:]))]
+        if i == num_op_layers - 1:
+            wires = [t + "─┤" for t in wires]
+            bits = [t + ("═╡" if text.stretches[b][-1][-1] >= num_op_layers else "  ")
+                    for b, t in enumerate(bits)]
+    return "\n".join(finished + wires + bits)
+
+
+def _mcm_rows(drawn, wire_order, show_all_wires, sort_wires=True) -> list:
+    """The wire labels drawn, top to bottom: ``wire_order`` (None: the wires in order of
+    use, sorted where they sort if ``sort_wires``), then the others used; unused ones with
+    ``show_all_wires``."""
+    used: list = []
+    for it in drawn:
+        used += [w for w in it.wires if w not in used]
+    if wire_order is None and not sort_wires:
+        wire_order = used
+    elif wire_order is None:
+        try:
+            wire_order = sorted(used)
+        except TypeError:
+            wire_order = used
+    labels = list(wire_order) + [w for w in used if w not in wire_order]
+    return labels if show_all_wires else [w for w in labels if w in used]
+
+
+def draw_recording(items, results, wire_order=None, show_all_wires=False, decimals=2,
+                   max_length=100, show_matrices=True, show_wire_labels=True, stamp=None,
+                   level=None, matrix_gap=True, sort_wires=True, matrices=None) -> str:
+    """PennyLane's text drawing of a recorded circuit with mid-circuit measurements:
+    ``items`` the recorded operations (gates, :class:`qsym._mcm.MidMeasure` drawn
+    ``┤↗├``, ``┤↗₀├``/``┤↗₁├`` postselected, ``│0⟩`` reset; :class:`qsym._mcm.Conditional`
+    drawn as its gate joined to the classical wires of its condition), ``results`` the
+    terminal measurements (statistics of measurement values drawn on their classical
+    wires: ``<MCM>``, ``Sample[MCM]``, ...). ``qml.draw`` uses it for such circuits,
+    :func:`tape_text` for tapes. ``matrices``: the list the ``M0``, ``M1``, ... matrices are
+    taken from and added to (a drawing cache's ``"matrices"``).
+
+    >>> import qsym as qml
+    >>> from qsym._trace import Tape, recording
+    >>> tape = Tape()
+    >>> with recording(tape):
+    ...     _ = qml.Hadamard(0)
+    ...     m = qml.measure(0)
+    ...     qml.cond(m, qml.PauliX)(wires=1)
+    >>> print(draw_recording(tape.items, [qml.expval(m)]))  # doctest: +NORMALIZE_WHITESPACE
+    0: ──H──┤↗├────┤       
+    1: ──────║───X─┤       
+             ╚═══╩═╡  <MCM>
+    """
+    matrices = [] if matrices is None else matrices
+    ops = _mcm_ops(items, stamp, level, decimals, matrices)
+    ms = _mcm_measurements(results, matrices)
+    labels = _mcm_rows(ops + ms, wire_order, show_all_wires, sort_wires)
+    if not labels:
+        return ""
+    row_of = {w: r for r, w in enumerate(labels)}
+    bit_map = default_bit_map([it.obj for it in ops + ms])
+    op_layers = _mcm_layers(ops, row_of, len(labels), bit_map)
+    layers = op_layers + _mcm_layers(ms, row_of, len(labels), bit_map)
+    bit_map, stretches, _ = cwire_connections([[it.obj for it in L] for L in layers], bit_map)
+    text = _McmText(labels, bit_map, stretches, len(op_layers), show_wire_labels)
+    out = _mcm_text(layers, len(op_layers), text, max_length)
+    if show_matrices and matrices:
+        out += "\n" if matrix_gap else ""
+        out += "".join(f"\nM{i} = \n{M}" for i, M in enumerate(matrices))
+    return out
+
+
+def tape_text(tape, wire_order=None, *, show_all_wires=False, decimals=None, max_length=100,
+              show_matrices=True, show_wire_labels=True, cache=None) -> str:
+    """PennyLane's ``qml.drawer.tape_text``: the text drawing of a tape
+    (``qml.tape.QuantumScript``): its operations in PennyLane's layers (templates and
+    ``Controlled``/``Adjoint`` operators as PennyLane labels them, mid-circuit
+    measurements with their classical wires), its measurements after ``┤``; the wires in
+    the tape's order unless ``wire_order`` says otherwise. ``decimals=None`` (the
+    default) leaves parameters out; ``cache={"matrices": [...]}`` numbers the matrices
+    ``M0``, ``M1``, ... after those it holds (and adds the new ones to it).
+
+    >>> import qsym as qml
+    >>> tape = qml.tape.QuantumScript([qml.RX(1.234, wires="a"), qml.CNOT(wires=["a", 0])],
+    ...                               [qml.expval(qml.PauliZ(0))])
+    >>> print(qml.drawer.tape_text(tape, decimals=2))
+    a: ──RX(1.23)─╭●─┤
+    0: ───────────╰X─┤  <Z>
+    """
+    matrices = cache.setdefault("matrices", []) if isinstance(cache, dict) else []
+    if isinstance(cache, dict):
+        cache.setdefault("tape_offset", 0)
+    return draw_recording(list(tape.operations), list(tape.measurements), wire_order,
+                          show_all_wires, decimals, max_length, show_matrices,
+                          show_wire_labels, matrix_gap=False, sort_wires=False,
+                          matrices=matrices)
 
 
 def drawable(fn: Any) -> tuple[Any, Callable[[], bool]]:
@@ -456,9 +997,21 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
         from ._shapes import flat as _flat
 
         if getattr(qnode, "pipeline", None):  # a transformed QNode: its tape at ``level``
-            return draw(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), wire_order,
-                        show_all_wires, decimals, max_length, show_matrices,
+            node = qnode.pipeline.tape_qnode(qnode, args, kwargs, level)
+            if level == "device":  # mid-circuit measurements deferred there
+                node.defers_measurements = (True, True)
+            return draw(node, wire_order, show_all_wires, decimals, max_length, show_matrices,
                         show_wire_labels)()
+        run = _numeric_run(qnode, args, kwargs)
+        if (run is not None and not getattr(qnode, "defers_measurements", None)
+                and not run[3] and level != "device"  # (those: the deferred circuit)
+                and _mcm_present(run[0], _results(run[1]))):  # PennyLane's classical wires
+            dev_wires = None if plain else getattr(qnode.device, "wires", None)
+            return draw_recording(
+                run[0], [] if bare() else _results(run[1]),
+                list(dev_wires) if wire_order is None and dev_wires is not None else wire_order,
+                show_all_wires, decimals, max_length, show_matrices, show_wire_labels,
+                run[2], level, matrix_gap=not plain)
         entry, xs, ds = qnode.compiled(args, kwargs)
         circuit = _without_measurements(entry.circuit) if bare() else entry.circuit
         order = wire_order
@@ -471,7 +1024,8 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
         opts = dict(decimals=decimals, wire_order=order, show_all_wires=show_all_wires,
                     max_length=max_length, show_matrices=show_matrices,
                     show_wire_labels=show_wire_labels, matrix_gap=not plain,
-                    annotations=_annotations(qnode, entry.circuit, args, kwargs, level))
+                    annotations=_annotations(qnode, entry.circuit, args, kwargs, level,
+                                             run))
         if entry.broadcast:  # the first parameter set of the batch
             x, d = entry.inputs(_flat(xs), _flat(ds))
             text = draw_circuit(circuit, x[0], d[0], **opts)

@@ -912,6 +912,8 @@ def _deferring(fn, reduce_postselected, allow_postselect):
     def wrapper(*args, **kwargs):
         outer = active_tape()
         if outer is None or not hasattr(outer, "add_measurement"):  # traced: deferred anyway
+            if outer is not None:  # (qml.draw draws the deferred circuit, as PennyLane's)
+                outer.defers_measurements = True
             return fn(*args, **kwargs)
         inner = Tape()
         with recording(inner):

@@ -1290,9 +1290,26 @@ def _apply_ctrl(op: Operation, controls: tuple, values: tuple) -> list:
                       (("control_values", tuple(values) + tuple(own)),))]
     flips = [c for c, v in zip(controls, values) if not v]
     out = [_make("PauliX", (), (c,)) for c in flips]
-    out += _controlled_ops(op, controls)
-    out += [_make("PauliX", (), (c,)) for c in flips]
+    core = _controlled_ops(op, controls)
+    out += core + [_make("PauliX", (), (c,)) for c in flips]
+    if (flips or len(core) != 1 or core[0].name == "QubitUnitary") and op.name not in (
+            "GlobalPhase", "Identity"):
+        _values_box(op, out, controls, values)
     return out
+
+
+def _values_box(op, gates, controls, values) -> None:
+    """While ``qml.draw`` runs the circuit: the gates of one controlled gate that is not one
+    gate of the table (a control on 0: ``X`` on both sides; a gate controlled through its
+    decomposition or a matrix) are drawn as PennyLane draws it, one box of ``op``'s label
+    with a dot on each control (open on 0), its own controls included."""
+    k = _CONTROLLED_FORM[op.name][1] if op.name in _CONTROLLED_FORM else 0
+    own = tuple(op.wires[:k])
+    labeller = _Powered(op, "")  # op's label; default.qubit applies it as a matrix
+    for g in gates:
+        add_draw_group(g, ("ctrl-values", builtins.id(gates[0])), labeller,
+                       tuple(controls) + tuple(op.wires), tuple(controls) + own,
+                       tuple(values) + (1,) * k)
 
 
 def _control_values(control, control_values) -> tuple:

@@ -22,6 +22,7 @@ from autograd.extend import defvjp, primitive
 from autograd.tracer import Box, getval
 
 from ._cache import Memo
+from ._mcm import Conditional, MidMeasure
 from ._operations import MeasurementProcess
 from ._runtime import CACHED_SHOTS_WARNING
 from ._opmath import apply_operation
@@ -302,6 +303,20 @@ class QuantumScript:
             _check_qubitwise_commuting(self)
         return self.copy(ops=_expanded(self.operations, depth, stop_at), trainable_params=None)
 
+    def draw(self, wire_order=None, show_all_wires=False, decimals=None, max_length=100,
+             show_matrices=True) -> str:
+        """PennyLane's ``tape.draw``: the tape's text drawing,
+        :func:`qsym._drawing.tape_text` (``qml.drawer.tape_text``).
+
+        >>> import qsym as qml
+        >>> print(qml.tape.QuantumScript([qml.Hadamard(0)], [qml.probs(wires=0)]).draw())
+        0: ──H─┤  Probs
+        """
+        from ._drawing import tape_text
+
+        return tape_text(self, wire_order, show_all_wires=show_all_wires, decimals=decimals,
+                         max_length=max_length, show_matrices=show_matrices)
+
     def copy(self, copy_operations=False, **update) -> "QuantumScript":
         """A copy (the gate list copied; the gates themselves too with
         ``copy_operations=True``); ``ops=``, ``measurements=``, ``shots=``,
@@ -376,6 +391,11 @@ def apply(op, context=None):
     >>> tape.operations
     [RX(0.4, wires=[0])]
     """
+    if isinstance(op, (MidMeasure, Conditional)):  # recorded again as they are
+        tape = active_tape()
+        if tape is not None:
+            tape.append(op)
+        return op
     if not isinstance(op, MeasurementProcess):  # gates, templates, products of gates
         return apply_operation(op)
     tape = active_tape()
