@@ -17,7 +17,6 @@ import copy
 import functools
 import inspect
 import logging
-import numbers
 import random
 import sys
 import threading
@@ -35,18 +34,14 @@ from . import _second_order as second_order, _stages as stages, templates, _tier
 from . import _guards as guards, _shots as shots_mod
 from ._cache import Memo
 from ._arguments import (  # classify: looked up here at each call (tests count its calls)
-    DIFF_METHODS,  # noqa: F401  (qsym.runtime's names)
     DATA,
     F64,
-    INTERFACES,  # noqa: F401
     TRAIN,
-    GRADIENT_KWARGS,
-    check_interface,
-    check_mcm_call,
     classify,
     normalize_argnum,
-    resolve,
 )
+from . import _options as options
+from ._options import DEFAULT_DIFF_METHOD, UNSET, check_interface, check_mcm_call
 from ._autodiff import Boxed
 from .numpy import tensor
 from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, MethodError, QNodeError, QsymError,
@@ -70,30 +65,12 @@ from ._stages import circuit_wires  # noqa: F401  (qsym._runtime.circuit_wires)
 logger = logging.getLogger("qsym.runtime")
 
 _NO_DATA = np.zeros(0)  # shared: the compiled code never writes its inputs
-TRACE_MODES = ("auto", "per-call", "once")  # QNode(trace=...)
 PER_CALL_STRUCTURES = 64  # compiled structures a per-call QNode keeps (least recently used go)
 # signatures a QNode keeps once data arguments became static by their values (QNode.
 # _learn_static: a time t of expm(-1j H t), a new value at every call): the oldest go
 LEARNED_STATIC_SIGNATURES = 64
 _PER_CALL_LOCK = threading.RLock()  # one per-call trace at a time (they restore random states)
 _SHOT_COUNT = threading.local()  # .active: (QNode, the shot count it evaluates now)
-class _OptionsError(ArgumentError, ValueError):
-    """Bad QNode options where PennyLane raises a ``ValueError`` (``QNode.update()``
-    without options): an :class:`ArgumentError` that is also a ``ValueError``."""
-
-
-_UNSET = "unset"  # PennyLane's marker for "shots not given on the QNode"
-
-
-class _DefaultMethod(str):
-    """``diff_method`` not given: qsym's parameter shift, where PennyLane's default
-    ``"best"`` is backpropagation on ``default.qubit`` (which decides the results' type:
-    :func:`result_types`)."""
-
-
-DEFAULT_DIFF_METHOD = _DefaultMethod("parameter-shift")
-
-
 
 
 # Tiers (qsym.tiers; docs/design.md "Tiers: the first answer without a compile"): tier
@@ -753,7 +730,7 @@ class QNode:
         approx_order: int = 1,
         interface: str | None = "auto",
         shifts: Mapping[str, Any] | None = None,
-        shots: int | Sequence | None = _UNSET,
+        shots: int | Sequence | None = UNSET,
         *,
         strategy: str = "forward",
         grad_on_execution: bool | str = "best",
@@ -771,7 +748,7 @@ class QNode:
     ) -> None:
         # the arguments as given, for update() (PennyLane's ``_init_args``)
         self._init_args = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
-        if shots is _UNSET:
+        if shots is UNSET:
             del self._init_args["shots"]
         if not isinstance(device, Device):
             raise QNodeError(
@@ -782,34 +759,31 @@ class QNode:
                 f"QNode needs a circuit function (a Python function that applies gates and "
                 f"returns measurements), got {type(func).__name__}: {func!r:.60}"
             )
-        opts = resolve(
+        opts = options.resolve(
             diff_method, h, approx_order, interface, shifts, strategy=strategy,
             grad_on_execution=grad_on_execution,
             cache=cache, cachesize=cachesize, max_diff=max_diff, device_vjp=device_vjp,
             gradient_kwargs=gradient_kwargs, postselect_mode=postselect_mode,
             mcm_method=mcm_method, executor_backend=executor_backend, autograph=autograph)
-        if trace not in TRACE_MODES:
-            raise ArgumentError(f"trace must be one of {', '.join(map(repr, TRACE_MODES))}, "
-                                f"got {trace!r}")
         self.func = func
         self.device = device
-        self.trace = trace
+        self.trace = options.check_trace(trace)
         # why this QNode traces at every call (None: once per signature; _switch_per_call)
         self.per_call = "trace='per-call'" if trace == "per-call" else None
         self._per_call_cache = Memo(PER_CALL_STRUCTURES)  # (key, structure) -> Compiled
         self._stand_ins_fail = False  # a per-call trace failed on stand-ins: run on numbers
-        # PennyLane would differentiate by backpropagation (its result types: result_types)
-        self.pl_backprop = diff_method is DEFAULT_DIFF_METHOD or diff_method in ("best", "backprop")
-        vars(self).update(vars(opts))  # the fields of qsym._arguments.Options (method: what runs)
+        vars(self).update(vars(opts))  # the fields of qsym._options.Options (method: what runs)
         self._interface = vars(self).pop("interface")  # read and set as ``interface``
-        self.static_argnames = frozenset(
-            [static_argnames] if isinstance(static_argnames, str) else static_argnames
-        )
         try:
             self._param_names = tuple(inspect.signature(func).parameters)
         except (TypeError, ValueError):
             self._param_names = ()
-        self._init_shots(shots)
+        self.static_argnames, self.static_argnums, self.static_positions = (
+            options.static_arguments(static_argnames, static_argnums, self._param_names))
+        # the shots set on this QNode (``shots=``, ``qml.set_shots``; ``shots`` reads them);
+        # PennyLane: a circuit function with its own ``shots`` parameter keeps the keyword
+        self._shots_set, self._qnode_shots, self._qfunc_uses_shots_arg = options.qnode_shots(
+            shots, self._param_names)
         # caches, all this QNode's own
         # signature -> Compiled (or broadcast.Broadcast)
         self._compiled: dict = {}
@@ -822,32 +796,9 @@ class QNode:
         self.samplers: dict = {}  # id(Compiled) -> its shots.Sampler (see sampler)
         self.autodiff_memo: dict = {}  # the last Jacobian / Hessian autograd asked for
         functools.update_wrapper(self, func, updated=())
-        if isinstance(static_argnums, numbers.Integral):
-            static_argnums = (static_argnums,)
-        try:
-            argnums = frozenset(int(i) for i in static_argnums)
-        except (TypeError, ValueError):
-            raise ArgumentError(f"static_argnums must be an int or ints, got {static_argnums!r}") from None
-        self.static_argnums = argnums
-        self.static_positions = frozenset(
-            i for i, n in enumerate(self._param_names) if n in self.static_argnames
-        ) | argnums
         # a gate defined again or removed drops the signatures that use it (no check on
         # the call path: see _gates_changed)
         GATE_REGISTRY.watch(self)
-
-    def _init_shots(self, shots) -> None:
-        self._shots_set = shots is not _UNSET
-        # the shots set on this QNode (``shots=``, ``qml.set_shots``); ``shots`` reads them
-        self._qnode_shots = shots_mod.check_shots(None if shots is _UNSET else shots)
-        # PennyLane: a circuit function with its own ``shots`` parameter keeps the keyword
-        self._qfunc_uses_shots_arg = "shots" in self._param_names
-        if self._qfunc_uses_shots_arg:
-            warnings.warn(
-                "Detected 'shots' as an argument to the given quantum function. The 'shots' "
-                "argument name is reserved for overriding the number of shots taken by the "
-                "device. Its use outside of this context should be avoided.", UserWarning,
-                stacklevel=3)
 
     def _gates_changed(self, names) -> None:
         """Called by :data:`qsym._gates.REGISTRY` when the gates ``names`` were defined,
@@ -935,9 +886,7 @@ class QNode:
         >>> node.execute_kwargs["device_vjp"], node.execute_kwargs["max_diff"]
         (False, 1)
         """
-        names = ("grad_on_execution", "cache", "cachesize", "max_diff", "device_vjp",
-                 "postselect_mode", "mcm_method", "executor_backend")
-        return {name: self._init_args[name] for name in names}
+        return {name: self._init_args[name] for name in options.EXECUTE_KWARGS}
 
     def update(self, **kwargs) -> "QNode":
         """A new QNode with some options changed (PennyLane's ``QNode.update``): every
@@ -956,28 +905,9 @@ class QNode:
         >>> fd.diff_method, fd.gradient_kwargs, c.diff_method
         ('finite-diff', {'h': 1e-06}, 'parameter-shift')
         """
-        if not kwargs:
-            raise _OptionsError(
-                "Must specify at least one configuration property to update. Valid "
-                f"properties are: {sorted(self._init_args)} and gradient_kwargs' keys "
-                f"{list(GRADIENT_KWARGS)}.")
-        args = dict(self._init_args)
-        merged = dict(args.get("gradient_kwargs") or {})
-        merged.update(kwargs.pop("gradient_kwargs", None) or {})
-        for name in merged:  # given before as a keyword (h=...): the new value wins
-            if name in args and name != "gradient_kwargs":
-                args[name] = None if name in ("h", "shifts") else args[name]
-        args["gradient_kwargs"] = merged or None
-        if "shots" not in kwargs and self._shots_set:
-            args["shots"] = self._qnode_shots
-        elif ("device" in kwargs and "shots" not in kwargs
-              and kwargs["device"].shots != self.device.shots):
-            warnings.warn(
-                "The device's shots value does not match the QNode's shots value. This may "
-                "lead to unexpected behaviour. Use `set_shots` to update the QNode's shots.",
-                UserWarning, stacklevel=2)
-            args["shots"] = self.configured_shots()  # PennyLane: the QNode keeps its shots
-        args.update(kwargs)
+        args = options.updated_arguments(
+            self._init_args, kwargs, self._qnode_shots if self._shots_set else UNSET,
+            self.device.shots)
         new = QNode(**args)
         if self.pipeline:  # its transforms too (a copy: the two pipelines are independent)
             new.pipeline = copy.copy(self.pipeline)
