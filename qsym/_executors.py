@@ -227,7 +227,7 @@ def sampled_values(node, entry, x, d):
     if getattr(entry, "mixed", False):
         return entry.sampled_values(x, d, node.current_shots(), node.device.rng,
                                     measurements), 1
-    return node.sampler(entry).values(x, d, node.current_shots(), node.device.rng), 1
+    return entry.sampler().values(x, d, node.current_shots(), node.device.rng), 1
 
 
 VALUES = {"exact": exact_values, "state": state_values, "sampled": sampled_values}
@@ -284,7 +284,7 @@ def sampled_shift(node, entry, x, d):
     """Parameter shift with every shifted circuit sampled (what runs on hardware)."""
     if getattr(entry, "mixed", False):
         mixed.refuse_shot_gradient()
-    sampler = node.sampler(entry)
+    sampler = entry.sampler()
     return (sampler.parameter_shift(x, d, node.current_shots(), node.device.rng),
             entry.plan.executions)
 
@@ -302,7 +302,7 @@ def sampled_finite_diff(node, entry, x, d):
     """Finite differences of sampled values (warns: the noise is divided by ``h``)."""
     if getattr(entry, "mixed", False):
         mixed.refuse_shot_gradient()
-    out = node.sampler(entry).finite_differences(x, d, node.current_shots(), node.device.rng,
+    out = entry.sampler().finite_differences(x, d, node.current_shots(), node.device.rng,
                                                  node.h, node.approx_order, node.strategy)
     return out, fd_circuits(node.approx_order, node.strategy, x.shape[0])
 

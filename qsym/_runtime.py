@@ -114,6 +114,19 @@ class Compiled:
     # what the circuit function read besides its arguments (qsym._guards): None, or
     # a check run at every call; False there means trace and compile again
     guard: Any = field(default=None, init=False, repr=False, compare=False)
+    # set by the build (QNode.build, QNode._build_per_call): the circuit holds constants
+    # from trainable tensors (its results are tensors: result_types); traced at one call's
+    # numbers (per call); the inputs whose numbers that trace used, and those a gate holds
+    # to first order only ({symbol: why}: no derivative, no second derivative by them)
+    tensor_constants: bool = field(default=False, init=False, repr=False, compare=False)
+    per_call: bool = field(default=False, init=False, repr=False, compare=False)
+    by_value: Any = field(default=None, init=False, repr=False, compare=False)
+    first_order: Any = field(default=None, init=False, repr=False, compare=False)
+    # the circuit's structural hash, made at the first call with cache=<a dict>
+    # (QNode._cached_values)
+    cache_key: Any = field(default=None, init=False, repr=False, compare=False)
+    # its qsym._shots.Sampler, made at the first sampled call (sampler)
+    _sampler: Any = field(default=None, init=False, repr=False, compare=False)
     # the tier state (qsym.tiers): changed only under _lock, by _enter
     tier: str = field(default="python", init=False, compare=False)
     _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
@@ -526,6 +539,14 @@ class Compiled:
         points do not."""
         return Prepared._make(self._prepare(x, d, mode))
 
+    def sampler(self) -> shots_mod.Sampler:
+        """This signature's :class:`qsym._shots.Sampler` (finite shots), made at its first
+        use."""
+        s = self._sampler
+        if s is None:
+            s = self._sampler = shots_mod.Sampler(self)
+        return s
+
     def gate_entries(self, t, p, out, off):
         """The generated ``gate_entries`` on the current tier: gate type ``t``'s stored
         entries at parameters ``p``, written into ``out[off:]``."""
@@ -793,7 +814,6 @@ class QNode:
         self._derivative_attrs = None  # the attributes a derivative copies (_Derivative)
         self._autograd_args = False  # the last call had trainable tensors (Tracker results)
         self._values_needed = None  # data arguments whose values tracing needed (_learn_static)
-        self.samplers: dict = {}  # id(Compiled) -> its shots.Sampler (see sampler)
         self.autodiff_memo: dict = {}  # the last Jacobian / Hessian autograd asked for
         functools.update_wrapper(self, func, updated=())
         # a gate defined again or removed drops the signatures that use it (no check on
@@ -812,7 +832,6 @@ class QNode:
         for key, entry in list(self._compiled.items()):
             if any(op.name in names for op in entry.circuit.ops):
                 self._compiled.pop(key, None)
-                self.samplers.pop(id(getattr(entry, "element", entry)), None)
                 if self._last is entry:
                     self._last = None
 
@@ -998,13 +1017,6 @@ class QNode:
             _SHOT_COUNT.active = previous
         return tuple(results)
 
-    def sampler(self, entry) -> shots_mod.Sampler:
-        """The :class:`qsym._shots.Sampler` of a compiled signature, made at its first use."""
-        s = self.samplers.get(id(entry))
-        if s is None or s.entry is not entry:
-            s = self.samplers[id(entry)] = shots_mod.Sampler(entry)
-        return s
-
 
     # --- compile -----------------------------------------------------------------------
     def compiled(self, args, kwargs, diff=None, derivatives=True):
@@ -1022,14 +1034,14 @@ class QNode:
         key, xs, ds = classify(args, kwargs, diff, names, positions)
         entry = self._compiled.get(key)
         if (entry is None or (entry.guard is not None and not entry.guard())
-                or (derivatives and getattr(entry, "value_only", False))):
+                or (derivatives and entry.value_only)):
             learned = switched = False
             with self._lock:
                 entry = self._compiled.get(key)
                 if entry is not None and entry.guard is not None and not entry.guard():
                     self._stale(key, entry)
                     entry = None
-                if derivatives and getattr(entry, "value_only", False):
+                if derivatives and entry is not None and entry.value_only:
                     entry = self._with_derivatives(key, entry)
                 if entry is None:
                     try:
@@ -1100,7 +1112,6 @@ class QNode:
         PennyLane runs it at every call; the tenth time, a warning says how to avoid it."""
         changed = entry.guard.changed()
         self._compiled.pop(key, None)
-        self.samplers.pop(id(getattr(entry, "element", entry)), None)
         self._grad_fast = None
         self.autodiff_memo.clear()
         if self._last is entry:
@@ -1216,7 +1227,7 @@ class QNode:
         derivative autograd asks for later are of the same draw (PennyLane differentiates
         the tape it ran); otherwise the QNode itself."""
         entry, _, _ = self.compiled(args, kwargs, diff)
-        if not getattr(entry, "per_call", False):
+        if not entry.per_call:
             return self, entry
         node = copy.copy(self)
         node.autodiff_memo = {}
@@ -1262,7 +1273,6 @@ class QNode:
         while len(self._compiled) > LEARNED_STATIC_SIGNATURES:
             oldest = next(k for k in self._compiled if k != keep)
             entry = self._compiled.pop(oldest)
-            self.samplers.pop(id(getattr(entry, "element", entry)), None)
             self._grad_fast = None
             self.autodiff_memo.clear()
             if self._last is entry:
@@ -1413,7 +1423,7 @@ class QNode:
             values = execute(self, entry, executors.values_executor(self, entry), flat(xs),
                              flat(ds), (xs, ds))
         values = result_types(self, values, self.interface == "autograd" or _has_tensor(args, kwargs)
-                              or getattr(entry, "tensor_constants", False))
+                              or entry.tensor_constants)
         return format_values(entry.circuit.output, values)
 
     def _estimates_by_shadow(self, args, kwargs) -> bool:
@@ -1435,13 +1445,9 @@ class QNode:
         circuit at the same values (from any QNode given that mapping) is answered from it,
         running nothing (so ``qml.Tracker`` records nothing)."""
         x, d = flat(xs), flat(ds)
-        circuit_key = getattr(entry, "_cache_key", None)
+        circuit_key = entry.cache_key
         if circuit_key is None:
-            circuit_key = ir.structural_hash(entry.circuit)
-            try:
-                entry._cache_key = circuit_key
-            except (AttributeError, TypeError):
-                pass
+            circuit_key = entry.cache_key = ir.structural_hash(entry.circuit)
         shots = self.configured_shots()
         key = ("qsym", circuit_key, x.tobytes(), d.tobytes(), shots)
         hit = cache.get(key)
@@ -2217,7 +2223,7 @@ def _refuse_by_value(entry) -> None:
     """A derivative of a per-call circuit by an input whose number was used (``float(x)``,
     ``x.item()``, ``scipy.linalg.expm`` of it): refused, naming the input and the use
     (PennyLane's autograd raises there too: ``float()`` of an ``ArrayBox``)."""
-    by_value = getattr(entry, "by_value", None)
+    by_value = entry.by_value
     if by_value:
         uses = "; ".join(f"{sym}: {what}" for sym, what in sorted(
             by_value.items(), key=lambda kv: str(kv[0])))
@@ -2234,7 +2240,7 @@ def _refuse_first_order(entry) -> None:
     """A second derivative of a per-call circuit by an input a gate holds exactly to first
     order only (``qml.SpecialUnitary``: Pauli rotations by zero carry its exact gradient,
     not its curvature): refused, naming the input and the gate."""
-    first = getattr(entry, "first_order", None)
+    first = entry.first_order
     if first:
         names = ", ".join(sorted(map(str, first)))
         raise DifferentiationError(
