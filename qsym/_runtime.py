@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _autodiff as autodiff, _broadcast as broadcast, _cache as cache, _executors as executors, _ir as ir, _kernels as kernels, _plan as plan, rules
+from . import _autodiff as autodiff, _cache as cache, _executors as executors, _ir as ir, _kernels as kernels, _plan as plan, rules
 from . import _second_order as second_order, _stages as stages, templates, _tiers as tiers, _trace as trace
 from . import _guards as guards, _shots as shots_mod
 from ._cache import Memo
@@ -1178,22 +1178,11 @@ class QNode:
         t0 = time.perf_counter()
         target = stages.Target(trace.rerunnable(self.func), self.device.wires, self.method,
                                self.static_argnames, self._param_names, self.rule_of)
-        syms = stages.make_symbols(target, args, kwargs, key)
-        numbers = numbers and self._stand_ins_fail
-        items, result, wires, looks = stages.record_per_call(target, syms, args, kwargs,
-                                                             numbers)
+        rec = stages.record_signature(target, args, kwargs, key, per_call=True,
+                                      numbers=numbers and self._stand_ins_fail)
+        items, syms, size, looks = rec.items, rec.syms, rec.size, rec.looks
         self._stand_ins_fail = self._stand_ins_fail or looks.failed
-        size = broadcast.batch_size(items)
-        if size is not None:  # broadcast: record again with the batch axes shared
-            first = (items, syms)
-            axes = broadcast.find_axes(items, size, syms.arrays)
-            syms = stages.make_symbols(target, args, kwargs, key, axes, size)
-            items, result, wires, more = stages.record_per_call(target, syms, args, kwargs,
-                                                                numbers)
-            items = stages.collapse(items, first, syms)
-            for sym, what in more.by_value.items():
-                looks.by_value.setdefault(sym, what)
-        circuit = stages.to_circuit(items, result, wires, syms)
+        circuit = stages.to_circuit(items, rec.result, rec.wires, syms)
         with trace.values_known(syms.values):  # (draws allowed in the replay too)
             stages.check(target, circuit, args, kwargs, key, syms, at_zero=False)
         inputs = set(syms.inputs)
@@ -1288,34 +1277,22 @@ class QNode:
             self.static_argnames | self._values_needed[0])
         target = stages.Target(self.func, self.device.wires, self.method, names,
                                self._param_names, self.rule_of)
-        syms = stages.make_symbols(target, args, kwargs, key)
-        try:
-            items, result, wires = stages.record(target, syms)
-        except TracingError as exc:  # which arguments' values it needed (see compiled)
-            used = getattr(exc, "symbols", None)
-            exc.arguments = None if used is None else frozenset(
-                what for what, arr in syms.arrays.items()
-                if used & set(np.ravel(np.asarray(arr, dtype=object)).tolist()))
-            raise
-        size = broadcast.batch_size(items)
-        if size is not None:  # broadcast: record again with the batch axes shared
-            first = (items, syms)
-            axes = broadcast.find_axes(items, size, syms.arrays)
-            syms = stages.make_symbols(target, args, kwargs, key, axes, size)
-            items, result, wires = stages.record(target, syms)
-            items = stages.collapse(items, first, syms)
-        circuit = stages.to_circuit(items, result, wires, syms)
-        stages.check(target, circuit, args, kwargs, key, syms)
+        # 1-2: symbols, the recording (a TracingError says which arguments' values it
+        # needed: compiled makes them static)
+        rec = stages.record_signature(target, args, kwargs, key)
+        syms, size = rec.syms, rec.size
+        circuit = stages.to_circuit(rec.items, rec.result, rec.wires, syms)  # 3: the IR
+        stages.check(target, circuit, args, kwargs, key, syms)  # 4: replays, validation
         if getattr(self.device, "mixed", False):  # the density-matrix executor (qsym._mixed)
             entry = stages.mixed_entry(target, circuit, syms, size,
                                        getattr(self.device, "readout_prob", None))
             entry.guard = guards.make(self.func)
         else:
             stages.refuse_channels(circuit, self.device.name, syms.values)
-            gplan = stages.make_plan(target, circuit, derivatives)
+            gplan = stages.make_plan(target, circuit, derivatives)  # 5: the plan
             t1 = time.perf_counter()
-            entry = self.complete(circuit, gplan, syms, size, t0, t1)
-        entry.tensor_constants = _tensor_constants(items)
+            entry = self.complete(circuit, gplan, syms, size, t0, t1)  # 6-7: program, module
+        entry.tensor_constants = _tensor_constants(rec.items)
         if not getattr(self.device, "mixed", False) and not gplan.derivatives:
             # what _with_derivatives plans again
             entry.value_only = (target, circuit, syms, size)
@@ -1341,9 +1318,9 @@ class QNode:
         run as Python: tier 0) and the signature's entry (``guard``: with the guard of what
         the function reads, :mod:`qsym._guards`; a per-call entry needs none)."""
         t2 = time.perf_counter()
-        source = stages.make_program(circuit, gplan)
+        source = stages.make_program(circuit, gplan)  # 6: the program, printed
         debug = logger.isEnabledFor(logging.DEBUG)
-        module, on_disk = stages.load(source, report=debug)
+        module, on_disk = stages.load(source, report=debug)  # 7: the module (tier 0 first)
         entry = Compiled(circuit, gplan, source, module, tuple(syms.diff_args),
                          tuple(syms.blocks))
         entry.checks = stages.make_checks(circuit, syms.checks)
