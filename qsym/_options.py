@@ -6,8 +6,8 @@
 options (``grad_on_execution``, ``cache``, ``max_diff``, ``mcm_method``, ...), and gives
 the :class:`Options` a QNode holds (``method``: the derivative method that runs);
 :func:`check_trace`, :func:`static_arguments` and :func:`qnode_shots` check the rest of
-its keywords; :func:`updated_arguments` is ``QNode.update``'s merge of new options into
-the old. A device's own options are checked by :mod:`qsym.devices`.
+its keywords; :func:`call_shots` reads PennyLane's per-call ``shots=`` keyword;
+:func:`updated_arguments` is ``QNode.update``'s merge of new options into the old. A device's own options are checked by :mod:`qsym.devices`.
 
 >>> opts = resolve(diff_method="finite-diff", gradient_kwargs={"h": 1e-4})
 >>> opts.method, opts.h, opts.approx_order
@@ -352,6 +352,34 @@ def qnode_shots(shots, param_names) -> tuple:
             "device. Its use outside of this context should be avoided.", UserWarning,
             stacklevel=3)
     return given, checked, own
+
+
+def call_shots(kwargs: dict, own: bool, shots_set: bool) -> tuple:
+    """PennyLane's deprecated per-call keyword ``circuit(x, shots=N)``: ``(shots, kwargs)``,
+    the shots this call runs with (:data:`UNSET`: the QNode's own; shots set on the QNode,
+    ``shots_set``, take precedence, with a warning) and the keywords without ``shots``. A
+    circuit function with its own ``shots`` parameter (``own``) keeps the keyword.
+
+    >>> import warnings; warnings.simplefilter("ignore")
+    >>> call_shots({"shots": 3, "w": 0.5}, False, False), call_shots({"shots": 3}, True, False)
+    ((3, {'w': 0.5}), ('unset', {'shots': 3}))
+    """
+    if own or "shots" not in kwargs:
+        return UNSET, kwargs
+    from .exceptions import PennyLaneDeprecationWarning
+    warnings.warn(
+        "Specifying 'shots' when executing a QNode is deprecated and will be removed in "
+        "v0.44. Please set shots on QNode initialization, or use qml.set_shots instead.",
+        PennyLaneDeprecationWarning, stacklevel=4)
+    kwargs = dict(kwargs)
+    shots = kwargs.pop("shots")
+    if shots_set:
+        warnings.warn(
+            "Both 'shots=' parameter and 'set_shots' transform are specified. The "
+            f"transform will take precedence over 'shots={shots}.'", UserWarning,
+            stacklevel=4)
+        return UNSET, kwargs
+    return shots, kwargs
 
 
 # PennyLane's execution options of a QNode (``qnode.execute_kwargs``)

@@ -958,22 +958,8 @@ class QNode:
         >>> node, rest = c.per_call_shots({"shots": 3}); node.shots, rest
         (Shots(total_shots=3, shot_vector=(ShotCopies(shots=3, copies=1),)), {})
         """
-        if self._qfunc_uses_shots_arg or "shots" not in kwargs:
-            return self, kwargs
-        from .exceptions import PennyLaneDeprecationWarning
-        warnings.warn(
-            "Specifying 'shots' when executing a QNode is deprecated and will be removed in "
-            "v0.44. Please set shots on QNode initialization, or use qml.set_shots instead.",
-            PennyLaneDeprecationWarning, stacklevel=3)
-        kwargs = dict(kwargs)
-        shots = kwargs.pop("shots")
-        if self._shots_set:
-            warnings.warn(
-                "Both 'shots=' parameter and 'set_shots' transform are specified. The "
-                f"transform will take precedence over 'shots={shots}.'", UserWarning,
-                stacklevel=3)
-            return self, kwargs
-        return _with_shots(self, shots), kwargs
+        shots, kwargs = options.call_shots(kwargs, self._qfunc_uses_shots_arg, self._shots_set)
+        return (self, kwargs) if shots is UNSET else (_with_shots(self, shots), kwargs)
 
     def configured_shots(self):
         """The shots set: the QNode's (``shots=``, ``qml.set_shots``; ``None`` set there
