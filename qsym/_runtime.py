@@ -44,7 +44,7 @@ from . import _options as options
 from ._options import DEFAULT_DIFF_METHOD, UNSET, check_interface, check_mcm_call
 from ._autodiff import Boxed
 from .numpy import tensor
-from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, MethodError, QNodeError, QsymError,
+from .errors import (ArgumentError, DeviceError, DifferentiationError, MethodError, QNodeError, QsymError,
                      TracingError)
 from ._executors import execute
 from ._gates import REGISTRY as GATE_REGISTRY
@@ -1444,47 +1444,8 @@ class QNode:
         entry, xs, ds = self.compiled(args, kwargs, diff)
         _refuse_by_value(entry)
         if entry.has_state:
-            return self.state_jacobian(entry, xs, ds) + (entry,)
-        return self._rows_jacobian(entry, xs, ds) + (entry,)
-
-    def _rows_jacobian(self, entry, xs, ds):
-        """The compiled rows and their Jacobian, by this QNode's ``diff_method``."""
-        executor = executors.jacobian_executor(self, entry)
-        try:
-            return execute(self, entry, executor, flat(xs), flat(ds), (xs, ds))
-        except templates.ZeroBlock as exc:  # a zero block of a state preparation's inputs
-            return templates.zero_block_jacobian(self, entry, executor, flat(xs), flat(ds),
-                                                 exc)
-
-    def state_jacobian(self, entry, xs, ds):
-        """``(values, jacs)`` per measurement of a signature that returns ``qml.state()``:
-        the state's Jacobian is complex, ``(2**n, inputs)``, exact (the reference
-        interpreter's forward mode, :func:`qsym._ir.state_jacobian`: what PennyLane's
-        backprop differentiates), the other measurements' by ``diff_method``. Not with
-        finite shots or broadcasting (:class:`DifferentiationError`)."""
-        if self.current_shots():
-            raise DifferentiationError(executors.STATE_WITH_SHOTS)
-        if entry.broadcast:
-            raise DifferentiationError(
-                "the derivative of qml.state() for a batch of parameter sets is not "
-                "supported; differentiate one parameter set at a time")
-        x, d = flat(xs), flat(ds)
-        try:
-            _, dpsi = (entry.density_jacobian(x, d) if getattr(entry, "mixed", False)
-                       else ir.state_jacobian(entry.circuit, x, d))
-        except GateError as exc:
-            raise DifferentiationError(str(exc)) from None
-        if not np.all(np.isfinite(dpsi)):
-            raise DifferentiationError(
-                "qml.state() is not differentiable at these inputs (a state preparation's "
-                "angles are singular here); differentiate probs, expval or var instead")
-        if entry.is_state:
-            values = jacs = [None] * len(entry.post)
-        else:
-            values, jacs = measurements(entry.post, *self._rows_jacobian(entry, xs, ds))
-        psi = executors.state(entry, x, d)
-        values = executors.with_state(entry, values, psi)
-        return values, executors.with_state(entry, jacs, psi, dpsi)
+            return executors.state_jacobian(self, entry, xs, ds) + (entry,)
+        return executors.rows_jacobian(self, entry, xs, ds) + (entry,)
 
     # --- flat forms, for the autograd primitives (qsym.autodiff) ------------------------
     def flat_values(self, args, kwargs, diff):
