@@ -2,12 +2,12 @@
 :class:`grad`, :class:`jacobian`, :class:`hessian`; and :class:`Compiled`, one compiled
 signature of a QNode.
 
-A QNode compiles once per *input signature* (:mod:`qsym._arguments`: kinds and shapes of
-the arguments, values of the static ones, which are differentiated); numeric values never
-enter it, so new parameters or new keyword data reuse the compiled code. Building a
-signature is the list of stages of :mod:`qsym._stages` (:meth:`QNode.build`); running it
-goes through the executors of :mod:`qsym._executors`. Devices and trackers:
-:mod:`qsym.devices`.
+A QNode's options are checked and defaulted by :mod:`qsym._options`. It compiles once per
+*input signature* (:mod:`qsym._arguments`: kinds and shapes of the arguments, values of
+the static ones, which are differentiated); numeric values never enter it, so new
+parameters or new keyword data reuse the compiled code. Building a signature is the list
+of stages of :mod:`qsym._stages` (:meth:`QNode.build`); running it goes through the
+executors of :mod:`qsym._executors`. Devices and trackers: :mod:`qsym.devices`.
 """
 
 from __future__ import annotations
