@@ -1,4 +1,4 @@
-"""A QNode's arguments (differentiated, data or static) and options.
+"""A QNode's arguments: differentiated, data or static.
 
 :func:`classify` runs on every QNode call: it turns the arguments into the signature
 (the key of the QNode's compiled signatures: kinds, shapes, static values) and the
@@ -16,32 +16,25 @@ numeric inputs (flat float64 arrays). The kinds:
 
 Which arguments ``grad`` and ``jacobian`` differentiate without ``argnum`` is PennyLane's
 rule (:func:`qsym._autodiff.trainable_indices`: ``requires_grad`` tensors, not plain floats
-or arrays); with nothing to differentiate they warn as PennyLane does and return ``()``. A QNode's keywords are checked by :func:`resolve` (:class:`Options`; the
-method that runs: ``"best"`` is the adjoint method, or parameter shift with custom shifts).
+or arrays); with nothing to differentiate they warn as PennyLane does and return ``()``. A QNode's keywords are
+checked by :mod:`qsym._options`.
 
 >>> key, xs, ds = classify((0.5, [0.1, 0.2], 3), {"w": 0.25}, None, frozenset())
 >>> key
 (('x', ()), ('x', (2,)), ('s', ('int', 3)), ('w', 'd', ()))
 >>> len(xs), len(ds)
 (2, 1)
->>> resolve(diff_method="best").method, resolve(diff_method="best", shifts={"RX": 0.5}).method
-('adjoint', 'parameter-shift')
 """
 
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from . import rules
 from ._autodiff import Boxed, has_box
-from .errors import ArgumentError, DifferentiationError, QNodeError
-from ._gates import gate_def
+from .errors import ArgumentError, DifferentiationError
 from .numpy import tensor
-from ._shapes import DEFAULT_STEP, stencil
 
 # the kinds of an argument in a signature
 STATIC, DATA, TRAIN = "s", "d", "x"
@@ -234,241 +227,3 @@ def normalize_argnum(argnum, argnums):
     if len(set(items)) != len(items):
         raise DifferentiationError(f"argnum {list(items)} repeats an argument")
     return tuple(int(i) for i in items), False
-
-
-# --- a QNode's options ---------------------------------------------------------------------
-DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best", "backprop", "device",
-                "hadamard", "spsa")
-
-
-def check_diff_method(diff_method) -> None:
-    """PennyLane's checks of ``diff_method=`` (a name of :data:`DIFF_METHODS`, a gradient
-    transform, or None), with its messages and a :class:`~qsym.errors.QNodeError`.
-
-    >>> check_diff_method("adjoint") is None
-    True
-    """
-    if diff_method is None or diff_method in DIFF_METHODS:
-        return
-    if isinstance(diff_method, str):
-        raise QNodeError(
-            f"Differentiation method {diff_method} not recognized. Allowed options are "
-            f"{DIFF_METHODS}, or a gradient transform such as qml.gradients.param_shift.")
-    raise QNodeError(
-        f"Differentiation method {diff_method!r} must be a str, Transform, or None: one of "
-        f"{DIFF_METHODS}, or a gradient transform such as qml.gradients.param_shift.")
-INTERFACES = ("auto", "autograd", "numpy", None)
-UNSUPPORTED_INTERFACES = ("jax", "jax-jit", "jax-python", "JAX", "torch", "pytorch", "tf",
-                           "tensorflow", "tf-autograph", "tensorflow-autograph")
-ALL_INTERFACES = frozenset(i for i in INTERFACES + UNSUPPORTED_INTERFACES if i)
-
-
-def check_interface(interface):
-    """PennyLane's ``interface=``: qsym's QNodes take and return NumPy (autograd) values."""
-    if interface in INTERFACES:
-        return "auto" if interface is None else interface
-    if interface in UNSUPPORTED_INTERFACES:
-        raise ArgumentError(
-            f"interface={interface!r} is not supported: qsym has no bridge to JAX, PyTorch or "
-            "TensorFlow; use interface='auto' (NumPy/autograd values, qml.grad) or drop it"
-        )
-    raise ArgumentError(
-        f"'{interface}' is not a valid Interface. Please use one of the supported interfaces: "
-        f"{list(INTERFACES) + list(UNSUPPORTED_INTERFACES)}. qsym accepts {', '.join(map(repr, INTERFACES))} "
-        "(PennyLane's 'jax', 'torch' and 'tf' are known but not supported)"
-    )
-
-
-GRADIENT_KWARGS = ("h", "approx_order", "strategy", "shifts", "argnum")
-# PennyLane's gradient options that change no number qsym computes: parameter shift's
-# tolerance for zero coefficients (qsym's rules are exact), its broadcasting of the shifted
-# circuits, and the check of the parameters (accepted, kept in ``gradient_kwargs``)
-NEUTRAL_GRADIENT_KWARGS = ("atol", "broadcast", "use_broadcasting", "validate_params")
-
-
-# PennyLane's options for mid-circuit measurements: accepted, they change no number qsym
-# computes (it defers every measurement, docs/pennylane.md "Mid-circuit measurements")
-MCM_METHODS = (None, "deferred", "one-shot", "tree-traversal", "single-branch-statistics",
-               "device")
-POSTSELECT_MODES = (None, "hw-like", "fill-shots", "pad-invalid-samples", "device")
-
-
-def check_mcm_options(mcm_method, postselect_mode) -> None:
-    """PennyLane's checks of ``mcm_method`` and ``postselect_mode`` (its messages, an
-    :class:`~qsym.errors.ArgumentError`, which is a ``ValueError``).
-
-    >>> check_mcm_options("deferred", "hw-like") is None
-    True
-    """
-    if mcm_method not in MCM_METHODS:
-        raise ArgumentError(
-            f"'{mcm_method}' is not a valid mcm_method. Please use one of the supported "
-            f"mid-circuit measurement methods available: {list(MCM_METHODS)} (qsym defers "
-            "every mid-circuit measurement: the methods give the same statistics)")
-    if postselect_mode not in POSTSELECT_MODES:
-        raise ArgumentError(
-            f"'{postselect_mode}' is not a valid postselect_mode. Please use one of the "
-            f"supported postselection modes available: {list(POSTSELECT_MODES)}")
-
-
-def check_mcm_call(mcm_method, shots) -> None:
-    """PennyLane's checks of ``mcm_method`` when a QNode runs: ``"one-shot"`` needs finite
-    shots, ``"single-branch-statistics"`` needs ``qml.qjit`` (which qsym does not have).
-
-    >>> check_mcm_call("one-shot", 100) is None
-    True
-    """
-    if mcm_method == "one-shot" and not shots:
-        raise ArgumentError(
-            "Cannot use the 'one-shot' method for mid-circuit measurements with analytic "
-            "mode. Set shots (qml.set_shots(qnode, shots=N)) or use mcm_method='deferred'.")
-    if mcm_method == "single-branch-statistics":
-        raise ArgumentError(
-            "Cannot use mcm_method='single-branch-statistics' without qml.qjit or capture "
-            "enabled (qsym has neither); use mcm_method='deferred' or None.")
-
-
-def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, device_vjp, gradient_kwargs,
-                   postselect_mode, mcm_method, executor_backend, autograph) -> dict:
-    """PennyLane's QNode options: each is accepted where it means something for qsym (or
-    changes nothing it computes: docs/pennylane.md), refused with a reason otherwise."""
-    if grad_on_execution not in ("best", True, False):
-        raise ArgumentError(f"grad_on_execution must be 'best', True or False, got {grad_on_execution!r}")
-    if not (cache in ("auto", True, False, None) or hasattr(cache, "__getitem__")):
-        raise ArgumentError(f"cache must be 'auto', True, False, None or a dict, got {cache!r}")
-    if isinstance(cachesize, bool) or not isinstance(cachesize, numbers.Integral) or cachesize < 0:
-        raise ArgumentError(f"cachesize must be a non-negative int, got {cachesize!r}")
-    if isinstance(max_diff, bool) or not isinstance(max_diff, numbers.Integral) or max_diff < 1:
-        raise ArgumentError(f"max_diff must be a positive int, got {max_diff!r}")
-    if max_diff > 2:
-        raise DifferentiationError(
-            f"max_diff={max_diff}: qsym computes first and second derivatives (qml.hessian) "
-            "exactly, not third or higher; use max_diff=1 or 2"
-        )
-    if device_vjp not in (True, False, None):
-        raise ArgumentError(f"device_vjp must be True or False, got {device_vjp!r}")
-    check_mcm_options(mcm_method, postselect_mode)
-    if executor_backend is not None:
-        raise ArgumentError("executor_backend is not supported: qsym runs circuits in-process")
-    if autograph not in (True, False):
-        raise ArgumentError(f"autograph must be True or False, got {autograph!r}")
-    if gradient_kwargs is None:
-        return {}
-    if not isinstance(gradient_kwargs, dict):
-        raise ArgumentError(f"gradient_kwargs must be a dict, got {type(gradient_kwargs).__name__}")
-    bad = sorted(k for k in gradient_kwargs
-                 if k not in GRADIENT_KWARGS and k not in NEUTRAL_GRADIENT_KWARGS)
-    if bad:
-        raise ArgumentError(
-            f"unsupported gradient_kwargs {bad}; qsym understands {', '.join(GRADIENT_KWARGS)} "
-            "(finite-difference step, order and strategy, custom shifts, the trainable tape "
-            "parameters differentiated), and accepts "
-            f"{', '.join(NEUTRAL_GRADIENT_KWARGS)} (they change nothing qsym computes)"
-        )
-    if "argnum" in gradient_kwargs:
-        gradient_kwargs = dict(gradient_kwargs, argnum=check_tape_argnum(gradient_kwargs["argnum"]))
-    return dict(gradient_kwargs)
-
-
-def check_tape_argnum(argnum):
-    """PennyLane's ``gradient_kwargs={"argnum": ...}``: the positions among a tape's
-    trainable parameters to differentiate (the others get zero derivatives); None: all.
-
-    >>> check_tape_argnum(1), check_tape_argnum([0, 2]), check_tape_argnum(None)
-    ((1,), (0, 2), None)
-    """
-    if argnum is None:
-        return None
-    items = [argnum] if isinstance(argnum, numbers.Integral) else argnum
-    try:
-        items = tuple(items)
-    except TypeError:
-        items = (argnum,)
-    if any(isinstance(a, bool) or not isinstance(a, numbers.Integral) or a < 0 for a in items):
-        raise ArgumentError(f"gradient_kwargs' argnum must be an int or a list of non-negative "
-                            f"ints (positions among the tape's trainable parameters), got {argnum!r}")
-    return tuple(int(a) for a in items)
-
-@dataclass(frozen=True)
-class Options:
-    """A QNode's checked options (see :class:`qsym._runtime.QNode` for their meaning)."""
-
-    diff_method: str | None  # as given (after PennyLane's aliases)
-    method: str  # what runs: "parameter-shift", "adjoint" or "finite-diff"
-    interface: str
-    h: float
-    approx_order: int
-    strategy: str
-    shifts: dict
-    gradient_kwargs: dict
-    max_diff: int
-    grad_on_execution: Any
-    cache: Any
-    device_vjp: Any
-
-
-def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="auto",
-            shifts=None, *, strategy="forward", grad_on_execution="best", cache="auto", cachesize=10000,
-            max_diff=1, device_vjp=False, gradient_kwargs=None, postselect_mode=None,
-            mcm_method=None, executor_backend=None, autograph=True) -> Options:
-    """Check a QNode's keywords; the :class:`Options` they give."""
-    if isinstance(diff_method, str) and diff_method in ALL_INTERFACES:
-        # PennyLane's third positional argument is the interface
-        interface, diff_method = diff_method, "parameter-shift"
-    # a gradient transform (qml.gradients.param_shift, finite_diff) names its method
-    diff_method = getattr(diff_method, "qsym_diff_method", diff_method)
-    check_diff_method(diff_method)
-    interface = check_interface(interface)
-    gkw = check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, device_vjp,
-                                  gradient_kwargs, postselect_mode, mcm_method,
-                                  executor_backend, autograph)
-    if "h" in gkw:
-        if h is not None:
-            raise ArgumentError("give h= or gradient_kwargs={'h': ...}, not both")
-        h = gkw["h"]
-    approx_order = gkw.get("approx_order", approx_order)
-    strategy = gkw.get("strategy", strategy)
-    if "shifts" in gkw:
-        if shifts is not None:
-            raise ArgumentError("give shifts= or gradient_kwargs={'shifts': ...}, not both")
-        shifts = gkw["shifts"]
-    stencil(approx_order, strategy)  # PennyLane's checks of approx_order and strategy
-    step = DEFAULT_STEP if h is None else float(h)
-    if not (np.isfinite(step) and step > 0):
-        raise DifferentiationError(f"the finite-difference step h must be > 0, got {h!r}")
-    shifts = check_shifts(shifts)
-    # "best": the fastest exact method on a simulator (the adjoint method's cost does not
-    # grow with the parameters; custom shifts ask for parameter shift); "backprop": the
-    # exact derivative of the simulation, which the adjoint method computes; None: never
-    # differentiated (PennyLane)
-    # "device": the device's own method (default.qubit's, lightning's: adjoint); "hadamard":
-    # the Hadamard test's exact derivative, which parameter shift computes; "spsa": refused
-    # when differentiated (a stochastic estimate: qml.gradients.spsa_grad on a tape)
-    method = {"best": "parameter-shift" if shifts else "adjoint", "backprop": "adjoint",
-              "device": "adjoint", "hadamard": "parameter-shift", "spsa": "parameter-shift",
-              None: "parameter-shift"}.get(diff_method, diff_method)
-    return Options(diff_method, method, interface, step,
-                   int(approx_order), strategy, shifts, dict(gkw), max_diff, grad_on_execution, cache,
-                   device_vjp)
-
-
-def check_shifts(shifts) -> dict:
-    """Validate ``shifts={gate: shifts}``; rules of fixed-wire gates are derived (and
-    proved) now, so that bad shifts fail when the QNode is made, not at its first call."""
-    if shifts is None:
-        return {}
-    if not isinstance(shifts, dict):
-        raise DifferentiationError(
-            "shifts must be a dict {gate name: shifts}, e.g. shifts={'RX': np.pi / 4}"
-        )
-    for name, spec in shifts.items():
-        row = gate_def(name)
-        if row.num_params == 0:
-            raise DifferentiationError(f"{name} has no parameters to shift")
-        per_param = spec if isinstance(spec, dict) else {p: spec for p in range(row.num_params)}
-        for pos, value in per_param.items():
-            if not isinstance(pos, int) or not 0 <= pos < row.num_params:
-                raise DifferentiationError(f"{name} has no parameter {pos!r}")
-            if row.num_wires:  # fixed gate: derive and prove now
-                rules.rule_for_gate(name, pos, shifts=value)
-    return dict(shifts)

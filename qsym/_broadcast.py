@@ -180,6 +180,12 @@ class Broadcast:
 
     broadcast = True
     reads: tuple = ()  # the globals the circuit read when traced (set by the QNode)
+    # set by the QNode's build, as on its element (qsym._runtime.Compiled's fields)
+    guard = None
+    value_only = False
+    tensor_constants = False
+    per_call = False
+    by_value = first_order = cache_key = None
 
     def __init__(self, element, size, x_shapes, x_axes, d_shapes, d_axes, blocks, diff_args,
                  literals=None):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from . import _ir as ir, _kernels as kernels, _mixed as mixed, _second_order as second_order, _tiers as tiers
-from .errors import ArgumentError, DeviceError, DifferentiationError, MeasurementError, QsymError
+from . import _ir as ir, _kernels as kernels, _mixed as mixed, _second_order as second_order, templates, _tiers as tiers
+from .errors import ArgumentError, DeviceError, DifferentiationError, GateError, MeasurementError, QsymError
 from ._shapes import fd_circuits, flat, measurements
 from ._shots import refuse
 
@@ -227,7 +227,7 @@ def sampled_values(node, entry, x, d):
     if getattr(entry, "mixed", False):
         return entry.sampled_values(x, d, node.current_shots(), node.device.rng,
                                     measurements), 1
-    return node.sampler(entry).values(x, d, node.current_shots(), node.device.rng), 1
+    return entry.sampler().values(x, d, node.current_shots(), node.device.rng), 1
 
 
 VALUES = {"exact": exact_values, "state": state_values, "sampled": sampled_values}
@@ -284,7 +284,7 @@ def sampled_shift(node, entry, x, d):
     """Parameter shift with every shifted circuit sampled (what runs on hardware)."""
     if getattr(entry, "mixed", False):
         mixed.refuse_shot_gradient()
-    sampler = node.sampler(entry)
+    sampler = entry.sampler()
     return (sampler.parameter_shift(x, d, node.current_shots(), node.device.rng),
             entry.plan.executions)
 
@@ -302,7 +302,7 @@ def sampled_finite_diff(node, entry, x, d):
     """Finite differences of sampled values (warns: the noise is divided by ``h``)."""
     if getattr(entry, "mixed", False):
         mixed.refuse_shot_gradient()
-    out = node.sampler(entry).finite_differences(x, d, node.current_shots(), node.device.rng,
+    out = entry.sampler().finite_differences(x, d, node.current_shots(), node.device.rng,
                                                  node.h, node.approx_order, node.strategy)
     return out, fd_circuits(node.approx_order, node.strategy, x.shape[0])
 
@@ -373,6 +373,50 @@ def values_executor(node, entry):
     if entry.broadcast:
         return broadcast_values
     return VALUES["sampled" if node.current_shots() else "state" if entry.is_state else "exact"]
+
+
+# --- a QNode's Jacobian at its arguments: (node, entry, xs, ds) -> (values, jac) ----------
+def rows_jacobian(node, entry, xs, ds):
+    """The compiled rows and their Jacobian, by the QNode's ``diff_method``
+    (:func:`jacobian_executor`; a zero block of a state preparation's inputs:
+    :func:`qsym.templates.zero_block_jacobian`)."""
+    executor = jacobian_executor(node, entry)
+    try:
+        return execute(node, entry, executor, flat(xs), flat(ds), (xs, ds))
+    except templates.ZeroBlock as exc:  # a zero block of a state preparation's inputs
+        return templates.zero_block_jacobian(node, entry, executor, flat(xs), flat(ds), exc)
+
+
+def state_jacobian(node, entry, xs, ds):
+    """``(values, jacs)`` per measurement of a signature that returns ``qml.state()``:
+    the state's Jacobian is complex, ``(2**n, inputs)``, exact (the reference
+    interpreter's forward mode, :func:`qsym._ir.state_jacobian`: what PennyLane's
+    backprop differentiates), the other measurements' by ``diff_method``
+    (:func:`rows_jacobian`). Not with finite shots or broadcasting
+    (:class:`~qsym.errors.DifferentiationError`)."""
+    if node.current_shots():
+        raise DifferentiationError(STATE_WITH_SHOTS)
+    if entry.broadcast:
+        raise DifferentiationError(
+            "the derivative of qml.state() for a batch of parameter sets is not "
+            "supported; differentiate one parameter set at a time")
+    x, d = flat(xs), flat(ds)
+    try:
+        _, dpsi = (entry.density_jacobian(x, d) if getattr(entry, "mixed", False)
+                   else ir.state_jacobian(entry.circuit, x, d))
+    except GateError as exc:
+        raise DifferentiationError(str(exc)) from None
+    if not np.all(np.isfinite(dpsi)):
+        raise DifferentiationError(
+            "qml.state() is not differentiable at these inputs (a state preparation's "
+            "angles are singular here); differentiate probs, expval or var instead")
+    if entry.is_state:
+        values = jacs = [None] * len(entry.post)
+    else:
+        values, jacs = measurements(entry.post, *rows_jacobian(node, entry, xs, ds))
+    psi = state(entry, x, d)
+    values = with_state(entry, values, psi)
+    return values, with_state(entry, jacs, psi, dpsi)
 
 
 def exact_hessian(node, entry, x, d):

@@ -72,7 +72,11 @@ class MixedEntry:
 
     mixed = True
     broadcast = False
+    # set by the QNode's build (qsym._runtime.Compiled's fields)
+    value_only = False
+    tensor_constants = False
     per_call = False
+    by_value = first_order = cache_key = None
     tier = "python"
     trace_seconds = compile_seconds = 0.0
 

@@ -2,12 +2,12 @@
 :class:`grad`, :class:`jacobian`, :class:`hessian`; and :class:`Compiled`, one compiled
 signature of a QNode.
 
-A QNode compiles once per *input signature* (:mod:`qsym._arguments`: kinds and shapes of
-the arguments, values of the static ones, which are differentiated); numeric values never
-enter it, so new parameters or new keyword data reuse the compiled code. Building a
-signature is the list of stages of :mod:`qsym._stages` (:meth:`QNode.build`); running it
-goes through the executors of :mod:`qsym._executors`. Devices and trackers:
-:mod:`qsym.devices`.
+A QNode's options are checked and defaulted by :mod:`qsym._options`. It compiles once per
+*input signature* (:mod:`qsym._arguments`: kinds and shapes of the arguments, values of
+the static ones, which are differentiated); numeric values never enter it, so new
+parameters or new keyword data reuse the compiled code. Building a signature is the list
+of stages of :mod:`qsym._stages` (:meth:`QNode.build`); running it goes through the
+executors of :mod:`qsym._executors`. Devices and trackers: :mod:`qsym.devices`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import copy
 import functools
 import inspect
 import logging
-import numbers
 import random
 import sys
 import threading
@@ -30,26 +29,22 @@ from typing import Any
 
 import numpy as np
 
-from . import _autodiff as autodiff, _broadcast as broadcast, _cache as cache, _executors as executors, _ir as ir, _kernels as kernels, _plan as plan, rules
+from . import _autodiff as autodiff, _cache as cache, _executors as executors, _ir as ir, _kernels as kernels, _plan as plan, rules
 from . import _second_order as second_order, _stages as stages, templates, _tiers as tiers, _trace as trace
 from . import _guards as guards, _shots as shots_mod
 from ._cache import Memo
 from ._arguments import (  # classify: looked up here at each call (tests count its calls)
-    DIFF_METHODS,  # noqa: F401  (qsym.runtime's names)
     DATA,
     F64,
-    INTERFACES,  # noqa: F401
     TRAIN,
-    GRADIENT_KWARGS,
-    check_interface,
-    check_mcm_call,
     classify,
     normalize_argnum,
-    resolve,
 )
+from . import _options as options
+from ._options import DEFAULT_DIFF_METHOD, UNSET, check_interface, check_mcm_call
 from ._autodiff import Boxed
 from .numpy import tensor
-from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, MethodError, QNodeError, QsymError,
+from .errors import (ArgumentError, DeviceError, DifferentiationError, MethodError, QNodeError, QsymError,
                      TracingError)
 from ._executors import execute
 from ._gates import REGISTRY as GATE_REGISTRY
@@ -70,30 +65,12 @@ from ._stages import circuit_wires  # noqa: F401  (qsym._runtime.circuit_wires)
 logger = logging.getLogger("qsym.runtime")
 
 _NO_DATA = np.zeros(0)  # shared: the compiled code never writes its inputs
-TRACE_MODES = ("auto", "per-call", "once")  # QNode(trace=...)
 PER_CALL_STRUCTURES = 64  # compiled structures a per-call QNode keeps (least recently used go)
 # signatures a QNode keeps once data arguments became static by their values (QNode.
 # _learn_static: a time t of expm(-1j H t), a new value at every call): the oldest go
 LEARNED_STATIC_SIGNATURES = 64
 _PER_CALL_LOCK = threading.RLock()  # one per-call trace at a time (they restore random states)
 _SHOT_COUNT = threading.local()  # .active: (QNode, the shot count it evaluates now)
-class _OptionsError(ArgumentError, ValueError):
-    """Bad QNode options where PennyLane raises a ``ValueError`` (``QNode.update()``
-    without options): an :class:`ArgumentError` that is also a ``ValueError``."""
-
-
-_UNSET = "unset"  # PennyLane's marker for "shots not given on the QNode"
-
-
-class _DefaultMethod(str):
-    """``diff_method`` not given: qsym's parameter shift, where PennyLane's default
-    ``"best"`` is backpropagation on ``default.qubit`` (which decides the results' type:
-    :func:`result_types`)."""
-
-
-DEFAULT_DIFF_METHOD = _DefaultMethod("parameter-shift")
-
-
 
 
 # Tiers (qsym.tiers; docs/design.md "Tiers: the first answer without a compile"): tier
@@ -137,6 +114,19 @@ class Compiled:
     # what the circuit function read besides its arguments (qsym._guards): None, or
     # a check run at every call; False there means trace and compile again
     guard: Any = field(default=None, init=False, repr=False, compare=False)
+    # set by the build (QNode.build, QNode._build_per_call): the circuit holds constants
+    # from trainable tensors (its results are tensors: result_types); traced at one call's
+    # numbers (per call); the inputs whose numbers that trace used, and those a gate holds
+    # to first order only ({symbol: why}: no derivative, no second derivative by them)
+    tensor_constants: bool = field(default=False, init=False, repr=False, compare=False)
+    per_call: bool = field(default=False, init=False, repr=False, compare=False)
+    by_value: Any = field(default=None, init=False, repr=False, compare=False)
+    first_order: Any = field(default=None, init=False, repr=False, compare=False)
+    # the circuit's structural hash, made at the first call with cache=<a dict>
+    # (QNode._cached_values)
+    cache_key: Any = field(default=None, init=False, repr=False, compare=False)
+    # its qsym._shots.Sampler, made at the first sampled call (sampler)
+    _sampler: Any = field(default=None, init=False, repr=False, compare=False)
     # the tier state (qsym.tiers): changed only under _lock, by _enter
     tier: str = field(default="python", init=False, compare=False)
     _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
@@ -549,6 +539,14 @@ class Compiled:
         points do not."""
         return Prepared._make(self._prepare(x, d, mode))
 
+    def sampler(self) -> shots_mod.Sampler:
+        """This signature's :class:`qsym._shots.Sampler` (finite shots), made at its first
+        use."""
+        s = self._sampler
+        if s is None:
+            s = self._sampler = shots_mod.Sampler(self)
+        return s
+
     def gate_entries(self, t, p, out, off):
         """The generated ``gate_entries`` on the current tier: gate type ``t``'s stored
         entries at parameters ``p``, written into ``out[off:]``."""
@@ -753,7 +751,7 @@ class QNode:
         approx_order: int = 1,
         interface: str | None = "auto",
         shifts: Mapping[str, Any] | None = None,
-        shots: int | Sequence | None = _UNSET,
+        shots: int | Sequence | None = UNSET,
         *,
         strategy: str = "forward",
         grad_on_execution: bool | str = "best",
@@ -771,7 +769,7 @@ class QNode:
     ) -> None:
         # the arguments as given, for update() (PennyLane's ``_init_args``)
         self._init_args = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
-        if shots is _UNSET:
+        if shots is UNSET:
             del self._init_args["shots"]
         if not isinstance(device, Device):
             raise QNodeError(
@@ -782,34 +780,31 @@ class QNode:
                 f"QNode needs a circuit function (a Python function that applies gates and "
                 f"returns measurements), got {type(func).__name__}: {func!r:.60}"
             )
-        opts = resolve(
+        opts = options.resolve(
             diff_method, h, approx_order, interface, shifts, strategy=strategy,
             grad_on_execution=grad_on_execution,
             cache=cache, cachesize=cachesize, max_diff=max_diff, device_vjp=device_vjp,
             gradient_kwargs=gradient_kwargs, postselect_mode=postselect_mode,
             mcm_method=mcm_method, executor_backend=executor_backend, autograph=autograph)
-        if trace not in TRACE_MODES:
-            raise ArgumentError(f"trace must be one of {', '.join(map(repr, TRACE_MODES))}, "
-                                f"got {trace!r}")
         self.func = func
         self.device = device
-        self.trace = trace
+        self.trace = options.check_trace(trace)
         # why this QNode traces at every call (None: once per signature; _switch_per_call)
         self.per_call = "trace='per-call'" if trace == "per-call" else None
         self._per_call_cache = Memo(PER_CALL_STRUCTURES)  # (key, structure) -> Compiled
         self._stand_ins_fail = False  # a per-call trace failed on stand-ins: run on numbers
-        # PennyLane would differentiate by backpropagation (its result types: result_types)
-        self.pl_backprop = diff_method is DEFAULT_DIFF_METHOD or diff_method in ("best", "backprop")
-        vars(self).update(vars(opts))  # the fields of qsym._arguments.Options (method: what runs)
+        vars(self).update(vars(opts))  # the fields of qsym._options.Options (method: what runs)
         self._interface = vars(self).pop("interface")  # read and set as ``interface``
-        self.static_argnames = frozenset(
-            [static_argnames] if isinstance(static_argnames, str) else static_argnames
-        )
         try:
             self._param_names = tuple(inspect.signature(func).parameters)
         except (TypeError, ValueError):
             self._param_names = ()
-        self._init_shots(shots)
+        self.static_argnames, self.static_argnums, self.static_positions = (
+            options.static_arguments(static_argnames, static_argnums, self._param_names))
+        # the shots set on this QNode (``shots=``, ``qml.set_shots``; ``shots`` reads them);
+        # PennyLane: a circuit function with its own ``shots`` parameter keeps the keyword
+        self._shots_set, self._qnode_shots, self._qfunc_uses_shots_arg = options.qnode_shots(
+            shots, self._param_names)
         # caches, all this QNode's own
         # signature -> Compiled (or broadcast.Broadcast)
         self._compiled: dict = {}
@@ -819,35 +814,11 @@ class QNode:
         self._derivative_attrs = None  # the attributes a derivative copies (_Derivative)
         self._autograd_args = False  # the last call had trainable tensors (Tracker results)
         self._values_needed = None  # data arguments whose values tracing needed (_learn_static)
-        self.samplers: dict = {}  # id(Compiled) -> its shots.Sampler (see sampler)
         self.autodiff_memo: dict = {}  # the last Jacobian / Hessian autograd asked for
         functools.update_wrapper(self, func, updated=())
-        if isinstance(static_argnums, numbers.Integral):
-            static_argnums = (static_argnums,)
-        try:
-            argnums = frozenset(int(i) for i in static_argnums)
-        except (TypeError, ValueError):
-            raise ArgumentError(f"static_argnums must be an int or ints, got {static_argnums!r}") from None
-        self.static_argnums = argnums
-        self.static_positions = frozenset(
-            i for i, n in enumerate(self._param_names) if n in self.static_argnames
-        ) | argnums
         # a gate defined again or removed drops the signatures that use it (no check on
         # the call path: see _gates_changed)
         GATE_REGISTRY.watch(self)
-
-    def _init_shots(self, shots) -> None:
-        self._shots_set = shots is not _UNSET
-        # the shots set on this QNode (``shots=``, ``qml.set_shots``); ``shots`` reads them
-        self._qnode_shots = shots_mod.check_shots(None if shots is _UNSET else shots)
-        # PennyLane: a circuit function with its own ``shots`` parameter keeps the keyword
-        self._qfunc_uses_shots_arg = "shots" in self._param_names
-        if self._qfunc_uses_shots_arg:
-            warnings.warn(
-                "Detected 'shots' as an argument to the given quantum function. The 'shots' "
-                "argument name is reserved for overriding the number of shots taken by the "
-                "device. Its use outside of this context should be avoided.", UserWarning,
-                stacklevel=3)
 
     def _gates_changed(self, names) -> None:
         """Called by :data:`qsym._gates.REGISTRY` when the gates ``names`` were defined,
@@ -861,7 +832,6 @@ class QNode:
         for key, entry in list(self._compiled.items()):
             if any(op.name in names for op in entry.circuit.ops):
                 self._compiled.pop(key, None)
-                self.samplers.pop(id(getattr(entry, "element", entry)), None)
                 if self._last is entry:
                     self._last = None
 
@@ -935,9 +905,7 @@ class QNode:
         >>> node.execute_kwargs["device_vjp"], node.execute_kwargs["max_diff"]
         (False, 1)
         """
-        names = ("grad_on_execution", "cache", "cachesize", "max_diff", "device_vjp",
-                 "postselect_mode", "mcm_method", "executor_backend")
-        return {name: self._init_args[name] for name in names}
+        return {name: self._init_args[name] for name in options.EXECUTE_KWARGS}
 
     def update(self, **kwargs) -> "QNode":
         """A new QNode with some options changed (PennyLane's ``QNode.update``): every
@@ -956,28 +924,9 @@ class QNode:
         >>> fd.diff_method, fd.gradient_kwargs, c.diff_method
         ('finite-diff', {'h': 1e-06}, 'parameter-shift')
         """
-        if not kwargs:
-            raise _OptionsError(
-                "Must specify at least one configuration property to update. Valid "
-                f"properties are: {sorted(self._init_args)} and gradient_kwargs' keys "
-                f"{list(GRADIENT_KWARGS)}.")
-        args = dict(self._init_args)
-        merged = dict(args.get("gradient_kwargs") or {})
-        merged.update(kwargs.pop("gradient_kwargs", None) or {})
-        for name in merged:  # given before as a keyword (h=...): the new value wins
-            if name in args and name != "gradient_kwargs":
-                args[name] = None if name in ("h", "shifts") else args[name]
-        args["gradient_kwargs"] = merged or None
-        if "shots" not in kwargs and self._shots_set:
-            args["shots"] = self._qnode_shots
-        elif ("device" in kwargs and "shots" not in kwargs
-              and kwargs["device"].shots != self.device.shots):
-            warnings.warn(
-                "The device's shots value does not match the QNode's shots value. This may "
-                "lead to unexpected behaviour. Use `set_shots` to update the QNode's shots.",
-                UserWarning, stacklevel=2)
-            args["shots"] = self.configured_shots()  # PennyLane: the QNode keeps its shots
-        args.update(kwargs)
+        args = options.updated_arguments(
+            self._init_args, kwargs, self._qnode_shots if self._shots_set else UNSET,
+            self.device.shots)
         new = QNode(**args)
         if self.pipeline:  # its transforms too (a copy: the two pipelines are independent)
             new.pipeline = copy.copy(self.pipeline)
@@ -1009,22 +958,8 @@ class QNode:
         >>> node, rest = c.per_call_shots({"shots": 3}); node.shots, rest
         (Shots(total_shots=3, shot_vector=(ShotCopies(shots=3, copies=1),)), {})
         """
-        if self._qfunc_uses_shots_arg or "shots" not in kwargs:
-            return self, kwargs
-        from .exceptions import PennyLaneDeprecationWarning
-        warnings.warn(
-            "Specifying 'shots' when executing a QNode is deprecated and will be removed in "
-            "v0.44. Please set shots on QNode initialization, or use qml.set_shots instead.",
-            PennyLaneDeprecationWarning, stacklevel=3)
-        kwargs = dict(kwargs)
-        shots = kwargs.pop("shots")
-        if self._shots_set:
-            warnings.warn(
-                "Both 'shots=' parameter and 'set_shots' transform are specified. The "
-                f"transform will take precedence over 'shots={shots}.'", UserWarning,
-                stacklevel=3)
-            return self, kwargs
-        return _with_shots(self, shots), kwargs
+        shots, kwargs = options.call_shots(kwargs, self._qfunc_uses_shots_arg, self._shots_set)
+        return (self, kwargs) if shots is UNSET else (_with_shots(self, shots), kwargs)
 
     def configured_shots(self):
         """The shots set: the QNode's (``shots=``, ``qml.set_shots``; ``None`` set there
@@ -1068,13 +1003,6 @@ class QNode:
             _SHOT_COUNT.active = previous
         return tuple(results)
 
-    def sampler(self, entry) -> shots_mod.Sampler:
-        """The :class:`qsym._shots.Sampler` of a compiled signature, made at its first use."""
-        s = self.samplers.get(id(entry))
-        if s is None or s.entry is not entry:
-            s = self.samplers[id(entry)] = shots_mod.Sampler(entry)
-        return s
-
 
     # --- compile -----------------------------------------------------------------------
     def compiled(self, args, kwargs, diff=None, derivatives=True):
@@ -1092,14 +1020,14 @@ class QNode:
         key, xs, ds = classify(args, kwargs, diff, names, positions)
         entry = self._compiled.get(key)
         if (entry is None or (entry.guard is not None and not entry.guard())
-                or (derivatives and getattr(entry, "value_only", False))):
+                or (derivatives and entry.value_only)):
             learned = switched = False
             with self._lock:
                 entry = self._compiled.get(key)
                 if entry is not None and entry.guard is not None and not entry.guard():
                     self._stale(key, entry)
                     entry = None
-                if derivatives and getattr(entry, "value_only", False):
+                if derivatives and entry is not None and entry.value_only:
                     entry = self._with_derivatives(key, entry)
                 if entry is None:
                     try:
@@ -1170,7 +1098,6 @@ class QNode:
         PennyLane runs it at every call; the tenth time, a warning says how to avoid it."""
         changed = entry.guard.changed()
         self._compiled.pop(key, None)
-        self.samplers.pop(id(getattr(entry, "element", entry)), None)
         self._grad_fast = None
         self.autodiff_memo.clear()
         if self._last is entry:
@@ -1237,22 +1164,11 @@ class QNode:
         t0 = time.perf_counter()
         target = stages.Target(trace.rerunnable(self.func), self.device.wires, self.method,
                                self.static_argnames, self._param_names, self.rule_of)
-        syms = stages.make_symbols(target, args, kwargs, key)
-        numbers = numbers and self._stand_ins_fail
-        items, result, wires, looks = stages.record_per_call(target, syms, args, kwargs,
-                                                             numbers)
+        rec = stages.record_signature(target, args, kwargs, key, per_call=True,
+                                      numbers=numbers and self._stand_ins_fail)
+        items, syms, size, looks = rec.items, rec.syms, rec.size, rec.looks
         self._stand_ins_fail = self._stand_ins_fail or looks.failed
-        size = broadcast.batch_size(items)
-        if size is not None:  # broadcast: record again with the batch axes shared
-            first = (items, syms)
-            axes = broadcast.find_axes(items, size, syms.arrays)
-            syms = stages.make_symbols(target, args, kwargs, key, axes, size)
-            items, result, wires, more = stages.record_per_call(target, syms, args, kwargs,
-                                                                numbers)
-            items = stages.collapse(items, first, syms)
-            for sym, what in more.by_value.items():
-                looks.by_value.setdefault(sym, what)
-        circuit = stages.to_circuit(items, result, wires, syms)
+        circuit = stages.to_circuit(items, rec.result, rec.wires, syms)
         with trace.values_known(syms.values):  # (draws allowed in the replay too)
             stages.check(target, circuit, args, kwargs, key, syms, at_zero=False)
         inputs = set(syms.inputs)
@@ -1286,7 +1202,7 @@ class QNode:
         derivative autograd asks for later are of the same draw (PennyLane differentiates
         the tape it ran); otherwise the QNode itself."""
         entry, _, _ = self.compiled(args, kwargs, diff)
-        if not getattr(entry, "per_call", False):
+        if not entry.per_call:
             return self, entry
         node = copy.copy(self)
         node.autodiff_memo = {}
@@ -1332,7 +1248,6 @@ class QNode:
         while len(self._compiled) > LEARNED_STATIC_SIGNATURES:
             oldest = next(k for k in self._compiled if k != keep)
             entry = self._compiled.pop(oldest)
-            self.samplers.pop(id(getattr(entry, "element", entry)), None)
             self._grad_fast = None
             self.autodiff_memo.clear()
             if self._last is entry:
@@ -1348,34 +1263,22 @@ class QNode:
             self.static_argnames | self._values_needed[0])
         target = stages.Target(self.func, self.device.wires, self.method, names,
                                self._param_names, self.rule_of)
-        syms = stages.make_symbols(target, args, kwargs, key)
-        try:
-            items, result, wires = stages.record(target, syms)
-        except TracingError as exc:  # which arguments' values it needed (see compiled)
-            used = getattr(exc, "symbols", None)
-            exc.arguments = None if used is None else frozenset(
-                what for what, arr in syms.arrays.items()
-                if used & set(np.ravel(np.asarray(arr, dtype=object)).tolist()))
-            raise
-        size = broadcast.batch_size(items)
-        if size is not None:  # broadcast: record again with the batch axes shared
-            first = (items, syms)
-            axes = broadcast.find_axes(items, size, syms.arrays)
-            syms = stages.make_symbols(target, args, kwargs, key, axes, size)
-            items, result, wires = stages.record(target, syms)
-            items = stages.collapse(items, first, syms)
-        circuit = stages.to_circuit(items, result, wires, syms)
-        stages.check(target, circuit, args, kwargs, key, syms)
+        # 1-2: symbols, the recording (a TracingError says which arguments' values it
+        # needed: compiled makes them static)
+        rec = stages.record_signature(target, args, kwargs, key)
+        syms, size = rec.syms, rec.size
+        circuit = stages.to_circuit(rec.items, rec.result, rec.wires, syms)  # 3: the IR
+        stages.check(target, circuit, args, kwargs, key, syms)  # 4: replays, validation
         if getattr(self.device, "mixed", False):  # the density-matrix executor (qsym._mixed)
             entry = stages.mixed_entry(target, circuit, syms, size,
                                        getattr(self.device, "readout_prob", None))
             entry.guard = guards.make(self.func)
         else:
             stages.refuse_channels(circuit, self.device.name, syms.values)
-            gplan = stages.make_plan(target, circuit, derivatives)
+            gplan = stages.make_plan(target, circuit, derivatives)  # 5: the plan
             t1 = time.perf_counter()
-            entry = self.complete(circuit, gplan, syms, size, t0, t1)
-        entry.tensor_constants = _tensor_constants(items)
+            entry = self.complete(circuit, gplan, syms, size, t0, t1)  # 6-7: program, module
+        entry.tensor_constants = _tensor_constants(rec.items)
         if not getattr(self.device, "mixed", False) and not gplan.derivatives:
             # what _with_derivatives plans again
             entry.value_only = (target, circuit, syms, size)
@@ -1401,9 +1304,9 @@ class QNode:
         run as Python: tier 0) and the signature's entry (``guard``: with the guard of what
         the function reads, :mod:`qsym._guards`; a per-call entry needs none)."""
         t2 = time.perf_counter()
-        source = stages.make_program(circuit, gplan)
+        source = stages.make_program(circuit, gplan)  # 6: the program, printed
         debug = logger.isEnabledFor(logging.DEBUG)
-        module, on_disk = stages.load(source, report=debug)
+        module, on_disk = stages.load(source, report=debug)  # 7: the module (tier 0 first)
         entry = Compiled(circuit, gplan, source, module, tuple(syms.diff_args),
                          tuple(syms.blocks))
         entry.checks = stages.make_checks(circuit, syms.checks)
@@ -1483,7 +1386,7 @@ class QNode:
             values = execute(self, entry, executors.values_executor(self, entry), flat(xs),
                              flat(ds), (xs, ds))
         values = result_types(self, values, self.interface == "autograd" or _has_tensor(args, kwargs)
-                              or getattr(entry, "tensor_constants", False))
+                              or entry.tensor_constants)
         return format_values(entry.circuit.output, values)
 
     def _estimates_by_shadow(self, args, kwargs) -> bool:
@@ -1505,13 +1408,9 @@ class QNode:
         circuit at the same values (from any QNode given that mapping) is answered from it,
         running nothing (so ``qml.Tracker`` records nothing)."""
         x, d = flat(xs), flat(ds)
-        circuit_key = getattr(entry, "_cache_key", None)
+        circuit_key = entry.cache_key
         if circuit_key is None:
-            circuit_key = ir.structural_hash(entry.circuit)
-            try:
-                entry._cache_key = circuit_key
-            except (AttributeError, TypeError):
-                pass
+            circuit_key = entry.cache_key = ir.structural_hash(entry.circuit)
         shots = self.configured_shots()
         key = ("qsym", circuit_key, x.tobytes(), d.tobytes(), shots)
         hit = cache.get(key)
@@ -1545,47 +1444,8 @@ class QNode:
         entry, xs, ds = self.compiled(args, kwargs, diff)
         _refuse_by_value(entry)
         if entry.has_state:
-            return self.state_jacobian(entry, xs, ds) + (entry,)
-        return self._rows_jacobian(entry, xs, ds) + (entry,)
-
-    def _rows_jacobian(self, entry, xs, ds):
-        """The compiled rows and their Jacobian, by this QNode's ``diff_method``."""
-        executor = executors.jacobian_executor(self, entry)
-        try:
-            return execute(self, entry, executor, flat(xs), flat(ds), (xs, ds))
-        except templates.ZeroBlock as exc:  # a zero block of a state preparation's inputs
-            return templates.zero_block_jacobian(self, entry, executor, flat(xs), flat(ds),
-                                                 exc)
-
-    def state_jacobian(self, entry, xs, ds):
-        """``(values, jacs)`` per measurement of a signature that returns ``qml.state()``:
-        the state's Jacobian is complex, ``(2**n, inputs)``, exact (the reference
-        interpreter's forward mode, :func:`qsym._ir.state_jacobian`: what PennyLane's
-        backprop differentiates), the other measurements' by ``diff_method``. Not with
-        finite shots or broadcasting (:class:`DifferentiationError`)."""
-        if self.current_shots():
-            raise DifferentiationError(executors.STATE_WITH_SHOTS)
-        if entry.broadcast:
-            raise DifferentiationError(
-                "the derivative of qml.state() for a batch of parameter sets is not "
-                "supported; differentiate one parameter set at a time")
-        x, d = flat(xs), flat(ds)
-        try:
-            _, dpsi = (entry.density_jacobian(x, d) if getattr(entry, "mixed", False)
-                       else ir.state_jacobian(entry.circuit, x, d))
-        except GateError as exc:
-            raise DifferentiationError(str(exc)) from None
-        if not np.all(np.isfinite(dpsi)):
-            raise DifferentiationError(
-                "qml.state() is not differentiable at these inputs (a state preparation's "
-                "angles are singular here); differentiate probs, expval or var instead")
-        if entry.is_state:
-            values = jacs = [None] * len(entry.post)
-        else:
-            values, jacs = measurements(entry.post, *self._rows_jacobian(entry, xs, ds))
-        psi = executors.state(entry, x, d)
-        values = executors.with_state(entry, values, psi)
-        return values, executors.with_state(entry, jacs, psi, dpsi)
+            return executors.state_jacobian(self, entry, xs, ds) + (entry,)
+        return executors.rows_jacobian(self, entry, xs, ds) + (entry,)
 
     # --- flat forms, for the autograd primitives (qsym.autodiff) ------------------------
     def flat_values(self, args, kwargs, diff):
@@ -2287,7 +2147,7 @@ def _refuse_by_value(entry) -> None:
     """A derivative of a per-call circuit by an input whose number was used (``float(x)``,
     ``x.item()``, ``scipy.linalg.expm`` of it): refused, naming the input and the use
     (PennyLane's autograd raises there too: ``float()`` of an ``ArrayBox``)."""
-    by_value = getattr(entry, "by_value", None)
+    by_value = entry.by_value
     if by_value:
         uses = "; ".join(f"{sym}: {what}" for sym, what in sorted(
             by_value.items(), key=lambda kv: str(kv[0])))
@@ -2304,7 +2164,7 @@ def _refuse_first_order(entry) -> None:
     """A second derivative of a per-call circuit by an input a gate holds exactly to first
     order only (``qml.SpecialUnitary``: Pauli rotations by zero carry its exact gradient,
     not its curvature): refused, naming the input and the gate."""
-    first = getattr(entry, "first_order", None)
+    first = entry.first_order
     if first:
         names = ", ".join(sorted(map(str, first)))
         raise DifferentiationError(

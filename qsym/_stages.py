@@ -1,8 +1,8 @@
 """Building one signature of a QNode, stage by stage (:meth:`qsym._runtime.QNode.build`
-calls them in this order): :func:`make_symbols` → :func:`record` (trace) →
-:func:`to_circuit` (IR) → :func:`check` → :func:`make_plan` → :func:`make_program` →
-:func:`load` (the module). A broadcast circuit is recorded twice, the second time with
-its batch axes shared (:func:`collapse`, :mod:`qsym._broadcast`). See docs/design.md, "The
+calls them in this order): :func:`make_symbols` → :func:`record` (trace; the two as
+:func:`record_signature`) → :func:`to_circuit` (IR) → :func:`check` → :func:`make_plan` →
+:func:`make_program` → :func:`load` (the module). A broadcast circuit is recorded twice,
+the second time with its batch axes shared (:func:`collapse`, :mod:`qsym._broadcast`). See docs/design.md, "The
 QNode's stages and executors".
 """
 
@@ -169,6 +169,55 @@ def record_per_call(target: Target, s: Symbols, args, kwargs, numbers=False):
            "the numbers themselves")
     looks.by_value.update((sym, why) for sym in s.inputs)
     return items, result, wires, looks
+
+
+@dataclass
+class Recording:
+    """Stages 1-2 of one signature: the symbols and what the circuit function recorded on
+    them (``size``: the batch size of a broadcast signature, recorded twice; ``looks``: a
+    per-call trace's :class:`qsym._trace.Looks`, else None)."""
+
+    items: list
+    result: object
+    wires: object
+    syms: Symbols
+    size: int | None = None
+    looks: object = None
+
+
+def record_signature(target: Target, args, kwargs, key, per_call=False,
+                     numbers=False) -> Recording:
+    """Stages 1-2 of the signature ``key``: symbols (:func:`make_symbols`), the recording
+    (:func:`record`; ``per_call``: :func:`record_per_call`, ``numbers`` there); a broadcast
+    circuit is recorded again with its batch axes shared (:func:`collapse`). A tracing
+    error of the first recording says which arguments' values it needed
+    (``exc.arguments``: what :meth:`qsym._runtime.QNode.compiled` makes static)."""
+    syms = make_symbols(target, args, kwargs, key)
+    looks = None
+    if per_call:
+        items, result, wires, looks = record_per_call(target, syms, args, kwargs, numbers)
+    else:
+        try:
+            items, result, wires = record(target, syms)
+        except TracingError as exc:
+            used = getattr(exc, "symbols", None)
+            exc.arguments = None if used is None else frozenset(
+                what for what, arr in syms.arrays.items()
+                if used & set(np.ravel(np.asarray(arr, dtype=object)).tolist()))
+            raise
+    size = broadcast.batch_size(items)
+    if size is not None:  # broadcast: record again with the batch axes shared
+        first = (items, syms)
+        axes = broadcast.find_axes(items, size, syms.arrays)
+        syms = make_symbols(target, args, kwargs, key, axes, size)
+        if per_call:
+            items, result, wires, more = record_per_call(target, syms, args, kwargs, numbers)
+            for sym, what in more.by_value.items():
+                looks.by_value.setdefault(sym, what)
+        else:
+            items, result, wires = record(target, syms)
+        items = collapse(items, first, syms)
+    return Recording(items, result, wires, syms, size, looks)
 
 
 def collapse(items, first, s: Symbols):

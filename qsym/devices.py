@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ArgumentError, DeviceError, WireError
-from ._arguments import check_mcm_options
+from ._options import check_mcm_options
 from ._shots import check_shots
 from .wires import Wires
 from .resource import SpecsResources
