@@ -263,6 +263,10 @@ def _register_op_paths():
     # from pennylane.decomposition.reconstruct import get_decomp_kwargs
     decomposition.reconstruct = type(ops)(get_decomp_kwargs=decomposition.get_decomp_kwargs)
     _sys.modules[f"{__name__}.decomposition.reconstruct"] = decomposition.reconstruct
+    # from pennylane.devices.execution_config import ExecutionConfig, MCMConfig
+    devices.execution_config = type(ops)(ExecutionConfig=devices.ExecutionConfig,
+                                         MCMConfig=devices.MCMConfig)
+    _sys.modules[f"{__name__}.devices.execution_config"] = devices.execution_config
 
 from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
 from ._drawing import tape_text as _tape_text  # noqa: E402

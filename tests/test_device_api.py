@@ -242,3 +242,9 @@ def test_preprocess_validates_measurements(shots, measurement, accepted):
     else:
         with pytest.raises(DeviceError, match="not accepted"):
             program([tape])
+
+
+def test_execution_config_by_pennylanes_module_path():
+    from qsym.devices.execution_config import ExecutionConfig as EC, MCMConfig as MC
+
+    assert EC is ExecutionConfig and MC is MCMConfig
