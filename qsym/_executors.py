@@ -285,7 +285,8 @@ def sampled_shift(node, entry, x, d):
     if getattr(entry, "mixed", False):
         mixed.refuse_shot_gradient()
     sampler = node.sampler(entry)
-    return (sampler.parameter_shift(x, d, node.current_shots(), node.device.rng),
+    forward = not getattr(node, "backward_pass", False)
+    return (sampler.parameter_shift(x, d, node.current_shots(), node.device.rng, forward),
             entry.plan.executions)
 
 

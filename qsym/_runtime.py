@@ -821,6 +821,9 @@ class QNode:
         self._values_needed = None  # data arguments whose values tracing needed (_learn_static)
         self.samplers: dict = {}  # id(Compiled) -> its shots.Sampler (see sampler)
         self.autodiff_memo: dict = {}  # the last Jacobian / Hessian autograd asked for
+        # autograd's backward pass is asking for the Jacobian (its forward pass drew the
+        # value): parameter shift with shots draws only the shifted circuits then
+        self.backward_pass = False
         functools.update_wrapper(self, func, updated=())
         if isinstance(static_argnums, numbers.Integral):
             static_argnums = (static_argnums,)

@@ -256,16 +256,35 @@ class Sampler:
         self.masks = tuple(np.asarray(v, dtype=np.int64)
                            for v in (p.word_flip, p.word_z, p.word_ny))
         self.identity = np.array([len(w) == 0 for w in entry.plan.words])
+        ms = entry.circuit.measurements
+        self.forms = [sampling_form(m) for m in ms]
+        # PennyLane's groups, when every measurement is drawn as PennyLane draws it
+        ready = all(pl_ready(m, f) for m, f in zip(ms, self.forms))
+        self.groups = measurement_groups(ms, self.forms) if ready else None
+        # the compiled words from those draws (gradients): not from an eigenbasis
+        self.word_groups = self.groups if ready and all(
+            f == ("pauli",) or not m.terms or (m.kind == "expval" and f[0] in ("lincomb", "sum"))
+            for m, f in zip(ms, self.forms)) else None
+        # the Jacobian needs no unshifted value: no variance, no coefficient input, no
+        # term of the unshifted circuit
+        self.shifts_only = (not any(m.kind == "var" for m in ms)
+                            and not entry.plan.coeff_chain
+                            and not any(self.program.term_zero))
+        self.word_index = {w: i for i, w in enumerate(entry.plan.words) if isinstance(w, tuple)
+                           and not hasattr(w, "outcome")}
 
     # --- one circuit -----------------------------------------------------------------
     def state(self, mats):
         return kernels.program_state(self.ints, self.floats, mats)
 
     def estimate_words(self, mats, shots, rng):
-        """Every measured word of one circuit run, estimated from ``shots`` samples: a
-        Pauli word from its binomial draw of outcomes +-1, a probability (the last words)
-        from the multinomial draw of its measurement's outcomes."""
+        """Every measured word of one circuit run, estimated from ``shots`` samples drawn
+        as PennyLane draws them (:func:`pl_words`); else a Pauli word from its binomial
+        draw of outcomes +-1, a probability (the last words) from the multinomial draw of
+        its measurement's outcomes."""
         state = self.state(mats)
+        if self.word_groups is not None:
+            return self.pl_words(np.asarray(state), shots, rng)
         exact = np.empty(self.masks[0].shape[0])
         kernels.pauli_expvals(state, *self.masks, exact)
         plus = rng.binomial(shots, (1.0 + np.clip(exact, -1.0, 1.0)) / 2.0)
@@ -279,6 +298,35 @@ class Sampler:
                     prob = np.abs(state) ** 2
                 q = marginal(prob, self.n, m.on)
                 words[first + r : first + r + k] = rng.multinomial(shots, q / q.sum()) / shots
+        return words
+
+    def pl_words(self, psi, shots, rng):
+        """The words of :meth:`estimate_words` from PennyLane's draws (the groups of
+        :func:`measurement_groups`, in its order): a Pauli word's mean of its ``+-1``
+        samples, a probability the frequency of its outcome."""
+        p = self.program
+        words = np.where(self.identity, 1.0, 0.0)
+        first = words.shape[0] - p.probs - p.num_lin
+        ms = self.entry.circuit.measurements
+        for g in self.word_groups:
+            m, form = ms[g[0]], self.forms[g[0]]
+            if not m.terms:
+                bits = draw_bits(psi, self.n, shots, rng)
+                for i in g:
+                    kind, r, k, _ = self.entry.post[i]
+                    if kind == "probs":
+                        words[first + r : first + r + k] = wires_statistic(ms[i], bits)
+                continue
+            if form == ("pauli",):
+                bits = draw_bits(_rotate(psi, self.n, group_rotation([ms[i] for i in g])),
+                                 self.n, shots, rng)
+                drawn = [(bits, ms[i].terms[0][1]) for i in g]
+            else:
+                drawn = pauli_words_by_samples(psi, self.n, [w for _, _, w in form[1]],
+                                               shots, rng)
+            for bits, word in drawn:
+                if word:
+                    words[self.word_index[word]] = np.mean(word_values(bits, word))
         return words
 
     def estimate_rows(self, mats, C, shots, rng):
@@ -295,6 +343,9 @@ class Sampler:
         entry = self.entry
         pre = entry.prepare(x, d, 0)
         mats = pre.mats
+        if self.groups is not None:  # PennyLane's draws, its arithmetic
+            return pl_values(entry.circuit.measurements, self.forms, self.groups,
+                             np.asarray(self.state(mats)), self.n, shots, rng)
         rows, _ = self.estimate_rows(mats, pre.C, shots, rng)
         values, _ = measurements(entry.post, rows)
         for i, m in enumerate(entry.circuit.measurements):
@@ -313,14 +364,21 @@ class Sampler:
         return values
 
     # --- gradients ---------------------------------------------------------------------
-    def parameter_shift(self, x, d, shots, rng):
+    def parameter_shift(self, x, d, shots, rng, forward=True):
         """Outputs and their Jacobian, every shifted circuit sampled with ``shots`` shots:
         the kernels' shift terms (``kernels.accumulate_terms``) and chain-rule finish
-        (``kernels.shift_finish``) on sampled word values."""
+        (``kernels.shift_finish``) on sampled word values. ``forward=False`` (autograd's
+        backward pass, whose forward pass drew the value): the unshifted circuit is not
+        drawn again where the Jacobian does not use it (PennyLane's batch of shifted
+        circuits); the outputs are then exact."""
         p = self.program
         pre = self.entry.prepare(x, d, 1)
         mats, smats = pre.mats, pre.smats
-        e = self.estimate_words(mats, shots, rng)
+        if forward or not self.shifts_only:
+            e = self.estimate_words(mats, shots, rng)
+        else:
+            e = np.empty(self.masks[0].shape[0])
+            kernels.pauli_expvals(self.state(mats), *self.masks, e)
         vals = np.zeros((len(p.term_op), e.shape[0]))
         for t, k in enumerate(p.term_op):
             if not p.term_zero[t]:  # op k with the term's shifted matrix
@@ -460,6 +518,232 @@ def _draw(m, state, prob, n, shots, rng, reduced=None):
         every = np.unique(evals) if wires else np.unique(samples)
         out = {np.float64(v): out.get(float(v), np.int64(0)) for v in every}
     return out
+
+
+# --- PennyLane's draws ----------------------------------------------------------------
+# default.qubit (pennylane/devices/qubit/sampling.py, ``measure_with_samples``) groups a
+# circuit's measurements, rotates the state into each group's eigenbasis and draws
+# ``rng.choice(2**n, shots, p=|psi|^2)`` once per group from the whole state; every
+# measurement of the group is computed from those samples. The same draws in the same
+# order give PennyLane's numbers for the same generator.
+_SQRT_HALF = 1.0 / np.sqrt(2.0)
+# eigenbasis -> computational basis, eigenvalue +1 first (PennyLane's diagonalizing gates:
+# X: Hadamard; Y: Z, S, Hadamard)
+ROTATIONS = {"X": np.array([[1, 1], [1, -1]], dtype=complex) * _SQRT_HALF,
+             "Y": np.array([[1, -1j], [1, 1j]], dtype=complex) * _SQRT_HALF}
+
+
+RY_HADAMARD = np.array([[np.cos(np.pi / 8), np.sin(np.pi / 8)],
+                        [-np.sin(np.pi / 8), np.cos(np.pi / 8)]], dtype=complex)
+
+
+def sampling_form(m) -> tuple:
+    """``m.sampling`` (:class:`qsym._ir.Measurement`), or, where the trace did not set it,
+    what PennyLane does with its Pauli sum: one word is a Pauli word, more its eigenbasis."""
+    if m.sampling:
+        return m.sampling
+    return ("pauli",) if len(m.terms) == 1 else ("matrix",)
+
+
+def qwc_partition(words) -> list:
+    """PennyLane's ``compute_partition_indices(..., "qwc", "lf")``: the words coloured
+    greedily, largest degree first (ties by index), in the graph joining words that do not
+    commute qubit-wise; the groups ordered by their first index.
+
+    >>> qwc_partition([((0, "X"), (1, "Z")), ((0, "Z"),), ((1, "X"),)])
+    [[0], [1, 2]]
+    """
+    letters = [dict(w) for w in words]
+    k = len(words)
+    adj = [[j for j in range(k) if j != i and any(
+        b != letters[j].get(w, b) for w, b in letters[i].items())] for i in range(k)]
+    colour: dict = {}
+    for i in sorted(range(k), key=lambda i: -len(adj[i])):
+        used = {colour[j] for j in adj[i] if j in colour}
+        colour[i] = next(c for c in range(k + 1) if c not in used)
+    groups: dict = {}
+    for i in range(k):
+        groups.setdefault(colour[i], []).append(i)
+    return list(groups.values())
+
+
+def measurement_groups(ms, forms) -> list:
+    """PennyLane's ``_group_measurements``: indices of the measurements sampled together,
+    in the order drawn: the groups of qubit-wise commuting Pauli words, then the
+    measurements without an observable, then each other one on its own."""
+    if len(ms) == 1:
+        return [[0]]
+    pauli = [i for i, f in enumerate(forms) if f == ("pauli",)]
+    plain = [i for i, m in enumerate(ms) if not m.terms]
+    other = [[i] for i, (m, f) in enumerate(zip(ms, forms)) if m.terms and f != ("pauli",)]
+    words = [ms[i].terms[0][1] for i in pauli]
+    groups = [[pauli[j] for j in g] for g in qwc_partition(words)] if pauli else []
+    return groups + ([plain] if plain else []) + other
+
+
+def _rotate(psi, n, rotation):
+    """``psi`` with the 2x2 matrix ``rotation[w]`` applied on each wire ``w`` of it."""
+    psi = psi.reshape((2,) * n)
+    for w, u in rotation.items():
+        psi = np.moveaxis(np.tensordot(u, psi, axes=([1], [w])), 0, w)
+    return psi.reshape(-1)
+
+
+def _eigenbasis(psi, n, wires, mat):
+    """``psi`` with the eigenvectors' adjoint of ``mat`` (on ``wires``, first most
+    significant) applied, and the eigenvalues (ascending, as ``eigh`` gives them)."""
+    evals, evecs = np.linalg.eigh(mat)
+    for i in range(1, evals.shape[0]):  # degenerate eigenvalues: one value each
+        if evals[i] - evals[i - 1] < 1e-9:
+            evals[i] = evals[i - 1]
+    k = len(wires)
+    t = np.moveaxis(psi.reshape((2,) * n), wires, range(k)).reshape(2**k, -1)
+    t = (evecs.conj().T @ t).reshape((2,) * n)
+    return np.moveaxis(t, range(k), wires).reshape(-1), evals + 0.0
+
+
+def draw_bits(psi, n, shots, rng):
+    """PennyLane's ``sample_state``: ``shots`` outcomes of every wire of ``psi`` (``(shots,
+    n)`` integers 0/1, the first wire first), one ``rng.choice`` over ``2**n`` states."""
+    probs = psi.real**2 + psi.imag**2
+    norm = np.sum(probs)
+    if abs(norm - 1.0) > 1e-6:
+        raise ValueError("probabilities do not sum to 1")
+    samples = rng.choice(np.arange(2**n), shots, p=probs / norm)
+    powers = 1 << np.arange(n, dtype=np.int64)[::-1]
+    return ((samples[..., None] & powers) > 0).astype(np.int64)
+
+
+def _number(c) -> float:
+    return float(c) if getattr(c, "is_number", True) else None
+
+
+def word_values(bits, word, scalar=1.0):
+    """Each shot's eigenvalue of ``scalar * word`` (``+-scalar``) from rotated samples."""
+    if not word:
+        return np.full(bits.shape[0], scalar)
+    parity = np.bitwise_xor.reduce(bits[:, [w for w, _ in word]], axis=1)
+    return np.where(parity == 1, -scalar, scalar)
+
+
+def statistic(m, values, every=()):
+    """expval, var, sample or counts of a measurement from each shot's eigenvalue
+    (``every``: the observable's eigenvalues, keys of ``counts(all_outcomes=True)``)."""
+    if m.kind == "expval":
+        return np.float64(np.mean(values))
+    if m.kind == "var":
+        return np.float64(np.var(values))
+    if m.kind == "sample":
+        return values if m.dtype is None else values.astype(m.dtype)
+    keys, counts = np.unique(values, return_counts=True)
+    out = {np.float64(v): np.int64(c) for v, c in zip(keys, counts)}
+    if m.all_outcomes:  # every eigenvalue, unseen ones with count 0
+        out = {np.float64(v): out.get(float(v), np.int64(0)) for v in np.unique(every)}
+    return out
+
+
+def wires_statistic(m, bits):
+    """probs, sample or counts of the wires ``m.on`` from samples of every wire."""
+    sub = bits[:, list(m.on)]
+    k = sub.shape[1]
+    if m.kind == "sample":
+        return sub.astype(m.dtype or np.int64)
+    outcomes = sub @ (1 << np.arange(k - 1, -1, -1))
+    if m.kind == "probs":
+        return np.bincount(outcomes, minlength=2**k).astype(np.float64) / sub.shape[0]
+    if m.all_outcomes:
+        tally = np.bincount(outcomes, minlength=2**k)
+        return {format(b, f"0{k}b"): np.int64(tally[b]) for b in range(2**k)}
+    keys, counts = np.unique(outcomes, return_counts=True)
+    return {np.str_(format(int(b), f"0{k}b")): np.int64(c) for b, c in zip(keys, counts)}
+
+
+def group_rotation(ms) -> dict:
+    """The per-wire rotations of a group of Pauli words (Z needs none)."""
+    rotation = {}
+    for m in ms:
+        for w, b in m.terms[0][1]:
+            if b != "Z":
+                rotation[w] = ROTATIONS[b]
+    return rotation
+
+
+def pauli_words_by_samples(psi, n, words, shots, rng):
+    """Term by term, as PennyLane measures a Hamiltonian's expval: the words grouped
+    (:func:`qwc_partition`, one group when there is one word), a draw per group; each
+    word's ``+-1`` samples."""
+    groups = qwc_partition(words) if len(words) > 1 else [[0]]
+    out = [None] * len(words)
+    for g in groups:
+        rotation = {w: ROTATIONS[b] for i in g for w, b in words[i] if b != "Z"}
+        bits = draw_bits(_rotate(psi, n, rotation), n, shots, rng)
+        for i in g:
+            out[i] = bits, words[i]
+    return out
+
+
+def hamiltonian_expval(form, psi, n, shots, rng):
+    """PennyLane's ``_measure_hamiltonian_with_samples`` / ``_measure_sum_with_samples``:
+    each term's mean from its group's samples, then ``sum(c * mean)`` (a Sum: ``sum(mean)``)
+    in the order written."""
+    terms = form[1]
+    drawn = pauli_words_by_samples(psi, n, [w for _, _, w in terms], shots, rng)
+    res = [np.mean(word_values(bits, w, _number(s))) for (bits, w), (_, s, _) in
+           zip(drawn, terms)]
+    if form[0] == "sum":
+        return np.float64(sum(res))
+    return np.float64(sum(_number(c) * r for (c, _, _), r in zip(terms, res)))
+
+
+def pl_ready(m, form) -> bool:
+    """Whether the draws of ``m`` are PennyLane's (numeric coefficients, no
+    postselection or classical shadow)."""
+    if m.post or m.shadow or m.kind not in ("expval", "var", "probs", "sample", "counts"):
+        return False
+    if form[:1] == ("hadamard",):
+        return _number(form[1]) is not None
+    if form[:1] in (("lincomb",), ("sum",)) and m.kind == "expval":
+        return all(_number(s) is not None and (c is None or _number(c) is not None)
+                   for c, s, _ in form[1])
+    return all(getattr(c, "is_number", True) and complex(c).imag == 0 for c, _ in m.terms)
+
+
+def pl_values(ms, forms, groups, psi, n, shots, rng):
+    """Every measurement's value from PennyLane's draws (``groups``:
+    :func:`measurement_groups`)."""
+    values = [None] * len(ms)
+    for g in groups:
+        m, form = ms[g[0]], forms[g[0]]
+        if not m.terms:  # wires: no rotation
+            bits = draw_bits(psi, n, shots, rng)
+            for i in g:
+                values[i] = wires_statistic(ms[i], bits)
+        elif form[:1] in (("lincomb",), ("sum",)) and m.kind == "expval":
+            values[g[0]] = hamiltonian_expval(form, psi, n, shots, rng)
+        elif form == ("pauli",):
+            bits = draw_bits(_rotate(psi, n, group_rotation([ms[i] for i in g])), n, shots,
+                             rng)
+            for i in g:
+                (c, word), = ms[i].terms
+                c = float(complex(c).real)
+                values[i] = statistic(ms[i], word_values(bits, word, c),
+                                      (c, -c) if word else (c,))
+        elif form[0] == "hadamard":  # PennyLane's RY(-pi/4): eigenvalue +1 first
+            (w, _), = form[2]
+            c = _number(form[1])
+            bits = draw_bits(_rotate(psi, n, {w: RY_HADAMARD}), n, shots, rng)
+            values[g[0]] = statistic(m, word_values(bits, ((w, "Z"),), c), (c, -c))
+        else:  # its eigenbasis
+            wires = tuple(sorted({w for _, word in m.terms for w, _ in word}))
+            if not wires:  # a multiple of the identity
+                value = float(sum(complex(c).real for c, _ in m.terms))
+                values[g[0]] = statistic(m, np.full(shots, value), (value,))
+                continue
+            rotated, evals = _eigenbasis(psi, n, list(wires), _observable_matrix(m.terms, wires))
+            bits = draw_bits(rotated, n, shots, rng)
+            index = bits[:, list(wires)] @ (1 << np.arange(len(wires) - 1, -1, -1))
+            values[g[0]] = statistic(m, evals[index], evals)
+    return values
 
 
 def refuse(method, device="default.qubit"):
