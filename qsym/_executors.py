@@ -227,7 +227,26 @@ def sampled_values(node, entry, x, d):
     if getattr(entry, "mixed", False):
         return entry.sampled_values(x, d, node.current_shots(), node.device.rng,
                                     measurements), 1
-    return node.sampler(entry).values(x, d, node.current_shots(), node.device.rng), 1
+    sampler = node.sampler(entry)
+    if sampler.groups is not None:
+        return drawn_as_pennylane(node, sampler, [(x, d)])[0], 1
+    return sampler.values(x, d, node.current_shots(), node.device.rng), 1
+
+
+def drawn_as_pennylane(node, sampler, inputs):
+    """The values of each ``(x, d)`` of a batch for the count of the shots being
+    evaluated, drawn as PennyLane draws them (:meth:`qsym._shots.Sampler.batch_values`):
+    a shot vector is drawn whole at its first count (each group all its shots, state by
+    state) and its other counts' values are kept for their calls."""
+    position = node.shot_vector_position()
+    if position is None:
+        per = sampler.batch_values(inputs, [node.current_shots()], node.device.rng)
+        return [p[0] for p in per]
+    counts, k = position
+    key = id(sampler)
+    if k == 0 or key not in node.shot_stash:
+        node.shot_stash[key] = sampler.batch_values(inputs, counts, node.device.rng)
+    return [p[k] for p in node.shot_stash[key]]
 
 
 VALUES = {"exact": exact_values, "state": state_values, "sampled": sampled_values}
@@ -244,7 +263,17 @@ def batch_exact_values(node, element, X, D):
     return [measurements(element.post, row)[0] for row in out], X.shape[0]
 
 
-BATCHED_VALUES = {"exact": batch_exact_values}
+def batch_sampled_values(node, element, X, D):
+    """A batch drawn as PennyLane draws a broadcast tape: each group of measurements for
+    every parameter set in turn (:func:`drawn_as_pennylane`); otherwise row by row."""
+    if not getattr(element, "mixed", False) and not element.has_state:
+        sampler = node.sampler(element)
+        if sampler.groups is not None:
+            return drawn_as_pennylane(node, sampler, list(zip(X, D))), X.shape[0]
+    return [sampled_values(node, element, X[b], D[b])[0] for b in range(X.shape[0])], X.shape[0]
+
+
+BATCHED_VALUES = {"exact": batch_exact_values, "sampled": batch_sampled_values}
 
 
 def broadcast_values(node, entry, x, d):

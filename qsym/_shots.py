@@ -322,8 +322,8 @@ class Sampler:
                                  self.n, shots, rng)
                 drawn = [(bits, ms[i].terms[0][1]) for i in g]
             else:
-                drawn = pauli_words_by_samples(psi, self.n, [w for _, _, w in form[1]],
-                                               shots, rng)
+                drawn = pauli_words_by_samples([psi], self.n, [w for _, _, w in form[1]],
+                                               shots, rng)[0]
             for bits, word in drawn:
                 if word:
                     words[self.word_index[word]] = np.mean(word_values(bits, word))
@@ -345,7 +345,7 @@ class Sampler:
         mats = pre.mats
         if self.groups is not None:  # PennyLane's draws, its arithmetic
             return pl_values(entry.circuit.measurements, self.forms, self.groups,
-                             np.asarray(self.state(mats)), self.n, shots, rng)
+                             [np.asarray(self.state(mats))], self.n, [shots], rng)[0][0]
         rows, _ = self.estimate_rows(mats, pre.C, shots, rng)
         values, _ = measurements(entry.post, rows)
         for i, m in enumerate(entry.circuit.measurements):
@@ -362,6 +362,14 @@ class Sampler:
                 elif m.kind in ("sample", "counts"):
                     values[i] = draw(m, state, prob, self.n, shots, rng)
         return values
+
+    def batch_values(self, inputs, counts, rng):
+        """Every measurement's value at each ``(x, d)`` of ``inputs`` and each count of
+        ``counts`` (``out[b][k]``), drawn as PennyLane draws a broadcast tape with a shot
+        vector (:func:`pl_values`); needs :attr:`groups`."""
+        psis = [np.asarray(self.state(self.entry.prepare(x, d, 0).mats)) for x, d in inputs]
+        return pl_values(self.entry.circuit.measurements, self.forms, self.groups, psis,
+                         self.n, counts, rng)
 
     # --- gradients ---------------------------------------------------------------------
     def parameter_shift(self, x, d, shots, rng, forward=True):
@@ -668,31 +676,50 @@ def group_rotation(ms) -> dict:
     return rotation
 
 
-def pauli_words_by_samples(psi, n, words, shots, rng):
+def draw_batch(psis, n, total, rng):
+    """:func:`draw_bits` of each state of a batch in turn (PennyLane's batched
+    ``sample_state``: one ``rng.choice`` per state)."""
+    return [draw_bits(psi, n, total, rng) for psi in psis]
+
+
+def bins(counts):
+    """``(lower, upper)`` of each count's shots in one draw of them all."""
+    edges = np.cumsum([0] + list(counts))
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def pauli_words_by_samples(psis, n, words, shots, rng):
     """Term by term, as PennyLane measures a Hamiltonian's expval: the words grouped
-    (:func:`qwc_partition`, one group when there is one word), a draw per group; each
-    word's ``+-1`` samples."""
+    (:func:`qwc_partition`, one group when there is one word), a draw per group and state
+    of the batch ``psis``; each state's ``(bits, word)`` per word."""
     groups = qwc_partition(words) if len(words) > 1 else [[0]]
-    out = [None] * len(words)
+    out = [[None] * len(words) for _ in psis]
     for g in groups:
         rotation = {w: ROTATIONS[b] for i in g for w, b in words[i] if b != "Z"}
-        bits = draw_bits(_rotate(psi, n, rotation), n, shots, rng)
-        for i in g:
-            out[i] = bits, words[i]
+        drawn = draw_batch([_rotate(psi, n, rotation) for psi in psis], n, shots, rng)
+        for b, bits in enumerate(drawn):
+            for i in g:
+                out[b][i] = bits, words[i]
     return out
 
 
-def hamiltonian_expval(form, psi, n, shots, rng):
-    """PennyLane's ``_measure_hamiltonian_with_samples`` / ``_measure_sum_with_samples``:
-    each term's mean from its group's samples, then ``sum(c * mean)`` (a Sum: ``sum(mean)``)
-    in the order written."""
+def hamiltonian_expvals(form, psis, n, counts, rng):
+    """PennyLane's ``_measure_hamiltonian_with_samples`` / ``_measure_sum_with_samples``,
+    per count of the shots (its outer loop) and state of the batch: each term's mean from
+    its group's samples, then ``sum(c * mean)`` (a Sum: ``sum(mean)``) in the order
+    written. ``out[b][k]``."""
     terms = form[1]
-    drawn = pauli_words_by_samples(psi, n, [w for _, _, w in terms], shots, rng)
-    res = [np.mean(word_values(bits, w, _number(s))) for (bits, w), (_, s, _) in
-           zip(drawn, terms)]
-    if form[0] == "sum":
-        return np.float64(sum(res))
-    return np.float64(sum(_number(c) * r for (c, _, _), r in zip(terms, res)))
+    out = [[None] * len(counts) for _ in psis]
+    for k, shots in enumerate(counts):
+        for b, drawn in enumerate(pauli_words_by_samples(psis, n, [w for _, _, w in terms],
+                                                         shots, rng)):
+            res = [np.mean(word_values(bits, w, _number(s)))
+                   for (bits, w), (_, s, _) in zip(drawn, terms)]
+            if form[0] == "sum":
+                out[b][k] = np.float64(sum(res))
+            else:
+                out[b][k] = np.float64(sum(_number(c) * r for (c, _, _), r in zip(terms, res)))
+    return out
 
 
 def pl_ready(m, form) -> bool:
@@ -708,42 +735,57 @@ def pl_ready(m, form) -> bool:
     return all(getattr(c, "is_number", True) and complex(c).imag == 0 for c, _ in m.terms)
 
 
-def pl_values(ms, forms, groups, psi, n, shots, rng):
+def pl_values(ms, forms, groups, psis, n, counts, rng):
     """Every measurement's value from PennyLane's draws (``groups``:
-    :func:`measurement_groups`)."""
-    values = [None] * len(ms)
+    :func:`measurement_groups`) for each state of the batch ``psis`` and each count of the
+    shots ``counts``: ``out[b][k]``, a list over the measurements. A group draws
+    ``sum(counts)`` shots per state, each count its bin of them, as PennyLane does."""
+    out = [[[None] * len(ms) for _ in counts] for _ in psis]
+    total, edges = int(sum(counts)), bins(counts)
     for g in groups:
         m, form = ms[g[0]], forms[g[0]]
-        if not m.terms:  # wires: no rotation
-            bits = draw_bits(psi, n, shots, rng)
-            for i in g:
-                values[i] = wires_statistic(ms[i], bits)
-        elif form[:1] in (("lincomb",), ("sum",)) and m.kind == "expval":
-            values[g[0]] = hamiltonian_expval(form, psi, n, shots, rng)
-        elif form == ("pauli",):
-            bits = draw_bits(_rotate(psi, n, group_rotation([ms[i] for i in g])), n, shots,
-                             rng)
-            for i in g:
-                (c, word), = ms[i].terms
-                c = float(complex(c).real)
-                values[i] = statistic(ms[i], word_values(bits, word, c),
-                                      (c, -c) if word else (c,))
-        elif form[0] == "hadamard":  # PennyLane's RY(-pi/4): eigenvalue +1 first
-            (w, _), = form[2]
-            c = _number(form[1])
-            bits = draw_bits(_rotate(psi, n, {w: RY_HADAMARD}), n, shots, rng)
-            values[g[0]] = statistic(m, word_values(bits, ((w, "Z"),), c), (c, -c))
-        else:  # its eigenbasis
-            wires = tuple(sorted({w for _, word in m.terms for w, _ in word}))
-            if not wires:  # a multiple of the identity
-                value = float(sum(complex(c).real for c, _ in m.terms))
-                values[g[0]] = statistic(m, np.full(shots, value), (value,))
-                continue
-            rotated, evals = _eigenbasis(psi, n, list(wires), _observable_matrix(m.terms, wires))
-            bits = draw_bits(rotated, n, shots, rng)
-            index = bits[:, list(wires)] @ (1 << np.arange(len(wires) - 1, -1, -1))
-            values[g[0]] = statistic(m, evals[index], evals)
-    return values
+        if form[:1] in (("lincomb",), ("sum",)) and m.kind == "expval" and m.terms:
+            for b, per in enumerate(hamiltonian_expvals(form, psis, n, counts, rng)):
+                for k, v in enumerate(per):
+                    out[b][k][g[0]] = v
+            continue
+        rotated, stat = _group_statistics(ms, forms, g, psis, n)
+        for b, bits in enumerate(draw_batch(rotated, n, total, rng)):
+            for k, (lo, hi) in enumerate(edges):
+                for i in g:
+                    out[b][k][i] = stat(ms[i], bits[lo:hi])
+    return out
+
+
+def _group_statistics(ms, forms, g, psis, n):
+    """A group's rotated states and ``stat(m, bits)``: a member's value from samples."""
+    m, form = ms[g[0]], forms[g[0]]
+    if not m.terms:  # wires: no rotation
+        return psis, wires_statistic
+    if form == ("pauli",):
+        rotation = group_rotation([ms[i] for i in g])
+
+        def pauli(mi, bits):
+            (c, word), = mi.terms
+            c = float(complex(c).real)
+            return statistic(mi, word_values(bits, word, c), (c, -c) if word else (c,))
+
+        return [_rotate(psi, n, rotation) for psi in psis], pauli
+    if form[0] == "hadamard":  # PennyLane's RY(-pi/4): eigenvalue +1 first
+        (w, _), = form[2]
+        c = _number(form[1])
+        return ([_rotate(psi, n, {w: RY_HADAMARD}) for psi in psis],
+                lambda mi, bits: statistic(mi, word_values(bits, ((w, "Z"),), c), (c, -c)))
+    wires = tuple(sorted({w for _, word in m.terms for w, _ in word}))
+    if not wires:  # a multiple of the identity
+        value = float(sum(complex(c).real for c, _ in m.terms))
+        return psis, lambda mi, bits: statistic(mi, np.full(bits.shape[0], value), (value,))
+    mat = _observable_matrix(m.terms, wires)
+    rotated = [_eigenbasis(psi, n, list(wires), mat) for psi in psis]
+    evals = rotated[0][1]
+    powers = 1 << np.arange(len(wires) - 1, -1, -1)
+    return ([r[0] for r in rotated],
+            lambda mi, bits: statistic(mi, evals[bits[:, list(wires)] @ powers], evals))
 
 
 def refuse(method, device="default.qubit"):
