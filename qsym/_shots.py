@@ -267,7 +267,8 @@ class Sampler:
             for m, f in zip(ms, self.forms)) else None
         # the Jacobian needs no unshifted value: no variance, no coefficient input, no
         # term of the unshifted circuit
-        self.shifts_only = (not any(m.kind == "var" for m in ms)
+        self.variance = any(m.kind == "var" for m in ms)
+        self.shifts_only = (not self.variance
                             and not entry.plan.coeff_chain
                             and not any(self.program.term_zero))
         self.word_index = {w: i for i, w in enumerate(entry.plan.words) if isinstance(w, tuple)
@@ -378,10 +379,15 @@ class Sampler:
         (``kernels.shift_finish``) on sampled word values. ``forward=False`` (autograd's
         backward pass, whose forward pass drew the value): the unshifted circuit is not
         drawn again where the Jacobian does not use it (PennyLane's batch of shifted
-        circuits); the outputs are then exact."""
+        circuits); the outputs are then exact. A variance's Jacobian uses the unshifted
+        circuit's expectation drawn again after the value (PennyLane's ``var_param_shift``
+        puts that circuit first in its batch)."""
         p = self.program
         pre = self.entry.prepare(x, d, 1)
         mats, smats = pre.mats, pre.smats
+        first = None
+        if forward and self.variance and self.word_groups is not None:
+            first = self.estimate_words(mats, shots, rng)  # the value, then <A> again
         if forward or not self.shifts_only:
             e = self.estimate_words(mats, shots, rng)
         else:
@@ -401,6 +407,14 @@ class Sampler:
         out, jac = np.empty(p.num_outputs), np.empty((p.num_outputs, p.num_inputs))
         g = np.zeros((p.num_inputs, e.shape[0]))
         kernels.shift_finish(self.ints, pre.ch, pre.C, pre.cc, e, de, g, out, jac)
+        if first is not None:  # the value from the first draw; a variance's derivative
+            # d<A^2> - 2 <A> d<A> with <A> from the second (measurements() reads out)
+            drawn = np.empty_like(out)
+            kernels.combine_into(pre.C, first, drawn)
+            for kind, r, _, _ in self.entry.post:
+                if kind == "var":
+                    jac[r] += 2.0 * (drawn[r + 1] - out[r + 1]) * jac[r + 1]
+            out = drawn
         return out, jac
 
     def finite_differences(self, x, d, shots, rng, h, order, strategy="forward"):
