@@ -2998,7 +2998,11 @@ class MeasurementProcess(Measured):
         the observable as written; ``()`` without one)."""
         if self.obs is None:
             return ()
-        return sampling_form(getattr(self, "_written", None) or self.obs)
+        written = getattr(self, "_written", None)
+        written = self.obs if written is None else written
+        if not isinstance(written, (Observable, Operation)):  # mid-circuit measurement values
+            return ("values",)
+        return sampling_form(written)
 
     @property
     def numeric_type(self) -> type:

@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import warnings
 from typing import NamedTuple
@@ -624,27 +625,63 @@ def _eigenbasis(psi, n, wires, mat):
     return np.moveaxis(t, range(k), wires).reshape(-1), evals + 0.0
 
 
+class Drawn:
+    """Samples of every wire: basis-state indices (the first wire most significant) of
+    ``n`` wires; ``drawn[lo:hi]`` the shots of one bin."""
+
+    __slots__ = ("samples", "n")
+
+    def __init__(self, samples, n):
+        self.samples, self.n = samples, n
+
+    def __len__(self):
+        return self.samples.shape[0]
+
+    def __getitem__(self, shots):
+        return Drawn(self.samples[shots], self.n)
+
+    def outcomes(self, wires):
+        """Each shot's outcome index on ``wires`` (the first most significant)."""
+        out = np.zeros(self.samples.shape[0], dtype=np.int64)
+        for w in wires:
+            out = (out << 1) | ((self.samples >> (self.n - 1 - w)) & 1)
+        return out
+
+    def bits(self, wires):
+        """``(shots, len(wires))`` integers 0/1 (PennyLane's samples of those wires)."""
+        return np.stack([(self.samples >> (self.n - 1 - w)) & 1 for w in wires], axis=1)
+
+
 def draw_bits(psi, n, shots, rng):
-    """PennyLane's ``sample_state``: ``shots`` outcomes of every wire of ``psi`` (``(shots,
-    n)`` integers 0/1, the first wire first), one ``rng.choice`` over ``2**n`` states."""
+    """PennyLane's ``sample_state``: ``shots`` outcomes of every wire of ``psi``, one
+    ``rng.choice`` over its ``2**n`` basis states with probabilities ``|psi|^2``
+    (:class:`Drawn`)."""
     probs = psi.real**2 + psi.imag**2
     norm = np.sum(probs)
     if abs(norm - 1.0) > 1e-6:
         raise ValueError("probabilities do not sum to 1")
-    samples = rng.choice(np.arange(2**n), shots, p=probs / norm)
-    powers = 1 << np.arange(n, dtype=np.int64)[::-1]
-    return ((samples[..., None] & powers) > 0).astype(np.int64)
+    return Drawn(rng.choice(probs.shape[0], shots, p=probs / norm), n)
 
 
+@functools.lru_cache(maxsize=4096)
 def _number(c) -> float:
+    """A coefficient as a float (sympy numbers are slow to convert: kept), None for an
+    expression of inputs."""
     return float(c) if getattr(c, "is_number", True) else None
 
 
-def word_values(bits, word, scalar=1.0):
+@functools.lru_cache(maxsize=4096)
+def _real(c) -> float:
+    return float(complex(c).real)
+
+
+def word_values(drawn, word, scalar=1.0):
     """Each shot's eigenvalue of ``scalar * word`` (``+-scalar``) from rotated samples."""
     if not word:
-        return np.full(bits.shape[0], scalar)
-    parity = np.bitwise_xor.reduce(bits[:, [w for w, _ in word]], axis=1)
+        return np.full(len(drawn), scalar)
+    parity = 0
+    for w, _ in word:
+        parity = parity ^ ((drawn.samples >> (drawn.n - 1 - w)) & 1)
     return np.where(parity == 1, -scalar, scalar)
 
 
@@ -664,15 +701,14 @@ def statistic(m, values, every=()):
     return out
 
 
-def wires_statistic(m, bits):
+def wires_statistic(m, drawn):
     """probs, sample or counts of the wires ``m.on`` from samples of every wire."""
-    sub = bits[:, list(m.on)]
-    k = sub.shape[1]
+    k = len(m.on)
     if m.kind == "sample":
-        return sub.astype(m.dtype or np.int64)
-    outcomes = sub @ (1 << np.arange(k - 1, -1, -1))
+        return drawn.bits(m.on).astype(m.dtype or np.int64)
+    outcomes = drawn.outcomes(m.on)
     if m.kind == "probs":
-        return np.bincount(outcomes, minlength=2**k).astype(np.float64) / sub.shape[0]
+        return np.bincount(outcomes, minlength=2**k).astype(np.float64) / len(drawn)
     if m.all_outcomes:
         tally = np.bincount(outcomes, minlength=2**k)
         return {format(b, f"0{k}b"): np.int64(tally[b]) for b in range(2**k)}
@@ -698,8 +734,11 @@ def draw_batch(psis, n, total, rng):
 
 def bins(counts):
     """``(lower, upper)`` of each count's shots in one draw of them all."""
-    edges = np.cumsum([0] + list(counts))
-    return list(zip(edges[:-1], edges[1:]))
+    edges, lower = [], 0
+    for c in counts:
+        edges.append((lower, lower + c))
+        lower += c
+    return edges
 
 
 def pauli_words_by_samples(psis, n, words, shots, rng):
@@ -741,6 +780,8 @@ def pl_ready(m, form) -> bool:
     postselection or classical shadow)."""
     if m.post or m.shadow or m.kind not in ("expval", "var", "probs", "sample", "counts"):
         return False
+    if form == ("values",):  # mid-circuit measurement values: qsym's own draws
+        return False
     if form[:1] == ("hadamard",):
         return _number(form[1]) is not None
     if form[:1] in (("lincomb",), ("sum",)) and m.kind == "expval":
@@ -779,10 +820,10 @@ def _group_statistics(ms, forms, g, psis, n):
     if form == ("pauli",):
         rotation = group_rotation([ms[i] for i in g])
 
-        def pauli(mi, bits):
+        def pauli(mi, drawn):
             (c, word), = mi.terms
-            c = float(complex(c).real)
-            return statistic(mi, word_values(bits, word, c), (c, -c) if word else (c,))
+            c = _real(c)
+            return statistic(mi, word_values(drawn, word, c), (c, -c) if word else (c,))
 
         return [_rotate(psi, n, rotation) for psi in psis], pauli
     if form[0] == "hadamard":  # PennyLane's RY(-pi/4): eigenvalue +1 first
@@ -793,13 +834,12 @@ def _group_statistics(ms, forms, g, psis, n):
     wires = tuple(sorted({w for _, word in m.terms for w, _ in word}))
     if not wires:  # a multiple of the identity
         value = float(sum(complex(c).real for c, _ in m.terms))
-        return psis, lambda mi, bits: statistic(mi, np.full(bits.shape[0], value), (value,))
+        return psis, lambda mi, drawn: statistic(mi, np.full(len(drawn), value), (value,))
     mat = _observable_matrix(m.terms, wires)
     rotated = [_eigenbasis(psi, n, list(wires), mat) for psi in psis]
     evals = rotated[0][1]
-    powers = 1 << np.arange(len(wires) - 1, -1, -1)
     return ([r[0] for r in rotated],
-            lambda mi, bits: statistic(mi, evals[bits[:, list(wires)] @ powers], evals))
+            lambda mi, drawn: statistic(mi, evals[drawn.outcomes(wires)], evals))
 
 
 def refuse(method, device="default.qubit"):
