@@ -225,6 +225,8 @@ def sampled_values(node, entry, x, d):
                 "not give; use shots=None)")
         raise MeasurementError(STATE_WITH_SHOTS)
     if getattr(entry, "mixed", False):
+        if entry.groups is not None:  # default.mixed's draws (qsym._mixed.MixedEntry)
+            return drawn_as_pennylane(node, entry, [(x, d)])[0], 1
         return entry.sampled_values(x, d, node.current_shots(), node.device.rng,
                                     measurements), 1
     sampler = node.sampler(entry)
@@ -235,7 +237,8 @@ def sampled_values(node, entry, x, d):
 
 def drawn_as_pennylane(node, sampler, inputs):
     """The values of each ``(x, d)`` of a batch for the count of the shots being
-    evaluated, drawn as PennyLane draws them (:meth:`qsym._shots.Sampler.batch_values`):
+    evaluated, drawn as PennyLane draws them (``sampler.batch_values``: a
+    :class:`qsym._shots.Sampler`, or a ``default.mixed`` entry):
     a shot vector is drawn whole at its first count (each group all its shots, state by
     state) and its other counts' values are kept for their calls."""
     position = node.shot_vector_position()
@@ -266,8 +269,8 @@ def batch_exact_values(node, element, X, D):
 def batch_sampled_values(node, element, X, D):
     """A batch drawn as PennyLane draws a broadcast tape: each group of measurements for
     every parameter set in turn (:func:`drawn_as_pennylane`); otherwise row by row."""
-    if not getattr(element, "mixed", False) and not element.has_state:
-        sampler = node.sampler(element)
+    if not element.has_state:
+        sampler = element if getattr(element, "mixed", False) else node.sampler(element)
         if sampler.groups is not None:
             return drawn_as_pennylane(node, sampler, list(zip(X, D))), X.shape[0]
     return [sampled_values(node, element, X[b], D[b])[0] for b in range(X.shape[0])], X.shape[0]

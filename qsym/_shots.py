@@ -605,7 +605,14 @@ def measurement_groups(ms, forms) -> list:
 
 
 def _rotate(psi, n, rotation):
-    """``psi`` with the 2x2 matrix ``rotation[w]`` applied on each wire ``w`` of it."""
+    """``psi`` with the 2x2 matrix ``rotation[w]`` applied on each wire ``w`` of it (a
+    density matrix ``(2**n, 2**n)``: ``U rho U^dagger``)."""
+    if psi.ndim == 2:
+        rho = psi.reshape((2,) * (2 * n))
+        for w, u in rotation.items():
+            rho = np.moveaxis(np.tensordot(u, rho, axes=([1], [w])), 0, w)
+            rho = np.moveaxis(np.tensordot(u.conj(), rho, axes=([1], [n + w])), 0, n + w)
+        return rho.reshape(2**n, 2**n)
     psi = psi.reshape((2,) * n)
     for w, u in rotation.items():
         psi = np.moveaxis(np.tensordot(u, psi, axes=([1], [w])), 0, w)
@@ -620,6 +627,14 @@ def _eigenbasis(psi, n, wires, mat):
         if evals[i] - evals[i - 1] < 1e-9:
             evals[i] = evals[i - 1]
     k = len(wires)
+    if psi.ndim == 2:  # a density matrix: V^dagger rho V on the wires
+        u = evecs.conj().T
+        rho = psi.reshape((2,) * (2 * n))
+        gate = u.reshape((2,) * (2 * k))
+        for axes, g in (([n + w for w in wires], gate.conj()), (list(wires), gate)):
+            rho = np.tensordot(g, rho, axes=(list(range(k, 2 * k)), axes))
+            rho = np.moveaxis(rho, range(k), axes)
+        return rho.reshape(2**n, 2**n), evals + 0.0
     t = np.moveaxis(psi.reshape((2,) * n), wires, range(k)).reshape(2**k, -1)
     t = (evecs.conj().T @ t).reshape((2,) * n)
     return np.moveaxis(t, range(k), wires).reshape(-1), evals + 0.0
@@ -654,9 +669,9 @@ class Drawn:
 
 def draw_bits(psi, n, shots, rng):
     """PennyLane's ``sample_state``: ``shots`` outcomes of every wire of ``psi``, one
-    ``rng.choice`` over its ``2**n`` basis states with probabilities ``|psi|^2``
-    (:class:`Drawn`)."""
-    probs = psi.real**2 + psi.imag**2
+    ``rng.choice`` over its ``2**n`` basis states with probabilities ``|psi|^2`` (of a
+    density matrix: its diagonal) (:class:`Drawn`)."""
+    probs = np.diagonal(psi).real if psi.ndim == 2 else psi.real**2 + psi.imag**2
     norm = np.sum(probs)
     if abs(norm - 1.0) > 1e-6:
         raise ValueError("probabilities do not sum to 1")

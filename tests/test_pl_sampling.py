@@ -158,3 +158,23 @@ def test_the_same_numbers_as_pennylane():
                 onp.testing.assert_array_equal(onp.asarray(x), onp.asarray(y))
         if a[2] is not None:  # the Jacobian: the same draws, summed in another order
             onp.testing.assert_allclose(a[2], b[2], rtol=1e-12, atol=1e-14)
+
+
+def test_default_mixed_draws_from_the_diagonal_of_the_density_matrix():
+    # RY(T) then a bit flip with probability q: P(1) = (1 - q) sin^2 + q cos^2; the X group
+    # rotates rho by a Hadamard: a bit flip commutes with X, so P(+) is RY(T)'s
+    q = 0.25
+    p1 = (1 - q) * PZ[1] + q * PZ[0]
+    sz, sx = _draws(21, (onp.array([1 - p1, p1]), 60), (PX, 60))
+    dev = qml.device("default.mixed", wires=1, seed=21)
+
+    @qml.set_shots(60)
+    @qml.qnode(dev)
+    def f(t):
+        qml.RY(t, wires=0)
+        qml.BitFlip(q, wires=0)
+        return qml.expval(qml.PauliZ(0)), qml.sample(qml.PauliX(0))
+
+    ez, xs = f(T)
+    assert ez == onp.mean(1.0 - 2.0 * sz)
+    onp.testing.assert_array_equal(xs, 1.0 - 2.0 * sx)
