@@ -12,6 +12,7 @@ import numpy as np
 import sympy as sp
 
 from . import _ir as ir, _kernels as kernels, _mixed as mixed, _second_order as second_order, _tiers as tiers
+from . import _shots as shots_mod
 from .errors import ArgumentError, DeviceError, DifferentiationError, MeasurementError, QsymError
 from ._shapes import fd_circuits, flat, measurements
 from ._shots import refuse
@@ -224,13 +225,15 @@ def sampled_values(node, entry, x, d):
                 f"(qsym: qml.{reduced[0]} is computed from the state, which finite shots do "
                 "not give; use shots=None)")
         raise MeasurementError(STATE_WITH_SHOTS)
+    position = node.shot_vector_position()
+    drawable = shots_mod.drawable(position[0] if position else node.current_shots())
     if getattr(entry, "mixed", False):
-        if entry.groups is not None:  # default.mixed's draws (qsym._mixed.MixedEntry)
+        if entry.groups is not None and drawable:  # default.mixed's draws (qsym._mixed)
             return drawn_as_pennylane(node, entry, [(x, d)])[0], 1
         return entry.sampled_values(x, d, node.current_shots(), node.device.rng,
                                     measurements), 1
     sampler = node.sampler(entry)
-    if sampler.groups is not None:
+    if sampler.groups is not None and drawable:
         return drawn_as_pennylane(node, sampler, [(x, d)])[0], 1
     return sampler.values(x, d, node.current_shots(), node.device.rng), 1
 
@@ -269,7 +272,9 @@ def batch_exact_values(node, element, X, D):
 def batch_sampled_values(node, element, X, D):
     """A batch drawn as PennyLane draws a broadcast tape: each group of measurements for
     every parameter set in turn (:func:`drawn_as_pennylane`); otherwise row by row."""
-    if not element.has_state:
+    position = node.shot_vector_position()
+    if not element.has_state and shots_mod.drawable(
+            [c * X.shape[0] for c in (position[0] if position else [node.current_shots()])]):
         sampler = element if getattr(element, "mixed", False) else node.sampler(element)
         if sampler.groups is not None:
             return drawn_as_pennylane(node, sampler, list(zip(X, D))), X.shape[0]

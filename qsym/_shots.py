@@ -285,7 +285,7 @@ class Sampler:
         draw of outcomes +-1, a probability (the last words) from the multinomial draw of
         its measurement's outcomes."""
         state = self.state(mats)
-        if self.word_groups is not None:
+        if self.word_groups is not None and drawable(shots):
             return self.pl_words(np.asarray(state), shots, rng)
         exact = np.empty(self.masks[0].shape[0])
         kernels.pauli_expvals(state, *self.masks, exact)
@@ -345,7 +345,7 @@ class Sampler:
         entry = self.entry
         pre = entry.prepare(x, d, 0)
         mats = pre.mats
-        if self.groups is not None:  # PennyLane's draws, its arithmetic
+        if self.groups is not None and drawable(shots):  # PennyLane's draws and arithmetic
             return pl_values(entry.circuit.measurements, self.forms, self.groups,
                              [np.asarray(self.state(mats))], self.n, [shots], rng)[0][0]
         rows, _ = self.estimate_rows(mats, pre.C, shots, rng)
@@ -558,6 +558,15 @@ ROTATIONS = {"X": np.array([[1, 1], [1, -1]], dtype=complex) * _SQRT_HALF,
 
 RY_HADAMARD = np.array([[np.cos(np.pi / 8), np.sin(np.pi / 8)],
                         [-np.sin(np.pi / 8), np.cos(np.pi / 8)]], dtype=complex)
+
+
+def drawable(shots) -> bool:
+    """Whether ``shots`` (a count, or the counts of a shot vector) fit in memory drawn one
+    by one as PennyLane draws them (about 32 bytes a shot); more are estimated by qsym's
+    own draws (a binomial per word, a multinomial per ``probs``: no memory per shot;
+    ``sample``/``counts`` of that many are a :class:`DeviceError`)."""
+    total = sum(shots) if isinstance(shots, (list, tuple)) else shots
+    return 32 * total <= _physical_memory() / 2
 
 
 def sampling_form(m) -> tuple:
