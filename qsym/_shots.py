@@ -617,14 +617,13 @@ def _rotate(psi, n, rotation):
     """``psi`` with the 2x2 matrix ``rotation[w]`` applied on each wire ``w`` of it (a
     density matrix ``(2**n, 2**n)``: ``U rho U^dagger``)."""
     if psi.ndim == 2:
-        rho = psi.reshape((2,) * (2 * n))
-        for w, u in rotation.items():
-            rho = np.moveaxis(np.tensordot(u, rho, axes=([1], [w])), 0, w)
-            rho = np.moveaxis(np.tensordot(u.conj(), rho, axes=([1], [n + w])), 0, n + w)
+        rho = psi.reshape(-1)
+        for w, u in rotation.items():  # the row index's wire w, then the column's
+            rho = np.matmul(u, rho.reshape(2**w, 2, -1)).reshape(-1)
+            rho = np.matmul(u.conj(), rho.reshape(2 ** (n + w), 2, -1)).reshape(-1)
         return rho.reshape(2**n, 2**n)
-    psi = psi.reshape((2,) * n)
-    for w, u in rotation.items():
-        psi = np.moveaxis(np.tensordot(u, psi, axes=([1], [w])), 0, w)
+    for w, u in rotation.items():  # wire w is the middle axis of (2**w, 2, rest)
+        psi = np.matmul(u, psi.reshape(2**w, 2, -1))
     return psi.reshape(-1)
 
 
@@ -829,10 +828,11 @@ def pl_values(ms, forms, groups, psis, n, counts, rng):
                     out[b][k][g[0]] = v
             continue
         rotated, stat = _group_statistics(ms, forms, g, psis, n)
-        for b, bits in enumerate(draw_batch(rotated, n, total, rng)):
+        for b, drawn in enumerate(draw_batch(rotated, n, total, rng)):
             for k, (lo, hi) in enumerate(edges):
+                shots = drawn if len(edges) == 1 else drawn[lo:hi]
                 for i in g:
-                    out[b][k][i] = stat(ms[i], bits[lo:hi])
+                    out[b][k][i] = stat(ms[i], shots)
     return out
 
 
