@@ -3681,7 +3681,9 @@ def sampling_form(op) -> tuple:
     (what :class:`qsym._ir.Measurement` keeps as ``sampling``, words of wire labels):
     ``("pauli",)``, ``("lincomb" | "sum", ((coeff | None, scalar, word), ...))`` (an expval
     measured term by term, as written), ``("hadamard", scalar, ((wire, "H"),))`` (rotated
-    by ``RY(-pi/4)``, eigenvalues ``scalar * [1, -1]``) or ``("matrix",)`` (its eigenbasis).
+    by ``RY(-pi/4)``, eigenvalues ``scalar * [1, -1]``), ``("basis", wires, bits)`` (a
+    basis-state projector: not rotated), ``("eigen", wires, matrix)`` (``eigh`` of the
+    matrix on the wires as written) or ``("matrix",)`` (its eigenbasis).
 
     >>> sampling_form(PauliZ(0) @ PauliX(1))
     ('pauli',)
@@ -3691,6 +3693,10 @@ def sampling_form(op) -> tuple:
     if _is_pauli_word(op) and not (isinstance(op, LinearCombination) and len(op._ops) == 1
                                    and not _is_pauli_word(op._ops[0])):
         return ("pauli",)
+    if isinstance(op, BasisStateProjector):  # no rotation, eigenvalue 1 at the state
+        return ("basis", tuple(op._mwires), tuple(int(b) for b in np.ravel(op._value)))
+    if isinstance(op, (Hermitian, StateVectorProjector)) and op._matrix is not None:
+        return ("eigen", tuple(op._mwires), np.asarray(op._matrix))  # eigh, wires as written
     base, scalar = (op.base, op.scalar) if isinstance(op, SProd) else (op, 1)
     if isinstance(base, Operation) and base.name == "Hadamard":  # its RY(-pi/4)
         return ("hadamard", scalar, ((base.wires[0], "H"),))

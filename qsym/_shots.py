@@ -627,11 +627,12 @@ def _rotate(psi, n, rotation):
     return psi.reshape(-1)
 
 
-def _eigenbasis(psi, n, wires, mat):
+def _eigenbasis(psi, n, wires, mat, snap=True):
     """``psi`` with the eigenvectors' adjoint of ``mat`` (on ``wires``, first most
-    significant) applied, and the eigenvalues (ascending, as ``eigh`` gives them)."""
+    significant) applied, and the eigenvalues (ascending, as ``eigh`` gives them;
+    ``snap``: degenerate ones made equal)."""
     evals, evecs = np.linalg.eigh(mat)
-    for i in range(1, evals.shape[0]):  # degenerate eigenvalues: one value each
+    for i in range(1, evals.shape[0] if snap else 0):  # degenerate eigenvalues: one value
         if evals[i] - evals[i - 1] < 1e-9:
             evals[i] = evals[i - 1]
     k = len(wires)
@@ -855,6 +856,17 @@ def _group_statistics(ms, forms, g, psis, n):
         c = _number(form[1])
         return ([_rotate(psi, n, {w: RY_HADAMARD}) for psi in psis],
                 lambda mi, bits: statistic(mi, word_values(bits, ((w, "Z"),), c), (c, -c)))
+    if form[0] == "basis":  # PennyLane's BasisStateProjector: eigenvalue 1 at the state
+        wires, bits = form[1], form[2]
+        evals = np.zeros(2 ** len(wires))
+        evals[int("".join(map(str, bits)), 2)] = 1.0
+        return psis, lambda mi, drawn: statistic(mi, evals[drawn.outcomes(wires)], evals)
+    if form[0] == "eigen":  # qml.Hermitian: eigh of its matrix, on its wires as written
+        wires = list(form[1])
+        rotated = [_eigenbasis(psi, n, wires, form[2], snap=False) for psi in psis]
+        evals = rotated[0][1]
+        return ([r[0] for r in rotated],
+                lambda mi, drawn: statistic(mi, evals[drawn.outcomes(wires)], evals))
     wires = tuple(sorted({w for _, word in m.terms for w, _ in word}))
     if not wires:  # a multiple of the identity
         value = float(sum(complex(c).real for c, _ in m.terms))

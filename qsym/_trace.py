@@ -972,6 +972,8 @@ def rerunnable(fn):
 def _sampling(form: tuple, wire_index) -> tuple:
     """A measurement's ``sampling`` form (``qsym._operations.sampling_form``) with its
     words on device indices and its coefficients sympified."""
+    if form[:1] in (("basis",), ("eigen",)):
+        return (form[0], tuple(wire_index(w, "an observable") for w in form[1]), form[2])
     if form[:1] == ("hadamard",):
         try:
             return ("hadamard", sp.sympify(form[1]), ((wire_index(form[2][0][0], "an observable"), "H"),))

@@ -178,3 +178,14 @@ def test_default_mixed_draws_from_the_diagonal_of_the_density_matrix():
     ez, xs = f(T)
     assert ez == onp.mean(1.0 - 2.0 * sz)
     onp.testing.assert_array_equal(xs, 1.0 - 2.0 * sx)
+
+
+def test_projector_and_hermitian_are_sampled_in_pennylanes_bases():
+    # a basis-state projector is not rotated: its value is the frequency of the state
+    s, = _draws(4, (PZ, 80))
+    assert _node(lambda: qml.expval(qml.Projector([1], wires=0)), 80, 4)(T) == onp.mean(s == 1)
+    # qml.Hermitian(diag(2, -1)): eigh's ascending eigenvalues [-1, 2], eigenvectors |1>, |0>:
+    # the rotated state has P(first) = sin^2, and each outcome is that eigenvalue
+    s, = _draws(6, (PZ[::-1].copy(), 80))
+    h = qml.Hermitian(onp.diag([2.0, -1.0]), wires=0)
+    assert _node(lambda: qml.expval(h), 80, 6)(T) == onp.mean(onp.where(s == 0, -1.0, 2.0))
