@@ -101,11 +101,23 @@ def qnode_values(qnode, kwargs, diff, *args):
     return values
 
 
+def _backward_jacobian(qnode, args, kwargs, diff):
+    """The Jacobian asked for by autograd's backward pass (``qnode.backward_pass``: with
+    shots, the value was drawn by the forward pass, as PennyLane draws it, and only the
+    shifted circuits are drawn now)."""
+    before = qnode.backward_pass
+    qnode.backward_pass = True
+    try:
+        return qnode.flat_jacobian(args, kwargs, diff)[1]
+    finally:
+        qnode.backward_pass = before
+
+
 @primitive
 def qnode_jacobian(qnode, kwargs, diff, *args):
     """``J[v, c]``: flat values by the flat differentiated inputs (arguments ``diff``)."""
     key = _key(qnode, kwargs, diff, args)
-    return _cached(qnode, "jac", key, lambda: qnode.flat_jacobian(args, kwargs, diff)[1])
+    return _cached(qnode, "jac", key, lambda: _backward_jacobian(qnode, args, kwargs, diff))
 
 
 def qnode_hessian(qnode, kwargs, diff, *args):
@@ -134,9 +146,16 @@ def _split(vector, qnode, kwargs, diff, args, argnums):
 
 def _values_vjp(argnums, ans, args, kwargs):
     qnode, kw, diff, *xs = args
+    once = []  # with shots: one Jacobian per forward value (PennyLane's one batch of
+    # shifted circuits), however many times autograd's jacobian calls this vjp
 
     def vjp(g):
-        jac = qnode_jacobian(qnode, kw, diff, *xs)
+        if not qnode.current_shots():
+            jac = qnode_jacobian(qnode, kw, diff, *xs)
+        else:
+            if not once:
+                once.append(qnode_jacobian(qnode, kw, diff, *xs))
+            jac = once[0]
         v = anp.dot(g, jac)
         if np.iscomplexobj(jac):  # qml.state(): real inputs take Re(g . J) (autograd's rule)
             v = anp.real(v)

@@ -12,6 +12,7 @@ import numpy as np
 import sympy as sp
 
 from . import _ir as ir, _kernels as kernels, _mixed as mixed, _second_order as second_order, templates, _tiers as tiers
+from . import _shots as shots_mod
 from .errors import ArgumentError, DeviceError, DifferentiationError, GateError, MeasurementError, QsymError
 from ._shapes import fd_circuits, flat, measurements
 from ._shots import refuse
@@ -224,10 +225,34 @@ def sampled_values(node, entry, x, d):
                 f"(qsym: qml.{reduced[0]} is computed from the state, which finite shots do "
                 "not give; use shots=None)")
         raise MeasurementError(STATE_WITH_SHOTS)
+    position = node.shot_vector_position()
+    drawable = shots_mod.drawable(position[0] if position else node.current_shots())
     if getattr(entry, "mixed", False):
+        if entry.groups is not None and drawable:  # default.mixed's draws (qsym._mixed)
+            return drawn_as_pennylane(node, entry, [(x, d)])[0], 1
         return entry.sampled_values(x, d, node.current_shots(), node.device.rng,
                                     measurements), 1
-    return entry.sampler().values(x, d, node.current_shots(), node.device.rng), 1
+    sampler = entry.sampler()
+    if sampler.groups is not None and drawable:
+        return drawn_as_pennylane(node, sampler, [(x, d)])[0], 1
+    return sampler.values(x, d, node.current_shots(), node.device.rng), 1
+
+
+def drawn_as_pennylane(node, sampler, inputs):
+    """The values of each ``(x, d)`` of a batch for the count of the shots being
+    evaluated, drawn as PennyLane draws them (``sampler.batch_values``: a
+    :class:`qsym._shots.Sampler`, or a ``default.mixed`` entry):
+    a shot vector is drawn whole at its first count (each group all its shots, state by
+    state) and its other counts' values are kept for their calls."""
+    position = node.shot_vector_position()
+    if position is None:
+        per = sampler.batch_values(inputs, [node.current_shots()], node.device.rng)
+        return [p[0] for p in per]
+    counts, k = position
+    key = id(sampler)
+    if k == 0 or key not in node.shot_stash:
+        node.shot_stash[key] = sampler.batch_values(inputs, counts, node.device.rng)
+    return [p[k] for p in node.shot_stash[key]]
 
 
 VALUES = {"exact": exact_values, "state": state_values, "sampled": sampled_values}
@@ -244,7 +269,19 @@ def batch_exact_values(node, element, X, D):
     return [measurements(element.post, row)[0] for row in out], X.shape[0]
 
 
-BATCHED_VALUES = {"exact": batch_exact_values}
+def batch_sampled_values(node, element, X, D):
+    """A batch drawn as PennyLane draws a broadcast tape: each group of measurements for
+    every parameter set in turn (:func:`drawn_as_pennylane`); otherwise row by row."""
+    position = node.shot_vector_position()
+    if not element.has_state and shots_mod.drawable(
+            [c * X.shape[0] for c in (position[0] if position else [node.current_shots()])]):
+        sampler = element if getattr(element, "mixed", False) else element.sampler()
+        if sampler.groups is not None:
+            return drawn_as_pennylane(node, sampler, list(zip(X, D))), X.shape[0]
+    return [sampled_values(node, element, X[b], D[b])[0] for b in range(X.shape[0])], X.shape[0]
+
+
+BATCHED_VALUES = {"exact": batch_exact_values, "sampled": batch_sampled_values}
 
 
 def broadcast_values(node, entry, x, d):
@@ -285,7 +322,8 @@ def sampled_shift(node, entry, x, d):
     if getattr(entry, "mixed", False):
         mixed.refuse_shot_gradient()
     sampler = entry.sampler()
-    return (sampler.parameter_shift(x, d, node.current_shots(), node.device.rng),
+    forward = not getattr(node, "backward_pass", False)
+    return (sampler.parameter_shift(x, d, node.current_shots(), node.device.rng, forward),
             entry.plan.executions)
 
 

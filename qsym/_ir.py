@@ -89,6 +89,11 @@ class Measurement:
     # bases: qsym._shadows): ``("classical_shadow", seed)`` or ``("shadow_expval", seed, k,
     # single, terms per observable)``, words as device indices; () for none
     shadow: tuple = ()
+    # how PennyLane's default.qubit samples the observable with finite shots (not compiled
+    # code; qsym._shots draws as it does): ("pauli",) a Pauli word, rotated per wire;
+    # ("lincomb" | "sum", ((coeff or None, scalar, word), ...)) each term as written, an
+    # expval measured term by term; ("matrix",) the observable's eigenbasis; () not known
+    sampling: tuple = field(default=(), compare=False)
 
     @property
     def wires(self) -> tuple[int, ...]:

@@ -48,7 +48,8 @@ from ._channels import check_domain, is_channel, superoperator
 from .errors import DifferentiationError, MeasurementError
 from ._gates import PAULI, numeric_derivative_function, numeric_matrix_function
 from ._shapes import finite_differences
-from ._shots import draw, marginal, shadow_value
+from ._shots import (draw, marginal, measurement_groups, pl_ready, pl_values, sampling_form,
+                     shadow_value)
 
 NO_SHOT_GRADIENT = (
     "derivatives under finite shots on default.mixed are not supported by qsym yet; use "
@@ -85,6 +86,11 @@ class MixedEntry:
         # default.mixed's readout_prob: a bit flip of every wire before the measurements
         # that sample (not qml.state() and its quantities, as PennyLane)
         self.readout = None if not readout else superoperator("BitFlip").at([readout])
+        # PennyLane's groups of measurements for its draws (qsym._shots.pl_values)
+        self.forms = [sampling_form(m) for m in circuit.measurements]
+        self.groups = (measurement_groups(circuit.measurements, self.forms) if all(
+            pl_ready(m, f) for m, f in zip(circuit.measurements, self.forms))
+            and self.readout is None else None)
         self.diff_args, self.blocks = diff_args, blocks
         self.rule_of = rule_of
         self.post = ir.post_layout(c)
@@ -347,9 +353,20 @@ class MixedEntry:
                           partial_trace(rho, self.n, wires, drho))
 
     # --- finite shots ------------------------------------------------------------------
+    def batch_values(self, inputs, counts, rng):
+        """Every measurement's value at each ``(x, d)`` of ``inputs`` and each count of
+        ``counts`` (``out[b][k]``), drawn as PennyLane's ``default.mixed`` draws them
+        (:func:`qsym._shots.pl_values` on the density matrix; no readout errors)."""
+        dim = 2 ** self.n
+        rhos = [np.asarray(self.run(x, d)[0]).reshape(dim, dim) for x, d in inputs]
+        return pl_values(self.circuit.measurements, self.forms, self.groups, rhos, self.n,
+                         counts, rng)
+
     def sampled_values(self, x, d, shots, rng, measurements):
         """Every measurement estimated from ``shots`` samples (``measurements``:
         :func:`qsym._shapes.measurements`)."""
+        if self.groups is not None:  # PennyLane's draws
+            return self.batch_values([(x, d)], [shots], rng)[0][0]
         rho, _, args = self.run(x, d)
         rho = self._read(rho, 0)
         coeffs = self._coeffs(*args)

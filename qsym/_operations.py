@@ -3054,6 +3054,18 @@ class MeasurementProcess(Measured):
         self.diag = tuple(diag)
 
     @property
+    def sampling(self) -> tuple:
+        """How PennyLane samples this measurement's observable (:func:`sampling_form` of
+        the observable as written; ``()`` without one)."""
+        if self.obs is None:
+            return ()
+        written = getattr(self, "_written", None)
+        written = self.obs if written is None else written
+        if not isinstance(written, (Observable, Operation)):  # mid-circuit measurement values
+            return ("values",)
+        return sampling_form(written)
+
+    @property
     def numeric_type(self) -> type:
         """The Python type of the result's entries (PennyLane's ``numeric_type``):
         ``float`` for expval, var, probs and samples of an observable, ``int`` for
@@ -3695,6 +3707,66 @@ def diagonalizing_gates(op) -> list:
     made again where the caller is (recorded on an active tape, as PennyLane queues them)."""
     gates, _ = _diagonalizing(op, take_off_tape=False)
     return [type(g)(*g.params, wires=list(g.wires), **dict(g.hyper)) for g in gates]
+
+
+_PAULI_NAMES = frozenset(("PauliX", "PauliY", "PauliZ", "Identity"))
+
+
+def _is_pauli_word(op) -> bool:
+    """PennyLane's ``qml.pauli.is_pauli_word``: a Pauli operator, a product of them, a
+    scalar times one, or a one-term Hamiltonian of one (a plain ``Observable`` of one
+    word too)."""
+    if isinstance(op, Operation):
+        return op.name in _PAULI_NAMES
+    if isinstance(op, LinearCombination):
+        return len(op._ops) == 1 and _is_pauli_word(op._ops[0])
+    if isinstance(op, Prod):
+        return all(_is_pauli_word(f) for f in op.operands)
+    if isinstance(op, SProd):
+        return _is_pauli_word(op.base)
+    return type(op) is Observable and len(op.terms) <= 1
+
+
+def _single_word(op):
+    """``(scalar, word)`` of a Pauli word operator (word of wire labels, sorted as in
+    ``terms``); the identity: ``(scalar, ())``."""
+    terms = as_observable(op).terms if isinstance(op, Operation) else op.terms
+    if not terms:
+        return 0, ()
+    (word, c), = terms.items()
+    return c, word
+
+
+def sampling_form(op) -> tuple:
+    """How PennyLane's ``default.qubit`` samples the observable ``op`` with finite shots
+    (what :class:`qsym._ir.Measurement` keeps as ``sampling``, words of wire labels):
+    ``("pauli",)``, ``("lincomb" | "sum", ((coeff | None, scalar, word), ...))`` (an expval
+    measured term by term, as written), ``("hadamard", scalar, ((wire, "H"),))`` (rotated
+    by ``RY(-pi/4)``, eigenvalues ``scalar * [1, -1]``), ``("basis", wires, bits)`` (a
+    basis-state projector: not rotated), ``("eigen", wires, matrix)`` (``eigh`` of the
+    matrix on the wires as written) or ``("matrix",)`` (its eigenbasis).
+
+    >>> sampling_form(PauliZ(0) @ PauliX(1))
+    ('pauli',)
+    >>> sampling_form(Hamiltonian([0.5, 0.2], [PauliZ(0), PauliX(1)]))[0]
+    'lincomb'
+    """
+    if _is_pauli_word(op) and not (isinstance(op, LinearCombination) and len(op._ops) == 1
+                                   and not _is_pauli_word(op._ops[0])):
+        return ("pauli",)
+    if isinstance(op, BasisStateProjector):  # no rotation, eigenvalue 1 at the state
+        return ("basis", tuple(op._mwires), tuple(int(b) for b in np.ravel(op._value)))
+    if isinstance(op, (Hermitian, StateVectorProjector)) and op._matrix is not None:
+        return ("eigen", tuple(op._mwires), np.asarray(op._matrix))  # eigh, wires as written
+    base, scalar = (op.base, op.scalar) if isinstance(op, SProd) else (op, 1)
+    if isinstance(base, Operation) and base.name == "Hadamard":  # its RY(-pi/4)
+        return ("hadamard", scalar, ((base.wires[0], "H"),))
+    if isinstance(op, LinearCombination):
+        if all(_is_pauli_word(o) for o in op._ops):
+            return ("lincomb", tuple((c, *_single_word(o)) for c, o in zip(op._coeffs, op._ops)))
+    elif isinstance(op, Sum) and all(_is_pauli_word(o) for o in op.operands):
+        return ("sum", tuple((None, *_single_word(o)) for o in op.operands))
+    return ("matrix",)
 
 
 def _sampled(kind, op, wires):

@@ -815,6 +815,10 @@ class QNode:
         self._autograd_args = False  # the last call had trainable tensors (Tracker results)
         self._values_needed = None  # data arguments whose values tracing needed (_learn_static)
         self.autodiff_memo: dict = {}  # the last Jacobian / Hessian autograd asked for
+        # autograd's backward pass is asking for the Jacobian (its forward pass drew the
+        # value): parameter shift with shots draws only the shifted circuits then
+        self.backward_pass = False
+        self.shot_stash: dict = {}  # a shot vector's values, drawn at its first count
         functools.update_wrapper(self, func, updated=())
         # a gate defined again or removed drops the signatures that use it (no check on
         # the call path: see _gates_changed)
@@ -995,13 +999,24 @@ class QNode:
                          for n in shots)
         results = []
         previous = getattr(_SHOT_COUNT, "active", None)
+        counts = list(shots)
         try:
-            for n in shots:
-                _SHOT_COUNT.active = (node, n)
+            for k, n in enumerate(counts):
+                _SHOT_COUNT.active = (node, n, counts, k)
                 results.append(node(*args, **kwargs))
         finally:
             _SHOT_COUNT.active = previous
+            node.shot_stash.clear()
         return tuple(results)
+
+    def shot_vector_position(self):
+        """``(counts, k)`` while :meth:`__call__` evaluates count ``k`` of a shot vector
+        (PennyLane draws them all at once and bins them: the sampled executors draw at
+        ``k == 0`` and keep the other counts' values in ``shot_stash``), else None."""
+        active = getattr(_SHOT_COUNT, "active", None)
+        if active is not None and active[0] is self and len(active) == 4:
+            return active[2], active[3]
+        return None
 
 
     # --- compile -----------------------------------------------------------------------

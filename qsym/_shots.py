@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import warnings
 from typing import NamedTuple
@@ -256,16 +257,36 @@ class Sampler:
         self.masks = tuple(np.asarray(v, dtype=np.int64)
                            for v in (p.word_flip, p.word_z, p.word_ny))
         self.identity = np.array([len(w) == 0 for w in entry.plan.words])
+        ms = entry.circuit.measurements
+        self.forms = [sampling_form(m) for m in ms]
+        # PennyLane's groups, when every measurement is drawn as PennyLane draws it
+        ready = all(pl_ready(m, f) for m, f in zip(ms, self.forms))
+        self.groups = measurement_groups(ms, self.forms) if ready else None
+        # the compiled words from those draws (gradients): not from an eigenbasis
+        self.word_groups = self.groups if ready and all(
+            f == ("pauli",) or not m.terms or (m.kind == "expval" and f[0] in ("lincomb", "sum"))
+            for m, f in zip(ms, self.forms)) else None
+        # the Jacobian needs no unshifted value: no variance, no coefficient input, no
+        # term of the unshifted circuit
+        self.variance = any(m.kind == "var" for m in ms)
+        self.shifts_only = (not self.variance
+                            and not entry.plan.coeff_chain
+                            and not any(self.program.term_zero))
+        self.word_index = {w: i for i, w in enumerate(entry.plan.words) if isinstance(w, tuple)
+                           and not hasattr(w, "outcome")}
 
     # --- one circuit -----------------------------------------------------------------
     def state(self, mats):
         return kernels.program_state(self.ints, self.floats, mats)
 
     def estimate_words(self, mats, shots, rng):
-        """Every measured word of one circuit run, estimated from ``shots`` samples: a
-        Pauli word from its binomial draw of outcomes +-1, a probability (the last words)
-        from the multinomial draw of its measurement's outcomes."""
+        """Every measured word of one circuit run, estimated from ``shots`` samples drawn
+        as PennyLane draws them (:func:`pl_words`); else a Pauli word from its binomial
+        draw of outcomes +-1, a probability (the last words) from the multinomial draw of
+        its measurement's outcomes."""
         state = self.state(mats)
+        if self.word_groups is not None and drawable(shots):
+            return self.pl_words(np.asarray(state), shots, rng)
         exact = np.empty(self.masks[0].shape[0])
         kernels.pauli_expvals(state, *self.masks, exact)
         plus = rng.binomial(shots, (1.0 + np.clip(exact, -1.0, 1.0)) / 2.0)
@@ -279,6 +300,35 @@ class Sampler:
                     prob = np.abs(state) ** 2
                 q = marginal(prob, self.n, m.on)
                 words[first + r : first + r + k] = rng.multinomial(shots, q / q.sum()) / shots
+        return words
+
+    def pl_words(self, psi, shots, rng):
+        """The words of :meth:`estimate_words` from PennyLane's draws (the groups of
+        :func:`measurement_groups`, in its order): a Pauli word's mean of its ``+-1``
+        samples, a probability the frequency of its outcome."""
+        p = self.program
+        words = np.where(self.identity, 1.0, 0.0)
+        first = words.shape[0] - p.probs - p.num_lin
+        ms = self.entry.circuit.measurements
+        for g in self.word_groups:
+            m, form = ms[g[0]], self.forms[g[0]]
+            if not m.terms:
+                bits = draw_bits(psi, self.n, shots, rng)
+                for i in g:
+                    kind, r, k, _ = self.entry.post[i]
+                    if kind == "probs":
+                        words[first + r : first + r + k] = wires_statistic(ms[i], bits)
+                continue
+            if form == ("pauli",):
+                bits = draw_bits(_rotate(psi, self.n, group_rotation([ms[i] for i in g])),
+                                 self.n, shots, rng)
+                drawn = [(bits, ms[i].terms[0][1]) for i in g]
+            else:
+                drawn = pauli_words_by_samples([psi], self.n, [w for _, _, w in form[1]],
+                                               shots, rng)[0]
+            for bits, word in drawn:
+                if word:
+                    words[self.word_index[word]] = np.mean(word_values(bits, word))
         return words
 
     def estimate_rows(self, mats, C, shots, rng):
@@ -295,6 +345,9 @@ class Sampler:
         entry = self.entry
         pre = entry.prepare(x, d, 0)
         mats = pre.mats
+        if self.groups is not None and drawable(shots):  # PennyLane's draws and arithmetic
+            return pl_values(entry.circuit.measurements, self.forms, self.groups,
+                             [np.asarray(self.state(mats))], self.n, [shots], rng)[0][0]
         rows, _ = self.estimate_rows(mats, pre.C, shots, rng)
         values, _ = measurements(entry.post, rows)
         for i, m in enumerate(entry.circuit.measurements):
@@ -312,15 +365,35 @@ class Sampler:
                     values[i] = draw(m, state, prob, self.n, shots, rng)
         return values
 
+    def batch_values(self, inputs, counts, rng):
+        """Every measurement's value at each ``(x, d)`` of ``inputs`` and each count of
+        ``counts`` (``out[b][k]``), drawn as PennyLane draws a broadcast tape with a shot
+        vector (:func:`pl_values`); needs :attr:`groups`."""
+        psis = [np.asarray(self.state(self.entry.prepare(x, d, 0).mats)) for x, d in inputs]
+        return pl_values(self.entry.circuit.measurements, self.forms, self.groups, psis,
+                         self.n, counts, rng)
+
     # --- gradients ---------------------------------------------------------------------
-    def parameter_shift(self, x, d, shots, rng):
+    def parameter_shift(self, x, d, shots, rng, forward=True):
         """Outputs and their Jacobian, every shifted circuit sampled with ``shots`` shots:
         the kernels' shift terms (``kernels.accumulate_terms``) and chain-rule finish
-        (``kernels.shift_finish``) on sampled word values."""
+        (``kernels.shift_finish``) on sampled word values. ``forward=False`` (autograd's
+        backward pass, whose forward pass drew the value): the unshifted circuit is not
+        drawn again where the Jacobian does not use it (PennyLane's batch of shifted
+        circuits); the outputs are then exact. A variance's Jacobian uses the unshifted
+        circuit's expectation drawn again after the value (PennyLane's ``var_param_shift``
+        puts that circuit first in its batch)."""
         p = self.program
         pre = self.entry.prepare(x, d, 1)
         mats, smats = pre.mats, pre.smats
-        e = self.estimate_words(mats, shots, rng)
+        first = None
+        if forward and self.variance and self.word_groups is not None:
+            first = self.estimate_words(mats, shots, rng)  # the value, then <A> again
+        if forward or not self.shifts_only:
+            e = self.estimate_words(mats, shots, rng)
+        else:
+            e = np.empty(self.masks[0].shape[0])
+            kernels.pauli_expvals(self.state(mats), *self.masks, e)
         vals = np.zeros((len(p.term_op), e.shape[0]))
         for t, k in enumerate(p.term_op):
             if not p.term_zero[t]:  # op k with the term's shifted matrix
@@ -335,6 +408,14 @@ class Sampler:
         out, jac = np.empty(p.num_outputs), np.empty((p.num_outputs, p.num_inputs))
         g = np.zeros((p.num_inputs, e.shape[0]))
         kernels.shift_finish(self.ints, pre.ch, pre.C, pre.cc, e, de, g, out, jac)
+        if first is not None:  # the value from the first draw; a variance's derivative
+            # d<A^2> - 2 <A> d<A> with <A> from the second (measurements() reads out)
+            drawn = np.empty_like(out)
+            kernels.combine_into(pre.C, first, drawn)
+            for kind, r, _, _ in self.entry.post:
+                if kind == "var":
+                    jac[r] += 2.0 * (drawn[r + 1] - out[r + 1]) * jac[r + 1]
+            out = drawn
         return out, jac
 
     def finite_differences(self, x, d, shots, rng, h, order, strategy="forward"):
@@ -460,6 +541,341 @@ def _draw(m, state, prob, n, shots, rng, reduced=None):
         every = np.unique(evals) if wires else np.unique(samples)
         out = {np.float64(v): out.get(float(v), np.int64(0)) for v in every}
     return out
+
+
+# --- PennyLane's draws ----------------------------------------------------------------
+# default.qubit (pennylane/devices/qubit/sampling.py, ``measure_with_samples``) groups a
+# circuit's measurements, rotates the state into each group's eigenbasis and draws
+# ``rng.choice(2**n, shots, p=|psi|^2)`` once per group from the whole state; every
+# measurement of the group is computed from those samples. The same draws in the same
+# order give PennyLane's numbers for the same generator.
+_SQRT_HALF = 1.0 / np.sqrt(2.0)
+# eigenbasis -> computational basis, eigenvalue +1 first (PennyLane's diagonalizing gates:
+# X: Hadamard; Y: Z, S, Hadamard)
+ROTATIONS = {"X": np.array([[1, 1], [1, -1]], dtype=complex) * _SQRT_HALF,
+             "Y": np.array([[1, -1j], [1, 1j]], dtype=complex) * _SQRT_HALF}
+
+
+RY_HADAMARD = np.array([[np.cos(np.pi / 8), np.sin(np.pi / 8)],
+                        [-np.sin(np.pi / 8), np.cos(np.pi / 8)]], dtype=complex)
+
+
+def drawable(shots) -> bool:
+    """Whether ``shots`` (a count, or the counts of a shot vector) fit in memory drawn one
+    by one as PennyLane draws them (about 32 bytes a shot); more are estimated by qsym's
+    own draws (a binomial per word, a multinomial per ``probs``: no memory per shot;
+    ``sample``/``counts`` of that many are a :class:`DeviceError`)."""
+    total = sum(shots) if isinstance(shots, (list, tuple)) else shots
+    return 32 * total <= _physical_memory() / 2
+
+
+def sampling_form(m) -> tuple:
+    """``m.sampling`` (:class:`qsym._ir.Measurement`), or, where the trace did not set it,
+    what PennyLane does with its Pauli sum: one word is a Pauli word, more its eigenbasis."""
+    if m.sampling:
+        return m.sampling
+    return ("pauli",) if len(m.terms) == 1 else ("matrix",)
+
+
+def qwc_partition(words) -> list:
+    """PennyLane's ``compute_partition_indices(..., "qwc", "lf")``: the words coloured
+    greedily, largest degree first (ties by index), in the graph joining words that do not
+    commute qubit-wise; the groups ordered by their first index.
+
+    >>> qwc_partition([((0, "X"), (1, "Z")), ((0, "Z"),), ((1, "X"),)])
+    [[0], [1, 2]]
+    """
+    letters = [dict(w) for w in words]
+    k = len(words)
+    adj = [[j for j in range(k) if j != i and any(
+        b != letters[j].get(w, b) for w, b in letters[i].items())] for i in range(k)]
+    colour: dict = {}
+    for i in sorted(range(k), key=lambda i: -len(adj[i])):
+        used = {colour[j] for j in adj[i] if j in colour}
+        colour[i] = next(c for c in range(k + 1) if c not in used)
+    groups: dict = {}
+    for i in range(k):
+        groups.setdefault(colour[i], []).append(i)
+    return list(groups.values())
+
+
+def measurement_groups(ms, forms) -> list:
+    """PennyLane's ``_group_measurements``: indices of the measurements sampled together,
+    in the order drawn: the groups of qubit-wise commuting Pauli words, then the
+    measurements without an observable, then each other one on its own."""
+    if len(ms) == 1:
+        return [[0]]
+    pauli = [i for i, f in enumerate(forms) if f == ("pauli",)]
+    plain = [i for i, m in enumerate(ms) if not m.terms]
+    other = [[i] for i, (m, f) in enumerate(zip(ms, forms)) if m.terms and f != ("pauli",)]
+    words = [ms[i].terms[0][1] for i in pauli]
+    groups = [[pauli[j] for j in g] for g in qwc_partition(words)] if pauli else []
+    return groups + ([plain] if plain else []) + other
+
+
+def _rotate(psi, n, rotation):
+    """``psi`` with the 2x2 matrix ``rotation[w]`` applied on each wire ``w`` of it (a
+    density matrix ``(2**n, 2**n)``: ``U rho U^dagger``)."""
+    if psi.ndim == 2:
+        rho = psi.reshape(-1)
+        for w, u in rotation.items():  # the row index's wire w, then the column's
+            rho = np.matmul(u, rho.reshape(2**w, 2, -1)).reshape(-1)
+            rho = np.matmul(u.conj(), rho.reshape(2 ** (n + w), 2, -1)).reshape(-1)
+        return rho.reshape(2**n, 2**n)
+    for w, u in rotation.items():  # wire w is the middle axis of (2**w, 2, rest)
+        psi = np.matmul(u, psi.reshape(2**w, 2, -1))
+    return psi.reshape(-1)
+
+
+def _eigenbasis(psi, n, wires, mat, snap=True):
+    """``psi`` with the eigenvectors' adjoint of ``mat`` (on ``wires``, first most
+    significant) applied, and the eigenvalues (ascending, as ``eigh`` gives them;
+    ``snap``: degenerate ones made equal)."""
+    evals, evecs = np.linalg.eigh(mat)
+    for i in range(1, evals.shape[0] if snap else 0):  # degenerate eigenvalues: one value
+        if evals[i] - evals[i - 1] < 1e-9:
+            evals[i] = evals[i - 1]
+    k = len(wires)
+    if psi.ndim == 2:  # a density matrix: V^dagger rho V on the wires
+        u = evecs.conj().T
+        rho = psi.reshape((2,) * (2 * n))
+        gate = u.reshape((2,) * (2 * k))
+        for axes, g in (([n + w for w in wires], gate.conj()), (list(wires), gate)):
+            rho = np.tensordot(g, rho, axes=(list(range(k, 2 * k)), axes))
+            rho = np.moveaxis(rho, range(k), axes)
+        return rho.reshape(2**n, 2**n), evals + 0.0
+    t = np.moveaxis(psi.reshape((2,) * n), wires, range(k)).reshape(2**k, -1)
+    t = (evecs.conj().T @ t).reshape((2,) * n)
+    return np.moveaxis(t, range(k), wires).reshape(-1), evals + 0.0
+
+
+class Drawn:
+    """Samples of every wire: basis-state indices (the first wire most significant) of
+    ``n`` wires; ``drawn[lo:hi]`` the shots of one bin."""
+
+    __slots__ = ("samples", "n")
+
+    def __init__(self, samples, n):
+        self.samples, self.n = samples, n
+
+    def __len__(self):
+        return self.samples.shape[0]
+
+    def __getitem__(self, shots):
+        return Drawn(self.samples[shots], self.n)
+
+    def outcomes(self, wires):
+        """Each shot's outcome index on ``wires`` (the first most significant)."""
+        out = np.zeros(self.samples.shape[0], dtype=np.int64)
+        for w in wires:
+            out = (out << 1) | ((self.samples >> (self.n - 1 - w)) & 1)
+        return out
+
+    def bits(self, wires):
+        """``(shots, len(wires))`` integers 0/1 (PennyLane's samples of those wires)."""
+        return np.stack([(self.samples >> (self.n - 1 - w)) & 1 for w in wires], axis=1)
+
+
+def draw_bits(psi, n, shots, rng):
+    """PennyLane's ``sample_state``: ``shots`` outcomes of every wire of ``psi``, one
+    ``rng.choice`` over its ``2**n`` basis states with probabilities ``|psi|^2`` (of a
+    density matrix: its diagonal) (:class:`Drawn`)."""
+    probs = np.diagonal(psi).real if psi.ndim == 2 else psi.real**2 + psi.imag**2
+    norm = np.sum(probs)
+    if abs(norm - 1.0) > 1e-6:
+        raise ValueError("probabilities do not sum to 1")
+    return Drawn(rng.choice(probs.shape[0], shots, p=probs / norm), n)
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(c) -> float:
+    """A coefficient as a float (sympy numbers are slow to convert: kept), None for an
+    expression of inputs."""
+    return float(c) if getattr(c, "is_number", True) else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _real(c) -> float:
+    return float(complex(c).real)
+
+
+def word_values(drawn, word, scalar=1.0):
+    """Each shot's eigenvalue of ``scalar * word`` (``+-scalar``) from rotated samples."""
+    if not word:
+        return np.full(len(drawn), scalar)
+    parity = 0
+    for w, _ in word:
+        parity = parity ^ ((drawn.samples >> (drawn.n - 1 - w)) & 1)
+    return np.where(parity == 1, -scalar, scalar)
+
+
+def statistic(m, values, every=()):
+    """expval, var, sample or counts of a measurement from each shot's eigenvalue
+    (``every``: the observable's eigenvalues, keys of ``counts(all_outcomes=True)``)."""
+    if m.kind == "expval":
+        return np.float64(np.mean(values))
+    if m.kind == "var":
+        return np.float64(np.var(values))
+    if m.kind == "sample":
+        return values if m.dtype is None else values.astype(m.dtype)
+    keys, counts = np.unique(values, return_counts=True)
+    out = {np.float64(v): np.int64(c) for v, c in zip(keys, counts)}
+    if m.all_outcomes:  # every eigenvalue, unseen ones with count 0
+        out = {np.float64(v): out.get(float(v), np.int64(0)) for v in np.unique(every)}
+    return out
+
+
+def wires_statistic(m, drawn):
+    """probs, sample or counts of the wires ``m.on`` from samples of every wire."""
+    k = len(m.on)
+    if m.kind == "sample":
+        return drawn.bits(m.on).astype(m.dtype or np.int64)
+    outcomes = drawn.outcomes(m.on)
+    if m.kind == "probs":
+        return np.bincount(outcomes, minlength=2**k).astype(np.float64) / len(drawn)
+    if m.all_outcomes:
+        tally = np.bincount(outcomes, minlength=2**k)
+        return {format(b, f"0{k}b"): np.int64(tally[b]) for b in range(2**k)}
+    keys, counts = np.unique(outcomes, return_counts=True)
+    return {np.str_(format(int(b), f"0{k}b")): np.int64(c) for b, c in zip(keys, counts)}
+
+
+def group_rotation(ms) -> dict:
+    """The per-wire rotations of a group of Pauli words (Z needs none)."""
+    rotation = {}
+    for m in ms:
+        for w, b in m.terms[0][1]:
+            if b != "Z":
+                rotation[w] = ROTATIONS[b]
+    return rotation
+
+
+def draw_batch(psis, n, total, rng):
+    """:func:`draw_bits` of each state of a batch in turn (PennyLane's batched
+    ``sample_state``: one ``rng.choice`` per state)."""
+    return [draw_bits(psi, n, total, rng) for psi in psis]
+
+
+def bins(counts):
+    """``(lower, upper)`` of each count's shots in one draw of them all."""
+    edges, lower = [], 0
+    for c in counts:
+        edges.append((lower, lower + c))
+        lower += c
+    return edges
+
+
+def pauli_words_by_samples(psis, n, words, shots, rng):
+    """Term by term, as PennyLane measures a Hamiltonian's expval: the words grouped
+    (:func:`qwc_partition`, one group when there is one word), a draw per group and state
+    of the batch ``psis``; each state's ``(bits, word)`` per word."""
+    groups = qwc_partition(words) if len(words) > 1 else [[0]]
+    out = [[None] * len(words) for _ in psis]
+    for g in groups:
+        rotation = {w: ROTATIONS[b] for i in g for w, b in words[i] if b != "Z"}
+        drawn = draw_batch([_rotate(psi, n, rotation) for psi in psis], n, shots, rng)
+        for b, bits in enumerate(drawn):
+            for i in g:
+                out[b][i] = bits, words[i]
+    return out
+
+
+def hamiltonian_expvals(form, psis, n, counts, rng):
+    """PennyLane's ``_measure_hamiltonian_with_samples`` / ``_measure_sum_with_samples``,
+    per count of the shots (its outer loop) and state of the batch: each term's mean from
+    its group's samples, then ``sum(c * mean)`` (a Sum: ``sum(mean)``) in the order
+    written. ``out[b][k]``."""
+    terms = form[1]
+    out = [[None] * len(counts) for _ in psis]
+    for k, shots in enumerate(counts):
+        for b, drawn in enumerate(pauli_words_by_samples(psis, n, [w for _, _, w in terms],
+                                                         shots, rng)):
+            res = [np.mean(word_values(bits, w, _number(s)))
+                   for (bits, w), (_, s, _) in zip(drawn, terms)]
+            if form[0] == "sum":
+                out[b][k] = np.float64(sum(res))
+            else:
+                out[b][k] = np.float64(sum(_number(c) * r for (c, _, _), r in zip(terms, res)))
+    return out
+
+
+def pl_ready(m, form) -> bool:
+    """Whether the draws of ``m`` are PennyLane's (numeric coefficients, no
+    postselection or classical shadow)."""
+    if m.post or m.shadow or m.kind not in ("expval", "var", "probs", "sample", "counts"):
+        return False
+    if form == ("values",):  # mid-circuit measurement values: qsym's own draws
+        return False
+    if form[:1] == ("hadamard",):
+        return _number(form[1]) is not None
+    if form[:1] in (("lincomb",), ("sum",)) and m.kind == "expval":
+        return all(_number(s) is not None and (c is None or _number(c) is not None)
+                   for c, s, _ in form[1])
+    return all(getattr(c, "is_number", True) and complex(c).imag == 0 for c, _ in m.terms)
+
+
+def pl_values(ms, forms, groups, psis, n, counts, rng):
+    """Every measurement's value from PennyLane's draws (``groups``:
+    :func:`measurement_groups`) for each state of the batch ``psis`` and each count of the
+    shots ``counts``: ``out[b][k]``, a list over the measurements. A group draws
+    ``sum(counts)`` shots per state, each count its bin of them, as PennyLane does."""
+    out = [[[None] * len(ms) for _ in counts] for _ in psis]
+    total, edges = int(sum(counts)), bins(counts)
+    for g in groups:
+        m, form = ms[g[0]], forms[g[0]]
+        if form[:1] in (("lincomb",), ("sum",)) and m.kind == "expval" and m.terms:
+            for b, per in enumerate(hamiltonian_expvals(form, psis, n, counts, rng)):
+                for k, v in enumerate(per):
+                    out[b][k][g[0]] = v
+            continue
+        rotated, stat = _group_statistics(ms, forms, g, psis, n)
+        for b, drawn in enumerate(draw_batch(rotated, n, total, rng)):
+            for k, (lo, hi) in enumerate(edges):
+                shots = drawn if len(edges) == 1 else drawn[lo:hi]
+                for i in g:
+                    out[b][k][i] = stat(ms[i], shots)
+    return out
+
+
+def _group_statistics(ms, forms, g, psis, n):
+    """A group's rotated states and ``stat(m, bits)``: a member's value from samples."""
+    m, form = ms[g[0]], forms[g[0]]
+    if not m.terms:  # wires: no rotation
+        return psis, wires_statistic
+    if form == ("pauli",):
+        rotation = group_rotation([ms[i] for i in g])
+
+        def pauli(mi, drawn):
+            (c, word), = mi.terms
+            c = _real(c)
+            return statistic(mi, word_values(drawn, word, c), (c, -c) if word else (c,))
+
+        return [_rotate(psi, n, rotation) for psi in psis], pauli
+    if form[0] == "hadamard":  # PennyLane's RY(-pi/4): eigenvalue +1 first
+        (w, _), = form[2]
+        c = _number(form[1])
+        return ([_rotate(psi, n, {w: RY_HADAMARD}) for psi in psis],
+                lambda mi, bits: statistic(mi, word_values(bits, ((w, "Z"),), c), (c, -c)))
+    if form[0] == "basis":  # PennyLane's BasisStateProjector: eigenvalue 1 at the state
+        wires, bits = form[1], form[2]
+        evals = np.zeros(2 ** len(wires))
+        evals[int("".join(map(str, bits)), 2)] = 1.0
+        return psis, lambda mi, drawn: statistic(mi, evals[drawn.outcomes(wires)], evals)
+    if form[0] == "eigen":  # qml.Hermitian: eigh of its matrix, on its wires as written
+        wires = list(form[1])
+        rotated = [_eigenbasis(psi, n, wires, form[2], snap=False) for psi in psis]
+        evals = rotated[0][1]
+        return ([r[0] for r in rotated],
+                lambda mi, drawn: statistic(mi, evals[drawn.outcomes(wires)], evals))
+    wires = tuple(sorted({w for _, word in m.terms for w, _ in word}))
+    if not wires:  # a multiple of the identity
+        value = float(sum(complex(c).real for c, _ in m.terms))
+        return psis, lambda mi, drawn: statistic(mi, np.full(len(drawn), value), (value,))
+    mat = _observable_matrix(m.terms, wires)
+    rotated = [_eigenbasis(psi, n, list(wires), mat) for psi in psis]
+    evals = rotated[0][1]
+    return ([r[0] for r in rotated],
+            lambda mi, drawn: statistic(mi, evals[drawn.outcomes(wires)], evals))
 
 
 def refuse(method, device="default.qubit"):

@@ -887,6 +887,8 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
             terms.append((c, w))
         grouping = getattr(m.obs, "grouping_indices", None)
         measurements.append(Measurement(m.kind, tuple(terms), groups=len(grouping or ()),
+                                        sampling=_sampling(getattr(m, "sampling", ()),
+                                                           wire_index),
                                         all_outcomes=getattr(m, "all_outcomes", False),
                                         dtype=getattr(m, "dtype", None), label=label,
                                         post=post))
@@ -965,6 +967,28 @@ def rerunnable(fn):
 
     run.random_state = state
     return run
+
+
+def _sampling(form: tuple, wire_index) -> tuple:
+    """A measurement's ``sampling`` form (``qsym._operations.sampling_form``) with its
+    words on device indices and its coefficients sympified."""
+    if form[:1] in (("basis",), ("eigen",)):
+        return (form[0], tuple(wire_index(w, "an observable") for w in form[1]), form[2])
+    if form[:1] == ("hadamard",):
+        try:
+            return ("hadamard", sp.sympify(form[1]), ((wire_index(form[2][0][0], "an observable"), "H"),))
+        except (sp.SympifyError, TypeError, ValueError):
+            return ()
+    if form[:1] not in (("lincomb",), ("sum",)):
+        return tuple(form)
+    terms = []
+    for coeff, scalar, word in form[1]:
+        w = tuple(sorted((wire_index(wire, "an observable"), p) for wire, p in word))
+        try:
+            terms.append((None if coeff is None else sp.sympify(coeff), sp.sympify(scalar), w))
+        except (sp.SympifyError, TypeError, ValueError):  # a coefficient qsym traces
+            return ()
+    return (form[0], tuple(terms))
 
 
 def _reduce(m, wire_index) -> tuple:
