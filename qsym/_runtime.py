@@ -62,6 +62,7 @@ from .devices import (  # noqa: F401  (qsym.runtime's names)
     available_memory,
     check_device_options,
     device,
+    own_derivatives,
     runs_own_execute,
     state_memory,
 )
@@ -1433,7 +1434,10 @@ class QNode:
     def compiled_directly(self) -> bool:
         """Whether calls run this QNode's own compiled circuit (no transforms): then
         ``qml.grad`` and ``qml.jacobian`` use its compiled derivatives; a transformed QNode
-        is differentiated by autograd through its transforms' tapes.
+        is differentiated by autograd through its transforms' tapes (so is one with
+        ``gradient_kwargs={"argnum": ...}`` or ``diff_method="spsa"``: the method's gradient
+        transform differentiates its tape, :func:`qsym._tapes.tape_gradient`), and one
+        whose device class defines its own derivatives (:func:`qsym.devices.own_derivatives`).
 
         >>> import qsym as qml
         >>> qml.QNode(lambda: qml.state(), qml.device("default.qubit", wires=1)).compiled_directly
@@ -1443,7 +1447,8 @@ class QNode:
         (:func:`qsym.devices.runs_own_execute`) is not: its tapes run there.
         """
         return (not self.pipeline and not runs_own_execute(self.device)
-                and self.gradient_kwargs.get("argnum") is None)
+                and self.gradient_kwargs.get("argnum") is None and self.diff_method != "spsa"
+                and own_derivatives(self.device, self.diff_method, self.grad_on_execution) is None)
 
     def __call__(self, *args, **kwargs):
         if "shots" in kwargs and not self._qfunc_uses_shots_arg:

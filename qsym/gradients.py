@@ -540,6 +540,69 @@ def _qnode_jacobian(qnode, method_options, argnum=None):
     return jacobian
 
 
+def _classical_jacobians(qnode, args, kwargs, diff):
+    """``(tape, cjacs, listed)``: the QNode's tape at the arguments (its trainable
+    parameters: the gate parameters that depend on a differentiated argument), per
+    differentiated argument the Jacobian of those parameters by it (autograd, no circuit
+    run), and whether the function returned a list."""
+    import autograd.numpy as anp
+    from autograd import jacobian as ajacobian
+    from autograd.tracer import getval
+
+    from ._transform import record
+
+    boxed: set = set()
+    cjacs = []
+    for i in diff:
+        def f(a, i=i):
+            full = list(args)
+            full[i] = a
+            data = record(qnode.func, full, kwargs)[0].data
+            boxed.update(k for k, d in enumerate(data) if isinstance(d, Box))
+            return anp.stack([anp.real(d) for d in data]) if data else anp.zeros(0)
+        cjacs.append(np.asarray(ajacobian(f)(np.asarray(getval(args[i]), dtype=float))))
+    tape, result = record(qnode.func, [getval(a) for a in args], kwargs)
+    shots = qnode.configured_shots()
+    tape = tape.copy(shots=shots if isinstance(shots, Shots) else Shots(shots))
+    tape.trainable_params = sorted(boxed)
+    return tape, cjacs, isinstance(result, list)
+
+
+def _hybrid_jacobian(qnode, tape_fn, kwargs):
+    """A gradient transform of a QNode as PennyLane applies it: the transform on the
+    QNode's tape (``argnum``: positions among its trainable parameters; SPSA's directions),
+    its tapes run on the device, the result contracted with the classical Jacobian of the
+    gate parameters by the trainable arguments."""
+    from ._tapes import execute, jacobian_rows
+
+    def jacobian(*args, **kw):
+        diff = tuple(trainable_indices(args))
+        if not diff:
+            raise QuantumFunctionError("No trainable parameters. (qsym: the arguments "
+                                       "differentiated are tensors with requires_grad=True)")
+        tape, cjacs, listed = _classical_jacobians(qnode, args, kw, diff)
+        n = len(tape.trainable_params)
+        shapes = [_measurement_shape(tape, m) for m in tape.measurements]
+        if n == 0:
+            rows = np.zeros((sum(int(np.prod(s)) for s in shapes), 0))
+        else:
+            tapes, fn = tape_fn(tape, **kwargs)
+            rows = jacobian_rows(tape, fn(execute(list(tapes), qnode.device)), n)
+        per_meas, start = [], 0
+        for shape in shapes:
+            size = int(np.prod(shape))
+            block = rows[start:start + size]
+            start += size
+            per_arg = [np.tensordot(block, cj[tape.trainable_params], axes=1).reshape(
+                shape + cj.shape[1:]) for cj in cjacs]
+            per_meas.append(per_arg[0] if len(per_arg) == 1 else tuple(per_arg))
+        if listed:  # the QNode returned a list: so does its Jacobian
+            return per_meas
+        return per_meas[0] if len(per_meas) == 1 else tuple(per_meas)
+
+    return jacobian
+
+
 def _split(values, jac, arg_shapes):
     outs = tuple(values) if isinstance(values, (tuple, list)) else (values,)
     per_meas, row = [], 0
@@ -579,7 +642,12 @@ def _dispatch(obj, tape_fn, qnode_options, kwargs, hybrid=True):
     if isinstance(obj, QNode):
         if not hybrid:
             return _tape_level(obj, tape_fn, kwargs)
-        return _qnode_jacobian(obj, qnode_options, kwargs.get("argnum"))
+        shots = obj.configured_shots()
+        if isinstance(shots, Shots) and shots.has_partitioned_shots and tape_fn is not _tape_spsa:
+            return _qnode_jacobian(obj, qnode_options, kwargs.get("argnum"))
+        # PennyLane's transform of the QNode's tape: its tapes (and argnum's positions, the
+        # random directions, the executions qml.Tracker counts), the classical chain rule
+        return _hybrid_jacobian(obj, tape_fn, kwargs)
     raise ArgumentError(f"a gradient transform takes a tape or a QNode, got {obj!r}")
 
 
@@ -638,16 +706,16 @@ def spsa_grad(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center",
     """
     kwargs = dict(argnum=argnum, h=h, approx_order=approx_order, n=n, strategy=strategy, f0=f0,
                   num_directions=num_directions, sampler=sampler, sampler_rng=sampler_rng)
-    if isinstance(tape, QNode):
-        raise DifferentiationError(
-            "spsa_grad of a QNode is not supported by qsym; apply it to a tape "
-            "(qml.tape.make_qscript(circuit.func)(*args)) or use finite_diff")
     return _dispatch(tape, _tape_spsa, {}, kwargs)
 
 
 DEVICE_GRADIENT["param_shift"] = param_shift  # a device's own execute: qsym._tapes
 param_shift.qsym_diff_method = "parameter-shift"  # diff_method=qml.gradients.param_shift
 finite_diff.qsym_diff_method = "finite-diff"
+spsa_grad.qsym_diff_method = "spsa"
+# the transforms a QNode's (or qml.execute's) method differentiates its tapes with
+DEVICE_GRADIENT.update({"parameter-shift": _tape_param_shift, "finite-diff": _tape_finite_diff,
+                        "spsa": _tape_spsa})
 
 
 def param_shift_hessian(tape, argnum=None, **_):
