@@ -603,8 +603,9 @@ def jacobian_rows(tape, jac, n) -> np.ndarray:
     for per_copy in (jac if copies else (jac,)):
         for per_meas in ((per_copy,) if len(tape.measurements) == 1 else tuple(per_copy)):
             cols = (per_meas,) if n == 1 else tuple(per_meas)
-            blocks.append(np.stack([np.ravel(np.asarray(c, dtype=float)) for c in cols], 1))
-    return np.concatenate(blocks, axis=0)
+            # (autograd's NumPy: entries are autograd values for a second derivative)
+            blocks.append(anp.stack([anp.ravel(anp.real(c)) for c in cols], 1))
+    return anp.concatenate(blocks, axis=0) if len(blocks) > 1 else blocks[0]
 
 
 @primitive
@@ -620,12 +621,14 @@ def _transform_execute_vjp(ans, params, tape, device, gradient, spec):
 
     def vjp(g):
         if not held:  # one Jacobian for every row autograd asks for (qml.jacobian)
+            # ``params`` are autograd values of an outer derivative (a Hessian): the
+            # transform's tapes are run differentiably, by the same transform
             transform, kwargs = gradient
             bound = tape.bind_new_parameters(list(params), tape.trainable_params)
             tapes, fn = transform(bound, **kwargs)
-            jac = fn(tuple(_run(t, device) for t in tapes))
+            jac = fn(tuple(_run(t, device, gradient) for t in tapes))
             held.append(jacobian_rows(bound, jac, len(params)))
-        return np.asarray(g, dtype=float) @ held[0]
+        return anp.dot(g, held[0])
     return vjp
 
 

@@ -230,3 +230,32 @@ def test_grad_on_execution_chooses_which_device_method():
 
     node = qml.QNode(rx, Both(wires=1), diff_method="adjoint")
     assert float(qml.grad(node)(np.array(0.3))) == 7.0
+
+
+@pytest.mark.parametrize("gradient_kwargs", [{"h": 0.1}, {"h": 0.1, "argnum": [0, 1]}])
+def test_second_derivative_of_finite_differences_is_finite_differences(gradient_kwargs):
+    # PennyLane differentiates the forward differences by forward differences again:
+    # H_ij = (f(p + h e_i + h e_j) - f(p + h e_i) - f(p + h e_j) + f(p)) / h^2
+    node = qml.QNode(body, qml.device("default.qubit", wires=2), diff_method="finite-diff",
+                     gradient_kwargs=gradient_kwargs, max_diff=2)
+    h = 0.1
+    hess = qml.jacobian(qml.jacobian(lambda v: node(v[0], v[1])))(
+        np.array([X0, Y0], requires_grad=True))
+    want = onp.array([[(closed(P0 + h * E[i] + h * E[j]) - closed(P0 + h * E[i])
+                        - closed(P0 + h * E[j]) + closed(P0)) / h ** 2 for j in range(2)]
+                      for i in range(2)])
+    onp.testing.assert_allclose(hess, want, atol=1e-9)
+    assert abs(hess[0, 0] + onp.cos(X0) * onp.cos(Y0)) > 1e-2  # not the exact Hessian
+
+
+def test_hessian_of_a_finite_difference_qnode_is_finite_differences():
+    node = qml.QNode(body, qml.device("default.qubit", wires=2), diff_method="finite-diff",
+                     gradient_kwargs={"h": 0.1}, max_diff=2)
+    h = 0.1
+    hess = qml.hessian(lambda v: node(v[0], v[1]))(np.array([X0, Y0], requires_grad=True))
+    direct = qml.hessian(node)(*args())
+    want = onp.array([[(closed(P0 + h * E[i] + h * E[j]) - closed(P0 + h * E[i])
+                        - closed(P0 + h * E[j]) + closed(P0)) / h ** 2 for j in range(2)]
+                      for i in range(2)])
+    onp.testing.assert_allclose(hess, want, atol=1e-9)
+    onp.testing.assert_allclose(onp.array(direct, dtype=float), want, atol=1e-9)
