@@ -136,10 +136,8 @@ def generate_shift_rule(frequencies, shifts=None, order=1):
     terms = [(0.0, 1.0)]
     for _ in range(int(order)):
         terms = [(s0 + sft, c0 * c) for s0, c0 in terms for c, sft in first]
-    freqs = [float(f) for f in frequencies]
-    unit = min(freqs)
-    if order > 1 and all(abs(f / unit - round(f / unit)) < 1e-9 for f in freqs):
-        period = 2 * np.pi / unit  # commensurate: shifts equal modulo the period merge
+    if order > 1:  # shifts equal modulo the period (2 pi / gcd, PennyLane's) merge
+        period = frequencies_to_period(frequencies)
         terms = [(sft - period * np.floor((sft + period / 2) / period + 1e-9), c)
                  for sft, c in terms]
     merged: list = []
@@ -258,9 +256,9 @@ def generate_multi_shift_rule(frequencies, shifts=None, orders=None):
 def _shifted_copy(tape, indices, shifts, multipliers):
     """A copy of ``tape`` with trainable parameters ``indices`` set to ``m * x + s``."""
     data = tape.data
-    positions = [tape.trainable_params[i] for i in indices]
-    values = [data[p] * m + sft for p, sft, m in zip(positions, shifts, multipliers)]
-    return tape.bind_new_parameters(values, positions)
+    moved = sorted((tape.trainable_params[i], data[tape.trainable_params[i]] * m + sft)
+                   for i, sft, m in zip(indices, shifts, multipliers))  # in data order
+    return tape.bind_new_parameters([v for _, v in moved], [p for p, _ in moved])
 
 
 def generate_shifted_tapes(tape, index, shifts, multipliers=None, broadcast=False):

@@ -155,3 +155,26 @@ def test_compute_jvp_shapes():
         [np.array([1.0]), np.array([0.0])], qml.gradients.param_shift)
     res = fn(qml.execute(tapes, qml.device("default.qubit", wires=1)))
     assert float(res[0]) == pytest.approx(-onp.sin(0.3)) and float(res[1]) == 0.0
+
+
+def test_second_order_rule_of_incommensurate_minimum_frequency():
+    # frequencies (2, 3): period 2 pi (gcd 1); the rule is exact on such a polynomial
+    rng = onp.random.default_rng(4)
+    a, b = rng.normal(size=2), rng.normal(size=2)
+    f = lambda x: sum(al * onp.cos(w * x) + bl * onp.sin(w * x)  # noqa: E731
+                      for w, al, bl in zip((2, 3), a, b))
+    want = -sum(al * w ** 2 for w, al in zip((2, 3), a))  # f''(0)
+    rule = generate_shift_rule((2, 3), order=2)
+    assert sum(c * f(s) for c, s in rule) == pytest.approx(want, abs=1e-9)
+    assert onp.all(onp.abs(rule[:, 1]) <= onp.pi + 1e-12)  # folded into one period
+    assert len(rule) == 7
+
+
+def test_multishifted_tapes_in_any_index_order():
+    from qsym.gradients import generate_multishifted_tapes
+    t = qml.tape.QuantumScript([qml.RX(1.0, 0), qml.RY(2.0, 0), qml.RZ(3.0, 0)],
+                               [qml.expval(qml.Z(0))])
+    t.trainable_params = [0, 2]
+    (s,) = generate_multishifted_tapes(t, [1, 0], [[0.3, -0.6]], [[0.2, 0.5]])
+    got = [float(p) for p in s.get_parameters(trainable_only=False)]
+    onp.testing.assert_allclose(got, [0.5 * 1.0 - 0.6, 2.0, 0.2 * 3.0 + 0.3])
