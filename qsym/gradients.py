@@ -43,7 +43,8 @@ __all__ = ["param_shift", "finite_diff", "generate_shift_rule", "eigvals_to_freq
            "adjoint_metric_tensor", "param_shift_hessian", "generate_multi_shift_rule",
            "generate_shifted_tapes", "generate_multishifted_tapes", "general_shift_rules",
            "parameter_shift", "finite_difference", "spsa_gradient", "jvp", "batch_jvp",
-           "compute_jvp_single", "compute_jvp_multi"]
+           "compute_jvp_single", "compute_jvp_multi", "SUPPORTED_GRADIENT_KWARGS",
+           "gradient_transform"]
 
 NO_TRAINABLE = (
     "Attempted to compute the gradient of a tape with no trainable parameters. If this is "
@@ -559,7 +560,7 @@ def _tapes_and_fn(tape, tapes, per_param, front, f0):
 
     def single(results, copy=None):
         results = list(results)
-        r0 = results.pop(0) if front else (f0 if copy is None else f0[copy])
+        r0 = results.pop(0) if front else (f0 if copy is None or f0 is None else f0[copy])
         return _assemble(tape, per_param, results, r0)
 
     return tapes, _with_shot_copies(tape, lambda rs, c=None: single(rs, c))
@@ -1157,6 +1158,34 @@ def batch_jvp(tapes, tangents, gradient_fn, reduction="append", gradient_kwargs=
     return out_tapes, fn
 
 
+# the keyword arguments PennyLane's gradient transforms take (its SUPPORTED_GRADIENT_KWARGS)
+SUPPORTED_GRADIENT_KWARGS = frozenset({
+    "approx_order", "argnum", "atol", "aux_wire", "broadcast", "device_wires",
+    "diagonal_shifts", "fallback_fn", "f0", "force_order2", "gradient_recipes", "h", "mode",
+    "n", "num_directions", "num_split_times", "off_diagonal_shifts", "sampler", "sampler_rng",
+    "sampler_seed", "shifts", "strategy", "use_broadcasting", "validate_params"})
+
+
+def choose_trainable_param_indices(tape, argnum=None):
+    """PennyLane's ``choose_trainable_param_indices``: the positions (into
+    ``tape.trainable_params``) a gradient transform differentiates: all without
+    ``argnum``, else ``argnum`` (an int made a list; an empty one warns).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 0)], [qml.expval(qml.Z(0))])
+    >>> choose_trainable_param_indices(t), choose_trainable_param_indices(t, 1)
+    ([0, 1], [1])
+    """
+    if argnum is None:
+        return list(range(len(tape.trainable_params)))
+    if isinstance(argnum, (int, np.integer)):
+        return [argnum]
+    if len(argnum) == 0:
+        warnings.warn("No trainable parameters were specified for computing the Jacobian.",
+                      UserWarning, stacklevel=2)
+    return argnum
+
+
 def _module(name: str, doc: str, **names) -> _types.ModuleType:
     """PennyLane's module path ``qml.gradients.<name>`` holding these names."""
     mod = _types.ModuleType(f"{__name__}.{name}", doc)
@@ -1180,6 +1209,10 @@ parameter_shift = _module(
     param_shift=param_shift, _make_zero_rep=_make_zero_rep,
     _evaluate_gradient=_evaluate_gradient, _get_operation_recipe=_get_operation_recipe,
     _put_zeros_in_pdA2_involutory=_put_zeros_in_pdA2_involutory)
+gradient_transform = _module(
+    "gradient_transform", "PennyLane's qml.gradients.gradient_transform",
+    SUPPORTED_GRADIENT_KWARGS=SUPPORTED_GRADIENT_KWARGS,
+    choose_trainable_param_indices=choose_trainable_param_indices)
 finite_difference = _module("finite_difference", "PennyLane's qml.gradients.finite_difference",
                             finite_diff=finite_diff, finite_diff_coeffs=finite_diff_coeffs)
 spsa_gradient = _module("spsa_gradient", "PennyLane's qml.gradients.spsa_gradient",
