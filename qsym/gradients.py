@@ -658,6 +658,9 @@ def _var_transform(tape, argnum, shifts, gradient_recipes):
         results = list(results)
         d1 = fn1(results[:len(t1)])
         d2 = fn2(results[len(t1):]) if squares else None
+        if tape.shots.has_partitioned_shots:  # per shot copy, as PennyLane's
+            return tuple(_combine_var(tape, results[0][c], d1[c], None if d2 is None else d2[c],
+                                      squares) for c in range(tape.shots.num_copies))
         return _combine_var(tape, results[0], d1, d2, squares)
 
     return t1 + t2, fn

@@ -178,3 +178,16 @@ def test_multishifted_tapes_in_any_index_order():
     (s,) = generate_multishifted_tapes(t, [1, 0], [[0.3, -0.6]], [[0.2, 0.5]])
     got = [float(p) for p in s.get_parameters(trainable_only=False)]
     onp.testing.assert_allclose(got, [0.5 * 1.0 - 0.6, 2.0, 0.2 * 3.0 + 0.3])
+
+
+def test_variance_gradient_per_shot_copy():
+    # Var(Z) = sin(x)^2 for RX(x): d/dx = sin(2x); each copy sampled with its own shots
+    x = 0.7
+    t = qml.tape.QuantumScript([qml.RX(x, 0)], [qml.var(qml.Z(0)), qml.expval(qml.Z(0))],
+                               shots=(20000, 30000))
+    tapes, fn = qml.gradients.param_shift(t)
+    res = fn(qml.execute(tapes, qml.device("default.qubit", wires=1, seed=3)))
+    assert len(res) == 2
+    for var_g, exp_g in res:
+        assert float(var_g) == pytest.approx(onp.sin(2 * x), abs=0.05)
+        assert float(exp_g) == pytest.approx(-onp.sin(x), abs=0.05)
