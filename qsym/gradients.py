@@ -44,7 +44,7 @@ __all__ = ["param_shift", "finite_diff", "generate_shift_rule", "eigvals_to_freq
            "generate_shifted_tapes", "generate_multishifted_tapes", "general_shift_rules",
            "parameter_shift", "finite_difference", "spsa_gradient", "jvp", "batch_jvp",
            "compute_jvp_single", "compute_jvp_multi", "SUPPORTED_GRADIENT_KWARGS",
-           "gradient_transform"]
+           "gradient_transform", "vjp", "batch_vjp", "compute_vjp_single", "compute_vjp_multi"]
 
 NO_TRAINABLE = (
     "Attempted to compute the gradient of a tape with no trainable parameters. If this is "
@@ -1158,6 +1158,106 @@ def batch_jvp(tapes, tangents, gradient_fn, reduction="append", gradient_kwargs=
             else:
                 reduction(jvps, value)
         return tuple(jvps)
+    return out_tapes, fn
+
+
+# --- vector-Jacobian products (PennyLane's qml.gradients.vjp) ---------------------------------
+def compute_vjp_single(dy, jac, num=None):
+    """PennyLane's ``compute_vjp_single``: ``dy`` (shaped as one measurement's result)
+    contracted with the Jacobian (an array for one parameter, a tuple for several): one
+    number per parameter.
+
+    >>> compute_vjp_single(np.array([1.0, 2.0]), (np.array([0.1, 0.3]), np.array([0.2, 0.4])))
+    array([0.7, 1. ])
+    """
+    if jac is None:
+        return None
+    flat = np.ravel(np.asarray(dy))
+    if not isinstance(jac, (tuple, list)):
+        if np.shape(jac) == (0,):
+            return np.zeros((1, 0))
+        return np.array([np.dot(flat, np.ravel(np.asarray(jac)))])
+    if len(jac) == 0:
+        return np.zeros((1, 0))
+    return np.array([np.dot(flat, np.ravel(np.asarray(j))) for j in jac])
+
+
+def compute_vjp_multi(dy, jac, num=None):
+    """PennyLane's ``compute_vjp_multi``: :func:`compute_vjp_single` of each
+    measurement's ``dy`` and Jacobian, summed.
+
+    >>> compute_vjp_multi((np.array(1.0), np.array([1.0, 1.0])), (np.array(0.5), np.array([0.1, 0.2])))
+    array([0.8])
+    """
+    if jac is None:
+        return None
+    return np.sum([compute_vjp_single(d, j, num) for d, j in zip(dy, jac)], axis=0)
+
+
+def vjp(tape, dy, gradient_fn, gradient_kwargs=None):
+    """PennyLane's ``qml.gradients.vjp``: ``(tapes, fn)``, the tapes of ``gradient_fn``
+    and ``fn`` giving ``dy`` (shaped as the tape's results) times the Jacobian, one number
+    per trainable parameter; a zero ``dy`` needs no tape, no trainable parameter gives
+    None.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, fn = vjp(t, np.array(2.0), param_shift)
+    >>> fn(qml.execute(tapes, qml.device("default.qubit", wires=1))).round(8)  # -2 sin(0.3)
+    array([-0.59104041])
+    """
+    n = len(tape.trainable_params)
+    if n == 0:
+        return [], lambda _, num=None: None
+    try:
+        parts = dy if isinstance(dy, (tuple, list)) else (dy,)
+        zero = all(np.allclose(np.asarray(p, dtype=float), 0) for p in parts)
+    except (TypeError, ValueError):
+        zero = False
+    if zero:
+        return [], lambda _, num=None: np.zeros(n)
+    tapes, jac_fn = gradient_fn(tape, **(gradient_kwargs or {}))
+    product = compute_vjp_multi if len(tape.measurements) > 1 else compute_vjp_single
+
+    def fn(results, num=None):
+        jac = jac_fn(results)
+        if not tape.shots.has_partitioned_shots:
+            return product(dy, jac, num)
+        return np.sum([product(d, j, num) for d, j in zip(dy, jac)], axis=0)
+    return tapes, fn
+
+
+def batch_vjp(tapes, dys, gradient_fn, reduction="append", gradient_kwargs=None):
+    """PennyLane's ``batch_vjp``: :func:`vjp` of each tape with its ``dy``; ``fn`` of the
+    joined results gives the products, gathered by ``reduction`` (a list).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> all_tapes, fn = batch_vjp([t, t], [np.array(1.0), np.array(0.0)], param_shift)
+    >>> len(all_tapes)
+    2
+    """
+    sizes, fns, out_tapes = [], [], []
+    for tape, dy in zip(tapes, dys):
+        g_tapes, f = vjp(tape, dy, gradient_fn, gradient_kwargs)
+        sizes.append(len(g_tapes))
+        fns.append(f)
+        out_tapes.extend(g_tapes)
+
+    def fn(results, nums=None):
+        vjps, start = [], 0
+        for size, f, num in zip(sizes, fns, nums or [None] * len(fns)):
+            value = f(results[start:start + size], num=num)
+            start += size
+            if value is None:
+                if reduction == "append":
+                    vjps.append(None)
+                continue
+            if isinstance(reduction, str):
+                getattr(vjps, reduction)(value)
+            else:
+                reduction(vjps, value)
+        return vjps
     return out_tapes, fn
 
 

@@ -191,3 +191,21 @@ def test_variance_gradient_per_shot_copy():
     for var_g, exp_g in res:
         assert float(var_g) == pytest.approx(onp.sin(2 * x), abs=0.05)
         assert float(exp_g) == pytest.approx(-onp.sin(x), abs=0.05)
+
+
+def test_vjp_of_a_tape_against_the_closed_form():
+    # <Z> = cos(x) cos(y), probs of wire 0 = ((1 + <Z>) / 2, (1 - <Z>) / 2)
+    x, y = 0.4, -0.7
+    t = qml.tape.QuantumScript([qml.RX(x, 0), qml.RY(y, 0)],
+                               [qml.expval(qml.Z(0)), qml.probs(wires=0)])
+    dy = (onp.array(2.0), onp.array([1.0, -1.0]))
+    tapes, fn = qml.gradients.vjp(t, dy, qml.gradients.param_shift)
+    got = fn(qml.execute(tapes, qml.device("default.qubit", wires=1)))
+    grad_z = onp.array([-onp.sin(x) * onp.cos(y), -onp.cos(x) * onp.sin(y)])
+    # d probs = (dZ / 2, -dZ / 2): dy . J = 2 dZ + (1/2 + 1/2) dZ = 3 dZ
+    onp.testing.assert_allclose(got, 3 * grad_z, atol=1e-12)
+    tapes, fn = qml.gradients.vjp(t, (onp.array(0.0), onp.zeros(2)), qml.gradients.param_shift)
+    assert tapes == [] and list(fn([])) == [0.0, 0.0]
+    tapes, fn = qml.gradients.batch_vjp([t, t], [dy, dy], qml.gradients.param_shift)
+    both = fn(qml.execute(tapes, qml.device("default.qubit", wires=1)))
+    onp.testing.assert_allclose(both[1], 3 * grad_z, atol=1e-12)
