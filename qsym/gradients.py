@@ -883,6 +883,11 @@ def _hybrid_jacobian(qnode, tape_fn, kwargs):
             raise QuantumFunctionError("No trainable parameters. (qsym: the arguments "
                                        "differentiated are tensors with requires_grad=True)")
         tape, cjacs, listed = _classical_jacobians(qnode, args, kw, diff)
+        if tape.shots.has_partitioned_shots:
+            raise DifferentiationError(
+                "spsa_grad of a QNode with a shot vector is not supported by qsym: apply it "
+                "to the QNode's tape (qml.workflow.construct_tape(qnode)(*args)), or set one "
+                "shot count")
         n = len(tape.trainable_params)
         shapes = [_measurement_shape(tape, m) for m in tape.measurements]
         if n == 0:

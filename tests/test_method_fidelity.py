@@ -259,3 +259,10 @@ def test_hessian_of_a_finite_difference_qnode_is_finite_differences():
                       for i in range(2)])
     onp.testing.assert_allclose(hess, want, atol=1e-9)
     onp.testing.assert_allclose(onp.array(direct, dtype=float), want, atol=1e-9)
+
+
+def test_spsa_grad_of_a_qnode_with_a_shot_vector_is_refused():
+    node = qml.set_shots(qml.QNode(body, qml.device("default.qubit", wires=2)),
+                         shots=[100, 200])
+    with pytest.raises(qml.errors.DifferentiationError, match="shot vector"):
+        qml.gradients.spsa_grad(node, sampler_rng=1)(*args())
