@@ -1294,6 +1294,46 @@ def choose_trainable_param_indices(tape, argnum=None):
     return argnum
 
 
+def _find_gradient_methods(tape, trainable_param_indices, use_graph=True):
+    """PennyLane's ``_find_gradient_methods``: ``{position: method}`` for positions into
+    ``tape.trainable_params``: ``"0"`` for a parameter no measurement depends on (with
+    ``use_graph``; :func:`qsym._tapes.light_cone_params`), else its operation's
+    ``grad_method`` (``"A"`` analytic, ``"F"`` numeric, None not differentiable).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 1)], [qml.expval(qml.Z(0))])
+    >>> _find_gradient_methods(t, [0, 1])
+    {0: 'A', 1: '0'}
+    """
+    reach = light_cone_params(tape) if use_graph else None
+    info = tape.par_info
+    out = {}
+    for k in trainable_param_indices:
+        i = tape.trainable_params[k]
+        out[k] = ("0" if reach is not None and i not in reach
+                  else getattr(info[i]["op"], "grad_method", None))
+    return out
+
+
+def _validate_gradient_methods(tape, method, diff_methods):
+    """PennyLane's ``_validate_gradient_methods``: a ``ValueError`` (an
+    :class:`~qsym.errors.ArgumentError`) for a trainable parameter that cannot be
+    differentiated, or, with ``method="analytic"``, one only numerically.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0)], [qml.expval(qml.Z(0))])
+    >>> _validate_gradient_methods(t, "analytic", {0: "A"}) is None
+    True
+    """
+    nondiff = [tape.trainable_params[k] for k, m in diff_methods.items() if m is None]
+    if nondiff:
+        raise ArgumentError(f"Cannot differentiate with respect to parameter(s) {nondiff}")
+    numeric = [tape.trainable_params[k] for k, m in diff_methods.items() if m == "F"]
+    if method == "analytic" and numeric:
+        raise ArgumentError(
+            f"The analytic gradient method cannot be used with the parameter(s) {numeric}.")
+
+
 def _module(name: str, doc: str, **names) -> _types.ModuleType:
     """PennyLane's module path ``qml.gradients.<name>`` holding these names."""
     mod = _types.ModuleType(f"{__name__}.{name}", doc)
@@ -1320,7 +1360,9 @@ parameter_shift = _module(
 gradient_transform = _module(
     "gradient_transform", "PennyLane's qml.gradients.gradient_transform",
     SUPPORTED_GRADIENT_KWARGS=SUPPORTED_GRADIENT_KWARGS,
-    choose_trainable_param_indices=choose_trainable_param_indices)
+    choose_trainable_param_indices=choose_trainable_param_indices,
+    _find_gradient_methods=_find_gradient_methods,
+    _validate_gradient_methods=_validate_gradient_methods)
 finite_difference = _module("finite_difference", "PennyLane's qml.gradients.finite_difference",
                             finite_diff=finite_diff, finite_diff_coeffs=finite_diff_coeffs)
 spsa_gradient = _module("spsa_gradient", "PennyLane's qml.gradients.spsa_gradient",

@@ -209,3 +209,24 @@ def test_vjp_of_a_tape_against_the_closed_form():
     tapes, fn = qml.gradients.batch_vjp([t, t], [dy, dy], qml.gradients.param_shift)
     both = fn(qml.execute(tapes, qml.device("default.qubit", wires=1)))
     onp.testing.assert_allclose(both[1], 3 * grad_z, atol=1e-12)
+
+
+def test_gradient_method_analysis():
+    from qsym.gradients.gradient_transform import (
+        _find_gradient_methods,
+        _validate_gradient_methods,
+        choose_trainable_param_indices,
+    )
+
+    t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 1), qml.RZ(0.3, 0)],
+                               [qml.expval(qml.Z(0))])
+    idx = choose_trainable_param_indices(t)
+    assert idx == [0, 1, 2] and choose_trainable_param_indices(t, 2) == [2]
+    assert _find_gradient_methods(t, idx) == {0: "A", 1: "0", 2: "A"}  # RY(wire 1) unseen
+    assert _find_gradient_methods(t, idx, use_graph=False)[1] == "A"
+    with pytest.raises(ValueError, match="Cannot differentiate"):
+        _validate_gradient_methods(t, "best", {0: "A", 1: None})
+    with pytest.raises(ValueError, match="analytic gradient method cannot"):
+        _validate_gradient_methods(t, "analytic", {0: "F"})
+    with pytest.warns(UserWarning, match="No trainable parameters"):
+        assert choose_trainable_param_indices(t, []) == []
