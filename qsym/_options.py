@@ -99,6 +99,8 @@ def check_interface(interface):
 
 
 GRADIENT_KWARGS = ("h", "approx_order", "strategy", "shifts", "argnum")
+# spsa_grad's own options (diff_method="spsa" only): its random directions
+SPSA_KWARGS = ("num_directions", "sampler", "sampler_rng")
 # PennyLane's gradient options that change no number qsym computes: parameter shift's
 # tolerance for zero coefficients (qsym's rules are exact), its broadcasting of the shifted
 # circuits, and the check of the parameters (accepted, kept in ``gradient_kwargs``)
@@ -176,7 +178,8 @@ def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, devic
     if not isinstance(gradient_kwargs, dict):
         raise ArgumentError(f"gradient_kwargs must be a dict, got {type(gradient_kwargs).__name__}")
     bad = sorted(k for k in gradient_kwargs
-                 if k not in GRADIENT_KWARGS and k not in NEUTRAL_GRADIENT_KWARGS)
+                 if k not in GRADIENT_KWARGS and k not in NEUTRAL_GRADIENT_KWARGS
+                 and k not in SPSA_KWARGS)
     if bad:
         raise ArgumentError(
             f"unsupported gradient_kwargs {bad}; qsym understands {', '.join(GRADIENT_KWARGS)} "
@@ -249,6 +252,10 @@ def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="au
     gkw = check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, device_vjp,
                                   gradient_kwargs, postselect_mode, mcm_method,
                                   executor_backend, autograph)
+    spsa_only = sorted(k for k in gkw if k in SPSA_KWARGS)
+    if spsa_only and diff_method != "spsa":
+        raise ArgumentError(f"gradient_kwargs {spsa_only} are options of diff_method='spsa' "
+                            f"(qml.gradients.spsa_grad), not of {diff_method!r}")
     if "h" in gkw:
         if h is not None:
             raise ArgumentError("give h= or gradient_kwargs={'h': ...}, not both")
@@ -269,8 +276,8 @@ def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="au
     # exact derivative of the simulation, which the adjoint method computes; None: never
     # differentiated (PennyLane)
     # "device": the device's own method (default.qubit's, lightning's: adjoint); "hadamard":
-    # the Hadamard test's exact derivative, which parameter shift computes; "spsa": refused
-    # when differentiated (a stochastic estimate: qml.gradients.spsa_grad on a tape)
+    # the Hadamard test's exact derivative, which parameter shift computes; "spsa": the
+    # QNode's tapes differentiated by qml.gradients.spsa_grad (qsym._tapes.tape_gradient)
     method = {"best": "parameter-shift" if shifts else "adjoint", "backprop": "adjoint",
               "device": "adjoint", "hadamard": "parameter-shift", "spsa": "parameter-shift",
               None: "parameter-shift"}.get(diff_method, diff_method)

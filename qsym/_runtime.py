@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from autograd.tracer import Box
 
 from . import _autodiff as autodiff, _cache as cache, _executors as executors, _ir as ir, _kernels as kernels, _plan as plan, rules
 from . import _second_order as second_order, _stages as stages, templates, _tiers as tiers, _trace as trace
@@ -57,6 +58,7 @@ from .devices import (  # noqa: F401  (qsym.runtime's names)
     available_memory,
     check_device_options,
     device,
+    own_derivatives,
     runs_own_execute,
     state_memory,
 )
@@ -1351,7 +1353,10 @@ class QNode:
     def compiled_directly(self) -> bool:
         """Whether calls run this QNode's own compiled circuit (no transforms): then
         ``qml.grad`` and ``qml.jacobian`` use its compiled derivatives; a transformed QNode
-        is differentiated by autograd through its transforms' tapes.
+        is differentiated by autograd through its transforms' tapes (so is one with
+        ``gradient_kwargs={"argnum": ...}`` or ``diff_method="spsa"``: the method's gradient
+        transform differentiates its tape, :func:`qsym._tapes.tape_gradient`), and one
+        whose device class defines its own derivatives (:func:`qsym.devices.own_derivatives`).
 
         >>> import qsym as qml
         >>> qml.QNode(lambda: qml.state(), qml.device("default.qubit", wires=1)).compiled_directly
@@ -1361,7 +1366,8 @@ class QNode:
         (:func:`qsym.devices.runs_own_execute`) is not: its tapes run there.
         """
         return (not self.pipeline and not runs_own_execute(self.device)
-                and self.gradient_kwargs.get("argnum") is None)
+                and self.gradient_kwargs.get("argnum") is None and self.diff_method != "spsa"
+                and own_derivatives(self.device, self.diff_method, self.grad_on_execution) is None)
 
     def __call__(self, *args, **kwargs):
         if "shots" in kwargs and not self._qfunc_uses_shots_arg:
@@ -1388,6 +1394,10 @@ class QNode:
         try:  # values only: a new signature is built without the chain rule
             entry, xs, ds = self.compiled(args, kwargs, derivatives=False)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
+            if self.method == "finite-diff" and _nested_boxes(args):
+                # a second derivative of finite differences: finite differences of them
+                # (PennyLane's), not the exact Hessian: its tape, by qml.gradients.finite_diff
+                return self.compile_pipeline.run(self, args, kwargs)
             if self.configured_shots() and self._estimates_by_shadow(args, kwargs):
                 # qml.shadow_expval: parameter shift on tapes, a new shadow per shifted circuit
                 return self.compile_pipeline.run(self, args, kwargs)
@@ -2236,6 +2246,21 @@ def _like_container(arg, g):
     return tuple(out) if isinstance(arg, tuple) else out
 
 
+def _nested_boxes(args) -> bool:
+    """Whether the arguments carry autograd values of two derivatives or more (a Hessian).
+
+    >>> _nested_boxes((0.1, [0.2]))
+    False
+    """
+    traces = set()
+    for a in args:
+        for item in (a if isinstance(a, (list, tuple)) else (a,)):
+            while isinstance(item, Box):
+                traces.add(item._trace)
+                item = item._value
+    return len(traces) > 1
+
+
 def _plain_trainable(a, argnum) -> bool:
     """The short path's condition on the argument: a qsym.numpy tensor marked trainable,
     or (``argnum`` given: differentiated whatever it is) a plain ndarray. Without
@@ -2283,7 +2308,9 @@ class jacobian(_Derivative):
 
 
 class hessian(_Derivative):
-    """The Hessian: second derivatives of a QNode or a hybrid function, exact.
+    """The Hessian: second derivatives of a QNode or a hybrid function, exact (for a
+    QNode with ``diff_method="finite-diff"``: its finite differences differentiated by
+    finite differences again, as PennyLane's nested derivatives).
 
     For a QNode, by second-order parameter shift (:mod:`qsym._second_order`): the shift rule of
     each parameter applied to the compiled gradient, then the exact chain rule through the
@@ -2309,12 +2336,53 @@ class hessian(_Derivative):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._qjit_only is not None:
             self._refuse_qjit_options()
+        # (a finite-difference QNode: finite differences of its finite differences, as
+        # PennyLane's nested derivatives, through autograd; not the exact Hessian)
+        if _direct(self.fun) and self.fun.method == "finite-diff":
+            return self._packed_hessian(args, kwargs)
         if _direct(self.fun):
             try:
                 return self._qnode_hessian(args, kwargs)
             except Boxed:
                 pass
         return self._hybrid(_hybrid_hessian, args, kwargs)
+
+    def _packed_hessian(self, args, kwargs):
+        """The Hessian by autograd's nested Jacobians of the QNode of the differentiated
+        arguments packed in one vector (each QNode call: its tape by the method's
+        gradient transform), cut into PennyLane's blocks."""
+        import autograd
+        import autograd.numpy as anp
+
+        diff = self._diff_indices(args)
+        if not diff:
+            return self._nothing(args, kwargs)
+        shapes = [np.shape(args[i]) for i in diff]
+        sizes = [int(np.prod(s)) for s in shapes]
+        cuts = np.cumsum([0] + sizes)
+
+        def f(v, m=None):
+            full = list(args)
+            for i, s, a, b in zip(diff, shapes, cuts[:-1], cuts[1:]):
+                full[i] = anp.reshape(v[a:b], s)
+            out = self.fun(*full, **kwargs)
+            return out if m is None else out[m]
+
+        v0 = np.concatenate([np.ravel(np.asarray(args[i], dtype=float)) for i in diff])
+        out0 = self.fun(*[getattr(a, "unwrap", lambda a=a: a)() for a in args], **kwargs)
+        several = isinstance(out0, (tuple, list))
+        hs = [np.asarray(autograd.jacobian(autograd.jacobian(f))(v0, m))
+              for m in (range(len(out0)) if several else [None])]
+        self._forward = ("plain", out0)
+        single = self._single or (self.argnum is None and len(diff) == 1)
+        out = []
+        for h in hs:
+            lead = h.shape[:-2]
+            blocks = tuple(tuple(h[..., cuts[i]:cuts[i + 1], cuts[j]:cuts[j + 1]].reshape(
+                lead + shapes[i] + shapes[j]) for j in range(len(diff)))
+                for i in range(len(diff)))
+            out.append(blocks[0][0] if single else blocks)
+        return tuple(out) if several else out[0]
 
     def _qnode_hessian(self, args, kwargs):
         diff = self._diff_indices(args)

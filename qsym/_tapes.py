@@ -33,6 +33,7 @@ from .errors import ArgumentError, DeviceError, DifferentiationError, GateError,
 from .exceptions import PennyLaneDeprecationWarning
 
 __all__ = ["QuantumScript", "QuantumTape", "make_qscript", "apply", "expand_tape_state_prep", "execute", "rebuild_op",
+           "tape_gradient", "device_derivatives", "jacobian_rows",
            "device_execute", "light_cone_params", "install_device_execute"]
 
 
@@ -510,9 +511,164 @@ def _plain(r):
     return a[()] if a.ndim == 0 else a
 
 
-# the tape gradient a device's own ``execute`` is differentiated with (qsym.gradients puts
-# its ``param_shift`` here: the shifted tapes run on that device too)
+# the tape gradients (``tape -> (tapes, fn)``) tapes run under autograd are differentiated
+# with: qsym.gradients puts ``param_shift`` here under "param_shift" (a device's own
+# ``execute``) and its transforms under the QNode method names they compute
+# ("parameter-shift", "finite-diff", "spsa"): see :func:`tape_gradient`
 DEVICE_GRADIENT: dict = {}
+
+# the QNode/qml.execute options that are the tape gradient's own keywords; "argnum" is
+# applied to the tape's trainable parameters before (qsym._transform.restrict_trainable)
+_TAPE_GRADIENT_KWARGS = {
+    "parameter-shift": ("shifts", "gradient_recipes", "broadcast"),
+    "finite-diff": ("h", "approx_order", "strategy", "n"),
+    "spsa": ("h", "approx_order", "strategy", "n", "num_directions", "sampler", "sampler_rng"),
+}
+
+
+def tape_gradient(diff_method, gradient_kwargs=None):
+    """``(transform, keywords)``: the gradient transform that differentiates tapes run
+    under autograd for a QNode's (or ``qml.execute``'s) ``diff_method`` (a name or
+    ``qml.gradients.<transform>``) and its ``gradient_kwargs``, as PennyLane does: the
+    shifted tapes run on the device, their results combined by the transform. None for
+    the exact methods qsym computes itself (adjoint, backprop, best, device, None).
+
+    >>> import qsym as qml
+    >>> fn, kw = tape_gradient("finite-diff", {"h": 1e-3, "argnum": [0]})
+    >>> fn.__name__, kw
+    ('_tape_finite_diff', {'h': 0.001})
+    >>> tape_gradient("adjoint") is None
+    True
+    """
+    name = getattr(diff_method, "qsym_diff_method", diff_method)
+    if getattr(diff_method, "qsym_tape_gradient", False):  # device_derivatives
+        return diff_method, {}
+    if not isinstance(name, str) or name not in _TAPE_GRADIENT_KWARGS:
+        return None
+    keys = _TAPE_GRADIENT_KWARGS[name]
+    return DEVICE_GRADIENT[name], {k: v for k, v in (gradient_kwargs or {}).items()
+                                   if k in keys}
+
+
+def device_derivatives(device, method="compute_derivatives"):
+    """A tape gradient (``tape -> ((), fn)``, for :func:`tape_gradient`) whose Jacobian is
+    the device's own ``compute_derivatives`` (or the derivatives of its
+    ``execute_and_compute_derivatives``): PennyLane's device derivatives, for a user's
+    device class that defines them (:func:`qsym.devices.own_derivatives`).
+
+    >>> import qsym as qml
+    >>> class Twice(qml.devices.DefaultQubit):
+    ...     def compute_derivatives(self, circuits, execution_config=None):
+    ...         return tuple(2.0 for _ in circuits)
+    >>> t = QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, fn = device_derivatives(Twice(wires=1))(t)
+    >>> tapes, fn(())
+    ((), 2.0)
+    """
+    def transform(tape, **_):
+        def fn(_results):
+            out = getattr(device, method)((tape,), None)
+            return (out[1] if method == "execute_and_compute_derivatives" else out)[0]
+        return (), fn
+    transform.qsym_tape_gradient = True
+    return transform
+
+
+def _flat_result(result, spec):
+    """The real numbers of a tape's result, flat; ``spec`` gets its nesting and shapes."""
+    if isinstance(result, tuple):
+        parts = []
+        for r in result:
+            sub = []
+            parts.append(_flat_result(r, sub))
+            spec.append(sub)
+        return np.concatenate(parts) if parts else np.zeros(0)
+    a = np.asarray(result)
+    if np.iscomplexobj(a) or a.dtype == object:
+        raise DifferentiationError(
+            "a gradient transform differentiates real results (expval, var, probs); this "
+            "tape returns complex or non-numeric values: use diff_method='adjoint'")
+    spec.append(a.shape)
+    return np.ravel(a).astype(float)
+
+
+def _unflatten(flat, spec, start=0):
+    """``(value, end)``: ``flat[start:]`` in the nesting ``spec`` made (autograd sees it)."""
+    if len(spec) == 1 and isinstance(spec[0], tuple):
+        shape = spec[0]
+        size = int(np.prod(shape))
+        return (flat[start] if shape == () else anp.reshape(flat[start:start + size], shape),
+                start + size)
+    out = []
+    for sub in spec:
+        v, start = _unflatten(flat, sub, start)
+        out.append(v)
+    return tuple(out), start
+
+
+def jacobian_rows(tape, jac, n) -> np.ndarray:
+    """A transform's Jacobian (PennyLane's nesting: shot copies, measurements, parameters)
+    as a matrix: rows the flat result, columns the ``n`` trainable parameters.
+
+    >>> import qsym as qml
+    >>> t = QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 0)],
+    ...                   [qml.expval(qml.Z(0)), qml.probs(wires=0)])
+    >>> jacobian_rows(t, ((1.0, 2.0), (np.array([3.0, 4.0]), np.array([5.0, 6.0]))), 2)
+    array([[1., 2.],
+           [3., 5.],
+           [4., 6.]])
+    """
+    copies = tape.shots.num_copies if tape.shots.has_partitioned_shots else 0
+    blocks = []
+    for per_copy in (jac if copies else (jac,)):
+        for per_meas in ((per_copy,) if len(tape.measurements) == 1 else tuple(per_copy)):
+            cols = (per_meas,) if n == 1 else tuple(per_meas)
+            # (autograd's NumPy: entries are autograd values for a second derivative)
+            blocks.append(anp.stack([anp.ravel(anp.real(c)) for c in cols], 1))
+    return anp.concatenate(blocks, axis=0) if len(blocks) > 1 else blocks[0]
+
+
+@primitive
+def _transform_execute(params, tape, device, gradient, spec):
+    """The flat result of ``tape`` with its trainable parameters set to ``params``;
+    differentiated by the gradient transform ``gradient`` (:func:`tape_gradient`)."""
+    bound = tape.bind_new_parameters(list(params), tape.trainable_params)
+    return _flat_result(_run(bound, device), spec)
+
+
+def _transform_execute_vjp(ans, params, tape, device, gradient, spec):
+    held = []
+
+    def vjp(g):
+        if not held:  # one Jacobian for every row autograd asks for (qml.jacobian)
+            # ``params`` are autograd values of an outer derivative (a Hessian): the
+            # transform's tapes are run differentiably, by the same transform
+            transform, kwargs = gradient
+            bound = tape.bind_new_parameters(list(params), tape.trainable_params)
+            tapes, fn = transform(bound, **kwargs)
+            jac = fn(tuple(_run(t, device, gradient) for t in tapes))
+            held.append(jacobian_rows(bound, jac, len(params)))
+        return anp.dot(g, held[0])
+    return vjp
+
+
+defvjp(_transform_execute, _transform_execute_vjp)
+
+
+def _run_by_transform(tape, device, gradient):
+    """A tape whose trainable parameters autograd differentiates, by ``gradient``: its
+    result now, its Jacobian (the transform's tapes run on ``device``) when asked."""
+    data = tape.data
+    keep = set(tape.trainable_params)
+    train = [i for i, d in enumerate(data) if isinstance(d, Box) and i in keep]
+    plain = tape.bind_new_parameters([getval(d) for d in data], list(range(len(data))))
+    plain.trainable_params = train
+    if not train:
+        return _run(plain, device)
+    spec: list = []
+    flat = _transform_execute(anp.stack([anp.real(data[i]) for i in train]), plain, device,
+                              gradient, spec)
+    return _unflatten(flat, spec)[0]
 
 
 @primitive
@@ -557,10 +713,14 @@ def _shadow_run(tape, device, data):
     return _own_execute(anp.stack([anp.real(d) for d in data]), tape, device)
 
 
-def _run(tape, device):
+def _run(tape, device, gradient=None):
+    """One tape's result on ``device``; under autograd differentiated by ``gradient`` (a
+    :func:`tape_gradient`) if given, else by qsym's compiled parameter shift."""
     if not tape.measurements:
         raise ArgumentError("a tape needs at least one measurement to be executed "
                             "(qml.expval, qml.probs, ...)")
+    if gradient is not None and any(isinstance(d, Box) for d in tape.data):
+        return _run_by_transform(tape, device, gradient)
     if devices.runs_own_execute(device):
         return _run_own(tape, device)
     data = tape.data
@@ -601,9 +761,13 @@ def device_execute(device, circuits, execution_config=None):
 
 def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     """PennyLane's ``qml.execute(tapes, device, diff_method=...)``: a tuple with each tape's
-    result, computed by qsym's compiled circuit for the tape's structure. ``diff_method``
-    and PennyLane's other options (``grad_on_execution``, ``cache``, ...) are accepted;
-    results are values, as PennyLane's for NumPy parameters.
+    result, computed by qsym's compiled circuit for the tape's structure; results are
+    values, as PennyLane's for NumPy parameters. Under autograd (``qml.grad`` of a cost
+    that executes tapes), a ``diff_method`` naming a gradient transform
+    (``qml.gradients.param_shift``, ``finite_diff``, ``spsa_grad`` or their method names)
+    differentiates the tapes, with its ``gradient_kwargs``: its shifted tapes run on the
+    device (:func:`tape_gradient`); PennyLane's other options (``grad_on_execution``,
+    ``cache``, ...) are accepted.
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RY(0.5, 0)], [qml.probs(wires=0)])
@@ -614,19 +778,20 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
         raise ArgumentError("qml.execute takes a list of tapes: qml.execute([tape], dev)")
     if not hasattr(device, "wires") or not hasattr(device, "shots"):
         raise DeviceError(f"qml.execute needs a device, e.g. qml.device('default.qubit'); got {device!r}")
+    gradient = tape_gradient(diff_method, kwargs.get("gradient_kwargs"))
     cache = kwargs.get("cache")
     if isinstance(cache, MutableMapping):
-        return tuple(_cached_run(t, device, cache) for t in tapes)
-    return tuple(_run(t, device) for t in tapes)
+        return tuple(_cached_run(t, device, cache, gradient) for t in tapes)
+    return tuple(_run(t, device, gradient) for t in tapes)
 
 
-def _cached_run(tape, device, cache):
+def _cached_run(tape, device, cache, gradient=None):
     """PennyLane's ``cache=<a dict>`` of ``qml.execute``: a tape equal to one run before
     (``tape.hash``: gates, parameters, measurements, shots) is answered from the mapping,
     with PennyLane's warning when it has finite shots (its samples repeat). Not under
     ``qml.grad`` (autograd must see the run)."""
     if any(isinstance(p, Box) for op in tape.operations for p in op.data):
-        return _run(tape, device)
+        return _run(tape, device, gradient)
     key = ("qsym-tape", tape.hash)
     if key in cache:
         if tape.shots:

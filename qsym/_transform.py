@@ -36,14 +36,15 @@ from autograd.tracer import Box
 from ._operations import MeasurementProcess
 from ._runtime import QNode, typed_results
 from ._shots import Shots
-from ._tapes import QuantumScript, QuantumTape, apply, execute
+from .devices import own_derivatives
+from ._tapes import QuantumScript, QuantumTape, apply, device_derivatives, execute
 from ._trace import Tape, active_tape, recording
 from .errors import ArgumentError, TransformError
 from .exceptions import PennyLaneDeprecationWarning
 
 __all__ = ["Transform", "BoundTransform", "CompilePipeline", "TransformProgram", "transform",
            "TransformDispatcher", "TransformContainer", "null_postprocessing", "qnode_tape",
-           "run_qnode", "LEVELS", "level_slice", "apply_op", "detached", "apply_transform",
+           "run_qnode", "qnode_gradient", "LEVELS", "level_slice", "apply_op", "detached", "apply_transform",
            "with_transform", "record", "install_qnode_pipeline", "GENERIC",
            "batch_postprocessing", "apply_postprocessing_stack", "ProtectedLevel",
            "CotransformCache", "VALUES_UNSEEN"]
@@ -931,6 +932,37 @@ def restrict_trainable(tape, argnum) -> None:
     tape.trainable_params = [boxed[a] for a in argnum]
 
 
+def qnode_gradient(qnode) -> dict:
+    """The ``diff_method`` and ``gradient_kwargs`` its tapes are executed with under
+    autograd (:func:`qsym._tapes.execute`): the QNode's method as a gradient transform
+    (PennyLane's: ``finite_diff`` with the QNode's ``h``, ``approx_order``, ``strategy``;
+    ``spsa_grad`` with its ``gradient_kwargs``; ``param_shift``); the exact methods
+    (adjoint, backprop), qsym's per-gate ``shifts`` and parameter shift when no
+    ``qml.Tracker`` records the device (the same exact rules) keep qsym's compiled
+    derivative.
+
+    >>> import qsym as qml
+    >>> c = qml.QNode(lambda x: qml.expval(qml.Z(0)), qml.device("default.qubit", wires=1),
+    ...               diff_method="finite-diff", gradient_kwargs={"h": 0.1})
+    >>> qnode_gradient(c)
+    {'diff_method': 'finite-diff', 'gradient_kwargs': {'h': 0.1, 'approx_order': 1, 'strategy': 'forward'}}
+    """
+    own = own_derivatives(qnode.device, qnode.diff_method, qnode.grad_on_execution)
+    if own is not None:  # the device class's own derivatives (PennyLane calls them)
+        return {"diff_method": device_derivatives(qnode.device, own)}
+    if qnode.shifts:
+        return {}
+    kwargs = dict(qnode.gradient_kwargs)
+    if qnode.method == "finite-diff":
+        kwargs.update(h=qnode.h, approx_order=qnode.approx_order, strategy=qnode.strategy)
+    name = "spsa" if qnode.diff_method == "spsa" else qnode.method
+    if name == "parameter-shift" and not qnode.device.trackers:
+        # the same exact rules compiled: 5x less CPU on a 20-parameter gradient (12 against
+        # 59 ms); with a tracker, the transform's tapes, which PennyLane's counts record
+        return {}
+    return {"diff_method": name, "gradient_kwargs": kwargs}
+
+
 def run_qnode(qnode, args, kwargs):
     """Call a QNode that has transforms: its tape at these arguments, the pipeline, the
     tapes executed on its device (:func:`qsym._tapes.execute`), the postprocessing (one
@@ -951,7 +983,7 @@ def run_qnode(qnode, args, kwargs):
     post = functools.partial(apply_postprocessing_stack, postprocessing_stack=stack)
     if pipeline.is_informative:
         return post(tapes)[0]
-    results = execute(list(tapes), qnode.device) if tapes else ()
+    results = execute(list(tapes), qnode.device, **qnode_gradient(qnode)) if tapes else ()
     out = post(results)[0]
     if len(tape.measurements) == 1 and isinstance(out, (tuple, list)) and len(out) == 1:
         out = out[0]
@@ -1034,7 +1066,8 @@ def _fuse_next(qnode, pipeline, rewrites, tape, args, kwargs, out):
     else never try again. Calls with autograd boxes or a tracker only look."""
     held, items = _fused_state(qnode, pipeline)
     state = held[2] if held is not None else None
-    if state in ("on", "off") or qnode.device.trackers or _boxed_args(args, kwargs):
+    if (state in ("on", "off") or qnode.device.trackers or _boxed_args(args, kwargs)
+            or qnode.diff_method == "spsa"):  # (spsa: its tape path is its derivative)
         return out
     if not rewrites or pipeline.is_informative or tape.shots.total_shots is not None:
         qnode.__dict__[_FUSED] = (id(qnode), items, "off", None)

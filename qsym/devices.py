@@ -247,6 +247,28 @@ def runs_own_execute(dev) -> bool:
     return isinstance(dev, Device) and type(dev).execute is not Device.execute
 
 
+def own_derivatives(dev, diff_method, grad_on_execution="best"):
+    """The name of the derivative method of a user's device class a QNode differentiates
+    with, as PennyLane's device derivatives: with ``diff_method="device"`` or
+    ``"adjoint"``, ``compute_derivatives`` (``grad_on_execution`` False; ``"best"`` for
+    ``"device"``) or ``execute_and_compute_derivatives`` (True; ``"best"`` for
+    ``"adjoint"``), if the class defines its own; else None (qsym's exact derivative).
+
+    >>> class Twice(DefaultQubit):
+    ...     def compute_derivatives(self, circuits, execution_config=None):
+    ...         return tuple(2.0 for _ in circuits)
+    >>> own_derivatives(Twice(wires=1), "device"), own_derivatives(Twice(wires=1), "adjoint")
+    ('compute_derivatives', None)
+    """
+    if diff_method not in ("device", "adjoint") or not isinstance(dev, Device):
+        return None
+    on_execution = (diff_method == "adjoint" if grad_on_execution == "best"
+                    else bool(grad_on_execution))
+    name = "execute_and_compute_derivatives" if on_execution else "compute_derivatives"
+    mine = getattr(type(dev), name, None)
+    return name if mine is not None and mine is not getattr(Device, name, None) else None
+
+
 def _check_wire_count(n: int) -> None:
     if n > MAX_WIRES:
         raise DeviceError(
@@ -725,6 +747,6 @@ DefaultClifford = _unsimulated("DefaultClifford", "default.clifford")
 DefaultTensor = _unsimulated("DefaultTensor", "default.tensor")
 NullQubit = _unsimulated("NullQubit", "null.qubit")
 
-__all__ = ["Device", "runs_own_execute", "ExecutionConfig", "MCMConfig", "DefaultQubit", "LightningQubit", "DefaultMixed", "DefaultQutrit",
+__all__ = ["Device", "runs_own_execute", "own_derivatives", "ExecutionConfig", "MCMConfig", "DefaultQubit", "LightningQubit", "DefaultMixed", "DefaultQutrit",
            "DefaultQutritMixed", "DefaultGaussian", "DefaultClifford", "DefaultTensor",
            "NullQubit"]

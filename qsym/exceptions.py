@@ -12,14 +12,25 @@
 MeasurementError
 """
 
-from .errors import (AdjointUndefinedError, DecompositionUndefinedError, DeviceError, MatrixUndefinedError,
+from .errors import (AdjointUndefinedError, DecompositionUndefinedError, DeviceError, DifferentiationError,
+                     MatrixUndefinedError,
                      SparseMatrixUndefinedError,
                      PowUndefinedError, QuantumFunctionError, TransformError, WireError)
 
 __all__ = ["QuantumFunctionError", "DeviceError", "MatrixUndefinedError", "WireError", "TransformError", "PennyLaneDeprecationWarning",
            "DecompositionWarning",
            "PowUndefinedError", "DecompositionUndefinedError", "AdjointUndefinedError",
-           "SparseMatrixUndefinedError"]
+           "SparseMatrixUndefinedError", "OperatorPropertyUndefined"]
+
+
+class OperatorPropertyUndefined(DifferentiationError):
+    """PennyLane's error for an operator property it cannot give: a parameter of an
+    operation with no ``grad_recipe``, ``parameter_frequencies`` or generator, so no
+    parameter-shift rule (a :class:`~qsym.errors.DifferentiationError` here).
+
+    >>> issubclass(OperatorPropertyUndefined, DifferentiationError)
+    True
+    """
 
 
 class PennyLaneDeprecationWarning(UserWarning):

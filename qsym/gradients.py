@@ -20,7 +20,10 @@ trainable arguments by that method (qsym's compiled gradient).
 
 from __future__ import annotations
 
+import itertools
 import math as _math
+import sys as _sys
+import types as _types
 import warnings
 
 import numpy as np
@@ -34,9 +37,14 @@ from ._runtime import QNode, set_shots
 from ._shots import Shots
 from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params
 from .errors import ArgumentError, DifferentiationError, QuantumFunctionError, RuleError
+from .exceptions import OperatorPropertyUndefined
 
 __all__ = ["param_shift", "finite_diff", "generate_shift_rule", "eigvals_to_frequencies", "BroadcastGradientError", "spsa_grad", "finite_diff_coeffs", "metric_tensor",
-           "adjoint_metric_tensor", "param_shift_hessian"]
+           "adjoint_metric_tensor", "param_shift_hessian", "generate_multi_shift_rule",
+           "generate_shifted_tapes", "generate_multishifted_tapes", "general_shift_rules",
+           "parameter_shift", "finite_difference", "spsa_gradient", "jvp", "batch_jvp",
+           "compute_jvp_single", "compute_jvp_multi", "SUPPORTED_GRADIENT_KWARGS",
+           "gradient_transform", "vjp", "batch_vjp", "compute_vjp_single", "compute_vjp_multi"]
 
 NO_TRAINABLE = (
     "Attempted to compute the gradient of a tape with no trainable parameters. If this is "
@@ -114,15 +122,23 @@ def generate_shift_rule(frequencies, shifts=None, order=1):
     array([[-0.5   ,  0.    ],
            [ 0.5   , -3.1416]])
     """
-    rule = _rules.derive_rule(list(frequencies), None if shifts is None else list(shifts))
-    first = [(c, sft) for c, _, sft in rule.numeric()]
+    if shifts is None:
+        rule = _rules.derive_rule(list(frequencies), None)
+        first = [(c, sft) for c, _, sft in rule.numeric()]
+        positive = [sft for _, sft in first if sft > 0]
+    else:  # numbers given: the same linear problem, solved in floating point (no proof)
+        first, positive = _custom_shift_rule(frequencies, shifts), list(shifts)
+    freqs_f = np.asarray([float(f) for f in frequencies])
+    if len(freqs_f) > 1 and any(abs(f / freqs_f[0] - (k + 1)) > 1e-9 for k, f in enumerate(freqs_f)):
+        det = np.linalg.det(-4 * np.sin(np.outer(sorted(positive), freqs_f)))
+        if abs(det) < 1e-6:  # PennyLane's warning for non-equidistant frequencies
+            warnings.warn(f"Solving linear problem with near zero determinant ({det}) may give "
+                          "unstable results for the parameter shift rules.", UserWarning)
     terms = [(0.0, 1.0)]
     for _ in range(int(order)):
         terms = [(s0 + sft, c0 * c) for s0, c0 in terms for c, sft in first]
-    freqs = [float(f) for f in frequencies]
-    unit = min(freqs)
-    if order > 1 and all(abs(f / unit - round(f / unit)) < 1e-9 for f in freqs):
-        period = 2 * np.pi / unit  # commensurate: shifts equal modulo the period merge
+    if order > 1:  # shifts equal modulo the period (2 pi / gcd, PennyLane's) merge
+        period = frequencies_to_period(frequencies)
         terms = [(sft - period * np.floor((sft + period / 2) / period + 1e-9), c)
                  for sft, c in terms]
     merged: list = []
@@ -134,6 +150,286 @@ def generate_shift_rule(frequencies, shifts=None, order=1):
     rows = [(c, 0.0 if abs(sft) < 1e-8 else sft) for sft, c in merged if abs(c) > 1e-12]
     rows.sort(key=lambda r: (abs(r[1]) > 0, round(abs(r[1]), 8), -np.sign(r[1])))
     return np.array(rows, dtype=float).reshape(-1, 2)
+
+
+# --- PennyLane's helpers of its shift rules (qml.gradients.general_shift_rules) ---------------
+def frequencies_to_period(frequencies, decimals=5):
+    """The period ``2 pi / gcd(frequencies)`` of a function with these frequencies (the
+    frequencies rounded to ``decimals`` digits), PennyLane's ``frequencies_to_period``.
+
+    >>> round(float(frequencies_to_period((0.5, 1.0))), 6)
+    12.566371
+    """
+    scale = 10 ** decimals
+    ints = np.int64(np.round(np.asarray(frequencies, dtype=float) * scale))
+    return 2 * np.pi / (np.gcd.reduce(ints) / scale)
+
+
+def process_shifts(rule, tol=1e-10, batch_duplicates=True):
+    """A rule's rows (``[c, s]`` or ``[c, m, s]``) cleaned as PennyLane's
+    ``process_shifts``: entries below ``tol`` set to 0, zero coefficients dropped, rows of
+    the same (multiplier and) shift merged (``batch_duplicates``), sorted by ``|shift|``
+    with ``+s`` before ``-s``.
+
+    >>> process_shifts(np.array([[0.5, -1.0], [1e-12, 2.0], [0.25, 1.0], [0.25, 1.0]]))
+    array([[ 0.5,  1. ],
+           [ 0.5, -1. ]])
+    """
+    rule = np.array(rule, dtype=float)
+    rule[np.abs(rule) < tol] = 0
+    rule = rule[rule[:, 0] != 0]
+    if batch_duplicates and len(rule):
+        keys = np.round(rule[:, 1:], int(-np.log10(tol)))
+        merged: dict = {}
+        for key, c in zip(map(tuple, keys), rule[:, 0]):
+            merged[key] = merged.get(key, 0.0) + c
+        rule = np.array([[c, *key] for key, c in merged.items()], dtype=float)
+    return rule[np.lexsort((-np.sign(rule[:, -1]), np.abs(rule[:, -1])))] if len(rule) else rule
+
+
+def _iterate_shift_rule(rule, order, period=None):
+    """The rule applied ``order`` times along one parameter (PennyLane's): for rows
+    ``[c, s]`` the products of coefficients and sums of shifts; for rows ``[c, m, s]``
+    (``f(m x + s)``) the multipliers multiply and the shifts compose as ``s1 m2 + s2``;
+    shifts folded into ``[-period/2, period/2)`` when a period is given."""
+    rows = []
+    for terms in itertools.product(np.asarray(rule, dtype=float), repeat=order):
+        terms = np.stack(terms)
+        coeff = np.prod(terms[:, 0])
+        if terms.shape[1] == 2:
+            mult, shift = None, np.sum(terms[:, 1])
+        else:
+            mult, shift = np.prod(terms[:, 1]), 0.0
+            for m, sft in terms[:, 1:]:
+                shift = shift * m + sft
+        if period is not None:
+            shift = np.mod(shift + 0.5 * period, period) - 0.5 * period
+        rows.append([coeff, shift] if mult is None else [coeff, mult, shift])
+    return np.array(rows, dtype=float)
+
+
+def _iterate_shift_rule_with_multipliers(rule, order, period):
+    """PennyLane's name of :func:`_iterate_shift_rule` for rows ``[c, m, s]``: the
+    rule of ``f(m x + s)`` applied ``order`` times.
+
+    >>> _iterate_shift_rule_with_multipliers([[0.5, 2.0, 1.0], [-0.5, 1.0, 0.0]], 2, None)
+    array([[ 0.25,  4.  ,  3.  ],
+           [-0.25,  2.  ,  1.  ],
+           [-0.25,  2.  ,  1.  ],
+           [ 0.25,  1.  ,  0.  ]])
+    """
+    return _iterate_shift_rule(rule, order, period)
+
+
+def _get_shift_rule(frequencies, shifts=None):
+    """The first-order rule ``[[c, s], ...]`` of a function with these frequencies
+    (PennyLane's ``_get_shift_rule``; :func:`generate_shift_rule`).
+
+    >>> _get_shift_rule((1,)).round(4)
+    array([[ 0.5   ,  1.5708],
+           [-0.5   , -1.5708]])
+    """
+    return generate_shift_rule(tuple(frequencies), None if shifts is None else tuple(shifts))
+
+
+def generate_multi_shift_rule(frequencies, shifts=None, orders=None):
+    """PennyLane's ``generate_multi_shift_rule``: the rule of a mixed derivative of
+    several parameters (``frequencies``, ``shifts``, ``orders``: one per parameter), rows
+    ``[c, s_1, ..., s_n]``: every combination of the parameters' own rules.
+
+    >>> generate_multi_shift_rule([(1,), (1,)]).round(4)
+    array([[ 0.25  ,  1.5708,  1.5708],
+           [-0.25  ,  1.5708, -1.5708],
+           [-0.25  , -1.5708,  1.5708],
+           [ 0.25  , -1.5708, -1.5708]])
+    """
+    shifts = shifts or [None] * len(frequencies)
+    orders = orders or [1] * len(frequencies)
+    rules = [process_shifts(generate_shift_rule(tuple(f), None if s is None else tuple(s), o))
+             for f, s, o in zip(frequencies, shifts, orders)]
+    rows = []
+    for terms in itertools.product(*rules):
+        terms = np.stack(terms)
+        rows.append([np.prod(terms[:, 0]), *terms[:, -1]])
+    return np.array(rows, dtype=float)
+
+
+def _shifted_copy(tape, indices, shifts, multipliers):
+    """A copy of ``tape`` with trainable parameters ``indices`` set to ``m * x + s``."""
+    data = tape.data
+    moved = sorted((tape.trainable_params[i], data[tape.trainable_params[i]] * m + sft)
+                   for i, sft, m in zip(indices, shifts, multipliers))  # in data order
+    return tape.bind_new_parameters([v for _, v in moved], [p for p, _ in moved])
+
+
+def generate_shifted_tapes(tape, index, shifts, multipliers=None, broadcast=False):
+    """PennyLane's ``generate_shifted_tapes``: one tape per shift, trainable parameter
+    ``index`` at ``multiplier * x + shift`` (``broadcast``: one tape with the values as a
+    batch).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.5, 0)], [qml.expval(qml.Z(0))])
+    >>> [float(s.get_parameters()[0]) for s in generate_shifted_tapes(t, 0, [0.25, -0.25])]
+    [0.75, 0.25]
+    """
+    if len(shifts) == 0:
+        return ()
+    multipliers = np.ones_like(shifts, dtype=float) if multipliers is None else multipliers
+    if broadcast:
+        return (_shifted_copy(tape, [index], [np.asarray(shifts, dtype=float)],
+                              [np.asarray(multipliers, dtype=float)]),)
+    return tuple(_shifted_copy(tape, [index], [sft], [m]) for sft, m in zip(shifts, multipliers))
+
+
+def generate_multishifted_tapes(tape, indices, shifts, multipliers=None):
+    """PennyLane's ``generate_multishifted_tapes``: one tape per row of ``shifts`` (one
+    shift per trainable parameter in ``indices``, after its multiplier).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.5, 0), qml.RY(1.0, 0)], [qml.expval(qml.Z(0))])
+    >>> [[float(p) for p in s.get_parameters()] for s in generate_multishifted_tapes(t, [0, 1], [[0.5, 1.0]])]
+    [[1.0, 2.0]]
+    """
+    multipliers = np.ones_like(shifts, dtype=float) if multipliers is None else multipliers
+    return [_shifted_copy(tape, list(indices), list(row), list(m))
+            for row, m in zip(shifts, multipliers)]
+
+
+# --- PennyLane's helpers of param_shift (qml.gradients.parameter_shift) -------------------------
+def _make_zero_rep(g, single_measure, has_partitioned_shots, par_shapes=None):
+    """A zero gradient entry shaped as ``g`` (another parameter's entry: per measurement
+    and per shot copy as the flags say), PennyLane's ``_make_zero_rep``; ``par_shapes``
+    (``g``'s parameter shape, the new one's) replaces ``g``'s leading parameter axes.
+
+    >>> _make_zero_rep((np.array(0.5), np.ones(2)), False, False)
+    (array(0.), array([0., 0.]))
+    """
+    cut, shape = (len(par_shapes[0]), tuple(par_shapes[1])) if par_shapes else (0, ())
+
+    def zero(entry):
+        return np.zeros(shape + np.shape(entry)[cut:], dtype=np.result_type(entry, float))
+
+    if single_measure and not has_partitioned_shots:
+        return zero(g)
+    if single_measure or not has_partitioned_shots:
+        return tuple(zero(e) for e in g)
+    return tuple(tuple(zero(e) for e in copy) for copy in g)
+
+
+def _combine(results, coeffs, unshifted, r0):
+    """``sum coeffs[k] * results[k]`` (shifted results along the first axis), plus
+    ``unshifted * r0``."""
+    if isinstance(results, tuple) and not results:
+        return np.asarray(unshifted * np.asarray(r0))
+    g = np.tensordot(np.stack(results) if isinstance(results, (tuple, list)) else results,
+                     np.asarray(coeffs), axes=[[0], [0]])
+    if unshifted is not None:
+        g = g + unshifted * np.asarray(r0)
+    return np.asarray(g)
+
+
+def _evaluate_gradient(tape_specs, res, data, r0, batch_size):
+    """PennyLane's ``_evaluate_gradient``: one parameter's gradient from its shifted
+    results ``res`` and rule ``data = (_, coeffs, fn, unshifted coefficient, _)``;
+    ``tape_specs`` ends with the number of measurements and the shots. ``res`` is one
+    result per shifted tape (``batch_size`` None) or one broadcast result (shifts on its
+    first axis); shot copies, then measurements, as PennyLane nests them.
+
+    >>> from qsym.measurements import Shots
+    >>> _evaluate_gradient((None, None, 1, Shots(None)), (0.5, 0.25), [None, [1.0, -1.0], None, None, None], None, None)
+    array(0.25)
+    """
+    _, coeffs, fn, unshifted, _ = data
+    if fn is not None:
+        res = fn(res)
+    n_meas, shots = tape_specs[-2], tape_specs[-1]
+    copies = shots.num_copies if shots.has_partitioned_shots else None
+    empty = isinstance(res, tuple) and not res
+
+    def part(r, c, m):
+        r = r if c is None else r[c]
+        if isinstance(r, tuple) and not r:  # no shifted result (for this shot copy)
+            return r
+        return r if n_meas == 1 else r[m]
+
+    def one(c, m):
+        ref = None if r0 is None else part(r0, c, m)
+        if empty:
+            return _combine((), coeffs, unshifted, ref)
+        shifted = part(res, c, m) if batch_size is not None else tuple(part(r, c, m) for r in res)
+        return _combine(shifted, coeffs, unshifted, ref)
+
+    def per_copy(c):
+        return one(c, 0) if n_meas == 1 else tuple(one(c, m) for m in range(n_meas))
+
+    return per_copy(None) if copies is None else tuple(per_copy(c) for c in range(copies))
+
+
+def _get_operation_recipe(tape, t_idx, shifts, order=1):
+    """PennyLane's ``_get_operation_recipe``: rows ``[c, m, s]`` of the ``order``-th
+    derivative (1 or 2) by trainable parameter ``t_idx`` of ``tape``: the operation's own
+    ``grad_recipe`` (iterated for order 2, shifts folded into its period), else the rule
+    of its frequencies (:func:`generate_shift_rule`, ``shifts``).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.2, 0)], [qml.expval(qml.Z(0))])
+    >>> _get_operation_recipe(t, 0, shifts=None).round(4)
+    array([[ 0.5   ,  1.    ,  1.5708],
+           [-0.5   ,  1.    , -1.5708]])
+    """
+    if order not in (1, 2):
+        raise NotImplementedError("_get_operation_recipe only is implemented for orders 1 and 2.")
+    info = tape.par_info[tape.trainable_params[t_idx]]
+    op, p_idx = info["op"], info["p_idx"]
+    recipe = list(getattr(op, "grad_recipe", None) or [None] * (p_idx + 1))[p_idx]
+    try:
+        freqs = op.parameter_frequencies[p_idx]
+    except Exception as exc:  # noqa: BLE001  (no frequencies: only a recipe helps)
+        if recipe is None:
+            raise OperatorPropertyUndefined(
+                f"The operation {op.name} does not have a grad_recipe, parameter_frequencies "
+                "or a generator defined. No parameter shift rule can be applied.") from exc
+        freqs = None
+    if recipe is not None:
+        recipe = np.array(recipe, dtype=float)
+        if order == 1:
+            return process_shifts(recipe, batch_duplicates=False)
+        period = None if freqs is None else frequencies_to_period(freqs)
+        if np.allclose(recipe[:, 1], 1.0):  # unit multipliers: iterate (c, s), keep m = 1
+            c, sft = process_shifts(_iterate_shift_rule(recipe[:, ::2], order, period)).T
+            return np.stack([c, np.ones_like(c), sft]).T
+        return process_shifts(_iterate_shift_rule(recipe, order, period))
+    c, sft = generate_shift_rule(tuple(freqs), None if shifts is None else tuple(shifts),
+                                 order=order).T
+    return np.stack([c, np.ones_like(c), sft]).T
+
+
+def _put_zeros_in_pdA2_involutory(tape, pdA2, involutory_indices):
+    """PennyLane's ``_put_zeros_in_pdA2_involutory``: the derivatives of ``<A^2>`` with
+    those of involutory observables (``A^2 = I``, measurements ``involutory_indices``)
+    set to zero, one per trainable parameter.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0)], [qml.var(qml.Z(0))])
+    >>> _put_zeros_in_pdA2_involutory(t, (np.array(0.3),), [0])
+    (array(0),)
+    """
+    n = len(tape.trainable_params)
+    zero = np.array(0) if n == 1 else tuple(np.array(0) for _ in range(n))
+    return tuple(zero if i in involutory_indices else pdA2[i]
+                 for i in range(len(tape.measurements)))
+
+
+def _custom_shift_rule(frequencies, shifts) -> list:
+    """``[(c, s), ...]`` of the first derivative at 0 of ``sum_l a_l cos(w_l x) + b_l
+    sin(w_l x)`` from ``f(+-s_k)``: ``sum_k 2 c_k sin(w_l s_k) = w_l`` for every ``l``."""
+    freqs = np.asarray([float(f) for f in frequencies])
+    sh = np.asarray([float(x) for x in shifts])
+    if sh.shape != freqs.shape:
+        raise RuleError(f"give one shift per frequency: {len(freqs)} frequencies, "
+                        f"{len(sh)} shifts")
+    coeffs = np.linalg.solve(2 * np.sin(np.outer(freqs, sh)), freqs)
+    return [t for c, x in zip(coeffs, sh) for t in ((c, x), (-c, -x))]
 
 
 # --- the tape machinery: a gradient as a linear combination of shifted tapes -----------------
@@ -264,7 +560,7 @@ def _tapes_and_fn(tape, tapes, per_param, front, f0):
 
     def single(results, copy=None):
         results = list(results)
-        r0 = results.pop(0) if front else (f0 if copy is None else f0[copy])
+        r0 = results.pop(0) if front else (f0 if copy is None or f0 is None else f0[copy])
         return _assemble(tape, per_param, results, r0)
 
     return tapes, _with_shot_copies(tape, lambda rs, c=None: single(rs, c))
@@ -293,6 +589,9 @@ def _rule_terms(op, p_idx, value, k, shifts, gradient_recipes):
     ``sum coeff * f(mult * value + shift)``."""
     if gradient_recipes is not None and k < len(gradient_recipes) and gradient_recipes[k] is not None:
         return [(float(c), float(a), float(s)) for c, a, s in gradient_recipes[k]]
+    recipes = getattr(op, "grad_recipe", None)  # a user class's own recipe (PennyLane's)
+    if isinstance(recipes, (list, tuple)) and p_idx < len(recipes) and recipes[p_idx] is not None:
+        return [(float(c), float(a), float(s)) for c, a, s in recipes[p_idx]]
     own = None
     if shifts is not None and k < len(shifts) and shifts[k] is not None:
         own = shifts[k]
@@ -359,6 +658,9 @@ def _var_transform(tape, argnum, shifts, gradient_recipes):
         results = list(results)
         d1 = fn1(results[:len(t1)])
         d2 = fn2(results[len(t1):]) if squares else None
+        if tape.shots.has_partitioned_shots:  # per shot copy, as PennyLane's
+            return tuple(_combine_var(tape, results[0][c], d1[c], None if d2 is None else d2[c],
+                                      squares) for c in range(tape.shots.num_copies))
         return _combine_var(tape, results[0], d1, d2, squares)
 
     return t1 + t2, fn
@@ -540,6 +842,74 @@ def _qnode_jacobian(qnode, method_options, argnum=None):
     return jacobian
 
 
+def _classical_jacobians(qnode, args, kwargs, diff):
+    """``(tape, cjacs, listed)``: the QNode's tape at the arguments (its trainable
+    parameters: the gate parameters that depend on a differentiated argument), per
+    differentiated argument the Jacobian of those parameters by it (autograd, no circuit
+    run), and whether the function returned a list."""
+    import autograd.numpy as anp
+    from autograd import jacobian as ajacobian
+    from autograd.tracer import getval
+
+    from ._transform import record
+
+    boxed: set = set()
+    cjacs = []
+    for i in diff:
+        def f(a, i=i):
+            full = list(args)
+            full[i] = a
+            data = record(qnode.func, full, kwargs)[0].data
+            boxed.update(k for k, d in enumerate(data) if isinstance(d, Box))
+            return anp.stack([anp.real(d) for d in data]) if data else anp.zeros(0)
+        cjacs.append(np.asarray(ajacobian(f)(np.asarray(getval(args[i]), dtype=float))))
+    tape, result = record(qnode.func, [getval(a) for a in args], kwargs)
+    shots = qnode.configured_shots()
+    tape = tape.copy(shots=shots if isinstance(shots, Shots) else Shots(shots))
+    tape.trainable_params = sorted(boxed)
+    return tape, cjacs, isinstance(result, list)
+
+
+def _hybrid_jacobian(qnode, tape_fn, kwargs):
+    """A gradient transform of a QNode as PennyLane applies it: the transform on the
+    QNode's tape (``argnum``: positions among its trainable parameters; SPSA's directions),
+    its tapes run on the device, the result contracted with the classical Jacobian of the
+    gate parameters by the trainable arguments."""
+    from ._tapes import execute, jacobian_rows
+
+    def jacobian(*args, **kw):
+        diff = tuple(trainable_indices(args))
+        if not diff:
+            raise QuantumFunctionError("No trainable parameters. (qsym: the arguments "
+                                       "differentiated are tensors with requires_grad=True)")
+        tape, cjacs, listed = _classical_jacobians(qnode, args, kw, diff)
+        if tape.shots.has_partitioned_shots:
+            raise DifferentiationError(
+                "spsa_grad of a QNode with a shot vector is not supported by qsym: apply it "
+                "to the QNode's tape (qml.workflow.construct_tape(qnode)(*args)), or set one "
+                "shot count")
+        n = len(tape.trainable_params)
+        shapes = [_measurement_shape(tape, m) for m in tape.measurements]
+        if n == 0:
+            rows = np.zeros((sum(int(np.prod(s)) for s in shapes), 0))
+        else:
+            tapes, fn = tape_fn(tape, **kwargs)
+            rows = jacobian_rows(tape, fn(execute(list(tapes), qnode.device)), n)
+        per_meas, start = [], 0
+        for shape in shapes:
+            size = int(np.prod(shape))
+            block = rows[start:start + size]
+            start += size
+            per_arg = [np.tensordot(block, cj[tape.trainable_params], axes=1).reshape(
+                shape + cj.shape[1:]) for cj in cjacs]
+            per_meas.append(per_arg[0] if len(per_arg) == 1 else tuple(per_arg))
+        if listed:  # the QNode returned a list: so does its Jacobian
+            return per_meas
+        return per_meas[0] if len(per_meas) == 1 else tuple(per_meas)
+
+    return jacobian
+
+
 def _split(values, jac, arg_shapes):
     outs = tuple(values) if isinstance(values, (tuple, list)) else (values,)
     per_meas, row = [], 0
@@ -579,7 +949,12 @@ def _dispatch(obj, tape_fn, qnode_options, kwargs, hybrid=True):
     if isinstance(obj, QNode):
         if not hybrid:
             return _tape_level(obj, tape_fn, kwargs)
-        return _qnode_jacobian(obj, qnode_options, kwargs.get("argnum"))
+        shots = obj.configured_shots()
+        if isinstance(shots, Shots) and shots.has_partitioned_shots and tape_fn is not _tape_spsa:
+            return _qnode_jacobian(obj, qnode_options, kwargs.get("argnum"))
+        # PennyLane's transform of the QNode's tape: its tapes (and argnum's positions, the
+        # random directions, the executions qml.Tracker counts), the classical chain rule
+        return _hybrid_jacobian(obj, tape_fn, kwargs)
     raise ArgumentError(f"a gradient transform takes a tape or a QNode, got {obj!r}")
 
 
@@ -638,16 +1013,16 @@ def spsa_grad(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center",
     """
     kwargs = dict(argnum=argnum, h=h, approx_order=approx_order, n=n, strategy=strategy, f0=f0,
                   num_directions=num_directions, sampler=sampler, sampler_rng=sampler_rng)
-    if isinstance(tape, QNode):
-        raise DifferentiationError(
-            "spsa_grad of a QNode is not supported by qsym; apply it to a tape "
-            "(qml.tape.make_qscript(circuit.func)(*args)) or use finite_diff")
     return _dispatch(tape, _tape_spsa, {}, kwargs)
 
 
 DEVICE_GRADIENT["param_shift"] = param_shift  # a device's own execute: qsym._tapes
 param_shift.qsym_diff_method = "parameter-shift"  # diff_method=qml.gradients.param_shift
 finite_diff.qsym_diff_method = "finite-diff"
+spsa_grad.qsym_diff_method = "spsa"
+# the transforms a QNode's (or qml.execute's) method differentiates its tapes with
+DEVICE_GRADIENT.update({"parameter-shift": _tape_param_shift, "finite-diff": _tape_finite_diff,
+                        "spsa": _tape_spsa})
 
 
 def param_shift_hessian(tape, argnum=None, **_):
@@ -672,3 +1047,323 @@ def param_shift_hessian(tape, argnum=None, **_):
         return hessian(tape)(*args, **kwargs)
     return fn
 
+
+
+# --- Jacobian-vector products (PennyLane's qml.gradients.jvp) ----------------------------------
+def compute_jvp_single(tangent, jac):
+    """PennyLane's ``compute_jvp_single``: the Jacobian (of one measurement: an array for
+    one parameter, a tuple of arrays for several) times the ``tangent`` (one entry per
+    parameter, each shaped as its parameter), contracted over the parameters.
+
+    >>> compute_jvp_single(np.array([1.0, 0.5]), (np.array([0.1, 0.3]), np.array([0.2, 0.4])))
+    array([0.2, 0.5])
+    """
+    if jac is None:
+        return None
+    several = isinstance(jac, (list, tuple))
+    if (not several and np.shape(jac) == (0,)) or (several and len(jac) == 0):
+        return np.zeros((1, 0))
+    if not several:
+        t = np.stack([np.asarray(x) for x in tangent]) if isinstance(tangent, (list, tuple)) \
+            else np.asarray(tangent)
+        ndim = t.ndim - 1  # the parameter's own dimensions
+        t = t.reshape(-1)
+        shape = np.shape(jac)
+        return np.tensordot(np.reshape(jac, shape[:len(shape) - ndim] + (t.size,)), t,
+                            [[-1], [0]])
+    entries = [np.asarray(x) for x in tangent]
+    ndims = [e.ndim for e in entries]
+    parts = [np.reshape(j, np.shape(j)[:np.ndim(j) - d] + (e.size,))
+             for j, e, d in zip(jac, entries, ndims)]
+    t = np.concatenate([e.reshape(-1) for e in entries])
+    return np.tensordot(np.concatenate(parts, axis=-1), t, [[-1], [0]])
+
+
+def compute_jvp_multi(tangent, jac):
+    """PennyLane's ``compute_jvp_multi``: :func:`compute_jvp_single` per measurement.
+
+    >>> compute_jvp_multi(np.array([2.0]), (np.array(0.5), np.array([0.1, 0.2])))
+    (array(1.), array([0.2, 0.4]))
+    """
+    if jac is None:
+        return None
+    return tuple(compute_jvp_single(tangent, j) for j in jac)
+
+
+def _zero_jvp(tape, shots=None):
+    res = tuple(np.zeros(_measurement_shape(tape, m)) for m in tape.measurements)
+    return res[0] if len(tape.measurements) == 1 else res
+
+
+def jvp(tape, tangent, gradient_fn, gradient_kwargs=None):
+    """PennyLane's ``qml.gradients.jvp``: ``(tapes, fn)``, the tapes of ``gradient_fn``
+    (a gradient transform) and ``fn`` giving the Jacobian-vector product with ``tangent``
+    (one entry per trainable parameter); a zero tangent or no trainable parameter needs no
+    tape (zeros).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, fn = jvp(t, [2.0], param_shift)
+    >>> round(float(fn(qml.execute(tapes, qml.device("default.qubit", wires=1)))), 8)  # -2 sin(0.3)
+    -0.59104041
+    """
+    if not tape.trainable_params:
+        def none(_):
+            if tape.shots.has_partitioned_shots:
+                return tuple(_zero_jvp(tape) for _ in range(tape.shots.num_copies))
+            return _zero_jvp(tape)
+        return (), none
+    several = len(tape.measurements) > 1
+    try:
+        zero = bool(np.allclose(np.asarray(tangent, dtype=float), 0))
+    except (TypeError, ValueError):
+        zero = False
+    if zero:
+        return [], lambda _: _zero_jvp(tape)
+    tapes, jac_fn = gradient_fn(tape, **(gradient_kwargs or {}))
+    product = compute_jvp_multi if several else compute_jvp_single
+
+    def fn(results):
+        jac = jac_fn(results)
+        if not tape.shots.has_partitioned_shots:
+            return product(tangent, jac)
+        return tuple(product(tangent, jac[c]) for c in range(tape.shots.num_copies))
+    return tapes, fn
+
+
+def batch_jvp(tapes, tangents, gradient_fn, reduction="append", gradient_kwargs=None):
+    """PennyLane's ``batch_jvp``: :func:`jvp` of each tape with its tangent; ``fn`` of the
+    joined results gives the products, gathered by ``reduction`` (``"append"``,
+    ``"extend"`` or a function ``(list, product)``).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> all_tapes, fn = batch_jvp([t, t], [[1.0], [0.0]], param_shift)
+    >>> len(all_tapes)  # the zero tangent needs no tape
+    2
+    """
+    sizes, fns, out_tapes = [], [], []
+    for tape, tangent in zip(tapes, tangents):
+        g_tapes, f = jvp(tape, tangent, gradient_fn, gradient_kwargs)
+        sizes.append(len(g_tapes))
+        fns.append(f)
+        out_tapes.extend(g_tapes)
+
+    def fn(results):
+        jvps, start = [], 0
+        for size, f in zip(sizes, fns):
+            value = f(results[start:start + size])
+            start += size
+            if value is None:
+                if reduction == "append":
+                    jvps.append(None)
+                continue
+            if isinstance(reduction, str):
+                getattr(jvps, reduction)(value)
+            else:
+                reduction(jvps, value)
+        return tuple(jvps)
+    return out_tapes, fn
+
+
+# --- vector-Jacobian products (PennyLane's qml.gradients.vjp) ---------------------------------
+def compute_vjp_single(dy, jac, num=None):
+    """PennyLane's ``compute_vjp_single``: ``dy`` (shaped as one measurement's result)
+    contracted with the Jacobian (an array for one parameter, a tuple for several): one
+    number per parameter.
+
+    >>> compute_vjp_single(np.array([1.0, 2.0]), (np.array([0.1, 0.3]), np.array([0.2, 0.4])))
+    array([0.7, 1. ])
+    """
+    if jac is None:
+        return None
+    flat = np.ravel(np.asarray(dy))
+    if not isinstance(jac, (tuple, list)):
+        if np.shape(jac) == (0,):
+            return np.zeros((1, 0))
+        return np.array([np.dot(flat, np.ravel(np.asarray(jac)))])
+    if len(jac) == 0:
+        return np.zeros((1, 0))
+    return np.array([np.dot(flat, np.ravel(np.asarray(j))) for j in jac])
+
+
+def compute_vjp_multi(dy, jac, num=None):
+    """PennyLane's ``compute_vjp_multi``: :func:`compute_vjp_single` of each
+    measurement's ``dy`` and Jacobian, summed.
+
+    >>> compute_vjp_multi((np.array(1.0), np.array([1.0, 1.0])), (np.array(0.5), np.array([0.1, 0.2])))
+    array([0.8])
+    """
+    if jac is None:
+        return None
+    return np.sum([compute_vjp_single(d, j, num) for d, j in zip(dy, jac)], axis=0)
+
+
+def vjp(tape, dy, gradient_fn, gradient_kwargs=None):
+    """PennyLane's ``qml.gradients.vjp``: ``(tapes, fn)``, the tapes of ``gradient_fn``
+    and ``fn`` giving ``dy`` (shaped as the tape's results) times the Jacobian, one number
+    per trainable parameter; a zero ``dy`` needs no tape, no trainable parameter gives
+    None.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, fn = vjp(t, np.array(2.0), param_shift)
+    >>> fn(qml.execute(tapes, qml.device("default.qubit", wires=1))).round(8)  # -2 sin(0.3)
+    array([-0.59104041])
+    """
+    n = len(tape.trainable_params)
+    if n == 0:
+        return [], lambda _, num=None: None
+    try:
+        parts = dy if isinstance(dy, (tuple, list)) else (dy,)
+        zero = all(np.allclose(np.asarray(p, dtype=float), 0) for p in parts)
+    except (TypeError, ValueError):
+        zero = False
+    if zero:
+        return [], lambda _, num=None: np.zeros(n)
+    tapes, jac_fn = gradient_fn(tape, **(gradient_kwargs or {}))
+    product = compute_vjp_multi if len(tape.measurements) > 1 else compute_vjp_single
+
+    def fn(results, num=None):
+        jac = jac_fn(results)
+        if not tape.shots.has_partitioned_shots:
+            return product(dy, jac, num)
+        return np.sum([product(d, j, num) for d, j in zip(dy, jac)], axis=0)
+    return tapes, fn
+
+
+def batch_vjp(tapes, dys, gradient_fn, reduction="append", gradient_kwargs=None):
+    """PennyLane's ``batch_vjp``: :func:`vjp` of each tape with its ``dy``; ``fn`` of the
+    joined results gives the products, gathered by ``reduction`` (a list).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> all_tapes, fn = batch_vjp([t, t], [np.array(1.0), np.array(0.0)], param_shift)
+    >>> len(all_tapes)
+    2
+    """
+    sizes, fns, out_tapes = [], [], []
+    for tape, dy in zip(tapes, dys):
+        g_tapes, f = vjp(tape, dy, gradient_fn, gradient_kwargs)
+        sizes.append(len(g_tapes))
+        fns.append(f)
+        out_tapes.extend(g_tapes)
+
+    def fn(results, nums=None):
+        vjps, start = [], 0
+        for size, f, num in zip(sizes, fns, nums or [None] * len(fns)):
+            value = f(results[start:start + size], num=num)
+            start += size
+            if value is None:
+                if reduction == "append":
+                    vjps.append(None)
+                continue
+            if isinstance(reduction, str):
+                getattr(vjps, reduction)(value)
+            else:
+                reduction(vjps, value)
+        return vjps
+    return out_tapes, fn
+
+
+# the keyword arguments PennyLane's gradient transforms take (its SUPPORTED_GRADIENT_KWARGS)
+SUPPORTED_GRADIENT_KWARGS = frozenset({
+    "approx_order", "argnum", "atol", "aux_wire", "broadcast", "device_wires",
+    "diagonal_shifts", "fallback_fn", "f0", "force_order2", "gradient_recipes", "h", "mode",
+    "n", "num_directions", "num_split_times", "off_diagonal_shifts", "sampler", "sampler_rng",
+    "sampler_seed", "shifts", "strategy", "use_broadcasting", "validate_params"})
+
+
+def choose_trainable_param_indices(tape, argnum=None):
+    """PennyLane's ``choose_trainable_param_indices``: the positions (into
+    ``tape.trainable_params``) a gradient transform differentiates: all without
+    ``argnum``, else ``argnum`` (an int made a list; an empty one warns).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 0)], [qml.expval(qml.Z(0))])
+    >>> choose_trainable_param_indices(t), choose_trainable_param_indices(t, 1)
+    ([0, 1], [1])
+    """
+    if argnum is None:
+        return list(range(len(tape.trainable_params)))
+    if isinstance(argnum, (int, np.integer)):
+        return [argnum]
+    if len(argnum) == 0:
+        warnings.warn("No trainable parameters were specified for computing the Jacobian.",
+                      UserWarning, stacklevel=2)
+    return argnum
+
+
+def _find_gradient_methods(tape, trainable_param_indices, use_graph=True):
+    """PennyLane's ``_find_gradient_methods``: ``{position: method}`` for positions into
+    ``tape.trainable_params``: ``"0"`` for a parameter no measurement depends on (with
+    ``use_graph``; :func:`qsym._tapes.light_cone_params`), else its operation's
+    ``grad_method`` (``"A"`` analytic, ``"F"`` numeric, None not differentiable).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 1)], [qml.expval(qml.Z(0))])
+    >>> _find_gradient_methods(t, [0, 1])
+    {0: 'A', 1: '0'}
+    """
+    reach = light_cone_params(tape) if use_graph else None
+    info = tape.par_info
+    out = {}
+    for k in trainable_param_indices:
+        i = tape.trainable_params[k]
+        out[k] = ("0" if reach is not None and i not in reach
+                  else getattr(info[i]["op"], "grad_method", None))
+    return out
+
+
+def _validate_gradient_methods(tape, method, diff_methods):
+    """PennyLane's ``_validate_gradient_methods``: a ``ValueError`` (an
+    :class:`~qsym.errors.ArgumentError`) for a trainable parameter that cannot be
+    differentiated, or, with ``method="analytic"``, one only numerically.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0)], [qml.expval(qml.Z(0))])
+    >>> _validate_gradient_methods(t, "analytic", {0: "A"}) is None
+    True
+    """
+    nondiff = [tape.trainable_params[k] for k, m in diff_methods.items() if m is None]
+    if nondiff:
+        raise ArgumentError(f"Cannot differentiate with respect to parameter(s) {nondiff}")
+    numeric = [tape.trainable_params[k] for k, m in diff_methods.items() if m == "F"]
+    if method == "analytic" and numeric:
+        raise ArgumentError(
+            f"The analytic gradient method cannot be used with the parameter(s) {numeric}.")
+
+
+def _module(name: str, doc: str, **names) -> _types.ModuleType:
+    """PennyLane's module path ``qml.gradients.<name>`` holding these names."""
+    mod = _types.ModuleType(f"{__name__}.{name}", doc)
+    vars(mod).update(names)
+    mod.__all__ = sorted(names)
+    _sys.modules.setdefault(mod.__name__, mod)
+    return mod
+
+
+# PennyLane's module paths of its gradient helpers (its tests import them from there)
+general_shift_rules = _module(
+    "general_shift_rules", "PennyLane's qml.gradients.general_shift_rules",
+    eigvals_to_frequencies=eigvals_to_frequencies, frequencies_to_period=frequencies_to_period,
+    generate_shift_rule=generate_shift_rule, generate_multi_shift_rule=generate_multi_shift_rule,
+    generate_shifted_tapes=generate_shifted_tapes, process_shifts=process_shifts,
+    generate_multishifted_tapes=generate_multishifted_tapes, _get_shift_rule=_get_shift_rule,
+    _iterate_shift_rule=_iterate_shift_rule,
+    _iterate_shift_rule_with_multipliers=_iterate_shift_rule_with_multipliers)
+parameter_shift = _module(
+    "parameter_shift", "PennyLane's qml.gradients.parameter_shift",
+    param_shift=param_shift, _make_zero_rep=_make_zero_rep,
+    _evaluate_gradient=_evaluate_gradient, _get_operation_recipe=_get_operation_recipe,
+    _put_zeros_in_pdA2_involutory=_put_zeros_in_pdA2_involutory)
+gradient_transform = _module(
+    "gradient_transform", "PennyLane's qml.gradients.gradient_transform",
+    SUPPORTED_GRADIENT_KWARGS=SUPPORTED_GRADIENT_KWARGS,
+    choose_trainable_param_indices=choose_trainable_param_indices,
+    _find_gradient_methods=_find_gradient_methods,
+    _validate_gradient_methods=_validate_gradient_methods)
+finite_difference = _module("finite_difference", "PennyLane's qml.gradients.finite_difference",
+                            finite_diff=finite_diff, finite_diff_coeffs=finite_diff_coeffs)
+spsa_gradient = _module("spsa_gradient", "PennyLane's qml.gradients.spsa_gradient",
+                        spsa_grad=spsa_grad)

@@ -146,8 +146,16 @@ def test_diff_method_names_kept_and_hadamard_exact():
                                        onp.cos(0.543) * onp.cos(-0.654)], atol=1e-12)
     spsa = qml.QNode(f, dev, diff_method="spsa")
     assert spsa(x, y) == pytest.approx(onp.cos(0.543) * onp.sin(-0.654), abs=1e-12)
-    with pytest.raises(qml.MethodError, match="spsa"):
-        qml.grad(spsa)(x, y)
+    # differentiated by SPSA (PennyLane's spsa_grad: h=1e-5, central, one Rademacher
+    # direction d from default_rng(seed)): (f(p + h d) - f(p - h d)) / (2 h) / d_k
+    spsa = qml.QNode(f, dev, diff_method="spsa", gradient_kwargs={"sampler_rng": 7})
+    d = onp.random.default_rng(7).choice([-1, 1], size=2)
+
+    def exact(p):
+        return onp.cos(p[0]) * onp.sin(p[1])
+    p0, h = onp.array([0.543, -0.654]), 1e-5
+    want = (exact(p0 + h * d) - exact(p0 - h * d)) / (2 * h) / d
+    onp.testing.assert_allclose(qml.grad(spsa)(x, y), want, atol=1e-9)
 
 
 def test_pytree_results_keep_their_structure():

@@ -1,0 +1,232 @@
+"""PennyLane's shift-rule and gradient helpers on ``qml.gradients`` and its module paths
+(issue #18), checked against closed forms written here: trigonometric polynomials whose
+derivatives are known, cos(x) cos(y) for mixed derivatives, hand-made Jacobians."""
+
+import warnings
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+from qsym.gradients.general_shift_rules import (
+    frequencies_to_period,
+    generate_multi_shift_rule,
+    generate_shift_rule,
+    generate_shifted_tapes,
+    process_shifts,
+)
+from qsym.gradients.parameter_shift import (
+    _evaluate_gradient,
+    _get_operation_recipe,
+    _make_zero_rep,
+    _put_zeros_in_pdA2_involutory,
+)
+from qsym.measurements import Shots
+
+
+def trig(freqs, a, b):
+    """f(x) = sum_l a_l cos(w_l x) + b_l sin(w_l x) and f'(0) = sum_l b_l w_l."""
+    return (lambda x: sum(al * onp.cos(w * x) + bl * onp.sin(w * x)
+                          for w, al, bl in zip(freqs, a, b)),
+            sum(bl * w for w, bl in zip(freqs, b)))
+
+
+@pytest.mark.parametrize("freqs, shifts", [((1, 4, 5, 6), (onp.pi / 13, 3 * onp.pi / 7,
+                                                           2 * onp.pi / 3, 3 * onp.pi / 4)),
+                                           ((0.5, 1.0), (0.4, 0.8)), ((1.0,), (0.3,))])
+def test_custom_shifts_differentiate_trigonometric_polynomials(freqs, shifts):
+    rng = onp.random.default_rng(1)
+    f, want = trig(freqs, rng.normal(size=len(freqs)), rng.normal(size=len(freqs)))
+    rule = generate_shift_rule(freqs, shifts)
+    assert len(rule) == 2 * len(freqs)
+    assert sum(c * f(s) for c, s in rule) == pytest.approx(want, abs=1e-10)
+
+
+def test_near_singular_warning():
+    with pytest.warns(UserWarning, match="near zero determinant"):
+        generate_shift_rule((1, 2, 3, 4, 5, 67), (0.1, 0.2, 0.3, 0.4, 0.5, 0.6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        generate_shift_rule((1, 2, 3))  # equidistant: no linear problem
+
+
+def test_mixed_second_derivative_rule():
+    rule = generate_multi_shift_rule([(1,), (1,)])
+    f = lambda x, y: onp.cos(x + 0.3) * onp.cos(y - 0.2)  # noqa: E731
+    got = sum(c * f(s1, s2) for c, s1, s2 in rule)
+    assert got == pytest.approx(onp.sin(0.3) * onp.sin(-0.2), abs=1e-12)
+
+
+def test_period_and_processing():
+    assert frequencies_to_period((0.5, 1.0)) == pytest.approx(4 * onp.pi)
+    assert frequencies_to_period((1, 3)) == pytest.approx(2 * onp.pi)
+    rows = process_shifts(onp.array([[0.25, -1.0], [0.25, 1.0], [0.25, 1.0], [1e-12, 0.5]]))
+    onp.testing.assert_allclose(rows, [[0.5, 1.0], [0.25, -1.0]])
+
+
+def test_shifted_tapes():
+    t = qml.tape.QuantumScript([qml.RX(0.5, 0), qml.RY(0.1, 0)], [qml.expval(qml.Z(0))])
+    t.trainable_params = [1]
+    tapes = generate_shifted_tapes(t, 0, [0.2, -0.2], multipliers=[2.0, 1.0])
+    got = [[float(p) for p in s.get_parameters(trainable_only=False)] for s in tapes]
+    onp.testing.assert_allclose(got, [[0.5, 0.4], [0.5, -0.1]])
+
+
+def test_operation_recipe_custom_and_second_order():
+    recipe = [[0.5, 1.0, onp.pi / 2], [-0.5, 1.0, -onp.pi / 2]]
+
+    class MyRX(qml.RX):
+        grad_recipe = (recipe,)
+
+    t = qml.tape.QuantumScript([MyRX(0.2, wires=0)], [qml.expval(qml.Z(0))])
+    onp.testing.assert_allclose(_get_operation_recipe(t, 0, None), recipe)
+    second = _get_operation_recipe(t, 0, None, order=2)
+    # d^2/dx^2 cos(x) = -cos(x) from the twice-applied rule, shifts folded into [-pi, pi)
+    x = 0.2
+    assert sum(c * onp.cos(m * x + s) for c, m, s in second) == pytest.approx(-onp.cos(x))
+    with pytest.raises(NotImplementedError, match="orders 1 and 2"):
+        _get_operation_recipe(t, 0, None, order=3)
+
+
+def test_param_shift_uses_an_operations_own_recipe():
+    # a deliberately different recipe: 2 f(x + 1) (not the derivative); param_shift uses it
+    class Odd(qml.RX):
+        grad_recipe = ([[2.0, 1.0, 1.0]],)
+
+    t = qml.tape.QuantumScript([Odd(0.3, wires=0)], [qml.expval(qml.Z(0))])
+    tapes, fn = qml.gradients.param_shift(t)
+    got = fn(qml.execute(tapes, qml.device("default.qubit", wires=1)))
+    assert float(got) == pytest.approx(2 * onp.cos(1.3), abs=1e-12)
+
+
+def test_evaluate_gradient_layouts():
+    coeffs = onp.array([0.5, -0.5])
+    data = [None, coeffs, None, None, None]
+    # one measurement, no shot vector: results per shifted tape
+    g = _evaluate_gradient((None, None, 1, Shots(None)), (onp.array(0.8), onp.array(0.2)),
+                           data, None, None)
+    assert g == pytest.approx(0.3)
+    # two measurements, shot vector of 2, broadcast (shifts on the first axis)
+    res = tuple((onp.array([1.0, 0.0]), onp.array([[0.6, 0.4], [0.2, 0.8]])) for _ in range(2))
+    g = _evaluate_gradient((None, None, 2, Shots((10, 20))), res, data, None, 4)
+    assert len(g) == 2 and g[0][0] == pytest.approx(0.5)
+    onp.testing.assert_allclose(g[1][1], [0.2, -0.2])
+    # no shifted tape: the unshifted term alone
+    g = _evaluate_gradient((None, None, 1, Shots(None)), (),
+                           [None, onp.ones(0), None, 2.0, None], onp.array(0.25), None)
+    assert g == pytest.approx(0.5)
+
+
+def test_zero_representatives():
+    rep = _make_zero_rep(((onp.array(0.1), onp.ones(3)),) * 2, False, True)
+    assert [[r.shape for r in c] for c in rep] == [[(), (3,)], [(), (3,)]]
+    rep = _make_zero_rep(onp.ones((2, 3)), True, False, par_shapes=((2,), (4, 5)))
+    assert rep.shape == (4, 5, 3) and not rep.any()
+    t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 0)],
+                               [qml.expval(qml.Z(0)), qml.var(qml.Z(0))])
+    out = _put_zeros_in_pdA2_involutory(t, ((1.0, 2.0), (3.0, 4.0)), [1])
+    assert out[0] == (1.0, 2.0) and out[1] == (0, 0)
+
+
+def test_jvp_of_a_tape_against_the_closed_form():
+    # <Z> = cos(x) cos(y): J = (-sin x cos y, -cos x sin y)
+    x, y = 0.4, -0.7
+    t = qml.tape.QuantumScript([qml.RX(x, 0), qml.RY(y, 0)], [qml.expval(qml.Z(0))])
+    tangent = onp.array([0.5, 2.0])
+    tapes, fn = qml.gradients.jvp(t, tangent, qml.gradients.param_shift)
+    got = fn(qml.execute(tapes, qml.device("default.qubit", wires=1)))
+    want = 0.5 * -onp.sin(x) * onp.cos(y) + 2.0 * -onp.cos(x) * onp.sin(y)
+    assert float(got) == pytest.approx(want, abs=1e-12)
+    tapes, fn = qml.gradients.jvp(t, onp.zeros(2), qml.gradients.param_shift)
+    assert tapes == [] and float(fn([])) == 0.0
+
+
+def test_compute_jvp_shapes():
+    # two parameters, one of shape (2,), a result of shape (3,)
+    jac = (onp.arange(3.0), onp.arange(6.0).reshape(3, 2))
+    tangent = [onp.array(2.0), onp.array([1.0, -1.0])]
+    want = 2.0 * onp.arange(3.0) + onp.arange(6.0).reshape(3, 2) @ onp.array([1.0, -1.0])
+    onp.testing.assert_allclose(qml.gradients.compute_jvp_single(tangent, jac), want)
+    out = qml.gradients.compute_jvp_multi(onp.array([3.0]), (onp.array(0.5), onp.ones(2)))
+    assert out[0] == 1.5 and list(out[1]) == [3.0, 3.0]
+    tapes, fn = qml.gradients.batch_jvp(
+        [qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])] * 2,
+        [np.array([1.0]), np.array([0.0])], qml.gradients.param_shift)
+    res = fn(qml.execute(tapes, qml.device("default.qubit", wires=1)))
+    assert float(res[0]) == pytest.approx(-onp.sin(0.3)) and float(res[1]) == 0.0
+
+
+def test_second_order_rule_of_incommensurate_minimum_frequency():
+    # frequencies (2, 3): period 2 pi (gcd 1); the rule is exact on such a polynomial
+    rng = onp.random.default_rng(4)
+    a, b = rng.normal(size=2), rng.normal(size=2)
+    f = lambda x: sum(al * onp.cos(w * x) + bl * onp.sin(w * x)  # noqa: E731
+                      for w, al, bl in zip((2, 3), a, b))
+    want = -sum(al * w ** 2 for w, al in zip((2, 3), a))  # f''(0)
+    rule = generate_shift_rule((2, 3), order=2)
+    assert sum(c * f(s) for c, s in rule) == pytest.approx(want, abs=1e-9)
+    assert onp.all(onp.abs(rule[:, 1]) <= onp.pi + 1e-12)  # folded into one period
+    assert len(rule) == 7
+
+
+def test_multishifted_tapes_in_any_index_order():
+    from qsym.gradients import generate_multishifted_tapes
+    t = qml.tape.QuantumScript([qml.RX(1.0, 0), qml.RY(2.0, 0), qml.RZ(3.0, 0)],
+                               [qml.expval(qml.Z(0))])
+    t.trainable_params = [0, 2]
+    (s,) = generate_multishifted_tapes(t, [1, 0], [[0.3, -0.6]], [[0.2, 0.5]])
+    got = [float(p) for p in s.get_parameters(trainable_only=False)]
+    onp.testing.assert_allclose(got, [0.5 * 1.0 - 0.6, 2.0, 0.2 * 3.0 + 0.3])
+
+
+def test_variance_gradient_per_shot_copy():
+    # Var(Z) = sin(x)^2 for RX(x): d/dx = sin(2x); each copy sampled with its own shots
+    x = 0.7
+    t = qml.tape.QuantumScript([qml.RX(x, 0)], [qml.var(qml.Z(0)), qml.expval(qml.Z(0))],
+                               shots=(20000, 30000))
+    tapes, fn = qml.gradients.param_shift(t)
+    res = fn(qml.execute(tapes, qml.device("default.qubit", wires=1, seed=3)))
+    assert len(res) == 2
+    for var_g, exp_g in res:
+        assert float(var_g) == pytest.approx(onp.sin(2 * x), abs=0.05)
+        assert float(exp_g) == pytest.approx(-onp.sin(x), abs=0.05)
+
+
+def test_vjp_of_a_tape_against_the_closed_form():
+    # <Z> = cos(x) cos(y), probs of wire 0 = ((1 + <Z>) / 2, (1 - <Z>) / 2)
+    x, y = 0.4, -0.7
+    t = qml.tape.QuantumScript([qml.RX(x, 0), qml.RY(y, 0)],
+                               [qml.expval(qml.Z(0)), qml.probs(wires=0)])
+    dy = (onp.array(2.0), onp.array([1.0, -1.0]))
+    tapes, fn = qml.gradients.vjp(t, dy, qml.gradients.param_shift)
+    got = fn(qml.execute(tapes, qml.device("default.qubit", wires=1)))
+    grad_z = onp.array([-onp.sin(x) * onp.cos(y), -onp.cos(x) * onp.sin(y)])
+    # d probs = (dZ / 2, -dZ / 2): dy . J = 2 dZ + (1/2 + 1/2) dZ = 3 dZ
+    onp.testing.assert_allclose(got, 3 * grad_z, atol=1e-12)
+    tapes, fn = qml.gradients.vjp(t, (onp.array(0.0), onp.zeros(2)), qml.gradients.param_shift)
+    assert tapes == [] and list(fn([])) == [0.0, 0.0]
+    tapes, fn = qml.gradients.batch_vjp([t, t], [dy, dy], qml.gradients.param_shift)
+    both = fn(qml.execute(tapes, qml.device("default.qubit", wires=1)))
+    onp.testing.assert_allclose(both[1], 3 * grad_z, atol=1e-12)
+
+
+def test_gradient_method_analysis():
+    from qsym.gradients.gradient_transform import (
+        _find_gradient_methods,
+        _validate_gradient_methods,
+        choose_trainable_param_indices,
+    )
+
+    t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 1), qml.RZ(0.3, 0)],
+                               [qml.expval(qml.Z(0))])
+    idx = choose_trainable_param_indices(t)
+    assert idx == [0, 1, 2] and choose_trainable_param_indices(t, 2) == [2]
+    assert _find_gradient_methods(t, idx) == {0: "A", 1: "0", 2: "A"}  # RY(wire 1) unseen
+    assert _find_gradient_methods(t, idx, use_graph=False)[1] == "A"
+    with pytest.raises(ValueError, match="Cannot differentiate"):
+        _validate_gradient_methods(t, "best", {0: "A", 1: None})
+    with pytest.raises(ValueError, match="analytic gradient method cannot"):
+        _validate_gradient_methods(t, "analytic", {0: "F"})
+    with pytest.warns(UserWarning, match="No trainable parameters"):
+        assert choose_trainable_param_indices(t, []) == []
