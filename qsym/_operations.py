@@ -900,6 +900,26 @@ class Operation:
                            repr(np.round(np.asarray(p, dtype=float), 10))
                            for p in self.params)))
 
+    @property
+    def hash(self) -> int:
+        """PennyLane's ``op.hash``: equal for equal gates (name, wires, hyperparameters,
+        parameters to 10 digits).
+
+        >>> RX(0.1, wires=0).hash == RX(0.1, wires=0).hash
+        True
+        """
+        return self.__hash__()
+
+    @property
+    def is_verified_hermitian(self) -> bool:
+        """Whether PennyLane marks the gate Hermitian (``op.is_verified_hermitian``):
+        ``Hadamard``, the Paulis and ``SWAP``; False says only that it is not verified.
+
+        >>> PauliX(0).is_verified_hermitian, RX(0.1, wires=0).is_verified_hermitian
+        (True, False)
+        """
+        return self.name in _VERIFIED_HERMITIAN
+
     # --- operator arithmetic: PennyLane's Prod, Sum, SProd (qsym measures their Pauli form) --
     # NumPy defers to the operator: ``np.array(0.5) * op`` is ``op.__rmul__``, an SProd
     __array_ufunc__ = None
@@ -970,6 +990,9 @@ class GateSequence:
     __rsub__ = Operation.__rsub__
     __neg__ = Operation.__neg__
 
+
+# the gates PennyLane marks ``is_verified_hermitian``
+_VERIFIED_HERMITIAN = frozenset({"Hadamard", "PauliX", "PauliY", "PauliZ", "SWAP"})
 
 # methods of gates that upper modules provide (qsym._opmath registers "adjoint", "pow",
 # "decomposition" and the names with a decomposition, "decompositions"): the gate class
@@ -1159,7 +1182,7 @@ def _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol):
     h1, h2 = dict(op1.hyper), dict(op2.hyper)
     if h1.keys() != h2.keys() or not all(
             compare(h1[k], h2[k], check_interface, check_trainability, rtol, atol) is True
-            if isinstance(h1[k], Operation) else _same_number(h1[k], h2[k], 0, 0)
+            if isinstance(h1[k], (Operation, GateSequence, Observable)) else _same_number(h1[k], h2[k], 0, 0)
             if not isinstance(h1[k], (str, tuple)) else h1[k] == h2[k] for k in h1):
         return f"The hyperparameters are not equal for op1 and op2.\nGot {h1}\n and {h2}."
     if len(op1.params) != len(op2.params) or not all(
@@ -2208,6 +2231,24 @@ class _Arithmetic(Observable):
     def parameters(self) -> list:
         """The operands' parameters as a list (PennyLane's ``op.parameters``)."""
         return list(self.data)
+
+    @property
+    def num_params(self) -> int:
+        """The number of the operands' parameters (PennyLane's ``op.num_params``)."""
+        return len(self.data)
+
+    @property
+    def batch_size(self):
+        """The first operand's broadcast batch size that is not None, else None
+        (PennyLane's ``op.batch_size`` of a composite operator)."""
+        return next((b for b in (getattr(o, "batch_size", None) for o in self.operands)
+                     if b is not None), None)
+
+    @property
+    def _queue_category(self):
+        """PennyLane's: ``"_ops"`` when every operand is an operation, else None."""
+        cats = [getattr(o, "_queue_category", None) for o in self.operands]
+        return "_ops" if all(c == "_ops" for c in cats) else None
 
     has_adjoint = True
 

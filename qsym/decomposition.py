@@ -35,7 +35,7 @@ import numpy as np
 from .errors import GateError, PowUndefinedError
 from ._operations import GATE_CLASSES, METHODS
 from ._trace import Tape, recording
-from ._opmath import rotation_and_phase, scaled_pow
+from ._opmath import ctrl, reapply, rotation_and_phase, scaled_pow
 
 __all__ = ["DecompositionRule", "CompressedResourceOp", "Resources", "WorkWireSpec",
            "list_decomps", "has_decomp", "add_decomps", "register_resources",
@@ -377,3 +377,31 @@ def disable_graph() -> None:
 
     >>> disable_graph()
     """
+
+
+def _change_op_basis_resources(compute_op, target_op, uncompute_op) -> dict:
+    counts: dict = {}
+    for rep in (compute_op, target_op, uncompute_op):
+        counts[rep] = counts.get(rep, 0) + 1
+    return counts
+
+
+def _change_op_basis_decomp(*_, wires=None, operands, **__) -> None:
+    """PennyLane's rule for ``ChangeOpBasis``: its operands applied, the last first."""
+    for op in operands[::-1]:
+        reapply(op)
+
+
+def _controlled_change_op_basis_decomp(*_, control_wires, control_values=None, work_wires=None,
+                                       work_wire_type="borrowed", base, **__) -> None:
+    """PennyLane's rule for ``C(ChangeOpBasis)``: only the target operator controlled."""
+    reapply(base[2])
+    ctrl(base[1], control=control_wires, control_values=control_values,
+         work_wires=work_wires, work_wire_type=work_wire_type)
+    reapply(base[0])
+
+
+METHODS["resource_rep"] = resource_rep  # for ChangeOpBasis.resource_params (qsym._opmath)
+add_decomps("ChangeOpBasis", DecompositionRule(_change_op_basis_decomp,
+                                               _change_op_basis_resources))
+add_decomps("C(ChangeOpBasis)", DecompositionRule(_controlled_change_op_basis_decomp, exact=False))
