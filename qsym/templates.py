@@ -362,8 +362,10 @@ class Template(GateSequence):
             ops = cls(*args, **kwargs).decomposition()
         tape = active_tape()
         if tape is not None:
-            for op in ops:
-                for g in (op.table_gates if isinstance(op, Template) else (op,)):
+            for op in ops:  # a product of gates (ChangeOpBasis, ...): its gates, in order
+                gates = op.applied_gates() if hasattr(op, "applied_gates") else (
+                    op.table_gates if isinstance(op, Template) else (op,))
+                for g in gates:
                     tape.append(g)
         return ops
 
