@@ -330,6 +330,7 @@ from .transforms import (  # noqa: E402
 )
 from . import fourier, kernels, pytrees  # noqa: E402
 from . import decomposition  # noqa: E402
+gate_sets = decomposition.gate_sets  # PennyLane's qml.gate_sets
 from .decomposition import (  # noqa: E402
     add_decomps, list_decomps, register_condition, register_resources, resource_rep,
 )

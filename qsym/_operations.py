@@ -117,6 +117,25 @@ def _check_param(name: str, value):
     raise GateError(f"{name}: parameter must be a real number, got {type(value).__name__}")
 
 
+def _control_bits(name: str, v, n_wires: int) -> tuple:
+    """``control_values`` as a tuple of 0/1, one per control wire (PennyLane's checks and
+    messages: a bit string is refused, the length must match)."""
+    if name == "MultiControlledX" and n_wires < 2:
+        raise WireError(f"MultiControlledX: wrong number of wires. {n_wires} wire(s) given. "
+                        "Need at least 2.")
+    if isinstance(v, str):
+        raise GateError(f"{name}: control_values must be boolean or int (one per control "
+                        f"wire), got the string {v!r}")
+    bits = tuple(int(b) for b in v)
+    if len(bits) != n_wires - 1:
+        raise GateError(f"{name}: Length of control values must equal number of control wires. "
+                        f"({n_wires - 1} control wires, got {v!r})")
+    if set(bits) - {0, 1}:
+        raise GateError(f"{name}: control_values must give 0 or 1 for each of the "
+                        f"{n_wires - 1} control wires, got {v!r}")
+    return bits
+
+
 def _check_hyper(name: str, hyper: dict, n_wires: int) -> tuple:
     """Validate hyperparameters; return them as hashable ``(name, value)`` pairs."""
     row = GATES[name]
@@ -143,18 +162,13 @@ def _check_hyper(name: str, hyper: dict, n_wires: int) -> tuple:
                 raise GateError(f"{name}: dim must be an int in 0..{2**n_wires}, got {v!r}")
             v = int(v)
         elif h == "control_values":
-            bits = tuple(int(b) for b in (v if not isinstance(v, str) else list(v)))
-            if len(bits) != n_wires - 1 or set(bits) - {0, 1}:
-                raise GateError(
-                    f"{name}: control_values must give 0 or 1 for each of the "
-                    f"{n_wires - 1} control wires, got {v!r}"
-                )
-            v = bits
+            v = _control_bits(name, v, n_wires)
         elif h == "U":
             v = _matrix_hyper(name, v, n_wires)
         out.append((h, v))
     if name == "MultiControlledX" and n_wires < 2:
-        raise WireError("MultiControlledX needs at least 2 wires (controls and a target)")
+        raise WireError(f"MultiControlledX: wrong number of wires. {n_wires} wire(s) given. "
+                        "Need at least 2.")
     return tuple(out)
 
 
@@ -316,8 +330,7 @@ class Operation:
                     "positionally or by name (the ones by name last)"
                 )
             args = tuple(args) + tuple(hyper.pop(p) for p in named)
-        for ignored in _IGNORED_KEYWORDS.get(name, ()):
-            hyper.pop(ignored, None)
+        aux = {k: hyper.pop(k) for k in _IGNORED_KEYWORDS.get(name, ()) if k in hyper}
         unitary_check = hyper.pop("unitary_check", False) if "U" in row.hyper else False
         if "dimension" in hyper and "dim" in row.hyper:  # PCPhase's PennyLane hyperparameter
             hyper["dim"] = tuple(hyper.pop("dimension"))[0]
@@ -343,7 +356,8 @@ class Operation:
             )
         if wires is None:
             if name not in ("GlobalPhase", "Identity"):
-                raise GateError(f"{name} needs wires=, e.g. {name}(..., wires=0)")
+                raise GateError(f"{name} needs wires=, e.g. {name}(..., wires=0) (Must specify "
+                                "the wires where the operation acts on)")
             wires = ()  # a global phase (any wire will do), or PennyLane's qml.I(): 1
         self.params = tuple(_check_param(name, a) for a in args)
         # 0-d tensors as given (op.data keeps their requires_grad, as PennyLane's does)
@@ -357,6 +371,10 @@ class Operation:
         if duplicate:
             raise WireError(f"{name} got duplicate wires {list(labels)}")
         self.wires = Wires(labels)  # a tuple of labels, as PennyLane's Wires
+        if aux.get("work_wires") is not None and set(wires_tuple(aux["work_wires"])) & set(labels):
+            raise WireError("Work wires must be different the control_wires and base operation "
+                            f"wires. ({name} on {list(labels)}, work_wires "
+                            f"{list(wires_tuple(aux['work_wires']))})")
         if self.num_wires and len(self.wires) != self.num_wires:
             raise WireError(
                 f"{name} acts on {self.num_wires} wire(s), got {len(self.wires)}: "
@@ -560,6 +578,11 @@ class Operation:
     def compute_decomposition(cls, *params, wires=None, **hyper) -> list:
         """PennyLane's decomposition at these parameters, without making the gate first
         (``qml.PauliRot.compute_decomposition(theta, wires=..., pauli_word=...)``)."""
+        if cls.__name__ == "MultiControlledX":  # PennyLane's compute_decomposition(wires, ...)
+            given = wires if wires is not None else (params[0] if params else ())
+            if len(wires_tuple(given)) < 2:
+                raise WireError("Wrong number of wires. At least two are needed (MultiControlledX: "
+                                f"the control wires and the target), got {list(wires_tuple(given))}")
         with _no_recording():
             op = cls(*params, wires=wires, **hyper)
         return op.decomposition()
@@ -615,18 +638,30 @@ class Operation:
 
     @property
     def pauli_rep(self):
-        """The gate as a ``qml.pauli.PauliSentence`` if it is a Pauli (or the identity),
-        else None (PennyLane's ``op.pauli_rep``; Hadamard's is None there too).
+        """The gate as a ``qml.pauli.PauliSentence`` if it is a Pauli (or the identity) or
+        one of the constant gates PennyLane gives one (``S``, ``T``, ``SX``, ``SWAP``, ``ECR``,
+        ``ISWAP``, ``SISWAP``), else None (PennyLane's ``op.pauli_rep``; Hadamard's is None
+        there too).
 
         >>> PauliX(0).pauli_rep
         1.0 * X(0)
         """
+        if self._pauli_rep is not None:
+            return self._pauli_rep
         row = self._row
-        if row is None or row.pauli is None or self.name == "Hadamard" or (
+        if self.name in _PAULI_REP_GATES:  # PennyLane's, from the matrix (exact sums)
+            terms = pauli_decomposition(np.asarray(self.matrix(), dtype=complex),
+                                        tuple(self.wires)).terms
+        elif row is None or row.pauli is None or self.name == "Hadamard" or (
                 len(self.wires) != 1 and self.name != "Identity"):
             return None
-        with _no_recording():
-            return METHODS["pauli_rep"](as_observable(self).terms)
+        else:
+            with _no_recording():
+                terms = as_observable(self).terms
+        self._pauli_rep = METHODS["pauli_rep"](terms)  # computed once, when asked (PennyLane's)
+        return self._pauli_rep
+
+    _pauli_rep = None
 
     @property
     def z(self):
@@ -699,6 +734,9 @@ class Operation:
         if short is not None:  # PennyLane's X(0), H('a'), I()
             w = list(self.wires)
             return f"{short}({w[0]!r})" if len(w) == 1 else f"{short}({w if w else ''})"
+        if self.name == "MultiControlledX":  # PennyLane's: the wires, then the control values
+            values = dict(self.hyper).get("control_values") or (1,) * (len(self.wires) - 1)
+            return f"MultiControlledX(wires={list(self.wires)}, control_values={[bool(v) for v in values]})"
         pars = ", ".join([str(p) for p in self.params] + [f"{h}={v!r}" for h, v in self.hyper])
         return f"{self.name}({pars + ', ' if pars else ''}wires={list(self.wires)})"
 
@@ -900,6 +938,32 @@ class Operation:
                            repr(np.round(np.asarray(p, dtype=float), 10))
                            for p in self.params)))
 
+    def _controlled(self, wire) -> "Operation":
+        """The gate controlled by ``wire`` (PennyLane's ``op._controlled``: ``qml.ctrl``
+        of it, made where it is called: ``PauliX`` gives ``CNOT``, ``CZ`` gives ``CCZ``).
+
+        >>> PauliX(0)._controlled("a")
+        CNOT(wires=['a', 0])
+        """
+        return METHODS["ctrl"](self, control=wire)
+
+    def queue(self, context=None) -> "Operation":
+        """Record the gate (again) where it is called, in a circuit or a queue (PennyLane's
+        ``op.queue()``); returns it.
+
+        >>> from qsym._trace import Tape, recording
+        >>> op = RX(0.1, wires=0)
+        >>> with recording(Tape()) as tape:
+        ...     _ = op.queue()
+        >>> tape.items
+        [RX(0.1, wires=[0])]
+        """
+        tape = active_tape()
+        if tape is not None:
+            for g in self.table_gates:
+                tape.append(g)
+        return self
+
     @property
     def hash(self) -> int:
         """PennyLane's ``op.hash``: equal for equal gates (name, wires, hyperparameters,
@@ -991,6 +1055,8 @@ class GateSequence:
     __neg__ = Operation.__neg__
 
 
+# the constant gates whose ``pauli_rep`` PennyLane gives besides the Paulis
+_PAULI_REP_GATES = frozenset({"S", "T", "SX", "SWAP", "ECR", "ISWAP", "SISWAP"})
 # the gates PennyLane marks ``is_verified_hermitian``
 _VERIFIED_HERMITIAN = frozenset({"Hadamard", "PauliX", "PauliY", "PauliZ", "SWAP"})
 

@@ -1252,6 +1252,8 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
         return [_make("MultiControlledX", (), controls + w)]
     if k == 1 and name in _ONE_CONTROL:
         return [_make(_ONE_CONTROL[name], p, controls + w)]
+    if (name, k) in (("Hadamard", 1), ("PauliZ", 2)):  # PennyLane's CH and CCZ
+        return [_make("CH" if name == "Hadamard" else "CCZ", (), controls + w)]
     if name == "GlobalPhase":  # exp(-i t) where every control is 1: a phase on the controls
         return _controlled_ops(_bare("PhaseShift", (_neg(p[0]),), controls[-1:], ()),
                                controls[:-1])
@@ -2414,3 +2416,6 @@ def change_op_basis(compute_op, target_op, uncompute_op=None) -> ChangeOpBasis:
     """
     return ChangeOpBasis(_operand_of(compute_op), _operand_of(target_op),
                          None if uncompute_op is None else _operand_of(uncompute_op))
+
+
+METHODS["ctrl"] = ctrl  # op._controlled(wire) (qsym._operations)

@@ -152,7 +152,7 @@ class Select(Template):
 
         >>> import qsym as qml
         >>> qml.Select([qml.X(1), qml.Y(1)], control=[0]).decomposition()
-        [MultiControlledX(control_values=(0,), wires=[0, 1]), CY(wires=[0, 1])]
+        [MultiControlledX(wires=[0, 1], control_values=[False]), CY(wires=[0, 1])]
         """
         return list(self._entries)
 

@@ -28,6 +28,8 @@ applies ``op.decomposition()``). PennyLane's graph-based decomposition
 
 from __future__ import annotations
 
+import sys
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,7 +42,7 @@ from ._opmath import ctrl, reapply, rotation_and_phase, scaled_pow
 __all__ = ["DecompositionRule", "CompressedResourceOp", "Resources", "WorkWireSpec",
            "list_decomps", "has_decomp", "add_decomps", "register_resources",
            "register_condition", "resource_rep", "enabled_graph", "enable_graph",
-           "disable_graph", "get_decomp_kwargs"]
+           "disable_graph", "get_decomp_kwargs", "GateSet"]
 
 
 @dataclass(frozen=True)
@@ -405,3 +407,65 @@ METHODS["resource_rep"] = resource_rep  # for ChangeOpBasis.resource_params (qsy
 add_decomps("ChangeOpBasis", DecompositionRule(_change_op_basis_decomp,
                                                _change_op_basis_resources))
 add_decomps("C(ChangeOpBasis)", DecompositionRule(_controlled_change_op_basis_decomp, exact=False))
+
+
+class GateSet(frozenset):
+    """PennyLane's ``GateSet``: the names of the operators a decomposition may stop at
+    (``qml.transforms.decompose(..., gate_set=...)``), each with a weight (its cost; default
+    1), and a ``name``; ``|`` joins two. Made from names, operator classes, or a dict of
+    them to weights.
+
+    >>> gs = GateSet({GATE_CLASSES["RZ"]: 100, "CNOT": 1}, name="mine")
+    >>> sorted(gs), gs.weights["RZ"], gs.name
+    (['CNOT', 'RZ'], 100.0, 'mine')
+    """
+
+    def __new__(cls, gate_set=(), name=None):
+        items = gate_set.items() if isinstance(gate_set, dict) else (
+            gate_set.weights.items() if isinstance(gate_set, GateSet) else ((g, 1.0) for g in gate_set))
+        weights = {_type_name(g): float(w) for g, w in items}
+        obj = super().__new__(cls, weights)
+        obj.weights, obj.name = weights, name
+        return obj
+
+    def __init__(self, gate_set=(), name=None):
+        super().__init__()
+
+    def __or__(self, other):
+        return GateSet({**self.weights, **GateSet(other).weights})
+
+    __ror__ = __or__
+
+    def __repr__(self):
+        return self.name or f"GateSet({sorted(self)})"
+
+
+def _gate_sets() -> types.SimpleNamespace:
+    """PennyLane's ``qml.decomposition.gate_sets`` (also ``qml.gate_sets``), importable by
+    its path."""
+    clifford = GateSet(["PauliX", "PauliY", "PauliZ", "Hadamard", "S", "SX", "T", "CNOT", "CY",
+                        "CZ", "SWAP", "ISWAP"])
+    clifford = clifford | GateSet(f"Adjoint({n})" for n in clifford)
+    identity = GateSet({"Identity": 0.0, "GlobalPhase": 0.0}, name="Identity")
+    mid = GateSet(["MidMeasure"])
+    sets = {
+        "IDENTITY": identity,
+        "CLIFFORD_T": GateSet(clifford | identity | mid, name="Clifford+T"),
+        "CLIFFORD_T_PLUS_RZ": GateSet(clifford | identity | mid | GateSet({"RZ": 100}),
+                                      name="Clifford+T+RZ"),
+        "ROTATIONS_PLUS_CNOT": GateSet(GateSet(["RX", "RY", "RZ", "CNOT"]) | identity | mid,
+                                       name="Rotations+CNOT"),
+        "PYZX": GateSet(["PauliZ", "PauliX", "PauliY", "Hadamard", "RX", "RY", "RZ", "U2", "U3",
+                         "S", "T", "SX", "SWAP", "CNOT", "CY", "CZ", "CRX", "CRY", "CRZ",
+                         "ControlledPhaseShift", "CSWAP", "Toffoli", "CCZ"], name="PYZX"),
+        "MBQC_GATES": GateSet(GateSet(["CNOT", "Hadamard", "S", "RotXZX", "RZ", "PauliX",
+                                       "PauliY", "PauliZ"]) | identity | mid, name="MBQC"),
+        "ALL_QUBIT_OPS": GateSet(sorted(GATE_CLASSES), name="All Qubit Gates"),
+        "ALL_OPS": GateSet(sorted(GATE_CLASSES), name="All PennyLane Gates"),
+    }
+    space = types.SimpleNamespace(**sets, GateSet=GateSet)
+    space.__doc__ = "PennyLane's gate sets (GateSet): CLIFFORD_T, ROTATIONS_PLUS_CNOT, ..."
+    return sys.modules.setdefault(f"{__name__}.gate_sets", space)
+
+
+gate_sets = _gate_sets()
