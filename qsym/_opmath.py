@@ -1951,6 +1951,36 @@ class ControlledOp(SymbolicOp):
         exactly and needs none)."""
         return self._work
 
+    @property
+    def work_wire_type(self) -> str:
+        """The ``work_wire_type`` given to ``qml.ctrl`` (``"borrowed"`` or ``"zeroed"``)."""
+        return dict(self.hyper)["work_wire_type"]
+
+    @property
+    def _control_int(self) -> int:
+        """PennyLane's: the control values as an integer (the first control most significant)."""
+        return builtins.sum(2 ** i for i, v in enumerate(reversed(self._values)) if v)
+
+    @property
+    def has_adjoint(self) -> bool:
+        """The base's (PennyLane's rule)."""
+        return bool(getattr(self._base, "has_adjoint", True))
+
+    @property
+    def has_diagonalizing_gates(self) -> bool:
+        """The base's (PennyLane's rule)."""
+        return bool(getattr(self._base, "has_diagonalizing_gates", False))
+
+    @property
+    def _queue_category(self):
+        """The base's (PennyLane's rule)."""
+        return getattr(self._base, "_queue_category", "_ops")
+
+    @property
+    def batch_size(self):
+        """The base's broadcast batch size (PennyLane's rule)."""
+        return getattr(self._base, "batch_size", None)
+
     def matrix(self, wire_order=None) -> np.ndarray:
         """The identity, with the base's matrix where the controls hold their values."""
         u = np.asarray(self._base.matrix(), dtype=complex)
@@ -1968,8 +1998,9 @@ class ControlledOp(SymbolicOp):
         return f"C({self._base.name})"
 
     def __repr__(self):
+        work = f", work_wires={list(self._work)}" if len(self._work) else ""
         values = "" if all(self._values) else f", control_values={list(self._values)}"
-        return f"Controlled({self._base!r}, control_wires={list(self.control_wires)}{values})"
+        return f"Controlled({self._base!r}, control_wires={list(self.control_wires)}{work}{values})"
 
     def _remake(self, base, wire_map):
         return ctrl(base, [wire_map.get(w, w) for w in self.control_wires], list(self._values),

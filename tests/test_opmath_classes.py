@@ -483,3 +483,17 @@ def test_change_op_basis_pennylane_interface():
         qml.change_op_basis(lambda w: qml.X(w), qml.Y(0))
     made = qml.change_op_basis(lambda: (qml.H(0), qml.S(0)), qml.Z(0))
     assert [o.name for o in made.decomposition()[0].decomposition()] == ["Hadamard", "S"]
+
+
+def test_controlled_keeps_pennylanes_attributes():
+    op = qml.ops.Controlled(qml.S(0) + qml.T(1), [2, 3], control_values=[True, False],
+                            work_wires=[4], work_wire_type="zeroed")
+    assert repr(op) == ("Controlled(S(0) + T(1), control_wires=[2, 3], work_wires=[4], "
+                        "control_values=[True, False])")
+    assert op.work_wires == qml.wires.Wires([4]) and op.work_wire_type == "zeroed"
+    assert op._control_int == 2 and op._queue_category == "_ops"
+    mapped = qml.ctrl(qml.IsingXX(1.2, wires=[0, 1]), [3, 4], work_wires="aux").map_wires(
+        {3: "a", 0: "c", "aux": "extra"})
+    assert mapped.work_wires == qml.wires.Wires(["extra"]) and mapped.control_wires == qml.wires.Wires(["a", 4])
+    assert qml.ctrl(qml.RX(pnp.array([0.1, 0.2]), 0), 1, control_values=0).batch_size == 2
+    assert qml.ctrl(qml.Hadamard(0), 1, control_values=0).is_verified_hermitian
