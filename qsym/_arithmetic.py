@@ -95,16 +95,11 @@ class _Arithmetic(Template):
                      or k == "work_wire" else v) for k, v in self.hyperparameters.items()}
         return type(self)(**hyper)
 
-    @property
-    def has_matrix(self) -> bool:
-        """Whether its gates stay on its wires (a :class:`PhaseAdder`'s work wire is not one
-        of its wires, as in PennyLane)."""
-        return all(w in self.wires for g in self._ops for w in g.wires)
-
     def matrix(self, wire_order=None) -> np.ndarray:
         """The unitary of its gates on ``wire_order`` (default: its wires, if its gates stay
-        on them; else ``MatrixUndefinedError``: give a ``wire_order`` with the work wire)."""
-        if wire_order is None and not self.has_matrix:
+        on them; else ``MatrixUndefinedError``: give a ``wire_order`` with the work wire; a
+        :class:`PhaseAdder`'s work wire is not one of its wires, as in PennyLane)."""
+        if wire_order is None and not all(w in self.wires for g in self._ops for w in g.wires):
             raise MatrixUndefinedError(
                 f"{self.name} acts on its work wire too, which is not one of its wires: "
                 "its matrix needs a wire_order that includes the work wire")
@@ -403,6 +398,8 @@ class TemporaryAND(Template):
     >>> bool(np.isclose(abs(op.matrix()[7, 6]), 1.0))  # |110> -> |111>
     True
     """
+
+    has_matrix = True  # PennyLane's: a matrix of its own
 
     num_wires = 3
     num_params = 0

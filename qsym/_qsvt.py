@@ -91,6 +91,8 @@ class QSVT(Template):
     ['PCPhase', 'ChangeOpBasis', 'PCPhase']
     """
 
+    has_matrix = True  # PennyLane's: a matrix of its own
+
     resource_keys = {"UA", "projectors"}
 
     def __init__(self, UA, projectors, id=None):

@@ -572,6 +572,8 @@ class BlockEncode(Template):
         """True unless ``A`` was given sparse (PennyLane's: then only :meth:`sparse_matrix`)."""
         return not self._issparse
 
+    has_adjoint = True  # PennyLane's (its adjoint: the block encoding of A^dagger)
+
     @property
     def has_sparse_matrix(self) -> bool:
         """True if ``A`` was given as a SciPy sparse matrix (PennyLane's).

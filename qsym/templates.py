@@ -182,6 +182,14 @@ class Template(GateSequence):
     operator arithmetic as its gates (``qml.GlobalPhase(0.3) @ qml.QFT(wires=[0, 1])``)."""
 
     _box = None  # PennyLane's fixed label ("|Ψ⟩" for state preparations), else its generic one
+    # PennyLane's flags: a template decomposes, has no adjoint method of its own and (but for
+    # QFT, GroverOperator, QSVT, TemporaryAND, BlockEncode) no matrix of its own; qsym's
+    # ``matrix()`` still gives the product of its gates
+    has_matrix = False
+    has_adjoint = False
+    has_decomposition = True
+    has_diagonalizing_gates = False
+    has_generator = False
 
     def device_applies(self) -> bool:
         """Whether PennyLane's ``default.qubit`` applies this template as one matrix (it
@@ -1569,6 +1577,8 @@ class QFT(Template):
     ['Hadamard', 'ControlledPhaseShift', 'Hadamard', 'SWAP']
     """
 
+    has_matrix = True  # PennyLane's: a matrix of its own
+
     def device_applies(self) -> bool:
         """``default.qubit`` applies a QFT of fewer than 6 wires as its matrix."""
         return len(self.wires) < 6
@@ -1699,6 +1709,8 @@ class GroverOperator(Template):
     >>> [op.name for op in GroverOperator(wires=[0]).decomposition()]
     ['Hadamard', 'PauliX', 'PauliZ', 'PauliX', 'Hadamard', 'GlobalPhase']
     """
+
+    has_matrix = True  # PennyLane's: a matrix of its own
 
     def device_applies(self) -> bool:
         """``default.qubit`` applies a Grover operator of fewer than 13 wires as its matrix."""
