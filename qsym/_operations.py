@@ -812,13 +812,18 @@ class Operation:
         return (0,) * len(self.params)
 
     def generator(self) -> "Observable":
-        """The generator ``G`` with ``U(t) = exp(i t G)``, PennyLane's convention, as a
-        Pauli sum (PennyLane's ``op.generator()``).
+        """The generator ``G`` with ``U(t) = exp(i t G)``, PennyLane's convention, as the
+        operator PennyLane's ``op.generator()`` gives: a ``LinearCombination`` of Pauli words
+        for the rotations, a ``Projector`` for ``PhaseShift``/``U1``/``CPhaseShift**``, a
+        ``Prod`` with a projector on the control for the controlled rotations and
+        ``ControlledPhaseShift``, a ``Hermitian`` for ``PCPhase``.
 
         >>> RX(0.3, wires=0).generator()
-        Observable(-0.5 * X(0))
+        -0.5 * X(0)
+        >>> PhaseShift(0.3, wires=0).generator()
+        Projector(array([1]), wires=[0])
         """
-        return gate_generator(self)
+        return pennylane_generator(self)
 
     def eigvals(self) -> np.ndarray:
         """The eigenvalues: the diagonal of a diagonal matrix, in basis order, else
@@ -1222,6 +1227,30 @@ def gate_generator(op) -> "Observable":
     G = op._row.sympy_generator(None if op.num_wires else len(op.wires), op.hyper)
     M = -np.array(G.evalf(), dtype=complex)
     return pauli_decomposition(M, tuple(op.wires))
+
+
+def pennylane_generator(op) -> "Observable":
+    """:func:`gate_generator` as the operator type PennyLane's ``op.generator()`` returns
+    (the same matrix).
+
+    >>> pennylane_generator(CRZ(0.1, wires=[0, 1]))
+    Projector(array([1]), wires=[0]) @ (-0.5 * Z(1))
+    """
+    gen, name, w = gate_generator(op), op.name, list(op.wires)
+    with _no_recording():
+        if name in ("PhaseShift", "U1"):
+            return Projector([1], wires=w)
+        if name in ("CPhaseShift00", "CPhaseShift01", "CPhaseShift10"):
+            return Projector([int(b) for b in name[-2:]], wires=w)
+        if name == "ControlledPhaseShift":
+            return Prod(Projector([1], wires=w[:1]), Projector([1], wires=w[1:]))
+        if name in ("CRX", "CRY", "CRZ"):
+            target = GATE_CLASSES["Pauli" + name[-1]](wires=w[1])
+            return Prod(Projector([1], wires=w[:1]), SProd(-0.5, target))
+        if name == "PCPhase":
+            return Hermitian(np.real(gen.matrix(wire_order=w)), wires=w)
+        coeffs, ops = _Terms(dict(gen.terms))()
+        return Hamiltonian([float(np.real(c)) for c in coeffs], list(ops))
 
 
 def _same_number(a, b, rtol, atol) -> bool:
@@ -2765,6 +2794,7 @@ class _MatrixObservable(Observable):
 
     num_params = 1
     _value = None
+    arithmetic_depth = 0  # PennyLane's: an operator of its own, not an arithmetic one
 
     @property
     def name(self) -> str:

@@ -961,13 +961,15 @@ def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's na
     >>> generator(GATE_CLASSES["IsingXY"](0.3, wires=[0, 1]))
     (Observable(1 * X(0) @ X(1) + 1 * Y(0) @ Y(1)), 0.25)
     >>> generator(GATE_CLASSES["RX"](0.3, wires=0), format="observable")
-    Observable(-0.5 * X(0))
+    -0.5 * X(0)
     """
     if not isinstance(op, Operation):
         raise GateError(f"qml.generator takes a gate, e.g. qml.RX(0.1, wires=0); got {op!r}")
-    gen = op.generator()
     if format in ("observable", "hamiltonian", "arithmetic"):
-        return gen
+        return op.generator()
+    wires = list(op.wires)  # G as a Pauli sum, from the matrix of the operator op gives
+    gen = pauli_decomposition(np.asarray(op.generator().matrix(wire_order=wires), dtype=complex),
+                              tuple(wires))
     if format != "prefactor":
         raise GateError(f"qml.generator: format must be 'prefactor', 'observable', "
                         f"'hamiltonian' or 'arithmetic', got {format!r}")

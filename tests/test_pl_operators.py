@@ -503,3 +503,18 @@ def test_gate_sets_and_op_queue():
         for op in out.operations:
             op.queue()
     assert q.queue == out.operations
+
+
+@pytest.mark.parametrize("op, kind", [  # the types PennyLane 0.45.1's op.generator() returns
+    (qml.MultiRZ(0.1, wires=[0, 1]), "LinearCombination"), (qml.RX(0.2, 0), "LinearCombination"),
+    (qml.PauliRot(0.2, "XY", wires=[0, 1]), "LinearCombination"),
+    (qml.PhaseShift(0.3, wires=0), "BasisStateProjector"), (qml.U1(0.3, 0), "BasisStateProjector"),
+    (qml.CPhaseShift01(0.1, wires=[0, 1]), "BasisStateProjector"),
+    (qml.ControlledPhaseShift(0.2, wires=[0, 1]), "Prod"), (qml.CRY(0.3, wires=[0, 1]), "Prod"),
+    (qml.PCPhase(0.1, 1, wires=[0, 1]), "Hermitian"),
+])
+def test_generator_types_are_pennylanes(op, kind):
+    G = op.generator()
+    assert type(G).__name__ == kind
+    t = op.parameters[0]  # U(t) = exp(i t G), G's matrix exponentiated by hand
+    assert onp.allclose(_expm_hermitian(qml.matrix(G, wire_order=list(op.wires)), t), op.matrix())
