@@ -90,6 +90,7 @@ from ._opmath import ControlledQubitUnitary, ControlledSequence, QuantumPhaseEst
 from ._operations import assert_equal, equal, compare as _compare  # noqa: E402
 from ._opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
 from ._opmath import evolve, exp  # noqa: E402
+from ._opmath import ChangeOpBasis, change_op_basis  # noqa: E402
 from . import pauli  # noqa: E402
 from .pauli import pauli_decompose  # noqa: E402
 from ._opfunctions import check_decomposition_rule as _check_decomposition_rule  # noqa: E402
@@ -104,9 +105,9 @@ ops.op_math = type(ops)(
     Prod=_Prod, Sum=_Sum, SProd=_SProd, LinearCombination=LinearCombination, Adjoint=_Adjoint,
     Controlled=_Controlled, ControlledOp=_Controlled, Pow=_Pow, Exp=_Exp, Evolution=_Evolution,
     prod=prod, sum=sum, s_prod=s_prod, dot=dot, adjoint=adjoint, ctrl=ctrl, exp=exp,
-    evolve=evolve)
+    evolve=evolve, ChangeOpBasis=ChangeOpBasis, change_op_basis=change_op_basis)
 for _name in ("Prod", "Sum", "SProd", "Adjoint", "Controlled", "ControlledOp", "Pow", "Exp",
-              "Evolution"):
+              "Evolution", "ChangeOpBasis"):
     setattr(ops, _name, getattr(ops.op_math, _name))
 # PennyLane's module paths (``from pennylane.ops.op_math.prod import Prod``): the names
 # each holds; as attributes (qml.ops.op_math.sprod.SProd) and as import paths (sys.modules)
@@ -116,6 +117,7 @@ _OP_MATH_MODULES = {
     "controlled": dict(Controlled=_Controlled, ControlledOp=_Controlled, ctrl=ctrl),
     "pow": dict(Pow=_Pow, pow=pow, PowOperation=_PowOperation), "exp": dict(Exp=_Exp, exp=exp),
     "evolution": dict(Evolution=_Evolution),
+    "change_op_basis": dict(ChangeOpBasis=ChangeOpBasis, change_op_basis=change_op_basis),
     "linear_combination": dict(LinearCombination=LinearCombination),
     "decompositions": dict(one_qubit_decomposition=ops.one_qubit_decomposition,
                            two_qubit_decomposition=ops.two_qubit_decomposition),
@@ -195,14 +197,19 @@ from ._arithmetic import (  # noqa: E402
     Multiplier,
     OutAdder,
     OutMultiplier,
+    OutPoly,
     PhaseAdder,
+    SemiAdder,
     TemporaryAND,
 )
+from ._qsvt import QSVT, poly_to_angles, qsvt, transform_angles  # noqa: E402
 Elbow = TemporaryAND  # PennyLane's alias
 for _n, _cls in _ARITHMETIC.items():  # qml.templates.subroutines.<name> and .arithmetic
     setattr(templates.subroutines, _n, _cls)
     setattr(templates, _n, _cls)
 templates.subroutines.arithmetic = __import__("sys").modules[f"{__name__}.templates.subroutines.arithmetic"]
+templates.subroutines.QSVT = templates.QSVT = QSVT
+templates.subroutines.qsvt = __import__("sys").modules[f"{__name__}.templates.subroutines.qsvt"]
 del _n, _cls
 from ._runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
 from . import devices, math, measurements, optimize, wires  # noqa: E402
@@ -334,6 +341,7 @@ from .transforms import (  # noqa: E402
 )
 from . import fourier, kernels, pytrees  # noqa: E402
 from . import decomposition  # noqa: E402
+gate_sets = decomposition.gate_sets  # PennyLane's qml.gate_sets
 from .decomposition import (  # noqa: E402
     add_decomps, list_decomps, register_condition, register_resources, resource_rep,
 )
@@ -395,7 +403,7 @@ __all__ = [
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",
-    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "pauli", "pauli_decompose", "exp", "evolve", "apply", "is_commuting",
+    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "pauli", "pauli_decompose", "exp", "evolve", "change_op_basis", "ChangeOpBasis", "QSVT", "qsvt", "poly_to_angles", "transform_angles", "apply", "is_commuting",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     "decomposition", "list_decomps", "add_decomps", "register_resources", "register_condition",
     "resource_rep",

@@ -39,7 +39,8 @@ from .templates import QFT, Template
 from .wires import Wires
 
 __all__ = ["PhaseAdder", "Adder", "Multiplier", "OutAdder", "OutMultiplier", "ModExp",
-           "TemporaryAND", "add_k_fourier"]
+           "TemporaryAND", "SemiAdder", "OutPoly", "add_k_fourier", "semi_adder_ops",
+           "controlled_semi_adder", "polynomial_coefficients", "mobius_inversion", "out_poly_ops"]
 
 
 def _wires(w) -> Wires:
@@ -94,16 +95,11 @@ class _Arithmetic(Template):
                      or k == "work_wire" else v) for k, v in self.hyperparameters.items()}
         return type(self)(**hyper)
 
-    @property
-    def has_matrix(self) -> bool:
-        """Whether its gates stay on its wires (a :class:`PhaseAdder`'s work wire is not one
-        of its wires, as in PennyLane)."""
-        return all(w in self.wires for g in self._ops for w in g.wires)
-
     def matrix(self, wire_order=None) -> np.ndarray:
         """The unitary of its gates on ``wire_order`` (default: its wires, if its gates stay
-        on them; else ``MatrixUndefinedError``: give a ``wire_order`` with the work wire)."""
-        if wire_order is None and not self.has_matrix:
+        on them; else ``MatrixUndefinedError``: give a ``wire_order`` with the work wire; a
+        :class:`PhaseAdder`'s work wire is not one of its wires, as in PennyLane)."""
+        if wire_order is None and not all(w in self.wires for g in self._ops for w in g.wires):
             raise MatrixUndefinedError(
                 f"{self.name} acts on its work wire too, which is not one of its wires: "
                 "its matrix needs a wire_order that includes the work wire")
@@ -403,6 +399,8 @@ class TemporaryAND(Template):
     True
     """
 
+    has_matrix = True  # PennyLane's: a matrix of its own
+
     num_wires = 3
     num_params = 0
 
@@ -445,6 +443,293 @@ class TemporaryAND(Template):
 
     def _build(self):
         _temporary_and_gates(self.wires, self.hyperparameters["control_values"])
+
+
+def _ladder_and(out, wires, inverse=False) -> None:
+    """``TemporaryAND`` (or its adjoint) on ``wires``, appended to ``out``."""
+    op = TemporaryAND(wires=list(wires))
+    out.append(adjoint(op) if inverse else op)
+
+
+def _cnot(out, a, b, ctrl_kwargs=None) -> None:
+    """``CNOT(a, b)`` (controlled further by ``ctrl_kwargs``), appended to ``out``."""
+    op = GATE_CLASSES["CNOT"](wires=[a, b])
+    out.append(ctrl(op, **ctrl_kwargs) if ctrl_kwargs else op)
+
+
+def _left_ladder(out, x, y, work) -> None:
+    """Gidney's carry computation (arXiv:1709.06648, figure 2, left), little endian."""
+    _ladder_and(out, [x[0], y[0], work[0]])
+    crossover = min(len(y) - 1, len(x))
+    for i in range(1, crossover):
+        ck, ik, tk, aux = work[i - 1], x[i], y[i], work[i]
+        _cnot(out, ck, ik)
+        _cnot(out, ck, tk)
+        _ladder_and(out, [ik, tk, aux])
+        _cnot(out, ck, aux)
+    for i in range(crossover, len(y) - 1):  # no bits of x left: propagate the carry
+        ck, tk, aux = work[i - 1], y[i], work[i]
+        _cnot(out, ck, tk)
+        _ladder_and(out, [ck, tk, aux])
+        _cnot(out, ck, aux)
+
+
+def _right_ladder(out, x, y, work, ctrl_kwargs=None) -> None:
+    """The uncomputation of the carries, adding into ``y`` (figure 2, right; with
+    ``ctrl_kwargs``, figure 4: the additions into ``y`` controlled)."""
+    crossover = min(len(y) - 1, len(x))
+    for i in range(len(y) - 2, crossover - 1, -1):
+        ck, tk, aux = work[i - 1], y[i], work[i]
+        _cnot(out, ck, aux)
+        _ladder_and(out, [ck, tk, aux], inverse=True)
+        if ctrl_kwargs:
+            _cnot(out, ck, tk, ctrl_kwargs)
+            _cnot(out, ck, tk)
+    for i in range(crossover - 1, 0, -1):
+        ck, ik, tk, aux = work[i - 1], x[i], y[i], work[i]
+        _cnot(out, ck, aux)
+        _ladder_and(out, [ik, tk, aux], inverse=True)
+        if ctrl_kwargs:
+            _cnot(out, ik, tk, ctrl_kwargs)
+            _cnot(out, ck, tk)
+            _cnot(out, ck, ik)
+        else:
+            _cnot(out, ck, ik)
+            _cnot(out, ik, tk)
+    _ladder_and(out, [x[0], y[0], work[0]], inverse=True)
+    _cnot(out, x[0], y[0], ctrl_kwargs)
+
+
+def semi_adder_ops(x_wires, y_wires, work_wires, ctrl_kwargs=None) -> list:
+    """The operators of PennyLane's ``SemiAdder`` decomposition (Gidney's adder,
+    arXiv:1709.06648), applied where it is called: ``TemporaryAND``, its adjoint and
+    ``CNOT``; with ``ctrl_kwargs`` (``control``, ``control_values``, ``work_wires``,
+    ``work_wire_type`` of ``qml.ctrl``), the controlled adder of its figure 4, whose
+    ladders stay uncontrolled.
+
+    >>> from qsym._trace import Tape, recording
+    >>> with recording(Tape()):
+    ...     [op.name for op in semi_adder_ops([0], [1, 2], [3])]
+    ['TemporaryAND', 'CNOT', 'Adjoint(TemporaryAND)', 'CNOT']
+    """
+    x, y, work = list(x_wires), list(y_wires), list(work_wires or ())
+    out: list = []
+    if len(y) == 1:
+        _cnot(out, x[-1], y[0], ctrl_kwargs)
+        return out
+    if len(work) < len(y) - 1:
+        raise ArgumentError(f"SemiAdder needs at least {len(y) - 1} work_wires to add into "
+                            f"{len(y)} y_wires; give work_wires=")
+    # little endian; bits of x beyond y's width cannot change the sum
+    x, y, work = x[::-1][:len(y)], y[::-1], work[:len(y) - 1][::-1]
+    _left_ladder(out, x, y, work)
+    _cnot(out, work[-1], y[-1], ctrl_kwargs)
+    if len(x_wires) >= len(y_wires):
+        _cnot(out, x[-1], y[-1], ctrl_kwargs)
+    _right_ladder(out, x, y, work, ctrl_kwargs)
+    return out
+
+
+class SemiAdder(_Arithmetic):
+    """PennyLane's ``qml.SemiAdder(x_wires, y_wires, work_wires)``: ``|x>|y>`` to
+    ``|x>|(x + y) mod 2**len(y_wires)>`` (Gidney's adder, arXiv:1709.06648: ``TemporaryAND``
+    ladders, ``len(y_wires) - 1`` work wires starting and ending in ``|0>``). Its wires are
+    ``x_wires``, ``y_wires``, then ``work_wires``.
+
+    >>> op = SemiAdder([0, 1], [2, 3], [4])
+    >>> [g.name for g in op.decomposition()]
+    ['TemporaryAND', 'CNOT', 'CNOT', 'Adjoint(TemporaryAND)', 'CNOT']
+    """
+
+    def __init__(self, x_wires, y_wires, work_wires=None, id=None):
+        x_wires, y_wires, work_wires = _wires(x_wires), _wires(y_wires), _wires(work_wires)
+        if len(work_wires) != 0:
+            if len(work_wires) < len(y_wires) - 1:
+                raise ArgumentError(f"At least {len(y_wires) - 1} work_wires should be provided.")
+            _disjoint(work_wires, x_wires, "None of the wires in work_wires should be included in x_wires.")
+            _disjoint(work_wires, y_wires, "None of the wires in work_wires should be included in y_wires.")
+        _disjoint(x_wires, y_wires, "None of the wires in y_wires should be included in x_wires.")
+        self.hyperparameters = {"x_wires": x_wires, "y_wires": y_wires, "work_wires": work_wires}
+        self.wires, self.id = x_wires + y_wires + work_wires, id
+        self._record()
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's resource parameters: the sizes of the three registers."""
+        h = self.hyperparameters
+        return {"num_x_wires": len(h["x_wires"]), "num_y_wires": len(h["y_wires"]),
+                "num_work_wires": len(h["work_wires"])}
+
+    def decomposition(self) -> list:
+        """PennyLane's decomposition: ``TemporaryAND``, ``Adjoint(TemporaryAND)``, ``CNOT``."""
+        h = self.hyperparameters
+        with recording(Tape()):
+            return semi_adder_ops(h["x_wires"], h["y_wires"], h["work_wires"])
+
+    def _build(self):
+        h = self.hyperparameters
+        semi_adder_ops(h["x_wires"], h["y_wires"], h["work_wires"])
+
+
+def controlled_semi_adder(base, control_wires, control_values=None, work_wires=None,
+                          work_wire_type="borrowed", **_) -> None:
+    """PennyLane's rule for ``qml.ctrl(SemiAdder)`` (``C(SemiAdder)`` in
+    ``qml.list_decomps``): only the additions into ``y`` are controlled
+    (arXiv:1709.06648, figure 4); work wires of ``base`` beyond ``len(y_wires) - 1`` help
+    the controls.
+
+    >>> from qsym._trace import Tape, recording
+    >>> base = SemiAdder([0], [1], None)
+    >>> with recording(Tape()) as tape:
+    ...     controlled_semi_adder(base, [2])
+    >>> [g.name for g in tape.items]
+    ['Toffoli']
+    """
+    h = base.hyperparameters
+    y = h["y_wires"]
+    extra = list(h["work_wires"][len(y) - 1:])
+    ctrl_kwargs = {"control": list(_wires(control_wires)), "control_values": control_values,
+                   "work_wires": list(_wires(work_wires)) + extra,
+                   "work_wire_type": work_wire_type}
+    semi_adder_ops(h["x_wires"], y, h["work_wires"][:len(y) - 1], ctrl_kwargs)
+
+
+def polynomial_coefficients(f, mod, *variable_sizes) -> dict:
+    """The integer polynomial in the bits of the inputs that equals ``f`` modulo ``mod``
+    on every input (PennyLane's ``_get_polynomial``): keys are bit masks (a 1 for each bit
+    in the monomial, the variables' bits in order, most significant first), values the
+    nonzero coefficients modulo ``mod``, found by Moebius inversion over subsets.
+
+    >>> polynomial_coefficients(lambda x, y: x * y, 16, 2, 1)
+    {(0, 1, 1): 1, (1, 0, 1): 2}
+    """
+    total = sum(variable_sizes)
+    bits = [[int(b) for b in format(s, f"0{total}b")] for s in range(2 ** total)]
+    values = []
+    for row in bits:
+        args, start = [], 0
+        for size in variable_sizes:
+            args.append(int("".join(map(str, row[start:start + size])) or "0", 2))
+            start += size
+        values.append(f(*args) % mod)
+    values = mobius_inversion(values, mod)
+    return {tuple(bits[s]): v for s, v in enumerate(values) if not math.isclose(v, 0.0)}
+
+
+def mobius_inversion(f_values, mod) -> list:
+    """The Moebius inversion of a zeta transform over subsets of bit masks, modulo
+    ``mod``, in place (PennyLane's ``_mobius_inversion_of_zeta_transform``): for each bit,
+    subtract from every mask with the bit set the value of the mask without it.
+
+    >>> mobius_inversion([1, 3, 4, 10], 20)
+    [1, 2, 3, 4]
+    """
+    n = len(f_values).bit_length() - 1
+    for i in range(n):
+        bit = 1 << i
+        for mask in range(len(f_values)):
+            if mask & bit:
+                f_values[mask] = (f_values[mask] - f_values[mask ^ bit]) % mod
+    return f_values
+
+
+def _poly_register(output_wires, work_wires):
+    """The Fourier register (the first work wire as overflow bit, if any) and the
+    :class:`PhaseAdder` work wire."""
+    if len(work_wires) == 0:
+        return Wires(output_wires), Wires(())
+    return Wires([work_wires[0]] + list(output_wires)), Wires(work_wires[1:2])
+
+
+def out_poly_ops(input_registers, output_wires, mod, work_wires, coeffs_list) -> list:
+    """The operators of PennyLane's ``OutPoly`` decomposition, applied where it is called:
+    the QFT of the output register, a :class:`PhaseAdder` of each coefficient controlled by
+    the bits of its monomial (a constant term: uncontrolled), the inverse QFT.
+
+    >>> from qsym._trace import Tape, recording
+    >>> with recording(Tape()):
+    ...     [op.name for op in out_poly_ops([[0], [1]], [2], 2, (), (((1, 1), 1),))]
+    ['QFT', 'C(PhaseAdder)', 'Adjoint(QFT)']
+    """
+    register, adder_work = _poly_register(output_wires, work_wires)
+    inputs = [w for reg in input_registers for w in reg]
+    out = [QFT(wires=register)]
+    for item, coeff in dict(coeffs_list).items():
+        if 1 not in item:  # the constant term
+            out.append(PhaseAdder(int(coeff), register))
+            continue
+        controls = [inputs[i] for i, bit in enumerate(item) if bit == 1]
+        out.append(ctrl(PhaseAdder(int(coeff) % mod, register, work_wire=adder_work, mod=mod),
+                        control=controls))
+    out.append(adjoint(QFT(wires=register)))
+    return out
+
+
+class OutPoly(_Arithmetic):
+    """PennyLane's ``qml.OutPoly(polynomial_function, input_registers, output_wires,
+    mod=None, work_wires=())``: ``|x_1>...|x_m>|b>`` to ``|x_1>...|x_m>|(b + f(x_1, ...,
+    x_m)) mod mod>`` for ``f`` with integer coefficients (Section II-B of arXiv:2112.10537:
+    ``f`` as a polynomial in the input bits, each monomial a controlled :class:`PhaseAdder`);
+    ``mod`` other than ``2**len(output_wires)`` needs two ``work_wires``.
+
+    >>> op = OutPoly(lambda x, y: x + y, [[0, 1], [2]], [3])
+    >>> [g.name for g in op.decomposition()]
+    ['QFT', 'C(PhaseAdder)', 'C(PhaseAdder)', 'Adjoint(QFT)']
+    """
+
+    def __init__(self, polynomial_function, input_registers, output_wires, mod=None,
+                 work_wires=(), id=None, **kwargs):
+        regs = [_wires(r) for r in input_registers]
+        output_wires, work_wires = _wires(output_wires), _wires(work_wires)
+        if mod is None:
+            mod = 2 ** len(output_wires)
+        elif mod != 2 ** len(output_wires) and len(work_wires) != 2:
+            raise ArgumentError(f"If mod is not 2^{len(output_wires)}, two work wires should be provided")
+        if not isinstance(mod, int):
+            raise ArgumentError("mod must be an integer.")
+        coeffs = kwargs.get("coeffs_list") or tuple(polynomial_coefficients(
+            polynomial_function, mod, *[len(r) for r in regs]).items())
+        if not all(float(c) == math.floor(c) for _, c in coeffs):
+            raise ArgumentError("The polynomial function must have integer coefficients")
+        wires = [w for r in regs for w in r] + list(output_wires) + list(work_wires)
+        if len(set(wires)) != len(wires):
+            raise ArgumentError("None of the wires in a register should be included in other register.")
+        self.hyperparameters = {"input_registers": tuple(regs), "output_wires": output_wires,
+                                "polynomial_function": polynomial_function, "mod": mod,
+                                "work_wires": work_wires, "coeffs_list": tuple(coeffs)}
+        self.wires, self.id = Wires(wires), id
+        self._record()
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's resource parameters."""
+        h = self.hyperparameters
+        return {"num_output_wires": len(h["output_wires"]), "num_work_wires": len(h["work_wires"]),
+                "mod": h["mod"], "coeffs_list": h["coeffs_list"]}
+
+    def map_wires(self, wire_map: dict):
+        """A copy on the wires ``wire_map`` gives (PennyLane's ``op.map_wires``)."""
+        h = self.hyperparameters
+        with recording(Tape()):
+            return OutPoly(h["polynomial_function"],
+                           [[wire_map.get(w, w) for w in r] for r in h["input_registers"]],
+                           [wire_map.get(w, w) for w in h["output_wires"]], h["mod"],
+                           [wire_map.get(w, w) for w in h["work_wires"]])
+
+    def _structured(self, record: bool) -> list:
+        h = self.hyperparameters
+        args = (h["input_registers"], h["output_wires"], h["mod"], h["work_wires"], h["coeffs_list"])
+        if record:
+            return out_poly_ops(*args)
+        with recording(Tape()):
+            return out_poly_ops(*args)
+
+    def decomposition(self) -> list:
+        """PennyLane's decomposition: ``QFT``, controlled ``PhaseAdder``s, ``Adjoint(QFT)``."""
+        return self._structured(False)
+
+    def _build(self):
+        self._structured(True)
 
 
 def _flip_zero_controls(wires, control_values) -> None:
@@ -523,13 +808,16 @@ def _template_rule(cls):
     return register_resources({}, rule, exact=False)
 
 
-for _cls in (PhaseAdder, Adder, Multiplier, OutAdder, OutMultiplier, ModExp):
+for _cls in (PhaseAdder, Adder, Multiplier, OutAdder, OutMultiplier, ModExp, SemiAdder, OutPoly):
     add_decomps(_cls, _template_rule(_cls))
 del _cls
+_CONTROLLED_SEMI_ADDER = register_resources({}, controlled_semi_adder, exact=False)
+add_decomps("C(SemiAdder)", _CONTROLLED_SEMI_ADDER)
 
 
 ARITHMETIC = {cls.__name__: cls for cls in (PhaseAdder, Adder, Multiplier, OutAdder,
-                                             OutMultiplier, ModExp, TemporaryAND)}
+                                             OutMultiplier, ModExp, TemporaryAND, SemiAdder,
+                                             OutPoly)}
 
 
 def _module_paths() -> None:
@@ -537,7 +825,7 @@ def _module_paths() -> None:
     ``from pennylane.templates.subroutines.arithmetic.phase_adder import _add_k_fourier``."""
     files = {"PhaseAdder": "phase_adder", "Adder": "adder", "Multiplier": "multiplier",
              "OutAdder": "out_adder", "OutMultiplier": "out_multiplier", "ModExp": "mod_exp",
-             "TemporaryAND": "temporary_and"}
+             "TemporaryAND": "temporary_and", "SemiAdder": "semi_adder", "OutPoly": "out_poly"}
     package = "qsym.templates.subroutines.arithmetic"
     sys.modules.setdefault(package, types.ModuleType(package, "PennyLane's arithmetic templates"))
     vars(sys.modules[package]).update(ARITHMETIC)
@@ -546,6 +834,11 @@ def _module_paths() -> None:
         vars(mod)[name] = ARITHMETIC[name]
         if name == "PhaseAdder":
             vars(mod)["_add_k_fourier"] = add_k_fourier
+        if name == "SemiAdder":
+            vars(mod)["_controlled_semi_adder"] = controlled_semi_adder
+        if name == "OutPoly":
+            vars(mod).update(_get_polynomial=polynomial_coefficients,
+                             _mobius_inversion_of_zeta_transform=mobius_inversion)
         if name == "TemporaryAND":  # PennyLane's rules, by their names there
             vars(mod).update(Elbow=TemporaryAND, _temporary_and_to_toffoli=_AND_RULES[0],
                              _temporary_and=_AND_RULES[1],

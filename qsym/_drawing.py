@@ -1167,6 +1167,11 @@ def matrix(op, wire_order=None):
         return _gates_matrix(op.operations, op.wires if wire_order is None else wire_order)
     if isinstance(op, Observable):
         return op.matrix(wire_order=wire_order)
+    if hasattr(op, "to_mat") and not callable(op):  # a PauliWord / PauliSentence
+        if wire_order is None and len(op.wires) > 1:
+            raise TypeError("qml.matrix of a PauliWord or PauliSentence on several wires needs "
+                            "a wire_order (PennyLane's rule)")
+        return op.to_mat(wire_order=wire_order)
     if callable(op) and not isinstance(op, (Operation, type)):
         return _qfunc_matrix(op, wire_order)
     if not isinstance(op, (Operation, GateSequence)):

@@ -117,6 +117,25 @@ def _check_param(name: str, value):
     raise GateError(f"{name}: parameter must be a real number, got {type(value).__name__}")
 
 
+def _control_bits(name: str, v, n_wires: int) -> tuple:
+    """``control_values`` as a tuple of 0/1, one per control wire (PennyLane's checks and
+    messages: a bit string is refused, the length must match)."""
+    if name == "MultiControlledX" and n_wires < 2:
+        raise WireError(f"MultiControlledX: wrong number of wires. {n_wires} wire(s) given. "
+                        "Need at least 2.")
+    if isinstance(v, str):
+        raise GateError(f"{name}: control_values must be boolean or int (one per control "
+                        f"wire), got the string {v!r}")
+    bits = tuple(int(b) for b in v)
+    if len(bits) != n_wires - 1:
+        raise GateError(f"{name}: Length of control values must equal number of control wires. "
+                        f"({n_wires - 1} control wires, got {v!r})")
+    if set(bits) - {0, 1}:
+        raise GateError(f"{name}: control_values must give 0 or 1 for each of the "
+                        f"{n_wires - 1} control wires, got {v!r}")
+    return bits
+
+
 def _check_hyper(name: str, hyper: dict, n_wires: int) -> tuple:
     """Validate hyperparameters; return them as hashable ``(name, value)`` pairs."""
     row = GATES[name]
@@ -143,18 +162,13 @@ def _check_hyper(name: str, hyper: dict, n_wires: int) -> tuple:
                 raise GateError(f"{name}: dim must be an int in 0..{2**n_wires}, got {v!r}")
             v = int(v)
         elif h == "control_values":
-            bits = tuple(int(b) for b in (v if not isinstance(v, str) else list(v)))
-            if len(bits) != n_wires - 1 or set(bits) - {0, 1}:
-                raise GateError(
-                    f"{name}: control_values must give 0 or 1 for each of the "
-                    f"{n_wires - 1} control wires, got {v!r}"
-                )
-            v = bits
+            v = _control_bits(name, v, n_wires)
         elif h == "U":
             v = _matrix_hyper(name, v, n_wires)
         out.append((h, v))
     if name == "MultiControlledX" and n_wires < 2:
-        raise WireError("MultiControlledX needs at least 2 wires (controls and a target)")
+        raise WireError(f"MultiControlledX: wrong number of wires. {n_wires} wire(s) given. "
+                        "Need at least 2.")
     return tuple(out)
 
 
@@ -316,8 +330,7 @@ class Operation:
                     "positionally or by name (the ones by name last)"
                 )
             args = tuple(args) + tuple(hyper.pop(p) for p in named)
-        for ignored in _IGNORED_KEYWORDS.get(name, ()):
-            hyper.pop(ignored, None)
+        aux = {k: hyper.pop(k) for k in _IGNORED_KEYWORDS.get(name, ()) if k in hyper}
         unitary_check = hyper.pop("unitary_check", False) if "U" in row.hyper else False
         if "dimension" in hyper and "dim" in row.hyper:  # PCPhase's PennyLane hyperparameter
             hyper["dim"] = tuple(hyper.pop("dimension"))[0]
@@ -343,7 +356,8 @@ class Operation:
             )
         if wires is None:
             if name not in ("GlobalPhase", "Identity"):
-                raise GateError(f"{name} needs wires=, e.g. {name}(..., wires=0)")
+                raise GateError(f"{name} needs wires=, e.g. {name}(..., wires=0) (Must specify "
+                                "the wires where the operation acts on)")
             wires = ()  # a global phase (any wire will do), or PennyLane's qml.I(): 1
         self.params = tuple(_check_param(name, a) for a in args)
         # 0-d tensors as given (op.data keeps their requires_grad, as PennyLane's does)
@@ -357,6 +371,10 @@ class Operation:
         if duplicate:
             raise WireError(f"{name} got duplicate wires {list(labels)}")
         self.wires = Wires(labels)  # a tuple of labels, as PennyLane's Wires
+        if aux.get("work_wires") is not None and set(wires_tuple(aux["work_wires"])) & set(labels):
+            raise WireError("Work wires must be different the control_wires and base operation "
+                            f"wires. ({name} on {list(labels)}, work_wires "
+                            f"{list(wires_tuple(aux['work_wires']))})")
         if self.num_wires and len(self.wires) != self.num_wires:
             raise WireError(
                 f"{name} acts on {self.num_wires} wire(s), got {len(self.wires)}: "
@@ -560,6 +578,11 @@ class Operation:
     def compute_decomposition(cls, *params, wires=None, **hyper) -> list:
         """PennyLane's decomposition at these parameters, without making the gate first
         (``qml.PauliRot.compute_decomposition(theta, wires=..., pauli_word=...)``)."""
+        if cls.__name__ == "MultiControlledX":  # PennyLane's compute_decomposition(wires, ...)
+            given = wires if wires is not None else (params[0] if params else ())
+            if len(wires_tuple(given)) < 2:
+                raise WireError("Wrong number of wires. At least two are needed (MultiControlledX: "
+                                f"the control wires and the target), got {list(wires_tuple(given))}")
         with _no_recording():
             op = cls(*params, wires=wires, **hyper)
         return op.decomposition()
@@ -615,18 +638,30 @@ class Operation:
 
     @property
     def pauli_rep(self):
-        """The gate as a ``qml.pauli.PauliSentence`` if it is a Pauli (or the identity),
-        else None (PennyLane's ``op.pauli_rep``; Hadamard's is None there too).
+        """The gate as a ``qml.pauli.PauliSentence`` if it is a Pauli (or the identity) or
+        one of the constant gates PennyLane gives one (``S``, ``T``, ``SX``, ``SWAP``, ``ECR``,
+        ``ISWAP``, ``SISWAP``), else None (PennyLane's ``op.pauli_rep``; Hadamard's is None
+        there too).
 
         >>> PauliX(0).pauli_rep
         1.0 * X(0)
         """
+        if self._pauli_rep is not None:
+            return self._pauli_rep
         row = self._row
-        if row is None or row.pauli is None or self.name == "Hadamard" or (
+        if self.name in _PAULI_REP_GATES:  # PennyLane's, from the matrix (exact sums)
+            terms = pauli_decomposition(np.asarray(self.matrix(), dtype=complex),
+                                        tuple(self.wires)).terms
+        elif row is None or row.pauli is None or self.name == "Hadamard" or (
                 len(self.wires) != 1 and self.name != "Identity"):
             return None
-        with _no_recording():
-            return METHODS["pauli_rep"](as_observable(self).terms)
+        else:
+            with _no_recording():
+                terms = as_observable(self).terms
+        self._pauli_rep = METHODS["pauli_rep"](terms)  # computed once, when asked (PennyLane's)
+        return self._pauli_rep
+
+    _pauli_rep = None
 
     @property
     def z(self):
@@ -699,6 +734,9 @@ class Operation:
         if short is not None:  # PennyLane's X(0), H('a'), I()
             w = list(self.wires)
             return f"{short}({w[0]!r})" if len(w) == 1 else f"{short}({w if w else ''})"
+        if self.name == "MultiControlledX":  # PennyLane's: the wires, then the control values
+            values = dict(self.hyper).get("control_values") or (1,) * (len(self.wires) - 1)
+            return f"MultiControlledX(wires={list(self.wires)}, control_values={[bool(v) for v in values]})"
         pars = ", ".join([str(p) for p in self.params] + [f"{h}={v!r}" for h, v in self.hyper])
         return f"{self.name}({pars + ', ' if pars else ''}wires={list(self.wires)})"
 
@@ -774,13 +812,18 @@ class Operation:
         return (0,) * len(self.params)
 
     def generator(self) -> "Observable":
-        """The generator ``G`` with ``U(t) = exp(i t G)``, PennyLane's convention, as a
-        Pauli sum (PennyLane's ``op.generator()``).
+        """The generator ``G`` with ``U(t) = exp(i t G)``, PennyLane's convention, as the
+        operator PennyLane's ``op.generator()`` gives: a ``LinearCombination`` of Pauli words
+        for the rotations, a ``Projector`` for ``PhaseShift``/``U1``/``CPhaseShift**``, a
+        ``Prod`` with a projector on the control for the controlled rotations and
+        ``ControlledPhaseShift``, a ``Hermitian`` for ``PCPhase``.
 
         >>> RX(0.3, wires=0).generator()
-        Observable(-0.5 * X(0))
+        -0.5 * X(0)
+        >>> PhaseShift(0.3, wires=0).generator()
+        Projector(array([1]), wires=[0])
         """
-        return gate_generator(self)
+        return pennylane_generator(self)
 
     def eigvals(self) -> np.ndarray:
         """The eigenvalues: the diagonal of a diagonal matrix, in basis order, else
@@ -900,6 +943,52 @@ class Operation:
                            repr(np.round(np.asarray(p, dtype=float), 10))
                            for p in self.params)))
 
+    def _controlled(self, wire) -> "Operation":
+        """The gate controlled by ``wire`` (PennyLane's ``op._controlled``: ``qml.ctrl``
+        of it, made where it is called: ``PauliX`` gives ``CNOT``, ``CZ`` gives ``CCZ``).
+
+        >>> PauliX(0)._controlled("a")
+        CNOT(wires=['a', 0])
+        """
+        return METHODS["ctrl"](self, control=wire)
+
+    def queue(self, context=None) -> "Operation":
+        """Record the gate (again) where it is called, in a circuit or a queue (PennyLane's
+        ``op.queue()``); returns it.
+
+        >>> from qsym._trace import Tape, recording
+        >>> op = RX(0.1, wires=0)
+        >>> with recording(Tape()) as tape:
+        ...     _ = op.queue()
+        >>> tape.items
+        [RX(0.1, wires=[0])]
+        """
+        tape = active_tape()
+        if tape is not None:
+            for g in self.table_gates:
+                tape.append(g)
+        return self
+
+    @property
+    def hash(self) -> int:
+        """PennyLane's ``op.hash``: equal for equal gates (name, wires, hyperparameters,
+        parameters to 10 digits).
+
+        >>> RX(0.1, wires=0).hash == RX(0.1, wires=0).hash
+        True
+        """
+        return self.__hash__()
+
+    @property
+    def is_verified_hermitian(self) -> bool:
+        """Whether PennyLane marks the gate Hermitian (``op.is_verified_hermitian``):
+        ``Hadamard``, the Paulis and ``SWAP``; False says only that it is not verified.
+
+        >>> PauliX(0).is_verified_hermitian, RX(0.1, wires=0).is_verified_hermitian
+        (True, False)
+        """
+        return self.name in _VERIFIED_HERMITIAN
+
     # --- operator arithmetic: PennyLane's Prod, Sum, SProd (qsym measures their Pauli form) --
     # NumPy defers to the operator: ``np.array(0.5) * op`` is ``op.__rmul__``, an SProd
     __array_ufunc__ = None
@@ -970,6 +1059,11 @@ class GateSequence:
     __rsub__ = Operation.__rsub__
     __neg__ = Operation.__neg__
 
+
+# the constant gates whose ``pauli_rep`` PennyLane gives besides the Paulis
+_PAULI_REP_GATES = frozenset({"S", "T", "SX", "SWAP", "ECR", "ISWAP", "SISWAP"})
+# the gates PennyLane marks ``is_verified_hermitian``
+_VERIFIED_HERMITIAN = frozenset({"Hadamard", "PauliX", "PauliY", "PauliZ", "SWAP"})
 
 # methods of gates that upper modules provide (qsym._opmath registers "adjoint", "pow",
 # "decomposition" and the names with a decomposition, "decompositions"): the gate class
@@ -1135,6 +1229,30 @@ def gate_generator(op) -> "Observable":
     return pauli_decomposition(M, tuple(op.wires))
 
 
+def pennylane_generator(op) -> "Observable":
+    """:func:`gate_generator` as the operator type PennyLane's ``op.generator()`` returns
+    (the same matrix).
+
+    >>> pennylane_generator(CRZ(0.1, wires=[0, 1]))
+    Projector(array([1]), wires=[0]) @ (-0.5 * Z(1))
+    """
+    gen, name, w = gate_generator(op), op.name, list(op.wires)
+    with _no_recording():
+        if name in ("PhaseShift", "U1"):
+            return Projector([1], wires=w)
+        if name in ("CPhaseShift00", "CPhaseShift01", "CPhaseShift10"):
+            return Projector([int(b) for b in name[-2:]], wires=w)
+        if name == "ControlledPhaseShift":
+            return Prod(Projector([1], wires=w[:1]), Projector([1], wires=w[1:]))
+        if name in ("CRX", "CRY", "CRZ"):
+            target = GATE_CLASSES["Pauli" + name[-1]](wires=w[1])
+            return Prod(Projector([1], wires=w[:1]), SProd(-0.5, target))
+        if name == "PCPhase":
+            return Hermitian(np.real(gen.matrix(wire_order=w)), wires=w)
+        coeffs, ops = _Terms(dict(gen.terms))()
+        return Hamiltonian([float(np.real(c)) for c in coeffs], list(ops))
+
+
 def _same_number(a, b, rtol, atol) -> bool:
     if isinstance(a, sp.Basic) or isinstance(b, sp.Basic):
         return sp.sympify(a) == sp.sympify(b)
@@ -1159,7 +1277,7 @@ def _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol):
     h1, h2 = dict(op1.hyper), dict(op2.hyper)
     if h1.keys() != h2.keys() or not all(
             compare(h1[k], h2[k], check_interface, check_trainability, rtol, atol) is True
-            if isinstance(h1[k], Operation) else _same_number(h1[k], h2[k], 0, 0)
+            if isinstance(h1[k], (Operation, GateSequence, Observable)) else _same_number(h1[k], h2[k], 0, 0)
             if not isinstance(h1[k], (str, tuple)) else h1[k] == h2[k] for k in h1):
         return f"The hyperparameters are not equal for op1 and op2.\nGot {h1}\n and {h2}."
     if len(op1.params) != len(op2.params) or not all(
@@ -2270,6 +2388,24 @@ class _Arithmetic(Observable):
         """The operands' parameters as a list (PennyLane's ``op.parameters``)."""
         return list(self.data)
 
+    @property
+    def num_params(self) -> int:
+        """The number of the operands' parameters (PennyLane's ``op.num_params``)."""
+        return len(self.data)
+
+    @property
+    def batch_size(self):
+        """The first operand's broadcast batch size that is not None, else None
+        (PennyLane's ``op.batch_size`` of a composite operator)."""
+        return next((b for b in (getattr(o, "batch_size", None) for o in self.operands)
+                     if b is not None), None)
+
+    @property
+    def _queue_category(self):
+        """PennyLane's: ``"_ops"`` when every operand is an operation, else None."""
+        cats = [getattr(o, "_queue_category", None) for o in self.operands]
+        return "_ops" if all(c == "_ops" for c in cats) else None
+
     has_adjoint = True
 
     def adjoint(self):
@@ -2719,6 +2855,7 @@ class _MatrixObservable(Observable):
 
     num_params = 1
     _value = None
+    arithmetic_depth = 0  # PennyLane's: an operator of its own, not an arithmetic one
 
     @property
     def name(self) -> str:

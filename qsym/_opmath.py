@@ -42,7 +42,9 @@ import numbers
 import numpy as np
 import sympy as sp
 
-from .errors import AdjointUndefinedError, DecompositionUndefinedError, GateError, MeasurementError, PowUndefinedError, WireError
+from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError, GateError,
+                     MatrixUndefinedError, MeasurementError, PowUndefinedError,
+                     SparseMatrixUndefinedError, WireError)
 from ._gates import GATES, REGISTRY, GateDef, gate_def, register
 from ._operations import (
     CONTROLLED_TARGETS,
@@ -59,6 +61,7 @@ from ._operations import (
     expand_matrix,
     mark_used,
     matrix_label,
+    pauli_decomposition,
 )
 from ._trace import Tape, active_tape, recording
 from .wires import Wires
@@ -383,6 +386,9 @@ def adjoint(fn, lazy=True):
         if lazy:  # PennyLane's Adjoint(fn), applied as the inverse gates
             return AdjointOperation(fn, inv)
         return inv[0] if len(inv) == 1 else inv
+    if isinstance(fn, Prod) and fn.is_gate_product:  # a product of gates: not Hermitian
+        mark_used(fn)  # replaced by its adjoint: the factors' adjoints, reversed
+        return fn.adjoint()
     if isinstance(fn, Observable):
         return fn  # Hermitian
     ops = _template_ops(fn)
@@ -955,13 +961,15 @@ def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's na
     >>> generator(GATE_CLASSES["IsingXY"](0.3, wires=[0, 1]))
     (Observable(1 * X(0) @ X(1) + 1 * Y(0) @ Y(1)), 0.25)
     >>> generator(GATE_CLASSES["RX"](0.3, wires=0), format="observable")
-    Observable(-0.5 * X(0))
+    -0.5 * X(0)
     """
     if not isinstance(op, Operation):
         raise GateError(f"qml.generator takes a gate, e.g. qml.RX(0.1, wires=0); got {op!r}")
-    gen = op.generator()
     if format in ("observable", "hamiltonian", "arithmetic"):
-        return gen
+        return op.generator()
+    wires = list(op.wires)  # G as a Pauli sum, from the matrix of the operator op gives
+    gen = pauli_decomposition(np.asarray(op.generator().matrix(wire_order=wires), dtype=complex),
+                              tuple(wires))
     if format != "prefactor":
         raise GateError(f"qml.generator: format must be 'prefactor', 'observable', "
                         f"'hamiltonian' or 'arithmetic', got {format!r}")
@@ -1246,6 +1254,8 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
         return [_make("MultiControlledX", (), controls + w)]
     if k == 1 and name in _ONE_CONTROL:
         return [_make(_ONE_CONTROL[name], p, controls + w)]
+    if (name, k) in (("Hadamard", 1), ("PauliZ", 2)):  # PennyLane's CH and CCZ
+        return [_make("CH" if name == "Hadamard" else "CCZ", (), controls + w)]
     if name == "GlobalPhase":  # exp(-i t) where every control is 1: a phase on the controls
         return _controlled_ops(_bare("PhaseShift", (_neg(p[0]),), controls[-1:], ()),
                                controls[:-1])
@@ -1353,7 +1363,7 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
         if set(controls) & set(op.wires):
             raise WireError(f"qml.ctrl: the control wires {list(controls)} overlap the wires of "
                             f"{op.name} {list(op.wires)}")
-        return _in_place_of(op, ControlledOp(op, None, controls, values))
+        return _in_place_of(op, ControlledOp(op, None, controls, values, work_wires, work_wire_type))
     if isinstance(op, Operation):
         _take_off_tape(op)
         out, call = [], object()
@@ -1364,13 +1374,13 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
         if len(out) == 1 and out[0].name in _PENNYLANE_CONTROLLED and not isinstance(op, SymbolicOp):
             out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
             return out[0]
-        return ControlledOp(op, out, controls, values)  # PennyLane's Controlled(op, ...)
+        return ControlledOp(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
     ops = _template_ops(op)
     if ops is not None:  # qml.ctrl(qml.BasicEntanglerLayers(...), control=...)
         out = []
         for g in ops:
             out += _apply_ctrl(g, controls, values)
-        made = ControlledOp(op, out, controls, values)  # PennyLane's Controlled(template)
+        made = ControlledOp(op, out, controls, values, work_wires, work_wire_type)  # a template
         if isinstance(op, Template):  # drawn as the template's box with control dots
             base_controls, base_values = op.draw_controls()
             for g in out:
@@ -1379,7 +1389,7 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
                                tuple(values) + tuple(base_values))
         return made
     if isinstance(op, Observable):  # a sum, product or multiple of operators
-        return _ctrl_arithmetic(op, controls, values)
+        return _ctrl_arithmetic(op, controls, values, work_wires, work_wire_type)
     if not callable(op):
         raise GateError(f"qml.ctrl takes a gate or a function of gates, got {op!r}")
 
@@ -1393,7 +1403,7 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
     return wrapper
 
 
-def _ctrl_arithmetic(op, controls, values):
+def _ctrl_arithmetic(op, controls, values, work_wires=None, work_wire_type="borrowed"):
     """PennyLane's ``Controlled`` of an operator made with ``@``, ``+`` or ``*``: a product of
     gates is applied as its gates controlled; any other is a matrix only (its ``matrix``,
     not applied in a circuit: ``table_gates`` says so)."""
@@ -1402,9 +1412,13 @@ def _ctrl_arithmetic(op, controls, values):
                         f"{op!r} {list(op.wires)}")
     mark_used(op)
     gates = None
-    if isinstance(op, Prod) and op.is_gate_product:
+    if isinstance(op, ChangeOpBasis) and op.is_gate_product:  # only the target controlled
+        gates = [g.remake() for g in _gates_of(op[2])]  # recorded in this order
+        gates += [c for g in _gates_of(op[1]) for c in _apply_ctrl(g, controls, values)]
+        gates += [g.remake() for g in _gates_of(op[0])]
+    elif isinstance(op, Prod) and op.is_gate_product:
         gates = [c for g in op.applied_gates() for c in _apply_ctrl(g, controls, values)]
-    return ControlledOp(op, gates, controls, values)
+    return ControlledOp(op, gates, controls, values, work_wires, work_wire_type)
 
 
 # --- PennyLane's controlled unitary and phase estimation --------------------------------------
@@ -1637,6 +1651,11 @@ class SymbolicOp(Operation):
             raise GateError(f"{self.name} is not applied in a circuit: its base {self._base.name} "
                             "is not a gate of qsym's table (qml.define_gate makes one)")
         return self._gates
+
+    @property
+    def is_verified_hermitian(self) -> bool:
+        """The base's (PennyLane's rule for its symbolic operators)."""
+        return bool(getattr(self._base, "is_verified_hermitian", False))
 
     @property
     def arithmetic_depth(self) -> int:
@@ -1917,11 +1936,17 @@ class ControlledOp(SymbolicOp):
     (Controlled(S(1), control_wires=[0], control_values=[False]), 'C(S)', Wires([0]), Wires([1]), [False])
     """
 
-    def __init__(self, base, gates, controls, values):
+    def __init__(self, base, gates, controls, values, work_wires=None, work_wire_type="borrowed"):
         self._values = tuple(bool(v) for v in values)
+        self._work = Wires(() if work_wires is None else wires_tuple(work_wires))
         super().__init__(base, gates, tuple(controls) + tuple(base.wires),
                          (("control_wires", Wires(controls)), ("control_values", self._values),
-                          ("work_wires", Wires([])), ("work_wire_type", "borrowed")))
+                          ("work_wires", self._work), ("work_wire_type", work_wire_type)))
+
+    @property
+    def has_matrix(self) -> bool:
+        """Whether the base has a matrix (PennyLane's rule)."""
+        return bool(getattr(self._base, "has_matrix", True))
 
     @property
     def hyperparameters(self) -> dict:
@@ -1941,7 +1966,39 @@ class ControlledOp(SymbolicOp):
 
     @property
     def work_wires(self):
-        return Wires([])
+        """The ``work_wires`` given to ``qml.ctrl`` (qsym applies the controlled gates
+        exactly and needs none)."""
+        return self._work
+
+    @property
+    def work_wire_type(self) -> str:
+        """The ``work_wire_type`` given to ``qml.ctrl`` (``"borrowed"`` or ``"zeroed"``)."""
+        return dict(self.hyper)["work_wire_type"]
+
+    @property
+    def _control_int(self) -> int:
+        """PennyLane's: the control values as an integer (the first control most significant)."""
+        return builtins.sum(2 ** i for i, v in enumerate(reversed(self._values)) if v)
+
+    @property
+    def has_adjoint(self) -> bool:
+        """The base's (PennyLane's rule)."""
+        return bool(getattr(self._base, "has_adjoint", True))
+
+    @property
+    def has_diagonalizing_gates(self) -> bool:
+        """The base's (PennyLane's rule)."""
+        return bool(getattr(self._base, "has_diagonalizing_gates", False))
+
+    @property
+    def _queue_category(self):
+        """The base's (PennyLane's rule)."""
+        return getattr(self._base, "_queue_category", "_ops")
+
+    @property
+    def batch_size(self):
+        """The base's broadcast batch size (PennyLane's rule)."""
+        return getattr(self._base, "batch_size", None)
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """The identity, with the base's matrix where the controls hold their values."""
@@ -1960,11 +2017,14 @@ class ControlledOp(SymbolicOp):
         return f"C({self._base.name})"
 
     def __repr__(self):
+        work = f", work_wires={list(self._work)}" if len(self._work) else ""
         values = "" if all(self._values) else f", control_values={list(self._values)}"
-        return f"Controlled({self._base!r}, control_wires={list(self.control_wires)}{values})"
+        return f"Controlled({self._base!r}, control_wires={list(self.control_wires)}{work}{values})"
 
     def _remake(self, base, wire_map):
-        return ctrl(base, [wire_map.get(w, w) for w in self.control_wires], list(self._values))
+        return ctrl(base, [wire_map.get(w, w) for w in self.control_wires], list(self._values),
+                    work_wires=[wire_map.get(w, w) for w in self._work],
+                    work_wire_type=dict(self.hyper)["work_wire_type"])
 
 
 # --- PennyLane's symbolic operator classes -------------------------------------------------
@@ -2243,3 +2303,169 @@ class Operator(Operation, metaclass=_OperatorType):
     >>> isinstance(qml.X(0) + qml.Z(1), qml.operation.Operator), isinstance(qml.RX(0.1, 0), qml.operation.Operator)
     (True, True)
     """
+
+
+# --- PennyLane's compute-uncompute pattern ---------------------------------------------------
+def _operand_of(op_or_func, what="change_op_basis"):
+    """An operator given to :func:`change_op_basis`: itself, or the product of the gates a
+    function of no arguments applies."""
+    if isinstance(op_or_func, (Operation, Observable, Template)):
+        return op_or_func
+    if callable(op_or_func):
+        try:
+            return prod(op_or_func)()
+        except TypeError as e:
+            raise ArgumentError(
+                f"{what} requires that Callable inputs have no parameters. functools.partial "
+                "can be used to achieve this.") from e
+    raise ArgumentError(f"The parameters to {what} must be Operator or Callable, not "
+                        f"{type(op_or_func)}")
+
+
+def _gates_of(op) -> tuple:
+    """The gates of the table that apply ``op`` (a gate, a product of gates, a template,
+    what ``qml.adjoint``/``qml.ctrl`` make); none for an observable that is not a gate."""
+    if isinstance(op, Prod):
+        return op.applied_gates() if op.is_gate_product else ()
+    return tuple(getattr(op, "table_gates", ()))
+
+
+def reapply(op) -> None:
+    """Record the gates that apply ``op`` on the active tape (if any) again, as PennyLane's
+    ``qml.apply`` queues an operator a second time (the decomposition rules of
+    :class:`ChangeOpBasis` apply their operands this way).
+
+    >>> with recording(Tape()) as tape:
+    ...     reapply(GATE_CLASSES["RX"](0.1, wires=0))
+    >>> tape.items
+    [RX(0.1, wires=[0]), RX(0.1, wires=[0])]
+    """
+    tape = active_tape()
+    if tape is not None:
+        for g in _gates_of(op):
+            tape.append(g)
+
+
+class ChangeOpBasis(Prod):
+    """PennyLane's ``ChangeOpBasis(compute_op, target_op, uncompute_op=None)`` (what
+    :func:`change_op_basis` makes): the product ``uncompute_op @ target_op @ compute_op``,
+    applied as ``compute_op``, ``target_op``, ``uncompute_op`` (default: the adjoint of
+    ``compute_op``). Its operands are in product order (``op[0]`` the uncompute); like
+    PennyLane's it has no matrix (``MatrixUndefinedError``: use ``qml.matrix`` of the
+    gates, or :meth:`decomposition`); ``qml.ctrl`` of it controls ``target_op`` only.
+
+    >>> op = ChangeOpBasis(GATE_CLASSES["Hadamard"](0), GATE_CLASSES["PauliZ"](0))
+    >>> op.decomposition()
+    [H(0), Z(0), Adjoint(H(0))]
+    """
+
+    has_matrix = False
+    has_sparse_matrix = False
+    grad_method = None
+    resource_keys = frozenset({"compute_op", "target_op", "uncompute_op"})
+
+    def __init__(self, compute_op, target_op, uncompute_op=None, id=None):
+        if uncompute_op is None:
+            with recording(Tape()):  # made here; applied through this operator only
+                uncompute_op = adjoint(compute_op)
+        tape = active_tape()
+        if tape is not None:  # its operands leave the tape: applied once, as its gates
+            for op in (compute_op, target_op, uncompute_op):
+                for g in _gates_of(op):
+                    tape.remove(g)
+        super().__init__(uncompute_op, target_op, compute_op, id=id)
+        if tape is not None:
+            self._gates = self.applied_gates()
+            for g in self._gates:
+                tape.observe(g)
+
+    def __getitem__(self, i):
+        return self.operands[i]
+
+    @property
+    def hash(self) -> int:
+        """PennyLane's ``op.hash``: of the name and the operands in order."""
+        return hash(("ChangeOpBasis",) + tuple(getattr(o, "hash", None) or hash(o)
+                                              for o in self.operands))
+
+    __hash__ = Prod.__hash__
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``{"operands": ...}`` (in product order)."""
+        return {"operands": self.operands}
+
+    @property
+    def resource_params(self) -> dict:
+        """``compute_op``, ``target_op``, ``uncompute_op`` as ``qml.resource_rep``s."""
+        resource_rep = METHODS["resource_rep"]  # qsym.decomposition's (registered there)
+
+        def rep(o):
+            return resource_rep(type(o), **(getattr(o, "resource_params", None) or {}))
+
+        return {"compute_op": rep(self[2]), "target_op": rep(self[1]),
+                "uncompute_op": rep(self[0])}
+
+    @property
+    def terms(self):
+        if self._merged is None:  # measured: the product's matrix (PennyLane gives none)
+            self._merged = pauli_decomposition(Prod.matrix(self), self._wires).terms
+        return self._merged
+
+    @terms.setter
+    def terms(self, value):
+        self._merged = value
+
+    def matrix(self, wire_order=None):
+        """None: PennyLane's ``ChangeOpBasis`` has no matrix (``MatrixUndefinedError``)."""
+        raise MatrixUndefinedError("ChangeOpBasis has no matrix (as in PennyLane): take "
+                                   "qml.matrix of its decomposition's gates")
+
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
+        """None (PennyLane's ``SparseMatrixUndefinedError``)."""
+        raise SparseMatrixUndefinedError("ChangeOpBasis has no sparse matrix (as in PennyLane)")
+
+    @property
+    def is_verified_hermitian(self) -> bool:
+        """Whether ``target_op`` is known to be Hermitian (PennyLane's rule)."""
+        return bool(self[1].is_verified_hermitian)
+
+    def decomposition(self) -> list:
+        """``[compute_op, target_op, uncompute_op]``, applied again where it is called."""
+        ops = list(self.operands[::-1])
+        for op in ops:
+            reapply(op)
+        return ops
+
+    has_decomposition = True
+    has_adjoint = True
+
+    def adjoint(self):
+        """The adjoint: each operand's adjoint, the compute and uncompute swapped."""
+        with recording(Tape()):
+            return ChangeOpBasis(*(adjoint(o, lazy=False) for o in self.operands))
+
+    def _flatten(self):
+        return tuple(reversed(self.operands)), ()
+
+    def _rebuild(self, operands):
+        return ChangeOpBasis(*reversed(operands))
+
+
+def change_op_basis(compute_op, target_op, uncompute_op=None) -> ChangeOpBasis:
+    """PennyLane's ``qml.change_op_basis``: the compute-uncompute pattern ``compute_op``,
+    ``target_op``, ``uncompute_op`` (default ``qml.adjoint(compute_op)``) as one operator,
+    a :class:`ChangeOpBasis`; each argument an operator or a function of no arguments that
+    applies gates (``functools.partial`` binds arguments). Applied in a circuit, its three
+    parts run in that order; ``qml.ctrl`` of it controls only ``target_op``.
+
+    >>> import qsym as qml
+    >>> op = qml.change_op_basis(qml.Hadamard(0), qml.PauliZ(0))
+    >>> op.operands
+    (Adjoint(H(0)), Z(0), H(0))
+    """
+    return ChangeOpBasis(_operand_of(compute_op), _operand_of(target_op),
+                         None if uncompute_op is None else _operand_of(uncompute_op))
+
+
+METHODS["ctrl"] = ctrl  # op._controlled(wire) (qsym._operations)

@@ -152,7 +152,7 @@ class Select(Template):
 
         >>> import qsym as qml
         >>> qml.Select([qml.X(1), qml.Y(1)], control=[0]).decomposition()
-        [MultiControlledX(control_values=(0,), wires=[0, 1]), CY(wires=[0, 1])]
+        [MultiControlledX(wires=[0, 1], control_values=[False]), CY(wires=[0, 1])]
         """
         return list(self._entries)
 
@@ -571,6 +571,8 @@ class BlockEncode(Template):
     def has_matrix(self) -> bool:
         """True unless ``A`` was given sparse (PennyLane's: then only :meth:`sparse_matrix`)."""
         return not self._issparse
+
+    has_adjoint = True  # PennyLane's (its adjoint: the block encoding of A^dagger)
 
     @property
     def has_sparse_matrix(self) -> bool:

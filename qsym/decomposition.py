@@ -29,6 +29,8 @@ applies ``op.decomposition()``). PennyLane's graph-based decomposition
 from __future__ import annotations
 
 import contextlib
+import sys
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,12 +38,12 @@ import numpy as np
 from .errors import GateError, PowUndefinedError
 from ._operations import GATE_CLASSES, METHODS
 from ._trace import Tape, recording
-from ._opmath import rotation_and_phase, scaled_pow
+from ._opmath import ctrl, reapply, rotation_and_phase, scaled_pow
 
 __all__ = ["DecompositionRule", "CompressedResourceOp", "Resources", "WorkWireSpec",
            "list_decomps", "has_decomp", "add_decomps", "register_resources",
            "register_condition", "resource_rep", "enabled_graph", "enable_graph",
-           "disable_graph", "get_decomp_kwargs", "local_decomps"]
+           "disable_graph", "get_decomp_kwargs", "local_decomps", "GateSet"]
 
 
 @dataclass(frozen=True)
@@ -401,3 +403,93 @@ def disable_graph() -> None:
 
     >>> disable_graph()
     """
+
+
+def _change_op_basis_resources(compute_op, target_op, uncompute_op) -> dict:
+    counts: dict = {}
+    for rep in (compute_op, target_op, uncompute_op):
+        counts[rep] = counts.get(rep, 0) + 1
+    return counts
+
+
+def _change_op_basis_decomp(*_, wires=None, operands, **__) -> None:
+    """PennyLane's rule for ``ChangeOpBasis``: its operands applied, the last first."""
+    for op in operands[::-1]:
+        reapply(op)
+
+
+def _controlled_change_op_basis_decomp(*_, control_wires, control_values=None, work_wires=None,
+                                       work_wire_type="borrowed", base, **__) -> None:
+    """PennyLane's rule for ``C(ChangeOpBasis)``: only the target operator controlled."""
+    reapply(base[2])
+    ctrl(base[1], control=control_wires, control_values=control_values,
+         work_wires=work_wires, work_wire_type=work_wire_type)
+    reapply(base[0])
+
+
+METHODS["resource_rep"] = resource_rep  # for ChangeOpBasis.resource_params (qsym._opmath)
+add_decomps("ChangeOpBasis", DecompositionRule(_change_op_basis_decomp,
+                                               _change_op_basis_resources))
+add_decomps("C(ChangeOpBasis)", DecompositionRule(_controlled_change_op_basis_decomp, exact=False))
+
+
+class GateSet(frozenset):
+    """PennyLane's ``GateSet``: the names of the operators a decomposition may stop at
+    (``qml.transforms.decompose(..., gate_set=...)``), each with a weight (its cost; default
+    1), and a ``name``; ``|`` joins two. Made from names, operator classes, or a dict of
+    them to weights.
+
+    >>> gs = GateSet({GATE_CLASSES["RZ"]: 100, "CNOT": 1}, name="mine")
+    >>> sorted(gs), gs.weights["RZ"], gs.name
+    (['CNOT', 'RZ'], 100.0, 'mine')
+    """
+
+    def __new__(cls, gate_set=(), name=None):
+        items = gate_set.items() if isinstance(gate_set, dict) else (
+            gate_set.weights.items() if isinstance(gate_set, GateSet) else ((g, 1.0) for g in gate_set))
+        weights = {_type_name(g): float(w) for g, w in items}
+        obj = super().__new__(cls, weights)
+        obj.weights, obj.name = weights, name
+        return obj
+
+    def __init__(self, gate_set=(), name=None):
+        super().__init__()
+
+    def __or__(self, other):
+        return GateSet({**self.weights, **GateSet(other).weights})
+
+    __ror__ = __or__
+
+    def __repr__(self):
+        return self.name or f"GateSet({sorted(self)})"
+
+
+def _gate_sets() -> types.SimpleNamespace:
+    """PennyLane's ``qml.decomposition.gate_sets`` (also ``qml.gate_sets``), importable by
+    its path."""
+    clifford = GateSet(["PauliX", "PauliY", "PauliZ", "Hadamard", "S", "SX", "T", "CNOT", "CY",
+                        "CZ", "SWAP", "ISWAP"])
+    clifford = clifford | GateSet(f"Adjoint({n})" for n in clifford)
+    identity = GateSet({"Identity": 0.0, "GlobalPhase": 0.0}, name="Identity")
+    mid = GateSet(["MidMeasure"])
+    sets = {
+        "IDENTITY": identity,
+        "CLIFFORD_T": GateSet(clifford | identity | mid, name="Clifford+T"),
+        "CLIFFORD_T_PLUS_RZ": GateSet(clifford | identity | mid | GateSet({"RZ": 100}),
+                                      name="Clifford+T+RZ"),
+        "ROTATIONS_PLUS_CNOT": GateSet(GateSet(["RX", "RY", "RZ", "CNOT"]) | identity | mid,
+                                       name="Rotations+CNOT"),
+        "PYZX": GateSet(["PauliZ", "PauliX", "PauliY", "Hadamard", "RX", "RY", "RZ", "U2", "U3",
+                         "S", "T", "SX", "SWAP", "CNOT", "CY", "CZ", "CRX", "CRY", "CRZ",
+                         "ControlledPhaseShift", "CSWAP", "Toffoli", "CCZ"], name="PYZX"),
+        "MBQC_GATES": GateSet(GateSet(["CNOT", "Hadamard", "S", "RotXZX", "RZ", "PauliX",
+                                       "PauliY", "PauliZ"]) | identity | mid, name="MBQC"),
+        "ALL_QUBIT_OPS": GateSet(sorted(GATE_CLASSES), name="All Qubit Gates"),
+        "ALL_OPS": GateSet(sorted(GATE_CLASSES), name="All PennyLane Gates"),
+    }
+    space = types.SimpleNamespace(**sets, GateSet=GateSet)
+    space.__doc__ = "PennyLane's gate sets (GateSet): CLIFFORD_T, ROTATIONS_PLUS_CNOT, ..."
+    return sys.modules.setdefault(f"{__name__}.gate_sets", space)
+
+
+gate_sets = _gate_sets()

@@ -182,6 +182,14 @@ class Template(GateSequence):
     operator arithmetic as its gates (``qml.GlobalPhase(0.3) @ qml.QFT(wires=[0, 1])``)."""
 
     _box = None  # PennyLane's fixed label ("|Ψ⟩" for state preparations), else its generic one
+    # PennyLane's flags: a template decomposes, has no adjoint method of its own and (but for
+    # QFT, GroverOperator, QSVT, TemporaryAND, BlockEncode) no matrix of its own; qsym's
+    # ``matrix()`` still gives the product of its gates
+    has_matrix = False
+    has_adjoint = False
+    has_decomposition = True
+    has_diagonalizing_gates = False
+    has_generator = False
 
     def device_applies(self) -> bool:
         """Whether PennyLane's ``default.qubit`` applies this template as one matrix (it
@@ -362,8 +370,10 @@ class Template(GateSequence):
             ops = cls(*args, **kwargs).decomposition()
         tape = active_tape()
         if tape is not None:
-            for op in ops:
-                for g in (op.table_gates if isinstance(op, Template) else (op,)):
+            for op in ops:  # a product of gates (ChangeOpBasis, ...): its gates, in order
+                gates = op.applied_gates() if hasattr(op, "applied_gates") else (
+                    op.table_gates if isinstance(op, Template) else (op,))
+                for g in gates:
                     tape.append(g)
         return ops
 
@@ -1567,6 +1577,8 @@ class QFT(Template):
     ['Hadamard', 'ControlledPhaseShift', 'Hadamard', 'SWAP']
     """
 
+    has_matrix = True  # PennyLane's: a matrix of its own
+
     def device_applies(self) -> bool:
         """``default.qubit`` applies a QFT of fewer than 6 wires as its matrix."""
         return len(self.wires) < 6
@@ -1697,6 +1709,8 @@ class GroverOperator(Template):
     >>> [op.name for op in GroverOperator(wires=[0]).decomposition()]
     ['Hadamard', 'PauliX', 'PauliZ', 'PauliX', 'Hadamard', 'GlobalPhase']
     """
+
+    has_matrix = True  # PennyLane's: a matrix of its own
 
     def device_applies(self) -> bool:
         """``default.qubit`` applies a Grover operator of fewer than 13 wires as its matrix."""

@@ -173,3 +173,111 @@ def test_decomposition_rules_are_checked():
         _test_decomposition_rule(op, rule)
     with pytest.raises(AssertionError):  # SWAP's rule is not a CZ
         _test_decomposition_rule(qml.CZ(wires=[0, 1]), qml.list_decomps(qml.SWAP)[0])
+
+
+@pytest.mark.parametrize("nx, ny", [(1, 1), (2, 1), (1, 3), (2, 2), (3, 2), (2, 3)])
+def test_semi_adder_adds_into_y(nx, ny):
+    # |x>|y>|0> -> |x>|(x + y) mod 2**ny>|0> for every x, y (Python's integers say where)
+    x, y = list(range(nx)), list(range(nx, nx + ny))
+    work = list(range(nx + ny, nx + 2 * ny - 1))
+    op = qml.SemiAdder(x, y, work or None)
+    assert op.wires == qml.wires.Wires(x + y + work)
+    nw = len(work)
+    assert_sends(op, [(index((a, nx), (b, ny), (0, nw)), index((a, nx), ((a + b) % 2 ** ny, ny), (0, nw)))
+                      for a in range(2 ** nx) for b in range(2 ** ny)])
+
+
+def test_semi_adder_decomposition_is_pennylanes():
+    # arXiv:1709.06648, figure 1 (five-bit registers): 4 ANDs, 4 uncomputed, 21 CNOTs
+    names = [op.name for op in qml.SemiAdder(range(5), range(5, 10), range(10, 14)).decomposition()]
+    assert (names.count("TemporaryAND"), names.count("Adjoint(TemporaryAND)"),
+            names.count("CNOT"), len(names)) == (4, 4, 21, 29)
+
+
+@pytest.mark.parametrize("values", [(1,), (0,), (1, 0)])
+def test_controlled_semi_adder_rule(values):
+    # PennyLane's C(SemiAdder) rule: y += x only when the controls hold their values
+    from types import SimpleNamespace
+    from qsym._trace import Tape, recording
+    from qsym.templates.subroutines.arithmetic.semi_adder import _controlled_semi_adder
+
+    x, y, work = [0, 1], [2, 3], [4]
+    controls = list(range(5, 5 + len(values)))
+    base = qml.SemiAdder(x, y, work)
+    assert qml.list_decomps("C(SemiAdder)")[0]._func is _controlled_semi_adder
+    with recording(Tape()) as tape:
+        _controlled_semi_adder(base, controls, list(values))
+    op = SimpleNamespace(wires=x + y + work + controls, table_gates=tape.items)
+    k = len(values)
+    pairs = []
+    for a in range(4):
+        for b in range(4):
+            for c in range(2 ** k):
+                on = c == int("".join(map(str, values)), 2)
+                out = (a + b) % 4 if on else b
+                pairs.append((index((a, 2), (b, 2), (0, 1), (c, k)), index((a, 2), (out, 2), (0, 1), (c, k))))
+    assert_sends(op, pairs)
+
+
+def test_semi_adder_checks_and_qnode():
+    with pytest.raises(ArgumentError, match="At least 2 work_wires"):
+        qml.SemiAdder([0, 1, 2], [3, 4, 5], [6])
+    with pytest.raises(ArgumentError, match="work_wires should be included in y_wires"):
+        qml.SemiAdder([0], [1, 2], [2])
+    with pytest.raises(ArgumentError, match="needs at least 1 work_wires"):
+        qml.SemiAdder([0], [1, 2], None)
+    dev = qml.device("default.qubit")
+
+    @qml.set_shots(1)
+    @qml.qnode(dev)
+    def circuit():
+        qml.BasisEmbedding(3, wires=["x0", "x1"])
+        qml.BasisEmbedding(6, wires=["y0", "y1", "y2"])
+        qml.SemiAdder(["x0", "x1"], ["y0", "y1", "y2"], ["w0", "w1"])
+        return qml.sample(wires=["y0", "y1", "y2", "w0", "w1"])
+
+    assert list(circuit()[0]) == [0, 0, 1, 0, 0]  # 3 + 6 = 9 = 1 mod 8
+
+
+def test_polynomial_coefficients_reproduce_the_function():
+    from qsym.templates.subroutines.arithmetic.out_poly import _get_polynomial
+    f = lambda x, y: 3 * x ** 2 * y - 2 * x + 5  # noqa: E731
+    coeffs = _get_polynomial(f, 13, 2, 2)
+    for x in range(4):
+        for y in range(4):
+            bits = [(x >> 1) & 1, x & 1, (y >> 1) & 1, y & 1]
+            value = sum(c * all(b for b, m in zip(bits, mask) if m) for mask, c in coeffs.items())
+            assert value % 13 == f(x, y) % 13
+    assert _get_polynomial(lambda x, y: x ** 2 * y, 16, 2, 2)[(1, 1, 1, 0)] == 8  # PennyLane's example
+
+
+@pytest.mark.parametrize("mod, work, const", [(None, [], -1), (7, [6, 7], 0), (7, [6, 7], -1)])
+def test_out_poly_adds_the_polynomial(mod, work, const):
+    # |x>|y>|b> -> |x>|y>|(b + f(x, y)) mod mod>; as in PennyLane, with a mod other than
+    # 2**n a constant term is added before the reduction, so b starts at 0 then
+    f = lambda x, y: x ** 2 + 3 * y + const  # noqa: E731
+    op = qml.OutPoly(f, [[0, 1], [2]], [3, 4, 5], mod=mod, work_wires=work)
+    m = mod or 8
+    nw = len(work)
+    starts = range(m) if mod is None or const == 0 else [0]
+    assert_sends(op, [(index((x, 2), (y, 1), (b, 3), (0, nw)),
+                       index((x, 2), (y, 1), ((b + f(x, y)) % m, 3), (0, nw)))
+                      for x in range(4) for y in range(2) for b in starts])
+
+
+def test_out_poly_decomposition_and_checks():
+    ops = qml.OutPoly(lambda x, y: x + y, [[0, 1], [2]], [3]).decomposition()
+    expected = [qml.QFT(wires=[3]), qml.ctrl(qml.PhaseAdder(1, x_wires=[3]), control=[2]),
+                qml.ctrl(qml.PhaseAdder(1, x_wires=[3]), control=[1]),
+                qml.adjoint(qml.QFT(wires=[3]))]
+    assert len(ops) == len(expected)
+    for a, b in zip(ops, expected):
+        qml.assert_equal(a, b)
+    with pytest.raises(ArgumentError, match="mod must be an integer"):
+        qml.OutPoly(lambda x: x, [[0]], [1, 2], mod=3.5, work_wires=[3, 4])
+    with pytest.raises(ArgumentError, match="two work wires"):
+        qml.OutPoly(lambda x: x, [[0]], [1, 2], mod=3)
+    with pytest.raises(ArgumentError, match="integer coefficients"):
+        qml.OutPoly(lambda x: 2.5 * x, [[0]], [1, 2])
+    with pytest.raises(ArgumentError, match="None of the wires"):
+        qml.OutPoly(lambda x: x, [[0]], [0, 2])

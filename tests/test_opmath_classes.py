@@ -388,3 +388,112 @@ def test_every_operator_is_an_operator():
                qml.Hamiltonian([1.0], [qml.Z(0)]), qml.exp(qml.X(0), -0.5j)):
         assert isinstance(op, Operator)
     assert not isinstance(0.5, Operator) and not isinstance(qml.pauli.PauliWord({0: "X"}), Operator)
+
+
+# --- qml.change_op_basis (ChangeOpBasis) --------------------------------------------------
+CX = onp.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]], dtype=complex)
+
+
+def _controlled(u):
+    """|0><0| (x) I + |1><1| (x) u, the control the first (most significant) wire."""
+    n = u.shape[0]
+    out = onp.eye(2 * n, dtype=complex)
+    out[n:, n:] = u
+    return out
+
+
+def test_change_op_basis_applies_compute_target_uncompute():
+    from qsym.ops.op_math import ChangeOpBasis
+
+    op = qml.change_op_basis(qml.Hadamard(0), qml.RZ(0.4, wires=0))
+    assert isinstance(op, ChangeOpBasis) and op.name == "ChangeOpBasis"
+    assert [o.name for o in op.decomposition()] == ["Hadamard", "RZ", "Adjoint(Hadamard)"]
+    assert op.data == (0.4,) and op.num_params == 1 and op.wires == qml.wires.Wires([0])
+    assert op.has_matrix is False and op.has_decomposition and op.has_adjoint
+    with pytest.raises(qml.MatrixUndefinedError):
+        op.matrix()
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.Hadamard(0)
+        qml.change_op_basis(qml.RY(x, wires=1), qml.CNOT(wires=[1, 2]))
+        return qml.state()
+
+    x = 0.3
+    H = onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+    u = onp.kron(I2, onp.kron(ry(-x), I2)) @ onp.kron(I2, CX) @ onp.kron(I2, onp.kron(ry(x), I2))
+    psi = u @ onp.kron(H, onp.eye(4))[:, 0]
+    assert onp.allclose(circuit(x), psi)
+
+
+def test_ctrl_of_change_op_basis_controls_the_target_only():
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.Hadamard(0)
+        qml.ctrl(qml.change_op_basis(qml.RY(x, wires=1), qml.CNOT(wires=[1, 2])), control=0)
+        return qml.expval(qml.Z(2))
+
+    def reference(x):
+        H = onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+        toffoli = _controlled(_controlled(X))
+        u = onp.kron(I2, onp.kron(ry(-x), I2)) @ toffoli @ onp.kron(I2, onp.kron(ry(x), I2))
+        psi = u @ onp.kron(H, onp.eye(4))[:, 0]
+        return float(onp.real(psi.conj() @ onp.kron(onp.eye(4), Z) @ psi))
+
+    x, h = 0.3, 1e-6
+    assert onp.isclose(circuit(x), reference(x))
+    fd = (reference(x + h) - reference(x - h)) / (2 * h)
+    assert onp.isclose(qml.grad(circuit)(pnp.array(x, requires_grad=True)), fd, atol=1e-7)
+    # the rule PennyLane lists for C(ChangeOpBasis): the same gates on a tape
+    base = qml.change_op_basis(qml.RY(x, wires=1), qml.CNOT(wires=[1, 2]))
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.list_decomps("C(ChangeOpBasis)")[0](control_wires=[0], control_values=[1],
+                                                 work_wires=[], work_wire_type="borrowed", base=base)
+    assert [o.name for o in q.queue] == ["RY", "Toffoli", "RY"]
+
+
+def test_change_op_basis_pennylane_interface():
+    from qsym.ops.op_math import ChangeOpBasis
+
+    op = ChangeOpBasis(qml.PauliZ(0), qml.PauliX(1), qml.PauliZ(0))
+    assert op.operands == (qml.PauliZ(0), qml.PauliX(1), qml.PauliZ(0)) and op[1] == qml.PauliX(1)
+    assert op.is_verified_hermitian and op._queue_category == "_ops"
+    assert op.hash != qml.change_op_basis(qml.PauliX(1), qml.PauliZ(0), qml.PauliZ(0)).hash
+    assert type(op)._unflatten(*op._flatten()) == op
+    cob = qml.change_op_basis(qml.S(0), qml.RX(0.3, wires=1) @ qml.T(0))
+    S, T = onp.diag([1, 1j]), onp.diag([1, onp.exp(1j * onp.pi / 4)])
+    u = onp.kron(S.conj().T, I2) @ onp.kron(T, rx(0.3)) @ onp.kron(S, I2)  # wires [0, 1]
+
+    def product(ops):
+        return qml.matrix(lambda: [qml.apply(o) for o in ops], wire_order=[0, 1])()
+
+    assert onp.allclose(product(cob.decomposition()), u)
+    assert onp.allclose(product(cob.adjoint().decomposition()), u.conj().T)
+    assert qml.change_op_basis(qml.RX(pnp.array([0.1, 0.2]), 0), qml.X(0)).batch_size == 2
+    rule = qml.list_decomps(ChangeOpBasis)[0]
+    counts = rule.compute_resources(compute_op=qml.resource_rep(qml.X), target_op=qml.resource_rep(qml.Y),
+                                    uncompute_op=qml.resource_rep(qml.X)).gate_counts
+    assert counts == {qml.resource_rep(qml.X): 2, qml.resource_rep(qml.Y): 1}
+    with pytest.raises(TypeError, match="must be Operator or Callable"):
+        qml.change_op_basis("X", "Y")
+    with pytest.raises(TypeError, match="Callable inputs have no parameters"):
+        qml.change_op_basis(lambda w: qml.X(w), qml.Y(0))
+    made = qml.change_op_basis(lambda: (qml.H(0), qml.S(0)), qml.Z(0))
+    assert [o.name for o in made.decomposition()[0].decomposition()] == ["Hadamard", "S"]
+
+
+def test_controlled_keeps_pennylanes_attributes():
+    op = qml.ops.Controlled(qml.S(0) + qml.T(1), [2, 3], control_values=[True, False],
+                            work_wires=[4], work_wire_type="zeroed")
+    assert repr(op) == ("Controlled(S(0) + T(1), control_wires=[2, 3], work_wires=[4], "
+                        "control_values=[True, False])")
+    assert op.work_wires == qml.wires.Wires([4]) and op.work_wire_type == "zeroed"
+    assert op._control_int == 2 and op._queue_category == "_ops"
+    mapped = qml.ctrl(qml.IsingXX(1.2, wires=[0, 1]), [3, 4], work_wires="aux").map_wires(
+        {3: "a", 0: "c", "aux": "extra"})
+    assert mapped.work_wires == qml.wires.Wires(["extra"]) and mapped.control_wires == qml.wires.Wires(["a", 4])
+    assert qml.ctrl(qml.RX(pnp.array([0.1, 0.2]), 0), 1, control_values=0).batch_size == 2
+    assert qml.ctrl(qml.Hadamard(0), 1, control_values=0).is_verified_hermitian

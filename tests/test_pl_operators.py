@@ -428,3 +428,93 @@ def test_pauli_word_and_wire_count_errors_in_pennylane_words():
     for make in (lambda: qml.PauliRot(0.5, "X", wires=[]), lambda: qml.MultiRZ(0.5, wires=[])):
         with pytest.raises(qml.WireError, match="wrong number of wires.*at least one wire"):
             make()
+
+
+# --- MultiControlledX's checks, pauli_rep of constant gates, op._controlled, gate sets ------
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: qml.MultiControlledX(wires=[0, 1, 2], control_values="01"), ValueError, "boolean or int"),
+    (lambda: qml.MultiControlledX(wires=None, control_values=[1, 0]), ValueError, "Must specify the wires"),
+    (lambda: qml.MultiControlledX(wires=[0, 1, 2], control_values=[0, 1, 0]), ValueError,
+     "Length of control values must equal number of control wires"),
+    (lambda: qml.MultiControlledX(wires=[1], control_values=[1]), ValueError,
+     r"wrong number of wires. 1 wire\(s\) given. Need at least 2"),
+    (lambda: qml.MultiControlledX.compute_decomposition((0,), control_values=[1]), ValueError,
+     "Wrong number of wires"),
+    (lambda: qml.MultiControlledX(wires=range(4), work_wires=range(2)), ValueError,
+     "Work wires must be different"),
+])
+def test_multi_controlled_x_checks(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_multi_controlled_x_repr_and_decomposition():
+    op = qml.MultiControlledX(wires=[0, 1, 2], control_values=[False, True])
+    assert repr(op) == "MultiControlledX(wires=[0, 1, 2], control_values=[False, True])"
+    toffoli = onp.eye(8)[[0, 1, 2, 3, 4, 5, 7, 6]]
+    gates = qml.MultiControlledX.compute_decomposition((0, 1, 2))
+    assert onp.allclose(qml.matrix(lambda: [qml.apply(g) for g in gates], wire_order=[0, 1, 2])(), toffoli)
+
+
+SQRT_X = onp.array([[1 + 1j, 1 - 1j], [1 - 1j, 1 + 1j]]) / 2
+CONSTANT_GATES = [  # PennyLane's pauli_rep gates, their matrices written by hand
+    (qml.S(7), onp.diag([1, 1j])), (qml.T("t"), onp.diag([1, onp.exp(1j * onp.pi / 4)])),
+    (qml.SX(0), SQRT_X), (qml.SWAP([0, 1]), onp.eye(4)[[0, 2, 1, 3]]),
+    (qml.ISWAP([0, 1]), onp.array([[1, 0, 0, 0], [0, 0, 1j, 0], [0, 1j, 0, 0], [0, 0, 0, 1]])),
+    (qml.ECR([-1, 1]), onp.array([[0, 0, 1, 1j], [0, 0, 1j, 1], [1, -1j, 0, 0], [-1j, 1, 0, 0]]) / onp.sqrt(2)),
+    (qml.SISWAP(["a", "b"]), onp.array([[1, 0, 0, 0], [0, 1 / onp.sqrt(2), 1j / onp.sqrt(2), 0],
+                                        [0, 1j / onp.sqrt(2), 1 / onp.sqrt(2), 0], [0, 0, 0, 1]])),
+]
+
+
+@pytest.mark.parametrize("op, m", CONSTANT_GATES)
+def test_pauli_rep_of_constant_gates(op, m):
+    assert op._pauli_rep is None  # computed when asked, as PennyLane's
+    rep = op.pauli_rep
+    assert op._pauli_rep is rep
+    assert onp.allclose(qml.matrix(rep, wire_order=op.wires), m)
+    assert qml.Hadamard(0).pauli_rep is None
+
+
+def test_controlled_method_gives_pennylanes_gates():
+    assert qml.equal(qml.PauliX(0)._controlled("a"), qml.CNOT(["a", 0]))
+    assert qml.equal(qml.Hadamard(0)._controlled("a"), qml.CH(["a", 0]))
+    assert qml.equal(qml.CZ(wires=[0, 1])._controlled("a"), qml.CCZ(["a", 0, 1]))
+    assert qml.equal(qml.SWAP([0, 1])._controlled("a"), qml.CSWAP(["a", 0, 1]))
+    # the gates are the controlled matrices: blocks of identity and the base
+    H = onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+    ch = onp.eye(4, dtype=complex)
+    ch[2:, 2:] = H
+    assert onp.allclose(qml.matrix(qml.ctrl(qml.Hadamard(1), control=0)), ch)
+    assert onp.allclose(qml.matrix(qml.ctrl(qml.CZ([1, 2]), control=0)), onp.diag([1] * 7 + [-1]))
+
+
+def test_gate_sets_and_op_queue():
+    from qsym.decomposition.gate_sets import CLIFFORD_T, ROTATIONS_PLUS_CNOT
+
+    assert {"Hadamard", "T", "CNOT", "Adjoint(T)", "GlobalPhase"} <= CLIFFORD_T
+    assert CLIFFORD_T.name == "Clifford+T" and qml.gate_sets.CLIFFORD_T is CLIFFORD_T
+    assert CLIFFORD_T.weights["GlobalPhase"] == 0.0 and "RX" in ROTATIONS_PLUS_CNOT
+    tape = qml.tape.QuantumScript([qml.Toffoli([0, 1, 2])])
+    [out], _ = qml.transforms.decompose(tape, gate_set=qml.gate_sets.CLIFFORD_T | {"PhaseShift"})
+    assert all(op.name in CLIFFORD_T | {"PhaseShift"} for op in out.operations)
+    assert onp.allclose(qml.matrix(out, wire_order=[0, 1, 2]), onp.eye(8)[[0, 1, 2, 3, 4, 5, 7, 6]])
+    with qml.queuing.AnnotatedQueue() as q:
+        for op in out.operations:
+            op.queue()
+    assert q.queue == out.operations
+
+
+@pytest.mark.parametrize("op, kind", [  # the types PennyLane 0.45.1's op.generator() returns
+    (qml.MultiRZ(0.1, wires=[0, 1]), "LinearCombination"), (qml.RX(0.2, 0), "LinearCombination"),
+    (qml.PauliRot(0.2, "XY", wires=[0, 1]), "LinearCombination"),
+    (qml.PhaseShift(0.3, wires=0), "BasisStateProjector"), (qml.U1(0.3, 0), "BasisStateProjector"),
+    (qml.CPhaseShift01(0.1, wires=[0, 1]), "BasisStateProjector"),
+    (qml.ControlledPhaseShift(0.2, wires=[0, 1]), "Prod"), (qml.CRY(0.3, wires=[0, 1]), "Prod"),
+    (qml.PCPhase(0.1, 1, wires=[0, 1]), "Hermitian"),
+])
+def test_generator_types_are_pennylanes(op, kind):
+    G = op.generator()
+    assert type(G).__name__ == kind
+    t = op.parameters[0]  # U(t) = exp(i t G), G's matrix exponentiated by hand
+    assert onp.allclose(_expm_hermitian(qml.matrix(G, wire_order=list(op.wires)), t), op.matrix())

@@ -92,3 +92,21 @@ def test_qubit_sum_and_carry_are_pennylanes_arithmetic():
         _bits_map(4, lambda a, b, c, d: (a, b, b ^ c, d ^ (b & c) ^ (a & (b ^ c)))))
     with pytest.raises(qml.WireError, match="3 wires"):
         qml.QubitSum(wires=[0, 1])
+
+
+@pytest.mark.parametrize("make, flags", [  # PennyLane 0.45.1's (has_matrix, has_adjoint, has_decomposition)
+    (lambda: qml.AngleEmbedding([0.1, 0.2], wires=[0, 1]), (False, False, True)),
+    (lambda: qml.StronglyEntanglingLayers(np.zeros((1, 2, 3)), wires=[0, 1]), (False, False, True)),
+    (lambda: qml.StatePrep([1, 0, 0, 0], wires=[0, 1]), (False, False, True)),
+    (lambda: qml.QFT(wires=[0, 1]), (True, False, True)),
+    (lambda: qml.GroverOperator(wires=[0, 1]), (True, False, True)),
+    (lambda: qml.TemporaryAND([0, 1, 2]), (True, False, True)),
+    (lambda: qml.PhaseAdder(1, [0, 1]), (False, False, True)),
+    (lambda: qml.SemiAdder([0], [1, 2], [3]), (False, False, True)),
+    (lambda: qml.QSVT(qml.RX(0.1, 0), [qml.PCPhase(0.1, 1, wires=0)] * 2), (True, False, True)),
+])
+def test_template_flags_are_pennylanes(make, flags):
+    op = make()
+    assert (op.has_matrix, op.has_adjoint, op.has_decomposition) == flags
+    assert op.has_diagonalizing_gates is False and op.has_generator is False
+    assert op.matrix().shape == (2 ** len(op.wires),) * 2  # qsym's: its gates' product all the same

@@ -1,0 +1,432 @@
+"""PennyLane's quantum singular value transformation: ``qml.QSVT`` (a block encoding and
+projector-controlled phases, alternated), ``qml.qsvt`` (a matrix or Hamiltonian and a
+polynomial), ``qml.poly_to_angles`` (the QSP/QSVT/GQSP angles of a polynomial, by
+PennyLane's root finding: the complementary polynomial from the roots of
+``z^d (1 - P*(1/z) P(z))``, then the angles peeled off one by one, arXiv:2308.01501,
+arXiv:2406.04246) and ``qml.transform_angles``.
+
+QSVT is a template: it records its gates (the block encoding's and the projectors',
+applied as PennyLane's decomposition orders them), so parameters stay exact expressions
+and gradients use the gates' proved rules. PennyLane's iterative angle solvers (SciPy's
+L-BFGS-B, Optax) are not provided: ``angle_solver="iterative"`` raises
+``ArgumentError``; root finding gives the angles for degrees up to about 1000.
+
+>>> import qsym as qml
+>>> poly = np.array([0, 1.0, 0, -1 / 2, 0, 1 / 3])
+>>> angles = qml.poly_to_angles(poly, "QSVT")
+>>> x = 0.2
+>>> op = qml.QSVT(qml.RX(2 * np.arccos(x), wires=0), [qml.PCPhase(a, dim=1, wires=0) for a in angles])
+>>> bool(np.isclose(op.matrix()[0, 0].real, x - x**3 / 2 + x**5 / 3))
+True
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import numpy as np
+from numpy.polynomial import Polynomial, chebyshev
+
+from .errors import ArgumentError
+from ._operations import GATE_CLASSES, GateSequence, Observable, Operation, Prod
+from ._opmath import adjoint, change_op_basis, reapply
+from ._subroutines import BlockEncode, PrepSelPrep, Qubitization, operator_gates
+from ._trace import Tape, recording
+from .decomposition import add_decomps, register_resources
+from .templates import Template
+from .wires import Wires
+
+__all__ = ["QSVT", "qsvt", "poly_to_angles", "transform_angles", "complementary_poly",
+           "qsp_angles", "gqsp_angles", "qsvt_gates"]
+
+
+def _gates(op) -> tuple:
+    """The table gates that apply an operator (a product of gates: the last factor first)."""
+    if isinstance(op, Prod):
+        return op.applied_gates()
+    return tuple(op.table_gates)
+
+
+def _again(gates) -> None:
+    for g in gates:
+        g.remake()
+
+
+def qsvt_gates(ua_gates, projector_gates) -> None:
+    """Record QSVT's gates where it is called, in PennyLane's order: ``Pi_0``, then for
+    each pair ``U``, ``Pi_odd``, ``U^dagger`` (``change_op_basis(U, Pi)``) and
+    ``Pi_even``; with an even number of projectors, ``U`` and the last ``Pi`` at the end.
+
+    >>> with recording(Tape()):
+    ...     U = [GATE_CLASSES["RX"](0.3, wires=0)]
+    ...     P = [[GATE_CLASSES["PCPhase"](a, dim=1, wires=0)] for a in (0.1, 0.2, 0.3)]
+    >>> with recording(Tape()) as tape:
+    ...     qsvt_gates(U, P)
+    >>> [g.name for g in tape.items]
+    ['PCPhase', 'RX', 'PCPhase', 'RX', 'PCPhase']
+    """
+    P = list(projector_gates)
+    _again(P[0])
+    for i in range(1, len(P) - 1, 2):
+        _again(ua_gates)
+        _again(P[i])
+        adjoint(_again)(ua_gates)
+        _again(P[i + 1])
+    if len(P) % 2 == 0:
+        _again(ua_gates)
+        _again(P[-1])
+
+
+class QSVT(Template):
+    """PennyLane's ``qml.QSVT(UA, projectors)``: the block encoding ``UA`` and the
+    projector-controlled phase shifts ``projectors`` (``qml.PCPhase``), alternated as
+    ``Pi_{phi_1} U [Pi_{phi_2} U^dagger Pi_{phi_3} U] ...`` (``U^dagger`` between the odd
+    projectors). The operators given are taken off the circuit, applied through QSVT
+    only. ``op.decomposition()`` is PennyLane's: projectors, ``change_op_basis(UA, Pi)``.
+
+    >>> import qsym as qml
+    >>> op = qml.QSVT(qml.RX(0.4, wires=0), [qml.PCPhase(0.1, dim=1, wires=0)] * 3)
+    >>> [o.name for o in op.decomposition()]
+    ['PCPhase', 'ChangeOpBasis', 'PCPhase']
+    """
+
+    has_matrix = True  # PennyLane's: a matrix of its own
+
+    resource_keys = {"UA", "projectors"}
+
+    def __init__(self, UA, projectors, id=None):
+        if not isinstance(UA, (Operation, GateSequence, Observable)):
+            raise ArgumentError("Input block encoding must be an Operator")
+        projectors = list(projectors)
+        if not projectors:
+            raise ArgumentError("QSVT needs at least one projector (qml.PCPhase)")
+        self._ua_gates = tuple(operator_gates(UA, "QSVT"))
+        self._projector_gates = [tuple(operator_gates(p, "QSVT")) for p in projectors]
+        self.hyperparameters = {"UA": UA, "projectors": projectors}
+        wires = [w for p in projectors for w in p.wires] + list(UA.wires)
+        self.wires, self.id = Wires(list(dict.fromkeys(wires))), id
+        self._record()
+
+    def _build(self):
+        qsvt_gates(self._ua_gates, self._projector_gates)
+
+    @property
+    def parameters(self) -> list:
+        """The data of ``UA`` and of the projectors, in order (PennyLane's ``op.data``)."""
+        h = self.hyperparameters
+        return [d for op in [h["UA"], *h["projectors"]] for d in op.data]
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's: ``UA`` and ``projectors``."""
+        return dict(self.hyperparameters)
+
+    def _flatten(self):
+        h = self.hyperparameters
+        return (h["UA"], h["projectors"]), ()
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        with recording(Tape()):
+            return cls(*data)
+
+    def map_wires(self, wire_map: dict):
+        """A copy on the wires ``wire_map`` gives (``UA`` and the projectors mapped)."""
+        h = self.hyperparameters
+        with recording(Tape()):
+            return QSVT(h["UA"].map_wires(wire_map), [p.map_wires(wire_map) for p in h["projectors"]])
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """``"QSVT"`` (PennyLane's label)."""
+        return base_label or "QSVT"
+
+    def decomposition(self) -> list:
+        """PennyLane's: the first projector, ``change_op_basis(UA, Pi)`` and the next
+        projector for each pair, ``UA`` and the last projector for an even count (their
+        gates recorded where it is called)."""
+        h = self.hyperparameters
+        UA, P = h["UA"], h["projectors"]
+        with recording(Tape()):
+            out = [P[0]]
+            for i in range(1, len(P) - 1, 2):
+                out += [change_op_basis(UA, P[i]), P[i + 1]]
+        if len(P) % 2 == 0:
+            out += [UA, P[-1]]
+        for op in out:  # queued where it is called, as PennyLane's
+            reapply(op)
+        return out
+
+    @staticmethod
+    def compute_matrix(*args, **kwargs) -> np.ndarray:
+        """The unitary of ``QSVT(UA=..., projectors=...)`` on its wires (PennyLane's
+        ``QSVT.compute_matrix(UA=..., projectors=...)``).
+
+        >>> import qsym as qml
+        >>> m = QSVT.compute_matrix(UA=qml.RX(0.4, wires=0), projectors=[qml.PCPhase(0.0, dim=1, wires=0)] * 2)
+        >>> bool(np.allclose(m, qml.RX(0.4, wires=0).matrix()))
+        True
+        """
+        with recording(Tape()):
+            return QSVT(kwargs["UA"], kwargs["projectors"]).matrix()
+
+
+def _qsvt_rule(*_, UA, projectors, **__) -> None:
+    qsvt_gates(_gates(UA), [_gates(p) for p in projectors])
+
+
+add_decomps(QSVT, register_resources({}, _qsvt_rule, exact=False))
+
+
+# --- angles ---------------------------------------------------------------------------------
+def complementary_poly(poly_coeffs) -> np.ndarray:
+    """The coefficients of ``Q`` with ``|P(e^{it})|^2 + |Q(e^{it})|^2 = 1`` (PennyLane's
+    ``_complementary_poly``, arXiv:2308.01501): from the roots of ``R(z) = z^d - P(z)
+    conj(P)(1/z) z^d``, those inside the unit circle, scaled.
+
+    >>> P = np.array([0.3, 0.4])
+    >>> Q = complementary_poly(P)
+    >>> t = np.linspace(0, 2 * np.pi, 5)
+    >>> bool(np.allclose(abs(np.polyval(P[::-1], np.exp(1j * t)))**2 + abs(np.polyval(Q[::-1], np.exp(1j * t)))**2, 1))
+    True
+    """
+    poly_coeffs = np.asarray(poly_coeffs)
+    degree = len(poly_coeffs) - 1
+    R = Polynomial.basis(degree) - Polynomial(poly_coeffs) * Polynomial(np.conj(poly_coeffs[::-1]))
+    roots = R.roots()
+    inside = [r for r in roots if np.abs(r) <= 1]
+    outside = [r for r in roots if np.abs(r) > 1]
+    scale = np.sqrt(np.abs(R.coef[-1] * np.prod(outside)))
+    return (scale * Polynomial.fromroots(inside)).coef
+
+
+def _ry(theta) -> np.ndarray:
+    c, s = np.cos(theta / 2), np.sin(theta / 2)
+    return np.array([[c, -s], [s, c]])
+
+
+def qsp_angles(poly_coeffs) -> np.ndarray:
+    """The QSP angles of a real polynomial of definite parity (PennyLane's
+    ``_compute_qsp_angle``): its Chebyshev coefficients, the complementary polynomial,
+    then Algorithm 1 of arXiv:2308.01501 with ``RY`` rotations.
+
+    >>> qsp_angles(np.array([0, 1.0, 0, -1 / 2, 0, 1 / 3]))[3:].round(6)
+    array([-0.987413,  0.040163,  1.532936])
+    """
+    poly_coeffs = np.asarray(poly_coeffs)
+    parity = (len(poly_coeffs) - 1) % 2
+    P = np.concatenate([np.zeros(len(poly_coeffs) // 2),
+                        chebyshev.poly2cheb(poly_coeffs)[parity::2]]) * (1 - 1e-12)
+    matrix = np.array([P, complementary_poly(P)])
+    angles = np.zeros(matrix.shape[1])
+    for idx in range(matrix.shape[1] - 1, -1, -1):
+        a, b = matrix[:, idx]
+        angles[idx] = np.arctan2(b.real, a.real)
+        updated = _ry(-2 * angles[idx]) @ matrix
+        matrix = np.array([updated[0][1:idx + 1], updated[1][0:idx]])
+    return angles
+
+
+def _gqsp_u3(theta, phi, lambd) -> np.ndarray:
+    return np.array([[np.exp(1j * (lambd + phi)) * np.cos(theta), np.exp(1j * phi) * np.sin(theta)],
+                     [np.exp(1j * lambd) * np.sin(theta), -np.cos(theta)]], dtype=complex)
+
+
+def gqsp_angles(poly_coeffs) -> tuple:
+    """The generalized-QSP angles ``(theta, phi, lambda)`` of a complex polynomial
+    (PennyLane's ``_compute_gqsp_angles``, arXiv:2406.04246, Algorithm 1 of
+    arXiv:2308.01501).
+
+    >>> [a.round(6).tolist() for a in gqsp_angles(np.array([0.1, 0.2j, 0.3]))]
+    [[0.107591, 0.205758, 1.257447], [-1.570796, -1.570796, 0.0], [3.141593, 0.0, 0.0]]
+    """
+    data = np.array([np.asarray(poly_coeffs), complementary_poly(poly_coeffs)])
+    n = data.shape[1]
+    theta, phi, lambd = np.zeros([3, n])
+    for idx in range(n - 1, -1, -1):
+        a, b = data[:, idx]
+        theta[idx] = np.arctan2(np.abs(b), np.abs(a))
+        phi[idx] = 0 if np.isclose(np.abs(b), 0, atol=1e-10) else np.angle(a * np.conj(b))
+        if idx == 0:
+            lambd[0] = np.angle(b)
+        else:
+            updated = _gqsp_u3(theta[idx], phi[idx], 0).conj().T @ data
+            data = np.array([updated[0][1:idx + 1], updated[1][0:idx]])
+    return theta, phi, lambd
+
+
+def _shift(num_angles) -> np.ndarray:
+    shift = np.empty(num_angles)
+    shift[0] = 3 * np.pi / 4 - (3 + num_angles % 4) * np.pi / 2
+    shift[1:-1] = np.pi / 2
+    shift[-1] = -np.pi / 4
+    return shift
+
+
+def transform_angles(angles, routine1, routine2):
+    """PennyLane's ``qml.transform_angles``: QSP angles to QSVT's (reflection convention)
+    or back (Appendix A.2 of arXiv:2105.02859).
+
+    >>> transform_angles(np.array([0.1, 0.2, 0.3]), "QSP", "QSVT").round(3)
+    array([-6.969,  1.771, -0.485])
+    """
+    if {routine1, routine2} == {"QSP", "QSVT"}:
+        shift = _shift(len(angles))
+        return angles + shift if routine1 == "QSP" else angles - shift
+    raise ArgumentError(f"Invalid conversion. The conversion between {routine1} --> {routine2} "
+                        "is not defined.")
+
+
+def _check_poly(poly, routine) -> np.ndarray:
+    poly = np.trim_zeros(np.asarray(poly), trim="b")
+    if len(poly) == 1:
+        raise ArgumentError("The polynomial must have at least degree 1.")
+    for x in (-1, 0, 1):
+        if abs(sum(c * x ** i for i, c in enumerate(poly))) > 1:
+            raise ArgumentError("The polynomial must satisfy that |P(x)| ≤ 1 for all x in [-1, 1]")
+    if routine in ("QSVT", "QSP"):
+        if not (np.isclose(np.sum(np.abs(poly[::2])), 0.0)
+                or np.isclose(np.sum(np.abs(poly[1::2])), 0.0)):
+            raise ArgumentError("The polynomial has no definite parity. All odd or even entries "
+                                "in the array must take a value of zero.")
+        if not np.allclose(np.array(poly, dtype=np.complex128).imag, 0):
+            raise ArgumentError("Array must not have an imaginary part")
+    return poly
+
+
+def poly_to_angles(poly, routine, angle_solver="root-finding", **kwargs):
+    """PennyLane's ``qml.poly_to_angles``: the angles that make ``"QSP"``, ``"QSVT"`` or
+    ``"GQSP"`` apply the polynomial ``poly`` (coefficients from the lowest power; real and
+    of definite parity for QSP/QSVT, ``|P(x)| <= 1`` on ``[-1, 1]``), by root finding
+    (``angle_solver="root-finding"``, PennyLane's; its iterative solvers need SciPy or
+    Optax and are not provided).
+
+    >>> poly_to_angles([0, 1.0, 0, -1 / 2, 0, 1 / 3], "QSVT").round(6)
+    array([-5.497787,  1.570796,  1.570796,  0.583383,  1.610959,  0.747538])
+    """
+    poly = _check_poly(poly, routine)
+    if routine == "GQSP":
+        return gqsp_angles(poly)
+    if routine not in ("QSVT", "QSP"):
+        raise ArgumentError("Invalid routine. Valid values are 'GQSP', 'QSP' and 'QSVT'")
+    if angle_solver in ("iterative", "iterative-optax"):
+        raise ArgumentError(f"angle_solver={angle_solver!r} (PennyLane's SciPy/Optax optimizer) "
+                            "is not provided by qsym: use angle_solver='root-finding'")
+    if angle_solver != "root-finding":
+        raise ArgumentError(f"Invalid angle solver method: '{angle_solver}'. Supported solvers: "
+                            "['root-finding', 'iterative', 'iterative-optax']")
+    angles = qsp_angles(poly)
+    return transform_angles(angles, "QSP", "QSVT") if routine == "QSVT" else angles
+
+
+# --- qml.qsvt ---------------------------------------------------------------------------------
+def _pauli_encoding(A, poly, encoding_wires, block_encoding, angle_solver):
+    if block_encoding not in ("prepselprep", "qubitization", None):
+        raise ArgumentError(
+            f"block_encoding = {block_encoding} not supported for A of type {type(A)}. When A "
+            "is a Hamiltonian or has a Pauli decomposition, block_encoding should take the "
+            "value 'prepselprep' or 'qubitization'. Otherwise, please provide the matrix of the "
+            "Hamiltonian as input. For more details, see the 'qp.matrix' function.")
+    if any(w in Wires(encoding_wires) for w in A.wires):
+        raise ArgumentError(f"Control wires in '{block_encoding}' should be different from the "
+                            "hamiltonian wires")
+    angles = poly_to_angles(poly, "QSVT", angle_solver=angle_solver)
+    kind = Qubitization if block_encoding == "qubitization" else PrepSelPrep
+    encoding = kind(A, control=encoding_wires)
+    wires = list(Wires(encoding_wires)) + list(A.wires)
+    return encoding, [GATE_CLASSES["PCPhase"](a, dim=2 ** len(A.wires), wires=wires) for a in angles]
+
+
+def _matrix_encoding(A, poly, encoding_wires, block_encoding, angle_solver):
+    if block_encoding not in ("embedding", "fable", None):
+        raise ArgumentError(
+            f"block_encoding = {block_encoding} not supported for A of type {type(A)}.When A "
+            "is a matrix block_encoding should take the value 'embedding' or 'fable'. "
+            "Otherwise, please provide an input with a Pauli decomposition. For more details, "
+            "see the 'qp.pauli_decompose' function.")
+    angles = poly_to_angles(poly, "QSVT", angle_solver=angle_solver)
+    A = np.atleast_2d(np.asarray(A))
+    if block_encoding == "fable":
+        if np.linalg.norm(max(A.shape) * np.ravel(A), np.inf) > 1:
+            raise ArgumentError("The subnormalization factor should be lower than 1. Ensure that "
+                                "the product of the maximum dimension of A and its square norm "
+                                "is less than 1.")
+        raise ArgumentError("block_encoding='fable' (qml.FABLE) is not provided by qsym: use "
+                            "block_encoding='embedding' (qml.BlockEncode)")
+    rows, cols = A.shape
+    projectors = [GATE_CLASSES["PCPhase"](phi, dim=cols if i % 2 else rows, wires=encoding_wires)
+                  for i, phi in enumerate(angles)]
+    return BlockEncode(A, wires=encoding_wires), projectors
+
+
+def qsvt(A, poly, encoding_wires, block_encoding=None, angle_solver="root-finding"):
+    """PennyLane's ``qml.qsvt(A, poly, encoding_wires, block_encoding=None,
+    angle_solver="root-finding")``: the :class:`QSVT` that applies the polynomial ``poly``
+    (coefficients from the lowest power) to ``A``: a matrix, block-encoded by
+    ``qml.BlockEncode`` (``"embedding"``, the default) on ``encoding_wires``, or an operator
+    with a Pauli form, block-encoded by ``qml.PrepSelPrep`` (default) or
+    ``qml.Qubitization`` with ``encoding_wires`` as the control register.
+
+    >>> import qsym as qml
+    >>> op = qml.qsvt([[0.2]], [0, 1.0, 0, -1 / 2, 0, 1 / 3], encoding_wires=[0])
+    >>> round(float(op.matrix()[0, 0].real), 6)  # P(0.2)
+    0.196107
+    """
+    with recording(Tape()):  # the encoding and projectors: applied through QSVT only
+        if hasattr(A, "pauli_rep") and not isinstance(A, np.ndarray):
+            encoding, projectors = _pauli_encoding(A, poly, encoding_wires, block_encoding, angle_solver)
+        else:
+            encoding, projectors = _matrix_encoding(A, poly, encoding_wires, block_encoding, angle_solver)
+    return QSVT(encoding, projectors)
+
+
+# --- PennyLane's module path ------------------------------------------------------------------
+def _cheby_pol(x, degree):
+    return np.cos(degree * np.arccos(x))
+
+
+def _poly_func_scipy(coeffs, parity, x):
+    ind = np.arange(len(coeffs))
+    return np.asarray(coeffs) @ np.cos((2 * ind + parity) * np.arccos(x))
+
+
+def _z_rotation(phi, interface=None):
+    return np.array([[np.exp(1j * phi), 0.0], [0.0, np.exp(-1j * phi)]])
+
+
+def _W_of_x(x, interface=None):  # noqa: N802  (PennyLane's name)
+    s = 1j * np.sqrt(1 - x ** 2)
+    return np.array([[x, s], [s, x]])
+
+
+def _qsp_iterate(phi, x, interface=None):
+    return _W_of_x(x) @ _z_rotation(phi)
+
+
+def _qsp_iterate_broadcast(phis, x, interface=None):
+    m = _z_rotation(phis[0])
+    for phi in phis[1:]:
+        m = m @ _qsp_iterate(phi, x)
+    return np.real(m[0, 0])
+
+
+def _qsp_optimization_scipy(degree, coeffs_target_func, interface=None):
+    raise ArgumentError("PennyLane's iterative QSP solver (SciPy) is not provided by qsym: "
+                        "qml.poly_to_angles(poly, routine) finds the angles by root finding")
+
+
+def _module_path() -> None:
+    """``pennylane.templates.subroutines.qsvt`` and its helpers, by PennyLane's names."""
+    name = "qsym.templates.subroutines.qsvt"
+    mod = types.ModuleType(name, "PennyLane's module path of QSVT")
+    vars(mod).update(
+        QSVT=QSVT, qsvt=qsvt, poly_to_angles=poly_to_angles, transform_angles=transform_angles,
+        _complementary_poly=complementary_poly, _compute_qsp_angle=qsp_angles,
+        _compute_gqsp_angles=gqsp_angles, _gqsp_u3_gate=_gqsp_u3, _cheby_pol=_cheby_pol,
+        _poly_func_scipy=_poly_func_scipy, _z_rotation=_z_rotation, _W_of_x=_W_of_x,
+        _qsp_iterate=_qsp_iterate, _qsp_iterate_broadcast=_qsp_iterate_broadcast,
+        _qsp_optimization_scipy=_qsp_optimization_scipy)
+    sys.modules.setdefault(name, mod)
+
+
+_module_path()
