@@ -167,6 +167,8 @@ class Compiled:
         self.drawn = any(m.kind in ("sample", "counts") for m in self.circuit.measurements)
         self.broadcast = False  # see qsym._broadcast.Broadcast
         self._ints, self._floats = self.module.PROGRAM
+        # the matrices of matrix-data gates (QubitUnitary): the end of d (qsym._ir.matrix_data)
+        self.data_tail = ir.matrix_data(self.circuit)
         self.fused = self.module.WORK <= FUSED_MAX_WORK
         # one gradient's shifted circuits on several threads: large circuits only
         self._shift_parallel = (self.module.WORK >= kernels.PARALLEL_SHIFT_MIN_WORK
@@ -1126,7 +1128,7 @@ class QNode:
             if learned or switched:  # (outside the lock: the build takes it again)
                 return self.compiled(args, kwargs, diff, derivatives)
         self._last = entry
-        return entry, xs, ds
+        return entry, xs, with_matrix_data(entry, ds)
 
     def _learn_static(self, exc, key, args, kwargs) -> bool:
         """PennyLane runs the circuit function on the call's numbers, so Python may use the
@@ -1221,7 +1223,7 @@ class QNode:
         with _PER_CALL_LOCK:  # one per-call trace at a time: it restores random states
             entry = self._build_per_call(args, kwargs, key, numbers=diff is None)
         self._last = entry
-        return entry, xs, ds
+        return entry, xs, with_matrix_data(entry, ds)
 
     def _build_per_call(self, args, kwargs, key, numbers=False):
         """Trace the circuit function at this call's numbers, as PennyLane runs it: a look
@@ -1295,7 +1297,7 @@ class QNode:
         def compiled(args, kwargs, diff=None, derivatives=True):
             _, xs, ds = classify(args, kwargs, diff, names, positions)
             node._last = entry
-            return entry, xs, ds
+            return entry, xs, with_matrix_data(entry, ds)
 
         node.compiled = compiled
         return node, entry
@@ -1656,6 +1658,25 @@ class QNode:
     def listing(self, *args, **kwargs) -> str:
         """The traced circuit as a readable listing, one op per line."""
         return ir.format_circuit(self.circuit(*args, **kwargs))
+
+
+def with_matrix_data(entry, ds) -> list:
+    """The data arrays ``ds`` of a call, followed by the signature's matrix data (the
+    numbers of its ``QubitUnitary`` matrices, which its compiled code reads from the end of
+    ``d``: :func:`qsym._ir.matrix_data`), if it has any.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x):
+    ...     qml.QubitUnitary(np.array([[0, 1], [1, 0]]), wires=0)
+    ...     qml.RX(x, wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> entry, xs, ds = c.compiled((0.5,), {})
+    >>> [d.tolist() for d in ds]
+    [[0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0]]
+    """
+    tail = getattr(entry, "data_tail", None)
+    return ds if tail is None or not tail.size else [*ds, tail]
 
 
 def flat_concat(arrays, *tail):
@@ -2145,7 +2166,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     jac_shape = (n_out, entry.module.NUM_INPUTS)
     ndarray, as_ndarray, as_array = np.ndarray, np.ndarray.view, np.asarray
     recording = trace.RECORDING  # empty: no circuit traced on any thread
-    no_data = _NO_DATA
+    no_data = with_matrix_data(entry, [_NO_DATA])[-1]  # (the key has no data arguments)
     guard = entry.guard  # what the circuit read besides its arguments (qsym._guards)
     contiguous, typed = _C_CONTIGUOUS, _TYPED_AS_PLAIN
     # the fused tier's ``out``, ``jac``, ``jac[0]`` of the last call, written again when
