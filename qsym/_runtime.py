@@ -1093,6 +1093,8 @@ class QNode:
             names, positions = self._needing_values(args, kwargs, diff)
         key, xs, ds = classify(args, kwargs, diff, names, positions)
         entry = self._compiled.get(key)
+        if entry is None and self.__dict__.get("_matrix_templates"):
+            entry = self._matrix_call(args, kwargs, key, derivatives)
         if (entry is None or (entry.guard is not None and not entry.guard())
                 or (derivatives and getattr(entry, "value_only", False))):
             learned = switched = False
@@ -1106,6 +1108,7 @@ class QNode:
                 if entry is None:
                     try:
                         entry = self._build_current(args, kwargs, key, derivatives)
+                        self._learn_matrices(args, kwargs, key, entry)
                     except TracingError as exc:
                         if self._learn_static(exc, key, args, kwargs):
                             learned = True
@@ -1129,6 +1132,55 @@ class QNode:
                 return self.compiled(args, kwargs, diff, derivatives)
         self._last = entry
         return entry, xs, with_matrix_data(entry, ds)
+
+    def _learn_matrices(self, args, kwargs, key, entry) -> None:
+        """Issue #17: if signature ``key`` has complex matrix arguments that the circuit
+        function only hands to ``QubitUnitary`` (:func:`qsym._stages.matrix_uses`), later
+        calls with other matrices of the same shapes reuse ``entry`` with their numbers as
+        runtime data (:meth:`_matrix_call`): no trace, no new module."""
+        whats = stages.matrix_arguments(key)
+        if not whats or entry.broadcast or not isinstance(entry, Compiled):
+            return
+        templates = self.__dict__.setdefault("_matrix_templates", {})
+        tkey = stages.matrix_template_key(key, whats)
+        if tkey in templates and templates[tkey] is None:
+            return  # tried: the function uses a matrix otherwise
+        names = self.static_argnames if self._values_needed is None else (
+            self.static_argnames | self._values_needed[0])
+        target = stages.Target(self.func, self.device.wires, self.method, names,
+                               self._param_names, self.rule_of)
+        uses = stages.matrix_uses(target, args, kwargs, key, entry.circuit, whats)
+        templates[tkey] = None if uses is None else (key, entry, uses)
+
+    def _matrix_call(self, args, kwargs, key, derivatives):
+        """The signature learned by :meth:`_learn_matrices` with this call's matrices (kept
+        for the last :data:`qsym._stages.MATRIX_CALLS` keys), or None: none learned, or
+        its function read a changed global (:mod:`qsym._guards`) or was planned for values
+        only and this call needs derivatives (then built as any new signature)."""
+        whats = stages.matrix_arguments(key)
+        if not whats:
+            return None
+        tkey = stages.matrix_template_key(key, whats)
+        learned = self._matrix_templates.get(tkey)
+        if learned is None:
+            return None
+        first, entry, uses = learned
+        if self._compiled.get(first) is not entry:  # dropped since (a gate redefined, ...)
+            return None
+        if (entry.guard is not None and not entry.guard()) or (
+                derivatives and getattr(entry, "value_only", False)):
+            return None
+        with self._lock:
+            calls = self.__dict__.setdefault("_matrix_calls", {})
+            call = calls.pop(key, None)
+            if call is None or call._entry is not entry:
+                call = stages.MatrixCall(entry, stages.with_matrices(entry.circuit, uses, args,
+                                                                     kwargs))
+            calls[key] = call  # (last used last)
+            while len(calls) > stages.MATRIX_CALLS:
+                old = calls.pop(next(iter(calls)))
+                self.samplers.pop(id(old), None)
+        return call
 
     def _learn_static(self, exc, key, args, kwargs) -> bool:
         """PennyLane runs the circuit function on the call's numbers, so Python may use the

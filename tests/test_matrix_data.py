@@ -12,7 +12,7 @@ import pytest
 
 import qsym as qml
 from qsym import numpy as np
-from qsym import _ir as ir, _tiers as tiers
+from qsym import _ir as ir, _stages as stages, _tiers as tiers
 ExportError = qml.ExportError
 
 I2 = onp.eye(2)
@@ -94,28 +94,84 @@ def test_two_matrices_give_the_reference_state_for_every_new_pair():
         assert onp.allclose(state(X0, U, V), _reference(X0, U, V), atol=1e-12)
 
 
-def test_one_generated_module_serves_every_matrix(monkeypatch):
+def _compiled_signatures(module) -> int:
+    """numba's compiled signatures over every function of a loaded generated module."""
+    return sum(len(f.signatures) for f in vars(module).values() if hasattr(f, "signatures"))
+
+
+def test_a_matrix_argument_is_runtime_data_no_trace_no_compile(monkeypatch):
     monkeypatch.setenv("QSYM_TIER", "compiled")  # compiled in this process, at once
+    runs = []  # the traces (stages.record: the circuit function run on stand-ins)
+    record = stages.record
+    monkeypatch.setattr(stages, "record", lambda *a: runs.append(1) or record(*a))
     value = _expval_node()
-    entries = []
-    for seed in range(3):
+
+    entries, counts = [], []
+    for seed in range(4):
         U, V = _haar(2, 30 + seed), _haar(2, 40 + seed)
         got = value(X0, U, V)
         psi = _reference(X0, U, V)
         assert got == pytest.approx((abs(psi) ** 2 * _kron(Z, I2, Z).diagonal()).sum(), abs=1e-12)
         entries.append(value.compiled((X0, U, V), {})[0])
+        counts.append(_compiled_signatures(tiers.loaded(entries[-1].module)))
+        if seed == 0:
+            traced = len(runs)
+    assert len(runs) == traced  # new matrices: the circuit function is not run again
     assert len({e.module.__name__ for e in entries}) == 1
-    assert len({e.source for e in entries}) == 1
-    # one numba module: the same compiled prepare, compiled for one signature only
-    prepares = {id(tiers.loaded(e.module).prepare) for e in entries}
-    assert len(prepares) == 1
-    assert len(tiers.loaded(entries[0].module).prepare.signatures) == 1
-    # the numbers are not in the module: the matrix is the end of the data vector
-    U = _haar(2, 30)
-    assert repr(float(U[0, 0].real)) not in entries[0].source
-    tail = ir.matrix_data(entries[0].circuit)
-    assert tail.shape == (2 * 2 * 16,)
-    assert tail[0] == U[0, 0].real and tail[1] == U[0, 0].imag
+    assert counts[0] >= 1 and counts == [counts[0]] * 4  # compiled once, for the first
+    # the numbers are not in the module: each call's matrices are the end of its data
+    assert repr(float(_haar(2, 30)[0, 0].real)) not in entries[0].source
+    for seed, e in enumerate(entries):
+        U, V = _haar(2, 30 + seed), _haar(2, 40 + seed)
+        tail = e.data_tail
+        assert tail.shape == (2 * 2 * 16,)
+        assert tail[0] == U[0, 0].real and tail[1] == U[0, 0].imag and tail[32] == V[0, 0].real
+        assert dict(e.circuit.ops[2].hyper)["U"][3][1] == U[3, 1]
+
+
+def test_a_matrix_computed_from_a_value_traces_again_into_the_same_module():
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(x, t=0.0):
+        ct, st = onp.cos(float(t)), onp.sin(float(t))  # needs t's value: static by value
+        qml.RX(x, wires=0)
+        qml.QubitUnitary(onp.array([[ct, -1j * st], [-1j * st, ct]]), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array(0.3, requires_grad=True)
+    modules = set()
+    for t in (0.2, 0.7, 1.9):
+        assert c(x, t=t) == pytest.approx(onp.cos(0.3 + 2 * t), abs=1e-12)  # RX(0.3 + 2t)
+        assert qml.grad(c)(x, t=t) == pytest.approx(-onp.sin(0.3 + 2 * t), abs=1e-10)
+        modules.add(c.compiled((x,), {"t": t})[0].module.__name__)
+    assert len(modules) == 1
+
+
+def test_a_matrix_used_otherwise_stays_static_by_value(monkeypatch):
+    runs = []
+    record = stages.record
+    monkeypatch.setattr(stages, "record", lambda *a: runs.append(1) or record(*a))
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(x, U):
+        qml.RX(x, wires=0)
+        qml.QubitUnitary(U @ U, wires=0)  # the square: not the argument as it is
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array(0.3, requires_grad=True)
+    for seed in range(3):
+        U = _haar(1, 80 + seed)
+        before = len(runs)
+        psi = U @ U @ _rx(0.3) @ onp.array([1, 0])
+        assert c(x, U) == pytest.approx(abs(psi[0]) ** 2 - abs(psi[1]) ** 2, abs=1e-12)
+        assert len(runs) > before  # traced again for each new matrix
+
+
+def test_a_non_unitary_matrix_argument_is_refused_on_the_short_way_too():
+    value = _expval_node()
+    value(X0, _haar(2, 1), _haar(2, 2))
+    value(X0, _haar(2, 3), _haar(2, 4))
+    with pytest.raises(qml.GateError, match="not unitary"):
+        value(X0, 2 * _haar(2, 5), _haar(2, 6))
 
 
 def test_the_structure_key_holds_the_shape_not_the_values():
