@@ -1173,7 +1173,7 @@ class QNode:
         with self._lock:
             calls = self.__dict__.setdefault("_matrix_calls", {})
             call = calls.pop(key, None)
-            if call is None or call._entry is not entry:
+            if call is None or call.entry is not entry:
                 call = stages.MatrixCall(entry, stages.with_matrices(entry.circuit, uses, args,
                                                                      kwargs))
             calls[key] = call  # (last used last)

@@ -364,8 +364,8 @@ def make_checks(circuit, raw) -> tuple:
             continue
         f = sp.lambdify(syms, exprs, modules="numpy")
 
-        def check(x, d, f=f, test=test):
-            test(np.asarray(f(*x, *d), dtype=complex))
+        def check(x, d, f=f, test=test, n=len(circuit.data)):  # (d's matrix data after n)
+            test(np.asarray(f(*x, *d[:n]), dtype=complex))
 
         check.derivative = derivative
         out.append(check)
@@ -442,9 +442,11 @@ def matrix_uses(target: Target, args, kwargs, key, circuit, whats):
         return None
     uses = []
     for k, op in enumerate(stand_in.ops):
-        U = dict(op.hyper).get("U")
-        if isinstance(U, trace.MatrixArgument):
-            uses.append((k, U.what))
+        for h, v in op.hyper:
+            if isinstance(v, trace.MatrixArgument):
+                if op.name not in ir.MATRIX_DATA_GATES or h != "U":
+                    return None  # a matrix compiled as a constant (a gate of the user's)
+                uses.append((k, v.what))
     if not uses:
         return None
     try:
@@ -460,9 +462,11 @@ class MatrixCall:
     (the generated module, its tier, the plan) is the signature's ``entry``."""
 
     def __init__(self, entry, circuit):
-        self._entry = entry
+        self.entry = entry  # the learned signature
         self.circuit = circuit
         self.data_tail = ir.matrix_data(circuit)
 
     def __getattr__(self, name):
-        return getattr(self._entry, name)
+        if name == "entry" or name.startswith("__"):  # (copy, pickle: not delegated)
+            raise AttributeError(name)
+        return getattr(self.entry, name)

@@ -239,3 +239,55 @@ def test_an_export_carries_its_matrix_and_refuses_another():
     assert onp.allclose(compiled.grad(X0, U, V), qml.grad(value, argnum=0)(X0, U, V), atol=1e-14)
     with pytest.raises(ExportError, match="compile again"):
         compiled.value(X0, _haar(2, 72), V)
+
+
+def test_hessian_and_metric_tensor_of_a_circuit_with_a_matrix():
+    U = _haar(2, 9)
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(x):
+        qml.RX(x[0] * x[1], wires=0)  # a product: second derivatives of the chain rule
+        qml.QubitUnitary(U, wires=[0, 1])
+        qml.RY(x[1], wires=1)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    x = np.array([0.4, -0.8], requires_grad=True)
+    hess = qml.hessian(c)(x)
+    h = 1e-5
+    fd = onp.array([(qml.grad(c)(x + h * e) - qml.grad(c)(x - h * e)) / (2 * h)
+                    for e in onp.eye(2)])
+    assert onp.allclose(hess, fd, atol=1e-7)
+    # the metric tensor against the Fubini-Study metric of the state, by finite differences
+
+    def state(x):
+        psi = onp.kron(_rx(x[0] * x[1]), I2) @ onp.array([1, 0, 0, 0])
+        return onp.kron(I2, _ry(x[1])) @ U @ psi
+
+    psi = state(x)
+    dpsi = [(state(x + h * e) - state(x - h * e)) / (2 * h) for e in onp.eye(2)]
+    fs = onp.array([[onp.real(onp.vdot(a, b) - onp.vdot(a, psi) * onp.vdot(psi, b))
+                     for b in dpsi] for a in dpsi])
+    assert onp.allclose(qml.metric_tensor(c, approx=None)(x), fs, atol=1e-7)
+
+
+def _node_with(U):
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(x):
+        qml.RY(x[0], wires=0)
+        qml.QubitUnitary(U, wires=[1, 0])
+        qml.RX(x[1], wires=1)
+        return qml.expval(qml.PauliZ(0))
+    return c
+
+
+def test_an_exported_module_carries_a_constant_matrix(tmp_path):
+    c = _node_with(_haar(2, 12))
+    x = np.array([0.2, 1.3], requires_grad=True)
+    compiled = qml.compile(c, x)
+    path = compiled.export(tmp_path / "with_matrix.py")
+    module = qml.load(path, expected_hash=compiled.export_sha256)
+    assert module.value(x) == pytest.approx(c(x), abs=1e-14)
+    assert onp.allclose(module.grad(x), qml.grad(c)(x), atol=1e-14)
+    # the circuit hash (qml.load's check of what was compiled) still tells matrices apart
+    assert qml.compile(_node_with(_haar(2, 12)), x).circuit_hash == compiled.circuit_hash
+    assert qml.compile(_node_with(_haar(2, 13)), x).circuit_hash != compiled.circuit_hash
