@@ -1137,13 +1137,18 @@ class QNode:
         """Issue #17: if signature ``key`` has complex matrix arguments that the circuit
         function only hands to ``QubitUnitary`` (:func:`qsym._stages.matrix_uses`), later
         calls with other matrices of the same shapes reuse ``entry`` with their numbers as
-        runtime data (:meth:`_matrix_call`): no trace, no new module."""
+        runtime data (:meth:`_matrix_call`): no trace, no new module. Looked for when a
+        second signature differs from the first only in its matrices (a QNode called
+        with one matrix pays nothing)."""
         whats = stages.matrix_arguments(key)
         if not whats or entry.broadcast or not isinstance(entry, Compiled):
             return
         templates = self.__dict__.setdefault("_matrix_templates", {})
         tkey = stages.matrix_template_key(key, whats)
-        if tkey in templates and templates[tkey] is None:
+        if tkey not in templates:  # the first matrices: learned at the second (one more
+            templates[tkey] = False  # trace, about 15 ms, only where matrices change)
+            return
+        if templates[tkey] is None:
             return  # tried: the function uses a matrix otherwise
         names = self.static_argnames if self._values_needed is None else (
             self.static_argnames | self._values_needed[0])
@@ -1162,7 +1167,7 @@ class QNode:
             return None
         tkey = stages.matrix_template_key(key, whats)
         learned = self._matrix_templates.get(tkey)
-        if learned is None:
+        if not learned:
             return None
         first, entry, uses = learned
         if self._compiled.get(first) is not entry:  # dropped since (a gate redefined, ...)
