@@ -291,3 +291,54 @@ def test_an_exported_module_carries_a_constant_matrix(tmp_path):
     # the circuit hash (qml.load's check of what was compiled) still tells matrices apart
     assert qml.compile(_node_with(_haar(2, 12)), x).circuit_hash == compiled.circuit_hash
     assert qml.compile(_node_with(_haar(2, 13)), x).circuit_hash != compiled.circuit_hash
+
+
+_ANGLE = [0.5]  # read by _global_node's circuit function: watched at every call (qsym._guards)
+
+
+def _global_node():
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(U):
+        qml.RY(_ANGLE[0], wires=0)
+        qml.QubitUnitary(U, wires=0)
+        return qml.expval(qml.PauliZ(0))
+    return c
+
+
+def _z_after(U, angle):
+    psi = U @ _ry(angle) @ onp.array([1, 0])
+    return abs(psi[0]) ** 2 - abs(psi[1]) ** 2
+
+
+def test_a_changed_global_still_traces_again_with_matrix_arguments():
+    c = _global_node()
+    for seed in range(3):  # learned at the second matrix
+        U = _haar(1, 90 + seed)
+        assert c(U) == pytest.approx(_z_after(U, 0.5), abs=1e-12)
+    _ANGLE[0] = 1.2
+    try:
+        U = _haar(1, 99)
+        assert c(U) == pytest.approx(_z_after(U, 1.2), abs=1e-12)
+    finally:
+        _ANGLE[0] = 0.5
+
+
+def test_matrix_arguments_from_several_threads_at_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    value = _expval_node()
+    value(X0, _haar(2, 1), _haar(2, 2))
+    value(X0, _haar(2, 3), _haar(2, 4))  # learned
+
+    def run(seed):
+        out = []
+        for k in range(5):
+            U, V = _haar(2, 100 * seed + k), _haar(2, 100 * seed + k + 50)
+            psi = _reference(X0, U, V)
+            out.append((value(X0, U, V), (abs(psi) ** 2 * _kron(Z, I2, Z).diagonal()).sum()))
+        return out
+
+    with ThreadPoolExecutor(4) as pool:
+        for pairs in pool.map(run, range(1, 5)):
+            for got, want in pairs:
+                assert got == pytest.approx(want, abs=1e-12)
