@@ -296,7 +296,10 @@ class CompiledCircuit:
         for t in self.entry.plan.terms:
             rules.setdefault(c.ops[t.op].name, set()).add((t.coeff, t.mult, t.shift))
         self.rules = {k: tuple(sorted(v, key=lambda r: (abs(r[2]), -r[2]))) for k, v in rules.items()}
-        self.circuit_hash = ir.structural_hash(c, "diff", self.entry.diff_args)
+        # (with the matrices' numbers, which the structure holds as runtime data)
+        tail = ir.matrix_data(c)
+        self.circuit_hash = ir.structural_hash(c, "diff", self.entry.diff_args,
+                                               *((tail.tobytes().hex(),) if tail.size else ()))
         self.layout = self._layout()
         # the definitions it was compiled with (qsym.define_gate may replace a gate later)
         self._gate_versions = {op.name: REGISTRY.version(op.name) for op in c.ops}
@@ -399,6 +402,7 @@ class CompiledCircuit:
         calls = _api_calls(bool(self.entry.fused), self.diff_method == "adjoint")
         api = _API.format(
             layout=repr(tuple(layout)),
+            matrix_data=[float(v) for v in self.entry.data_tail],
             post=repr(self.entry.post),
             output=repr(self.circuit.output),
             blocks=repr(self.entry.blocks),
@@ -657,6 +661,8 @@ def ship_kernel_twins(path=None) -> dict:
 
 
 _API = '''LAYOUT = {layout}
+# the circuit's QubitUnitary matrices, the end of the data vector (real, imaginary parts)
+_MATRIX_DATA = np.array({matrix_data!r}, dtype=np.float64)
 _POST = {post}
 _OUTPUT = {output}
 _BLOCKS = {blocks}
@@ -687,7 +693,8 @@ def _inputs(args, kwargs):
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{{what}} contains NaN or infinite values")
         (xs if kind == "trainable" else ds).append(arr)
-    return flat(xs), flat(ds)
+    d = flat(ds)
+    return flat(xs), (np.concatenate([d, _MATRIX_DATA]) if _MATRIX_DATA.size else d)
 
 
 {calls}

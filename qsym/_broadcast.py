@@ -212,6 +212,10 @@ class Broadcast:
         D = np.ascontiguousarray(d[self.gd]) if self.gd.size else np.zeros((self.size, 0))
         if self.literals is not None:
             D = np.ascontiguousarray(np.concatenate([D, self.literals], axis=1))
+        tail = getattr(self.element, "data_tail", None)  # its QubitUnitary matrices, shared
+        if tail is not None and tail.size:
+            D = np.ascontiguousarray(np.concatenate(
+                [D, np.broadcast_to(tail, (self.size, tail.size))], axis=1))
         return (np.ascontiguousarray(x[self.gx]) if self.gx.size else np.zeros((self.size, 0)),
                 D)
 

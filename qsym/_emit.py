@@ -742,6 +742,15 @@ _INPUT_CHECKS = (
 )
 
 
+# prepare's lines reading the matrix-data gates' entries (qsym._ir.MATRIX_DATA_GATES) from
+# the data vector: op u's entries at mats[_q_MD_OFF[u]:], (re, im) pairs at d[_q_MD_SRC[u]:]
+_MATRIX_DATA = (
+    "for u in range(_q_MD_OFF.shape[0]):",
+    "    for i in range(_q_MD_N[u]):",
+    "        allm[_q_MD_OFF[u] + i] = complex(d[_q_MD_SRC[u] + 2 * i], d[_q_MD_SRC[u] + 2 * i + 1])",
+)
+
+
 def arithmetic(lines) -> int:
     """The number of arithmetic operators in ``lines`` (numba's compile time grows with
     it, so the written-out code is kept small)."""
@@ -801,6 +810,11 @@ def unrolled_prepare(circuit, p: Program, checks: bool = True) -> tuple[list, li
         return lines + renamed(gate_body(*circuit.ops[k].variant), prefix, names)
 
     mats = []
+    for _, size, o, src in p.mdata:  # matrix-data gates: their entries from d, as prepare
+        for i in range(size):
+            re_, im_ = local("_q_M", o + i)
+            mats.append(f"{re_} = d[{src + 2 * i}]")
+            mats.append(f"{im_} = d[{src + 2 * i + 1}]")
     for k in p.parametric:
         mats += matrices(k, f"_q_k{k}_", lambda i, o=p.op_off[k]: local("_q_M", o + i))
     smats = []
@@ -829,7 +843,7 @@ class Walk:
     def M(self, k):
         """Op k's entries: locals, or literals for a constant gate."""
         o = self.p.op_off[k]
-        if k in self.p.parametric:
+        if k in self.p.parametric or any(m[0] == k for m in self.p.mdata):
             return lambda i: local("_q_M", o + i)
         return lambda i: (repr(float(self.p.mats0[o + i].real)),
                           repr(float(self.p.mats0[o + i].imag)))
@@ -1331,7 +1345,7 @@ def prepare(x, d, mode):
     allm = np.empty(_q_NMATS + (_q_NSMATS if mode == 1 else 0), dtype=np.complex128)
     for i in range(_q_NMATS):
         allm[i] = _q_MATS0[i]
-    mats = allm[:_q_NMATS]
+{matrix_data}    mats = allm[:_q_NMATS]
     smats = allm[_q_NMATS:]
     for i in range(_q_PAR_OPS.shape[0]):
         k = _q_PAR_OPS[i]
@@ -1572,6 +1586,9 @@ def _tables(program: Program, unrolled: bool, adjoint_unrolled: bool = False) ->
         _array("_q_OP_TYPE", p.op_type, "int64"),
         _array("_q_PAR_OPS", p.parametric, "int64"),
         _array("_q_MATS0", p.mats0, "complex128"),
+        *([_array("_q_MD_OFF", [m[2] for m in p.mdata], "int64"),
+           _array("_q_MD_SRC", [m[3] for m in p.mdata], "int64"),
+           _array("_q_MD_N", [m[1] for m in p.mdata], "int64")] if p.mdata else []),
         f"_q_NSLOTS = {nslots}",
         f"_q_MAXP = {maxp}",
         f"_q_NWORDS = {n_words}",
@@ -1628,4 +1645,5 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
         dgate_code=indent(dgate_lines or ["pass"]),
         input_code=indent(input_code(circuit, program)),
         input_checks=indent(_INPUT_CHECKS),
+        matrix_data=indent(_MATRIX_DATA) + "\n" if program.mdata else "",
     )

@@ -405,9 +405,52 @@ def _exact_text(e) -> str:
     return sp.srepr(e)
 
 
+MATRIX_DATA_GATES = frozenset({"QubitUnitary"})
+"""Gates whose matrix is runtime data of the compiled code (issue #17): their numbers are
+not part of the structure (:func:`structural_hash`: the shape only, :func:`structure_hyper`)
+nor printed into the generated module; the compiled code reads them from the end of the
+data vector (:func:`matrix_data`), so one compiled module serves every matrix."""
+
+
+def structure_hyper(op: Op) -> tuple:
+    """``op.hyper`` as it enters the structure: a matrix-data gate's matrix
+    (:data:`MATRIX_DATA_GATES`) by its shape alone, its numbers being runtime data.
+
+    >>> structure_hyper(Op("QubitUnitary", (0,), (), (("U", ((0, 1), (1, 0))),)))
+    (('U', ('data', (2, 2))),)
+    """
+    if op.name not in MATRIX_DATA_GATES:
+        return op.hyper
+    return tuple((h, ("data", np.shape(v))) if h == "U" else (h, v) for h, v in op.hyper)
+
+
+def matrix_ops(c: Circuit) -> tuple:
+    """The indices of the ops whose matrix is runtime data (:data:`MATRIX_DATA_GATES`)."""
+    return tuple(k for k, op in enumerate(c.ops) if op.name in MATRIX_DATA_GATES)
+
+
+def matrix_data(c: Circuit) -> np.ndarray:
+    """The numbers of the circuit's matrix-data gates (:data:`MATRIX_DATA_GATES`) as the
+    float64 tail of its data vector: each matrix row by row, every entry as its real then
+    its imaginary part, the ops in circuit order; empty if there are none.
+
+    >>> c = Circuit(1, (Op("QubitUnitary", (0,), (), (("U", ((0, 1j), (1j, 0))),)),),
+    ...             (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),))
+    >>> matrix_data(c).tolist()
+    [0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0]
+    """
+    parts = [np.asarray(dict(c.ops[k].hyper)["U"], dtype=np.complex128).ravel()
+             for k in matrix_ops(c)]
+    if not parts:
+        return np.zeros(0)
+    z = np.concatenate(parts)
+    return np.ascontiguousarray(np.stack([z.real, z.imag], axis=-1).ravel())
+
+
 def structural_hash(c: Circuit, *extra) -> str:
     """A hash of everything that determines compiled code: the key of the compile cache.
-    Parameters and coefficients enter exactly (:func:`_exact_text`)."""
+    Parameters and coefficients enter exactly (:func:`_exact_text`); the matrices of
+    matrix-data gates by their shape (:func:`structure_hyper`: runtime data)."""
     h = hashlib.sha256()
     parts = [
         repr(c.num_wires),
@@ -416,7 +459,8 @@ def structural_hash(c: Circuit, *extra) -> str:
         repr([str(s) for s in c.data]),
     ]
     for op in c.ops:
-        parts.append(repr((op.name, op.wires, [_exact_text(p) for p in op.params], op.hyper)))
+        parts.append(repr((op.name, op.wires, [_exact_text(p) for p in op.params],
+                           structure_hyper(op))))
         user = "" if is_channel(op.name) else definition_key(op.name)  # a user-defined gate: its exact matrix, not its name
         if user:
             parts.append(user)

@@ -195,7 +195,8 @@ class _MetricTensor:
                 "parameters. If this is unintended, mark the trainable arguments (qsym.numpy "
                 "arrays with requires_grad=True, or floats).", UserWarning, stacklevel=2)
             return ()
-        values = np.concatenate([flat(xs), flat(ds)])
+        c = entry.circuit  # (d may end with matrix data: qsym._ir.matrix_data)
+        values = np.concatenate([flat(xs), flat(ds)])[:len(c.inputs) + len(c.data)]
         flat_params = np.asarray(params_fn(*values), dtype=float).reshape(-1)
         params, at = [], 0
         for op in ops:

@@ -36,7 +36,7 @@ from .errors import (ArgumentError, DifferentiationError, GateError, Measurement
                      RemovedGateError, SparseMatrixUndefinedError, TracingError, WireError)
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
-from ._trace import Measured, Traced, active_tape, outer_tape
+from ._trace import MatrixArgument, Measured, Traced, active_tape, outer_tape
 from .wires import Wires
 
 
@@ -183,6 +183,11 @@ def _matrix_hyper(name: str, v, n_wires: int) -> tuple:
     ``unitary_check=True``); a circuit refuses a non-unitary one (:func:`qsym._ir.validate`).
     """
     dim = 2**n_wires
+    if isinstance(v, MatrixArgument):  # a matrix argument's stand-in: kept as it is
+        if v.shape != (dim, dim):
+            raise GateError(f"{name}: Input unitary must be of shape {(dim, dim)} to act on "
+                            f"{n_wires} wire(s). Got shape {v.shape} instead.")
+        return v
     if is_sparse_matrix(v):  # a SciPy sparse matrix: applied densely (qsym simulates states)
         if tuple(v.shape) != (dim, dim):
             raise GateError(f"{name}: Input unitary must be of shape {(dim, dim)} to act on "
@@ -795,7 +800,7 @@ class Operation:
 
         sizes = {len(p) for p in self.params if isinstance(p, Batched)}
         U = dict(self.hyper).get("U") if self._row is not None else None
-        if U is not None and isinstance(U[0][0], tuple):  # a stack of matrices (QubitUnitary;
+        if isinstance(U, tuple) and isinstance(U[0][0], tuple):  # a stack of matrices (QubitUnitary;
             sizes.add(len(U))  # nested tuples: no array made of a large matrix here)
         return sizes.pop() if sizes else None
 

@@ -35,7 +35,7 @@ import sympy as sp
 
 from . import _kernels as kernels
 from ._gates import stored_entries, stored_size, storage
-from ._ir import Circuit
+from ._ir import MATRIX_DATA_GATES, Circuit
 from ._plan import GradientPlan, ProbWord
 
 # qsym.gates storage names -> qsym.kernels kinds
@@ -88,6 +88,9 @@ class Program:
     variants: tuple  # the parametric gate variants (name, wires, hyperparameters)
     parametric: tuple  # ops whose matrix depends on inputs or data
     mats0: tuple  # the constant gates' stored entries (zeros for parametric ones)
+    # matrix-data ops (qsym._ir.MATRIX_DATA_GATES): (op, entries, offset in mats, offset in
+    # d), their matrices read by prepare from d (re, im per entry) after the circuit's data
+    mdata: tuple
     # measured words (kernels' masks)
     word_flip: tuple
     word_z: tuple
@@ -196,7 +199,8 @@ def lower(circuit: Circuit, plan: GradientPlan) -> Program:
     words = _word_masks(circuit.num_wires, plan.words)
     return Program(
         num_wires=circuit.num_wires, num_inputs=len(circuit.inputs),
-        num_data=len(circuit.data), num_outputs=plan.num_outputs, num_lin=len(plan.coeffs),
+        num_data=len(circuit.data) + 2 * sum(m[1] for m in ops["mdata"]),
+        num_outputs=plan.num_outputs, num_lin=len(plan.coeffs),
         probs=plan.probs, executions=plan.executions, **ops,
         word_flip=words[0], word_z=words[1], word_ny=words[2],
         term_op=tuple(t.op for t in terms), term_slot=tuple(t.slot for t in terms),
@@ -223,7 +227,8 @@ def _op_tables(circuit: Circuit) -> dict:
     maxw = max([len(op.wires) for op in circuit.ops] + [1])
     t = {k: [] for k in ("op_wires", "op_nw", "op_kind", "op_off", "op_poff", "op_np",
                          "op_type", "parametric")}
-    variants, mats0 = [], []
+    variants, mats0, mdata = [], [], []
+    at = len(circuit.data)  # the matrix data after the circuit's data
     for k, op in enumerate(circuit.ops):
         t["op_wires"].append(tuple(op.wires) + (0,) * (maxw - len(op.wires)))
         t["op_nw"].append(len(op.wires))
@@ -237,12 +242,18 @@ def _op_tables(circuit: Circuit) -> dict:
                 variants.append(op.variant)
             t["op_type"].append(variants.index(op.variant))
             mats0.extend([0j] * stored_size(op.name, len(op.wires), op.hyper))
+        elif op.name in MATRIX_DATA_GATES:  # runtime data: read from d by prepare
+            t["op_type"].append(-1)
+            size = stored_size(op.name, len(op.wires), op.hyper)
+            mdata.append((k, size, len(mats0), at))
+            at += 2 * size
+            mats0.extend([0j] * size)
         else:
             t["op_type"].append(-1)
             mats0.extend(complex(v) for v in
                          stored_entries(op.name, [float(p) for p in op.params], *op.variant[1:]))
     return {**{k: tuple(v) for k, v in t.items()}, "variants": tuple(variants),
-            "mats0": tuple(mats0)}
+            "mats0": tuple(mats0), "mdata": tuple(mdata)}
 
 
 def _parameters(circuit, plan, ops):
@@ -385,9 +396,13 @@ def format_program(p: Program) -> str:
              f"{'s' if p.num_inputs != 1 else ''}, {p.num_data} data, {p.num_outputs} output"
              f"{'s' if p.num_outputs != 1 else ''}, {p.executions} circuits per gradient"]
     for k in range(p.num_ops):
-        o, name = p.op_off[k], (p.variants[p.op_type[k]][0] if p.op_type[k] >= 0 else "const")
+        mdata = {m[0]: m for m in p.mdata}
+        o, name = p.op_off[k], (p.variants[p.op_type[k]][0] if p.op_type[k] >= 0 else
+                                "data" if k in mdata else "const")
         text = (f"  op {k}: {name} {KIND_NAME[p.op_kind[k]]} wires "
                 f"{list(p.op_wires[k][:p.op_nw[k]])} mats[{o}:{o + p.size(k)}]")
+        if k in mdata:
+            text += f" = d[{mdata[k][3]}:{mdata[k][3] + 2 * mdata[k][1]}] (re, im)"
         if k in p.parametric:
             text += (f" params th[{p.op_poff[k]}:{p.op_poff[k] + p.op_np[k]}] = "
                      f"{_param_text(p, k)}")

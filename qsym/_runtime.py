@@ -159,6 +159,8 @@ class Compiled:
         self.drawn = any(m.kind in ("sample", "counts") for m in self.circuit.measurements)
         self.broadcast = False  # see qsym._broadcast.Broadcast
         self._ints, self._floats = self.module.PROGRAM
+        # the matrices of matrix-data gates (QubitUnitary): the end of d (qsym._ir.matrix_data)
+        self.data_tail = ir.matrix_data(self.circuit)
         self.fused = self.module.WORK <= FUSED_MAX_WORK
         # one gradient's shifted circuits on several threads: large circuits only
         self._shift_parallel = (self.module.WORK >= kernels.PARALLEL_SHIFT_MIN_WORK
@@ -1036,6 +1038,8 @@ class QNode:
             names, positions = self._needing_values(args, kwargs, diff)
         key, xs, ds = classify(args, kwargs, diff, names, positions)
         entry = self._compiled.get(key)
+        if entry is None and self.__dict__.get("_matrix_templates"):
+            entry = self._matrix_call(args, kwargs, key, derivatives)
         if (entry is None or (entry.guard is not None and not entry.guard())
                 or (derivatives and entry.value_only)):
             learned = switched = False
@@ -1049,6 +1053,7 @@ class QNode:
                 if entry is None:
                     try:
                         entry = self._build_current(args, kwargs, key, derivatives)
+                        self._learn_matrices(args, kwargs, key, entry)
                     except TracingError as exc:
                         if self._learn_static(exc, key, args, kwargs):
                             learned = True
@@ -1071,7 +1076,61 @@ class QNode:
             if learned or switched:  # (outside the lock: the build takes it again)
                 return self.compiled(args, kwargs, diff, derivatives)
         self._last = entry
-        return entry, xs, ds
+        return entry, xs, with_matrix_data(entry, ds)
+
+    def _learn_matrices(self, args, kwargs, key, entry) -> None:
+        """Issue #17: if signature ``key`` has complex matrix arguments that the circuit
+        function only hands to ``QubitUnitary`` (:func:`qsym._stages.matrix_uses`), later
+        calls with other matrices of the same shapes reuse ``entry`` with their numbers as
+        runtime data (:meth:`_matrix_call`): no trace, no new module. Looked for when a
+        second signature differs from the first only in its matrices (a QNode called
+        with one matrix pays nothing)."""
+        whats = stages.matrix_arguments(key)
+        if not whats or entry.broadcast or not isinstance(entry, Compiled):
+            return
+        templates = self.__dict__.setdefault("_matrix_templates", {})
+        tkey = stages.matrix_template_key(key, whats)
+        if tkey not in templates:  # the first matrices: learned at the second (one more
+            templates[tkey] = False  # trace, about 15 ms, only where matrices change)
+            return
+        if templates[tkey] is None:
+            return  # tried: the function uses a matrix otherwise
+        names = self.static_argnames if self._values_needed is None else (
+            self.static_argnames | self._values_needed[0])
+        target = stages.Target(self.func, self.device.wires, self.method, names,
+                               self._param_names, self.rule_of)
+        uses = stages.matrix_uses(target, args, kwargs, key, entry.circuit, whats)
+        templates[tkey] = None if uses is None else (key, entry, uses)
+
+    def _matrix_call(self, args, kwargs, key, derivatives):
+        """The signature learned by :meth:`_learn_matrices` with this call's matrices (kept
+        for the last :data:`qsym._stages.MATRIX_CALLS` keys), or None: none learned, or
+        its function read a changed global (:mod:`qsym._guards`) or was planned for values
+        only and this call needs derivatives (then built as any new signature)."""
+        whats = stages.matrix_arguments(key)
+        if not whats:
+            return None
+        tkey = stages.matrix_template_key(key, whats)
+        learned = self._matrix_templates.get(tkey)
+        if not learned:
+            return None
+        first, entry, uses = learned
+        if self._compiled.get(first) is not entry:  # dropped since (a gate redefined, ...)
+            return None
+        if (entry.guard is not None and not entry.guard()) or (
+                derivatives and getattr(entry, "value_only", False)):
+            return None
+        with self._lock:
+            calls = self.__dict__.setdefault("_matrix_calls", {})
+            call = calls.pop(key, None)
+            if call is None or call.entry is not entry:
+                call = stages.MatrixCall(entry, stages.with_matrices(entry.circuit, uses, args,
+                                                                     kwargs))
+            calls[key] = call  # (last used last)
+            while len(calls) > stages.MATRIX_CALLS:
+                old = calls.pop(next(iter(calls)))
+                self.samplers.pop(id(old), None)
+        return call
 
     def _learn_static(self, exc, key, args, kwargs) -> bool:
         """PennyLane runs the circuit function on the call's numbers, so Python may use the
@@ -1165,7 +1224,7 @@ class QNode:
         with _PER_CALL_LOCK:  # one per-call trace at a time: it restores random states
             entry = self._build_per_call(args, kwargs, key, numbers=diff is None)
         self._last = entry
-        return entry, xs, ds
+        return entry, xs, with_matrix_data(entry, ds)
 
     def _build_per_call(self, args, kwargs, key, numbers=False):
         """Trace the circuit function at this call's numbers, as PennyLane runs it: a look
@@ -1228,7 +1287,7 @@ class QNode:
         def compiled(args, kwargs, diff=None, derivatives=True):
             _, xs, ds = classify(args, kwargs, diff, names, positions)
             node._last = entry
-            return entry, xs, ds
+            return entry, xs, with_matrix_data(entry, ds)
 
         node.compiled = compiled
         return node, entry
@@ -1541,6 +1600,25 @@ class QNode:
     def listing(self, *args, **kwargs) -> str:
         """The traced circuit as a readable listing, one op per line."""
         return ir.format_circuit(self.circuit(*args, **kwargs))
+
+
+def with_matrix_data(entry, ds) -> list:
+    """The data arrays ``ds`` of a call, followed by the signature's matrix data (the
+    numbers of its ``QubitUnitary`` matrices, which its compiled code reads from the end of
+    ``d``: :func:`qsym._ir.matrix_data`), if it has any.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x):
+    ...     qml.QubitUnitary(np.array([[0, 1], [1, 0]]), wires=0)
+    ...     qml.RX(x, wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> entry, xs, ds = c.compiled((0.5,), {})
+    >>> [d.tolist() for d in ds]
+    [[0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0]]
+    """
+    tail = getattr(entry, "data_tail", None)
+    return ds if tail is None or not tail.size else [*ds, tail]
 
 
 def flat_concat(arrays, *tail):
@@ -2030,7 +2108,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     jac_shape = (n_out, entry.module.NUM_INPUTS)
     ndarray, as_ndarray, as_array = np.ndarray, np.ndarray.view, np.asarray
     recording = trace.RECORDING  # empty: no circuit traced on any thread
-    no_data = _NO_DATA
+    no_data = with_matrix_data(entry, [_NO_DATA])[-1]  # (the key has no data arguments)
     guard = entry.guard  # what the circuit read besides its arguments (qsym._guards)
     contiguous, typed = _C_CONTIGUOUS, _TYPED_AS_PLAIN
     # the fused tier's ``out``, ``jac``, ``jac[0]`` of the last call, written again when

@@ -95,8 +95,10 @@ def _second_derivatives(entry):
         f = sp.lambdify([args], exprs, modules="numpy", dummify=True, printer=_printer(),
                         docstring_limit=0)
 
+        n_data = len(circuit.data)  # (d ends with the matrices' numbers: qsym._ir.matrix_data)
+
         def fn(x, d):
-            return np.asarray(f(np.concatenate([x, d])), dtype=float).reshape(-1)
+            return np.asarray(f(np.concatenate([x, d[:n_data]])), dtype=float).reshape(-1)
 
     else:
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import sympy as sp
@@ -413,9 +413,109 @@ def make_checks(circuit, raw) -> tuple:
             continue
         f = sp.lambdify(syms, exprs, modules="numpy")
 
-        def check(x, d, f=f, test=test):
-            test(np.asarray(f(*x, *d), dtype=complex))
+        def check(x, d, f=f, test=test, n=len(circuit.data)):  # (d's matrix data after n)
+            test(np.asarray(f(*x, *d[:n]), dtype=complex))
 
         check.derivative = derivative
         out.append(check)
     return tuple(out)
+
+
+# --- matrix arguments as runtime data (issue #17) ----------------------------------------
+MATRIX_CALLS = 64  # derived signatures a QNode keeps for matrix arguments (the oldest go)
+
+
+def matrix_arguments(key) -> tuple:
+    """The static arguments of signature ``key`` that are complex matrices (a 2-D complex
+    array: a ``QubitUnitary``'s ``U`` passed as an argument), by position or keyword name."""
+    out = []
+    for i, part in enumerate(key):
+        what, kind, sk = (i, part[0], part[1]) if len(part) == 2 else part
+        if (kind == STATIC and isinstance(sk, tuple) and len(sk) == 4 and sk[0] == "array"
+                and "c" in sk[1] and len(sk[2]) == 2):
+            out.append(what)
+    return tuple(out)
+
+
+def matrix_template_key(key, whats) -> tuple:
+    """``key`` with the matrix arguments ``whats`` by dtype and shape, not by value."""
+    out = []
+    for i, part in enumerate(key):
+        if len(part) == 2 and i in whats:
+            part = (part[0], ("matrix",) + part[1][1:3])
+        elif len(part) == 3 and part[0] in whats:
+            part = (part[0], part[1], ("matrix",) + part[2][1:3])
+        out.append(part)
+    return tuple(out)
+
+
+def _argument(args, kwargs, what):
+    return args[what] if isinstance(what, int) else kwargs[what]
+
+
+def matrix_hyper(value) -> tuple:
+    """A matrix argument as a ``QubitUnitary`` records it (nested tuples of complex)."""
+    return tuple(tuple(complex(v) for v in row) for row in np.asarray(value, dtype=complex))
+
+
+def with_matrices(circuit, uses, args, kwargs):
+    """``circuit`` with the matrices of ops ``uses`` (``(op index, argument)`` pairs) taken
+    from these arguments, checked as a traced circuit's are (:func:`qsym._ir.validate`:
+    unitary)."""
+    ops = list(circuit.ops)
+    for k, what in uses:
+        U = matrix_hyper(_argument(args, kwargs, what))
+        ops[k] = replace(ops[k], hyper=tuple((h, U if h == "U" else v) for h, v in ops[k].hyper))
+    return ir.validate(replace(circuit, ops=tuple(ops)))
+
+
+def matrix_uses(target: Target, args, kwargs, key, circuit, whats):
+    """``((op index, argument), ...)`` if the circuit function hands the matrix arguments
+    ``whats`` to ``QubitUnitary`` as they are and uses them for nothing else, else None.
+
+    The function is traced once more with each matrix replaced by a stand-in
+    (:class:`qsym._trace.MatrixArgument`: a shape and nothing else, so any other use of it,
+    a look at its numbers included, fails); its circuit, with the stand-ins replaced by this
+    call's matrices, must be the traced ``circuit`` exactly. Then every matrix of the same
+    shape gives the same circuit with its own numbers, which the compiled code reads as
+    runtime data (:func:`qsym._ir.matrix_data`)."""
+    sargs = [trace.MatrixArgument(i, np.shape(a)) if i in whats else a
+             for i, a in enumerate(args)]
+    skwargs = {k: trace.MatrixArgument(k, np.shape(v)) if k in whats else v
+               for k, v in kwargs.items()}
+    try:
+        s = make_symbols(target, sargs, skwargs, key)
+        items, result, wires = record(target, s)
+        stand_in = to_circuit(items, result, wires, s)
+    except Exception:  # the function used a matrix otherwise: static by value, as before
+        return None
+    uses = []
+    for k, op in enumerate(stand_in.ops):
+        for h, v in op.hyper:
+            if isinstance(v, trace.MatrixArgument):
+                if op.name not in ir.MATRIX_DATA_GATES or h != "U":
+                    return None  # a matrix compiled as a constant (a gate of the user's)
+                uses.append((k, v.what))
+    if not uses:
+        return None
+    try:
+        same = with_matrices(stand_in, uses, args, kwargs) == circuit
+    except Exception:
+        return None
+    return tuple(uses) if same else None
+
+
+class MatrixCall:
+    """A compiled signature with other matrix arguments (issue #17): its circuit (the
+    traced one with this call's matrices) and data tail are its own, everything else
+    (the generated module, its tier, the plan) is the signature's ``entry``."""
+
+    def __init__(self, entry, circuit):
+        self.entry = entry  # the learned signature
+        self.circuit = circuit
+        self.data_tail = ir.matrix_data(circuit)
+
+    def __getattr__(self, name):
+        if name == "entry" or name.startswith("__"):  # (copy, pickle: not delegated)
+            raise AttributeError(name)
+        return getattr(self.entry, name)

@@ -732,6 +732,47 @@ def symbols_like(name: str, shape: tuple) -> tuple[object, list]:
     return arr.reshape(shape), flat
 
 
+class MatrixArgument:
+    """A complex matrix argument's stand-in while a circuit function is traced to learn
+    whether it only hands the argument to ``qml.QubitUnitary`` (issue #17: then every new
+    matrix of that shape is runtime data of one compiled circuit, with no trace). It has a
+    ``shape`` and ``ndim`` and nothing else: every other use (arithmetic, NumPy, indexing,
+    truth, conversion) fails, and the argument stays static by value, as before.
+
+    >>> m = MatrixArgument(1, (4, 4))
+    >>> m.shape, m.ndim, m.what
+    ((4, 4), 2, 1)
+    >>> m + 1
+    Traceback (most recent call last):
+        ...
+    TypeError: unsupported operand type(s) for +: 'MatrixArgument' and 'int'
+    """
+
+    __slots__ = ("what", "shape")
+    __array_ufunc__ = None  # NumPy's operators return NotImplemented: a TypeError
+    __array_function__ = None
+
+    def __init__(self, what, shape: tuple):
+        self.what = what  # the argument's position, or its keyword's name
+        self.shape = tuple(shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __bool__(self):
+        raise TypeError("a matrix argument has no truth value while it is traced")
+
+    def __eq__(self, other):  # (no comparison of values either)
+        raise TypeError("a matrix argument is not compared while it is traced")
+
+    __ne__ = __eq__
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return f"MatrixArgument({self.what!r}, {self.shape})"
+
+
 def run_traced(fn, args, kwargs, device_wires: tuple):
     """Call ``fn(*args, **kwargs)`` on a fresh tape; return (tape items, returned value)."""
     if in_circuit():
