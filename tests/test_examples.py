@@ -1,6 +1,7 @@
 """The scripts in examples/ run (CI runs them through this file)."""
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -65,6 +66,8 @@ def test_distributed_multistart_on_a_local_cluster():
 
     pytest.importorskip("distributed")
     out = run("distributed_multistart.py")  # two worker processes; results checked there
-    assert "8 starts, 1600 steps in all (compiled loop on Client: 8 tasks)" in out
+    # tasks: four per worker thread the scheduler knows when the run starts (a worker
+    # slow to register on a loaded machine makes it 4 rather than 8; the results are the same)
+    assert re.search(r"8 starts, 1600 steps in all \(compiled loop on Client: [48] tasks\)", out)
     assert "fitted w0: 0.5" in out and "sweep: (2000,) (2000, 2)" in out
     assert "checks passed" in out
