@@ -5,8 +5,12 @@
 
 >>> from qsym.exceptions import QuantumFunctionError
 >>> import qsym as qml
+>>> @qml.qnode(qml.device("default.qubit", wires=1))
+... def circuit(x):
+...     qml.RY(x, wires=0)
+...     return qml.expval(qml.RX(0.1, wires=0))
 >>> try:
-...     qml.expval(qml.RX(0.1, wires=0))
+...     circuit(0.3)
 ... except QuantumFunctionError as exc:
 ...     print(type(exc).__name__)
 MeasurementError

@@ -244,7 +244,8 @@ def test_drawer_use_style():
             qml.drawer.use_style("no_such_style")
     finally:
         qml.drawer.use_style("black_white")
-    assert not hasattr(qml.drawer, "tape_text")
+    assert hasattr(qml.drawer, "tape_text")  # provided (PennyLane's text drawer of a tape)
+    assert not hasattr(qml.drawer, "MPLDrawer")  # PennyLane's drawing internals: not provided
 
 
 # --- item: a circuit function that reads a global or closure variable sees its current value ----
