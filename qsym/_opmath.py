@@ -1809,6 +1809,16 @@ class AdjointOperation(SymbolicOp):
         """The base's: ``U(-t)`` has the frequencies of ``U(t)``."""
         return self._base.shift_gate
 
+    def generator(self):
+        """``-G`` of the base's generator ``G`` (PennyLane's): ``U(t)^dagger = exp(-i t
+        (-G))`` in the adjoint's own parameter ``t``.
+
+        >>> import qsym as qml
+        >>> qml.adjoint(qml.RY(0.3, wires=0)).generator()
+        0.5 * Y(0)
+        """
+        return -1 * self._base.generator()
+
 
 class PowOperation(SymbolicOp):
     """PennyLane's ``Pow(base, z)`` (what ``qml.pow(op, z)`` and ``op ** z`` return):
@@ -1824,6 +1834,16 @@ class PowOperation(SymbolicOp):
     def __init__(self, base, gates, z):
         super().__init__(base, gates, base.wires, (("z", z),))
         self._z = z
+
+    def generator(self):
+        """``z G`` of the base's generator ``G`` (PennyLane's): ``U(t)**z = exp(-i t z G)``
+        in the base's parameter ``t``.
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.RX(0.3, wires=0), 3).generator()
+        -1.5 * X(0)
+        """
+        return self._z * self._base.generator()
 
     @property
     def z(self):

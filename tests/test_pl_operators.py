@@ -518,3 +518,25 @@ def test_generator_types_are_pennylanes(op, kind):
     assert type(G).__name__ == kind
     t = op.parameters[0]  # U(t) = exp(i t G), G's matrix exponentiated by hand
     assert onp.allclose(_expm_hermitian(qml.matrix(G, wire_order=list(op.wires)), t), op.matrix())
+
+
+@pytest.mark.parametrize("make", [
+    lambda t: qml.adjoint(qml.RY(t, wires=0)),
+    lambda t: qml.adjoint(qml.IsingXX(t, wires=[0, 1])),
+    lambda t: qml.adjoint(qml.PhaseShift(t, wires=0)),
+    lambda t: qml.pow(qml.RX(t, wires=0), 3),
+    lambda t: qml.pow(qml.CRZ(t, wires=[0, 1]), 0.5),
+])
+def test_generator_of_adjoint_and_pow_is_in_their_own_parameter(make):
+    """qml.generator of Adjoint / Pow: G with dU/dt = i G U(t) in the operator's own
+    parameter t (PennyLane's convention): checked by central differences of the matrix."""
+    import numpy as onp
+
+    t, h = 0.37, 1e-6
+    op = make(t)
+    wires = list(op.wires)
+    U = qml.matrix(op, wire_order=wires)
+    dU = (qml.matrix(make(t + h), wire_order=wires)
+          - qml.matrix(make(t - h), wire_order=wires)) / (2 * h)
+    G = qml.matrix(qml.generator(op, format="observable"), wire_order=wires)
+    assert onp.allclose(dU, 1j * G @ U, atol=1e-7)
