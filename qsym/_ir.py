@@ -248,6 +248,9 @@ class Circuit:
         output: ``"scalar"`` (one measurement), ``"tuple"``, ``"list"``, or ``("tree", spec)``
             for nested tuples, lists and dicts (:func:`qsym._shapes.tree_spec`).
         wire_labels: the device's wire labels, by index.
+        constants: the numbers of the last ``len(constants)`` symbols of ``data``: per-call
+            numbers a gate made data (``qml.SpecialUnitary``'s effective generators), not
+            arguments; runtime data like a matrix (:func:`matrix_data`).
     """
 
     num_wires: int
@@ -257,6 +260,7 @@ class Circuit:
     data: tuple[sp.Symbol, ...] = ()
     output: str = "scalar"
     wire_labels: tuple = ()
+    constants: tuple = ()
 
 
 def _fmt_word(word: Word) -> str:
@@ -424,15 +428,37 @@ def structure_hyper(op: Op) -> tuple:
     return tuple((h, ("data", np.shape(v))) if h == "U" else (h, v) for h, v in op.hyper)
 
 
+def same_structure(a: Circuit, b: Circuit) -> bool:
+    """Whether two circuits differ at most in their runtime data: their ``constants`` and
+    the numbers of their matrix-data gates (:func:`structure_hyper`); then one compiled
+    module, with each circuit's own :func:`matrix_data`, computes both.
+
+    >>> u = lambda m: Op("QubitUnitary", (0,), (), (("U", m),))
+    >>> z = (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),)
+    >>> same_structure(Circuit(1, (u(((0, 1), (1, 0))),), z), Circuit(1, (u(((1, 0), (0, 1))),), z))
+    True
+    """
+    if len(a.ops) != len(b.ops) or len(a.constants) != len(b.constants):
+        return False
+
+    def bare(c):
+        return replace(c, constants=(), ops=tuple(
+            replace(op, hyper=structure_hyper(op)) if op.name in MATRIX_DATA_GATES
+            else op for op in c.ops))
+
+    return bare(a) == bare(b)
+
+
 def matrix_ops(c: Circuit) -> tuple:
     """The indices of the ops whose matrix is runtime data (:data:`MATRIX_DATA_GATES`)."""
     return tuple(k for k, op in enumerate(c.ops) if op.name in MATRIX_DATA_GATES)
 
 
 def matrix_data(c: Circuit) -> np.ndarray:
-    """The numbers of the circuit's matrix-data gates (:data:`MATRIX_DATA_GATES`) as the
-    float64 tail of its data vector: each matrix row by row, every entry as its real then
-    its imaginary part, the ops in circuit order; empty if there are none.
+    """The circuit's runtime numbers that are not arguments, as the float64 tail of its data
+    vector: its ``constants`` (the values of its last data symbols), then the numbers of its
+    matrix-data gates (:data:`MATRIX_DATA_GATES`): each matrix row by row, every entry as
+    its real then its imaginary part, the ops in circuit order; empty if there are none.
 
     >>> c = Circuit(1, (Op("QubitUnitary", (0,), (), (("U", ((0, 1j), (1j, 0))),)),),
     ...             (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),))
@@ -441,10 +467,11 @@ def matrix_data(c: Circuit) -> np.ndarray:
     """
     parts = [np.asarray(dict(c.ops[k].hyper)["U"], dtype=np.complex128).ravel()
              for k in matrix_ops(c)]
+    head = np.asarray(c.constants, dtype=np.float64)
     if not parts:
-        return np.zeros(0)
+        return np.ascontiguousarray(head)
     z = np.concatenate(parts)
-    return np.ascontiguousarray(np.stack([z.real, z.imag], axis=-1).ravel())
+    return np.ascontiguousarray(np.concatenate([head, np.stack([z.real, z.imag], axis=-1).ravel()]))
 
 
 def structural_hash(c: Circuit, *extra) -> str:

@@ -57,6 +57,7 @@ class Symbols:
     literals: list = field(default_factory=list)  # (symbol, values) broadcast numbers
     parts: list = field(default_factory=list)  # (argument, kind, shape), numeric ones
     checks: list = field(default_factory=list)  # (what, exprs, test): run at every call
+    constants: list = field(default_factory=list)  # (symbol, number): Looks.constants
 
     def add(self, what, name, arr, kind):
         """Symbols for argument ``what`` named ``name`` of kind ``kind`` with the numbers
@@ -206,17 +207,22 @@ def record_signature(target: Target, args, kwargs, key, per_call=False,
                 if used & set(np.ravel(np.asarray(arr, dtype=object)).tolist()))
             raise
     size = broadcast.batch_size(items)
+    last = looks
     if size is not None:  # broadcast: record again with the batch axes shared
         first = (items, syms)
         axes = broadcast.find_axes(items, size, syms.arrays)
         syms = make_symbols(target, args, kwargs, key, axes, size)
         if per_call:
-            items, result, wires, more = record_per_call(target, syms, args, kwargs, numbers)
-            for sym, what in more.by_value.items():
+            items, result, wires, last = record_per_call(target, syms, args, kwargs, numbers)
+            for sym, what in last.by_value.items():
                 looks.by_value.setdefault(sym, what)
         else:
             items, result, wires = record(target, syms)
         items = collapse(items, first, syms)
+    if last is not None and last.constants:  # per-call numbers made data: the last of d
+        syms.constants = list(last.constants)  # (after a broadcast's literals)
+        syms.data.extend(sym for sym, _ in last.constants)
+        syms.values.update(last.constants)
     return Recording(items, result, wires, syms, size, looks)
 
 
@@ -241,7 +247,8 @@ def collapse(items, first, s: Symbols):
 
 def to_circuit(items, result, wires, s: Symbols) -> ir.Circuit:
     """Stage 3: the IR of the recording."""
-    return trace.to_ir(items, result, wires, s.inputs, s.data)
+    return trace.to_ir(items, result, wires, s.inputs, s.data,
+                       [number for _, number in s.constants])
 
 
 def check(target: Target, circuit, args, kwargs, key, s: Symbols, at_zero=True) -> None:

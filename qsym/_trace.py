@@ -281,6 +281,7 @@ class Looks:
         self.by_value: dict = {}
         self.decided: dict = {}
         self.first_order: dict = {}
+        self.constants: list = []  # (symbol, number): per-call numbers made runtime data
         self.failed = False  # the function failed on the stand-ins and ran on numbers
 
     def number(self, expr, what: str, decides: bool = False):
@@ -293,6 +294,20 @@ class Looks:
         if self._exact is None:
             self._exact = {s: sp.Float(float(v)) for s, v in self.values.items()}
         return expr.xreplace(self._exact).evalf(30)
+
+    def constant(self, value: float) -> sp.Symbol:
+        """A data symbol standing for ``value``, a number this call's trace computed from
+        the inputs' numbers (``qml.SpecialUnitary``'s effective generators): runtime data of
+        the circuit (``Circuit.constants``), so the structure, and its compiled code, serve
+        every call's numbers.
+
+        >>> looks = Looks({})
+        >>> looks.constant(0.5), looks.constants
+        (_constant0, [(_constant0, 0.5)])
+        """
+        sym = TracedSymbol(f"_constant{len(self.constants)}")
+        self.constants.append((sym, float(value)))
+        return sym
 
     def numeric(self, v, what: str, decides: bool = False):
         """``v`` (a traced value, an object array or list of them, a number) as plain
@@ -854,7 +869,7 @@ def output_kind(result) -> tuple:
     return ("tree", spec), results
 
 
-def to_ir(items, result, device_wires: tuple, inputs, data):
+def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
     """Turn recorded gates and the returned measurement(s) into a Circuit."""
     from ._ir import Circuit, Measurement, Op
 
@@ -941,6 +956,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data):
         data=tuple(data),
         output=kinds,
         wire_labels=tuple(device_wires),
+        constants=tuple(constants),
     )
 
 

@@ -2383,11 +2383,12 @@ class SpecialUnitary(Template):
         U, omega = special_unitary_generators(theta0, n)
         moving = [i for i, e in enumerate(th) if isinstance(e, sp.Basic) and e.free_symbols]
         coeff = -2 * omega[moving]  # phi_m = sum_l coeff[l, m] (theta_l - theta0_l)
-        shift = coeff.T @ theta0[moving] if moving else np.zeros(len(omega))
+        # theta0 and the coefficients are this call's numbers: runtime data (looks.constant),
+        # so every theta gives the same structure and one compiled module serves them all
+        at = [looks.constant(theta0[l]) for l in moving]
         for m, word in enumerate(pauli_basis_strings(n)):
-            terms = [sp.Float(coeff[i, m], 17) * th[l] for i, l in enumerate(moving)
-                     if coeff[i, m] != 0]
-            phi = sp.Add(*terms, sp.Float(-shift[m], 17)) if terms else 0.0
+            phi = sp.Add(*[looks.constant(coeff[i, m]) * (th[l] - at[i])
+                           for i, l in enumerate(moving)]) if moving else 0.0
             _gate("PauliRot", phi, pauli_word=word, wires=wires)
         _gate("QubitUnitary", U, wires=wires)
 

@@ -342,3 +342,98 @@ def test_matrix_arguments_from_several_threads_at_once():
         for pairs in pool.map(run, range(1, 5)):
             for got, want in pairs:
                 assert got == pytest.approx(want, abs=1e-12)
+
+
+# --- SpecialUnitary(theta) with trainable theta: its per-call numbers are data ---------------
+_PAULI = {"I": I2, "X": onp.array([[0, 1], [1, 0]], complex),
+          "Y": onp.array([[0, -1j], [1j, 0]]), "Z": Z.astype(complex)}
+_WORDS2 = [a + b for a in "IXYZ" for b in "IXYZ"][1:]  # lexicographic, identity left out
+
+
+def _su_reference(theta):
+    """exp(i sum_m theta_m P_m) on 2 wires, by NumPy's eigendecomposition of the Hermitian
+    exponent built here from Kronecker products of the Pauli matrices."""
+    H = sum(t * onp.kron(_PAULI[w[0]], _PAULI[w[1]]) for t, w in zip(theta, _WORDS2))
+    lam, vec = onp.linalg.eigh(H)
+    return (vec * onp.exp(1j * lam)) @ vec.conj().T
+
+
+def _su_value(x, theta):
+    """<Z0 Y1> after RX(x) on wire 0 and SpecialUnitary(theta) on wires (0, 1)."""
+    psi = _kron(_rx(x), I2)[:, 0]
+    psi = _su_reference(theta) @ psi
+    return float(onp.real(psi.conj() @ _kron(Z, _PAULI["Y"]) @ psi))
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_special_unitary_theta_is_runtime_data_one_module(monkeypatch, method):
+    monkeypatch.setenv("QSYM_TIER", "compiled")  # compiled in this process, at once
+
+    @qml.qnode(qml.device("default.qubit", wires=2), diff_method=method)
+    def c(x, theta):
+        qml.RX(x, wires=0)
+        qml.SpecialUnitary(theta, wires=[0, 1])
+        return qml.expval(qml.PauliZ(0) @ qml.PauliY(1))
+
+    rng = onp.random.default_rng(17)
+    x, h, modules, counts = np.array(0.4, requires_grad=True), 1e-6, set(), []
+    for _ in range(4):
+        theta = np.array(rng.normal(size=15), requires_grad=True)
+        assert c(x, theta) == pytest.approx(_su_value(0.4, theta), abs=1e-12)
+        gx, gt = qml.grad(c, argnum=[0, 1])(x, theta)
+        fd = [(_su_value(0.4, theta + h * e) - _su_value(0.4, theta - h * e)) / (2 * h)
+              for e in onp.eye(15)]
+        assert gt == pytest.approx(onp.array(fd), abs=1e-8)
+        assert gx == pytest.approx((_su_value(0.4 + h, theta) - _su_value(0.4 - h, theta))
+                                   / (2 * h), abs=1e-8)
+        entry = c.compiled((x, theta), {})[0]
+        modules.add(entry.module.__name__)
+        counts.append(_compiled_signatures(tiers.loaded(entry.module)))
+        # theta0 and the 15 x 15 effective generators' coefficients: the head of the tail
+        assert len(entry.circuit.constants) == 15 + 15 * 15
+        assert entry.data_tail[:15].tolist() == [float(t) for t in theta]
+        assert repr(float(theta[0])) not in entry.source
+    assert len(modules) == 1
+    assert counts[0] >= 1 and counts == [counts[0]] * 4  # compiled once, for the first
+
+
+def test_special_unitary_with_some_theta_fixed_shares_its_module():
+    """Entries of theta that are numbers stay numbers: the matrix and the coefficients of
+    the trainable ones change with them, the structure does not."""
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(a, b):
+        qml.SpecialUnitary(np.stack([a, np.array(0.0), np.array(0.0)]) + b, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    modules = set()
+    for a, b in ((0.3, np.array([0.0, 0.2, -0.1])), (1.1, np.array([0.0, -0.5, 0.4]))):
+        a = np.array(a, requires_grad=True)
+        U = _su_matrix_1(onp.array([float(a), 0.0, 0.0]) + onp.asarray(b))
+        want = abs(U[0, 0]) ** 2 - abs(U[1, 0]) ** 2
+        assert c(a, b) == pytest.approx(want, abs=1e-12)
+        h = 1e-6
+        fd = [_su_z_after(onp.array([float(a) + s, 0.0, 0.0]) + onp.asarray(b)) for s in (h, -h)]
+        assert qml.grad(c, argnum=0)(a, b) == pytest.approx((fd[0] - fd[1]) / (2 * h), abs=1e-8)
+        modules.add(c.compiled((a, b), {})[0].module.__name__)
+    assert len(modules) == 1
+
+
+def _su_matrix_1(theta):
+    H = sum(t * _PAULI[w] for t, w in zip(theta, "XYZ"))
+    lam, vec = onp.linalg.eigh(H)
+    return (vec * onp.exp(1j * lam)) @ vec.conj().T
+
+
+def _su_z_after(theta):
+    U = _su_matrix_1(theta)
+    return abs(U[0, 0]) ** 2 - abs(U[1, 0]) ** 2
+
+
+def test_same_structure_tells_runtime_data_from_structure():
+    u = lambda m: ir.Op("QubitUnitary", (0,), (), (("U", m),))  # noqa: E731
+    z = (ir.Measurement("expval", ((1, ((0, "Z"),)),)),)
+    a = ir.Circuit(1, (u(((0, 1), (1, 0))),), z, constants=(0.5,))
+    assert ir.same_structure(a, ir.Circuit(1, (u(((1, 0), (0, 1))),), z, constants=(0.7,)))
+    assert not ir.same_structure(a, ir.Circuit(1, (u(((0, 1), (1, 0))),), z))
+    rx = ir.Circuit(1, (ir.Op("RX", (0,), (0.5,)),), z)
+    assert not ir.same_structure(rx, ir.Circuit(1, (ir.Op("RX", (0,), (0.6,)),), z))
