@@ -2295,7 +2295,9 @@ class SpecialUnitary(Template):
     (:func:`special_unitary_generators`). The value is exact and so is every first
     derivative (the rotations' proved two-term rules times the effective generators'
     coefficients); second derivatives of this form are not those of ``U`` and are refused
-    (``DifferentiationError``). Each call compiles the circuit anew (its constants change).
+    (``DifferentiationError``). Each call traces again, but ``theta0`` and the coefficients
+    are runtime data (:meth:`qsym._trace.Looks.constant`): every ``theta`` shares one
+    structure and one compiled module.
 
     >>> op = SpecialUnitary([0.3, 0.0, 0.0], wires=0)
     >>> np.allclose(op.matrix(), GATE_CLASSES["RX"](-0.6, wires=0).matrix())
