@@ -160,3 +160,25 @@ def test_in_a_qnode_the_state_is_the_reference_matrix_applied():
         perm[(b0 << 2) | (b1 << 1) | b2, i] = 1
     want = perm @ controlled_by_hand(U2, [0]) @ perm.T @ plus
     assert onp.allclose(circuit(), want)
+
+
+def test_new_matrices_of_one_shape_share_one_module():
+    """The controlled matrix is a QubitUnitary's, runtime data: a new U traces again (it is
+    static by value) into the same generated module; values from the projector form."""
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(x, t=0.0):
+        ct, st = onp.cos(float(t)), onp.sin(float(t))
+        qml.Hadamard(wires=0)
+        qml.RX(x, wires=1)
+        qml.ControlledQubitUnitary(onp.array([[ct, -1j * st], [-1j * st, ct]]), wires=[0, 1])
+        return qml.expval(qml.PauliZ(1))
+
+    x = np.array(0.3, requires_grad=True)
+    modules = set()
+    for t in (0.2, 0.7, 1.9):
+        # half the amplitude sees RX(0.3), half RX(0.3 + 2t): <Z1> averages the two cosines
+        want = (onp.cos(0.3) + onp.cos(0.3 + 2 * t)) / 2
+        assert c(x, t=t) == pytest.approx(want, abs=1e-12)
+        assert qml.grad(c)(x, t=t) == pytest.approx(-(onp.sin(0.3) + onp.sin(0.3 + 2 * t)) / 2, abs=1e-10)
+        modules.add(c.compiled((x,), {"t": t})[0].module.__name__)
+    assert len(modules) == 1
