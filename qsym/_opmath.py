@@ -1271,6 +1271,12 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
         for g, v in (("RZ", delta), ("RY", theta), ("RZ", phi), ("GlobalPhase", phase)):
             out += _controlled_ops(_bare(g, (v,), w, ()), controls)
         return out
+    if name == "QubitUnitary" and op.batch_size is not None and len(w) == 1:
+        # a stack of one-wire matrices: its RZ RY RZ and phase with broadcast angles, each
+        # controlled (a circuit broadcasts those; a stack on more wires is refused there)
+        with recording(Tape()):
+            parts = op.decomposition()
+        return [c for g in parts for c in _controlled_ops(g, controls)]
     if name == "QubitUnitary":  # numbers (a stack of them: a broadcast), controlled
         U = np.asarray(op.matrix(), dtype=complex)
         C = np.zeros(U.shape[:-2] + (2**k * U.shape[-1],) * 2, dtype=complex)

@@ -182,3 +182,30 @@ def test_new_matrices_of_one_shape_share_one_module():
         assert qml.grad(c)(x, t=t) == pytest.approx(-(onp.sin(0.3) + onp.sin(0.3 + 2 * t)) / 2, abs=1e-10)
         modules.add(c.compiled((x,), {"t": t})[0].module.__name__)
     assert len(modules) == 1
+
+
+@pytest.mark.parametrize("values", [[0], [1, 0]])
+def test_a_stack_of_one_wire_matrices_broadcasts_in_a_circuit(values):
+    """Each element of the broadcast state is the projector form of its own matrix applied
+    to |+...+> (the phase of each matrix included)."""
+    stack = onp.array([V, H, onp.diag([1j, -1.0])])
+    n = len(values) + 1
+
+    @qml.qnode(qml.device("default.qubit", wires=n))
+    def circuit():
+        for w in range(n):
+            qml.Hadamard(wires=w)
+        qml.ControlledQubitUnitary(stack, wires=list(range(n)), control_values=values)
+        return qml.state()
+
+    states = circuit()
+    assert states.shape == (3, 2**n)
+    plus = onp.ones(2**n) / onp.sqrt(2**n)
+    for k in range(3):
+        assert onp.allclose(states[k], controlled_by_hand(stack[k], values) @ plus)
+    with pytest.raises(qml.ArgumentError, match="broadcast_expand"):
+        @qml.qnode(qml.device("default.qubit", wires=3))
+        def wide():
+            qml.ControlledQubitUnitary(onp.array([kron(V, H)] * 2), wires=[0, 1, 2])
+            return qml.state()
+        wide()
