@@ -857,7 +857,27 @@ def _gate_decomposition(op: Operation) -> list:
         raise DecompositionUndefinedError(
             f"{op.name} has no decomposition (PennyLane's DecompositionUndefinedError): it is "
             f"applied as it is; gates with one: {', '.join(sorted(DECOMPOSITIONS))}")
-    return [_made(n, p, w) for n, p, w in rule(tuple(op.params), list(op.wires))]
+    return [_made(n, p, w) for n, p, w in _broadcast_rule(rule, tuple(op.params), list(op.wires))]
+
+
+def _broadcast_rule(rule, params: tuple, wires: list) -> list:
+    """A row of :data:`DECOMPOSITIONS` applied to parameters some of which are broadcast
+    (Batched): the rule of each element (the same gates on the same wires), each
+    parameter broadcast where the elements differ."""
+    from ._broadcast import Batched
+
+    sizes = {len(p) for p in params if isinstance(p, Batched)}
+    if not sizes:
+        return rule(params, wires)
+    (size,) = sizes
+    per = [rule(tuple(p[b] if isinstance(p, Batched) else p for p in params), wires)
+           for b in range(size)]
+    out = []
+    for k, (name, ps, w) in enumerate(per[0]):
+        columns = [[e[k][1][i] for e in per] for i in range(len(ps))]
+        out.append((name, tuple(c[0] if all(v is c[0] or v == c[0] for v in c) else Batched(c)
+                                for c in columns), w))
+    return out
 
 
 @REGISTRY.memo

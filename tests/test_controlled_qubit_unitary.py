@@ -209,3 +209,16 @@ def test_a_stack_of_one_wire_matrices_broadcasts_in_a_circuit(values):
             qml.ControlledQubitUnitary(onp.array([kron(V, H)] * 2), wires=[0, 1, 2])
             return qml.state()
         wide()
+
+
+def test_a_broadcast_controlled_rotation_decomposes_element_by_element():
+    """CRZ(t) with t a batch: its gates' product is the hand-written CRZ of each element,
+    diag(1, 1, exp(-i t/2), exp(i t/2)) (the rule applied to each element)."""
+    ts = onp.array([0.1, 0.5, -2.0])
+    gates = qml.CRZ(ts, wires=[0, 1]).decomposition()
+    for k, t in enumerate(ts):
+        m = onp.eye(4, dtype=complex)
+        for g in gates:
+            gm = g.matrix(wire_order=[0, 1])
+            m = (gm[k] if gm.ndim == 3 else gm) @ m
+        assert onp.allclose(m, onp.diag([1, 1, onp.exp(-0.5j * t), onp.exp(0.5j * t)]))
