@@ -1274,9 +1274,28 @@ def _trainability(p) -> tuple:
     return bool(rg), ("autograd" if rg is not None else "numpy")
 
 
+def _compare_controlled(op1, op2, check_interface, check_trainability, rtol, atol):
+    """PennyLane's comparison of two ``Controlled`` operators: the same work wires, the same
+    value on each control wire (in any order), equal bases."""
+    h1, h2 = dict(op1.hyper), dict(op2.hyper)
+    if list(h1["work_wires"]) != list(h2["work_wires"]):
+        return f"op1 and op2 have different work wires. Got {h1['work_wires']} and {h2['work_wires']}"
+    if h1["work_wire_type"] != h2["work_wire_type"]:
+        return (f"op1 and op2 have different work wire types. Got {h1['work_wire_type']} and "
+                f"{h2['work_wire_type']}")
+    c1, c2 = (dict(zip(h["control_wires"], h["control_values"])) for h in (h1, h2))
+    if c1 != c2:
+        return f"op1 and op2 have different control dictionaries. Got {c1} and {c2}"
+    why = compare(h1["base"], h2["base"], check_interface, check_trainability, rtol, atol)
+    return True if why is True else f"op1 and op2 have different base operations. {why}"
+
+
 def _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol):
     if op1.name == "Identity":
         return True  # all identities are equal, whatever their wires (PennyLane's rule)
+    if all({"base", "control_wires", "control_values", "work_wires"} <= dict(o.hyper).keys()
+           for o in (op1, op2)):  # qml.ctrl's operators (PennyLane's Controlled)
+        return _compare_controlled(op1, op2, check_interface, check_trainability, rtol, atol)
     if list(op1.wires) != list(op2.wires):
         return f"op1 and op2 have different wires. Got {list(op1.wires)} and {list(op2.wires)}."
     h1, h2 = dict(op1.hyper), dict(op2.hyper)

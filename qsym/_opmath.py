@@ -45,7 +45,7 @@ import sympy as sp
 from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError, GateError,
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
                      SparseMatrixUndefinedError, WireError)
-from ._gates import GATES, REGISTRY, GateDef, gate_def, register
+from ._gates import GATES, REGISTRY, GateDef, gate_def, is_sparse_matrix, register
 from ._operations import (
     CONTROLLED_TARGETS,
     GATE_CLASSES,
@@ -857,7 +857,27 @@ def _gate_decomposition(op: Operation) -> list:
         raise DecompositionUndefinedError(
             f"{op.name} has no decomposition (PennyLane's DecompositionUndefinedError): it is "
             f"applied as it is; gates with one: {', '.join(sorted(DECOMPOSITIONS))}")
-    return [_made(n, p, w) for n, p, w in rule(tuple(op.params), list(op.wires))]
+    return [_made(n, p, w) for n, p, w in _broadcast_rule(rule, tuple(op.params), list(op.wires))]
+
+
+def _broadcast_rule(rule, params: tuple, wires: list) -> list:
+    """A row of :data:`DECOMPOSITIONS` applied to parameters some of which are broadcast
+    (Batched): the rule of each element (the same gates on the same wires), each
+    parameter broadcast where the elements differ."""
+    from ._broadcast import Batched
+
+    sizes = {len(p) for p in params if isinstance(p, Batched)}
+    if not sizes:
+        return rule(params, wires)
+    (size,) = sizes
+    per = [rule(tuple(p[b] if isinstance(p, Batched) else p for p in params), wires)
+           for b in range(size)]
+    out = []
+    for k, (name, ps, w) in enumerate(per[0]):
+        columns = [[e[k][1][i] for e in per] for i in range(len(ps))]
+        out.append((name, tuple(c[0] if all(v is c[0] or v == c[0] for v in c) else Batched(c)
+                                for c in columns), w))
+    return out
 
 
 @REGISTRY.memo
@@ -1271,6 +1291,18 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
         for g, v in (("RZ", delta), ("RY", theta), ("RZ", phi), ("GlobalPhase", phase)):
             out += _controlled_ops(_bare(g, (v,), w, ()), controls)
         return out
+    if name == "QubitUnitary" and op.batch_size is not None and len(w) == 1:
+        # a stack of one-wire matrices: its RZ RY RZ and phase with broadcast angles, each
+        # controlled (a circuit broadcasts those; a stack on more wires is refused there)
+        with recording(Tape()):
+            parts = op.decomposition()
+        return [c for g in parts for c in _controlled_ops(g, controls)]
+    if name == "QubitUnitary":  # numbers (a stack of them: a broadcast), controlled
+        U = np.asarray(op.matrix(), dtype=complex)
+        C = np.zeros(U.shape[:-2] + (2**k * U.shape[-1],) * 2, dtype=complex)
+        C[..., range(C.shape[-1]), range(C.shape[-1])] = 1
+        C[..., -U.shape[-1]:, -U.shape[-1]:] = U
+        return [_make("QubitUnitary", (), controls + w, (("U", C),))]
     row = gate_def(name)
     if row.num_params == 0:
         U = _controlled_matrix(sp.Matrix(op.matrix()), k)
@@ -1364,6 +1396,14 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
             raise WireError(f"qml.ctrl: the control wires {list(controls)} overlap the wires of "
                             f"{op.name} {list(op.wires)}")
         return _in_place_of(op, ControlledOp(op, None, controls, values, work_wires, work_wire_type))
+    if isinstance(op, ControlledQubitUnitary):  # PennyLane's: one with more controls
+        _take_off_tape(op)
+        return ControlledQubitUnitary(op.data[0], controls + tuple(op.wires),
+                                      list(values) + op.control_values, work_wires=work_wires,
+                                      work_wire_type=work_wire_type)
+    if isinstance(op, Operation) and op.name == "QubitUnitary" and not isinstance(op, SymbolicOp):
+        return ControlledQubitUnitary(op, controls + tuple(op.wires), values,  # PennyLane's
+                                      work_wires=work_wires, work_wire_type=work_wire_type)
     if isinstance(op, Operation):
         _take_off_tape(op)
         out, call = [], object()
@@ -1422,59 +1462,6 @@ def _ctrl_arithmetic(op, controls, values, work_wires=None, work_wire_type="borr
 
 
 # --- PennyLane's controlled unitary and phase estimation --------------------------------------
-class ControlledQubitUnitary(Template):
-    """PennyLane's ``qml.ControlledQubitUnitary(U, wires, control_values=None)``: the
-    unitary ``U`` (a ``2**t x 2**t`` matrix of numbers) on the last ``t`` of ``wires``,
-    controlled by the others (``control_values``: the control state, default all 1), as
-    :func:`ctrl` of a ``QubitUnitary``.
-
-    >>> op = ControlledQubitUnitary(np.array([[0, 1], [1, 0]]), wires=[0, 2, 1], control_values=[1, 0])
-    >>> op.control_wires, op.target_wires
-    ((0, 2), (1,))
-    """
-
-    def device_applies(self) -> bool:
-        """``default.qubit`` applies it as a matrix."""
-        return True
-
-    def draw_controls(self) -> tuple:
-        """Control dots on the control wires, as PennyLane draws it."""
-        values = self.control_values
-        if values is None:
-            values = (1,) * len(self.control_wires)
-        elif isinstance(values, (bool, numbers.Integral, np.integer, np.bool_)):
-            values = (values,)
-        return self.control_wires, tuple(int(bool(v)) for v in values)
-
-    def __init__(self, base, wires, control_values=None, unitary_check=False, work_wires=(),
-                 work_wire_type="borrowed", id=None):
-        self.wires, self.id = wires_tuple(wires), id
-        U = np.asarray(base.matrix() if isinstance(base, Operation) else base)
-        if isinstance(base, Operation):
-            _take_off_tape(base)
-        if U.ndim != 2 or U.shape[0] != U.shape[1] or U.shape[0] & (U.shape[0] - 1):
-            raise GateError(f"ControlledQubitUnitary: the base must be a square 2**t matrix; got shape {U.shape}")
-        t = U.shape[0].bit_length() - 1
-        if len(self.wires) <= t:
-            raise WireError(
-                f"ControlledQubitUnitary: wires must list the control wires then the {t} "
-                f"target wire(s) of the {U.shape[0]}x{U.shape[0]} base; got {list(self.wires)}")
-        if unitary_check and not np.allclose(U @ U.conj().T, np.eye(U.shape[0]), atol=1e-8):
-            raise GateError("ControlledQubitUnitary: the base is not unitary")
-        self.control_wires, self.target_wires = self.wires[:-t], self.wires[-t:]
-        self.control_values = control_values
-        self.base_matrix = U
-        self._record()
-
-    def label(self, decimals=None, base_label=None, cache=None) -> str:
-        """PennyLane's label, ``"U"`` (with a drawing cache: the index of the base matrix)."""
-        return matrix_label(base_label or "U", self.base_matrix, cache)
-
-    def _build(self):
-        ctrl(_made("QubitUnitary", (), self.target_wires, (("U", self.base_matrix),)),
-             control=list(self.control_wires), control_values=self.control_values)
-
-
 class QuantumPhaseEstimation(Template):
     """PennyLane's ``qml.QuantumPhaseEstimation(unitary, estimation_wires=...)``:
     Hadamards on the estimation wires, ``unitary ** 2**(m-1-i)`` controlled by the
@@ -2045,6 +2032,176 @@ class ControlledOp(SymbolicOp):
         return ctrl(base, [wire_map.get(w, w) for w in self.control_wires], list(self._values),
                     work_wires=[wire_map.get(w, w) for w in self._work],
                     work_wire_type=dict(self.hyper)["work_wire_type"])
+
+
+# --- PennyLane's ControlledQubitUnitary: Controlled of a QubitUnitary ------------------------
+def _bits(control_values, n: int) -> tuple:
+    """``ControlledQubitUnitary``'s control values: ``None`` (all 1), one 0/1 or bool, a list
+    of them, or a string of bits (``"01"``: the first control on 0, the second on 1, as
+    PennyLane's documentation describes it), one per control wire."""
+    if control_values is None:
+        return (True,) * n
+    if isinstance(control_values, str):
+        if set(control_values) - {"0", "1"}:
+            raise GateError(f"ControlledQubitUnitary: a string of control values has only the "
+                            f"characters 0 and 1; got {control_values!r}")
+        control_values = [int(c) for c in control_values]
+    elif isinstance(control_values, (bool, numbers.Integral, np.integer, np.bool_)):
+        control_values = [control_values]
+    values = list(control_values)
+    if len(values) != n:
+        raise GateError(f"ControlledQubitUnitary: control_values should be the same length as "
+                        f"control_wires: {len(values)} value(s) for the {n} control wire(s)")
+    if any(v not in (0, 1) for v in values):
+        raise GateError(f"ControlledQubitUnitary: control values are 0 or 1 (or bools); got "
+                        f"{control_values!r}")
+    return tuple(bool(v) for v in values)
+
+
+def _base_matrix(base):
+    """The matrix a ``ControlledQubitUnitary`` is given: an array (a stack of them: a
+    broadcast), a SciPy sparse matrix, or a ``QubitUnitary`` (taken off the tape)."""
+    if isinstance(base, Operation):
+        _take_off_tape(base)
+        return base.matrix()
+    if is_sparse_matrix(base):
+        return base
+    if not hasattr(base, "__len__") and not hasattr(base, "__array__"):
+        raise GateError(f"ControlledQubitUnitary: Base must be a matrix (an array of numbers, "
+                        f"or a QubitUnitary); got {base!r}")
+    U = np.asarray(base)
+    if U.ndim not in (2, 3) or U.shape[-1] != U.shape[-2] or U.shape[-1] & (U.shape[-1] - 1) \
+            or U.shape[-1] < 2:
+        raise GateError("ControlledQubitUnitary: the base must be a square 2**t x 2**t matrix "
+                        f"(or a stack of them); got shape {U.shape}")
+    return U
+
+
+class ControlledQubitUnitary(ControlledOp):
+    """PennyLane's ``qml.ControlledQubitUnitary(base, wires, control_values=None,
+    unitary_check=False, work_wires=(), work_wire_type="borrowed")``: the unitary ``base``
+    (a ``2**t x 2**t`` matrix, a stack of them to broadcast, or a ``QubitUnitary``) on the
+    last ``t`` of ``wires``, controlled by the others (``control_values``: the control
+    state, one 0/1 or bool per control wire or a string of bits; default all 1). It is
+    PennyLane's ``Controlled`` of a ``QubitUnitary`` (``.base``, ``.control_wires``,
+    ``.target_wires``, ``.control_values``, ``data == (base matrix,)``), what
+    ``qml.ctrl`` makes of a ``QubitUnitary``; in a circuit it is applied as one
+    ``QubitUnitary`` of the controlled matrix (``X`` on the controls that are 0 around it).
+
+    >>> op = ControlledQubitUnitary(np.array([[0, 1], [1, 0]]), wires=[0, 2, 1], control_values=[1, 0])
+    >>> op.name, op.control_wires, op.target_wires, op.control_values
+    ('ControlledQubitUnitary', Wires([0, 2]), Wires([1]), [True, False])
+    >>> op.matrix().real.astype(int)[4:6, 4:6]   # wire 0 is 1, wire 2 is 0: X on wire 1
+    array([[0, 1],
+           [1, 0]])
+    """
+
+    def __init__(self, base, wires, control_values=None, unitary_check=False, work_wires=(),
+                 work_wire_type="borrowed", id=None):
+        if wires is None:
+            raise ArgumentError("ControlledQubitUnitary: Must specify a set of wires. None is "
+                                "not a valid `wires` label: give the control wires, then the "
+                                "target wires")
+        U, all_wires = _base_matrix(base), wires_tuple(wires)
+        t = U.shape[-1].bit_length() - 1
+        if len(all_wires) <= t:
+            raise WireError(
+                f"ControlledQubitUnitary: wires must list the control wires then the {t} "
+                f"target wire(s) of the {U.shape[-1]}x{U.shape[-1]} base; got {list(all_wires)}")
+        controls, targets = all_wires[:-t], all_wires[-t:]
+        if len(set(all_wires)) != len(all_wires):
+            raise WireError(f"ControlledQubitUnitary: the control wires {list(controls)} and the "
+                            f"target wires {list(targets)} must all be different")
+        values = _bits(control_values, len(controls))
+        with recording(Tape()):
+            unitary = GATE_CLASSES["QubitUnitary"](U, wires=list(targets),
+                                                    unitary_check=unitary_check)
+        self._sparse, self._matrix = is_sparse_matrix(U), U  # (as given: PennyLane's data)
+        flips = [_make("PauliX", (), (c,)) for c, v in zip(controls, values) if not v]
+        gates = flips + _controlled_ops(unitary, controls) + [g.remake() for g in flips]
+        super().__init__(unitary, gates, controls, values, work_wires, work_wire_type)
+        self.id = id
+        labeller = _Powered(self, "")  # drawn as PennyLane draws it: one box, its label
+        for g in gates:
+            add_draw_group(g, ("ctrl-values", builtins.id(self)), labeller, tuple(self.wires),
+                           tuple(controls), tuple(int(v) for v in values))
+        _controlled_boxes(base if isinstance(base, Operation) else unitary, gates, controls,
+                          values, object())  # (the boxes the given gate is drawn in)
+
+    @property
+    def name(self) -> str:
+        return "ControlledQubitUnitary"
+
+    @property
+    def data(self) -> tuple:
+        """PennyLane's: ``(base matrix,)``, as given."""
+        return (self._matrix,)
+
+    @property
+    def parameters(self) -> list:
+        return list(self.data)
+
+    @property
+    def num_params(self) -> int:
+        return 1
+
+    @num_params.setter
+    def num_params(self, value) -> None:  # set by SymbolicOp.__init__ (the base's: none)
+        pass
+
+    @property
+    def ndim_params(self) -> tuple:
+        return (2,)
+
+    @property
+    def has_decomposition(self) -> bool:
+        """PennyLane's: none for a sparse base."""
+        return not self._sparse
+
+    def decomposition(self) -> list:
+        """The gates it applies (copies, recorded where this is called): ``X`` on the
+        controls that are 0, the ``QubitUnitary`` of the controlled matrix, the ``X`` again."""
+        if self._sparse:
+            raise DecompositionUndefinedError(
+                "ControlledQubitUnitary of a sparse matrix has no decomposition (PennyLane's); "
+                "give the matrix as an array to decompose it")
+        return super().decomposition()
+
+    def _with_matrix(self, U):
+        return ControlledQubitUnitary(U, wires=list(self.wires), control_values=self.control_values,
+                                      work_wires=list(self.work_wires),
+                                      work_wire_type=self.work_wire_type)
+
+    def adjoint(self):
+        """PennyLane's: the ``ControlledQubitUnitary`` of the base's inverse, recorded where
+        it is called."""
+        return self._with_matrix(np.swapaxes(np.conj(self._base.matrix()), -1, -2))
+
+    def pow(self, z) -> list:
+        """PennyLane's: ``[ControlledQubitUnitary(U ** z)]``, recorded where it is called
+        (an integer power, or the principal fractional power of one matrix; a broadcast
+        base to a fractional power is a ``PowUndefinedError``)."""
+        if np.ndim(z) == 0 and z == 0:
+            return []
+        return [self._with_matrix(_matrix_power(self._base, z))]
+
+    def _controlled(self, wire):
+        """PennyLane's: the same unitary with ``wire`` as one more control (the first)."""
+        wires = wires_tuple(wire)
+        return ControlledQubitUnitary(self._matrix, wires=list(wires) + list(self.wires),
+                                      control_values=[True] * len(wires) + self.control_values,
+                                      work_wires=list(self.work_wires),
+                                      work_wire_type=self.work_wire_type)
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's label, ``"U"`` (with a drawing cache: the index of the base matrix)."""
+        return matrix_label(base_label or "U", self._matrix, cache)
+
+    def _remake(self, base, wire_map):
+        wires = [wire_map.get(w, w) for w in self.control_wires] + list(base.wires)
+        return ControlledQubitUnitary(base.matrix(), wires=wires, control_values=self.control_values,
+                                      work_wires=[wire_map.get(w, w) for w in self.work_wires],
+                                      work_wire_type=self.work_wire_type)
 
 
 # --- PennyLane's symbolic operator classes -------------------------------------------------
