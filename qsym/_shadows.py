@@ -159,6 +159,11 @@ def median_of_means(values, k: int, axis: int = 0):
     """
     values = np.asarray(values)
     size = int(np.ceil(values.shape[0] / k))
+    if (k - 1) * size >= values.shape[0]:  # a batch without snapshots: a mean of nothing
+        raise MeasurementError(
+            f"k={k} batches of {values.shape[0]} snapshots (ceil({values.shape[0]}/{k}) = "
+            f"{size} each) leave a batch empty, whose mean is nan (PennyLane returns nan): "
+            "use fewer batches k or more shots")
     means = [np.mean(values[i * size:(i + 1) * size], axis=0) for i in range(k)]
     return np.median(means, axis=axis)
 
