@@ -393,3 +393,12 @@ def test_same_shadow_as_pennylane():
     assert onp.array_equal(run(qml, shadow), run(pl, shadow))
     est = lambda lib: lib.shadow_expval([lib.Z(0) @ lib.Z(1), lib.X(2)], seed=3)  # noqa: E731
     assert onp.allclose(run(qml, est), run(pl, est), atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 1.5, "7"])
+def test_a_bad_seed_is_refused_where_it_is_written(seed):
+    """NumPy's ValueError/TypeError came from inside the run (RandomState(seed))."""
+    with pytest.raises(qml.MeasurementError, match="seed must be None or an int"):
+        qml.classical_shadow(wires=[0], seed=seed)
+    with pytest.raises(qml.MeasurementError, match="seed must be None or an int"):
+        qml.shadow_expval(qml.Z(0), seed=seed)
