@@ -106,6 +106,17 @@ class _Arithmetic(Template):
         return super().matrix(wire_order)
 
 
+def _modulus(mod, default: int):
+    """``mod`` (``default``: ``2**len(wires)`` if None); an integer below 1 is an
+    ArgumentError (``mod=0`` was a ZeroDivisionError, as in PennyLane)."""
+    if mod is None:
+        return default
+    if isinstance(mod, numbers.Integral) and not isinstance(mod, bool) and mod < 1:
+        raise ArgumentError(f"mod must be a positive integer (the modulus of the arithmetic), "
+                            f"got {mod}")
+    return mod
+
+
 class PhaseAdder(_Arithmetic):
     """PennyLane's ``qml.PhaseAdder(k, x_wires, mod=None, work_wire=())``: ``QFT|x>`` to
     ``QFT|(x + k) mod mod>`` (``mod`` default ``2**len(x_wires)``; another ``mod`` needs one
@@ -118,9 +129,8 @@ class PhaseAdder(_Arithmetic):
 
     def __init__(self, k, x_wires, mod=None, work_wire=(), id=None):
         work_wire, x_wires = _wires(work_wire), _wires(x_wires)
-        if mod is None:
-            mod = 2 ** len(x_wires)
-        elif mod != 2 ** len(x_wires) and len(work_wire) != 1:
+        mod = _modulus(mod, 2 ** len(x_wires))
+        if mod != 2 ** len(x_wires) and len(work_wire) != 1:
             raise ArgumentError(f"If mod is not 2^{len(x_wires)}, one work wire should be provided.")
         if not _integer(k) or not _integer(mod):
             raise ArgumentError("Both k and mod must be integers")
@@ -197,9 +207,8 @@ class Adder(_Arithmetic):
 
     def __init__(self, k, x_wires, mod=None, work_wires=(), id=None):
         x_wires, work_wires = _wires(x_wires), _wires(work_wires)
-        if mod is None:
-            mod = 2 ** len(x_wires)
-        elif mod != 2 ** len(x_wires) and len(work_wires) != 2:
+        mod = _modulus(mod, 2 ** len(x_wires))
+        if mod != 2 ** len(x_wires) and len(work_wires) != 2:
             raise ArgumentError(f"If mod is not 2^{len(x_wires)}, two work wires should be provided")
         if not _integer(k) or not _integer(mod):
             raise ArgumentError("Both k and mod must be integers")
@@ -234,8 +243,7 @@ class Multiplier(_Arithmetic):
         if len(work_wires) == 0:
             raise ArgumentError("Work wires must be specified for Multiplier")
         _disjoint(x_wires, work_wires, "None of the wire in work_wires should be included in x_wires.")
-        if mod is None:
-            mod = 2 ** len(x_wires)
+        mod = _modulus(mod, 2 ** len(x_wires))
         if mod != 2 ** len(x_wires) and len(work_wires) != len(x_wires) + 2:
             raise ArgumentError("Multiplier needs as many work_wires as x_wires plus two.")
         if len(work_wires) < len(x_wires):
@@ -283,8 +291,7 @@ class OutAdder(_Arithmetic):
     def __init__(self, x_wires, y_wires, output_wires, mod=None, work_wires=(), id=None):
         x_wires, y_wires = _wires(x_wires), _wires(y_wires)
         output_wires, work_wires = _wires(output_wires), _wires(work_wires)
-        if mod is None:
-            mod = 2 ** len(output_wires)
+        mod = _modulus(mod, 2 ** len(output_wires))
         if mod > 2 ** len(output_wires):
             raise ArgumentError(
                 "OutAdder must have enough wires to represent mod. The maximum mod with "
@@ -319,8 +326,7 @@ class OutMultiplier(_Arithmetic):
     def __init__(self, x_wires, y_wires, output_wires, mod=None, work_wires=(), id=None):
         x_wires, y_wires = _wires(x_wires), _wires(y_wires)
         output_wires, work_wires = _wires(output_wires), _wires(work_wires)
-        if mod is None:
-            mod = 2 ** len(output_wires)
+        mod = _modulus(mod, 2 ** len(output_wires))
         if mod != 2 ** len(output_wires) and len(work_wires) != 2:
             raise ArgumentError(f"If mod is not 2^{len(output_wires)}, two work wires should be provided.")
         if mod > 2 ** len(output_wires):
@@ -359,8 +365,7 @@ class ModExp(_Arithmetic):
         x_wires, output_wires, work_wires = _wires(x_wires), _wires(output_wires), _wires(work_wires)
         if len(work_wires) == 0:
             raise ArgumentError("Work wires must be specified for ModExp")
-        if mod is None:
-            mod = 2 ** len(output_wires)
+        mod = _modulus(mod, 2 ** len(output_wires))
         if len(output_wires) == 0 or mod > 2 ** len(output_wires):
             raise ArgumentError("ModExp must have enough wires to represent mod.")
         if mod != 2 ** len(output_wires) and len(work_wires) < len(output_wires) + 2:
@@ -681,9 +686,8 @@ class OutPoly(_Arithmetic):
                  work_wires=(), id=None, **kwargs):
         regs = [_wires(r) for r in input_registers]
         output_wires, work_wires = _wires(output_wires), _wires(work_wires)
-        if mod is None:
-            mod = 2 ** len(output_wires)
-        elif mod != 2 ** len(output_wires) and len(work_wires) != 2:
+        mod = _modulus(mod, 2 ** len(output_wires))
+        if mod != 2 ** len(output_wires) and len(work_wires) != 2:
             raise ArgumentError(f"If mod is not 2^{len(output_wires)}, two work wires should be provided")
         if not isinstance(mod, int):
             raise ArgumentError("mod must be an integer.")

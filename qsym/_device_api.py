@@ -297,25 +297,88 @@ def _per_entry(jac, n_meas, n_params):
     return [[j] if n_params == 1 else list(j) for j in per_meas]
 
 
-def _jvp(dev, tape, tangent):
+def _real(values, what):
+    """``values`` as a float array; a complex, text or ragged value is a DeviceError."""
+    try:
+        arr = np.asarray(values)
+    except ValueError as exc:
+        raise DeviceError(f"a {what} must be real numbers shaped as PennyLane's; got "
+                          f"{values!r} ({exc})") from None
+    if arr.dtype.kind not in "biuf":
+        raise DeviceError(f"a {what} must be real numbers (a derivative of a real result "
+                          f"is real); got {values!r} of dtype {arr.dtype}")
+    return arr.astype(float)
+
+
+def _partitions(tape, jac, per, what):
+    """The Jacobian and the tangent/cotangent per part of a shot vector (one part without
+    one): a shot vector's ``per`` is a tuple with one entry per part."""
+    shots = getattr(tape, "shots", None)
+    if not getattr(shots, "has_partitioned_shots", False):
+        return [(jac, per)]
+    parts = list(per) if isinstance(per, (tuple, list)) else [per]
+    if len(parts) != len(jac):
+        raise DeviceError(f"a tape with a shot vector of {len(jac)} parts needs one {what} "
+                          f"per part (a tuple of {len(jac)}), got {len(parts)}")
+    return list(zip(jac, parts))
+
+
+def _jvp_one(jac, tape, tangent):
     n = len(tape.trainable_params)
-    tangent = np.asarray(tangent, dtype=float).reshape(-1)
+    tangent = _real(tangent, "tangent").reshape(-1)
     if tangent.shape[0] != n:
         raise DeviceError(f"a tangent needs one number per trainable parameter ({n}), got "
                           f"{tangent.shape[0]}")
-    jac = _per_entry(_jacobian(dev, tape), len(tape.measurements), n)
+    jac = _per_entry(jac, len(tape.measurements), n)
     out = tuple(np.asarray(sum(t * np.asarray(j) for t, j in zip(tangent, row)))
                 for row in jac)
     return out[0] if len(out) == 1 else out
 
 
-def _vjp(dev, tape, cotangent):
+def _jvp(dev, tape, tangent):
+    out = tuple(_jvp_one(j, tape, t)
+                for j, t in _partitions(tape, _jacobian(dev, tape), tangent, "tangent"))
+    return out[0] if len(out) == 1 else out
+
+
+def _vjp_one(jac, tape, cotangent):
     n = len(tape.trainable_params)
     n_meas = len(tape.measurements)
-    jac = _per_entry(_jacobian(dev, tape), n_meas, n)
-    cots = [cotangent] if n_meas == 1 else list(cotangent)
-    return np.array([sum(np.sum(np.asarray(c, dtype=float) * np.asarray(jac[i][k]))
-                         for i, c in enumerate(cots)) for k in range(n)])
+    jac = _per_entry(jac, n_meas, n)
+    if n_meas == 1:
+        cots = [cotangent]
+    elif isinstance(cotangent, (tuple, list)) and len(cotangent) == n_meas:
+        cots = list(cotangent)
+    else:
+        raise DeviceError(f"the tape has {n_meas} measurements: its cotangent is a tuple of "
+                          f"{n_meas}, one shaped as each measurement's result; got "
+                          f"{cotangent!r}")
+    cots = [_real(c, "cotangent") for c in cots]
+    for i, c in enumerate(cots):
+        want = np.shape(jac[i][0]) if n else c.shape
+        if c.size != int(np.prod(want)):
+            raise DeviceError(f"the cotangent of measurement {i} ({tape.measurements[i]}) "
+                              f"must have its result's shape {want}, got shape {c.shape}")
+        cots[i] = c.reshape(want)
+    return np.array([sum(np.sum(c * np.asarray(jac[i][k])) for i, c in enumerate(cots))
+                     for k in range(n)])
+
+
+def _vjp(dev, tape, cotangent):
+    out = tuple(_vjp_one(j, tape, c)
+                for j, c in _partitions(tape, _jacobian(dev, tape), cotangent, "cotangent"))
+    return out[0] if len(out) == 1 else out
+
+
+def _each(batch, single, per, what):
+    """One tangent/cotangent per circuit of the batch (a DeviceError if the counts differ)."""
+    if single:
+        return (per,)
+    per = tuple(per)
+    if len(per) != len(batch):
+        raise DeviceError(f"{len(batch)} circuits need {len(batch)} {what}s, one each; got "
+                          f"{len(per)}")
+    return per
 
 
 def compute_jvp(self, circuits, tangents, execution_config=None):
@@ -324,7 +387,7 @@ def compute_jvp(self, circuits, tangents, execution_config=None):
     if _own(self):
         _not_defined(self, "compute_jvp")
     batch, single = _batch(circuits)
-    tangents = (tangents,) if single else tuple(tangents)
+    tangents = _each(batch, single, tangents, "tangent")
     out = tuple(_jvp(self, t, v) for t, v in zip(batch, tangents))
     return out[0] if single else out
 
@@ -335,7 +398,7 @@ def compute_vjp(self, circuits, cotangents, execution_config=None):
     if _own(self):
         _not_defined(self, "compute_vjp")
     batch, single = _batch(circuits)
-    cotangents = (cotangents,) if single else tuple(cotangents)
+    cotangents = _each(batch, single, cotangents, "cotangent")
     out = tuple(_vjp(self, t, c) for t, c in zip(batch, cotangents))
     return out[0] if single else out
 

@@ -1166,7 +1166,7 @@ def matrix(op, wire_order=None):
     if hasattr(op, "operations") and hasattr(op, "measurements"):  # a tape
         return _gates_matrix(op.operations, op.wires if wire_order is None else wire_order)
     if isinstance(op, Observable):
-        return op.matrix(wire_order=wire_order)
+        return _own_or_decomposed(op, wire_order)
     if hasattr(op, "to_mat") and not callable(op):  # a PauliWord / PauliSentence
         if wire_order is None and len(op.wires) > 1:
             raise TypeError("qml.matrix of a PauliWord or PauliSentence on several wires needs "
@@ -1179,7 +1179,21 @@ def matrix(op, wire_order=None):
             f"qml.matrix takes a gate (e.g. qml.RX(0.1, wires=0)), an observable or a QNode; "
             f"got {op!r}"
         )
-    return op.matrix(wire_order=wire_order)
+    return _own_or_decomposed(op, wire_order)
+
+
+def _own_or_decomposed(op, wire_order) -> np.ndarray:
+    """``op``'s matrix; an operator without one (``MatrixUndefinedError``: e.g.
+    ``qml.change_op_basis``) that has a decomposition: its gates' (PennyLane's
+    ``qml.matrix``, which expands such an operator)."""
+    from .errors import MatrixUndefinedError
+
+    try:
+        return op.matrix(wire_order=wire_order)
+    except MatrixUndefinedError:
+        if not getattr(op, "has_decomposition", False):
+            raise
+    return _gates_matrix(op.decomposition(), op.wires if wire_order is None else wire_order)
 
 
 def _gates_matrix(ops, wire_order) -> np.ndarray:

@@ -2595,8 +2595,8 @@ class ChangeOpBasis(Prod):
 
     def matrix(self, wire_order=None):
         """None: PennyLane's ``ChangeOpBasis`` has no matrix (``MatrixUndefinedError``)."""
-        raise MatrixUndefinedError("ChangeOpBasis has no matrix (as in PennyLane): take "
-                                   "qml.matrix of its decomposition's gates")
+        raise MatrixUndefinedError("ChangeOpBasis has no matrix (as in PennyLane): qml.matrix(op) "
+                                   "gives the product of its decomposition's gates")
 
     def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
         """None (PennyLane's ``SparseMatrixUndefinedError``)."""

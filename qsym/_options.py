@@ -28,7 +28,7 @@ import numpy as np
 from . import rules, _shots as shots_mod
 from .errors import ArgumentError, DifferentiationError, QNodeError
 from ._gates import gate_def
-from ._shapes import DEFAULT_STEP, stencil
+from ._shapes import DEFAULT_STEP, check_num_directions, stencil
 
 TRACE_MODES = ("auto", "per-call", "once")  # QNode(trace=...)
 UNSET = "unset"  # PennyLane's marker for "shots not given on the QNode"
@@ -256,6 +256,8 @@ def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="au
     if spsa_only and diff_method != "spsa":
         raise ArgumentError(f"gradient_kwargs {spsa_only} are options of diff_method='spsa' "
                             f"(qml.gradients.spsa_grad), not of {diff_method!r}")
+    if "num_directions" in gkw:
+        check_num_directions(gkw["num_directions"])
     if "h" in gkw:
         if h is not None:
             raise ArgumentError("give h= or gradient_kwargs={'h': ...}, not both")

@@ -26,6 +26,7 @@ The circuits are the QNode's tapes (``qml.workflow.construct_tape``) run with
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as onp
@@ -34,6 +35,7 @@ from . import numpy as qnp
 from ._opmath import adjoint
 from ._operations import probs
 from ._tapes import QuantumScript, execute
+from .errors import ArgumentError
 from .workflow import construct_tape
 
 __all__ = ["QNSPSAOptimizer"]
@@ -45,6 +47,29 @@ def _abs_symmetric(m):
     m = onp.asarray(m, dtype=float)
     values, vectors = onp.linalg.eigh((m + m.T) / 2)
     return (vectors * onp.abs(values)) @ vectors.T
+
+
+def _check_options(stepsize, regularization, finite_diff_step, resamplings, history_length):
+    """Refuse what made PennyLane's optimizer fail deep inside a step (IndexError,
+    ZeroDivisionError, an SVD that does not converge) or move to nan."""
+    def count(v):
+        return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
+
+    def real(v):
+        return isinstance(v, numbers.Real) and not isinstance(v, bool) and onp.isfinite(v)
+
+    for name, v in (("resamplings", resamplings), ("history_length", history_length)):
+        if not count(v):
+            raise ArgumentError(f"QNSPSAOptimizer: {name} must be a positive int, got {v!r}")
+    if not (real(finite_diff_step) and finite_diff_step > 0):
+        raise ArgumentError("QNSPSAOptimizer: finite_diff_step must be a finite number > 0, "
+                            f"got {finite_diff_step!r}")
+    if not (real(regularization) and regularization >= 0):
+        raise ArgumentError("QNSPSAOptimizer: regularization must be a finite number >= 0 "
+                            f"(it is added to the metric tensor), got {regularization!r}")
+    if not real(stepsize):
+        raise ArgumentError(f"QNSPSAOptimizer: stepsize must be a finite number, got "
+                            f"{stepsize!r}")
 
 
 class QNSPSAOptimizer:
@@ -61,6 +86,8 @@ class QNSPSAOptimizer:
 
     def __init__(self, stepsize=1e-3, regularization=1e-3, finite_diff_step=1e-2,
                  resamplings=1, blocking=True, history_length=5, seed=None):
+        _check_options(stepsize, regularization, finite_diff_step, resamplings,
+                       history_length)
         self.stepsize = stepsize
         self.reg = regularization
         self.finite_diff_step = finite_diff_step

@@ -159,6 +159,11 @@ def median_of_means(values, k: int, axis: int = 0):
     """
     values = np.asarray(values)
     size = int(np.ceil(values.shape[0] / k))
+    if (k - 1) * size >= values.shape[0]:  # a batch without snapshots: a mean of nothing
+        raise MeasurementError(
+            f"k={k} batches of {values.shape[0]} snapshots (ceil({values.shape[0]}/{k}) = "
+            f"{size} each) leave a batch empty, whose mean is nan (PennyLane returns nan): "
+            "use fewer batches k or more shots")
     means = [np.mean(values[i * size:(i + 1) * size], axis=0) for i in range(k)]
     return np.median(means, axis=axis)
 
@@ -266,6 +271,19 @@ class MeasurementTransform(MeasurementProcess):
     """
 
 
+def _check_seed(seed):
+    """A shadow's ``seed`` (its recipes: NumPy's ``RandomState(seed)``): None or an int in
+    ``0 .. 2**32 - 1``; else a MeasurementError where it is written (it was NumPy's
+    ValueError or TypeError when the circuit ran)."""
+    if seed is None:
+        return None
+    if (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
+            or not 0 <= seed < 2**32):
+        raise MeasurementError(f"a classical shadow's seed must be None or an int in 0 .. "
+                               f"2**32 - 1 (NumPy's RandomState seed), got {seed!r}")
+    return seed
+
+
 def _draw_from_state(mp, state, wire_order, shots, rng, mixed=False):
     """PennyLane's ``process_state_with_shots``: the state's wires are its axes (a tensor of
     2s; flat: ``wire_order``'s), ``wire_order`` labels the first of them."""
@@ -296,7 +314,7 @@ class ClassicalShadowMP(MeasurementTransform):
     def __init__(self, wires=None, seed=None, id=None):
         MeasurementProcess.__init__(self, "sample", None,
                                     None if wires is None else wires_tuple(wires))
-        self.seed, self.id = seed, id
+        self.seed, self.id = _check_seed(seed), id
         self.shadow = ("classical_shadow", seed)
 
     @property
@@ -349,6 +367,7 @@ class ShadowExpvalMP(MeasurementTransform):
             terms.append(pauli_terms(h))
             if tape is not None and hasattr(tape, "measured"):  # measured, not applied
                 tape.measured(getattr(as_observable(h), "_gates", ()))
+        _check_seed(seed)
         if not isinstance(k, numbers.Integral) or k < 1:
             raise MeasurementError(f"k must be a positive int (the number of batches of the "
                                    f"median of means), got {k!r}")

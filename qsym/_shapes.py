@@ -216,6 +216,21 @@ def stencil(order: int, strategy: str = "forward") -> tuple:
     return _stencil(int(order), strategy if isinstance(strategy, str) else repr(strategy))
 
 
+def check_num_directions(num) -> int:
+    """SPSA's ``num_directions`` (``qml.gradients.spsa_grad``, ``diff_method="spsa"``): a
+    positive int; none or a negative number of directions averages nothing (the estimate
+    was 0, silently), a fraction is not a count: a DifferentiationError.
+
+    >>> check_num_directions(3)
+    3
+    """
+    if isinstance(num, bool) or not isinstance(num, numbers.Integral) or num < 1:
+        raise DifferentiationError(
+            f"num_directions must be a positive int (the number of random directions SPSA "
+            f"averages over), got {num!r}")
+    return int(num)
+
+
 @functools.lru_cache(maxsize=None)
 def _stencil(order: int, strategy: str) -> tuple:
     if strategy == "forward":

@@ -34,6 +34,7 @@ from ._autodiff import trainable_indices
 from ._natural_gradient import adjoint_metric_tensor, metric_tensor
 from ._operations import expval
 from ._runtime import QNode, set_shots
+from ._shapes import check_num_directions
 from ._shots import Shots
 from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params
 from .errors import ArgumentError, DifferentiationError, QuantumFunctionError, RuleError
@@ -746,6 +747,7 @@ def _tape_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, f0=
 def _tape_finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="forward",
                       f0=None, **_):
     _check_measurements(tape, "finite_diff")
+    _check_step(h)
     if not tape.trainable_params:
         return _no_trainable(tape)
     coeffs, offsets = finite_diff_coeffs(n, approx_order, strategy)
@@ -763,6 +765,18 @@ def _tape_finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="
     return _linear_transform(tape, moves, f0)
 
 
+def _check_step(h) -> None:
+    """A tape transform's step ``h``: finite and not 0 (a difference over 0 was inf or nan;
+    PennyLane's ZeroDivisionError); a negative step is PennyLane's stencil mirrored."""
+    try:
+        ok = bool(np.isfinite(h)) and h != 0
+    except TypeError:
+        ok = False
+    if not ok:
+        raise DifferentiationError(f"the finite-difference step h must be a finite nonzero "
+                                   f"number, got {h!r}")
+
+
 def _rademacher(indices, num_params, *args, rng):
     direction = np.zeros(num_params)
     direction[indices] = rng.choice([-1, 1], size=len(indices))
@@ -772,6 +786,8 @@ def _rademacher(indices, num_params, *args, rng):
 def _tape_spsa(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center", f0=None,
                num_directions=1, sampler=_rademacher, sampler_rng=None, **_):
     _check_measurements(tape, "spsa_grad")
+    num_directions = check_num_directions(num_directions)
+    _check_step(h)
     if not tape.trainable_params:
         return _no_trainable(tape)
     if not isinstance(sampler_rng, (int, np.random.Generator, type(None))):

@@ -3285,9 +3285,7 @@ class SelectPauliRot(Template):
 
     def _build(self):
         control, t, m = list(self._select), self._target[0], len(self._select)
-        a = self.angles
-        if _symbolic(a) and a.ndim == 2:
-            raise GateError("SelectPauliRot: a batch of angles must be numbers")
+        a = self.angles  # a batch (B, 2**m): each combination a column of B, broadcast
         a = [float(v) if np.ndim(v) == 0 and not isinstance(v, sp.Basic) else v
              for v in np.moveaxis(a, -1, 0)]
         turn = {"X": [("Hadamard", ())], "Y": [("RX", (np.pi / 2,))], "Z": []}[self.rot_axis]

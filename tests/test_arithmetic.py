@@ -104,6 +104,15 @@ def test_an_adder_runs_in_a_qnode():
     (lambda: qml.Multiplier(3, [0, 1], 4, []), "Work wires must be specified"),
     (lambda: qml.OutAdder([0, 1], [1, 2], [3, 4]), "y_wires should be included in x_wires"),
     (lambda: qml.ModExp([0], [1, 2], 2, 4, [3, 4]), "no inverse modulo"),
+    # mod=0 or below: a ZeroDivisionError (k % mod) or a negative modulus, as PennyLane's
+    (lambda: qml.Adder(1, [0, 1], 0, [5, 6]), "mod must be a positive integer"),
+    (lambda: qml.PhaseAdder(1, [0, 1], -3, [5]), "mod must be a positive integer"),
+    (lambda: qml.Multiplier(1, [0, 1], 0, [2, 3, 4, 5]), "mod must be a positive integer"),
+    (lambda: qml.OutAdder([0], [1], [2, 3], 0, [6, 7]), "mod must be a positive integer"),
+    (lambda: qml.OutMultiplier([0], [1], [2, 3], -1, [6, 7]), "mod must be a positive integer"),
+    (lambda: qml.ModExp([0], [1, 2], 2, 0, [3, 4, 5, 6]), "mod must be a positive integer"),
+    (lambda: qml.OutPoly(lambda x: x, [[0]], [1, 2], mod=0, work_wires=[3, 4]),
+     "mod must be a positive integer"),
 ])
 def test_bad_input_is_refused_by_name(make, message):
     with pytest.raises(ArgumentError, match=message):

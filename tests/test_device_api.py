@@ -248,3 +248,34 @@ def test_execution_config_by_pennylanes_module_path():
     from qsym.devices.execution_config import ExecutionConfig as EC, MCMConfig as MC
 
     assert EC is ExecutionConfig and MC is MCMConfig
+
+
+def test_jvp_and_vjp_refuse_tangents_that_do_not_fit():
+    """A cotangent missing a measurement, shaped unlike its result, complex, or a batch with
+    fewer tangents than circuits was summed, broadcast or cut short into a wrong number."""
+    dev = qml.device("default.qubit")
+    two = tape_two(0.3, -0.8)
+    for cot in [(1.0,), (1.0, 1.0), (1.0, onp.array([1.0, 0.0, 2.0])), 1.0]:
+        with pytest.raises(DeviceError, match="cotangent"):
+            dev.compute_vjp(two, cot)
+    with pytest.raises(DeviceError, match="real numbers"):
+        dev.compute_vjp(tape_rx(0.3), 1.0 + 1j)
+    with pytest.raises(DeviceError, match="real numbers"):
+        dev.compute_jvp(tape_rx(0.3), (1j,))
+    with pytest.raises(DeviceError, match="2 circuits need 2 cotangents"):
+        dev.compute_vjp([tape_rx(0.3), tape_rx(0.4)], [1.0])
+    with pytest.raises(DeviceError, match="2 circuits need 2 tangents"):
+        dev.compute_jvp([tape_rx(0.3), tape_rx(0.4)], [(1.0,)])
+
+
+def test_jvp_and_vjp_of_a_shot_vector_are_per_part():
+    dev = qml.device("default.qubit", seed=3)
+    x = 0.3
+    tape = qml.tape.QuantumScript([qml.RX(x, 0)], [qml.expval(qml.Z(0))], shots=[4000, 4000])
+    vjp = dev.compute_vjp(tape, (1.0, 2.0))
+    jvp = dev.compute_jvp(tape, ((1.0,), (2.0,)))
+    assert len(vjp) == 2 and len(jvp) == 2
+    for got, scale in [(vjp[0][0], 1), (vjp[1][0], 2), (jvp[0], 1), (jvp[1], 2)]:
+        assert got == pytest.approx(-scale * onp.sin(x), abs=scale * 0.08)  # 4000 shots
+    with pytest.raises(DeviceError, match="one tangent per part"):
+        dev.compute_jvp(tape, (1.0,))

@@ -266,3 +266,28 @@ def test_spsa_grad_of_a_qnode_with_a_shot_vector_is_refused():
                          shots=[100, 200])
     with pytest.raises(qml.errors.DifferentiationError, match="shot vector"):
         qml.gradients.spsa_grad(node, sampler_rng=1)(*args())
+
+
+@pytest.mark.parametrize("num_directions", [0, -1, 1.5])
+def test_spsa_without_a_positive_number_of_directions_is_refused(num_directions):
+    """0 or -1 directions averaged nothing: the gradient was (0, 0), silently."""
+    with pytest.raises(qml.DifferentiationError, match="num_directions must be a positive"):
+        qml.qnode(qml.device("default.qubit", wires=2), diff_method="spsa",
+                  gradient_kwargs={"num_directions": num_directions})(body)
+    tape = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    with pytest.raises(qml.DifferentiationError, match="num_directions must be a positive"):
+        qml.gradients.spsa_grad(tape, num_directions=num_directions)
+
+
+@pytest.mark.parametrize("transform", ["finite_diff", "spsa_grad"])
+def test_a_tape_transform_with_a_zero_or_nan_step_is_refused(transform):
+    """h=0 divided by zero: inf/nan derivatives with a RuntimeWarning (PennyLane's
+    ZeroDivisionError); a negative step stays PennyLane's mirrored stencil."""
+    tape = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    fn = getattr(qml.gradients, transform)
+    for h in (0, 0.0, float("nan"), float("inf")):
+        with pytest.raises(qml.DifferentiationError, match="finite nonzero"):
+            fn(tape, h=h)
+    tapes, post = qml.gradients.finite_diff(tape, h=-1e-6)
+    assert post(qml.execute(tapes, qml.device("default.qubit"))) == pytest.approx(
+        -onp.sin(0.3), abs=1e-5)

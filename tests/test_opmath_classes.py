@@ -427,6 +427,22 @@ def test_change_op_basis_applies_compute_target_uncompute():
     assert onp.allclose(circuit(x), psi)
 
 
+def test_qml_matrix_of_change_op_basis_is_its_gates_product():
+    """PennyLane's qml.matrix expands an operator without a matrix into its decomposition
+    (op.matrix() alone raises); qsym raised MatrixUndefinedError from qml.matrix too."""
+    x = 0.3
+    op = qml.change_op_basis(qml.RY(x, wires=1), qml.CNOT(wires=[1, 2]))
+    want = onp.kron(ry(-x), I2) @ CX @ onp.kron(ry(x), I2)   # uncompute @ target @ compute
+    assert onp.allclose(qml.matrix(op), want, atol=1e-14)
+    swap = onp.eye(4)[[0, 2, 1, 3]]
+    assert onp.allclose(qml.matrix(op, wire_order=[2, 1]), swap @ want @ swap, atol=1e-14)
+    H = onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+    assert onp.allclose(qml.matrix(qml.change_op_basis(qml.Hadamard(0), qml.Z(0))),
+                        H @ Z @ H, atol=1e-14)   # = X
+    with pytest.raises(qml.MatrixUndefinedError):
+        op.matrix()
+
+
 def test_ctrl_of_change_op_basis_controls_the_target_only():
     dev = qml.device("default.qubit", wires=3)
 

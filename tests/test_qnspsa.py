@@ -118,3 +118,15 @@ def test_iterates_equal_pennylanes():
         runs.append(seq)
     for (p1, l1), (p2, l2) in zip(*runs):
         assert onp.allclose(p1, p2, atol=1e-10) and onp.isclose(l1, l2, atol=1e-12)
+
+
+@pytest.mark.parametrize("options", [
+    {"resamplings": 0}, {"resamplings": -1}, {"resamplings": 1.5}, {"history_length": 0},
+    {"finite_diff_step": 0}, {"finite_diff_step": float("nan")}, {"regularization": -1},
+    {"regularization": float("inf")}, {"stepsize": float("nan")},
+])
+def test_options_that_break_a_step_are_refused_when_made(options):
+    """Each failed inside the first step (IndexError, ZeroDivisionError, an SVD that does
+    not converge, or nan parameters, as in PennyLane): refused by name when made."""
+    with pytest.raises(qml.errors.ArgumentError, match=next(iter(options))):
+        qml.QNSPSAOptimizer(**options)

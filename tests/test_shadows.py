@@ -56,6 +56,25 @@ def test_expval_of_hand_made_snapshots():
     assert shadow.expval(qml.Z(0) @ qml.Z(1), k=2) == pytest.approx(-2.25)
 
 
+def test_more_batches_than_snapshots_fill_is_refused_not_nan():
+    """k batches of ceil(T/k) snapshots can leave the last batch empty (T=3, k=4; T=10,
+    k=6: batches of 2, the sixth empty): its mean was nan, and so the estimate."""
+    shadow = qml.ClassicalShadow(BITS, RECIPES)
+    with pytest.raises(qml.MeasurementError, match="leave a batch empty"):
+        shadow.expval(qml.Z(0), k=4)
+    dev = qml.device("default.qubit", wires=1, seed=5)
+
+    @qml.set_shots(shots=10)
+    @qml.qnode(dev)
+    def c(k):
+        return qml.shadow_expval(qml.Z(0), k=k)
+
+    # |0>: a Z-basis snapshot estimates 3, the others 0; five batches of two: 0, 1.5 or 3
+    assert float(c(5)) in (0.0, 1.5, 3.0)
+    with pytest.raises(qml.MeasurementError, match="use fewer batches"):
+        c(6)
+
+
 def test_wire_map_names_the_columns():
     shadow = qml.ClassicalShadow(BITS, RECIPES, wire_map=["a", "b"])
     assert shadow.expval(qml.X("a") @ qml.X("b")) == pytest.approx(3.0)
@@ -374,3 +393,12 @@ def test_same_shadow_as_pennylane():
     assert onp.array_equal(run(qml, shadow), run(pl, shadow))
     est = lambda lib: lib.shadow_expval([lib.Z(0) @ lib.Z(1), lib.X(2)], seed=3)  # noqa: E731
     assert onp.allclose(run(qml, est), run(pl, est), atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 1.5, "7"])
+def test_a_bad_seed_is_refused_where_it_is_written(seed):
+    """NumPy's ValueError/TypeError came from inside the run (RandomState(seed))."""
+    with pytest.raises(qml.MeasurementError, match="seed must be None or an int"):
+        qml.classical_shadow(wires=[0], seed=seed)
+    with pytest.raises(qml.MeasurementError, match="seed must be None or an int"):
+        qml.shadow_expval(qml.Z(0), seed=seed)

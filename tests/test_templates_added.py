@@ -433,6 +433,26 @@ def test_select_pauli_rot_gradient_and_refusals():
         qml.SelectPauliRot([0.1, 0.2], control_wires=[0], target_wire=0)
 
 
+@pytest.mark.parametrize("axis", ["X", "Y", "Z"])
+def test_select_pauli_rot_broadcast_in_a_qnode(axis):
+    """A batch of angles that are the QNode's input (PennyLane broadcasts them) was a
+    GateError ("a batch of angles must be numbers")."""
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def c(a):
+        qml.Hadamard(wires=0)
+        qml.Hadamard(wires=1)
+        qml.SelectPauliRot(a, control_wires=[0, 1], target_wire=2, rot_axis=axis)
+        return qml.state()
+
+    A = onp.array([[0.3, 0.9, 0.1, 0.2], [1.0, 2.0, -0.5, 0.7], [0.0, 0.0, 0.0, 3.0]])
+    plus = onp.full(4, 0.5)
+    got = c(A)
+    assert got.shape == (3, 8)
+    for b, angles in enumerate(A):
+        want = multiplexed(axis, angles) @ onp.kron(plus, [1, 0])
+        assert onp.allclose(got[b], want, atol=1e-12)
+
+
 def test_diagonal_qubit_unitary_decomposes_as_pennylane():
     # one wire: diag(e^{i t0}, e^{i t1}) = GlobalPhase(-(t0 + t1)/2) RZ(t1 - t0)
     gp, rz = qml.DiagonalQubitUnitary(onp.array([1j, -1]), wires=[0]).decomposition()
