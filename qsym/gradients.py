@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import itertools
 import math as _math
-import sys as _sys
 import types as _types
 import warnings
 
@@ -39,6 +38,7 @@ from ._shots import Shots
 from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params
 from .errors import ArgumentError, DifferentiationError, QuantumFunctionError, RuleError
 from .exceptions import OperatorPropertyUndefined
+from .transforms import module_path
 
 __all__ = ["param_shift", "finite_diff", "generate_shift_rule", "eigvals_to_frequencies", "BroadcastGradientError", "spsa_grad", "finite_diff_coeffs", "metric_tensor",
            "adjoint_metric_tensor", "param_shift_hessian", "generate_multi_shift_rule",
@@ -1352,11 +1352,7 @@ def _validate_gradient_methods(tape, method, diff_methods):
 
 def _module(name: str, doc: str, **names) -> _types.ModuleType:
     """PennyLane's module path ``qml.gradients.<name>`` holding these names."""
-    mod = _types.ModuleType(f"{__name__}.{name}", doc)
-    vars(mod).update(names)
-    mod.__all__ = sorted(names)
-    _sys.modules.setdefault(mod.__name__, mod)
-    return mod
+    return module_path(__name__, name, doc, **names)
 
 
 # PennyLane's module paths of its gradient helpers (its tests import them from there)

@@ -41,12 +41,25 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "split_to_single_terms", "make_tape", "core", "defer_measurements", "insert"]
 
 
-def _module(name: str, doc: str, **names) -> _types.ModuleType:
-    mod = _types.ModuleType(f"{__name__}.{name}", doc)
+def module_path(package: str, name: str, doc: str, **names) -> _types.ModuleType:
+    """A module ``<package>.<name>`` holding ``names``, importable by that path (PennyLane's
+    module paths of names qsym keeps elsewhere: ``qml.transforms.core``,
+    ``qml.gradients.parameter_shift``, ...).
+
+    >>> m = module_path("qsym.transforms", "example_path", "an example", answer=42)
+    >>> from qsym.transforms.example_path import answer
+    >>> answer, m.__all__
+    (42, ['answer'])
+    """
+    mod = _types.ModuleType(f"{package}.{name}", doc)
     vars(mod).update(names)
     mod.__all__ = sorted(names)
     _sys.modules.setdefault(mod.__name__, mod)
     return mod
+
+
+def _module(name: str, doc: str, **names) -> _types.ModuleType:
+    return module_path(__name__, name, doc, **names)
 
 
 # PennyLane's module paths: qml.transforms.core (and .core.transform, .core.compile_pipeline)
