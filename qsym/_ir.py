@@ -428,6 +428,21 @@ def structure_hyper(op: Op) -> tuple:
     return tuple((h, ("data", np.shape(v))) if h == "U" else (h, v) for h, v in op.hyper)
 
 
+def measurement_details(c: Circuit) -> tuple:
+    """What the measurements hold besides compiled code (``Measurement`` fields with
+    ``compare=False``: the sample dtype, ``all_outcomes``, PennyLane's sampling form, the
+    labels, the group count), as text: two circuits equal in their compiled code but not
+    here share a module, never a per-call entry or its sampler.
+
+    >>> m = Measurement("sample", on=(0,))
+    >>> measurement_details(Circuit(1, (), (m,))) == measurement_details(
+    ...     Circuit(1, (), (replace(m, dtype="int8"),)))
+    False
+    """
+    return tuple(repr((m.groups, m.all_outcomes, str(m.dtype), m.label, m.sampling))
+                 for m in c.measurements)
+
+
 def same_structure(a: Circuit, b: Circuit) -> bool:
     """Whether two circuits differ at most in their runtime data: their ``constants`` and
     the numbers of their matrix-data gates (:func:`structure_hyper`); then one compiled
@@ -439,6 +454,8 @@ def same_structure(a: Circuit, b: Circuit) -> bool:
     True
     """
     if len(a.ops) != len(b.ops) or len(a.constants) != len(b.constants):
+        return False
+    if measurement_details(a) != measurement_details(b):
         return False
 
     def bare(c):

@@ -1249,7 +1249,8 @@ class QNode:
             stages.check(target, circuit, args, kwargs, key, syms, at_zero=False)
         inputs = set(syms.inputs)
         by_value = {sym: what for sym, what in looks.by_value.items() if sym in inputs}
-        structure = (key, ir.structural_hash(circuit), tuple(sorted(map(str, by_value))))
+        structure = (key, ir.structural_hash(circuit), tuple(sorted(map(str, by_value))),
+                     ir.measurement_details(circuit))
         memo = self._per_call_cache
         entry = memo.get(structure)
         if entry is not None and entry.circuit == circuit:

@@ -352,3 +352,27 @@ def test_a_hessian_is_of_one_calls_draw():
         onp.random.seed(seed)
         onp.random.randint(2)
         assert onp.array_equal(after, onp.random.get_state()[1])  # one draw
+
+
+def test_measurements_equal_in_compiled_code_keep_their_own_details():
+    """A per-call circuit whose measurement changes only in what is not compiled code (the
+    sample dtype, counts' all_outcomes, the sampled observable's form) gets its own
+    details, never those of an earlier structure-equal call (a dtype and missing keys were
+    silently reused before)."""
+    mode = {"m": 0}
+    dev = qml.device("default.qubit", wires=1, seed=3)
+
+    @qml.set_shots(40)
+    @qml.qnode(dev, trace="per-call")
+    def c(x):
+        qml.RX(x, wires=0)
+        return [qml.sample(wires=[0]), qml.sample(wires=[0], dtype="int8"),
+                qml.counts(wires=[0]), qml.counts(wires=[0], all_outcomes=True)][mode["m"]]
+
+    assert c(0.0).dtype == onp.int64
+    mode["m"] = 1
+    assert c(0.0).dtype == onp.int8
+    mode["m"] = 2
+    assert set(c(0.0)) == {"0"}  # RX(0): always 0; only outcomes seen are keys
+    mode["m"] = 3
+    assert {str(k): int(v) for k, v in c(0.0).items()} == {"0": 40, "1": 0}
