@@ -39,13 +39,15 @@ from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params
 from .errors import ArgumentError, DifferentiationError, QuantumFunctionError, RuleError
 from .exceptions import OperatorPropertyUndefined
 from .transforms import module_path
+from ._transform import transform
 
 __all__ = ["param_shift", "finite_diff", "generate_shift_rule", "eigvals_to_frequencies", "BroadcastGradientError", "spsa_grad", "finite_diff_coeffs", "metric_tensor",
            "adjoint_metric_tensor", "param_shift_hessian", "generate_multi_shift_rule",
            "generate_shifted_tapes", "generate_multishifted_tapes", "general_shift_rules",
            "parameter_shift", "finite_difference", "spsa_gradient", "jvp", "batch_jvp",
            "compute_jvp_single", "compute_jvp_multi", "SUPPORTED_GRADIENT_KWARGS",
-           "gradient_transform", "vjp", "batch_vjp", "compute_vjp_single", "compute_vjp_multi"]
+           "gradient_transform", "vjp", "batch_vjp", "compute_vjp_single", "compute_vjp_multi",
+           "classical_fisher", "quantum_fisher", "fisher"]
 
 NO_TRAINABLE = (
     "Attempted to compute the gradient of a tape with no trainable parameters. If this is "
@@ -1350,6 +1352,114 @@ def _validate_gradient_methods(tape, method, diff_methods):
             f"The analytic gradient method cannot be used with the parameter(s) {numeric}.")
 
 
+# --- Fisher information (PennyLane's qml.gradients.fisher) ----------------------------------
+def _compute_cfim(p, dp):
+    r"""The classical Fisher information matrix ``sum_l dp[l, i] dp[l, j] / p[l]`` of the
+    probabilities ``p`` (shape ``(2**n,)``) and their Jacobian ``dp`` (``(2**n, n_params)``);
+    outcomes of probability 0 contribute nothing (PennyLane's ``_compute_cfim``).
+    Differentiable under autograd.
+
+    >>> _compute_cfim(np.array([0.5, 0.5]), np.array([[0.5], [-0.5]])).tolist()
+    [[1.0]]
+    """
+    from . import numpy as qnp
+
+    p = qnp.asarray(p) if not isinstance(p, Box) else p
+    nonzero = qnp.where(p > 0, p, qnp.ones_like(p))
+    one_over_p = qnp.where(p > 0, qnp.ones_like(p), qnp.zeros_like(p)) / nonzero
+    dp = qnp.reshape(dp, (len(p), -1))
+    return (qnp.transpose(dp) * one_over_p) @ dp
+
+
+@transform
+def _make_probs(tape):
+    """The tape's operations with one measurement, the probabilities of all its wires
+    (PennyLane's ``_make_probs``: what :func:`classical_fisher` differentiates).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.5, 0)], [qml.expval(qml.PauliX(0))])
+    >>> tapes, fn = _make_probs(t)
+    >>> [round(float(v), 6) for v in fn(qml.device("default.qubit", wires=1).execute(tapes))]
+    [0.938791, 0.061209]
+    """
+    from ._operations import probs
+
+    new = QuantumScript(tape.operations, [probs(wires=tape.wires)], shots=tape.shots)
+    return [new], lambda results: results[0]
+
+
+def classical_fisher(qnode, argnums=0):
+    r"""A function with the QNode's signature returning its classical Fisher information
+    matrix (PennyLane's ``qml.gradients.classical_fisher``):
+    ``CFIM[i, j] = sum_l (d_i p_l)(d_j p_l) / p_l`` of the probabilities ``p_l`` of all the
+    circuit's wires in the computational basis, whatever the QNode returns (arXiv:2103.15191,
+    eq. 15). One matrix per trainable argument, a list for several. It is differentiable
+    (``qml.jacobian(classical_fisher(qnode))``). ``argnums`` is PennyLane's, used by its JAX
+    interface only.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def circ(x):
+    ...     qml.RY(x, wires=0)
+    ...     return qml.probs(wires=0)
+    >>> print(np.round(qml.gradients.classical_fisher(circ)(np.array(0.3)), 12))  # always 1
+    [[1.]]
+    """
+    from ._runtime import jacobian
+
+    del argnums
+    if not isinstance(qnode, QNode):
+        raise ArgumentError(
+            f"classical_fisher needs a QNode, got {type(qnode).__name__}; wrap the circuit "
+            "function with qml.qnode(device)")
+    probs_node = _make_probs(qnode)
+
+    def wrapper(*args, **kwargs):
+        j = jacobian(probs_node)(*args, **kwargs)
+        p = probs_node(*args, **kwargs)
+        if isinstance(j, tuple):
+            out = [_compute_cfim(p, j_i) for j_i in j]
+            return out[0] if len(out) == 1 else out
+        return _compute_cfim(p, j)
+
+    return wrapper
+
+
+def quantum_fisher(qnode, *args, **kwargs):
+    r"""A function with the QNode's signature returning its quantum Fisher information
+    matrix (PennyLane's ``qml.gradients.quantum_fisher``): ``4`` times the metric tensor
+    (:func:`qsym.metric_tensor`, the full tensor unless ``approx=`` says otherwise; further
+    arguments go to it). qsym computes every entry exactly from the simulated state; for a
+    QNode with finite shots it raises :class:`~qsym.errors.DifferentiationError` (PennyLane
+    estimates the entries there with Hadamard tests on an auxiliary wire).
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def circ(params):
+    ...     qml.RX(params[0], wires=0)
+    ...     qml.RY(params[1], wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> print(np.round(qml.gradients.quantum_fisher(circ)(np.array([0.54, 0.12])), 6))
+    [[1.       0.      ]
+     [0.       0.735664]]
+    """
+    if not isinstance(qnode, QNode):
+        raise ArgumentError(
+            f"quantum_fisher needs a QNode, got {type(qnode).__name__}; wrap the circuit "
+            "function with qml.qnode(device)")
+    tensor = metric_tensor(qnode, *args, **kwargs)
+
+    def wrapper(*call_args, **call_kwargs):
+        g = tensor(*call_args, **call_kwargs)
+        return tuple(4 * x for x in g) if isinstance(g, tuple) else 4 * g
+
+    return wrapper
+
+
 def _module(name: str, doc: str, **names) -> _types.ModuleType:
     """PennyLane's module path ``qml.gradients.<name>`` holding these names."""
     return module_path(__name__, name, doc, **names)
@@ -1379,3 +1489,6 @@ finite_difference = _module("finite_difference", "PennyLane's qml.gradients.fini
                             finite_diff=finite_diff, finite_diff_coeffs=finite_diff_coeffs)
 spsa_gradient = _module("spsa_gradient", "PennyLane's qml.gradients.spsa_gradient",
                         spsa_grad=spsa_grad)
+fisher = _module("fisher", "PennyLane's qml.gradients.fisher",
+                 classical_fisher=classical_fisher, quantum_fisher=quantum_fisher,
+                 _compute_cfim=_compute_cfim, _make_probs=_make_probs)
