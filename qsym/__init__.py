@@ -326,11 +326,12 @@ from .optimize import (  # noqa: E402
 from ._minimize import OptimizeResult, minimize  # noqa: E402
 from ._distributed import WorkerError, sweep  # noqa: E402
 from ._about import about  # noqa: E402
-from ._natural_gradient import QNGOptimizer, adjoint_metric_tensor, metric_tensor  # noqa: E402
+from ._natural_gradient import QNGOptimizer, metric_tensor  # noqa: E402
 from ._qnspsa import QNSPSAOptimizer  # noqa: E402
 optimize.QNGOptimizer = QNGOptimizer  # PennyLane's qml.optimize.QNGOptimizer
 optimize.QNSPSAOptimizer = QNSPSAOptimizer
 from . import gradients  # noqa: E402
+from .gradients import adjoint_metric_tensor  # noqa: E402
 from . import _device_api as _device_api  # noqa: E402  (the device API methods on Device)
 from . import workflow  # noqa: E402
 from . import transforms  # noqa: E402

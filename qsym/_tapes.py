@@ -487,7 +487,17 @@ def _circuit_function(tape, split=False):
     return circuit
 
 
-def _node(tape, device, split=False):
+def tape_qnode(tape, device, split=False):
+    """The QNode that runs ``tape`` on ``device``: a circuit function of the tape's
+    parameters (one flat array of all of them, or with ``split`` one argument each, so that
+    a batch broadcasts), compiled once per tape structure and device.
+
+    >>> import qsym as qml
+    >>> t = QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.PauliZ(0))])
+    >>> node = tape_qnode(t, qml.device("default.qubit", wires=1))
+    >>> round(float(node(np.array([0.0]))), 12)
+    1.0
+    """
     from ._runtime import QNode
 
     key = (_structure(tape, device), split)
@@ -725,10 +735,10 @@ def _run(tape, device, gradient=None):
         return _run_own(tape, device)
     data = tape.data
     if any(np.ndim(d) for d in data):  # a broadcast tape: one argument per parameter
-        node = _node(tape, device, split=True)
+        node = tape_qnode(tape, device, split=True)
         return _plain(node(*[d if isinstance(d, Box) or np.iscomplexobj(d)  # a Kraus matrix
                              else np.asarray(d, dtype=np.float64) for d in data]))
-    node = _node(tape, device)
+    node = tape_qnode(tape, device)
     if not data:
         return _plain(node())
     if any(isinstance(d, Box) for d in data) and any(

@@ -30,12 +30,13 @@ from autograd.tracer import Box
 
 from . import rules as _rules
 from ._autodiff import trainable_indices
-from ._natural_gradient import adjoint_metric_tensor, metric_tensor
+from ._natural_gradient import adjoint_metric_tensor as _qnode_adjoint_metric_tensor
+from ._natural_gradient import metric_tensor
 from ._operations import expval
 from ._runtime import QNode, set_shots
 from ._shapes import check_num_directions
 from ._shots import Shots
-from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params
+from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params, tape_qnode
 from .errors import ArgumentError, DifferentiationError, QuantumFunctionError, RuleError
 from .exceptions import OperatorPropertyUndefined
 from .transforms import module_path
@@ -1350,6 +1351,37 @@ def _validate_gradient_methods(tape, method, diff_methods):
     if method == "analytic" and numeric:
         raise ArgumentError(
             f"The analytic gradient method cannot be used with the parameter(s) {numeric}.")
+
+
+def adjoint_metric_tensor(tape):
+    """PennyLane's ``qml.adjoint_metric_tensor``: of a QNode, a function with its signature
+    returning the full metric tensor (:func:`qsym.metric_tensor` with ``approx=None``, exact);
+    of a tape (an informative transform, as PennyLane's), the metric tensor itself with
+    respect to the tape's trainable parameters, from the tape's state (exact; refused with
+    finite shots).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.54, 0), qml.RY(0.12, 0)], [qml.expval(qml.Z(0))])
+    >>> print(np.round(qml.adjoint_metric_tensor(t), 6))  # diag(1/4, cos(0.54)^2 / 4)
+    [[0.25     0.      ]
+     [0.       0.183916]]
+    """
+    if not isinstance(tape, QuantumScript):
+        return _qnode_adjoint_metric_tensor(tape)
+    from . import numpy as qnp
+    from ._runtime import device
+
+    if tape.shots:
+        raise DifferentiationError(
+            "The adjoint method for the metric tensor is only implemented for shots=None "
+            "(qsym computes it exactly from the state): use a tape without shots")
+    params = tape.get_parameters(trainable_only=False)
+    if not params:
+        return qnp.zeros((0, 0))
+    node = tape_qnode(tape, device("default.qubit", wires=list(tape.wires)))
+    full = metric_tensor(node)(qnp.array(qnp.stack(params), requires_grad=True))
+    keep = list(tape.trainable_params)
+    return full[qnp.ix_(keep, keep)]
 
 
 # --- Fisher information (PennyLane's qml.gradients.fisher) ----------------------------------

@@ -16,6 +16,8 @@ set_shots``, PennyLane's module path).
 import sys as _sys
 import types as _types
 
+from autograd.tracer import Box
+
 from ._mcm import defer
 from ._runtime import QNode, set_shots
 from ._tapes import QuantumScript
@@ -23,6 +25,14 @@ from ._transform import level_slice, qnode_tape
 from .errors import ArgumentError, TransformError
 
 __all__ = ["construct_tape", "construct_batch", "set_shots"]
+
+
+def _trainable_indices(params) -> list:
+    """PennyLane's ``qml.math.get_trainable_indices`` under autograd: the positions of the
+    values that are trainable (a ``qsym.numpy`` tensor with ``requires_grad=True``, or an
+    autograd box); plain numbers and NumPy arrays are constants."""
+    return [k for k, p in enumerate(params)
+            if isinstance(p, Box) or getattr(p, "requires_grad", False) is True]
 
 
 def construct_batch(qnode, level="user"):
@@ -55,6 +65,7 @@ def construct_batch(qnode, level="user"):
         if deferring:  # qml.defer_measurements(qnode): PennyLane's deferred tape
             ops, meas, _, _ = defer(tape.operations, list(tape.measurements), *deferring)
             tape = QuantumScript(ops, meas, shots=tape.shots)
+        tape.trainable_params = _trainable_indices(tape.get_parameters(trainable_only=False))
         pipeline = qnode.compile_pipeline
         part = pipeline[level_slice(pipeline, level)]
         return part((tape,))
@@ -66,7 +77,9 @@ def construct_tape(qnode, level="user"):
     """``construct_tape(qnode)(*args, **kwargs)``: the :class:`~qsym.tape.QuantumScript` of
     the gates and measurements the QNode's function makes at these arguments (run on the
     numbers, as PennyLane does; the measurements are the returned ones, in order; the
-    QNode's shots), after the QNode's transforms up to ``level`` (:func:`construct_batch`;
+    QNode's shots; trainable: the parameters that are ``qsym.numpy`` tensors with
+    ``requires_grad=True``, as PennyLane's autograd interface marks them), after the
+    QNode's transforms up to ``level`` (:func:`construct_batch`;
     a transform that makes several tapes raises :class:`~qsym.errors.TransformError`:
     use ``construct_batch``).
 
@@ -75,9 +88,11 @@ def construct_tape(qnode, level="user"):
     ... def g(a):
     ...     qml.RY(a, wires=1)
     ...     return qml.probs(wires=[1]), qml.expval(qml.PauliZ(1))
-    >>> tape = construct_tape(g)(0.1)
+    >>> tape = construct_tape(g)(qml.numpy.array(0.1))
     >>> tape.num_params, len(tape.measurements)
     (1, 2)
+    >>> construct_tape(g)(0.1).num_params  # a plain number is not trainable (PennyLane's)
+    0
     """
     if not isinstance(qnode, QNode):
         raise ArgumentError(f"construct_tape takes a QNode, got {qnode!r}")

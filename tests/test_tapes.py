@@ -333,7 +333,10 @@ def test_construct_tape_of_a_qnode_runs_and_differentiates():
         qml.RY(a, wires=1)
         return qml.probs(wires=[1]), qml.expval(qml.PauliZ(1))
 
-    tape = qml.workflow.construct_tape(g)(0.1)
+    # trainable as PennyLane's autograd interface marks them: a qsym.numpy tensor, not a float
+    assert qml.workflow.construct_tape(g)(0.1).trainable_params == []
+    tape = qml.workflow.construct_tape(g)(np.array(0.1))
+    assert tape.trainable_params == [0]
     assert [op.name for op in tape.operations] == ["RY"] and len(tape.measurements) == 2
     tapes, fn = qml.gradients.param_shift(tape)
     dprobs, dz = fn(_dev().execute(tapes))

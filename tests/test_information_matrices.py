@@ -1,5 +1,5 @@
-"""qml.gradients.classical_fisher / quantum_fisher (PennyLane's qml.gradients.fisher), checked
-against closed forms and finite differences of the simulated probabilities and state."""
+"""qml.gradients.classical_fisher / quantum_fisher (PennyLane's qml.gradients.fisher) and
+qml.adjoint_metric_tensor of a tape, checked against closed forms and finite differences of the simulated probabilities and state."""
 
 from __future__ import annotations
 
@@ -121,3 +121,17 @@ def test_fisher_functions_refuse_what_is_not_a_qnode():
         qml.gradients.classical_fisher(lambda x: x)
     with pytest.raises(qml.errors.ArgumentError, match="needs a QNode"):
         qml.gradients.quantum_fisher(lambda x: x)
+
+
+def test_adjoint_metric_tensor_of_a_tape_is_the_metric_by_its_trainable_parameters():
+    # The Fubini-Study metric of RX(a) RY(b) |0> by hand: diag(1/4, cos(a)^2 / 4); with a
+    # third, untrainable parameter the tensor keeps the trainable ones only.
+    a, b = 0.54, 0.12
+    tape = qml.tape.QuantumScript([qml.RX(a, "w"), qml.RY(b, "w"), qml.RZ(0.3, "w")],
+                                  [qml.expval(qml.PauliZ("w"))])
+    tape.trainable_params = [0, 1]
+    got = qml.adjoint_metric_tensor(tape)
+    assert onp.allclose(got, onp.diag([0.25, onp.cos(a) ** 2 / 4]), atol=1e-12)
+    shots = qml.tape.QuantumScript([qml.RX(a, 0)], [qml.expval(qml.PauliZ(0))], shots=10)
+    with pytest.raises(qml.errors.DifferentiationError, match="only implemented for shots=None"):
+        qml.adjoint_metric_tensor(shots)
