@@ -18,6 +18,7 @@ from collections.abc import MutableMapping
 
 import autograd.numpy as anp
 import numpy as np
+from autograd.builtins import tuple as ag_tuple
 from autograd.extend import defvjp, primitive
 from autograd.tracer import Box, getval
 
@@ -723,9 +724,24 @@ def _shadow_run(tape, device, data):
     return _own_execute(anp.stack([anp.real(d) for d in data]), tape, device)
 
 
+def _sequence(r):
+    """A tape's tuple of results holding autograd boxes as one autograd sequence, as
+    PennyLane's autograd interface returns it: ``anp.hstack`` of a list of such results then
+    keeps the derivative (a plain tuple of boxes inside a list is read as constant numbers,
+    a silent zero derivative)."""
+    if not isinstance(r, tuple):
+        return r
+    items = tuple(_sequence(x) for x in r)
+    return ag_tuple(items) if any(isinstance(x, Box) for x in items) else items
+
+
 def _run(tape, device, gradient=None):
     """One tape's result on ``device``; under autograd differentiated by ``gradient`` (a
     :func:`tape_gradient`) if given, else by qsym's compiled parameter shift."""
+    return _sequence(_run_one(tape, device, gradient))
+
+
+def _run_one(tape, device, gradient=None):
     if not tape.measurements:
         raise ArgumentError("a tape needs at least one measurement to be executed "
                             "(qml.expval, qml.probs, ...)")
@@ -766,7 +782,8 @@ def device_execute(device, circuits, execution_config=None):
     """
     if isinstance(circuits, QuantumScript):
         return _run(circuits, device)
-    return tuple(_run(t, device) for t in circuits)
+    with devices.one_batch():  # PennyLane's count: one batch of circuits
+        return tuple(_run(t, device) for t in circuits)
 
 
 def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
@@ -790,9 +807,10 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
         raise DeviceError(f"qml.execute needs a device, e.g. qml.device('default.qubit'); got {device!r}")
     gradient = tape_gradient(diff_method, kwargs.get("gradient_kwargs"))
     cache = kwargs.get("cache")
-    if isinstance(cache, MutableMapping):
-        return tuple(_cached_run(t, device, cache, gradient) for t in tapes)
-    return tuple(_run(t, device, gradient) for t in tapes)
+    with devices.one_batch():  # PennyLane's count: one batch of circuits
+        if isinstance(cache, MutableMapping):
+            return tuple(_cached_run(t, device, cache, gradient) for t in tapes)
+        return tuple(_run(t, device, gradient) for t in tapes)
 
 
 def _cached_run(tape, device, cache, gradient=None):

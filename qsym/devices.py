@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import dataclasses
 
+import contextlib
 import numbers
+import threading
 import warnings
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -450,8 +452,7 @@ class Tracker:
             self.update(execute_and_derivative_batches=1, executions=count, derivatives=count)
             self.record()
             return
-        self.update(batches=1)
-        self.record()
+        self._batch()
         one_circuit(True)
         if how == "values" or count <= 1:
             return
@@ -459,6 +460,17 @@ class Tracker:
         self.record()
         for _ in range(count - 1):
             one_circuit(False)
+
+    def _batch(self):
+        """One batch, unless this tracker counted one already in the :func:`one_batch`
+        scope running on this thread (the circuits of one ``dev.execute(tapes)``)."""
+        counted = getattr(_BATCH, "counted", None)
+        if counted is not None:
+            if id(self) in counted:
+                return
+            counted.add(id(self))
+        self.update(batches=1)
+        self.record()
 
     def __enter__(self):
         if not self.persistent:
@@ -477,6 +489,32 @@ class Tracker:
 
 # PennyLane's class attribute (each device gets its own in __init__)
 Device.tracker = Tracker()
+
+_BATCH = threading.local()  # .counted: ids of the trackers that counted this scope's batch
+
+
+@contextlib.contextmanager
+def one_batch():
+    """Inside, the circuits run on a device count as one batch for each tracker, as
+    PennyLane counts ``dev.execute(tapes)`` and ``qml.execute(tapes, dev)`` of several tapes
+    (each circuit still has its own record). Scopes nest: the outermost counts.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0)], [qml.expval(qml.Z(0))])
+    >>> with qml.Tracker(dev) as tracker:
+    ...     _ = dev.execute([t, t])
+    >>> tracker.totals["batches"], tracker.totals["executions"]
+    (1, 2)
+    """
+    if getattr(_BATCH, "counted", None) is not None:
+        yield
+        return
+    _BATCH.counted = set()
+    try:
+        yield
+    finally:
+        _BATCH.counted = None
 
 
 def available_memory() -> int:

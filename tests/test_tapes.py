@@ -449,3 +449,36 @@ def test_refusals_of_broadcast_trainables_and_of_qnodes_without_trainables():
 
     with pytest.raises(qml.QuantumFunctionError, match="No trainable parameters"):
         qml.gradients.finite_diff(circuit)([0.1, 0.2])  # a list: not trainable
+
+
+@pytest.mark.parametrize("diff_method", [None, "param_shift"])
+def test_jacobian_of_stacked_multi_measurement_tape_results_is_not_lost(diff_method):
+    """qml.execute's result of a tape with several measurements is one autograd sequence
+    (PennyLane's): ``anp.hstack`` of the list of tape results keeps every derivative. It was
+    a plain tuple of boxes, which hstack read as constants: a silent zero Jacobian."""
+    import autograd
+
+    dev = qml.device("default.qubit", wires=2)
+    dm = qml.gradients.param_shift if diff_method else None
+
+    def cost(p):
+        t1 = qml.tape.QuantumScript([qml.RY(p[0], 0), qml.RX(p[1], 0)],
+                                    [qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliZ(1))])
+        t2 = qml.tape.QuantumScript([qml.RY(p[0], 0)], [qml.expval(qml.PauliZ(0))])
+        return autograd.numpy.hstack(qml.execute([t1, t2], dev, diff_method=dm))
+
+    x, y = 0.1, 0.2
+    jac = qml.jacobian(cost)(np.array([x, y], requires_grad=True))
+    # <Z0> after RY(x) RX(y) is cos x cos y; <Z1> = 1; second tape cos x
+    expected = [[-onp.sin(x) * onp.cos(y), -onp.cos(x) * onp.sin(y)], [0, 0], [-onp.sin(x), 0]]
+    onp.testing.assert_allclose(jac, expected, atol=1e-10)
+
+
+def test_execute_of_several_tapes_is_one_batch():
+    dev = qml.device("default.qubit", wires=["a", 0])
+    t1 = qml.tape.QuantumScript([qml.RX(0.1, 0)], [qml.expval(qml.PauliZ(0))])
+    t2 = qml.tape.QuantumScript([qml.RX(0.1, "a")], [qml.expval(qml.PauliZ("a"))])
+    with qml.Tracker(dev) as tracker:
+        qml.execute([t1, t2], dev)
+        dev.execute([t1, t2])
+    assert tracker.totals["batches"] == 2 and tracker.totals["executions"] == 4
