@@ -326,9 +326,10 @@ from .optimize import (  # noqa: E402
 from ._minimize import OptimizeResult, minimize  # noqa: E402
 from ._distributed import WorkerError, sweep  # noqa: E402
 from ._about import about  # noqa: E402
-from ._natural_gradient import QNGOptimizer, metric_tensor  # noqa: E402
+from ._natural_gradient import MomentumQNGOptimizer, QNGOptimizer, metric_tensor  # noqa: E402
 from ._qnspsa import QNSPSAOptimizer  # noqa: E402
 optimize.QNGOptimizer = QNGOptimizer  # PennyLane's qml.optimize.QNGOptimizer
+optimize.MomentumQNGOptimizer = MomentumQNGOptimizer
 optimize.QNSPSAOptimizer = QNSPSAOptimizer
 from . import gradients  # noqa: E402
 from .gradients import adjoint_metric_tensor  # noqa: E402
@@ -398,7 +399,7 @@ __all__ = [
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
-    "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "QNSPSAOptimizer",
+    "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer",
     "exceptions", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
     "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",

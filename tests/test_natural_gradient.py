@@ -303,3 +303,33 @@ def test_qng_converges_faster_than_gradient_descent():
         a = gd.step(circuit, a)
         b = qng.step(circuit, b)
     assert float(circuit(b)) < float(circuit(a)) - 0.1
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.7])
+def test_momentum_qng_iterates_follow_the_momentum_update_by_hand(momentum):
+    """MomentumQNGOptimizer: a <- m a + eta pinv(g) grad, x <- x - a, with the block-diagonal
+    metric diag(1/4, cos(x0)^2/4) and the gradient of cos x0 cos x1 written by hand;
+    momentum 0 is QNGOptimizer's step."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(params):
+        qml.RX(params[0], wires=0)
+        qml.RY(params[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    opt = qml.MomentumQNGOptimizer(stepsize=0.05, momentum=momentum)
+    assert opt.accumulation is None and opt.approx == "block-diag"
+    qng = qml.QNGOptimizer(stepsize=0.05)
+    x = y = np.array([0.5, 0.2], requires_grad=True)
+    ref, acc = onp.array([0.5, 0.2]), onp.zeros(2)
+    for _ in range(4):
+        a, b = ref
+        g = onp.array([-onp.sin(a) * onp.cos(b), -onp.cos(a) * onp.sin(b)])
+        acc = momentum * acc + 0.05 * onp.linalg.pinv(onp.diag([0.25, onp.cos(a) ** 2 / 4])) @ g
+        ref = ref - acc
+        x = opt.step(circuit, x)
+        y = qng.step(circuit, y)
+        onp.testing.assert_allclose(x, ref, atol=1e-12)
+    if momentum == 0.0:
+        onp.testing.assert_allclose(x, y, atol=1e-15)
