@@ -333,6 +333,8 @@ optimize.MomentumQNGOptimizer = MomentumQNGOptimizer
 optimize.QNSPSAOptimizer = QNSPSAOptimizer
 from . import gradients  # noqa: E402
 from .gradients import adjoint_metric_tensor  # noqa: E402
+from ._riemannian import RiemannianGradientOptimizer  # noqa: E402
+optimize.RiemannianGradientOptimizer = RiemannianGradientOptimizer
 from . import _device_api as _device_api  # noqa: E402  (the device API methods on Device)
 from . import workflow  # noqa: E402
 from . import transforms  # noqa: E402
@@ -399,7 +401,7 @@ __all__ = [
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
-    "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer",
+    "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer",
     "exceptions", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
     "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",

@@ -45,7 +45,7 @@ from .wires import Wires
 __all__ = ["PauliWord", "PauliSentence", "pauli_decompose", "pauli_sentence", "is_pauli_word",
            "pauli_word_to_string", "string_to_pauli_word", "are_identical_pauli_words",
            "are_pauli_words_qwc", "diagonalize_pauli_word", "diagonalize_qwc_pauli_words",
-           "group_observables", "compute_partition_indices"]
+           "group_observables", "compute_partition_indices", "binary_to_pauli", "pauli_group"]
 
 # the product of two letters: (phase, letter)
 _MUL = {(a, a): (1, "I") for a in "XYZ"}
@@ -360,6 +360,65 @@ def string_to_pauli_word(pauli_string: str, wire_map=None):
         raise MeasurementError(f"{pauli_string!r} is not a string of I, X, Y, Z, one per wire")
     word = PauliWord(dict(zip(wires, pauli_string)))
     return word.operation(wire_order=wires[:1] if not word else None)
+
+
+_BINARY_LETTER = {(1, 0): "PauliX", (1, 1): "PauliY", (0, 1): "PauliZ"}
+
+
+def binary_to_pauli(binary_vector, wire_map=None):
+    """The Pauli word of a binary symplectic vector ``(x_0..x_{n-1}, z_0..z_{n-1})``
+    (PennyLane's ``qml.pauli.binary_to_pauli``): on qubit ``i``, ``X`` for ``(1, 0)``, ``Y``
+    for ``(1, 1)``, ``Z`` for ``(0, 1)``; the product of the letters (``qml.prod``), or
+    ``Identity`` on the first wire for the zero vector. ``wire_map`` maps wire labels to
+    the indices ``0..n-1`` (default: the indices themselves).
+
+    >>> binary_to_pauli([1, 0, 1, 1])  # x = (1, 0), z = (1, 1)
+    Y(0) @ Z(1)
+    """
+    from ._opmath import prod
+
+    v = np.asarray(binary_vector)
+    if v.ndim != 1 or len(v) % 2:
+        raise ArgumentError(
+            f"Length of binary_vector must be even, instead got vector of shape {np.shape(v)}.")
+    if not np.array_equal(v, v.astype(bool)):
+        raise ArgumentError(
+            f"Input vector must have strictly binary components, instead got {v}.")
+    n = len(v) // 2
+    if wire_map is None:
+        labels = {i: i for i in range(n)}
+    else:
+        if set(wire_map.values()) != set(range(n)):
+            raise ArgumentError(
+                "The values of wire_map must be integers 0 to N, for 2N-dimensional binary "
+                f"vector. Instead got wire_map values: {wire_map.values()}")
+        labels = {index: label for label, index in wire_map.items()}
+    letters = [(_BINARY_LETTER[(int(v[i]), int(v[n + i]))], labels[i]) for i in range(n)
+               if (int(v[i]), int(v[n + i])) != (0, 0)]
+    if not letters:
+        return _gate("Identity", labels[0])
+    with recording(Tape()):
+        return prod(*[_gate(name, wire) for name, wire in letters])
+
+
+def pauli_group(n_qubits, wire_map=None):
+    """The ``4**n_qubits`` Pauli words on ``n_qubits`` qubits, as a generator, in PennyLane's
+    order (``qml.pauli.pauli_group``): the ``k``-th is :func:`binary_to_pauli` of the
+    ``2 n``-bit binary expansion of ``k`` (the first ``n`` bits X, the last ``n`` Z).
+
+    >>> [pauli_word_to_string(w, wire_map={0: 0}) for w in pauli_group(1)]
+    ['I', 'Z', 'X', 'Y']
+    """
+    if isinstance(n_qubits, float) and n_qubits.is_integer():
+        n_qubits = int(n_qubits)
+    if not isinstance(n_qubits, int) or isinstance(n_qubits, bool):
+        raise ArgumentError("Must specify an integer number of qubits to construct the Pauli group.")
+    if n_qubits <= 0:
+        raise ArgumentError("Number of qubits must be at least 1 to construct Pauli group.")
+    wire_map = wire_map or {i: i for i in range(n_qubits)}
+    for k in range(4 ** n_qubits):
+        bits = format(k, f"0{2 * n_qubits}b")
+        yield binary_to_pauli([int(b) for b in bits], wire_map=wire_map)
 
 
 def pauli_decompose(H, hide_identity=False, wire_order=None, pauli=False, check_hermitian=True):
