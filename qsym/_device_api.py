@@ -37,7 +37,7 @@ from .devices import Device, ExecutionConfig, MCMConfig
 from ._operations import UnmeasuredOperator
 from .errors import DeviceError, WireError
 from .gradients import param_shift
-from ._preprocess import (ALL_DQ_GATES, adjoint_observables, adjoint_ops,
+from ._preprocess import (ALL_DQ_GATES, adjoint_observables, adjoint_ops, defer_mcms,
                           allow_mcms_stopping_condition, decompose, no_mcms_stopping_condition,
                           no_sampling, validate_adjoint_trainable_params,
                           validate_multiprocessing_workers, validate_observables)
@@ -228,12 +228,36 @@ def validate_measurements(tape, name="device"):
     """
     shots = bool(tape.shots)
     for m in tape.measurements:
-        refused = isinstance(getattr(m, "obs", None), UnmeasuredOperator) or (
-            m.kind == "state" if shots else bool(getattr(m, "shadow", None)))
+        obs = getattr(m, "obs", None)
+        refused = isinstance(obs, UnmeasuredOperator) or (
+            m.kind == "state" if shots else bool(getattr(m, "shadow", None))) or (
+            obs is not None and not observable_accepted(obs, m.kind == "expval" and not shots))
         if refused:
             how = "with finite shots" if shots else "for analytic simulation"
             raise DeviceError(f"Measurement {m!r} not accepted {how} on {name}")
     return (tape,), _first
+
+
+def observable_accepted(obs, exact_expval=False) -> bool:
+    """Whether default.qubit measures ``obs`` (PennyLane's ``observable_accepts_analytic``
+    and ``observable_accepts_sampling``): every operand of a product or sum, the base of a
+    scaled operator, and each operator with diagonalizing gates (a ``SparseHamiltonian`` or
+    ``Hermitian`` in an exact expectation value too).
+
+    >>> import qsym as qml
+    >>> observable_accepted(qml.X(0) @ qml.Y(1)), observable_accepted(qml.X(0) @ qml.RX(0.1, 1))
+    (True, False)
+    """
+    operands = getattr(obs, "operands", None)
+    if operands and type(obs).__name__ != "SparseHamiltonian":
+        return all(observable_accepted(o, exact_expval) for o in operands)
+    base = getattr(obs, "base", None)
+    if base is not None and type(obs).__name__ in ("SProd", "Adjoint", "AdjointOperation"):
+        return observable_accepted(base, exact_expval)
+    if type(obs).__name__ in ("SparseHamiltonian", "Hermitian"):
+        return exact_expval or type(obs).__name__ == "Hermitian"
+    has = getattr(obs, "has_diagonalizing_gates", None)
+    return True if has is None else bool(has)
 
 
 def _first(results):
@@ -257,6 +281,8 @@ def preprocess_transforms(self, execution_config=None):
     config = execution_config or ExecutionConfig()
     deferred = config.mcm_config.mcm_method == "deferred"
     program = CompilePipeline()
+    if deferred:
+        program.add_transform(defer_mcms, allow_postselect=True)
     program.add_transform(decompose, stopping_condition=no_mcms_stopping_condition if deferred
                           else allow_mcms_stopping_condition, device_wires=self.wires,
                           target_gates=ALL_DQ_GATES, name=self.name)
@@ -304,7 +330,8 @@ def adjoint_state_measurements(tape):
     kinds = [getattr(m, "kind", None) for m in tape.measurements]
     if all(k == "expval" for k in kinds):
         return (tape,), _first
-    if any(getattr(m, "obs", None) is not None for m in tape.measurements):
+    if any(getattr(m, "obs", None) is not None or getattr(m, "diag", None)
+           for m in tape.measurements):  # an observable, or a basis rotated into (probs(op=))
         raise DeviceError("adjoint diff supports either all expectation values or only "
                           "measurements without observables.")
     return (tape,), _first
@@ -498,4 +525,5 @@ def install(device_class) -> None:
 install(Device)
 
 __all__ = ["supports_adjoint", "validate_device_wires", "validate_measurements",
+           "observable_accepted",
            "adjoint_state_measurements", "install", "MCMConfig"]

@@ -321,6 +321,15 @@ class Operation:
 
     _row = None  # the gate-table row the class was made from (qsym._gates.GateDef)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # PennyLane's has_matrix of a class of your own: whether it defines a matrix
+        if _user_operator(cls) and not any(_declares(cls, a) for a in (
+                "has_matrix", "compute_matrix", "matrix", "compute_sparse_matrix")):
+            cls.has_matrix = False
+        if _user_operator(cls) and not _declares(cls, "has_generator"):
+            cls.has_generator = _declares(cls, "generator")  # PennyLane's rule
+
     def __init__(self, *args, wires=None, id=None, **hyper):
         name = type(self).__name__
         row = self._row

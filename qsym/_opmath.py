@@ -1956,6 +1956,23 @@ class ControlledOp(SymbolicOp):
         return bool(getattr(self._base, "has_matrix", True))
 
     @property
+    def has_decomposition(self) -> bool:
+        """Whether there are gates to decompose into: the table's, or the base's
+        decomposition controlled (an operator of your own with one)."""
+        return self._gates is not None or bool(getattr(self._base, "has_decomposition", False))
+
+    def decomposition(self) -> list:
+        """The table gates it applies; of a base of your own, each gate of the base's
+        decomposition controlled the same way (PennyLane's decomposition of a
+        ``Controlled`` whose base has no controlled form)."""
+        if self._gates is not None or not getattr(self._base, "has_decomposition", False):
+            return super().decomposition()
+        with recording(Tape()):
+            parts = list(self._base.decomposition())
+        return [ctrl(g, control=list(self.control_wires), control_values=list(self._values),
+                     work_wires=list(self._work) or None) for g in parts]
+
+    @property
     def hyperparameters(self) -> dict:
         return {**dict(self.hyper), "control_values": list(self._values)}
 

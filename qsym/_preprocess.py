@@ -30,12 +30,13 @@ from .decomposition import GateSet, enabled_graph
 from .errors import DecompositionUndefinedError, DeviceError, QuantumFunctionError
 from ._compilation import decomposition_gen, solve_graph
 from ._operations import GATE_CLASSES
+from ._mcm import defer_measurements
 from ._transform import null_postprocessing, transform
 
 __all__ = ["decompose", "stopping_condition", "allow_mcms_stopping_condition",
            "no_mcms_stopping_condition", "adjoint_ops", "adjoint_observables",
            "validate_multiprocessing_workers", "validate_adjoint_trainable_params",
-           "validate_observables", "no_sampling", "no_analytic", "null_postprocessing",
+           "validate_observables", "no_sampling", "no_analytic", "null_postprocessing", "defer_mcms",
            "ALL_DQ_GATES", "STATE_PREPS"]
 
 # the operators a state preparation at the start of a tape is (PennyLane's StatePrepBase)
@@ -126,8 +127,7 @@ def _graph_for(tape, stopping_condition, target_gates, device_wires, num_work_wi
     if free is None:
         free = num_work_wires
     todo = [op for op in tape.operations if not stopping_condition(op)]
-    return solve_graph(todo, target_gates, fixed_decomps, alt_decomps, strict,
-                       free or 0), free
+    return solve_graph(todo, target_gates, fixed_decomps, alt_decomps, strict, free), free
 
 
 @transform
@@ -193,6 +193,25 @@ def _oversubscribed(max_workers):
             f"the device or execution config argument `max_workers={max(1, cores // threads)}` "
             "for example, or decreasing the number of threads per process by setting the "
             f"environment variable `{var}={max(1, cores // max_workers)}`.", UserWarning)
+
+
+@transform
+def defer_mcms(tape, allow_postselect=True):
+    """PennyLane's ``defer_measurements`` in a device pipeline (``mcm_method="deferred"``):
+    each mid-circuit measurement becomes a CNOT onto a new wire and the operators it
+    conditions are controlled by that wire (:func:`qsym._mcm.defer_measurements`).
+
+    >>> import qsym as qml
+    >>> m0 = qml.measure(0)
+    >>> t = qml.tape.QuantumScript([m0.measurements[0], qml.ops.Conditional(m0, qml.X(1))],
+    ...                            [qml.probs(wires=1)])
+    >>> defer_mcms(t)[0][0].operations
+    [CNOT(wires=[0, 1])]
+    """
+    if not any(type(op).__name__ in ("MidMeasure", "MidMeasureMP", "Conditional")
+               for op in tape.operations):
+        return (tape,), null_postprocessing
+    return defer_measurements(tape, allow_postselect=allow_postselect)
 
 
 @transform

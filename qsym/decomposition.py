@@ -214,8 +214,15 @@ class DecompositionRule:
                           for k, v in (counts or {}).items()})
 
     def get_work_wire_spec(self, **resource_params) -> WorkWireSpec:
-        """The work wires the rule needs: none."""
-        return WorkWireSpec()
+        """The work wires the rule declared it needs (``register_resources(...,
+        work_wires=...)``: a dict of ``zeroed``, ``borrowed``, ``burnable``, ``garbage``
+        counts, or a function of the resource parameters giving one); qsym's own rules
+        need none. The graph-based system does not choose a rule that needs more than
+        are free."""
+        spec = getattr(self, "_work_wires", None) or WorkWireSpec()
+        if callable(spec) and not isinstance(spec, WorkWireSpec):
+            spec = spec(**resource_params)
+        return spec if isinstance(spec, WorkWireSpec) else WorkWireSpec(**spec)
 
 
 def register_resources(ops, qfunc=None, *, work_wires=None, exact=True):
@@ -231,11 +238,13 @@ def register_resources(ops, qfunc=None, *, work_wires=None, exact=True):
     >>> my_swap.compute_resources().gate_counts
     {CNOT: 3}
     """
-    if work_wires:
-        raise GateError("register_resources: work wires are not supported by qsym's rules")
+    spec = work_wires if isinstance(work_wires, WorkWireSpec) or callable(work_wires) \
+        else WorkWireSpec(**(work_wires or {}))
 
     def make(func):
-        return DecompositionRule(func, ops, exact=exact)
+        rule = DecompositionRule(func, ops, exact=exact)
+        rule._work_wires = spec
+        return rule
 
     return make if qfunc is None else make(qfunc)
 
@@ -729,7 +738,8 @@ class DecompositionGraph:
                 counts = rule.compute_resources(**params).gate_counts
             except Exception:  # noqa: BLE001 - a rule that cannot count these parameters is skipped
                 continue
-            edges.append((rule, {_node_of(k): v for k, v in counts.items()}))
+            edges.append((rule, {_node_of(k): v for k, v in counts.items()},
+                          rule.get_work_wire_spec(**params).total))
         return edges
 
     def _explore(self, roots) -> None:
@@ -742,7 +752,7 @@ class DecompositionGraph:
                 raise DecompositionError(f"the decomposition graph grew beyond {self.MAX_NODES} "
                                          "operators: a rule makes ever new operators")
             self.edges[node] = self._edges_of(node)
-            todo.extend(c for _, counts in self.edges[node] for c in counts)
+            todo.extend(c for _, counts, _ in self.edges[node] for c in counts)
 
     def _cost_of(self, node) -> float:
         if node.name in self.gate_set:
@@ -751,14 +761,17 @@ class DecompositionGraph:
 
     def solve(self, num_work_wires=0, lazy=True, minimize_work_wires=False) -> DecompGraphSolution:
         """Each operator's cheapest rule (least total weight of the gate-set operators it
-        finally makes; ties: the first rule listed), by relaxing the costs until none
+        finally makes; ties: the first rule listed; a rule needing more work wires than
+        ``num_work_wires`` is not used, None: no limit), by relaxing the costs until none
         falls (every weight is non-negative, so this ends). Operators given that reach no
         gate of the set: PennyLane's ``DecompositionWarning``."""
         changed = True
         while changed:
             changed = False
             for node, edges in self.edges.items():
-                for rule, counts in edges:
+                for rule, counts, work in edges:
+                    if num_work_wires is not None and work > num_work_wires:
+                        continue  # a rule needing more work wires than are free
                     c = sum(n * self._cost_of(child) for child, n in counts.items())
                     if c < self.cost.get(node, float("inf")):
                         self.cost[node], self.best[node] = c, rule
@@ -783,4 +796,4 @@ class DecompositionGraph:
 
     def _counts_of(self, node) -> dict:
         rule = self.best[node]
-        return next(counts for r, counts in self.edges[node] if r is rule)
+        return next(counts for r, counts, _ in self.edges[node] if r is rule)
