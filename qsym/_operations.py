@@ -323,12 +323,16 @@ class Operation:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if cls.__module__.split(".")[0] == "qsym":
+            return  # qsym's own classes (qml.operation.Operator) say what they have
         # PennyLane's has_matrix of a class of your own: whether it defines a matrix
         if _user_operator(cls) and not any(_declares(cls, a) for a in (
                 "has_matrix", "compute_matrix", "matrix", "compute_sparse_matrix")):
             cls.has_matrix = False
-        if _user_operator(cls) and not _declares(cls, "has_generator"):
-            cls.has_generator = _declares(cls, "generator")  # PennyLane's rule
+        for has, defined in (("has_generator", ("generator",)),
+                             ("has_sparse_matrix", ("compute_sparse_matrix", "sparse_matrix"))):
+            if _user_operator(cls) and not _declares(cls, has):  # PennyLane's rule
+                setattr(cls, has, any(_declares(cls, d) for d in defined))
 
     def __init__(self, *args, wires=None, id=None, **hyper):
         name = type(self).__name__

@@ -1767,6 +1767,26 @@ class AdjointOperation(SymbolicOp):
         super().__init__(base, gates, base.wires)
 
     @property
+    def has_matrix(self) -> bool:
+        """Whether the base has a matrix (PennyLane's rule)."""
+        return bool(getattr(self._base, "has_matrix", True))
+
+    @property
+    def has_decomposition(self) -> bool:
+        """Whether there are gates to decompose into: the table's, or the base's
+        decomposition reversed and inverted (an operator of your own with one)."""
+        return self._gates is not None or bool(getattr(self._base, "has_decomposition", False))
+
+    def decomposition(self) -> list:
+        """The inverse table gates; of a base of your own, the adjoint of each gate of the
+        base's decomposition, last first (PennyLane's ``Adjoint.decomposition()``)."""
+        if self._gates is not None or not getattr(self._base, "has_decomposition", False):
+            return super().decomposition()
+        with recording(Tape()):
+            parts = list(self._base.decomposition())
+        return [adjoint(g) for g in reversed(parts)]
+
+    @property
     def control_wires(self):
         """The base's (PennyLane's ``Adjoint(CNOT).control_wires``)."""
         return self._base.control_wires

@@ -297,3 +297,39 @@ def test_max_workers_options_and_errors():
         warnings.simplefilter("ignore")  # the oversubscription warning on small machines
         with pytest.raises(RuntimeError, match="ProcessPoolExecutor cannot execute"):
             dev.preprocess_transforms()([t])
+
+
+# --- operators of your own: what they have, and their adjoint and controlled forms -----------
+class TwoGates(qml.operation.Operation):
+    """S then X on one wire, given by compute_decomposition (PennyLane's other way)."""
+
+    num_wires = 1
+
+    @staticmethod
+    def compute_decomposition(wires):
+        return [qml.S(wires), qml.PauliX(wires)]
+
+
+def test_classes_of_your_own_say_what_they_define():
+    op = TwoGates(0)
+    assert op.has_decomposition and not op.has_matrix and not op.has_generator
+    assert not op.has_sparse_matrix
+    assert [g.name for g in op.decomposition()] == ["S", "PauliX"]
+
+    class WithGenerator(qml.operation.Operator):
+        def generator(self):
+            return qml.PauliX(self.wires)
+
+    assert WithGenerator(0.1, wires=0).has_generator
+    assert qml.RX(0.1, 0).has_matrix and not qml.RX(0.1, 0).has_decomposition
+
+
+def test_adjoint_and_controlled_of_your_own_operator_decompose_to_table_gates():
+    u = X @ np.diag([1, 1j])  # S, then X
+    t = qml.tape.QuantumScript([qml.adjoint(TwoGates(1)), qml.ctrl(TwoGates(1), control=0)])
+    (new,), _ = qml.decompose(t)
+    assert {op.name for op in new.operations} <= set(qml.ops.qubit.__all__)  # table gates
+    controlled = np.eye(4, dtype=complex)
+    controlled[2:, 2:] = u
+    expected = controlled @ np.kron(I2, u.conj().T)
+    assert np.allclose(_matrix(new.operations, [0, 1]), expected)
