@@ -446,6 +446,11 @@ def _register_decomposition_paths():
         "PennyLane's qml.decomposition.decomposition_graph",
         DecompositionGraph=decomposition.DecompositionGraph,
         DecompGraphSolution=decomposition.DecompGraphSolution)
+    from ._opmath import cnot_count
+    path("qsym.ops.op_math.decompositions", "unitary_decompositions",
+         "PennyLane's module of the unitary decompositions",
+         one_qubit_decomposition=ops.one_qubit_decomposition,
+         two_qubit_decomposition=ops.two_qubit_decomposition, _compute_num_cnots=cnot_count)
     from ._compilation import resolve_gate_set, solve_graph
     vars(__import__("sys").modules["qsym.transforms.decompose"]).update(
         _resolve_gate_set=resolve_gate_set, _construct_and_solve_decomp_graph=solve_graph)

@@ -798,6 +798,27 @@ def kak(U) -> tuple:
     return phase + float(g), L1, (float(a), float(b), float(c)), L2
 
 
+def cnot_count(U) -> int:
+    """How many CNOTs a two-qubit ``U`` in SU(4) needs (0 to 3; PennyLane's
+    ``_compute_num_cnots``), from ``gamma = M M^T``, ``M`` = ``U`` in the magic basis
+    (Shende, Markov, Bullock, quant-ph/0308045): trace +-4: a tensor product (0); trace 0
+    and ``gamma^2 = -1``: 1; a real trace: 2; else 3. Tolerances as ``np.allclose`` with
+    ``atol=1e-7`` (PennyLane's).
+
+    >>> cnot = np.eye(4)[[0, 1, 3, 2]] * np.exp(-1j * np.pi / 4)   # CNOT in SU(4)
+    >>> cnot_count(np.eye(4)), cnot_count(cnot), cnot_count(np.eye(4)[[0, 2, 1, 3]] * np.exp(-1j * np.pi / 4))
+    (0, 1, 3)
+    """
+    M = _MAGIC.conj().T @ np.asarray(U, dtype=complex) @ _MAGIC
+    gamma = M @ M.T
+    trace = np.trace(gamma)
+    if np.isclose(trace, 4, atol=1e-7) or np.isclose(trace, -4, atol=1e-7):
+        return 0
+    if np.isclose(trace, 0, atol=1e-7) and np.allclose(gamma @ gamma + np.eye(4), 0, atol=1e-7):
+        return 1
+    return 2 if np.isclose(trace.imag, 0, atol=1e-7) else 3
+
+
 def two_qubit_decomposition(U, wires) -> list:
     """A 4x4 unitary as gates of the table, exactly (global phase included): its KAK
     decomposition :func:`kak` applied as ``RZ, RY, RZ`` on each wire (``L2``), the interaction

@@ -811,6 +811,11 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     cache = kwargs.get("cache")
     if isinstance(cache, MutableMapping):
         return tuple(_cached_run(t, device, cache, gradient) for t in tapes)
+    workers = getattr(device, "_max_workers", None)
+    tapes = tuple(tapes)
+    if workers and workers > 1 and len(tapes) > 1 and not any(
+            isinstance(d, Box) for t in tapes for d in t.data):  # autograd: one thread
+        return _run_pooled(tapes, device, workers)
     return tuple(_run(t, device, gradient) for t in tapes)
 
 

@@ -12,10 +12,15 @@ a gate that is one rotation and a global phase (``PauliX`` is ``RX(pi)`` with
 with every angle multiplied by ``z``, which also takes a broadcast ``z``. Your own rules
 are added with :func:`add_decomps` (made with :func:`register_resources`).
 
+For ``"Adjoint(<gate>)"`` the rules are the gate's inverse in the table (``RX(-t)``) and
+its decomposition reversed, each gate adjoint.
+
 qsym simulates every gate of its table as it is and never needs a rule to run a circuit:
-the rules are there to inspect and to apply by hand (``qml.transforms.decompose``
-applies ``op.decomposition()``). PennyLane's graph-based decomposition
-(``qml.decomposition.enable_graph()``) is not provided: :func:`enabled_graph` is False.
+the rules are there to inspect, to apply by hand, and for PennyLane's graph-based
+decomposition system (:func:`enable_graph`, off by default): with it on,
+``qml.transforms.decompose(..., gate_set=...)`` and the devices' ``decompose`` choose
+each operator's rule of least total weight to the gate set (:class:`DecompositionGraph`)
+instead of applying ``op.decomposition()``.
 
 >>> import qsym as qml
 >>> [rule.name for rule in qml.list_decomps(qml.CZ)]

@@ -283,6 +283,12 @@ def test_max_workers_runs_a_batch_on_a_pool_with_the_same_numbers():
     assert np.allclose(pooled, np.cos(xs))
     config = qml.devices.ExecutionConfig(device_options={"max_workers": 2})
     assert np.allclose(qml.device("default.qubit", wires=2).execute(tapes, config), np.cos(xs))
+    assert np.allclose(qml.execute(tapes, qml.device("default.qubit", max_workers=2)), np.cos(xs))
+    # with shots: the samples of one worker (same seed, same numbers)
+    shot_tapes = [t.copy(shots=50) for t in tapes]
+    one = qml.devices.DefaultQubit(wires=2, seed=3).execute(shot_tapes)
+    two = qml.devices.DefaultQubit(wires=2, seed=3, max_workers=2).execute(shot_tapes)
+    assert np.array_equal(one, two)
 
 
 def test_max_workers_options_and_errors():
@@ -333,3 +339,23 @@ def test_adjoint_and_controlled_of_your_own_operator_decompose_to_table_gates():
     controlled[2:, 2:] = u
     expected = controlled @ np.kron(I2, u.conj().T)
     assert np.allclose(_matrix(new.operations, [0, 1]), expected)
+
+
+def test_cnot_count_of_two_qubit_unitaries():
+    """0 for a tensor product, 1 for CNOT, 2 for an XX+YY interaction (no ZZ part), 3 for
+    SWAP (the counts of Vatan-Williams / Shende-Markov-Bullock), each in SU(4)."""
+    from qsym.ops.op_math.decompositions.unitary_decompositions import _compute_num_cnots
+    su4 = lambda m: m * np.exp(-1j * np.angle(np.linalg.det(m)) / 4)  # noqa: E731
+    Y = np.array([[0, -1j], [1j, 0]])
+    w, v = np.linalg.eigh(0.3 * np.kron(X, X) + 0.2 * np.kron(Y, Y))
+    xy = v @ np.diag(np.exp(1j * w)) @ v.conj().T
+    assert _compute_num_cnots(su4(np.kron(rx(0.3), H))) == 0
+    assert _compute_num_cnots(su4(np.eye(4)[[0, 1, 3, 2]])) == 1
+    assert _compute_num_cnots(su4(xy)) == 2
+    assert _compute_num_cnots(su4(np.eye(4)[[0, 2, 1, 3]])) == 3
+    u = np.diag([1, 1, 1, 1j])
+    su, phase = qml.math.convert_to_su4(u, return_global_phase=True)
+    assert np.isclose(np.linalg.det(su), 1) and np.isclose(phase, np.pi / 8)
+    assert np.allclose(su * np.exp(1j * phase), u)
+    su2 = qml.math.convert_to_su2(np.stack([np.diag([1, 1j]), 1j * H]))  # a batch
+    assert np.allclose(np.linalg.det(su2), [1, 1])
