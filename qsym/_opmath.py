@@ -692,7 +692,8 @@ def _mcx_decomposition(wires: list, values) -> list:
 
 def one_qubit_decomposition(U, wire, rotations="ZYZ", return_global_phase=False) -> list:
     """PennyLane's ``qml.ops.one_qubit_decomposition``: a 2x2 unitary as
-    ``RZ(phi), RY(theta), RZ(omega)`` (``rotations="ZYZ"``, applied in that order) or one
+    ``RZ(phi), RY(theta), RZ(omega)`` (``rotations="ZYZ"``, applied in that order; ``"XYX"``,
+    ``"XZX"``, ``"ZXZ"``: the same in those axes) or one
     ``Rot(phi, theta, omega)`` (``"rot"``), then ``GlobalPhase(-alpha)`` with
     ``return_global_phase=True``: ``U = exp(i alpha) RZ(omega) RY(theta) RZ(phi)``, the
     angles taken modulo 4 pi as PennyLane takes them. The gates are recorded where made.
@@ -704,20 +705,53 @@ def one_qubit_decomposition(U, wire, rotations="ZYZ", return_global_phase=False)
     if U.shape[-2:] != (2, 2) or U.ndim not in (2, 3):
         raise GateError(f"one_qubit_decomposition takes a 2x2 unitary (or a batch of them, "
                         f"batch first), got shape {U.shape}")
-    if rotations not in ("ZYZ", "rot"):
+    if rotations not in _EULER_BASES and rotations != "rot":
         raise GateError(f"Value {rotations} passed to rotations is either invalid or currently "
-                        "unsupported by qsym: use 'ZYZ' or 'rot'")
+                        f"unsupported: use one of {sorted(_EULER_BASES)} or 'rot'")
+    names = _EULER_BASES.get(rotations, _EULER_BASES["ZYZ"])[0]
+    angles = functools.partial(_euler_angles, rotations=rotations)
     if U.ndim == 3:  # a batch: each matrix's angles, as broadcast gate parameters
-        phi, theta, omega, alpha = (np.array(a) for a in zip(*map(_zyz_angles, U)))
+        phi, theta, omega, alpha = (np.array(a) for a in zip(*map(angles, U)))
     else:
-        phi, theta, omega, alpha = (float(a) for a in _zyz_angles(U))
+        phi, theta, omega, alpha = (float(a) for a in angles(U))
     if rotations == "rot":
         out = [_made("Rot", (phi, theta, omega), [wire])]
     else:
-        out = [_made(n, (a,), [wire]) for n, a in (("RZ", phi), ("RY", theta), ("RZ", omega))]
+        out = [_made(n, (a,), [wire]) for n, a in zip(names, (phi, theta, omega))]
     if return_global_phase:
         out.append(_made("GlobalPhase", (-alpha,), []))
     return out
+
+
+# Euler bases of one_qubit_decomposition: the gates, and C with C^dagger RA(t) C = RZ(t),
+# C^dagger RB(t) C = RY(t) for the bases "ABA" (C = None: ZYZ itself), so that the ZYZ angles
+# of C^dagger U C are U's angles in that basis (U's determinant, so its phase, unchanged)
+_EULER_BASES = {
+    "ZYZ": (("RZ", "RY", "RZ"), None),
+    "XYX": (("RX", "RY", "RX"), np.array([[1, -1], [1, 1]], dtype=complex) / np.sqrt(2)),
+    "XZX": (("RX", "RZ", "RX"), np.array([[1, -1j], [1, 1j]]) / np.sqrt(2)),
+    "ZXZ": (("RZ", "RX", "RZ"), np.diag([1, -1j])),
+}
+
+
+def _euler_angles(U, rotations="ZYZ") -> tuple:
+    """``(phi, theta, omega, alpha)`` of one 2x2 unitary in an Euler basis: the ZYZ
+    angles of ``U`` made special unitary, then (``"XYX"``, ``"XZX"``) turned into the basis
+    (PennyLane's order of these steps, so its angles in degenerate cases too); ``"ZXZ"``
+    read directly (the ZYZ formulas with ``i U[1, 0]``, PennyLane's)."""
+    if rotations in ("ZYZ", "rot"):
+        return _zyz_angles(U)
+    alpha = float(np.angle(np.linalg.det(U)) / 2)
+    su = U * np.exp(-1j * alpha)
+    su = su * np.exp(-0.5j * np.angle(np.linalg.det(su)))  # again, as PennyLane's steps do
+    C = _EULER_BASES[rotations][1]
+    if rotations != "ZXZ":
+        return (*_zyz_angles(np.einsum("mj,jk,kn->mn", C.conj().T, su, C))[:3], alpha)
+    eps = np.finfo(float).eps
+    theta = 2 * np.arctan2(min(abs(su[0, 1]), 1.0), min(abs(su[0, 0]), 1.0))
+    plus, minus = np.angle(su[1, 1] + eps), np.angle(1j * su[1, 0] + eps)
+    return (float((plus - minus) % (4 * np.pi)), float(theta % (4 * np.pi)),
+            float((plus + minus) % (4 * np.pi)), alpha)
 
 
 def _zyz_angles(U) -> tuple:

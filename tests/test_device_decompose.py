@@ -359,3 +359,17 @@ def test_cnot_count_of_two_qubit_unitaries():
     assert np.allclose(su * np.exp(1j * phase), u)
     su2 = qml.math.convert_to_su2(np.stack([np.diag([1, 1j]), 1j * H]))  # a batch
     assert np.allclose(np.linalg.det(su2), [1, 1])
+
+
+@pytest.mark.parametrize("basis, names", [("ZYZ", ["RZ", "RY", "RZ"]), ("XYX", ["RX", "RY", "RX"]),
+                                          ("XZX", ["RX", "RZ", "RX"]), ("ZXZ", ["RZ", "RX", "RZ"])])
+def test_one_qubit_decomposition_in_every_euler_basis(basis, names):
+    rng = np.random.default_rng(11)
+    unitaries = [np.linalg.qr(rng.normal(size=(2, 2)) + 1j * rng.normal(size=(2, 2)))[0]
+                 for _ in range(4)] + [H, np.diag([1, 1j]), X, np.eye(2)]
+    for u in unitaries:
+        gates = qml.ops.one_qubit_decomposition(u, 0, rotations=basis, return_global_phase=True)
+        assert [g.name for g in gates] == names + ["GlobalPhase"]
+        assert np.allclose(_matrix(gates, [0]), u)
+    with pytest.raises(ValueError, match="YXY passed to rotations"):
+        qml.ops.one_qubit_decomposition(H, 0, rotations="YXY")
