@@ -708,6 +708,10 @@ def one_qubit_decomposition(U, wire, rotations="ZYZ", return_global_phase=False)
     if rotations not in _EULER_BASES and rotations != "rot":
         raise GateError(f"Value {rotations} passed to rotations is either invalid or currently "
                         f"unsupported: use one of {sorted(_EULER_BASES)} or 'rot'")
+    if isinstance(wire, (Wires, list, tuple)):  # PennyLane's Wires(wire): one label
+        if len(wire) != 1:
+            raise WireError(f"one_qubit_decomposition acts on one wire, got {list(wire)}")
+        wire = list(wire)[0]
     names = _EULER_BASES.get(rotations, _EULER_BASES["ZYZ"])[0]
     angles = functools.partial(_euler_angles, rotations=rotations)
     if U.ndim == 3:  # a batch: each matrix's angles, as broadcast gate parameters

@@ -371,5 +371,7 @@ def test_one_qubit_decomposition_in_every_euler_basis(basis, names):
         gates = qml.ops.one_qubit_decomposition(u, 0, rotations=basis, return_global_phase=True)
         assert [g.name for g in gates] == names + ["GlobalPhase"]
         assert np.allclose(_matrix(gates, [0]), u)
+    gates = qml.ops.one_qubit_decomposition(H, qml.wires.Wires("a"), rotations=basis)
+    assert all(g.wires == qml.wires.Wires("a") for g in gates)  # a Wires of one label
     with pytest.raises(ValueError, match="YXY passed to rotations"):
         qml.ops.one_qubit_decomposition(H, 0, rotations="YXY")
