@@ -446,7 +446,10 @@ def _register_decomposition_paths():
         "PennyLane's qml.decomposition.decomposition_graph",
         DecompositionGraph=decomposition.DecompositionGraph,
         DecompGraphSolution=decomposition.DecompGraphSolution)
-    from ._opmath import cnot_count
+    from ._opmath import cnot_count, su2su2_to_tensor_products
+    math.decomposition = path("qsym.math", "decomposition",
+                              "PennyLane's qml.math.decomposition",
+                              su2su2_to_tensor_products=su2su2_to_tensor_products)
     path("qsym.ops.op_math.decompositions", "unitary_decompositions",
          "PennyLane's module of the unitary decompositions",
          one_qubit_decomposition=ops.one_qubit_decomposition,

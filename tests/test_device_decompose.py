@@ -375,3 +375,9 @@ def test_one_qubit_decomposition_in_every_euler_basis(basis, names):
     assert all(g.wires == qml.wires.Wires("a") for g in gates)  # a Wires of one label
     with pytest.raises(ValueError, match="YXY passed to rotations"):
         qml.ops.one_qubit_decomposition(H, 0, rotations="YXY")
+
+
+def test_su2_x_su2_factors():
+    a, b = rx(0.4), np.diag([np.exp(-0.2j), np.exp(0.2j)])
+    A, B = qml.math.decomposition.su2su2_to_tensor_products(np.kron(a, b))
+    assert np.allclose(np.kron(A, B), np.kron(a, b))
