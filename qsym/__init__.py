@@ -336,6 +336,7 @@ from .gradients import adjoint_metric_tensor  # noqa: E402
 from ._riemannian import RiemannianGradientOptimizer  # noqa: E402
 optimize.RiemannianGradientOptimizer = RiemannianGradientOptimizer
 from . import _device_api as _device_api  # noqa: E402  (the device API methods on Device)
+from . import _preprocess as _preprocess  # noqa: E402
 from . import workflow  # noqa: E402
 from . import transforms  # noqa: E402
 # PennyLane's qml.noise: insert (noise models and add_noise are not provided)
@@ -415,3 +416,51 @@ __all__ = [
 ]
 
 _register_op_paths()
+
+
+def _register_decomposition_paths():
+    """PennyLane's module paths of the device preprocessing and the graph-based
+    decomposition system: ``qml.devices.preprocess``, ``qml.devices.default_qubit``,
+    ``qml.decomposition.utils``, ``.gate_set``, ``.decomposition_graph``."""
+    path = transforms.module_path
+    devices.preprocess = path(
+        "qsym.devices", "preprocess", "PennyLane's qml.devices.preprocess",
+        validate_device_wires=_device_api.validate_device_wires,
+        validate_measurements=_device_api.validate_measurements,
+        **{n: getattr(_preprocess, n) for n in (
+            "decompose", "validate_multiprocessing_workers", "validate_adjoint_trainable_params",
+            "validate_observables", "no_sampling", "no_analytic", "null_postprocessing")})
+    devices.default_qubit = path(
+        "qsym.devices", "default_qubit", "PennyLane's qml.devices.default_qubit",
+        DefaultQubit=devices.DefaultQubit, ALL_DQ_GATES=_preprocess.ALL_DQ_GATES,
+        **{n: getattr(_preprocess, n) for n in (
+            "stopping_condition", "allow_mcms_stopping_condition", "no_mcms_stopping_condition",
+            "adjoint_ops", "adjoint_observables")})
+    decomposition.utils = path(
+        "qsym.decomposition", "utils", "PennyLane's qml.decomposition.utils",
+        to_name=decomposition.to_name, translate_op_alias=decomposition.translate_op_alias,
+        OP_NAME_ALIASES=decomposition.OP_NAME_ALIASES, enabled_graph=decomposition.enabled_graph,
+        enable_graph=decomposition.enable_graph, disable_graph=decomposition.disable_graph,
+        toggle_graph_ctx=decomposition.toggle_graph_ctx)
+    decomposition.gate_set = path("qsym.decomposition", "gate_set",
+                                  "PennyLane's qml.decomposition.gate_set",
+                                  GateSet=decomposition.GateSet)
+    decomposition.decomposition_graph = path(
+        "qsym.decomposition", "decomposition_graph",
+        "PennyLane's qml.decomposition.decomposition_graph",
+        DecompositionGraph=decomposition.DecompositionGraph,
+        DecompGraphSolution=decomposition.DecompGraphSolution)
+    from ._opmath import cnot_count, su2su2_to_tensor_products
+    math.decomposition = path("qsym.math", "decomposition",
+                              "PennyLane's qml.math.decomposition",
+                              su2su2_to_tensor_products=su2su2_to_tensor_products)
+    path("qsym.ops.op_math.decompositions", "unitary_decompositions",
+         "PennyLane's module of the unitary decompositions",
+         one_qubit_decomposition=ops.one_qubit_decomposition,
+         two_qubit_decomposition=ops.two_qubit_decomposition, _compute_num_cnots=cnot_count)
+    from ._compilation import resolve_gate_set, solve_graph
+    vars(__import__("sys").modules["qsym.transforms.decompose"]).update(
+        _resolve_gate_set=resolve_gate_set, _construct_and_solve_decomp_graph=solve_graph)
+
+
+_register_decomposition_paths()

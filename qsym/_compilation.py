@@ -21,14 +21,17 @@ import autograd.numpy as anp
 import numpy as np
 
 from ._operations import GATE_CLASSES, Operation
-from ._opmath import AdjointOperation
+from ._opmath import AdjointOperation, AnnotatedQueue
 from ._tapes import make_qscript
 from ._trace import Traced
 from ._transform import VALUES_UNSEEN, detached, null_postprocessing, transform
-from .errors import ArgumentError, GateError, TransformError
+from .errors import ArgumentError, DecompositionUndefinedError, GateError, TransformError
+from .decomposition import (DecompositionGraph, GateSet, enabled_graph,
+                            get_decomp_kwargs)
 
 __all__ = ["cancel_inverses", "merge_rotations", "single_qubit_fusion", "commute_controlled",
-           "undo_swaps", "remove_barrier", "decompose", "compile", "fuse_rot_angles",
+           "undo_swaps", "remove_barrier", "decompose", "compile", "resolve_gate_set",
+           "solve_graph", "fuse_rot_angles",
            "SELF_INVERSES", "COMPOSABLE_ROTATIONS", "find_next_gate", "rot_angles",
            "decomposition_gen", "insert"]
 
@@ -462,21 +465,37 @@ def remove_barrier(tape):
 def _gate_set_test(gate_set, stopping_condition):
     """The acceptance test of ``decompose``'s gate set (names, gate classes, a dict of
     them to costs) and stopping condition; none given: every gate of qsym's table."""
+    return resolve_gate_set(gate_set, stopping_condition)[1]
+
+
+def resolve_gate_set(gate_set=None, stopping_condition=None):
+    """PennyLane's ``_resolve_gate_set``: ``(GateSet, acceptance test of an operator)``.
+    Neither given: every gate of qsym's table (templates and composite operators are
+    decomposed); a gate set and a stopping condition: an operator in either is accepted.
+
+    >>> import qsym as qml
+    >>> gs, accept = resolve_gate_set({"RX", qml.CNOT}, None)
+    >>> sorted(gs), accept(qml.RX(0.1, 0)), accept(qml.RY(0.1, 0))
+    (['CNOT', 'RX'], True, False)
+    """
     if gate_set is None and stopping_condition is None:
-        return lambda op: op.name in GATE_CLASSES and not isinstance(op, AdjointOperation)
+        table = GateSet(sorted(GATE_CLASSES), name="All qsym gates")
+        return table, lambda op: op.name in GATE_CLASSES and not isinstance(op, AdjointOperation)
+    if gate_set is None and enabled_graph():
+        raise TypeError("The gate_set argument is required when the graph-based decomposition "
+                        "system is enabled via qml.decomposition.enable_graph()")
     if isinstance(gate_set, (type, str)):
         gate_set = {gate_set}
     if gate_set is not None and not hasattr(gate_set, "__iter__"):
         raise TypeError("Invalid gate_set type. Must be an iterable, dictionary, or function.")
-    names = {g for g in (gate_set or ()) if isinstance(g, str)}
-    kinds = tuple(g for g in (gate_set or ()) if isinstance(g, type))
+    gate_set = GateSet(gate_set or ())
 
     def accept(op):
-        if op.name in names or (kinds and isinstance(op, kinds)):
+        if op in gate_set:
             return True
         return bool(stopping_condition is not None and stopping_condition(op))
 
-    return accept
+    return gate_set, accept
 
 
 def _decomposable(op) -> bool:
@@ -485,27 +504,68 @@ def _decomposable(op) -> bool:
     return bool(has) if has is not None else callable(getattr(op, "decomposition", None))
 
 
-def _decompose_op(op, accept, depth, max_expansion, strict):
-    if accept(op) or (max_expansion is not None and depth >= max_expansion):
-        return [op]
-    parts = [] if op.name == "GlobalPhase" else None  # PennyLane's: a phase decomposes to nothing
-    if parts is None and _decomposable(op):
-        with detached():
-            try:
-                parts = list(op.decomposition())
-            except (GateError, NotImplementedError):
-                parts = None
-    if parts is None:
-        if strict:
-            raise TransformError(f"Operator {op} not supported and does not provide a "
-                                 "decomposition.")
+def _by_rule(op, rule) -> list:
+    """The gates ``rule`` (a :class:`qsym.decomposition.DecompositionRule`) makes for ``op``."""
+    params = list(getattr(op, "parameters", None) or getattr(op, "data", ()))
+    with AnnotatedQueue() as q:
+        rule(*params, wires=op.wires, **get_decomp_kwargs(op))
+    return list(q.queue)
+
+
+def _parts(op, accept, graph, custom_decomposer, strict):
+    """The operators ``op`` decomposes into one level down (PennyLane's order: the graph's
+    rule, a custom decomposer, ``op.decomposition()``); None: ``op`` is kept as it is."""
+    if op.name == "GlobalPhase" and enabled_graph():
+        warnings.warn(
+            "With qml.decomposition.enabled_graph(), GlobalPhase is not assumed to have a "
+            "decomposition. To disable this warning, add GlobalPhase to the gate set, or "
+            "assign a decomposition rule to GlobalPhase via the fixed_decomps keyword "
+            "argument.", UserWarning, stacklevel=5)
+        return None
+    if graph is not None and graph.is_solved_for(op):
+        return _by_rule(op, graph.decomposition(op))
+    if op.name == "GlobalPhase":
+        return []  # PennyLane's: a global phase decomposes to nothing
+    if custom_decomposer is not None:
+        try:
+            return list(custom_decomposer(op))
+        except DecompositionUndefinedError as exc:
+            raise DecompositionUndefinedError(
+                f"Operator {op} not supported and does not provide a decomposition.") from exc
+    if _decomposable(op):
+        try:
+            return list(op.decomposition())
+        except (DecompositionUndefinedError, NotImplementedError):
+            pass
+    if strict:
+        raise DecompositionUndefinedError(
+            f"Operator {op} not supported and does not provide a decomposition.")
+    if not enabled_graph():
         warnings.warn(f"Operator {op.name} does not define a decomposition to the target gate "
                       "set and was not found in the target gate set. To remove this warning, "
                       f"add the operator name ({op.name}) or type ({type(op)}) to the gate set.",
-                      UserWarning, stacklevel=4)
+                      UserWarning, stacklevel=5)
+    return None
+
+
+def _decompose_op(op, accept, depth, max_expansion, strict, graph=None, custom_decomposer=None):
+    """``op`` decomposed until every operator is accepted (PennyLane's
+    ``_operator_decomposition_gen``, as a list)."""
+    done = max_expansion is not None and depth >= max_expansion
+    if type(op).__name__ == "Conditional":  # qml.cond: its base decomposed, each conditioned
+        if accept(op.base) or done:
+            return [op]
+        return [type(op)(op.meas_val, g) if hasattr(op, "meas_val") else op.with_base(g)
+                for g in _decompose_op(op.base, accept, depth, max_expansion, strict, graph,
+                                       custom_decomposer)]
+    if done or accept(op):
+        return [op]
+    with detached():
+        parts = _parts(op, accept, graph, custom_decomposer, strict)
+    if parts is None:
         return [op]
     return [g for part in parts for g in _decompose_op(part, accept, depth + 1, max_expansion,
-                                                        strict)]
+                                                        strict, graph, custom_decomposer)]
 
 
 def decomposition_gen(op, acceptance_function, max_expansion=None, current_depth=0,
@@ -513,20 +573,31 @@ def decomposition_gen(op, acceptance_function, max_expansion=None, current_depth
                       strict=False):
     """The gates ``op`` decomposes into, one at a time, until ``acceptance_function``
     accepts each or ``max_expansion`` levels are done (PennyLane's
-    ``_operator_decomposition_gen``; ``strict``: a gate with no decomposition raises).
+    ``_operator_decomposition_gen``): by the rule ``graph_solution`` chose for it (a
+    :class:`qsym.decomposition.DecompGraphSolution`), else ``custom_decomposer(op)``,
+    else ``op.decomposition()``. An operator with none is kept with PennyLane's warning,
+    or with ``strict`` raises :class:`qsym.errors.DecompositionUndefinedError`.
 
     >>> import qsym as qml
     >>> list(decomposition_gen(qml.Rot(0.1, 0.2, 0.3, wires=0), lambda op: op.name == "RZ" or op.name == "RY"))
     [RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])]
     """
-    if custom_decomposer is not None and not acceptance_function(op):
-        with detached():
-            parts = list(custom_decomposer(op))
-        for part in parts:
-            yield from decomposition_gen(part, acceptance_function, max_expansion,
-                                         current_depth + 1, strict=strict)
-        return
-    yield from _decompose_op(op, acceptance_function, current_depth, max_expansion, strict)
+    yield from _decompose_op(op, acceptance_function, current_depth, max_expansion, strict,
+                             graph_solution, custom_decomposer)
+
+
+def solve_graph(operations, gate_set, fixed_decomps=None, alt_decomps=None, strict=True,
+                num_work_wires=0):
+    """The graph-based system's solution for ``operations`` (PennyLane's
+    ``_construct_and_solve_decomp_graph``).
+
+    >>> import qsym as qml
+    >>> solve_graph([qml.SWAP([0, 1])], {"CNOT"}).decomposition(qml.SWAP([0, 1])).name
+    'SWAP'
+    """
+    graph = DecompositionGraph(operations, gate_set, fixed_decomps=fixed_decomps,
+                               alt_decomps=alt_decomps, strict=strict)
+    return graph.solve(num_work_wires=num_work_wires)
 
 
 @transform
@@ -534,24 +605,45 @@ def decompose(tape, *, gate_set=None, stopping_condition=None, max_expansion=Non
               num_work_wires=0, minimize_work_wires=False, fixed_decomps=None,
               alt_decomps=None, strict=True):
     """PennyLane's ``qml.transforms.decompose`` (also ``qml.decompose``): replace each gate
-    not in ``gate_set`` (names and/or gate classes, e.g. ``{"RX", "RZ", "CNOT"}``) and for
-    which ``stopping_condition(op)`` is not true by its decomposition (qsym's, ``op.decomposition()``),
-    again until every gate is accepted or ``max_expansion`` levels are done. With neither
-    given, templates and other composite operators become qsym's table gates. A gate
-    that is not accepted and has no decomposition raises :class:`TransformError`
-    (``strict=False``: kept, with PennyLane's warning).
+    not in ``gate_set`` (names and/or gate classes, e.g. ``{"RX", "RZ", "CNOT"}``, a dict
+    of them to weights, a :class:`qsym.decomposition.GateSet`) and for which
+    ``stopping_condition(op)`` is not true by its decomposition, again until every gate
+    is accepted or ``max_expansion`` levels are done. With neither given, templates and
+    other composite operators become qsym's table gates. A gate that is not accepted and
+    has no decomposition is kept, with PennyLane's ``UserWarning``.
+
+    Off (the default), the decomposition is ``op.decomposition()``. With the graph-based
+    system on (``qml.decomposition.enable_graph()``), each operator's rule is the one of
+    least total weight to ``gate_set`` (:class:`qsym.decomposition.DecompositionGraph`),
+    ``fixed_decomps`` (``{op type: rule}``) and ``alt_decomps`` (``{op type: [rules]}``)
+    choose or add rules, and an operator no rule takes there falls back to
+    ``op.decomposition()``.
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.Rot(0.1, 0.2, 0.3, wires=0)])
     >>> qml.transforms.decompose(t, gate_set={"RZ", "RY"})[0][0].operations
     [RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])]
     """
-    if fixed_decomps or alt_decomps:
-        raise TransformError("fixed_decomps and alt_decomps need PennyLane's graph "
-                             "decomposition system, which qsym does not have")
-    accept = _gate_set_test(gate_set, stopping_condition)
-    ops = [g for op in tape.operations for g in _decompose_op(op, accept, 0, max_expansion,
-                                                               strict)]
+    if not enabled_graph() and (fixed_decomps or alt_decomps):
+        raise TypeError(
+            "The keyword arguments fixed_decomps and alt_decomps are only available with the "
+            "new experimental graph-based decomposition system. Use "
+            "qml.decomposition.enable_graph() to enable the new system.")
+    gate_set, accept = resolve_gate_set(gate_set, stopping_condition)
+    if all(accept(op) for op in tape.operations):
+        return [tape], null_postprocessing
+    graph = None
+    if enabled_graph():
+        graph = solve_graph([op for op in tape.operations if not accept(op)], gate_set,
+                            fixed_decomps, alt_decomps, strict, num_work_wires)
+    try:
+        ops = [g for op in tape.operations
+               for g in _decompose_op(op, accept, 0, max_expansion, False, graph)]
+    except RecursionError as exc:
+        raise RecursionError(
+            "Reached recursion limit trying to decompose operations. Operator decomposition "
+            "may have entered an infinite loop. Setting max_expansion will terminate the "
+            "decomposition at a fixed recursion depth.") from exc
     return [tape.copy(operations=ops)], null_postprocessing
 
 

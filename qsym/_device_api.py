@@ -37,6 +37,10 @@ from .devices import Device, ExecutionConfig, MCMConfig
 from ._operations import UnmeasuredOperator
 from .errors import DeviceError, WireError
 from .gradients import param_shift
+from ._preprocess import (ALL_DQ_GATES, adjoint_observables, adjoint_ops, defer_mcms,
+                          allow_mcms_stopping_condition, decompose, no_mcms_stopping_condition,
+                          no_sampling, validate_adjoint_trainable_params,
+                          validate_multiprocessing_workers, validate_observables)
 
 # PennyLane's DefaultQubit._device_options: what ExecutionConfig.device_options may name
 DEVICE_OPTIONS = ("max_workers", "rng", "prng_key")
@@ -187,7 +191,22 @@ def validate_device_wires(tape, wires=None, name="device"):
         if extra:
             raise WireError(f"Cannot run circuit(s) on {name} as they contain wires not found "
                             f"on the device: {set(extra)}")
+        measured = [_on_wires(m, wires) for m in tape.measurements]
+        if any(a is not b for a, b in zip(measured, tape.measurements)):
+            return (tape.copy(measurements=measured),), _first
     return (tape,), _first
+
+
+_WIRELESS = ("SampleMP", "ProbabilityMP", "StateMP")
+
+
+def _on_wires(m, wires):
+    """A sample, probability or state measurement of no wires made one of the device's
+    ``wires`` (PennyLane's ``validate_device_wires`` swaps it out); others as they are."""
+    if (type(m).__name__ in _WIRELESS and getattr(m, "obs", None) is None
+            and not getattr(m, "wires", None) and getattr(m, "mv", None) is None):
+        return type(m)(wires=list(wires))
+    return m
 
 
 @transform
@@ -209,12 +228,36 @@ def validate_measurements(tape, name="device"):
     """
     shots = bool(tape.shots)
     for m in tape.measurements:
-        refused = isinstance(getattr(m, "obs", None), UnmeasuredOperator) or (
-            m.kind == "state" if shots else bool(getattr(m, "shadow", None)))
+        obs = getattr(m, "obs", None)
+        refused = isinstance(obs, UnmeasuredOperator) or (
+            m.kind == "state" if shots else bool(getattr(m, "shadow", None))) or (
+            obs is not None and not observable_accepted(obs, m.kind == "expval" and not shots))
         if refused:
             how = "with finite shots" if shots else "for analytic simulation"
             raise DeviceError(f"Measurement {m!r} not accepted {how} on {name}")
     return (tape,), _first
+
+
+def observable_accepted(obs, exact_expval=False) -> bool:
+    """Whether default.qubit measures ``obs`` (PennyLane's ``observable_accepts_analytic``
+    and ``observable_accepts_sampling``): every operand of a product or sum, the base of a
+    scaled operator, and each operator with diagonalizing gates (a ``SparseHamiltonian`` or
+    ``Hermitian`` in an exact expectation value too).
+
+    >>> import qsym as qml
+    >>> observable_accepted(qml.X(0) @ qml.Y(1)), observable_accepted(qml.X(0) @ qml.RX(0.1, 1))
+    (True, False)
+    """
+    operands = getattr(obs, "operands", None)
+    if operands and type(obs).__name__ != "SparseHamiltonian":
+        return all(observable_accepted(o, exact_expval) for o in operands)
+    base = getattr(obs, "base", None)
+    if base is not None and type(obs).__name__ in ("SProd", "Adjoint", "AdjointOperation"):
+        return observable_accepted(base, exact_expval)
+    if type(obs).__name__ in ("SparseHamiltonian", "Hermitian"):
+        return exact_expval or type(obs).__name__ == "Hermitian"
+    has = getattr(obs, "has_diagonalizing_gates", None)
+    return True if has is None else bool(has)
 
 
 def _first(results):
@@ -223,23 +266,75 @@ def _first(results):
 
 def preprocess_transforms(self, execution_config=None):
     """PennyLane's ``preprocess_transforms``: the ``CompilePipeline`` run on tapes before
-    ``execute``. qsym's simulators run every gate of its table and every measurement
-    qsym has without decomposing, so the pipeline only checks the wires
-    (:func:`validate_device_wires`), and for ``"adjoint"`` splits a broadcast tape into one
-    tape per parameter set (``broadcast_expand``, as PennyLane's adjoint preprocessing);
-    what a simulator cannot run is refused by ``execute`` with a specific error. A user's device class gets an empty pipeline
+    ``execute``, PennyLane's ``DefaultQubit`` pipeline: ``decompose`` (operators without a
+    matrix become their decomposition: :func:`qsym._preprocess.stopping_condition`),
+    :func:`validate_device_wires`, :func:`validate_measurements`, with ``max_workers``
+    ``validate_multiprocessing_workers``, for ``"backprop"`` ``no_sampling``, for
+    ``"adjoint"`` PennyLane's adjoint transforms (decomposed to operators of one trainable
+    parameter with a generator, one tape per parameter set). qsym's own executions do not
+    need it (every table gate runs as it is). A user's device class gets an empty pipeline
     unless it defines ``preprocess``."""
     if _own(self):
         if type(self).preprocess is not Device.preprocess:
             return self.preprocess(execution_config)[0] if execution_config else self.preprocess()[0]
         return CompilePipeline()
+    config = execution_config or ExecutionConfig()
+    deferred = config.mcm_config.mcm_method == "deferred"
     program = CompilePipeline()
+    if deferred:
+        program.add_transform(defer_mcms, allow_postselect=True)
+    program.add_transform(decompose, stopping_condition=no_mcms_stopping_condition if deferred
+                          else allow_mcms_stopping_condition, device_wires=self.wires,
+                          target_gates=ALL_DQ_GATES, name=self.name)
     program.add_transform(validate_device_wires, self.wires, name=self.name)
     program.add_transform(validate_measurements, name=self.name)
-    if execution_config is not None and execution_config.gradient_method == "adjoint":
-        # PennyLane's adjoint method takes one parameter set per tape
-        program.add_transform(broadcast_expand)
+    max_workers = config.device_options.get("max_workers", self._max_workers)
+    if max_workers:
+        program.add_transform(validate_multiprocessing_workers, max_workers, self)
+    if config.gradient_method == "backprop":
+        program.add_transform(no_sampling, name="backprop + default.qubit")
+    if config.gradient_method == "adjoint":
+        _add_adjoint_transforms(program, self.wires)
     return program
+
+
+def _add_adjoint_transforms(program, wires):
+    """PennyLane's adjoint preprocessing: no shots, operators the adjoint method takes
+    (:func:`qsym._preprocess.adjoint_ops`; a state preparation decomposed too), observables
+    with a matrix, one parameter set per tape, no trainable state preparation."""
+    name = "adjoint + default.qubit"
+    program.add_transform(no_sampling, name=name)
+    program.add_transform(decompose, stopping_condition=adjoint_ops, device_wires=wires,
+                          target_gates=ALL_DQ_GATES, name=name, skip_initial_state_prep=False)
+    program.add_transform(validate_observables, adjoint_observables, name=name)
+    program.add_transform(validate_measurements, name=name)
+    program.add_transform(adjoint_state_measurements)
+    program.add_transform(broadcast_expand)
+    program.add_transform(validate_adjoint_trainable_params)
+
+
+@transform
+def adjoint_state_measurements(tape):
+    """PennyLane's check of the adjoint method's measurements: all expectation values, or
+    only measurements without an observable (probabilities, the state), else a
+    :class:`qsym.errors.DeviceError`.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([], [qml.expval(qml.Z(0)), qml.probs(wires=0)])
+    >>> try:
+    ...     adjoint_state_measurements(t)
+    ... except qml.DeviceError as exc:
+    ...     print(str(exc)[:38])
+    adjoint diff supports either all expec
+    """
+    kinds = [getattr(m, "kind", None) for m in tape.measurements]
+    if all(k == "expval" for k in kinds):
+        return (tape,), _first
+    if any(getattr(m, "obs", None) is not None or getattr(m, "diag", None)
+           for m in tape.measurements):  # an observable, or a basis rotated into (probs(op=))
+        raise DeviceError("adjoint diff supports either all expectation values or only "
+                          "measurements without observables.")
+    return (tape,), _first
 
 
 def preprocess(self, execution_config=None):
@@ -429,4 +524,6 @@ def install(device_class) -> None:
 
 install(Device)
 
-__all__ = ["supports_adjoint", "validate_device_wires", "validate_measurements", "install", "MCMConfig"]
+__all__ = ["supports_adjoint", "validate_device_wires", "validate_measurements",
+           "observable_accepted",
+           "adjoint_state_measurements", "install", "MCMConfig"]

@@ -298,6 +298,15 @@ class classproperty:
         return self.func(owner if owner is not None else type(obj))
 
 
+
+def _own_compute_decomposition(cls) -> bool:
+    """Whether a class of your own (a subclass of :class:`Operation` that is no table
+    gate) defines ``compute_decomposition`` (PennyLane's way to give a decomposition)."""
+    return getattr(cls, "_row", None) is None and any(
+        "compute_decomposition" in vars(c) for c in cls.__mro__
+        if c is not Operation and c is not object)
+
+
 class Operation:
     """A gate application. Subclasses are made from the gate table, one per row.
 
@@ -311,6 +320,19 @@ class Operation:
     num_wires: int = 1
 
     _row = None  # the gate-table row the class was made from (qsym._gates.GateDef)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.split(".")[0] == "qsym":
+            return  # qsym's own classes (qml.operation.Operator) say what they have
+        # PennyLane's has_matrix of a class of your own: whether it defines a matrix
+        if _user_operator(cls) and not any(_declares(cls, a) for a in (
+                "has_matrix", "compute_matrix", "matrix", "compute_sparse_matrix")):
+            cls.has_matrix = False
+        for has, defined in (("has_generator", ("generator",)),
+                             ("has_sparse_matrix", ("compute_sparse_matrix", "sparse_matrix"))):
+            if _user_operator(cls) and not _declares(cls, has):  # PennyLane's rule
+                setattr(cls, has, any(_declares(cls, d) for d in defined))
 
     def __init__(self, *args, wires=None, id=None, **hyper):
         name = type(self).__name__
@@ -760,7 +782,12 @@ class Operation:
 
     @property
     def has_decomposition(self) -> bool:
-        """Whether :meth:`decomposition` gives gates (PennyLane's ``op.has_decomposition``)."""
+        """Whether :meth:`decomposition` gives gates (PennyLane's ``op.has_decomposition``):
+        a table gate with a decomposition, or a class of your own that defines
+        ``decomposition`` or ``compute_decomposition``."""
+        cls = type(self)
+        if cls.decomposition is not Operation.decomposition or _own_compute_decomposition(cls):
+            return True
         return self.name in METHODS.get("decompositions", ())
 
     @property
@@ -880,6 +907,9 @@ class Operation:
         >>> Rot(0.1, 0.2, 0.3, wires=0).decomposition()
         [RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])]
         """
+        if _own_compute_decomposition(type(self)):  # a class of your own: its own rule
+            return list(type(self).compute_decomposition(
+                *self.data, wires=self.wires, **getattr(self, "hyperparameters", {})))
         return METHODS["decomposition"](self)
 
     def simplify(self) -> "Operation":

@@ -692,7 +692,8 @@ def _mcx_decomposition(wires: list, values) -> list:
 
 def one_qubit_decomposition(U, wire, rotations="ZYZ", return_global_phase=False) -> list:
     """PennyLane's ``qml.ops.one_qubit_decomposition``: a 2x2 unitary as
-    ``RZ(phi), RY(theta), RZ(omega)`` (``rotations="ZYZ"``, applied in that order) or one
+    ``RZ(phi), RY(theta), RZ(omega)`` (``rotations="ZYZ"``, applied in that order; ``"XYX"``,
+    ``"XZX"``, ``"ZXZ"``: the same in those axes) or one
     ``Rot(phi, theta, omega)`` (``"rot"``), then ``GlobalPhase(-alpha)`` with
     ``return_global_phase=True``: ``U = exp(i alpha) RZ(omega) RY(theta) RZ(phi)``, the
     angles taken modulo 4 pi as PennyLane takes them. The gates are recorded where made.
@@ -704,20 +705,57 @@ def one_qubit_decomposition(U, wire, rotations="ZYZ", return_global_phase=False)
     if U.shape[-2:] != (2, 2) or U.ndim not in (2, 3):
         raise GateError(f"one_qubit_decomposition takes a 2x2 unitary (or a batch of them, "
                         f"batch first), got shape {U.shape}")
-    if rotations not in ("ZYZ", "rot"):
+    if rotations not in _EULER_BASES and rotations != "rot":
         raise GateError(f"Value {rotations} passed to rotations is either invalid or currently "
-                        "unsupported by qsym: use 'ZYZ' or 'rot'")
+                        f"unsupported: use one of {sorted(_EULER_BASES)} or 'rot'")
+    if isinstance(wire, (Wires, list, tuple)):  # PennyLane's Wires(wire): one label
+        if len(wire) != 1:
+            raise WireError(f"one_qubit_decomposition acts on one wire, got {list(wire)}")
+        wire = list(wire)[0]
+    names = _EULER_BASES.get(rotations, _EULER_BASES["ZYZ"])[0]
+    angles = functools.partial(_euler_angles, rotations=rotations)
     if U.ndim == 3:  # a batch: each matrix's angles, as broadcast gate parameters
-        phi, theta, omega, alpha = (np.array(a) for a in zip(*map(_zyz_angles, U)))
+        phi, theta, omega, alpha = (np.array(a) for a in zip(*map(angles, U)))
     else:
-        phi, theta, omega, alpha = (float(a) for a in _zyz_angles(U))
+        phi, theta, omega, alpha = (float(a) for a in angles(U))
     if rotations == "rot":
         out = [_made("Rot", (phi, theta, omega), [wire])]
     else:
-        out = [_made(n, (a,), [wire]) for n, a in (("RZ", phi), ("RY", theta), ("RZ", omega))]
+        out = [_made(n, (a,), [wire]) for n, a in zip(names, (phi, theta, omega))]
     if return_global_phase:
         out.append(_made("GlobalPhase", (-alpha,), []))
     return out
+
+
+# Euler bases of one_qubit_decomposition: the gates, and C with C^dagger RA(t) C = RZ(t),
+# C^dagger RB(t) C = RY(t) for the bases "ABA" (C = None: ZYZ itself), so that the ZYZ angles
+# of C^dagger U C are U's angles in that basis (U's determinant, so its phase, unchanged)
+_EULER_BASES = {
+    "ZYZ": (("RZ", "RY", "RZ"), None),
+    "XYX": (("RX", "RY", "RX"), np.array([[1, -1], [1, 1]], dtype=complex) / np.sqrt(2)),
+    "XZX": (("RX", "RZ", "RX"), np.array([[1, -1j], [1, 1j]]) / np.sqrt(2)),
+    "ZXZ": (("RZ", "RX", "RZ"), np.diag([1, -1j])),
+}
+
+
+def _euler_angles(U, rotations="ZYZ") -> tuple:
+    """``(phi, theta, omega, alpha)`` of one 2x2 unitary in an Euler basis: the ZYZ
+    angles of ``U`` made special unitary, then (``"XYX"``, ``"XZX"``) turned into the basis
+    (PennyLane's order of these steps, so its angles in degenerate cases too); ``"ZXZ"``
+    read directly (the ZYZ formulas with ``i U[1, 0]``, PennyLane's)."""
+    if rotations in ("ZYZ", "rot"):
+        return _zyz_angles(U)
+    alpha = float(np.angle(np.linalg.det(U)) / 2)
+    su = U * np.exp(-1j * alpha)
+    su = su * np.exp(-0.5j * np.angle(np.linalg.det(su)))  # again, as PennyLane's steps do
+    C = _EULER_BASES[rotations][1]
+    if rotations != "ZXZ":
+        return (*_zyz_angles(np.einsum("mj,jk,kn->mn", C.conj().T, su, C))[:3], alpha)
+    eps = np.finfo(float).eps
+    theta = 2 * np.arctan2(min(abs(su[0, 1]), 1.0), min(abs(su[0, 0]), 1.0))
+    plus, minus = np.angle(su[1, 1] + eps), np.angle(1j * su[1, 0] + eps)
+    return (float((plus - minus) % (4 * np.pi)), float(theta % (4 * np.pi)),
+            float((plus + minus) % (4 * np.pi)), alpha)
 
 
 def _zyz_angles(U) -> tuple:
@@ -796,6 +834,27 @@ def kak(U) -> tuple:
     L1 = _MAGIC @ K1.real @ _MAGIC.conj().T
     L2 = _MAGIC @ P.T @ _MAGIC.conj().T
     return phase + float(g), L1, (float(a), float(b), float(c)), L2
+
+
+def cnot_count(U) -> int:
+    """How many CNOTs a two-qubit ``U`` in SU(4) needs (0 to 3; PennyLane's
+    ``_compute_num_cnots``), from ``gamma = M M^T``, ``M`` = ``U`` in the magic basis
+    (Shende, Markov, Bullock, quant-ph/0308045): trace +-4: a tensor product (0); trace 0
+    and ``gamma^2 = -1``: 1; a real trace: 2; else 3. Tolerances as ``np.allclose`` with
+    ``atol=1e-7`` (PennyLane's).
+
+    >>> cnot = np.eye(4)[[0, 1, 3, 2]] * np.exp(-1j * np.pi / 4)   # CNOT in SU(4)
+    >>> cnot_count(np.eye(4)), cnot_count(cnot), cnot_count(np.eye(4)[[0, 2, 1, 3]] * np.exp(-1j * np.pi / 4))
+    (0, 1, 3)
+    """
+    M = _MAGIC.conj().T @ np.asarray(U, dtype=complex) @ _MAGIC
+    gamma = M @ M.T
+    trace = np.trace(gamma)
+    if np.isclose(trace, 4, atol=1e-7) or np.isclose(trace, -4, atol=1e-7):
+        return 0
+    if np.isclose(trace, 0, atol=1e-7) and np.allclose(gamma @ gamma + np.eye(4), 0, atol=1e-7):
+        return 1
+    return 2 if np.isclose(trace.imag, 0, atol=1e-7) else 3
 
 
 def two_qubit_decomposition(U, wires) -> list:
@@ -1767,6 +1826,26 @@ class AdjointOperation(SymbolicOp):
         super().__init__(base, gates, base.wires)
 
     @property
+    def has_matrix(self) -> bool:
+        """Whether the base has a matrix (PennyLane's rule)."""
+        return bool(getattr(self._base, "has_matrix", True))
+
+    @property
+    def has_decomposition(self) -> bool:
+        """Whether there are gates to decompose into: the table's, or the base's
+        decomposition reversed and inverted (an operator of your own with one)."""
+        return self._gates is not None or bool(getattr(self._base, "has_decomposition", False))
+
+    def decomposition(self) -> list:
+        """The inverse table gates; of a base of your own, the adjoint of each gate of the
+        base's decomposition, last first (PennyLane's ``Adjoint.decomposition()``)."""
+        if self._gates is not None or not getattr(self._base, "has_decomposition", False):
+            return super().decomposition()
+        with recording(Tape()):
+            parts = list(self._base.decomposition())
+        return [adjoint(g) for g in reversed(parts)]
+
+    @property
     def control_wires(self):
         """The base's (PennyLane's ``Adjoint(CNOT).control_wires``)."""
         return self._base.control_wires
@@ -1954,6 +2033,23 @@ class ControlledOp(SymbolicOp):
     def has_matrix(self) -> bool:
         """Whether the base has a matrix (PennyLane's rule)."""
         return bool(getattr(self._base, "has_matrix", True))
+
+    @property
+    def has_decomposition(self) -> bool:
+        """Whether there are gates to decompose into: the table's, or the base's
+        decomposition controlled (an operator of your own with one)."""
+        return self._gates is not None or bool(getattr(self._base, "has_decomposition", False))
+
+    def decomposition(self) -> list:
+        """The table gates it applies; of a base of your own, each gate of the base's
+        decomposition controlled the same way (PennyLane's decomposition of a
+        ``Controlled`` whose base has no controlled form)."""
+        if self._gates is not None or not getattr(self._base, "has_decomposition", False):
+            return super().decomposition()
+        with recording(Tape()):
+            parts = list(self._base.decomposition())
+        return [ctrl(g, control=list(self.control_wires), control_values=list(self._values),
+                     work_wires=list(self._work) or None) for g in parts]
 
     @property
     def hyperparameters(self) -> dict:

@@ -12,6 +12,7 @@ circuit per tape structure, so the shifted tapes of a gradient share it), and
 
 from __future__ import annotations
 
+import concurrent.futures
 import copy as _copy
 import warnings
 from collections.abc import MutableMapping
@@ -782,8 +783,42 @@ def device_execute(device, circuits, execution_config=None):
     """
     if isinstance(circuits, QuantumScript):
         return _run(circuits, device)
+    circuits = tuple(circuits)
+    options = getattr(execution_config, "device_options", None) or {}
+    workers = devices.check_max_workers(options.get("max_workers",
+                                                    getattr(device, "_max_workers", None)))
     with devices.one_batch():  # PennyLane's count: one batch of circuits
+        if workers and workers > 1 and len(circuits) > 1:
+            return _run_pooled(circuits, device, workers)
         return tuple(_run(t, device) for t in circuits)
+
+
+def _run_pooled(circuits, device, workers):
+    """The tapes of a batch run by a pool of ``workers`` threads (PennyLane's
+    ``max_workers``; qsym's compiled kernels and caches are thread-safe). Tapes with shots
+    run in the calling thread, in order, so that their samples are those of
+    ``max_workers=None``; so does the first tape of each structure (it may trace and
+    compile)."""
+    results = [None] * len(circuits)
+    pooled, seen = [], set()
+    for i, t in enumerate(circuits):
+        key = _structure(t, device)
+        if t.shots or key not in seen or devices.runs_own_execute(device):
+            seen.add(key)
+            results[i] = _run(t, device)
+        else:
+            pooled.append(i)
+    if pooled:
+        scope = devices.batch_scope()  # the pool's tapes are of this thread's batch
+
+        def run(i):
+            with devices.one_batch(scope):
+                return _run(circuits[i], device)
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+            for i, r in zip(pooled, pool.map(run, pooled)):
+                results[i] = r
+    return tuple(results)
 
 
 def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
@@ -807,9 +842,14 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
         raise DeviceError(f"qml.execute needs a device, e.g. qml.device('default.qubit'); got {device!r}")
     gradient = tape_gradient(diff_method, kwargs.get("gradient_kwargs"))
     cache = kwargs.get("cache")
+    workers = getattr(device, "_max_workers", None)
+    tapes = tuple(tapes)
     with devices.one_batch():  # PennyLane's count: one batch of circuits
         if isinstance(cache, MutableMapping):
             return tuple(_cached_run(t, device, cache, gradient) for t in tapes)
+        if workers and workers > 1 and len(tapes) > 1 and not any(
+                isinstance(d, Box) for t in tapes for d in t.data):  # autograd: one thread
+            return _run_pooled(tapes, device, workers)
         return tuple(_run(t, device, gradient) for t in tapes)
 
 

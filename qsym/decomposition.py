@@ -12,10 +12,15 @@ a gate that is one rotation and a global phase (``PauliX`` is ``RX(pi)`` with
 with every angle multiplied by ``z``, which also takes a broadcast ``z``. Your own rules
 are added with :func:`add_decomps` (made with :func:`register_resources`).
 
+For ``"Adjoint(<gate>)"`` the rules are the gate's inverse in the table (``RX(-t)``) and
+its decomposition reversed, each gate adjoint.
+
 qsym simulates every gate of its table as it is and never needs a rule to run a circuit:
-the rules are there to inspect and to apply by hand (``qml.transforms.decompose``
-applies ``op.decomposition()``). PennyLane's graph-based decomposition
-(``qml.decomposition.enable_graph()``) is not provided: :func:`enabled_graph` is False.
+the rules are there to inspect, to apply by hand, and for PennyLane's graph-based
+decomposition system (:func:`enable_graph`, off by default): with it on,
+``qml.transforms.decompose(..., gate_set=...)`` and the devices' ``decompose`` choose
+each operator's rule of least total weight to the gate set (:class:`DecompositionGraph`)
+instead of applying ``op.decomposition()``.
 
 >>> import qsym as qml
 >>> [rule.name for rule in qml.list_decomps(qml.CZ)]
@@ -29,13 +34,17 @@ applies ``op.decomposition()``). PennyLane's graph-based decomposition
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import sys
 import types
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import GateError, PowUndefinedError
+import warnings
+
+from .errors import DecompositionError, GateError, PowUndefinedError
+from .exceptions import DecompositionWarning
 from ._operations import GATE_CLASSES, METHODS
 from ._trace import Tape, recording
 from ._opmath import ctrl, reapply, rotation_and_phase, scaled_pow
@@ -43,7 +52,8 @@ from ._opmath import ctrl, reapply, rotation_and_phase, scaled_pow
 __all__ = ["DecompositionRule", "CompressedResourceOp", "Resources", "WorkWireSpec",
            "list_decomps", "has_decomp", "add_decomps", "register_resources",
            "register_condition", "resource_rep", "enabled_graph", "enable_graph",
-           "disable_graph", "get_decomp_kwargs", "local_decomps", "GateSet"]
+           "disable_graph", "toggle_graph_ctx", "get_decomp_kwargs", "local_decomps", "GateSet",
+           "DecompositionGraph", "DecompGraphSolution", "translate_op_alias", "to_name"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,11 @@ class Resources:
     """
 
     gate_counts: dict = field(default_factory=dict)
+    weighted_cost: float | None = None
+
+    def __post_init__(self):
+        if self.weighted_cost is None:  # PennyLane's default: every gate weighs 1
+            self.weighted_cost = float(sum(self.gate_counts.values()))
 
     @property
     def num_gates(self) -> int:
@@ -101,16 +116,50 @@ class Resources:
         return sum(self.gate_counts.values())
 
 
+# PennyLane's short names of operators (``decomposition.utils.OP_NAME_ALIASES``)
+OP_NAME_ALIASES = {"X": "PauliX", "Y": "PauliY", "Z": "PauliZ", "I": "Identity",
+                   "H": "Hadamard", "measure": "MidMeasureMP", "MidMeasure": "MidMeasureMP",
+                   "Elbow": "TemporaryAND", "BasisEmbedding": "BasisState"}
+
+
+def translate_op_alias(name: str) -> str:
+    """An operator name with PennyLane's aliases resolved, inside ``Adjoint(...)``,
+    ``C(...)`` (or ``Controlled(...)``) and ``Pow(...)`` too.
+
+    >>> translate_op_alias("Adjoint(X)"), translate_op_alias("Controlled(H)")
+    ('Adjoint(PauliX)', 'C(Hadamard)')
+    """
+    for outer, inner in (("Controlled(", "C("), ("C(", "C("), ("Adjoint(", "Adjoint("),
+                         ("Pow(", "Pow(")):
+        if name.startswith(outer) and name.endswith(")"):
+            return f"{inner}{translate_op_alias(name[len(outer):-1])})"
+    return OP_NAME_ALIASES.get(name, name)
+
+
 def _type_name(op_type) -> str:
     """The name rules are registered under: a class's name (``qml.X`` is ``PauliX``), a
-    string as given (``"Pow(PauliX)"``)."""
+    string with PennyLane's aliases resolved (``"Pow(X)"`` is ``"Pow(PauliX)"``), an
+    operator's name."""
     if isinstance(op_type, str):
-        return op_type
+        return translate_op_alias(op_type)
     if isinstance(op_type, type):
         row = getattr(op_type, "_row", None)
-        return row.name if row is not None else op_type.__name__
+        return translate_op_alias(row.name if row is not None else op_type.__name__)
+    if isinstance(getattr(op_type, "name", None), str) and hasattr(op_type, "wires"):
+        return translate_op_alias(op_type.name)  # an operator: its name
     raise GateError(f"list_decomps takes an operator type or its name (qml.CNOT, "
                     f"'Pow(PauliX)'), got {op_type!r}")
+
+
+def to_name(op) -> str:
+    """The name an operator type goes by in rules and gate sets (PennyLane's
+    ``decomposition.utils.to_name``): of a class, an operator or a name (aliases resolved).
+
+    >>> import qsym as qml
+    >>> to_name(qml.X), to_name(qml.RX(0.1, 0)), to_name("H")
+    ('PauliX', 'RX', 'Hadamard')
+    """
+    return _type_name(op)
 
 
 def resource_rep(op_type, **params) -> CompressedResourceOp:
@@ -170,8 +219,15 @@ class DecompositionRule:
                           for k, v in (counts or {}).items()})
 
     def get_work_wire_spec(self, **resource_params) -> WorkWireSpec:
-        """The work wires the rule needs: none."""
-        return WorkWireSpec()
+        """The work wires the rule declared it needs (``register_resources(...,
+        work_wires=...)``: a dict of ``zeroed``, ``borrowed``, ``burnable``, ``garbage``
+        counts, or a function of the resource parameters giving one); qsym's own rules
+        need none. The graph-based system does not choose a rule that needs more than
+        are free."""
+        spec = getattr(self, "_work_wires", None) or WorkWireSpec()
+        if callable(spec) and not isinstance(spec, WorkWireSpec):
+            spec = spec(**resource_params)
+        return spec if isinstance(spec, WorkWireSpec) else WorkWireSpec(**spec)
 
 
 def register_resources(ops, qfunc=None, *, work_wires=None, exact=True):
@@ -187,11 +243,13 @@ def register_resources(ops, qfunc=None, *, work_wires=None, exact=True):
     >>> my_swap.compute_resources().gate_counts
     {CNOT: 3}
     """
-    if work_wires:
-        raise GateError("register_resources: work wires are not supported by qsym's rules")
+    spec = work_wires if isinstance(work_wires, WorkWireSpec) or callable(work_wires) \
+        else WorkWireSpec(**(work_wires or {}))
 
     def make(func):
-        return DecompositionRule(func, ops, exact=exact)
+        rule = DecompositionRule(func, ops, exact=exact)
+        rule._work_wires = spec
+        return rule
 
     return make if qfunc is None else make(qfunc)
 
@@ -331,6 +389,59 @@ def _pow_scaled_rule(name: str, parts) -> DecompositionRule:
     return DecompositionRule(rule, counts, name=f"pow_{name}_scaled")
 
 
+def _adjoint_base(name, params, wires, hyper):
+    hyper = {k: v for k, v in hyper.items() if k not in ("base", "num_wires")}
+    return _base_of(lambda *p, wires: GATE_CLASSES[name](*p, wires=wires, **hyper), params, wires)
+
+
+def _adjoint_example(rule, name):
+    """A resource function counting ``rule``'s gates on an example of ``Adjoint(name)``."""
+
+    def example(**resource_params):
+        row = GATE_CLASSES[name]._row
+        n = resource_params.get("num_wires") or row.num_wires or 1
+        rule(*([0.1] * row.num_params), wires=list(range(n)),
+             **{k: v for k, v in resource_params.items() if k != "num_wires"})
+
+    return _counted(example)
+
+
+def _adjoint_rules(name: str) -> list:
+    """``Adjoint(U)`` for a table gate ``U``: the gate ``U.adjoint()`` gives (its inverse in
+    the table: ``RX(-t)``, ``PhaseShift(-pi/2)`` for ``S``; applicable when there is one),
+    and ``U``'s decomposition reversed with every gate adjoint (PennyLane's
+    ``adjoint_rotation``, ``self_adjoint`` and adjoint-of-decomposition rules)."""
+    from ._opmath import adjoint, AdjointOperation
+
+    def inverse(*params, wires, base=None, **hyper):
+        base = base if base is not None else _adjoint_base(name, params, wires, hyper)
+        with recording(Tape()):
+            inv = base.adjoint()
+        reapply(inv)
+
+    def reversed_decomposition(*params, wires, base=None, **hyper):
+        base = base if base is not None else _adjoint_base(name, params, wires, hyper)
+        with recording(Tape()):
+            parts = list(base.decomposition())
+        for g in parts[::-1]:
+            adjoint(g)
+
+    def has_inverse(**_):
+        row = GATE_CLASSES[name]._row
+        with recording(Tape()):
+            base = GATE_CLASSES[name](*[0.1] * row.num_params,
+                                      wires=list(range(row.num_wires or 2)))
+            return not isinstance(base.adjoint(), AdjointOperation)
+
+    rules = [DecompositionRule(inverse, _adjoint_example(inverse, name), condition=has_inverse,
+                               name=f"adjoint_{name}")]
+    if name in METHODS.get("decompositions", ()):
+        rules.append(DecompositionRule(reversed_decomposition,
+                                       _adjoint_example(reversed_decomposition, name),
+                                       name=f"adjoint_{name}_decomposition"))
+    return rules
+
+
 def list_decomps(op_type) -> list:
     """The decomposition rules registered for an operator type or name (PennyLane's
     ``qml.list_decomps``): qsym's, then those added with :func:`add_decomps`.
@@ -345,6 +456,8 @@ def list_decomps(op_type) -> list:
     if name in GATE_CLASSES and GATE_CLASSES[name]._row is not None \
             and name in METHODS.get("decompositions", ()):
         rules.append(_gate_rule(name))
+    if name.startswith("Adjoint(") and name.endswith(")") and name[8:-1] in GATE_CLASSES:
+        rules += _adjoint_rules(name[8:-1])
     if name.startswith("Pow(") and name.endswith(")") and name[4:-1] in GATE_CLASSES:
         base = name[4:-1]
         rules.append(_pow_gates_rule(base))
@@ -374,35 +487,56 @@ def get_decomp_kwargs(op) -> dict:
     return dict(op.hyperparameters)
 
 
+_GRAPH = contextvars.ContextVar("qsym_graph_decomposition", default=False)
+
+
 def enabled_graph() -> bool:
-    """False: qsym has no graph-based decomposition system (PennyLane's
-    ``qml.decomposition.enabled_graph``).
+    """Whether the graph-based decomposition system is on (PennyLane's
+    ``qml.decomposition.enabled_graph``; off by default). On, ``qml.transforms.decompose``
+    and the devices' ``decompose`` choose each operator's cheapest rule to the gate set
+    (:class:`DecompositionGraph`) instead of applying ``op.decomposition()``.
 
     >>> enabled_graph()
     False
     """
-    return False
+    return _GRAPH.get()
 
 
 def enable_graph() -> None:
-    """Refused with a ``GateError``: qsym has no graph-based decomposition system (every
-    gate of its table is simulated as it is).
+    """Turn the graph-based decomposition system on (PennyLane's
+    ``qml.decomposition.enable_graph``; a ``contextvars`` setting, as PennyLane's).
 
-    >>> try:
-    ...     enable_graph()
-    ... except GateError as exc:
-    ...     print(type(exc).__name__)
-    GateError
+    >>> enable_graph(); print(enabled_graph()); disable_graph()
+    True
     """
-    raise GateError("qml.decomposition.enable_graph: qsym has no graph-based decomposition "
-                    "system; qml.transforms.decompose applies each gate's op.decomposition()")
+    _GRAPH.set(True)
 
 
 def disable_graph() -> None:
-    """Nothing to do: the graph-based system is never on in qsym.
+    """Turn the graph-based decomposition system off (the default).
 
-    >>> disable_graph()
+    >>> disable_graph(); enabled_graph()
+    False
     """
+    _GRAPH.set(False)
+
+
+@contextlib.contextmanager
+def toggle_graph_ctx(enable: bool):
+    """The graph-based system on (``enable=True``) or off inside the block, as before
+    after it (PennyLane's ``qml.decomposition.toggle_graph_ctx``).
+
+    >>> with toggle_graph_ctx(True):
+    ...     print(enabled_graph())
+    True
+    >>> enabled_graph()
+    False
+    """
+    token = _GRAPH.set(bool(enable))
+    try:
+        yield
+    finally:
+        _GRAPH.reset(token)
 
 
 def _change_op_basis_resources(compute_op, target_op, uncompute_op) -> dict:
@@ -445,9 +579,13 @@ class GateSet(frozenset):
     """
 
     def __new__(cls, gate_set=(), name=None):
+        if isinstance(gate_set, (type, str)):
+            gate_set = [gate_set]
         items = gate_set.items() if isinstance(gate_set, dict) else (
             gate_set.weights.items() if isinstance(gate_set, GateSet) else ((g, 1.0) for g in gate_set))
         weights = {_type_name(g): float(w) for g, w in items}
+        if any(w < 0 for w in weights.values()):
+            raise ValueError("Negative weights are not supported in the gate_set.")
         obj = super().__new__(cls, weights)
         obj.weights, obj.name = weights, name
         return obj
@@ -455,10 +593,24 @@ class GateSet(frozenset):
     def __init__(self, gate_set=(), name=None):
         super().__init__()
 
+    def __contains__(self, op) -> bool:
+        """An operator, its class or its name (PennyLane's aliases too) is in the set."""
+        try:
+            return frozenset.__contains__(self, _type_name(op))
+        except (GateError, TypeError):
+            return False
+
+    def __getitem__(self, op) -> float:
+        return self.weights[_type_name(op)]
+
     def __or__(self, other):
         return GateSet({**self.weights, **GateSet(other).weights})
 
     __ror__ = __or__
+
+    def __sub__(self, other):
+        drop = GateSet(other)
+        return GateSet({k: w for k, w in self.weights.items() if k not in drop})
 
     def __repr__(self):
         return self.name or f"GateSet({sorted(self)})"
@@ -493,3 +645,160 @@ def _gate_sets() -> types.SimpleNamespace:
 
 
 gate_sets = _gate_sets()
+
+
+def _node_of(op) -> CompressedResourceOp:
+    """The graph node of an operator (its name and resource parameters) or of a
+    :class:`CompressedResourceOp` (itself, its name's aliases resolved)."""
+    if isinstance(op, CompressedResourceOp):
+        return CompressedResourceOp(translate_op_alias(op.name), op.params)
+    base = getattr(op, "base", None)
+    if type(op).__name__ == "Conditional" and base is not None:
+        op = base  # a classically controlled operator: its base is decomposed
+    params = getattr(op, "resource_params", None) or {}
+    return resource_rep(_type_name(op), **params)
+
+
+class DecompGraphSolution:
+    """What :meth:`DecompositionGraph.solve` found (PennyLane's ``DecompGraphSolution``):
+    for each operator reached, the rule of least total weight to the gate set.
+
+    >>> import qsym as qml
+    >>> sol = DecompositionGraph([qml.CRX(0.5, wires=[0, 1])], {"RY", "RZ", "CNOT"}).solve()
+    >>> sol.decomposition(qml.CRX(0.5, wires=[0, 1])).name, sol.resource_estimate(qml.CRX(0.5, wires=[0, 1])).gate_counts
+    ('CRX', {RZ: 2, RY: 2, CNOT: 2})
+    """
+
+    def __init__(self, graph, num_work_wires=0):
+        self._graph, self.num_work_wires = graph, num_work_wires
+
+    def is_solved_for(self, op, num_work_wires=0) -> bool:
+        """Whether a rule to the gate set was found for ``op``."""
+        return _node_of(op) in self._graph.best
+
+    def decomposition(self, op, num_work_wires=0) -> DecompositionRule:
+        """The chosen rule for ``op`` (a ``DecompositionError`` if there is none)."""
+        rule = self._graph.best.get(_node_of(op))
+        if rule is None:
+            raise DecompositionError(f"Operator {op} is unsolved in this decomposition graph.")
+        return rule
+
+    def resource_estimate(self, op, num_work_wires=0) -> Resources:
+        """The gates of the gate set ``op`` becomes by the chosen rules, counted, and their
+        total weight."""
+        node = _node_of(op)
+        if node not in self._graph.cost:
+            raise DecompositionError(f"Operator {op} is unsolved in this decomposition graph.")
+        counts = self._graph.expand(node)
+        return Resources(counts, self._graph.cost[node])
+
+
+class DecompositionGraph:
+    """PennyLane's ``DecompositionGraph``: the operators given, the rules of each
+    (:func:`list_decomps`, ``fixed_decomps`` replacing them, ``alt_decomps`` added) and the
+    operators those rules make, recursively; :meth:`solve` finds for every operator the
+    rule whose gates, decomposed in turn, weigh least in ``gate_set`` (names, classes or a
+    dict of them to weights; a :class:`GateSet`). Rules are compared by the resources they
+    declare (:meth:`DecompositionRule.compute_resources`).
+
+    >>> import qsym as qml
+    >>> g = DecompositionGraph([qml.CRX(0.5, wires=[0, 1])], {"RY", "RZ", "CNOT"})
+    >>> g.solve().is_solved_for(qml.CRX(0.1, wires=[1, 2]))
+    True
+    """
+
+    MAX_NODES = 5000  # a bound on the operators explored (rules that grow without end)
+
+    def __init__(self, operations, gate_set, fixed_decomps=None, alt_decomps=None,
+                 strict=True):
+        self.gate_set = gate_set if isinstance(gate_set, GateSet) else GateSet(gate_set)
+        self._fixed = {_type_name(k): v for k, v in (fixed_decomps or {}).items()}
+        self._alt = {_type_name(k): list(v) for k, v in (alt_decomps or {}).items()}
+        for rule in [*self._fixed.values(), *(r for rs in self._alt.values() for r in rs)]:
+            if not isinstance(rule, DecompositionRule):
+                raise DecompositionError(
+                    f"{rule!r} is not a decomposition rule: make one with "
+                    "qml.register_resources")
+        self.strict = strict
+        self.roots = [_node_of(op) for op in operations]
+        self.edges: dict = {}  # node -> [(rule, {child node: count})]
+        self.best: dict = {}
+        self.cost: dict = {}
+        self._explore(self.roots)
+
+    def rules_for(self, node) -> list:
+        """The rules the graph considers for ``node``: the fixed one, or qsym's and those
+        added with :func:`add_decomps`, then the alternatives."""
+        if node.name in self._fixed:
+            return [self._fixed[node.name]]
+        return list_decomps(node.name) + self._alt.get(node.name, [])
+
+    def _edges_of(self, node) -> list:
+        params = dict(node.params)
+        edges = []
+        for rule in self.rules_for(node):
+            try:
+                if not rule.is_applicable(**params):
+                    continue
+                counts = rule.compute_resources(**params).gate_counts
+            except Exception:  # noqa: BLE001 - a rule that cannot count these parameters is skipped
+                continue
+            edges.append((rule, {_node_of(k): v for k, v in counts.items()},
+                          rule.get_work_wire_spec(**params).total))
+        return edges
+
+    def _explore(self, roots) -> None:
+        todo = list(roots)
+        while todo:
+            node = todo.pop()
+            if node in self.edges or node.name in self.gate_set:
+                continue
+            if len(self.edges) >= self.MAX_NODES:
+                raise DecompositionError(f"the decomposition graph grew beyond {self.MAX_NODES} "
+                                         "operators: a rule makes ever new operators")
+            self.edges[node] = self._edges_of(node)
+            todo.extend(c for _, counts, _ in self.edges[node] for c in counts)
+
+    def _cost_of(self, node) -> float:
+        if node.name in self.gate_set:
+            return self.gate_set.weights[node.name]
+        return self.cost.get(node, float("inf"))
+
+    def solve(self, num_work_wires=0, lazy=True, minimize_work_wires=False) -> DecompGraphSolution:
+        """Each operator's cheapest rule (least total weight of the gate-set operators it
+        finally makes; ties: the first rule listed; a rule needing more work wires than
+        ``num_work_wires`` is not used, None: no limit), by relaxing the costs until none
+        falls (every weight is non-negative, so this ends). Operators given that reach no
+        gate of the set: PennyLane's ``DecompositionWarning``."""
+        changed = True
+        while changed:
+            changed = False
+            for node, edges in self.edges.items():
+                for rule, counts, work in edges:
+                    if num_work_wires is not None and work > num_work_wires:
+                        continue  # a rule needing more work wires than are free
+                    c = sum(n * self._cost_of(child) for child, n in counts.items())
+                    if c < self.cost.get(node, float("inf")):
+                        self.cost[node], self.best[node] = c, rule
+                        changed = True
+        unsolved = {n.name for n in self.roots if n.name not in self.gate_set
+                    and n not in self.best} - {"GlobalPhase", "MidMeasureMP", "Conditional"}
+        if unsolved:
+            warnings.warn(f"The graph-based decomposition system is unable to find a "
+                          f"decomposition for {unsolved} to the target gate set "
+                          f"{set(self.gate_set)}.", DecompositionWarning)
+        return DecompGraphSolution(self, num_work_wires)
+
+    def expand(self, node) -> dict:
+        """The gate-set operators ``node`` becomes by the chosen rules, counted."""
+        if node.name in self.gate_set:
+            return {node: 1}
+        out: dict = {}
+        for child, n in dict(self._counts_of(node)).items():
+            for leaf, m in self.expand(child).items():
+                out[leaf] = out.get(leaf, 0) + n * m
+        return out
+
+    def _counts_of(self, node) -> dict:
+        rule = self.best[node]
+        return next(counts for r, counts, _ in self.edges[node] if r is rule)

@@ -494,10 +494,11 @@ _BATCH = threading.local()  # .counted: ids of the trackers that counted this sc
 
 
 @contextlib.contextmanager
-def one_batch():
+def one_batch(shared=None):
     """Inside, the circuits run on a device count as one batch for each tracker, as
     PennyLane counts ``dev.execute(tapes)`` and ``qml.execute(tapes, dev)`` of several tapes
-    (each circuit still has its own record). Scopes nest: the outermost counts.
+    (each circuit still has its own record). Scopes nest: the outermost counts; ``shared``
+    (:func:`batch_scope` of another thread) joins that thread's scope.
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=1)
@@ -510,11 +511,18 @@ def one_batch():
     if getattr(_BATCH, "counted", None) is not None:
         yield
         return
-    _BATCH.counted = set()
+    _BATCH.counted = set() if shared is None else shared
     try:
         yield
     finally:
         _BATCH.counted = None
+
+
+def batch_scope():
+    """The trackers that counted the batch of the :func:`one_batch` scope running on this
+    thread (None outside one): give it to ``one_batch(shared)`` in a worker thread that runs
+    circuits of the same batch."""
+    return getattr(_BATCH, "counted", None)
 
 
 def available_memory() -> int:
@@ -566,17 +574,30 @@ def check_memory(num_wires: int, method: str, num_outputs: int = 1) -> None:
         )
 
 
+def check_max_workers(max_workers):
+    """``max_workers`` as PennyLane's devices take it: None (the calling thread runs every
+    tape) or a positive int (a pool of that many workers runs the tapes of a batch);
+    anything else is a :class:`qsym.errors.DeviceError`.
+
+    >>> check_max_workers(2), check_max_workers(None)
+    (2, None)
+    """
+    if max_workers is None:
+        return None
+    if isinstance(max_workers, bool) or not isinstance(max_workers, numbers.Integral) \
+            or max_workers < 1:
+        raise DeviceError(f"max_workers must be None or a positive integer (the number of "
+                          f"workers executing a batch of tapes), got {max_workers!r}")
+    return int(max_workers)
+
+
 def check_device_options(kwargs: dict) -> None:
     """Device options PennyLane's simulators take: accepted where qsym does the same."""
     known = ("max_workers", "c_dtype")
     bad = sorted(k for k in kwargs if k not in known)
     if bad:
         raise DeviceError(f"unsupported device options: {', '.join(bad)}")
-    if kwargs.get("max_workers") not in (None, 1):
-        raise DeviceError(
-            "max_workers (process pools) is not supported: qsym runs one process; "
-            "its kernels use numba threads (NUMBA_NUM_THREADS)"
-        )
+    check_max_workers(kwargs.get("max_workers"))
     if "c_dtype" in kwargs and np.dtype(kwargs["c_dtype"]) != np.complex128:
         raise DeviceError("qsym simulates in complex128 only; drop c_dtype")
 
@@ -609,7 +630,9 @@ def device(
         check_device_options(kwargs)
         return DefaultMixed(wires=wires, shots=shots, seed=seed, readout_prob=readout)
     check_device_options(kwargs)
-    return Device(name, wires=wires, shots=shots, seed=seed)
+    dev = Device(name, wires=wires, shots=shots, seed=seed)
+    dev._max_workers = check_max_workers(kwargs.get("max_workers"))
+    return dev
 
 
 # PennyLane's interface names (qml.math.Interface) and their aliases
@@ -708,8 +731,9 @@ class DefaultQubit(Device):
     """
 
     def __init__(self, wires=None, shots=None, seed="global", max_workers=None):
-        check_device_options({"max_workers": max_workers})
+        max_workers = check_max_workers(max_workers)
         super().__init__("default.qubit", wires=wires, shots=shots, seed=seed)
+        self._max_workers = max_workers
 
 
 class LightningQubit(Device):

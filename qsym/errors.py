@@ -88,6 +88,20 @@ class DecompositionUndefinedError(GateError):
     """
 
 
+class DecompositionError(GateError):
+    """PennyLane's ``DecompositionError``: the graph-based decomposition system cannot
+    give what was asked (an operator it found no rule for, a rule that is not one).
+
+    >>> import qsym as qml
+    >>> graph = qml.decomposition.DecompositionGraph([qml.CRX(0.1, wires=[0, 1])], {"CNOT", "RY", "RZ"})
+    >>> try:
+    ...     graph.solve().decomposition(qml.RX(0.1, wires=0))
+    ... except DecompositionError as exc:
+    ...     print(exc)
+    Operator RX(0.1, wires=[0]) is unsolved in this decomposition graph.
+    """
+
+
 class AdjointUndefinedError(GateError):
     """PennyLane's ``AdjointUndefinedError``: the adjoint is not defined (of a power by a
     non-integer ``z``, whose branch cut makes it ambiguous).

@@ -1,7 +1,7 @@
 """PennyLane's ``qml.exceptions`` names, as qsym's error classes: ``QuantumFunctionError``
 (the base of :class:`~qsym.errors.MeasurementError` and :class:`~qsym.errors.TracingError`),
 ``DeviceError``, ``WireError``, ``PowUndefinedError``,
-``DecompositionUndefinedError``, ``AdjointUndefinedError``; and PennyLane's warning classes (qsym emits none of them).
+``DecompositionUndefinedError``, ``DecompositionError``, ``AdjointUndefinedError``; and PennyLane's warning classes (qsym emits none of them).
 
 >>> from qsym.exceptions import QuantumFunctionError
 >>> import qsym as qml
@@ -16,14 +16,14 @@
 MeasurementError
 """
 
-from .errors import (AdjointUndefinedError, DecompositionUndefinedError, DeviceError, DifferentiationError,
+from .errors import (AdjointUndefinedError, DecompositionError, DecompositionUndefinedError, DeviceError, DifferentiationError,
                      MatrixUndefinedError,
                      SparseMatrixUndefinedError,
                      PowUndefinedError, QuantumFunctionError, TransformError, WireError)
 
 __all__ = ["QuantumFunctionError", "DeviceError", "MatrixUndefinedError", "WireError", "TransformError", "PennyLaneDeprecationWarning",
            "DecompositionWarning",
-           "PowUndefinedError", "DecompositionUndefinedError", "AdjointUndefinedError",
+           "PowUndefinedError", "DecompositionUndefinedError", "DecompositionError", "AdjointUndefinedError",
            "SparseMatrixUndefinedError", "OperatorPropertyUndefined"]
 
 
@@ -46,7 +46,8 @@ class PennyLaneDeprecationWarning(UserWarning):
 
 
 class DecompositionWarning(UserWarning):
-    """PennyLane's warning from its graph decomposition system (qsym has none).
+    """PennyLane's warning from its graph decomposition system (an operator it found no
+    rule to the gate set for: :class:`qsym.decomposition.DecompositionGraph`).
 
     >>> issubclass(DecompositionWarning, UserWarning)
     True
