@@ -66,6 +66,8 @@ from ._operations import (
 from ._trace import Tape, active_tape, recording
 from .wires import Wires
 from .templates import QFT, Template, add_draw_group, clear_draw_groups, current_draw_groups
+from ._unitary_decompositions import (multi_qubit_decomposition, one_qubit_decomposition,
+                                      two_qubit_decomposition)
 
 from types import SimpleNamespace as _Namespace
 
@@ -690,161 +692,11 @@ def _mcx_decomposition(wires: list, values) -> list:
     return out + [_made("PauliX", (), [c]) for c in flips]
 
 
-def one_qubit_decomposition(U, wire, rotations="ZYZ", return_global_phase=False) -> list:
-    """PennyLane's ``qml.ops.one_qubit_decomposition``: a 2x2 unitary as
-    ``RZ(phi), RY(theta), RZ(omega)`` (``rotations="ZYZ"``, applied in that order) or one
-    ``Rot(phi, theta, omega)`` (``"rot"``), then ``GlobalPhase(-alpha)`` with
-    ``return_global_phase=True``: ``U = exp(i alpha) RZ(omega) RY(theta) RZ(phi)``, the
-    angles taken modulo 4 pi as PennyLane takes them. The gates are recorded where made.
-
-    >>> [g.name for g in one_qubit_decomposition(GATE_CLASSES["Hadamard"](0).matrix(), 0, return_global_phase=True)]
-    ['RZ', 'RY', 'RZ', 'GlobalPhase']
-    """
-    U = np.asarray(U, dtype=complex)
-    if U.shape[-2:] != (2, 2) or U.ndim not in (2, 3):
-        raise GateError(f"one_qubit_decomposition takes a 2x2 unitary (or a batch of them, "
-                        f"batch first), got shape {U.shape}")
-    if rotations not in ("ZYZ", "rot"):
-        raise GateError(f"Value {rotations} passed to rotations is either invalid or currently "
-                        "unsupported by qsym: use 'ZYZ' or 'rot'")
-    if U.ndim == 3:  # a batch: each matrix's angles, as broadcast gate parameters
-        phi, theta, omega, alpha = (np.array(a) for a in zip(*map(_zyz_angles, U)))
-    else:
-        phi, theta, omega, alpha = (float(a) for a in _zyz_angles(U))
-    if rotations == "rot":
-        out = [_made("Rot", (phi, theta, omega), [wire])]
-    else:
-        out = [_made(n, (a,), [wire]) for n, a in (("RZ", phi), ("RY", theta), ("RZ", omega))]
-    if return_global_phase:
-        out.append(_made("GlobalPhase", (-alpha,), []))
-    return out
-
-
-def _zyz_angles(U) -> tuple:
-    """``(phi, theta, omega, alpha)`` of one 2x2 unitary: ``U = exp(i alpha) RZ(omega)
-    RY(theta) RZ(phi)``, the angles modulo 4 pi as PennyLane takes them."""
-    alpha = float(np.angle(np.linalg.det(U)) / 2)
-    su = U * np.exp(-1j * alpha)
-    eps = np.finfo(float).eps
-    theta = 2 * np.arctan2(min(abs(su[0, 1]), 1.0), min(abs(su[0, 0]), 1.0))
-    plus, minus = np.angle(su[1, 1] + eps), np.angle(su[1, 0] + eps)
-    phi, omega = (plus - minus) % (4 * np.pi), (plus + minus) % (4 * np.pi)
-    return float(phi), float(theta % (4 * np.pi)), float(omega), alpha
-
-
-# --- two-qubit unitaries: the KAK (Cartan) decomposition ------------------------------------
-_MAGIC = np.array([[1, 0, 0, 1j], [0, 1j, 1, 0], [0, 1j, -1, 0], [1, 0, 0, -1j]]) / np.sqrt(2)
-_PAULI2 = {"X": np.array([[0, 1], [1, 0]], dtype=complex),
-           "Y": np.array([[0, -1j], [1j, 0]]), "Z": np.diag([1.0 + 0j, -1.0])}
-
-
-def su2su2_to_tensor_products(U) -> tuple:
-    """``(A, B)`` in SU(2) with ``kron(A, B) = U`` for ``U`` in ``SU(2) x SU(2)`` (PennyLane's
-    ``qml.math.decomposition.su2su2_to_tensor_products``), read from ``U``'s largest 2x2
-    block.
-
-    >>> A, B = su2su2_to_tensor_products(np.kron(np.diag([1j, -1j]), [[0, 1], [-1, 0]]))
-    >>> bool(np.allclose(np.kron(A, B), np.kron(np.diag([1j, -1j]), [[0, 1], [-1, 0]])))
-    True
-    """
-    U = np.asarray(U, dtype=complex)
-    blocks = U.reshape(2, 2, 2, 2).transpose(0, 2, 1, 3)  # blocks[i, j] = A[i, j] * B
-    i, j = np.unravel_index(np.argmax([np.linalg.norm(b) for b in blocks.reshape(4, 2, 2)]), (2, 2))
-    B = blocks[i, j] / np.sqrt(np.linalg.det(blocks[i, j]))
-    A = np.einsum("ijab,ab->ij", blocks, B.conj()) / 2  # A[i, j] = tr(B^dagger blocks[i, j]) / 2
-    return A, B
-
-
-def _orthogonal_eigenbasis(M: np.ndarray) -> np.ndarray:
-    """A real orthogonal ``P`` (det 1) with ``P^T M P`` diagonal, for a symmetric unitary ``M``
-    (its real and imaginary parts commute: a random real combination of them is diagonalised)."""
-    rng = np.random.default_rng(1234)
-    for _ in range(10):
-        r = rng.uniform(0.5, 2.0)
-        _, P = np.linalg.eigh(M.real + r * M.imag)
-        D = P.T @ M @ P
-        if np.allclose(D, np.diag(np.diag(D)), atol=1e-10):
-            if np.linalg.det(P) < 0:
-                P[:, 0] = -P[:, 0]
-            return P
-    raise GateError("two_qubit_decomposition: the matrix is not unitary (no real eigenbasis "
-                    "of its magic-basis square was found)")
-
-
-def kak(U) -> tuple:
-    """``(phase, L1, (a, b, c), L2)`` with ``U = e^{i phase} L1 exp(i(a XX + b YY + c ZZ)) L2``,
-    ``L1``, ``L2`` in ``SU(2) x SU(2)`` (4x4 matrices): the KAK (Cartan) decomposition, through
-    the magic basis where local gates are real rotations and the interaction is diagonal.
-
-    >>> phase, L1, (a, b, c), L2 = kak(np.eye(4))
-    >>> round(abs(a) + abs(b) + abs(c), 12)
-    0.0
-    """
-    U = np.asarray(U, dtype=complex)
-    phase = float(np.angle(np.linalg.det(U)) / 4)
-    V = _MAGIC.conj().T @ (U * np.exp(-1j * phase)) @ _MAGIC
-    P = _orthogonal_eigenbasis(V.T @ V)
-    theta = np.angle(np.diag(P.T @ V.T @ V @ P)) / 2
-    K1 = V @ P @ np.diag(np.exp(-1j * theta))
-    if np.linalg.det(K1.real) < 0:  # theta_0 + pi: the same square, K1 in SO(4)
-        theta[0] += np.pi
-        K1 = V @ P @ np.diag(np.exp(-1j * theta))
-    # theta_k = a x_k + b y_k + c z_k + g, x, y, z: XX, YY, ZZ in the magic basis (diagonal)
-    signs = np.array([np.diag(_MAGIC.conj().T @ np.kron(p, p) @ _MAGIC).real
-                      for p in _PAULI2.values()] + [np.ones(4)]).T
-    a, b, c, g = np.linalg.solve(signs, theta)
-    L1 = _MAGIC @ K1.real @ _MAGIC.conj().T
-    L2 = _MAGIC @ P.T @ _MAGIC.conj().T
-    return phase + float(g), L1, (float(a), float(b), float(c)), L2
-
-
-def two_qubit_decomposition(U, wires) -> list:
-    """A 4x4 unitary as gates of the table, exactly (global phase included): its KAK
-    decomposition :func:`kak` applied as ``RZ, RY, RZ`` on each wire (``L2``), the interaction
-    ``IsingXX(-2a), IsingYY(-2b), IsingZZ(-2c)``, ``RZ, RY, RZ`` on each wire (``L1``), then a
-    ``GlobalPhase``. (PennyLane's ``qml.ops.two_qubit_decomposition`` writes the interaction
-    with 0 to 3 CNOTs instead: its gates differ, its product is the same up to a phase.)
-
-    >>> ops = two_qubit_decomposition(np.eye(4)[[0, 1, 3, 2]], wires=[0, 1])   # CNOT
-    >>> sorted({g.name for g in ops})
-    ['GlobalPhase', 'IsingXX', 'IsingYY', 'IsingZZ', 'RY', 'RZ']
-    """
-    U = np.asarray(U, dtype=complex)
-    if U.shape != (4, 4):
-        raise GateError(f"two_qubit_decomposition takes a 4x4 unitary, got shape {U.shape}")
-    if not np.allclose(U @ U.conj().T, np.eye(4), atol=1e-8):
-        raise GateError("two_qubit_decomposition: the matrix is not unitary")
-    w = list(wires)
-    if len(w) != 2:
-        raise WireError(f"two_qubit_decomposition needs two wires, got {w}")
-    phase, L1, (a, b, c), L2 = kak(U)
-    out = []
-    for local in (L2, None, L1):
-        if local is None:
-            out += [_made("IsingXX", (-2 * a,), w), _made("IsingYY", (-2 * b,), w),
-                    _made("IsingZZ", (-2 * c,), w)]
-            continue
-        A, B = su2su2_to_tensor_products(local)
-        out += one_qubit_decomposition(A, w[0]) + one_qubit_decomposition(B, w[1])
-    product = np.eye(4, dtype=complex)
-    for g in out:
-        product = g.matrix(wire_order=w) @ product
-    k = np.unravel_index(np.argmax(np.abs(U)), U.shape)
-    out.append(_made("GlobalPhase", (-float(np.angle(U[k] / product[k])),), []))
-    return out
-
-
 def _gate_decomposition(op: Operation) -> list:
     """``op.decomposition()``: the gates of :data:`DECOMPOSITIONS`, recorded on the active
     tape (PennyLane queues them); a template's own decomposition."""
-    if op.name == "QubitUnitary" and len(op.wires) == 1:
-        return one_qubit_decomposition(_hyper_value(op, "U"), op.wires[0], return_global_phase=True)
-    if op.name == "QubitUnitary" and len(op.wires) == 2:
-        if op.batch_size is not None:
-            raise DecompositionUndefinedError(
-                "The decomposition of a two-qubit QubitUnitary does not support broadcasting "
-                "(as in PennyLane): decompose each matrix of the batch")
-        return two_qubit_decomposition(_hyper_value(op, "U"), op.wires)
+    if op.name == "QubitUnitary":
+        return _qubit_unitary_decomposition(op)
     if op.name == "PauliRot":
         return [_made(n, p, w) for n, p, w in
                 _pauli_rot_decomposition(op.params[0], list(op.wires), _hyper_value(op, "pauli_word"))]
@@ -858,6 +710,21 @@ def _gate_decomposition(op: Operation) -> list:
             f"{op.name} has no decomposition (PennyLane's DecompositionUndefinedError): it is "
             f"applied as it is; gates with one: {', '.join(sorted(DECOMPOSITIONS))}")
     return [_made(n, p, w) for n, p, w in _broadcast_rule(rule, tuple(op.params), list(op.wires))]
+
+
+def _qubit_unitary_decomposition(op: Operation) -> list:
+    """PennyLane's ``QubitUnitary.compute_decomposition``: Euler rotations (ZYZ) and a phase
+    on one wire, the CNOT circuits on two, the quantum Shannon decomposition on more."""
+    U = _hyper_value(op, "U")
+    if len(op.wires) == 1:
+        return one_qubit_decomposition(U, op.wires[0], return_global_phase=True)
+    if op.batch_size is not None:
+        raise DecompositionUndefinedError(
+            f"The decomposition of a {len(op.wires)}-qubit QubitUnitary does not support "
+            "broadcasting (as in PennyLane): decompose each matrix of the batch")
+    if len(op.wires) == 2:
+        return two_qubit_decomposition(U, op.wires)
+    return multi_qubit_decomposition(U, op.wires)
 
 
 def _broadcast_rule(rule, params: tuple, wires: list) -> list:
@@ -1093,7 +960,8 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
 
 METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, simplify=_gate_simplify, qml_pow=lambda op, z: pow(op, z),
                decomposition=_gate_decomposition,
-               decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot", "MultiControlledX", "PCPhase"})
+               decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot", "MultiControlledX", "PCPhase",
+                                                            "QubitUnitary"})
 
 
 def apply_operation(op):
@@ -1585,7 +1453,8 @@ def _ops_namespace():
                       Hermitian=Hermitian, Projector=Projector,
                       CPhase=GATE_CLASSES["ControlledPhaseShift"], SQISW=GATE_CLASSES["SISWAP"],
                       one_qubit_decomposition=one_qubit_decomposition,
-                      two_qubit_decomposition=two_qubit_decomposition, **GATE_CLASSES)
+                      two_qubit_decomposition=two_qubit_decomposition,
+                      multi_qubit_decomposition=multi_qubit_decomposition, **GATE_CLASSES)
 
 
 ops = _ops_namespace()

@@ -6,7 +6,10 @@ here under its NumPy name (``qml.math.allclose``, ``sum``, ``stack``, ``dot``, `
 ``cos``, ...: those of :mod:`qsym.numpy`, which autograd differentiates and which accept
 traced inputs inside a circuit), plus PennyLane's own helpers below (``get_interface``,
 ``requires_grad``, ``to_numpy``, ``toarray``, ``unwrap``, ``convert_like``, ``cast``,
-``cast_like``, ``is_abstract``, ``allequal``, ``fidelity_statevector``).
+``cast_like``, ``is_abstract``, ``allequal``, ``fidelity_statevector``), the SU(2)/SU(4)
+forms of unitaries (``convert_to_su2``, ``convert_to_su4``) and ``qml.math.decomposition``
+(Euler angles ``zyz_rotation_angles``, ``xyx_...``, ``xzx_...``, ``zxz_...``;
+``su2su2_to_tensor_products``).
 
 >>> import qsym as qml
 >>> from qsym import numpy as np
@@ -26,6 +29,21 @@ import numpy as _np
 from autograd.extend import Box as _Box
 
 from . import numpy as _qnp
+from ._linalg import (convert_to_su2, convert_to_su4, su2su2_to_tensor_products as _su2su2,
+                      xyx_rotation_angles as _xyx, xzx_rotation_angles as _xzx,
+                      zxz_rotation_angles as _zxz, zyz_rotation_angles as _zyz)
+import types as _types
+
+decomposition = _types.SimpleNamespace(
+    zyz_rotation_angles=_zyz, xyx_rotation_angles=_xyx, xzx_rotation_angles=_xzx,
+    zxz_rotation_angles=_zxz, su2su2_to_tensor_products=_su2su2)
+decomposition.__doc__ = """PennyLane's ``qml.math.decomposition``: the Euler angles of a 2x2
+unitary and the factors of a tensor product of two.
+
+>>> import numpy as onp
+>>> [round(float(a), 6) for a in decomposition.zyz_rotation_angles(onp.diag([1j, -1j]))]
+[10.995574, 0.0, 10.995574]
+"""
 
 def get_interface(*values) -> str:
     """``"autograd"`` if any value is a qsym tensor or an autograd box, else ``"numpy"``.
