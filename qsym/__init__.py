@@ -97,6 +97,7 @@ from ._opfunctions import check_decomposition_rule as _check_decomposition_rule 
 from ._opfunctions import assert_valid as _assert_valid, commutator, eigvals, is_commuting, map_wires  # noqa: E402
 from ._operations import Prod as _Prod, SProd as _SProd, Sum as _Sum  # noqa: E402
 from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Evolution as _Evolution  # noqa: E402
+from ._opmath import AdjointOperation as _AdjointOperation  # noqa: E402
 from ._opmath import Exp as _Exp, Pow as _Pow, PowOperation as _PowOperation  # noqa: E402
 
 # PennyLane's operator-arithmetic classes in qml.ops and qml.ops.op_math, its operator
@@ -113,7 +114,8 @@ for _name in ("Prod", "Sum", "SProd", "Adjoint", "Controlled", "ControlledOp", "
 # each holds; as attributes (qml.ops.op_math.sprod.SProd) and as import paths (sys.modules)
 _OP_MATH_MODULES = {
     "prod": dict(Prod=_Prod, prod=prod), "sum": dict(Sum=_Sum, sum=sum),
-    "sprod": dict(SProd=_SProd, s_prod=s_prod), "adjoint": dict(Adjoint=_Adjoint, adjoint=adjoint),
+    "sprod": dict(SProd=_SProd, s_prod=s_prod),
+    "adjoint": dict(Adjoint=_Adjoint, adjoint=adjoint, AdjointOperation=_AdjointOperation),
     "controlled": dict(Controlled=_Controlled, ControlledOp=_Controlled, ctrl=ctrl),
     "pow": dict(Pow=_Pow, pow=pow, PowOperation=_PowOperation), "exp": dict(Exp=_Exp, exp=exp),
     "evolution": dict(Evolution=_Evolution),
