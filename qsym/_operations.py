@@ -770,11 +770,12 @@ class Operation:
     has_adjoint = True
     arithmetic_depth = 0
 
-    @property
-    def has_generator(self) -> bool:
+    @classproperty
+    def has_generator(cls) -> bool:
         """Whether :meth:`generator` is defined: a one-parameter gate whose row gives
-        ``U(t) = exp(-i t G)`` (PennyLane's ``op.has_generator``)."""
-        return self.num_params == 1 and self._row.generator is not None
+        ``U(t) = exp(-i t G)`` (PennyLane's ``op.has_generator``, read on the class too)."""
+        row = cls._row
+        return row is not None and row.num_params == 1 and row.generator is not None
 
     @property
     def has_decomposition(self) -> bool:

@@ -2221,12 +2221,51 @@ class Exp:
             return False
 
     def decomposition(self) -> list:
-        """One rotation: RX/RY/RZ or a PauliRot (PennyLane's ``Exp.decomposition()``)."""
+        """One gate (PennyLane's ``Exp.decomposition()``): the gate of the table whose
+        generator is the base up to a real factor (``qml.evolve(RX(t).generator(), -t)`` is
+        ``RX(t)``; gates on exactly the base's wires first, then those on any number),
+        else for one Pauli word its rotation (RX/RY/RZ or a PauliRot)."""
+        found = self._generator_gate()
+        if found is not None:
+            name, phi, wires = found
+            return [_made(name, (phi,), wires)]
         if not self.has_decomposition:
-            raise GateError(f"the decomposition of {self!r} is not defined (PennyLane's "
-                            "DecompositionUndefinedError): exp of one Pauli word times an "
-                            "imaginary number has one")
+            raise DecompositionUndefinedError(
+                f"The decomposition of the {self!r} operator is not defined. (qsym: exp of "
+                "one Pauli word, or of a gate's generator, times an imaginary number has one)")
         return self._rotations()
+
+    def _generator_gate(self):
+        """The table gate ``G(phi)`` with ``exp(coeff * base) = exp(i phi g)``, ``g`` its
+        generator (PennyLane's sign) and ``base = c g`` (``c`` real, matrices compared):
+        ``phi = -i coeff c``;
+        None if there is none (PennyLane's ``_find_equal_generator``)."""
+        if self.coeff is None or not isinstance(self.coeff, numbers.Number):
+            return None
+        wires = list(self.base.wires)
+        try:
+            B = np.asarray(self.base.matrix(wire_order=wires), dtype=complex)
+        except Exception:  # noqa: BLE001 (no matrix: no generator to compare with)
+            return None
+        for name in _generator_gates(len(wires)):
+            try:
+                with recording(Tape()):
+                    g = GATE_CLASSES[name](1.0, wires=wires).generator()
+            except GateError:  # no generator qsym can write for it
+                continue
+            # a generator written on its wires in another order (OrbitalRotation): the gate
+            # on the wires that put them in the base's order
+            moved = dict(zip(g.wires, wires)) if set(g.wires) == set(wires) else {}
+            for on in (wires, [moved.get(w, w) for w in wires]):
+                with recording(Tape()):
+                    G = np.asarray(GATE_CLASSES[name](1.0, wires=on).generator().matrix(
+                        wire_order=wires), dtype=complex)
+                k = np.unravel_index(np.argmax(np.abs(G)), G.shape)
+                c = B[k] / G[k]
+                phi = -1j * complex(self.coeff) * c
+                if abs(c.imag) < 1e-12 and abs(phi.imag) < 1e-12 and np.allclose(B, c.real * G):
+                    return name, float(phi.real), on
+        return None
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """``exp(coeff * M)`` of the base's matrix ``M`` (by its eigendecomposition)."""
@@ -2260,6 +2299,26 @@ class Exp:
     def __repr__(self):
         inner = f"{self.base}" if self.arithmetic_depth > 1 else self.base.name
         return f"{self.name}({self.coeff} {inner})"
+
+
+@functools.lru_cache(maxsize=None)
+def _generator_gates_cached(n: int, version: int) -> tuple:
+    exact, any_wires = [], []
+    for name, cls in GATE_CLASSES.items():
+        row = cls._row
+        if row is None or not cls.has_generator or name in ("PauliRot", "PCPhase"):
+            continue
+        if row.num_wires == n:
+            exact.append(name)
+        elif not row.num_wires:  # 0: any number of wires
+            any_wires.append(name)
+    return tuple(exact + any_wires)
+
+
+def _generator_gates(n: int) -> tuple:
+    """The table gates with a generator that act on ``n`` wires: those of exactly ``n``
+    first, then those of any number (PennyLane's order: ``RZ`` before ``MultiRZ``)."""
+    return _generator_gates_cached(n, len(GATE_CLASSES))
 
 
 class Evolution(Exp):
@@ -2301,7 +2360,7 @@ def exp(op, coeff=1.0, num_steps=None, id=None) -> Exp:
 
     >>> import qsym as qml
     >>> qml.exp(qml.Z(0) @ qml.Z(1), -0.25j).decomposition()
-    [PauliRot(0.5, pauli_word='ZZ', wires=[0, 1])]
+    [IsingZZ(0.5, wires=[0, 1])]
     """
     return Exp(op, coeff, num_steps=num_steps, id=id)
 

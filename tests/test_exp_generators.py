@@ -1,0 +1,45 @@
+"""PennyLane's ``Exp.decomposition()``: the exponential of a table gate's generator times
+an imaginary number is that gate (found by comparing matrices; gates on exactly the base's
+wires first), one Pauli word otherwise a PauliRot; ``has_generator`` read on the class."""
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym._operations import GATE_CLASSES
+
+GENERATED = [n for n, c in GATE_CLASSES.items() if c._row is not None and c.has_generator
+             and n not in ("PauliRot", "PCPhase", "GlobalPhase", "OrbitalRotation")]
+
+
+def test_has_generator_is_read_on_the_class():
+    assert qml.RX.has_generator and qml.IsingZZ.has_generator and qml.MultiRZ.has_generator
+    assert not qml.T.has_generator and not qml.Rot.has_generator and not qml.CNOT.has_generator
+    assert qml.RX(0.1, wires=0).has_generator
+
+
+@pytest.mark.parametrize("name", GENERATED)
+def test_the_exponential_of_a_generator_decomposes_into_its_gate(name):
+    cls = GATE_CLASSES[name]
+    n = cls._row.num_wires or 3
+    op = cls(1.23, wires=list(range(n)))
+    try:
+        gen = op.generator()
+    except qml.errors.GateError:
+        pytest.skip(f"{name}: no generator operator")
+    [g] = qml.evolve(gen, coeff=-1.23).decomposition()
+    # the gate's own matrix, from the table: the decomposition is the same unitary
+    assert onp.allclose(g.matrix(wire_order=op.wires), op.matrix(), atol=1e-12)
+    if name not in ("PhaseShift", "U1"):  # the same generator: either is PennyLane's answer
+        assert g.name == name and onp.isclose(g.parameters[0], 1.23)
+
+
+def test_pauli_words_without_a_gate_of_their_own_become_pauli_rotations():
+    assert qml.exp(qml.Z(0) @ qml.Z(1), -0.25j).decomposition()[0].name == "IsingZZ"
+    [r] = qml.exp(qml.X(0) @ qml.Y(1), -0.5j).decomposition()
+    assert r.name == "PauliRot" and r.hyperparameters["pauli_word"] == "XY"
+    X, Y = onp.array([[0, 1], [1, 0]]), onp.array([[0, -1j], [1j, 0]])
+    expected = onp.cos(0.5) * onp.eye(4) - 1j * onp.sin(0.5) * onp.kron(X, Y)   # exp(-0.5i XY)
+    assert onp.allclose(r.matrix(), expected)
+    with pytest.raises(qml.exceptions.DecompositionUndefinedError, match="not defined"):
+        qml.exp(qml.X(0) @ qml.Y(1), 0.5).decomposition()   # a real coefficient: not unitary
