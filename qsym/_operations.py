@@ -621,6 +621,16 @@ class Operation:
         return diagonalizing_gates(self)
 
     @property
+    def basis(self):
+        """The Pauli basis the gate acts in on its target (PennyLane's ``op.basis``: ``"X"``
+        for RX, SX, CNOT, Toffoli; ``"Z"`` for RZ, PhaseShift, S, T, CZ; ...), else None.
+
+        >>> RX(0.1, wires=0).basis, CZ(wires=[0, 1]).basis, Hadamard(0).basis
+        ('X', 'Z', None)
+        """
+        return _BASIS.get(self.name)
+
+    @property
     def control_wires(self):
         """The control wires of a controlled gate (CNOT: the first; Toffoli, CCZ: the first
         two; MultiControlledX: all but the last), else none (PennyLane's ``control_wires``).
@@ -4011,6 +4021,12 @@ HERMITIAN_PROBS = (
     "'Using qp.probs with a Hermitian observable might return different results than expected')"
 )
 
+
+# PennyLane's ``basis`` of each gate that has one (controlled gates: their target's)
+_BASIS = {**dict.fromkeys(("PauliX", "SX", "RX", "CNOT", "CRX", "Toffoli", "MultiControlledX"), "X"),
+          **dict.fromkeys(("PauliY", "RY", "CY", "CRY"), "Y"),
+          **dict.fromkeys(("PauliZ", "S", "T", "RZ", "PhaseShift", "PCPhase", "CZ", "CRZ",
+                           "ControlledPhaseShift", "CCZ"), "Z")}
 
 # gates U with U P U^dagger = Z for a one-wire observable P (PennyLane's diagonalizing gates)
 _DIAGONALIZING = {

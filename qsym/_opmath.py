@@ -1495,6 +1495,11 @@ class SymbolicOp(Operation):
         self.num_params, self.num_wires = len(self.params), len(self.wires)
 
     @property
+    def basis(self):
+        """The base's Pauli basis (PennyLane's ``Adjoint``/``Pow``/``Controlled``.basis)."""
+        return getattr(self._base, "basis", None)
+
+    @property
     def base(self):
         """The operator this one was made from (PennyLane's ``op.base``)."""
         return self._base

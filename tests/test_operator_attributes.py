@@ -1,6 +1,7 @@
-"""PennyLane's ``Exp.decomposition()``: the exponential of a table gate's generator times
-an imaginary number is that gate (found by comparing matrices; gates on exactly the base's
-wires first), one Pauli word otherwise a PauliRot; ``has_generator`` read on the class."""
+"""PennyLane's operator attributes: ``Exp.decomposition()`` (the exponential of a table
+gate's generator times an imaginary number is that gate, found by comparing matrices;
+gates on exactly the base's wires first; one Pauli word otherwise a PauliRot),
+``has_generator`` read on the class, ``basis`` (PennyLane 0.45's values, written here)."""
 
 import numpy as onp
 import pytest
@@ -43,3 +44,16 @@ def test_pauli_words_without_a_gate_of_their_own_become_pauli_rotations():
     assert onp.allclose(r.matrix(), expected)
     with pytest.raises(qml.exceptions.DecompositionUndefinedError, match="not defined"):
         qml.exp(qml.X(0) @ qml.Y(1), 0.5).decomposition()   # a real coefficient: not unitary
+
+
+def test_basis_of_gates_and_of_adjoints_powers_and_controls():
+    expected = {"RX": "X", "SX": "X", "CNOT": "X", "Toffoli": "X", "RY": "Y", "CY": "Y",
+                "PhaseShift": "Z", "S": "Z", "T": "Z", "CZ": "Z", "CRZ": "Z", "CCZ": "Z",
+                "Hadamard": None, "U1": None, "MultiRZ": None, "CSWAP": None}
+    for name, basis in expected.items():
+        cls = GATE_CLASSES[name]
+        n = cls._row.num_wires or 2
+        op = cls(*[0.1] * cls._row.num_params, wires=list(range(n)))
+        assert op.basis == basis, name
+    assert qml.adjoint(qml.SX(-1)).basis == "X" and qml.pow(qml.RY(0.2, wires=0), 3).basis == "Y"
+    assert qml.ctrl(qml.PhaseShift(0.3, wires=1), control=0).basis == "Z"
