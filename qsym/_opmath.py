@@ -43,6 +43,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError, GateError,
+                     GeneratorUndefinedError,
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
                      SparseMatrixUndefinedError, WireError)
 from ._gates import GATES, REGISTRY, GateDef, gate_def, is_sparse_matrix, register
@@ -2216,6 +2217,45 @@ class Exp:
                             "exponential is not a product of rotations; use "
                             "qml.ApproxTimeEvolution / a Trotter product")
         return [_rotation(w, t) for w, t in angles]
+
+    @property
+    def has_generator(self) -> bool:
+        """True when the coefficient is imaginary and the base Hermitian (PennyLane's):
+        ``exp(i c H) = exp(-i (-c) H)``, the base its generator.
+
+        >>> import qsym as qml
+        >>> qml.exp(qml.X(0), 1j).has_generator, qml.exp(qml.RX(0.1, 0), 1j).has_generator
+        (True, False)
+        """
+        c = self.coeff
+        return (isinstance(c, numbers.Number) and complex(c).real == 0
+                and bool(getattr(self.base, "is_verified_hermitian", False)))
+
+    def generator(self):
+        """The base, when :attr:`has_generator` (PennyLane's ``Exp.generator()``)."""
+        if self.has_generator:
+            return self.base
+        raise GeneratorUndefinedError(
+            f"Exponential with coefficient {self.coeff} and base operator {self.base} does not "
+            "appear to have a generator: the coefficient must be imaginary and the base "
+            "Hermitian")
+
+    def simplify(self):
+        """The same exponential with its base simplified and a scalar factor of the base
+        moved into the coefficient (PennyLane's ``Exp.simplify()``).
+
+        >>> import qsym as qml
+        >>> e = qml.exp(qml.s_prod(2.0, qml.X(0)), 3j).simplify()
+        >>> e.base, e.coeff
+        (X(0), 6j)
+        """
+        with recording(Tape()):
+            base, coeff = simplify(self.base), self.coeff
+            while isinstance(base, SProd):
+                base, coeff = simplify(base.base), coeff * base.scalar
+        out = Exp.__new__(Exp)  # not applied (PennyLane's simplify makes an operator only)
+        out.base, out.coeff, out.num_steps, out.id = base, coeff, self.num_steps, self.id
+        return out
 
     @property
     def has_decomposition(self) -> bool:

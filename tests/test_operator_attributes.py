@@ -57,3 +57,13 @@ def test_basis_of_gates_and_of_adjoints_powers_and_controls():
         assert op.basis == basis, name
     assert qml.adjoint(qml.SX(-1)).basis == "X" and qml.pow(qml.RY(0.2, wires=0), 3).basis == "Y"
     assert qml.ctrl(qml.PhaseShift(0.3, wires=1), control=0).basis == "Z"
+
+
+def test_exp_generator_and_simplify():
+    assert qml.exp(qml.X(0), 1j).has_generator and qml.exp(qml.X(0), 1j).generator() == qml.X(0)
+    assert not qml.exp(qml.X(0), 2.0).has_generator
+    assert not qml.exp(qml.RX(0.3, wires=0), 1j).has_generator   # not Hermitian
+    with pytest.raises(qml.exceptions.GeneratorUndefinedError):
+        qml.exp(qml.X(0), 0.01 + 2j).generator()
+    e = qml.exp(qml.s_prod(2, qml.sum(qml.X(0), qml.X(0))), 3).simplify()   # 3 * 2 * 2 X
+    assert e.base == qml.X(0) and e.coeff == 12
