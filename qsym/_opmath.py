@@ -2178,6 +2178,7 @@ class Exp:
 
     name = "Exp"
     has_matrix = True
+    _queue_category = "_ops"  # PennyLane's: an exponential is an operation of the circuit
 
     def __init__(self, base, coeff=1.0, num_steps=None, id=None):
         if not isinstance(base, (Operation, Observable)):
@@ -2275,9 +2276,13 @@ class Exp:
             name, phi, wires = found
             return [_made(name, (phi,), wires)]
         if not self.has_decomposition:
+            real = (" Decomposition is not defined for real coefficients of hermitian "
+                    "operators." if isinstance(self.coeff, numbers.Number)
+                    and complex(self.coeff).real != 0
+                    and getattr(self.base, "is_verified_hermitian", False) else "")
             raise DecompositionUndefinedError(
-                f"The decomposition of the {self!r} operator is not defined. (qsym: exp of "
-                "one Pauli word, or of a gate's generator, times an imaginary number has one)")
+                f"The decomposition of the {self!r} operator is not defined.{real} (qsym: exp "
+                "of one Pauli word, or of a gate's generator, times an imaginary number has one)")
         return self._rotations()
 
     def _generator_gate(self):
@@ -2337,9 +2342,24 @@ class Exp:
         """The base's (the exponential shares its eigenbasis)."""
         return bool(getattr(self.base, "has_diagonalizing_gates", False))
 
+    @property
+    def is_verified_hermitian(self) -> bool:
+        """True for a real coefficient and a Hermitian base (PennyLane's)."""
+        return (isinstance(self.coeff, numbers.Number) and complex(self.coeff).imag == 0
+                and bool(getattr(self.base, "is_verified_hermitian", False)))
+
     def label(self, decimals=None, base_label=None, cache=None) -> str:
-        """PennyLane's drawing label: ``Exp(coeff X)``."""
-        return base_label or f"{self.name}({self.coeff} {self.base.label()})"
+        """PennyLane's drawing label: ``Exp(coeff X)``, the coefficient and the base's
+        parameters rounded to ``decimals``.
+
+        >>> import qsym as qml
+        >>> qml.exp(qml.RZ(1.234, wires=0), 5.678).label(decimals=2)
+        'Exp(5.68 RZ\\n(1.23))'
+        """
+        c = self.coeff
+        if decimals is not None and isinstance(c, numbers.Number):
+            c = format(c, f".{decimals}f")
+        return base_label or f"{self.name}({c} {self.base.label(decimals=decimals, cache=cache)})"
 
     def __repr__(self):
         inner = f"{self.base}" if self.arithmetic_depth > 1 else self.base.name

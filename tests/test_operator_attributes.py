@@ -67,3 +67,13 @@ def test_exp_generator_and_simplify():
         qml.exp(qml.X(0), 0.01 + 2j).generator()
     e = qml.exp(qml.s_prod(2, qml.sum(qml.X(0), qml.X(0))), 3).simplify()   # 3 * 2 * 2 X
     assert e.base == qml.X(0) and e.coeff == 12
+
+
+def test_exp_label_hermiticity_and_refusal_in_pennylanes_words():
+    assert qml.exp(qml.RZ(1.234, wires=0), 5.678).label(decimals=2) == "Exp(5.68 RZ\n(1.23))"
+    assert qml.exp(qml.Z(0), 2 + 3j).label(decimals=2) == "Exp(2.00+3.00j Z)"
+    assert qml.exp(qml.X(0), -1.0).is_verified_hermitian
+    assert not qml.exp(qml.X(0), 1 + 2j).is_verified_hermitian
+    assert qml.exp(qml.X(0), 1j)._queue_category == "_ops"
+    with pytest.raises(qml.exceptions.DecompositionUndefinedError, match="real coefficients"):
+        qml.exp(qml.X(0), 1 + 0.5j).decomposition()
