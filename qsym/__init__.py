@@ -97,6 +97,7 @@ from ._opfunctions import check_decomposition_rule as _check_decomposition_rule 
 from ._opfunctions import assert_valid as _assert_valid, commutator, eigvals, is_commuting, map_wires  # noqa: E402
 from ._operations import Prod as _Prod, SProd as _SProd, Sum as _Sum  # noqa: E402
 from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Evolution as _Evolution  # noqa: E402
+from ._opmath import AdjointOperation as _AdjointOperation  # noqa: E402
 from ._opmath import Exp as _Exp, Pow as _Pow, PowOperation as _PowOperation  # noqa: E402
 
 # PennyLane's operator-arithmetic classes in qml.ops and qml.ops.op_math, its operator
@@ -113,14 +114,16 @@ for _name in ("Prod", "Sum", "SProd", "Adjoint", "Controlled", "ControlledOp", "
 # each holds; as attributes (qml.ops.op_math.sprod.SProd) and as import paths (sys.modules)
 _OP_MATH_MODULES = {
     "prod": dict(Prod=_Prod, prod=prod), "sum": dict(Sum=_Sum, sum=sum),
-    "sprod": dict(SProd=_SProd, s_prod=s_prod), "adjoint": dict(Adjoint=_Adjoint, adjoint=adjoint),
+    "sprod": dict(SProd=_SProd, s_prod=s_prod),
+    "adjoint": dict(Adjoint=_Adjoint, adjoint=adjoint, AdjointOperation=_AdjointOperation),
     "controlled": dict(Controlled=_Controlled, ControlledOp=_Controlled, ctrl=ctrl),
     "pow": dict(Pow=_Pow, pow=pow, PowOperation=_PowOperation), "exp": dict(Exp=_Exp, exp=exp),
     "evolution": dict(Evolution=_Evolution),
     "change_op_basis": dict(ChangeOpBasis=ChangeOpBasis, change_op_basis=change_op_basis),
     "linear_combination": dict(LinearCombination=LinearCombination),
     "decompositions": dict(one_qubit_decomposition=ops.one_qubit_decomposition,
-                           two_qubit_decomposition=ops.two_qubit_decomposition),
+                           two_qubit_decomposition=ops.two_qubit_decomposition,
+                           multi_qubit_decomposition=ops.multi_qubit_decomposition),
 }
 ops.qubit = type(ops)(**GATE_CLASSES)  # PennyLane's qml.ops.qubit: the gates
 ops.qubit.__all__ = sorted(GATE_CLASSES)
@@ -173,6 +176,14 @@ from .templates import (  # noqa: E402
     trotterize,
 )
 ops.qubit.SpecialUnitary = SpecialUnitary  # PennyLane's qml.ops.qubit.special_unitary
+# PennyLane's qml.ops.qubit.observables (from pennylane.ops.qubit.observables import ...)
+from ._operations import BasisStateProjector as _BSP, StateVectorProjector as _SVP  # noqa: E402
+ops.qubit.observables = type(ops)(
+    Hermitian=Hermitian, Projector=Projector, BasisStateProjector=_BSP, StateVectorProjector=_SVP,
+    SparseHamiltonian=SparseHamiltonian)
+ops.qubit.Hermitian, ops.qubit.Projector = Hermitian, Projector
+ops.qubit.BasisStateProjector, ops.qubit.StateVectorProjector = _BSP, _SVP
+ops.qubit.SparseHamiltonian = SparseHamiltonian
 ops.qubit.special_unitary = type(ops)(
     SpecialUnitary=SpecialUnitary, TmpPauliRot=templates.TmpPauliRot, pauli_basis_strings=templates.pauli_basis_strings,
     pauli_basis_matrices=templates.pauli_basis_matrices, _pauli_letters="IXYZ",
@@ -239,6 +250,8 @@ ops.functions.matrix = matrix
 def _register_op_paths():
     import sys as _sys
 
+    from . import _linalg
+
     for _mod, _names in _OP_MATH_MODULES.items():
         _holder = getattr(ops.op_math, _mod, None)
         if _holder is None or isinstance(_holder, type):
@@ -247,6 +260,14 @@ def _register_op_paths():
         for _n, _v in _names.items():
             setattr(_holder, _n, _v)  # on qml.prod itself too: qml.ops.op_math.prod.Prod
         _sys.modules[f"{__name__}.ops.op_math.{_mod}"] = type(ops)(**_names)
+    # pennylane.ops.op_math.decompositions.unitary_decompositions (its _compute_num_cnots
+    # is qsym's compute_num_cnots)
+    ops.op_math.decompositions.unitary_decompositions = _sys.modules[
+        f"{__name__}.ops.op_math.decompositions.unitary_decompositions"] = type(ops)(
+        one_qubit_decomposition=ops.one_qubit_decomposition,
+        two_qubit_decomposition=ops.two_qubit_decomposition,
+        multi_qubit_decomposition=ops.multi_qubit_decomposition,
+        _compute_num_cnots=_linalg.compute_num_cnots, compute_num_cnots=_linalg.compute_num_cnots)
     _sys.modules[f"{__name__}.ops"] = ops
     _sys.modules[f"{__name__}.ops.op_math"] = ops.op_math
     _sys.modules[f"{__name__}.ops.functions"] = ops.functions
@@ -262,6 +283,7 @@ def _register_op_paths():
         assert_valid=_assert_valid, _test_decomposition_rule=_check_decomposition_rule)
     _sys.modules[f"{__name__}.ops.qubit"] = ops.qubit
     _sys.modules[f"{__name__}.ops.qubit.special_unitary"] = ops.qubit.special_unitary
+    _sys.modules[f"{__name__}.ops.qubit.observables"] = ops.qubit.observables
     _sys.modules[f"{__name__}.queuing"] = queuing  # from pennylane.queuing import AnnotatedQueue
     _sys.modules[f"{__name__}.operation"] = operation
     # from pennylane.noise.insert_ops import insert
@@ -450,14 +472,6 @@ def _register_decomposition_paths():
         "PennyLane's qml.decomposition.decomposition_graph",
         DecompositionGraph=decomposition.DecompositionGraph,
         DecompGraphSolution=decomposition.DecompGraphSolution)
-    from ._opmath import cnot_count, su2su2_to_tensor_products
-    math.decomposition = path("qsym.math", "decomposition",
-                              "PennyLane's qml.math.decomposition",
-                              su2su2_to_tensor_products=su2su2_to_tensor_products)
-    path("qsym.ops.op_math.decompositions", "unitary_decompositions",
-         "PennyLane's module of the unitary decompositions",
-         one_qubit_decomposition=ops.one_qubit_decomposition,
-         two_qubit_decomposition=ops.two_qubit_decomposition, _compute_num_cnots=cnot_count)
     from ._compilation import resolve_gate_set, solve_graph
     vars(__import__("sys").modules["qsym.transforms.decompose"]).update(
         _resolve_gate_set=resolve_gate_set, _construct_and_solve_decomp_graph=solve_graph)

@@ -33,7 +33,8 @@ from autograd.tracer import Box
 
 from ._cache import Memo
 from .errors import (ArgumentError, DifferentiationError, GateError, MeasurementError,
-                     RemovedGateError, SparseMatrixUndefinedError, TracingError, WireError)
+                     PowUndefinedError, RemovedGateError, SparseMatrixUndefinedError, TracingError,
+                     WireError)
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
 from ._trace import MatrixArgument, Measured, Traced, active_tape, outer_tape
@@ -614,6 +615,23 @@ class Operation:
             op = cls(*params, wires=wires, **hyper)
         return op.decomposition()
 
+    @classmethod
+    def compute_diagonalizing_gates(cls, *params, wires, **hyper) -> list:
+        """PennyLane's static ``compute_diagonalizing_gates`` of the one-wire observables
+        (``PauliX``: ``Hadamard``; ``PauliY``: ``PauliZ, S, Hadamard``; ``Hadamard``:
+        ``RY(-pi/4)``; ``PauliZ``, ``Identity``: none).
+
+        >>> GATE_CLASSES["Hadamard"].compute_diagonalizing_gates(wires=1)
+        [RY(-0.7853981633974483, wires=[1])]
+        """
+        name = cls._row.name if cls._row is not None else cls.__name__
+        if name not in _DIAGONALIZING:
+            raise GateError(f"{name} has no diagonalizing gates (PennyLane's "
+                            "DiagGatesUndefinedError): it is not an observable")
+        w = list(wires_tuple(wires))
+        return [GATE_CLASSES[g](*(float(p) for p in pars), wires=w)
+                for g, pars in _DIAGONALIZING[name]]
+
     def diagonalizing_gates(self) -> list:
         """The gates taking this observable's eigenbasis to the computational basis
         (PennyLane's ``diagonalizing_gates``; applied in a circuit, or recorded by
@@ -623,6 +641,16 @@ class Operation:
         [H(0)]
         """
         return diagonalizing_gates(self)
+
+    @property
+    def basis(self):
+        """The Pauli basis the gate acts in on its target (PennyLane's ``op.basis``: ``"X"``
+        for RX, SX, CNOT, Toffoli; ``"Z"`` for RZ, PhaseShift, S, T, CZ; ...), else None.
+
+        >>> RX(0.1, wires=0).basis, CZ(wires=[0, 1]).basis, Hadamard(0).basis
+        ('X', 'Z', None)
+        """
+        return _BASIS.get(self.name)
 
     @property
     def control_wires(self):
@@ -774,11 +802,12 @@ class Operation:
     has_adjoint = True
     arithmetic_depth = 0
 
-    @property
-    def has_generator(self) -> bool:
+    @classproperty
+    def has_generator(cls) -> bool:
         """Whether :meth:`generator` is defined: a one-parameter gate whose row gives
-        ``U(t) = exp(-i t G)`` (PennyLane's ``op.has_generator``)."""
-        return self.num_params == 1 and self._row.generator is not None
+        ``U(t) = exp(-i t G)`` (PennyLane's ``op.has_generator``, read on the class too)."""
+        row = cls._row
+        return row is not None and row.num_params == 1 and row.generator is not None
 
     @property
     def has_decomposition(self) -> bool:
@@ -2942,6 +2971,20 @@ class _MatrixObservable(Observable):
         return f"{self.name}({self._value!r}, wires={list(self._mwires)})"
 
 
+def _check_hermitian_shape(M, k: int) -> None:
+    """PennyLane's checks of a ``Hermitian`` matrix on ``k`` wires, in its words."""
+    if k == 0:
+        raise MeasurementError("Hermitian: wrong number of wires. At least one wire has to be "
+                               "given.")
+    if M.ndim != 2 or M.shape[0] != M.shape[1]:
+        raise MeasurementError(f"Observable must be a square matrix (Hermitian on {k} wire(s) "
+                               f"takes a {2**k}x{2**k} matrix), got shape {M.shape}")
+    if M.shape[0] != 2**k:
+        raise MeasurementError(f"Expected input matrix to have shape {2**k}x{2**k}, but a matrix "
+                               f"with shape {M.shape[0]}x{M.shape[0]} was passed (Hermitian on "
+                               f"{k} wire(s))")
+
+
 class Hermitian(_MatrixObservable):
     """A Hermitian matrix as an observable (PennyLane's ``qml.Hermitian``).
 
@@ -2954,15 +2997,15 @@ class Hermitian(_MatrixObservable):
     """
 
     _written_name = "Hermitian"
+    _eigs: dict = {}
+    """PennyLane's cache of eigendecompositions: a matrix's entries (a tuple) ->
+    ``{"eigval": ..., "eigvec": ...}`` (``numpy.linalg.eigh``), shared by all instances."""
 
     def __init__(self, A, wires, id=None):
         wires = wires_tuple(wires)
         M = np.asarray(A, dtype=complex)
         k = len(wires)
-        if M.shape != (2**k, 2**k):
-            raise MeasurementError(
-                f"Hermitian on {k} wire(s) needs a {2**k}x{2**k} matrix, got shape {M.shape}"
-            )
+        _check_hermitian_shape(M, k)
         if not np.all(np.isfinite(M)):
             raise MeasurementError("Hermitian: the matrix has NaN or infinite entries")
         if not np.allclose(M, M.conj().T, atol=1e-10):
@@ -2973,13 +3016,69 @@ class Hermitian(_MatrixObservable):
             raise MeasurementError("Hermitian on more than 8 wires: write it as a Pauli sum")
         Observable.__init__(self, pauli_decomposition(M, wires).terms)
         self._matrix, self._mwires = M, wires  # for probs(op=...): its eigenbasis
-        self._value = self._given = np.asarray(A)  # as written (qml.draw's show_matrices)
+        # as written (qml.draw's show_matrices); a qsym tensor stays itself (trainable)
+        self._value = self._given = A if isinstance(A, np.ndarray) else np.asarray(A)
         self.id = id
 
     @staticmethod
     def compute_matrix(A) -> np.ndarray:
         """The matrix itself (PennyLane's ``Hermitian.compute_matrix``)."""
         return np.asarray(A)
+
+    @property
+    def eigendecomposition(self) -> dict:
+        """``{"eigval": ascending eigenvalues, "eigvec": eigenvectors as columns}``
+        (``numpy.linalg.eigh``), computed once per matrix and kept in :attr:`_eigs`.
+
+        >>> Hermitian([[0, 1], [1, 0]], wires=0).eigendecomposition["eigval"]
+        array([-1.,  1.])
+        """
+        key = tuple(np.asarray(self._given).flatten().tolist())
+        if key not in Hermitian._eigs:
+            val, vec = np.linalg.eigh(self._matrix)
+            Hermitian._eigs[key] = {"eigval": val, "eigvec": vec}
+        return Hermitian._eigs[key]
+
+    def eigvals(self) -> np.ndarray:
+        """The ascending eigenvalues (from :attr:`eigendecomposition`)."""
+        return self.eigendecomposition["eigval"]
+
+    def diagonalizing_gates(self) -> list:
+        """``[QubitUnitary(eigvec^dagger)]`` on its wires (PennyLane's), from the cached
+        :attr:`eigendecomposition`; made as gates are (in a circuit, applied)."""
+        vecs = self.eigendecomposition["eigvec"]
+        return Hermitian.compute_diagonalizing_gates(vecs, self._mwires)
+
+    @staticmethod
+    def compute_diagonalizing_gates(eigenvectors, wires) -> list:
+        """``[QubitUnitary(eigenvectors^dagger, wires)]`` (PennyLane's static method).
+
+        >>> Hermitian.compute_diagonalizing_gates(np.eye(2)[[1, 0]], wires=[0])[0].name
+        'QubitUnitary'
+        """
+        U = np.asarray(eigenvectors).conj().T
+        return [GATE_CLASSES["QubitUnitary"](U, wires=list(wires_tuple(wires)))]
+
+    @staticmethod
+    def compute_decomposition(A, wires) -> list:
+        """``[its Pauli decomposition]`` (a ``LinearCombination`` of Pauli words on every
+        wire, PennyLane's ``qml.pauli_decompose(A, wire_order=wires)``), with PennyLane's
+        warning above 7 wires.
+
+        >>> Hermitian.compute_decomposition(np.array([[1, 1], [1, -1]]), wires=0)
+        [1.0 * X(0) + 1.0 * Z(0)]
+        """
+        w = wires_tuple(wires)
+        M = np.asarray(A)
+        _check_hermitian_shape(M, len(w))
+        if len(w) > 7:
+            warnings.warn("Decomposition may be inefficient for this large of a matrix.",
+                          UserWarning, stacklevel=2)
+        return [METHODS["pauli_decompose"](M, wire_order=list(w))]
+
+    def decomposition(self) -> list:
+        """:meth:`compute_decomposition` of its matrix on its wires."""
+        return Hermitian.compute_decomposition(self._given, self._mwires)
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         """PennyLane's drawing label: ``"𝓗"``, with a matrix cache ``"𝓗\\n(M0)"``.
@@ -3083,9 +3182,35 @@ class Projector(_MatrixObservable):
 
     def __new__(cls, state=None, wires=None, id=None):
         if cls is Projector and state is not None:  # PennyLane's rule: one number per wire
-            basis = np.ndim(state) == 1 and len(state) == len(wires_tuple(wires))
-            cls = BasisStateProjector if basis else StateVectorProjector
+            k, shape = len(wires_tuple(wires)), np.shape(state)
+            if len(shape) != 1:
+                raise MeasurementError(f"Input state must be one-dimensional; got shape {shape}.")
+            if shape[0] not in (k, 2**k):
+                raise MeasurementError(
+                    "Input state should have the same length as the wires in the case of a basis "
+                    f"state, or 2**len(wires) in case of a state vector. The lengths for the input "
+                    f"state and wires are {shape[0]} and {k}, respectively.")
+            cls = BasisStateProjector if shape[0] == k else StateVectorProjector
         return object.__new__(cls)
+
+    def __getnewargs__(self):  # pickling: the class is chosen again from the state
+        return (self._value, self._mwires)
+
+    def pow(self, z) -> list:
+        """PennyLane's power of a projector: itself for a positive integer ``z`` (it is
+        idempotent), nothing for ``z = 0``.
+
+        >>> Projector([1], wires=0).pow(3)
+        [Projector(array([1]), wires=[0])]
+        """
+        if isinstance(z, (int, np.integer)) and not isinstance(z, bool) and z >= 0:
+            return [type(self)(self._value, wires=self._mwires)] if z else []
+        raise PowUndefinedError(f"Projector ** {z} is not defined (PennyLane's "
+                                "PowUndefinedError): a projector has non-negative integer powers")
+
+    def map_wires(self, wire_map: dict):
+        """The same projector on the wires ``wire_map`` gives."""
+        return type(self)(self._value, wires=[wire_map.get(w, w) for w in self._mwires])
 
     def __init__(self, state, wires, id=None):
         wires = wires_tuple(wires)
@@ -3094,8 +3219,7 @@ class Projector(_MatrixObservable):
         if len(set(wires)) != k:
             raise WireError(f"Projector got duplicate wires {list(wires)}")
         if isinstance(self, BasisStateProjector):
-            if not set(np.unique(v).tolist()) <= {0, 1}:
-                raise MeasurementError(f"Projector: a basis state has 0s and 1s, got {v.tolist()}")
+            _check_basis_state(v)
             obs = Observable({(): 1})
             for w, b in zip(wires, v.tolist()):
                 sign = 1 if b == 0 else -1
@@ -3119,8 +3243,58 @@ class Projector(_MatrixObservable):
         self._mwires, self._value, self.id = wires, v, id
 
 
+def _householder(state_vector) -> np.ndarray:
+    """``2 v v^dagger - 1`` with ``v`` the unit vector along ``psi' + |0>``, ``psi'`` the state
+    with ``<0|psi'>`` real and >= 0: Hermitian and unitary, it exchanges ``|0>`` and ``psi'``."""
+    psi = np.asarray(state_vector, dtype=complex)
+    psi = psi * np.exp(-1j * np.angle(psi[0]))
+    v = psi.copy()
+    v[0] += 1.0
+    v /= np.linalg.norm(v)
+    return 2 * np.outer(v, v.conj()) - np.eye(len(v))
+
+
+def _check_basis_state(v) -> None:
+    if not set(np.unique(np.asarray(v)).tolist()) <= {0, 1}:
+        raise MeasurementError(f"Basis state must only consist of 0s and 1s; got "
+                               f"{np.asarray(v).tolist()}")
+
+
 class BasisStateProjector(Projector):
     """``qml.Projector`` on a computational basis state (PennyLane's class of that name)."""
+
+    @staticmethod
+    def compute_matrix(basis_state) -> np.ndarray:
+        """``|s><s|`` as a dense matrix.
+
+        >>> BasisStateProjector.compute_matrix([1]).real
+        array([[0., 0.],
+               [0., 1.]])
+        """
+        _check_basis_state(basis_state)
+        bits = [int(b) for b in np.ravel(basis_state)]
+        m = np.zeros((2 ** len(bits),) * 2)
+        k = int("".join(map(str, bits)), 2) if bits else 0
+        m[k, k] = 1.0
+        return m
+
+    @staticmethod
+    def compute_sparse_matrix(basis_state, format="csr"):  # noqa: A002
+        """``|s><s|`` as a SciPy sparse matrix in ``format`` (scipy needed)."""
+        return sparse_of(BasisStateProjector.compute_matrix(basis_state), format)
+
+    @staticmethod
+    def compute_diagonalizing_gates(basis_state, wires) -> list:
+        """None: it is diagonal in the computational basis.
+
+        >>> BasisStateProjector.compute_diagonalizing_gates([0], wires=[0])
+        []
+        """
+        return []
+
+    def diagonalizing_gates(self) -> list:
+        """None (PennyLane's: diagonal in the computational basis)."""
+        return []
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         """``"|101⟩⟨101|"`` (PennyLane's label)."""
@@ -3132,6 +3306,45 @@ class BasisStateProjector(Projector):
 
 class StateVectorProjector(Projector):
     """``qml.Projector`` on a state vector (PennyLane's class of that name)."""
+
+    @staticmethod
+    def compute_matrix(state_vector) -> np.ndarray:
+        """``|psi><psi|``.
+
+        >>> StateVectorProjector.compute_matrix([0, 1j]).real
+        array([[0., 0.],
+               [0., 1.]])
+        """
+        v = np.asarray(state_vector, dtype=complex)
+        return np.outer(v, v.conj())
+
+    @staticmethod
+    def compute_eigvals(state_vector) -> np.ndarray:
+        """``[1, 0, ..., 0]``: the order of :meth:`compute_diagonalizing_gates` (PennyLane's)."""
+        w = np.zeros(np.shape(state_vector))
+        w[0] = 1.0
+        return w
+
+    def eigvals(self) -> np.ndarray:
+        """``[1, 0, ..., 0]`` (outcome 0 after the diagonalizing gate is the state)."""
+        return StateVectorProjector.compute_eigvals(self._value)
+
+    @staticmethod
+    def compute_diagonalizing_gates(state_vector, wires) -> list:
+        """``[QubitUnitary(u)]``, ``u`` the Householder reflection exchanging ``|0>`` and the
+        state (its phase taken off): ``u^dagger |psi><psi| u = |0><0|`` (PennyLane's).
+
+        >>> g = StateVectorProjector.compute_diagonalizing_gates([0, 1], wires=[0])[0]
+        >>> np.round(g.matrix().real, 12) + 0.0
+        array([[0., 1.],
+               [1., 0.]])
+        """
+        U = _householder(state_vector)
+        return [GATE_CLASSES["QubitUnitary"](U, wires=list(wires_tuple(wires)))]
+
+    def diagonalizing_gates(self) -> list:
+        """:meth:`compute_diagonalizing_gates` of its state on its wires."""
+        return StateVectorProjector.compute_diagonalizing_gates(self._value, self._mwires)
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         """``"P"``, with a matrix cache ``"P(M0)"`` (appended, as PennyLane's label does); a
@@ -3817,7 +4030,7 @@ def probs(wires=None, op=None) -> MeasurementProcess:
                 "Cannot specify the wires to probs if an observable is provided. The wires "
                 "for probs will be determined directly from the observable. (qml.probs: give "
                 "wires= or op=, not both)")
-        if getattr(op, "_matrix", None) is not None:
+        if isinstance(op, Hermitian):  # PennyLane warns for Hermitian only
             warnings.warn(HERMITIAN_PROBS, UserWarning, stacklevel=2)
         diag, on = _diagonalizing(op)
         mp = MeasurementProcess("probs", wires=on, diag=diag)
@@ -3838,6 +4051,12 @@ HERMITIAN_PROBS = (
     "'Using qp.probs with a Hermitian observable might return different results than expected')"
 )
 
+
+# PennyLane's ``basis`` of each gate that has one (controlled gates: their target's)
+_BASIS = {**dict.fromkeys(("PauliX", "SX", "RX", "CNOT", "CRX", "Toffoli", "MultiControlledX"), "X"),
+          **dict.fromkeys(("PauliY", "RY", "CY", "CRY"), "Y"),
+          **dict.fromkeys(("PauliZ", "S", "T", "RZ", "PhaseShift", "PCPhase", "CZ", "CRZ",
+                           "ControlledPhaseShift", "CCZ"), "Z")}
 
 # gates U with U P U^dagger = Z for a one-wire observable P (PennyLane's diagonalizing gates)
 _DIAGONALIZING = {
@@ -3863,8 +4082,14 @@ def _diagonalizing(op, take_off_tape=True) -> tuple:
                 )
             letters = [(op.wires[0] if op.wires else 0, op.name)]
         elif isinstance(op, Observable):
+            if isinstance(op, BasisStateProjector):  # diagonal already
+                return (), tuple(op._mwires)
+            if isinstance(op, StateVectorProjector):  # PennyLane's reflection: outcome 0 is it
+                U = _householder(op._value)
+                return (GATE_CLASSES["QubitUnitary"](U, wires=list(op._mwires)),), tuple(op._mwires)
             if getattr(op, "_matrix", None) is not None:  # qml.Hermitian: its eigenvectors
-                _, vecs = np.linalg.eigh(op._matrix)
+                vecs = (op.eigendecomposition["eigvec"] if isinstance(op, Hermitian)
+                        else np.linalg.eigh(op._matrix)[1])
                 wires = op._mwires
                 U = vecs.conj().T
                 return (GATE_CLASSES["QubitUnitary"](U, wires=list(wires)),), wires

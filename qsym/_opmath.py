@@ -43,6 +43,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError, GateError,
+                     GeneratorUndefinedError,
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
                      SparseMatrixUndefinedError, WireError)
 from ._gates import GATES, REGISTRY, GateDef, gate_def, is_sparse_matrix, register
@@ -66,6 +67,8 @@ from ._operations import (
 from ._trace import Tape, active_tape, recording
 from .wires import Wires
 from .templates import QFT, Template, add_draw_group, clear_draw_groups, current_draw_groups
+from ._unitary_decompositions import (multi_qubit_decomposition, one_qubit_decomposition,
+                                      two_qubit_decomposition)
 
 from types import SimpleNamespace as _Namespace
 
@@ -690,220 +693,11 @@ def _mcx_decomposition(wires: list, values) -> list:
     return out + [_made("PauliX", (), [c]) for c in flips]
 
 
-def one_qubit_decomposition(U, wire, rotations="ZYZ", return_global_phase=False) -> list:
-    """PennyLane's ``qml.ops.one_qubit_decomposition``: a 2x2 unitary as
-    ``RZ(phi), RY(theta), RZ(omega)`` (``rotations="ZYZ"``, applied in that order; ``"XYX"``,
-    ``"XZX"``, ``"ZXZ"``: the same in those axes) or one
-    ``Rot(phi, theta, omega)`` (``"rot"``), then ``GlobalPhase(-alpha)`` with
-    ``return_global_phase=True``: ``U = exp(i alpha) RZ(omega) RY(theta) RZ(phi)``, the
-    angles taken modulo 4 pi as PennyLane takes them. The gates are recorded where made.
-
-    >>> [g.name for g in one_qubit_decomposition(GATE_CLASSES["Hadamard"](0).matrix(), 0, return_global_phase=True)]
-    ['RZ', 'RY', 'RZ', 'GlobalPhase']
-    """
-    U = np.asarray(U, dtype=complex)
-    if U.shape[-2:] != (2, 2) or U.ndim not in (2, 3):
-        raise GateError(f"one_qubit_decomposition takes a 2x2 unitary (or a batch of them, "
-                        f"batch first), got shape {U.shape}")
-    if rotations not in _EULER_BASES and rotations != "rot":
-        raise GateError(f"Value {rotations} passed to rotations is either invalid or currently "
-                        f"unsupported: use one of {sorted(_EULER_BASES)} or 'rot'")
-    if isinstance(wire, (Wires, list, tuple)):  # PennyLane's Wires(wire): one label
-        if len(wire) != 1:
-            raise WireError(f"one_qubit_decomposition acts on one wire, got {list(wire)}")
-        wire = list(wire)[0]
-    names = _EULER_BASES.get(rotations, _EULER_BASES["ZYZ"])[0]
-    angles = functools.partial(_euler_angles, rotations=rotations)
-    if U.ndim == 3:  # a batch: each matrix's angles, as broadcast gate parameters
-        phi, theta, omega, alpha = (np.array(a) for a in zip(*map(angles, U)))
-    else:
-        phi, theta, omega, alpha = (float(a) for a in angles(U))
-    if rotations == "rot":
-        out = [_made("Rot", (phi, theta, omega), [wire])]
-    else:
-        out = [_made(n, (a,), [wire]) for n, a in zip(names, (phi, theta, omega))]
-    if return_global_phase:
-        out.append(_made("GlobalPhase", (-alpha,), []))
-    return out
-
-
-# Euler bases of one_qubit_decomposition: the gates, and C with C^dagger RA(t) C = RZ(t),
-# C^dagger RB(t) C = RY(t) for the bases "ABA" (C = None: ZYZ itself), so that the ZYZ angles
-# of C^dagger U C are U's angles in that basis (U's determinant, so its phase, unchanged)
-_EULER_BASES = {
-    "ZYZ": (("RZ", "RY", "RZ"), None),
-    "XYX": (("RX", "RY", "RX"), np.array([[1, -1], [1, 1]], dtype=complex) / np.sqrt(2)),
-    "XZX": (("RX", "RZ", "RX"), np.array([[1, -1j], [1, 1j]]) / np.sqrt(2)),
-    "ZXZ": (("RZ", "RX", "RZ"), np.diag([1, -1j])),
-}
-
-
-def _euler_angles(U, rotations="ZYZ") -> tuple:
-    """``(phi, theta, omega, alpha)`` of one 2x2 unitary in an Euler basis: the ZYZ
-    angles of ``U`` made special unitary, then (``"XYX"``, ``"XZX"``) turned into the basis
-    (PennyLane's order of these steps, so its angles in degenerate cases too); ``"ZXZ"``
-    read directly (the ZYZ formulas with ``i U[1, 0]``, PennyLane's)."""
-    if rotations in ("ZYZ", "rot"):
-        return _zyz_angles(U)
-    alpha = float(np.angle(np.linalg.det(U)) / 2)
-    su = U * np.exp(-1j * alpha)
-    su = su * np.exp(-0.5j * np.angle(np.linalg.det(su)))  # again, as PennyLane's steps do
-    C = _EULER_BASES[rotations][1]
-    if rotations != "ZXZ":
-        return (*_zyz_angles(np.einsum("mj,jk,kn->mn", C.conj().T, su, C))[:3], alpha)
-    eps = np.finfo(float).eps
-    theta = 2 * np.arctan2(min(abs(su[0, 1]), 1.0), min(abs(su[0, 0]), 1.0))
-    plus, minus = np.angle(su[1, 1] + eps), np.angle(1j * su[1, 0] + eps)
-    return (float((plus - minus) % (4 * np.pi)), float(theta % (4 * np.pi)),
-            float((plus + minus) % (4 * np.pi)), alpha)
-
-
-def _zyz_angles(U) -> tuple:
-    """``(phi, theta, omega, alpha)`` of one 2x2 unitary: ``U = exp(i alpha) RZ(omega)
-    RY(theta) RZ(phi)``, the angles modulo 4 pi as PennyLane takes them."""
-    alpha = float(np.angle(np.linalg.det(U)) / 2)
-    su = U * np.exp(-1j * alpha)
-    eps = np.finfo(float).eps
-    theta = 2 * np.arctan2(min(abs(su[0, 1]), 1.0), min(abs(su[0, 0]), 1.0))
-    plus, minus = np.angle(su[1, 1] + eps), np.angle(su[1, 0] + eps)
-    phi, omega = (plus - minus) % (4 * np.pi), (plus + minus) % (4 * np.pi)
-    return float(phi), float(theta % (4 * np.pi)), float(omega), alpha
-
-
-# --- two-qubit unitaries: the KAK (Cartan) decomposition ------------------------------------
-_MAGIC = np.array([[1, 0, 0, 1j], [0, 1j, 1, 0], [0, 1j, -1, 0], [1, 0, 0, -1j]]) / np.sqrt(2)
-_PAULI2 = {"X": np.array([[0, 1], [1, 0]], dtype=complex),
-           "Y": np.array([[0, -1j], [1j, 0]]), "Z": np.diag([1.0 + 0j, -1.0])}
-
-
-def su2su2_to_tensor_products(U) -> tuple:
-    """``(A, B)`` in SU(2) with ``kron(A, B) = U`` for ``U`` in ``SU(2) x SU(2)`` (PennyLane's
-    ``qml.math.decomposition.su2su2_to_tensor_products``), read from ``U``'s largest 2x2
-    block.
-
-    >>> A, B = su2su2_to_tensor_products(np.kron(np.diag([1j, -1j]), [[0, 1], [-1, 0]]))
-    >>> bool(np.allclose(np.kron(A, B), np.kron(np.diag([1j, -1j]), [[0, 1], [-1, 0]])))
-    True
-    """
-    U = np.asarray(U, dtype=complex)
-    blocks = U.reshape(2, 2, 2, 2).transpose(0, 2, 1, 3)  # blocks[i, j] = A[i, j] * B
-    i, j = np.unravel_index(np.argmax([np.linalg.norm(b) for b in blocks.reshape(4, 2, 2)]), (2, 2))
-    B = blocks[i, j] / np.sqrt(np.linalg.det(blocks[i, j]))
-    A = np.einsum("ijab,ab->ij", blocks, B.conj()) / 2  # A[i, j] = tr(B^dagger blocks[i, j]) / 2
-    return A, B
-
-
-def _orthogonal_eigenbasis(M: np.ndarray) -> np.ndarray:
-    """A real orthogonal ``P`` (det 1) with ``P^T M P`` diagonal, for a symmetric unitary ``M``
-    (its real and imaginary parts commute: a random real combination of them is diagonalised)."""
-    rng = np.random.default_rng(1234)
-    for _ in range(10):
-        r = rng.uniform(0.5, 2.0)
-        _, P = np.linalg.eigh(M.real + r * M.imag)
-        D = P.T @ M @ P
-        if np.allclose(D, np.diag(np.diag(D)), atol=1e-10):
-            if np.linalg.det(P) < 0:
-                P[:, 0] = -P[:, 0]
-            return P
-    raise GateError("two_qubit_decomposition: the matrix is not unitary (no real eigenbasis "
-                    "of its magic-basis square was found)")
-
-
-def kak(U) -> tuple:
-    """``(phase, L1, (a, b, c), L2)`` with ``U = e^{i phase} L1 exp(i(a XX + b YY + c ZZ)) L2``,
-    ``L1``, ``L2`` in ``SU(2) x SU(2)`` (4x4 matrices): the KAK (Cartan) decomposition, through
-    the magic basis where local gates are real rotations and the interaction is diagonal.
-
-    >>> phase, L1, (a, b, c), L2 = kak(np.eye(4))
-    >>> round(abs(a) + abs(b) + abs(c), 12)
-    0.0
-    """
-    U = np.asarray(U, dtype=complex)
-    phase = float(np.angle(np.linalg.det(U)) / 4)
-    V = _MAGIC.conj().T @ (U * np.exp(-1j * phase)) @ _MAGIC
-    P = _orthogonal_eigenbasis(V.T @ V)
-    theta = np.angle(np.diag(P.T @ V.T @ V @ P)) / 2
-    K1 = V @ P @ np.diag(np.exp(-1j * theta))
-    if np.linalg.det(K1.real) < 0:  # theta_0 + pi: the same square, K1 in SO(4)
-        theta[0] += np.pi
-        K1 = V @ P @ np.diag(np.exp(-1j * theta))
-    # theta_k = a x_k + b y_k + c z_k + g, x, y, z: XX, YY, ZZ in the magic basis (diagonal)
-    signs = np.array([np.diag(_MAGIC.conj().T @ np.kron(p, p) @ _MAGIC).real
-                      for p in _PAULI2.values()] + [np.ones(4)]).T
-    a, b, c, g = np.linalg.solve(signs, theta)
-    L1 = _MAGIC @ K1.real @ _MAGIC.conj().T
-    L2 = _MAGIC @ P.T @ _MAGIC.conj().T
-    return phase + float(g), L1, (float(a), float(b), float(c)), L2
-
-
-def cnot_count(U) -> int:
-    """How many CNOTs a two-qubit ``U`` in SU(4) needs (0 to 3; PennyLane's
-    ``_compute_num_cnots``), from ``gamma = M M^T``, ``M`` = ``U`` in the magic basis
-    (Shende, Markov, Bullock, quant-ph/0308045): trace +-4: a tensor product (0); trace 0
-    and ``gamma^2 = -1``: 1; a real trace: 2; else 3. Tolerances as ``np.allclose`` with
-    ``atol=1e-7`` (PennyLane's).
-
-    >>> cnot = np.eye(4)[[0, 1, 3, 2]] * np.exp(-1j * np.pi / 4)   # CNOT in SU(4)
-    >>> cnot_count(np.eye(4)), cnot_count(cnot), cnot_count(np.eye(4)[[0, 2, 1, 3]] * np.exp(-1j * np.pi / 4))
-    (0, 1, 3)
-    """
-    M = _MAGIC.conj().T @ np.asarray(U, dtype=complex) @ _MAGIC
-    gamma = M @ M.T
-    trace = np.trace(gamma)
-    if np.isclose(trace, 4, atol=1e-7) or np.isclose(trace, -4, atol=1e-7):
-        return 0
-    if np.isclose(trace, 0, atol=1e-7) and np.allclose(gamma @ gamma + np.eye(4), 0, atol=1e-7):
-        return 1
-    return 2 if np.isclose(trace.imag, 0, atol=1e-7) else 3
-
-
-def two_qubit_decomposition(U, wires) -> list:
-    """A 4x4 unitary as gates of the table, exactly (global phase included): its KAK
-    decomposition :func:`kak` applied as ``RZ, RY, RZ`` on each wire (``L2``), the interaction
-    ``IsingXX(-2a), IsingYY(-2b), IsingZZ(-2c)``, ``RZ, RY, RZ`` on each wire (``L1``), then a
-    ``GlobalPhase``. (PennyLane's ``qml.ops.two_qubit_decomposition`` writes the interaction
-    with 0 to 3 CNOTs instead: its gates differ, its product is the same up to a phase.)
-
-    >>> ops = two_qubit_decomposition(np.eye(4)[[0, 1, 3, 2]], wires=[0, 1])   # CNOT
-    >>> sorted({g.name for g in ops})
-    ['GlobalPhase', 'IsingXX', 'IsingYY', 'IsingZZ', 'RY', 'RZ']
-    """
-    U = np.asarray(U, dtype=complex)
-    if U.shape != (4, 4):
-        raise GateError(f"two_qubit_decomposition takes a 4x4 unitary, got shape {U.shape}")
-    if not np.allclose(U @ U.conj().T, np.eye(4), atol=1e-8):
-        raise GateError("two_qubit_decomposition: the matrix is not unitary")
-    w = list(wires)
-    if len(w) != 2:
-        raise WireError(f"two_qubit_decomposition needs two wires, got {w}")
-    phase, L1, (a, b, c), L2 = kak(U)
-    out = []
-    for local in (L2, None, L1):
-        if local is None:
-            out += [_made("IsingXX", (-2 * a,), w), _made("IsingYY", (-2 * b,), w),
-                    _made("IsingZZ", (-2 * c,), w)]
-            continue
-        A, B = su2su2_to_tensor_products(local)
-        out += one_qubit_decomposition(A, w[0]) + one_qubit_decomposition(B, w[1])
-    product = np.eye(4, dtype=complex)
-    for g in out:
-        product = g.matrix(wire_order=w) @ product
-    k = np.unravel_index(np.argmax(np.abs(U)), U.shape)
-    out.append(_made("GlobalPhase", (-float(np.angle(U[k] / product[k])),), []))
-    return out
-
-
 def _gate_decomposition(op: Operation) -> list:
     """``op.decomposition()``: the gates of :data:`DECOMPOSITIONS`, recorded on the active
     tape (PennyLane queues them); a template's own decomposition."""
-    if op.name == "QubitUnitary" and len(op.wires) == 1:
-        return one_qubit_decomposition(_hyper_value(op, "U"), op.wires[0], return_global_phase=True)
-    if op.name == "QubitUnitary" and len(op.wires) == 2:
-        if op.batch_size is not None:
-            raise DecompositionUndefinedError(
-                "The decomposition of a two-qubit QubitUnitary does not support broadcasting "
-                "(as in PennyLane): decompose each matrix of the batch")
-        return two_qubit_decomposition(_hyper_value(op, "U"), op.wires)
+    if op.name == "QubitUnitary":
+        return _qubit_unitary_decomposition(op)
     if op.name == "PauliRot":
         return [_made(n, p, w) for n, p, w in
                 _pauli_rot_decomposition(op.params[0], list(op.wires), _hyper_value(op, "pauli_word"))]
@@ -917,6 +711,21 @@ def _gate_decomposition(op: Operation) -> list:
             f"{op.name} has no decomposition (PennyLane's DecompositionUndefinedError): it is "
             f"applied as it is; gates with one: {', '.join(sorted(DECOMPOSITIONS))}")
     return [_made(n, p, w) for n, p, w in _broadcast_rule(rule, tuple(op.params), list(op.wires))]
+
+
+def _qubit_unitary_decomposition(op: Operation) -> list:
+    """PennyLane's ``QubitUnitary.compute_decomposition``: Euler rotations (ZYZ) and a phase
+    on one wire, the CNOT circuits on two, the quantum Shannon decomposition on more."""
+    U = _hyper_value(op, "U")
+    if len(op.wires) == 1:
+        return one_qubit_decomposition(U, op.wires[0], return_global_phase=True)
+    if op.batch_size is not None:
+        raise DecompositionUndefinedError(
+            f"The decomposition of a {len(op.wires)}-qubit QubitUnitary does not support "
+            "broadcasting (as in PennyLane): decompose each matrix of the batch")
+    if len(op.wires) == 2:
+        return two_qubit_decomposition(U, op.wires)
+    return multi_qubit_decomposition(U, op.wires)
 
 
 def _broadcast_rule(rule, params: tuple, wires: list) -> list:
@@ -1152,7 +961,8 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
 
 METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, simplify=_gate_simplify, qml_pow=lambda op, z: pow(op, z),
                decomposition=_gate_decomposition,
-               decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot", "MultiControlledX", "PCPhase"})
+               decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot", "MultiControlledX", "PCPhase",
+                                                            "QubitUnitary"})
 
 
 def apply_operation(op):
@@ -1644,7 +1454,8 @@ def _ops_namespace():
                       Hermitian=Hermitian, Projector=Projector,
                       CPhase=GATE_CLASSES["ControlledPhaseShift"], SQISW=GATE_CLASSES["SISWAP"],
                       one_qubit_decomposition=one_qubit_decomposition,
-                      two_qubit_decomposition=two_qubit_decomposition, **GATE_CLASSES)
+                      two_qubit_decomposition=two_qubit_decomposition,
+                      multi_qubit_decomposition=multi_qubit_decomposition, **GATE_CLASSES)
 
 
 ops = _ops_namespace()
@@ -1683,6 +1494,11 @@ class SymbolicOp(Operation):
         self.hyper = tuple(hyper) + (("base", base),)
         self.id = None
         self.num_params, self.num_wires = len(self.params), len(self.wires)
+
+    @property
+    def basis(self):
+        """The base's Pauli basis (PennyLane's ``Adjoint``/``Pow``/``Controlled``.basis)."""
+        return getattr(self._base, "basis", None)
 
     @property
     def base(self):
@@ -2399,6 +2215,7 @@ class Exp:
 
     name = "Exp"
     has_matrix = True
+    _queue_category = "_ops"  # PennyLane's: an exponential is an operation of the circuit
 
     def __init__(self, base, coeff=1.0, num_steps=None, id=None):
         if not isinstance(base, (Operation, Observable)):
@@ -2440,6 +2257,45 @@ class Exp:
         return [_rotation(w, t) for w, t in angles]
 
     @property
+    def has_generator(self) -> bool:
+        """True when the coefficient is imaginary and the base Hermitian (PennyLane's):
+        ``exp(i c H) = exp(-i (-c) H)``, the base its generator.
+
+        >>> import qsym as qml
+        >>> qml.exp(qml.X(0), 1j).has_generator, qml.exp(qml.RX(0.1, 0), 1j).has_generator
+        (True, False)
+        """
+        c = self.coeff
+        return (isinstance(c, numbers.Number) and complex(c).real == 0
+                and bool(getattr(self.base, "is_verified_hermitian", False)))
+
+    def generator(self):
+        """The base, when :attr:`has_generator` (PennyLane's ``Exp.generator()``)."""
+        if self.has_generator:
+            return self.base
+        raise GeneratorUndefinedError(
+            f"Exponential with coefficient {self.coeff} and base operator {self.base} does not "
+            "appear to have a generator: the coefficient must be imaginary and the base "
+            "Hermitian")
+
+    def simplify(self):
+        """The same exponential with its base simplified and a scalar factor of the base
+        moved into the coefficient (PennyLane's ``Exp.simplify()``).
+
+        >>> import qsym as qml
+        >>> e = qml.exp(qml.s_prod(2.0, qml.X(0)), 3j).simplify()
+        >>> e.base, e.coeff
+        (X(0), 6j)
+        """
+        with recording(Tape()):
+            base, coeff = simplify(self.base), self.coeff
+            while isinstance(base, SProd):
+                base, coeff = simplify(base.base), coeff * base.scalar
+        out = Exp.__new__(Exp)  # not applied (PennyLane's simplify makes an operator only)
+        out.base, out.coeff, out.num_steps, out.id = base, coeff, self.num_steps, self.id
+        return out
+
+    @property
     def has_decomposition(self) -> bool:
         """True for one Pauli word times an imaginary coefficient (PennyLane's rule)."""
         try:
@@ -2448,12 +2304,55 @@ class Exp:
             return False
 
     def decomposition(self) -> list:
-        """One rotation: RX/RY/RZ or a PauliRot (PennyLane's ``Exp.decomposition()``)."""
+        """One gate (PennyLane's ``Exp.decomposition()``): the gate of the table whose
+        generator is the base up to a real factor (``qml.evolve(RX(t).generator(), -t)`` is
+        ``RX(t)``; gates on exactly the base's wires first, then those on any number),
+        else for one Pauli word its rotation (RX/RY/RZ or a PauliRot)."""
+        found = self._generator_gate()
+        if found is not None:
+            name, phi, wires = found
+            return [_made(name, (phi,), wires)]
         if not self.has_decomposition:
-            raise GateError(f"the decomposition of {self!r} is not defined (PennyLane's "
-                            "DecompositionUndefinedError): exp of one Pauli word times an "
-                            "imaginary number has one")
+            real = (" Decomposition is not defined for real coefficients of hermitian "
+                    "operators." if isinstance(self.coeff, numbers.Number)
+                    and complex(self.coeff).real != 0
+                    and getattr(self.base, "is_verified_hermitian", False) else "")
+            raise DecompositionUndefinedError(
+                f"The decomposition of the {self!r} operator is not defined.{real} (qsym: exp "
+                "of one Pauli word, or of a gate's generator, times an imaginary number has one)")
         return self._rotations()
+
+    def _generator_gate(self):
+        """The table gate ``G(phi)`` with ``exp(coeff * base) = exp(i phi g)``, ``g`` its
+        generator (PennyLane's sign) and ``base = c g`` (``c`` real, matrices compared):
+        ``phi = -i coeff c``;
+        None if there is none (PennyLane's ``_find_equal_generator``)."""
+        if self.coeff is None or not isinstance(self.coeff, numbers.Number):
+            return None
+        wires = list(self.base.wires)
+        try:
+            B = np.asarray(self.base.matrix(wire_order=wires), dtype=complex)
+        except Exception:  # noqa: BLE001 (no matrix: no generator to compare with)
+            return None
+        for name in _generator_gates(len(wires)):
+            try:
+                with recording(Tape()):
+                    g = GATE_CLASSES[name](1.0, wires=wires).generator()
+            except GateError:  # no generator qsym can write for it
+                continue
+            # a generator written on its wires in another order (OrbitalRotation): the gate
+            # on the wires that put them in the base's order
+            moved = dict(zip(g.wires, wires)) if set(g.wires) == set(wires) else {}
+            for on in (wires, [moved.get(w, w) for w in wires]):
+                with recording(Tape()):
+                    G = np.asarray(GATE_CLASSES[name](1.0, wires=on).generator().matrix(
+                        wire_order=wires), dtype=complex)
+                k = np.unravel_index(np.argmax(np.abs(G)), G.shape)
+                c = B[k] / G[k]
+                phi = -1j * complex(self.coeff) * c
+                if abs(c.imag) < 1e-12 and abs(phi.imag) < 1e-12 and np.allclose(B, c.real * G):
+                    return name, float(phi.real), on
+        return None
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """``exp(coeff * M)`` of the base's matrix ``M`` (by its eigendecomposition)."""
@@ -2480,13 +2379,48 @@ class Exp:
         """The base's (the exponential shares its eigenbasis)."""
         return bool(getattr(self.base, "has_diagonalizing_gates", False))
 
+    @property
+    def is_verified_hermitian(self) -> bool:
+        """True for a real coefficient and a Hermitian base (PennyLane's)."""
+        return (isinstance(self.coeff, numbers.Number) and complex(self.coeff).imag == 0
+                and bool(getattr(self.base, "is_verified_hermitian", False)))
+
     def label(self, decimals=None, base_label=None, cache=None) -> str:
-        """PennyLane's drawing label: ``Exp(coeff X)``."""
-        return base_label or f"{self.name}({self.coeff} {self.base.label()})"
+        """PennyLane's drawing label: ``Exp(coeff X)``, the coefficient and the base's
+        parameters rounded to ``decimals``.
+
+        >>> import qsym as qml
+        >>> qml.exp(qml.RZ(1.234, wires=0), 5.678).label(decimals=2)
+        'Exp(5.68 RZ\\n(1.23))'
+        """
+        c = self.coeff
+        if decimals is not None and isinstance(c, numbers.Number):
+            c = format(c, f".{decimals}f")
+        return base_label or f"{self.name}({c} {self.base.label(decimals=decimals, cache=cache)})"
 
     def __repr__(self):
         inner = f"{self.base}" if self.arithmetic_depth > 1 else self.base.name
         return f"{self.name}({self.coeff} {inner})"
+
+
+@functools.lru_cache(maxsize=None)
+def _generator_gates_cached(n: int, version: int) -> tuple:
+    exact, any_wires = [], []
+    for name, cls in GATE_CLASSES.items():
+        row = cls._row
+        if row is None or not cls.has_generator or name in ("PauliRot", "PCPhase"):
+            continue
+        if row.num_wires == n:
+            exact.append(name)
+        elif not row.num_wires:  # 0: any number of wires
+            any_wires.append(name)
+    return tuple(exact + any_wires)
+
+
+def _generator_gates(n: int) -> tuple:
+    """The table gates with a generator that act on ``n`` wires: those of exactly ``n``
+    first, then those of any number (PennyLane's order: ``RZ`` before ``MultiRZ``)."""
+    return _generator_gates_cached(n, len(GATE_CLASSES))
 
 
 class Evolution(Exp):
@@ -2528,7 +2462,7 @@ def exp(op, coeff=1.0, num_steps=None, id=None) -> Exp:
 
     >>> import qsym as qml
     >>> qml.exp(qml.Z(0) @ qml.Z(1), -0.25j).decomposition()
-    [PauliRot(0.5, pauli_word='ZZ', wires=[0, 1])]
+    [IsingZZ(0.5, wires=[0, 1])]
     """
     return Exp(op, coeff, num_steps=num_steps, id=id)
 

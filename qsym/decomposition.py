@@ -48,6 +48,7 @@ from .exceptions import DecompositionWarning
 from ._operations import GATE_CLASSES, METHODS
 from ._trace import Tape, recording
 from ._opmath import ctrl, reapply, rotation_and_phase, scaled_pow
+from ._unitary_decompositions import QUBIT_UNITARY_RULES
 
 __all__ = ["DecompositionRule", "CompressedResourceOp", "Resources", "WorkWireSpec",
            "list_decomps", "has_decomp", "add_decomps", "register_resources",
@@ -442,6 +443,20 @@ def _adjoint_rules(name: str) -> list:
     return rules
 
 
+def _qubit_unitary_rule(name, func, resources, condition) -> DecompositionRule:
+    """One of PennyLane's rules of ``QubitUnitary`` (``_unitary_decompositions``), its
+    resources an upper bound (PennyLane's: a phase or a CNOT may be left out)."""
+
+    def counts(num_wires=1, **_):
+        return {resource_rep(k[0], num_wires=k[1]) if isinstance(k, tuple) else resource_rep(k): v
+                for k, v in resources(num_wires).items()}
+
+    def rule(U, wires, **hyper):
+        func(U, wires, **hyper)  # its gates are recorded where the rule is called
+
+    return DecompositionRule(rule, counts, exact=False, condition=condition, name=name)
+
+
 def list_decomps(op_type) -> list:
     """The decomposition rules registered for an operator type or name (PennyLane's
     ``qml.list_decomps``): qsym's, then those added with :func:`add_decomps`.
@@ -453,7 +468,9 @@ def list_decomps(op_type) -> list:
     """
     name = _type_name(op_type)
     rules = []
-    if name in GATE_CLASSES and GATE_CLASSES[name]._row is not None \
+    if name == "QubitUnitary":
+        rules += [_qubit_unitary_rule(*row) for row in QUBIT_UNITARY_RULES]
+    elif name in GATE_CLASSES and GATE_CLASSES[name]._row is not None \
             and name in METHODS.get("decompositions", ()):
         rules.append(_gate_rule(name))
     if name.startswith("Adjoint(") and name.endswith(")") and name[8:-1] in GATE_CLASSES:

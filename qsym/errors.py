@@ -115,6 +115,19 @@ class AdjointUndefinedError(GateError):
     """
 
 
+class GeneratorUndefinedError(GateError):
+    """PennyLane's ``GeneratorUndefinedError``: the operator has no generator (an
+    exponential whose coefficient is not imaginary or whose base is not Hermitian).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.exp(qml.X(0), 2.0).generator()
+    ... except GeneratorUndefinedError as exc:
+    ...     print(type(exc).__name__)
+    GeneratorUndefinedError
+    """
+
+
 class RemovedGateError(GateError, AttributeError):
     """``qml.<name>`` of a gate removed by :func:`qsym.undefine_gate`: a :class:`GateError`,
     and an ``AttributeError`` as for any missing attribute (``hasattr`` is False).

@@ -52,3 +52,8 @@ class DecompositionWarning(UserWarning):
     >>> issubclass(DecompositionWarning, UserWarning)
     True
     """
+
+
+from .errors import GeneratorUndefinedError  # noqa: E402  (PennyLane's name)
+
+__all__ += ["GeneratorUndefinedError"]

@@ -6,8 +6,10 @@ here under its NumPy name (``qml.math.allclose``, ``sum``, ``stack``, ``dot``, `
 ``cos``, ...: those of :mod:`qsym.numpy`, which autograd differentiates and which accept
 traced inputs inside a circuit), plus PennyLane's own helpers below (``get_interface``,
 ``requires_grad``, ``to_numpy``, ``toarray``, ``unwrap``, ``convert_like``, ``cast``,
-``cast_like``, ``is_abstract``, ``allequal``, ``fidelity_statevector``,
-``convert_to_su2``, ``convert_to_su4``).
+``cast_like``, ``is_abstract``, ``allequal``, ``fidelity_statevector``), the SU(2)/SU(4)
+forms of unitaries (``convert_to_su2``, ``convert_to_su4``) and ``qml.math.decomposition``
+(Euler angles ``zyz_rotation_angles``, ``xyx_...``, ``xzx_...``, ``zxz_...``;
+``su2su2_to_tensor_products``).
 
 >>> import qsym as qml
 >>> from qsym import numpy as np
@@ -27,6 +29,21 @@ import numpy as _np
 from autograd.extend import Box as _Box
 
 from . import numpy as _qnp
+from ._linalg import (convert_to_su2, convert_to_su4, su2su2_to_tensor_products as _su2su2,
+                      xyx_rotation_angles as _xyx, xzx_rotation_angles as _xzx,
+                      zxz_rotation_angles as _zxz, zyz_rotation_angles as _zyz)
+import types as _types
+
+decomposition = _types.SimpleNamespace(
+    zyz_rotation_angles=_zyz, xyx_rotation_angles=_xyx, xzx_rotation_angles=_xzx,
+    zxz_rotation_angles=_zxz, su2su2_to_tensor_products=_su2su2)
+decomposition.__doc__ = """PennyLane's ``qml.math.decomposition``: the Euler angles of a 2x2
+unitary and the factors of a tensor product of two.
+
+>>> import numpy as onp
+>>> [round(float(a), 6) for a in decomposition.zyz_rotation_angles(onp.diag([1j, -1j]))]
+[10.995574, 0.0, 10.995574]
+"""
 
 def get_interface(*values) -> str:
     """``"autograd"`` if any value is a qsym tensor or an autograd box, else ``"numpy"``.
@@ -263,42 +280,6 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, **kwargs) -> bool:
     """
     a, b = (x.toarray() if hasattr(x, "toarray") and hasattr(x, "asformat") else x for x in (a, b))
     return bool(_np.allclose(to_numpy(a), to_numpy(b), rtol=rtol, atol=atol, **kwargs))
-
-
-def _to_special_unitary(U, d, return_global_phase):
-    U = _qnp.asarray(U) * (1.0 + 0j)
-    if U.shape[-2:] != (d, d):
-        from .errors import ArgumentError
-
-        raise ArgumentError(f"convert_to_su{d} takes {d}x{d} matrices (or a batch of them, "
-                            f"batch first), got shape {tuple(U.shape)}")
-    with _np.errstate(divide="ignore", invalid="ignore"):
-        phase = _qnp.angle(_qnp.linalg.det(U)) / d
-    U = U * _qnp.exp(-1j * phase)[..., None, None]
-    return (U, phase) if return_global_phase else U
-
-
-def convert_to_su2(U, return_global_phase=False):
-    """PennyLane's ``qml.math.convert_to_su2``: the 2x2 unitary ``U`` (or a batch, batch
-    first) times ``exp(-i phi)``, ``phi = arg(det U) / 2``, so its determinant is 1; with
-    ``return_global_phase``, ``(SU(2) matrix, phi)``.
-
-    >>> su, phi = convert_to_su2(1j * _np.eye(2), return_global_phase=True)
-    >>> su.real.round(12), round(float(phi), 12)
-    (array([[1., 0.],
-           [0., 1.]]), 1.570796326795)
-    """
-    return _to_special_unitary(U, 2, return_global_phase)
-
-
-def convert_to_su4(U, return_global_phase=False):
-    """PennyLane's ``qml.math.convert_to_su4``: :func:`convert_to_su2` for 4x4 unitaries
-    (``phi = arg(det U) / 4``).
-
-    >>> round(float(abs(_np.linalg.det(convert_to_su4(_np.diag([1, 1, 1, 1j]))))), 12)
-    1.0
-    """
-    return _to_special_unitary(U, 4, return_global_phase)
 
 
 def __getattr__(name):

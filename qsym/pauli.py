@@ -697,3 +697,4 @@ def compute_partition_indices(observables, grouping_type="qwc", method="lf"):
 
 
 METHODS["partition_indices"] = compute_partition_indices
+METHODS["pauli_decompose"] = pauli_decompose  # Hermitian.compute_decomposition

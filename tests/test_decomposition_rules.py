@@ -71,8 +71,9 @@ def test_the_rules_cover_the_decomposition_table():
 def test_every_rule_multiplies_back_to_the_gate(name):
     op = _gate(name)
     wires = list(op.wires) or [0]
-    for rule in qml.list_decomps(type(op)):
-        assert rule.is_applicable(**op.resource_params)
+    rules = [r for r in qml.list_decomps(type(op)) if r.is_applicable(**op.resource_params)]
+    assert rules, name  # QubitUnitary's rules apply to 1, 2 or more wires each
+    for rule in rules:
         with qml.queuing.AnnotatedQueue() as q:
             rule(*op.parameters, wires=op.wires, **op.hyperparameters)
         made = list(q.queue)
@@ -80,7 +81,13 @@ def test_every_rule_multiplies_back_to_the_gate(name):
         np.testing.assert_allclose(_product(made, wires), op.matrix(wire_order=wires), atol=1e-10)
         if name not in ("PauliRot", "MultiControlledX", "MultiRZ"):  # counts from the row's wires
             counts = rule.compute_resources(**op.resource_params).gate_counts
-            assert counts == dict(Counter(qml.resource_rep(g.name) for g in made))
+            if rule.exact_resources:
+                assert counts == dict(Counter(qml.resource_rep(g.name) for g in made))
+            else:  # an upper bound (PennyLane's QubitUnitary rules: a phase may be left out)
+                bound = Counter()
+                for k, v in counts.items():
+                    bound[k.name] += v
+                assert not Counter(g.name for g in made) - bound, rule
 
 
 def test_a_gate_without_a_decomposition_says_so():
