@@ -25,7 +25,7 @@ from ._cache import Memo
 from ._mcm import Conditional, MidMeasure
 from ._operations import MeasurementProcess
 from ._runtime import CACHED_SHOTS_WARNING
-from ._opmath import apply_operation
+from ._opmath import apply_operation, prod
 from ._shots import Shots
 from ._trace import Tape, active_tape, recording
 from . import devices
@@ -523,6 +523,7 @@ _TAPE_GRADIENT_KWARGS = {
     "parameter-shift": ("shifts", "gradient_recipes", "broadcast"),
     "finite-diff": ("h", "approx_order", "strategy", "n"),
     "spsa": ("h", "approx_order", "strategy", "n", "num_directions", "sampler", "sampler_rng"),
+    "hadamard": ("aux_wire", "device_wires", "mode"),
 }
 
 
@@ -713,12 +714,78 @@ def _shadow_run(tape, device, data):
     return _own_execute(anp.stack([anp.real(d) for d in data]), tape, device)
 
 
+def _boxed_coefficients(m) -> bool:
+    terms = getattr(getattr(m, "obs", None), "terms", None)
+    return isinstance(terms, dict) and any(isinstance(c, Box) for c in terms.values())
+
+
+def split_coefficients(tape):
+    """``(tape, combine)`` for a tape whose observables have coefficients autograd
+    differentiates (a Hamiltonian's trainable ``coeffs``, PennyLane's trainable parameters
+    of the measurement): each such expectation measured word by word (coefficient 1), and
+    ``combine(results)`` the sums with the coefficients, which autograd follows
+    (PennyLane's ``split_to_single_terms`` before a gradient transform); else
+    ``(tape, None)``.
+
+    >>> import qsym as qml
+    >>> t = QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.PauliZ(0))])
+    >>> split_coefficients(t)[1] is None
+    True
+    """
+    from ._operations import expval
+
+    if not any(_boxed_coefficients(m) for m in tape.measurements):
+        return tape, None
+    measurements, plan = [], []
+    for m in tape.measurements:
+        if not _boxed_coefficients(m):
+            plan.append([(None, len(measurements))])
+            measurements.append(m)
+            continue
+        if m.kind != "expval":
+            raise DifferentiationError(
+                "Can only differentiate Hamiltonian coefficients for expectations, not "
+                f"{tape.measurements}.")
+        terms = []
+        for word, c in m.obs.terms.items():
+            if not word:  # the identity: the coefficient itself
+                terms.append((c, None))
+                continue
+            factors = [_pauli(p, w) for w, p in word]
+            terms.append((c, len(measurements)))
+            measurements.append(expval(factors[0] if len(factors) == 1 else prod(*factors)))
+        plan.append(terms)
+    single = len(measurements) == 1
+
+    def combine(results):
+        results = (results,) if single else tuple(results)
+        out = []
+        for terms in plan:
+            if terms[0][0] is None:
+                out.append(results[terms[0][1]])
+                continue
+            out.append(sum(c * (1.0 if i is None else results[i]) for c, i in terms))
+        return out[0] if len(out) == 1 else tuple(out)
+
+    return tape.copy(measurements=measurements), combine
+
+
+def _pauli(letter, wire):
+    from ._operations import GATE_CLASSES
+
+    with recording(Tape()):
+        return GATE_CLASSES["Pauli" + letter](wires=wire)
+
+
 def _run(tape, device, gradient=None):
     """One tape's result on ``device``; under autograd differentiated by ``gradient`` (a
     :func:`tape_gradient`) if given, else by qsym's compiled parameter shift."""
     if not tape.measurements:
         raise ArgumentError("a tape needs at least one measurement to be executed "
                             "(qml.expval, qml.probs, ...)")
+    split, combine = split_coefficients(tape)
+    if combine is not None:
+        return combine(_run(split, device, gradient))
     if gradient is not None and any(isinstance(d, Box) for d in tape.data):
         return _run_by_transform(tape, device, gradient)
     if devices.runs_own_execute(device):
