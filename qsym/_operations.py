@@ -32,7 +32,7 @@ import sympy as sp
 from autograd.tracer import Box
 
 from ._cache import Memo
-from .errors import (ArgumentError, DifferentiationError, GateError, MeasurementError,
+from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, MeasurementError,
                      RemovedGateError, SparseMatrixUndefinedError, TracingError, WireError)
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
@@ -1525,7 +1525,7 @@ def table_gates(op, depth: int = 0) -> list:
     (``compute_matrix``: a ``QubitUnitary``, for numeric parameters only); a user's
     subclass of a table gate that keeps the gate's matrix is that gate (PennyLane's
     ``default.qubit`` applies its matrix), whatever its ``name``. Anything else is a
-    :class:`~qsym.errors.GateError` naming what to define. Registered in
+    :class:`~qsym.errors.DeviceError` (PennyLane's) naming what to define. Registered in
     :data:`qsym._trace.TAPE_REWRITES`, so a circuit function may use such classes with
     every differentiation method (their parameters are traced through the decomposition
     like any code).
@@ -1564,10 +1564,11 @@ def table_gates(op, depth: int = 0) -> list:
                 "qml.define_gate(name, wires, generator=... | matrix=...)")
         with _no_recording():
             return [GATE_CLASSES["QubitUnitary"](np.asarray(op.matrix()), wires=op.wires)]
-    raise GateError(
-        f"{op.name} is not a gate qsym knows and has neither a decomposition nor a matrix: "
-        "define compute_decomposition (gates of qsym's table) or compute_matrix in the "
-        "class, or make it with qml.define_gate")
+    raise DeviceError(
+        f"Operator {op!r} not supported with default.qubit and does not provide a "
+        "decomposition. (qsym: it has neither a decomposition nor a matrix: define "
+        "compute_decomposition (gates of qsym's table) or compute_matrix in the class, or "
+        "make it with qml.define_gate)")
 
 
 def expand_user_gates(items, result, device_wires=None):

@@ -99,6 +99,32 @@ class _Recorder(Tape):
         self.items.append(mp)
 
 
+# the operations PennyLane counts as state preparations (its StatePrepBase)
+STATE_PREPARATIONS = frozenset({"StatePrep", "BasisState", "AmplitudeEmbedding",
+                                "QubitDensityMatrix", "QubitStateVector"})
+
+
+def _measured_wires(m) -> tuple:
+    """A measurement's wires: its observable's, else the wires given (PennyLane's
+    ``mp.wires``)."""
+    obs = getattr(m, "obs", None)
+    return tuple(obs.wires if obs is not None else (getattr(m, "wires", None) or ()))
+
+
+def _mapped_measurement(m, wire_map: dict):
+    """A copy of the measurement ``m`` on the wires ``wire_map`` gives."""
+    from ._opfunctions import map_wires
+
+    new = _copy.copy(m)
+    if getattr(m, "obs", None) is not None:
+        new.obs = map_wires(m.obs, wire_map)
+    if getattr(m, "_written", None) is not None:  # the observable as written (its printing)
+        new._written = map_wires(m._written, wire_map)
+    if getattr(m, "wires", None) is not None:
+        new.wires = tuple(wire_map.get(w, w) for w in m.wires)
+    return new
+
+
 def rebuild_op(op, params):
     """A copy of gate ``op`` with other parameters (not recorded on any tape; PennyLane's
     ``qml.ops.functions.bind_new_parameters``).
@@ -162,10 +188,87 @@ class QuantumScript:
         from .wires import Wires
 
         seen = {}
-        for op in self.circuit:
+        for op in self.operations:
             for w in (getattr(op, "wires", None) or ()):
                 seen.setdefault(w, None)
+        for m in self.measurements:
+            for w in _measured_wires(m):
+                seen.setdefault(w, None)
         return Wires(list(seen))
+
+    @property
+    def op_wires(self):
+        """The wires of the gates, in order of first use (PennyLane's ``op_wires``)."""
+        from .wires import Wires
+
+        return Wires(list(dict.fromkeys(w for op in self.operations for w in op.wires)))
+
+    @property
+    def num_preps(self) -> int:
+        """How many state preparations (``StatePrep``, ``BasisState``, ...) open the
+        script: the index of its first other operation (PennyLane's ``num_preps``)."""
+        k = 0
+        while k < len(self.operations) and self.operations[k].name in STATE_PREPARATIONS:
+            k += 1
+        return k
+
+    @property
+    def samples_computational_basis(self) -> bool:
+        """Whether a measurement samples the computational basis (one without an
+        observable: ``probs``, ``sample``, ``counts`` of wires, ``state``)."""
+        return any(getattr(m, "obs", None) is None for m in self.measurements)
+
+    @property
+    def obs_sharing_wires(self) -> list:
+        """The observables that share a wire with another measured observable
+        (PennyLane's ``obs_sharing_wires``)."""
+        return [self.measurements[i].obs for i in self.obs_sharing_wires_id]
+
+    @property
+    def obs_sharing_wires_id(self) -> list:
+        """The indices of the measurements of :attr:`obs_sharing_wires`."""
+        from collections import Counter
+
+        used = Counter(w for m in self.measurements if getattr(m, "obs", None) is not None
+                       for w in _measured_wires(m))
+        return [i for i, m in enumerate(self.measurements)
+                if getattr(m, "obs", None) is not None
+                and any(used[w] > 1 for w in _measured_wires(m))]
+
+    def get_operation(self, idx: int) -> tuple:
+        """``(operation, operation index, parameter index in it)`` of trainable parameter
+        ``idx`` (PennyLane's ``get_operation``)."""
+        info = self.par_info[self.trainable_params[idx]]
+        return info["op"], info["op_idx"], info["p_idx"]
+
+    def _get_standard_wire_map(self):
+        """PennyLane's wire map to standard wires (gate wires, then measured-only wires,
+        then work wires only, as ``0, 1, 2, ...``); None when they already are."""
+        op_wires = list(self.op_wires)
+        meas = [w for m in self.measurements for w in _measured_wires(m)]
+        meas_only = list(dict.fromkeys(w for w in meas if w not in op_wires))
+        work = [w for op in self.operations for w in (getattr(op, "work_wires", None) or ())]
+        work_only = list(dict.fromkeys(w for w in work if w not in op_wires + meas_only))
+        n, k = len(op_wires), len(op_wires) + len(meas_only)
+        if (set(op_wires) == set(range(n)) and set(meas_only) == set(range(n, k))
+                and set(work_only) == set(range(k, k + len(work_only)))):
+            return None
+        return {w: i for i, w in enumerate(op_wires + meas_only + work_only)}
+
+    def map_to_standard_wires(self) -> "QuantumScript":
+        """The script on standard wires (:meth:`_get_standard_wire_map`), or itself when
+        no mapping is needed (PennyLane's ``map_to_standard_wires``).
+
+        >>> import qsym as qml
+        >>> qml.tape.QuantumScript([qml.X("a")], [qml.expval(qml.Z("b"))]).map_to_standard_wires().circuit
+        [X(0), expval(Z(1))]
+        """
+        wire_map = self._get_standard_wire_map()
+        if wire_map is None:
+            return self
+        return self.copy(ops=[op.map_wires(wire_map) for op in self.operations],
+                         measurements=[_mapped_measurement(m, wire_map)
+                                       for m in self.measurements])
 
     @property
     def num_wires(self) -> int:

@@ -306,7 +306,7 @@ def test_users_operator_classes():
         NoMatrix(x, wires=0)
         return qml.expval(qml.Z(0))
 
-    with pytest.raises(qml.GateError, match="neither a decomposition nor a matrix"):
+    with pytest.raises(qml.DeviceError, match="neither a decomposition nor a matrix"):
         e(0.3)
 
 
