@@ -886,7 +886,9 @@ class Operation:
         [RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])]
         """
         if user_declares(type(self), "compute_decomposition"):
-            with _no_recording():
+            from ._trace import not_recording
+
+            with not_recording():  # (autograd values allowed, as outside a circuit)
                 return list(type(self).compute_decomposition(
                     *self.parameters, wires=self.wires, **dict(self.hyper)))
         return METHODS["decomposition"](self)
