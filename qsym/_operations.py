@@ -1508,6 +1508,7 @@ def user_declares(cls, *attrs: str) -> bool:
     ``attrs`` itself: a user's ``compute_decomposition``, ``compute_matrix``, ...
 
     >>> class MyRX(GATE_CLASSES["RX"]):
+    ...     __module__ = "my_project"  # (a class a user writes lives in their module)
     ...     def decomposition(self):
     ...         return []
     >>> user_declares(MyRX, "decomposition"), user_declares(GATE_CLASSES["RX"], "decomposition")
@@ -1533,6 +1534,7 @@ def table_gates(op, depth: int = 0) -> list:
     like any code).
 
     >>> class Twice(Operation):
+    ...     __module__ = "my_project"
     ...     num_wires, num_params = 1, 1
     ...     @staticmethod
     ...     def compute_decomposition(x, wires):

@@ -1443,6 +1443,9 @@ class QNode:
             return self.compile_pipeline.run(self, args, kwargs)
         if self.diff_method in ("adjoint", "device") and self.configured_shots():
             shots_mod.refuse("adjoint", self.device.name)
+        if (self.diff_method == "backprop" and self.configured_shots()
+                and not getattr(self.device, "mixed", False)):
+            shots_mod.refuse("backprop", self.device.name)  # (PennyLane's, at the call)
         if self._init_args["mcm_method"] is not None:
             check_mcm_call(self._init_args["mcm_method"], self.configured_shots())
         if trace.in_circuit():

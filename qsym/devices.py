@@ -374,7 +374,7 @@ class Tracker:
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=1)
-    >>> @qml.qnode(dev)
+    >>> @qml.qnode(dev, diff_method="parameter-shift")
     ... def c(x):
     ...     qml.RX(x, wires=0)
     ...     return qml.expval(qml.PauliZ(0))
