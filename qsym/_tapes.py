@@ -295,9 +295,12 @@ class QuantumScript:
     def trainable_params(self, indices):
         indices = sorted(set(indices))
         n = len(self.data)
-        if any(not isinstance(i, (int, np.integer)) or i < 0 or i >= n for i in indices):
+        if any(not isinstance(i, (int, np.integer)) or i < 0 for i in indices):
+            raise ArgumentError("Argument indices must be non-negative integers. (qsym: "
+                                f"trainable_params are indices into tape.data, got {indices})")
+        if any(i >= n for i in indices):
             raise ArgumentError(
-                f"Tape has at most {n} trainable parameters (trainable_params must be "
+                f"Quantum Script only has {n} parameters. (qsym: trainable_params must be "
                 f"indices 0..{n - 1}; got {indices})")
         self._trainable = [int(i) for i in indices]
 
@@ -341,8 +344,15 @@ class QuantumScript:
 
     @property
     def batch_size(self):
-        sizes = {getattr(op, "batch_size", None) for op in self.operations} - {None}
-        return sizes.pop() if sizes else None
+        """The common batch size of the broadcast gates (None: none is broadcast); gates
+        broadcast over different sizes raise PennyLane's ``ValueError``."""
+        sizes = list(dict.fromkeys(getattr(op, "batch_size", None) for op in self.operations
+                                   if getattr(op, "batch_size", None) is not None))
+        if len(sizes) > 1:
+            raise ArgumentError(
+                "The batch sizes of the quantum script operations do not match, they include "
+                f"{sizes[0]} and {sizes[1]}.")
+        return sizes[0] if sizes else None
 
     @property
     def observables(self) -> list:
