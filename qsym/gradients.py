@@ -852,14 +852,17 @@ def _hadamard_tapes(tape, j, mode, aux):
     return out
 
 
-def _tape_hadamard(tape, argnum=None, aux_wire=None, device_wires=None, mode="standard", **_):
+def _tape_hadamard(tape, argnum=None, aux_wire=None, device_wires=None, mode="standard",
+                   chain=True, **_):
+    """``chain``: the Jacobian by ``tape``'s own trainable parameters, through the
+    decompositions of gates without a generator (a QNode's, a tape run under autograd);
+    else by the decomposed tape's (PennyLane's ``hadamard_grad`` of a tape)."""
     if mode not in HADAMARD_MODES:
         raise ArgumentError(f"Invalid mode: {mode}")
     name = HADAMARD_MODES[mode]
     _check_hadamard(tape, mode, name)
     if argnum is None and not tape.trainable_params:
         return _no_trainable(tape)
-    chosen = set(_chosen(tape, argnum))
     if mode in ("standard", "reversed") and aux_wire is None:
         from .exceptions import PennyLaneDeprecationWarning
 
@@ -871,6 +874,9 @@ def _tape_hadamard(tape, argnum=None, aux_wire=None, device_wires=None, mode="st
            if mode in ("standard", "reversed") or (mode == "auto" and aux_wire is not None)
            else None)
     expanded, columns = _hadamard_expand(tape)
+    if not chain and expanded is not tape:
+        tape, columns = expanded, [[(j, 1.0)] for j in expanded.trainable_params]
+    chosen = set(_chosen(tape, argnum))
     reach = light_cone_params(expanded)
     tapes, standard, per_param, made = [], [], [], {}
     for k, column in enumerate(columns):
@@ -910,9 +916,10 @@ def hadamard_grad(tape, argnum=None, aux_wire=None, device_wires=None, mode="sta
     measured; ``"direct"``: two circuits with the word's ``pi/4`` rotations, no auxiliary
     wire), or per word of the observable (``"reversed"``, ``"reversed-direct"``: the
     generator measured); PennyLane's circuit counts, auxiliary-wire checks and messages.
-    Gates without a generator (``Rot``, ``U3``, a user's class) are decomposed first,
-    their parameters differentiated through the decomposition. On a QNode, a function
-    returning the Jacobian.
+    Gates without a generator (``Rot``, ``U3``, a user's class) are decomposed first: on a
+    tape the Jacobian is by the decomposed tape's trainable parameters (PennyLane's); on a
+    QNode (a function returning the Jacobian) and for ``diff_method="hadamard"``, by the
+    arguments, through the decomposition.
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.PauliZ(0))])
@@ -923,9 +930,10 @@ def hadamard_grad(tape, argnum=None, aux_wire=None, device_wires=None, mode="sta
     >>> len(tapes), round(float(fn(qml.execute(tapes, qml.device("default.qubit")))), 10)
     (1, -0.2955202067)
     """
-    return _dispatch(tape, _tape_hadamard, {"diff_method": "hadamard"},
-                     dict(argnum=argnum, aux_wire=aux_wire, device_wires=device_wires,
-                          mode=mode))
+    kwargs = dict(argnum=argnum, aux_wire=aux_wire, device_wires=device_wires, mode=mode)
+    if isinstance(tape, QuantumScript):  # PennyLane's: by the decomposed tape's parameters
+        return _tape_hadamard(tape, chain=False, **kwargs)
+    return _dispatch(tape, _tape_hadamard, {"diff_method": "hadamard"}, kwargs)
 
 
 DEVICE_GRADIENT["hadamard"] = _tape_hadamard
