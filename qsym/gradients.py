@@ -747,6 +747,10 @@ def _op_of(tape, j):
     raise ArgumentError(f"the tape has no parameter {j}")
 
 
+class _NotSupported(DifferentiationError, NotImplementedError):
+    """What PennyLane's Hadamard gradient does not implement (its NotImplementedError)."""
+
+
 def _check_hadamard(tape, mode, name):
     kinds = [m.kind for m in tape.measurements]
     if "state" in kinds or any(getattr(m, "return_type", None) in ("VnEntropy", "MutualInfo")
@@ -764,13 +768,13 @@ def _check_hadamard(tape, mode, name):
             f"parameters using the {name} gradient transform is currently not supported. "
             "See #4462 for details.")
     if len(tape.measurements) > 1 and tape.shots.has_partitioned_shots:
-        raise DifferentiationError("hadamard gradient does not support multiple measurements "
-                                   "with partitioned shots.")
+        raise _NotSupported("hadamard gradient does not support multiple measurements "
+                            "with partitioned shots.")
     if mode in ("reversed", "direct", "reversed-direct") and "probs" in kinds:
         raise DifferentiationError(f"Computing the gradient of probabilities with the {name} "
                                    "gradient transform is not supported.")
     if mode in ("reversed", "reversed-direct") and len(tape.measurements) > 1:
-        raise DifferentiationError(
+        raise _NotSupported(
             "Reversed hadamard gradient does not support multiple measurements.")
     for m in tape.measurements:
         if m.kind not in ("expval", "probs"):
