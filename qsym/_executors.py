@@ -127,7 +127,7 @@ def tracker_info(node, entry, executor, result, runs):
         else:
             values = list(out if entry.simple else measurements(entry.post, out)[0])
         shots = node.current_shots()
-        if node.diff_method in ("backprop", "best") and not shots:
+        if pl_backpropagates(node) and not shots:
             info["how"] = "values"
         elif node.method == "adjoint" and not shots:
             info["how"] = "device"
@@ -144,6 +144,21 @@ def tracker_info(node, entry, executor, result, runs):
     if shots:
         info["shots_each"] = int(node.current_shots())
     return info
+
+
+def pl_backpropagates(node) -> bool:
+    """Whether PennyLane would differentiate the QNode ``node`` by backpropagation
+    (``default.qubit`` or ``default.mixed``, no shots, ``diff_method`` ``"best"``,
+    ``"backprop"`` or not given): what decides its results' and gradients' types.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> [pl_backpropagates(qml.QNode(lambda: qml.state(), dev, diff_method=m))
+    ...  for m in ("best", "adjoint")]
+    [True, False]
+    """
+    return bool(node.pl_backprop and node.device.name in ("default.qubit", "default.mixed")
+                and not node.configured_shots())
 
 
 def kind_of(node, entry) -> str:

@@ -32,12 +32,12 @@ import sympy as sp
 from autograd.tracer import Box
 
 from ._cache import Memo
-from .errors import (ArgumentError, DifferentiationError, GateError, MeasurementError,
-                     PowUndefinedError, RemovedGateError, SparseMatrixUndefinedError, TracingError,
-                     WireError)
+from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError,
+                     MeasurementError, PowUndefinedError, RemovedGateError,
+                     SparseMatrixUndefinedError, TracingError, WireError)
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
-from ._trace import MatrixArgument, Measured, Traced, active_tape, outer_tape
+from ._trace import TAPE_REWRITES, MatrixArgument, Measured, Traced, active_tape, outer_tape
 from .wires import Wires
 
 
@@ -298,14 +298,6 @@ class classproperty:
     def __get__(self, obj, owner=None):
         return self.func(owner if owner is not None else type(obj))
 
-
-
-def _own_compute_decomposition(cls) -> bool:
-    """Whether a class of your own (a subclass of :class:`Operation` that is no table
-    gate) defines ``compute_decomposition`` (PennyLane's way to give a decomposition)."""
-    return getattr(cls, "_row", None) is None and any(
-        "compute_decomposition" in vars(c) for c in cls.__mro__
-        if c is not Operation and c is not object)
 
 
 class Operation:
@@ -811,11 +803,9 @@ class Operation:
 
     @property
     def has_decomposition(self) -> bool:
-        """Whether :meth:`decomposition` gives gates (PennyLane's ``op.has_decomposition``):
-        a table gate with a decomposition, or a class of your own that defines
-        ``decomposition`` or ``compute_decomposition``."""
-        cls = type(self)
-        if cls.decomposition is not Operation.decomposition or _own_compute_decomposition(cls):
+        """Whether :meth:`decomposition` gives gates (PennyLane's ``op.has_decomposition``;
+        a user's class: whether it defines ``decomposition`` or ``compute_decomposition``)."""
+        if user_declares(type(self), "compute_decomposition", "decomposition"):
             return True
         return self.name in METHODS.get("decompositions", ())
 
@@ -931,14 +921,19 @@ class Operation:
         return METHODS["pow"](self, z)
 
     def decomposition(self) -> list:
-        """PennyLane's decomposition of the gate into other gates (``op.decomposition()``).
+        """PennyLane's decomposition of the gate into other gates (``op.decomposition()``);
+        a user's operator class: its own ``compute_decomposition`` at the operator's
+        parameters, wires and hyperparameters.
 
         >>> Rot(0.1, 0.2, 0.3, wires=0).decomposition()
         [RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])]
         """
-        if _own_compute_decomposition(type(self)):  # a class of your own: its own rule
-            return list(type(self).compute_decomposition(
-                *self.data, wires=self.wires, **getattr(self, "hyperparameters", {})))
+        if user_declares(type(self), "compute_decomposition"):
+            from ._trace import not_recording
+
+            with not_recording():  # (autograd values allowed, as outside a circuit)
+                return list(type(self).compute_decomposition(
+                    *self.parameters, wires=self.wires, **dict(self.hyper)))
         return METHODS["decomposition"](self)
 
     def simplify(self) -> "Operation":
@@ -1551,6 +1546,93 @@ def _user_operator(cls) -> bool:
                                             for c in cls.__mro__)
 
 
+def user_declares(cls, *attrs: str) -> bool:
+    """Whether a class the user wrote (outside qsym) in ``cls``'s bases sets one of
+    ``attrs`` itself: a user's ``compute_decomposition``, ``compute_matrix``, ...
+
+    >>> class MyRX(GATE_CLASSES["RX"]):
+    ...     __module__ = "my_project"  # (a class a user writes lives in their module)
+    ...     def decomposition(self):
+    ...         return []
+    >>> user_declares(MyRX, "decomposition"), user_declares(GATE_CLASSES["RX"], "decomposition")
+    (True, False)
+    """
+    return any(a in vars(c) for c in cls.__mro__ if _users(c) for a in attrs)
+
+
+def _users(cls) -> bool:
+    return cls.__module__.split(".")[0] != "qsym" and issubclass(cls, Operation)
+
+
+def table_gates(op, depth: int = 0) -> list:
+    """The gates of qsym's table that apply ``op``: itself when it is one; an instance of
+    a user's operator class by its decomposition (its ``compute_decomposition`` or
+    ``decomposition``, expanded again until table gates are left), else by its matrix
+    (``compute_matrix``: a ``QubitUnitary``, for numeric parameters only); a user's
+    subclass of a table gate that keeps the gate's matrix is that gate (PennyLane's
+    ``default.qubit`` applies its matrix), whatever its ``name``. Anything else is a
+    :class:`~qsym.errors.DeviceError` (PennyLane's) naming what to define. Registered in
+    :data:`qsym._trace.TAPE_REWRITES`, so a circuit function may use such classes with
+    every differentiation method (their parameters are traced through the decomposition
+    like any code).
+
+    >>> class Twice(Operation):
+    ...     __module__ = "my_project"
+    ...     num_wires, num_params = 1, 1
+    ...     @staticmethod
+    ...     def compute_decomposition(x, wires):
+    ...         return [GATE_CLASSES["RX"](x, wires=wires), GATE_CLASSES["RX"](x, wires=wires)]
+    >>> with _no_recording():
+    ...     table_gates(Twice(0.25, wires=0))
+    [RX(0.25, wires=[0]), RX(0.25, wires=[0])]
+    """
+    cls = type(op)
+    if not isinstance(op, Operation) or not _users(cls):
+        return [op]
+    if depth > 64:
+        raise GateError(f"{op.name}'s decomposition does not end in qsym's gates (it contains "
+                        f"{op.name} again): decompose it into gates of qsym's table")
+    row = cls._row
+    own_matrix = user_declares(cls, "compute_matrix", "matrix")
+    if row is not None and not own_matrix:
+        with _no_recording():
+            return [GATE_CLASSES[row.name](*op.params, wires=op.wires, **dict(op.hyper))]
+    if user_declares(cls, "compute_decomposition", "decomposition"):
+        with _no_recording():
+            gates = op.decomposition()
+        return [g for d in gates for g in table_gates(d, depth + 1)]
+    if own_matrix:
+        if any(isinstance(p, (Traced, Box)) for p in op.params):
+            raise GateError(
+                f"{op.name} is defined by its matrix only (compute_matrix), and its "
+                "parameters are circuit inputs: qsym traces circuits exactly and cannot "
+                "differentiate a matrix it cannot see; give the class a "
+                "compute_decomposition into qsym's gates, or make the gate with "
+                "qml.define_gate(name, wires, generator=... | matrix=...)")
+        with _no_recording():
+            return [GATE_CLASSES["QubitUnitary"](np.asarray(op.matrix()), wires=op.wires)]
+    raise DeviceError(
+        f"Operator {op!r} not supported with default.qubit and does not provide a "
+        "decomposition. (qsym: it has neither a decomposition nor a matrix: define "
+        "compute_decomposition (gates of qsym's table) or compute_matrix in the class, or "
+        "make it with qml.define_gate)")
+
+
+def expand_user_gates(items, result, device_wires=None):
+    """A recording with every user's operator replaced by :func:`table_gates` (registered
+    in :data:`qsym._trace.TAPE_REWRITES`).
+
+    >>> expand_user_gates([], None)
+    ([], None)
+    """
+    if not any(isinstance(op, Operation) and _users(type(op)) for op in items):
+        return items, result
+    return [g for op in items for g in table_gates(op)], result
+
+
+TAPE_REWRITES.append(expand_user_gates)
+
+
 def _stale_class(name: str, row) -> GateError:
     """The error for a gate class whose row is no longer the table's (or never was)."""
     if row is None or row.name != name:
@@ -1904,6 +1986,10 @@ def _scalar(c):
     if isinstance(c, Traced):
         c = c.expr
     if isinstance(c, sp.Basic) or isinstance(c, numbers.Number):
+        return c
+    if isinstance(c, Box) and np.ndim(c) == 0:
+        # a trainable coefficient under autograd (a QNode's tape path under qml.grad):
+        # kept; the tape is measured term by term (qsym._tapes.split_coefficients)
         return c
     raise MeasurementError(f"an observable can only be scaled by a number, got {c!r}")
 

@@ -101,6 +101,8 @@ def check_interface(interface):
 GRADIENT_KWARGS = ("h", "approx_order", "strategy", "shifts", "argnum")
 # spsa_grad's own options (diff_method="spsa" only): its random directions
 SPSA_KWARGS = ("num_directions", "sampler", "sampler_rng")
+# hadamard_grad's own options (diff_method="hadamard" only): its mode and auxiliary wire
+HADAMARD_KWARGS = ("mode", "aux_wire", "device_wires")
 # PennyLane's gradient options that change no number qsym computes: parameter shift's
 # tolerance for zero coefficients (qsym's rules are exact), its broadcasting of the shifted
 # circuits, and the check of the parameters (accepted, kept in ``gradient_kwargs``)
@@ -179,12 +181,14 @@ def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, devic
         raise ArgumentError(f"gradient_kwargs must be a dict, got {type(gradient_kwargs).__name__}")
     bad = sorted(k for k in gradient_kwargs
                  if k not in GRADIENT_KWARGS and k not in NEUTRAL_GRADIENT_KWARGS
-                 and k not in SPSA_KWARGS)
+                 and k not in SPSA_KWARGS and k not in HADAMARD_KWARGS)
     if bad:
         raise ArgumentError(
             f"unsupported gradient_kwargs {bad}; qsym understands {', '.join(GRADIENT_KWARGS)} "
             "(finite-difference step, order and strategy, custom shifts, the trainable tape "
-            "parameters differentiated), and accepts "
+            "parameters differentiated), "
+            f"{', '.join(SPSA_KWARGS)} (diff_method='spsa'), {', '.join(HADAMARD_KWARGS)} "
+            "(diff_method='hadamard'), and accepts "
             f"{', '.join(NEUTRAL_GRADIENT_KWARGS)} (they change nothing qsym computes)"
         )
     if "argnum" in gradient_kwargs:
@@ -256,6 +260,11 @@ def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="au
     if spsa_only and diff_method != "spsa":
         raise ArgumentError(f"gradient_kwargs {spsa_only} are options of diff_method='spsa' "
                             f"(qml.gradients.spsa_grad), not of {diff_method!r}")
+    hadamard_only = sorted(k for k in gkw if k in HADAMARD_KWARGS)
+    if hadamard_only and diff_method != "hadamard":
+        raise ArgumentError(f"gradient_kwargs {hadamard_only} are options of "
+                            "diff_method='hadamard' (qml.gradients.hadamard_grad), not of "
+                            f"{diff_method!r}")
     if "num_directions" in gkw:
         check_num_directions(gkw["num_directions"])
     if "h" in gkw:

@@ -47,7 +47,7 @@ from ._autodiff import Boxed
 from .numpy import tensor
 from .errors import (ArgumentError, DeviceError, DifferentiationError, MethodError, QNodeError, QsymError,
                      TracingError)
-from ._executors import execute
+from ._executors import execute, pl_backpropagates
 from ._gates import REGISTRY as GATE_REGISTRY
 from ._program import Prepared
 from ._shapes import finite_differences, flat, format_values, measurements, pick
@@ -1429,7 +1429,8 @@ class QNode:
         (:func:`qsym.devices.runs_own_execute`) is not: its tapes run there.
         """
         return (not self.pipeline and not runs_own_execute(self.device)
-                and self.gradient_kwargs.get("argnum") is None and self.diff_method != "spsa"
+                and self.gradient_kwargs.get("argnum") is None
+                and self.diff_method not in ("spsa", "hadamard")
                 and own_derivatives(self.device, self.diff_method, self.grad_on_execution) is None)
 
     def __call__(self, *args, **kwargs):
@@ -1443,6 +1444,9 @@ class QNode:
             return self.compile_pipeline.run(self, args, kwargs)
         if self.diff_method in ("adjoint", "device") and self.configured_shots():
             shots_mod.refuse("adjoint", self.device.name)
+        if (self.diff_method == "backprop" and self.configured_shots()
+                and not getattr(self.device, "mixed", False)):
+            shots_mod.refuse("backprop", self.device.name)  # (PennyLane's, at the call)
         if self._init_args["mcm_method"] is not None:
             check_mcm_call(self._init_args["mcm_method"], self.configured_shots())
         if trace.in_circuit():
@@ -1951,8 +1955,7 @@ def result_types(node, values, autograd: bool) -> list:
     ndarray
     """
     if autograd:
-        if (node.pl_backprop and node.device.name in ("default.qubit", "default.mixed")
-                and not node.configured_shots()):
+        if pl_backpropagates(node):
             return [_as_tensor(v) for v in values]
         return [np.asarray(v) if isinstance(v, (np.ndarray, np.generic, float, int)) else v
                 for v in values]
@@ -2038,23 +2041,29 @@ class grad(_Derivative):
                 )
             if not kwargs and len(args) == 1 and self._node is fun:
                 self._remember(fun, args[0], entry, blocks, single)
-            return self._typed(args, self._structured(args, pick(jac[0], blocks, single)))
+            return self._typed(args, self._structured(args, pick(jac[0], blocks, single)),
+                               fun)
         return self._typed(args, self._structured(args, self._hybrid(autodiff.grad, args,
-                                                                     kwargs)))
+                                                                     kwargs)),
+                           fun if isinstance(fun, QNode) else None)
 
-    def _typed(self, args, result):
+    def _typed(self, args, result, node=None):
         """PennyLane's types: the gradient by a 0-d ``qsym.numpy`` tensor is a 0-d tensor
         (``requires_grad=True``; autograd keeps a scalar argument's type), by anything
         else an array (or, for a list argument, a list); inside an outer derivative the
-        boxes as they are."""
+        boxes as they are. The gradient of a QNode ``node`` itself that PennyLane does not
+        backpropagate is its autograd primitive's: a NumPy float for a 0-d argument."""
         if not any(type(a) is tensor and a.ndim == 0 for a in args) or any(
                 autodiff.has_box(a) for a in args):
             return result
         idx = self._diff_indices(args)
+        scalar = _tensor_if_scalar
+        if node is not None and not pl_backpropagates(node):
+            scalar = _float_if_scalar
         if not isinstance(result, tuple) or len(idx) == 1 and (
                 self._single or self.argnum is None):
-            return _tensor_if_scalar(args[idx[0]], result)
-        return tuple(_tensor_if_scalar(args[i], r) for i, r in zip(idx, result))
+            return scalar(args[idx[0]], result)
+        return tuple(scalar(args[i], r) for i, r in zip(idx, result))
 
     def _structured(self, args, result):
         """A gradient by a list or tuple argument in that container (a list of 0-d
@@ -2307,6 +2316,14 @@ def _tensor_if_scalar(arg, g):
     gradient type), else as it is."""
     if type(arg) is tensor and arg.ndim == 0 and np.ndim(g) == 0:
         return tensor(g, requires_grad=True)
+    return g
+
+
+def _float_if_scalar(arg, g):
+    """``g`` as a NumPy float where ``arg`` is a 0-d tensor (the gradient PennyLane's
+    autograd primitive of a QNode returns), else as it is."""
+    if type(arg) is tensor and arg.ndim == 0 and np.ndim(g) == 0 and not isinstance(g, Box):
+        return np.float64(np.real(g))
     return g
 
 

@@ -27,7 +27,7 @@ from ._cache import Memo
 from ._mcm import Conditional, MidMeasure
 from ._operations import MeasurementProcess
 from ._runtime import CACHED_SHOTS_WARNING
-from ._opmath import apply_operation
+from ._opmath import apply_operation, prod
 from ._shots import Shots
 from ._trace import Tape, active_tape, recording
 from . import devices
@@ -101,6 +101,32 @@ class _Recorder(Tape):
         self.items.append(mp)
 
 
+# the operations PennyLane counts as state preparations (its StatePrepBase)
+STATE_PREPARATIONS = frozenset({"StatePrep", "BasisState", "AmplitudeEmbedding",
+                                "QubitDensityMatrix", "QubitStateVector"})
+
+
+def _measured_wires(m) -> tuple:
+    """A measurement's wires: its observable's, else the wires given (PennyLane's
+    ``mp.wires``)."""
+    obs = getattr(m, "obs", None)
+    return tuple(obs.wires if obs is not None else (getattr(m, "wires", None) or ()))
+
+
+def _mapped_measurement(m, wire_map: dict):
+    """A copy of the measurement ``m`` on the wires ``wire_map`` gives."""
+    from ._opfunctions import map_wires
+
+    new = _copy.copy(m)
+    if getattr(m, "obs", None) is not None:
+        new.obs = map_wires(m.obs, wire_map)
+    if getattr(m, "_written", None) is not None:  # the observable as written (its printing)
+        new._written = map_wires(m._written, wire_map)
+    if getattr(m, "wires", None) is not None:
+        new.wires = tuple(wire_map.get(w, w) for w in m.wires)
+    return new
+
+
 def rebuild_op(op, params):
     """A copy of gate ``op`` with other parameters (not recorded on any tape; PennyLane's
     ``qml.ops.functions.bind_new_parameters``).
@@ -164,10 +190,87 @@ class QuantumScript:
         from .wires import Wires
 
         seen = {}
-        for op in self.circuit:
+        for op in self.operations:
             for w in (getattr(op, "wires", None) or ()):
                 seen.setdefault(w, None)
+        for m in self.measurements:
+            for w in _measured_wires(m):
+                seen.setdefault(w, None)
         return Wires(list(seen))
+
+    @property
+    def op_wires(self):
+        """The wires of the gates, in order of first use (PennyLane's ``op_wires``)."""
+        from .wires import Wires
+
+        return Wires(list(dict.fromkeys(w for op in self.operations for w in op.wires)))
+
+    @property
+    def num_preps(self) -> int:
+        """How many state preparations (``StatePrep``, ``BasisState``, ...) open the
+        script: the index of its first other operation (PennyLane's ``num_preps``)."""
+        k = 0
+        while k < len(self.operations) and self.operations[k].name in STATE_PREPARATIONS:
+            k += 1
+        return k
+
+    @property
+    def samples_computational_basis(self) -> bool:
+        """Whether a measurement samples the computational basis (one without an
+        observable: ``probs``, ``sample``, ``counts`` of wires, ``state``)."""
+        return any(getattr(m, "obs", None) is None for m in self.measurements)
+
+    @property
+    def obs_sharing_wires(self) -> list:
+        """The observables that share a wire with another measured observable
+        (PennyLane's ``obs_sharing_wires``)."""
+        return [self.measurements[i].obs for i in self.obs_sharing_wires_id]
+
+    @property
+    def obs_sharing_wires_id(self) -> list:
+        """The indices of the measurements of :attr:`obs_sharing_wires`."""
+        from collections import Counter
+
+        used = Counter(w for m in self.measurements if getattr(m, "obs", None) is not None
+                       for w in _measured_wires(m))
+        return [i for i, m in enumerate(self.measurements)
+                if getattr(m, "obs", None) is not None
+                and any(used[w] > 1 for w in _measured_wires(m))]
+
+    def get_operation(self, idx: int) -> tuple:
+        """``(operation, operation index, parameter index in it)`` of trainable parameter
+        ``idx`` (PennyLane's ``get_operation``)."""
+        info = self.par_info[self.trainable_params[idx]]
+        return info["op"], info["op_idx"], info["p_idx"]
+
+    def _get_standard_wire_map(self):
+        """PennyLane's wire map to standard wires (gate wires, then measured-only wires,
+        then work wires only, as ``0, 1, 2, ...``); None when they already are."""
+        op_wires = list(self.op_wires)
+        meas = [w for m in self.measurements for w in _measured_wires(m)]
+        meas_only = list(dict.fromkeys(w for w in meas if w not in op_wires))
+        work = [w for op in self.operations for w in (getattr(op, "work_wires", None) or ())]
+        work_only = list(dict.fromkeys(w for w in work if w not in op_wires + meas_only))
+        n, k = len(op_wires), len(op_wires) + len(meas_only)
+        if (set(op_wires) == set(range(n)) and set(meas_only) == set(range(n, k))
+                and set(work_only) == set(range(k, k + len(work_only)))):
+            return None
+        return {w: i for i, w in enumerate(op_wires + meas_only + work_only)}
+
+    def map_to_standard_wires(self) -> "QuantumScript":
+        """The script on standard wires (:meth:`_get_standard_wire_map`), or itself when
+        no mapping is needed (PennyLane's ``map_to_standard_wires``).
+
+        >>> import qsym as qml
+        >>> qml.tape.QuantumScript([qml.X("a")], [qml.expval(qml.Z("b"))]).map_to_standard_wires().circuit
+        [X(0), expval(Z(1))]
+        """
+        wire_map = self._get_standard_wire_map()
+        if wire_map is None:
+            return self
+        return self.copy(ops=[op.map_wires(wire_map) for op in self.operations],
+                         measurements=[_mapped_measurement(m, wire_map)
+                                       for m in self.measurements])
 
     @property
     def num_wires(self) -> int:
@@ -194,9 +297,12 @@ class QuantumScript:
     def trainable_params(self, indices):
         indices = sorted(set(indices))
         n = len(self.data)
-        if any(not isinstance(i, (int, np.integer)) or i < 0 or i >= n for i in indices):
+        if any(not isinstance(i, (int, np.integer)) or i < 0 for i in indices):
+            raise ArgumentError("Argument indices must be non-negative integers. (qsym: "
+                                f"trainable_params are indices into tape.data, got {indices})")
+        if any(i >= n for i in indices):
             raise ArgumentError(
-                f"Tape has at most {n} trainable parameters (trainable_params must be "
+                f"Quantum Script only has {n} parameters. (qsym: trainable_params must be "
                 f"indices 0..{n - 1}; got {indices})")
         self._trainable = [int(i) for i in indices]
 
@@ -240,8 +346,15 @@ class QuantumScript:
 
     @property
     def batch_size(self):
-        sizes = {getattr(op, "batch_size", None) for op in self.operations} - {None}
-        return sizes.pop() if sizes else None
+        """The common batch size of the broadcast gates (None: none is broadcast); gates
+        broadcast over different sizes raise PennyLane's ``ValueError``."""
+        sizes = list(dict.fromkeys(getattr(op, "batch_size", None) for op in self.operations
+                                   if getattr(op, "batch_size", None) is not None))
+        if len(sizes) > 1:
+            raise ArgumentError(
+                "The batch sizes of the quantum script operations do not match, they include "
+                f"{sizes[0]} and {sizes[1]}.")
+        return sizes[0] if sizes else None
 
     @property
     def observables(self) -> list:
@@ -535,6 +648,7 @@ _TAPE_GRADIENT_KWARGS = {
     "parameter-shift": ("shifts", "gradient_recipes", "broadcast"),
     "finite-diff": ("h", "approx_order", "strategy", "n"),
     "spsa": ("h", "approx_order", "strategy", "n", "num_directions", "sampler", "sampler_rng"),
+    "hadamard": ("aux_wire", "device_wires", "mode"),
 }
 
 
@@ -736,6 +850,69 @@ def _sequence(r):
     return ag_tuple(items) if any(isinstance(x, Box) for x in items) else items
 
 
+def _boxed_coefficients(m) -> bool:
+    terms = getattr(getattr(m, "obs", None), "terms", None)
+    return isinstance(terms, dict) and any(isinstance(c, Box) for c in terms.values())
+
+
+def split_coefficients(tape):
+    """``(tape, combine)`` for a tape whose observables have coefficients autograd
+    differentiates (a Hamiltonian's trainable ``coeffs``, PennyLane's trainable parameters
+    of the measurement): each such expectation measured word by word (coefficient 1), and
+    ``combine(results)`` the sums with the coefficients, which autograd follows
+    (PennyLane's ``split_to_single_terms`` before a gradient transform); else
+    ``(tape, None)``.
+
+    >>> import qsym as qml
+    >>> t = QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.PauliZ(0))])
+    >>> split_coefficients(t)[1] is None
+    True
+    """
+    from ._operations import expval
+
+    if not any(_boxed_coefficients(m) for m in tape.measurements):
+        return tape, None
+    measurements, plan = [], []
+    for m in tape.measurements:
+        if not _boxed_coefficients(m):
+            plan.append([(None, len(measurements))])
+            measurements.append(m)
+            continue
+        if m.kind != "expval":
+            raise DifferentiationError(
+                "Can only differentiate Hamiltonian coefficients for expectations, not "
+                f"{tape.measurements}.")
+        terms = []
+        for word, c in m.obs.terms.items():
+            if not word:  # the identity: the coefficient itself
+                terms.append((c, None))
+                continue
+            factors = [_pauli(p, w) for w, p in word]
+            terms.append((c, len(measurements)))
+            measurements.append(expval(factors[0] if len(factors) == 1 else prod(*factors)))
+        plan.append(terms)
+    single = len(measurements) == 1
+
+    def combine(results):
+        results = (results,) if single else tuple(results)
+        out = []
+        for terms in plan:
+            if terms[0][0] is None:
+                out.append(results[terms[0][1]])
+                continue
+            out.append(sum(c * (1.0 if i is None else results[i]) for c, i in terms))
+        return out[0] if len(out) == 1 else tuple(out)
+
+    return tape.copy(measurements=measurements), combine
+
+
+def _pauli(letter, wire):
+    from ._operations import GATE_CLASSES
+
+    with recording(Tape()):
+        return GATE_CLASSES["Pauli" + letter](wires=wire)
+
+
 def _run(tape, device, gradient=None):
     """One tape's result on ``device``; under autograd differentiated by ``gradient`` (a
     :func:`tape_gradient`) if given, else by qsym's compiled parameter shift."""
@@ -746,6 +923,9 @@ def _run_one(tape, device, gradient=None):
     if not tape.measurements:
         raise ArgumentError("a tape needs at least one measurement to be executed "
                             "(qml.expval, qml.probs, ...)")
+    split, combine = split_coefficients(tape)
+    if combine is not None:
+        return combine(_run_one(split, device, gradient))
     if gradient is not None and any(isinstance(d, Box) for d in tape.data):
         return _run_by_transform(tape, device, gradient)
     if devices.runs_own_execute(device):

@@ -955,7 +955,9 @@ def qnode_gradient(qnode) -> dict:
     kwargs = dict(qnode.gradient_kwargs)
     if qnode.method == "finite-diff":
         kwargs.update(h=qnode.h, approx_order=qnode.approx_order, strategy=qnode.strategy)
-    name = "spsa" if qnode.diff_method == "spsa" else qnode.method
+    name = qnode.diff_method if qnode.diff_method in ("spsa", "hadamard") else qnode.method
+    if name == "hadamard" and getattr(qnode.device, "wires", None) is not None:
+        kwargs.setdefault("device_wires", qnode.device.wires)  # (PennyLane's QNode passes them)
     if name == "parameter-shift" and not qnode.device.trackers:
         # the same exact rules compiled: 5x less CPU on a 20-parameter gradient (12 against
         # 59 ms); with a tracker, the transform's tapes, which PennyLane's counts record
@@ -1067,7 +1069,7 @@ def _fuse_next(qnode, pipeline, rewrites, tape, args, kwargs, out):
     held, items = _fused_state(qnode, pipeline)
     state = held[2] if held is not None else None
     if (state in ("on", "off") or qnode.device.trackers or _boxed_args(args, kwargs)
-            or qnode.diff_method == "spsa"):  # (spsa: its tape path is its derivative)
+            or qnode.diff_method in ("spsa", "hadamard")):  # (their tape path is their derivative)
         return out
     if not rewrites or pipeline.is_informative or tape.shots.total_shots is not None:
         qnode.__dict__[_FUSED] = (id(qnode), items, "off", None)

@@ -123,7 +123,12 @@ class Device:
         if user and type(self).execute is Device.execute:  # PennyLane's abstract method
             raise TypeError(f"Can't instantiate abstract class {type(self).__name__} without "
                             "an implementation for abstract method 'execute'")
-        if user and name == "default.qubit":
+        declared = next((vars(c)["name"] for c in type(self).__mro__
+                         if c.__module__.split(".")[0] != "qsym"
+                         and isinstance(vars(c).get("name"), str)), None)
+        if declared is not None and name == "default.qubit":
+            name = declared  # a user's device class naming itself (name = "my.device")
+        elif user and name == "default.qubit":
             name = type(self).__name__  # PennyLane's default: the class's name
         if not isinstance(getattr(type(self), "name", None), property):
             self.name = name
@@ -324,7 +329,8 @@ def qpu_executions(circuit) -> int:
     ``state``) one group, and every observable of several terms (a Hamiltonian, a sum) its
     groups: those of ``H.compute_grouping()`` if it was called (``grouping_indices``),
     else groups of words on disjoint wires, and for a ``qml.sum`` qubit-wise commuting
-    groups (PennyLane 0.45.1's counts, measured)."""
+    groups (PennyLane 0.45.1's counts, measured); a product or a projector whose Pauli form
+    has several words is one observable, one circuit (PennyLane splits only sums)."""
     words, others, plain = [], 0, False
     for m in circuit.measurements:
         terms = [word for _, word in m.terms if word]
@@ -335,8 +341,11 @@ def qpu_executions(circuit) -> int:
         else:
             # a qml.sum's words in qubit-wise commuting groups, a Hamiltonian's on disjoint
             # wires (PennyLane 0.45.1's split_non_commuting, measured)
-            is_sum = "".join(getattr(m, "label", ())[1:2]).startswith("Sum(")
-            split = _qubit_wise_groups if is_sum else _wire_groups
+            written = "".join(getattr(m, "label", ())[1:2])
+            if written.startswith(("Prod(", "Projector")):  # one operator, measured as one
+                others += 1
+                continue
+            split = _qubit_wise_groups if written.startswith("Sum(") else _wire_groups
             others += max(getattr(m, "groups", 0) or split(terms), 1)
     return _qubit_wise_groups(words) + int(plain) + others
 
@@ -367,7 +376,7 @@ class Tracker:
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=1)
-    >>> @qml.qnode(dev)
+    >>> @qml.qnode(dev, diff_method="parameter-shift")
     ... def c(x):
     ...     qml.RX(x, wires=0)
     ...     return qml.expval(qml.PauliZ(0))

@@ -71,6 +71,13 @@ def _array(x, what: str) -> np.ndarray:
         for idx in np.ndindex(*out.shape):
             out[idx] = x[idx]
         return out
+    if isinstance(x, Box) and isinstance(getval(x), (tuple, list)):
+        # a tuple autograd follows (the results of a QNode on its tape path, passed on to
+        # another QNode): its elements, each a box or a number
+        out = np.empty(len(getval(x)), dtype=object)
+        for i in range(out.shape[0]):
+            out[i] = x[i]
+        return out
     raise GateError(f"{what} must be an array of numbers, got {type(x).__name__}")
 
 

@@ -296,8 +296,18 @@ def test_users_operator_classes():
         Flip(wires=0)
         return qml.expval(qml.Z(0))
 
-    with pytest.raises(qml.GateError, match="unknown gate 'Flip'"):
-        d()
+    # a user's class with a matrix only is applied by its matrix (a QubitUnitary at its
+    # numbers, as PennyLane's default.qubit applies it); one with neither a matrix nor a
+    # decomposition is refused with what to define
+    assert d() == pytest.approx(-1.0, abs=1e-12)
+
+    @qml.qnode(dev)
+    def e(x):
+        NoMatrix(x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.DeviceError, match="neither a decomposition nor a matrix"):
+        e(0.3)
 
 
 def test_sparse_matrix_needs_scipy_and_says_so(monkeypatch):

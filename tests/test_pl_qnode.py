@@ -140,8 +140,11 @@ def test_diff_method_names_kept_and_hadamard_exact():
         return qml.expval(qml.PauliZ(0) @ qml.PauliX(1))
 
     x, y = np.array(0.543), np.array(-0.654)
-    # <Z0 X1> = cos(x) sin(y): closed-form derivatives
-    grad = qml.grad(qml.QNode(f, dev, diff_method="hadamard"))(x, y)
+    # <Z0 X1> = cos(x) sin(y): closed-form derivatives; the standard Hadamard test needs
+    # a free wire for its auxiliary qubit (PennyLane's check and message)
+    with pytest.raises(qml.WireError, match="The device has no free wire"):
+        qml.grad(qml.QNode(f, dev, diff_method="hadamard"))(x, y)
+    grad = qml.grad(qml.QNode(f, _dev(3), diff_method="hadamard"))(x, y)
     onp.testing.assert_allclose(grad, [-onp.sin(0.543) * onp.sin(-0.654),
                                        onp.cos(0.543) * onp.cos(-0.654)], atol=1e-12)
     spsa = qml.QNode(f, dev, diff_method="spsa")

@@ -1,0 +1,182 @@
+"""PennyLane's Hadamard-test gradient (``diff_method="hadamard"``,
+``qml.gradients.hadamard_grad``): every mode against exact derivatives written by hand,
+PennyLane's circuit counts (read off its algorithm: one circuit per generator word for the
+standard test, two for the direct one, one / two per observable word reversed) and its
+auxiliary-wire checks."""
+
+import warnings
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+
+MODES = ["standard", "direct", "reversed", "reversed-direct", "auto"]
+
+
+def _circuit(p):
+    qml.RX(p[0], wires=0)
+    qml.CRY(p[1], wires=[0, 1])
+    qml.IsingXX(p[2], wires=[0, 1])
+    return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1) + 0.5 * qml.PauliY(1))
+
+
+def _exact(p):
+    """d/dp of the circuit above, from its state written out with sympy (independent of
+    qsym's tracing): central differences of numpy matrices at 1e-6 would also do, but the
+    closed form is exact."""
+    import sympy as sp
+
+    a, b, c = sp.symbols("a b c", real=True)
+    I2 = sp.eye(2)
+    X = sp.Matrix([[0, 1], [1, 0]])
+    Y = sp.Matrix([[0, -sp.I], [sp.I, 0]])
+    Z = sp.Matrix([[1, 0], [0, -1]])
+    kron = sp.kronecker_product
+    rx = sp.cos(a / 2) * I2 - sp.I * sp.sin(a / 2) * X
+    ry = sp.Matrix([[sp.cos(b / 2), -sp.sin(b / 2)], [sp.sin(b / 2), sp.cos(b / 2)]])
+    cry = sp.diag(I2, ry)
+    ixx = sp.cos(c / 2) * sp.eye(4) - sp.I * sp.sin(c / 2) * kron(X, X)
+    psi = ixx * cry * kron(rx, I2) * sp.Matrix([1, 0, 0, 0])
+    obs = kron(Z, Z) + sp.Rational(1, 2) * kron(I2, Y)
+    f = sp.simplify((psi.H * obs * psi)[0])
+    vals = {a: p[0], b: p[1], c: p[2]}
+    return onp.array([float(sp.diff(f, s).subs(vals)) for s in (a, b, c)])
+
+
+P = np.array([0.31, -0.72, 0.55], requires_grad=True)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_mode_is_the_exact_derivative(mode):
+    dev = qml.device("default.qubit", wires=3)
+    kwargs = {"mode": mode}
+    if mode in ("standard", "reversed"):
+        kwargs["aux_wire"] = 2
+    node = qml.QNode(_circuit, dev, diff_method="hadamard", gradient_kwargs=kwargs)
+    onp.testing.assert_allclose(qml.grad(node)(P), _exact(P), atol=1e-12)
+
+
+def test_circuit_counts_are_pennylanes():
+    # generators: RX -> X (1 word), CRY -> |1><1| (x) Y = (Y1 - Z0 Y1)/2 (2 words),
+    # IsingXX -> XX (1 word): 4 words; the observable has 2 words
+    tape = qml.tape.QuantumScript(
+        [qml.RX(0.1, 0), qml.CRY(0.2, [0, 1]), qml.IsingXX(0.3, [0, 1])],
+        [qml.expval(qml.PauliZ(0) @ qml.PauliZ(1) + 0.5 * qml.PauliY(1))])
+    counts = {mode: len(qml.gradients.hadamard_grad(
+        tape, mode=mode, aux_wire=2 if mode in ("standard", "reversed") else None)[0])
+        for mode in ("standard", "direct", "reversed", "reversed-direct")}
+    assert counts == {"standard": 4, "direct": 8, "reversed": 6, "reversed-direct": 12}
+
+
+def test_probabilities_need_the_standard_test():
+    dev = qml.device("default.qubit", wires=3)
+
+    def f(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=1)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(0)), qml.probs(wires=[1])
+
+    x, y = np.array(0.543), np.array(-0.654)
+    node = qml.QNode(f, dev, diff_method="hadamard", gradient_kwargs={"aux_wire": 2})
+    jac = qml.jacobian(lambda x, y: np.hstack(node(x, y)))(x, y)
+    c, s = onp.cos, onp.sin
+    # <Z0> = cos x; p(1=0) = (1 + cos x cos y) / 2
+    onp.testing.assert_allclose(jac[0], [-s(0.543), -s(0.543) * c(-0.654) / 2,
+                                         s(0.543) * c(-0.654) / 2], atol=1e-12)
+    onp.testing.assert_allclose(jac[1], [0, -c(0.543) * s(-0.654) / 2,
+                                         c(0.543) * s(-0.654) / 2], atol=1e-12)
+    direct = qml.QNode(f, dev, diff_method="hadamard", gradient_kwargs={"mode": "direct"})
+    with pytest.raises(ValueError, match="Computing the gradient of probabilities with the "
+                                         "Direct hadamard test"):
+        qml.jacobian(lambda x, y: np.hstack(direct(x, y)))(x, y)
+
+
+def test_auxiliary_wire_checks_are_pennylanes():
+    def f(x):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(1))
+
+    x = np.array(0.4)
+    with pytest.raises(qml.WireError, match="The device has no free wire for the auxiliary"):
+        qml.grad(qml.QNode(f, qml.device("default.qubit", wires=2), diff_method="hadamard"))(x)
+    dev = qml.device("default.qubit", wires=3)
+    with pytest.raises(qml.WireError, match="already in use by the circuit"):
+        qml.grad(qml.QNode(f, dev, diff_method="hadamard", gradient_kwargs={"aux_wire": 1}))(x)
+    with pytest.raises(qml.WireError, match="does not exist on the used device"):
+        qml.grad(qml.QNode(f, dev, diff_method="hadamard", gradient_kwargs={"aux_wire": 7}))(x)
+    with pytest.raises(ValueError, match="Invalid mode: sideways"):
+        qml.grad(qml.QNode(f, dev, diff_method="hadamard",
+                           gradient_kwargs={"mode": "sideways"}))(x)
+    with pytest.raises(qml.ArgumentError, match="options of diff_method='hadamard'"):
+        qml.QNode(f, dev, diff_method="parameter-shift", gradient_kwargs={"aux_wire": 2})
+    # no aux_wire in standard mode: PennyLane 0.45's deprecation warning, a free wire chosen
+    with pytest.warns(qml.exceptions.PennyLaneDeprecationWarning, match="aux_wire"):
+        g = qml.grad(qml.QNode(f, dev, diff_method="hadamard"))(x)
+    assert g == pytest.approx(-onp.sin(0.4), abs=1e-12)
+
+
+def test_variance_is_refused_with_pennylanes_message():
+    def f(x):
+        qml.RX(x, wires=0)
+        return qml.var(qml.PauliZ(0))
+
+    node = qml.QNode(f, qml.device("default.qubit", wires=2), diff_method="hadamard",
+                     gradient_kwargs={"mode": "direct"})
+    with pytest.raises(ValueError, match="gradient of variances with the Direct hadamard"):
+        qml.grad(node)(np.array(0.3))
+
+
+def test_gates_without_generator_are_decomposed_and_chained():
+    """Rot and U3 have no generator: PennyLane decomposes them; the derivative by each of
+    their parameters goes through the decomposition (U3's mixes them)."""
+    def f(p):
+        qml.Rot(p[0], p[1], p[2], wires=0)
+        qml.U3(p[2], p[0], p[1], wires=0)
+        return qml.expval(qml.PauliX(0))
+
+    exact = qml.QNode(f, qml.device("default.qubit", wires=1), diff_method="parameter-shift")
+    want = qml.grad(exact)(P)  # the proved shift rules of Rot and U3 themselves
+    h, x = 1e-6, onp.array(P)
+    central = [(exact(x + h * e) - exact(x - h * e)) / (2 * h) for e in onp.eye(3)]
+    onp.testing.assert_allclose(want, central, atol=1e-8)
+    for mode in ("direct", "reversed-direct"):
+        node = qml.QNode(f, qml.device("default.qubit", wires=1), diff_method="hadamard",
+                         gradient_kwargs={"mode": mode})
+        onp.testing.assert_allclose(qml.grad(node)(P), want, atol=1e-12)
+
+
+def test_trainable_hamiltonian_coefficients_on_the_tape_path():
+    """Coefficients autograd differentiates are measured term by term (PennyLane's
+    split_to_single_terms); d<H>/dc_k = <P_k>."""
+    obs = [qml.PauliX(0), qml.PauliZ(0)]
+
+    def f(x, c):
+        qml.RY(x, wires=0)
+        return qml.expval(qml.Hamiltonian(c, obs))
+
+    x, c = np.array(0.4), np.array([0.3, -0.7])
+    for method, kw in (("hadamard", {"mode": "direct"}), ("finite-diff", {})):
+        node = qml.QNode(f, qml.device("default.qubit", wires=1), diff_method=method,
+                         gradient_kwargs=kw)
+        gx, gc = qml.grad(node)(x, c)
+        assert gx == pytest.approx(0.3 * onp.cos(0.4) + 0.7 * onp.sin(0.4), abs=1e-6)
+        onp.testing.assert_allclose(gc, [onp.sin(0.4), onp.cos(0.4)], atol=1e-9)
+
+
+def test_gradient_of_a_qnode_is_a_float_unless_backpropagated():
+    def f(a):
+        qml.RY(a, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    dev = qml.device("default.qubit", wires=2)
+    a = np.array(0.1, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for method in ("parameter-shift", "adjoint", "finite-diff", "hadamard"):
+            g = qml.grad(qml.QNode(f, dev, diff_method=method))(a)
+            assert type(g) is onp.float64, method  # PennyLane's primitive's output
+        assert isinstance(qml.grad(qml.QNode(f, dev, diff_method="backprop"))(a), np.tensor)

@@ -1,0 +1,157 @@
+"""A user's own operator classes (``qml.operation.Operation`` subclasses with
+``compute_decomposition``, a matrix, or a gate subclass renamed) inside circuits: traced
+through their decomposition like any code, differentiated by every method, checked
+against derivatives written by hand and central differences."""
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+
+METHODS = ["parameter-shift", "adjoint", "finite-diff", "backprop", "hadamard", "spsa"]
+
+
+class Warp(qml.operation.Operation):
+    """Two parameters, classical processing inside the decomposition, no matrix."""
+
+    num_wires = 2
+    num_params = 2
+
+    @staticmethod
+    def compute_decomposition(a, b, wires):
+        return [qml.RX(a * b, wires=wires[0]), qml.CNOT(wires=wires),
+                qml.RY(np.sin(b), wires=wires[1])]
+
+
+class Outer(qml.operation.Operation):
+    """Decomposes into another user class (expanded again)."""
+
+    num_wires = 2
+    num_params = 1
+
+    @staticmethod
+    def compute_decomposition(t, wires):
+        return [Warp(t, 2 * t, wires=wires)]
+
+
+def _warp_circuit(x):
+    Warp(x[0], x[1], wires=[0, 1])
+    return qml.expval(qml.PauliZ(1))
+
+
+def _exact(x):
+    """<Z1> after RX(ab) on 0, CNOT, RY(sin b) on 1: cos(ab) cos(sin b)."""
+    a, b = x
+    return onp.array([-b * onp.sin(a * b) * onp.cos(onp.sin(b)),
+                      -a * onp.sin(a * b) * onp.cos(onp.sin(b))
+                      - onp.cos(a * b) * onp.sin(onp.sin(b)) * onp.cos(b)])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_decomposition_is_traced_and_differentiated(method):
+    dev = qml.device("default.qubit", wires=3)
+    kw = {"sampler_rng": 7, "num_directions": 40} if method == "spsa" else {}
+    node = qml.QNode(_warp_circuit, dev, diff_method=method, gradient_kwargs=kw)
+    x = np.array([0.4, -0.9], requires_grad=True)
+    a, b = 0.4, -0.9
+    assert node(x) == pytest.approx(onp.cos(a * b) * onp.cos(onp.sin(b)), abs=1e-12)
+    tol = {"finite-diff": 1e-6, "spsa": 0.2}.get(method, 1e-12)
+    onp.testing.assert_allclose(qml.grad(node)(x), _exact(x), atol=tol)
+
+
+def test_nested_user_classes_and_central_differences():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c(t):
+        Outer(t, wires=[0, 1])
+        return qml.expval(qml.PauliZ(1))
+
+    t = np.array(0.7, requires_grad=True)
+    h = 1e-6
+    central = (c(0.7 + h) - c(0.7 - h)) / (2 * h)
+    assert qml.grad(c)(t) == pytest.approx(central, abs=1e-8)
+    a, b = 0.7, 1.4  # Warp(t, 2t): d/dt cos(2 t^2) cos(sin 2t)
+    want = (-4 * a * onp.sin(a * b) * onp.cos(onp.sin(b))
+            - 2 * onp.cos(a * b) * onp.sin(onp.sin(b)) * onp.cos(b))
+    assert qml.grad(c)(t) == pytest.approx(want, abs=1e-12)
+
+
+def test_renamed_gate_subclass_is_the_gate():
+    """PennyLane's test_differentiable_expand: a U3 subclass named MyU3 (its own
+    decomposition is U3's): the same values and derivatives as U3."""
+    class MyU3(qml.U3):
+        name = "MyU3"
+
+        def decomposition(self):
+            theta, phi, lam = self.data
+            return [qml.Rot(lam, theta, -lam, wires=self.wires),
+                    qml.PhaseShift(phi + lam, wires=self.wires)]
+
+    dev = qml.device("default.qubit", wires=1)
+    p = np.array([0.1, 0.2, 0.3], requires_grad=True)
+
+    def circuit(gate):
+        def f(p):
+            qml.RX(0.1, wires=0)
+            gate(p[0], p[1], p[2], wires=0)
+            return qml.expval(qml.PauliX(0))
+        return f
+
+    a, (t, f_, l) = 0.1, (0.1, 0.2, 0.3)
+    want = [onp.cos(f_) * (onp.cos(a) * onp.cos(t) - onp.sin(a) * onp.sin(t) * onp.sin(l)),
+            onp.cos(f_) * onp.cos(l) * onp.sin(a)
+            - onp.sin(f_) * (onp.cos(a) * onp.sin(t) + onp.cos(t) * onp.sin(a) * onp.sin(l)),
+            onp.sin(a) * (onp.cos(t) * onp.cos(f_) * onp.cos(l) - onp.sin(f_) * onp.sin(l))]
+    for method in ("parameter-shift", "adjoint", "hadamard"):
+        node = qml.QNode(circuit(MyU3), dev, diff_method=method,
+                         gradient_kwargs={"mode": "direct"} if method == "hadamard" else {})
+        onp.testing.assert_allclose(qml.grad(node)(p), want, atol=1e-12)
+
+
+def test_matrix_only_class_with_traced_parameters_is_refused_clearly():
+    class OnlyMatrix(qml.operation.Operation):
+        num_wires = 1
+        num_params = 1
+
+        @staticmethod
+        def compute_matrix(t):
+            return onp.array([[onp.cos(t), -onp.sin(t)], [onp.sin(t), onp.cos(t)]])
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(t):
+        OnlyMatrix(t, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.GateError, match="compute_decomposition"):
+        c(np.array(0.3))
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def fixed():
+        OnlyMatrix(0.3, wires=0)  # a number: applied by its matrix
+        return qml.expval(qml.PauliZ(0))
+
+    assert fixed() == pytest.approx(onp.cos(0.6), abs=1e-12)
+
+
+def test_has_decomposition_and_decomposition_of_a_user_class():
+    op = Warp(0.5, 2.0, wires=[0, 1])
+    assert op.has_decomposition
+    names = [g.name for g in op.decomposition()]
+    assert names == ["RX", "CNOT", "RY"]
+
+
+def test_tape_wire_helpers_are_pennylanes():
+    t = qml.tape.QuantumScript([qml.X("z")], [qml.probs(wires=[0, 1])])
+    assert t._get_standard_wire_map() == {"z": 0, 0: 1, 1: 2}
+    assert qml.tape.QuantumScript([qml.X(0)], [qml.expval(qml.Z(1))])._get_standard_wire_map() is None
+    t = qml.tape.QuantumScript([qml.X("a")], [qml.expval(qml.Z("b"))])
+    assert list(t.wires) == ["a", "b"]
+    assert repr(t.map_to_standard_wires().circuit) == "[X(0), expval(Z(1))]"
+    t = qml.tape.QuantumScript(
+        [qml.BasisState(np.array([1]), wires=0), qml.RX(0.2, 0), qml.RY(0.3, 1)],
+        [qml.expval(qml.Z(0)), qml.expval(qml.X(0) @ qml.Y(1)), qml.expval(qml.Z(2))])
+    assert t.num_preps == 1 and not t.samples_computational_basis
+    assert t.obs_sharing_wires_id == [0, 1]
+    assert t.get_operation(2)[1:] == (2, 0)  # data: the basis state, 0.2, 0.3
