@@ -1135,7 +1135,10 @@ def apply_operation(op):
 
 
 def _all_gates(op) -> bool:
-    return all(isinstance(o, Operation) or (isinstance(o, Prod) and _all_gates(o)) for o in op.operands)
+    """Whether every factor of the product ``op`` applies gates (a gate, a template such as
+    ``change_op_basis``'s ``SemiAdder``, a product of such)."""
+    return all(isinstance(o, (Operation, Template)) or (isinstance(o, Prod) and _all_gates(o))
+               for o in op.operands)
 
 
 # --- qml.queuing.AnnotatedQueue (qml.tape.QuantumScript: qsym._tapes) ---------------------------------------
