@@ -208,3 +208,38 @@ def test_shadow_seed_is_drawn_from_numpys_global_generator_at_each_call():
     assert not np.array_equal(r1, r2)  # a new draw at the second call
     (c1, q1), _ = run(False)
     assert np.array_equal(q1, r1) and np.array_equal(c1, b1)  # reproducible
+
+
+def test_tapes_of_different_shadows_are_different_circuits():
+    """Two shadow measurements on the same wires differ by seed, observables or shape: a
+    tape run after another must use its own (recipes: PennyLane's
+    RandomState(seed).randint(0, 3, (T, n)); a list of observables: one estimate each)."""
+    dev = qml.device("default.qubit", wires=2, seed=9)
+    ops = [qml.Hadamard(0), qml.CNOT([0, 1])]
+    for seed in (1, 2):
+        tape = qml.tape.QuantumScript(ops, [qml.classical_shadow(wires=[0, 1], seed=seed)], shots=50)
+        _, recipes = qml.execute([tape], dev)[0]
+        np.testing.assert_array_equal(recipes, np.random.RandomState(seed).randint(0, 3, size=(50, 2)))
+    one = qml.tape.QuantumScript(ops, [qml.shadow_expval(qml.Z(0) @ qml.Z(1), seed=3)], shots=500)
+    many = qml.tape.QuantumScript(ops, [qml.shadow_expval([qml.Z(0) @ qml.Z(1), qml.X(0)], seed=3)], shots=500)
+    assert np.shape(qml.execute([one], dev)[0]) == ()
+    assert np.shape(qml.execute([many], dev)[0]) == (2,)
+
+
+def test_jacobian_of_a_list_of_shadow_estimates_after_a_single_one():
+    """qml.jacobian of shadow_expval([...]) has one entry per observable, also after
+    qml.grad of the same QNode with one observable (its tape is another circuit)."""
+    dev = qml.device("default.qubit", wires=2, seed=5)
+
+    @qml.set_shots(400)
+    @qml.qnode(dev)
+    def f(x, H):
+        qml.RX(x, wires=0)
+        return qml.shadow_expval(H)
+
+    x = pnp.array(0.5, requires_grad=True)
+    assert np.shape(qml.grad(f)(x, qml.Z(0))) == ()
+    jac = qml.jacobian(f)(x, [qml.Z(0), qml.X(0), qml.Y(0)])
+    assert np.shape(jac) == (3,)
+    # d<Z>/dx = -sin(0.5) ~ -0.48 estimated; d<X>/dx = 0 exactly for RX|0> (X unmeasured: 0)
+    assert abs(jac[0] + np.sin(0.5)) < 0.5 and np.all(np.isfinite(jac))
