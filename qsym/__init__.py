@@ -213,13 +213,14 @@ from ._arithmetic import (  # noqa: E402
     SemiAdder,
     TemporaryAND,
 )
-from ._qsvt import QSVT, poly_to_angles, qsvt, transform_angles  # noqa: E402
+from ._qsvt import GQSP, QSVT, poly_to_angles, qsvt, transform_angles  # noqa: E402
 Elbow = TemporaryAND  # PennyLane's alias
 for _n, _cls in _ARITHMETIC.items():  # qml.templates.subroutines.<name> and .arithmetic
     setattr(templates.subroutines, _n, _cls)
     setattr(templates, _n, _cls)
 templates.subroutines.arithmetic = __import__("sys").modules[f"{__name__}.templates.subroutines.arithmetic"]
 templates.subroutines.QSVT = templates.QSVT = QSVT
+templates.subroutines.GQSP = templates.GQSP = GQSP
 templates.subroutines.qsvt = __import__("sys").modules[f"{__name__}.templates.subroutines.qsvt"]
 del _n, _cls
 from ._runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
@@ -361,6 +362,7 @@ from . import _device_api as _device_api  # noqa: E402  (the device API methods 
 from . import _preprocess as _preprocess  # noqa: E402
 from . import workflow  # noqa: E402
 from . import transforms  # noqa: E402
+transforms.rz_phase_gradient = __import__("sys").modules[f"{__name__}.transforms.rz_phase_gradient"].rz_phase_gradient
 # PennyLane's qml.noise: insert (noise models and add_noise are not provided)
 noise = _unsupported.partial_namespace("noise", insert=transforms.insert)
 from .transforms import (  # noqa: E402
@@ -430,7 +432,7 @@ __all__ = [
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",
-    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "pauli", "pauli_decompose", "exp", "evolve", "change_op_basis", "ChangeOpBasis", "QSVT", "qsvt", "poly_to_angles", "transform_angles", "apply", "is_commuting",
+    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "pauli", "pauli_decompose", "exp", "evolve", "change_op_basis", "ChangeOpBasis", "QSVT", "GQSP", "qsvt", "poly_to_angles", "transform_angles", "apply", "is_commuting",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     "decomposition", "list_decomps", "add_decomps", "register_resources", "register_condition",
     "resource_rep",

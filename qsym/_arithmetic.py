@@ -32,10 +32,12 @@ import numpy as np
 from .errors import ArgumentError, MatrixUndefinedError
 from ._mcm import cond, measure
 from ._operations import GATE_CLASSES, wires_tuple
-from ._opmath import adjoint, ctrl
+from ._opmath import adjoint, change_op_basis, ctrl
 from ._trace import Tape, recording
+from ._transform import detached, null_postprocessing, transform
 from .decomposition import add_decomps, register_resources
-from .templates import QFT, Template
+from .math import binary_decimals
+from .templates import QFT, BasisEmbedding, Template
 from .wires import Wires
 
 __all__ = ["PhaseAdder", "Adder", "Multiplier", "OutAdder", "OutMultiplier", "ModExp",
@@ -824,6 +826,79 @@ ARITHMETIC = {cls.__name__: cls for cls in (PhaseAdder, Adder, Multiplier, OutAd
                                              OutPoly)}
 
 
+def rz_phase_gradient_op(phi, wire, angle_wires, phase_grad_wires, work_wires):
+    """PennyLane's phase-gradient form of ``RZ(phi)`` on ``wire`` (made, not applied):
+    ``phi`` in binary (``len(angle_wires)`` bits, in units of ``2 pi``) loaded on the angle
+    wires controlled by ``wire``, added into the phase-gradient register by
+    :class:`SemiAdder`, loaded again to clear the angle wires (``change_op_basis``). It
+    is ``PhaseShift(phi)`` up to the phase-gradient state (the caller adds the global
+    phase ``-phi / 2`` that makes it ``RZ``)."""
+    return change_op_basis(*phase_gradient_ops(phi, wire, angle_wires, phase_grad_wires,
+                                               work_wires))
+
+
+def phase_gradient_ops(phi, wire, angle_wires, phase_grad_wires, work_wires) -> list:
+    """The three operators of :func:`rz_phase_gradient_op`, in the order they apply: the
+    controlled load of ``phi``'s bits, the :class:`SemiAdder`, the load again (a new
+    operator each, made without recording them)."""
+    precision = len(angle_wires)
+    bits = binary_decimals(phi, precision, unit=2 * np.pi)
+    value = int(2 ** np.arange(precision - 1, -1, -1) @ bits)
+    def load():  # each made on a tape of its own: the embedding starts from its |0...0>
+        with detached():
+            return ctrl(BasisEmbedding(features=value, wires=angle_wires), control=wire)
+
+    with detached():
+        adder = SemiAdder(angle_wires, phase_grad_wires, work_wires)
+    return [load(), adder, load()]
+
+
+@transform
+def rz_phase_gradient(tape, angle_wires, phase_grad_wires, work_wires):
+    """PennyLane's ``qml.transforms.rz_phase_gradient``: every ``RZ(phi)`` becomes its
+    phase-gradient circuit (:func:`rz_phase_gradient_op`: ``phi`` rounded to
+    ``len(angle_wires)`` binary digits of a turn, added into ``phase_grad_wires``, which
+    must hold the phase-gradient state ``sum_m exp(-2 pi i m / N) |m> / sqrt(N)``
+    prepared beforehand; ``work_wires``: the adder's), and one ``GlobalPhase`` of the
+    summed ``phi / 2`` ends the circuit. The angle decides the gates: a circuit input
+    used as an angle is looked at, so its QNode traces at every call.
+
+    >>> import qsym as qml
+    >>> def grad_state(wires):  # the phase-gradient state
+    ...     for i, w in enumerate(wires):
+    ...         qml.H(w)
+    ...         qml.PhaseShift(-np.pi / 2**i, w)
+    >>> @qml.qnode(qml.device("default.qubit"))
+    ... @rz_phase_gradient(angle_wires=[1, 2], phase_grad_wires=[3, 4], work_wires=[5])
+    ... def rx(phi):
+    ...     grad_state([3, 4])
+    ...     qml.H(0)
+    ...     qml.RZ(phi, 0)
+    ...     qml.H(0)
+    ...     return qml.probs(0)
+    >>> np.round(rx(np.pi / 2), 6)  # (0.01)_2 of a turn: RX(pi/2), probabilities 1/2
+    array([0.5, 0.5])
+    """
+    if len(phase_grad_wires) < len(angle_wires):
+        raise ArgumentError(
+            "phase_grad_wires needs to be at least as large as angle_wires. Got "
+            f"{len(phase_grad_wires)} phase_grad_wires, which is fewer than the "
+            f"{len(angle_wires)} angle wires.")
+    operations, phases = [], []
+    for op in tape.operations:
+        if getattr(op, "name", None) == "RZ":
+            phi = op.parameters[0]
+            phases.append(phi / 2)
+            # the three operators of PennyLane's change_op_basis, applied one by one
+            operations += phase_gradient_ops(phi, op.wires, angle_wires, phase_grad_wires,
+                                             work_wires)
+        else:
+            operations.append(op)
+    with detached():
+        operations.append(GATE_CLASSES["GlobalPhase"](sum(phases)))
+    return [tape.copy(operations=operations)], null_postprocessing
+
+
 def _module_paths() -> None:
     """PennyLane's module paths of the templates:
     ``from pennylane.templates.subroutines.arithmetic.phase_adder import _add_k_fourier``."""
@@ -850,6 +925,9 @@ def _module_paths() -> None:
                              _adjoint_temporary_and_to_toffoli=_ADJOINT_AND_RULES[1])
         sys.modules.setdefault(mod.__name__, mod)
         setattr(sys.modules[package], file, sys.modules[mod.__name__])
+    mod = types.ModuleType("qsym.transforms.rz_phase_gradient", "PennyLane's module path")
+    vars(mod).update(rz_phase_gradient=rz_phase_gradient, _rz_phase_gradient=rz_phase_gradient_op)
+    sys.modules.setdefault(mod.__name__, mod)
 
 
 _module_paths()

@@ -1172,8 +1172,8 @@ def matrix(op, wire_order=None):
             raise TypeError("qml.matrix of a PauliWord or PauliSentence on several wires needs "
                             "a wire_order (PennyLane's rule)")
         return op.to_mat(wire_order=wire_order)
-    if callable(op) and not isinstance(op, (Operation, type)):
-        return _qfunc_matrix(op, wire_order)
+    if callable(op) and not isinstance(op, Operation):  # a function, or an operator class
+        return _qfunc_matrix(op, wire_order)  # (qml.matrix(qml.QSVT)(UA, projectors))
     if not isinstance(op, (Operation, GateSequence)):
         raise TypeError(
             f"qml.matrix takes a gate (e.g. qml.RX(0.1, wires=0)), an observable or a QNode; "

@@ -561,6 +561,11 @@ class GateRegistry:
       signatures whose circuit uses a changed gate, so its next call traces and compiles
       again with the new definition.
 
+    :attr:`redefinitions` counts the changes that can make a trace in progress mix two
+    definitions of one name (a row replaced or removed); adding a new name cannot (a trace
+    that used the name before it existed would have failed), so a trace that defines
+    gates itself (``qml.ctrl`` of a template registers its controlled rows) is kept.
+
     Nothing is checked on the call path: a compiled QNode's call costs the same as
     before. Records on disk (derived rules, printed gate code, generated modules) are
     keyed by the gate's exact matrix, never by its name alone (:mod:`qsym._cache`).
@@ -574,6 +579,7 @@ class GateRegistry:
         self.rows = MappingProxyType(self._rows)  # read-only: change rows through here
         self.builtin = frozenset(self._rows)
         self.generation = 0
+        self.redefinitions = 0
         self._versions: dict[str, int] = {}
         self._listeners: list = []
         self._watchers = weakref.WeakSet()
@@ -621,6 +627,8 @@ class GateRegistry:
                     f"{row.name} is one of qsym's own gates and cannot be redefined; choose "
                     "another name"
                 )
+            if row.name in self._rows:
+                self.redefinitions += 1
             self._rows[row.name] = row
             self._changed(row.name)
         return row
@@ -634,6 +642,7 @@ class GateRegistry:
                 raise GateError(f"{name} is one of qsym's own gates and cannot be removed")
             row = self._rows.pop(name, None)
             if row is not None:
+                self.redefinitions += 1
                 self._changed(name)
         return row
 

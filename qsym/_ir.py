@@ -512,7 +512,10 @@ def structural_hash(c: Circuit, *extra) -> str:
         parts.append(repr((m.kind, [(_exact_text(cf), w) for cf, w in m.terms], m.on)
                           + ((m.reduce,) if m.reduce else ())
                           + ((("post", [(_exact_text(cf), w) for cf, w in m.post]),)
-                             if m.post else ())))
+                             if m.post else ())
+                          # a shadow's kind, k, single/list and observables (its seed is
+                          # data of the run: the same code serves every seed)
+                          + ((("shadow", m.shadow[:1] + m.shadow[2:]),) if m.shadow else ())))
     parts.extend(repr(e) for e in extra)
     h.update("\n".join(parts).encode())
     return h.hexdigest()

@@ -2006,7 +2006,9 @@ class _Terms(dict):
         coeffs, ops = [], []
         with _no_recording():
             for word, c in self.items():
-                coeffs.append(c)
+                if isinstance(c, np.generic):
+                    c = c.item()
+                coeffs.append(float(c) if isinstance(c, numbers.Real) else c)
                 if not word:
                     ops.append(GATE_CLASSES["Identity"](wires=0))
                 elif len(word) == 1:
@@ -2014,14 +2016,22 @@ class _Terms(dict):
                     ops.append(GATE_CLASSES["Pauli" + p](wires=w))
                 else:  # PennyLane's Pauli word as an operator: X(0) @ Y(1)
                     ops.append(Prod(*[GATE_CLASSES["Pauli" + p](wires=w) for w, p in word]))
+        return coeffs, ops  # lists, as PennyLane's Sum.terms() / Prod.terms()
+
+
+def coefficient_array(coeffs) -> np.ndarray:
+    """Coefficients as one array: float, else complex (complex numbers), else object
+    (traced coefficients).
+
+    >>> coefficient_array([1, 0.5]), coefficient_array([1j])
+    (array([1. , 0.5]), array([0.+1.j]))
+    """
+    for dtype in (float, complex):
         try:
-            arr = np.array(coeffs, dtype=float)
-        except (TypeError, ValueError):  # complex or traced coefficients
-            try:
-                arr = np.array(coeffs, dtype=complex)
-            except (TypeError, ValueError):
-                arr = np.array(coeffs, dtype=object)
-        return arr, ops
+            return np.array(coeffs, dtype=dtype)
+        except (TypeError, ValueError):
+            pass
+    return np.array(coeffs, dtype=object)
 
 
 def _no_recording():
@@ -2090,7 +2100,7 @@ class Observable:
         >>> (0.5 * PauliZ(0) - PauliX(1)).coeffs
         array([ 0.5, -1. ])
         """
-        return self.terms()[0]
+        return coefficient_array(self.terms()[0])
 
     @property
     def ops(self) -> list:
@@ -2610,7 +2620,7 @@ class _Arithmetic(Observable):
         if self._merged is None and not all(_pauli_form(o) is not None for o in self.operands):
             return self
         coeffs, ops = _Terms(dict(self.terms))()
-        coeffs = [float(c) if isinstance(c, numbers.Real) else c for c in coeffs.tolist()]
+        coeffs = [float(c) if isinstance(c, numbers.Real) else c for c in coeffs]
         terms = [o if isinstance(c, numbers.Number) and c == 1 else SProd(c, o)
                  for c, o in zip(coeffs, ops)]
         if not terms:
@@ -2701,7 +2711,7 @@ class Sum(_Arithmetic):
     >>> import qsym as qml
     >>> S = qml.X(0) + 0.5 * qml.Z(1)
     >>> S, S.operands, S.terms()
-    (X(0) + 0.5 * Z(1), (X(0), 0.5 * Z(1)), (array([1. , 0.5]), [X(0), Z(1)]))
+    (X(0) + 0.5 * Z(1), (X(0), 0.5 * Z(1)), ([1.0, 0.5], [X(0), Z(1)]))
     """
 
     def __init__(self, *summands, grouping_type=None, method="rlf", id=None, _flat=False):
@@ -2821,6 +2831,9 @@ class LinearCombination(Sum):
     """
 
     def __init__(self, coeffs, observables, grouping_type=None, method="lf", id=None, _pauli_rep=None):
+        # PennyLane keeps the coefficients as given: a list stays a list (``H.coeffs``,
+        # ``H.terms()``), an array (``pauli_decompose``'s) an array
+        self._given = type(coeffs) if isinstance(coeffs, (list, tuple)) else None
         if not isinstance(coeffs, list):
             coeffs = list(np.asarray(coeffs, dtype=object).ravel())
         coeffs = [c[()] if isinstance(c, np.ndarray) and c.ndim == 0 else c for c in coeffs]
@@ -2850,7 +2863,7 @@ class LinearCombination(Sum):
     @property
     def terms(self):
         terms = _Terms(_Arithmetic.terms.fget(self))
-        terms.written = (list(self._coeffs), list(self._ops))
+        terms.written = (self.coeffs, list(self._ops))
         return terms
 
     @terms.setter
@@ -2859,14 +2872,18 @@ class LinearCombination(Sum):
 
     @property
     def coeffs(self):
-        """The coefficients as written (PennyLane's ``H.coeffs``)."""
-        try:
-            return np.array(self._coeffs, dtype=float)
-        except (TypeError, ValueError):
-            try:
-                return np.array(self._coeffs, dtype=complex)
-            except (TypeError, ValueError):
-                return np.array(self._coeffs, dtype=object)
+        """The coefficients as written (PennyLane's ``H.coeffs``): a list or tuple if they
+        were given so, else an array.
+
+        >>> Hamiltonian([0.5, 1.0], [PauliZ(0), PauliX(0)]).coeffs
+        [0.5, 1.0]
+        >>> Hamiltonian(np.array([0.5, 1.0]), [PauliZ(0), PauliX(0)]).coeffs
+        array([0.5, 1. ])
+        """
+        given = getattr(self, "_given", None)
+        if given is not None:
+            return given(self._coeffs)
+        return coefficient_array(self._coeffs)
 
     @property
     def ops(self) -> list:

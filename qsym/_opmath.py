@@ -1004,7 +1004,10 @@ def apply_operation(op):
 
 
 def _all_gates(op) -> bool:
-    return all(isinstance(o, Operation) or (isinstance(o, Prod) and _all_gates(o)) for o in op.operands)
+    """Whether every factor of the product ``op`` applies gates (a gate, a template such as
+    ``change_op_basis``'s ``SemiAdder``, a product of such)."""
+    return all(isinstance(o, (Operation, Template)) or (isinstance(o, Prod) and _all_gates(o))
+               for o in op.operands)
 
 
 # --- qml.queuing.AnnotatedQueue (qml.tape.QuantumScript: qsym._tapes) ---------------------------------------
@@ -1173,9 +1176,11 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
         C[..., -U.shape[-1]:, -U.shape[-1]:] = U
         return [_make("QubitUnitary", (), controls + w, (("U", C),))]
     row = gate_def(name)
-    if row.num_params == 0:
-        U = _controlled_matrix(sp.Matrix(op.matrix()), k)
-        return [_make("QubitUnitary", (), controls + w, (("U", np.array(U, dtype=complex)),))]
+    if row.num_params == 0:  # identity but for the last block (in NumPy: a sympy matrix
+        U = np.asarray(op.matrix(), dtype=complex)  # of 2^(k+n) entries cost 0.07 s each)
+        C = np.eye(2**k * U.shape[-1], dtype=complex)
+        C[-U.shape[-2]:, -U.shape[-1]:] = U
+        return [_make("QubitUnitary", (), controls + w, (("U", C),))]
     if row.num_params == 1:
         cname = _controlled_row(name, k, len(w), hyper)
         return [_make(cname, p, controls + w)]

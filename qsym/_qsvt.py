@@ -30,14 +30,14 @@ from numpy.polynomial import Polynomial, chebyshev
 
 from .errors import ArgumentError
 from ._operations import GATE_CLASSES, GateSequence, Observable, Operation, Prod
-from ._opmath import adjoint, change_op_basis, reapply
+from ._opmath import adjoint, change_op_basis, ctrl, reapply
 from ._subroutines import BlockEncode, PrepSelPrep, Qubitization, operator_gates
 from ._trace import Tape, recording
 from .decomposition import add_decomps, register_resources
 from .templates import Template
 from .wires import Wires
 
-__all__ = ["QSVT", "qsvt", "poly_to_angles", "transform_angles", "complementary_poly",
+__all__ = ["QSVT", "GQSP", "qsvt", "poly_to_angles", "transform_angles", "complementary_poly",
            "qsp_angles", "gqsp_angles", "qsvt_gates"]
 
 
@@ -169,6 +169,57 @@ class QSVT(Template):
         """
         with recording(Tape()):
             return QSVT(kwargs["UA"], kwargs["projectors"]).matrix()
+
+
+class GQSP(Template):
+    """PennyLane's ``qml.GQSP(unitary, angles, control)``: generalized quantum signal
+    processing, the polynomial ``P(U)`` of ``unitary`` whose angles (shape ``(3, d + 1)``:
+    thetas, phis, lambdas; :func:`poly_to_angles` with ``"GQSP"`` gives them) make it, on
+    one ``control`` wire. PennyLane's decomposition: ``X, U3(2 theta_0, phi_0, lambda_0),
+    X, Z`` on the control, then for each further angle triple ``unitary`` controlled on the
+    control's ``|0>`` and the same four gates. The operator given is taken off the
+    circuit, applied through GQSP only. Its wires are the control, then ``unitary``'s.
+
+    >>> import qsym as qml
+    >>> angles = qml.poly_to_angles([0.1, 0.2, 0.3], "GQSP")
+    >>> M = qml.matrix(qml.GQSP(qml.RX(0.4, wires=1), angles, control=0), wire_order=[0, 1])
+    >>> U = qml.RX(0.4, wires=0).matrix()  # the control's |0> block is P(U) = 0.1 + 0.2 U + 0.3 U^2
+    >>> bool(np.allclose(M[:2, :2], 0.1 * np.eye(2) + 0.2 * U + 0.3 * U @ U))
+    True
+    """
+
+    def __init__(self, unitary, angles, control, id=None):
+        if not isinstance(unitary, (Operation, GateSequence)):
+            raise ArgumentError(f"GQSP takes an operator (the unitary), got {unitary!r}")
+        self._u_gates = tuple(operator_gates(unitary, "GQSP"))
+        self.angles, self.id = angles, id
+        self.control = Wires(control)
+        if len(self.control) != 1:
+            raise ArgumentError(f"GQSP takes one control wire, got {list(self.control)}")
+        self._hyperparameters = {"unitary": unitary, "control": control}
+        self.wires = Wires(tuple(self.control) + tuple(unitary.wires))
+        self._record()
+
+    @property
+    def parameters(self) -> list:
+        """PennyLane's ``op.data``: the angles, then the unitary's data."""
+        return [self.angles, *self._hyperparameters["unitary"].data]
+
+    def _build(self):
+        c = self.control[0]
+        thetas, phis, lambdas = self.angles[0], self.angles[1], self.angles[2]
+
+        def rotate(theta, phi, lambd):  # the paper's U3 from PennyLane's (X U3 X Z)
+            GATE_CLASSES["PauliX"](wires=c)
+            GATE_CLASSES["U3"](2 * theta, phi, lambd, wires=c)
+            GATE_CLASSES["PauliX"](wires=c)
+            GATE_CLASSES["PauliZ"](wires=c)
+
+        rotate(thetas[0], phis[0], lambdas[0])
+        for k in range(1, min(len(thetas), len(phis), len(lambdas))):
+            for g in self._u_gates:
+                ctrl(g, control=[c], control_values=[0])
+            rotate(thetas[k], phis[k], lambdas[k])
 
 
 def _qsvt_rule(*_, UA, projectors, **__) -> None:

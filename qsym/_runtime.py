@@ -1298,10 +1298,12 @@ class QNode:
 
     def _build_current(self, args, kwargs, key, derivatives=True):
         """Build a signature (``derivatives=False``: for values only, :meth:`build`) and
-        keep it, unless a gate was defined or removed meanwhile (another thread, or the
-        circuit function itself): then it may mix definitions, and is built again."""
+        keep it, unless a gate was redefined or removed meanwhile (another thread, or the
+        circuit function itself): then it may mix definitions, and is built again. Gates
+        only added meanwhile (the controlled rows a ``qml.ctrl`` in the function registers
+        on its first trace) cannot mix definitions: the build is kept, not made twice."""
         for _ in range(3):
-            generation = GATE_REGISTRY.generation
+            generation = GATE_REGISTRY.redefinitions
             before = (np.random.get_state(), random.getstate())
             state = trace.RandomState(self.func) if self.trace == "auto" else None
             try:
@@ -1313,7 +1315,7 @@ class QNode:
                 except AttributeError:
                     pass
                 raise
-            if generation == GATE_REGISTRY.generation:
+            if generation == GATE_REGISTRY.redefinitions:
                 self._compiled[key] = entry
                 if self._values_needed is not None:
                     self._forget_oldest(key)
@@ -1369,13 +1371,13 @@ class QNode:
         with its derivatives: the same traced and checked circuit planned again with the
         chain rule, its module emitted and loaded; kept in its place (unless a gate was
         defined or removed meanwhile, as :meth:`_build_current`)."""
-        generation = GATE_REGISTRY.generation
+        generation = GATE_REGISTRY.redefinitions
         target, circuit, syms, size = entry.value_only
         t0 = time.perf_counter()
         gplan = stages.make_plan(target, circuit)
         full = self.complete(circuit, gplan, syms, size, t0, time.perf_counter())
         full.tensor_constants = entry.tensor_constants
-        if generation == GATE_REGISTRY.generation:
+        if generation == GATE_REGISTRY.redefinitions:
             self._compiled[key] = full
         return full
 
@@ -1488,8 +1490,13 @@ class QNode:
         from autograd.tracer import getval
 
         plain = [getval(a) for a in args]
-        entry = self.compiled(plain, {k: getval(v) for k, v in kwargs.items()},
-                              derivatives=False)[0]
+        before = (np.random.get_state(), random.getstate())  # a look, not a run: a circuit
+        try:  # run per call draws (shadow_expval's seed); the tape path draws as PennyLane's
+            entry = self.compiled(plain, {k: getval(v) for k, v in kwargs.items()},
+                                  derivatives=False)[0]
+        finally:
+            np.random.set_state(before[0])
+            random.setstate(before[1])
         circuit = getattr(entry, "circuit", None) or getattr(entry.element, "circuit", None)
         return any(m.shadow and m.shadow[0] == "shadow_expval" for m in circuit.measurements)
 

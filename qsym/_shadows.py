@@ -425,6 +425,7 @@ def classical_shadow(wires, seed=None) -> ClassicalShadowMP:
     >>> c()[1].ravel().tolist()   # the recipes of seed 2
     [0, 1, 0, 2]
     """
+    seed = seed or np.random.randint(2**30)  # PennyLane's: a draw at every circuit run
     return ClassicalShadowMP(wires=wires, seed=seed)
 
 
@@ -444,6 +445,7 @@ def shadow_expval(H, k: int = 1, seed=None) -> ShadowExpvalMP:
     >>> bool(abs(c() - 1) < 0.15)   # exact: 1
     True
     """
+    seed = seed or np.random.randint(2**30)  # PennyLane's: a draw at every circuit run
     return ShadowExpvalMP(H, seed=seed, k=k)
 
 

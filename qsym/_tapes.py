@@ -572,7 +572,10 @@ def _mp_key(m):
             okey = ("id", id(obs))
     if getattr(m, "mv", None) is not None:  # a statistic of mid-circuit measurement values
         okey = ("mv", repr(m.mv), id(m.mv))
-    return (m.kind, okey, m.wires, repr(m.diag), getattr(m, "all_outcomes", None))
+    # a classical shadow: its kind, seed, k, single/list and observables' terms (two
+    # shadows on the same wires are different circuits: the recipes and the output shape)
+    shadow = repr(getattr(m, "shadow", ()))
+    return (m.kind, okey, m.wires, repr(m.diag), getattr(m, "all_outcomes", None), shadow)
 
 
 def _structure(tape, device):

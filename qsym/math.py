@@ -282,6 +282,32 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, **kwargs) -> bool:
     return bool(_np.allclose(to_numpy(a), to_numpy(b), rtol=rtol, atol=atol, **kwargs))
 
 
+def int_to_binary(integer, width: int) -> _np.ndarray:
+    """The ``width`` bits of ``integer`` (an int or an int array: a new last axis), the
+    most significant first (PennyLane's ``qml.math.int_to_binary``).
+
+    >>> int_to_binary(13, 5), int_to_binary(_np.array([1, 2]), 2).tolist()
+    (array([0, 1, 1, 0, 1]), [[0, 1], [1, 0]])
+    """
+    shifts = _np.arange(width - 1, -1, -1)
+    if isinstance(integer, int):
+        return (integer >> shifts) % 2
+    return (_np.asarray(integer)[..., None] >> shifts) % 2
+
+
+def binary_decimals(phi, precision: int, unit: float = 1.0) -> _np.ndarray:
+    """The first ``precision`` binary decimals of ``(phi mod unit) / unit``, rounded to
+    the nearest (ties to even; PennyLane's ``qml.math.binary_decimals``): ``0.84375 =
+    (0.11011)_2`` gives ``[1, 1]``, ``0.625 = (0.101)_2`` the even ``[1, 0]``.
+
+    >>> binary_decimals(0.84375, 2), binary_decimals(0.625, 2)
+    (array([1, 1]), array([1, 0]))
+    """
+    phi = _np.mod(phi, unit)
+    phi_round = _np.round(2**precision * phi / unit)
+    return int_to_binary(_np.asarray(phi_round).astype(int), precision)
+
+
 def __getattr__(name):
     # every other name: the NumPy (autograd) function of that name, as PennyLane's
     # dispatch gives for NumPy and autograd values

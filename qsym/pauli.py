@@ -453,7 +453,9 @@ def pauli_decompose(H, hide_identity=False, wire_order=None, pauli=False, check_
             op = gates[0] if len(gates) == 1 else Prod(*gates)
         coeffs.append(float(c) if isinstance(c, numbers.Real) else c)
         ops.append(op)
-    return LinearCombination(coeffs, ops)
+    # PennyLane's coefficients are one array: real for a Hermitian matrix, else complex
+    arr = np.array(coeffs, dtype=complex)
+    return LinearCombination(np.real(arr) if check_hermitian else arr, ops)
 
 
 # PennyLane's module path qml.pauli.pauli_arithmetic (also importable by that name)
