@@ -12,7 +12,7 @@ and sum in the kernel's order, no fused multiply-add, reductions summed in index
 kernels' numbers bit for bit (``tests/test_aot.py`` compares them).
 
 qsym never calls these functions: :mod:`qsym._aot` carries their source into exported
-modules, where the names they use without defining them (``_CHUNK``, ``_reset``,
+modules, where the names they use without defining them (``_CHUNK``, ``reset_state``,
 ``run_ops_fused`` ...) are the kernel library's, as plain Python. A kernel changed without its twin here is caught by
 that test (the bits differ).
 """
@@ -304,7 +304,7 @@ def add_pauli_word(lam, psi, c, flip, z, ny):
     lam.imag[dst] += vi
 
 
-def _overlap1(lam, psi, n, w, diag, dmats, off):
+def overlap1(lam, psi, n, w, diag, dmats, off):
     b = n - 1 - w
     if diag:
         d00, d01, d10, d11 = dmats[off], 0j, 0j, dmats[off + 1]
@@ -340,7 +340,7 @@ def _step1_real(psi, lam, n, w, amats, aoff, dmats, doff):
     return acc
 
 
-def _step1_diag(psi, lam, n, w, amats, aoff, dmats, doff):
+def adjoint_step1_diag(psi, lam, n, w, amats, aoff, dmats, doff):
     b = n - 1 - w
     p = _np_pairs(psi, b)
     lt = _np_pairs(lam, b)
@@ -358,7 +358,7 @@ def _step1_diag(psi, lam, n, w, amats, aoff, dmats, doff):
     return _np_seqsum(np.stack(terms, axis=1))
 
 
-def _step1_dense(psi, lam, n, w, amats, aoff, dmats, doff):
+def adjoint_step1_dense(psi, lam, n, w, amats, aoff, dmats, doff):
     b = n - 1 - w
     a00, a01, a10, a11 = (amats[aoff + i] for i in range(4))
     d00, d01, d10, d11 = (dmats[doff + i] for i in range(4))
@@ -389,7 +389,7 @@ def _step1_dense(psi, lam, n, w, amats, aoff, dmats, doff):
 def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
                  term_op, term_zero, term_off, smats, t0, t1, vals, psi, phi):
     """The kernel's ``shift_values`` with its state copies vectorized (the same calls)."""
-    _reset(psi)
+    reset_state(psi)
     if t0 >= t1:
         return
     fuse = n >= FUSE_MIN_WIRES

@@ -948,7 +948,7 @@ def unrolled_functions(circuit: Circuit, program: Program) -> str | None:
 # op), against 0.1 us of arithmetic. A tiny circuit's module holds it written out like
 # the parameter-shift gradient above: every amplitude of psi and lambda a local, each
 # step the arithmetic of the kernel the sweep would run there (kernels._adjoint_into: the
-# one-pass steps _step1_real/_diag/_dense, _overlap1, apply_row, add_pauli_word), in the
+# one-pass steps _step1_real/_diag/_dense, overlap1, apply_row, add_pauli_word), in the
 # kernel's order, so the same numbers as prepare_adjoint and the kernels (tested bit for
 # bit, tests/test_unrolled.py).
 def unrolled_adjoint(circuit: Circuit, program: Program) -> str | None:
@@ -1089,7 +1089,7 @@ class _AdjointWalk(Walk):
             f" + ({lr} * {fr} - (-{li}) * {fi})" for (lr, li), (fr, fi) in zip(lam, phi)))
 
     def overlap1(self, k, lam, psi, D):
-        """kernels._overlap1: ``Re <lam| D |psi>`` for a one-wire ``D`` (a diagonal's
+        """kernels.overlap1: ``Re <lam| D |psi>`` for a one-wire ``D`` (a diagonal's
         off-diagonal entries complex zeros, multiplied as the kernel does)."""
         u = self.u
         if self.p.op_kind[k] == kernels.DIAGONAL:

@@ -780,6 +780,82 @@ def pauli_expvals_row(state, word_flip, word_z, word_ny, out, row):
     _measure_words(state, word_flip, word_z, word_ny, out, row)
 
 
+# --- Samples as NumPy's Generator.choice(k, size, p=p) draws them ---------------------
+# NumPy's choice with p (numpy/random/_generator.pyx, replace=True) checks p (its Kahan
+# sum: NaN, negative entries, |sum - 1| > sqrt(eps)), then does ``cdf = p.cumsum();
+# cdf /= cdf[-1]; idx = cdf.searchsorted(rng.random(size), side="right")``. Given the
+# same uniform draws, choice_into gives the same indices (cumsum is a running sum, the
+# division is elementwise, and on a nondecreasing cdf searchsorted "right" is the number
+# of entries <= u); qsym._shots.choice draws u with rng.random, as choice does.
+CHOICE_OK, CHOICE_NAN, CHOICE_NEGATIVE, CHOICE_SUM = 0, 1, 2, 3
+CHOICE_COUNT_MAX = 16  # up to this many outcomes a count, beyond a binary search
+
+
+@njit(cache=True)
+def choice_check(p, atol):
+    """NumPy's checks of ``p`` in ``Generator.choice``, in its order: ``CHOICE_NAN`` (its
+    Kahan sum is NaN), ``CHOICE_NEGATIVE``, ``CHOICE_SUM`` (the sum is off 1 by more than
+    ``atol``), else ``CHOICE_OK``."""
+    total = p[0]
+    c = 0.0
+    for i in range(1, p.shape[0]):
+        y = p[i] - c
+        t = total + y
+        c = (t - total) - y
+        total = t
+    if np.isnan(total):
+        return CHOICE_NAN
+    for i in range(p.shape[0]):
+        if p[i] < 0.0:
+            return CHOICE_NEGATIVE
+    if abs(total - 1.0) > atol:
+        return CHOICE_SUM
+    return CHOICE_OK
+
+
+@njit(cache=True)
+def choice_into(p, u, out):
+    """``out[j]``: the outcome NumPy's ``Generator.choice(len(p), p=p)`` draws from the
+    uniform number ``u[j]`` (``p`` checked by :func:`choice_check`)."""
+    k = p.shape[0]
+    cdf = np.empty(k)
+    s = 0.0
+    for i in range(k):
+        s += p[i]
+        cdf[i] = s
+    last = cdf[k - 1]
+    for i in range(k):
+        cdf[i] = cdf[i] / last
+    if k <= CHOICE_COUNT_MAX:  # few outcomes: count the entries <= x (no branch)
+        for j in range(u.shape[0]):
+            x = u[j]
+            idx = 0
+            for i in range(k - 1):  # (cdf[k - 1] is 1.0 > x)
+                idx += cdf[i] <= x
+            out[j] = idx
+        return
+    for j in range(u.shape[0]):
+        x = u[j]
+        lo, hi = 0, k
+        while lo < hi:  # the first index whose cdf exceeds x
+            mid = (lo + hi) >> 1
+            if cdf[mid] <= x:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[j] = lo
+
+
+@njit(cache=True)
+def odd_parity_count(samples, mask):
+    """How many of the basis-state indices ``samples`` (``>= 0``) have an odd number of
+    bits set in ``mask`` (the shots whose Pauli word on those wires gave ``-1``)."""
+    odd = 0
+    for j in range(samples.shape[0]):
+        odd += _parity(samples[j] & mask)
+    return odd
+
+
 # From this many single-Z words on, one pass and a halving tree (``_z_marginals``) measure
 # all of them instead of one pass each.
 SINGLE_Z_TREE = 3
@@ -949,8 +1025,8 @@ def zero_state(n):
 
 
 @njit(cache=True, inline="always")
-def _reset(state):
-    """``state = |0..0>`` in place."""
+def reset_state(state):
+    """``state = |0..0>`` in place (public: qsym.minimize's generated loops call it)."""
     state[:] = 0.0
     state[0] = 1.0
 
@@ -976,7 +1052,7 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
     to the end; ``phi`` is the work state. A run of terms needs only the ops up to its
     own, so disjoint runs can go to different threads and give the same bits.
     """
-    _reset(psi)
+    reset_state(psi)
     if t0 >= t1:
         return
     fuse = n >= FUSE_MIN_WIRES  # small states run op by op (no work state, no call)
@@ -1247,7 +1323,7 @@ def _gate_gradient(ints, floats, mats, smats, n_rows):
     e, vals, de = _split_values(fl, n_words, n_terms, ints[H_SLOTS])
     rows = fl[n_words * (1 + n_terms + ints[H_SLOTS]) :].reshape((n_rows, n_words))
     psi = work[:dim]
-    _reset(psi)
+    reset_state(psi)
     run_ops(psi, n, 0, op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
     pauli_expvals(psi, word_flip, word_z, word_ny, e)
     shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
@@ -1314,12 +1390,12 @@ def program_value_and_grad_small_into(ints, floats, mats, smats, ch, C, cc, out,
     fl = np.zeros(nw * (2 + n_slots + n_inputs))
     o_de = 2 * nw
     o_g = o_de + n_slots * nw
-    _reset(psi)
+    reset_state(psi)
     for q in range(n_ops):
         apply_row(psi, n, op_wires, q, ints[o_nw + q], ints[o_kind + q], mats, ints[o_off + q])
     for w in range(nw):
         fl[w] = _word_value(psi, ints[o_wf + w], ints[o_wz + w], ints[o_wy + w])
-    _reset(psi)
+    reset_state(psi)
     t = 0
     for k in range(n_ops):
         nwk = ints[o_nw + k]
@@ -1483,9 +1559,10 @@ def adjoint_mats_into(mats, op_nw, op_kind, op_off, amats):
 
 
 @njit(cache=True)
-def _overlap1(lam, psi, n, w, diag, dmats, off):
+def overlap1(lam, psi, n, w, diag, dmats, off):
     """``Re <lam| D |psi>`` for a one-wire matrix ``D`` (dense, or its diagonal) on wire
-    ``w``, without forming ``D |psi>``: the adjoint method's inner product, in one pass."""
+    ``w``, without forming ``D |psi>``: the adjoint method's inner product, in one pass.
+    Public: qsym.minimize's generated loops call it."""
     b = n - 1 - w
     step = 1 << b
     if diag:
@@ -1577,8 +1654,11 @@ def _step1_real_short(pt, lt, a00, a01, a10, a11, d00, d01, d10, d11):
 
 
 @njit(cache=True)
-def _step1_diag(psi, lam, n, w, amats, aoff, dmats, doff):
-    """``_step1_real`` for a diagonal one-wire op (``A`` and ``D`` diagonal, complex)."""
+def adjoint_step1_diag(psi, lam, n, w, amats, aoff, dmats, doff):
+    """One backward step of the adjoint method over a diagonal one-wire op (``A = U^+``
+    and ``D = dU`` diagonal, complex), in one pass: ``psi <- A psi``, the overlap
+    ``Re <lam| D |psi>`` returned, ``lam <- A lam``. Public: qsym.minimize's generated
+    loops call it (``qsym._minimize``)."""
     b = n - 1 - w
     a0 = amats[aoff]
     a1 = amats[aoff + 1]
@@ -1599,8 +1679,10 @@ def _step1_diag(psi, lam, n, w, amats, aoff, dmats, doff):
 
 
 @njit(cache=True)
-def _step1_dense(psi, lam, n, w, amats, aoff, dmats, doff):
-    """``_step1_real`` for a dense complex one-wire op."""
+def adjoint_step1_dense(psi, lam, n, w, amats, aoff, dmats, doff):
+    """One backward step of the adjoint method over a dense complex one-wire op, in one
+    pass: ``psi <- A psi`` (``A = U^+``), the overlap ``Re <lam| D |psi>`` (``D = dU``)
+    returned, ``lam <- A lam``. Public: qsym.minimize's generated loops call it."""
     b = n - 1 - w
     step = 1 << b
     a00 = amats[aoff]
@@ -1636,8 +1718,8 @@ def _step1(psi, lam, n, w, kind, amats, aoff, dmats, doff):
     if kind == REAL:
         return _step1_real(psi, lam, n, w, amats, aoff, dmats, doff)
     if kind == DIAGONAL:
-        return _step1_diag(psi, lam, n, w, amats, aoff, dmats, doff)
-    return _step1_dense(psi, lam, n, w, amats, aoff, dmats, doff)
+        return adjoint_step1_diag(psi, lam, n, w, amats, aoff, dmats, doff)
+    return adjoint_step1_dense(psi, lam, n, w, amats, aoff, dmats, doff)
 
 
 # --- large states: the adjoint method in blocked passes (issue #19) ------------------------
@@ -1916,7 +1998,7 @@ def _bstep_real0(psi, lam, amats, aoff, dmats, doff):
 
 @njit(cache=True)
 def _bstep_diag(psi, lam, n, w, amats, aoff, dmats, doff):
-    """:func:`_step1_diag` by runs of ``2^b`` amplitudes with the same bit ``b`` (the
+    """:func:`adjoint_step1_diag` by runs of ``2^b`` amplitudes with the same bit ``b`` (the
     factors constant along a run; real arithmetic on the float64 views), four running
     sums."""
     b = n - 1 - w
@@ -2038,7 +2120,7 @@ def _chunk_backward(ps, lam, lo, nloc, g, q0, q1, grp, loc, op_nw, op_kind, op_o
         for a in range(a0, a1):
             if nw == 1:
                 for m in range(n_out):
-                    part[c, a, m] += _overlap1(lam[m, lo : lo + B], ps, nloc, loc[q, 0],
+                    part[c, a, m] += overlap1(lam[m, lo : lo + B], ps, nloc, loc[q, 0],
                                                kind == DIAGONAL, dmats, adj_off[a])
                 continue
             phi = ps.copy()
@@ -2203,7 +2285,7 @@ def _apply_seg_op_backward(psi, phi, lam, n, q, op_wires, op_nw, op_kind, op_off
     for a in range(a_lo[q], a_hi[q]):
         if op_nw[q] == 1:
             for m in range(n_out):
-                de[adj_slot[a], m] += 2.0 * _overlap1(lam[m], psi, n, op_wires[q, 0],
+                de[adj_slot[a], m] += 2.0 * overlap1(lam[m], psi, n, op_wires[q, 0],
                                                       op_kind[q] == DIAGONAL, dmats, adj_off[a])
             continue
         for i in range(dim):
@@ -2254,7 +2336,7 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
     seg, grp, loc, a_lo, a_hi, k, lL, part = _blocked_setup(n, op_wires, op_nw, op_kind,
                                                             adj_op, n_out, bits)
     nb = dim >> _CHUNK if dim >= (1 << _CHUNK) else 1
-    _reset(psi)
+    reset_state(psi)
     cur = psi
     other = phi
     for s in range(seg.shape[0]):
@@ -2406,7 +2488,7 @@ def _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, 
     rows of ``C``, then one per probability) and ``amats`` (the size of ``mats``)."""
     n_ops = op_nw.shape[0]
     dim = psi.shape[0]
-    _reset(psi)
+    reset_state(psi)
     run_ops(psi, n, 0, n_ops, op_wires, op_nw, op_kind, op_off, mats)
     n_words = word_flip.shape[0]
     pauli_expvals(psi, word_flip, word_z, word_ny, e)
@@ -2443,7 +2525,7 @@ def _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, 
         while a >= 0 and adj_op[a] == k:
             if op_nw[k] == 1:  # one-wire gates: Re <lam| dU |psi> in one read of both
                 for m in range(n_out):
-                    de[adj_slot[a], m] += 2.0 * _overlap1(
+                    de[adj_slot[a], m] += 2.0 * overlap1(
                         lam[m], psi, n, op_wires[k, 0], op_kind[k] == DIAGONAL, dmats,
                         adj_off[a])
                 a -= 1
@@ -2644,10 +2726,12 @@ def batch_value_and_grad_adjoint(ints, floats, MATS, DMATS, CH, C, CC, parallel)
 # counted array record) cost more than its arithmetic: the loop's sweep indexes the
 # complex arrays instead, with the same operations in the same order (the same bits).
 @njit(cache=True)
-def _step1_real_flat(psi, lam, n, w, amats, aoff, dmats, doff):
-    """:func:`_step1_real` without views: for each pair of amplitudes in index order, the
-    real parts, then the imaginary parts (the order of its float view), the same
-    products and sums: the same bits."""
+def adjoint_step1_real(psi, lam, n, w, amats, aoff, dmats, doff):
+    """One backward step of the adjoint method over a one-wire op with a real matrix
+    (:func:`_step1_real` without views: for each pair of amplitudes in index order, the
+    real parts, then the imaginary parts, the order of its float view; the same products
+    and sums, the same bits), the overlap returned. Public: qsym.minimize's generated
+    loops call it."""
     b = n - 1 - w
     step = 1 << b
     a00 = amats[aoff].real
@@ -2692,10 +2776,10 @@ def _adjoint_into_flat(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, wor
                        word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam,
                        amats):
     """:func:`_adjoint_into` for one output (the loop's objective) with
-    :func:`_step1_real_flat` for real one-wire ops: the same sweeps, the same bits."""
+    :func:`adjoint_step1_real` for real one-wire ops: the same sweeps, the same bits."""
     n_ops = op_nw.shape[0]
     dim = psi.shape[0]
-    _reset(psi)
+    reset_state(psi)
     run_ops(psi, n, 0, n_ops, op_wires, op_nw, op_kind, op_off, mats)
     n_words = word_flip.shape[0]
     pauli_expvals(psi, word_flip, word_z, word_ny, e)
@@ -2712,18 +2796,18 @@ def _adjoint_into_flat(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, wor
         if op_nw[k] == 1 and adj_op[a] == k and a >= 1 and adj_op[a - 1] != k:
             w = op_wires[k, 0]
             if op_kind[k] == REAL:
-                v = _step1_real_flat(psi, lam0, n, w, amats, op_off[k], dmats, adj_off[a])
+                v = adjoint_step1_real(psi, lam0, n, w, amats, op_off[k], dmats, adj_off[a])
             elif op_kind[k] == DIAGONAL:
-                v = _step1_diag(psi, lam0, n, w, amats, op_off[k], dmats, adj_off[a])
+                v = adjoint_step1_diag(psi, lam0, n, w, amats, op_off[k], dmats, adj_off[a])
             else:
-                v = _step1_dense(psi, lam0, n, w, amats, op_off[k], dmats, adj_off[a])
+                v = adjoint_step1_dense(psi, lam0, n, w, amats, op_off[k], dmats, adj_off[a])
             de[adj_slot[a], 0] += 2.0 * v
             a -= 1
             continue
         apply_row(psi, n, op_wires, k, op_nw[k], op_kind[k], amats, op_off[k])
         while a >= 0 and adj_op[a] == k:
             if op_nw[k] == 1:
-                de[adj_slot[a], 0] += 2.0 * _overlap1(
+                de[adj_slot[a], 0] += 2.0 * overlap1(
                     lam0, psi, n, op_wires[k, 0], op_kind[k] == DIAGONAL, dmats, adj_off[a])
                 a -= 1
                 continue

@@ -349,7 +349,7 @@ _SWEEP_STEP = (
      "from {kernels} import unpack_program as _q_unpack\n"
      "from {kernels} import H_SLOTS as _q_H_SLOTS\n"
      "from {kernels} import combine_into as _q_combine_into\n"
-     "from {kernels} import (_reset, _overlap1, _step1_real_flat, _step1_diag, _step1_dense,\n"
+     "from {kernels} import (reset_state, overlap1, adjoint_step1_real, adjoint_step1_diag, adjoint_step1_dense,\n"
      "                        apply_row, apply_cnot, apply_real1, apply_dense1, apply_diag1,\n"
      "                        apply_dense2, pauli_expvals, add_pauli_word, adjoint_mats_into)"),
     ("    ints = _q_PROGRAM_INTS.copy()  # the kernels take writable arrays\n"
@@ -415,7 +415,7 @@ def _sweep_lines(p) -> list[str]:
              "        lam0[i] = 0.0",
              "    for s in range(de.shape[0]):",
              "        de[s, 0] = 0.0",
-             "    _reset(psi)"]
+             "    reset_state(psi)"]
     lines += [f"    {_apply_call(p, k, 'psi', 'mats', p.op_off[k])}" for k in range(n_ops)]
     lines.append("    pauli_expvals(psi, word_flip, word_z, word_ny, e)")
     for t, (f, z, ny) in enumerate(zip(p.word_flip, p.word_z, p.word_ny)):
@@ -425,18 +425,18 @@ def _sweep_lines(p) -> list[str]:
     if a < 0:
         return lines + ["    return"]
     lines.append("    adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)")
-    step1 = {kernels.REAL: "_step1_real_flat", kernels.DIAGONAL: "_step1_diag"}
+    step1 = {kernels.REAL: "adjoint_step1_real", kernels.DIAGONAL: "adjoint_step1_diag"}
     for k in range(n_ops - 1, -1, -1):
         kind, nw, w = p.op_kind[k], p.op_nw[k], int(p.op_wires[k][0])
         if nw == 1 and p.adj_op[a] == k and a >= 1 and p.adj_op[a - 1] != k:
-            lines.append(f"    de[{p.adj_slot[a]}, 0] += 2.0 * {step1.get(kind, '_step1_dense')}("
+            lines.append(f"    de[{p.adj_slot[a]}, 0] += 2.0 * {step1.get(kind, 'adjoint_step1_dense')}("
                          f"psi, lam0, N, {w}, amats, {p.op_off[k]}, dmats, {p.adj_off[a]})")
             a -= 1
             continue
         lines.append(f"    {_apply_call(p, k, 'psi', 'amats', p.op_off[k])}")
         while a >= 0 and p.adj_op[a] == k:
             if nw == 1:
-                lines.append(f"    de[{p.adj_slot[a]}, 0] += 2.0 * _overlap1(lam0, psi, N, {w}, "
+                lines.append(f"    de[{p.adj_slot[a]}, 0] += 2.0 * overlap1(lam0, psi, N, {w}, "
                              f"{kind == kernels.DIAGONAL}, dmats, {p.adj_off[a]})")
             else:
                 lines += ["    for i in range(psi.shape[0]):",

@@ -744,6 +744,11 @@ class QNode:
     # transforms it and executes the tapes (qsym._transform sets it; compiled derivatives
     # then go through autograd: compiled_directly)
     pipeline = None
+    # compiled_directly's part decided by the options and the device's class, once: (the
+    # device it was decided for, whether the device leaves execution and derivatives to
+    # qsym); diff_method and grad_on_execution are fixed when the QNode is made (update()
+    # makes a new QNode)
+    _route = (None, None, False)  # compiled_directly: (device, diff_method, answer)
 
     def __init__(
         self,
@@ -1430,10 +1435,15 @@ class QNode:
         A QNode on a device class of the user's own with its own ``execute``
         (:func:`qsym.devices.runs_own_execute`) is not: its tapes run there.
         """
-        return (not self.pipeline and not runs_own_execute(self.device)
-                and self.gradient_kwargs.get("argnum") is None
-                and self.diff_method not in ("spsa", "hadamard")
-                and own_derivatives(self.device, self.diff_method, self.grad_on_execution) is None)
+        if self.pipeline:
+            return False
+        route = self._route  # (the device and method it was decided for, the answer)
+        if route[0] is not self.device or route[1] is not self.diff_method:
+            route = self._route = (self.device, self.diff_method, not runs_own_execute(
+                self.device) and self.diff_method not in ("spsa", "hadamard") and own_derivatives(
+                    self.device, self.diff_method, self.grad_on_execution) is None)
+        gkw = self.gradient_kwargs
+        return route[2] and (not gkw or gkw.get("argnum") is None)
 
     def __call__(self, *args, **kwargs):
         if "shots" in kwargs and not self._qfunc_uses_shots_arg:

@@ -180,6 +180,8 @@ class Device:
                 or cls.preprocess_transforms is not base["preprocess_transforms"]):
             raise ValueError("A device should implement either `preprocess` or "
                              "`setup_execution_config` and `preprocess_transforms`, but not both.")
+        if users_class(cls) and getattr(cls, "__getattr__", None) is None:
+            cls.__getattr__ = Device._legacy_attribute
         super().__init_subclass__(**kwargs)
 
     @property
@@ -212,8 +214,10 @@ class Device:
         wires = None if self.wires is None else list(self.wires)
         return f"<qsym device {self.name!r}, wires={wires}>"
 
-    def __getattr__(self, key):
-        # only for names the device does not have (PennyLane's message for the legacy API)
+    def _legacy_attribute(self, key):
+        # a user's device class only (PennyLane's message for the legacy API), installed as
+        # its __getattr__ by __init_subclass__: a class with a __getattr__ loses CPython's
+        # specialized attribute reads, which qsym's own devices keep (every call reads them)
         raise AttributeError(
             f"{type(self).__name__} has no attribute '{key}'. You may be looking for a "
             "property or method present in the legacy device interface. Please consult the "

@@ -500,7 +500,7 @@ def _mixed(w):
     qml.Toffoli(wires=[0, 1, 2])
     qml.PhaseShift(w[5], wires=0)
     qml.Rot(w[0], w[2], w[4], wires=1)
-    qml.RX(w[1], wires=2)  # a complex one-wire step of the adjoint sweep (_step1_dense)
+    qml.RX(w[1], wires=2)  # a complex one-wire step of the adjoint sweep (adjoint_step1_dense)
     return qml.expval(0.3 * (qml.PauliX(0) @ qml.PauliY(1)) + qml.PauliZ(2) - 0.5 * qml.PauliY(2))
 
 

@@ -71,3 +71,32 @@ def test_several_measurements_are_not_differentiated_silently():
 
     with pytest.raises(DifferentiationError, match="several measurements"):
         qml.grad(cost)(pnp.array(0.1, requires_grad=True))
+
+
+def test_a_missing_attribute_of_a_users_device_class_gives_pennylanes_message():
+    with pytest.raises(AttributeError, match="legacy device interface"):
+        OneQubit(wires=1).batch_execute
+    assert getattr(OneQubit(wires=1), "batch_execute", None) is None  # (getattr's default)
+    # qsym's own devices keep CPython's plain attribute lookup (a __getattr__ on a class
+    # slows every attribute read of its instances, and the call path reads the device's)
+    assert "__getattr__" not in vars(qml.devices.Device)
+    with pytest.raises(AttributeError):
+        qml.device("default.qubit", wires=1).batch_execute
+
+
+def test_a_qnode_given_another_device_decides_its_route_again():
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    x = pnp.array(0.3, requires_grad=True)
+    assert circuit.compiled_directly
+    assert abs(qml.grad(circuit)(x) + onp.sin(0.3)) < 1e-12
+    dev = OneQubit(offset=10.0, wires=1)
+    circuit.device = dev  # (decided once per device: compiled_directly)
+    assert not circuit.compiled_directly
+    assert abs(circuit(x) - (onp.cos(0.3) + 10.0)) < 1e-12
+    assert dev.tapes_run == 1
+    circuit.gradient_kwargs = {"argnum": [0]}
+    assert not circuit.compiled_directly
