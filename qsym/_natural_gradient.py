@@ -40,8 +40,10 @@ import warnings
 import numpy as np
 import sympy as sp
 
+from autograd.tracer import Box, getval
+
 from .errors import ArgumentError, DifferentiationError
-from ._gates import numeric_matrix_function
+from ._gates import REGISTRY, gate_def, numeric_matrix_function
 from ._ir import Op, apply_matrix
 from .optimize import GradientDescentOptimizer, requires_grad
 from ._shapes import flat
@@ -134,6 +136,70 @@ def _gate_metric(num_wires: int, ops, pieces, params) -> np.ndarray:
     return Q.real
 
 
+def _autograd_modules() -> list:
+    """``sympy.lambdify`` modules evaluating with ``autograd.numpy`` (boxes pass through)."""
+    import autograd.numpy as anp
+    return [{k: getattr(anp, k) for k in dir(anp) if not k.startswith("_")}, "numpy"]
+
+
+@REGISTRY.memo(maxsize=512)
+def _autograd_matrix(variant: tuple, pos=None):
+    """An autograd-traceable function of a gate's parameters: its exact matrix (``pos``
+    None) or the matrix's derivative by parameter ``pos``, from the table's sympy matrix.
+
+    >>> import autograd
+    >>> f = lambda t: _autograd_matrix(("RX", None, ()))(t)[0, 0].real   # cos(t/2)
+    >>> round(float(autograd.grad(f)(0.6)), 10) == round(-np.sin(0.3) / 2, 10)
+    True
+    """
+    name, nw, hyper = variant
+    row = gate_def(name)
+    syms = sp.symbols(f"p0:{row.num_params}", real=True)
+    m = row.sympy_matrix(syms, nw, hyper)
+    if pos is not None:
+        m = sp.diff(m, syms[pos])
+    return sp.lambdify(syms, m, modules=_autograd_modules())
+
+
+def _apply_autograd(state, mat, wires):
+    """:func:`qsym._ir.apply_matrix` with ``autograd.numpy`` (differentiable)."""
+    import autograd.numpy as anp
+    k = len(wires)
+    out = anp.tensordot(anp.reshape(mat, (2,) * (2 * k)), state,
+                        axes=(list(range(k, 2 * k)), list(wires)))
+    return anp.moveaxis(out, list(range(k)), list(wires))
+
+
+def _gate_metric_autograd(num_wires: int, ops, pieces, params):
+    """:func:`_gate_metric` traced by autograd: the same formula, the gate matrices and
+    their derivatives from the exact sympy matrices evaluated on the (boxed) parameters,
+    so ``qml.jacobian`` of the metric tensor is exact."""
+    import autograd.numpy as anp
+
+    def matrix(k, pos=None):
+        op = ops[k]
+        if not op.params:
+            return numeric_matrix_function(*op.variant)()
+        return anp.array(_autograd_matrix(op.variant, pos)(*params[k]), dtype=complex)
+
+    state = np.zeros((2,) * num_wires, dtype=complex)
+    state[(0,) * num_wires] = 1.0
+    mats, before = [matrix(k) for k in range(len(ops))], []
+    for k, op in enumerate(ops):
+        before.append(state)
+        state = _apply_autograd(state, mats[k], op.wires)
+    psi = anp.reshape(state, (-1,))
+    cols = []
+    for k, p in pieces:
+        phi = _apply_autograd(before[k], matrix(k, p), ops[k].wires)
+        for j in range(k + 1, len(ops)):
+            phi = _apply_autograd(phi, mats[j], ops[j].wires)
+        cols.append(anp.reshape(phi, (-1,)))
+    D = anp.stack(cols, axis=1)
+    a = anp.dot(anp.conj(psi), D)
+    return anp.real(anp.dot(anp.conj(D).T, D) - anp.outer(anp.conj(a), a))
+
+
 class _MetricTensor:
     def __init__(self, qnode, argnum, approx, hybrid):
         self.qnode = qnode
@@ -171,7 +237,9 @@ class _MetricTensor:
         jac = [[sp.diff(sp.sympify(ops[k].params[p]), s) for s in circuit.inputs]
                for k, p in pieces]
         jac_fn = sp.lambdify(syms, jac, modules="numpy")
-        data = (ops, pieces, layers, params_fn, jac_fn)
+        ag = (sp.lambdify(syms, exprs, modules=_autograd_modules()),
+              sp.lambdify(syms, jac, modules=_autograd_modules()))
+        data = (ops, pieces, layers, params_fn, jac_fn, ag)
         self._memo[id(entry)] = (entry, data)
         return data
 
@@ -182,13 +250,18 @@ class _MetricTensor:
                 "qml.metric_tensor is computed exactly from the state; it is not available "
                 "with finite shots: use a device or QNode with shots=None"
             )
-        entry, xs, ds = qnode.compiled(args, kwargs)
+        boxed = tuple(i for i, a in enumerate(args) if isinstance(a, Box))
+        if boxed:  # under qml.jacobian: the boxed arguments are the trainable ones
+            plain = [getval(a) for a in args]
+            entry, xs, ds = qnode.compiled(plain, kwargs, diff=boxed)
+        else:
+            entry, xs, ds = qnode.compiled(args, kwargs)
         if entry.broadcast:
             raise DifferentiationError(
                 "qml.metric_tensor of a broadcast QNode is not supported: call it once per "
                 "parameter set"
             )
-        ops, pieces, layers, params_fn, jac_fn = self._prepared(entry)
+        ops, pieces, layers, params_fn, jac_fn, ag = self._prepared(entry)
         if not pieces:
             warnings.warn(
                 "Attempted to compute the metric tensor of a QNode with no trainable "
@@ -196,35 +269,56 @@ class _MetricTensor:
                 "arrays with requires_grad=True, or floats).", UserWarning, stacklevel=2)
             return ()
         c = entry.circuit  # (d may end with matrix data: qsym._ir.matrix_data)
-        values = np.concatenate([flat(xs), flat(ds)])[:len(c.inputs) + len(c.data)]
-        flat_params = np.asarray(params_fn(*values), dtype=float).reshape(-1)
+        n_values = len(c.inputs) + len(c.data)
+        if boxed:
+            import autograd.numpy as anp
+            values = anp.concatenate([anp.reshape(args[i], (-1,)) for i in boxed]
+                                     + [flat(ds)])[:n_values]
+            if len(flat(xs)) != sum(int(np.size(getval(args[i]))) for i in boxed):
+                raise DifferentiationError(
+                    "qml.metric_tensor under qml.jacobian: give the differentiated values as "
+                    "positional arguments")
+            params_fn, jac_fn = ag
+        else:
+            values = np.concatenate([flat(xs), flat(ds)])[:n_values]
+        flat_params = list(params_fn(*values))
         params, at = [], 0
         for op in ops:
             params.append(flat_params[at:at + len(op.params)])
             at += len(op.params)
-        g = _gate_metric(entry.circuit.num_wires, ops, pieces, params)
+        if boxed:
+            g = _gate_metric_autograd(entry.circuit.num_wires, ops, pieces, params)
+        else:
+            params = [np.asarray(p, dtype=float) for p in params]
+            g = _gate_metric(entry.circuit.num_wires, ops, pieces, params)
+        return self._finish(g, layers, len(pieces), entry, jac_fn(*values))
+
+    def _finish(self, g, layers, n, entry, jac):
+        """The approximation's and ``argnum``'s zeros (masks: autograd boxes pass), then
+        ``J^T g J`` per trainable argument (``hybrid``)."""
+        import autograd.numpy as anp
         if self.approx == "block-diag":
-            g = np.where(layers[:, None] == layers[None, :], g, 0.0)
+            g = g * (layers[:, None] == layers[None, :])
         elif self.approx == "diag":
-            g = np.diag(np.diag(g))
+            g = g * np.eye(n)
         if self.argnum is not None:
             chosen = (self.argnum,) if isinstance(self.argnum, int) else tuple(self.argnum)
-            if any(not isinstance(i, int) or not 0 <= i < len(pieces) for i in chosen):
+            if any(not isinstance(i, int) or not 0 <= i < n for i in chosen):
                 raise ArgumentError(
                     f"argnum {self.argnum!r} names tape parameters the circuit does not "
-                    f"have: it has {len(pieces)} trainable gate parameter(s), numbered from 0 "
+                    f"have: it has {n} trainable gate parameter(s), numbered from 0 "
                     "in circuit order"
                 )
-            mask = np.zeros(len(pieces), dtype=bool)
+            mask = np.zeros(n, dtype=bool)
             mask[list(chosen)] = True
-            g = np.where(mask[:, None] & mask[None, :], g, 0.0)
+            g = g * (mask[:, None] & mask[None, :])
         if not self.hybrid:
             return g
-        J = np.asarray(jac_fn(*values), dtype=float).reshape(len(pieces), -1)
+        J = anp.reshape(anp.array(jac, dtype=float), (n, -1))
         out = []
         for start, size, shape in entry.blocks:
             Ja = J[:, start:start + size]
-            out.append((Ja.T @ g @ Ja).reshape(tuple(shape) + tuple(shape)))
+            out.append(anp.reshape(anp.dot(anp.dot(Ja.T, g), Ja), tuple(shape) + tuple(shape)))
         return out[0] if len(out) == 1 else tuple(out)
 
 

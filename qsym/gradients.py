@@ -781,6 +781,12 @@ def _check_step(h) -> None:
 
 
 def _rademacher(indices, num_params, *args, rng):
+    """PennyLane's ``_rademacher_sampler``, ``spsa_grad``'s default ``sampler``: a vector of
+    ``num_params`` zeros with independent, balanced +1/-1 entries at ``indices``.
+
+    >>> _rademacher([0, 2], 4, rng=np.random.default_rng(3))[[1, 3]]
+    array([0., 0.])
+    """
     direction = np.zeros(num_params)
     direction[indices] = rng.choice([-1, 1], size=len(indices))
     return direction
@@ -810,8 +816,9 @@ def _tape_spsa(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center"
             shift = None if s == 0 else {
                 trainable[k]: data[trainable[k]] + h * s * direction[k]
                 for k in indices}
-            for k in indices:
-                moves[k].append((c / h ** n / direction[k] / num_directions,
+            for k in indices:  # PennyLane's 1/direction, 0 where a direction is 0
+                inv = 0.0 if direction[k] == 0 else 1.0 / direction[k]
+                moves[k].append((c / h ** n * inv / num_directions,
                                  shift if shift is None else dict(shift, _rep=rep)))
     return _spsa_linear(tape, moves, f0)
 
@@ -1883,7 +1890,7 @@ gradient_transform = _module(
 finite_difference = _module("finite_difference", "PennyLane's qml.gradients.finite_difference",
                             finite_diff=finite_diff, finite_diff_coeffs=finite_diff_coeffs)
 spsa_gradient = _module("spsa_gradient", "PennyLane's qml.gradients.spsa_gradient",
-                        spsa_grad=spsa_grad)
+                        spsa_grad=spsa_grad, _rademacher_sampler=_rademacher)
 fisher = _module("fisher", "PennyLane's qml.gradients.fisher",
                  classical_fisher=classical_fisher, quantum_fisher=quantum_fisher,
                  _compute_cfim=_compute_cfim, _make_probs=_make_probs)

@@ -230,3 +230,23 @@ def test_gradient_method_analysis():
         _validate_gradient_methods(t, "analytic", {0: "F"})
     with pytest.warns(UserWarning, match="No trainable parameters"):
         assert choose_trainable_param_indices(t, []) == []
+
+
+def test_spsa_sampler_with_zero_entries_is_coordinate_finite_differences():
+    """A sampler may leave parameters unperturbed (direction 0): PennyLane multiplies by
+    1/direction where it is nonzero and by 0 elsewhere (it was a division by zero)."""
+    from qsym.gradients.spsa_gradient import _rademacher_sampler
+
+    def coordinate(indices, num_params, idx, rng=None):
+        d = onp.zeros(num_params)
+        d[indices[idx % len(indices)]] = 1.0
+        return d
+
+    x, y = 0.543, -0.654
+    t = qml.tape.QuantumScript([qml.RX(x, 0), qml.RY(y, 1), qml.CNOT([0, 1])],
+                               [qml.expval(qml.Z(0) @ qml.X(1))])
+    tapes, fn = qml.gradients.spsa_grad(t, h=1e-6, num_directions=2, sampler=coordinate)
+    res = 2 * onp.array(fn(qml.device("default.qubit", wires=2).execute(tapes)))
+    assert onp.allclose(res, [-onp.sin(y) * onp.sin(x), onp.cos(y) * onp.cos(x)], atol=1e-7)
+    d = _rademacher_sampler([0, 2], 4, rng=onp.random.default_rng(0))
+    assert set(onp.abs(d[[0, 2]])) == {1.0} and not d[[1, 3]].any()
