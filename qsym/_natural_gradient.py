@@ -42,12 +42,13 @@ import sympy as sp
 
 from autograd.tracer import Box, getval
 
-from .errors import ArgumentError, DifferentiationError
+from .errors import ArgumentError, DifferentiationError, WireError
 from ._gates import REGISTRY, gate_def, numeric_matrix_function
 from ._ir import Op, apply_matrix
 from .optimize import GradientDescentOptimizer, requires_grad
 from ._shapes import flat
 from ._symbolic import matrix_derivative
+from .wires import Wires
 
 _APPROX = (None, "block-diag", "diag")
 
@@ -147,9 +148,9 @@ def _autograd_matrix(variant: tuple, pos=None):
     """An autograd-traceable function of a gate's parameters: its exact matrix (``pos``
     None) or the matrix's derivative by parameter ``pos``, from the table's sympy matrix.
 
-    >>> import autograd
-    >>> f = lambda t: _autograd_matrix(("RX", None, ()))(t)[0, 0].real   # cos(t/2)
-    >>> round(float(autograd.grad(f)(0.6)), 10) == round(-np.sin(0.3) / 2, 10)
+    >>> import autograd, autograd.numpy as anp
+    >>> f = lambda t: anp.real(_autograd_matrix(("RX", None, ()))(t)[0][0])   # cos(t/2)
+    >>> bool(np.isclose(autograd.grad(f)(0.6), -np.sin(0.3) / 2))
     True
     """
     name, nw, hyper = variant
@@ -201,11 +202,12 @@ def _gate_metric_autograd(num_wires: int, ops, pieces, params):
 
 
 class _MetricTensor:
-    def __init__(self, qnode, argnum, approx, hybrid):
+    def __init__(self, qnode, argnum, approx, hybrid, aux_wire=None, device_wires=None):
         self.qnode = qnode
         self.argnum = argnum
         self.approx = approx
         self.hybrid = hybrid
+        self.aux = (aux_wire, device_wires)
         self._memo: dict = {}
         self.__doc__ = f"The metric tensor of {getattr(qnode, '__name__', 'a QNode')}."
 
@@ -262,6 +264,8 @@ class _MetricTensor:
                 "parameter set"
             )
         ops, pieces, layers, params_fn, jac_fn, ag = self._prepared(entry)
+        if self.approx is None and self.aux[0] is not None:
+            self._check_aux_wire(entry.circuit)
         if not pieces:
             warnings.warn(
                 "Attempted to compute the metric tensor of a QNode with no trainable "
@@ -292,6 +296,16 @@ class _MetricTensor:
             params = [np.asarray(p, dtype=float) for p in params]
             g = _gate_metric(entry.circuit.num_wires, ops, pieces, params)
         return self._finish(g, layers, len(pieces), entry, jac_fn(*values))
+
+    def _check_aux_wire(self, circuit) -> None:
+        """PennyLane's errors for an ``aux_wire`` the circuit uses or the device lacks
+        (qsym needs no auxiliary wire: the tensor is computed from the state)."""
+        labels = circuit.wire_labels or tuple(range(circuit.num_wires))
+        used = Wires(list(dict.fromkeys(labels[w] for op in circuit.ops for w in op.wires)))
+        aux, device_wires = self.aux
+        if device_wires is None:
+            device_wires = getattr(self.qnode.device, "wires", None)
+        get_aux_wire(aux, _WiresOf(used), None if not device_wires else Wires(device_wires))
 
     def _finish(self, g, layers, n, entry, jac):
         """The approximation's and ``argnum``'s zeros (masks: autograd boxes pass), then
@@ -356,18 +370,55 @@ def metric_tensor(qnode, argnum=None, approx=None, allow_nonunitary=True, aux_wi
     """
     from ._runtime import QNode
 
+    if approx not in _APPROX:  # checked first: a tape given too gets this error
+        raise ArgumentError(
+            f"Unknown value {approx!r} for keyword argument approx. Valid values are "
+            "'diag', 'block-diag' and None."
+        )
     if not isinstance(qnode, QNode):
         raise ArgumentError(
             f"qml.metric_tensor needs a QNode, got {type(qnode).__name__}; for a cost "
             "function of several QNodes, give the optimizer a metric_tensor_fn"
         )
-    if approx not in _APPROX:
-        raise ArgumentError(
-            f"Unknown value {approx!r} for keyword argument approx. Valid values are "
-            "'diag', 'block-diag' and None."
-        )
-    del allow_nonunitary, aux_wire, device_wires
-    return _MetricTensor(qnode, argnum, approx, hybrid)
+    del allow_nonunitary
+    return _MetricTensor(qnode, argnum, approx, hybrid, aux_wire, device_wires)
+
+
+class _WiresOf:
+    """The wires a circuit uses, as :func:`_get_aux_wire` reads a tape's."""
+
+    def __init__(self, wires):
+        self.wires = wires
+        self.num_wires = len(wires)
+
+
+def get_aux_wire(aux_wire, tape, device_wires):
+    """PennyLane's ``_get_aux_wire`` (``qml.gradients.metric_tensor._get_aux_wire``): the wire of the
+    Hadamard tests of the full metric tensor: ``aux_wire`` (its first label) if the tape
+    does not use it and the device (``device_wires``, or None) has it, else a
+    :class:`~qsym.errors.WireError` in PennyLane's words; without one, the first device
+    wire the tape leaves free, or the first integer label it does not use.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.2, 0), qml.RY(0.1, 2)], [qml.expval(qml.Z(0))])
+    >>> get_aux_wire(None, t, None), get_aux_wire("aux", t, None)
+    (1, 'aux')
+    """
+    if aux_wire is not None:
+        aux_wire = Wires(aux_wire)[0]
+        if aux_wire in tape.wires:
+            raise WireError("The requested auxiliary wire is already in use by the circuit.")
+        if device_wires is None or aux_wire in device_wires:
+            return aux_wire
+        raise WireError("The requested auxiliary wire does not exist on the used device.")
+    if device_wires is not None:
+        if len(device_wires) == len(tape.wires):
+            raise WireError("The device has no free wire for the auxiliary wire.")
+        return next(w for w in device_wires if w not in tape.wires)
+    for aux in range(tape.num_wires):
+        if aux not in tape.wires:
+            return aux
+    return tape.num_wires
 
 
 def adjoint_metric_tensor(qnode):

@@ -31,7 +31,7 @@ from autograd.tracer import Box, getval
 from . import rules as _rules
 from ._autodiff import trainable_indices
 from ._natural_gradient import adjoint_metric_tensor as _qnode_adjoint_metric_tensor
-from ._natural_gradient import metric_tensor
+from ._natural_gradient import get_aux_wire, metric_tensor
 from ._operations import expval
 from ._runtime import QNode, set_shots
 from ._shapes import check_num_directions
@@ -1891,6 +1891,9 @@ finite_difference = _module("finite_difference", "PennyLane's qml.gradients.fini
                             finite_diff=finite_diff, finite_diff_coeffs=finite_diff_coeffs)
 spsa_gradient = _module("spsa_gradient", "PennyLane's qml.gradients.spsa_gradient",
                         spsa_grad=spsa_grad, _rademacher_sampler=_rademacher)
+_module("metric_tensor", "PennyLane's module path qml.gradients.metric_tensor (the name "
+        "qml.gradients.metric_tensor itself is the transform)",
+        metric_tensor=metric_tensor, _get_aux_wire=get_aux_wire)
 fisher = _module("fisher", "PennyLane's qml.gradients.fisher",
                  classical_fisher=classical_fisher, quantum_fisher=quantum_fisher,
                  _compute_cfim=_compute_cfim, _make_probs=_make_probs)

@@ -64,3 +64,26 @@ def test_derivative_of_a_closed_form():
     assert onp.isclose(qml.metric_tensor(single)(x), g(0.8))
     dg = 0.25 * (8 * 0.8 * onp.cos(0.8) ** 2 - 8 * 0.8 ** 2 * onp.cos(0.8) * onp.sin(0.8))
     assert onp.isclose(qml.jacobian(qml.metric_tensor(single))(x), dg)
+
+
+def test_aux_wire_in_pennylanes_words():
+    from qsym.gradients.metric_tensor import _get_aux_wire
+
+    t = qml.tape.QuantumScript([qml.RX(0.2, 0), qml.RX(0.1, "one")], [qml.expval(qml.Z(0))])
+    assert _get_aux_wire(None, t, qml.wires.Wires([0, "aux", "one"])) == "aux"
+    with pytest.raises(qml.wires.WireError, match="already in use by the circuit"):
+        _get_aux_wire("one", t, None)
+    with pytest.raises(qml.wires.WireError, match="no free wire"):
+        _get_aux_wire(None, t, qml.wires.Wires([0, "one"]))
+    with pytest.raises(qml.wires.WireError, match="does not exist on the used device"):
+        qml.metric_tensor(single, aux_wire=404)(np.array(0.5))
+    # the block-diagonal tensor needs no auxiliary wire (PennyLane's neither)
+    assert onp.allclose(qml.metric_tensor(circuit, approx="block-diag", aux_wire=404)(W),
+                        qml.metric_tensor(circuit, approx="block-diag")(W))
+
+
+@pytest.mark.parametrize("approx", [True, "Invalid", 2])
+def test_invalid_approx_is_refused_before_the_argument_check(approx):
+    t = qml.tape.QuantumScript([qml.RX(0.5, 0)], [qml.expval(qml.X(0))])
+    with pytest.raises(ValueError, match="keyword argument approx"):
+        qml.metric_tensor(t, approx=approx)
