@@ -571,10 +571,17 @@ def _tapes_and_fn(tape, tapes, per_param, front, f0):
 
 
 def _no_trainable(tape):
+    """PennyLane's ``_no_trainable_grad``: its warning, no tapes, empty gradients (per
+    shot copy of a shot vector)."""
     warnings.warn(NO_TRAINABLE, UserWarning, stacklevel=3)
-    if len(tape.measurements) == 1:
-        return [], lambda _: np.zeros([0])
-    return [], lambda _: tuple(np.zeros([0]) for _ in tape.measurements)
+
+    def empty():
+        if len(tape.measurements) == 1:
+            return np.zeros([0])
+        return tuple(np.zeros([0]) for _ in tape.measurements)
+    if tape.shots.has_partitioned_shots:
+        return [], lambda _: tuple(empty() for _ in range(tape.shots.num_copies))
+    return [], lambda _: empty()
 
 
 def _check_measurements(tape, what):
@@ -909,31 +916,36 @@ def _hybrid_jacobian(qnode, tape_fn, kwargs):
             raise QuantumFunctionError("No trainable parameters. (qsym: the arguments "
                                        "differentiated are tensors with requires_grad=True)")
         tape, cjacs, listed = _classical_jacobians(qnode, args, kw, diff)
-        if tape.shots.has_partitioned_shots:
-            raise DifferentiationError(
-                "spsa_grad of a QNode with a shot vector is not supported by qsym: apply it "
-                "to the QNode's tape (qml.workflow.construct_tape(qnode)(*args)), or set one "
-                "shot count")
         n = len(tape.trainable_params)
         shapes = [_measurement_shape(tape, m) for m in tape.measurements]
+        copies = tape.shots.num_copies if tape.shots.has_partitioned_shots else None
         if n == 0:
-            rows = np.zeros((sum(int(np.prod(s)) for s in shapes), 0))
+            rows = [np.zeros((sum(int(np.prod(s)) for s in shapes), 0))] * (copies or 1)
         else:
             tapes, fn = tape_fn(tape, **kwargs)
-            rows = jacobian_rows(tape, fn(execute(list(tapes), qnode.device)), n)
-        per_meas, start = [], 0
-        for shape in shapes:
-            size = int(np.prod(shape))
-            block = rows[start:start + size]
-            start += size
-            per_arg = [np.tensordot(block, cj[tape.trainable_params], axes=1).reshape(
-                shape + cj.shape[1:]) for cj in cjacs]
-            per_meas.append(per_arg[0] if len(per_arg) == 1 else tuple(per_arg))
-        if listed:  # the QNode returned a list: so does its Jacobian
-            return per_meas
-        return per_meas[0] if len(per_meas) == 1 else tuple(per_meas)
+            res = fn(execute(list(tapes), qnode.device))
+            # a shot vector: one Jacobian per shot copy, as PennyLane's
+            rows = np.split(np.asarray(jacobian_rows(tape, res, n)), copies or 1)
+        out = [_chain_rule(tape, r, cjacs, shapes, listed) for r in rows]
+        return tuple(out) if copies else out[0]
 
     return jacobian
+
+
+def _chain_rule(tape, rows, cjacs, shapes, listed):
+    """The QNode's Jacobian from the rows of the tape's one (a row per output entry, a
+    column per trainable parameter) and the classical Jacobians, in PennyLane's nesting."""
+    per_meas, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        block = rows[start:start + size]
+        start += size
+        per_arg = [np.tensordot(block, cj[tape.trainable_params], axes=1).reshape(
+            shape + cj.shape[1:]) for cj in cjacs]
+        per_meas.append(per_arg[0] if len(per_arg) == 1 else tuple(per_arg))
+    if listed:  # the QNode returned a list: so does its Jacobian
+        return per_meas
+    return per_meas[0] if len(per_meas) == 1 else tuple(per_meas)
 
 
 def _split(values, jac, arg_shapes):

@@ -250,3 +250,40 @@ def test_spsa_sampler_with_zero_entries_is_coordinate_finite_differences():
     assert onp.allclose(res, [-onp.sin(y) * onp.sin(x), onp.cos(y) * onp.cos(x)], atol=1e-7)
     d = _rademacher_sampler([0, 2], 4, rng=onp.random.default_rng(0))
     assert set(onp.abs(d[[0, 2]])) == {1.0} and not d[[1, 3]].any()
+
+
+def test_spsa_grad_of_a_qnode_with_a_shot_vector_gives_one_jacobian_per_copy():
+    """Coordinate directions make SPSA the central difference, whose value for
+    cos(x0) cos(x1) is known exactly: -sin(x0) cos(x1) sin(h) / h (and likewise for x1)."""
+    def coordinate(indices, num_params, idx, rng=None):
+        d = onp.zeros(num_params)
+        d[indices[idx % len(indices)]] = 1.0
+        return d
+
+    @qml.set_shots((100000, 200000))
+    @qml.qnode(qml.device("default.qubit", wires=1, seed=7))
+    def c(x):
+        qml.RX(x[0], wires=0)
+        qml.RY(x[1], wires=0)
+        return qml.expval(qml.PauliZ(0)), qml.probs(wires=0)
+
+    x, h = np.array([0.4, 0.3]), 0.5
+    res = qml.gradients.spsa_grad(c, h=h, num_directions=2, sampler=coordinate)(x)
+    # the directions are averaged (PennyLane's): each coordinate's difference counts 1/2
+    fd = 0.5 * onp.sin(h) / h * onp.array([-onp.sin(0.4) * onp.cos(0.3),
+                                         -onp.cos(0.4) * onp.sin(0.3)])
+    assert isinstance(res, tuple) and len(res) == 2
+    for ev, probs in res:
+        assert ev.shape == (2,) and probs.shape == (2, 2)
+        assert onp.allclose(ev, fd, atol=0.03)
+        assert onp.allclose(probs[0], -probs[1])  # probabilities sum to one
+
+
+def test_no_trainable_parameters_with_a_shot_vector():
+    t = qml.tape.QuantumScript([qml.RX(0.1, 0)], [qml.expval(qml.Z(0)), qml.probs(wires=0)],
+                               shots=(10, 20, 30))
+    t.trainable_params = []
+    with pytest.warns(UserWarning, match="no trainable parameters"):
+        tapes, fn = qml.gradients.spsa_grad(t)
+    res = fn([])
+    assert tapes == [] and len(res) == 3 and all(len(r) == 2 and r[0].shape == (0,) for r in res)
