@@ -265,7 +265,7 @@ class _MetricTensor:
             )
         ops, pieces, layers, params_fn, jac_fn, ag = self._prepared(entry)
         if self.approx is None and self.aux[0] is not None:
-            self._check_aux_wire(entry.circuit)
+            self._check_aux_wire(entry.circuit, layers)
         if not pieces:
             warnings.warn(
                 "Attempted to compute the metric tensor of a QNode with no trainable "
@@ -297,9 +297,15 @@ class _MetricTensor:
             g = _gate_metric(entry.circuit.num_wires, ops, pieces, params)
         return self._finish(g, layers, len(pieces), entry, jac_fn(*values))
 
-    def _check_aux_wire(self, circuit) -> None:
-        """PennyLane's errors for an ``aux_wire`` the circuit uses or the device lacks
-        (qsym needs no auxiliary wire: the tensor is computed from the state)."""
+    def _check_aux_wire(self, circuit, layers) -> None:
+        """PennyLane's errors for an ``aux_wire`` the circuit uses or the device lacks,
+        where PennyLane would use it: the full tensor over more than one layer of the
+        parameters ``argnum`` keeps (qsym needs no auxiliary wire: the tensor is computed
+        from the state)."""
+        kept = range(len(layers)) if self.argnum is None else (
+            [self.argnum] if isinstance(self.argnum, int) else list(self.argnum))
+        if len({int(layers[i]) for i in kept if 0 <= i < len(layers)}) <= 1:
+            return
         labels = circuit.wire_labels or tuple(range(circuit.num_wires))
         used = Wires(list(dict.fromkeys(labels[w] for op in circuit.ops for w in op.wires)))
         aux, device_wires = self.aux

@@ -87,3 +87,19 @@ def test_invalid_approx_is_refused_before_the_argument_check(approx):
     t = qml.tape.QuantumScript([qml.RX(0.5, 0)], [qml.expval(qml.X(0))])
     with pytest.raises(ValueError, match="keyword argument approx"):
         qml.metric_tensor(t, approx=approx)
+
+
+def test_aux_wire_not_checked_for_a_single_layer():
+    # one layer of commuting gates: PennyLane runs no Hadamard test, so needs no aux wire
+    d = qml.device("default.qubit", wires=["a", "b"])
+
+    @qml.qnode(d)
+    def one_layer(x, z):
+        qml.RX(x, wires="a")
+        qml.RZ(z, wires="b")
+        qml.CNOT(wires=["a", "b"])
+        return qml.expval(qml.PauliZ("b"))
+
+    x, z = np.array(0.5), np.array(0.1)
+    got = qml.metric_tensor(one_layer, aux_wire="missing")(x, z)
+    assert onp.allclose([got[0], got[1]], [0.25, 0.0])  # Var(X/2) in |0>, Var(Z/2) in RX|0>
