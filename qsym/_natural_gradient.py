@@ -40,12 +40,15 @@ import warnings
 import numpy as np
 import sympy as sp
 
-from .errors import ArgumentError, DifferentiationError
-from ._gates import numeric_matrix_function
+from autograd.tracer import Box, getval
+
+from .errors import ArgumentError, DifferentiationError, WireError
+from ._gates import REGISTRY, gate_def, numeric_matrix_function
 from ._ir import Op, apply_matrix
 from .optimize import GradientDescentOptimizer, requires_grad
 from ._shapes import flat
 from ._symbolic import matrix_derivative
+from .wires import Wires
 
 _APPROX = (None, "block-diag", "diag")
 
@@ -134,12 +137,77 @@ def _gate_metric(num_wires: int, ops, pieces, params) -> np.ndarray:
     return Q.real
 
 
+def _autograd_modules() -> list:
+    """``sympy.lambdify`` modules evaluating with ``autograd.numpy`` (boxes pass through)."""
+    import autograd.numpy as anp
+    return [{k: getattr(anp, k) for k in dir(anp) if not k.startswith("_")}, "numpy"]
+
+
+@REGISTRY.memo(maxsize=512)
+def _autograd_matrix(variant: tuple, pos=None):
+    """An autograd-traceable function of a gate's parameters: its exact matrix (``pos``
+    None) or the matrix's derivative by parameter ``pos``, from the table's sympy matrix.
+
+    >>> import autograd, autograd.numpy as anp
+    >>> f = lambda t: anp.real(_autograd_matrix(("RX", None, ()))(t)[0][0])   # cos(t/2)
+    >>> bool(np.isclose(autograd.grad(f)(0.6), -np.sin(0.3) / 2))
+    True
+    """
+    name, nw, hyper = variant
+    row = gate_def(name)
+    syms = sp.symbols(f"p0:{row.num_params}", real=True)
+    m = row.sympy_matrix(syms, nw, hyper)
+    if pos is not None:
+        m = sp.diff(m, syms[pos])
+    return sp.lambdify(syms, m, modules=_autograd_modules())
+
+
+def _apply_autograd(state, mat, wires):
+    """:func:`qsym._ir.apply_matrix` with ``autograd.numpy`` (differentiable)."""
+    import autograd.numpy as anp
+    k = len(wires)
+    out = anp.tensordot(anp.reshape(mat, (2,) * (2 * k)), state,
+                        axes=(list(range(k, 2 * k)), list(wires)))
+    return anp.moveaxis(out, list(range(k)), list(wires))
+
+
+def _gate_metric_autograd(num_wires: int, ops, pieces, params):
+    """:func:`_gate_metric` traced by autograd: the same formula, the gate matrices and
+    their derivatives from the exact sympy matrices evaluated on the (boxed) parameters,
+    so ``qml.jacobian`` of the metric tensor is exact."""
+    import autograd.numpy as anp
+
+    def matrix(k, pos=None):
+        op = ops[k]
+        if not op.params:
+            return numeric_matrix_function(*op.variant)()
+        return anp.array(_autograd_matrix(op.variant, pos)(*params[k]), dtype=complex)
+
+    state = np.zeros((2,) * num_wires, dtype=complex)
+    state[(0,) * num_wires] = 1.0
+    mats, before = [matrix(k) for k in range(len(ops))], []
+    for k, op in enumerate(ops):
+        before.append(state)
+        state = _apply_autograd(state, mats[k], op.wires)
+    psi = anp.reshape(state, (-1,))
+    cols = []
+    for k, p in pieces:
+        phi = _apply_autograd(before[k], matrix(k, p), ops[k].wires)
+        for j in range(k + 1, len(ops)):
+            phi = _apply_autograd(phi, mats[j], ops[j].wires)
+        cols.append(anp.reshape(phi, (-1,)))
+    D = anp.stack(cols, axis=1)
+    a = anp.dot(anp.conj(psi), D)
+    return anp.real(anp.dot(anp.conj(D).T, D) - anp.outer(anp.conj(a), a))
+
+
 class _MetricTensor:
-    def __init__(self, qnode, argnum, approx, hybrid):
+    def __init__(self, qnode, argnum, approx, hybrid, aux_wire=None, device_wires=None):
         self.qnode = qnode
         self.argnum = argnum
         self.approx = approx
         self.hybrid = hybrid
+        self.aux = (aux_wire, device_wires)
         self._memo: dict = {}
         self.__doc__ = f"The metric tensor of {getattr(qnode, '__name__', 'a QNode')}."
 
@@ -171,7 +239,9 @@ class _MetricTensor:
         jac = [[sp.diff(sp.sympify(ops[k].params[p]), s) for s in circuit.inputs]
                for k, p in pieces]
         jac_fn = sp.lambdify(syms, jac, modules="numpy")
-        data = (ops, pieces, layers, params_fn, jac_fn)
+        ag = (sp.lambdify(syms, exprs, modules=_autograd_modules()),
+              sp.lambdify(syms, jac, modules=_autograd_modules()))
+        data = (ops, pieces, layers, params_fn, jac_fn, ag)
         self._memo[id(entry)] = (entry, data)
         return data
 
@@ -182,13 +252,20 @@ class _MetricTensor:
                 "qml.metric_tensor is computed exactly from the state; it is not available "
                 "with finite shots: use a device or QNode with shots=None"
             )
-        entry, xs, ds = qnode.compiled(args, kwargs)
+        boxed = tuple(i for i, a in enumerate(args) if isinstance(a, Box))
+        if boxed:  # under qml.jacobian: the boxed arguments are the trainable ones
+            plain = [getval(a) for a in args]
+            entry, xs, ds = qnode.compiled(plain, kwargs, diff=boxed)
+        else:
+            entry, xs, ds = qnode.compiled(args, kwargs)
         if entry.broadcast:
             raise DifferentiationError(
                 "qml.metric_tensor of a broadcast QNode is not supported: call it once per "
                 "parameter set"
             )
-        ops, pieces, layers, params_fn, jac_fn = self._prepared(entry)
+        ops, pieces, layers, params_fn, jac_fn, ag = self._prepared(entry)
+        if self.approx is None and self.aux[0] is not None:
+            self._check_aux_wire(entry.circuit, layers)
         if not pieces:
             warnings.warn(
                 "Attempted to compute the metric tensor of a QNode with no trainable "
@@ -196,35 +273,72 @@ class _MetricTensor:
                 "arrays with requires_grad=True, or floats).", UserWarning, stacklevel=2)
             return ()
         c = entry.circuit  # (d may end with matrix data: qsym._ir.matrix_data)
-        values = np.concatenate([flat(xs), flat(ds)])[:len(c.inputs) + len(c.data)]
-        flat_params = np.asarray(params_fn(*values), dtype=float).reshape(-1)
+        n_values = len(c.inputs) + len(c.data)
+        if boxed:
+            import autograd.numpy as anp
+            values = anp.concatenate([anp.reshape(args[i], (-1,)) for i in boxed]
+                                     + [flat(ds)])[:n_values]
+            if len(flat(xs)) != sum(int(np.size(getval(args[i]))) for i in boxed):
+                raise DifferentiationError(
+                    "qml.metric_tensor under qml.jacobian: give the differentiated values as "
+                    "positional arguments")
+            params_fn, jac_fn = ag
+        else:
+            values = np.concatenate([flat(xs), flat(ds)])[:n_values]
+        flat_params = list(params_fn(*values))
         params, at = [], 0
         for op in ops:
             params.append(flat_params[at:at + len(op.params)])
             at += len(op.params)
-        g = _gate_metric(entry.circuit.num_wires, ops, pieces, params)
+        if boxed:
+            g = _gate_metric_autograd(entry.circuit.num_wires, ops, pieces, params)
+        else:
+            params = [np.asarray(p, dtype=float) for p in params]
+            g = _gate_metric(entry.circuit.num_wires, ops, pieces, params)
+        return self._finish(g, layers, len(pieces), entry, jac_fn(*values))
+
+    def _check_aux_wire(self, circuit, layers) -> None:
+        """PennyLane's errors for an ``aux_wire`` the circuit uses or the device lacks,
+        where PennyLane would use it: the full tensor over more than one layer of the
+        parameters ``argnum`` keeps (qsym needs no auxiliary wire: the tensor is computed
+        from the state)."""
+        kept = range(len(layers)) if self.argnum is None else (
+            [self.argnum] if isinstance(self.argnum, int) else list(self.argnum))
+        if len({int(layers[i]) for i in kept if 0 <= i < len(layers)}) <= 1:
+            return
+        labels = circuit.wire_labels or tuple(range(circuit.num_wires))
+        used = Wires(list(dict.fromkeys(labels[w] for op in circuit.ops for w in op.wires)))
+        aux, device_wires = self.aux
+        if device_wires is None:
+            device_wires = getattr(self.qnode.device, "wires", None)
+        get_aux_wire(aux, _WiresOf(used), None if not device_wires else Wires(device_wires))
+
+    def _finish(self, g, layers, n, entry, jac):
+        """The approximation's and ``argnum``'s zeros (masks: autograd boxes pass), then
+        ``J^T g J`` per trainable argument (``hybrid``)."""
+        import autograd.numpy as anp
         if self.approx == "block-diag":
-            g = np.where(layers[:, None] == layers[None, :], g, 0.0)
+            g = g * (layers[:, None] == layers[None, :])
         elif self.approx == "diag":
-            g = np.diag(np.diag(g))
+            g = g * np.eye(n)
         if self.argnum is not None:
             chosen = (self.argnum,) if isinstance(self.argnum, int) else tuple(self.argnum)
-            if any(not isinstance(i, int) or not 0 <= i < len(pieces) for i in chosen):
+            if any(not isinstance(i, int) or not 0 <= i < n for i in chosen):
                 raise ArgumentError(
                     f"argnum {self.argnum!r} names tape parameters the circuit does not "
-                    f"have: it has {len(pieces)} trainable gate parameter(s), numbered from 0 "
+                    f"have: it has {n} trainable gate parameter(s), numbered from 0 "
                     "in circuit order"
                 )
-            mask = np.zeros(len(pieces), dtype=bool)
+            mask = np.zeros(n, dtype=bool)
             mask[list(chosen)] = True
-            g = np.where(mask[:, None] & mask[None, :], g, 0.0)
+            g = g * (mask[:, None] & mask[None, :])
         if not self.hybrid:
             return g
-        J = np.asarray(jac_fn(*values), dtype=float).reshape(len(pieces), -1)
+        J = anp.reshape(anp.array(jac, dtype=float), (n, -1))
         out = []
         for start, size, shape in entry.blocks:
             Ja = J[:, start:start + size]
-            out.append((Ja.T @ g @ Ja).reshape(tuple(shape) + tuple(shape)))
+            out.append(anp.reshape(anp.dot(anp.dot(Ja.T, g), Ja), tuple(shape) + tuple(shape)))
         return out[0] if len(out) == 1 else tuple(out)
 
 
@@ -262,18 +376,55 @@ def metric_tensor(qnode, argnum=None, approx=None, allow_nonunitary=True, aux_wi
     """
     from ._runtime import QNode
 
+    if approx not in _APPROX:  # checked first: a tape given too gets this error
+        raise ArgumentError(
+            f"Unknown value {approx!r} for keyword argument approx. Valid values are "
+            "'diag', 'block-diag' and None."
+        )
     if not isinstance(qnode, QNode):
         raise ArgumentError(
             f"qml.metric_tensor needs a QNode, got {type(qnode).__name__}; for a cost "
             "function of several QNodes, give the optimizer a metric_tensor_fn"
         )
-    if approx not in _APPROX:
-        raise ArgumentError(
-            f"Unknown value {approx!r} for keyword argument approx. Valid values are "
-            "'diag', 'block-diag' and None."
-        )
-    del allow_nonunitary, aux_wire, device_wires
-    return _MetricTensor(qnode, argnum, approx, hybrid)
+    del allow_nonunitary
+    return _MetricTensor(qnode, argnum, approx, hybrid, aux_wire, device_wires)
+
+
+class _WiresOf:
+    """The wires a circuit uses, as :func:`_get_aux_wire` reads a tape's."""
+
+    def __init__(self, wires):
+        self.wires = wires
+        self.num_wires = len(wires)
+
+
+def get_aux_wire(aux_wire, tape, device_wires):
+    """PennyLane's ``_get_aux_wire`` (``qml.gradients.metric_tensor._get_aux_wire``): the wire of the
+    Hadamard tests of the full metric tensor: ``aux_wire`` (its first label) if the tape
+    does not use it and the device (``device_wires``, or None) has it, else a
+    :class:`~qsym.errors.WireError` in PennyLane's words; without one, the first device
+    wire the tape leaves free, or the first integer label it does not use.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.2, 0), qml.RY(0.1, 2)], [qml.expval(qml.Z(0))])
+    >>> get_aux_wire(None, t, None), get_aux_wire("aux", t, None)
+    (1, 'aux')
+    """
+    if aux_wire is not None:
+        aux_wire = Wires(aux_wire)[0]
+        if aux_wire in tape.wires:
+            raise WireError("The requested auxiliary wire is already in use by the circuit.")
+        if device_wires is None or aux_wire in device_wires:
+            return aux_wire
+        raise WireError("The requested auxiliary wire does not exist on the used device.")
+    if device_wires is not None:
+        if len(device_wires) == len(tape.wires):
+            raise WireError("The device has no free wire for the auxiliary wire.")
+        return next(w for w in device_wires if w not in tape.wires)
+    for aux in range(tape.num_wires):
+        if aux not in tape.wires:
+            return aux
+    return tape.num_wires
 
 
 def adjoint_metric_tensor(qnode):

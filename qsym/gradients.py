@@ -26,12 +26,12 @@ import types as _types
 import warnings
 
 import numpy as np
-from autograd.tracer import Box
+from autograd.tracer import Box, getval
 
 from . import rules as _rules
 from ._autodiff import trainable_indices
 from ._natural_gradient import adjoint_metric_tensor as _qnode_adjoint_metric_tensor
-from ._natural_gradient import metric_tensor
+from ._natural_gradient import get_aux_wire, metric_tensor
 from ._operations import expval
 from ._runtime import QNode, set_shots
 from ._shapes import check_num_directions
@@ -571,10 +571,17 @@ def _tapes_and_fn(tape, tapes, per_param, front, f0):
 
 
 def _no_trainable(tape):
+    """PennyLane's ``_no_trainable_grad``: its warning, no tapes, empty gradients (per
+    shot copy of a shot vector)."""
     warnings.warn(NO_TRAINABLE, UserWarning, stacklevel=3)
-    if len(tape.measurements) == 1:
-        return [], lambda _: np.zeros([0])
-    return [], lambda _: tuple(np.zeros([0]) for _ in tape.measurements)
+
+    def empty():
+        if len(tape.measurements) == 1:
+            return np.zeros([0])
+        return tuple(np.zeros([0]) for _ in tape.measurements)
+    if tape.shots.has_partitioned_shots:
+        return [], lambda _: tuple(empty() for _ in range(tape.shots.num_copies))
+    return [], lambda _: empty()
 
 
 def _check_measurements(tape, what):
@@ -1142,6 +1149,12 @@ def _check_step(h) -> None:
 
 
 def _rademacher(indices, num_params, *args, rng):
+    """PennyLane's ``_rademacher_sampler``, ``spsa_grad``'s default ``sampler``: a vector of
+    ``num_params`` zeros with independent, balanced +1/-1 entries at ``indices``.
+
+    >>> _rademacher([0, 2], 4, rng=np.random.default_rng(3))[[1, 3]]
+    array([0., 0.])
+    """
     direction = np.zeros(num_params)
     direction[indices] = rng.choice([-1, 1], size=len(indices))
     return direction
@@ -1171,8 +1184,9 @@ def _tape_spsa(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center"
             shift = None if s == 0 else {
                 trainable[k]: data[trainable[k]] + h * s * direction[k]
                 for k in indices}
-            for k in indices:
-                moves[k].append((c / h ** n / direction[k] / num_directions,
+            for k in indices:  # PennyLane's 1/direction, 0 where a direction is 0
+                inv = 0.0 if direction[k] == 0 else 1.0 / direction[k]
+                moves[k].append((c / h ** n * inv / num_directions,
                                  shift if shift is None else dict(shift, _rep=rep)))
     return _spsa_linear(tape, moves, f0)
 
@@ -1263,31 +1277,36 @@ def _hybrid_jacobian(qnode, tape_fn, kwargs):
             raise QuantumFunctionError("No trainable parameters. (qsym: the arguments "
                                        "differentiated are tensors with requires_grad=True)")
         tape, cjacs, listed = _classical_jacobians(qnode, args, kw, diff)
-        if tape.shots.has_partitioned_shots:
-            raise DifferentiationError(
-                "spsa_grad of a QNode with a shot vector is not supported by qsym: apply it "
-                "to the QNode's tape (qml.workflow.construct_tape(qnode)(*args)), or set one "
-                "shot count")
         n = len(tape.trainable_params)
         shapes = [_measurement_shape(tape, m) for m in tape.measurements]
+        copies = tape.shots.num_copies if tape.shots.has_partitioned_shots else None
         if n == 0:
-            rows = np.zeros((sum(int(np.prod(s)) for s in shapes), 0))
+            rows = [np.zeros((sum(int(np.prod(s)) for s in shapes), 0))] * (copies or 1)
         else:
             tapes, fn = tape_fn(tape, **kwargs)
-            rows = jacobian_rows(tape, fn(execute(list(tapes), qnode.device)), n)
-        per_meas, start = [], 0
-        for shape in shapes:
-            size = int(np.prod(shape))
-            block = rows[start:start + size]
-            start += size
-            per_arg = [np.tensordot(block, cj[tape.trainable_params], axes=1).reshape(
-                shape + cj.shape[1:]) for cj in cjacs]
-            per_meas.append(per_arg[0] if len(per_arg) == 1 else tuple(per_arg))
-        if listed:  # the QNode returned a list: so does its Jacobian
-            return per_meas
-        return per_meas[0] if len(per_meas) == 1 else tuple(per_meas)
+            res = fn(execute(list(tapes), qnode.device))
+            # a shot vector: one Jacobian per shot copy, as PennyLane's
+            rows = np.split(np.asarray(jacobian_rows(tape, res, n)), copies or 1)
+        out = [_chain_rule(tape, r, cjacs, shapes, listed) for r in rows]
+        return tuple(out) if copies else out[0]
 
     return jacobian
+
+
+def _chain_rule(tape, rows, cjacs, shapes, listed):
+    """The QNode's Jacobian from the rows of the tape's one (a row per output entry, a
+    column per trainable parameter) and the classical Jacobians, in PennyLane's nesting."""
+    per_meas, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        block = rows[start:start + size]
+        start += size
+        per_arg = [np.tensordot(block, cj[tape.trainable_params], axes=1).reshape(
+            shape + cj.shape[1:]) for cj in cjacs]
+        per_meas.append(per_arg[0] if len(per_arg) == 1 else tuple(per_arg))
+    if listed:  # the QNode returned a list: so does its Jacobian
+        return per_meas
+    return per_meas[0] if len(per_meas) == 1 else tuple(per_meas)
 
 
 def _split(values, jac, arg_shapes):
@@ -1405,31 +1424,437 @@ DEVICE_GRADIENT.update({"parameter-shift": _tape_param_shift, "finite-diff": _ta
                         "spsa": _tape_spsa})
 
 
-def param_shift_hessian(tape, argnum=None, **_):
-    """PennyLane's ``qml.gradients.param_shift_hessian`` on a QNode: the exact Hessian by
-    the trainable arguments (qsym's second-order shift rules, :func:`qsym.hessian`).
+# --- the parameter-shift Hessian (PennyLane's qml.gradients.parameter_shift_hessian) ------------
+_TRAINABILITY_NOTE = ("This may be caused by attempting to differentiate with respect to "
+                      "parameters that are not marked as trainable.")
+NO_TRAINABLE_HESSIAN = (
+    "Attempted to compute the Hessian of a tape with no trainable parameters. If this is "
+    "unintended, please mark trainable parameters in accordance with the chosen auto "
+    "differentiation framework, or via the 'tape.trainable_params' property.")
+
+
+def _process_argnum(argnum, tape):
+    """PennyLane's ``_process_argnum`` of ``param_shift_hessian``: ``argnum`` (None, an
+    index, indices, a Boolean vector or a symmetric Boolean matrix, over the tape's
+    trainable parameters) as the Boolean matrix of the Hessian entries to compute.
 
     >>> import qsym as qml
-    >>> from qsym import numpy as np
-    >>> @qml.qnode(qml.device("default.qubit", wires=1))
-    ... def f(x):
-    ...     qml.RX(x[0], wires=0)
-    ...     return qml.expval(qml.PauliZ(0))
-    >>> param_shift_hessian(f)(np.array([0.0])).round(6)  # d2/dx2 cos(x) at 0
-    array([[-1.]])
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 0)], [qml.expval(qml.Z(0))])
+    >>> _process_argnum(1, t)
+    array([[False, False],
+           [False,  True]])
     """
-    if not isinstance(tape, QNode):
-        raise DifferentiationError(
-            "param_shift_hessian of a tape is not supported by qsym; apply it to a QNode")
-    from ._runtime import hessian
+    n = tape.num_params
+    if argnum is None:
+        argnum = list(range(n))
+    elif isinstance(argnum, (int, np.integer)):
+        if argnum >= n:
+            raise ArgumentError(f"The index {argnum} exceeds the number of trainable tape "
+                                f"parameters ({n}). " + _TRAINABILITY_NOTE)
+        argnum = [argnum]
+    arr = np.asarray(argnum)
+    if arr.ndim == 1:
+        if arr.dtype != bool:
+            if len(arr) and arr.max() >= n:
+                raise ArgumentError(f"The index {arr.max()} exceeds the number of trainable "
+                                    f"tape parameters ({n})." + _TRAINABILITY_NOTE)
+            arr = np.array([i in set(arr.tolist()) for i in range(n)], dtype=bool)
+        elif len(arr) != n:
+            raise ArgumentError(
+                "One-dimensional Boolean array argnum is expected to have as many entries as "
+                f"the tape has trainable parameters ({n}), but got {len(arr)}."
+                + _TRAINABILITY_NOTE)
+        return np.tensordot(arr, arr, axes=0)
+    if not (arr.shape == (n, n) and arr.dtype == bool and np.array_equal(arr.T, arr)):
+        raise ArgumentError(f"Expected a symmetric 2D Boolean array with shape {(n, n)} for "
+                            f"argnum, but received {argnum}." + _TRAINABILITY_NOTE)
+    return arr.copy()
 
-    def fn(*args, **kwargs):
-        return hessian(tape)(*args, **kwargs)
+
+def _collect_recipes(tape, argnum, method_map, diagonal_shifts, off_diagonal_shifts):
+    """PennyLane's ``_collect_recipes``: per trainable parameter, the second-order recipe
+    ``[[c, m, s], ...]`` of its diagonal Hessian entry (None if not computed) and the
+    first-order recipe its off-diagonal entries combine (``(None, None, None)`` if none).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.4, 0)], [qml.expval(qml.Z(0))])
+    >>> diag, off = _collect_recipes(t, np.ones((1, 1), bool), ("A",), None, None)
+    >>> diag[0].round(4), off
+    (array([[-0.5   ,  1.    ,  0.    ],
+           [ 0.5   ,  1.    , -3.1416]]), [(None, None, None)])
+    """
+    argnum = np.asarray(argnum, dtype=bool)
+    diag = np.diag(argnum)
+    offdiag = np.any(argnum ^ np.diag(diag), axis=0)
+    diag_recipes, offdiag_recipes = [], []
+    d_idx = o_idx = 0
+    for i, (d, od) in enumerate(zip(diag, offdiag)):
+        if not d or method_map[i] == "0":
+            diag_recipes.append(None)
+        else:
+            sh = None if diagonal_shifts is None else diagonal_shifts[d_idx]
+            diag_recipes.append(_get_operation_recipe(tape, i, sh, order=2))
+            d_idx += 1
+        if not od or method_map[i] == "0":
+            offdiag_recipes.append((None, None, None))
+        else:
+            sh = None if off_diagonal_shifts is None else off_diagonal_shifts[o_idx]
+            offdiag_recipes.append(_get_operation_recipe(tape, i, sh, order=1))
+            o_idx += 1
+    return diag_recipes, offdiag_recipes
+
+
+def _combine_shift_rules(rules):
+    """PennyLane's ``_combine_shift_rules``: the product rule of univariate recipes, rows
+    ``[c, m_1, ..., m_k, s_1, ..., s_k]``.
+
+    >>> _combine_shift_rules([np.array([[0.5, 1, 1.0]]), np.array([[2.0, 1, -1.0]])])
+    array([[ 1.,  1.,  1.,  1., -1.]])
+    """
+    rows = []
+    for parts in itertools.product(*rules):
+        c, m, s = np.stack([np.asarray(p, dtype=float) for p in parts]).T
+        rows.append(np.concatenate([[np.prod(c)], m, s]))
+    return np.stack(rows)
+
+
+def _generate_offdiag_tapes(tape, idx, first_order_recipes, add_unshifted, tapes, coeffs):
+    """PennyLane's ``_generate_offdiag_tapes``: the tapes of Hessian entry ``idx = (i, j)``
+    from the product of the two first-order recipes, appended to ``tapes`` (the unshifted
+    tape put first if ``add_unshifted`` and the rule needs it) and their coefficients to
+    ``coeffs``; returns ``(add_unshifted, coefficient of the unshifted result or None)``.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.2, 0), qml.RY(0.9, 0)], [qml.expval(qml.Z(0))])
+    >>> r = np.array([[0.5, 1, np.pi / 2], [-0.5, 1, -np.pi / 2]])
+    >>> tapes, coeffs = [], []
+    >>> _generate_offdiag_tapes(t, (0, 1), [r, r], True, tapes, coeffs), len(tapes)
+    ((True, None), 4)
+    """
+    rules = _combine_shift_rules([first_order_recipes[idx[0]], first_order_recipes[idx[1]]])
+    unshifted = None
+    if np.allclose(rules[0, 1:3], 1.0) and np.allclose(rules[0, 3:5], 0.0):
+        if add_unshifted:
+            tapes.insert(0, tape)
+            add_unshifted = False
+        unshifted, rules = rules[0, 0], rules[1:]
+    tapes.extend(generate_multishifted_tapes(tape, idx, rules[:, 3:5], rules[:, 1:3]))
+    coeffs.append(rules[:, 0])
+    return add_unshifted, unshifted
+
+
+def _generate_diag_tapes(tape, idx, diag_recipes, add_unshifted, tapes, coeffs):
+    """PennyLane's ``_generate_diag_tapes``: as :func:`_generate_offdiag_tapes` for the
+    diagonal entry ``(idx, idx)`` from its second-order recipe.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.2, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, coeffs = [], []
+    >>> _generate_diag_tapes(t, 0, [np.array([[-0.5, 1, 0], [0.5, 1, -np.pi]])], True, tapes, coeffs)
+    (False, np.float64(-0.5))
+    """
+    c, m, s = np.asarray(diag_recipes[idx], dtype=float).T
+    unshifted = None
+    if s[0] == 0 and m[0] == 1.0:
+        if add_unshifted:
+            tapes.insert(0, tape)
+            add_unshifted = False
+        unshifted, c, m, s = c[0], c[1:], m[1:], s[1:]
+    tapes.extend(generate_shifted_tapes(tape, idx, s, m))
+    coeffs.append(c)
+    return add_unshifted, unshifted
+
+
+def _zero_hessians(tape):
+    """PennyLane's ``_all_zero_hessian``: no tapes; zeros in the Hessian's shape."""
+    n = len(tape.trainable_params)
+    out = []
+    for m in tape.measurements:
+        z = tuple(tuple(np.zeros(_measurement_shape(tape, m)) for _ in range(n))
+                  for _ in range(n))
+        out.append(z[0][0] if n == 1 else z)
+    return [], (lambda _: out[0]) if len(out) == 1 else (lambda _: tuple(out))
+
+
+def _hessian_checks(tape, argnum, diagonal_shifts, off_diagonal_shifts):
+    """PennyLane's validation of ``param_shift_hessian``'s tape and options: the Boolean
+    ``argnum`` matrix and the differentiation method of each parameter."""
+    kinds = {m.kind for m in tape.measurements}
+    if "state" in kinds or "density_matrix" in kinds:
+        raise ArgumentError(
+            "Computing the Hessian of circuits that return the state is not supported.")
+    if "var" in kinds:
+        raise ArgumentError("Computing the Hessian of circuits that return variances is "
+                            "currently not supported. (qsym: qml.hessian differentiates them)")
+    _check_measurements(tape, "param_shift_hessian")
+    mask = _process_argnum(argnum, tape)
+    n_diag = int(np.sum(np.diag(mask)))
+    n_off = int(np.sum(np.any(mask ^ np.diag(np.diag(mask)), axis=0)))
+    if diagonal_shifts is not None and len(diagonal_shifts) != n_diag:
+        raise ArgumentError(
+            "The number of provided sets of shift values for diagonal entries "
+            f"({len(diagonal_shifts)}) does not match the number of marked arguments to "
+            f"compute the diagonal for ({n_diag}).")
+    if off_diagonal_shifts is not None and len(off_diagonal_shifts) != n_off:
+        raise ArgumentError(
+            "The number of provided sets of shift values for off-diagonal entries "
+            f"({len(off_diagonal_shifts)}) does not match the number of marked arguments for "
+            f"which to compute at least one off-diagonal entry ({n_off}).")
+    chosen = [int(i) for i in np.where(np.any(mask, axis=0))[0]]
+    methods = _find_gradient_methods(tape, chosen)
+    _validate_gradient_methods(tape, "analytic" if argnum is None else "best", methods)
+    for i, g in methods.items():
+        if g == "0":
+            mask[i] = mask[:, i] = False
+    return mask, methods
+
+
+def _tape_param_shift_hessian(tape, argnum=None, diagonal_shifts=None,
+                              off_diagonal_shifts=None, f0=None, **_):
+    """``(tapes, fn)`` of PennyLane's ``param_shift_hessian`` on a tape: per computed entry
+    ``(i, j)``, ``i <= j``, the diagonal's second-order recipe or the product of the two
+    first-order recipes; the unshifted tape once, first (or ``f0``)."""
+    if argnum is None and not tape.trainable_params:
+        warnings.warn(NO_TRAINABLE_HESSIAN, UserWarning, stacklevel=3)
+        return _no_trainable_result(tape)
+    mask, methods = _hessian_checks(tape, argnum, diagonal_shifts, off_diagonal_shifts)
+    if not mask.any():
+        return _zero_hessians(tape)
+    unsupported = {i for i, g in methods.items() if g == "F" and mask[i].any()}
+    if unsupported:
+        raise ArgumentError("The parameter-shift Hessian currently does not support the "
+                            f"operations for parameter(s) {unsupported}.")
+    method_map = {i: methods.get(i, "0") for i in range(tape.num_params)}
+    diag, offdiag = _collect_recipes(tape, mask, method_map, diagonal_shifts,
+                                     off_diagonal_shifts)
+    n = tape.num_params
+    tapes, coeffs, unshifted, add = [], [], {}, f0 is None
+    for i, j in itertools.combinations_with_replacement(range(n), 2):
+        if not mask[i, j]:
+            coeffs.append(None)
+        elif i == j:
+            add, unshifted[(i, i)] = _generate_diag_tapes(tape, i, diag, add, tapes, coeffs)
+        else:
+            add, unshifted[(i, j)] = _generate_offdiag_tapes(tape, (i, j), offdiag, add,
+                                                             tapes, coeffs)
+    unshifted = {k: v for k, v in unshifted.items() if v is not None}
+    front = bool(unshifted) and f0 is None
+    return tapes, _hessian_fn(tape, coeffs, unshifted, front, f0)
+
+
+def _no_trainable_result(tape):
+    if len(tape.measurements) == 1:
+        return [], lambda _: np.zeros((0,))
+    return [], lambda _: tuple(np.zeros((0,)) for _ in tape.measurements)
+
+
+def _hessian_fn(tape, coeffs, unshifted, front, f0):
+    """The processing function of :func:`_tape_param_shift_hessian`: the Hessian in
+    PennyLane's nesting (measurement, parameter, parameter, output), symmetric."""
+    n, n_meas = tape.num_params, len(tape.measurements)
+    shapes = [_measurement_shape(tape, m) for m in tape.measurements]
+
+    def fn(results):
+        results = [r if n_meas > 1 else (r,) for r in results]
+        r0 = results[0] if front else (None if f0 is None else (f0 if n_meas > 1 else (f0,)))
+        start = 1 if front else 0
+        entries = {}
+        for k, (i, j) in enumerate(itertools.combinations_with_replacement(range(n), 2)):
+            c = coeffs[k]
+            if c is None or len(c) == 0:
+                entries[(i, j)] = tuple(np.zeros(s) for s in shapes)
+                continue
+            res = results[start:start + len(c)]
+            start += len(c)
+            u = unshifted.get((i, j))
+            row = []
+            for m in range(n_meas):
+                h = sum(float(ck) * _keep(r[m]) for ck, r in zip(c, res))
+                if u is not None:
+                    h = h + u * _keep(r0[m])
+                row.append(_keep(h))
+            entries[(i, j)] = tuple(row)
+        per_meas = []
+        for m in range(n_meas):
+            h = tuple(tuple(entries[(min(i, j), max(i, j))][m] for j in range(n))
+                      for i in range(n))
+            per_meas.append(h[0][0] if n == 1 else h)
+        return per_meas[0] if n_meas == 1 else tuple(per_meas)
+
     return fn
 
 
+def _as_array(h, n):
+    """One measurement's Hessian (PennyLane's nesting) as an array ``(n, n, *output)``."""
+    import autograd.numpy as anp
+    if n == 1:
+        return anp.reshape(h, (1, 1) + np.shape(getval(h)))
+    return anp.stack([anp.stack([_keep(e) for e in row]) for row in h])
 
-# --- Jacobian-vector products (PennyLane's qml.gradients.jvp) ----------------------------------
+
+def _first_derivatives(tape, device):
+    """Per measurement, the gradient by the tape's trainable parameters ``(n, *output)``
+    (PennyLane's parameter shift, run on ``device``)."""
+    import autograd.numpy as anp
+    from ._tapes import execute
+    n, n_meas = len(tape.trainable_params), len(tape.measurements)
+    tapes, fn = _tape_param_shift(tape)
+    g = fn(execute(list(tapes), device))
+    g = g if n_meas > 1 else (g,)
+    return [anp.stack([_keep(e) for e in (gm if n > 1 else (gm,))]) for gm in g]
+
+
+def _classical_hessians(qnode, args, kwargs, diff, tape):
+    """Per differentiated argument, the second derivatives of the tape's trainable gate
+    parameters by it ``(n, *shape, *shape)`` (autograd, no circuit run)."""
+    import autograd.numpy as anp
+    from autograd import jacobian as ajacobian
+
+    from ._transform import record
+    out = []
+    for i in diff:
+        def f(a, i=i):
+            full = list(args)
+            full[i] = a
+            data = record(qnode.func, full, kwargs)[0].data
+            return anp.stack([anp.real(data[k]) for k in tape.trainable_params])
+        a0 = np.asarray(getval(args[i]), dtype=float)
+        with warnings.catch_warnings():  # a linear dependence: autograd's "independent" note
+            warnings.simplefilter("ignore", UserWarning)
+            out.append(np.asarray(ajacobian(ajacobian(f))(a0)))
+    return out
+
+
+def _qnode_param_shift_hessian(qnode, kwargs, hybrid=True):
+    """PennyLane's ``param_shift_hessian`` of a QNode: the tape transform on the QNode's
+    tape, its tapes run on the device, contracted twice with the classical Jacobian of the
+    gate parameters by each trainable argument (blocks ``(*shape, *shape, *output)``); where
+    the gate parameters depend nonlinearly on an argument, the exact term ``sum_a
+    df/dtheta_a d2theta_a/dx2`` is added (PennyLane omits it)."""
+    import autograd.numpy as anp
+    from ._tapes import execute
+    from ._transform import record
+
+    def hessian_fn(*args, **kw):
+        diff = tuple(trainable_indices(args))
+        if not diff:
+            raise QuantumFunctionError("No trainable parameters. (qsym: the arguments "
+                                       "differentiated are tensors with requires_grad=True)")
+        if hybrid and _compiled_path(qnode, args, kwargs):
+            tape = record(qnode.func, [getval(a) for a in args], kw)[0]
+            if _plain_tape(tape):
+                return _compiled_hessian(qnode, tape, args, kw, diff)
+        tape, cjacs, _ = _classical_jacobians(qnode, args, kw, diff)
+        if any(isinstance(a, Box) for a in args):  # under autograd: tapes carry the boxes
+            boxed = record(qnode.func, list(args), kw)[0].copy(shots=tape.shots)
+            boxed.trainable_params = tape.trainable_params
+            tape = boxed
+        tapes, fn = _tape_param_shift_hessian(tape, **kwargs)
+        qh = fn(execute(list(tapes), qnode.device))
+        if not hybrid:
+            return qh
+        n, n_meas = tape.num_params, len(tape.measurements)
+        per_meas = [_as_array(h, n) for h in (qh if n_meas > 1 else (qh,))]
+        curv = _classical_hessians(qnode, args, kw, diff, tape) if n else []
+        grads = None
+        if any(np.any(np.abs(k) > 1e-13) for k in curv):
+            if kwargs.get("argnum") is not None or any(isinstance(a, Box) for a in args):
+                raise DifferentiationError(
+                    "param_shift_hessian of a QNode whose gate parameters depend nonlinearly "
+                    "on its arguments is exact only without argnum and not differentiable "
+                    "again: use qml.hessian(qnode) or qml.jacobian(qml.jacobian(qnode))")
+            grads = _first_derivatives(tape, qnode.device)
+        per_arg = []
+        for c, cj in enumerate(cjacs):
+            shape = cj.shape[1:]
+            jac = cj[tape.trainable_params].reshape(n, -1)
+            blocks = []
+            for m, h in enumerate(per_meas):
+                out = anp.einsum("ab...,ac,bd->cd...", h, jac, jac)
+                if grads is not None:
+                    out = out + np.einsum("a...,acd->cd...", grads[m],
+                                          curv[c].reshape(n, jac.shape[1], jac.shape[1]))
+                blocks.append(anp.reshape(out, shape + shape + np.shape(getval(h))[2:]))
+            per_arg.append(blocks[0] if n_meas == 1 else tuple(blocks))
+        return per_arg[0] if len(per_arg) == 1 else tuple(per_arg)
+
+    return hessian_fn
+
+
+def _compiled_path(qnode, args, kwargs) -> bool:
+    """Whether the QNode's Hessian may come from its compiled exact Hessian (the same
+    numbers as the tapes', exact; no device runs): no option changing the tapes, no
+    ``qml.Tracker`` counting executions, no outer derivative, no shots."""
+    return (all(kwargs[k] is None for k in ("argnum", "diagonal_shifts",
+                                            "off_diagonal_shifts", "f0"))
+            and not getattr(qnode.device, "trackers", None)
+            and not any(isinstance(a, Box) for a in args)
+            and not qnode.current_shots())
+
+
+def _plain_tape(tape) -> bool:
+    """Expectations and probabilities of table gates with their own shift rules (a user
+    class's ``grad_method`` or ``grad_recipe`` goes through PennyLane's tapes)."""
+    if not tape.trainable_params or any(m.kind not in ("expval", "probs")
+                                        for m in tape.measurements):
+        return False
+    for op in tape.operations:
+        if op.num_params and (getattr(op, "grad_method", "A") != "A" or any(
+                r is not None for r in (getattr(op, "grad_recipe", None) or ()))):
+            return False
+    return True
+
+
+def _compiled_hessian(qnode, tape, args, kw, diff):
+    """PennyLane's blocks of ``param_shift_hessian`` of a QNode, ``(*shape, *shape,
+    *output)`` per trainable argument, from qsym's compiled exact Hessian."""
+    hess = np.asarray(qnode.flat_hessian(args, kw, diff)[2])  # (outputs, inputs, inputs)
+    shapes = [_measurement_shape(tape, m) for m in tape.measurements]
+    per_arg, col = [], 0
+    for i in diff:
+        s = np.shape(getval(args[i]))
+        size = int(np.prod(s))
+        blocks, row = [], 0
+        for shape in shapes:
+            n_out = int(np.prod(shape))
+            h = hess[row:row + n_out, col:col + size, col:col + size]
+            blocks.append(np.moveaxis(h, 0, -1).reshape(s + s + shape))
+            row += n_out
+        col += size
+        per_arg.append(blocks[0] if len(blocks) == 1 else tuple(blocks))
+    return per_arg[0] if len(per_arg) == 1 else tuple(per_arg)
+
+
+def param_shift_hessian(tape, argnum=None, diagonal_shifts=None, off_diagonal_shifts=None,
+                        f0=None, hybrid=True):
+    """PennyLane's ``qml.gradients.param_shift_hessian``. On a tape, ``(tapes, fn)``: per
+    Hessian entry ``(i, j)``, ``i <= j``, of the trainable parameters, the diagonal's
+    second-order shift rule (the first-order rule iterated; ``diagonal_shifts``) or the
+    product of the two first-order rules (``off_diagonal_shifts``), the unshifted tape once
+    (or ``f0``); ``argnum``: indices or a symmetric Boolean matrix of the entries to compute
+    (the others are 0); ``fn`` gives the Hessian as ``(parameter, parameter, *output)`` per
+    measurement. On a QNode, a function of its arguments: the same tapes contracted with
+    the classical Jacobian of the gate parameters by each trainable argument.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.5, 0), qml.RY(0.2, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, fn = param_shift_hessian(t)
+    >>> len(tapes)  # unshifted, one at x + pi per diagonal entry, 4 for the off-diagonal one
+    7
+    >>> h = np.array(fn(qml.device("default.qubit", wires=1).execute(tapes)))
+    >>> bool(np.allclose(h, [[-np.cos(0.5) * np.cos(0.2), np.sin(0.5) * np.sin(0.2)],
+    ...                      [np.sin(0.5) * np.sin(0.2), -np.cos(0.5) * np.cos(0.2)]]))
+    True
+    """
+    kwargs = dict(argnum=argnum, diagonal_shifts=diagonal_shifts,
+                  off_diagonal_shifts=off_diagonal_shifts, f0=f0)
+    if isinstance(tape, QuantumScript):
+        return _tape_param_shift_hessian(tape, **kwargs)
+    if isinstance(tape, QNode):
+        return _qnode_param_shift_hessian(tape, kwargs, hybrid)
+    raise ArgumentError(f"param_shift_hessian takes a tape or a QNode, got {tape!r}")
+
+
 def compute_jvp_single(tangent, jac):
     """PennyLane's ``compute_jvp_single``: the Jacobian (of one measurement: an array for
     one parameter, a tuple of arrays for several) times the ``tangent`` (one entry per
@@ -1872,6 +2297,11 @@ parameter_shift = _module(
     param_shift=param_shift, _make_zero_rep=_make_zero_rep,
     _evaluate_gradient=_evaluate_gradient, _get_operation_recipe=_get_operation_recipe,
     _put_zeros_in_pdA2_involutory=_put_zeros_in_pdA2_involutory)
+parameter_shift_hessian = _module(
+    "parameter_shift_hessian", "PennyLane's qml.gradients.parameter_shift_hessian",
+    param_shift_hessian=param_shift_hessian, _process_argnum=_process_argnum,
+    _collect_recipes=_collect_recipes, _generate_offdiag_tapes=_generate_offdiag_tapes,
+    _generate_diag_tapes=_generate_diag_tapes, _combine_shift_rules=_combine_shift_rules)
 gradient_transform = _module(
     "gradient_transform", "PennyLane's qml.gradients.gradient_transform",
     SUPPORTED_GRADIENT_KWARGS=SUPPORTED_GRADIENT_KWARGS,
@@ -1881,7 +2311,10 @@ gradient_transform = _module(
 finite_difference = _module("finite_difference", "PennyLane's qml.gradients.finite_difference",
                             finite_diff=finite_diff, finite_diff_coeffs=finite_diff_coeffs)
 spsa_gradient = _module("spsa_gradient", "PennyLane's qml.gradients.spsa_gradient",
-                        spsa_grad=spsa_grad)
+                        spsa_grad=spsa_grad, _rademacher_sampler=_rademacher)
+_module("metric_tensor", "PennyLane's module path qml.gradients.metric_tensor (the name "
+        "qml.gradients.metric_tensor itself is the transform)",
+        metric_tensor=metric_tensor, _get_aux_wire=get_aux_wire)
 fisher = _module("fisher", "PennyLane's qml.gradients.fisher",
                  classical_fisher=classical_fisher, quantum_fisher=quantum_fisher,
                  _compute_cfim=_compute_cfim, _make_probs=_make_probs)

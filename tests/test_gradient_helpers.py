@@ -230,3 +230,60 @@ def test_gradient_method_analysis():
         _validate_gradient_methods(t, "analytic", {0: "F"})
     with pytest.warns(UserWarning, match="No trainable parameters"):
         assert choose_trainable_param_indices(t, []) == []
+
+
+def test_spsa_sampler_with_zero_entries_is_coordinate_finite_differences():
+    """A sampler may leave parameters unperturbed (direction 0): PennyLane multiplies by
+    1/direction where it is nonzero and by 0 elsewhere (it was a division by zero)."""
+    from qsym.gradients.spsa_gradient import _rademacher_sampler
+
+    def coordinate(indices, num_params, idx, rng=None):
+        d = onp.zeros(num_params)
+        d[indices[idx % len(indices)]] = 1.0
+        return d
+
+    x, y = 0.543, -0.654
+    t = qml.tape.QuantumScript([qml.RX(x, 0), qml.RY(y, 1), qml.CNOT([0, 1])],
+                               [qml.expval(qml.Z(0) @ qml.X(1))])
+    tapes, fn = qml.gradients.spsa_grad(t, h=1e-6, num_directions=2, sampler=coordinate)
+    res = 2 * onp.array(fn(qml.device("default.qubit", wires=2).execute(tapes)))
+    assert onp.allclose(res, [-onp.sin(y) * onp.sin(x), onp.cos(y) * onp.cos(x)], atol=1e-7)
+    d = _rademacher_sampler([0, 2], 4, rng=onp.random.default_rng(0))
+    assert set(onp.abs(d[[0, 2]])) == {1.0} and not d[[1, 3]].any()
+
+
+def test_spsa_grad_of_a_qnode_with_a_shot_vector_gives_one_jacobian_per_copy():
+    """Coordinate directions make SPSA the central difference, whose value for
+    cos(x0) cos(x1) is known exactly: -sin(x0) cos(x1) sin(h) / h (and likewise for x1)."""
+    def coordinate(indices, num_params, idx, rng=None):
+        d = onp.zeros(num_params)
+        d[indices[idx % len(indices)]] = 1.0
+        return d
+
+    @qml.set_shots((100000, 200000))
+    @qml.qnode(qml.device("default.qubit", wires=1, seed=7))
+    def c(x):
+        qml.RX(x[0], wires=0)
+        qml.RY(x[1], wires=0)
+        return qml.expval(qml.PauliZ(0)), qml.probs(wires=0)
+
+    x, h = np.array([0.4, 0.3]), 0.5
+    res = qml.gradients.spsa_grad(c, h=h, num_directions=2, sampler=coordinate)(x)
+    # the directions are averaged (PennyLane's): each coordinate's difference counts 1/2
+    fd = 0.5 * onp.sin(h) / h * onp.array([-onp.sin(0.4) * onp.cos(0.3),
+                                         -onp.cos(0.4) * onp.sin(0.3)])
+    assert isinstance(res, tuple) and len(res) == 2
+    for ev, probs in res:
+        assert ev.shape == (2,) and probs.shape == (2, 2)
+        assert onp.allclose(ev, fd, atol=0.03)
+        assert onp.allclose(probs[0], -probs[1])  # probabilities sum to one
+
+
+def test_no_trainable_parameters_with_a_shot_vector():
+    t = qml.tape.QuantumScript([qml.RX(0.1, 0)], [qml.expval(qml.Z(0)), qml.probs(wires=0)],
+                               shots=(10, 20, 30))
+    t.trainable_params = []
+    with pytest.warns(UserWarning, match="no trainable parameters"):
+        tapes, fn = qml.gradients.spsa_grad(t)
+    res = fn([])
+    assert tapes == [] and len(res) == 3 and all(len(r) == 2 and r[0].shape == (0,) for r in res)
