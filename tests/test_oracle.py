@@ -735,7 +735,11 @@ def test_an_unknown_diff_method_is_refused_not_run_by_another():
         qml.RX(x, wires=0)
         return qml.expval(qml.PauliZ(0))
 
-    g = qml.grad(qml.QNode(f, dev, diff_method="hadamard"))(qml.numpy.array(0.4))
+    # (PennyLane's Hadamard test needs a free auxiliary wire: a one-wire device has none)
+    with pytest.raises(qml.errors.WireError, match="no free wire"):
+        qml.grad(qml.QNode(f, dev, diff_method="hadamard"))(qml.numpy.array(0.4))
+    dev2 = qml.device("default.qubit", wires=2)
+    g = qml.grad(qml.QNode(f, dev2, diff_method="hadamard"))(qml.numpy.array(0.4))
     assert g == pytest.approx(-onp.sin(0.4), abs=1e-12)
 
 
