@@ -261,6 +261,19 @@ SLOW_TESTS = {  # test (or every test of a file, "file::"): cost of each
     "tests/test_batch.py::test_parallel_batches_are_bit_identical_to_single_calls[1]": 16,
     "tests/test_property.py::test_singular_points_of_the_classical_processing": 9,
     "tests/test_cache_trust.py::test_unusable_cache_dirs_run_the_seed_circuit": 8,
+    # written-out code compiled against the kernels, and other compiling tests
+    "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[two-wires]": 30,
+    "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[three-wires]": 22,
+    "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[one-wire]": 15,
+    "tests/test_unrolled.py::test_written_out_adjoint_with_one_expectation": 14,
+    "tests/test_matrix_data.py::test_special_unitary_theta_is_runtime_data_one_module"
+    "[parameter-shift]": 31,
+    "tests/test_tiers.py::test_every_tier_gives_the_same_bits": 24,
+    "tests/test_latency_cache.py::test_cache_hits_load_without_registries_and_give_the_same_bits":
+        24,
+    "tests/test_gradients.py::test_fused_and_two_call_paths_are_bit_identical[1-8-True]": 15,
+    "tests/test_gradients.py::test_fused_and_two_call_paths_are_bit_identical[0-3-True]": 14,
+    "tests/test_wide.py::test_written_out_probabilities_give_the_kernels_bits": 12,
 }
 
 
