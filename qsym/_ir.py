@@ -24,6 +24,7 @@ circuit on 1 wire; inputs: a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field, replace
 
@@ -391,22 +392,55 @@ class _ChannelShape:
 
 
 def _exact_text(e) -> str:
-    """``sp.srepr(e)``, exact and one-to-one, with numbers written fast: a ``Float`` by its
-    mpmath value and precision (``srepr`` prints its decimal digits through mpmath, about
-    50 us each: most of the hash of a circuit with hundreds of numeric coefficients, a
-    ``Hermitian`` observable's Pauli decomposition), an ``Integer`` by its value.
+    """``sp.srepr(e)``, exact and one-to-one, written fast: a ``Float`` by its mpmath value
+    and precision (``srepr`` prints its decimal digits through mpmath, about 50 us each:
+    most of the hash of a circuit with hundreds of numeric coefficients, a ``Hermitian``
+    observable's Pauli decomposition), an ``Integer`` and a ``Rational`` by their values, a
+    sum, product, power or one of sympy's own functions as its class name and its
+    arguments in ``args`` order (``srepr`` sorts a sum's terms for printing first,
+    ``as_ordered_terms``: most of a per-call trace's hash, issue #17). ``args`` is the
+    expression's own content, in sympy's canonical order: two expressions are equal
+    exactly when their types and ``args`` are (``Basic.__eq__``), so the text is one-to-one
+    as ``srepr``'s is; symbols and everything else are ``srepr``'s.
 
     >>> _exact_text(sp.Float(0.1)) == _exact_text(sp.Float(0.1)) != _exact_text(sp.Float(0.2))
     True
-    >>> _exact_text(sp.Integer(3)), _exact_text(sp.Symbol("x") + 1)
-    ('#I3', "Add(Symbol('x'), Integer(1))")
+    >>> _exact_text(sp.Integer(3)), _exact_text(sp.Rational(-1, 2))
+    ('#I3', '#Q-1/2')
+    >>> _exact_text(sp.Symbol("x") + 1)
+    "Add(#I1, Symbol('x'))"
+    >>> _exact_text(sp.sin(2 * sp.Symbol("x", real=True)))
+    "sin(Mul(#I2, Symbol('x', real=True)))"
     """
     t = type(e)
     if t is sp.Float:
         return f"#F{e._mpf_!r}/{e._prec}"
-    if isinstance(e, sp.Integer):
-        return f"#I{e.p}"
+    if isinstance(e, sp.Rational):
+        return f"#I{e.p}" if isinstance(e, sp.Integer) else f"#Q{e.p}/{e.q}"
+    if t in _WALKED or _sympy_function(t):
+        return f"{t.__name__}({', '.join([_exact_text(a) for a in e.args])})"
+    if t is sp.Symbol:
+        return _symbol_text(e)
     return sp.srepr(e)
+
+
+_WALKED = frozenset({sp.Add, sp.Mul, sp.Pow})
+
+
+@functools.lru_cache(maxsize=256)
+def _sympy_function(t) -> bool:
+    """Whether the class ``t`` is one of sympy's own applied functions (``sin``, ``exp``,
+    ...: named by their class alone, as ``srepr`` names them), not a user's."""
+    return (isinstance(t, type) and issubclass(t, sp.Function)
+            and not issubclass(t, sp.core.function.AppliedUndef)
+            and t.__module__.startswith("sympy.functions."))
+
+
+@functools.lru_cache(maxsize=4096)
+def _symbol_text(s) -> str:
+    """``srepr`` of a symbol (its name and assumptions), kept: the few symbols of a
+    circuit appear in most of its parameters."""
+    return sp.srepr(s)
 
 
 MATRIX_DATA_GATES = frozenset({"QubitUnitary"})

@@ -296,7 +296,12 @@ def _q_compile():
 '''
 
 # the kernels' step: the circuit module's code, then the kernels into memory made once
-# per run: (imports, run's setup lines, the call in run's loop) per method
+# per run: (imports, run's setup lines, the call in run's loop) per method. The adjoint
+# step's wire count is read from the program's header (an int64), not the module's
+# NUM_WIRES: numba types a module constant passed to a kernel as a literal and compiles
+# the kernel and everything it calls (adjoint_step_into, _adjoint_into, run_ops, the
+# apply_* kernels) again for every wire count, about 25 s of CPU cold per new size
+# (issue #17); with an int64 one compile (cached on disk) serves every circuit.
 _KERNEL_STEP = {
     "parameter-shift": (
         "from {module} import fused_value_and_grad_into as _q_vg_into",
@@ -309,7 +314,7 @@ _KERNEL_STEP = {
         "from {module} import _q_NMATS\n"
         "from {kernels} import unpack_program as _q_unpack\n"
         "from {kernels} import adjoint_step_into as _q_adjoint_step_into\n"
-         "from {kernels} import H_SLOTS as _q_H_SLOTS"),
+         "from {kernels} import H_N as _q_H_N, H_SLOTS as _q_H_SLOTS"),
         ("    ints = _q_PROGRAM_INTS.copy()  # the kernels take writable arrays\n"
         "    (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _t0, _t1, _t2,\n"
         "     _t3, ch_slot, ch_x, cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off) = _q_unpack(ints)\n"
@@ -320,9 +325,10 @@ _KERNEL_STEP = {
         "    lam = cwork[2 * dim : 3 * dim].reshape((1, dim))\n"
         "    amats = cwork[3 * dim :]\n"
         "    e = np.empty(word_flip.shape[0])\n"
-         "    de = np.empty((ints[_q_H_SLOTS], 1))"),
+         "    de = np.empty((ints[_q_H_SLOTS], 1))\n"
+         "    n_wires = ints[_q_H_N]  # an int64, as the library's entry points read it"),
         ("mats, dmats, ch, C, cc, th = _q_prepare_adjoint(y, d)\n"
-        "            _q_adjoint_step_into(_q_NUM_WIRES, op_wires, op_nw, op_kind, op_off, mats,\n"
+        "            _q_adjoint_step_into(n_wires, op_wires, op_nw, op_kind, op_off, mats,\n"
         "                                 word_flip, word_z, word_ny, C, adj_op, adj_slot,\n"
         "                                 adj_off, dmats, ch, ch_slot, ch_x, cc, cc_m, cc_w,\n"
         "                                 cc_x, e, de, psi, phi, lam, amats, out, jac)")),

@@ -233,24 +233,47 @@ def pytest_sessionstart(session):
 
 
 # The slow tests, with their cold cost in seconds of CPU (issue #17: a cold run, 2 workers,
-# load 9, after this round's cuts; test_distributed's and test_minimize_loop's from the round
-# before). The xdist workers (``--dist worksteal``) each start with one
+# 2026-12-03 at load 10-20, CPU of the test's process and of the subprocesses it waited
+# for, after this round's cuts; a script's background compiles that run_script stops are
+# not in these figures). The xdist workers (``--dist worksteal``) each start with one
 # contiguous part of the collection and then steal from the end of another's queue: a slow
 # test collected late ends the run on one worker while the other idles. So the slow ones are
 # moved to the front of the parts, shared between them by cost (the longest first); a file
 # whose tests share a costly module fixture (a Dask cluster, an export) moves as one block
 # and stays on one worker.
 SLOW_FILES = {  # file: cost of the whole file (its tests stay together)
-    "tests/test_aot.py": 110,  # an exported module compiled cold by numba, in a subprocess
-    "tests/test_kernels_blocked.py": 110,  # the blocked kernels for any chunk size; 14 wires
-    "tests/test_reliability.py": 75,  # module fixtures that run a dozen subprocesses
+    "tests/test_minimize_loop.py": 150,  # written-out and compiled loops, a 14-wire one
+    "tests/test_reliability.py": 140,  # module fixtures that run a dozen subprocesses
+    "tests/test_kernels_blocked.py": 105,  # the blocked kernels for any chunk size; 14 wires
+    "tests/test_aot.py": 100,  # an exported module compiled cold by numba, in a subprocess
     "tests/test_distributed.py": 60,  # a 2-process Dask cluster; a worker killed mid-run
-    "tests/test_minimize_loop.py": 60,  # written-out and compiled loops, a 14-wire one
-    "tests/test_oracle.py": 45,  # hypothesis against the NumPy oracle, every path
+    "tests/test_oracle.py": 55,  # hypothesis against the NumPy oracle, every path
 }
 SLOW_TESTS = {  # test (or every test of a file, "file::"): cost of each
-    "tests/test_examples.py::": 20,  # a script in a new process, its circuits compiled
-    "tests/test_tiers.py::test_background_swap_under_threads": 25,
+    "tests/test_examples.py::": 10,  # a script in a new process, its circuits compiled
+    "tests/test_examples.py::test_distributed_multistart_on_a_local_cluster": 30,
+    "tests/test_tiers.py::test_background_swap_under_threads": 30,
+    # each compiles a circuit module's batch and fused entry points
+    "tests/test_batch.py::test_entangled_circuit_with_data_and_two_outputs": 19,
+    "tests/test_batch.py::test_random_circuits_over_the_gate_table[0]": 18,
+    "tests/test_batch.py::test_random_circuits_over_the_gate_table[1]": 18,
+    "tests/test_batch.py::test_random_circuits_over_the_gate_table[2]": 18,
+    "tests/test_batch.py::test_parallel_batches_are_bit_identical_to_single_calls[1]": 16,
+    "tests/test_property.py::test_singular_points_of_the_classical_processing": 9,
+    "tests/test_cache_trust.py::test_unusable_cache_dirs_run_the_seed_circuit": 8,
+    # written-out code compiled against the kernels, and other compiling tests
+    "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[two-wires]": 30,
+    "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[three-wires]": 22,
+    "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[one-wire]": 15,
+    "tests/test_unrolled.py::test_written_out_adjoint_with_one_expectation": 14,
+    "tests/test_matrix_data.py::test_special_unitary_theta_is_runtime_data_one_module"
+    "[parameter-shift]": 31,
+    "tests/test_tiers.py::test_every_tier_gives_the_same_bits": 24,
+    "tests/test_latency_cache.py::test_cache_hits_load_without_registries_and_give_the_same_bits":
+        24,
+    "tests/test_gradients.py::test_fused_and_two_call_paths_are_bit_identical[1-8-True]": 15,
+    "tests/test_gradients.py::test_fused_and_two_call_paths_are_bit_identical[0-3-True]": 14,
+    "tests/test_wide.py::test_written_out_probabilities_give_the_kernels_bits": 12,
 }
 
 
@@ -259,8 +282,10 @@ def _slow_key(nodeid):
     path = nodeid.split("::", 1)[0]
     if path in SLOW_FILES:
         return path, SLOW_FILES[path]
+    if nodeid in SLOW_TESTS:  # a test's own cost before its file's
+        return nodeid, SLOW_TESTS[nodeid]
     for key, cost in SLOW_TESTS.items():
-        if nodeid == key or (key.endswith("::") and nodeid.startswith(key)):
+        if key.endswith("::") and nodeid.startswith(key):
             return nodeid, cost
     return None
 

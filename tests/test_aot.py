@@ -338,35 +338,54 @@ def test_cli_compile_writes_the_same_module(exported, tmp_path):
     assert f"sha256 {_sha(out)}" in result.stdout
 
 
-def test_cli_compile_errors(tmp_path):
-    run = lambda *a: subprocess.run(["qsym", "compile", *a], capture_output=True, text=True)  # noqa: E731
-    r = run("nofile.py:circuit", "--args", "[]", "-o", str(tmp_path / "m.py"))
-    assert r.returncode == 2 and "no such file" in r.stderr
+def _cli_compile(capsys, *argv):
+    """``qsym compile ARGV`` run in this process (``_cli.main``, the console script's
+    function): its exit status, stdout and stderr. The console script itself, in a new
+    process, is test_cli_compile_writes_the_same_module's (each ``qsym`` process costs an
+    interpreter start with qsym and numba imported: about 2 s of CPU, cold)."""
+    from qsym import _cli as cli
+
+    try:
+        code = cli.main(["compile", *argv])
+    except SystemExit as exc:  # argparse: --help, usage errors
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_compile_errors(tmp_path, capsys):
+    out = str(tmp_path / "m.py")
+    code, _, err = _cli_compile(capsys, "nofile.py:circuit", "--args", "[]", "-o", out)
+    assert code == 2 and "no such file" in err
     (tmp_path / "notq.py").write_text("def circuit(x):\n    return x\n")
-    r = run(f"{tmp_path / 'notq.py'}:circuit", "--args", "[0.1]", "-o", str(tmp_path / "m.py"))
-    assert r.returncode == 2 and "not a QNode" in r.stderr
-    r = run(f"{tmp_path / 'notq.py'}:circuit", "--args", "{", "-o", str(tmp_path / "m.py"))
-    assert r.returncode == 2 and "not valid JSON" in r.stderr
+    code, _, err = _cli_compile(capsys, f"{tmp_path / 'notq.py'}:circuit", "--args", "[0.1]",
+                                "-o", out)
+    assert code == 2 and "not a QNode" in err
+    code, _, err = _cli_compile(capsys, f"{tmp_path / 'notq.py'}:circuit", "--args", "{",
+                                "-o", out)
+    assert code == 2 and "not valid JSON" in err
 
 
-def test_cli_compile_says_what_is_wrong_in_one_line(exported, tmp_path):
+def test_cli_compile_says_what_is_wrong_in_one_line(exported, tmp_path, capsys):
     _, _, _, src_dir = exported
     user = src_dir / "user_circuit.py"
-    run = lambda *a: subprocess.run(["qsym", "compile", *a], capture_output=True, text=True)  # noqa: E731
     out = str(tmp_path / "m.py")
-    r = run(f"{user}:circuit", "--args", "[[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]]", "-o", out)
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
-    assert "do not fit circuit(w, y, layers, data=None)" in r.stderr and "missing" in r.stderr
-    r = run(f"{user}:circuitt", "--args", "[0.1]", "-o", out)
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
-    assert "defines no 'circuitt'; its QNodes: circuit" in r.stderr
+    code, _, err = _cli_compile(capsys, f"{user}:circuit", "--args",
+                                "[[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]]", "-o", out)
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "do not fit circuit(w, y, layers, data=None)" in err and "missing" in err
+    code, _, err = _cli_compile(capsys, f"{user}:circuitt", "--args", "[0.1]", "-o", out)
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "defines no 'circuitt'; its QNodes: circuit" in err
     (tmp_path / "boom.py").write_text("raise RuntimeError('top level ran')\n")
-    r = run(f"{tmp_path / 'boom.py'}:circuit", "--args", "[0.1]", "-o", out)
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
-    assert "RuntimeError: top level ran" in r.stderr
+    code, _, err = _cli_compile(capsys, f"{tmp_path / 'boom.py'}:circuit", "--args", "[0.1]",
+                                "-o", out)
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "RuntimeError: top level ran" in err
     assert not Path(out).exists()
-    h = subprocess.run(["qsym", "compile", "--help"], capture_output=True, text=True)
-    assert "top level" in " ".join(h.stdout.split()) and "__main__" in h.stdout
+    code, help_text, _ = _cli_compile(capsys, "--help")
+    assert code == 0
+    assert "top level" in " ".join(help_text.split()) and "__main__" in help_text
 
 
 def test_export_refuses_finite_differences_and_bad_paths(tmp_path):

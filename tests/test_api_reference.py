@@ -97,7 +97,7 @@ def test_an_unknown_name_is_still_a_plain_attribute_error():
 
 
 def test_loggers_keep_readable_names():
-    loggers = {name: mod.logger for name, mod in list(sys.modules.items())
+    loggers = {name: mod.logger for name, mod in sys.modules.copy().items()
                if name.startswith("qsym.") and isinstance(getattr(mod, "logger", None),
                                                           logging.Logger)}
     assert len(loggers) >= 3, loggers  # cache, runtime, minimize, tiers at least

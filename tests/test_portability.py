@@ -83,7 +83,8 @@ def test_kernel_library_is_cached_in_the_cache_folder():
     checked = cache._checked_cache_file_class()
     assert all(type(f._cache._cache_file) is checked for f in functions)
     # every numba function with a disk cache in any of qsym's own modules: the same folder
-    for name, module in list(sys.modules.items()):
+    # (a copy in one C call: a thread importing meanwhile cannot change it under the loop)
+    for name, module in sys.modules.copy().items():
         if name == "qsym" or name.startswith("qsym."):
             for f in cache.numba_cached_functions(module):
                 assert Path(f._cache._cache_path) == folder, (name, f)

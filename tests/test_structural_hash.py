@@ -34,3 +34,36 @@ def test_a_number_and_an_expression_hash_apart():
     fhalf = Circuit(1, (Op("RX", (0,), (sp.Float(0.5),)),),
                     (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),))
     assert structural_hash(half) != structural_hash(fhalf)  # exact 1/2 is not the float
+
+
+def test_the_text_is_one_to_one_as_srepr_is():
+    """``_exact_text`` against sympy's own ``srepr`` on random expressions (sums,
+    products, powers, sympy's functions of symbols with and without assumptions, floats,
+    integers, rationals, constants): two expressions get the same text exactly when their
+    ``srepr`` is the same; and an expression built two ways gets one text."""
+    import random
+
+    from qsym._ir import _exact_text
+
+    x, y = sp.symbols("x y", real=True)
+    rnd = random.Random(7)
+    atoms = [x, y, sp.Symbol("x"), sp.Float(0.1), sp.Float(-2.5), sp.Integer(3),
+             sp.Integer(-1), sp.Rational(1, 3), sp.Rational(-1, 3), sp.pi, sp.I]
+
+    def gen(depth):
+        if depth == 0:
+            return rnd.choice(atoms)
+        a, b = gen(depth - 1), gen(depth - 1)
+        return rnd.choice([a + b, a * b, a - b, sp.sin(a), sp.cos(b) * a, sp.exp(a) + b,
+                           a ** 2 + b, a ** b, sp.sqrt(sp.Abs(a)) / (b + 5)])
+
+    exprs = [gen(rnd.randrange(4)) for _ in range(250)]
+    by_text, by_srepr = {}, {}
+    for e in exprs:
+        by_text.setdefault(_exact_text(e), set()).add(sp.srepr(e))
+        by_srepr.setdefault(sp.srepr(e), set()).add(_exact_text(e))
+    assert all(len(v) == 1 for v in by_text.values())  # one text: one expression
+    assert all(len(v) == 1 for v in by_srepr.values())  # one expression: one text
+    assert len(by_text) > 150  # (the sample is varied)
+    assert _exact_text(x + 2 * y) == _exact_text(y * 2 + x)
+    assert _exact_text(sp.sin(x)) != _exact_text(sp.sin(sp.Symbol("x")))  # assumptions
