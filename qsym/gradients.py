@@ -665,25 +665,6 @@ def _aux_probs(r):
     return anp.dot(anp.reshape(r, (-1, 2)), np.array([1.0, -1.0]))
 
 
-def _get_aux_wire(aux_wire, tape, device_wires):
-    """PennyLane's choice and checks of the auxiliary wire (its messages)."""
-    from .errors import WireError
-    from .wires import Wires
-
-    if aux_wire is not None:
-        aux_wire = Wires(aux_wire)[0]
-        if aux_wire in tape.wires:
-            raise WireError("The requested auxiliary wire is already in use by the circuit.")
-        if device_wires is None or aux_wire in device_wires:
-            return aux_wire
-        raise WireError("The requested auxiliary wire does not exist on the used device.")
-    if device_wires is not None:
-        if len(device_wires) == len(tape.wires):
-            raise WireError("The device has no free wire for the auxiliary wire.")
-        return [w for w in device_wires if w not in tape.wires][0]
-    return next((w for w in range(len(tape.wires)) if w not in tape.wires), len(tape.wires))
-
-
 def _has_generator(op) -> bool:
     try:
         return bool(op.has_generator)
@@ -884,7 +865,7 @@ def _tape_hadamard(tape, argnum=None, aux_wire=None, device_wires=None, mode="st
             "Providing a value of None to aux_wire in reversed or standard mode has been "
             "deprecated and will no longer be supported in v0.46. An aux_wire will no longer "
             "be automatically assigned.", PennyLaneDeprecationWarning, stacklevel=3)
-    aux = (_get_aux_wire(aux_wire, tape, device_wires)
+    aux = (get_aux_wire(aux_wire, tape, device_wires)
            if mode in ("standard", "reversed") or (mode == "auto" and aux_wire is not None)
            else None)
     expanded, columns = _hadamard_expand(tape)
