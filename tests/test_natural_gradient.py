@@ -333,3 +333,8 @@ def test_momentum_qng_iterates_follow_the_momentum_update_by_hand(momentum):
         onp.testing.assert_allclose(x, ref, atol=1e-12)
     if momentum == 0.0:
         onp.testing.assert_allclose(x, y, atol=1e-15)
+
+
+def test_momentum_qng_apply_grad_before_a_step_is_refused():
+    with pytest.raises(qml.errors.ArgumentError, match="call step first"):
+        qml.MomentumQNGOptimizer().apply_grad([onp.zeros(2)], [np.zeros(2)])

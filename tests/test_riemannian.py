@@ -81,3 +81,22 @@ def test_pauli_group_order_and_binary_words():
     assert qml.pauli.pauli_word_to_string(qml.pauli.binary_to_pauli([1, 0, 1, 1])) == "YZ"
     with pytest.raises(ValueError, match="strictly binary"):
         qml.pauli.binary_to_pauli([2, 0])
+
+
+def test_pauli_group_and_binary_words_refuse_bad_input():
+    with pytest.raises(ValueError, match="must be even"):
+        qml.pauli.binary_to_pauli([1, 0, 1])
+    with pytest.raises(ValueError, match="values of wire_map"):
+        qml.pauli.binary_to_pauli([1, 0], wire_map={"a": 3})
+    with pytest.raises(TypeError, match="integer number of qubits"):
+        next(qml.pauli.pauli_group("2"))
+    with pytest.raises(ValueError, match="at least 1"):
+        next(qml.pauli.pauli_group(0))
+    assert qml.pauli.pauli_word_to_string(next(qml.pauli.pauli_group(2.0)),
+                                          wire_map={0: 0, 1: 1}) == "II"
+
+
+def test_a_restriction_that_is_not_a_hamiltonian_is_refused():
+    circuit, _, _ = _setup()
+    with pytest.raises(TypeError, match="restriction must be a Hamiltonian"):
+        qml.RiemannianGradientOptimizer(circuit, restriction="not_a_hamiltonian")
