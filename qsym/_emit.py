@@ -98,6 +98,20 @@ def _array(name, values, dtype) -> str:
     each float, parsed back by ``float``): Python compiles a list display of thousands of
     numbers slowly, one string costs nothing."""
     arr = np.asarray(values, dtype=dtype)
+    np_name = "bool_" if dtype == "bool" else dtype  # np.bool is absent in numpy 1.24-1.26
+    flat = arr.ravel()
+    kept = flat != 0  # and -0.0, kept as written
+    if dtype in ("complex128", "float64"):
+        kept |= np.signbit(flat.real) | np.signbit(flat.imag)
+    if arr.size > 64 and np.count_nonzero(kept) * 4 < arr.size:
+        # mostly zeros (the places of a matrix argument's entries, filled from the data):
+        # zeros, then the others by index (a 256 x 256 matrix argument wrote 65,536 zeros)
+        nz = np.flatnonzero(kept)
+        text = f"{name} = np.zeros({arr.shape!r}, dtype=np.{np_name})"
+        if len(nz):
+            text += (f"\n{name}.ravel()[{_array('', nz, 'int64')[3:]}] = "
+                     f"{_array('', flat[nz], dtype)[3:]}")
+        return text
     if dtype == "complex128":
         body, conv = " ".join(repr(complex(v)) for v in arr.ravel()), "complex"
     elif dtype == "float64":
@@ -106,7 +120,6 @@ def _array(name, values, dtype) -> str:
         body, conv = " ".join("1" if v else "0" for v in arr.ravel()), "int"
     else:
         body, conv = " ".join(str(int(v)) for v in arr.ravel()), "int"
-    np_name = "bool_" if dtype == "bool" else dtype  # np.bool is absent in numpy 1.24-1.26
     return (f'{name} = np.array([{conv}(v) for v in "{body}".split()], '
             f"dtype=np.{np_name}).reshape({arr.shape!r})")
 
@@ -749,6 +762,44 @@ _MATRIX_DATA = (
     "    for i in range(_q_MD_N[u]):",
     "        allm[_q_MD_OFF[u] + i] = complex(d[_q_MD_SRC[u] + 2 * i], d[_q_MD_SRC[u] + 2 * i + 1])",
 )
+
+
+# Tier 0 (qsym._tiers: the module run as plain Python) runs prepare's element loops over
+# the inputs, the data and the matrices as NumPy slice operations: the same numbers bit
+# for bit (copies, the same finiteness test), and a 256 x 256 matrix argument no longer
+# costs a Python loop of 65,536 steps at every call. Numba compiles the loops (it takes
+# seconds to compile an array-to-slice copy).
+_PYTHON_FORMS = (
+    (re.compile(r"^( *)for i in range\((x|d|th)\.shape\[0\]\):\n"
+                r"\1    if not math\.isfinite\(\2\[i\]\):\n"
+                r"\1        (raise ValueError\([^\n]*\))$", re.MULTILINE),
+     r"\1if not np.isfinite(\2).all():\n\1    \3"),
+    (re.compile(r"^( *)for i in range\(_q_NMATS\):\n"
+                r"\1    allm\[i\] = _q_MATS0\[i\]$", re.MULTILINE),
+     r"\1allm[:_q_NMATS] = _q_MATS0"),
+    (re.compile(r"^( *)for u in range\(_q_MD_OFF\.shape\[0\]\):\n"
+                r"\1    for i in range\(_q_MD_N\[u\]\):\n"
+                r"\1        allm\[_q_MD_OFF\[u\] \+ i\] = complex\(d\[_q_MD_SRC\[u\] \+ 2 \* i\], "
+                r"d\[_q_MD_SRC\[u\] \+ 2 \* i \+ 1\]\)$", re.MULTILINE),
+     (r"\1for u in range(_q_MD_OFF.shape[0]):\n"
+      r"\1    _q_o, _q_s, _q_n = _q_MD_OFF[u], _q_MD_SRC[u], _q_MD_N[u]\n"
+      r"\1    allm[_q_o:_q_o + _q_n].real = d[_q_s:_q_s + 2 * _q_n:2]\n"
+      r"\1    allm[_q_o:_q_o + _q_n].imag = d[_q_s + 1:_q_s + 2 * _q_n:2]")),
+)
+
+
+def python_form(source: str) -> str:
+    """A generated module's source as tier 0 runs it: prepare's element loops over inputs,
+    data and matrices as NumPy slice operations (:data:`_PYTHON_FORMS`; the same bits).
+
+    >>> print(python_form("for i in range(d.shape[0]):\\n    if not math.isfinite(d[i]):\\n"
+    ...                   "        raise ValueError('x')"))
+    if not np.isfinite(d).all():
+        raise ValueError('x')
+    """
+    for pattern, replacement in _PYTHON_FORMS:
+        source = pattern.sub(replacement, source)
+    return source
 
 
 def arithmetic(lines) -> int:

@@ -122,6 +122,11 @@ class Compiled:
     # to first order only ({symbol: why}: no derivative, no second derivative by them)
     tensor_constants: bool = field(default=False, init=False, repr=False, compare=False)
     per_call: bool = field(default=False, init=False, repr=False, compare=False)
+    # built for one value of an argument the circuit function read (QNode._learn_static:
+    # ``time=dt`` drawn anew at each call): a signature most likely used a few times, so
+    # tier 0 compiles it after COMPILE_AFTER_CALLS calls only, not after its seconds (a
+    # background compile per new value was never used again)
+    one_value: bool = field(default=False, init=False, repr=False, compare=False)
     by_value: Any = field(default=None, init=False, repr=False, compare=False)
     first_order: Any = field(default=None, init=False, repr=False, compare=False)
     # the circuit's structural hash, made at the first call with cache=<a dict>
@@ -283,8 +288,8 @@ class Compiled:
             return
         self._calls += 1
         self._python_seconds += seconds
-        if not self._promoted and (self._calls >= tiers.COMPILE_AFTER_CALLS or
-                                   self._python_seconds >= tiers.COMPILE_AFTER_SECONDS):
+        if not self._promoted and (self._calls >= tiers.COMPILE_AFTER_CALLS or (
+                not self.one_value and self._python_seconds >= tiers.COMPILE_AFTER_SECONDS)):
             self._promote(x, d)
 
     def _written_out(self, name) -> bool:
@@ -1366,6 +1371,7 @@ class QNode:
             t1 = time.perf_counter()
             entry = self.complete(circuit, gplan, syms, size, t0, t1)  # 6-7: program, module
         entry.tensor_constants = _tensor_constants(rec.items)
+        entry.one_value = self._values_needed is not None
         if not getattr(self.device, "mixed", False) and not gplan.derivatives:
             # what _with_derivatives plans again
             entry.value_only = (target, circuit, syms, size)
@@ -1382,6 +1388,7 @@ class QNode:
         gplan = stages.make_plan(target, circuit)
         full = self.complete(circuit, gplan, syms, size, t0, time.perf_counter())
         full.tensor_constants = entry.tensor_constants
+        full.one_value = entry.one_value
         if generation == GATE_REGISTRY.redefinitions:
             self._compiled[key] = full
         return full

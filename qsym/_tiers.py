@@ -309,14 +309,17 @@ def python_namespace(source: str, name: str) -> dict:
     functions (``@njit`` returns the function unchanged) in a new namespace, with
     ``x ** n`` for a constant integer ``n`` computed as numba does (:func:`ipow`). No
     numba dispatcher, no file (the numba module is loaded by :class:`LazyModule` only when
-    something needs it compiled). Each function is compiled at its first call
+    something needs it compiled); prepare's element loops as NumPy slice operations
+    (:func:`qsym._emit.python_form`: the same bits). Each function is compiled at its first call
     (:func:`_lazy_function`): a first answer compiles only the code it runs."""
     from .errors import QsymError
 
     if _NJIT_IMPORT not in source:
         raise QsymError(f"generated module {name} does not import numba's njit as qsym.emit "
                         "writes it; regenerate it (qsym cache clear)")
-    text = source.replace(_NJIT_IMPORT, _NJIT_PLAIN, 1)
+    from ._emit import python_form
+
+    text = python_form(source.replace(_NJIT_IMPORT, _NJIT_PLAIN, 1))
     ns = {"__name__": name, "_q_plain_njit": _plain_njit, "_q_ipow": ipow}
     lazy_exec(text, ns, _twin_file(name))
     return ns
@@ -605,7 +608,8 @@ class Job(threading.Thread):
     def __init__(self, module, source, names, x, d, done, modules=()):
         super().__init__(name=f"qsym compile {module.__name__}", daemon=True)
         self.payload = json.dumps({"source": source, "names": list(names),
-                                   "x": [float(v) for v in x], "d": [float(v) for v in d],
+                                   "x": np.asarray(x, dtype=float).tolist(),
+                                   "d": np.asarray(d, dtype=float).tolist(),
                                    "modules": list(modules)})
         self.folder = (module.folder() if isinstance(module, LazyModule)
                        else os.path.dirname(module.__file__))

@@ -788,6 +788,32 @@ class MatrixArgument:
         return f"MatrixArgument({self.what!r}, {self.shape})"
 
 
+# The choices of gates templates made from what they saw in the traced run (a StatePrep of
+# numbers: one matrix, of inputs: rotations), in order: the replays of the same signature
+# (replay_check) make the same ones on their numbers, so that both record the same gates.
+_CHOICES = threading.local()  # .log: the last traced run's; .pos: a replay's place in it
+
+
+def choice(made: bool) -> bool:
+    """A template's choice of gates, ``made`` from what it sees: as made in a traced run
+    (and logged) or outside one; in a replay (:func:`replay_check`), the traced run's
+    choice at the same place, whatever the replay's numbers suggest.
+
+    >>> choice(True)  # (outside a trace: as made)
+    True
+    """
+    pos = getattr(_CHOICES, "pos", None)
+    if pos is not None:
+        log = getattr(_CHOICES, "log", ())
+        if pos < len(log):
+            _CHOICES.pos = pos + 1
+            return log[pos]
+        return made
+    if getattr(_CHOICES, "recording", False):
+        _CHOICES.log.append(made)
+    return made
+
+
 def run_traced(fn, args, kwargs, device_wires: tuple):
     """Call ``fn(*args, **kwargs)`` on a fresh tape; return (tape items, returned value)."""
     if in_circuit():
@@ -796,6 +822,7 @@ def run_traced(fn, args, kwargs, device_wires: tuple):
             "function directly, or combine the QNodes' results outside the circuits"
         )
     tape = Tape()
+    _CHOICES.log, _CHOICES.recording = [], True
     try:
         with recording(tape):
             result = fn(*args, **kwargs)
@@ -819,6 +846,8 @@ def run_traced(fn, args, kwargs, device_wires: tuple):
             err.per_call = f"it uses the value of an input ({msg})"
             raise err from exc
         raise
+    finally:
+        _CHOICES.recording = False
     tape.check_observed()
     tape.check_order(result)
     return rewritten(tape.items, result, device_wires)
@@ -1102,8 +1131,12 @@ def _numeric_run(fn, args, kwargs) -> list:
     """The operations ``fn`` records when run on numbers (with ``probs(op=...)``'s
     diagonalizing gates, as in :func:`to_ir`)."""
     tape = Tape()
-    with recording(tape), np.errstate(all="ignore"):  # (the replay at zero: log(0), 1/0)
-        result = fn(*args, **kwargs)
+    _CHOICES.pos = 0  # the traced run's choices of gates (choice)
+    try:
+        with recording(tape), np.errstate(all="ignore"):  # (the replay at zero: log(0), 1/0)
+            result = fn(*args, **kwargs)
+    finally:
+        _CHOICES.pos = None
     tape.apply_pending()
     numeric, result = rewritten(list(tape.items), result)
     numeric = list(numeric)

@@ -39,7 +39,7 @@ from .errors import (DifferentiationError, GateError, SparseMatrixUndefinedError
                      TracingError, WireError)
 from ._operations import GATE_CLASSES, GateSequence, Operation, wires_tuple
 from ._ir import apply_matrix
-from ._trace import Tape, active_tape, add_check, known, recording, unwrap
+from ._trace import Tape, active_tape, add_check, choice, known, recording, unwrap
 from .wires import Wires
 
 
@@ -873,6 +873,28 @@ def real_state_gates(x: list, wires: tuple) -> None:
     _real_state_gates(x, wires)
 
 
+# a StatePrep of real numbers on 3 to 10 wires is one QubitUnitary (a dense matrix of 4^n
+# entries, 16 MB at 10 wires; a new state needs no new trace of 2^(n+1) gates: a QGRNN-style
+# 8-wire preparation took 0.7 s to trace), on fewer or more the RY tree of real_state_gates
+DENSE_PREP_WIRES = (3, 10)
+
+
+def _real_state_unitary(psi: np.ndarray) -> np.ndarray:
+    """A real orthogonal matrix whose first column is the real unit vector ``psi``: the
+    sign ``s`` of ``psi[0]`` times the Householder reflection taking ``s e0`` to ``psi``.
+
+    >>> _real_state_unitary(np.array([0.6, -0.8]))[:, 0]
+    array([ 0.6, -0.8])
+    """
+    s = -1.0 if psi[0] < 0 else 1.0
+    v = -psi
+    v[0] += s
+    vv = float(v @ v)
+    if vv < 1e-30:
+        return s * np.eye(len(psi))
+    return s * (np.eye(len(psi)) - (2.0 / vv) * np.outer(v, v))
+
+
 def _complex_state_unitary(psi: np.ndarray) -> np.ndarray:
     """A unitary whose first column is ``psi`` (a unit vector): a Householder reflection
     times a phase."""
@@ -1140,7 +1162,16 @@ class StatePrep(Template):
             _gate("QubitUnitary", self._unitary, wires=list(self.wires))
             return
         if not self._batched:
-            _real_state_gates(self._rows[0][1], self.wires)
+            values = self._rows[0][1]
+            if choice(DENSE_PREP_WIRES[0] <= len(self.wires) <= DENSE_PREP_WIRES[1]
+                      and not _symbolic(np.asarray(values, dtype=object))):
+                # a state of numbers: one real matrix whose first column it is (a
+                # Householder reflection), not the 2^(n+1) gates of the RY tree
+                psi = np.asarray(values, dtype=float)
+                _gate("QubitUnitary", _real_state_unitary(psi / np.linalg.norm(psi)),
+                      wires=list(self.wires))
+                return
+            _real_state_gates(values, self.wires)
             return
         per_row = []  # the same gates for every row; their angles differ
         for _, values in self._rows:

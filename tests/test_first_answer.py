@@ -216,3 +216,65 @@ def test_split_functions_keeps_the_text_and_refuses_a_cut_string():
     ns = {"deco": lambda **k: (lambda fn: fn)}
     tiers.lazy_exec(text, ns, "<test>", powers=False)
     assert ns["B"](2) == 3 and ns["g"](1) == 2
+
+
+def test_matrix_argument_first_answer_is_the_numba_modules_bits():
+    """A ``QubitUnitary`` whose matrix is an argument (its entries runtime data): tier 0
+    reads them with NumPy slices (qsym._emit.python_form), numba with its loops; the
+    same bits, and the value of an independent NumPy simulation."""
+    from qsym._emit import python_form
+
+    rng = onp.random.default_rng(3)
+    q, _ = onp.linalg.qr(rng.normal(size=(8, 8)) + 1j * rng.normal(size=(8, 8)))
+    U = q
+    dev = qml.device("default.qubit", wires=4)
+
+    @qml.qnode(dev)
+    def circuit(x, U=None):
+        qml.RX(x, wires=3)
+        qml.QubitUnitary(U, wires=[0, 1, 2])
+        qml.CNOT(wires=[2, 3])
+        return qml.expval(qml.PauliZ(3) @ qml.PauliZ(0))
+
+    x = np.array(0.4, requires_grad=True)
+    want = _bits(qml.grad(circuit)(x, U=U), circuit(x, U=U))
+    e = circuit.compiled((x,), {"U": U})[0]
+    assert e.module.NUM_DATA == 128  # (the matrix is data: (re, im) of 64 entries)
+    twin = python_form(e.source)  # what tier 0 ran: the slice forms matched the text
+    assert "allm[_q_o:_q_o + _q_n].real = d[" in twin and "np.isfinite(d).all()" in twin
+    with e._lock:
+        e._promoted = True
+        e._enter("module")
+    assert _bits(qml.grad(circuit)(x, U=U), circuit(x, U=U)) == want
+    # independent: the state vector by NumPy (wire 0 most significant)
+    psi = onp.zeros(16, complex)
+    psi[0] = 1
+    rx = onp.array([[onp.cos(0.2), -1j * onp.sin(0.2)], [-1j * onp.sin(0.2), onp.cos(0.2)]])
+    psi = onp.kron(onp.eye(8), rx) @ psi
+    psi = onp.kron(U, onp.eye(2)) @ psi
+    cnot = onp.eye(16)[[i ^ 1 if (i >> 1) & 1 else i for i in range(16)]]
+    psi = cnot @ psi
+    z = onp.array([1, -1])
+    zz = onp.kron(onp.kron(z, onp.ones(4)), z)
+    assert abs(circuit(x, U=U) - onp.vdot(psi, zz * psi).real) < 1e-12
+
+
+def test_mostly_zero_tables_are_written_sparse_and_read_back_exactly():
+    """qsym._emit writes a table that is mostly zeros (a matrix argument's places) as zeros
+    and its other entries by index: read back, the same bits, signed zeros and NaN kept."""
+    from qsym._emit import _array
+
+    a = onp.zeros(300, complex)
+    a[[3, 150, 299]] = [1j, complex(-0.0, 0.0), complex(float("nan"), 2.5)]
+    b = onp.zeros((10, 10))
+    b[2, 3] = -0.0
+    for name, arr, dtype in (("_q_A", a, "complex128"), ("_q_B", b, "float64"),
+                             ("_q_C", onp.zeros(100, onp.int64), "int64"),
+                             ("_q_D", onp.arange(100.0), "float64")):
+        text = _array(name, arr, dtype)
+        assert ("np.zeros" in text) == (name != "_q_D")
+        ns = {"np": onp}
+        exec(text, ns)  # noqa: S102 - the generated text under test
+        got = ns[name]
+        assert got.shape == arr.shape and got.dtype == arr.dtype
+        assert got.tobytes() == arr.astype(dtype).tobytes()

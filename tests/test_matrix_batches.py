@@ -381,3 +381,43 @@ def test_a_matrix_made_from_a_keyword_at_every_call_keeps_bounded_signatures():
     h = 1e-6
     fd = (c(0.3 + h, t=0.05) - c(0.3 - h, t=0.05)) / (2 * h)
     assert abs(qml.grad(c)(w, t=0.05) - fd) < 1e-8
+
+
+def test_signatures_of_one_keyword_value_compile_by_their_calls_not_their_seconds(monkeypatch):
+    """Issue #17 (PennyLane's QGRNN: ``time=dt`` drawn anew at each call): a signature
+    built for one value of a learned static argument moves off tier 0 after
+    COMPILE_AFTER_CALLS calls of that value only; its Python seconds do not start a
+    background compile (one per new value was started and never used). A signature of
+    an ordinary QNode still compiles by its seconds."""
+    from qsym import _runtime, _tiers
+
+    monkeypatch.setattr(_tiers, "COMPILE_AFTER_SECONDS", 0.0)  # every call "slow"
+    started = []
+    monkeypatch.setattr(_runtime.Compiled, "_promote",
+                        lambda self, x, d: started.append(self))
+    rng = onp.random.default_rng(5)
+    A = rng.normal(size=(2, 2)) + 1j * rng.normal(size=(2, 2))
+    Hm = A + A.conj().T
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(w, t=None):
+        qml.QubitUnitary(_expm_hermitian(Hm, float(t)), wires=0)
+        qml.RY(w, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    w = np.array(0.3, requires_grad=True)
+    for t in rng.random(4):
+        for _ in range(3):
+            qml.grad(c)(w, t=t)
+    entries = list(c._compiled.values())
+    assert entries and all(e.one_value for e in entries)
+    assert started == []
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def plain(w):
+        qml.RY(w, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    for _ in range(3):
+        qml.grad(plain)(w)
+    assert started and not started[0].one_value

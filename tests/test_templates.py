@@ -416,3 +416,42 @@ def test_layer_repeats_a_template_with_per_layer_arguments():
         ("RX", (0.2,), [1]), ("RY", (0.4,), [0]), ("CNOT", (), [1, 0])]
     with pytest.raises(qml.GateError, match="one per layer"):
         qml.layer(block, 3, [0.1, 0.2], [0.3, 0.4], wires=[1, 0])
+
+
+def test_a_real_state_of_numbers_on_several_wires_is_prepared_by_one_matrix():
+    """Issue #17: StatePrep of a real state of numbers on 3-10 wires is one QubitUnitary
+    (a reflection whose first column is the state), not the 2^(n+1) gates of the RY tree
+    (traced at every call of a QGRNN-style circuit); on 1-2 wires the RY tree stays. The
+    state prepared equals the vector given (independent: the vector itself), a negative
+    first amplitude included, and a gradient after it agrees with finite differences."""
+    from qsym import templates as tpl
+
+    rng = np.random.default_rng(8)
+    psi = rng.normal(size=16)
+    psi[0] = -abs(psi[0])
+    psi /= np.linalg.norm(psi)
+    names = [op.name for op in tpl.StatePrep(psi, wires=range(4)).decomposition()]
+    assert names == ["QubitUnitary"]
+    assert "RY" in [op.name for op in tpl.StatePrep(psi[:4] / np.linalg.norm(psi[:4]),
+                                                    wires=[0, 1]).decomposition()]
+    dev = qml.device("default.qubit", wires=5)
+
+    @qml.qnode(dev)
+    def state():
+        qml.StatePrep(psi, wires=[1, 2, 3, 4])
+        return qml.state()
+
+    want = np.kron([1, 0], psi)  # wire 0 untouched
+    assert np.allclose(state(), want, atol=1e-14, rtol=0)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def cost(x):
+        qml.StatePrep(psi, wires=[0, 1, 2, 3])
+        qml.RY(x, wires=2)
+        qml.CNOT(wires=[2, 4])
+        return qml.expval(qml.PauliZ(4) @ qml.PauliX(1))
+
+    x = pnp.array(0.37, requires_grad=True)
+    h = 1e-6
+    fd = (cost(x + h) - cost(x - h)) / (2 * h)
+    assert abs(qml.grad(cost)(x) - fd) < 1e-8
