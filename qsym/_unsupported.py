@@ -59,10 +59,9 @@ NAMESPACES = {
     "qnn": "PennyLane's Keras and Torch layers (qml.qnn)",
     "data": "PennyLane's data sets (qml.data)",
     "capture": "PennyLane's program capture (qml.capture)",
-    "noise": "PennyLane's noise models (qml.noise: NoiseModel, add_noise and the "
-             "conditionals; qml.noise.insert is provided): apply the channels "
-             "(qml.BitFlip, ...) in the circuit or with qml.noise.insert, on "
-             "qml.device('default.mixed', ...)",
+    "noise": "PennyLane's error mitigation in qml.noise (mitigate_with_zne, fold_global, "
+             "the extrapolations; the noise models, add_noise, the conditionals and insert "
+             "are provided)",
     "shadows": "PennyLane's shadow transforms (qml.shadows; qml.classical_shadow, "
                "qml.shadow_expval and qml.ClassicalShadow are provided)",
     "compiler": "PennyLane's compiler interface (qml.compiler): qsym compiles every QNode "
