@@ -294,6 +294,7 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.noise.conditionals"] = _noise_models
     _sys.modules[f"{__name__}.noise.noise_model"] = type(ops)(NoiseModel=NoiseModel)
     _sys.modules[f"{__name__}.noise.add_noise"] = type(ops)(add_noise=add_noise)
+    _sys.modules[f"{__name__}.noise.mitigate"] = type(ops)(**_MITIGATION)
     _sys.modules[f"{__name__}.boolean_fn"] = type(ops)(**{
         _n: getattr(_noise_models, _n) for _n in ("BooleanFn", "And", "Or", "Xor", "Not")})
     # from pennylane.decomposition.reconstruct import get_decomp_kwargs
@@ -372,10 +373,16 @@ transforms.rz_phase_gradient = __import__("sys").modules[f"{__name__}.transforms
 # PennyLane's qml.noise: the noise models (qsym._noise_models), insert
 from . import _noise_models as _noise_models  # noqa: E402
 from ._noise_models import BooleanFn, NoiseModel, add_noise  # noqa: E402
+from . import _mitigate as _mitigate  # noqa: E402
+_MITIGATION = {_n: getattr(_mitigate, _n) for _n in (
+    "mitigate_with_zne", "fold_global", "poly_extrapolate", "richardson_extrapolate",
+    "exponential_extrapolate")}
 noise = _unsupported.partial_namespace(
     "noise", insert=transforms.insert, NoiseModel=NoiseModel, add_noise=add_noise,
-    **{_n: getattr(_noise_models, _n) for _n in (
+    **_MITIGATION, **{_n: getattr(_noise_models, _n) for _n in (
         "wires_in", "wires_eq", "op_in", "op_eq", "meas_eq", "partial_wires")})
+for _n, _v in _MITIGATION.items():  # PennyLane's qml.transforms.mitigate_with_zne, ...
+    setattr(transforms, _n, _v)
 from .transforms import (  # noqa: E402
     CompilePipeline, batch_input, batch_params, decompose, transform,
 )
