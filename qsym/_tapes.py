@@ -1031,9 +1031,10 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     if program:
         tapes, post = program(list(tapes))
         return tuple(post(execute(tapes, device, diff_method, interface, **kwargs)))
-    applied = getattr(device, "applied_transforms", None)
-    if applied:  # a transformed device (qml.add_noise(dev, ...)): its transforms, then its base
-        tapes, post = applied(list(tapes))
+    if getattr(device, "applied_transforms", None):
+        # a transformed device (qml.add_noise(dev, ...)): its preprocessing (which ends with
+        # its transforms), then the device without them
+        tapes, post = device.preprocess_transforms()(list(tapes))
         return tuple(post(execute(tapes, device.original_device, diff_method, interface, **kwargs)))
     gradient = tape_gradient(diff_method, kwargs.get("gradient_kwargs"))
     cache = kwargs.get("cache")

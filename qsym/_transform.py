@@ -990,9 +990,10 @@ def run_qnode(qnode, args, kwargs):
     returned measurement: its value, not a 1-tuple, as PennyLane's QNode). A pipeline of
     rewrites only runs, from its third call, as one QNode traced once (:func:`_fused`)."""
     pipeline = qnode.pipeline if qnode.pipeline is not None else CompilePipeline()
-    applied = getattr(qnode.device, "applied_transforms", None)
-    if applied:  # a transformed device's transforms run after the QNode's own
-        pipeline = pipeline + applied
+    if getattr(qnode.device, "applied_transforms", None):
+        # a transformed device: after the QNode's transforms, the device's preprocessing
+        # (templates decomposed, as PennyLane's device does) and then its transforms
+        pipeline = pipeline + qnode.device.preprocess_transforms()
     fused = _fused(qnode, pipeline, args, kwargs)
     if fused is not None:
         return fused(*args, **kwargs)
