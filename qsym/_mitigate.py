@@ -108,6 +108,7 @@ def exponential_extrapolate(x, y, asymptote=None, eps=1.0e-6):
     values below ``eps`` clipped to ``eps``), evaluated at zero; without an
     ``asymptote``, 0 and the sign of the decay.
 
+    >>> import numpy as np
     >>> import qsym as qml
     >>> x = [1.0, 2.0, 3.0]
     >>> round(float(qml.noise.exponential_extrapolate(x, [np.exp(-0.5 * v) for v in x])), 12)

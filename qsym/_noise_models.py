@@ -840,6 +840,7 @@ def add_noise(tape, noise_model, level="user"):
     transforms, then ``add_noise``).
 
     >>> import qsym as qml
+    >>> from qsym import numpy as np
     >>> model = qml.NoiseModel({qml.noise.op_eq(qml.RX): qml.noise.partial_wires(qml.BitFlip, 0.1)})
     >>> @qml.add_noise(noise_model=model)
     ... @qml.qnode(qml.device("default.mixed", wires=1))
