@@ -287,9 +287,16 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.ops.qubit.observables"] = ops.qubit.observables
     _sys.modules[f"{__name__}.queuing"] = queuing  # from pennylane.queuing import AnnotatedQueue
     _sys.modules[f"{__name__}.operation"] = operation
-    # from pennylane.noise.insert_ops import insert
+    # from pennylane.noise.insert_ops import insert; PennyLane's modules of the noise
+    # models (pennylane.noise.conditionals, .noise_model, .add_noise, pennylane.boolean_fn)
     _sys.modules[f"{__name__}.noise"] = noise
     _sys.modules[f"{__name__}.noise.insert_ops"] = type(ops)(insert=transforms.insert)
+    _sys.modules[f"{__name__}.noise.conditionals"] = _noise_models
+    _sys.modules[f"{__name__}.noise.noise_model"] = type(ops)(NoiseModel=NoiseModel)
+    _sys.modules[f"{__name__}.noise.add_noise"] = type(ops)(add_noise=add_noise)
+    _sys.modules[f"{__name__}.noise.mitigate"] = type(ops)(**_MITIGATION)
+    _sys.modules[f"{__name__}.boolean_fn"] = type(ops)(**{
+        _n: getattr(_noise_models, _n) for _n in ("BooleanFn", "And", "Or", "Xor", "Not")})
     # from pennylane.decomposition.reconstruct import get_decomp_kwargs
     decomposition.reconstruct = type(ops)(get_decomp_kwargs=decomposition.get_decomp_kwargs)
     _sys.modules[f"{__name__}.decomposition.reconstruct"] = decomposition.reconstruct
@@ -363,8 +370,19 @@ from . import _preprocess as _preprocess  # noqa: E402
 from . import workflow  # noqa: E402
 from . import transforms  # noqa: E402
 transforms.rz_phase_gradient = __import__("sys").modules[f"{__name__}.transforms.rz_phase_gradient"].rz_phase_gradient
-# PennyLane's qml.noise: insert (noise models and add_noise are not provided)
-noise = _unsupported.partial_namespace("noise", insert=transforms.insert)
+# PennyLane's qml.noise: the noise models (qsym._noise_models), insert
+from . import _noise_models as _noise_models  # noqa: E402
+from ._noise_models import BooleanFn, NoiseModel, add_noise  # noqa: E402
+from . import _mitigate as _mitigate  # noqa: E402
+_MITIGATION = {_n: getattr(_mitigate, _n) for _n in (
+    "mitigate_with_zne", "fold_global", "poly_extrapolate", "richardson_extrapolate",
+    "exponential_extrapolate")}
+noise = _unsupported.partial_namespace(
+    "noise", insert=transforms.insert, NoiseModel=NoiseModel, add_noise=add_noise,
+    **_MITIGATION, **{_n: getattr(_noise_models, _n) for _n in (
+        "wires_in", "wires_eq", "op_in", "op_eq", "meas_eq", "partial_wires")})
+for _n, _v in _MITIGATION.items():  # PennyLane's qml.transforms.mitigate_with_zne, ...
+    setattr(transforms, _n, _v)
 from .transforms import (  # noqa: E402
     CompilePipeline, batch_input, batch_params, decompose, transform,
 )
@@ -382,6 +400,16 @@ globals().update({_name: GATE_CLASSES[_name] for _name in _gates.BUILTIN_GATES})
 # PennyLane's other names of table gates
 CPhase = GATE_CLASSES["ControlledPhaseShift"]
 SQISW = GATE_CLASSES["SISWAP"]
+
+
+def _operator_named(name: str):
+    """The operator class ``qml.<name>`` (a gate, channel, template, ...), or None: the
+    names the noise conditionals take (``qml.noise.op_eq("RX")``)."""
+    value = globals().get(name, GATE_CLASSES.get(name))
+    return value if isinstance(value, type) else None
+
+
+_noise_models.OPERATOR_LOOKUP["lookup"] = _operator_named
 
 
 def __getattr__(name: str):
@@ -428,6 +456,7 @@ __all__ = [
     "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer",
     "exceptions", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
+    "BooleanFn", "NoiseModel", "add_noise",
     "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",

@@ -273,7 +273,14 @@ def preprocess_transforms(self, execution_config=None):
     ``"adjoint"`` PennyLane's adjoint transforms (decomposed to operators of one trainable
     parameter with a generator, one tape per parameter set). qsym's own executions do not
     need it (every table gate runs as it is). A user's device class gets an empty pipeline
-    unless it defines ``preprocess``."""
+    unless it defines ``preprocess``. A transformed device (``qml.add_noise(dev, ...)``)
+    has its ``applied_transforms`` last."""
+    program = _device_pipeline(self, execution_config)
+    applied = getattr(self, "applied_transforms", None)
+    return program + applied if applied else program
+
+
+def _device_pipeline(self, execution_config=None):
     if _own(self):
         if type(self).preprocess is not Device.preprocess:
             return self.preprocess(execution_config)[0] if execution_config else self.preprocess()[0]

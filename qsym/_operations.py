@@ -3562,6 +3562,17 @@ class MeasurementProcess(Measured):
         self.diag = tuple(diag)
 
     @property
+    def written_obs(self):
+        """The observable as the user wrote it (``qml.expval(qml.Z(0))``: ``Z(0)``;
+        ``.obs`` holds qsym's measured form), or None.
+
+        >>> expval(PauliZ(0)).written_obs
+        Z(0)
+        """
+        written = getattr(self, "_written", None)
+        return self.obs if written is None else written
+
+    @property
     def sampling(self) -> tuple:
         """How PennyLane samples this measurement's observable (:func:`sampling_form` of
         the observable as written; ``()`` without one)."""

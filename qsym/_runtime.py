@@ -1442,7 +1442,7 @@ class QNode:
         A QNode on a device class of the user's own with its own ``execute``
         (:func:`qsym.devices.runs_own_execute`) is not: its tapes run there.
         """
-        if self.pipeline:
+        if self.pipeline or getattr(self.device, "applied_transforms", None):
             return False
         route = self._route  # (the device and method it was decided for, the answer)
         if route[0] is not self.device or route[1] is not self.diff_method:

@@ -106,14 +106,14 @@ STATE_PREPARATIONS = frozenset({"StatePrep", "BasisState", "AmplitudeEmbedding",
                                 "QubitDensityMatrix", "QubitStateVector"})
 
 
-def _measured_wires(m) -> tuple:
+def measured_wires(m) -> tuple:
     """A measurement's wires: its observable's, else the wires given (PennyLane's
     ``mp.wires``)."""
     obs = getattr(m, "obs", None)
     return tuple(obs.wires if obs is not None else (getattr(m, "wires", None) or ()))
 
 
-def _mapped_measurement(m, wire_map: dict):
+def mapped_measurement(m, wire_map: dict):
     """A copy of the measurement ``m`` on the wires ``wire_map`` gives."""
     from ._opfunctions import map_wires
 
@@ -194,7 +194,7 @@ class QuantumScript:
             for w in (getattr(op, "wires", None) or ()):
                 seen.setdefault(w, None)
         for m in self.measurements:
-            for w in _measured_wires(m):
+            for w in measured_wires(m):
                 seen.setdefault(w, None)
         return Wires(list(seen))
 
@@ -232,10 +232,10 @@ class QuantumScript:
         from collections import Counter
 
         used = Counter(w for m in self.measurements if getattr(m, "obs", None) is not None
-                       for w in _measured_wires(m))
+                       for w in measured_wires(m))
         return [i for i, m in enumerate(self.measurements)
                 if getattr(m, "obs", None) is not None
-                and any(used[w] > 1 for w in _measured_wires(m))]
+                and any(used[w] > 1 for w in measured_wires(m))]
 
     def get_operation(self, idx: int) -> tuple:
         """``(operation, operation index, parameter index in it)`` of trainable parameter
@@ -247,7 +247,7 @@ class QuantumScript:
         """PennyLane's wire map to standard wires (gate wires, then measured-only wires,
         then work wires only, as ``0, 1, 2, ...``); None when they already are."""
         op_wires = list(self.op_wires)
-        meas = [w for m in self.measurements for w in _measured_wires(m)]
+        meas = [w for m in self.measurements for w in measured_wires(m)]
         meas_only = list(dict.fromkeys(w for w in meas if w not in op_wires))
         work = [w for op in self.operations for w in (getattr(op, "work_wires", None) or ())]
         work_only = list(dict.fromkeys(w for w in work if w not in op_wires + meas_only))
@@ -269,7 +269,7 @@ class QuantumScript:
         if wire_map is None:
             return self
         return self.copy(ops=[op.map_wires(wire_map) for op in self.operations],
-                         measurements=[_mapped_measurement(m, wire_map)
+                         measurements=[mapped_measurement(m, wire_map)
                                        for m in self.measurements])
 
     @property
@@ -358,7 +358,9 @@ class QuantumScript:
 
     @property
     def observables(self) -> list:
-        return [m.obs if m.obs is not None else m for m in self.measurements]
+        """PennyLane's ``tape.observables``: each measurement's observable as written (the
+        measurement itself where it has none)."""
+        return [m.written_obs if m.obs is not None else m for m in self.measurements]
 
     @property
     def output_dim(self) -> int:
@@ -1012,7 +1014,9 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     (``qml.gradients.param_shift``, ``finite_diff``, ``spsa_grad`` or their method names)
     differentiates the tapes, with its ``gradient_kwargs``: its shifted tapes run on the
     device (:func:`tape_gradient`); PennyLane's other options (``grad_on_execution``,
-    ``cache``, ...) are accepted.
+    ``cache``, ...) are accepted. ``transform_program`` (a ``CompilePipeline``, e.g. a
+    device's ``preprocess_transforms()``) transforms the tapes first and post-processes
+    their results, as PennyLane's.
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RY(0.5, 0)], [qml.probs(wires=0)])
@@ -1023,6 +1027,15 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
         raise ArgumentError("qml.execute takes a list of tapes: qml.execute([tape], dev)")
     if not hasattr(device, "wires") or not hasattr(device, "shots"):
         raise DeviceError(f"qml.execute needs a device, e.g. qml.device('default.qubit'); got {device!r}")
+    program = kwargs.pop("transform_program", None)
+    if program:
+        tapes, post = program(list(tapes))
+        return tuple(post(execute(tapes, device, diff_method, interface, **kwargs)))
+    if getattr(device, "applied_transforms", None):
+        # a transformed device (qml.add_noise(dev, ...)): its preprocessing (which ends with
+        # its transforms), then the device without them
+        tapes, post = device.preprocess_transforms()(list(tapes))
+        return tuple(post(execute(tapes, device.original_device, diff_method, interface, **kwargs)))
     gradient = tape_gradient(diff_method, kwargs.get("gradient_kwargs"))
     cache = kwargs.get("cache")
     workers = getattr(device, "_max_workers", None)

@@ -36,7 +36,7 @@ from autograd.tracer import Box
 from ._operations import MeasurementProcess
 from ._runtime import QNode, typed_results
 from ._shots import Shots
-from .devices import own_derivatives
+from .devices import Device, own_derivatives
 from ._tapes import QuantumScript, QuantumTape, apply, device_derivatives, execute
 from ._trace import Tape, active_tape, recording
 from .errors import ArgumentError, TransformError
@@ -786,6 +786,25 @@ def _on_batch(transform, tapes, targs, tkwargs):
     return tuple(out), functools.partial(batch_postprocessing, individual_fns=fns, slices=slices)
 
 
+def _on_device(device, transform, *targs, **tkwargs):
+    """A transform applied to a device (PennyLane's ``transform(dev)``): a copy of the
+    device whose circuits run the transform after their own transforms (its QNodes,
+    ``qml.execute``, its ``preprocess_transforms()``); the transforms it carries are
+    ``applied_transforms``, the device without them ``original_device``."""
+    if transform.is_informative:
+        raise TransformError(f"{transform!r} returns information about a circuit: it cannot "
+                             "transform a device")
+    new = _copy.copy(device)
+    targs, tkwargs = transform.setup_inputs(*targs, **tkwargs)
+    new.applied_transforms = CompilePipeline(*getattr(device, "applied_transforms", ()),
+                                             BoundTransform(transform, targs, tkwargs))
+    new.original_device = getattr(device, "original_device", device)
+    return new
+
+
+GENERIC[Device] = _on_device
+
+
 def with_transform(qnode, bound: BoundTransform):
     """A copy of ``qnode`` whose pipeline has ``bound`` appended (the original unchanged)."""
     new = _copy.copy(qnode)
@@ -970,7 +989,11 @@ def run_qnode(qnode, args, kwargs):
     tapes executed on its device (:func:`qsym._tapes.execute`), the postprocessing (one
     returned measurement: its value, not a 1-tuple, as PennyLane's QNode). A pipeline of
     rewrites only runs, from its third call, as one QNode traced once (:func:`_fused`)."""
-    pipeline = qnode.pipeline
+    pipeline = qnode.pipeline if qnode.pipeline is not None else CompilePipeline()
+    if getattr(qnode.device, "applied_transforms", None):
+        # a transformed device: after the QNode's transforms, the device's preprocessing
+        # (templates decomposed, as PennyLane's device does) and then its transforms
+        pipeline = pipeline + qnode.device.preprocess_transforms()
     fused = _fused(qnode, pipeline, args, kwargs)
     if fused is not None:
         return fused(*args, **kwargs)
@@ -985,7 +1008,8 @@ def run_qnode(qnode, args, kwargs):
     post = functools.partial(apply_postprocessing_stack, postprocessing_stack=stack)
     if pipeline.is_informative:
         return post(tapes)[0]
-    results = execute(list(tapes), qnode.device, **qnode_gradient(qnode)) if tapes else ()
+    device = getattr(qnode.device, "original_device", qnode.device)  # (transforms applied)
+    results = execute(list(tapes), device, **qnode_gradient(qnode)) if tapes else ()
     out = post(results)[0]
     if len(tape.measurements) == 1 and isinstance(out, (tuple, list)) and len(out) == 1:
         out = out[0]
@@ -1069,8 +1093,9 @@ def _fuse_next(qnode, pipeline, rewrites, tape, args, kwargs, out):
     held, items = _fused_state(qnode, pipeline)
     state = held[2] if held is not None else None
     if (state in ("on", "off") or qnode.device.trackers or _boxed_args(args, kwargs)
-            or qnode.diff_method in ("spsa", "hadamard")):  # (their tape path is their derivative)
-        return out
+            or qnode.diff_method in ("spsa", "hadamard")  # (their tape path is their derivative)
+            or getattr(qnode.device, "applied_transforms", None)):  # (the fused QNode's device
+        return out                                               # would transform it again)
     if not rewrites or pipeline.is_informative or tape.shots.total_shots is not None:
         qnode.__dict__[_FUSED] = (id(qnode), items, "off", None)
     elif state is None:

@@ -59,10 +59,8 @@ NAMESPACES = {
     "qnn": "PennyLane's Keras and Torch layers (qml.qnn)",
     "data": "PennyLane's data sets (qml.data)",
     "capture": "PennyLane's program capture (qml.capture)",
-    "noise": "PennyLane's noise models (qml.noise: NoiseModel, add_noise and the "
-             "conditionals; qml.noise.insert is provided): apply the channels "
-             "(qml.BitFlip, ...) in the circuit or with qml.noise.insert, on "
-             "qml.device('default.mixed', ...)",
+    "noise": "a name outside PennyLane 0.45's qml.noise (qsym provides its noise models, "
+             "add_noise, the conditionals, insert and the zero-noise extrapolation)",
     "shadows": "PennyLane's shadow transforms (qml.shadows; qml.classical_shadow, "
                "qml.shadow_expval and qml.ClassicalShadow are provided)",
     "compiler": "PennyLane's compiler interface (qml.compiler): qsym compiles every QNode "

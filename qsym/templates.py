@@ -1956,7 +1956,19 @@ class TrotterProduct(Template):
         self.hamiltonian, self.time, self.n, self.order, self.id = hamiltonian, time, int(n), order, id
         self.check_hermitian = check_hermitian
         self.wires = tuple(hamiltonian.wires)
+        # a complex time (PennyLane accepts one: imaginary-time evolution) is no unitary:
+        # the object exists (its wires, parameters), it applies no gates
+        self._imaginary = _complex_number(time)
+        if self._imaginary and active_tape() is not None:
+            raise GateError(_IMAGINARY_TROTTER.format(time=time))
         self._record()
+
+    def decomposition(self) -> list:
+        """PennyLane's decomposition (:meth:`Template.decomposition`); a complex time has
+        none in qsym (:class:`qsym.errors.GateError`)."""
+        if self._imaginary:
+            raise GateError(_IMAGINARY_TROTTER.format(time=self.time))
+        return super().decomposition()
 
     @property
     def parameters(self) -> list:
@@ -1970,11 +1982,22 @@ class TrotterProduct(Template):
                 "check_hermitian": self.check_hermitian}
 
     def _build(self):
+        if self._imaginary:
+            return
         x = -unwrap(self.time) / self.n  # exp(i H t): exp(-i x H) with x = -t
         seq = _trotter_sequence(x, self.order, self.terms)[::-1]  # applied: last factor first
         for _ in range(self.n):
             for t, term in seq:
                 _evolution_gate(t, term, self.wires)
+
+
+_IMAGINARY_TROTTER = ("TrotterProduct with the complex time {time!r} (imaginary-time evolution, "
+                      "not unitary) cannot be applied or decomposed by qsym: give a real time")
+
+
+def _complex_number(t) -> bool:
+    """Whether ``t`` is a plain number with a nonzero imaginary part."""
+    return isinstance(t, (complex, np.complexfloating)) and complex(t).imag != 0
 
 
 def _real(c) -> bool:

@@ -430,8 +430,8 @@ def test_noise_insert():
         qml.noise.insert(t, qml.BitFlip, 0.1, position="middle")
     with pytest.raises(ValueError, match="Only single-qubit"):
         qml.noise.insert(t, qml.CNOT, (), position="end")
-    with pytest.raises(AttributeError, match="qml.noise.NoiseModel is not supported"):
-        qml.noise.NoiseModel  # noqa: B018
+    with pytest.raises(AttributeError, match="qml.noise.NoNoise is not supported"):
+        qml.noise.NoNoise  # noqa: B018  (a name outside PennyLane's qml.noise)
 
 
 def test_broadcast_channel_parameters_and_refusals():

@@ -1,0 +1,172 @@
+"""PennyLane's zero-noise extrapolation (``qml.noise.mitigate_with_zne``, also in
+``qml.transforms``): the circuit's gates folded (:func:`fold_global`: ``U (U^dagger U)^k``
+and a partial fold, scaling the noise a device adds per gate), run at several scale
+factors, and the results extrapolated to zero noise (:func:`richardson_extrapolate`,
+:func:`poly_extrapolate`, :func:`exponential_extrapolate`: polynomial fits of the results
+against the scale factors, differentiable by autograd).
+
+>>> import qsym as qml
+>>> from qsym import numpy as np
+>>> noisy = qml.add_noise(qml.device("default.mixed", wires=1), qml.NoiseModel(
+...     {qml.noise.wires_in([0]): qml.noise.partial_wires(qml.DepolarizingChannel, 0.01)}))
+>>> @qml.noise.mitigate_with_zne(scale_factors=[1, 3, 5], folding=qml.noise.fold_global,
+...                              extrapolate=qml.noise.richardson_extrapolate)
+... @qml.qnode(noisy)
+... def circuit(x):
+...     qml.RX(x, wires=0)
+...     return qml.expval(qml.Z(0))
+>>> bool(abs(circuit(0.4) - np.cos(0.4)) < 1e-3)
+True
+"""
+
+from __future__ import annotations
+
+import math
+
+import autograd.numpy as anp
+import numpy as np
+
+from ._noise import Channel
+from ._opmath import adjoint
+from ._tapes import QuantumScript
+from ._transform import detached, transform
+
+
+@transform
+def fold_global(tape, scale_factor):
+    """PennyLane's ``qml.noise.fold_global(circuit, scale_factor)``: the circuit's gates
+    ``U = L_d ... L_1`` become ``U (U^dagger U)^n`` followed by the last ``s`` gates folded
+    once (``L_d^dagger ... L_{d-s+1}^dagger L_{d-s+1} ... L_d``), where ``n`` and ``s``
+    make the number of gates about ``scale_factor`` times the original (``scale_factor
+    >= 1``; an odd integer folds the whole circuit). The unitary is unchanged; a device
+    that adds noise per gate sees ``scale_factor`` times the noise. A circuit with noise
+    channels cannot be folded (PennyLane's ``ValueError``: add the noise on the device).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.CNOT([0, 1])], [qml.expval(qml.Z(0))])
+    >>> [o.name for o in qml.noise.fold_global(t, 2)[0][0].operations]
+    ['RX', 'CNOT', 'Adjoint(CNOT)', 'CNOT']
+    """
+    base = list(tape.operations)
+    if any(isinstance(op, Channel) for op in base):
+        raise ValueError(
+            "Circuits containing quantum channels cannot be folded with mitigate_with_zne. "
+            "To use zero-noise extrapolation on the circuit with channel noise, please add "
+            "the noise on the device rather than the circuit.")
+    folds = math.floor((scale_factor - 1) / 2)
+    fraction = (scale_factor - 1) - 2 * folds
+    partial = int(np.round(fraction * len(base) / 2))
+    with detached():
+        adjoints = [adjoint(op) for op in base]
+    ops = base + (adjoints[::-1] + base) * int(folds)
+    if partial:
+        ops += adjoints[: -partial - 1: -1] + base[-partial:]
+    return [tape.copy(operations=ops)], lambda results: results[0]
+
+
+def _polyfit(x, y, order):
+    """The coefficients (highest power first) of the least-squares polynomial of degree
+    ``order`` through the points ``(x, y)``: the scaled normal equations solved with a
+    pseudo-inverse (constant in ``y``, so autograd differentiates through ``y``)."""
+    x = np.asarray(x, dtype=float)
+    vander = np.vander(x, order + 1)
+    scale = np.sum(np.abs(vander), axis=0)
+    scaled = vander / scale
+    solve = np.linalg.pinv(scaled.T @ scaled) @ scaled.T
+    ys = anp.stack(list(y))
+    coeffs = anp.tensordot(solve, ys, axes=1)
+    return coeffs / scale.reshape((-1,) + (1,) * (anp.ndim(ys) - 1))
+
+
+def poly_extrapolate(x, y, order):
+    """PennyLane's ``qml.noise.poly_extrapolate``: the value at ``x = 0`` of the
+    least-squares polynomial of degree ``order`` through ``(x, y)`` (``y`` may be arrays:
+    one fit per entry).
+
+    >>> import qsym as qml
+    >>> x = [1.0, 2.0, 3.0]
+    >>> round(float(qml.noise.poly_extrapolate(x, [1 + 2 * v for v in x], 1)), 12)
+    1.0
+    """
+    return _polyfit(x, y, order)[-1]
+
+
+def richardson_extrapolate(x, y):
+    """PennyLane's ``qml.noise.richardson_extrapolate``: the polynomial through all the
+    points (degree ``len(x) - 1``) evaluated at zero.
+
+    >>> import qsym as qml
+    >>> round(float(qml.noise.richardson_extrapolate([1, 2, 3], [2, 5, 10])), 10)  # 1 + x**2
+    1.0
+    """
+    return poly_extrapolate(x, y, len(x) - 1)
+
+
+def exponential_extrapolate(x, y, asymptote=None, eps=1.0e-6):
+    """PennyLane's ``qml.noise.exponential_extrapolate``: ``y`` fitted by
+    ``sign * exp(a x + b) + asymptote`` (a line through ``log(sign * (y - asymptote))``,
+    values below ``eps`` clipped to ``eps``), evaluated at zero; without an
+    ``asymptote``, 0 and the sign of the decay.
+
+    >>> import numpy as np
+    >>> import qsym as qml
+    >>> x = [1.0, 2.0, 3.0]
+    >>> round(float(qml.noise.exponential_extrapolate(x, [np.exp(-0.5 * v) for v in x])), 12)
+    1.0
+    """
+    ys = anp.stack(list(y))
+    slope, intercept = _polyfit(x, ys, 1)
+    if asymptote is None:
+        sign, asymptote = anp.sign(-slope), 0.0
+    else:
+        sign = anp.sign(-(asymptote - intercept))
+    shifted = sign * (ys - asymptote)
+    shifted = anp.where(shifted < eps, eps, shifted)
+    return sign * anp.exp(poly_extrapolate(x, anp.log(shifted), 1)) + asymptote
+
+
+def _folded(folding, tape, scale, kwargs):
+    made = folding(tape, scale, **kwargs)
+    if isinstance(made, tuple) and len(made) == 2 and callable(made[1]):  # a transform's
+        return made[0][0]
+    return made
+
+
+@transform
+def mitigate_with_zne(tape, scale_factors, folding, extrapolate, *, folding_kwargs=None,
+                      extrapolate_kwargs=None, reps_per_factor=1):
+    """PennyLane's ``qml.noise.mitigate_with_zne`` (also ``qml.transforms``): zero-noise
+    extrapolation. The circuit's gates after its state preparations are folded by
+    ``folding(tape, scale, **folding_kwargs)`` (e.g. :func:`fold_global`) at each of the
+    ``scale_factors``, ``reps_per_factor`` times; the results (averaged over the
+    repetitions; several expectation values stacked) are extrapolated to zero by
+    ``extrapolate(scale_factors, results, **extrapolate_kwargs)``. It mitigates noise a
+    device adds per gate (``qml.add_noise(dev, model)``); noise channels written in the
+    circuit cannot be folded.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RY(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, fn = qml.noise.mitigate_with_zne(t, [1, 3], qml.noise.fold_global,
+    ...                                         qml.noise.richardson_extrapolate)
+    >>> [len(t.operations) for t in tapes], round(float(fn([0.9, 0.7])), 12)
+    ([1, 3], 1.0)
+    """
+    folding_kwargs = folding_kwargs or {}
+    extrapolate_kwargs = extrapolate_kwargs or {}
+    preps = list(tape.operations[:tape.num_preps])
+    body = QuantumScript(tape.operations[tape.num_preps:])
+    folded = [_folded(folding, body, s, folding_kwargs)
+              for s in scale_factors for _ in range(reps_per_factor)]
+    tapes = [tape.copy(operations=preps + list(t.operations)) for t in folded]
+
+    def processing_fn(results):
+        results = [anp.stack(list(r)) if len(t.measurements) > 1 else r
+                   for r, t in zip(results, tapes)]
+        means = [anp.mean(anp.stack(results[i:i + reps_per_factor]), axis=0)
+                 for i in range(0, len(results), reps_per_factor)]
+        out = extrapolate(scale_factors, means, **extrapolate_kwargs)
+        if anp.shape(out) == (1,):
+            out = out[0]
+        return out if anp.shape(out) == () else tuple(out[i] for i in range(len(out)))
+
+    return tapes, processing_fn
