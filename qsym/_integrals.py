@@ -118,9 +118,13 @@ def boys(n: int, t) -> np.ndarray:
         # F_n(t) = exp(-t) sum_k (2t)^k / ((2n+1)(2n+3)...(2n+2k+1)): all terms positive
         term = 1.0 / (2 * n + 1) * np.ones_like(ts)
         total = term.copy()
-        for k in range(1, 200):
-            term = term * 2 * ts / (2 * n + 2 * k + 1)
+        k, kmin, two_t = 0, 2 * float(np.max(ts)), 2 * ts
+        while True:  # the terms fall once k > 2 t: at most ~ 2 t + 40 of them
+            k += 1
+            term *= two_t / (2 * n + 2 * k + 1)
             total += term
+            if k > kmin and k % 8 == 0 and np.all(term <= 1e-17 * total):
+                break
         out[small] = np.exp(-ts) * total
     tl = t[~small]
     if tl.size:

@@ -45,7 +45,8 @@ __all__ = ["Molecule", "hf_state", "excitations", "excitations_to_wires", "activ
            "molecular_hamiltonian", "scf", "hf_energy", "nuclear_energy", "electron_integrals",
            "fermionic_observable", "qubit_observable", "fermionic_hamiltonian",
            "diff_hamiltonian", "overlap_matrix", "kinetic_matrix", "attraction_matrix",
-           "core_matrix", "repulsion_tensor", "mol_density_matrix", "BOHR_TO_ANG"]
+           "core_matrix", "repulsion_tensor", "mol_density_matrix", "read_structure",
+           "BOHR_TO_ANG"]
 
 # the Bohr radius in Angstrom (CODATA 2022, the value PennyLane 0.45 reads from scipy)
 BOHR_TO_ANG = 0.529177210544
@@ -185,19 +186,47 @@ def active_space(electrons, orbitals, mult=1, active_electrons=None, active_orbi
 
 # ------------------------------------------------------------------ molecules
 
-def _no_derivatives(args=(), *values) -> None:
-    """Derivatives with respect to the geometry or the basis (PennyLane's ``args``, or an
-    autograd trace through the coordinates) are not provided: a specific error."""
+def _boxed(value) -> bool:
     from autograd.tracer import Box
 
-    traced = any(isinstance(v, Box) or any(isinstance(x, Box) for x in np.ravel(
-        np.asarray(v, dtype=object))) for v in values if v is not None)
-    if (args is not None and len(args) > 0) or traced:
+    return isinstance(value, Box) or any(
+        isinstance(x, Box) for x in np.ravel(np.asarray(value, dtype=object)))
+
+
+def _candidates(owner) -> list:
+    """The parameter arrays ``owner`` (a molecule, its basis set, or coordinates) holds:
+    what PennyLane's ``args`` may repeat."""
+    if isinstance(owner, Molecule):
+        groups = [[owner.coordinates], owner.alpha, owner.coeff]
+    elif isinstance(owner, (list, tuple)) and owner and isinstance(owner[0], ints.Shell):
+        groups = [[b.alpha for b in owner], [b.coeff for b in owner], [b.r for b in owner]]
+    else:
+        groups = [[owner]]
+    out = []
+    for group in groups:
+        try:
+            out.append(np.array([np.asarray(g, dtype=float) for g in group], dtype=float))
+        except (TypeError, ValueError):
+            continue
+        if len(group) == 1:
+            out.append(out[-1][0])
+    return out
+
+
+def _no_derivatives(args=(), *values, owner=None) -> None:
+    """Derivatives with respect to the geometry or the basis (PennyLane's ``args`` with
+    other values than the molecule's, or an autograd trace through them) are not provided:
+    a specific error. ``args`` that repeat ``owner``'s own parameters change nothing."""
+    args = () if args is None else args
+    traced = any(_boxed(v) for v in (*values, *args) if v is not None)
+    own = _candidates(owner) if owner is not None and args else []
+    if traced or not all(any(np.shape(a) == c.shape and np.array_equal(np.asarray(a, float), c)
+                             for c in own) for a in args):
         raise DifferentiationError(
             "qml.qchem: derivatives with respect to the nuclear coordinates or the basis-set "
-            "parameters (PennyLane's `args`, qml.grad through a Molecule) are not provided by "
-            "qsym; call without `args` for the Hamiltonian at fixed coordinates "
-            "(docs/pennylane.md, 'Quantum chemistry')")
+            "parameters (PennyLane's `args` with new values, qml.grad through a Molecule) are "
+            "not provided by qsym; call without `args` for the Hamiltonian at fixed "
+            "coordinates (docs/pennylane.md, 'Quantum chemistry')")
 
 
 def _floats(x, name) -> np.ndarray:
@@ -282,12 +311,44 @@ class Molecule:
                 f"Orbitals: {self.n_orbitals}, Electrons: {self.n_electrons}>")
 
 
+def read_structure(filepath, outpath="."):
+    r"""``(symbols, coordinates)`` of an XYZ file (Angstrom), the coordinates flat and in
+    Bohr; a copy of the file is written to ``outpath/structure.xyz`` (PennyLane's
+    ``qml.qchem.read_structure``).
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> path = os.path.join(folder, "h2.xyz")
+    >>> _ = open(path, "w").write("2\nH2\nH 0.0 0.0 0.0\nH 0.0 0.0 0.74\n")
+    >>> symbols, coordinates = read_structure(path, outpath=folder)
+    >>> symbols, coordinates.round(4)
+    (['H', 'H'], array([0.    , 0.    , 0.    , 0.    , 0.    , 1.3984]))
+    """
+    import os
+    import shutil
+
+    source = str(filepath).strip()
+    target = os.path.join(str(outpath), "structure.xyz")
+    if os.path.abspath(source) != os.path.abspath(target):
+        shutil.copyfile(source, target)
+    symbols, coordinates = [], []
+    with open(target, encoding="utf-8") as f:
+        for line in f.readlines()[2:]:
+            if not line.strip():
+                continue
+            symbol, x, y, z = line.split()
+            symbols.append(symbol)
+            coordinates += [float(x), float(y), float(z)]
+    return symbols, np.array(coordinates) / BOHR_TO_ANG
+
+
 # ------------------------------------------------------------------ integrals, Hartree-Fock
 
 def _fixed(build, *fixed):
-    """A PennyLane-style ``f(*args)`` that computes ``build(*fixed)``, refusing ``args``."""
+    """A PennyLane-style ``f(*args)`` that computes ``build(*fixed)``, refusing new values
+    in ``args``."""
     def compute(*args):
-        _no_derivatives(args)
+        _no_derivatives(args, owner=fixed[0])
         return build(*fixed)
     return compute
 
@@ -350,7 +411,7 @@ def core_matrix(basis_functions, charges, r):
            [-0.9584, -1.1204]])
     """
     def compute(*args):
-        _no_derivatives(args)
+        _no_derivatives(args, owner=basis_functions)
         return ints.kinetic(basis_functions) + ints.attraction(basis_functions, charges, r)
     return compute
 
@@ -377,7 +438,7 @@ def scf(mol: Molecule, n_steps=50, tol=1e-8):
     array([-0.578203,  0.670268])
     """
     def _scf(*args):
-        _no_derivatives(args)
+        _no_derivatives(args, owner=mol)
         if mol.n_electrons % 2 == 1 or mol.mult != 1:
             raise ArgumentError("Open-shell systems are not supported. Change the charge or spin "
                                 "multiplicity of the molecule.")
@@ -402,7 +463,7 @@ def nuclear_energy(charges, r):
     array([4.5])
     """
     def compute(*args):
-        _no_derivatives(args)
+        _no_derivatives(args, owner=r)
         return np.array([ints.nuclear_repulsion(charges, r)])
     return compute
 
@@ -511,15 +572,20 @@ def qubit_observable(o_ferm, cutoff=1e-12, mapping="jordan_wigner"):
     >>> qubit_observable(FermiSentence({FermiWord({(0, 0): "+", (1, 0): "-"}): 1.0}))
     0.5 * I() + -0.5 * Z(0)
     """
+    h = _qubit_sentence(o_ferm, cutoff, mapping)
+    if not h.wires:
+        return h.operation(wire_order=[0])
+    return h.operation()
+
+
+def _qubit_sentence(o_ferm, cutoff, mapping) -> PauliSentence:
     mapping = _check_mapping(mapping)
     h = _MAPPERS[mapping](o_ferm, len(o_ferm.wires), cutoff)
     wires = list(h.wires)
     if wires != sorted(wires):
         h = PauliSentence(sorted(h.items(), key=lambda item: max(list(item[0]), default=0)))
     h.simplify(tol=cutoff)
-    if not h.wires:
-        return h.operation(wire_order=[0])
-    return h.operation()
+    return h
 
 
 def fermionic_hamiltonian(mol: Molecule, cutoff=1e-12, core=None, active=None):
@@ -579,15 +645,15 @@ def _hamiltonian_of(mol: Molecule, method, active_electrons, active_orbitals, ma
     if mapping not in _MAPPERS:
         raise ArgumentError(f"'{mapping}' is not supported.Please set the mapping to "
                             "'jordan_wigner', 'parity' or 'bravyi_kitaev'.")
-    _no_derivatives(args)
+    _no_derivatives(args, owner=mol)
     if mol.n_electrons % 2 == 1 or mol.mult != 1:
         raise ArgumentError("Open-shell systems are not supported for the requested backend. Use "
                             "method = 'openfermion' or change the charge or spin multiplicity of "
                             "the molecule.")
     core, active = active_space(mol.n_electrons, mol.n_orbitals, mol.mult, active_electrons,
                                 active_orbitals)
-    h = diff_hamiltonian(mol, core=core, active=active, mapping=mapping)()
-    sentence = PauliSentence({w: float(np.real(c)) for w, c in h.pauli_rep.items()})
+    h = _qubit_sentence(fermionic_hamiltonian(mol, core=core, active=active)(), 1e-12, mapping)
+    sentence = PauliSentence({w: float(np.real(c)) for w, c in h.items()})
     wire_map = _wire_map(wires, 2 * len(active))
     if wire_map:
         sentence = sentence.map_wires(wire_map)
@@ -646,7 +712,7 @@ def _symbols_hamiltonian(symbols, coordinates, unit="bohr", name="molecule", cha
                          basis="sto-3g", method="dhf", active_electrons=None,
                          active_orbitals=None, mapping="jordan_wigner", outpath=".", wires=None,
                          alpha=None, coeff=None, args=None, load_data=False, convert_tol=1e12):
-    _no_derivatives(args, coordinates, alpha, coeff)
+    _no_derivatives((), coordinates, alpha, coeff)
     coords = _floats(coordinates, "coordinates")
     if coords.size != 3 * len(symbols):
         raise ArgumentError(f"qml.qchem: {len(symbols)} atoms need {3 * len(symbols)} "
@@ -655,3 +721,23 @@ def _symbols_hamiltonian(symbols, coordinates, unit="bohr", name="molecule", cha
                    basis_name=basis, name=name, load_data=load_data, alpha=alpha, coeff=coeff,
                    unit=unit)
     return _hamiltonian_of(mol, method, active_electrons, active_orbitals, mapping, wires, args)
+
+
+# PennyLane's qml.qchem names qsym does not provide: a specific AttributeError (so hasattr
+# is False) instead of the plain one (docs/pennylane.md, "Quantum chemistry")
+_NOT_PROVIDED = ("mol_data", "dipole_moment", "molecular_dipole",
+                 "fermionic_dipole", "dipole_of", "dipole_integrals", "taper", "taper_hf",
+                 "taper_operation", "symmetry_generators", "paulix_ops", "optimal_sector",
+                 "clifford", "factorize", "basis_rotation", "givens_decomposition",
+                 "import_operator", "import_state", "from_openfermion", "to_openfermion",
+                 "vibrational", "VibrationalPES", "vibrational_pes", "optimize_geometry",
+                 "load_basisset", "localize_normal_modes", "one_particle", "two_particle",
+                 "observable", "decompose", "meanfield", "moment_matrix", "moment_integral")
+
+
+def __getattr__(name):
+    if name in _NOT_PROVIDED:
+        raise AttributeError(f"qml.qchem.{name} is not provided by qsym (its qml.qchem covers "
+                             "VQE programs: molecular_hamiltonian, hf_state, excitations, ...; "
+                             "docs/pennylane.md, 'Quantum chemistry')")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -208,7 +208,7 @@ def test_vqe_on_h2_reaches_the_full_ci_energy():
 
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda: qml.qchem.molecular_hamiltonian(*H2, args=[H2[1]]), qml.DifferentiationError, "derivatives"),
+    (lambda: qml.qchem.molecular_hamiltonian(*H2, args=[H2[1] + 0.1]), qml.DifferentiationError, "derivatives"),
     (lambda: qml.qchem.molecular_hamiltonian(*H2, charge=1), ValueError, "Open-shell"),
     (lambda: qml.qchem.molecular_hamiltonian(*H2, basis="6-31g"), ValueError, "not provided by qsym"),
     (lambda: qml.qchem.molecular_hamiltonian(*H2, method="pyscf"), ValueError, "method='dhf'"),
@@ -221,6 +221,15 @@ def test_vqe_on_h2_reaches_the_full_ci_energy():
 def test_what_qsym_does_not_provide_says_so(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_args_that_repeat_the_molecules_parameters_change_nothing():
+    mol = qml.qchem.Molecule(*H2)
+    plain = qml.qchem.electron_integrals(mol)()
+    repeated = qml.qchem.electron_integrals(mol)(H2[1], np.array(mol.alpha))
+    assert all(np.allclose(a, b) for a, b in zip(plain, repeated))
+    with pytest.raises(qml.DifferentiationError, match="derivatives"):
+        qml.qchem.electron_integrals(mol)(np.array(mol.alpha) * 1.01)
 
 
 def test_a_gradient_through_the_coordinates_is_refused():
