@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import copy
 import numbers
-import re
+import sys
+import types
 from functools import lru_cache
 
 import numpy as np
@@ -517,3 +518,15 @@ def bravyi_kitaev(fermi_operator, n: int, ps: bool = False, wire_map: dict | Non
     + -0.5j * Y(0) @ X(1)
     """
     return _map(fermi_operator, "bravyi_kitaev", n, ps, wire_map, tol)
+
+
+# PennyLane's module paths: pennylane.fermi.fermionic and pennylane.fermi.conversion
+for _name, _names in (("fermionic", dict(FermiWord=FermiWord, FermiSentence=FermiSentence,
+                                         FermiC=FermiC, FermiA=FermiA, from_string=from_string)),
+                      ("conversion", dict(jordan_wigner=jordan_wigner,
+                                          parity_transform=parity_transform,
+                                          bravyi_kitaev=bravyi_kitaev))):
+    sys.modules.setdefault(f"{__name__}.{_name}", types.ModuleType(
+        f"{__name__}.{_name}", f"PennyLane's module path pennylane.fermi.{_name}"))
+    vars(sys.modules[f"{__name__}.{_name}"]).update(_names)
+    globals()[_name] = sys.modules[f"{__name__}.{_name}"]
