@@ -289,37 +289,34 @@ def _shell_repulsion(ab: _Pair, cd: _Pair) -> float:
 
 # ---------------------------------------------------------------- the matrices
 
-def overlap(shells) -> np.ndarray:
-    """The overlap matrix ``S_ij = <i|j>``."""
-    n = len(shells)
-    S = np.empty((n, n))
+def _symmetric(n: int, element) -> np.ndarray:
+    """The symmetric ``n x n`` matrix of ``element(i, j)``, each pair computed once."""
+    M = np.empty((n, n))
     for i in range(n):
         for j in range(i + 1):
-            S[i, j] = S[j, i] = _shell_overlap(shells[i], shells[j])
-    return S
+            M[i, j] = M[j, i] = element(i, j)
+    return M
+
+
+def overlap(shells) -> np.ndarray:
+    """The overlap matrix ``S_ij = <i|j>``."""
+    return _symmetric(len(shells), lambda i, j: _shell_overlap(shells[i], shells[j]))
 
 
 def kinetic(shells) -> np.ndarray:
     """The kinetic-energy matrix ``T_ij = <i| -1/2 nabla^2 |j>``."""
-    n = len(shells)
-    T = np.empty((n, n))
-    for i in range(n):
-        for j in range(i + 1):
-            T[i, j] = T[j, i] = _shell_kinetic(shells[i], shells[j])
-    return T
+    return _symmetric(len(shells), lambda i, j: _shell_kinetic(shells[i], shells[j]))
 
 
 def attraction(shells, charges, geometry) -> np.ndarray:
     """The electron-nuclear attraction ``V_ij = -sum_C Z_C <i| 1/|r - R_C| |j>``."""
-    n = len(shells)
-    V = np.zeros((n, n))
     geometry = np.asarray(geometry, dtype=float).reshape(-1, 3)
-    for i in range(n):
-        for j in range(i + 1):
-            pair = _pair(shells[i], shells[j])
-            V[i, j] = V[j, i] = -sum(z * _shell_attraction(pair, c)
-                                     for z, c in zip(charges, geometry))
-    return V
+
+    def element(i, j):
+        pair = _pair(shells[i], shells[j])
+        return -sum(z * _shell_attraction(pair, c) for z, c in zip(charges, geometry))
+
+    return _symmetric(len(shells), element)
 
 
 def repulsion(shells) -> np.ndarray:

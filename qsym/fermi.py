@@ -161,7 +161,7 @@ class FermiWord(dict):
         return FermiSentence({self: c})
 
     def __rmul__(self, other):
-        c = _scalar(other, f"Cannot multiply {type(other)} by FermiWord.")
+        c = _scalar(other, f"Cannot multiply FermiWord by {type(other)}.")
         return FermiSentence({self: c})
 
     def __pow__(self, value):
