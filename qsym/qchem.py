@@ -30,6 +30,7 @@ array([1, 1, 0, 0])
 from __future__ import annotations
 
 import collections
+import itertools
 import numbers
 import warnings
 
@@ -46,6 +47,7 @@ __all__ = ["Molecule", "hf_state", "excitations", "excitations_to_wires", "activ
            "fermionic_observable", "qubit_observable", "fermionic_hamiltonian",
            "diff_hamiltonian", "overlap_matrix", "kinetic_matrix", "attraction_matrix",
            "core_matrix", "repulsion_tensor", "mol_density_matrix", "read_structure",
+           "particle_number", "spinz", "spin2",
            "BOHR_TO_ANG"]
 
 # the Bohr radius in Angstrom (CODATA 2022, the value PennyLane 0.45 reads from scipy)
@@ -722,6 +724,75 @@ def _symbols_hamiltonian(symbols, coordinates, unit="bohr", name="molecule", cha
                    unit=unit)
     return _hamiltonian_of(mol, method, active_electrons, active_orbitals, mapping, wires, args)
 
+
+
+# ------------------------------------------------------------------ observables
+
+def _check_positive(**values) -> None:
+    for name, v in values.items():
+        if v <= 0:
+            raise ArgumentError(f"'{name}' must be greater than 0; got for '{name}' {v}")
+
+
+def particle_number(orbitals):
+    """The number of electrons ``N = sum_i a+_i a_i`` over ``orbitals`` spin orbitals, as a
+    Jordan-Wigner qubit operator.
+
+    >>> N = particle_number(2)
+    >>> np.diag(N.matrix()).real
+    array([0., 1., 1., 2.])
+    """
+    _check_positive(orbitals=orbitals)
+    return qubit_observable(FermiSentence(
+        {FermiWord({(0, i): "+", (1, i): "-"}): 1.0 for i in range(orbitals)}))
+
+
+def spinz(orbitals):
+    """The total spin projection ``S_z = sum_i s_z(i) a+_i a_i`` (even spin orbitals up,
+    ``+1/2``), as a Jordan-Wigner qubit operator.
+
+    >>> np.diag(spinz(2).matrix()).real
+    array([ 0. , -0.5,  0.5,  0. ])
+    """
+    _check_positive(orbitals=orbitals)
+    return qubit_observable(FermiSentence(
+        {FermiWord({(0, i): "+", (1, i): "-"}): 0.5 if i % 2 == 0 else -0.5
+         for i in range(orbitals)}))
+
+
+def _spin_pair(sa, sd, sb, sg) -> float:
+    """``<a b| s_1 . s_2 |g d>`` for the spins ``sa, sd`` of electron 1 and ``sb, sg`` of
+    electron 2 (0 up, 1 down): ``s_z s_z + (s+ s- + s- s+) / 2``."""
+    sz = (0.5, -0.5)
+    if sa == sd and sb == sg:
+        return sz[sa] * sz[sb]
+    if sa != sd and sb != sg and sa != sb:
+        return 0.5
+    return 0.0
+
+
+def spin2(electrons, orbitals):
+    """The total spin ``S^2`` of ``electrons`` electrons in ``orbitals`` spin orbitals:
+    ``3/4 N + sum <a b| s_1 . s_2 |g d> a+_a a+_b a_g a_d`` with ``N = electrons`` (so it is
+    ``S^2`` on states of that many electrons), as a Jordan-Wigner qubit operator.
+
+    >>> S2 = spin2(2, 4)
+    >>> bool(np.isclose(S2.matrix()[0b1010, 0b1010].real, 2.0))  # two up spins: a triplet
+    True
+    """
+    _check_positive(electrons=electrons, orbitals=orbitals)
+    sentence = FermiSentence({FermiWord({}): 0.75 * electrons})
+    spatial = range(orbitals // 2 + orbitals % 2)
+    for p in spatial:
+        for q in spatial:
+            for sa, sd, sb, sg in itertools.product((0, 1), repeat=4):
+                a, d, b, g = 2 * p + sa, 2 * p + sd, 2 * q + sb, 2 * q + sg
+                value = _spin_pair(sa, sd, sb, sg)
+                if value and max(a, b, g, d) < orbitals:
+                    word = FermiWord({(0, a): "+", (1, b): "+", (2, g): "-", (3, d): "-"})
+                    sentence[word] = value
+    sentence.simplify()
+    return qubit_observable(sentence)
 
 # PennyLane's qml.qchem names qsym does not provide: a specific AttributeError (so hasattr
 # is False) instead of the plain one (docs/pennylane.md, "Quantum chemistry")

@@ -241,6 +241,23 @@ def test_a_gradient_through_the_coordinates_is_refused():
         qml.grad(energy)(qml.numpy.array([0.0, 0.0, 0.0, 0.0, 0.0, 1.4], requires_grad=True))
 
 
+def test_number_and_spin_observables_count_electrons_and_spin():
+    n = 4
+    N = qml.matrix(qml.qchem.particle_number(n), wire_order=range(n))
+    Sz = qml.matrix(qml.qchem.spinz(n), wire_order=range(n))
+    S2 = qml.matrix(qml.qchem.spin2(2, n), wire_order=range(n))
+    for index in range(2 ** n):
+        bits = [int(b) for b in f"{index:04b}"]
+        assert N[index, index].real == pytest.approx(sum(bits))
+        assert Sz[index, index].real == pytest.approx(0.5 * (bits[0] + bits[2] - bits[1] - bits[3]))
+    # two electrons in two spatial orbitals: S^2 has eigenvalues 0 (singlets) and 2 (triplets)
+    two = [i for i in range(16) if bin(i).count("1") == 2]
+    w = np.linalg.eigvalsh(S2[np.ix_(two, two)])
+    assert np.allclose(sorted(w), [0, 0, 0, 2, 2, 2])
+    with pytest.raises(ValueError, match="'orbitals' must be greater than 0"):
+        qml.qchem.spinz(0)
+
+
 # ---- against PennyLane ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("symbols, geometry, kwargs", [
