@@ -282,7 +282,12 @@ class Molecule:
                                 "to Ne).")
         self.symbols, self.charge, self.mult, self.name = list(symbols), charge, mult, name
         self.load_data, self.normalize = load_data, normalize
-        coords = _floats(coordinates, "coordinates").reshape(len(symbols), 3)
+        coords = _floats(coordinates, "coordinates")
+        if coords.size != 3 * len(symbols):
+            raise ArgumentError(f"qml.qchem: {len(symbols)} atoms need {3 * len(symbols)} "
+                                f"coordinates (shape ({len(symbols)}, 3) or flat), got "
+                                f"shape {coords.shape}")
+        coords = coords.reshape(len(symbols), 3)
         self.coordinates = coords / BOHR_TO_ANG if self.unit == "angstrom" else coords
         ints.nuclear_repulsion([1] * len(symbols), self.coordinates)  # no two atoms at one place
         self.basis_data = tuple(row for s in self.symbols for row in ints.atom_basis(s))
@@ -715,11 +720,7 @@ def _symbols_hamiltonian(symbols, coordinates, unit="bohr", name="molecule", cha
                          active_orbitals=None, mapping="jordan_wigner", outpath=".", wires=None,
                          alpha=None, coeff=None, args=None, load_data=False, convert_tol=1e12):
     _no_derivatives((), coordinates, alpha, coeff)
-    coords = _floats(coordinates, "coordinates")
-    if coords.size != 3 * len(symbols):
-        raise ArgumentError(f"qml.qchem: {len(symbols)} atoms need {3 * len(symbols)} "
-                            f"coordinates, got {coords.size}")
-    mol = Molecule(symbols, coords.reshape(len(symbols), 3), charge=charge, mult=mult,
+    mol = Molecule(symbols, coordinates, charge=charge, mult=mult,
                    basis_name=basis, name=name, load_data=load_data, alpha=alpha, coeff=coeff,
                    unit=unit)
     return _hamiltonian_of(mol, method, active_electrons, active_orbitals, mapping, wires, args)

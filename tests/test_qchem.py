@@ -216,6 +216,7 @@ def test_vqe_on_h2_reaches_the_full_ci_energy():
     (lambda: qml.qchem.molecular_hamiltonian(["Na", "H"], np.zeros(6)), ValueError, "Na"),
     (lambda: qml.qchem.molecular_hamiltonian(), ValueError, "do not contain information"),
     (lambda: qml.qchem.Molecule(*H2, unit="pm"), ValueError, "unit"),
+    (lambda: qml.qchem.Molecule(["H", "H"], np.zeros(5)), ValueError, "need 6 coordinates"),
     (lambda: qml.qchem.molecular_hamiltonian(["H", "H"], np.zeros(6)), ValueError, "same position"),
 ])
 def test_what_qsym_does_not_provide_says_so(call, error, match):
