@@ -228,6 +228,8 @@ from . import devices, math, measurements, optimize, wires  # noqa: E402
 from .wires import registers  # noqa: E402
 from . import qaoa  # noqa: E402
 from . import spin  # noqa: E402
+from . import fermi, qchem  # noqa: E402
+from .fermi import FermiA, FermiC, FermiSentence, FermiWord, bravyi_kitaev, jordan_wigner, parity_transform  # noqa: E402
 from ._unsupported import CHANNELS as _CHANNELS  # noqa: E402
 from ._noise import CHANNEL_CLASSES as _CHANNEL_CLASSES, Channel as _Channel  # noqa: E402
 from ._mcm import cond, defer_measurements, measure  # noqa: E402
@@ -461,7 +463,7 @@ __all__ = [
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",
-    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "pauli", "pauli_decompose", "exp", "evolve", "change_op_basis", "ChangeOpBasis", "QSVT", "GQSP", "qsvt", "poly_to_angles", "transform_angles", "apply", "is_commuting",
+    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "fermi", "qchem", "FermiC", "FermiA", "FermiWord", "FermiSentence", "jordan_wigner", "parity_transform", "bravyi_kitaev", "pauli", "pauli_decompose", "exp", "evolve", "change_op_basis", "ChangeOpBasis", "QSVT", "GQSP", "qsvt", "poly_to_angles", "transform_angles", "apply", "is_commuting",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     "decomposition", "list_decomps", "add_decomps", "register_resources", "register_condition",
     "resource_rep",

@@ -44,8 +44,6 @@ NAMESPACES = {
     "broadcast": "PennyLane's qml.broadcast (removed from PennyLane in 0.40): write the loop "
                  "over the wires in the circuit function, or use a template "
                  "(qml.BasicEntanglerLayers, ...)",
-    "qchem": "PennyLane's quantum chemistry (qml.qchem): build the Hamiltonian with PennyLane "
-             "and pass its coefficients and Pauli words to qml.Hamiltonian",
     "qinfo": "PennyLane's quantum-information transforms (qml.qinfo)",
     "pulse": "PennyLane's pulse programming (qml.pulse)",
     "drawer": "PennyLane's drawing internals (qml.drawer): use qml.draw or qml.draw_mpl "
@@ -79,8 +77,8 @@ def namespace_error(name: str) -> AttributeError | None:
     """The error for ``qml.<name>`` when ``name`` is a PennyLane name qsym does not provide
     (:data:`NAMESPACES`), else None.
 
-    >>> print(namespace_error("qchem"))  # doctest: +ELLIPSIS
-    qml.qchem is not supported by qsym: PennyLane's quantum chemistry ...
+    >>> print(namespace_error("qinfo"))  # doctest: +ELLIPSIS
+    qml.qinfo is not supported by qsym: PennyLane's quantum-information transforms ...
     >>> namespace_error("RX") is None
     True
     """

@@ -462,6 +462,9 @@ def pauli_decompose(H, hide_identity=False, wire_order=None, pauli=False, check_
 pauli_arithmetic = SimpleNamespace(PauliWord=PauliWord, PauliSentence=PauliSentence,
                                    I="I", X="X", Y="Y", Z="Z")
 sys.modules[__name__ + ".pauli_arithmetic"] = pauli_arithmetic
+# and qml.pauli.conversion (pauli_sentence, pauli_decompose)
+conversion = SimpleNamespace(pauli_sentence=pauli_sentence, pauli_decompose=pauli_decompose)
+sys.modules[__name__ + ".conversion"] = conversion
 
 
 # --- qubit-wise commuting groups (PennyLane's qml.pauli grouping functions) ------------------

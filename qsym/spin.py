@@ -30,6 +30,7 @@ import types
 import numpy as np
 
 from .errors import ArgumentError
+from .fermi import ladder_operators
 from .pauli import PauliSentence, PauliWord
 
 __all__ = ["Lattice", "generate_lattice", "transverse_ising", "heisenberg", "fermi_hubbard",
@@ -314,53 +315,10 @@ def _check_mapping(mapping) -> str:
     return m
 
 
-def _encoding(mapping, n) -> np.ndarray:
-    """The binary matrix ``A`` of a linear fermion-to-qubit encoding: qubit ``i`` holds
-    ``sum_j A[i, j] n_j mod 2`` (Jordan-Wigner: the occupations; parity: the partial
-    parities; Bravyi-Kitaev: the Fenwick-tree sums)."""
-    i, j = np.indices((n, n))
-    if mapping == "jordan_wigner":
-        return (i == j).astype(np.uint8)
-    if mapping == "parity":
-        return (j <= i).astype(np.uint8)
-    low = (i + 1) & -(i + 1)  # qubit i sums the modes (i - lowbit(i + 1), i]
-    return ((j <= i) & (j > i - low)).astype(np.uint8)
-
-
-def _inverse_mod2(a: np.ndarray) -> np.ndarray:
-    n = len(a)
-    m = np.concatenate([a.copy(), np.eye(n, dtype=np.uint8)], axis=1)
-    for col in range(n):
-        pivot = col + int(np.nonzero(m[col:, col])[0][0])
-        m[[col, pivot]] = m[[pivot, col]]
-        for row in range(n):
-            if row != col and m[row, col]:
-                m[row] ^= m[col]
-    return m[:, n:]
-
-
-def _ladder_operators(mapping, n) -> dict:
-    """``{(j, '+'): a_j^dagger, (j, '-'): a_j}`` as Pauli sentences on ``n`` qubits:
-    ``X`` on the qubits that store ``n_j``, the projector on ``n_j`` (``Z`` of the
-    qubits whose parity is ``n_j``) and the sign ``(-1)^(n_0 + ... + n_{j-1})``."""
-    a = _encoding(mapping, n)
-    inv = _inverse_mod2(a)
-    one = PauliSentence({PauliWord({}): 1.0})
-    ops = {}
-    for j in range(n):
-        flip = PauliSentence({PauliWord({int(q): "X" for q in np.nonzero(a[:, j])[0]}): 1.0})
-        occupation = PauliSentence({PauliWord({int(q): "Z" for q in np.nonzero(inv[j])[0]}): 1.0})
-        below = np.bitwise_xor.reduce(inv[:j], axis=0) if j else np.zeros(n, np.uint8)
-        sign = PauliSentence({PauliWord({int(q): "Z" for q in np.nonzero(below)[0]}): 1.0})
-        ops[(j, "+")] = flip @ (0.5 * (one + occupation)) @ sign
-        ops[(j, "-")] = flip @ (0.5 * (one - occupation)) @ sign
-    return ops
-
-
 def _fermionic(terms, n_modes, mapping):
     """``sum c * (a_{j1}^{s1} a_{j2}^{s2} ...)`` for ``terms = [(c, ((j1, s1), ...))]``
     mapped to qubits, as a simplified operator."""
-    ladder = _ladder_operators(mapping, n_modes)
+    ladder = ladder_operators(mapping, n_modes)
     H = PauliSentence()
     for c, word in terms:
         term = PauliSentence({PauliWord({}): 1.0})

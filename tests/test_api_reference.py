@@ -68,7 +68,7 @@ def test_private_modules_still_import_by_their_path():
     assert "RX" in qsym._gates.GATES
 
 
-@pytest.mark.parametrize("name", ["broadcast", "qinfo", "qchem"])
+@pytest.mark.parametrize("name", ["broadcast", "qinfo", "pulse"])
 def test_pennylane_names_qsym_lacks_say_so(name):
     with pytest.raises(AttributeError, match=rf"^qml\.{name} is not supported by qsym: "):
         getattr(qml, name)

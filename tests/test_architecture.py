@@ -27,12 +27,12 @@ PACKAGE = ROOT / "qsym"
 # same list, with what each module does; test_the_design_table_is_this_order compares them)
 ORDER = [
     "_version", "errors", "exceptions", "_cache", "_kernels", "_channels", "_gates", "_shapes", "wires", "resource", "_autodiff", "_ir",
-    "rules", "_trace", "_broadcast", "_operations", "_noise", "_shadows", "numpy", "_numpy_random", "_linalg", "math",
-    "_unsupported", "templates", "qaoa", "_unitary_decompositions", "_opmath", "pauli", "_opfunctions", "_mcm", "_subroutines", "decomposition", "_symbolic", "_plan", "_program", "_emit", "_shots",
+    "rules", "_trace", "_broadcast", "_operations", "_noise", "_shadows", "numpy", "_numpy_random", "_linalg", "math", "_integrals",
+    "_unsupported", "templates", "qaoa", "_unitary_decompositions", "_opmath", "pauli", "fermi", "_opfunctions", "_mcm", "_subroutines", "decomposition", "_symbolic", "_plan", "_program", "_emit", "_shots",
     "_mixed", "_second_order", "_tiers", "_arguments", "_options", "devices", "_stages", "_executors", "_guards",
     "_runtime",
     "_drawing", "optimize", "_natural_gradient", "_tapes", "tape", "_transform", "_compilation", "_splitting", "transforms", "workflow", "gradients", "_preprocess", "_device_api", "_aot_numpy", "_aot", "_worker", "_distributed",
-    "_minimize", "_about", "measurements", "kernels", "fourier", "pytrees", "spin", "_arithmetic", "_qsvt", "_qnspsa", "_riemannian",
+    "_minimize", "_about", "measurements", "kernels", "fourier", "pytrees", "spin", "qchem", "_arithmetic", "_qsvt", "_qnspsa", "_riemannian",
     "_noise_models", "_mitigate", "__init__", "_cli", "__main__",
 ]
 
