@@ -33,11 +33,12 @@ from ._autodiff import trainable_indices
 from ._natural_gradient import adjoint_metric_tensor as _qnode_adjoint_metric_tensor
 from ._natural_gradient import get_aux_wire, metric_tensor
 from ._operations import expval
-from ._runtime import QNode, set_shots
+from ._runtime import DERIVATIVE_CHECKS, QNode, set_shots
 from ._shapes import check_num_directions
 from ._shots import Shots
 from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params, tape_qnode
-from .errors import ArgumentError, DifferentiationError, QuantumFunctionError, RuleError
+from .errors import (ArgumentError, DifferentiationError, QsymError, QuantumFunctionError,
+                     RuleError)
 from .exceptions import OperatorPropertyUndefined
 from .transforms import module_path
 from ._transform import transform
@@ -937,6 +938,65 @@ def hadamard_grad(tape, argnum=None, aux_wire=None, device_wires=None, mode="sta
 DEVICE_GRADIENT["hadamard"] = _tape_hadamard
 hadamard_grad.qsym_diff_method = "hadamard"
 
+
+def _hadamard_options(qnode) -> dict:
+    """The options a ``diff_method="hadamard"`` QNode gives ``hadamard_grad`` (its
+    ``gradient_kwargs``; the device's wires, as PennyLane's QNode passes them)."""
+    kw = {k: v for k, v in qnode.gradient_kwargs.items()
+          if k in ("mode", "aux_wire", "device_wires")}
+    if getattr(qnode.device, "wires", None) is not None:
+        kw.setdefault("device_wires", qnode.device.wires)
+    return kw
+
+
+def _hadamard_qnode_check(qnode, entry, args, kwargs, diff, data):
+    """Before the compiled derivative of a ``diff_method="hadamard"`` QNode (its fast path:
+    no tracker, no shots): what PennyLane's Hadamard gradient of the QNode's tape would
+    raise or warn, and the circuits it would run (``entry.hadamard_runs``: the value
+    circuit and the tests, counted by :func:`qsym._executors.hadamard`). Decided once per
+    compiled signature, options and data values (the tests' count is structural); the
+    warnings are given again at every call, as PennyLane's transform gives them."""
+    options = _hadamard_options(qnode)
+    key = (repr(sorted(options.items(), key=repr)), diff, data.tobytes())
+    held = getattr(entry, "hadamard_check", None)
+    if held is None or held[0] != key:
+        held = entry.hadamard_check = (key,) + _hadamard_outcome(qnode, args, kwargs, diff,
+                                                                 options)
+    _, error, caught, runs = held
+    for w in caught:
+        warnings.warn(w.message, w.category, stacklevel=4)
+    if error is not None:
+        raise type(error)(*error.args)
+    entry.hadamard_runs = runs
+
+
+def _hadamard_outcome(qnode, args, kwargs, diff, options):
+    """``(error, warnings, circuits run)`` of PennyLane's Hadamard gradient of the QNode's
+    tape at these arguments (the differentiated ones trainable)."""
+    from .numpy import tensor
+    from .workflow import construct_tape
+
+    if diff is not None:
+        args = [tensor(getval(a), requires_grad=i in diff) if _numeric(a) else a
+                for i, a in enumerate(args)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            tape = construct_tape(qnode)(*args, **kwargs)
+            tapes, _ = _tape_hadamard(tape, **options)
+        except QsymError as exc:  # PennyLane's refusal (the aux wire, variances, ...)
+            return exc, list(caught), None
+    return None, list(caught), 1 + len(tapes)
+
+
+def _numeric(a) -> bool:
+    try:
+        return np.asarray(getval(a)).dtype.kind in "fiuc"
+    except (TypeError, ValueError):
+        return False
+
+
+DERIVATIVE_CHECKS["hadamard"] = _hadamard_qnode_check
 
 __all__.append("hadamard_grad")
 

@@ -195,6 +195,72 @@ def _four(p):
 Q = np.array([0.31, -0.72, 0.55, 0.12], requires_grad=True)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_compiled_path_agrees_with_the_tapes_and_counts_them(mode):
+    """Without an observer (no tracker, no shots) a hadamard QNode's gradient is the
+    compiled exact one (issue #17); inside a qml.Tracker it runs PennyLane's tapes. Both
+    agree to 1e-12, and the device counts the same circuits either way."""
+    dev = qml.device("default.qubit", wires=3)
+    kw = {"mode": mode}
+    if mode in ("standard", "reversed"):
+        kw["aux_wire"] = 2
+    node = qml.QNode(_four, dev, diff_method="hadamard", gradient_kwargs=kw)
+    assert node.compiled_directly
+    before = dev.num_executions
+    fast = qml.grad(node)(Q)
+    fast_runs = dev.num_executions - before
+    with qml.Tracker(dev) as tracker:
+        assert not node.compiled_directly
+        before = dev.num_executions
+        slow = qml.grad(node)(Q)
+        slow_runs = dev.num_executions - before
+    onp.testing.assert_allclose(fast, slow, atol=1e-12, rtol=0)
+    # the value circuit and PennyLane's tests: RX, RY (1 word each), IsingXY (XX, YY),
+    # RZ; the observable Z0 X1 is one word
+    tests = {"standard": 5, "direct": 10, "reversed": 4, "reversed-direct": 8, "auto": 10}
+    assert fast_runs == slow_runs == tracker.totals["simulations"] == 1 + tests[mode]
+    # executions: the reversed tests measure IsingXY's generator (XX + YY) times Y(aux),
+    # two groups of qubit-wise commuting words (PennyLane 0.45 records 6 and 11 too)
+    executions = {"reversed": 6, "reversed-direct": 11}.get(mode, 1 + tests[mode])
+    assert tracker.totals["executions"] == executions
+    assert tracker.totals["batches"] == 2  # the value, then the gradient's tapes (PennyLane's)
+
+
+def test_tracker_records_the_hadamard_circuits():
+    """A tracked gradient records PennyLane's Hadamard tests: the auxiliary wire between
+    two Hadamards around the controlled generator word, Y(aux) measured."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method="hadamard", gradient_kwargs={"aux_wire": 1})
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array(0.4, requires_grad=True)
+    with qml.Tracker(dev) as tracker:
+        g = qml.grad(c)(x)
+    assert g == pytest.approx(-onp.sin(0.4), abs=1e-12)
+    test = tracker.history["resources"][-1]
+    assert test.gate_types == {"RX": 1, "Hadamard": 2, "CNOT": 1}
+    assert list(test.measurements) == ["expval(Prod(num_wires=2, num_terms=2))"]
+
+
+def test_compiled_path_warns_and_refuses_at_every_call():
+    def f(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    node = qml.QNode(f, qml.device("default.qubit", wires=2), diff_method="hadamard")
+    x = np.array(0.3, requires_grad=True)
+    for _ in range(2):  # the second call answers from the signature's record
+        with pytest.warns(qml.exceptions.PennyLaneDeprecationWarning, match="aux_wire"):
+            assert qml.grad(node)(x) == pytest.approx(-onp.sin(0.3), abs=1e-12)
+    full = qml.QNode(f, qml.device("default.qubit", wires=1), diff_method="hadamard")
+    for _ in range(2):
+        with pytest.raises(qml.WireError, match="no free wire"):
+            qml.grad(full)(x)
+
+
 def test_tapes_are_pennylanes():
     """The four modes' circuits as PennyLane builds them (written out here from its
     algorithm): Y(aux) measured, qml.ctrl of the word, qml.evolve by +-pi/4."""
