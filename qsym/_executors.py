@@ -418,7 +418,20 @@ def jacobian_executor(node, entry):
         raise DifferentiationError(NO_GRADIENT)
     if entry.broadcast:
         return broadcast_jacobian
+    if node.diff_method == "hadamard" and not node.current_shots():
+        return hadamard
     return JACOBIANS["sampled" if node.current_shots() else "exact", node.method]
+
+
+def hadamard(node, entry, x, d):
+    """``diff_method="hadamard"`` where nothing observes its circuits (no shots, no
+    ``qml.Tracker``: else the QNode runs PennyLane's tapes): the Hadamard test is exact on
+    a simulator, so its Jacobian is the compiled exact one (parameter shift's); the device
+    counts the circuits PennyLane's Hadamard gradient runs, the value circuit and one per
+    test (``entry.hadamard_runs``, set by the check of :mod:`qsym.gradients` on the
+    QNode's tape, ``qsym._runtime.DERIVATIVE_CHECKS``)."""
+    result, runs = shift(node, entry, x, d)
+    return result, getattr(entry, "hadamard_runs", runs)
 
 
 def values_executor(node, entry):

@@ -1420,6 +1420,12 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
         return _compare_tapes(op1, op2, check_interface, check_trainability, rtol, atol)
     if type(op1) is not type(op2):
         return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
+    if all(hasattr(op1, a) for a in ("base", "coeff", "num_steps")):  # qml.exp, qml.evolve
+        if len(op1.data) != len(op2.data) or not all(
+                _same_number(a, b, rtol, atol) for a, b in zip(op1.data, op2.data)):
+            return f"op1 and op2 have different data.\nGot {op1.data} and {op2.data}"
+        why = compare(op1.base, op2.base, check_interface, check_trainability, rtol, atol)
+        return True if why is True else f"op1 and op2 have different bases. {why}"
     raise GateError(f"qml.equal compares gates, observables, measurements and tapes; got {op1!r}")
 
 
@@ -2694,6 +2700,22 @@ class Prod(_Arithmetic):
 
     def _rebuild(self, operands):
         return Prod(*operands)
+
+    def remake(self, params=None) -> "Prod":
+        """A copy with ``params`` (the factors' parameters, in order), made where it is
+        called (a product of gates in a circuit: applied unless used, as written there).
+
+        >>> (RX(0.1, wires=0) @ PauliZ(1)).remake([0.2])
+        RX(0.2, wires=[0]) @ Z(1)
+        """
+        params = self.data if params is None else list(params)
+        factors, k = [], 0
+        with _no_recording():
+            for o in self.operands:
+                n = len(o.data)
+                factors.append(o.remake(params[k:k + n]) if n else o)
+                k += n
+        return Prod(*factors)
 
     def decomposition(self) -> list:
         """The factors in the order they are applied: the last one first."""
@@ -4208,6 +4230,13 @@ def _diagonalizing(op, take_off_tape=True) -> tuple:
                 wires = op._mwires
                 U = vecs.conj().T
                 return (GATE_CLASSES["QubitUnitary"](U, wires=list(wires)),), wires
+            if (isinstance(op, Prod) and len(op.terms) != 1 and len(op.operands) > 1
+                    and len({w for o in op.operands for w in o.wires})
+                    == sum(len(o.wires) for o in op.operands)):
+                # factors on separate wires (H(0) @ Y(1)): each factor's gates (PennyLane's)
+                parts = [_diagonalizing(o, take_off_tape) for o in op.operands]
+                return (tuple(g for gates, _ in parts for g in gates),
+                        tuple(w for _, on in parts for w in on))
             if len(op.terms) != 1 or next(iter(op.terms.values())) != 1:
                 raise MeasurementError(
                     "Hamiltonians are not supported for rotating probabilities. "

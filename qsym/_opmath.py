@@ -36,11 +36,13 @@ CRY(0.2, wires=[0, 1])
 from __future__ import annotations
 
 import builtins
+import contextlib
 import functools
 import numbers
 
 import numpy as np
 import sympy as sp
+from autograd.tracer import getval
 
 from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError, GateError,
                      GeneratorUndefinedError,
@@ -64,7 +66,7 @@ from ._operations import (
     matrix_label,
     pauli_decomposition,
 )
-from ._trace import Tape, active_tape, recording
+from ._trace import Tape, active_tape, not_recording, outer_tape, recording
 from .wires import Wires
 from .templates import QFT, Template, add_draw_group, clear_draw_groups, current_draw_groups
 from ._unitary_decompositions import (multi_qubit_decomposition, one_qubit_decomposition,
@@ -320,7 +322,10 @@ def _inverse_ops(op: Operation) -> list:
 
 def _inverse_gates(op: Operation) -> list:
     name, p, w, hyper = op.name, op.params, op.wires, op.hyper
-    with recording(Tape()):
+    # outside any circuit, the inverse keeps autograd boxes as the gate did (a tape's gate
+    # under autograd: qml.adjoint of it, PennyLane's reversed Hadamard test)
+    outside = not_recording() if outer_tape() is None else contextlib.nullcontext()
+    with outside, recording(Tape()):
         if name in _SELF_INVERSE:
             return [_make(name, p, w, hyper)]
         if name in _PHASE_INVERSE:
@@ -2446,6 +2451,33 @@ class Evolution(Exp):
                          num_steps, id)
 
     data = property(lambda self: (self.param,))
+    # what a tape's structure holds besides the parameter (qsym._tapes: one circuit each)
+    hyper = property(lambda self: (("base", self.base), ("num_steps", self.num_steps)))
+
+    def remake(self, params=None):
+        """A copy with the parameter ``params[0]`` (a tape's parameter), made where it is
+        called (in a circuit: applied as rotations)."""
+        param = self.param if params is None else params[0]
+        return Evolution(self.base, param, num_steps=self.num_steps, id=self.id)
+
+    @property
+    def has_generator(self) -> bool:
+        """True for a real parameter (PennyLane's: the coefficient ``-i param`` is
+        imaginary); the generator is ``-1 * base`` (``U(t) = exp(i t G)``).
+
+        >>> import qsym as qml
+        >>> qml.evolve(qml.X(0), 0.5).generator()
+        -1 * X(0)
+        """
+        return not np.iscomplexobj(np.asarray(getval(self.param)))
+
+    def generator(self):
+        if not self.has_generator:
+            raise GeneratorUndefinedError(
+                f"The operator coefficient {-1j * complex(getval(self.param))} is not "
+                "imaginary; the expected format is exp(-ixG). The generator is not defined.")
+        with recording(Tape()):
+            return s_prod(-1, self.base)
 
     def _angles(self) -> list:
         out = []

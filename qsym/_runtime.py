@@ -73,6 +73,11 @@ PER_CALL_STRUCTURES = 64  # compiled structures a per-call QNode keeps (least re
 LEARNED_STATIC_SIGNATURES = 64
 _PER_CALL_LOCK = threading.RLock()  # one per-call trace at a time (they restore random states)
 _SHOT_COUNT = threading.local()  # .active: (QNode, the shot count it evaluates now)
+# diff_method -> check(qnode, entry, args, kwargs, diff, data) run before a compiled
+# derivative: a method PennyLane computes with circuits of its own whose exact answer the
+# compiled derivative gives ("hadamard": qsym.gradients registers its checks, warnings and
+# circuit count there)
+DERIVATIVE_CHECKS: dict = {}
 
 
 # Tiers (qsym.tiers; docs/design.md "Tiers: the first answer without a compile"): tier
@@ -1447,9 +1452,11 @@ class QNode:
         route = self._route  # (the device and method it was decided for, the answer)
         if route[0] is not self.device or route[1] is not self.diff_method:
             route = self._route = (self.device, self.diff_method, not runs_own_execute(
-                self.device) and self.diff_method not in ("spsa", "hadamard") and own_derivatives(
+                self.device) and self.diff_method != "spsa" and own_derivatives(
                     self.device, self.diff_method, self.grad_on_execution) is None)
         gkw = self.gradient_kwargs
+        if self.diff_method == "hadamard" and (self.device.trackers or self.configured_shots()):
+            return False  # PennyLane's Hadamard tapes: a tracker records them, shots sample them
         return route[2] and (not gkw or gkw.get("argnum") is None)
 
     def __call__(self, *args, **kwargs):
@@ -1559,6 +1566,9 @@ class QNode:
         self._differentiable()
         entry, xs, ds = self.compiled(args, kwargs, diff)
         _refuse_by_value(entry)
+        check = DERIVATIVE_CHECKS.get(self.diff_method)
+        if check is not None:  # the method's own errors, warnings and circuit count
+            check(self, entry, args, kwargs, diff, flat(ds))
         if entry.has_state:
             return executors.state_jacobian(self, entry, xs, ds) + (entry,)
         return executors.rows_jacobian(self, entry, xs, ds) + (entry,)
@@ -2113,6 +2123,7 @@ class grad(_Derivative):
         if (not _plain_trainable(a, self.argnum) or a.dtype is not F64 or a.ndim != 1
                 or not a.flags.c_contiguous or not entry.simple or node.current_shots()
                 or node.method not in ("parameter-shift", "adjoint")
+                or node.diff_method == "hadamard"  # (its check at each call: value_and_jacobian)
                 or getattr(entry, "mixed", False)
                 or node._compiled.get(((TRAIN, a.shape),)) is not entry):
             node._grad_fast = None

@@ -777,7 +777,8 @@ def _transform_execute_vjp(ans, params, tape, device, gradient, spec):
             transform, kwargs = gradient
             bound = tape.bind_new_parameters(list(params), tape.trainable_params)
             tapes, fn = transform(bound, **kwargs)
-            jac = fn(tuple(_run(t, device, gradient) for t in tapes))
+            with devices.one_batch():  # PennyLane runs the transform's tapes as one batch
+                jac = fn(tuple(_run(t, device, gradient) for t in tapes))
             held.append(jacobian_rows(bound, jac, len(params)))
         return anp.dot(g, held[0])
     return vjp

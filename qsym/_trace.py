@@ -898,6 +898,55 @@ def output_kind(result) -> tuple:
     return ("tree", spec), results
 
 
+def rotation_gates(results) -> list:
+    """The basis changes of the ``probs(op=...)`` measurements among ``results``, in
+    order, after every gate; a wire an earlier one rotated is rotated once (two that share
+    a wire rotate it alike: :func:`to_ir` checks)."""
+    out, done = [], set()
+    for m in results:
+        diag = getattr(m, "diag", ()) or ()
+        out.extend(op for op in diag if not done & set(op.wires))
+        done |= {w for op in diag for w in op.wires}
+    return out
+
+
+def _rotations(m):
+    """``{wire: [gate, ...]}``: the one-wire gates of a ``probs(op=...)``'s basis change on
+    each wire, or None if one acts on several wires (two measurements sharing a wire may
+    both rotate it only alike: the standard Hadamard test's ``Y`` of its auxiliary wire)."""
+    out: dict = {}
+    for op in m.diag:
+        if len(op.wires) != 1:
+            return None
+        out.setdefault(op.wires[0], []).append((op.name, tuple(str(p) for p in op.params)))
+    return out
+
+
+# the one-wire rotations of PennyLane's diagonalizing gates of X, Y, Z (by gate names)
+_ROTATED_LETTER = {(): "Z", ("Hadamard",): "X", ("PauliZ", "S", "Hadamard"): "Y"}
+
+
+def _measured_alike(other, shared, mine):
+    """``{wire: letter}`` if the observable measured by ``other`` uses the ``shared``
+    wires only with the Pauli letter each is rotated from there (``mine``: a
+    ``probs(op=...)``'s rotations; measured after them as ``Z``), else None."""
+    obs = getattr(other, "obs", None)
+    terms = getattr(obs, "terms", None)
+    if not shared or mine is None or getattr(other, "diag", ()) or not isinstance(terms, dict):
+        return None
+    letters = {}
+    for w in shared:
+        gates = mine.get(w, [])
+        if any(params for _, params in gates):
+            return None
+        letters[w] = _ROTATED_LETTER.get(tuple(name for name, _ in gates))
+        if letters[w] is None:
+            return None
+    if all(p == letters[w] for word in terms for w, p in word if w in letters):
+        return letters
+    return None
+
+
 def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
     """Turn recorded gates and the returned measurement(s) into a Circuit."""
     from ._ir import Circuit, Measurement, Op
@@ -926,24 +975,33 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
         ir_ops.append(Op(op.name, wires, params, op.hyper))
 
     kinds, results = output_kind(result)
+    frame: dict = {}  # wire -> the Pauli letter a probs(op=...) rotated to Z there
     for m in results:  # probs(op=...): its basis change, after every gate
         if not getattr(m, "diag", ()):
             continue
-        rotated = set(m.wires)
+        mine = _rotations(m)
         for other in results:
             if other is m:
                 continue
             used = (set(device_wires) if other.kind == "state" or (
                         other.obs is None and other.wires is None)
                     else set(other.wires) if other.obs is None else set(other.obs.wires))
-            if used & rotated:
+            theirs = _rotations(other) if getattr(other, "diag", ()) else {}
+            shared = used & set(m.wires)
+            letters = _measured_alike(other, shared, mine)
+            if letters is not None:  # an observable of the rotated wires' Pauli letters
+                frame.update(letters)
+                continue
+            if shared and (mine is None or theirs is None or any(
+                    mine.get(w, []) != theirs.get(w, []) for w in shared)):
                 raise MeasurementError(
                     f"probs(op=...) on wires {list(m.wires)} changes their basis, so no other "
-                    "measurement of the same circuit can use them; measure it in a separate QNode"
+                    "measurement of the same circuit can use them (unless it measures them in "
+                    "the same basis); measure it in a separate QNode"
                 )
-        for op in m.diag:
-            wires = tuple(wire_index(w, op.name) for w in op.wires)
-            ir_ops.append(Op(op.name, wires, tuple(sp.sympify(p) for p in op.params), op.hyper))
+    for op in rotation_gates(results):
+        wires = tuple(wire_index(w, op.name) for w in op.wires)
+        ir_ops.append(Op(op.name, wires, tuple(sp.sympify(p) for p in op.params), op.hyper))
     measurements = []
     for m in results:
         if getattr(m, "refusal", None):  # a measurement qsym does not compute in a circuit
@@ -967,7 +1025,8 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
             continue
         terms = []
         for word, coeff in m.obs.terms.items():
-            w = tuple(sorted((wire_index(wire, "an observable"), p) for wire, p in word))
+            w = tuple(sorted((wire_index(wire, "an observable"), "Z" if wire in frame else p)
+                             for wire, p in word))
             c = sp.sympify(coeff)
             terms.append((c, w))
         grouping = getattr(m.obs, "grouping_indices", None)
@@ -1140,8 +1199,7 @@ def _numeric_run(fn, args, kwargs) -> list:
     tape.apply_pending()
     numeric, result = rewritten(list(tape.items), result)
     numeric = list(numeric)
-    for m in result if isinstance(result, (tuple, list)) else [result]:
-        numeric.extend(getattr(m, "diag", ()))
+    numeric.extend(rotation_gates(result if isinstance(result, (tuple, list)) else [result]))
     return numeric
 
 

@@ -33,11 +33,12 @@ from ._autodiff import trainable_indices
 from ._natural_gradient import adjoint_metric_tensor as _qnode_adjoint_metric_tensor
 from ._natural_gradient import get_aux_wire, metric_tensor
 from ._operations import expval
-from ._runtime import QNode, set_shots
+from ._runtime import DERIVATIVE_CHECKS, QNode, set_shots
 from ._shapes import check_num_directions
 from ._shots import Shots
 from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params, tape_qnode
-from .errors import ArgumentError, DifferentiationError, QuantumFunctionError, RuleError
+from .errors import (ArgumentError, DifferentiationError, QsymError, QuantumFunctionError,
+                     RuleError)
 from .exceptions import OperatorPropertyUndefined
 from .transforms import module_path
 from ._transform import transform
@@ -628,38 +629,39 @@ def _word_op(word):
 
 
 def _ctrl_word(word, aux):
-    """The word controlled by ``aux``: one CNOT, CY or CZ per factor (they commute)."""
-    return [_gate({"X": "CNOT", "Y": "CY", "Z": "CZ"}[p], wires=[aux, w]) for w, p in word]
+    """The word controlled by ``aux``: PennyLane's ``qml.ctrl(word, aux)`` (``CNOT``, ``CY``,
+    ``CZ`` for one factor; a ``Controlled`` product for more)."""
+    from ._opmath import ctrl
+
+    return ctrl(_word_op(word), aux)
 
 
-def _word_rotation(word, sign):
-    """``exp(-i sign pi/4 P)`` of the word ``P`` (PennyLane's ``qml.evolve(P, sign pi/4)``)."""
-    return _gate("PauliRot", sign * np.pi / 2, "".join(p for _, p in word),
-                 wires=[w for w, _ in word])
+def _word_evolution(word, sign):
+    """``exp(-i sign pi/4 P)`` of the word ``P``: PennyLane's ``qml.evolve(P, sign pi/4)``."""
+    from ._opmath import evolve
+
+    return evolve(_word_op(word), sign * np.pi / 4)
 
 
-def _y_on(aux):
-    """The gates after which ``Z(aux)`` measures what ``Y(aux)`` measured (PennyLane's
-    diagonalizing gates of ``Y``)."""
-    return [_gate("PauliZ", wires=aux), _gate("S", wires=aux), _gate("Hadamard", wires=aux)]
-
-
-def _with_aux_z(tape, m, aux):
-    """The measurement of the standard Hadamard test for ``m``: its observable (or the
-    ``Z`` of each wire, for ``probs``) times ``Y(aux)``, measured as ``Z(aux)`` after
-    :func:`_y_on`; probabilities on the wires and ``aux`` (combined in :func:`_aux_probs`)."""
+def _with_aux_y(tape, m, aux):
+    """PennyLane's measurement of the standard Hadamard test for ``m``: its observable
+    (or, for ``probs`` of wires, the ``Z`` of each wire) times ``Y(aux)``; ``probs`` of
+    that product on the wires and ``aux`` (combined in :func:`_aux_probs`)."""
+    from ._opmath import prod, simplify
     from ._operations import probs
 
+    y = _gate("PauliY", wires=aux)
     if m.kind == "probs":
-        return probs(wires=list(m.wires or tape.wires) + [aux])
-    from ._opmath import simplify
-
-    return expval(simplify(m.obs @ _gate("PauliZ", wires=aux)))  # (PennyLane's simplify)
+        op = getattr(m, "op", None)
+        if op is None:
+            op = prod(*[_gate("PauliZ", wires=w) for w in (m.wires or tape.wires)])
+        return probs(op=prod(op, y))
+    return expval(simplify(m.obs @ y))  # (PennyLane's simplify)
 
 
 def _aux_probs(r):
-    """``p(b, aux=0) - p(b, aux=1)``: ``<|b><b| (x) Y(aux)>`` from probabilities on the
-    wires and the auxiliary wire (its last)."""
+    """``p(b, aux=+) - p(b, aux=-)``: ``<|b><b| (x) Y(aux)>`` from probabilities on the
+    wires and the auxiliary wire (its last) in ``Y``'s eigenbasis there."""
     import autograd.numpy as anp
 
     return anp.dot(anp.reshape(r, (-1, 2)), np.array([1.0, -1.0]))
@@ -809,8 +811,9 @@ def _auto_mode(tape, op, aux_wire):
 
 
 def _hadamard_tapes(tape, j, mode, aux):
-    """``[(coeff, tape, standard), ...]`` of PennyLane's ``mode`` for data index ``j``
-    (``standard``: its results hold ``Y(aux)`` measured as ``Z(aux)``)."""
+    """``[(coeff, tape, standard), ...]`` of PennyLane's ``mode`` for data index ``j``, its
+    circuits as PennyLane builds them (``standard``: a result holding ``probs`` with the
+    auxiliary wire's outcome last, combined by :func:`_aux_probs`)."""
     from ._opmath import adjoint
 
     idx, op = _op_of(tape, j)
@@ -820,30 +823,31 @@ def _hadamard_tapes(tape, j, mode, aux):
         mode = _auto_mode(tape, op, aux)
     out = []
     if mode in ("standard", "direct"):
-        for c, word in _pauli_terms(op.generator()):
-            if mode == "standard":
-                h = _gate("Hadamard", wires=aux)
-                new = before + [h] + _ctrl_word(word, aux) + [_gate("Hadamard", wires=aux)]
-                out.append((c, QuantumScript(new + after + _y_on(aux),
-                                             [_with_aux_z(tape, m, aux) for m in ms],
-                                             shots=shots), True))
-                continue
+        terms = _pauli_terms(op.generator())
+        if mode == "standard":
+            measured = [_with_aux_y(tape, m, aux) for m in ms]
+            for c, word in terms:
+                new = before + [_gate("Hadamard", wires=aux), _ctrl_word(word, aux),
+                                _gate("Hadamard", wires=aux)] + after
+                out.append((c, QuantumScript(new, measured, shots=shots), True))
+            return out
+        for c, word in terms:
             for sign in (1, -1):
                 out.append((-sign * c / 2, QuantumScript(
-                    before + [_word_rotation(word, sign)] + after, ms, shots=shots), False))
+                    before + [_word_evolution(word, sign)] + after, ms, shots=shots), False))
         return out
     undo = [adjoint(g) for g in reversed(after)]
     gen = op.generator()
     for c, word in _pauli_terms(ms[0].obs):
         if mode == "reversed":
-            new = ops + [_gate("Hadamard", wires=aux)] + _ctrl_word(word, aux) + [
-                _gate("Hadamard", wires=aux)] + undo + _y_on(aux)
-            out.append((-c, QuantumScript(new, [expval(gen @ _gate("PauliZ", wires=aux))],
+            new = ops + [_gate("Hadamard", wires=aux), _ctrl_word(word, aux),
+                         _gate("Hadamard", wires=aux)] + undo
+            out.append((-c, QuantumScript(new, [expval(gen @ _gate("PauliY", wires=aux))],
                                           shots=shots), False))
             continue
         for sign in (1, -1):
             out.append((sign * c / 2, QuantumScript(
-                ops + [_word_rotation(word, sign)] + undo, [expval(gen)], shots=shots), False))
+                ops + [_word_evolution(word, sign)] + undo, [expval(gen)], shots=shots), False))
     return out
 
 
@@ -933,6 +937,67 @@ def hadamard_grad(tape, argnum=None, aux_wire=None, device_wires=None, mode="sta
 
 DEVICE_GRADIENT["hadamard"] = _tape_hadamard
 hadamard_grad.qsym_diff_method = "hadamard"
+
+
+def _hadamard_options(qnode) -> dict:
+    """The options a ``diff_method="hadamard"`` QNode gives ``hadamard_grad`` (its
+    ``gradient_kwargs``; the device's wires, as PennyLane's QNode passes them)."""
+    kw = {k: v for k, v in qnode.gradient_kwargs.items()
+          if k in ("mode", "aux_wire", "device_wires")}
+    if getattr(qnode.device, "wires", None) is not None:
+        kw.setdefault("device_wires", qnode.device.wires)
+    return kw
+
+
+def _hadamard_qnode_check(qnode, entry, args, kwargs, diff, data):
+    """Before the compiled derivative of a ``diff_method="hadamard"`` QNode (its fast path:
+    no tracker, no shots): what PennyLane's Hadamard gradient of the QNode's tape would
+    raise or warn, and the circuits it would run (``entry.hadamard_runs``: the value
+    circuit and the tests, counted by :func:`qsym._executors.hadamard`). Decided once per
+    compiled signature, options and data values (the tests' count is structural); the
+    warnings are given again at every call, as PennyLane's transform gives them."""
+    options = _hadamard_options(qnode)
+    key = (repr(sorted(options.items(), key=repr)), diff, data.tobytes())
+    held = getattr(entry, "hadamard_check", None)
+    if held is None or held[0] != key:
+        held = entry.hadamard_check = (key,) + _hadamard_outcome(qnode, args, kwargs, diff,
+                                                                 options)
+    _, error, caught, runs = held
+    for w in caught:
+        warnings.warn(w.message, w.category, stacklevel=4)
+    if error is not None:
+        raise type(error)(*error.args)
+    entry.hadamard_runs = runs
+
+
+def _hadamard_outcome(qnode, args, kwargs, diff, options):
+    """``(error, warnings, circuits run)`` of PennyLane's Hadamard gradient of the QNode's
+    tape at these arguments (the differentiated ones trainable)."""
+    from .numpy import tensor
+    from .workflow import construct_tape
+
+    if diff is not None:
+        args = [tensor(getval(a), requires_grad=i in diff) if _numeric(a) else a
+                for i, a in enumerate(args)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            tape = construct_tape(qnode)(*args, **kwargs)
+            tapes, _ = _tape_hadamard(tape, **options)
+        except QsymError as exc:  # PennyLane's refusal (the aux wire, variances, ...)
+            return exc, list(caught), None
+    return None, list(caught), 1 + len(tapes)
+
+
+def _numeric(a) -> bool:
+    try:
+        return np.asarray(getval(a)).dtype.kind in "fiuc"
+    except (TypeError, ValueError):
+        return False
+
+
+DERIVATIVE_CHECKS["hadamard"] = _hadamard_qnode_check
+
 __all__.append("hadamard_grad")
 
 
@@ -2296,6 +2361,8 @@ spsa_gradient = _module("spsa_gradient", "PennyLane's qml.gradients.spsa_gradien
 _module("metric_tensor", "PennyLane's module path qml.gradients.metric_tensor (the name "
         "qml.gradients.metric_tensor itself is the transform)",
         metric_tensor=metric_tensor, _get_aux_wire=get_aux_wire)
+hadamard_gradient = _module("hadamard_gradient", "PennyLane's qml.gradients.hadamard_gradient",
+                             hadamard_grad=hadamard_grad)
 fisher = _module("fisher", "PennyLane's qml.gradients.fisher",
                  classical_fisher=classical_fisher, quantum_fisher=quantum_fisher,
                  _compute_cfim=_compute_cfim, _make_probs=_make_probs)

@@ -180,3 +180,172 @@ def test_gradient_of_a_qnode_is_a_float_unless_backpropagated():
             g = qml.grad(qml.QNode(f, dev, diff_method=method))(a)
             assert type(g) is onp.float64, method  # PennyLane's primitive's output
         assert isinstance(qml.grad(qml.QNode(f, dev, diff_method="backprop"))(a), np.tensor)
+
+
+def _four(p):
+    qml.RX(p[0], wires=0)
+    qml.RY(p[1], wires=1)
+    qml.CNOT(wires=[0, 1])
+    qml.IsingXY(p[2], wires=[0, 1])
+    qml.RZ(p[3], wires=1)
+    qml.RX(0.2, wires=1)
+    return qml.expval(qml.PauliZ(0) @ qml.PauliX(1))
+
+
+Q = np.array([0.31, -0.72, 0.55, 0.12], requires_grad=True)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_compiled_path_agrees_with_the_tapes_and_counts_them(mode):
+    """Without an observer (no tracker, no shots) a hadamard QNode's gradient is the
+    compiled exact one (issue #17); inside a qml.Tracker it runs PennyLane's tapes. Both
+    agree to 1e-12, and the device counts the same circuits either way."""
+    dev = qml.device("default.qubit", wires=3)
+    kw = {"mode": mode}
+    if mode in ("standard", "reversed"):
+        kw["aux_wire"] = 2
+    node = qml.QNode(_four, dev, diff_method="hadamard", gradient_kwargs=kw)
+    assert node.compiled_directly
+    before = dev.num_executions
+    fast = qml.grad(node)(Q)
+    fast_runs = dev.num_executions - before
+    with qml.Tracker(dev) as tracker:
+        assert not node.compiled_directly
+        before = dev.num_executions
+        slow = qml.grad(node)(Q)
+        slow_runs = dev.num_executions - before
+    onp.testing.assert_allclose(fast, slow, atol=1e-12, rtol=0)
+    # the value circuit and PennyLane's tests: RX, RY (1 word each), IsingXY (XX, YY),
+    # RZ; the observable Z0 X1 is one word
+    tests = {"standard": 5, "direct": 10, "reversed": 4, "reversed-direct": 8, "auto": 10}
+    assert fast_runs == slow_runs == tracker.totals["simulations"] == 1 + tests[mode]
+    # executions: the reversed tests measure IsingXY's generator (XX + YY) times Y(aux),
+    # two groups of qubit-wise commuting words (PennyLane 0.45 records 6 and 11 too)
+    executions = {"reversed": 6, "reversed-direct": 11}.get(mode, 1 + tests[mode])
+    assert tracker.totals["executions"] == executions
+    assert tracker.totals["batches"] == 2  # the value, then the gradient's tapes (PennyLane's)
+
+
+def test_tracker_records_the_hadamard_circuits():
+    """A tracked gradient records PennyLane's Hadamard tests: the auxiliary wire between
+    two Hadamards around the controlled generator word, Y(aux) measured."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method="hadamard", gradient_kwargs={"aux_wire": 1})
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array(0.4, requires_grad=True)
+    with qml.Tracker(dev) as tracker:
+        g = qml.grad(c)(x)
+    assert g == pytest.approx(-onp.sin(0.4), abs=1e-12)
+    test = tracker.history["resources"][-1]
+    assert test.gate_types == {"RX": 1, "Hadamard": 2, "CNOT": 1}
+    assert list(test.measurements) == ["expval(Prod(num_wires=2, num_terms=2))"]
+
+
+def test_compiled_path_warns_and_refuses_at_every_call():
+    def f(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    node = qml.QNode(f, qml.device("default.qubit", wires=2), diff_method="hadamard")
+    x = np.array(0.3, requires_grad=True)
+    for _ in range(2):  # the second call answers from the signature's record
+        with pytest.warns(qml.exceptions.PennyLaneDeprecationWarning, match="aux_wire"):
+            assert qml.grad(node)(x) == pytest.approx(-onp.sin(0.3), abs=1e-12)
+    full = qml.QNode(f, qml.device("default.qubit", wires=1), diff_method="hadamard")
+    for _ in range(2):
+        with pytest.raises(qml.WireError, match="no free wire"):
+            qml.grad(full)(x)
+
+
+def test_tapes_are_pennylanes():
+    """The four modes' circuits as PennyLane builds them (written out here from its
+    algorithm): Y(aux) measured, qml.ctrl of the word, qml.evolve by +-pi/4."""
+    op = qml.IsingXY(0.5, wires=[0, 1])
+    tape = qml.tape.QuantumScript([op], [qml.expval(qml.X(0) + qml.Y(0))])
+    H = qml.IsingXY(0.5, wires=[0, 1]).generator()
+    batch, fn = qml.gradients.hadamard_grad(tape, mode="reversed", aux_wire=2)
+    for t, ctrl in zip(batch, (qml.CNOT([2, 0]), qml.CY([2, 0]))):
+        qml.assert_equal(t, qml.tape.QuantumScript(
+            [qml.IsingXY(0.5, wires=[0, 1]), qml.H(2), ctrl, qml.H(2)],
+            [qml.expval(H @ qml.Y(2))]))
+    assert fn((1.0, 2.0)) == pytest.approx(-6.0)  # -2 (1 + 2)
+    batch, fn = qml.gradients.hadamard_grad(tape, mode="direct")
+    words = [qml.X(0) @ qml.X(1), qml.Y(0) @ qml.Y(1)]
+    want = [qml.evolve(w, s * onp.pi / 4) for w in words for s in (1, -1)]
+    for t, ev in zip(batch, want):
+        qml.assert_equal(t, qml.tape.QuantumScript([qml.IsingXY(0.5, wires=[0, 1]), ev],
+                                                   tape.measurements))
+    assert fn((1.0, 2.0, 3.0, 4.0)) == pytest.approx(0.5)  # 2 * 0.25 * (-(1-2) - (3-4)) / 2
+    batch, _ = qml.gradients.hadamard_grad(tape, mode="standard", aux_wire=2)
+    assert batch[1].operations[2] == qml.ctrl(qml.Y(0) @ qml.Y(1), 2)
+
+
+def test_probs_sharing_the_auxiliary_wire_and_an_expval():
+    """Standard test of two probabilities and an expectation: every measurement holds
+    Y(aux), rotated once; the Jacobian is parameter shift's (exact)."""
+    dev = qml.device("default.qubit", wires=4)
+    ops = [qml.RY(-onp.pi / 2, wires=0), qml.CRX(0.7, wires=[0, 1]), qml.RY(0.3, wires=2)]
+    tape = qml.tape.QuantumScript(ops, [qml.expval(qml.PauliX(0)), qml.probs(wires=[1]),
+                                        qml.probs(wires=[1, 2])])
+    tape.trainable_params = [1, 2]
+    tapes, fn = qml.gradients.hadamard_grad(tape, aux_wire=3)
+    got = fn(dev.execute(tapes))
+    tapes, fn = qml.gradients.param_shift(tape)
+    want = fn(dev.execute(tapes))
+    for g, w in zip(got, want):
+        for a, b in zip(g, w):
+            onp.testing.assert_allclose(a, b, atol=1e-12)
+
+
+def test_probs_of_a_product_with_a_hadamard_factor():
+    """probs(op=H(0) @ Y(1)): each factor's eigenbasis (PennyLane's diagonalizing gates);
+    for RY(t) on |0> and |0> on wire 1: H's +1 outcome has probability cos^2((t - pi/4)/2),
+    Y's is 1/2."""
+    t = 0.9
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c():
+        qml.RY(t, wires=0)
+        return qml.probs(op=qml.H(0) @ qml.Y(1))
+
+    p = onp.cos((t - onp.pi / 4) / 2) ** 2
+    onp.testing.assert_allclose(c(), [p / 2, p / 2, (1 - p) / 2, (1 - p) / 2], atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["reversed", "reversed-direct"])
+def test_second_derivative_through_the_reversed_tapes(mode):
+    """The reversed tests undo the later gates with qml.adjoint of gates holding autograd
+    values; the Jacobian of the gradient is the exact Hessian of cos(x) cos(y)... here
+    <Z0 X1> after RX(x) RY(y) CNOT: -cos(x) sin(y)... written out below."""
+    dev = qml.device("default.qubit", wires=3)
+
+    def grad(p):
+        tape = qml.tape.QuantumScript(
+            [qml.RX(p[0], 0), qml.RY(p[1], 1), qml.CNOT([0, 1])],
+            [qml.expval(qml.PauliZ(0) @ qml.PauliX(1))])
+        tape.trainable_params = [0, 1]
+        tapes, fn = qml.gradients.hadamard_grad(tape, mode=mode, aux_wire=2)
+        return qml.math.stack(fn(dev.execute(tapes)))
+
+    x, y = 0.543, -0.654
+    # <Z0 X1> = cos(x) sin(y): its Hessian
+    want = [[-onp.cos(x) * onp.sin(y), -onp.sin(x) * onp.cos(y)],
+            [-onp.sin(x) * onp.cos(y), -onp.cos(x) * onp.sin(y)]]
+    onp.testing.assert_allclose(qml.jacobian(grad)(np.array([x, y])), want, atol=1e-10)
+
+
+def test_evolution_has_pennylanes_generator():
+    """qml.evolve(H, t) = exp(-i t H): generator -H (PennyLane's U = exp(i t G)); on a
+    tape, its parameter is differentiated by the Hadamard test: d/dt <Z0> of
+    exp(-i t X0) |0> is -2 sin(2t)."""
+    E = qml.evolve(qml.X(0) + qml.Z(1), 0.4)
+    assert E.has_generator
+    qml.assert_equal(E.generator(), -1 * (qml.X(0) + qml.Z(1)))
+    tape = qml.tape.QuantumScript([qml.evolve(qml.X(0), np.array(0.4))], [qml.expval(qml.Z(0))])
+    tapes, fn = qml.gradients.hadamard_grad(tape, mode="direct")
+    assert fn(qml.device("default.qubit", wires=1).execute(tapes)) == pytest.approx(
+        -2 * onp.sin(0.8), abs=1e-12)
