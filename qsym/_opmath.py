@@ -346,6 +346,13 @@ def _inverse_gates(op: Operation) -> list:
     )
 
 
+def _is_template_class(fn) -> bool:
+    """Whether ``fn`` is a template class (``qml.QFT``): called, it makes one operator."""
+    from .templates import Template
+
+    return isinstance(fn, type) and issubclass(fn, Template)
+
+
 def _template_ops(obj):
     """The gates of a template instance (taken off the active tape), or None."""
     from .templates import Template
@@ -410,6 +417,9 @@ def adjoint(fn, lazy=True):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if _is_template_class(fn):
+            # qml.adjoint(qml.QFT)(wires=...): PennyLane's Adjoint(QFT), one operator
+            return adjoint(fn(*args, **kwargs), lazy=lazy)
         ops = _record(fn, args, kwargs)
         tape = active_tape()
         out, call = [], object()

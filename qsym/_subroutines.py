@@ -16,6 +16,7 @@ off its queue: it is applied only through the subroutine.
 
 from __future__ import annotations
 
+import copy
 import numbers
 
 import numpy as np
@@ -24,7 +25,7 @@ from ._operations import GATE_CLASSES, GateSequence, Operation, Prod, mark_used,
 from ._opmath import adjoint, ctrl
 from ._trace import Tape, active_tape, recording, unwrap
 from .errors import GateError, MatrixUndefinedError, SparseMatrixUndefinedError, WireError
-from .templates import BasisEmbedding, Template, real_state_gates
+from .templates import QFT, BasisEmbedding, Template, real_state_gates, state_on_wires
 from .wires import Wires
 
 
@@ -622,6 +623,183 @@ class BlockEncode(Template):
         return base_label or "BlockEncode"
 
 
+class CosineWindow(Template):
+    """PennyLane's ``qml.CosineWindow(wires)``: the state
+    ``sqrt(2**(1-m)) sum_k cos(pi k / 2**m - pi/2) |k>`` on ``m`` wires (the first most
+    significant), from ``|0...0>``, as PennyLane decomposes it: ``Hadamard`` and
+    ``RZ(pi)`` on the last wire, ``Adjoint(QFT)``, then ``PhaseShift(pi / 2**(i+1))`` on
+    wire ``i``. :meth:`state_vector` gives the state without a circuit.
+
+    >>> import qsym as qml
+    >>> np.round(qml.CosineWindow(wires=[0, 1]).state_vector().ravel() ** 2, 6) + 0.0
+    array([0.  , 0.25, 0.5 , 0.25])
+    """
+
+    _box = "CosineWindow"  # PennyLane's label
+
+    def __init__(self, wires, id=None):
+        self.wires, self.id = Wires(wires_tuple(wires)), id
+        self._record()
+
+    def _build(self):
+        w = tuple(self.wires)
+        GATE_CLASSES["Hadamard"](wires=w[-1])
+        GATE_CLASSES["RZ"](np.pi, wires=w[-1])
+        self._one_entry(lambda: adjoint(QFT(wires=w)))
+        for i, wire in enumerate(w):
+            GATE_CLASSES["PhaseShift"](np.pi * 2.0 ** (-i - 1), wires=wire)
+
+    def state_vector(self, wire_order=None) -> np.ndarray:
+        """The prepared state as a tensor, one axis per wire of ``wire_order`` (default:
+        the template's wires; the other wires in ``|0>``), PennyLane's ``state_vector``.
+
+        >>> CosineWindow(wires=[0]).state_vector().round(12) + 0.0
+        array([0., 1.])
+        """
+        m = len(self.wires)
+        k = np.arange(2 ** m)
+        vector = np.sqrt(2.0 ** (1 - m)) * np.cos(-np.pi / 2 + np.pi * k / 2 ** m)
+        return state_on_wires(vector, self.wires, wire_order, "CosineWindow")
+
+
+def _operators(ops, arg: str) -> tuple:
+    """``HilbertSchmidt``'s ``U`` or ``V``: one operator or an iterable of operators."""
+    kinds = (Operation, GateSequence, Prod)
+    if isinstance(ops, kinds):
+        return (ops,)
+    ops = tuple(ops) if isinstance(ops, (list, tuple)) else (ops,)
+    if not ops or not all(isinstance(op, kinds) for op in ops):
+        raise GateError(f"The argument '{arg}' must be an Operator or an iterable of Operators.")
+    return ops
+
+
+def _all_wires(ops) -> tuple:
+    out = []
+    for op in ops:
+        out += [w for w in op.wires if w not in out]
+    return tuple(out)
+
+
+class HilbertSchmidt(Template):
+    """PennyLane's ``qml.HilbertSchmidt(V, U)``: the Hilbert-Schmidt test of a unitary
+    ``U`` (operators on the first register) against ``V`` (on a second register of as many
+    wires): Bell pairs between the registers, ``U``, the complex conjugate of each
+    operator of ``V`` (a ``QubitUnitary`` of its matrix), then the Bell pairs undone; the
+    probability of ``|0...0>`` is ``|Tr(V^dagger U)|^2 / d^2``. ``V``'s operators must
+    have numbers as parameters (their matrices are conjugated).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2))
+    ... def hst():
+    ...     qml.HilbertSchmidt(qml.RZ(0.5, wires=1), qml.Hadamard(0))
+    ...     return qml.probs()
+    >>> float(np.round(hst()[0], 12))  # |Tr(RZ(0.5)^dagger H)|^2 / 4 = 0
+    0.0
+    """
+
+    def __init__(self, V, U, id=None):
+        u_ops, v_ops = _operators(U, "U"), _operators(V, "V")
+        u_wires, v_wires = _all_wires(u_ops), _all_wires(v_ops)
+        if len(u_wires) != len(v_wires):
+            raise GateError("U and V must have the same number of wires.")
+        if set(u_wires) & set(v_wires):
+            raise GateError("Operators in U and V must act on distinct wires.")
+        self._hyperparameters = {"U": u_ops, "V": v_ops}
+        self.wires, self.id = Wires(u_wires + v_wires), id
+        self._u_gates = [operator_gates(op, type(self).__name__) for op in u_ops]
+        for op in v_ops:
+            operator_gates(op, type(self).__name__)  # taken off the tape: applied conjugated
+        self._record()
+
+    @property
+    def data(self) -> tuple:
+        """The parameters of ``V``'s operators, then ``U``'s (PennyLane's ``data``)."""
+        ops = (*self._hyperparameters["V"], *self._hyperparameters["U"])
+        return tuple(d for op in ops for d in op.data)
+
+    @data.setter
+    def data(self, new_data) -> None:
+        """New parameters for ``V``'s gates, then ``U``'s, in :attr:`data`'s order (the
+        gates made again with them; PennyLane's setter)."""
+        new_data, out = list(new_data), {}
+        for key in ("V", "U"):
+            ops = []
+            for op in self._hyperparameters[key]:
+                k = len(op.data)
+                if k and new_data and hasattr(op, "remake"):
+                    with recording(Tape()):
+                        op = op.remake(new_data[:k])
+                    new_data = new_data[k:]
+                ops.append(op)
+            out[key] = tuple(ops)
+        self._hyperparameters = {"U": out["U"], "V": out["V"]}
+        with recording(Tape()):  # the decomposition made again with the new numbers
+            self._u_gates = [operator_gates(op, self.name) for op in out["U"]]
+            self._record()
+
+    def _flatten(self):
+        """PennyLane's: ``((V, U), ())``."""
+        return (self._hyperparameters["V"], self._hyperparameters["U"]), ()
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        """The test again from :meth:`_flatten`'s output."""
+        return cls(*data)
+
+    def map_wires(self, wire_map: dict):
+        """PennyLane does not map the wires of this test."""
+        raise NotImplementedError("Mapping the wires of HilbertSchmidt is not implemented.")
+
+    def __copy__(self):
+        with recording(Tape()):
+            return type(self)([copy.copy(op) for op in self._hyperparameters["V"]],
+                              [copy.copy(op) for op in self._hyperparameters["U"]])
+
+    def _v_conjugates(self) -> None:
+        for op in self._hyperparameters["V"]:
+            try:
+                m = np.asarray(op.matrix(), dtype=complex)
+            except (TypeError, ValueError, GateError) as exc:
+                raise GateError(
+                    f"{self.name}: V's operator {op!r} needs a numeric matrix (its complex "
+                    "conjugate is applied as a QubitUnitary); give V's parameters as numbers, "
+                    "not circuit inputs") from exc
+            GATE_CLASSES["QubitUnitary"](m.conjugate(), wires=list(op.wires))
+
+    def _build(self):
+        w, n = tuple(self.wires), len(self.wires)
+        half = n // 2
+        for i in range(half):
+            GATE_CLASSES["Hadamard"](wires=w[i])
+        for i in range(half):
+            GATE_CLASSES["CNOT"](wires=[w[i], w[half + i]])
+        for gates in self._u_gates:
+            _apply(gates)
+        self._v_conjugates()
+        self._undo_bell_pairs(w, half)
+
+    def _undo_bell_pairs(self, w, half) -> None:
+        for i in reversed(range(half)):
+            GATE_CLASSES["CNOT"](wires=[w[i], w[half + i]])
+        for i in range(half):
+            GATE_CLASSES["Hadamard"](wires=w[i])
+
+
+class LocalHilbertSchmidt(HilbertSchmidt):
+    """PennyLane's ``qml.LocalHilbertSchmidt(V, U)``: :class:`HilbertSchmidt` with only
+    the first Bell pair undone at the end (the local test, measured on two wires).
+
+    >>> import qsym as qml
+    >>> [g.name for g in qml.LocalHilbertSchmidt(qml.RZ(0.1, wires=1), qml.Hadamard(0)).decomposition()]
+    ['Hadamard', 'CNOT', 'Hadamard', 'QubitUnitary', 'CNOT', 'Hadamard']
+    """
+
+    def _undo_bell_pairs(self, w, half) -> None:
+        GATE_CLASSES["CNOT"](wires=[w[0], w[half]])
+        GATE_CLASSES["Hadamard"](wires=w[0])
+
+
 SUBROUTINES = {cls.__name__: cls for cls in (Select, Reflection, AmplitudeAmplification,
-                                             PrepSelPrep, Qubitization, QROM, BlockEncode)}
+                                             PrepSelPrep, Qubitization, QROM, BlockEncode,
+                                             CosineWindow, HilbertSchmidt, LocalHilbertSchmidt)}
 """The subroutines of this module, by PennyLane name (all also ``qml.<name>``)."""

@@ -269,6 +269,16 @@ class Template(GateSequence):
     def _build(self):  # pragma: no cover - every template defines it
         raise NotImplementedError
 
+    def _one_entry(self, make):
+        """Inside :meth:`_build`: the gates ``make()`` records are one entry of the
+        decomposition, the operator it returns (``qml.adjoint(qml.QFT(...))`` as
+        PennyLane's ``Adjoint(QFT)``)."""
+        tape = active_tape()
+        start = len(tape.items)
+        op = make()
+        self._children.append((start, len(tape.items) - start, op))
+        return op
+
     def release(self) -> None:
         """Taken off the tape by an operation on it (``qml.adjoint``, ``qml.ctrl``): no
         longer an entry of the decomposition of the template applying it."""
@@ -513,6 +523,27 @@ def _first_on(wires: tuple):
         if isinstance(op, Operation) and set(op.wires) & set(wires):
             return op
     return None
+
+
+def state_on_wires(vector, wires, wire_order, name: str) -> np.ndarray:
+    """PennyLane's ``state_vector(wire_order)`` of a state preparation: ``vector`` (on
+    ``wires``, the first most significant) as a tensor of shape ``(2,) * len(wire_order)``,
+    the wires it does not prepare in ``|0>``.
+
+    >>> state_on_wires([0, 1, 0, 0], [0, 1], [1, 0, 2], "StatePrep")[1, 0, 0]
+    np.complex128(1+0j)
+    """
+    wires = tuple(wires_tuple(wires))
+    ket = np.reshape(np.asarray(vector), (2,) * len(wires))
+    if wire_order is None or tuple(wires_tuple(wire_order)) == wires:
+        return ket
+    order = tuple(wires_tuple(wire_order))
+    if not set(wires) <= set(order):
+        raise WireError(f"Custom wire_order must contain all {name} wires")
+    full = np.zeros((2,) * len(order), dtype=np.complex128)
+    rest = [w for w in order if w not in wires]
+    full[tuple([slice(None)] * len(wires) + [0] * len(rest))] = ket
+    return full.transpose([(list(wires) + rest).index(w) for w in order])
 
 
 def _check_fresh(wires: tuple, what: str, extra: str = "") -> None:
@@ -1606,13 +1637,66 @@ class QFT(Template):
             return QFT(wires=range(n_wires)).matrix()
 
     def _build(self):
-        w, n = self.wires, len(self.wires)
-        for i in range(n):
-            _gate("Hadamard", wires=w[i])
-            for j in range(i + 1, n):
-                _gate("ControlledPhaseShift", sp.pi / 2 ** (j - i), wires=[w[j], w[i]])
-        for i in range(n // 2):
-            _gate("SWAP", wires=[w[i], w[n - i - 1]])
+        _fourier_gates(self.wires, len(self.wires) - 1)
+
+
+def _fourier_gates(w: tuple, order: int) -> None:
+    """The (approximate) QFT's gates: after each ``Hadamard``, at most ``order``
+    ``ControlledPhaseShift(pi / 2**k)`` from the next wires, then SWAPs reversing the wires."""
+    n = len(w)
+    for i in range(n):
+        _gate("Hadamard", wires=w[i])
+        for j in range(i + 1, min(n, i + 1 + order)):
+            _gate("ControlledPhaseShift", sp.pi / 2 ** (j - i), wires=[w[j], w[i]])
+    for i in range(n // 2):
+        _gate("SWAP", wires=[w[i], w[n - i - 1]])
+
+
+class AQFT(Template):
+    """PennyLane's ``qml.AQFT(order, wires)``: the approximate quantum Fourier transform,
+    :class:`QFT` with at most ``order`` ``ControlledPhaseShift`` gates after each
+    ``Hadamard`` (the largest angles, ``pi/2``, ``pi/4``, ...), then the SWAPs. An ``order``
+    of ``len(wires) - 1`` or more is the QFT (PennyLane warns and uses that order); a float
+    is rounded with a warning; ``order=0`` warns that only Hadamards (and SWAPs) apply.
+
+    >>> [op.name for op in AQFT(order=1, wires=[0, 1, 2]).decomposition()]
+    ['Hadamard', 'ControlledPhaseShift', 'Hadamard', 'ControlledPhaseShift', 'Hadamard', 'SWAP']
+    """
+
+    def label_data(self) -> tuple:
+        """No data in PennyLane (the order is a hyperparameter)."""
+        return ()
+
+    def __init__(self, order, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        n = len(self.wires)
+        if not isinstance(order, numbers.Integral):
+            warnings.warn(f"The order must be an integer. Using order = {round(order)}.")
+            order = round(order)
+        if order >= n - 1:
+            warnings.warn(f"The order ({order}) is >= to the number of wires - 1 ({n - 1}). "
+                          "Using the QFT class is recommended in this case.")
+            order = n - 1
+        if order < 0:
+            raise GateError("Order can not be less than 0")
+        if order == 0:
+            warnings.warn("order=0, applying Hadamard transform")
+        self.order = int(order)
+        self._hyperparameters = {"order": self.order}
+        self._record()
+
+    @staticmethod
+    def compute_decomposition(wires, order) -> list:
+        """PennyLane's ``AQFT.compute_decomposition(wires, order)``: the gates, recorded
+        where it is called.
+
+        >>> AQFT.compute_decomposition([0, 1], order=1)[1]
+        ControlledPhaseShift(pi/2, wires=[1, 0])
+        """
+        return Template.compute_decomposition.__func__(AQFT, order=order, wires=wires)
+
+    def _build(self):
+        _fourier_gates(self.wires, self.order)
 
 
 def _flip_sign_gates(bits: list, wires: tuple) -> None:
@@ -3545,9 +3629,8 @@ def layer(template, depth, *args, **kwargs):
     for k, arg in enumerate(args):
         if len(arg) != depth:
             raise GateError(
-                f"qml.layer: argument {k} has {len(arg)} entries; it must have one per "
-                f"layer ({depth})"
-            )
+                f"Each positional argument must have length matching 'depth'; expected "
+                f"{depth} got {len(arg)} (qml.layer: argument {k} needs one entry per layer)")
     for i in range(depth):
         template(*[arg[i] for arg in args], **kwargs)
 
@@ -3566,7 +3649,7 @@ state_preparations = SimpleNamespace(
     MottonenStatePreparation=MottonenStatePreparation,
     ArbitraryStatePreparation=ArbitraryStatePreparation,
 )
-subroutines = SimpleNamespace(QFT=QFT, ApproxTimeEvolution=ApproxTimeEvolution,
+subroutines = SimpleNamespace(QFT=QFT, AQFT=AQFT, ApproxTimeEvolution=ApproxTimeEvolution,
                               TrotterProduct=TrotterProduct, CommutingEvolution=CommutingEvolution,
                               TrotterizedQfunc=TrotterizedQfunc, trotterize=trotterize,
                               FlipSign=FlipSign, GroverOperator=GroverOperator, Permute=Permute,
@@ -3606,7 +3689,7 @@ TEMPLATES = {
                 ArbitraryStatePreparation, FermionicSingleExcitation, FermionicDoubleExcitation,
                 AllSinglesDoubles, UCCSD, kUpCCGSD, GateFabric, ParticleConservingU1,
                 ParticleConservingU2, DiagonalQubitUnitary, SelectPauliRot, MPS, TTN, MERA, TrotterProduct,
-                CommutingEvolution, SpecialUnitary, TrotterizedQfunc, QubitSum, QubitCarry)
+                CommutingEvolution, SpecialUnitary, TrotterizedQfunc, QubitSum, QubitCarry, AQFT)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""
 

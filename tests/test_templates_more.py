@@ -1,0 +1,223 @@
+"""PennyLane's templates added for issue #18, second round (AQFT, CosineWindow,
+HilbertSchmidt, LocalHilbertSchmidt, QDrift, FABLE, ...) and the mechanisms PennyLane's
+template tests use (``qml.adjoint(TemplateClass)(...)``, ``qml.layer``'s error).
+
+Independent evidence only: matrices and states built here with NumPy from the
+definitions (a dense simulator of single gates on an n-qubit register, the
+Hilbert-Schmidt inner product), the published example of PennyLane's AQFT docstring.
+"""
+
+import warnings
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+
+H1 = onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+X1 = onp.array([[0, 1], [1, 0]], complex)
+
+
+def on(n, gate, wires):
+    """The 2^n matrix of ``gate`` (a 2^k matrix) on ``wires`` of n qubits (wire 0 most
+    significant), built entry by entry."""
+    N, k = 2**n, len(wires)
+    out = onp.zeros((N, N), complex)
+    for col in range(N):
+        bits = [(col >> (n - 1 - q)) & 1 for q in range(n)]
+        sub = int("".join(str(bits[w]) for w in wires), 2) if k else 0
+        for r in range(2**k):
+            new = list(bits)
+            for i, w in enumerate(wires):
+                new[w] = (r >> (k - 1 - i)) & 1
+            out[int("".join(map(str, new)), 2), col] += gate[r, sub]
+    return out
+
+
+def cphase(phi):
+    return onp.diag([1, 1, 1, onp.exp(1j * phi)])
+
+
+SWAP = onp.eye(4)[[0, 2, 1, 3]]
+CNOT = onp.eye(4)[[0, 1, 3, 2]]
+
+
+def aqft_reference(n, order):
+    """The AQFT from its definition (arXiv:1803.04933): the QFT's controlled phases
+    pi/2^k kept for k <= order, then the wires reversed."""
+    U = onp.eye(2**n, dtype=complex)
+    for i in range(n):
+        U = on(n, H1, [i]) @ U
+        for j in range(i + 1, min(n, i + 1 + order)):
+            U = on(n, cphase(onp.pi / 2 ** (j - i)), [j, i]) @ U
+    for i in range(n // 2):
+        U = on(n, SWAP, [i, n - 1 - i]) @ U
+    return U
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+def test_aqft_matrix_every_order(n):
+    for order in range(1, n):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = qml.matrix(qml.AQFT(order=order, wires=range(n)))
+        assert onp.allclose(m, aqft_reference(n, order))
+    # the full order is the QFT: exp(2 pi i jk / N) / sqrt(N)
+    N = 2**n
+    dft = onp.exp(2j * onp.pi * onp.outer(range(N), range(N)) / N) / onp.sqrt(N)
+    with pytest.warns(UserWarning, match="Using the QFT class is recommended"):
+        assert onp.allclose(qml.matrix(qml.AQFT(order=n + 3, wires=range(n))), dft)
+
+
+def test_aqft_documented_state_and_checks():
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.X(0)
+        qml.Hadamard(1)
+        qml.AQFT(order=1, wires=range(3))
+        return qml.state()
+
+    # PennyLane's AQFT docstring
+    expected = [0.5, -0.25 - 0.25j, 0, -0.25 + 0.25j, 0.5, -0.25 - 0.25j, 0, -0.25 + 0.25j]
+    assert onp.allclose(circuit(), expected)
+    with pytest.raises(ValueError, match="Order can not be less than 0"):
+        qml.AQFT(order=-1, wires=range(4))
+    with pytest.warns(UserWarning, match="The order must be an integer"):
+        assert qml.AQFT(order=1.2, wires=range(4)).hyperparameters == {"order": 1}
+    with pytest.warns(UserWarning, match="order=0"):
+        ops = qml.AQFT(order=0, wires=range(4)).decomposition()
+    assert [op.name for op in ops] == ["Hadamard"] * 4 + ["SWAP"] * 2
+    ops = qml.AQFT.compute_decomposition((0, 1, 2), order=1)
+    assert [(op.name, list(op.wires)) for op in ops] == [
+        ("Hadamard", [0]), ("ControlledPhaseShift", [1, 0]), ("Hadamard", [1]),
+        ("ControlledPhaseShift", [2, 1]), ("Hadamard", [2]), ("SWAP", [0, 2])]
+
+
+def test_adjoint_of_a_template_class_is_one_operator():
+    """qml.adjoint(qml.AQFT)(...) is PennyLane's Adjoint(AQFT): one operator whose matrix
+    is the inverse; applied before the AQFT it undoes it."""
+    a = qml.adjoint(qml.AQFT)(order=1, wires=range(3))
+    assert a.name == "Adjoint(AQFT)"
+    assert onp.allclose(qml.matrix(a), aqft_reference(3, 1).conj().T)
+
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def circuit():
+        qml.Hadamard(0)
+        qml.adjoint(qml.AQFT)(order=1, wires=range(3))
+        qml.AQFT(order=1, wires=range(3))
+        return qml.state()
+
+    assert onp.allclose(circuit(), [2**-0.5, 0, 0, 0, 2**-0.5, 0, 0, 0])
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 4])
+def test_cosine_window_state(m):
+    k = onp.arange(2**m)
+    expected = onp.sqrt(2.0 ** (1 - m)) * onp.cos(onp.pi * k / 2**m - onp.pi / 2)
+
+    @qml.qnode(qml.device("default.qubit", wires=m))
+    def circuit():
+        qml.CosineWindow(wires=range(m))
+        return qml.state()
+
+    assert onp.allclose(circuit(), expected)  # global phase included
+    op = qml.CosineWindow(wires=range(m))
+    assert onp.allclose(op.state_vector().ravel(), expected)
+    names = [g.name for g in op.decomposition()]
+    assert names == ["Hadamard", "RZ", "Adjoint(QFT)"] + ["PhaseShift"] * m
+    assert op.label() == "CosineWindow"
+
+
+def test_cosine_window_state_vector_wire_order():
+    op = qml.CosineWindow(wires=[2, 1])
+    res = op.state_vector(wire_order=[0, 1, 2])
+    assert res.shape == (2, 2, 2)
+    psi = onp.array([0, 0.5, 2**-0.5, 0.5])  # on (2, 1): index 2*b2 + b1
+    for b0 in (0, 1):
+        for b1 in (0, 1):
+            for b2 in (0, 1):
+                want = psi[2 * b2 + b1] if b0 == 0 else 0
+                assert onp.isclose(res[b0, b1, b2], want)
+    with pytest.raises(qml.WireError, match="wire_order must contain all CosineWindow wires"):
+        op.state_vector(wire_order=[1, 3])
+
+
+def hst_reference(u, v, n, local=False):
+    """The (local) Hilbert-Schmidt test circuit simulated from its definition: Bell pairs
+    (n + i, i), U on the first register, conj(V) on the second, then the pairs measured
+    (all of them, or only the first); returns the probability of |0...0>."""
+    size = 2 * n
+    state = onp.zeros(2**size, complex)
+    state[0] = 1
+    for i in range(n):
+        state = on(size, H1, [i]) @ state
+        state = on(size, CNOT, [i, n + i]) @ state
+    state = on(size, u, list(range(n))) @ state
+    state = on(size, v.conj(), list(range(n, 2 * n))) @ state
+    pairs = [0] if local else list(range(n))
+    for i in reversed(pairs):
+        state = on(size, CNOT, [i, n + i]) @ state
+    for i in pairs:
+        state = on(size, H1, [i]) @ state
+    return abs(state[0]) ** 2
+
+
+@pytest.mark.parametrize("theta", [0.3, -1.1])
+def test_hilbert_schmidt_values(theta):
+    U = [qml.SWAP(wires=[0, 1]), qml.Hadamard(0) @ qml.RY(0.4, wires=1)]
+    V = [qml.RZ(theta, wires=2), qml.CNOT(wires=[2, 3]), qml.RX(0.7, wires=3)]
+    dev = qml.device("default.qubit", wires=4)
+
+    @qml.qnode(dev)
+    def hst(V, U):
+        qml.HilbertSchmidt(V, U)
+        return qml.probs()
+
+    @qml.qnode(dev)
+    def lhst(V, U):
+        qml.LocalHilbertSchmidt(V, U)
+        return qml.probs()
+
+    ry = onp.array([[onp.cos(0.2), -onp.sin(0.2)], [onp.sin(0.2), onp.cos(0.2)]])
+    u = onp.kron(H1, ry) @ SWAP
+    rz = onp.diag([onp.exp(-0.5j * theta), onp.exp(0.5j * theta)])
+    rx = onp.cos(0.35) * onp.eye(2) - 1j * onp.sin(0.35) * X1
+    v = onp.kron(onp.eye(2), rx) @ CNOT @ onp.kron(rz, onp.eye(2))
+    # the test's meaning: |Tr(V^dagger U)|^2 / d^2
+    assert onp.isclose(hst(V, U)[0], abs(onp.trace(v.conj().T @ u)) ** 2 / 16)
+    assert onp.isclose(hst(V, U)[0], hst_reference(u, v, 2))
+    assert onp.isclose(lhst(V, U)[0], hst_reference(u, v, 2, local=True))
+
+
+def test_hilbert_schmidt_operator_and_errors():
+    U, V = qml.Hadamard(0), qml.RZ(0.1, wires=1)
+    op = qml.HilbertSchmidt(V, U)
+    assert op.wires == qml.wires.Wires([0, 1])
+    assert [g.name for g in op.decomposition()] == [
+        "Hadamard", "CNOT", "Hadamard", "QubitUnitary", "CNOT", "Hadamard"]
+    assert op.data == (0.1,)
+    op.data = [0.5]
+    assert op.hyperparameters["V"][0].data == (0.5,)
+    assert onp.allclose(op.decomposition()[3].matrix(),
+                        onp.diag([onp.exp(0.25j), onp.exp(-0.25j)]))
+    data, meta = op._flatten()
+    assert meta == () and type(op)._unflatten(data, meta).data == (0.5,)
+    with pytest.raises(NotImplementedError, match="Mapping the wires of HilbertSchmidt"):
+        qml.LocalHilbertSchmidt(V, U).map_wires({0: "a"})
+    with pytest.raises(ValueError, match="U and V must have the same number of wires"):
+        qml.HilbertSchmidt(qml.RZ(0.1, wires=2), qml.CNOT(wires=[0, 1]))
+    with pytest.raises(ValueError, match="must act on distinct wires"):
+        qml.HilbertSchmidt(qml.RZ(0.1, wires=0), qml.Hadamard(0))
+    with pytest.raises(ValueError, match="The argument 'V' must be an Operator"):
+        qml.HilbertSchmidt([qml.RZ(0.1, wires=1), 3], qml.Hadamard(0))
+
+
+def test_layer_depth_error_names_the_argument():
+    def block(a, wires):
+        qml.RX(a, wires=wires[0])
+
+    with pytest.raises(ValueError, match="Each positional argument must have length matching "
+                                         "'depth'; expected 3 got 2"):
+        qml.layer(block, 3, [0.1, 0.2], wires=[0])
