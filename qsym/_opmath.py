@@ -64,7 +64,7 @@ from ._operations import (
     matrix_label,
     pauli_decomposition,
 )
-from ._trace import Tape, active_tape, recording
+from ._trace import Tape, active_tape, not_recording, recording
 from .wires import Wires
 from .templates import QFT, Template, add_draw_group, clear_draw_groups, current_draw_groups
 from ._unitary_decompositions import (multi_qubit_decomposition, one_qubit_decomposition,
@@ -1009,6 +1009,12 @@ def apply_operation(op):
             for g in op.decomposition():
                 apply_operation(g)
         return op
+    if isinstance(op, Exp):  # qml.apply(qml.evolve(H, t)): its rotations again
+        if tape is not None:
+            tape.measured(as_observable(op.base)._gates)
+            for g in op._rotations():
+                tape.append(g)
+        return op
     raise GateError(f"qml.apply takes a gate, a template or a product of gates (qsym applies "
                     f"the gates of its table; sums and scalar multiples are observables), got {op!r}")
 
@@ -1018,6 +1024,33 @@ def _all_gates(op) -> bool:
     ``change_op_basis``'s ``SemiAdder``, a product of such)."""
     return all(isinstance(o, (Operation, Template)) or (isinstance(o, Prod) and _all_gates(o))
                for o in op.operands)
+
+
+class QueuingManager:
+    """PennyLane's ``qml.QueuingManager``, the parts circuits and tests use:
+    ``stop_recording()`` (a context manager and a decorator: gates made inside are not
+    recorded), ``recording()`` (whether gates made now are recorded) and
+    ``active_context()``.
+
+    >>> with QueuingManager.stop_recording():
+    ...     QueuingManager.recording()
+    False
+    """
+
+    @staticmethod
+    def stop_recording():
+        """Gates made inside are recorded nowhere (also ``@QueuingManager.stop_recording()``)."""
+        return not_recording()
+
+    @staticmethod
+    def recording() -> bool:
+        """Whether a gate made now is recorded (a circuit, a queue, a tape is active)."""
+        return active_tape() is not None
+
+    @staticmethod
+    def active_context():
+        """The active recording, or None."""
+        return active_tape()
 
 
 # --- qml.queuing.AnnotatedQueue (qml.tape.QuantumScript: qsym._tapes) ---------------------------------------

@@ -1690,7 +1690,7 @@ class AQFT(Template):
         """PennyLane's ``AQFT.compute_decomposition(wires, order)``: the gates, recorded
         where it is called.
 
-        >>> AQFT.compute_decomposition([0, 1], order=1)[1]
+        >>> AQFT.compute_decomposition([0, 1, 2], order=1)[1]
         ControlledPhaseShift(pi/2, wires=[1, 0])
         """
         return Template.compute_decomposition.__func__(AQFT, order=order, wires=wires)
@@ -1961,7 +1961,7 @@ def _evolution_gate(x, term, wires) -> None:
         _gate("GlobalPhase", x * c, wires=list(wires))
 
 
-def _trotter_sequence(x, order: int, terms: list) -> list:
+def trotter_sequence(x, order: int, terms: list) -> list:
     """PennyLane's recursive Suzuki-Trotter expression: ``(time, term)`` pairs of
     ``exp(-i time term)`` as a product, the first factor leftmost."""
     if order == 1:
@@ -1969,8 +1969,8 @@ def _trotter_sequence(x, order: int, terms: list) -> list:
     if order == 2:
         return [(x / 2, t) for t in terms + terms[::-1]]
     s1 = 1 / (4 - 4 ** (1 / (order - 1)))
-    part1 = _trotter_sequence(s1 * x, order - 2, terms)
-    part2 = _trotter_sequence((1 - 4 * s1) * x, order - 2, terms)
+    part1 = trotter_sequence(s1 * x, order - 2, terms)
+    part2 = trotter_sequence((1 - 4 * s1) * x, order - 2, terms)
     return 2 * part1 + part2 + 2 * part1
 
 
@@ -2024,7 +2024,7 @@ class TrotterProduct(Template):
 
     def _build(self):
         x = -unwrap(self.time) / self.n  # exp(i H t): exp(-i x H) with x = -t
-        seq = _trotter_sequence(x, self.order, self.terms)[::-1]  # applied: last factor first
+        seq = trotter_sequence(x, self.order, self.terms)[::-1]  # applied: last factor first
         for _ in range(self.n):
             for t, term in seq:
                 _evolution_gate(t, term, self.wires)
@@ -2541,7 +2541,7 @@ class TmpPauliRot(Template):
 
 
 # --- qml.trotterize: a first-order step function expanded to a Suzuki-Trotter product ------
-def _suzuki_scalar(order: int) -> float:
+def suzuki_scalar(order: int) -> float:
     """Suzuki's ``p_m = 1 / (4 - 4**(1/(m-1)))`` of the order-``m`` recursion."""
     return 1.0 / (4 - 4 ** (1 / (order - 1)))
 
@@ -2602,7 +2602,7 @@ class TrotterizedQfunc(Template):
         if order == 2:
             ops = self._step(t / 2)
             return (ops[::-1] + ops) if self.reverse else (ops + ops[::-1])
-        p = _suzuki_scalar(order)
+        p = suzuki_scalar(order)
         # each S_{m-2} recorded anew (fresh gate objects: a gate appears once on a tape)
         return (self._product(p * t, order - 2) + self._product(p * t, order - 2)
                 + self._product((1 - 4 * p) * t, order - 2)

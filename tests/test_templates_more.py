@@ -221,3 +221,97 @@ def test_layer_depth_error_names_the_argument():
     with pytest.raises(ValueError, match="Each positional argument must have length matching "
                                          "'depth'; expected 3 got 2"):
         qml.layer(block, 3, [0.1, 0.2], wires=[0])
+
+
+Z1 = onp.diag([1.0, -1.0]).astype(complex)
+PAULI = {"X": X1, "Z": Z1, "I": onp.eye(2)}
+
+
+def pauli_exp(a, word, n):
+    """exp(i a P) for a Pauli word P (one letter per wire), cos a + i sin a P."""
+    P = onp.eye(1)
+    for letter in word:
+        P = onp.kron(P, PAULI[letter])
+    return onp.cos(a) * onp.eye(2**n) + 1j * onp.sin(a) * P
+
+
+@pytest.mark.parametrize("seed", [3, 8237945])
+def test_qdrift_state_from_its_definition(seed):
+    """QDrift: n factors exp(i sign(h_j) lambda t P_j / n), j drawn with p_j = |h_j| / lambda
+    by numpy's default_rng(seed).choice (PennyLane's draws)."""
+    coeffs, words = [0.4, -0.25, 0.6], ["XI", "ZZ", "IX"]
+    H = qml.dot(coeffs, [qml.X(0), qml.Z(0) @ qml.Z(1), qml.X(1)])
+    t, n = 0.7, 6
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(time):
+        qml.QDrift(H, time, n=n, seed=seed)
+        return qml.state()
+
+    lam = sum(abs(c) for c in coeffs)
+    picks = onp.random.default_rng(seed).choice(3, p=onp.abs(coeffs) / lam, size=n)
+    psi = onp.zeros(4, complex)
+    psi[0] = 1
+    for j in picks:
+        psi = pauli_exp(onp.sign(coeffs[j]) * lam * t / n, words[j], 2) @ psi
+    assert onp.allclose(circuit(t), psi)
+    ops = qml.QDrift(H, t, n=n, seed=seed).decomposition()
+    assert [op.name for op in ops] == ["Evolution"] * n
+    assert qml.QDrift.error(H, t, n=n) == pytest.approx(
+        2 * lam**2 * t**2 / n * onp.exp(2 * lam * t / n))
+
+
+def test_qdrift_time_gradient_and_errors():
+    from qsym import numpy as pnp
+
+    H = qml.dot([0.2, -0.1], [qml.Y(0), qml.Z(1)])
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(time):
+        qml.Hadamard(0)
+        qml.QDrift(H, time, n=10, seed=10)
+        return qml.expval(qml.Z(0) @ qml.Z(1))
+
+    t, h = 1.23, 1e-6
+    fd = (circuit(t + h) - circuit(t - h)) / (2 * h)
+    assert qml.grad(circuit)(pnp.array(t)) == pytest.approx(fd, abs=1e-6)
+    with pytest.raises(TypeError, match="The given operator must be a PennyLane ~.Sum"):
+        qml.QDrift(qml.X(0), 1.0)
+    with pytest.raises(ValueError, match="at least 2 terms"):
+        qml.QDrift(qml.Hamiltonian([1.0], [qml.X(0)]), 1.0)
+
+
+def test_trotter_module_paths_and_queuing_manager():
+    from qsym.templates.subroutines.time_evolution.trotter import (
+        _recursive_expression, _recursive_qfunc, _scalar)
+
+    assert _scalar(4) == pytest.approx(1 / (4 - 4 ** (1 / 3)))
+    ops = _recursive_expression(1.23, 2, [qml.X(0), qml.Z(1)])
+    assert [(op.base.name, op.param) for op in ops] == [
+        ("PauliX", -0.615), ("PauliZ", -0.615), ("PauliZ", -0.615), ("PauliX", -0.615)]
+
+    def step(time, wires):
+        qml.RX(time, wires=wires[0])
+        qml.CNOT(wires=wires)
+
+    gates = _recursive_qfunc(0.4, 2, step, [0, 1], False)
+    assert [(g.name, g.params) for g in gates] == [
+        ("RX", (0.2,)), ("CNOT", ()), ("CNOT", ()), ("RX", (0.2,))]
+    with qml.queuing.AnnotatedQueue() as q:
+        with qml.QueuingManager.stop_recording():
+            qml.RX(0.1, wires=0)
+        assert qml.QueuingManager.recording()
+    assert len(q.queue) == 0
+
+
+def test_apply_and_matrix_of_an_evolution():
+    e = qml.evolve(qml.X(0) @ qml.Z(1), 0.3)  # exp(-0.3 i XZ)
+    assert onp.allclose(qml.matrix(e, wire_order=[0, 1]), pauli_exp(-0.3, "XZ", 2))
+    g = qml.evolve(qml.X(0), 0.3)
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit():
+        qml.apply(g)
+        return qml.expval(qml.Z(0))
+
+    assert circuit() == pytest.approx(onp.cos(0.6))
