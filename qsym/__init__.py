@@ -329,6 +329,11 @@ from ._tapes import apply, execute  # noqa: E402
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue,
                                          QueuingManager=QueuingManager)
 shadows = _unsupported.partial_namespace("shadows", ClassicalShadow=ClassicalShadow)
+# qml.capture: enabled() is False; its entry points are refused (PennyLane's tests import them)
+capture = _unsupported.partial_namespace("capture", enabled=_unsupported.capture_enabled,
+                                         run_autograph=_unsupported.capture_refused,
+                                         enable=_unsupported.capture_refused)
+__import__("sys").modules[f"{__name__}.capture"] = capture
 from ._opmath import Operator as _Operator  # noqa: E402
 from ._operations import classproperty as _classproperty  # noqa: E402
 operation = _unsupported.partial_namespace(

@@ -950,7 +950,8 @@ def _module(name: str, doc: str, **names):
     import sys
     import types
 
-    mod = types.ModuleType(f"{templates.__name__}.subroutines.{name}", doc)
+    full = name if name.split(".")[0] in ("state_preparations", "subroutines") else f"subroutines.{name}"
+    mod = types.ModuleType(f"{templates.__name__}.{full}", doc)
     mod.__dict__.update(names)
     sys.modules[mod.__name__] = mod
     return mod
@@ -973,3 +974,72 @@ time_evolution = _module(
                                 CommutingEvolution=CommutingEvolution),
 )
 """The subroutines of this module, by PennyLane name (all also ``qml.<name>``)."""
+
+
+
+def gray_code(rank: int) -> np.ndarray:
+    """The binary Gray code of ``rank`` bits as integers (PennyLane's ``gray_code`` of its
+    Mottonen module).
+
+    >>> gray_code(3).tolist()
+    [0, 1, 3, 2, 6, 7, 5, 4]
+    """
+    g = np.array([0, 1], dtype=np.int64)
+    for i in range(1, rank):
+        g = np.concatenate([g, g[::-1] + 2**i])
+    return g
+
+
+def compute_theta(alpha, num_qubits=None) -> np.ndarray:
+    """The Gray-code angles of a uniformly controlled rotation from its multiplexed angles
+    ``alpha`` (last axis, length ``2**n``): ``theta_i = 2**-n sum_j (-1)**(j . g_i)
+    alpha_j``, ``g_i`` the ``i``-th Gray code, ``.`` the bitwise dot product (Mottonen et
+    al. 2004, Eq. 3, inverted; PennyLane's ``compute_theta``).
+
+    >>> compute_theta(np.array([1.0, 0.0])).tolist()
+    [0.5, 0.5]
+    """
+    alpha = np.asarray(alpha)
+    size = alpha.shape[-1] if num_qubits is None else 2**num_qubits
+    if alpha.shape[-1] != size:
+        raise GateError(f"compute_theta: alpha's last axis must have length 2**num_qubits = {size}, "
+                        f"got {alpha.shape[-1]}")
+    g = [(i >> 1) ^ i for i in range(size)]
+    signs = np.array([[(-1) ** bin(j & gi).count("1") for j in range(size)] for gi in g])
+    return np.tensordot(alpha, signs, axes=([-1], [1])) / size
+
+
+def not_provided(module: str, name: str):
+    """A PennyLane private helper qsym does not reproduce (its tests import it): calling
+    it raises ``NotImplementedError`` naming it."""
+    def refused(*args, **kwargs):
+        raise NotImplementedError(
+            f"{module}.{name} is PennyLane's private helper; qsym does not provide it (use the "
+            "template itself)")
+
+    refused.__name__ = name
+    return refused
+
+
+_SP, _SUB = "pennylane.templates.state_preparations", "pennylane.templates.subroutines"
+# PennyLane's module paths of templates with the private helpers its tests import: qsym's
+# equivalents where qsym has one, a refusal otherwise
+_module("state_preparations.mottonen", "PennyLane's mottonen module",
+        MottonenStatePreparation=templates.MottonenStatePreparation, gray_code=gray_code,
+        _get_alpha_y=templates.mottonen_alpha_y, _get_alpha_z=templates.mottonen_alpha_z,
+        compute_theta=compute_theta,
+        mottonen_decomp=not_provided(f"{_SP}.mottonen", "mottonen_decomp"))
+_module("state_preparations.arbitrary_state_preparation", "PennyLane's module",
+        ArbitraryStatePreparation=templates.ArbitraryStatePreparation,
+        _state_preparation_pauli_words=templates.state_preparation_words)
+_module("subroutines.arbitrary_unitary", "PennyLane's module",
+        ArbitraryUnitary=templates.ArbitraryUnitary, _n_k_gray_code=templates.n_k_gray_code,
+        _all_pauli_words_but_identity=templates.pauli_words_gray,
+        _tuple_to_word=lambda t: "".join("IXYZ"[c] for c in t))
+_module("subroutines.amplitude_amplification", "PennyLane's module",
+        AmplitudeAmplification=AmplitudeAmplification, _get_fixed_point_angles=fixed_point_angles)
+_module("subroutines.select", "PennyLane's module", Select=Select,
+        _partial_select=lambda K, control: [list(p) for p in partial_select_controls(K, control)],
+        _select_decomp_unary=not_provided(f"{_SUB}.select", "_select_decomp_unary"),
+        _select_decomp_multi_control_work_wire=not_provided(
+            f"{_SUB}.select", "_select_decomp_multi_control_work_wire"))

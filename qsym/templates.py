@@ -841,30 +841,30 @@ def mottonen_gates(state, wires) -> None:
     a, omega = np.abs(psi), np.angle(psi)
     n, rev = len(wires), tuple(wires)[::-1]
     for k in range(n, 0, -1):
-        _uniform_rotation("RY", _mottonen_alpha_y(a, n, k), rev[k:], rev[k - 1])
+        _uniform_rotation("RY", mottonen_alpha_y(a, n, k), rev[k:], rev[k - 1])
     if not np.allclose(omega, 0):
         for k in range(n, 0, -1):
-            _uniform_rotation("RZ", _mottonen_alpha_z(omega, n, k), rev[k:], rev[k - 1])
+            _uniform_rotation("RZ", mottonen_alpha_z(omega, n, k), rev[k:], rev[k - 1])
         _gate("GlobalPhase", -float(np.sum(omega)) / len(psi), wires=list(wires))
 
 
-def _mottonen_alpha_y(a, n, k):
+def mottonen_alpha_y(a, n, k):
     """The RY angles of level ``k``: ``2 arcsin sqrt(|second half|^2 / |block|^2)`` of each
     block of ``2**k`` magnitudes (0 for an empty block)."""
     half = 2 ** (k - 1)
-    blocks = a.reshape(2 ** (n - k), 2, half) ** 2
-    num, den = blocks[:, 1, :].sum(axis=-1), blocks.sum(axis=(1, 2))
+    blocks = a.reshape(a.shape[:-1] + (2 ** (n - k), 2, half)) ** 2  # (a batch: leading axes)
+    num, den = blocks[..., 1, :].sum(axis=-1), blocks.sum(axis=(-2, -1))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(den != 0.0, num / den, 0.0)
     return 2 * np.arcsin(np.sqrt(ratio))
 
 
-def _mottonen_alpha_z(omega, n, k):
+def mottonen_alpha_z(omega, n, k):
     """The RZ angles of level ``k``: the mean phase of each block's second half minus its
     first half's."""
     half = 2 ** (k - 1)
-    blocks = omega.reshape(2 ** (n - k), 2, half)
-    return (blocks[:, 1, :] - blocks[:, 0, :]).sum(axis=-1) / half
+    blocks = omega.reshape(omega.shape[:-1] + (2 ** (n - k), 2, half))
+    return (blocks[..., 1, :] - blocks[..., 0, :]).sum(axis=-1) / half
 
 
 def _uniform_rotation(name, alpha, controls, target) -> None:
@@ -2215,13 +2215,24 @@ def pauli_words_gray(n: int):
     >>> list(pauli_words_gray(1))
     ['X', 'Y', 'Z']
     """
-    for i in range(1, 4**n):
-        digits = [(i // 4**j) % 4 for j in range(n)]
-        code, shift = [0] * n, 0
-        for j in reversed(range(n)):
-            code[j] = (digits[j] + shift) % 4
-            shift += 4 - code[j]
+    for code in itertools.islice(n_k_gray_code(4, n), 1, None):
         yield "".join("IXYZ"[c] for c in code)
+
+
+def n_k_gray_code(n: int, k: int):
+    """The ``n``-ary Gray code of ``k`` digits, the first digit changing fastest
+    (PennyLane's ``_n_k_gray_code``): consecutive codes differ in one digit.
+
+    >>> list(n_k_gray_code(2, 2))
+    [[0, 0], [1, 0], [1, 1], [0, 1]]
+    """
+    for i in range(n**k):
+        digits = [(i // n**j) % n for j in range(k)]
+        code, shift = [0] * k, 0
+        for j in reversed(range(k)):
+            code[j] = (digits[j] + shift) % n
+            shift += n - code[j]
+        yield code
 
 
 class ArbitraryUnitary(Template):

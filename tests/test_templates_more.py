@@ -315,3 +315,25 @@ def test_apply_and_matrix_of_an_evolution():
         return qml.expval(qml.Z(0))
 
     assert circuit() == pytest.approx(onp.cos(0.6))
+
+
+def test_pennylane_module_paths_and_helpers():
+    """PennyLane's module paths its template tests import, with independent values: the
+    reflected binary Gray code, the n-ary Gray code's one-digit steps, Mottonen's Eq. (3)
+    inverted by a matrix written here."""
+    from qsym.templates.state_preparations.mottonen import compute_theta, gray_code
+    from qsym.templates.subroutines.arbitrary_unitary import _n_k_gray_code
+    from qsym.templates.subroutines.select import _partial_select
+
+    assert gray_code(3).tolist() == [0, 1, 3, 2, 6, 7, 5, 4]
+    codes = list(_n_k_gray_code(3, 3))
+    assert len({tuple(c) for c in codes}) == 27 and codes[0] == [0, 0, 0]
+    assert all(sum(a != b for a, b in zip(c, d)) == 1 for c, d in zip(codes, codes[1:]))
+    alpha = onp.array([[0.3, -1.2, 0.5, 2.0], [1.0, 0.0, 0.0, 0.0]])
+    g = [0, 1, 3, 2]
+    M = onp.array([[(-1) ** bin(j & g[i]).count("1") for i in range(4)] for j in range(4)])
+    assert onp.allclose(onp.einsum("ij,bj->bi", M, compute_theta(alpha)), alpha)  # M theta = alpha
+    assert _partial_select(2, ["a"]) == [[("a",), (0,)], [("a",), (1,)]]
+    assert qml.capture.enabled() is False
+    with pytest.raises(AttributeError, match="qml.capture is not supported"):
+        qml.capture.run_autograph(lambda: None)
