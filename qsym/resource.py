@@ -36,7 +36,11 @@ __all__ = ["SpecsResources", "CircuitSpecs", "Resources", "measurement_label", "
 
 class AlgorithmicError:
     """PennyLane's ``qml.resource.AlgorithmicError``: the size of an approximation's error
-    (``error``); subclasses say how two errors of gates applied in series ``combine``."""
+    (``error``); subclasses say how two errors of gates applied in series ``combine``.
+
+    >>> AlgorithmicError(0.25).error
+    0.25
+    """
 
     def __init__(self, error: float):
         self.error = error
