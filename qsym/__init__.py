@@ -149,6 +149,7 @@ from .templates import (  # noqa: E402
     QAOAEmbedding,
     QFT,
     AQFT,
+    TwoLocalSwapNetwork,
     SimplifiedTwoDesign,
     StatePrep,
     StronglyEntanglingLayers,

@@ -3522,6 +3522,71 @@ class TTN(_BlockNetwork):
         return 2 ** int(np.log2(n / n_block_wires)) * 2 - 1
 
 
+class TwoLocalSwapNetwork(Template):
+    """PennyLane's ``qml.templates.TwoLocalSwapNetwork(wires, acquaintances=None,
+    weights=None, fermionic=True, shift=False, **kwargs)``: the canonical 2-complete linear
+    swap network (CCL2): ``len(wires)`` layers of neighbour swaps (even pairs, then odd ones;
+    ``shift=True`` starts with the odd ones), ``FermionicSWAP(pi)`` (``fermionic=True``) or
+    ``SWAP``, each after ``acquaintances(index=pair, wires=the logical wires now on the
+    pair, param=next weight, **kwargs)``, so that every pair of logical wires meets once.
+
+    >>> [g.name for g in TwoLocalSwapNetwork([0, 1, 2], fermionic=False).decomposition()]
+    ['SWAP', 'SWAP', 'SWAP']
+    """
+
+    def __init__(self, wires, acquaintances=None, weights=None, fermionic=True, shift=False,
+                 id=None, **kwargs):
+        n = len(wires_tuple(wires))
+        if n < 2:
+            raise GateError(f"TwoLocalSwapNetwork requires at least 2 wires, got {n}")
+        if acquaintances is not None and not callable(acquaintances):
+            raise GateError(f"Acquaintances must either be a callable or None, got {acquaintances}")
+        if weights is not None and acquaintances is None:
+            warnings.warn("Weights are being provided without acquaintances")
+        if weights is not None and acquaintances is not None and len(weights) != n * (n - 1) // 2:
+            raise GateError(f"Weight tensor must be of length {n * (n - 1) // 2}, got {len(weights)}")
+        self.wires, self.id, self.weights = Wires(wires_tuple(wires)), id, weights
+        self._hyperparameters = {"acquaintances": acquaintances, "fermionic": fermionic,
+                                 "shift": shift, **kwargs}
+        self._record()
+
+    @property
+    def parameters(self) -> list:
+        """The weights, when there are weights and acquaintances (PennyLane's data)."""
+        h = self._hyperparameters
+        return [self.weights] if h["acquaintances"] is not None and self.weights is not None else []
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        """The network again from :meth:`_flatten`'s output."""
+        wires, hyper = metadata
+        return cls(wires, weights=data[0] if data else None, **dict(hyper))
+
+    @staticmethod
+    def shape(n_wires) -> tuple:
+        """The shape of the weights of parametrized acquaintances: ``(n (n - 1) / 2,)``."""
+        if n_wires < 2:
+            raise GateError(f"TwoLocalSwapNetwork requires at least 2 wires, got {n_wires}")
+        return (n_wires * (n_wires - 1) // 2,)
+
+    def _build(self):
+        h, w = self._hyperparameters, tuple(self.wires)
+        extra = {k: v for k, v in h.items() if k not in ("acquaintances", "fermionic", "shift")}
+        acquaint = h["acquaintances"]
+        weights = iter([]) if self.weights is None or acquaint is None else iter(self.weights)
+        order = list(w)
+        for layer in range(len(w)):
+            for i in range((layer + int(h["shift"])) % 2, len(w) - 1, 2):
+                if acquaint is not None:
+                    acquaint(index=[w[i], w[i + 1]], wires=[order[i], order[i + 1]],
+                             param=next(weights, None), **extra)
+                if h["fermionic"]:
+                    _gate("FermionicSWAP", np.pi, wires=[w[i], w[i + 1]])
+                else:
+                    _gate("SWAP", wires=[w[i], w[i + 1]])
+                order[i], order[i + 1] = order[i + 1], order[i]
+
+
 def mera_wires(wires, n_block_wires) -> tuple:
     """The windows of :class:`MERA`'s blocks (PennyLane's ``mera.compute_indices``): a tree
     of ``n_block_wires``-wire windows and disentanglers between them, in application order.
@@ -3700,7 +3765,8 @@ TEMPLATES = {
                 ArbitraryStatePreparation, FermionicSingleExcitation, FermionicDoubleExcitation,
                 AllSinglesDoubles, UCCSD, kUpCCGSD, GateFabric, ParticleConservingU1,
                 ParticleConservingU2, DiagonalQubitUnitary, SelectPauliRot, MPS, TTN, MERA, TrotterProduct,
-                CommutingEvolution, SpecialUnitary, TrotterizedQfunc, QubitSum, QubitCarry, AQFT)
+                CommutingEvolution, SpecialUnitary, TrotterizedQfunc, QubitSum, QubitCarry, AQFT,
+                TwoLocalSwapNetwork)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""
 

@@ -337,3 +337,35 @@ def test_pennylane_module_paths_and_helpers():
     assert qml.capture.enabled() is False
     with pytest.raises(AttributeError, match="qml.capture is not supported"):
         qml.capture.run_autograph(lambda: None)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+def test_two_local_swap_network_meets_every_pair_once(n):
+    """CCL2: n layers of neighbour swaps reverse the wires, and every pair of logical wires
+    is acquainted exactly once; a fermionic swap is SWAP with a sign on |11>."""
+    met = []
+
+    def acquaint(index, wires, param):
+        met.append(frozenset(wires))
+        return qml.CRX(param, wires=index)
+
+    weights = onp.linspace(0.1, 0.9, n * (n - 1) // 2)
+    qml.templates.TwoLocalSwapNetwork(range(n), acquaint, weights, fermionic=False)
+    assert sorted(map(sorted, met)) == sorted([i, j] for i in range(n) for j in range(i + 1, n))
+    m = qml.matrix(qml.templates.TwoLocalSwapNetwork(range(n), fermionic=False))
+    rev = onp.zeros((2**n, 2**n))
+    for k in range(2**n):
+        rev[int(format(k, f"0{n}b")[::-1], 2), k] = 1
+    assert onp.allclose(m, rev)
+    assert qml.templates.TwoLocalSwapNetwork.shape(n) == (n * (n - 1) // 2,)
+
+
+def test_two_local_swap_network_fermionic_and_errors():
+    fswap = onp.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, -1]])
+    assert onp.allclose(qml.matrix(qml.templates.TwoLocalSwapNetwork([0, 1])), fswap)
+    with pytest.raises(ValueError, match="requires at least 2 wires"):
+        qml.templates.TwoLocalSwapNetwork([0])
+    with pytest.raises(ValueError, match="Weight tensor must be of length 3"):
+        qml.templates.TwoLocalSwapNetwork([0, 1, 2], lambda index, wires, param: None, [0.1])
+    with pytest.warns(UserWarning, match="Weights are being provided without acquaintances"):
+        qml.templates.TwoLocalSwapNetwork([0, 1], weights=[0.1])
