@@ -873,10 +873,7 @@ class QDrift(Template):
         self._sample = sample_decomposition(coeffs, ops, unwrap(time), n=n, seed=seed)
         self._record()
 
-    @property
-    def parameters(self) -> list:
-        """PennyLane's ``op.parameters``: the Hamiltonian's data, then the time."""
-        return [*self.hamiltonian.data, self.time]
+    parameters = TrotterProduct.parameters  # the Hamiltonian's data, then the time
 
     @property
     def hyperparameters(self) -> dict:
