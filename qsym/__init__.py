@@ -148,6 +148,8 @@ from .templates import (  # noqa: E402
     MottonenStatePreparation,
     QAOAEmbedding,
     QFT,
+    AQFT,
+    TwoLocalSwapNetwork,
     SimplifiedTwoDesign,
     StatePrep,
     StronglyEntanglingLayers,
@@ -192,7 +194,11 @@ from ._subroutines import (  # noqa: E402
     SUBROUTINES as _SUBROUTINES,
     AmplitudeAmplification,
     BlockEncode,
+    CosineWindow,
+    HilbertSchmidt,
+    LocalHilbertSchmidt,
     PrepSelPrep,
+    QDrift,
     QROM,
     Qubitization,
     Reflection,
@@ -201,6 +207,8 @@ from ._subroutines import (  # noqa: E402
 for _n, _cls in _SUBROUTINES.items():  # PennyLane's qml.templates.subroutines.<name> too
     setattr(templates.subroutines, _n, _cls)
     setattr(templates, _n, _cls)
+from ._subroutines import time_evolution as _time_evolution  # noqa: E402
+templates.subroutines.time_evolution = _time_evolution
 from ._arithmetic import (  # noqa: E402
     ARITHMETIC as _ARITHMETIC,
     Adder,
@@ -325,11 +333,17 @@ __import__("sys").modules[f"{__name__}.drawer"] = drawer
 __import__("sys").modules[f"{__name__}.drawer.utils"] = drawer.utils
 # PennyLane's qml.tape, qml.queuing and qml.operation: the names qsym provides (for
 # inspecting gates and decompositions); their other names raise an AttributeError
-from ._opmath import AnnotatedQueue as _AnnotatedQueue  # noqa: E402
+from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager  # noqa: E402
 from . import tape  # noqa: E402
 from ._tapes import apply, execute  # noqa: E402
-queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue)
+queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue,
+                                         QueuingManager=QueuingManager)
 shadows = _unsupported.partial_namespace("shadows", ClassicalShadow=ClassicalShadow)
+# qml.capture: enabled() is False; its entry points are refused (PennyLane's tests import them)
+capture = _unsupported.partial_namespace("capture", enabled=_unsupported.capture_enabled,
+                                         run_autograph=_unsupported.capture_refused,
+                                         enable=_unsupported.capture_refused)
+__import__("sys").modules[f"{__name__}.capture"] = capture
 from ._opmath import Operator as _Operator  # noqa: E402
 from ._operations import classproperty as _classproperty  # noqa: E402
 operation = _unsupported.partial_namespace(
@@ -457,7 +471,7 @@ __all__ = [
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer",
-    "exceptions", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
+    "exceptions", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",
     "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",

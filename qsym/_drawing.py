@@ -1157,6 +1157,7 @@ def matrix(op, wire_order=None):
            [ 1.,  0., -1.,  0.]])
     """
     from ._operations import GateSequence, Observable, Operation
+    from ._opmath import Exp
     from ._runtime import QNode
 
     if isinstance(op, QNode) and op.pipeline:  # a transformed QNode: its one tape
@@ -1174,7 +1175,7 @@ def matrix(op, wire_order=None):
         return op.to_mat(wire_order=wire_order)
     if callable(op) and not isinstance(op, Operation):  # a function, or an operator class
         return _qfunc_matrix(op, wire_order)  # (qml.matrix(qml.QSVT)(UA, projectors))
-    if not isinstance(op, (Operation, GateSequence)):
+    if not isinstance(op, (Operation, GateSequence, Exp)):
         raise TypeError(
             f"qml.matrix takes a gate (e.g. qml.RX(0.1, wires=0)), an observable or a QNode; "
             f"got {op!r}"

@@ -351,6 +351,13 @@ def _inverse_gates(op: Operation) -> list:
     )
 
 
+def _is_template_class(fn) -> bool:
+    """Whether ``fn`` is a template class (``qml.QFT``): called, it makes one operator."""
+    from .templates import Template
+
+    return isinstance(fn, type) and issubclass(fn, Template)
+
+
 def _template_ops(obj):
     """The gates of a template instance (taken off the active tape), or None."""
     from .templates import Template
@@ -415,6 +422,9 @@ def adjoint(fn, lazy=True):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if _is_template_class(fn):
+            # qml.adjoint(qml.QFT)(wires=...): PennyLane's Adjoint(QFT), one operator
+            return adjoint(fn(*args, **kwargs), lazy=lazy)
         ops = _record(fn, args, kwargs)
         tape = active_tape()
         out, call = [], object()
@@ -1004,6 +1014,12 @@ def apply_operation(op):
             for g in op.decomposition():
                 apply_operation(g)
         return op
+    if isinstance(op, Exp):  # qml.apply(qml.evolve(H, t)): its rotations again
+        if tape is not None:
+            tape.measured(as_observable(op.base)._gates)
+            for g in op._rotations():
+                tape.append(g)
+        return op
     raise GateError(f"qml.apply takes a gate, a template or a product of gates (qsym applies "
                     f"the gates of its table; sums and scalar multiples are observables), got {op!r}")
 
@@ -1013,6 +1029,33 @@ def _all_gates(op) -> bool:
     ``change_op_basis``'s ``SemiAdder``, a product of such)."""
     return all(isinstance(o, (Operation, Template)) or (isinstance(o, Prod) and _all_gates(o))
                for o in op.operands)
+
+
+class QueuingManager:
+    """PennyLane's ``qml.QueuingManager``, the parts circuits and tests use:
+    ``stop_recording()`` (a context manager and a decorator: gates made inside are not
+    recorded), ``recording()`` (whether gates made now are recorded) and
+    ``active_context()``.
+
+    >>> with QueuingManager.stop_recording():
+    ...     QueuingManager.recording()
+    False
+    """
+
+    @staticmethod
+    def stop_recording():
+        """Gates made inside are recorded nowhere (also ``@QueuingManager.stop_recording()``)."""
+        return not_recording()
+
+    @staticmethod
+    def recording() -> bool:
+        """Whether a gate made now is recorded (a circuit, a queue, a tape is active)."""
+        return active_tape() is not None
+
+    @staticmethod
+    def active_context():
+        """The active recording, or None."""
+        return active_tape()
 
 
 # --- qml.queuing.AnnotatedQueue (qml.tape.QuantumScript: qsym._tapes) ---------------------------------------

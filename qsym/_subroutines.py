@@ -16,15 +16,20 @@ off its queue: it is applied only through the subroutine.
 
 from __future__ import annotations
 
+import copy
 import numbers
 
 import numpy as np
 
 from ._operations import GATE_CLASSES, GateSequence, Operation, Prod, mark_used, sparse_of, wires_tuple
-from ._opmath import adjoint, ctrl
-from ._trace import Tape, active_tape, recording, unwrap
-from .errors import GateError, MatrixUndefinedError, SparseMatrixUndefinedError, WireError
-from .templates import BasisEmbedding, Template, real_state_gates
+from ._opmath import adjoint, ctrl, evolve
+from ._operations import LinearCombination, SProd, Sum
+from ._trace import Tape, active_tape, add_check, recording, unwrap
+from .errors import QuantumFunctionError, GateError, MatrixUndefinedError, SparseMatrixUndefinedError, WireError
+from . import templates
+from .templates import (QFT, ApproxTimeEvolution, BasisEmbedding, CommutingEvolution, Template,
+                        TrotterizedQfunc, TrotterProduct, real_state_gates, state_on_wires,
+                        suzuki_scalar, trotter_sequence, trotterize)
 from .wires import Wires
 
 
@@ -622,6 +627,416 @@ class BlockEncode(Template):
         return base_label or "BlockEncode"
 
 
+class CosineWindow(Template):
+    """PennyLane's ``qml.CosineWindow(wires)``: the state
+    ``sqrt(2**(1-m)) sum_k cos(pi k / 2**m - pi/2) |k>`` on ``m`` wires (the first most
+    significant), from ``|0...0>``, as PennyLane decomposes it: ``Hadamard`` and
+    ``RZ(pi)`` on the last wire, ``Adjoint(QFT)``, then ``PhaseShift(pi / 2**(i+1))`` on
+    wire ``i``. :meth:`state_vector` gives the state without a circuit.
+
+    >>> import qsym as qml
+    >>> np.round(qml.CosineWindow(wires=[0, 1]).state_vector().ravel() ** 2, 6) + 0.0
+    array([0.  , 0.25, 0.5 , 0.25])
+    """
+
+    _box = "CosineWindow"  # PennyLane's label
+
+    def __init__(self, wires, id=None):
+        self.wires, self.id = Wires(wires_tuple(wires)), id
+        self._record()
+
+    def _build(self):
+        w = tuple(self.wires)
+        GATE_CLASSES["Hadamard"](wires=w[-1])
+        GATE_CLASSES["RZ"](np.pi, wires=w[-1])
+        self._one_entry(lambda: adjoint(QFT(wires=w)))
+        for i, wire in enumerate(w):
+            GATE_CLASSES["PhaseShift"](np.pi * 2.0 ** (-i - 1), wires=wire)
+
+    def state_vector(self, wire_order=None) -> np.ndarray:
+        """The prepared state as a tensor, one axis per wire of ``wire_order`` (default:
+        the template's wires; the other wires in ``|0>``), PennyLane's ``state_vector``.
+
+        >>> CosineWindow(wires=[0]).state_vector().round(12) + 0.0
+        array([0., 1.])
+        """
+        m = len(self.wires)
+        k = np.arange(2 ** m)
+        vector = np.sqrt(2.0 ** (1 - m)) * np.cos(-np.pi / 2 + np.pi * k / 2 ** m)
+        return state_on_wires(vector, self.wires, wire_order, "CosineWindow")
+
+
+def _operators(ops, arg: str) -> tuple:
+    """``HilbertSchmidt``'s ``U`` or ``V``: one operator or an iterable of operators."""
+    kinds = (Operation, GateSequence, Prod)
+    if isinstance(ops, kinds):
+        return (ops,)
+    ops = tuple(ops) if isinstance(ops, (list, tuple)) else (ops,)
+    if not ops or not all(isinstance(op, kinds) for op in ops):
+        raise GateError(f"The argument '{arg}' must be an Operator or an iterable of Operators.")
+    return ops
+
+
+def _all_wires(ops) -> tuple:
+    out = []
+    for op in ops:
+        out += [w for w in op.wires if w not in out]
+    return tuple(out)
+
+
+class HilbertSchmidt(Template):
+    """PennyLane's ``qml.HilbertSchmidt(V, U)``: the Hilbert-Schmidt test of a unitary
+    ``U`` (operators on the first register) against ``V`` (on a second register of as many
+    wires): Bell pairs between the registers, ``U``, the complex conjugate of each
+    operator of ``V`` (a ``QubitUnitary`` of its matrix), then the Bell pairs undone; the
+    probability of ``|0...0>`` is ``|Tr(V^dagger U)|^2 / d^2``. ``V``'s operators must
+    have numbers as parameters (their matrices are conjugated).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2))
+    ... def hst():
+    ...     qml.HilbertSchmidt(qml.RZ(0.5, wires=1), qml.Hadamard(0))
+    ...     return qml.probs()
+    >>> bool(np.isclose(hst()[0], np.sin(0.25) ** 2 / 2))  # |Tr(RZ(0.5)^dagger H)|^2 / 4
+    True
+    """
+
+    def __init__(self, V, U, id=None):
+        u_ops, v_ops = _operators(U, "U"), _operators(V, "V")
+        u_wires, v_wires = _all_wires(u_ops), _all_wires(v_ops)
+        if len(u_wires) != len(v_wires):
+            raise GateError("U and V must have the same number of wires.")
+        if set(u_wires) & set(v_wires):
+            raise GateError("Operators in U and V must act on distinct wires.")
+        self._hyperparameters = {"U": u_ops, "V": v_ops}
+        self.wires, self.id = Wires(u_wires + v_wires), id
+        self._u_gates = [operator_gates(op, type(self).__name__) for op in u_ops]
+        for op in v_ops:
+            operator_gates(op, type(self).__name__)  # taken off the tape: applied conjugated
+        self._record()
+
+    @property
+    def data(self) -> tuple:
+        """The parameters of ``V``'s operators, then ``U``'s (PennyLane's ``data``)."""
+        ops = (*self._hyperparameters["V"], *self._hyperparameters["U"])
+        return tuple(d for op in ops for d in op.data)
+
+    @data.setter
+    def data(self, new_data) -> None:
+        """New parameters for ``V``'s gates, then ``U``'s, in :attr:`data`'s order (the
+        gates made again with them; PennyLane's setter)."""
+        new_data, out = list(new_data), {}
+        for key in ("V", "U"):
+            ops = []
+            for op in self._hyperparameters[key]:
+                k = len(op.data)
+                if k and new_data and hasattr(op, "remake"):
+                    with recording(Tape()):
+                        op = op.remake(new_data[:k])
+                    new_data = new_data[k:]
+                ops.append(op)
+            out[key] = tuple(ops)
+        self._hyperparameters = {"U": out["U"], "V": out["V"]}
+        with recording(Tape()):  # the decomposition made again with the new numbers
+            self._u_gates = [operator_gates(op, self.name) for op in out["U"]]
+            self._record()
+
+    def _flatten(self):
+        """PennyLane's: ``((V, U), ())``."""
+        return (self._hyperparameters["V"], self._hyperparameters["U"]), ()
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        """The test again from :meth:`_flatten`'s output."""
+        return cls(*data)
+
+    def map_wires(self, wire_map: dict):
+        """PennyLane does not map the wires of this test."""
+        raise NotImplementedError("Mapping the wires of HilbertSchmidt is not implemented.")
+
+    def __copy__(self):
+        with recording(Tape()):
+            return type(self)([copy.copy(op) for op in self._hyperparameters["V"]],
+                              [copy.copy(op) for op in self._hyperparameters["U"]])
+
+    def _v_conjugates(self) -> None:
+        for op in self._hyperparameters["V"]:
+            try:
+                m = np.asarray(op.matrix(), dtype=complex)
+            except (TypeError, ValueError, GateError) as exc:
+                raise GateError(
+                    f"{self.name}: V's operator {op!r} needs a numeric matrix (its complex "
+                    "conjugate is applied as a QubitUnitary); give V's parameters as numbers, "
+                    "not circuit inputs") from exc
+            GATE_CLASSES["QubitUnitary"](m.conjugate(), wires=list(op.wires))
+
+    def _build(self):
+        w, n = tuple(self.wires), len(self.wires)
+        half = n // 2
+        for i in range(half):
+            GATE_CLASSES["Hadamard"](wires=w[i])
+        for i in range(half):
+            GATE_CLASSES["CNOT"](wires=[w[i], w[half + i]])
+        for gates in self._u_gates:
+            _apply(gates)
+        self._v_conjugates()
+        self._undo_bell_pairs(w, half)
+
+    def _undo_bell_pairs(self, w, half) -> None:
+        for i in reversed(range(half)):
+            GATE_CLASSES["CNOT"](wires=[w[i], w[half + i]])
+        for i in range(half):
+            GATE_CLASSES["Hadamard"](wires=w[i])
+
+
+class LocalHilbertSchmidt(HilbertSchmidt):
+    """PennyLane's ``qml.LocalHilbertSchmidt(V, U)``: :class:`HilbertSchmidt` with only
+    the first Bell pair undone at the end (the local test, measured on two wires).
+
+    >>> import qsym as qml
+    >>> [g.name for g in qml.LocalHilbertSchmidt(qml.RZ(0.1, wires=1), qml.Hadamard(0)).decomposition()]
+    ['Hadamard', 'CNOT', 'Hadamard', 'QubitUnitary', 'CNOT', 'Hadamard']
+    """
+
+    def _undo_bell_pairs(self, w, half) -> None:
+        GATE_CLASSES["CNOT"](wires=[w[0], w[half]])
+        GATE_CLASSES["Hadamard"](wires=w[0])
+
+
+def _hamiltonian_terms(hamiltonian) -> tuple:
+    """PennyLane's QDrift terms of a ``Sum``: ``(coefficients, operators)``, a
+    ``LinearCombination``'s ``terms()``, else each operand's scalar and base (1 for an
+    operand that is not a scalar product)."""
+    if not isinstance(hamiltonian, Sum):
+        raise TypeError(f"The given operator must be a PennyLane ~.Sum, got {hamiltonian}")
+    if isinstance(hamiltonian, LinearCombination):
+        coeffs, ops = hamiltonian.terms()
+        return list(coeffs), list(ops)
+    coeffs, ops = [], []
+    for op in hamiltonian.operands:
+        coeffs.append(op.scalar if isinstance(op, SProd) else 1.0)
+        ops.append(op.base if isinstance(op, SProd) else op)
+    return coeffs, ops
+
+
+def sample_decomposition(coeffs, ops, time, n=1, seed=None) -> list:
+    """PennyLane's QDrift sample (``_sample_decomposition``): ``n`` factors
+    ``Evolution(P_j, -sign(h_j) * lambda * time / n)`` (``exp(i sign(h_j) lambda time P_j /
+    n)``, ``lambda = sum |h_j|``), ``j`` drawn with probability ``|h_j| / lambda`` by
+    ``numpy.random.default_rng(seed).choice`` (PennyLane's draws); recorded nowhere.
+
+    >>> [str(e) for e in sample_decomposition([1.0, -0.001], [GATE_CLASSES["PauliX"](0), GATE_CLASSES["PauliZ"](0)], 0.5, n=2, seed=1)]
+    ['Evolution(0.25025j PauliX)', 'Evolution(0.25025j PauliX)']
+    """
+    mags = np.abs(np.asarray([complex(c) for c in coeffs]))
+    norm = float(np.sum(mags))
+    with recording(Tape()):
+        exps = [evolve(op, -(complex(c) / m).real * norm * time / n
+                       if complex(c).imag == 0 else -(complex(c) / m) * norm * time / n)
+                for op, c, m in zip(ops, coeffs, mags)]
+    picks = np.random.default_rng(seed).choice(len(exps), p=mags / norm, size=n, replace=True)
+    return [exps[int(k)] for k in picks]
+
+
+def _no_coefficient_gradient(values) -> None:
+    raise QuantumFunctionError(
+        "The QDrift template currently doesn't support differentiation through the "
+        "coefficients of the input Hamiltonian.")
+
+
+class QDrift(Template):
+    """PennyLane's ``qml.QDrift(hamiltonian, time, n=1, seed=None)``: the QDrift product
+    approximating ``exp(i H time)`` for ``H = sum_j h_j P_j`` (a ``Sum``): ``n`` factors
+    ``exp(i sign(h_j) lambda time P_j / n)``, ``lambda = sum |h_j|``, each term drawn with
+    probability ``|h_j| / lambda`` (:func:`sample_decomposition`, PennyLane's draws for a
+    seed). The time may be a circuit input (its gradient is exact); the coefficients'
+    numbers choose the terms: a derivative by them is PennyLane's
+    ``QuantumFunctionError``. Without a seed, qsym draws once per trace.
+
+    >>> import qsym as qml
+    >>> H = qml.dot([0.25, 0.75], [qml.X(0), qml.Z(0)])
+    >>> [op.base.name for op in qml.QDrift(H, time=1.2, n=3, seed=10).decomposition()]
+    ['PauliZ', 'PauliX', 'PauliZ']
+    """
+
+    def __init__(self, hamiltonian, time, n=1, seed=None, id=None):
+        coeffs, ops = _hamiltonian_terms(hamiltonian)
+        if len(ops) < 2:
+            raise GateError("There should be at least 2 terms in the Hamiltonian. Otherwise use `qp.exp`")
+        mark_used(hamiltonian)
+        exprs = [unwrap(c) for c in coeffs]
+        traced = [e for e in exprs if getattr(e, "free_symbols", None)]
+        if traced:
+            add_check("QDrift", traced, _no_coefficient_gradient, derivative=True)
+        self.hamiltonian, self.time, self.n, self.seed, self.id = hamiltonian, time, n, seed, id
+        self.wires = Wires(tuple(hamiltonian.wires))
+        self._sample = sample_decomposition(coeffs, ops, unwrap(time), n=n, seed=seed)
+        self._record()
+
+    parameters = TrotterProduct.parameters  # the Hamiltonian's data, then the time
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's ``op.hyperparameters`` (its keys)."""
+        return {"n": self.n, "seed": self.seed, "base": self.hamiltonian}
+
+    def _flatten(self):
+        """PennyLane's: ``((hamiltonian, time), (("n", n), ("seed", seed)))``."""
+        return (self.hamiltonian, self.time), (("n", self.n), ("seed", self.seed))
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        """The operator again from :meth:`_flatten`'s output."""
+        return cls(*data, **dict(metadata))
+
+    @staticmethod
+    def compute_decomposition(*params, **hyperparameters) -> list:
+        """PennyLane's ``QDrift.compute_decomposition(*op.parameters,
+        **op.hyperparameters)``: the sample for ``base``, ``n``, ``seed`` and the time (the
+        last parameter), recorded where it is called."""
+        coeffs, ops = _hamiltonian_terms(hyperparameters["base"])
+        sample = sample_decomposition(coeffs, ops, params[-1], n=hyperparameters["n"],
+                                      seed=hyperparameters["seed"])
+        return [evolve(e.base, e.param) for e in sample]
+
+    @staticmethod
+    def error(hamiltonian, time, n=1) -> float:
+        """PennyLane's bound on the QDrift error, ``(2 lambda^2 t^2 / n) exp(2 lambda t /
+        n)`` with ``lambda = sum |h_j|``.
+
+        >>> import qsym as qml
+        >>> round(float(QDrift.error(qml.dot([0.5, 0.5], [qml.X(0), qml.Z(0)]), 0.1, n=10)), 10)
+        0.0020404027
+        """
+        coeffs, _ = _hamiltonian_terms(hamiltonian)
+        lam = float(np.sum(np.abs([complex(c) for c in coeffs])))
+        return (2 * lam**2 * time**2 / n) * np.exp(2 * lam * time / n)
+
+    def _build(self):
+        for e in self._sample:
+            self._one_entry(lambda e=e: evolve(e.base, e.param))
+
+
 SUBROUTINES = {cls.__name__: cls for cls in (Select, Reflection, AmplitudeAmplification,
-                                             PrepSelPrep, Qubitization, QROM, BlockEncode)}
+                                             PrepSelPrep, Qubitization, QROM, BlockEncode,
+                                             CosineWindow, HilbertSchmidt, LocalHilbertSchmidt,
+                                             QDrift)}
+
+
+def recursive_expression(x, order, ops) -> list:
+    """PennyLane's Suzuki-Trotter product of ``ops`` as ``Evolution`` factors
+    (``_recursive_expression``): ``Evolution(op, -t)`` for each ``(t, op)`` of
+    :func:`qsym.templates.trotter_sequence`, recorded nowhere.
+
+    >>> [e.param for e in recursive_expression(0.5, 2, [GATE_CLASSES["PauliX"](0), GATE_CLASSES["PauliZ"](0)])]
+    [-0.25, -0.25, -0.25, -0.25]
+    """
+    with recording(Tape()):
+        return [evolve(op, -t) for t, op in trotter_sequence(x, order, list(ops))]
+
+
+def recursive_qfunc(time, order, qfunc, wires, reverse, *qfunc_args, **qfunc_kwargs) -> list:
+    """PennyLane's ``_recursive_qfunc``: the gates of one order-``order`` step of
+    :func:`qsym.templates.trotterize` at ``time``, recorded nowhere."""
+    with recording(Tape()):
+        return TrotterizedQfunc(time, *qfunc_args, qfunc=qfunc, n=1, order=order,
+                                reverse=reverse, wires=wires, **qfunc_kwargs).decomposition()
+
+
+def _module(name: str, doc: str, **names):
+    import sys
+    import types
+
+    full = name if name.split(".")[0] in ("state_preparations", "subroutines") else f"subroutines.{name}"
+    mod = types.ModuleType(f"{templates.__name__}.{full}", doc)
+    mod.__dict__.update(names)
+    sys.modules[mod.__name__] = mod
+    return mod
+
+
+# PennyLane's module paths of the time-evolution templates (its tests import private helpers)
+time_evolution = _module(
+    "time_evolution", "PennyLane's time-evolution templates",
+    TrotterProduct=TrotterProduct, TrotterizedQfunc=TrotterizedQfunc, trotterize=trotterize,
+    ApproxTimeEvolution=ApproxTimeEvolution, CommutingEvolution=CommutingEvolution, QDrift=QDrift,
+    trotter=_module("time_evolution.trotter", "PennyLane's trotter module",
+                    TrotterProduct=TrotterProduct, TrotterizedQfunc=TrotterizedQfunc,
+                    trotterize=trotterize, _scalar=suzuki_scalar,
+                    _recursive_expression=recursive_expression, _recursive_qfunc=recursive_qfunc),
+    qdrift=_module("time_evolution.qdrift", "PennyLane's qdrift module", QDrift=QDrift,
+                   _sample_decomposition=sample_decomposition),
+    approx_time_evolution=_module("time_evolution.approx_time_evolution", "PennyLane's module",
+                                  ApproxTimeEvolution=ApproxTimeEvolution),
+    commuting_evolution=_module("time_evolution.commuting_evolution", "PennyLane's module",
+                                CommutingEvolution=CommutingEvolution),
+)
 """The subroutines of this module, by PennyLane name (all also ``qml.<name>``)."""
+
+
+
+def gray_code(rank: int) -> np.ndarray:
+    """The binary Gray code of ``rank`` bits as integers (PennyLane's ``gray_code`` of its
+    Mottonen module).
+
+    >>> gray_code(3).tolist()
+    [0, 1, 3, 2, 6, 7, 5, 4]
+    """
+    g = np.array([0, 1], dtype=np.int64)
+    for i in range(1, rank):
+        g = np.concatenate([g, g[::-1] + 2**i])
+    return g
+
+
+def compute_theta(alpha, num_qubits=None) -> np.ndarray:
+    """The Gray-code angles of a uniformly controlled rotation from its multiplexed angles
+    ``alpha`` (last axis, length ``2**n``): ``theta_i = 2**-n sum_j (-1)**(j . g_i)
+    alpha_j``, ``g_i`` the ``i``-th Gray code, ``.`` the bitwise dot product (Mottonen et
+    al. 2004, Eq. 3, inverted; PennyLane's ``compute_theta``).
+
+    >>> compute_theta(np.array([1.0, 0.0])).tolist()
+    [0.5, 0.5]
+    """
+    alpha = np.asarray(alpha)
+    size = alpha.shape[-1] if num_qubits is None else 2**num_qubits
+    if alpha.shape[-1] != size:
+        raise GateError(f"compute_theta: alpha's last axis must have length 2**num_qubits = {size}, "
+                        f"got {alpha.shape[-1]}")
+    g = [(i >> 1) ^ i for i in range(size)]
+    signs = np.array([[(-1) ** bin(j & gi).count("1") for j in range(size)] for gi in g])
+    return np.tensordot(alpha, signs, axes=([-1], [1])) / size
+
+
+def not_provided(module: str, name: str):
+    """A PennyLane private helper qsym does not reproduce (its tests import it): calling
+    it raises ``NotImplementedError`` naming it."""
+    def refused(*args, **kwargs):
+        raise NotImplementedError(
+            f"{module}.{name} is PennyLane's private helper; qsym does not provide it (use the "
+            "template itself)")
+
+    refused.__name__ = name
+    return refused
+
+
+_SP, _SUB = "pennylane.templates.state_preparations", "pennylane.templates.subroutines"
+# PennyLane's module paths of templates with the private helpers its tests import: qsym's
+# equivalents where qsym has one, a refusal otherwise
+_module("state_preparations.mottonen", "PennyLane's mottonen module",
+        MottonenStatePreparation=templates.MottonenStatePreparation, gray_code=gray_code,
+        _get_alpha_y=templates.mottonen_alpha_y, _get_alpha_z=templates.mottonen_alpha_z,
+        compute_theta=compute_theta,
+        mottonen_decomp=not_provided(f"{_SP}.mottonen", "mottonen_decomp"))
+_module("state_preparations.arbitrary_state_preparation", "PennyLane's module",
+        ArbitraryStatePreparation=templates.ArbitraryStatePreparation,
+        _state_preparation_pauli_words=templates.state_preparation_words)
+_module("subroutines.arbitrary_unitary", "PennyLane's module",
+        ArbitraryUnitary=templates.ArbitraryUnitary, _n_k_gray_code=templates.n_k_gray_code,
+        _all_pauli_words_but_identity=templates.pauli_words_gray,
+        _tuple_to_word=lambda t: "".join("IXYZ"[c] for c in t))
+_module("subroutines.amplitude_amplification", "PennyLane's module",
+        AmplitudeAmplification=AmplitudeAmplification, _get_fixed_point_angles=fixed_point_angles)
+_module("subroutines.select", "PennyLane's module", Select=Select,
+        _partial_select=lambda K, control: [list(p) for p in partial_select_controls(K, control)],
+        _select_decomp_unary=not_provided(f"{_SUB}.select", "_select_decomp_unary"),
+        _select_decomp_multi_control_work_wire=not_provided(
+            f"{_SUB}.select", "_select_decomp_multi_control_work_wire"))

@@ -73,6 +73,17 @@ NAMESPACES = {
 }
 
 
+def capture_enabled() -> bool:
+    """``qml.capture.enabled()``: False, always (qsym traces circuits itself; PennyLane's
+    program capture is not provided)."""
+    return False
+
+
+def capture_refused(*args, **kwargs):
+    """``qml.capture.run_autograph`` and the other capture entry points: refused."""
+    raise namespace_error("capture")
+
+
 def namespace_error(name: str) -> AttributeError | None:
     """The error for ``qml.<name>`` when ``name`` is a PennyLane name qsym does not provide
     (:data:`NAMESPACES`), else None.

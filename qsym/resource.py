@@ -23,10 +23,62 @@ Depth: 2
 
 from __future__ import annotations
 
+import sys
+import types
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-__all__ = ["SpecsResources", "CircuitSpecs", "Resources", "measurement_label", "circuit_resources"]
+import numpy as np
+
+__all__ = ["SpecsResources", "CircuitSpecs", "Resources", "measurement_label", "circuit_resources",
+           "AlgorithmicError", "SpectralNormError"]
+
+
+class AlgorithmicError:
+    """PennyLane's ``qml.resource.AlgorithmicError``: the size of an approximation's error
+    (``error``); subclasses say how two errors of gates applied in series ``combine``.
+
+    >>> AlgorithmicError(0.25).error
+    0.25
+    """
+
+    def __init__(self, error: float):
+        self.error = error
+
+    def combine(self, other):  # pragma: no cover - subclasses define it
+        raise NotImplementedError(f"{type(self).__name__} does not define combine()")
+
+    @staticmethod
+    def get_error(approximate_op, exact_op):  # pragma: no cover - subclasses define it
+        raise NotImplementedError
+
+
+class SpectralNormError(AlgorithmicError):
+    """PennyLane's ``SpectralNormError``: the spectral-norm distance between the unitary
+    applied and the one intended; errors in series add.
+
+    >>> SpectralNormError(0.01).combine(SpectralNormError(0.02))
+    SpectralNormError(0.03)
+    >>> import qsym as qml
+    >>> round(float(SpectralNormError.get_error(qml.RY(0.40, 0), qml.RY(0.41, 0))), 9)
+    0.004999995
+    """
+
+    def __repr__(self):
+        return f"SpectralNormError({self.error})"
+
+    def combine(self, other: "SpectralNormError") -> "SpectralNormError":
+        """The error of both approximations applied in series: the sum."""
+        return type(self)(self.error + other.error)
+
+    @staticmethod
+    def get_error(approximate_op, exact_op) -> float:
+        """The largest singular value of the difference of the two operators' matrices (on
+        ``exact_op``'s wires)."""
+        order = list(exact_op.wires)
+        diff = np.asarray(exact_op.matrix(wire_order=order)) - np.asarray(
+            approximate_op.matrix(wire_order=order))
+        return np.max(np.linalg.svd(diff, compute_uv=False))
 
 
 @dataclass(frozen=True)
@@ -300,6 +352,12 @@ def _measured_wires(m) -> tuple:
     if m.kind == "state" and m.reduce:
         return tuple(w for part in m.reduce[1:] if isinstance(part, tuple) for w in part)
     return m.wires
+
+
+# PennyLane's module path ``qml.resource.error`` (from pennylane.resource.error import ...)
+error = types.ModuleType(f"{__name__}.error", "PennyLane's algorithmic errors")
+error.AlgorithmicError, error.SpectralNormError = AlgorithmicError, SpectralNormError
+sys.modules[error.__name__] = error
 
 
 def __getattr__(name: str):

@@ -269,6 +269,16 @@ class Template(GateSequence):
     def _build(self):  # pragma: no cover - every template defines it
         raise NotImplementedError
 
+    def _one_entry(self, make):
+        """Inside :meth:`_build`: the gates ``make()`` records are one entry of the
+        decomposition, the operator it returns (``qml.adjoint(qml.QFT(...))`` as
+        PennyLane's ``Adjoint(QFT)``)."""
+        tape = active_tape()
+        start = len(tape.items)
+        op = make()
+        self._children.append((start, len(tape.items) - start, op))
+        return op
+
     def release(self) -> None:
         """Taken off the tape by an operation on it (``qml.adjoint``, ``qml.ctrl``): no
         longer an entry of the decomposition of the template applying it."""
@@ -513,6 +523,27 @@ def _first_on(wires: tuple):
         if isinstance(op, Operation) and set(op.wires) & set(wires):
             return op
     return None
+
+
+def state_on_wires(vector, wires, wire_order, name: str) -> np.ndarray:
+    """PennyLane's ``state_vector(wire_order)`` of a state preparation: ``vector`` (on
+    ``wires``, the first most significant) as a tensor of shape ``(2,) * len(wire_order)``,
+    the wires it does not prepare in ``|0>``.
+
+    >>> state_on_wires([0, 1, 0, 0], [0, 1], [1, 0, 2], "StatePrep")[1, 0, 0]
+    np.complex128(1+0j)
+    """
+    wires = tuple(wires_tuple(wires))
+    ket = np.reshape(np.asarray(vector), (2,) * len(wires))
+    if wire_order is None or tuple(wires_tuple(wire_order)) == wires:
+        return ket
+    order = tuple(wires_tuple(wire_order))
+    if not set(wires) <= set(order):
+        raise WireError(f"Custom wire_order must contain all {name} wires")
+    full = np.zeros((2,) * len(order), dtype=np.complex128)
+    rest = [w for w in order if w not in wires]
+    full[tuple([slice(None)] * len(wires) + [0] * len(rest))] = ket
+    return full.transpose([(list(wires) + rest).index(w) for w in order])
 
 
 def _check_fresh(wires: tuple, what: str, extra: str = "") -> None:
@@ -810,30 +841,30 @@ def mottonen_gates(state, wires) -> None:
     a, omega = np.abs(psi), np.angle(psi)
     n, rev = len(wires), tuple(wires)[::-1]
     for k in range(n, 0, -1):
-        _uniform_rotation("RY", _mottonen_alpha_y(a, n, k), rev[k:], rev[k - 1])
+        _uniform_rotation("RY", mottonen_alpha_y(a, n, k), rev[k:], rev[k - 1])
     if not np.allclose(omega, 0):
         for k in range(n, 0, -1):
-            _uniform_rotation("RZ", _mottonen_alpha_z(omega, n, k), rev[k:], rev[k - 1])
+            _uniform_rotation("RZ", mottonen_alpha_z(omega, n, k), rev[k:], rev[k - 1])
         _gate("GlobalPhase", -float(np.sum(omega)) / len(psi), wires=list(wires))
 
 
-def _mottonen_alpha_y(a, n, k):
+def mottonen_alpha_y(a, n, k):
     """The RY angles of level ``k``: ``2 arcsin sqrt(|second half|^2 / |block|^2)`` of each
     block of ``2**k`` magnitudes (0 for an empty block)."""
     half = 2 ** (k - 1)
-    blocks = a.reshape(2 ** (n - k), 2, half) ** 2
-    num, den = blocks[:, 1, :].sum(axis=-1), blocks.sum(axis=(1, 2))
+    blocks = a.reshape(a.shape[:-1] + (2 ** (n - k), 2, half)) ** 2  # (a batch: leading axes)
+    num, den = blocks[..., 1, :].sum(axis=-1), blocks.sum(axis=(-2, -1))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(den != 0.0, num / den, 0.0)
     return 2 * np.arcsin(np.sqrt(ratio))
 
 
-def _mottonen_alpha_z(omega, n, k):
+def mottonen_alpha_z(omega, n, k):
     """The RZ angles of level ``k``: the mean phase of each block's second half minus its
     first half's."""
     half = 2 ** (k - 1)
-    blocks = omega.reshape(2 ** (n - k), 2, half)
-    return (blocks[:, 1, :] - blocks[:, 0, :]).sum(axis=-1) / half
+    blocks = omega.reshape(omega.shape[:-1] + (2 ** (n - k), 2, half))
+    return (blocks[..., 1, :] - blocks[..., 0, :]).sum(axis=-1) / half
 
 
 def _uniform_rotation(name, alpha, controls, target) -> None:
@@ -1637,13 +1668,66 @@ class QFT(Template):
             return QFT(wires=range(n_wires)).matrix()
 
     def _build(self):
-        w, n = self.wires, len(self.wires)
-        for i in range(n):
-            _gate("Hadamard", wires=w[i])
-            for j in range(i + 1, n):
-                _gate("ControlledPhaseShift", sp.pi / 2 ** (j - i), wires=[w[j], w[i]])
-        for i in range(n // 2):
-            _gate("SWAP", wires=[w[i], w[n - i - 1]])
+        _fourier_gates(self.wires, len(self.wires) - 1)
+
+
+def _fourier_gates(w: tuple, order: int) -> None:
+    """The (approximate) QFT's gates: after each ``Hadamard``, at most ``order``
+    ``ControlledPhaseShift(pi / 2**k)`` from the next wires, then SWAPs reversing the wires."""
+    n = len(w)
+    for i in range(n):
+        _gate("Hadamard", wires=w[i])
+        for j in range(i + 1, min(n, i + 1 + order)):
+            _gate("ControlledPhaseShift", sp.pi / 2 ** (j - i), wires=[w[j], w[i]])
+    for i in range(n // 2):
+        _gate("SWAP", wires=[w[i], w[n - i - 1]])
+
+
+class AQFT(Template):
+    """PennyLane's ``qml.AQFT(order, wires)``: the approximate quantum Fourier transform,
+    :class:`QFT` with at most ``order`` ``ControlledPhaseShift`` gates after each
+    ``Hadamard`` (the largest angles, ``pi/2``, ``pi/4``, ...), then the SWAPs. An ``order``
+    of ``len(wires) - 1`` or more is the QFT (PennyLane warns and uses that order); a float
+    is rounded with a warning; ``order=0`` warns that only Hadamards (and SWAPs) apply.
+
+    >>> [op.name for op in AQFT(order=1, wires=[0, 1, 2]).decomposition()]
+    ['Hadamard', 'ControlledPhaseShift', 'Hadamard', 'ControlledPhaseShift', 'Hadamard', 'SWAP']
+    """
+
+    def label_data(self) -> tuple:
+        """No data in PennyLane (the order is a hyperparameter)."""
+        return ()
+
+    def __init__(self, order, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        n = len(self.wires)
+        if not isinstance(order, numbers.Integral):
+            warnings.warn(f"The order must be an integer. Using order = {round(order)}.")
+            order = round(order)
+        if order >= n - 1:
+            warnings.warn(f"The order ({order}) is >= to the number of wires - 1 ({n - 1}). "
+                          "Using the QFT class is recommended in this case.")
+            order = n - 1
+        if order < 0:
+            raise GateError("Order can not be less than 0")
+        if order == 0:
+            warnings.warn("order=0, applying Hadamard transform")
+        self.order = int(order)
+        self._hyperparameters = {"order": self.order}
+        self._record()
+
+    @staticmethod
+    def compute_decomposition(wires, order) -> list:
+        """PennyLane's ``AQFT.compute_decomposition(wires, order)``: the gates, recorded
+        where it is called.
+
+        >>> AQFT.compute_decomposition([0, 1, 2], order=1)[1]
+        ControlledPhaseShift(pi/2, wires=[1, 0])
+        """
+        return Template.compute_decomposition.__func__(AQFT, order=order, wires=wires)
+
+    def _build(self):
+        _fourier_gates(self.wires, self.order)
 
 
 def _flip_sign_gates(bits: list, wires: tuple) -> None:
@@ -1908,7 +1992,7 @@ def _evolution_gate(x, term, wires) -> None:
         _gate("GlobalPhase", x * c, wires=list(wires))
 
 
-def _trotter_sequence(x, order: int, terms: list) -> list:
+def trotter_sequence(x, order: int, terms: list) -> list:
     """PennyLane's recursive Suzuki-Trotter expression: ``(time, term)`` pairs of
     ``exp(-i time term)`` as a product, the first factor leftmost."""
     if order == 1:
@@ -1916,8 +2000,8 @@ def _trotter_sequence(x, order: int, terms: list) -> list:
     if order == 2:
         return [(x / 2, t) for t in terms + terms[::-1]]
     s1 = 1 / (4 - 4 ** (1 / (order - 1)))
-    part1 = _trotter_sequence(s1 * x, order - 2, terms)
-    part2 = _trotter_sequence((1 - 4 * s1) * x, order - 2, terms)
+    part1 = trotter_sequence(s1 * x, order - 2, terms)
+    part2 = trotter_sequence((1 - 4 * s1) * x, order - 2, terms)
     return 2 * part1 + part2 + 2 * part1
 
 
@@ -1985,7 +2069,7 @@ class TrotterProduct(Template):
         if self._imaginary:
             return
         x = -unwrap(self.time) / self.n  # exp(i H t): exp(-i x H) with x = -t
-        seq = _trotter_sequence(x, self.order, self.terms)[::-1]  # applied: last factor first
+        seq = trotter_sequence(x, self.order, self.terms)[::-1]  # applied: last factor first
         for _ in range(self.n):
             for t, term in seq:
                 _evolution_gate(t, term, self.wires)
@@ -2185,13 +2269,24 @@ def pauli_words_gray(n: int):
     >>> list(pauli_words_gray(1))
     ['X', 'Y', 'Z']
     """
-    for i in range(1, 4**n):
-        digits = [(i // 4**j) % 4 for j in range(n)]
-        code, shift = [0] * n, 0
-        for j in reversed(range(n)):
-            code[j] = (digits[j] + shift) % 4
-            shift += 4 - code[j]
+    for code in itertools.islice(n_k_gray_code(4, n), 1, None):
         yield "".join("IXYZ"[c] for c in code)
+
+
+def n_k_gray_code(n: int, k: int):
+    """The ``n``-ary Gray code of ``k`` digits, the first digit changing fastest
+    (PennyLane's ``_n_k_gray_code``): consecutive codes differ in one digit.
+
+    >>> list(n_k_gray_code(2, 2))
+    [[0, 0], [1, 0], [1, 1], [0, 1]]
+    """
+    for i in range(n**k):
+        digits = [(i // n**j) % n for j in range(k)]
+        code, shift = [0] * k, 0
+        for j in reversed(range(k)):
+            code[j] = (digits[j] + shift) % n
+            shift += n - code[j]
+        yield code
 
 
 class ArbitraryUnitary(Template):
@@ -2511,7 +2606,7 @@ class TmpPauliRot(Template):
 
 
 # --- qml.trotterize: a first-order step function expanded to a Suzuki-Trotter product ------
-def _suzuki_scalar(order: int) -> float:
+def suzuki_scalar(order: int) -> float:
     """Suzuki's ``p_m = 1 / (4 - 4**(1/(m-1)))`` of the order-``m`` recursion."""
     return 1.0 / (4 - 4 ** (1 / (order - 1)))
 
@@ -2572,7 +2667,7 @@ class TrotterizedQfunc(Template):
         if order == 2:
             ops = self._step(t / 2)
             return (ops[::-1] + ops) if self.reverse else (ops + ops[::-1])
-        p = _suzuki_scalar(order)
+        p = suzuki_scalar(order)
         # each S_{m-2} recorded anew (fresh gate objects: a gate appears once on a tape)
         return (self._product(p * t, order - 2) + self._product(p * t, order - 2)
                 + self._product((1 - 4 * p) * t, order - 2)
@@ -3481,6 +3576,71 @@ class TTN(_BlockNetwork):
         return 2 ** int(np.log2(n / n_block_wires)) * 2 - 1
 
 
+class TwoLocalSwapNetwork(Template):
+    """PennyLane's ``qml.templates.TwoLocalSwapNetwork(wires, acquaintances=None,
+    weights=None, fermionic=True, shift=False, **kwargs)``: the canonical 2-complete linear
+    swap network (CCL2): ``len(wires)`` layers of neighbour swaps (even pairs, then odd ones;
+    ``shift=True`` starts with the odd ones), ``FermionicSWAP(pi)`` (``fermionic=True``) or
+    ``SWAP``, each after ``acquaintances(index=pair, wires=the logical wires now on the
+    pair, param=next weight, **kwargs)``, so that every pair of logical wires meets once.
+
+    >>> [g.name for g in TwoLocalSwapNetwork([0, 1, 2], fermionic=False).decomposition()]
+    ['SWAP', 'SWAP', 'SWAP']
+    """
+
+    def __init__(self, wires, acquaintances=None, weights=None, fermionic=True, shift=False,
+                 id=None, **kwargs):
+        n = len(wires_tuple(wires))
+        if n < 2:
+            raise GateError(f"TwoLocalSwapNetwork requires at least 2 wires, got {n}")
+        if acquaintances is not None and not callable(acquaintances):
+            raise GateError(f"Acquaintances must either be a callable or None, got {acquaintances}")
+        if weights is not None and acquaintances is None:
+            warnings.warn("Weights are being provided without acquaintances")
+        if weights is not None and acquaintances is not None and len(weights) != n * (n - 1) // 2:
+            raise GateError(f"Weight tensor must be of length {n * (n - 1) // 2}, got {len(weights)}")
+        self.wires, self.id, self.weights = Wires(wires_tuple(wires)), id, weights
+        self._hyperparameters = {"acquaintances": acquaintances, "fermionic": fermionic,
+                                 "shift": shift, **kwargs}
+        self._record()
+
+    @property
+    def parameters(self) -> list:
+        """The weights, when there are weights and acquaintances (PennyLane's data)."""
+        h = self._hyperparameters
+        return [self.weights] if h["acquaintances"] is not None and self.weights is not None else []
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        """The network again from :meth:`_flatten`'s output."""
+        wires, hyper = metadata
+        return cls(wires, weights=data[0] if data else None, **dict(hyper))
+
+    @staticmethod
+    def shape(n_wires) -> tuple:
+        """The shape of the weights of parametrized acquaintances: ``(n (n - 1) / 2,)``."""
+        if n_wires < 2:
+            raise GateError(f"TwoLocalSwapNetwork requires at least 2 wires, got {n_wires}")
+        return (n_wires * (n_wires - 1) // 2,)
+
+    def _build(self):
+        h, w = self._hyperparameters, tuple(self.wires)
+        extra = {k: v for k, v in h.items() if k not in ("acquaintances", "fermionic", "shift")}
+        acquaint = h["acquaintances"]
+        weights = iter([]) if self.weights is None or acquaint is None else iter(self.weights)
+        order = list(w)
+        for layer in range(len(w)):
+            for i in range((layer + int(h["shift"])) % 2, len(w) - 1, 2):
+                if acquaint is not None:
+                    acquaint(index=[w[i], w[i + 1]], wires=[order[i], order[i + 1]],
+                             param=next(weights, None), **extra)
+                if h["fermionic"]:
+                    _gate("FermionicSWAP", np.pi, wires=[w[i], w[i + 1]])
+                else:
+                    _gate("SWAP", wires=[w[i], w[i + 1]])
+                order[i], order[i + 1] = order[i + 1], order[i]
+
+
 def mera_wires(wires, n_block_wires) -> tuple:
     """The windows of :class:`MERA`'s blocks (PennyLane's ``mera.compute_indices``): a tree
     of ``n_block_wires``-wire windows and disentanglers between them, in application order.
@@ -3599,9 +3759,8 @@ def layer(template, depth, *args, **kwargs):
     for k, arg in enumerate(args):
         if len(arg) != depth:
             raise GateError(
-                f"qml.layer: argument {k} has {len(arg)} entries; it must have one per "
-                f"layer ({depth})"
-            )
+                f"Each positional argument must have length matching 'depth'; expected "
+                f"{depth} got {len(arg)} (qml.layer: argument {k} needs one entry per layer)")
     for i in range(depth):
         template(*[arg[i] for arg in args], **kwargs)
 
@@ -3620,7 +3779,7 @@ state_preparations = SimpleNamespace(
     MottonenStatePreparation=MottonenStatePreparation,
     ArbitraryStatePreparation=ArbitraryStatePreparation,
 )
-subroutines = SimpleNamespace(QFT=QFT, ApproxTimeEvolution=ApproxTimeEvolution,
+subroutines = SimpleNamespace(QFT=QFT, AQFT=AQFT, ApproxTimeEvolution=ApproxTimeEvolution,
                               TrotterProduct=TrotterProduct, CommutingEvolution=CommutingEvolution,
                               TrotterizedQfunc=TrotterizedQfunc, trotterize=trotterize,
                               FlipSign=FlipSign, GroverOperator=GroverOperator, Permute=Permute,
@@ -3660,7 +3819,8 @@ TEMPLATES = {
                 ArbitraryStatePreparation, FermionicSingleExcitation, FermionicDoubleExcitation,
                 AllSinglesDoubles, UCCSD, kUpCCGSD, GateFabric, ParticleConservingU1,
                 ParticleConservingU2, DiagonalQubitUnitary, SelectPauliRot, MPS, TTN, MERA, TrotterProduct,
-                CommutingEvolution, SpecialUnitary, TrotterizedQfunc, QubitSum, QubitCarry)
+                CommutingEvolution, SpecialUnitary, TrotterizedQfunc, QubitSum, QubitCarry, AQFT,
+                TwoLocalSwapNetwork)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""
 

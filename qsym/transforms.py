@@ -84,6 +84,20 @@ for _name in ("split_non_commuting", "split_to_single_terms", "broadcast_expand"
     _module(_name, f"PennyLane's module path of qml.transforms.{_name}",
             **{_name: globals()[_name], "null_postprocessing": null_postprocessing})
 vars(_sys.modules[f"{__name__}.decompose"])["_operator_decomposition_gen"] = decomposition_gen
+
+
+class DecomposeInterpreter:
+    """PennyLane's ``qml.transforms.decompose.DecomposeInterpreter`` works on captured
+    programs (``qml.capture``), which qsym does not provide: importable (PennyLane's test
+    modules import it), refused when made."""
+
+    def __init__(self, *args, **kwargs):
+        raise TransformError(
+            "DecomposeInterpreter interprets PennyLane's captured programs (qml.capture), "
+            "which qsym does not provide: decompose a circuit with qml.transforms.decompose")
+
+
+vars(_sys.modules[f"{__name__}.decompose"])["DecomposeInterpreter"] = DecomposeInterpreter
 vars(_sys.modules[f"{__name__}.split_non_commuting"])["ShotDistFunction"] = _Callable
 _module("optimization", "PennyLane's qml.transforms.optimization",
         cancel_inverses=cancel_inverses, merge_rotations=merge_rotations,

@@ -414,7 +414,7 @@ def test_layer_repeats_a_template_with_per_layer_arguments():
     assert [(op.name, op.params, list(op.wires)) for op in tape.items] == [
         ("RX", (0.1,), [1]), ("RY", (0.3,), [0]), ("CNOT", (), [1, 0]),
         ("RX", (0.2,), [1]), ("RY", (0.4,), [0]), ("CNOT", (), [1, 0])]
-    with pytest.raises(qml.GateError, match="one per layer"):
+    with pytest.raises(qml.GateError, match="one entry per layer"):
         qml.layer(block, 3, [0.1, 0.2], [0.3, 0.4], wires=[1, 0])
 
 
