@@ -221,6 +221,42 @@ class Shots:
     def __repr__(self):
         return f"Shots(total_shots={self.total_shots}, shot_vector={self.shot_vector})"
 
+    def __copy__(self):  # immutable: a copy is itself, as PennyLane's
+        return self
+
+    def __deepcopy__(self, memo):
+        memo[id(self)] = self
+        return self
+
+    def __add__(self, other):
+        return add_shots(self, other)
+
+    def __mul__(self, scalar):
+        """Every count times ``scalar`` (truncated to an int), copies kept (PennyLane's)."""
+        if isinstance(scalar, bool) or not isinstance(scalar, (int, float)):
+            raise TypeError("Can't multiply Shots with non-integer or float type.")
+        if self.total_shots is None:
+            return self
+        return Shots(tuple((int(s.shots * scalar), s.copies) for s in self.shot_vector))
+
+    __rmul__ = __mul__
+
+
+def add_shots(s1: Shots, s2: Shots) -> Shots:
+    """The shot vector of ``s1`` followed by that of ``s2`` (PennyLane's
+    ``qml.measurements.add_shots``, also ``s1 + s2``); exact (``Shots(None)``) adds nothing.
+
+    >>> print(add_shots(Shots([5, (10, 2)]), Shots([3, 2, (10, 3)])))
+    Shots(total=60, vector=[5 shots, 10 shots x 2, 3 shots, 2 shots, 10 shots x 3])
+    >>> add_shots(Shots(None), Shots(7)) == Shots(7)
+    True
+    """
+    if s1.total_shots is None:
+        return s2
+    if s2.total_shots is None:
+        return s1
+    return Shots(tuple((s.shots, s.copies) for s in s1.shot_vector + s2.shot_vector))
+
 
 def check_shots(shots):
     """``None``, a positive int, or (for a partitioned shot vector) a :class:`Shots`;
