@@ -175,3 +175,50 @@ def test_add_shots_concatenates_vectors():
         Shots(3) * "2"
     s = Shots(3)
     assert copy.copy(s) is s and copy.deepcopy(s) is s
+
+
+# --- the tracker on a shot vector ----------------------------------------------------------
+def test_tracker_records_a_shot_vector_once_per_circuit():
+    """PennyLane records a circuit with a shot vector as one simulation: executions the
+    groups of its measurements (an expval of Z and probs: 2), shots all the counts times
+    the groups, results the tuple of every count's results."""
+    dev = qml.device("default.qubit", wires=1, seed=1)
+
+    @qml.set_shots(shots=[(10, 3), 5])
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, 0)
+        return qml.expval(qml.Z(0)), qml.probs(wires=[0])
+
+    with qml.Tracker(dev) as t:
+        first = c(0.3)
+        c(0.2)
+    assert t.totals["batches"] == 2 and t.totals["simulations"] == 2
+    assert t.history["executions"] == [2, 2]
+    assert t.history["shots"] == [35 * 2, 35 * 2]
+    assert len(t.history["results"][0]) == 4
+    for got, want in zip(t.history["results"][0], first):
+        assert got[0] == want[0]
+        np.testing.assert_array_equal(got[1], want[1])
+
+
+def test_tracker_shot_vector_as_pennylane():
+    pl = pytest.importorskip("pennylane")
+
+    def run(mod):
+        dev = mod.device("default.qubit", wires=2, seed=5)
+
+        @mod.set_shots(shots=[(20, 2), 7])
+        @mod.qnode(dev)
+        def c(x):
+            mod.RX(x, 0)
+            mod.CNOT([0, 1])
+            return mod.expval(mod.Z(0)), mod.expval(mod.X(1)), mod.counts(wires=[0])
+
+        with mod.Tracker(dev) as t:
+            c(0.4)
+        return t
+
+    a, b = run(qml), run(pl)
+    for key in ("batches", "simulations", "executions", "shots"):
+        assert a.totals[key] == b.totals[key], key
