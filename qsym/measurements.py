@@ -5,7 +5,7 @@ with ``process_state`` / ``process_samples`` / ``process_counts``), :class:`Shot
 
 >>> import qsym as qml
 >>> qml.measurements.Shots([10, 10, 100]).shot_vector
-(ShotCopies(shots=10, copies=2), ShotCopies(shots=100, copies=1))
+(ShotCopies(10 shots x 2), ShotCopies(100 shots x 1))
 >>> isinstance(qml.expval(qml.PauliZ(0)), qml.measurements.ExpectationMP)
 True
 """

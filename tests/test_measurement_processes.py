@@ -222,3 +222,33 @@ def test_tracker_shot_vector_as_pennylane():
     a, b = run(qml), run(pl)
     for key in ("batches", "simulations", "executions", "shots"):
         assert a.totals[key] == b.totals[key], key
+
+
+def test_shots_reprs_and_errors_are_pennylanes():
+    from qsym.measurements import ShotCopies, Shots
+    assert repr(ShotCopies(100, 2)) == "ShotCopies(100 shots x 2)"
+    assert repr(Shots([1, (3, 2)])) == ("Shots(total_shots=7, shot_vector=(ShotCopies(1 shots x 1), "
+                                        "ShotCopies(3 shots x 2)))")
+    for bad in ("123", [1.1, 2], [-1, 2], 1.5, 0):
+        with pytest.raises(ValueError, match="Shots must be a single positive integer, a tuple"):
+            Shots(bad)
+    s = Shots(10)
+    assert s._frozen
+    with pytest.raises(AttributeError, match="Shots is an immutable class"):
+        s.total_shots = 20
+
+
+@pytest.mark.parametrize("extra, executions, shots", [((), 10, 10), (("probs",), 11, 20)])
+def test_tracker_counts_a_classical_shadow_per_snapshot(extra, executions, shots):
+    """PennyLane counts a classical shadow as one execution per snapshot (10 shots: 10)
+    and its shots once; probs beside it is one more group of 10 shots."""
+    dev = qml.device("default.qubit", wires=2)
+    mps = [qml.classical_shadow(wires=[0, 1])]
+    if extra:
+        mps.append(qml.probs(wires=[0, 1]))
+    tape = qml.tape.QuantumScript([qml.Hadamard(0)], mps, shots=10)
+    with dev.tracker:
+        dev.execute(tape)
+    assert dev.tracker.totals["executions"] == executions
+    assert dev.tracker.totals["shots"] == shots
+    assert dev.tracker.totals["simulations"] == 1
