@@ -3662,7 +3662,35 @@ class MeasurementProcess(Measured):
         True
         """
         return hash((type(self).__name__, self.__hash__(), str(self._eigvals),
-                     getattr(self, "all_outcomes", None)))
+                     getattr(self, "all_outcomes", None), self.reduce))
+
+    def _flatten(self):
+        """PennyLane's ``(data, metadata)``: the observable (or measurement values) and
+        the given eigenvalues; the wires and options, hashable (``_unflatten`` remakes it)."""
+        mv = getattr(self, "mv", None)
+        written = getattr(self, "_written", None)
+        obs = mv if mv is not None else (written if written is not None else self.obs)
+        if self.reduce[:1] == ("mutual_info",):
+            meta = [("wires", (tuple(self.reduce[1]), tuple(self.reduce[2]))),
+                    ("log_base", self.reduce[3])]
+        else:
+            meta = [] if obs is not None else [("wires", None if self.wires is None
+                                                else tuple(self.wires))]
+            if self.reduce[:1] == ("vn_entropy",):
+                meta.append(("log_base", self.reduce[2]))
+        if self.kind == "counts":
+            meta.append(("all_outcomes", getattr(self, "all_outcomes", False)))
+        return (obs, self._eigvals), tuple(meta)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        """The measurement :meth:`_flatten` took apart (PennyLane's)."""
+        kwargs = dict(metadata)
+        if data[0] is not None:
+            return cls(obs=data[0], **kwargs)
+        if data[1] is not None:
+            return cls(eigvals=data[1], **kwargs)
+        return cls(**kwargs)
 
     def __copy__(self):
         """A new measurement of the same kind, the observable copied (PennyLane's)."""

@@ -252,3 +252,26 @@ def test_tracker_counts_a_classical_shadow_per_snapshot(extra, executions, shots
     assert dev.tracker.totals["executions"] == executions
     assert dev.tracker.totals["shots"] == shots
     assert dev.tracker.totals["simulations"] == 1
+
+
+@pytest.mark.parametrize("make", [
+    lambda: qml.measurements.CountsMP(obs=2.0 * qml.X(0), all_outcomes=True),
+    lambda: qml.measurements.CountsMP(eigvals=[0.5, 0.6], wires=[0]),
+    lambda: ExpectationMP(eigvals=[0.5, 0.6], wires=["a"]),
+    lambda: MutualInfoMP(wires=(["a"], ["b"]), log_base=3),
+    lambda: VnEntropyMP(wires=["a"], log_base=3),
+    lambda: StateMP(wires=("a", "b")),
+    lambda: VarianceMP(obs=qml.s_prod(0.5, qml.X(0))),
+])
+def test_flatten_unflatten_remakes_the_measurement(make):
+    mp = make()
+    data, metadata = mp._flatten()
+    hash(metadata)
+    new = type(mp)._unflatten(data, metadata)
+    assert type(new) is type(mp) and repr(new) == repr(mp) and new.hash == mp.hash
+
+
+def test_hash_of_quantities_sees_the_log_base_and_the_split():
+    assert MutualInfoMP(wires=([0], [1]), log_base=2).hash != \
+        MutualInfoMP(wires=([0], [1]), log_base=10).hash
+    assert MutualInfoMP(wires=([0, 1], [2])).hash != MutualInfoMP(wires=([0], [1, 2])).hash
