@@ -353,7 +353,8 @@ operation = _unsupported.partial_namespace(
     DecompositionUndefinedError=exceptions.DecompositionUndefinedError,
     AdjointUndefinedError=exceptions.AdjointUndefinedError,
     MatrixUndefinedError=exceptions.MatrixUndefinedError,
-    SparseMatrixUndefinedError=exceptions.SparseMatrixUndefinedError)
+    SparseMatrixUndefinedError=exceptions.SparseMatrixUndefinedError,
+    EigvalsUndefinedError=exceptions.EigvalsUndefinedError)
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402
     CompiledCircuit, ExportError, compile, file_sha256, load, read_metadata,

@@ -102,8 +102,30 @@ def count(node, entry, executor, result, runs) -> None:
     dev.num_calls += 1
     if dev.trackers:
         info = tracker_info(node, entry, executor, result, runs)
+        if not _whole_shot_vector(node, info):
+            return
         for tracker in dev.trackers:
             tracker.record(runs, **info)
+
+
+def _whole_shot_vector(node, info) -> bool:
+    """PennyLane's tracker records a circuit with a shot vector once, after its last
+    count: ``results`` the tuple of every count's results, ``shots`` all of them (its
+    ``get_num_shots_and_executions``). While ``node`` evaluates a count of a shot vector
+    (:meth:`qsym._runtime.QNode.shot_vector_position`), this keeps the count's results
+    and says whether to record now (at the last count, with ``info`` made whole)."""
+    position = node.shot_vector_position()
+    if position is None or info.get("how") != "values":
+        return True
+    counts, k = position
+    kept = node.shot_stash.setdefault("tracker results", [])
+    kept.append(info["results"])
+    if k < len(counts) - 1:
+        return False
+    info["results"] = tuple(kept)
+    info["shots_each"] = sum(counts)
+    del node.shot_stash["tracker results"]
+    return True
 
 
 def tracker_info(node, entry, executor, result, runs):

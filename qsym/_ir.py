@@ -578,6 +578,50 @@ def reduced_density_matrix(psi: np.ndarray, n: int, wires, dpsi=None) -> np.ndar
     return d + np.conj(np.transpose(d, (1, 0, 2)))
 
 
+def partial_trace(rho, n: int, wires, drho=None):
+    """The reduced density matrix of ``wires`` (in that order, the first most
+    significant) of the ``n``-wire density matrix ``rho`` (``(2**n, 2**n)``); with
+    ``drho`` (``(2**n, 2**n, k)``) the same of each of its ``k`` slices, ``(2**m, 2**m, k)``.
+
+    >>> bell = np.zeros((4, 4)); bell[np.ix_([0, 3], [0, 3])] = 0.5
+    >>> partial_trace(bell, 2, (1,)).tolist()
+    [[0.5, 0.0], [0.0, 0.5]]
+    """
+    wires = tuple(wires)
+    rest = tuple(w for w in range(n) if w not in wires)
+    m, r = 2 ** len(wires), 2 ** len(rest)
+    if drho is not None:
+        return np.stack([partial_trace(drho[..., j], n, wires) for j in range(drho.shape[-1])],
+                        axis=-1) if drho.shape[-1] else np.zeros((m, m, 0), dtype=complex)
+    t = np.asarray(rho).reshape((2,) * (2 * n))
+    t = np.transpose(t, wires + rest + tuple(n + w for w in wires + rest)).reshape(m, r, m, r)
+    return np.einsum("iaja->ij", t)
+
+
+def state_quantity(reduce: tuple, rho, n: int):
+    """The value of the quantity ``reduce`` (a ``"state"`` measurement's ``reduce``: name,
+    wires as device indices, ...) of the ``n``-wire density matrix ``rho``: the reduced
+    density matrix, ``purity`` ``Tr rho^2``, ``vn_entropy``, ``mutual_info``.
+
+    >>> bell = np.zeros((4, 4)); bell[np.ix_([0, 3], [0, 3])] = 0.5
+    >>> float(round(state_quantity(("mutual_info", (0,), (1,), 2), bell, 2), 12))
+    2.0
+    """
+    name, wires = reduce[0], tuple(reduce[1])
+    if name == "density_matrix":
+        return partial_trace(rho, n, wires)
+    if name == "purity":
+        r = partial_trace(rho, n, wires)
+        return np.float64(np.trace(r @ r).real)
+    if name == "vn_entropy":
+        return entropy(partial_trace(rho, n, wires), reduce[2])
+    if name == "mutual_info":
+        b, base = tuple(reduce[2]), reduce[3]
+        return sum(sign * entropy(partial_trace(rho, n, ws), base)
+                   for ws, sign in ((wires, 1), (b, 1), (wires + b, -1)))
+    raise MeasurementError(f"unknown quantity of the state {name!r}")
+
+
 def entropy(rho, base, drho=None):
     """``-Tr rho log rho / log base`` (zero eigenvalues contribute 0, PennyLane's
     convention), or its derivative ``Tr(f'(rho) drho)`` with ``f(l) = -l log l / log b``

@@ -551,9 +551,10 @@ def _check_statistic(kind: str, mv) -> None:
                 "qml.probs().")
         return
     if kind in ("expval", "var"):
-        raise QuantumFunctionError(
-            f"qml.{kind} takes one MeasurementValue (an expression of several measurements "
-            "is one value: m0 + m1), not a sequence of them")
+        raise MeasurementError(  # PennyLane's ValueError and text
+            f"qp.{kind} does not support measuring sequences of measurements or observables "
+            "(qsym: give one MeasurementValue; an expression of several measurements is one "
+            "value: m0 + m1)")
     if kind == "sample":
         if not all(len(m.measurements) == 1 for m in mv):
             raise QuantumFunctionError(

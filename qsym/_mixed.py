@@ -44,6 +44,7 @@ import numpy as np
 import sympy as sp
 
 from . import _ir as ir
+from ._ir import partial_trace
 from ._channels import check_domain, is_channel, superoperator
 from .errors import DifferentiationError, MeasurementError
 from ._gates import PAULI, numeric_derivative_function, numeric_matrix_function
@@ -331,13 +332,13 @@ class MixedEntry:
                 "measurement are not supported on default.mixed; measure expval, var or probs")
         if not m.reduce:
             return (rho if drho is None else drho).copy()
+        if drho is None:
+            return ir.state_quantity(m.reduce, rho, self.n)
         name, wires = m.reduce[0], tuple(m.reduce[1])
         if name == "density_matrix":
             return partial_trace(rho, self.n, wires, drho)
         if name == "purity":
             r = partial_trace(rho, self.n, wires)
-            if drho is None:
-                return np.float64(np.trace(r @ r).real)
             return 2 * np.einsum("ji,ijk->k", r, partial_trace(rho, self.n, wires, drho)).real
         if name == "vn_entropy":
             return self._entropy(rho, wires, m.reduce[2], drho)
@@ -404,26 +405,6 @@ class MixedEntry:
                 values[j] = draw(m, None, diag, self.n, shots, rng,
                                  reduced=lambda ws: partial_trace(mat, self.n, ws))
         return values
-
-
-def partial_trace(rho, n: int, wires, drho=None):
-    """The reduced density matrix of ``wires`` (in that order, the first most
-    significant) of the ``n``-wire density matrix ``rho`` (``(2**n, 2**n)``); with
-    ``drho`` (``(2**n, 2**n, k)``) the same of each of its ``k`` slices, ``(2**m, 2**m, k)``.
-
-    >>> bell = np.zeros((4, 4)); bell[np.ix_([0, 3], [0, 3])] = 0.5
-    >>> partial_trace(bell, 2, (1,)).tolist()
-    [[0.5, 0.0], [0.0, 0.5]]
-    """
-    wires = tuple(wires)
-    rest = tuple(w for w in range(n) if w not in wires)
-    m, r = 2 ** len(wires), 2 ** len(rest)
-    if drho is not None:
-        return np.stack([partial_trace(drho[..., j], n, wires) for j in range(drho.shape[-1])],
-                        axis=-1) if drho.shape[-1] else np.zeros((m, m, 0), dtype=complex)
-    t = np.asarray(rho).reshape((2,) * (2 * n))
-    t = np.transpose(t, wires + rest + tuple(n + w for w in wires + rest)).reshape(m, r, m, r)
-    return np.einsum("iaja->ij", t)
 
 
 def _refuse_singular(op, pos, pars, d) -> None:

@@ -20,6 +20,7 @@ RX(0.3, wires=[0])
 
 from __future__ import annotations
 
+import copy
 import functools
 import numbers
 import sys
@@ -33,10 +34,11 @@ from autograd.tracer import Box
 
 from ._cache import Memo
 from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError,
-                     MeasurementError, PowUndefinedError, RemovedGateError,
+                     EigvalsUndefinedError, MeasurementError, MeasurementShapeError, PowUndefinedError, RemovedGateError,
                      SparseMatrixUndefinedError, TracingError, WireError)
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
+from ._ir import state_quantity
 from ._trace import TAPE_REWRITES, MatrixArgument, Measured, Traced, active_tape, outer_tape
 from .wires import Wires
 
@@ -3557,7 +3559,7 @@ class MeasurementProcess(Measured):
     >>> isinstance(m, qml.MeasurementProcess), m.kind
     (True, 'expval')
     >>> qml.probs(wires=[0, 1])
-    probs(wires=(0, 1))
+    probs(wires=[0, 1])
     """
 
     def __new__(cls, *args, **kwargs):
@@ -3567,6 +3569,7 @@ class MeasurementProcess(Measured):
         return object.__new__(cls)
 
     reduce: tuple = ()  # a quantity of the state (density_matrix, vn_entropy, ...)
+    _eigvals = None  # PennyLane's eigvals= (ExpectationMP(eigvals=[...], wires=...))
 
     def __init__(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
         self.kind = kind
@@ -3639,7 +3642,7 @@ class MeasurementProcess(Measured):
             return (2 ** (n_wires if self.kind == "probs" else num_device_wires),)
         if self.kind == "sample":
             if not shots:
-                raise MeasurementError(
+                raise MeasurementShapeError(
                     "Shots are required to obtain the shape of the measurement SampleMP.")
             return (shots,) if self.obs is not None else (shots, n_wires)
         raise MeasurementError(f"{self.kind} has no fixed shape (a dict of outcomes)")
@@ -3683,6 +3686,57 @@ class MeasurementProcess(Measured):
             return self is other or (type(self) is type(other) and _same_values(mine, theirs))
         return self is other or equal(self, other)
 
+    @property
+    def hash(self) -> int:
+        """An integer that tells measurements apart (PennyLane's ``mp.hash``): from the
+        class, the observable, the measurement values, the given eigenvalues and the
+        wires; equal measurements have equal hashes.
+
+        >>> expval(PauliZ(0)).hash == expval(PauliZ(0)).hash != expval(PauliZ(1)).hash
+        True
+        """
+        return hash((type(self).__name__, self.__hash__(), str(self._eigvals),
+                     getattr(self, "all_outcomes", None), self.reduce))
+
+    def _flatten(self):
+        """PennyLane's ``(data, metadata)``: the observable (or measurement values) and
+        the given eigenvalues; the wires and options, hashable (``_unflatten`` remakes it)."""
+        mv = getattr(self, "mv", None)
+        written = getattr(self, "_written", None)
+        obs = mv if mv is not None else (written if written is not None else self.obs)
+        if self.reduce[:1] == ("mutual_info",):
+            meta = [("wires", (tuple(self.reduce[1]), tuple(self.reduce[2]))),
+                    ("log_base", self.reduce[3])]
+        else:
+            meta = [] if obs is not None else [("wires", None if self.wires is None
+                                                else tuple(self.wires))]
+            if self.reduce[:1] == ("vn_entropy",):
+                meta.append(("log_base", self.reduce[2]))
+        if self.kind == "counts":
+            meta.append(("all_outcomes", getattr(self, "all_outcomes", False)))
+        return (obs, self._eigvals), tuple(meta)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        """The measurement :meth:`_flatten` took apart (PennyLane's)."""
+        kwargs = dict(metadata)
+        if data[0] is not None:
+            return cls(obs=data[0], **kwargs)
+        if data[1] is not None:
+            return cls(eigvals=data[1], **kwargs)
+        return cls(**kwargs)
+
+    def __copy__(self):
+        """A new measurement of the same kind, the observable copied (PennyLane's)."""
+        new = object.__new__(type(self))
+        vars(new).update(vars(self))
+        if self.obs is not None:
+            new.obs = copy.copy(self.obs)
+        written = getattr(self, "_written", None)
+        if written is not None:
+            new._written = copy.copy(written)
+        return new
+
     def __hash__(self):
         if getattr(self, "mv", None) is not None:
             return hash((self.kind, repr(self.mv)))
@@ -3690,23 +3744,39 @@ class MeasurementProcess(Measured):
         terms = None if obs is None else tuple(sorted(map(repr, obs.terms)))
         return hash((self.kind, self.wires, terms))
 
-    def __repr__(self):
-        if getattr(self, "mv", None) is not None:  # PennyLane's
-            if self.kind == "counts":
-                return f"CountsMP({self.mv!r}, all_outcomes={self.all_outcomes})"
-            return f"{self.kind}({self.mv!r})"
-        if self.kind == "probs" or (self.kind in ("sample", "counts") and self.obs is None):
-            return f"{self.kind}(wires={self.wires})"
-        if self.kind == "state":
+    def __repr__(self):  # PennyLane's forms: expval(Z(0)), probs(wires=[0, 1]), ...
+        mv = getattr(self, "mv", None)
+        counts = self.kind == "counts"
+        if self.kind == "state" and self.reduce:
             if self.reduce[:1] == ("mutual_info",):  # PennyLane's reprs
                 return (f"MutualInfo(wires0={list(self.reduce[1])}, wires1={list(self.reduce[2])}, "
                         f"log_base={self.reduce[3]})")
-            if self.reduce:
-                name = {"vn_entropy": "vnentropy", "density_matrix": "state"}.get(
-                    self.reduce[0], self.reduce[0])
-                return f"{name}(wires={list(self.wires)})"
-            return "state()"
-        return f"{self.kind}({getattr(self, '_written', self.obs)!r})"
+            name = {"vn_entropy": "vnentropy", "density_matrix": "state"}.get(
+                self.reduce[0], self.reduce[0])
+            return f"{name}(wires={list(self.wires)})"
+        written = getattr(self, "_written", None)
+        written = getattr(self, "op", None) if written is None else written
+        written = self.obs if written is None else written
+        if mv is not None:
+            inner = repr(mv)
+        elif written is not None:
+            inner = repr(written)
+        elif self._eigvals is not None:
+            inner = f"eigvals={self._eigvals}, wires={list(self.wires or ())}"
+        else:
+            inner = f"wires={list(self.wires or ())}"
+        if counts:
+            return f"CountsMP({inner}, all_outcomes={getattr(self, 'all_outcomes', False)})"
+        return f"{self.kind}({inner})"
+
+    @property
+    def samples_computational_basis(self) -> bool:
+        """Whether this measures in the computational basis (no observable; PennyLane's).
+
+        >>> counts(wires=0).samples_computational_basis, sample(PauliX(0)).samples_computational_basis
+        (True, False)
+        """
+        return self.obs is None
 
 
 def _same_values(a, b) -> bool:
@@ -3734,7 +3804,8 @@ def _basis_eigvals(obs):
     if len(obs.terms) == 1:
         (word, c), = obs.terms.items()
         on = [wires.index(w) for w, _ in word]
-        return wires, float(c) * np.prod(1 - 2 * bits[:, on], axis=1)
+        c = complex(c)  # a complex scalar (1j * Z(0)) has complex eigenvalues, as in PennyLane
+        return wires, (c.real if c.imag == 0 else c) * np.prod(1 - 2 * bits[:, on], axis=1)
     if all(p == "Z" for word in obs.terms for _, p in word):
         return wires, np.real(np.diag(obs.matrix(wire_order=list(wires))))
     raise MeasurementError(
@@ -3746,6 +3817,31 @@ def _sample_index(samples, wire_order, wires):
     cols = [list(wire_order).index(w) for w in wires]
     sub = np.asarray(samples)[..., cols].astype(int)
     return sub @ (1 << np.arange(len(cols) - 1, -1, -1)) if cols else np.zeros(len(sub), int)
+
+
+def _state_on(psi, order: list, wires):
+    """PennyLane's ``StateMP.process_state``: the state on ``order`` as a complex array,
+    its wires put in the order ``wires`` asks (None or the same: as given); wires of
+    ``wires`` not in ``order`` are added in ``|0>``; a wire of ``order`` not in ``wires``
+    cannot be traced out (``WireError``)."""
+    cast = np.complex64 if psi.dtype in (np.float32, np.complex64) else np.complex128
+    if not wires or list(wires) == order:
+        return psi.astype(np.result_type(psi.dtype, cast))
+    bad = [w for w in order if w not in wires]
+    if bad:
+        raise WireError(f"State wire order has wires {bad} not present in measurement with "
+                        f"wires {list(wires)}. StateMP.process_state cannot trace out wires.")
+    n = len(order)
+    batched = psi.size != 2**n
+    t = psi.reshape(((-1,) if batched else ()) + (2,) * n)
+    for w in wires:
+        if w not in order:  # a wire in |0>
+            t = np.stack([t, np.zeros_like(t)], axis=-1)
+            order = order + [w]
+    axes = [order.index(w) + batched for w in wires]
+    t = np.transpose(t, ([0] if batched else []) + axes)
+    return t.reshape(((t.shape[0],) if batched else ()) + (-1,)).astype(
+        np.result_type(psi.dtype, cast))
 
 
 class _PLMeasurement(MeasurementProcess):
@@ -3764,11 +3860,28 @@ class _PLMeasurement(MeasurementProcess):
             return
         wires = args[1] if len(args) > 1 else kwargs.pop("wires", None)
         eigvals = args[2] if len(args) > 2 else kwargs.pop("eigvals", None)
+        options = {k: kwargs.pop(k) for k in ("all_outcomes", "dtype", "id") if k in kwargs}
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected keyword arguments "
+                            f"{sorted(kwargs)}; it takes obs, wires, eigvals")
+        if wires is not None and not wires_tuple(wires):  # PennyLane's checks and texts
+            raise MeasurementError("Cannot set an empty list of wires.")
+        if wires is not None and obs is not None:
+            raise MeasurementError("Cannot set the wires if an observable is provided.")
+        if eigvals is not None and obs is not None:
+            raise MeasurementError("Cannot set the eigenvalues if an observable is provided.")
         MeasurementProcess.__init__(
             self, self._kind, None if obs is None else as_observable(obs),
             None if wires is None else wires_tuple(wires))
+        if obs is not None:
+            self._written = obs  # printed and labelled as written
         if eigvals is not None:  # PennyLane's eigvals=: outcome i of the wires has value i
-            self.given_eigvals = np.asarray(eigvals)
+            self._eigvals = np.asarray(eigvals)
+        if self._kind == "counts":
+            self.all_outcomes = bool(options.get("all_outcomes", False))
+        if self._kind == "sample":
+            dtype = options.get("dtype")
+            self.dtype = None if dtype is None else np.dtype(dtype)
 
     def eigvals(self):
         """The value of each computational basis outcome of the measured wires (after the
@@ -3777,8 +3890,8 @@ class _PLMeasurement(MeasurementProcess):
         >>> ExpectationMP(PauliX(0) @ PauliZ(1)).eigvals()
         array([ 1., -1., -1.,  1.])
         """
-        if getattr(self, "given_eigvals", None) is not None:
-            return self.given_eigvals
+        if self._eigvals is not None:
+            return self._eigvals
         return None if self.obs is None else _basis_eigvals(self.obs)[1]
 
     def _wires_in(self, wire_order):
@@ -3787,35 +3900,93 @@ class _PLMeasurement(MeasurementProcess):
         return tuple(self.wires) if self.wires else tuple(wire_order)
 
     def _valued(self) -> bool:
-        return self.obs is not None or getattr(self, "given_eigvals", None) is not None
+        return self.obs is not None or self._eigvals is not None
 
     def _eigvals_of_samples(self, samples, wire_order):
         eig = self.eigvals()
         return eig[_sample_index(samples, wire_order, self._wires_in(wire_order))]
 
+    def _probs_on(self, p, wire_order):
+        """The marginal probabilities of this measurement's wires (in their order) from
+        the probabilities ``p`` of every basis state of ``wire_order`` (flat, or a batch
+        ``(b, 2**n)``; the batch axis kept)."""
+        order = list(wire_order)
+        n = len(order)
+        p = np.asarray(p)
+        batched = p.size != 2**n
+        p = p.reshape((-1,) + (2,) * n if batched else (2,) * n)
+        wires = self._wires_in(order)
+        missing = [w for w in wires if w not in order]
+        if missing:
+            raise WireError(f"the measurement's wires {missing} are not in wire_order {order}")
+        keep = [order.index(w) + batched for w in wires]
+        drop = tuple(i + batched for i in range(n) if i + batched not in keep)
+        p = np.sum(p, axis=drop) if drop else p
+        rest = sorted(keep)
+        p = np.transpose(p, ([0] if batched else []) + [rest.index(k) + batched for k in keep])
+        return p.reshape((p.shape[0], -1) if batched else (-1,))
+
+    def _from_probs(self, probs, wire_order):
+        """expval, var or probs from the probabilities of the basis states of
+        ``wire_order``, the state already rotated to the observable's eigenbasis
+        (PennyLane's ``process_state``: outcome ``i`` of the wires has eigenvalue ``i``)."""
+        if self.kind in ("expval", "var") and not self._wires_in(wire_order):
+            return np.squeeze(self.eigvals())  # an observable on no wires: its value
+        p = self._probs_on(probs, wire_order)
+        if self.kind == "probs":
+            return p
+        if self.kind not in ("expval", "var"):
+            raise MeasurementError(f"{type(self).__name__} is not computed from a state; "
+                                   "use process_samples or process_counts")
+        eig = self.eigvals()
+        if self.kind == "var":
+            eig = np.asarray(eig, dtype=float)
+            return p @ eig**2 - (p @ eig) ** 2
+        return p @ eig
+
     def process_state(self, state, wire_order):
-        """The result from a state vector on ``wire_order`` (first wire most significant).
+        """The result from a state vector on ``wire_order`` (first wire most significant;
+        a batch ``(b, 2**n)`` gives one result per state), as PennyLane's: the state is
+        the one measured, already rotated to the observable's eigenbasis (its
+        diagonalizing gates applied), so expval is ``sum_i p_i * eigvals()[i]``.
 
         >>> ExpectationMP(PauliZ(0)).process_state(np.array([0.6, 0.8]), wire_order=[0]).round(6)
         np.float64(-0.28)
         """
-        psi = np.asarray(state).reshape(-1)
-        if self.kind == "state":
-            return psi
-        probs = np.abs(psi) ** 2
-        if self.kind == "probs":
+        psi = np.asarray(state)
+        if self.kind == "state" and self.reduce:
             n = len(wire_order)
-            p = probs.reshape((2,) * n)
-            keep = [list(wire_order).index(w) for w in self._wires_in(wire_order)]
-            drop = tuple(i for i in range(n) if i not in keep)
-            p = np.sum(p, axis=drop) if drop else p
-            order = sorted(range(len(keep)), key=lambda j: keep[j])
-            return np.transpose(p, [order.index(j) for j in range(len(keep))]).reshape(-1)
-        M = self.obs.matrix(wire_order=list(wire_order))
-        mean = float(np.real(np.vdot(psi, M @ psi)))
-        if self.kind == "var":
-            return np.float64(float(np.real(np.vdot(M @ psi, M @ psi))) - mean**2)
-        return np.float64(mean)
+            flat = psi.reshape(-1, 2**n)
+            rho = np.einsum("bi,bj->bij", flat, flat.conj())
+            return self.process_density_matrix(rho if psi.ndim > 1 else rho[0], wire_order)
+        if self.kind == "state":
+            return _state_on(psi, list(wire_order), self.wires)
+        return self._from_probs(np.abs(psi) ** 2, wire_order)
+
+    def process_density_matrix(self, density_matrix, wire_order):
+        """The result from a density matrix on ``wire_order`` (``(2**n, 2**n)``, or a batch
+        ``(b, 2**n, 2**n)``), as PennyLane's: expval, var and probs from its diagonal (the
+        state rotated to the observable's eigenbasis), quantities of the state
+        (``qml.density_matrix``, ``qml.purity``, ``qml.vn_entropy``, ``qml.mutual_info``)
+        of it; ``qml.state()`` has none (``ValueError``).
+
+        >>> ExpectationMP(PauliZ(0)).process_density_matrix(np.diag([0.75, 0.25]), [0])
+        np.float64(0.5)
+        """
+        rho = np.asarray(density_matrix)
+        if self.kind == "state" and not self.reduce:
+            raise ValueError("Processing from density matrix to state is not supported.")
+        if self.kind != "state":
+            return self._from_probs(np.real(np.diagonal(rho, axis1=-2, axis2=-1)), wire_order)
+        order = list(wire_order)
+        index = [order.index(w) for w in self.reduce[1]]
+        reduce = (self.reduce[0], tuple(index), *self.reduce[2:])
+        if self.reduce[0] == "mutual_info":
+            reduce = (self.reduce[0], tuple(index), tuple(order.index(w) for w in self.reduce[2]),
+                      self.reduce[3])
+        if rho.ndim == 3:  # a batch
+            return np.stack([state_quantity(reduce, r, len(order)) for r in rho])
+        return state_quantity(reduce, rho, len(order))
 
     def process_samples(self, samples, wire_order, shot_range=None, bin_size=None):
         """The result from computational-basis samples (rows of 0/1 on ``wire_order``,
@@ -3873,13 +4044,46 @@ class _PLMeasurement(MeasurementProcess):
             idx = _sample_index(rows, wire_order, self._wires_in(wire_order))
             k = len(self._wires_in(wire_order))
             return np.bincount(idx, weights=weights, minlength=2**k) / weights.sum()
-        if self.kind == "counts":
-            return dict(counts)
+        if self.kind in ("counts", "sample"):
+            return self._counts_on(counts, wire_order)
         eig = self._eigvals_of_samples(rows, wire_order)
-        mean = float(np.dot(eig, weights) / weights.sum())
+        mean = np.dot(eig, weights) / weights.sum()
         if self.kind == "var":
-            return np.float64(float(np.dot(eig**2, weights) / weights.sum()) - mean**2)
-        return np.float64(mean)
+            return np.float64(np.real(np.dot(eig**2, weights) / weights.sum() - mean**2))
+        return mean if np.iscomplexobj(mean) else np.float64(mean)
+
+
+    def _counts_on(self, counts: dict, wire_order):
+        """PennyLane's ``CountsMP`` / ``SampleMP.process_counts``: the bit strings (on
+        ``wire_order``) cut to this measurement's wires and merged; all outcomes (zeros
+        included) with ``all_outcomes``, else the observed ones; an observable's (or the
+        given) eigenvalues as keys; for samples, each outcome repeated its count."""
+        order = list(wire_order)
+        index = [order.index(w) for w in self._wires_in(order)]
+        mapped: dict = {}
+        for outcome, n in counts.items():
+            key = "".join(outcome[i] for i in index)
+            mapped[key] = mapped.get(key, 0) + n
+        eig = self.eigvals() if self._valued() else None
+        if self.kind == "sample":
+            rows = [[eig[int(k, 2)]] if eig is not None else [int(b) for b in k]
+                    for k in mapped]
+            out = [row[0] if len(row) == 1 else row
+                   for row, n in zip(rows, mapped.values()) for _ in range(n)]
+            return np.array(out)
+        if getattr(self, "all_outcomes", False):
+            for i in range(2 ** len(index)):
+                mapped.setdefault(format(i, f"0{len(index)}b"), 0)
+        else:
+            mapped = {k: n for k, n in mapped.items() if n}
+        if eig is None:
+            return mapped
+        by_value = {v: np.int64(0) for v in eig}
+        for outcome, n in mapped.items():
+            by_value[eig[int(outcome, 2)]] += n
+        if not getattr(self, "all_outcomes", False):
+            by_value = {v: n for v, n in by_value.items() if n}
+        return by_value
 
 
 class SampleMeasurement(_PLMeasurement):
@@ -3984,16 +4188,6 @@ class DensityMatrixMP(_StateQuantityMP):
 
     _quantity = "density_matrix"
 
-    def process_state(self, state, wire_order):
-        """The reduced density matrix of ``self.wires`` (in that order) of a pure state."""
-        order = list(wire_order)
-        n = len(order)
-        psi = np.asarray(state, dtype=complex).reshape((2,) * n)
-        keep = [order.index(w) for w in self.wires]
-        rest = [i for i in range(n) if i not in keep]
-        m = np.transpose(psi, keep + rest).reshape(2 ** len(keep), -1)
-        return m @ m.conj().T
-
 
 class PurityMP(_StateQuantityMP):
     """PennyLane's class of ``qml.purity(wires)``.
@@ -4032,6 +4226,14 @@ MP_CLASSES = {c._kind: c for c in (ExpectationMP, VarianceMP, ProbabilityMP, Sam
                                    StateMP)}
 
 
+def _check_one_observable(kind: str, obs) -> None:
+    """PennyLane's refusal of a sequence given to ``qml.expval`` / ``qml.var``."""
+    if isinstance(obs, (list, tuple)):
+        raise MeasurementError(
+            f"qp.{kind} does not support measuring sequences of measurements or observables "
+            f"(qsym: return one qml.{kind} per observable, e.g. a tuple of them)")
+
+
 def var(obs=None, op=None) -> MeasurementProcess:
     """The variance ``<O^2> - <O>^2`` of an observable (PennyLane's ``qml.var``).
 
@@ -4045,6 +4247,7 @@ def var(obs=None, op=None) -> MeasurementProcess:
     mp = _of_values("var", obs)
     if mp is not None:
         return mp
+    _check_one_observable("var", obs)
     mp = MeasurementProcess("var", measured_operator(obs))
     mp._written = obs
     return mp
@@ -4055,7 +4258,7 @@ def state() -> MeasurementProcess:
     wire 0 most significant. A value only: it has no gradient.
 
     >>> state()
-    state()
+    state(wires=[])
     """
     return MeasurementProcess("state")
 
@@ -4156,7 +4359,7 @@ def probs(wires=None, op=None) -> MeasurementProcess:
     With no wires, every wire of the device.
 
     >>> probs(wires=[0, 1])
-    probs(wires=(0, 1))
+    probs(wires=[0, 1])
     """
     mp = _of_values("probs", op) if op is not None and wires is None else None
     if mp is not None:
@@ -4331,9 +4534,9 @@ def sampling_form(op) -> tuple:
 
 def _sampled(kind, op, wires):
     if op is not None and wires is not None:
-        raise MeasurementError(
-            f"Cannot specify the wires to {kind} if an observable is provided. The wires to "
-            f"{kind} will be determined directly from the observable. (qml.{kind}: give an "
+        raise MeasurementError(  # PennyLane's text (its qml.counts says "sample" too)
+            "Cannot specify the wires to sample if an observable is provided. The wires to "
+            f"sample will be determined directly from the observable. (qml.{kind}: give an "
             "observable or wires, not both)")
     if wires is not None and not wires_tuple(wires):
         raise MeasurementError(f"Cannot set an empty list of wires. (qml.{kind}(): every wire)")
@@ -4351,7 +4554,7 @@ def sample(op=None, wires=None, dtype=None) -> MeasurementProcess:
     ``dtype`` (PennyLane's): the NumPy type of the samples (``"int8"``, ``"float32"``, ...).
 
     >>> sample(PauliZ(0)), sample(wires=[0, 1])
-    (sample(Z(0)), sample(wires=(0, 1)))
+    (sample(Z(0)), sample(wires=[0, 1]))
     """
     mp = _of_values("sample", op, dtype=dtype) if wires is None else None
     if mp is not None:
@@ -4371,7 +4574,7 @@ def counts(op=None, wires=None, all_outcomes=False) -> MeasurementProcess:
     observable.
 
     >>> counts(wires=[1])
-    counts(wires=(1,))
+    CountsMP(wires=[1], all_outcomes=False)
     """
     mp = _of_values("counts", op, all_outcomes=all_outcomes) if wires is None else None
     if mp is not None:
@@ -4402,6 +4605,11 @@ class _Expval:
         mp = _of_values("expval", obs)
         if mp is not None:
             return mp
+        _check_one_observable("expval", obs)
+        if isinstance(obs, Operation) and obs.name == "Identity" and not len(obs.wires):
+            raise NotImplementedError(  # PennyLane's refusal and text
+                "Expectation values of qp.Identity() without wires are currently not allowed. "
+                "(qsym: give the identity a wire, qml.Identity(0))")
         mp = MeasurementProcess("expval", measured_operator(obs))
         mp._written = obs  # printed as written: expval(Z(0)), as PennyLane prints it
         return mp

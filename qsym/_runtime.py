@@ -896,7 +896,7 @@ class QNode:
 
         >>> import qsym as qml
         >>> qml.set_shots(qml.QNode(lambda: qml.state(), qml.device("default.qubit", wires=1)), 5).shots
-        Shots(total_shots=5, shot_vector=(ShotCopies(shots=5, copies=1),))
+        Shots(total_shots=5, shot_vector=(ShotCopies(5 shots x 1),))
         """
         return shots_mod.Shots(self.configured_shots())
 
@@ -979,7 +979,7 @@ class QNode:
         >>> c = qml.QNode(lambda: qml.sample(qml.PauliZ(0)), qml.device("default.qubit", wires=1))
         >>> import warnings; warnings.simplefilter("ignore")
         >>> node, rest = c.per_call_shots({"shots": 3}); node.shots, rest
-        (Shots(total_shots=3, shot_vector=(ShotCopies(shots=3, copies=1),)), {})
+        (Shots(total_shots=3, shot_vector=(ShotCopies(3 shots x 1),)), {})
         """
         shots, kwargs = options.call_shots(kwargs, self._qfunc_uses_shots_arg, self._shots_set)
         return (self, kwargs) if shots is UNSET else (_with_shots(self, shots), kwargs)

@@ -42,7 +42,7 @@ import numpy as np
 
 from ._operations import MeasurementProcess, Observable, Operation, as_observable, wires_tuple
 from ._trace import active_tape
-from .errors import DeviceError, MeasurementError
+from .errors import DeviceError, MeasurementError, MeasurementShapeError
 
 PAULI_INDEX = {"X": 0, "Y": 1, "Z": 2}
 _S = 1 / np.sqrt(2)
@@ -51,17 +51,6 @@ BASIS_ROWS = np.array([[[_S, _S], [_S, -_S]],
                        [[_S, -1j * _S], [_S, 1j * _S]],
                        [[1, 0], [0, 1]]], dtype=complex)
 PAULIS = np.array([[[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]], dtype=complex)
-
-
-class MeasurementShapeError(MeasurementError):
-    """PennyLane's ``MeasurementShapeError``: a measurement's shape cannot be known.
-
-    >>> try:
-    ...     ClassicalShadowMP(wires=[0]).shape(None, 1)
-    ... except MeasurementShapeError as exc:
-    ...     print(str(exc)[:31])
-    Shots must be specified to obta
-    """
 
 
 # --- sampling ---------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ class ShotCopies(NamedTuple):
 
     >>> import qsym as qml
     >>> qml.measurements.ShotCopies(100, 2)
-    ShotCopies(shots=100, copies=2)
+    ShotCopies(100 shots x 2)
     >>> qml.measurements.Shots([(10, 2), 100]).total_shots
     120
     """
@@ -112,6 +112,9 @@ class ShotCopies(NamedTuple):
 
     def __str__(self):
         return f"{self.shots} shots" + (f" x {self.copies}" if self.copies > 1 else "")
+
+    def __repr__(self):  # PennyLane's
+        return f"ShotCopies({self.shots} shots x {self.copies})"
 
 
 # NumPy's samplers take int64 counts
@@ -135,12 +138,13 @@ class Shots:
     >>> s.total_shots, s.num_copies, s.has_partitioned_shots, list(s)
     (120, 3, True, [10, 10, 100])
     >>> s.shot_vector
-    (ShotCopies(shots=10, copies=2), ShotCopies(shots=100, copies=1))
+    (ShotCopies(10 shots x 2), ShotCopies(100 shots x 1))
     >>> list(s.bins())
     [(0, 10), (10, 20), (20, 120)]
     """
 
     __slots__ = ("total_shots", "shot_vector")
+    _frozen = True  # PennyLane's flag: immutable once made
 
     def __new__(cls, shots=None):
         return shots if isinstance(shots, cls) else object.__new__(cls)
@@ -148,9 +152,11 @@ class Shots:
     def __init__(self, shots=None):
         if isinstance(shots, Shots):
             return
-        bad = DeviceError(
-            f"shots must be None (exact), a positive int, or a shot vector: a list of "
-            f"positive ints and (shots, copies) pairs, e.g. [100, (10, 3)]; got {shots!r}"
+        bad = DeviceError(  # PennyLane's text, then qsym's
+            "Shots must be a single positive integer, a tuple pair of the form (shots, "
+            "copies), or a sequence of these types. (qsym: None for exact results, a "
+            f"positive int, or a list of them and (shots, copies) pairs, e.g. [100, (10, 3)]; "
+            f"got {shots!r})"
         )
         if shots is None:
             total, vector = None, ()
@@ -178,7 +184,8 @@ class Shots:
         object.__setattr__(self, "shot_vector", vector)
 
     def __setattr__(self, name, value):
-        raise AttributeError("Shots is immutable; make a new Shots(...)")
+        raise AttributeError("Shots is an immutable class. Consider creating a new instance "
+                             "if you need different shot values.")
 
     @property
     def has_partitioned_shots(self) -> bool:
@@ -220,6 +227,42 @@ class Shots:
 
     def __repr__(self):
         return f"Shots(total_shots={self.total_shots}, shot_vector={self.shot_vector})"
+
+    def __copy__(self):  # immutable: a copy is itself, as PennyLane's
+        return self
+
+    def __deepcopy__(self, memo):
+        memo[id(self)] = self
+        return self
+
+    def __add__(self, other):
+        return add_shots(self, other)
+
+    def __mul__(self, scalar):
+        """Every count times ``scalar`` (truncated to an int), copies kept (PennyLane's)."""
+        if isinstance(scalar, bool) or not isinstance(scalar, (int, float)):
+            raise TypeError("Can't multiply Shots with non-integer or float type.")
+        if self.total_shots is None:
+            return self
+        return Shots(tuple((int(s.shots * scalar), s.copies) for s in self.shot_vector))
+
+    __rmul__ = __mul__
+
+
+def add_shots(s1: Shots, s2: Shots) -> Shots:
+    """The shot vector of ``s1`` followed by that of ``s2`` (PennyLane's
+    ``qml.measurements.add_shots``, also ``s1 + s2``); exact (``Shots(None)``) adds nothing.
+
+    >>> print(add_shots(Shots([5, (10, 2)]), Shots([3, 2, (10, 3)])))
+    Shots(total=60, vector=[5 shots, 10 shots x 2, 3 shots, 2 shots, 10 shots x 3])
+    >>> add_shots(Shots(None), Shots(7)) == Shots(7)
+    True
+    """
+    if s1.total_shots is None:
+        return s2
+    if s2.total_shots is None:
+        return s1
+    return Shots(tuple((s.shots, s.copies) for s in s1.shot_vector + s2.shot_vector))
 
 
 def check_shots(shots):

@@ -337,6 +337,8 @@ def qpu_executions(circuit) -> int:
     has several words is one observable, one circuit (PennyLane splits only sums)."""
     words, others, plain = [], 0, False
     for m in circuit.measurements:
+        if getattr(m, "shadow", None):  # counted per snapshot: shadow_measurements
+            continue
         terms = [word for _, word in m.terms if word]
         if not m.terms:
             plain = True
@@ -352,6 +354,17 @@ def qpu_executions(circuit) -> int:
             split = _qubit_wise_groups if written.startswith("Sum(") else _wire_groups
             others += max(getattr(m, "groups", 0) or split(terms), 1)
     return _qubit_wise_groups(words) + int(plain) + others
+
+
+def shadow_measurements(circuit) -> int:
+    """The classical shadows among ``circuit``'s measurements: PennyLane counts each as one
+    execution per shot (a snapshot), and its shots once.
+
+    >>> import qsym as qml
+    >>> shadow_measurements(qml.tape.QuantumScript([], [qml.classical_shadow(wires=[0])]))
+    1
+    """
+    return sum(1 for m in circuit.measurements if getattr(m, "shadow", None))
 
 
 class Tracker:
@@ -446,7 +459,9 @@ class Tracker:
 
     def _device_records(self, runs, how="values", circuit=None, size=None, shots_each=None,
                         resources=None, results=None, **_):
-        per_circuit = qpu_executions(circuit) * (size or 1) if circuit is not None else 1
+        groups = qpu_executions(circuit) if circuit is not None else 1
+        shadows = shadow_measurements(circuit) if circuit is not None else 0
+        per_circuit = (groups + shadows * int(shots_each or 0)) * (size or 1)
         count = runs // (size or 1) if size else runs  # circuits (each broadcast: B runs)
 
         def one_circuit(with_results):
@@ -454,7 +469,7 @@ class Tracker:
             if with_results:
                 kw["results"] = results
             if shots_each:
-                kw["shots"] = int(shots_each) * per_circuit
+                kw["shots"] = int(shots_each) * (groups + shadows) * (size or 1)
             kw["resources"] = resources
             kw["errors"] = {}
             self.update(**kw)

@@ -172,6 +172,16 @@ class SparseMatrixUndefinedError(GateError):
     """
 
 
+class EigvalsUndefinedError(GateError):
+    """PennyLane's ``EigvalsUndefinedError``: the operator has no eigenvalues qsym can give
+    (one with neither a matrix nor a Pauli form), so it cannot be measured by its
+    eigenvalues (``qml.sample(op).process_samples``, ``mp.eigvals()``).
+
+    >>> issubclass(EigvalsUndefinedError, GateError)
+    True
+    """
+
+
 class WireError(QsymError, ValueError):
     """A wire that is not on the device, or a gate given duplicate wires.
 
@@ -197,6 +207,19 @@ class MeasurementError(QuantumFunctionError, ValueError):
     ... except qml.MeasurementError as exc:
     ...     print(str(exc).split(";")[0])
     RX cannot be used as an observable
+    """
+
+
+class MeasurementShapeError(MeasurementError):
+    """PennyLane's ``MeasurementShapeError``: a measurement's shape cannot be known (a
+    sample or classical shadow without shots).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.sample(wires=[0]).shape(None, 1)
+    ... except MeasurementShapeError as exc:
+    ...     print(str(exc)[:40])
+    Shots are required to obtain the shape o
     """
 
 

@@ -17,14 +17,15 @@ MeasurementError
 """
 
 from .errors import (AdjointUndefinedError, DecompositionError, DecompositionUndefinedError, DeviceError, DifferentiationError,
-                     MatrixUndefinedError,
+                     EigvalsUndefinedError, MatrixUndefinedError, MeasurementShapeError,
                      SparseMatrixUndefinedError,
                      PowUndefinedError, QuantumFunctionError, TransformError, WireError)
 
 __all__ = ["QuantumFunctionError", "DeviceError", "MatrixUndefinedError", "WireError", "TransformError", "PennyLaneDeprecationWarning",
            "DecompositionWarning",
            "PowUndefinedError", "DecompositionUndefinedError", "DecompositionError", "AdjointUndefinedError",
-           "SparseMatrixUndefinedError", "OperatorPropertyUndefined"]
+           "SparseMatrixUndefinedError", "OperatorPropertyUndefined", "EigvalsUndefinedError",
+           "MeasurementShapeError"]
 
 
 class OperatorPropertyUndefined(DifferentiationError):

@@ -5,7 +5,7 @@ with ``process_state`` / ``process_samples`` / ``process_counts``), :class:`Shot
 
 >>> import qsym as qml
 >>> qml.measurements.Shots([10, 10, 100]).shot_vector
-(ShotCopies(shots=10, copies=2), ShotCopies(shots=100, copies=1))
+(ShotCopies(10 shots x 2), ShotCopies(100 shots x 1))
 >>> isinstance(qml.expval(qml.PauliZ(0)), qml.measurements.ExpectationMP)
 True
 """
@@ -31,7 +31,7 @@ from ._operations import (
     state,
     var,
 )
-from ._shots import ShotCopies, Shots
+from ._shots import ShotCopies, Shots, add_shots
 from ._operations import density_matrix, mutual_info, purity, vn_entropy
 from .errors import MeasurementError
 from ._mcm import MeasurementValue, MidMeasure, get_mcm_predicates, measure
@@ -43,13 +43,13 @@ import types as _types
 
 # PennyLane's path of the class: from pennylane.measurements.shots import Shots
 _path = _types.ModuleType(__name__ + ".shots", "PennyLane's path of Shots")
-_path.Shots, _path.ShotCopies = Shots, ShotCopies
+_path.Shots, _path.ShotCopies, _path.add_shots = Shots, ShotCopies, add_shots
 _sys.modules.setdefault(_path.__name__, _path)
 
 __all__ = ["ShotCopies", "Shots", "CountsMP", "ExpectationMP", "MeasurementProcess",
            "ProbabilityMP", "SampleMeasurement", "SampleMP", "StateMeasurement", "StateMP",
            "VarianceMP", "counts", "expval", "probs", "sample", "state", "var",
-           "MidMeasureMP", "MeasurementValue", "measure", "get_mcm_predicates"]
+           "MidMeasureMP", "MeasurementValue", "measure", "get_mcm_predicates", "add_shots"]
 
 
 # classical shadows (qsym._shadows)
@@ -64,3 +64,25 @@ _sys.modules.setdefault(_shadow_path.__name__, _shadow_path)
 
 __all__ += ["density_matrix", "purity", "vn_entropy", "mutual_info", "MeasurementTransform", "ClassicalShadowMP", "ShadowExpvalMP", "classical_shadow", "shadow_expval", "MeasurementShapeError", "MutualInfoMP",
             "PurityMP", "VnEntropyMP", "DensityMatrixMP"]
+
+
+# PennyLane's paths of the other measurement modules (from pennylane.measurements.expval
+# import ExpectationMP, ...): each module's names, as PennyLane 0.45 places them
+_MODULES = {
+    "expval": ("ExpectationMP", "expval"),
+    "var": ("VarianceMP", "var"),
+    "probs": ("ProbabilityMP", "probs"),
+    "sample": ("SampleMP", "sample"),
+    "counts": ("CountsMP", "counts"),
+    "state": ("StateMP", "DensityMatrixMP", "state", "density_matrix"),
+    "purity": ("PurityMP", "purity"),
+    "vn_entropy": ("VnEntropyMP", "vn_entropy"),
+    "mutual_info": ("MutualInfoMP", "mutual_info"),
+    "measurements": ("MeasurementProcess", "SampleMeasurement", "StateMeasurement",
+                     "MeasurementTransform"),
+}
+for _name, _names in _MODULES.items():
+    _mod = _types.ModuleType(f"{__name__}.{_name}", f"PennyLane's path of {', '.join(_names)}")
+    vars(_mod).update({n: globals()[n] for n in _names})
+    _sys.modules.setdefault(_mod.__name__, _mod)
+del _name, _names, _mod

@@ -284,7 +284,8 @@ def test_sample_counts_probs_argument_errors_carry_pennylanes_messages():
     for kind in ("sample", "counts"):
         with pytest.raises(ValueError, match="Cannot set an empty list of wires."):
             getattr(qml, kind)(wires=[])
-        with pytest.raises(ValueError, match=f"Cannot specify the wires to {kind} if an observable"):
+        # PennyLane 0.45's text says "sample" for qml.counts too
+        with pytest.raises(ValueError, match="Cannot specify the wires to sample if an observable"):
             getattr(qml, kind)(qml.PauliZ(0), wires=[0, 1])
     with pytest.raises(ValueError, match="Cannot specify the wires to probs if an observable"):
         qml.probs(wires=[0], op=qml.PauliZ(0))

@@ -1,0 +1,277 @@
+"""PennyLane 0.45's measurement-process API on qsym's classes: ``process_state`` (the state
+already rotated to the observable's eigenbasis), ``process_density_matrix``, ``hash``,
+``copy``, PennyLane's module paths and errors; ``qml.Tracker`` on a shot vector.
+
+Every expected number is worked out here by hand (probabilities, traces, logarithms)."""
+
+import copy
+import importlib
+
+import numpy as np
+import pytest
+
+import qsym as qml
+from qsym.measurements import (DensityMatrixMP, ExpectationMP, MutualInfoMP, ProbabilityMP,
+                               PurityMP, StateMP, VarianceMP, VnEntropyMP)
+
+
+# --- process_state / process_density_matrix ----------------------------------------------
+def test_process_state_takes_the_state_as_rotated():
+    """PennyLane's rule: the state given is the measured one, after the observable's
+    diagonalizing gates, so <X> is p(0) - p(1) of it (not <psi|X|psi>)."""
+    psi = np.array([0.6, 0.8])
+    assert ExpectationMP(qml.X(0)).process_state(psi, [0]) == pytest.approx(0.36 - 0.64)
+    assert VarianceMP(qml.X(0)).process_state(psi, [0]) == pytest.approx(1 - 0.28**2)
+    # a Hermitian's eigenvalues in ascending order: outcome 0 is 1, outcome 1 is 3
+    h = qml.Hermitian(np.diag([3.0, 1.0]), wires=0)
+    assert ExpectationMP(h).process_state(psi, [0]) == pytest.approx(0.36 * 1 + 0.64 * 3)
+
+
+def test_process_state_on_a_batch_and_wire_order():
+    psi = np.zeros((2, 4))
+    psi[0, 1] = 1.0  # |01> on wire order [0, 1]
+    psi[1, 2] = 1.0  # |10>
+    np.testing.assert_allclose(ProbabilityMP(wires=[1]).process_state(psi, [0, 1]),
+                               [[0, 1], [1, 0]])
+    np.testing.assert_allclose(qml.probs(wires=[1, 0]).process_state(psi[0], [0, 1]),
+                               [0, 0, 1, 0])  # wire 1 first: |10>
+    np.testing.assert_allclose(ExpectationMP(qml.Z(1)).process_state(psi, [0, 1]), [-1, 1])
+
+
+def test_complex_coefficients_give_complex_values():
+    """PennyLane's 1j * Z has eigenvalues 1j, -1j; the processed values are complex."""
+    np.testing.assert_allclose((1j * qml.Z(0)).eigvals(), [1j, -1j])
+    assert ExpectationMP(1j * qml.Z(0)).process_state([1, 0], [0]) == pytest.approx(1j)
+    rho = np.diag([0.75, 0.25])
+    assert ExpectationMP((1 + 1j) * qml.Z(0)).process_density_matrix(rho, [0]) == \
+        pytest.approx(0.5 * (1 + 1j))
+    counts = {"000": 100, "100": 100}
+    assert qml.expval((1 + 1j) * qml.Z(1)).process_counts(counts, [0, 1, 2]) == \
+        pytest.approx(1 + 1j)
+
+
+def test_process_density_matrix_of_expval_var_probs():
+    rho = np.array([[0.75, 0.1], [0.1, 0.25]])
+    assert ExpectationMP(qml.Z(0)).process_density_matrix(rho, [0]) == pytest.approx(0.5)
+    assert VarianceMP(qml.Z(0)).process_density_matrix(rho, [0]) == pytest.approx(1 - 0.25)
+    np.testing.assert_allclose(ProbabilityMP(wires=[0]).process_density_matrix(rho, [0]),
+                               [0.75, 0.25])
+    batch = np.stack([rho, np.diag([0.0, 1.0])])
+    np.testing.assert_allclose(ExpectationMP(qml.Z(0)).process_density_matrix(batch, [0]),
+                               [0.5, -1.0])
+
+
+def test_an_observable_without_wires_is_its_eigenvalue():
+    assert ExpectationMP(qml.Identity()).process_density_matrix(np.eye(2) / 2, [0]) == 1.0
+
+
+def bell_rho(p=0.5):
+    """cos|00> + sin|11> with weights p, 1 - p, as a density matrix."""
+    psi = np.array([np.sqrt(p), 0, 0, np.sqrt(1 - p)])
+    return psi, np.outer(psi, psi)
+
+
+def test_quantities_of_the_state_from_states_and_density_matrices():
+    psi, rho = bell_rho(0.36)
+    s = -(0.36 * np.log(0.36) + 0.64 * np.log(0.64))  # the entropy of diag(0.36, 0.64)
+    for process, arg in (("process_state", psi), ("process_density_matrix", rho)):
+        np.testing.assert_allclose(getattr(DensityMatrixMP(wires=[1]), process)(arg, [0, 1]),
+                                   np.diag([0.36, 0.64]))
+        assert getattr(PurityMP(wires=[0]), process)(arg, [0, 1]) == \
+            pytest.approx(0.36**2 + 0.64**2)
+        assert getattr(PurityMP(wires=[0, 1]), process)(arg, [0, 1]) == pytest.approx(1.0)
+        assert getattr(VnEntropyMP(wires=[0]), process)(arg, [0, 1]) == pytest.approx(s)
+        assert getattr(qml.vn_entropy(wires=[0], log_base=2), process)(arg, [0, 1]) == \
+            pytest.approx(s / np.log(2))
+        assert getattr(MutualInfoMP(wires=([0], [1])), process)(arg, [0, 1]) == \
+            pytest.approx(2 * s)
+
+
+def test_density_matrix_on_wire_labels_and_batches():
+    _, rho = bell_rho(0.36)
+    batch = np.stack([rho, np.diag([0.0, 1.0, 0.0, 0.0])])  # second: |01>
+    out = DensityMatrixMP(wires=["b"]).process_density_matrix(batch, ["a", "b"])
+    np.testing.assert_allclose(out, [np.diag([0.36, 0.64]), np.diag([0.0, 1.0])])
+
+
+def test_state_cannot_be_processed_from_a_density_matrix():
+    with pytest.raises(ValueError, match="Processing from density matrix to state"):
+        StateMP().process_density_matrix(np.eye(2) / 2, [0])
+
+
+def test_state_process_state_orders_pads_and_refuses_tracing_out():
+    psi = np.array([0.6, 0.8, 0.0, 0.0])  # 0.6|00> + 0.8|01> on [0, 1]
+    out = StateMP(wires=[1, 0]).process_state(psi, [0, 1])
+    np.testing.assert_allclose(out, [0.6, 0.0, 0.8, 0.0])  # 0.6|00> + 0.8|10> on [1, 0]
+    assert out.dtype == np.complex128
+    padded = StateMP(wires=[0, 1, 2]).process_state(psi, [0, 1])  # wire 2 in |0>
+    np.testing.assert_allclose(padded, [0.6, 0, 0.8, 0, 0, 0, 0, 0])
+    with pytest.raises(qml.wires.WireError, match="cannot trace out wires"):
+        StateMP(wires=[0]).process_state(psi, [0, 1])
+
+
+# --- hash, copy, errors, module paths ----------------------------------------------------
+def test_hash_tells_measurements_apart():
+    o1, o2 = qml.prod(qml.X(0), qml.Y(1)), qml.prod(qml.X(0), qml.Z(1))
+    assert qml.expval(o1).hash == qml.expval(o1).hash != qml.expval(o2).hash
+    m1 = ExpectationMP(eigvals=[-0.5, 0.5], wires=qml.wires.Wires(0))
+    assert m1.hash == ExpectationMP(eigvals=[-0.5, 0.5], wires=qml.wires.Wires(0)).hash
+    assert m1.hash != ExpectationMP(eigvals=[-0.5, 0.5], wires=qml.wires.Wires(1)).hash
+    assert m1.hash != ExpectationMP(eigvals=[-1, 1], wires=qml.wires.Wires(0)).hash
+    assert qml.expval(qml.Z(0)).hash != qml.var(qml.Z(0)).hash
+
+
+def test_copy_copies_the_observable_and_keeps_eigvals():
+    m = qml.expval(qml.PauliX(0))
+    c = copy.copy(m)
+    assert c.obs is not m.obs and c == m
+    e = ExpectationMP(eigvals=[-0.5, 0.5], wires=qml.wires.Wires(0))
+    assert copy.copy(e)._eigvals is e._eigvals
+
+
+def test_sequences_and_wireless_identity_are_refused():
+    with pytest.raises(ValueError, match="qp.expval does not support measuring sequences"):
+        qml.expval([qml.X(0), qml.Z(0)])
+    with pytest.raises(ValueError, match="qp.var does not support measuring sequences"):
+        qml.var([qml.X(0)])
+    with pytest.raises(NotImplementedError, match=r"Expectation values of qp.Identity\(\)"):
+        qml.expval(qml.Identity())
+
+
+def test_sample_shape_without_shots_is_a_shape_error():
+    with pytest.raises(qml.exceptions.MeasurementShapeError, match="Shots are required"):
+        qml.sample(wires=[0]).shape(None, 1)
+
+
+@pytest.mark.parametrize("module, names", [
+    ("expval", ["ExpectationMP", "expval"]), ("var", ["VarianceMP", "var"]),
+    ("probs", ["ProbabilityMP", "probs"]), ("sample", ["SampleMP", "sample"]),
+    ("counts", ["CountsMP", "counts"]), ("state", ["StateMP", "DensityMatrixMP", "state"]),
+    ("purity", ["PurityMP"]), ("vn_entropy", ["VnEntropyMP"]), ("mutual_info", ["MutualInfoMP"]),
+    ("measurements", ["MeasurementProcess", "SampleMeasurement", "StateMeasurement"]),
+])
+def test_pennylane_module_paths(module, names):
+    mod = importlib.import_module(f"qsym.measurements.{module}")
+    for name in names:
+        assert getattr(mod, name) is getattr(qml.measurements, name)
+
+
+def test_exceptions_and_operation_names():
+    assert issubclass(qml.exceptions.EigvalsUndefinedError, Exception)
+    assert qml.operation.EigvalsUndefinedError is qml.exceptions.EigvalsUndefinedError
+
+
+# --- Shots arithmetic --------------------------------------------------------------------
+def test_add_shots_concatenates_vectors():
+    from qsym.measurements import ShotCopies, Shots, add_shots
+    s = add_shots(Shots([5, (10, 2)]), Shots([3, 2, (10, 3)]))
+    assert s.total_shots == 5 + 20 + 3 + 2 + 30
+    assert s.shot_vector == (ShotCopies(5, 1), ShotCopies(10, 2), ShotCopies(3, 1),
+                             ShotCopies(2, 1), ShotCopies(10, 3))
+    assert Shots(None) + Shots(7) == Shots(7) == Shots(7) + Shots(None)
+    assert Shots([7, (100, 2)]) * 1.5 == Shots([10, (150, 2)])
+    assert 2 * Shots(3) == Shots(6) and Shots(None) * 3 == Shots(None)
+    with pytest.raises(TypeError, match="Can't multiply Shots"):
+        Shots(3) * "2"
+    s = Shots(3)
+    assert copy.copy(s) is s and copy.deepcopy(s) is s
+
+
+# --- the tracker on a shot vector ----------------------------------------------------------
+def test_tracker_records_a_shot_vector_once_per_circuit():
+    """PennyLane records a circuit with a shot vector as one simulation: executions the
+    groups of its measurements (an expval of Z and probs: 2), shots all the counts times
+    the groups, results the tuple of every count's results."""
+    dev = qml.device("default.qubit", wires=1, seed=1)
+
+    @qml.set_shots(shots=[(10, 3), 5])
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, 0)
+        return qml.expval(qml.Z(0)), qml.probs(wires=[0])
+
+    with qml.Tracker(dev) as t:
+        first = c(0.3)
+        c(0.2)
+    assert t.totals["batches"] == 2 and t.totals["simulations"] == 2
+    assert t.history["executions"] == [2, 2]
+    assert t.history["shots"] == [35 * 2, 35 * 2]
+    assert len(t.history["results"][0]) == 4
+    for got, want in zip(t.history["results"][0], first):
+        assert got[0] == want[0]
+        np.testing.assert_array_equal(got[1], want[1])
+
+
+def test_tracker_shot_vector_as_pennylane():
+    pl = pytest.importorskip("pennylane")
+
+    def run(mod):
+        dev = mod.device("default.qubit", wires=2, seed=5)
+
+        @mod.set_shots(shots=[(20, 2), 7])
+        @mod.qnode(dev)
+        def c(x):
+            mod.RX(x, 0)
+            mod.CNOT([0, 1])
+            return mod.expval(mod.Z(0)), mod.expval(mod.X(1)), mod.counts(wires=[0])
+
+        with mod.Tracker(dev) as t:
+            c(0.4)
+        return t
+
+    a, b = run(qml), run(pl)
+    for key in ("batches", "simulations", "executions", "shots"):
+        assert a.totals[key] == b.totals[key], key
+
+
+def test_shots_reprs_and_errors_are_pennylanes():
+    from qsym.measurements import ShotCopies, Shots
+    assert repr(ShotCopies(100, 2)) == "ShotCopies(100 shots x 2)"
+    assert repr(Shots([1, (3, 2)])) == ("Shots(total_shots=7, shot_vector=(ShotCopies(1 shots x 1), "
+                                        "ShotCopies(3 shots x 2)))")
+    for bad in ("123", [1.1, 2], [-1, 2], 1.5, 0):
+        with pytest.raises(ValueError, match="Shots must be a single positive integer, a tuple"):
+            Shots(bad)
+    s = Shots(10)
+    assert s._frozen
+    with pytest.raises(AttributeError, match="Shots is an immutable class"):
+        s.total_shots = 20
+
+
+@pytest.mark.parametrize("extra, executions, shots", [((), 10, 10), (("probs",), 11, 20)])
+def test_tracker_counts_a_classical_shadow_per_snapshot(extra, executions, shots):
+    """PennyLane counts a classical shadow as one execution per snapshot (10 shots: 10)
+    and its shots once; probs beside it is one more group of 10 shots."""
+    dev = qml.device("default.qubit", wires=2)
+    mps = [qml.classical_shadow(wires=[0, 1])]
+    if extra:
+        mps.append(qml.probs(wires=[0, 1]))
+    tape = qml.tape.QuantumScript([qml.Hadamard(0)], mps, shots=10)
+    with dev.tracker:
+        dev.execute(tape)
+    assert dev.tracker.totals["executions"] == executions
+    assert dev.tracker.totals["shots"] == shots
+    assert dev.tracker.totals["simulations"] == 1
+
+
+@pytest.mark.parametrize("make", [
+    lambda: qml.measurements.CountsMP(obs=2.0 * qml.X(0), all_outcomes=True),
+    lambda: qml.measurements.CountsMP(eigvals=[0.5, 0.6], wires=[0]),
+    lambda: ExpectationMP(eigvals=[0.5, 0.6], wires=["a"]),
+    lambda: MutualInfoMP(wires=(["a"], ["b"]), log_base=3),
+    lambda: VnEntropyMP(wires=["a"], log_base=3),
+    lambda: StateMP(wires=("a", "b")),
+    lambda: VarianceMP(obs=qml.s_prod(0.5, qml.X(0))),
+])
+def test_flatten_unflatten_remakes_the_measurement(make):
+    mp = make()
+    data, metadata = mp._flatten()
+    hash(metadata)
+    new = type(mp)._unflatten(data, metadata)
+    assert type(new) is type(mp) and repr(new) == repr(mp) and new.hash == mp.hash
+
+
+def test_hash_of_quantities_sees_the_log_base_and_the_split():
+    assert MutualInfoMP(wires=([0], [1]), log_base=2).hash != \
+        MutualInfoMP(wires=([0], [1]), log_base=10).hash
+    assert MutualInfoMP(wires=([0, 1], [2])).hash != MutualInfoMP(wires=([0], [1, 2])).hash
