@@ -55,3 +55,14 @@ def test_against_pennylane():
     for q, p in pairs:
         assert qml.is_hermitian(q) == pl.is_hermitian(p)
         assert qml.is_unitary(q) == pl.is_unitary(p)
+
+
+def test_is_verified_hermitian_is_pennylanes():
+    # PennyLane 0.45 marks these (written out here); rotations, S, T, ECR, ... are not marked
+    marked = [qml.Identity(0), qml.Hadamard(0), qml.X(0), qml.Y(0), qml.Z(0), qml.SWAP([0, 1]),
+              qml.CNOT([0, 1]), qml.CZ([0, 1]), qml.CCZ([0, 1, 2]), qml.CY([0, 1]), qml.CH([0, 1]),
+              qml.CSWAP([0, 1, 2]), qml.Toffoli([0, 1, 2]), qml.MultiControlledX(wires=[0, 1, 2])]
+    for op in marked:
+        assert op.is_verified_hermitian and qml.is_hermitian(op), op
+    for op in (qml.S(0), qml.ECR([0, 1]), qml.CRX(0.1, [0, 1]), qml.ControlledPhaseShift(0.1, [0, 1])):
+        assert not op.is_verified_hermitian, op
