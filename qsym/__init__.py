@@ -234,7 +234,7 @@ from . import qaoa  # noqa: E402
 from . import spin  # noqa: E402
 from ._unsupported import CHANNELS as _CHANNELS  # noqa: E402
 from ._noise import CHANNEL_CLASSES as _CHANNEL_CLASSES, Channel as _Channel  # noqa: E402
-from ._mcm import cond, defer_measurements, measure  # noqa: E402
+from ._mcm import cond, defer_measurements, iterative_qpe, measure  # noqa: E402
 from . import _mcm as _mcm  # noqa: E402
 
 # PennyLane's mid-circuit measurement classes in qml.ops (and qml.ops.mid_measure)
@@ -440,7 +440,7 @@ __all__ = [
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",
-    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "pauli", "pauli_decompose", "exp", "evolve", "change_op_basis", "ChangeOpBasis", "QSVT", "GQSP", "qsvt", "poly_to_angles", "transform_angles", "apply", "is_commuting", "is_hermitian", "is_unitary",
+    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "pauli", "pauli_decompose", "exp", "evolve", "change_op_basis", "ChangeOpBasis", "QSVT", "GQSP", "qsvt", "poly_to_angles", "transform_angles", "apply", "is_commuting", "is_hermitian", "is_unitary", "iterative_qpe",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     "decomposition", "list_decomps", "add_decomps", "register_resources", "register_condition",
     "resource_rep",

@@ -66,3 +66,41 @@ def test_is_verified_hermitian_is_pennylanes():
         assert op.is_verified_hermitian and qml.is_hermitian(op), op
     for op in (qml.S(0), qml.ECR([0, 1]), qml.CRX(0.1, [0, 1]), qml.ControlledPhaseShift(0.1, [0, 1])):
         assert not op.is_verified_hermitian, op
+
+
+@pytest.mark.parametrize("k", [1, 3, 6])
+def test_iterative_qpe_exact_phase(k):
+    # RZ(phi)|1> = exp(i phi / 2)|1>: the phase theta = phi / (4 pi); with theta = k / 8 the
+    # three measured bits are k exactly (probability 1)
+    phi = 4 * onp.pi * k / 8
+
+    @qml.qnode(qml.device("default.qubit"))
+    def circuit():
+        qml.PauliX(wires=0)
+        bits = qml.iterative_qpe(qml.RZ(phi, wires=[0]), aux_wire=[1], iters=3)
+        return qml.probs(op=bits)
+
+    expected = onp.zeros(8)
+    expected[k] = 1.0
+    assert onp.allclose(circuit(), expected)
+
+
+def test_iterative_qpe_matches_quantum_phase_estimation():
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev)
+    def iterative():
+        qml.PauliX(wires=0)
+        bits = qml.iterative_qpe(qml.RZ(2.3, wires=[0]), aux_wire="a", iters=3)
+        return [qml.probs(op=b) for b in bits]
+
+    @qml.qnode(dev)
+    def qpe():
+        qml.PauliX(wires=0)
+        qml.QuantumPhaseEstimation(qml.RZ(2.3, wires=[0]), estimation_wires=[1, 2, 3])
+        return [qml.probs(wires=w) for w in (1, 2, 3)]
+
+    assert onp.allclose(iterative(), qpe())
+    with qml.tape.QuantumTape() as tape:
+        bits = qml.iterative_qpe(qml.RZ(1.0, wires=[0]), "aux", iters=4)
+    assert len(bits) == 4 and "aux" in tape.wires
