@@ -1005,8 +1005,8 @@ class PauliGroupingStrategy:
     ``qml.pauli.grouping.PauliGroupingStrategy``): ``grouping_type`` ``"qwc"``,
     ``"commuting"`` or ``"anticommuting"``, the complement graph coloured by
     ``graph_colourer`` (``"rlf"``: PennyLane's recursive largest first; ``"lf"``,
-    ``"dsatur"``, ``"gis"``: qsym's largest first, valid groups that may differ from
-    rustworkx's, which qsym does not use: no ``complement_graph``).
+    ``"dsatur"``, ``"gis"``: largest first, PennyLane's rustworkx colouring reproduced;
+    qsym does not use rustworkx, so there is no ``complement_graph``).
 
     >>> import qsym as qml
     >>> s = PauliGroupingStrategy([qml.X(0), qml.Z(0), qml.X(1)], "qwc")
