@@ -95,10 +95,13 @@ from . import pauli  # noqa: E402
 from .pauli import pauli_decompose  # noqa: E402
 from ._opfunctions import check_decomposition_rule as _check_decomposition_rule  # noqa: E402
 from ._opfunctions import assert_valid as _assert_valid, commutator, eigvals, is_commuting, map_wires  # noqa: E402
+from ._opfunctions import is_hermitian, is_unitary  # noqa: E402
+from . import _opfunctions as _opfunctions_mod  # noqa: E402
 from ._operations import Prod as _Prod, SProd as _SProd, Sum as _Sum  # noqa: E402
 from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Evolution as _Evolution  # noqa: E402
 from ._opmath import AdjointOperation as _AdjointOperation  # noqa: E402
 from ._opmath import Exp as _Exp, Pow as _Pow, PowOperation as _PowOperation  # noqa: E402
+from ._opmath import SymbolicOp as _SymbolicOp  # noqa: E402
 
 # PennyLane's operator-arithmetic classes in qml.ops and qml.ops.op_math, its operator
 # functions in qml.ops.functions
@@ -130,7 +133,8 @@ ops.qubit.__all__ = sorted(GATE_CLASSES)
 ops.functions = type(ops)(
     assert_valid=_assert_valid, is_commuting=is_commuting, commutator=commutator,
     map_wires=map_wires, eigvals=eigvals, equal=equal, assert_equal=assert_equal,
-    dot=dot, simplify=simplify, generator=generator, evolve=evolve)
+    dot=dot, simplify=simplify, generator=generator, evolve=evolve,
+    is_hermitian=is_hermitian, is_unitary=is_unitary)
 from . import templates  # noqa: E402
 from .templates import layer  # noqa: E402
 from .templates import (  # noqa: E402
@@ -240,7 +244,7 @@ from . import fermi, qchem  # noqa: E402
 from .fermi import FermiA, FermiC, FermiSentence, FermiWord, bravyi_kitaev, jordan_wigner, parity_transform  # noqa: E402
 from ._unsupported import CHANNELS as _CHANNELS  # noqa: E402
 from ._noise import CHANNEL_CLASSES as _CHANNEL_CLASSES, Channel as _Channel  # noqa: E402
-from ._mcm import cond, defer_measurements, measure  # noqa: E402
+from ._mcm import cond, defer_measurements, iterative_qpe, measure  # noqa: E402
 from . import _mcm as _mcm  # noqa: E402
 
 # PennyLane's mid-circuit measurement classes in qml.ops (and qml.ops.mid_measure)
@@ -288,6 +292,10 @@ def _register_op_paths():
         equal=equal, assert_equal=assert_equal, _equal_dispatch=_compare,
         OPERANDS_MISMATCH_ERROR_MESSAGE="op1 and op2 have different operands because ",
         BASE_OPERATION_MISMATCH_ERROR_MESSAGE="op1 and op2 have different base operations because ")
+    # from pennylane.ops.functions.is_commuting import _check_mat_commutation, _get_target_name
+    _sys.modules[f"{__name__}.ops.functions.is_commuting"] = type(ops)(
+        is_commuting=is_commuting, _check_mat_commutation=_opfunctions_mod.matrices_commute,
+        _get_target_name=_opfunctions_mod.target_name)
     _sys.modules[f"{__name__}.ops.mid_measure"] = ops.mid_measure
     # from pennylane.ops.functions.assert_valid import _test_decomposition_rule
     _sys.modules[f"{__name__}.ops.functions.assert_valid"] = type(ops)(
@@ -478,7 +486,7 @@ __all__ = [
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",
-    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "fermi", "qchem", "FermiC", "FermiA", "FermiWord", "FermiSentence", "jordan_wigner", "parity_transform", "bravyi_kitaev", "pauli", "pauli_decompose", "exp", "evolve", "change_op_basis", "ChangeOpBasis", "QSVT", "GQSP", "qsvt", "poly_to_angles", "transform_angles", "apply", "is_commuting",
+    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "fermi", "qchem", "FermiC", "FermiA", "FermiWord", "FermiSentence", "jordan_wigner", "parity_transform", "bravyi_kitaev", "pauli", "pauli_decompose", "exp", "evolve", "change_op_basis", "ChangeOpBasis", "QSVT", "GQSP", "qsvt", "poly_to_angles", "transform_angles", "apply", "is_commuting", "is_hermitian", "is_unitary", "iterative_qpe",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     "decomposition", "list_decomps", "add_decomps", "register_resources", "register_condition",
     "resource_rep",
@@ -526,3 +534,30 @@ def _register_decomposition_paths():
 
 
 _register_decomposition_paths()
+
+
+def _register_class_paths():
+    """PennyLane's module paths of classes: ``qml.templates.subroutines.ControlledSequence``,
+    ``qml.ops.op_math.SymbolicOp``, ``qml.measurements.<kind>`` (``probs``: ``ProbabilityMP``,
+    ...); and the classes qsym does not provide (``_unsupported.CLASSES``), importable,
+    each raising a ``GateError`` naming it when made."""
+    path = transforms.module_path
+    templates.subroutines.ControlledSequence = ControlledSequence
+    ops.op_math.SymbolicOp = ops.SymbolicOp = _SymbolicOp
+    for kind, names in (("probs", ("ProbabilityMP", "probs")), ("expval", ("ExpectationMP", "expval")),
+                        ("var", ("VarianceMP", "var")), ("sample", ("SampleMP", "sample")),
+                        ("counts", ("CountsMP", "counts")),
+                        ("state", ("StateMP", "DensityMatrixMP", "state", "density_matrix"))):
+        path("qsym.measurements", kind, f"PennyLane's qml.measurements.{kind}",
+             **{n: getattr(measurements, n) for n in names})
+    for dotted in _unsupported.CLASSES:
+        module, name = dotted.rsplit(".", 1)
+        cls = _unsupported.unsupported_class(dotted)
+        holder = __import__("sys").modules.get(f"{__name__}.{module}")
+        if holder is None:
+            package, last = f"{__name__}.{module}".rsplit(".", 1)
+            holder = path(package, last, f"PennyLane's qml.{module}")
+        setattr(holder, name, cls)
+
+
+_register_class_paths()

@@ -933,3 +933,35 @@ def _deferring(fn, reduce_postselected, allow_postselect):
 def _first(results):
     """The processing of :func:`defer_measurements`: the one tape's result."""
     return results[0]
+
+
+def iterative_qpe(base, aux_wire, iters: int) -> list:
+    """Iterative quantum phase estimation (PennyLane's ``qml.iterative_qpe``): ``iters``
+    rounds on one auxiliary wire, the most significant bit last. Round ``i`` applies
+    ``Hadamard``, ``base`` to the power ``2**(iters - i - 1)`` controlled by the auxiliary
+    wire, the phase corrections of the bits measured so far (``PhaseShift(-2 pi / 2**(j + 2))``
+    conditioned on each), ``Hadamard``, and measures and resets the wire. Returns the
+    measured values (``MeasurementValue``), least significant bit last, as PennyLane's.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit"))
+    ... def circuit():
+    ...     qml.PauliX(wires=0)
+    ...     bits = qml.iterative_qpe(qml.RZ(2.0, wires=[0]), aux_wire=1, iters=3)
+    ...     return qml.probs(op=bits)
+    >>> int(circuit().argmax())  # 2.0 / (4 pi) = 0.159 ~ 0.001 (binary): phase of RZ's |1>
+    1
+    """
+    from ._opmath import pow as op_pow
+
+    with recording(Tape()):
+        hadamard, phase = ops_mod.GATE_CLASSES["Hadamard"], ops_mod.GATE_CLASSES["PhaseShift"]
+    bits: list = [0] * iters
+    for i in range(iters):
+        hadamard(wires=aux_wire)
+        ctrl(op_pow(base, z=2 ** (iters - i - 1)), control=aux_wire)
+        for j in range(i):
+            cond(bits[iters - i + j], phase)(-2.0 * np.pi / 2 ** (j + 2), wires=aux_wire)
+        hadamard(wires=aux_wire)
+        bits[iters - i - 1] = measure(aux_wire, reset=True)
+    return bits

@@ -1044,7 +1044,8 @@ class Operation:
     @property
     def is_verified_hermitian(self) -> bool:
         """Whether PennyLane marks the gate Hermitian (``op.is_verified_hermitian``):
-        ``Hadamard``, the Paulis and ``SWAP``; False says only that it is not verified.
+        ``Identity``, ``Hadamard``, the Paulis, ``SWAP`` and the controlled Paulis,
+        ``CH``, ``CSWAP`` (PennyLane 0.45's); False says only that it is not verified.
 
         >>> PauliX(0).is_verified_hermitian, RX(0.1, wires=0).is_verified_hermitian
         (True, False)
@@ -1125,7 +1126,9 @@ class GateSequence:
 # the constant gates whose ``pauli_rep`` PennyLane gives besides the Paulis
 _PAULI_REP_GATES = frozenset({"S", "T", "SX", "SWAP", "ECR", "ISWAP", "SISWAP"})
 # the gates PennyLane marks ``is_verified_hermitian``
-_VERIFIED_HERMITIAN = frozenset({"Hadamard", "PauliX", "PauliY", "PauliZ", "SWAP"})
+_VERIFIED_HERMITIAN = frozenset({"Identity", "Hadamard", "PauliX", "PauliY", "PauliZ", "SWAP",
+                                 "CNOT", "CZ", "CCZ", "CY", "CH", "CSWAP", "Toffoli",
+                                 "MultiControlledX"})
 
 # methods of gates that upper modules provide (qsym._opmath registers "adjoint", "pow",
 # "decomposition" and the names with a decomposition, "decompositions"): the gate class

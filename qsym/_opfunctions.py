@@ -59,6 +59,84 @@ def is_commuting(operation1, operation2) -> bool:
     return bool(np.allclose(a @ b, b @ a))
 
 
+# the target of each controlled gate of the table (PennyLane's ``_get_target_name``), one
+# row each; a ``Controlled`` operator's target is its base
+CONTROLLED_TARGETS = {
+    "CNOT": "PauliX",
+    "CZ": "PauliZ",
+    "CCZ": "PauliZ",
+    "CY": "PauliY",
+    "CH": "Hadamard",
+    "CSWAP": "SWAP",
+    "Toffoli": "PauliX",
+    "ControlledPhaseShift": "PhaseShift",
+    "CRX": "RX",
+    "CRY": "RY",
+    "CRZ": "RZ",
+    "CRot": "Rot",
+    "MultiControlledX": "PauliX",
+}
+
+
+def target_name(op) -> str:
+    """The name of the operation a controlled operator applies to its target wires (its
+    own name for an operator that is not controlled), as PennyLane's
+    ``qml.ops.functions.is_commuting._get_target_name``.
+
+    >>> import qsym as qml
+    >>> target_name(qml.CNOT([0, 1])), target_name(qml.ctrl(qml.RX(0.1, 1), 0)), target_name(qml.S(0))
+    ('PauliX', 'RX', 'S')
+    """
+    if op.name in CONTROLLED_TARGETS:
+        return CONTROLLED_TARGETS[op.name]
+    base = getattr(op, "base", None)
+    if base is not None and getattr(op, "control_wires", None):
+        return base.name
+    return op.name
+
+
+def matrices_commute(op1, op2) -> bool:
+    """Whether the matrices of two operators on the same wires commute (PennyLane's
+    ``qml.ops.functions.is_commuting._check_mat_commutation``).
+
+    >>> import qsym as qml
+    >>> matrices_commute(qml.S(0), qml.T(0)), matrices_commute(qml.X(0), qml.Z(0))
+    (True, False)
+    """
+    a, b = op1.matrix(), op2.matrix()
+    return bool(np.allclose(a @ b, b @ a))
+
+
+def _square_matrix(op, fn: str) -> np.ndarray:
+    _check(op, fn)
+    return np.asarray(op.matrix())
+
+
+def is_hermitian(op) -> bool:
+    """Whether an operator's matrix equals its conjugate transpose (PennyLane's
+    ``qml.is_hermitian``).
+
+    >>> import qsym as qml
+    >>> qml.is_hermitian(qml.X(0) @ qml.Z(1)), qml.is_hermitian(qml.S(0))
+    (True, False)
+    """
+    m = _square_matrix(op, "is_hermitian")
+    return bool(np.allclose(m, np.conj(np.swapaxes(m, -1, -2))))
+
+
+def is_unitary(op) -> bool:
+    """Whether an operator's matrix times its conjugate transpose is the identity
+    (PennyLane's ``qml.is_unitary``).
+
+    >>> import qsym as qml
+    >>> qml.is_unitary(qml.RX(0.3, 0)), qml.is_unitary(qml.X(0) + qml.Z(0))
+    (True, False)
+    """
+    m = _square_matrix(op, "is_unitary")
+    eye = np.eye(m.shape[-1])
+    return bool(np.allclose(m @ np.conj(np.swapaxes(m, -1, -2)), eye))
+
+
 def commutator(op1, op2, pauli=False):
     """``[op1, op2] = op1 op2 - op2 op1`` (PennyLane's ``qml.commutator``): of operators
     with a Pauli form, the simplified sum of words (a ``PauliSentence`` with

@@ -123,3 +123,35 @@ def partial_namespace(name: str, **provided) -> _PartialNamespace:
     ns = _PartialNamespace(**provided)
     object.__setattr__(ns, "_qml_name", name)
     return ns
+
+
+# PennyLane classes qsym does not provide, importable by their module paths (so a program or
+# test module that imports one still loads): making one raises a GateError that names it
+CLASSES = {
+    "drawer.label.LabelledOp": "PennyLane's drawing label wrapper (qml.drawer.label."
+                               "LabelledOp): give the gate an id, or draw with qml.draw",
+    "fourier.mark.MarkedOp": "PennyLane's marked-operator wrapper (qml.fourier.mark returns "
+                             "the gate with its marker as the id in qsym)",
+    "ops.PauliMeasure": "PennyLane's mid-circuit Pauli product measurement (qml.ops."
+                        "PauliMeasure): rotate to the Z basis and use qml.measure",
+}
+
+
+def unsupported_class(path: str) -> type:
+    """The stand-in for the PennyLane class ``qml.<path>`` (a key of :data:`CLASSES`):
+    importable, and making one raises a :class:`~qsym.errors.GateError` naming it.
+
+    >>> cls = unsupported_class("ops.PauliMeasure")
+    >>> try:
+    ...     cls("XY", wires=[0, 1])
+    ... except GateError as exc:
+    ...     print(str(exc)[:45])
+    qml.ops.PauliMeasure is not supported by qsym
+    """
+    what = CLASSES[path]
+
+    def __init__(self, *args, **kwargs):
+        raise GateError(f"qml.{path} is not supported by qsym: {what} (the PennyLane names "
+                        "qsym does not provide: docs/pennylane.md, 'Not supported')")
+
+    return type(path.rsplit(".", 1)[-1], (), {"__init__": __init__, "__doc__": f"Not supported: {what}."})

@@ -22,7 +22,9 @@ import sys
 from types import SimpleNamespace
 from typing import Any
 
+import autograd.numpy as anp
 import numpy as np
+from autograd.extend import Box
 
 from .errors import ArgumentError, MeasurementError, WireError
 from ._gates import PAULI
@@ -474,7 +476,7 @@ def _word_of(op, what="pauli words") -> tuple[dict, Any]:
     if isinstance(op, PauliWord):
         rep = PauliSentence({op: 1.0})
     if rep is None or len(rep) != 1:
-        raise ValueError(f"This function only supports {what}; got {op!r}")
+        raise ArgumentError(f"This function only supports {what}; got {op!r}")
     ((word, coeff),) = rep.items()
     order = list(op.wires) if hasattr(op, "wires") else list(word)
     return {w: word[w] for w in order if word[w] != "I"}, coeff
@@ -517,7 +519,7 @@ def diagonalize_pauli_word(pauli_word):
     >>> diagonalize_pauli_word(qml.X(0) @ qml.Y(2))
     Z(0) @ Z(2)
     """
-    word, coeff = _word_of(pauli_word)
+    word, coeff = _word_of(pauli_word, "Pauli words (the input must be a Pauli word)")
     with recording(Tape()):
         if not word:
             return GATE_CLASSES["Identity"](wires=list(pauli_word.wires)[:1] or [0])
@@ -627,6 +629,10 @@ def _rebuilt(word: dict, order: list):
 _LETTER_GATE = {"X": "PauliX", "Y": "PauliY", "Z": "PauliZ"}
 
 
+class _LengthError(ArgumentError, IndexError):
+    """Coefficients and observables of different lengths (PennyLane's ``IndexError``)."""
+
+
 def group_observables(observables, coefficients=None, grouping_type="qwc", method="lf"):
     """Partition Pauli words into groups whose members pairwise commute qubit-wise
     (``"qwc"``), commute (``"commuting"``) or anticommute (``"anticommuting"``), as
@@ -648,6 +654,8 @@ def group_observables(observables, coefficients=None, grouping_type="qwc", metho
         raise ValueError(f"Graph colouring method must be one of: ['lf', 'rlf', 'dsatur', "
                          f"'gis'], instead got '{method}'.")
     observables = list(observables)
+    if coefficients is not None and np.shape(coefficients)[0] != len(observables):
+        raise _LengthError("The coefficients list must be the same length as the observables list.")
     with_wires = [i for i, op in enumerate(observables) if len(op.wires)]
     if not with_wires:
         return [observables] if coefficients is None else ([observables], [coefficients])
@@ -664,8 +672,10 @@ def group_observables(observables, coefficients=None, grouping_type="qwc", metho
         groups = [[observables[i] for i in part] for part in index]
     if coefficients is None:
         return groups
-    coeffs = np.asarray(coefficients)
-    return groups, [coeffs[part] for part in index]
+    if isinstance(coefficients, list):  # as given: lists, else arrays (autograd's too)
+        return groups, [[coefficients[i] for i in part] for part in index]
+    coeffs = coefficients if hasattr(coefficients, "shape") else np.asarray(coefficients)
+    return groups, [coeffs[np.array(part, dtype=int)] for part in index]
 
 
 def compute_partition_indices(observables, grouping_type="qwc", method="lf"):
@@ -703,3 +713,423 @@ def compute_partition_indices(observables, grouping_type="qwc", method="lf"):
 
 METHODS["partition_indices"] = compute_partition_indices
 METHODS["pauli_decompose"] = pauli_decompose  # Hermitian.compute_decomposition
+
+
+# --- the binary (symplectic) form of Pauli words: PennyLane's qml.pauli utilities ----------
+def _pauli_word_rep(pauli_word, check=True) -> PauliWord:
+    """The one Pauli word of an operator (PennyLane's ``TypeError`` for anything else)."""
+    rep = getattr(pauli_word, "pauli_rep", None) if isinstance(pauli_word, (Operation, Observable)) else None
+    if rep is None or len(rep) != 1:
+        if check:
+            raise ArgumentError(f"Expected a Pauli word Operator instance, instead got {pauli_word}.")
+        raise ArgumentError(f"{pauli_word!r} has no Pauli form")
+    return next(iter(rep))
+
+
+def _n_qubits_for(n_qubits, wire_map: dict) -> int:
+    n_min = max(wire_map.values()) + 1 if wire_map else 0
+    if n_qubits is None:
+        return n_min
+    if n_qubits < n_min:
+        raise ArgumentError(f"n_qubits must support the highest mapped wire index {n_min},"
+                            f" instead got n_qubits={n_qubits}.")
+    return n_qubits
+
+
+def pauli_to_binary(pauli_word, n_qubits=None, wire_map=None, check_is_pauli_word=True):
+    """The binary symplectic vector ``(x_0..x_{n-1}, z_0..z_{n-1})`` of a Pauli word
+    (PennyLane's ``qml.pauli.pauli_to_binary``, the inverse of :func:`binary_to_pauli`):
+    ``X`` sets ``x_i``, ``Z`` sets ``z_i``, ``Y`` both. ``wire_map`` maps wire labels to
+    the indices ``i`` (default: the word's wires in order); ``n_qubits`` (default: the
+    largest index plus one) pads the vector.
+
+    >>> import qsym as qml
+    >>> pauli_to_binary(qml.X("a") @ qml.Y("b") @ qml.Z("c"))
+    array([1., 1., 0., 0., 1., 1.])
+    >>> pauli_to_binary(qml.X(0) @ qml.X(5), n_qubits=3)
+    array([1., 1., 0., 0., 0., 0.])
+    """
+    word = _pauli_word_rep(pauli_word, check=check_is_pauli_word)
+    wire_map = wire_map or {w: i for i, w in enumerate(pauli_word.wires)}
+    n = _n_qubits_for(n_qubits, wire_map)
+    out = np.zeros(2 * n)
+    for wire, letter in word.items():
+        i = wire_map[wire]
+        out[i] = letter in "XY"
+        out[n + i] = letter in "YZ"
+    return out
+
+
+def observables_to_binary_matrix(observables, n_qubits=None, wire_map=None):
+    """The binary vectors (:func:`pauli_to_binary`) of Pauli words as the rows of a
+    matrix, on one wire map (default: the wires in order of first appearance), as
+    PennyLane's ``qml.pauli.observables_to_binary_matrix``.
+
+    >>> import qsym as qml
+    >>> observables_to_binary_matrix([qml.X(0) @ qml.Y(2), qml.Z(0) @ qml.Z(1) @ qml.Z(2)])
+    array([[1., 1., 0., 0., 1., 0.],
+           [0., 0., 0., 1., 1., 1.]])
+    """
+    observables = list(observables)
+    if wire_map is None:
+        wire_map = {w: i for i, w in enumerate(dict.fromkeys(w for op in observables for w in op.wires))}
+    n = _n_qubits_for(n_qubits, wire_map)
+    out = np.zeros((len(observables), 2 * n))
+    for row, op in enumerate(observables):
+        out[row] = pauli_to_binary(op, n_qubits=n, wire_map=wire_map)
+    return out
+
+
+def _binary_rows(*vectors) -> list:
+    rows = [np.asarray(v) for v in vectors]
+    if len({r.shape for r in rows}) > 1:
+        raise ArgumentError(f"Vectors a and b must be the same dimension, instead got "
+                            f"shapes {rows[0].shape} and {rows[1].shape}.")
+    if rows[0].shape[-1] % 2:
+        raise ArgumentError("Symplectic vector-space must have even dimension, instead got "
+                            f"vectors of shape {rows[0].shape}.")
+    if not all(np.array_equal(r, r.astype(bool)) for r in rows):
+        raise ArgumentError(f"Vectors a and b must have strictly binary components, instead got "
+                            f"{rows[0]} and {rows[-1]}")
+    return rows
+
+
+def _qwc_table(binary: np.ndarray) -> np.ndarray:
+    """``[i, j]``: rows ``i`` and ``j`` commute qubit-wise (on every qubit one acts as the
+    identity, or both act alike)."""
+    n = binary.shape[1] // 2
+    x, z = binary[:, :n].astype(bool), binary[:, n:].astype(bool)
+    ident = ~x & ~z
+    same = (x[:, None] == x[None, :]) & (z[:, None] == z[None, :])
+    return (ident[:, None] | ident[None, :] | same).all(axis=2)
+
+
+def is_qwc(pauli_vec_1, pauli_vec_2) -> bool:
+    """Whether two Pauli words in binary form commute qubit-wise (PennyLane's
+    ``qml.pauli.is_qwc``).
+
+    >>> is_qwc([1, 0, 0, 1], [1, 0, 0, 0]), is_qwc([1, 0, 0, 0], [0, 0, 1, 0])
+    (True, False)
+    """
+    a, b = _binary_rows(pauli_vec_1, pauli_vec_2)
+    return bool(_qwc_table(np.stack([a, b]))[0, 1])
+
+
+def qwc_complement_adj_matrix(binary_observables) -> np.ndarray:
+    """The adjacency matrix of the complement of the qubit-wise commutativity graph of Pauli
+    words in binary form (rows): ``1`` where two do not commute qubit-wise (PennyLane's
+    ``qml.pauli.qwc_complement_adj_matrix``).
+
+    >>> qwc_complement_adj_matrix([[1, 0, 0, 1], [1, 0, 0, 0], [0, 0, 1, 0]])
+    array([[0., 0., 1.],
+           [0., 0., 1.],
+           [1., 1., 0.]])
+    """
+    binary = np.asarray(binary_observables)
+    if not np.array_equal(binary, binary.astype(bool)):
+        raise ArgumentError(f"Expected a binary array, instead got {binary}")
+    return (~_qwc_table(binary)).astype(float)
+
+
+def pauli_word_to_matrix(pauli_word, wire_map=None) -> np.ndarray:
+    """The matrix of a Pauli word on the wires of ``wire_map`` (its keys, in order; default:
+    the word's wires), as PennyLane's ``qml.pauli.pauli_word_to_matrix``.
+
+    >>> import qsym as qml
+    >>> pauli_word_to_matrix(qml.X(0), wire_map={0: 0, 1: 1}).real.astype(int)
+    array([[0, 0, 1, 0],
+           [0, 0, 0, 1],
+           [1, 0, 0, 0],
+           [0, 1, 0, 0]])
+    """
+    if not is_pauli_word(pauli_word):
+        raise ArgumentError(f"Expected Pauli word observables, instead got {pauli_word}")
+    order = list(wire_map) if wire_map is not None else list(pauli_word.wires)
+    return pauli_word.matrix(wire_order=order)
+
+
+def qwc_rotation(pauli_operators) -> list:
+    """The rotations that take single-qubit Paulis to ``Z`` (PennyLane's
+    ``qml.pauli.qwc_rotation``): ``RY(-pi/2)`` for an ``X``, ``RX(pi/2)`` for a ``Y``,
+    nothing for ``Z`` and the identity.
+
+    >>> import qsym as qml
+    >>> qwc_rotation([qml.X("a"), qml.Y("b"), qml.Z("c")])
+    [RY(-1.5707963267948966, wires=['a']), RX(1.5707963267948966, wires=['b'])]
+    """
+    kinds = tuple(GATE_CLASSES[n] for n in ("Identity", "PauliX", "PauliY", "PauliZ"))
+    if not all(isinstance(op, kinds) for op in pauli_operators):
+        raise ArgumentError(
+            "All values of input pauli_operators must be either Identity, PauliX, PauliY, or "
+            f"PauliZ instances, instead got pauli_operators = {pauli_operators}.")
+    with recording(Tape()):
+        return [GATE_CLASSES["RY"](-np.pi / 2, wires=op.wires) if isinstance(op, kinds[1])
+                else GATE_CLASSES["RX"](np.pi / 2, wires=op.wires)
+                for op in pauli_operators if isinstance(op, kinds[1:3])]
+
+
+def diagonalize_qwc_groupings(qwc_groupings):
+    """:func:`diagonalize_qwc_pauli_words` of each group: ``(rotations, words)``, a list of
+    each (PennyLane's ``qml.pauli.diagonalize_qwc_groupings``).
+
+    >>> import qsym as qml
+    >>> diagonalize_qwc_groupings([[qml.X(0)], [qml.Y(1), qml.Z(0)]])
+    ([[RY(-1.5707963267948966, wires=[0])], [RX(1.5707963267948966, wires=[1])]], [[Z(0)], [Z(1), Z(0)]])
+    """
+    pairs = [diagonalize_qwc_pauli_words(group) for group in qwc_groupings]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def pauli_eigs(n: int) -> np.ndarray:
+    """The eigenvalues of a tensor product of ``n`` Paulis in basis order: ``(-1)`` to the
+    parity of each basis state (PennyLane's ``qml.pauli.pauli_eigs``).
+
+    >>> pauli_eigs(2)
+    array([ 1., -1., -1.,  1.])
+    """
+    parity = np.array([bin(k).count("1") % 2 for k in range(2**n)])
+    return 1.0 - 2.0 * parity
+
+
+def partition_pauli_group(n_qubits: int) -> list:
+    """The ``4**n`` Pauli words on ``n`` qubits (strings) in ``3**n`` qubit-wise commuting
+    groups, in PennyLane's order (``qml.pauli.partition_pauli_group``): one group per
+    placement of X and Y letters, its free wires taking I and Z.
+
+    >>> partition_pauli_group(1)
+    [['I', 'Z'], ['X'], ['Y']]
+    """
+    if isinstance(n_qubits, float) and n_qubits.is_integer():
+        n_qubits = int(n_qubits)
+    if not isinstance(n_qubits, int) or isinstance(n_qubits, bool):
+        raise ArgumentError("Must specify an integer number of qubits.")
+    if n_qubits < 0:
+        raise ArgumentError("Number of qubits must be at least 0.")
+    from itertools import product
+
+    groups = []
+    for pattern in product("FXY", repeat=n_qubits):
+        free = pattern.count("F")
+        group = []
+        for fill in product("IZ", repeat=free):
+            letters = iter(fill)
+            group.append("".join(next(letters) if p == "F" else p for p in pattern))
+        groups.append(group)
+    return groups
+
+
+def pauli_word_prefactor(observable):
+    """The coefficient of a Pauli word (PennyLane's ``qml.pauli.pauli_word_prefactor``):
+    ``1`` for a single Pauli or identity, else its Pauli form's one coefficient (the phase
+    of a product of Paulis on one wire included).
+
+    >>> import qsym as qml
+    >>> pauli_word_prefactor(qml.X(0)), pauli_word_prefactor(qml.X(0) @ qml.Y(0))
+    (1, 1j)
+    """
+    if isinstance(observable, tuple(GATE_CLASSES[n] for n in ("Identity", "PauliX", "PauliY", "PauliZ"))):
+        return 1
+    rep = getattr(observable, "pauli_rep", None) if isinstance(observable, (Operation, Observable)) else None
+    if rep is None or len(rep) != 1:
+        raise ArgumentError(f"Expected a valid Pauli word, got {observable}")
+    if isinstance(observable, LinearCombination):
+        return observable.coeffs[0]
+    return next(iter(rep.values()))
+
+
+def trace_inner_product(A, B):
+    """``tr(A^dagger B) / dim`` (PennyLane's ``qml.pauli.trace_inner_product``): of two
+    operators with a Pauli form (taken as Hermitian: ``A`` is not conjugated), exactly by
+    their words; of matrices (or lists of them: leading batch axes), by NumPy.
+
+    >>> import qsym as qml
+    >>> trace_inner_product(qml.X(0) + qml.Y(0), qml.Y(0) + qml.Z(0))
+    1.0
+    >>> float(trace_inner_product(np.eye(2), np.diag([1.0, -1.0])))
+    0.0
+    """
+    ra, rb = (pauli_sentence(x) if isinstance(x, (PauliWord, PauliSentence))
+              else getattr(x, "pauli_rep", None) for x in (A, B))
+    if ra is not None and rb is not None:
+        return sum(ra.get(w, 0.0) * c for w, c in rb.items())
+    if all(isinstance(x, (list, tuple, np.ndarray, Box)) for x in (A, B)):
+        a, b = (anp.stack(x) if isinstance(x, (list, tuple)) else x for x in (A, B))
+        return anp.tensordot(anp.conj(a), b, axes=[[-2, -1], [-2, -1]]) / np.shape(a)[-1]
+    raise NotImplementedError(
+        "Inputs to pennylane.pauli.trace_inner_product need to be of the same type and iterables "
+        "of matrices or operators with a pauli_rep")
+
+
+# --- PennyLane's qml.pauli.grouping: graph colouring on binary forms, the strategy class ----
+def _colours_of(binary_observables, groups: list) -> dict:
+    """PennyLane's form of a colouring: ``{colour (from 1): [binary rows]}``."""
+    return {k + 1: [binary_observables[i] for i in group] for k, group in enumerate(groups)}
+
+
+def largest_first(binary_observables, adj) -> dict:
+    """A colouring of the graph ``adj`` (``1``: the two words may not share a group) by the
+    largest-first heuristic (PennyLane's ``qml.pauli.grouping.graph_colouring.largest_first``):
+    ``{colour: [rows of binary_observables]}``; no two rows of one colour are adjacent.
+
+    >>> largest_first(np.eye(3), np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]]))
+    {1: [array([1., 0., 0.]), array([0., 0., 1.])], 2: [array([0., 1., 0.])]}
+    """
+    return _colours_of(binary_observables, _colour_largest_first(np.asarray(adj)))
+
+
+def recursive_largest_first(binary_observables, adj) -> dict:
+    """As :func:`largest_first`, by the recursive largest-first heuristic (PennyLane's
+    choices, in its order).
+
+    >>> recursive_largest_first(np.eye(3), np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]]))
+    {1: [array([1., 0., 0.]), array([0., 0., 1.])], 2: [array([0., 1., 0.])]}
+    """
+    return _colours_of(binary_observables, _colour_rlf(np.asarray(adj)))
+
+
+_GROUPING_TYPES = ("qwc", "commuting", "anticommuting")
+_COLOURERS = ("lf", "rlf", "dsatur", "gis")
+
+
+def items_partitions_from_idx_partitions(items, idx_partitions, return_tuples=False):
+    """The items at each partition's indices (PennyLane's
+    ``qml.pauli.grouping.items_partitions_from_idx_partitions``): lists, or tuples with
+    ``return_tuples``.
+
+    >>> items_partitions_from_idx_partitions("abc", [[0, 2], [1]])
+    [['a', 'c'], ['b']]
+    """
+    kind = tuple if return_tuples else list
+    return kind(kind(items[i] for i in part) for part in idx_partitions)
+
+
+class PauliGroupingStrategy:
+    """Pauli words partitioned by a relation (PennyLane's
+    ``qml.pauli.grouping.PauliGroupingStrategy``): ``grouping_type`` ``"qwc"``,
+    ``"commuting"`` or ``"anticommuting"``, the complement graph coloured by
+    ``graph_colourer`` (``"rlf"``: PennyLane's recursive largest first; ``"lf"``,
+    ``"dsatur"``, ``"gis"``: largest first, PennyLane's rustworkx colouring reproduced;
+    qsym does not use rustworkx, so there is no ``complement_graph``).
+
+    >>> import qsym as qml
+    >>> s = PauliGroupingStrategy([qml.X(0), qml.Z(0), qml.X(1)], "qwc")
+    >>> s.adj_matrix.astype(int).tolist(), s.partition_observables()
+    ([[0, 1, 0], [1, 0, 0], [0, 0, 0]], [[X(0), X(1)], [Z(0)]])
+    """
+
+    def __init__(self, observables, grouping_type="qwc", graph_colourer="lf"):
+        self.graph_colourer = graph_colourer.lower()
+        self.grouping_type = grouping_type.lower()
+        if self.grouping_type not in _GROUPING_TYPES:
+            raise ArgumentError(f"Grouping type must be one of: {_GROUPING_TYPES}, instead got "
+                                f"{grouping_type}.")
+        if self.graph_colourer not in _COLOURERS:
+            raise ArgumentError(f"Graph colouring method must be one of: {list(_COLOURERS)}, "
+                                f"instead got '{graph_colourer}'.")
+        self.observables = observables
+        self._wire_map = None
+
+    @property
+    def binary_observables(self) -> np.ndarray:
+        """The binary forms of the observables, one row each (:func:`pauli_to_binary`)."""
+        if "_binary" not in self.__dict__:
+            self._binary = self.binary_repr()
+        return self._binary
+
+    def binary_repr(self, n_qubits=None, wire_map=None) -> np.ndarray:
+        """The observables as :func:`observables_to_binary_matrix` gives them (default wire
+        map: the wires in order of first appearance, kept as ``_wire_map``)."""
+        if wire_map is None:
+            wire_map = {w: i for i, w in enumerate(
+                dict.fromkeys(w for op in self.observables for w in op.wires))}
+        self._wire_map = wire_map
+        return observables_to_binary_matrix(self.observables, n_qubits, wire_map)
+
+    @property
+    def adj_matrix(self) -> np.ndarray:
+        """``[i, j] = 1`` where observables ``i`` and ``j`` do not satisfy the relation."""
+        words = [dict(_pauli_word_rep(op)) for op in self.observables]
+        return _clash_matrix(words, self.grouping_type).astype(int)
+
+    def _groups(self) -> list:
+        adj = self.adj_matrix
+        return _colour_rlf(adj) if self.graph_colourer == "rlf" else _colour_largest_first(adj)
+
+    def idx_partitions_from_graph(self, observables_indices=None) -> tuple:
+        """The partitions as tuples of indices (``observables_indices[i]`` for observable
+        ``i`` if given)."""
+        groups = self._groups()
+        if observables_indices is None:
+            return tuple(tuple(g) for g in groups)
+        if len(observables_indices) != len(self.observables):
+            raise ArgumentError(
+                f"The length of the list of indices: {len(observables_indices)} does not match "
+                f"the length of the list of observables: {len(self.observables)}. ")
+        return items_partitions_from_idx_partitions(list(observables_indices), groups, True)
+
+    def pauli_partitions_from_graph(self) -> list:
+        """The partitions as lists of the observables."""
+        return items_partitions_from_idx_partitions(list(self.observables), self._groups())
+
+    def partition_observables(self) -> list:
+        """The partitions as lists of Pauli words (``"rlf"``: rebuilt from their binary
+        form, as PennyLane's)."""
+        if self.graph_colourer != "rlf":
+            return self.pauli_partitions_from_graph()
+        binary = self.binary_observables
+        return [[binary_to_pauli(binary[i], wire_map=self._wire_map) for i in group]
+                for group in self._groups()]
+
+
+def optimize_measurements(observables, coefficients=None, grouping="qwc", colouring_method="lf"):
+    """Pauli words partitioned into qubit-wise commuting groups and each group's rotations
+    to the computational basis (PennyLane's ``qml.pauli.optimize_measurements``):
+    ``(rotations, diagonal words)``, and the coefficients grouped alike if given.
+
+    >>> import qsym as qml
+    >>> optimize_measurements([qml.X(0), qml.Z(0)], [1.0, 2.0])
+    ([[RY(-1.5707963267948966, wires=[0])], []], [[Z(0)], [Z(0)]], [[1.0], [2.0]])
+    """
+    parts = compute_partition_indices(observables, grouping_type=grouping, method=colouring_method)
+    grouped = [[observables[i] for i in part] for part in parts]
+    if grouping.lower() != "qwc":
+        raise NotImplementedError(
+            f"Measurement reduction by '{grouping.lower()}' grouping not implemented.")
+    out = diagonalize_qwc_groupings(grouped)
+    if coefficients:
+        out += ([[coefficients[i] for i in part] for part in parts],)
+    return out
+
+
+def _module(name: str, **names):
+    """PennyLane's module path ``qml.pauli.<name>``, importable (``from
+    pennylane.pauli.grouping import ...``)."""
+    mod = SimpleNamespace(**names)
+    sys.modules[f"{__name__}.{name}"] = mod
+    return mod
+
+
+utils = _module(
+    "utils", **{n: globals()[n] for n in (
+        "is_pauli_word", "are_identical_pauli_words", "pauli_to_binary", "binary_to_pauli",
+        "pauli_word_to_string", "string_to_pauli_word", "pauli_word_to_matrix", "is_qwc",
+        "are_pauli_words_qwc", "observables_to_binary_matrix", "qwc_complement_adj_matrix",
+        "pauli_group", "partition_pauli_group", "qwc_rotation", "diagonalize_pauli_word",
+        "diagonalize_qwc_pauli_words", "diagonalize_qwc_groupings", "pauli_eigs")})
+grouping = _module(
+    "grouping", group_observables=group_observables, optimize_measurements=optimize_measurements,
+    compute_partition_indices=compute_partition_indices, PauliGroupingStrategy=PauliGroupingStrategy,
+    items_partitions_from_idx_partitions=items_partitions_from_idx_partitions)
+grouping.graph_colouring = _module("grouping.graph_colouring", largest_first=largest_first,
+                                   recursive_largest_first=recursive_largest_first)
+_module("grouping.group_observables", group_observables=group_observables,
+        compute_partition_indices=compute_partition_indices,
+        PauliGroupingStrategy=PauliGroupingStrategy,
+        items_partitions_from_idx_partitions=items_partitions_from_idx_partitions)
+_module("grouping.optimize_measurements", optimize_measurements=optimize_measurements)
+pauli_interface = _module("pauli_interface", pauli_word_prefactor=pauli_word_prefactor)
+conversion = _module("conversion", pauli_decompose=pauli_decompose, pauli_sentence=pauli_sentence)
+__all__ += ["pauli_to_binary", "observables_to_binary_matrix", "is_qwc", "qwc_complement_adj_matrix",
+            "pauli_word_to_matrix", "qwc_rotation", "diagonalize_qwc_groupings", "pauli_eigs",
+            "partition_pauli_group", "pauli_word_prefactor", "trace_inner_product",
+            "PauliGroupingStrategy", "optimize_measurements"]
