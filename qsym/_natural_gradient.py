@@ -42,7 +42,7 @@ import sympy as sp
 
 from autograd.tracer import Box, getval
 
-from .errors import ArgumentError, DifferentiationError, WireError
+from .errors import ArgumentError, DifferentiationError, QuantumFunctionError, WireError
 from ._gates import REGISTRY, gate_def, numeric_matrix_function
 from ._ir import Op, apply_matrix
 from .optimize import GradientDescentOptimizer, requires_grad
@@ -266,6 +266,11 @@ class _MetricTensor:
         ops, pieces, layers, params_fn, jac_fn, ag = self._prepared(entry)
         if self.approx is None and self.aux[0] is not None:
             self._check_aux_wire(entry.circuit, layers)
+        if not pieces and self.hybrid and not len(flat(xs)):
+            raise QuantumFunctionError(
+                "No trainable parameters. (qml.metric_tensor of a QNode is with respect to its "
+                "trainable arguments: qsym.numpy arrays with requires_grad=True, or floats; "
+                "hybrid=False gives the tensor over the gate parameters)")
         if not pieces:
             warnings.warn(
                 "Attempted to compute the metric tensor of a QNode with no trainable "

@@ -31,7 +31,8 @@ from autograd.tracer import Box, getval
 from . import rules as _rules
 from ._autodiff import trainable_indices
 from ._natural_gradient import adjoint_metric_tensor as _qnode_adjoint_metric_tensor
-from ._natural_gradient import get_aux_wire, metric_tensor
+from ._natural_gradient import get_aux_wire
+from ._metric_tapes import metric_tensor
 from ._operations import expval
 from ._runtime import QNode, set_shots
 from ._shapes import check_num_directions
