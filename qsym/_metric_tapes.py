@@ -42,18 +42,21 @@ import autograd.numpy as anp
 import numpy as np
 from autograd.tracer import Box, getval
 
-from ._natural_gradient import get_aux_wire
+from . import numpy as qnp
+from ._arguments import TRAIN, classify
+from ._natural_gradient import gate_ancestors, get_aux_wire
 from ._natural_gradient import metric_tensor as qnode_metric_tensor
 from ._operations import GATE_CLASSES, expval, pauli_decomposition, probs
 from ._runtime import QNode
 from ._tapes import QuantumScript, rebuild_op
 from ._trace import Tape, recording
 from ._transform import transform
-from .errors import ArgumentError, DifferentiationError, GateError, QsymError
+from .errors import (ArgumentError, DifferentiationError, GateError, QsymError,
+                     QuantumFunctionError)
 from .math import requires_grad
 from .wires import Wires
 
-__all__ = ["metric_tensor", "expand_metric_tensor", "generator_terms"]
+__all__ = ["metric_tensor", "expand_metric_tensor", "generator_terms", "QNodeMetricTensor"]
 
 _MAX_DEPTH = 10  # nested decompositions followed before a gate is kept as it is
 _APPROX = (None, "block-diag", "diag")
@@ -176,24 +179,6 @@ def expand_metric_tensor(tape, argnum=None, approx=None, allow_nonunitary=True,
     return [new], lambda results: results[0]
 
 
-def _ancestors(ops) -> list:
-    """``ancestors[k]``: the indices of the gates gate ``k`` depends on through shared
-    wires (any path), as PennyLane's circuit graph gives them."""
-    last_on_wire: dict = {}
-    out: list = []
-    for k, op in enumerate(ops):
-        anc = set()
-        for w in op.wires:
-            j = last_on_wire.get(w)
-            if j is not None:
-                anc.add(j)
-                anc |= out[j]
-        out.append(anc)
-        for w in op.wires:
-            last_on_wire[w] = k
-    return out
-
-
 class _Param:
     """One trainable tape parameter: its index, gate and generator words."""
 
@@ -214,7 +199,7 @@ def _layers(tape):
     ``(params, pre)`` with ``pre`` the indices of the gates before the layer that its
     gates depend on, in tape order."""
     ops = tape.operations
-    ancestors = _ancestors(ops)
+    ancestors = gate_ancestors(ops)
     where = [(k, op) for k, op in enumerate(ops) for _ in op.data]
     layers: list = []
     for index in tape.trainable_params:
@@ -436,11 +421,86 @@ metric_tensor = transform(metric_tensor, expand_transform=expand_metric_tensor,
                           final_transform=True)
 
 
+class QNodeMetricTensor:
+    """``qml.metric_tensor(qnode, ...)``: a function of the QNode's arguments. Without
+    shots, qsym's exact tensor from the state (:func:`qsym._natural_gradient.metric_tensor`,
+    no tapes run); with finite shots, PennyLane's way: the tape of the call, its metric
+    tensor tapes run on the device with the shots, and (``hybrid``) the classical Jacobian
+    of the tape's trainable parameters by the trainable arguments, ``J^T g J`` per argument.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> @qml.set_shots(shots=20000)
+    ... @qml.qnode(qml.device("default.qubit", wires=2, seed=7))
+    ... def circuit(x):
+    ...     qml.RX(2 * x, wires=0)
+    ...     return qml.expval(qml.Z(0))
+    >>> g = qml.metric_tensor(circuit)(np.array(0.3))   # exact: 2^2 * Var(X) / 4 = 1
+    >>> bool(abs(g - 1.0) < 0.05)
+    True
+    """
+
+    def __init__(self, qnode, argnum=None, approx=None, allow_nonunitary=True, aux_wire=None,
+                 device_wires=None, hybrid=True):
+        self.exact = qnode_metric_tensor(qnode, argnum, approx, allow_nonunitary, aux_wire,
+                                         device_wires, hybrid)
+        self.qnode, self.hybrid = qnode, hybrid
+        self.options = dict(argnum=argnum, approx=approx, aux_wire=aux_wire,
+                            device_wires=device_wires)
+        self.__doc__ = self.exact.__doc__
+
+    def __call__(self, *args, **kwargs):
+        if not self.qnode.current_shots():
+            return self.exact(*args, **kwargs)
+        return self.sampled(args, kwargs)
+
+    def _expanded_tape(self, args, kwargs):
+        from .workflow import construct_tape
+
+        tape = construct_tape(self.qnode)(*args, **kwargs)
+        [expanded], _ = expand_metric_tensor(tape, approx=self.options["approx"])
+        return expanded
+
+    def sampled(self, args, kwargs):
+        """The tensor from the tapes, run with the QNode's shots."""
+        from ._tapes import execute
+        from ._runtime import jacobian
+
+        options = dict(self.options)
+        if options["device_wires"] is None:
+            options["device_wires"] = getattr(self.qnode.device, "wires", None) or None
+        key = classify(args, kwargs, None, frozenset())[0]  # the QNode's trainable arguments
+        trainable = [i for i in range(len(args)) if key[i][0] == TRAIN]
+        if self.hybrid and not trainable:
+            raise QuantumFunctionError("No trainable parameters.")
+        args = tuple(qnp.array(a, requires_grad=True) if i in trainable else a
+                     for i, a in enumerate(args))  # their gate parameters: trainable
+        tape = self._expanded_tape(args, kwargs)
+        tapes, fn = metric_tensor(tape, **options)
+        g = fn(execute(tapes, self.qnode.device))
+        if not self.hybrid or isinstance(g, tuple):
+            return g
+
+        def parameters(*values):
+            t = self._expanded_tape(values, kwargs)
+            if len(t.trainable_params) != g.shape[0]:
+                raise DifferentiationError(
+                    "qml.metric_tensor with shots: the tape's trainable parameters changed "
+                    "under differentiation; use hybrid=False (the tensor over them)")
+            return anp.stack([anp.reshape(p, ()) for p in t.get_parameters()])
+
+        jac = jacobian(parameters, argnum=trainable)(*args)
+        jac = jac if isinstance(jac, tuple) else (jac,)
+        out = tuple(np.tensordot(c, np.tensordot(g, c, axes=[[-1], [0]]), axes=[[0], [0]])
+                    for c in jac)
+        return out[0] if len(out) == 1 else out
+
+
 @metric_tensor.custom_qnode_transform
 def _qnode_metric_tensor(self, qnode, targs, tkwargs):
-    """A QNode's metric tensor: qsym's exact one, computed from the state (no tapes)."""
+    """A QNode's metric tensor (:class:`QNodeMetricTensor`)."""
     del self
-    return qnode_metric_tensor(qnode, *targs, **tkwargs)
+    return QNodeMetricTensor(qnode, *targs, **tkwargs)
 
 
 @metric_tensor.register(types.FunctionType)

@@ -85,10 +85,15 @@ def _pieces(ops, inputs) -> list:
     return out
 
 
-def _layers(ops, pieces) -> list:
-    """PennyLane's parametrized layers: walking the trainable parameters in order, a new
-    layer starts when a parameter's gate depends (through shared wires, via any gates) on
-    a gate of the current layer. Returns the layer index of each piece."""
+def gate_ancestors(ops) -> list:
+    """``ancestors[k]``: the indices of the gates gate ``k`` depends on through shared
+    wires (by any path), as PennyLane's circuit graph gives them (``ops``: anything with
+    ``wires``, IR ops or operators).
+
+    >>> gate_ancestors([Op("RX", (0,), (0.1,)), Op("RY", (1,), (0.2,)), Op("CNOT", (0, 1), ()),
+    ...                 Op("RZ", (1,), (0.3,))])
+    [set(), set(), {0, 1}, {0, 1, 2}]
+    """
     last_on_wire: dict = {}
     ancestors: list = []
     for k, op in enumerate(ops):
@@ -101,6 +106,14 @@ def _layers(ops, pieces) -> list:
         ancestors.append(anc)
         for w in op.wires:
             last_on_wire[w] = k
+    return ancestors
+
+
+def _layers(ops, pieces) -> list:
+    """PennyLane's parametrized layers: walking the trainable parameters in order, a new
+    layer starts when a parameter's gate depends (through shared wires, via any gates) on
+    a gate of the current layer. Returns the layer index of each piece."""
+    ancestors = gate_ancestors(ops)
     layer_of = []
     current: list = []
     index = 0

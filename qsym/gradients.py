@@ -2232,8 +2232,8 @@ def quantum_fisher(qnode, *args, **kwargs):
     matrix (PennyLane's ``qml.gradients.quantum_fisher``): ``4`` times the metric tensor
     (:func:`qsym.metric_tensor`, the full tensor unless ``approx=`` says otherwise; further
     arguments go to it). qsym computes every entry exactly from the simulated state; for a
-    QNode with finite shots it raises :class:`~qsym.errors.DifferentiationError` (PennyLane
-    estimates the entries there with Hadamard tests on an auxiliary wire).
+    QNode with finite shots, PennyLane's estimate: the metric tensor's tapes (Hadamard
+    tests on an auxiliary wire included) sampled on the device.
 
     >>> import qsym as qml
     >>> from qsym import numpy as np

@@ -231,8 +231,10 @@ def test_refusals_and_warnings():
         qml.RX(x, wires=0)
         return qml.expval(qml.PauliZ(0))
 
+    # with shots, PennyLane's estimate from sampled tapes (Var(X) on |0> is 1: g = 1/4)
+    assert abs(float(qml.metric_tensor(sampled)(0.3)) - 0.25) < 0.05
     with pytest.raises(qml.DifferentiationError, match="shots"):
-        qml.metric_tensor(sampled)(0.3)
+        qml.QNGOptimizer(0.1).step(sampled, np.array(0.3))
     dev = qml.device("default.qubit", wires=2)
 
     @qml.qnode(dev)
