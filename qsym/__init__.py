@@ -381,7 +381,8 @@ from .optimize import (  # noqa: E402
 from ._minimize import OptimizeResult, minimize  # noqa: E402
 from ._distributed import WorkerError, sweep  # noqa: E402
 from ._about import about  # noqa: E402
-from ._natural_gradient import MomentumQNGOptimizer, QNGOptimizer, metric_tensor  # noqa: E402
+from ._natural_gradient import MomentumQNGOptimizer, QNGOptimizer  # noqa: E402
+from ._metric_tapes import metric_tensor  # noqa: E402
 from ._qnspsa import QNSPSAOptimizer  # noqa: E402
 optimize.QNGOptimizer = QNGOptimizer  # PennyLane's qml.optimize.QNGOptimizer
 optimize.MomentumQNGOptimizer = MomentumQNGOptimizer

@@ -42,7 +42,7 @@ import sympy as sp
 
 from autograd.tracer import Box, getval
 
-from .errors import ArgumentError, DifferentiationError, WireError
+from .errors import ArgumentError, DifferentiationError, QuantumFunctionError, WireError
 from ._gates import REGISTRY, gate_def, numeric_matrix_function
 from ._ir import Op, apply_matrix
 from .optimize import GradientDescentOptimizer, requires_grad
@@ -85,10 +85,15 @@ def _pieces(ops, inputs) -> list:
     return out
 
 
-def _layers(ops, pieces) -> list:
-    """PennyLane's parametrized layers: walking the trainable parameters in order, a new
-    layer starts when a parameter's gate depends (through shared wires, via any gates) on
-    a gate of the current layer. Returns the layer index of each piece."""
+def gate_ancestors(ops) -> list:
+    """``ancestors[k]``: the indices of the gates gate ``k`` depends on through shared
+    wires (by any path), as PennyLane's circuit graph gives them (``ops``: anything with
+    ``wires``, IR ops or operators).
+
+    >>> gate_ancestors([Op("RX", (0,), (0.1,)), Op("RY", (1,), (0.2,)), Op("CNOT", (0, 1), ()),
+    ...                 Op("RZ", (1,), (0.3,))])
+    [set(), set(), {0, 1}, {0, 1, 2}]
+    """
     last_on_wire: dict = {}
     ancestors: list = []
     for k, op in enumerate(ops):
@@ -101,6 +106,14 @@ def _layers(ops, pieces) -> list:
         ancestors.append(anc)
         for w in op.wires:
             last_on_wire[w] = k
+    return ancestors
+
+
+def _layers(ops, pieces) -> list:
+    """PennyLane's parametrized layers: walking the trainable parameters in order, a new
+    layer starts when a parameter's gate depends (through shared wires, via any gates) on
+    a gate of the current layer. Returns the layer index of each piece."""
+    ancestors = gate_ancestors(ops)
     layer_of = []
     current: list = []
     index = 0
@@ -266,6 +279,11 @@ class _MetricTensor:
         ops, pieces, layers, params_fn, jac_fn, ag = self._prepared(entry)
         if self.approx is None and self.aux[0] is not None:
             self._check_aux_wire(entry.circuit, layers)
+        if not pieces and self.hybrid and not len(flat(xs)):
+            raise QuantumFunctionError(
+                "No trainable parameters. (qml.metric_tensor of a QNode is with respect to its "
+                "trainable arguments: qsym.numpy arrays with requires_grad=True, or floats; "
+                "hybrid=False gives the tensor over the gate parameters)")
         if not pieces:
             warnings.warn(
                 "Attempted to compute the metric tensor of a QNode with no trainable "

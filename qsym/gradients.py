@@ -31,7 +31,8 @@ from autograd.tracer import Box, getval
 from . import rules as _rules
 from ._autodiff import trainable_indices
 from ._natural_gradient import adjoint_metric_tensor as _qnode_adjoint_metric_tensor
-from ._natural_gradient import get_aux_wire, metric_tensor
+from ._natural_gradient import get_aux_wire
+from ._metric_tapes import metric_tensor
 from ._operations import expval
 from ._runtime import DERIVATIVE_CHECKS, QNode, set_shots
 from ._shapes import check_num_directions
@@ -2296,8 +2297,8 @@ def quantum_fisher(qnode, *args, **kwargs):
     matrix (PennyLane's ``qml.gradients.quantum_fisher``): ``4`` times the metric tensor
     (:func:`qsym.metric_tensor`, the full tensor unless ``approx=`` says otherwise; further
     arguments go to it). qsym computes every entry exactly from the simulated state; for a
-    QNode with finite shots it raises :class:`~qsym.errors.DifferentiationError` (PennyLane
-    estimates the entries there with Hadamard tests on an auxiliary wire).
+    QNode with finite shots, PennyLane's estimate: the metric tensor's tapes (Hadamard
+    tests on an auxiliary wire included) sampled on the device.
 
     >>> import qsym as qml
     >>> from qsym import numpy as np

@@ -231,8 +231,10 @@ def test_refusals_and_warnings():
         qml.RX(x, wires=0)
         return qml.expval(qml.PauliZ(0))
 
+    # with shots, PennyLane's estimate from sampled tapes (Var(X) on |0> is 1: g = 1/4)
+    assert abs(float(qml.metric_tensor(sampled)(0.3)) - 0.25) < 0.05
     with pytest.raises(qml.DifferentiationError, match="shots"):
-        qml.metric_tensor(sampled)(0.3)
+        qml.QNGOptimizer(0.1).step(sampled, np.array(0.3))
     dev = qml.device("default.qubit", wires=2)
 
     @qml.qnode(dev)
@@ -248,9 +250,13 @@ def test_refusals_and_warnings():
         qml.RX(0.3, wires=0)
         return qml.expval(qml.PauliZ(0))
 
+    # PennyLane 0.45: no trainable argument is an error (its classical Jacobian has none);
+    # over the gate parameters (hybrid=False), a warning and ()
+    with pytest.raises(qml.QuantumFunctionError, match="No trainable parameters"):
+        qml.metric_tensor(fixed)(np.array(0.4, requires_grad=False))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert qml.metric_tensor(fixed)(np.array(0.4, requires_grad=False)) == ()
+        assert qml.metric_tensor(fixed, hybrid=False)(np.array(0.4, requires_grad=False)) == ()
     assert any("no trainable" in str(w.message) for w in caught)
 
 
