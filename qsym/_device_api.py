@@ -224,7 +224,7 @@ def validate_measurements(tape, name="device"):
     ...     validate_measurements(t, name="default.qubit")
     ... except qml.DeviceError as exc:
     ...     print(exc)
-    Measurement state() not accepted with finite shots on default.qubit
+    Measurement state(wires=[]) not accepted with finite shots on default.qubit
     """
     shots = bool(tape.shots)
     for m in tape.measurements:

@@ -165,6 +165,12 @@ class Shots:
         elif isinstance(shots, (list, tuple)) and len(shots) > 0:
             merged = []
             for item in shots:
+                for n in (item if isinstance(item, (list, tuple)) else (item,)):
+                    if (isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+                            and n > MAX_SHOTS):  # the limit named, not the general text
+                        raise DeviceError(
+                            f"a shot vector's counts must be at most 2**63 - 1 (NumPy's "
+                            f"samplers count in int64), got {int(n)} in {shots!r}")
                 if _positive_int(item):
                     n, c = int(item), 1
                 elif (isinstance(item, (list, tuple)) and len(item) == 2
