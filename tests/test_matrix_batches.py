@@ -357,13 +357,9 @@ def _expm_hermitian(Hm, t):
     return (v * onp.exp(-1j * t * w)) @ v.conj().T
 
 
-def test_a_matrix_made_from_a_keyword_at_every_call_keeps_bounded_signatures():
-    """PennyLane's QGRNN pattern: QubitUnitary(expm(-1j H t)) with t a keyword argument.
-    t becomes static (each value a signature); the QNode keeps a bounded number of them
-    (qsym._runtime.LEARNED_STATIC_SIGNATURES) and every call's numbers are right."""
-    from qsym import _runtime
-
-    rng = onp.random.default_rng(11)
+def _keyword_evolution_qnode(rng):
+    """A random Hermitian ``Hm`` and PennyLane's QGRNN pattern on it: a QNode applying
+    ``QubitUnitary(expm(-1j Hm t))`` with ``t`` a keyword argument, then ``RY(w)``."""
     A = rng.normal(size=(2, 2)) + 1j * rng.normal(size=(2, 2))
     Hm = A + A.conj().T
 
@@ -372,6 +368,18 @@ def test_a_matrix_made_from_a_keyword_at_every_call_keeps_bounded_signatures():
         qml.QubitUnitary(_expm_hermitian(Hm, float(t)), wires=0)
         qml.RY(w, wires=0)
         return qml.expval(qml.PauliZ(0))
+
+    return Hm, c
+
+
+def test_a_matrix_made_from_a_keyword_at_every_call_keeps_bounded_signatures():
+    """PennyLane's QGRNN pattern: QubitUnitary(expm(-1j H t)) with t a keyword argument.
+    t becomes static (each value a signature); the QNode keeps a bounded number of them
+    (qsym._runtime.LEARNED_STATIC_SIGNATURES) and every call's numbers are right."""
+    from qsym import _runtime
+
+    rng = onp.random.default_rng(11)
+    Hm, c = _keyword_evolution_qnode(rng)
 
     w = np.array(0.3, requires_grad=True)
     for t in rng.random(_runtime.LEARNED_STATIC_SIGNATURES + 6):
@@ -396,14 +404,7 @@ def test_signatures_of_one_keyword_value_compile_by_their_calls_not_their_second
     monkeypatch.setattr(_runtime.Compiled, "_promote",
                         lambda self, x, d: started.append(self))
     rng = onp.random.default_rng(5)
-    A = rng.normal(size=(2, 2)) + 1j * rng.normal(size=(2, 2))
-    Hm = A + A.conj().T
-
-    @qml.qnode(qml.device("default.qubit", wires=1))
-    def c(w, t=None):
-        qml.QubitUnitary(_expm_hermitian(Hm, float(t)), wires=0)
-        qml.RY(w, wires=0)
-        return qml.expval(qml.PauliZ(0))
+    _, c = _keyword_evolution_qnode(rng)
 
     w = np.array(0.3, requires_grad=True)
     for t in rng.random(4):
