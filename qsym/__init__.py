@@ -392,6 +392,7 @@ from .gradients import adjoint_metric_tensor  # noqa: E402
 from ._riemannian import RiemannianGradientOptimizer  # noqa: E402
 optimize.RiemannianGradientOptimizer = RiemannianGradientOptimizer
 from . import _device_api as _device_api  # noqa: E402  (the device API methods on Device)
+from . import _null_qubit as _null_qubit  # noqa: E402  (qml.device("null.qubit"))
 from . import _preprocess as _preprocess  # noqa: E402
 from . import workflow  # noqa: E402
 from . import transforms  # noqa: E402

@@ -53,9 +53,22 @@ UNSIMULATED_DEVICES = {
     "default.gaussian": "continuous-variable (photonic) circuits",
     "default.clifford": "the stabilizer (Clifford) simulator",
     "default.tensor": "tensor-network simulation",
-    "null.qubit": "the null device",
     "default.qubit.legacy": "the legacy device API",
 }
+
+
+# device classes of the modules above (``qsym._null_qubit``): name -> class, registered
+# by :func:`register_device_class`; ``qml.device(name, ...)`` makes one
+DEVICE_CLASSES: dict = {}
+
+
+def register_device_class(cls) -> None:
+    """Make ``qml.device(cls.name, ...)`` create ``cls`` (a :class:`Device` subclass of a
+    module above this one; its name as a class attribute or property of its instances),
+    and ``qml.devices.<cls.__name__>`` name it."""
+    name = cls.name.fget(None) if isinstance(cls.name, property) else cls.name
+    DEVICE_CLASSES[name] = cls
+    globals()[cls.__name__] = cls
 
 
 def _global_seed(name: str = "default.qubit"):
@@ -93,7 +106,7 @@ class Device:
                 f"simulate; qsym provides {', '.join(DEVICE_NAMES)} (exact or sampled "
                 "pure-state simulation)"
             )
-        if name not in DEVICE_NAMES:
+        if name not in DEVICE_NAMES and name not in DEVICE_CLASSES:
             raise DeviceError(f"unknown device {name!r}; qsym provides {', '.join(DEVICE_NAMES)}")
         if wires is None:
             labels = None
@@ -653,6 +666,10 @@ def device(
     >>> device("default.qubit")
     <qsym device 'default.qubit', wires=None>
     """
+    if name in DEVICE_CLASSES:  # a device class of its own (null.qubit)
+        if not (isinstance(seed, str) and seed == "global"):
+            raise DeviceError(f"device {name!r} takes no seed (it draws no samples)")
+        return DEVICE_CLASSES[name](wires=wires, shots=shots, **kwargs)
     if name in MIXED_DEVICES:
         readout = kwargs.pop("readout_prob", None)
         check_device_options(kwargs)
@@ -835,7 +852,6 @@ DefaultQutritMixed = _unsimulated("DefaultQutritMixed", "default.qutrit.mixed")
 DefaultGaussian = _unsimulated("DefaultGaussian", "default.gaussian")
 DefaultClifford = _unsimulated("DefaultClifford", "default.clifford")
 DefaultTensor = _unsimulated("DefaultTensor", "default.tensor")
-NullQubit = _unsimulated("NullQubit", "null.qubit")
 
 __all__ = ["Device", "runs_own_execute", "own_derivatives", "ExecutionConfig", "MCMConfig", "DefaultQubit", "LightningQubit", "DefaultMixed", "DefaultQutrit",
            "DefaultQutritMixed", "DefaultGaussian", "DefaultClifford", "DefaultTensor",
