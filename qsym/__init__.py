@@ -318,10 +318,14 @@ def _register_op_paths():
     # from pennylane.decomposition.reconstruct import get_decomp_kwargs
     decomposition.reconstruct = type(ops)(get_decomp_kwargs=decomposition.get_decomp_kwargs)
     _sys.modules[f"{__name__}.decomposition.reconstruct"] = decomposition.reconstruct
-    # from pennylane.devices.execution_config import ExecutionConfig, MCMConfig
-    devices.execution_config = type(ops)(ExecutionConfig=devices.ExecutionConfig,
-                                         MCMConfig=devices.MCMConfig)
+    # from pennylane.devices.execution_config import ExecutionConfig, MCMConfig, ...
+    devices.execution_config = type(ops)(**{_n: getattr(devices, _n) for _n in (
+        "ExecutionConfig", "MCMConfig", "FrozenMapping", "MCM_METHOD", "POSTSELECT_MODE")})
     _sys.modules[f"{__name__}.devices.execution_config"] = devices.execution_config
+    # from pennylane.devices.capabilities import DeviceCapabilities, ...
+    devices.capabilities = type(ops)(**{_n: getattr(devices, _n) for _n in (
+        "DeviceCapabilities", "ExecutionCondition", "OperatorProperties")})
+    _sys.modules[f"{__name__}.devices.capabilities"] = devices.capabilities
 
 from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
 from ._drawing import tape_text as _tape_text  # noqa: E402
@@ -502,6 +506,7 @@ def _register_decomposition_paths():
     """PennyLane's module paths of the device preprocessing and the graph-based
     decomposition system: ``qml.devices.preprocess``, ``qml.devices.default_qubit``,
     ``qml.decomposition.utils``, ``.gate_set``, ``.decomposition_graph``."""
+    from ._compilation import decomposition_gen
     path = transforms.module_path
     devices.preprocess = path(
         "qsym.devices", "preprocess", "PennyLane's qml.devices.preprocess",
@@ -509,7 +514,10 @@ def _register_decomposition_paths():
         validate_measurements=_device_api.validate_measurements,
         **{n: getattr(_preprocess, n) for n in (
             "decompose", "validate_multiprocessing_workers", "validate_adjoint_trainable_params",
-            "validate_observables", "no_sampling", "no_analytic", "null_postprocessing")})
+            "validate_observables", "no_sampling", "no_analytic", "null_postprocessing")},
+        _operator_decomposition_gen=decomposition_gen,  # (PennyLane's private name)
+        **{n.rsplit(".", 1)[1]: _unsupported.unsupported_function(n)
+           for n in _unsupported.FUNCTIONS if n.startswith("devices.preprocess.")})
     devices.default_qubit = path(
         "qsym.devices", "default_qubit", "PennyLane's qml.devices.default_qubit",
         DefaultQubit=devices.DefaultQubit, ALL_DQ_GATES=_preprocess.ALL_DQ_GATES,

@@ -35,7 +35,7 @@ from ._splitting import broadcast_expand
 from ._transform import CompilePipeline, transform
 from .devices import Device, ExecutionConfig, MCMConfig
 from ._operations import UnmeasuredOperator
-from .errors import DeviceError, WireError
+from .errors import DeviceError, QuantumFunctionError, WireError
 from .gradients import param_shift
 from ._preprocess import (ALL_DQ_GATES, adjoint_observables, adjoint_ops, defer_mcms,
                           allow_mcms_stopping_condition, decompose, no_mcms_stopping_condition,
@@ -137,6 +137,20 @@ def _mcm_config(mcm_config, circuit):
     return dataclasses.replace(mcm_config, mcm_method=method)
 
 
+def _check_own_mcm_method(method, shots: bool) -> None:
+    """PennyLane's check of the mid-circuit measurement method a device without declared
+    capabilities is asked for (``validate_mcm_method``)."""
+    if method is None or method == "deferred":
+        return
+    if method == "one-shot" and not shots:
+        raise QuantumFunctionError('The "one-shot" MCM method is only supported with finite '
+                                   'shots.')
+    if method not in ("one-shot", "tree-traversal"):
+        raise QuantumFunctionError(f'Requested MCM method "{method}" unsupported by the device. '
+                                   'Supported methods are: "deferred", "one-shot", and '
+                                   '"tree-traversal".')
+
+
 def setup_execution_config(self, config=None, circuit=None):
     """PennyLane's ``setup_execution_config``: the options filled in for this device
     (``"best"`` → ``"backprop"``, or ``"adjoint"`` with ``max_workers``; the device's
@@ -149,6 +163,8 @@ def setup_execution_config(self, config=None, circuit=None):
         config = config or ExecutionConfig()
         if self.supports_derivatives(config) and config.gradient_method in ("best", None):
             return dataclasses.replace(config, gradient_method="device")
+        _check_own_mcm_method(config.mcm_config.mcm_method, bool(circuit is not None
+                                                                 and circuit.shots))
         return config
     config = config or ExecutionConfig()
     for option in config.device_options:
@@ -210,10 +226,12 @@ def _on_wires(m, wires):
 
 
 @transform
-def validate_measurements(tape, name="device"):
+def validate_measurements(tape, analytic_measurements=None, sample_measurements=None,
+                          name="device"):
     """PennyLane's ``validate_measurements`` for qsym's simulators: a measurement the
     device cannot run on this tape is a :class:`qsym.errors.DeviceError` in PennyLane's
-    words, before execution. Refused: ``expval``/``var`` of an operator without a Pauli
+    words, before execution; ``analytic_measurements`` / ``sample_measurements`` (functions
+    of a measurement, PennyLane's arguments) add a device's own rules. Refused: ``expval``/``var`` of an operator without a Pauli
     form (:class:`qsym._operations.UnmeasuredOperator`, e.g. ``qml.expval(qml.RX(0.1, 0))``);
     with finite shots the state and the quantities computed from it (``qml.state``,
     ``qml.density_matrix``, ``qml.vn_entropy``, ...); without shots classical shadows.
@@ -235,7 +253,28 @@ def validate_measurements(tape, name="device"):
         if refused:
             how = "with finite shots" if shots else "for analytic simulation"
             raise DeviceError(f"Measurement {m!r} not accepted {how} on {name}")
+    accepts = sample_measurements if shots else analytic_measurements
+    if analytic_measurements is not None or sample_measurements is not None:
+        accepts = accepts or (_sampled_kind if shots else _analytic_kind)
+        for m in tape.measurements:  # a device's own rules (PennyLane's callables)
+            if not accepts(m):
+                raise DeviceError(f"Measurement {m!r} not accepted "
+                                  + (f"with finite shots on {name}" if shots
+                                     else f"for analytic simulation on {name}."))
     return (tape,), _first
+
+
+def _analytic_kind(m) -> bool:
+    """PennyLane's default for analytic simulation: measurements of the state (no samples,
+    counts or shadows)."""
+    return m.kind not in ("sample", "counts") and not getattr(m, "shadow", None)
+
+
+def _sampled_kind(m) -> bool:
+    """PennyLane's default with finite shots: measurements estimated from samples (not the
+    state or the quantities computed from it)."""
+    return m.kind in ("expval", "var", "probs", "sample", "counts") and not getattr(
+        m, "shadow", None)
 
 
 def observable_accepted(obs, exact_expval=False) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import types
 
-from .errors import GateError
+from .errors import DeviceError, GateError
 
 CHANNELS = ("KrausChannel",)
 
@@ -155,3 +155,39 @@ def unsupported_class(path: str) -> type:
                         "qsym does not provide: docs/pennylane.md, 'Not supported')")
 
     return type(path.rsplit(".", 1)[-1], (), {"__init__": __init__, "__doc__": f"Not supported: {what}."})
+
+
+# PennyLane functions qsym does not provide, importable by their module paths (a program or
+# test module that imports one still loads): calling one raises a DeviceError naming it
+FUNCTIONS = {
+    "devices.preprocess.measurements_from_counts":
+        "PennyLane's transform for devices that return counts only (qsym's devices compute "
+        "every measurement themselves)",
+    "devices.preprocess.measurements_from_samples":
+        "PennyLane's transform for devices that return samples only (qsym's devices compute "
+        "every measurement themselves)",
+    "devices.preprocess.device_resolve_dynamic_wires":
+        "PennyLane's dynamic qubit allocation (qml.allocate)",
+}
+
+
+def unsupported_function(path: str):
+    """The stand-in for the PennyLane function ``qml.<path>`` (a key of :data:`FUNCTIONS`):
+    importable; calling it raises a :class:`~qsym.errors.DeviceError` naming it.
+
+    >>> f = unsupported_function("devices.preprocess.measurements_from_counts")
+    >>> try:
+    ...     f(None)
+    ... except DeviceError as exc:
+    ...     print(str(exc)[:64])
+    qml.devices.preprocess.measurements_from_counts is not supported
+    """
+    what = FUNCTIONS[path]
+
+    def refused(*args, **kwargs):
+        raise DeviceError(f"qml.{path} is not supported by qsym: {what} (the PennyLane "
+                          "names qsym does not provide: docs/pennylane.md, 'Not supported')")
+
+    refused.__name__ = path.rsplit(".", 1)[-1]
+    refused.__doc__ = f"Not supported: {what}."
+    return refused

@@ -19,13 +19,15 @@ the other simulators qsym does not have exist as names, and creating one raises
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import enum
 
 import contextlib
 import numbers
 import threading
 import warnings
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +38,7 @@ from ._options import check_mcm_options
 from ._shots import check_shots
 from .wires import Wires
 from .resource import SpecsResources
+from .math import Interface
 
 # "lightning.qubit" and "reference.qubit" (PennyLane's plain reference simulator) are
 # aliases of qsym's simulator: pure states, exact or sampled, the same numbers
@@ -193,6 +196,8 @@ class Device:
                 or cls.preprocess_transforms is not base["preprocess_transforms"]):
             raise ValueError("A device should implement either `preprocess` or "
                              "`setup_execution_config` and `preprocess_transforms`, but not both.")
+        if vars(cls).get("config_filepath") is not None:  # PennyLane loads it here
+            cls.capabilities = DeviceCapabilities.from_toml_file(cls.config_filepath)
         if users_class(cls) and getattr(cls, "__getattr__", None) is None:
             cls.__getattr__ = Device._legacy_attribute
         super().__init_subclass__(**kwargs)
@@ -670,6 +675,8 @@ def device(
         if not (isinstance(seed, str) and seed == "global"):
             raise DeviceError(f"device {name!r} takes no seed (it draws no samples)")
         return DEVICE_CLASSES[name](wires=wires, shots=shots, **kwargs)
+    if name in UNSIMULATED_DEVICES:  # made, refused when it would run a circuit
+        return UnsimulatedDevice(name, wires=wires, shots=shots, **kwargs)
     if name in MIXED_DEVICES:
         readout = kwargs.pop("readout_prob", None)
         check_device_options(kwargs)
@@ -680,11 +687,78 @@ def device(
     return dev
 
 
-# PennyLane's interface names (qml.math.Interface) and their aliases
-INTERFACES = {"autograd": "autograd", "numpy": "numpy", "torch": "torch", "jax": "jax",
-              "jax-jit": "jax-jit", "tf": "tf", "tf-autograph": "tf-autograph", "auto": "auto",
-              None: "numpy", "scipy": "numpy", "jax-python": "jax", "JAX": "jax",
-              "pytorch": "torch", "tensorflow": "tf"}
+class FrozenMapping(MutableMapping):
+    """PennyLane's ``FrozenMapping``: a read-only, hashable mapping (an
+    :class:`ExecutionConfig`'s ``device_options`` and ``gradient_keyword_arguments``;
+    ``dataclasses.replace`` makes a changed configuration). Its copies are plain dicts.
+
+    >>> m = FrozenMapping(a=1)
+    >>> m["a"], dict(m), m.copy()
+    (1, {'a': 1}, {'a': 1})
+    >>> m["a"] = 2
+    Traceback (most recent call last):
+        ...
+    TypeError: FrozenMapping is immutable. To update this field please use `dataclasses.replace`. 
+    """
+
+    def __init__(self, *args, **kwargs):
+        self._data = dict(*args, **kwargs)
+        self._hash = None
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self):
+        return len(self._data)
+
+    def _immutable(self, *_):
+        raise TypeError("FrozenMapping is immutable. To update this field please use "
+                        "`dataclasses.replace`. ")
+
+    __setitem__ = __delitem__ = _immutable
+
+    def __repr__(self):
+        return repr(self._data)
+
+    def __hash__(self):
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def copy(self):
+        """A plain (mutable) dict of the same items."""
+        return self._data.copy()
+
+    __copy__ = copy
+
+    def __deepcopy__(self, memo=None):
+        return copy.deepcopy(self._data, memo)
+
+
+class MCM_METHOD(str, enum.Enum):  # noqa: N801 (PennyLane's name)
+    """PennyLane's mid-circuit measurement methods (``MCMConfig.mcm_method``); a member
+    equals its string."""
+
+    DEFERRED = "deferred"
+    ONE_SHOT = "one-shot"
+    TREE_TRAVERSAL = "tree-traversal"
+    SINGLE_BRANCH_STATISTICS = "single-branch-statistics"
+    DEVICE = "device"
+    __str__ = str.__str__
+
+
+class POSTSELECT_MODE(str, enum.Enum):  # noqa: N801 (PennyLane's name)
+    """PennyLane's postselection modes (``MCMConfig.postselect_mode``); a member equals its
+    string."""
+
+    HW_LIKE = "hw-like"
+    FILL_SHOTS = "fill-shots"
+    PAD_INVALID_SAMPLES = "pad-invalid-samples"
+    DEVICE = "device"
+    __str__ = str.__str__
 
 
 @dataclasses.dataclass(frozen=True)
@@ -719,16 +793,16 @@ class ExecutionConfig:
     executor_backend: Any = None
 
     def __post_init__(self):
-        if not isinstance(self.interface, Hashable) or self.interface not in INTERFACES:
-            raise ValueError(f"{self.interface!r} is not a valid Interface; use one of "
-                             f"{sorted(k for k in INTERFACES if k)}")
-        object.__setattr__(self, "interface", INTERFACES[self.interface])
+        object.__setattr__(self, "interface", Interface(self.interface))
         if self.grad_on_execution not in (True, False, None):
             raise ValueError("grad_on_execution must be True, False, or None. "
                              f"Got {self.grad_on_execution} instead.")
         for name in ("device_options", "gradient_keyword_arguments"):
-            if not isinstance(getattr(self, name), dict):
-                raise TypeError(f"Got invalid type {type(getattr(self, name))} for '{name}'")
+            value = getattr(self, name)
+            if not isinstance(value, (dict, FrozenMapping)):
+                raise TypeError(f"Got invalid type {type(value)} for '{name}'")
+            if isinstance(value, dict):  # PennyLane's: read-only once configured
+                object.__setattr__(self, name, FrozenMapping(value))
         if not (self.gradient_method is None or isinstance(self.gradient_method, str)
                 or callable(self.gradient_method)):
             raise ValueError(f"Differentiation method {self.gradient_method} must be a str, "
@@ -761,6 +835,15 @@ class MCMConfig:
 
     def __post_init__(self):
         check_mcm_options(self.mcm_method, self.postselect_mode)
+        if self.mcm_method is not None:
+            object.__setattr__(self, "mcm_method", MCM_METHOD(self.mcm_method))
+        if self.postselect_mode is not None:
+            object.__setattr__(self, "postselect_mode", POSTSELECT_MODE(self.postselect_mode))
+
+    def __repr__(self):
+        method, mode = (None if v is None else repr(str(v))
+                        for v in (self.mcm_method, self.postselect_mode))
+        return f"MCMConfig(mcm_method={method}, postselect_mode={mode})"
 
 
 DefaultExecutionConfig = ExecutionConfig()  # PennyLane's default options
@@ -808,6 +891,102 @@ def _unsimulated(cls_name: str, name: str):
            f"... except qml.DeviceError as exc:\n...     print(str(exc)[:{len(cls_name) + 13}])\n"
            f"qml.devices.{cls_name}\n")
     return type(cls_name, (Device,), {"__init__": __init__, "__doc__": doc})
+
+
+class UnsimulatedDevice(Device):
+    """A PennyLane device qsym does not simulate (``qml.device("default.gaussian", ...)``,
+    names in ``UNSIMULATED_DEVICES``): made (with a warning) so that a script or module
+    that only creates it still runs; running a circuit on it (a QNode call,
+    ``dev.execute``) raises :class:`qsym.errors.DeviceError` naming what is missing.
+
+    >>> import warnings, qsym as qml
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     dev = qml.device("default.gaussian", wires=1)
+    >>> try:
+    ...     dev.execute(qml.tape.QuantumScript([], [qml.expval(qml.Z(0))]))
+    ... except qml.DeviceError as exc:
+    ...     print(str(exc)[:64])
+    device 'default.gaussian' needs continuous-variable (photonic) c
+    """
+
+    def __init__(self, name, wires=None, shots=None, **options):
+        super().__init__("default.qubit", wires=wires, shots=shots, seed=None)
+        self.name = self.short_name = name
+        self.options = options  # the device's own options, kept unread
+        warnings.warn(f"{self._refusal()}: running a circuit on it raises DeviceError",
+                      UserWarning, stacklevel=3)
+
+    def _refusal(self) -> str:
+        return (f"device {self.name!r} needs {UNSIMULATED_DEVICES[self.name]}, which qsym "
+                f"does not simulate; qsym provides {', '.join(DEVICE_NAMES)} (exact or "
+                "sampled pure-state simulation)")
+
+    def execute(self, circuits, execution_config=None):
+        raise DeviceError(self._refusal())
+
+    def __repr__(self):
+        return f"<qsym device {self.name!r} (not simulated), wires={self.num_wires}>"
+
+
+class ExecutionCondition(enum.Enum):
+    """PennyLane's ``qml.devices.capabilities.ExecutionCondition``: a constraint on the
+    support of an operator or measurement in a device's capabilities."""
+
+    FINITE_SHOTS_ONLY = "finiteshots"
+    ANALYTIC_MODE_ONLY = "analytic"
+    TERMS_MUST_COMMUTE = "terms-commute"
+
+
+@dataclass
+class OperatorProperties:
+    """PennyLane's ``qml.devices.capabilities.OperatorProperties``: how a device supports
+    an operator; ``a & b`` is the support of both (their conditions joined).
+
+    >>> p = OperatorProperties(invertible=True) & OperatorProperties(invertible=True)
+    >>> p.invertible, p.controllable
+    (True, False)
+    """
+
+    invertible: bool = False
+    controllable: bool = False
+    differentiable: bool = False
+    conditions: list = dataclasses.field(default_factory=list)
+
+    def __and__(self, other):
+        return OperatorProperties(self.invertible and other.invertible,
+                                  self.controllable and other.controllable,
+                                  self.differentiable and other.differentiable,
+                                  list(set(self.conditions) | set(other.conditions)))
+
+
+@dataclass
+class DeviceCapabilities:
+    """PennyLane's ``qml.devices.capabilities.DeviceCapabilities`` (the fields of a
+    device's declared capabilities). qsym does not read capabilities from TOML files:
+    :meth:`from_toml_file` raises (``FileNotFoundError`` for a missing file, else
+    :class:`qsym.errors.DeviceError`), and so does a device class whose
+    ``config_filepath`` names one."""
+
+    operations: dict = dataclasses.field(default_factory=dict)
+    observables: dict = dataclasses.field(default_factory=dict)
+    measurement_processes: dict = dataclasses.field(default_factory=dict)
+    qjit_compatible: bool = False
+    runtime_code_generation: bool = False
+    dynamic_qubit_management: bool = False
+    overlapping_observables: bool = True
+    non_commuting_observables: bool = False
+    initial_state_prep: bool = False
+    supported_mcm_methods: list = dataclasses.field(default_factory=list)
+    options: dict = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def from_toml_file(cls, file_path, runtime_interface="pennylane"):
+        with open(file_path, "rb"):  # FileNotFoundError, as PennyLane's
+            pass
+        raise DeviceError(f"qsym does not read device capabilities from TOML files "
+                          f"({file_path}): define the device's preprocess() instead "
+                          "(docs/pennylane.md, \"Devices\")")
 
 
 # PennyLane's default.mixed refuses more wires than this (a density matrix of 4**n numbers)

@@ -347,3 +347,49 @@ def _dispatching(fn):
     call.__name__ = getattr(fn, "__name__", "function")
     call.__doc__ = getattr(fn, "__doc__", None)
     return call
+
+
+import enum as _enum
+
+
+class Interface(str, _enum.Enum):
+    """PennyLane's ``qml.math.Interface``: the canonical interface names, with PennyLane's
+    aliases (``None`` and ``"scipy"``: NumPy; ``"pytorch"``, ``"tensorflow"``, ...). A
+    member also equals its name as a string (qsym's configurations compare with strings).
+
+    >>> Interface(None), Interface("autograd").get_like(), Interface.NUMPY == "numpy"
+    (<Interface.NUMPY: 'numpy'>, 'autograd', True)
+    >>> Interface("nonsense")
+    Traceback (most recent call last):
+        ...
+    ValueError: 'nonsense' is not a valid Interface. Please use one of the supported interfaces: ['autograd', 'numpy', 'torch', 'jax', 'jax-jit', 'tf', 'tf-autograph', 'auto'].
+    """
+
+    AUTOGRAD = "autograd"
+    NUMPY = "numpy"
+    TORCH = "torch"
+    JAX = "jax"
+    JAX_JIT = "jax-jit"
+    TF = "tf"
+    TF_AUTOGRAPH = "tf-autograph"
+    AUTO = "auto"
+
+    @classmethod
+    def _missing_(cls, value):
+        aliases = {None: "numpy", "scipy": "numpy", "jax-python": "jax", "JAX": "jax",
+                   "pytorch": "torch", "tensorflow": "tf", "tensorflow-autograph": "tf-autograph"}
+        try:
+            if value in aliases:
+                return cls(aliases[value])
+        except TypeError:  # an unhashable value
+            pass
+        raise ValueError(f"'{value}' is not a valid {cls.__name__}. Please use one of the "
+                         f"supported interfaces: {[item.value for item in cls]}.")
+
+    def get_like(self):
+        """The array library's name for this interface (``None`` for ``"auto"``)."""
+        return {"jax-jit": "jax", "tf": "tensorflow", "tf-autograph": "tensorflow",
+                "auto": None}.get(self.value, self.value)
+
+    __str__ = str.__str__
+    __format__ = str.__format__

@@ -15,6 +15,7 @@ from ._tapes import QuantumScript, QuantumTape, expand_tape_state_prep, make_qsc
 # PennyLane's type names: a batch of tapes
 QuantumScriptBatch = _Sequence[QuantumScript]
 QuantumTapeBatch = _Sequence[QuantumScript]
+QuantumScriptOrBatch = QuantumScript | QuantumScriptBatch  # one tape or a batch
 
 __all__ = ["QuantumScript", "QuantumTape", "make_qscript", "expand_tape_state_prep"]
 

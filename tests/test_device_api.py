@@ -279,3 +279,90 @@ def test_jvp_and_vjp_of_a_shot_vector_are_per_part():
         assert got == pytest.approx(-scale * onp.sin(x), abs=scale * 0.08)  # 4000 shots
     with pytest.raises(DeviceError, match="one tangent per part"):
         dev.compute_jvp(tape, (1.0,))
+
+
+def test_execution_config_freezes_options_and_names_enums():
+    """PennyLane's FrozenMapping options, Interface and MCM enums (members equal strings)."""
+    import copy
+
+    from qsym.devices.execution_config import MCM_METHOD, POSTSELECT_MODE, FrozenMapping
+
+    config = ExecutionConfig(device_options={"max_workers": None}, interface="autograd",
+                             mcm_config=MCMConfig("one-shot", "hw-like"))
+    assert isinstance(config.device_options, FrozenMapping) and config.device_options == {
+        "max_workers": None}
+    with pytest.raises(TypeError, match="FrozenMapping is immutable"):
+        config.device_options["max_workers"] = 2
+    assert type(copy.copy(config.device_options)) is dict  # copies are plain dicts
+    assert isinstance(hash(config), int)  # hashable, as PennyLane's
+    assert config.interface is qml.math.Interface.AUTOGRAD and config.interface == "autograd"
+    assert qml.math.Interface(None) is qml.math.Interface.NUMPY
+    assert config.interface.get_like() == "autograd"
+    assert config.mcm_config.mcm_method is MCM_METHOD.ONE_SHOT
+    assert config.mcm_config.postselect_mode is POSTSELECT_MODE.HW_LIKE
+    assert repr(config.mcm_config) == "MCMConfig(mcm_method='one-shot', postselect_mode='hw-like')"
+    replaced = dataclasses.replace(config, gradient_method="adjoint")
+    assert replaced.device_options == config.device_options
+
+
+def test_unsimulated_device_is_made_and_refuses_to_run():
+    """A PennyLane device qsym does not simulate can be created (a module that only makes
+    it still loads), with a warning; running anything on it is a DeviceError."""
+    with pytest.warns(UserWarning, match="continuous-variable"):
+        dev = qml.device("default.gaussian", wires=1, hbar=2)
+    assert dev.name == "default.gaussian" and dev.wires == qml.wires.Wires([0])
+    node = qml.QNode(lambda: qml.expval(qml.Z(0)), dev)  # decorating is fine
+    with pytest.raises(DeviceError, match="continuous-variable"):
+        node()
+    with pytest.raises(DeviceError, match="continuous-variable"):
+        dev.execute([qml.tape.QuantumScript([], [qml.expval(qml.Z(0))])])
+
+
+def test_capabilities_names_and_toml_refusal(tmp_path):
+    from qsym.devices.capabilities import (DeviceCapabilities, ExecutionCondition,
+                                           OperatorProperties)
+
+    both = OperatorProperties(True, True, False, [ExecutionCondition.FINITE_SHOTS_ONLY]) & \
+        OperatorProperties(True, False, True, [ExecutionCondition.ANALYTIC_MODE_ONLY])
+    assert (both.invertible, both.controllable, both.differentiable) == (True, False, False)
+    assert set(both.conditions) == {ExecutionCondition.FINITE_SHOTS_ONLY,
+                                    ExecutionCondition.ANALYTIC_MODE_ONLY}
+    assert DeviceCapabilities().operations == {}
+    with pytest.raises(FileNotFoundError):
+        type("Missing", (qml.devices.Device,), {"config_filepath": str(tmp_path / "no.toml"),
+                                                 "execute": lambda self, c, e=None: (0,)})
+    toml = tmp_path / "caps.toml"
+    toml.write_text("schema = 3\n")
+    with pytest.raises(DeviceError, match="TOML"):
+        DeviceCapabilities.from_toml_file(str(toml))
+
+
+def test_users_device_checks_the_mcm_method():
+    """PennyLane's check of a device without capabilities: one-shot needs shots."""
+    class Mine(qml.devices.Device):
+        def execute(self, circuits, execution_config=None):
+            return (0,)
+
+    tape = qml.tape.QuantumScript([qml.X(0)], [qml.expval(qml.Z(0))])
+    config = ExecutionConfig(mcm_config=MCMConfig(mcm_method="one-shot"))
+    with pytest.raises(qml.QuantumFunctionError, match="only supported with finite shots"):
+        Mine().setup_execution_config(config, tape)
+    with_shots = qml.tape.QuantumScript(tape.operations, tape.measurements, shots=10)
+    assert Mine().setup_execution_config(config, with_shots).mcm_config.mcm_method == "one-shot"
+
+
+def test_validate_measurements_takes_a_devices_rules():
+    from qsym.devices.preprocess import validate_measurements
+
+    exact = qml.tape.QuantumScript([], [qml.expval(qml.Z(0)), qml.probs(wires=0)])
+    validate_measurements(exact, lambda m: True)
+    with pytest.raises(DeviceError, match="not accepted for analytic simulation on dev"):
+        validate_measurements(exact, lambda m: m.kind == "probs", name="dev")
+    sampled = qml.tape.QuantumScript([], [qml.sample(wires=0)], shots=5)
+    validate_measurements(sampled, sample_measurements=lambda m: True)
+    with pytest.raises(DeviceError, match="not accepted with finite shots"):
+        validate_measurements(sampled, sample_measurements=lambda m: m.kind == "expval")
+    with pytest.raises(DeviceError, match="not accepted for analytic simulation"):
+        # only the sampled rule given: PennyLane's default analytic rule refuses counts
+        validate_measurements(qml.tape.QuantumScript([], [qml.counts(wires=0)]), None,
+                              lambda m: True)

@@ -88,8 +88,12 @@ def test_devices_namespace_and_names():
     assert qml.devices.LightningQubit(wires=1).name == "lightning.qubit"
     assert qml.device("default.mixed", wires=1).mixed  # the density-matrix simulator
     assert qml.devices.DefaultMixed(wires=1).name == "default.mixed"
+    with pytest.warns(UserWarning, match="qutrits"):  # made; refused when it would run
+        qutrit = qml.device("default.qutrit", wires=1)
     with pytest.raises(qml.DeviceError, match="qutrits"):
-        qml.device("default.qutrit", wires=1)
+        qml.QNode(lambda: qml.expval(qml.Z(0)), qutrit)()
+    with pytest.raises(qml.DeviceError, match="qutrits"):
+        qutrit.execute(qml.tape.QuantumScript([], [qml.probs(wires=0)]))
     with pytest.raises(qml.DeviceError, match="qutrits"):
         qml.devices.DefaultQutrit(wires=1)
     with pytest.raises(qml.DeviceError, match="unsupported device options: bogus"):
