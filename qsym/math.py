@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools as _functools
 import numpy as _np
+from autograd.builtins import SequenceBox as _SequenceBox
 from autograd.extend import Box as _Box
 
 from . import numpy as _qnp
@@ -326,11 +327,26 @@ def __getattr__(name):
 _LIKE_OK = ("numpy", "autograd", "auto", None)
 
 
+def _stacked(a):
+    """A QNode's tuple of results under autograd (an autograd ``SequenceBox``) of equal
+    shapes as one stacked array, so that ``qml.math.sum(circuit(x))`` is differentiated as
+    PennyLane's (autograd's NumPy functions do not differentiate through a sequence box);
+    anything else as it is."""
+    if isinstance(a, _SequenceBox):
+        items = list(a)
+        if items and len({_np.shape(getattr(i, "_value", i)) for i in items}) == 1:
+            import autograd.numpy as anp
+
+            return anp.stack(items)
+    return a
+
+
 def _dispatching(fn):
     """``fn`` taking PennyLane's dispatch argument ``like=``: an interface name (qsym has
     NumPy and autograd only, ``"numpy"`` / ``"autograd"``; another raises
     ``ArgumentError``) or a value whose interface to use (NumPy/autograd: left out)."""
     def call(*args, like=None, **kwargs):
+        args = tuple(_stacked(a) for a in args)
         if isinstance(like, str) or like is None:
             if like not in _LIKE_OK:
                 from .errors import ArgumentError

@@ -100,3 +100,22 @@ def test_a_qnode_given_another_device_decides_its_route_again():
     assert dev.tapes_run == 1
     circuit.gradient_kwargs = {"argnum": [0]}
     assert not circuit.compiled_directly
+
+
+def test_sum_of_several_device_derivative_results_is_differentiated():
+    """qml.math.sum of a QNode's several results on a device with its own derivatives: the
+    sum of the device's Jacobian rows (written out: 2 + 4 + 6 + 8 per parameter); it raised
+    autograd's "Tuple must have size 2" before."""
+    class Rows(qml.devices.DefaultQubit):
+        def compute_derivatives(self, circuits, execution_config=None):
+            return tuple(tuple(onp.full(len(c.trainable_params), 2.0 * (i + 1))
+                               for i in range(len(c.measurements))) for c in circuits)
+
+    @qml.qnode(Rows(wires=4), diff_method="device")
+    def circuit(p):
+        for i in range(4):
+            qml.RX(p[i], i)
+        return [qml.expval(qml.Z(i)) for i in range(4)]
+
+    p = qml.numpy.array([0.1, 0.2, 0.3, 0.4])
+    assert onp.allclose(qml.grad(lambda q: qml.math.sum(circuit(q)))(p), [20.0] * 4)
