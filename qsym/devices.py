@@ -878,6 +878,19 @@ class LightningQubit(Device):
         super().__init__("lightning.qubit", wires=wires, shots=shots, seed=seed)
 
 
+class ReferenceQubit(Device):
+    """``reference.qubit`` (PennyLane's plain reference simulator): an alias of qsym's
+    statevector simulator (same numbers).
+
+    >>> import qsym as qml
+    >>> qml.devices.ReferenceQubit(wires=1).name
+    'reference.qubit'
+    """
+
+    def __init__(self, wires=None, shots=None, seed="global"):
+        super().__init__("reference.qubit", wires=wires, shots=shots, seed=seed)
+
+
 def _unsimulated(cls_name: str, name: str):
     def __init__(self, *args, **kwargs):
         raise DeviceError(
@@ -1032,6 +1045,6 @@ DefaultGaussian = _unsimulated("DefaultGaussian", "default.gaussian")
 DefaultClifford = _unsimulated("DefaultClifford", "default.clifford")
 DefaultTensor = _unsimulated("DefaultTensor", "default.tensor")
 
-__all__ = ["Device", "runs_own_execute", "own_derivatives", "ExecutionConfig", "MCMConfig", "DefaultQubit", "LightningQubit", "DefaultMixed", "DefaultQutrit",
+__all__ = ["Device", "runs_own_execute", "own_derivatives", "ExecutionConfig", "MCMConfig", "DefaultQubit", "LightningQubit", "ReferenceQubit", "DefaultMixed", "DefaultQutrit",
            "DefaultQutritMixed", "DefaultGaussian", "DefaultClifford", "DefaultTensor",
            "NullQubit"]

@@ -220,3 +220,19 @@ def _assert_same(a, b):
     else:
         a, b = np.asarray(a), np.asarray(b)
         assert a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def test_target_device_lends_its_preprocessing():
+    """PennyLane's target_device: the target's pipeline, transform for transform, with
+    decompose told to keep operators without a decomposition (strict=False)."""
+    target = qml.devices.ReferenceQubit(wires=2)
+    assert target.name == "reference.qubit"
+    dev = qml.devices.NullQubit(target_device=target)
+    assert dev._target_device is target
+    assert qml.devices.NullQubit(target_device=dev)._target_device is target  # unwrapped
+    config = ExecutionConfig()
+    mine, theirs = dev.preprocess(config)[0], target.preprocess(config)[0]
+    assert [t.tape_transform for t in mine] == [t.tape_transform for t in theirs]
+    decompose = [t for t in mine if t.tape_transform is
+                 qml.devices.preprocess.decompose.tape_transform]
+    assert decompose and decompose[0].kwargs["strict"] is False
