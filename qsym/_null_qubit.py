@@ -184,11 +184,6 @@ def _one_or_all(circuits, results):
     return results[0] if isinstance(circuits, QuantumScript) else results
 
 
-def _track_circuits(tracker, batch):
-    for c in batch:
-        tracker.update(resources=tape_resources(c), errors={})
-
-
 # --- the device -------------------------------------------------------------------------------
 class NullQubit(Device):
     """PennyLane's ``null.qubit`` (``qml.device("null.qubit", wires=...)``): runs no
@@ -284,59 +279,58 @@ class NullQubit(Device):
                 tracker.record()
         return _one_or_all(circuits, results)
 
-    def compute_derivatives(self, circuits, execution_config=None):
+    # PennyLane's tracker keys of each derivative kind: (batches of compute_<kind>, of
+    # execute_and_compute_<kind>, circuits), and the zeros each circuit gets
+    _KINDS = {"derivatives": ("derivative_batches", "execute_and_derivative_batches",
+                              "derivatives"),
+              "jvp": ("jvp_batches", "execute_and_jvp_batches", "jvps"),
+              "vjp": ("vjp_batches", "execute_and_vjp_batches", "vjps")}
+
+    def _zeros(self, kind, c):
+        if kind == "derivatives":
+            return zero_derivatives(self, c)
+        return _zero_jvp(c) if kind == "jvp" else _zero_vjp(c)
+
+    def _compute(self, kind, circuits):
+        """``compute_<kind>``: the zeros of each circuit, tracked as PennyLane's."""
         batch = _batch(circuits)
+        batches, _, count = self._KINDS[kind]
         if self.tracker.active:
-            self.tracker.update(derivative_batches=1, derivatives=len(batch))
+            self.tracker.update(**{batches: 1, count: len(batch)})
             self.tracker.record()
-        return _one_or_all(circuits, tuple(zero_derivatives(self, c) for c in batch))
+        return _one_or_all(circuits, tuple(self._zeros(kind, c) for c in batch))
+
+    def _execute_and(self, kind, circuits):
+        """``execute_and_compute_<kind>``: the results and the zeros, tracked as
+        PennyLane's (each circuit's resources, then one record of the batch)."""
+        batch = _batch(circuits)
+        _, batches, count = self._KINDS[kind]
+        if self.tracker.active:
+            for c in batch:
+                self.tracker.update(resources=tape_resources(c), errors={})
+            self.tracker.update(**{batches: 1, "executions": len(batch), count: len(batch)})
+            self.tracker.record()
+        results = tuple(zero_results(self, c) for c in batch)
+        zeros = tuple(self._zeros(kind, c) for c in batch)
+        return _one_or_all(circuits, results), _one_or_all(circuits, zeros)
+
+    def compute_derivatives(self, circuits, execution_config=None):
+        return self._compute("derivatives", circuits)
 
     def execute_and_compute_derivatives(self, circuits, execution_config=None):
-        batch = _batch(circuits)
-        if self.tracker.active:
-            _track_circuits(self.tracker, batch)
-            self.tracker.update(execute_and_derivative_batches=1, executions=len(batch),
-                                derivatives=len(batch))
-            self.tracker.record()
-        results = tuple(zero_results(self, c) for c in batch)
-        jacs = tuple(zero_derivatives(self, c) for c in batch)
-        return _one_or_all(circuits, results), _one_or_all(circuits, jacs)
+        return self._execute_and("derivatives", circuits)
 
     def compute_jvp(self, circuits, tangents, execution_config=None):
-        batch = _batch(circuits)
-        if self.tracker.active:
-            self.tracker.update(jvp_batches=1, jvps=len(batch))
-            self.tracker.record()
-        return _one_or_all(circuits, tuple(_zero_jvp(c) for c in batch))
+        return self._compute("jvp", circuits)
 
     def execute_and_compute_jvp(self, circuits, tangents, execution_config=None):
-        batch = _batch(circuits)
-        if self.tracker.active:
-            _track_circuits(self.tracker, batch)
-            self.tracker.update(execute_and_jvp_batches=1, executions=len(batch),
-                                jvps=len(batch))
-            self.tracker.record()
-        results = tuple(zero_results(self, c) for c in batch)
-        jvps = tuple(_zero_jvp(c) for c in batch)
-        return _one_or_all(circuits, results), _one_or_all(circuits, jvps)
+        return self._execute_and("jvp", circuits)
 
     def compute_vjp(self, circuits, cotangents, execution_config=None):
-        batch = _batch(circuits)
-        if self.tracker.active:
-            self.tracker.update(vjp_batches=1, vjps=len(batch))
-            self.tracker.record()
-        return _one_or_all(circuits, tuple(_zero_vjp(c) for c in batch))
+        return self._compute("vjp", circuits)
 
     def execute_and_compute_vjp(self, circuits, cotangents, execution_config=None):
-        batch = _batch(circuits)
-        if self.tracker.active:
-            _track_circuits(self.tracker, batch)
-            self.tracker.update(execute_and_vjp_batches=1, executions=len(batch),
-                                vjps=len(batch))
-            self.tracker.record()
-        results = tuple(zero_results(self, c) for c in batch)
-        vjps = tuple(_zero_vjp(c) for c in batch)
-        return _one_or_all(circuits, results), _one_or_all(circuits, vjps)
+        return self._execute_and("vjp", circuits)
 
 
 def _op_has_decomp(op) -> bool:
