@@ -87,6 +87,10 @@ def _symbolic(arr: np.ndarray) -> bool:
     )
 
 
+# the template modules below this one (state preparations, encodings) read inputs alike
+template_array, is_symbolic = _array, _symbolic
+
+
 def _gate(name, *params, wires, **hyper) -> Operation:
     return GATE_CLASSES[name](*params, wires=wires, **hyper)
 
