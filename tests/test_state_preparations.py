@@ -295,3 +295,33 @@ def test_new_templates_equal_pennylanes_matrices():
         assert onp.allclose(got[:, 0], expected[:, 0], atol=1e-8)
         if ours.name == "FABLE":  # a unitary, not only a state: the whole matrix
             assert onp.allclose(got, expected, atol=1e-8)
+
+
+# --- TrotterProduct.error -----------------------------------------------------------------
+def test_trotter_error_bounds_are_the_published_formulas_and_bound_the_error():
+    H = qml.sum(qml.X(0), qml.Y(0))
+    # one-norm bound, order 4, n = 1: (||H||_1 t)^5 / 5! (upsilon^5 + 1), upsilon = 10
+    e = qml.TrotterProduct(H, time=0.05, order=4).error(method="one-norm-bound")
+    assert isinstance(e, qml.resource.SpectralNormError)
+    assert onp.isclose(e.error, (10**5 + 1) / 120 * 0.1**5)
+    # commutator bound, order 2: (t^3 / 12 ||[B,[B,A]]|| + t^3 / 24 ||[A,[A,B]]||) ... for
+    # X + Y: 2 * 2 * t^3 / (3 n^2) * (||[X,[X,Y]]|| ... ) = 32/3 t^3 / n^2
+    e = qml.TrotterProduct(H, time=0.05, order=2, n=10).error()
+    assert onp.isclose(e.error, 32 / 3 * 0.05**3 / 100)
+    with pytest.raises(ValueError, match="'crazy' method is not supported"):
+        qml.TrotterProduct(H, 1.23).error("crazy")
+
+    # each bound is above the true spectral-norm error of the product it describes
+    X1, Y1 = onp.array([[0, 1], [1, 0]]), onp.array([[0, -1j], [1j, 0]])
+    Z1 = onp.diag([1, -1])
+    c = [0.8, -0.5, 0.3]
+    Hm = c[0] * onp.kron(X1, X1) + c[1] * onp.kron(Z1, onp.eye(2)) + c[2] * onp.kron(onp.eye(2), Y1)
+    w, v = onp.linalg.eigh(Hm)
+    for order, n, t in [(1, 2, 0.4), (2, 3, 0.7), (4, 1, 0.5)]:
+        exact = (v * onp.exp(1j * w * t)) @ v.conj().T
+        op = qml.TrotterProduct(qml.dot(c, [qml.X(0) @ qml.X(1), qml.Z(0), qml.Y(1)]), t,
+                                n=n, order=order)
+        actual = onp.linalg.norm(qml.matrix(op, wire_order=[0, 1]) - exact, 2)
+        for method in ("one-norm-bound", "commutator-bound"):
+            for fast in (True, False):
+                assert op.error(method, fast=fast).error >= actual
