@@ -1,5 +1,5 @@
-"""PennyLane's ``FABLE`` (a fast approximate block encoding of a real matrix) and
-``QuantumMonteCarlo`` (the expectation of a function under a distribution, as a phase
+"""PennyLane's ``FABLE`` (a fast approximate block encoding of a real matrix),
+``IQP`` (instantaneous quantum polynomial circuits) and ``QuantumMonteCarlo`` (the expectation of a function under a distribution, as a phase
 estimated by ``QuantumPhaseEstimation``), with the helpers of PennyLane's ``qmc`` module
 (``probs_to_unitary``, ``func_to_unitary``, ``make_Q``).
 
@@ -31,7 +31,7 @@ from .errors import GateError
 from .templates import Template, is_symbolic, subroutines, template_array
 from .wires import Wires
 
-__all__ = ["FABLE", "QuantumMonteCarlo", "probs_to_unitary", "func_to_unitary", "make_Q",
+__all__ = ["FABLE", "QuantumMonteCarlo", "IQP", "probs_to_unitary", "func_to_unitary", "make_Q",
            "make_V", "make_Z", "ENCODINGS"]
 
 
@@ -293,7 +293,65 @@ def _monte_carlo_rule(A, R, Q, wires=None, estimation_wires=(), target_wires=(),
 
 add_decomps(QuantumMonteCarlo, _monte_carlo_rule)
 
-ENCODINGS = {cls.__name__: cls for cls in (FABLE, QuantumMonteCarlo)}
+# --- instantaneous quantum polynomial circuits ----------------------------------------------
+class IQP(Template):
+    """PennyLane's ``qml.IQP(weights, num_wires, pattern, spin_sym=False)``: the
+    instantaneous quantum polynomial circuit ``prod_k exp(-i weights[k] sum_{g in
+    pattern[k]} X_g)`` on wires ``0 .. num_wires - 1`` (``X_g`` the product of ``X`` on the
+    wires of generator ``g``), after ``PauliRot(pi/2, "YX...X")`` when ``spin_sym``: PennyLane's
+    decomposition, Hadamards around ``MultiRZ(2 weights[k])`` on each generator's wires.
+    The weights are hyperparameters, as PennyLane's (the template has no data).
+
+    >>> import numpy as np
+    >>> op = IQP([0.3], 1, [[[0]]])
+    >>> np.allclose(op.matrix(), [[np.cos(0.3), -1j * np.sin(0.3)], [-1j * np.sin(0.3), np.cos(0.3)]])
+    True
+    """
+
+    def __init__(self, weights, num_wires, pattern, spin_sym=False, id=None):
+        if len(pattern) != len(weights):
+            raise GateError("Number of gates and number of parameters for an Instantaneous Quantum "
+                            f"Polynomial circuit must be the same, got {len(pattern)} gates and "
+                            f"{len(weights)} weights.")
+        if num_wires == 0:
+            raise GateError("At least one valid wire is required.")
+        self.weights, self.pattern, self.spin_sym, self.id = weights, pattern, spin_sym, id
+        self.num_wires = num_wires
+        self.wires = Wires(tuple(range(num_wires)))
+        self._hyperparameters = {"spin_sym": spin_sym, "weights": weights, "pattern": pattern,
+                                 "num_wires": num_wires}
+        self._record()
+
+    @property
+    def parameters(self) -> list:
+        """None: PennyLane's IQP keeps its weights among its hyperparameters."""
+        return []
+
+    def _build(self):
+        iqp_gates(self.weights, self.num_wires, self.pattern, self.spin_sym)
+
+
+def iqp_gates(weights, num_wires, pattern, spin_sym) -> None:
+    """Record PennyLane's decomposition of ``IQP``."""
+    if spin_sym:
+        GATE_CLASSES["PauliRot"](np.pi / 2, "Y" + "X" * (num_wires - 1), wires=list(range(num_wires)))
+    for i in range(num_wires):
+        GATE_CLASSES["Hadamard"](wires=i)
+    for w, gate in zip(weights, pattern):
+        for gen in gate:
+            GATE_CLASSES["MultiRZ"](2 * w, wires=list(gen))
+    for i in range(num_wires):
+        GATE_CLASSES["Hadamard"](wires=i)
+
+
+@register_resources({})
+def _iqp_rule(wires=None, weights=(), pattern=(), spin_sym=False, num_wires=None, **_):
+    iqp_gates(weights, len(wires), pattern, spin_sym)
+
+
+add_decomps(IQP, _iqp_rule)
+
+ENCODINGS = {cls.__name__: cls for cls in (FABLE, QuantumMonteCarlo, IQP)}
 """The templates of this module, by PennyLane name (all also ``qml.<name>``)."""
 
 
@@ -304,3 +362,4 @@ subroutines.qmc = template_module(
     probs_to_unitary=probs_to_unitary, func_to_unitary=func_to_unitary, make_Q=make_Q,
     _make_V=make_V, _make_Z=make_Z)
 subroutines.fable = template_module("fable", "PennyLane's fable module", FABLE=FABLE)
+subroutines.iqp = template_module("iqp", "PennyLane's iqp module", IQP=IQP)

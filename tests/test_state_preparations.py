@@ -325,3 +325,31 @@ def test_trotter_error_bounds_are_the_published_formulas_and_bound_the_error():
         for method in ("one-norm-bound", "commutator-bound"):
             for fast in (True, False):
                 assert op.error(method, fast=fast).error >= actual
+
+
+# --- IQP ------------------------------------------------------------------------------------
+def test_iqp_is_the_product_of_x_word_exponentials():
+    X1, Y1, I1 = onp.array([[0, 1], [1, 0]]), onp.array([[0, -1j], [1j, 0]]), onp.eye(2)
+
+    def word(letters):
+        out = onp.eye(1)
+        for m in letters:
+            out = onp.kron(out, m)
+        return out
+
+    n, w = 3, [0.3, -0.7, 1.1]
+    pattern = [[[0]], [[0, 1]], [[1, 2], [0, 2]]]
+    expected = onp.eye(2**n)
+    # spin_sym: PauliRot(pi/2, "YXX") = cos(pi/4) I - i sin(pi/4) Y X X, applied first
+    P = word([Y1, X1, X1])
+    expected = (onp.cos(onp.pi / 4) * onp.eye(8) - 1j * onp.sin(onp.pi / 4) * P) @ expected
+    for wk, gate in zip(w, pattern):
+        for gen in gate:  # exp(-i w X_g) = cos(w) I - i sin(w) X_g
+            Xg = word([X1 if q in gen else I1 for q in range(n)])
+            expected = (onp.cos(wk) * onp.eye(8) - 1j * onp.sin(wk) * Xg) @ expected
+    assert onp.allclose(qml.matrix(qml.IQP(w, n, pattern, spin_sym=True), wire_order=range(n)),
+                        expected, atol=1e-12)
+    with pytest.raises(ValueError, match="must be the same"):
+        qml.IQP([0.1], 2, [[[0]], [[1]]])
+    with pytest.raises(ValueError, match="At least one valid wire"):
+        qml.IQP([0.1], 0, [[[0]]])
