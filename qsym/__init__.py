@@ -85,6 +85,7 @@ from ._operations import (  # noqa: E402
     var,
 )
 from ._opmath import H, I, X, Y, Z, adjoint, ctrl, dot, generator, ops, prod, s_prod, simplify  # noqa: E402
+ops.H, ops.I, ops.X, ops.Y, ops.Z = H, I, X, Y, Z  # PennyLane's qml.ops aliases
 from ._opmath import pow  # noqa: E402,A004  (PennyLane's qml.pow)
 from ._opmath import ControlledQubitUnitary, ControlledSequence, QuantumPhaseEstimation  # noqa: E402
 from ._operations import assert_equal, equal, compare as _compare  # noqa: E402
@@ -236,6 +237,7 @@ templates.subroutines.GQSP = templates.GQSP = GQSP
 templates.subroutines.qsvt = __import__("sys").modules[f"{__name__}.templates.subroutines.qsvt"]
 from ._state_preparations import (  # noqa: E402
     STATE_PREPARATIONS as _STATE_PREPARATIONS,
+    MPSPrep,
     MultiplexerStatePreparation,
     QROMStatePreparation,
     Superposition,

@@ -24,14 +24,15 @@ import numpy as np
 from ._operations import GATE_CLASSES, wires_tuple
 from ._opmath import adjoint, ctrl
 from ._subroutines import QROM, template_module
-from ._trace import add_check
+from ._trace import active_tape, add_check
 from .decomposition import add_decomps, register_resources
-from .errors import GateError
-from .templates import (DiagonalQubitUnitary, SelectPauliRot, StatePrep, Template, is_symbolic,
+from .errors import GateError, ShapeAssertionError
+from .templates import (DiagonalQubitUnitary, SelectPauliRot, StatePrep, Template, gates_matrix, is_symbolic,
                         state_preparations, template_array)
 from .wires import Wires
 
-__all__ = ["Superposition", "MultiplexerStatePreparation", "QROMStatePreparation",
+__all__ = ["Superposition", "MultiplexerStatePreparation", "QROMStatePreparation", "MPSPrep",
+           "right_canonicalize_mps", "validate_mps_shape",
            "order_states", "float_to_binary", "STATE_PREPARATIONS"]
 
 
@@ -356,8 +357,177 @@ def _qrom_state_rule(state_vector, wires=None, input_wires=(), precision_wires=(
 
 add_decomps(QROMStatePreparation, _qrom_state_rule)
 
+# --- matrix product states ------------------------------------------------------------------
+def _power_of_two(k) -> bool:
+    return k >= 1 and (int(k) & (int(k) - 1)) == 0
+
+
+def validate_mps_shape(mps) -> None:
+    """PennyLane's ``_validate_mps_shape``: the first tensor ``(2, D)``, the middle ones
+    ``(D_l, 2, D_r)`` with matching bonds, the last ``(D, 2)``, every ``D`` a power of 2;
+    else :class:`~qsym.errors.ShapeAssertionError` with PennyLane's message.
+
+    >>> validate_mps_shape([np.ones((2, 2)), np.ones((2, 2))])
+    """
+    def check(ok, message):
+        if not ok:
+            raise ShapeAssertionError(message)
+
+    check(np.ndim(mps[0]) == 2, "The first tensor must have exactly 2 dimensions.")
+    d0, d2 = np.shape(mps[0])
+    check(d0 == 2, "The first dimension of the first tensor must be exactly 2.")
+    check(_power_of_two(d2), "The second dimension of the first tensor must be a power of 2.")
+    for i, a in enumerate(mps[1:-1], start=1):
+        check(np.ndim(a) == 3, f"Tensor {i} must have exactly 3 dimensions.")
+        l, m, r = np.shape(a)
+        check(m == 2, f"The second dimension of tensor {i} must be exactly 2.")
+        check(_power_of_two(l), f"The first dimension of tensor {i} must be a power of 2.")
+        check(_power_of_two(r), f"The third dimension of tensor {i} must be a power of 2.")
+        check(l == d2, f"Dimension mismatch: tensor {i}'s first dimension does not match the "
+                       "previous third dimension.")
+        d2 = r
+    check(np.ndim(mps[-1]) == 2, "The last tensor must have exactly 2 dimensions.")
+    l, m = np.shape(mps[-1])
+    check(m == 2, "The second dimension of the last tensor must be exactly 2.")
+    check(_power_of_two(l), "The first dimension of the last tensor must be a power of 2.")
+    check(l == d2, "Dimension mismatch: the last tensor's first dimension does not match the "
+                   "previous third dimension.")
+
+
+def right_canonicalize_mps(mps) -> list:
+    """PennyLane's ``right_canonicalize_mps``: the same state as an MPS whose middle tensors
+    ``A`` satisfy ``sum_{p,r} A[l,p,r] conj(A[l',p,r]) = delta_ll'`` (SVDs from the right,
+    ``V^dagger`` kept, ``U S`` moved left); the input is not changed.
+
+    >>> out = right_canonicalize_mps([np.ones((2, 2)), np.ones((2, 2, 2)), np.ones((2, 2))])
+    >>> np.allclose(np.tensordot(out[1], out[1].conj(), axes=([1, 2], [1, 2])), np.eye(2))
+    True
+    """
+    validate_mps_shape(mps)
+    mps = [np.asarray(a) for a in mps]
+    mps[0], mps[-1] = mps[0][None], mps[-1][..., None]
+    if all(np.allclose(np.tensordot(a, a.conj(), axes=([1, 2], [1, 2])), np.eye(a.shape[0]))
+           for a in mps[1:-1]):
+        return [mps[0][0], *mps[1:-1], mps[-1][:, :, 0]]
+    max_bond = max(d for a in mps[1:-1] for d in a.shape) if len(mps) > 2 else 2
+    out = [None] * len(mps)
+    for i in range(len(mps) - 1, 0, -1):
+        left, d, right = mps[i].shape
+        u, s, vd = np.linalg.svd(mps[i].reshape(left, d * right), full_matrices=False)
+        k = min(int(max_bond), len(s))
+        out[i] = vd[:k].reshape(k, d, right)
+        mps[i - 1] = np.tensordot(mps[i - 1], u[:, :k] @ np.diag(s[:k]), axes=([2], [0]))
+    out[0], out[-1] = mps[0][0], out[-1][:, :, 0]
+    return out
+
+
+def _mps_unitaries(mps, work_count: int, right_canonicalize: bool) -> list:
+    """The ``QubitUnitary`` matrices of PennyLane's ``MPSPrep`` decomposition (arXiv:2310.18410,
+    Eq. 23): each tensor's columns embedded in ``2**(1 + work)`` vectors, completed to a
+    unitary by QR of them and PennyLane's fixed random columns (``RandomState(42)``)."""
+    mps = right_canonicalize_mps(mps) if right_canonicalize else [np.asarray(a) for a in mps]
+    mps = [mps[0][None], *mps[1:-1], mps[-1][..., None]]
+    dim, half = 2 ** (work_count + 1), 2**work_count
+    out = []
+    for a in mps:
+        vectors = np.zeros((dim, len(a)), dtype=np.result_type(a.dtype, float))
+        for j, column in enumerate(a):
+            vectors[: len(column[0]), j] = column[0]
+            vectors[half:half + len(column[1]), j] = column[1]
+        extra = np.random.RandomState(42).random((dim, dim - len(a)))
+        q, r = np.linalg.qr(np.hstack([vectors, extra]))
+        out.append(q * np.sign(np.diag(r)))
+    return out
+
+
+class MPSPrep(Template):
+    """PennyLane's ``qml.MPSPrep(mps, wires, work_wires=None, right_canonicalize=False)``: the
+    state of a matrix product state (tensors ``(2, D)``, ``(D, 2, D')``, ..., ``(D, 2)``) on
+    ``wires``, one ``QubitUnitary`` per site on that wire and the work wires (which hold the
+    bond, at least ``log2`` of the largest bond dimension of them; they end in ``|0>``).
+    The tensors must be right-canonical, or ``right_canonicalize=True``. Numbers only.
+
+    >>> import numpy as np
+    >>> bell = [np.array([[1, 0], [0, 1]]) / np.sqrt(2), np.array([[1, 0], [0, 1]])]
+    >>> op = MPSPrep(bell, wires=[0, 1], work_wires=[2])
+    >>> np.round(op.matrix(wire_order=[0, 1, 2])[::2, 0].real, 6)
+    array([0.707107, 0.      , 0.      , 0.707107])
+    """
+
+    def __init__(self, mps, wires, work_wires=None, right_canonicalize=False, id=None):
+        validate_mps_shape(mps)
+        self.mps_tensors = [np.asarray(a) for a in mps]
+        self.input_wires = Wires(wires_tuple(wires))
+        self.work_wires = Wires(wires_tuple(work_wires)) if work_wires else None
+        self.right_canonicalize, self.id = right_canonicalize, id
+        self.wires = Wires(tuple(self.input_wires) + tuple(self.work_wires or ()))
+        self._hyperparameters = {"input_wires": self.input_wires, "work_wires": self.work_wires,
+                                 "right_canonicalize": right_canonicalize}
+        if (self.work_wires is not None and self._enough_work_wires()) or active_tape() is not None:
+            self._record()  # in a circuit without enough work wires: PennyLane's error
+        else:  # PennyLane's operator exists; its decomposition and matrix raise (below)
+            self._ops, self._children = [], []
+
+    def _enough_work_wires(self) -> bool:
+        bond = max(a.shape[-1] for a in self.mps_tensors[:-1])
+        return bond <= 2 ** len(self.work_wires)
+
+    @property
+    def mps(self) -> list:
+        """The tensors (PennyLane's ``op.mps``, its data)."""
+        return list(self.mps_tensors)
+
+    @property
+    def parameters(self) -> list:
+        """PennyLane's data: the tensors."""
+        return list(self.mps_tensors)
+
+    def decomposition(self) -> list:
+        """One ``QubitUnitary`` per site (PennyLane's); work wires are needed."""
+        return self.compute_decomposition(self.mps_tensors, self.input_wires, self.work_wires,
+                                          self.right_canonicalize)
+
+    def gates(self) -> list:
+        """The ``QubitUnitary`` gates (:meth:`decomposition`)."""
+        return self.decomposition()
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """The unitary of the decomposition's gates (work wires needed)."""
+        return gates_matrix(self.decomposition(), list(self.wires if wire_order is None else wire_order))
+
+    @staticmethod
+    def compute_decomposition(mps, wires, work_wires, right_canonicalize=False) -> list:
+        """PennyLane's ``MPSPrep.compute_decomposition``."""
+        if work_wires is None:
+            raise GateError("The qp.MPSPrep decomposition requires `work_wires` to be specified.")
+        work = list(Wires(wires_tuple(work_wires)))
+        bond = max(np.shape(a)[-1] for a in mps[:-1])
+        if bond > 2 ** len(work):
+            raise GateError(f"Incorrect number of `work_wires`. At least "
+                            f"{max(bond - 1, 0).bit_length()} `work_wires` must be provided.")
+        wires = list(Wires(wires_tuple(wires)))
+        return [GATE_CLASSES["QubitUnitary"](u, wires=[wires[i]] + work)
+                for i, u in enumerate(_mps_unitaries(mps, len(work), right_canonicalize))]
+
+    def _build(self):
+        self.compute_decomposition(self.mps_tensors, self.input_wires, self.work_wires,
+                                   self.right_canonicalize)
+
+
+@register_resources({})
+def _mps_rule(*mps, wires=None, input_wires=(), work_wires=None, right_canonicalize=False, **_):
+    MPSPrep.compute_decomposition(list(mps), input_wires, work_wires, right_canonicalize)
+
+
+add_decomps(MPSPrep, _mps_rule)
+
+state_preparations.state_prep_mps = template_module(
+    "state_preparations.state_prep_mps", "PennyLane's state_prep_mps module", MPSPrep=MPSPrep,
+    right_canonicalize_mps=right_canonicalize_mps, _validate_mps_shape=validate_mps_shape,
+    _mps_prep_decomposition=_mps_rule)
+
 STATE_PREPARATIONS = {cls.__name__: cls for cls in (
-    Superposition, MultiplexerStatePreparation, QROMStatePreparation)}
+    Superposition, MultiplexerStatePreparation, QROMStatePreparation, MPSPrep)}
 """The state preparations of this module, by PennyLane name (all also ``qml.<name>``)."""
 
 

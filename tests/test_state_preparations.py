@@ -353,3 +353,44 @@ def test_iqp_is_the_product_of_x_word_exponentials():
         qml.IQP([0.1], 2, [[[0]], [[1]]])
     with pytest.raises(ValueError, match="At least one valid wire"):
         qml.IQP([0.1], 0, [[[0]]])
+
+
+# --- MPSPrep --------------------------------------------------------------------------------
+def test_mps_prep_prepares_the_contracted_state():
+    rng = onp.random.default_rng(3)
+    mps = [rng.normal(size=(2, 2)), rng.normal(size=(2, 2, 4)), rng.normal(size=(4, 2, 2)),
+           rng.normal(size=(2, 2))]
+    psi = onp.einsum("ab,bcd,def,fg->aceg", *mps).ravel()  # the state, contracted by hand
+    mps[0] = mps[0] / onp.linalg.norm(psi)
+    psi = psi / onp.linalg.norm(psi)
+
+    @qml.qnode(qml.device("default.qubit", wires=6))
+    def circuit():
+        qml.MPSPrep(mps, wires=[0, 1, 2, 3], work_wires=[4, 5], right_canonicalize=True)
+        return qml.state()
+
+    state = circuit().reshape(16, 4)
+    assert onp.allclose(state[:, 1:], 0, atol=1e-10)  # the work wires end in |00>
+    assert onp.allclose(state[:, 0], psi, atol=1e-10)
+    canonical = qml.templates.state_preparations.state_prep_mps.right_canonicalize_mps(mps)
+    for a in canonical[1:-1]:
+        assert onp.allclose(onp.tensordot(a, a.conj(), axes=([1, 2], [1, 2])), onp.eye(len(a)))
+
+
+def test_mps_prep_checks_shapes_and_work_wires():
+    with pytest.raises(AssertionError, match="first dimension of the first tensor must be exactly 2"):
+        qml.MPSPrep([onp.ones((3, 2)), onp.ones((2, 2))], wires=[0, 1])
+    mps = [onp.eye(2) / onp.sqrt(2), onp.ones((2, 2, 4)) / 2, onp.ones((4, 2)) / 2]
+    op = qml.MPSPrep(mps, wires=[0, 1, 2])  # PennyLane's operator exists without work wires
+    with pytest.raises(ValueError, match="requires `work_wires`"):
+        op.decomposition()
+    with pytest.raises(ValueError, match="At least 2 `work_wires`"):
+        qml.MPSPrep(mps, wires=[0, 1, 2], work_wires=[3]).decomposition()
+
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def circuit():
+        qml.MPSPrep(mps, wires=[0, 1, 2])
+        return qml.state()
+
+    with pytest.raises(ValueError, match="requires `work_wires`"):
+        circuit()
