@@ -167,12 +167,20 @@ add_decomps(Superposition, _superposition_rule)
 
 
 # --- multiplexed rotations -----------------------------------------------------------------
-def _check_numbers(name: str, x: np.ndarray) -> np.ndarray:
+def _checked_state(name: str, state_vector, n_wires: int, length: str, norm: str) -> np.ndarray:
+    """The state vector of a multiplexed preparation, checked: ``2**n_wires`` amplitudes of
+    norm 1 (to 1e-3, PennyLane's messages ``length`` and ``norm``), numbers."""
+    x = template_array(state_vector, f"{name} state_vector")
+    if np.shape(x)[0] != 2**n_wires:
+        raise GateError(length.format(dim=2**n_wires, got=np.shape(x)[0]))
     if is_symbolic(x):
         raise GateError(f"{name}: the state vector must be numbers, not circuit inputs (the "
                         "phases of its amplitudes decide the gates); use qml.StatePrep for a "
                         "differentiable real state")
-    return np.asarray(x, dtype=complex)
+    n = np.linalg.norm(np.asarray(x, dtype=complex))
+    if not np.isclose(n, 1.0, atol=1e-3):
+        raise GateError(norm.format(norm=n))
+    return x
 
 
 def _split_angles(probs: np.ndarray, level: int, eps: float = 0.0) -> tuple:
@@ -201,14 +209,10 @@ class MultiplexerStatePreparation(Template):
 
     def __init__(self, state_vector, wires, id=None):
         w = wires_tuple(wires)
-        x = template_array(state_vector, "MultiplexerStatePreparation state_vector")
-        if np.shape(x)[0] != 2 ** len(w):
-            raise GateError(f"State vector must be of length {2 ** len(w)}; got length "
-                            f"{np.shape(x)[0]}.")
-        v = _check_numbers("MultiplexerStatePreparation", x)
-        norm = np.linalg.norm(v)
-        if not np.isclose(norm, 1.0, atol=1e-3):
-            raise GateError(f"State vector must have norm 1.0; the input state vector has norm {norm}")
+        x = _checked_state(
+            "MultiplexerStatePreparation", state_vector, len(w),
+            "State vector must be of length {dim}; got length {got}.",
+            "State vector must have norm 1.0; the input state vector has norm {norm}")
         self.state_vector, self.id, self.wires = x, id, Wires(w)
         self._record()
 
@@ -270,15 +274,10 @@ class QROMStatePreparation(Template):
 
     def __init__(self, state_vector, wires, precision_wires, work_wires=None, id=None):
         w = wires_tuple(wires)
-        x = template_array(state_vector, "QROMStatePreparation state_vector")
-        if np.shape(x)[0] != 2 ** len(w):
-            raise GateError(f"State vectors must be of length {2 ** len(w)}; vector has length "
-                            f"{np.shape(x)[0]}.")
-        v = _check_numbers("QROMStatePreparation", x)
-        norm = np.linalg.norm(v)
-        if not np.isclose(norm, 1.0, atol=1e-3):
-            raise GateError(f"Input state vectors must have a norm 1.0, the vector has squared "
-                            f"norm {norm}")
+        x = _checked_state(
+            "QROMStatePreparation", state_vector, len(w),
+            "State vectors must be of length {dim}; vector has length {got}.",
+            "Input state vectors must have a norm 1.0, the vector has squared norm {norm}")
         self.state_vector, self.id = x, id
         self.input_wires = Wires(w)
         self.precision_wires = Wires(wires_tuple(precision_wires))
