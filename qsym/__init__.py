@@ -85,6 +85,7 @@ from ._operations import (  # noqa: E402
     var,
 )
 from ._opmath import H, I, X, Y, Z, adjoint, ctrl, dot, generator, ops, prod, s_prod, simplify  # noqa: E402
+ops.H, ops.I, ops.X, ops.Y, ops.Z = H, I, X, Y, Z  # PennyLane's qml.ops aliases
 from ._opmath import pow  # noqa: E402,A004  (PennyLane's qml.pow)
 from ._opmath import ControlledQubitUnitary, ControlledSequence, QuantumPhaseEstimation  # noqa: E402
 from ._operations import assert_equal, equal, compare as _compare  # noqa: E402
@@ -234,6 +235,20 @@ templates.subroutines.arithmetic = __import__("sys").modules[f"{__name__}.templa
 templates.subroutines.QSVT = templates.QSVT = QSVT
 templates.subroutines.GQSP = templates.GQSP = GQSP
 templates.subroutines.qsvt = __import__("sys").modules[f"{__name__}.templates.subroutines.qsvt"]
+from ._state_preparations import (  # noqa: E402
+    STATE_PREPARATIONS as _STATE_PREPARATIONS,
+    MPSPrep,
+    MultiplexerStatePreparation,
+    QROMStatePreparation,
+    Superposition,
+)
+from ._encodings import ENCODINGS as _ENCODINGS, FABLE, IQP, QuantumMonteCarlo  # noqa: E402
+for _n, _cls in _STATE_PREPARATIONS.items():  # qml.templates.state_preparations.<name>
+    setattr(templates.state_preparations, _n, _cls)
+    setattr(templates, _n, _cls)
+for _n, _cls in _ENCODINGS.items():  # qml.templates.subroutines.<name>
+    setattr(templates.subroutines, _n, _cls)
+    setattr(templates, _n, _cls)
 del _n, _cls
 from ._runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
 from . import devices, math, measurements, optimize, wires  # noqa: E402
@@ -496,7 +511,7 @@ __all__ = [
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     "decomposition", "list_decomps", "add_decomps", "register_resources", "register_condition",
     "resource_rep",
-    *templates.TEMPLATES, *_SUBROUTINES, *_ARITHMETIC, *GATE_CLASSES, *_CHANNEL_CLASSES,
+    *templates.TEMPLATES, *_SUBROUTINES, *_ARITHMETIC, *_STATE_PREPARATIONS, *_ENCODINGS, *GATE_CLASSES, *_CHANNEL_CLASSES,
 ]
 
 _register_op_paths()

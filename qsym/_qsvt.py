@@ -32,6 +32,7 @@ from .errors import ArgumentError
 from ._operations import GATE_CLASSES, GateSequence, Observable, Operation, Prod
 from ._opmath import adjoint, change_op_basis, ctrl, reapply
 from ._subroutines import BlockEncode, PrepSelPrep, Qubitization, operator_gates
+from ._encodings import FABLE
 from ._trace import Tape, recording
 from .decomposition import add_decomps, register_resources
 from .templates import Template
@@ -402,8 +403,11 @@ def _matrix_encoding(A, poly, encoding_wires, block_encoding, angle_solver):
             raise ArgumentError("The subnormalization factor should be lower than 1. Ensure that "
                                 "the product of the maximum dimension of A and its square norm "
                                 "is less than 1.")
-        raise ArgumentError("block_encoding='fable' (qml.FABLE) is not provided by qsym: use "
-                            "block_encoding='embedding' (qml.BlockEncode)")
+        # FABLE encodes A / 2**n: scaled by 2**n, the block is A (PennyLane's)
+        n = (max(A.shape) - 1).bit_length()
+        projectors = [GATE_CLASSES["PCPhase"](phi, dim=len(A), wires=encoding_wires)
+                      for phi in angles]
+        return FABLE(2**n * A, wires=encoding_wires), projectors
     rows, cols = A.shape
     projectors = [GATE_CLASSES["PCPhase"](phi, dim=cols if i % 2 else rows, wires=encoding_wires)
                   for i, phi in enumerate(angles)]

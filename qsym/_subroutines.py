@@ -954,6 +954,8 @@ def _module(name: str, doc: str, **names):
     return mod
 
 
+template_module = _module  # PennyLane's module paths of the template modules below this one
+
 # PennyLane's module paths of the time-evolution templates (its tests import private helpers)
 time_evolution = _module(
     "time_evolution", "PennyLane's time-evolution templates",

@@ -182,6 +182,15 @@ class EigvalsUndefinedError(GateError):
     """
 
 
+class ShapeAssertionError(GateError, AssertionError):
+    """A template's tensor of the wrong shape where PennyLane asserts the shape (``qml.MPSPrep``'s
+    tensors): a :class:`GateError` that is also the ``AssertionError`` PennyLane raises.
+
+    >>> issubclass(ShapeAssertionError, AssertionError) and issubclass(ShapeAssertionError, ValueError)
+    True
+    """
+
+
 class WireError(QsymError, ValueError):
     """A wire that is not on the device, or a gate given duplicate wires.
 

@@ -309,6 +309,17 @@ def binary_decimals(phi, precision: int, unit: float = 1.0) -> _np.ndarray:
     return int_to_binary(_np.asarray(phi_round).astype(int), precision)
 
 
+def ceil_log2(n) -> int:
+    """The ceiling of ``log2(n)`` as an int (PennyLane's ``qml.math.ceil_log2``).
+
+    >>> ceil_log2(8), ceil_log2(9), ceil_log2(1)
+    (3, 4, 0)
+    """
+    if not n > 0:
+        raise ValueError(f"ceil_log2 takes a positive number, got {n!r}")
+    return int(_np.ceil(_np.log2(n)))
+
+
 def __getattr__(name):
     # every other name: the NumPy (autograd) function of that name, as PennyLane's
     # dispatch gives for NumPy and autograd values

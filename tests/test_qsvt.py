@@ -79,7 +79,8 @@ def test_qsvt_in_a_qnode_differentiates_its_angles():
     (lambda: qml.poly_to_angles([0.5], "QSP"), "at least degree 1"),
     (lambda: qml.poly_to_angles([0, 0.5], "QSVT", angle_solver="iterative"), "root-finding"),
     (lambda: qml.poly_to_angles([0, 0.5], "QFT"), "Invalid routine"),
-    (lambda: qml.qsvt([[0.1]], [0, 0.5], [0, 1], block_encoding="fable"), "FABLE"),
+    (lambda: qml.qsvt([[0.6, 0.1], [0.2, 0.3]], [0, 0.5], [0, 1, 2], block_encoding="fable"),
+     "subnormalization factor"),
     (lambda: qml.qsvt(qml.Z(0), [0, 0.5], [0], block_encoding="prepselprep"), "Control wires"),
     (lambda: qml.qsvt([[0.1]], [0, 0.5], [0], block_encoding="qubitization"), "block_encoding"),
 ])
