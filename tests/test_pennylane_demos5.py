@@ -127,3 +127,20 @@ def test_adaptive_optimizer_follows_pennylane():
         np.testing.assert_allclose(a[:2], b[:2], atol=1e-12)
         np.testing.assert_allclose(a[3], b[3], atol=1e-12)
     assert np.isclose(ours[-1], theirs[-1], atol=1e-12)
+
+
+def test_an_observable_scaled_by_a_one_element_array():
+    """``core * qml.Identity(0)`` with ``core`` of shape (1,) (the fermionic-operators
+    demo, from ``qml.qchem.electron_integrals``) scales by its number (was a
+    ``MeasurementError``); an array of several numbers is still refused."""
+    H = qml.Z(0) + np.array([0.75]) * qml.Identity(0)
+    np.testing.assert_allclose(qml.matrix(H, wire_order=[0]), np.diag([1.75, -0.25]))
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c():
+        qml.X(0)
+        return qml.expval(H)
+
+    assert np.isclose(float(c()), -0.25)
+    with pytest.raises(qml.errors.MeasurementError, match="scaled by a number"):
+        np.array([0.5, 0.25]) * qml.Z(0)
