@@ -144,3 +144,26 @@ def test_an_observable_scaled_by_a_one_element_array():
     assert np.isclose(float(c()), -0.25)
     with pytest.raises(qml.errors.MeasurementError, match="scaled by a number"):
         np.array([0.5, 0.25]) * qml.Z(0)
+
+
+def test_a_ragged_list_of_wires_is_a_static_argument():
+    """``excitations=[[0, 1, 2, 3], [1, 3]]`` (the adaptive-circuits demo's selected
+    doubles and singles) has no array shape: a static argument, not an ``ArgumentError``.
+    DoubleExcitation(a) on |1100> then a SingleExcitation on wires 1, 3: <Z0> = -cos a."""
+    @qml.qnode(qml.device("default.qubit", wires=4))
+    def c(params, excitations):
+        qml.BasisState(np.array([1, 1, 0, 0]), wires=range(4))
+        for i, e in enumerate(excitations):
+            if len(e) == 4:
+                qml.DoubleExcitation(params[i], wires=e)
+            else:
+                qml.SingleExcitation(params[i], wires=e)
+        return qml.expval(qml.Z(0))
+
+    p = pnp.array([0.3, 0.2], requires_grad=True)
+    for call in ({"excitations": [[0, 1, 2, 3], [1, 3]]}, {"excitations": ([0, 1, 2, 3], (1, 3))}):
+        assert np.isclose(float(c(p, **call)), -np.cos(0.3))
+        np.testing.assert_allclose(qml.grad(c)(p, **call), [np.sin(0.3), 0.0], atol=1e-12)
+    # another ragged value traces again: the single on wires 0, 2 now moves wire 0
+    # (|1100> -> cos(0.1)|1100> + ... after the double, RY-like on 0, 2)
+    assert not np.isclose(float(c(p, excitations=[[0, 1, 2, 3], [0, 2]])), -np.cos(0.3))
