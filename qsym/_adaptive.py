@@ -83,7 +83,18 @@ def _check_pool(operator_pool) -> list:
 
 class AdaptiveOptimizer:
     """PennyLane's ``qml.AdaptiveOptimizer(param_steps=10, stepsize=0.5)``: the steps of
-    gradient descent that optimize each new gate's parameter, and their step size."""
+    gradient descent that optimize each new gate's parameter, and their step size.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def circuit():
+    ...     qml.Hadamard(0)
+    ...     return qml.expval(qml.Z(0))
+    >>> grown, cost, gradient = qml.AdaptiveOptimizer(param_steps=30).step_and_cost(
+    ...     circuit, [qml.RX(0.0, wires=0), qml.RY(0.0, wires=0)])
+    >>> round(float(cost), 6), round(float(gradient), 6), round(float(grown()), 6)
+    (0.0, 1.0, -1.0)
+    """
 
     def __init__(self, param_steps: int = 10, stepsize: float = 0.5):
         if not isinstance(param_steps, numbers.Integral) or isinstance(param_steps, bool) \
