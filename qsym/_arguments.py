@@ -130,9 +130,14 @@ def numeric(value, what):
     if isinstance(value, np.ndarray):
         return as_float_array(value, what)
     if isinstance(value, (list, tuple)) and is_number_container(value):
-        if not _rectangular(value):  # e.g. wires of excitations, [[0, 2], [0, 1, 2, 3]]:
-            return None  # no array (PennyLane does not differentiate it either): static
-        return as_float_array(value, what)
+        try:
+            return as_float_array(value, what)
+        except ArgumentError:
+            if _rectangular(value):
+                raise
+            # no array, e.g. wires of excitations [[0, 2], [0, 1, 2, 3]]: static (PennyLane
+            # does not differentiate it either)
+            return None
     return None
 
 
