@@ -410,6 +410,8 @@ from . import gradients  # noqa: E402
 from .gradients import adjoint_metric_tensor  # noqa: E402
 from ._riemannian import RiemannianGradientOptimizer  # noqa: E402
 optimize.RiemannianGradientOptimizer = RiemannianGradientOptimizer
+from ._adaptive import AdaptiveOptimizer  # noqa: E402
+optimize.AdaptiveOptimizer = AdaptiveOptimizer
 from . import _device_api as _device_api  # noqa: E402  (the device API methods on Device)
 from . import _null_qubit as _null_qubit  # noqa: E402  (qml.device("null.qubit"))
 from . import _preprocess as _preprocess  # noqa: E402
@@ -500,7 +502,7 @@ __all__ = [
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
-    "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer",
+    "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer",
     "exceptions", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",
     "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",

@@ -130,8 +130,28 @@ def numeric(value, what):
     if isinstance(value, np.ndarray):
         return as_float_array(value, what)
     if isinstance(value, (list, tuple)) and is_number_container(value):
-        return as_float_array(value, what)
+        try:
+            return as_float_array(value, what)
+        except ArgumentError:
+            if _rectangular(value):
+                raise
+            # no array, e.g. wires of excitations [[0, 2], [0, 1, 2, 3]]: static (PennyLane
+            # does not differentiate it either)
+            return None
     return None
+
+
+def _rectangular(value) -> bool:
+    """Whether a nested list or tuple of numbers has an array's shape (every level's
+    items all numbers, or all containers of one shape)."""
+    if not isinstance(value, (list, tuple)):
+        return True
+    kids = [isinstance(v, (list, tuple)) for v in value]
+    if not any(kids):
+        return True
+    if not all(kids) or len({len(v) for v in value}) != 1:
+        return False
+    return all(_rectangular(v) for v in value)
 
 
 def classify(args, kwargs, diff, static_names, static_positions=frozenset()):

@@ -947,14 +947,30 @@ def drawable(fn: Any) -> tuple[Any, Callable[[], bool]]:
     @functools.wraps(fn)
     def circuit(*args, **kwargs):
         out = fn(*args, **kwargs)
-        bare[0] = out is None
-        if out is not None:
+        # PennyLane draws what a quantum function queued: what it returned besides
+        # measurements (None, the operators of ``op.decomposition()``, ...) is not drawn
+        bare[0] = not _holds_measurement(out)
+        if not bare[0]:
             return out
         # a stand-in measurement on a wire the function used, left out of the drawing
         wires = [w for op in active_tape().items for w in getattr(op, "wires", ())]
         return probs(wires=wires[:1]) if wires else probs()
 
     return QNode(circuit, device("default.qubit")), lambda: bare[0]
+
+
+def _holds_measurement(obj: Any) -> bool:
+    """Whether a quantum function's returned value holds a measurement (in tuples, lists,
+    dicts): a plain function returning anything else is drawn with no measurement."""
+    from ._trace import Measured
+
+    if isinstance(obj, Measured):
+        return True
+    if isinstance(obj, (tuple, list)):
+        return any(_holds_measurement(o) for o in obj)
+    if isinstance(obj, dict):
+        return any(_holds_measurement(o) for o in obj.values())
+    return False
 
 
 def _without_measurements(circuit: Circuit) -> Circuit:

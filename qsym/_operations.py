@@ -1993,8 +1993,10 @@ def _mul_words(w1: tuple, w2: tuple):
 
 
 def _scalar(c):
-    if isinstance(c, np.ndarray) and c.ndim == 0:
-        c = c[()]
+    if isinstance(c, np.ndarray) and (c.ndim == 0 or (c.size == 1 and c.dtype != object)):
+        # a one-element array is its number (PennyLane scales by it: ``core * I(0)`` with
+        # the ``core`` constant of ``qml.qchem.electron_integrals``, shape (1,))
+        c = c.reshape(())[()]
     if isinstance(c, Traced):
         c = c.expr
     if isinstance(c, sp.Basic) or isinstance(c, numbers.Number):

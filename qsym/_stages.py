@@ -367,6 +367,8 @@ def circuit_wires(items, result) -> Wires:
     Wires(['b', 'a', 'c'])
     >>> circuit_wires([ops.RX(0.1, wires=1), ops.RX(0.1, wires=0)], ops.probs(wires=[2]))
     Wires([0, 1, 2])
+    >>> circuit_wires([ops.RX(0.1, wires=0)], {"a": ops.sample(wires=[1]), "b": [ops.probs(wires=[2])]})
+    Wires([0, 1, 2])
     """
     from ._operations import MeasurementProcess
 
@@ -382,12 +384,19 @@ def circuit_wires(items, result) -> Wires:
     for op in items:
         add(op.wires)
     n_ops = len(order)
-    if isinstance(result, MeasurementProcess):
-        results = [result]
-    elif isinstance(result, (tuple, list)):
-        results = [r for r in result if isinstance(r, MeasurementProcess)]
-    else:
-        results = []
+    results: list = []
+
+    def collect(r):  # the measurements of a returned pytree (tuples, lists, dicts)
+        if isinstance(r, MeasurementProcess):
+            results.append(r)
+        elif isinstance(r, (tuple, list)):
+            for x in r:
+                collect(x)
+        elif isinstance(r, dict):
+            for x in r.values():
+                collect(x)
+
+    collect(result)
     for m in results:
         if m.obs is not None:
             add(m.obs.wires)
