@@ -168,7 +168,9 @@ def pytest_cmdline_main(config):
 # one's group (numba compiles a callee again in each process that has not got it yet):
 # batch_value_and_grad_adjoint runs the blocked adjoint from BLOCK_MIN_WIRES wires, so the
 # adjoint entry points are one group (in two groups, the blocked adjoint, the largest part
-# of the library, was compiled by both processes, issue #17).
+# of the library, was compiled by both processes, issue #17). Measured cold at load about
+# 20: 134 and 106 s of CPU (the old groups: 143 s for the second, the first stopped by the
+# 1800 s bound; the whole library in one process: 215 s).
 KERNEL_GROUPS = (
     ("program_value_and_grad_adjoint", "program_value_and_grad_adjoint_blocked",
      "batch_value_and_grad_adjoint"),
