@@ -11,6 +11,7 @@ import os
 # tests of qsym's parallel kernels still run them on 1 and 2 threads.)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+import sys
 import tempfile
 import threading
 
@@ -158,15 +159,23 @@ def pytest_cmdline_main(config):
         config.option.dist = "worksteal"
 
 
-# The kernel library's entry points, compiled by the controller before the xdist workers
-# start, in two processes at once (one per core; each group shares its helper kernels):
-# otherwise both workers compile the same kernels at the same time (about 55 s of CPU each,
-# cold), and every subprocess test that seeds its cache folder from a half-compiled library
-# (seed_kernel_cache) compiles the rest again. Warm (the files are there): nothing is run.
+# The kernel library's entry points, compiled by the controller as the session starts (the
+# workers wait for them before their first test), in two processes at once (one per core;
+# each group shares its helper kernels): otherwise both workers compile the same kernels at
+# the same time (about 55 s of CPU each, cold), and every subprocess test that seeds its
+# cache folder from a half-compiled library (seed_kernel_cache) compiles the rest again.
+# Warm (the files are there): nothing is run. An entry point that calls another is in that
+# one's group (numba compiles a callee again in each process that has not got it yet):
+# batch_value_and_grad_adjoint runs the blocked adjoint from BLOCK_MIN_WIRES wires, so the
+# adjoint entry points are one group (in two groups, the blocked adjoint, the largest part
+# of the library, was compiled by both processes, issue #17). Measured cold at load about
+# 20: 134 and 106 s of CPU (the old groups: 143 s for the second, the first stopped by the
+# 1800 s bound; the whole library in one process: 215 s).
 KERNEL_GROUPS = (
-    ("program_value", "batch_value", "program_value_and_grad_adjoint",
-     "batch_value_and_grad_adjoint", "program_state"),
-    ("program_value_and_grad", "batch_value_and_grad", "program_value_and_grad_adjoint_blocked"),
+    ("program_value_and_grad_adjoint", "program_value_and_grad_adjoint_blocked",
+     "batch_value_and_grad_adjoint"),
+    ("program_value", "program_value_and_grad", "program_state", "batch_value",
+     "batch_value_and_grad"),
 )
 
 _PRECOMPILE = """
@@ -188,48 +197,126 @@ def _kernels_missing(names) -> list:
     return [n for n in names if f"_kernels.{n}" not in have]
 
 
-def precompile_kernel_library() -> None:
-    """Compile the kernel library's entry points into the session's cache folder, in two
-    processes at once (see KERNEL_GROUPS). A failure is reported and ignored: the tests
-    then compile what they use, as without this."""
+class Precompile(threading.Thread):
+    """The kernel library's compile processes (:data:`KERNEL_GROUPS`), waited for in this
+    (daemon) thread; when they have ended (or failed, or were stopped), the file ``ready``
+    is made: a worker waits for it before its first test (:func:`pytest_runtestloop`)."""
+
+    def __init__(self, procs, ready):
+        super().__init__(name="qsym-precompile", daemon=True)
+        self.procs, self.ready = procs, ready
+
+    def run(self):
+        import subprocess
+        import time
+
+        t = time.perf_counter()
+        try:
+            for p in self.procs:
+                try:
+                    _, err = p.communicate(timeout=1800)
+                except subprocess.TimeoutExpired:  # a stuck compile: the tests compile instead
+                    p.kill()
+                    _, err = p.communicate()
+                if p.returncode:
+                    sys.stderr.write(f"conftest: compiling the kernel library ahead failed "
+                                     f"(the tests compile it instead): {err[-1000:]}\n")
+            sys.stderr.write(f"conftest: kernel library compiled into "
+                             f"{os.environ['QSYM_CACHE_DIR']} in {time.perf_counter() - t:.0f} s\n")
+        finally:
+            with open(self.ready, "w"):
+                pass
+
+    def stop(self):
+        """(the session's end) Stop the compile processes still running, then wait."""
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+        self.join()
+
+
+def precompile_kernel_library(ready):
+    """Start compiling the kernel library's entry points into the session's cache folder,
+    in two processes at once (see KERNEL_GROUPS); a :class:`Precompile` thread (started)
+    makes the file ``ready`` when they have ended, or None (and ``ready`` made now) when
+    there is nothing to compile. A failure is reported and ignored: the tests then compile
+    what they use, as without this."""
     import subprocess
-    import sys
-    import time
 
     from qsym import _cache as cache
 
-    if not cache.enabled() or os.environ.get("NUMBA_CACHE_DIR"):
-        return  # nothing would be shared with the workers (or not where we look)
     groups = [g for g in (_kernels_missing(g) for g in KERNEL_GROUPS) if g]
-    if not groups:
-        return
+    if not cache.enabled() or os.environ.get("NUMBA_CACHE_DIR") or not groups:
+        # nothing would be shared with the workers (or not where we look), or all cached
+        with open(ready, "w"):
+            pass
+        return None
     env = dict(os.environ, QSYM_QUIET="1", QSYM_WARMUP="0")
     root = os.path.dirname(os.path.dirname(qml.__file__))
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    t = time.perf_counter()
     procs = [subprocess.Popen([sys.executable, "-c", _PRECOMPILE, *g], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
              for g in groups]
-    for p in procs:
-        try:
-            _, err = p.communicate(timeout=1800)
-        except subprocess.TimeoutExpired:  # a stuck compile: the tests compile instead
-            p.kill()
-            _, err = p.communicate()
-        if p.returncode:
-            sys.stderr.write(f"conftest: compiling the kernel library ahead failed "
-                             f"(the tests compile it instead): {err[-1000:]}\n")
-    sys.stderr.write(f"conftest: kernel library compiled into {os.environ['QSYM_CACHE_DIR']} "
-                     f"in {time.perf_counter() - t:.0f} s\n")
+    thread = Precompile(procs, ready)
+    thread.start()
+    return thread
+
+
+_precompile: Precompile | None = None
+# how long a worker waits for the kernel library (the compile processes' own bound, 1800 s
+# each, is what ends a stuck one; this only keeps a worker from waiting for ever)
+READY_TIMEOUT = 4000.0
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session):
-    """In the xdist controller, before the workers start: :func:`precompile_kernel_library`."""
+    """In the xdist controller: :func:`precompile_kernel_library` started, not waited for.
+    The workers start meanwhile (start-up and collection, about 25 s of CPU each, overlap
+    the compile: one of its two processes often ends well before the other) and wait for
+    it before their first test (:func:`pytest_runtestloop`), so no test compiles a kernel
+    the compile processes are compiling, and no subprocess test seeds its cache folder from
+    a half-compiled library."""
+    global _precompile
     config = session.config
     if (getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput")
             and not config.option.collectonly):
-        precompile_kernel_library()
+        folder = tempfile.mkdtemp(prefix="qsym-precompile-")
+        config._qsym_kernels_ready = os.path.join(folder, "ready")
+        _precompile = precompile_kernel_library(config._qsym_kernels_ready)
+
+
+def pytest_sessionfinish(session):
+    """In the controller: the compile processes stopped if still running (an interrupted
+    session), and the marker's folder removed."""
+    import shutil
+
+    ready = getattr(session.config, "_qsym_kernels_ready", None)
+    if _precompile is not None:
+        _precompile.stop()
+    if ready:
+        shutil.rmtree(os.path.dirname(ready), ignore_errors=True)
+
+
+def wait_for_kernels(ready, timeout=READY_TIMEOUT) -> bool:
+    """Wait until the file ``ready`` exists (polling); whether it does."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not os.path.exists(ready):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session):
+    """In an xdist worker: wait for the controller's kernel compile before the first test."""
+    worker = getattr(session.config, "workerinput", None)
+    ready = worker.get("qsym_kernels_ready") if worker is not None else None
+    if ready and not wait_for_kernels(ready):
+        sys.stderr.write(f"conftest: the kernel library was not ready after "
+                         f"{READY_TIMEOUT:.0f} s; the tests compile what they use\n")
 
 
 # The slow tests, with their cold cost in seconds of CPU (issue #17: a cold run, 2 workers,
@@ -327,6 +414,7 @@ def pytest_configure_node(node):
     """(xdist, in the controller) tell each worker how tests are distributed: a worker's own
     options do not say (pytest_cmdline_main sets them in the controller only)."""
     node.workerinput["qsym_dist"] = node.config.option.dist
+    node.workerinput["qsym_kernels_ready"] = getattr(node.config, "_qsym_kernels_ready", None)
 
 
 def pytest_collection_modifyitems(config, items):

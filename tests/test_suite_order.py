@@ -116,3 +116,78 @@ def test_a_scripts_leftover_compile_processes_are_stopped_and_nothing_else():
             os.kill(other, signal.SIGKILL)
         mine.kill()
         mine.wait()
+
+
+def test_the_kernel_compile_is_waited_for_and_its_marker_made_whatever_the_outcome(tmp_path):
+    """The workers start while the controller's kernel compile runs and wait for its
+    marker file before their first test (tests/conftest.py, issue #17): the marker is made
+    only once every compile process has ended, also when one fails, and a stopped compile
+    (an interrupted session) ends its processes."""
+    from conftest import Precompile, wait_for_kernels
+
+    ready = str(tmp_path / "ready")
+    assert not wait_for_kernels(ready, timeout=0.3)  # not there: False after the timeout
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+             for code in ("import time; time.sleep(1.0)",
+                          "import sys; sys.stderr.write('boom'); sys.exit(3)")]
+    thread = Precompile(procs, ready)
+    thread.start()
+    assert wait_for_kernels(ready, timeout=120)
+    assert [p.returncode for p in procs] == [0, 3]  # made after both ended, not before
+    thread.join()
+
+    ready2 = str(tmp_path / "ready2")
+    slow = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
+                            stderr=subprocess.PIPE, text=True)
+    thread = Precompile([slow], ready2)
+    thread.start()
+    time.sleep(0.2)
+    assert not os.path.exists(ready2)  # still compiling: the workers wait
+    thread.stop()  # the session's end: the process stopped, the marker made
+    assert slow.returncode is not None and os.path.exists(ready2)
+
+
+def _kernel_calls(entry) -> set:
+    """The kernel library's functions ``entry`` reaches by calls (read from the source
+    here: its ``def``s and the ``name = njit(...)(function)`` aliases)."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).resolve().parents[1] / "qsym" / "_kernels.py").read_text())
+    funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    alias = {}
+    for n in tree.body:
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call):
+            named = [a.id for a in ast.walk(n.value) if isinstance(a, ast.Name) and a.id in funcs]
+            for t in n.targets:
+                if isinstance(t, ast.Name) and named:
+                    alias[t.id] = named[0]
+    seen, todo = set(), [entry]
+    while todo:
+        name = todo.pop()
+        name = alias.get(name, name)
+        if name in seen or name not in funcs:
+            continue
+        seen.add(name)
+        todo += [c.func.id for c in ast.walk(funcs[name])
+                 if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)]
+    return seen - {entry}
+
+
+def test_kernel_groups_cover_the_library_and_keep_callers_with_their_callees():
+    """The controller's kernel compile (KERNEL_GROUPS, one process per group): every entry
+    point of ``qsym warmup`` once, and an entry point that calls another one in that one's
+    group, else both processes compile the callee (the blocked adjoint, called by the batch
+    adjoint, was compiled twice: issue #17)."""
+    from conftest import KERNEL_GROUPS
+
+    from qsym import _cli
+
+    entries = [name for group in KERNEL_GROUPS for name in group]
+    assert sorted(entries) == sorted(k for _, k in _cli._WARMUP_STEPS)
+    assert _kernel_calls("batch_value_and_grad_adjoint") >= {
+        "program_value_and_grad_adjoint", "program_value_and_grad_adjoint_blocked"}
+    for group in KERNEL_GROUPS:
+        for name in group:
+            assert not (_kernel_calls(name) & set(entries)) - set(group), name
