@@ -570,9 +570,12 @@ def reduced_density_matrix(psi: np.ndarray, n: int, wires, dpsi=None, xp=np) -> 
     wires = tuple(wires)
     rest = tuple(w for w in range(n) if w not in wires)
     m = 2 ** len(wires)
-    a = xp.reshape(xp.transpose(xp.reshape(psi, (2,) * n), wires + rest), (m, -1))
-    if dpsi is None:
+    if xp is not np:  # autograd's functions (a box has no NumPy methods to call)
+        a = xp.reshape(xp.transpose(xp.reshape(psi, (2,) * n), wires + rest), (m, -1))
         return xp.matmul(a, xp.conj(xp.transpose(a)))
+    a = np.transpose(psi.reshape((2,) * n), wires + rest).reshape(m, -1)
+    if dpsi is None:
+        return a @ a.conj().T
     k = dpsi.shape[1]
     da = np.transpose(dpsi.reshape((2,) * n + (k,)), wires + rest + (n,)).reshape(m, -1, k)
     d = np.einsum("irk,jr->ijk", da, a.conj())
@@ -595,9 +598,14 @@ def partial_trace(rho, n: int, wires, drho=None, xp=np):
     if drho is not None:
         return np.stack([partial_trace(drho[..., j], n, wires) for j in range(drho.shape[-1])],
                         axis=-1) if drho.shape[-1] else np.zeros((m, m, 0), dtype=complex)
-    t = xp.reshape(rho if xp is not np else np.asarray(rho), (2,) * (2 * n))
-    t = xp.transpose(t, rest + tuple(n + w for w in rest) + wires + tuple(n + w for w in wires))
-    return xp.trace(xp.reshape(t, (r, r, m, m)))  # over the traced wires' row and column
+    if xp is np:  # einsum's diagonal sum: no copy of the transposed matrix
+        t = np.asarray(rho).reshape((2,) * (2 * n))
+        t = np.transpose(t, wires + rest + tuple(n + w for w in wires + rest)).reshape(m, r, m, r)
+        return np.einsum("iaja->ij", t)
+    # autograd differentiates no repeated einsum index: the trace over the first two axes
+    t = xp.transpose(xp.reshape(rho, (2,) * (2 * n)),
+                     rest + tuple(n + w for w in rest) + wires + tuple(n + w for w in wires))
+    return xp.trace(xp.reshape(t, (r, r, m, m)))
 
 
 def state_quantity(reduce: tuple, rho, n: int):
