@@ -726,6 +726,21 @@ def choi_matrix(Ks, check_Ks=False):
     return sum(xp.outer(v, xp.conj(v)) for v in vecs) / d
 
 
+quantum = _types.SimpleNamespace(**{n: globals()[n] for n in (
+    "reduce_dm", "reduce_statevector", "partial_trace", "dm_from_state_vector", "purity",
+    "vn_entropy", "mutual_info", "vn_entanglement_entropy", "max_entropy", "min_entropy",
+    "relative_entropy", "sqrt_matrix", "expectation_value", "trace_distance", "choi_matrix",
+    "fidelity", "fidelity_statevector")})
+quantum.__doc__ = """PennyLane's module path ``qml.math.quantum``: the quantum-information functions
+above.
+
+>>> import numpy as onp
+>>> quantum.reduce_statevector(onp.array([0.0, 1.0]), [0]).real
+array([[0., 0.],
+       [0., 1.]])
+"""
+
+
 def __getattr__(name):
     # every other name: the NumPy (autograd) function of that name, as PennyLane's
     # dispatch gives for NumPy and autograd values
