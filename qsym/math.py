@@ -6,7 +6,8 @@ here under its NumPy name (``qml.math.allclose``, ``sum``, ``stack``, ``dot``, `
 ``cos``, ...: those of :mod:`qsym.numpy`, which autograd differentiates and which accept
 traced inputs inside a circuit), plus PennyLane's own helpers below (``get_interface``,
 ``requires_grad``, ``to_numpy``, ``toarray``, ``unwrap``, ``convert_like``, ``cast``,
-``cast_like``, ``is_abstract``, ``allequal``), PennyLane's quantum-information functions
+``cast_like``, ``is_abstract``, ``allequal``, ``is_real_obj_or_close``), PennyLane's
+quantum-information functions
 (``reduce_dm``, ``reduce_statevector``, ``partial_trace``, ``dm_from_state_vector``,
 ``purity``, ``vn_entropy``, ``mutual_info``, ``vn_entanglement_entropy``,
 ``relative_entropy``, ``max_entropy``, ``min_entropy``, ``fidelity``,
@@ -197,6 +198,19 @@ def allequal(tensor1, tensor2, **kwargs) -> bool:
     (True, False)
     """
     return bool(_np.all(_np.asarray(to_numpy(tensor1)) == _np.asarray(to_numpy(tensor2))))
+
+
+def is_real_obj_or_close(obj) -> bool:
+    """Whether ``obj`` is real, or complex with every imaginary part close to 0 (``allclose``'s
+    default tolerances; PennyLane's ``qml.math.is_real_obj_or_close``).
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> qml.math.is_real_obj_or_close(onp.array(0.4 + 1e-14j)), qml.math.is_real_obj_or_close(0.4 + 0.2j)
+    (True, False)
+    """
+    value = _np.asarray(to_numpy(obj))
+    return bool(not _np.iscomplexobj(value) or _np.allclose(value.imag, 0.0))
 
 
 def shape(tensor) -> tuple:

@@ -254,3 +254,10 @@ def test_agrees_with_pennylane():
     ]
     for ours, theirs in pairs:
         assert onp.allclose(ours, theirs, atol=1e-8)
+
+
+@pytest.mark.parametrize("value, real", [(0.4, True), (onp.complex128(0.4), True),
+                                         (0.4 + 0.2j, False), (0.4 + 1e-14j, True),
+                                         (np.array([1.0, 2.0 + 1e-3j]), False)])
+def test_is_real_obj_or_close(value, real):
+    assert qml.math.is_real_obj_or_close(value) is real
