@@ -556,11 +556,12 @@ def structural_hash(c: Circuit, *extra) -> str:
 
 
 # --- quantities of the pure final state ----------------------------------------------------
-def reduced_density_matrix(psi: np.ndarray, n: int, wires, dpsi=None) -> np.ndarray:
+def reduced_density_matrix(psi: np.ndarray, n: int, wires, dpsi=None, xp=np) -> np.ndarray:
     """The reduced density matrix ``Tr_rest |psi><psi|`` of ``wires`` (device indices, in
     the order given: the first most significant) of an ``n``-wire state (flat, wire 0
     most significant). With ``dpsi`` (``(2**n, k)``, the state's Jacobian), its Jacobian
-    ``Tr_rest(|dpsi><psi| + |psi><dpsi|)``, shape ``(2**m, 2**m, k)``.
+    ``Tr_rest(|dpsi><psi| + |psi><dpsi|)``, shape ``(2**m, 2**m, k)``. ``xp`` is the array
+    module of ``psi``: ``autograd.numpy`` differentiates it (``qml.math.reduce_statevector``).
 
     >>> psi = np.array([1, 0, 0, 1]) / np.sqrt(2)   # a Bell pair: each wire maximally mixed
     >>> reduced_density_matrix(psi, 2, (0,)).real.round(12).tolist()
@@ -569,6 +570,9 @@ def reduced_density_matrix(psi: np.ndarray, n: int, wires, dpsi=None) -> np.ndar
     wires = tuple(wires)
     rest = tuple(w for w in range(n) if w not in wires)
     m = 2 ** len(wires)
+    if xp is not np:  # autograd's functions (a box has no NumPy methods to call)
+        a = xp.reshape(xp.transpose(xp.reshape(psi, (2,) * n), wires + rest), (m, -1))
+        return xp.matmul(a, xp.conj(xp.transpose(a)))
     a = np.transpose(psi.reshape((2,) * n), wires + rest).reshape(m, -1)
     if dpsi is None:
         return a @ a.conj().T
@@ -578,10 +582,11 @@ def reduced_density_matrix(psi: np.ndarray, n: int, wires, dpsi=None) -> np.ndar
     return d + np.conj(np.transpose(d, (1, 0, 2)))
 
 
-def partial_trace(rho, n: int, wires, drho=None):
+def partial_trace(rho, n: int, wires, drho=None, xp=np):
     """The reduced density matrix of ``wires`` (in that order, the first most
     significant) of the ``n``-wire density matrix ``rho`` (``(2**n, 2**n)``); with
     ``drho`` (``(2**n, 2**n, k)``) the same of each of its ``k`` slices, ``(2**m, 2**m, k)``.
+    ``xp`` is the array module: ``autograd.numpy`` differentiates it (``qml.math.reduce_dm``).
 
     >>> bell = np.zeros((4, 4)); bell[np.ix_([0, 3], [0, 3])] = 0.5
     >>> partial_trace(bell, 2, (1,)).tolist()
@@ -593,9 +598,14 @@ def partial_trace(rho, n: int, wires, drho=None):
     if drho is not None:
         return np.stack([partial_trace(drho[..., j], n, wires) for j in range(drho.shape[-1])],
                         axis=-1) if drho.shape[-1] else np.zeros((m, m, 0), dtype=complex)
-    t = np.asarray(rho).reshape((2,) * (2 * n))
-    t = np.transpose(t, wires + rest + tuple(n + w for w in wires + rest)).reshape(m, r, m, r)
-    return np.einsum("iaja->ij", t)
+    if xp is np:  # einsum's diagonal sum: no copy of the transposed matrix
+        t = np.asarray(rho).reshape((2,) * (2 * n))
+        t = np.transpose(t, wires + rest + tuple(n + w for w in wires + rest)).reshape(m, r, m, r)
+        return np.einsum("iaja->ij", t)
+    # autograd differentiates no repeated einsum index: the trace over the first two axes
+    t = xp.transpose(xp.reshape(rho, (2,) * (2 * n)),
+                     rest + tuple(n + w for w in rest) + wires + tuple(n + w for w in wires))
+    return xp.trace(xp.reshape(t, (r, r, m, m)))
 
 
 def state_quantity(reduce: tuple, rho, n: int):
@@ -622,19 +632,22 @@ def state_quantity(reduce: tuple, rho, n: int):
     raise MeasurementError(f"unknown quantity of the state {name!r}")
 
 
-def entropy(rho, base, drho=None):
+def entropy(rho, base, drho=None, xp=np):
     """``-Tr rho log rho / log base`` (zero eigenvalues contribute 0, PennyLane's
     convention), or its derivative ``Tr(f'(rho) drho)`` with ``f(l) = -l log l / log b``
     (exact also for degenerate eigenvalues: a trace function's first derivative).
+    ``xp`` is the array module of the value: ``autograd.numpy`` differentiates it
+    (``qml.math.vn_entropy``; autograd's eigenvalue derivative is exact when degenerate).
 
     >>> entropy(np.eye(2) / 2, 2)
     np.float64(1.0)
     """
-    lam, vecs = np.linalg.eigh(rho)
-    scale = 1.0 if base is None else np.log(base)
+    lam, vecs = xp.linalg.eigh(rho)
+    scale = 1.0 if not base else np.log(base)
     keep = lam > 1e-14
     if drho is None:
-        return np.float64(-np.sum(lam[keep] * np.log(lam[keep])) / scale)
+        s = -xp.sum(lam[keep] * xp.log(lam[keep])) / scale
+        return np.float64(s) if xp is np else s
     diag = np.einsum("ak,abj,bk->kj", vecs.conj(), drho, vecs).real  # <k|drho_j|k>
     fprime = np.where(keep, -np.log(np.where(keep, lam, 1.0)) - 1.0, 0.0)
     return fprime @ diag / scale

@@ -47,7 +47,7 @@ from autograd.tracer import getval
 from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError, GateError,
                      GeneratorUndefinedError,
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
-                     SparseMatrixUndefinedError, WireError)
+                     QuantumFunctionError, SparseMatrixUndefinedError, WireError)
 from ._gates import GATES, REGISTRY, GateDef, gate_def, is_sparse_matrix, register
 from ._operations import (
     CONTROLLED_TARGETS,
@@ -853,6 +853,33 @@ def simplify(op):
     raise GateError(f"qml.simplify takes a gate or an observable, got {op!r}")
 
 
+def _word_operator(word: tuple, wires: list):
+    """The operator of a Pauli word ``((wire, letter), ...)``: a Pauli gate, their
+    product, or the identity on the first of ``wires``."""
+    with recording(Tape()):
+        gates = [GATE_CLASSES["Pauli" + p](wires=w) for w, p in word]
+        if not gates:
+            return GATE_CLASSES["Identity"](wires=wires[0])
+    return gates[0] if len(gates) == 1 else Prod(*gates)
+
+
+def _generator_hamiltonian(obs, decomposed):
+    """PennyLane's ``format="hamiltonian"`` form of a generator ``obs``: a
+    ``LinearCombination`` as it is; the terms of a ``Sum``, ``SProd`` or ``Prod``; the Pauli
+    decomposition (``decomposed``, of its matrix) of an observable given by a matrix;
+    ``1.0 * obs`` otherwise."""
+    if isinstance(obs, Hamiltonian):
+        return obs
+    if isinstance(obs, (Sum, SProd, Prod)):
+        return Hamiltonian(*obs.terms())
+    if type(obs).__name__ in ("Hermitian", "SparseHamiltonian"):
+        wires = list(obs.wires)
+        words = list(decomposed.terms.items())
+        return Hamiltonian([complex(c).real for _, c in words],
+                           [_word_operator(w, wires) for w, _ in words])
+    return Hamiltonian([1.0], [obs])
+
+
 def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's name)
     """The generator of a one-parameter gate (PennyLane's ``qml.generator``): ``G`` with
     ``U(t) = exp(i t G)``. ``format="prefactor"`` (the default) gives ``(obs, p)`` with
@@ -865,17 +892,38 @@ def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's na
     (Observable(1 * X(0) @ X(1) + 1 * Y(0) @ Y(1)), 0.25)
     >>> generator(GATE_CLASSES["RX"](0.3, wires=0), format="observable")
     -0.5 * X(0)
+
+    An operator class (a user's too, with a ``generator()`` method) or a function making
+    one gives a function of its arguments, as PennyLane's:
+
+    >>> generator(GATE_CLASSES["RY"])(0.3, wires=1)
+    (Y(1), -0.5)
     """
+    if format not in ("prefactor", "observable", "hamiltonian", "arithmetic"):
+        raise GateError("qml.generator: format must be one of ('prefactor', 'hamiltonian', "
+                        f"'observable', 'arithmetic'); got {format!r}")
+    if not isinstance(op, Operation) and callable(op):
+        def of_arguments(*args, **kwargs):
+            with not_recording():
+                made = op(*args, **kwargs)
+            return generator(made, format)
+        return of_arguments
     if not isinstance(op, Operation):
         raise GateError(f"qml.generator takes a gate, e.g. qml.RX(0.1, wires=0); got {op!r}")
-    if format in ("observable", "hamiltonian", "arithmetic"):
-        return op.generator()
+    if op.num_params != 1:
+        raise ValueError(f"Operation {op.name} is not written in terms of a single parameter")
+    obs = op.generator()
     wires = list(op.wires)  # G as a Pauli sum, from the matrix of the operator op gives
-    gen = pauli_decomposition(np.asarray(op.generator().matrix(wire_order=wires), dtype=complex),
-                              tuple(wires))
-    if format != "prefactor":
-        raise GateError(f"qml.generator: format must be 'prefactor', 'observable', "
-                        f"'hamiltonian' or 'arithmetic', got {format!r}")
+    mat = np.asarray(obs.matrix(wire_order=wires), dtype=complex)
+    if not np.allclose(mat, mat.conj().T):
+        raise QuantumFunctionError(f"Generator {getattr(obs, 'name', obs)} of operation "
+                                   f"{op.name} is not hermitian")
+    if format == "observable":
+        return obs
+    gen = pauli_decomposition(mat, tuple(wires))
+    if format in ("hamiltonian", "arithmetic"):
+        h = _generator_hamiltonian(obs, gen)
+        return h if format == "hamiltonian" else dot(*h.terms())
     coeffs = [complex(c).real for c in gen.terms.values()]
     if len(coeffs) == 1:
         (word,) = gen.terms

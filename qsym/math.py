@@ -6,7 +6,13 @@ here under its NumPy name (``qml.math.allclose``, ``sum``, ``stack``, ``dot``, `
 ``cos``, ...: those of :mod:`qsym.numpy`, which autograd differentiates and which accept
 traced inputs inside a circuit), plus PennyLane's own helpers below (``get_interface``,
 ``requires_grad``, ``to_numpy``, ``toarray``, ``unwrap``, ``convert_like``, ``cast``,
-``cast_like``, ``is_abstract``, ``allequal``, ``fidelity_statevector``), the SU(2)/SU(4)
+``cast_like``, ``is_abstract``, ``allequal``, ``is_real_obj_or_close``), PennyLane's
+quantum-information functions
+(``reduce_dm``, ``reduce_statevector``, ``partial_trace``, ``dm_from_state_vector``,
+``purity``, ``vn_entropy``, ``mutual_info``, ``vn_entanglement_entropy``,
+``relative_entropy``, ``max_entropy``, ``min_entropy``, ``fidelity``,
+``fidelity_statevector``, ``trace_distance``, ``sqrt_matrix``, ``expectation_value``,
+``choi_matrix``: autograd differentiates them), the SU(2)/SU(4)
 forms of unitaries (``convert_to_su2``, ``convert_to_su4``) and ``qml.math.decomposition``
 (Euler angles ``zyz_rotation_angles``, ``xyx_...``, ``xzx_...``, ``zxz_...``;
 ``su2su2_to_tensor_products``).
@@ -27,9 +33,10 @@ from __future__ import annotations
 import functools as _functools
 import numpy as _np
 from autograd.builtins import SequenceBox as _SequenceBox
-from autograd.extend import Box as _Box
+from autograd.extend import Box as _Box, defvjp as _defvjp, primitive as _primitive
 
 from . import numpy as _qnp
+from . import _ir
 from ._linalg import (convert_to_su2, convert_to_su4, su2su2_to_tensor_products as _su2su2,
                       xyx_rotation_angles as _xyx, xzx_rotation_angles as _xzx,
                       zxz_rotation_angles as _zxz, zyz_rotation_angles as _zyz)
@@ -194,6 +201,19 @@ def allequal(tensor1, tensor2, **kwargs) -> bool:
     return bool(_np.all(_np.asarray(to_numpy(tensor1)) == _np.asarray(to_numpy(tensor2))))
 
 
+def is_real_obj_or_close(obj) -> bool:
+    """Whether ``obj`` is real, or complex with every imaginary part close to 0 (``allclose``'s
+    default tolerances; PennyLane's ``qml.math.is_real_obj_or_close``).
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> qml.math.is_real_obj_or_close(onp.array(0.4 + 1e-14j)), qml.math.is_real_obj_or_close(0.4 + 0.2j)
+    (True, False)
+    """
+    value = _np.asarray(to_numpy(obj))
+    return bool(not _np.iscomplexobj(value) or _np.allclose(value.imag, 0.0))
+
+
 def shape(tensor) -> tuple:
     """The shape of the value (``()`` for a number).
 
@@ -215,44 +235,6 @@ def T(tensor):
     [[1, 3], [2, 4]]
     """
     return _qnp.transpose(tensor) if isinstance(tensor, _Box) else _np.transpose(_np.asarray(tensor))
-
-
-def fidelity_statevector(state0, state1, check_state=False, c_dtype="complex128"):
-    """``|<state0|state1>|^2`` of two state vectors.
-
-    >>> import numpy as onp
-    >>> import qsym as qml
-    >>> plus = onp.array([1.0, 1.0]) / onp.sqrt(2)
-    >>> round(float(qml.math.fidelity_statevector(onp.array([1.0, 0.0]), plus)), 12)
-    0.5
-    """
-    a = _qnp.asarray(state0, dtype=c_dtype) if not isinstance(state0, _Box) else state0
-    b = _qnp.asarray(state1, dtype=c_dtype) if not isinstance(state1, _Box) else state1
-    if check_state:
-        for s in (a, b):
-            if not _np.isclose(_np.linalg.norm(to_numpy(s)), 1.0):
-                raise ValueError("a state vector must have norm 1")
-    ov = _qnp.sum(_qnp.conj(a) * b, axis=-1)
-    return _qnp.real(ov * _qnp.conj(ov))
-
-
-def dm_from_state_vector(state, check_state=False, c_dtype="complex128"):
-    """The density matrix ``|state><state|`` of a state vector (PennyLane's
-    ``qml.math.dm_from_state_vector``); a batch of vectors (last axis) gives a batch of
-    matrices. ``check_state=True`` refuses a vector whose norm is not 1 (a ``ValueError``,
-    as PennyLane's).
-
-    >>> import numpy as onp
-    >>> import qsym as qml
-    >>> qml.math.dm_from_state_vector(onp.array([0.6, 0.8j]))
-    array([[0.36+0.j  , 0.  -0.48j],
-           [0.  +0.48j, 0.64+0.j  ]])
-    """
-    xp = _qnp if isinstance(state, _Box) else _np  # autograd inside a derivative
-    psi = state if xp is _qnp else _np.asarray(to_numpy(state), dtype=c_dtype)
-    if check_state and not _np.allclose(_np.linalg.norm(to_numpy(psi), axis=-1), 1.0):
-        raise ValueError("Sum of amplitudes-squared does not equal one.")
-    return psi[..., :, None] * xp.conj(psi)[..., None, :]
 
 
 def expand_matrix(mat, wires, wire_order=None, sparse_format="csr"):
@@ -318,6 +300,471 @@ def ceil_log2(n) -> int:
     if not n > 0:
         raise ValueError(f"ceil_log2 takes a positive number, got {n!r}")
     return int(_np.ceil(_np.log2(n)))
+
+
+# --- quantum information: PennyLane's qml.math functions of states ------------------------
+# The quantities are those the measurements qml.density_matrix / qml.vn_entropy compute
+# (qsym._ir: partial_trace, reduced_density_matrix, entropy), run here on autograd's NumPy
+# when a value is differentiated (an autograd box), on NumPy otherwise.
+
+def _xp(*values):
+    """autograd's NumPy when a value is being differentiated (a box), else NumPy."""
+    return _qnp if any(isinstance(v, _Box) for v in values) else _np
+
+
+def _as_complex(value, c_dtype):
+    """``value`` as a ``c_dtype`` array (a box is kept: autograd follows it as it is)."""
+    if isinstance(value, _Box):
+        return value
+    return _np.asarray(to_numpy(value), dtype=c_dtype)
+
+
+def _n_wires(dim: int, what: str) -> int:
+    if dim < 1 or dim & (dim - 1):
+        raise ValueError(f"{what}: the dimension {dim} is not a power of 2 (2**N for N wires)")
+    return dim.bit_length() - 1
+
+
+def _square_shape(rho, check_state=False):
+    """(batch size or None, N wires) of a density matrix (batch), its shape checked; with
+    ``check_state`` also its trace, hermiticity and positivity (PennyLane's messages)."""
+    shape = _np.shape(rho._value if isinstance(rho, _Box) else rho)
+    if len(shape) not in (2, 3) or shape[-1] != shape[-2] or shape[-1] < 1 or \
+            shape[-1] & (shape[-1] - 1):
+        raise ValueError("Density matrix must be of shape (2**N, 2**N) or (batch_dim, 2**N, "
+                         f"2**N); got shape {tuple(shape)}")
+    if check_state:
+        for dm in _np.asarray(to_numpy(rho)).reshape((-1,) + shape[-2:]):
+            if not _np.allclose(_np.trace(dm), 1.0, atol=1e-10):
+                raise ValueError("The trace of the density matrix should be one.")
+            if not _np.allclose(dm, dm.conj().T):
+                raise ValueError("The matrix is not Hermitian.")
+            if _np.linalg.eigvalsh(dm).min() < -1e-7:
+                raise ValueError("The matrix is not positive semi-definite.")
+    return (shape[0] if len(shape) == 3 else None), shape[-1].bit_length() - 1
+
+
+def _vector_shape(state, check_state=False):
+    """(batch size or None, N wires) of a state vector (batch), its shape checked; with
+    ``check_state`` also its norm (PennyLane's messages)."""
+    shape = _np.shape(state._value if isinstance(state, _Box) else state)
+    if len(shape) not in (1, 2) or shape[-1] < 1 or shape[-1] & (shape[-1] - 1):
+        raise ValueError("State vector must be of shape (2**wires,) or (batch_dim, 2**wires); "
+                         f"got shape {tuple(shape)}")
+    if check_state:
+        norms = _np.linalg.norm(_np.asarray(to_numpy(state)).reshape(-1, shape[-1]), axis=-1)
+        if not _np.allclose(norms, 1.0, atol=1e-10):
+            raise ValueError("Sum of amplitudes-squared does not equal one.")
+    return (shape[0] if len(shape) == 2 else None), shape[-1].bit_length() - 1
+
+
+def _wire_indices(indices, n: int, what="indices") -> tuple:
+    idx = tuple(int(i) for i in (indices if _np.ndim(indices) else [indices]))
+    if len(set(idx)) != len(idx) or any(not 0 <= i < n for i in idx):
+        raise ValueError(f"{what} {list(idx)} must be distinct wire positions 0..{n - 1} of the "
+                         f"{n}-wire state")
+    return idx
+
+
+def _per_item(fn, value, batch, xp):
+    """``fn`` of each matrix of a batch, stacked (or of the one matrix)."""
+    if batch is None:
+        return fn(value)
+    return xp.stack([fn(value[i]) for i in range(batch)])
+
+
+def _pairs(state0, state1, b0, b1):
+    """The (state0, state1) pairs of two states or batches (one state pairs with each of a
+    batch); None for unbatched inputs."""
+    if b0 is not None and b1 is not None and b0 != b1:
+        raise ValueError("The two states must be batches of the same size, or one of them must "
+                         "contain a single element.")
+    if b0 is None and b1 is None:
+        return None
+    return [(state0 if b0 is None else state0[i], state1 if b1 is None else state1[i])
+            for i in range(b0 if b0 is not None else b1)]
+
+
+def reduce_dm(density_matrix, indices, check_state=False, c_dtype="complex128"):
+    """The reduced density matrix of the wires ``indices`` (in that order, the first most
+    significant) of a density matrix ``(2**N, 2**N)`` or a batch ``(batch, 2**N, 2**N)``
+    (PennyLane's ``qml.math.reduce_dm``); the other wires are traced out. Differentiable.
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> rho = onp.diag([0.5, 0.0, 0.5, 0.0])        # |+><+| (x) |0><0|, without coherences
+    >>> qml.math.reduce_dm(rho, indices=[1]).real
+    array([[1., 0.],
+           [0., 0.]])
+    """
+    rho = _as_complex(density_matrix, c_dtype)
+    batch, n = _square_shape(rho, check_state)
+    idx, xp = _wire_indices(indices, n), _xp(rho)
+    return _per_item(lambda r: _ir.partial_trace(r, n, idx, xp=xp), rho, batch, xp)
+
+
+def partial_trace(matrix, indices, c_dtype="complex128"):
+    """The density matrix (or batch) with the wires ``indices`` traced out (PennyLane's
+    ``qml.math.partial_trace``); the remaining wires keep their order.
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> qml.math.partial_trace(onp.diag([0.0, 1.0, 0.0, 0.0]), indices=[0]).real
+    array([[0., 0.],
+           [0., 1.]])
+    """
+    n = _square_shape(_as_complex(matrix, c_dtype))[1]
+    traced = set(_wire_indices(indices, n))
+    return reduce_dm(matrix, [w for w in range(n) if w not in traced], c_dtype=c_dtype)
+
+
+def reduce_statevector(state, indices, check_state=False, c_dtype="complex128"):
+    """The reduced density matrix of the wires ``indices`` of a state vector ``(2**N,)`` or a
+    batch ``(batch, 2**N)`` (PennyLane's ``qml.math.reduce_statevector``). Differentiable.
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> bell = onp.array([1.0, 0.0, 0.0, 1.0]) / onp.sqrt(2)
+    >>> qml.math.reduce_statevector(bell, indices=[0]).real
+    array([[0.5, 0. ],
+           [0. , 0.5]])
+    """
+    psi = _as_complex(state, c_dtype)
+    batch, n = _vector_shape(psi, check_state)
+    idx, xp = _wire_indices(indices, n), _xp(psi)
+    return _per_item(lambda v: _ir.reduced_density_matrix(v, n, idx, xp=xp), psi, batch, xp)
+
+
+def dm_from_state_vector(state, check_state=False, c_dtype="complex128"):
+    """The density matrix ``|state><state|`` of a state vector (PennyLane's
+    ``qml.math.dm_from_state_vector``); a batch of vectors (first axis) gives a batch of
+    matrices. ``check_state=True`` refuses a vector whose norm is not 1.
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> qml.math.dm_from_state_vector(onp.array([0.6, 0.8j]))
+    array([[0.36+0.j  , 0.  -0.48j],
+           [0.  +0.48j, 0.64+0.j  ]])
+    """
+    n = _vector_shape(state)[1]
+    return reduce_statevector(state, list(range(n)), check_state, c_dtype)
+
+
+def purity(state, indices, check_state=False, c_dtype="complex128"):
+    """The purity ``Tr rho^2`` of the reduced density matrix of ``indices`` of a density
+    matrix (or batch) (PennyLane's ``qml.math.purity``; ``qml.purity`` measures it).
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> bell = qml.math.dm_from_state_vector(onp.array([1.0, 0.0, 0.0, 1.0]) / onp.sqrt(2))
+    >>> round(float(qml.math.purity(bell, [0])), 12), round(float(qml.math.purity(bell, [0, 1])), 12)
+    (0.5, 1.0)
+    """
+    rho = reduce_dm(state, indices, check_state, c_dtype)
+    xp = _xp(rho)
+    return xp.real(xp.einsum("...ab,...ba->...", rho, rho))
+
+
+def vn_entropy(state, indices, base=None, check_state=False, c_dtype="complex128"):
+    """The von Neumann entropy ``-Tr rho log rho`` of the reduced density matrix of
+    ``indices`` of a density matrix (or batch), natural log unless ``base`` is given
+    (PennyLane's ``qml.math.vn_entropy``; the same function as the measurement
+    ``qml.vn_entropy``). Differentiable.
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> bell = qml.math.dm_from_state_vector(onp.array([1.0, 0.0, 0.0, 1.0]) / onp.sqrt(2))
+    >>> round(float(qml.math.vn_entropy(bell, [0], base=2)), 12)
+    1.0
+    """
+    rho = reduce_dm(state, indices, check_state, c_dtype)
+    xp = _xp(rho)
+    return _per_item(lambda r: _ir.entropy(r, base, xp=xp), rho,
+                     _np.shape(rho)[0] if _np.ndim(rho) == 3 else None, xp)
+
+
+def _disjoint(indices0, indices1, what):
+    if set(_np.ravel(indices0).tolist()) & set(_np.ravel(indices1).tolist()):
+        raise ValueError(f"Subsystems for computing {what} must not overlap; got "
+                         f"indices0={list(indices0)} and indices1={list(indices1)}")
+
+
+def mutual_info(state, indices0, indices1, base=None, check_state=False, c_dtype="complex128"):
+    """The mutual information ``S(A) + S(B) - S(AB)`` of the subsystems ``indices0`` and
+    ``indices1`` of a density matrix (or batch) (PennyLane's ``qml.math.mutual_info``).
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> bell = qml.math.dm_from_state_vector(onp.array([1.0, 0.0, 0.0, 1.0]) / onp.sqrt(2))
+    >>> round(float(qml.math.mutual_info(bell, [0], [1], base=2)), 12)
+    2.0
+    """
+    _disjoint(indices0, indices1, "mutual information")
+    both = sorted([*indices0, *indices1])
+    return sum(sign * vn_entropy(state, ws, base, check_state, c_dtype)
+               for ws, sign in ((indices0, 1), (indices1, 1), (both, -1)))
+
+
+def vn_entanglement_entropy(state, indices0, indices1, base=None, check_state=False,
+                            c_dtype="complex128"):
+    """The entanglement entropy of a pure bipartite state, the von Neumann entropy of the
+    part ``indices0`` (PennyLane's ``qml.math.vn_entanglement_entropy``: it trusts the state
+    to be pure and ``indices1`` to be the rest).
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> bell = qml.math.dm_from_state_vector(onp.array([1.0, 0.0, 0.0, 1.0]) / onp.sqrt(2))
+    >>> round(float(qml.math.vn_entanglement_entropy(bell, [0], [1], base=2)), 12)
+    1.0
+    """
+    _disjoint(indices0, indices1, "the entanglement entropy")
+    return vn_entropy(state, indices0, base, check_state, c_dtype)
+
+
+def _spectrum(state, indices, check_state, c_dtype):
+    rho = reduce_dm(state, indices, check_state, c_dtype)
+    xp = _xp(rho)
+    return xp.linalg.eigh(rho)[0], xp
+
+
+def max_entropy(state, indices, base=None, check_state=False, c_dtype="complex128"):
+    """The max-entropy ``log rank(rho)`` of the reduced density matrix of ``indices``
+    (eigenvalues above 1e-8 counted; PennyLane's ``qml.math.max_entropy``); its derivative
+    is zero (a step function).
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> rho = onp.diag([0.75, 0.25, 0.0, 0.0])
+    >>> float(qml.math.max_entropy(rho, [0, 1], base=2)), float(qml.math.max_entropy(rho, [0]))
+    (1.0, 0.0)
+    """
+    evs, xp = _spectrum(state, indices, check_state, c_dtype)
+    rank = _np.sum(_np.asarray(to_numpy(evs)) > 1e-8, axis=-1)
+    return _np.log(rank) / (_np.log(base) if base else 1.0) + 0.0 * xp.sum(evs, axis=-1)
+
+
+def min_entropy(state, indices, base=None, check_state=False, c_dtype="complex128"):
+    """The min-entropy ``-log max(eigenvalues of rho)`` of the reduced density matrix of
+    ``indices`` (PennyLane's ``qml.math.min_entropy``). Differentiable.
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> float(qml.math.min_entropy(onp.diag([0.25, 0.25, 0.25, 0.25]), [0, 1], base=2))
+    2.0
+    """
+    evs, xp = _spectrum(state, indices, check_state, c_dtype)
+    return -xp.log(xp.max(evs, axis=-1)) / (_np.log(base) if base else 1.0)
+
+
+def _two_states(state0, state1, check_state, c_dtype, vectors=False):
+    """The two states as ``c_dtype`` arrays, checked; their batch sizes."""
+    a, b = _as_complex(state0, c_dtype), _as_complex(state1, c_dtype)
+    shape_of = _vector_shape if vectors else _square_shape
+    (b0, n0), (b1, n1) = shape_of(a, check_state), shape_of(b, check_state)
+    if n0 != n1:
+        raise ValueError(f"The two states must have the same number of wires; got {n0} and {n1}")
+    return a, b, b0, b1
+
+
+def fidelity_statevector(state0, state1, check_state=False, c_dtype="complex128"):
+    """The fidelity ``|<state0|state1>|^2`` of two state vectors (or batches, or one vector
+    and a batch) (PennyLane's ``qml.math.fidelity_statevector``). Differentiable.
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> plus = onp.array([1.0, 1.0]) / onp.sqrt(2)
+    >>> round(float(qml.math.fidelity_statevector(onp.array([1.0, 0.0]), plus)), 12)
+    0.5
+    """
+    a, b, b0, b1 = _two_states(state0, state1, check_state, c_dtype, vectors=True)
+    _pairs(a, b, b0, b1)  # the batch sizes agree
+    xp = _xp(a, b)
+    return xp.abs(xp.sum(a * xp.conj(b), axis=-1)) ** 2
+
+
+def sqrt_matrix(density_matrix):
+    """The square root of a positive semi-definite matrix (or batch) by its eigenvalues,
+    negative rounding errors set to 0 (PennyLane's ``qml.math.sqrt_matrix``).
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> qml.math.sqrt_matrix(onp.diag([0.25, 0.0, 0.0, 1.0])).diagonal()
+    array([0.5, 0. , 0. , 1. ])
+    """
+    xp = _xp(density_matrix)
+    rho = density_matrix if xp is _qnp else _np.asarray(to_numpy(density_matrix))
+    evs, vecs = xp.linalg.eigh(rho)
+    root = xp.sqrt(xp.where(evs > 0, evs, 0.0))
+    return xp.matmul(vecs * root[..., None, :], xp.conj(xp.swapaxes(vecs, -1, -2)))
+
+
+def _psd_sqrt(m):
+    lam, u = _np.linalg.eigh(m)
+    return (u * _np.sqrt(_np.clip(lam, 0.0, None))) @ u.conj().T
+
+
+@_primitive
+def _fidelity_dm(rho, sigma):
+    """``(Tr sqrt(sqrt(rho) sigma sqrt(rho)))**2`` of two density matrices (NumPy values)."""
+    s = _psd_sqrt(rho)
+    return _np.sum(_np.sqrt(_np.clip(_np.linalg.eigvalsh(s @ sigma @ s), 0.0, None))) ** 2
+
+
+def _fidelity_vjp(argnum):
+    """The derivative of the fidelity in one argument ``a`` (the other ``b``):
+    ``dF = sqrt(F) Tr(M da)``, ``M = sqrt(b) A^(-1/2) sqrt(b)``, ``A = sqrt(b) a sqrt(b)``,
+    ``A^(-1/2)`` on ``A``'s support (its kernel meets ``sqrt(b)``'s only where ``F``'s
+    derivative vanishes); autograd's gradient of a real function of a matrix ``a`` is
+    ``M^T`` times the output's cotangent."""
+    def make(ans, rho, sigma):
+        a, b = (rho, sigma) if argnum == 0 else (sigma, rho)
+        sb = _psd_sqrt(b)
+        lam, u = _np.linalg.eigh(sb @ a @ sb)
+        keep = lam > 1e-15
+        inv = _np.where(keep, 1.0 / _np.sqrt(_np.where(keep, lam, 1.0)), 0.0)
+        m = sb @ (u * inv) @ u.conj().T @ sb * _np.sum(_np.sqrt(lam[keep]))
+        out = m.T if _np.iscomplexobj(a) else m.T.real
+        return lambda g: g * out
+    return make
+
+
+_defvjp(_fidelity_dm, _fidelity_vjp(0), _fidelity_vjp(1))
+
+
+def fidelity(state0, state1, check_state=False, c_dtype="complex128"):
+    """The fidelity ``(Tr sqrt(sqrt(rho) sigma sqrt(rho)))**2`` of two density matrices (or
+    batches, or one and a batch) (PennyLane's ``qml.math.fidelity``). Differentiable in
+    both (exact, also at pure states, where the square roots' derivatives are singular).
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> rho, sigma = onp.diag([1.0, 0.0]), onp.full((2, 2), 0.5)   # |0><0| and |+><+|
+    >>> round(float(qml.math.fidelity(rho, sigma)), 12)
+    0.5
+    """
+    a, b, b0, b1 = _two_states(state0, state1, check_state, c_dtype)
+    pairs, xp = _pairs(a, b, b0, b1), _xp(a, b)
+    if pairs is None:
+        return _fidelity_dm(a, b)
+    return xp.stack([_fidelity_dm(r, s) for r, s in pairs])
+
+
+def trace_distance(state0, state1, check_state=False, c_dtype="complex128"):
+    """The trace distance ``||rho - sigma||_1 / 2`` of two density matrices (or batches, or
+    one and a batch) (PennyLane's ``qml.math.trace_distance``). Differentiable.
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> round(float(qml.math.trace_distance(onp.diag([1.0, 0.0]), onp.full((2, 2), 0.5))), 12)
+    0.707106781187
+    """
+    a, b, b0, b1 = _two_states(state0, state1, check_state, c_dtype)
+    _pairs(a, b, b0, b1)  # the batch sizes agree
+    xp = _xp(a, b)
+    return xp.sum(xp.abs(xp.linalg.eigh(a - b)[0]), axis=-1) / 2
+
+
+def _relative_entropy_pair(rho, sigma, base, xp):
+    """``Tr rho (log rho - log sigma)``: ``-S(rho) - sum_ij l_i |<u_i|v_j>|^2 log m_j`` by
+    both eigenbases; infinite where ``rho``'s support leaves ``sigma``'s."""
+    lam, u = xp.linalg.eigh(rho)
+    mu, v = xp.linalg.eigh(sigma)
+    overlap = xp.abs(xp.matmul(xp.conj(xp.transpose(u)), v)) ** 2  # [i, j] = |<u_i|v_j>|^2
+    lam_n, mu_n, ov_n = (_np.asarray(to_numpy(x)) for x in (lam, mu, overlap))
+    meet = (lam_n[:, None] > 1e-14) & (ov_n > 1e-12)
+    if _np.any(meet & (mu_n[None, :] <= 1e-14)):
+        return _np.inf
+    logs = xp.log(xp.where(mu_n > 1e-14, mu, 1.0))
+    cross = xp.sum(xp.where(meet, lam[:, None] * overlap * logs[None, :], 0.0))
+    return -_ir.entropy(rho, base, xp=xp) - cross / (_np.log(base) if base else 1.0)
+
+
+def relative_entropy(state0, state1, base=None, check_state=False, c_dtype="complex128"):
+    """The quantum relative entropy ``S(rho || sigma) = Tr rho (log rho - log sigma)`` of
+    two density matrices (or batches, or one and a batch), natural log unless ``base`` is
+    given; ``inf`` when ``rho``'s support is not inside ``sigma``'s (PennyLane's
+    ``qml.math.relative_entropy``).
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> round(float(qml.math.relative_entropy(onp.diag([1.0, 0.0]), onp.eye(2) / 2, base=2)), 12)
+    1.0
+    """
+    a, b, b0, b1 = _two_states(state0, state1, check_state, c_dtype)
+    pairs, xp = _pairs(a, b, b0, b1), _xp(a, b)
+    if pairs is None:
+        return _relative_entropy_pair(a, b, base, xp)
+    return xp.stack([_relative_entropy_pair(r, s, base, xp) for r, s in pairs])
+
+
+def expectation_value(operator_matrix, state_vector, check_state=False, check_operator=False,
+                      c_dtype="complex128"):
+    """``<psi|A|psi>`` of an operator matrix and a state vector (either or both batched,
+    batch first) (PennyLane's ``qml.math.expectation_value``; complex, as PennyLane's).
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> plus = onp.array([1.0, 1.0]) / onp.sqrt(2)
+    >>> round(complex(qml.math.expectation_value(onp.array([[0.0, 1.0], [1.0, 0.0]]), plus)).real, 12)
+    1.0
+    """
+    psi, op = _as_complex(state_vector, c_dtype), _as_complex(operator_matrix, c_dtype)
+    _vector_shape(psi, check_state)
+    shape = _np.shape(op._value if isinstance(op, _Box) else op)
+    if len(shape) not in (2, 3) or shape[-1] != shape[-2] or shape[-1] & (shape[-1] - 1):
+        raise ValueError("Operator matrix must be of shape (2**wires,2**wires) or (batch_dim, "
+                         f"2**wires, 2**wires); got shape {tuple(shape)}")
+    if check_operator:
+        m = _np.asarray(to_numpy(op))
+        if not _np.allclose(m, _np.conj(_np.swapaxes(m, -1, -2))):
+            raise ValueError("The matrix is not Hermitian.")
+    if shape[-1] != _np.shape(psi._value if isinstance(psi, _Box) else psi)[-1]:
+        raise ValueError("The operator and the state vector must have the same number of wires.")
+    xp = _xp(psi, op)
+    return xp.einsum("...i,...i->...", xp.conj(psi), xp.einsum("...ji,...i->...j", op, psi))
+
+
+def choi_matrix(Ks, check_Ks=False):
+    """The Choi matrix ``(1 (x) E)(|phi+><phi+|)`` of the channel with Kraus operators ``Ks``
+    (each ``(2**n, 2**n)``), ``|phi+>`` the normalised maximally entangled state of the
+    auxiliary and the channel's wires (PennyLane's ``qml.math.choi_matrix``): ``sum_K
+    |v_K><v_K| / d`` with ``v_K = vec(K^T)``. ``check_Ks=True`` refuses operators that are
+    not trace preserving.
+
+    >>> import numpy as onp
+    >>> import qsym as qml
+    >>> lam = qml.math.choi_matrix([onp.eye(2)])     # the identity channel: |phi+><phi+|
+    >>> lam.real
+    array([[0.5, 0. , 0. , 0.5],
+           [0. , 0. , 0. , 0. ],
+           [0. , 0. , 0. , 0. ],
+           [0.5, 0. , 0. , 0.5]])
+    """
+    xp = _xp(*Ks)
+    d = _np.shape(Ks[0]._value if isinstance(Ks[0], _Box) else Ks[0])[0]
+    if check_Ks:
+        total = sum(_np.asarray(to_numpy(k)).conj().T @ _np.asarray(to_numpy(k)) for k in Ks)
+        if not _np.allclose(total, _np.eye(d)):
+            raise ValueError(r"The provided Kraus operators are not trace-preserving "
+                             r"($\sum_j K_j^\dagger K_j = \mathbb{1}$)")
+    vecs = [xp.reshape(xp.transpose(k if xp is _qnp else _np.asarray(to_numpy(k))), (-1,))
+            for k in Ks]
+    return sum(xp.outer(v, xp.conj(v)) for v in vecs) / d
+
+
+quantum = _types.SimpleNamespace(**{n: globals()[n] for n in (
+    "reduce_dm", "reduce_statevector", "partial_trace", "dm_from_state_vector", "purity",
+    "vn_entropy", "mutual_info", "vn_entanglement_entropy", "max_entropy", "min_entropy",
+    "relative_entropy", "sqrt_matrix", "expectation_value", "trace_distance", "choi_matrix",
+    "fidelity", "fidelity_statevector")})
+quantum.__doc__ = """PennyLane's module path ``qml.math.quantum``: the quantum-information functions
+above.
+
+>>> import numpy as onp
+>>> quantum.reduce_statevector(onp.array([0.0, 1.0]), [0]).real
+array([[0., 0.],
+       [0., 1.]])
+"""
 
 
 def __getattr__(name):

@@ -97,6 +97,11 @@ class PauliWord(dict):
         return "I"
 
     @property
+    def pauli_rep(self) -> "PauliSentence":
+        """The word as a sentence, coefficient 1 (PennyLane's trivial ``pauli_rep``)."""
+        return PauliSentence({self: 1.0})
+
+    @property
     def wires(self) -> Wires:
         """The wires the word acts on (not the identities)."""
         return Wires(list(self))
@@ -200,6 +205,11 @@ class PauliSentence(dict):
 
     def __missing__(self, key):
         return 0.0
+
+    @property
+    def pauli_rep(self) -> "PauliSentence":
+        """The sentence itself (PennyLane's trivial ``pauli_rep``)."""
+        return self
 
     @property
     def wires(self) -> Wires:
@@ -1101,6 +1111,108 @@ def optimize_measurements(observables, coefficients=None, grouping="qwc", colour
     return out
 
 
+# --- PennyLane's qml.pauli.PauliVSpace: a linearly independent basis of Pauli sentences ----
+class PauliVSpace:
+    """The vector space spanned by Pauli sentences (operators with a Pauli form, words or
+    sentences), kept as a linearly independent basis (PennyLane's ``qml.pauli.PauliVSpace``):
+    a candidate joins the basis when it adds a dimension. The coefficients are the columns
+    of ``_M`` (one row per Pauli word, ``_pw_to_idx``), each normalised; a candidate with a
+    new word is independent at once, otherwise it is when the rank (singular values above
+    ``tol``, default ``100 * eps``) grows.
+
+    >>> import qsym as qml
+    >>> vspace = qml.pauli.PauliVSpace([qml.X(0) @ qml.X(1) + qml.Y(0) @ qml.Y(1),
+    ...                                 qml.X(0) @ qml.X(1), qml.Y(0) @ qml.Y(1)])
+    >>> len(vspace), vspace.is_independent(qml.Z(0).pauli_rep)
+    (2, True)
+    >>> vspace.add(qml.Z(0))
+    [1.0 * X(0) @ X(1)
+    + 1.0 * Y(0) @ Y(1), 1.0 * X(0) @ X(1), 1.0 * Z(0)]
+    """
+
+    def __init__(self, generators, dtype=float, tol=None):
+        self.dtype = dtype
+        generators = [pauli_sentence(g) for g in generators]
+        words = []
+        for ps in generators:
+            words += [w for w in ps if w not in words]
+        self._pw_to_idx = {w: i for i, w in enumerate(words)}
+        self._basis = []
+        self._M = np.zeros((len(words), 0), dtype=dtype)
+        self._rank, self._num_pw = 0, len(words)
+        self.tol = np.finfo(self._M.dtype).eps * 100 if tol is None else tol
+        self.add(generators, tol=tol)
+
+    @property
+    def basis(self) -> list:
+        """The basis: the independent sentences, in the order they were added."""
+        return self._basis
+
+    def __len__(self):
+        return len(self._basis)
+
+    def __iter__(self):
+        return iter(self._basis)
+
+    def __getitem__(self, idx):
+        return self._basis[idx]
+
+    def __repr__(self):
+        return str(self._basis)
+
+    def add(self, other, tol=None) -> list:
+        """Add the independent ones of ``other`` (an operator, word or sentence, or a list
+        of them) to the basis, in turn; returns the basis."""
+        if isinstance(other, (PauliWord, PauliSentence, Operation, Observable)):
+            other = [other]
+        for ps in (pauli_sentence(op) for op in other):
+            state = self._check_independence(ps, self.tol if tol is None else tol)
+            if state is not None:
+                self._M, self._pw_to_idx, self._rank, self._num_pw = state
+                self._basis.append(ps)
+        return self._basis
+
+    def is_independent(self, pauli_sentence, tol=None) -> bool:
+        """Whether ``pauli_sentence`` is linearly independent of the basis."""
+        return self._check_independence(pauli_sentence, self.tol if tol is None else tol) is not None
+
+    def _check_independence(self, ps, tol):
+        """The space with ``ps`` added, ``(M, pw_to_idx, rank, num_pw)``, or None if ``ps``
+        depends on the basis."""
+        new = [w for w in ps if w not in self._pw_to_idx]
+        num_pw = self._num_pw + len(new)
+        if num_pw < self._rank + 1:
+            return None  # rank + 1 independent vectors need as many words
+        index = dict(self._pw_to_idx)
+        index.update({w: i for i, w in enumerate(new, start=self._num_pw)})
+        m = np.pad(self._M, ((0, num_pw - self._num_pw), (0, 1)))
+        for w, c in ps.items():
+            m[index[w], self._rank] = c
+        norm = np.linalg.norm(m[:, self._rank])
+        if norm == 0:
+            return None
+        m[:, self._rank] /= norm
+        if not new and np.count_nonzero(np.linalg.svd(m, compute_uv=False) > tol) <= self._rank:
+            return None
+        return m, index, self._rank + 1, num_pw
+
+    def __eq__(self, other):
+        """Equal when both span the same space: the same words, and the columns of both
+        together have the rank of each."""
+        if not isinstance(other, PauliVSpace):
+            return NotImplemented
+        if set(self._pw_to_idx) != set(other._pw_to_idx):
+            return False
+        theirs = np.zeros((self._num_pw, len(other)), dtype=complex)
+        for j, ps in enumerate(other.basis):
+            for w, c in ps.items():
+                theirs[self._pw_to_idx[w], j] = c
+        rank = np.linalg.matrix_rank
+        return rank(self._M) == rank(theirs) == rank(np.hstack([self._M, theirs]))
+
+    __hash__ = None
+
+
 def _module(name: str, **names):
     """PennyLane's module path ``qml.pauli.<name>``, importable (``from
     pennylane.pauli.grouping import ...``)."""
@@ -1127,9 +1239,10 @@ _module("grouping.group_observables", group_observables=group_observables,
         PauliGroupingStrategy=PauliGroupingStrategy,
         items_partitions_from_idx_partitions=items_partitions_from_idx_partitions)
 _module("grouping.optimize_measurements", optimize_measurements=optimize_measurements)
+pauli_vspace = _module("pauli_vspace", PauliVSpace=PauliVSpace)
 pauli_interface = _module("pauli_interface", pauli_word_prefactor=pauli_word_prefactor)
 conversion = _module("conversion", pauli_decompose=pauli_decompose, pauli_sentence=pauli_sentence)
 __all__ += ["pauli_to_binary", "observables_to_binary_matrix", "is_qwc", "qwc_complement_adj_matrix",
             "pauli_word_to_matrix", "qwc_rotation", "diagonalize_qwc_groupings", "pauli_eigs",
             "partition_pauli_group", "pauli_word_prefactor", "trace_inner_product",
-            "PauliGroupingStrategy", "optimize_measurements"]
+            "PauliGroupingStrategy", "optimize_measurements", "PauliVSpace"]

@@ -155,3 +155,51 @@ def test_tape_wire_helpers_are_pennylanes():
     assert t.num_preps == 1 and not t.samples_computational_basis
     assert t.obs_sharing_wires_id == [0, 1]
     assert t.get_operation(2)[1:] == (2, 0)  # data: the basis state, 0.2, 0.3
+
+
+# --- qml.generator of a user's operation class (issue #18) ---------------------------------
+class _GenOp(qml.operation.Operation):
+    """A user's one-parameter operation whose generator is -0.6 X (no matrix needed)."""
+    num_params = 1
+    num_wires = 1
+
+    def generator(self):
+        return -0.6 * qml.PauliX(self.wires)
+
+
+class _HermitianGenOp(_GenOp):
+    H = onp.array([[1.0, 2.0], [2.0, 3.0]])
+
+    def generator(self):
+        return qml.Hermitian(self.H, wires=self.wires)
+
+
+def test_generator_of_a_user_class_is_a_function_of_its_arguments():
+    obs, p = qml.generator(_GenOp)(0.5, wires=0)
+    x = onp.array([[0, 1], [1, 0]])
+    assert onp.allclose(p * qml.matrix(obs, wire_order=[0]), -0.6 * x)
+    assert onp.allclose(qml.matrix(qml.generator(_GenOp, format="observable")(0.5, wires=3)), -0.6 * x)
+    h = qml.generator(_HermitianGenOp, format="hamiltonian")(0.1, wires=0)
+    assert isinstance(h, qml.Hamiltonian)
+    assert onp.allclose(qml.matrix(h, wire_order=[0]), _HermitianGenOp.H)   # its Pauli form
+    a = qml.generator(_HermitianGenOp, format="arithmetic")(0.1, wires=0)
+    assert onp.allclose(qml.matrix(a, wire_order=[0]), _HermitianGenOp.H)
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.generator(_GenOp)(0.5, wires=0)
+    assert not q.queue   # making the operation to read its generator queues nothing
+
+
+def test_generator_refuses_what_pennylane_refuses():
+    class NotHermitian(_GenOp):
+        def generator(self):
+            return qml.RX(self.data[0], wires=self.wires[0])
+
+    class TwoParameters(_GenOp):
+        num_params = 2
+
+    with pytest.raises(qml.QuantumFunctionError, match="is not hermitian"):
+        qml.generator(NotHermitian(0.5, wires=0))
+    with pytest.raises(ValueError, match="not written in terms of a single parameter"):
+        qml.generator(TwoParameters(0.5, 0.1, wires=0))
+    with pytest.raises(qml.GateError, match="format must be one of"):
+        qml.generator(_GenOp(0.5, wires=0), format="pauli")
