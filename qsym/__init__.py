@@ -341,11 +341,12 @@ __import__("sys").modules[f"{__name__}.drawer"] = drawer
 __import__("sys").modules[f"{__name__}.drawer.utils"] = drawer.utils
 # PennyLane's qml.tape, qml.queuing and qml.operation: the names qsym provides (for
 # inspecting gates and decompositions); their other names raise an AttributeError
-from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager  # noqa: E402
+from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedObj as _WrappedObj  # noqa: E402
 from . import tape  # noqa: E402
 from ._tapes import apply, execute  # noqa: E402
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue,
-                                         QueuingManager=QueuingManager)
+                                         QueuingManager=QueuingManager, WrappedObj=_WrappedObj,
+                                         apply=apply)
 shadows = _unsupported.partial_namespace("shadows", ClassicalShadow=ClassicalShadow)
 # qml.capture: enabled() is False; its entry points are refused (PennyLane's tests import them)
 capture = _unsupported.partial_namespace("capture", enabled=_unsupported.capture_enabled,
