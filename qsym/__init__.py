@@ -363,7 +363,8 @@ operation = _unsupported.partial_namespace(
     AdjointUndefinedError=exceptions.AdjointUndefinedError,
     MatrixUndefinedError=exceptions.MatrixUndefinedError,
     SparseMatrixUndefinedError=exceptions.SparseMatrixUndefinedError,
-    EigvalsUndefinedError=exceptions.EigvalsUndefinedError)
+    EigvalsUndefinedError=exceptions.EigvalsUndefinedError,
+    _UNSET_BATCH_SIZE=-1)  # PennyLane's sentinel of an operator's batch size not computed yet
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402
     CompiledCircuit, ExportError, compile, file_sha256, load, read_metadata,
@@ -553,8 +554,11 @@ def _register_class_paths():
         path("qsym.measurements", kind, f"PennyLane's qml.measurements.{kind}",
              **{n: getattr(measurements, n) for n in names})
     for dotted in _unsupported.CLASSES:
-        module, name = dotted.rsplit(".", 1)
         cls = _unsupported.unsupported_class(dotted)
+        if "." not in dotted:  # qml.<name> itself
+            globals()[dotted] = cls
+            continue
+        module, name = dotted.rsplit(".", 1)
         holder = __import__("sys").modules.get(f"{__name__}.{module}")
         if holder is None:
             package, last = f"{__name__}.{module}".rsplit(".", 1)

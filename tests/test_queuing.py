@@ -171,3 +171,16 @@ def test_queues_as_pennylane():
                 (o.name, list(o.wires)) for o in q.queue]
 
     assert record(qml) == record(pl)
+
+
+def test_names_pennylane_tests_import_are_importable_and_refused():
+    from qsym import CircuitGraph, Rotation
+    from qsym.operation import _UNSET_BATCH_SIZE
+    from qsym.transforms import create_expand_trainable_multipar
+
+    assert _UNSET_BATCH_SIZE == -1
+    for cls in (CircuitGraph, Rotation):
+        with pytest.raises(qml.GateError, match="not supported by qsym"):
+            cls(0.1, wires=0)
+    with pytest.raises(NotImplementedError, match="create_expand_trainable_multipar"):
+        create_expand_trainable_multipar(None)
