@@ -67,7 +67,7 @@ from ._operations import (
     matrix_label,
     pauli_decomposition,
 )
-from ._trace import Tape, active_tape, not_recording, outer_tape, recording, take_over
+from ._trace import QueueLog, Tape, active_tape, not_recording, outer_tape, recording, take_over
 from .wires import Wires
 from .templates import QFT, Template, add_draw_group, clear_draw_groups, current_draw_groups
 from ._unitary_decompositions import (multi_qubit_decomposition, one_qubit_decomposition,
@@ -1151,7 +1151,7 @@ class AnnotatedQueue:
         self._tape = Tape()
         self._tape.add_measurement = self._tape.items.append  # measurements are queued too
         self._tape.user_queue = True  # a QNode called inside runs, queuing nothing here
-        self._tape.log = []  # PennyLane's queue: operators as made (qsym._trace.Tape.log)
+        self._tape.log = QueueLog()  # PennyLane's queue: operators as made (qsym._trace.Tape.log)
         self._tape.owner = self
         self._info: dict = {}  # id(object) -> its metadata (PennyLane's annotations)
         self._ctx = None

@@ -29,7 +29,7 @@ from ._operations import GateSequence, MeasurementProcess, Observable
 from ._runtime import CACHED_SHOTS_WARNING
 from ._opmath import Exp, SymbolicOp, apply_operation, prod
 from ._shots import Shots
-from ._trace import Tape, active_tape, recording
+from ._trace import QueueLog, Tape, active_tape, recording
 from . import devices
 from .errors import ArgumentError, DeviceError, DifferentiationError, GateError, QuantumFunctionError
 from .exceptions import PennyLaneDeprecationWarning
@@ -479,7 +479,7 @@ class QuantumTape(QuantumScript):
 
     def __enter__(self):
         self._recorder = _Recorder()
-        self._recorder.log = []  # PennyLane's queue: operators as made (qsym._trace.Tape.log)
+        self._recorder.log = QueueLog()  # PennyLane's queue: operators as made (qsym._trace.Tape.log)
         self._ctx = recording(self._recorder)
         self._ctx.__enter__()
         return self

@@ -63,6 +63,40 @@ def rewritten(items, result, device_wires=None):
     return items, result
 
 
+class QueueLog(list):
+    """A user's queue (:attr:`Tape.log`): a list that also counts the ids it holds, so that
+    taking an object off that is not there costs no scan."""
+
+    def __init__(self, items=()):
+        super().__init__()
+        self.ids: dict = {}
+        self.extend(items)
+
+    def append(self, x) -> None:
+        super().append(x)
+        self.ids[id(x)] = self.ids.get(id(x), 0) + 1
+
+    def extend(self, xs) -> None:
+        for x in xs:
+            self.append(x)
+
+    def pop_at(self, i: int) -> None:
+        """Delete the entry at ``i``."""
+        k = id(self[i])
+        super().__delitem__(i)
+        if self.ids[k] == 1:
+            del self.ids[k]
+        else:
+            self.ids[k] -= 1
+
+    def keep(self, test) -> None:
+        """Keep the entries ``test`` accepts, in order."""
+        kept = [x for x in self if test(x)]
+        self.clear()
+        self.ids = {}
+        self.extend(kept)
+
+
 class Tape:
     """The gates recorded while a circuit function runs, in order."""
 
@@ -99,9 +133,16 @@ class Tape:
 
     def unqueue(self, objs) -> None:
         """Take ``objs`` off the queue (PennyLane's ``QueuingManager.remove``); no-op without one."""
-        if self.log:
-            ids = {id(o) for o in objs}
-            self.log[:] = [x for x in self.log if id(x) not in ids]
+        log = self.log
+        if not log:
+            return
+        left = {id(o) for o in objs if id(o) in log.ids}
+        for i in range(len(log) - 1, -1, -1):  # from the end: operands are made just before
+            if not left:
+                return
+            if id(log[i]) in left:
+                left.discard(id(log[i]))
+                log.pop_at(i)
 
     def observe(self, op) -> None:
         """``op`` left the tape to become part of an observable."""
@@ -208,7 +249,7 @@ def take_over(obj, parts=(), again=False) -> None:
     it is in it already, as ``qml.apply`` queues). No-op unless a user's queue records
     (:attr:`Tape.log`).
 
-    >>> t = Tape(); t.log = []
+    >>> t = Tape(); t.log = QueueLog()
     >>> with recording(t):
     ...     t.append("a"); t.append("g"); take_over("op", ["g"])
     >>> t.log, t.items
@@ -234,7 +275,7 @@ def queues_result(method, drop_args=False):
     ... def parts():
     ...     active_tape().append("scratch")
     ...     return ["a", "b"]
-    >>> t = Tape(); t.log = []
+    >>> t = Tape(); t.log = QueueLog()
     >>> with recording(t):
     ...     _ = parts()
     >>> t.log
@@ -253,7 +294,7 @@ def queues_result(method, drop_args=False):
         if drop_args:  # operators given to compute_decomposition become operands of its own
             before -= {id(x) for v in (*args, *kwargs.values())
                        for x in (v if isinstance(v, (list, tuple)) else (v,))}
-        tape.log[:] = [x for x in tape.log if id(x) in before]
+        tape.log.keep(lambda x: id(x) in before)
         tape.log.extend(_operators(out) if out is not None else ())
         return out
 
