@@ -362,11 +362,12 @@ __import__("sys").modules[f"{__name__}.drawer"] = drawer
 __import__("sys").modules[f"{__name__}.drawer.utils"] = drawer.utils
 # PennyLane's qml.tape, qml.queuing and qml.operation: the names qsym provides (for
 # inspecting gates and decompositions); their other names raise an AttributeError
-from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager  # noqa: E402
+from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedObj as _WrappedObj  # noqa: E402
 from . import tape  # noqa: E402
 from ._tapes import apply, execute  # noqa: E402
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue,
-                                         QueuingManager=QueuingManager)
+                                         QueuingManager=QueuingManager, WrappedObj=_WrappedObj,
+                                         apply=apply)
 shadows = _unsupported.partial_namespace("shadows", ClassicalShadow=ClassicalShadow)
 # qml.capture: enabled() is False; its entry points are refused (PennyLane's tests import them)
 capture = _unsupported.partial_namespace("capture", enabled=_unsupported.capture_enabled,
@@ -383,7 +384,8 @@ operation = _unsupported.partial_namespace(
     AdjointUndefinedError=exceptions.AdjointUndefinedError,
     MatrixUndefinedError=exceptions.MatrixUndefinedError,
     SparseMatrixUndefinedError=exceptions.SparseMatrixUndefinedError,
-    EigvalsUndefinedError=exceptions.EigvalsUndefinedError)
+    EigvalsUndefinedError=exceptions.EigvalsUndefinedError,
+    _UNSET_BATCH_SIZE=-1)  # PennyLane's sentinel of an operator's batch size not computed yet
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402
     CompiledCircuit, ExportError, compile, file_sha256, load, read_metadata,
@@ -580,8 +582,11 @@ def _register_class_paths():
         path("qsym.measurements", kind, f"PennyLane's qml.measurements.{kind}",
              **{n: getattr(measurements, n) for n in names})
     for dotted in _unsupported.CLASSES:
-        module, name = dotted.rsplit(".", 1)
         cls = _unsupported.unsupported_class(dotted)
+        if "." not in dotted:  # qml.<name> itself
+            globals()[dotted] = cls
+            continue
+        module, name = dotted.rsplit(".", 1)
         holder = __import__("sys").modules.get(f"{__name__}.{module}")
         if holder is None:
             package, last = f"{__name__}.{module}".rsplit(".", 1)

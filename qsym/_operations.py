@@ -39,7 +39,8 @@ from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
 from ._ir import state_quantity
-from ._trace import TAPE_REWRITES, MatrixArgument, Measured, Traced, active_tape, outer_tape
+from ._trace import (TAPE_REWRITES, MatrixArgument, Measured, Traced, active_tape, outer_tape,
+                     not_recording, queue_decompositions, queues_result, take_over)
 from .wires import Wires
 
 
@@ -319,6 +320,7 @@ class Operation:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        queue_decompositions(cls)  # op.decomposition() queues its operators, as PennyLane's
         if cls.__module__.split(".")[0] == "qsym":
             return  # qsym's own classes (qml.operation.Operator) say what they have
         # PennyLane's has_matrix of a class of your own: whether it defines a matrix
@@ -733,7 +735,10 @@ class Operation:
         RX(0.2, wires=[0])
         """
         params = self.params if params is None else params
-        return type(self)(*params, wires=list(self.wires), **dict(self.hyper))
+        hyper = dict(self.hyper)
+        if "U" in hyper and len(params) == len(self.params) + 1:  # PennyLane's data: (U,)
+            hyper.pop("U")  # the matrix given (a tape's parameters: ControlledQubitUnitary)
+        return type(self)(*params, wires=list(self.wires), **hyper)
 
     def _flatten(self):
         """PennyLane's pytree protocol: ``(data, (wires, hyperparameters as pairs))``, the
@@ -923,6 +928,7 @@ class Operation:
         """
         return METHODS["pow"](self, z)
 
+    @queues_result
     def decomposition(self) -> list:
         """PennyLane's decomposition of the gate into other gates (``op.decomposition()``);
         a user's operator class: its own ``compute_decomposition`` at the operator's
@@ -1108,6 +1114,10 @@ class GateSequence:
 
     table_gates: tuple = ()
     arithmetic_depth = 0
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        queue_decompositions(cls)  # op.decomposition() queues its operators, as PennyLane's
     has_matrix = True
     has_sparse_matrix = False  # PennyLane's templates compute none
     __array_ufunc__ = None  # NumPy defers to it, as to a gate
@@ -1320,7 +1330,10 @@ def pennylane_generator(op) -> "Observable":
 
 def _same_number(a, b, rtol, atol) -> bool:
     if isinstance(a, sp.Basic) or isinstance(b, sp.Basic):
-        return sp.sympify(a) == sp.sympify(b)
+        x, y = sp.sympify(a), sp.sympify(b)
+        if x.free_symbols or y.free_symbols:  # traced inputs: the same expression
+            return x == y
+        a, b = complex(x), complex(y)  # exact numbers (sp.pi / 2): compared as numbers
     try:
         return bool(np.allclose(np.asarray(a, dtype=complex), np.asarray(b, dtype=complex),
                                 rtol=rtol, atol=atol))
@@ -2071,6 +2084,10 @@ class Observable:
     True
     """
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        queue_decompositions(cls)  # op.decomposition() queues its operators, as PennyLane's
+
     # the circuit's gates this observable was made from (see qsym._trace.Tape.observed)
     _gates: tuple = ()
     arithmetic_depth = 1
@@ -2495,6 +2512,7 @@ class _Arithmetic(Observable):
             merged = merge(forms)
             self._merged = merged.terms
             self._order = list(self._wires)
+        take_over(self, operands)  # PennyLane's queue: the operands leave, the operator joins
 
     def _pauli_ok(self) -> bool:
         return self._merged is not None
@@ -2672,6 +2690,7 @@ class Prod(_Arithmetic):
         for f in map(_operand, factors):
             ops.extend(f.operands if _flat and isinstance(f, Prod) else (f,))
         self._finish(ops, lambda forms: functools.reduce(merge_matmul, forms))
+        take_over(self, factors)  # (the factors as given, a product flattened into this one)
         self.id = id
         tape = active_tape()
         if tape is not None and self.is_gate_product:  # a statement: applied unless used
@@ -2751,6 +2770,7 @@ class Sum(_Arithmetic):
         for f in map(_operand, summands):
             ops.extend(f.operands if _flat and type(f) is Sum else (f,))
         self._finish(ops, merge_terms)
+        take_over(self, summands)  # (the summands as given, a sum flattened into this one)
         self.id = id
         if grouping_type is not None:
             self.compute_grouping(grouping_type, method)
@@ -2804,6 +2824,7 @@ class SProd(_Arithmetic):
         base = _operand(base)
         scalar = scalar[()] if isinstance(scalar, np.ndarray) and scalar.ndim == 0 else scalar
         c = _scalar(scalar)
+        given = base
         if _flat and isinstance(base, SProd):
             scalar, base = scalar * base.scalar, base.base
             c = _scalar(scalar)
@@ -2813,6 +2834,7 @@ class SProd(_Arithmetic):
         if form is not None:
             self._gates = form._gates
         self.operands = (base,)
+        take_over(self, (given,))  # (the operand as given, a multiple folded into this one)
         self.id = id
 
     arithmetic_depth = property(lambda self: 1 + _depth(self.base))
@@ -2884,7 +2906,8 @@ class LinearCombination(Sum):
     @property
     def operands(self) -> tuple:
         """The terms as PennyLane's ``SProd`` operators ``c * o``."""
-        return tuple(SProd(c, o) for c, o in zip(self._coeffs, self._ops))
+        with not_recording():  # (looked at, not made: nothing queued)
+            return tuple(SProd(c, o) for c, o in zip(self._coeffs, self._ops))
 
     @operands.setter
     def operands(self, value):
@@ -3152,6 +3175,7 @@ class Hermitian(_MatrixObservable):
         # as written (qml.draw's show_matrices); a qsym tensor stays itself (trainable)
         self._value = self._given = A if isinstance(A, np.ndarray) else np.asarray(A)
         self.id = id
+        take_over(self)  # PennyLane's queue: made here (a measurement of it takes it off)
 
     @staticmethod
     def compute_matrix(A) -> np.ndarray:
@@ -3584,6 +3608,7 @@ class MeasurementProcess(Measured):
             tape.measured(getattr(obs, "_gates", ()))
         if tape is not None and hasattr(tape, "add_measurement"):  # a QuantumTape records it
             tape.add_measurement(self)
+            take_over(self, (obs,) if obs is not None else ())  # its observable leaves the queue
         if tape is not None and hasattr(tape, "made"):  # a traced circuit: their order
             tape.made.append(self)
         self.wires = wires

@@ -44,6 +44,7 @@ import numpy as np
 import sympy as sp
 from autograd.tracer import getval
 
+from .exceptions import QueuingError
 from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError, GateError,
                      GeneratorUndefinedError,
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
@@ -66,7 +67,7 @@ from ._operations import (
     matrix_label,
     pauli_decomposition,
 )
-from ._trace import Tape, active_tape, not_recording, outer_tape, recording
+from ._trace import QueueLog, Tape, active_tape, not_recording, outer_tape, recording, take_over
 from .wires import Wires
 from .templates import QFT, Template, add_draw_group, clear_draw_groups, current_draw_groups
 from ._unitary_decompositions import (multi_qubit_decomposition, one_qubit_decomposition,
@@ -173,14 +174,22 @@ def dot(coeffs, ops, pauli=False, grouping_type=None, method="lf"):
         raise MeasurementError("qml.dot takes a list of coefficients and a list of operators")
     if pauli:
         return METHODS["pauli_rep"](Hamiltonian(coeffs, ops).terms)
-    operands = [o if isinstance(c, numbers.Number) and c == 1 else SProd(c, o)
-                for c, o in zip(coeffs, ops)]
+    operands = [o if _is_one(c) else SProd(c, o) for c, o in zip(coeffs, ops)]
     if len(operands) == 1:
         return operands[0]
     out = Sum(*operands)
     if grouping_type is not None:
         out.compute_grouping(grouping_type, method)
     return out
+
+
+def _is_one(c) -> bool:
+    """Whether the coefficient ``c`` is the number 1 (a Python number, or a 0-d array of
+    one: ``qml.dot(np.array([1.0, 2.0]), ...)`` drops it as PennyLane does); a traced input
+    or an autograd value is never looked at."""
+    if isinstance(c, np.ndarray) and c.ndim == 0 and c.dtype.kind in "iuf":
+        return bool(c == 1)
+    return isinstance(c, numbers.Number) and c == 1
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -616,6 +625,8 @@ def _decomposition_table():
                             ("PhaseShift", (p[1],), w)],
         "IsingXX": lambda p, w: [cnot(w), ("RX", p, w[:1]), cnot(w)],
         "IsingYY": lambda p, w: [("CY", (), w), ("RY", p, w[:1]), ("CY", (), w)],
+        "IsingXY": lambda p, w: [("Hadamard", (), w[:1]), ("CY", (), w), ("RY", (p[0] / 2,), w[:1]),
+                                 ("RX", (-p[0] / 2,), w[1:]), ("CY", (), w), ("Hadamard", (), w[:1])],
         "IsingZZ": lambda p, w: [cnot(w), ("RZ", p, w[1:]), cnot(w)],
         "PSWAP": lambda p, w: [("SWAP", (), w), cnot(w), ("PhaseShift", p, w[1:]), cnot(w)],
         "Hadamard": lambda p, w: [("PhaseShift", (pi / 2,), w), ("RX", (pi / 2,), w),
@@ -913,7 +924,8 @@ def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's na
     if op.num_params != 1:
         raise ValueError(f"Operation {op.name} is not written in terms of a single parameter")
     obs = op.generator()
-    wires = list(op.wires)  # G as a Pauli sum, from the matrix of the operator op gives
+    # (GlobalPhase on no wires: its generator's wires)
+    wires = list(op.wires) or list(obs.wires)  # G as a Pauli sum, from the matrix op gives
     mat = np.asarray(obs.matrix(wire_order=wires), dtype=complex)
     if not np.allclose(mat, mat.conj().T):
         raise QuantumFunctionError(f"Generator {getattr(obs, 'name', obs)} of operation "
@@ -927,6 +939,9 @@ def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's na
     coeffs = [complex(c).real for c in gen.terms.values()]
     if len(coeffs) == 1:
         (word,) = gen.terms
+        if not word:  # a multiple of the identity (GlobalPhase): on the gate's wires
+            with recording(Tape()):
+                return GATE_CLASSES["Identity"](wires=list(op.wires)), coeffs[0]
         if len(word) == 1:
             (w, p), = word
             with recording(Tape()):
@@ -1105,8 +1120,71 @@ class QueuingManager:
         """The active recording, or None."""
         return active_tape()
 
+    @staticmethod
+    def append(obj, **kwargs) -> None:
+        """Queue ``obj`` on the active recording (PennyLane's ``QueuingManager.append``): in
+        a user's queue at its end; in a circuit its gates are applied."""
+        tape = active_tape()
+        if tape is None:
+            return
+        if tape.log is not None:
+            if not any(o is obj for o in tape.log):
+                tape.log.append(obj)
+            return
+        apply_operation(obj)
+
+    @staticmethod
+    def get_info(obj):
+        """The metadata of ``obj`` in the active user's queue, None without one (PennyLane's)."""
+        owner = getattr(active_tape(), "owner", None)
+        return owner.get_info(obj) if owner is not None else None
+
+    @staticmethod
+    def update_info(obj, **kwargs) -> None:
+        """Update ``obj``'s metadata in the active user's queue, if it is queued there."""
+        owner = getattr(active_tape(), "owner", None)
+        if owner is not None:
+            owner.update_info(obj, **kwargs)
+
+    @staticmethod
+    def remove(obj) -> None:
+        """Take ``obj`` off the active recording (PennyLane's ``QueuingManager.remove``:
+        an operator becoming another's operand); no error if it is not there."""
+        tape = active_tape()
+        if tape is None:
+            return
+        tape.remove(obj)
+        try:
+            gates = tuple(getattr(obj, "table_gates", ()))
+        except GateError:  # an operator of your own: no gates recorded
+            gates = ()
+        for g in gates:  # the gates it applies (a template's, an Adjoint's)
+            if g is not obj:
+                tape.remove(g)
+
 
 # --- qml.queuing.AnnotatedQueue (qml.tape.QuantumScript: qsym._tapes) ---------------------------------------
+class WrappedObj:
+    """PennyLane's ``qml.queuing.WrappedObj``: an object compared and hashed by identity.
+
+    >>> a = GATE_CLASSES["PauliX"](0)
+    >>> WrappedObj(a) == WrappedObj(a), WrappedObj(a) == WrappedObj(GATE_CLASSES["PauliX"](0))
+    (True, False)
+    """
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __hash__(self):
+        return id(self.obj)
+
+    def __eq__(self, other):
+        return isinstance(other, WrappedObj) and self.obj is other.obj
+
+    def __repr__(self):
+        return f"Wrapped({self.obj!r})"
+
+
 class AnnotatedQueue:
     """PennyLane's ``qml.queuing.AnnotatedQueue``: the gates made inside the ``with`` block,
     in order (``q.queue``), not applied anywhere else.
@@ -1121,6 +1199,9 @@ class AnnotatedQueue:
         self._tape = Tape()
         self._tape.add_measurement = self._tape.items.append  # measurements are queued too
         self._tape.user_queue = True  # a QNode called inside runs, queuing nothing here
+        self._tape.log = QueueLog()  # PennyLane's queue: operators as made (qsym._trace.Tape.log)
+        self._tape.owner = self
+        self._info: dict = {}  # id(object) -> its metadata (PennyLane's annotations)
         self._ctx = None
 
     def __enter__(self):
@@ -1133,19 +1214,53 @@ class AnnotatedQueue:
 
     @property
     def queue(self) -> list:
-        """The recorded gates, in order."""
-        return list(self._tape.items)
+        """The queued operators and measurements, in order (PennyLane's: a template, an
+        ``Adjoint``, a ``Controlled`` is one entry; an operand leaves the queue when the
+        operator using it is made)."""
+        return list(self._tape.log)
 
     def __len__(self):
-        return len(self._tape.items)
+        return len(self._tape.log)
 
     def __contains__(self, op):
-        return any(o is op for o in self._tape.items)
+        op = op.obj if isinstance(op, WrappedObj) else op
+        return any(o is op for o in self._tape.log)
 
     def __getitem__(self, op):
         if op in self:
-            return {}
+            return self._info.setdefault(id(op.obj if isinstance(op, WrappedObj) else op), {})
         raise KeyError(op)
+
+    def items(self) -> tuple:
+        """``(object, metadata)`` pairs in queue order (PennyLane's ``items()``)."""
+        return tuple((o, self[o]) for o in self._tape.log)
+
+    def append(self, obj, **kwargs) -> None:
+        """Queue ``obj`` at the end with the metadata ``kwargs`` (PennyLane's
+        ``AnnotatedQueue.append``; an object queued already keeps its place, its metadata
+        replaced)."""
+        obj = obj.obj if isinstance(obj, WrappedObj) else obj
+        if obj not in self:
+            self._tape.log.append(obj)
+        self._info[id(obj)] = dict(kwargs)
+
+    def remove(self, obj) -> None:
+        """Take ``obj`` off the queue (PennyLane's ``AnnotatedQueue.remove``); no error if
+        it is not there."""
+        self._tape.unqueue((obj.obj if isinstance(obj, WrappedObj) else obj,))
+
+    def get_info(self, obj) -> dict:
+        """The metadata queued with ``obj`` (PennyLane's ``get_info``); a ``QueuingError``
+        if it is not in the queue."""
+        if obj not in self:
+            raise QueuingError(f"Object {obj.obj if isinstance(obj, WrappedObj) else obj} "
+                               "not in the queue.")
+        return self[obj]
+
+    def update_info(self, obj, **kwargs) -> None:
+        """Update the metadata of ``obj`` if it is queued (PennyLane's ``update_info``)."""
+        if obj in self:
+            self[obj].update(kwargs)
 
 
 # --- ctrl -------------------------------------------------------------------------------------
@@ -1595,6 +1710,8 @@ class SymbolicOp(Operation):
         self.hyper = tuple(hyper) + (("base", base),)
         self.id = None
         self.num_params, self.num_wires = len(self.params), len(self.wires)
+        # PennyLane's queue: the base and the gates written for it leave, this joins
+        take_over(self, (base, *(self._gates or ())))
 
     @property
     def basis(self):

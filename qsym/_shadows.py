@@ -367,6 +367,8 @@ class ShadowExpvalMP(MeasurementTransform):
         for h in hs:
             labels += [w for w in getattr(h, "wires", ()) if w not in labels]
         MeasurementProcess.__init__(self, "sample", None, tuple(labels))
+        if tape is not None:  # PennyLane's queue: the observables leave it
+            tape.unqueue(hs)
         self.H, self.seed, self.k, self.id = H, seed, int(k), id
         self.shadow = ("shadow_expval", seed, int(k), not many, tuple(terms))
 

@@ -25,11 +25,11 @@ from autograd.tracer import Box, getval
 
 from ._cache import Memo
 from ._mcm import Conditional, MidMeasure
-from ._operations import MeasurementProcess
+from ._operations import GateSequence, MeasurementProcess, Observable
 from ._runtime import CACHED_SHOTS_WARNING
-from ._opmath import apply_operation, prod
+from ._opmath import Exp, SymbolicOp, apply_operation, prod
 from ._shots import Shots
-from ._trace import Tape, active_tape, recording
+from ._trace import QueueLog, Tape, active_tape, recording
 from . import devices
 from .errors import ArgumentError, DeviceError, DifferentiationError, GateError, QuantumFunctionError
 from .exceptions import PennyLaneDeprecationWarning
@@ -479,13 +479,14 @@ class QuantumTape(QuantumScript):
 
     def __enter__(self):
         self._recorder = _Recorder()
+        self._recorder.log = QueueLog()  # PennyLane's queue: operators as made (qsym._trace.Tape.log)
         self._ctx = recording(self._recorder)
         self._ctx.__enter__()
         return self
 
     def __exit__(self, *exc):
         out = self._ctx.__exit__(*exc)
-        items = self._recorder.items
+        items = self._recorder.log
         self.operations += [o for o in items if not isinstance(o, MeasurementProcess)]
         self.measurements += [o for o in items if isinstance(o, MeasurementProcess)]
         outer = active_tape()
@@ -509,6 +510,19 @@ def apply(op, context=None):
     >>> tape.operations
     [RX(0.4, wires=[0])]
     """
+    if context is not None and hasattr(context, "append") and context is not active_tape():
+        op = _copy.copy(op)  # another user's queue (qml.apply(op, q)): a copy there
+        context.append(op)
+        return op
+    tape = active_tape()
+    if tape is None:
+        raise RuntimeError("No queuing context available to append operation to. (qml.apply "
+                           "records an operator again inside a circuit function, a "
+                           "qml.tape.QuantumTape or a qml.queuing.AnnotatedQueue)")
+    if tape.log is not None:  # a user's queue: a copy queued (PennyLane's)
+        op = _copy.copy(op)
+        tape.log.append(op)
+        return op
     if isinstance(op, (MidMeasure, Conditional)):  # recorded again as they are
         tape = active_tape()
         if tape is not None:
@@ -581,7 +595,8 @@ def _mp_key(m):
 
 
 def _structure(tape, device):
-    ops = tuple((type(op), tuple(op.wires), repr(op.hyper), len(op.data)) for op in tape.operations)
+    ops = tuple((type(op), tuple(op.wires), repr(op.hyper) if hasattr(op, "hyper") else repr(op),
+                 len(op.data)) for op in tape.operations)  # (a product of gates: as written)
     return (id(device), ops, tuple(_mp_key(m) for m in tape.measurements),
             tape.shots.total_shots, tuple(tape.shots))
 
@@ -925,7 +940,45 @@ def _run(tape, device, gradient=None):
     return _sequence(_run_one(tape, device, gradient))
 
 
+def _lowered_op(op) -> bool:
+    """Whether the tape's circuit function applies ``op`` by its table gates (a template,
+    a product of gates written as a statement, ``qml.adjoint``/``qml.ctrl`` of a template,
+    as PennyLane's queue records them) rather than remaking it (a gate of the table)."""
+    if isinstance(op, SymbolicOp):
+        return _lowered_op(op.base)
+    return isinstance(op, (GateSequence, Exp)) or getattr(op, "is_gate_product", False)
+
+
+def lowered(tape):
+    """``tape`` with every operator the circuit function cannot remake (:func:`_lowered_op`)
+    replaced by the table gates that apply it (its parameters then the gates'); the tape
+    itself when there is none.
+
+    >>> import qsym as qml
+    >>> t = QuantumScript([qml.QFT(wires=[0])], [qml.expval(qml.Z(0))])
+    >>> lowered(t).operations
+    [H(0)]
+    """
+    if not any(_lowered_op(op) for op in tape.operations):
+        return tape
+    ops = []
+    for op in tape.operations:
+        if not _lowered_op(op):
+            ops.append(op)
+        else:
+            ops += list(op.applied_gates() if hasattr(op, "applied_gates") else op.table_gates)
+    if tape._trainable is not None:
+        raise ArgumentError(
+            "a tape with templates or operator products (as qml.tape.QuantumTape records them) "
+            "and trainable_params set runs as its gates, whose parameters are numbered "
+            "differently: decompose it first (qml.transforms.decompose) and set trainable_params "
+            "on the result")
+    return type(tape)(ops, tape.measurements, shots=tape.shots) if type(tape) is QuantumScript \
+        else QuantumScript(ops, tape.measurements, shots=tape.shots)
+
+
 def _run_one(tape, device, gradient=None):
+    tape = lowered(tape)
     if not tape.measurements:
         raise ArgumentError("a tape needs at least one measurement to be executed "
                             "(qml.expval, qml.probs, ...)")

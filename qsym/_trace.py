@@ -63,6 +63,40 @@ def rewritten(items, result, device_wires=None):
     return items, result
 
 
+class QueueLog(list):
+    """A user's queue (:attr:`Tape.log`): a list that also counts the ids it holds, so that
+    taking an object off that is not there costs no scan."""
+
+    def __init__(self, items=()):
+        super().__init__()
+        self.ids: dict = {}
+        self.extend(items)
+
+    def append(self, x) -> None:
+        super().append(x)
+        self.ids[id(x)] = self.ids.get(id(x), 0) + 1
+
+    def extend(self, xs) -> None:
+        for x in xs:
+            self.append(x)
+
+    def pop_at(self, i: int) -> None:
+        """Delete the entry at ``i``."""
+        k = id(self[i])
+        super().__delitem__(i)
+        if self.ids[k] == 1:
+            del self.ids[k]
+        else:
+            self.ids[k] -= 1
+
+    def keep(self, test) -> None:
+        """Keep the entries ``test`` accepts, in order."""
+        kept = [x for x in self if test(x)]
+        self.clear()
+        self.ids = {}
+        self.extend(kept)
+
+
 class Tape:
     """The gates recorded while a circuit function runs, in order."""
 
@@ -76,16 +110,39 @@ class Tape:
         self.pending: list = []
         self.made: list = []  # the measurements made here, in order
 
+    # PennyLane's queue of a user's recording (qml.queuing.AnnotatedQueue, qml.tape.QuantumTape):
+    # a list of the operators as PennyLane queues them (a template, Adjoint(...), Controlled(...)
+    # as one entry, operands taken off by the operator using them); None for every other tape,
+    # whose ``items`` are the table gates a circuit applies
+    log = None
+
     def append(self, op) -> None:
         self.items.append(op)
+        if self.log is not None and not (self.log and self.log[-1] is op):
+            self.log.append(op)
 
     def remove(self, op) -> bool:
-        """Take ``op`` off the tape; whether it was there."""
+        """Take ``op`` off the tape (and off its queue); whether it was there."""
+        if self.log is not None:
+            self.unqueue((op,))
         for i in range(len(self.items) - 1, -1, -1):
             if self.items[i] is op:
                 del self.items[i]
                 return True
         return False
+
+    def unqueue(self, objs) -> None:
+        """Take ``objs`` off the queue (PennyLane's ``QueuingManager.remove``); no-op without one."""
+        log = self.log
+        if not log:
+            return
+        left = {id(o) for o in objs if id(o) in log.ids}
+        for i in range(len(log) - 1, -1, -1):  # from the end: operands are made just before
+            if not left:
+                return
+            if id(log[i]) in left:
+                left.discard(id(log[i]))
+                log.pop_at(i)
 
     def observe(self, op) -> None:
         """``op`` left the tape to become part of an observable."""
@@ -184,6 +241,78 @@ def not_recording():
         yield
     finally:
         stack.pop()
+
+
+def take_over(obj, parts=(), again=False) -> None:
+    """PennyLane's queuing of an operator made of others: ``parts`` (its operands, the table
+    gates it wrote) leave the active queue, ``obj`` joins it at its end (``again``: even if
+    it is in it already, as ``qml.apply`` queues). No-op unless a user's queue records
+    (:attr:`Tape.log`).
+
+    >>> t = Tape(); t.log = QueueLog()
+    >>> with recording(t):
+    ...     t.append("a"); t.append("g"); take_over("op", ["g"])
+    >>> t.log, t.items
+    (['a', 'op'], ['a', 'g'])
+    """
+    tape = active_tape()
+    if tape is None or tape.log is None:
+        return
+    tape.unqueue(tuple(parts) if again else (*parts, obj))
+    tape.log.append(obj)
+
+
+def _operators(out) -> list:
+    return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+def queues_result(method, drop_args=False):
+    """``method`` (an operator's ``decomposition``, ``compute_decomposition``) made to queue
+    what it returns, as PennyLane's does: called while a user's queue records, the queue
+    holds the returned operators in order afterwards (and nothing else it made).
+
+    >>> @queues_result
+    ... def parts():
+    ...     active_tape().append("scratch")
+    ...     return ["a", "b"]
+    >>> t = Tape(); t.log = QueueLog()
+    >>> with recording(t):
+    ...     _ = parts()
+    >>> t.log
+    ['a', 'b']
+    """
+    if getattr(method, "_queues_result", False):
+        return method
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        tape = active_tape()
+        if tape is None or tape.log is None:
+            return method(*args, **kwargs)
+        before = {id(x) for x in tape.log}
+        out = method(*args, **kwargs)
+        if drop_args:  # operators given to compute_decomposition become operands of its own
+            before -= {id(x) for v in (*args, *kwargs.values())
+                       for x in (v if isinstance(v, (list, tuple)) else (v,))}
+        tape.log.keep(lambda x: id(x) in before)
+        tape.log.extend(_operators(out) if out is not None else ())
+        return out
+
+    wrapper._queues_result = True
+    return wrapper
+
+
+def queue_decompositions(cls) -> None:
+    """:func:`queues_result` on the ``decomposition`` and ``compute_decomposition`` a class
+    defines (functions, static or class methods); its base classes' ``__init_subclass__``
+    call it for every operator class."""
+    for name in ("decomposition", "compute_decomposition"):
+        attr = cls.__dict__.get(name)
+        drop = name == "compute_decomposition"
+        if isinstance(attr, (staticmethod, classmethod)):
+            setattr(cls, name, type(attr)(queues_result(attr.__func__, drop)))
+        elif callable(attr):
+            setattr(cls, name, queues_result(attr, drop))
 
 
 def in_circuit() -> bool:

@@ -134,6 +134,10 @@ CLASSES = {
                              "the gate with its marker as the id in qsym)",
     "ops.PauliMeasure": "PennyLane's mid-circuit Pauli product measurement (qml.ops."
                         "PauliMeasure): rotate to the Z basis and use qml.measure",
+    "Rotation": "PennyLane's continuous-variable phase space rotation (qml.Rotation): qsym "
+                "simulates qubits only",
+    "CircuitGraph": "PennyLane's DAG of a circuit (qml.CircuitGraph, tape.graph): read "
+                    "tape.operations and their wires",
 }
 
 

@@ -25,7 +25,7 @@ __all__ = ["QuantumFunctionError", "DeviceError", "MatrixUndefinedError", "WireE
            "DecompositionWarning",
            "PowUndefinedError", "DecompositionUndefinedError", "DecompositionError", "AdjointUndefinedError",
            "SparseMatrixUndefinedError", "OperatorPropertyUndefined", "EigvalsUndefinedError",
-           "MeasurementShapeError"]
+           "MeasurementShapeError", "QueuingError"]
 
 
 class OperatorPropertyUndefined(DifferentiationError):
@@ -58,3 +58,18 @@ class DecompositionWarning(UserWarning):
 from .errors import GeneratorUndefinedError  # noqa: E402  (PennyLane's name)
 
 __all__ += ["GeneratorUndefinedError"]
+
+
+class QueuingError(Exception):
+    """PennyLane's error for a queue lookup that fails (``AnnotatedQueue.get_info`` of an
+    object not in the queue).
+
+    >>> import qsym as qml
+    >>> with qml.queuing.AnnotatedQueue() as q:
+    ...     pass
+    >>> try:
+    ...     q.get_info(qml.X(0))
+    ... except QueuingError as exc:
+    ...     print(exc)
+    Object X(0) not in the queue.
+    """

@@ -38,9 +38,9 @@ import sympy as sp
 
 from .errors import (DifferentiationError, GateError, SparseMatrixUndefinedError,
                      TracingError, WireError)
-from ._operations import GATE_CLASSES, GateSequence, Operation, wires_tuple
+from ._operations import GATE_CLASSES, GateSequence, Observable, Operation, wires_tuple
 from ._ir import apply_matrix
-from ._trace import Tape, active_tape, add_check, choice, known, recording, unwrap
+from ._trace import Tape, active_tape, add_check, choice, known, recording, take_over, unwrap
 from .wires import Wires
 
 
@@ -270,6 +270,9 @@ class Template(GateSequence):
             building = _building()
             if building:  # applied by another template: one entry of its decomposition
                 building[-1]._children.append((start, len(self._ops), self))
+            # PennyLane's queue: the template is one entry; the gates it wrote and the
+            # operators it takes (Select's ops, Reflection's U, ...) leave it
+            take_over(self, (*self._ops, *_operator_arguments(self)))
 
     def _build(self):  # pragma: no cover - every template defines it
         raise NotImplementedError
@@ -476,6 +479,17 @@ class Template(GateSequence):
 
     def __repr__(self):
         return f"{self.name}(wires={list(self.wires)})"
+
+
+def _operator_arguments(template) -> list:
+    """The operators a template was made with (an argument that is one, or a list of them):
+    the operands PennyLane's queue drops when the template is queued."""
+    out = []
+    for v in (template.__dict__.get("_init_args") or {}).values():
+        for x in (v if isinstance(v, (list, tuple)) else (v,)):
+            if isinstance(x, (Operation, GateSequence, Observable)):
+                out.append(x)
+    return out
 
 
 def _bound_arguments(bound) -> dict:

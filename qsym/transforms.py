@@ -116,6 +116,22 @@ _typing.__all__ = ["Result", "ResultBatch", "PostprocessingFn", "BatchPostproces
 _sys.modules.setdefault(_typing.__name__, _typing)
 
 
+def create_expand_trainable_multipar(tape, use_tape_argnum=False):
+    """PennyLane's deprecated ``create_expand_trainable_multipar`` (an expansion of the
+    trainable multi-parameter gates of a tape): importable, not provided; calling it raises
+    ``NotImplementedError`` naming it.
+
+    >>> try:
+    ...     create_expand_trainable_multipar(None)
+    ... except NotImplementedError as exc:
+    ...     print(str(exc)[:50])
+    qml.transforms.create_expand_trainable_multipar is
+    """
+    raise NotImplementedError(
+        "qml.transforms.create_expand_trainable_multipar is not provided by qsym (deprecated in "
+        "PennyLane): decompose the tape with qml.transforms.decompose instead")
+
+
 def __getattr__(name: str):
     if name.startswith("__"):
         raise AttributeError(name)
