@@ -2537,7 +2537,9 @@ class hessian(_Derivative):
             raise DifferentiationError("internal: differentiated arguments do not match")
         self._forward = ("plain", None)
         out, at = [], 0
-        for _, _, _, shape in entry.post:
+        for (kind, _, _, shape), m in zip(entry.post, entry.circuit.measurements):
+            if kind == "state" and not m.reduce:  # qml.state(): its amplitudes
+                shape = (2**entry.circuit.num_wires,)
             size = int(np.prod(shape))
             h = hess[at : at + size].reshape(shape + hess.shape[1:])
             at += size
