@@ -7,7 +7,6 @@ import sympy as sp
 
 import qsym as qml
 from qsym import _symbolic as symbolic
-from qsym.errors import DifferentiationError
 from qsym._ir import linear_rows, post_layout, rows_circuit
 from qsym._shapes import flat
 
