@@ -343,6 +343,9 @@ def _register_op_paths():
     devices.capabilities = type(ops)(**{_n: getattr(devices, _n) for _n in (
         "DeviceCapabilities", "ExecutionCondition", "OperatorProperties")})
     _sys.modules[f"{__name__}.devices.capabilities"] = devices.capabilities
+    # from pennylane.optimize.qng import QNGOptimizer, _flatten_np, _unflatten_np
+    optimize.qng.QNGOptimizer = QNGOptimizer
+    _sys.modules[f"{__name__}.optimize.qng"] = optimize.qng
 
 from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
 from ._drawing import tape_text as _tape_text  # noqa: E402

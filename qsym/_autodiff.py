@@ -35,6 +35,7 @@ import warnings
 
 import numpy as np
 from autograd import numpy as anp
+from autograd.builtins import tuple as ag_tuple
 from autograd.core import make_vjp
 from autograd.extend import Box, defvjp_argnums, primitive
 from autograd.tracer import getval
@@ -169,8 +170,10 @@ def _jacobian_vjp(argnums, ans, args, kwargs):
 
     def vjp(g):
         hess = qnode_hessian(qnode, kw, diff, *xs)
-        return _split(anp.tensordot(g, hess, axes=([0, 1], [0, 1])), qnode, kw, diff, xs,
-                      argnums)
+        v = anp.tensordot(g, hess, axes=([0, 1], [0, 1]))
+        if np.iscomplexobj(hess):  # qml.state(): real inputs take the real part
+            v = anp.real(v)
+        return _split(v, qnode, kw, diff, xs, argnums)
 
     return vjp
 
@@ -319,12 +322,22 @@ def _prepare(args, argnum, name):
     return idx, tuple(start)
 
 
+def _traceable(out):
+    """A function's result as autograd traces it: a tuple or list holding boxes (several
+    results, a Jacobian of several arguments inside an outer derivative) becomes autograd's
+    own tuple, one box whose parts carry the derivatives; a plain tuple of boxes would be
+    taken for a constant (zero derivatives)."""
+    if isinstance(out, (tuple, list)) and has_box(out):
+        return ag_tuple(_traceable(o) for o in out)
+    return out
+
+
 def _vjp(fun, args, kwargs, idx, start):
     def f(diff_values):
         full = list(args)
         for i, v in zip(idx, diff_values):
             full[i] = v
-        return fun(*full, **kwargs)
+        return _traceable(fun(*full, **kwargs))
 
     return make_vjp(f, start)
 
@@ -336,7 +349,7 @@ def grad(fun, args, kwargs, argnum, single):
         return no_trainable(), fun(*args, **kwargs)
     vjp, ans = _vjp(fun, args, kwargs, idx, start)
     # one number, also as an array of one element (shape (1,), (1, 1): PennyLane's rule)
-    if isinstance(ans, (tuple, list)) or np.size(getval(ans)) != 1:
+    if isinstance(getval(ans), (tuple, list)) or np.size(getval(ans)) != 1:
         raise DifferentiationError(
             "grad needs a function with one scalar result; this one returns "
             f"{type(getval(ans)).__name__} of shape {np.shape(getval(ans))}: use qml.jacobian"
@@ -356,7 +369,9 @@ def jacobian(fun, args, kwargs, argnum, single):
     if not idx:
         return no_trainable(), fun(*args, **kwargs)
     vjp, ans = _vjp(fun, args, kwargs, idx, start)
-    outputs = list(ans) if isinstance(ans, (tuple, list)) else [ans]
+    # several results (also as autograd's tuple box inside an outer derivative)
+    several = type(getval(ans)) if isinstance(getval(ans), (tuple, list)) else None
+    outputs = [ans[i] for i in range(len(getval(ans)))] if several else [ans]
     sizes = [int(np.size(getval(o))) for o in outputs]
     shapes = [np.shape(getval(o)) for o in outputs]
     per_output = []
@@ -369,12 +384,12 @@ def jacobian(fun, args, kwargs, argnum, single):
                 if q == m:
                     c[j] = 1.0
                 cot.append(c.reshape(shapes[q]) if shapes[q] else float(c[0]) if sizes[q] else c)
-            g = vjp(type(ans)(cot) if isinstance(ans, (tuple, list)) else cot[0])
+            g = vjp(several(cot) if several else cot[0])
             rows.append(tuple(g))
         jacs = []
         for a in range(len(idx)):
             stacked = anp.stack([r[a] for r in rows]) if rows else np.zeros((0,))
             jacs.append(anp.reshape(stacked, shapes[m] + np.shape(getval(start[a]))))
         per_output.append(jacs[0] if single or (argnum is None and len(idx) == 1) else tuple(jacs))
-    result = per_output[0] if not isinstance(ans, (tuple, list)) else type(ans)(per_output)
+    result = several(per_output) if several else per_output[0]
     return result, ans

@@ -507,6 +507,39 @@ def state_jacobian(node, entry, xs, ds):
     return values, with_state(entry, jacs, psi, dpsi)
 
 
+def state_hessian(node, entry, xs, ds):
+    """``(values, jacs, hessians)`` per measurement of a signature that returns
+    ``qml.state()``: the state's Hessian is complex, ``(2**n, inputs, inputs)``, exact
+    (:func:`qsym._ir.state_hessian`, second-order forward mode; what PennyLane's backprop
+    differentiates twice), the other measurements' by second-order parameter shift
+    (:func:`exact_hessian`). Only the plain state: a quantity of it (``qml.density_matrix``,
+    ``qml.vn_entropy``, ...) or a postselected state raises
+    :class:`~qsym.errors.DifferentiationError`, as do shots and broadcasting (the
+    callers refuse those first)."""
+    c = entry.circuit
+    if any(m.reduce or m.post for m in c.measurements if m.kind == "state"):
+        raise DifferentiationError(
+            "second derivatives of a quantity of the state (qml.density_matrix, qml.purity, "
+            "qml.vn_entropy, qml.mutual_info) or of a postselected qml.state() are not "
+            "supported; differentiate qml.state() itself twice, or expval, var or probs")
+    x, d = flat(xs), flat(ds)
+    try:
+        psi, dpsi, d2psi = ir.state_hessian(c, x, d)
+    except GateError as exc:
+        raise DifferentiationError(str(exc)) from None
+    if not (np.all(np.isfinite(dpsi)) and np.all(np.isfinite(d2psi))):
+        raise DifferentiationError(
+            "qml.state() is not twice differentiable at these inputs (a state preparation's "
+            "angles are singular here); differentiate probs, expval or var instead")
+    if entry.is_state:
+        values = jacs = hessians = [None] * len(entry.post)
+    else:
+        out, jac, hess = execute(node, entry, exact_hessian, x, d, (xs, ds))
+        values, jacs, hessians = second_order.measurements2(entry.post, out, jac, hess)
+    return (with_state(entry, values, psi), with_state(entry, jacs, psi, dpsi),
+            with_state(entry, hessians, psi, d2psi))
+
+
 def exact_hessian(node, entry, x, d):
     """Rows, Jacobian and Hessian by second-order parameter shift."""
     shifted = sum(1 for t in entry.plan.terms if not t.zero)

@@ -33,7 +33,8 @@ import sympy as sp
 
 from .errors import GateError, MeasurementError, WireError
 from ._channels import channel_def, is_channel
-from ._gates import PAULI, definition_key, gate_def, numeric_derivative_function, numeric_matrix_function
+from ._gates import (PAULI, REGISTRY, definition_key, gate_def, numeric_derivative_function,
+                     numeric_matrix_function)
 
 Word = tuple  # tuple of (wire index, "X" | "Y" | "Z"), sorted by wire
 
@@ -782,6 +783,87 @@ def state_jacobian(c: Circuit, x, d=()) -> tuple:
                 tangents[column[s]] += evaluate(sp.diff(p, s), values) * dpsi
         psi = apply_matrix(psi, numeric_matrix_function(*op.variant)(*pars), op.wires)
     return psi.reshape(-1), tangents.reshape(k, -1).T
+
+
+@REGISTRY.memo
+def second_derivative_function(name: str, num_wires: int | None = None, hyper: tuple = (),
+                               pos: int = 0, second: int = 0):
+    """A NumPy function ``f(*params) -> d^2 matrix / d params[pos] d params[second]``, the
+    exact sympy second derivative of the gate's matrix (:func:`state_hessian`; its callers
+    ask :func:`qsym._gates.numeric_derivative_function` first, which refuses the gates whose
+    matrix is made by NumPy only).
+
+    >>> second_derivative_function("RZ")(0.0).diagonal().real.tolist()   # -(1/2)^2
+    [-0.25, -0.25]
+    """
+    syms = sp.symbols(f"p0:{gate_def(name).num_params}", real=True)
+    mat = gate_def(name).sympy_matrix(syms, num_wires, hyper).diff(syms[pos], syms[second])
+    f = sp.lambdify(syms, mat, modules="numpy")
+    return lambda *params: np.array(f(*params), dtype=np.complex128)
+
+
+def _parameter_chain(p, column, values, k):
+    """``(g, h)``: the gradient ``dp/dx`` (``k``) and Hessian ``d^2p/dx dx`` (``k, k``)
+    of a gate parameter ``p`` (an expression of the inputs, ``column``: symbol -> input
+    position) at ``values``; ``None`` if ``p`` depends on no input."""
+    free = [s for s in sp.sympify(p).free_symbols if s in column]
+    if not free:
+        return None
+    g, h = np.zeros(k), np.zeros((k, k))
+    for s in free:
+        ds = sp.diff(p, s)
+        g[column[s]] = evaluate(ds, values)
+        for t in free:
+            h[column[s], column[t]] = evaluate(sp.diff(ds, t), values)
+    return g, h
+
+
+def state_hessian(c: Circuit, x, d=()) -> tuple:
+    """``(psi, J, H)``: the final state, its exact Jacobian ``J[amplitude, input]`` (as
+    :func:`state_jacobian`) and its exact Hessian ``H[amplitude, input, input]``, by
+    second-order forward mode: with ``psi -> U psi`` at each gate ``U(p(x))``, the
+    tangents ``T_i -> U T_i + U_a psi p_a,i`` and the second tangents
+    ``S_ij -> U S_ij + U_a (T_i p_a,j + T_j p_a,i) + U_ab psi p_a,i p_b,j + U_a psi p_a,ij``
+    (``U_a``, ``U_ab``: the sympy derivatives of the gate's matrix by its parameters;
+    ``p_a,i``: those of the traced parameters by the inputs). Costs ``(len(x) + 1)**2``
+    state vectors.
+
+    >>> t = sp.Symbol("t", real=True)
+    >>> c = Circuit(1, (Op("RY", (0,), (2 * t,)),), (Measurement("state"),), inputs=(t,))
+    >>> psi, J, H = state_hessian(c, [0.0])   # d^2/dt^2 (cos t, sin t) at 0
+    >>> H[:, 0, 0].real.tolist()
+    [-1.0, 0.0]
+    """
+    values = input_values(c, x, d)
+    n, k = c.num_wires, len(c.inputs)
+    psi = np.zeros((2,) * n, dtype=complex)
+    psi[(0,) * n] = 1.0
+    tangents = np.zeros((k,) + (2,) * n, dtype=complex)
+    seconds = np.zeros((k, k) + (2,) * n, dtype=complex)
+    column = {s: j for j, s in enumerate(c.inputs)}
+    axes = (slice(None),) + (None,) * n  # a vector over the inputs, against states
+    for op in c.ops:
+        pars = [evaluate(p, values) for p in op.params]
+        U = numeric_matrix_function(*op.variant)(*pars)
+        chains = [(pos, _parameter_chain(p, column, values, k)) for pos, p in enumerate(op.params)]
+        chains = [(pos, gh) for pos, gh in chains if gh is not None]
+        new_t = apply_matrix(tangents, U, tuple(w + 1 for w in op.wires))
+        seconds = apply_matrix(seconds, U, tuple(w + 2 for w in op.wires))
+        for pos, (g, h) in chains:
+            dU = numeric_derivative_function(*op.variant, pos)(*pars)
+            dpsi = apply_matrix(psi, dU, op.wires)
+            dt = apply_matrix(tangents, dU, tuple(w + 1 for w in op.wires))
+            new_t += g[axes] * dpsi
+            mixed = dt[:, None] * g[(None,) + axes]
+            seconds += mixed + np.swapaxes(mixed, 0, 1) + h[(...,) + (None,) * n] * dpsi
+            for pos2, (g2, _) in chains:
+                d2psi = apply_matrix(
+                    psi, second_derivative_function(*op.variant, pos, pos2)(*pars), op.wires)
+                seconds += np.multiply.outer(np.outer(g, g2), d2psi)
+        tangents = new_t
+        psi = apply_matrix(psi, U, op.wires)
+    return (psi.reshape(-1), tangents.reshape(k, -1).T,
+            np.moveaxis(seconds.reshape(k, k, -1), 2, 0))
 
 
 def postselected_state(psi: np.ndarray, post, values=None) -> np.ndarray:

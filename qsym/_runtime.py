@@ -1608,11 +1608,10 @@ class QNode:
                 "qml.grad / qml.jacobian) are not supported by qsym yet; default.qubit "
                 "gives exact second derivatives of circuits without noise")
         _refuse_first_order(entry)
-        if entry.has_state or entry.drawn:
+        if entry.drawn:
             raise DifferentiationError(
-                "second derivatives of qml.state() are not supported (its Jacobian is: "
-                "qml.jacobian), and qml.sample and qml.counts have no derivatives; "
-                "differentiate expval, var or probs twice"
+                "qml.sample and qml.counts have no derivatives; differentiate expval, var, "
+                "probs or qml.state() twice"
             )
         if self.current_shots():
             raise DifferentiationError(
@@ -1623,10 +1622,14 @@ class QNode:
                 "second derivatives of a broadcast QNode are not supported; call the Hessian "
                 "once per parameter set"
             )
-        out, jac, hess = execute(self, entry, executors.exact_hessian, flat(xs), flat(ds),
-                                 (xs, ds))
-        values, jacs, hessians = second_order.measurements2(entry.post, out, jac, hess)
-        n = jac.shape[1]
+        if entry.has_state:  # exact, per measurement already
+            values, jacs, hessians = executors.state_hessian(self, entry, xs, ds)
+            n = jacs[0].shape[-1]
+        else:
+            out, jac, hess = execute(self, entry, executors.exact_hessian, flat(xs),
+                                     flat(ds), (xs, ds))
+            values, jacs, hessians = second_order.measurements2(entry.post, out, jac, hess)
+            n = jac.shape[1]
         return (flat_concat(values), flat_concat(jacs, n), flat_concat(hessians, n, n),
                 entry)
 
@@ -2534,7 +2537,9 @@ class hessian(_Derivative):
             raise DifferentiationError("internal: differentiated arguments do not match")
         self._forward = ("plain", None)
         out, at = [], 0
-        for _, _, _, shape in entry.post:
+        for (kind, _, _, shape), m in zip(entry.post, entry.circuit.measurements):
+            if kind == "state" and not m.reduce:  # qml.state(): its amplitudes
+                shape = (2**entry.circuit.num_wires,)
             size = int(np.prod(shape))
             h = hess[at : at + size].reshape(shape + hess.shape[1:])
             at += size

@@ -33,7 +33,7 @@ from ._autodiff import trainable_indices
 from ._natural_gradient import adjoint_metric_tensor as _qnode_adjoint_metric_tensor
 from ._natural_gradient import get_aux_wire
 from ._metric_tapes import metric_tensor
-from ._operations import expval
+from ._operations import expval, user_declares
 from ._runtime import DERIVATIVE_CHECKS, QNode, set_shots
 from ._shapes import check_num_directions
 from ._shots import Shots
@@ -1014,7 +1014,7 @@ def _rule_terms(op, p_idx, value, k, shifts, gradient_recipes):
     own = None
     if shifts is not None and k < len(shifts) and shifts[k] is not None:
         own = shifts[k]
-    gate = op.shift_gate if hasattr(op, "shift_gate") else op
+    gate = _table_gate(op.shift_gate if hasattr(op, "shift_gate") else op)
     if gate is None:
         raise DifferentiationError(
             f"param_shift: no shift rule for {op.name} by its parameters (a power of a gate "
@@ -1024,6 +1024,18 @@ def _rule_terms(op, p_idx, value, k, shifts, gradient_recipes):
     except RuleError as exc:
         raise DifferentiationError(f"param_shift: no shift rule for {op.name}: {exc}") from None
     return list(rule.numeric())
+
+
+def _table_gate(op):
+    """A user's subclass of a table gate that keeps the gate's matrix (``class
+    MyU3(qml.U3)`` with a ``name`` of its own; :func:`qsym._operations.table_gates` applies
+    it as that gate) shifts by that gate's rule: the same matrix has the same frequencies
+    (PennyLane's param_shift uses the recipe the class inherits)."""
+    row = getattr(type(op), "_row", None)
+    if (op is None or row is None or row.name == op.name
+            or user_declares(type(op), "compute_matrix", "matrix")):
+        return op
+    return _types.SimpleNamespace(name=row.name, wires=op.wires, hyper=op.hyper)
 
 
 def _shift_moves(tape, argnum, shifts, gradient_recipes):

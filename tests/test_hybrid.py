@@ -127,6 +127,30 @@ def test_jacobian_of_a_vector_cost_and_tuple_qnodes():
     onp.testing.assert_allclose(J, ref, atol=1e-8)
 
 
+def test_jacobian_of_a_function_returning_a_tuple():
+    """A hybrid function returning several results (a tuple, or the tuple a Jacobian of
+    several arguments is inside an outer derivative) is differentiated result by result;
+    it used to give zeros (autograd took the plain tuple of boxes for a constant).
+    PennyLane 0.45.1 raises autograd's ValueError here; the numbers are exact."""
+    @qml.qnode(dev2)
+    def c(a, b):
+        qml.RY(a, wires=0)
+        qml.CNOT(wires=[0, 1])
+        qml.RX(b, wires=1)
+        return qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliZ(1))
+
+    a, b = np.array(0.7), np.array(-0.4)
+    (ea, eb), (fa, fb) = qml.jacobian(lambda a, b: (2 * c(a, b)[0], c(a, b)[1]))(a, b)
+    # <Z0> = cos a, <Z1> = cos a cos b, by hand
+    want = ((-2 * onp.sin(0.7), 0.0), (-onp.sin(0.7) * onp.cos(-0.4), -onp.cos(0.7) * onp.sin(-0.4)))
+    onp.testing.assert_allclose([[ea, eb], [fa, fb]], want, atol=1e-12)
+    # a Jacobian of several arguments differentiated again: the Hessian of <Z1>
+    grads = lambda a, b: qml.jacobian(lambda a, b: c(a, b)[1], argnum=[0, 1])(a, b)
+    hess = qml.jacobian(grads, argnum=[0, 1])(a, b)
+    ca, sa, cb, sb = onp.cos(0.7), onp.sin(0.7), onp.cos(-0.4), onp.sin(-0.4)
+    onp.testing.assert_allclose(hess, [[-ca * cb, sa * sb], [sa * sb, -ca * cb]], atol=1e-12)
+
+
 def test_hessian_of_a_hybrid_cost():
     def cost(p):
         return (seed(p) - 0.5) ** 2

@@ -202,8 +202,21 @@ def test_state_jacobian_is_the_hand_derived_one(method):
         np.testing.assert_allclose(got[1], want[1], atol=1e-12)
     with pytest.raises(qml.DifferentiationError, match="one scalar"):
         qml.grad(node)(a, b)
-    with pytest.raises(qml.DifferentiationError, match="second derivatives of qml.state"):
-        qml.hessian(lambda a: qml.numpy.real(node(a, b))[0])(a)
+    # second derivatives by hand: d^2/da^2 (cos(a/2), sin(a/2)) = -(cos(a/2), sin(a/2)) / 4,
+    # d^2/db^2 e^(-+ib/2) = -e^(-+ib/2) / 4, d^2/dadb: the products of the first ones
+    c, s, m, p = np.cos(0.35), np.sin(0.35), np.exp(0.2j), np.exp(-0.2j)
+    haa = np.array([-c * m / 4, 0, 0, -s * p / 4])
+    hab = np.array([0.25j * s * m, 0, 0, 0.25j * c * p])
+    hbb = np.array([-c * m / 4, 0, 0, -s * p / 4])
+    for part in (qml.numpy.real, qml.numpy.imag):
+        got = qml.jacobian(qml.jacobian(lambda a, b: part(node(a, b)), argnum=[0, 1]),
+                           argnum=[0, 1])(a, b)
+        want = ((part(haa), part(hab)), (part(hab), part(hbb)))
+        for i in range(2):
+            for j in range(2):
+                np.testing.assert_allclose(got[i][j], want[i][j], atol=1e-12)
+    assert qml.hessian(lambda a: qml.numpy.real(node(a, b))[3])(a) == pytest.approx(
+        -s * p.real / 4, abs=1e-12)
 
 
 def test_state_jacobian_matches_finite_differences_and_the_probabilities_gradient():
@@ -231,6 +244,55 @@ def test_state_jacobian_matches_finite_differences_and_the_probabilities_gradien
     px, py = qml.jacobian(node, argnum=[0, 1])(x, y, measure="probs", data=d)
     np.testing.assert_allclose(2 * (psi.conj()[:, None] * jx).real, px, atol=1e-12)
     np.testing.assert_allclose(2 * (psi.conj() * jy).real, py, atol=1e-12)
+
+
+def test_state_hessian_matches_finite_differences_of_its_jacobian():
+    """Second derivatives of qml.state() (PennyLane's metric-tensor references take
+    qml.jacobian of a Jacobian of a state-returning QNode): exact, against central
+    differences of the exact first derivative; beside an expectation value, whose own
+    Hessian stays the parameter-shift one."""
+    n = 3
+    body = random_circuit_function(93, n, n_ops=10)
+
+    def fn(x, y, data=None):
+        body(x, y, data=data)
+        return qml.state(), qml.expval(qml.PauliZ(0) @ qml.PauliX(2))
+
+    node = qml.QNode(fn, qml.device("default.qubit", wires=n))
+    x, y, d = qml.numpy.array([0.3, -0.8, 1.2]), qml.numpy.array(0.6), np.array([0.5, -0.4])
+
+    def jac(x, y):  # the complex Jacobian of the amplitudes by x, real and imaginary
+        f = lambda part: qml.jacobian(lambda x, y: part(node(x, y, data=d)[0]), argnum=0)
+        return f(qml.numpy.real)(x, y) + 1j * f(qml.numpy.imag)(x, y)
+
+    hess = (qml.jacobian(lambda x, y: qml.numpy.real(jac(x, y)), argnum=[0, 1])(x, y),
+            qml.jacobian(lambda x, y: qml.numpy.imag(jac(x, y)), argnum=[0, 1])(x, y))
+    hx, hy = hess[0][0] + 1j * hess[1][0], hess[0][1] + 1j * hess[1][1]
+    assert hx.shape == (8, 3, 3) and hy.shape == (8, 3)
+    h = 1e-6
+    for k in range(3):
+        e = np.eye(3)[k] * h
+        np.testing.assert_allclose(hx[:, :, k], (jac(x + e, y) - jac(x - e, y)) / (2 * h),
+                                   atol=1e-8)
+    np.testing.assert_allclose(hy, (jac(x, y + h) - jac(x, y - h)) / (2 * h), atol=1e-8)
+    np.testing.assert_allclose(hx, np.transpose(hx, (0, 2, 1)), atol=1e-12)
+    # the expectation value beside it: the Hessian of a QNode measuring it alone
+    alone = qml.QNode(lambda x, y: fn(x, y, data=d)[1], qml.device("default.qubit", wires=n))
+    np.testing.assert_allclose(qml.hessian(lambda x: node(x, y, data=d)[1])(x),
+                               qml.hessian(lambda x: alone(x, y))(x), atol=1e-12)
+
+
+def test_second_derivatives_of_a_quantity_of_the_state_are_refused():
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def node(a):
+        qml.RY(a, wires=0)
+        qml.CNOT(wires=[0, 1])
+        return qml.density_matrix(wires=0)
+
+    a = qml.numpy.array(0.7)
+    qml.jacobian(lambda a: qml.numpy.real(node(a)))(a)  # first derivatives: fine
+    with pytest.raises(qml.DifferentiationError, match="second derivatives of a quantity"):
+        qml.jacobian(qml.jacobian(lambda a: qml.numpy.real(node(a))))(a)
 
 
 def test_state_returned_with_other_measurements():

@@ -175,3 +175,17 @@ def test_gradient_descent_step_values_by_hand():
     new_x, new_y = qml.GradientDescentOptimizer(0.1).step(_two_arg_cost, x, y)
     onp.testing.assert_allclose(new_x, [0.1, 0.2] - 0.1 * gx, atol=1e-14)
     assert float(new_y) == pytest.approx(0.3 - 0.1 * gy, abs=1e-14)
+
+
+def test_pennylane_qng_module_path_imports():
+    """``from pennylane.optimize.qng import ...`` (PennyLane's test_qng and test_rotosolve
+    import its flattening helpers so) works with the import switched."""
+    from qsym.optimize.qng import QNGOptimizer, _flatten_np, _unflatten_np
+
+    assert QNGOptimizer is qml.QNGOptimizer
+    model = [np.zeros((2, 2)), (0.0, [np.zeros(1)])]
+    flat = list(_flatten_np([np.array([[1.0, 2.0], [3.0, 4.0]]), (5.0, [np.array([6.0])])]))
+    assert flat == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    back = _unflatten_np(onp.array(flat), model)
+    onp.testing.assert_array_equal(back[0], [[1.0, 2.0], [3.0, 4.0]])
+    assert back[1][0] == 5.0 and back[1][1][0].tolist() == [6.0]

@@ -206,3 +206,36 @@ def test_generator_refuses_what_pennylane_refuses():
         qml.generator(TwoParameters(0.5, 0.1, wires=0))
     with pytest.raises(qml.GateError, match="format must be one of"):
         qml.generator(_GenOp(0.5, wires=0), format="pauli")
+
+
+def test_param_shift_of_a_tape_with_a_renamed_subclass_of_a_table_gate():
+    """``class MyU3(qml.U3)`` with its own ``name`` (PennyLane's test_autograd execute
+    tests) on a tape differentiated by parameter shift: it shifts by U3's rule (it was an
+    'unknown gate' error); the gradient is the one of the same circuit written with qml.U3
+    as a QNode (the compiled exact gradient)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    class MyU3(qml.U3):
+        name = "MyU3"
+
+        def decomposition(self):
+            theta, phi, lam = self.data
+            return [qml.Rot(lam, theta, -lam, wires=self.wires),
+                    qml.PhaseShift(phi + lam, wires=self.wires)]
+
+    def cost(a, p):
+        tape = qml.tape.QuantumScript([qml.RX(a, wires=0), MyU3(*p, wires=0)],
+                                      [qml.expval(qml.PauliX(0))])
+        return qml.execute([tape], dev, diff_method="parameter-shift")[0]
+
+    @qml.qnode(dev, diff_method="adjoint")
+    def plain(a, p):
+        qml.RX(a, wires=0)
+        qml.U3(*p, wires=0)
+        return qml.expval(qml.PauliX(0))
+
+    a, p = qml.numpy.array(0.1), qml.numpy.array([0.1, 0.2, 0.3])
+    assert float(cost(a, p)) == pytest.approx(float(plain(a, p)), abs=1e-12)
+    got, want = qml.grad(cost)(a, p), qml.grad(plain)(a, p)
+    onp.testing.assert_allclose(got[0], want[0], atol=1e-12)
+    onp.testing.assert_allclose(got[1], want[1], atol=1e-12)
