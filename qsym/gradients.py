@@ -25,6 +25,7 @@ import math as _math
 import types as _types
 import warnings
 
+import autograd.numpy as anp
 import numpy as np
 from autograd.tracer import Box, getval
 
@@ -1914,10 +1915,17 @@ def param_shift_hessian(tape, argnum=None, diagonal_shifts=None, off_diagonal_sh
     raise ArgumentError(f"param_shift_hessian takes a tape or a QNode, got {tape!r}")
 
 
+def _arr(x):
+    """``x`` as an array; an autograd box (a value being differentiated: the tapes' results
+    inside ``qml.jacobian``) kept as it is, so the products below stay differentiable."""
+    return x if isinstance(x, Box) else np.asarray(x)
+
+
 def compute_jvp_single(tangent, jac):
     """PennyLane's ``compute_jvp_single``: the Jacobian (of one measurement: an array for
     one parameter, a tuple of arrays for several) times the ``tangent`` (one entry per
-    parameter, each shaped as its parameter), contracted over the parameters.
+    parameter, each shaped as its parameter), contracted over the parameters. Autograd
+    values (in ``jac`` or ``tangent``) stay differentiable.
 
     >>> compute_jvp_single(np.array([1.0, 0.5]), (np.array([0.1, 0.3]), np.array([0.2, 0.4])))
     array([0.2, 0.5])
@@ -1928,19 +1936,19 @@ def compute_jvp_single(tangent, jac):
     if (not several and np.shape(jac) == (0,)) or (several and len(jac) == 0):
         return np.zeros((1, 0))
     if not several:
-        t = np.stack([np.asarray(x) for x in tangent]) if isinstance(tangent, (list, tuple)) \
-            else np.asarray(tangent)
+        t = anp.stack([_arr(x) for x in tangent]) if isinstance(tangent, (list, tuple)) \
+            else _arr(tangent)
         ndim = t.ndim - 1  # the parameter's own dimensions
-        t = t.reshape(-1)
+        t = anp.reshape(t, (-1,))
         shape = np.shape(jac)
-        return np.tensordot(np.reshape(jac, shape[:len(shape) - ndim] + (t.size,)), t,
-                            [[-1], [0]])
-    entries = [np.asarray(x) for x in tangent]
+        return anp.tensordot(anp.reshape(jac, shape[:len(shape) - ndim] + (t.size,)), t,
+                             [[-1], [0]])
+    entries = [_arr(x) for x in tangent]
     ndims = [e.ndim for e in entries]
-    parts = [np.reshape(j, np.shape(j)[:np.ndim(j) - d] + (e.size,))
+    parts = [anp.reshape(j, np.shape(j)[:np.ndim(j) - d] + (e.size,))
              for j, e, d in zip(jac, entries, ndims)]
-    t = np.concatenate([e.reshape(-1) for e in entries])
-    return np.tensordot(np.concatenate(parts, axis=-1), t, [[-1], [0]])
+    t = anp.concatenate([anp.reshape(e, (-1,)) for e in entries])
+    return anp.tensordot(anp.concatenate(parts, axis=-1), t, [[-1], [0]])
 
 
 def compute_jvp_multi(tangent, jac):
@@ -2034,21 +2042,21 @@ def batch_jvp(tapes, tangents, gradient_fn, reduction="append", gradient_kwargs=
 def compute_vjp_single(dy, jac, num=None):
     """PennyLane's ``compute_vjp_single``: ``dy`` (shaped as one measurement's result)
     contracted with the Jacobian (an array for one parameter, a tuple for several): one
-    number per parameter.
+    number per parameter. Autograd values (in ``jac`` or ``dy``) stay differentiable.
 
     >>> compute_vjp_single(np.array([1.0, 2.0]), (np.array([0.1, 0.3]), np.array([0.2, 0.4])))
     array([0.7, 1. ])
     """
     if jac is None:
         return None
-    flat = np.ravel(np.asarray(dy))
+    flat = anp.reshape(_arr(dy), (-1,))
     if not isinstance(jac, (tuple, list)):
         if np.shape(jac) == (0,):
             return np.zeros((1, 0))
-        return np.array([np.dot(flat, np.ravel(np.asarray(jac)))])
+        return anp.reshape(anp.dot(flat, anp.reshape(_arr(jac), (-1,))), (1,))
     if len(jac) == 0:
         return np.zeros((1, 0))
-    return np.array([np.dot(flat, np.ravel(np.asarray(j))) for j in jac])
+    return anp.stack([anp.dot(flat, anp.reshape(_arr(j), (-1,))) for j in jac])
 
 
 def compute_vjp_multi(dy, jac, num=None):
@@ -2060,7 +2068,12 @@ def compute_vjp_multi(dy, jac, num=None):
     """
     if jac is None:
         return None
-    return np.sum([compute_vjp_single(d, j, num) for d, j in zip(dy, jac)], axis=0)
+    return _sum_products([compute_vjp_single(d, j, num) for d, j in zip(dy, jac)])
+
+
+def _sum_products(products):
+    """The sum of equally shaped vector-Jacobian products (differentiable, as above)."""
+    return anp.sum(anp.stack(products), axis=0)
 
 
 def vjp(tape, dy, gradient_fn, gradient_kwargs=None):
@@ -2092,7 +2105,7 @@ def vjp(tape, dy, gradient_fn, gradient_kwargs=None):
         jac = jac_fn(results)
         if not tape.shots.has_partitioned_shots:
             return product(dy, jac, num)
-        return np.sum([product(d, j, num) for d, j in zip(dy, jac)], axis=0)
+        return _sum_products([product(d, j, num) for d, j in zip(dy, jac)])
     return tapes, fn
 
 

@@ -287,3 +287,77 @@ def test_no_trainable_parameters_with_a_shot_vector():
         tapes, fn = qml.gradients.spsa_grad(t)
     res = fn([])
     assert tapes == [] and len(res) == 3 and all(len(r) == 2 and r[0].shape == (0,) for r in res)
+
+
+# --- vjp / jvp differentiated again (they were silent zeros: issue #18) ----------------------
+def _probs_tape(x):
+    """RX(x0) RY(x1) CNOT, probabilities of both wires: p = (c0 c1, c0 s1, s0 s1, s0 c1)
+    with c_i = cos^2(x_i / 2), s_i = sin^2(x_i / 2) (the CNOT swaps the last two)."""
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.RX(x[0], wires=0)
+        qml.RY(x[1], wires=1)
+        qml.CNOT(wires=[0, 1])
+        qml.probs(wires=[0, 1])
+    return qml.tape.QuantumScript.from_queue(q)
+
+
+def _probs_by_hand(x):
+    c0, s0 = onp.cos(x[0] / 2) ** 2, onp.sin(x[0] / 2) ** 2
+    c1, s1 = onp.cos(x[1] / 2) ** 2, onp.sin(x[1] / 2) ** 2
+    return onp.array([c0 * c1, c0 * s1, s0 * s1, s0 * c1])
+
+
+def _fd_jacobian(f, x, h=1e-6):
+    cols = []
+    for i in range(len(x)):
+        e = onp.zeros(len(x))
+        e[i] = h
+        cols.append((onp.asarray(f(x + e)) - onp.asarray(f(x - e))) / (2 * h))
+    return onp.stack(cols, axis=-1)
+
+
+def test_vjp_and_jvp_of_a_tape_are_differentiable_by_qml_jacobian():
+    """qml.jacobian of the processing functions of qml.gradients.vjp / jvp (a tape built
+    from the traced argument): their products kept autograd's values (they were turned into
+    object arrays and came back as zeros); checked against central differences of the
+    closed-form VJP/JVP of the probabilities."""
+    dev = qml.device("default.qubit", wires=2)
+    dy = onp.array([-1.0, 0.0, 0.0, 1.0])
+    tangent = onp.array([0.3, -0.7])
+    x0 = onp.array([0.543, -0.654])
+
+    def vjp_cost(x):
+        tapes, fn = qml.gradients.vjp(_probs_tape(x), dy, qml.gradients.param_shift)
+        return fn(dev.execute(tapes))
+
+    def jvp_cost(x):
+        tapes, fn = qml.gradients.jvp(_probs_tape(x), tangent, qml.gradients.param_shift)
+        return fn(dev.execute(tapes))
+
+    def vjp_by_hand(x):
+        return dy @ _fd_jacobian(_probs_by_hand, x, 1e-5)
+
+    def jvp_by_hand(x):
+        return _fd_jacobian(_probs_by_hand, x, 1e-5) @ tangent
+
+    x = qml.numpy.array(x0, requires_grad=True)
+    onp.testing.assert_allclose(vjp_cost(x), vjp_by_hand(x0), atol=1e-8)
+    onp.testing.assert_allclose(jvp_cost(x), jvp_by_hand(x0), atol=1e-8)
+    got = onp.asarray(qml.jacobian(vjp_cost)(x))
+    onp.testing.assert_allclose(got, _fd_jacobian(vjp_by_hand, x0, 1e-4), atol=1e-5)
+    assert onp.abs(got).max() > 0.1  # (not the zeros it was)
+    got = onp.asarray(qml.jacobian(jvp_cost)(x))
+    onp.testing.assert_allclose(got, _fd_jacobian(jvp_by_hand, x0, 1e-4), atol=1e-5)
+    # several measurements: compute_vjp_multi sums the products, differentiably too
+    def vjp_multi(x):
+        with qml.queuing.AnnotatedQueue() as q:
+            qml.RX(x[0], wires=0)
+            qml.RY(x[1], wires=1)
+            qml.expval(qml.Z(0))
+            qml.expval(qml.Z(1))
+        tapes, fn = qml.gradients.vjp(qml.tape.QuantumScript.from_queue(q),
+                                      (onp.array(1.0), onp.array(2.0)), qml.gradients.param_shift)
+        return fn(dev.execute(tapes))
+    # d/dx of (-sin x0, -2 sin x1): diag(-cos x0, -2 cos x1)
+    onp.testing.assert_allclose(onp.asarray(qml.jacobian(vjp_multi)(x)),
+                               onp.diag([-onp.cos(x0[0]), -2 * onp.cos(x0[1])]), atol=1e-10)
