@@ -946,7 +946,9 @@ def _lowered_op(op) -> bool:
     as PennyLane's queue records them) rather than remaking it (a gate of the table)."""
     if isinstance(op, SymbolicOp):
         return _lowered_op(op.base)
-    return isinstance(op, (GateSequence, Exp)) or getattr(op, "is_gate_product", False)
+    if isinstance(op, Exp):  # an Evolution is remade with its parameter (it may be traced)
+        return not hasattr(op, "remake")
+    return isinstance(op, GateSequence) or getattr(op, "is_gate_product", False)
 
 
 def lowered(tape):
@@ -966,7 +968,8 @@ def lowered(tape):
         if not _lowered_op(op):
             ops.append(op)
         else:
-            ops += list(op.applied_gates() if hasattr(op, "applied_gates") else op.table_gates)
+            ops += list(op.applied_gates() if hasattr(op, "applied_gates") else
+                        op._rotations() if isinstance(op, Exp) else op.table_gates)
     if tape._trainable is not None:
         raise ArgumentError(
             "a tape with templates or operator products (as qml.tape.QuantumTape records them) "

@@ -184,3 +184,21 @@ def test_names_pennylane_tests_import_are_importable_and_refused():
             cls(0.1, wires=0)
     with pytest.raises(NotImplementedError, match="create_expand_trainable_multipar"):
         create_expand_trainable_multipar(None)
+
+
+def test_tapes_holding_exponentials_run_as_their_rotations():
+    """A tape with ``qml.exp`` / ``qml.evolve`` (Hadamard-gradient tapes hold Evolutions)
+    runs: exp(-i t X) on |0> gives <Z> = cos(2t); the Evolution keeps its parameter, so
+    the tape's derivative by autograd is -2 sin(2t) (it was an AttributeError once tapes
+    with templates ran as their gates)."""
+    dev = qml.device("default.qubit", wires=1)
+    for op in (qml.exp(qml.X(0), -0.5j), qml.evolve(qml.X(0), 0.5)):
+        tape = qml.tape.QuantumScript([op], [qml.expval(qml.Z(0))])
+        assert float(qml.execute([tape], dev)[0]) == pytest.approx(onp.cos(1.0), abs=1e-12)
+
+    def cost(t):
+        tape = qml.tape.QuantumScript([qml.evolve(qml.X(0), t)], [qml.expval(qml.Z(0))])
+        return qml.execute([tape], dev)[0]
+
+    t = qml.numpy.array(0.3, requires_grad=True)
+    assert float(qml.grad(cost)(t)) == pytest.approx(-2 * onp.sin(0.6), abs=1e-10)
