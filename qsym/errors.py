@@ -250,14 +250,16 @@ class ArgumentError(QsymError, TypeError, ValueError):
 
 
 class DeviceError(QsymError, ValueError):
-    """Unknown device name or bad device options.
+    """Unknown device name or bad device options; a circuit run on a device qsym does not
+    simulate (PennyLane's ``default.qutrit``, ``default.gaussian``, ...: made with a warning,
+    so that code which only makes one still runs).
 
     >>> import qsym as qml
     >>> try:
-    ...     qml.device("default.qutrit", wires=1)
+    ...     qml.device("default.qubitt", wires=1)
     ... except qml.DeviceError as exc:
-    ...     print(str(exc)[:40])
-    device 'default.qutrit' needs qutrits, w
+    ...     print(str(exc)[:34])
+    unknown device 'default.qubitt'; q
     """
 
 
