@@ -78,17 +78,20 @@ def test_nested_user_classes_and_central_differences():
     assert qml.grad(c)(t) == pytest.approx(want, abs=1e-12)
 
 
+class _MyU3(qml.U3):
+    """PennyLane's tests' renamed U3 (its own name, U3's decomposition written out)."""
+    name = "MyU3"
+
+    def decomposition(self):
+        theta, phi, lam = self.data
+        return [qml.Rot(lam, theta, -lam, wires=self.wires),
+                qml.PhaseShift(phi + lam, wires=self.wires)]
+
+
 def test_renamed_gate_subclass_is_the_gate():
     """PennyLane's test_differentiable_expand: a U3 subclass named MyU3 (its own
     decomposition is U3's): the same values and derivatives as U3."""
-    class MyU3(qml.U3):
-        name = "MyU3"
-
-        def decomposition(self):
-            theta, phi, lam = self.data
-            return [qml.Rot(lam, theta, -lam, wires=self.wires),
-                    qml.PhaseShift(phi + lam, wires=self.wires)]
-
+    MyU3 = _MyU3
     dev = qml.device("default.qubit", wires=1)
     p = np.array([0.1, 0.2, 0.3], requires_grad=True)
 
@@ -215,14 +218,7 @@ def test_param_shift_of_a_tape_with_a_renamed_subclass_of_a_table_gate():
     as a QNode (the compiled exact gradient)."""
     dev = qml.device("default.qubit", wires=1)
 
-    class MyU3(qml.U3):
-        name = "MyU3"
-
-        def decomposition(self):
-            theta, phi, lam = self.data
-            return [qml.Rot(lam, theta, -lam, wires=self.wires),
-                    qml.PhaseShift(phi + lam, wires=self.wires)]
-
+    MyU3 = _MyU3
     def cost(a, p):
         tape = qml.tape.QuantumScript([qml.RX(a, wires=0), MyU3(*p, wires=0)],
                                       [qml.expval(qml.PauliX(0))])
