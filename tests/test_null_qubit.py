@@ -236,3 +236,9 @@ def test_target_device_lends_its_preprocessing():
     decompose = [t for t in mine if t.tape_transform is
                  qml.devices.preprocess.decompose.tape_transform]
     assert decompose and decompose[0].kwargs["strict"] is False
+
+
+def test_a_seed_for_null_qubit_is_refused_by_name():
+    """null.qubit draws nothing: a seed is a mistake, named (PennyLane's class takes none)."""
+    with pytest.raises(qml.DeviceError, match="'null.qubit' takes no seed"):
+        qml.device("null.qubit", wires=1, seed=3)

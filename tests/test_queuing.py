@@ -202,3 +202,18 @@ def test_tapes_holding_exponentials_run_as_their_rotations():
 
     t = qml.numpy.array(0.3, requires_grad=True)
     assert float(qml.grad(cost)(t)) == pytest.approx(-2 * onp.sin(0.6), abs=1e-10)
+
+
+def test_a_tape_of_templates_with_trainable_params_set_is_refused():
+    """A tape holding a template runs as its table gates, whose parameters are numbered
+    otherwise: trainable_params set by the user's numbering would select other parameters,
+    so the run is refused with what to do (decompose first)."""
+    tape = qml.tape.QuantumScript([qml.QFT(wires=[0, 1]), qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    tape.trainable_params = [0]
+    with pytest.raises(qml.ArgumentError, match="decompose it first"):
+        qml.execute([tape], qml.device("default.qubit", wires=2))
+    untouched = qml.tape.QuantumScript([qml.QFT(wires=[0, 1]), qml.RX(0.3, 0)],
+                                       [qml.expval(qml.Z(0))])  # no trainable_params: runs
+    # QFT of |00> is |++>; RX(0.3) on wire 0 leaves <Z0> of |+> at 0
+    assert float(qml.execute([untouched], qml.device("default.qubit", wires=2))[0]) == \
+        pytest.approx(0.0, abs=1e-12)
