@@ -2687,6 +2687,27 @@ class Evolution(Exp):
         with recording(Tape()):
             return s_prod(-1, self.base)
 
+    @property
+    def parameter_frequencies(self) -> list:
+        """The frequencies of the parameter: the distinct positive differences of the
+        generator's eigenvalues (rounded to 8 decimals, as PennyLane's), in increasing order;
+        a shift rule comes from them (:func:`qsym.gradients.generate_shift_rule`).
+
+        >>> import qsym as qml
+        >>> qml.evolve(qml.Y(0), 0.3).parameter_frequencies
+        [(2.0,)]
+        >>> qml.evolve(qml.Z(0) @ qml.Z(1) + 0.5 * qml.Z(0), 0.3).parameter_frequencies
+        [(1.0, 2.0, 3.0)]
+        """
+        self.generator()  # GeneratorUndefinedError for a complex parameter
+        m = np.asarray(self.base.matrix(), dtype=complex)
+        if not np.allclose(m, m.conj().T, atol=1e-10):
+            raise GateError(f"{self!r}: the generator is not Hermitian, so the parameter has "
+                            "no frequencies (use a Hermitian operator in qml.evolve)")
+        distinct = sorted({float(v) + 0.0 for v in np.round(np.linalg.eigvalsh(m), 8)})
+        diffs = {round(b - a, 8) for i, a in enumerate(distinct) for b in distinct[i + 1:]}
+        return [tuple(sorted(diffs))]
+
     def _angles(self) -> list:
         out = []
         for word, h in as_observable(self.base).terms.items():

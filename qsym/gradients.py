@@ -39,7 +39,7 @@ from ._runtime import DERIVATIVE_CHECKS, QNode, set_shots
 from ._shapes import check_num_directions
 from ._shots import Shots
 from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params, tape_qnode
-from .errors import (ArgumentError, DifferentiationError, QsymError, QuantumFunctionError,
+from .errors import (ArgumentError, DifferentiationError, GateError, QsymError, QuantumFunctionError,
                      RuleError)
 from .exceptions import OperatorPropertyUndefined
 from .transforms import module_path
@@ -1016,6 +1016,13 @@ def _rule_terms(op, p_idx, value, k, shifts, gradient_recipes):
     if shifts is not None and k < len(shifts) and shifts[k] is not None:
         own = shifts[k]
     gate = _table_gate(op.shift_gate if hasattr(op, "shift_gate") else op)
+    if (gate is not None and getattr(type(gate), "_row", None) is None
+            and not isinstance(gate, _types.SimpleNamespace) and _own_frequencies(gate)):
+        # not a gate of the table (qml.evolve's Evolution): the rule of its frequencies, the
+        # distinct differences of its generator's eigenvalues (PennyLane's)
+        freqs = gate.parameter_frequencies[p_idx]
+        rule = generate_shift_rule(tuple(freqs), None if own is None else tuple(own))
+        return [(float(c), 1.0, float(s)) for c, s in rule]
     if gate is None:
         raise DifferentiationError(
             f"param_shift: no shift rule for {op.name} by its parameters (a power of a gate "
@@ -1025,6 +1032,14 @@ def _rule_terms(op, p_idx, value, k, shifts, gradient_recipes):
     except RuleError as exc:
         raise DifferentiationError(f"param_shift: no shift rule for {op.name}: {exc}") from None
     return list(rule.numeric())
+
+
+def _own_frequencies(op) -> bool:
+    """True when an operator outside the gate table declares its parameters' frequencies."""
+    try:
+        return bool(op.parameter_frequencies)
+    except (AttributeError, GateError):
+        return False
 
 
 def _table_gate(op):

@@ -523,3 +523,45 @@ def test_controlled_keeps_pennylanes_attributes():
     assert mapped.work_wires == qml.wires.Wires(["extra"]) and mapped.control_wires == qml.wires.Wires(["a", 4])
     assert qml.ctrl(qml.RX(pnp.array([0.1, 0.2]), 0), 1, control_values=0).batch_size == 2
     assert qml.ctrl(qml.Hadamard(0), 1, control_values=0).is_verified_hermitian
+
+
+def _evolve_reference(G, x, state, obs):
+    """<state| exp(i x G) obs exp(-i x G) |state> by G's eigendecomposition (NumPy only)."""
+    w, v = onp.linalg.eigh(G)
+    psi = (v * onp.exp(-1j * x * w)) @ v.conj().T @ state
+    return float((psi.conj() @ obs @ psi).real)
+
+
+@pytest.mark.parametrize("coeffs", [(1.0, 0.0), (1.0, 0.5), (0.7, -0.3)])
+def test_param_shift_of_an_evolution_tape_uses_its_generators_frequencies(coeffs):
+    """param_shift of a tape holding qml.evolve(G, x) (not a gate of the table) shifts x by the
+    rule of G's frequencies, the distinct eigenvalue differences (PennyLane's); the result
+    equals central differences of an independent NumPy simulation (was: GateError 'unknown
+    gate Evolution')."""
+    a, b = coeffs
+    I2, X, Z = onp.eye(2), onp.array([[0, 1], [1, 0]]), onp.diag([1.0, -1.0])
+    G = a * onp.kron(Z, Z) + b * onp.kron(Z, I2)
+    ops = [qml.Hadamard(0), qml.Hadamard(1),
+           qml.evolve(a * (qml.Z(0) @ qml.Z(1)) + b * qml.Z(0), pnp.array(0.3, requires_grad=True))]
+    tape = qml.tape.QuantumScript(ops, [qml.expval(qml.X(0) @ qml.Y(1) + 0.5 * qml.X(0))])
+    freqs = tape.operations[-1].parameter_frequencies[0]
+    eig = onp.linalg.eigvalsh(G)
+    want_freqs = sorted({round(abs(p - q), 8) for p in eig for q in eig if abs(p - q) > 1e-9})
+    assert list(freqs) == pytest.approx(want_freqs, abs=1e-9)
+    tapes, fn = qml.gradients.param_shift(tape)
+    assert len(tapes) == 2 * len(freqs)
+    got = fn(qml.device("default.qubit", wires=2).execute(tapes))
+    plus = onp.full(4, 0.5)
+    Y = onp.array([[0, -1j], [1j, 0]])
+    obs = onp.kron(X, Y) + 0.5 * onp.kron(X, I2)
+    h = 1e-6
+    want = (_evolve_reference(G, 0.3 + h, plus, obs) - _evolve_reference(G, 0.3 - h, plus, obs)) / (2 * h)
+    assert abs(want) > 0.1
+    assert float(got) == pytest.approx(want, abs=1e-7)
+
+
+def test_evolution_frequencies_refused_without_a_hermitian_generator():
+    with pytest.raises(qml.errors.GateError, match="not Hermitian"):
+        qml.evolve(qml.X(0) + 1j * qml.Y(0), 0.3).parameter_frequencies
+    with pytest.raises(qml.errors.GeneratorUndefinedError):
+        qml.evolve(qml.X(0), 0.3j).parameter_frequencies
