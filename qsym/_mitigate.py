@@ -101,10 +101,17 @@ def _fit_points(x, y, order):
     return x
 
 
-def _polyfit(x, y, order):
+def polyfit(x, y, order):
     """The coefficients (highest power first) of the least-squares polynomial of degree
     ``order`` through the points ``(x, y)``: the scaled normal equations solved with a
-    pseudo-inverse (constant in ``y``, so autograd differentiates through ``y``)."""
+    pseudo-inverse (constant in ``y``, so autograd differentiates through ``y``).
+    PennyLane's ``pennylane.noise.mitigate._polyfit`` (its tests import it).
+
+    >>> import numpy as np
+    >>> x = np.linspace(1, 4, 4)
+    >>> np.round(polyfit(x, 3 * x**2 + 2 * x + 1, 2), 10).tolist()
+    [3.0, 2.0, 1.0]
+    """
     x = _fit_points(x, y, order)
     vander = np.vander(x, order + 1)
     scale = np.sum(np.abs(vander), axis=0)
@@ -125,7 +132,15 @@ def poly_extrapolate(x, y, order):
     >>> round(float(qml.noise.poly_extrapolate(x, [1 + 2 * v for v in x], 1)), 12)
     1.0
     """
-    return _polyfit(x, y, order)[-1]
+    return _like_input(polyfit(x, y, order)[-1], y)
+
+
+def _like_input(value, y):
+    """An extrapolated value of array results is an array (0-d for scalar results), as
+    PennyLane's (its tensors stay tensors); of a list of numbers, a NumPy number."""
+    if isinstance(y, np.ndarray) and isinstance(value, np.generic):
+        return np.asarray(value)
+    return value
 
 
 def richardson_extrapolate(x, y):
@@ -155,14 +170,14 @@ def exponential_extrapolate(x, y, asymptote=None, eps=1.0e-6):
     """
     _fit_points(x, y, 1)
     ys = anp.stack(list(y))
-    slope, intercept = _polyfit(x, ys, 1)
+    slope, intercept = polyfit(x, ys, 1)
     if asymptote is None:
         sign, asymptote = anp.sign(-slope), 0.0
     else:
         sign = anp.sign(-(asymptote - intercept))
     shifted = sign * (ys - asymptote)
     shifted = anp.where(shifted < eps, eps, shifted)
-    return sign * anp.exp(poly_extrapolate(x, anp.log(shifted), 1)) + asymptote
+    return _like_input(sign * anp.exp(poly_extrapolate(x, anp.log(shifted), 1)) + asymptote, y)
 
 
 def _folded(folding, tape, scale, kwargs):

@@ -194,3 +194,15 @@ def test_zne_matches_pennylane():
 
     (v1, g1), (v2, g2) = run(pl, pl.numpy), run(qml, np)
     assert onp.allclose(v1, v2, atol=1e-11, rtol=0) and onp.allclose(g1, g2, atol=1e-10, rtol=0)
+
+
+def test_pennylane_module_path_of_polyfit_and_array_results():
+    # PennyLane's tests import _polyfit from pennylane.noise.mitigate; an extrapolation of
+    # an array of results is an array (0-d), as PennyLane's tensor
+    from qsym.noise.mitigate import _polyfit
+    x = onp.linspace(1, 4, 4)
+    assert onp.allclose(_polyfit(x, 3.0 * x**2 + 2.0 * x + 1.0, 2), [3, 2, 1])
+    value = qml.noise.exponential_extrapolate([1, 3, 5], np.array([0.9, 0.8, 0.7]))
+    assert isinstance(value, onp.ndarray) and value.ndim == 0
+    value = qml.noise.richardson_extrapolate([1, 2], np.array([1.0, 2.0]))
+    assert isinstance(value, onp.ndarray) and float(value) == pytest.approx(0.0)
