@@ -31,6 +31,8 @@ array([0.1, 0.2])
 from __future__ import annotations
 
 import functools as _functools
+import operator as _operator
+
 import numpy as _np
 from autograd.builtins import SequenceBox as _SequenceBox
 from autograd.extend import Box as _Box, defvjp as _defvjp, primitive as _primitive
@@ -359,7 +361,12 @@ def _vector_shape(state, check_state=False):
 
 
 def _wire_indices(indices, n: int, what="indices") -> tuple:
-    idx = tuple(int(i) for i in (indices if _np.ndim(indices) else [indices]))
+    items = list(indices if _np.ndim(indices) else [indices])
+    try:  # an integer, never a float truncated (1.5 read as wire 1) or a label's digits
+        idx = tuple(_operator.index(i) for i in items)
+    except TypeError:
+        raise ValueError(f"{what} {items} must be integer wire positions 0..{n - 1} of the "
+                         f"{n}-wire state (positions in the state, not wire labels)") from None
     if len(set(idx)) != len(idx) or any(not 0 <= i < n for i in idx):
         raise ValueError(f"{what} {list(idx)} must be distinct wire positions 0..{n - 1} of the "
                          f"{n}-wire state")

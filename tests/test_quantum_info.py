@@ -261,3 +261,12 @@ def test_agrees_with_pennylane():
                                          (np.array([1.0, 2.0 + 1e-3j]), False)])
 def test_is_real_obj_or_close(value, real):
     assert qml.math.is_real_obj_or_close(value) is real
+
+
+@pytest.mark.parametrize("fn", ["reduce_dm", "purity", "vn_entropy"])
+@pytest.mark.parametrize("indices", [[1.5], ["a"], [0.0]])
+def test_indices_must_be_integer_positions(fn, indices):
+    # a float index was truncated (1.5 read as position 1): an answer for another question
+    rho = onp.diag([0.5, 0.25, 0.25, 0.0]).astype(complex)
+    with pytest.raises(ValueError, match="must be integer wire positions"):
+        getattr(qml.math, fn)(rho, indices)
