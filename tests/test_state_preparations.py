@@ -421,3 +421,9 @@ def test_iqp_embedding_zero_repeats_is_the_identity():
         return qml.state()
 
     assert onp.allclose(circuit(), basis_state([0, 0]))
+
+
+def test_qrom_state_preparation_needs_a_precision_wire():
+    # no precision wire was "invalid literal for int() with base 10: 'b'" from the bit string
+    with pytest.raises(qml.errors.GateError, match="at least one precision wire"):
+        qml.QROMStatePreparation(onp.array([0.6, 0.8, 0.0, 0.0]), wires=[0, 1], precision_wires=[])
