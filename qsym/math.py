@@ -547,7 +547,7 @@ def max_entropy(state, indices, base=None, check_state=False, c_dtype="complex12
     """
     evs, xp = _spectrum(state, indices, check_state, c_dtype)
     rank = _np.sum(_np.asarray(to_numpy(evs)) > 1e-8, axis=-1)
-    return _np.log(rank) / (_np.log(base) if base else 1.0) + 0.0 * xp.sum(evs, axis=-1)
+    return _np.log(rank) / _ir.log_base(base) + 0.0 * xp.sum(evs, axis=-1)
 
 
 def min_entropy(state, indices, base=None, check_state=False, c_dtype="complex128"):
@@ -560,7 +560,7 @@ def min_entropy(state, indices, base=None, check_state=False, c_dtype="complex12
     2.0
     """
     evs, xp = _spectrum(state, indices, check_state, c_dtype)
-    return -xp.log(xp.max(evs, axis=-1)) / (_np.log(base) if base else 1.0)
+    return -xp.log(xp.max(evs, axis=-1)) / _ir.log_base(base)
 
 
 def _two_states(state0, state1, check_state, c_dtype, vectors=False):
@@ -683,7 +683,7 @@ def _relative_entropy_pair(rho, sigma, base, xp):
         return _np.inf
     logs = xp.log(xp.where(mu_n > 1e-14, mu, 1.0))
     cross = xp.sum(xp.where(meet, lam[:, None] * overlap * logs[None, :], 0.0))
-    return -_ir.entropy(rho, base, xp=xp) - cross / (_np.log(base) if base else 1.0)
+    return -_ir.entropy(rho, base, xp=xp) - cross / _ir.log_base(base)
 
 
 def relative_entropy(state0, state1, base=None, check_state=False, c_dtype="complex128"):

@@ -270,3 +270,22 @@ def test_indices_must_be_integer_positions(fn, indices):
     rho = onp.diag([0.5, 0.25, 0.25, 0.0]).astype(complex)
     with pytest.raises(ValueError, match="must be integer wire positions"):
         getattr(qml.math, fn)(rho, indices)
+
+
+@pytest.mark.parametrize("fn", ["vn_entropy", "max_entropy", "min_entropy"])
+@pytest.mark.parametrize("base", [0, 1, -2, float("nan")])
+def test_entropy_bases_that_are_not_positive_and_not_one_are_refused(fn, base):
+    # base 1 gave inf, a negative base nan, 0 the natural logarithm (as qml.vn_entropy's
+    # log_base, already refused by the measurement)
+    rho = onp.diag([0.5, 0.25, 0.25, 0.0]).astype(complex)
+    with pytest.raises(ValueError, match="base must be a positive number other than 1"):
+        getattr(qml.math, fn)(rho, [0], base=base)
+
+
+def test_relative_entropy_and_mutual_info_check_the_base_too():
+    rho = onp.diag([0.5, 0.25, 0.25, 0.0]).astype(complex)
+    with pytest.raises(ValueError, match="base must be a positive number"):
+        qml.math.relative_entropy(rho, onp.eye(4) / 4, base=1)
+    with pytest.raises(ValueError, match="base must be a positive number"):
+        qml.math.mutual_info(rho, [0], [1], base=-1)
+    assert float(qml.math.vn_entropy(onp.eye(2) / 2, [0], base=2)) == pytest.approx(1.0)
