@@ -329,7 +329,7 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.noise.conditionals"] = _noise_models
     _sys.modules[f"{__name__}.noise.noise_model"] = type(ops)(NoiseModel=NoiseModel)
     _sys.modules[f"{__name__}.noise.add_noise"] = type(ops)(add_noise=add_noise)
-    _sys.modules[f"{__name__}.noise.mitigate"] = type(ops)(**_MITIGATION)
+    _sys.modules[f"{__name__}.noise.mitigate"] = type(ops)(**_MITIGATION, _polyfit=_mitigate.polyfit)
     _sys.modules[f"{__name__}.boolean_fn"] = type(ops)(**{
         _n: getattr(_noise_models, _n) for _n in ("BooleanFn", "And", "Or", "Xor", "Not")})
     # from pennylane.decomposition.reconstruct import get_decomp_kwargs

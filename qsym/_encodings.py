@@ -95,6 +95,11 @@ class FABLE(Template):
             if np.iscomplexobj(a) and np.any(np.iscomplex(a)):
                 raise GateError("Support for imaginary values has not been implemented.")
             a = np.asarray(a.real if np.iscomplexobj(a) else a, dtype=float)
+            if not np.all(np.isfinite(a)):
+                # a NaN angle fails the test |theta| > tol, so its rotation was dropped:
+                # a finite state from a matrix with no values
+                raise GateError("FABLE: the input matrix has NaN or infinite entries; give a "
+                                "matrix of finite values within [-1, 1]")
             if np.max(np.abs(a), initial=0.0) > 1:
                 raise GateError("The subnormalization factor should be lower than 1."
                                 "Ensure that the values of the input matrix are within [-1, 1].")

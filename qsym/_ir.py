@@ -633,6 +633,23 @@ def state_quantity(reduce: tuple, rho, n: int):
     raise MeasurementError(f"unknown quantity of the state {name!r}")
 
 
+def log_base(base) -> float:
+    """``log(base)``, the divisor of an entropy in base ``base`` (``None``: natural, 1.0).
+    A base that is not a finite positive number other than 1 is a ``ValueError``: base 1
+    divided by zero (``inf``), a negative base gave ``nan`` and 0 the natural logarithm.
+
+    >>> float(log_base(None)), round(float(log_base(np.e)), 12)
+    (1.0, 1.0)
+    """
+    if base is None:
+        return 1.0
+    ok = not isinstance(base, (bool, str)) and np.ndim(base) == 0 and np.isrealobj(base)
+    if not ok or not np.isfinite(base) or base <= 0 or base == 1:
+        raise ValueError(f"the logarithm's base must be a positive number other than 1 (or None "
+                         f"for the natural logarithm), got {base!r}")
+    return np.log(base)
+
+
 def entropy(rho, base, drho=None, xp=np):
     """``-Tr rho log rho / log base`` (zero eigenvalues contribute 0, PennyLane's
     convention), or its derivative ``Tr(f'(rho) drho)`` with ``f(l) = -l log l / log b``
@@ -644,7 +661,7 @@ def entropy(rho, base, drho=None, xp=np):
     np.float64(1.0)
     """
     lam, vecs = xp.linalg.eigh(rho)
-    scale = 1.0 if not base else np.log(base)
+    scale = log_base(base)
     keep = lam > 1e-14
     if drho is None:
         s = -xp.sum(lam[keep] * xp.log(lam[keep])) / scale

@@ -30,6 +30,7 @@ from ._noise import Channel
 from ._opmath import adjoint
 from ._tapes import QuantumScript
 from ._transform import detached, transform
+from .errors import ArgumentError
 
 
 @transform
@@ -47,6 +48,7 @@ def fold_global(tape, scale_factor):
     >>> [o.name for o in qml.noise.fold_global(t, 2)[0][0].operations]
     ['RX', 'CNOT', 'Adjoint(CNOT)', 'CNOT']
     """
+    _check_scale_factor(scale_factor)
     base = list(tape.operations)
     if any(isinstance(op, Channel) for op in base):
         raise ValueError(
@@ -64,11 +66,53 @@ def fold_global(tape, scale_factor):
     return [tape.copy(operations=ops)], lambda results: results[0]
 
 
-def _polyfit(x, y, order):
+def _check_scale_factor(scale_factor) -> None:
+    """A scale factor is a finite real number >= 1 (1: the circuit as it is). Below 1 the
+    fold counts would go negative and fold the circuit anyway (a silently wrong noise
+    scale)."""
+    ok = (not isinstance(scale_factor, (bool, str)) and np.ndim(scale_factor) == 0
+          and np.isrealobj(scale_factor))
+    if not ok or not math.isfinite(float(scale_factor)) or scale_factor < 1:
+        raise ArgumentError(
+            f"fold_global: scale_factor must be a finite real number >= 1 (1 leaves the "
+            f"circuit as it is, 3 folds it once), got {scale_factor!r}")
+
+
+def _fit_points(x, y, order):
+    """``x`` as floats, after checking that ``(x, y)`` determine one polynomial of degree
+    ``order``: as many ``y`` as ``x``, finite ``x``, a non-negative integer ``order`` and
+    more distinct ``x`` than ``order`` (with fewer, the least-squares fit is not unique
+    and its value at zero would be an arbitrary number)."""
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 0:
+        raise ArgumentError(f"the extrapolation order must be a non-negative integer, got "
+                            f"{order!r}")
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1 or len(x) != len(y):
+        raise ArgumentError(f"extrapolation needs one result per scale factor: got "
+                            f"{x.size} scale factors and {len(y)} results")
+    if not np.all(np.isfinite(x)):
+        raise ArgumentError(f"the scale factors must be finite numbers, got {x.tolist()}")
+    distinct = len(np.unique(x))
+    if distinct <= order:
+        raise ArgumentError(
+            f"a polynomial of degree {order} needs at least {order + 1} distinct scale "
+            f"factors, got {distinct} ({x.tolist()}): give more distinct scale factors "
+            f"or a lower order")
+    return x
+
+
+def polyfit(x, y, order):
     """The coefficients (highest power first) of the least-squares polynomial of degree
     ``order`` through the points ``(x, y)``: the scaled normal equations solved with a
-    pseudo-inverse (constant in ``y``, so autograd differentiates through ``y``)."""
-    x = np.asarray(x, dtype=float)
+    pseudo-inverse (constant in ``y``, so autograd differentiates through ``y``).
+    PennyLane's ``pennylane.noise.mitigate._polyfit`` (its tests import it).
+
+    >>> import numpy as np
+    >>> x = np.linspace(1, 4, 4)
+    >>> np.round(polyfit(x, 3 * x**2 + 2 * x + 1, 2), 10).tolist()
+    [3.0, 2.0, 1.0]
+    """
+    x = _fit_points(x, y, order)
     vander = np.vander(x, order + 1)
     scale = np.sum(np.abs(vander), axis=0)
     scaled = vander / scale
@@ -88,7 +132,15 @@ def poly_extrapolate(x, y, order):
     >>> round(float(qml.noise.poly_extrapolate(x, [1 + 2 * v for v in x], 1)), 12)
     1.0
     """
-    return _polyfit(x, y, order)[-1]
+    return _like_input(polyfit(x, y, order)[-1], y)
+
+
+def _like_input(value, y):
+    """An extrapolated value of array results is an array (0-d for scalar results), as
+    PennyLane's (its tensors stay tensors); of a list of numbers, a NumPy number."""
+    if isinstance(y, np.ndarray) and isinstance(value, np.generic):
+        return np.asarray(value)
+    return value
 
 
 def richardson_extrapolate(x, y):
@@ -99,6 +151,8 @@ def richardson_extrapolate(x, y):
     >>> round(float(qml.noise.richardson_extrapolate([1, 2, 3], [2, 5, 10])), 10)  # 1 + x**2
     1.0
     """
+    if len(x) == 0:
+        raise ArgumentError("richardson_extrapolate needs at least one scale factor, got none")
     return poly_extrapolate(x, y, len(x) - 1)
 
 
@@ -114,15 +168,16 @@ def exponential_extrapolate(x, y, asymptote=None, eps=1.0e-6):
     >>> round(float(qml.noise.exponential_extrapolate(x, [np.exp(-0.5 * v) for v in x])), 12)
     1.0
     """
+    _fit_points(x, y, 1)
     ys = anp.stack(list(y))
-    slope, intercept = _polyfit(x, ys, 1)
+    slope, intercept = polyfit(x, ys, 1)
     if asymptote is None:
         sign, asymptote = anp.sign(-slope), 0.0
     else:
         sign = anp.sign(-(asymptote - intercept))
     shifted = sign * (ys - asymptote)
     shifted = anp.where(shifted < eps, eps, shifted)
-    return sign * anp.exp(poly_extrapolate(x, anp.log(shifted), 1)) + asymptote
+    return _like_input(sign * anp.exp(poly_extrapolate(x, anp.log(shifted), 1)) + asymptote, y)
 
 
 def _folded(folding, tape, scale, kwargs):
@@ -151,6 +206,13 @@ def mitigate_with_zne(tape, scale_factors, folding, extrapolate, *, folding_kwar
     >>> [len(t.operations) for t in tapes], round(float(fn([0.9, 0.7])), 12)
     ([1, 3], 1.0)
     """
+    if (isinstance(reps_per_factor, bool) or not isinstance(reps_per_factor, (int, np.integer))
+            or reps_per_factor < 1):
+        raise ArgumentError(f"mitigate_with_zne: reps_per_factor must be a positive integer "
+                            f"(the runs averaged per scale factor), got {reps_per_factor!r}")
+    if len(scale_factors) == 0:
+        raise ArgumentError("mitigate_with_zne: scale_factors is empty; give the noise scale "
+                            "factors to extrapolate from, e.g. [1, 2, 3]")
     folding_kwargs = folding_kwargs or {}
     extrapolate_kwargs = extrapolate_kwargs or {}
     preps = list(tape.operations[:tape.num_preps])

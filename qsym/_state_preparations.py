@@ -281,6 +281,9 @@ class QROMStatePreparation(Template):
         self.state_vector, self.id = x, id
         self.input_wires = Wires(w)
         self.precision_wires = Wires(wires_tuple(precision_wires))
+        if len(self.precision_wires) == 0:  # the angles' bits need somewhere to go
+            raise GateError("QROMStatePreparation needs at least one precision wire (each "
+                            "angle is loaded to len(precision_wires) binary digits)")
         self.work_wires = Wires(() if work_wires is None else wires_tuple(work_wires))
         self.wires = Wires(w + tuple(self.precision_wires) + tuple(self.work_wires))
         self._hyperparameters = {"input_wires": self.input_wires,

@@ -457,7 +457,13 @@ def _map(fermi_operator, mapping, n, ps, wire_map, tol):
     else:
         raise ArgumentError(f"fermi_operator must be a FermiWord or FermiSentence, got: "
                             f"{fermi_operator}")
-    largest = max((k[1] for w in sentence for k in w), default=-1) + 1
+    orbitals = {k[1] for w in sentence for k in w}
+    bad = sorted((o for o in orbitals if isinstance(o, bool) or not isinstance(o, (int, np.integer))
+                  or o < 0), key=str)
+    if bad:
+        raise ArgumentError(f"fermion-to-qubit mappings need orbital indices 0, 1, 2, ...; got "
+                            f"{bad} (wire_map= relabels the qubits afterwards)")
+    largest = max(orbitals, default=-1) + 1
     if n is None:
         n = largest
     elif largest > n:

@@ -31,6 +31,8 @@ array([0.1, 0.2])
 from __future__ import annotations
 
 import functools as _functools
+import operator as _operator
+
 import numpy as _np
 from autograd.builtins import SequenceBox as _SequenceBox
 from autograd.extend import Box as _Box, defvjp as _defvjp, primitive as _primitive
@@ -359,7 +361,12 @@ def _vector_shape(state, check_state=False):
 
 
 def _wire_indices(indices, n: int, what="indices") -> tuple:
-    idx = tuple(int(i) for i in (indices if _np.ndim(indices) else [indices]))
+    items = list(indices if _np.ndim(indices) else [indices])
+    try:  # an integer, never a float truncated (1.5 read as wire 1) or a label's digits
+        idx = tuple(_operator.index(i) for i in items)
+    except TypeError:
+        raise ValueError(f"{what} {items} must be integer wire positions 0..{n - 1} of the "
+                         f"{n}-wire state (positions in the state, not wire labels)") from None
     if len(set(idx)) != len(idx) or any(not 0 <= i < n for i in idx):
         raise ValueError(f"{what} {list(idx)} must be distinct wire positions 0..{n - 1} of the "
                          f"{n}-wire state")
@@ -540,7 +547,7 @@ def max_entropy(state, indices, base=None, check_state=False, c_dtype="complex12
     """
     evs, xp = _spectrum(state, indices, check_state, c_dtype)
     rank = _np.sum(_np.asarray(to_numpy(evs)) > 1e-8, axis=-1)
-    return _np.log(rank) / (_np.log(base) if base else 1.0) + 0.0 * xp.sum(evs, axis=-1)
+    return _np.log(rank) / _ir.log_base(base) + 0.0 * xp.sum(evs, axis=-1)
 
 
 def min_entropy(state, indices, base=None, check_state=False, c_dtype="complex128"):
@@ -553,7 +560,7 @@ def min_entropy(state, indices, base=None, check_state=False, c_dtype="complex12
     2.0
     """
     evs, xp = _spectrum(state, indices, check_state, c_dtype)
-    return -xp.log(xp.max(evs, axis=-1)) / (_np.log(base) if base else 1.0)
+    return -xp.log(xp.max(evs, axis=-1)) / _ir.log_base(base)
 
 
 def _two_states(state0, state1, check_state, c_dtype, vectors=False):
@@ -676,7 +683,7 @@ def _relative_entropy_pair(rho, sigma, base, xp):
         return _np.inf
     logs = xp.log(xp.where(mu_n > 1e-14, mu, 1.0))
     cross = xp.sum(xp.where(meet, lam[:, None] * overlap * logs[None, :], 0.0))
-    return -_ir.entropy(rho, base, xp=xp) - cross / (_np.log(base) if base else 1.0)
+    return -_ir.entropy(rho, base, xp=xp) - cross / _ir.log_base(base)
 
 
 def relative_entropy(state0, state1, base=None, check_state=False, c_dtype="complex128"):

@@ -234,9 +234,12 @@ def _no_derivatives(args=(), *values, owner=None) -> None:
 def _floats(x, name) -> np.ndarray:
     _no_derivatives((), x)
     try:
-        return np.array(x, dtype=float)
+        out = np.array(x, dtype=float)
     except (TypeError, ValueError) as exc:
         raise ArgumentError(f"qml.qchem: `{name}` must be an array of numbers") from exc
+    if not np.all(np.isfinite(out)):
+        raise ArgumentError(f"qml.qchem: `{name}` has NaN or infinite values; give finite numbers")
+    return out
 
 
 def _check_basis(basis_name: str, load_data: bool) -> str:

@@ -36,7 +36,7 @@ import numpy as np
 from autograd.tracer import Box, getval
 import sympy as sp
 
-from .errors import (DifferentiationError, GateError, SparseMatrixUndefinedError,
+from .errors import (ArgumentError, DifferentiationError, GateError, SparseMatrixUndefinedError,
                      TracingError, WireError)
 from ._operations import GATE_CLASSES, GateSequence, Observable, Operation, wires_tuple
 from ._ir import apply_matrix
@@ -1410,6 +1410,10 @@ class IQPEmbedding(Template):
                 f"IQPEmbedding: Features must be of length {len(self.wires)}; got length {x.shape[-1]}."
             )
         self.features = x
+        if (isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer))
+                or n_repeats < 0):
+            raise ArgumentError(f"IQPEmbedding: n_repeats must be a non-negative integer (the "
+                                f"number of times the encoding is applied), got {n_repeats!r}")
         self.n_repeats = int(n_repeats)
         self.pattern = (
             list(itertools.combinations(self.wires, 2)) if pattern is None

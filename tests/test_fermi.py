@@ -161,3 +161,13 @@ def test_mappings_agree_with_pennylane():
             a = {frozenset(w.items()): complex(c) for w, c in ours.items() if abs(c) > 1e-14}
             b = {frozenset(w.items()): complex(c) for w, c in theirs.items() if abs(c) > 1e-14}
             assert a.keys() == b.keys() and all(abs(a[k] - b[k]) < 1e-14 for k in a)
+
+
+@pytest.mark.parametrize("mapping", ["jordan_wigner", "parity_transform", "bravyi_kitaev"])
+@pytest.mark.parametrize("word", [{(0, -1): "+", (1, 0): "-"}, {(0, "a"): "+"}])
+def test_mappings_refuse_orbitals_that_are_not_non_negative_integers(mapping, word):
+    # orbital -1 was a KeyError from inside the ladder table; a label orbital a TypeError
+    fn = getattr(qml.fermi, mapping)
+    kwargs = {} if mapping == "jordan_wigner" else {"n": 3}
+    with pytest.raises(qml.errors.ArgumentError, match="need orbital indices 0, 1, 2"):
+        fn(qml.fermi.FermiWord(word), **kwargs)

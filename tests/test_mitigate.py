@@ -47,6 +47,49 @@ def test_fold_global_refuses_channels():
         qml.noise.fold_global(tape, 3)
 
 
+@pytest.mark.parametrize("scale", [0.5, 0, -1, float("nan"), float("inf"), 1 + 0.5j, "3"])
+def test_fold_global_refuses_scale_factors_that_are_not_real_and_at_least_one(scale):
+    # below 1 the fold counts went negative and the circuit was folded all the same
+    # (0.5 gave the gates of scale 2.33: a noise scale nobody asked for)
+    tape = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.CNOT([0, 1]), qml.RY(0.2, 1)],
+                                  [qml.expval(qml.Z(0))])
+    with pytest.raises(qml.errors.ArgumentError, match="scale_factor must be a finite real number >= 1"):
+        qml.noise.fold_global(tape, scale)
+
+
+@pytest.mark.parametrize("extrapolate, x, y, match", [
+    # a repeated scale factor leaves the Richardson polynomial undetermined: the pseudo-inverse
+    # gave 0.0667 for the points (1, 0.1), (1, 0.2), (1, 0.3)
+    (qml.noise.richardson_extrapolate, [1, 1, 1], [0.1, 0.2, 0.3], "needs at least 3 distinct"),
+    (lambda x, y: qml.noise.poly_extrapolate(x, y, 3), [1, 2, 3], [1.0, 2.0, 4.0],
+     "needs at least 4 distinct"),
+    (qml.noise.exponential_extrapolate, [2, 2], [0.5, 0.4], "needs at least 2 distinct"),
+    (qml.noise.richardson_extrapolate, [1, 2, 3], [0.1, 0.2], "3 scale factors and 2 results"),
+    (lambda x, y: qml.noise.poly_extrapolate(x, y, -1), [1, 2], [0.1, 0.2], "non-negative integer"),
+    (lambda x, y: qml.noise.poly_extrapolate(x, y, 1.5), [1, 2, 3], [0.1, 0.2, 0.3], "non-negative integer"),
+    (qml.noise.richardson_extrapolate, [1, 2, float("inf")], [0.1, 0.2, 0.3], "must be finite"),
+    (qml.noise.richardson_extrapolate, [], [], "at least one scale factor"),
+])
+def test_extrapolations_refuse_fits_that_are_not_unique(extrapolate, x, y, match):
+    with pytest.raises(qml.errors.ArgumentError, match=match):
+        extrapolate(x, y)
+
+
+@pytest.mark.parametrize("reps", [0, -2, 1.5])
+def test_mitigate_with_zne_refuses_reps_per_factor_that_is_not_a_positive_integer(reps):
+    tape = qml.tape.QuantumScript([qml.RX(0.1, 0)], [qml.expval(qml.Z(0))])
+    with pytest.raises(qml.errors.ArgumentError, match="reps_per_factor must be a positive integer"):
+        qml.noise.mitigate_with_zne(tape, [1, 3], qml.noise.fold_global,
+                                    qml.noise.richardson_extrapolate, reps_per_factor=reps)
+
+
+def test_mitigate_with_zne_refuses_no_scale_factors():
+    tape = qml.tape.QuantumScript([qml.RX(0.1, 0)], [qml.expval(qml.Z(0))])
+    with pytest.raises(qml.errors.ArgumentError, match="scale_factors is empty"):
+        qml.noise.mitigate_with_zne(tape, [], qml.noise.fold_global,
+                                    qml.noise.richardson_extrapolate)
+
+
 def test_extrapolations_recover_known_limits():
     x = [1.0, 2.0, 3.0, 4.0]
     cubic = [2.0 - v + 0.5 * v**2 - 0.25 * v**3 for v in x]
@@ -151,3 +194,15 @@ def test_zne_matches_pennylane():
 
     (v1, g1), (v2, g2) = run(pl, pl.numpy), run(qml, np)
     assert onp.allclose(v1, v2, atol=1e-11, rtol=0) and onp.allclose(g1, g2, atol=1e-10, rtol=0)
+
+
+def test_pennylane_module_path_of_polyfit_and_array_results():
+    # PennyLane's tests import _polyfit from pennylane.noise.mitigate; an extrapolation of
+    # an array of results is an array (0-d), as PennyLane's tensor
+    from qsym.noise.mitigate import _polyfit
+    x = onp.linspace(1, 4, 4)
+    assert onp.allclose(_polyfit(x, 3.0 * x**2 + 2.0 * x + 1.0, 2), [3, 2, 1])
+    value = qml.noise.exponential_extrapolate([1, 3, 5], np.array([0.9, 0.8, 0.7]))
+    assert isinstance(value, onp.ndarray) and value.ndim == 0
+    value = qml.noise.richardson_extrapolate([1, 2], np.array([1.0, 2.0]))
+    assert isinstance(value, onp.ndarray) and float(value) == pytest.approx(0.0)

@@ -218,6 +218,11 @@ def test_vqe_on_h2_reaches_the_full_ci_energy():
     (lambda: qml.qchem.Molecule(*H2, unit="pm"), ValueError, "unit"),
     (lambda: qml.qchem.Molecule(["H", "H"], np.zeros(5)), ValueError, "need 6 coordinates"),
     (lambda: qml.qchem.molecular_hamiltonian(["H", "H"], np.zeros(6)), ValueError, "same position"),
+    # NaN coordinates reached the eigensolver: "Eigenvalues did not converge"
+    (lambda: qml.qchem.molecular_hamiltonian(["H", "H"], np.array([0, 0, -0.7, 0, 0, np.nan])),
+     ValueError, "`coordinates` has NaN or infinite values"),
+    (lambda: qml.qchem.Molecule(["H", "H"], np.array([0, 0, 0, 0, 0, np.inf])), ValueError,
+     "NaN or infinite"),
 ])
 def test_what_qsym_does_not_provide_says_so(call, error, match):
     with pytest.raises(error, match=match):

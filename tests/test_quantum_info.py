@@ -261,3 +261,31 @@ def test_agrees_with_pennylane():
                                          (np.array([1.0, 2.0 + 1e-3j]), False)])
 def test_is_real_obj_or_close(value, real):
     assert qml.math.is_real_obj_or_close(value) is real
+
+
+@pytest.mark.parametrize("fn", ["reduce_dm", "purity", "vn_entropy"])
+@pytest.mark.parametrize("indices", [[1.5], ["a"], [0.0]])
+def test_indices_must_be_integer_positions(fn, indices):
+    # a float index was truncated (1.5 read as position 1): an answer for another question
+    rho = onp.diag([0.5, 0.25, 0.25, 0.0]).astype(complex)
+    with pytest.raises(ValueError, match="must be integer wire positions"):
+        getattr(qml.math, fn)(rho, indices)
+
+
+@pytest.mark.parametrize("fn", ["vn_entropy", "max_entropy", "min_entropy"])
+@pytest.mark.parametrize("base", [0, 1, -2, float("nan")])
+def test_entropy_bases_that_are_not_positive_and_not_one_are_refused(fn, base):
+    # base 1 gave inf, a negative base nan, 0 the natural logarithm (as qml.vn_entropy's
+    # log_base, already refused by the measurement)
+    rho = onp.diag([0.5, 0.25, 0.25, 0.0]).astype(complex)
+    with pytest.raises(ValueError, match="base must be a positive number other than 1"):
+        getattr(qml.math, fn)(rho, [0], base=base)
+
+
+def test_relative_entropy_and_mutual_info_check_the_base_too():
+    rho = onp.diag([0.5, 0.25, 0.25, 0.0]).astype(complex)
+    with pytest.raises(ValueError, match="base must be a positive number"):
+        qml.math.relative_entropy(rho, onp.eye(4) / 4, base=1)
+    with pytest.raises(ValueError, match="base must be a positive number"):
+        qml.math.mutual_info(rho, [0], [1], base=-1)
+    assert float(qml.math.vn_entropy(onp.eye(2) / 2, [0], base=2)) == pytest.approx(1.0)

@@ -394,3 +394,36 @@ def test_mps_prep_checks_shapes_and_work_wires():
 
     with pytest.raises(ValueError, match="requires `work_wires`"):
         circuit()
+
+
+@pytest.mark.parametrize("bad", [onp.nan, onp.inf, -onp.inf])
+def test_fable_refuses_non_finite_entries(bad):
+    # a NaN angle failed the test |theta| > tol, so its rotation was left out and the
+    # circuit ran: a finite block encoding of a matrix with no values
+    A = onp.array([[bad, 0.0], [0.0, 0.1]])
+    with pytest.raises(qml.errors.GateError, match="NaN or infinite entries"):
+        qml.FABLE(A, wires=range(3))
+
+
+@pytest.mark.parametrize("reps", [1.5, -1, "2", True])
+def test_iqp_embedding_refuses_n_repeats_that_is_not_a_non_negative_integer(reps):
+    # 1.5 was truncated to one repetition; -1 ran none
+    with pytest.raises(qml.errors.ArgumentError, match="n_repeats must be a non-negative integer"):
+        qml.IQPEmbedding(onp.array([0.1, 0.2]), wires=[0, 1], n_repeats=reps)
+
+
+def test_iqp_embedding_zero_repeats_is_the_identity():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.IQPEmbedding(onp.array([0.1, 0.2]), wires=[0, 1], n_repeats=0)
+        return qml.state()
+
+    assert onp.allclose(circuit(), basis_state([0, 0]))
+
+
+def test_qrom_state_preparation_needs_a_precision_wire():
+    # no precision wire was "invalid literal for int() with base 10: 'b'" from the bit string
+    with pytest.raises(qml.errors.GateError, match="at least one precision wire"):
+        qml.QROMStatePreparation(onp.array([0.6, 0.8, 0.0, 0.0]), wires=[0, 1], precision_wires=[])
