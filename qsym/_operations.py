@@ -4435,6 +4435,11 @@ def probs(wires=None, op=None) -> MeasurementProcess:
                 "wires= or op=, not both)")
         if isinstance(op, Hermitian):  # PennyLane warns for Hermitian only
             warnings.warn(HERMITIAN_PROBS, UserWarning, stacklevel=2)
+        if isinstance(op, Operation) and op.name not in _DIAGONALIZING:  # PennyLane's text
+            raise MeasurementError(
+                f"{op} does not define diagonalizing gates : cannot be used to rotate the "
+                f"probability (qsym: {op.name} is not an observable; give PauliX, PauliY, "
+                "PauliZ, Hadamard, Identity, their @ products or a qml.Hermitian)")
         diag, on = _diagonalizing(op)
         mp = MeasurementProcess("probs", wires=on, diag=diag)
         mp.op = op  # for qml.draw: Probs[X]

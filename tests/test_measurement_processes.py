@@ -317,3 +317,11 @@ def test_all_wire_measurements_still_measure_every_wire():
     assert moved.wires == qml.wires.Wires([5]) and moved.raw_wires is None
     moved = mapped_measurement(qml.probs(wires=[0, 1]), {0: 5})
     assert moved.raw_wires == qml.wires.Wires([5, 1])
+
+
+@pytest.mark.parametrize("gate", ["SingleExcitation", "CRX", "RY"])
+def test_probs_of_a_gate_without_diagonalizing_gates_is_pennylanes_error(gate):
+    op = getattr(qml, gate)(0.56, wires=[0, 1] if gate != "RY" else [0])
+    with pytest.raises(qml.exceptions.QuantumFunctionError,
+                       match="does not define diagonalizing gates : cannot be used to rotate"):
+        qml.probs(op=op)
