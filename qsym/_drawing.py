@@ -530,7 +530,7 @@ def _mcm_measurements(results, matrices) -> list:
             continue
         note = (getattr(mp, "op", None) if getattr(mp, "diag", ()) or hasattr(mp, "op")
                 else getattr(mp, "obs", None))
-        wires = mp.wires or (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
+        wires = mp.raw_wires or (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
                              or getattr(note, "wires", None) or ())
         out.append(SimpleNamespace(kind="meas", obj=mp, wires=tuple(wires), mcms=(),
                                    label=_mp_label(mp, note, matrices)))

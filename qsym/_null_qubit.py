@@ -139,7 +139,7 @@ def _measurement_view(m, i):
     grouping = getattr(obs, "grouping_indices", None)
     return SimpleNamespace(kind=m.kind, terms=terms, label=getattr(m, "resource_label", ()),
                            groups=len(grouping or ()), shadow=getattr(m, "shadow", None),
-                           wires=tuple(m.wires or ()), reduce=getattr(m, "reduce", ()))
+                           wires=tuple(getattr(m, "raw_wires", None) or ()), reduce=getattr(m, "reduce", ()))
 
 
 def tape_view(tape):

@@ -3599,6 +3599,7 @@ class MeasurementProcess(Measured):
 
     reduce: tuple = ()  # a quantity of the state (density_matrix, vn_entropy, ...)
     _eigvals = None  # PennyLane's eigvals= (ExpectationMP(eigvals=[...], wires=...))
+    _wires = None  # the wires as given (None: every wire, or the observable's); see wires
 
     def __init__(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
         self.kind = kind
@@ -3615,6 +3616,38 @@ class MeasurementProcess(Measured):
         # gates rotating an observable's eigenbasis to the computational one
         # (probs(op=...)); applied after the circuit's gates, to its wires only
         self.diag = tuple(diag)
+
+    @property
+    def wires(self) -> Wires:
+        """The wires measured, as PennyLane's ``mp.wires``: the wires given, else the
+        observable's (as written), else ``Wires([])`` (every wire of the device; the
+        wires as given, None for every wire, are :attr:`raw_wires`).
+
+        >>> import qsym as qml
+        >>> qml.probs(wires=[1, 0]).wires, qml.expval(qml.Z(0) @ qml.Z(2)).wires, qml.state().wires
+        (Wires([1, 0]), Wires([0, 2]), Wires([]))
+        """
+        raw = self._wires
+        if raw is not None:
+            return Wires(raw)
+        written = self.written_obs
+        own = getattr(written, "wires", None) if written is not None else None
+        return Wires(own) if own is not None else Wires(())
+
+    @wires.setter
+    def wires(self, value):
+        self._wires = value
+
+    @property
+    def raw_wires(self):
+        """The wires as given (PennyLane's ``mp.raw_wires``): None for a measurement of
+        every wire of the device, or of an observable.
+
+        >>> import qsym as qml
+        >>> qml.probs(wires=[0]).raw_wires, qml.probs().raw_wires is None
+        (Wires([0]), True)
+        """
+        return None if self._wires is None else Wires(self._wires)
 
     @property
     def written_obs(self):
@@ -3738,8 +3771,8 @@ class MeasurementProcess(Measured):
             meta = [("wires", (tuple(self.reduce[1]), tuple(self.reduce[2]))),
                     ("log_base", self.reduce[3])]
         else:
-            meta = [] if obs is not None else [("wires", None if self.wires is None
-                                                else tuple(self.wires))]
+            meta = [] if obs is not None else [("wires", None if self.raw_wires is None
+                                                else tuple(self.raw_wires))]
             if self.reduce[:1] == ("vn_entropy",):
                 meta.append(("log_base", self.reduce[2]))
         if self.kind == "counts":
@@ -4402,6 +4435,11 @@ def probs(wires=None, op=None) -> MeasurementProcess:
                 "wires= or op=, not both)")
         if isinstance(op, Hermitian):  # PennyLane warns for Hermitian only
             warnings.warn(HERMITIAN_PROBS, UserWarning, stacklevel=2)
+        if isinstance(op, Operation) and op.name not in _DIAGONALIZING:  # PennyLane's text
+            raise MeasurementError(
+                f"{op} does not define diagonalizing gates : cannot be used to rotate the "
+                f"probability (qsym: {op.name} is not an observable; give PauliX, PauliY, "
+                "PauliZ, Hadamard, Identity, their @ products or a qml.Hermitian)")
         diag, on = _diagonalizing(op)
         mp = MeasurementProcess("probs", wires=on, diag=diag)
         mp.op = op  # for qml.draw: Probs[X]

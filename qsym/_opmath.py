@@ -891,16 +891,74 @@ def _generator_hamiltonian(obs, decomposed):
     return Hamiltonian([1.0], [obs])
 
 
+def _factored(gen):
+    """``(scalar, factors)`` of a product whose factors act on disjoint wires, the scalars
+    of its scalar-product factors (nested too) multiplied out; None for another product."""
+    scalar, factors, seen = 1, [], set()
+    stack = list(gen.operands)
+    while stack:
+        f = stack.pop(0)
+        if isinstance(f, SProd):
+            scalar = scalar * f.scalar
+            stack.insert(0, f.base)
+        elif isinstance(f, Prod):
+            stack[:0] = list(f.operands)
+        elif seen & set(f.wires):
+            return None
+        else:
+            seen |= set(f.wires)
+            factors.append(f)
+    return scalar, factors
+
+
+def _prefactor_form(gen) -> tuple:
+    """PennyLane's ``(obs, p)`` with ``G = p * obs`` of a generator as written: a product
+    its scalar taken out (factors on shared wires simplified first); a sum (a Hamiltonian
+    as a sum of scalar products) its common coefficient, or the common absolute value of
+    its coefficients (the signs stay in the sum); a scalar product its scalar; any other
+    operator with ``p = 1``."""
+    if isinstance(gen, Prod):
+        parts = _factored(gen)
+        if parts is None:
+            gen = simplify(gen)
+        else:
+            scalar, factors = parts
+            return (factors[0] if len(factors) == 1 else Prod(*factors)), scalar
+    if isinstance(gen, Hamiltonian):  # (PennyLane's LinearCombination)
+        gen = dot(*gen.terms())
+    if isinstance(gen, Prod):
+        coeffs, ops = gen.terms()
+        return ops[0], coeffs[0]
+    if isinstance(gen, Sum):
+        ops = [o.base if isinstance(o, SProd) else o for o in gen.operands]
+        coeffs = [o.scalar if isinstance(o, SProd) else 1 for o in gen.operands]
+        if all(np.all(c == coeffs[0]) for c in coeffs):
+            return sum(*ops), coeffs[0]
+        size = abs(coeffs[0])
+        if all(np.all(abs(c) == size) for c in coeffs):
+            return dot([c / size for c in coeffs], ops), size
+        return gen, 1.0
+    if isinstance(gen, SProd):
+        return gen.base, gen.scalar
+    return gen, 1.0
+
+
 def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's name)
     """The generator of a one-parameter gate (PennyLane's ``qml.generator``): ``G`` with
     ``U(t) = exp(i t G)``. ``format="prefactor"`` (the default) gives ``(obs, p)`` with
-    ``G = p * obs`` (``p`` the common absolute value of the coefficients, or 1); with
-    ``"observable"``, ``"hamiltonian"`` or ``"arithmetic"``, ``G`` as an observable.
+    ``G = p * obs``, taken from the generator as written, as PennyLane does: a product's
+    scalar, a sum's common coefficient or common absolute coefficient, else ``p = 1``
+    (a ``Projector``, a ``Hermitian``); with ``"observable"``, ``"hamiltonian"`` or
+    ``"arithmetic"``, ``G`` as an observable.
 
     >>> generator(GATE_CLASSES["RX"](0.3, wires=0))
     (X(0), -0.5)
     >>> generator(GATE_CLASSES["IsingXY"](0.3, wires=[0, 1]))
-    (Observable(1 * X(0) @ X(1) + 1 * Y(0) @ Y(1)), 0.25)
+    (X(0) @ X(1) + Y(0) @ Y(1), 0.25)
+    >>> generator(GATE_CLASSES["CRX"](0.3, wires=[0, 1]))
+    (Projector(array([1]), wires=[0]) @ X(1), -0.5)
+    >>> generator(GATE_CLASSES["PhaseShift"](0.3, wires=0))
+    (Projector(array([1]), wires=[0]), 1.0)
     >>> generator(GATE_CLASSES["RX"](0.3, wires=0), format="observable")
     -0.5 * X(0)
 
@@ -932,6 +990,11 @@ def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's na
                                    f"{op.name} is not hermitian")
     if format == "observable":
         return obs
+    # an operator as written, on the gate's wires (GlobalPhase's, on one wire or none, is
+    # the identity on the gate's wires, below)
+    if format == "prefactor" and type(obs) is not Observable and set(obs.wires) == set(op.wires):
+        with recording(Tape()):
+            return _prefactor_form(obs)
     gen = pauli_decomposition(mat, tuple(wires))
     if format in ("hamiltonian", "arithmetic"):
         h = _generator_hamiltonian(obs, gen)

@@ -433,7 +433,7 @@ def updated_arguments(init_args: dict, changes: dict, shots=UNSET, device_shots=
     if "shots" not in changes and shots is not UNSET:
         args["shots"] = shots
     elif ("device" in changes and "shots" not in changes
-          and changes["device"].shots != device_shots):
+          and getattr(changes["device"], "given_shots", None) != device_shots):
         warnings.warn(
             "The device's shots value does not match the QNode's shots value. This may "
             "lead to unexpected behaviour. Use `set_shots` to update the QNode's shots.",

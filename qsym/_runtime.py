@@ -949,7 +949,7 @@ class QNode:
         """
         args = options.updated_arguments(
             self._init_args, kwargs, self._qnode_shots if self._shots_set else UNSET,
-            self.device.shots)
+            self.device.given_shots)
         new = QNode(**args)
         if self.pipeline:  # its transforms too (a copy: the two pipelines are independent)
             new.pipeline = copy.copy(self.pipeline)
@@ -987,7 +987,7 @@ class QNode:
     def configured_shots(self):
         """The shots set: the QNode's (``shots=``, ``qml.set_shots``; ``None`` set there
         means exact), else the device's; a :class:`qsym._shots.Shots` for a shot vector."""
-        return self._qnode_shots if self._shots_set else self.device.shots
+        return self._qnode_shots if self._shots_set else self.device.given_shots
 
     def current_shots(self):
         """The shots one circuit run uses now: :meth:`configured_shots`, or, for a shot
@@ -2184,7 +2184,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
         flags = arr.flags.num
         if (arr.dtype is not F64 or arr.shape != shape or not flags & contiguous
                 or node.method != method
-                or (node.shots if node._shots_set else node.device.shots)
+                or (node._qnode_shots if node._shots_set else node.device.given_shots)
                 or recording
                 or (guard is not None and not guard())):
             return None

@@ -131,7 +131,7 @@ def _groups(terms, tape, strategy):
                     break
             else:
                 groups.append([k])
-                used.append(set(w) if (m.wires or letters[k] is not None) else set())
+                used.append(set(w) if (m.raw_wires or letters[k] is not None) else set())
         return groups
     groups, bases = [], []
     for k, word in enumerate(letters):

@@ -400,7 +400,7 @@ def circuit_wires(items, result) -> Wires:
     for m in results:
         if m.obs is not None:
             add(m.obs.wires)
-        elif m.wires is not None:
+        elif m.wires:
             add(m.wires)
     if not order:
         raise WireError(

@@ -122,8 +122,8 @@ def mapped_measurement(m, wire_map: dict):
         new.obs = map_wires(m.obs, wire_map)
     if getattr(m, "_written", None) is not None:  # the observable as written (its printing)
         new._written = map_wires(m._written, wire_map)
-    if getattr(m, "wires", None) is not None:
-        new.wires = tuple(wire_map.get(w, w) for w in m.wires)
+    if getattr(m, "raw_wires", None) is not None:  # given wires (not an observable's)
+        new.wires = tuple(wire_map.get(w, w) for w in m.raw_wires)
     return new
 
 
@@ -1138,7 +1138,7 @@ def light_cone_params(tape) -> set:
         if m.obs is not None:
             measured |= {w for word in m.obs.terms for w, _ in word}
             measured |= set(getattr(m.obs, "_mwires", ()) or ())
-        measured |= set(m.wires or ())
+        measured |= set(m.raw_wires or ())
     out, k = set(), 0
     ops = tape.operations
     for i, op in enumerate(ops):

@@ -1113,7 +1113,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
             if other is m:
                 continue
             used = (set(device_wires) if other.kind == "state" or (
-                        other.obs is None and other.wires is None)
+                        other.obs is None and not other.wires)
                     else set(other.wires) if other.obs is None else set(other.obs.wires))
             theirs = _rotations(other) if getattr(other, "diag", ()) else {}
             shared = used & set(m.wires)
@@ -1144,7 +1144,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
                                             post=post))
             continue
         if m.kind == "probs" or (m.kind in ("sample", "counts") and m.obs is None):
-            on = device_wires if m.wires is None else m.wires
+            on = m.wires or device_wires
             measurements.append(
                 Measurement(m.kind, (), tuple(wire_index(w, m.kind) for w in on),
                             all_outcomes=getattr(m, "all_outcomes", False),

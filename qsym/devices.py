@@ -14,7 +14,9 @@ the other simulators qsym does not have exist as names, and creating one raises
 >>> import qsym as qml
 >>> dev = qml.devices.DefaultQubit(wires=2, shots=100, seed=7)
 >>> dev.name, dev.wires, dev.shots, isinstance(dev, qml.devices.Device)
-('default.qubit', Wires([0, 1]), 100, True)
+('default.qubit', Wires([0, 1]), Shots(total_shots=100, shot_vector=(ShotCopies(100 shots x 1),)), True)
+>>> dev.given_shots
+100
 """
 
 from __future__ import annotations
@@ -156,9 +158,11 @@ class Device:
             raise DeviceError(
                 f"This device does not currently support computations on more than "
                 f"{MIXED_MAX_WIRES} wires (qsym: a density matrix of 4**n numbers)")
-        self.wires = labels
-        self.shots = check_shots(shots)
-        if self.shots is not None:  # PennyLane 0.45's deprecation (the shots still work)
+        self._device_wires = labels  # read as ``wires`` (fixed once made, as PennyLane's)
+        # the shots as qsym's runtime reads them (a plain attribute: read at every call):
+        # None (exact), an int, or a Shots for a shot vector; ``shots`` is PennyLane's view
+        self.given_shots = check_shots(shots)
+        if self.given_shots is not None:  # PennyLane 0.45's deprecation (the shots still work)
             from .exceptions import PennyLaneDeprecationWarning
             warnings.warn(
                 "Setting shots on device is deprecated. Please use the `set_shots` transform "
@@ -214,19 +218,52 @@ class Device:
         self._rng = value
 
     @property
+    def wires(self):
+        """The device's wires (a :class:`qsym.wires.Wires`), or None: a circuit's own
+        wires. Fixed when the device is made, as PennyLane's (assigning raises
+        ``AttributeError``)."""
+        return self._device_wires
+
+    @wires.setter
+    def wires(self, _):
+        raise AttributeError("a device's wires cannot be set after it is made (PennyLane's "
+                             "rule); make another device: qml.device(name, wires=...)")
+
+    @property
     def num_wires(self) -> int | None:
         return None if self.wires is None else len(self.wires)
 
     @property
+    def shots(self):
+        """The device's default shots as a ``Shots`` (PennyLane's ``dev.shots``:
+        ``Shots(None)`` for exact results); read only, as PennyLane's (set shots on a QNode
+        with ``qml.set_shots``, or make another device). qsym's runtime reads
+        ``dev.given_shots``: None, an int, or a ``Shots`` for a shot vector.
+
+        >>> import qsym as qml
+        >>> dev = qml.device("default.qubit", wires=1)
+        >>> dev.shots, bool(dev.shots), dev.given_shots is None
+        (Shots(total_shots=None, shot_vector=()), False, True)
+        """
+        from ._shots import Shots
+        return Shots(self.given_shots)
+
+    @shots.setter
+    def shots(self, _):
+        raise AttributeError(
+            "Shots can no longer be set on a device instance. You can set shots on a call to "
+            "a QNode, on individual tapes, or create a new device instance instead. (qsym: "
+            "qml.set_shots(qnode, shots=...), or qml.device(..., shots=...))")
+
+    @property
     def _shots(self):
         """PennyLane's ``dev._shots``: the device's shots as a ``Shots``."""
-        from ._shots import Shots
-        return Shots(self.shots)
+        return self.shots
 
     def __repr__(self):
         if users_class(type(self)):  # PennyLane's repr of a device class
             details = ([f"wires={len(self.wires)}"] if self.wires else []) + (
-                [f"shots={self.shots}"] if self.shots else [])
+                [f"shots={self.given_shots}"] if self.given_shots else [])
             details = f"({', '.join(details)}) " if details else ""
             return f"<{self.name} device {details}at {hex(id(self))}>"
         wires = None if self.wires is None else list(self.wires)

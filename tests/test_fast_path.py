@@ -215,11 +215,11 @@ def test_shots_turned_on_later_leave_the_fast_path():
     g = qml.grad(node, argnum=0)
     g(X1)
     g(X1)
-    node.device.shots = 1000  # sampled from now on
+    node.device.given_shots = 1000  # sampled from now on
     a = g(X1)
     b = g(X1)
     assert not np.array_equal(a, b)  # two different sample sets
-    node.device.shots = None
+    node.device.given_shots = None
     assert np.array_equal(g(X1), full_path_grad(node, X1))
 
 
@@ -614,13 +614,13 @@ def test_fused_short_path_against_the_full_path_on_every_kind_of_call(monkeypatc
             node._grad_fast = None
             qml.grad(node)(t)
             assert node._grad_fast is not None  # remembered
-            node.device.shots = shots
+            node.device.given_shots = shots
             with qml.Tracker(node.device) as short_tracker:
                 short = _outcome(lambda: qml.grad(node)(make()))
             node._grad_fast = None
             with qml.Tracker(node.device) as full_tracker:
                 full = _outcome(lambda: qml.grad(node)(make()))
-            node.device.shots = None
+            node.device.given_shots = None
             if shots is None:
                 _same_outcome(short, full)
             else:  # sampled: the same kind of result (another sample set)

@@ -275,3 +275,53 @@ def test_hash_of_quantities_sees_the_log_base_and_the_split():
     assert MutualInfoMP(wires=([0], [1]), log_base=2).hash != \
         MutualInfoMP(wires=([0], [1]), log_base=10).hash
     assert MutualInfoMP(wires=([0, 1], [2])).hash != MutualInfoMP(wires=([0], [1, 2])).hash
+
+
+def test_wires_are_pennylanes_given_then_observable_then_empty():
+    # PennyLane 0.45's mp.wires: the wires given, else the observable's (as written, with
+    # its identities), else Wires([]) for a measurement of every wire; raw_wires is None then
+    W = qml.wires.Wires
+    cases = [(qml.state(), [], None), (qml.probs(), [], None), (qml.sample(), [], None),
+             (qml.counts(), [], None), (qml.probs(wires=[2, 0]), [2, 0], [2, 0]),
+             (qml.expval(qml.Z(0) @ qml.Identity(3)), [0, 3], None),
+             (qml.sample(qml.X("a")), ["a"], None), (qml.probs(op=qml.X(1)), [1], [1]),
+             (qml.density_matrix(wires=[1]), [1], [1]),
+             (ExpectationMP(eigvals=[1, -1], wires=[4]), [4], [4])]
+    for mp, wires, raw in cases:
+        assert isinstance(mp.wires, W) and list(mp.wires) == wires, mp
+        assert (mp.raw_wires is None) if raw is None else list(mp.raw_wires) == raw, mp
+    assert ProbabilityMP(wires=[0]).wires == W([0]) and StateMP().wires == W([])
+
+
+def test_all_wire_measurements_still_measure_every_wire():
+    # Wires([]) must keep meaning "every wire": of a tape, of a QNode's device, of a copy
+    dev = qml.device("default.qubit", wires=2)
+    t = qml.tape.QuantumScript([qml.PauliX(1)], [qml.probs(), qml.state()])
+    probs, state = dev.execute(t)
+    assert np.allclose(probs, [0, 1, 0, 0]) and np.allclose(state, [0, 1, 0, 0])  # |01>
+
+    @qml.qnode(dev)
+    def c():
+        qml.PauliX(0)
+        return qml.probs(), qml.expval(qml.Z(0))
+
+    p, e = c()
+    assert np.allclose(p, [0, 0, 1, 0]) and np.isclose(e, -1.0)  # |10>, <Z0> = -1
+    mp = qml.probs()
+    data, meta = mp._flatten()
+    again = type(mp)._unflatten(data, meta)
+    assert again.raw_wires is None and again.wires == qml.wires.Wires([])
+    from qsym._tapes import mapped_measurement  # (a tape's map_wires)
+
+    moved = mapped_measurement(qml.expval(qml.Z(0)), {0: 5})
+    assert moved.wires == qml.wires.Wires([5]) and moved.raw_wires is None
+    moved = mapped_measurement(qml.probs(wires=[0, 1]), {0: 5})
+    assert moved.raw_wires == qml.wires.Wires([5, 1])
+
+
+@pytest.mark.parametrize("gate", ["SingleExcitation", "CRX", "RY"])
+def test_probs_of_a_gate_without_diagonalizing_gates_is_pennylanes_error(gate):
+    op = getattr(qml, gate)(0.56, wires=[0, 1] if gate != "RY" else [0])
+    with pytest.raises(qml.exceptions.QuantumFunctionError,
+                       match="does not define diagonalizing gates : cannot be used to rotate"):
+        qml.probs(op=op)

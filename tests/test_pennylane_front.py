@@ -80,7 +80,14 @@ def test_wires_class():
 # --- qml.devices, device names, seeds --------------------------------------------------
 def test_devices_namespace_and_names():
     dev = qml.devices.DefaultQubit(wires=2, shots=50, seed=3)
-    assert (dev.name, dev.wires, dev.shots) == ("default.qubit", qml.wires.Wires([0, 1]), 50)
+    assert (dev.name, dev.wires, dev.shots) == ("default.qubit", qml.wires.Wires([0, 1]),
+                                                qml.measurements.Shots(50))
+    assert dev.given_shots == 50 and qml.devices.DefaultQubit().shots == qml.measurements.Shots(None)
+    with pytest.raises(AttributeError, match="Shots can no longer be set on a device"):
+        dev.shots = 10  # read only, as PennyLane's
+    with pytest.raises(AttributeError, match="wires cannot be set"):
+        dev.wires = [0, 1, 2]
+    assert dev.wires == qml.wires.Wires([0, 1])
     assert isinstance(dev, qml.devices.Device)
     assert qml.devices.DefaultQubit().wires is None
     light = qml.device("lightning.qubit", wires=1)

@@ -542,3 +542,48 @@ def test_generator_of_adjoint_and_pow_is_in_their_own_parameter(make):
           - qml.matrix(make(t - h), wire_order=wires)) / (2 * h)
     G = qml.matrix(qml.generator(op, format="observable"), wire_order=wires)
     assert onp.allclose(dU, 1j * G @ U, atol=1e-7)
+
+
+class _HamiltonianGenerated(qml.operation.Operation):
+    num_params, num_wires = 1, 2
+
+    def generator(self):
+        w = self.wires
+        return qml.Hamiltonian([0.5, -0.5], [qml.X(w[0]) @ qml.Identity(w[1]), qml.X(w[0]) @ qml.Y(w[1])])
+
+
+def test_generator_prefactor_is_taken_from_the_generator_as_written():
+    # PennyLane's format="prefactor" reads the generator's structure: a product's scalar,
+    # a sum's common (absolute) coefficient, else 1 (a projector stays a projector)
+    obs, p = qml.generator(qml.PhaseShift(0.3, wires=0))
+    assert type(obs).__name__ == "BasisStateProjector" and p == 1.0
+    obs, p = qml.generator(qml.CRX(0.3, wires=[0, 1]))
+    assert isinstance(obs, qml.ops.Prod) and p == -0.5
+    assert onp.allclose(qml.matrix(obs, wire_order=[0, 1]), onp.diag([0, 0, 1, 1]) @ onp.kron(
+        onp.eye(2), [[0, 1], [1, 0]]))  # |1><1| (x) X
+    obs, p = qml.generator(qml.IsingXY(0.3, wires=[0, 1]))
+    assert isinstance(obs, qml.ops.Sum) and p == 0.25 and len(obs.operands) == 2
+    obs, p = qml.generator(qml.PCPhase(0.2, dim=1, wires=[0, 1]))
+    assert obs.name == "Hermitian" and p == 1.0
+    obs, p = qml.generator(_HamiltonianGenerated)(0.5, wires=[0, 1])
+    assert isinstance(obs, qml.ops.Sum) and p == 0.5
+    first, second = obs.operands  # the signs stay in the sum
+    assert isinstance(first, qml.ops.Prod) and isinstance(second, qml.ops.SProd) and second.scalar == -1
+    # p * obs is the generator, whatever the form
+    for op in (qml.CRY(0.1, wires=[1, 0]), qml.ControlledPhaseShift(0.2, wires=[0, 1]),
+               qml.SingleExcitation(0.3, wires=[0, 1]), _HamiltonianGenerated(0.5, wires=[0, 1])):
+        obs, p = qml.generator(op)
+        assert onp.allclose(p * qml.matrix(obs, wire_order=[0, 1]),
+                            qml.matrix(op.generator(), wire_order=[0, 1]))
+
+
+def test_generator_prefactor_agrees_with_pennylane():
+    pl = pytest.importorskip("pennylane")
+    for name, args, wires in [("RX", (0.3,), [0]), ("CRX", (0.3,), [0, 1]), ("PhaseShift", (0.3,), [0]),
+                              ("IsingXY", (0.3,), [0, 1]), ("MultiRZ", (0.3,), [0, 1, 2]),
+                              ("ControlledPhaseShift", (0.3,), [0, 1]), ("PCPhase", (0.2, 1), [0, 1]),
+                              ("SingleExcitationPlus", (0.3,), [0, 1]), ("CPhaseShift01", (0.3,), [0, 1])]:
+        mine, p = qml.generator(getattr(qml, name)(*args, wires=wires))
+        theirs, q = pl.generator(getattr(pl, name)(*args, wires=wires))
+        assert onp.isclose(p, q) and type(mine).__name__ == type(theirs).__name__, name
+        assert onp.allclose(qml.matrix(mine, wire_order=wires), pl.matrix(theirs, wire_order=wires)), name

@@ -77,7 +77,7 @@ def test_parameter_shift_gradient_samples_every_shifted_circuit():
         assert abs(g[j] - exact[j]) < Z * sigma
     assert tracker.totals["executions"] == 5  # as exact parameter shift: value + 4 shifts
     # the mean of many small-shot gradients converges to the exact one
-    dev.shots = 100
+    c = qml.set_shots(c, 100)
     mean = np.mean([qml.grad(c, argnum=0)(x) for _ in range(400)], axis=0)
     assert np.all(np.abs(mean - exact) < Z * 0.5 * np.sqrt(2 / (100 * 400)))
 
