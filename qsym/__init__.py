@@ -227,6 +227,7 @@ from ._arithmetic import (  # noqa: E402
     TemporaryAND,
 )
 from ._qsvt import GQSP, QSVT, poly_to_angles, qsvt, transform_angles  # noqa: E402
+from . import _select  # noqa: E402,F401  (Select's decomposition rules)
 Elbow = TemporaryAND  # PennyLane's alias
 for _n, _cls in _ARITHMETIC.items():  # qml.templates.subroutines.<name> and .arithmetic
     setattr(templates.subroutines, _n, _cls)

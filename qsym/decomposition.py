@@ -185,7 +185,8 @@ def _hashable(v) -> bool:
 class DecompositionRule:
     """A decomposition of an operator type (PennyLane's ``DecompositionRule``). Called as
     ``rule(*params, wires=..., **hyperparameters)``, it makes the gates of the
-    decomposition (recorded where it is called) and returns None, as PennyLane's rules do.
+    decomposition (recorded where it is called) and returns what its function returns, as
+    PennyLane's rules do (None for most; ``Select``'s unary iterator returns its operators).
 
     >>> import qsym as qml
     >>> rule = list_decomps(qml.SWAP)[0]
@@ -203,7 +204,7 @@ class DecompositionRule:
         self.name = name or getattr(func, "__name__", "rule")
 
     def __call__(self, *args, **kwargs):  # (*params, wires, **hyperparameters); wires may be positional
-        self._func(*args, **kwargs)
+        return self._func(*args, **kwargs)  # what the function returns, as PennyLane's
 
     def __repr__(self):
         return f"<DecompositionRule {self.name}>"

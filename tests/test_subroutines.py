@@ -272,3 +272,71 @@ def test_matrix_of_a_tape():
     assert np.allclose(qml.matrix(tape), np.exp(-0.2j) * cnot @ np.kron(H, I2))
     swap = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
     assert np.allclose(qml.matrix(tape, wire_order=[1, 0]), swap @ qml.matrix(tape) @ swap)
+
+
+def _random_unitary(rng, n=2):
+    q, r = np.linalg.qr(rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n)))
+    return q * (np.diag(r) / abs(np.diag(r)))
+
+
+@pytest.mark.parametrize("c, K, partial", [(2, 3, False), (2, 4, False), (3, 5, False), (3, 8, False),
+                                           (2, 3, True), (3, 5, True), (3, 6, True), (3, 7, True),
+                                           (4, 11, True), (4, 13, False)])
+def test_select_rules_apply_each_operator_on_its_index(c, K, partial):
+    """Each of PennyLane's three Select rules, as a matrix on control, work and target
+    wires: with the work wires in |0> (in and out), control index j < K applies U_j to the
+    target (a random 2x2 unitary, block by block: the reference); j >= K applies the
+    identity when not partial."""
+    rng = np.random.default_rng(7 + c * K)
+    us = [_random_unitary(rng) for _ in range(K)]
+    control, work, target = list(range(c)), list(range(c, 2 * c - 1)), [2 * c - 1]
+    order = control + work + target
+    sub = [i * 2 ** len(order) // 2 ** c + t for i in range(2**c) for t in range(2)]  # work = 0
+    for rule in qml.list_decomps(qml.Select):
+        def qfunc():
+            ops = [qml.QubitUnitary(u, wires=target) for u in us]
+            rule(ops=ops, control=control, work_wires=work, partial=partial)
+
+        M = qml.matrix(qfunc, wire_order=order)()[np.ix_(sub, sub)]
+        for j in range(2**c if not partial else K):
+            block = M[2 * j:2 * j + 2, 2 * j:2 * j + 2]
+            assert np.allclose(block, us[j] if j < K else I2), (rule.name, j)
+        assert np.allclose(M @ M.conj().T, np.eye(2 ** (c + 1)))  # nothing leaks to work != 0
+
+
+def test_select_rules_pennylane_order_names_and_errors():
+    rules = qml.list_decomps(qml.Select)
+    from qsym.templates.subroutines.select import (_select_decomp_multi_control_work_wire,
+                                                   _select_decomp_unary)
+    assert rules[1] is _select_decomp_unary and rules[2] is _select_decomp_multi_control_work_wire
+    assert rules[1].is_applicable(op_reps=(), num_control_wires=3, partial=False, num_work_wires=2)
+    assert not rules[1].is_applicable(op_reps=(), num_control_wires=3, partial=False, num_work_wires=1)
+    with pytest.raises(ValueError, match="At least 4 control wires are required"):
+        _select_decomp_unary(ops=[qml.X(0)] * 9, control=[1, 2, 3], work_wires=[4, 5], partial=False)
+    with pytest.raises(ValueError, match="less than 3 work wires for 4 controls"):
+        _select_decomp_unary(ops=[qml.X(0)] * 9, control=[1, 2, 3, 4], work_wires=[5], partial=False)
+    with qml.queuing.AnnotatedQueue() as q:
+        assert _select_decomp_unary(ops=[], control=[0, 1], work_wires=[2], partial=True) == []
+    assert len(q) == 0
+
+
+def test_select_repr_and_resource_params():
+    op = qml.Select([qml.X(0), qml.RY(0.2, 0)], control=[1], work_wires=[2, 3], partial=True)
+    assert repr(op) == "Select(ops=(X(0), RY(0.2, wires=[0])), control=Wires([1]), partial=True)"
+    assert qml.Select.resource_keys == {"op_reps", "num_control_wires", "partial", "num_work_wires"}
+    assert op.resource_params == {"op_reps": (qml.resource_rep(qml.X), qml.resource_rep(qml.RY)),
+                                  "num_control_wires": 1, "partial": True, "num_work_wires": 2}
+
+
+@pytest.mark.parametrize("c, K, partial", [(2, 3, False), (3, 6, True), (3, 5, True), (4, 11, True),
+                                           (3, 7, False)])
+def test_select_unary_matches_pennylane(c, K, partial):
+    pl = pytest.importorskip("pennylane")
+    from pennylane.templates.subroutines.select import _select_decomp_unary as pl_rule
+    from qsym.templates.subroutines.select import _select_decomp_unary as rule
+    control, work = [f"c{i}" for i in range(c)], [f"w{i}" for i in range(c - 1)]
+    ours = rule(ops=[qml.RX(0.1 * j, "t") for j in range(K)], control=control, work_wires=work,
+                partial=partial)
+    theirs = pl_rule(ops=[pl.RX(0.1 * j, "t") for j in range(K)], control=control, work_wires=work,
+                     partial=partial)
+    assert [(o.name, list(o.wires)) for o in ours] == [(o.name, list(o.wires)) for o in theirs]
