@@ -36,7 +36,7 @@ from ._operations import GATE_CLASSES, wires_tuple
 from ._opmath import adjoint, ctrl, reapply
 from ._subroutines import partial_select_controls, Select
 from ._arithmetic import TemporaryAND
-from .decomposition import add_decomps, register_condition, register_resources
+from .decomposition import add_decomps, controlled_resource_rep, register_condition, register_resources
 from .errors import WireError
 
 
@@ -52,7 +52,23 @@ def _cnot(wires):
     return GATE_CLASSES["CNOT"](wires=list(wires))
 
 
-@register_resources({}, exact=False)
+def _multi_control_resources(op_reps, num_control_wires, partial=False, num_work_wires=0, **_):
+    """PennyLane's resources of the multi-controlled rule: each operator's resource form
+    under its controls (:func:`qsym.decomposition.controlled_resource_rep`)."""
+    counts: dict = {}
+    if partial and len(op_reps) == 1:
+        return {op_reps[0]: 1}
+    control = list(range(num_control_wires))
+    pairs = (partial_select_controls(len(op_reps), control) if partial
+             else [(control, values) for values in product([0, 1], repeat=num_control_wires)])
+    for (controls, values), rep in zip(pairs, op_reps):
+        key = controlled_resource_rep(rep.name, dict(rep.params), len(controls),
+                                      len(controls) - sum(values), num_work_wires)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+@register_resources(_multi_control_resources)
 def select_multi_control(*_, ops, control, work_wires=None, partial=False, **__):
     """PennyLane's ``_select_decomp_multi_control``: ``ops[j]`` controlled by the control
     register holding ``j`` (``partial=True``: PennyLane's reduced controls; one operator

@@ -340,3 +340,24 @@ def test_select_unary_matches_pennylane(c, K, partial):
     theirs = pl_rule(ops=[pl.RX(0.1 * j, "t") for j in range(K)], control=control, work_wires=work,
                      partial=partial)
     assert [(o.name, list(o.wires)) for o in ours] == [(o.name, list(o.wires)) for o in theirs]
+
+
+def test_select_multi_control_resources_and_controlled_resource_rep():
+    """The multi-controlled rule's resources, written out by hand from its controls: index
+    j on two control wires has 2 - popcount(j) zero control values; controlled X dispatches
+    to CNOT/Toffoli only with every control value 1 (PennyLane's ``qml.ctrl``)."""
+    crr = qml.decomposition.resources.controlled_resource_rep
+    rule = qml.list_decomps(qml.Select)[0]
+    reps = (qml.resource_rep(qml.X),) * 3 + (qml.resource_rep(qml.Y),)
+    got = rule.compute_resources(reps, num_control_wires=2, partial=False, num_work_wires=0)
+    mcx = [qml.resource_rep("MultiControlledX", num_control_wires=2, num_zero_control_values=z,
+                            num_work_wires=0, work_wire_type="borrowed") for z in (2, 1)]
+    cy = qml.resource_rep("Controlled", base_class="PauliY", base_params=(), num_control_wires=2,
+                          num_zero_control_values=0, num_work_wires=0, work_wire_type="borrowed")
+    assert got.gate_counts == {mcx[0]: 1, mcx[1]: 2, cy: 1}
+    part = rule.compute_resources(reps[:3], num_control_wires=2, partial=True, num_work_wires=0)
+    assert part.gate_counts == {mcx[0]: 1, qml.resource_rep(qml.CNOT): 2}  # controls (0,1), (1,), (0,)
+    assert crr(qml.X, {}, 2) == qml.resource_rep(qml.Toffoli)
+    assert crr(qml.CNOT, {}, 1) == qml.resource_rep(qml.Toffoli)
+    assert crr(qml.Z, {}, 1) == qml.resource_rep(qml.CZ)
+    assert crr(qml.CRX, {}, 1, 1) == crr(qml.RX, {}, 2, 1)  # a controlled gate's base, flattened
