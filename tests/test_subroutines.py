@@ -361,3 +361,71 @@ def test_select_multi_control_resources_and_controlled_resource_rep():
     assert crr(qml.CNOT, {}, 1) == qml.resource_rep(qml.Toffoli)
     assert crr(qml.Z, {}, 1) == qml.resource_rep(qml.CZ)
     assert crr(qml.CRX, {}, 1, 1) == crr(qml.RX, {}, 2, 1)  # a controlled gate's base, flattened
+
+
+def _qram_read(make, n_wires, address, controls):
+    """The basis state after ``make()`` on |address> of ``controls``: (target bits, the rest)."""
+    dev = qml.device("default.qubit", wires=n_wires)
+
+    @qml.qnode(dev)
+    def read():
+        qml.BasisEmbedding(address, wires=controls)
+        make()
+        return qml.probs(wires=list(range(n_wires)))
+
+    p = read()
+    k = int(np.argmax(p))
+    assert np.isclose(p[k], 1.0)
+    return [int(b) for b in format(k, f"0{n_wires}b")]
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_bbqram_reads_the_addressed_bitstring(n):
+    """Every address of random data: the targets hold data[address], the address stays, the
+    bus and the tree's work wires end in |0> (the reference: the data table itself)."""
+    rng = np.random.default_rng(3 + n)
+    data = rng.integers(0, 2, size=(2**n, 2))
+    control, target = list(range(n)), [n, n + 1]
+    work = list(range(n + 2, n + 2 + 1 + 3 * (2**n - 1)))
+    for a in range(2**n):
+        bits = _qram_read(lambda: qml.BBQRAM(data, control, target, work), n + 2 + len(work),
+                          a, control)
+        assert bits[n:n + 2] == list(data[a]) and bits[n + 2:] == [0] * len(work)
+        assert bits[:n] == [int(b) for b in format(a, f"0{n}b")]
+
+
+@pytest.mark.parametrize("k", [0, 1])
+def test_hybrid_qram_reads_the_addressed_bitstring(k):
+    data = ["01", "11", "10", "00"]
+    control, target = [0, 1], [2, 3]
+    work = list(range(4, 4 + 2 + 3 * (2 ** (2 - k) - 1)))
+    for a in range(4):
+        bits = _qram_read(lambda: qml.HybridQRAM(data, control, target, work, k=k),
+                          4 + len(work), a, control)
+        assert bits[2:4] == [int(b) for b in data[a]] and bits[4:] == [0] * len(work)
+
+
+def test_select_only_qram_reads_and_sets_the_select_value():
+    data = ["1", "0", "0", "1", "1", "1", "0", "0"]  # address: select wire 3, then controls 0, 1
+    for a in range(4):
+        bits = _qram_read(lambda: qml.SelectOnlyQRAM(data, [0, 1], [2], select_wires=[3],
+                                                     select_value=1), 4, a, [0, 1])
+        assert bits[3] == 1 and bits[2] == int(data[4 + a])  # the select wire set to 1
+    with pytest.raises(ValueError, match=r"select_value must be an integer in \[0, 1\]"):
+        qml.SelectOnlyQRAM(data, [0, 1], [2], select_wires=[3], select_value=2)
+    with pytest.raises(ValueError, match="work_wires must have length 4"):
+        qml.BBQRAM(["0", "1"], [0], [1], [2, 3, 4])
+    with pytest.raises(ValueError, match="k must satisfy 0 <= k < len"):
+        qml.HybridQRAM(["0", "1"], [0], [1], [2, 3, 4, 5, 6], k=1)
+
+
+def test_qram_decompositions_match_pennylane():
+    pl = pytest.importorskip("pennylane")
+    data = [[0, 1], [1, 1], [1, 0], [0, 0]]
+    cases = [("BBQRAM", (data, [0, 1], [2, 3], list(range(4, 14))), {}),
+             ("HybridQRAM", (data, [0, 1], [2, 3], list(range(4, 9))), {"k": 1}),
+             ("SelectOnlyQRAM", (data, [0], [2, 3]), {"select_wires": [1], "select_value": 1})]
+    for name, args, kw in cases:
+        ours = getattr(qml, name)(*args, **kw).decomposition()
+        theirs = getattr(pl, name)(*args, **kw).decomposition()
+        assert [(o.name, list(o.wires)) for o in ours] == [(o.name, list(o.wires)) for o in theirs]
