@@ -15,10 +15,10 @@ everything is routed back and undone. Every routing gate is its own inverse (``S
 reversed.
 
 >>> import qsym as qml
->>> @qml.qnode(qml.device("default.qubit", wires=6))
+>>> @qml.qnode(qml.device("default.qubit", wires=7))
 ... def read(address):
 ...     qml.BasisEmbedding(address, wires=[0])
-...     qml.BBQRAM(["01", "10"], control_wires=[0], target_wires=[1, 2], work_wires=[3, 4, 5])
+...     qml.BBQRAM(["01", "10"], control_wires=[0], target_wires=[1, 2], work_wires=[3, 4, 5, 6])
 ...     return qml.probs(wires=[1, 2])
 >>> np.round(read(1), 6)
 array([0., 0., 1., 0.])
