@@ -205,7 +205,19 @@ def _select_only_rule(data, wires=None, control_wires=(), target_wires=(), selec
         _apply(flips)
 
 
-class BBQRAM(Template):
+class QRAMTemplate(Template):
+    """What the QRAM templates share: their data, the stored bitstrings, is PennyLane's
+    ``op.data``."""
+
+    data_bits: np.ndarray
+
+    @property
+    def parameters(self) -> list:
+        """PennyLane's ``op.data``: the bitstrings."""
+        return [self.data_bits]
+
+
+class BBQRAM(QRAMTemplate):
     """PennyLane's ``qml.BBQRAM(data, control_wires, target_wires, work_wires)``: the
     bucket-brigade QRAM; ``data`` has ``2**len(control_wires)`` bitstrings of
     ``len(target_wires)`` bits, ``work_wires`` are the bus, then the routers, left and right
@@ -239,11 +251,6 @@ class BBQRAM(Template):
         self._record()
 
     @property
-    def parameters(self) -> list:
-        """PennyLane's ``op.data``: the bitstrings."""
-        return [self.data_bits]
-
-    @property
     def resource_params(self) -> dict:
         wm = self.hyperparameters["wire_manager"]
         return {"num_controls": len(wm.control_wires), "num_target_wires": len(wm.target_wires)}
@@ -253,7 +260,7 @@ class BBQRAM(Template):
                              entry=self._one_entry)
 
 
-class HybridQRAM(Template):
+class HybridQRAM(QRAMTemplate):
     """PennyLane's ``qml.HybridQRAM(data, control_wires, target_wires, work_wires, k)``: the
     first ``k`` control wires select a block of ``2**(n - k)`` bitstrings, read by a
     bucket-brigade tree on the other ``n - k`` controlled by a signal wire;
@@ -291,11 +298,6 @@ class HybridQRAM(Template):
         self._record()
 
     @property
-    def parameters(self) -> list:
-        """PennyLane's ``op.data``: the bitstrings."""
-        return [self.data_bits]
-
-    @property
     def resource_params(self) -> dict:
         wm, k = self.hyperparameters["tree_wire_manager"], self.k
         return {"num_target_wires": len(wm.target_wires), "num_select_wires": k,
@@ -305,7 +307,7 @@ class HybridQRAM(Template):
         _hybrid_rule(self.data_bits, entry=self._one_entry, **self.hyperparameters)
 
 
-class SelectOnlyQRAM(Template):
+class SelectOnlyQRAM(QRAMTemplate):
     """PennyLane's ``qml.SelectOnlyQRAM(data, control_wires, target_wires, select_wires=None,
     select_value=None)``: ``data`` has ``2**(len(select_wires) + len(control_wires))``
     bitstrings, the address on the select wires then the control wires; with
@@ -340,11 +342,6 @@ class SelectOnlyQRAM(Template):
                                 "select_wires": Wires(select), "select_value": select_value}
         self.wires = Wires(control + target + select)
         self._record()
-
-    @property
-    def parameters(self) -> list:
-        """PennyLane's ``op.data``: the bitstrings."""
-        return [self.data_bits]
 
     @property
     def resource_params(self) -> dict:
