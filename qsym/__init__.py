@@ -227,6 +227,12 @@ from ._arithmetic import (  # noqa: E402
     TemporaryAND,
 )
 from ._qsvt import GQSP, QSVT, poly_to_angles, qsvt, transform_angles  # noqa: E402
+from . import _select  # noqa: E402,F401  (Select's decomposition rules)
+from ._qram import BBQRAM, HybridQRAM, SelectOnlyQRAM  # noqa: E402
+for _cls in (BBQRAM, HybridQRAM, SelectOnlyQRAM):  # qml.templates(.subroutines).<name>
+    setattr(templates.subroutines, _cls.__name__, _cls)
+    setattr(templates, _cls.__name__, _cls)
+templates.subroutines.qram = __import__("sys").modules[f"{__name__}.templates.subroutines.qram"]
 Elbow = TemporaryAND  # PennyLane's alias
 for _n, _cls in _ARITHMETIC.items():  # qml.templates.subroutines.<name> and .arithmetic
     setattr(templates.subroutines, _n, _cls)
@@ -516,7 +522,7 @@ __all__ = [
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",
-    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "fermi", "qchem", "FermiC", "FermiA", "FermiWord", "FermiSentence", "jordan_wigner", "parity_transform", "bravyi_kitaev", "pauli", "pauli_decompose", "liealg", "lie_closure", "structure_constants", "center", "exp", "evolve", "change_op_basis", "ChangeOpBasis", "QSVT", "GQSP", "qsvt", "poly_to_angles", "transform_angles", "apply", "is_commuting", "is_hermitian", "is_unitary", "iterative_qpe",
+    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "fermi", "qchem", "FermiC", "FermiA", "FermiWord", "FermiSentence", "jordan_wigner", "parity_transform", "bravyi_kitaev", "pauli", "pauli_decompose", "liealg", "lie_closure", "structure_constants", "center", "exp", "evolve", "change_op_basis", "ChangeOpBasis", "QSVT", "GQSP", "qsvt", "BBQRAM", "HybridQRAM", "SelectOnlyQRAM", "poly_to_angles", "transform_angles", "apply", "is_commuting", "is_hermitian", "is_unitary", "iterative_qpe",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     "decomposition", "list_decomps", "add_decomps", "register_resources", "register_condition",
     "resource_rep",

@@ -21,7 +21,8 @@ import numbers
 
 import numpy as np
 
-from ._operations import GATE_CLASSES, GateSequence, Operation, Prod, mark_used, sparse_of, wires_tuple
+from ._operations import (GATE_CLASSES, METHODS, GateSequence, Operation, Prod, mark_used, sparse_of,
+                          wires_tuple)
 from ._opmath import adjoint, ctrl, evolve
 from ._operations import LinearCombination, SProd, Sum
 from ._trace import Tape, active_tape, add_check, recording, unwrap
@@ -130,11 +131,31 @@ class Select(Template):
         self.wires = Wires(tuple(self.control) + tuple(target))
         self._record()
 
+    resource_keys = frozenset({"op_reps", "num_control_wires", "partial", "num_work_wires"})
+
     @property
     def hyperparameters(self) -> dict:
         """PennyLane's ``op.hyperparameters`` (its keys)."""
         return {"ops": self.ops, "control": self.control, "work_wires": self.work_wires,
                 "partial": self.partial, "target_wires": self.target_wires}
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's: each operator's ``qml.resource_rep``, the numbers of control and
+        work wires, ``partial``.
+
+        >>> import qsym as qml
+        >>> qml.Select([qml.X(1), qml.RY(0.1, 1)], control=[0]).resource_params["op_reps"]
+        (PauliX, RY)
+        """
+        resource_rep = METHODS["resource_rep"]  # qsym.decomposition's (registered there)
+        reps = tuple(resource_rep(type(op), **(getattr(op, "resource_params", None) or {}))
+                     for op in self.ops)
+        return {"op_reps": reps, "num_control_wires": len(self.control),
+                "partial": self.partial, "num_work_wires": len(self.work_wires)}
+
+    def __repr__(self):
+        return f"Select(ops={self.ops}, control={self.control!r}, partial={self.partial})"
 
     def _build(self):
         n, c = len(self._op_gates), len(self.control)
@@ -1039,6 +1060,4 @@ _module("subroutines.amplitude_amplification", "PennyLane's module",
         AmplitudeAmplification=AmplitudeAmplification, _get_fixed_point_angles=fixed_point_angles)
 _module("subroutines.select", "PennyLane's module", Select=Select,
         _partial_select=lambda K, control: [list(p) for p in partial_select_controls(K, control)],
-        _select_decomp_unary=not_provided(f"{_SUB}.select", "_select_decomp_unary"),
-        _select_decomp_multi_control_work_wire=not_provided(
-            f"{_SUB}.select", "_select_decomp_multi_control_work_wire"))
+)  # its decomposition rules: qsym._select

@@ -25,6 +25,7 @@ point is a second net for what the tracer cannot see (a test on the type of an a
 from __future__ import annotations
 
 import functools
+import sys
 import math
 import numbers
 import random as pyrandom
@@ -287,8 +288,10 @@ def queues_result(method, drop_args=False):
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
         tape = active_tape()
-        if tape is None or tape.log is None:
+        if tape is None:
             return method(*args, **kwargs)
+        if tape.log is None:
+            return _applies_result(tape, method, args, kwargs, sys._getframe(1))
         before = {id(x) for x in tape.log}
         out = method(*args, **kwargs)
         if drop_args:  # operators given to compute_decomposition become operands of its own
@@ -300,6 +303,22 @@ def queues_result(method, drop_args=False):
 
     wrapper._queues_result = True
     return wrapper
+
+
+def _applies_result(tape, method, args, kwargs, caller):
+    """A circuit function's own call of ``op.decomposition()`` applies the operators it
+    returns, as PennyLane's queue does (the operator itself stays applied too: PennyLane
+    applies both); a call that recorded gates itself (``compute_decomposition``), and
+    qsym's own calls (which read a decomposition), apply nothing more."""
+    start = len(tape.items)
+    out = method(*args, **kwargs)
+    caller_module = caller.f_globals.get("__name__", "")
+    if out is None or len(tape.items) > start or caller_module.split(".")[0] == "qsym":
+        return out
+    for op in _operators(out):
+        for gate in getattr(op, "table_gates", ()):
+            gate.remake()
+    return out
 
 
 def queue_decompositions(cls) -> None:

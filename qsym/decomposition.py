@@ -54,7 +54,8 @@ __all__ = ["DecompositionRule", "CompressedResourceOp", "Resources", "WorkWireSp
            "list_decomps", "has_decomp", "add_decomps", "register_resources",
            "register_condition", "resource_rep", "enabled_graph", "enable_graph",
            "disable_graph", "toggle_graph_ctx", "get_decomp_kwargs", "local_decomps", "GateSet",
-           "DecompositionGraph", "DecompGraphSolution", "translate_op_alias", "to_name"]
+           "DecompositionGraph", "DecompGraphSolution", "translate_op_alias", "to_name",
+           "controlled_resource_rep"]
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,55 @@ def resource_rep(op_type, **params) -> CompressedResourceOp:
         (k, v if _hashable(v) else repr(v)) for k, v in params.items())))
 
 
+# PennyLane's operators for a base gate under controls (``base_to_custom_ctrl_op``), and the
+# base and number of controls of each of them
+_CUSTOM_CONTROLLED = {("PauliZ", 1): "CZ", ("PauliZ", 2): "CCZ", ("PauliY", 1): "CY",
+                      ("CZ", 1): "CCZ", ("SWAP", 1): "CSWAP", ("Hadamard", 1): "CH",
+                      ("RX", 1): "CRX", ("RY", 1): "CRY", ("RZ", 1): "CRZ", ("Rot", 1): "CRot",
+                      ("PhaseShift", 1): "ControlledPhaseShift"}
+_CONTROLLED_BASE = {op: (base, n) for (base, n), op in _CUSTOM_CONTROLLED.items() if op != "CCZ"}
+_CONTROLLED_BASE["CCZ"] = ("PauliZ", 2)
+_CONTROLLED_X = {"PauliX": 0, "CNOT": 1, "Toffoli": 2}
+
+
+def controlled_resource_rep(base_class, base_params, num_control_wires, num_zero_control_values=0,
+                            num_work_wires=0, work_wire_type="borrowed") -> CompressedResourceOp:
+    """The resource form of ``qml.ctrl(base, ...)`` (PennyLane's
+    ``qml.decomposition.resources.controlled_resource_rep``): as ``qml.ctrl`` dispatches, a
+    gate PennyLane has for it (``CNOT``, ``Toffoli``, ``CZ``, ``CRX``, ...), a
+    ``MultiControlledX``, else ``Controlled`` of the base; nested controls flattened.
+
+    >>> controlled_resource_rep(GATE_CLASSES["PauliX"], {}, 1)
+    CNOT
+    >>> controlled_resource_rep(GATE_CLASSES["PauliZ"], {}, 1, num_zero_control_values=1)
+    Controlled(base_class='PauliZ', base_params=(), num_control_wires=1, num_work_wires=0, num_zero_control_values=1, work_wire_type='borrowed')
+    """
+    name, params = _type_name(base_class), dict(base_params or {})
+    if name in ("Controlled", "ControlledOp"):  # flattened
+        return controlled_resource_rep(
+            params["base_class"], params["base_params"],
+            num_control_wires + params["num_control_wires"],
+            num_zero_control_values + params["num_zero_control_values"],
+            num_work_wires + params["num_work_wires"], work_wire_type)
+    if name in _CONTROLLED_X or name == "MultiControlledX":
+        n = num_control_wires + _CONTROLLED_X.get(name, params.get("num_control_wires", 0))
+        zeros = num_zero_control_values + params.get("num_zero_control_values", 0)
+        if zeros == 0 and n in (1, 2):
+            return resource_rep("CNOT" if n == 1 else "Toffoli")
+        return resource_rep("MultiControlledX", num_control_wires=n, num_zero_control_values=zeros,
+                            num_work_wires=num_work_wires, work_wire_type=work_wire_type)
+    custom = _CUSTOM_CONTROLLED.get((name, num_control_wires))
+    if num_zero_control_values == 0 and custom:
+        return resource_rep(custom)
+    if name in _CONTROLLED_BASE:
+        name, extra = _CONTROLLED_BASE[name]
+        num_control_wires += extra
+    return resource_rep("Controlled", base_class=name, base_params=tuple(sorted(params.items())),
+                        num_control_wires=num_control_wires,
+                        num_zero_control_values=num_zero_control_values,
+                        num_work_wires=num_work_wires, work_wire_type=work_wire_type)
+
+
 def _hashable(v) -> bool:
     try:
         hash(v)
@@ -185,7 +235,8 @@ def _hashable(v) -> bool:
 class DecompositionRule:
     """A decomposition of an operator type (PennyLane's ``DecompositionRule``). Called as
     ``rule(*params, wires=..., **hyperparameters)``, it makes the gates of the
-    decomposition (recorded where it is called) and returns None, as PennyLane's rules do.
+    decomposition (recorded where it is called) and returns what its function returns, as
+    PennyLane's rules do (None for most; ``Select``'s unary iterator returns its operators).
 
     >>> import qsym as qml
     >>> rule = list_decomps(qml.SWAP)[0]
@@ -203,7 +254,7 @@ class DecompositionRule:
         self.name = name or getattr(func, "__name__", "rule")
 
     def __call__(self, *args, **kwargs):  # (*params, wires, **hyperparameters); wires may be positional
-        self._func(*args, **kwargs)
+        return self._func(*args, **kwargs)  # what the function returns, as PennyLane's
 
     def __repr__(self):
         return f"<DecompositionRule {self.name}>"
@@ -212,10 +263,12 @@ class DecompositionRule:
         """Whether the rule applies to an operator with these ``resource_params``."""
         return bool(self._condition(**resource_params)) if self._condition else True
 
-    def compute_resources(self, **resource_params) -> Resources:
+    def compute_resources(self, *args, **resource_params) -> Resources:
         """The gates the rule makes, by type (from the resource function it was registered
-        with; for qsym's rules, counted by running the rule)."""
-        counts = self._resources(**resource_params) if callable(self._resources) else self._resources
+        with, given the resource parameters as PennyLane passes them, by position or name;
+        for qsym's rules, counted by running the rule)."""
+        counts = (self._resources(*args, **resource_params) if callable(self._resources)
+                  else self._resources)
         return Resources({k if isinstance(k, CompressedResourceOp) else resource_rep(k): int(v)
                           for k, v in (counts or {}).items()})
 
@@ -662,6 +715,11 @@ def _gate_sets() -> types.SimpleNamespace:
 
 
 gate_sets = _gate_sets()
+# PennyLane's module path of the resource forms
+resources = sys.modules.setdefault(f"{__name__}.resources", types.SimpleNamespace(
+    CompressedResourceOp=CompressedResourceOp, Resources=Resources, resource_rep=resource_rep,
+    controlled_resource_rep=controlled_resource_rep,
+    __doc__="PennyLane's qml.decomposition.resources: resource_rep, controlled_resource_rep"))
 
 
 def _node_of(op) -> CompressedResourceOp:

@@ -217,3 +217,34 @@ def test_a_tape_of_templates_with_trainable_params_set_is_refused():
     # QFT of |00> is |++>; RX(0.3) on wire 0 leaves <Z0> of |+> at 0
     assert float(qml.execute([untouched], qml.device("default.qubit", wires=2))[0]) == \
         pytest.approx(0.0, abs=1e-12)
+
+
+def test_decomposition_called_in_a_circuit_applies_its_operators():
+    """PennyLane queues the template and then what ``op.decomposition()`` returns: both
+    apply. QFT twice on 2 wires maps |j> to |-j mod 4>; RX(x) twice is RX(2x)."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def qft_twice():
+        qml.PauliX(1)  # |01>: j = 1
+        qml.QFT(wires=[0, 1]).decomposition()
+        return qml.probs(wires=[0, 1])
+
+    assert np.allclose(qft_twice(), [0, 0, 0, 1])  # |-1 mod 4> = |11>
+
+    @qml.qnode(dev)
+    def angle_twice(x):
+        qml.AngleEmbedding(np.array([x, 0.0]), wires=[0, 1]).decomposition()
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array(0.3, requires_grad=True)
+    assert np.isclose(angle_twice(x), np.cos(2 * 0.3))
+    assert np.isclose(qml.grad(angle_twice)(x), -2 * np.sin(2 * 0.3))
+    assert np.isclose(angle_twice(np.array(0.5, requires_grad=True)), np.cos(1.0))
+
+    @qml.qnode(dev)
+    def select_twice():
+        qml.Select([qml.X(1), qml.Y(1)], control=[0]).decomposition()  # X applied twice
+        return qml.probs(wires=[0, 1])
+
+    assert np.allclose(select_twice(), [1, 0, 0, 0])

@@ -272,3 +272,160 @@ def test_matrix_of_a_tape():
     assert np.allclose(qml.matrix(tape), np.exp(-0.2j) * cnot @ np.kron(H, I2))
     swap = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
     assert np.allclose(qml.matrix(tape, wire_order=[1, 0]), swap @ qml.matrix(tape) @ swap)
+
+
+def _random_unitary(rng, n=2):
+    q, r = np.linalg.qr(rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n)))
+    return q * (np.diag(r) / abs(np.diag(r)))
+
+
+@pytest.mark.parametrize("c, K, partial", [(2, 3, False), (2, 4, False), (3, 5, False), (3, 8, False),
+                                           (2, 3, True), (3, 5, True), (3, 6, True), (3, 7, True),
+                                           (4, 11, True), (4, 13, False)])
+def test_select_rules_apply_each_operator_on_its_index(c, K, partial):
+    """Each of PennyLane's three Select rules, as a matrix on control, work and target
+    wires: with the work wires in |0> (in and out), control index j < K applies U_j to the
+    target (a random 2x2 unitary, block by block: the reference); j >= K applies the
+    identity when not partial."""
+    rng = np.random.default_rng(7 + c * K)
+    us = [_random_unitary(rng) for _ in range(K)]
+    control, work, target = list(range(c)), list(range(c, 2 * c - 1)), [2 * c - 1]
+    order = control + work + target
+    sub = [i * 2 ** len(order) // 2 ** c + t for i in range(2**c) for t in range(2)]  # work = 0
+    for rule in qml.list_decomps(qml.Select):
+        def qfunc():
+            ops = [qml.QubitUnitary(u, wires=target) for u in us]
+            rule(ops=ops, control=control, work_wires=work, partial=partial)
+
+        M = qml.matrix(qfunc, wire_order=order)()[np.ix_(sub, sub)]
+        for j in range(2**c if not partial else K):
+            block = M[2 * j:2 * j + 2, 2 * j:2 * j + 2]
+            assert np.allclose(block, us[j] if j < K else I2), (rule.name, j)
+        assert np.allclose(M @ M.conj().T, np.eye(2 ** (c + 1)))  # nothing leaks to work != 0
+
+
+def test_select_rules_pennylane_order_names_and_errors():
+    rules = qml.list_decomps(qml.Select)
+    from qsym.templates.subroutines.select import (_select_decomp_multi_control_work_wire,
+                                                   _select_decomp_unary)
+    assert rules[1] is _select_decomp_unary and rules[2] is _select_decomp_multi_control_work_wire
+    assert rules[1].is_applicable(op_reps=(), num_control_wires=3, partial=False, num_work_wires=2)
+    assert not rules[1].is_applicable(op_reps=(), num_control_wires=3, partial=False, num_work_wires=1)
+    with pytest.raises(ValueError, match="At least 4 control wires are required"):
+        _select_decomp_unary(ops=[qml.X(0)] * 9, control=[1, 2, 3], work_wires=[4, 5], partial=False)
+    with pytest.raises(ValueError, match="less than 3 work wires for 4 controls"):
+        _select_decomp_unary(ops=[qml.X(0)] * 9, control=[1, 2, 3, 4], work_wires=[5], partial=False)
+    with qml.queuing.AnnotatedQueue() as q:
+        assert _select_decomp_unary(ops=[], control=[0, 1], work_wires=[2], partial=True) == []
+    assert len(q) == 0
+
+
+def test_select_repr_and_resource_params():
+    op = qml.Select([qml.X(0), qml.RY(0.2, 0)], control=[1], work_wires=[2, 3], partial=True)
+    assert repr(op) == "Select(ops=(X(0), RY(0.2, wires=[0])), control=Wires([1]), partial=True)"
+    assert qml.Select.resource_keys == {"op_reps", "num_control_wires", "partial", "num_work_wires"}
+    assert op.resource_params == {"op_reps": (qml.resource_rep(qml.X), qml.resource_rep(qml.RY)),
+                                  "num_control_wires": 1, "partial": True, "num_work_wires": 2}
+
+
+@pytest.mark.parametrize("c, K, partial", [(2, 3, False), (3, 6, True), (3, 5, True), (4, 11, True),
+                                           (3, 7, False)])
+def test_select_unary_matches_pennylane(c, K, partial):
+    pl = pytest.importorskip("pennylane")
+    from pennylane.templates.subroutines.select import _select_decomp_unary as pl_rule
+    from qsym.templates.subroutines.select import _select_decomp_unary as rule
+    control, work = [f"c{i}" for i in range(c)], [f"w{i}" for i in range(c - 1)]
+    ours = rule(ops=[qml.RX(0.1 * j, "t") for j in range(K)], control=control, work_wires=work,
+                partial=partial)
+    theirs = pl_rule(ops=[pl.RX(0.1 * j, "t") for j in range(K)], control=control, work_wires=work,
+                     partial=partial)
+    assert [(o.name, list(o.wires)) for o in ours] == [(o.name, list(o.wires)) for o in theirs]
+
+
+def test_select_multi_control_resources_and_controlled_resource_rep():
+    """The multi-controlled rule's resources, written out by hand from its controls: index
+    j on two control wires has 2 - popcount(j) zero control values; controlled X dispatches
+    to CNOT/Toffoli only with every control value 1 (PennyLane's ``qml.ctrl``)."""
+    crr = qml.decomposition.resources.controlled_resource_rep
+    rule = qml.list_decomps(qml.Select)[0]
+    reps = (qml.resource_rep(qml.X),) * 3 + (qml.resource_rep(qml.Y),)
+    got = rule.compute_resources(reps, num_control_wires=2, partial=False, num_work_wires=0)
+    mcx = [qml.resource_rep("MultiControlledX", num_control_wires=2, num_zero_control_values=z,
+                            num_work_wires=0, work_wire_type="borrowed") for z in (2, 1)]
+    cy = qml.resource_rep("Controlled", base_class="PauliY", base_params=(), num_control_wires=2,
+                          num_zero_control_values=0, num_work_wires=0, work_wire_type="borrowed")
+    assert got.gate_counts == {mcx[0]: 1, mcx[1]: 2, cy: 1}
+    part = rule.compute_resources(reps[:3], num_control_wires=2, partial=True, num_work_wires=0)
+    assert part.gate_counts == {mcx[0]: 1, qml.resource_rep(qml.CNOT): 2}  # controls (0,1), (1,), (0,)
+    assert crr(qml.X, {}, 2) == qml.resource_rep(qml.Toffoli)
+    assert crr(qml.CNOT, {}, 1) == qml.resource_rep(qml.Toffoli)
+    assert crr(qml.Z, {}, 1) == qml.resource_rep(qml.CZ)
+    assert crr(qml.CRX, {}, 1, 1) == crr(qml.RX, {}, 2, 1)  # a controlled gate's base, flattened
+
+
+def _qram_read(make, n_wires, address, controls):
+    """The basis state after ``make()`` on |address> of ``controls``: (target bits, the rest)."""
+    dev = qml.device("default.qubit", wires=n_wires)
+
+    @qml.qnode(dev)
+    def read():
+        qml.BasisEmbedding(address, wires=controls)
+        make()
+        return qml.probs(wires=list(range(n_wires)))
+
+    p = read()
+    k = int(np.argmax(p))
+    assert np.isclose(p[k], 1.0)
+    return [int(b) for b in format(k, f"0{n_wires}b")]
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_bbqram_reads_the_addressed_bitstring(n):
+    """Every address of random data: the targets hold data[address], the address stays, the
+    bus and the tree's work wires end in |0> (the reference: the data table itself)."""
+    rng = np.random.default_rng(3 + n)
+    data = rng.integers(0, 2, size=(2**n, 2))
+    control, target = list(range(n)), [n, n + 1]
+    work = list(range(n + 2, n + 2 + 1 + 3 * (2**n - 1)))
+    for a in range(2**n):
+        bits = _qram_read(lambda: qml.BBQRAM(data, control, target, work), n + 2 + len(work),
+                          a, control)
+        assert bits[n:n + 2] == list(data[a]) and bits[n + 2:] == [0] * len(work)
+        assert bits[:n] == [int(b) for b in format(a, f"0{n}b")]
+
+
+@pytest.mark.parametrize("k", [0, 1])
+def test_hybrid_qram_reads_the_addressed_bitstring(k):
+    data = ["01", "11", "10", "00"]
+    control, target = [0, 1], [2, 3]
+    work = list(range(4, 4 + 2 + 3 * (2 ** (2 - k) - 1)))
+    for a in range(4):
+        bits = _qram_read(lambda: qml.HybridQRAM(data, control, target, work, k=k),
+                          4 + len(work), a, control)
+        assert bits[2:4] == [int(b) for b in data[a]] and bits[4:] == [0] * len(work)
+
+
+def test_select_only_qram_reads_and_sets_the_select_value():
+    data = ["1", "0", "0", "1", "1", "1", "0", "0"]  # address: select wire 3, then controls 0, 1
+    for a in range(4):
+        bits = _qram_read(lambda: qml.SelectOnlyQRAM(data, [0, 1], [2], select_wires=[3],
+                                                     select_value=1), 4, a, [0, 1])
+        assert bits[3] == 1 and bits[2] == int(data[4 + a])  # the select wire set to 1
+    with pytest.raises(ValueError, match=r"select_value must be an integer in \[0, 1\]"):
+        qml.SelectOnlyQRAM(data, [0, 1], [2], select_wires=[3], select_value=2)
+    with pytest.raises(ValueError, match="work_wires must have length 4"):
+        qml.BBQRAM(["0", "1"], [0], [1], [2, 3, 4])
+    with pytest.raises(ValueError, match="k must satisfy 0 <= k < len"):
+        qml.HybridQRAM(["0", "1"], [0], [1], [2, 3, 4, 5, 6], k=1)
+
+
+def test_qram_decompositions_match_pennylane():
+    pl = pytest.importorskip("pennylane")
+    data = [[0, 1], [1, 1], [1, 0], [0, 0]]
+    cases = [("BBQRAM", (data, [0, 1], [2, 3], list(range(4, 14))), {}),
+             ("HybridQRAM", (data, [0, 1], [2, 3], list(range(4, 9))), {"k": 1}),
+             ("SelectOnlyQRAM", (data, [0], [2, 3]), {"select_wires": [1], "select_value": 1})]
+    for name, args, kw in cases:
+        ours = getattr(qml, name)(*args, **kw).decomposition()
+        theirs = getattr(pl, name)(*args, **kw).decomposition()
+        assert [(o.name, list(o.wires)) for o in ours] == [(o.name, list(o.wires)) for o in theirs]

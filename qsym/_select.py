@@ -1,0 +1,256 @@
+"""PennyLane's decomposition rules of :class:`~qsym._subroutines.Select`, in PennyLane's
+order in ``qml.list_decomps(qml.Select)``:
+
+1. the multi-controlled rule: each operator controlled by the whole control register
+   (``partial=True``: only the controls that tell it apart from the other indices below
+   ``len(ops)``);
+2. the unary iterator (Babbush et al. 2018, arXiv:1805.03662): ``c - 1`` work wires hold
+   the ANDs of the control wires (:class:`~qsym._arithmetic.TemporaryAND` and its
+   adjoint), so each operator is controlled by one wire; applicable with at least
+   ``len(control) - 1`` work wires;
+3. one work wire: a multi-controlled ``X`` writes "the control register holds ``j``" on
+   the work wire, the operator is controlled by it, the ``X`` is undone; applicable with
+   at least one work wire.
+
+Each rule is called as PennyLane's: ``rule(ops=..., control=..., work_wires=...,
+partial=...)``; it applies (records where it is called) the operators and returns the
+list the unary iterator builds (the others return None, as PennyLane's). PennyLane's
+module path ``qml.templates.subroutines.select`` holds them under PennyLane's names
+(``_select_decomp_unary``, ...).
+
+>>> import qsym as qml
+>>> [r.name for r in qml.list_decomps(qml.Select)]
+['select_multi_control', 'select_unary', 'select_multi_control_work_wire']
+>>> ops = [qml.X(0), qml.Y(0), qml.Z(0)]
+>>> [o.name for o in qml.list_decomps(qml.Select)[1](ops=ops, control=[1, 2], work_wires=[3],
+...                                                   partial=True)]
+['TemporaryAND', 'CNOT', 'MultiControlledX', 'CY', 'Adjoint(TemporaryAND)', 'CZ']
+"""
+
+from __future__ import annotations
+
+import sys
+from itertools import product
+
+from ._operations import GATE_CLASSES, wires_tuple
+from ._opmath import adjoint, ctrl, reapply
+from ._subroutines import partial_select_controls, Select
+from ._arithmetic import TemporaryAND
+from .decomposition import add_decomps, controlled_resource_rep, register_condition, register_resources
+from .errors import WireError
+
+
+def _ceil_log2(n: int) -> int:
+    return max(int(n) - 1, 0).bit_length()
+
+
+def _x(wire):
+    return GATE_CLASSES["PauliX"](wires=wire)
+
+
+def _cnot(wires):
+    return GATE_CLASSES["CNOT"](wires=list(wires))
+
+
+def _multi_control_resources(op_reps, num_control_wires, partial=False, num_work_wires=0, **_):
+    """PennyLane's resources of the multi-controlled rule: each operator's resource form
+    under its controls (:func:`qsym.decomposition.controlled_resource_rep`)."""
+    counts: dict = {}
+    if partial and len(op_reps) == 1:
+        return {op_reps[0]: 1}
+    control = list(range(num_control_wires))
+    pairs = (partial_select_controls(len(op_reps), control) if partial
+             else [(control, values) for values in product([0, 1], repeat=num_control_wires)])
+    for (controls, values), rep in zip(pairs, op_reps):
+        key = controlled_resource_rep(rep.name, dict(rep.params), len(controls),
+                                      len(controls) - sum(values), num_work_wires)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+@register_resources(_multi_control_resources)
+def select_multi_control(*_, ops, control, work_wires=None, partial=False, **__):
+    """PennyLane's ``_select_decomp_multi_control``: ``ops[j]`` controlled by the control
+    register holding ``j`` (``partial=True``: PennyLane's reduced controls; one operator
+    is applied as it is)."""
+    control = list(wires_tuple(control))
+    if partial:
+        if len(ops) == 1:
+            reapply(ops[0])
+            return
+        for (controls, values), op in zip(partial_select_controls(len(ops), control), ops):
+            ctrl(op, list(controls), control_values=list(values), work_wires=work_wires)
+        return
+    for values, op in zip(product([0, 1], repeat=len(control)), ops):
+        ctrl(op, control, control_values=list(values), work_wires=work_wires)
+
+
+def _k_units(ops, controls, work_wires, k) -> list:
+    """PennyLane's ``_add_k_units`` (the recursion ``R`` of its docstring): ``k`` operators
+    on ``2 ceil(log2 k) + 1`` control and work wires, the first of which holds the AND
+    of the controls above."""
+    bits = _ceil_log2(k)
+    if k == 1:
+        return [ctrl(ops[0], control=controls[0], control_values=[1], work_wires=work_wires)]
+    controls = controls[:1] + controls[-(2 * bits):]
+    and_wires, inner = controls[:3], controls[2:]
+    first = 2 ** (bits - 1)
+    return ([TemporaryAND(and_wires, control_values=(1, 0))]
+            + _k_units(ops[:first], inner, work_wires, first)
+            + [_cnot(and_wires[::2])]
+            + _k_units(ops[first:], inner, work_wires, k - first)
+            + [adjoint(TemporaryAND)(and_wires)])
+
+
+def _first_k_units(ops, controls, work_wires) -> list:
+    """PennyLane's ``_add_first_k_units``: the outer level of the partial unary iterator
+    (``len(ops) > 2``), in its three variants by how many operators the second half has."""
+    k = len(ops)
+    a = _ceil_log2(k)
+    controls = controls[:2 * a - 1]
+    and_wires, inner = controls[:3], controls[2:]
+    k01, k0 = 2 ** (a - 1), 2 ** (a - 2)
+    rest = k - k01
+    k2 = 2 ** (_ceil_log2(rest) - 1) if rest > 1 else 1
+    out = ([TemporaryAND(and_wires, control_values=(0, 0))]
+           + _k_units(ops[:k0], inner, work_wires, k0)
+           + [ctrl(_x(controls[2]), control=controls[0], control_values=[0])]
+           + _k_units(ops[k0:k01], inner, work_wires, k01 - k0))
+    if rest == 1:  # one operator left: no elbow for it
+        second_and, second_controls = [], controls
+        out.append(adjoint(TemporaryAND)(and_wires, control_values=(0, 1)))
+    else:
+        c_bar = 2 * (a - _ceil_log2(rest) - 1)
+        second_and = [controls[0], controls[c_bar + 1], controls[c_bar + 2]]
+        second_controls = controls[c_bar + 2:]
+        if c_bar > 0:
+            out += [adjoint(TemporaryAND)(and_wires, control_values=(0, 1)),
+                    TemporaryAND(second_and, control_values=(1, 0))]
+        else:
+            out += [_cnot(and_wires[::2]), _cnot(and_wires[1:])]
+    out += _k_units(ops[k01:k01 + k2], second_controls, work_wires, k2)
+    if second_and:
+        out += ([_cnot(second_and[::2])]
+                + _k_units(ops[k01 + k2:], second_controls, work_wires, k - k01 - k2)
+                + [adjoint(TemporaryAND)(second_and)])
+    return out
+
+
+def _work_wires_check(c, work_wires):
+    if len(work_wires) < c - 1:
+        raise WireError(
+            f"Can't use this decomposition with less than {c - 1} work wires for {c} controls. "
+            f"Got {len(work_wires)} work wires: {work_wires}.")
+
+
+def _unary_full(ops, control, work_wires) -> list:
+    """PennyLane's ``_select_decomp_unary_not_partial``: a ladder of elbows, then per
+    operator the operator controlled by the last work wire and the elbows between the
+    index ``k`` and ``k + 1`` (merged into CNOTs where a right and a left elbow meet),
+    then the closing ladder."""
+    c, K = len(control), len(ops)
+    if c == 1:
+        return [ctrl(op, control=control, control_values=[i], work_wires=work_wires)
+                for i, op in enumerate(ops)]
+    _work_wires_check(c, work_wires)
+    rest = work_wires[c - 1:]
+    aux = [control[0]]
+    for cw, ww in zip(control[1:], work_wires[:c - 1]):
+        aux += [cw, ww]
+    triples = [aux[2 * i:2 * i + 3] for i in range(c - 1)]
+    out = [TemporaryAND(t, control_values=(0, 0) if i == 0 else (1, 0))
+           for i, t in enumerate(triples)]
+    first_flipped = False
+    for k, op in enumerate(ops[:-1]):
+        out.append(ctrl(op, control=aux[-1], work_wires=rest))
+        bits = format(k, f"0{c}b")
+        flip = bits.rfind("0")  # the most significant bit that changes from k to k + 1
+        sub = triples[max(flip, 1):c - 1]
+        out += [adjoint(TemporaryAND(t)) for t in reversed(sub)]
+        c0, c1, c2 = triples[0]
+        if flip == 1:
+            out.append(_cnot([c0, c2]) if first_flipped
+                       else ctrl(_x(c2), control=c0, control_values=[0]))
+        elif flip == 0:
+            out += [_cnot([c0, c2]), _cnot([c1, c2])]
+            first_flipped = True
+        else:
+            out.append(_cnot(triples[flip - 1][::2]))
+        out += [TemporaryAND(t, control_values=(1, 0)) for t in sub]
+    closing = [int(b) for b in format(K - 1, f"0{c}b")]
+    out.append(ctrl(ops[-1], control=aux[-1], work_wires=rest))
+    out += [adjoint(TemporaryAND(t, control_values=(1, v)))
+            for v, t in zip(closing[2:], reversed(triples))]
+    out.append(adjoint(TemporaryAND(triples[0], control_values=closing[:2])))
+    return out
+
+
+def _unary_condition(op_reps=(), num_control_wires=0, partial=False, num_work_wires=0, **_):
+    return num_work_wires >= num_control_wires - 1
+
+
+@register_condition(_unary_condition)
+@register_resources({}, exact=False)
+def select_unary(*_, ops, control, work_wires=(), partial=False, **__):
+    """PennyLane's ``_select_decomp_unary``: the unary iterator, with ``len(control) - 1``
+    work wires at least; returns the operators it applies."""
+    ops, control = list(ops), list(wires_tuple(control))
+    work_wires = list(wires_tuple(work_wires)) if work_wires is not None else []
+    K, c = len(ops), len(control)
+    if K == 0:
+        return []
+    need = max(_ceil_log2(K), 1)
+    if c < need:
+        raise WireError(f"At least {need} control wires are required to implement Select of "
+                        f"{K} operators, but only {c} control wires were provided: {control}.")
+    if not partial:
+        return _unary_full(ops, control, work_wires)
+    control = control[-need:]
+    if K == 1:
+        reapply(ops[0])
+        return list(ops)
+    if K == 2:
+        return [ctrl(op, control=control[-1], control_values=[i], work_wires=work_wires)
+                for i, op in enumerate(ops)]
+    _work_wires_check(c, work_wires)
+    aux = [control[0]]
+    for i in range(need - 1):
+        aux += [control[i + 1], work_wires[i]]
+    return _first_k_units(ops, aux, work_wires[need - 1:])
+
+
+def _work_wire_condition(op_reps=(), num_control_wires=0, partial=False, num_work_wires=0, **_):
+    return num_work_wires >= 1
+
+
+def _flag_and_apply(op, controls, values, work_wires):
+    flag, rest = work_wires[:1], work_wires[1:]
+    ctrl(_x(flag), list(controls), control_values=list(values), work_wires=rest)
+    ctrl(op, control=flag, work_wires=rest)
+    ctrl(_x(flag), list(controls), control_values=list(values), work_wires=rest)
+
+
+@register_condition(_work_wire_condition)
+@register_resources({}, exact=False)
+def select_multi_control_work_wire(*_, ops, control, work_wires, partial=False, **__):
+    """PennyLane's ``_select_decomp_multi_control_work_wire``: per operator, its index
+    written on the first work wire by a multi-controlled ``X``, the operator controlled
+    by that wire, the ``X`` undone."""
+    control, work_wires = list(wires_tuple(control)), list(wires_tuple(work_wires))
+    if not ops:
+        return
+    if not work_wires:
+        raise WireError("select_multi_control_work_wire needs at least one work wire")
+    if partial and len(ops) == 1:
+        _flag_and_apply(ops[0], control, [0] * len(control), work_wires)
+        return
+    pairs = (partial_select_controls(len(ops), control) if partial
+             else [(control, values) for values in product([0, 1], repeat=len(control))])
+    for (controls, values), op in zip(pairs, ops):
+        _flag_and_apply(op, controls, values, work_wires)
+
+
+add_decomps(Select, select_multi_control, select_unary, select_multi_control_work_wire)
+vars(sys.modules["qsym.templates.subroutines.select"]).update(
+    _select_decomp_multi_control=select_multi_control, _select_decomp_unary=select_unary,
+    _select_decomp_multi_control_work_wire=select_multi_control_work_wire)
