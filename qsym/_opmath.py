@@ -67,7 +67,7 @@ from ._operations import (
     matrix_label,
     pauli_decomposition,
 )
-from ._trace import QueueLog, Tape, active_tape, not_recording, outer_tape, recording, take_over
+from ._trace import QueueLog, Tape, Traced, active_tape, not_recording, outer_tape, recording, take_over
 from .wires import Wires
 from .templates import QFT, Template, add_draw_group, clear_draw_groups, current_draw_groups
 from ._unitary_decompositions import (multi_qubit_decomposition, one_qubit_decomposition,
@@ -2457,8 +2457,24 @@ class Exp:
     def _angles(self) -> list:
         """``(word, theta)`` with ``coeff * h P = -i theta/2 P`` for each word of the base."""
         out = []
-        for word, h in as_observable(self.base).terms.items():
-            theta = complex(2j * self.coeff * complex(h))
+        base, coeff = self.base, self.coeff
+        while isinstance(base, SProd):  # the scalar kept apart: a term whose value is 0 at
+            base, coeff = base.base, coeff * base.scalar  # some input stays a (zero) rotation
+        for word, h in as_observable(base).terms.items():
+            if any(isinstance(v, Traced) or (isinstance(v, sp.Basic) and v.free_symbols)
+                   for v in (coeff, h)):
+                # a circuit input in the coefficient (qml.exp(P, 1j * t)): the angle is the
+                # real part of 2i coeff h, exactly, when its imaginary part is zero for
+                # every value of the inputs (they are real symbols)
+                re, im = sp.expand(sp.sympify(2j * coeff * h)).as_real_imag()
+                if sp.simplify(im) != 0:
+                    raise GateError(f"{self!r} is not unitary for every value of the circuit "
+                                    "inputs (coeff * base is not anti-Hermitian): it cannot be "
+                                    "applied as a gate; use an imaginary coeff, e.g. "
+                                    "qml.exp(P, 1j * t)")
+                out.append((word, Traced(re)))
+                continue
+            theta = complex(2j * coeff * complex(h))
             if abs(theta.imag) > 1e-12:
                 raise GateError(f"{self!r} is not unitary (coeff * base is not anti-Hermitian): "
                                 "it cannot be applied as a gate; use an imaginary coeff")
