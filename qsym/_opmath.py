@@ -2773,6 +2773,32 @@ class Operator(Operation, metaclass=_OperatorType):
     """
 
 
+class ErrorOperation(Operation):
+    """PennyLane's ``qml.resource.ErrorOperation``: an operation of your own that knows its
+    algorithmic error. Subclass it, give the gates (``compute_decomposition``) and define
+    ``error()`` returning a ``qml.resource.SpectralNormError`` (or another
+    ``AlgorithmicError``); ``SpectralNormError.get_error(exact, approx)`` compares the
+    matrices (yours: the product of the decomposition's). An example: docs/pennylane.md,
+    "Templates, time evolution and QAOA".
+
+    >>> import qsym as qml
+    >>> issubclass(qml.resource.ErrorOperation, qml.operation.Operation)
+    True
+    """
+
+    def error(self, *args, **kwargs):
+        """The operation's algorithmic error: defined by each subclass."""
+        raise NotImplementedError(f"{type(self).__name__} is an ErrorOperation without an error() "
+                                  "method: define error() returning a "
+                                  "qml.resource.SpectralNormError")
+
+
+# PennyLane's paths: qml.resource.ErrorOperation, qml.resource.error.ErrorOperation
+from . import resource as _resource  # noqa: E402
+
+_resource.ErrorOperation = _resource.error.ErrorOperation = ErrorOperation
+
+
 # --- PennyLane's compute-uncompute pattern ---------------------------------------------------
 def _operand_of(op_or_func, what="change_op_basis"):
     """An operator given to :func:`change_op_basis`: itself, or the product of the gates a
