@@ -58,3 +58,4 @@ def test_paths_and_a_subclass_without_error():
 
     with pytest.raises(NotImplementedError, match="define error"):
         NoError(0.1, wires=0).error()
+
