@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import GateError
+
 __all__ = ["SpecsResources", "CircuitSpecs", "Resources", "measurement_label", "circuit_resources",
            "AlgorithmicError", "SpectralNormError"]
 
@@ -84,8 +86,6 @@ def _matrix(op, order: list) -> np.ndarray:
     """``op``'s matrix on ``order``; for an operator with a decomposition but no matrix of its
     own (an ``ErrorOperation`` of your own), the product of its decomposition's matrices (as
     PennyLane's ``qml.matrix``)."""
-    from .errors import GateError
-
     try:
         return np.asarray(op.matrix(wire_order=order))
     except GateError as exc:
