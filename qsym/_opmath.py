@@ -67,7 +67,7 @@ from ._operations import (
     matrix_label,
     pauli_decomposition,
 )
-from ._trace import QueueLog, Tape, active_tape, not_recording, outer_tape, recording, take_over
+from ._trace import QueueLog, Tape, Traced, active_tape, not_recording, outer_tape, recording, take_over
 from .wires import Wires
 from .templates import QFT, Template, add_draw_group, clear_draw_groups, current_draw_groups
 from ._unitary_decompositions import (multi_qubit_decomposition, one_qubit_decomposition,
@@ -2520,8 +2520,24 @@ class Exp:
     def _angles(self) -> list:
         """``(word, theta)`` with ``coeff * h P = -i theta/2 P`` for each word of the base."""
         out = []
-        for word, h in as_observable(self.base).terms.items():
-            theta = complex(2j * self.coeff * complex(h))
+        base, coeff = self.base, self.coeff
+        while isinstance(base, SProd):  # the scalar kept apart: a term whose value is 0 at
+            base, coeff = base.base, coeff * base.scalar  # some input stays a (zero) rotation
+        for word, h in as_observable(base).terms.items():
+            if any(isinstance(v, Traced) or (isinstance(v, sp.Basic) and v.free_symbols)
+                   for v in (coeff, h)):
+                # a circuit input in the coefficient (qml.exp(P, 1j * t)): the angle is the
+                # real part of 2i coeff h, exactly, when its imaginary part is zero for
+                # every value of the inputs (they are real symbols)
+                re, im = sp.expand(sp.sympify(2j * coeff * h)).as_real_imag()
+                if sp.simplify(im) != 0:
+                    raise GateError(f"{self!r} is not unitary for every value of the circuit "
+                                    "inputs (coeff * base is not anti-Hermitian): it cannot be "
+                                    "applied as a gate; use an imaginary coeff, e.g. "
+                                    "qml.exp(P, 1j * t)")
+                out.append((word, Traced(re)))
+                continue
+            theta = complex(2j * coeff * complex(h))
             if abs(theta.imag) > 1e-12:
                 raise GateError(f"{self!r} is not unitary (coeff * base is not anti-Hermitian): "
                                 "it cannot be applied as a gate; use an imaginary coeff")
@@ -2839,6 +2855,32 @@ class Operator(Operation, metaclass=_OperatorType):
     >>> isinstance(qml.X(0) + qml.Z(1), qml.operation.Operator), isinstance(qml.RX(0.1, 0), qml.operation.Operator)
     (True, True)
     """
+
+
+class ErrorOperation(Operation):
+    """PennyLane's ``qml.resource.ErrorOperation``: an operation of your own that knows its
+    algorithmic error. Subclass it, give the gates (``compute_decomposition``) and define
+    ``error()`` returning a ``qml.resource.SpectralNormError`` (or another
+    ``AlgorithmicError``); ``SpectralNormError.get_error(exact, approx)`` compares the
+    matrices (yours: the product of the decomposition's). An example: docs/pennylane.md,
+    "Templates, time evolution and QAOA".
+
+    >>> import qsym as qml
+    >>> issubclass(qml.resource.ErrorOperation, qml.operation.Operation)
+    True
+    """
+
+    def error(self, *args, **kwargs):
+        """The operation's algorithmic error: defined by each subclass."""
+        raise NotImplementedError(f"{type(self).__name__} is an ErrorOperation without an error() "
+                                  "method: define error() returning a "
+                                  "qml.resource.SpectralNormError")
+
+
+# PennyLane's paths: qml.resource.ErrorOperation, qml.resource.error.ErrorOperation
+from . import resource as _resource  # noqa: E402
+
+_resource.ErrorOperation = _resource.error.ErrorOperation = ErrorOperation
 
 
 # --- PennyLane's compute-uncompute pattern ---------------------------------------------------

@@ -41,7 +41,7 @@ from ._operations import (
     sparse_of,
     wires_tuple,
 )
-from ._trace import Tape, recording
+from ._trace import Tape, Traced, recording
 from .wires import Wires
 
 __all__ = ["PauliWord", "PauliSentence", "pauli_decompose", "pauli_sentence", "is_pauli_word",
@@ -53,6 +53,14 @@ __all__ = ["PauliWord", "PauliSentence", "pauli_decompose", "pauli_sentence", "i
 _MUL = {(a, a): (1, "I") for a in "XYZ"}
 _MUL.update({("X", "Y"): (1j, "Z"), ("Y", "Z"): (1j, "X"), ("Z", "X"): (1j, "Y"),
              ("Y", "X"): (-1j, "Z"), ("Z", "Y"): (-1j, "X"), ("X", "Z"): (-1j, "Y")})
+
+
+def _scalar(x) -> bool:
+    """A number a word or sentence may be scaled by: a number, a circuit input's value
+    (traced: ``excitation * params[i]`` in a circuit), a 0-d array or an autograd scalar."""
+    return (isinstance(x, (numbers.Number, np.generic, Traced))
+            or (isinstance(x, (Box, np.ndarray)) and np.ndim(x) == 0
+                and not np.asarray(getattr(x, "_value", x)).dtype == object))
 
 
 def _gate(name, wire):
@@ -134,7 +142,7 @@ class PauliWord(dict):
         return PauliSentence({word: phase})
 
     def __mul__(self, other):
-        if not isinstance(other, (numbers.Number, np.generic)):
+        if not _scalar(other):
             raise ArgumentError("PauliWord can only be multiplied by numerical data. Attempting "
                                 f"to multiply by {other!r} of type {type(other)} (use @)")
         return PauliSentence({self: other})
@@ -256,7 +264,7 @@ class PauliSentence(dict):
         return (-1) * self + other
 
     def __mul__(self, other):
-        if not isinstance(other, (numbers.Number, np.generic)):
+        if not _scalar(other):
             raise ArgumentError("PauliSentence can only be multiplied by numerical data. Attempting "
                                 f"to multiply by {other!r} of type {type(other)} (use @)")
         return PauliSentence({w: other * c for w, c in self.items()})

@@ -47,7 +47,8 @@ __all__ = ["Molecule", "hf_state", "excitations", "excitations_to_wires", "activ
            "fermionic_observable", "qubit_observable", "fermionic_hamiltonian",
            "diff_hamiltonian", "overlap_matrix", "kinetic_matrix", "attraction_matrix",
            "core_matrix", "repulsion_tensor", "mol_density_matrix", "read_structure",
-           "particle_number", "spinz", "spin2",
+           "particle_number", "spinz", "spin2", "symmetry_generators", "paulix_ops",
+           "clifford", "taper", "optimal_sector", "taper_hf", "taper_operation",
            "BOHR_TO_ANG"]
 
 # the Bohr radius in Angstrom (CODATA 2022, the value PennyLane 0.45 reads from scipy)
@@ -798,12 +799,349 @@ def spin2(electrons, orbitals):
     sentence.simplify()
     return qubit_observable(sentence)
 
+# ------------------------------------------------------------------ qubit tapering
+# Z2 symmetries of a qubit Hamiltonian (Bravyi et al. 2017, arXiv:1701.08213; Setia et al.
+# 2019, arXiv:1910.14644): Pauli words tau_j commuting with every term, a Clifford U with
+# U tau_j U = X_q(j), and the Hamiltonian U H U with each X_q(j) replaced by its eigenvalue.
+
+def _gf2_rref(matrix: np.ndarray) -> np.ndarray:
+    """The reduced row echelon form of a 0/1 matrix over GF(2), zero rows dropped."""
+    m = np.array(matrix, dtype=np.int8) % 2
+    rows, row = [], 0
+    for col in range(m.shape[1]):
+        hits = np.nonzero(m[row:, col])[0] if row < m.shape[0] else []
+        if len(hits) == 0:
+            continue
+        pivot = row + hits[0]
+        m[[row, pivot]] = m[[pivot, row]]
+        for other in np.nonzero(m[:, col])[0]:
+            if other != row:
+                m[other] ^= m[row]
+        row += 1
+        rows.append(col)
+        if row == m.shape[0]:
+            break
+    return m[:row]
+
+
+def _gf2_kernel(rref: np.ndarray, width: int) -> np.ndarray:
+    """A basis of the null space of a GF(2) matrix in reduced row echelon form: one vector
+    per free column (ascending), with a 1 there and the pivots' entries to cancel it."""
+    pivots = [int(np.argmax(r)) for r in rref]
+    free = [c for c in range(width) if c not in pivots]
+    basis = np.zeros((len(free), width), dtype=int)
+    for k, f in enumerate(free):
+        basis[k, f] = 1
+        for r, p in enumerate(pivots):
+            basis[k, p] = rref[r, f]
+    return basis
+
+
+def _sorted_wires(wires) -> list:
+    wires = list(wires)
+    try:
+        return sorted(wires)
+    except TypeError:  # labels of mixed types: their order of first use
+        return wires
+
+
+def _zx_rows(words, wires) -> np.ndarray:
+    """Rows ``[z | x]`` of Pauli words on ``wires``: a word commutes with the Pauli word
+    of X part ``a`` and Z part ``b`` iff its row dotted with ``[a | b]`` is even."""
+    col = {w: i for i, w in enumerate(wires)}
+    rows = np.zeros((len(words), 2 * len(wires)), dtype=int)
+    for r, word in enumerate(words):
+        for w, p in word.items():
+            if p in "ZY":
+                rows[r, col[w]] = 1
+            if p in "XY":
+                rows[r, len(wires) + col[w]] = 1
+    return rows
+
+
+def _sentence(op, what: str) -> PauliSentence:
+    from .pauli import pauli_sentence
+
+    if isinstance(op, PauliSentence):
+        return op
+    try:
+        return pauli_sentence(op)
+    except Exception as exc:
+        raise ArgumentError(f"{what} must be a sum of Pauli words (a Hamiltonian, a Pauli "
+                            f"operator or a PauliSentence); got {op!r}: {exc}") from exc
+
+
+def symmetry_generators(h) -> list:
+    """The generators of the Z2 symmetries of a qubit Hamiltonian: independent Pauli words
+    (coefficient 1) that commute with every term of ``h`` (PennyLane's
+    ``qml.symmetry_generators``; the basis of the null space of ``h``'s binary matrix, one
+    per free column of its reduced row echelon form, as PennyLane's).
+
+    >>> import qsym as qml
+    >>> H = qml.Z(0) @ qml.Z(1) + qml.X(0) @ qml.X(1)
+    >>> qml.symmetry_generators(H)
+    [Y(0) @ Y(1), Z(0) @ Z(1)]
+    """
+    ps = _sentence(h, "the Hamiltonian")
+    wires = _sorted_wires(getattr(h, "wires", ps.wires))
+    n = len(wires)
+    rows = _zx_rows([w for w in ps if ps[w] != 0], wires)
+    kernel = _gf2_kernel(_gf2_rref(rows), 2 * n) if len(rows) else np.eye(2 * n, dtype=int)
+    names = {(0, 0): "I", (1, 0): "X", (1, 1): "Y", (0, 1): "Z"}
+    generators = []
+    for vec in kernel:  # vec = [x | z] of a word commuting with every row
+        word = {wires[i]: names[(vec[i], vec[n + i])] for i in range(n)
+                if vec[i] or vec[n + i]}
+        generators.append(PauliSentence({PauliWord(word): 1.0}).operation())
+    return generators
+
+
+def paulix_ops(generators, num_qubits) -> list:
+    """For each symmetry generator ``tau_j``, the single-qubit ``X`` that anticommutes with
+    it and commutes with every other generator: the last wire where ``tau_j`` alone has a Z
+    or Y (PennyLane's ``qml.paulix_ops``).
+
+    >>> import qsym as qml
+    >>> qml.paulix_ops([qml.Z(0) @ qml.Z(1), qml.Z(0) @ qml.Z(2)], 3)
+    [X(1), X(2)]
+    """
+    words = []
+    for g in generators:
+        ps = _sentence(g, "a symmetry generator")
+        if len(ps) != 1:
+            raise ArgumentError(f"a symmetry generator must be one Pauli word; got {g!r}")
+        words.append(next(iter(ps)))
+    wires = _sorted_wires({w for word in words for w in word})
+    if len(wires) > num_qubits:
+        raise ArgumentError(f"the generators act on {len(wires)} wires, more than "
+                            f"num_qubits={num_qubits}")
+    z = _zx_rows(words, wires)[:, :len(wires)]
+    ops = []
+    for j in range(len(words)):
+        rest = np.delete(z, j, axis=0)
+        cols = [c for c in range(len(wires))[::-1] if z[j, c] and not rest[:, c].any()]
+        if not cols:
+            raise ArgumentError(f"no single-qubit X anticommutes with generator {j} "
+                                f"({generators[j]!r}) alone: give generators in which each "
+                                "has a Z (or Y) on a wire where the others have none "
+                                "(PennyLane fails here with an IndexError)")
+        ops.append(PauliWord({wires[cols[0]]: "X"}).operation())
+    return ops
+
+
+def _clifford_sentence(generators, paulixops) -> PauliSentence:
+    if len(generators) != len(paulixops):
+        raise ArgumentError(f"{len(generators)} generators but {len(paulixops)} Pauli-X "
+                            "operators: give one qml.paulix_ops entry per generator")
+    u = PauliSentence({PauliWord({}): 1.0})
+    for tau, x in zip(generators, paulixops):
+        u = u @ ((_sentence(x, "a Pauli-X operator") + _sentence(tau, "a symmetry generator"))
+                 * 2 ** -0.5)
+    return u
+
+
+def clifford(generators, paulixops):
+    """The Clifford operator ``U = prod_j (X_q(j) + tau_j) / sqrt(2)`` that maps each
+    symmetry generator ``tau_j`` to its ``X_q(j)`` (PennyLane's ``qml.qchem.clifford``).
+
+    >>> import qsym as qml
+    >>> print(qml.qchem.clifford([qml.Z(0) @ qml.Z(1)], [qml.X(1)]))
+    0.7071067811865475 * X(1) + 0.7071067811865475 * (Z(0) @ Z(1))
+    """
+    return _clifford_sentence(generators, paulixops).operation()
+
+
+def _taper_sentence(ps, generators, paulixops, paulix_sector, wires, strict=True):
+    """``U ps U`` with each ``X_q(j)`` replaced by ``paulix_sector[j]``, the wires left
+    (``wires`` less the X wires) renumbered 0, 1, ...: (tapered sentence, their number).
+    A Y or Z left on an X wire (``ps`` breaks the symmetry) is dropped, as PennyLane drops
+    it; with ``strict`` a warning names the first such term."""
+    if len(paulix_sector) != len(paulixops):
+        raise ArgumentError(f"paulix_sector has {len(paulix_sector)} entries for "
+                            f"{len(paulixops)} Pauli-X operators: give one eigenvalue (+1 "
+                            "or -1) per generator (qml.qchem.optimal_sector)")
+    if any(v not in (1, -1) for v in paulix_sector):
+        raise ArgumentError(f"paulix_sector must hold eigenvalues +1 or -1; got {paulix_sector}")
+    u = _clifford_sentence(generators, paulixops)
+    xs = [next(iter(_sentence(x, "a Pauli-X operator"))) for x in paulixops]
+    if any(len(w) != 1 or next(iter(w.values())) != "X" for w in xs):
+        raise ArgumentError(f"paulixops must be single-qubit PauliX operators; got {paulixops}")
+    xwires = [next(iter(w)) for w in xs]
+    kept = [w for w in wires if w not in xwires]
+    renum = {w: i for i, w in enumerate(kept)}
+    transformed = u @ ps @ u
+    out = PauliSentence()
+    for word, c in transformed.items():
+        if isinstance(c, numbers.Number) and abs(c) <= 1e-12:
+            continue
+        sign = 1
+        for w, v in zip(xwires, paulix_sector):
+            p = word.get(w, "I")
+            if p not in "IX" and strict:
+                warnings.warn(f"the operator does not commute with the symmetry generators "
+                              f"(U H U has {word}, a {p} on the tapered wire {w!r}): its {p} "
+                              "letters on tapered wires are dropped, as PennyLane drops them; "
+                              "the result is not the operator restricted to the sector",
+                              UserWarning, stacklevel=3)
+                strict = False
+            sign *= v if p == "X" else 1
+        new = PauliWord({renum[w]: p for w, p in word.items() if w in renum})
+        out[new] = out[new] + sign * c
+    out.simplify(tol=1e-12)
+    if all(abs(np.imag(c)) <= 1e-8 for c in out.values()):
+        out = PauliSentence({w: float(np.real(c)) for w, c in out.items()})
+    return out, len(kept)
+
+
+def _all_wires(*groups) -> list:
+    seen = []
+    for g in groups:
+        seen += [w for w in g if w not in seen]
+    return _sorted_wires(seen)
+
+
+def taper(h, generators, paulixops, paulix_sector):
+    """The Hamiltonian ``h`` transformed by the Clifford ``U`` of the symmetries and with
+    the qubits of ``paulixops`` tapered off: each of their ``X`` replaced by its eigenvalue
+    in ``paulix_sector``, the other wires renumbered 0, 1, ... (PennyLane's ``qml.taper``).
+    An operator that does not commute with the generators gives a ``UserWarning`` (its Y/Z
+    letters on the tapered wires are dropped, as PennyLane drops them).
+
+    >>> import qsym as qml
+    >>> H = qml.Z(0) @ qml.Z(1) + 0.5 * qml.X(0) @ qml.X(1)
+    >>> gens = [qml.X(0) @ qml.X(1)]
+    >>> print(qml.taper(H, gens, qml.paulix_ops(gens, 2), [-1]))
+    -1.0 * Z(0) + -0.5 * I(0)
+    """
+    ps = _sentence(h, "the Hamiltonian")
+    u_wires = [w for g in list(generators) + list(paulixops) for w in g.wires]
+    wires = _all_wires(getattr(h, "wires", ps.wires), u_wires)
+    out, n = _taper_sentence(ps, generators, paulixops, paulix_sector, wires)
+    return _operator_on(out, n)
+
+
+def _operator_on(ps: PauliSentence, n: int):
+    """A tapered sentence as an operator acting on all of wires 0..n-1 (a zero identity
+    added where the terms miss a wire, as PennyLane's)."""
+    if not ps:
+        return PauliSentence({PauliWord({}): 0.0}).operation(wire_order=list(range(max(n, 1))))
+    op = ps.operation()
+    if set(op.wires) != set(range(n)):
+        from ._opmath import SProd, Sum
+
+        return Sum(SProd(0.0, PauliWord({}).operation(wire_order=list(range(n)))), op)
+    return op
+
+
+def optimal_sector(qubit_op, generators, active_electrons) -> list:
+    """The eigenvalues of the symmetry generators on the Hartree-Fock state of
+    ``active_electrons`` electrons (Jordan-Wigner order: the first wires occupied): the
+    sector of the ground state (PennyLane's ``qml.qchem.optimal_sector``).
+
+    >>> import qsym as qml
+    >>> qml.qchem.optimal_sector(qml.Z(0) + qml.Z(1) + qml.Z(2), [qml.Z(0) @ qml.Z(2)], 1)
+    [-1]
+    """
+    if active_electrons < 1:
+        raise ArgumentError("The number of active electrons must be greater than zero; got "
+                            f"'electrons'={active_electrons}")
+    wires = _sorted_wires(qubit_op.wires)
+    if active_electrons > len(wires):
+        raise ArgumentError("Number of active orbitals cannot be smaller than number of active "
+                            f"electrons; got 'orbitals'={len(wires)} < "
+                            f"'electrons'={active_electrons}.")
+    occupied = set(wires[:active_electrons])
+    return [-1 if len(occupied & set(tau.wires)) % 2 else 1 for tau in generators]
+
+
+def taper_hf(generators, paulixops, paulix_sector, num_electrons, num_wires) -> np.ndarray:
+    """The Hartree-Fock state on the tapered wires: the product of the occupied orbitals'
+    Jordan-Wigner creation operators, transformed and tapered as the Hamiltonian; a tapered
+    wire is 1 where that operator flips it (PennyLane's ``qml.qchem.taper_hf``).
+
+    >>> import qsym as qml
+    >>> gens = [qml.Z(0) @ qml.Z(2), qml.Z(1) @ qml.Z(3)]
+    >>> qml.qchem.taper_hf(gens, qml.paulix_ops(gens, 4), [-1, -1], 2, 4)
+    array([1, 1])
+    """
+    from .fermi import FermiC
+
+    ferm = PauliSentence({PauliWord({}): 1.0})
+    for idx in range(num_electrons):
+        ferm = ferm @ jordan_wigner(FermiC(idx), ps=True)
+    wires = _all_wires(range(num_wires), [w for g in list(generators) + list(paulixops)
+                                          for w in g.wires])
+    out, n = _taper_sentence(ferm, generators, paulixops, paulix_sector, wires, strict=False)
+    return np.array([int(any(word.get(i, "I") in "XY" for word in out)) for i in range(n)])
+
+
+def taper_operation(operation, generators, paulixops, paulix_sector, wire_order,
+                    op_wires=None, op_gen=None):
+    """A gate on the tapered wires: its generator ``G`` (``U(t) = exp(i t G)``), if it
+    commutes with every symmetry generator, transformed and tapered as the Hamiltonian, and
+    applied as ``qml.exp(word, 1j * t * c)`` per tapered word; a generator that does not
+    commute gives no gates (PennyLane's ``qml.taper_operation``). With a gate class (a
+    callable), returns a function of the angle; with a gate, the list of ``Exp`` operators
+    (queued inside a circuit, the gate itself taken off the circuit).
+
+    >>> import qsym as qml
+    >>> gens = [qml.Z(0) @ qml.Z(2), qml.Z(1) @ qml.Z(3)]
+    >>> xs = qml.paulix_ops(gens, 4)
+    >>> qml.taper_operation(qml.SingleExcitation(3.0, wires=[0, 2]), gens, xs, [-1, -1],
+    ...                     wire_order=range(4))
+    [Exp(1.5j PauliY)]
+    """
+    from ._opmath import QueuingManager, exp
+
+    is_class = callable(operation) and not hasattr(operation, "wires")
+    if (is_class or callable(op_gen)) and op_wires is None:
+        raise ArgumentError("Wires for the operation must be provided with 'op_wires' args if "
+                            "either of 'operation' or 'op_gen' is a callable, got None.")
+    with QueuingManager.stop_recording():
+        if is_class:
+            operation = operation(*([1.0] * operation.num_params), wires=op_wires)
+        if callable(op_gen):
+            op_gen = op_gen(wires=op_wires)
+        if op_gen is None:
+            if not operation.num_params:
+                raise ArgumentError(f"{operation!r} has no parameter: give its generator with "
+                                    "op_gen= (a Hamiltonian G with U = exp(i G))")
+            try:
+                op_gen = operation.generator()
+            except Exception as exc:
+                raise ArgumentError(f"Generator for {operation!r} is not known: give it with "
+                                    "op_gen= (a Hamiltonian G with U(t) = exp(i t G))") from exc
+        gen = _sentence(op_gen, "the generator")
+        tapered = PauliSentence()
+        commutes = all(not _sentence(tau, "a symmetry generator").commutator(gen)
+                       for tau in generators)
+        if commutes and any(abs(c) > 1e-8 for c in gen.values()):
+            u_wires = [w for g in list(generators) + list(paulixops) for w in g.wires]
+            wires = _all_wires(wire_order, gen.wires, u_wires)
+            tapered, _ = _taper_sentence(gen, generators, paulixops, paulix_sector, wires)
+    built = operation
+
+    def tapered_op(params):
+        if QueuingManager.recording():
+            QueuingManager.remove(built)
+            for word, c in tapered.items():
+                exp(word.operation(), 1j * params * c)
+            return None
+        with QueuingManager.stop_recording():
+            return [exp(word.operation(), 1j * params * c) for word, c in tapered.items()]
+
+    if is_class:
+        return tapered_op
+    params = 1.0
+    if operation.parameters and isinstance(operation.parameters[0], numbers.Number):
+        params = float(np.prod(operation.parameters))
+    return tapered_op(params)
+
+
 # PennyLane's qml.qchem names qsym does not provide: a specific AttributeError (so hasattr
 # is False) instead of the plain one (docs/pennylane.md, "Quantum chemistry")
 _NOT_PROVIDED = ("mol_data", "dipole_moment", "molecular_dipole",
-                 "fermionic_dipole", "dipole_of", "dipole_integrals", "taper", "taper_hf",
-                 "taper_operation", "symmetry_generators", "paulix_ops", "optimal_sector",
-                 "clifford", "factorize", "basis_rotation", "givens_decomposition",
+                 "fermionic_dipole", "dipole_of", "dipole_integrals", "factorize", "basis_rotation", "givens_decomposition",
                  "import_operator", "import_state", "from_openfermion", "to_openfermion",
                  "vibrational", "VibrationalPES", "vibrational_pes", "optimize_geometry",
                  "load_basisset", "localize_normal_modes", "one_particle", "two_particle",

@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import GateError
+
 __all__ = ["SpecsResources", "CircuitSpecs", "Resources", "measurement_label", "circuit_resources",
            "AlgorithmicError", "SpectralNormError"]
 
@@ -76,9 +78,25 @@ class SpectralNormError(AlgorithmicError):
         """The largest singular value of the difference of the two operators' matrices (on
         ``exact_op``'s wires)."""
         order = list(exact_op.wires)
-        diff = np.asarray(exact_op.matrix(wire_order=order)) - np.asarray(
-            approximate_op.matrix(wire_order=order))
+        diff = _matrix(exact_op, order) - _matrix(approximate_op, order)
         return np.max(np.linalg.svd(diff, compute_uv=False))
+
+
+def _matrix(op, order: list) -> np.ndarray:
+    """``op``'s matrix on ``order``; for an operator with a decomposition but no matrix of its
+    own (an ``ErrorOperation`` of your own), the product of its decomposition's matrices (as
+    PennyLane's ``qml.matrix``)."""
+    try:
+        return np.asarray(op.matrix(wire_order=order))
+    except GateError as exc:
+        try:
+            parts = op.decomposition()
+        except Exception:  # noqa: BLE001 (no decomposition either: the matrix's error)
+            raise exc from None
+    m = np.eye(2 ** len(order), dtype=complex)
+    for part in parts:
+        m = _matrix(part, order) @ m
+    return m
 
 
 @dataclass(frozen=True)

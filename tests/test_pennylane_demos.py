@@ -653,3 +653,12 @@ def test_repeated_hermitian_decompositions_are_the_matrix():
     assert np.allclose(rebuilt(first), A) and np.allclose(rebuilt(again), A)
     other = qml.Hermitian(A + np.eye(8), wires=[0, 1, 2])  # new bytes: a new decomposition
     assert np.allclose(rebuilt(other), A + np.eye(8))
+
+
+def test_circuit_cutting_is_refused_by_name():
+    """The circuit-cutting demo's first names: a specific AttributeError, not the generic
+    'define it with qsym.define_gate' of an unknown gate."""
+    for name in ("WireCut", "cut_circuit", "cut_circuit_mc"):
+        assert not hasattr(qml, name)
+        with pytest.raises(AttributeError, match="circuit cutting"):
+            getattr(qml, name)
