@@ -33,7 +33,13 @@ from autograd.extend import Box as _Box
 from autograd.extend import VSpace as _VSpace
 from autograd.numpy.numpy_boxes import ArrayBox as _ArrayBox
 from autograd.numpy.numpy_vspaces import ArrayVSpace as _ArrayVSpace
-from numpy import *  # noqa: F401,F403  (this module is numpy, plus what follows)
+
+# this module is numpy, plus what follows: NumPy's public names (``numpy.__all__``), except
+# the subpackages NumPy itself imports at their first use (``testing``, ``f2py``, ``ma``,
+# ``polynomial``, ...: ``from numpy import *`` imported them all, 0.3-0.8 s of every
+# ``import qsym``; issue #17), which :func:`__getattr__` hands out the same way
+globals().update({_n: vars(_np)[_n] for _n in _np.__all__ if _n in vars(_np)})
+_NUMPY_LAZY = frozenset(_n for _n in _np.__all__ if _n not in vars(_np))
 from autograd.numpy import *  # noqa: F401,F403,E402  (autograd's wrappers of the same)
 from autograd.numpy import fft, linalg, random  # noqa: F401,E402
 
@@ -191,7 +197,8 @@ def _symbolic_ufunc(name):
 
 
 # every NumPy ufunc: on traced values, its exact form (qsym._trace.UFUNCS) or a clear refusal
-for _name in [n for n in dir(_np) if isinstance(getattr(_np, n), _np.ufunc)]:
+# (``vars``, not ``dir`` and ``getattr``, which would import every lazily loaded subpackage)
+for _name in [n for n, v in vars(_np).items() if isinstance(v, _np.ufunc)]:
     if hasattr(_anp, _name):
         globals()[_name] = _symbolic_ufunc(_name)
 del _name
@@ -331,4 +338,23 @@ linalg = _wrapped_module("linalg", linalg)  # noqa: F811
 fft = _wrapped_module("fft", fft)  # noqa: F811
 
 from . import _numpy_random as random  # noqa: E402,F811
+
+
+def __getattr__(name):
+    """NumPy's subpackages that NumPy imports at their first use (``np.testing``,
+    ``np.polynomial``, ``np.ma``, ...): imported here at theirs too, not by ``import qsym``.
+
+    >>> from qsym import numpy as np
+    >>> np.polynomial.Polynomial([1, 2])(3.0)
+    np.float64(7.0)
+    """
+    if name in _NUMPY_LAZY:
+        value = getattr(_np, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'qsym.numpy' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _NUMPY_LAZY)
 from .errors import NonDifferentiableError  # noqa: E402,F401  (PennyLane's qml.numpy has it)

@@ -380,6 +380,44 @@ def test_available_memory_does_not_import_psutil_on_linux():
     assert abs(int(value) - psutil.virtual_memory().available) < (1 << 30)
 
 
+def test_import_does_not_load_numpys_lazy_subpackages():
+    """``import qsym`` leaves NumPy's subpackages that NumPy loads at first use unloaded
+    (``from numpy import *`` loaded ``f2py``, ``testing``, ``ma``: 0.3-0.8 s of every
+    import); each is still ``qsym.numpy``'s attribute, NumPy's own module, at first use."""
+    lazy = ("numpy.f2py", "numpy.testing", "numpy.ma", "numpy.ctypeslib", "numpy.rec")
+    code = ("import sys, qsym; from qsym import numpy as np; "
+            f"print(*[m in sys.modules for m in {lazy!r}]); "
+            "import numpy; print(np.testing is numpy.testing, np.ma is numpy.ma, "
+            "np.f2py is numpy.f2py, 'ctypeslib' in dir(np))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=300)
+    loaded, used = out.stdout.strip().split("\n")
+    assert loaded.split() == ["False"] * len(lazy), out.stderr
+    assert used.split() == ["True"] * 4
+    from qsym import numpy as qnp
+
+    with pytest.raises(AttributeError, match="no attribute 'not_a_numpy_name'"):
+        qnp.not_a_numpy_name  # noqa: B018
+
+
+def test_qsym_numpy_has_every_public_numpy_name_and_wraps_every_ufunc():
+    """``qsym.numpy`` holds every name of ``numpy.__all__`` (NumPy's object, or autograd's
+    or qsym's wrapper of it), and every NumPy ufunc autograd wraps is qsym's traced form
+    (the set read by ``dir``/``getattr``, independently of the module's own loop)."""
+    from qsym import numpy as qnp
+
+    for name in np.__all__:
+        assert hasattr(qnp, name), name
+    ufuncs = {n for n in dir(np) if isinstance(getattr(np, n), np.ufunc)}
+    assert len(ufuncs) > 90
+    import autograd.numpy as anp
+
+    for name in ufuncs:
+        if hasattr(anp, name):
+            assert getattr(qnp, name) is not getattr(anp, name), name
+            assert getattr(qnp, name).__module__ == "qsym.numpy", name
+
+
 def test_integer_gates_need_no_lambdify(monkeypatch):
     """A constant gate of integers (CNOT, Toffoli) gets its matrix without sympy's
     lambdify (its first use costs about 0.08 s in a new process): the exact matrix."""
