@@ -90,6 +90,13 @@ def call_dynamic(fn, *args):
         numba.set_parallel_chunksize(old)
 
 
+# One signature per kernel (issue #17: the library's cold compile). numba compiles a
+# kernel again for every new argument type, and a constant argument has its own type
+# (``Literal[int](0)``, ``Literal[bool](True)``), as has a prange index (uint64): a call
+# ``run_ops(psi, n, 0, ...)`` beside ``run_ops(psi, n, k, ...)`` compiles run_ops, and
+# everything it calls, twice. So kernels are called with ``np.int64(0)`` / ``np.bool_(True)``
+# for constants and ``np.int64(b)`` for a prange index (LLVM still sees the constant);
+# tests/test_kernels.py checks that the library compiles each kernel once.
 @njit(cache=True, inline="always")
 def _insert_zero(i, b):
     low = i & ((1 << b) - 1)
@@ -485,8 +492,8 @@ def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off,
         if e - q < FUSE_MIN_RUN:
             for r in range(q, e):
                 if not _dropped(r, drop):
-                    apply_row(cur, n, op_wires, r, 1, op_kind[r], _mats_of(r, ks, mats, smats),
-                              _off_of(r, ks, op_off, soff))
+                    apply_row(cur, n, op_wires, r, np.int64(1), op_kind[r],
+                              _mats_of(r, ks, mats, smats), _off_of(r, ks, op_off, soff))
         else:
             _apply_one_wire_run(cur, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, soff,
                                 drop)
@@ -604,13 +611,13 @@ def _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats, ks, sma
                                         _off_of(pending, ks, op_off, soff), m, o)
                         pending = -1
                 else:
-                    apply_row(state, n, op_wires, r, 1, op_kind[r], m, o)
+                    apply_row(state, n, op_wires, r, np.int64(1), op_kind[r], m, o)
         if pending >= 0:
             apply_real1(state, n, op_wires[pending, 0], _mats_of(pending, ks, mats, smats),
                         _off_of(pending, ks, op_off, soff))
             pending = -1
         if nd == 1:
-            apply_diag1(state, n, dwires[0], dmats, 0)
+            apply_diag1(state, n, dwires[0], dmats, np.int64(0))
         elif nd > 1:
             apply_diag_layer(state, n, dwires[:nd], dmats)
 
@@ -1035,7 +1042,7 @@ def reset_state(state):
 def expvals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny):
     """Run the whole circuit from |0..0> and measure every word."""
     state = zero_state(n)
-    run_ops(state, n, 0, op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
+    run_ops(state, n, np.int64(0), op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
     out = np.empty(word_flip.shape[0])
     pauli_expvals(state, word_flip, word_z, word_ny, out)
     return out
@@ -1061,7 +1068,7 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
     drop = (droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip) if fuse
             else np.zeros(0, dtype=np.bool_))
     k0 = term_op[t0]
-    run_ops(psi, n, 0, k0, op_wires, op_nw, op_kind, op_off, mats)
+    run_ops(psi, n, np.int64(0), k0, op_wires, op_nw, op_kind, op_off, mats)
     t = t0
     dim = psi.shape[0]
     for k in range(k0, n_ops):
@@ -1221,7 +1228,7 @@ def program_state(ints, floats, mats):
     (op_wires, op_nw, op_kind, op_off, _, _, _, _, _, _, _, _, _, _, _, _, _, _,
      _) = unpack_program(ints)
     state = zero_state(ints[H_N])
-    run_ops(state, ints[H_N], 0, op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
+    run_ops(state, ints[H_N], np.int64(0), op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
     return state
 
 
@@ -1324,10 +1331,10 @@ def _gate_gradient(ints, floats, mats, smats, n_rows):
     rows = fl[n_words * (1 + n_terms + ints[H_SLOTS]) :].reshape((n_rows, n_words))
     psi = work[:dim]
     reset_state(psi)
-    run_ops(psi, n, 0, op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
+    run_ops(psi, n, np.int64(0), op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
     pauli_expvals(psi, word_flip, word_z, word_ny, e)
     shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                 term_op, term_zero, term_off, smats, 0, n_terms, vals, psi, work[dim:])
+                 term_op, term_zero, term_off, smats, np.int64(0), n_terms, vals, psi, work[dim:])
     accumulate_terms(term_slot, floats, term_zero, e, vals, de)
     return e, de, rows
 
@@ -2147,8 +2154,8 @@ def _high_backward(psi, lam, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind, op_o
     _gather_high(psi, bp, j, n, k, lL)
     for m in range(n_out):
         _gather_high(lam[m], bl[m], j, n, k, lL)
-    _chunk_backward(bp, bl, 0, n - k + lL, 1, q0, q1, grp, loc, op_nw, op_kind, op_off, amats,
-                    a_lo, a_hi, adj_off, dmats, part, j)
+    _chunk_backward(bp, bl, np.int64(0), n - k + lL, np.int64(1), q0, q1, grp, loc, op_nw,
+                    op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, j)
     _scatter_high(bp, psi, j, n, k, lL)
     for m in range(n_out):
         _scatter_high(bl[m], lam[m], j, n, k, lL)
@@ -2159,7 +2166,7 @@ def _high_forward(st, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind, op_off, mat
     Bh = 1 << (n - k + lL)
     buf = np.empty(Bh, dtype=np.complex128)
     _gather_high(st, buf, j, n, k, lL)
-    _chunk_forward(buf, n - k + lL, 1, q0, q1, grp, loc, op_nw, op_kind, op_off, mats)
+    _chunk_forward(buf, n - k + lL, np.int64(1), q0, q1, grp, loc, op_nw, op_kind, op_off, mats)
     _scatter_high(buf, st, j, n, k, lL)
 
 
@@ -2346,23 +2353,23 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
             lo, hi = _groups_in(grp, q0, q1)
             if lo:
                 for c in prange(1 << (n - k)):
-                    _chunk_forward(cur[c << k : (c + 1) << k], k, 0, q0, q1, grp, loc, op_nw,
-                                   op_kind, op_off, mats)
+                    _chunk_forward(cur[c << k : (c + 1) << k], k, np.int64(0), q0, q1, grp, loc,
+                                   op_nw, op_kind, op_off, mats)
             if hi:
                 for j in prange(1 << (k - lL)):
-                    _high_forward(cur, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind, op_off,
-                                  mats)
+                    _high_forward(cur, np.int64(j), n, k, lL, q0, q1, grp, loc, op_nw, op_kind,
+                                  op_off, mats)
         elif seg[s, 0] == SEG_CNOT:
-            tables = cnot_tables(n, op_wires[q0:q1], False)
+            tables = cnot_tables(n, op_wires[q0:q1], np.bool_(False))
             for blk in prange(nb):
-                gather_block(cur, other, n, tables, blk)
+                gather_block(cur, other, n, tables, np.int64(blk))
             cur, other = other, cur
         else:
             apply_row(cur, n, op_wires, q0, op_nw[q0], op_kind[q0], mats, op_off[q0])
     pauli_expvals(cur, word_flip, word_z, word_ny, e)
     w, T = lam_weights(n, C[:n_lin], word_flip, word_z)
     for blk in prange(nb):
-        lam_start_block(lam, cur, w, T, blk)
+        lam_start_block(lam, cur, w, T, np.int64(blk))
     _lam_rest(lam, cur, C, word_flip, word_z, word_ny, n_lin)
     if adj_op.shape[0] == 0:
         return
@@ -2378,22 +2385,22 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
             lo, hi = _groups_in(grp, q0, q1)
             if hi:
                 for j in prange(1 << (k - lL)):
-                    _high_backward(cur, lcur, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind,
-                                   op_off, amats, a_lo, a_hi, adj_off, dmats, part)
+                    _high_backward(cur, lcur, np.int64(j), n, k, lL, q0, q1, grp, loc, op_nw,
+                                   op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part)
             if lo:
                 for c in prange(1 << (n - k)):
-                    _chunk_backward(cur[c << k : (c + 1) << k], lcur, c << k, k, 0, q0, q1,
-                                    grp, loc, op_nw, op_kind, op_off, amats, a_lo, a_hi,
-                                    adj_off, dmats, part, c)
+                    _chunk_backward(cur[c << k : (c + 1) << k], lcur, c << k, k, np.int64(0), q0,
+                                    q1, grp, loc, op_nw, op_kind, op_off, amats, a_lo, a_hi,
+                                    adj_off, dmats, part, np.int64(c))
         elif seg[s, 0] == SEG_CNOT:
-            tables = cnot_tables(n, op_wires[q0:q1], True)
+            tables = cnot_tables(n, op_wires[q0:q1], np.bool_(True))
             for blk in prange(nb):
-                gather_block(cur, other, n, tables, blk)
+                gather_block(cur, other, n, tables, np.int64(blk))
             cur, other = other, cur
             for m in range(n_out):
                 lm = lcur[m]
                 for blk in prange(nb):
-                    gather_block(lm, other, n, tables, blk)
+                    gather_block(lm, other, n, tables, np.int64(blk))
                 if n_out == 1:
                     t = lcur[0]
                     lcur = other.reshape((1, dim))
@@ -2489,7 +2496,7 @@ def _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, 
     n_ops = op_nw.shape[0]
     dim = psi.shape[0]
     reset_state(psi)
-    run_ops(psi, n, 0, n_ops, op_wires, op_nw, op_kind, op_off, mats)
+    run_ops(psi, n, np.int64(0), n_ops, op_wires, op_nw, op_kind, op_off, mats)
     n_words = word_flip.shape[0]
     pauli_expvals(psi, word_flip, word_z, word_ny, e)
     n_lin = C.shape[0]
@@ -2657,7 +2664,7 @@ def batch_value(ints, floats, MATS, C, parallel):
     done = np.zeros(B, dtype=np.bool_)
     if parallel:
         for b in prange(B):
-            put_row(out, b, program_value(ints, floats, MATS[b], C[b]))
+            put_row(out, np.int64(b), program_value(ints, floats, MATS[b], C[b]))
             done[b] = True
     for b in range(B):
         if not done[b]:
@@ -2676,8 +2683,8 @@ def batch_value_and_grad(ints, floats, MATS, SMATS, CH, C, CC, parallel):
     if parallel:
         for b in prange(B):
             v, j = program_value_and_grad(ints, floats, MATS[b], SMATS[b], CH[b], C[b], CC[b])
-            put_row(out, b, v)
-            put_row2(jac, b, j)
+            put_row(out, np.int64(b), v)
+            put_row2(jac, np.int64(b), j)
             done[b] = True
     for b in range(B):
         if not done[b]:
@@ -2704,8 +2711,8 @@ def batch_value_and_grad_adjoint(ints, floats, MATS, DMATS, CH, C, CC, parallel)
             else:
                 v, j = program_value_and_grad_adjoint(ints, floats, MATS[b], DMATS[b], CH[b],
                                                       C[b], CC[b])
-            put_row(out, b, v)
-            put_row2(jac, b, j)
+            put_row(out, np.int64(b), v)
+            put_row2(jac, np.int64(b), j)
             done[b] = True
     for b in range(B):
         if not done[b]:
@@ -2780,7 +2787,7 @@ def _adjoint_into_flat(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, wor
     n_ops = op_nw.shape[0]
     dim = psi.shape[0]
     reset_state(psi)
-    run_ops(psi, n, 0, n_ops, op_wires, op_nw, op_kind, op_off, mats)
+    run_ops(psi, n, np.int64(0), n_ops, op_wires, op_nw, op_kind, op_off, mats)
     n_words = word_flip.shape[0]
     pauli_expvals(psi, word_flip, word_z, word_ny, e)
     for t in range(n_words):

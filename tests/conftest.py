@@ -170,7 +170,8 @@ def pytest_cmdline_main(config):
 # adjoint entry points are one group (in two groups, the blocked adjoint, the largest part
 # of the library, was compiled by both processes, issue #17). Measured cold at load about
 # 20: 134 and 106 s of CPU (the old groups: 143 s for the second, the first stopped by the
-# 1800 s bound; the whole library in one process: 215 s).
+# 1800 s bound; the whole library in one process: 215 s). With one signature per kernel
+# (no constant or prange index passed on: tests/test_kernels.py), 121 and 100 s at load 20.
 KERNEL_GROUPS = (
     ("program_value_and_grad_adjoint", "program_value_and_grad_adjoint_blocked",
      "batch_value_and_grad_adjoint"),

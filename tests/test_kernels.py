@@ -466,3 +466,95 @@ def test_shift_values_with_dropped_diagonals(n):
         want = np.empty(n)
         kernels.pauli_expvals(psi, flip, zm, ny, want)
         np.testing.assert_allclose(vals[t], want, atol=1e-12)
+
+
+def _kernel_defs(tree):
+    """The kernel library's numba functions: ``name -> (FunctionDef, inlined)``, those
+    decorated ``@njit(...)`` and those compiled as ``njit(...)(fn)``."""
+    import ast
+
+    defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    out = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Call) and getattr(node.func.func, "id", None) == "njit":
+            arg = node.args[0] if node.args else None
+            if isinstance(arg, ast.Call) and arg.args:  # njit(...)(_named(fn, "name"))
+                arg = arg.args[0]
+            if isinstance(arg, ast.Name) and arg.id in defs:
+                out[arg.id] = (defs[arg.id], False)
+    for fn in defs.values():
+        for d in fn.decorator_list:
+            if getattr(d.func if isinstance(d, ast.Call) else d, "id", None) != "njit":
+                continue
+            inline = isinstance(d, ast.Call) and any(
+                k.arg == "inline" and getattr(k.value, "value", None) == "always"
+                for k in d.keywords)
+            out[fn.name] = (fn, inline)
+    return out
+
+
+def test_kernels_call_kernels_with_one_type_per_argument():
+    """numba compiles a kernel (and all it calls) once per tuple of argument types, and a
+    constant argument has a type of its own (``Literal[int](0)``, ``Literal[bool](True)``),
+    as has a prange index (uint64 for a loop over an array's length): ``run_ops(psi, n, 0,
+    ...)`` beside ``run_ops(psi, n, k, ...)`` compiled run_ops and the gate kernels twice
+    in every cold start (issue #17). No kernel passes a constant, or a prange index, to
+    another one, directly or through an inlined kernel's parameter (``np.int64(0)``,
+    ``np.bool_(True)``, ``np.int64(b)`` instead: one type)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(kernels))
+    kdefs = _kernel_defs(tree)
+    assert {"run_ops", "shift_values", "apply_row", "_adjoint_blocked", "batch_value"} <= set(kdefs)
+
+    def calls(fn):
+        return [c for c in ast.walk(fn) if isinstance(c, ast.Call)
+                and getattr(c.func, "id", None) in kdefs]
+
+    def params(fn):
+        return [a.arg for a in fn.args.args]
+
+    # an inlined kernel's parameters that reach another kernel's arguments as they are
+    forwarded = {name: set() for name, (_, inline) in kdefs.items() if inline}
+    changed = True
+    while changed:
+        changed = False
+        for name in forwarded:
+            fn = kdefs[name][0]
+            for c in calls(fn):
+                callee = c.func.id
+                for i, a in enumerate(c.args):
+                    if not (isinstance(a, ast.Name) and a.id in params(fn)):
+                        continue
+                    if callee in forwarded and i < len(params(kdefs[callee][0])) and \
+                            params(kdefs[callee][0])[i] not in forwarded[callee]:
+                        continue  # an inlined callee that does not pass it on
+                    if a.id not in forwarded[name]:
+                        forwarded[name].add(a.id)
+                        changed = True
+
+    def passes_on(callee, i):
+        if callee not in forwarded:
+            return True
+        names = params(kdefs[callee][0])
+        return i < len(names) and names[i] in forwarded[callee]
+
+    bad = []
+    for name, (fn, _) in kdefs.items():
+        in_prange = {}  # id of a call in a prange loop's body -> the loop's index
+        for loop in ast.walk(fn):
+            if (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call)
+                    and getattr(loop.iter.func, "id", "") == "prange"):
+                for c in calls(loop):
+                    in_prange[id(c)] = loop.target.id
+        for c in calls(fn):
+            for i, a in enumerate(c.args):
+                const = isinstance(a, ast.Constant) or (
+                    isinstance(a, ast.UnaryOp) and isinstance(a.operand, ast.Constant))
+                index = isinstance(a, ast.Name) and a.id == in_prange.get(id(c))
+                if (const or index) and passes_on(c.func.id, i):
+                    bad.append(f"{name}: {ast.unparse(c)[:70]} (argument {i}: {ast.unparse(a)})")
+    assert not bad, "\n".join(bad)
