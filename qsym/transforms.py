@@ -106,16 +106,6 @@ _module("optimization", "PennyLane's qml.transforms.optimization",
 optimization = _sys.modules[f"{__name__}.optimization"]
 
 
-# PennyLane's qml.typing names transforms are annotated with (from qsym.typing import ...)
-_typing = _types.ModuleType("qsym.typing", "PennyLane's type names of transforms")
-_typing.Result = _typing.TensorLike = object
-_typing.ResultBatch = tuple
-_typing.PostprocessingFn = _typing.BatchPostprocessingFn = _Callable
-_typing.__all__ = ["Result", "ResultBatch", "PostprocessingFn", "BatchPostprocessingFn",
-                   "TensorLike"]
-_sys.modules.setdefault(_typing.__name__, _typing)
-
-
 def create_expand_trainable_multipar(tape, use_tape_argnum=False):
     """PennyLane's deprecated ``create_expand_trainable_multipar`` (an expansion of the
     trainable multi-parameter gates of a tape): importable, not provided; calling it raises

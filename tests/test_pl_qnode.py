@@ -303,3 +303,45 @@ def test_gradient_kwargs_argnum_restricts_the_tape_parameters(diff_method):
         qml.grad(circuit.update(gradient_kwargs={"argnum": [2]}))(x, y)
     with pytest.raises(qml.ArgumentError, match="argnum must be an int"):
         qml.QNode(circuit.func, dev, gradient_kwargs={"argnum": ["a"]})
+
+
+def test_pennylane_module_paths_of_the_workflow_tests():
+    """test_qnode.py's imports: null_decomp (a rule of no gates), qml.typing's names,
+    _make_execution_config (PennyLane's fields from a QNode's options)."""
+    from qsym.decomposition.decomposition_rule import null_decomp
+    from qsym.typing import PostprocessingFn, Result, ResultBatch, TensorLike
+    from qsym.workflow.qnode import QNode, _make_execution_config
+
+    assert null_decomp is qml.decomposition.null_decomp and QNode is qml.QNode
+    with qml.queuing.AnnotatedQueue() as q:
+        null_decomp(0.3, wires=[0, 1], extra="ignored")
+    assert q.queue == [] and null_decomp.compute_resources().gate_counts == {}
+
+    class Drop(qml.operation.Operation):
+        num_wires = 1
+
+    with qml.decomposition.local_decomps():
+        qml.add_decomps(Drop, null_decomp)
+        assert qml.decomposition.list_decomps(Drop) == [null_decomp]
+
+    for good in (3, 2.5, 1j, True, [1, 2], (1,), onp.zeros(2), onp.float32(1), np.array(0.5)):
+        assert isinstance(good, TensorLike), good
+    assert not isinstance("word", TensorLike) and not isinstance(None, TensorLike)
+    assert issubclass(onp.ndarray, TensorLike) and not issubclass(str, TensorLike)
+    assert PostprocessingFn.__args__[0] == ResultBatch and PostprocessingFn.__args__[1] is Result
+    assert qml.typing.__name__ == "qsym.typing"
+
+    mcm = qml.devices.MCMConfig(mcm_method="deferred", postselect_mode="fill-shots")
+    assert _make_execution_config(None, "best", mcm) == qml.devices.ExecutionConfig(
+        interface="numpy", gradient_keyword_arguments={}, use_device_jacobian_product=False,
+        grad_on_execution=None, gradient_method="best", mcm_config=mcm)
+    node = qml.QNode(lambda: qml.probs(), qml.device("default.qubit"), interface="autograd",
+                     grad_on_execution=True, device_vjp=True,
+                     gradient_kwargs={"h": 1e-4})
+    config = _make_execution_config(node, "finite-diff")
+    assert (config.interface, config.grad_on_execution, config.use_device_jacobian_product,
+            dict(config.gradient_keyword_arguments), config.gradient_method) == (
+        "autograd", True, True, {"h": 1e-4}, "finite-diff")
+    assert config.mcm_config == qml.devices.MCMConfig()
+    best = qml.QNode(lambda: qml.probs(), qml.device("default.qubit"), grad_on_execution="best")
+    assert _make_execution_config(best).grad_on_execution is None
