@@ -345,3 +345,37 @@ def test_pennylane_module_paths_of_the_workflow_tests():
     assert config.mcm_config == qml.devices.MCMConfig()
     best = qml.QNode(lambda: qml.probs(), qml.device("default.qubit"), grad_on_execution="best")
     assert _make_execution_config(best).grad_on_execution is None
+
+
+def test_a_tape_runs_operator_classes_with_their_own_constructor():
+    """qml.execute re-makes a tape's operators with new parameters: a user's class whose
+    __init__ takes other arguments than (*params, wires) is copied with the new parameters,
+    as PennyLane's bind_new_parameters does (cos and -sin of the angle: RX's closed form)."""
+    dev = qml.device("default.qubit")
+
+    class Spin(qml.operation.Operation):
+        num_params = 1
+
+        def __init__(self, angle, wire):
+            super().__init__(angle, wires=[wire])
+
+        def decomposition(self):
+            return [qml.RX(self.data[0], wires=self.wires)]
+
+    def run(x):
+        tape = qml.tape.QuantumScript([Spin(x, 0)], [qml.expval(qml.PauliZ(0))])
+        return qml.execute([tape], dev)[0]
+
+    assert onp.isclose(run(0.4), onp.cos(0.4))
+    assert onp.isclose(qml.grad(run)(np.array(0.4)), -onp.sin(0.4))
+
+    class Nothing(qml.operation.Operation):  # PennyLane's test: an operator of no gates
+        def __init__(self, labels):
+            super().__init__(0.0, wires=labels)
+
+        def decomposition(self):
+            return []
+
+    tape = qml.tape.QuantumScript([Nothing([0, 1, 2])], [qml.expval(qml.PauliZ(0))])
+    (res,) = qml.execute([tape], dev)
+    assert res == 1.0 and qml.math.get_interface(res) == "numpy"
