@@ -17,7 +17,7 @@ from collections.abc import Callable as _Callable
 import types as _types
 
 from ._compilation import (
-    cancel_inverses, commute_controlled, compile, decompose, decomposition_gen, insert,
+    cancel_inverses, combine_global_phases, commute_controlled, compile, decompose, decomposition_gen, insert,
     merge_rotations, remove_barrier, single_qubit_fusion, undo_swaps,
 )
 from ._mcm import defer_measurements  # qml.defer_measurements, also here
@@ -35,6 +35,7 @@ from .errors import TransformError
 
 
 __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
+           "combine_global_phases",
            "commute_controlled", "compile", "decompose", "merge_rotations", "remove_barrier",
            "single_qubit_fusion", "undo_swaps", "batch_input", "batch_params",
            "broadcast_expand", "convert_to_numpy_parameters", "split_non_commuting",

@@ -379,3 +379,28 @@ def test_a_tape_runs_operator_classes_with_their_own_constructor():
     tape = qml.tape.QuantumScript([Nothing([0, 1, 2])], [qml.expval(qml.PauliZ(0))])
     (res,) = qml.execute([tape], dev)
     assert res == 1.0 and qml.math.get_interface(res) == "numpy"
+
+
+def test_combine_global_phases_keeps_the_state_and_survives_update():
+    """PennyLane's combine_global_phases: one GlobalPhase of the summed angle, last; the
+    state is e^{-i(a+b)} RX(x)|0> (GlobalPhase(phi) is e^{-i phi} times the identity)."""
+    a, b, x = 0.3, -1.1, 0.8
+
+    @qml.transforms.combine_global_phases
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(x):
+        qml.GlobalPhase(a)
+        qml.RX(x, wires=0)
+        qml.GlobalPhase(b)
+        return qml.state()
+
+    expected = onp.exp(-1j * (a + b)) * onp.array([onp.cos(x / 2), -1j * onp.sin(x / 2)])
+    assert onp.allclose(circuit(x), expected)
+    tape = qml.workflow.construct_tape(circuit)(x)
+    assert [op.name for op in tape.operations] == ["RX", "GlobalPhase"]
+    assert onp.isclose(tape.operations[1].data[0], a + b)
+    assert qml.transforms.combine_global_phases in circuit.compile_pipeline
+    updated = circuit.update(diff_method="adjoint")
+    assert updated.compile_pipeline == circuit.compile_pipeline
+    none = qml.tape.QuantumScript([qml.X(0)], [qml.expval(qml.Z(0))])
+    assert qml.transforms.combine_global_phases(none)[0][0].operations == [qml.X(0)]
