@@ -404,3 +404,29 @@ def test_combine_global_phases_keeps_the_state_and_survives_update():
     assert updated.compile_pipeline == circuit.compile_pipeline
     none = qml.tape.QuantumScript([qml.X(0)], [qml.expval(qml.Z(0))])
     assert qml.transforms.combine_global_phases(none)[0][0].operations == [qml.X(0)]
+
+
+def test_device_vjp_needs_a_device_that_computes_vjps():
+    """PennyLane 0.45 refuses device_vjp=True at the call when the device has no
+    vector-Jacobian product for the QNode's method: default.qubit has them for adjoint
+    and backprop ("best", the default), not for parameter shift or finite differences; a
+    device class answers by its own supports_vjp."""
+    for method in ("parameter-shift", "finite-diff"):
+        node = qml.QNode(_rx, _dev(), diff_method=method, device_vjp=True)
+        with pytest.raises(qml.QuantumFunctionError, match="device_vjp=True is not supported"):
+            node(X)
+    for kw in ({"diff_method": "adjoint"}, {"diff_method": "backprop"}, {}):
+        node = qml.QNode(_rx, _dev(), device_vjp=True, **kw)
+        assert onp.isclose(qml.grad(node)(np.array(X)), -onp.sin(X))
+
+    class VjpOnly(qml.devices.Device):
+        def execute(self, circuits, execution_config=None):
+            return 0
+
+        def supports_vjp(self, execution_config=None, circuit=None):
+            return execution_config.gradient_method == "vjp_grad"
+
+    node = qml.QNode(lambda: qml.expval(qml.Z(0)), VjpOnly(), diff_method="parameter-shift",
+                     device_vjp=True)
+    with pytest.raises(qml.QuantumFunctionError, match="diff_method parameter-shift"):
+        node()
