@@ -469,7 +469,7 @@ def combine_global_phases(tape):
 
     >>> import qsym as qml
     >>> tape = qml.tape.QuantumScript([qml.GlobalPhase(0.5), qml.X(0), qml.GlobalPhase(0.25)])
-    >>> combine_global_phases(tape)[0][0].operations
+    >>> qml.transforms.combine_global_phases(tape)[0][0].operations
     [X(0), GlobalPhase(0.75, wires=[])]
     """
     phases = [op for op in tape.operations if op.name == "GlobalPhase"]

@@ -430,3 +430,24 @@ def test_device_vjp_needs_a_device_that_computes_vjps():
                      device_vjp=True)
     with pytest.raises(qml.QuantumFunctionError, match="diff_method parameter-shift"):
         node()
+
+
+def test_math_array_gives_plain_numpy_as_pennylane():
+    """qml.math.array / asarray: PennyLane's dispatch gives a plain NumPy array for numbers,
+    lists and tensors alike (not trainable: construct_tape's trainable_params are []); a
+    tensor with like="autograd" or requires_grad=; a differentiated value stays so."""
+    for f in (qml.math.array, qml.math.asarray):
+        for data in ([[1.0, 2.0]], 0.5, np.array([1.0]), [np.array(1.0)]):
+            out = f(data)
+            assert type(out) is onp.ndarray, (f, data, out)
+        assert isinstance(f(0.5, like="autograd"), np.tensor)
+        assert f(0.5, like="autograd", requires_grad=False).requires_grad is False
+    assert onp.allclose(qml.grad(lambda x: qml.math.sum(qml.math.array(x) ** 2))(
+        np.array([1.0, 2.0])), [2.0, 4.0])
+
+    @qml.qnode(qml.device("default.qubit"))
+    def c(w):
+        qml.RX(w[0], wires=0)
+        return qml.expval(qml.Z(0))
+
+    assert qml.workflow.construct_tape(c)(qml.math.array([0.3])).trainable_params == []
