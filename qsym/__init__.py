@@ -449,6 +449,7 @@ from .transforms import (  # noqa: E402
     CompilePipeline, batch_input, batch_params, decompose, transform,
 )
 from . import fourier, kernels, pytrees  # noqa: E402
+from . import typing  # noqa: E402  (PennyLane's qml.typing)
 from . import decomposition  # noqa: E402
 gate_sets = decomposition.gate_sets  # PennyLane's qml.gate_sets
 from .decomposition import (  # noqa: E402
@@ -517,7 +518,7 @@ __all__ = [
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer",
-    "exceptions", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
+    "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",
     "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
@@ -569,6 +570,13 @@ def _register_decomposition_paths():
         "PennyLane's qml.decomposition.decomposition_graph",
         DecompositionGraph=decomposition.DecompositionGraph,
         DecompGraphSolution=decomposition.DecompGraphSolution)
+    decomposition.decomposition_rule = path(
+        "qsym.decomposition", "decomposition_rule",
+        "PennyLane's qml.decomposition.decomposition_rule",
+        **{n: getattr(decomposition, n) for n in (
+            "DecompositionRule", "WorkWireSpec", "Resources", "add_decomps", "has_decomp",
+            "list_decomps", "local_decomps", "null_decomp", "register_condition",
+            "register_resources", "resource_rep", "get_decomp_kwargs", "to_name")})
     from ._compilation import resolve_gate_set, solve_graph
     vars(__import__("sys").modules["qsym.transforms.decompose"]).update(
         _resolve_gate_set=resolve_gate_set, _construct_and_solve_decomp_graph=solve_graph)

@@ -462,6 +462,24 @@ def remove_barrier(tape):
     return [tape.copy(operations=ops)], null_postprocessing
 
 
+@transform
+def combine_global_phases(tape):
+    """PennyLane's ``qml.transforms.combine_global_phases``: the ``GlobalPhase`` gates of a
+    tape replaced by one, of the sum of their angles, after the other gates.
+
+    >>> import qsym as qml
+    >>> tape = qml.tape.QuantumScript([qml.GlobalPhase(0.5), qml.X(0), qml.GlobalPhase(0.25)])
+    >>> qml.transforms.combine_global_phases(tape)[0][0].operations
+    [X(0), GlobalPhase(0.75, wires=[])]
+    """
+    phases = [op for op in tape.operations if op.name == "GlobalPhase"]
+    ops = [op for op in tape.operations if op.name != "GlobalPhase"]
+    if phases:
+        with detached():
+            ops.append(GATE_CLASSES["GlobalPhase"](sum(op.data[0] for op in phases)))
+    return [tape.copy(operations=ops)], null_postprocessing
+
+
 def _gate_set_test(gate_set, stopping_condition):
     """The acceptance test of ``decompose``'s gate set (names, gate classes, a dict of
     them to costs) and stopping condition; none given: every gate of qsym's table."""

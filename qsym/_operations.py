@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import numbers
 import sys
 import warnings
@@ -738,7 +739,24 @@ class Operation:
         hyper = dict(self.hyper)
         if "U" in hyper and len(params) == len(self.params) + 1:  # PennyLane's data: (U,)
             hyper.pop("U")  # the matrix given (a tape's parameters: ControlledQubitUnitary)
+        if not getattr(type(self).__init__, "__module__", "qsym").startswith("qsym"):
+            try:  # a user's class with its own __init__: made by it if it takes these
+                inspect.signature(type(self)).bind(*params, wires=list(self.wires), **hyper)
+            except TypeError:  # else PennyLane's way, a copy with the new parameters
+                return self._copy_with(params)
         return type(self)(*params, wires=list(self.wires), **hyper)
+
+    def _copy_with(self, params) -> "Operation":
+        """A copy with other parameters, recorded where it is called (PennyLane's
+        ``bind_new_parameters``: for an operator whose constructor takes other arguments)."""
+        new = copy.copy(self)
+        new.params = tuple(params)
+        new._tensors = tuple(p if getattr(p, "requires_grad", None) is not None else None
+                             for p in params)
+        tape = active_tape()
+        if tape is not None:
+            tape.append(new)
+        return new
 
     def _flatten(self):
         """PennyLane's pytree protocol: ``(data, (wires, hyperparameters as pairs))``, the

@@ -54,6 +54,7 @@ from ._shapes import finite_differences, flat, format_values, measurements, pick
 from .devices import (  # noqa: F401  (qsym.runtime's names)
     DEVICE_NAMES,
     Device,
+    ExecutionConfig,
     Tracker,
     available_memory,
     check_device_options,
@@ -1459,6 +1460,18 @@ class QNode:
             return False  # PennyLane's Hadamard tapes: a tracker records them, shots sample them
         return route[2] and (not gkw or gkw.get("argnum") is None)
 
+    def _check_device_vjp(self) -> None:
+        """PennyLane's check of ``device_vjp=True`` at a call: the device must compute
+        vector-Jacobian products by the QNode's method (``dev.supports_vjp``): on
+        ``default.qubit`` ``"adjoint"``, ``"backprop"``, ``"best"``, not parameter shift or
+        finite differences; a user's device class by its own ``supports_vjp``."""
+        method = "best" if self.pl_backprop and self.diff_method in (
+            "parameter-shift", "best", "backprop") else self.diff_method
+        config = ExecutionConfig(gradient_method=method, use_device_jacobian_product=True)
+        if not self.device.supports_vjp(config, None):
+            raise QNodeError(f"device_vjp=True is not supported for device {self.device}, "
+                             f"diff_method {method}, and the provided circuit.")
+
     def __call__(self, *args, **kwargs):
         if "shots" in kwargs and not self._qfunc_uses_shots_arg:
             node, kwargs = self.per_call_shots(kwargs)
@@ -1466,6 +1479,8 @@ class QNode:
         if getattr(trace.active_tape(), "user_queue", False):  # in qml.queuing.AnnotatedQueue
             with trace.not_recording():
                 return self(*args, **kwargs)
+        if self._init_args["device_vjp"] and self.diff_method is not None:
+            self._check_device_vjp()
         if not self.compiled_directly:  # transforms, or a device's own execute
             return self.compile_pipeline.run(self, args, kwargs)
         if self.diff_method in ("adjoint", "device") and self.configured_shots():

@@ -52,7 +52,7 @@ from ._unitary_decompositions import QUBIT_UNITARY_RULES
 
 __all__ = ["DecompositionRule", "CompressedResourceOp", "Resources", "WorkWireSpec",
            "list_decomps", "has_decomp", "add_decomps", "register_resources",
-           "register_condition", "resource_rep", "enabled_graph", "enable_graph",
+           "register_condition", "null_decomp", "resource_rep", "enabled_graph", "enable_graph",
            "disable_graph", "toggle_graph_ctx", "get_decomp_kwargs", "local_decomps", "GateSet",
            "DecompositionGraph", "DecompGraphSolution", "translate_op_alias", "to_name",
            "controlled_resource_rep"]
@@ -250,6 +250,8 @@ class DecompositionRule:
 
     def __init__(self, func, resources=None, *, exact=True, condition=None, name=None):
         self._func, self._resources, self._condition = func, resources, condition
+        if getattr(func, "__doc__", None):  # a rule made from a documented function keeps it
+            self.__doc__ = func.__doc__
         self.exact_resources = exact
         self.name = name or getattr(func, "__name__", "rule")
 
@@ -324,6 +326,23 @@ def register_condition(condition, qfunc=None):
         return rule
 
     return make if qfunc is None else make(qfunc)
+
+
+@register_resources({})
+def null_decomp(*_, **__):
+    """The rule that decomposes an operator to nothing (PennyLane's
+    ``qml.decomposition.null_decomp``, also importable from
+    ``qsym.decomposition.decomposition_rule``): no gates, no resources. Give it to
+    :func:`add_decomps`, or as an operator's rule in ``fixed_decomps`` of
+    ``qml.transforms.decompose``, to drop that operator.
+
+    >>> import qsym as qml
+    >>> from qsym.decomposition import null_decomp
+    >>> with qml.queuing.AnnotatedQueue() as q:
+    ...     null_decomp(0.5, wires=[0])
+    >>> q.queue, null_decomp.compute_resources().gate_counts
+    ([], {})
+    """
 
 
 _ADDED: dict = {}  # name -> the rules added with add_decomps, in order

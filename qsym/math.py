@@ -806,6 +806,38 @@ def _stacked(a):
     return a
 
 
+def _holds_box(value) -> bool:
+    """Whether ``value`` is, or (a list or tuple) holds, an autograd box (a value being
+    differentiated)."""
+    if isinstance(value, _Box):
+        return True
+    return isinstance(value, (list, tuple)) and any(_holds_box(v) for v in value)
+
+
+def _constructor(fn):
+    """PennyLane's ``qml.math.array`` / ``asarray``: a plain NumPy array (also of a
+    ``qsym.numpy`` tensor, as PennyLane's dispatch to autograd's ``array`` gives), a tensor
+    with ``like="autograd"`` or ``requires_grad=``; a value being differentiated stays
+    differentiable."""
+    dispatched = _dispatching(fn)
+
+    def call(*args, like=None, **kwargs):
+        if (like is None and "requires_grad" not in kwargs
+                and not any(_holds_box(a) for a in args)):
+            like = "numpy"
+        return dispatched(*args, like=like, **kwargs)
+
+    call.__name__ = fn.__name__
+    call.__doc__ = f"""PennyLane's ``qml.math.{fn.__name__}``: a plain NumPy array, a
+    ``qsym.numpy`` tensor with ``like="autograd"`` or ``requires_grad=``.
+
+    >>> import qsym as qml
+    >>> type(qml.math.{fn.__name__}([1.0, 2.0])).__name__, qml.math.{fn.__name__}(0.5, like="autograd")
+    ('ndarray', tensor(0.5, requires_grad=True))
+    """
+    return call
+
+
 def _dispatching(fn):
     """``fn`` taking PennyLane's dispatch argument ``like=``: an interface name (qsym has
     NumPy and autograd only, ``"numpy"`` / ``"autograd"``; another raises
@@ -828,6 +860,10 @@ def _dispatching(fn):
     call.__name__ = getattr(fn, "__name__", "function")
     call.__doc__ = getattr(fn, "__doc__", None)
     return call
+
+
+array = _constructor(_qnp.array)
+asarray = _constructor(_qnp.asarray)
 
 
 import enum as _enum

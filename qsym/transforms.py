@@ -17,7 +17,7 @@ from collections.abc import Callable as _Callable
 import types as _types
 
 from ._compilation import (
-    cancel_inverses, commute_controlled, compile, decompose, decomposition_gen, insert,
+    cancel_inverses, combine_global_phases, commute_controlled, compile, decompose, decomposition_gen, insert,
     merge_rotations, remove_barrier, single_qubit_fusion, undo_swaps,
 )
 from ._mcm import defer_measurements  # qml.defer_measurements, also here
@@ -35,6 +35,7 @@ from .errors import TransformError
 
 
 __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
+           "combine_global_phases",
            "commute_controlled", "compile", "decompose", "merge_rotations", "remove_barrier",
            "single_qubit_fusion", "undo_swaps", "batch_input", "batch_params",
            "broadcast_expand", "convert_to_numpy_parameters", "split_non_commuting",
@@ -104,16 +105,6 @@ _module("optimization", "PennyLane's qml.transforms.optimization",
         commute_controlled=commute_controlled, single_qubit_fusion=single_qubit_fusion,
         undo_swaps=undo_swaps, remove_barrier=remove_barrier)
 optimization = _sys.modules[f"{__name__}.optimization"]
-
-
-# PennyLane's qml.typing names transforms are annotated with (from qsym.typing import ...)
-_typing = _types.ModuleType("qsym.typing", "PennyLane's type names of transforms")
-_typing.Result = _typing.TensorLike = object
-_typing.ResultBatch = tuple
-_typing.PostprocessingFn = _typing.BatchPostprocessingFn = _Callable
-_typing.__all__ = ["Result", "ResultBatch", "PostprocessingFn", "BatchPostprocessingFn",
-                   "TensorLike"]
-_sys.modules.setdefault(_typing.__name__, _typing)
 
 
 def create_expand_trainable_multipar(tape, use_tape_argnum=False):

@@ -13,16 +13,16 @@ set_shots``, PennyLane's module path).
 [RX(0.5, wires=[0])]
 """
 
-import sys as _sys
-import types as _types
-
 from autograd.tracer import Box
 
 from ._mcm import defer
-from ._runtime import QNode, set_shots
+from ._runtime import QNode, qnode, set_shots
 from ._tapes import QuantumScript
 from ._transform import level_slice, qnode_tape
+from .transforms import module_path
+from .devices import ExecutionConfig, MCMConfig
 from .errors import ArgumentError, TransformError
+from .math import Interface
 
 __all__ = ["construct_tape", "construct_batch", "set_shots"]
 
@@ -108,7 +108,38 @@ def construct_tape(qnode, level="user"):
     return make
 
 
-# PennyLane's module path: from pennylane.workflow.set_shots import set_shots
-_path = _types.ModuleType(__name__ + ".set_shots", "PennyLane's path of qml.set_shots")
-_path.set_shots = set_shots
-_sys.modules.setdefault(_path.__name__, _path)
+def _make_execution_config(circuit, diff_method=None, mcm_config=None) -> ExecutionConfig:
+    """The :class:`~qsym.devices.ExecutionConfig` of a QNode's options (PennyLane's
+    ``pennylane.workflow.qnode._make_execution_config``, also importable by that path):
+    its interface, ``gradient_kwargs``, ``grad_on_execution`` (``"best"`` is ``None``;
+    ``False`` under JAX) and ``device_vjp``, the given gradient method and
+    :class:`~qsym.devices.MCMConfig`. ``circuit=None`` gives the defaults (NumPy, no
+    gradient options).
+
+    >>> import qsym as qml
+    >>> node = qml.QNode(lambda: qml.probs(), qml.device("default.qubit"), interface="autograd")
+    >>> config = _make_execution_config(node, "best")
+    >>> config.interface, config.gradient_method, config.grad_on_execution
+    (<Interface.AUTOGRAD: 'autograd'>, 'best', None)
+    >>> _make_execution_config(None).interface
+    <Interface.NUMPY: 'numpy'>
+    """
+    interface = getattr(circuit, "interface", Interface.NUMPY.value)
+    execute_kwargs = getattr(circuit, "execute_kwargs", {})
+    grad_on_execution = execute_kwargs.get("grad_on_execution")
+    if interface in (Interface.JAX.value, Interface.JAX_JIT.value):
+        grad_on_execution = False
+    elif grad_on_execution == "best":
+        grad_on_execution = None
+    return ExecutionConfig(
+        interface=interface, gradient_keyword_arguments=getattr(circuit, "gradient_kwargs", {}),
+        gradient_method=diff_method, grad_on_execution=grad_on_execution,
+        use_device_jacobian_product=execute_kwargs.get("device_vjp", False),
+        mcm_config=mcm_config or MCMConfig())
+
+
+# PennyLane's module paths: from pennylane.workflow.set_shots import set_shots; from
+# pennylane.workflow.qnode import QNode, qnode, _make_execution_config
+module_path(__name__, "set_shots", "PennyLane's path of qml.set_shots", set_shots=set_shots)
+module_path(__name__, "qnode", "PennyLane's module of the QNode", QNode=QNode, qnode=qnode,
+            _make_execution_config=_make_execution_config)

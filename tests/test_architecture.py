@@ -33,7 +33,7 @@ ORDER = [
     "_runtime",
     "_drawing", "optimize", "_natural_gradient", "_tapes", "tape", "_transform", "_compilation", "_splitting", "transforms", "workflow", "_metric_tapes", "gradients", "_preprocess", "_device_api", "_null_qubit", "_aot_numpy", "_aot", "_worker", "_distributed",
     "_minimize", "_about", "measurements", "kernels", "fourier", "pytrees", "spin", "qchem", "_arithmetic", "_select", "_qram", "_qsvt", "_qnspsa", "_riemannian", "_adaptive",
-    "_noise_models", "_mitigate", "liealg", "__init__", "_cli", "__main__",
+    "_noise_models", "_mitigate", "liealg", "typing", "__init__", "_cli", "__main__",
 ]
 
 # (importer, imported): known imports against the order

@@ -303,3 +303,151 @@ def test_gradient_kwargs_argnum_restricts_the_tape_parameters(diff_method):
         qml.grad(circuit.update(gradient_kwargs={"argnum": [2]}))(x, y)
     with pytest.raises(qml.ArgumentError, match="argnum must be an int"):
         qml.QNode(circuit.func, dev, gradient_kwargs={"argnum": ["a"]})
+
+
+def test_pennylane_module_paths_of_the_workflow_tests():
+    """test_qnode.py's imports: null_decomp (a rule of no gates), qml.typing's names,
+    _make_execution_config (PennyLane's fields from a QNode's options)."""
+    from qsym.decomposition.decomposition_rule import null_decomp
+    from qsym.typing import PostprocessingFn, Result, ResultBatch, TensorLike
+    from qsym.workflow.qnode import QNode, _make_execution_config
+
+    assert null_decomp is qml.decomposition.null_decomp and QNode is qml.QNode
+    with qml.queuing.AnnotatedQueue() as q:
+        null_decomp(0.3, wires=[0, 1], extra="ignored")
+    assert q.queue == [] and null_decomp.compute_resources().gate_counts == {}
+
+    class Drop(qml.operation.Operation):
+        num_wires = 1
+
+    with qml.decomposition.local_decomps():
+        qml.add_decomps(Drop, null_decomp)
+        assert qml.decomposition.list_decomps(Drop) == [null_decomp]
+
+    for good in (3, 2.5, 1j, True, [1, 2], (1,), onp.zeros(2), onp.float32(1), np.array(0.5)):
+        assert isinstance(good, TensorLike), good
+    assert not isinstance("word", TensorLike) and not isinstance(None, TensorLike)
+    assert issubclass(onp.ndarray, TensorLike) and not issubclass(str, TensorLike)
+    assert PostprocessingFn.__args__[0] == ResultBatch and PostprocessingFn.__args__[1] is Result
+    assert qml.typing.__name__ == "qsym.typing"
+
+    mcm = qml.devices.MCMConfig(mcm_method="deferred", postselect_mode="fill-shots")
+    assert _make_execution_config(None, "best", mcm) == qml.devices.ExecutionConfig(
+        interface="numpy", gradient_keyword_arguments={}, use_device_jacobian_product=False,
+        grad_on_execution=None, gradient_method="best", mcm_config=mcm)
+    node = qml.QNode(lambda: qml.probs(), qml.device("default.qubit"), interface="autograd",
+                     grad_on_execution=True, device_vjp=True,
+                     gradient_kwargs={"h": 1e-4})
+    config = _make_execution_config(node, "finite-diff")
+    assert (config.interface, config.grad_on_execution, config.use_device_jacobian_product,
+            dict(config.gradient_keyword_arguments), config.gradient_method) == (
+        "autograd", True, True, {"h": 1e-4}, "finite-diff")
+    assert config.mcm_config == qml.devices.MCMConfig()
+    best = qml.QNode(lambda: qml.probs(), qml.device("default.qubit"), grad_on_execution="best")
+    assert _make_execution_config(best).grad_on_execution is None
+
+
+def test_a_tape_runs_operator_classes_with_their_own_constructor():
+    """qml.execute re-makes a tape's operators with new parameters: a user's class whose
+    __init__ takes other arguments than (*params, wires) is copied with the new parameters,
+    as PennyLane's bind_new_parameters does (cos and -sin of the angle: RX's closed form)."""
+    dev = qml.device("default.qubit")
+
+    class Spin(qml.operation.Operation):
+        num_params = 1
+
+        def __init__(self, angle, wire):
+            super().__init__(angle, wires=[wire])
+
+        def decomposition(self):
+            return [qml.RX(self.data[0], wires=self.wires)]
+
+    def run(x):
+        tape = qml.tape.QuantumScript([Spin(x, 0)], [qml.expval(qml.PauliZ(0))])
+        return qml.execute([tape], dev)[0]
+
+    assert onp.isclose(run(0.4), onp.cos(0.4))
+    assert onp.isclose(qml.grad(run)(np.array(0.4)), -onp.sin(0.4))
+
+    class Nothing(qml.operation.Operation):  # PennyLane's test: an operator of no gates
+        def __init__(self, labels):
+            super().__init__(0.0, wires=labels)
+
+        def decomposition(self):
+            return []
+
+    tape = qml.tape.QuantumScript([Nothing([0, 1, 2])], [qml.expval(qml.PauliZ(0))])
+    (res,) = qml.execute([tape], dev)
+    assert res == 1.0 and qml.math.get_interface(res) == "numpy"
+
+
+def test_combine_global_phases_keeps_the_state_and_survives_update():
+    """PennyLane's combine_global_phases: one GlobalPhase of the summed angle, last; the
+    state is e^{-i(a+b)} RX(x)|0> (GlobalPhase(phi) is e^{-i phi} times the identity)."""
+    a, b, x = 0.3, -1.1, 0.8
+
+    @qml.transforms.combine_global_phases
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(x):
+        qml.GlobalPhase(a)
+        qml.RX(x, wires=0)
+        qml.GlobalPhase(b)
+        return qml.state()
+
+    expected = onp.exp(-1j * (a + b)) * onp.array([onp.cos(x / 2), -1j * onp.sin(x / 2)])
+    assert onp.allclose(circuit(x), expected)
+    tape = qml.workflow.construct_tape(circuit)(x)
+    assert [op.name for op in tape.operations] == ["RX", "GlobalPhase"]
+    assert onp.isclose(tape.operations[1].data[0], a + b)
+    assert qml.transforms.combine_global_phases in circuit.compile_pipeline
+    updated = circuit.update(diff_method="adjoint")
+    assert updated.compile_pipeline == circuit.compile_pipeline
+    none = qml.tape.QuantumScript([qml.X(0)], [qml.expval(qml.Z(0))])
+    assert qml.transforms.combine_global_phases(none)[0][0].operations == [qml.X(0)]
+
+
+def test_device_vjp_needs_a_device_that_computes_vjps():
+    """PennyLane 0.45 refuses device_vjp=True at the call when the device has no
+    vector-Jacobian product for the QNode's method: default.qubit has them for adjoint
+    and backprop ("best", the default), not for parameter shift or finite differences; a
+    device class answers by its own supports_vjp."""
+    for method in ("parameter-shift", "finite-diff"):
+        node = qml.QNode(_rx, _dev(), diff_method=method, device_vjp=True)
+        with pytest.raises(qml.QuantumFunctionError, match="device_vjp=True is not supported"):
+            node(X)
+    for kw in ({"diff_method": "adjoint"}, {"diff_method": "backprop"}, {}):
+        node = qml.QNode(_rx, _dev(), device_vjp=True, **kw)
+        assert onp.isclose(qml.grad(node)(np.array(X)), -onp.sin(X))
+
+    class VjpOnly(qml.devices.Device):
+        def execute(self, circuits, execution_config=None):
+            return 0
+
+        def supports_vjp(self, execution_config=None, circuit=None):
+            return execution_config.gradient_method == "vjp_grad"
+
+    node = qml.QNode(lambda: qml.expval(qml.Z(0)), VjpOnly(), diff_method="parameter-shift",
+                     device_vjp=True)
+    with pytest.raises(qml.QuantumFunctionError, match="diff_method parameter-shift"):
+        node()
+
+
+def test_math_array_gives_plain_numpy_as_pennylane():
+    """qml.math.array / asarray: PennyLane's dispatch gives a plain NumPy array for numbers,
+    lists and tensors alike (not trainable: construct_tape's trainable_params are []); a
+    tensor with like="autograd" or requires_grad=; a differentiated value stays so."""
+    for f in (qml.math.array, qml.math.asarray):
+        for data in ([[1.0, 2.0]], 0.5, np.array([1.0]), [np.array(1.0)]):
+            out = f(data)
+            assert type(out) is onp.ndarray, (f, data, out)
+        assert isinstance(f(0.5, like="autograd"), np.tensor)
+        assert f(0.5, like="autograd", requires_grad=False).requires_grad is False
+    assert onp.allclose(qml.grad(lambda x: qml.math.sum(qml.math.array(x) ** 2))(
+        np.array([1.0, 2.0])), [2.0, 4.0])
+
+    @qml.qnode(qml.device("default.qubit"))
+    def c(w):
+        qml.RX(w[0], wires=0)
+        return qml.expval(qml.Z(0))
+
+    assert qml.workflow.construct_tape(c)(qml.math.array([0.3])).trainable_params == []

@@ -392,6 +392,9 @@ def test_update_returns_a_new_qnode_with_the_options_changed():
     assert (new.diff_method, c.diff_method) == ("finite-diff", "parameter-shift")
     assert new.gradient_kwargs == {"atol": 1, "h": 1e-3} and new.h == 1e-3
     assert new.execute_kwargs["device_vjp"] and not c.execute_kwargs["device_vjp"]
+    with pytest.raises(qml.QuantumFunctionError, match="device_vjp=True is not supported"):
+        new(PT)  # PennyLane's: default.qubit has no vjp of finite differences
+    new = new.update(device_vjp=False)
     # a forward difference with h = 1e-3: within 1e-3 of the exact gradient, not equal to it
     g_fd, g = qml.grad(new)(PT), qml.grad(c)(PT)
     onp.testing.assert_allclose(g_fd, g, atol=2e-3)
