@@ -258,7 +258,7 @@ def test_more_shots_than_numpy_can_count_is_a_device_error(shots):
     """Before: accepted, then NumPy's OverflowError at the first call."""
     with pytest.raises(qml.DeviceError, match="at most 2\\*\\*63 - 1|shot vector"):
         qml.device("default.qubit", wires=1, shots=shots)
-    assert qml.device("default.qubit", wires=1, shots=2**63 - 1).shots == 2**63 - 1
+    assert qml.device("default.qubit", wires=1, shots=2**63 - 1).shots.total_shots == 2**63 - 1
 
 
 def test_samples_that_do_not_fit_in_memory_are_a_device_error():
