@@ -74,6 +74,9 @@ def lie_closure(generators, *, max_iterations: int = 10000, verbose: bool = Fals
 
 def _matrices(ops) -> np.ndarray:
     """Operators (on wires ``0..n-1``) or matrices as one array ``(k, 2**n, 2**n)``."""
+    if len(ops) == 0:
+        raise ValueError("matrix=True needs at least one generator (operators or square "
+                         "matrices): the Lie closure of nothing has no matrix size")
     if all(isinstance(op, (PauliWord, PauliSentence)) or hasattr(op, "wires") for op in ops):
         wires = Wires.all_wires([op.wires for op in ops])
         if set(wires) != set(range(len(wires))):

@@ -117,3 +117,11 @@ def test_agrees_with_pennylane():
     assert len(a) == len(b)
     assert onp.allclose(qml.structure_constants(a, pauli=True),
                         pl.structure_constants(b, pauli=True))
+
+
+def test_lie_closure_of_no_generators():
+    """Operators: the empty closure (PennyLane's []); matrix=True: a ValueError that says a
+    generator is needed (was NumPy's 'cannot reshape array of size 0')."""
+    assert list(qml.lie_closure([])) == []
+    with pytest.raises(ValueError, match="at least one generator"):
+        qml.lie_closure([], matrix=True)
