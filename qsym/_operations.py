@@ -39,7 +39,7 @@ from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError
                      SparseMatrixUndefinedError, TracingError, WireError)
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
-from ._ir import state_quantity
+from ._ir import log_base, state_quantity
 from ._trace import (TAPE_REWRITES, MatrixArgument, Measured, Traced, active_tape, outer_tape,
                      not_recording, queue_decompositions, queues_result, take_over)
 from .wires import Wires
@@ -4350,8 +4350,10 @@ def _state_quantity(name: str, *parts, base=None) -> MeasurementProcess:
     for p in parts:
         if not p:
             raise MeasurementError(f"qml.{name} needs at least one wire; got wires={list(p)}")
-    if base is not None and (not isinstance(base, numbers.Real) or base <= 0 or base == 1):
-        raise MeasurementError(f"qml.{name}: log_base must be a positive number other than 1, got {base!r}")
+    try:
+        log_base(base)  # one rule for every entropy's base (qsym._ir.log_base)
+    except ValueError as exc:
+        raise MeasurementError(f"qml.{name}: {exc} (log_base)") from None
     mp = MeasurementProcess("state", wires=tuple(w for p in parts for w in p))
     mp.__class__ = QUANTITY_CLASSES[name]  # (StateMP subclasses with no fields of their own)
     mp.reduce = (name, *parts, base) if name in ("vn_entropy", "mutual_info") else (name, *parts)

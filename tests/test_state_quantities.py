@@ -137,8 +137,11 @@ def test_refusals_name_the_problem():
         node()
     with pytest.raises(qml.MeasurementError, match="must not overlap"):
         qml.mutual_info([0, 1], [1])
-    with pytest.raises(qml.MeasurementError, match="log_base"):
-        qml.vn_entropy([0], log_base=1)
+    for base in (1, 0, -2.0, float("inf"), float("nan"), "2"):  # inf, nan: were accepted
+        with pytest.raises(qml.MeasurementError, match="log_base"):
+            qml.vn_entropy([0], log_base=base)
+        with pytest.raises(qml.MeasurementError, match="log_base"):
+            qml.mutual_info([0], [1], log_base=base)
     with pytest.raises(qml.ExportError, match="cannot be compiled ahead of time"):
         qml.compile(_ry_cnot(lambda: qml.vn_entropy(wires=[0])), 0.5)
     dm = _ry_cnot(lambda: qml.density_matrix(wires=[0]))
