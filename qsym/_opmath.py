@@ -50,6 +50,7 @@ from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefine
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
                      QuantumFunctionError, SparseMatrixUndefinedError, WireError)
 from ._gates import GATES, REGISTRY, GateDef, gate_def, is_sparse_matrix, register
+from .rules import eigen_frequencies
 from ._operations import (
     CONTROLLED_TARGETS,
     GATE_CLASSES,
@@ -2783,9 +2784,9 @@ class Evolution(Exp):
         if not np.allclose(m, m.conj().T, atol=1e-10):
             raise GateError(f"{self!r}: the generator is not Hermitian, so the parameter has "
                             "no frequencies (use a Hermitian operator in qml.evolve)")
-        distinct = sorted({float(v) + 0.0 for v in np.round(np.linalg.eigvalsh(m), 8)})
-        diffs = {round(b - a, 8) for i, a in enumerate(distinct) for b in distinct[i + 1:]}
-        return [tuple(sorted(diffs))]
+        # the eigenvalues read as the decimals they round to; their differences exact
+        return [tuple(float(f) for f in eigen_frequencies(
+            [round(float(v), 8) for v in np.linalg.eigvalsh(m)]))]
 
     def _angles(self) -> list:
         out = []

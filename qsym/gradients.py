@@ -1016,11 +1016,10 @@ def _rule_terms(op, p_idx, value, k, shifts, gradient_recipes):
     if shifts is not None and k < len(shifts) and shifts[k] is not None:
         own = shifts[k]
     gate = _table_gate(op.shift_gate if hasattr(op, "shift_gate") else op)
-    if (gate is not None and getattr(type(gate), "_row", None) is None
-            and not isinstance(gate, _types.SimpleNamespace) and _own_frequencies(gate)):
+    freqs = _own_frequencies(gate, p_idx)
+    if freqs:
         # not a gate of the table (qml.evolve's Evolution): the rule of its frequencies, the
         # distinct differences of its generator's eigenvalues (PennyLane's)
-        freqs = gate.parameter_frequencies[p_idx]
         rule = generate_shift_rule(tuple(freqs), None if own is None else tuple(own))
         return [(float(c), 1.0, float(s)) for c, s in rule]
     if gate is None:
@@ -1034,12 +1033,16 @@ def _rule_terms(op, p_idx, value, k, shifts, gradient_recipes):
     return list(rule.numeric())
 
 
-def _own_frequencies(op) -> bool:
-    """True when an operator outside the gate table declares its parameters' frequencies."""
+def _own_frequencies(op, p_idx: int):
+    """The frequencies of parameter ``p_idx`` that an operator outside the gate table
+    declares (``parameter_frequencies``), else None (a table gate: its proved rule)."""
+    if op is None or getattr(type(op), "_row", None) is not None or isinstance(
+            op, _types.SimpleNamespace):
+        return None
     try:
-        return bool(op.parameter_frequencies)
-    except (AttributeError, GateError):
-        return False
+        return op.parameter_frequencies[p_idx]
+    except (AttributeError, GateError, IndexError):
+        return None
 
 
 def _table_gate(op):
