@@ -22,8 +22,8 @@ sampling noise is divided by the step); the adjoint method and second derivative
 the exact state and are refused.
 
 >>> import qsym as qml
->>> dev = qml.device("default.qubit", wires=1, shots=1000, seed=7)
->>> @qml.qnode(dev)
+>>> dev = qml.device("default.qubit", wires=1, seed=7)
+>>> @qml.qnode(dev, shots=1000)
 ... def c(x):
 ...     qml.RX(x, wires=0)
 ...     return qml.expval(qml.PauliZ(0))
