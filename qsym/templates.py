@@ -265,6 +265,10 @@ class Template(GateSequence):
         outer = active_tape()
         if outer is not None:
             start = len(outer.items)
+            before = outer.items[-1] if outer.items else None
+            if self.device_applies():  # its wires are the circuit's (Tape.claims)
+                outer.claims.append((before, tuple(self.wires)))
+            outer.claims.extend((before if a is None else a, w) for a, w in tape.claims)
             for op in self._ops:
                 outer.append(op)
             building = _building()
