@@ -1982,6 +1982,8 @@ def typed_results(node, out, args, kwargs):
     (tensor(0.5, requires_grad=True), tensor(1., requires_grad=True))
     """
     autograd = node.interface == "autograd" or _has_tensor(args, kwargs)
+    if isinstance(out, (tuple, list)) and any(isinstance(o, (tuple, list)) for o in out):
+        return type(out)(typed_results(node, o, args, kwargs) for o in out)  # a shot vector's
     if isinstance(out, (tuple, list)):
         return type(out)(result_types(node, list(out), autograd))
     return result_types(node, [out], autograd)[0]

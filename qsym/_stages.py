@@ -104,12 +104,13 @@ def record(target: Target, s: Symbols):
     wires = target.wires
     if wires is not None:
         check_memory(len(wires), target.method)
+    claims: list = []
     with trace.collecting_checks() as checks:
-        items, result = trace.run_traced(target.func, s.args, s.kwargs, wires)
+        items, result = trace.run_traced(target.func, s.args, s.kwargs, wires, claims)
     s.checks = checks
     items = split_matrix_batches(items)
     if wires is None:  # a device without wires: the circuit's own
-        wires = circuit_wires(items, result)
+        wires = circuit_wires(items, result, claims)
         check_memory(len(wires), target.method)
     tiers.kernels_needed_soon(len(wires), len(items), target.method == "adjoint")
     return items, result, wires
@@ -355,11 +356,13 @@ def broadcast_entry(element, s: Symbols):
                                [v for _, v in s.literals])
 
 
-def circuit_wires(items, result) -> Wires:
+def circuit_wires(items, result, claims=()) -> Wires:
     """The wires of a traced circuit on a device made without ``wires=`` (PennyLane's
     rule, ``QuantumScript.map_to_standard_wires``): the gates' wires in order of first use,
     then the wires only measured; if those are the integers ``0..n-1`` (gates on
-    ``0..k-1``, measured-only ``k..n-1``) they stay in numeric order.
+    ``0..k-1``, measured-only ``k..n-1``) they stay in numeric order. ``claims``
+    (:attr:`qsym._trace.Tape.claims`): the wires of a template the device applies whole,
+    used where it stands (after the item it follows), as PennyLane's tape keeps it.
 
     >>> from qsym import _operations as ops
     >>> circuit_wires([ops.RX(0.1, wires="b"), ops.CNOT(wires=["b", "a"])],
@@ -381,8 +384,18 @@ def circuit_wires(items, result) -> Wires:
                 seen.add(w)
                 order.append(w)
 
+    after: dict = {}
+    for anchor, ws in claims:
+        after.setdefault(None if anchor is None else id(anchor), []).append(ws)
+    for ws in after.pop(None, ()):
+        add(ws)
     for op in items:
         add(op.wires)
+        for ws in after.pop(id(op), ()):
+            add(ws)
+    for left in after.values():  # an item a rewrite replaced: after the gates
+        for ws in left:
+            add(ws)
     n_ops = len(order)
     results: list = []
 

@@ -110,6 +110,10 @@ class Tape:
         # its gates in the order they apply); applied there unless measured or used
         self.pending: list = []
         self.made: list = []  # the measurements made here, in order
+        # ``(the item before, wires)``: a template PennyLane's device applies whole (its
+        # tape keeps it, so all its wires are the circuit's, even those its gates leave
+        # alone: ``BasisState``'s zero bits); :func:`qsym._stages.circuit_wires` reads them
+        self.claims: list = []
 
     # PennyLane's queue of a user's recording (qml.queuing.AnnotatedQueue, qml.tape.QuantumTape):
     # a list of the operators as PennyLane queues them (a template, Adjoint(...), Controlled(...)
@@ -962,8 +966,9 @@ def choice(made: bool) -> bool:
     return made
 
 
-def run_traced(fn, args, kwargs, device_wires: tuple):
-    """Call ``fn(*args, **kwargs)`` on a fresh tape; return (tape items, returned value)."""
+def run_traced(fn, args, kwargs, device_wires: tuple, claims: list | None = None):
+    """Call ``fn(*args, **kwargs)`` on a fresh tape; return (tape items, returned value);
+    ``claims`` (a list) receives the tape's :attr:`Tape.claims`."""
     if in_circuit():
         raise TracingError(
             "a QNode was called inside another QNode's circuit function; call its circuit "
@@ -998,6 +1003,8 @@ def run_traced(fn, args, kwargs, device_wires: tuple):
         _CHOICES.recording = False
     tape.check_observed()
     tape.check_order(result)
+    if claims is not None:
+        claims.extend(tape.claims)
     return rewritten(tape.items, result, device_wires)
 
 

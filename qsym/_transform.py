@@ -902,6 +902,28 @@ def _tape_and_result(qnode, args, kwargs):
     return tape.copy(shots=shots if isinstance(shots, Shots) else Shots(shots)), result
 
 
+def as_returned(result, out, partitioned: bool):
+    """A tape's result ``out`` in the structure the circuit function returned, as
+    PennyLane's QNode gives it: one measurement its value, a tuple or a list of them that
+    container (a one-element one too), per count of a shot vector (``partitioned``).
+
+    >>> import qsym as qml
+    >>> as_returned([qml.expval(qml.Z(0))], 0.5, False), as_returned(qml.expval(qml.Z(0)), (0.5,), False)
+    ([0.5], 0.5)
+    >>> as_returned((qml.expval(qml.Z(0)),), (0.5, 0.25), True)
+    ((0.5,), (0.25,))
+    """
+    if partitioned and isinstance(out, tuple):
+        return tuple(as_returned(result, o, False) for o in out)
+    if isinstance(result, (tuple, list)) and result and all(
+            isinstance(r, MeasurementProcess) for r in result):
+        one = len(result) == 1 and not (isinstance(out, (tuple, list)) and len(out) == 1)
+        return type(result)([out] if one else list(out))
+    if isinstance(out, (tuple, list)) and len(out) == 1:
+        return out[0]
+    return out
+
+
 # PennyLane's named levels of a QNode's pipeline: "top" (no transform), "user" (the
 # transforms the user applied), "gradient" and "device" (qsym adds none: the user's level)
 LEVELS = ("top", "user", "gradient", "device")
@@ -1010,9 +1032,7 @@ def run_qnode(qnode, args, kwargs):
         return post(tapes)[0]
     device = getattr(qnode.device, "original_device", qnode.device)  # (transforms applied)
     results = execute(list(tapes), device, **qnode_gradient(qnode)) if tapes else ()
-    out = post(results)[0]
-    if len(tape.measurements) == 1 and isinstance(out, (tuple, list)) and len(out) == 1:
-        out = out[0]
+    out = as_returned(result, post(results)[0], tape.shots.has_partitioned_shots)
     if isinstance(out, (tuple, list)) and any(isinstance(r, Box) for r in out):
         return autograd_tuple(out)  # a tuple autograd differentiates (qml.jacobian)
     if not isinstance(out, Box):  # PennyLane's result types, as the QNode's own
@@ -1052,7 +1072,8 @@ def _fused(qnode, pipeline, args, kwargs):
 
 def _fusable(result) -> bool:
     """A returned value the fused QNode returns alike: one measurement's, or a tuple of
-    several (a single measurement in a list or tuple is unwrapped on the tape path)."""
+    several (a list, or a one-element tuple, the fused function does not rebuild: the tape
+    path gives those, :func:`as_returned`)."""
     return isinstance(result, MeasurementProcess) or (
         type(result) is tuple and len(result) > 1)
 

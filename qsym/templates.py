@@ -93,7 +93,19 @@ template_array, is_symbolic = _array, _symbolic
 
 
 def _gate(name, *params, wires, **hyper) -> Operation:
-    return GATE_CLASSES[name](*params, wires=wires, **hyper)
+    return GATE_CLASSES[name](*params, wires=_label_wires(wires), **hyper)
+
+
+def _label_wires(wires):
+    """``wires`` as a template's gate takes them: one of the template's wire labels that
+    is a tuple (``("t", 1)``) is that one wire, not a sequence of two (PennyLane's templates
+    pass ``Wires`` objects)."""
+    building = _building()
+    if isinstance(wires, tuple) and building:
+        labels = building[-1].wires
+        if wires in labels and not all(w in labels for w in wires):
+            return [wires]
+    return wires
 
 
 _LOCAL = threading.local()  # .building: the templates this thread is building, innermost last
@@ -265,6 +277,10 @@ class Template(GateSequence):
         outer = active_tape()
         if outer is not None:
             start = len(outer.items)
+            before = outer.items[-1] if outer.items else None
+            if self.device_applies():  # its wires are the circuit's (Tape.claims)
+                outer.claims.append((before, tuple(self.wires)))
+            outer.claims.extend((before if a is None else a, w) for a, w in tape.claims)
             for op in self._ops:
                 outer.append(op)
             building = _building()
@@ -2383,7 +2399,7 @@ class RandomLayers(Template):
                 if rng.random() > self.ratio_imprim:
                     gate = self.rotations[rng.choice(len(self.rotations))]
                     wire = self.wires[rng.choice(n, size=1, replace=False)[0]]
-                    gate(w[layer][i], wires=wire)
+                    gate(w[layer][i], wires=_label_wires(wire))
                     i += 1
                 elif n > 1:
                     pair = rng.choice(n, size=2, replace=False)

@@ -427,3 +427,44 @@ def test_qrom_state_preparation_needs_a_precision_wire():
     # no precision wire was "invalid literal for int() with base 10: 'b'" from the bit string
     with pytest.raises(qml.errors.GateError, match="at least one precision wire"):
         qml.QROMStatePreparation(onp.array([0.6, 0.8, 0.0, 0.0]), wires=[0, 1], precision_wires=[])
+
+
+def test_basis_state_zero_bits_are_wires_of_a_device_without_wires():
+    """On a device made without ``wires=``, every wire of ``qml.BasisState`` is the
+    circuit's, the bits 0 too (PennyLane's device applies the template whole): here the
+    wires are ``[2, 0]`` (first use), so ``|1 0>`` is index 2 of 4, and with ``RX`` on wire
+    1 the wires are ``0, 1, 2`` (the integers ``0..2``: numeric order). Found by
+    differential fuzzing: qsym dropped wire 0 (2 probabilities instead of 4)."""
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev)
+    def probs():
+        qml.BasisState(pnp.array([1, 0]), wires=[2, 0])
+        return qml.probs()
+
+    @qml.qnode(dev)
+    def state():
+        qml.BasisState(pnp.array([1, 0]), wires=[2, 0])
+        return qml.state()
+
+    @qml.qnode(dev)
+    def three(t):
+        qml.BasisState(pnp.array([1, 0]), wires=[2, 0])
+        qml.RX(t, wires=1)
+        return qml.probs()
+
+    @qml.qnode(dev)
+    def embedded():
+        qml.BasisEmbedding(2, wires=["a", "b"])  # bits 1 0
+        qml.Hadamard(wires="c")
+        return qml.state()
+
+    onp.testing.assert_allclose(probs(), [0, 0, 1, 0], atol=1e-12)
+    onp.testing.assert_allclose(state(), [0, 0, 1, 0], atol=1e-12)
+    t = 0.3
+    want = onp.zeros(8)
+    want[0b001], want[0b011] = onp.cos(t / 2) ** 2, onp.sin(t / 2) ** 2  # wires 0, 1, 2
+    onp.testing.assert_allclose(three(t), want, atol=1e-12)
+    psi = onp.zeros(8, dtype=complex)
+    psi[0b100] = psi[0b101] = 1 / onp.sqrt(2)  # a=1, b=0, c=|+>
+    onp.testing.assert_allclose(embedded(), psi, atol=1e-12)

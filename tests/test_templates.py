@@ -455,3 +455,27 @@ def test_a_real_state_of_numbers_on_several_wires_is_prepared_by_one_matrix():
     h = 1e-6
     fd = (cost(x + h) - cost(x - h)) / (2 * h)
     assert abs(qml.grad(cost)(x) - fd) < 1e-8
+
+
+@pytest.mark.parametrize("make", [
+    lambda w: qml.AngleEmbedding([0.3, 0.2], wires=w),
+    lambda w: qml.BasisState(pnp.array([1, 1]), wires=w),
+    lambda w: qml.RandomLayers(pnp.ones((1, 3)) * 0.5, wires=w, seed=4),
+    lambda w: qml.BasicEntanglerLayers(pnp.ones((1, 2)) * 0.5, wires=w),
+    lambda w: qml.StronglyEntanglingLayers(pnp.ones((1, 2, 3)) * 0.5, wires=w),
+    lambda w: qml.IQPEmbedding([0.3, 0.2], wires=w),
+    lambda w: qml.QAOAEmbedding([0.3, 0.2], pnp.ones((1, 3)), wires=w),
+    lambda w: qml.SimplifiedTwoDesign(pnp.ones(2), pnp.ones((1, 1, 2)), wires=w),
+])
+def test_templates_take_tuple_wire_labels(make):
+    """A wire labelled by a tuple (``("t", 1)``) is one wire in a template's gates, not two
+    (was ``WireError: RX acts on 1 wire(s), got 2``; found by differential fuzzing): the
+    same probabilities as the template on the labels ``0, 1``."""
+    def probs(labels):
+        @qml.qnode(qml.device("default.qubit", wires=labels))
+        def c():
+            make(labels)
+            return qml.probs(wires=labels)
+        return c()
+
+    np.testing.assert_allclose(probs([("t", 1), "a"]), probs([0, 1]), atol=1e-12)

@@ -322,3 +322,54 @@ def test_split_of_identity_terms_only_executes_nothing():
     t = qml.tape.QuantumScript([], [qml.expval(qml.Z(0) + 2 * qml.X(0))])
     tapes, fn = qml.transforms.split_to_single_terms(t)
     assert onp.isclose(fn([[0.5, 0.25]]), 1.0)  # results as lists, as PennyLane's tests give
+
+
+# --- the container the circuit function returned (found by differential fuzzing) ---------
+
+
+def _returning(kind, shots, method="parameter-shift", transform=True):
+    dev = qml.device("default.qubit", wires=2, seed=3)
+
+    def f(x):
+        qml.RX(x, wires=0)
+        if kind == "tuple1":
+            return (qml.expval(qml.PauliZ(0)),)
+        if kind == "list1":
+            return [qml.expval(qml.PauliZ(0))]
+        if kind == "list2":
+            return [qml.expval(qml.PauliZ(0)), qml.probs(wires=[0])]
+        return qml.expval(qml.PauliZ(0))
+
+    node = qml.set_shots(qml.QNode(f, dev, diff_method=method), shots=shots)
+    return qml.transforms.cancel_inverses(node) if transform else node
+
+
+def _structure(v):
+    if isinstance(v, (tuple, list)):
+        return type(v).__name__, tuple(_structure(a) for a in v)
+    return type(v).__name__, onp.shape(v)
+
+
+@pytest.mark.parametrize("kind", ["tuple1", "list1", "list2", "single"])
+@pytest.mark.parametrize("route", [("parameter-shift", True), ("spsa", False),
+                                   ("hadamard", False)])
+def test_tape_path_keeps_the_returned_container(kind, route):
+    """A QNode run as a tape (a transform, diff_method="spsa", "hadamard" with shots) gives
+    the structure the function returned, as the QNode's own path does (PennyLane's
+    ``_to_qfunc_output_type``): a one-element tuple or list stays one, a list stays a list,
+    per count of a shot vector; the values are exact (cos x, its probabilities)."""
+    method, transform = route
+    direct = _structure(_returning(kind, None, "parameter-shift", False)(np.array(0.4)))
+    out = _returning(kind, None, method, transform)(np.array(0.4))
+    assert _structure(out) == direct
+    first = out if kind == "single" else out[0]
+    assert abs(float(first) - onp.cos(0.4)) < 1e-12
+    if kind == "list2":
+        assert onp.allclose(out[1], [onp.cos(0.2) ** 2, onp.sin(0.2) ** 2], atol=1e-12)
+    shot_vector = _returning(kind, [5, 7], method, transform)(np.array(0.4))
+    want = _structure(_returning(kind, [5, 7], "parameter-shift", False)(np.array(0.4)))
+    assert type(shot_vector) is tuple and len(shot_vector) == 2
+    assert _structure(shot_vector) == want
+    inner = {"tuple1": tuple, "list1": list, "list2": list}.get(kind)
+    if inner is not None:
+        assert all(type(r) is inner for r in shot_vector)
