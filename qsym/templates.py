@@ -2307,6 +2307,37 @@ class Barrier(Template):
         return [Barrier(self.wires, self.only_visual)]
 
 
+class WireCut(Template):
+    """PennyLane's ``qml.WireCut(wires)``: the mark of a cut for PennyLane's circuit cutting
+    (``qml.cut_circuit``, which qsym does not provide); like PennyLane's, it applies nothing,
+    so a circuit with it gives the uncut circuit's results. Drawn as ``//``.
+
+    >>> WireCut(wires=[0, 1]).decomposition(), WireCut(wires=0).label()
+    ([], '//')
+    """
+
+    def __init__(self, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        if not self.wires:
+            raise WireError("WireCut: wrong number of wires. At least one wire has to be given.")
+        self._record()
+
+    def _build(self):
+        pass
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """``//`` (PennyLane's), or ``base_label``."""
+        return base_label or "//"
+
+    def adjoint(self) -> "WireCut":
+        """A cut again (PennyLane's: applying nothing, it is its own inverse)."""
+        return WireCut(self.wires)
+
+    def pow(self, z) -> list:
+        """``[WireCut]`` for any ``z`` (PennyLane's)."""
+        return [WireCut(self.wires)]
+
+
 class Permute(Template):
     """PennyLane's ``qml.Permute(permutation, wires)``: moves the state of ``wires[i]`` to
     where ``permutation[i]`` names, as PennyLane's SWAPs.
@@ -3956,7 +3987,7 @@ TEMPLATES = {
     for cls in (StatePrep, AmplitudeEmbedding, BasisState, BasisEmbedding, AngleEmbedding,
                 IQPEmbedding, QAOAEmbedding, BasicEntanglerLayers, StronglyEntanglingLayers,
                 SimplifiedTwoDesign, QFT, MottonenStatePreparation, ApproxTimeEvolution,
-                FlipSign, GroverOperator, Barrier, Permute, RandomLayers, ArbitraryUnitary,
+                FlipSign, GroverOperator, Barrier, WireCut, Permute, RandomLayers, ArbitraryUnitary,
                 ArbitraryStatePreparation, FermionicSingleExcitation, FermionicDoubleExcitation,
                 AllSinglesDoubles, UCCSD, kUpCCGSD, GateFabric, ParticleConservingU1,
                 ParticleConservingU2, DiagonalQubitUnitary, SelectPauliRot, MPS, TTN, MERA, TrotterProduct,
