@@ -159,6 +159,7 @@ from .templates import (  # noqa: E402
     StatePrep,
     StronglyEntanglingLayers,
     Barrier,
+    QubitDensityMatrix,
     WireCut,
     Permute,
     RandomLayers,

@@ -36,7 +36,7 @@ import numpy as np
 from autograd.tracer import Box, getval
 import sympy as sp
 
-from .errors import (ArgumentError, DifferentiationError, GateError, SparseMatrixUndefinedError,
+from .errors import (AdjointUndefinedError, ArgumentError, DifferentiationError, GateError, SparseMatrixUndefinedError,
                      TracingError, WireError)
 from ._operations import GATE_CLASSES, GateSequence, Observable, Operation, wires_tuple
 from ._ir import apply_matrix
@@ -276,6 +276,19 @@ class Template(GateSequence):
 
     def _build(self):  # pragma: no cover - every template defines it
         raise NotImplementedError
+
+    def adjoint(self):
+        """PennyLane's ``op.adjoint()`` of an operator without an adjoint method of its own
+        (``has_adjoint`` False): ``AdjointUndefinedError``; ``qml.adjoint(template)``
+        applies its gates' inverses in reverse order.
+
+        >>> StatePrep([1.0, 0.0], wires=0).adjoint()
+        Traceback (most recent call last):
+            ...
+        qsym.errors.AdjointUndefinedError: StatePrep has no adjoint method: use qml.adjoint(op), which applies the inverse of its gates in reverse order
+        """
+        raise AdjointUndefinedError(f"{self.name} has no adjoint method: use qml.adjoint(op), "
+                                    "which applies the inverse of its gates in reverse order")
 
     def _one_entry(self, make):
         """Inside :meth:`_build`: the gates ``make()`` records are one entry of the
@@ -1077,6 +1090,62 @@ def _check_norm(name: str, v: np.ndarray) -> None:
         )
 
 
+def state_tensor(v, wires, wire_order, name: str) -> np.ndarray:
+    """PennyLane's ``state_vector(wire_order)`` of a state preparation: the amplitudes ``v``
+    on ``wires`` (a batch: one row each) as a tensor of one axis of size 2 per wire, on
+    ``wire_order`` (which must hold ``wires``; its other wires in ``|0>``), batch axis first.
+
+    >>> state_tensor(np.array([0.0, 1.0]), ["a"], ["b", "a"], "StatePrep").tolist()
+    [[0.0, 1.0], [0.0, 0.0]]
+    """
+    v = np.asarray(v)
+    wires = list(wires)
+    batched = v.ndim == 2
+    t = v.reshape(((v.shape[0],) if batched else ()) + (2,) * len(wires))
+    if wire_order is None or list(wire_order) == wires:
+        return t
+    wire_order = list(wires_tuple(wire_order))
+    if not set(wires) <= set(wire_order):
+        raise WireError(f"Custom wire_order must contain all {name} wires")
+    extra = [w for w in wire_order if w not in wires]
+    for _ in extra:  # a wire in |0>: amplitude 0 where it is 1
+        t = np.stack([t, np.zeros_like(t)], axis=-1)
+    current = wires + extra
+    axes = [current.index(w) + batched for w in wire_order]
+    return np.transpose(t, ([0] if batched else []) + axes)
+
+
+class QubitDensityMatrix(Template):
+    """PennyLane's ``qml.QubitDensityMatrix(state, wires)``: the preparation of a density
+    matrix (``2**n x 2**n``) on ``wires``, for mixed-state simulation. qsym makes it (its
+    label, data, wires are PennyLane's) but does not apply it: recorded in a circuit or a
+    queue it raises ``GateError`` (prepare the state with gates, or with ``qml.StatePrep`` for
+    a pure state; docs/pennylane.md, "Not supported").
+
+    >>> rho = np.diag([1.0, 0.0])
+    >>> QubitDensityMatrix(rho, wires=0).label(), QubitDensityMatrix(rho, wires=0).data[0].shape
+    ('QubitDensityMatrix', (2, 2))
+    """
+
+    _params = ("state",)
+
+    def __init__(self, state, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        self.state = state
+        shape = np.shape(state)
+        if shape != (2 ** len(self.wires),) * 2:
+            raise GateError(f"QubitDensityMatrix: the state must be a density matrix of shape "
+                            f"{(2 ** len(self.wires),) * 2} for {len(self.wires)} wire(s), got "
+                            f"shape {shape}")
+        if active_tape() is not None:
+            raise GateError("qml.QubitDensityMatrix is not supported in qsym's circuits: "
+                            "prepare the state with gates (qml.StatePrep for a pure state)")
+        self._record()
+
+    def _build(self):
+        pass
+
+
 class StatePrep(Template):
     """Prepare a state vector on ``wires`` (PennyLane's ``qml.StatePrep``), at the start
     of the circuit: ``2**len(wires)`` amplitudes, the first wire most significant.
@@ -1132,6 +1201,27 @@ class StatePrep(Template):
         if _first_on(self.wires) is not None:
             self._mottonen = self._mid_circuit_state()
         self._record()
+
+    def state_vector(self, wire_order=None) -> np.ndarray:
+        """PennyLane's ``op.state_vector(wire_order=None)``: the prepared amplitudes (padded
+        and normalized as asked) as a tensor of shape ``(2,) * n`` (a batch first), on
+        ``wire_order`` if given (its other wires in ``|0>``).
+
+        >>> StatePrep([0.6, 0.8], wires=[1]).state_vector(wire_order=[0, 1]).tolist()
+        [[0.6, 0.8], [0.0, 0.0]]
+        """
+        x = self.state
+        if _symbolic(np.asarray(x, dtype=object)):
+            raise GateError(f"{self.name}.state_vector() needs numbers: the state is a circuit "
+                            "input here")
+        x = np.asarray(x)
+        args = self.__dict__.get("_init_args", {})
+        pad_with, dim = _unwrapped(args.get("pad_with")), 2 ** len(self.wires)
+        if pad_with is not None and x.shape[-1] < dim:
+            x = np.concatenate([x, np.full(x.shape[:-1] + (dim - x.shape[-1],), pad_with)], axis=-1)
+        if pad_with is not None or args.get("normalize"):
+            x = x / np.linalg.norm(x, axis=-1, keepdims=True)
+        return state_tensor(x, self.wires, wire_order, self.name)
 
     def operator_gates(self) -> list:
         """As an operator (inverted, controlled, powered) a state preparation is PennyLane's
@@ -1313,6 +1403,21 @@ class BasisState(Template):
             add_check(self.name, traced, functools.partial(_check_bits, self.name))
         _check_fresh(self.wires, self.name)
         self._record()
+
+    def state_vector(self, wire_order=None) -> np.ndarray:
+        """PennyLane's ``op.state_vector(wire_order=None)``: the basis state as a tensor of
+        shape ``(2,) * n`` (1.0 at the bits), on ``wire_order`` if given (its other wires
+        in ``|0>``).
+
+        >>> BasisState([1, 0], wires=[0, 1]).state_vector().tolist()
+        [[0.0, 0.0], [1.0, 0.0]]
+        """
+        if any(isinstance(b, sp.Basic) and not b.is_number for b in self.state):
+            raise GateError(f"{self.name}.state_vector() needs numbers: the bits are a circuit "
+                            "input here")
+        v = np.zeros(2 ** len(self.wires))
+        v[int("".join(str(int(b)) for b in self.state) or "0", 2)] = 1.0
+        return state_tensor(v, self.wires, wire_order, self.name)
 
     def _build(self):
         for w, b in zip(self.wires, self.state):
@@ -3984,7 +4089,7 @@ del _name, _sub
 
 TEMPLATES = {
     cls.__name__: cls
-    for cls in (StatePrep, AmplitudeEmbedding, BasisState, BasisEmbedding, AngleEmbedding,
+    for cls in (StatePrep, QubitDensityMatrix, AmplitudeEmbedding, BasisState, BasisEmbedding, AngleEmbedding,
                 IQPEmbedding, QAOAEmbedding, BasicEntanglerLayers, StronglyEntanglingLayers,
                 SimplifiedTwoDesign, QFT, MottonenStatePreparation, ApproxTimeEvolution,
                 FlipSign, GroverOperator, Barrier, WireCut, Permute, RandomLayers, ArbitraryUnitary,

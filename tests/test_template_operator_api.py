@@ -110,3 +110,68 @@ def test_template_flags_are_pennylanes(make, flags):
     assert (op.has_matrix, op.has_adjoint, op.has_decomposition) == flags
     assert op.has_diagonalizing_gates is False and op.has_generator is False
     assert op.matrix().shape == (2 ** len(op.wires),) * 2  # qsym's: its gates' product all the same
+
+
+# --- state_vector, QubitDensityMatrix, adjoint() of templates (issue #18) ---
+
+def test_state_vector_of_state_preparations_on_a_wire_order():
+    import numpy as onp
+
+    sp = qml.StatePrep(onp.array([0.6, 0.8j]), wires=["a"])
+    assert onp.allclose(sp.state_vector(), [0.6, 0.8j])
+    # on ["b", "a"]: |0>_b (x) state_a, axes (b, a)
+    assert onp.allclose(sp.state_vector(wire_order=["b", "a"]), [[0.6, 0.8j], [0, 0]])
+    # on ["a", "b"]: state_a (x) |0>_b
+    assert onp.allclose(sp.state_vector(wire_order=["a", "b"]), [[0.6, 0], [0.8j, 0]])
+    padded = qml.StatePrep([1.0, 1.0], wires=[0, 1], pad_with=1.0)
+    assert onp.allclose(padded.state_vector().reshape(-1), onp.full(4, 0.5))
+    batch = qml.StatePrep(onp.array([[1.0, 0.0], [0.0, 1.0]]), wires=[1])
+    assert onp.allclose(batch.state_vector(wire_order=[0, 1]),
+                        [[[1, 0], [0, 0]], [[0, 1], [0, 0]]])
+    bs = qml.BasisState([1, 0], wires=[0, 1])
+    expected = onp.zeros((2, 2, 2))
+    expected[0, 0, 1] = 1.0  # on wires [1, 2, 0]: wire 1 -> 0, wire 2 -> 0, wire 0 -> 1
+    assert onp.array_equal(bs.state_vector(wire_order=[1, 2, 0]), expected)
+    with pytest.raises(qml.errors.WireError, match="must contain all BasisState wires"):
+        bs.state_vector(wire_order=[0, 2])
+
+
+def test_state_preparations_have_no_adjoint_method():
+    import numpy as onp
+
+    for op in (qml.BasisState([0, 1], wires=[0, 1]), qml.StatePrep([1.0, 0.0], wires=0),
+               qml.QubitDensityMatrix(onp.diag([1.0, 0.0]), wires=0)):
+        with pytest.raises(qml.operation.AdjointUndefinedError, match="no adjoint method"):
+            op.adjoint()
+
+
+def test_qubit_density_matrix_is_made_and_refused_in_circuits():
+    import numpy as onp
+
+    rho = onp.diag([1.0, 0.0])
+    op = qml.QubitDensityMatrix(rho, wires=0)
+    assert op.label() == "QubitDensityMatrix" and op.wires == qml.wires.Wires([0])
+    cache = {"matrices": []}
+    assert op.label(cache=cache) == "QubitDensityMatrix\n(M0)" and onp.allclose(cache["matrices"][0], rho)
+    with pytest.raises(qml.errors.GateError, match="shape"):
+        qml.QubitDensityMatrix(onp.eye(2), wires=[0, 1])
+    dev = qml.device("default.mixed", wires=1)
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.QubitDensityMatrix(rho, wires=0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.errors.GateError, match="QubitDensityMatrix is not supported"):
+        circuit()
+
+
+def test_convert_op_to_numpy_data():
+    from qsym.transforms.convert_to_numpy_parameters import _convert_op_to_numpy_data
+
+    from qsym import numpy as pnp
+
+    op = _convert_op_to_numpy_data(qml.PauliRot(pnp.array(0.5, requires_grad=True), "X", [0]))
+    assert type(op.data[0]).__name__ == "float64" and op == qml.PauliRot(0.5, "X", [0])
+    plain = qml.RX(0.1, wires=0)
+    assert _convert_op_to_numpy_data(plain) is plain
