@@ -140,6 +140,7 @@ from . import templates  # noqa: E402
 from .templates import layer  # noqa: E402
 from .templates import (  # noqa: E402
     QubitCarry,
+    IntegerComparator,
     QubitSum,
     AmplitudeEmbedding,
     AngleEmbedding,

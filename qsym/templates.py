@@ -36,7 +36,7 @@ import numpy as np
 from autograd.tracer import Box, getval
 import sympy as sp
 
-from .errors import (AdjointUndefinedError, ArgumentError, DifferentiationError, GateError, SparseMatrixUndefinedError,
+from .errors import (AdjointUndefinedError, ArgumentError, DifferentiationError, GateError, PowUndefinedError, SparseMatrixUndefinedError,
                      TracingError, WireError)
 from ._operations import GATE_CLASSES, GateSequence, Observable, Operation, wires_tuple
 from ._ir import apply_matrix
@@ -1914,6 +1914,140 @@ class QubitCarry(Template):
         _gate("Toffoli", wires=list(w[1:]))
         _gate("CNOT", wires=[w[1], w[2]])
         _gate("Toffoli", wires=[w[0], w[2], w[3]])
+
+
+def _comparator_args(value, wires, the: str = "") -> tuple:
+    """IntegerComparator's checks, PennyLane's messages (ValueErrors): the value an int,
+    wires given, at least two."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise GateError(f"The compared value must be an int. Got {type(value)}.")
+    if wires is None:
+        raise WireError(f"Must specify {the}wires that the operation acts on.")
+    wires = wires_tuple(wires)
+    if len(wires) < 2:
+        raise WireError(f"IntegerComparator: wrong number of wires. {len(wires)} wire(s) "
+                        "given. Need at least 2.")
+    return int(value), wires
+
+
+def comparator_flips(value: int, geq: bool, num_controls: int) -> list:
+    """The control patterns (bit prefixes, first control first) under which
+    ``IntegerComparator`` flips its target: disjoint prefixes whose completions are exactly
+    the integers ``n >= value`` (``geq``) or ``n < value``.
+
+    >>> comparator_flips(2, True, 2), comparator_flips(2, False, 2)
+    ([(1,)], [(0,)])
+    """
+    bits = [int(b) for b in format(value, f"0{num_controls}b")] if value < 2 ** num_controls \
+        else None
+    if bits is None:  # value above every n: all flip (n < value) or none
+        return [] if geq else [()]
+    if value == 0:  # every n >= 0 (the target's X), none < 0
+        return [()] if geq else []
+    if geq:  # value's trailing zeros decide nothing: compare up to its last 1
+        bits = bits[:len(bits) - bits[::-1].index(1)]
+    # n differs from value first at bit i: n > value where value's bit is 0, n < value where 1
+    first = [tuple(bits[:i]) + (1 - b,) for i, b in enumerate(bits) if b == (0 if geq else 1)]
+    return first + [tuple(bits)] if geq else first
+
+
+class IntegerComparator(Template):
+    """PennyLane's ``qml.IntegerComparator(value, wires, geq=True, work_wires=None)``: flips
+    the last wire where the integer of the other wires (first wire most significant) is
+    ``>= value`` (``geq=False``: ``< value``); applied as one ``MultiControlledX`` per
+    prefix of bits that decides the comparison (:func:`comparator_flips`).
+
+    >>> op = IntegerComparator(2, wires=[0, 1, 2])
+    >>> op.label(), op.decomposition()
+    ('>=2', [MultiControlledX(wires=[0, 2], control_values=[True])])
+    """
+
+    has_matrix = True
+    is_self_inverse = True
+
+    def __init__(self, value, wires, geq=True, work_wires=None, id=None):
+        self.value, self.wires = _comparator_args(value, wires)
+        self.geq, self.id = bool(geq), id
+        self.work_wires = Wires(wires_tuple(work_wires) if work_wires is not None else ())
+        if set(self.work_wires) & set(self.wires):
+            raise WireError("The work wires must be different from the control and target wires")
+        self._record()
+
+    def _build(self):
+        w = self.wires
+        for prefix in comparator_flips(self.value, self.geq, len(w) - 1):
+            if prefix:
+                _gate("MultiControlledX", wires=[*w[:len(prefix)], w[-1]],
+                      control_values=[bool(b) for b in prefix])
+            else:
+                _gate("PauliX", wires=w[-1])
+
+    @property
+    def parameters(self) -> list:
+        """None: the value is a hyperparameter (PennyLane's ``num_params`` 0)."""
+        return []
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's: control and target wires, work wires, value, geq."""
+        return {"control_wires": Wires(self.wires[:-1]), "target_wires": Wires(self.wires[-1:]),
+                "work_wires": self.work_wires, "value": self.value, "geq": self.geq}
+
+    @property
+    def control_wires(self) -> Wires:
+        return Wires(self.wires[:-1])
+
+    def _flatten(self):
+        """PennyLane's: no data; the wires and ``(work_wires, value, geq)``."""
+        return (), (Wires(self.wires), (("work_wires", self.work_wires), ("value", self.value),
+                                        ("geq", self.geq)))
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(wires=metadata[0], **dict(metadata[1]))
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """``>=value`` or ``<value`` (PennyLane's)."""
+        return base_label or (f">={self.value}" if self.geq else f"<{self.value}")
+
+    def adjoint(self) -> "IntegerComparator":
+        """Itself again (a permutation that is its own inverse)."""
+        return IntegerComparator(self.value, self.wires, self.geq, self.work_wires)
+
+    def pow(self, z) -> list:
+        """``[]`` for an even integer ``z``, ``[op]`` for an odd one (PennyLane's)."""
+        if not float(z).is_integer():
+            raise PowUndefinedError(f"IntegerComparator ** {z}: only integer powers")
+        return [] if int(z) % 2 == 0 else [self.adjoint()]
+
+    @staticmethod
+    def compute_matrix(control_wires=None, value=None, geq=True, **kwargs) -> np.ndarray:
+        """The permutation matrix on ``control_wires`` and one target wire (PennyLane's
+        ``IntegerComparator.compute_matrix``).
+
+        >>> IntegerComparator.compute_matrix([0], value=1).astype(int).tolist()
+        [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]]
+        """
+        if value is None:
+            raise GateError("The value to compare to must be specified.")
+        if control_wires is None:
+            raise WireError("Must specify the control wires.")
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise GateError(f"The compared value must be an int. Got {type(value)}.")
+        k = len(wires_tuple(control_wires))
+        m = np.zeros((2 ** (k + 1),) * 2)
+        for n in range(2 ** k):
+            flip = n >= value if geq else n < value
+            for t in (0, 1):
+                m[2 * n + (t ^ flip), 2 * n + t] = 1.0
+        return m
+
+    @classmethod
+    def compute_decomposition(cls, value, wires=None, geq=True, work_wires=None, **kwargs) -> list:
+        """The gates for these arguments (PennyLane's ``compute_decomposition``), recorded
+        where it is called."""
+        _comparator_args(value, wires, "the ")
+        return super().compute_decomposition(value, wires=wires, geq=geq, work_wires=work_wires)
 
 
 class FlipSign(Template):
@@ -4096,7 +4230,7 @@ TEMPLATES = {
                 ArbitraryStatePreparation, FermionicSingleExcitation, FermionicDoubleExcitation,
                 AllSinglesDoubles, UCCSD, kUpCCGSD, GateFabric, ParticleConservingU1,
                 ParticleConservingU2, DiagonalQubitUnitary, SelectPauliRot, MPS, TTN, MERA, TrotterProduct,
-                CommutingEvolution, SpecialUnitary, TrotterizedQfunc, QubitSum, QubitCarry, AQFT,
+                CommutingEvolution, SpecialUnitary, TrotterizedQfunc, QubitSum, QubitCarry, IntegerComparator, AQFT,
                 TwoLocalSwapNetwork)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""

@@ -175,3 +175,67 @@ def test_convert_op_to_numpy_data():
     assert type(op.data[0]).__name__ == "float64" and op == qml.PauliRot(0.5, "X", [0])
     plain = qml.RX(0.1, wires=0)
     assert _convert_op_to_numpy_data(plain) is plain
+
+
+def _flip_matrix(k, cond):
+    """Hand-built: X on the last of k + 1 wires where cond(integer of the first k)."""
+    import numpy as onp
+
+    m = onp.zeros((2 ** (k + 1),) * 2)
+    for n in range(2 ** k):
+        for t in (0, 1):
+            m[2 * n + (t ^ int(cond(n))), 2 * n + t] = 1
+    return m
+
+
+@pytest.mark.parametrize("geq", [True, False])
+def test_integer_comparator_matrix_and_gates(geq):
+    import numpy as onp
+
+    for k in (1, 2, 3):
+        for value in range(2 ** k + 2):
+            expected = _flip_matrix(k, (lambda n: n >= value) if geq else (lambda n: n < value))
+            assert onp.array_equal(
+                qml.IntegerComparator.compute_matrix(list(range(k)), value=value, geq=geq), expected)
+            op = qml.IntegerComparator(value, wires=list(range(k + 1)), geq=geq)
+            gates = op.decomposition()
+            prod = onp.eye(2 ** (k + 1))
+            for g in gates:
+                prod = qml.matrix(g, wire_order=list(range(k + 1))) @ prod
+            assert onp.allclose(prod, expected), (k, value, geq)
+    # PennyLane's example (its docstring): geq=True, value 2 on two controls
+    assert qml.IntegerComparator.compute_matrix([0, 1], value=2)[4, 5] == 1
+
+
+def test_integer_comparator_interface_and_errors():
+    op = qml.IntegerComparator(2, geq=False, wires=(0, 1, 2, 3), work_wires=4)
+    data, meta = op._flatten()
+    assert data == () and meta[0] == qml.wires.Wires([0, 1, 2, 3])
+    assert meta[1] == (("work_wires", qml.wires.Wires([4])), ("value", 2), ("geq", False))
+    assert qml.equal(type(op)._unflatten(data, meta), op) and hash(meta)
+    assert op.label() == "<2" and qml.IntegerComparator(3, wires=[0, 1]).label() == ">=3"
+    assert op.control_wires == qml.wires.Wires([0, 1, 2]) and op.data == ()
+    assert op.pow(2) == [] and op.pow(3)[0].name == "IntegerComparator"
+    assert op.adjoint().label() == "<2"
+    with pytest.raises(ValueError, match="must be an int"):
+        qml.IntegerComparator(4.2, wires=[0, 1])
+    with pytest.raises(ValueError, match="Need at least 2"):
+        qml.IntegerComparator(1, wires=[0])
+    with pytest.raises(ValueError, match="work wires must be different"):
+        qml.IntegerComparator(1, wires=[0, 1, 2], work_wires=[2])
+    with pytest.raises(ValueError, match="Must specify the wires"):
+        qml.IntegerComparator.compute_decomposition(2, wires=None)
+    with pytest.raises(ValueError, match="value to compare to must be specified"):
+        qml.IntegerComparator.compute_matrix([0, 1], value=None)
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def circuit(state, value, geq):
+        qml.BasisState(state, wires=range(3))
+        qml.IntegerComparator(value, geq=geq, wires=range(3))
+        return qml.probs(wires=range(3))
+
+    # |100> (4 >= 1): the target flips; |010> (2 < 3): flips; |110> (6 < 3 false): stays
+    assert circuit([1, 0, 0], 1, True)[0b101] == 1.0
+    assert circuit([0, 1, 0], 3, False)[0b011] == 1.0
+    assert circuit([1, 1, 0], 3, False)[0b110] == 1.0
