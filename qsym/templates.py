@@ -2545,6 +2545,14 @@ class Barrier(Template):
         """
         return [Barrier(self.wires, self.only_visual)]
 
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """``||`` (PennyLane's), or ``base_label``."""
+        return base_label or "||"
+
+    def adjoint(self) -> "Barrier":
+        """A barrier again (PennyLane's: it applies nothing)."""
+        return Barrier(self.wires, self.only_visual)
+
 
 class WireCut(Template):
     """PennyLane's ``qml.WireCut(wires)``: the mark of a cut for PennyLane's circuit cutting

@@ -239,3 +239,10 @@ def test_integer_comparator_interface_and_errors():
     assert circuit([1, 0, 0], 1, True)[0b101] == 1.0
     assert circuit([0, 1, 0], 3, False)[0b011] == 1.0
     assert circuit([1, 1, 0], 3, False)[0b110] == 1.0
+
+
+def test_barrier_and_wirecut_labels_and_adjoints():
+    # PennyLane's labels: "||" and "//"; each applies nothing, so it is its own adjoint
+    assert qml.Barrier(wires=[0, 1]).label() == "||" and qml.WireCut(wires=0).label() == "//"
+    assert qml.Barrier(wires=[0, 1]).adjoint().wires == qml.wires.Wires([0, 1])
+    assert qml.WireCut(wires=[0]).adjoint().label() == "//"
