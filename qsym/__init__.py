@@ -140,6 +140,7 @@ from . import templates  # noqa: E402
 from .templates import layer  # noqa: E402
 from .templates import (  # noqa: E402
     QubitCarry,
+    IntegerComparator,
     QubitSum,
     AmplitudeEmbedding,
     AngleEmbedding,
@@ -159,6 +160,8 @@ from .templates import (  # noqa: E402
     StatePrep,
     StronglyEntanglingLayers,
     Barrier,
+    QubitDensityMatrix,
+    WireCut,
     Permute,
     RandomLayers,
     ArbitraryUnitary,
@@ -195,6 +198,8 @@ ops.qubit.special_unitary = type(ops)(
     SpecialUnitary=SpecialUnitary, TmpPauliRot=templates.TmpPauliRot, pauli_basis_strings=templates.pauli_basis_strings,
     pauli_basis_matrices=templates.pauli_basis_matrices, _pauli_letters="IXYZ",
     _pauli_matrices=templates.pauli_matrices())
+from . import _attributes as _attributes_mod  # noqa: E402
+ops.qubit.attributes = _attributes_mod  # PennyLane's qml.ops.qubit.attributes (Attribute, sets)
 from ._subroutines import (  # noqa: E402
     SUBROUTINES as _SUBROUTINES,
     AmplitudeAmplification,
@@ -289,7 +294,7 @@ ops.functions.matrix = matrix
 def _register_op_paths():
     import sys as _sys
 
-    from . import _linalg
+    from . import _linalg, _opmath
 
     for _mod, _names in _OP_MATH_MODULES.items():
         _holder = getattr(ops.op_math, _mod, None)
@@ -306,7 +311,8 @@ def _register_op_paths():
         one_qubit_decomposition=ops.one_qubit_decomposition,
         two_qubit_decomposition=ops.two_qubit_decomposition,
         multi_qubit_decomposition=ops.multi_qubit_decomposition,
-        _compute_num_cnots=_linalg.compute_num_cnots, compute_num_cnots=_linalg.compute_num_cnots)
+        _compute_num_cnots=_linalg.compute_num_cnots, compute_num_cnots=_linalg.compute_num_cnots,
+        _compute_udv=_linalg.demultiplex)
     _sys.modules[f"{__name__}.ops"] = ops
     _sys.modules[f"{__name__}.ops.op_math"] = ops.op_math
     _sys.modules[f"{__name__}.ops.functions"] = ops.functions
@@ -327,6 +333,12 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.ops.qubit"] = ops.qubit
     _sys.modules[f"{__name__}.ops.qubit.special_unitary"] = ops.qubit.special_unitary
     _sys.modules[f"{__name__}.ops.qubit.observables"] = ops.qubit.observables
+    _sys.modules[f"{__name__}.ops.qubit.attributes"] = ops.qubit.attributes
+    # from pennylane.ops.qubit.matrix_ops import QubitUnitary, _walsh_hadamard_transform, ...
+    _sys.modules[f"{__name__}.ops.qubit.matrix_ops"] = ops.qubit.matrix_ops = type(ops)(
+        QubitUnitary=QubitUnitary, DiagonalQubitUnitary=DiagonalQubitUnitary,
+        BlockEncode=BlockEncode, _walsh_hadamard_transform=_opmath.walsh_hadamard_transform,
+        fractional_matrix_power=_opmath.fractional_matrix_power)
     _sys.modules[f"{__name__}.queuing"] = queuing  # from pennylane.queuing import AnnotatedQueue
     _sys.modules[f"{__name__}.operation"] = operation
     # from pennylane.noise.insert_ops import insert; PennyLane's modules of the noise

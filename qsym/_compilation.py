@@ -25,6 +25,12 @@ from ._opmath import AdjointOperation, AnnotatedQueue
 from ._tapes import make_qscript
 from ._trace import Traced
 from ._transform import VALUES_UNSEEN, detached, null_postprocessing, transform
+# PennyLane's attributes (qml.ops.qubit.attributes) the passes read: the sets themselves,
+# so a gate a user adds to one is seen here
+from ._attributes import composable_rotations as COMPOSABLE_ROTATIONS
+from ._attributes import self_inverses as SELF_INVERSES
+from ._attributes import symmetric_over_all_wires as SYMMETRIC_OVER_ALL_WIRES
+from ._attributes import symmetric_over_control_wires as SYMMETRIC_OVER_CONTROL_WIRES
 from .errors import ArgumentError, DecompositionUndefinedError, GateError, TransformError
 from .decomposition import (DecompositionGraph, GateSet, enabled_graph,
                             get_decomp_kwargs)
@@ -35,18 +41,6 @@ __all__ = ["cancel_inverses", "merge_rotations", "single_qubit_fusion", "commute
            "SELF_INVERSES", "COMPOSABLE_ROTATIONS", "find_next_gate", "rot_angles",
            "decomposition_gen", "insert"]
 
-# PennyLane's attributes (pennylane.ops.qubit.attributes) the passes read
-SELF_INVERSES = frozenset(["Hadamard", "PauliX", "PauliY", "PauliZ", "CNOT", "CZ", "CY", "CH",
-                           "SWAP", "Toffoli", "CCZ"])
-SYMMETRIC_OVER_ALL_WIRES = frozenset(["CZ", "CCZ", "SWAP", "IsingXX", "Identity", "ISWAP",
-                                      "SISWAP", "SQISW", "MultiRZ", "IsingXY", "IsingYY",
-                                      "IsingZZ", "PSWAP"])
-SYMMETRIC_OVER_CONTROL_WIRES = frozenset(["CCZ", "Toffoli"])
-COMPOSABLE_ROTATIONS = frozenset([
-    "RX", "RY", "RZ", "PhaseShift", "CRX", "CRY", "CRZ", "ControlledPhaseShift", "IsingXX",
-    "IsingYY", "IsingXY", "IsingZZ", "Rot", "SingleExcitation", "DoubleExcitation",
-    "SingleExcitationMinus", "SingleExcitationPlus", "DoubleExcitationMinus",
-    "DoubleExcitationPlus", "OrbitalRotation"])
 
 
 def _value(x):

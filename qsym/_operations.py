@@ -36,7 +36,7 @@ from autograd.tracer import Box
 from ._cache import Memo
 from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError,
                      EigvalsUndefinedError, MeasurementError, MeasurementShapeError, PowUndefinedError, RemovedGateError,
-                     SparseMatrixUndefinedError, TracingError, WireError)
+                     RotAnglesUndefinedError, SparseMatrixUndefinedError, TracingError, WireError)
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
 from ._ir import log_base, state_quantity
@@ -919,6 +919,22 @@ class Operation:
         # PennyLane's eigenvalues of an integer matrix (PauliZ, CNOT) are floats
         return _eigenvalues(m.astype(float) if m.dtype.kind in "iu" else m)
 
+    def single_qubit_rot_angles(self) -> list:
+        """PennyLane's ``[phi, theta, omega]``: ``Rot(phi, theta, omega)`` is this gate up to
+        a global phase (:data:`ROT_ANGLES`: the one-wire gates PennyLane gives them for;
+        another gate raises ``RotAnglesUndefinedError``, a ``NotImplementedError``).
+
+        >>> RX(0.3, wires=0).single_qubit_rot_angles()
+        [1.5707963267948966, 0.3, -1.5707963267948966]
+        """
+        angles = ROT_ANGLES.get(self.name) if self._row is not None else None
+        if angles is None:
+            raise RotAnglesUndefinedError(
+                f"{self.name} has no single_qubit_rot_angles (PennyLane defines them for "
+                f"{', '.join(ROT_ANGLES)}); for any one-wire matrix use "
+                "qml.ops.one_qubit_decomposition(qml.matrix(op), wire, rotations='ZYZ')")
+        return angles(*self.data)
+
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         """PennyLane's drawing label: ``"RX"``, ``"RX\\n(1.23)"`` with ``decimals=2``.
 
@@ -1195,6 +1211,26 @@ PENNYLANE_EIGVALS = {
     "ISWAP": lambda: np.array([1j, -1j, 1, 1]),
     "SISWAP": lambda: np.array([(1 + 1j) / np.sqrt(2), (1 - 1j) / np.sqrt(2), 1, 1]),
     "ECR": lambda: np.array([1.0, -1.0, 1.0, -1.0]),
+}
+
+
+# PennyLane's ``op.single_qubit_rot_angles()``: ``[phi, theta, omega]`` with ``RZ(omega)
+# RY(theta) RZ(phi)`` the gate up to a global phase, for the one-wire gates PennyLane defines
+# them for (a function of the gate's parameters; tests/test_operator_attributes.py checks each
+# against the gate's matrix); another gate raises RotAnglesUndefinedError (NotImplementedError)
+ROT_ANGLES = {
+    "Hadamard": lambda: [np.pi, np.pi / 2, 0.0],
+    "PauliX": lambda: [np.pi / 2, np.pi, -np.pi / 2],
+    "PauliY": lambda: [0.0, np.pi, 0.0],
+    "PauliZ": lambda: [np.pi, 0.0, 0.0],
+    "S": lambda: [np.pi / 2, 0.0, 0.0],
+    "T": lambda: [np.pi / 4, 0.0, 0.0],
+    "SX": lambda: [np.pi / 2, np.pi / 2, -np.pi / 2],
+    "RX": lambda phi: [np.pi / 2, phi, -np.pi / 2],
+    "RY": lambda phi: [0.0, phi, 0.0],
+    "RZ": lambda phi: [phi, 0.0, 0.0],
+    "PhaseShift": lambda phi: [phi, 0.0, 0.0],
+    "Rot": lambda phi, theta, omega: [phi, theta, omega],
 }
 
 

@@ -523,8 +523,24 @@ def _matrix_power(op: Operation, z) -> np.ndarray:
         return np.linalg.matrix_power(U, int(round(z)))
     if U.ndim == 3:
         raise _pow_undefined(op.name + " (broadcast)", z)
-    w, v = np.linalg.eig(U)
-    return (v * w ** z) @ np.linalg.inv(v)
+    return fractional_matrix_power(U, z)
+
+
+def fractional_matrix_power(A, t) -> np.ndarray:
+    """The principal power ``A**t`` of a diagonalisable square matrix: each eigenvalue's
+    principal power (its phase in (-pi, pi] times ``t``) in ``A``'s eigenbasis; what
+    PennyLane's ``qml.ops.qubit.matrix_ops.fractional_matrix_power`` (SciPy's) gives for
+    the unitary matrices ``QubitUnitary.pow`` takes.
+
+    >>> fractional_matrix_power(np.diag([1, -1]), 0.5).round(12)
+    array([[1.+0.j, 0.+0.j],
+           [0.+0.j, 0.+1.j]])
+    """
+    A = np.asarray(A, dtype=complex)
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise ArgumentError(f"fractional_matrix_power takes a square matrix, got shape {A.shape}")
+    w, v = np.linalg.eig(A)
+    return (v * w ** t) @ np.linalg.inv(v)
 
 
 def _controlled_pow(op: Operation, z) -> list:
@@ -1027,13 +1043,37 @@ def walsh_weights(signs) -> np.ndarray:
     >>> walsh_weights([1, 1, -1, -1]).tolist()
     [0, 0, 4, 0]
     """
-    w = np.array(signs, dtype=np.int64)
+    return _walsh_butterflies(np.array(signs, dtype=np.int64))
+
+
+def _walsh_butterflies(w: np.ndarray) -> np.ndarray:
+    """The unnormalised Walsh-Hadamard transform along the last axis (length a power of
+    two; leading axes are a batch), by ``log2(N)`` butterflies, in ``w``'s dtype."""
+    lead, size = w.shape[:-1], w.shape[-1]
     h = 1
-    while h < len(w):
-        w = w.reshape(-1, 2, h)
-        w = np.stack([w[:, 0] + w[:, 1], w[:, 0] - w[:, 1]], axis=1).reshape(-1)
+    while h < size:
+        w = w.reshape(*lead, -1, 2, h)
+        w = np.stack([w[..., 0, :] + w[..., 1, :], w[..., 0, :] - w[..., 1, :]], axis=-2)
         h *= 2
-    return w
+    return w.reshape(*lead, size)
+
+
+def walsh_hadamard_transform(D, n=None) -> np.ndarray:
+    """PennyLane's ``_walsh_hadamard_transform(D, n)`` (``qml.ops.qubit.matrix_ops``):
+    ``H^{(x)n} D`` with ``H = [[1, 1], [1, -1]] / 2``, along the last axis of ``D`` (of length
+    ``2**n``; a 2-D ``D`` is a batch, one transform per row).
+
+    >>> walsh_hadamard_transform([1, 0, -1, 2.5]).tolist()
+    [0.625, -0.625, -0.125, 1.125]
+    """
+    D = np.asarray(D)
+    size = D.shape[-1]
+    n = int(round(np.log2(size))) if n is None else int(n)
+    if D.ndim not in (1, 2) or size != 2 ** n:
+        raise ArgumentError(f"walsh_hadamard_transform: D must be of shape (2**n,) or "
+                            f"(batch, 2**n) with n={n}, got shape {D.shape}")
+    dtype = np.result_type(D.dtype, float)
+    return _walsh_butterflies(D.astype(dtype)) / 2 ** n
 
 
 def _pcphase_decomposition(phi, dim: int, wires: list) -> list:
@@ -1947,6 +1987,17 @@ class AdjointOperation(SymbolicOp):
     def control_wires(self):
         """The base's (PennyLane's ``Adjoint(CNOT).control_wires``)."""
         return self._base.control_wires
+
+    def single_qubit_rot_angles(self) -> list:
+        """The base's angles undone (PennyLane's): ``Rot(-omega, -theta, -phi)`` is the
+        inverse of ``Rot(phi, theta, omega)``.
+
+        >>> import qsym as qml
+        >>> qml.adjoint(qml.RZ(0.3, wires=0)).single_qubit_rot_angles()
+        [-0.0, -0.0, -0.3]
+        """
+        phi, theta, omega = self._base.single_qubit_rot_angles()
+        return [-omega, -theta, -phi]
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         return self._base.label(decimals, base_label, cache) + "†"

@@ -22,7 +22,8 @@ from ._operations import Observable, as_observable, expval
 from ._transform import detached, null_postprocessing, transform
 
 __all__ = ["split_non_commuting", "split_to_single_terms", "broadcast_expand",
-           "batch_params", "batch_input", "convert_to_numpy_parameters", "single_terms",
+           "batch_params", "batch_input", "convert_to_numpy_parameters", "convert_op_to_numpy_data",
+           "single_terms",
            "SHOT_DISTRIBUTIONS"]
 
 
@@ -473,10 +474,23 @@ def convert_to_numpy_parameters(tape):
     >>> type(qml.transforms.convert_to_numpy_parameters(t)[0][0].operations[0].data[0]).__name__
     'float64'
     """
-    def wrapped(d):
-        return hasattr(d, "_value") or hasattr(d, "unwrap")
-
-    with detached():  # gates without a wrapped parameter are kept as they are
-        ops = [op.remake(tuple(_numpy(d) for d in op.data)) if any(map(wrapped, op.data))
-               else op for op in tape.operations]
+    with detached():
+        ops = [convert_op_to_numpy_data(op) for op in tape.operations]
     return [tape.copy(operations=ops)], null_postprocessing
+
+
+def convert_op_to_numpy_data(op):
+    """The gate with every parameter a plain NumPy value (PennyLane's
+    ``_convert_op_to_numpy_data``, of ``qml.transforms.convert_to_numpy_parameters``); a
+    gate without a wrapped parameter is returned as it is.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> op = convert_op_to_numpy_data(qml.RX(np.array(0.5, requires_grad=True), 0))
+    >>> type(op.data[0]).__name__
+    'float64'
+    """
+    if not any(hasattr(d, "_value") or hasattr(d, "unwrap") for d in op.data):
+        return op
+    with detached():
+        return op.remake(tuple(_numpy(d) for d in op.data))

@@ -71,8 +71,6 @@ NAMESPACES = {
                  "and Operator are qsym's gate base class)",
     "cut_circuit": "PennyLane's circuit cutting (qml.cut_circuit)",
     "cut_circuit_mc": "PennyLane's circuit cutting (qml.cut_circuit_mc)",
-    "WireCut": "PennyLane's circuit cutting (qml.WireCut marks a cut for qml.cut_circuit): "
-               "simulate the uncut circuit",
 }
 
 

@@ -128,6 +128,20 @@ class GeneratorUndefinedError(GateError):
     """
 
 
+class RotAnglesUndefinedError(GateError, NotImplementedError):
+    """The operator has no ``single_qubit_rot_angles`` (PennyLane raises
+    ``NotImplementedError``; this is one too): only PennyLane's one-wire gates that define
+    them have them.
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.U3(0.1, 0.2, 0.3, wires=0).single_qubit_rot_angles()
+    ... except NotImplementedError as exc:
+    ...     print(type(exc).__name__)
+    RotAnglesUndefinedError
+    """
+
+
 class RemovedGateError(GateError, AttributeError):
     """``qml.<name>`` of a gate removed by :func:`qsym.undefine_gate`: a :class:`GateError`,
     and an ``AttributeError`` as for any missing attribute (``hasattr`` is False).

@@ -36,7 +36,7 @@ import numpy as np
 from autograd.tracer import Box, getval
 import sympy as sp
 
-from .errors import (ArgumentError, DifferentiationError, GateError, SparseMatrixUndefinedError,
+from .errors import (AdjointUndefinedError, ArgumentError, DifferentiationError, GateError, PowUndefinedError, SparseMatrixUndefinedError,
                      TracingError, WireError)
 from ._operations import GATE_CLASSES, GateSequence, Observable, Operation, wires_tuple
 from ._ir import apply_matrix
@@ -292,6 +292,19 @@ class Template(GateSequence):
 
     def _build(self):  # pragma: no cover - every template defines it
         raise NotImplementedError
+
+    def adjoint(self):
+        """PennyLane's ``op.adjoint()`` of an operator without an adjoint method of its own
+        (``has_adjoint`` False): ``AdjointUndefinedError``; ``qml.adjoint(template)``
+        applies its gates' inverses in reverse order.
+
+        >>> StatePrep([1.0, 0.0], wires=0).adjoint()
+        Traceback (most recent call last):
+            ...
+        qsym.errors.AdjointUndefinedError: StatePrep has no adjoint method: use qml.adjoint(op), which applies the inverse of its gates in reverse order
+        """
+        raise AdjointUndefinedError(f"{self.name} has no adjoint method: use qml.adjoint(op), "
+                                    "which applies the inverse of its gates in reverse order")
 
     def _one_entry(self, make):
         """Inside :meth:`_build`: the gates ``make()`` records are one entry of the
@@ -1093,6 +1106,62 @@ def _check_norm(name: str, v: np.ndarray) -> None:
         )
 
 
+def state_tensor(v, wires, wire_order, name: str) -> np.ndarray:
+    """PennyLane's ``state_vector(wire_order)`` of a state preparation: the amplitudes ``v``
+    on ``wires`` (a batch: one row each) as a tensor of one axis of size 2 per wire, on
+    ``wire_order`` (which must hold ``wires``; its other wires in ``|0>``), batch axis first.
+
+    >>> state_tensor(np.array([0.0, 1.0]), ["a"], ["b", "a"], "StatePrep").tolist()
+    [[0.0, 1.0], [0.0, 0.0]]
+    """
+    v = np.asarray(v)
+    wires = list(wires)
+    batched = v.ndim == 2
+    t = v.reshape(((v.shape[0],) if batched else ()) + (2,) * len(wires))
+    if wire_order is None or list(wire_order) == wires:
+        return t
+    wire_order = list(wires_tuple(wire_order))
+    if not set(wires) <= set(wire_order):
+        raise WireError(f"Custom wire_order must contain all {name} wires")
+    extra = [w for w in wire_order if w not in wires]
+    for _ in extra:  # a wire in |0>: amplitude 0 where it is 1
+        t = np.stack([t, np.zeros_like(t)], axis=-1)
+    current = wires + extra
+    axes = [current.index(w) + batched for w in wire_order]
+    return np.transpose(t, ([0] if batched else []) + axes)
+
+
+class QubitDensityMatrix(Template):
+    """PennyLane's ``qml.QubitDensityMatrix(state, wires)``: the preparation of a density
+    matrix (``2**n x 2**n``) on ``wires``, for mixed-state simulation. qsym makes it (its
+    label, data, wires are PennyLane's) but does not apply it: recorded in a circuit or a
+    queue it raises ``GateError`` (prepare the state with gates, or with ``qml.StatePrep`` for
+    a pure state; docs/pennylane.md, "Not supported").
+
+    >>> rho = np.diag([1.0, 0.0])
+    >>> QubitDensityMatrix(rho, wires=0).label(), QubitDensityMatrix(rho, wires=0).data[0].shape
+    ('QubitDensityMatrix', (2, 2))
+    """
+
+    _params = ("state",)
+
+    def __init__(self, state, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        self.state = state
+        shape = np.shape(state)
+        if shape != (2 ** len(self.wires),) * 2:
+            raise GateError(f"QubitDensityMatrix: the state must be a density matrix of shape "
+                            f"{(2 ** len(self.wires),) * 2} for {len(self.wires)} wire(s), got "
+                            f"shape {shape}")
+        if active_tape() is not None:
+            raise GateError("qml.QubitDensityMatrix is not supported in qsym's circuits: "
+                            "prepare the state with gates (qml.StatePrep for a pure state)")
+        self._record()
+
+    def _build(self):
+        pass
+
+
 class StatePrep(Template):
     """Prepare a state vector on ``wires`` (PennyLane's ``qml.StatePrep``), at the start
     of the circuit: ``2**len(wires)`` amplitudes, the first wire most significant.
@@ -1148,6 +1217,27 @@ class StatePrep(Template):
         if _first_on(self.wires) is not None:
             self._mottonen = self._mid_circuit_state()
         self._record()
+
+    def state_vector(self, wire_order=None) -> np.ndarray:
+        """PennyLane's ``op.state_vector(wire_order=None)``: the prepared amplitudes (padded
+        and normalized as asked) as a tensor of shape ``(2,) * n`` (a batch first), on
+        ``wire_order`` if given (its other wires in ``|0>``).
+
+        >>> StatePrep([0.6, 0.8], wires=[1]).state_vector(wire_order=[0, 1]).tolist()
+        [[0.6, 0.8], [0.0, 0.0]]
+        """
+        x = self.state
+        if _symbolic(np.asarray(x, dtype=object)):
+            raise GateError(f"{self.name}.state_vector() needs numbers: the state is a circuit "
+                            "input here")
+        x = np.asarray(x)
+        args = self.__dict__.get("_init_args", {})
+        pad_with, dim = _unwrapped(args.get("pad_with")), 2 ** len(self.wires)
+        if pad_with is not None and x.shape[-1] < dim:
+            x = np.concatenate([x, np.full(x.shape[:-1] + (dim - x.shape[-1],), pad_with)], axis=-1)
+        if pad_with is not None or args.get("normalize"):
+            x = x / np.linalg.norm(x, axis=-1, keepdims=True)
+        return state_tensor(x, self.wires, wire_order, self.name)
 
     def operator_gates(self) -> list:
         """As an operator (inverted, controlled, powered) a state preparation is PennyLane's
@@ -1329,6 +1419,21 @@ class BasisState(Template):
             add_check(self.name, traced, functools.partial(_check_bits, self.name))
         _check_fresh(self.wires, self.name)
         self._record()
+
+    def state_vector(self, wire_order=None) -> np.ndarray:
+        """PennyLane's ``op.state_vector(wire_order=None)``: the basis state as a tensor of
+        shape ``(2,) * n`` (1.0 at the bits), on ``wire_order`` if given (its other wires
+        in ``|0>``).
+
+        >>> BasisState([1, 0], wires=[0, 1]).state_vector().tolist()
+        [[0.0, 0.0], [1.0, 0.0]]
+        """
+        if any(isinstance(b, sp.Basic) and not b.is_number for b in self.state):
+            raise GateError(f"{self.name}.state_vector() needs numbers: the bits are a circuit "
+                            "input here")
+        v = np.zeros(2 ** len(self.wires))
+        v[int("".join(str(int(b)) for b in self.state) or "0", 2)] = 1.0
+        return state_tensor(v, self.wires, wire_order, self.name)
 
     def _build(self):
         for w, b in zip(self.wires, self.state):
@@ -1827,6 +1932,140 @@ class QubitCarry(Template):
         _gate("Toffoli", wires=[w[0], w[2], w[3]])
 
 
+def _comparator_args(value, wires, the: str = "") -> tuple:
+    """IntegerComparator's checks, PennyLane's messages (ValueErrors): the value an int,
+    wires given, at least two."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise GateError(f"The compared value must be an int. Got {type(value)}.")
+    if wires is None:
+        raise WireError(f"Must specify {the}wires that the operation acts on.")
+    wires = wires_tuple(wires)
+    if len(wires) < 2:
+        raise WireError(f"IntegerComparator: wrong number of wires. {len(wires)} wire(s) "
+                        "given. Need at least 2.")
+    return int(value), wires
+
+
+def comparator_flips(value: int, geq: bool, num_controls: int) -> list:
+    """The control patterns (bit prefixes, first control first) under which
+    ``IntegerComparator`` flips its target: disjoint prefixes whose completions are exactly
+    the integers ``n >= value`` (``geq``) or ``n < value``.
+
+    >>> comparator_flips(2, True, 2), comparator_flips(2, False, 2)
+    ([(1,)], [(0,)])
+    """
+    bits = [int(b) for b in format(value, f"0{num_controls}b")] if value < 2 ** num_controls \
+        else None
+    if bits is None:  # value above every n: all flip (n < value) or none
+        return [] if geq else [()]
+    if value == 0:  # every n >= 0 (the target's X), none < 0
+        return [()] if geq else []
+    if geq:  # value's trailing zeros decide nothing: compare up to its last 1
+        bits = bits[:len(bits) - bits[::-1].index(1)]
+    # n differs from value first at bit i: n > value where value's bit is 0, n < value where 1
+    first = [tuple(bits[:i]) + (1 - b,) for i, b in enumerate(bits) if b == (0 if geq else 1)]
+    return first + [tuple(bits)] if geq else first
+
+
+class IntegerComparator(Template):
+    """PennyLane's ``qml.IntegerComparator(value, wires, geq=True, work_wires=None)``: flips
+    the last wire where the integer of the other wires (first wire most significant) is
+    ``>= value`` (``geq=False``: ``< value``); applied as one ``MultiControlledX`` per
+    prefix of bits that decides the comparison (:func:`comparator_flips`).
+
+    >>> op = IntegerComparator(2, wires=[0, 1, 2])
+    >>> op.label(), op.decomposition()
+    ('>=2', [MultiControlledX(wires=[0, 2], control_values=[True])])
+    """
+
+    has_matrix = True
+    is_self_inverse = True
+
+    def __init__(self, value, wires, geq=True, work_wires=None, id=None):
+        self.value, self.wires = _comparator_args(value, wires)
+        self.geq, self.id = bool(geq), id
+        self.work_wires = Wires(wires_tuple(work_wires) if work_wires is not None else ())
+        if set(self.work_wires) & set(self.wires):
+            raise WireError("The work wires must be different from the control and target wires")
+        self._record()
+
+    def _build(self):
+        w = self.wires
+        for prefix in comparator_flips(self.value, self.geq, len(w) - 1):
+            if prefix:
+                _gate("MultiControlledX", wires=[*w[:len(prefix)], w[-1]],
+                      control_values=[bool(b) for b in prefix])
+            else:
+                _gate("PauliX", wires=w[-1])
+
+    @property
+    def parameters(self) -> list:
+        """None: the value is a hyperparameter (PennyLane's ``num_params`` 0)."""
+        return []
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's: control and target wires, work wires, value, geq."""
+        return {"control_wires": Wires(self.wires[:-1]), "target_wires": Wires(self.wires[-1:]),
+                "work_wires": self.work_wires, "value": self.value, "geq": self.geq}
+
+    @property
+    def control_wires(self) -> Wires:
+        return Wires(self.wires[:-1])
+
+    def _flatten(self):
+        """PennyLane's: no data; the wires and ``(work_wires, value, geq)``."""
+        return (), (Wires(self.wires), (("work_wires", self.work_wires), ("value", self.value),
+                                        ("geq", self.geq)))
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(wires=metadata[0], **dict(metadata[1]))
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """``>=value`` or ``<value`` (PennyLane's)."""
+        return base_label or (f">={self.value}" if self.geq else f"<{self.value}")
+
+    def adjoint(self) -> "IntegerComparator":
+        """Itself again (a permutation that is its own inverse)."""
+        return IntegerComparator(self.value, self.wires, self.geq, self.work_wires)
+
+    def pow(self, z) -> list:
+        """``[]`` for an even integer ``z``, ``[op]`` for an odd one (PennyLane's)."""
+        if not float(z).is_integer():
+            raise PowUndefinedError(f"IntegerComparator ** {z}: only integer powers")
+        return [] if int(z) % 2 == 0 else [self.adjoint()]
+
+    @staticmethod
+    def compute_matrix(control_wires=None, value=None, geq=True, **kwargs) -> np.ndarray:
+        """The permutation matrix on ``control_wires`` and one target wire (PennyLane's
+        ``IntegerComparator.compute_matrix``).
+
+        >>> IntegerComparator.compute_matrix([0], value=1).astype(int).tolist()
+        [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]]
+        """
+        if value is None:
+            raise GateError("The value to compare to must be specified.")
+        if control_wires is None:
+            raise WireError("Must specify the control wires.")
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise GateError(f"The compared value must be an int. Got {type(value)}.")
+        k = len(wires_tuple(control_wires))
+        m = np.zeros((2 ** (k + 1),) * 2)
+        for n in range(2 ** k):
+            flip = n >= value if geq else n < value
+            for t in (0, 1):
+                m[2 * n + (t ^ flip), 2 * n + t] = 1.0
+        return m
+
+    @classmethod
+    def compute_decomposition(cls, value, wires=None, geq=True, work_wires=None, **kwargs) -> list:
+        """The gates for these arguments (PennyLane's ``compute_decomposition``), recorded
+        where it is called."""
+        _comparator_args(value, wires, "the ")
+        return super().compute_decomposition(value, wires=wires, geq=geq, work_wires=work_wires)
+
+
 class FlipSign(Template):
     """PennyLane's ``qml.FlipSign(n, wires)``: flips the sign of the basis state ``n`` (an
     int, or a list of bits, one per wire, the first wire most significant):
@@ -2321,6 +2560,45 @@ class Barrier(Template):
         [Barrier(wires=[0])]
         """
         return [Barrier(self.wires, self.only_visual)]
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """``||`` (PennyLane's), or ``base_label``."""
+        return base_label or "||"
+
+    def adjoint(self) -> "Barrier":
+        """A barrier again (PennyLane's: it applies nothing)."""
+        return Barrier(self.wires, self.only_visual)
+
+
+class WireCut(Template):
+    """PennyLane's ``qml.WireCut(wires)``: the mark of a cut for PennyLane's circuit cutting
+    (``qml.cut_circuit``, which qsym does not provide); like PennyLane's, it applies nothing,
+    so a circuit with it gives the uncut circuit's results. Drawn as ``//``.
+
+    >>> WireCut(wires=[0, 1]).decomposition(), WireCut(wires=0).label()
+    ([], '//')
+    """
+
+    def __init__(self, wires, id=None):
+        self.wires, self.id = wires_tuple(wires), id
+        if not self.wires:
+            raise WireError("WireCut: wrong number of wires. At least one wire has to be given.")
+        self._record()
+
+    def _build(self):
+        pass
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """``//`` (PennyLane's), or ``base_label``."""
+        return base_label or "//"
+
+    def adjoint(self) -> "WireCut":
+        """A cut again (PennyLane's: applying nothing, it is its own inverse)."""
+        return WireCut(self.wires)
+
+    def pow(self, z) -> list:
+        """``[WireCut]`` for any ``z`` (PennyLane's)."""
+        return [WireCut(self.wires)]
 
 
 class Permute(Template):
@@ -3969,14 +4247,14 @@ del _name, _sub
 
 TEMPLATES = {
     cls.__name__: cls
-    for cls in (StatePrep, AmplitudeEmbedding, BasisState, BasisEmbedding, AngleEmbedding,
+    for cls in (StatePrep, QubitDensityMatrix, AmplitudeEmbedding, BasisState, BasisEmbedding, AngleEmbedding,
                 IQPEmbedding, QAOAEmbedding, BasicEntanglerLayers, StronglyEntanglingLayers,
                 SimplifiedTwoDesign, QFT, MottonenStatePreparation, ApproxTimeEvolution,
-                FlipSign, GroverOperator, Barrier, Permute, RandomLayers, ArbitraryUnitary,
+                FlipSign, GroverOperator, Barrier, WireCut, Permute, RandomLayers, ArbitraryUnitary,
                 ArbitraryStatePreparation, FermionicSingleExcitation, FermionicDoubleExcitation,
                 AllSinglesDoubles, UCCSD, kUpCCGSD, GateFabric, ParticleConservingU1,
                 ParticleConservingU2, DiagonalQubitUnitary, SelectPauliRot, MPS, TTN, MERA, TrotterProduct,
-                CommutingEvolution, SpecialUnitary, TrotterizedQfunc, QubitSum, QubitCarry, AQFT,
+                CommutingEvolution, SpecialUnitary, TrotterizedQfunc, QubitSum, QubitCarry, IntegerComparator, AQFT,
                 TwoLocalSwapNetwork)
 }
 """The templates and state preparations, by PennyLane name (all also ``qml.<name>``)."""

@@ -21,6 +21,7 @@ from ._compilation import (
     merge_rotations, remove_barrier, single_qubit_fusion, undo_swaps,
 )
 from ._mcm import defer_measurements  # qml.defer_measurements, also here
+from . import _splitting as _splitting_mod
 from ._splitting import (
     batch_input, batch_params, broadcast_expand, convert_to_numpy_parameters,
     split_non_commuting, split_to_single_terms,
@@ -85,6 +86,8 @@ for _name in ("split_non_commuting", "split_to_single_terms", "broadcast_expand"
     _module(_name, f"PennyLane's module path of qml.transforms.{_name}",
             **{_name: globals()[_name], "null_postprocessing": null_postprocessing})
 vars(_sys.modules[f"{__name__}.decompose"])["_operator_decomposition_gen"] = decomposition_gen
+vars(_sys.modules[f"{__name__}.convert_to_numpy_parameters"])[
+    "_convert_op_to_numpy_data"] = _splitting_mod.convert_op_to_numpy_data
 
 
 class DecomposeInterpreter:

@@ -77,3 +77,134 @@ def test_exp_label_hermiticity_and_refusal_in_pennylanes_words():
     assert qml.exp(qml.X(0), 1j)._queue_category == "_ops"
     with pytest.raises(qml.exceptions.DecompositionUndefinedError, match="real coefficients"):
         qml.exp(qml.X(0), 1 + 0.5j).decomposition()
+
+
+# --- qml.ops.qubit.attributes, single_qubit_rot_angles, matrix_ops helpers (issue #18) ---
+
+def _rot(phi, theta, omega):
+    """Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi), written out."""
+    rz = lambda a: onp.diag([onp.exp(-0.5j * a), onp.exp(0.5j * a)])  # noqa: E731
+    c, s = onp.cos(theta / 2), onp.sin(theta / 2)
+    return rz(omega) @ onp.array([[c, -s], [s, c]]) @ rz(phi)
+
+
+def _equal_up_to_phase(a, b) -> bool:
+    k = onp.argmax(onp.abs(b))
+    phase = a.flat[k] / b.flat[k]
+    return abs(abs(phase) - 1) < 1e-12 and onp.allclose(a, phase * b, atol=1e-12)
+
+
+HAND = {  # hand-written matrices, independent of qsym's table
+    "Hadamard": onp.array([[1, 1], [1, -1]]) / onp.sqrt(2),
+    "PauliX": onp.array([[0, 1], [1, 0]]), "PauliY": onp.array([[0, -1j], [1j, 0]]),
+    "PauliZ": onp.diag([1, -1]), "S": onp.diag([1, 1j]), "T": onp.diag([1, onp.exp(0.25j * onp.pi)]),
+    "SX": 0.5 * onp.array([[1 + 1j, 1 - 1j], [1 - 1j, 1 + 1j]]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HAND))
+def test_single_qubit_rot_angles_of_constant_gates(name):
+    angles = getattr(qml, name)(wires=0).single_qubit_rot_angles()
+    assert _equal_up_to_phase(_rot(*angles), HAND[name])
+
+
+def test_single_qubit_rot_angles_of_rotations_and_their_adjoints():
+    t = 0.37
+    c, s = onp.cos(t / 2), onp.sin(t / 2)
+    hand = {"RX": onp.array([[c, -1j * s], [-1j * s, c]]), "RY": onp.array([[c, -s], [s, c]]),
+            "RZ": onp.diag([onp.exp(-0.5j * t), onp.exp(0.5j * t)]),
+            "PhaseShift": onp.diag([1, onp.exp(1j * t)])}
+    for name, m in hand.items():
+        op = getattr(qml, name)(t, wires=0)
+        assert _equal_up_to_phase(_rot(*op.single_qubit_rot_angles()), m)
+        assert _equal_up_to_phase(_rot(*qml.adjoint(op).single_qubit_rot_angles()), m.conj().T)
+    assert qml.Rot(0.1, 0.2, 0.3, wires=0).single_qubit_rot_angles() == [0.1, 0.2, 0.3]
+    # PennyLane's values, written here (its docstrings' closed forms)
+    assert qml.Hadamard(0).single_qubit_rot_angles() == [onp.pi, onp.pi / 2, 0.0]
+
+
+def test_single_qubit_rot_angles_of_other_gates_raise_not_implemented():
+    with pytest.raises(NotImplementedError, match="U3 has no single_qubit_rot_angles"):
+        qml.U3(0.1, 0.2, 0.3, wires=0).single_qubit_rot_angles()
+    with pytest.raises(qml.errors.GateError, match="CNOT"):
+        qml.CNOT([0, 1]).single_qubit_rot_angles()
+
+
+def test_attribute_membership_and_addition():
+    from qsym.ops.qubit.attributes import Attribute
+
+    a = Attribute(["PauliX", "RZ"])
+    assert qml.X(0) in a and qml.RZ in a and "RZ" in a
+    assert qml.RX(0.1, 0) not in a and qml.RX not in a and 3 not in a and object() not in a
+    assert qml.expval(qml.X(0)) not in a
+    a.add(qml.RY)
+    a.add(qml.PhaseShift(0.1, wires=0))
+    a.add("CNOT")
+    assert {"RY", "PhaseShift", "CNOT"} <= a and len(a) == 5
+    for bad in (0, object()):
+        with pytest.raises(TypeError, match="can be added to an attribute"):
+            a.add(bad)
+    assert len(a) == 5
+
+
+def _matrix(name, wires):
+    cls = getattr(qml, name)
+    n = cls.num_params
+    return qml.matrix(cls(*([0.37] * n), wires=wires)) if n else qml.matrix(cls(wires=wires))
+
+
+def test_attribute_sets_hold_what_they_say():
+    """Each set's claim checked on the matrices: self-inverse gates square to 1, diagonal
+    gates are diagonal, symmetric gates are unchanged when their wires are reordered."""
+    from itertools import permutations
+
+    from qsym.ops.qubit import attributes as at
+
+    for name in at.self_inverses:
+        k = getattr(qml, name).num_wires
+        m = _matrix(name, list(range(k)))
+        assert onp.allclose(m @ m, onp.eye(2 ** k)), name
+    for name in at.diagonal_in_z_basis - {"DiagonalQubitUnitary", "PCPhase", "MultiRZ"}:
+        k = getattr(qml, name).num_wires
+        m = _matrix(name, list(range(k)))
+        assert onp.allclose(m, onp.diag(onp.diag(m))), name
+    for name in at.symmetric_over_all_wires - {"SQISW", "MultiRZ", "Identity"}:
+        k = getattr(qml, name).num_wires
+        m = _matrix(name, list(range(k)))
+        for p in permutations(range(k)):
+            assert onp.allclose(qml.matrix(getattr(qml, name)(
+                *([0.37] * getattr(qml, name).num_params), wires=list(p)), wire_order=range(k)), m)
+    # the compilation passes read the same sets
+    from qsym import _compilation
+
+    assert _compilation.SELF_INVERSES is at.self_inverses
+
+
+def test_walsh_hadamard_transform_is_the_hadamard_product():
+    from functools import reduce
+
+    from qsym.ops.qubit.matrix_ops import _walsh_hadamard_transform
+
+    rng = onp.random.default_rng(7)
+    for n in (1, 2, 3):
+        h = reduce(onp.kron, [onp.array([[0.5, 0.5], [0.5, -0.5]])] * n)
+        x = rng.random((4, 2 ** n))
+        assert onp.allclose(_walsh_hadamard_transform(x[0]), h @ x[0])
+        assert onp.allclose(_walsh_hadamard_transform(x, n=n), x @ h.T)
+    with pytest.raises(qml.errors.ArgumentError, match="shape"):
+        _walsh_hadamard_transform(onp.ones(3))
+
+
+def test_fractional_matrix_power_and_udv():
+    from qsym.ops.op_math.decompositions.unitary_decompositions import _compute_udv
+    from qsym.ops.qubit.matrix_ops import fractional_matrix_power
+
+    rng = onp.random.default_rng(3)
+    q, _ = onp.linalg.qr(rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4)))
+    r = fractional_matrix_power(q, 1 / 3)
+    assert onp.allclose(r @ r @ r, q)
+    # principal: every eigenvalue's phase divided by 3 lies in (-pi/3, pi/3]
+    assert onp.all(onp.abs(onp.angle(onp.linalg.eigvals(r))) <= onp.pi / 3 + 1e-12)
+    q2, _ = onp.linalg.qr(rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4)))
+    u, d, v = _compute_udv(q, q2)
+    assert onp.allclose(u @ onp.diag(d) @ v, q) and onp.allclose(u @ onp.diag(d.conj()) @ v, q2)

@@ -658,7 +658,21 @@ def test_repeated_hermitian_decompositions_are_the_matrix():
 def test_circuit_cutting_is_refused_by_name():
     """The circuit-cutting demo's first names: a specific AttributeError, not the generic
     'define it with qsym.define_gate' of an unknown gate."""
-    for name in ("WireCut", "cut_circuit", "cut_circuit_mc"):
+    for name in ("cut_circuit", "cut_circuit_mc"):
         assert not hasattr(qml, name)
         with pytest.raises(AttributeError, match="circuit cutting"):
             getattr(qml, name)
+    # qml.WireCut applies nothing, as PennyLane's: the uncut circuit's value
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RX(x, wires=0)
+        qml.WireCut(wires=0)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.Z(1))
+
+    assert np.isclose(circuit(0.3), np.cos(0.3))
+    assert qml.WireCut(wires=[0]).decomposition() == [] and qml.WireCut(0).label() == "//"
+    with pytest.raises(qml.errors.WireError, match="At least one wire"):
+        qml.WireCut(wires=[])

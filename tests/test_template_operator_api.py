@@ -110,3 +110,139 @@ def test_template_flags_are_pennylanes(make, flags):
     assert (op.has_matrix, op.has_adjoint, op.has_decomposition) == flags
     assert op.has_diagonalizing_gates is False and op.has_generator is False
     assert op.matrix().shape == (2 ** len(op.wires),) * 2  # qsym's: its gates' product all the same
+
+
+# --- state_vector, QubitDensityMatrix, adjoint() of templates (issue #18) ---
+
+def test_state_vector_of_state_preparations_on_a_wire_order():
+    import numpy as onp
+
+    sp = qml.StatePrep(onp.array([0.6, 0.8j]), wires=["a"])
+    assert onp.allclose(sp.state_vector(), [0.6, 0.8j])
+    # on ["b", "a"]: |0>_b (x) state_a, axes (b, a)
+    assert onp.allclose(sp.state_vector(wire_order=["b", "a"]), [[0.6, 0.8j], [0, 0]])
+    # on ["a", "b"]: state_a (x) |0>_b
+    assert onp.allclose(sp.state_vector(wire_order=["a", "b"]), [[0.6, 0], [0.8j, 0]])
+    padded = qml.StatePrep([1.0, 1.0], wires=[0, 1], pad_with=1.0)
+    assert onp.allclose(padded.state_vector().reshape(-1), onp.full(4, 0.5))
+    batch = qml.StatePrep(onp.array([[1.0, 0.0], [0.0, 1.0]]), wires=[1])
+    assert onp.allclose(batch.state_vector(wire_order=[0, 1]),
+                        [[[1, 0], [0, 0]], [[0, 1], [0, 0]]])
+    bs = qml.BasisState([1, 0], wires=[0, 1])
+    expected = onp.zeros((2, 2, 2))
+    expected[0, 0, 1] = 1.0  # on wires [1, 2, 0]: wire 1 -> 0, wire 2 -> 0, wire 0 -> 1
+    assert onp.array_equal(bs.state_vector(wire_order=[1, 2, 0]), expected)
+    with pytest.raises(qml.errors.WireError, match="must contain all BasisState wires"):
+        bs.state_vector(wire_order=[0, 2])
+
+
+def test_state_preparations_have_no_adjoint_method():
+    import numpy as onp
+
+    for op in (qml.BasisState([0, 1], wires=[0, 1]), qml.StatePrep([1.0, 0.0], wires=0),
+               qml.QubitDensityMatrix(onp.diag([1.0, 0.0]), wires=0)):
+        with pytest.raises(qml.operation.AdjointUndefinedError, match="no adjoint method"):
+            op.adjoint()
+
+
+def test_qubit_density_matrix_is_made_and_refused_in_circuits():
+    import numpy as onp
+
+    rho = onp.diag([1.0, 0.0])
+    op = qml.QubitDensityMatrix(rho, wires=0)
+    assert op.label() == "QubitDensityMatrix" and op.wires == qml.wires.Wires([0])
+    cache = {"matrices": []}
+    assert op.label(cache=cache) == "QubitDensityMatrix\n(M0)" and onp.allclose(cache["matrices"][0], rho)
+    with pytest.raises(qml.errors.GateError, match="shape"):
+        qml.QubitDensityMatrix(onp.eye(2), wires=[0, 1])
+    dev = qml.device("default.mixed", wires=1)
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.QubitDensityMatrix(rho, wires=0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.errors.GateError, match="QubitDensityMatrix is not supported"):
+        circuit()
+
+
+def test_convert_op_to_numpy_data():
+    from qsym.transforms.convert_to_numpy_parameters import _convert_op_to_numpy_data
+
+    from qsym import numpy as pnp
+
+    op = _convert_op_to_numpy_data(qml.PauliRot(pnp.array(0.5, requires_grad=True), "X", [0]))
+    assert type(op.data[0]).__name__ == "float64" and op == qml.PauliRot(0.5, "X", [0])
+    plain = qml.RX(0.1, wires=0)
+    assert _convert_op_to_numpy_data(plain) is plain
+
+
+def _flip_matrix(k, cond):
+    """Hand-built: X on the last of k + 1 wires where cond(integer of the first k)."""
+    import numpy as onp
+
+    m = onp.zeros((2 ** (k + 1),) * 2)
+    for n in range(2 ** k):
+        for t in (0, 1):
+            m[2 * n + (t ^ int(cond(n))), 2 * n + t] = 1
+    return m
+
+
+@pytest.mark.parametrize("geq", [True, False])
+def test_integer_comparator_matrix_and_gates(geq):
+    import numpy as onp
+
+    for k in (1, 2, 3):
+        for value in range(2 ** k + 2):
+            expected = _flip_matrix(k, (lambda n: n >= value) if geq else (lambda n: n < value))
+            assert onp.array_equal(
+                qml.IntegerComparator.compute_matrix(list(range(k)), value=value, geq=geq), expected)
+            op = qml.IntegerComparator(value, wires=list(range(k + 1)), geq=geq)
+            gates = op.decomposition()
+            prod = onp.eye(2 ** (k + 1))
+            for g in gates:
+                prod = qml.matrix(g, wire_order=list(range(k + 1))) @ prod
+            assert onp.allclose(prod, expected), (k, value, geq)
+    # PennyLane's example (its docstring): geq=True, value 2 on two controls
+    assert qml.IntegerComparator.compute_matrix([0, 1], value=2)[4, 5] == 1
+
+
+def test_integer_comparator_interface_and_errors():
+    op = qml.IntegerComparator(2, geq=False, wires=(0, 1, 2, 3), work_wires=4)
+    data, meta = op._flatten()
+    assert data == () and meta[0] == qml.wires.Wires([0, 1, 2, 3])
+    assert meta[1] == (("work_wires", qml.wires.Wires([4])), ("value", 2), ("geq", False))
+    assert qml.equal(type(op)._unflatten(data, meta), op) and hash(meta)
+    assert op.label() == "<2" and qml.IntegerComparator(3, wires=[0, 1]).label() == ">=3"
+    assert op.control_wires == qml.wires.Wires([0, 1, 2]) and op.data == ()
+    assert op.pow(2) == [] and op.pow(3)[0].name == "IntegerComparator"
+    assert op.adjoint().label() == "<2"
+    with pytest.raises(ValueError, match="must be an int"):
+        qml.IntegerComparator(4.2, wires=[0, 1])
+    with pytest.raises(ValueError, match="Need at least 2"):
+        qml.IntegerComparator(1, wires=[0])
+    with pytest.raises(ValueError, match="work wires must be different"):
+        qml.IntegerComparator(1, wires=[0, 1, 2], work_wires=[2])
+    with pytest.raises(ValueError, match="Must specify the wires"):
+        qml.IntegerComparator.compute_decomposition(2, wires=None)
+    with pytest.raises(ValueError, match="value to compare to must be specified"):
+        qml.IntegerComparator.compute_matrix([0, 1], value=None)
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def circuit(state, value, geq):
+        qml.BasisState(state, wires=range(3))
+        qml.IntegerComparator(value, geq=geq, wires=range(3))
+        return qml.probs(wires=range(3))
+
+    # |100> (4 >= 1): the target flips; |010> (2 < 3): flips; |110> (6 < 3 false): stays
+    assert circuit([1, 0, 0], 1, True)[0b101] == 1.0
+    assert circuit([0, 1, 0], 3, False)[0b011] == 1.0
+    assert circuit([1, 1, 0], 3, False)[0b110] == 1.0
+
+
+def test_barrier_and_wirecut_labels_and_adjoints():
+    # PennyLane's labels: "||" and "//"; each applies nothing, so it is its own adjoint
+    assert qml.Barrier(wires=[0, 1]).label() == "||" and qml.WireCut(wires=0).label() == "//"
+    assert qml.Barrier(wires=[0, 1]).adjoint().wires == qml.wires.Wires([0, 1])
+    assert qml.WireCut(wires=[0]).adjoint().label() == "//"
