@@ -535,11 +535,27 @@ def fractional_matrix_power(A, t) -> np.ndarray:
     >>> fractional_matrix_power(np.diag([1, -1]), 0.5).round(12)
     array([[1.+0.j, 0.+0.j],
            [0.+0.j, 0.+1.j]])
+
+    A matrix without an eigenbasis is refused (its power is not a function of its
+    eigenvalues):
+
+    >>> fractional_matrix_power([[1, 1], [0, 1]], 0.5)
+    Traceback (most recent call last):
+    ...
+    qsym.errors.ArgumentError: fractional_matrix_power: the matrix has no well-conditioned eigenbasis (it is not diagonalisable, or nearly not), so its power by eigenvalues would be wrong; use scipy.linalg.fractional_matrix_power (Schur-Pade) for such a matrix
     """
     A = np.asarray(A, dtype=complex)
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
         raise ArgumentError(f"fractional_matrix_power takes a square matrix, got shape {A.shape}")
     w, v = np.linalg.eig(A)
+    # a defective (or nearly defective) matrix has no eigenbasis: its eigenvectors are
+    # (nearly) parallel and the power above would be wrong, silently ([[1, 1], [0, 1]]
+    # gave the identity as its square root): refused
+    if not np.all(np.isfinite(A)) or np.linalg.cond(v) > 1e8:
+        raise ArgumentError(
+            "fractional_matrix_power: the matrix has no well-conditioned eigenbasis (it is "
+            "not diagonalisable, or nearly not), so its power by eigenvalues would be wrong; "
+            "use scipy.linalg.fractional_matrix_power (Schur-Pade) for such a matrix")
     return (v * w ** t) @ np.linalg.inv(v)
 
 

@@ -205,6 +205,12 @@ def test_fractional_matrix_power_and_udv():
     assert onp.allclose(r @ r @ r, q)
     # principal: every eigenvalue's phase divided by 3 lies in (-pi/3, pi/3]
     assert onp.all(onp.abs(onp.angle(onp.linalg.eigvals(r))) <= onp.pi / 3 + 1e-12)
+    # a defective matrix (a Jordan block) has no eigenbasis: refused, not a wrong power
+    # (its true square root is [[1, 0.5], [0, 1]]; the eigenvalue formula gave the identity)
+    from qsym.errors import ArgumentError
+    for jordan in ([[1, 1], [0, 1]], [[2, 1, 0], [0, 2, 1], [0, 0, 2]]):
+        with pytest.raises(ArgumentError, match="eigenbasis"):
+            fractional_matrix_power(jordan, 0.5)
     q2, _ = onp.linalg.qr(rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4)))
     u, d, v = _compute_udv(q, q2)
     assert onp.allclose(u @ onp.diag(d) @ v, q) and onp.allclose(u @ onp.diag(d.conj()) @ v, q2)
