@@ -103,16 +103,17 @@ def finite_diff_coeffs(n, approx_order, strategy):
 def eigvals_to_frequencies(eigvals) -> tuple:
     """The frequencies of ``exp(-i t G)`` from the eigenvalues of ``G``: the distinct
     positive differences of distinct eigenvalues (PennyLane's
-    ``qml.gradients.eigvals_to_frequencies``), in increasing order (PennyLane's come in a
-    set's order).
+    ``qml.gradients.eigvals_to_frequencies``), in PennyLane's order: the order of a Python
+    set of the differences, built in the same order (pairs of the sorted eigenvalues), so
+    the tuple compares equal to PennyLane's; ``sorted()`` it for increasing order.
 
     >>> eigvals_to_frequencies((-0.5, 0.5))
     (1.0,)
-    >>> eigvals_to_frequencies((-1, 0, 0, 1))
-    (1, 2)
+    >>> sorted(eigvals_to_frequencies((-1, 0, 0, 1)))
+    [1, 2]
     """
     distinct = sorted(set(eigvals))
-    return tuple(sorted({b - a for i, a in enumerate(distinct) for b in distinct[i + 1:]}))
+    return tuple({b - a for i, a in enumerate(distinct) for b in distinct[i + 1:]})
 
 
 def generate_shift_rule(frequencies, shifts=None, order=1):
