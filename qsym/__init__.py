@@ -585,11 +585,15 @@ def _register_decomposition_paths():
 _register_decomposition_paths()
 
 
+from ._compilation import Attribute as _Attribute, diagonal_in_z_basis as _diagonal_in_z_basis  # noqa: E402
+
+
 def _register_class_paths():
     """PennyLane's module paths of classes: ``qml.templates.subroutines.ControlledSequence``,
     ``qml.ops.op_math.SymbolicOp``, ``qml.measurements.<kind>`` (``probs``: ``ProbabilityMP``,
-    ...); and the classes qsym does not provide (``_unsupported.CLASSES``), importable,
-    each raising a ``GateError`` naming it when made."""
+    ...); the classes and functions qsym does not provide (``_unsupported.CLASSES``,
+    ``FUNCTIONS``), importable, each raising an error naming it when made or called;
+    ``qml.ops.qubit.attributes``."""
     path = transforms.module_path
     templates.subroutines.ControlledSequence = ControlledSequence
     ops.op_math.SymbolicOp = ops.SymbolicOp = _SymbolicOp
@@ -599,17 +603,23 @@ def _register_class_paths():
                         ("state", ("StateMP", "DensityMatrixMP", "state", "density_matrix"))):
         path("qsym.measurements", kind, f"PennyLane's qml.measurements.{kind}",
              **{n: getattr(measurements, n) for n in names})
-    for dotted in _unsupported.CLASSES:
-        cls = _unsupported.unsupported_class(dotted)
+    stand_ins = {**{d: _unsupported.unsupported_class(d) for d in _unsupported.CLASSES},
+                 **{d: _unsupported.unsupported_function(d) for d in _unsupported.FUNCTIONS}}
+    for dotted, stand_in in stand_ins.items():
         if "." not in dotted:  # qml.<name> itself
-            globals()[dotted] = cls
+            globals()[dotted] = stand_in
             continue
         module, name = dotted.rsplit(".", 1)
         holder = __import__("sys").modules.get(f"{__name__}.{module}")
         if holder is None:
             package, last = f"{__name__}.{module}".rsplit(".", 1)
             holder = path(package, last, f"PennyLane's qml.{module}")
-        setattr(holder, name, cls)
+        if not hasattr(holder, name):
+            setattr(holder, name, stand_in)
+    # PennyLane's operator attributes (qml.ops.qubit.attributes), from the gate table
+    ops.qubit.attributes = path("qsym.ops.qubit", "attributes",
+                                "PennyLane's qml.ops.qubit.attributes", Attribute=_Attribute,
+                                diagonal_in_z_basis=_diagonal_in_z_basis)
 
 
 _register_class_paths()

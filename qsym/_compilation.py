@@ -35,6 +35,31 @@ __all__ = ["cancel_inverses", "merge_rotations", "single_qubit_fusion", "commute
            "SELF_INVERSES", "COMPOSABLE_ROTATIONS", "find_next_gate", "rot_angles",
            "decomposition_gen", "insert"]
 
+class Attribute(set):
+    """PennyLane's operator attribute (``qml.ops.qubit.attributes.Attribute``): a set of
+    operator names; ``in`` takes a name, an operator or an operator class.
+
+    >>> import qsym as qml
+    >>> diag = qml.ops.qubit.attributes.diagonal_in_z_basis
+    >>> qml.RZ(0.1, wires=0) in diag, qml.RZ in diag, "RX" in diag
+    (True, True, False)
+    """
+
+    def __contains__(self, obj):
+        if not isinstance(obj, str):
+            obj = getattr(obj, "__name__", None) if isinstance(obj, type) else getattr(obj, "name", None)
+        return super().__contains__(obj)
+
+
+def _diagonal_gates() -> Attribute:
+    """The built-in gates of the table stored as a diagonal, and ``DiagonalQubitUnitary``."""
+    from ._gates import REGISTRY
+    return Attribute({r.name for r in REGISTRY.rows.values() if r.structure == "diagonal"}
+                     | {"DiagonalQubitUnitary"})
+
+
+diagonal_in_z_basis = _diagonal_gates()  # PennyLane's attribute of that name
+
 # PennyLane's attributes (pennylane.ops.qubit.attributes) the passes read
 SELF_INVERSES = frozenset(["Hadamard", "PauliX", "PauliY", "PauliZ", "CNOT", "CZ", "CY", "CH",
                            "SWAP", "Toffoli", "CCZ"])

@@ -361,3 +361,55 @@ def test_vjp_and_jvp_of_a_tape_are_differentiable_by_qml_jacobian():
     # d/dx of (-sin x0, -2 sin x1): diag(-cos x0, -2 cos x1)
     onp.testing.assert_allclose(onp.asarray(qml.jacobian(vjp_multi)(x)),
                                onp.diag([-onp.cos(x0[0]), -2 * onp.cos(x0[1])]), atol=1e-10)
+
+
+def test_eigvals_to_frequencies_in_pennylanes_order():
+    """The distinct positive differences, in the order of a set built from the pairs of the
+    sorted eigenvalues (so the tuple equals PennyLane's, not only as a set)."""
+    eigvals = (0.453, 0.65, -1.2, 0)
+    res = qml.gradients.eigvals_to_frequencies(eigvals)
+    s = sorted(eigvals)
+    diffs = [b - a for i, a in enumerate(s) for b in s[i + 1:]]
+    assert sorted(res) == sorted(set(diffs)) and len(res) == 6
+    assert res == tuple(set(diffs))  # a set's order, not increasing order
+    assert res != tuple(sorted(res))
+    pl = pytest.importorskip("pennylane")
+    assert res == pl.gradients.eigvals_to_frequencies(eigvals)
+
+
+def test_second_order_rule_of_two_non_equidistant_frequencies_is_exact():
+    """Frequencies (2, 3): f(x) = sum a cos(w x) + b sin(w x) has f..(0) = -sum a w^2; the
+    rule must give it (PennyLane 0.45 takes two frequencies as equidistant and returns a
+    rule that is wrong for this function: its test quotes those numbers)."""
+    f, _ = trig((2, 3), [0.3, -0.7], [1.1, 0.4])
+    exact = -(0.3 * 4 + -0.7 * 9)
+    rule = generate_shift_rule((2, 3), order=2)
+    assert onp.isclose(sum(c * f(s) for c, s in rule), exact)
+
+
+def test_legacy_device_module_paths_import_and_refuse():
+    """PennyLane's legacy QubitDevice and the default.qubit internals import (a test
+    helper that subclasses QubitDevice loads); making or calling one raises naming it."""
+    from qsym.devices._qubit_device import QubitDevice
+    from qsym.devices.qubit import measure
+    from qsym.ops.qubit.attributes import diagonal_in_z_basis
+    from qsym.pulse import ParametrizedEvolution
+
+    class Legacy(QubitDevice):
+        short_name = "legacy"
+
+    with pytest.raises(qml.DeviceError, match="legacy device API"):
+        Legacy(wires=2)
+    with pytest.raises(qml.DeviceError, match="qml.devices.qubit.measure"):
+        measure(qml.expval(qml.Z(0)), onp.ones(2))
+    with pytest.raises(qml.GateError, match="pulse programming"):
+        ParametrizedEvolution()
+    assert not hasattr(qml, "pulse")  # the namespace is still refused by name
+    # the attribute: membership by name, operator or class; the diagonal gates
+    for op in (qml.RZ(0.1, 0), qml.CZ([0, 1]), qml.MultiRZ(0.2, [0, 1, 2]), qml.S(0),
+               qml.DiagonalQubitUnitary([1, -1], 0)):
+        assert op in diagonal_in_z_basis and type(op) in diagonal_in_z_basis
+        if op.name != "DiagonalQubitUnitary":
+            m = qml.matrix(op)
+            assert onp.allclose(m, onp.diag(onp.diag(m)))
+    assert qml.RX(0.1, 0) not in diagonal_in_z_basis and "Hadamard" not in diagonal_in_z_basis
