@@ -413,3 +413,24 @@ def test_legacy_device_module_paths_import_and_refuse():
             m = qml.matrix(op)
             assert onp.allclose(m, onp.diag(onp.diag(m)))
     assert qml.RX(0.1, 0) not in diagonal_in_z_basis and "Hadamard" not in diagonal_in_z_basis
+
+
+def test_tape_with_a_template_and_trainable_params_of_its_gates():
+    """A tape whose template (StatePrep) is not trainable runs with trainable_params
+    renumbered to the gates kept: RY(t) on |-> gives <Z> = sin(t), d/dt = cos(t)."""
+    dev = qml.device("default.qubit", wires=2)
+    t = 0.7
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.StatePrep(np.array([1.0, -1.0], requires_grad=False) / np.sqrt(2), wires=0)
+        qml.RY(t, wires=0)
+        qml.expval(qml.PauliZ(0))
+    tape = qml.tape.QuantumScript.from_queue(q)
+    tape.trainable_params = {1}
+    assert onp.isclose(dev.execute(tape), onp.sin(t))
+    for transform, kw in ((qml.gradients.param_shift, {}),
+                          (qml.gradients.hadamard_grad, {"aux_wire": 1})):
+        tapes, fn = transform(tape, **kw)
+        assert onp.isclose(fn(dev.execute(tapes)), onp.cos(t))
+    tape.trainable_params = {0, 1}  # the template's own parameter: refused, by name
+    with pytest.raises(qml.ArgumentError, match="decompose it first"):
+        dev.execute(tape)
