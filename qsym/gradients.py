@@ -1981,8 +1981,15 @@ def compute_jvp_multi(tangent, jac):
     return tuple(compute_jvp_single(tangent, j) for j in jac)
 
 
-def _zero_jvp(tape, shots=None):
-    res = tuple(np.zeros(_measurement_shape(tape, m)) for m in tape.measurements)
+def _zero_dtype(v):
+    """The dtype of a zero product with ``v`` (a tangent or ``dy``): ``v``'s own when it
+    is a floating-point array (PennyLane's: float32 stays float32), else float64."""
+    dtype = getattr(v, "dtype", None)
+    return dtype if dtype is not None and np.issubdtype(dtype, np.floating) else np.float64
+
+
+def _zero_jvp(tape, shots=None, dtype=np.float64):
+    res = tuple(np.zeros(_measurement_shape(tape, m), dtype=dtype) for m in tape.measurements)
     return res[0] if len(tape.measurements) == 1 else res
 
 
@@ -2010,7 +2017,7 @@ def jvp(tape, tangent, gradient_fn, gradient_kwargs=None):
     except (TypeError, ValueError):
         zero = False
     if zero:
-        return [], lambda _: _zero_jvp(tape)
+        return [], lambda _: _zero_jvp(tape, dtype=_zero_dtype(tangent))
     tapes, jac_fn = gradient_fn(tape, **(gradient_kwargs or {}))
     product = compute_jvp_multi if several else compute_jvp_single
 
@@ -2116,7 +2123,7 @@ def vjp(tape, dy, gradient_fn, gradient_kwargs=None):
     except (TypeError, ValueError):
         zero = False
     if zero:
-        return [], lambda _, num=None: np.zeros(n)
+        return [], lambda _, num=None: np.zeros(n, dtype=_zero_dtype(dy))
     tapes, jac_fn = gradient_fn(tape, **(gradient_kwargs or {}))
     product = compute_vjp_multi if len(tape.measurements) > 1 else compute_vjp_single
 

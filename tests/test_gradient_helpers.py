@@ -434,3 +434,13 @@ def test_tape_with_a_template_and_trainable_params_of_its_gates():
     tape.trainable_params = {0, 1}  # the template's own parameter: refused, by name
     with pytest.raises(qml.ArgumentError, match="decompose it first"):
         dev.execute(tape)
+
+
+@pytest.mark.parametrize("dtype", [onp.float32, onp.float64])
+def test_zero_jvp_and_vjp_keep_the_tangents_dtype(dtype):
+    """A zero tangent / dy needs no tape; the zeros have its dtype (PennyLane's)."""
+    tape = qml.tape.QuantumScript([qml.RX(0.1, 0)], [qml.expval(qml.Z(0))])
+    tapes, fn = qml.gradients.jvp(tape, onp.zeros(1, dtype=dtype), qml.gradients.param_shift)
+    assert tapes == [] and fn([]).dtype == dtype and fn([]) == 0
+    tapes, fn = qml.gradients.vjp(tape, onp.zeros(1, dtype=dtype), qml.gradients.param_shift)
+    assert tapes == [] and fn([]).dtype == dtype and onp.array_equal(fn([]), [0.0])
