@@ -1008,11 +1008,15 @@ __all__.append("hadamard_grad")
 def _rule_terms(op, p_idx, value, k, shifts, gradient_recipes):
     """``[(coeff, mult, shift), ...]``: the derivative by parameter ``p_idx`` of ``op`` is
     ``sum coeff * f(mult * value + shift)``."""
+    # a recipe given or a user class's own: cleaned and ordered by |shift| as PennyLane's
+    # (process_shifts; rows of one shift merged for a given recipe, not for an own one)
     if gradient_recipes is not None and k < len(gradient_recipes) and gradient_recipes[k] is not None:
-        return [(float(c), float(a), float(s)) for c, a, s in gradient_recipes[k]]
+        return [(float(c), float(a), float(s))
+                for c, a, s in process_shifts(np.array(gradient_recipes[k], dtype=float))]
     recipes = getattr(op, "grad_recipe", None)  # a user class's own recipe (PennyLane's)
     if isinstance(recipes, (list, tuple)) and p_idx < len(recipes) and recipes[p_idx] is not None:
-        return [(float(c), float(a), float(s)) for c, a, s in recipes[p_idx]]
+        return [(float(c), float(a), float(s)) for c, a, s in
+                process_shifts(np.array(recipes[p_idx], dtype=float), batch_duplicates=False)]
     own = None
     if shifts is not None and k < len(shifts) and shifts[k] is not None:
         own = shifts[k]

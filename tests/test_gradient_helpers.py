@@ -405,6 +405,8 @@ def test_legacy_device_module_paths_import_and_refuse():
     with pytest.raises(qml.GateError, match="pulse programming"):
         ParametrizedEvolution()
     assert not hasattr(qml, "pulse")  # the namespace is still refused by name
+    with pytest.raises(qml.GateError, match="qutrit operator"):
+        qml.TRX(0.5, wires=0)
     # the attribute: membership by name, operator or class; the diagonal gates
     for op in (qml.RZ(0.1, 0), qml.CZ([0, 1]), qml.MultiRZ(0.2, [0, 1, 2]), qml.S(0),
                qml.DiagonalQubitUnitary([1, -1], 0)):
@@ -444,3 +446,20 @@ def test_zero_jvp_and_vjp_keep_the_tangents_dtype(dtype):
     assert tapes == [] and fn([]).dtype == dtype and fn([]) == 0
     tapes, fn = qml.gradients.vjp(tape, onp.zeros(1, dtype=dtype), qml.gradients.param_shift)
     assert tapes == [] and fn([]).dtype == dtype and onp.array_equal(fn([]), [0.0])
+
+
+def test_own_grad_recipe_is_ordered_by_shift_as_pennylanes():
+    """An operation's own recipe [f(2x) - f(0)] / (2 sin x) (multiplier 0): the tapes in
+    PennyLane's order (|shift| increasing: the value 0 first), the derivative -sin(x)."""
+    class RXd(qml.RX):
+        @property
+        def grad_recipe(self):
+            x = self.data[0]
+            c = 0.5 / np.sin(x)
+            return ([[c, 0.0, 2 * x], [-c, 0.0, 0.0]],)
+
+    x = 0.654
+    tape = qml.tape.QuantumScript([RXd(x, wires=0)], [qml.expval(qml.Z(0))])
+    tapes, fn = qml.gradients.param_shift(tape)
+    assert [float(t.operations[0].data[0]) for t in tapes] == [0.0, 2 * x]
+    assert onp.isclose(fn(qml.execute(tapes, qml.device("default.qubit", wires=1))), -onp.sin(x))
