@@ -148,6 +148,12 @@ CLASSES = {
                            "devices before qml.devices.Device): use "
                            "qml.device('default.qubit', ...)",
     "pulse.ParametrizedEvolution": "PennyLane's pulse programming (qml.pulse)",
+    # PennyLane's qutrit operators (qml.TRX, ...; a module naming one in a test's parameters loads)
+    **{name: f"PennyLane's qutrit operator (qml.{name}): qsym simulates qubits only"
+       for name in ("TRX", "TRY", "TRZ", "TShift", "TClock", "TAdd", "TSWAP", "THadamard",
+                    "QutritUnitary", "ControlledQutritUnitary", "QutritBasisState", "GellMann",
+                    "THermitian", "QutritChannel", "QutritDepolarizingChannel",
+                    "QutritAmplitudeDamping", "TritFlip")},
 }
 
 
