@@ -963,16 +963,21 @@ def lowered(tape):
     """
     if not any(_lowered_op(op) for op in tape.operations):
         return tape
-    ops, moved = [], []  # moved: each parameter's index in the lowered tape (None: lowered)
-    for op in tape.operations:
+    ops, moved, count = [], [], 0  # moved: each parameter's index in the lowered tape
+    numbered = tape._trainable is not None  # (None: a template's); count: the lowered tape's
+    for op in tape.operations:  # parameters so far (counted only if trainable_params is set)
         if not _lowered_op(op):
-            start = sum(len(o.data) for o in ops)
-            moved += range(start, start + len(op.data))
             ops.append(op)
+            if numbered:
+                moved += range(count, count + len(op.data))
+                count += len(op.data)
         else:
-            moved += [None] * len(op.data)
-            ops += list(op.applied_gates() if hasattr(op, "applied_gates") else
-                        op._rotations() if isinstance(op, Exp) else op.table_gates)
+            gates = list(op.applied_gates() if hasattr(op, "applied_gates") else
+                         op._rotations() if isinstance(op, Exp) else op.table_gates)
+            ops += gates
+            if numbered:
+                moved += [None] * len(op.data)
+                count += sum(len(g.data) for g in gates)
     trainable = None
     if tape._trainable is not None:  # the trainable parameters of the gates kept, renumbered
         trainable = [moved[i] for i in tape._trainable]
