@@ -600,8 +600,8 @@ _register_decomposition_paths()
 def _register_class_paths():
     """PennyLane's module paths of classes: ``qml.templates.subroutines.ControlledSequence``,
     ``qml.ops.op_math.SymbolicOp``, ``qml.measurements.<kind>`` (``probs``: ``ProbabilityMP``,
-    ...); and the classes qsym does not provide (``_unsupported.CLASSES``), importable,
-    each raising a ``GateError`` naming it when made."""
+    ...); the classes and functions qsym does not provide (``_unsupported.CLASSES``,
+    ``FUNCTIONS``), importable, each raising an error naming it when made or called."""
     path = transforms.module_path
     templates.subroutines.ControlledSequence = ControlledSequence
     ops.op_math.SymbolicOp = ops.SymbolicOp = _SymbolicOp
@@ -611,17 +611,21 @@ def _register_class_paths():
                         ("state", ("StateMP", "DensityMatrixMP", "state", "density_matrix"))):
         path("qsym.measurements", kind, f"PennyLane's qml.measurements.{kind}",
              **{n: getattr(measurements, n) for n in names})
-    for dotted in _unsupported.CLASSES:
-        cls = _unsupported.unsupported_class(dotted)
+    stand_ins = {**{d: _unsupported.unsupported_class(d) for d in _unsupported.CLASSES},
+                 **{d: _unsupported.unsupported_function(d) for d in _unsupported.FUNCTIONS}}
+    for dotted, stand_in in stand_ins.items():
         if "." not in dotted:  # qml.<name> itself
-            globals()[dotted] = cls
+            globals()[dotted] = stand_in
             continue
         module, name = dotted.rsplit(".", 1)
         holder = __import__("sys").modules.get(f"{__name__}.{module}")
         if holder is None:
             package, last = f"{__name__}.{module}".rsplit(".", 1)
             holder = path(package, last, f"PennyLane's qml.{module}")
-        setattr(holder, name, cls)
+            if module in _unsupported.NAMESPACES:  # qml.pulse: its other names refused
+                holder.__getattr__ = _unsupported.partial_namespace(module).__getattr__
+        if not hasattr(holder, name):
+            setattr(holder, name, stand_in)
 
 
 _register_class_paths()

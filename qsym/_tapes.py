@@ -963,21 +963,32 @@ def lowered(tape):
     """
     if not any(_lowered_op(op) for op in tape.operations):
         return tape
-    ops = []
-    for op in tape.operations:
+    ops, moved, count = [], [], 0  # moved: each parameter's index in the lowered tape
+    numbered = tape._trainable is not None  # (None: a template's); count: the lowered tape's
+    for op in tape.operations:  # parameters so far (counted only if trainable_params is set)
         if not _lowered_op(op):
             ops.append(op)
+            if numbered:
+                moved += range(count, count + len(op.data))
+                count += len(op.data)
         else:
-            ops += list(op.applied_gates() if hasattr(op, "applied_gates") else
-                        op._rotations() if isinstance(op, Exp) else op.table_gates)
-    if tape._trainable is not None:
-        raise ArgumentError(
-            "a tape with templates or operator products (as qml.tape.QuantumTape records them) "
-            "and trainable_params set runs as its gates, whose parameters are numbered "
-            "differently: decompose it first (qml.transforms.decompose) and set trainable_params "
-            "on the result")
-    return type(tape)(ops, tape.measurements, shots=tape.shots) if type(tape) is QuantumScript \
-        else QuantumScript(ops, tape.measurements, shots=tape.shots)
+            gates = list(op.applied_gates() if hasattr(op, "applied_gates") else
+                         op._rotations() if isinstance(op, Exp) else op.table_gates)
+            ops += gates
+            if numbered:
+                moved += [None] * len(op.data)
+                count += sum(len(g.data) for g in gates)
+    trainable = None
+    if tape._trainable is not None:  # the trainable parameters of the gates kept, renumbered
+        trainable = [moved[i] for i in tape._trainable]
+        if None in trainable:
+            raise ArgumentError(
+                "a tape with templates or operator products (as qml.tape.QuantumTape records "
+                "them) whose parameters are trainable_params runs as its gates, whose "
+                "parameters are numbered differently: decompose it first "
+                "(qml.transforms.decompose) and set trainable_params on the result")
+    cls = type(tape) if type(tape) is QuantumScript else QuantumScript
+    return cls(ops, tape.measurements, shots=tape.shots, trainable_params=trainable)
 
 
 def _run_one(tape, device, gradient=None):

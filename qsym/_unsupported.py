@@ -139,12 +139,27 @@ CLASSES = {
                 "simulates qubits only",
     "CircuitGraph": "PennyLane's DAG of a circuit (qml.CircuitGraph, tape.graph): read "
                     "tape.operations and their wires",
+    "devices._qubit_device.QubitDevice": "PennyLane's legacy device API (QubitDevice, the "
+                                         "base class of devices before qml.devices.Device): "
+                                         "use qml.device('default.qubit', ...)",
+    "devices.QubitDevice": "PennyLane's legacy device API (QubitDevice, the base class of "
+                           "devices before qml.devices.Device): use "
+                           "qml.device('default.qubit', ...)",
+    "pulse.ParametrizedEvolution": "PennyLane's pulse programming (qml.pulse)",
+    # PennyLane's qutrit operators (qml.TRX, ...; a module naming one in a test's parameters loads)
+    **{name: f"PennyLane's qutrit operator (qml.{name}): qsym simulates qubits only"
+       for name in ("TRX", "TRY", "TRZ", "TShift", "TClock", "TAdd", "TSWAP", "THadamard",
+                    "QutritUnitary", "ControlledQutritUnitary", "QutritBasisState", "GellMann",
+                    "THermitian", "QutritChannel", "QutritDepolarizingChannel",
+                    "QutritAmplitudeDamping", "TritFlip")},
 }
 
 
 def unsupported_class(path: str) -> type:
     """The stand-in for the PennyLane class ``qml.<path>`` (a key of :data:`CLASSES`):
-    importable, and making one raises a :class:`~qsym.errors.GateError` naming it.
+    importable (a subclass of it too), and making one raises a
+    :class:`~qsym.errors.GateError` naming it (a :class:`~qsym.errors.DeviceError` for a
+    device class, ``devices.<name>``).
 
     >>> cls = unsupported_class("ops.PauliMeasure")
     >>> try:
@@ -154,10 +169,11 @@ def unsupported_class(path: str) -> type:
     qml.ops.PauliMeasure is not supported by qsym
     """
     what = CLASSES[path]
+    error = DeviceError if path.startswith("devices.") else GateError
 
     def __init__(self, *args, **kwargs):
-        raise GateError(f"qml.{path} is not supported by qsym: {what} (the PennyLane names "
-                        "qsym does not provide: docs/pennylane.md, 'Not supported')")
+        raise error(f"qml.{path} is not supported by qsym: {what} (the PennyLane names "
+                    "qsym does not provide: docs/pennylane.md, 'Not supported')")
 
     return type(path.rsplit(".", 1)[-1], (), {"__init__": __init__, "__doc__": f"Not supported: {what}."})
 
@@ -173,6 +189,8 @@ FUNCTIONS = {
         "every measurement themselves)",
     "devices.preprocess.device_resolve_dynamic_wires":
         "PennyLane's dynamic qubit allocation (qml.allocate)",
+    "devices.qubit.measure": "PennyLane's default.qubit internals (qml.devices.qubit: its "
+                             "simulation functions; qsym's devices measure in compiled code)",
 }
 
 

@@ -103,16 +103,17 @@ def finite_diff_coeffs(n, approx_order, strategy):
 def eigvals_to_frequencies(eigvals) -> tuple:
     """The frequencies of ``exp(-i t G)`` from the eigenvalues of ``G``: the distinct
     positive differences of distinct eigenvalues (PennyLane's
-    ``qml.gradients.eigvals_to_frequencies``), in increasing order (PennyLane's come in a
-    set's order).
+    ``qml.gradients.eigvals_to_frequencies``), in PennyLane's order: the order of a Python
+    set of the differences, built in the same order (pairs of the sorted eigenvalues), so
+    the tuple compares equal to PennyLane's; ``sorted()`` it for increasing order.
 
     >>> eigvals_to_frequencies((-0.5, 0.5))
     (1.0,)
-    >>> eigvals_to_frequencies((-1, 0, 0, 1))
-    (1, 2)
+    >>> sorted(eigvals_to_frequencies((-1, 0, 0, 1)))
+    [1, 2]
     """
     distinct = sorted(set(eigvals))
-    return tuple(sorted({b - a for i, a in enumerate(distinct) for b in distinct[i + 1:]}))
+    return tuple({b - a for i, a in enumerate(distinct) for b in distinct[i + 1:]})
 
 
 def generate_shift_rule(frequencies, shifts=None, order=1):
@@ -1007,11 +1008,15 @@ __all__.append("hadamard_grad")
 def _rule_terms(op, p_idx, value, k, shifts, gradient_recipes):
     """``[(coeff, mult, shift), ...]``: the derivative by parameter ``p_idx`` of ``op`` is
     ``sum coeff * f(mult * value + shift)``."""
+    # a recipe given or a user class's own: cleaned and ordered by |shift| as PennyLane's
+    # (process_shifts; rows of one shift merged for a given recipe, not for an own one)
     if gradient_recipes is not None and k < len(gradient_recipes) and gradient_recipes[k] is not None:
-        return [(float(c), float(a), float(s)) for c, a, s in gradient_recipes[k]]
+        return [(float(c), float(a), float(s))
+                for c, a, s in process_shifts(np.array(gradient_recipes[k], dtype=float))]
     recipes = getattr(op, "grad_recipe", None)  # a user class's own recipe (PennyLane's)
     if isinstance(recipes, (list, tuple)) and p_idx < len(recipes) and recipes[p_idx] is not None:
-        return [(float(c), float(a), float(s)) for c, a, s in recipes[p_idx]]
+        return [(float(c), float(a), float(s)) for c, a, s in
+                process_shifts(np.array(recipes[p_idx], dtype=float), batch_duplicates=False)]
     own = None
     if shifts is not None and k < len(shifts) and shifts[k] is not None:
         own = shifts[k]
@@ -1980,8 +1985,15 @@ def compute_jvp_multi(tangent, jac):
     return tuple(compute_jvp_single(tangent, j) for j in jac)
 
 
-def _zero_jvp(tape, shots=None):
-    res = tuple(np.zeros(_measurement_shape(tape, m)) for m in tape.measurements)
+def _zero_dtype(v):
+    """The dtype of a zero product with ``v`` (a tangent or ``dy``): ``v``'s own when it
+    is a floating-point array (PennyLane's: float32 stays float32), else float64."""
+    dtype = getattr(v, "dtype", None)
+    return dtype if dtype is not None and np.issubdtype(dtype, np.floating) else np.float64
+
+
+def _zero_jvp(tape, shots=None, dtype=np.float64):
+    res = tuple(np.zeros(_measurement_shape(tape, m), dtype=dtype) for m in tape.measurements)
     return res[0] if len(tape.measurements) == 1 else res
 
 
@@ -2009,7 +2021,7 @@ def jvp(tape, tangent, gradient_fn, gradient_kwargs=None):
     except (TypeError, ValueError):
         zero = False
     if zero:
-        return [], lambda _: _zero_jvp(tape)
+        return [], lambda _: _zero_jvp(tape, dtype=_zero_dtype(tangent))
     tapes, jac_fn = gradient_fn(tape, **(gradient_kwargs or {}))
     product = compute_jvp_multi if several else compute_jvp_single
 
@@ -2115,7 +2127,7 @@ def vjp(tape, dy, gradient_fn, gradient_kwargs=None):
     except (TypeError, ValueError):
         zero = False
     if zero:
-        return [], lambda _, num=None: np.zeros(n)
+        return [], lambda _, num=None: np.zeros(n, dtype=_zero_dtype(dy))
     tapes, jac_fn = gradient_fn(tape, **(gradient_kwargs or {}))
     product = compute_vjp_multi if len(tape.measurements) > 1 else compute_vjp_single
 

@@ -361,3 +361,105 @@ def test_vjp_and_jvp_of_a_tape_are_differentiable_by_qml_jacobian():
     # d/dx of (-sin x0, -2 sin x1): diag(-cos x0, -2 cos x1)
     onp.testing.assert_allclose(onp.asarray(qml.jacobian(vjp_multi)(x)),
                                onp.diag([-onp.cos(x0[0]), -2 * onp.cos(x0[1])]), atol=1e-10)
+
+
+def test_eigvals_to_frequencies_in_pennylanes_order():
+    """The distinct positive differences, in the order of a set built from the pairs of the
+    sorted eigenvalues (so the tuple equals PennyLane's, not only as a set)."""
+    eigvals = (0.453, 0.65, -1.2, 0)
+    res = qml.gradients.eigvals_to_frequencies(eigvals)
+    s = sorted(eigvals)
+    diffs = [b - a for i, a in enumerate(s) for b in s[i + 1:]]
+    assert sorted(res) == sorted(set(diffs)) and len(res) == 6
+    assert res == tuple(set(diffs))  # a set's order, not increasing order
+    assert res != tuple(sorted(res))
+    pl = pytest.importorskip("pennylane")
+    assert res == pl.gradients.eigvals_to_frequencies(eigvals)
+
+
+def test_second_order_rule_of_two_non_equidistant_frequencies_is_exact():
+    """Frequencies (2, 3): f(x) = sum a cos(w x) + b sin(w x) has f..(0) = -sum a w^2; the
+    rule must give it (PennyLane 0.45 takes two frequencies as equidistant and returns a
+    rule that is wrong for this function: its test quotes those numbers)."""
+    f, _ = trig((2, 3), [0.3, -0.7], [1.1, 0.4])
+    exact = -(0.3 * 4 + -0.7 * 9)
+    rule = generate_shift_rule((2, 3), order=2)
+    assert onp.isclose(sum(c * f(s) for c, s in rule), exact)
+
+
+def test_legacy_device_module_paths_import_and_refuse():
+    """PennyLane's legacy QubitDevice and the default.qubit internals import (a test
+    helper that subclasses QubitDevice loads); making or calling one raises naming it."""
+    from qsym.devices._qubit_device import QubitDevice
+    from qsym.devices.qubit import measure
+    from qsym.ops.qubit.attributes import diagonal_in_z_basis
+    from qsym.pulse import ParametrizedEvolution
+
+    class Legacy(QubitDevice):
+        short_name = "legacy"
+
+    with pytest.raises(qml.DeviceError, match="legacy device API"):
+        Legacy(wires=2)
+    with pytest.raises(qml.DeviceError, match="qml.devices.qubit.measure"):
+        measure(qml.expval(qml.Z(0)), onp.ones(2))
+    with pytest.raises(qml.GateError, match="pulse programming"):
+        ParametrizedEvolution()
+    assert not hasattr(qml, "pulse")  # the namespace is still refused by name
+    with pytest.raises(qml.GateError, match="qutrit operator"):
+        qml.TRX(0.5, wires=0)
+    # the attribute: membership by name, operator or class; the diagonal gates
+    for op in (qml.RZ(0.1, 0), qml.CZ([0, 1]), qml.MultiRZ(0.2, [0, 1, 2]), qml.S(0),
+               qml.DiagonalQubitUnitary([1, -1], 0)):
+        assert op in diagonal_in_z_basis and type(op) in diagonal_in_z_basis
+        if op.name != "DiagonalQubitUnitary":
+            m = qml.matrix(op)
+            assert onp.allclose(m, onp.diag(onp.diag(m)))
+    assert qml.RX(0.1, 0) not in diagonal_in_z_basis and "Hadamard" not in diagonal_in_z_basis
+
+
+def test_tape_with_a_template_and_trainable_params_of_its_gates():
+    """A tape whose template (StatePrep) is not trainable runs with trainable_params
+    renumbered to the gates kept: RY(t) on |-> gives <Z> = sin(t), d/dt = cos(t)."""
+    dev = qml.device("default.qubit", wires=2)
+    t = 0.7
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.StatePrep(np.array([1.0, -1.0], requires_grad=False) / np.sqrt(2), wires=0)
+        qml.RY(t, wires=0)
+        qml.expval(qml.PauliZ(0))
+    tape = qml.tape.QuantumScript.from_queue(q)
+    tape.trainable_params = {1}
+    assert onp.isclose(dev.execute(tape), onp.sin(t))
+    for transform, kw in ((qml.gradients.param_shift, {}),
+                          (qml.gradients.hadamard_grad, {"aux_wire": 1})):
+        tapes, fn = transform(tape, **kw)
+        assert onp.isclose(fn(dev.execute(tapes)), onp.cos(t))
+    tape.trainable_params = {0, 1}  # the template's own parameter: refused, by name
+    with pytest.raises(qml.ArgumentError, match="decompose it first"):
+        dev.execute(tape)
+
+
+@pytest.mark.parametrize("dtype", [onp.float32, onp.float64])
+def test_zero_jvp_and_vjp_keep_the_tangents_dtype(dtype):
+    """A zero tangent / dy needs no tape; the zeros have its dtype (PennyLane's)."""
+    tape = qml.tape.QuantumScript([qml.RX(0.1, 0)], [qml.expval(qml.Z(0))])
+    tapes, fn = qml.gradients.jvp(tape, onp.zeros(1, dtype=dtype), qml.gradients.param_shift)
+    assert tapes == [] and fn([]).dtype == dtype and fn([]) == 0
+    tapes, fn = qml.gradients.vjp(tape, onp.zeros(1, dtype=dtype), qml.gradients.param_shift)
+    assert tapes == [] and fn([]).dtype == dtype and onp.array_equal(fn([]), [0.0])
+
+
+def test_own_grad_recipe_is_ordered_by_shift_as_pennylanes():
+    """An operation's own recipe [f(2x) - f(0)] / (2 sin x) (multiplier 0): the tapes in
+    PennyLane's order (|shift| increasing: the value 0 first), the derivative -sin(x)."""
+    class RXd(qml.RX):
+        @property
+        def grad_recipe(self):
+            x = self.data[0]
+            c = 0.5 / np.sin(x)
+            return ([[c, 0.0, 2 * x], [-c, 0.0, 0.0]],)
+
+    x = 0.654
+    tape = qml.tape.QuantumScript([RXd(x, wires=0)], [qml.expval(qml.Z(0))])
+    tapes, fn = qml.gradients.param_shift(tape)
+    assert [float(t.operations[0].data[0]) for t in tapes] == [0.0, 2 * x]
+    assert onp.isclose(fn(qml.execute(tapes, qml.device("default.qubit", wires=1))), -onp.sin(x))

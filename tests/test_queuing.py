@@ -204,14 +204,22 @@ def test_tapes_holding_exponentials_run_as_their_rotations():
     assert float(qml.grad(cost)(t)) == pytest.approx(-2 * onp.sin(0.6), abs=1e-10)
 
 
-def test_a_tape_of_templates_with_trainable_params_set_is_refused():
+def test_a_tape_of_templates_with_trainable_params_set():
     """A tape holding a template runs as its table gates, whose parameters are numbered
-    otherwise: trainable_params set by the user's numbering would select other parameters,
-    so the run is refused with what to do (decompose first)."""
-    tape = qml.tape.QuantumScript([qml.QFT(wires=[0, 1]), qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    otherwise: trainable_params of the gates kept are renumbered (QFT's own phase gates come
+    first); a template's own parameter trainable is refused with what to do (decompose)."""
+    dev = qml.device("default.qubit", wires=2)
+    tape = qml.tape.QuantumScript([qml.QFT(wires=[0, 1]), qml.RY(0.3, 0)], [qml.expval(qml.Z(0))])
     tape.trainable_params = [0]
+    # QFT|00> = |++>; RY(t) on |+> gives <Z0> = -sin(t), d/dt = -cos(t)
+    assert float(qml.execute([tape], dev)[0]) == pytest.approx(-np.sin(0.3), abs=1e-12)
+    tapes, fn = qml.gradients.param_shift(tape)
+    assert float(fn(qml.execute(tapes, dev))) == pytest.approx(-np.cos(0.3), abs=1e-12)
+    refused = qml.tape.QuantumScript([qml.BasicEntanglerLayers([[0.2, 0.1]], wires=[0, 1]),
+                                      qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    refused.trainable_params = [0]
     with pytest.raises(qml.ArgumentError, match="decompose it first"):
-        qml.execute([tape], qml.device("default.qubit", wires=2))
+        qml.execute([refused], dev)
     untouched = qml.tape.QuantumScript([qml.QFT(wires=[0, 1]), qml.RX(0.3, 0)],
                                        [qml.expval(qml.Z(0))])  # no trainable_params: runs
     # QFT of |00> is |++>; RX(0.3) on wire 0 leaves <Z0> of |+> at 0
