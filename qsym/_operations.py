@@ -2685,6 +2685,25 @@ class _Arithmetic(Observable):
         return METHODS["pauli_rep"](self.terms)
 
 
+def swappable_ops(op1, op2, wire_map: dict | None = None) -> bool:
+    """PennyLane's test for sorting a product's factors by wire (its private
+    ``ops.op_math.prod._swappable_ops``): True when ``op1`` and ``op2`` act on no common wire
+    and ``op1`` belongs after ``op2`` (an operator on no wires goes first), the wire labels
+    compared as strings (``0`` and ``"a"`` alike), each operator's smallest; ``wire_map``
+    relabels the wires first.
+
+    >>> import qsym as qml
+    >>> swappable_ops(qml.X(3), qml.Toffoli([0, 1, 2])), swappable_ops(qml.X(1), qml.Y(1))
+    (True, False)
+    """
+    if not len(op1.wires):
+        return True
+    if not len(op2.wires):
+        return False
+    w1, w2 = (set(wire_map[w] if wire_map is not None else w for w in op.wires) for op in (op1, op2))
+    return not (w1 & w2) and min(map(str, w1)) > min(map(str, w2))
+
+
 class Prod(_Arithmetic):
     """The product of operators, ``ops[0] @ ops[1] @ ...`` (PennyLane's ``qml.ops.Prod``, what
     ``qml.prod`` and ``@`` make): as a matrix, ``ops[0]``'s times ``ops[1]``'s ...; applied,

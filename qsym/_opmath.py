@@ -44,7 +44,7 @@ import numpy as np
 import sympy as sp
 from autograd.tracer import getval
 
-from .exceptions import QueuingError
+from .exceptions import ParameterFrequenciesUndefinedError, QueuingError
 from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError, GateError,
                      GeneratorUndefinedError,
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
@@ -1072,8 +1072,12 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     >>> pow(GATE_CLASSES["S"](wires=0), 2, lazy=False)
     Z(0)
     """
+    if isinstance(base, Observable) and hasattr(base, "matrix"):
+        # an arithmetic operator (X(0) + Y(1)): PennyLane's Pow of it, its matrix power;
+        # not applied (no gates: not unitary in general)
+        return _in_place_of(base, PowOperation(base, None, z))
     if not isinstance(base, Operation):
-        raise GateError(f"qml.pow takes a gate, e.g. qml.pow(qml.RX(0.1, wires=0), 2); got {base!r}")
+        raise GateError(f"qml.pow takes an operator, e.g. qml.pow(qml.RX(0.1, wires=0), 2); got {base!r}")
     if _no_gates(base):
         return _in_place_of(base, PowOperation(base, None, z))
     _take_off_tape(base)
@@ -2567,6 +2571,31 @@ class Exp:
         return (isinstance(c, numbers.Number) and complex(c).real == 0
                 and bool(getattr(self.base, "is_verified_hermitian", False)))
 
+    def _base_frequencies(self) -> list:
+        m = np.asarray(self.base.matrix(), dtype=complex)
+        if not np.allclose(m, m.conj().T, atol=1e-10):
+            raise GateError(f"{self!r}: the generator is not Hermitian, so the parameter has "
+                            "no frequencies (use a Hermitian operator in qml.evolve)")
+        # the eigenvalues read as the decimals they round to; their differences exact
+        return [tuple(float(f) for f in eigen_frequencies(
+            [round(float(v), 8) for v in np.linalg.eigvalsh(m)]))]
+
+    @property
+    def parameter_frequencies(self) -> list:
+        """The frequencies of the coefficient (PennyLane's): the distinct differences of the
+        base's eigenvalues, when the exponential has a generator and the base no parameters
+        of its own; else :class:`~qsym.exceptions.ParameterFrequenciesUndefinedError`.
+
+        >>> import qsym as qml
+        >>> qml.exp(qml.Z(0), 1j).parameter_frequencies
+        [(2.0,)]
+        """
+        if not self.has_generator or tuple(getattr(self.base, "data", ())):
+            raise ParameterFrequenciesUndefinedError(
+                f"Operation {self.name} does not have parameter frequencies defined: the "
+                "coefficient must be imaginary, the base Hermitian and without parameters")
+        return self._base_frequencies()
+
     def generator(self):
         """The base, when :attr:`has_generator` (PennyLane's ``Exp.generator()``)."""
         if self.has_generator:
@@ -2780,13 +2809,7 @@ class Evolution(Exp):
         [(1.0, 2.0, 3.0)]
         """
         self.generator()  # GeneratorUndefinedError for a complex parameter
-        m = np.asarray(self.base.matrix(), dtype=complex)
-        if not np.allclose(m, m.conj().T, atol=1e-10):
-            raise GateError(f"{self!r}: the generator is not Hermitian, so the parameter has "
-                            "no frequencies (use a Hermitian operator in qml.evolve)")
-        # the eigenvalues read as the decimals they round to; their differences exact
-        return [tuple(float(f) for f in eigen_frequencies(
-            [round(float(v), 8) for v in np.linalg.eigvalsh(m)]))]
+        return self._base_frequencies()
 
     def _angles(self) -> list:
         out = []

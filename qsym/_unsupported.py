@@ -71,8 +71,6 @@ NAMESPACES = {
                  "and Operator are qsym's gate base class)",
     "cut_circuit": "PennyLane's circuit cutting (qml.cut_circuit)",
     "cut_circuit_mc": "PennyLane's circuit cutting (qml.cut_circuit_mc)",
-    "WireCut": "PennyLane's circuit cutting (qml.WireCut marks a cut for qml.cut_circuit): "
-               "simulate the uncut circuit",
 }
 
 
@@ -139,6 +137,8 @@ CLASSES = {
                         "PauliMeasure): rotate to the Z basis and use qml.measure",
     "Rotation": "PennyLane's continuous-variable phase space rotation (qml.Rotation): qsym "
                 "simulates qubits only",
+    "WireCut": "PennyLane's circuit cutting (qml.WireCut marks a cut for qml.cut_circuit): "
+               "simulate the uncut circuit",
     "CircuitGraph": "PennyLane's DAG of a circuit (qml.CircuitGraph, tape.graph): read "
                     "tape.operations and their wires",
 }

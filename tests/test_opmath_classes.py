@@ -565,3 +565,44 @@ def test_evolution_frequencies_refused_without_a_hermitian_generator():
         qml.evolve(qml.X(0) + 1j * qml.Y(0), 0.3).parameter_frequencies
     with pytest.raises(qml.errors.GeneratorUndefinedError):
         qml.evolve(qml.X(0), 0.3j).parameter_frequencies
+
+
+def test_exp_parameter_frequencies_from_the_base_eigenvalues():
+    # exp(i c Z): eigenvalues of Z are +-1, one difference 2; of Z0 Z1 + Z0: 2, 0, -2, 0
+    # (its diagonal on |00>,|01>,|10>,|11>), differences 2, 4
+    assert qml.exp(qml.Z(1), 1j).parameter_frequencies == [(2.0,)]
+    assert qml.exp(qml.Z(0) @ qml.Z(1) + qml.Z(0), 2j).parameter_frequencies == [(2.0, 4.0)]
+    # a real coefficient (no generator) and a base with parameters of its own (an RX angle,
+    # a coefficient 0.5): PennyLane's error
+    for op in (qml.exp(qml.X(0), 1.0), qml.exp(qml.RX(0.2, 0), 1j),
+               qml.exp(qml.Z(0) @ qml.Z(1) + 0.5 * qml.Z(0), 2j)):
+        with pytest.raises(qml.exceptions.ParameterFrequenciesUndefinedError, match="parameter frequencies"):
+            op.parameter_frequencies
+    assert issubclass(qml.exceptions.ParameterFrequenciesUndefinedError, qml.exceptions.OperatorPropertyUndefined)
+
+
+def test_swappable_ops_is_pennylanes_sorting_rule():
+    from qsym.ops.op_math.prod import _swappable_ops
+
+    for a, b in ((qml.X(1), qml.Y(0)), (qml.X(3), qml.Toffoli([0, 1, 2])), (qml.X("b"), qml.Z("a"))):
+        assert _swappable_ops(a, b) and not _swappable_ops(b, a)
+    for a, b in ((qml.X(1), qml.Y(1)), (qml.Z(0), qml.X(1)), (qml.CNOT([1, 2]), qml.X(1))):
+        assert not _swappable_ops(a, b)
+    assert _swappable_ops(qml.X(0), qml.Y(1), wire_map={0: 1, 1: 0})
+    assert _swappable_ops(qml.GlobalPhase(0.1), qml.X(0)) and not _swappable_ops(qml.X(0), qml.GlobalPhase(0.1))
+
+
+def test_pow_of_a_sum_is_its_matrix_power():
+    op = qml.pow(qml.X(0) + qml.Y(1), 2)
+    assert isinstance(op, qml.ops.Pow) and op.base == qml.X(0) + qml.Y(1) and op.z == 2
+    M = onp.kron(X, I2) + onp.kron(I2, Y)
+    assert onp.allclose(op.matrix(), M @ M)
+    assert repr(qml.pow(qml.X(0) + qml.Y(1))) == "(X(0) + Y(1))**1"  # PennyLane 0.45.1's repr
+
+
+def test_pow_of_a_sum_against_pennylane():
+    pl = pytest.importorskip("pennylane")
+    ours = qml.pow(qml.X(0) + 0.5 * qml.Z(1), 3)
+    theirs = pl.pow(pl.X(0) + 0.5 * pl.Z(1), 3)
+    assert ours.name == theirs.name and list(ours.wires) == list(theirs.wires)
+    assert onp.allclose(ours.matrix(), pl.matrix(theirs, wire_order=[0, 1]))

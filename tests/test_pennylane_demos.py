@@ -656,9 +656,12 @@ def test_repeated_hermitian_decompositions_are_the_matrix():
 
 
 def test_circuit_cutting_is_refused_by_name():
-    """The circuit-cutting demo's first names: a specific AttributeError, not the generic
-    'define it with qsym.define_gate' of an unknown gate."""
-    for name in ("WireCut", "cut_circuit", "cut_circuit_mc"):
+    """The circuit-cutting demo's first names: a specific error, not the generic 'define it
+    with qsym.define_gate' of an unknown gate. ``qml.WireCut`` is importable (PennyLane's
+    operator tests list the class) and making one is a GateError naming circuit cutting."""
+    for name in ("cut_circuit", "cut_circuit_mc"):
         assert not hasattr(qml, name)
         with pytest.raises(AttributeError, match="circuit cutting"):
             getattr(qml, name)
+    with pytest.raises(qml.GateError, match="circuit cutting"):
+        qml.WireCut(wires=0)
