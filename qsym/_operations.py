@@ -35,7 +35,7 @@ from autograd.tracer import Box
 
 from ._cache import Memo
 from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError,
-                     EigvalsUndefinedError, MeasurementError, MeasurementShapeError, PowUndefinedError, RemovedGateError,
+                     EigvalsUndefinedError, MatrixUndefinedError, MeasurementError, MeasurementShapeError, PowUndefinedError, RemovedGateError,
                      SparseMatrixUndefinedError, TracingError, WireError)
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
@@ -2515,6 +2515,7 @@ class _Arithmetic(Observable):
     arithmetic_depth = 1
     has_matrix = True
     _merged = None
+    _empty_is_zero = False  # PennyLane's Sum() of no operands is the zero operator; Prod() has no Pauli form
 
     def _finish(self, operands, merge):
         """Set ``operands``, the wires and the merged Pauli sum (``merge`` of the operands'
@@ -2526,7 +2527,7 @@ class _Arithmetic(Observable):
         # the gates taken off the tape as observables (a measurement or qml.apply uses them)
         self._gates = tuple(g for f in forms if f is not None for g in f._gates)
         self._gates += _take_gates(o for o, f in zip(operands, forms) if f is None)
-        if all(f is not None for f in forms):
+        if all(f is not None for f in forms) and (operands or self._empty_is_zero):
             merged = merge(forms)
             self._merged = merged.terms
             self._order = list(self._wires)
@@ -2586,6 +2587,9 @@ class _Arithmetic(Observable):
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """The matrix on ``wire_order`` (default: the operands' wires in order of first use)."""
+        if not self.operands:
+            raise MatrixUndefinedError(f"{self!r} has no operands, so no matrix (PennyLane's "
+                                       "neither): give it operators")
         order = list(self._wires) if wire_order is None else list(wires_tuple(wire_order))
         missing = [w for w in self._wires if w not in order]
         if missing:
@@ -2667,7 +2671,7 @@ class _Arithmetic(Observable):
         >>> (qml.X(0) + qml.X(0) + qml.Z(1)).simplify()
         2.0 * X(0) + Z(1)
         """
-        if self._merged is None and not all(_pauli_form(o) is not None for o in self.operands):
+        if self._merged is None and not (self.operands and all(_pauli_form(o) is not None for o in self.operands)):
             return self
         coeffs, ops = _Terms(dict(self.terms))()
         coeffs = [float(c) if isinstance(c, numbers.Real) else c for c in coeffs]
@@ -2680,7 +2684,7 @@ class _Arithmetic(Observable):
     @property
     def pauli_rep(self):
         """The operator as a ``qml.pauli.PauliSentence``, or None without a Pauli form."""
-        if self._merged is None and not all(_pauli_form(o) is not None for o in self.operands):
+        if self._merged is None and not (self.operands and all(_pauli_form(o) is not None for o in self.operands)):
             return None
         return METHODS["pauli_rep"](self.terms)
 
@@ -2721,8 +2725,6 @@ class Prod(_Arithmetic):
     """
 
     def __init__(self, *factors, id=None, _flat=False):
-        if not factors:
-            raise MeasurementError("qml.prod needs at least one operator")
         ops = []
         for f in map(_operand, factors):
             ops.extend(f.operands if _flat and isinstance(f, Prod) else (f,))
@@ -2787,6 +2789,8 @@ class Prod(_Arithmetic):
     has_decomposition = True
 
     def __repr__(self):
+        if not self.operands:
+            return "Prod()"
         return " @ ".join(f"({o})" if _depth(o) > 0 else f"{o}" for o in self.operands)
 
 
@@ -2800,9 +2804,9 @@ class Sum(_Arithmetic):
     (X(0) + 0.5 * Z(1), (X(0), 0.5 * Z(1)), ([1.0, 0.5], [X(0), Z(1)]))
     """
 
+    _empty_is_zero = True
+
     def __init__(self, *summands, grouping_type=None, method="rlf", id=None, _flat=False):
-        if not summands:
-            raise MeasurementError("qml.sum needs at least one operator")
         ops = []
         for f in map(_operand, summands):
             ops.extend(f.operands if _flat and type(f) is Sum else (f,))
@@ -2823,6 +2827,8 @@ class Sum(_Arithmetic):
 
     def __repr__(self):
         text = str(self)
+        if not self.operands:
+            return "Sum()"
         if len(text) > 50:  # PennyLane's long sums: one term a line
             return "(\n    " + text.replace(" + ", "\n  + ") + "\n)"
         return text

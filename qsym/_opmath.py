@@ -86,8 +86,6 @@ H = GATE_CLASSES["Hadamard"]
 
 # --- operator arithmetic: PennyLane's Prod, Sum, SProd, LinearCombination -----------------
 def _check_operands(fn: str, ops) -> None:
-    if not ops:
-        raise MeasurementError(f"qml.{fn} needs at least one operator")
     if len(ops) == 1 and callable(ops[0]) and not isinstance(ops[0], (Operation, Observable)):
         raise MeasurementError(
             f"qml.{fn} of a function (of the gates it applies) is not supported; "

@@ -606,3 +606,15 @@ def test_pow_of_a_sum_against_pennylane():
     theirs = pl.pow(pl.X(0) + 0.5 * pl.Z(1), 3)
     assert ours.name == theirs.name and list(ours.wires) == list(theirs.wires)
     assert onp.allclose(ours.matrix(), pl.matrix(theirs, wire_order=[0, 1]))
+
+
+def test_empty_sum_and_product_are_pennylanes():
+    # PennyLane 0.45.1: qml.sum() prints Sum(), has no terms and the zero Pauli sentence;
+    # qml.prod() prints Prod(), has no Pauli form; neither has a matrix
+    s, p = qml.sum(), qml.prod()
+    assert (repr(s), repr(p)) == ("Sum()", "Prod()")
+    assert list(s.wires) == [] and s.operands == () and s.terms() == ([], [])
+    assert s.pauli_rep == PauliSentence({}) and p.pauli_rep is None
+    for op in (s, p):
+        with pytest.raises(qml.exceptions.MatrixUndefinedError, match="no operands"):
+            op.matrix()
