@@ -2652,8 +2652,36 @@ class _Arithmetic(Observable):
         return self._merged is not None and len(self.terms) == 1
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
-        """The drawing label: ``repr`` of the operator (PennyLane's ``op.label``)."""
-        return base_label or repr(self)
+        """PennyLane's drawing label: a product's factors' labels joined by ``@`` (a nested
+        operator's in parentheses; ``base_label`` one label per factor), a sum ``𝓗`` (with
+        up to three parameters rounded to ``decimals``), a scalar multiple ``c*`` and its
+        base's label.
+
+        >>> import qsym as qml
+        >>> (qml.X(0) @ qml.RX(1.234, 1)).label(decimals=2), (2 * (qml.X(0) @ qml.Y(1))).label()
+        ('X@RX\\n(1.23)', '2*X@Y')
+        >>> (qml.X(0) @ (qml.Y(1) + qml.Z(0))).label(), (qml.X(0) + qml.RX(1.2, 1)).label(decimals=2)
+        ('X@(𝓗)', '𝓗\\n(1.20)')
+        """
+        if isinstance(self, SProd):
+            c = self.scalar if decimals is None else format(np.asarray(self.scalar), f".{decimals}f")
+            return base_label or f"{c}*{self.base.label(decimals=decimals, cache=cache)}"
+        if isinstance(self, Sum):
+            params = self.data
+            if decimals is None or not params or len(params) > 3:
+                return base_label or "𝓗"
+            try:
+                shown = ",\n".join(format(float(np.real(p)), f".{decimals}f") for p in params)
+            except TypeError:  # traced parameters: no numbers to show
+                return base_label or "𝓗"
+            return f"{base_label or '𝓗'}\n({shown})"
+        if base_label is None:
+            base_label = [None] * len(self.operands)
+        elif isinstance(base_label, str) or len(base_label) != len(self.operands):
+            raise ValueError("Composite operator labels require ``base_label`` keyword to be "
+                             "same length as operands.")
+        parts = (o.label(decimals, b, cache) for o, b in zip(self.operands, base_label))
+        return "@".join(f"({t})" if _depth(o) > 0 else t for o, t in zip(self.operands, parts))
 
     def _flatten(self):
         """PennyLane's pytree protocol: ``(operands, metadata)``."""
@@ -2881,6 +2909,28 @@ class SProd(_Arithmetic):
         self.id = id
 
     arithmetic_depth = property(lambda self: 1 + _depth(self.base))
+
+    @property
+    def terms(self):
+        """The merged Pauli sum (measured); called, PennyLane's ``terms()``: the base's terms
+        scaled when the base is an arithmetic operator, else ``([scalar], [base])``.
+
+        >>> import qsym as qml
+        >>> qml.s_prod(1.5, qml.CNOT([0, 1])).terms()
+        ([1.5], [CNOT(wires=[0, 1])])
+        >>> qml.s_prod(2, qml.X(0) + 0.5 * qml.Z(1)).terms()
+        ([2.0, 1.0], [X(0), Z(1)])
+        """
+        merged = _Arithmetic.terms.fget(self)
+        if isinstance(self.base, _Arithmetic):
+            return merged
+        out = _Terms(merged)
+        out.written = ([self.scalar], [self.base])
+        return out
+
+    @terms.setter
+    def terms(self, value):
+        self._merged = value
 
     @property
     def data(self) -> tuple:

@@ -2503,7 +2503,9 @@ class Exp:
 
     def __init__(self, base, coeff=1.0, num_steps=None, id=None):
         if not isinstance(base, (Operation, Observable)):
-            raise GateError(f"qml.exp takes an operator, e.g. qml.exp(qml.X(0), -0.5j); got {base!r}")
+            raise ArgumentError(f"The base is expected to be of type Operator, but received "
+                                f"{type(base).__name__}: qml.exp takes an operator, e.g. "
+                                "qml.exp(qml.X(0), -0.5j)")
         self.base, self.coeff, self.num_steps, self.id = base, coeff, num_steps, id
         tape = active_tape()
         if tape is None:
@@ -2519,6 +2521,41 @@ class Exp:
     data = property(lambda self: (self.coeff, *self.base.data))
     num_params = property(lambda self: len(self.data))
     arithmetic_depth = property(lambda self: 1 + getattr(self.base, "arithmetic_depth", 0))
+    control_wires = property(lambda self: Wires([]))
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's: the base and the number of Trotter steps."""
+        return {"base": self.base, "num_steps": self.num_steps}
+
+    def _flatten(self):
+        """PennyLane's pytree protocol: ``((base, parameter), (num_steps,))``.
+
+        >>> import qsym as qml
+        >>> qml.exp(qml.X(0), 2j)._flatten()
+        ((X(0), 2j), (None,))
+        """
+        return (self.base, self.data[0]), (self.num_steps,)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        with not_recording():  # (not applied: PennyLane's unflatten makes the operator)
+            return cls(data[0], data[1], num_steps=metadata[0])
+
+    def pow(self, z):
+        """``exp(coeff * base) ** z`` as one exponential, ``exp(z * coeff * base)``
+        (PennyLane's ``Exp.pow``), not applied.
+
+        >>> import qsym as qml
+        >>> qml.exp(qml.X(0), 2j).pow(0.5)
+        Exp(1j PauliX)
+        """
+        with not_recording():
+            return Exp(self.base, self.coeff * z, num_steps=self.num_steps)
+
+    def diagonalizing_gates(self) -> list:
+        """The base's diagonalizing gates (an exponential shares its eigenbasis)."""
+        return self.base.diagonalizing_gates()
 
     def _angles(self) -> list:
         """``(word, theta)`` with ``coeff * h P = -i theta/2 P`` for each word of the base."""

@@ -618,3 +618,58 @@ def test_empty_sum_and_product_are_pennylanes():
     for op in (s, p):
         with pytest.raises(qml.exceptions.MatrixUndefinedError, match="no operands"):
             op.matrix()
+
+
+def test_arithmetic_labels_are_pennylanes():
+    # PennyLane 0.45.1's labels (from a PennyLane session): a product joins its factors'
+    # labels with @, a nested operator in parentheses; a sum is 𝓗 (its parameters when up
+    # to three); a scalar multiple c* its base's label
+    assert (qml.X(0) @ qml.RX(1.234, 1)).label(decimals=2) == "X@RX\n(1.23)"
+    assert (qml.X(0) @ (qml.Y(1) + qml.Z(0))).label() == "X@(𝓗)"
+    assert (qml.X(0) + qml.RX(1.2, 1)).label() == "𝓗"
+    assert (qml.X(0) + qml.RX(1.2, 1)).label(decimals=2) == "𝓗\n(1.20)"
+    assert qml.Hamiltonian([1.0, 2.0], [qml.X(0), qml.Y(0)]).label(decimals=2) == "𝓗\n(1.00,\n2.00)"
+    assert (2 * (qml.X(0) @ qml.Y(1))).label() == "2*X@Y"
+    assert qml.s_prod(4.56, qml.RY(1.234, 0)).label(decimals=3) == "4.560*RY\n(1.234)"
+    cache = {"matrices": []}
+    assert qml.s_prod(-1.2, qml.QubitUnitary(onp.eye(2), wires=0)).label(decimals=2, cache=cache) == "-1.20*U\n(M0)"
+    assert qml.exp(qml.Z(0) @ qml.Y(1), 2 + 3j).label(decimals=2) == "Exp(2.00+3.00j Z@Y)"
+    with pytest.raises(ValueError, match="same length as operands"):
+        (qml.X(0) @ qml.Y(1)).label(base_label="A")
+
+
+def test_sprod_terms_keep_a_gate_base_as_written():
+    # PennyLane: a scalar times an operator without terms is ([scalar], [base]); of an
+    # arithmetic base, the base's terms scaled. Measured, the Pauli form is unchanged.
+    op = qml.s_prod(1.5, qml.CNOT([0, 1]))
+    coeffs, ops = op.terms()
+    assert coeffs == [1.5] and ops == [qml.CNOT([0, 1])]
+    assert qml.s_prod(0.0, qml.Z(0)).terms() == ([0.0], [qml.Z(0)])
+    assert qml.s_prod(2, qml.X(0) + 0.5 * qml.Z(1)).terms() == ([2.0, 1.0], [qml.X(0), qml.Z(1)])
+    # the measured Pauli sum of 1.5 CNOT: 0.75 (I + Z0 + X1 - Z0 X1), by CNOT = (I + Z0)/2 + (I - Z0)/2 X1
+    want = {(): 0.75, ((0, "Z"),): 0.75, ((1, "X"),): 0.75, ((0, "Z"), (1, "X")): -0.75}
+    got = {w: complex(c) for w, c in op.terms.items() if abs(complex(c)) > 1e-12}
+    assert got.keys() == want.keys() and all(abs(got[w] - want[w]) < 1e-12 for w in want)
+
+
+def test_exp_operator_attributes():
+    base = qml.X(0)
+    op = qml.exp(base, 2j)
+    p = op.pow(0.3)
+    assert isinstance(p, qml.ops.Exp) and p.base is base and p.coeff == 2j * 0.3
+    assert op.diagonalizing_gates() == [qml.H(0)]  # X = H Z H
+    assert op.control_wires == qml.wires.Wires([]) and op.hyperparameters == {"base": base, "num_steps": None}
+    data, meta = op._flatten()
+    assert data[0] is base and data[1] == 2j and qml.equal(type(op)._unflatten(data, meta), op)
+    ev = qml.evolve(qml.RX(1.2, 0), 2.5)
+    data, meta = ev._flatten()
+    assert data[1] == 2.5 and qml.equal(type(ev)._unflatten(data, meta), ev)
+    with pytest.raises(TypeError, match="base is expected to be of type Operator"):
+        qml.exp(2, qml.X(0))
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def f(x):  # Exp.pow makes an operator, not applied (PennyLane's decomposition method)
+        qml.exp(qml.X(0), -0.5j * x).pow(2)
+        return qml.expval(qml.Z(0))
+
+    assert float(f(0.3)) == pytest.approx(onp.cos(0.3), abs=1e-12)
