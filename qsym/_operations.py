@@ -2714,6 +2714,8 @@ class _Arithmetic(Observable):
         """The operator as a ``qml.pauli.PauliSentence``, or None without a Pauli form."""
         if self._merged is None and not (self.operands and all(_pauli_form(o) is not None for o in self.operands)):
             return None
+        if any(getattr(o, "pauli_rep", None) is None for o in self.operands):
+            return None  # PennyLane's: an operand without one (Hadamard, a rotation) has none
         return METHODS["pauli_rep"](self.terms)
 
 
@@ -2834,7 +2836,12 @@ class Sum(_Arithmetic):
 
     _empty_is_zero = True
 
-    def __init__(self, *summands, grouping_type=None, method="rlf", id=None, _flat=False):
+    def __init__(self, *summands, grouping_type=None, method="rlf", id=None, _flat=False,
+                 _grouping_indices=None):
+        if _grouping_indices is not None and grouping_type is not None:
+            raise ValueError("_grouping_indices and grouping_type cannot be specified at the same "
+                             "time: give one")
+        self._grouping_indices = _grouping_indices
         ops = []
         for f in map(_operand, summands):
             ops.extend(f.operands if _flat and type(f) is Sum else (f,))
@@ -2849,6 +2856,50 @@ class Sum(_Arithmetic):
 
     def _rebuild(self, operands):
         return Sum(*operands)
+
+    @property
+    def grouping_indices(self):
+        """The groups of term indices (``compute_grouping``'s, or set), or None."""
+        return self.__dict__.get("_grouping_indices")
+
+    @grouping_indices.setter
+    def grouping_indices(self, value):
+        """Set groups of indices of ``terms()`` (PennyLane's: not checked to commute, each
+        index checked to be a term's; kept as a tuple of tuples).
+
+        >>> import qsym as qml
+        >>> H = qml.sum(qml.X("a"), qml.X("b"), qml.Y("b"))
+        >>> H.grouping_indices = [[0, 1], [2]]
+        >>> H.grouping_indices
+        ((0, 1), (2,))
+        """
+        if value is None:
+            return
+        n = len(self.terms()[1])
+        try:
+            ok = all(isinstance(i, numbers.Integral) and 0 <= i < n for group in value for i in group)
+        except TypeError:  # not a nesting of iterables
+            ok = False
+        if not ok:
+            raise ValueError("The grouped index value needs to be a tuple of tuples of integers between "
+                             f"0 and the number of observables in the Sum; got {value}")
+        self._grouping_indices = tuple(tuple(group) for group in value)
+
+    def compute_grouping(self, grouping_type: str = "qwc", method: str = "lf") -> None:
+        if self.pauli_rep is None:
+            raise MeasurementError("Cannot compute grouping for Sums containing non-Pauli operators: "
+                                   "group the Pauli words yourself, or measure the sum as it is")
+        super().compute_grouping(grouping_type, method)
+
+    compute_grouping.__doc__ = Observable.compute_grouping.__doc__
+
+    def _flatten(self):
+        """PennyLane's pytree protocol: ``(operands, (grouping_indices,))``."""
+        return tuple(self.operands), (self.grouping_indices,)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(*data, _grouping_indices=metadata[0])
 
     def __str__(self):
         return " + ".join(str(o) for o in self.operands)

@@ -673,3 +673,37 @@ def test_exp_operator_attributes():
         return qml.expval(qml.Z(0))
 
     assert float(f(0.3)) == pytest.approx(onp.cos(0.3), abs=1e-12)
+
+
+def test_sum_grouping_indices_are_pennylanes():
+    from qsym.ops.op_math import Sum
+
+    # X0, X1 qubit-wise commute, Z0 with neither: groups {0, 1}, {2}
+    op = Sum(qml.X(0), qml.s_prod(2.0, qml.X(1)), qml.s_prod(3.0, qml.Z(0)), grouping_type="qwc")
+    assert op.grouping_indices == ((0, 1), (2,))
+    again = Sum._unflatten(*op._flatten())
+    assert again == op and again.grouping_indices == ((0, 1), (2,)) and again.terms() == op.terms()
+    assert Sum(qml.X(0), qml.Y(1), _grouping_indices=[[0, 1]]).grouping_indices == [[0, 1]]
+    with pytest.raises(ValueError, match="cannot be specified at the same time"):
+        Sum(qml.X(0), qml.Y(1), grouping_type="qwc", _grouping_indices=[[0, 1]])
+    H = qml.sum(qml.X("a"), qml.X("b"), qml.Y("b"))
+    H.grouping_indices = [[0, 1], [2]]
+    assert H.grouping_indices == ((0, 1), (2,))
+    with pytest.raises(ValueError, match="tuple of tuples of integers"):
+        H.grouping_indices = [[0, 1, 3], [2]]
+    with pytest.raises(ValueError, match="non-Pauli"):
+        Sum(qml.X(0), qml.Z(0) @ qml.X(1), qml.Hadamard(2)).compute_grouping()
+
+
+def test_pauli_rep_of_arithmetic_needs_every_operands():
+    # PennyLane: Hadamard has no pauli_rep, so neither has a sum or multiple holding it
+    # (measured, qsym still uses its exact Pauli form (X + Z)/sqrt(2))
+    assert (qml.X(0) + qml.H(1)).pauli_rep is None and (2 * qml.H(0)).pauli_rep is None
+    assert (qml.X(0) @ qml.Y(1) + 0.5 * qml.Z(0)).pauli_rep == PauliSentence(
+        {PauliWord({0: "X", 1: "Y"}): 1.0, PauliWord({0: "Z"}): 0.5})
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def f():
+        return qml.expval(qml.X(0) + qml.H(1))
+
+    assert float(f()) == pytest.approx(1 / onp.sqrt(2), abs=1e-12)  # <0|X|0> + <0|H|0>
