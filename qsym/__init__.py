@@ -397,6 +397,7 @@ operation = _unsupported.partial_namespace(
     SparseMatrixUndefinedError=exceptions.SparseMatrixUndefinedError,
     EigvalsUndefinedError=exceptions.EigvalsUndefinedError,
     ParameterFrequenciesUndefinedError=exceptions.ParameterFrequenciesUndefinedError,
+    GeneratorUndefinedError=exceptions.GeneratorUndefinedError,
     _UNSET_BATCH_SIZE=-1)  # PennyLane's sentinel of an operator's batch size not computed yet
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402

@@ -2803,6 +2803,16 @@ class Evolution(Exp):
                          num_steps, id)
 
     data = property(lambda self: (self.param,))
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's label of ``exp(-i t G)``: ``Exp(-tj G)``, ``-t`` rounded to ``decimals``.
+
+        >>> import qsym as qml
+        >>> qml.evolve(qml.Z(0), 2).label(), qml.evolve(qml.RZ(1.234, 0), 5.678).label(decimals=2)
+        ('Exp(-2j Z)', 'Exp(-5.68j RZ\\n(1.23))')
+        """
+        t = -self.param if decimals is None else format(np.asarray(-self.param), f".{decimals}f")
+        return base_label or f"Exp({t}j {self.base.label(decimals=decimals, cache=cache)})"
     # what a tape's structure holds besides the parameter (qsym._tapes: one circuit each)
     hyper = property(lambda self: (("base", self.base), ("num_steps", self.num_steps)))
 

@@ -707,3 +707,11 @@ def test_pauli_rep_of_arithmetic_needs_every_operands():
         return qml.expval(qml.X(0) + qml.H(1))
 
     assert float(f()) == pytest.approx(1 / onp.sqrt(2), abs=1e-12)  # <0|X|0> + <0|H|0>
+
+
+def test_evolution_label_is_pennylanes():
+    # PennyLane 0.45.1: exp(-i t G) is labelled Exp(-tj G)
+    assert qml.evolve(qml.Z(0), 2).label() == "Exp(-2j Z)"
+    assert qml.evolve(qml.prod(qml.Z(0), qml.Y(1)), 2).label(decimals=2) == "Exp(-2.00j Z@Y)"
+    assert qml.evolve(qml.RZ(1.234, 0), 5.678).label(decimals=2) == "Exp(-5.68j RZ\n(1.23))"
+    assert qml.operation.GeneratorUndefinedError is qml.exceptions.GeneratorUndefinedError
