@@ -2452,6 +2452,14 @@ def merge_terms(forms, scales=None) -> Observable:
     return result
 
 
+def _has_pauli_rep(op) -> bool:
+    """Whether PennyLane gives ``op`` a ``pauli_rep`` (an arithmetic operator: each operand),
+    without building the sentences."""
+    if isinstance(op, _Arithmetic):
+        return bool(op.operands or op._empty_is_zero) and all(map(_has_pauli_rep, op.operands))
+    return getattr(op, "pauli_rep", None) is not None
+
+
 def _depth(op) -> int:
     return getattr(op, "arithmetic_depth", 0)
 
@@ -2714,7 +2722,7 @@ class _Arithmetic(Observable):
         """The operator as a ``qml.pauli.PauliSentence``, or None without a Pauli form."""
         if self._merged is None and not (self.operands and all(_pauli_form(o) is not None for o in self.operands)):
             return None
-        if any(getattr(o, "pauli_rep", None) is None for o in self.operands):
+        if not all(map(_has_pauli_rep, self.operands)):
             return None  # PennyLane's: an operand without one (Hadamard, a rotation) has none
         return METHODS["pauli_rep"](self.terms)
 
