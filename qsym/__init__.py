@@ -99,6 +99,7 @@ from ._opfunctions import assert_valid as _assert_valid, commutator, eigvals, is
 from ._opfunctions import is_hermitian, is_unitary  # noqa: E402
 from . import _opfunctions as _opfunctions_mod  # noqa: E402
 from ._operations import Prod as _Prod, SProd as _SProd, Sum as _Sum  # noqa: E402
+from ._operations import swappable_ops as _swappable_ops  # noqa: E402
 from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Evolution as _Evolution  # noqa: E402
 from ._opmath import AdjointOperation as _AdjointOperation  # noqa: E402
 from ._opmath import Exp as _Exp, Pow as _Pow, PowOperation as _PowOperation  # noqa: E402
@@ -117,7 +118,7 @@ for _name in ("Prod", "Sum", "SProd", "Adjoint", "Controlled", "ControlledOp", "
 # PennyLane's module paths (``from pennylane.ops.op_math.prod import Prod``): the names
 # each holds; as attributes (qml.ops.op_math.sprod.SProd) and as import paths (sys.modules)
 _OP_MATH_MODULES = {
-    "prod": dict(Prod=_Prod, prod=prod), "sum": dict(Sum=_Sum, sum=sum),
+    "prod": dict(Prod=_Prod, prod=prod, _swappable_ops=_swappable_ops), "sum": dict(Sum=_Sum, sum=sum),
     "sprod": dict(SProd=_SProd, s_prod=s_prod),
     "adjoint": dict(Adjoint=_Adjoint, adjoint=adjoint, AdjointOperation=_AdjointOperation),
     "controlled": dict(Controlled=_Controlled, ControlledOp=_Controlled, ctrl=ctrl),
@@ -407,6 +408,8 @@ operation = _unsupported.partial_namespace(
     MatrixUndefinedError=exceptions.MatrixUndefinedError,
     SparseMatrixUndefinedError=exceptions.SparseMatrixUndefinedError,
     EigvalsUndefinedError=exceptions.EigvalsUndefinedError,
+    ParameterFrequenciesUndefinedError=exceptions.ParameterFrequenciesUndefinedError,
+    GeneratorUndefinedError=exceptions.GeneratorUndefinedError,
     _UNSET_BATCH_SIZE=-1)  # PennyLane's sentinel of an operator's batch size not computed yet
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402

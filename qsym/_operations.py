@@ -35,8 +35,9 @@ from autograd.tracer import Box
 
 from ._cache import Memo
 from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError,
-                     EigvalsUndefinedError, MeasurementError, MeasurementShapeError, PowUndefinedError, RemovedGateError,
-                     RotAnglesUndefinedError, SparseMatrixUndefinedError, TracingError, WireError)
+                     EigvalsUndefinedError, MatrixUndefinedError, MeasurementError, MeasurementShapeError,
+                     PowUndefinedError, RemovedGateError, RotAnglesUndefinedError,
+                     SparseMatrixUndefinedError, TracingError, WireError)
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
 from ._ir import log_base, state_quantity
@@ -2488,6 +2489,14 @@ def merge_terms(forms, scales=None) -> Observable:
     return result
 
 
+def _has_pauli_rep(op) -> bool:
+    """Whether PennyLane gives ``op`` a ``pauli_rep`` (an arithmetic operator: each operand),
+    without building the sentences."""
+    if isinstance(op, _Arithmetic):
+        return bool(op.operands or op._empty_is_zero) and all(map(_has_pauli_rep, op.operands))
+    return getattr(op, "pauli_rep", None) is not None
+
+
 def _depth(op) -> int:
     return getattr(op, "arithmetic_depth", 0)
 
@@ -2551,6 +2560,7 @@ class _Arithmetic(Observable):
     arithmetic_depth = 1
     has_matrix = True
     _merged = None
+    _empty_is_zero = False  # PennyLane's Sum() of no operands is the zero operator; Prod() has no Pauli form
 
     def _finish(self, operands, merge):
         """Set ``operands``, the wires and the merged Pauli sum (``merge`` of the operands'
@@ -2562,7 +2572,7 @@ class _Arithmetic(Observable):
         # the gates taken off the tape as observables (a measurement or qml.apply uses them)
         self._gates = tuple(g for f in forms if f is not None for g in f._gates)
         self._gates += _take_gates(o for o, f in zip(operands, forms) if f is None)
-        if all(f is not None for f in forms):
+        if all(f is not None for f in forms) and (operands or self._empty_is_zero):
             merged = merge(forms)
             self._merged = merged.terms
             self._order = list(self._wires)
@@ -2622,6 +2632,9 @@ class _Arithmetic(Observable):
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """The matrix on ``wire_order`` (default: the operands' wires in order of first use)."""
+        if not self.operands:
+            raise MatrixUndefinedError(f"{self!r} has no operands, so no matrix (PennyLane's "
+                                       "neither): give it operators")
         order = list(self._wires) if wire_order is None else list(wires_tuple(wire_order))
         missing = [w for w in self._wires if w not in order]
         if missing:
@@ -2684,8 +2697,36 @@ class _Arithmetic(Observable):
         return self._merged is not None and len(self.terms) == 1
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
-        """The drawing label: ``repr`` of the operator (PennyLane's ``op.label``)."""
-        return base_label or repr(self)
+        """PennyLane's drawing label: a product's factors' labels joined by ``@`` (a nested
+        operator's in parentheses; ``base_label`` one label per factor), a sum ``𝓗`` (with
+        up to three parameters rounded to ``decimals``), a scalar multiple ``c*`` and its
+        base's label.
+
+        >>> import qsym as qml
+        >>> (qml.X(0) @ qml.RX(1.234, 1)).label(decimals=2), (2 * (qml.X(0) @ qml.Y(1))).label()
+        ('X@RX\\n(1.23)', '2*X@Y')
+        >>> (qml.X(0) @ (qml.Y(1) + qml.Z(0))).label(), (qml.X(0) + qml.RX(1.2, 1)).label(decimals=2)
+        ('X@(𝓗)', '𝓗\\n(1.20)')
+        """
+        if isinstance(self, SProd):
+            c = self.scalar if decimals is None else format(np.asarray(self.scalar), f".{decimals}f")
+            return base_label or f"{c}*{self.base.label(decimals=decimals, cache=cache)}"
+        if isinstance(self, Sum):
+            params = self.data
+            if decimals is None or not params or len(params) > 3:
+                return base_label or "𝓗"
+            try:
+                shown = ",\n".join(format(float(np.real(p)), f".{decimals}f") for p in params)
+            except TypeError:  # traced parameters: no numbers to show
+                return base_label or "𝓗"
+            return f"{base_label or '𝓗'}\n({shown})"
+        if base_label is None:
+            base_label = [None] * len(self.operands)
+        elif isinstance(base_label, str) or len(base_label) != len(self.operands):
+            raise ValueError("Composite operator labels require ``base_label`` keyword to be "
+                             "same length as operands.")
+        parts = (o.label(decimals, b, cache) for o, b in zip(self.operands, base_label))
+        return "@".join(f"({t})" if _depth(o) > 0 else t for o, t in zip(self.operands, parts))
 
     def _flatten(self):
         """PennyLane's pytree protocol: ``(operands, metadata)``."""
@@ -2703,7 +2744,7 @@ class _Arithmetic(Observable):
         >>> (qml.X(0) + qml.X(0) + qml.Z(1)).simplify()
         2.0 * X(0) + Z(1)
         """
-        if self._merged is None and not all(_pauli_form(o) is not None for o in self.operands):
+        if self._merged is None and not (self.operands and all(_pauli_form(o) is not None for o in self.operands)):
             return self
         coeffs, ops = _Terms(dict(self.terms))()
         coeffs = [float(c) if isinstance(c, numbers.Real) else c for c in coeffs]
@@ -2716,9 +2757,30 @@ class _Arithmetic(Observable):
     @property
     def pauli_rep(self):
         """The operator as a ``qml.pauli.PauliSentence``, or None without a Pauli form."""
-        if self._merged is None and not all(_pauli_form(o) is not None for o in self.operands):
+        if self._merged is None and not (self.operands and all(_pauli_form(o) is not None for o in self.operands)):
             return None
+        if not all(map(_has_pauli_rep, self.operands)):
+            return None  # PennyLane's: an operand without one (Hadamard, a rotation) has none
         return METHODS["pauli_rep"](self.terms)
+
+
+def swappable_ops(op1, op2, wire_map: dict | None = None) -> bool:
+    """PennyLane's test for sorting a product's factors by wire (its private
+    ``ops.op_math.prod._swappable_ops``): True when ``op1`` and ``op2`` act on no common wire
+    and ``op1`` belongs after ``op2`` (an operator on no wires goes first), the wire labels
+    compared as strings (``0`` and ``"a"`` alike), each operator's smallest; ``wire_map``
+    relabels the wires first.
+
+    >>> import qsym as qml
+    >>> swappable_ops(qml.X(3), qml.Toffoli([0, 1, 2])), swappable_ops(qml.X(1), qml.Y(1))
+    (True, False)
+    """
+    if not len(op1.wires):
+        return True
+    if not len(op2.wires):
+        return False
+    w1, w2 = (set(wire_map[w] if wire_map is not None else w for w in op.wires) for op in (op1, op2))
+    return not (w1 & w2) and min(map(str, w1)) > min(map(str, w2))
 
 
 class Prod(_Arithmetic):
@@ -2738,8 +2800,6 @@ class Prod(_Arithmetic):
     """
 
     def __init__(self, *factors, id=None, _flat=False):
-        if not factors:
-            raise MeasurementError("qml.prod needs at least one operator")
         ops = []
         for f in map(_operand, factors):
             ops.extend(f.operands if _flat and isinstance(f, Prod) else (f,))
@@ -2804,6 +2864,8 @@ class Prod(_Arithmetic):
     has_decomposition = True
 
     def __repr__(self):
+        if not self.operands:
+            return "Prod()"
         return " @ ".join(f"({o})" if _depth(o) > 0 else f"{o}" for o in self.operands)
 
 
@@ -2817,9 +2879,14 @@ class Sum(_Arithmetic):
     (X(0) + 0.5 * Z(1), (X(0), 0.5 * Z(1)), ([1.0, 0.5], [X(0), Z(1)]))
     """
 
-    def __init__(self, *summands, grouping_type=None, method="rlf", id=None, _flat=False):
-        if not summands:
-            raise MeasurementError("qml.sum needs at least one operator")
+    _empty_is_zero = True
+
+    def __init__(self, *summands, grouping_type=None, method="rlf", id=None, _flat=False,
+                 _grouping_indices=None):
+        if _grouping_indices is not None and grouping_type is not None:
+            raise ValueError("_grouping_indices and grouping_type cannot be specified at the same "
+                             "time: give one")
+        self._grouping_indices = _grouping_indices
         ops = []
         for f in map(_operand, summands):
             ops.extend(f.operands if _flat and type(f) is Sum else (f,))
@@ -2835,11 +2902,57 @@ class Sum(_Arithmetic):
     def _rebuild(self, operands):
         return Sum(*operands)
 
+    @property
+    def grouping_indices(self):
+        """The groups of term indices (``compute_grouping``'s, or set), or None."""
+        return self.__dict__.get("_grouping_indices")
+
+    @grouping_indices.setter
+    def grouping_indices(self, value):
+        """Set groups of indices of ``terms()`` (PennyLane's: not checked to commute, each
+        index checked to be a term's; kept as a tuple of tuples).
+
+        >>> import qsym as qml
+        >>> H = qml.sum(qml.X("a"), qml.X("b"), qml.Y("b"))
+        >>> H.grouping_indices = [[0, 1], [2]]
+        >>> H.grouping_indices
+        ((0, 1), (2,))
+        """
+        if value is None:
+            return
+        n = len(self.terms()[1])
+        try:
+            ok = all(isinstance(i, numbers.Integral) and 0 <= i < n for group in value for i in group)
+        except TypeError:  # not a nesting of iterables
+            ok = False
+        if not ok:
+            raise ValueError("The grouped index value needs to be a tuple of tuples of integers between "
+                             f"0 and the number of observables in the Sum; got {value}")
+        self._grouping_indices = tuple(tuple(group) for group in value)
+
+    def compute_grouping(self, grouping_type: str = "qwc", method: str = "lf") -> None:
+        if self.pauli_rep is None:
+            raise MeasurementError("Cannot compute grouping for Sums containing non-Pauli operators: "
+                                   "group the Pauli words yourself, or measure the sum as it is")
+        super().compute_grouping(grouping_type, method)
+
+    compute_grouping.__doc__ = Observable.compute_grouping.__doc__
+
+    def _flatten(self):
+        """PennyLane's pytree protocol: ``(operands, (grouping_indices,))``."""
+        return tuple(self.operands), (self.grouping_indices,)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(*data, _grouping_indices=metadata[0])
+
     def __str__(self):
         return " + ".join(str(o) for o in self.operands)
 
     def __repr__(self):
         text = str(self)
+        if not self.operands:
+            return "Sum()"
         if len(text) > 50:  # PennyLane's long sums: one term a line
             return "(\n    " + text.replace(" + ", "\n  + ") + "\n)"
         return text
@@ -2892,6 +3005,28 @@ class SProd(_Arithmetic):
         self.id = id
 
     arithmetic_depth = property(lambda self: 1 + _depth(self.base))
+
+    @property
+    def terms(self):
+        """The merged Pauli sum (measured); called, PennyLane's ``terms()``: the base's terms
+        scaled when the base is an arithmetic operator, else ``([scalar], [base])``.
+
+        >>> import qsym as qml
+        >>> qml.s_prod(1.5, qml.CNOT([0, 1])).terms()
+        ([1.5], [CNOT(wires=[0, 1])])
+        >>> qml.s_prod(2, qml.X(0) + 0.5 * qml.Z(1)).terms()
+        ([2.0, 1.0], [X(0), Z(1)])
+        """
+        merged = _Arithmetic.terms.fget(self)
+        if isinstance(self.base, _Arithmetic):
+            return merged
+        out = _Terms(merged)
+        out.written = ([self.scalar], [self.base])
+        return out
+
+    @terms.setter
+    def terms(self, value):
+        self._merged = value
 
     @property
     def data(self) -> tuple:

@@ -44,7 +44,7 @@ import numpy as np
 import sympy as sp
 from autograd.tracer import getval
 
-from .exceptions import QueuingError
+from .exceptions import ParameterFrequenciesUndefinedError, QueuingError
 from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError, GateError,
                      GeneratorUndefinedError,
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
@@ -86,8 +86,6 @@ H = GATE_CLASSES["Hadamard"]
 
 # --- operator arithmetic: PennyLane's Prod, Sum, SProd, LinearCombination -----------------
 def _check_operands(fn: str, ops) -> None:
-    if not ops:
-        raise MeasurementError(f"qml.{fn} needs at least one operator")
     if len(ops) == 1 and callable(ops[0]) and not isinstance(ops[0], (Operation, Observable)):
         raise MeasurementError(
             f"qml.{fn} of a function (of the gates it applies) is not supported; "
@@ -1128,8 +1126,12 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     >>> pow(GATE_CLASSES["S"](wires=0), 2, lazy=False)
     Z(0)
     """
+    if isinstance(base, Observable) and hasattr(base, "matrix"):
+        # an arithmetic operator (X(0) + Y(1)): PennyLane's Pow of it, its matrix power;
+        # not applied (no gates: not unitary in general)
+        return _in_place_of(base, PowOperation(base, None, z))
     if not isinstance(base, Operation):
-        raise GateError(f"qml.pow takes a gate, e.g. qml.pow(qml.RX(0.1, wires=0), 2); got {base!r}")
+        raise GateError(f"qml.pow takes an operator, e.g. qml.pow(qml.RX(0.1, wires=0), 2); got {base!r}")
     if _no_gates(base):
         return _in_place_of(base, PowOperation(base, None, z))
     _take_off_tape(base)
@@ -2568,7 +2570,9 @@ class Exp:
 
     def __init__(self, base, coeff=1.0, num_steps=None, id=None):
         if not isinstance(base, (Operation, Observable)):
-            raise GateError(f"qml.exp takes an operator, e.g. qml.exp(qml.X(0), -0.5j); got {base!r}")
+            raise ArgumentError(f"The base is expected to be of type Operator, but received "
+                                f"{type(base).__name__}: qml.exp takes an operator, e.g. "
+                                "qml.exp(qml.X(0), -0.5j)")
         self.base, self.coeff, self.num_steps, self.id = base, coeff, num_steps, id
         tape = active_tape()
         if tape is None:
@@ -2584,6 +2588,41 @@ class Exp:
     data = property(lambda self: (self.coeff, *self.base.data))
     num_params = property(lambda self: len(self.data))
     arithmetic_depth = property(lambda self: 1 + getattr(self.base, "arithmetic_depth", 0))
+    control_wires = property(lambda self: Wires([]))
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's: the base and the number of Trotter steps."""
+        return {"base": self.base, "num_steps": self.num_steps}
+
+    def _flatten(self):
+        """PennyLane's pytree protocol: ``((base, parameter), (num_steps,))``.
+
+        >>> import qsym as qml
+        >>> qml.exp(qml.X(0), 2j)._flatten()
+        ((X(0), 2j), (None,))
+        """
+        return (self.base, self.data[0]), (self.num_steps,)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        with not_recording():  # (not applied: PennyLane's unflatten makes the operator)
+            return cls(data[0], data[1], num_steps=metadata[0])
+
+    def pow(self, z):
+        """``exp(coeff * base) ** z`` as one exponential, ``exp(z * coeff * base)``
+        (PennyLane's ``Exp.pow``), not applied.
+
+        >>> import qsym as qml
+        >>> qml.exp(qml.X(0), 2j).pow(0.5)
+        Exp(1j PauliX)
+        """
+        with not_recording():
+            return Exp(self.base, self.coeff * z, num_steps=self.num_steps)
+
+    def diagonalizing_gates(self) -> list:
+        """The base's diagonalizing gates (an exponential shares its eigenbasis)."""
+        return self.base.diagonalizing_gates()
 
     def _angles(self) -> list:
         """``(word, theta)`` with ``coeff * h P = -i theta/2 P`` for each word of the base."""
@@ -2633,6 +2672,31 @@ class Exp:
         c = self.coeff
         return (isinstance(c, numbers.Number) and complex(c).real == 0
                 and bool(getattr(self.base, "is_verified_hermitian", False)))
+
+    def _base_frequencies(self) -> list:
+        m = np.asarray(self.base.matrix(), dtype=complex)
+        if not np.allclose(m, m.conj().T, atol=1e-10):
+            raise GateError(f"{self!r}: the generator is not Hermitian, so the parameter has "
+                            "no frequencies (use a Hermitian operator in qml.evolve)")
+        # the eigenvalues read as the decimals they round to; their differences exact
+        return [tuple(float(f) for f in eigen_frequencies(
+            [round(float(v), 8) for v in np.linalg.eigvalsh(m)]))]
+
+    @property
+    def parameter_frequencies(self) -> list:
+        """The frequencies of the coefficient (PennyLane's): the distinct differences of the
+        base's eigenvalues, when the exponential has a generator and the base no parameters
+        of its own; else :class:`~qsym.exceptions.ParameterFrequenciesUndefinedError`.
+
+        >>> import qsym as qml
+        >>> qml.exp(qml.Z(0), 1j).parameter_frequencies
+        [(2.0,)]
+        """
+        if not self.has_generator or tuple(getattr(self.base, "data", ())):
+            raise ParameterFrequenciesUndefinedError(
+                f"Operation {self.name} does not have parameter frequencies defined: the "
+                "coefficient must be imaginary, the base Hermitian and without parameters")
+        return self._base_frequencies()
 
     def generator(self):
         """The base, when :attr:`has_generator` (PennyLane's ``Exp.generator()``)."""
@@ -2806,6 +2870,16 @@ class Evolution(Exp):
                          num_steps, id)
 
     data = property(lambda self: (self.param,))
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's label of ``exp(-i t G)``: ``Exp(-tj G)``, ``-t`` rounded to ``decimals``.
+
+        >>> import qsym as qml
+        >>> qml.evolve(qml.Z(0), 2).label(), qml.evolve(qml.RZ(1.234, 0), 5.678).label(decimals=2)
+        ('Exp(-2j Z)', 'Exp(-5.68j RZ\\n(1.23))')
+        """
+        t = -self.param if decimals is None else format(np.asarray(-self.param), f".{decimals}f")
+        return base_label or f"Exp({t}j {self.base.label(decimals=decimals, cache=cache)})"
     # what a tape's structure holds besides the parameter (qsym._tapes: one circuit each)
     hyper = property(lambda self: (("base", self.base), ("num_steps", self.num_steps)))
 
@@ -2847,13 +2921,7 @@ class Evolution(Exp):
         [(1.0, 2.0, 3.0)]
         """
         self.generator()  # GeneratorUndefinedError for a complex parameter
-        m = np.asarray(self.base.matrix(), dtype=complex)
-        if not np.allclose(m, m.conj().T, atol=1e-10):
-            raise GateError(f"{self!r}: the generator is not Hermitian, so the parameter has "
-                            "no frequencies (use a Hermitian operator in qml.evolve)")
-        # the eigenvalues read as the decimals they round to; their differences exact
-        return [tuple(float(f) for f in eigen_frequencies(
-            [round(float(v), 8) for v in np.linalg.eigvalsh(m)]))]
+        return self._base_frequencies()
 
     def _angles(self) -> list:
         out = []

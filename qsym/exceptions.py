@@ -24,7 +24,7 @@ from .errors import (AdjointUndefinedError, DecompositionError, DecompositionUnd
 __all__ = ["QuantumFunctionError", "DeviceError", "MatrixUndefinedError", "WireError", "TransformError", "PennyLaneDeprecationWarning",
            "DecompositionWarning",
            "PowUndefinedError", "DecompositionUndefinedError", "DecompositionError", "AdjointUndefinedError",
-           "SparseMatrixUndefinedError", "OperatorPropertyUndefined", "EigvalsUndefinedError",
+           "SparseMatrixUndefinedError", "OperatorPropertyUndefined", "ParameterFrequenciesUndefinedError", "EigvalsUndefinedError",
            "MeasurementShapeError", "QueuingError"]
 
 
@@ -35,6 +35,19 @@ class OperatorPropertyUndefined(DifferentiationError):
 
     >>> issubclass(OperatorPropertyUndefined, DifferentiationError)
     True
+    """
+
+
+class ParameterFrequenciesUndefinedError(OperatorPropertyUndefined):
+    """PennyLane's error for an operator whose parameter has no frequencies (an ``Exp``
+    with no generator: a real coefficient, or a base with parameters of its own).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.exp(qml.X(0), 1.0).parameter_frequencies
+    ... except ParameterFrequenciesUndefinedError as exc:
+    ...     print(type(exc).__name__)
+    ParameterFrequenciesUndefinedError
     """
 
 

@@ -565,3 +565,153 @@ def test_evolution_frequencies_refused_without_a_hermitian_generator():
         qml.evolve(qml.X(0) + 1j * qml.Y(0), 0.3).parameter_frequencies
     with pytest.raises(qml.errors.GeneratorUndefinedError):
         qml.evolve(qml.X(0), 0.3j).parameter_frequencies
+
+
+def test_exp_parameter_frequencies_from_the_base_eigenvalues():
+    # exp(i c Z): eigenvalues of Z are +-1, one difference 2; of Z0 Z1 + Z0: 2, 0, -2, 0
+    # (its diagonal on |00>,|01>,|10>,|11>), differences 2, 4
+    assert qml.exp(qml.Z(1), 1j).parameter_frequencies == [(2.0,)]
+    assert qml.exp(qml.Z(0) @ qml.Z(1) + qml.Z(0), 2j).parameter_frequencies == [(2.0, 4.0)]
+    # a real coefficient (no generator) and a base with parameters of its own (an RX angle,
+    # a coefficient 0.5): PennyLane's error
+    for op in (qml.exp(qml.X(0), 1.0), qml.exp(qml.RX(0.2, 0), 1j),
+               qml.exp(qml.Z(0) @ qml.Z(1) + 0.5 * qml.Z(0), 2j)):
+        with pytest.raises(qml.exceptions.ParameterFrequenciesUndefinedError, match="parameter frequencies"):
+            op.parameter_frequencies
+    assert issubclass(qml.exceptions.ParameterFrequenciesUndefinedError, qml.exceptions.OperatorPropertyUndefined)
+
+
+def test_swappable_ops_is_pennylanes_sorting_rule():
+    from qsym.ops.op_math.prod import _swappable_ops
+
+    for a, b in ((qml.X(1), qml.Y(0)), (qml.X(3), qml.Toffoli([0, 1, 2])), (qml.X("b"), qml.Z("a"))):
+        assert _swappable_ops(a, b) and not _swappable_ops(b, a)
+    for a, b in ((qml.X(1), qml.Y(1)), (qml.Z(0), qml.X(1)), (qml.CNOT([1, 2]), qml.X(1))):
+        assert not _swappable_ops(a, b)
+    assert _swappable_ops(qml.X(0), qml.Y(1), wire_map={0: 1, 1: 0})
+    assert _swappable_ops(qml.GlobalPhase(0.1), qml.X(0)) and not _swappable_ops(qml.X(0), qml.GlobalPhase(0.1))
+
+
+def test_pow_of_a_sum_is_its_matrix_power():
+    op = qml.pow(qml.X(0) + qml.Y(1), 2)
+    assert isinstance(op, qml.ops.Pow) and op.base == qml.X(0) + qml.Y(1) and op.z == 2
+    M = onp.kron(X, I2) + onp.kron(I2, Y)
+    assert onp.allclose(op.matrix(), M @ M)
+    assert repr(qml.pow(qml.X(0) + qml.Y(1))) == "(X(0) + Y(1))**1"  # PennyLane 0.45.1's repr
+
+
+def test_pow_of_a_sum_against_pennylane():
+    pl = pytest.importorskip("pennylane")
+    ours = qml.pow(qml.X(0) + 0.5 * qml.Z(1), 3)
+    theirs = pl.pow(pl.X(0) + 0.5 * pl.Z(1), 3)
+    assert ours.name == theirs.name and list(ours.wires) == list(theirs.wires)
+    assert onp.allclose(ours.matrix(), pl.matrix(theirs, wire_order=[0, 1]))
+
+
+def test_empty_sum_and_product_are_pennylanes():
+    # PennyLane 0.45.1: qml.sum() prints Sum(), has no terms and the zero Pauli sentence;
+    # qml.prod() prints Prod(), has no Pauli form; neither has a matrix
+    s, p = qml.sum(), qml.prod()
+    assert (repr(s), repr(p)) == ("Sum()", "Prod()")
+    assert list(s.wires) == [] and s.operands == () and s.terms() == ([], [])
+    assert s.pauli_rep == PauliSentence({}) and p.pauli_rep is None
+    for op in (s, p):
+        with pytest.raises(qml.exceptions.MatrixUndefinedError, match="no operands"):
+            op.matrix()
+
+
+def test_arithmetic_labels_are_pennylanes():
+    # PennyLane 0.45.1's labels (from a PennyLane session): a product joins its factors'
+    # labels with @, a nested operator in parentheses; a sum is 𝓗 (its parameters when up
+    # to three); a scalar multiple c* its base's label
+    assert (qml.X(0) @ qml.RX(1.234, 1)).label(decimals=2) == "X@RX\n(1.23)"
+    assert (qml.X(0) @ (qml.Y(1) + qml.Z(0))).label() == "X@(𝓗)"
+    assert (qml.X(0) + qml.RX(1.2, 1)).label() == "𝓗"
+    assert (qml.X(0) + qml.RX(1.2, 1)).label(decimals=2) == "𝓗\n(1.20)"
+    assert qml.Hamiltonian([1.0, 2.0], [qml.X(0), qml.Y(0)]).label(decimals=2) == "𝓗\n(1.00,\n2.00)"
+    assert (2 * (qml.X(0) @ qml.Y(1))).label() == "2*X@Y"
+    assert qml.s_prod(4.56, qml.RY(1.234, 0)).label(decimals=3) == "4.560*RY\n(1.234)"
+    cache = {"matrices": []}
+    assert qml.s_prod(-1.2, qml.QubitUnitary(onp.eye(2), wires=0)).label(decimals=2, cache=cache) == "-1.20*U\n(M0)"
+    assert qml.exp(qml.Z(0) @ qml.Y(1), 2 + 3j).label(decimals=2) == "Exp(2.00+3.00j Z@Y)"
+    with pytest.raises(ValueError, match="same length as operands"):
+        (qml.X(0) @ qml.Y(1)).label(base_label="A")
+
+
+def test_sprod_terms_keep_a_gate_base_as_written():
+    # PennyLane: a scalar times an operator without terms is ([scalar], [base]); of an
+    # arithmetic base, the base's terms scaled. Measured, the Pauli form is unchanged.
+    op = qml.s_prod(1.5, qml.CNOT([0, 1]))
+    coeffs, ops = op.terms()
+    assert coeffs == [1.5] and ops == [qml.CNOT([0, 1])]
+    assert qml.s_prod(0.0, qml.Z(0)).terms() == ([0.0], [qml.Z(0)])
+    assert qml.s_prod(2, qml.X(0) + 0.5 * qml.Z(1)).terms() == ([2.0, 1.0], [qml.X(0), qml.Z(1)])
+    # the measured Pauli sum of 1.5 CNOT: 0.75 (I + Z0 + X1 - Z0 X1), by CNOT = (I + Z0)/2 + (I - Z0)/2 X1
+    want = {(): 0.75, ((0, "Z"),): 0.75, ((1, "X"),): 0.75, ((0, "Z"), (1, "X")): -0.75}
+    got = {w: complex(c) for w, c in op.terms.items() if abs(complex(c)) > 1e-12}
+    assert got.keys() == want.keys() and all(abs(got[w] - want[w]) < 1e-12 for w in want)
+
+
+def test_exp_operator_attributes():
+    base = qml.X(0)
+    op = qml.exp(base, 2j)
+    p = op.pow(0.3)
+    assert isinstance(p, qml.ops.Exp) and p.base is base and p.coeff == 2j * 0.3
+    assert op.diagonalizing_gates() == [qml.H(0)]  # X = H Z H
+    assert op.control_wires == qml.wires.Wires([]) and op.hyperparameters == {"base": base, "num_steps": None}
+    data, meta = op._flatten()
+    assert data[0] is base and data[1] == 2j and qml.equal(type(op)._unflatten(data, meta), op)
+    ev = qml.evolve(qml.RX(1.2, 0), 2.5)
+    data, meta = ev._flatten()
+    assert data[1] == 2.5 and qml.equal(type(ev)._unflatten(data, meta), ev)
+    with pytest.raises(TypeError, match="base is expected to be of type Operator"):
+        qml.exp(2, qml.X(0))
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def f(x):  # Exp.pow makes an operator, not applied (PennyLane's decomposition method)
+        qml.exp(qml.X(0), -0.5j * x).pow(2)
+        return qml.expval(qml.Z(0))
+
+    assert float(f(0.3)) == pytest.approx(onp.cos(0.3), abs=1e-12)
+
+
+def test_sum_grouping_indices_are_pennylanes():
+    from qsym.ops.op_math import Sum
+
+    # X0, X1 qubit-wise commute, Z0 with neither: groups {0, 1}, {2}
+    op = Sum(qml.X(0), qml.s_prod(2.0, qml.X(1)), qml.s_prod(3.0, qml.Z(0)), grouping_type="qwc")
+    assert op.grouping_indices == ((0, 1), (2,))
+    again = Sum._unflatten(*op._flatten())
+    assert again == op and again.grouping_indices == ((0, 1), (2,)) and again.terms() == op.terms()
+    assert Sum(qml.X(0), qml.Y(1), _grouping_indices=[[0, 1]]).grouping_indices == [[0, 1]]
+    with pytest.raises(ValueError, match="cannot be specified at the same time"):
+        Sum(qml.X(0), qml.Y(1), grouping_type="qwc", _grouping_indices=[[0, 1]])
+    H = qml.sum(qml.X("a"), qml.X("b"), qml.Y("b"))
+    H.grouping_indices = [[0, 1], [2]]
+    assert H.grouping_indices == ((0, 1), (2,))
+    with pytest.raises(ValueError, match="tuple of tuples of integers"):
+        H.grouping_indices = [[0, 1, 3], [2]]
+    with pytest.raises(ValueError, match="non-Pauli"):
+        Sum(qml.X(0), qml.Z(0) @ qml.X(1), qml.Hadamard(2)).compute_grouping()
+
+
+def test_pauli_rep_of_arithmetic_needs_every_operands():
+    # PennyLane: Hadamard has no pauli_rep, so neither has a sum or multiple holding it
+    # (measured, qsym still uses its exact Pauli form (X + Z)/sqrt(2))
+    assert (qml.X(0) + qml.H(1)).pauli_rep is None and (2 * qml.H(0)).pauli_rep is None
+    assert (qml.X(0) @ qml.Y(1) + 0.5 * qml.Z(0)).pauli_rep == PauliSentence(
+        {PauliWord({0: "X", 1: "Y"}): 1.0, PauliWord({0: "Z"}): 0.5})
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def f():
+        return qml.expval(qml.X(0) + qml.H(1))
+
+    assert float(f()) == pytest.approx(1 / onp.sqrt(2), abs=1e-12)  # <0|X|0> + <0|H|0>
+
+
+def test_evolution_label_is_pennylanes():
+    # PennyLane 0.45.1: exp(-i t G) is labelled Exp(-tj G)
+    assert qml.evolve(qml.Z(0), 2).label() == "Exp(-2j Z)"
+    assert qml.evolve(qml.prod(qml.Z(0), qml.Y(1)), 2).label(decimals=2) == "Exp(-2.00j Z@Y)"
+    assert qml.evolve(qml.RZ(1.234, 0), 5.678).label(decimals=2) == "Exp(-5.68j RZ\n(1.23))"
+    assert qml.operation.GeneratorUndefinedError is qml.exceptions.GeneratorUndefinedError
