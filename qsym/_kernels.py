@@ -2459,7 +2459,7 @@ def program_value_and_grad_adjoint_blocked_into(ints, floats, mats, dmats, ch, C
     de = fl[n_words:].reshape((n_slots, n_out))
     _adjoint_blocked_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z,
                           word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam,
-                          amats, _BLOCK_BITS)
+                          amats, np.int64(_BLOCK_BITS))
     _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac)
 
 
@@ -2481,7 +2481,7 @@ def program_value_and_grad_adjoint_parallel(ints, floats, mats, dmats, ch, C, cc
     de = fl[n_words:].reshape((n_slots, n_out))
     _adjoint_blocked_into_parallel(n, op_wires, op_nw, op_kind, op_off, mats, word_flip,
                                    word_z, word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de,
-                                   psi, phi, lam, amats, _BLOCK_BITS)
+                                   psi, phi, lam, amats, np.int64(_BLOCK_BITS))
     out, jac = _outputs(ints)
     _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac)
     return out, jac
