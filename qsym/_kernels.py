@@ -2389,9 +2389,9 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
                                    op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part)
             if lo:
                 for c in prange(1 << (n - k)):
-                    _chunk_backward(cur[c << k : (c + 1) << k], lcur, c << k, k, np.int64(0), q0,
-                                    q1, grp, loc, op_nw, op_kind, op_off, amats, a_lo, a_hi,
-                                    adj_off, dmats, part, np.int64(c))
+                    _chunk_backward(cur[c << k : (c + 1) << k], lcur, np.int64(c) << k, k,
+                                    np.int64(0), q0, q1, grp, loc, op_nw, op_kind, op_off, amats,
+                                    a_lo, a_hi, adj_off, dmats, part, np.int64(c))
         elif seg[s, 0] == SEG_CNOT:
             tables = cnot_tables(n, op_wires[q0:q1], np.bool_(True))
             for blk in prange(nb):

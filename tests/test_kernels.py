@@ -500,6 +500,21 @@ def _kernel_defs(tree):
     return out
 
 
+def _outside_int64(node):
+    """The AST nodes of ``node`` not inside an ``np.int64(...)`` call, and not inside a
+    subscript's index (``MATS[b]`` is an array of one type whatever ``b``'s type)."""
+    import ast
+
+    if isinstance(node, ast.Call) and ast.unparse(node.func) == "np.int64":
+        return []
+    if isinstance(node, ast.Subscript):
+        return _outside_int64(node.value)
+    out = [node]
+    for child in ast.iter_child_nodes(node):
+        out += _outside_int64(child)
+    return out
+
+
 def test_kernels_call_kernels_with_one_type_per_argument():
     """numba compiles a kernel (and all it calls) once per tuple of argument types, and a
     constant argument has a type of its own (``Literal[int](0)``, ``Literal[bool](True)``),
@@ -507,8 +522,11 @@ def test_kernels_call_kernels_with_one_type_per_argument():
     ...)`` beside ``run_ops(psi, n, k, ...)`` compiled run_ops and the gate kernels twice
     in every cold start (issue #17). A module constant is a constant too: the blocked
     adjoint was compiled with ``Literal[int](12)`` for ``_BLOCK_BITS`` and again for the
-    int64 chunk sizes of tests/test_kernels_blocked.py. No kernel passes a constant (a
-    literal or a module constant), or a prange index, to another one, directly or through
+    int64 chunk sizes of tests/test_kernels_blocked.py; and so is a number computed from a
+    prange index (``c << k``: the parallel blocked adjoint compiled _chunk_backward for a
+    uint64 offset beside the serial form's int64). No kernel passes a constant (a literal
+    or a module constant), or a prange index or a number computed from one, to another
+    one, directly or through
     an inlined kernel's parameter (``np.int64(0)``, ``np.bool_(True)``, ``np.int64(b)``
     instead: one type)."""
     import ast
@@ -571,7 +589,9 @@ def test_kernels_call_kernels_with_one_type_per_argument():
                 const = isinstance(a, ast.Constant) or (
                     isinstance(a, ast.UnaryOp) and isinstance(a.operand, ast.Constant)) or (
                     isinstance(a, ast.Name) and a.id in constants)
-                index = isinstance(a, ast.Name) and a.id == in_prange.get(id(c))
+                # the index itself, or a number computed from it (``c << k``: uint64 too)
+                index = in_prange.get(id(c)) in {
+                    n.id for n in _outside_int64(a) if isinstance(n, ast.Name)}
                 if (const or index) and passes_on(c.func.id, i):
                     bad.append(f"{name}: {ast.unparse(c)[:70]} (argument {i}: {ast.unparse(a)})")
     assert not bad, "\n".join(bad)
