@@ -2389,9 +2389,9 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
                                    op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part)
             if lo:
                 for c in prange(1 << (n - k)):
-                    _chunk_backward(cur[c << k : (c + 1) << k], lcur, c << k, k, np.int64(0), q0,
-                                    q1, grp, loc, op_nw, op_kind, op_off, amats, a_lo, a_hi,
-                                    adj_off, dmats, part, np.int64(c))
+                    _chunk_backward(cur[c << k : (c + 1) << k], lcur, np.int64(c) << k, k,
+                                    np.int64(0), q0, q1, grp, loc, op_nw, op_kind, op_off, amats,
+                                    a_lo, a_hi, adj_off, dmats, part, np.int64(c))
         elif seg[s, 0] == SEG_CNOT:
             tables = cnot_tables(n, op_wires[q0:q1], np.bool_(True))
             for blk in prange(nb):
@@ -2459,7 +2459,7 @@ def program_value_and_grad_adjoint_blocked_into(ints, floats, mats, dmats, ch, C
     de = fl[n_words:].reshape((n_slots, n_out))
     _adjoint_blocked_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z,
                           word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam,
-                          amats, _BLOCK_BITS)
+                          amats, np.int64(_BLOCK_BITS))
     _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac)
 
 
@@ -2481,7 +2481,7 @@ def program_value_and_grad_adjoint_parallel(ints, floats, mats, dmats, ch, C, cc
     de = fl[n_words:].reshape((n_slots, n_out))
     _adjoint_blocked_into_parallel(n, op_wires, op_nw, op_kind, op_off, mats, word_flip,
                                    word_z, word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de,
-                                   psi, phi, lam, amats, _BLOCK_BITS)
+                                   psi, phi, lam, amats, np.int64(_BLOCK_BITS))
     out, jac = _outputs(ints)
     _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac)
     return out, jac

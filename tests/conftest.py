@@ -160,8 +160,9 @@ def pytest_cmdline_main(config):
 
 
 # The kernel library's entry points, compiled by the controller as the session starts (the
-# workers wait for them before their first test), in two processes at once (one per core;
-# each group shares its helper kernels): otherwise both workers compile the same kernels at
+# workers wait for them before their first test), in two processes (one per core; each
+# group shares its helper kernels; the second starts when the first has compiled the
+# SHARED_KERNELS): otherwise both workers compile the same kernels at
 # the same time (about 55 s of CPU each, cold), and every subprocess test that seeds its
 # cache folder from a half-compiled library (seed_kernel_cache) compiles the rest again.
 # Warm (the files are there): nothing is run. An entry point that calls another is in that
@@ -177,6 +178,16 @@ KERNEL_GROUPS = (
      "batch_value_and_grad_adjoint"),
     ("program_value", "program_value_and_grad", "program_state", "batch_value",
      "batch_value_and_grad"),
+)
+# The kernels both groups call (the gate kernels, run_ops, the expectation values): the
+# first group compiles them as it starts, the second group's process starts when they are
+# in the cache (or the first has ended) and loads them instead of compiling them a second
+# time at the same moment (issue #17: both processes compiled these 13, cold, 2026-12-03).
+# The workers' start-up and collection use the second core meanwhile.
+SHARED_KERNELS = (
+    "unpack_program", "apply_cx", "apply_diag", "apply_pauli", "apply_real1", "apply_dense1",
+    "apply_dense2", "apply_dense", "run_ops", "_word_value", "_z_marginals", "marginal_probs",
+    "pauli_expvals",
 )
 
 _PRECOMPILE = """
@@ -201,11 +212,28 @@ def _kernels_missing(names) -> list:
 class Precompile(threading.Thread):
     """The kernel library's compile processes (:data:`KERNEL_GROUPS`), waited for in this
     (daemon) thread; when they have ended (or failed, or were stopped), the file ``ready``
-    is made: a worker waits for it before its first test (:func:`pytest_runtestloop`)."""
+    is made: a worker waits for it before its first test (:func:`pytest_runtestloop`).
+    ``deferred``: ``(names, start)`` pairs, in order: ``start()`` (it returns the new
+    process) is called when the kernels ``names`` are in the cache
+    (:func:`_kernels_missing`), or when every process started so far has ended."""
 
-    def __init__(self, procs, ready):
+    def __init__(self, procs, ready, deferred=()):
         super().__init__(name="qsym-precompile", daemon=True)
-        self.procs, self.ready = procs, ready
+        self.procs, self.ready, self.deferred = list(procs), ready, list(deferred)
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def _start_deferred(self):
+        import time
+
+        for names, start in self.deferred:
+            while (not self._stopped and _kernels_missing(names)
+                   and any(p.poll() is None for p in self.procs)):
+                time.sleep(0.2)
+            with self._lock:  # not after stop(): it would be left running
+                if self._stopped:
+                    return
+                self.procs.append(start())
 
     def run(self):
         import subprocess
@@ -213,6 +241,7 @@ class Precompile(threading.Thread):
 
         t = time.perf_counter()
         try:
+            self._start_deferred()
             for p in self.procs:
                 try:
                     _, err = p.communicate(timeout=1800)
@@ -229,19 +258,23 @@ class Precompile(threading.Thread):
                 pass
 
     def stop(self):
-        """(the session's end) Stop the compile processes still running, then wait."""
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
+        """(the session's end) Stop the compile processes still running (and start no
+        deferred one), then wait."""
+        with self._lock:
+            self._stopped = True
+            for p in self.procs:
+                if p.poll() is None:
+                    p.kill()
         self.join()
 
 
 def precompile_kernel_library(ready):
     """Start compiling the kernel library's entry points into the session's cache folder,
-    in two processes at once (see KERNEL_GROUPS); a :class:`Precompile` thread (started)
-    makes the file ``ready`` when they have ended, or None (and ``ready`` made now) when
-    there is nothing to compile. A failure is reported and ignored: the tests then compile
-    what they use, as without this."""
+    in two processes (see KERNEL_GROUPS; the second started when the first has compiled
+    the SHARED_KERNELS); a :class:`Precompile` thread (started) makes the file ``ready``
+    when they have ended, or None (and ``ready`` made now) when there is nothing to
+    compile. A failure is reported and ignored: the tests then compile what they use, as
+    without this."""
     import subprocess
 
     from qsym import _cache as cache
@@ -255,10 +288,13 @@ def precompile_kernel_library(ready):
     env = dict(os.environ, QSYM_QUIET="1", QSYM_WARMUP="0")
     root = os.path.dirname(os.path.dirname(qml.__file__))
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    procs = [subprocess.Popen([sys.executable, "-c", _PRECOMPILE, *g], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-             for g in groups]
-    thread = Precompile(procs, ready)
+
+    def start(group):
+        return subprocess.Popen([sys.executable, "-c", _PRECOMPILE, *group], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    thread = Precompile([start(groups[0])], ready,
+                        [(SHARED_KERNELS, lambda g=g: start(g)) for g in groups[1:]])
     thread.start()
     return thread
 

@@ -470,11 +470,15 @@ def test_shift_values_with_dropped_diagonals(n):
 
 def _kernel_defs(tree):
     """The kernel library's numba functions: ``name -> (FunctionDef, inlined)``, those
-    decorated ``@njit(...)`` and those compiled as ``njit(...)(fn)``."""
+    decorated ``@njit(...)`` and those compiled as ``njit(...)(fn)``, also under the
+    name the compiled function is bound to (``_adjoint_blocked_into = njit(...)(fn)``:
+    the name the other kernels call it by)."""
     import ast
 
     defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
     out = {}
+    bound = {id(n.value): [t.id for t in n.targets if isinstance(t, ast.Name)]
+             for n in tree.body if isinstance(n, ast.Assign)}
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -483,7 +487,8 @@ def _kernel_defs(tree):
             if isinstance(arg, ast.Call) and arg.args:  # njit(...)(_named(fn, "name"))
                 arg = arg.args[0]
             if isinstance(arg, ast.Name) and arg.id in defs:
-                out[arg.id] = (defs[arg.id], False)
+                for name in [arg.id, *bound.get(id(node), ())]:
+                    out[name] = (defs[arg.id], False)
     for fn in defs.values():
         for d in fn.decorator_list:
             if getattr(d.func if isinstance(d, ast.Call) else d, "id", None) != "njit":
@@ -495,20 +500,49 @@ def _kernel_defs(tree):
     return out
 
 
+def _outside_int64(node):
+    """The AST nodes of ``node`` not inside an ``np.int64(...)`` call, and not inside a
+    subscript's index (``MATS[b]`` is an array of one type whatever ``b``'s type)."""
+    import ast
+
+    if isinstance(node, ast.Call) and ast.unparse(node.func) == "np.int64":
+        return []
+    if isinstance(node, ast.Subscript):
+        return _outside_int64(node.value)
+    out = [node]
+    for child in ast.iter_child_nodes(node):
+        out += _outside_int64(child)
+    return out
+
+
 def test_kernels_call_kernels_with_one_type_per_argument():
     """numba compiles a kernel (and all it calls) once per tuple of argument types, and a
     constant argument has a type of its own (``Literal[int](0)``, ``Literal[bool](True)``),
     as has a prange index (uint64 for a loop over an array's length): ``run_ops(psi, n, 0,
     ...)`` beside ``run_ops(psi, n, k, ...)`` compiled run_ops and the gate kernels twice
-    in every cold start (issue #17). No kernel passes a constant, or a prange index, to
-    another one, directly or through an inlined kernel's parameter (``np.int64(0)``,
-    ``np.bool_(True)``, ``np.int64(b)`` instead: one type)."""
+    in every cold start (issue #17). A module constant is a constant too: the blocked
+    adjoint was compiled with ``Literal[int](12)`` for ``_BLOCK_BITS`` and again for the
+    int64 chunk sizes of tests/test_kernels_blocked.py; and so is a number computed from a
+    prange index (``c << k``: the parallel blocked adjoint compiled _chunk_backward for a
+    uint64 offset beside the serial form's int64). No kernel passes a constant (a literal
+    or a module constant), or a prange index or a number computed from one, to another
+    one, directly or through
+    an inlined kernel's parameter (``np.int64(0)``, ``np.bool_(True)``, ``np.int64(b)``
+    instead: one type)."""
     import ast
     import inspect
 
     tree = ast.parse(inspect.getsource(kernels))
     kdefs = _kernel_defs(tree)
-    assert {"run_ops", "shift_values", "apply_row", "_adjoint_blocked", "batch_value"} <= set(kdefs)
+    assert {"run_ops", "shift_values", "apply_row", "_adjoint_blocked", "batch_value",
+            "_adjoint_blocked_into", "_adjoint_blocked_into_parallel"} <= set(kdefs)
+    # the module's names bound to a number (``_BLOCK_BITS = 12``, ``PARALLEL_MIN_WORK =
+    # 1 << 14``)
+    constants = {t.id for n in tree.body if isinstance(n, ast.Assign)
+                 and isinstance(n.value, (ast.Constant, ast.UnaryOp, ast.BinOp))
+                 and not any(isinstance(c, ast.Name) for c in ast.walk(n.value))
+                 for t in n.targets if isinstance(t, ast.Name)}
+    assert {"_BLOCK_BITS", "DENSE", "PARALLEL_MIN_WORK"} <= constants
 
     def calls(fn):
         return [c for c in ast.walk(fn) if isinstance(c, ast.Call)
@@ -553,8 +587,11 @@ def test_kernels_call_kernels_with_one_type_per_argument():
         for c in calls(fn):
             for i, a in enumerate(c.args):
                 const = isinstance(a, ast.Constant) or (
-                    isinstance(a, ast.UnaryOp) and isinstance(a.operand, ast.Constant))
-                index = isinstance(a, ast.Name) and a.id == in_prange.get(id(c))
+                    isinstance(a, ast.UnaryOp) and isinstance(a.operand, ast.Constant)) or (
+                    isinstance(a, ast.Name) and a.id in constants)
+                # the index itself, or a number computed from it (``c << k``: uint64 too)
+                index = in_prange.get(id(c)) in {
+                    n.id for n in _outside_int64(a) if isinstance(n, ast.Name)}
                 if (const or index) and passes_on(c.func.id, i):
                     bad.append(f"{name}: {ast.unparse(c)[:70]} (argument {i}: {ast.unparse(a)})")
     assert not bad, "\n".join(bad)

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from itertools import pairwise
 
@@ -146,6 +147,73 @@ def test_the_kernel_compile_is_waited_for_and_its_marker_made_whatever_the_outco
     assert not os.path.exists(ready2)  # still compiling: the workers wait
     thread.stop()  # the session's end: the process stopped, the marker made
     assert slow.returncode is not None and os.path.exists(ready2)
+
+
+def test_a_deferred_compile_starts_when_the_shared_kernels_are_cached(monkeypatch, tmp_path):
+    """The second kernel group's process starts when the first has compiled the kernels
+    both use (conftest.SHARED_KERNELS are then loaded, not compiled twice at once), or
+    when every earlier process has ended (a kernel that never shows up makes it wait, not
+    hang), and never after the session's end stopped the compile."""
+    import conftest
+
+    cached = threading.Event()
+    monkeypatch.setattr(conftest, "_kernels_missing",
+                        lambda names: [] if cached.is_set() else list(names))
+    started = []
+
+    def start(code="pass"):
+        started.append(time.monotonic())
+        return subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+
+    first = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
+                             stderr=subprocess.PIPE, text=True)
+    thread = conftest.Precompile([first], str(tmp_path / "ready"), [(("run_ops",), start)])
+    thread.start()
+    time.sleep(0.5)
+    assert not started  # the shared kernels are not cached yet: waiting
+    cached.set()
+    end = time.monotonic() + 60
+    while not started and time.monotonic() < end:
+        time.sleep(0.05)
+    assert started and first.poll() is None  # started beside the running first group
+    first.kill()
+    thread.join(120)
+    assert os.path.exists(tmp_path / "ready") and thread.procs[1].returncode == 0
+
+    # never cached: started once the first process has ended
+    cached.clear()
+    started.clear()
+    quick = subprocess.Popen([sys.executable, "-c", "pass"], stderr=subprocess.PIPE, text=True)
+    thread = conftest.Precompile([quick], str(tmp_path / "ready2"), [(("run_ops",), start)])
+    thread.start()
+    thread.join(120)
+    assert len(started) == 1 and quick.returncode == 0 and os.path.exists(tmp_path / "ready2")
+
+    # stopped while waiting: nothing started
+    started.clear()
+    slow = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
+                            stderr=subprocess.PIPE, text=True)
+    thread = conftest.Precompile([slow], str(tmp_path / "ready3"), [(("run_ops",), start)])
+    thread.start()
+    time.sleep(0.3)
+    thread.stop()
+    assert not started and slow.returncode is not None and os.path.exists(tmp_path / "ready3")
+
+
+def test_shared_kernels_are_kernels_every_group_calls():
+    """conftest.SHARED_KERNELS, which the second group waits for: each a cached numba
+    function of the library that an entry point of every group reaches (else the second
+    group would wait for a kernel the first does not compile, until the first ends)."""
+    from conftest import KERNEL_GROUPS, SHARED_KERNELS
+
+    from qsym import _kernels as kernels
+
+    for name in SHARED_KERNELS:
+        fn = getattr(kernels, name)
+        assert type(fn).__name__ == "CPUDispatcher", name
+        assert type(fn._cache).__name__ != "NullCache", name  # njit(cache=True)
+        for group in KERNEL_GROUPS:
+            assert any(name in _kernel_calls(entry) for entry in group), (name, group)
 
 
 def _kernel_calls(entry) -> set:
