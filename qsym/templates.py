@@ -253,11 +253,13 @@ class Template(GateSequence):
         self._children = []  # (start, length, template): templates this one applies
         building = _building()
         building.append(self)
+        self._tape = tape  # what _build records on: a template made there is one entry of it
         try:
             with recording(tape):
                 self._build()
         finally:
             building.pop()
+            del self._tape
         self._ops = list(tape.items)
         controls, values = self.draw_controls()
         for op in self._ops:
@@ -268,7 +270,9 @@ class Template(GateSequence):
             for op in self._ops:
                 outer.append(op)
             building = _building()
-            if building:  # applied by another template: one entry of its decomposition
+            if building and outer is building[-1].__dict__.get("_tape"):
+                # applied by another template: one entry of its decomposition (one made
+                # aside, on a tape of its own, is not)
                 building[-1]._children.append((start, len(self._ops), self))
             # PennyLane's queue: the template is one entry; the gates it wrote and the
             # operators it takes (Select's ops, Reflection's U, ...) leave it
@@ -1313,6 +1317,15 @@ class BasisState(Template):
             add_check(self.name, traced, functools.partial(_check_bits, self.name))
         _check_fresh(self.wires, self.name)
         self._record()
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's resource parameters: the number of wires.
+
+        >>> BasisState([1, 0], wires=[0, 1]).resource_params
+        {'num_wires': 2}
+        """
+        return {"num_wires": len(self.wires)}
 
     def _build(self):
         for w, b in zip(self.wires, self.state):
