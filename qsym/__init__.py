@@ -511,6 +511,9 @@ globals().update(_CHANNEL_CLASSES)
 ops.channel = type(ops)(**_CHANNEL_CLASSES)  # PennyLane's qml.ops.channel
 for _name, _cls in _CHANNEL_CLASSES.items():
     setattr(ops, _name, _cls)
+# PennyLane's qml.ops.__all__ (a gate set of "every operator": ``{*qml.ops.__all__}``): the
+# operator classes qml.ops holds
+ops.__all__ = sorted(_n for _n, _v in vars(ops).items() if isinstance(_v, type) and _n[0] != "_")
 globals().update({_n: getattr(_unsupported, _n) for _n in _CHANNELS if _n not in GATE_CLASSES})
 
 from . import _cache as _cache, _kernels as _kernels, _tiers as _tiers  # noqa: E402

@@ -43,6 +43,13 @@ F64 = np.dtype(np.float64)
 
 
 
+def _real_constant(v) -> bool:
+    """Whether ``v`` is a float or a real sympy number (``-pi/2``; not a symbol)."""
+    if isinstance(v, (float, np.floating)):
+        return True
+    return getattr(v, "is_number", False) is True and getattr(v, "is_real", False) is True
+
+
 def as_float_array(value, what):
     """A float64 array from a numeric input, or None if it is not floating point."""
     if isinstance(value, np.ndarray):
@@ -59,6 +66,8 @@ def as_float_array(value, what):
         return arr
     if kind == "c":  # a state vector, a matrix: data PennyLane never differentiates
         return None  # static: its values are constants of the trace
+    if kind == "O" and arr.size and all(_real_constant(v) for v in arr.flat):
+        return arr.astype(np.float64)  # floats and exact constants (a gate's -pi/2 in a tape)
     if kind == "O":
         raise ArgumentError(
             f"{what} is not numeric (an array of {type(arr.flat[0]).__name__ if arr.size else 'objects'}); "

@@ -3183,3 +3183,5 @@ def change_op_basis(compute_op, target_op, uncompute_op=None) -> ChangeOpBasis:
 
 
 METHODS["ctrl"] = ctrl  # op._controlled(wire) (qsym._operations)
+# the decompositions of templates (qsym.templates: SelectPauliRot) use them
+METHODS["change_op_basis"], METHODS["adjoint"] = change_op_basis, adjoint

@@ -34,9 +34,11 @@ from itertools import product
 
 from ._operations import GATE_CLASSES, wires_tuple
 from ._opmath import adjoint, ctrl, reapply
-from ._subroutines import partial_select_controls, Select
+from ._subroutines import (QROM, bitstrings, partial_select_controls, qrom_select_swap, Select,
+                           template_module)
 from ._arithmetic import TemporaryAND
-from .decomposition import add_decomps, controlled_resource_rep, register_condition, register_resources
+from .decomposition import (add_decomps, controlled_resource_rep, register_condition, register_resources,
+                            resource_rep)
 from .errors import WireError
 
 
@@ -254,3 +256,77 @@ add_decomps(Select, select_multi_control, select_unary, select_multi_control_wor
 vars(sys.modules["qsym.templates.subroutines.select"]).update(
     _select_decomp_multi_control=select_multi_control, _select_decomp_unary=select_unary,
     _select_decomp_multi_control_work_wire=select_multi_control_work_wire)
+
+
+def qrom_select_work_wires(terms, num_control_wires, num_target_wires, num_work_wires, **_) -> int:
+    """How many of ``QROM``'s work wires its decomposition rule gives the ``Select`` (the
+    rest widen the SWAP network; PennyLane's ``_calculate_n_select_work_wires``): the
+    columns are ``2**k`` bitstrings deep, ``k`` the largest that the target and work
+    wires hold, no more than the data needs, and that leaves the ``Select`` on the
+    remaining ``num_control_wires - k`` control wires the ``num_control_wires - k - 1``
+    work wires of its unary iterator; with fewer than ``num_control_wires - 1`` work
+    wires, all go to the ``Select``.
+
+    >>> qrom_select_work_wires(16, 4, 1, 3), qrom_select_work_wires(4, 2, 1, 1)
+    (2, 0)
+    """
+    c, t, w = int(num_control_wires), int(num_target_wires), int(num_work_wires)
+    if w < c - 1:
+        return w
+    k = min((t + w) // t, int(terms)).bit_length() - 1
+    while k > 0 and w - t * (2**k - 1) < c - k - 1:
+        k -= 1
+    return w - t * (2**k - 1)
+
+
+def _qrom_resources(num_bitstrings, num_control_wires, num_target_wires, num_work_wires, clean):
+    """PennyLane's resources of ``QROM``'s rule: the columns (``BasisEmbedding`` products)
+    under one ``Select``, the controlled SWAPs, doubled (with Hadamards) when ``clean``."""
+    from .templates import BasisEmbedding
+    from ._operations import Prod
+
+    if num_control_wires == 0:
+        return {resource_rep(BasisEmbedding, num_wires=num_target_wires): num_bitstrings}
+    n_select = qrom_select_work_wires(num_bitstrings, num_control_wires, num_target_wires,
+                                      num_work_wires)
+    t = num_target_wires
+    depth = min(2 ** ((t + num_work_wires - n_select) // t).bit_length() // 2, num_bitstrings)
+    embed, identity = resource_rep(BasisEmbedding, num_wires=t), resource_rep(GATE_CLASSES["Identity"])
+    columns = []
+    for i in range(-(-num_bitstrings // depth)):
+        kinds = [embed if k < num_bitstrings else identity for k in range(i * depth, (i + 1) * depth)]
+        counts = {r: kinds.count(r) for r in dict.fromkeys(kinds)}
+        columns.append(kinds[0] if len(kinds) == 1 else resource_rep(Prod, resources=counts))
+    n_sel = num_control_wires - (depth.bit_length() - 1)
+    if n_sel > 0:
+        out = {resource_rep(Select, num_control_wires=n_sel, op_reps=tuple(columns), partial=False,
+                            num_work_wires=n_select): 1}
+    else:
+        out = {r: columns.count(r) for r in dict.fromkeys(columns)}
+    swaps = sum(2**ind for ind in range(num_control_wires - n_sel)) * t
+    if swaps:
+        out[resource_rep(GATE_CLASSES["CSWAP"])] = swaps
+    if not clean or depth == 1:
+        return out
+    out = {r: 2 * n for r, n in out.items()}
+    out[resource_rep(GATE_CLASSES["CSWAP"])] = 4 * swaps
+    out[resource_rep(GATE_CLASSES["Hadamard"])] = 2 * t
+    return out
+
+
+@register_resources(_qrom_resources)
+def qrom_decomposition(data, control_wires, target_wires, work_wires, clean=True, **_):
+    """PennyLane's rule of ``QROM`` (``_qrom_decomposition``): the select-swap QROM with
+    :func:`qrom_select_work_wires` of the work wires given to the ``Select`` (its unary
+    iterator can use them), the rest to the SWAP network."""
+    control, target = tuple(wires_tuple(control_wires)), tuple(wires_tuple(target_wires))
+    work = tuple(wires_tuple(work_wires)) if work_wires is not None else ()
+    data = bitstrings(data, "QROM")
+    n = qrom_select_work_wires(len(data), len(control), len(target), len(work))
+    qrom_select_swap(data, control, target, work[n:], clean, select_work=work[:n])
+
+
+add_decomps(QROM, qrom_decomposition)
+template_module("qrom", "PennyLane's module", QROM=QROM,
+                _calculate_n_select_work_wires=qrom_select_work_wires,
+                _qrom_decomposition=qrom_decomposition)

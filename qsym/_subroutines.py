@@ -23,7 +23,7 @@ import numpy as np
 
 from ._operations import (GATE_CLASSES, METHODS, GateSequence, Operation, Prod, mark_used, sparse_of,
                           wires_tuple)
-from ._opmath import adjoint, ctrl, evolve
+from ._opmath import adjoint, ctrl, evolve, reapply
 from ._operations import LinearCombination, SProd, Sum
 from ._trace import Tape, active_tape, add_check, recording, unwrap
 from .errors import QuantumFunctionError, GateError, MatrixUndefinedError, SparseMatrixUndefinedError, WireError
@@ -414,7 +414,7 @@ class Qubitization(Template):
         PrepSelPrep(self.hamiltonian, control=list(self.control))
 
 
-def _bitstrings(data, what: str) -> np.ndarray:
+def bitstrings(data, what: str) -> np.ndarray:
     rows = [[int(b) for b in s] if isinstance(s, str) else list(np.ravel(s)) for s in data]
     arr = np.asarray(rows)
     if arr.ndim != 2 or not np.isin(arr, (0, 1)).all():
@@ -451,10 +451,11 @@ class QROM(Template):
             raise WireError("Target wires should be different from work wires.")
         if t & c:
             raise WireError("Target wires should be different from control wires.")
-        self.bitstrings = _bitstrings(data, "QROM")
+        self.bitstrings = bitstrings(data, "QROM")
         if 2 ** len(self.control_wires) < len(self.bitstrings):
             raise GateError(f"Not enough control wires ({len(self.control_wires)}) for the desired "
-                            f"number of data ({len(self.bitstrings)}).")
+                            f"number of data ({len(self.bitstrings)}). At least "
+                            f"{max(len(self.bitstrings) - 1, 0).bit_length()} control wires are required.")
         if self.bitstrings.shape[1] != len(self.target_wires):
             raise GateError("Bitstring length must match the number of target wires.")
         self.clean, self.id = bool(clean), id
@@ -473,48 +474,93 @@ class QROM(Template):
         return {"control_wires": self.control_wires, "target_wires": self.target_wires,
                 "work_wires": self.work_wires, "clean": self.clean}
 
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's resource parameters of ``QROM`` (what its decomposition rule's
+        resources are a function of)."""
+        return {"num_bitstrings": len(self.bitstrings), "num_control_wires": len(self.control_wires),
+                "num_target_wires": len(self.target_wires),
+                "num_work_wires": len(self.work_wires), "clean": self.clean}
+
+    def __repr__(self):
+        return (f"QROM(control_wires={self.control_wires!r}, target_wires={self.target_wires!r},  "
+                f"work_wires={self.work_wires!r}, clean={self.clean})")
+
     def _build(self):
-        data, ctl, tgt = self.bitstrings, tuple(self.control_wires), tuple(self.target_wires)
-        if not ctl:
-            for bits in data:
-                BasisEmbedding(bits, wires=list(tgt))
-            return
-        swap = tgt + tuple(self.work_wires)
-        nt = len(tgt)
-        depth = min(int(2 ** np.floor(np.log2(len(swap) // nt))), len(data))
-        n_sel = int(np.ceil(np.log2(2 ** len(ctl) / depth)))
-        sel, sw = ctl[:n_sel], ctl[n_sel:]
-        if not self.clean or depth == 1:
-            self._select(depth, sel, swap)
-            self._swaps(sw, swap, nt, inverse=False)
-            return
-        for _ in range(2):
-            for w in tgt:
-                GATE_CLASSES["Hadamard"](wires=w)
-            self._swaps(sw, swap, nt, inverse=True)
-            self._select(depth, sel, swap)
-            self._swaps(sw, swap, nt, inverse=False)
+        qrom_select_swap(self.bitstrings, tuple(self.control_wires), tuple(self.target_wires),
+                         tuple(self.work_wires), self.clean, entry=self._one_entry)
 
-    def _select(self, depth, sel, swap) -> None:
-        """Column ``i``: the bitstrings ``i*depth .. i*depth + depth - 1`` written onto
-        successive blocks of the swap wires, controlled by ``sel`` holding ``i``."""
-        data, nt = self.bitstrings, len(self.target_wires)
-        for i in range(-(-len(data) // depth)):
-            xs = [swap[j * nt + k] for j in range(depth) if i * depth + j < len(data)
-                  for k in range(nt) if data[i * depth + j][k]]
-            values = tuple((i >> (len(sel) - 1 - r)) & 1 for r in range(len(sel)))
-            _ctrl_all([_bare("PauliX", wires=x) for x in xs], sel, values)
 
-    def _swaps(self, sw, swap, nt, inverse: bool) -> None:
-        blocks = []
-        for ind in range(len(sw)):
-            for j in range(2**ind):
-                a = swap[j * nt:(j + 1) * nt]
-                b = swap[(j + 2**ind) * nt:(j + 2 ** (ind + 1)) * nt]
-                blocks.insert(0, (sw[-ind - 1], a, b))
-        for control, a, b in (reversed(blocks) if inverse else blocks):
-            for w1, w2 in zip(a, b):
-                GATE_CLASSES["CSWAP"](wires=[control, w1, w2])
+def qrom_select_swap(data, control, target, swap_work, clean, select_work=(), entry=None) -> None:
+    """PennyLane's select-swap QROM (Low, Kliuchnikov, Schaeffer 2018; ``clean``: Berry et
+    al. 2019, Fig. 4) applied: the bitstrings ``data`` in columns of ``depth`` (a power of
+    2, as many as ``target + swap_work`` hold), each column a product of
+    ``BasisEmbedding``s (``I`` past the data) on successive blocks of the swap wires,
+    chosen by a :class:`Select` on the leading control wires (``select_work``: its work
+    wires), then the column entry moved onto ``target`` by controlled SWAPs on the
+    remaining control wires. ``entry(make)`` records what ``make()`` applies as one entry
+    of a decomposition (a template's :meth:`~qsym.templates.Template._one_entry`)."""
+    entry = entry or (lambda make: make())
+    if not control:
+        for bits in data:
+            BasisEmbedding(bits, wires=list(target))
+        return
+    nt, swap = len(target), tuple(target) + tuple(swap_work)
+    depth = min(2 ** (len(swap) // nt).bit_length() // 2, len(data))
+    n_sel = len(control) - (depth.bit_length() - 1)
+    sel, sw = list(control[:n_sel]), control[n_sel:]
+    swaps = []  # PennyLane's order: the last swap-control wire's blocks first
+    for ind in range(len(sw)):
+        for j in range(2**ind):
+            pairs = list(zip(swap[j * nt:(j + 1) * nt], swap[(j + 2**ind) * nt:(j + 2 ** (ind + 1)) * nt]))
+            swaps.insert(0, (sw[-ind - 1], pairs))
+
+    def apply_swaps(order):
+        for c, pairs in order:
+            entry(lambda c=c, pairs=pairs: ctrl(_swap_product(pairs), control=c))
+
+    def apply_select():
+        columns = _qrom_columns(data, depth, swap, nt)
+        if sel:
+            Select(columns, control=sel, work_wires=list(select_work) or None)
+        else:
+            for col in columns:
+                entry(lambda col=col: reapply(col) or col)
+
+    if not clean or depth == 1:
+        apply_select()
+        apply_swaps(swaps)
+        return
+    for _ in range(2):
+        for w in target:
+            GATE_CLASSES["Hadamard"](wires=w)
+        apply_swaps(swaps[::-1])
+        apply_select()
+        apply_swaps(swaps)
+
+
+def _qrom_columns(data, depth, swap, nt) -> list:
+    """QROM's columns, made without recording: column ``i`` the product of the bitstrings
+    ``i*depth + j`` (``I`` past the data) written by ``BasisEmbedding`` on the swap wires'
+    block ``j``."""
+    def aside(k, block):  # each made on a tape of its own: a BasisEmbedding prepares its wires
+        with recording(Tape()):
+            return (BasisEmbedding(data[k], wires=block) if k < len(data)
+                    else GATE_CLASSES["Identity"](wires=block))
+
+    cols = []
+    for i in range(-(-len(data) // depth)):
+        ops = [aside(i * depth + j, list(swap[j * nt:(j + 1) * nt])) for j in range(depth)]
+        cols.append(ops[0] if len(ops) == 1 else Prod(*ops))
+    return cols
+
+
+def _swap_product(pairs):
+    """PennyLane's ``prod(_multi_swap)(a, b)``: one SWAP, or the product of the SWAPs of
+    the pairs (the last pair's written first, so the first is applied first)."""
+    with recording(Tape()):
+        swaps = [GATE_CLASSES["SWAP"](wires=list(p)) for p in pairs]
+    return swaps[0] if len(swaps) == 1 else Prod(*swaps[::-1])
 
 
 def _psd_sqrt(m: np.ndarray) -> np.ndarray:

@@ -809,7 +809,9 @@ class DecompositionGraph:
         self._fixed = {_type_name(k): v for k, v in (fixed_decomps or {}).items()}
         self._alt = {_type_name(k): list(v) for k, v in (alt_decomps or {}).items()}
         for rule in [*self._fixed.values(), *(r for rs in self._alt.values() for r in rs)]:
-            if not isinstance(rule, DecompositionRule):
+            # a rule, or an object standing in for one (a wrapper that counts its calls)
+            if not isinstance(rule, DecompositionRule) and not (
+                    callable(rule) and callable(getattr(rule, "compute_resources", None))):
                 raise DecompositionError(
                     f"{rule!r} is not a decomposition rule: make one with "
                     "qml.register_resources")

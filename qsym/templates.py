@@ -38,7 +38,7 @@ import sympy as sp
 
 from .errors import (AdjointUndefinedError, ArgumentError, DifferentiationError, GateError, PowUndefinedError, SparseMatrixUndefinedError,
                      TracingError, WireError)
-from ._operations import GATE_CLASSES, GateSequence, Observable, Operation, wires_tuple
+from ._operations import GATE_CLASSES, METHODS, GateSequence, Observable, Operation, Prod, wires_tuple
 from ._ir import apply_matrix
 from ._trace import Tape, active_tape, add_check, choice, known, recording, take_over, unwrap
 from .wires import Wires
@@ -265,11 +265,13 @@ class Template(GateSequence):
         self._children = []  # (start, length, template): templates this one applies
         building = _building()
         building.append(self)
+        self._tape = tape  # what _build records on: a template made there is one entry of it
         try:
             with recording(tape):
                 self._build()
         finally:
             building.pop()
+            del self._tape
         self._ops = list(tape.items)
         controls, values = self.draw_controls()
         for op in self._ops:
@@ -284,7 +286,9 @@ class Template(GateSequence):
             for op in self._ops:
                 outer.append(op)
             building = _building()
-            if building:  # applied by another template: one entry of its decomposition
+            if building and outer is building[-1].__dict__.get("_tape"):
+                # applied by another template: one entry of its decomposition (one made
+                # aside, on a tape of its own, is not)
                 building[-1]._children.append((start, len(self._ops), self))
             # PennyLane's queue: the template is one entry; the gates it wrote and the
             # operators it takes (Select's ops, Reflection's U, ...) leave it
@@ -916,26 +920,33 @@ def mottonen_alpha_z(omega, n, k):
 
 
 def _uniform_rotation(name, alpha, controls, target) -> None:
-    """A rotation by ``alpha[j]`` on ``target`` for each basis state ``j`` of ``controls``,
-    as single rotations by ``theta = M^-1 alpha`` (``M[j, i] = (-1)**(i . g_j)``, ``g`` the
-    Gray code) each followed by a CNOT from the control whose bit the code flips next;
-    rotations by (numerically) zero angles left out unless none is."""
+    """A rotation by ``alpha[..., j]`` on ``target`` for each basis state ``j`` of
+    ``controls`` (bit ``b`` of ``j`` is ``controls[b]``), as single rotations by
+    ``theta = M^-1 alpha`` (``M[j, i] = (-1)**(i . g_j)``, ``g`` the Gray code) each followed
+    by a CNOT from the control whose bit the code flips next (Mottonen and Vartiainen 2005,
+    Fig. 7a; PennyLane's ``_apply_uniform_rotation_dagger``). ``alpha``'s last axis is the
+    index (a batch before it: each rotation broadcast); angles that are circuit inputs are
+    all kept, numbers (numerically) zero for every batch entry left out unless none is."""
     rank = len(controls)
     size = 2**rank
     gray = [i ^ (i >> 1) for i in range(size)]
     signs = np.array([[(-1) ** bin(i & g).count("1") for i in range(size)] for g in gray])
-    theta = signs @ np.asarray(alpha, dtype=float) / size
-    eps = np.finfo(float).eps
-    if rank == 0:
-        if abs(theta[0]) > eps:
-            _gate(name, float(theta[0]), wires=[target])
-        return
-    every = bool(np.all(np.abs(theta) > eps))
+    obj = np.asarray(alpha, dtype=object)
+    if any(isinstance(v, sp.Basic) and not v.is_number for v in obj.ravel()):
+        cols = list(np.moveaxis(obj, -1, 0))
+        theta = [sum(int(signs[i, p]) * cols[p] for p in range(size)) / size for i in range(size)]
+        keep = [True] * size
+    else:
+        t = np.tensordot(np.asarray(alpha, dtype=float), signs, axes=([-1], [1])) / size
+        theta = [float(v) if np.ndim(v) == 0 else v for v in np.moveaxis(t, -1, 0)]
+        big = [bool(np.any(np.abs(v) > np.finfo(float).eps)) for v in theta]
+        keep = big if rank == 0 or not all(big) else [True] * size
     for i in range(size):
-        if every or abs(theta[i]) > eps:
-            _gate(name, float(theta[i]), wires=[target])
-        flipped = gray[i] ^ gray[(i + 1) % size]
-        _gate("CNOT", wires=[controls[flipped.bit_length() - 1], target])
+        if choice(keep[i]):  # a replay on numbers keeps what the traced run kept
+            _gate(name, theta[i], wires=[target])
+        if rank:
+            flipped = gray[i] ^ gray[(i + 1) % size]
+            _gate("CNOT", wires=[controls[flipped.bit_length() - 1], target])
 
 
 def real_state_gates(x: list, wires: tuple) -> None:
@@ -1435,6 +1446,15 @@ class BasisState(Template):
         v[int("".join(str(int(b)) for b in self.state) or "0", 2)] = 1.0
         return state_tensor(v, self.wires, wire_order, self.name)
 
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's resource parameters: the number of wires.
+
+        >>> BasisState([1, 0], wires=[0, 1]).resource_params
+        {'num_wires': 2}
+        """
+        return {"num_wires": len(self.wires)}
+
     def _build(self):
         for w, b in zip(self.wires, self.state):
             if self._traced:  # the same gates for every value: traced and numeric runs agree
@@ -1566,49 +1586,74 @@ class QAOAEmbedding(Template):
     def __init__(self, features, weights, wires, local_field="Y", id=None):
         self.wires = wires_tuple(wires)
         self.id = id
-        self.local_field = _rotation_name(local_field, "QAOAEmbedding local_field", "RY")
+        try:
+            self.local_field = _rotation_name(local_field, "QAOAEmbedding local_field", "RY")
+        except GateError as exc:  # PennyLane's words first
+            raise GateError(f"did not recognize local field {local_field}: {exc}") from None
         x = _array(features, "QAOAEmbedding features")
         w = _array(weights, "QAOAEmbedding weights")
-        if x.ndim != 1:
-            raise GateError(f"QAOAEmbedding: features must be 1-D, got shape {x.shape}")
-        if len(x) > len(self.wires):
+        if x.ndim not in (1, 2):
+            raise GateError("Features must be a one-dimensional tensor or two-dimensional with "
+                            f"broadcasting; got shape {x.shape}.")
+        if x.shape[-1] > len(self.wires):
             raise GateError(
-                f"QAOAEmbedding: Features must be of length {len(self.wires)} or less; got length {len(x)}."
+                f"Features must be of length {len(self.wires)} or less; got length {x.shape[-1]}."
             )
-        expected = self.shape(w.shape[0] if w.ndim else 0, len(self.wires))
-        if w.shape != expected:
-            raise GateError(f"QAOAEmbedding: Weights tensor must be of shape {expected}; got {w.shape}")
+        if w.ndim not in (2, 3):
+            raise GateError("Weights must be a two-dimensional tensor or three-dimensional with "
+                            f"broadcasting; got shape {w.shape}.")
+        expected = self.shape(w.shape[-2], len(self.wires))
+        if w.shape[-2:] != expected:
+            raise GateError(f"Weights tensor must be of shape {expected}; got {w.shape}")
+        if x.ndim == 2 and w.ndim == 3 and len(x) != len(w):
+            raise GateError(f"QAOAEmbedding: the features' batch ({len(x)}) and the weights' "
+                            f"batch ({len(w)}) must have one size")
         self.features, self.weights = x, w
+        self._hyperparameters = {"local_field": GATE_CLASSES[self.local_field]}
         self._record()
 
     def _features(self):
+        x = self.features
         for i, w in enumerate(self.wires):
-            if i < len(self.features):
-                _gate("RX", self.features[i], wires=w)
+            if i < x.shape[-1]:
+                _gate("RX", x[..., i], wires=w)
             else:
                 _gate("Hadamard", wires=w)
 
     def _build(self):
-        n = len(self.wires)
-        for layer in self.weights:
+        n, w = len(self.wires), self.weights
+        for layer in range(w.shape[-2]):
+            p = [w[..., layer, k] for k in range(w.shape[-1])]  # a batch: one array each
             self._features()
             if n == 1:
-                _gate(self.local_field, layer[0], wires=self.wires[0])
+                _gate(self.local_field, p[0], wires=self.wires[0])
             elif n == 2:
-                _gate("MultiRZ", layer[0], wires=list(self.wires))
-                _gate(self.local_field, layer[1], wires=self.wires[0])
-                _gate(self.local_field, layer[2], wires=self.wires[1])
+                _gate("MultiRZ", p[0], wires=list(self.wires))
+                _gate(self.local_field, p[1], wires=self.wires[0])
+                _gate(self.local_field, p[2], wires=self.wires[1])
             else:
                 for i in range(n):
-                    _gate("MultiRZ", layer[i], wires=[self.wires[i], self.wires[(i + 1) % n]])
+                    _gate("MultiRZ", p[i], wires=[self.wires[i], self.wires[(i + 1) % n]])
                 for i in range(n):
-                    _gate(self.local_field, layer[n + i], wires=self.wires[i])
+                    _gate(self.local_field, p[n + i], wires=self.wires[i])
         self._features()
 
+    @property
+    def batch_size(self):
+        """The batch of the features (2-D) or weights (3-D), or None (PennyLane's)."""
+        return (len(self.features) if self.features.ndim == 2
+                else len(self.weights) if self.weights.ndim == 3 else None)
+
     @staticmethod
-    def shape(n_layers, n_wires):
-        """The shape of the weights: ``(n_layers, 1 | 3 | 2 * n_wires)``."""
-        return (n_layers, 1 if n_wires == 1 else 3 if n_wires == 2 else 2 * n_wires)
+    def shape(n_layers, n_wires, n_broadcast=None):
+        """The shape of the weights: ``(n_layers, 1 | 3 | 2 * n_wires)``, with a leading
+        ``n_broadcast`` for a batch.
+
+        >>> QAOAEmbedding.shape(2, 3, n_broadcast=5)
+        (5, 2, 6)
+        """
+        shape = (n_layers, 1 if n_wires == 1 else 3 if n_wires == 2 else 2 * n_wires)
+        return (n_broadcast, *shape) if n_broadcast else shape
 
 
 # --- layers ----------------------------------------------------------------------------------
@@ -3797,12 +3842,11 @@ class SelectPauliRot(Template):
     unitary on ``control_wires + [target_wire]``; a batch of angles of shape
     ``(B, 2**m)`` broadcasts.
 
-    It is ``exp(-i/2 P_t sum_k angles[k] |k><k|)`` with ``P`` the Pauli of ``rot_axis``, and
-    ``sum_k angles[k] |k><k| = sum_S c_S Z_S`` over the subsets ``S`` of the control wires,
-    ``c_S = 2**-m sum_k angles[k] (-1)**|k & S|`` (the Walsh transform): qsym applies
-    ``MultiRZ(c_S, S + [target])`` for each ``S`` (``RZ`` for the empty one), the target
-    turned to the ``X`` or ``Y`` basis around them. The matrix is exact and gradients follow
-    the ``MultiRZ`` rule (PennyLane's decomposition uses CNOTs and ``RZ``; the same unitary).
+    PennyLane's decomposition: ``RZ`` rotations by the Gray-code angles of ``angles``, each
+    followed by a CNOT from the control whose bit the code flips next
+    (:func:`_uniform_rotation`; rotations by numbers that are 0 for every batch entry are
+    left out, as PennyLane's), for ``X`` and ``Y`` one ``change_op_basis`` of them (``H``,
+    or ``H S^dagger``, around them). Gradients follow the ``RZ`` rule.
 
     >>> import numpy as np
     >>> op = SelectPauliRot([0.0, np.pi], control_wires=[0], target_wire=1, rot_axis="X")
@@ -3875,19 +3919,35 @@ class SelectPauliRot(Template):
         return expand_matrix(m, self.wires, wire_order)
 
     def _build(self):
-        control, t, m = list(self._select), self._target[0], len(self._select)
-        a = self.angles  # a batch (B, 2**m): each combination a column of B, broadcast
-        a = [float(v) if np.ndim(v) == 0 and not isinstance(v, sp.Basic) else v
-             for v in np.moveaxis(a, -1, 0)]
-        turn = {"X": [("Hadamard", ())], "Y": [("RX", (np.pi / 2,))], "Z": []}[self.rot_axis]
-        for name, p in turn:
-            _gate(name, *p, wires=t)
-        for s in range(2**m):
-            c = sum((-1) ** bin(k & s).count("1") * v for k, v in enumerate(a)) / 2**m
-            on = [control[i] for i in range(m) if (s >> (m - 1 - i)) & 1]
-            _gate("MultiRZ", c, wires=on + [t]) if on else _gate("RZ", c, wires=t)
-        for name, p in turn[::-1]:
-            _gate(name, *[-v for v in p], wires=t)
+        t = self._target[0]
+        controls = tuple(self._select)[::-1]  # bit b of an angle's index: controls[b]
+
+        def rotations():
+            _uniform_rotation("RZ", self.angles, controls, t)
+
+        if self.rot_axis == "Z":
+            rotations()
+            return
+        # PennyLane's: change_op_basis(H, the RZ rotations, H); for Y, H S^dagger and S H
+        change_op_basis, adjoint = METHODS["change_op_basis"], METHODS["adjoint"]
+        with recording(Tape()):
+            if self.rot_axis == "X":
+                compute, uncompute = _gate("Hadamard", wires=t), _gate("Hadamard", wires=t)
+            else:
+                compute = Prod(_gate("Hadamard", wires=t), adjoint(_gate("S", wires=t)))
+                uncompute = Prod(_gate("S", wires=t), _gate("Hadamard", wires=t))
+            inner = Tape()
+            with recording(inner):
+                rotations()
+            gates = list(inner.items)
+            target = gates[0] if len(gates) == 1 else Prod(*gates[::-1])
+            op = change_op_basis(compute, target, uncompute)
+        def apply():  # its gates recorded here, the operator one entry of the decomposition
+            for g in op.applied_gates():
+                active_tape().append(g)
+            return op
+
+        self._one_entry(apply)
 
 
 # --- tensor-network templates: a block applied on PennyLane's wire patterns ------------------

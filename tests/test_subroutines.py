@@ -144,6 +144,77 @@ def test_qrom_writes_the_bitstrings(work, clean):
             assert len(hit) == 1 and hit[0] >> (n - 4) == out >> (n - 4)
 
 
+def _qrom_reference_columns(data, n_control, n_extra):
+    """QROM's action where the target and work wires start in 0: control ``j``, target
+    ``data[j]``, work wires 0 (column and row indices, control wires first)."""
+    nt = len(data[0])
+    for j, bits in enumerate(data):
+        yield j << (nt + n_extra), ((j << nt) | int(bits, 2)) << n_extra
+
+
+@pytest.mark.parametrize("data, n_work, clean", [
+    (["01", "11", "11", "00", "01", "11", "11", "00"], 2, True),  # all work wires to Select
+    (["1", "0", "0", "1", "1", "1", "0", "1", "0", "0", "1", "0", "1", "1", "0", "0"], 3, True),
+    (["1", "0", "0", "1", "1", "1", "0", "1", "0", "0", "1", "0", "1", "1", "0", "0"], 3, False),
+    (["10", "01", "11"], 2, True),
+])
+def test_qrom_rule_splits_work_wires_and_writes_the_bitstrings(data, n_work, clean):
+    """PennyLane's QROM rule (qml.list_decomps(qml.QROM)): some work wires to the Select's
+    unary iterator, the rest to the SWAP network; the gates write data[j] for control j
+    and (clean) leave the work wires in 0."""
+    nc, nt = max(len(data) - 1, 1).bit_length(), len(data[0])
+    control, target = list(range(nc)), list(range(nc, nc + nt))
+    work = list(range(nc + nt, nc + nt + n_work))
+    (rule,) = qml.list_decomps(qml.QROM)
+
+    def apply():
+        rule(np.array([[int(b) for b in s] for s in data]), wires=control + target + work,
+             control_wires=control, target_wires=target, work_wires=work, clean=clean)
+
+    U = qml.matrix(apply, wire_order=control + target + work)()
+    for col, row in _qrom_reference_columns(data, nc, n_work):
+        if clean:
+            assert np.isclose(abs(U[row, col]), 1)
+        else:  # the work wires may hold garbage: control and target are right
+            hit = np.flatnonzero(np.abs(U[:, col]) > 1e-9)
+            assert len(hit) == 1 and hit[0] >> n_work == row >> n_work
+
+
+def test_qrom_select_work_wires_pennylane_numbers():
+    """PennyLane's allocation (its tests' numbers): how many work wires the Select gets."""
+    from qsym.templates.subroutines.qrom import _calculate_n_select_work_wires as n_select
+    for args, expected in [((16, 4, 1, 3), 2), ((16, 4, 10, 5), 5), ((7, 3, 2, 2), 2),
+                           ((14, 4, 2, 10), 4), ((256, 8, 2, 10), 8), ((4, 2, 1, 1), 0)]:
+        assert n_select(*args) == expected
+
+
+def test_qrom_decomposition_is_pennylanes_objects():
+    """QROM's decomposition lists PennyLane's entries: Hadamards, controlled SWAPs and one
+    Select of BasisEmbedding products, twice (clean)."""
+    op = qml.QROM([[1], [0], [0], [1]], control_wires=[0, 1], target_wires=[2], work_wires=[3])
+    assert [o.name for o in op.decomposition()] == ["Hadamard", "CSWAP", "Select", "CSWAP"] * 2
+    sel = op.decomposition()[2]
+    assert list(sel.control) == [0] and len(sel.hyperparameters["ops"]) == 2
+    assert op.resource_params == {"num_bitstrings": 4, "num_control_wires": 2,
+                                  "num_target_wires": 1, "num_work_wires": 1, "clean": True}
+    assert repr(op) == ("QROM(control_wires=Wires([0, 1]), target_wires=Wires([2]),  "
+                        "work_wires=Wires([3]), clean=True)")
+    with pytest.raises(ValueError, match="At least 2 control wires are required"):
+        qml.QROM([[1], [0], [0], [1]], control_wires=[0], target_wires=[1], work_wires=None)
+
+
+def test_qrom_rule_as_pennylanes():
+    pl = pytest.importorskip("pennylane")
+    from pennylane.templates.subroutines.qrom import _qrom_decomposition
+    data = np.array([[0, 1], [1, 1], [1, 0], [0, 0], [1, 1]])
+    kw = dict(control_wires=[0, 1, 2], target_wires=[3, 4], work_wires=[5, 6, 7], clean=True)
+    wires = list(range(8))
+    (rule,) = qml.list_decomps(qml.QROM)
+    ours = qml.matrix(lambda: rule(data, wires=wires, **kw), wire_order=wires)()
+    theirs = pl.matrix(lambda: _qrom_decomposition(data, wires=wires, **kw), wire_order=wires)()
+    assert np.allclose(ours, theirs)
+
+
 def test_trotter_product_first_order_and_convergence():
     c, t = [0.3, -0.5], 0.7
     Hq = qml.dot(c, [qml.X(0), qml.Z(0) @ qml.Z(1)])

@@ -479,3 +479,43 @@ def test_templates_take_tuple_wire_labels(make):
         return c()
 
     np.testing.assert_allclose(probs([("t", 1), "a"]), probs([0, 1]), atol=1e-12)
+
+
+def test_qaoa_embedding_broadcasts_features_or_weights():
+    """A 2-D batch of features or a 3-D batch of weights (PennyLane's broadcasting): each
+    row's expectation equals the hand-simulated state of that row's gates; batch_size,
+    shape(n_broadcast), PennyLane's messages and the local field as a gate class."""
+    feats = np.array([[0.3, -1.1], [0.8, 0.4], [-0.5, 2.0]])
+    weights = np.array([[0.1, -0.3, 1.3, 0.7, 0.2, -0.9], [0.9, -0.2, -2.1, 0.5, 1.5, 0.4]])
+    z0 = np.kron(np.diag([1.0, -1.0]), np.eye(4))
+
+    def gates(x, w):  # PennyLane's QAOAEmbedding on 3 wires, local field Y, written out
+        feat = [("RX", (x[0],), [0]), ("RX", (x[1],), [1]), ("Hadamard", (), [2])]
+        out = []
+        for layer in w:
+            out += feat + [("MultiRZ", (layer[i],), [i, (i + 1) % 3]) for i in range(3)]
+            out += [("RY", (layer[3 + i],), [i]) for i in range(3)]
+        return out + feat
+
+    def expected(x, w):
+        psi = run(gates(x, w), 3)
+        return float(np.real(psi.conj() @ z0 @ psi))
+
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def c(x, w):
+        qml.QAOAEmbedding(x, w, wires=[0, 1, 2])
+        return qml.expval(qml.PauliZ(0))
+
+    assert np.allclose(c(feats, weights), [expected(x, weights) for x in feats])
+    wb = np.stack([weights, -weights])
+    assert np.allclose(c(feats[0], wb), [expected(feats[0], w) for w in wb])
+    op = qml.QAOAEmbedding(feats, weights, wires=[0, 1, 2])
+    assert op.batch_size == 3 and qml.QAOAEmbedding(feats[0], wb, wires=[0, 1, 2]).batch_size == 2
+    assert op.hyperparameters["local_field"] is qml.RY
+    assert qml.QAOAEmbedding.shape(2, 3, n_broadcast=4) == (4, 2, 6)
+    with pytest.raises(ValueError, match="Features must be a one-dimensional tensor or two"):
+        qml.QAOAEmbedding(np.zeros((2, 2, 1)), weights, wires=[0, 1, 2])
+    with pytest.raises(ValueError, match="Weights must be a two-dimensional tensor or three"):
+        qml.QAOAEmbedding(feats[0], weights[0], wires=[0, 1, 2])
+    with pytest.raises(ValueError, match="did not recognize local field A"):
+        qml.QAOAEmbedding(feats[0], weights, wires=[0, 1, 2], local_field="A")

@@ -410,6 +410,39 @@ def test_select_pauli_rot_is_the_block_diagonal_of_rotations(axis, m):
     assert onp.allclose(batch.matrix(), [want, multiplexed(axis, -angles)], atol=1e-14)
 
 
+@pytest.mark.parametrize("axis", ["X", "Y", "Z"])
+@pytest.mark.parametrize("m", [1, 3])
+def test_select_pauli_rot_decomposition_is_pennylanes(axis, m):
+    """PennyLane's decomposition: RZ and CNOT alternating along a Gray code (2**m each),
+    for X and Y inside one change_op_basis (H, or H S^dagger, around them); each RZ of a
+    batch is broadcast; the gates' product is the block diagonal of rotations."""
+    angles = onp.sin(onp.arange(1, 2**m + 1) ** 2)  # no Gray-code angle is 0
+    for batch in (None, 2):
+        a = angles if batch is None else onp.stack([angles, -angles])
+        dec = qml.SelectPauliRot(a, list(range(m)), target_wire=m, rot_axis=axis).decomposition()
+        if axis != "Z":
+            (cob,) = dec
+            compute, middle, uncompute = cob.decomposition()
+            if axis == "X":
+                assert compute.name == uncompute.name == "Hadamard"
+            else:
+                assert [g.name for g in compute.decomposition()] == ["Adjoint(S)", "Hadamard"]
+                assert [g.name for g in uncompute.decomposition()] == ["Hadamard", "S"]
+            dec = middle.decomposition()
+        assert [g.name for g in dec] == ["RZ", "CNOT"] * 2**m
+        assert all(g.batch_size == batch for g in dec[::2])
+    U = unitary(lambda: qml.SelectPauliRot(angles, list(range(m)), target_wire=m, rot_axis=axis), m + 1)
+    assert onp.allclose(U, multiplexed(axis, angles), atol=1e-12)
+    # angles linear in the index: the Gray-code angles of two or more controls are 0, and
+    # PennyLane leaves those rotations out (the CNOTs stay)
+    linear = onp.linspace(0.3, 2.9, 2**m)
+    dec = qml.SelectPauliRot(linear, list(range(m)), target_wire=m).decomposition()
+    assert [g.name for g in dec].count("CNOT") == 2**m
+    assert [g.name for g in dec].count("RZ") == m + 1
+    U = unitary(lambda: qml.SelectPauliRot(linear, list(range(m)), target_wire=m), m + 1)
+    assert onp.allclose(U, multiplexed("Z", linear), atol=1e-12)
+
+
 def test_select_pauli_rot_gradient_and_refusals():
     @qml.qnode(qml.device("default.qubit", wires=2))
     def c(a):
@@ -546,3 +579,24 @@ def test_qubit_unitary_of_a_sparse_matrix():
 
     with pytest.raises(qml.GateError, match="up to 12 wires"):
         qml.QubitUnitary(Huge(onp.eye(1)), wires=range(20))
+
+
+def test_select_pauli_rot_y_decomposed_in_a_transformed_qnode_is_differentiable():
+    """The Y form's Adjoint(S) decomposes to PhaseShift(-pi/2), an exact constant: a tape
+    holding it next to float parameters is run and differentiated (its parameters were an
+    object array qsym refused as an argument)."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RX(x, 0)
+        qml.SelectPauliRot(onp.array([0.3, 0.5]), control_wires=[0], target_wire=1, rot_axis="Y")
+        return qml.expval(qml.PauliZ(1))
+
+    t = qml.transforms.decompose(circuit, gate_set={"RX", "RY", "RZ", "CNOT", "Hadamard",
+                                                    "GlobalPhase"})
+    x = np.array(0.3, requires_grad=True)
+    # control 0 / 1 with probabilities cos^2(x/2), sin^2(x/2): <Z1> = cos(0.3) or cos(0.5)
+    want = onp.cos(0.15) ** 2 * onp.cos(0.3) + onp.sin(0.15) ** 2 * onp.cos(0.5)
+    assert onp.isclose(t(x), want)
+    assert onp.isclose(qml.grad(t)(x), -onp.sin(0.3) / 2 * (onp.cos(0.3) - onp.cos(0.5)))
