@@ -659,20 +659,41 @@ def set_shipped(table):
     return old
 
 
-def _shipped_table() -> dict:
-    """The shipped table (read once per process); the index by name is read with it."""
+class _FileTable(dict):
+    """The table read from the file: its rows parsed when asked for (by the index's byte
+    ranges, :func:`shipped_by_name`) or all at once (:func:`_shipped_table`)."""
+
+    def __init__(self, raw: bytes):
+        super().__init__()
+        self.raw = raw
+        self.complete = False
+
+
+def _read_shipped() -> dict:
+    """The shipped table as set for this process, else the file's (:class:`_FileTable`,
+    read once per process), and the index by name with it."""
     global _shipped, _index, _index_table
     table = _shipped
     if table is None:
         try:
             raw = SHIPPED_RECORDS.read_bytes()
-            table = json.loads(raw)
-            if not isinstance(table, dict):
-                table = {}
-        except (OSError, ValueError):
-            raw, table = b"", {}
-        _index, _index_table = _read_index(hashlib.sha256(raw).hexdigest()), table
-        _shipped = table
+        except OSError:
+            raw = b""
+        _index = _read_index(hashlib.sha256(raw).hexdigest())
+        table = _shipped = _index_table = _FileTable(raw)
+    return table
+
+
+def _shipped_table() -> dict:
+    """The shipped table, every row (the file parsed once per process)."""
+    table = _read_shipped()
+    if isinstance(table, _FileTable) and not table.complete:
+        try:
+            rows = json.loads(table.raw)
+        except ValueError:
+            rows = {}
+        table.update(rows if isinstance(rows, dict) else {})
+        table.complete = True
     return table
 
 
@@ -732,12 +753,25 @@ def shipped_by_name(kind: str, name_key: str):
     matrix printed, 2-6 ms a gate kind) and no check against that matrix (the table is the
     installed package's, compared with a fresh derivation by tests/test_latency_records.py;
     the callers still run the checks that need no sympy). Built-in gates only: their rows
-    cannot be redefined (:class:`qsym._gates.GateRegistry`)."""
-    table = _shipped_table()
+    cannot be redefined (:class:`qsym._gates.GateRegistry`).
+
+    The row is parsed alone, from the byte range the index gives for it (``offsets``,
+    written with the table; the index holds only for the table file whose SHA-256 it
+    names): parsing the whole 130 KB table was half of a new process's first plan of a
+    one-gate-kind circuit (issue #17)."""
+    table = _read_shipped()
     if table is not _index_table:  # a table set for this process (tests, ship_records)
         return None
     name = _index.get(kind, {}).get(name_key)
-    return None if name is None else table.get(name)
+    if name is None:
+        return None
+    row = table.get(name)
+    if row is None and not table.complete:
+        span = _index.get("offsets", {}).get(name)
+        if not (isinstance(span, list) and len(span) == 2):
+            return _shipped_table().get(name)
+        row = table[name] = json.loads(table.raw[span[0]:span[1]])
+    return row
 
 
 def save_record(kind: str, key: str, payload) -> None:

@@ -330,12 +330,30 @@ def ship_records(path=None) -> dict:
     out = Path(path) if path is not None else cache.SHIPPED_RECORDS
     text = json.dumps(table, sort_keys=True, separators=(",", ":")) + "\n"
     out.write_text(text)
-    # the index by gate name (qsym._cache.shipped_by_name), tied to this table and sources
+    # the index by gate name (qsym._cache.shipped_by_name), tied to this table and sources,
+    # with each row's byte range in the file (a lookup parses its row alone)
+    index["offsets"] = _row_offsets(table, text)
     index["table"] = hashlib.sha256(text.encode()).hexdigest()
     index["sources"] = cache.index_sources_digest()
     (out.parent / cache.SHIPPED_INDEX.name).write_text(
         json.dumps(index, sort_keys=True, indent=0) + "\n")
     return table
+
+
+def _row_offsets(table: dict, text: str) -> dict:
+    """``{key: [start, end]}``: where each row's JSON value is in ``text``, the table as
+    :func:`ship_records` writes it (compact, keys sorted, ASCII: characters are bytes)."""
+    import json
+
+    offsets, at = {}, 1  # after "{"
+    for key in sorted(table):
+        at += len(json.dumps(key)) + 1  # the key and ":"
+        value = json.dumps(table[key], sort_keys=True, separators=(",", ":"))
+        offsets[key] = [at, at + len(value)]
+        at += len(value) + 1  # and "," (or the closing "}")
+    if at != len(text) - 1 or not text.isascii():
+        raise AssertionError("the shipped table is not written as _row_offsets reads it")
+    return offsets
 
 
 # memoized by gate name: a gate defined or removed clears it (qsym._gates.REGISTRY); on
@@ -965,8 +983,12 @@ class Walk:
             u.lines.append(f"jac[{m}, {j}] += _q_cc{k} * {e[w]}")
 
 
-def unrolled_functions(circuit: Circuit, program: Program) -> str | None:
-    """``fused_value_into`` and ``fused_value_and_grad_into`` written out, or None.
+def unrolled_functions(circuit: Circuit, program: Program, gradient: bool = True,
+                       prepared: tuple | None = None) -> str | None:
+    """``fused_value_into`` and ``fused_value_and_grad_into`` written out, or None;
+    ``gradient=False``: ``fused_value_into`` only (a module for values, whose gradient
+    entry point is the kernels' form: :func:`emit_module`); ``prepared``: the program's
+    :func:`unrolled_prepare` made already.
 
     The same arithmetic in the same order as ``prepare`` followed by
     ``kernels.program_value_into`` or ``kernels.program_value_and_grad_small_into`` (so
@@ -980,13 +1002,17 @@ def unrolled_functions(circuit: Circuit, program: Program) -> str | None:
     """
     if not writable(program):
         return None
-    head, mats, smats = unrolled_prepare(circuit, program)
+    head, mats, smats = prepared or unrolled_prepare(circuit, program)
     value = Walk(program)
     value.combine(value.measure(value.run(value.zero, 0)))
+    value_lines = head + mats + value.u.lines
+    if not gradient:
+        if arithmetic(value_lines) > UNROLL_MAX_OPS:
+            return None
+        return _UNROLLED_VALUE.format(value_body=indent(value_lines)) + "\n\n" + _GRAD_KERNELS
     grad = Walk(program)
     e = grad.measure(grad.run(grad.zero, 0))
     grad.finish(e, grad.shifts(e))
-    value_lines = head + mats + value.u.lines
     grad_lines = head + mats + smats + grad.u.lines
     if arithmetic(value_lines) + arithmetic(grad_lines) > UNROLL_MAX_OPS:
         return None
@@ -1002,15 +1028,17 @@ def unrolled_functions(circuit: Circuit, program: Program) -> str | None:
 # one-pass steps _step1_real/_diag/_dense, overlap1, apply_row, add_pauli_word), in the
 # kernel's order, so the same numbers as prepare_adjoint and the kernels (tested bit for
 # bit, tests/test_unrolled.py).
-def unrolled_adjoint(circuit: Circuit, program: Program) -> str | None:
+def unrolled_adjoint(circuit: Circuit, program: Program,
+                     prepared: tuple | None = None) -> str | None:
     """``fused_value_and_grad_adjoint_into`` written out, or None (the kernels' form):
-    :func:`adjoint_lines` with the input checks."""
-    lines = adjoint_lines(circuit, program)
+    :func:`adjoint_lines` with the input checks (``prepared``: the program's
+    :func:`unrolled_prepare` made already)."""
+    lines = adjoint_lines(circuit, program, prepared=prepared)
     return None if lines is None else _UNROLLED_ADJOINT.format(body=indent(lines))
 
 
 def adjoint_lines(circuit: Circuit, program: Program, checks: bool = True,
-                  max_ops: int | None = None) -> list[str] | None:
+                  max_ops: int | None = None, prepared: tuple | None = None) -> list[str] | None:
     """The body of the written-out ``fused_value_and_grad_adjoint_into`` (the same bits as
     ``prepare_adjoint`` and the kernels), or None: for a program :func:`writable` writes
     out, of expectation values only (no probabilities), whose derivative gate code divides
@@ -1018,7 +1046,8 @@ def adjoint_lines(circuit: Circuit, program: Program, checks: bool = True,
     written-out code with NumPy's), of at most ``max_ops`` arithmetic operations (None:
     :data:`UNROLL_MAX_OPS`, as the module's).
     ``checks=False`` leaves the input checks out (qsym.minimize's loop step: the loop
-    checks its cost and gradient itself), the arithmetic unchanged.
+    checks its cost and gradient itself), the arithmetic unchanged. ``prepared``: the
+    program's :func:`unrolled_prepare` (with the checks) made already.
 
     >>> import qsym as qml
     >>> from qsym._program import lower
@@ -1041,7 +1070,8 @@ def adjoint_lines(circuit: Circuit, program: Program, checks: bool = True,
             return None
         dlines += [f"_q_d{a}_p{j} = _q_th{p.op_poff[k] + j}" for j in range(p.op_np[k])]
         dlines += renamed(body, f"_q_d{a}_", lambda i, o=p.adj_off[a]: local("_q_D", o + i))
-    head, mats, _ = unrolled_prepare(circuit, p, checks=checks)
+    head, mats, _ = (prepared if prepared is not None and checks
+                     else unrolled_prepare(circuit, p, checks=checks))
     lines = head + mats + dlines + _AdjointWalk(p).lines()
     if arithmetic(lines) > (UNROLL_MAX_OPS if max_ops is None else max_ops):
         return None
@@ -1244,7 +1274,7 @@ def fused_value_and_grad(x, d):
     return out, jac
 '''
 
-_INTO_KERNELS = '''\
+_VALUE_KERNELS = '''\
 @njit(cache=True)
 def fused_value_into(x, d, out):
     """``fused_value`` into ``out``."""
@@ -1253,8 +1283,11 @@ def fused_value_into(x, d, out):
     mats, smats, ch, C, cc, th = prepare(x, d, 0)
     # copies: the kernels are compiled for writable arrays, module constants are read-only
     _q_program_value_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, C, out)
+'''
 
-
+# the parameter-shift gradient through prepare and the kernels (also the gradient entry
+# point of a module for values: emit_module(values_only=True))
+_GRAD_KERNELS = '''\
 @njit(cache=True)
 def fused_value_and_grad_into(x, d, out, jac):
     """``fused_value_and_grad`` into ``out`` and ``jac``."""
@@ -1263,6 +1296,8 @@ def fused_value_and_grad_into(x, d, out, jac):
     _q_program_value_and_grad_small_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
                                          smats, ch, C, cc, out, jac)
 '''
+
+_INTO_KERNELS = _VALUE_KERNELS + "\n\n" + _GRAD_KERNELS
 
 _ADJOINT_RETURNING = {False: '''\
 @njit(cache=True)
@@ -1302,7 +1337,7 @@ def fused_value_and_grad_adjoint_into(x, d, out, jac):
 {body}
 '''
 
-_UNROLLED = '''\
+_UNROLLED_VALUE = '''\
 # Written out (qsym._emit.unrolled_functions): the same bits as prepare + the kernels.
 @njit(cache=True, error_model="numpy")  # as prepare
 def fused_value_into(x, d, out):
@@ -1310,7 +1345,9 @@ def fused_value_into(x, d, out):
     if out.shape[0] != NUM_OUTPUTS:
         raise ValueError("qsym: the output array must have shape (NUM_OUTPUTS,)")
 {value_body}
+'''
 
+_UNROLLED = _UNROLLED_VALUE + '''
 
 @njit(cache=True, error_model="numpy")  # as prepare
 def fused_value_and_grad_into(x, d, out, jac):
@@ -1606,8 +1643,10 @@ def numpy_twins(p: Program) -> bool:
     return True
 
 
-def _tables(program: Program, unrolled: bool, adjoint_unrolled: bool = False) -> list[str]:
-    """The module's constants: sizes, the packed program and ``prepare``'s tables."""
+def _tables(program: Program, unrolled: bool, adjoint_unrolled: bool = False,
+            value_unrolled: bool | None = None) -> list[str]:
+    """The module's constants: sizes, the packed program and ``prepare``'s tables
+    (``value_unrolled``: a module for values only, :func:`emit_module`; else None)."""
     p = program
     ints, floats = p.pack()
     nslots, maxp, n_words = p.num_slots, p.max_params, len(p.word_flip)
@@ -1621,6 +1660,8 @@ def _tables(program: Program, unrolled: bool, adjoint_unrolled: bool = False) ->
         f"EXECUTIONS_PER_GRADIENT = {p.executions}",
         f"UNROLLED = {unrolled}  # fused_value_into, fused_value_and_grad_into written out",
         f"ADJOINT_UNROLLED = {adjoint_unrolled}  # fused_value_and_grad_adjoint_into written out",
+        *([] if value_unrolled is None else
+          [f"VALUE_UNROLLED = {value_unrolled}  # fused_value_into written out (values only)"]),
         f"WORK = {p.work(1 + len(p.term_op))}  # amplitudes x ops x circuits",
         f"_q_WORK_VALUE = {p.work(1)}",
         f"_q_WORK_ADJOINT = {p.work(2 + p.num_outputs) + (1 << p.num_wires) * len(p.adj_op)}",
@@ -1670,12 +1711,23 @@ def _tables(program: Program, unrolled: bool, adjoint_unrolled: bool = False) ->
 
 
 def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
-                program: Program | None = None) -> str:
+                program: Program | None = None, values_only: bool = False) -> str:
     """The source of the generated module for ``circuit`` and its gradient ``plan`` (its
-    lowered :class:`~qsym._program.Program`, made here unless given)."""
+    lowered :class:`~qsym._program.Program`, made here unless given).
+
+    ``values_only``: a module for value calls (:meth:`qsym._runtime.QNode.build` with
+    ``derivatives=False``): a tiny circuit's value is written out as in the full module,
+    its gradients are the kernels' forms (through ``prepare``; the same bits), not written
+    out: ``UNROLLED`` and ``ADJOINT_UNROLLED`` are False, ``VALUE_UNROLLED`` says whether
+    ``fused_value_into`` is written out. Writing out the gradients was a third of the
+    seed's first value (issue #17); the first gradient makes the full module. A program
+    that is not written out (:func:`writable`) has one text for both: the full one, with
+    no ``VALUE_UNROLLED`` (its presence marks a module for values only)."""
     program = lower(circuit, plan) if program is None else program
-    into = unrolled_functions(circuit, program)
-    adjoint_into = unrolled_adjoint(circuit, program)
+    prepared = unrolled_prepare(circuit, program) if writable(program) else None
+    values_only = values_only and prepared is not None
+    into = unrolled_functions(circuit, program, not values_only, prepared)
+    adjoint_into = None if values_only else unrolled_adjoint(circuit, program, prepared)
     gate_lines, dgate_lines = _gate_code(program)
     return _MODULE.format(
         into_functions=into or _INTO_KERNELS,
@@ -1691,7 +1743,9 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
         key=key,
         kernels_hash=KERNELS_HASH,
         listing=format_circuit(circuit).replace('"""', "'''"),
-        tables="\n".join(_tables(program, into is not None, adjoint_into is not None)),
+        tables="\n".join(_tables(program, into is not None and not values_only,
+                                  adjoint_into is not None,
+                                  (into is not None) if values_only else None)),
         gate_code=indent(gate_lines or ["pass"]),
         dgate_code=indent(dgate_lines or ["pass"]),
         input_code=indent(input_code(circuit, program)),

@@ -301,8 +301,14 @@ class Compiled:
     def _written_out(self, name) -> bool:
         """Whether the module holds entry point ``name`` written out (qsym._emit:
         ``UNROLLED`` for the value and parameter shift, ``ADJOINT_UNROLLED`` for the
-        adjoint method; a module exported by an older qsym has no such flag)."""
+        adjoint method; a module exported by an older qsym has no such flag; a module for
+        values, ``emit_module(values_only=True)``, says ``VALUE_UNROLLED`` for the value)."""
         flag = "ADJOINT_UNROLLED" if name == "value_and_grad_adjoint" else "UNROLLED"
+        if name == "value":
+            # (a LazyModule's constants are its namespace's: an absent one is no load)
+            ns = (self.module.namespace if isinstance(self.module, tiers.LazyModule)
+                  else vars(self.module))
+            flag = "VALUE_UNROLLED" if "VALUE_UNROLLED" in ns else flag
         return bool(getattr(self.module, flag, False))
 
     def _python_unrolled(self, name):
@@ -1375,11 +1381,13 @@ class QNode:
             stages.refuse_channels(circuit, self.device.name, syms.values)
             gplan = stages.make_plan(target, circuit, derivatives)  # 5: the plan
             t1 = time.perf_counter()
-            entry = self.complete(circuit, gplan, syms, size, t0, t1)  # 6-7: program, module
+            entry = self.complete(circuit, gplan, syms, size, t0, t1,  # 6-7: program, module
+                                  values_only=not derivatives)
         entry.tensor_constants = _tensor_constants(rec.items)
         entry.one_value = self._values_needed is not None
-        if not getattr(self.device, "mixed", False) and not gplan.derivatives:
-            # what _with_derivatives plans again
+        if not getattr(self.device, "mixed", False) and (
+                not gplan.derivatives or _values_only_module(entry)):
+            # what _with_derivatives plans (if not planned) and emits again
             entry.value_only = (target, circuit, syms, size)
         return entry
 
@@ -1391,7 +1399,7 @@ class QNode:
         generation = GATE_REGISTRY.redefinitions
         target, circuit, syms, size = entry.value_only
         t0 = time.perf_counter()
-        gplan = stages.make_plan(target, circuit)
+        gplan = entry.plan if entry.plan.derivatives else stages.make_plan(target, circuit)
         full = self.complete(circuit, gplan, syms, size, t0, time.perf_counter())
         full.tensor_constants = entry.tensor_constants
         full.one_value = entry.one_value
@@ -1399,12 +1407,13 @@ class QNode:
             self._compiled[key] = full
         return full
 
-    def complete(self, circuit, gplan, syms, size, t0, t1, guard=True):
+    def complete(self, circuit, gplan, syms, size, t0, t1, guard=True, values_only=False):
         """The rest of :meth:`build` from a planned circuit: the generated module (its text,
         run as Python: tier 0) and the signature's entry (``guard``: with the guard of what
-        the function reads, :mod:`qsym._guards`; a per-call entry needs none)."""
+        the function reads, :mod:`qsym._guards`; a per-call entry needs none;
+        ``values_only``: a module for value calls, :func:`qsym._emit.emit_module`)."""
         t2 = time.perf_counter()
-        source = stages.make_program(circuit, gplan)  # 6: the program, printed
+        source = stages.make_program(circuit, gplan, values_only)  # 6: the program, printed
         debug = logger.isEnabledFor(logging.DEBUG)
         module, on_disk = stages.load(source, report=debug)  # 7: the module (tier 0 first)
         entry = Compiled(circuit, gplan, source, module, tuple(syms.diff_args),
@@ -1952,6 +1961,14 @@ def _has_tensor(args, kwargs) -> bool:
             if isinstance(a, tensor) or (type(a) in (list, tuple) and _holds_tensor(a)):
                 return True
     return False
+
+
+def _values_only_module(entry) -> bool:
+    """The entry's module was made for values only (``VALUE_UNROLLED``,
+    :func:`qsym._emit.emit_module`): its gradients are not written out, so a gradient
+    makes the full module (:meth:`QNode._with_derivatives`)."""
+    module = getattr(getattr(entry, "element", entry), "module", None)  # (a Broadcast's)
+    return isinstance(module, tiers.LazyModule) and "VALUE_UNROLLED" in module.namespace
 
 
 def _tensor_constants(items) -> bool:

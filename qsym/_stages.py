@@ -320,9 +320,11 @@ def make_plan(target: Target, circuit, derivatives: bool = True) -> plan.Gradien
     return gplan
 
 
-def make_program(circuit, gplan) -> str:
-    """Stage 6: the generated module's source."""
-    return emit.emit_module(circuit, gplan, ir.structural_hash(circuit))
+def make_program(circuit, gplan, values_only: bool = False) -> str:
+    """Stage 6: the generated module's source (``values_only``: for value calls, a tiny
+    circuit's gradients not written out: :func:`qsym._emit.emit_module`)."""
+    return emit.emit_module(circuit, gplan, ir.structural_hash(circuit),
+                            values_only=values_only)
 
 
 def load(source: str, report: bool = False):

@@ -265,3 +265,30 @@ def test_a_stale_or_replaced_index_is_not_used(fresh, monkeypatch):
         assert cache.shipped_by_name("rules", rules.rule_name_key("RX", 0)) is None
     finally:
         cache.set_shipped(None)
+
+
+def test_a_row_by_name_is_read_alone_and_is_the_tables_row(monkeypatch):
+    """shipped_by_name parses the one row it needs (the byte range the index gives for it,
+    written with the table; issue #17), never the whole table, and that row is the row of
+    the table parsed whole, for every row the index names."""
+    table = json.loads(cache.SHIPPED_RECORDS.read_bytes())
+    index = json.loads(cache.SHIPPED_INDEX.read_bytes())
+    named = set(index["rules"].values()) | set(index["gate-code"].values())
+    assert named <= index["offsets"].keys() == table.keys()
+    monkeypatch.setattr(cache, "_shipped", None)  # the file read again
+    whole = []
+    real = cache.json.loads
+    monkeypatch.setattr(cache.json, "loads",
+                        lambda s, *a, **k: whole.append(len(s) > 20000) or real(s, *a, **k))
+    for kind in ("rules", "gate-code"):
+        for name_key, key in index[kind].items():
+            assert cache.shipped_by_name(kind, name_key) == table[key]
+    assert whole and not any(whole[1:])  # the index (first), then single rows only
+    monkeypatch.undo()
+    # the table parsed whole afterwards: the same rows; a table set for the process: none
+    monkeypatch.setattr(cache, "_shipped", None)
+    assert cache._shipped_table() == table
+    name_key, key = next(iter(index["rules"].items()))
+    assert cache.shipped_by_name("rules", name_key) == table[key]
+    monkeypatch.setattr(cache, "_shipped", dict(table))
+    assert cache.shipped_by_name("rules", name_key) is None
