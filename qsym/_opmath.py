@@ -3184,4 +3184,4 @@ def change_op_basis(compute_op, target_op, uncompute_op=None) -> ChangeOpBasis:
 
 METHODS["ctrl"] = ctrl  # op._controlled(wire) (qsym._operations)
 # the decompositions of templates (qsym.templates: SelectPauliRot) use them
-METHODS["change_op_basis"], METHODS["adjoint"] = change_op_basis, adjoint
+METHODS["change_op_basis"], METHODS["qml_adjoint"] = change_op_basis, adjoint  # (METHODS["adjoint"] is a gate's own: _gate_adjoint)

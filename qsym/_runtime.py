@@ -1405,6 +1405,11 @@ class QNode:
         full.one_value = entry.one_value
         if generation == GATE_REGISTRY.redefinitions:
             self._compiled[key] = full
+            # a learned matrix signature (_learn_matrices) follows it: the same circuit,
+            # so later matrices reuse the full entry (not a new trace per matrix)
+            for tkey, learned in (self.__dict__.get("_matrix_templates") or {}).items():
+                if learned and learned[0] == key and learned[1] is entry:
+                    self._matrix_templates[tkey] = (key, full, learned[2])
         return full
 
     def complete(self, circuit, gplan, syms, size, t0, t1, guard=True, values_only=False):

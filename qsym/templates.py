@@ -3929,7 +3929,7 @@ class SelectPauliRot(Template):
             rotations()
             return
         # PennyLane's: change_op_basis(H, the RZ rotations, H); for Y, H S^dagger and S H
-        change_op_basis, adjoint = METHODS["change_op_basis"], METHODS["adjoint"]
+        change_op_basis, adjoint = METHODS["change_op_basis"], METHODS["qml_adjoint"]
         with recording(Tape()):
             if self.rot_axis == "X":
                 compute, uncompute = _gate("Hadamard", wires=t), _gate("Hadamard", wires=t)

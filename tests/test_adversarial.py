@@ -129,6 +129,12 @@ def test_unchanged_values_trace_once():
     once(0.1)
     entry = next(iter(once._compiled.values()))
     assert entry.guard is not None and set(entry.guard.names) == {"SCALE", "ANGLES", "SHIFT"}
+    # the first gradient makes the full module from the value call's trace (a value call
+    # writes no gradient code: qsym._emit.emit_module(values_only=True)); from then on
+    # neither kind of call builds anything again
+    qml.grad(once)(np.array(0.2, requires_grad=True))
+    entry = next(iter(once._compiled.values()))
+    assert entry.guard is not None and set(entry.guard.names) == {"SCALE", "ANGLES", "SHIFT"}
     for _ in range(3):
         once(0.2)
         qml.grad(once)(np.array(0.2, requires_grad=True))

@@ -215,14 +215,19 @@ def test_batched_diagonal_unitary():
     swap = onp.eye(4)[[0, 2, 1, 3]]
     for b in range(2):
         assert onp.allclose(wide[b], swap @ onp.diag(D[b]) @ swap)
-        # the decomposition's gates (PennyLane's recursion opened up to GlobalPhase, RZ and
-        # MultiRZ), applied by hand with this element's angles
+        # the decomposition's gates (PennyLane's: GlobalPhase, and Z rotations by
+        # multiplexed RZ and CNOTs), applied by hand with this element's angles
         gates = [(g.name, float(g.params[0][b]) if g.params else None, list(g.wires))
                  for g in op.gates()]
         u = onp.eye(4, dtype=complex)
+        order = (1, 0)  # the operator's wire order: 1 is the first bit
         for name, t, w in gates:
             if name == "GlobalPhase":
                 u = onp.exp(-1j * t) * u
+            elif name == "CNOT":
+                c, tg = order.index(w[0]), order.index(w[1])
+                perm = [i ^ (1 << (1 - tg)) if (i >> (1 - c)) & 1 else i for i in range(4)]
+                u = onp.eye(4)[perm] @ u
             else:
                 assert name in ("RZ", "MultiRZ")
                 zz = onp.ones(1)

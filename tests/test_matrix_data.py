@@ -112,7 +112,7 @@ def test_a_matrix_argument_is_runtime_data_no_trace_no_compile(monkeypatch):
         got = value(X0, U, V)
         psi = _reference(X0, U, V)
         assert got == pytest.approx((abs(psi) ** 2 * _kron(Z, I2, Z).diagonal()).sum(), abs=1e-12)
-        entries.append(value.compiled((X0, U, V), {})[0])
+        entries.append(value.compiled((X0, U, V), {}, derivatives=False)[0])  # the value calls' entry
         counts.append(_compiled_signatures(tiers.loaded(entries[-1].module)))
         if seed == 1:  # the second matrices: traced, and the stand-in trace learns
             traced = len(runs)
@@ -437,3 +437,31 @@ def test_same_structure_tells_runtime_data_from_structure():
     assert not ir.same_structure(a, ir.Circuit(1, (u(((0, 1), (1, 0))),), z))
     rx = ir.Circuit(1, (ir.Op("RX", (0,), (0.5,)),), z)
     assert not ir.same_structure(rx, ir.Circuit(1, (ir.Op("RX", (0,), (0.6,)),), z))
+
+
+def test_value_and_gradient_calls_with_new_matrices_trace_no_more(monkeypatch):
+    """A value call then a gradient call at each new pair of matrices (a training loop
+    over data matrices): the gradient's full module replaces the value call's module for
+    values, and the learned matrix signature follows it, so later matrices run without a
+    trace (they traced twice per pair before); values and gradients against the
+    reference state and its central differences."""
+    monkeypatch.setenv("QSYM_TIER", "python")
+    runs = []
+    record = stages.record
+    monkeypatch.setattr(stages, "record", lambda *a: runs.append(1) or record(*a))
+    value = _expval_node()
+    zz = _kron(Z, I2, Z).diagonal()
+
+    def ref(x, U, V):
+        return float((abs(_reference(x, U, V)) ** 2 * zz).sum())
+
+    for seed in range(4):
+        U, V = _haar(2, 60 + seed), _haar(2, 70 + seed)
+        assert value(X0, U, V) == pytest.approx(ref(X0, U, V), abs=1e-12)
+        g = qml.grad(value, argnum=0)(X0, U, V)
+        h = 1e-6
+        fd = [(ref(X0 + h * e, U, V) - ref(X0 - h * e, U, V)) / (2 * h) for e in onp.eye(3)]
+        assert onp.allclose(g, fd, atol=1e-7)
+        if seed == 1:
+            traced = len(runs)
+    assert len(runs) == traced
