@@ -2698,28 +2698,13 @@ class _Arithmetic(Observable):
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         """PennyLane's drawing label: a product's factors' labels joined by ``@`` (a nested
-        operator's in parentheses; ``base_label`` one label per factor), a sum ``𝓗`` (with
-        up to three parameters rounded to ``decimals``), a scalar multiple ``c*`` and its
-        base's label.
+        operator's in parentheses; ``base_label`` one label per factor); a sum's and a scalar
+        multiple's: :meth:`Sum.label`, :meth:`SProd.label`.
 
         >>> import qsym as qml
-        >>> (qml.X(0) @ qml.RX(1.234, 1)).label(decimals=2), (2 * (qml.X(0) @ qml.Y(1))).label()
-        ('X@RX\\n(1.23)', '2*X@Y')
-        >>> (qml.X(0) @ (qml.Y(1) + qml.Z(0))).label(), (qml.X(0) + qml.RX(1.2, 1)).label(decimals=2)
-        ('X@(𝓗)', '𝓗\\n(1.20)')
+        >>> (qml.X(0) @ qml.RX(1.234, 1)).label(decimals=2), (qml.X(0) @ (qml.Y(1) + qml.Z(0))).label()
+        ('X@RX\\n(1.23)', 'X@(𝓗)')
         """
-        if isinstance(self, SProd):
-            c = self.scalar if decimals is None else format(np.asarray(self.scalar), f".{decimals}f")
-            return base_label or f"{c}*{self.base.label(decimals=decimals, cache=cache)}"
-        if isinstance(self, Sum):
-            params = self.data
-            if decimals is None or not params or len(params) > 3:
-                return base_label or "𝓗"
-            try:
-                shown = ",\n".join(format(float(np.real(p)), f".{decimals}f") for p in params)
-            except TypeError:  # traced parameters: no numbers to show
-                return base_label or "𝓗"
-            return f"{base_label or '𝓗'}\n({shown})"
         if base_label is None:
             base_label = [None] * len(self.operands)
         elif isinstance(base_label, str) or len(base_label) != len(self.operands):
@@ -2938,6 +2923,23 @@ class Sum(_Arithmetic):
 
     compute_grouping.__doc__ = Observable.compute_grouping.__doc__
 
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's drawing label of a sum: ``𝓗``, with up to three parameters rounded to
+        ``decimals``.
+
+        >>> import qsym as qml
+        >>> (qml.X(0) + qml.RX(1.2, 1)).label(decimals=2), (qml.X(0) + qml.Y(1)).label()
+        ('𝓗\\n(1.20)', '𝓗')
+        """
+        params = self.data
+        if decimals is None or not params or len(params) > 3:
+            return base_label or "𝓗"
+        try:
+            shown = ",\n".join(format(float(np.real(p)), f".{decimals}f") for p in params)
+        except TypeError:  # traced parameters: no numbers to show
+            return base_label or "𝓗"
+        return f"{base_label or '𝓗'}\n({shown})"
+
     def _flatten(self):
         """PennyLane's pytree protocol: ``(operands, (grouping_indices,))``."""
         return tuple(self.operands), (self.grouping_indices,)
@@ -3005,6 +3007,16 @@ class SProd(_Arithmetic):
         self.id = id
 
     arithmetic_depth = property(lambda self: 1 + _depth(self.base))
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's drawing label of a scalar multiple: ``c*`` and its base's label.
+
+        >>> import qsym as qml
+        >>> (2 * (qml.X(0) @ qml.Y(1))).label()
+        '2*X@Y'
+        """
+        c = self.scalar if decimals is None else format(np.asarray(self.scalar), f".{decimals}f")
+        return base_label or f"{c}*{self.base.label(decimals=decimals, cache=cache)}"
 
     @property
     def terms(self):
