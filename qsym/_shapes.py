@@ -264,10 +264,11 @@ def fd_circuits(order: int, strategy: str, n_inputs: int) -> int:
     return 1 + (len(st) > shifted) + n_inputs * shifted
 
 
-def finite_differences(f, x, h, order, base=None, strategy="forward"):
+def finite_differences(f, x, h, order, base=None, strategy="forward", columns=None):
     """``(f(x), jac)`` with ``jac[:, j]`` the finite difference of ``f`` along ``x_j``
     (:func:`stencil`); ``f`` returns a 1-D array. Runs ``f`` once at ``x`` (unless
-    ``base`` is given) and once per shifted point and input.
+    ``base`` is given) and once per shifted point and input; ``columns``: the inputs to
+    step (default all), the others' columns are exactly zero (inputs ``f`` does not read).
 
     >>> v, j = finite_differences(lambda v: np.array([np.sin(v[0])]), np.array([0.3]), 1e-3, 4, strategy="center")
     >>> bool(abs(j[0, 0] - np.cos(0.3)) < 1e-12)
@@ -275,7 +276,7 @@ def finite_differences(f, x, h, order, base=None, strategy="forward"):
     """
     v = f(x) if base is None else base
     jac = np.zeros((v.shape[0], x.shape[0]))
-    for j in range(x.shape[0]):
+    for j in range(x.shape[0]) if columns is None else columns:
         for offset, weight in stencil(order, strategy):
             if offset == 0:
                 jac[:, j] += weight * v

@@ -493,7 +493,10 @@ class Sampler:
             pre = entry.prepare(v, d, 0)
             return self.estimate_rows(pre.mats, pre.C, shots, rng)[0]
 
-        return finite_differences(rows_at, x, h, order, strategy=strategy)
+        # an input no gate parameter or coefficient reads has derivative 0 exactly, as for
+        # PennyLane (not on the tape): stepping it would divide sampling noise by h
+        return finite_differences(rows_at, x, h, order, strategy=strategy,
+                                  columns=read_inputs(entry.circuit))
 
 
 def shadow_value(m, state, n, shots, rng, mixed=False):
@@ -506,6 +509,19 @@ def shadow_value(m, state, n, shots, rng, mixed=False):
         return bits_recipes
     _, _, k, _, hs = m.shadow
     return shadows.expval_from_shadow(bits_recipes[0], bits_recipes[1], list(m.on), hs, k)
+
+
+def read_inputs(c):
+    """The indices of the inputs of circuit ``c`` that a gate parameter or an observable
+    coefficient reads (free symbols), in order."""
+    used = set()
+    for op in c.ops:
+        for p in op.params:
+            used |= getattr(p, "free_symbols", set())
+    for m in c.measurements:
+        for coeff, _ in m.terms:
+            used |= getattr(coeff, "free_symbols", set())
+    return [j for j, s in enumerate(c.inputs) if s in used]
 
 
 def marginal(prob, n, on):

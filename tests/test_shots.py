@@ -274,3 +274,22 @@ def test_shot_vector_jacobian_of_the_stacked_results_one_per_count():
         qml.jacobian(circuit, argnum=[0, 1])(a, b)
     with pytest.raises(DifferentiationError, match="shot vector"):
         qml.grad(circuit, argnum=[0, 1])(a, b)
+
+
+def test_sampled_finite_differences_leave_an_unread_input_exactly_zero():
+    """An argument no gate parameter or coefficient reads is not stepped under shots: its
+    derivative is 0 exactly (PennyLane: not on the tape), not sampling noise divided by h
+    (it was about 1/(h sqrt(shots)) = 1e6 here). The read one is stepped: its noisy
+    difference is a multiple of 2/(shots h), the read coefficient's too."""
+    dev = qml.device("default.qubit", wires=2, seed=3)
+
+    @qml.qnode(dev, diff_method="finite-diff", shots=100)
+    def c(x, y, z):
+        qml.RX(x, wires=0)
+        return qml.expval(z * qml.PauliZ(0))
+
+    args = [qml.numpy.array(v, requires_grad=True) for v in (0.3, 0.5, 0.7)]
+    with pytest.warns(UserWarning, match="finite differences under shots"):
+        gx, gy, gz = qml.grad(c)(*args)
+    assert gy == 0.0
+    assert gx != 0.0 and gz != 0.0  # 2/(shots h) = 2e5 per flipped outcome: never 0 here
