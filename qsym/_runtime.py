@@ -2313,6 +2313,23 @@ _MISS = object()
 _PLAIN_STATIC = {int: "int", bool: "bool", str: "str", float: "float", type(None): "NoneType"}
 
 
+def _value_path_applies(node, entry, key, n, names) -> bool:
+    """Whether signature ``key`` (of ``n`` positional arguments and keyword arguments
+    ``names``, sorted) gets :func:`_value_path`'s short path: not for calls whose full
+    path does more than the short path repeats (per-call tracing, data static by value,
+    matrix arguments, shots, a cache mapping, ``device_vjp``, Hadamard's tapes,
+    transforms), nor for static arguments other than plain numbers, strings and None."""
+    if (key is None or node.configured_shots() is not None or node.per_call is not None
+            or node._values_needed is not None or len(key) != n + len(names)
+            or node.__dict__.get("_matrix_templates") or node._init_args["device_vjp"]
+            or node.diff_method == "hadamard" or getattr(entry, "per_call", None)
+            or node._compiled.get(key) is not entry or trace.RECORDING
+            or isinstance(node.cache, MutableMapping) or not node.compiled_directly):
+        return False
+    return all(spec[0] == name for spec, name in zip(key[n:], names)) and not any(
+        k[-2] == STATIC and k[-1][0] not in _PLAIN_STATIC.values() for k in key)
+
+
 def _value_path(node, entry, key, args, kwargs):
     """The value call's short path for signature ``key`` (the one ``node.compiled`` just
     answered with ``entry`` for ``args``, ``kwargs``): ``call(node, args, kwargs)``, the
@@ -2330,15 +2347,8 @@ def _value_path(node, entry, key, args, kwargs):
     checks, the executor, the error of a non-finite input, the device's counts and
     Tracker records), :func:`result_types` and :func:`format_values`."""
     n = len(args)
-    if (node.per_call is not None or node._values_needed is not None or key is None
-            or node.__dict__.get("_matrix_templates") or node._init_args["device_vjp"]
-            or isinstance(node.cache, MutableMapping) or node.configured_shots() is not None
-            or node.diff_method == "hadamard" or not node.compiled_directly
-            or node._compiled.get(key) is not entry or len(key) != n + len(kwargs)
-            or entry.per_call or trace.RECORDING):
-        return None
     names = tuple(sorted(kwargs))
-    if any(spec[0] != name for spec, name in zip(key[n:], names)):
+    if not _value_path_applies(node, entry, key, n, names):
         return None
     # per argument: (kind, shape or static key, the name of a keyword argument or None)
     specs = tuple((k[0], k[1], None) for k in key[:n]) + tuple(

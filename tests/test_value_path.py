@@ -305,3 +305,18 @@ def test_against_pennylane():
             assert type(g).__name__ == type(e).__name__ == "tensor"
             assert g.shape == e.shape and g.requires_grad == e.requires_grad
             assert onp.allclose(g, e, atol=1e-12)
+
+
+def test_static_containers_keep_the_full_path():
+    """A static list (wires) is compared by classify, on the full path, at every call."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c(x, wires):
+        qml.RX(x, wires=wires[0])
+        return qml.expval(qml.PauliZ(1))
+
+    assert onp.isclose(c(0.3, [1]), onp.cos(0.3))
+    assert c._value_fast is None
+    assert onp.isclose(c(0.3, [0]), 1.0)
+    assert onp.isclose(c(0.5, [1]), onp.cos(0.5))
