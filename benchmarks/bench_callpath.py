@@ -166,14 +166,14 @@ def values_table(qml, np, reps=15, n=2000):
     for name, (make, p) in _values_circuits(qml, np).items():
         for method in ("parameter-shift", "adjoint"):
             c = make(method)
-            cases = {"value": lambda: c(p)}
+            cases = {"value": lambda c=c, p=p: c(p)}
             if name == "seed":
                 lst, arr = [float(v) for v in p], onp.asarray(p)
-                cases["value (list)"] = lambda: c(lst)
-                cases["value (ndarray)"] = lambda: c(arr)
+                cases["value (list)"] = lambda c=c, lst=lst: c(lst)
+                cases["value (ndarray)"] = lambda c=c, arr=arr: c(arr)
             if name != "three":
-                cases["grad"] = lambda: qml.grad(c)(p)
-            cases["jacobian"] = lambda: qml.jacobian(c)(p)
+                cases["grad"] = lambda c=c, p=p: qml.grad(c)(p)
+            cases["jacobian"] = lambda c=c, p=p: qml.jacobian(c)(p)
             for what, fn in cases.items():
                 for _ in range(300):
                     fn()

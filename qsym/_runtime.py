@@ -2354,8 +2354,8 @@ def _value_path(node, entry, key, args, kwargs):
     specs = tuple((k[0], k[1], None) for k in key[:n]) + tuple(
         (k[1], k[2], k[0]) for k in key[n:])
     executor = executors.values_executor(node, entry)
-    device, diff_method, interface = node.device, node.diff_method, node._interface
-    gradient_kwargs, cache, compiled = node.gradient_kwargs, node.cache, node._compiled
+    dev, diff_method, interface = node.device, node.diff_method, node._interface
+    gradient_kwargs, store, compiled = node.gradient_kwargs, node.cache, node._compiled
     tail = getattr(entry, "data_tail", None)
     tail = None if tail is None or not tail.size else tail
     output, guard, recording = entry.circuit.output, entry.guard, trace.RECORDING
@@ -2363,12 +2363,12 @@ def _value_path(node, entry, key, args, kwargs):
 
     def call(node, args, kwargs):
         if (len(args) != n or len(kwargs) != len(names) or recording
-                or node.device is not device or node.diff_method is not diff_method
+                or node.device is not dev or node.diff_method is not diff_method
                 or node._interface is not interface or node.pipeline
                 or node.per_call is not None or node._values_needed is not None
-                or node.gradient_kwargs is not gradient_kwargs or node.cache is not cache
-                or (node._qnode_shots if node._shots_set else device.given_shots) is not None
-                or getattr(device, "applied_transforms", None)
+                or node.gradient_kwargs is not gradient_kwargs or node.cache is not store
+                or (node._qnode_shots if node._shots_set else dev.given_shots) is not None
+                or getattr(dev, "applied_transforms", None)
                 or compiled.get(key) is not entry or (guard is not None and not guard())):
             return _MISS
         xs, ds = [], []
@@ -2413,7 +2413,7 @@ def _value_path(node, entry, key, args, kwargs):
                 return _MISS
         if tail is not None:
             ds.append(tail)
-        if device.trackers:  # what PennyLane's tracker records as the results
+        if dev.trackers:  # what PennyLane's tracker records as the results
             node._autograd_args = any(type(a) is tensor and a.requires_grad for a in args)
         values = execute(node, entry, executor, flat(xs), flat(ds), (xs, ds))
         node._last = entry
