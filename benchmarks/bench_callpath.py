@@ -5,6 +5,7 @@ Usage::
 
     python benchmarks/bench_callpath.py            # ~1 min; prints a Markdown table
     PYTHONPATH=. /work/benchenv/bin/python benchmarks/bench_callpath.py --jax   # + JAX
+    python benchmarks/bench_callpath.py --values   # value, grad, jacobian, minimize per step
 
 With ``--jax`` (JAX and PennyLane importable) it also times, side by side in this
 process and interleaved repeat by repeat, ``qml.grad(circuit)(params)`` against
@@ -120,12 +121,104 @@ def versus_jax(qml, circuit, p, reps=21, n=5000):
     return lines
 
 
+def _values_circuits(qml, np):
+    """The ``--values`` circuits: ``{name: (qnode factory by diff_method, parameters)}``."""
+    def seed(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    def hea4(w):  # HEA 4 wires x 4 layers, <sum Z>
+        for layer in range(4):
+            for i in range(4):
+                qml.RY(w[layer, i, 0], wires=i)
+                qml.RZ(w[layer, i, 1], wires=i)
+            for i in range(3):
+                qml.CNOT(wires=[i, i + 1])
+        return qml.expval(qml.Hamiltonian([1.0] * 4, [qml.PauliZ(i) for i in range(4)]))
+
+    def three(p):  # three outputs
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=1)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliZ(1)), qml.expval(qml.PauliX(1))
+
+    wires = {"seed": 1, "hea4": 4, "three": 2}
+    params = {"seed": np.array([0.54, 0.12]),
+              "hea4": np.array(__import__("numpy").random.default_rng(7).uniform(
+                  -3, 3, (4, 4, 2))),
+              "three": np.array([0.54, 0.12])}
+    return {name: ((lambda m, f=f, name=name: qml.qnode(qml.device(
+        "default.qubit", wires=wires[name]), diff_method=m)(f)), params[name])
+        for name, f in (("seed", seed), ("hea4", hea4), ("three", three))}
+
+
+def values_table(qml, np, reps=15, n=2000):
+    """``--values``: per-call CPU time of this thread (medians of ``reps`` repeats of ``n``
+    calls, warm, compiled) of the value call ``circuit(params)`` (a trainable tensor; for
+    the seed also a list and an ndarray), ``qml.grad`` (one-output circuits) and
+    ``qml.jacobian``; and ``qml.minimize``'s compiled loop per step (gradient descent)
+    with each method. Only the public API: the same script times any commit."""
+    import numpy as onp
+    rows = []
+    # (this thread's CPU time: numba's kernel library may compile on another thread, a
+    # first call's warm-up, which the process's CPU time would count)
+    for name, (make, p) in _values_circuits(qml, np).items():
+        for method in ("parameter-shift", "adjoint"):
+            c = make(method)
+            cases = {"value": lambda c=c, p=p: c(p)}
+            if name == "seed":
+                lst, arr = [float(v) for v in p], onp.asarray(p)
+                cases["value (list)"] = lambda c=c, lst=lst: c(lst)
+                cases["value (ndarray)"] = lambda c=c, arr=arr: c(arr)
+            if name != "three":
+                cases["grad"] = lambda c=c, p=p: qml.grad(c)(p)
+            cases["jacobian"] = lambda c=c, p=p: qml.jacobian(c)(p)
+            for what, fn in cases.items():
+                for _ in range(300):
+                    fn()
+                xs = []
+                for _ in range(reps):
+                    t0 = time.thread_time_ns()
+                    for _ in range(n // (10 if name == "hea4" and what != "value" else 1)):
+                        fn()
+                    xs.append((time.thread_time_ns() - t0)
+                              / (n // (10 if name == "hea4" and what != "value" else 1)))
+                rows.append(f"| {name} | {method} | {what} | {statistics.median(xs):.0f} | "
+                            f"{min(xs):.0f} |")
+    for name in ("seed", "hea4"):
+        make, p = _values_circuits(qml, np)[name]
+        for method in ("parameter-shift", "adjoint"):
+            c = make(method)
+            steps = 10000 if name == "seed" else (200 if method == "parameter-shift" else 2000)
+            x0 = onp.asarray(p)
+            qml.minimize(c, x0, optimizer=qml.GradientDescentOptimizer(0.01), steps=10,
+                         progress=False)
+            xs = []
+            for _ in range(7):
+                t0 = time.thread_time_ns()
+                res = qml.minimize(c, x0, optimizer=qml.GradientDescentOptimizer(0.01),
+                                   steps=steps, progress=False)
+                xs.append((time.thread_time_ns() - t0) / steps)
+                assert res.compiled
+            rows.append(f"| {name} | {method} | `qml.minimize` per step ({steps} steps) | "
+                        f"{statistics.median(xs):.0f} | {min(xs):.0f} |")
+    return (["| circuit | diff_method | call | thread CPU ns (median) | min |",
+             "|---|---|---|---|---|"] + rows)
+
+
 def main() -> int:
     import numpy as onp
 
     import qsym as qml
     from qsym import numpy as np
     from qsym import _runtime as runtime
+
+    if "--values" in sys.argv[1:]:
+        print(f"qsym {qml.__file__}; load average (1 min) {os.getloadavg()[0]:.1f}\n")
+        print("\n".join(values_table(qml, np)))
+        print(f"\nload average (1 min) at the end {os.getloadavg()[0]:.1f}")
+        return 0
 
     dev = qml.device("default.qubit", wires=1)
 

@@ -37,6 +37,7 @@ from ._cache import Memo
 from ._arguments import (  # classify: looked up here at each call (tests count its calls)
     DATA,
     F64,
+    STATIC,
     TRAIN,
     classify,
     normalize_argnum,
@@ -766,6 +767,8 @@ class QNode:
     # qsym); diff_method and grad_on_execution are fixed when the QNode is made (update()
     # makes a new QNode)
     _route = (None, None, False)  # compiled_directly: (device, diff_method, answer)
+    _value_fast = None  # the value call's short path (_value_path)
+    _last_key = None
 
     def __init__(
         self,
@@ -837,6 +840,8 @@ class QNode:
         self._lock = threading.Lock()  # one build at a time
         self._last: Compiled | None = None  # the last signature called
         self._grad_fast = None  # grad's short path: (key, call) (see grad._remember)
+        self._value_fast = None  # the value call's short path (see _value_path)
+        self._last_key = None  # the signature compiled() last answered (_value_path's)
         self._derivative_attrs = None  # the attributes a derivative copies (_Derivative)
         self._autograd_args = False  # the last call had trainable tensors (Tracker results)
         self._values_needed = None  # data arguments whose values tracing needed (_learn_static)
@@ -857,7 +862,7 @@ class QNode:
         definition), and so is the gradient's short path."""
         # (not under self._lock: a circuit function that defines a gate while it is
         # traced holds it)
-        self._grad_fast = None
+        self._grad_fast = self._value_fast = None
         self.autodiff_memo.clear()
         for key, entry in list(self._compiled.items()):
             if any(op.name in names for op in entry.circuit.ops):
@@ -1098,6 +1103,7 @@ class QNode:
             if learned or switched:  # (outside the lock: the build takes it again)
                 return self.compiled(args, kwargs, diff, derivatives)
         self._last = entry
+        self._last_key = key
         return entry, xs, with_matrix_data(entry, ds)
 
     def _learn_matrices(self, args, kwargs, key, entry) -> None:
@@ -1196,7 +1202,7 @@ class QNode:
         PennyLane runs it at every call; the tenth time, a warning says how to avoid it."""
         changed = entry.guard.changed()
         self._compiled.pop(key, None)
-        self._grad_fast = None
+        self._grad_fast = self._value_fast = None
         self.autodiff_memo.clear()
         if self._last is entry:
             self._last = None
@@ -1233,7 +1239,7 @@ class QNode:
             state.restore()
         self.per_call = why
         self._compiled.clear()
-        self._grad_fast = None
+        self._grad_fast = self._value_fast = None
         self.autodiff_memo.clear()
         logger.debug("%s: traced at every call from now on (%s)", self, why)
         return True
@@ -1352,7 +1358,7 @@ class QNode:
         while len(self._compiled) > LEARNED_STATIC_SIGNATURES:
             oldest = next(k for k in self._compiled if k != keep)
             entry = self._compiled.pop(oldest)
-            self._grad_fast = None
+            self._grad_fast = self._value_fast = None
             self.autodiff_memo.clear()
             if self._last is entry:
                 self._last = None
@@ -1487,6 +1493,11 @@ class QNode:
                              f"diff_method {method}, and the provided circuit.")
 
     def __call__(self, *args, **kwargs):
+        fast = self._value_fast  # the last call's signature again: _value_path
+        if fast is not None:
+            result = fast(self, args, kwargs)
+            if result is not _MISS:
+                return result
         if "shots" in kwargs and not self._qfunc_uses_shots_arg:
             node, kwargs = self.per_call_shots(kwargs)
             return node(*args, **kwargs)
@@ -1534,6 +1545,7 @@ class QNode:
                              flat(ds), (xs, ds))
         values = result_types(self, values, self.interface == "autograd" or _has_tensor(args, kwargs)
                               or entry.tensor_constants)
+        self._value_fast = _value_path(self, entry, self._last_key, args, kwargs)
         return format_values(entry.circuit.output, values)
 
     def _estimates_by_shadow(self, args, kwargs) -> bool:
@@ -1782,7 +1794,7 @@ def _with_shots(node, shots):
     new = copy.copy(node)  # shares the compiled signatures
     new._qnode_shots = shots_mod.check_shots(shots)
     new._shots_set = True
-    new._grad_fast = None
+    new._grad_fast = new._value_fast = None
     new.autodiff_memo = {}
     GATE_REGISTRY.watch(new)  # its own short paths follow a gate defined again, too
     return new
@@ -2046,8 +2058,13 @@ def _as_tensor(value):
     """A result as PennyLane's autograd interface returns it: a ``qsym.numpy`` tensor
     (``requires_grad=True``); counts (a dict) as they are."""
     if isinstance(value, (np.ndarray, np.generic, float, int)) and not isinstance(value, tensor):
-        return tensor(value, requires_grad=True)
+        # tensor(value, requires_grad=True) without its keyword call (1.3 us of 2.8): a
+        # view of a plain array is trainable (tensor.__array_finalize__)
+        return _as_ndarray(value).view(tensor)
     return value
+
+
+_as_ndarray = np.asarray
 
 
 class grad(_Derivative):
@@ -2287,6 +2304,124 @@ def _direct_call(entry, method):
         return executor, None, 0
     name, runs = direct
     return executor, name, entry.plan.executions if runs is None else runs
+
+
+# what a short path answers when it does not apply (the full path then runs)
+_MISS = object()
+# the static arguments the value call's short path compares itself: their static_key
+# is (type name, value)
+_PLAIN_STATIC = {int: "int", bool: "bool", str: "str", float: "float", type(None): "NoneType"}
+
+
+def _value_path_applies(node, entry, key, n, names) -> bool:
+    """Whether signature ``key`` (of ``n`` positional arguments and keyword arguments
+    ``names``, sorted) gets :func:`_value_path`'s short path: not for calls whose full
+    path does more than the short path repeats (per-call tracing, data static by value,
+    matrix arguments, shots, a cache mapping, ``device_vjp``, Hadamard's tapes,
+    transforms), nor for static arguments other than plain numbers, strings and None."""
+    if (key is None or node.configured_shots() is not None or node.per_call is not None
+            or node._values_needed is not None or len(key) != n + len(names)
+            or node.__dict__.get("_matrix_templates") or node._init_args["device_vjp"]
+            or node.diff_method == "hadamard" or getattr(entry, "per_call", None)
+            or node._compiled.get(key) is not entry or trace.RECORDING
+            or isinstance(node.cache, MutableMapping) or not node.compiled_directly):
+        return False
+    return all(spec[0] == name for spec, name in zip(key[n:], names)) and not any(
+        k[-2] == STATIC and k[-1][0] not in _PLAIN_STATIC.values() for k in key)
+
+
+def _value_path(node, entry, key, args, kwargs):
+    """The value call's short path for signature ``key`` (the one ``node.compiled`` just
+    answered with ``entry`` for ``args``, ``kwargs``): ``call(node, args, kwargs)``, the
+    QNode's result, or :data:`_MISS` where it does not apply (the full path then runs).
+    None where the signature is not for it (the full path keeps running).
+
+    The full path classifies the arguments (:func:`qsym._arguments.classify`), looks the
+    signature up and checks the QNode's options at every call. Here what decides the
+    signature is checked against ``key`` argument by argument, for the types a loop passes
+    (a Python float, a float64 ndarray or ``qsym.numpy`` tensor of the same shape and
+    trainability, a list of Python floats, the same plain static values); the QNode's
+    options and state (its device, method, interface, transforms, shots, cache, the
+    signature still compiled and its guard, no tape recording) are compared with those
+    of the call that made it. Then the full path's own steps run: :func:`execute` (input
+    checks, the executor, the error of a non-finite input, the device's counts and
+    Tracker records), :func:`result_types` and :func:`format_values`."""
+    n = len(args)
+    names = tuple(sorted(kwargs))
+    if not _value_path_applies(node, entry, key, n, names):
+        return None
+    # per argument: (kind, shape or static key, the name of a keyword argument or None)
+    specs = tuple((k[0], k[1], None) for k in key[:n]) + tuple(
+        (k[1], k[2], k[0]) for k in key[n:])
+    executor = executors.values_executor(node, entry)
+    dev, diff_method, interface = node.device, node.diff_method, node._interface
+    gradient_kwargs, store, compiled = node.gradient_kwargs, node.cache, node._compiled
+    tail = getattr(entry, "data_tail", None)
+    tail = None if tail is None or not tail.size else tail
+    output, guard, recording = entry.circuit.output, entry.guard, trace.RECORDING
+    ndarray, as_array, float_ = np.ndarray, np.asarray, float
+
+    def call(node, args, kwargs):
+        if (len(args) != n or len(kwargs) != len(names) or recording
+                or node.device is not dev or node.diff_method is not diff_method
+                or node._interface is not interface or node.pipeline
+                or node.per_call is not None or node._values_needed is not None
+                or node.gradient_kwargs is not gradient_kwargs or node.cache is not store
+                or (node._qnode_shots if node._shots_set else dev.given_shots) is not None
+                or getattr(dev, "applied_transforms", None)
+                or compiled.get(key) is not entry or (guard is not None and not guard())):
+            return _MISS
+        xs, ds = [], []
+        has_tensor = False
+        for (kind, spec, name), a in zip(specs, args if not names else (
+                *args, *(kwargs.get(k, _MISS) for k in names))):
+            t = type(a)
+            if kind == STATIC:
+                plain = _PLAIN_STATIC.get(t)
+                if plain is None or (plain, a) != spec:
+                    return _MISS
+                continue
+            if t is float_:
+                if spec != ():
+                    return _MISS
+                arr = a if name is None else as_array(a, dtype=F64)
+            elif t is ndarray or t is tensor:
+                if a.dtype != F64 or a.shape != spec:
+                    return _MISS
+                arr = a
+                if t is tensor:
+                    has_tensor = True
+                    if name is None and (kind == TRAIN) is not bool(a.requires_grad):
+                        return _MISS
+                    if kind == DATA:  # (a tensor with requires_grad=False)
+                        ds.append(arr)
+                        continue
+            elif t is list:
+                if len(spec) != 1 or len(a) != spec[0] or not a:
+                    return _MISS
+                for v in a:
+                    if type(v) is not float_:
+                        return _MISS
+                arr = as_array(a)
+            else:
+                return _MISS
+            if name is not None:  # keyword arguments: data
+                ds.append(arr)
+            elif kind == TRAIN:  # a positional float, array or list: differentiable
+                xs.append(arr)
+            else:
+                return _MISS
+        if tail is not None:
+            ds.append(tail)
+        if dev.trackers:  # what PennyLane's tracker records as the results
+            node._autograd_args = any(type(a) is tensor and a.requires_grad for a in args)
+        values = execute(node, entry, executor, flat(xs), flat(ds), (xs, ds))
+        node._last = entry
+        values = result_types(node, values, interface == "autograd" or has_tensor
+                              or entry.tensor_constants)
+        return format_values(output, values)
+
+    return call
 
 
 def _unshared_counts(n_out, jac_shape):
