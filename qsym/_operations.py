@@ -3562,13 +3562,15 @@ class Projector(_MatrixObservable):
         [Projector(array([1]), wires=[0])]
         """
         if isinstance(z, (int, np.integer)) and not isinstance(z, bool) and z >= 0:
-            return [type(self)(self._value, wires=self._mwires)] if z else []
+            with not_recording():  # a copy (PennyLane's): nothing queued
+                return [type(self)(self._value, wires=self._mwires)] if z else []
         raise PowUndefinedError(f"Projector ** {z} is not defined (PennyLane's "
                                 "PowUndefinedError): a projector has non-negative integer powers")
 
     def map_wires(self, wire_map: dict):
-        """The same projector on the wires ``wire_map`` gives."""
-        return type(self)(self._value, wires=[wire_map.get(w, w) for w in self._mwires])
+        """The same projector on the wires ``wire_map`` gives (a copy: nothing queued)."""
+        with not_recording():
+            return type(self)(self._value, wires=[wire_map.get(w, w) for w in self._mwires])
 
     def __init__(self, state, wires, id=None):
         wires = wires_tuple(wires)
@@ -3599,6 +3601,7 @@ class Projector(_MatrixObservable):
                 f"of {2**k} amplitudes, got shape {v.shape}"
             )
         self._mwires, self._value, self.id = wires, v, id
+        take_over(self)  # PennyLane's queue: made here (a measurement of it takes it off)
 
 
 def _householder(state_vector) -> np.ndarray:
