@@ -179,9 +179,9 @@ def test_names_pennylane_tests_import_are_importable_and_refused():
     from qsym.transforms import create_expand_trainable_multipar
 
     assert _UNSET_BATCH_SIZE == -1
-    for cls in (CircuitGraph, Rotation):
-        with pytest.raises(qml.GateError, match="not supported by qsym"):
-            cls(0.1, wires=0)
+    with pytest.raises(qml.GateError, match="not supported by qsym"):
+        CircuitGraph(0.1, wires=0)
+    assert Rotation(0.1, wires=0).data == (0.1,)  # a CV record: made, never applied
     with pytest.raises(NotImplementedError, match="create_expand_trainable_multipar"):
         create_expand_trainable_multipar(None)
 
@@ -295,3 +295,26 @@ def test_integer_comparator_decomposition_on_each_basis_state(value, geq):
         ket[n] = 1
         target = onp.array([[0, 1], [1, 0]]) if flip else onp.eye(2)
         assert onp.allclose(got, onp.kron(onp.outer(ket, ket), target)), (n, value, geq)
+
+
+@pytest.mark.parametrize("name, args", [("Rotation", (0.3,)), ("Displacement", (0.1, 0.2)),
+                                        ("QuadX", ())])
+def test_cv_operations_are_made_and_refused_where_they_would_act(name, args):
+    """PennyLane's continuous-variable classes: made outside a circuit with their data and
+    wires (PennyLane's tests list one among their parameters); in a circuit or a recording
+    queue a GateError names them (a qubit simulator cannot apply them: never a silent no-op)."""
+    cls = getattr(qml, name)
+    op = cls(*args, wires=[1])
+    assert op.name == name and op.data == args and list(op.wires) == [1]
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def circuit():
+        cls(*args, wires=[1])
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.GateError, match=f"qml.{name} is a continuous-variable operation"):
+        circuit()
+    with pytest.raises(qml.GateError, match="continuous-variable"):
+        with qml.queuing.AnnotatedQueue():
+            cls(*args, wires=[1])
