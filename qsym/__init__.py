@@ -129,6 +129,13 @@ _OP_MATH_MODULES = {
     "decompositions": dict(one_qubit_decomposition=ops.one_qubit_decomposition,
                            two_qubit_decomposition=ops.two_qubit_decomposition,
                            multi_qubit_decomposition=ops.multi_qubit_decomposition),
+    # PennyLane's module of the controlled gates (its private Toffoli rule: _unsupported)
+    "controlled_ops": dict(ControlledQubitUnitary=ControlledQubitUnitary,
+                           CPhase=GATE_CLASSES["ControlledPhaseShift"],
+                           **{n: GATE_CLASSES[n] for n in (
+                               "CH", "CY", "CZ", "CSWAP", "CCZ", "CNOT", "Toffoli",
+                               "MultiControlledX", "CRX", "CRY", "CRZ", "CRot",
+                               "ControlledPhaseShift")}),
 }
 ops.qubit = type(ops)(**GATE_CLASSES)  # PennyLane's qml.ops.qubit: the gates
 ops.qubit.__all__ = sorted(GATE_CLASSES)

@@ -240,6 +240,9 @@ FUNCTIONS = {
         "every measurement themselves)",
     "devices.preprocess.device_resolve_dynamic_wires":
         "PennyLane's dynamic qubit allocation (qml.allocate)",
+    "ops.op_math.controlled_ops._toffoli_elbow":
+        "PennyLane's Toffoli decomposition on a dynamically allocated work wire (qml.allocate; "
+        "qsym's Toffoli is a table gate: qml.TemporaryAND gives the elbow on a wire you name)",
     "devices.qubit.measure": "PennyLane's default.qubit internals (qml.devices.qubit: its "
                              "simulation functions; qsym's devices measure in compiled code)",
 }

@@ -182,6 +182,12 @@ def test_names_pennylane_tests_import_are_importable_and_refused():
     with pytest.raises(qml.GateError, match="not supported by qsym"):
         CircuitGraph(0.1, wires=0)
     assert Rotation(0.1, wires=0).data == (0.1,)  # a CV record: made, never applied
+    from qsym.ops.op_math.controlled_ops import CNOT, CPhase, MultiControlledX, _toffoli_elbow
+
+    assert (CNOT, CPhase, MultiControlledX) == (qml.CNOT, qml.ControlledPhaseShift,
+                                                qml.MultiControlledX)
+    with pytest.raises(qml.DeviceError, match="_toffoli_elbow is not supported.*allocate"):
+        _toffoli_elbow(wires=[0, 1, 2])
     with pytest.raises(NotImplementedError, match="create_expand_trainable_multipar"):
         create_expand_trainable_multipar(None)
 
