@@ -449,3 +449,13 @@ def test_adjoint_ctrl_pow_of_an_operator_of_your_own_keep_its_matrix_and_are_ref
 
     with pytest.raises(qml.GateError):
         f()
+
+
+@pytest.mark.parametrize("obj, text", [
+    (None, "None is not callable.*output of a Subroutine"),
+    ([qml.Hadamard(1), qml.RX(-0.2, wires=1)], "of type <class 'list'> is not callable"),
+])
+def test_adjoint_of_something_not_callable_says_what_to_pass(obj, text):
+    """PennyLane's ValueError texts: a list of operations or a template's output (None)."""
+    with pytest.raises(ValueError, match=text):
+        qml.adjoint(obj)
