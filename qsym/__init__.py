@@ -571,7 +571,8 @@ def _register_decomposition_paths():
         validate_measurements=_device_api.validate_measurements,
         **{n: getattr(_preprocess, n) for n in (
             "decompose", "validate_multiprocessing_workers", "validate_adjoint_trainable_params",
-            "validate_observables", "no_sampling", "no_analytic", "null_postprocessing")},
+            "validate_observables", "no_sampling", "no_analytic", "null_postprocessing",
+            "measurements_from_samples", "measurements_from_counts")},
         _operator_decomposition_gen=decomposition_gen,  # (PennyLane's private name)
         **{n.rsplit(".", 1)[1]: _unsupported.unsupported_function(n)
            for n in _unsupported.FUNCTIONS if n.startswith("devices.preprocess.")})

@@ -232,12 +232,6 @@ def cv_class(name: str) -> type:
 # PennyLane functions qsym does not provide, importable by their module paths (a program or
 # test module that imports one still loads): calling one raises a DeviceError naming it
 FUNCTIONS = {
-    "devices.preprocess.measurements_from_counts":
-        "PennyLane's transform for devices that return counts only (qsym's devices compute "
-        "every measurement themselves)",
-    "devices.preprocess.measurements_from_samples":
-        "PennyLane's transform for devices that return samples only (qsym's devices compute "
-        "every measurement themselves)",
     "devices.preprocess.device_resolve_dynamic_wires":
         "PennyLane's dynamic qubit allocation (qml.allocate)",
     "ops.op_math.controlled_ops._toffoli_elbow":
@@ -252,12 +246,12 @@ def unsupported_function(path: str):
     """The stand-in for the PennyLane function ``qml.<path>`` (a key of :data:`FUNCTIONS`):
     importable; calling it raises a :class:`~qsym.errors.DeviceError` naming it.
 
-    >>> f = unsupported_function("devices.preprocess.measurements_from_counts")
+    >>> f = unsupported_function("devices.preprocess.device_resolve_dynamic_wires")
     >>> try:
     ...     f(None)
     ... except DeviceError as exc:
-    ...     print(str(exc)[:64])
-    qml.devices.preprocess.measurements_from_counts is not supported
+    ...     print(str(exc)[:68])
+    qml.devices.preprocess.device_resolve_dynamic_wires is not supported
     """
     what = FUNCTIONS[path]
 
