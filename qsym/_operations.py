@@ -36,8 +36,8 @@ from autograd.tracer import Box
 from ._cache import Memo
 from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError,
                      EigvalsUndefinedError, MatrixUndefinedError, MeasurementError, MeasurementShapeError,
-                     PowUndefinedError, RemovedGateError, RotAnglesUndefinedError,
-                     SparseMatrixUndefinedError, TracingError, WireError)
+                     PowUndefinedError, QuantumFunctionError, RemovedGateError,
+                     RotAnglesUndefinedError, SparseMatrixUndefinedError, TracingError, WireError)
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
 from ._ir import log_base, state_quantity
@@ -3775,8 +3775,13 @@ def is_measurement_value(obj) -> bool:
 
 
 def _of_values(kind, obs, **options):
-    """A statistic of measurement values, or None when ``obs`` is not one."""
+    """A statistic of measurement values, or None when ``obs`` is not one (a list that mixes
+    them with operators: PennyLane's ``QuantumFunctionError``)."""
     if not is_measurement_value(obs):
+        if isinstance(obs, (list, tuple)) and any(is_measurement_value(o) for o in obs):
+            raise QuantumFunctionError(
+                "Only sequences of unprocessed MeasurementValues can be passed with the op "
+                f"argument; got {list(obs)!r}: measure the operators separately")
         return None
     mp = object.__new__(MP_CLASSES[kind])
     MID_MEASURE["init"](mp, kind, obs, **options)
@@ -4267,6 +4272,12 @@ class _PLMeasurement(MeasurementProcess):
             return [self.process_samples(s, wire_order, shot_range, bin_size) for s in samples]
         if shot_range is not None:
             samples = samples[slice(*shot_range)]
+        if self.kind == "counts" and bin_size is not None:  # PennyLane's: one dict per bin
+            return [self.process_samples(samples[i:i + bin_size], wire_order)
+                    for i in range(0, len(samples), bin_size)]
+        mv = getattr(self, "mv", None)
+        if self.kind in ("sample", "counts") and hasattr(mv, "processing_fn"):
+            return self._values_of_samples(samples, wire_order, mv)
         if self.kind in ("sample", "counts") and not self._valued():
             cols = [list(wire_order).index(w) for w in self._wires_in(wire_order)]
             picked = samples[..., cols]
@@ -4292,6 +4303,18 @@ class _PLMeasurement(MeasurementProcess):
             eig = eig.reshape(-1, bin_size)
             return eig.var(axis=1) if self.kind == "var" else eig.mean(axis=1)
         return np.float64(eig.var() if self.kind == "var" else eig.mean())
+
+    def _values_of_samples(self, samples, wire_order, mv):
+        """A mid-circuit measurement value's sample or counts from rows of bits on
+        ``wire_order``: its classical function of the bits on its wires, per row (PennyLane's:
+        counts keyed by the values, every value of its outcomes with ``all_outcomes``)."""
+        cols = [list(wire_order).index(w) for w in mv.wires]
+        values = [mv.processing_fn(*(int(b) for b in row)) for row in samples[:, cols]]
+        if self.kind == "sample":
+            return np.asarray(values)
+        every = (sorted({v for _, v in mv.items()}) if getattr(self, "all_outcomes", False)
+                 else ())
+        return self._count(values, every)
 
     def _count(self, outcomes, every=()):
         out: dict = {k: 0 for k in every}
