@@ -36,8 +36,9 @@ from autograd.tracer import Box
 from ._cache import Memo
 from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError,
                      EigvalsUndefinedError, MatrixUndefinedError, MeasurementError, MeasurementShapeError,
-                     PowUndefinedError, QuantumFunctionError, RemovedGateError,
-                     RotAnglesUndefinedError, SparseMatrixUndefinedError, TracingError, WireError)
+                     DecompositionUndefinedError, PowUndefinedError, QuantumFunctionError,
+                     RemovedGateError, RotAnglesUndefinedError, SparseMatrixUndefinedError,
+                     TracingError, WireError)
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
 from ._ir import log_base, state_quantity
@@ -604,7 +605,21 @@ class Operation:
     @classmethod
     def compute_decomposition(cls, *params, wires=None, **hyper) -> list:
         """PennyLane's decomposition at these parameters, without making the gate first
-        (``qml.PauliRot.compute_decomposition(theta, wires=..., pauli_word=...)``)."""
+        (``qml.PauliRot.compute_decomposition(theta, wires=..., pauli_word=...)``); a table
+        gate without one raises PennyLane's ``DecompositionUndefinedError`` whatever the
+        arguments.
+
+        >>> try:
+        ...     GATE_CLASSES["CNOT"].compute_decomposition()
+        ... except DecompositionUndefinedError as exc:
+        ...     print(exc)
+        CNOT has no decomposition: it is a gate of qsym's table
+        """
+        row = cls._row
+        if (row is not None and not user_declares(cls, "compute_decomposition", "decomposition")
+                and row.name not in METHODS.get("decompositions", ())):
+            raise DecompositionUndefinedError(f"{row.name} has no decomposition: it is a gate "
+                                              "of qsym's table")
         if cls.__name__ == "MultiControlledX":  # PennyLane's compute_decomposition(wires, ...)
             given = wires if wires is not None else (params[0] if params else ())
             if len(wires_tuple(given)) < 2:
