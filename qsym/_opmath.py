@@ -881,6 +881,9 @@ SIMPLE_FORMS = {
            ((None, 3 * _PI / 2, _PI / 2), "RX", lambda a, b, c: (a,)),
            ((None, 0.0, 0.0), "RY", lambda a, b, c: (a,))),
 }
+# CRot: Rot's forms controlled (PennyLane's Controlled.simplify: the base simplified, then
+# ctrl of it: CRX, CRY, CRZ)
+SIMPLE_FORMS["CRot"] = tuple((when, "C" + name, fn) for when, name, fn in SIMPLE_FORMS["Rot"])
 
 
 def _detached(name, params, wires, hyper):
