@@ -129,6 +129,13 @@ _OP_MATH_MODULES = {
     "decompositions": dict(one_qubit_decomposition=ops.one_qubit_decomposition,
                            two_qubit_decomposition=ops.two_qubit_decomposition,
                            multi_qubit_decomposition=ops.multi_qubit_decomposition),
+    # PennyLane's module of the controlled gates (its private Toffoli rule: _unsupported)
+    "controlled_ops": dict(ControlledQubitUnitary=ControlledQubitUnitary,
+                           CPhase=GATE_CLASSES["ControlledPhaseShift"],
+                           **{n: GATE_CLASSES[n] for n in (
+                               "CH", "CY", "CZ", "CSWAP", "CCZ", "CNOT", "Toffoli",
+                               "MultiControlledX", "CRX", "CRY", "CRZ", "CRot",
+                               "ControlledPhaseShift")}),
 }
 ops.qubit = type(ops)(**GATE_CLASSES)  # PennyLane's qml.ops.qubit: the gates
 ops.qubit.__all__ = sorted(GATE_CLASSES)
@@ -564,7 +571,8 @@ def _register_decomposition_paths():
         validate_measurements=_device_api.validate_measurements,
         **{n: getattr(_preprocess, n) for n in (
             "decompose", "validate_multiprocessing_workers", "validate_adjoint_trainable_params",
-            "validate_observables", "no_sampling", "no_analytic", "null_postprocessing")},
+            "validate_observables", "no_sampling", "no_analytic", "null_postprocessing",
+            "measurements_from_samples", "measurements_from_counts")},
         _operator_decomposition_gen=decomposition_gen,  # (PennyLane's private name)
         **{n.rsplit(".", 1)[1]: _unsupported.unsupported_function(n)
            for n in _unsupported.FUNCTIONS if n.startswith("devices.preprocess.")})
@@ -618,6 +626,7 @@ def _register_class_paths():
         path("qsym.measurements", kind, f"PennyLane's qml.measurements.{kind}",
              **{n: getattr(measurements, n) for n in names})
     stand_ins = {**{d: _unsupported.unsupported_class(d) for d in _unsupported.CLASSES},
+                 **{d: _unsupported.cv_class(d) for d in _unsupported.CV_NAMES},
                  **{d: _unsupported.unsupported_function(d) for d in _unsupported.FUNCTIONS}}
     for dotted, stand_in in stand_ins.items():
         if "." not in dotted:  # qml.<name> itself

@@ -213,15 +213,19 @@ def validate_device_wires(tape, wires=None, name="device"):
     return (tape,), _first
 
 
-_WIRELESS = ("SampleMP", "ProbabilityMP", "StateMP")
+_WIRELESS = ("SampleMP", "CountsMP", "ProbabilityMP", "StateMP")
 
 
 def _on_wires(m, wires):
-    """A sample, probability or state measurement of no wires made one of the device's
-    ``wires`` (PennyLane's ``validate_device_wires`` swaps it out); others as they are."""
+    """A sample, counts, probability or state measurement of no wires made one of the
+    device's ``wires`` (PennyLane's ``validate_device_wires`` swaps it out; counts keep
+    ``all_outcomes``); others as they are."""
     if (type(m).__name__ in _WIRELESS and getattr(m, "obs", None) is None
             and not getattr(m, "wires", None) and getattr(m, "mv", None) is None):
-        return type(m)(wires=list(wires))
+        new = type(m)(wires=list(wires))
+        if hasattr(m, "all_outcomes"):
+            new.all_outcomes = m.all_outcomes
+        return new
     return m
 
 

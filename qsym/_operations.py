@@ -36,8 +36,9 @@ from autograd.tracer import Box
 from ._cache import Memo
 from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError,
                      EigvalsUndefinedError, MatrixUndefinedError, MeasurementError, MeasurementShapeError,
-                     PowUndefinedError, RemovedGateError, RotAnglesUndefinedError,
-                     SparseMatrixUndefinedError, TracingError, WireError)
+                     DecompositionUndefinedError, PowUndefinedError, QuantumFunctionError,
+                     RemovedGateError, RotAnglesUndefinedError, SparseMatrixUndefinedError,
+                     TracingError, WireError)
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
 from ._ir import log_base, state_quantity
@@ -604,7 +605,21 @@ class Operation:
     @classmethod
     def compute_decomposition(cls, *params, wires=None, **hyper) -> list:
         """PennyLane's decomposition at these parameters, without making the gate first
-        (``qml.PauliRot.compute_decomposition(theta, wires=..., pauli_word=...)``)."""
+        (``qml.PauliRot.compute_decomposition(theta, wires=..., pauli_word=...)``); a table
+        gate without one raises PennyLane's ``DecompositionUndefinedError`` whatever the
+        arguments.
+
+        >>> try:
+        ...     GATE_CLASSES["CNOT"].compute_decomposition()
+        ... except DecompositionUndefinedError as exc:
+        ...     print(exc)
+        CNOT has no decomposition: it is a gate of qsym's table
+        """
+        row = cls._row
+        if (row is not None and not user_declares(cls, "compute_decomposition", "decomposition")
+                and row.name not in METHODS.get("decompositions", ())):
+            raise DecompositionUndefinedError(f"{row.name} has no decomposition: it is a gate "
+                                              "of qsym's table")
         if cls.__name__ == "MultiControlledX":  # PennyLane's compute_decomposition(wires, ...)
             given = wires if wires is not None else (params[0] if params else ())
             if len(wires_tuple(given)) < 2:
@@ -3562,13 +3577,15 @@ class Projector(_MatrixObservable):
         [Projector(array([1]), wires=[0])]
         """
         if isinstance(z, (int, np.integer)) and not isinstance(z, bool) and z >= 0:
-            return [type(self)(self._value, wires=self._mwires)] if z else []
+            with not_recording():  # a copy (PennyLane's): nothing queued
+                return [type(self)(self._value, wires=self._mwires)] if z else []
         raise PowUndefinedError(f"Projector ** {z} is not defined (PennyLane's "
                                 "PowUndefinedError): a projector has non-negative integer powers")
 
     def map_wires(self, wire_map: dict):
-        """The same projector on the wires ``wire_map`` gives."""
-        return type(self)(self._value, wires=[wire_map.get(w, w) for w in self._mwires])
+        """The same projector on the wires ``wire_map`` gives (a copy: nothing queued)."""
+        with not_recording():
+            return type(self)(self._value, wires=[wire_map.get(w, w) for w in self._mwires])
 
     def __init__(self, state, wires, id=None):
         wires = wires_tuple(wires)
@@ -3599,6 +3616,7 @@ class Projector(_MatrixObservable):
                 f"of {2**k} amplitudes, got shape {v.shape}"
             )
         self._mwires, self._value, self.id = wires, v, id
+        take_over(self)  # PennyLane's queue: made here (a measurement of it takes it off)
 
 
 def _householder(state_vector) -> np.ndarray:
@@ -3772,8 +3790,13 @@ def is_measurement_value(obj) -> bool:
 
 
 def _of_values(kind, obs, **options):
-    """A statistic of measurement values, or None when ``obs`` is not one."""
+    """A statistic of measurement values, or None when ``obs`` is not one (a list that mixes
+    them with operators: PennyLane's ``QuantumFunctionError``)."""
     if not is_measurement_value(obs):
+        if isinstance(obs, (list, tuple)) and any(is_measurement_value(o) for o in obs):
+            raise QuantumFunctionError(
+                "Only sequences of unprocessed MeasurementValues can be passed with the op "
+                f"argument; got {list(obs)!r}: measure the operators separately")
         return None
     mp = object.__new__(MP_CLASSES[kind])
     MID_MEASURE["init"](mp, kind, obs, **options)
@@ -4264,6 +4287,12 @@ class _PLMeasurement(MeasurementProcess):
             return [self.process_samples(s, wire_order, shot_range, bin_size) for s in samples]
         if shot_range is not None:
             samples = samples[slice(*shot_range)]
+        if self.kind == "counts" and bin_size is not None:  # PennyLane's: one dict per bin
+            return [self.process_samples(samples[i:i + bin_size], wire_order)
+                    for i in range(0, len(samples), bin_size)]
+        mv = getattr(self, "mv", None)
+        if self.kind in ("sample", "counts") and hasattr(mv, "processing_fn"):
+            return self._values_of_samples(samples, wire_order, mv)
         if self.kind in ("sample", "counts") and not self._valued():
             cols = [list(wire_order).index(w) for w in self._wires_in(wire_order)]
             picked = samples[..., cols]
@@ -4289,6 +4318,18 @@ class _PLMeasurement(MeasurementProcess):
             eig = eig.reshape(-1, bin_size)
             return eig.var(axis=1) if self.kind == "var" else eig.mean(axis=1)
         return np.float64(eig.var() if self.kind == "var" else eig.mean())
+
+    def _values_of_samples(self, samples, wire_order, mv):
+        """A mid-circuit measurement value's sample or counts from rows of bits on
+        ``wire_order``: its classical function of the bits on its wires, per row (PennyLane's:
+        counts keyed by the values, every value of its outcomes with ``all_outcomes``)."""
+        cols = [list(wire_order).index(w) for w in mv.wires]
+        values = [mv.processing_fn(*(int(b) for b in row)) for row in samples[:, cols]]
+        if self.kind == "sample":
+            return np.asarray(values)
+        every = (sorted({v for _, v in mv.items()}) if getattr(self, "all_outcomes", False)
+                 else ())
+        return self._count(values, every)
 
     def _count(self, outcomes, every=()):
         out: dict = {k: 0 for k in every}

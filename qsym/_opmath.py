@@ -425,8 +425,13 @@ def adjoint(fn, lazy=True):
                 if tape is not None:
                     tape.append(inv)
         return AdjointOperation(fn, out) if lazy else out
+    if fn is None:  # PennyLane's ValueError texts (GateError is one)
+        raise GateError("None is not callable: qml.adjoint takes a gate or a function of "
+                        "gates. This error might occur if you apply adjoint to the output of a "
+                        "Subroutine (template); pass the template's function instead")
     if not callable(fn):
-        raise GateError(f"qml.adjoint takes a gate or a function of gates, got {fn!r}")
+        raise GateError(f"The object {fn!r} of type {type(fn)} is not callable: qml.adjoint "
+                        "takes a gate or a function of gates, not a list of operations")
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -876,6 +881,9 @@ SIMPLE_FORMS = {
            ((None, 3 * _PI / 2, _PI / 2), "RX", lambda a, b, c: (a,)),
            ((None, 0.0, 0.0), "RY", lambda a, b, c: (a,))),
 }
+# CRot: Rot's forms controlled (PennyLane's Controlled.simplify: the base simplified, then
+# ctrl of it: CRX, CRY, CRZ)
+SIMPLE_FORMS["CRot"] = tuple((when, "C" + name, fn) for when, name, fn in SIMPLE_FORMS["Rot"])
 
 
 def _detached(name, params, wires, hyper):

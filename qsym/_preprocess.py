@@ -25,18 +25,21 @@ import os
 import warnings
 from functools import partial
 
+import numpy as np
+
 from . import math as qmath
 from .decomposition import GateSet, enabled_graph
 from .errors import DecompositionUndefinedError, DeviceError, QuantumFunctionError
 from ._compilation import decomposition_gen, solve_graph
 from ._operations import GATE_CLASSES
 from ._mcm import defer_measurements
-from ._transform import null_postprocessing, transform
+from ._transform import detached, null_postprocessing, transform
 
 __all__ = ["decompose", "stopping_condition", "allow_mcms_stopping_condition",
            "no_mcms_stopping_condition", "adjoint_ops", "adjoint_observables",
            "validate_multiprocessing_workers", "validate_adjoint_trainable_params",
            "validate_observables", "no_sampling", "no_analytic", "null_postprocessing", "defer_mcms",
+           "measurements_from_samples", "measurements_from_counts",
            "ALL_DQ_GATES", "STATE_PREPS"]
 
 # the operators a state preparation at the start of a tape is (PennyLane's StatePrepBase)
@@ -320,3 +323,97 @@ def no_analytic(tape, name="device"):
     if not tape.shots:
         raise DeviceError(f"Analytic execution is not supported with {name}")
     return (tape,), null_postprocessing
+
+
+def _measured_bases(tape, name: str) -> list:
+    """The wires a tape's measurements read (in order of first appearance), each read in one
+    basis: a Pauli letter of the observables' words (``Z`` for a measurement of wires), or a
+    matrix observable's eigenbasis. A wire read in two bases (non-commuting measurements)
+    raises, as PennyLane's ``diagonalize_measurements`` does."""
+    basis: dict = {}
+    for m in tape.measurements:
+        obs = m.obs
+        if obs is None and not m.wires:
+            raise RuntimeError(f"Please apply validate_device_wires transform before {name}: "
+                               f"{m} measures no wires")
+        if obs is None:
+            pairs = [(w, "Z") for w in m.wires]
+        elif getattr(obs, "_matrix", None) is not None:  # Hermitian, a state projector
+            key = ("matrix", tuple(obs._mwires), obs._matrix.tobytes())
+            pairs = [(w, key) for w in obs._mwires]
+        else:
+            pairs = [(w, p) for word in obs.terms for w, p in word]
+        for w, b in [*pairs, *((w, None) for w in m.wires)]:
+            known = basis.setdefault(w, b)
+            if b is not None and known is None:
+                basis[w] = b
+            elif None not in (b, known) and known != b:
+                raise DeviceError(
+                    f"{name}: the measurements read wire {w} in two bases (they do not "
+                    "commute); split the tape first with qml.transforms.split_non_commuting")
+    return list(basis)
+
+
+def _from_one_measurement(tape, name: str, measure, process: str):
+    """A tape's measurements taken from one ``measure(wires=...)`` of all its measured wires
+    after its observables' diagonalizing gates (PennyLane's ``measurements_from_samples`` /
+    ``measurements_from_counts``); the processing function gives each original measurement
+    from it (its ``process_samples`` / ``process_counts``), per shot copy."""
+    if not tape.shots:
+        return (tape,), null_postprocessing
+    wires = _measured_bases(tape, name)
+    with detached():
+        new = tape.copy(operations=[*tape.operations, *tape.diagonalizing_gates],
+                        measurements=[measure(wires=wires)])
+    originals = list(tape.measurements)
+
+    def one_copy(result):
+        if process == "process_samples":
+            result = np.reshape(np.asarray(result), (-1, len(wires)))
+        out = [getattr(m, process)(result, wires) for m in originals]
+        return out[0] if len(out) == 1 else out
+
+    def postprocessing(results):
+        if tape.shots.has_partitioned_shots:
+            return [one_copy(r) for r in results[0]]
+        return one_copy(results[0])
+
+    return [new], postprocessing
+
+
+@transform
+def measurements_from_samples(tape):
+    """PennyLane's ``measurements_from_samples``: with shots, the tape's measurements become
+    one ``qml.sample`` of every measured wire after the observables' diagonalizing gates, and
+    the processing function computes each original measurement from those samples (without
+    shots, the tape is kept). Measurements reading a wire in two bases raise a
+    ``DeviceError``: split them first (``qml.transforms.split_non_commuting``).
+
+    >>> import qsym as qml
+    >>> tape = qml.tape.QuantumScript([qml.X(0)], [qml.expval(qml.Y(1)), qml.probs(wires=0)],
+    ...                               shots=10)
+    >>> (new,), fn = measurements_from_samples(tape)
+    >>> new.operations, new.measurements
+    ([X(0), Z(1), S(1), H(1)], [sample(wires=[1, 0])])
+    >>> fn([np.array([[0, 1]] * 10)])
+    [np.float64(1.0), array([0., 1.])]
+    """
+    from ._operations import sample
+
+    return _from_one_measurement(tape, "measurements_from_samples", sample, "process_samples")
+
+
+@transform
+def measurements_from_counts(tape):
+    """PennyLane's ``measurements_from_counts``: as :func:`measurements_from_samples`, with one
+    ``qml.counts`` of the measured wires, each original measurement computed from the counts.
+
+    >>> import qsym as qml
+    >>> tape = qml.tape.QuantumScript([], [qml.expval(qml.Z(0))], shots=10)
+    >>> (new,), fn = measurements_from_counts(tape)
+    >>> new.measurements, fn([{"0": 7, "1": 3}])
+    ([CountsMP(wires=[0], all_outcomes=False)], np.float64(0.4))
+    """
+    from ._operations import counts
+
+    return _from_one_measurement(tape, "measurements_from_counts", counts, "process_counts")

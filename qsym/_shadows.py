@@ -262,15 +262,15 @@ class MeasurementTransform(MeasurementProcess):
 
 def _check_seed(seed):
     """A shadow's ``seed`` (its recipes: NumPy's ``RandomState(seed)``): None or an int in
-    ``0 .. 2**32 - 1``; else a MeasurementError where it is written (it was NumPy's
-    ValueError or TypeError when the circuit ran)."""
+    ``0 .. 2**32 - 1`` (a bool is the int NumPy takes it as, as in PennyLane); else a
+    MeasurementError where it is written (it was NumPy's ValueError or TypeError when the
+    circuit ran)."""
     if seed is None:
         return None
-    if (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
-            or not 0 <= seed < 2**32):
+    if not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**32:
         raise MeasurementError(f"a classical shadow's seed must be None or an int in 0 .. "
                                f"2**32 - 1 (NumPy's RandomState seed), got {seed!r}")
-    return seed
+    return int(seed)
 
 
 def _draw_from_state(mp, state, wire_order, shots, rng, mixed=False):

@@ -135,8 +135,6 @@ CLASSES = {
                              "the gate with its marker as the id in qsym)",
     "ops.PauliMeasure": "PennyLane's mid-circuit Pauli product measurement (qml.ops."
                         "PauliMeasure): rotate to the Z basis and use qml.measure",
-    "Rotation": "PennyLane's continuous-variable phase space rotation (qml.Rotation): qsym "
-                "simulates qubits only",
     "CircuitGraph": "PennyLane's DAG of a circuit (qml.CircuitGraph, tape.graph): read "
                     "tape.operations and their wires",
     "devices._qubit_device.QubitDevice": "PennyLane's legacy device API (QubitDevice, the "
@@ -178,17 +176,67 @@ def unsupported_class(path: str) -> type:
     return type(path.rsplit(".", 1)[-1], (), {"__init__": __init__, "__doc__": f"Not supported: {what}."})
 
 
+# PennyLane 0.45's continuous-variable operations and observables (qml.ops.cv): made as
+# records of their parameters and wires (a test module lists one among its parameters), refused
+# where they would act: in a circuit or a recording queue
+CV_NAMES = ("Beamsplitter", "ControlledAddition", "ControlledPhase", "Displacement", "Kerr",
+            "CrossKerr", "QuadraticPhase", "Rotation", "Squeezing", "TwoModeSqueezing",
+            "CubicPhase", "InterferometerUnitary", "CatState", "CoherentState",
+            "FockDensityMatrix", "DisplacedSqueezedState", "FockState", "FockStateVector",
+            "SqueezedState", "ThermalState", "GaussianState", "QuadOperator", "NumberOperator",
+            "TensorN", "QuadP", "QuadX", "PolyXP", "FockStateProjector")
+
+
+def cv_class(name: str) -> type:
+    """The stand-in for PennyLane's continuous-variable class ``qml.<name>``: it can be made
+    (its ``data``, ``parameters``, ``wires`` and ``name``, as written), and made inside a
+    circuit or a recording queue it raises a :class:`~qsym.errors.GateError` naming it: qsym
+    simulates qubits only.
+
+    >>> import qsym as qml
+    >>> qml.Rotation(1.2, wires=0).data
+    (1.2,)
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def circuit():
+    ...     qml.Rotation(1.2, wires=0)
+    ...     return qml.expval(qml.Z(0))
+    >>> try:
+    ...     circuit()
+    ... except qml.GateError as exc:
+    ...     print(str(exc)[:56])
+    qml.Rotation is a continuous-variable operation (PennyLa
+    """
+    from ._trace import active_tape
+    from .wires import Wires
+
+    def __init__(self, *params, wires=None, id=None):
+        if active_tape() is not None:
+            raise GateError(
+                f"qml.{name} is a continuous-variable operation (PennyLane's qml.ops.cv): "
+                "qsym simulates qubits only, so it cannot be applied or queued (docs/"
+                "pennylane.md, 'Not supported')")
+        if wires is None:
+            raise GateError(f"qml.{name}: must specify the wires that the operation acts on")
+        self.data, self.wires, self.id = tuple(params), Wires(wires), id
+
+    def __repr__(self):
+        return f"{name}({', '.join(map(repr, self.data))}, wires={self.wires.tolist()})"
+
+    return type(name, (), {"__init__": __init__, "__repr__": __repr__, "name": name,
+                           "parameters": property(lambda self: list(self.data)),
+                           "num_params": property(lambda self: len(self.data)),
+                           "__doc__": f"PennyLane's continuous-variable {name}: made, never "
+                                      "applied (qsym simulates qubits only)."})
+
+
 # PennyLane functions qsym does not provide, importable by their module paths (a program or
 # test module that imports one still loads): calling one raises a DeviceError naming it
 FUNCTIONS = {
-    "devices.preprocess.measurements_from_counts":
-        "PennyLane's transform for devices that return counts only (qsym's devices compute "
-        "every measurement themselves)",
-    "devices.preprocess.measurements_from_samples":
-        "PennyLane's transform for devices that return samples only (qsym's devices compute "
-        "every measurement themselves)",
     "devices.preprocess.device_resolve_dynamic_wires":
         "PennyLane's dynamic qubit allocation (qml.allocate)",
+    "ops.op_math.controlled_ops._toffoli_elbow":
+        "PennyLane's Toffoli decomposition on a dynamically allocated work wire (qml.allocate; "
+        "qsym's Toffoli is a table gate: qml.TemporaryAND gives the elbow on a wire you name)",
     "devices.qubit.measure": "PennyLane's default.qubit internals (qml.devices.qubit: its "
                              "simulation functions; qsym's devices measure in compiled code)",
 }
@@ -198,12 +246,12 @@ def unsupported_function(path: str):
     """The stand-in for the PennyLane function ``qml.<path>`` (a key of :data:`FUNCTIONS`):
     importable; calling it raises a :class:`~qsym.errors.DeviceError` naming it.
 
-    >>> f = unsupported_function("devices.preprocess.measurements_from_counts")
+    >>> f = unsupported_function("devices.preprocess.device_resolve_dynamic_wires")
     >>> try:
     ...     f(None)
     ... except DeviceError as exc:
-    ...     print(str(exc)[:64])
-    qml.devices.preprocess.measurements_from_counts is not supported
+    ...     print(str(exc)[:68])
+    qml.devices.preprocess.device_resolve_dynamic_wires is not supported
     """
     what = FUNCTIONS[path]
 

@@ -1935,6 +1935,20 @@ def _flip_sign_gates(bits: list, wires: tuple) -> None:
         _gate("PauliX", wires=target)
 
 
+def bit_map_matrix(num_wires: int, bit_map) -> np.ndarray:
+    """The permutation matrix of a reversible classical map of ``num_wires`` bits (first wire
+    most significant): column ``n`` has its 1 in row ``bit_map(bits of n)``.
+
+    >>> bit_map_matrix(2, lambda a, b: (a, a ^ b)).astype(int).tolist()  # CNOT
+    [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]]
+    """
+    m = np.zeros((2 ** num_wires,) * 2)
+    for n in range(2 ** num_wires):
+        out = bit_map(*(int(b) for b in format(n, f"0{num_wires}b")))
+        m[int("".join(str(int(b)) for b in out), 2), n] = 1.0
+    return m
+
+
 class QubitSum(Template):
     """PennyLane's ``qml.QubitSum(wires)``: ``|a, b, c> -> |a, b, a XOR b XOR c>``, applied
     as PennyLane decomposes it, ``CNOT(wires[1], wires[2])`` then ``CNOT(wires[0], wires[2])``.
@@ -1949,10 +1963,26 @@ class QubitSum(Template):
             raise WireError(f"QubitSum acts on 3 wires, got {len(self.wires)}")
         self._record()
 
+    has_matrix = True
+
     def _build(self):
         w = self.wires
         _gate("CNOT", wires=[w[1], w[2]])
         _gate("CNOT", wires=[w[0], w[2]])
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """``Σ`` (PennyLane's label)."""
+        return base_label or "Σ"
+
+    @staticmethod
+    def compute_matrix(**kwargs) -> np.ndarray:
+        """The 8x8 permutation ``|a, b, c> -> |a, b, a XOR b XOR c>`` (PennyLane's
+        ``QubitSum.compute_matrix()``).
+
+        >>> int(QubitSum.compute_matrix()[3, 2])  # |010> -> |011>
+        1
+        """
+        return bit_map_matrix(3, lambda a, b, c: (a, b, a ^ b ^ c))
 
 
 class QubitCarry(Template):
@@ -1970,11 +2000,23 @@ class QubitCarry(Template):
             raise WireError(f"QubitCarry acts on 4 wires, got {len(self.wires)}")
         self._record()
 
+    has_matrix = True
+
     def _build(self):
         w = self.wires
         _gate("Toffoli", wires=list(w[1:]))
         _gate("CNOT", wires=[w[1], w[2]])
         _gate("Toffoli", wires=[w[0], w[2], w[3]])
+
+    @staticmethod
+    def compute_matrix(**kwargs) -> np.ndarray:
+        """The 16x16 permutation ``|a, b, c, d> -> |a, b, b XOR c, d XOR (b AND c) XOR
+        (a AND (b XOR c))>`` (PennyLane's ``QubitCarry.compute_matrix()``).
+
+        >>> int(QubitCarry.compute_matrix()[6, 4])  # |0100> -> |0110>
+        1
+        """
+        return bit_map_matrix(4, lambda a, b, c, d: (a, b, b ^ c, d ^ (b & c) ^ (a & (b ^ c))))
 
 
 def _comparator_args(value, wires, the: str = "") -> tuple:

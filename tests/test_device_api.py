@@ -366,3 +366,73 @@ def test_validate_measurements_takes_a_devices_rules():
         # only the sampled rule given: PennyLane's default analytic rule refuses counts
         validate_measurements(qml.tape.QuantumScript([], [qml.counts(wires=0)]), None,
                               lambda m: True)
+
+
+def test_measurements_from_samples_processes_each_measurement_by_hand():
+    """PennyLane's measurements_from_samples / _counts: one sample (counts) of the measured
+    wires after the diagonalizing gates; each measurement computed from it. The samples are
+    written here and every expected number counted by hand."""
+    from qsym.devices.preprocess import measurements_from_counts, measurements_from_samples
+
+    tape = qml.tape.QuantumScript(
+        [qml.RX(0.3, 0)], [qml.expval(qml.Y(0) @ qml.Y(1)), qml.var(qml.X(2)),
+                           qml.probs(wires=[3]), qml.counts(wires=[3])], shots=4)
+    (new,), fn = measurements_from_samples(tape)
+    (wires,) = [list(m.wires) for m in new.measurements]
+    assert sorted(wires) == [0, 1, 2, 3] and type(new.measurements[0]).__name__ == "SampleMP"
+    assert [op.name for op in new.operations] == ["RX", "PauliZ", "S", "Hadamard", "PauliZ", "S",
+                                                  "Hadamard", "Hadamard"]
+    rows = {0: [0, 0, 1, 1], 1: [0, 1, 1, 1], 2: [0, 0, 0, 1], 3: [0, 1, 1, 1]}  # 4 shots
+    samples = onp.array([[rows[w][s] for w in wires] for s in range(4)])
+    yy, var_x, probs, counts = fn([samples])
+    assert yy == pytest.approx((1 - 1 + 1 + 1) / 4)  # (-1)^(b0 + b1)
+    assert var_x == pytest.approx(1 - 0.5 ** 2)  # eigenvalues +1, +1, +1, -1: mean 0.5
+    onp.testing.assert_allclose(probs, [0.25, 0.75])
+    assert counts == {"0": 1, "1": 3}
+    (new,), fn = measurements_from_counts(tape)
+    assert type(new.measurements[0]).__name__ == "CountsMP"
+    keyed = {}
+    for s in range(4):
+        key = "".join(str(rows[w][s]) for w in wires)
+        keyed[key] = keyed.get(key, 0) + 1
+    yy2, var2, probs2, counts2 = fn([keyed])
+    assert (yy2, var2, counts2) == (pytest.approx(yy), pytest.approx(var_x), counts)
+    onp.testing.assert_allclose(probs2, probs)
+
+
+@pytest.mark.parametrize("name", ["measurements_from_samples", "measurements_from_counts"])
+def test_measurements_from_samples_on_the_device_agree_with_the_exact_values(name):
+    """Executed with shots (a shot vector too), the processed results are within sampling
+    error of the closed forms <Y0 Y1> = sin(t) sin(t/2) and Var(Y1) = 1 - sin(t/2)^2."""
+    import qsym.devices.preprocess as pre
+
+    t = 2.5
+    dev = qml.device("default.qubit", wires=2, seed=7)
+    tape = qml.tape.QuantumScript([qml.RX(t, 0), qml.RX(t / 2, 1)],
+                                  [qml.expval(qml.Y(0) @ qml.Y(1)), qml.var(qml.Y(1))],
+                                  shots=(20000, 20000))
+    tapes, fn = getattr(pre, name)(tape)
+    copies = fn(qml.execute(tapes, device=dev))
+    assert len(copies) == 2
+    for yy, var in copies:
+        assert yy == pytest.approx(onp.sin(t) * onp.sin(t / 2), abs=0.03)
+        assert var == pytest.approx(1 - onp.sin(t / 2) ** 2, abs=0.03)
+
+
+def test_measurements_from_samples_refusals_and_analytic_tapes():
+    """No shots: the tape is kept. A measurement of no wires (before validate_device_wires)
+    is PennyLane's RuntimeError; a wire read in two bases a DeviceError naming the split.
+    validate_device_wires gives a counts of no wires the device's wires, all_outcomes kept."""
+    from qsym.devices.preprocess import measurements_from_samples, validate_device_wires
+
+    tape = qml.tape.QuantumScript([], [qml.expval(qml.Z(0))])
+    (same,), _ = measurements_from_samples(tape)
+    assert same is tape
+    with pytest.raises(RuntimeError, match="validate_device_wires"):
+        measurements_from_samples(qml.tape.QuantumScript([], [qml.probs()], shots=10))
+    with pytest.raises(DeviceError, match="split_non_commuting"):
+        measurements_from_samples(qml.tape.QuantumScript(
+            [], [qml.expval(qml.X(0)), qml.expval(qml.Z(0))], shots=10))
+    (valid,), _ = validate_device_wires(
+        qml.tape.QuantumScript([], [qml.counts(all_outcomes=True)], shots=5), qml.wires.Wires([0, 1]))
+    assert list(valid.measurements[0].wires) == [0, 1] and valid.measurements[0].all_outcomes

@@ -350,10 +350,25 @@ def test_simple_forms_of_rot_u2_u3_are_the_same_matrix():
     for gate, forms in SIMPLE_FORMS.items():
         for when, name, _ in forms:
             p = [w if w is not None else rng.uniform(0.5, 3) for w in when]
-            op = getattr(qml, gate)(*p, wires=0)
+            op = getattr(qml, gate)(*p, wires=list(range(getattr(qml, gate).num_wires)))
             s = qml.simplify(op)
             assert s.name == name and onp.allclose(s.matrix(), op.matrix(), atol=1e-14)
     assert qml.equal(qml.simplify(qml.Rot(onp.pi / 2, 0.1, -onp.pi / 2, wires=0)), qml.RX(0.1, wires=0))
+
+
+@pytest.mark.parametrize("angles, name", [((onp.pi / 2, 0.1, -onp.pi / 2), "CRX"),
+                                          ((0.0, 0.1, 0.0), "CRY"), ((0.1, 0.0, 0.2), "CRZ"),
+                                          ((0.1, 0.2, 0.3), "CRot")])
+def test_simplify_crot_is_rots_form_controlled(angles, name):
+    """PennyLane's CRot.simplify (ctrl of Rot's simplified base): CRX, CRY, CRZ at Rot's
+    special angles, CRot otherwise; each the block matrix diag(I, Rot) written here."""
+    a, b, c = angles
+    rz = lambda t: onp.diag([onp.exp(-0.5j * t), onp.exp(0.5j * t)])  # noqa: E731
+    ry = onp.array([[onp.cos(b / 2), -onp.sin(b / 2)], [onp.sin(b / 2), onp.cos(b / 2)]])
+    block = onp.eye(4, dtype=complex)
+    block[2:, 2:] = rz(c) @ ry @ rz(a)
+    s = qml.CRot(*angles, wires=[0, 1]).simplify()
+    assert s.name == name and onp.allclose(s.matrix(), block, atol=1e-14)
 
 
 def _expm_hermitian(Hm, t):

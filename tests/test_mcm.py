@@ -392,3 +392,23 @@ def test_defer_measurements_of_a_qnode_returns_a_new_qnode():
     assert any("Measure" in n for n in original)  # the given QNode's tape is unchanged
     # <Z1> = 1 - 2 P(m0 = 1) = cos(x) on either
     assert onp.isclose(f(0.7), onp.cos(0.7)) and onp.isclose(deferred(0.7), onp.cos(0.7))
+
+
+def test_statistics_of_a_value_from_samples_are_keyed_by_its_values():
+    """PennyLane's ``process_samples`` of ``counts``/``sample`` of a mid-circuit value: the
+    value's classical function of the bits on its wires, per row; counts keyed by values
+    (all of the value's outcomes with ``all_outcomes``). Expected numbers counted here."""
+    rows = onp.array([[0, 0], [0, 1], [1, 1], [1, 1], [0, 1]])
+    m0, m1 = qml.measure(0), qml.measure(1)
+    assert qml.counts(m0).process_samples(rows, wire_order=[0, 1]) == {0: 3, 1: 2}
+    both = qml.counts(m0 + 2 * m1).process_samples(rows, wire_order=[0, 1])
+    assert both == {0: 1, 2: 2, 3: 2}
+    value = (m0 - 1) * 2 * (m1 + 1) - 2  # 00: -4, 01: -6, 10: -2, 11: -2
+    every = qml.counts(value, all_outcomes=True).process_samples(onp.zeros((4, 2), int), [0, 1])
+    assert every == {-6: 0, -4: 4, -2: 0}
+    onp.testing.assert_array_equal(qml.sample(m1).process_samples(rows, wire_order=[0, 1]),
+                                   [0, 1, 1, 1, 1])
+    binned = qml.counts(wires=0).process_samples(rows[:4], wire_order=[0, 1], bin_size=2)
+    assert binned == [{"0": 2}, {"1": 2}]
+    with pytest.raises(qml.QuantumFunctionError, match="Only sequences of unprocessed"):
+        qml.counts(op=[m0, qml.PauliZ(0)])

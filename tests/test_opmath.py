@@ -449,3 +449,28 @@ def test_adjoint_ctrl_pow_of_an_operator_of_your_own_keep_its_matrix_and_are_ref
 
     with pytest.raises(qml.GateError):
         f()
+
+
+@pytest.mark.parametrize("obj, text", [
+    (None, "None is not callable.*output of a Subroutine"),
+    ([qml.Hadamard(1), qml.RX(-0.2, wires=1)], "of type <class 'list'> is not callable"),
+])
+def test_adjoint_of_something_not_callable_says_what_to_pass(obj, text):
+    """PennyLane's ValueError texts: a list of operations or a template's output (None)."""
+    with pytest.raises(ValueError, match=text):
+        qml.adjoint(obj)
+
+
+def test_compute_decomposition_of_a_gate_without_one_is_undefined_whatever_the_arguments():
+    """PennyLane's CNOT.compute_decomposition() (no arguments) raises
+    DecompositionUndefinedError, as CNOT([0, 1]).decomposition() does; a gate with one keeps it."""
+    from qsym.errors import DecompositionUndefinedError
+
+    assert not qml.CNOT((0, 1)).has_decomposition
+    for call in (lambda: qml.CNOT.compute_decomposition(),
+                 lambda: qml.CNOT.compute_decomposition(wires=[0, 1]),
+                 lambda: qml.CNOT([0, 1]).decomposition()):
+        with pytest.raises(DecompositionUndefinedError):
+            call()
+    assert [g.name for g in qml.CZ.compute_decomposition(wires=[0, 1])] == [
+        g.name for g in qml.CZ([0, 1]).decomposition()]

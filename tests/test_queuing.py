@@ -179,9 +179,15 @@ def test_names_pennylane_tests_import_are_importable_and_refused():
     from qsym.transforms import create_expand_trainable_multipar
 
     assert _UNSET_BATCH_SIZE == -1
-    for cls in (CircuitGraph, Rotation):
-        with pytest.raises(qml.GateError, match="not supported by qsym"):
-            cls(0.1, wires=0)
+    with pytest.raises(qml.GateError, match="not supported by qsym"):
+        CircuitGraph(0.1, wires=0)
+    assert Rotation(0.1, wires=0).data == (0.1,)  # a CV record: made, never applied
+    from qsym.ops.op_math.controlled_ops import CNOT, CPhase, MultiControlledX, _toffoli_elbow
+
+    assert (CNOT, CPhase, MultiControlledX) == (qml.CNOT, qml.ControlledPhaseShift,
+                                                qml.MultiControlledX)
+    with pytest.raises(qml.DeviceError, match="_toffoli_elbow is not supported.*allocate"):
+        _toffoli_elbow(wires=[0, 1, 2])
     with pytest.raises(NotImplementedError, match="create_expand_trainable_multipar"):
         create_expand_trainable_multipar(None)
 
@@ -256,3 +262,65 @@ def test_decomposition_called_in_a_circuit_applies_its_operators():
         return qml.probs(wires=[0, 1])
 
     assert np.allclose(select_twice(), [1, 0, 0, 0])
+
+
+@pytest.mark.parametrize("bits", [(0, 1, 1), (1, 0, 0)])
+def test_a_projector_is_queued_and_multiplies_a_tape_matrix(bits):
+    """PennyLane queues every operator, ``qml.Projector`` too (its tests multiply a tape's
+    matrix by one): from_queue keeps it among the operations, a measurement of it takes it
+    off, its powers and wire maps are copies that queue nothing. The reference is written
+    by hand: |s><s| on wires 0-2 times X on wire 3."""
+    with qml.queuing.AnnotatedQueue() as q:
+        p = qml.Projector(list(bits), wires=[0, 1, 2])
+        p.pow(2), p.map_wires({0: 5})
+        qml.PauliX(3)
+    tape = qml.tape.QuantumScript.from_queue(q)
+    assert tape.operations[0] is p and len(tape.operations) == 2 and not tape.measurements
+    ket = onp.zeros(8)
+    ket[int("".join(map(str, bits)), 2)] = 1
+    expected = onp.kron(onp.outer(ket, ket), onp.array([[0, 1], [1, 0]]))
+    assert onp.allclose(qml.matrix(tape, wire_order=[0, 1, 2, 3]), expected)
+    with qml.queuing.AnnotatedQueue() as q:
+        m = qml.expval(qml.Projector([0.6, 0.8], wires=0))
+    assert q.queue == [m]
+
+
+@pytest.mark.parametrize("geq", [True, False])
+@pytest.mark.parametrize("value", [0, 3, 5, 8])
+def test_integer_comparator_decomposition_on_each_basis_state(value, geq):
+    """IntegerComparator's decomposition flips wire 3 exactly on the basis states of wires 0-2
+    whose integer compares true (PennyLane's test, a queued projector per state)."""
+    for n in range(8):
+        bits = [int(b) for b in format(n, "03b")]
+        with qml.queuing.AnnotatedQueue() as q:
+            qml.Projector(bits, wires=[0, 1, 2])
+            qml.IntegerComparator.compute_decomposition(value, wires=[0, 1, 2, 3], geq=geq)
+        got = qml.matrix(qml.tape.QuantumScript.from_queue(q), wire_order=[0, 1, 2, 3])
+        flip = (n >= value) if geq else (n < value)
+        ket = onp.zeros(8)
+        ket[n] = 1
+        target = onp.array([[0, 1], [1, 0]]) if flip else onp.eye(2)
+        assert onp.allclose(got, onp.kron(onp.outer(ket, ket), target)), (n, value, geq)
+
+
+@pytest.mark.parametrize("name, args", [("Rotation", (0.3,)), ("Displacement", (0.1, 0.2)),
+                                        ("QuadX", ())])
+def test_cv_operations_are_made_and_refused_where_they_would_act(name, args):
+    """PennyLane's continuous-variable classes: made outside a circuit with their data and
+    wires (PennyLane's tests list one among their parameters); in a circuit or a recording
+    queue a GateError names them (a qubit simulator cannot apply them: never a silent no-op)."""
+    cls = getattr(qml, name)
+    op = cls(*args, wires=[1])
+    assert op.name == name and op.data == args and list(op.wires) == [1]
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def circuit():
+        cls(*args, wires=[1])
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.GateError, match=f"qml.{name} is a continuous-variable operation"):
+        circuit()
+    with pytest.raises(qml.GateError, match="continuous-variable"):
+        with qml.queuing.AnnotatedQueue():
+            cls(*args, wires=[1])

@@ -402,3 +402,19 @@ def test_a_bad_seed_is_refused_where_it_is_written(seed):
         qml.classical_shadow(wires=[0], seed=seed)
     with pytest.raises(qml.MeasurementError, match="seed must be None or an int"):
         qml.shadow_expval(qml.Z(0), seed=seed)
+
+
+def test_a_bool_seed_is_the_int_numpy_takes():
+    """PennyLane hands the seed to NumPy, which takes True as 1 (its tests pass seed=True)."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.set_shots(20)
+    @qml.qnode(dev)
+    def circuit(seed):
+        qml.Hadamard(0)
+        qml.CNOT([0, 1])
+        return qml.classical_shadow(wires=[0, 1], seed=seed)
+
+    assert onp.array_equal(circuit(True)[1], circuit(1)[1])  # the recipes (the bits: the device's)
+    assert onp.array_equal(onp.random.RandomState(True).randint(0, 3, 8),
+                           onp.random.RandomState(1).randint(0, 3, 8))

@@ -94,6 +94,19 @@ def test_qubit_sum_and_carry_are_pennylanes_arithmetic():
         qml.QubitSum(wires=[0, 1])
 
 
+def test_qubit_sum_and_carry_static_matrices_and_labels():
+    """PennyLane's static ``compute_matrix()`` (no arguments) against the bit maps written
+    here, ``has_matrix``, and QubitSum's label ``Σ``."""
+    np.testing.assert_allclose(qml.QubitSum.compute_matrix(),
+                               _bits_map(3, lambda a, b, c: (a, b, a ^ b ^ c)))
+    np.testing.assert_allclose(
+        qml.QubitCarry.compute_matrix(),
+        _bits_map(4, lambda a, b, c, d: (a, b, b ^ c, d ^ (b & c) ^ (a & (b ^ c)))))
+    assert qml.QubitSum.has_matrix and qml.QubitCarry.has_matrix
+    assert qml.QubitSum(wires=[0, 1, 2]).label(decimals=2) == "Σ"
+    assert qml.QubitCarry(wires=[0, 1, 2, 3]).label() == "QubitCarry"
+
+
 @pytest.mark.parametrize("make, flags", [  # PennyLane 0.45.1's (has_matrix, has_adjoint, has_decomposition)
     (lambda: qml.AngleEmbedding([0.1, 0.2], wires=[0, 1]), (False, False, True)),
     (lambda: qml.StronglyEntanglingLayers(np.zeros((1, 2, 3)), wires=[0, 1]), (False, False, True)),
