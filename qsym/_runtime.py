@@ -1532,8 +1532,8 @@ class QNode:
         else:
             values = execute(self, entry, executors.values_executor(self, entry), flat(xs),
                              flat(ds), (xs, ds))
-        values = result_types(self, values, self.interface == "autograd" or _has_tensor(args, kwargs)
-                              or entry.tensor_constants)
+        values = result_types(self, values, self.interface == "autograd" or entry.tensor_constants
+                              or (_has_tensor(args, kwargs) and _reads_arguments(entry)))
         return format_values(entry.circuit.output, values)
 
     def _estimates_by_shadow(self, args, kwargs) -> bool:
@@ -1966,6 +1966,36 @@ def _has_tensor(args, kwargs) -> bool:
             if isinstance(a, tensor) or (type(a) in (list, tuple) and _holds_tensor(a)):
                 return True
     return False
+
+
+def _reads_arguments(entry) -> bool:
+    """Whether a gate parameter or an observable's coefficient of the entry's circuit is
+    an expression of the arguments (a per-call trace's, whose inputs may be used by
+    value: always). PennyLane takes its interface from the tape's parameters: a tensor
+    argument no gate uses leaves them NumPy's (``np.float64`` results). Kept on the
+    entry after the first call.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x):
+    ...     qml.Hadamard(wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> type(c(np.array(0.3))).__name__           # x is not a gate's parameter
+    'float64'
+    """
+    held = getattr(entry, "reads_arguments", None)
+    if held is None:
+        c = getattr(getattr(entry, "element", entry), "circuit", None)
+        held = (c is None or getattr(entry, "per_call", False)
+                or any(getattr(p, "free_symbols", None) for op in c.ops for p in op.params)
+                or any(getattr(cf, "free_symbols", None)
+                       for m in c.measurements for cf, _ in m.terms))
+        try:
+            entry.reads_arguments = held
+        except AttributeError:  # (a frozen or slotted entry: asked again next time)
+            pass
+    return held
 
 
 def _values_only_module(entry) -> bool:
