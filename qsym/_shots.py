@@ -745,9 +745,9 @@ def draw_bits(psi, n, shots, rng, order=()):
     """PennyLane's ``sample_state``: ``shots`` outcomes of every wire of ``psi``, one
     ``rng.choice`` over its ``2**n`` basis states with probabilities ``|psi|^2`` (of a
     density matrix: its diagonal) (:class:`Drawn`). ``order``
-    (:attr:`qsym._ir.Circuit.sample_order`): the wires of PennyLane's state in its order;
-    the basis states are drawn in that order (the other wires, ``|0>``, summed out), as
-    PennyLane draws them, and each outcome mapped back (:func:`from_order`).
+    (:attr:`qsym._ir.Circuit.sample_order`): every wire in PennyLane's order; the basis
+    states are drawn in that order, as PennyLane draws them, and each outcome mapped back
+    (:func:`from_order`).
 
     >>> psi = np.array([0.6, 0.8, 0, 0])                 # wire 1 in 0.6|0> + 0.8|1>
     >>> a = draw_bits(psi, 2, 5, np.random.default_rng(3), order=(1, 0))
@@ -757,25 +757,29 @@ def draw_bits(psi, n, shots, rng, order=()):
     """
     probs = np.diagonal(psi).real if psi.ndim == 2 else psi.real**2 + psi.imag**2
     if order:
-        probs = marginal(probs, n, order)
+        table = (from_order if n <= 16 else from_order.__wrapped__)(n, tuple(order))
+        probs = probs[table]  # the same numbers in PennyLane's order
     norm = probs.sum()  # (np.sum's reduction, without its wrapper)
     if abs(norm - 1.0) > 1e-6:
         raise ValueError("probabilities do not sum to 1")
     drawn = choice(rng, probs / norm, shots)
-    return Drawn(from_order(drawn, n, order) if order else drawn, n)
+    return Drawn(table[drawn] if order else drawn, n)
 
 
-def from_order(outcomes, n, order):
-    """Basis-state indices of the wires ``order`` (the first most significant) as indices
-    of all ``n`` wires in index order (the wires not in ``order`` 0).
+@functools.lru_cache(maxsize=64)
+def from_order(n, order):
+    """The index of all ``n`` wires (in index order, the wires not in ``order`` 0) of each
+    basis state of the wires ``order`` (the first most significant): a table.
 
-    >>> from_order(np.array([0b10, 0b01]), 3, (2, 0)).tolist()   # wire 2 then wire 0
-    [1, 4]
+    >>> from_order(3, (2, 0)).tolist()   # wire 2 then wire 0: 00, 01, 10, 11
+    [0, 4, 1, 5]
     """
     k = len(order)
-    out = np.zeros_like(outcomes)
+    outcomes = np.arange(2**k, dtype=np.int64)
+    out = np.zeros(2**k, dtype=np.int64)
     for j, w in enumerate(order):
         out |= ((outcomes >> (k - 1 - j)) & 1) << (n - 1 - w)
+    out.flags.writeable = False
     return out
 
 

@@ -420,13 +420,17 @@ def sample_order(items, result, claims, device_wires: tuple) -> tuple:
     basis states it samples (``QuantumScript.map_to_standard_wires``): the gates' wires
     in order of first use (:func:`_used_wires`), then the wires only measured (as
     PennyLane takes them: a Python set's order), unless those are already the integers
-    ``0..n-1`` in two blocks (then in numeric order). The device's other wires are not in
-    PennyLane's state (they are ``|0>``). ``()`` where that is every wire in order.
+    ``0..n-1`` in two blocks (then in numeric order); the device's other wires, not in
+    PennyLane's state (``|0>``: zero probabilities, which change no draw wherever they
+    are), last. ``()`` where the wires in PennyLane's state are in index order: the
+    draws are then those of the basis states in index order.
 
     >>> from qsym import _operations as ops
     >>> sample_order([ops.RX(0.1, wires=2), ops.CNOT(wires=[2, 0])],
     ...              ops.expval(ops.PauliZ(1)), [], (0, 1, 2, 3))
-    (2, 0, 1)
+    (2, 0, 1, 3)
+    >>> sample_order([ops.RX(0.1, wires=1)], ops.expval(ops.PauliZ(3)), [], (0, 1, 2, 3))
+    ()
     >>> sample_order([ops.RX(0.1, wires=1), ops.RX(0.1, wires=0)], ops.probs(wires=[2]),
     ...              [], (0, 1, 2))
     ()
@@ -442,7 +446,9 @@ def sample_order(items, result, claims, device_wires: tuple) -> tuple:
     else:
         labels = op_wires + list(meas_only)
     order = [index[w] for w in labels if w in index]
-    return () if order == list(range(len(device_wires))) else tuple(order)
+    if order == sorted(order):
+        return ()
+    return tuple(order + [i for i in range(len(device_wires)) if i not in set(order)])
 
 
 def circuit_wires(items, result, claims=()) -> Wires:

@@ -202,8 +202,8 @@ def test_the_order_of_the_wires_pennylane_samples_by_hand():
 
     gates = [ops.RX(0.1, wires="c"), ops.CNOT(wires=["c", "a"]), ops.RY(0.2, wires="b")]
     labels = ("a", "b", "c", "d")
-    # first use c, a, b; d unused and unmeasured: not in PennyLane's state
-    assert sample_order(gates, ops.expval(ops.PauliZ("a")), [], labels) == (2, 0, 1)
+    # first use c, a, b; d unused and unmeasured: not in PennyLane's state (last here)
+    assert sample_order(gates, ops.expval(ops.PauliZ("a")), [], labels) == (2, 0, 1, 3)
     # a measurement of no wires measures the device's: d is measured only, last
     assert sample_order(gates, ops.sample(), [], labels) == (2, 0, 1, 3)
     # integers 0..k-1 used, k.. measured only: PennyLane maps nothing (numeric order)
@@ -212,6 +212,9 @@ def test_the_order_of_the_wires_pennylane_samples_by_hand():
     # the device's labels in another order than PennyLane's
     assert sample_order([ops.RX(0.1, wires=0), ops.RX(0.1, wires=1)],
                         ops.probs(wires=[0, 1]), [], (1, 0)) == (1, 0)
+    # PennyLane's wires in index order (d left out): the index order draws the same
+    assert sample_order([ops.RX(0.1, wires="a"), ops.RX(0.1, wires="c")],
+                        ops.probs(wires=["c"]), [], labels) == ()
 
 
 def test_samples_are_drawn_in_the_order_the_gates_first_use_the_wires():
