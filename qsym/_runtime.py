@@ -1384,6 +1384,7 @@ class QNode:
             entry = self.complete(circuit, gplan, syms, size, t0, t1,  # 6-7: program, module
                                   values_only=not derivatives)
         entry.tensor_constants = _tensor_constants(rec.items)
+        entry.whole_templates = bool(syms.claims)  # (their data: PennyLane's parameters)
         entry.one_value = self._values_needed is not None
         if not getattr(self.device, "mixed", False) and (
                 not gplan.derivatives or _values_only_module(entry)):
@@ -1970,10 +1971,12 @@ def _has_tensor(args, kwargs) -> bool:
 
 def _reads_arguments(entry) -> bool:
     """Whether a gate parameter or an observable's coefficient of the entry's circuit is
-    an expression of the arguments (a per-call trace's, whose inputs may be used by
-    value: always). PennyLane takes its interface from the tape's parameters: a tensor
-    argument no gate uses leaves them NumPy's (``np.float64`` results). Kept on the
-    entry after the first call.
+    an expression of the arguments, or may hold a tensor (a per-call trace's, whose
+    inputs may be used by value; a template the device applies whole, whose data are
+    PennyLane's parameters; an observable with coefficients or a matrix: always).
+    PennyLane takes its interface from the tape's parameters: a tensor argument no gate
+    uses leaves them NumPy's (``np.float64`` results). Kept on the entry after the
+    first call.
 
     >>> import qsym as qml
     >>> from qsym import numpy as np
@@ -1988,9 +1991,10 @@ def _reads_arguments(entry) -> bool:
     if held is None:
         c = getattr(getattr(entry, "element", entry), "circuit", None)
         held = (c is None or getattr(entry, "per_call", False)
+                or getattr(entry, "whole_templates", True)
                 or any(getattr(p, "free_symbols", None) for op in c.ops for p in op.params)
-                or any(getattr(cf, "free_symbols", None)
-                       for m in c.measurements for cf, _ in m.terms))
+                or any(len(m.terms) > 1 or m.sampling[:1] not in ((), ("pauli",))
+                       or any(cf != 1 for cf, _ in m.terms) for m in c.measurements))
         try:
             entry.reads_arguments = held
         except AttributeError:  # (a frozen or slotted entry: asked again next time)
@@ -2055,7 +2059,8 @@ def result_types(node, values, autograd: bool) -> list:
     >>> from qsym import numpy as np
     >>> dev = qml.device("default.qubit", wires=1)
     >>> for method in ("best", "parameter-shift"):
-    ...     c = qml.QNode(lambda x: qml.expval(qml.PauliZ(0)), dev, diff_method=method)
+    ...     c = qml.QNode(lambda x: (qml.RX(x, wires=0), qml.expval(qml.PauliZ(0)))[1], dev,
+    ...                   diff_method=method)
     ...     print(type(c(np.array(0.5))).__name__)
     tensor
     ndarray

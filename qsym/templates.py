@@ -379,7 +379,7 @@ class Template(GateSequence):
         of a template: its data in order, the rest kept), recorded where it is called.
 
         >>> AngleEmbedding([0.1, 0.2], wires=[0, 1]).remake([[0.3, 0.4]]).features
-        [0.3, 0.4]
+        array([0.3, 0.4])
         """
         data, metadata = self._flatten()
         return type(self)._unflatten(tuple(data if params is None else params), metadata)
