@@ -253,6 +253,12 @@ class Circuit:
         constants: the numbers of the last ``len(constants)`` symbols of ``data``: per-call
             numbers a gate made data (``qml.SpecialUnitary``'s effective generators), not
             arguments; runtime data like a matrix (:func:`matrix_data`).
+        sample_order: the wire indices in the order PennyLane's ``default.qubit``
+            numbers them when it samples (its ``map_to_standard_wires``: the gates' wires
+            in order of first use, then the wires only measured; the device's other wires,
+            ``|0>`` and not in its state, last); ``()`` for the index order. Not compiled
+            code: :mod:`qsym._shots` draws the basis states in this order, so a seed gives
+            PennyLane's samples.
     """
 
     num_wires: int
@@ -263,6 +269,7 @@ class Circuit:
     output: str = "scalar"
     wire_labels: tuple = ()
     constants: tuple = ()
+    sample_order: tuple = ()
 
 
 def _fmt_word(word: Word) -> str:

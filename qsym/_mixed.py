@@ -361,7 +361,7 @@ class MixedEntry:
         dim = 2 ** self.n
         rhos = [np.asarray(self.run(x, d)[0]).reshape(dim, dim) for x, d in inputs]
         return pl_values(self.circuit.measurements, self.forms, self.groups, rhos, self.n,
-                         counts, rng)
+                         counts, rng, self.circuit.sample_order)
 
     def sampled_values(self, x, d, shots, rng, measurements):
         """Every measurement estimated from ``shots`` samples (``measurements``:

@@ -1390,6 +1390,7 @@ class QNode:
             entry = self.complete(circuit, gplan, syms, size, t0, t1,  # 6-7: program, module
                                   values_only=not derivatives)
         entry.tensor_constants = _tensor_constants(rec.items)
+        entry.whole_templates = bool(syms.claims)  # (their data: PennyLane's parameters)
         entry.one_value = self._values_needed is not None
         if not getattr(self.device, "mixed", False) and (
                 not gplan.derivatives or _values_only_module(entry)):
@@ -1543,8 +1544,8 @@ class QNode:
         else:
             values = execute(self, entry, executors.values_executor(self, entry), flat(xs),
                              flat(ds), (xs, ds))
-        values = result_types(self, values, self.interface == "autograd" or _has_tensor(args, kwargs)
-                              or entry.tensor_constants)
+        values = result_types(self, values, self.interface == "autograd" or entry.tensor_constants
+                              or (_has_tensor(args, kwargs) and _reads_arguments(entry)))
         self._value_fast = _value_path(self, entry, self._last_key, args, kwargs)
         return format_values(entry.circuit.output, values)
 
@@ -1980,6 +1981,39 @@ def _has_tensor(args, kwargs) -> bool:
     return False
 
 
+def _reads_arguments(entry) -> bool:
+    """Whether a gate parameter or an observable's coefficient of the entry's circuit is
+    an expression of the arguments, or may hold a tensor (a per-call trace's, whose
+    inputs may be used by value; a template the device applies whole, whose data are
+    PennyLane's parameters; an observable with coefficients or a matrix: always).
+    PennyLane takes its interface from the tape's parameters: a tensor argument no gate
+    uses leaves them NumPy's (``np.float64`` results). Kept on the entry after the
+    first call.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x):
+    ...     qml.Hadamard(wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> type(c(np.array(0.3))).__name__           # x is not a gate's parameter
+    'float64'
+    """
+    held = getattr(entry, "reads_arguments", None)
+    if held is None:
+        c = getattr(getattr(entry, "element", entry), "circuit", None)
+        held = (c is None or getattr(entry, "per_call", False)
+                or getattr(entry, "whole_templates", True)
+                or any(getattr(p, "free_symbols", None) for op in c.ops for p in op.params)
+                or any(len(m.terms) > 1 or m.sampling[:1] not in ((), ("pauli",))
+                       or any(cf != 1 for cf, _ in m.terms) for m in c.measurements))
+        try:
+            entry.reads_arguments = held
+        except AttributeError:  # (a frozen or slotted entry: asked again next time)
+            pass
+    return held
+
+
 def _values_only_module(entry) -> bool:
     """The entry's module was made for values only (``VALUE_UNROLLED``,
     :func:`qsym._emit.emit_module`): its gradients are not written out, so a gradient
@@ -2037,7 +2071,8 @@ def result_types(node, values, autograd: bool) -> list:
     >>> from qsym import numpy as np
     >>> dev = qml.device("default.qubit", wires=1)
     >>> for method in ("best", "parameter-shift"):
-    ...     c = qml.QNode(lambda x: qml.expval(qml.PauliZ(0)), dev, diff_method=method)
+    ...     c = qml.QNode(lambda x: (qml.RX(x, wires=0), qml.expval(qml.PauliZ(0)))[1], dev,
+    ...                   diff_method=method)
     ...     print(type(c(np.array(0.5))).__name__)
     tensor
     ndarray
@@ -2417,8 +2452,8 @@ def _value_path(node, entry, key, args, kwargs):
             node._autograd_args = any(type(a) is tensor and a.requires_grad for a in args)
         values = execute(node, entry, executor, flat(xs), flat(ds), (xs, ds))
         node._last = entry
-        values = result_types(node, values, interface == "autograd" or has_tensor
-                              or entry.tensor_constants)
+        values = result_types(node, values, interface == "autograd" or entry.tensor_constants
+                              or (has_tensor and _reads_arguments(entry)))
         return format_values(output, values)
 
     return call

@@ -304,6 +304,7 @@ class Sampler:
         self.program = p = lowered(entry)
         self.ints, self.floats = entry.module.PROGRAM
         self.n = p.num_wires
+        self.order = entry.circuit.sample_order  # PennyLane's order of the wires it samples
         self.masks = tuple(np.asarray(v, dtype=np.int64)
                            for v in (p.word_flip, p.word_z, p.word_ny))
         self.identity = np.array([len(w) == 0 for w in entry.plan.words])
@@ -375,7 +376,7 @@ class Sampler:
         for g in self.word_groups:
             m, form = ms[g[0]], self.forms[g[0]]
             if not m.terms:
-                bits = draw_bits(psi, self.n, shots, rng)
+                bits = draw_bits(psi, self.n, shots, rng, self.order)
                 for i in g:
                     kind, r, k, _ = self.entry.post[i]
                     if kind == "probs":
@@ -383,11 +384,11 @@ class Sampler:
                 continue
             if form == ("pauli",):
                 bits = draw_bits(_rotate(psi, self.n, group_rotation([ms[i] for i in g])),
-                                 self.n, shots, rng)
+                                 self.n, shots, rng, self.order)
                 drawn = [(bits, ms[i].terms[0][1]) for i in g]
             else:
                 drawn = pauli_words_by_samples([psi], self.n, [w for _, _, w in form[1]],
-                                               shots, rng)[0]
+                                               shots, rng, self.order)[0]
             for bits, word in drawn:
                 if word:
                     words[self.word_index[word]] = word_mean(bits, word)
@@ -409,7 +410,8 @@ class Sampler:
         mats = pre.mats
         if self.groups is not None and drawable(shots):  # PennyLane's draws and arithmetic
             return pl_values(entry.circuit.measurements, self.forms, self.groups,
-                             [np.asarray(self.state(mats))], self.n, [shots], rng)[0][0]
+                             [np.asarray(self.state(mats))], self.n, [shots], rng,
+                             self.order)[0][0]
         rows, _ = self.estimate_rows(mats, pre.C, shots, rng)
         values, _ = measurements(entry.post, rows)
         for i, m in enumerate(entry.circuit.measurements):
@@ -433,7 +435,7 @@ class Sampler:
         vector (:func:`pl_values`); needs :attr:`groups`."""
         psis = [np.asarray(self.state(self.entry.prepare(x, d, 0).mats)) for x, d in inputs]
         return pl_values(self.entry.circuit.measurements, self.forms, self.groups, psis,
-                         self.n, counts, rng)
+                         self.n, counts, rng, self.order)
 
     # --- gradients ---------------------------------------------------------------------
     def parameter_shift(self, x, d, shots, rng, forward=True):
@@ -755,15 +757,46 @@ class Drawn:
         return np.stack([(self.samples >> (self.n - 1 - w)) & 1 for w in wires], axis=1)
 
 
-def draw_bits(psi, n, shots, rng):
+def draw_bits(psi, n, shots, rng, order=()):
     """PennyLane's ``sample_state``: ``shots`` outcomes of every wire of ``psi``, one
     ``rng.choice`` over its ``2**n`` basis states with probabilities ``|psi|^2`` (of a
-    density matrix: its diagonal) (:class:`Drawn`)."""
+    density matrix: its diagonal) (:class:`Drawn`). ``order``
+    (:attr:`qsym._ir.Circuit.sample_order`): every wire in PennyLane's order; the basis
+    states are drawn in that order, as PennyLane draws them, and each outcome mapped back
+    (:func:`from_order`).
+
+    >>> psi = np.array([0.6, 0.8, 0, 0])                 # wire 1 in 0.6|0> + 0.8|1>
+    >>> a = draw_bits(psi, 2, 5, np.random.default_rng(3), order=(1, 0))
+    >>> b = np.random.default_rng(3).choice(4, 5, p=[0.36, 0, 0.64, 0])  # wire 1 first
+    >>> a.bits([1, 0]).tolist() == [[i >> 1, i & 1] for i in b.tolist()]
+    True
+    """
     probs = np.diagonal(psi).real if psi.ndim == 2 else psi.real**2 + psi.imag**2
+    if order:
+        table = (from_order if n <= 16 else from_order.__wrapped__)(n, tuple(order))
+        probs = probs[table]  # the same numbers in PennyLane's order
     norm = probs.sum()  # (np.sum's reduction, without its wrapper)
     if abs(norm - 1.0) > 1e-6:
         raise ValueError("probabilities do not sum to 1")
-    return Drawn(choice(rng, probs / norm, shots), n)
+    drawn = choice(rng, probs / norm, shots)
+    return Drawn(table[drawn] if order else drawn, n)
+
+
+@functools.lru_cache(maxsize=64)
+def from_order(n, order):
+    """The index of all ``n`` wires (in index order, the wires not in ``order`` 0) of each
+    basis state of the wires ``order`` (the first most significant): a table.
+
+    >>> from_order(3, (2, 0)).tolist()   # wire 2 then wire 0: 00, 01, 10, 11
+    [0, 4, 1, 5]
+    """
+    k = len(order)
+    outcomes = np.arange(2**k, dtype=np.int64)
+    out = np.zeros(2**k, dtype=np.int64)
+    for j, w in enumerate(order):
+        out |= ((outcomes >> (k - 1 - j)) & 1) << (n - 1 - w)
+    out.flags.writeable = False
+    return out
 
 
 # NumPy's messages for the checks of p in Generator.choice (kernels.choice_check)
@@ -889,10 +922,10 @@ def group_rotation(ms) -> dict:
     return rotation
 
 
-def draw_batch(psis, n, total, rng):
+def draw_batch(psis, n, total, rng, order=()):
     """:func:`draw_bits` of each state of a batch in turn (PennyLane's batched
     ``sample_state``: one ``rng.choice`` per state)."""
-    return [draw_bits(psi, n, total, rng) for psi in psis]
+    return [draw_bits(psi, n, total, rng, order) for psi in psis]
 
 
 def bins(counts):
@@ -904,7 +937,7 @@ def bins(counts):
     return edges
 
 
-def pauli_words_by_samples(psis, n, words, shots, rng):
+def pauli_words_by_samples(psis, n, words, shots, rng, order=()):
     """Term by term, as PennyLane measures a Hamiltonian's expval: the words grouped
     (:func:`qwc_partition`, one group when there is one word), a draw per group and state
     of the batch ``psis``; each state's ``(bits, word)`` per word."""
@@ -912,14 +945,14 @@ def pauli_words_by_samples(psis, n, words, shots, rng):
     out = [[None] * len(words) for _ in psis]
     for g in groups:
         rotation = {w: ROTATIONS[b] for i in g for w, b in words[i] if b != "Z"}
-        drawn = draw_batch([_rotate(psi, n, rotation) for psi in psis], n, shots, rng)
+        drawn = draw_batch([_rotate(psi, n, rotation) for psi in psis], n, shots, rng, order)
         for b, bits in enumerate(drawn):
             for i in g:
                 out[b][i] = bits, words[i]
     return out
 
 
-def hamiltonian_expvals(form, psis, n, counts, rng):
+def hamiltonian_expvals(form, psis, n, counts, rng, order=()):
     """PennyLane's ``_measure_hamiltonian_with_samples`` / ``_measure_sum_with_samples``,
     per count of the shots (its outer loop) and state of the batch: each term's mean from
     its group's samples, then ``sum(c * mean)`` (a Sum: ``sum(mean)``) in the order
@@ -928,7 +961,7 @@ def hamiltonian_expvals(form, psis, n, counts, rng):
     out = [[None] * len(counts) for _ in psis]
     for k, shots in enumerate(counts):
         for b, drawn in enumerate(pauli_words_by_samples(psis, n, [w for _, _, w in terms],
-                                                         shots, rng)):
+                                                         shots, rng, order)):
             res = [word_mean(bits, w, _number(s))
                    for (bits, w), (_, s, _) in zip(drawn, terms)]
             if form[0] == "sum":
@@ -953,22 +986,23 @@ def pl_ready(m, form) -> bool:
     return all(getattr(c, "is_number", True) and complex(c).imag == 0 for c, _ in m.terms)
 
 
-def pl_values(ms, forms, groups, psis, n, counts, rng):
+def pl_values(ms, forms, groups, psis, n, counts, rng, order=()):
     """Every measurement's value from PennyLane's draws (``groups``:
     :func:`measurement_groups`) for each state of the batch ``psis`` and each count of the
     shots ``counts``: ``out[b][k]``, a list over the measurements. A group draws
-    ``sum(counts)`` shots per state, each count its bin of them, as PennyLane does."""
+    ``sum(counts)`` shots per state, each count its bin of them, as PennyLane does, the
+    basis states in PennyLane's order of the wires (``order``: :func:`draw_bits`)."""
     out = [[[None] * len(ms) for _ in counts] for _ in psis]
     total, edges = int(sum(counts)), bins(counts)
     for g in groups:
         m, form = ms[g[0]], forms[g[0]]
         if form[:1] in (("lincomb",), ("sum",)) and m.kind == "expval" and m.terms:
-            for b, per in enumerate(hamiltonian_expvals(form, psis, n, counts, rng)):
+            for b, per in enumerate(hamiltonian_expvals(form, psis, n, counts, rng, order)):
                 for k, v in enumerate(per):
                     out[b][k][g[0]] = v
             continue
         rotated, stat = _group_statistics(ms, forms, g, psis, n)
-        for b, drawn in enumerate(draw_batch(rotated, n, total, rng)):
+        for b, drawn in enumerate(draw_batch(rotated, n, total, rng, order)):
             for k, (lo, hi) in enumerate(edges):
                 shots = drawn if len(edges) == 1 else drawn[lo:hi]
                 for i in g:

@@ -57,6 +57,7 @@ class Symbols:
     literals: list = field(default_factory=list)  # (symbol, values) broadcast numbers
     parts: list = field(default_factory=list)  # (argument, kind, shape), numeric ones
     checks: list = field(default_factory=list)  # (what, exprs, test): run at every call
+    claims: list = field(default_factory=list)  # trace.Tape.claims of the recording
     constants: list = field(default_factory=list)  # (symbol, number): Looks.constants
 
     def add(self, what, name, arr, kind):
@@ -108,6 +109,7 @@ def record(target: Target, s: Symbols):
     with trace.collecting_checks() as checks:
         items, result = trace.run_traced(target.func, s.args, s.kwargs, wires, claims)
     s.checks = checks
+    s.claims = claims
     items = split_matrix_batches(items)
     if wires is None:  # a device without wires: the circuit's own
         wires = circuit_wires(items, result, claims)
@@ -164,7 +166,7 @@ def record_per_call(target: Target, s: Symbols, args, kwargs, numbers=False):
                       values=s.values, diff_args=s.diff_args, blocks=s.blocks,
                       arrays=s.arrays, parts=s.parts)
     items, result, wires = record(target, numeric)
-    s.checks = numeric.checks
+    s.checks, s.claims = numeric.checks, numeric.claims
     looks = trace.Looks(s.values)
     looks.failed = True
     why = (f"the circuit function failed on qsym's traced stand-ins ({failure}) and ran on "
@@ -247,9 +249,12 @@ def collapse(items, first, s: Symbols):
 
 
 def to_circuit(items, result, wires, s: Symbols) -> ir.Circuit:
-    """Stage 3: the IR of the recording."""
-    return trace.to_ir(items, result, wires, s.inputs, s.data,
-                       [number for _, number in s.constants])
+    """Stage 3: the IR of the recording, with PennyLane's order of its wires for sampling
+    (:attr:`qsym._ir.Circuit.sample_order`, :func:`sample_order`)."""
+    circuit = trace.to_ir(items, result, wires, s.inputs, s.data,
+                          [number for _, number in s.constants])
+    order = sample_order(items, result, s.claims, tuple(wires))
+    return replace(circuit, sample_order=order) if order else circuit
 
 
 def check(target: Target, circuit, args, kwargs, key, s: Symbols, at_zero=True) -> None:
@@ -358,25 +363,9 @@ def broadcast_entry(element, s: Symbols):
                                [v for _, v in s.literals])
 
 
-def circuit_wires(items, result, claims=()) -> Wires:
-    """The wires of a traced circuit on a device made without ``wires=`` (PennyLane's
-    rule, ``QuantumScript.map_to_standard_wires``): the gates' wires in order of first use,
-    then the wires only measured; if those are the integers ``0..n-1`` (gates on
-    ``0..k-1``, measured-only ``k..n-1``) they stay in numeric order. ``claims``
-    (:attr:`qsym._trace.Tape.claims`): the wires of a template the device applies whole,
-    used where it stands (after the item it follows), as PennyLane's tape keeps it.
-
-    >>> from qsym import _operations as ops
-    >>> circuit_wires([ops.RX(0.1, wires="b"), ops.CNOT(wires=["b", "a"])],
-    ...               ops.expval(ops.PauliZ("c")))
-    Wires(['b', 'a', 'c'])
-    >>> circuit_wires([ops.RX(0.1, wires=1), ops.RX(0.1, wires=0)], ops.probs(wires=[2]))
-    Wires([0, 1, 2])
-    >>> circuit_wires([ops.RX(0.1, wires=0)], {"a": ops.sample(wires=[1]), "b": [ops.probs(wires=[2])]})
-    Wires([0, 1, 2])
-    """
-    from ._operations import MeasurementProcess
-
+def _used_wires(items, claims) -> list:
+    """The wires of the recorded gates in order of first use, a template the device
+    applies whole (``claims``) by all its wires where it stands."""
     order: list = []
     seen: set = set()
 
@@ -398,7 +387,14 @@ def circuit_wires(items, result, claims=()) -> Wires:
     for left in after.values():  # an item a rewrite replaced: after the gates
         for ws in left:
             add(ws)
-    n_ops = len(order)
+    return order
+
+
+def _measured_wires(result, device_wires=()) -> list:
+    """The wires of the returned measurements, in order (a measurement of no wires:
+    ``device_wires``)."""
+    from ._operations import MeasurementProcess
+
     results: list = []
 
     def collect(r):  # the measurements of a returned pytree (tuples, lists, dicts)
@@ -412,11 +408,73 @@ def circuit_wires(items, result, claims=()) -> Wires:
                 collect(x)
 
     collect(result)
+    out: list = []
     for m in results:
-        if m.obs is not None:
-            add(m.obs.wires)
-        elif m.wires:
-            add(m.wires)
+        ws = m.obs.wires if m.obs is not None else m.wires
+        out.extend(ws if len(ws) else device_wires)
+    return out
+
+
+def sample_order(items, result, claims, device_wires: tuple) -> tuple:
+    """The device's wire indices in the order PennyLane's ``default.qubit`` numbers the
+    basis states it samples (``QuantumScript.map_to_standard_wires``): the gates' wires
+    in order of first use (:func:`_used_wires`), then the wires only measured (as
+    PennyLane takes them: a Python set's order), unless those are already the integers
+    ``0..n-1`` in two blocks (then in numeric order); the device's other wires, not in
+    PennyLane's state (``|0>``: zero probabilities, which change no draw wherever they
+    are), last. ``()`` where the wires in PennyLane's state are in index order: the
+    draws are then those of the basis states in index order.
+
+    >>> from qsym import _operations as ops
+    >>> sample_order([ops.RX(0.1, wires=2), ops.CNOT(wires=[2, 0])],
+    ...              ops.expval(ops.PauliZ(1)), [], (0, 1, 2, 3))
+    (2, 0, 1, 3)
+    >>> sample_order([ops.RX(0.1, wires=1)], ops.expval(ops.PauliZ(3)), [], (0, 1, 2, 3))
+    ()
+    >>> sample_order([ops.RX(0.1, wires=1), ops.RX(0.1, wires=0)], ops.probs(wires=[2]),
+    ...              [], (0, 1, 2))
+    ()
+    """
+    index = {w: i for i, w in enumerate(device_wires)}
+    op_wires = _used_wires(items, claims)
+    meas_only = set(_measured_wires(result, device_wires)) - set(op_wires)
+    k, m = len(op_wires), len(meas_only)
+    ints = all(isinstance(w, numbers.Integral) and not isinstance(w, bool)
+               for w in (*op_wires, *meas_only))
+    if ints and set(op_wires) == set(range(k)) and meas_only == set(range(k, k + m)):
+        labels = list(range(k + m))  # PennyLane maps nothing: the numeric order
+    else:
+        labels = op_wires + list(meas_only)
+    order = [index[w] for w in labels if w in index]
+    if order == sorted(order):
+        return ()
+    return tuple(order + [i for i in range(len(device_wires)) if i not in set(order)])
+
+
+def circuit_wires(items, result, claims=()) -> Wires:
+    """The wires of a traced circuit on a device made without ``wires=`` (PennyLane's
+    rule, ``QuantumScript.map_to_standard_wires``): the gates' wires in order of first use,
+    then the wires only measured; if those are the integers ``0..n-1`` (gates on
+    ``0..k-1``, measured-only ``k..n-1``) they stay in numeric order. ``claims``
+    (:attr:`qsym._trace.Tape.claims`): the wires of a template the device applies whole,
+    used where it stands (after the item it follows), as PennyLane's tape keeps it.
+
+    >>> from qsym import _operations as ops
+    >>> circuit_wires([ops.RX(0.1, wires="b"), ops.CNOT(wires=["b", "a"])],
+    ...               ops.expval(ops.PauliZ("c")))
+    Wires(['b', 'a', 'c'])
+    >>> circuit_wires([ops.RX(0.1, wires=1), ops.RX(0.1, wires=0)], ops.probs(wires=[2]))
+    Wires([0, 1, 2])
+    >>> circuit_wires([ops.RX(0.1, wires=0)], {"a": ops.sample(wires=[1]), "b": [ops.probs(wires=[2])]})
+    Wires([0, 1, 2])
+    """
+    order = _used_wires(items, claims)
+    n_ops = len(order)
+    seen = set(order)
+    for w in _measured_wires(result):
+        if w not in seen:
+            seen.add(w)
+            order.append(w)
     if not order:
         raise WireError(
             "the circuit uses no wires, so a device made without wires= has nothing to "

@@ -514,9 +514,12 @@ def _assemble(tape, per_param, results, r0):
             g = 0.0
             for c, t in terms:
                 if isinstance(t, tuple):  # (tape, batch element) of a broadcast tape
-                    g = g + c * part(results[t[0]])[t[1]]
+                    r = part(results[t[0]])[t[1]]
                 else:
-                    g = g + c * part(r0 if t is None else results[t])
+                    r = part(r0 if t is None else results[t])
+                if np.ndim(c):  # by an array parameter: its shape, then the result's
+                    c = np.reshape(c, np.shape(c) + (1,) * np.ndim(r))
+                g = g + c * r
             row.append(g if isinstance(g, Box) else np.asarray(g))
         grads.append(row)
     if n_meas == 1:
@@ -677,10 +680,26 @@ def _has_generator(op) -> bool:
         return False
 
 
+def _boxed(p) -> bool:
+    """Whether the parameter ``p`` holds an autograd box (a template keeps an array of
+    them as an object array)."""
+    if isinstance(p, Box):
+        return True
+    return (isinstance(p, np.ndarray) and p.dtype == object
+            and any(isinstance(e, Box) for e in p.flat))
+
+
+def _unboxed(p):
+    """``p`` without autograd boxes (an object array of them: its floats)."""
+    if isinstance(p, np.ndarray) and p.dtype == object:
+        return np.array([getval(e) for e in p.flat]).reshape(p.shape)
+    return getval(p)
+
+
 def _generator_gates(op, depth=0) -> list:
     """``op``, or its decomposition (again until each gate with a trainable parameter has
     a generator): PennyLane's expansion before the Hadamard test."""
-    if not any(isinstance(p, Box) for p in op.data) or _has_generator(op):
+    if not any(_boxed(p) for p in op.data) or _has_generator(op):
         return [op]
     try:
         gates = op.decomposition() if depth < 32 else None
@@ -714,23 +733,34 @@ def _hadamard_expand(tape):
     if not need:
         return tape, [[(i, 1.0)] for i in trainable]
     data = tape.data
-    x0 = np.array([float(np.real(getval(data[i]))) for i in trainable])
+    # a trainable parameter may be an array (a template's weights): its entries, flat
+    values = [np.asarray(np.real(getval(data[i])), dtype=float) for i in trainable]
+    edges = np.cumsum([0] + [v.size for v in values])
+    x0 = np.concatenate([v.reshape(-1) for v in values])
     held = []
 
     def flat(x):
-        bound = tape.bind_new_parameters([x[k] for k in range(len(trainable))], trainable)
+        params = [x[lo] if v.ndim == 0 else anp.reshape(x[lo:hi], v.shape)
+                  for v, lo, hi in zip(values, edges[:-1], edges[1:])]
+        bound = tape.bind_new_parameters(params, trainable)
         ops = [g for op in bound.operations for g in _generator_gates(op)]
         held[:] = ops
         return anp.stack([anp.real(p) + 0.0 * x[0] for op in ops for p in op.data])
 
     cjac = np.asarray(jacobian(flat)(x0))
-    ops = [rebuild_op(op, [getval(p) for p in op.data]) if any(isinstance(p, Box) for p in op.data)
+    ops = [rebuild_op(op, [_unboxed(p) for p in op.data]) if any(_boxed(p) for p in op.data)
            else op for op in held]
     new = QuantumScript(ops, tape.measurements, shots=tape.shots)
     rows = [j for j in range(cjac.shape[0]) if np.any(cjac[j])]
     new.trainable_params = rows
-    return new, [[(j, float(cjac[j, k])) for j in rows if cjac[j, k]]
-                 for k in range(len(trainable))]
+    columns = []
+    for v, lo, hi in zip(values, edges[:-1], edges[1:]):
+        if v.ndim == 0:  # d expanded / d given: a number
+            columns.append([(j, float(cjac[j, lo])) for j in rows if cjac[j, lo]])
+        else:  # an array parameter: d expanded / d (each of its entries), its shape
+            columns.append([(j, cjac[j, lo:hi].reshape(v.shape)) for j in rows
+                            if np.any(cjac[j, lo:hi])])
+    return new, columns
 
 
 def _op_of(tape, j):

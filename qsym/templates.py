@@ -374,6 +374,16 @@ class Template(GateSequence):
         hyper = tuple((k, _hashable(v)) for k, v in self.hyperparameters.items())
         return tuple(self.data), (Wires(self.wires), hyper)
 
+    def remake(self, params=None):
+        """The template made again with other data (PennyLane's ``bind_new_parameters``
+        of a template: its data in order, the rest kept), recorded where it is called.
+
+        >>> AngleEmbedding([0.1, 0.2], wires=[0, 1]).remake([[0.3, 0.4]]).features
+        array([0.3, 0.4])
+        """
+        data, metadata = self._flatten()
+        return type(self)._unflatten(tuple(data if params is None else params), metadata)
+
     @classmethod
     def _unflatten(cls, data, metadata):
         """The template again from :meth:`_flatten`'s output (PennyLane's

@@ -349,3 +349,28 @@ def test_evolution_has_pennylanes_generator():
     tapes, fn = qml.gradients.hadamard_grad(tape, mode="direct")
     assert fn(qml.device("default.qubit", wires=1).execute(tapes)) == pytest.approx(
         -2 * onp.sin(0.8), abs=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["standard", "direct"])
+def test_a_template_whose_weights_are_made_in_the_circuit(mode):
+    # the weights are a trainable array made inside the circuit (PennyLane's tensor
+    # defaults to requires_grad=True): BasicEntanglerLayers on two wires is RX(w0) (x) RX(w1)
+    # then CNOT(0, 1), so <Z0> = cos(x0 + w0); with w = x1: cos(x0 + x1)
+    dev = qml.device("default.qubit", wires=3)
+    kw = {"mode": mode} if mode == "direct" else {}
+
+    @qml.qnode(dev, diff_method="hadamard", gradient_kwargs=kw)
+    def constant(x):
+        qml.RX(x[0], wires=0)
+        qml.BasicEntanglerLayers(np.ones((1, 2)) * 0.5, wires=[0, 1])
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(dev, diff_method="hadamard", gradient_kwargs=kw)
+    def through(x):
+        qml.RX(x[0], wires=0)
+        qml.BasicEntanglerLayers(np.ones((1, 2)) * x[1], wires=[0, 1])
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array([0.3, 0.2], requires_grad=True)
+    onp.testing.assert_allclose(qml.jacobian(constant)(x), [-onp.sin(0.8), 0.0], atol=1e-12)
+    onp.testing.assert_allclose(qml.jacobian(through)(x), [-onp.sin(0.5)] * 2, atol=1e-12)

@@ -676,3 +676,40 @@ def test_circuit_cutting_is_refused_by_name():
     assert qml.WireCut(wires=[0]).decomposition() == [] and qml.WireCut(0).label() == "//"
     with pytest.raises(qml.errors.WireError, match="At least one wire"):
         qml.WireCut(wires=[])
+
+
+@pytest.mark.parametrize("shots", [None, 10])
+@pytest.mark.parametrize("gate", ["none", "constant"])
+def test_a_tensor_argument_no_gate_uses_gives_numpy_results(shots, gate):
+    # PennyLane 0.45.1 takes the interface from the tape's parameters: a tensor argument
+    # that no gate uses (no parameter at all, or a float constant) leaves them NumPy's, so
+    # an expval or var is np.float64 and probs a plain array (printed in a throwaway script)
+    @qml.set_shots(shots)
+    @qml.qnode(qml.device("default.qubit", wires=2, seed=1))
+    def circuit(x):
+        if gate == "constant":
+            qml.RX(0.3, wires=0)
+        qml.PauliX(wires=1)
+        return qml.expval(qml.PauliZ(1)), qml.var(qml.PauliZ(1)), qml.probs(wires=[1])
+
+    e, v, p = circuit(pnp.array([0.4], requires_grad=True))
+    assert type(e) is np.float64 and type(v) is np.float64 and type(p) is np.ndarray
+    assert np.allclose([e, v, *p], [-1.0, 0.0, 0.0, 1.0], atol=1e-12)  # wire 1 is |1>
+
+
+@pytest.mark.parametrize("shots", [None, 10])
+def test_a_template_applied_whole_with_tensor_data_keeps_autograd_results(shots):
+    # BasisState's state is a tape parameter in PennyLane (a tensor here): the autograd
+    # interface, so a tensor analytically and a 0-d array with shots (PennyLane 0.45.1)
+    @qml.set_shots(shots)
+    @qml.qnode(qml.device("default.qubit", wires=2, seed=1))
+    def circuit(x):
+        qml.BasisState(pnp.array([1]), wires=[1])
+        return qml.expval(qml.PauliZ(1))
+
+    value = circuit(pnp.array([0.4], requires_grad=True))
+    assert float(value) == -1.0
+    if shots is None:
+        assert isinstance(value, pnp.tensor)
+    else:
+        assert type(value) is np.ndarray and value.shape == ()

@@ -189,3 +189,124 @@ def test_projector_and_hermitian_are_sampled_in_pennylanes_bases():
     s, = _draws(6, (PZ[::-1].copy(), 80))
     h = qml.Hermitian(onp.diag([2.0, -1.0]), wires=0)
     assert _node(lambda: qml.expval(h), 80, 6)(T) == onp.mean(onp.where(s == 0, -1.0, 2.0))
+
+
+# --- PennyLane's order of the wires (its map_to_standard_wires) ---------------------------
+# PennyLane numbers the wires of the state it samples by the gates' first use, then the
+# wires only measured; the device's other wires are not in its state. The draws are
+# rng.choice over the basis states in that order.
+
+def test_the_order_of_the_wires_pennylane_samples_by_hand():
+    from qsym import _operations as ops
+    from qsym._stages import sample_order
+
+    gates = [ops.RX(0.1, wires="c"), ops.CNOT(wires=["c", "a"]), ops.RY(0.2, wires="b")]
+    labels = ("a", "b", "c", "d")
+    # first use c, a, b; d unused and unmeasured: not in PennyLane's state (last here)
+    assert sample_order(gates, ops.expval(ops.PauliZ("a")), [], labels) == (2, 0, 1, 3)
+    # a measurement of no wires measures the device's: d is measured only, last
+    assert sample_order(gates, ops.sample(), [], labels) == (2, 0, 1, 3)
+    # integers 0..k-1 used, k.. measured only: PennyLane maps nothing (numeric order)
+    assert sample_order([ops.RX(0.1, wires=1), ops.RX(0.1, wires=0)],
+                        ops.probs(wires=[2]), [], (0, 1, 2)) == ()
+    # the device's labels in another order than PennyLane's
+    assert sample_order([ops.RX(0.1, wires=0), ops.RX(0.1, wires=1)],
+                        ops.probs(wires=[0, 1]), [], (1, 0)) == (1, 0)
+    # PennyLane's wires in index order (d left out): the index order draws the same
+    assert sample_order([ops.RX(0.1, wires="a"), ops.RX(0.1, wires="c")],
+                        ops.probs(wires=["c"]), [], labels) == ()
+
+
+def test_samples_are_drawn_in_the_order_the_gates_first_use_the_wires():
+    # RY(T) on wire 2 first, Hadamard on wire 0 after: PennyLane's state is (wire 2, wire 0)
+    # with P = PZ (x) [1/2, 1/2]; wire 1 is measured only (qml.sample(): the device's
+    # wires), so it comes last, always 0
+    p = onp.kron(onp.kron(PZ, [0.5, 0.5]), [1.0, 0.0])
+    s, = _draws(31, (p, 40))
+    wire2, wire0, wire1 = (s >> 2) & 1, (s >> 1) & 1, s & 1
+    dev = qml.device("default.qubit", wires=3, seed=31)
+
+    @qml.set_shots(40)
+    @qml.qnode(dev)
+    def f(t):
+        qml.RY(t, wires=2)
+        qml.Hadamard(wires=0)
+        return qml.sample()
+
+    onp.testing.assert_array_equal(f(T), onp.stack([wire0, wire1, wire2], axis=1))
+
+
+def test_an_unused_device_wire_is_not_in_the_drawn_state():
+    # expval(Z(2)) after RY on wire 2 alone: PennyLane's state has one wire (P = PZ); two
+    # groups (the Pauli word, then the wires), each one draw binned by the shot vector
+    z, s = _draws(8, (PZ, 30), (PZ, 30))
+    dev = qml.device("default.qubit", wires=["x", "y", 2], seed=8)
+
+    @qml.set_shots([10, 20])
+    @qml.qnode(dev)
+    def f(t):
+        qml.RY(t, wires=2)
+        return qml.expval(qml.PauliZ(2)), qml.sample(wires=[2])
+
+    (e1, s1), (e2, s2) = f(T)
+    onp.testing.assert_array_equal(onp.concatenate([s1, s2]).reshape(-1), s)
+    assert e1 == onp.mean(1.0 - 2.0 * z[:10]) and e2 == onp.mean(1.0 - 2.0 * z[10:])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_circuits_sample_as_pennylane_whatever_the_wire_order(seed):
+    pl = pytest.importorskip("pennylane")
+    warnings.filterwarnings("ignore")
+    gen = onp.random.default_rng(seed)
+    labels = [["a", 1, "c"], [2, 0, 1], [0, 1, 2, 3]][seed % 3]
+    lines = []
+    for _ in range(int(gen.integers(1, 5))):
+        w = [labels[int(i)] for i in gen.permutation(len(labels))[:2]]
+        kind = int(gen.integers(4))
+        lines.append((kind, w, float(gen.uniform(-2, 2))))
+    template = seed % 2 == 0
+    perm = [labels[int(i)] for i in gen.permutation(len(labels))]
+
+    def run(q):
+        dev = q.device("default.qubit", wires=labels, seed=seed)
+
+        @q.set_shots([7, 13])
+        @q.qnode(dev)
+        def f(x):
+            for kind, w, a in lines:
+                if kind == 0:
+                    q.RX(a * x, wires=w[0])
+                elif kind == 1:
+                    q.CNOT(wires=w)
+                elif kind == 2:
+                    q.IsingXY(a, wires=w)
+                else:
+                    q.Hadamard(wires=w[1])
+            if template:
+                q.StronglyEntanglingLayers(onp.full((1, 3, 3), 0.4), wires=perm[:3])
+            return (q.sample(), q.expval(q.PauliX(perm[0]) @ q.PauliZ(perm[1])),
+                    q.probs(wires=perm[1:]), q.var(q.PauliY(perm[-1])),
+                    q.expval(q.Hamiltonian([0.3, -0.5], [q.PauliZ(perm[0]), q.PauliX(perm[1])])))
+
+        return f(q.numpy.array(0.8, requires_grad=False))
+
+    a, b = run(pl), run(qml)
+    for bin_a, bin_b in zip(a, b):
+        for x, y in zip(bin_a, bin_b):
+            onp.testing.assert_array_equal(onp.asarray(x), onp.asarray(y))
+
+
+def test_default_mixed_draws_in_pennylanes_order_of_the_wires():
+    # RY(T) on wire "b", then a Hadamard on wire "a": PennyLane's default.mixed state is
+    # ("b", "a") (on wires 1 and 0 it would keep 0, 1: integers from 0 are not renumbered)
+    s, = _draws(12, (onp.kron(PZ, [0.5, 0.5]), 30))
+    dev = qml.device("default.mixed", wires=["a", "b"], seed=12)
+
+    @qml.set_shots(30)
+    @qml.qnode(dev)
+    def f(t):
+        qml.RY(t, wires="b")
+        qml.Hadamard(wires="a")
+        return qml.sample()
+
+    onp.testing.assert_array_equal(f(T), onp.stack([s & 1, (s >> 1) & 1], axis=1))
