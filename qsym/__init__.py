@@ -254,7 +254,7 @@ from ._state_preparations import (  # noqa: E402
     QROMStatePreparation,
     Superposition,
 )
-from ._encodings import ENCODINGS as _ENCODINGS, FABLE, IQP, QuantumMonteCarlo  # noqa: E402
+from ._encodings import ENCODINGS as _ENCODINGS, FABLE, IQP, BasisRotation, QuantumMonteCarlo  # noqa: E402
 for _n, _cls in _STATE_PREPARATIONS.items():  # qml.templates.state_preparations.<name>
     setattr(templates.state_preparations, _n, _cls)
     setattr(templates, _n, _cls)

@@ -890,7 +890,7 @@ def simplify(op):
     >>> simplify(X(0) + X(0))
     2.0 * X(0)
     """
-    if isinstance(op, (Operation, Observable)):
+    if isinstance(op, (Operation, Observable, Exp)):
         return op.simplify()
     raise GateError(f"qml.simplify takes a gate or an observable, got {op!r}")
 
@@ -2620,6 +2620,25 @@ class Exp:
         with not_recording():
             return Exp(self.base, self.coeff * z, num_steps=self.num_steps)
 
+    def _simplified_base(self) -> tuple:
+        """``(base, factor)``: the simplified base, a scalar it carries moved out."""
+        base = self.base.simplify()
+        if isinstance(base, SProd):
+            return base.base, base.scalar
+        return base, 1
+
+    def simplify(self):
+        """PennyLane's ``Exp.simplify``: the base simplified, its scalar moved into the
+        coefficient; made aside, not applied.
+
+        >>> import qsym as qml
+        >>> qml.exp(qml.s_prod(2.0, qml.X(0)), 0.5j).simplify()
+        Exp(1j PauliX)
+        """
+        base, factor = self._simplified_base()
+        with not_recording():
+            return Exp(base, self.coeff * factor, num_steps=self.num_steps)
+
     def diagonalizing_gates(self) -> list:
         """The base's diagonalizing gates (an exponential shares its eigenbasis)."""
         return self.base.diagonalizing_gates()
@@ -2882,6 +2901,18 @@ class Evolution(Exp):
         return base_label or f"Exp({t}j {self.base.label(decimals=decimals, cache=cache)})"
     # what a tape's structure holds besides the parameter (qsym._tapes: one circuit each)
     hyper = property(lambda self: (("base", self.base), ("num_steps", self.num_steps)))
+
+    def simplify(self):
+        """PennyLane's ``Evolution.simplify``: the base simplified, its scalar moved into the
+        parameter; made aside, not applied.
+
+        >>> import qsym as qml
+        >>> qml.evolve(qml.s_prod(2.0, qml.X(0)), 0.25).simplify()
+        Evolution(-0.5j PauliX)
+        """
+        base, factor = self._simplified_base()
+        with not_recording():
+            return Evolution(base, self.param * factor, num_steps=self.num_steps)
 
     def remake(self, params=None):
         """A copy with the parameter ``params[0]`` (a tape's parameter), made where it is
@@ -3183,5 +3214,6 @@ def change_op_basis(compute_op, target_op, uncompute_op=None) -> ChangeOpBasis:
 
 
 METHODS["ctrl"] = ctrl  # op._controlled(wire) (qsym._operations)
+METHODS["evolve"] = evolve  # the entries of TrotterProduct's decomposition (qsym.templates)
 # the decompositions of templates (qsym.templates: SelectPauliRot) use them
 METHODS["change_op_basis"], METHODS["qml_adjoint"] = change_op_basis, adjoint  # (METHODS["adjoint"] is a gate's own: _gate_adjoint)

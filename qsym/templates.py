@@ -40,7 +40,7 @@ from .errors import (AdjointUndefinedError, ArgumentError, DifferentiationError,
                      TracingError, WireError)
 from ._operations import GATE_CLASSES, METHODS, GateSequence, Observable, Operation, Prod, wires_tuple
 from ._ir import apply_matrix
-from ._trace import Tape, active_tape, add_check, choice, known, recording, take_over, unwrap
+from ._trace import Tape, active_tape, add_check, choice, known, not_recording, recording, take_over, unwrap
 from .wires import Wires
 
 
@@ -89,7 +89,7 @@ def _symbolic(arr: np.ndarray) -> bool:
 
 
 # the template modules below this one (state preparations, encodings) read inputs alike
-template_array, is_symbolic = _array, _symbolic
+template_array, is_symbolic, unwrapped = _array, _symbolic, _unwrapped
 
 
 def _gate(name, *params, wires, **hyper) -> Operation:
@@ -2332,13 +2332,17 @@ class TrotterProduct(Template):
     """PennyLane's ``qml.TrotterProduct(hamiltonian, time, n=1, order=1)``: the Suzuki-Trotter
     product approximating ``exp(i H time)`` (PennyLane's sign: the opposite of
     :class:`ApproxTimeEvolution`'s) with ``n`` steps of order ``order`` (1 or an even
-    number; PennyLane's recursion), each factor ``exp(i c P s)`` as ``PauliRot(-2 c s, P)``
-    (an identity term as a ``GlobalPhase``). ``time`` and the coefficients may be circuit
-    arguments: gradients are exact.
+    number; PennyLane's recursion), each factor ``exp(i c P s)`` applied as
+    ``PauliRot(-2 c s, P)`` (an identity term as a ``GlobalPhase``) and listed in the
+    decomposition as PennyLane's entry ``qml.evolve(c P, -s)``. ``time`` and the
+    coefficients may be circuit arguments: gradients are exact.
 
     >>> import qsym as qml
     >>> H = qml.dot([1.0, 0.5], [qml.X(0), qml.Z(0)])
-    >>> [str(g) for g in qml.TrotterProduct(H, 0.2, n=1, order=2).decomposition()]
+    >>> op = qml.TrotterProduct(H, 0.2, n=1, order=2)
+    >>> op.decomposition()
+    [Evolution(0.1j PauliX), Evolution(0.1j 0.5 * Z(0)), Evolution(0.1j 0.5 * Z(0)), Evolution(0.1j PauliX)]
+    >>> [str(g) for g in op.gates()]
     ["PauliRot(-0.2, pauli_word='X', wires=[0])", "PauliRot(-0.1, pauli_word='Z', wires=[0])", "PauliRot(-0.1, pauli_word='Z', wires=[0])", "PauliRot(-0.2, pauli_word='X', wires=[0])"]
     """
 
@@ -2348,33 +2352,88 @@ class TrotterProduct(Template):
 
 
     def __init__(self, hamiltonian, time, n=1, order=1, check_hermitian=True, id=None):
+        from ._operations import LinearCombination, SProd, Sum
+
         if not isinstance(order, numbers.Integral) or order <= 0 or (order != 1 and order % 2):
             raise GateError(f"The order of a TrotterProduct must be 1 or a positive even "
                             f"integer, got {order}.")
         if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
             raise GateError(f"TrotterProduct: the number of steps n must be a positive int, got {n!r}")
+        if not isinstance(hamiltonian, (LinearCombination, Sum, SProd)):
+            raise ArgumentError(f"The given operator must be a PennyLane ~.Sum or ~.SProd, got "
+                                f"{hamiltonian}: write the Hamiltonian as a sum of terms "
+                                "(qml.dot, qml.Hamiltonian, X(0) + Z(1)); one term is qml.exp's")
         pairs = _sum_operands(hamiltonian, "TrotterProduct")
         if len(pairs) < 2:
             raise GateError("There should be at least 2 terms in the Hamiltonian. Otherwise use `qml.exp`")
-        self.terms = [_word_term(c, o, "TrotterProduct") for c, o in pairs]
-        if check_hermitian and not all(_real(t[2]) for t in self.terms):
-            raise GateError("One or more of the terms in the Hamiltonian are not verified to be "
-                            "Hermitian: give real coefficients, or check_hermitian=False")
         self.hamiltonian, self.time, self.n, self.order, self.id = hamiltonian, time, int(n), order, id
         self.check_hermitian = check_hermitian
         self.wires = tuple(hamiltonian.wires)
-        # a complex time (PennyLane accepts one: imaginary-time evolution) is no unitary:
-        # the object exists (its wires, parameters), it applies no gates
-        self._imaginary = _complex_number(time)
-        if self._imaginary and active_tape() is not None:
-            raise GateError(_IMAGINARY_TROTTER.format(time=time))
+        # PennyLane's entries: exp(i x op) per operand ``op`` of the Hamiltonian
+        with not_recording():  # (made aside: not queued)
+            self._operands = [o if _is_one(c) else SProd(c, o) for c, o in pairs]
+        # what qsym cannot apply (the object exists: its wires, parameters, decomposition)
+        self._refusal = None
+        try:
+            self.terms = [_word_term(c, o, "TrotterProduct") for c, o in pairs]
+        except GateError as exc:  # a term that is no Pauli word (RY(1.23, 0), ...)
+            self.terms, self._refusal = None, str(exc)
+        hermitian = self.terms is not None and all(_real(t[2]) for t in self.terms)
+        if check_hermitian and not hermitian:
+            raise GateError("One or more of the terms in the Hamiltonian are not verified to be "
+                            "Hermitian. Please consider verifying the Hamiltonian manually using "
+                            "qml.is_hermitian and provide `check_hermitian=False` to the "
+                            "`TrotterProduct` constructor (qsym applies Pauli words with real "
+                            "coefficients only).")
+        if self._refusal is None and not hermitian:
+            self._refusal = (f"TrotterProduct: the Hamiltonian {hamiltonian!r} has complex "
+                             "coefficients (not Hermitian, the product is not unitary): qsym "
+                             "cannot apply or decompose it; give real coefficients")
+        if self._refusal is None and _complex_number(time):
+            self._refusal = _IMAGINARY_TROTTER.format(time=time)
+        if self._refusal is not None and active_tape() is not None:
+            raise GateError(self._refusal)
         self._record()
 
+    @classmethod
+    def compute_decomposition(cls, *args, **kwargs) -> list:
+        """PennyLane's ``TrotterProduct.compute_decomposition(*op.parameters,
+        **op.hyperparameters)``: the time is the last parameter, the Hamiltonian the
+        hyperparameter ``base`` (its coefficients come from it); the entries are
+        ``qml.evolve`` of its terms, recorded where it is called.
+
+        >>> import qsym as qml
+        >>> op = qml.TrotterProduct(qml.X(0) + qml.Z(0), 0.5, order=1)
+        >>> op.compute_decomposition(*op.parameters, **op.hyperparameters)
+        [Evolution(0.5j PauliZ), Evolution(0.5j PauliX)]
+        """
+        if "base" not in kwargs or not args:
+            raise ArgumentError("TrotterProduct.compute_decomposition takes the parameters "
+                                "(the time last) and the hyperparameters (base, n, order): "
+                                "compute_decomposition(*op.parameters, **op.hyperparameters)")
+        keep = {k: kwargs[k] for k in ("n", "order", "check_hermitian") if k in kwargs}
+        return super().compute_decomposition(kwargs["base"], args[-1], **keep)
+
+    def resources(self):
+        """PennyLane's ``op.resources()``: the counts of the decomposition's entries (one
+        ``Evolution`` per factor) as a :class:`qsym.resource.Resources`, nothing recorded.
+
+        >>> import qsym as qml
+        >>> r = qml.TrotterProduct(qml.X(0) + qml.Z(1), 0.5, n=2, order=2).resources()
+        >>> r.num_gates, r.gate_types, r.depth
+        (8, {'Evolution': 8}, 4)
+        """
+        from .resource import ops_resources
+
+        with recording(Tape()):
+            ops = self.decomposition()
+        return ops_resources(ops, len(self.wires))
+
     def decomposition(self) -> list:
-        """PennyLane's decomposition (:meth:`Template.decomposition`); a complex time has
-        none in qsym (:class:`qsym.errors.GateError`)."""
-        if self._imaginary:
-            raise GateError(_IMAGINARY_TROTTER.format(time=self.time))
+        """PennyLane's decomposition (:meth:`Template.decomposition`); a Hamiltonian qsym
+        cannot apply has none in qsym (:class:`qsym.errors.GateError`)."""
+        if self._refusal is not None:
+            raise GateError(self._refusal)
         return super().decomposition()
 
     @property
@@ -2415,13 +2474,20 @@ class TrotterProduct(Template):
                         "select a valid method for computing the error.")
 
     def _build(self):
-        if self._imaginary:
+        if self._refusal is not None:
             return
         x = -unwrap(self.time) / self.n  # exp(i H t): exp(-i x H) with x = -t
-        seq = trotter_sequence(x, self.order, self.terms)[::-1]  # applied: last factor first
+        indexed = list(zip(self.terms, self._operands))
+        seq = trotter_sequence(x, self.order, indexed)[::-1]  # applied: last factor first
+        evolve = METHODS["evolve"]
+        tape = active_tape()
         for _ in range(self.n):
-            for t, term in seq:
+            for t, (term, op) in seq:
+                start = len(tape.items)
                 _evolution_gate(t, term, self.wires)
+                with not_recording():  # the entry PennyLane lists: exp(-i t op)
+                    entry = evolve(op, t)
+                self._children.append((start, len(tape.items) - start, entry))
 
 
 def _sentence_norm(sentence, fast: bool) -> float:
@@ -2523,6 +2589,12 @@ _IMAGINARY_TROTTER = ("TrotterProduct with the complex time {time!r} (imaginary-
 def _complex_number(t) -> bool:
     """Whether ``t`` is a plain number with a nonzero imaginary part."""
     return isinstance(t, (complex, np.complexfloating)) and complex(t).imag != 0
+
+
+def _is_one(c) -> bool:
+    """Whether ``c`` is the plain number 1 (PennyLane's ``qml.dot`` leaves such a term's
+    operator without a scalar)."""
+    return isinstance(c, numbers.Number) and not isinstance(c, bool) and c == 1
 
 
 def _real(c) -> bool:
@@ -3109,7 +3181,8 @@ class TrotterizedQfunc(Template):
 
     def __init__(self, time, *args, qfunc=None, n=1, order=2, reverse=False, id=None, **kwargs):
         if not callable(qfunc):
-            raise GateError(f"trotterize needs a function that records gates, got {qfunc!r}")
+            raise GateError(f"The qfunc must be provided to be trotterized. Got {qfunc!r}: "
+                            "pass qfunc=, a function that records the gates of one step")
         if not isinstance(order, numbers.Integral) or order <= 0 or (order != 1 and order % 2):
             raise GateError(f"The order must be 1 or a positive even integer, got {order}.")
         if not isinstance(n, numbers.Integral) or n < 1:
@@ -3175,8 +3248,9 @@ def trotterize(qfunc, n=1, order=2, reverse=False):
     @functools.wraps(qfunc)
     def wrapper(time, *args, **kwargs):
         if any(k in kwargs for k in special):
-            raise GateError(f"Cannot use any of the specialized names {list(special)} as "
-                            f"keyword arguments to the qfunc: {kwargs}")
+            raise GateError(f"Cannot use any of the specailized names: {list(special)} as "
+                            f"keyword arguments to the qfunc (PennyLane's message, its "
+                            f"spelling): {kwargs}; rename the qfunc's keyword")
         return TrotterizedQfunc(time, *args, qfunc=qfunc, n=n, order=order, reverse=reverse,
                                 **kwargs)
 
