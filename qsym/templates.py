@@ -3704,6 +3704,36 @@ class ParticleConservingU1(Template):
         return n_layers, n_wires - 1, 2
 
 
+def u2_ex_gate(phi, wires=None) -> list:
+    """PennyLane's ``u2_ex_gate(phi, wires)`` (module ``particle_conserving_u2``): the
+    exchange gate ``U_2,ex(phi)`` of two wires, ``CNOT``, ``CRX(2 phi)`` on the wires
+    reversed, ``CNOT``, recorded where it is called; returns the three gates. On ``|01>``,
+    ``|10>`` it is ``[[cos phi, -i sin phi], [-i sin phi, cos phi]]``.
+
+    >>> u2_ex_gate(0.3, wires=[0, 1])
+    [CNOT(wires=[0, 1]), CRX(0.6, wires=[1, 0]), CNOT(wires=[0, 1])]
+    """
+    pair = list(wires_tuple(wires))
+    if len(pair) != 2:
+        raise WireError(f"u2_ex_gate acts on two wires, got {pair}")
+    return [_gate("CNOT", wires=pair), _gate("CRX", 2 * phi, wires=pair[::-1]),
+            _gate("CNOT", wires=pair)]
+
+
+def particle_conserving_u2_gates(weights, wires, init_state) -> None:
+    """Record PennyLane's decomposition of ``ParticleConservingU2`` (its rule's too): the
+    basis state, then per layer ``RZ`` on each wire and :func:`u2_ex_gate` on the even,
+    then odd neighbouring pairs."""
+    wires = wires_tuple(wires)
+    n = len(wires)
+    BasisEmbedding(np.array(init_state), wires=list(wires))
+    for layer in range(weights.shape[0]):
+        for j, w in enumerate(wires):
+            _gate("RZ", weights[layer, j], wires=w)
+        for i, pair in enumerate(_neighbour_pairs(wires)):
+            u2_ex_gate(weights[layer, n + i], wires=pair)
+
+
 class ParticleConservingU2(Template):
     """PennyLane's ``qml.ParticleConservingU2(weights, wires, init_state=None)``: per layer
     ``RZ`` on each wire, then an exchange gate ``CNOT, CRX(2 phi), CNOT`` on even, then odd
@@ -3728,15 +3758,16 @@ class ParticleConservingU2(Template):
         self._record()
 
     def _build(self):
-        n = len(self.wires)
-        BasisEmbedding(np.array(self.init_state), wires=list(self.wires))
-        for layer in range(self.weights.shape[0]):
-            for j, w in enumerate(self.wires):
-                _gate("RZ", self.weights[layer, j], wires=w)
-            for i, pair in enumerate(_neighbour_pairs(self.wires)):
-                _gate("CNOT", wires=pair)
-                _gate("CRX", 2 * self.weights[layer, n + i], wires=pair[::-1])
-                _gate("CNOT", wires=pair)
+        particle_conserving_u2_gates(self.weights, self.wires, self.init_state)
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's: the number of wires and of layers.
+
+        >>> ParticleConservingU2(np.zeros((2, 3)), wires=[0, 1]).resource_params
+        {'num_wires': 2, 'n_layers': 2}
+        """
+        return {"num_wires": len(self.wires), "n_layers": self.weights.shape[0]}
 
     @staticmethod
     def shape(n_layers, n_wires):
@@ -4364,6 +4395,9 @@ tensornetworks = SimpleNamespace(
     mps=SimpleNamespace(MPS=MPS, compute_indices_MPS=mps_wires),
     ttn=SimpleNamespace(TTN=TTN, compute_indices=ttn_wires),
 )
+# PennyLane's module of ParticleConservingU2 (also ``qml.particle_conserving_u2``)
+layers.particle_conserving_u2 = SimpleNamespace(ParticleConservingU2=ParticleConservingU2,
+                                                u2_ex_gate=u2_ex_gate)
 
 # ``from pennylane.templates.layers import StronglyEntanglingLayers`` (and embeddings,
 # state_preparations, subroutines): importable as modules, as PennyLane's are
@@ -4372,12 +4406,14 @@ for _name in ("embeddings", "layers", "state_preparations", "subroutines", "tens
     _sub.__dict__.update(vars(globals()[_name]))
     _sub.__all__ = sorted(vars(globals()[_name]))
     globals()[_name] = sys.modules[_sub.__name__] = _sub
-for _name in ("mps", "ttn", "mera"):  # from pennylane.templates.tensornetworks.mera import ...
-    _sub = types.ModuleType(f"{__name__}.tensornetworks.{_name}")
-    _sub.__dict__.update(vars(getattr(tensornetworks, _name)))
-    setattr(tensornetworks, _name, _sub)
+for _parent, _name in (("tensornetworks", "mps"), ("tensornetworks", "ttn"),
+                       ("tensornetworks", "mera"), ("layers", "particle_conserving_u2")):
+    # from pennylane.templates.tensornetworks.mera import ...
+    _sub = types.ModuleType(f"{__name__}.{_parent}.{_name}")
+    _sub.__dict__.update(vars(getattr(globals()[_parent], _name)))
+    setattr(globals()[_parent], _name, _sub)
     sys.modules[_sub.__name__] = _sub
-del _name, _sub
+del _name, _sub, _parent
 
 TEMPLATES = {
     cls.__name__: cls

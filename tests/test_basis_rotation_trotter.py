@@ -210,3 +210,90 @@ def test_evolution_simplify_moves_the_scalar():
     assert e.name == "Evolution" and e.param == 0.5 and e.base.name == "PauliX"
     x = qml.simplify(qml.exp(qml.s_prod(2.0, qml.Z(0)), 0.5j))
     assert x.coeff == 1j and onp.allclose(x.matrix(), onp.diag([onp.exp(1j), onp.exp(-1j)]))
+
+
+# --- phase estimation of products, controlled sequences, U2's exchange gate ----------------
+
+
+def _rx(t):
+    c, s = onp.cos(t / 2), onp.sin(t / 2)
+    return onp.array([[c, -1j * s], [-1j * s, c]])
+
+
+CNOT = onp.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])
+
+
+def controlled_powers_reference(u, m):
+    """sum_k |k><k| (control wires first, the first most significant) (x) u**k."""
+    d = u.shape[0]
+    out = onp.zeros((2**m * d, 2**m * d), dtype=complex)
+    for k in range(2**m):
+        out[k * d:(k + 1) * d, k * d:(k + 1) * d] = onp.linalg.matrix_power(u, k)
+    return out
+
+
+def test_controlled_sequence_of_a_product_is_its_controlled_powers():
+    u = CNOT @ onp.kron(_rx(0.7), onp.eye(2))  # RX(0.7, 0) first, then CNOT(0, 1)
+    op = qml.ControlledSequence(qml.CNOT(wires=[0, 1]) @ qml.RX(0.7, wires=0), control=[2, 3])
+    m = qml.matrix(op, wire_order=[2, 3, 0, 1])
+    assert onp.allclose(m, controlled_powers_reference(u, 2))
+    assert repr(qml.ControlledSequence(qml.RX(0.25, wires=3), control=[0, 1])) == \
+        "ControlledSequence(RX(0.25, wires=[3]), control=[0, 1])"
+
+
+def test_phase_estimation_of_a_product_and_its_entries():
+    u = CNOT @ onp.kron(_rx(0.7), onp.eye(2))
+    prod = qml.QuantumPhaseEstimation(qml.CNOT(wires=[0, 1]) @ qml.RX(0.7, wires=0),
+                                      estimation_wires=[2, 3])
+    matrix = qml.QuantumPhaseEstimation(u, target_wires=[0, 1], estimation_wires=[2, 3])
+    assert onp.allclose(qml.matrix(prod, wire_order=[0, 1, 2, 3]),
+                        qml.matrix(matrix, wire_order=[0, 1, 2, 3]))
+    # PennyLane's entries: Hadamards, C(Pow(U)) per estimation wire, Adjoint(QFT)
+    ops = qml.QuantumPhaseEstimation(_rx(0.3), target_wires=[0], estimation_wires=[1, 2]).decomposition()
+    assert [o.name for o in ops[:2]] == ["Hadamard", "Hadamard"] and len(ops) == 5
+    assert [(o.base.z, list(o.control_wires)) for o in ops[2:4]] == [(2, [1]), (1, [2])]
+    assert onp.allclose(ops[2].base.base.matrix(), _rx(0.3))
+    assert ops[4].name == "Adjoint(QFT)" or type(ops[4]).__name__ == "AdjointOperation"
+
+
+def test_phase_estimation_errors_and_error_bound():
+    from qsym.exceptions import QuantumFunctionError
+
+    with pytest.raises(QuantumFunctionError, match="Target wires must be specified"):
+        qml.QuantumPhaseEstimation(onp.eye(2), estimation_wires=[1, 2])
+    with pytest.raises(QuantumFunctionError, match="already has target wires"):
+        qml.QuantumPhaseEstimation(qml.RX(3, wires=0), target_wires=[1], estimation_wires=[2])
+    with pytest.raises(QuantumFunctionError, match="No estimation wires specified"):
+        qml.QuantumPhaseEstimation(qml.RX(3, wires=0))
+    with pytest.raises(QuantumFunctionError, match="must not overlap"):
+        qml.QuantumPhaseEstimation(onp.eye(4), target_wires=[0, 1], estimation_wires=[1, 2])
+
+    class Approx(qml.resource.ErrorOperation):
+        def error(self):
+            return qml.resource.SpectralNormError(0.01)
+
+    # powers 4, 2, 1 of a unitary off by 0.01: errors add up to 0.07
+    assert onp.isclose(qml.QuantumPhaseEstimation(Approx(wires=[0]), estimation_wires=[1, 2, 3])
+                       .error().error, 0.07)
+    assert qml.QuantumPhaseEstimation(qml.RX(0.1, 0), estimation_wires=[1]).error().error == 0.0
+    a = onp.array([[3.0, 0.0], [4.0, 5.0]])
+    assert onp.allclose(qml.math.svd(a, compute_uv=False), onp.linalg.svd(a, compute_uv=False))
+
+
+def test_u2_exchange_gate_and_the_rule_of_particle_conserving_u2():
+    phi = 0.4
+    with qml.tape.QuantumTape() as tape:
+        qml.particle_conserving_u2.u2_ex_gate(phi, wires=[0, 1])
+    m = qml.matrix(tape, wire_order=[0, 1])
+    c, s = onp.cos(phi), onp.sin(phi)
+    expected = onp.array([[1, 0, 0, 0], [0, c, -1j * s, 0], [0, -1j * s, c, 0], [0, 0, 0, 1]])
+    assert onp.allclose(m, expected)
+    (rule,) = qml.list_decomps(qml.ParticleConservingU2)
+    counts = rule.compute_resources(num_wires=4, n_layers=3).gate_counts
+    assert counts == {qml.resource_rep(qml.BasisEmbedding, num_wires=4): 1, qml.resource_rep(qml.RZ): 12,
+                      qml.resource_rep(qml.CNOT): 18, qml.resource_rep(qml.CRX): 9}
+    w = onp.random.default_rng(0).normal(size=(2, 5))
+    op = qml.ParticleConservingU2(w, wires=[0, 1, 2], init_state=[1, 0, 0])
+    with qml.tape.QuantumTape() as t2:
+        rule(w, wires=[0, 1, 2], init_state=(1, 0, 0))
+    assert onp.allclose(qml.matrix(t2, wire_order=[0, 1, 2]), qml.matrix(op, wire_order=[0, 1, 2]))
