@@ -297,3 +297,17 @@ def test_u2_exchange_gate_and_the_rule_of_particle_conserving_u2():
     with qml.tape.QuantumTape() as t2:
         rule(w, wires=[0, 1, 2], init_state=(1, 0, 0))
     assert onp.allclose(qml.matrix(t2, wire_order=[0, 1, 2]), qml.matrix(op, wire_order=[0, 1, 2]))
+
+
+def test_prep_sel_prep_label_repr_and_pytree():
+    lcu = qml.dot([0.25, 0.75], [qml.Z(2), qml.X(1) @ qml.X(2)])
+    op = qml.PrepSelPrep(lcu, control=0)
+    assert op.label() == op.label(decimals=3) == "PrepSelPrep"
+    assert op.label(base_label="U(A)") == "U(A)"
+    cache = {"matrices": [0.1]}
+    assert op.label(cache=cache) == "PrepSelPrep(M1)" and op.label(cache=cache) == "PrepSelPrep(M1)"
+    assert repr(op) == "PrepSelPrep(lcu=0.25 * Z(2) + 0.75 * (X(1) @ X(2)), control=Wires([0]))"
+    data, meta = op._flatten()
+    again = type(op)._unflatten(data, meta)
+    assert data[0] is lcu and list(meta[0]) == [0] and again.wires == op.wires
+    assert onp.allclose(qml.matrix(again, wire_order=[0, 1, 2]), qml.matrix(op, wire_order=[0, 1, 2]))
