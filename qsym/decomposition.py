@@ -146,8 +146,9 @@ def _type_name(op_type) -> str:
     if isinstance(op_type, str):
         return translate_op_alias(op_type)
     if isinstance(op_type, type):
-        row = getattr(op_type, "_row", None)
-        return translate_op_alias(row.name if row is not None else op_type.__name__)
+        row = getattr(op_type, "_row", None)  # a gate class's table row (a GateDef)
+        name = getattr(row, "name", None)
+        return translate_op_alias(name if isinstance(name, str) else op_type.__name__)
     if isinstance(getattr(op_type, "name", None), str) and hasattr(op_type, "wires"):
         return translate_op_alias(op_type.name)  # an operator: its name
     raise GateError(f"list_decomps takes an operator type or its name (qml.CNOT, "

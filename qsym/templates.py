@@ -1214,8 +1214,8 @@ class StatePrep(Template):
         x = _array(state, f"{self.name}: the state")
         if x.ndim not in (1, 2):
             raise GateError(
-                f"{self.name}: the state must be a 1-D vector (or 2-D, one state per row, to "
-                f"broadcast), got shape {x.shape}"
+                self._texts["ndim"].format(shape=x.shape)
+                + f" ({self.name}: a 1-D state, or one state per row to broadcast)"
             )
         rows = [self._row(r, pad_with, normalize, validate_norm) for r in (x if x.ndim == 2 else [x])]
         if x.ndim == 2 and any(u is not None for u, _ in rows):
@@ -1277,6 +1277,13 @@ class StatePrep(Template):
         psi = u[:, 0] if u is not None else np.asarray(values, dtype=float)
         return psi / np.linalg.norm(psi)
 
+    # PennyLane's error texts (MottonenStatePreparation has its own)
+    _texts = {"ndim": "State must be a one-dimensional tensor, or two-dimensional with "
+                      "batching; got shape {shape}.",
+              "length": "State must be of length {dim}; got length {got}.",
+              "norm": "The state must be a vector of norm 1.0; got norm {norm}. Use "
+                      "'normalize=True' to automatically normalize."}
+
     def _row(self, x, pad_with, normalize, validate_norm):
         """``(unitary or None, real amplitudes)`` for one state vector. As PennyLane's
         ``StatePrep._preprocess``: ``pad_with`` given means normalized (the padded vector
@@ -1290,9 +1297,9 @@ class StatePrep(Template):
                                 f"to be padded; got length {len(x)}.")
         if len(x) > dim or (len(x) < dim and pad_with is None):
             raise GateError(
-                f"{self.name}: State must be of length {dim}; got length {len(x)}. "
-                + ("Use the 'pad_with' argument for automated padding." if len(x) < dim
-                   else f"({len(self.wires)} wire(s) hold {dim} amplitudes.)")
+                f"{self.name}: " + self._texts["length"].format(dim=dim, n=len(self.wires), got=len(x))
+                + (" Use the 'pad_with' argument for automated padding." if len(x) < dim
+                   else f" ({len(self.wires)} wire(s) hold {dim} amplitudes.)")
             )
         given = len(x)
         if len(x) < dim:
@@ -1306,10 +1313,7 @@ class StatePrep(Template):
             if norm == 0:
                 raise GateError(f"{self.name}: the state is the zero vector")
             if not normalize and validate_norm and not np.isclose(norm, 1.0, atol=1e-10):
-                raise GateError(
-                    f"{self.name}: The state must be a vector of norm 1.0; got norm {norm}. "
-                    "Use 'normalize=True' to automatically normalize."
-                )
+                raise GateError(f"{self.name}: " + self._texts["norm"].format(norm=norm))
             if np.any(np.abs(v.imag) > 0):
                 return _complex_state_unitary(v / norm), None
             return None, _mark_padding([float(a) for a in v.real], given, pad_with)
@@ -2203,6 +2207,12 @@ class MottonenStatePreparation(StatePrep):
     """
 
     _box = None  # PennyLane's generic label: MottonenStatePreparation(M0)
+    _texts = {"ndim": "state_vector must be one-dimensional, or two-dimensional if "
+                      "broadcasted; has shape {shape}.",
+              "length": "state_vector must have a last axis of size {dim} for {n} wires; "
+                        "got {got}.",
+              "norm": "state_vector has to be of norm 1.0, got norm(s) {norm}: normalize it "
+                      "first"}
 
     def device_applies(self) -> bool:
         """Decomposed by ``default.qubit`` (not one of its state preparations)."""

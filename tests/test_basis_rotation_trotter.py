@@ -311,3 +311,16 @@ def test_prep_sel_prep_label_repr_and_pytree():
     again = type(op)._unflatten(data, meta)
     assert data[0] is lcu and list(meta[0]) == [0] and again.wires == op.wires
     assert onp.allclose(qml.matrix(again, wire_order=[0, 1, 2]), qml.matrix(op, wire_order=[0, 1, 2]))
+
+
+def test_state_preparation_error_texts_are_pennylanes():
+    with pytest.raises(ValueError, match="state_vector must be one-dimensional"):
+        qml.MottonenStatePreparation(onp.ones((1, 1, 4)) / 2, wires=[0, 1])
+    with pytest.raises(ValueError, match="state_vector must have a last axis of size 4 for 2 wires"):
+        qml.MottonenStatePreparation(onp.ones(3) / onp.sqrt(3), wires=[0, 1])
+    with pytest.raises(ValueError, match="state_vector has to be of norm"):
+        qml.MottonenStatePreparation(onp.array([0.5, 0.5]), wires=[0])
+    with pytest.raises(ValueError, match="State must be a one-dimensional tensor, or two-dimensional"):
+        qml.AmplitudeEmbedding(onp.ones((2, 2, 2)), wires=[0, 1, 2], normalize=True)
+    # a template with a method named _row (not a gate's table row) lists its own rules
+    assert qml.list_decomps(qml.AmplitudeEmbedding) == []
