@@ -2444,6 +2444,10 @@ class TrotterProduct(Template):
         cannot apply has none in qsym (:class:`qsym.errors.GateError`)."""
         if self._refusal is not None:
             raise GateError(self._refusal)
+        if not self._children and self._factors:  # the entries PennyLane lists, made once
+            with not_recording():
+                self._children = [(start, n, METHODS["evolve"](op, t))
+                                  for start, n, op, t in self._factors]
         return super().decomposition()
 
     @property
@@ -2489,15 +2493,13 @@ class TrotterProduct(Template):
         x = -unwrap(self.time) / self.n  # exp(i H t): exp(-i x H) with x = -t
         indexed = list(zip(self.terms, self._operands))
         seq = trotter_sequence(x, self.order, indexed)[::-1]  # applied: last factor first
-        evolve = METHODS["evolve"]
         tape = active_tape()
+        self._factors = []  # (start, length, operator, t): exp(-i t op), an entry when asked
         for _ in range(self.n):
             for t, (term, op) in seq:
                 start = len(tape.items)
                 _evolution_gate(t, term, self.wires)
-                with not_recording():  # the entry PennyLane lists: exp(-i t op)
-                    entry = evolve(op, t)
-                self._children.append((start, len(tape.items) - start, entry))
+                self._factors.append((start, len(tape.items) - start, op, t))
 
 
 def _sentence_norm(sentence, fast: bool) -> float:
