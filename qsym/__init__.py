@@ -261,10 +261,11 @@ from ._state_preparations import (  # noqa: E402
     QROMStatePreparation,
     Superposition,
 )
-from ._encodings import ENCODINGS as _ENCODINGS, FABLE, IQP, QuantumMonteCarlo  # noqa: E402
+from ._encodings import ENCODINGS as _ENCODINGS, FABLE, IQP, BasisRotation, QuantumMonteCarlo  # noqa: E402
 for _n, _cls in _STATE_PREPARATIONS.items():  # qml.templates.state_preparations.<name>
     setattr(templates.state_preparations, _n, _cls)
     setattr(templates, _n, _cls)
+particle_conserving_u2 = templates.layers.particle_conserving_u2  # (PennyLane's qml.<module>)
 for _n, _cls in _ENCODINGS.items():  # qml.templates.subroutines.<name>
     setattr(templates.subroutines, _n, _cls)
     setattr(templates, _n, _cls)

@@ -25,13 +25,14 @@ import sympy as sp
 from ._operations import GATE_CLASSES, wires_tuple
 from ._opmath import QuantumPhaseEstimation
 from ._subroutines import compute_theta, gray_code, template_module
-from ._trace import choice
+from ._linalg import givens_decomposition
+from ._trace import Traced, choice
 from .decomposition import add_decomps, register_resources
 from .errors import GateError
-from .templates import Template, is_symbolic, subroutines, template_array
+from .templates import Template, is_symbolic, subroutines, template_array, unwrapped as _unwrapped
 from .wires import Wires
 
-__all__ = ["FABLE", "QuantumMonteCarlo", "IQP", "probs_to_unitary", "func_to_unitary", "make_Q",
+__all__ = ["FABLE", "QuantumMonteCarlo", "IQP", "BasisRotation", "basis_rotation_gates", "probs_to_unitary", "func_to_unitary", "make_Q",
            "make_V", "make_Z", "ENCODINGS"]
 
 
@@ -356,7 +357,126 @@ def _iqp_rule(wires=None, weights=(), pattern=(), spin_sym=False, num_wires=None
 
 add_decomps(IQP, _iqp_rule)
 
-ENCODINGS = {cls.__name__: cls for cls in (FABLE, QuantumMonteCarlo, IQP)}
+# --- basis rotations ------------------------------------------------------------------------
+def _numbers(x, what: str) -> np.ndarray:
+    """A template's matrix as complex numbers: a traced entry gives its number at the call
+    (a per-call trace: qsym's QNode switches to one), as PennyLane's non-differentiable
+    templates read their data."""
+    arr = np.asarray(_unwrapped(x), dtype=object) if not isinstance(x, np.ndarray) \
+        or x.dtype == object else x
+    out = np.empty(arr.shape, dtype=complex)
+    for idx in np.ndindex(*arr.shape):
+        v = arr[idx]
+        if isinstance(v, sp.Basic) and v.free_symbols:
+            v = Traced(v)
+        try:
+            out[idx] = complex(v)
+        except TypeError as exc:
+            raise GateError(f"{what} takes a matrix of numbers, got the entry {v!r}") from exc
+    return out if np.iscomplexobj(x) or np.abs(out.imag).max(initial=0) > 0 else out.real
+
+
+def _check_rotation(u: np.ndarray, wires, check: bool) -> None:
+    """PennyLane's checks of a basis rotation (a ``GateError``, a ``ValueError``)."""
+    if u.ndim != 2 or u.shape[0] != u.shape[1]:
+        raise GateError(f"The unitary matrix should be of shape NxN, got {u.shape}")
+    if check and not np.allclose(u @ u.conj().T, np.eye(len(u)), atol=1e-4):
+        raise GateError("The provided transformation matrix should be unitary.")
+    if len(wires) < 2:
+        raise GateError(f"This template requires at least two wires, got {len(wires)}")
+    if len(u) > len(wires):
+        raise GateError(f"BasisRotation: a {len(u)}x{len(u)} matrix rotates {len(u)} modes, "
+                        f"got {len(wires)} wires: give one wire per mode")
+
+
+def basis_rotation_gates(u, wires) -> None:
+    """Record PennyLane's decomposition of ``BasisRotation``: the Givens rotations of ``u``
+    (:func:`qsym._linalg.givens_decomposition`) as ``SingleExcitation(2 theta)`` on
+    neighbouring wires and ``PhaseShift`` gates; a real ``u`` of determinant -1 first has
+    its first column negated (a ``PhaseShift(pi)`` on the first wire)."""
+    shift, excite = GATE_CLASSES["PhaseShift"], GATE_CLASSES["SingleExcitation"]
+    if np.allclose(np.imag(u), 0, rtol=0, atol=100 * np.finfo(float).eps):
+        # real: PennyLane's is_real_obj_or_close
+        det = np.linalg.det(u).real
+        if det < 0:
+            u = np.array(u)
+            u[:, 0] = -u[:, 0]
+            angle = np.pi * (1 - det) / 2
+            if not np.isclose(angle, 0.0):
+                shift(angle, wires=wires[0])
+        for g, (i, j) in givens_decomposition(u)[1]:
+            theta = np.arctan2(g[0, 1].real, g[0, 0].real)
+            excite(2 * theta, wires=[wires[i], wires[j]])
+        return
+    phases, rotations = givens_decomposition(u)
+    for k, ph in enumerate(phases):
+        shift(np.angle(ph), wires=wires[k])
+    for g, (i, j) in rotations:
+        theta, phi = np.arccos(g[1, 1].real), np.angle(g[0, 0])
+        excite(2 * theta, wires=[wires[i], wires[j]])
+        if not np.isclose(phi, 0.0):
+            shift(phi, wires=wires[i])
+
+
+class BasisRotation(Template):
+    """PennyLane's ``qml.BasisRotation(wires, unitary_matrix, check=False)``: the
+    single-particle basis change ``U`` (an ``N x N`` unitary of modes on ``N`` wires, the
+    Jordan-Wigner occupations) as Givens rotations: ``SingleExcitation`` gates on
+    neighbouring wires and ``PhaseShift`` gates (PennyLane's decomposition, the same
+    angles). The matrix is data, not differentiated (PennyLane's ``grad_method`` None).
+
+    >>> import qsym as qml
+    >>> U = np.array([[0.6, -0.8], [0.8, 0.6]])
+    >>> [str(g) for g in qml.BasisRotation(wires=[0, 1], unitary_matrix=U).decomposition()]
+    ['SingleExcitation(-1.8545904360032244, wires=[0, 1])']
+    """
+
+    _params = ("unitary_matrix",)
+    grad_method = None
+
+    def __init__(self, wires, unitary_matrix, check=False, id=None):
+        self.unitary_matrix, self.check, self.id = unitary_matrix, check, id
+        self.wires = wires_tuple(wires)
+        self._u = _numbers(unitary_matrix, "BasisRotation")
+        _check_rotation(self._u, self.wires, check)
+        self._record()
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's: none (the wires and the matrix are the operator's)."""
+        return {}
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's: the matrix's dimension and whether it is real."""
+        return {"dim": len(self._u), "is_real": not np.iscomplexobj(self._u)}
+
+    @classmethod
+    def compute_decomposition(cls, unitary_matrix, wires, check=False) -> list:
+        """PennyLane's ``BasisRotation.compute_decomposition(unitary_matrix, wires,
+        check=False)`` (the matrix first), recorded where it is called.
+
+        >>> import qsym as qml
+        >>> qml.BasisRotation.compute_decomposition(np.eye(2), wires=[0, 1])
+        [SingleExcitation(0.0, wires=[0, 1])]
+        """
+        return super().compute_decomposition(wires=wires, unitary_matrix=unitary_matrix,
+                                             check=check)
+
+    def _build(self):
+        basis_rotation_gates(self._u, list(self.wires))
+
+
+@register_resources({})
+def _basis_rotation_rule(matrix, wires, **_):
+    u = _numbers(matrix, "BasisRotation")
+    _check_rotation(u, wires_tuple(wires), False)
+    basis_rotation_gates(u, list(wires_tuple(wires)))
+
+
+add_decomps(BasisRotation, _basis_rotation_rule)
+
+ENCODINGS = {cls.__name__: cls for cls in (FABLE, QuantumMonteCarlo, IQP, BasisRotation)}
 """The templates of this module, by PennyLane name (all also ``qml.<name>``)."""
 
 

@@ -357,3 +357,102 @@ def demultiplex(a, b) -> tuple:
     d = np.exp(0.5j * np.angle(d2))
     v = np.diag(d.conj()) @ u.conj().T @ a
     return u, d, v
+
+
+# Givens decompositions of a unitary (PennyLane's ``qml.math.decomposition.givens_decomposition``,
+# Clements et al. 2016): nulling rotations from the right and the left in alternation, then
+# the phases that remain moved through the left rotations to one side
+
+
+def _givens_rotation(a, b, left: bool, real: bool, tol: float = 1e-8) -> np.ndarray:
+    """The 2x2 rotation that zeroes ``b`` against ``a`` (``left``: applied from the left,
+    zeroing the row entry; else the column one), with PennyLane's phase conventions:
+    a real sign for a real matrix, else the phase ``b conj(a) / |a b|`` on ``g00``."""
+    abs_a, abs_b = abs(a), abs(b)
+    eps = np.finfo(float).eps
+    if abs_a < tol:
+        c, s = 1.0, 0.0
+    elif abs_b < tol:
+        c, s = 0.0, 1.0
+    else:
+        hyp = np.hypot(abs_a, abs_b) + eps
+        c, s = abs_b / hyp, abs_a / hyp
+    if not left:
+        c, s = s, -c
+    g00, g01 = complex(c), complex(-s)
+    small = abs_a < tol or abs_b < tol
+    if real:
+        phase = 1.0 if small else float(np.sign(np.real(a * b)))
+        g01 *= phase
+    else:
+        phase = 1.0 if small else b * np.conj(a) / (abs_a * abs_b + eps)
+        g00 *= phase
+    return np.array([[g00, g01], [phase * s, c]], dtype=complex)
+
+
+def _real_phases_last(left: list, right: list, phases: np.ndarray) -> tuple:
+    """A real matrix: the remaining signs absorbed into the last rotations (their sign, a
+    transpose), the left rotations transposed; ``(diagonal, rotations in order)``."""
+    n = len(phases)
+    odd = n % 2
+    last = left if odd else right
+    for k in range(len(last) - 1, len(last) - n, -1):
+        g, (i, j) = last[k]
+        sign = np.sign(phases[j, j] if odd else phases[i, i])
+        phases[i, i] = np.real(sign * phases[i, i])
+        phases[j, j] = np.real(sign * phases[j, j])
+        g = sign * g
+        if (phases[i, i] if odd else phases[j, j]) < 0:
+            g = g.T
+        last[k] = (g, (i, j))
+    return np.diag(phases), [(g.T, ij) for g, ij in left] + right[::-1]
+
+
+def _complex_phases_right(left: list, right: list, phases: np.ndarray) -> tuple:
+    """A complex matrix: each left rotation ``T^dagger`` rewritten as ``D' T'`` with the
+    phases ``D`` moved to its right; ``(diagonal, rotations in order)``."""
+    moved = []
+    with np.errstate(divide="ignore", invalid="ignore"):  # (PennyLane's: no guard either)
+        for g, (i, j) in reversed(left):
+            abs_c, abs_s = np.abs(g[:, 0])
+            first = phases[j, j] * np.conj(phases[i, i]) * g[1, 1] * g[0, 1]
+            new = np.array([[first / abs_s, -abs_s], [first / abs_c, abs_c]])
+            phases[i, i], phases[j, j] = (-np.conj(g[1, 0]) / abs_s * phases[j, j],
+                                          g[1, 1] / abs_c * phases[j, j])
+            moved.append((np.conj(new), (i, j)))
+    return np.diag(phases), moved[::-1] + right[::-1]
+
+
+def givens_decomposition(unitary) -> tuple:
+    """PennyLane's ``givens_decomposition``: ``(phases, [(G, (i, j)), ...])`` with
+    ``U = diag(phases) G_1 G_2 ...`` (Clements et al. 2016), each ``G_k`` a 2x2 rotation
+    on the rows and columns ``i, j = i + 1``; a real matrix gives real signs.
+
+    >>> U = np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> D, gs = givens_decomposition(U)
+    >>> D.round(6).tolist(), [ij for _, ij in gs]
+    ([1.0, -1.0], [(0, 1)])
+    """
+    u = np.array(unitary)
+    real = not np.iscomplexobj(u)
+    if u.ndim != 2 or u.shape[0] != u.shape[1]:
+        raise GateError(f"The unitary matrix should be of shape NxN, got {u.shape}")
+    u = u.astype(float if real else complex)
+    n = u.shape[0]
+    left, right = [], []
+    for i in range(1, n):
+        if i % 2:  # from the right: zero row n - j - 1's entry
+            for j in range(i):
+                ij = [i - j - 1, i - j]
+                g = _givens_rotation(*u[n - j - 1, ij], left=True, real=real)
+                cols = u[:, ij] @ g.T
+                u[:, ij] = cols.real if real else cols
+                right.append((np.conj(g), tuple(ij)))
+        else:  # from the left: zero column j - 1's entry
+            for j in range(1, i + 1):
+                ij = [n + j - i - 2, n + j - i - 1]
+                g = _givens_rotation(*u[ij, j - 1], left=False, real=real)
+                rows = g @ u[ij, :]
+                u[ij, :] = rows.real if real else rows
+                left.append((g, tuple(ij)))
+    return (_real_phases_last if real else _complex_phases_right)(left, right, u)

@@ -898,7 +898,7 @@ def simplify(op):
     >>> simplify(X(0) + X(0))
     2.0 * X(0)
     """
-    if isinstance(op, (Operation, Observable)):
+    if isinstance(op, (Operation, Observable, Exp)):
         return op.simplify()
     raise GateError(f"qml.simplify takes a gate or an observable, got {op!r}")
 
@@ -1681,11 +1681,14 @@ class QuantumPhaseEstimation(Template):
     """PennyLane's ``qml.QuantumPhaseEstimation(unitary, estimation_wires=...)``:
     Hadamards on the estimation wires, ``unitary ** 2**(m-1-i)`` controlled by the
     ``i``-th estimation wire (:func:`pow`, :func:`ctrl`), then the inverse :class:`QFT`.
-    ``unitary`` is a gate (taken off the tape, as PennyLane's), or a template.
+    ``unitary`` is a gate (taken off the tape, as PennyLane's), a product of gates, a
+    template, or a matrix with ``target_wires``. The decomposition lists PennyLane's
+    entries: the Hadamards, a ``Controlled`` of a ``Pow`` per estimation wire, the
+    ``Adjoint`` of the ``QFT``.
 
     >>> ops = QuantumPhaseEstimation(GATE_CLASSES["PauliZ"](wires=0), estimation_wires=[1, 2]).decomposition()
-    >>> [op.name for op in ops][:4]   # Z**2 is the identity; then the inverse QFT
-    ['Hadamard', 'Hadamard', 'CZ', 'SWAP']
+    >>> [op.name for op in ops]
+    ['Hadamard', 'Hadamard', 'C(PauliZ**2)', 'C(PauliZ**1)', 'Adjoint(QFT)']
     """
 
     def label_data(self) -> tuple:
@@ -1693,35 +1696,77 @@ class QuantumPhaseEstimation(Template):
         return tuple(p for g in self.base_ops for p in g.parameters)
 
     def __init__(self, unitary, target_wires=None, estimation_wires=None, id=None):
-        if isinstance(unitary, (np.ndarray, list)) and target_wires is not None:
-            # a matrix (PennyLane accepts one with target_wires): its QubitUnitary
+        from .exceptions import QuantumFunctionError
+
+        matrix = isinstance(unitary, (np.ndarray, list))
+        if matrix and target_wires is None:
+            raise QuantumFunctionError("Target wires must be specified if the unitary is "
+                                       "expressed as a matrix.")
+        if not matrix and target_wires is not None:
+            raise QuantumFunctionError("The unitary is expressed as an operator, which already "
+                                       "has target wires defined, do not additionally specify "
+                                       "target wires.")
+        if estimation_wires is None:
+            raise QuantumFunctionError("No estimation wires specified.")
+        if matrix:  # a matrix (PennyLane accepts one with target_wires): its QubitUnitary
             unitary = _made("QubitUnitary", (), wires_tuple(target_wires), (("U", np.asarray(unitary)),))
-        if isinstance(unitary, Operation):
-            _take_off_tape(unitary)
-            self.base_ops = [unitary]
-        else:
-            ops = _template_ops(unitary)
-            if ops is None:
-                raise GateError(f"QuantumPhaseEstimation: unitary must be a gate or a template, got {unitary!r}")
-            self.base_ops = ops
+        self.unitary = unitary
+        self.base_ops = _powered_ops(unitary, "QuantumPhaseEstimation: unitary")
         self.target_wires = tuple(dict.fromkeys(w for g in self.base_ops for w in g.wires))
         if target_wires is not None and not isinstance(unitary, Operation):
             self.target_wires = wires_tuple(target_wires)
         self.estimation_wires, self.id = wires_tuple(estimation_wires), id
         if set(self.target_wires) & set(self.estimation_wires):
-            raise WireError("The target wires and estimation wires must not overlap.")
+            raise QuantumFunctionError("The target wires and estimation wires must not overlap.")
         self.wires = self.target_wires + self.estimation_wires
         self._record()
+
+    def error(self):
+        """PennyLane's bound on the phase estimation's spectral-norm error from its
+        unitary's: ``e (2**m - 1)`` for an ``ErrorOperation`` of error ``e`` powered up to
+        ``2**(m-1)`` on ``m`` estimation wires; 0 for any other unitary.
+
+        >>> import qsym as qml
+        >>> class Approx(qml.resource.ErrorOperation):
+        ...     def error(self):
+        ...         return qml.resource.SpectralNormError(0.005)
+        >>> QuantumPhaseEstimation(Approx(wires=[0]), estimation_wires=range(1, 5)).error()
+        SpectralNormError(0.075)
+        """
+        from .resource import SpectralNormError
+
+        if not isinstance(self.unitary, ErrorOperation):
+            return SpectralNormError(0.0)
+        e = self.unitary.error().error  # powers 2**(m-1), ..., 1: their errors add up
+        return SpectralNormError(e * (2 ** len(self.estimation_wires) - 1))
 
     def _build(self):
         est = self.estimation_wires
         for w in est:
             GATE_CLASSES["Hadamard"](wires=w)
-        controlled_powers(self.base_ops, est)
-        adjoint(QFT(wires=est))
+        controlled_powers(self.base_ops, est, entry=self._one_entry)
+        self._one_entry(lambda: adjoint(QFT(wires=est)))
 
 
-def controlled_powers(base_ops, control_wires, powers_drawn=True) -> None:
+def _powered_ops(op, what: str) -> list:
+    """The gates whose powers phase estimation controls, taken off the tape: a gate; a
+    product of gates (its factors, applied right to left, as one sequence); a template's
+    gates."""
+    if isinstance(op, Prod) and op.is_gate_product:  # (a product holds its factors off the tape)
+        ops = [_copy(g) for g in op.applied_gates()]
+        for g in ops:
+            _take_off_tape(g)
+        return ops
+    if isinstance(op, Operation):
+        _take_off_tape(op)
+        return [op]
+    ops = _template_ops(op)
+    if ops is None:
+        raise GateError(f"{what} must be a gate, a product of gates or a template, got {op!r}")
+    return ops
+
+
+def controlled_powers(base_ops, control_wires, powers_drawn=True, entry=None) -> None:
     """Record ``base ** 2**(m-1-i)`` controlled by the ``i``-th of the ``m`` control wires
     (the sequence of :class:`QuantumPhaseEstimation` and :class:`ControlledSequence`):
     one gate's power by :func:`pow` (its exact power, e.g. a rotation's scaled angle), a
@@ -1734,12 +1779,18 @@ def controlled_powers(base_ops, control_wires, powers_drawn=True) -> None:
                 for g in base_ops:
                     ctrl(_copy(g), control=w)
             continue
-        powered = pow(_copy(base_ops[0]), 2 ** (m - 1 - i))
-        for p in (powered if isinstance(powered, list) else [powered]):
-            if not powers_drawn:  # PennyLane's ControlledSequence: base.pow(z), the gates
-                for g in p.table_gates:
-                    clear_draw_groups(g)
-            ctrl(p, control=w)
+
+        def controlled_power(w=w, z=2 ** (m - 1 - i)):
+            powered, made = pow(_copy(base_ops[0]), z), None
+            for p in (powered if isinstance(powered, list) else [powered]):
+                if not powers_drawn:  # PennyLane's ControlledSequence: base.pow(z), the gates
+                    for g in p.table_gates:
+                        clear_draw_groups(g)
+                made = ctrl(p, control=w)
+            return made
+
+        # with ``entry``: one entry of the template's decomposition (PennyLane's C(Pow(U)))
+        controlled_power() if entry is None else entry(controlled_power)
 
 
 class ControlledSequence(Template):
@@ -1768,14 +1819,7 @@ class ControlledSequence(Template):
         return tuple(p for g in self.base_ops for p in g.parameters)
 
     def __init__(self, base, control, id=None):
-        if isinstance(base, Operation):
-            _take_off_tape(base)
-            self.base_ops = [base]
-        else:
-            ops = _template_ops(base)
-            if ops is None:
-                raise GateError(f"ControlledSequence: base must be a gate or a template, got {base!r}")
-            self.base_ops = ops
+        self.base_ops = _powered_ops(base, "ControlledSequence: base")
         self.base = base
         self.control_wires = self.control = wires_tuple(control)
         target = tuple(dict.fromkeys(w for g in self.base_ops for w in g.wires))
@@ -1786,6 +1830,15 @@ class ControlledSequence(Template):
 
     def _build(self):
         controlled_powers(self.base_ops, self.control_wires, powers_drawn=False)
+
+    def __repr__(self):
+        """PennyLane's: the base and the control wires.
+
+        >>> import qsym as qml
+        >>> qml.ControlledSequence(qml.RX(0.25, wires=3), control=[0, 1, 2])
+        ControlledSequence(RX(0.25, wires=[3]), control=[0, 1, 2])
+        """
+        return f"ControlledSequence({self.base!r}, control={list(self.control_wires)})"
 
 
 def _copy(op: Operation) -> Operation:
@@ -2628,6 +2681,25 @@ class Exp:
         with not_recording():
             return Exp(self.base, self.coeff * z, num_steps=self.num_steps)
 
+    def _simplified_base(self) -> tuple:
+        """``(base, factor)``: the simplified base, a scalar it carries moved out."""
+        base = self.base.simplify()
+        if isinstance(base, SProd):
+            return base.base, base.scalar
+        return base, 1
+
+    def simplify(self):
+        """PennyLane's ``Exp.simplify``: the base simplified, its scalar moved into the
+        coefficient; made aside, not applied.
+
+        >>> import qsym as qml
+        >>> qml.exp(qml.s_prod(2.0, qml.X(0)), 0.5j).simplify()
+        Exp(1j PauliX)
+        """
+        base, factor = self._simplified_base()
+        with not_recording():
+            return Exp(base, self.coeff * factor, num_steps=self.num_steps)
+
     def diagonalizing_gates(self) -> list:
         """The base's diagonalizing gates (an exponential shares its eigenbasis)."""
         return self.base.diagonalizing_gates()
@@ -2890,6 +2962,18 @@ class Evolution(Exp):
         return base_label or f"Exp({t}j {self.base.label(decimals=decimals, cache=cache)})"
     # what a tape's structure holds besides the parameter (qsym._tapes: one circuit each)
     hyper = property(lambda self: (("base", self.base), ("num_steps", self.num_steps)))
+
+    def simplify(self):
+        """PennyLane's ``Evolution.simplify``: the base simplified, its scalar moved into the
+        parameter; made aside, not applied.
+
+        >>> import qsym as qml
+        >>> qml.evolve(qml.s_prod(2.0, qml.X(0)), 0.25).simplify()
+        Evolution(-0.5j PauliX)
+        """
+        base, factor = self._simplified_base()
+        with not_recording():
+            return Evolution(base, self.param * factor, num_steps=self.num_steps)
 
     def remake(self, params=None):
         """A copy with the parameter ``params[0]`` (a tape's parameter), made where it is
@@ -3191,5 +3275,6 @@ def change_op_basis(compute_op, target_op, uncompute_op=None) -> ChangeOpBasis:
 
 
 METHODS["ctrl"] = ctrl  # op._controlled(wire) (qsym._operations)
+METHODS["evolve"] = evolve  # the entries of TrotterProduct's decomposition (qsym.templates)
 # the decompositions of templates (qsym.templates: SelectPauliRot) use them
 METHODS["change_op_basis"], METHODS["qml_adjoint"] = change_op_basis, adjoint  # (METHODS["adjoint"] is a gate's own: _gate_adjoint)

@@ -351,10 +351,37 @@ class PrepSelPrep(Template):
         self.wires = Wires(tuple(self.control) + tuple(self.target_wires))
         self._record()
 
+    resource_keys = frozenset({"num_control", "op_reps"})  # PennyLane's
+
     @property
     def parameters(self) -> list:
         """PennyLane's ``op.parameters``: the linear combination's."""
         return list(self.lcu.data)
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's label: the name (``decimals`` do not change it); with a drawing
+        cache of matrices, the index of the coefficients in it, ``PrepSelPrep(M0)``.
+
+        >>> import qsym as qml
+        >>> op = qml.PrepSelPrep(qml.dot([0.25, 0.75], [qml.Z(1), qml.X(1)]), control=0)
+        >>> op.label(decimals=2), op.label(cache={"matrices": [0.1]})
+        ('PrepSelPrep', 'PrepSelPrep(M1)')
+        """
+        from ._operations import matrix_label
+
+        return matrix_label(base_label or self.name, np.asarray(self.coeffs),
+                            cache).replace("\n", "")
+
+    def __repr__(self):
+        return f"PrepSelPrep(lcu={self.lcu}, control={self.control!r})"
+
+    def _flatten(self):
+        """PennyLane's pytree protocol: ``((lcu,), (control,))``."""
+        return (self.lcu,), (self.control,)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(data[0], metadata[0])
 
     def _prepare(self) -> list:
         amps = np.sqrt(np.abs(self.coeffs))

@@ -49,6 +49,7 @@ from ._operations import GATE_CLASSES, METHODS
 from ._trace import Tape, recording
 from ._opmath import ctrl, reapply, rotation_and_phase, scaled_pow
 from ._unitary_decompositions import QUBIT_UNITARY_RULES
+from . import templates
 
 __all__ = ["DecompositionRule", "CompressedResourceOp", "Resources", "WorkWireSpec",
            "list_decomps", "has_decomp", "add_decomps", "register_resources",
@@ -145,8 +146,9 @@ def _type_name(op_type) -> str:
     if isinstance(op_type, str):
         return translate_op_alias(op_type)
     if isinstance(op_type, type):
-        row = getattr(op_type, "_row", None)
-        return translate_op_alias(row.name if row is not None else op_type.__name__)
+        row = getattr(op_type, "_row", None)  # a gate class's table row (a GateDef)
+        name = getattr(row, "name", None)
+        return translate_op_alias(name if isinstance(name, str) else op_type.__name__)
     if isinstance(getattr(op_type, "name", None), str) and hasattr(op_type, "wires"):
         return translate_op_alias(op_type.name)  # an operator: its name
     raise GateError(f"list_decomps takes an operator type or its name (qml.CNOT, "
@@ -650,6 +652,23 @@ def _controlled_change_op_basis_decomp(*_, control_wires, control_values=None, w
     reapply(base[0])
 
 
+def _particle_conserving_u2_resources(num_wires: int, n_layers: int) -> dict:
+    """PennyLane's counts: the basis state, an ``RZ`` per wire and layer, an exchange gate
+    (two ``CNOT``, one ``CRX``) per neighbouring pair and layer."""
+    pairs = (num_wires - 1) * n_layers
+    return {resource_rep(templates.BasisEmbedding, num_wires=num_wires): 1,
+            resource_rep(GATE_CLASSES["RZ"]): n_layers * num_wires,
+            resource_rep(GATE_CLASSES["CNOT"]): 2 * pairs, resource_rep(GATE_CLASSES["CRX"]): pairs}
+
+
+@register_resources(_particle_conserving_u2_resources)
+def _particle_conserving_u2_decomposition(weights, wires, init_state=None, **_):
+    w = templates.template_array(weights, "ParticleConservingU2 weights")
+    templates.particle_conserving_u2_gates(w, wires, (0,) * len(wires) if init_state is None
+                                           else init_state)
+
+
+add_decomps("ParticleConservingU2", _particle_conserving_u2_decomposition)
 METHODS["resource_rep"] = resource_rep  # for ChangeOpBasis.resource_params (qsym._opmath)
 add_decomps("ChangeOpBasis", DecompositionRule(_change_op_basis_decomp,
                                                _change_op_basis_resources))

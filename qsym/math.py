@@ -779,8 +779,8 @@ def __getattr__(name):
     # dispatch gives for NumPy and autograd values
     if name.startswith("__"):
         raise AttributeError(name)
-    try:
-        fn = getattr(_qnp, name)
+    try:  # NumPy's, else its linalg's (PennyLane's dispatch maps svd, det, inv, ... there)
+        fn = getattr(_qnp, name) if hasattr(_qnp, name) else getattr(_qnp.linalg, name)
     except AttributeError:
         raise AttributeError(
             f"qsym.math has no {name!r} (neither a NumPy function nor one of PennyLane's "

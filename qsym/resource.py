@@ -323,6 +323,32 @@ def measurement_label(m, num_wires: int) -> str:
     return f"{name}(all wires)" if n in (0, num_wires) else f"{name}({n} wires)"
 
 
+def _gate_counts(ops) -> tuple:
+    """``(gate types, gate sizes, layer of each wire)`` of operators applied in order: counts
+    by name and by number of wires; each operator one layer after the last on its wires."""
+    types: dict = {}
+    sizes: dict = {}
+    level: dict = {}
+    for op in ops:
+        types[op.name] = types.get(op.name, 0) + 1
+        sizes[len(op.wires)] = sizes.get(len(op.wires), 0) + 1
+        d = max((level.get(w, 0) for w in op.wires), default=0) + 1
+        level.update((w, d) for w in op.wires)
+    return types, sizes, level
+
+
+def ops_resources(ops, num_wires: int) -> Resources:
+    """The :class:`Resources` of a list of operators (PennyLane's ``op.resources()`` of an
+    operator from its decomposition): counts by name and size, the depth of the list.
+
+    >>> import qsym as qml
+    >>> ops_resources([qml.X(0), qml.CNOT([0, 1]), qml.Z(2)], 3).depth
+    2
+    """
+    types, sizes, level = _gate_counts(ops)
+    return Resources(num_wires, len(ops), types, sizes, max(level.values(), default=0))
+
+
 def circuit_resources(circuit, depth: bool = True) -> SpecsResources:
     """The :class:`SpecsResources` of a traced circuit (:class:`qsym._ir.Circuit`), as
     PennyLane counts its tape: the gates the circuit function applied (not the basis
@@ -342,16 +368,8 @@ def circuit_resources(circuit, depth: bool = True) -> SpecsResources:
     basis_changes = sum(m.label[3] for m in circuit.measurements
                         if len(getattr(m, "label", ())) > 3)
     ops = circuit.ops[:len(circuit.ops) - basis_changes]
-    types: dict = {}
-    sizes: dict = {}
-    used: set = set()
-    level: dict = {}
-    for op in ops:
-        types[op.name] = types.get(op.name, 0) + 1
-        sizes[len(op.wires)] = sizes.get(len(op.wires), 0) + 1
-        used.update(op.wires)
-        d = max((level.get(w, 0) for w in op.wires), default=0) + 1
-        level.update((w, d) for w in op.wires)
+    types, sizes, level = _gate_counts(ops)
+    used: set = {w for op in ops for w in op.wires}
     for m in circuit.measurements:
         label = getattr(m, "label", ())
         if len(label) > 4 and label[1]:  # an observable: its wires as written

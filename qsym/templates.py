@@ -40,7 +40,7 @@ from .errors import (AdjointUndefinedError, ArgumentError, DifferentiationError,
                      TracingError, WireError)
 from ._operations import GATE_CLASSES, METHODS, GateSequence, Observable, Operation, Prod, wires_tuple
 from ._ir import apply_matrix
-from ._trace import Tape, active_tape, add_check, choice, known, recording, take_over, unwrap
+from ._trace import Tape, active_tape, add_check, choice, known, not_recording, recording, take_over, unwrap
 from .wires import Wires
 
 
@@ -89,7 +89,7 @@ def _symbolic(arr: np.ndarray) -> bool:
 
 
 # the template modules below this one (state preparations, encodings) read inputs alike
-template_array, is_symbolic = _array, _symbolic
+template_array, is_symbolic, unwrapped = _array, _symbolic, _unwrapped
 
 
 def _gate(name, *params, wires, **hyper) -> Operation:
@@ -1224,8 +1224,8 @@ class StatePrep(Template):
         x = _array(state, f"{self.name}: the state")
         if x.ndim not in (1, 2):
             raise GateError(
-                f"{self.name}: the state must be a 1-D vector (or 2-D, one state per row, to "
-                f"broadcast), got shape {x.shape}"
+                self._texts["ndim"].format(shape=x.shape)
+                + f" ({self.name}: a 1-D state, or one state per row to broadcast)"
             )
         rows = [self._row(r, pad_with, normalize, validate_norm) for r in (x if x.ndim == 2 else [x])]
         if x.ndim == 2 and any(u is not None for u, _ in rows):
@@ -1287,6 +1287,13 @@ class StatePrep(Template):
         psi = u[:, 0] if u is not None else np.asarray(values, dtype=float)
         return psi / np.linalg.norm(psi)
 
+    # PennyLane's error texts (MottonenStatePreparation has its own)
+    _texts = {"ndim": "State must be a one-dimensional tensor, or two-dimensional with "
+                      "batching; got shape {shape}.",
+              "length": "State must be of length {dim}; got length {got}.",
+              "norm": "The state must be a vector of norm 1.0; got norm {norm}. Use "
+                      "'normalize=True' to automatically normalize."}
+
     def _row(self, x, pad_with, normalize, validate_norm):
         """``(unitary or None, real amplitudes)`` for one state vector. As PennyLane's
         ``StatePrep._preprocess``: ``pad_with`` given means normalized (the padded vector
@@ -1300,9 +1307,9 @@ class StatePrep(Template):
                                 f"to be padded; got length {len(x)}.")
         if len(x) > dim or (len(x) < dim and pad_with is None):
             raise GateError(
-                f"{self.name}: State must be of length {dim}; got length {len(x)}. "
-                + ("Use the 'pad_with' argument for automated padding." if len(x) < dim
-                   else f"({len(self.wires)} wire(s) hold {dim} amplitudes.)")
+                f"{self.name}: " + self._texts["length"].format(dim=dim, n=len(self.wires), got=len(x))
+                + (" Use the 'pad_with' argument for automated padding." if len(x) < dim
+                   else f" ({len(self.wires)} wire(s) hold {dim} amplitudes.)")
             )
         given = len(x)
         if len(x) < dim:
@@ -1316,10 +1323,7 @@ class StatePrep(Template):
             if norm == 0:
                 raise GateError(f"{self.name}: the state is the zero vector")
             if not normalize and validate_norm and not np.isclose(norm, 1.0, atol=1e-10):
-                raise GateError(
-                    f"{self.name}: The state must be a vector of norm 1.0; got norm {norm}. "
-                    "Use 'normalize=True' to automatically normalize."
-                )
+                raise GateError(f"{self.name}: " + self._texts["norm"].format(norm=norm))
             if np.any(np.abs(v.imag) > 0):
                 return _complex_state_unitary(v / norm), None
             return None, _mark_padding([float(a) for a in v.real], given, pad_with)
@@ -2255,6 +2259,12 @@ class MottonenStatePreparation(StatePrep):
     """
 
     _box = None  # PennyLane's generic label: MottonenStatePreparation(M0)
+    _texts = {"ndim": "state_vector must be one-dimensional, or two-dimensional if "
+                      "broadcasted; has shape {shape}.",
+              "length": "state_vector must have a last axis of size {dim} for {n} wires; "
+                        "got {got}.",
+              "norm": "state_vector has to be of norm 1.0, got norm(s) {norm}: normalize it "
+                      "first"}
 
     def device_applies(self) -> bool:
         """Decomposed by ``default.qubit`` (not one of its state preparations)."""
@@ -2384,13 +2394,17 @@ class TrotterProduct(Template):
     """PennyLane's ``qml.TrotterProduct(hamiltonian, time, n=1, order=1)``: the Suzuki-Trotter
     product approximating ``exp(i H time)`` (PennyLane's sign: the opposite of
     :class:`ApproxTimeEvolution`'s) with ``n`` steps of order ``order`` (1 or an even
-    number; PennyLane's recursion), each factor ``exp(i c P s)`` as ``PauliRot(-2 c s, P)``
-    (an identity term as a ``GlobalPhase``). ``time`` and the coefficients may be circuit
-    arguments: gradients are exact.
+    number; PennyLane's recursion), each factor ``exp(i c P s)`` applied as
+    ``PauliRot(-2 c s, P)`` (an identity term as a ``GlobalPhase``) and listed in the
+    decomposition as PennyLane's entry ``qml.evolve(c P, -s)``. ``time`` and the
+    coefficients may be circuit arguments: gradients are exact.
 
     >>> import qsym as qml
     >>> H = qml.dot([1.0, 0.5], [qml.X(0), qml.Z(0)])
-    >>> [str(g) for g in qml.TrotterProduct(H, 0.2, n=1, order=2).decomposition()]
+    >>> op = qml.TrotterProduct(H, 0.2, n=1, order=2)
+    >>> op.decomposition()
+    [Evolution(0.1j PauliX), Evolution(0.1j 0.5 * Z(0)), Evolution(0.1j 0.5 * Z(0)), Evolution(0.1j PauliX)]
+    >>> [str(g) for g in op.gates()]
     ["PauliRot(-0.2, pauli_word='X', wires=[0])", "PauliRot(-0.1, pauli_word='Z', wires=[0])", "PauliRot(-0.1, pauli_word='Z', wires=[0])", "PauliRot(-0.2, pauli_word='X', wires=[0])"]
     """
 
@@ -2400,33 +2414,92 @@ class TrotterProduct(Template):
 
 
     def __init__(self, hamiltonian, time, n=1, order=1, check_hermitian=True, id=None):
+        from ._operations import LinearCombination, SProd, Sum
+
         if not isinstance(order, numbers.Integral) or order <= 0 or (order != 1 and order % 2):
             raise GateError(f"The order of a TrotterProduct must be 1 or a positive even "
                             f"integer, got {order}.")
         if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
             raise GateError(f"TrotterProduct: the number of steps n must be a positive int, got {n!r}")
+        if not isinstance(hamiltonian, (LinearCombination, Sum, SProd)):
+            raise ArgumentError(f"The given operator must be a PennyLane ~.Sum or ~.SProd, got "
+                                f"{hamiltonian}: write the Hamiltonian as a sum of terms "
+                                "(qml.dot, qml.Hamiltonian, X(0) + Z(1)); one term is qml.exp's")
         pairs = _sum_operands(hamiltonian, "TrotterProduct")
         if len(pairs) < 2:
             raise GateError("There should be at least 2 terms in the Hamiltonian. Otherwise use `qml.exp`")
-        self.terms = [_word_term(c, o, "TrotterProduct") for c, o in pairs]
-        if check_hermitian and not all(_real(t[2]) for t in self.terms):
-            raise GateError("One or more of the terms in the Hamiltonian are not verified to be "
-                            "Hermitian: give real coefficients, or check_hermitian=False")
         self.hamiltonian, self.time, self.n, self.order, self.id = hamiltonian, time, int(n), order, id
         self.check_hermitian = check_hermitian
         self.wires = tuple(hamiltonian.wires)
-        # a complex time (PennyLane accepts one: imaginary-time evolution) is no unitary:
-        # the object exists (its wires, parameters), it applies no gates
-        self._imaginary = _complex_number(time)
-        if self._imaginary and active_tape() is not None:
-            raise GateError(_IMAGINARY_TROTTER.format(time=time))
+        # PennyLane's entries: exp(i x op) per operand ``op`` of the Hamiltonian
+        with not_recording():  # (made aside: not queued)
+            self._operands = [o if _is_one(c) else SProd(c, o) for c, o in pairs]
+        # what qsym cannot apply (the object exists: its wires, parameters, decomposition)
+        self._refusal = None
+        try:
+            self.terms = [_word_term(c, o, "TrotterProduct") for c, o in pairs]
+        except GateError as exc:  # a term that is no Pauli word (RY(1.23, 0), ...)
+            self.terms, self._refusal = None, str(exc)
+        hermitian = self.terms is not None and all(_real(t[2]) for t in self.terms)
+        if check_hermitian and not hermitian:
+            raise GateError("One or more of the terms in the Hamiltonian are not verified to be "
+                            "Hermitian. Please consider verifying the Hamiltonian manually using "
+                            "qml.is_hermitian and provide `check_hermitian=False` to the "
+                            "`TrotterProduct` constructor (qsym applies Pauli words with real "
+                            "coefficients only).")
+        if self._refusal is None and not hermitian:
+            self._refusal = (f"TrotterProduct: the Hamiltonian {hamiltonian!r} has complex "
+                             "coefficients (not Hermitian, the product is not unitary): qsym "
+                             "cannot apply or decompose it; give real coefficients")
+        if self._refusal is None and _complex_number(time):
+            self._refusal = _IMAGINARY_TROTTER.format(time=time)
+        if self._refusal is not None and active_tape() is not None:
+            raise GateError(self._refusal)
         self._record()
 
+    @classmethod
+    def compute_decomposition(cls, *args, **kwargs) -> list:
+        """PennyLane's ``TrotterProduct.compute_decomposition(*op.parameters,
+        **op.hyperparameters)``: the time is the last parameter, the Hamiltonian the
+        hyperparameter ``base`` (its coefficients come from it); the entries are
+        ``qml.evolve`` of its terms, recorded where it is called.
+
+        >>> import qsym as qml
+        >>> op = qml.TrotterProduct(qml.X(0) + qml.Z(0), 0.5, order=1)
+        >>> op.compute_decomposition(*op.parameters, **op.hyperparameters)
+        [Evolution(0.5j PauliZ), Evolution(0.5j PauliX)]
+        """
+        if "base" not in kwargs or not args:
+            raise ArgumentError("TrotterProduct.compute_decomposition takes the parameters "
+                                "(the time last) and the hyperparameters (base, n, order): "
+                                "compute_decomposition(*op.parameters, **op.hyperparameters)")
+        keep = {k: kwargs[k] for k in ("n", "order", "check_hermitian") if k in kwargs}
+        return super().compute_decomposition(kwargs["base"], args[-1], **keep)
+
+    def resources(self):
+        """PennyLane's ``op.resources()``: the counts of the decomposition's entries (one
+        ``Evolution`` per factor) as a :class:`qsym.resource.Resources`, nothing recorded.
+
+        >>> import qsym as qml
+        >>> r = qml.TrotterProduct(qml.X(0) + qml.Z(1), 0.5, n=2, order=2).resources()
+        >>> r.num_gates, r.gate_types, r.depth
+        (8, {'Evolution': 8}, 4)
+        """
+        from .resource import ops_resources
+
+        with recording(Tape()):
+            ops = self.decomposition()
+        return ops_resources(ops, len(self.wires))
+
     def decomposition(self) -> list:
-        """PennyLane's decomposition (:meth:`Template.decomposition`); a complex time has
-        none in qsym (:class:`qsym.errors.GateError`)."""
-        if self._imaginary:
-            raise GateError(_IMAGINARY_TROTTER.format(time=self.time))
+        """PennyLane's decomposition (:meth:`Template.decomposition`); a Hamiltonian qsym
+        cannot apply has none in qsym (:class:`qsym.errors.GateError`)."""
+        if self._refusal is not None:
+            raise GateError(self._refusal)
+        if not self._children and self._factors:  # the entries PennyLane lists, made once
+            with not_recording():
+                self._children = [(start, n, METHODS["evolve"](op, t))
+                                  for start, n, op, t in self._factors]
         return super().decomposition()
 
     @property
@@ -2467,13 +2540,18 @@ class TrotterProduct(Template):
                         "select a valid method for computing the error.")
 
     def _build(self):
-        if self._imaginary:
+        if self._refusal is not None:
             return
         x = -unwrap(self.time) / self.n  # exp(i H t): exp(-i x H) with x = -t
-        seq = trotter_sequence(x, self.order, self.terms)[::-1]  # applied: last factor first
+        indexed = list(zip(self.terms, self._operands))
+        seq = trotter_sequence(x, self.order, indexed)[::-1]  # applied: last factor first
+        tape = active_tape()
+        self._factors = []  # (start, length, operator, t): exp(-i t op), an entry when asked
         for _ in range(self.n):
-            for t, term in seq:
+            for t, (term, op) in seq:
+                start = len(tape.items)
                 _evolution_gate(t, term, self.wires)
+                self._factors.append((start, len(tape.items) - start, op, t))
 
 
 def _sentence_norm(sentence, fast: bool) -> float:
@@ -2575,6 +2653,12 @@ _IMAGINARY_TROTTER = ("TrotterProduct with the complex time {time!r} (imaginary-
 def _complex_number(t) -> bool:
     """Whether ``t`` is a plain number with a nonzero imaginary part."""
     return isinstance(t, (complex, np.complexfloating)) and complex(t).imag != 0
+
+
+def _is_one(c) -> bool:
+    """Whether ``c`` is the plain number 1 (PennyLane's ``qml.dot`` leaves such a term's
+    operator without a scalar)."""
+    return isinstance(c, numbers.Number) and not isinstance(c, bool) and c == 1
 
 
 def _real(c) -> bool:
@@ -3161,7 +3245,8 @@ class TrotterizedQfunc(Template):
 
     def __init__(self, time, *args, qfunc=None, n=1, order=2, reverse=False, id=None, **kwargs):
         if not callable(qfunc):
-            raise GateError(f"trotterize needs a function that records gates, got {qfunc!r}")
+            raise GateError(f"The qfunc must be provided to be trotterized. Got {qfunc!r}: "
+                            "pass qfunc=, a function that records the gates of one step")
         if not isinstance(order, numbers.Integral) or order <= 0 or (order != 1 and order % 2):
             raise GateError(f"The order must be 1 or a positive even integer, got {order}.")
         if not isinstance(n, numbers.Integral) or n < 1:
@@ -3227,8 +3312,9 @@ def trotterize(qfunc, n=1, order=2, reverse=False):
     @functools.wraps(qfunc)
     def wrapper(time, *args, **kwargs):
         if any(k in kwargs for k in special):
-            raise GateError(f"Cannot use any of the specialized names {list(special)} as "
-                            f"keyword arguments to the qfunc: {kwargs}")
+            raise GateError(f"Cannot use any of the specailized names: {list(special)} as "
+                            f"keyword arguments to the qfunc (PennyLane's message, its "
+                            f"spelling): {kwargs}; rename the qfunc's keyword")
         return TrotterizedQfunc(time, *args, qfunc=qfunc, n=n, order=order, reverse=reverse,
                                 **kwargs)
 
@@ -3682,6 +3768,36 @@ class ParticleConservingU1(Template):
         return n_layers, n_wires - 1, 2
 
 
+def u2_ex_gate(phi, wires=None) -> list:
+    """PennyLane's ``u2_ex_gate(phi, wires)`` (module ``particle_conserving_u2``): the
+    exchange gate ``U_2,ex(phi)`` of two wires, ``CNOT``, ``CRX(2 phi)`` on the wires
+    reversed, ``CNOT``, recorded where it is called; returns the three gates. On ``|01>``,
+    ``|10>`` it is ``[[cos phi, -i sin phi], [-i sin phi, cos phi]]``.
+
+    >>> u2_ex_gate(0.3, wires=[0, 1])
+    [CNOT(wires=[0, 1]), CRX(0.6, wires=[1, 0]), CNOT(wires=[0, 1])]
+    """
+    pair = list(wires_tuple(wires))
+    if len(pair) != 2:
+        raise WireError(f"u2_ex_gate acts on two wires, got {pair}")
+    return [_gate("CNOT", wires=pair), _gate("CRX", 2 * phi, wires=pair[::-1]),
+            _gate("CNOT", wires=pair)]
+
+
+def particle_conserving_u2_gates(weights, wires, init_state) -> None:
+    """Record PennyLane's decomposition of ``ParticleConservingU2`` (its rule's too): the
+    basis state, then per layer ``RZ`` on each wire and :func:`u2_ex_gate` on the even,
+    then odd neighbouring pairs."""
+    wires = wires_tuple(wires)
+    n = len(wires)
+    BasisEmbedding(np.array(init_state), wires=list(wires))
+    for layer in range(weights.shape[0]):
+        for j, w in enumerate(wires):
+            _gate("RZ", weights[layer, j], wires=w)
+        for i, pair in enumerate(_neighbour_pairs(wires)):
+            u2_ex_gate(weights[layer, n + i], wires=pair)
+
+
 class ParticleConservingU2(Template):
     """PennyLane's ``qml.ParticleConservingU2(weights, wires, init_state=None)``: per layer
     ``RZ`` on each wire, then an exchange gate ``CNOT, CRX(2 phi), CNOT`` on even, then odd
@@ -3706,15 +3822,16 @@ class ParticleConservingU2(Template):
         self._record()
 
     def _build(self):
-        n = len(self.wires)
-        BasisEmbedding(np.array(self.init_state), wires=list(self.wires))
-        for layer in range(self.weights.shape[0]):
-            for j, w in enumerate(self.wires):
-                _gate("RZ", self.weights[layer, j], wires=w)
-            for i, pair in enumerate(_neighbour_pairs(self.wires)):
-                _gate("CNOT", wires=pair)
-                _gate("CRX", 2 * self.weights[layer, n + i], wires=pair[::-1])
-                _gate("CNOT", wires=pair)
+        particle_conserving_u2_gates(self.weights, self.wires, self.init_state)
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's: the number of wires and of layers.
+
+        >>> ParticleConservingU2(np.zeros((2, 3)), wires=[0, 1]).resource_params
+        {'num_wires': 2, 'n_layers': 2}
+        """
+        return {"num_wires": len(self.wires), "n_layers": self.weights.shape[0]}
 
     @staticmethod
     def shape(n_layers, n_wires):
@@ -4342,6 +4459,9 @@ tensornetworks = SimpleNamespace(
     mps=SimpleNamespace(MPS=MPS, compute_indices_MPS=mps_wires),
     ttn=SimpleNamespace(TTN=TTN, compute_indices=ttn_wires),
 )
+# PennyLane's module of ParticleConservingU2 (also ``qml.particle_conserving_u2``)
+layers.particle_conserving_u2 = SimpleNamespace(ParticleConservingU2=ParticleConservingU2,
+                                                u2_ex_gate=u2_ex_gate)
 
 # ``from pennylane.templates.layers import StronglyEntanglingLayers`` (and embeddings,
 # state_preparations, subroutines): importable as modules, as PennyLane's are
@@ -4350,12 +4470,14 @@ for _name in ("embeddings", "layers", "state_preparations", "subroutines", "tens
     _sub.__dict__.update(vars(globals()[_name]))
     _sub.__all__ = sorted(vars(globals()[_name]))
     globals()[_name] = sys.modules[_sub.__name__] = _sub
-for _name in ("mps", "ttn", "mera"):  # from pennylane.templates.tensornetworks.mera import ...
-    _sub = types.ModuleType(f"{__name__}.tensornetworks.{_name}")
-    _sub.__dict__.update(vars(getattr(tensornetworks, _name)))
-    setattr(tensornetworks, _name, _sub)
+for _parent, _name in (("tensornetworks", "mps"), ("tensornetworks", "ttn"),
+                       ("tensornetworks", "mera"), ("layers", "particle_conserving_u2")):
+    # from pennylane.templates.tensornetworks.mera import ...
+    _sub = types.ModuleType(f"{__name__}.{_parent}.{_name}")
+    _sub.__dict__.update(vars(getattr(globals()[_parent], _name)))
+    setattr(globals()[_parent], _name, _sub)
     sys.modules[_sub.__name__] = _sub
-del _name, _sub
+del _name, _sub, _parent
 
 TEMPLATES = {
     cls.__name__: cls

@@ -229,7 +229,9 @@ def test_trotter_product_first_order_and_convergence():
     with pytest.raises(qml.GateError, match="order"):
         qml.TrotterProduct(Hq, t, order=3)
     with pytest.raises(qml.GateError, match="at least 2 terms"):
-        qml.TrotterProduct(qml.dot([1.0], [qml.X(0)]), t)
+        qml.TrotterProduct(qml.Hamiltonian([1.0], [qml.X(0)]), t)
+    with pytest.raises(TypeError, match="must be a PennyLane ~.Sum or ~.SProd"):  # PennyLane's
+        qml.TrotterProduct(qml.X(0) @ qml.Z(1), t)
 
 
 def test_commuting_evolution_is_the_exact_evolution():

@@ -77,5 +77,5 @@ def test_in_a_qnode_with_exact_gradient_by_time():
 def test_bad_order_and_reserved_names():
     with pytest.raises(GateError, match="order"):
         qml.trotterize(step, order=3)(0.1, 0.2, wires=[0, 1])
-    with pytest.raises(GateError, match="specialized names"):
+    with pytest.raises(GateError, match="specailized names"):
         qml.trotterize(step)(0.1, 0.2, wires=[0, 1], n=2)
