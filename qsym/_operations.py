@@ -387,9 +387,13 @@ class Operation:
                                 "the wires where the operation acts on)")
             wires = ()  # a global phase (any wire will do), or PennyLane's qml.I(): 1
         self.params = tuple(_check_param(name, a) for a in args)
-        # 0-d tensors as given (op.data keeps their requires_grad, as PennyLane's does)
+        # 0-d tensors and broadcast ones (one value per batch element) as given: op.data
+        # keeps their requires_grad, as PennyLane's does (a QNode's tape's trainable_params)
+        from ._broadcast import Batched
+
         self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None
-                              and np.ndim(a) == 0 else None for a in args)
+                              and (np.ndim(a) == 0 or isinstance(p, Batched)) else None
+                              for a, p in zip(args, self.params))
         labels = wires_tuple(wires)
         try:
             duplicate = len(set(labels)) != len(labels)

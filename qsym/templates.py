@@ -393,6 +393,21 @@ class Template(GateSequence):
         kw.update(zip(data_names, data))
         return cls(**{k: v for k, v in kw.items() if k in names})
 
+    def remake(self, params=None):
+        """A copy with ``params`` (its :attr:`data`; default: its own), made where it is
+        called, as a tape re-runs its operations (what ``qml.batch_params`` and
+        ``bind_new_parameters`` use): :meth:`_unflatten` of the new data.
+
+        >>> AngleEmbedding([0.1, 0.2], wires=[0, 1]).remake([[0.3, 0.4]]).features
+        array([0.3, 0.4])
+        """
+        data, metadata = self._flatten()
+        params = data if params is None else tuple(params)
+        if len(params) != len(data):
+            raise GateError(f"{self.name} takes {len(data)} parameters (its data), got "
+                            f"{len(params)}")
+        return type(self)._unflatten(params, metadata)
+
     def map_wires(self, wire_map: dict):
         """A copy on the wires ``wire_map`` gives (PennyLane's ``op.map_wires``): the
         template made again with its wires (and any ``*_wires`` argument) mapped.
