@@ -17,6 +17,7 @@ import warnings
 
 import autograd.numpy as anp
 from autograd.builtins import SequenceBox
+from autograd.tracer import getval
 import numpy as np
 
 from ._operations import Observable, as_observable, expval
@@ -479,6 +480,59 @@ def batch_input(tape, argnum):
         raise ValueError("Batch dimension for all gate arguments specified by 'argnum' must "
                          "be the same.")
     return _split_batch(tape, argnum, sizes.pop()[0])
+
+
+def batch_partial(qnode, all_operations=False, preprocess=None, **partial_kwargs):
+    """PennyLane's ``qml.batch_partial``: ``qnode`` under :func:`batch_params` with some
+    arguments fixed (``partial_kwargs``: each numeric one repeated along the batch of the
+    call) or computed per batch element from the arguments given (``preprocess``: a dict
+    of name to function; then every other argument must be fixed, and the call passes
+    them positionally). The first argument of a call sets the batch size.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x, y):
+    ...     qml.RX(x, wires=0)
+    ...     qml.RY(y, wires=0)
+    ...     return qml.expval(qml.Z(0))
+    >>> f = batch_partial(c, y=np.array(0.0))
+    >>> np.round(f(np.array([0.0, np.pi])), 6)
+    tensor([ 1., -1.], requires_grad=True)
+    """
+    import inspect
+
+    from . import math as qmath
+
+    node = batch_params(qnode, all_operations=all_operations)
+    preprocess = dict(preprocess or {})
+    partial = not preprocess
+    repeated = [k for k, v in partial_kwargs.items() if np.asarray(getval(v)).dtype != object]
+    names = list(inspect.signature(node).parameters)
+    if partial and len(names) <= len(partial_kwargs):
+        raise ValueError("Partial evaluation must leave at least one unevaluated parameter")
+    if not partial and len(names) > len(partial_kwargs) + len(preprocess):
+        raise ValueError("Callable argument requires all other arguments to QNode be provided")
+
+    @functools.wraps(node)
+    def wrapper(*args, **kwargs):
+        if not partial and kwargs:
+            raise ValueError("Arguments must not be passed as keyword arguments to callable "
+                             "within partial function")
+        first = args[0] if args else next(iter(kwargs.values()), None)
+        size = np.shape(getval(first))[:1]
+        if not size:
+            raise ValueError("Parameter with batch dimension must be provided")
+        for key, fn in preprocess.items():
+            kwargs[key] = qmath.stack([fn(*a) for a in zip(*(qmath.unstack(x) for x in args))])
+        for key, val in partial_kwargs.items():
+            kwargs[key] = qmath.stack([val] * size[0]) if key in repeated else val
+        given = args if partial else ()
+        # all positional, in the QNode's order: a name's keyword, else the argument at
+        # that position (PennyLane's _convert_to_args)
+        return node(*(kwargs[n] if n in kwargs else given[i] for i, n in enumerate(names)))
+
+    return wrapper
 
 
 @transform

@@ -24,7 +24,7 @@ from . import _compilation as _compilation_mod
 from ._mcm import defer_measurements  # qml.defer_measurements, also here
 from . import _splitting as _splitting_mod
 from ._splitting import (
-    batch_input, batch_params, broadcast_expand, convert_to_numpy_parameters,
+    batch_input, batch_params, batch_partial, broadcast_expand, convert_to_numpy_parameters,
     split_non_commuting, split_to_single_terms,
 )
 from ._tapes import make_qscript as make_tape
@@ -40,7 +40,7 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "combine_global_phases",
            "commute_controlled", "compile", "decompose", "merge_rotations", "remove_barrier",
            "single_qubit_fusion", "undo_swaps", "batch_input", "batch_params",
-           "broadcast_expand", "convert_to_numpy_parameters", "split_non_commuting",
+           "batch_partial", "broadcast_expand", "convert_to_numpy_parameters", "split_non_commuting",
            "split_to_single_terms", "make_tape", "core", "defer_measurements", "insert",
            "unitary_to_rot"]
 

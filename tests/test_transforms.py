@@ -536,3 +536,23 @@ def test_unitary_to_rot_one_and_two_qubits_by_matrix():
         return qml.expval(qml.Z(1))
     plain = qml.QNode(f, DEV2)
     assert onp.isclose(qml.transforms.unitary_to_rot(plain)(), plain())
+
+
+def test_batch_partial_fixed_and_preprocessed_arguments():
+    """batch_partial: a fixed numeric argument repeated along the batch; a preprocessed one
+    computed per element; by hand RX(x) then RY(y) on |0>: <Z> = cos(x) cos(y)."""
+    @qml.qnode(DEV2)
+    def circuit(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=0)
+        return qml.expval(qml.Z(0))
+
+    xs = np.array([0.1, 0.5, 0.9])
+    f = qml.batch_partial(circuit, y=np.array(0.4))
+    assert onp.allclose(f(xs), onp.cos(xs) * onp.cos(0.4))
+    g = qml.batch_partial(circuit, x=np.array(0.2), preprocess={"y": lambda a: 2 * a})
+    assert onp.allclose(g(xs), onp.cos(0.2) * onp.cos(2 * xs))
+    with pytest.raises(ValueError, match="at least one unevaluated parameter"):
+        qml.batch_partial(circuit, x=0.1, y=0.2)
+    with pytest.raises(ValueError, match="batch dimension must be provided"):
+        f(np.array(0.3))
