@@ -524,7 +524,10 @@ def batch_partial(qnode, all_operations=False, preprocess=None, **partial_kwargs
         if not size:
             raise ValueError("Parameter with batch dimension must be provided")
         for key, fn in preprocess.items():
-            kwargs[key] = qmath.stack([fn(*a) for a in zip(*(qmath.unstack(x) for x in args))])
+            # each argument's elements by indexing (autograd differentiates it; NumPy's
+            # unstack has no derivative in autograd)
+            rows = zip(*([x[i] for i in range(len(x))] for x in args))
+            kwargs[key] = qmath.stack([fn(*a) for a in rows])
         for key, val in partial_kwargs.items():
             kwargs[key] = qmath.stack([val] * size[0]) if key in repeated else val
         given = args if partial else ()

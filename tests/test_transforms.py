@@ -556,3 +556,17 @@ def test_batch_partial_fixed_and_preprocessed_arguments():
         qml.batch_partial(circuit, x=0.1, y=0.2)
     with pytest.raises(ValueError, match="batch dimension must be provided"):
         f(np.array(0.3))
+
+
+def test_batch_partial_preprocess_differentiates():
+    """d/dx of sum_b cos(0.2) cos(2 x_b) is -2 cos(0.2) sin(2 x) (by hand)."""
+    @qml.qnode(DEV2)
+    def circuit(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=0)
+        return qml.expval(qml.Z(0))
+
+    g = qml.batch_partial(circuit, x=np.array(0.2), preprocess={"y": lambda a: 2 * a})
+    xs = np.array([0.1, 0.5, 0.9])
+    grad = qml.grad(lambda v: qml.math.sum(g(v)))(xs)
+    assert onp.allclose(grad, -2 * onp.cos(0.2) * onp.sin(2 * xs))
