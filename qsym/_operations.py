@@ -306,6 +306,13 @@ class classproperty:
 
 
 
+
+def _batched(param) -> bool:
+    """Whether a gate's parameter is broadcast (one value per batch element)."""
+    from ._broadcast import Batched
+
+    return isinstance(param, Batched)
+
 class Operation:
     """A gate application. Subclasses are made from the gate table, one per row.
 
@@ -389,10 +396,8 @@ class Operation:
         self.params = tuple(_check_param(name, a) for a in args)
         # 0-d tensors and broadcast ones (one value per batch element) as given: op.data
         # keeps their requires_grad, as PennyLane's does (a QNode's tape's trainable_params)
-        from ._broadcast import Batched
-
         self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None
-                              and (np.ndim(a) == 0 or isinstance(p, Batched)) else None
+                              and (np.ndim(a) == 0 or _batched(p)) else None
                               for a, p in zip(args, self.params))
         labels = wires_tuple(wires)
         try:
