@@ -471,13 +471,29 @@ def unitary_to_rot(tape):
     >>> [op.name for op in qml.transforms.unitary_to_rot(t)[0][0].operations]
     ['RZ', 'RY', 'RZ']
     """
+    ops = []
+    for op in tape.operations:
+        ops.extend(decompose_qubit_unitary(op))
+    return [tape.copy(operations=ops)], null_postprocessing
+
+
+def decompose_qubit_unitary(op) -> list:
+    """:func:`unitary_to_rot`'s gates for one operator (PennyLane's
+    ``_recursively_decompose_qubit_unitary``): a one-qubit ``QubitUnitary`` as ``RZ``,
+    ``RY``, ``RZ``, a two-qubit one as ``two_qubit_decomposition``'s gates with its
+    one-qubit unitaries decomposed in turn; any other operator as it is.
+
+    >>> import qsym as qml
+    >>> [g.name for g in decompose_qubit_unitary(qml.QubitUnitary(np.diag([1, 1j]), wires=0))]
+    ['RZ', 'RY', 'RZ']
+    """
     from ._unitary_decompositions import one_qubit_decomposition, two_qubit_decomposition
 
-    ops, todo = [], list(tape.operations)[::-1]
+    out, todo = [], [op]
     while todo:
         op = todo.pop()
         if op.name != "QubitUnitary" or len(op.wires) > 2:
-            ops.append(op)
+            out.append(op)
             continue
         # qsym holds the matrix as a hyperparameter (part of the circuit's structure, never
         # a traced input): its numbers may decide the gates
@@ -489,10 +505,10 @@ def unitary_to_rot(tape):
         matrix = np.asarray(op.matrix(), dtype=complex)
         with detached():
             if len(op.wires) == 1:
-                ops.extend(one_qubit_decomposition(matrix, op.wires[0]))
+                out.extend(one_qubit_decomposition(matrix, op.wires[0]))
             else:  # its one-qubit QubitUnitary gates are decomposed next
                 todo.extend(two_qubit_decomposition(matrix, op.wires)[::-1])
-    return [tape.copy(operations=ops)], null_postprocessing
+    return out
 
 
 @transform

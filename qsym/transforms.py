@@ -110,6 +110,9 @@ _module("optimization", "PennyLane's qml.transforms.optimization",
         commute_controlled=commute_controlled, single_qubit_fusion=single_qubit_fusion,
         undo_swaps=undo_swaps, remove_barrier=remove_barrier)
 optimization = _sys.modules[f"{__name__}.optimization"]
+_module("unitary_to_rot", "PennyLane's module path of qml.transforms.unitary_to_rot",
+        unitary_to_rot=unitary_to_rot,
+        _recursively_decompose_qubit_unitary=_compilation_mod.decompose_qubit_unitary)
 optimization.optimization_utils = _module(
     "optimization.optimization_utils", "PennyLane's qml.transforms.optimization.optimization_utils",
     find_next_gate=_compilation_mod.find_next_gate, fuse_rot_angles=_compilation_mod.fuse_rot_angles,
