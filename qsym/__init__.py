@@ -469,7 +469,7 @@ noise = _unsupported.partial_namespace(
 for _n, _v in _MITIGATION.items():  # PennyLane's qml.transforms.mitigate_with_zne, ...
     setattr(transforms, _n, _v)
 from .transforms import (  # noqa: E402
-    CompilePipeline, batch_input, batch_params, decompose, transform,
+    CompilePipeline, batch_input, batch_params, batch_partial, decompose, transform,
 )
 from . import fourier, kernels, pytrees  # noqa: E402
 from . import typing  # noqa: E402  (PennyLane's qml.typing)
@@ -546,7 +546,7 @@ __all__ = [
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer",
     "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",
-    "CompilePipeline", "decompose", "batch_input", "batch_params", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
+    "CompilePipeline", "decompose", "batch_input", "batch_params", "batch_partial", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",

@@ -35,7 +35,7 @@ from .errors import ArgumentError, DecompositionUndefinedError, GateError, Trans
 from .decomposition import (DecompositionGraph, GateSet, enabled_graph,
                             get_decomp_kwargs)
 
-__all__ = ["cancel_inverses", "merge_rotations", "single_qubit_fusion", "commute_controlled",
+__all__ = ["cancel_inverses", "unitary_to_rot", "merge_rotations", "single_qubit_fusion", "commute_controlled",
            "undo_swaps", "remove_barrier", "decompose", "compile", "resolve_gate_set",
            "solve_graph", "fuse_rot_angles",
            "SELF_INVERSES", "COMPOSABLE_ROTATIONS", "find_next_gate", "rot_angles",
@@ -457,6 +457,61 @@ def remove_barrier(tape):
 
 
 @transform
+def unitary_to_rot(tape):
+    """PennyLane's ``qml.transforms.unitary_to_rot``: every one-qubit ``QubitUnitary``
+    becomes ``RZ``, ``RY``, ``RZ`` (``qml.ops.one_qubit_decomposition``, the global phase
+    left out), every two-qubit one the CNOT circuit of ``two_qubit_decomposition`` (its
+    one-qubit unitaries decomposed in turn); larger ones stay. The angles are computed
+    from the matrix's numbers (a constant of the circuit in qsym): a trainable matrix
+    raises ``TransformError``.
+
+    >>> import qsym as qml
+    >>> H = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    >>> t = qml.tape.QuantumScript([qml.QubitUnitary(H, wires=0)], [qml.expval(qml.Z(0))])
+    >>> [op.name for op in qml.transforms.unitary_to_rot(t)[0][0].operations]
+    ['RZ', 'RY', 'RZ']
+    """
+    ops = []
+    for op in tape.operations:
+        ops.extend(decompose_qubit_unitary(op))
+    return [tape.copy(operations=ops)], null_postprocessing
+
+
+def decompose_qubit_unitary(op) -> list:
+    """:func:`unitary_to_rot`'s gates for one operator (PennyLane's
+    ``_recursively_decompose_qubit_unitary``): a one-qubit ``QubitUnitary`` as ``RZ``,
+    ``RY``, ``RZ``, a two-qubit one as ``two_qubit_decomposition``'s gates with its
+    one-qubit unitaries decomposed in turn; any other operator as it is.
+
+    >>> import qsym as qml
+    >>> [g.name for g in decompose_qubit_unitary(qml.QubitUnitary(np.diag([1, 1j]), wires=0))]
+    ['RZ', 'RY', 'RZ']
+    """
+    from ._unitary_decompositions import one_qubit_decomposition, two_qubit_decomposition
+
+    out, todo = [], [op]
+    while todo:
+        op = todo.pop()
+        if op.name != "QubitUnitary" or len(op.wires) > 2:
+            out.append(op)
+            continue
+        # qsym holds the matrix as a hyperparameter (part of the circuit's structure, never
+        # a traced input): its numbers may decide the gates
+        if op.data and any(_boxed(d) for d in op.data):
+            raise TransformError(
+                "unitary_to_rot computes rotation angles from the numbers of a QubitUnitary's "
+                "matrix: a trainable matrix is not supported by qsym; give a matrix that does "
+                "not require gradients")
+        matrix = np.asarray(op.matrix(), dtype=complex)
+        with detached():
+            if len(op.wires) == 1:
+                out.extend(one_qubit_decomposition(matrix, op.wires[0]))
+            else:  # its one-qubit QubitUnitary gates are decomposed next
+                todo.extend(two_qubit_decomposition(matrix, op.wires)[::-1])
+    return out
+
+
+@transform
 def combine_global_phases(tape):
     """PennyLane's ``qml.transforms.combine_global_phases``: the ``GlobalPhase`` gates of a
     tape replaced by one, of the sum of their angles, after the other gates.
@@ -466,12 +521,25 @@ def combine_global_phases(tape):
     >>> qml.transforms.combine_global_phases(tape)[0][0].operations
     [X(0), GlobalPhase(0.75, wires=[])]
     """
-    phases = [op for op in tape.operations if op.name == "GlobalPhase"]
-    ops = [op for op in tape.operations if op.name != "GlobalPhase"]
-    if phases:
-        with detached():
-            ops.append(GATE_CLASSES["GlobalPhase"](sum(op.data[0] for op in phases)))
+    ops = tape.operations
+    if any(op.name == "GlobalPhase" for op in ops):
+        ops = fuse_global_phases(ops)
     return [tape.copy(operations=ops)], null_postprocessing
+
+
+def fuse_global_phases(operations) -> list:
+    """The operators without their ``GlobalPhase`` gates, then one ``GlobalPhase`` of the
+    sum of their angles (0 if there is none: PennyLane's ``_fuse_global_phases``, module path
+    ``qml.transforms.optimization.optimization_utils``).
+
+    >>> import qsym as qml
+    >>> fuse_global_phases([qml.GlobalPhase(0.5), qml.X(0), qml.GlobalPhase(0.25)])
+    [X(0), GlobalPhase(0.75, wires=[])]
+    """
+    phases = [op.data[0] for op in operations if op.name == "GlobalPhase"]
+    with detached():
+        phase = GATE_CLASSES["GlobalPhase"](sum(phases) if phases else 0.0)
+    return [op for op in operations if op.name != "GlobalPhase"] + [phase]
 
 
 def _gate_set_test(gate_set, stopping_condition):

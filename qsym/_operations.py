@@ -307,6 +307,13 @@ class classproperty:
 
 
 
+
+def _batched(param) -> bool:
+    """Whether a gate's parameter is broadcast (one value per batch element)."""
+    from ._broadcast import Batched
+
+    return isinstance(param, Batched)
+
 class Operation:
     """A gate application. Subclasses are made from the gate table, one per row.
 
@@ -388,9 +395,11 @@ class Operation:
                                 "the wires where the operation acts on)")
             wires = ()  # a global phase (any wire will do), or PennyLane's qml.I(): 1
         self.params = tuple(_check_param(name, a) for a in args)
-        # 0-d tensors as given (op.data keeps their requires_grad, as PennyLane's does)
+        # 0-d tensors and broadcast ones (one value per batch element) as given: op.data
+        # keeps their requires_grad, as PennyLane's does (a QNode's tape's trainable_params)
         self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None
-                              and np.ndim(a) == 0 else None for a in args)
+                              and (np.ndim(a) == 0 or _batched(p)) else None
+                              for a, p in zip(args, self.params))
         labels = wires_tuple(wires)
         try:
             duplicate = len(set(labels)) != len(labels)

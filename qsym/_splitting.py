@@ -16,6 +16,8 @@ import functools
 import warnings
 
 import autograd.numpy as anp
+from autograd.builtins import SequenceBox
+from autograd.tracer import getval
 import numpy as np
 
 from ._operations import Observable, as_observable, expval
@@ -345,8 +347,11 @@ def split_to_single_terms(tape):
 
 
 def _stack(results):
-    if isinstance(results[0], tuple):
-        return tuple(anp.stack(list(r)) for r in zip(*results))
+    """Results of one structure (nested tuples of arrays; a shot vector, several
+    measurements), stacked leaf by leaf along a new first axis (PennyLane's
+    ``_nested_stack``)."""
+    if isinstance(results[0], (tuple, list, SequenceBox)):
+        return tuple(_stack([r[i] for r in results]) for i in range(len(results[0])))
     return anp.stack(list(results))
 
 
@@ -404,39 +409,32 @@ def _numpy(x):
     return np.asarray(x)[()] if np.ndim(x) == 0 else np.asarray(x)
 
 
-def _split_batch(tape, indices, kind):
+def _split_batch(tape, indices, size):
+    """One tape per batch element: the parameters at ``indices`` (into ``tape.data``)
+    replaced by their element ``b``; the gates without such a parameter kept as they are
+    (the same objects); the trainable parameters kept (PennyLane's ``_split_operations``)."""
     params = tape.data
-    if not indices:
-        raise ValueError("There are no operations to transform. Either add trainable "
-                         "parameters, or specify `all_operations=True`.")
-    size = np.shape(_numpy(params[indices[0]]))[:1]
-    if not size:
-        raise ValueError(f"Parameter {params[indices[0]]} does not contain a batch dimension.")
-    for i in indices:
-        if np.shape(_numpy(params[i]))[:1] != size:
-            raise ValueError(f"Parameter {params[i]} has incorrect batch dimension. Expecting "
-                             f"first dimension of length {size[0]}.")
     tapes = []
-    for b in range(size[0]):
+    for b in range(size):
         ops, k = [], 0
         with detached():
             for op in tape.operations:
                 n = len(op.data)
                 if any(k + j in indices for j in range(n)):
-                    op = op.remake(tuple(d[b] if k + j in indices else d
+                    op = op.remake(tuple(params[k + j][b] if k + j in indices else d
                                          for j, d in enumerate(op.data)))
                 ops.append(op)
                 k += n
-        tapes.append(tape.copy(operations=ops))
+        tapes.append(tape.copy(operations=ops, trainable_params=tape.trainable_params))
     return tapes, _stack
 
 
 @transform
 def batch_params(tape, all_operations=False):
     """PennyLane's ``qml.batch_params``: the tape's trainable parameters
-    (``tape.trainable_params``: all of them unless set; with ``all_operations=True`` every
-    parameter) carry a leading batch dimension; one tape per batch element, results
-    stacked.
+    (``tape.trainable_params``: a QNode's are its tensors with ``requires_grad``; with
+    ``all_operations=True`` every parameter) carry a leading batch dimension; one tape per
+    batch element, results stacked.
 
     >>> import qsym as qml
     >>> from qsym import numpy as np
@@ -444,23 +442,100 @@ def batch_params(tape, all_operations=False):
     >>> len(qml.transforms.batch_params(t)[0])
     2
     """
-    indices = list(range(len(tape.data))) if all_operations else list(tape.trainable_params)
-    return _split_batch(tape, indices, "params")
+    params = tape.data
+    indices = list(range(len(params))) if all_operations else list(tape.trainable_params)
+    if not indices:
+        raise ValueError("There are no operations to transform. Either add trainable "
+                         "parameters, or specify `all_operations=True`.")
+    size = np.shape(_numpy(params[indices[0]]))[:1]
+    if not size:
+        raise ValueError(f"Parameter {params[0]} does not contain a batch dimension.")
+    for i in indices:
+        if np.shape(_numpy(params[i]))[:1] != size:
+            raise ValueError(f"Parameter {params[i]} has incorrect batch dimension. Expecting "
+                             f"first dimension of length {size[0]}.")
+    return _split_batch(tape, indices, size[0])
 
 
 @transform
 def batch_input(tape, argnum):
     """PennyLane's ``qml.batch_input``: the parameters at positions ``argnum`` of the tape
-    (its gates' parameters in order) carry a leading batch dimension (non-trainable
-    inputs); one tape per batch element, results stacked.
+    (its gates' parameters in order) carry a leading batch dimension; they must not be
+    trainable (``requires_grad=False``; else PennyLane's ``ValueError``); one tape per batch
+    element, results stacked.
 
     >>> import qsym as qml
-    >>> t = qml.tape.QuantumScript([qml.RY(qml.numpy.array([0.1, 0.2]), 0), qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> t = qml.tape.QuantumScript([qml.RY(qml.numpy.array([0.1, 0.2]), 0), qml.RX(0.3, 0)],
+    ...                            [qml.expval(qml.Z(0))], trainable_params=[1])
     >>> len(qml.transforms.batch_input(t, argnum=0)[0])
     2
     """
     argnum = list(argnum) if isinstance(argnum, (list, tuple)) else [int(argnum)]
-    return _split_batch(tape, argnum, "input")
+    if any(i in tape.trainable_params for i in argnum):
+        raise ValueError("Batched inputs must be non-trainable. Please make sure that the "
+                         "parameters indexed by 'argnum' are not marked as trainable.")
+    params = tape.data
+    sizes = {np.shape(_numpy(params[i]))[:1] for i in argnum}
+    if len(sizes) != 1 or () in sizes:
+        raise ValueError("Batch dimension for all gate arguments specified by 'argnum' must "
+                         "be the same.")
+    return _split_batch(tape, argnum, sizes.pop()[0])
+
+
+def batch_partial(qnode, all_operations=False, preprocess=None, **partial_kwargs):
+    """PennyLane's ``qml.batch_partial``: ``qnode`` under :func:`batch_params` with some
+    arguments fixed (``partial_kwargs``: each numeric one repeated along the batch of the
+    call) or computed per batch element from the arguments given (``preprocess``: a dict
+    of name to function; then every other argument must be fixed, and the call passes
+    them positionally). The first argument of a call sets the batch size.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x, y):
+    ...     qml.RX(x, wires=0)
+    ...     qml.RY(y, wires=0)
+    ...     return qml.expval(qml.Z(0))
+    >>> f = batch_partial(c, y=np.array(0.0))
+    >>> np.round(f(np.array([0.0, np.pi])), 6)
+    tensor([ 1., -1.], requires_grad=True)
+    """
+    import inspect
+
+    from . import math as qmath
+
+    node = batch_params(qnode, all_operations=all_operations)
+    preprocess = dict(preprocess or {})
+    partial = not preprocess
+    repeated = [k for k, v in partial_kwargs.items() if np.asarray(getval(v)).dtype != object]
+    names = list(inspect.signature(node).parameters)
+    if partial and len(names) <= len(partial_kwargs):
+        raise ValueError("Partial evaluation must leave at least one unevaluated parameter")
+    if not partial and len(names) > len(partial_kwargs) + len(preprocess):
+        raise ValueError("Callable argument requires all other arguments to QNode be provided")
+
+    @functools.wraps(node)
+    def wrapper(*args, **kwargs):
+        if not partial and kwargs:
+            raise ValueError("Arguments must not be passed as keyword arguments to callable "
+                             "within partial function")
+        first = args[0] if args else next(iter(kwargs.values()), None)
+        size = np.shape(getval(first))[:1]
+        if not size:
+            raise ValueError("Parameter with batch dimension must be provided")
+        for key, fn in preprocess.items():
+            # each argument's elements by indexing (autograd differentiates it; NumPy's
+            # unstack has no derivative in autograd)
+            rows = zip(*([x[i] for i in range(len(x))] for x in args))
+            kwargs[key] = qmath.stack([fn(*a) for a in rows])
+        for key, val in partial_kwargs.items():
+            kwargs[key] = qmath.stack([val] * size[0]) if key in repeated else val
+        given = args if partial else ()
+        # all positional, in the QNode's order: a name's keyword, else the argument at
+        # that position (PennyLane's _convert_to_args)
+        return node(*(kwargs[n] if n in kwargs else given[i] for i, n in enumerate(names)))
+
+    return wrapper
 
 
 @transform

@@ -438,14 +438,17 @@ class QuantumScript:
     def copy(self, copy_operations=False, **update) -> "QuantumScript":
         """A copy (the gate list copied; the gates themselves too with
         ``copy_operations=True``); ``ops=``, ``measurements=``, ``shots=``,
-        ``trainable_params=`` replace those."""
+        ``trainable_params=`` replace those. As PennyLane's, new ``operations=`` or
+        ``measurements=`` make every parameter trainable again unless ``trainable_params=``
+        is given (the old indices need not fit the new gates)."""
+        renewed = "operations" in update or "measurements" in update  # (PennyLane's test)
         ops = update.pop("ops", update.pop("operations", None))
         meas = update.pop("measurements", None)
         if ops is None:
             ops = [_copy.copy(o) for o in self.operations] if copy_operations else self.operations
         new = QuantumScript(list(ops), list(self.measurements if meas is None else meas),
                             update.pop("shots", self.shots),
-                            update.pop("trainable_params", self._trainable))
+                            update.pop("trainable_params", None if renewed else self._trainable))
         if update:
             raise TypeError(f"QuantumScript.copy() got unexpected keyword(s) {sorted(update)}")
         return new
@@ -924,7 +927,7 @@ def split_coefficients(tape):
             out.append(sum(c * (1.0 if i is None else results[i]) for c, i in terms))
         return out[0] if len(out) == 1 else tuple(out)
 
-    return tape.copy(measurements=measurements), combine
+    return tape.copy(measurements=measurements, trainable_params=tape._trainable), combine
 
 
 def _pauli(letter, wire):
@@ -963,30 +966,29 @@ def lowered(tape):
     """
     if not any(_lowered_op(op) for op in tape.operations):
         return tape
-    ops, moved, count = [], [], 0  # moved: each parameter's index in the lowered tape
-    numbered = tape._trainable is not None  # (None: a template's); count: the lowered tape's
-    for op in tape.operations:  # parameters so far (counted only if trainable_params is set)
-        if not _lowered_op(op):
-            ops.append(op)
-            if numbered:
-                moved += range(count, count + len(op.data))
-                count += len(op.data)
-        else:
+    # with trainable_params set, they are renumbered: a gate kept keeps its own; the gates
+    # of a lowered operator are trainable if one of its parameters is (its gates'
+    # parameters are functions of them)
+    keep = None if tape._trainable is None else set(tape._trainable)
+    ops, trainable, k = [], [], 0  # k: the parameter index in the tape; len(ops' data) so far
+    count = 0
+    for op in tape.operations:
+        n = len(op.data)
+        gates = [op]
+        if _lowered_op(op):
             gates = list(op.applied_gates() if hasattr(op, "applied_gates") else
                          op._rotations() if isinstance(op, Exp) else op.table_gates)
-            ops += gates
-            if numbered:
-                moved += [None] * len(op.data)
-                count += sum(len(g.data) for g in gates)
-    trainable = None
-    if tape._trainable is not None:  # the trainable parameters of the gates kept, renumbered
-        trainable = [moved[i] for i in tape._trainable]
-        if None in trainable:
-            raise ArgumentError(
-                "a tape with templates or operator products (as qml.tape.QuantumTape records "
-                "them) whose parameters are trainable_params runs as its gates, whose "
-                "parameters are numbered differently: decompose it first "
-                "(qml.transforms.decompose) and set trainable_params on the result")
+            m = sum(len(g.data) for g in gates)
+            if keep is not None and keep.intersection(range(k, k + n)):
+                trainable += range(count, count + m)
+        else:
+            m = n
+            if keep is not None:
+                trainable += [count + j for j in range(n) if k + j in keep]
+        ops += gates
+        k, count = k + n, count + m
+    if keep is None:
+        trainable = None
     cls = type(tape) if type(tape) is QuantumScript else QuantumScript
     return cls(ops, tape.measurements, shots=tape.shots, trainable_params=trainable)
 

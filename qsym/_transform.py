@@ -41,6 +41,7 @@ from ._tapes import QuantumScript, QuantumTape, apply, device_derivatives, execu
 from ._trace import Tape, active_tape, recording
 from .errors import ArgumentError, TransformError
 from .exceptions import PennyLaneDeprecationWarning
+from .math import requires_grad
 
 __all__ = ["Transform", "BoundTransform", "CompilePipeline", "TransformProgram", "transform",
            "TransformDispatcher", "TransformContainer", "null_postprocessing", "qnode_tape",
@@ -899,7 +900,21 @@ def _tape_and_result(qnode, args, kwargs):
     """:func:`qnode_tape`, and what the function returned."""
     tape, result = record(qnode.func, args, kwargs)
     shots = qnode.configured_shots()
-    return tape.copy(shots=shots if isinstance(shots, Shots) else Shots(shots)), result
+    return tape.copy(shots=shots if isinstance(shots, Shots) else Shots(shots),
+                     trainable_params=trainable_positions(tape.data)), result
+
+
+def trainable_positions(params) -> list:
+    """PennyLane's ``qml.math.get_trainable_indices`` under autograd, which its QNode's tape
+    takes as ``trainable_params``: the positions of the values autograd differentiates or
+    that are ``qsym.numpy`` tensors with ``requires_grad=True`` (a float or a plain NumPy
+    array is a constant).
+
+    >>> from qsym import numpy as np
+    >>> trainable_positions([np.array(0.1), 0.2, np.array(0.3, requires_grad=False)])
+    [0]
+    """
+    return [i for i, d in enumerate(params) if requires_grad(d)]
 
 
 def as_returned(result, out, partitioned: bool):

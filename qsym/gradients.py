@@ -51,7 +51,7 @@ __all__ = ["param_shift", "finite_diff", "generate_shift_rule", "eigvals_to_freq
            "parameter_shift", "finite_difference", "spsa_gradient", "jvp", "batch_jvp",
            "compute_jvp_single", "compute_jvp_multi", "SUPPORTED_GRADIENT_KWARGS",
            "gradient_transform", "vjp", "batch_vjp", "compute_vjp_single", "compute_vjp_multi",
-           "classical_fisher", "quantum_fisher", "fisher"]
+           "classical_fisher", "quantum_fisher", "fisher", "classical_jacobian"]
 
 NO_TRAINABLE = (
     "Attempted to compute the gradient of a tape with no trainable parameters. If this is "
@@ -1127,7 +1127,8 @@ def _var_transform(tape, argnum, shifts, gradient_recipes):
     """Variances: d var(A) = d<A^2> - 2 <A> d<A>, from the tape measuring <A> (and <A^2>
     where A^2 is not a constant, i.e. A not a Pauli word)."""
     meas = tape.measurements
-    exp_tape = tape.copy(measurements=[expval(m.obs) if m.kind == "var" else m for m in meas])
+    exp_tape = tape.copy(measurements=[expval(m.obs) if m.kind == "var" else m for m in meas],
+                         trainable_params=tape.trainable_params)
     squares = {i: _square(m.obs) for i, m in enumerate(meas) if m.kind == "var"}
     squares = {i: a2 for i, a2 in squares.items() if not _constant(a2)}
     t1, fn1 = _linear_transform(exp_tape, _shift_moves(exp_tape, argnum, shifts,
@@ -1135,7 +1136,8 @@ def _var_transform(tape, argnum, shifts, gradient_recipes):
     t2, fn2 = [], None
     if squares:
         sq_tape = tape.copy(measurements=[expval(squares[i]) if i in squares else m
-                                          for i, m in enumerate(meas)])
+                                          for i, m in enumerate(meas)],
+                            trainable_params=tape.trainable_params)
         t2, fn2 = _linear_transform(sq_tape, _shift_moves(sq_tape, argnum, shifts,
                                                           gradient_recipes))
 
@@ -2338,6 +2340,50 @@ def _make_probs(tape):
     return [new], lambda results: results[0]
 
 
+def classical_jacobian(qnode, argnum=None, expand_fn=None, trainable_only=True):
+    """PennyLane's ``qml.gradients.classical_jacobian``: a function of the QNode's arguments
+    giving the Jacobian of its tape's gate parameters (the trainable ones, or all with
+    ``trainable_only=False``; after ``expand_fn`` of the tape if given) by the arguments
+    (``argnum``: those positions; None: the trainable ones), by autograd, no circuit run.
+    As ``qml.jacobian``: one array for one argument, a tuple for several. Arguments that
+    autograd cannot differentiate (plain NumPy) raise PennyLane's ``ValueError``
+    "Undifferentiable interface numpy.".
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x):
+    ...     qml.RX(2 * x, wires=0)
+    ...     qml.RY(0.3, wires=0)  # a constant: not trainable
+    ...     qml.RZ(x ** 2, wires=0)
+    ...     return qml.expval(qml.Z(0))
+    >>> classical_jacobian(c)(np.array(0.5))
+    array([2., 1.])
+    """
+    from ._runtime import jacobian
+    from ._transform import qnode_tape
+    from .math import get_interface
+
+    def preprocessing(*args, **kwargs):
+        kwargs.pop("shots", None)
+        kwargs.pop("argnums", None)
+        tape = qnode_tape(qnode, args, kwargs)
+        if expand_fn is not None:
+            tape = expand_fn(tape)
+        return anp.stack(tape.get_parameters(trainable_only=trainable_only))
+
+    def wrapper(*args, **kwargs):
+        interface = qnode.interface
+        if interface in ("auto", None):
+            interface = get_interface(*args, *kwargs.values())
+        if interface != "autograd":
+            raise ValueError(f"Undifferentiable interface {interface}. (qsym differentiates "
+                             "qsym.numpy tensors with autograd)")
+        return jacobian(preprocessing, argnum=argnum)(*args, **kwargs)
+
+    return wrapper
+
+
 def classical_fisher(qnode, argnums=0):
     r"""A function with the QNode's signature returning its classical Fisher information
     matrix (PennyLane's ``qml.gradients.classical_fisher``):
@@ -2449,6 +2495,8 @@ _module("metric_tensor", "PennyLane's module path qml.gradients.metric_tensor (t
         metric_tensor=metric_tensor, _get_aux_wire=get_aux_wire)
 hadamard_gradient = _module("hadamard_gradient", "PennyLane's qml.gradients.hadamard_gradient",
                              hadamard_grad=hadamard_grad)
+_module("classical_jacobian", "PennyLane's qml.gradients.classical_jacobian",
+        classical_jacobian=classical_jacobian)
 fisher = _module("fisher", "PennyLane's qml.gradients.fisher",
                  classical_fisher=classical_fisher, quantum_fisher=quantum_fisher,
                  _compute_cfim=_compute_cfim, _make_probs=_make_probs)

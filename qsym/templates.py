@@ -374,16 +374,6 @@ class Template(GateSequence):
         hyper = tuple((k, _hashable(v)) for k, v in self.hyperparameters.items())
         return tuple(self.data), (Wires(self.wires), hyper)
 
-    def remake(self, params=None):
-        """The template made again with other data (PennyLane's ``bind_new_parameters``
-        of a template: its data in order, the rest kept), recorded where it is called.
-
-        >>> AngleEmbedding([0.1, 0.2], wires=[0, 1]).remake([[0.3, 0.4]]).features
-        array([0.3, 0.4])
-        """
-        data, metadata = self._flatten()
-        return type(self)._unflatten(tuple(data if params is None else params), metadata)
-
     @classmethod
     def _unflatten(cls, data, metadata):
         """The template again from :meth:`_flatten`'s output (PennyLane's
@@ -402,6 +392,21 @@ class Template(GateSequence):
             else [n for n in names if n not in kw][:len(data)]
         kw.update(zip(data_names, data))
         return cls(**{k: v for k, v in kw.items() if k in names})
+
+    def remake(self, params=None):
+        """A copy with ``params`` (its :attr:`data`; default: its own), made where it is
+        called, as a tape re-runs its operations (what ``qml.batch_params`` and
+        ``bind_new_parameters`` use): :meth:`_unflatten` of the new data.
+
+        >>> AngleEmbedding([0.1, 0.2], wires=[0, 1]).remake([[0.3, 0.4]]).features
+        array([0.3, 0.4])
+        """
+        data, metadata = self._flatten()
+        params = data if params is None else tuple(params)
+        if len(params) != len(data):
+            raise GateError(f"{self.name} takes {len(data)} parameters (its data), got "
+                            f"{len(params)}")
+        return type(self)._unflatten(params, metadata)
 
     def map_wires(self, wire_map: dict):
         """A copy on the wires ``wire_map`` gives (PennyLane's ``op.map_wires``): the

@@ -18,12 +18,13 @@ import types as _types
 
 from ._compilation import (
     cancel_inverses, combine_global_phases, commute_controlled, compile, decompose, decomposition_gen, insert,
-    merge_rotations, remove_barrier, single_qubit_fusion, undo_swaps,
+    merge_rotations, remove_barrier, single_qubit_fusion, undo_swaps, unitary_to_rot,
 )
+from . import _compilation as _compilation_mod
 from ._mcm import defer_measurements  # qml.defer_measurements, also here
 from . import _splitting as _splitting_mod
 from ._splitting import (
-    batch_input, batch_params, broadcast_expand, convert_to_numpy_parameters,
+    batch_input, batch_params, batch_partial, broadcast_expand, convert_to_numpy_parameters,
     split_non_commuting, split_to_single_terms,
 )
 from ._tapes import make_qscript as make_tape
@@ -39,8 +40,9 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "combine_global_phases",
            "commute_controlled", "compile", "decompose", "merge_rotations", "remove_barrier",
            "single_qubit_fusion", "undo_swaps", "batch_input", "batch_params",
-           "broadcast_expand", "convert_to_numpy_parameters", "split_non_commuting",
-           "split_to_single_terms", "make_tape", "core", "defer_measurements", "insert"]
+           "batch_partial", "broadcast_expand", "convert_to_numpy_parameters", "split_non_commuting",
+           "split_to_single_terms", "make_tape", "core", "defer_measurements", "insert",
+           "unitary_to_rot"]
 
 
 def module_path(package: str, name: str, doc: str, **names) -> _types.ModuleType:
@@ -108,6 +110,13 @@ _module("optimization", "PennyLane's qml.transforms.optimization",
         commute_controlled=commute_controlled, single_qubit_fusion=single_qubit_fusion,
         undo_swaps=undo_swaps, remove_barrier=remove_barrier)
 optimization = _sys.modules[f"{__name__}.optimization"]
+_module("unitary_to_rot", "PennyLane's module path of qml.transforms.unitary_to_rot",
+        unitary_to_rot=unitary_to_rot,
+        _recursively_decompose_qubit_unitary=_compilation_mod.decompose_qubit_unitary)
+optimization.optimization_utils = _module(
+    "optimization.optimization_utils", "PennyLane's qml.transforms.optimization.optimization_utils",
+    find_next_gate=_compilation_mod.find_next_gate, fuse_rot_angles=_compilation_mod.fuse_rot_angles,
+    _fuse_global_phases=_compilation_mod.fuse_global_phases)
 
 
 def create_expand_trainable_multipar(tape, use_tape_argnum=False):

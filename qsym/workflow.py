@@ -13,26 +13,17 @@ set_shots``, PennyLane's module path).
 [RX(0.5, wires=[0])]
 """
 
-from autograd.tracer import Box
 
 from ._mcm import defer
 from ._runtime import QNode, qnode, set_shots
 from ._tapes import QuantumScript
-from ._transform import level_slice, qnode_tape
+from ._transform import level_slice, qnode_tape, trainable_positions
 from .transforms import module_path
 from .devices import ExecutionConfig, MCMConfig
 from .errors import ArgumentError, TransformError
 from .math import Interface
 
 __all__ = ["construct_tape", "construct_batch", "set_shots"]
-
-
-def _trainable_indices(params) -> list:
-    """PennyLane's ``qml.math.get_trainable_indices`` under autograd: the positions of the
-    values that are trainable (a ``qsym.numpy`` tensor with ``requires_grad=True``, or an
-    autograd box); plain numbers and NumPy arrays are constants."""
-    return [k for k, p in enumerate(params)
-            if isinstance(p, Box) or getattr(p, "requires_grad", False) is True]
 
 
 def construct_batch(qnode, level="user"):
@@ -65,7 +56,7 @@ def construct_batch(qnode, level="user"):
         if deferring:  # qml.defer_measurements(qnode): PennyLane's deferred tape
             ops, meas, _, _ = defer(tape.operations, list(tape.measurements), *deferring)
             tape = QuantumScript(ops, meas, shots=tape.shots)
-        tape.trainable_params = _trainable_indices(tape.get_parameters(trainable_only=False))
+            tape.trainable_params = trainable_positions(tape.data)
         pipeline = qnode.compile_pipeline
         part = pipeline[level_slice(pipeline, level)]
         return part((tape,))

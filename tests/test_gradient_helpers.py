@@ -433,9 +433,8 @@ def test_tape_with_a_template_and_trainable_params_of_its_gates():
                           (qml.gradients.hadamard_grad, {"aux_wire": 1})):
         tapes, fn = transform(tape, **kw)
         assert onp.isclose(fn(dev.execute(tapes)), onp.cos(t))
-    tape.trainable_params = {0, 1}  # the template's own parameter: refused, by name
-    with pytest.raises(qml.ArgumentError, match="decompose it first"):
-        dev.execute(tape)
+    tape.trainable_params = {0, 1}  # the template's own parameter too: its gates' are
+    assert onp.isclose(dev.execute(tape), onp.sin(t))
 
 
 @pytest.mark.parametrize("dtype", [onp.float32, onp.float64])

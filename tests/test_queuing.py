@@ -213,7 +213,7 @@ def test_tapes_holding_exponentials_run_as_their_rotations():
 def test_a_tape_of_templates_with_trainable_params_set():
     """A tape holding a template runs as its table gates, whose parameters are numbered
     otherwise: trainable_params of the gates kept are renumbered (QFT's own phase gates come
-    first); a template's own parameter trainable is refused with what to do (decompose)."""
+    first); a template's own parameter trainable makes its gates' parameters trainable."""
     dev = qml.device("default.qubit", wires=2)
     tape = qml.tape.QuantumScript([qml.QFT(wires=[0, 1]), qml.RY(0.3, 0)], [qml.expval(qml.Z(0))])
     tape.trainable_params = [0]
@@ -221,11 +221,20 @@ def test_a_tape_of_templates_with_trainable_params_set():
     assert float(qml.execute([tape], dev)[0]) == pytest.approx(-np.sin(0.3), abs=1e-12)
     tapes, fn = qml.gradients.param_shift(tape)
     assert float(fn(qml.execute(tapes, dev))) == pytest.approx(-np.cos(0.3), abs=1e-12)
-    refused = qml.tape.QuantumScript([qml.BasicEntanglerLayers([[0.2, 0.1]], wires=[0, 1]),
-                                      qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
-    refused.trainable_params = [0]
-    with pytest.raises(qml.ArgumentError, match="decompose it first"):
-        qml.execute([refused], dev)
+    # a template's own parameter trainable: its gates' parameters are (PennyLane's QNode
+    # tapes mark a template's weights so); by hand: RX(0.3)_0 CNOT (RX(0.2) x RX(0.1)) |00>
+    with_template = qml.tape.QuantumScript([qml.BasicEntanglerLayers([[0.2, 0.1]], wires=[0, 1]),
+                                            qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    with_template.trainable_params = [0]
+
+    def rx(t):
+        return onp.array([[onp.cos(t / 2), -1j * onp.sin(t / 2)], [-1j * onp.sin(t / 2), onp.cos(t / 2)]])
+
+    cnot = onp.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])
+    psi = onp.kron(rx(0.3), onp.eye(2)) @ cnot @ onp.kron(rx(0.2), rx(0.1)) @ onp.eye(4)[0]
+    z0 = onp.kron(onp.diag([1, -1]), onp.eye(2))
+    assert float(qml.execute([with_template], dev)[0]) == pytest.approx(
+        float(onp.real(psi.conj() @ z0 @ psi)), abs=1e-12)
     untouched = qml.tape.QuantumScript([qml.QFT(wires=[0, 1]), qml.RX(0.3, 0)],
                                        [qml.expval(qml.Z(0))])  # no trainable_params: runs
     # QFT of |00> is |++>; RX(0.3) on wire 0 leaves <Z0> of |+> at 0

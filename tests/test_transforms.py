@@ -373,3 +373,200 @@ def test_tape_path_keeps_the_returned_container(kind, route):
     inner = {"tuple1": tuple, "list1": list, "list2": list}.get(kind)
     if inner is not None:
         assert all(type(r) is inner for r in shot_vector)
+
+
+# --- batch_params / batch_input on QNodes (issue #18) -----------------------------------------
+
+def test_batch_params_qnode_batches_only_trainable_arguments():
+    """A QNode's tape has PennyLane's trainable parameters (tensors with requires_grad; a
+    float constant is not), so batch_params splits x and the template's weights and leaves
+    RY(0.2) alone; results of several measurements are stacked per measurement."""
+    @qml.batch_params
+    @qml.qnode(DEV2)
+    def circuit(x, w):
+        qml.RX(x, wires=0)
+        qml.RY(0.2, wires=1)
+        qml.AngleEmbedding(w, wires=[0, 1], rotation="Y")
+        return qml.expval(qml.Z(0)), qml.probs(wires=1)
+
+    x = np.array([0.1, 0.4, 0.7])
+    w = np.array([[0.3, 0.5], [0.2, 0.1], [0.9, 1.1]])
+    ez, p1 = circuit(x, w)
+    assert ez.shape == (3,) and p1.shape == (3, 2)
+    # by hand: wire 0 is RX(x) RY(w0) on |0>: <Z> = cos(x) cos(w0); wire 1 RY(0.2 + w1)
+    assert onp.allclose(ez, onp.cos(x) * onp.cos(w[:, 0]))
+    assert onp.allclose(p1[:, 1], onp.sin((0.2 + w[:, 1]) / 2) ** 2)
+    # a non-trainable batch of inputs is not split: the shapes do not match
+    with pytest.raises(ValueError, match="incorrect batch dimension"):
+        circuit(np.array([0.1, 0.2]), w)
+
+
+def test_batch_params_jacobian_of_several_measurements():
+    """Stacked results of two measurements differentiate: d<Z>/dx = -sin x per element
+    (exact), against central finite differences for the probabilities."""
+    @qml.batch_params
+    @qml.qnode(DEV2)
+    def circuit(x):
+        qml.RY(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.Z(0)), qml.probs(wires=[0, 1])
+
+    def cost(x):
+        ez, p = circuit(x)
+        return qml.math.concatenate([qml.math.expand_dims(ez, 1), p], axis=1)
+
+    x = np.array([0.1, 0.3, 0.5])
+    jac = qml.jacobian(cost)(x)
+    assert jac.shape == (3, 5, 3)
+    assert onp.allclose(jac[:, 0, :], onp.diag(-onp.sin(x)))
+    h = 1e-6
+    for b in range(3):
+        e = onp.zeros(3)
+        e[b] = h
+        col = (onp.asarray(cost(np.array(x + e))) - onp.asarray(cost(np.array(x - e)))) / (2 * h)
+        assert onp.allclose(jac[..., b], col, atol=1e-6)
+
+
+def test_batch_params_keeps_unbatched_gates_and_trainable_params():
+    ops = [qml.RX(np.array([0.1, 0.2]), wires=0), qml.RY(0.3, wires=0)]
+    t = qml.tape.QuantumScript(ops, [qml.expval(qml.Z(0))], trainable_params=[0])
+    tapes, fn = qml.batch_params(t)
+    assert len(tapes) == 2 and all(s.operations[1] is ops[1] for s in tapes)
+    assert all(s.trainable_params == [0] for s in tapes)
+    # RX(x) then RY(0.3) on |0>: <Z> = cos(x) cos(0.3)
+    assert onp.allclose(fn(qml.execute(tapes, DEV2)), onp.cos(onp.array([0.1, 0.2])) * onp.cos(0.3))
+
+
+def test_batch_input_refuses_trainable_inputs_and_unequal_batches():
+    @qml.batch_input(argnum=0)
+    @qml.qnode(DEV2)
+    def circuit(inputs, y):
+        qml.RY(inputs, wires=0)
+        qml.RX(y, wires=0)
+        return qml.expval(qml.Z(0))
+
+    xs = np.array([0.1, 0.2, 0.3], requires_grad=False)
+    y = np.array(0.4)
+    assert onp.allclose(circuit(xs, y), onp.cos(xs) * onp.cos(0.4))  # RY then RX on |0>
+    g = qml.grad(lambda y: qml.math.sum(circuit(xs, y)))(y)
+    assert onp.isclose(g, -onp.sin(0.4) * onp.sum(onp.cos(xs)))
+    with pytest.raises(ValueError, match="Batched inputs must be non-trainable"):
+        circuit(np.array([0.1, 0.2]), y)
+    t = qml.tape.QuantumScript([qml.RY(onp.array([0.1, 0.2]), 0), qml.RX(onp.array([1.0, 2.0, 3.0]), 0)],
+                               [qml.expval(qml.Z(0))], trainable_params=[])
+    with pytest.raises(ValueError, match="must be the same"):
+        qml.batch_input(t, argnum=[0, 1])
+
+
+def test_template_remake_and_copy_trainable_params():
+    """A template remade with new data is the template of that data (its matrix by hand);
+    tape.copy with new operations makes every parameter trainable again (PennyLane's)."""
+    op = qml.AngleEmbedding(np.array([0.1, 0.2]), wires=[0, 1])
+    new = op.remake([np.array([0.5, 0.7])])
+    assert type(new) is type(op) and onp.allclose(new.data[0], [0.5, 0.7])
+    assert onp.allclose(qml.matrix(new, wire_order=[0, 1]), onp.kron(rx(0.5), rx(0.7)))
+    t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 0)], trainable_params=[1])
+    assert t.copy().trainable_params == [1]
+    assert t.copy(operations=[qml.RX(0.1, 0)]).trainable_params == [0]
+    assert t.copy(operations=t.operations, trainable_params=[0]).trainable_params == [0]
+
+
+def test_qnode_tape_with_template_and_constant_runs_under_a_transform():
+    """A QNode tape holding a template and a constant (trainable_params set, as
+    PennyLane's) runs through a transform; its gradient by hand: RY(w) then RX(x) on |0>."""
+    @qml.transforms.cancel_inverses
+    @qml.qnode(DEV2)
+    def circuit(w, x):
+        qml.AngleEmbedding(w, wires=[0], rotation="Y")
+        qml.RX(x, wires=0)
+        qml.RZ(0.3, wires=1)
+        return qml.expval(qml.Z(0))
+
+    w, x = np.array([0.4]), np.array(0.9)
+    assert onp.isclose(circuit(w, x), onp.cos(0.4) * onp.cos(0.9))
+    gw, gx = qml.grad(circuit)(w, x)
+    assert onp.allclose(gw, [-onp.sin(0.4) * onp.cos(0.9)])
+    assert onp.isclose(gx, -onp.cos(0.4) * onp.sin(0.9))
+
+
+# --- classical_jacobian ------------------------------------------------------------------------
+
+def test_classical_jacobian_by_hand():
+    from qsym.gradients.classical_jacobian import classical_jacobian
+
+    def f(a, b):
+        qml.RX(qml.math.sin(a), wires=0)
+        qml.RZ(a / 3, wires=0)
+        qml.RY(0.5, wires=1)  # a constant: not trainable
+        qml.RY(b ** 2, wires=1)
+        return qml.expval(qml.Z(0))
+
+    node = qml.QNode(f, DEV2)
+    a, b = np.array(-2.1), np.array(0.7)
+    ja, jb = classical_jacobian(node)(a, b)
+    assert onp.allclose(ja, [onp.cos(-2.1), 1 / 3, 0]) and onp.allclose(jb, [0, 0, 1.4])
+    assert onp.allclose(classical_jacobian(node, argnum=1)(a, b), [0, 0, 1.4])
+    (only,) = classical_jacobian(node, argnum=[0])(a, b)
+    assert onp.allclose(only, [onp.cos(-2.1), 1 / 3, 0])
+    full = classical_jacobian(node, argnum=0, trainable_only=False)(a, b)
+    assert onp.allclose(full, [onp.cos(-2.1), 1 / 3, 0, 0])
+    assert qml.gradients.classical_jacobian is classical_jacobian
+    with pytest.raises(ValueError, match="Undifferentiable interface numpy"):
+        classical_jacobian(node)(onp.array(0.1), onp.array(0.2))
+
+
+# --- unitary_to_rot ----------------------------------------------------------------------------
+
+def test_unitary_to_rot_one_and_two_qubits_by_matrix():
+    """One-qubit unitaries become RZ RY RZ, two-qubit ones CNOTs and rotations; the tape's
+    unitary is the hand-written product up to a global phase."""
+    u2 = H @ rz(0.3) @ rx(1.1)
+    u4 = CNOT @ onp.kron(H, rx(0.7)) @ CNOT @ onp.kron(rz(0.2), H)
+    t = qml.tape.QuantumScript([qml.QubitUnitary(u2, wires=1), qml.QubitUnitary(u4, wires=[0, 1]),
+                                qml.RX(0.4, wires=0)], [qml.expval(qml.Z(0))])
+    (new,), fn = qml.transforms.unitary_to_rot(t)
+    names = [op.name for op in new.operations]
+    assert "QubitUnitary" not in names and names[:3] == ["RZ", "RY", "RZ"]
+    assert set(names) <= {"RZ", "RY", "RX", "CNOT", "GlobalPhase", "Rot"}
+    expected = onp.kron(rx(0.4), I2) @ u4 @ onp.kron(I2, u2)
+    assert same_up_to_phase(qml.matrix(new, wire_order=[0, 1]), expected)
+    # and on a QNode: the same expectation as the untransformed circuit
+    def f():
+        qml.QubitUnitary(u4, wires=[0, 1])
+        return qml.expval(qml.Z(1))
+    plain = qml.QNode(f, DEV2)
+    assert onp.isclose(qml.transforms.unitary_to_rot(plain)(), plain())
+
+
+def test_batch_partial_fixed_and_preprocessed_arguments():
+    """batch_partial: a fixed numeric argument repeated along the batch; a preprocessed one
+    computed per element; by hand RX(x) then RY(y) on |0>: <Z> = cos(x) cos(y)."""
+    @qml.qnode(DEV2)
+    def circuit(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=0)
+        return qml.expval(qml.Z(0))
+
+    xs = np.array([0.1, 0.5, 0.9])
+    f = qml.batch_partial(circuit, y=np.array(0.4))
+    assert onp.allclose(f(xs), onp.cos(xs) * onp.cos(0.4))
+    g = qml.batch_partial(circuit, x=np.array(0.2), preprocess={"y": lambda a: 2 * a})
+    assert onp.allclose(g(xs), onp.cos(0.2) * onp.cos(2 * xs))
+    with pytest.raises(ValueError, match="at least one unevaluated parameter"):
+        qml.batch_partial(circuit, x=0.1, y=0.2)
+    with pytest.raises(ValueError, match="batch dimension must be provided"):
+        f(np.array(0.3))
+
+
+def test_batch_partial_preprocess_differentiates():
+    """d/dx of sum_b cos(0.2) cos(2 x_b) is -2 cos(0.2) sin(2 x) (by hand)."""
+    @qml.qnode(DEV2)
+    def circuit(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=0)
+        return qml.expval(qml.Z(0))
+
+    g = qml.batch_partial(circuit, x=np.array(0.2), preprocess={"y": lambda a: 2 * a})
+    xs = np.array([0.1, 0.5, 0.9])
+    grad = qml.grad(lambda v: qml.math.sum(g(v)))(xs)
+    assert onp.allclose(grad, -2 * onp.cos(0.2) * onp.sin(2 * xs))
