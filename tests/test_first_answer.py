@@ -89,7 +89,7 @@ def test_first_answer_is_every_paths_bits_on_random_circuits(method):
 
     seen_unrolled = False
     seed = 17 if method == "adjoint" else 5
-    # (the small ones: a tiny circuit's first answer is its written-out code)
+    # (the small ones: tiny circuits, whose text writes them out)
     for circuit, n, x in _cases(seed, 4) + _cases(seed, 3, wires=1, depth=3):
         node = qml.QNode(circuit, qml.device("default.qubit", wires=n), diff_method=method)
         first_jac = qml.jacobian(node)(x)  # the first call: a new signature
@@ -107,7 +107,9 @@ def test_first_answer_is_every_paths_bits_on_random_circuits(method):
         fd = onp.array([(onp.ravel(node(x + h * u)) - onp.ravel(node(x - h * u))) / (2 * h)
                         for u in onp.eye(len(x))]).T
         assert onp.allclose(onp.reshape(first_jac, fd.shape), fd, atol=1e-6)
-    assert seen_unrolled  # (a tiny circuit's first answer: its written-out code)
+    # (a tiny circuit: its first answer the interpreter's, qsym._interp, then its
+    # written-out code, the same bits: tests/test_interp.py)
+    assert seen_unrolled
 
 
 @pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
