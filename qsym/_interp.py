@@ -108,7 +108,7 @@ def kind_function(variant: tuple, derivative=None):
     >>> out = np.zeros(2, dtype=complex)
     >>> f(np.array([0.0]), out, 0)
     >>> out.tolist()
-    [(1+0j), (1+0j)]
+    [(1-0j), (1+0j)]
     """
     lines = emit.gate_body(*variant, derivative=derivative)
     nparams = gate_def(variant[0]).num_params

@@ -8,6 +8,9 @@ on a loaded machine), so a circuit's calls go through three tiers
 (:class:`qsym._runtime.Compiled` holds the state):
 
 ``python`` (tier 0)
+    first, where it runs the program (:mod:`qsym._interp`), a fixed interpreter of the
+    lowered program: no text made for the circuit, the same bits (a tiny circuit moves to
+    its written-out code below after :data:`TEXT_AFTER_CALLS` calls); else
     the generated ``prepare`` / ``prepare_adjoint`` / batch functions run as plain Python
     (:func:`python_twin`: their source without the ``@njit`` decorators, ``x ** n`` for a
     constant integer ``n`` computed by numba's own repeated squaring) feeding the

@@ -20,29 +20,24 @@ import qsym as qml
 from qsym import _gates as gates, _interp as interp, _tiers as tiers
 from qsym import numpy as np
 
-FIXED = sorted(name for name in gates.BUILTIN_GATES
-               if gates.gate_def(name).num_wires in (1, 2, 3) and not gates.gate_def(name).hyper
-               and name not in ("QubitUnitary", "GlobalPhase"))
-PAULIS = (qml.PauliX, qml.PauliY, qml.PauliZ)
+from test_first_answer import FIXED
 
 
-def _bits(*arrays):
+def _bits(*arrays):  # (complex ones too: the matrices)
     return [onp.ascontiguousarray(onp.asarray(a)).tobytes() for a in arrays]
 
 
 def _random_ops(rng, n, depth):
+    """Random fixed gates of the table (test_first_answer's ``FIXED``), each parameter an
+    affine form of its input (``a * x + b``)."""
     ops, k = [], 0
     for _ in range(depth):
-        name = FIXED[rng.integers(len(FIXED))]
-        row = gates.gate_def(name)
-        if row.num_wires > n:
-            continue
-        wires = [int(w) for w in rng.permutation(n)[:row.num_wires]]
-        # parameters: an input, or an affine form of one (2 x - 0.3), or a constant
-        forms = [(k + i, float(rng.choice([1.0, 2.0, -0.5])), float(rng.choice([0.0, -0.3])))
-                 for i in range(row.num_params)]
-        ops.append((name, forms, wires))
-        k += row.num_params
+        row = gates.gate_def(FIXED[rng.integers(len(FIXED))])
+        if row.num_wires <= n:
+            forms = [(k + i, float(rng.choice([1.0, 2.0, -0.5])),
+                      float(rng.choice([0.0, -0.3]))) for i in range(row.num_params)]
+            ops.append((row.name, forms, [int(w) for w in rng.permutation(n)[:row.num_wires]]))
+            k += row.num_params
     return ops, k
 
 
