@@ -384,13 +384,17 @@ class InterpretedModule(tiers.LazyModule):
     (:data:`MODULE_NAMES`) names it, so a later process finds it compiled
     (:meth:`on_disk`) without making the text."""
 
-    __slots__ = ("_make", "_key", "_text", "_text_ns", "written_out")
+    __slots__ = ("_make", "_key", "_text", "_text_ns", "written_out", "values_only")
 
-    def __init__(self, make_source, key: str, ns: dict, written_out: bool = False):
+    def __init__(self, make_source, key: str, ns: dict, written_out: bool = False,
+                 values_only: bool = False):
         super().__init__(None, f"qsym_interp_{key}", ns)
         self._make, self._key, self._text, self._text_ns = make_source, key, False, None
         # its text writes the circuit out (qsym._emit.writable): faster calls as Python
         self.written_out = written_out
+        # its text is a module for values (emit_module(values_only=True), VALUE_UNROLLED):
+        # a gradient makes the full module (qsym._runtime.QNode._with_derivatives)
+        self.values_only = values_only
 
     def interpreted(self) -> bool:
         return not self._text
@@ -481,4 +485,4 @@ def module(circuit, program: Program, circuit_key: str, make_source,
     writable = emit.writable(program)
     values_only = values_only and writable
     return InterpretedModule(make_source, program_key(program, circuit_key, values_only),
-                             namespace(program), writable)
+                             namespace(program), writable, values_only)

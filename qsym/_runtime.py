@@ -2012,6 +2012,8 @@ def _values_only_module(entry) -> bool:
     :func:`qsym._emit.emit_module`): its gradients are not written out, so a gradient
     makes the full module (:meth:`QNode._with_derivatives`)."""
     module = getattr(getattr(entry, "element", entry), "module", None)  # (a Broadcast's)
+    if isinstance(module, tiers.LazyModule) and module.interpreted():
+        return module.values_only  # (its text not made: qsym._interp.InterpretedModule)
     return isinstance(module, tiers.LazyModule) and "VALUE_UNROLLED" in module.namespace
 
 

@@ -235,3 +235,31 @@ def test_the_module_name_is_recorded_for_the_next_process(tmp_path, monkeypatch)
     again = stages.make_module(e.circuit, e.plan, values_only=True)  # (a value call's)
     assert again.interpreted() and again.on_disk() and again._source is None
     assert again.source() == e.source
+
+
+def test_the_move_to_the_text_under_threads():
+    """Threads calling a tiny circuit across ``TEXT_AFTER_CALLS``: every call gives the
+    first call's bits, and the circuit ends on its written-out code."""
+    import threading
+
+    node = qml.QNode(lambda x: (qml.RY(x[0], wires=0), qml.CNOT(wires=[0, 1]),
+                                qml.RX(x[1], wires=1), qml.expval(qml.PauliZ(1)))[-1],
+                     qml.device("default.qubit", wires=2))
+    x = np.array([0.3, -0.8], requires_grad=True)
+    first = _bits(*qml.jacobian(node)(x))
+    seen, errors = [], []
+
+    def work():
+        try:
+            for _ in range(3 * tiers.TEXT_AFTER_CALLS):
+                seen.append(_bits(*qml.jacobian(node)(x)))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and all(s == first for s in seen)
+    assert not _entry(node, x).module.interpreted()
