@@ -1,9 +1,10 @@
 """A new circuit's first answer (issue #17): the compiled path's bits, by default.
 
-The first value or Jacobian of a new signature runs its generated module on tier 0 (the
-module's text as plain Python, each function compiled at its first call; a tiny circuit's
-written-out code; else ``prepare`` and the kernel library, as plain Python with the NumPy
-twins until the compiled kernels are loaded). Independent checks: on random circuits of
+The first value or Jacobian of a new signature runs on tier 0: the interpreter of its
+lowered program (qsym._interp, no text made) or, where it does not run, the module's text as
+plain Python (a tiny circuit's written-out code, which the interpreter's tiny circuits move
+to after a few calls); ``prepare`` and the kernel library, as plain Python with the NumPy
+twins until the compiled kernels are loaded. Independent checks: on random circuits of
 the gate table, by parameter shift and adjoint, of expectation values, variances and
 probabilities, the first answer is compared bit for bit with the same entry's other paths
 (``prepare`` and the compiled kernels; the kernels' plain-Python twins; the module
