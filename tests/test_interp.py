@@ -225,14 +225,18 @@ def test_the_module_name_is_recorded_for_the_next_process(tmp_path, monkeypatch)
     from qsym import _stages as stages
 
     monkeypatch.setenv("QSYM_CACHE_DIR", str(tmp_path))
-    node = qml.QNode(lambda x: (qml.RX(x[0], wires=0), qml.expval(qml.PauliZ(0)))[-1],
+    # (a circuit of this test alone: no other test has loaded its module from elsewhere)
+    node = qml.QNode(lambda x: (qml.RX(1.25 * x[0] - 0.5, wires=0),
+                                qml.expval(qml.PauliY(0)))[-1],
                      qml.device("default.qubit", wires=1))
     x = np.array([0.5], requires_grad=True)
     node(x)
     e = _entry(node, x)
     assert not e.module.on_disk()
     e.module.load()  # the text written to the cache folder (nothing compiled yet)
-    again = stages.make_module(e.circuit, e.plan, values_only=True)  # (a value call's)
+    # the same program again (a value call's module, or the full one: the entry's key)
+    again = [m for m in (stages.make_module(e.circuit, e.plan, values_only=v)
+                         for v in (True, False)) if m._key == e.module._key][0]
     assert again.interpreted() and again.on_disk() and again._source is None
     assert again.source() == e.source
 
