@@ -44,7 +44,8 @@ unpickled. A damaged, planted or foreign file is never trusted:
 Small derived results that cost sympy time in every new process are kept in the same
 folder as JSON records (:func:`load_record`, :func:`save_record`): ``rules/`` holds the
 derived shift rules (:mod:`qsym.rules`), ``gate-code/`` the gate-matrix code printed for
-generated modules (:func:`qsym._emit.gate_body`). A record is named by the SHA-256 of its
+generated modules (:func:`qsym._emit.gate_body`), ``module-names/`` the name of a program's
+generated module once written (:class:`qsym._interp.InterpretedModule`). A record is named by the SHA-256 of its
 key and holds the whole key (the qsym version, a hash of the code that computed it, the
 sympy version and the exact sympy matrix it was computed from) and its signature; the
 callers also check its contents against the gate's matrix
@@ -1399,7 +1400,7 @@ def _entries(folder: Path) -> dict:
             add("temp", name, entry.path)
         elif name.startswith("qsym_gen_"):
             add("modules", name.split(".", 1)[0], entry.path)
-    for kind in ("rules", "gate-code"):
+    for kind in ("rules", "gate-code", "module-names"):
         for entry in scan(folder / kind):
             if _is_temp(entry.name):
                 add("temp", entry.name, entry.path)
@@ -1498,7 +1499,8 @@ def cache_info(folder=None) -> dict:
     """What the cache folder (default: the configured one) holds: ``path``, ``size``
     (bytes, everything qsym wrote there), ``max_size`` (bytes, or None), ``entries`` per
     kind (generated ``modules``, numba's ``numba files`` for them, derived ``rules``,
-    printed ``gate-code``, numba's ``kernel files`` of qsym's kernel library, writers'
+    printed ``gate-code``, ``module-names`` (a program's generated module, by the key of
+    :mod:`qsym._interp`), numba's ``kernel files`` of qsym's kernel library, writers'
     leftover ``temp`` files), ``kernels`` (the folder this process's kernel library is
     cached in, or None: :func:`kernel_cache_dirs`) and ``problem`` (why qsym does not use
     the folder, or None).
@@ -1507,7 +1509,7 @@ def cache_info(folder=None) -> dict:
     >>> sorted(info)
     ['entries', 'kernels', 'max_size', 'path', 'problem', 'size']
     >>> sorted(info["entries"])
-    ['gate-code', 'kernel files', 'modules', 'numba files', 'rules', 'temp']
+    ['gate-code', 'kernel files', 'module-names', 'modules', 'numba files', 'rules', 'temp']
     """
     if folder is not None:
         folder = Path(folder)
@@ -1515,7 +1517,7 @@ def cache_info(folder=None) -> dict:
         folder = configured_dir() if enabled() else _private_dir()
     problem = _dir_problem(folder, create=False) if folder.exists() else None
     counts = {"modules": 0, "numba files": 0, "rules": 0, "gate-code": 0,
-              "kernel files": 0, "temp": 0}
+              "module-names": 0, "kernel files": 0, "temp": 0}
     size = 0
     if problem is None:
         for (kind, _), files in _entries(folder).items():

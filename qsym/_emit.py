@@ -1643,6 +1643,26 @@ def numpy_twins(p: Program) -> bool:
     return True
 
 
+def work_sizes(p: Program) -> dict:
+    """The module's measures of work (amplitudes x ops x circuits) of a parameter-shift
+    gradient (``WORK``), a value and an adjoint gradient, and whether every op's kernel
+    has a NumPy twin (:func:`numpy_twins`): what :func:`qsym._tiers.kernels_for` and the
+    runtime read.
+
+    >>> import sympy as sp
+    >>> from qsym._ir import Circuit, Op, Measurement
+    >>> from qsym._plan import make_plan
+    >>> a = sp.Symbol("a", real=True)
+    >>> c = Circuit(1, (Op("RX", (0,), (a,)),), (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),),
+    ...             inputs=(a,))
+    >>> work_sizes(lower(c, make_plan(c)))["WORK"]  # 2 amplitudes, 1 op, 3 circuits
+    6
+    """
+    return {"WORK": p.work(1 + len(p.term_op)), "_q_WORK_VALUE": p.work(1),
+            "_q_WORK_ADJOINT": p.work(2 + p.num_outputs) + (1 << p.num_wires) * len(p.adj_op),
+            "_q_NUMPY_TWINS": numpy_twins(p)}
+
+
 def _tables(program: Program, unrolled: bool, adjoint_unrolled: bool = False,
             value_unrolled: bool | None = None) -> list[str]:
     """The module's constants: sizes, the packed program and ``prepare``'s tables
@@ -1651,6 +1671,7 @@ def _tables(program: Program, unrolled: bool, adjoint_unrolled: bool = False,
     ints, floats = p.pack()
     nslots, maxp, n_words = p.num_slots, p.max_params, len(p.word_flip)
     n_ch, n_cc = len(p.ch_slot), len(p.cc_m)
+    work = work_sizes(p)
     return [
         f"NUM_WIRES = {p.num_wires}",
         f"NUM_INPUTS = {p.num_inputs}",
@@ -1662,10 +1683,10 @@ def _tables(program: Program, unrolled: bool, adjoint_unrolled: bool = False,
         f"ADJOINT_UNROLLED = {adjoint_unrolled}  # fused_value_and_grad_adjoint_into written out",
         *([] if value_unrolled is None else
           [f"VALUE_UNROLLED = {value_unrolled}  # fused_value_into written out (values only)"]),
-        f"WORK = {p.work(1 + len(p.term_op))}  # amplitudes x ops x circuits",
-        f"_q_WORK_VALUE = {p.work(1)}",
-        f"_q_WORK_ADJOINT = {p.work(2 + p.num_outputs) + (1 << p.num_wires) * len(p.adj_op)}",
-        f"_q_NUMPY_TWINS = {numpy_twins(p)}  # every op's kernel has a NumPy twin",
+        f"WORK = {work['WORK']}  # amplitudes x ops x circuits",
+        f"_q_WORK_VALUE = {work['_q_WORK_VALUE']}",
+        f"_q_WORK_ADJOINT = {work['_q_WORK_ADJOINT']}",
+        f"_q_NUMPY_TWINS = {work['_q_NUMPY_TWINS']}  # every op's kernel has a NumPy twin",
         f"_q_PARALLEL_MIN_WORK = {kernels.PARALLEL_MIN_WORK}  # measured: qsym.kernels",
         "# the circuit for the kernels (qsym._program.Program.pack)",
         _array("PROGRAM_INTS", ints, "int64"),

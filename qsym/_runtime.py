@@ -107,7 +107,9 @@ class Compiled:
 
     circuit: ir.Circuit
     plan: plan.GradientPlan
-    source: str
+    # the generated module's text: made at first use for a module on the interpreter tier
+    # (None given: the module's, qsym._interp.InterpretedModule.source); a property below
+    source: str = field(repr=False, compare=False)
     module: object
     diff_args: tuple
     blocks: tuple
@@ -209,7 +211,10 @@ class Compiled:
         only the fused entry points it has used, which do not call it)."""
         if tier == "python" or not prepared:
             if self._twin is None:
-                self._twin = tiers.python_twin(self.module, self.source, self._counted)
+                # (a LazyModule's twin is its namespace's: no source needed)
+                self._twin = tiers.python_twin(
+                    self.module, None if isinstance(self.module, tiers.LazyModule)
+                    else self.source, self._counted)
             ns = self._twin
             late = tier != "python"
             self._prepare = self._late_prepare if late else self._python_prepare
@@ -295,15 +300,32 @@ class Compiled:
             return
         self._calls += 1
         self._python_seconds += seconds
+        if self._calls == tiers.TEXT_AFTER_CALLS:
+            self._to_text()
         if not self._promoted and (self._calls >= tiers.COMPILE_AFTER_CALLS or (
                 not self.one_value and self._python_seconds >= tiers.COMPILE_AFTER_SECONDS)):
             self._promote(x, d)
+
+    def _to_text(self):
+        """A tiny circuit on the interpreter (:mod:`qsym._interp`) moves to its written-out
+        code run as Python (its module's text made now; the same bits, faster calls)."""
+        module = self.module
+        if not (isinstance(module, tiers.LazyModule) and module.interpreted()
+                and module.written_out):
+            return
+        module.to_text()
+        with self._lock:
+            if self.tier == "python":
+                self._twin = None
+                self._enter("python")
 
     def _written_out(self, name) -> bool:
         """Whether the module holds entry point ``name`` written out (qsym._emit:
         ``UNROLLED`` for the value and parameter shift, ``ADJOINT_UNROLLED`` for the
         adjoint method; a module exported by an older qsym has no such flag; a module for
         values, ``emit_module(values_only=True)``, says ``VALUE_UNROLLED`` for the value)."""
+        if isinstance(self.module, tiers.LazyModule) and self.module.interpreted():
+            return False  # (qsym._interp: nothing written out, its text not made)
         flag = "ADJOINT_UNROLLED" if name == "value_and_grad_adjoint" else "UNROLLED"
         if name == "value":
             # (a LazyModule's constants are its namespace's: an absent one is no load)
@@ -698,6 +720,22 @@ class Compiled:
     def executions(self) -> int:
         """Circuit executions per parameter-shift gradient."""
         return self.plan.executions
+
+
+def _entry_source(self) -> str:
+    """The generated module's text (a module on the interpreter tier makes it now)."""
+    text = self.__dict__.get("_source_text")
+    if text is None:
+        text = self.module.source()
+    return text
+
+
+def _set_entry_source(self, text) -> None:
+    self.__dict__["_source_text"] = text
+
+
+# (after the dataclass: its __init__ assigns the field through the property)
+Compiled.source = property(_entry_source, _set_entry_source)
 
 
 
@@ -1425,10 +1463,11 @@ class QNode:
         the function reads, :mod:`qsym._guards`; a per-call entry needs none;
         ``values_only``: a module for value calls, :func:`qsym._emit.emit_module`)."""
         t2 = time.perf_counter()
-        source = stages.make_program(circuit, gplan, values_only)  # 6: the program, printed
+        # 6-7: the program, interpreted (its text made only when needed) or printed and run
+        module = stages.make_module(circuit, gplan, values_only)
         debug = logger.isEnabledFor(logging.DEBUG)
-        module, on_disk = stages.load(source, report=debug)  # 7: the module (tier 0 first)
-        entry = Compiled(circuit, gplan, source, module, tuple(syms.diff_args),
+        on_disk = module.on_disk() if debug else None
+        entry = Compiled(circuit, gplan, None, module, tuple(syms.diff_args),
                          tuple(syms.blocks))
         entry.checks = stages.make_checks(circuit, syms.checks)
         module.own(entry)  # once loaded: dropped from sys.modules with the last entry using it
@@ -2019,6 +2058,8 @@ def _values_only_module(entry) -> bool:
     :func:`qsym._emit.emit_module`): its gradients are not written out, so a gradient
     makes the full module (:meth:`QNode._with_derivatives`)."""
     module = getattr(getattr(entry, "element", entry), "module", None)  # (a Broadcast's)
+    if isinstance(module, tiers.LazyModule) and module.interpreted():
+        return module.values_only  # (its text not made: qsym._interp.InterpretedModule)
     return isinstance(module, tiers.LazyModule) and "VALUE_UNROLLED" in module.namespace
 
 

@@ -1,7 +1,7 @@
 """Building one signature of a QNode, stage by stage (:meth:`qsym._runtime.QNode.build`
 calls them in this order): :func:`make_symbols` → :func:`record` (trace; the two as
 :func:`record_signature`) → :func:`to_circuit` (IR) → :func:`check` → :func:`make_plan` →
-:func:`make_program` → :func:`load` (the module). A broadcast circuit is recorded twice,
+:func:`make_module` (the program lowered and interpreted, or :func:`make_program` → :func:`load`: the module's text). A broadcast circuit is recorded twice,
 the second time with its batch axes shared (:func:`collapse`, :mod:`qsym._broadcast`). See docs/design.md, "The
 QNode's stages and executors".
 """
@@ -15,12 +15,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import sympy as sp
 
-from . import _broadcast as broadcast, _cache as cache, _emit as emit, _ir as ir, _plan as plan, _tiers as tiers, _trace as trace
+from . import _broadcast as broadcast, _cache as cache, _emit as emit, _interp as interp, _ir as ir, _plan as plan, _tiers as tiers, _trace as trace
 from ._arguments import DATA, STATIC, TRAIN, numeric
 from ._channels import is_channel
 from ._mixed import MixedEntry
 from .devices import check_memory
 from .errors import ArgumentError, DeviceError, TracingError, WireError
+from ._program import lower
 from .wires import Wires
 
 
@@ -330,6 +331,27 @@ def make_program(circuit, gplan, values_only: bool = False) -> str:
     circuit's gradients not written out: :func:`qsym._emit.emit_module`)."""
     return emit.emit_module(circuit, gplan, ir.structural_hash(circuit),
                             values_only=values_only)
+
+
+def make_module(circuit, gplan, values_only: bool = False):
+    """Stages 6-7: the program lowered (:func:`qsym._program.lower`) and, where the
+    interpreter runs it (:func:`qsym._interp.module`; ``QSYM_INTERP=0`` turns it off), its
+    :class:`qsym._interp.InterpretedModule`: no text made or run for the first calls (the
+    text is made when something needs it). Else the module's text (:func:`make_program`)
+    loaded as before (:func:`load`). Either way a :class:`qsym._tiers.LazyModule`."""
+    key = ir.structural_hash(circuit)
+    if interp.enabled():
+        program = lower(circuit, gplan)
+
+        def make_source():
+            return emit.emit_module(circuit, gplan, key, program=program,
+                                    values_only=values_only)
+
+        module = interp.module(circuit, program, key, make_source, values_only)
+        if module is not None:
+            return module
+        return load(make_source())[0]
+    return load(emit.emit_module(circuit, gplan, key, values_only=values_only))[0]
 
 
 def load(source: str, report: bool = False):

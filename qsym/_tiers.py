@@ -8,6 +8,9 @@ on a loaded machine), so a circuit's calls go through three tiers
 (:class:`qsym._runtime.Compiled` holds the state):
 
 ``python`` (tier 0)
+    first, where it runs the program (:mod:`qsym._interp`), a fixed interpreter of the
+    lowered program: no text made for the circuit, the same bits (a tiny circuit moves to
+    its written-out code below after :data:`TEXT_AFTER_CALLS` calls); else
     the generated ``prepare`` / ``prepare_adjoint`` / batch functions run as plain Python
     (:func:`python_twin`: their source without the ``@njit`` decorators, ``x ** n`` for a
     constant integer ``n`` computed by numba's own repeated squaring) feeding the
@@ -75,6 +78,11 @@ logger = logging.getLogger("qsym.tiers")
 # prepare per call (seed: about 25 us, 12x8 HEA: about 1.5 ms) over the compiled call; a
 # circuit called this often is worth the background compile.
 COMPILE_AFTER_CALLS = 100
+# a tiny circuit's calls move from the interpreter (qsym._interp: no text made for the first
+# answer) to its written-out code run as Python after this many calls (measured at load
+# 7-9: the seed's gradient 0.86 ms a call on the interpreter with the kernels' Python twins,
+# 25 us written out; making and running the text costs about 10 ms once)
+TEXT_AFTER_CALLS = 4
 COMPILE_AFTER_SECONDS = 0.2
 MODES = ("auto", "python", "compiled")
 # seconds a background compile may take before it is given up (then: compiled here)
@@ -237,6 +245,17 @@ def _code(text: str, filename: str, first_line: int = 0, powers: bool = True):
     return compile(text, filename, "exec")
 
 
+def python_code(text: str, filename: str):
+    """``text`` compiled by Python as ``filename``, with ``x ** n`` for a constant integer
+    ``n`` computed as numba does (:func:`ipow`): what tier 0 runs of generated code.
+
+    >>> ns = {"_q_ipow": ipow}
+    >>> exec(python_code("y = 3.0 ** 2", "<example>"), ns); ns["y"]
+    9.0
+    """
+    return _code(text, filename)
+
+
 _DEF = re.compile(r"def ([A-Za-z_][A-Za-z0-9_]*)\(")
 
 
@@ -386,6 +405,15 @@ class LazyModule:
     def loaded(self) -> bool:
         return self._mod is not None
 
+    def source(self) -> str:
+        """The generated module's text."""
+        return self._source
+
+    def interpreted(self) -> bool:
+        """Its calls run on the interpreter (:class:`qsym._interp.InterpretedModule`), not
+        on its text."""
+        return False
+
     @property
     def namespace(self) -> dict:
         """The plain-Python namespace (shared: :func:`python_twin` uses it)."""
@@ -461,6 +489,8 @@ def python_twin(module, source: str, wrap=None) -> types.SimpleNamespace:
     compiled kernel-library imports. ``wrap(name, fn)``, if given, may replace a function
     in the namespace the others call (a counting ``prepare``). Nothing is compiled. A
     :class:`LazyModule`'s namespace is used as it is (made once per build)."""
+    if isinstance(module, LazyModule) and module.interpreted():
+        return module.twin(wrap)
     name = module.__name__
     if isinstance(module, LazyModule):
         ns = module.namespace

@@ -499,7 +499,7 @@ def test_cache_info_and_clear_command(fresh, capsys):
     info = qml.cache_info()
     assert info["path"] == str(folder) and info["problem"] is None
     assert info["entries"] == {"modules": 2, "numba files": 4, "rules": 1, "gate-code": 1,
-                               "kernel files": 0, "temp": 0}
+                               "module-names": 0, "kernel files": 0, "temp": 0}
     assert info["size"] == _size(folder)
     assert cli.main(["cache", "info"]) == 0
     out = capsys.readouterr().out

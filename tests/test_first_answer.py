@@ -1,9 +1,10 @@
 """A new circuit's first answer (issue #17): the compiled path's bits, by default.
 
-The first value or Jacobian of a new signature runs its generated module on tier 0 (the
-module's text as plain Python, each function compiled at its first call; a tiny circuit's
-written-out code; else ``prepare`` and the kernel library, as plain Python with the NumPy
-twins until the compiled kernels are loaded). Independent checks: on random circuits of
+The first value or Jacobian of a new signature runs on tier 0: the interpreter of its
+lowered program (qsym._interp, no text made) or, where it does not run, the module's text as
+plain Python (a tiny circuit's written-out code, which the interpreter's tiny circuits move
+to after a few calls); ``prepare`` and the kernel library, as plain Python with the NumPy
+twins until the compiled kernels are loaded. Independent checks: on random circuits of
 the gate table, by parameter shift and adjoint, of expectation values, variances and
 probabilities, the first answer is compared bit for bit with the same entry's other paths
 (``prepare`` and the compiled kernels; the kernels' plain-Python twins; the module
@@ -89,7 +90,7 @@ def test_first_answer_is_every_paths_bits_on_random_circuits(method):
 
     seen_unrolled = False
     seed = 17 if method == "adjoint" else 5
-    # (the small ones: a tiny circuit's first answer is its written-out code)
+    # (the small ones: tiny circuits, whose text writes them out)
     for circuit, n, x in _cases(seed, 4) + _cases(seed, 3, wires=1, depth=3):
         node = qml.QNode(circuit, qml.device("default.qubit", wires=n), diff_method=method)
         first_jac = qml.jacobian(node)(x)  # the first call: a new signature
@@ -107,7 +108,9 @@ def test_first_answer_is_every_paths_bits_on_random_circuits(method):
         fd = onp.array([(onp.ravel(node(x + h * u)) - onp.ravel(node(x - h * u))) / (2 * h)
                         for u in onp.eye(len(x))]).T
         assert onp.allclose(onp.reshape(first_jac, fd.shape), fd, atol=1e-6)
-    assert seen_unrolled  # (a tiny circuit's first answer: its written-out code)
+    # (a tiny circuit: its first answer the interpreter's, qsym._interp, then its
+    # written-out code, the same bits: tests/test_interp.py)
+    assert seen_unrolled
 
 
 @pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
@@ -181,7 +184,8 @@ def test_a_first_answer_compiles_only_the_functions_it_runs():
     x = np.array([0.54, 0.12], requires_grad=True)
     qml.grad(node)(x)
     e = _entry(node, x)
-    ns = e.module.namespace
+    # (the module's text run as Python: on the interpreter tier, made when asked)
+    ns = e.module.text_namespace() if e.module.interpreted() else e.module.namespace
     assert hasattr(ns["batch_value_and_grad"], "lazy_text")
     eager = {"__name__": "eager", "_q_plain_njit": tiers._plain_njit, "_q_ipow": tiers.ipow}
     exec(compile(e.source.replace(tiers._NJIT_IMPORT, tiers._NJIT_PLAIN, 1), "eager", "exec"),

@@ -18,7 +18,7 @@ from qsym import numpy as np
 from qsym.errors import ArgumentError
 
 STAGES = ("make_symbols", "record", "collapse", "to_circuit", "check", "make_plan",
-          "make_program", "load")
+          "make_module")
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_a_signature_is_built_by_the_stages_in_their_order(called):
     node = qml.QNode(lambda x: _rx(x), qml.device("default.qubit", wires=1))
     assert onp.isclose(node(0.3), onp.cos(0.3))
     assert called == ["make_symbols", "record", "to_circuit", "check", "make_plan",
-                      "make_program", "load"]
+                      "make_module"]
     called.clear()
     assert onp.isclose(node(0.7), onp.cos(0.7))  # the same signature: nothing is built
     assert called == []
@@ -56,7 +56,7 @@ def test_a_broadcast_signature_is_recorded_twice_then_collapsed(called):
     x = onp.array([0.1, 0.4, 0.9])
     assert onp.allclose(node(x), onp.cos(x))
     assert called[:5] == ["make_symbols", "record", "make_symbols", "record", "collapse"]
-    assert called[5:] == ["to_circuit", "check", "make_plan", "make_program", "load"]
+    assert called[5:] == ["to_circuit", "check", "make_plan", "make_module"]
 
 
 def test_a_per_call_signature_goes_through_the_same_stages(called):
@@ -67,7 +67,7 @@ def test_a_per_call_signature_goes_through_the_same_stages(called):
     node = qml.QNode(f, qml.device("default.qubit", wires=1), trace="per-call")
     assert onp.isclose(node(0.3), onp.cos(0.3))
     assert called == ["make_symbols", "record", "to_circuit", "check", "make_plan",
-                      "make_program", "load"]
+                      "make_module"]
 
 
 def test_a_compiled_signature_gains_no_attribute_after_its_build():
