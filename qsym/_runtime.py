@@ -130,6 +130,9 @@ class Compiled:
     # numbers (per call); the inputs whose numbers that trace used, and those a gate holds
     # to first order only ({symbol: why}: no derivative, no second derivative by them)
     tensor_constants: bool = field(default=False, init=False, repr=False, compare=False)
+    # whether a gate parameter or coefficient reads the arguments (_reads_arguments: a
+    # tensor argument nothing reads gives NumPy's results); None until the first call
+    reads_arguments: Any = field(default=None, init=False, repr=False, compare=False)
     per_call: bool = field(default=False, init=False, repr=False, compare=False)
     # built for one value of an argument the circuit function read (QNode._learn_static:
     # ``time=dt`` drawn anew at each call): a signature most likely used a few times, so
