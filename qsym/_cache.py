@@ -775,6 +775,19 @@ def shipped_by_name(kind: str, name_key: str):
     return row
 
 
+def shipped_numbers(name_key: str):
+    """The float form of a built-in gate variant's shift rule by ``name_key``
+    (:func:`qsym.rules.rule_name_key`): ``{"terms": [[c, m, s], ...], "frequencies": [...]}``
+    from the index's ``rule-numbers`` (written with the table by
+    :func:`qsym._emit.ship_records` from the exact rule it ships), or None. Used only while
+    the index is (:func:`shipped_by_name`: its sources' digest and the table file's
+    SHA-256): a plan needs these floats only, so a rule's first use in a process parses no
+    sympy text (issue #17); the exact form is the table's record, read when asked for."""
+    if _read_shipped() is not _index_table:  # a table set for this process
+        return None
+    return _index.get("rule-numbers", {}).get(name_key)
+
+
 def save_record(kind: str, key: str, payload) -> None:
     """Save a JSON ``payload`` under ``key`` (atomically; first writer wins, a damaged
     file is replaced). Errors of the file system are ignored: a record only saves time."""

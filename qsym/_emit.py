@@ -284,7 +284,7 @@ def ship_records(path=None) -> dict:
     from . import _gates as gates, rules
 
     table = {}
-    index: dict = {"rules": {}, "gate-code": {}}
+    index: dict = {"rules": {}, "gate-code": {}, "rule-numbers": {}}
     old_env = os.environ.get("QSYM_CACHE_DIR")
     with tempfile.TemporaryDirectory(prefix="qsym-ship-") as folder:
         os.environ["QSYM_CACHE_DIR"] = folder
@@ -319,6 +319,12 @@ def ship_records(path=None) -> dict:
                     for kind, name_key, key in entries:
                         if key is not None and cache.shipped_key(kind, key) in table:
                             index[kind][name_key] = cache.shipped_key(kind, key)
+                    # the rules' floats, what a plan needs (qsym._cache.shipped_numbers)
+                    for j in range(row.num_params):
+                        if rules.rule_name_key(name, j, num_wires, hyper) in index["rules"]:
+                            index["rule-numbers"][rules.rule_name_key(
+                                name, j, num_wires, hyper)] = rules.numbers_payload(
+                                rules.rule_for_gate(name, j, num_wires=num_wires, hyper=hyper))
         finally:
             if old_env is None:
                 os.environ.pop("QSYM_CACHE_DIR", None)

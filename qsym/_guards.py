@@ -163,20 +163,28 @@ def _library(value) -> bool:
     return top in _LIBRARIES or top in sys.stdlib_module_names
 
 
+@functools.lru_cache(maxsize=256)
+def _instructions(code) -> tuple:
+    """``((opname, argval), ...)`` of ``code``'s instructions, decoded once
+    (``dis.get_instructions`` costs about 2 us an instruction; :func:`_watched` and
+    :func:`_attribute_chains` both read them)."""
+    return tuple((ins.opname, ins.argval) for ins in dis.get_instructions(code))
+
+
 def _attribute_chains(code):
     """``[(load opname, name, (attr, ...))]``: the names ``code`` loads (globals and closure
     variables) followed by attribute loads, ``config.scale`` or ``Model.depth.value``."""
-    out, ins = [], list(dis.get_instructions(code))
-    for i, first in enumerate(ins):
-        if first.opname not in _LOADS and first.opname != "LOAD_DEREF":
+    out, ins = [], _instructions(code)
+    for i, (opname, argval) in enumerate(ins):
+        if opname not in _LOADS and opname != "LOAD_DEREF":
             continue
         attrs = []
-        for nxt in ins[i + 1:]:
-            if nxt.opname not in _ATTRS or not isinstance(nxt.argval, str):
+        for k in range(i + 1, len(ins)):
+            if ins[k][0] not in _ATTRS or not isinstance(ins[k][1], str):
                 break
-            attrs.append(nxt.argval)
-        if attrs and isinstance(first.argval, str):
-            out.append((first.opname, first.argval, tuple(attrs)))
+            attrs.append(ins[k][1])
+        if attrs and isinstance(argval, str):
+            out.append((opname, argval, tuple(attrs)))
     return out
 
 
@@ -243,9 +251,8 @@ def _watched(fn):
         seen.add(func.__code__)
         namespace = func.__globals__
         for code in _codes(func.__code__):
-            for ins in dis.get_instructions(code):
-                if ins.opname in _LOADS and isinstance(ins.argval, str):
-                    name = ins.argval
+            for opname, name in _instructions(code):
+                if opname in _LOADS and isinstance(name, str):
                     value = namespace.get(name, _MISSING)
                     if value is _MISSING:
                         continue  # a builtin (or not defined yet)

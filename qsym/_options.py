@@ -28,7 +28,7 @@ import numpy as np
 from . import rules, _shots as shots_mod
 from .errors import ArgumentError, DifferentiationError, QNodeError
 from ._gates import gate_def
-from ._shapes import DEFAULT_STEP, check_num_directions, stencil
+from ._shapes import DEFAULT_STEP, check_num_directions, check_stencil
 
 TRACE_MODES = ("auto", "per-call", "once")  # QNode(trace=...)
 UNSET = "unset"  # PennyLane's marker for "shots not given on the QNode"
@@ -277,7 +277,7 @@ def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="au
         if shifts is not None:
             raise ArgumentError("give shifts= or gradient_kwargs={'shifts': ...}, not both")
         shifts = gkw["shifts"]
-    stencil(approx_order, strategy)  # PennyLane's checks of approx_order and strategy
+    check_stencil(approx_order, strategy)  # PennyLane's checks of approx_order and strategy
     step = DEFAULT_STEP if h is None else float(h)
     if not (np.isfinite(step) and step > 0):
         raise DifferentiationError(f"the finite-difference step h must be > 0, got {h!r}")

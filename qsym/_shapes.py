@@ -210,10 +210,41 @@ def stencil(order: int, strategy: str = "forward") -> tuple:
     >>> stencil(2)
     ((0, -1.5), (1, 2.0), (2, -0.5))
     """
+    order, strategy = check_stencil(order, strategy)
+    return _stencil(order, strategy)
+
+
+def check_stencil(order, strategy: str = "forward") -> tuple:
+    """PennyLane's checks of :func:`stencil`'s ``order`` and ``strategy`` (its errors),
+    without solving for the weights: a QNode checks its options when it is made, and
+    NumPy's first ``linalg.solve`` in a process costs about 0.3 ms (issue #17).
+    ``(order, strategy)`` as :func:`stencil` reads them.
+
+    >>> check_stencil(2, "center")
+    (2, 'center')
+    """
     if isinstance(order, bool) or not isinstance(order, numbers.Integral) or order < 1:
         raise DifferentiationError(
             f"Approximation order must be a positive integer (approx_order={order!r})")
-    return _stencil(int(order), strategy if isinstance(strategy, str) else repr(strategy))
+    order, strategy = int(order), strategy if isinstance(strategy, str) else repr(strategy)
+    _offsets(order, strategy)
+    return order, strategy
+
+
+def _offsets(order: int, strategy: str) -> range:
+    """The points of a stencil, in steps; PennyLane's errors for a strategy it lacks."""
+    if strategy == "forward":
+        return range(order + 1)
+    if strategy == "backward":
+        return range(-order, 1)
+    if strategy == "center":
+        if order % 2:
+            raise DifferentiationError(
+                "Centered finite-difference requires an even order approximation "
+                f"(approx_order={order}; give 2, 4, ... or strategy='forward')")
+        return range(-(order // 2), order // 2 + 1)
+    raise DifferentiationError(
+        f"Unknown strategy {strategy}. Must be one of 'forward', 'backward', 'center'.")
 
 
 def check_num_directions(num) -> int:
@@ -233,19 +264,7 @@ def check_num_directions(num) -> int:
 
 @functools.lru_cache(maxsize=None)
 def _stencil(order: int, strategy: str) -> tuple:
-    if strategy == "forward":
-        offsets = np.arange(order + 1)
-    elif strategy == "backward":
-        offsets = np.arange(-order, 1)
-    elif strategy == "center":
-        if order % 2:
-            raise DifferentiationError(
-                "Centered finite-difference requires an even order approximation "
-                f"(approx_order={order}; give 2, 4, ... or strategy='forward')")
-        offsets = np.arange(-(order // 2), order // 2 + 1)
-    else:
-        raise DifferentiationError(
-            f"Unknown strategy {strategy}. Must be one of 'forward', 'backward', 'center'.")
+    offsets = np.array(_offsets(order, strategy))
     a = offsets.astype(np.float64) ** np.arange(len(offsets)).reshape(-1, 1)
     b = np.zeros(len(offsets))
     b[1] = 1.0

@@ -225,7 +225,7 @@ def format_nvec(nvec):
 def _gate_spectrum(op, position, decimals):
     """PennyLane's spectrum of one gate parameter: the rounded differences of its
     generator's eigenvalues (its frequencies, and 0.0 when an eigenvalue repeats), and 0."""
-    freqs = [float(w) for w in _rules.rule_for_op(op, position).frequencies]
+    freqs = list(_rules.rule_for_op(op, position).numeric_frequencies())
     if _degenerate(op, position):
         freqs.insert(0, 0.0)
     return set(_onp.round(_onp.array(freqs, dtype=float), decimals=decimals)) | {0}

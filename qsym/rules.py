@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError, dataclass
 from fractions import Fraction
 from functools import lru_cache, partial, reduce
 from itertools import combinations, islice
@@ -71,7 +71,6 @@ _NONZERO = sp.Float("1e-20", _DIGITS)
 # --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class ShiftRule:
     """An exact parameter-shift rule: ``d/dg f(g) = sum coeff * f(mult*g + shift)``.
 
@@ -81,6 +80,11 @@ class ShiftRule:
             ``+shift`` before ``-shift``).
         frequencies: the distinct positive frequencies the rule is exact for, ascending.
 
+    A built-in gate's rule comes from the table qsym ships in its float form
+    (:meth:`numeric`, :meth:`numeric_frequencies`: all a plan needs); its exact sympy form
+    is read when ``terms`` or ``frequencies`` is first asked for (docs/shift-rules.md,
+    "The rule table on disk"). Immutable; equal when the exact forms are.
+
     >>> rule = derive_rule([2])
     >>> rule.terms
     ((1, 1, pi/4), (-1, 1, -pi/4))
@@ -88,8 +92,49 @@ class ShiftRule:
     ((1.0, 1.0, 0.7853981633974483), (-1.0, 1.0, -0.7853981633974483))
     """
 
-    terms: tuple[tuple[sp.Expr, sp.Expr, sp.Expr], ...]
-    frequencies: tuple[sp.Expr, ...]
+    __slots__ = ("_terms", "_frequencies", "_floats", "_exact")
+
+    def __init__(self, terms, frequencies):
+        object.__setattr__(self, "_terms", terms)
+        object.__setattr__(self, "_frequencies", frequencies)
+        object.__setattr__(self, "_floats", None)
+        object.__setattr__(self, "_exact", None)
+
+    @classmethod
+    def from_numbers(cls, terms, frequencies, exact) -> ShiftRule:
+        """A rule known by its floats (``terms``: ``((coeff, mult, shift), ...)``,
+        ``frequencies``), whose exact form ``exact()`` gives when first asked for: an
+        exact :class:`ShiftRule` with these very floats, or an exception."""
+        rule = object.__new__(cls)
+        for name, value in (("_terms", None), ("_frequencies", None),
+                            ("_floats", (terms, frequencies)), ("_exact", exact)):
+            object.__setattr__(rule, name, value)
+        return rule
+
+    def _exact_form(self) -> None:
+        exact = self._exact()
+        if not isinstance(exact, ShiftRule) or exact._terms is None:
+            raise RuleError("the exact form of a shipped shift rule is not a rule")
+        if (exact.numeric(), exact.numeric_frequencies()) != self._floats:
+            raise RuleError(
+                f"the shift rule qsym ships as floats {self._floats} differs from its exact "
+                f"form {exact.terms}: the package's gate_index.json does not belong to its "
+                "gate_records.json; reinstall qsym (or regenerate both with "
+                "qsym._emit.ship_records())")
+        object.__setattr__(self, "_frequencies", exact._frequencies)
+        object.__setattr__(self, "_terms", exact._terms)
+
+    @property
+    def terms(self) -> tuple[tuple[sp.Expr, sp.Expr, sp.Expr], ...]:
+        if self._terms is None:
+            self._exact_form()
+        return self._terms
+
+    @property
+    def frequencies(self) -> tuple[sp.Expr, ...]:
+        if self._terms is None:
+            self._exact_form()
+        return self._frequencies
 
     def numeric(self) -> tuple[tuple[float, float, float], ...]:
         """The terms as Python floats, for the kernels.
@@ -100,7 +145,39 @@ class ShiftRule:
         >>> derive_rule([1]).numeric()
         ((0.5, 1.0, 1.5707963267948966), (-0.5, 1.0, -1.5707963267948966))
         """
-        return _numeric_terms(self.terms)
+        if self._floats is not None:
+            return self._floats[0]
+        return _numeric_terms(self._terms)
+
+    def numeric_frequencies(self) -> tuple[float, ...]:
+        """The frequencies as Python floats, in the order of :attr:`frequencies`.
+
+        >>> rule_for_gate("CRX", 0).numeric_frequencies()
+        (0.5, 1.0)
+        """
+        if self._floats is not None:
+            return self._floats[1]
+        return tuple(_to_float(f) for f in self._frequencies)
+
+    def __eq__(self, other):
+        if not isinstance(other, ShiftRule):
+            return NotImplemented
+        return (self.terms, self.frequencies) == (other.terms, other.frequencies)
+
+    def __hash__(self):
+        return hash((self.terms, self.frequencies))
+
+    def __repr__(self):
+        return f"ShiftRule(terms={self.terms!r}, frequencies={self.frequencies!r})"
+
+    def __setattr__(self, name, value):
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name):
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __reduce__(self):
+        return (ShiftRule, (self.terms, self.frequencies))
 
 
 @lru_cache(maxsize=4096)
@@ -1323,13 +1400,19 @@ def _numerically_exact(rule: ShiftRule) -> bool:
     """The identities of :func:`prove_rule` in floating point (to 1e-9). The exact proof
     ran when the rule was derived; this cheap check (sympy's exact one costs about 0.07 s
     in a new process) only stands guard against a file that passed its checksum anyway."""
-    terms = rule.numeric()
+    return _identities_hold(rule.numeric(), rule.numeric_frequencies())
+
+
+def _identities_hold(terms, frequencies) -> bool:
+    """:func:`_numerically_exact` of a rule's floats: ``sum c = 0``, and for each
+    frequency ``w``, ``sum c cos(w s) = 0`` and ``sum c sin(w s) = w`` (to 1e-9), with every
+    multiplier 1."""
     if any(m != 1.0 for _, m, _ in terms):
         return False
     scale = 1.0 + sum(abs(c) for c, _, _ in terms)
     if abs(sum(c for c, _, _ in terms)) > 1e-9 * scale:
         return False
-    for w in (_to_float(f) for f in rule.frequencies):
+    for w in frequencies:
         if abs(sum(c * math.cos(w * s) for c, _, s in terms)) > 1e-9 * scale:
             return False
         if abs(sum(c * math.sin(w * s) for c, _, s in terms) - w) > 1e-9 * scale * max(1, w):
@@ -1537,20 +1620,93 @@ def rule_name_key(name: str, param_index: int, num_wires=None, hyper=()) -> str:
 def _shipped_by_name(name, param_index, shifts, num_wires, hyper) -> ShiftRule | None:
     """A built-in gate's rule from the shipped index by name (no sympy key, no check
     against the gate's matrix: :func:`qsym._cache.shipped_by_name`), if it is there and its
-    identities hold in floating point (:func:`_rule_from_record`)."""
+    identities hold in floating point: its floats (:func:`qsym._cache.shipped_numbers`,
+    :func:`_rule_from_numbers`), its exact form read from the table only when asked for;
+    else the table's exact record (:func:`_rule_from_record`)."""
     from . import _cache as cache
     from ._gates import BUILTIN_GATES
 
     if shifts is not None or name not in BUILTIN_GATES or not _disk_rules or not cache.enabled():
         return None
-    return _rule_from_record(cache.shipped_by_name(
-        "rules", rule_name_key(name, param_index, num_wires, hyper)))
+    name_key = rule_name_key(name, param_index, num_wires, hyper)
+    args = (name, param_index, shifts, num_wires, hyper)
+    rule = _rule_from_numbers(cache.shipped_numbers(name_key),
+                              partial(_shipped_exact, name_key, args))
+    if rule is not None:
+        return rule
+    return _rule_from_record(cache.shipped_by_name("rules", name_key))
+
+
+def _shipped_exact(name_key, args) -> ShiftRule:
+    """The exact form of a rule shipped as floats: the table's record (its identities
+    checked in floating point), else the rule found or derived as without the index."""
+    from . import _cache as cache
+
+    rule = _rule_from_record(cache.shipped_by_name("rules", name_key))
+    return rule if rule is not None else _exact_rule(*args)
+
+
+def _rule_from_numbers(payload, exact) -> ShiftRule | None:
+    """The rule of a shipped float form (``{"terms": [[c, m, s], ...], "frequencies":
+    [w, ...]}``, :func:`numbers_payload`) if it is one whose identities hold
+    (:func:`_identities_hold`), else None; ``exact()`` gives its exact form when asked."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("terms"), list) or (
+            not isinstance(payload.get("frequencies"), list)):
+        return None
+    terms = tuple(tuple(t) for t in payload["terms"] if isinstance(t, list) and len(t) == 3)
+    freqs = tuple(payload["frequencies"])
+    numbers = [x for t in terms for x in t] + list(freqs)
+    if (len(terms) != len(payload["terms"]) or not all(type(x) is float for x in numbers)
+            or not all(math.isfinite(x) for x in numbers)
+            or not _identities_hold(terms, freqs)):
+        return None  # not a rule's float form: the table's exact record instead
+    return ShiftRule.from_numbers(terms, freqs, exact)
+
+
+def numbers_payload(rule: ShiftRule) -> dict:
+    """A rule's float form as the shipped index holds it (:func:`_rule_from_numbers`):
+    :meth:`ShiftRule.numeric` and :meth:`ShiftRule.numeric_frequencies`, JSON floats
+    (read back to the same bits).
+
+    >>> numbers_payload(rule_for_gate("RX", 0))
+    {'terms': [[0.5, 1.0, 1.5707963267948966], [-0.5, 1.0, -1.5707963267948966]], 'frequencies': [1.0]}
+    """
+    return {"terms": [list(t) for t in rule.numeric()],
+            "frequencies": list(rule.numeric_frequencies())}
+
+
+def shipped_numbers_match(name: str, param_index: int, rule: ShiftRule, num_wires=None,
+                          hyper=()) -> bool | None:
+    """Whether the float form qsym ships for this built-in gate variant
+    (:func:`qsym._cache.shipped_numbers`) is ``rule``'s floats, bit for bit (``qsym rules
+    --verify`` compares it with the rule derived again); None if none is shipped or the
+    index is not used (stale, or the disk cache off).
+
+    >>> shipped_numbers_match("RX", 0, derive_rule([1])) in (True, None)
+    True
+    >>> shipped_numbers_match("RX", 0, derive_rule([2]))
+    False
+    """
+    from . import _cache as cache
+
+    if not cache.enabled():
+        return None
+    payload = cache.shipped_numbers(rule_name_key(name, param_index, num_wires, hyper))
+    if payload is None:
+        return None
+    return payload == numbers_payload(rule)
 
 
 def _load_or_derive(name: str, param_index: int, shifts, num_wires, hyper) -> ShiftRule:
     rule = _shipped_by_name(name, param_index, shifts, num_wires, hyper)
     if rule is not None:
         return rule
+    return _exact_rule(name, param_index, shifts, num_wires, hyper)
+
+
+def _exact_rule(name: str, param_index: int, shifts, num_wires, hyper) -> ShiftRule:
+    """The rule by its full key (shipped table, then the cache folder; each checked
+    against the gate's matrix), else derived and proved."""
     return _from_disk_or(
         _disk_key(name, param_index, shifts, num_wires, hyper),
         lambda: _derive_gate_rule(name, param_index, shifts, num_wires, hyper),

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sympy as sp
 
 import qsym as qml
 from qsym import _cache as cache, _cli as cli, _emit as emit, _tapes as tapes, rules
@@ -278,6 +279,61 @@ def test_forged_rule_signed_with_the_key_is_derived_again(fresh, monkeypatch):
     rules.rule_for_gate.cache_clear()
     assert rules.rule_for_gate("RX", 0) == rx
     assert rules._load_rule(key) == rx  # and the file was rewritten
+
+
+_INSTALLED_INDEX = cache.SHIPPED_INDEX
+
+
+def _index_with(tmp_path, monkeypatch, change):
+    """The shipped index as ``change(index)`` leaves it, used for this process (the table
+    file as installed): the files read again at the next lookup."""
+    index = json.loads(_INSTALLED_INDEX.read_text())
+    change(index)
+    path = tmp_path / "gate_index.json"
+    path.write_text(json.dumps(index))
+    monkeypatch.setattr(cache, "SHIPPED_INDEX", path)
+    monkeypatch.setattr(cache, "_shipped", None)
+    rules.rule_for_gate.cache_clear()
+
+
+def test_planted_or_stale_shipped_rule_floats_are_refused(fresh, tmp_path, monkeypatch):
+    """The floats a plan reads from the shipped index (``rule-numbers``): a stale index
+    (other sources) is not used at all, the rule is found by its full key and checked
+    against RX's matrix; floats that fail the rule identities (a wrong coefficient, not a
+    number, not finite, the wrong shape) are refused for the table's exact record; a
+    self-consistent rule of another frequency under RX's name is refused by its exact
+    form and by ``qsym rules --verify`` (exit 1). RX's derivative is (1/2, pi/2),
+    (-1/2, -pi/2), worked by hand."""
+    rx = ((0.5, 1.0, math.pi / 2), (-0.5, 1.0, -math.pi / 2))
+    key = rules.rule_name_key("RX", 0)
+
+    checked = []
+    real = rules.rule_matches_gate
+    monkeypatch.setattr(rules, "rule_matches_gate",
+                        lambda *a, **k: checked.append(a[1]) or real(*a, **k))
+    _index_with(tmp_path, monkeypatch, lambda ix: ix.update(sources="0" * 64))
+    assert cache.shipped_numbers(key) is None
+    assert rules.rule_for_gate("RX", 0).numeric() == rx and checked == ["RX"]
+
+    for bad in ([[0.6, 1.0, math.pi / 2], [-0.5, 1.0, -math.pi / 2]],
+                [["0.5", 1.0, math.pi / 2], [-0.5, 1.0, -math.pi / 2]],
+                [[float("nan"), 1.0, math.pi / 2], [-0.5, 1.0, -math.pi / 2]],
+                [[0.5, 1.0], [-0.5, 1.0]], "terms"):
+        _index_with(tmp_path, monkeypatch,
+                    lambda ix: ix["rule-numbers"][key].update(terms=bad))
+        assert repr(cache.shipped_numbers(key)["terms"]) == repr(bad)  # the index is used ...
+        assert rules._rule_from_numbers(cache.shipped_numbers(key), None) is None  # ... not them
+        rule = rules.rule_for_gate("RX", 0)
+        assert rule.numeric() == rx and rule.terms == (
+            (sp.Rational(1, 2), 1, sp.pi / 2), (-sp.Rational(1, 2), 1, -sp.pi / 2))
+
+    other = rules.derive_rule([2])  # a rule, but not RX's: its identities hold
+    _index_with(tmp_path, monkeypatch,
+                lambda ix: ix["rule-numbers"].update({key: rules.numbers_payload(other)}))
+    planted = rules.rule_for_gate("RX", 0)
+    with pytest.raises(qml.RuleError, match="gate_index.json"):
+        planted.terms
+    assert cli.main(["rules", "--verify", "--gate", "RX"]) == 1
 
 
 def test_shared_record_file_is_ignored_and_replaced(fresh):

@@ -282,3 +282,57 @@ def test_mostly_zero_tables_are_written_sparse_and_read_back_exactly():
         got = ns[name]
         assert got.shape == arr.shape and got.dtype == arr.dtype
         assert got.tobytes() == arr.astype(dtype).tobytes()
+
+
+def test_a_qnode_checks_its_finite_difference_options_without_solving(monkeypatch):
+    """Making a QNode runs PennyLane's checks of ``approx_order`` and ``strategy`` (their
+    errors) without solving for the stencil's weights (NumPy's first ``linalg.solve`` in
+    a process, issue #17); a finite-difference gradient then uses the weights of the
+    forward difference of order 2, (-3/2, 2, -1/2), worked by hand."""
+    from qsym import _shapes as shapes
+
+    dev = qml.device("default.qubit", wires=1)
+
+    def f(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with monkeypatch.context() as m:
+        m.setattr(shapes, "_stencil", lambda *a: pytest.fail("the stencil solved at QNode"))
+        node = qml.QNode(f, dev, diff_method="finite-diff",
+                         gradient_kwargs={"approx_order": 2, "h": 1e-4})
+        for bad, match in (({"approx_order": 0}, "positive integer"),
+                           ({"approx_order": 3, "strategy": "center"}, "even order"),
+                           ({"strategy": "sideways"}, "Unknown strategy")):
+            with pytest.raises(qml.DifferentiationError, match=match):
+                qml.QNode(f, dev, diff_method="finite-diff", gradient_kwargs=bad)
+    assert shapes.stencil(2) == ((0, -1.5), (1, 2.0), (2, -0.5))
+    x, h = 0.3, 1e-4
+    by_hand = (-1.5 * onp.cos(x) + 2 * onp.cos(x + h) - 0.5 * onp.cos(x + 2 * h)) / h
+    assert abs(qml.grad(node)(np.array(x, requires_grad=True)) - by_hand) < 1e-9
+
+
+def test_the_guard_decodes_each_code_object_once(monkeypatch):
+    """The guard of a circuit function reads its instructions once per code object (it
+    scans them for names and for attribute chains; ``dis`` costs about 2 us an
+    instruction, issue #17), and watches what it read: a module-level name and a closure
+    variable."""
+    import dis
+
+    from qsym import _guards as guards
+
+    decoded = []
+    real = dis.get_instructions
+    monkeypatch.setattr(guards.dis, "get_instructions",
+                        lambda code: decoded.append(code) or real(code))
+    guards._instructions.cache_clear()
+    user = {"SCALE": 2.0, "np": onp}
+    exec("def make(k):\n"
+         "    def f(x):\n"
+         "        return [SCALE * x * k for _ in range(2)] + [np.pi]\n"
+         "    return f\n", user)
+    guard = guards.make(user["make"](3))
+    assert sorted(guard.names) == ["SCALE", "k"] and guard()
+    assert len(decoded) == len(set(decoded)) == 2  # f and its list comprehension
+    user["SCALE"] = 1.0
+    assert not guard() and guard.changed() == ("SCALE",)

@@ -292,3 +292,105 @@ def test_a_row_by_name_is_read_alone_and_is_the_tables_row(monkeypatch):
     assert cache.shipped_by_name("rules", name_key) == table[key]
     monkeypatch.setattr(cache, "_shipped", dict(table))
     assert cache.shipped_by_name("rules", name_key) is None
+
+
+def _exact_float(x) -> float:
+    """An exact sympy number to the nearest float, from 50 digits (not qsym's conversion)."""
+    return float(sp.re(sp.N(x, 50)))
+
+
+def test_shipped_rule_numbers_are_the_exact_rules_evaluated(fresh, monkeypatch):
+    """The floats a plan reads (the index's ``rule-numbers``), for every rule the index
+    names: the exact rule sympy derives and proves now, each number evaluated to 50 digits
+    and rounded once; terms in the rule's order, frequencies ascending."""
+    import ast
+
+    index = json.loads(cache.SHIPPED_INDEX.read_text())
+    numbers = index["rule-numbers"]
+    assert numbers.keys() == index["rules"].keys() and len(numbers) > 30
+    monkeypatch.setattr(cache, "_shipped", {})  # derived now: nothing from the table
+    for name_key, payload in numbers.items():
+        name, j, num_wires, hyper = ast.literal_eval(name_key)
+        rule = rules.rule_for_gate(name, j, num_wires=num_wires, hyper=hyper)
+        assert rules.prove_rule(rule), name_key
+        assert payload == {
+            "terms": [[_exact_float(x) for x in term] for term in rule.terms],
+            "frequencies": [_exact_float(w) for w in rule.frequencies],
+        }, name_key
+
+
+def test_a_plan_reads_the_shipped_floats_only(fresh, monkeypatch):
+    """A built-in rule's first use in a process (memo cleared, the table and index read
+    again) parses no sympy text, converts no exact number, proves and derives nothing: the
+    plan's shift terms are the shipped floats, the rules worked by hand (RX: 1/2 at +-pi/2;
+    CRY and DoubleExcitation, frequencies 1/2 and 1: 1/(16 sin^2(pi/8)) at +-pi/2 and
+    -1/(16 sin^2(3pi/8)) at +-3pi/2). The exact form is read when asked for: sympy's."""
+    from qsym import _plan as plan
+    from qsym._ir import Circuit, Measurement, Op
+
+    monkeypatch.setattr(cache, "_shipped", {})
+    gates = ("RX", "CRY", "DoubleExcitation")
+    exact = {g: rules.rule_for_gate(g, 0) for g in gates}
+    monkeypatch.setattr(cache, "_shipped", None)  # the real table and index, read again
+    rules.rule_for_gate.cache_clear()
+    _no_derivation(monkeypatch)
+    a = sp.Symbol("a", real=True)
+    circuit = Circuit(4, (Op("RX", (0,), (a,)), Op("CRY", (0, 1), (a,)),
+                          Op("DoubleExcitation", (0, 1, 2, 3), (a,))),
+                      (Measurement("expval", ((sp.S(1), ((3, "Z"),)),)),), inputs=(a,))
+
+    def refuse(*args):
+        raise AssertionError(f"sympy text parsed, a number converted or a rule proved: {args}")
+
+    with monkeypatch.context() as m:
+        for mod, name in ((rules, "_from_srepr"), (rules, "_to_float"), (rules, "prove_rule"),
+                          (rules, "_disk_key"), (rules, "rule_matches_gate"),
+                          (cache, "load_record"), (cache, "_shipped_table")):
+            m.setattr(mod, name, refuse)
+        terms = plan.make_plan(circuit).terms
+    h, q = math.pi / 2, 3 * math.pi / 2
+    c1, c2 = 1 / (16 * math.sin(math.pi / 8) ** 2), -1 / (16 * math.sin(3 * math.pi / 8) ** 2)
+    by_hand = [(0, 0.5, h), (0, -0.5, -h)] + [
+        (k, c, s) for k in (1, 2) for c, s in ((c1, h), (-c1, -h), (c2, q), (-c2, -q))]
+    assert [(t.op, t.mult) for t in terms] == [(k, 1.0) for k, _, _ in by_hand]
+    for t, (_, c, s) in zip(terms, by_hand):
+        assert math.isclose(t.coeff, c, rel_tol=1e-15) and math.isclose(t.shift, s, rel_tol=1e-15)
+    for k, g in enumerate(gates):  # and bit for bit the exact rule's numbers
+        assert [(t.coeff, t.mult, t.shift) for t in terms if t.op == k] == [
+            tuple(_exact_float(x) for x in term) for term in exact[g].terms]
+    for g in gates:  # the exact form, from the table's record
+        assert rules.rule_for_gate(g, 0).terms == exact[g].terms
+        assert rules.rule_for_gate(g, 0) == exact[g]
+
+
+def test_a_plans_first_rule_in_a_new_process_parses_no_sympy_text():
+    """In a new process, the seed's first value and first gradient (RX and RY, planned
+    from the shipped floats) call no sympy parse of a rule record and no 30-digit
+    conversion; the numbers are the closed forms cos(a) cos(b) and its derivatives."""
+    import subprocess
+    import sys
+
+    code = (
+        "import math, qsym as qml\n"
+        "from qsym import rules\n"
+        "calls = []\n"
+        "for name in ('_from_srepr', '_to_float', 'prove_rule'):\n"
+        "    real = getattr(rules, name)\n"
+        "    setattr(rules, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))\n"
+        "dev = qml.device('default.qubit', wires=1)\n"
+        "@qml.qnode(dev)\n"
+        "def f(p):\n"
+        "    qml.RX(p[0], wires=0)\n"
+        "    qml.RY(p[1], wires=0)\n"
+        "    return qml.expval(qml.PauliZ(0))\n"
+        "p = qml.numpy.array([0.54, 0.12], requires_grad=True)\n"
+        "v, g = float(f(p)), qml.grad(f)(p)\n"
+        "a, b = 0.54, 0.12\n"
+        "assert abs(v - math.cos(a) * math.cos(b)) < 1e-14\n"
+        "assert abs(g[0] + math.sin(a) * math.cos(b)) < 1e-14\n"
+        "assert abs(g[1] + math.cos(a) * math.sin(b)) < 1e-14\n"
+        "print(calls)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert out.stdout.strip() == "[]", out.stderr
