@@ -465,6 +465,7 @@ def unitary_to_rot(tape):
     from the matrix's numbers (a constant of the circuit in qsym): a trainable matrix
     raises ``TransformError``.
 
+    >>> import numpy as np
     >>> import qsym as qml
     >>> H = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
     >>> t = qml.tape.QuantumScript([qml.QubitUnitary(H, wires=0)], [qml.expval(qml.Z(0))])

@@ -580,7 +580,7 @@ def loop_source(entry, method: str, module: str | None = None) -> str:
 
     from . import _emit as emit
 
-    name = entry.module.__name__
+    name = circuit_module_name(entry)
     key = "\n".join([
         "qsym-loop-source 1", f"qsym {__version__}", f"imports from {module}",
         f"_minimize.py {cache.file_digest(__file__)}",
@@ -595,6 +595,18 @@ def loop_source(entry, method: str, module: str | None = None) -> str:
     source = _make_loop_source(entry, method, module)
     cache.save_record("loop-source", key, source)
     return source
+
+
+def circuit_module_name(entry) -> str:
+    """The name of the circuit's generated module, the loop's key and what its text
+    imports from. A circuit on the interpreter tier (:mod:`qsym._interp`) has its module's
+    text made here: its name is the hash of that text, the same in every process, so a
+    loop compiled by an earlier process is found on disk (the interpreter's own name is
+    per process and kept nowhere)."""
+    module = entry.module
+    if getattr(module, "interpreted", lambda: False)():
+        module.source()
+    return module.__name__
 
 
 def loop_imports(source: str, module: str) -> tuple[str, ...]:
@@ -617,7 +629,7 @@ def _make_loop_source(entry, method: str, module: str | None = None) -> str:
     the circuit module and :mod:`qsym._kernels`."""
     from ._emit import indent
 
-    name = entry.module.__name__
+    name = circuit_module_name(entry)
     form, lines = step_form(entry, method)
     if form == "kernels, sweep" and module is not None:
         # an export carries the kernels its circuit runs, not the sweep's: the kernels'
@@ -643,7 +655,7 @@ def _make_loop_source(entry, method: str, module: str | None = None) -> str:
 def _loop_module(entry, method):
     """The loop module for the circuit ``entry`` and ``method`` (written, imported and
     numba-compiled or loaded from numba's cache on first use)."""
-    key = (entry.module.__name__, method)
+    key = (circuit_module_name(entry), method)
     mod = _loops.get(key)
     if mod is not None:
         return mod
@@ -695,7 +707,7 @@ class Loop:
 
     def __init__(self, entry, method: str):
         self.entry, self.method = entry, method
-        self.key = (entry.module.__name__, method)
+        self.key = (circuit_module_name(entry), method)
         self.source = loop_source(entry, method)
         self.mod = _loops.get(self.key)
         self.seconds = 0.0  # Python time spent on tier 0 (the promotion clock)
@@ -878,7 +890,7 @@ def loop(entry, method: str) -> Loop:
     >>> loop(entry, "adjoint") is loop(entry, "adjoint"), loop(entry, "adjoint").method
     (True, 'adjoint')
     """
-    key = (entry.module.__name__, method, STEP_MAX_OPS, SWEEP_MAX_OPS)
+    key = (circuit_module_name(entry), method, STEP_MAX_OPS, SWEEP_MAX_OPS)
     found = _tiered.get(key)
     if found is None:
         with _tiered_lock:

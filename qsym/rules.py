@@ -1684,8 +1684,11 @@ def shipped_numbers_match(name: str, param_index: int, rule: ShiftRule, num_wire
 
     >>> shipped_numbers_match("RX", 0, derive_rule([1])) in (True, None)
     True
-    >>> shipped_numbers_match("RX", 0, derive_rule([2]))
-    False
+    >>> shipped_numbers_match("RX", 0, derive_rule([2])) in (False, None)  # another rule
+    True
+
+    (None where this process reads another table: ``tests/test_latency_records.py`` checks
+    True and False with the shipped one.)
     """
     from . import _cache as cache
 

@@ -358,20 +358,20 @@ def test_a_second_process_never_reads_the_old_definitions_records():
 def test_a_gate_redefined_while_a_signature_compiles_is_not_kept_stale(monkeypatch):
     """Another thread defines the gate again between tracing and loading the module: the
     signature built with the old definition is built again, never kept."""
-    from qsym import _tiers as tiers
+    from qsym import _stages as stages
 
     define(0.5)
     node = qml.QNode(circuit, DEV)
-    real = tiers.python_namespace  # the build's last stage runs the module's source
+    real = stages.make_module  # the build's last stage (the interpreter's module or the text's)
     loads = []
 
-    def load_and_redefine(source, name):
-        loads.append(source)
+    def load_and_redefine(*args, **kwargs):
+        loads.append(args)
         if len(loads) == 1:
-            define(1.0)  # after the old definition's module source was made
-        return real(source, name)
+            define(1.0)  # after the old definition was traced and planned
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(tiers, "python_namespace", load_and_redefine)
+    monkeypatch.setattr(stages, "make_module", load_and_redefine)
     np.testing.assert_allclose(node(X), expected(1.0)[0], atol=1e-12)
     assert len(loads) == 2
     np.testing.assert_allclose(qml.grad(node, argnum=0)(X), expected(1.0)[1], atol=1e-12)

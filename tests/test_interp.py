@@ -203,9 +203,12 @@ def _program_of(entry):
     return lower(entry.circuit, entry.plan)
 
 
-def test_no_text_until_needed_then_written_out_code(monkeypatch):
+def test_no_text_until_needed_then_written_out_code(monkeypatch, tmp_path):
     """The first answers make no text and compile nothing; a tiny circuit moves to its
-    written-out code after ``TEXT_AFTER_CALLS`` calls, with the same bits."""
+    written-out code after ``TEXT_AFTER_CALLS`` calls, with the same bits. (An empty cache
+    folder: a module of this circuit compiled by an earlier test or process is found by
+    its module-name record, and its text read from there.)"""
+    monkeypatch.setenv("QSYM_CACHE_DIR", str(tmp_path))
     node = qml.QNode(lambda x: (qml.RX(x[0], wires=0), qml.RY(x[1], wires=0),
                                 qml.expval(qml.PauliZ(0)))[-1],
                      qml.device("default.qubit", wires=1))

@@ -319,6 +319,25 @@ def test_shipped_rule_numbers_are_the_exact_rules_evaluated(fresh, monkeypatch):
         }, name_key
 
 
+def test_shipped_numbers_match_tells_the_shipped_rule_from_another(tmp_path):
+    """``rules.shipped_numbers_match`` (what ``qsym rules --verify`` reads): True for the
+    rule RX ships (its derivation now, frequency 1), False for another frequency's rule.
+    In a new process: this one's tests set other tables."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from qsym import rules; print(rules.shipped_numbers_match('RX', 0, "
+            "rules.derive_rule([1])), rules.shipped_numbers_match('RX', 0, "
+            "rules.derive_rule([2])))")
+    env = dict(os.environ, QSYM_CACHE_DIR=str(tmp_path))
+    env.pop("QSYM_CACHE", None)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "False"]
+
+
 def test_a_plan_reads_the_shipped_floats_only(fresh, monkeypatch):
     """A built-in rule's first use in a process (memo cleared, the table and index read
     again) parses no sympy text, converts no exact number, proves and derives nothing: the
