@@ -71,7 +71,8 @@ def enabled() -> bool:
     if raw not in ("0", "1", ""):
         from .errors import QsymError
 
-        raise QsymError(f"QSYM_INTERP must be 0 or 1, got {raw!r}")
+        raise QsymError(f"QSYM_INTERP={raw!r} is not 0 or 1; unset it for the default (1: "
+                        "the interpreter on)")
     return raw != "0"
 
 

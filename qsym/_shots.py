@@ -325,6 +325,7 @@ class Sampler:
                             and not any(self.program.term_zero))
         self.word_index = {w: i for i, w in enumerate(entry.plan.words) if isinstance(w, tuple)
                            and not hasattr(w, "outcome")}
+        self.read = None  # finite differences: the inputs a parameter reads (read_inputs)
 
     def term_tables(self):
         """The program's shift-term sections (``kernels.S_TERM_SLOT``, ``S_TERM_ZERO``),
@@ -497,8 +498,9 @@ class Sampler:
 
         # an input no gate parameter or coefficient reads has derivative 0 exactly, as for
         # PennyLane (not on the tape): stepping it would divide sampling noise by h
-        return finite_differences(rows_at, x, h, order, strategy=strategy,
-                                  columns=read_inputs(entry.circuit))
+        if self.read is None:  # (once per circuit)
+            self.read = read_inputs(entry.circuit)
+        return finite_differences(rows_at, x, h, order, strategy=strategy, columns=self.read)
 
 
 def shadow_value(m, state, n, shots, rng, mixed=False):

@@ -270,3 +270,13 @@ def test_the_move_to_the_text_under_threads():
         t.join()
     assert not errors and all(s == first for s in seen)
     assert not _entry(node, x).module.interpreted()
+
+
+def test_a_bad_interpreter_setting_is_refused_by_name(monkeypatch):
+    """``QSYM_INTERP`` other than 0 or 1 is a QsymError naming the variable and the
+    default, at the build that reads it (never a silent choice of either tier)."""
+    monkeypatch.setenv("QSYM_INTERP", "yes")
+    node = qml.QNode(lambda x: (qml.RX(x, wires=0), qml.expval(qml.PauliZ(0)))[-1],
+                     qml.device("default.qubit", wires=1))
+    with pytest.raises(qml.QsymError, match=r"QSYM_INTERP='yes' is not 0 or 1; unset it"):
+        node(0.3)
