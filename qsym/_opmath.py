@@ -70,7 +70,7 @@ from ._operations import (
 )
 from ._trace import QueueLog, Tape, Traced, active_tape, not_recording, outer_tape, recording, take_over
 from .wires import Wires
-from .templates import QFT, Template, add_draw_group, clear_draw_groups, current_draw_groups
+from .templates import QFT, BoxKey, Template, add_draw_group, clear_draw_groups, current_draw_groups
 from ._unitary_decompositions import (multi_qubit_decomposition, one_qubit_decomposition,
                                       two_qubit_decomposition)
 
@@ -308,8 +308,8 @@ def _controlled_boxes(op, made, controls, values, call) -> None:
     groups = current_draw_groups(op)
     orig = getattr(op, "_adjoint_of", None)
     if not groups and orig is not None:  # a gate's adjoint: its label with a dagger
-        dagger = _Dagger(orig)  # (kept by the gates: its id is the box's key)
-        groups = ((builtins.id(dagger), dagger, tuple(op.wires), (), ()),)
+        dagger = _Dagger(orig)  # (held by the box key)
+        groups = ((BoxKey(dagger), dagger, tuple(op.wires), (), ()),)
     for key, labeller, wires, cws, cvs in reversed(groups):
         for g in made:
             add_draw_group(g, ("ctrl", key, call), labeller,
@@ -1155,9 +1155,9 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
             w, v = np.linalg.eig(base.matrix())
             U = (v * w.astype(complex) ** z) @ np.linalg.inv(v)
             ops = [_made("QubitUnitary", (), base.wires, (("U", U),))]
-    label = _Powered(base, z)  # (kept by the gates: its id is the box's key)
+    label = _Powered(base, z)  # (held by the box key)
     for g in ops:  # drawn as PennyLane draws Pow(base, z): one box, base**z
-        add_draw_group(g, builtins.id(label), label, base.wires)
+        add_draw_group(g, BoxKey(label), label, base.wires)
     if lazy:  # PennyLane's Pow(base, z), applied as the gates of base.pow(z)
         return PowOperation(base, ops, z)
     if not ops:
@@ -1198,7 +1198,7 @@ def apply_operation(op):
     if isinstance(op, Template):
         if tape is not None:
             for g in op.table_gates:
-                add_draw_group(g, id(op), op, op.wires, *op.draw_controls())
+                add_draw_group(g, BoxKey(op), op, op.wires, *op.draw_controls())
                 tape.append(g)
         return op
     if isinstance(op, Prod) and _all_gates(op):  # PennyLane applies a product: its factors
@@ -1564,7 +1564,7 @@ def _values_box(op, gates, controls, values) -> None:
     own = tuple(op.wires[:k])
     labeller = _Powered(op, "")  # op's label; default.qubit applies it as a matrix
     for g in gates:
-        add_draw_group(g, ("ctrl-values", builtins.id(gates[0])), labeller,
+        add_draw_group(g, ("ctrl-values", BoxKey(gates[0])), labeller,
                        tuple(controls) + tuple(op.wires), tuple(controls) + own,
                        tuple(values) + (1,) * k)
 
@@ -1639,7 +1639,7 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
         if isinstance(op, Template):  # drawn as the template's box with control dots
             base_controls, base_values = op.draw_controls()
             for g in out:
-                add_draw_group(g, id(made), op, tuple(controls) + tuple(op.wires),
+                add_draw_group(g, BoxKey(made), op, tuple(controls) + tuple(op.wires),
                                tuple(controls) + tuple(base_controls),
                                tuple(values) + tuple(base_values))
         return made
@@ -2447,7 +2447,7 @@ class ControlledQubitUnitary(ControlledOp):
         self.id = id
         labeller = _Powered(self, "")  # drawn as PennyLane draws it: one box, its label
         for g in gates:
-            add_draw_group(g, ("ctrl-values", builtins.id(self)), labeller, tuple(self.wires),
+            add_draw_group(g, ("ctrl-values", BoxKey(self)), labeller, tuple(self.wires),
                            tuple(controls), tuple(int(v) for v in values))
         _controlled_boxes(base if isinstance(base, Operation) else unitary, gates, controls,
                           values, object())  # (the boxes the given gate is drawn in)

@@ -150,6 +150,33 @@ def gates_matrix(gates, order, columns=None) -> np.ndarray:
 _DRAWING = threading.local()  # .stamp: the current drawing run's number, or None
 
 
+class BoxKey:
+    """The key of one drawn box: the object the box stands for (a template, a controlled
+    or powered operator), compared by identity and *held*. A bare ``id()`` is not a key:
+    once the object is freed (``qml.ctrl(template)`` written as a statement returns an
+    operator nobody keeps) CPython gives its address to the next object, and a later
+    template's box took the freed one's key, so the drawing dropped it as already drawn.
+
+    >>> a, b = object(), object()
+    >>> BoxKey(a) == BoxKey(a), BoxKey(a) == BoxKey(b), len({BoxKey(a), BoxKey(a)})
+    (True, False, 1)
+    """
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __eq__(self, other):
+        return isinstance(other, BoxKey) and other.obj is self.obj
+
+    def __hash__(self):
+        return id(self.obj)
+
+    def __repr__(self):
+        return f"BoxKey({type(self.obj).__name__})"
+
+
 @contextlib.contextmanager
 def drawing_run():
     """The numeric run of a circuit function ``qml.draw`` makes: templates record their
@@ -172,7 +199,8 @@ def drawing_run():
 def add_draw_group(op, key, labeller, wires, controls=(), values=()) -> None:
     """Inside a :func:`drawing_run`: record that ``op`` is drawn as part of a box of
     ``labeller`` (its ``label(decimals, cache=...)``) on ``wires``, with control dots on
-    ``controls`` (``values``: 1 filled, 0 open); outside the boxes recorded before."""
+    ``controls`` (``values``: 1 filled, 0 open); outside the boxes recorded before.
+    ``key`` tells boxes apart: a :class:`BoxKey` or a tuple holding one (never an ``id()``)."""
     stamp = getattr(_DRAWING, "stamp", None)
     if stamp is None:
         return
@@ -275,7 +303,7 @@ class Template(GateSequence):
         self._ops = list(tape.items)
         controls, values = self.draw_controls()
         for op in self._ops:
-            add_draw_group(op, id(self), self, self.wires, controls, values)
+            add_draw_group(op, BoxKey(self), self, self.wires, controls, values)
         outer = active_tape()
         if outer is not None:
             start = len(outer.items)

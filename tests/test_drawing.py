@@ -456,3 +456,22 @@ def test_wire_order_may_name_wires_the_circuit_does_not_use():
         return qml.expval(qml.PauliZ(0))
 
     assert qml.draw(circ, wire_order=[0, "a"], show_all_wires=True)() == "0: ───┤  <Z>\na: ───┤     "
+
+
+def test_a_template_after_a_discarded_controlled_template_keeps_its_box():
+    # qml.ctrl(template) written as a statement returns an operator nobody keeps; its box was
+    # keyed by id(), CPython gave the freed address to the next template, and the drawing
+    # dropped that template's box as drawn already (CI saw AngleEmbedding vanish)
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def c(x):
+        for _ in range(4):
+            qml.ctrl(qml.FlipSign([1, 0], wires=[1, 2]), control=0)
+            qml.AngleEmbedding([x, 0.2], wires=[0, 1])
+        return qml.expval(qml.Z(0))
+
+    rows = qml.draw(c, max_length=1000)(0.1).split("\n")
+    # four boxes of each template, each drawn on its two (FlipSign: controlled, on 1 and 2) rows
+    assert rows[0].count("╭AngleEmbedding(M0)") == 4 and rows[1].count("╰AngleEmbedding(M0)") == 4
+    assert rows[0].count("╭●") == 4 and rows[2].count("╰FlipSign") == 4
