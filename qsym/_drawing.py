@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ._ir import Circuit, evaluate, input_values
+from ._plan import finite_difference_inputs
 from ._shapes import fd_circuits
 
 # PennyLane's labels, and the controlled gates' (number of controls, target label)
@@ -1100,7 +1101,7 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
     Depth: 2
     >>> info.resources.gate_types, info["resources"]["depth"], info["num_trainable_inputs"]
     ({'RX': 1, 'CRX': 1}, 2, 2)
-    >>> info["executions"]  # 1 + 2 (RX) + 4 (CRX); adjoint: one pass; 1 + 1 + 1 per input
+    >>> info["executions"]  # 1 + 2 (RX) + 4 (CRX); adjoint: one pass; 1 + 1 + 1 per parameter
     {'parameter-shift': 7, 'adjoint': 1, 'finite-diff': 4}
     """
     from ._runtime import QNode
@@ -1127,7 +1128,8 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
             "executions": {
                 "parameter-shift": entry.plan.executions,
                 "adjoint": 1,
-                "finite-diff": fd_circuits(qnode.approx_order, qnode.strategy, len(c.inputs)),
+                "finite-diff": fd_circuits(qnode.approx_order, qnode.strategy,
+                                            finite_difference_inputs(c)[1]),
             },
         }
         return CircuitSpecs(

@@ -14,6 +14,7 @@ import sympy as sp
 from . import _ir as ir, _kernels as kernels, _mixed as mixed, _second_order as second_order, templates, _tiers as tiers
 from . import _shots as shots_mod
 from .errors import ArgumentError, DeviceError, DifferentiationError, GateError, MeasurementError, QsymError
+from ._plan import finite_difference_inputs
 from ._shapes import fd_circuits, flat, measurements
 from ._shots import refuse
 
@@ -350,8 +351,18 @@ def adjoint(node, entry, x, d):
 def finite_diff(node, entry, x, d):
     """Finite differences of order ``node.approx_order`` with step ``node.h`` and
     ``node.strategy`` (PennyLane's; counted as PennyLane counts: :func:`fd_circuits`)."""
-    return (entry.value_and_grad_fd(x, d, node.h, node.approx_order, node.strategy),
-            fd_circuits(node.approx_order, node.strategy, x.shape[0]))
+    columns, count = fd_inputs(entry)
+    return (entry.value_and_grad_fd(x, d, node.h, node.approx_order, node.strategy, columns),
+            fd_circuits(node.approx_order, node.strategy, count))
+
+
+def fd_inputs(entry) -> tuple:
+    """The inputs a finite-difference gradient of ``entry`` steps and the parameters it
+    counts (:func:`qsym._plan.finite_difference_inputs`), found once per signature."""
+    held = entry.fd_inputs
+    if held is None:
+        held = entry.fd_inputs = finite_difference_inputs(entry.circuit)
+    return held
 
 
 def sampled_shift(node, entry, x, d):
@@ -379,7 +390,7 @@ def sampled_finite_diff(node, entry, x, d):
         mixed.refuse_shot_gradient()
     out = entry.sampler().finite_differences(x, d, node.current_shots(), node.device.rng,
                                                  node.h, node.approx_order, node.strategy)
-    return out, fd_circuits(node.approx_order, node.strategy, x.shape[0])
+    return out, fd_circuits(node.approx_order, node.strategy, fd_inputs(entry)[1])
 
 
 JACOBIANS = {

@@ -78,7 +78,7 @@ class MixedEntry:
     value_only = False
     tensor_constants = False
     per_call = False
-    by_value = first_order = cache_key = None
+    by_value = first_order = cache_key = fd_inputs = None
     tier = "python"
     trace_seconds = compile_seconds = 0.0
 
@@ -291,10 +291,10 @@ class MixedEntry:
         what ``adjoint``, ``backprop`` and ``best`` ask for)."""
         return self._value_and_grad(x, d, shift=False)
 
-    def value_and_grad_fd(self, x, d, h, order, strategy="forward"):
-        """Rows and their finite-difference Jacobian."""
+    def value_and_grad_fd(self, x, d, h, order, strategy="forward", columns=None):
+        """Rows and their finite-difference Jacobian (``columns``: the inputs stepped)."""
         return finite_differences(lambda v: self.value(v, d), np.asarray(x, dtype=float),
-                                  h, order, strategy=strategy)
+                                  h, order, strategy=strategy, columns=columns)
 
     def batch_value(self, X, D=None):
         D = np.zeros((X.shape[0], 0)) if D is None else D

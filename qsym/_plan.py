@@ -165,6 +165,41 @@ def slots_of(circuit: Circuit) -> tuple[Slot, ...]:
     )
 
 
+def finite_difference_inputs(circuit: Circuit) -> tuple[tuple[int, ...], int]:
+    """``(inputs, parameters)`` of a finite-difference gradient, as PennyLane's
+    ``finite_diff`` takes them: the indices of the inputs that a gate parameter inside the
+    light cone or an observable's coefficient reads (every other input's derivative is
+    exactly 0, PennyLane's ``"0"`` gradient method: stepping it would add rounding, or
+    under shots sampling noise divided by the step), and how many such parameters and
+    coefficients there are (PennyLane's trainable tape parameters with a gradient to
+    compute: one shifted circuit each per point of the stencil, as it counts them).
+
+    >>> import sympy as sp
+    >>> from qsym._ir import Circuit, Op, Measurement
+    >>> a, b, c = sp.symbols("a b c", real=True)
+    >>> circ = Circuit(2, (Op("RX", (0,), (a,)), Op("RY", (0,), (2 * a,)), Op("RX", (1,), (b,))),
+    ...                (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),), inputs=(a, b, c))
+    >>> finite_difference_inputs(circ)       # b acts on an unmeasured wire, c on nothing
+    ((0,), 2)
+    """
+    index = {s: j for j, s in enumerate(circuit.inputs)}
+    cone = light_cone(circuit)
+    used: set = set()
+    count = 0
+    for slot in slots_of(circuit):
+        syms = getattr(slot.expr, "free_symbols", set()) & index.keys()
+        if syms and cone[slot.op]:
+            used |= syms
+            count += 1
+    for m in circuit.measurements:
+        for coeff, _ in m.terms:
+            syms = getattr(coeff, "free_symbols", set()) & index.keys()
+            if syms:
+                used |= syms
+                count += 1
+    return tuple(sorted(index[s] for s in used)), count
+
+
 def chain_rule(slots, inputs) -> tuple[ChainEntry, ...]:
     """Exact non-zero ``d theta_s / d x_j`` for every slot and input (sympy; shared
     subexpressions differentiated once per input, :class:`_Derivatives`)."""

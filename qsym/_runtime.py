@@ -133,6 +133,9 @@ class Compiled:
     # whether a gate parameter or coefficient reads the arguments (_reads_arguments: a
     # tensor argument nothing reads gives NumPy's results); None until the first call
     reads_arguments: Any = field(default=None, init=False, repr=False, compare=False)
+    # finite differences: (the inputs stepped, the parameters counted), found at the first
+    # such gradient (qsym._executors.fd_inputs)
+    fd_inputs: Any = field(default=None, init=False, repr=False, compare=False)
     per_call: bool = field(default=False, init=False, repr=False, compare=False)
     # built for one value of an argument the circuit function read (QNode._learn_static:
     # ``time=dt`` drawn anew at each call): a signature most likely used a few times, so
@@ -714,10 +717,12 @@ class Compiled:
             return "program_value_and_grad_adjoint_parallel"
         return "program_value_and_grad_adjoint_blocked"
 
-    def value_and_grad_fd(self, x, d, h, order, strategy="forward"):
+    def value_and_grad_fd(self, x, d, h, order, strategy="forward", columns=None):
         """Values and Jacobian by finite differences (PennyLane's stencils:
-        :func:`qsym._shapes.finite_differences`)."""
-        return finite_differences(lambda v: self.value(v, d), x, h, order, strategy=strategy)
+        :func:`qsym._shapes.finite_differences`); ``columns``: the inputs to step (the
+        others' columns exactly 0; default all)."""
+        return finite_differences(lambda v: self.value(v, d), x, h, order, strategy=strategy,
+                                  columns=columns)
 
     @property
     def executions(self) -> int:

@@ -273,14 +273,14 @@ def _stencil(order: int, strategy: str) -> tuple:
     return tuple(sorted(rows, key=lambda r: (abs(r[0]), r[0])))
 
 
-def fd_circuits(order: int, strategy: str, n_inputs: int) -> int:
+def fd_circuits(order: int, strategy: str, n_params: int) -> int:
     """Circuits a finite-difference gradient counts, as PennyLane's ``finite_diff``
     records them: the value circuit, the unshifted circuit again if the stencil uses it
     (PennyLane's gradient batch holds it; qsym reuses the value), one per shifted point
-    and input."""
+    and parameter (:func:`qsym._plan.finite_difference_inputs`)."""
     st = stencil(order, strategy)
     shifted = sum(1 for o, _ in st if o)
-    return 1 + (len(st) > shifted) + n_inputs * shifted
+    return 1 + (len(st) > shifted) + n_params * shifted
 
 
 def finite_differences(f, x, h, order, base=None, strategy="forward", columns=None):

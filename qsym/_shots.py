@@ -44,6 +44,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _kernels as kernels, _shadows as shadows
+from ._plan import finite_difference_inputs
 from .errors import DeviceError, MethodError
 from ._ir import observable_apply
 from ._program import lowered
@@ -325,7 +326,7 @@ class Sampler:
                             and not any(self.program.term_zero))
         self.word_index = {w: i for i, w in enumerate(entry.plan.words) if isinstance(w, tuple)
                            and not hasattr(w, "outcome")}
-        self.read = None  # finite differences: the inputs a parameter reads (read_inputs)
+        self.read = None  # finite differences: the inputs they step (finite_difference_inputs)
 
     def term_tables(self):
         """The program's shift-term sections (``kernels.S_TERM_SLOT``, ``S_TERM_ZERO``),
@@ -496,10 +497,10 @@ class Sampler:
             pre = entry.prepare(v, d, 0)
             return self.estimate_rows(pre.mats, pre.C, shots, rng)[0]
 
-        # an input no gate parameter or coefficient reads has derivative 0 exactly, as for
-        # PennyLane (not on the tape): stepping it would divide sampling noise by h
+        # an input no gate parameter inside the light cone or coefficient reads has
+        # derivative 0 exactly, as for PennyLane: stepping it would divide sampling noise by h
         if self.read is None:  # (once per circuit)
-            self.read = read_inputs(entry.circuit)
+            self.read = finite_difference_inputs(entry.circuit)[0]
         return finite_differences(rows_at, x, h, order, strategy=strategy, columns=self.read)
 
 
@@ -513,19 +514,6 @@ def shadow_value(m, state, n, shots, rng, mixed=False):
         return bits_recipes
     _, _, k, _, hs = m.shadow
     return shadows.expval_from_shadow(bits_recipes[0], bits_recipes[1], list(m.on), hs, k)
-
-
-def read_inputs(c):
-    """The indices of the inputs of circuit ``c`` that a gate parameter or an observable
-    coefficient reads (free symbols), in order."""
-    used = set()
-    for op in c.ops:
-        for p in op.params:
-            used |= getattr(p, "free_symbols", set())
-    for m in c.measurements:
-        for coeff, _ in m.terms:
-            used |= getattr(coeff, "free_symbols", set())
-    return [j for j, s in enumerate(c.inputs) if s in used]
 
 
 def marginal(prob, n, on):

@@ -83,6 +83,37 @@ def test_fourth_order_finite_differences_agree_with_the_exact_methods_to_1e_10(s
     np.testing.assert_allclose(jac_fd, jac_ps, atol=1e-10)
 
 
+def test_finite_difference_circuits_count_the_parameters_pennylane_differentiates():
+    """PennyLane's finite_diff steps each trainable tape parameter whose gradient is not
+    known to be zero: one per gate parameter reading an argument (RX(x) and RY(2x): two)
+    inside the light cone, one per coefficient; an argument nothing reads, or only a gate
+    on an unmeasured, unentangled wire, is not stepped (derivative exactly 0)."""
+    dev = qml.device("default.qubit", wires=3)
+
+    def f(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(2 * p[0], wires=1)
+        qml.CNOT(wires=[0, 1])
+        qml.RZ(p[1], wires=1)
+        qml.RX(p[3], wires=2)  # outside the light cone of Z0 Z1
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    p = qml.numpy.array([0.3, 0.4, 0.5, 0.6], requires_grad=True)
+    # 3 parameters to step: RX(p0), RY(2 p0), RZ(p1); value + unshifted (if the stencil has
+    # it) + points per parameter
+    for kw, runs in (({}, 1 + 1 + 3), ({"approx_order": 2, "strategy": "center"}, 1 + 3 * 2),
+                     ({"approx_order": 2}, 1 + 1 + 3 * 2)):
+        node = qml.QNode(f, dev, diff_method="finite-diff", **kw)
+        with qml.Tracker(dev) as t:
+            g = qml.grad(node)(p)
+        assert t.totals["executions"] == runs, kw
+        assert g[2] == 0.0 and g[3] == 0.0, kw
+        # by hand: CNOT takes Z0 Z1 back to Z1, RZ is diagonal: <Z0 Z1> = cos(2 p0)
+        exact = -2 * np.sin(0.6)
+        assert abs(g[0] - exact) < 1e-6, kw
+        assert qml.specs(node)(p)["executions"]["finite-diff"] == runs, kw
+
+
 def test_finite_difference_orders_and_steps():
     dev = qml.device("default.qubit", wires=1)
 

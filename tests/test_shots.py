@@ -293,3 +293,20 @@ def test_sampled_finite_differences_leave_an_unread_input_exactly_zero():
         gx, gy, gz = qml.grad(c)(*args)
     assert gy == 0.0
     assert gx != 0.0 and gz != 0.0  # 2/(shots h) = 2e5 per flipped outcome: never 0 here
+
+
+def test_sampled_finite_differences_leave_an_input_outside_the_light_cone_exactly_zero():
+    """An argument read only by gates no measured wire can see (PennyLane's ``"0"``
+    gradient method) is not stepped either: under shots stepping it gave sampling noise
+    divided by h (-2e5 here, a silent wrong number)."""
+    dev = qml.device("default.qubit", wires=3, seed=3)
+
+    @qml.qnode(dev, diff_method="finite-diff", shots=100)
+    def c(p):
+        qml.RX(p[0], wires=0)
+        qml.RX(p[1], wires=2)  # wire 2 is never measured, nothing entangles it
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.warns(UserWarning, match="finite differences under shots"):
+        g = qml.grad(c)(qml.numpy.array([0.3, 0.6], requires_grad=True))
+    assert g[1] == 0.0
