@@ -1436,7 +1436,8 @@ class QNode:
             entry = self.complete(circuit, gplan, syms, size, t0, t1,  # 6-7: program, module
                                   values_only=not derivatives)
         entry.tensor_constants = _tensor_constants(rec.items)
-        entry.whole_templates = bool(syms.claims)  # (their data: PennyLane's parameters)
+        # a template applied whole with trainable tensor data (PennyLane's tape parameters)
+        entry.whole_templates = any(trainable for _, _, trainable in syms.claims)
         entry.one_value = self._values_needed is not None
         if not getattr(self.device, "mixed", False) and (
                 not gplan.derivatives or _values_only_module(entry)):
@@ -2031,8 +2032,9 @@ def _has_tensor(args, kwargs) -> bool:
 def _reads_arguments(entry) -> bool:
     """Whether a gate parameter or an observable's coefficient of the entry's circuit is
     an expression of the arguments, or may hold a tensor (a per-call trace's, whose
-    inputs may be used by value; a template the device applies whole, whose data are
-    PennyLane's parameters; an observable with coefficients or a matrix: always).
+    inputs may be used by value; a template the device applies whole whose data hold a
+    trainable tensor, PennyLane's parameters; an observable with coefficients or a
+    matrix: always).
     PennyLane takes its interface from the tape's parameters: a tensor argument no gate
     uses leaves them NumPy's (``np.float64`` results). Kept on the entry after the
     first call.

@@ -398,7 +398,7 @@ def _used_wires(items, claims) -> list:
                 order.append(w)
 
     after: dict = {}
-    for anchor, ws in claims:
+    for anchor, ws, _trainable in claims:
         after.setdefault(None if anchor is None else id(anchor), []).append(ws)
     for ws in after.pop(None, ()):
         add(ws)

@@ -110,9 +110,11 @@ class Tape:
         # its gates in the order they apply); applied there unless measured or used
         self.pending: list = []
         self.made: list = []  # the measurements made here, in order
-        # ``(the item before, wires)``: a template PennyLane's device applies whole (its
-        # tape keeps it, so all its wires are the circuit's, even those its gates leave
-        # alone: ``BasisState``'s zero bits); :func:`qsym._stages.circuit_wires` reads them
+        # ``(the item before, wires, trainable)``: a template PennyLane's device applies
+        # whole (its tape keeps it, so all its wires are the circuit's, even those its gates
+        # leave alone: ``BasisState``'s zero bits; :func:`qsym._stages.circuit_wires` reads
+        # them), and whether its data hold a trainable tensor (a tape parameter: results
+        # are autograd's, qsym._runtime._reads_arguments)
         self.claims: list = []
 
     # PennyLane's queue of a user's recording (qml.queuing.AnnotatedQueue, qml.tape.QuantumTape):

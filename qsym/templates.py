@@ -309,8 +309,8 @@ class Template(GateSequence):
             start = len(outer.items)
             before = outer.items[-1] if outer.items else None
             if self.device_applies():  # its wires are the circuit's (Tape.claims)
-                outer.claims.append((before, tuple(self.wires)))
-            outer.claims.extend((before if a is None else a, w) for a, w in tape.claims)
+                outer.claims.append((before, tuple(self.wires), self._trainable_data()))
+            outer.claims.extend((before if a is None else a, w, t) for a, w, t in tape.claims)
             for op in self._ops:
                 outer.append(op)
             building = _building()
@@ -321,6 +321,20 @@ class Template(GateSequence):
             # PennyLane's queue: the template is one entry; the gates it wrote and the
             # operators it takes (Select's ops, Reflection's U, ...) leave it
             take_over(self, (*self._ops, *_operator_arguments(self)))
+
+    def _trainable_data(self) -> bool:
+        """Whether a parameter holds a trainable ``qsym.numpy`` tensor: applied whole by
+        the device, the template is then a trainable tape parameter in PennyLane, whose
+        results are autograd's (a plain number or array is not: NumPy's results).
+
+        >>> from qsym import numpy as pnp
+        >>> BasisState(pnp.array([1]), wires=[0])._trainable_data(), BasisState([1], wires=[0])._trainable_data()
+        (True, False)
+        """
+        from .numpy import extract_tensors
+
+        given = [v for k, v in self.__dict__.get("_init_args", {}).items() if k != "wires"]
+        return any(t.requires_grad for t in extract_tensors(given + list(self.parameters)))
 
     def _build(self):  # pragma: no cover - every template defines it
         raise NotImplementedError

@@ -713,3 +713,19 @@ def test_a_template_applied_whole_with_tensor_data_keeps_autograd_results(shots)
         assert isinstance(value, pnp.tensor)
     else:
         assert type(value) is np.ndarray and value.shape == ()
+
+
+def test_a_template_applied_whole_with_plain_data_gives_numpys_results():
+    # BasisEmbedding(1): its data is a plain int, no tape parameter is trainable in
+    # PennyLane, so a tensor argument nothing reads leaves the results NumPy's (np.float64;
+    # qsym gave a 0-d array: differential fuzzer, seed 7041)
+    dev = qml.device("default.qubit", wires=[2])
+
+    @qml.qnode(dev, diff_method="finite-diff")
+    def circuit(x):
+        qml.BasisEmbedding(1, wires=[2])
+        qml.PauliY(wires=[2])
+        return qml.expval(qml.PauliZ(2))
+
+    value = circuit(pnp.array([1.439, -1.404], requires_grad=True))
+    assert type(value) is np.float64 and value == 1.0
