@@ -346,6 +346,8 @@ def affine_form(expr, inputs_index: dict, data_index: dict):
     (0, 0, 2.0, 1.0)
     >>> affine_form(a**2, {a: 0}, {}) is None
     True
+    >>> affine_form(sp.Piecewise((2 * sp.pi, a < 0), (0, True)), {a: 0}, {}) is None
+    True
     """
     if expr.is_Symbol:  # the common case, without sympy's diff (slow in a new process)
         if expr in inputs_index:
@@ -356,6 +358,8 @@ def affine_form(expr, inputs_index: dict, data_index: dict):
     if len(syms) != 1:
         return None
     (s,) = syms
+    if not _polynomial_nodes(expr):  # a step (Piecewise, floor): derivative 0, not constant
+        return None
     a = sp.diff(expr, s)
     b = expr.xreplace({s: sp.S.Zero})
     if a.free_symbols or b.free_symbols:
@@ -363,6 +367,19 @@ def affine_form(expr, inputs_index: dict, data_index: dict):
     if s in inputs_index:
         return 0, inputs_index[s], float(a), float(b)
     return 1, data_index[s], float(a), float(b)
+
+
+def _polynomial_nodes(expr) -> bool:
+    """Whether ``expr`` is built of sums and products of constants and symbols only: then
+    a derivative free of symbols means affine. Any other function may have a constant
+    derivative without being affine (a ``Piecewise`` step, ``floor``: derivative 0)."""
+    if expr.is_number or expr.is_Symbol:
+        return True
+    if isinstance(expr, (sp.Add, sp.Mul)):
+        return all(_polynomial_nodes(a) for a in expr.args)
+    if isinstance(expr, sp.Pow) and expr.exp.is_Integer and expr.exp > 0:
+        return _polynomial_nodes(expr.base)
+    return False
 
 
 # --- the printer ------------------------------------------------------------------------------

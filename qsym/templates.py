@@ -679,7 +679,7 @@ class _ZeroIndicator(sp.Function):
     @classmethod
     def eval(cls, a):
         if a.is_number:
-            return sp.S.One if a == 0 else sp.S.Zero
+            return sp.S.One if a.is_zero else sp.S.Zero  # (Float(0.0) == 0 is False)
         return None
 
     def _eval_is_real(self):
@@ -706,7 +706,7 @@ class _NanWhereZero(sp.Function):
     @classmethod
     def eval(cls, c, v):
         if c.is_number:
-            return sp.nan if c == 0 else v
+            return sp.nan if c.is_zero else v
         return None
 
     def _eval_is_real(self):
@@ -863,9 +863,11 @@ def _angle(n1, n0, leaf, norms=(True, True)):
     n1, n0 = sp.sympify(n1), sp.sympify(n0)
     if n1.is_number and n0.is_number:
         return 2.0 * float(np.arctan2(float(n1) + 0.0, float(n0) + 0.0))
-    if not leaf and n1.is_number and n1 == 0:  # a padded zero half: all weight on the left
+    # (is_zero, not == 0: sympy's Float(0.0) == 0 is False, a block of float zeros took
+    # the general angle below, whose derivative is NaN where a norm is 0)
+    if not leaf and n1.is_number and n1.is_zero:  # a zero half: all weight on the left
         return 0.0
-    if not leaf and n0.is_number and n0 == 0:
+    if not leaf and n0.is_number and n0.is_zero:
         if not norms[0]:  # a signed amplitude: its sign is the state's global phase
             return sp.pi
         return sp.Piecewise((0, sp.Eq(n1, 0)), (sp.pi, True))
@@ -917,6 +919,7 @@ def _real_state_gates(x: list, wires: tuple) -> None:
     prep = _Prep(x)
     tape = active_tape()
     start = len(tape.items) if tape is not None else 0
+    only = _single(x)  # one amplitude not a padded zero: the state is sign(x[only]) |only>
     for j in range(n):
         size = 2 ** (n - j)
         angles = []
@@ -926,9 +929,24 @@ def _real_state_gates(x: list, wires: tuple) -> None:
             if j > 0 and sum(not _zero(v) for v in block) > 1:
                 add_check("StatePrep", block, functools.partial(_check_split, prep),
                           derivative=True)
+        if only is not None and size == 2:  # its sign: RY(angle + 2 pi) is -RY(angle)
+            angles[only // 2] = angles[only // 2] + _sign_turn(x[only])
         _uniform_ry(angles, wires[:j], wires[j])
     if tape is not None:  # the gate parameters this preparation made
         prep.params = frozenset(sp.sympify(p) for op in tape.items[start:] for p in op.params)
+
+
+def _sign_turn(a):
+    """``2 pi`` where the amplitude ``a`` is negative, else 0 (a traced ``a``: a piecewise
+    constant, derivative 0): the leaf RY's extra turn that gives a state of one non-zero
+    amplitude its sign, as PennyLane's normalized ``a / |a|`` has it.
+
+    >>> _sign_turn(-0.7), _sign_turn(0.7)
+    (6.283185307179586, 0.0)
+    """
+    if isinstance(a, sp.Basic) and not a.is_number:
+        return sp.Piecewise((2 * sp.pi, a < 0), (0, True))
+    return 2.0 * float(np.pi) if float(sp.re(a) if isinstance(a, sp.Basic) else a) < 0 else 0.0
 
 
 def mottonen_gates(state, wires) -> None:

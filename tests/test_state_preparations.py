@@ -468,3 +468,49 @@ def test_basis_state_zero_bits_are_wires_of_a_device_without_wires():
     psi = onp.zeros(8, dtype=complex)
     psi[0b100] = psi[0b101] = 1 / onp.sqrt(2)  # a=1, b=0, c=|+>
     onp.testing.assert_allclose(embedded(), psi, atol=1e-12)
+
+
+@pytest.mark.parametrize("feats, wires, index", [([-0.7], [0], 0), ([-0.5], [0, 1], 0),
+                                                  ([0.0, -0.3], [0, 1], 1),
+                                                  ([0.0, 0.0, -2.0], [0, 1, 2], 2),
+                                                  ([0.0, 0.0, 2.0], [0, 1, 2], 2)])
+def test_a_padded_state_of_one_amplitude_keeps_its_sign(feats, wires, index):
+    # a / |a| padded with zeros is sign(a) |index>: the sign was dropped (+|index>), for
+    # numbers and for a traced amplitude (differential fuzzer, seed 7258)
+    dev = qml.device("default.qubit", wires=len(wires))
+
+    @qml.qnode(dev)
+    def numbers():
+        qml.AmplitudeEmbedding(feats, wires=wires, normalize=True, pad_with=0.0)
+        return qml.state()
+
+    @qml.qnode(dev)
+    def traced(x):
+        qml.AmplitudeEmbedding(x, wires=wires, normalize=True, pad_with=0.0)
+        return qml.state()
+
+    expected = onp.zeros(2 ** len(wires), dtype=complex)
+    expected[index] = onp.sign(feats[index])
+    onp.testing.assert_allclose(numbers(), expected, atol=1e-15)
+    onp.testing.assert_allclose(traced(qml.numpy.array(feats, requires_grad=True)), expected,
+                               atol=1e-15)
+
+
+def test_a_block_of_float_zeros_has_a_finite_derivative():
+    # AmplitudeEmbedding([0, 0, x0, x1]): the left half's norm is the constant 0.0, which
+    # sympy's Float(0.0) == 0 does not see as 0: the root angle took the general form whose
+    # derivative is NaN where a norm is 0, and the Jacobian was NaN. By hand: p2 = x0^2 / r^2,
+    # p3 = x1^2 / r^2, dp2/dx0 = 2 x0 x1^2 / r^4, dp2/dx1 = -2 x0^2 x1 / r^4
+    dev = qml.device("default.qubit", wires=2)
+    x0, x1 = 0.6, 0.8
+    r4 = (x0**2 + x1**2) ** 2
+    d2 = [2 * x0 * x1**2 / r4, -2 * x0**2 * x1 / r4]
+    expected = onp.array([[0.0, 0.0], [0.0, 0.0], d2, [-d2[0], -d2[1]]])
+    for method in ("parameter-shift", "adjoint"):
+        @qml.qnode(dev, diff_method=method)
+        def c(x):
+            qml.AmplitudeEmbedding([0.0, 0.0, x[0], x[1]], wires=[0, 1], normalize=True)
+            return qml.probs(wires=[0, 1])
+
+        jac = qml.jacobian(c)(qml.numpy.array([x0, x1], requires_grad=True))
+        onp.testing.assert_allclose(jac, expected, atol=1e-12)
