@@ -359,9 +359,13 @@ def finite_diff(node, entry, x, d):
 def fd_inputs(entry) -> tuple:
     """The inputs a finite-difference gradient of ``entry`` steps and the parameters it
     counts (:func:`qsym._plan.finite_difference_inputs`), found once per signature."""
-    held = entry.fd_inputs
+    held = getattr(entry, "fd_inputs", None)
     if held is None:
-        held = entry.fd_inputs = finite_difference_inputs(entry.circuit)
+        held = finite_difference_inputs(entry.circuit)
+        try:
+            entry.fd_inputs = held
+        except AttributeError:  # (an entry kind without the field: found again next time)
+            pass
     return held
 
 
