@@ -29,6 +29,7 @@ import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
+import autograd.numpy as anp
 import numpy as np
 import sympy as sp
 from autograd.tracer import Box
@@ -2986,7 +2987,12 @@ class Sum(_Arithmetic):
 
 def _add_operator(a, b):
     """``a + b`` as PennyLane adds: a number is that multiple of the identity on ``a``'s
-    wires, 0 is nothing; sums are flattened (``lazy=False``)."""
+    wires, 0 is nothing; sums are flattened (``lazy=False``). Anything else is
+    ``NotImplemented``: its own ``__radd__`` answers (a ``qml.pauli.PauliSentence``'s
+    ``TypeError``, as in PennyLane)."""
+    if not all(isinstance(x, (*OPERATORS, numbers.Number, np.ndarray, Traced, sp.Basic, Box))
+               for x in (a, b)):
+        return NotImplemented
     if isinstance(b, (numbers.Number, np.ndarray, Traced, sp.Basic)) and not isinstance(b, Observable):
         if isinstance(b, numbers.Number) and b == 0:
             return a
@@ -3288,19 +3294,33 @@ def pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
     return Observable(terms)
 
 
-def _pauli_terms(M: np.ndarray, wires: tuple) -> dict:
-    """The terms of :func:`pauli_decomposition`. All ``tr(P M)`` at once by a transform over
-    one wire at a time: ``M``'s row and column index of wire ``q`` form one axis of 4, mapped
-    by ``L[a, (r, c)] = P_a[c, r]``: ``k 4^(k+1)`` operations, not a ``2^k x 2^k`` product
-    per word (``16^k``: minutes on 6 wires)."""
-    k = len(wires)
-    L = np.stack([PAULI[p].T.reshape(4) for p in "IXYZ"]).astype(complex)
+_PAULI_ROWS = np.stack([PAULI[p].T.reshape(4) for p in "IXYZ"]).astype(complex)
+
+
+def pauli_coefficients(M, k: int):
+    """``tr(P M) / 2^k`` for the ``4^k`` Pauli words ``P`` on ``k`` wires, in the order of
+    ``itertools.product("IXYZ", repeat=k)`` (the first wire's letter most significant). A
+    transform over one wire at a time: ``M``'s row and column index of wire ``q`` form one
+    axis of 4, mapped by ``L[a, (r, c)] = P_a[c, r]``: ``k 4^(k+1)`` operations, not a
+    ``2^k x 2^k`` product per word (``16^k``: minutes on 6 wires). Written in autograd's
+    NumPy, so an autograd array's coefficients are differentiable.
+
+    >>> pauli_coefficients(np.array([[1.0, 2.0], [2.0, -1.0]]), 1).real
+    array([0., 2., 0., 1.])
+    """
     # axes r_1, c_1, r_2, c_2, ...: one axis of 4 per wire
-    T = M.reshape((2,) * (2 * k)).transpose([a for q in range(k) for a in (q, k + q)])
-    T = T.reshape((4,) * k) if k else T.reshape(())
+    T = anp.transpose(anp.reshape(M, (2,) * (2 * k)), [a for q in range(k) for a in (q, k + q)])
+    T = anp.reshape(T, (4,) * k)
     for q in range(k):
-        T = np.moveaxis(np.tensordot(L, T, axes=([1], [q])), 0, q)
-    coeffs = np.asarray(T).reshape(-1) / 2**k
+        T = anp.moveaxis(anp.tensordot(_PAULI_ROWS, T, axes=([1], [q])), 0, q)
+    return anp.reshape(T, (-1,)) / 2**k
+
+
+def _pauli_terms(M: np.ndarray, wires: tuple) -> dict:
+    """The terms of :func:`pauli_decomposition`: all ``tr(P M)`` at once
+    (:func:`pauli_coefficients`), the nonzero ones kept."""
+    k = len(wires)
+    coeffs = np.asarray(pauli_coefficients(M, k))
     if np.all(np.abs(coeffs.imag) <= 1e-12):  # Hermitian: real coefficients
         coeffs = coeffs.real
     terms = {}
@@ -3320,6 +3340,13 @@ class _MatrixObservable(Observable):
     num_params = 1
     _value = None
     arithmetic_depth = 0  # PennyLane's: an operator of its own, not an arithmetic one
+
+    @property
+    def pauli_rep(self):
+        """None, as PennyLane's ``Hermitian``, ``Projector`` and ``SparseHamiltonian``: an
+        observable given by numbers has no ``pauli_rep`` (``qml.pauli_decompose(op.matrix())``
+        is its Pauli sum; qsym measures that sum)."""
+        return None
 
     @property
     def name(self) -> str:

@@ -114,16 +114,19 @@ def _prod_of_function(fn, id, lazy):
 
 def prod(*ops, id=None, lazy=True) -> Prod:
     """The product of operators, ``ops[0] @ ops[1] @ ...`` (PennyLane's ``qml.prod``): a
-    :class:`~qsym.ops.Prod`; with ``lazy=False`` nested products are flattened.
+    :class:`~qsym.ops.Prod`; with ``lazy=False`` nested products are flattened; one operator
+    is returned as it is.
 
-    >>> prod(X(0), Z(1))
-    X(0) @ Z(1)
+    >>> prod(X(0), Z(1)), prod(X(0))
+    (X(0) @ Z(1), X(0))
     >>> prod(prod(X(0), Y(1)), Z(2)), prod(prod(X(0), Y(1)), Z(2), lazy=False)
     ((X(0) @ Y(1)) @ Z(2), X(0) @ Y(1) @ Z(2))
     """
     if len(ops) == 1 and callable(ops[0]) and not isinstance(ops[0], (Operation, Observable)):
         return _prod_of_function(ops[0], id, lazy)
     _check_operands("prod", ops)
+    if len(ops) == 1 and isinstance(ops[0], (Operation, Observable)):  # PennyLane's: itself
+        return ops[0]
     return Prod(*ops, id=id, _flat=not lazy)
 
 

@@ -17,6 +17,7 @@ an operator (:class:`~qsym.ops.Sum` of :class:`~qsym.ops.SProd`).
 
 from __future__ import annotations
 
+import functools
 import numbers
 import sys
 from types import SimpleNamespace
@@ -37,7 +38,7 @@ from ._operations import (
     Prod,
     SProd,
     Sum,
-    pauli_decomposition,
+    pauli_coefficients,
     sparse_of,
     wires_tuple,
 )
@@ -63,9 +64,33 @@ def _scalar(x) -> bool:
                 and not np.asarray(getattr(x, "_value", x)).dtype == object))
 
 
+def _numeric(x) -> bool:
+    """PennyLane's ``TensorLike`` for a coefficient: a scalar (:func:`_scalar`) or a numeric
+    array (a sentence's broadcast coefficients)."""
+    return _scalar(x) or (isinstance(x, (Box, np.ndarray))
+                          and np.asarray(getattr(x, "_value", x)).dtype != object)
+
+
+def _checked_scale(what: str, other):
+    """``other`` if it scales a word or sentence: PennyLane's errors otherwise (an array of
+    one or more axes, or no number at all)."""
+    if _scalar(other):
+        return other
+    if _numeric(other):
+        raise ArgumentError(f"Attempting to multiply a {what} with an array of dimension "
+                            f"{np.ndim(other)}; scale by a number")
+    raise ArgumentError(f"{what} can only be multiplied by numerical data. Attempting to "
+                        f"multiply by {other!r} of type {type(other)} (use @ for products)")
+
+
 def _gate(name, wire):
     with recording(Tape()):
         return GATE_CLASSES[name](wires=wire)
+
+
+def _missing_wires(order, wires, what: str) -> WireError:
+    return WireError("Can't get the matrix for the specified wire order because it does not "
+                     f"contain all the {what}'s wires {wires} (wire_order={list(order)})")
 
 
 class PauliWord(dict):
@@ -77,18 +102,22 @@ class PauliWord(dict):
     (X(0) @ Z(2), Wires([0, 2]), 2 * X(0) @ Z(2))
     """
 
-    def __init__(self, mapping=None):
+    def __init__(self, mapping=None, _skip_filter=False):
         mapping = dict(mapping or {})
         bad = [p for p in mapping.values() if p not in ("I", "X", "Y", "Z")]
         if bad:
             raise MeasurementError(f"a PauliWord maps wires to 'I', 'X', 'Y' or 'Z', got {bad}")
         super().__init__({w: p for w, p in mapping.items() if p != "I"})
+        self._hashval = None  # PennyLane's: the hash, computed once when first asked
 
     def __hash__(self):
-        return hash(frozenset(self.items()))
+        if self._hashval is None:
+            self._hashval = hash(frozenset(self.items()))
+        return self._hashval
 
     def _readonly(self, *args, **kwargs):
-        raise TypeError("PauliWord instances are immutable")
+        raise TypeError("PauliWord object does not support assignment (a PauliWord is "
+                        "immutable: make a new one)")
 
     __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _readonly
 
@@ -96,10 +125,12 @@ class PauliWord(dict):
         return (PauliWord, (dict(self),))
 
     def __copy__(self):
-        return PauliWord(dict(self))
+        out = PauliWord(dict(self))
+        out._hashval = self._hashval
+        return out
 
     def __deepcopy__(self, memo):
-        return PauliWord(dict(self))
+        return self.__copy__()
 
     def __missing__(self, key):
         return "I"
@@ -142,18 +173,20 @@ class PauliWord(dict):
         return PauliSentence({word: phase})
 
     def __mul__(self, other):
-        if not _scalar(other):
-            raise ArgumentError("PauliWord can only be multiplied by numerical data. Attempting "
-                                f"to multiply by {other!r} of type {type(other)} (use @)")
-        return PauliSentence({self: other})
+        return PauliSentence({self: _checked_scale("PauliWord", other)})
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
+        if not _numeric(other):
+            raise ArgumentError("PauliWord can only be divided by numerical data. Attempting to "
+                                f"divide by {other!r} of type {type(other)}")
         return self * (1 / other)
 
     def __add__(self, other):
-        return PauliSentence({self: 1.0}) + other
+        if isinstance(other, (PauliWord, PauliSentence)) or _scalar(other):
+            return PauliSentence({self: 1.0}) + other
+        return NotImplemented  # an operator's own __radd__ answers (PennyLane's)
 
     __radd__ = __add__
 
@@ -167,36 +200,69 @@ class PauliWord(dict):
         """Whether the two words commute (an even number of wires with different letters)."""
         return sum(1 for w, p in other.items() if w in self and self[w] != p) % 2 == 0
 
-    def commutator(self, other):
-        """``[self, other]`` as a :class:`PauliSentence`."""
-        return PauliSentence({self: 1.0}).commutator(other)
+    def _commutator(self, other: "PauliWord"):
+        """``(word, coefficient)`` of ``[self, other]``: ``(I, 0.0)`` when they commute, else
+        twice their product (PennyLane's private ``PauliWord._commutator``)."""
+        if self.commutes_with(other):
+            return PauliWord({}), 0.0
+        word, phase = self._matmul(other)
+        return word, 2 * phase
+
+    def commutator(self, other) -> "PauliSentence":
+        """``[self, other]`` as a :class:`PauliSentence` (empty when they commute); ``other``
+        a word, a sentence or an operator with a Pauli form.
+
+        >>> PauliWord({0: "X"}).commutator(PauliWord({0: "Y"}))
+        2j * Z(0)
+        """
+        if isinstance(other, PauliWord):
+            word, coeff = self._commutator(other)
+            return PauliSentence({word: coeff}) if coeff != 0 else PauliSentence()
+        if isinstance(other, PauliSentence):
+            return -1.0 * other.commutator(self)
+        if isinstance(other, (Operation, Observable)):
+            return PauliSentence({self: 1.0}).commutator(other)
+        raise NotImplementedError(f"Cannot compute natively a commutator between PauliWord and "
+                                  f"{other!r} of type {type(other)}: give a PauliWord, a "
+                                  "PauliSentence or an operator")
 
     def to_mat(self, wire_order=None, format="dense", coeff=1.0) -> np.ndarray:
         """The matrix on ``wire_order`` (default: the word's wires), first wire most
-        significant."""
+        significant, times ``coeff``."""
         if format != "dense":  # SciPy's, where scipy is installed
             return sparse_of(self.to_mat(wire_order, "dense", coeff), format)
         order = list(self.wires) if wire_order is None else list(wires_tuple(wire_order))
-        missing = [w for w in self if w not in order]
-        if missing:
-            raise WireError(f"wire_order {order} misses the word's wires {missing}")
+        if any(w not in order for w in self):
+            raise _missing_wires(order, self.wires, "Pauli word")
         m = np.array([[coeff]], dtype=complex)
         for w in order:
             m = np.kron(m, PAULI[self[w]])
         return m
 
-    def operation(self, wire_order=None):
+    def operation(self, wire_order=()):
         """The word as an operator: one Pauli gate, their :class:`~qsym.ops.Prod`, or the
-        identity."""
-        if not self:
-            with recording(Tape()):
-                return GATE_CLASSES["Identity"](wires=list(wire_order or []))
-        ops = [_gate("Pauli" + p, w) for w, p in self.items()]
-        return ops[0] if len(ops) == 1 else Prod(*ops)
+        identity on ``wire_order`` (not queued)."""
+        with recording(Tape()):
+            if not self:
+                return GATE_CLASSES["Identity"](wires=list(wires_tuple(wire_order or [])))
+            ops = [GATE_CLASSES["Pauli" + p](wires=w) for w, p in self.items()]
+            return ops[0] if len(ops) == 1 else Prod(*ops)
 
     def map_wires(self, wire_map: dict) -> "PauliWord":
         """The word on the wires ``wire_map`` gives."""
         return PauliWord({wire_map.get(w, w): p for w, p in self.items()})
+
+
+def _word_masks(word: PauliWord, order: list) -> tuple[int, int, int]:
+    """``(x mask, z mask, number of Y)`` of a word on ``order`` (the first wire the most
+    significant bit): ``P|j> = (-i)^nY (-1)^popcount(i & z) |i>`` with ``i = j ^ x``."""
+    n = len(order)
+    x = z = 0
+    for k, w in enumerate(order):
+        bit = 1 << (n - 1 - k)
+        x |= bit if word[w] in "XY" else 0
+        z |= bit if word[w] in "ZY" else 0
+    return x, z, sum(1 for p in word.values() if p == "Y")
 
 
 class PauliSentence(dict):
@@ -234,12 +300,26 @@ class PauliSentence(dict):
 
     __repr__ = __str__
 
+    def __copy__(self):
+        return PauliSentence(self)
+
+    def __deepcopy__(self, memo):
+        return PauliSentence(self)
+
+    def trace(self):
+        """The normalized trace ``tr(P) / 2^n``: the identity word's coefficient.
+
+        >>> PauliSentence({PauliWord({}): 0.5, PauliWord({0: "X"}): 1.0}).trace()
+        0.5
+        """
+        return self.get(PauliWord({}), 0.0)
+
     def _as_sentence(self, other):
         if isinstance(other, PauliSentence):
             return other
         if isinstance(other, PauliWord):
             return PauliSentence({other: 1.0})
-        if isinstance(other, (numbers.Number, np.generic)):
+        if _numeric(other):
             return PauliSentence({PauliWord({}): other})
         raise ArgumentError(f"Cannot add {other!r} of type {type(other)} to PauliSentence "
                             "(PennyLane's TypeError): convert it with qml.pauli.pauli_sentence")
@@ -264,14 +344,15 @@ class PauliSentence(dict):
         return (-1) * self + other
 
     def __mul__(self, other):
-        if not _scalar(other):
-            raise ArgumentError("PauliSentence can only be multiplied by numerical data. Attempting "
-                                f"to multiply by {other!r} of type {type(other)} (use @)")
+        other = _checked_scale("PauliSentence", other)
         return PauliSentence({w: other * c for w, c in self.items()})
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
+        if not _numeric(other):
+            raise ArgumentError("PauliSentence can only be divided by numerical data. Attempting "
+                                f"to divide by {other!r} of type {type(other)}")
         return self * (1 / other)
 
     def __matmul__(self, other):
@@ -284,34 +365,101 @@ class PauliSentence(dict):
         return out
 
     def commutator(self, other) -> "PauliSentence":
-        """``self @ other - other @ self``, zero terms dropped."""
-        other = self._as_sentence(other)
-        out = self @ other - other @ self
-        out.simplify()
+        """``[self, other]`` (PennyLane's: the words' commutators summed, a cancelled word
+        kept with coefficient 0; identity words never arise); ``other`` a word, a sentence or
+        an operator with a Pauli form, else ``NotImplementedError``.
+
+        >>> PauliSentence({PauliWord({0: "X"}): 1.0}).commutator(PauliWord({0: "Z"}))
+        -2j * Y(0)
+        """
+        if isinstance(other, PauliWord):
+            other = PauliSentence({other: 1.0})
+        elif not isinstance(other, PauliSentence):
+            if getattr(other, "pauli_rep", None) is None:
+                raise NotImplementedError(
+                    "Cannot compute a native commutator of a Pauli word or sentence with the "
+                    f"operator {other!r} of type {type(other)}. You can try to use "
+                    "qml.commutator(op1, op2, pauli=False) instead.")
+            other = other.pauli_rep
+        out = PauliSentence()
+        for w1, c1 in self.items():
+            for w2, c2 in other.items():
+                word, coeff = w1._commutator(w2)
+                if word:
+                    out[word] = out[word] + coeff * c1 * c2
         return out
 
-    def simplify(self, tol=1e-8) -> None:
-        """Drop the words whose coefficient is smaller than ``tol`` (in place)."""
-        for w in [w for w, c in self.items() if isinstance(c, numbers.Number) and abs(c) <= tol]:
+    def prune(self, tol=1e-8) -> None:
+        """Drop the words whose coefficient is at most ``tol`` in size (in place; traced or
+        broadcast coefficients are kept).
+
+        >>> s = PauliSentence({PauliWord({0: "X"}): 0.0, PauliWord({1: "Z"}): 0.5})
+        >>> s.prune(); s
+        0.5 * Z(1)
+        """
+        for w in [w for w, c in self.items() if _scalar(c) and not isinstance(c, Traced)
+                  and abs(c) <= tol]:
             del self[w]
 
+    def simplify(self, tol=1e-8) -> None:
+        """:meth:`prune` (PennyLane's name too)."""
+        self.prune(tol)
+
+    def _order(self, wire_order) -> list:
+        order = list(self.wires) if wire_order is None else list(wires_tuple(wire_order))
+        if any(w not in order for w in self.wires):
+            raise _missing_wires(order, self.wires, "Pauli sentence")
+        return order
+
     def to_mat(self, wire_order=None, format="dense", buffer_size=None) -> np.ndarray:
-        """The matrix on ``wire_order`` (default: the sentence's wires)."""
+        """The matrix on ``wire_order`` (default: the sentence's wires); coefficients that
+        are arrays (broadcast) give a stack of matrices, their axes first."""
         if format != "dense":  # SciPy's, where scipy is installed
             return sparse_of(self.to_mat(wire_order), format)
-        order = list(self.wires) if wire_order is None else list(wires_tuple(wire_order))
+        order = self._order(wire_order)
         if not self:
-            return np.zeros((2 ** len(order),) * 2, dtype=complex)
-        return sum(w.to_mat(order) * complex(c) for w, c in self.items())
+            return np.zeros((2 ** len(order),) * 2)
+        out = 0
+        for w, c in self.items():
+            c = np.asarray(getattr(c, "_value", c), dtype=complex)
+            out = out + c[..., None, None] * w.to_mat(order)
+        return out
 
-    def operation(self, wire_order=None):
-        """The sentence as an operator: ``c * word`` terms (``word`` alone where ``c`` is 1)
-        in a :class:`~qsym.ops.Sum`, one term alone as it is."""
-        if not self:
-            return SProd(0.0, PauliWord({}).operation(wire_order or list(self.wires) or [0]))
-        terms = [w.operation(wire_order) if isinstance(c, numbers.Number) and c == 1
-                 else SProd(c, w.operation(wire_order)) for w, c in self.items()]
-        return terms[0] if len(terms) == 1 else Sum(*terms)
+    def dot(self, vector, wire_order=None) -> np.ndarray:
+        """The sentence's matrix times ``vector`` (or each row of a ``(batch, 2^n)`` array)
+        without making the matrix: each word is a permutation of the entries with signs.
+
+        >>> s = PauliSentence({PauliWord({0: "X"}): 2.0})
+        >>> s.dot(np.array([1.0, 0.0]))
+        array([0.+0.j, 2.+0.j])
+        """
+        order = self._order(wire_order)
+        vector = np.asarray(vector)
+        if vector.shape[-1] != 2 ** len(order) or vector.ndim not in (1, 2):
+            raise ArgumentError(f"dot takes a vector of 2^{len(order)} entries (or a batch of "
+                                f"them, shape (batch, 2^n)), got shape {vector.shape}")
+        dtype = np.complex64 if vector.dtype in (np.float32, np.complex64) else np.complex128
+        index = np.arange(vector.shape[-1])
+        out = np.zeros(vector.shape, dtype=dtype)
+        for w, c in self.items():
+            x, z, n_y = _word_masks(w, order)
+            parity = np.zeros(len(index), dtype=np.int64)
+            for k in range(len(order)):
+                parity ^= (index & z) >> k & 1
+            out += c * (-1j) ** n_y * (1 - 2 * parity) * vector[..., index ^ x]
+        return out
+
+    def operation(self, wire_order=()):
+        """The sentence as an operator: ``c * word`` terms (``word`` alone where ``c`` is 1,
+        an identity word on all of ``wire_order`` or the sentence's wires) in a
+        :class:`~qsym.ops.Sum`, one term alone as it is; ``0 * I`` when empty (not queued)."""
+        with recording(Tape()):
+            if not self:
+                return SProd(0, PauliWord({}).operation(wire_order))
+            order = list(wires_tuple(wire_order)) if len(wire_order or ()) else list(self.wires)
+            terms = [w.operation(order) if _scalar(c) and not isinstance(c, Traced) and c == 1
+                     else SProd(c, w.operation(order)) for w, c in self.items()]
+            return terms[0] if len(terms) == 1 else Sum(*terms)
 
     def map_wires(self, wire_map: dict) -> "PauliSentence":
         """The sentence on the wires ``wire_map`` gives."""
@@ -327,6 +475,10 @@ def _from_terms(terms: dict) -> PauliSentence:
 METHODS["pauli_rep"] = _from_terms
 
 
+def _not_pauli(op) -> MeasurementError:
+    return MeasurementError(f"Op must be a linear combination of Pauli operators only, got: {op}")
+
+
 def pauli_sentence(op) -> PauliSentence:
     """The Pauli sentence of an operator with a Pauli form (PennyLane's
     ``qml.pauli.pauli_sentence``).
@@ -339,8 +491,53 @@ def pauli_sentence(op) -> PauliSentence:
         return op if isinstance(op, PauliSentence) else PauliSentence({op: 1.0})
     rep = op.pauli_rep if isinstance(op, (Operation, Observable)) else None
     if rep is None:
-        raise MeasurementError(f"{op!r} has no Pauli form (it is not a sum of Pauli words)")
+        raise _not_pauli(op)
     return rep
+
+
+def is_pauli_sentence(op) -> bool:
+    """Whether ``op`` has a Pauli form (PennyLane's ``qml.pauli.conversion.is_pauli_sentence``).
+
+    >>> import qsym as qml
+    >>> is_pauli_sentence(qml.X(0) + qml.Z(1)), is_pauli_sentence(qml.Hadamard(0))
+    (True, False)
+    """
+    return getattr(op, "pauli_rep", None) is not None
+
+
+_LETTERS = {"PauliX": "X", "PauliY": "Y", "PauliZ": "Z"}
+
+
+def sentence_of_operands(op) -> PauliSentence:
+    """An operator's Pauli sentence computed from its operands, not from its merged
+    ``pauli_rep`` (PennyLane's ``qml.pauli.conversion._pauli_sentence``): a Pauli gate, the
+    identity, and products, scalar multiples and sums of them; ``ValueError`` for anything
+    else.
+
+    >>> import qsym as qml
+    >>> sentence_of_operands(qml.sum(qml.s_prod(2, qml.Z(0)), qml.X(0) @ qml.X(0)))
+    2.0 * Z(0)
+    + 1.0 * I
+    """
+    name = getattr(op, "name", None)
+    if name in _LETTERS:
+        return PauliSentence({PauliWord({op.wires[0]: _LETTERS[name]}): 1.0})
+    if name == "Identity":
+        return PauliSentence({PauliWord({}): 1.0})
+    if isinstance(op, Prod):
+        out = PauliSentence({PauliWord({}): 1.0})
+        for factor in op.operands:
+            out = out @ sentence_of_operands(factor)
+        return out
+    if isinstance(op, SProd):
+        return op.scalar * sentence_of_operands(op.base)
+    if isinstance(op, (Sum, LinearCombination)):
+        coeffs, ops = op.terms() if isinstance(op, LinearCombination) else ([1.0] * len(op.operands), op.operands)
+        out = PauliSentence()
+        for c, term in zip(coeffs, ops):
+            out += sentence_of_operands(term) if c == 1.0 else c * sentence_of_operands(term)
+        return out
+    raise _not_pauli(op)
 
 
 def is_pauli_word(op) -> bool:
@@ -355,31 +552,49 @@ def is_pauli_word(op) -> bool:
 
 
 def pauli_word_to_string(pauli_word, wire_map=None) -> str:
-    """The letters of a Pauli word on ``wire_map``'s wires (default: its own, in order).
+    """The letters of a Pauli word, one per wire of ``wire_map`` (``{wire: position}``;
+    default: the word's own wires in order), its coefficient ignored (PennyLane's
+    ``qml.pauli.pauli_word_to_string``).
 
     >>> import qsym as qml
-    >>> pauli_word_to_string(qml.X(0) @ qml.Z(2))
-    'XZ'
+    >>> pauli_word_to_string(qml.X(0) @ qml.Z(2)), pauli_word_to_string(qml.X("a"), {"b": 0, "a": 1})
+    ('XZ', 'IX')
     """
-    rep = pauli_sentence(pauli_word)
-    if len(rep) != 1:
-        raise MeasurementError(f"{pauli_word!r} is not a Pauli word")
+    rep = getattr(pauli_word, "pauli_rep", None)
+    if rep is None or len(rep) != 1:
+        raise ArgumentError(f"Expected Pauli word observables, instead got {pauli_word!r}")
     (word,) = rep
-    wires = list(wire_map) if wire_map is not None else list(pauli_word.wires)
-    return "".join(word[w] for w in wires)
+    if wire_map is None:
+        wire_map = {w: i for i, w in enumerate(pauli_word.wires)}
+    letters = ["I"] * len(wire_map)
+    for w, p in word.items():
+        if w not in wire_map:
+            raise WireError(f"wire_map {wire_map} has no position for the word's wire {w!r}")
+        letters[wire_map[w]] = p
+    return "".join(letters)
 
 
 def string_to_pauli_word(pauli_string: str, wire_map=None):
-    """The operator of a string of ``I``, ``X``, ``Y``, ``Z`` (one letter per wire).
+    """The operator of a string of ``I``, ``X``, ``Y``, ``Z`` (PennyLane's
+    ``qml.pauli.string_to_pauli_word``): the letter at position ``wire_map[wire]`` acts on
+    ``wire`` (default: position ``k`` on wire ``k``); ``Identity`` on the first wire for
+    identities only.
 
-    >>> string_to_pauli_word("XIZ")
-    X(0) @ Z(2)
+    >>> string_to_pauli_word("XIZ"), string_to_pauli_word("XY", {"b": 0, "a": 1})
+    (X(0) @ Z(2), X('b') @ Y('a'))
     """
-    wires = list(wire_map) if wire_map is not None else list(range(len(pauli_string)))
-    if set(pauli_string) - set("IXYZ") or len(wires) != len(pauli_string):
-        raise MeasurementError(f"{pauli_string!r} is not a string of I, X, Y, Z, one per wire")
-    word = PauliWord(dict(zip(wires, pauli_string)))
-    return word.operation(wire_order=wires[:1] if not word else None)
+    if not isinstance(pauli_string, str):
+        raise ArgumentError(f"Input to string_to_pauli_word must be string, obtained {pauli_string!r}")
+    if wire_map is None:
+        wire_map = {k: k for k in range(len(pauli_string))}
+    elif len(pauli_string) != len(wire_map):
+        raise ArgumentError("Wire map and pauli_string must have the same length to convert "
+                            f"from string to Pauli word (got {pauli_string!r} and {wire_map})")
+    if set(pauli_string) - set("IXYZ"):
+        raise ArgumentError("Invalid characters encountered in string_to_pauli_word string "
+                            f"{pauli_string}. Permitted characters are 'I', 'X', 'Y', and 'Z'")
+    word = PauliWord({w: pauli_string[k] for w, k in wire_map.items()})
+    return word.operation(wire_order=list(wire_map)[:1])
 
 
 _BINARY_LETTER = {(1, 0): "PauliX", (1, 1): "PauliY", (0, 1): "PauliZ"}
@@ -436,55 +651,183 @@ def pauli_group(n_qubits, wire_map=None):
     if n_qubits <= 0:
         raise ArgumentError("Number of qubits must be at least 1 to construct Pauli group.")
     wire_map = wire_map or {i: i for i in range(n_qubits)}
-    for k in range(4 ** n_qubits):
-        bits = format(k, f"0{2 * n_qubits}b")
-        yield binary_to_pauli([int(b) for b in bits], wire_map=wire_map)
+    return (binary_to_pauli([int(b) for b in format(k, f"0{2 * n_qubits}b")], wire_map=wire_map)
+            for k in range(4 ** n_qubits))  # checked now, made as asked
+
+
+def _sparse_input(H) -> bool:
+    """Whether ``H`` is a SciPy sparse matrix (scipy is not imported for the question: a
+    sparse matrix's module is loaded already)."""
+    sps = sys.modules.get("scipy.sparse")
+    return sps is not None and sps.issparse(H)
+
+
+def _decomposition_size(shape, wire_order, sparse=False) -> tuple[int, list]:
+    """PennyLane's checks of a matrix to decompose: square, a power of 2 (a sparse one not
+    empty), ``wire_order`` one wire per qubit; ``(n_qubits, wires)``."""
+    if shape[0] != shape[1]:
+        raise ArgumentError(f"The matrix should be square, got {shape}. Use 'padding=True' for "
+                            "rectangular matrices.")
+    if shape[0] == 0 and sparse:
+        raise ArgumentError("Cannot decompose an empty matrix.")
+    if shape[0] & (shape[0] - 1):
+        raise ArgumentError(f"Dimension of the matrix should be a power of 2, got {shape}. Use "
+                            "'padding=True' for these matrices.")
+    n = max(shape[0], 1).bit_length() - 1
+    wires = list(range(n)) if wire_order is None else list(wires_tuple(wire_order))
+    if len(wires) != n:
+        raise ArgumentError(f"number of wires {len(wires)} is not compatible with the number of "
+                            f"qubits {n}")
+    return n, wires
+
+
+def _padded_shape(shape) -> tuple:
+    """The ``2^n x 2^n`` shape a ``shape`` matrix is padded to with zeros."""
+    size = 1 << max(max(shape) - 1, 0).bit_length()
+    return (size, size)
+
+
+def _kept_terms(index_values, coeffs, n, wires, hide_identity, pauli):
+    """``(coeffs, terms)`` of PennyLane's generalized decompositions: the words (base-4 indices,
+    ``IXYZ`` digits, the first wire most significant) whose coefficient is not ``allclose`` to
+    0; a term is ``[(letter, wire), ...]`` (``pauli=True``) or the product of the gates, the
+    identities dropped with ``hide_identity`` unless all are identities."""
+    terms = []
+    for index in index_values:
+        letters = ["IXYZ"[(int(index) >> (2 * (n - 1 - q))) & 3] for q in range(n)]
+        term = [(p, w) for p, w in zip(letters, wires)]
+        if hide_identity and any(p != "I" for p in letters):
+            term = [(p, w) for p, w in term if p != "I"]
+        if not pauli:
+            gates = [_gate("Identity" if p == "I" else "Pauli" + p, w) for p, w in term]
+            term = gates[0] if len(gates) == 1 else Prod(*gates)
+        terms.append(term)
+    return coeffs, terms
+
+
+def _generalized_pauli_decompose(matrix, hide_identity=False, wire_order=None, pauli=False,
+                                 padding=False):
+    """Any matrix as ``(coefficients, terms)`` on the Pauli words (PennyLane's
+    ``qml.pauli.conversion._generalized_pauli_decompose``): ``padding=True`` pads a matrix
+    that is not ``2^n x 2^n`` with zeros; the coefficients ``tr(P M) / 2^n`` are complex, the
+    words in ``itertools.product("IXYZ")`` order, those ``allclose`` to 0 dropped;
+    differentiable for autograd arrays.
+
+    >>> c, ops = _generalized_pauli_decompose(np.array([[1, 2j], [0, 1]]))
+    >>> c, ops
+    (array([ 1.+0.j,  0.+1.j, -1.+0.j]), [I(0), X(0), Y(0)])
+    """
+    if not isinstance(matrix, Box):
+        matrix = np.asarray(matrix)
+    if padding and np.shape(matrix) != _padded_shape(np.shape(matrix)):
+        (rows, cols), (size, _) = np.shape(matrix), _padded_shape(np.shape(matrix))
+        matrix = anp.concatenate([matrix, np.zeros((size - rows, cols))], axis=0)
+        matrix = anp.concatenate([matrix, np.zeros((size, size - cols))], axis=1)
+    n, wires = _decomposition_size(np.shape(matrix), wire_order)
+    if n == 0:
+        raise ArgumentError("a 1 x 1 matrix acts on no qubit: pauli_decompose needs a "
+                            "2^n x 2^n matrix with n >= 1")
+    coeffs = pauli_coefficients(matrix * (1 + 0j), n)
+    keep = np.nonzero(np.abs(getattr(coeffs, "_value", coeffs)) > 1e-8)[0]
+    return _kept_terms(keep, coeffs[keep], n, wires, hide_identity, pauli)
+
+
+def _generalized_pauli_decompose_sparse(matrix, hide_identity=False, wire_order=None, pauli=False,
+                                        padding=False):
+    """:func:`_generalized_pauli_decompose` of a SciPy sparse matrix without making it dense
+    (PennyLane's ``_generalized_pauli_decompose_sparse``): each stored entry ``(r, c, v)`` adds
+    ``v`` times the ``2^n`` words whose letters match its bits (``I``/``Z`` where ``r`` and
+    ``c`` agree on a wire, ``X``/``Y`` where they differ); the words in order of first
+    contribution, as PennyLane's.
+
+    >>> import scipy.sparse as sps
+    >>> _generalized_pauli_decompose_sparse(sps.csr_matrix(np.diag([1.0, -1.0])))
+    (array([1.+0.j]), [Z(0)])
+    """
+    from scipy import sparse as sps
+
+    m = sps.coo_matrix(matrix)
+    m.sum_duplicates()
+    m.eliminate_zeros()
+    if padding and m.shape != _padded_shape(m.shape):
+        m = sps.coo_matrix((m.data, (m.row, m.col)), shape=_padded_shape(m.shape))
+    n, wires = _decomposition_size(m.shape, wire_order, sparse=True)
+    rows, cols = m.row.astype(np.int64), m.col.astype(np.int64)
+    index = np.zeros((len(rows), 1), dtype=np.int64)
+    value = m.data.astype(complex)[:, None]
+    for q in range(n):  # one wire at a time, the first most significant: two letters each
+        r, c = ((rows >> (n - 1 - q)) & 1)[:, None], ((cols >> (n - 1 - q)) & 1)[:, None]
+        same, sign = r == c, 1 - 2 * r
+        index = np.stack([4 * index + np.where(same, 0, 1), 4 * index + np.where(same, 3, 2)], 2)
+        value = np.stack([0.5 * value, value * np.where(same, 0.5 * sign, 0.5j * sign)], 2)
+        index, value = index.reshape(len(rows), 2 << q), value.reshape(len(rows), 2 << q)
+    words, first, where = np.unique(index.reshape(-1), return_index=True, return_inverse=True)
+    sums = np.zeros(len(words), dtype=complex)
+    np.add.at(sums, where.reshape(-1), value.reshape(-1))
+    order = [i for i in np.argsort(first, kind="stable") if abs(sums[i]) > 1e-8]
+    if n == 0 and order:
+        raise ArgumentError("a 1 x 1 matrix acts on no qubit: pauli_decompose needs a "
+                            "2^n x 2^n matrix with n >= 1")
+    return _kept_terms(words[order], sums[order], n, wires, hide_identity, pauli)
+
+
+def _check_hermitian_sparse(H) -> None:
+    """PennyLane's check of a sparse matrix: ``ValueError`` where ``H - H^dagger`` has an
+    entry larger than ``1e-8``."""
+    diff = H - H.transpose().conjugate()
+    diff.eliminate_zeros()
+    nnz = getattr(diff, "nnz", None)
+    if (diff.count_nonzero() if nnz is None else nnz):
+        largest = np.abs(diff.data).max()
+        if largest > 1e-8:
+            raise MeasurementError(f"The matrix is not Hermitian. (max diff: {largest})")
 
 
 def pauli_decompose(H, hide_identity=False, wire_order=None, pauli=False, check_hermitian=True):
-    """A Hermitian ``2^n x 2^n`` matrix as a sum of Pauli words (PennyLane's
-    ``qml.pauli_decompose``): a :class:`~qsym.ops.LinearCombination` whose words act on
-    every wire (``I`` factors kept unless ``hide_identity``), or with ``pauli=True`` a
-    :class:`PauliSentence`. The coefficients are exact to rounding: ``tr(P H) / 2^n``.
+    """A ``2^n x 2^n`` matrix as a sum of Pauli words (PennyLane's ``qml.pauli_decompose``):
+    a :class:`~qsym.ops.LinearCombination` whose words act on every wire (``I`` factors kept
+    unless ``hide_identity``), or with ``pauli=True`` a :class:`PauliSentence`. The
+    coefficients are ``tr(P H) / 2^n`` (real where ``check_hermitian``, which refuses a
+    matrix that is not Hermitian); with ``check_hermitian=False`` any matrix, padded with
+    zeros to ``2^n x 2^n``. A SciPy sparse matrix is decomposed without making it dense.
 
     >>> import qsym as qml
     >>> pauli_decompose(np.array([[1.0, 1.0], [1.0, -1.0]]))
     1.0 * X(0) + 1.0 * Z(0)
+    >>> print(pauli_decompose(np.array([[0, 1], [0, 0]]), pauli=True, check_hermitian=False))
+    (0.5+0j) * X(0)
+    + 0.5j * Y(0)
     """
-    H = np.asarray(H)
-    n = int(np.log2(H.shape[0])) if H.ndim == 2 and H.shape[0] else -1
-    if H.ndim != 2 or H.shape[0] != H.shape[1] or 2**n != H.shape[0]:
-        raise MeasurementError(f"pauli_decompose takes a square matrix of size 2^n, got shape {H.shape}")
-    if check_hermitian and not np.allclose(H, np.conj(H).T):
-        raise MeasurementError("The matrix is not Hermitian")
-    wires = list(range(n)) if wire_order is None else list(wires_tuple(wire_order))
-    if len(wires) != n:
-        raise WireError(f"wire_order has {len(wires)} wires, the matrix acts on {n}")
-    terms = pauli_decomposition(H.astype(complex), tuple(wires)).terms
+    sparse = _sparse_input(H)
+    if not sparse and not isinstance(H, Box):
+        H = np.asarray(H)
+    shape = H.shape if sparse else np.shape(H)
+    if len(shape) != 2:
+        raise ArgumentError(f"pauli_decompose takes a matrix (two axes), got shape {shape}")
+    if sparse and (shape[0] == 0 or shape[0] != shape[1] or shape[0] & (shape[0] - 1)):
+        _decomposition_size(shape, None, sparse=True)  # PennyLane's errors
+    if check_hermitian:
+        if shape[0] < 2 or shape[0] != shape[1] or shape[0] & (shape[0] - 1):
+            raise ArgumentError("The matrix should have shape (2**n, 2**n), for any qubit number "
+                                f"n>=1 (got {shape}; check_hermitian=False decomposes any matrix)")
+        if sparse:
+            _check_hermitian_sparse(H)
+        elif not np.allclose(getattr(H, "_value", H), np.conj(getattr(H, "_value", H)).T):
+            raise MeasurementError("The matrix is not Hermitian (check_hermitian=False decomposes "
+                                "it with complex coefficients)")
+    decompose = _generalized_pauli_decompose_sparse if sparse else _generalized_pauli_decompose
+    coeffs, terms = decompose(H, hide_identity, wire_order, pauli, padding=True)
+    if check_hermitian:
+        coeffs = anp.real(coeffs)
     if pauli:
-        return _from_terms(terms)
-    coeffs, ops = [], []
-    for word, c in terms.items():
-        letters = dict(word)
-        if hide_identity and letters:
-            op = PauliWord(letters).operation()
-        else:
-            gates = [_gate("Pauli" + letters[w] if w in letters else "Identity", w) for w in wires]
-            op = gates[0] if len(gates) == 1 else Prod(*gates)
-        coeffs.append(float(c) if isinstance(c, numbers.Real) else c)
-        ops.append(op)
-    # PennyLane's coefficients are one array: real for a Hermitian matrix, else complex
-    arr = np.array(coeffs, dtype=complex)
-    return LinearCombination(np.real(arr) if check_hermitian else arr, ops)
+        return PauliSentence({PauliWord({w: p for p, w in term}): c for c, term in zip(coeffs, terms)})
+    return LinearCombination(coeffs, terms)
 
 
 # PennyLane's module path qml.pauli.pauli_arithmetic (also importable by that name)
 pauli_arithmetic = SimpleNamespace(PauliWord=PauliWord, PauliSentence=PauliSentence,
                                    I="I", X="X", Y="Y", Z="Z")
 sys.modules[__name__ + ".pauli_arithmetic"] = pauli_arithmetic
-# and qml.pauli.conversion (pauli_sentence, pauli_decompose)
-conversion = SimpleNamespace(pauli_sentence=pauli_sentence, pauli_decompose=pauli_decompose)
-sys.modules[__name__ + ".conversion"] = conversion
 
 
 # --- qubit-wise commuting groups (PennyLane's qml.pauli grouping functions) ------------------
@@ -513,18 +856,31 @@ def are_identical_pauli_words(pauli_1, pauli_2) -> bool:
 
 def are_pauli_words_qwc(lst_pauli_words) -> bool:
     """Whether the Pauli words pairwise commute qubit-wise: on every wire at most one
-    of X, Y, Z appears (PennyLane's ``qml.pauli.are_pauli_words_qwc``).
+    of X, Y, Z appears (PennyLane's ``qml.pauli.are_pauli_words_qwc``); False when one of
+    them is a sum of several words. With an operator that has no Pauli form (PennyLane's
+    fallback for ``expand_tape``), the operators' names are compared on their first wires.
 
     >>> import qsym as qml
     >>> are_pauli_words_qwc([qml.X(0) @ qml.Y(1), qml.X(0) @ qml.Z(2)])
     True
-    >>> are_pauli_words_qwc([qml.X(0), qml.Y(0)])
-    False
+    >>> are_pauli_words_qwc([qml.X(0), qml.Y(0)]), are_pauli_words_qwc([qml.X(0) + qml.Y(1)])
+    (False, False)
     """
-    seen: dict = {}
+    reps = [getattr(op, "pauli_rep", None) for op in lst_pauli_words]
+    if all(rep is not None for rep in reps):
+        seen: dict = {}
+        for rep in reps:
+            if len(rep) > 1:
+                return False
+            for w, letter in next(iter(rep), PauliWord({})).items():
+                if seen.setdefault(w, letter) != letter:
+                    return False
+        return True
+    latest: dict = {}
     for op in lst_pauli_words:
-        for w, letter in _word_of(op)[0].items():
-            if seen.setdefault(w, letter) != letter:
+        name, wires = op.name, list(op.wires)
+        if wires and name != "Identity":
+            if latest.setdefault(wires[0], name) != name:
                 return False
     return True
 
@@ -798,6 +1154,27 @@ def observables_to_binary_matrix(observables, n_qubits=None, wire_map=None):
     return out
 
 
+def binary_matrix_from_words(words, num_qubits: int, wire_map=None) -> np.ndarray:
+    """Rows ``[z | x]`` of Pauli words (PennyLane's private
+    ``qml.pauli.utils._binary_matrix_from_pws``, the tapering's layout, Z part first): the
+    wire ``w`` is column ``wire_map[w]`` (default: the words' wires sorted).
+
+    >>> binary_matrix_from_words([PauliWord({"a": "Z", "b": "X"}), PauliWord({"b": "Y"})], 2)
+    array([[1, 0, 0, 1],
+           [0, 1, 0, 1]])
+    """
+    if wire_map is None:  # PennyLane's Wires.all_wires(sort=True): integers by value, else by str
+        labels = list(dict.fromkeys(w for word in words for w in word))
+        ints = all(isinstance(w, int) for w in labels)
+        wire_map = {w: i for i, w in enumerate(sorted(labels, key=None if ints else str))}
+    rows = np.zeros((len(words), 2 * num_qubits), dtype=int)
+    for r, word in enumerate(words):
+        for w, p in word.items():
+            rows[r, wire_map[w]] = p in "ZY"
+            rows[r, num_qubits + wire_map[w]] = p in "XY"
+    return rows
+
+
 def _binary_rows(*vectors) -> list:
     rows = [np.asarray(v) for v in vectors]
     if len({r.shape for r in rows}) > 1:
@@ -898,15 +1275,18 @@ def diagonalize_qwc_groupings(qwc_groupings):
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
+@functools.lru_cache
 def pauli_eigs(n: int) -> np.ndarray:
     """The eigenvalues of a tensor product of ``n`` Paulis in basis order: ``(-1)`` to the
-    parity of each basis state (PennyLane's ``qml.pauli.pauli_eigs``).
+    parity of each basis state (PennyLane's ``qml.pauli.pauli_eigs``: built from ``n - 1``'s
+    and cached, ``pauli_eigs.cache_info()``; the arrays are read-only, as they are shared).
 
     >>> pauli_eigs(2)
     array([ 1., -1., -1.,  1.])
     """
-    parity = np.array([bin(k).count("1") % 2 for k in range(2**n)])
-    return 1.0 - 2.0 * parity
+    out = np.array([1.0, -1.0]) if n == 1 else np.concatenate([pauli_eigs(n - 1), -pauli_eigs(n - 1)])
+    out.flags.writeable = False
+    return out
 
 
 def partition_pauli_group(n_qubits: int) -> list:
@@ -1235,7 +1615,8 @@ utils = _module(
         "pauli_word_to_string", "string_to_pauli_word", "pauli_word_to_matrix", "is_qwc",
         "are_pauli_words_qwc", "observables_to_binary_matrix", "qwc_complement_adj_matrix",
         "pauli_group", "partition_pauli_group", "qwc_rotation", "diagonalize_pauli_word",
-        "diagonalize_qwc_pauli_words", "diagonalize_qwc_groupings", "pauli_eigs")})
+        "diagonalize_qwc_pauli_words", "diagonalize_qwc_groupings", "pauli_eigs")},
+    _binary_matrix_from_pws=binary_matrix_from_words)
 grouping = _module(
     "grouping", group_observables=group_observables, optimize_measurements=optimize_measurements,
     compute_partition_indices=compute_partition_indices, PauliGroupingStrategy=PauliGroupingStrategy,
@@ -1249,7 +1630,12 @@ _module("grouping.group_observables", group_observables=group_observables,
 _module("grouping.optimize_measurements", optimize_measurements=optimize_measurements)
 pauli_vspace = _module("pauli_vspace", PauliVSpace=PauliVSpace)
 pauli_interface = _module("pauli_interface", pauli_word_prefactor=pauli_word_prefactor)
-conversion = _module("conversion", pauli_decompose=pauli_decompose, pauli_sentence=pauli_sentence)
+conversion = _module(
+    "conversion", pauli_decompose=pauli_decompose, pauli_sentence=pauli_sentence,
+    is_pauli_sentence=is_pauli_sentence, _pauli_sentence=sentence_of_operands,
+    _generalized_pauli_decompose=_generalized_pauli_decompose,
+    _generalized_pauli_decompose_sparse=_generalized_pauli_decompose_sparse,
+    _check_hermitian_sparse=_check_hermitian_sparse)
 __all__ += ["pauli_to_binary", "observables_to_binary_matrix", "is_qwc", "qwc_complement_adj_matrix",
             "pauli_word_to_matrix", "qwc_rotation", "diagonalize_qwc_groupings", "pauli_eigs",
             "partition_pauli_group", "pauli_word_prefactor", "trace_inner_product",

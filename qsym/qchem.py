@@ -40,7 +40,7 @@ from . import _integrals as ints
 from .errors import ArgumentError, DifferentiationError
 from .fermi import FermiSentence, FermiWord, bravyi_kitaev, encoding_matrix, jordan_wigner, \
     parity_transform
-from .pauli import PauliSentence, PauliWord
+from .pauli import PauliSentence, PauliWord, binary_matrix_from_words
 
 __all__ = ["Molecule", "hf_state", "excitations", "excitations_to_wires", "active_space",
            "molecular_hamiltonian", "scf", "hf_energy", "nuclear_energy", "electron_integrals",
@@ -581,7 +581,7 @@ def qubit_observable(o_ferm, cutoff=1e-12, mapping="jordan_wigner"):
 
     >>> from qsym.fermi import FermiWord
     >>> qubit_observable(FermiSentence({FermiWord({(0, 0): "+", (1, 0): "-"}): 1.0}))
-    0.5 * I() + -0.5 * Z(0)
+    0.5 * I(0) + -0.5 * Z(0)
     """
     h = _qubit_sentence(o_ferm, cutoff, mapping)
     if not h.wires:
@@ -848,15 +848,7 @@ def _sorted_wires(wires) -> list:
 def _zx_rows(words, wires) -> np.ndarray:
     """Rows ``[z | x]`` of Pauli words on ``wires``: a word commutes with the Pauli word
     of X part ``a`` and Z part ``b`` iff its row dotted with ``[a | b]`` is even."""
-    col = {w: i for i, w in enumerate(wires)}
-    rows = np.zeros((len(words), 2 * len(wires)), dtype=int)
-    for r, word in enumerate(words):
-        for w, p in word.items():
-            if p in "ZY":
-                rows[r, col[w]] = 1
-            if p in "XY":
-                rows[r, len(wires) + col[w]] = 1
-    return rows
+    return binary_matrix_from_words(list(words), len(wires), {w: i for i, w in enumerate(wires)})
 
 
 def _sentence(op, what: str) -> PauliSentence:

@@ -120,6 +120,14 @@ class Wires(tuple):
     def tolist(self) -> list:
         return list(self)
 
+    def toset(self) -> set:
+        """The labels as a set (PennyLane's ``Wires.toset``).
+
+        >>> Wires([0, "a"]).toset() == {0, "a"}
+        True
+        """
+        return set(self)
+
     def toarray(self) -> np.ndarray:
         return np.array(list(self))
 
