@@ -807,7 +807,7 @@ class QNode:
     # device it was decided for, whether the device leaves execution and derivatives to
     # qsym); diff_method and grad_on_execution are fixed when the QNode is made (update()
     # makes a new QNode)
-    _route = (None, None, False)  # compiled_directly: (device, diff_method, answer)
+    _route = (None, None, False, False)  # compiled_directly: (device, diff_method, answer, own)
     _value_fast = None  # the value call's short path (_value_path)
     _last_key = None
 
@@ -1514,10 +1514,12 @@ class QNode:
         if self.pipeline or getattr(self.device, "applied_transforms", None):
             return False
         route = self._route  # (the device and method it was decided for, the answer)
-        if route[0] is not self.device or route[1] is not self.diff_method:
-            route = self._route = (self.device, self.diff_method, not runs_own_execute(
-                self.device) and self.diff_method != "spsa" and own_derivatives(
-                    self.device, self.diff_method, self.grad_on_execution) is None)
+        own = runs_own_execute(self.device)  # (False inside the device's base execute)
+        if route[0] is not self.device or route[1] is not self.diff_method or route[3] != own:
+            route = self._route = (self.device, self.diff_method, not own
+                                   and self.diff_method != "spsa" and own_derivatives(
+                                       self.device, self.diff_method,
+                                       self.grad_on_execution) is None, own)
         gkw = self.gradient_kwargs
         if self.diff_method == "hadamard" and (self.device.trackers or self.configured_shots()):
             return False  # PennyLane's Hadamard tapes: a tracker records them, shots sample them

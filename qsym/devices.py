@@ -26,6 +26,7 @@ import dataclasses
 import enum
 
 import contextlib
+import contextvars
 import numbers
 import threading
 import warnings
@@ -310,7 +311,35 @@ def runs_own_execute(dev) -> bool:
     >>> runs_own_execute(Zero()), runs_own_execute(Device("default.qubit"))
     (True, False)
     """
-    return isinstance(dev, Device) and type(dev).execute is not Device.execute
+    return (isinstance(dev, Device) and type(dev).execute is not Device.execute
+            and id(dev) not in _BASE_EXECUTE.get())
+
+
+# the devices whose base ``execute`` is running: a user's device class that calls
+# ``super().execute(circuits)`` from its own ``execute`` has its tapes simulated by qsym there,
+# not sent back through the class's ``execute`` (which would call itself again)
+_BASE_EXECUTE: contextvars.ContextVar = contextvars.ContextVar("qsym_base_execute",
+                                                               default=frozenset())
+
+
+@contextlib.contextmanager
+def base_execute(dev):
+    """Inside, ``dev`` runs its tapes on qsym's simulator (:func:`runs_own_execute` is False
+    for it): the base class's ``execute`` (PennyLane's ``DefaultQubit.execute``) running.
+
+    >>> class Zero(Device):
+    ...     def execute(self, circuits, execution_config=None):
+    ...         return tuple(0.0 for _ in circuits)
+    >>> dev = Zero()
+    >>> with base_execute(dev):
+    ...     runs_own_execute(dev)
+    False
+    """
+    token = _BASE_EXECUTE.set(_BASE_EXECUTE.get() | {id(dev)})
+    try:
+        yield
+    finally:
+        _BASE_EXECUTE.reset(token)
 
 
 def own_derivatives(dev, diff_method, grad_on_execution="best"):
