@@ -25,7 +25,7 @@ from ._mcm import defer_measurements  # qml.defer_measurements, also here
 from . import _splitting as _splitting_mod
 from ._splitting import (
     batch_input, batch_params, batch_partial, broadcast_expand, convert_to_numpy_parameters,
-    split_non_commuting, split_to_single_terms,
+    sign_expand, split_non_commuting, split_to_single_terms,
 )
 from ._tapes import make_qscript as make_tape
 from ._transform import (
@@ -42,7 +42,7 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "single_qubit_fusion", "undo_swaps", "batch_input", "batch_params",
            "batch_partial", "broadcast_expand", "convert_to_numpy_parameters", "split_non_commuting",
            "split_to_single_terms", "make_tape", "core", "defer_measurements", "insert",
-           "unitary_to_rot", "diagonalize_measurements"]
+           "unitary_to_rot", "diagonalize_measurements", "sign_expand"]
 
 
 def module_path(package: str, name: str, doc: str, **names) -> _types.ModuleType:

@@ -171,3 +171,46 @@ def test_eigvals_of_a_qubit_wise_commuting_sum():
     # X(0) + X(0) Y(2) + 2 I read in the rotated basis: signs (s0, s2) -> s0 + s0 s2 + 2
     vals = qml.expval(qml.X(0) + qml.X(0) @ qml.Y(2) + 2 * qml.Identity()).eigvals()
     assert onp.allclose(vals, [4, 2, 0, 2])
+
+
+# --- sign_expand ------------------------------------------------------------------------------
+def test_sign_expand_gives_the_expectation_value_of_an_asymmetric_spectrum():
+    # H = X0 Z2 + 5 Z2 - 2 X0 (eigenvalues -8, -4, 4, 6: not symmetric about 0) on
+    # H(0) X(2)|000>: X0 = +1, Z2 = -1, so <H> = -1 - 5 - 2 = -8 (PennyLane 0.45 gives -7)
+    H = qml.Hamiltonian([1, 3, -2, 1, 1], [qml.X(0) @ qml.Z(2), qml.Z(2), qml.X(0), qml.Z(2),
+                                           qml.Z(2)])
+    tape = qml.tape.QuantumScript([qml.Hadamard(0), qml.X(2)], [qml.expval(H)], shots=None)
+    tapes, fn = qml.transforms.sign_expand(tape)
+    assert len(tapes) == 3 and all(t.shots == tape.shots for t in tapes)
+    assert onp.isclose(fn(qml.execute(tapes, DEV)), -8.0)
+
+
+def test_sign_expand_terms_sum_to_the_operator_and_the_estimator_variance():
+    a, b, c = 0.4, 1.2, -0.3
+    psi = state(a, b, c)
+    Hm = on(3, {0: X, 2: Z}) + on(3, {1: Z}) + 0.5 * on(3, {0: X})
+    H = qml.X(0) @ qml.Z(2) + qml.Z(1) + 0.5 * qml.X(0)
+    tape = qml.tape.QuantumScript(circuit_ops(a, b, c), [qml.expval(H)])
+    tapes, fn = qml.transforms.sign_expand(tape)
+    assert onp.isclose(fn(qml.execute(tapes, DEV)), ev(psi, Hm))
+    # each tape measures gap * Xi on H's wires: with the offset they add up to H
+    from qsym._splitting import xi_decomposition
+    gaps, _, offset, terms = xi_decomposition(H)
+    order = list(H.wires)  # [0, 2, 1]
+    perm = onp.transpose(Hm.reshape([2] * 6), [0, 2, 1, 3, 5, 4]).reshape(8, 8)
+    assert order == [0, 2, 1] and onp.allclose(offset * onp.eye(8) + sum(terms), perm)
+    # the variance: PennyLane's estimator variance, the terms' variances summed times their number
+    tapes, fn = qml.transforms.sign_expand(qml.tape.QuantumScript(circuit_ops(a, b, c), [qml.var(H)]))
+    variances = [ev(psi, T @ T) - ev(psi, T) ** 2 for T in
+                 [onp.transpose(t.reshape([2] * 6), [0, 2, 1, 3, 5, 4]).reshape(8, 8) for t in terms]]
+    assert onp.isclose(fn(qml.execute(tapes, DEV)), sum(variances) * len(variances))
+
+
+def test_sign_expand_refusals():
+    with pytest.raises(ValueError, match="Passed tape must end in"):
+        qml.transforms.sign_expand(qml.tape.QuantumScript([], [qml.expval(qml.Z(0))]))
+    with pytest.raises(ValueError, match="Passed hamiltonian must be jointly measurable"):
+        qml.transforms.sign_expand(qml.tape.QuantumScript([], [qml.expval(qml.Z(0) + qml.X(0))]))
+    with pytest.raises(qml.errors.TransformError, match="circuit=True"):
+        qml.transforms.sign_expand(qml.tape.QuantumScript([], [qml.expval(qml.Z(0) + qml.Z(1))]),
+                                   circuit=True)
