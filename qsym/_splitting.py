@@ -82,7 +82,7 @@ def _key(m):
     return ("id", id(m))
 
 
-def _combine(recipes, values):
+def _combine(recipes, values, batch_size=None):
     values = [anp.array(v) if isinstance(v, list) else v for v in values]
     out = []
     for offset, uses in recipes:
@@ -90,6 +90,8 @@ def _combine(recipes, values):
             out.append(values[uses[0][0]])
             continue
         total = offset
+        if not uses and batch_size is not None:  # a constant of a broadcast tape: one per
+            total = offset * anp.ones(batch_size)  # parameter set (PennyLane's)
         for k, c in uses:
             total = total + (values[k] if c is None else c * values[k])
         out.append(total)
@@ -316,10 +318,23 @@ def split_non_commuting(tape, grouping_strategy="default", shot_dist=None, seed=
     return _shot_vectors(tape, tapes, functools.partial(_split_post, groups, recipes))
 
 
-def _single_post(recipes, n_terms, results):
+def _single_post(recipes, n_terms, batch_size, results):
     res = results[0]
     values = list(res) if n_terms > 1 else [res]
-    return _combine(recipes, values)
+    return _combine(recipes, values, batch_size)
+
+
+def _check_splittable(tape) -> None:
+    """PennyLane's refusal: only expectation values of sums are split into terms."""
+    from ._operations import Prod, SProd, Sum
+
+    for m in tape.measurements:
+        obs = m.written_obs if m.obs is not None else None
+        if (m.kind != "expval" and isinstance(obs, (Sum, Prod, SProd))
+                and isinstance(getattr(m.obs, "terms", None), dict) and len(m.obs.terms) > 1):
+            raise RuntimeError(
+                f"Cannot split up terms in sums for MeasurementProcess {type(m)} (only "
+                "expectation values of sums are split: measure each term)")
 
 
 @functools.partial(transform, pass_name="split-to-single-terms")
@@ -336,14 +351,16 @@ def split_to_single_terms(tape):
     """
     if not tape.measurements:
         return [tape], null_postprocessing
+    _check_splittable(tape)
     terms, recipes = single_terms(tape)
     if len(terms) == len(tape.measurements) and all(
             t is m for t, m in zip(terms, tape.measurements)):
         return (tape,), null_postprocessing  # nothing to split: the tape as it is
+    batch = tape.batch_size
     if not terms:  # identity terms only: constants, nothing to execute
-        return _shot_vectors(tape, [], functools.partial(_combine, recipes))
+        return _shot_vectors(tape, [], functools.partial(_combine, recipes, batch_size=batch))
     return _shot_vectors(tape, [tape.copy(measurements=terms)],
-                         functools.partial(_single_post, recipes, len(terms)))
+                         functools.partial(_single_post, recipes, len(terms), batch))
 
 
 def _stack(results):
