@@ -1006,14 +1006,13 @@ def eigvals_as_observables(tape):
     >>> eigvals_as_observables(t).measurements[0].obs
     Observable(1.0 * Z(1) + 1.0 * Z(0))
     """
-    from ._opmath import walsh_hadamard_transform
-
     def of_eigvals(m):
         return (m.obs is None and getattr(m, "_eigvals", None) is not None
                 and m.kind in ("expval", "var", "sample", "counts"))
 
     if not any(map(of_eigvals, tape.measurements)):
         return tape
+    from ._opmath import walsh_hadamard_transform
     new = []
     for m in tape.measurements:
         if not of_eigvals(m):
