@@ -903,10 +903,20 @@ def diagonalize_observable(observable, _visited_obs=None, supported_base_obs=DEF
         return gates, observable._rebuild(new), visited
 
 
+def _observable_of(m):
+    """The observable measurement ``m`` reads, as written (``qml.probs(op=...)``: its
+    operator), or None (wires in the computational basis, a mid-circuit value)."""
+    return m.written_obs if m.obs is not None else getattr(m, "op", None)
+
+
 def _remeasured(m, obs, to_eigvals: bool):
     """Measurement ``m`` of the diagonal observable ``obs`` (with ``to_eigvals``: of its
     eigenvalues on ``m``'s wires, PennyLane's ``type(m)(eigvals=..., wires=...)``)."""
+    from ._operations import probs
+
     with detached():
+        if m.kind == "probs":  # (probabilities of the rotated basis: no eigenvalues needed)
+            return probs(op=obs)
         new = type(m)(obs)
         if to_eigvals:
             new = type(m)(eigvals=new.eigvals(), wires=m.wires)
@@ -918,7 +928,8 @@ def _remeasured(m, obs, to_eigvals: bool):
 def _computational_wires(tape) -> list:
     """The wires read in the computational basis (``probs``, ``sample``, ``counts`` of
     wires; all the tape's wires when one names none)."""
-    basis = [m for m in tape.measurements if m.obs is None and getattr(m, "mv", None) is None]
+    basis = [m for m in tape.measurements
+             if _observable_of(m) is None and getattr(m, "mv", None) is None]
     if any(not len(m.wires) for m in basis):
         return list(tape.wires)
     return list(dict.fromkeys(w for m in basis for w in m.wires))
@@ -940,10 +951,10 @@ def diagonalize_subset_of_pauli_obs(tape, supported_base_obs, to_eigvals=False) 
         visited = ({GATE_CLASSES["PauliZ"](wires=w) for w in wires}, set(wires))
     gates, new = [], []
     for m in tape.measurements:
-        if m.obs is None:
+        if _observable_of(m) is None:
             new.append(m)
             continue
-        g, obs, visited = diagonalize_observable(m.written_obs, visited, supported)
+        g, obs, visited = diagonalize_observable(_observable_of(m), visited, supported)
         gates.extend(g)
         new.append(_remeasured(m, obs, to_eigvals))
     return gates, new
@@ -981,12 +992,12 @@ def _sharing(tape) -> list:
     """The positions of the measurements whose observable shares a wire with another
     measurement's observable (PennyLane's ``tape.obs_sharing_wires_id``)."""
     counts: dict = {}
-    for m in tape.measurements:
-        if m.obs is not None:
-            for w in m.wires:
-                counts[w] = counts.get(w, 0) + 1
+    observed = [m for m in tape.measurements if _observable_of(m) is not None]
+    for m in observed:
+        for w in m.wires:
+            counts[w] = counts.get(w, 0) + 1
     return [i for i, m in enumerate(tape.measurements)
-            if m.obs is not None and any(counts[w] > 1 for w in m.wires)]
+            if m in observed and any(counts[w] > 1 for w in m.wires)]
 
 
 def diagonalize_all_pauli_obs(tape, to_eigvals=False) -> tuple:
@@ -1009,7 +1020,7 @@ def diagonalize_all_pauli_obs(tape, to_eigvals=False) -> tuple:
     gates = []
     shared = _sharing(tape)
     if shared:
-        words = [measurements[i].written_obs for i in shared]
+        words = [_observable_of(measurements[i]) for i in shared]
         if not all(is_pauli_word(o) and _made_of_paulis(o) for o in words):
             raise QuantumFunctionError("observables sharing wires that are not Pauli words")
         try:
@@ -1020,10 +1031,10 @@ def diagonalize_all_pauli_obs(tape, to_eigvals=False) -> tuple:
             measurements[i] = _remeasured(measurements[i], obs, False)
     new = []
     for m in measurements:
-        if m.obs is None:
+        if _observable_of(m) is None:
             new.append(m)
             continue
-        g, obs = _pauli_words_to_z(m.written_obs)
+        g, obs = _pauli_words_to_z(_observable_of(m))
         gates.extend(g)
         new.append(_remeasured(m, obs, to_eigvals))
     return gates, new
@@ -1032,12 +1043,20 @@ def diagonalize_all_pauli_obs(tape, to_eigvals=False) -> tuple:
 def _check_computational(tape) -> None:
     """A wire read in the computational basis and by an ``X`` or ``Y`` of an observable:
     ``QuantumFunctionError`` (PennyLane's ``_validate_computational_basis_sampling``)."""
-    from .errors import QuantumFunctionError
+    from .errors import MeasurementError, QuantumFunctionError
+
+    from ._operations import Observable, as_observable
 
     wires = set(_computational_wires(tape))
     for m in tape.measurements:
-        if m.obs is not None and any(w in wires and p != "Z" for word in m.obs.terms
-                                     for w, p in word):
+        obs = _observable_of(m)
+        if obs is None or not wires & set(obs.wires):
+            continue
+        try:
+            terms = (obs if isinstance(obs, Observable) else as_observable(obs)).terms
+        except MeasurementError:  # (not a Pauli operator: the other path decides)
+            raise QuantumFunctionError(f"{obs} is not a Pauli observable") from None
+        if any(w in wires and p != "Z" for word in terms for w, p in word):
             raise QuantumFunctionError(f"{m.obs} does not commute with the computational "
                                        "basis measurements of its wires")
 

@@ -214,3 +214,21 @@ def test_sign_expand_refusals():
     with pytest.raises(qml.errors.TransformError, match="circuit=True"):
         qml.transforms.sign_expand(qml.tape.QuantumScript([], [qml.expval(qml.Z(0) + qml.Z(1))]),
                                    circuit=True)
+
+
+def test_probabilities_of_an_observable_are_rotated_too():
+    # probs(op=X(0)) reads wire 0 in X's eigenbasis: with Y(0) measured too they do not commute
+    a, b, c = 0.7, 0.2, 0.0
+    psi = state(a, b, c)
+    plus = onp.kron(HAD, onp.eye(4))
+    p = onp.abs(plus @ psi) ** 2
+    tape = qml.tape.QuantumScript(circuit_ops(a, b, c),
+                                  [qml.probs(op=qml.X(0)), qml.expval(qml.X(0) @ qml.Y(1))])
+    (new,), _ = diagonalize_measurements(tape)
+    assert new.operations[-2:] == [qml.RY(-onp.pi / 2, 0), qml.RX(onp.pi / 2, 1)]
+    got = qml.execute([new], DEV)[0]
+    assert onp.allclose(got[0], [p[:4].sum(), p[4:].sum()])
+    assert onp.isclose(got[1], ev(psi, on(3, {0: X, 1: Y})))
+    with pytest.raises(ValueError, match="Expected measurements on the same wire to commute"):
+        diagonalize_measurements(qml.tape.QuantumScript(
+            [], [qml.probs(op=qml.X(0)), qml.expval(qml.Y(0))]))
