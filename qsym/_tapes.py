@@ -13,6 +13,7 @@ circuit per tape structure, so the shifted tapes of a gradient share it), and
 from __future__ import annotations
 
 import concurrent.futures
+import contextvars
 import copy as _copy
 import warnings
 from collections.abc import MutableMapping
@@ -1102,10 +1103,14 @@ def _run_pooled(circuits, device, workers):
             pooled.append(i)
     if pooled:
         scope = devices.batch_scope()  # the pool's tapes are of this thread's batch
+        context = contextvars.copy_context()  # (devices.base_execute: the pool's threads too)
 
-        def run(i):
+        def in_scope(i):
             with devices.one_batch(scope):
                 return _run(circuits[i], device)
+
+        def run(i):
+            return context.copy().run(in_scope, i)
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
             for i, r in zip(pooled, pool.map(run, pooled)):

@@ -156,3 +156,10 @@ def test_subclass_calling_the_base_execute_is_simulated_there():
     assert onp.isclose(qml.grad(one)(x), -onp.sin(0.4))  # shifted tapes through execute too
     with pytest.raises(ValueError, match="this device takes no sums"):
         qml.qnode(dev)(lambda: qml.expval(qml.X(0) + qml.Z(1)))()
+
+
+def test_base_execute_with_a_pool_of_workers_simulates_every_tape_once():
+    dev = CheckedDefaultQubit(wires=1, max_workers=2)
+    tapes = [qml.tape.QuantumScript([qml.RX(x, 0)], [qml.expval(qml.Z(0))]) for x in (0.1, 0.2, 0.3)]
+    assert onp.allclose(dev.execute(tapes), onp.cos([0.1, 0.2, 0.3]))
+    assert dev.seen == 3  # the class's execute once, for the three tapes (none sent back to it)
