@@ -311,8 +311,20 @@ def runs_own_execute(dev) -> bool:
     >>> runs_own_execute(Zero()), runs_own_execute(Device("default.qubit"))
     (True, False)
     """
-    return (isinstance(dev, Device) and type(dev).execute is not Device.execute
-            and id(dev) not in _BASE_EXECUTE.get())
+    return defines_execute(dev) and id(dev) not in _BASE_EXECUTE.get()
+
+
+def defines_execute(dev) -> bool:
+    """Whether ``dev``'s class is a user's device class defining its own ``execute`` (what
+    :func:`runs_own_execute` answers outside the class's base ``execute``).
+
+    >>> class Zero(Device):
+    ...     def execute(self, circuits, execution_config=None):
+    ...         return tuple(0.0 for _ in circuits)
+    >>> defines_execute(Zero()), defines_execute(Device("default.qubit"))
+    (True, False)
+    """
+    return isinstance(dev, Device) and type(dev).execute is not Device.execute
 
 
 # the devices whose base ``execute`` is running: a user's device class that calls
@@ -1111,6 +1123,6 @@ DefaultGaussian = _unsimulated("DefaultGaussian", "default.gaussian")
 DefaultClifford = _unsimulated("DefaultClifford", "default.clifford")
 DefaultTensor = _unsimulated("DefaultTensor", "default.tensor")
 
-__all__ = ["Device", "runs_own_execute", "own_derivatives", "ExecutionConfig", "MCMConfig", "DefaultQubit", "LightningQubit", "ReferenceQubit", "DefaultMixed", "DefaultQutrit",
+__all__ = ["Device", "runs_own_execute", "defines_execute", "own_derivatives", "ExecutionConfig", "MCMConfig", "DefaultQubit", "LightningQubit", "ReferenceQubit", "DefaultMixed", "DefaultQutrit",
            "DefaultQutritMixed", "DefaultGaussian", "DefaultClifford", "DefaultTensor",
            "NullQubit"]
