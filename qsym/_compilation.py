@@ -39,7 +39,9 @@ __all__ = ["cancel_inverses", "unitary_to_rot", "merge_rotations", "single_qubit
            "undo_swaps", "remove_barrier", "decompose", "compile", "resolve_gate_set",
            "solve_graph", "fuse_rot_angles",
            "SELF_INVERSES", "COMPOSABLE_ROTATIONS", "find_next_gate", "rot_angles",
-           "decomposition_gen", "insert"]
+           "decomposition_gen", "insert", "diagonalize_measurements", "diagonalize_observable",
+           "check_if_diagonalizing", "diagonalize_all_pauli_obs", "diagonalize_subset_of_pauli_obs",
+           "BASE_OBSERVABLES", "DEFAULT_SUPPORTED_OBS"]
 
 
 
@@ -822,3 +824,290 @@ def insert(tape, op, op_args, position="all", before=False):
     if position == "end":
         ops.extend(made(tape.wires))
     return [tape.copy(operations=ops)], null_postprocessing
+
+
+# --- diagonalize_measurements ---------------------------------------------------------------
+# the observables PennyLane's diagonalize_measurements changes (its "base" observables)
+BASE_OBSERVABLES = tuple(GATE_CLASSES[n] for n in ("PauliX", "PauliY", "PauliZ", "Hadamard",
+                                                   "Identity"))
+DEFAULT_SUPPORTED_OBS = (GATE_CLASSES["PauliZ"], GATE_CLASSES["Identity"])
+_NOT_COMMUTING = ("Expected measurements on the same wire to commute, but {} overlaps with "
+                  "another non-commuting observable on the tape.")
+
+
+def check_if_diagonalizing(obs, visited: tuple, switch_basis: bool) -> tuple:
+    """PennyLane's ``_check_if_diagonalizing``: ``(diagonalize, visited)``. ``visited`` is
+    ``(observables seen, their wires)`` and is updated in place; an observable seen before or
+    an ``Identity`` needs no gates; another observable on a wire seen is a ``ValueError``
+    (the measurements do not commute).
+
+    >>> import qsym as qml
+    >>> check_if_diagonalizing(qml.X(0), (set(), set()), True)
+    (True, ({X(0)}, {0}))
+    """
+    if obs in visited[0] or isinstance(obs, GATE_CLASSES["Identity"]):
+        return False, visited
+    if obs.wires[0] in visited[1]:
+        raise ValueError(_NOT_COMMUTING.format(obs))
+    visited[0].add(obs)
+    visited[1].add(obs.wires[0])
+    return switch_basis, visited
+
+
+def _operands_of(obs):
+    """The operands an arithmetic observable is rebuilt from (``obs._rebuild``), or None for
+    an observable that is not one (a gate, ``Hermitian``, a user's operator)."""
+    from ._operations import LinearCombination, Prod, SProd, Sum
+
+    if isinstance(obs, LinearCombination):
+        return list(obs.ops)  # (the written terms; rebuilt with the same coefficients)
+    if isinstance(obs, SProd):
+        return [obs.base]
+    if isinstance(obs, (Sum, Prod)):
+        return list(obs.operands)
+    return None
+
+
+def diagonalize_observable(observable, _visited_obs=None, supported_base_obs=DEFAULT_SUPPORTED_OBS):
+    """PennyLane's ``_diagonalize_observable``: ``(gates, new observable, visited)``. Every
+    ``X``, ``Y``, ``Hadamard`` of the observable (its operands, recursively) whose class is
+    not in ``supported_base_obs`` becomes ``Z`` on its wire, with its diagonalizing gates
+    (once per observable met: ``visited``, see :func:`check_if_diagonalizing`); other
+    observables are left as they are.
+
+    >>> import qsym as qml
+    >>> gates, new, _ = diagonalize_observable(qml.X(0) @ qml.Y(2))
+    >>> gates, new
+    ([H(0), Z(2), S(2), H(2)], Z(0) @ Z(2))
+    """
+    visited = (set(), set()) if _visited_obs is None else _visited_obs
+    with detached():
+        if isinstance(observable, BASE_OBSERVABLES):
+            switch = type(observable) not in supported_base_obs
+            diagonalize, visited = check_if_diagonalizing(observable, visited, switch)
+            if isinstance(observable, DEFAULT_SUPPORTED_OBS):  # Z and Identity stay
+                return [], observable, visited
+            new = GATE_CLASSES["PauliZ"](wires=observable.wires) if switch else observable
+            return (observable.diagonalizing_gates() if diagonalize else []), new, visited
+        operands = _operands_of(observable)
+        if operands is None:  # not diagonalized (the device decides whether it measures it)
+            visited[0].add(observable)
+            if len(observable.wires):
+                visited[1].add(observable.wires[0])
+            return [], observable, visited
+        gates, new = [], []
+        for o in operands:
+            g, o, visited = diagonalize_observable(o, visited, supported_base_obs)
+            gates.extend(g)
+            new.append(o)
+        return gates, observable._rebuild(new), visited
+
+
+def _observable_of(m):
+    """The observable measurement ``m`` reads, as written (``qml.probs(op=...)``: its
+    operator), or None (wires in the computational basis, a mid-circuit value)."""
+    return m.written_obs if m.obs is not None else getattr(m, "op", None)
+
+
+def _remeasured(m, obs, to_eigvals: bool):
+    """Measurement ``m`` of the diagonal observable ``obs`` (with ``to_eigvals``: of its
+    eigenvalues on ``m``'s wires, PennyLane's ``type(m)(eigvals=..., wires=...)``)."""
+    from ._operations import probs
+
+    with detached():
+        if m.kind == "probs":  # (probabilities of the rotated basis: no eigenvalues needed)
+            return probs(op=obs)
+        new = type(m)(obs)
+        if to_eigvals:
+            new = type(m)(eigvals=new.eigvals(), wires=m.wires)
+    if getattr(m, "all_outcomes", None) is not None:
+        new.all_outcomes = m.all_outcomes
+    return new
+
+
+def _computational_wires(tape) -> list:
+    """The wires read in the computational basis (``probs``, ``sample``, ``counts`` of
+    wires; all the tape's wires when one names none)."""
+    basis = [m for m in tape.measurements
+             if _observable_of(m) is None and getattr(m, "mv", None) is None]
+    if any(not len(m.wires) for m in basis):
+        return list(tape.wires)
+    return list(dict.fromkeys(w for m in basis for w in m.wires))
+
+
+def diagonalize_subset_of_pauli_obs(tape, supported_base_obs, to_eigvals=False) -> tuple:
+    """PennyLane's ``_diagonalize_subset_of_pauli_obs``: ``(gates, measurements)``, every
+    measurement's observable by :func:`diagonalize_observable`, the wires read in the
+    computational basis counted as ``Z`` already.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([], [qml.expval(qml.Y(1)), qml.sample(wires=[0])])
+    >>> diagonalize_subset_of_pauli_obs(t, {qml.Z})
+    ([Z(1), S(1), H(1)], [expval(Z(1)), sample(wires=[0])])
+    """
+    supported = set(supported_base_obs) | set(DEFAULT_SUPPORTED_OBS)
+    wires = _computational_wires(tape)
+    with detached():
+        visited = ({GATE_CLASSES["PauliZ"](wires=w) for w in wires}, set(wires))
+    gates, new = [], []
+    for m in tape.measurements:
+        if _observable_of(m) is None:
+            new.append(m)
+            continue
+        g, obs, visited = diagonalize_observable(_observable_of(m), visited, supported)
+        gates.extend(g)
+        new.append(_remeasured(m, obs, to_eigvals))
+    return gates, new
+
+
+def _pauli_words_to_z(obs) -> tuple:
+    """``(rotations, observable)``: an observable made of Pauli words only (``X``, ``Y``,
+    ``Z``, ``Identity``, their products, multiples, sums) rotated to ``Z`` words by
+    ``qml.pauli.diagonalize_qwc_pauli_words`` of its operands (PennyLane's
+    ``_change_obs_to_Z``); anything else is a ``QuantumFunctionError``."""
+    from .errors import QuantumFunctionError
+    from .pauli import diagonalize_qwc_pauli_words
+
+    if not _made_of_paulis(obs):
+        raise QuantumFunctionError(f"{obs} is not made of Pauli words")
+    operands = _operands_of(obs)
+    try:
+        gates, new = diagonalize_qwc_pauli_words([obs] if operands is None else operands)
+    except (ValueError, TypeError) as exc:  # (a sum among the operands, or not qubit-wise commuting)
+        raise QuantumFunctionError(str(exc)) from exc
+    return gates, (new[0] if operands is None else obs._rebuild(new))
+
+
+def _made_of_paulis(obs) -> bool:
+    """Whether every operator in ``obs`` (its operands, recursively) is ``X``, ``Y``, ``Z``
+    or ``Identity``."""
+    operands = _operands_of(obs)
+    if operands is None:
+        return (isinstance(obs, BASE_OBSERVABLES)
+                and not isinstance(obs, GATE_CLASSES["Hadamard"]))
+    return all(map(_made_of_paulis, operands))
+
+
+def _sharing(tape) -> list:
+    """The positions of the measurements whose observable shares a wire with another
+    measurement's observable (PennyLane's ``tape.obs_sharing_wires_id``)."""
+    counts: dict = {}
+    observed = [m for m in tape.measurements if _observable_of(m) is not None]
+    for m in observed:
+        for w in m.wires:
+            counts[w] = counts.get(w, 0) + 1
+    return [i for i, m in enumerate(tape.measurements)
+            if m in observed and any(counts[w] > 1 for w in m.wires)]
+
+
+def diagonalize_all_pauli_obs(tape, to_eigvals=False) -> tuple:
+    """PennyLane's ``_diagonalize_all_pauli_obs``: ``(gates, measurements)`` with every
+    observable, made of Pauli words, rotated to ``Z`` words by ``RY(-pi/2)`` (``X``) and
+    ``RX(pi/2)`` (``Y``): the observables sharing wires first, as one qubit-wise commuting
+    group of words, then each other one. A tape this does not fit raises
+    ``QuantumFunctionError`` (:func:`diagonalize_measurements` then diagonalizes each
+    observable's operators, :func:`diagonalize_subset_of_pauli_obs`).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([], [qml.expval(qml.X(0)), qml.var(qml.Y(1))])
+    >>> diagonalize_all_pauli_obs(t)
+    ([RY(-1.5707963267948966, wires=[0]), RX(1.5707963267948966, wires=[1])], [expval(Z(0)), var(Z(1))])
+    """
+    from .errors import QuantumFunctionError
+    from .pauli import diagonalize_qwc_pauli_words, is_pauli_word
+
+    measurements = list(tape.measurements)
+    gates = []
+    shared = _sharing(tape)
+    if shared:
+        words = [_observable_of(measurements[i]) for i in shared]
+        if not all(is_pauli_word(o) and _made_of_paulis(o) for o in words):
+            raise QuantumFunctionError("observables sharing wires that are not Pauli words")
+        try:
+            gates, diagonal = diagonalize_qwc_pauli_words(words)
+        except ValueError as exc:
+            raise QuantumFunctionError(str(exc)) from exc
+        for i, obs in zip(shared, diagonal):
+            measurements[i] = _remeasured(measurements[i], obs, False)
+    new = []
+    for m in measurements:
+        if _observable_of(m) is None:
+            new.append(m)
+            continue
+        g, obs = _pauli_words_to_z(_observable_of(m))
+        gates.extend(g)
+        new.append(_remeasured(m, obs, to_eigvals))
+    return gates, new
+
+
+def _check_computational(tape) -> None:
+    """A wire read in the computational basis and by an ``X`` or ``Y`` of an observable:
+    ``QuantumFunctionError`` (PennyLane's ``_validate_computational_basis_sampling``)."""
+    from .errors import MeasurementError, QuantumFunctionError
+
+    from ._operations import Observable, as_observable
+
+    wires = set(_computational_wires(tape))
+    for m in tape.measurements:
+        obs = _observable_of(m)
+        if obs is None or not wires & set(obs.wires):
+            continue
+        try:
+            terms = (obs if isinstance(obs, Observable) else as_observable(obs)).terms
+        except MeasurementError:  # (not a Pauli operator: the other path decides)
+            raise QuantumFunctionError(f"{obs} is not a Pauli observable") from None
+        if any(w in wires and p != "Z" for word in terms for w, p in word):
+            raise QuantumFunctionError(f"{m.obs} does not commute with the computational "
+                                       "basis measurements of its wires")
+
+
+@functools.partial(transform, pass_name="diagonalize-measurements")
+def diagonalize_measurements(tape, supported_base_obs=DEFAULT_SUPPORTED_OBS, to_eigvals=False):
+    """PennyLane's ``qml.transforms.diagonalize_measurements``: the measurements' ``X``,
+    ``Y``, ``Hadamard`` observables (in products, multiples and sums too) become ``Z`` on
+    their wires, with the gates rotating their eigenbases to the computational basis
+    added at the end of the tape; one tape, the same results. Classes in
+    ``supported_base_obs`` (a subset of ``X``, ``Y``, ``Z``, ``Hadamard``, ``Identity``;
+    ``Z`` and ``Identity`` always) are kept. With every observable made of Pauli words and
+    all diagonalized, the rotations are ``RY(-pi/2)``/``RX(pi/2)`` per wire
+    (``qml.pauli.diagonalize_qwc_pauli_words``), else each observable's
+    ``diagonalizing_gates()``. ``to_eigvals=True`` measures the eigenvalues on the wires
+    (``ExpectationMP(eigvals=..., wires=...)``) instead of the observables. Measurements
+    that do not commute on a wire raise ``ValueError``; other observables (``Hermitian``,
+    ...) are left to the device.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RY(0.4, 0)], [qml.expval(qml.X(0) @ qml.Z(1))])
+    >>> (new,), fn = diagonalize_measurements(t)
+    >>> new.operations, new.measurements
+    ([RY(0.4, wires=[0]), RY(-1.5707963267948966, wires=[0])], [expval(Z(0) @ Z(1))])
+    >>> bool(np.isclose(qml.execute([new], qml.device("default.qubit"))[0], np.sin(0.4)))
+    True
+    """
+    from .errors import QuantumFunctionError
+
+    bad = [o for o in supported_base_obs if o not in BASE_OBSERVABLES]
+    if bad:
+        raise ValueError("Supported base observables must be a subset of [X, Y, Z, Hadamard, "
+                         f"and Identity] but received {list(bad)}")
+    diagonalize_all = set(supported_base_obs) <= set(DEFAULT_SUPPORTED_OBS)
+    if to_eigvals and not diagonalize_all:
+        extra = {o.__name__ for o in set(supported_base_obs) - set(DEFAULT_SUPPORTED_OBS)}
+        raise ValueError("Using to_eigvals=True requires diagonalizing all observables to the "
+                         f"measurement basis. Observables {extra} can't be supported when "
+                         "using eigvals.")
+    gates = None
+    if diagonalize_all:
+        try:
+            if len(tape.measurements) > 1:
+                _check_computational(tape)
+            gates, measurements = diagonalize_all_pauli_obs(tape, to_eigvals=to_eigvals)
+        except QuantumFunctionError:  # (not all Pauli words, or not one group of them)
+            gates = None
+    if gates is None:
+        gates, measurements = diagonalize_subset_of_pauli_obs(tape, supported_base_obs,
+                                                              to_eigvals=to_eigvals)
+    with detached():
+        new = tape.copy(operations=list(tape.operations) + list(gates),
+                        measurements=measurements)
+    return (new,), null_postprocessing

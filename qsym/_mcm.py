@@ -722,7 +722,7 @@ def _copy(op):
     """A fresh, unrecorded copy of gate ``op`` (a deferred branch applies it once per true
     branch)."""
     if isinstance(op, ops_mod.Operation) and type(op).__name__ in ops_mod.GATE_CLASSES:
-        return _unrecorded(type(op), *op.params, wires=list(op.wires), **dict(op.hyper))
+        return _unrecorded(type(op), *op.data, wires=list(op.wires), **dict(op.hyper))
     return op
 
 

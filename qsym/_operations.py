@@ -2851,6 +2851,15 @@ class Prod(_Arithmetic):
     def _rebuild(self, operands):
         return Prod(*operands)
 
+    def __getitem__(self, index):
+        """The factor at ``index`` (PennyLane's ``CompositeOp.__getitem__``).
+
+        >>> import qsym as qml
+        >>> (qml.X(0) @ qml.Z(1))[0]
+        X(0)
+        """
+        return self.operands[index]
+
     def remake(self, params=None) -> "Prod":
         """A copy with ``params`` (the factors' parameters, in order), made where it is
         called (a product of gates in a circuit: applied unless used, as written there).
@@ -2911,6 +2920,15 @@ class Sum(_Arithmetic):
 
     def _rebuild(self, operands):
         return Sum(*operands)
+
+    def __getitem__(self, index):
+        """The operand at ``index`` (PennyLane's ``CompositeOp.__getitem__``).
+
+        >>> import qsym as qml
+        >>> (qml.X(0) + 2 * qml.Z(1))[1]
+        2 * Z(1)
+        """
+        return self.operands[index]
 
     @property
     def grouping_indices(self):
@@ -4131,6 +4149,13 @@ def _basis_eigvals(obs):
         return wires, (c.real if c.imag == 0 else c) * np.prod(1 - 2 * bits[:, on], axis=1)
     if all(p == "Z" for word in obs.terms for _, p in word):
         return wires, np.real(np.diag(obs.matrix(wire_order=list(wires))))
+    letters: dict = {}
+    if all(letters.setdefault(w, p) == p for word in obs.terms for w, p in word):
+        # qubit-wise commuting words (X(0) + Y(1)): after the diagonalizing gates every
+        # letter reads as Z, each word's value the product of its wires' signs
+        values = sum(complex(c) * np.prod(1 - 2 * bits[:, [wires.index(w) for w, _ in word]],
+                                          axis=1) for word, c in obs.terms.items())
+        return wires, (values.real if not np.any(values.imag) else values)
     raise MeasurementError(
         f"{obs!r} is a sum of non-commuting terms: it has no eigenvalues per sample "
         "(measure each term, or process a state)")

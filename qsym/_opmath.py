@@ -1631,6 +1631,8 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
             out += made
         if len(out) == 1 and out[0].name in _PENNYLANE_CONTROLLED and not isinstance(op, SymbolicOp):
             out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
+            if len(out[0].params) == len(op.params) and any(getattr(op, "_tensors", ())):
+                out[0]._tensors = op._tensors  # CRX of RX(tensor): the tensors kept (PennyLane's data)
             return out[0]
         return ControlledOp(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
     ops = _template_ops(op)

@@ -61,6 +61,7 @@ from .devices import (  # noqa: F401  (qsym.runtime's names)
     check_device_options,
     device,
     own_derivatives,
+    defines_execute,
     runs_own_execute,
     state_memory,
 )
@@ -812,7 +813,7 @@ class QNode:
     # device it was decided for, whether the device leaves execution and derivatives to
     # qsym); diff_method and grad_on_execution are fixed when the QNode is made (update()
     # makes a new QNode)
-    _route = (None, None, False)  # compiled_directly: (device, diff_method, answer)
+    _route = (None, None, False, False)  # compiled_directly: (device, diff_method, answer, own class)
     _value_fast = None  # the value call's short path (_value_path)
     _last_key = None
 
@@ -1521,13 +1522,16 @@ class QNode:
             return False
         route = self._route  # (the device and method it was decided for, the answer)
         if route[0] is not self.device or route[1] is not self.diff_method:
-            route = self._route = (self.device, self.diff_method, not runs_own_execute(
-                self.device) and self.diff_method != "spsa" and own_derivatives(
-                    self.device, self.diff_method, self.grad_on_execution) is None)
+            route = self._route = (self.device, self.diff_method, self.diff_method != "spsa"
+                                   and own_derivatives(self.device, self.diff_method,
+                                                       self.grad_on_execution) is None,
+                                   defines_execute(self.device))
         gkw = self.gradient_kwargs
         if self.diff_method == "hadamard" and (self.device.trackers or self.configured_shots()):
             return False  # PennyLane's Hadamard tapes: a tracker records them, shots sample them
-        return route[2] and (not gkw or gkw.get("argnum") is None)
+        # a user's class with its own execute: run there, unless its base execute is running
+        return (route[2] and (not route[3] or not runs_own_execute(self.device))
+                and (not gkw or gkw.get("argnum") is None))
 
     def _check_device_vjp(self) -> None:
         """PennyLane's check of ``device_vjp=True`` at a call: the device must compute

@@ -25,7 +25,7 @@ from ._transform import detached, null_postprocessing, transform
 
 __all__ = ["split_non_commuting", "split_to_single_terms", "broadcast_expand",
            "batch_params", "batch_input", "convert_to_numpy_parameters", "convert_op_to_numpy_data",
-           "single_terms",
+           "single_terms", "sign_expand", "xi_decomposition",
            "SHOT_DISTRIBUTIONS"]
 
 
@@ -82,7 +82,7 @@ def _key(m):
     return ("id", id(m))
 
 
-def _combine(recipes, values):
+def _combine(recipes, values, batch_size=None):
     values = [anp.array(v) if isinstance(v, list) else v for v in values]
     out = []
     for offset, uses in recipes:
@@ -90,6 +90,8 @@ def _combine(recipes, values):
             out.append(values[uses[0][0]])
             continue
         total = offset
+        if not uses and batch_size is not None:  # a constant of a broadcast tape: one per
+            total = offset * anp.ones(batch_size)  # parameter set (PennyLane's)
         for k, c in uses:
             total = total + (values[k] if c is None else c * values[k])
         out.append(total)
@@ -316,10 +318,23 @@ def split_non_commuting(tape, grouping_strategy="default", shot_dist=None, seed=
     return _shot_vectors(tape, tapes, functools.partial(_split_post, groups, recipes))
 
 
-def _single_post(recipes, n_terms, results):
+def _single_post(recipes, n_terms, batch_size, results):
     res = results[0]
     values = list(res) if n_terms > 1 else [res]
-    return _combine(recipes, values)
+    return _combine(recipes, values, batch_size)
+
+
+def _check_splittable(tape) -> None:
+    """PennyLane's refusal: only expectation values of sums are split into terms."""
+    from ._operations import Prod, SProd, Sum
+
+    for m in tape.measurements:
+        obs = m.written_obs if m.obs is not None else None
+        if (m.kind != "expval" and isinstance(obs, (Sum, Prod, SProd))
+                and isinstance(getattr(m.obs, "terms", None), dict) and len(m.obs.terms) > 1):
+            raise RuntimeError(
+                f"Cannot split up terms in sums for MeasurementProcess {type(m)} (only "
+                "expectation values of sums are split: measure each term)")
 
 
 @functools.partial(transform, pass_name="split-to-single-terms")
@@ -336,14 +351,16 @@ def split_to_single_terms(tape):
     """
     if not tape.measurements:
         return [tape], null_postprocessing
+    _check_splittable(tape)
     terms, recipes = single_terms(tape)
     if len(terms) == len(tape.measurements) and all(
             t is m for t, m in zip(terms, tape.measurements)):
         return (tape,), null_postprocessing  # nothing to split: the tape as it is
+    batch = tape.batch_size
     if not terms:  # identity terms only: constants, nothing to execute
-        return _shot_vectors(tape, [], functools.partial(_combine, recipes))
+        return _shot_vectors(tape, [], functools.partial(_combine, recipes, batch_size=batch))
     return _shot_vectors(tape, [tape.copy(measurements=terms)],
-                         functools.partial(_single_post, recipes, len(terms)))
+                         functools.partial(_single_post, recipes, len(terms), batch))
 
 
 def _stack(results):
@@ -569,3 +586,78 @@ def convert_op_to_numpy_data(op):
         return op
     with detached():
         return op.remake(tuple(_numpy(d) for d in op.data))
+
+
+# --- sign_expand (the Xi decomposition of arXiv:2207.09479) ---------------------------------
+def xi_decomposition(hamiltonian) -> tuple:
+    """``(gaps, midpoints, offset, terms)``: the Xi decomposition of a Hermitian operator
+    ``O`` with eigenvalues ``l_0 <= ... <= l_J`` (arXiv:2207.09479, eq. 8):
+    ``O = offset * I + sum_x gap_x * Xi_x`` with ``offset = (l_0 + l_J) / 2``, for each
+    distinct consecutive pair ``gap_x = (l_{x+1} - l_x) / 2`` and
+    ``Xi_x = I - 2 sum_{j <= x} Pi_j`` (``Pi_j`` the projector on ``l_j``'s eigenvector);
+    ``terms`` are the matrices ``gap_x * Xi_x`` on the operator's wires.
+
+    >>> import qsym as qml
+    >>> gaps, mids, offset, terms = xi_decomposition(qml.Z(0) + 2 * qml.Identity(0))
+    >>> gaps, offset, terms[0].real
+    ([1.0], 2.0, array([[ 1.,  0.],
+           [ 0., -1.]]))
+    """
+    matrix = np.asarray(hamiltonian.matrix(wire_order=list(hamiltonian.wires)), dtype=complex)
+    eigvals, vectors = np.linalg.eigh(matrix)
+    gaps, mids, terms = [], [], []
+    xi = np.eye(len(matrix), dtype=complex)
+    for x in range(len(eigvals) - 1):
+        xi = xi - 2 * np.outer(vectors[:, x], vectors[:, x].conj())
+        gap = (eigvals[x + 1] - eigvals[x]) / 2
+        if np.isclose(gap, 0):
+            continue
+        gaps.append(float(gap))
+        mids.append(float(eigvals[x + 1] + eigvals[x]) / 2)
+        terms.append(gap * xi)
+    return gaps, mids, float(eigvals[0] + eigvals[-1]) / 2, terms
+
+
+@transform
+def sign_expand(tape, circuit=False, J=10, delta=0.0, controls=("Hadamard", "Target")):
+    """PennyLane's ``qml.transforms.sign_expand``: a tape ending in ``qml.expval(H)`` or
+    ``qml.var(H)`` of a sum ``H`` whose terms are jointly measurable becomes one tape per
+    term of ``H``'s Xi decomposition (:func:`xi_decomposition`; each measures
+    ``qml.Hermitian`` of ``gap * Xi``, with the tape's shots); the expectation value is
+    their sum plus ``(l_min + l_max) / 2`` (PennyLane 0.45 leaves this constant out, so
+    its result is off by it when the spectrum is not symmetric about 0), the variance
+    PennyLane's estimator variance (the sum of the terms' variances times their number).
+    ``circuit=True`` (PennyLane's quantum-signal-processing circuits, whose phases are
+    PennyLane's stored optimization results) is not provided: ``TransformError``.
+
+    >>> import qsym as qml
+    >>> H = qml.Z(0) + 0.5 * qml.Z(1)
+    >>> t = qml.tape.QuantumScript([qml.X(0)], [qml.expval(H)])
+    >>> tapes, fn = sign_expand(t)
+    >>> len(tapes), round(float(fn(qml.execute(tapes, qml.device("default.qubit")))), 6)
+    (3, -0.5)
+    """
+    from ._operations import Hermitian, Sum, var
+    from .errors import TransformError
+
+    written = tape.measurements[0].written_obs if tape.measurements else None
+    if (len(tape.measurements) != 1 or not isinstance(written, Sum)
+            or tape.measurements[0].kind not in ("expval", "var")):
+        raise ValueError("Passed tape must end in `qp.expval(H)` or 'qp.var(H)', where H is "
+                         "of type `qp.ops.Sum`")
+    written.compute_grouping()
+    if len(written.grouping_indices) != 1:
+        raise ValueError("Passed hamiltonian must be jointly measurable")
+    if circuit:
+        raise TransformError(
+            "sign_expand(circuit=True) builds PennyLane's quantum-signal-processing circuits "
+            "from PennyLane's stored optimized phases, which qsym does not provide: use "
+            "circuit=False (the exact Xi decomposition; docs/pennylane.md, 'Transforms')")
+    _, _, offset, terms = xi_decomposition(written)
+    measure = expval if tape.measurements[0].kind == "expval" else var
+    with detached():
+        tapes = [tape.copy(measurements=[measure(Hermitian(m, wires=list(written.wires)))])
+                 for m in terms]
+    if tape.measurements[0].kind == "expval":
+        return tapes, lambda results: anp.sum(anp.stack(list(results))) + offset
+    return tapes, lambda results: anp.sum(anp.stack(list(results))) * len(results)

@@ -13,6 +13,7 @@ circuit per tape structure, so the shifted tapes of a gradient share it), and
 from __future__ import annotations
 
 import concurrent.futures
+import contextvars
 import copy as _copy
 import warnings
 from collections.abc import MutableMapping
@@ -993,8 +994,45 @@ def lowered(tape):
     return cls(ops, tape.measurements, shots=tape.shots, trainable_params=trainable)
 
 
+def eigvals_as_observables(tape):
+    """``tape`` with every statistic of eigenvalues on wires (PennyLane's
+    ``ExpectationMP(eigvals=..., wires=...)``, what ``diagonalize_measurements(to_eigvals=True)``
+    makes) measured as the diagonal observable with those eigenvalues: ``Z`` words weighted
+    by the Walsh-Hadamard transform of the eigenvalues (exact); the tape itself when there
+    is none.
+
+    >>> import qsym as qml
+    >>> from qsym.measurements import ExpectationMP
+    >>> t = QuantumScript([], [ExpectationMP(eigvals=[2.0, 0.0, 0.0, -2.0], wires=[0, 1])])
+    >>> eigvals_as_observables(t).measurements[0].obs
+    Observable(1.0 * Z(1) + 1.0 * Z(0))
+    """
+    def of_eigvals(m):
+        return (m.obs is None and getattr(m, "_eigvals", None) is not None
+                and m.kind in ("expval", "var", "sample", "counts"))
+
+    if not any(map(of_eigvals, tape.measurements)):
+        return tape
+    from ._opmath import walsh_hadamard_transform
+    new = []
+    for m in tape.measurements:
+        if not of_eigvals(m):
+            new.append(m)
+            continue
+        wires, n = list(m.wires), len(m.wires)
+        weights = walsh_hadamard_transform(np.real(np.asarray(m._eigvals, dtype=complex)), n)
+        terms = {tuple((w, "Z") for j, w in enumerate(wires) if (s >> (n - 1 - j)) & 1): float(c)
+                 for s, c in enumerate(weights) if c != 0}
+        with recording(Tape()):
+            out = type(m)(Observable(terms))
+        if getattr(m, "all_outcomes", None) is not None:
+            out.all_outcomes = m.all_outcomes
+        new.append(out)
+    return tape.copy(measurements=new)
+
+
 def _run_one(tape, device, gradient=None):
-    tape = lowered(tape)
+    tape = eigvals_as_observables(lowered(tape))
     if not tape.measurements:
         raise ArgumentError("a tape needs at least one measurement to be executed "
                             "(qml.expval, qml.probs, ...)")
@@ -1065,10 +1103,14 @@ def _run_pooled(circuits, device, workers):
             pooled.append(i)
     if pooled:
         scope = devices.batch_scope()  # the pool's tapes are of this thread's batch
+        context = contextvars.copy_context()  # (devices.base_execute: the pool's threads too)
 
-        def run(i):
+        def in_scope(i):
             with devices.one_batch(scope):
                 return _run(circuits[i], device)
+
+        def run(i):
+            return context.copy().run(in_scope, i)
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
             for i, r in zip(pooled, pool.map(run, pooled)):
@@ -1168,7 +1210,8 @@ def light_cone_params(tape) -> set:
 
 
 def _dev_execute(self, circuits, execution_config=None):
-    return device_execute(self, circuits, execution_config)
+    with devices.base_execute(self):  # (a user's class calling super().execute: simulated)
+        return device_execute(self, circuits, execution_config)
 
 
 _dev_execute.__doc__ = device_execute.__doc__

@@ -45,6 +45,10 @@ NAMESPACES = {
                  "over the wires in the circuit function, or use a template "
                  "(qml.BasicEntanglerLayers, ...)",
     "qinfo": "PennyLane's quantum-information transforms (qml.qinfo)",
+    "dynamic_one_shot": "PennyLane's one-shot mid-circuit measurement transform (its tapes need "
+                        "a device that runs each shot's mid-circuit measurements natively); "
+                        "qsym defers mid-circuit measurements: use qml.defer_measurements, or "
+                        "mcm_method='one-shot', which qsym runs deferred",
     "pulse": "PennyLane's pulse programming (qml.pulse)",
     "drawer": "PennyLane's drawing internals (qml.drawer): use qml.draw or qml.draw_mpl "
               "(qml.drawer.use_style and available_styles are provided)",

@@ -26,6 +26,7 @@ import dataclasses
 import enum
 
 import contextlib
+import contextvars
 import numbers
 import threading
 import warnings
@@ -310,7 +311,47 @@ def runs_own_execute(dev) -> bool:
     >>> runs_own_execute(Zero()), runs_own_execute(Device("default.qubit"))
     (True, False)
     """
+    return defines_execute(dev) and id(dev) not in _BASE_EXECUTE.get()
+
+
+def defines_execute(dev) -> bool:
+    """Whether ``dev``'s class is a user's device class defining its own ``execute`` (what
+    :func:`runs_own_execute` answers outside the class's base ``execute``).
+
+    >>> class Zero(Device):
+    ...     def execute(self, circuits, execution_config=None):
+    ...         return tuple(0.0 for _ in circuits)
+    >>> defines_execute(Zero()), defines_execute(Device("default.qubit"))
+    (True, False)
+    """
     return isinstance(dev, Device) and type(dev).execute is not Device.execute
+
+
+# the devices whose base ``execute`` is running: a user's device class that calls
+# ``super().execute(circuits)`` from its own ``execute`` has its tapes simulated by qsym there,
+# not sent back through the class's ``execute`` (which would call itself again)
+_BASE_EXECUTE: contextvars.ContextVar = contextvars.ContextVar("qsym_base_execute",
+                                                               default=frozenset())
+
+
+@contextlib.contextmanager
+def base_execute(dev):
+    """Inside, ``dev`` runs its tapes on qsym's simulator (:func:`runs_own_execute` is False
+    for it): the base class's ``execute`` (PennyLane's ``DefaultQubit.execute``) running.
+
+    >>> class Zero(Device):
+    ...     def execute(self, circuits, execution_config=None):
+    ...         return tuple(0.0 for _ in circuits)
+    >>> dev = Zero()
+    >>> with base_execute(dev):
+    ...     runs_own_execute(dev)
+    False
+    """
+    token = _BASE_EXECUTE.set(_BASE_EXECUTE.get() | {id(dev)})
+    try:
+        yield
+    finally:
+        _BASE_EXECUTE.reset(token)
 
 
 def own_derivatives(dev, diff_method, grad_on_execution="best"):
@@ -1082,6 +1123,6 @@ DefaultGaussian = _unsimulated("DefaultGaussian", "default.gaussian")
 DefaultClifford = _unsimulated("DefaultClifford", "default.clifford")
 DefaultTensor = _unsimulated("DefaultTensor", "default.tensor")
 
-__all__ = ["Device", "runs_own_execute", "own_derivatives", "ExecutionConfig", "MCMConfig", "DefaultQubit", "LightningQubit", "ReferenceQubit", "DefaultMixed", "DefaultQutrit",
+__all__ = ["Device", "runs_own_execute", "defines_execute", "own_derivatives", "ExecutionConfig", "MCMConfig", "DefaultQubit", "LightningQubit", "ReferenceQubit", "DefaultMixed", "DefaultQutrit",
            "DefaultQutritMixed", "DefaultGaussian", "DefaultClifford", "DefaultTensor",
            "NullQubit"]

@@ -17,15 +17,15 @@ from collections.abc import Callable as _Callable
 import types as _types
 
 from ._compilation import (
-    cancel_inverses, combine_global_phases, commute_controlled, compile, decompose, decomposition_gen, insert,
-    merge_rotations, remove_barrier, single_qubit_fusion, undo_swaps, unitary_to_rot,
+    cancel_inverses, combine_global_phases, commute_controlled, compile, decompose, decomposition_gen,
+    diagonalize_measurements, insert, merge_rotations, remove_barrier, single_qubit_fusion, undo_swaps, unitary_to_rot,
 )
 from . import _compilation as _compilation_mod
 from ._mcm import defer_measurements  # qml.defer_measurements, also here
 from . import _splitting as _splitting_mod
 from ._splitting import (
     batch_input, batch_params, batch_partial, broadcast_expand, convert_to_numpy_parameters,
-    split_non_commuting, split_to_single_terms,
+    sign_expand, split_non_commuting, split_to_single_terms,
 )
 from ._tapes import make_qscript as make_tape
 from ._transform import (
@@ -42,7 +42,7 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "single_qubit_fusion", "undo_swaps", "batch_input", "batch_params",
            "batch_partial", "broadcast_expand", "convert_to_numpy_parameters", "split_non_commuting",
            "split_to_single_terms", "make_tape", "core", "defer_measurements", "insert",
-           "unitary_to_rot"]
+           "unitary_to_rot", "diagonalize_measurements", "sign_expand"]
 
 
 def module_path(package: str, name: str, doc: str, **names) -> _types.ModuleType:
@@ -87,6 +87,14 @@ for _name in ("split_non_commuting", "split_to_single_terms", "broadcast_expand"
               "compile", "batch_params", "batch_input", "convert_to_numpy_parameters"):
     _module(_name, f"PennyLane's module path of qml.transforms.{_name}",
             **{_name: globals()[_name], "null_postprocessing": null_postprocessing})
+_module("diagonalize_measurements", "PennyLane's module path of "
+        "qml.transforms.diagonalize_measurements", diagonalize_measurements=diagonalize_measurements,
+        null_postprocessing=null_postprocessing,
+        _check_if_diagonalizing=_compilation_mod.check_if_diagonalizing,
+        _diagonalize_observable=_compilation_mod.diagonalize_observable,
+        _diagonalize_all_pauli_obs=_compilation_mod.diagonalize_all_pauli_obs,
+        _diagonalize_subset_of_pauli_obs=_compilation_mod.diagonalize_subset_of_pauli_obs,
+        _default_supported_obs=_compilation_mod.DEFAULT_SUPPORTED_OBS)
 vars(_sys.modules[f"{__name__}.decompose"])["_operator_decomposition_gen"] = decomposition_gen
 vars(_sys.modules[f"{__name__}.convert_to_numpy_parameters"])[
     "_convert_op_to_numpy_data"] = _splitting_mod.convert_op_to_numpy_data

@@ -119,3 +119,47 @@ def test_sum_of_several_device_derivative_results_is_differentiated():
 
     p = qml.numpy.array([0.1, 0.2, 0.3, 0.4])
     assert onp.allclose(qml.grad(lambda q: qml.math.sum(circuit(q)))(p), [20.0] * 4)
+
+
+class CheckedDefaultQubit(qml.devices.DefaultQubit):
+    """A user's subclass of default.qubit whose ``execute`` checks the tapes and hands them
+    to the base class (PennyLane's ``super().execute(circuits)``)."""
+
+    def execute(self, circuits, execution_config=None):
+        self.seen = getattr(self, "seen", 0) + len(circuits)
+        for t in circuits:
+            if any(isinstance(m.obs, qml.ops.Sum) for m in t.measurements):
+                raise ValueError("this device takes no sums")
+        return super().execute(circuits, execution_config)
+
+
+def test_subclass_calling_the_base_execute_is_simulated_there():
+    dev = CheckedDefaultQubit(wires=2)
+
+    @qml.transforms.split_to_single_terms
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RX(x, 0)
+        qml.RY(x / 2, 1)
+        return qml.expval(qml.X(1) + 2 * qml.Z(0) @ qml.Z(1) + qml.I())
+
+    @qml.qnode(dev)
+    def one(x):
+        qml.RX(x, 0)
+        return qml.expval(qml.Z(0))
+
+    x = pnp.array(0.4, requires_grad=True)
+    # RX(x)|0>, RY(x/2)|0>: <Z0> = cos x, <Z1> = cos(x/2), <X1> = sin(x/2)
+    assert onp.isclose(circuit(x), onp.sin(0.2) + 2 * onp.cos(0.4) * onp.cos(0.2) + 1)
+    assert dev.seen == 1  # the class's execute ran, and its base simulated the tape
+    assert onp.isclose(one(x), onp.cos(0.4))
+    assert onp.isclose(qml.grad(one)(x), -onp.sin(0.4))  # shifted tapes through execute too
+    with pytest.raises(ValueError, match="this device takes no sums"):
+        qml.qnode(dev)(lambda: qml.expval(qml.X(0) + qml.Z(1)))()
+
+
+def test_base_execute_with_a_pool_of_workers_simulates_every_tape_once():
+    dev = CheckedDefaultQubit(wires=1, max_workers=2)
+    tapes = [qml.tape.QuantumScript([qml.RX(x, 0)], [qml.expval(qml.Z(0))]) for x in (0.1, 0.2, 0.3)]
+    assert onp.allclose(dev.execute(tapes), onp.cos([0.1, 0.2, 0.3]))
+    assert dev.seen == 3  # the class's execute once, for the three tapes (none sent back to it)

@@ -412,3 +412,26 @@ def test_statistics_of_a_value_from_samples_are_keyed_by_its_values():
     assert binned == [{"0": 2}, {"1": 2}]
     with pytest.raises(qml.QuantumFunctionError, match="Only sequences of unprocessed"):
         qml.counts(op=[m0, qml.PauliZ(0)])
+
+
+def test_deferred_conditioned_gates_keep_their_trainable_parameters():
+    """The gates a deferred ``qml.cond`` writes keep the tensors they were given (PennyLane's
+    tape: trainable), controlled or not; the values are those of the circuit by hand."""
+    dev = qml.device("default.qubit", wires=4)
+
+    @qml.qnode(dev)
+    @qml.defer_measurements
+    def circuit(phi, theta):
+        qml.RX(phi, 0)
+        m0 = qml.measure(0)
+        qml.cond(m0, qml.RY)(theta, wires=1)
+        return qml.probs(wires=[0, 1])
+
+    phi, theta = np.array(0.7, requires_grad=True), np.array(1.3, requires_grad=True)
+    tape = qml.workflow.construct_tape(circuit)(phi, theta)
+    assert tape.operations[-1].name == "CRY" and tape.get_parameters() == [phi, theta]
+    assert qml.ctrl(qml.RY(theta, wires=1), control=0).data[0] is theta
+    # P(0) = cos^2(phi/2); on 1, RY(theta) turns |0> into cos(theta/2)|0> + sin(theta/2)|1>
+    p0, p1 = onp.cos(0.35) ** 2, onp.sin(0.35) ** 2
+    expected = [p0, 0, p1 * onp.cos(0.65) ** 2, p1 * onp.sin(0.65) ** 2]
+    assert onp.allclose(circuit(phi, theta), expected)

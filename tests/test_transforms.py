@@ -570,3 +570,18 @@ def test_batch_partial_preprocess_differentiates():
     xs = np.array([0.1, 0.5, 0.9])
     grad = qml.grad(lambda v: qml.math.sum(g(v)))(xs)
     assert onp.allclose(grad, -2 * onp.cos(0.2) * onp.sin(2 * xs))
+
+
+def test_split_to_single_terms_broadcast_constants_and_refusal():
+    """A measurement of a constant (``1.5 * I``) in a broadcast tape gives one value per
+    parameter set, as PennyLane's; a sum in anything but an expectation value is refused
+    with PennyLane's ``RuntimeError``."""
+    x = onp.array([0.3, 1.1])
+    tape = qml.tape.QuantumScript([qml.RX(x, 0)], [qml.expval(qml.Z(0) + 2 * qml.I()),
+                                                   qml.expval(1.5 * qml.I())])
+    tapes, fn = qml.transforms.split_to_single_terms(tape)
+    res = fn(qml.execute(tapes, DEV2))
+    assert onp.allclose(res[0], onp.cos(x) + 2) and onp.allclose(res[1], [1.5, 1.5])
+    for obs in (qml.X(0) + qml.Y(1), 3 * (2 * (qml.X(0) + qml.Y(1)) + qml.X(1))):
+        with pytest.raises(RuntimeError, match="Cannot split up terms in sums for Measurement"):
+            qml.transforms.split_to_single_terms(qml.tape.QuantumScript([], [qml.counts(obs)]))
