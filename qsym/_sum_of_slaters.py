@@ -37,11 +37,12 @@ from ._arithmetic import TemporaryAND
 from ._operations import GATE_CLASSES, wires_tuple
 from ._opmath import adjoint
 from ._subroutines import QROM, template_module
+from ._trace import active_tape
 from .decomposition import add_decomps, register_resources, resource_rep
 from .errors import DecompositionUndefinedError, GateError, WireError
 from .math import binary_finite_reduced_row_echelon, binary_is_independent, binary_select_basis, \
     ceil_log2
-from .templates import BasisState, StatePrep, Template, is_symbolic, state_preparations, template_array
+from .templates import StatePrep, Template, is_symbolic, state_preparations, template_array
 from .wires import Wires
 
 __all__ = ["SumOfSlatersPrep", "select_sos_rows", "compute_sos_encoding", "sos_state_gates",
@@ -280,7 +281,10 @@ class SumOfSlatersPrep(Template):
         _check_state(c, indices, len(self.target_wires))
         self.coefficients, self.id, self.wires = c, id, self.target_wires
         self._hyperparameters = {"indices": tuple(int(k) for k in indices)}
-        self._record()
+        if active_tape() is not None:  # its StatePrep has 2**n amplitudes: made only in a circuit
+            self._record()
+        else:  # no decomposition of its own (PennyLane's), so no gates to keep
+            self._ops, self._children = [], []
 
     @property
     def has_decomposition(self) -> bool:
@@ -365,8 +369,10 @@ def sos_state_gates(coefficients, wires, indices, work_wires) -> None:
     enumeration register where the (selected) bits read ``b_k``, the encoding undone."""
     wires, n, count = list(wires), len(wires), len(indices)
     v_bits = _index_bits(indices, n)
-    if count == 1:
-        BasisState(v_bits[:, 0], wires=wires)
+    if count == 1:  # a basis state: BasisState's X gates (also after other gates on |0...0>)
+        for w, bit in zip(wires, v_bits[:, 0]):
+            if bit:
+                GATE_CLASSES["PauliX"](wires=w)
         return
     kept, reduced = select_sos_rows(v_bits)
     u_bits, b_bits = compute_sos_encoding(reduced)
@@ -396,7 +402,7 @@ def _sos_resources(num_entries, num_bits, num_wires) -> dict:
     """PennyLane's resources of ``_sos_state_prep`` (an upper bound: some CNOT and X gates
     depend on the bits)."""
     if num_entries == 1:
-        return {resource_rep(BasisState, num_wires=num_wires): 1}
+        return {resource_rep(GATE_CLASSES["PauliX"]): num_wires}
     d = ceil_log2(num_entries)
     m = min(num_bits, 2 * d - 1)
     cnots = sum(bin(k).count("1") for k in range(1, num_entries))

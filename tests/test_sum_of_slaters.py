@@ -104,9 +104,18 @@ def test_the_circuit_on_work_wires_prepares_the_written_state(n, indices):
     assert onp.allclose(out[:, 1:], 0.0, atol=1e-10)  # work wires back in |0>
 
 
-def test_one_index_is_a_basis_state():
+def test_one_index_is_a_basis_state_also_after_other_gates():
     out = _run_rule(onp.array([1.0]), (6,), 3)
     assert out.shape == (8, 1) and onp.allclose(out[:, 0], _state([1.0], [6], 3))
+    rule = qml.list_decomps(qml.SumOfSlatersPrep)[0]
+
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def circuit():
+        qml.Identity(wires=[0, 1, 2])
+        rule(onp.array([1.0]), wires=[0, 1, 2], indices=(3,))
+        return qml.state()
+
+    assert onp.allclose(circuit(), _state([1.0], [3], 3))
 
 
 def test_the_template_in_a_circuit_prepares_the_state_and_refuses_a_decomposition():
