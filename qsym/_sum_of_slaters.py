@@ -32,14 +32,15 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import sympy as sp
 
 from ._arithmetic import TemporaryAND
 from ._operations import GATE_CLASSES, wires_tuple
 from ._opmath import adjoint
 from ._subroutines import QROM, template_module
-from ._trace import active_tape
+from ._trace import active_tape, known
 from .decomposition import add_decomps, register_resources, resource_rep
-from .errors import DecompositionUndefinedError, GateError, WireError
+from .errors import DecompositionUndefinedError, GateError, TracingError, WireError
 from .math import binary_finite_reduced_row_echelon, binary_is_independent, binary_select_basis, \
     ceil_log2
 from .templates import StatePrep, Template, is_symbolic, state_preparations, template_array
@@ -245,10 +246,31 @@ def _check_state(coefficients, indices, n: int) -> None:
                         f"{n} wires, got {tuple(indices)}")
     if len({int(k) for k in indices}) != len(indices):
         raise GateError(f"SumOfSlatersPrep: the indices must be distinct, got {tuple(indices)}")
-    if not is_symbolic(coefficients):
-        norm = float(np.linalg.norm(np.asarray(coefficients, dtype=complex)))
-        if not np.isclose(norm, 1.0):
-            raise GateError(f"SumOfSlatersPrep: the coefficients must have norm 1, got {norm}")
+    _check_norm(coefficients)
+
+
+def _numbers(coefficients) -> np.ndarray:
+    """Coefficients that are circuit inputs as this call's numbers: the circuit's structure
+    (its ``StatePrep`` angles) depends on them, so the QNode traces at every call, and an
+    input used so has no derivative (a trainable one: qsym's ``DifferentiationError``)."""
+    looks = known()
+    exprs = [e for e in coefficients if isinstance(e, sp.Basic) and e.free_symbols]
+    if looks is None:
+        syms = set().union(*[e.free_symbols for e in exprs])
+        err = TracingError(f"qml.SumOfSlatersPrep needs the values of the traced input(s) "
+                           f"{', '.join(sorted(map(str, syms)))} (its gates are made from the "
+                           "coefficients' numbers): the QNode traces it at every call")
+        err.symbols = frozenset(syms)
+        raise err
+    what = "qml.SumOfSlatersPrep coefficients (not differentiable)"
+    return np.array([complex(looks.number(e, what)) if isinstance(e, sp.Basic) else complex(e)
+                     for e in coefficients])
+
+
+def _check_norm(values) -> None:
+    norm = float(np.linalg.norm(np.asarray(values, dtype=complex)))
+    if not np.isclose(norm, 1.0):
+        raise GateError(f"SumOfSlatersPrep: the coefficients must have norm 1, got {norm}")
 
 
 class SumOfSlatersPrep(Template):
@@ -278,6 +300,8 @@ class SumOfSlatersPrep(Template):
         indices = tuple(np.asarray(indices).ravel().tolist())
         if c.ndim != 1:
             raise GateError(f"SumOfSlatersPrep: coefficients must be a vector, got shape {c.shape}")
+        if is_symbolic(c):
+            c = _numbers(c)
         _check_state(c, indices, len(self.target_wires))
         self.coefficients, self.id, self.wires = c, id, self.target_wires
         self._hyperparameters = {"indices": tuple(int(k) for k in indices)}
@@ -316,9 +340,9 @@ class SumOfSlatersPrep(Template):
                                 self._hyperparameters["indices"], id=self.id)
 
     def _build(self):
-        n = len(self.wires)
+        n, c = len(self.wires), self.coefficients
         state = np.zeros(2**n, dtype=complex)
-        state[list(self._hyperparameters["indices"])] = np.asarray(self.coefficients, dtype=complex)
+        state[list(self._hyperparameters["indices"])] = np.asarray(c, dtype=complex)
         StatePrep(state, wires=self.wires)
 
 

@@ -180,3 +180,16 @@ def test_matches_pennylane_helpers():
     for d, r, n in itertools.product((2, 5, 9), (3, 6, 9), (6, 9)):
         assert (qml.SumOfSlatersPrep.required_register_sizes(d, r, n)
                 == pl_sos.SumOfSlatersPrep.required_register_sizes(d, r, n))
+
+
+def test_coefficients_as_circuit_arguments_run_per_call_and_are_not_differentiated():
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def circuit(c):
+        qml.SumOfSlatersPrep(c, wires=[0, 1, 2], indices=(1, 6))
+        return qml.expval(qml.Z(0))
+
+    # <Z0> = |c_001|^2 - |c_110|^2, written out
+    assert onp.isclose(circuit(onp.array([0.6, 0.8])), 0.36 - 0.64)
+    assert onp.isclose(circuit(onp.array([0.8, 0.6])), 0.64 - 0.36)
+    with pytest.raises(qml.errors.DifferentiationError, match="SumOfSlatersPrep"):
+        qml.grad(circuit)(qml.numpy.array([0.6, 0.8], requires_grad=True))
