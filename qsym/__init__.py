@@ -254,6 +254,10 @@ templates.subroutines.arithmetic = __import__("sys").modules[f"{__name__}.templa
 templates.subroutines.QSVT = templates.QSVT = QSVT
 templates.subroutines.GQSP = templates.GQSP = GQSP
 templates.subroutines.qsvt = __import__("sys").modules[f"{__name__}.templates.subroutines.qsvt"]
+from ._sum_of_slaters import SumOfSlatersPrep  # noqa: E402
+templates.state_preparations.SumOfSlatersPrep = templates.SumOfSlatersPrep = SumOfSlatersPrep
+templates.state_preparations.sum_of_slaters = __import__("sys").modules[
+    f"{__name__}.templates.state_preparations.sum_of_slaters"]
 from ._state_preparations import (  # noqa: E402
     STATE_PREPARATIONS as _STATE_PREPARATIONS,
     MPSPrep,
@@ -550,7 +554,7 @@ __all__ = [
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",
-    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "fermi", "qchem", "FermiC", "FermiA", "FermiWord", "FermiSentence", "jordan_wigner", "parity_transform", "bravyi_kitaev", "symmetry_generators", "paulix_ops", "taper", "taper_operation", "pauli", "pauli_decompose", "liealg", "lie_closure", "structure_constants", "center", "exp", "evolve", "change_op_basis", "ChangeOpBasis", "QSVT", "GQSP", "qsvt", "BBQRAM", "HybridQRAM", "SelectOnlyQRAM", "poly_to_angles", "transform_angles", "apply", "is_commuting", "is_hermitian", "is_unitary", "iterative_qpe",
+    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "fermi", "qchem", "FermiC", "FermiA", "FermiWord", "FermiSentence", "jordan_wigner", "parity_transform", "bravyi_kitaev", "symmetry_generators", "paulix_ops", "taper", "taper_operation", "pauli", "pauli_decompose", "liealg", "lie_closure", "structure_constants", "center", "exp", "evolve", "change_op_basis", "ChangeOpBasis", "QSVT", "GQSP", "qsvt", "BBQRAM", "HybridQRAM", "SelectOnlyQRAM", "SumOfSlatersPrep", "poly_to_angles", "transform_angles", "apply", "is_commuting", "is_hermitian", "is_unitary", "iterative_qpe",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     "decomposition", "list_decomps", "add_decomps", "register_resources", "register_condition",
     "resource_rep",

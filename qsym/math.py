@@ -304,6 +304,116 @@ def ceil_log2(n) -> int:
     return int(_np.ceil(_np.log2(n)))
 
 
+# --- linear algebra over Z_2: bit matrices (PennyLane's qml.math.binary_* functions) -------
+
+def _bit_matrix(binary_matrix, what: str) -> _np.ndarray:
+    m = _np.asarray(binary_matrix)
+    if m.ndim != 2:
+        raise ValueError(f"{what} takes a 2-dimensional array of bits, got shape {m.shape}")
+    if m.size and not _np.all((m == 0) | (m == 1)):
+        raise ValueError(f"{what} takes an array of bits (entries 0 or 1)")
+    return m
+
+
+def binary_finite_reduced_row_echelon(binary_matrix, inplace=False) -> _np.ndarray:
+    """The reduced row echelon form of a matrix of bits over the field Z_2 (PennyLane's
+    ``qml.math.binary_finite_reduced_row_echelon``): the same shape, zero rows last; with
+    ``inplace=True`` the integer array given is overwritten and returned.
+
+    >>> m = _np.array([[1, 0, 1], [1, 1, 0], [0, 1, 1]])
+    >>> binary_finite_reduced_row_echelon(m).tolist()
+    [[1, 0, 1], [0, 1, 1], [0, 0, 0]]
+    """
+    m = _bit_matrix(binary_matrix, "binary_finite_reduced_row_echelon")
+    if inplace and m is not binary_matrix:
+        raise ValueError("binary_finite_reduced_row_echelon(inplace=True) needs a NumPy array "
+                         f"of integers to overwrite, got {type(binary_matrix).__name__}")
+    if not inplace:
+        m = m.copy()
+    if m.dtype.kind not in "biu":
+        raise ValueError(f"binary_finite_reduced_row_echelon takes integer bits, got dtype {m.dtype}")
+    row = 0
+    for col in range(m.shape[1]):
+        if row == m.shape[0]:
+            break
+        hits = _np.nonzero(m[row:, col])[0]
+        if len(hits) == 0:
+            continue
+        pivot = row + hits[0]
+        if pivot != row:
+            m[[row, pivot]] = m[[pivot, row]]
+        others = _np.nonzero(m[:, col])[0]
+        others = others[others != row]
+        m[others] ^= m[row]
+        row += 1
+    return m
+
+
+def binary_matrix_rank(binary_matrix) -> int:
+    """The rank of a matrix of bits over Z_2 (PennyLane's ``qml.math.binary_matrix_rank``),
+    which can be below its rank over the reals; the input is not changed.
+
+    >>> binary_matrix_rank(_np.array([[1, 1, 0], [0, 1, 1], [1, 0, 1]]))  # rows sum to 0 mod 2
+    2
+    """
+    m = _bit_matrix(binary_matrix, "binary_matrix_rank").astype(_np.int64)
+    return int(_np.count_nonzero(binary_finite_reduced_row_echelon(m, inplace=True).any(axis=1)))
+
+
+def binary_solve_linear_system(A, b) -> _np.ndarray:
+    """The solution ``x`` of ``A x = b`` over Z_2 for a square non-singular matrix of bits
+    ``A`` (PennyLane's ``qml.math.binary_solve_linear_system``); a singular ``A`` raises
+    ``numpy.linalg.LinAlgError``.
+
+    >>> binary_solve_linear_system(_np.array([[1, 0, 0], [0, 1, 1], [1, 0, 1]]), _np.array([1, 1, 1])).tolist()
+    [1, 1, 0]
+    """
+    A = _bit_matrix(A, "binary_solve_linear_system").astype(_np.int64)
+    b = _np.asarray(b).astype(_np.int64)
+    if A.shape[0] != A.shape[1] or b.shape != (A.shape[0],):
+        raise ValueError(f"binary_solve_linear_system takes a square matrix and a vector of its "
+                         f"length, got shapes {A.shape} and {b.shape}")
+    rref = binary_finite_reduced_row_echelon(_np.hstack([A, b[:, None]]), inplace=True)
+    if not _np.all(rref[:, :-1].any(axis=1)):
+        raise _np.linalg.LinAlgError("Singular binary matrix.")
+    return rref[:, -1]
+
+
+def binary_is_independent(vector, basis) -> bool:
+    """Whether a vector of bits is linearly independent, over Z_2, of the columns of
+    ``basis`` (independent columns: PennyLane's ``qml.math.binary_is_independent``).
+
+    >>> basis = _np.array([[1, 0], [0, 1], [0, 0]])
+    >>> binary_is_independent(_np.array([1, 1, 0]), basis), binary_is_independent(_np.array([1, 1, 1]), basis)
+    (False, True)
+    """
+    vector, basis = _np.asarray(vector), _np.asarray(basis)
+    if basis.ndim != 2 or vector.ndim != 1 or basis.shape[0] != vector.shape[0]:
+        raise ValueError("The columns of `basis` should have the same length as `vector`. "
+                         f"Got vector.shape={vector.shape} and basis.shape={basis.shape}")
+    stacked = _np.concatenate([basis, vector[:, None]], axis=1)
+    return binary_matrix_rank(stacked) > min(basis.shape)
+
+
+def binary_select_basis(bitstrings) -> tuple:
+    """Columns of ``bitstrings`` that form a basis of their span over Z_2, taken greedily
+    from the left, and the other columns (PennyLane's ``qml.math.binary_select_basis``).
+
+    >>> basis, other = binary_select_basis(_np.array([[1, 0, 1], [0, 1, 1]]))
+    >>> basis.tolist(), other.tolist()
+    ([[1, 0], [0, 1]], [[1], [1]])
+    """
+    bits = _bit_matrix(bitstrings, "binary_select_basis")
+    r = bits.shape[0]
+    basis, others = _np.zeros((r, 0), dtype=int), []
+    for col in bits.T:
+        if basis.shape[1] < r and binary_is_independent(col, basis):
+            basis = _np.concatenate([basis, col[:, None]], axis=1)
+        else:
+            others.append(col)
+    return basis, (_np.array(others).T if others else _np.zeros((r, 0), dtype=int))
+
+
 # --- quantum information: PennyLane's qml.math functions of states ------------------------
 # The quantities are those the measurements qml.density_matrix / qml.vn_entropy compute
 # (qsym._ir: partial_trace, reduced_density_matrix, entropy), run here on autograd's NumPy
