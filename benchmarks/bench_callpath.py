@@ -6,6 +6,7 @@ Usage::
     python benchmarks/bench_callpath.py            # ~1 min; prints a Markdown table
     PYTHONPATH=. /work/benchenv/bin/python benchmarks/bench_callpath.py --jax   # + JAX
     python benchmarks/bench_callpath.py --values   # value, grad, jacobian, minimize per step
+    python benchmarks/bench_callpath.py --steps    # grad's and jacobian's full path, per step
 
 With ``--jax`` (JAX and PennyLane importable) it also times, side by side in this
 process and interleaved repeat by repeat, ``qml.grad(circuit)(params)`` against
@@ -207,6 +208,63 @@ def values_table(qml, np, reps=15, n=2000):
              "|---|---|---|---|---|"] + rows)
 
 
+def steps_table(qml, np, reps=7):
+    """``--steps``: where the microseconds of ``qml.grad(circuit)(params)`` and
+    ``qml.jacobian(circuit)(params)`` go, per step of the full path (cumulative callables,
+    each one step more than the line before, so the differences are the steps), on the seed
+    and the HEA 4x4 with each method: this thread's CPU time per call, median (min) of
+    ``reps`` repeats, warm, compiled. The last lines are the public calls (short paths where
+    they apply)."""
+    from qsym import _runtime as runtime
+    rows = []
+    for name in ("seed", "hea4"):
+        make, p = _values_circuits(qml, np)[name]
+        n = 5000 if name == "seed" else 300
+        for method in ("parameter-shift", "adjoint"):
+            c = make(method)
+            jac = qml.jacobian(c)
+            args = (p,)
+            diff = jac._diff_indices(args)
+            c.compiled(args, {}, diff)
+
+            def full_jacobian(c=c, jac=jac):
+                c._jac_fast = None  # (absent before issue #19's jacobian short path)
+                return jac(p)
+
+            def full_grad(c=c, g=qml.grad(c)):
+                c._grad_fast = None
+                return g(p)
+            cases = [
+                ("`classify`: the signature key and the flat inputs", lambda: runtime.classify(
+                    args, {}, diff, c.static_argnames, c.static_positions)),
+                ("+ the signature's lookup (`QNode.compiled`)", lambda c=c: c.compiled(
+                    args, {}, diff)),
+                ("+ the method's checks, `execute` (the executor, counts, Tracker): "
+                 "`QNode.value_and_jacobian`", lambda c=c: c.value_and_jacobian(
+                     args, {}, diff)),
+                ("+ which arguments (`_diff_indices`), the per-measurement split, `forward`: "
+                 "`jacobian._jacobian`", lambda jac=jac: jac._jacobian(args, {})),
+                ("+ the result shapes (`pick`, 0-d arrays): `jacobian.__call__`, full path",
+                 full_jacobian),
+                ("`qml.jacobian(circuit)(params)` (public call)", lambda c=c: qml.jacobian(c)(p)),
+                ("`qml.grad(circuit)(params)`, full path (derivative reused)", full_grad),
+                ("`qml.grad(circuit)(params)` (public call)", lambda c=c: qml.grad(c)(p)),
+            ]
+            for what, fn in cases:
+                for _ in range(min(n, 1000)):
+                    fn()
+                xs = []
+                for _ in range(reps):
+                    t0 = time.thread_time_ns()
+                    for _ in range(n):
+                        fn()
+                    xs.append((time.thread_time_ns() - t0) / n / 1000)
+                rows.append(f"| {name} | {method} | {what} | {statistics.median(xs):.2f} | "
+                            f"{min(xs):.2f} |")
+    return (["| circuit | diff_method | step (cumulative) | thread CPU µs (median) | min |",
+             "|---|---|---|---|---|"] + rows)
+
+
 def main() -> int:
     import numpy as onp
 
@@ -214,6 +272,11 @@ def main() -> int:
     from qsym import numpy as np
     from qsym import _runtime as runtime
 
+    if "--steps" in sys.argv[1:]:
+        print(f"qsym {qml.__file__}; load average (1 min) {os.getloadavg()[0]:.1f}\n")
+        print("\n".join(steps_table(qml, np)))
+        print(f"\nload average (1 min) at the end {os.getloadavg()[0]:.1f}")
+        return 0
     if "--values" in sys.argv[1:]:
         print(f"qsym {qml.__file__}; load average (1 min) {os.getloadavg()[0]:.1f}\n")
         print("\n".join(values_table(qml, np)))
