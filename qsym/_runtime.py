@@ -2261,20 +2261,26 @@ class grad(_Derivative):
     # lists, tensors not trainable, autograd boxes, other shapes or dtypes) goes the full
     # way, which gives the same results.
     def _remember(self, node, a, entry, blocks, single):
-        if type(a) is list and self.argnum is not None and a and type(a[0]) is float:
-            a = np.asarray(a)  # (the full path took it: classify's list of floats)
-        if (not _plain_trainable(a, self.argnum) or a.dtype is not F64 or a.ndim != 1
-                or not a.flags.c_contiguous or not entry.simple or node.current_shots()
-                or node.method not in ("parameter-shift", "adjoint")
-                or node.diff_method == "hadamard"  # (its check at each call: value_and_jacobian)
-                or getattr(entry, "mixed", False)
-                or node._compiled.get(((TRAIN, a.shape),)) is not entry):
-            node._grad_fast = None
-            return
-        # a 1-D argument differentiated alone: the gradient is row 0 of the Jacobian
-        whole = single and blocks == ((0, a.shape[0], a.shape),)
-        node._grad_fast = (self._key, _short_path(node, entry, a.shape, self.argnum is not None,
-                                                  whole, blocks, single))
+        path = _gradient_path(self.argnum, node, a, entry, blocks, single)
+        node._grad_fast = None if path is None else (self._key, path)
+
+
+def _gradient_path(argnum, node, a, entry, blocks, single):
+    """grad's short path (:func:`_short_path`) for a call of ``node`` with the one
+    argument ``a`` that was just answered by ``entry`` (differentiated by ``argnum``,
+    the result split by ``blocks``, ``single``), or None where it does not apply."""
+    if type(a) is list and argnum is not None and a and type(a[0]) is float:
+        a = np.asarray(a)  # (the full path took it: classify's list of floats)
+    if (not _plain_trainable(a, argnum) or a.dtype is not F64 or a.ndim != 1
+            or not a.flags.c_contiguous or not entry.simple or node.current_shots()
+            or node.method not in ("parameter-shift", "adjoint")
+            or node.diff_method == "hadamard"  # (its check at each call: value_and_jacobian)
+            or getattr(entry, "mixed", False)
+            or node._compiled.get(((TRAIN, a.shape),)) is not entry):
+        return None
+    # a 1-D argument differentiated alone: the gradient is row 0 of the Jacobian
+    whole = single and blocks == ((0, a.shape[0], a.shape),)
+    return _short_path(node, entry, a.shape, argnum is not None, whole, blocks, single)
 
 
 def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
@@ -2525,7 +2531,7 @@ def _value_path(node, entry, key, args, kwargs):
     return call
 
 
-def _jacobian_path(node, entry, diff, args, blocks, single):
+def _jacobian_path(node, entry, argnum, diff, args, blocks, single):
     """jacobian's short path for the signature of the call it was just given (``args``,
     no keyword arguments, differentiated by ``diff``, compiled as ``entry``):
     ``call(derivative, args)``, the Jacobian, or :data:`_MISS` where it does not apply
@@ -2542,7 +2548,9 @@ def _jacobian_path(node, entry, diff, args, blocks, single):
     Then the full path's own steps run, unchanged:
     :func:`qsym._executors.rows_jacobian` (the executor's input checks, the error of a
     non-finite input, the device's counts and Tracker records),
-    :meth:`_Derivative._per_measurement` and :func:`_jacobian_rows`. Not for broadcast
+    :meth:`_Derivative._per_measurement` and :func:`_jacobian_rows`. A scalar output
+    of one 1-D array is its gradient: grad's short path (:func:`_gradient_path`) first,
+    where it applies, else the above. Not for broadcast
     signatures, ``qml.state()``, ``default.mixed``, shots, a method other than parameter
     shift and adjoint, or a method with its own checks (``DERIVATIVE_CHECKS``)."""
     n = len(args)
@@ -2599,6 +2607,18 @@ def _jacobian_path(node, entry, diff, args, blocks, single):
         node._last = entry
         return _jacobian_rows(entry, g._per_measurement(entry, out, jac), blocks, single)
 
+    if n == 1 and entry.circuit.output == "scalar" and type(args[0]) is not list:
+        # one output, one array: the Jacobian is the gradient (the same bits, shape and
+        # type), grad's short path's (the compiled entry point called directly) where it
+        # applies; ``call`` where it does not (another tier, input checks)
+        gradient = _gradient_path(argnum, node, args[0], entry, blocks, single)
+        if gradient is not None:
+            def one_array(g, args):
+                if len(args) != 1 or type(args[0]) is list:
+                    return _MISS
+                result = gradient(g, args[0])
+                return call(g, args) if result is None else result
+            return one_array
     return call
 
 
@@ -2797,8 +2817,8 @@ class jacobian(_Derivative):
             if not blocks:
                 return self._nothing(args, kwargs)
             if not kwargs and fun is node:
-                path = _jacobian_path(node, entry, self._diff_indices(args), args, blocks,
-                                      single)
+                path = _jacobian_path(node, entry, self.argnum, self._diff_indices(args),
+                                      args, blocks, single)
                 node._jac_fast = None if path is None else (self._key, path)
             return _jacobian_rows(entry, jac, blocks, single)
         return self._hybrid(autodiff.jacobian, args, kwargs)

@@ -12,6 +12,7 @@ import numpy as onp
 import pytest
 
 import qsym as qml
+from qsym import _runtime as runtime
 from qsym import numpy as np
 from qsym.errors import ArgumentError
 from test_fast_path import CountClassify  # counts runtime.classify's calls
@@ -362,3 +363,62 @@ def test_against_pennylane():
             assert type(got) is onp.ndarray and got.shape == expected.shape
             assert onp.allclose(got, expected, atol=1e-10)
     assert probs._jac_fast is not None and scalar._jac_fast is not None
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+@pytest.mark.parametrize("how", ["tensor", "argnum-0", "argnum-list", "ndarray-argnum-0"])
+def test_one_array_scalar_output_through_grads_short_path(monkeypatch, method, how):
+    """A scalar output of one 1-D array: the Jacobian is the gradient, computed by grad's
+    short path (the compiled entry point), with the full path's bits, type, shape,
+    ``forward``, counts and Tracker records; a list given next is the full path's (an
+    array, not grad's list)."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method=method)
+    def c(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=1)
+        qml.RX(p[2], wires=1)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(1))
+
+    argnum = {"tensor": None, "argnum-0": 0, "argnum-list": [0], "ndarray-argnum-0": 0}[how]
+    make = onp.array if how == "ndarray-argnum-0" else np.array
+    rows = []  # the calls of executors.rows_jacobian (grad's short path makes none)
+    real = runtime.executors.rows_jacobian
+    monkeypatch.setattr(runtime.executors, "rows_jacobian",
+                        lambda *a: rows.append(1) or real(*a))
+    jac = qml.jacobian(c, argnum=argnum)
+    rng = onp.random.default_rng(5)
+    jac(make(rng.uniform(-2, 2, 3)))
+    assert c._jac_fast is not None and c._grad_fast is None
+    count = CountClassify(monkeypatch)
+    for _ in range(3):
+        x = make(rng.uniform(-2, 2, 3))
+        before = (dev.num_executions, dev.num_calls)
+        short_jac = qml.jacobian(c, argnum=argnum)
+        rows.clear()
+        with qml.Tracker(dev) as short:
+            got = short_jac(x)
+        assert count.calls == 0 and not rows
+        counts = (dev.num_executions - before[0], dev.num_calls - before[1])
+        before = (dev.num_executions, dev.num_calls)
+        long_jac = qml.jacobian(c, argnum=argnum)
+        c._jac_fast = None
+        with qml.Tracker(dev) as long:
+            expected = long_jac(x)
+        assert counts == (dev.num_executions - before[0], dev.num_calls - before[1])
+        assert short.totals == long.totals
+        assert_same(got, expected)
+        assert_same(short_jac.forward, long_jac.forward)
+        a, b, g = x  # <Z1> = <Z0 Z1> before the CNOT = cos(a) cos(b) cos(g), by hand
+        exact = [-onp.sin(a) * onp.cos(b) * onp.cos(g), -onp.cos(a) * onp.sin(b) * onp.cos(g),
+                 -onp.cos(a) * onp.cos(b) * onp.sin(g)]
+        assert onp.allclose(got[0] if how == "argnum-list" else got, exact, atol=1e-12)
+        jac(x)  # remembered again
+        count.calls = 0
+    if argnum is not None:
+        lst = [0.1, 0.2, 0.3]
+        got = jac(lst)
+        assert_same(got, full_path(jac, c, lst))
+        assert not isinstance(got, list)
