@@ -7,6 +7,7 @@ Usage::
     PYTHONPATH=. /work/benchenv/bin/python benchmarks/bench_callpath.py --jax   # + JAX
     python benchmarks/bench_callpath.py --values   # value, grad, jacobian, minimize per step
     python benchmarks/bench_callpath.py --steps    # grad's and jacobian's full path, per step
+    python benchmarks/bench_callpath.py --pennylane   # the seed against PennyLane default.qubit
 
 With ``--jax`` (JAX and PennyLane importable) it also times, side by side in this
 process and interleaved repeat by repeat, ``qml.grad(circuit)(params)`` against
@@ -122,6 +123,77 @@ def versus_jax(qml, circuit, p, reps=21, n=5000):
     return lines
 
 
+def versus_pennylane(qml, np, reps=15, n=300):
+    """``--pennylane``: the seed's ``qml.grad(circuit)(params)`` and
+    ``qml.jacobian(circuit)(params)`` against PennyLane's default.qubit (backprop, its
+    default; autograd) in this process, interleaved repeat by repeat (results checked
+    equal first): this thread's CPU time per call, medians (min) of ``reps`` repeats.
+    With JAX absent this is the peer measured beside qsym; issue #19's JAX figure
+    (13.8 µs wall for ``jax.jit(jax.grad)``, measured when it was filed) is quoted."""
+    import numpy as onp
+    import pennylane as pl
+
+    def body(lib, p):
+        lib.RX(p[0], wires=0)
+        lib.RY(p[1], wires=0)
+
+    @pl.qnode(pl.device("default.qubit", wires=1))
+    def peer(p):
+        body(pl, p)
+        return pl.expval(pl.PauliZ(0))
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def seed(p):
+        body(qml, p)
+        return qml.expval(qml.PauliZ(0))
+
+    @pl.qnode(pl.device("default.qubit", wires=1))
+    def peer_probs(p):
+        body(pl, p)
+        return pl.probs(wires=0)
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def seed_probs(p):
+        body(qml, p)
+        return qml.probs(wires=0)
+
+    x, px = np.array([0.54, 0.12]), pl.numpy.array([0.54, 0.12])
+    for mine, theirs in ((qml.grad(seed)(x), pl.grad(peer)(px)),
+                         (qml.jacobian(seed)(x), pl.jacobian(peer)(px)),
+                         (qml.jacobian(seed_probs)(x), pl.jacobian(peer_probs)(px))):
+        assert onp.allclose(mine, theirs, rtol=0, atol=1e-12)
+    cases = {"qsym `qml.grad(circuit)(params)`": lambda: qml.grad(seed)(x),
+             "PennyLane `qml.grad(circuit)(params)`": lambda: pl.grad(peer)(px),
+             "qsym `qml.jacobian(circuit)(params)`": lambda: qml.jacobian(seed)(x),
+             "PennyLane `qml.jacobian(circuit)(params)`": lambda: pl.jacobian(peer)(px),
+             "qsym `qml.jacobian(probs_circuit)(params)`": lambda: qml.jacobian(seed_probs)(x),
+             "PennyLane `qml.jacobian(probs_circuit)(params)`":
+                 lambda: pl.jacobian(peer_probs)(px)}
+    for fn in cases.values():
+        for _ in range(100):
+            fn()
+    cpu = {k: [] for k in cases}
+    for _ in range(reps):
+        for k, fn in cases.items():
+            m = n if k.startswith("PennyLane") else 20 * n
+            t0 = time.thread_time_ns()
+            for _ in range(m):
+                fn()
+            cpu[k].append((time.thread_time_ns() - t0) / m / 1000)
+    lines = [f"\nSide by side with PennyLane {pl.__version__} default.qubit (backprop, "
+             f"autograd), results equal to 1e-12; load average (1 min) "
+             f"{os.getloadavg()[0]:.1f}; medians (min) of {reps} interleaved repeats:\n",
+             "| call | thread CPU µs (median) | min |", "|---|---|---|"]
+    for k in cases:
+        lines.append(f"| {k} | {statistics.median(cpu[k]):.2f} | {min(cpu[k]):.2f} |")
+    keys = list(cases)
+    lines.append("")
+    for q, peer_key in zip(keys[::2], keys[1::2]):
+        lines.append(f"- {peer_key.split(' ', 1)[1]}: PennyLane / qsym "
+                     f"{statistics.median(cpu[peer_key]) / statistics.median(cpu[q]):.0f}x")
+    return lines
+
+
 def _values_circuits(qml, np):
     """The ``--values`` circuits: ``{name: (qnode factory by diff_method, parameters)}``."""
     def seed(p):
@@ -234,6 +306,17 @@ def steps_table(qml, np, reps=7):
             def full_grad(c=c, g=qml.grad(c)):
                 c._grad_fast = None
                 return g(p)
+
+            def no_remembering(fn):  # the full path alone: no short path made per call
+                def call():
+                    saved = runtime.grad._remember, getattr(runtime, "_jacobian_path", None)
+                    runtime.grad._remember = lambda *a: None
+                    runtime._jacobian_path = lambda *a: None
+                    try:
+                        return fn()
+                    finally:
+                        runtime.grad._remember, runtime._jacobian_path = saved
+                return call
             cases = [
                 ("`classify`: the signature key and the flat inputs", lambda: runtime.classify(
                     args, {}, diff, c.static_argnames, c.static_positions)),
@@ -245,9 +328,10 @@ def steps_table(qml, np, reps=7):
                 ("+ which arguments (`_diff_indices`), the per-measurement split, `forward`: "
                  "`jacobian._jacobian`", lambda jac=jac: jac._jacobian(args, {})),
                 ("+ the result shapes (`pick`, 0-d arrays): `jacobian.__call__`, full path",
-                 full_jacobian),
+                 no_remembering(full_jacobian)),
                 ("`qml.jacobian(circuit)(params)` (public call)", lambda c=c: qml.jacobian(c)(p)),
-                ("`qml.grad(circuit)(params)`, full path (derivative reused)", full_grad),
+                ("`qml.grad(circuit)(params)`, full path (derivative reused)",
+                 no_remembering(full_grad)),
                 ("`qml.grad(circuit)(params)` (public call)", lambda c=c: qml.grad(c)(p)),
             ]
             for what, fn in cases:
@@ -272,6 +356,10 @@ def main() -> int:
     from qsym import numpy as np
     from qsym import _runtime as runtime
 
+    if "--pennylane" in sys.argv[1:]:
+        print(f"qsym {qml.__file__}")
+        print("\n".join(versus_pennylane(qml, np)))
+        return 0
     if "--steps" in sys.argv[1:]:
         print(f"qsym {qml.__file__}; load average (1 min) {os.getloadavg()[0]:.1f}\n")
         print("\n".join(steps_table(qml, np)))
