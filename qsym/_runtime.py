@@ -2531,9 +2531,9 @@ def _value_path(node, entry, key, args, kwargs):
     return call
 
 
-def _jacobian_path(node, entry, argnum, diff, args, blocks, single):
-    """jacobian's short path for the signature of the call it was just given (``args``,
-    no keyword arguments, differentiated by ``diff``, compiled as ``entry``):
+def _jacobian_path(node, entry, derivative, args, blocks, single):
+    """jacobian's short path for the signature of the call ``derivative`` was just given
+    (``args``, no keyword arguments, compiled as ``entry``):
     ``call(derivative, args)``, the Jacobian, or :data:`_MISS` where it does not apply
     (the full path then runs); None where the signature is not for it.
 
@@ -2554,11 +2554,13 @@ def _jacobian_path(node, entry, argnum, diff, args, blocks, single):
     signatures, ``qml.state()``, ``default.mixed``, shots, a method other than parameter
     shift and adjoint, or a method with its own checks (``DERIVATIVE_CHECKS``)."""
     n = len(args)
-    key = classify(args, {}, diff, node.static_argnames, node.static_positions)[0]
-    if (not _value_path_applies(node, entry, key, n, ()) or entry.broadcast
-            or entry.has_state or getattr(entry, "mixed", False) or entry.value_only
-            or node.method not in ("parameter-shift", "adjoint")
+    if (entry.broadcast or entry.has_state or getattr(entry, "mixed", False)
+            or entry.value_only or node.method not in ("parameter-shift", "adjoint")
             or DERIVATIVE_CHECKS.get(node.diff_method) is not None):
+        return None
+    diff = derivative._diff_indices(args)
+    key = classify(args, {}, diff, node.static_argnames, node.static_positions)[0]
+    if not _value_path_applies(node, entry, key, n, ()):
         return None
     # per argument: (its exact type, kind, shape or static key, a tensor's requires_grad)
     specs = tuple((type(a), k[0], k[1], bool(a.requires_grad) if type(a) is tensor else None)
@@ -2611,7 +2613,7 @@ def _jacobian_path(node, entry, argnum, diff, args, blocks, single):
         # one output, one array: the Jacobian is the gradient (the same bits, shape and
         # type), grad's short path's (the compiled entry point called directly) where it
         # applies; ``call`` where it does not (another tier, input checks)
-        gradient = _gradient_path(argnum, node, args[0], entry, blocks, single)
+        gradient = _gradient_path(derivative.argnum, node, args[0], entry, blocks, single)
         if gradient is not None:
             def one_array(g, args):
                 if len(args) != 1 or type(args[0]) is list:
@@ -2817,8 +2819,7 @@ class jacobian(_Derivative):
             if not blocks:
                 return self._nothing(args, kwargs)
             if not kwargs and fun is node:
-                path = _jacobian_path(node, entry, self.argnum, self._diff_indices(args),
-                                      args, blocks, single)
+                path = _jacobian_path(node, entry, self, args, blocks, single)
                 node._jac_fast = None if path is None else (self._key, path)
             return _jacobian_rows(entry, jac, blocks, single)
         return self._hybrid(autodiff.jacobian, args, kwargs)
