@@ -187,7 +187,6 @@ def test_other_signatures_take_the_full_path(monkeypatch, other):
             warnings.simplefilter("ignore")
             got = qml.jacobian(node)(*args)
     except Exception as exc:  # the full path's own error
-        assert count.calls >= 0
         with pytest.raises(type(exc)) as again:
             full_path(jac, node, *args)
         assert str(again.value) == str(exc)
