@@ -6,6 +6,8 @@ Usage::
     python benchmarks/bench_callpath.py            # ~1 min; prints a Markdown table
     PYTHONPATH=. /work/benchenv/bin/python benchmarks/bench_callpath.py --jax   # + JAX
     python benchmarks/bench_callpath.py --values   # value, grad, jacobian, minimize per step
+    python benchmarks/bench_callpath.py --steps    # grad's and jacobian's full path, per step
+    python benchmarks/bench_callpath.py --pennylane   # the seed against PennyLane default.qubit
 
 With ``--jax`` (JAX and PennyLane importable) it also times, side by side in this
 process and interleaved repeat by repeat, ``qml.grad(circuit)(params)`` against
@@ -121,6 +123,77 @@ def versus_jax(qml, circuit, p, reps=21, n=5000):
     return lines
 
 
+def versus_pennylane(qml, np, reps=15, n=300):
+    """``--pennylane``: the seed's ``qml.grad(circuit)(params)`` and
+    ``qml.jacobian(circuit)(params)`` against PennyLane's default.qubit (backprop, its
+    default; autograd) in this process, interleaved repeat by repeat (results checked
+    equal first): this thread's CPU time per call, medians (min) of ``reps`` repeats.
+    With JAX absent this is the peer measured beside qsym; issue #19's JAX figure
+    (13.8 µs wall for ``jax.jit(jax.grad)``, measured when it was filed) is quoted."""
+    import numpy as onp
+    import pennylane as pl
+
+    def body(lib, p):
+        lib.RX(p[0], wires=0)
+        lib.RY(p[1], wires=0)
+
+    @pl.qnode(pl.device("default.qubit", wires=1))
+    def peer(p):
+        body(pl, p)
+        return pl.expval(pl.PauliZ(0))
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def seed(p):
+        body(qml, p)
+        return qml.expval(qml.PauliZ(0))
+
+    @pl.qnode(pl.device("default.qubit", wires=1))
+    def peer_probs(p):
+        body(pl, p)
+        return pl.probs(wires=0)
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def seed_probs(p):
+        body(qml, p)
+        return qml.probs(wires=0)
+
+    x, px = np.array([0.54, 0.12]), pl.numpy.array([0.54, 0.12])
+    for mine, theirs in ((qml.grad(seed)(x), pl.grad(peer)(px)),
+                         (qml.jacobian(seed)(x), pl.jacobian(peer)(px)),
+                         (qml.jacobian(seed_probs)(x), pl.jacobian(peer_probs)(px))):
+        assert onp.allclose(mine, theirs, rtol=0, atol=1e-12)
+    cases = {"qsym `qml.grad(circuit)(params)`": lambda: qml.grad(seed)(x),
+             "PennyLane `qml.grad(circuit)(params)`": lambda: pl.grad(peer)(px),
+             "qsym `qml.jacobian(circuit)(params)`": lambda: qml.jacobian(seed)(x),
+             "PennyLane `qml.jacobian(circuit)(params)`": lambda: pl.jacobian(peer)(px),
+             "qsym `qml.jacobian(probs_circuit)(params)`": lambda: qml.jacobian(seed_probs)(x),
+             "PennyLane `qml.jacobian(probs_circuit)(params)`":
+                 lambda: pl.jacobian(peer_probs)(px)}
+    for fn in cases.values():
+        for _ in range(100):
+            fn()
+    cpu = {k: [] for k in cases}
+    for _ in range(reps):
+        for k, fn in cases.items():
+            m = n if k.startswith("PennyLane") else 20 * n
+            t0 = time.thread_time_ns()
+            for _ in range(m):
+                fn()
+            cpu[k].append((time.thread_time_ns() - t0) / m / 1000)
+    lines = [f"\nSide by side with PennyLane {pl.__version__} default.qubit (backprop, "
+             f"autograd), results equal to 1e-12; load average (1 min) "
+             f"{os.getloadavg()[0]:.1f}; medians (min) of {reps} interleaved repeats:\n",
+             "| call | thread CPU µs (median) | min |", "|---|---|---|"]
+    for k in cases:
+        lines.append(f"| {k} | {statistics.median(cpu[k]):.2f} | {min(cpu[k]):.2f} |")
+    keys = list(cases)
+    lines.append("")
+    for q, peer_key in zip(keys[::2], keys[1::2]):
+        lines.append(f"- {peer_key.split(' ', 1)[1]}: PennyLane / qsym "
+                     f"{statistics.median(cpu[peer_key]) / statistics.median(cpu[q]):.0f}x")
+    return lines
+
+
 def _values_circuits(qml, np):
     """The ``--values`` circuits: ``{name: (qnode factory by diff_method, parameters)}``."""
     def seed(p):
@@ -207,6 +280,74 @@ def values_table(qml, np, reps=15, n=2000):
              "|---|---|---|---|---|"] + rows)
 
 
+def steps_table(qml, np, reps=7):
+    """``--steps``: where the microseconds of ``qml.grad(circuit)(params)`` and
+    ``qml.jacobian(circuit)(params)`` go, per step of the full path (cumulative callables,
+    each one step more than the line before, so the differences are the steps), on the seed
+    and the HEA 4x4 with each method: this thread's CPU time per call, median (min) of
+    ``reps`` repeats, warm, compiled. The last lines are the public calls (short paths where
+    they apply)."""
+    from qsym import _runtime as runtime
+    rows = []
+    for name in ("seed", "hea4"):
+        make, p = _values_circuits(qml, np)[name]
+        n = 5000 if name == "seed" else 300
+        for method in ("parameter-shift", "adjoint"):
+            c = make(method)
+            jac = qml.jacobian(c)
+            args = (p,)
+            diff = jac._diff_indices(args)
+            c.compiled(args, {}, diff)
+
+            def full_jacobian(c=c, jac=jac):
+                c._jac_fast = None  # (absent before issue #19's jacobian short path)
+                return jac(p)
+
+            def full_grad(c=c, g=qml.grad(c)):
+                c._grad_fast = None
+                return g(p)
+            cases = [
+                ("`classify`: the signature key and the flat inputs", lambda: runtime.classify(
+                    args, {}, diff, c.static_argnames, c.static_positions)),
+                ("+ the signature's lookup (`QNode.compiled`)", lambda c=c: c.compiled(
+                    args, {}, diff)),
+                ("+ the method's checks, `execute` (the executor, counts, Tracker): "
+                 "`QNode.value_and_jacobian`", lambda c=c: c.value_and_jacobian(
+                     args, {}, diff)),
+                ("+ which arguments (`_diff_indices`), the per-measurement split, `forward`: "
+                 "`jacobian._jacobian`", lambda jac=jac: jac._jacobian(args, {})),
+                ("+ the result shapes (`pick`, 0-d arrays): `jacobian.__call__`, full path",
+                 full_jacobian),
+                ("`qml.jacobian(circuit)(params)` (public call)", lambda c=c: qml.jacobian(c)(p)),
+                ("`qml.grad(circuit)(params)`, full path (derivative reused)", full_grad),
+                ("`qml.grad(circuit)(params)` (public call)", lambda c=c: qml.grad(c)(p)),
+            ]
+            for what, fn in cases:
+                # the full path alone: no short path remembered at each call (patched
+                # around the timing, not per call: a class attribute set per call would
+                # invalidate CPython's attribute caches)
+                full = fn in (full_jacobian, full_grad)
+                saved = runtime.grad._remember, getattr(runtime, "_jacobian_path", None)
+                if full:
+                    runtime.grad._remember = lambda *a: None
+                    runtime._jacobian_path = lambda *a: None
+                try:
+                    for _ in range(min(n, 1000)):
+                        fn()
+                    xs = []
+                    for _ in range(reps):
+                        t0 = time.thread_time_ns()
+                        for _ in range(n):
+                            fn()
+                        xs.append((time.thread_time_ns() - t0) / n / 1000)
+                finally:
+                    runtime.grad._remember, runtime._jacobian_path = saved
+                rows.append(f"| {name} | {method} | {what} | {statistics.median(xs):.2f} | "
+                            f"{min(xs):.2f} |")
+    return (["| circuit | diff_method | step (cumulative) | thread CPU µs (median) | min |",
+             "|---|---|---|---|---|"] + rows)
+
+
 def main() -> int:
     import numpy as onp
 
@@ -214,6 +355,15 @@ def main() -> int:
     from qsym import numpy as np
     from qsym import _runtime as runtime
 
+    if "--pennylane" in sys.argv[1:]:
+        print(f"qsym {qml.__file__}")
+        print("\n".join(versus_pennylane(qml, np)))
+        return 0
+    if "--steps" in sys.argv[1:]:
+        print(f"qsym {qml.__file__}; load average (1 min) {os.getloadavg()[0]:.1f}\n")
+        print("\n".join(steps_table(qml, np)))
+        print(f"\nload average (1 min) at the end {os.getloadavg()[0]:.1f}")
+        return 0
     if "--values" in sys.argv[1:]:
         print(f"qsym {qml.__file__}; load average (1 min) {os.getloadavg()[0]:.1f}\n")
         print("\n".join(values_table(qml, np)))

@@ -815,6 +815,7 @@ class QNode:
     # makes a new QNode)
     _route = (None, None, False, False)  # compiled_directly: (device, diff_method, answer, own class)
     _value_fast = None  # the value call's short path (_value_path)
+    _jac_fast = None  # jacobian's short path: (key, call) (_jacobian_path)
     _last_key = None
 
     def __init__(
@@ -888,6 +889,7 @@ class QNode:
         self._last: Compiled | None = None  # the last signature called
         self._grad_fast = None  # grad's short path: (key, call) (see grad._remember)
         self._value_fast = None  # the value call's short path (see _value_path)
+        self._jac_fast = None  # jacobian's short path: (key, call) (see _jacobian_path)
         self._last_key = None  # the signature compiled() last answered (_value_path's)
         self._derivative_attrs = None  # the attributes a derivative copies (_Derivative)
         self._autograd_args = False  # the last call had trainable tensors (Tracker results)
@@ -909,7 +911,7 @@ class QNode:
         definition), and so is the gradient's short path."""
         # (not under self._lock: a circuit function that defines a gate while it is
         # traced holds it)
-        self._grad_fast = self._value_fast = None
+        self._grad_fast = self._value_fast = self._jac_fast = None
         self.autodiff_memo.clear()
         for key, entry in list(self._compiled.items()):
             if any(op.name in names for op in entry.circuit.ops):
@@ -1249,7 +1251,7 @@ class QNode:
         PennyLane runs it at every call; the tenth time, a warning says how to avoid it."""
         changed = entry.guard.changed()
         self._compiled.pop(key, None)
-        self._grad_fast = self._value_fast = None
+        self._grad_fast = self._value_fast = self._jac_fast = None
         self.autodiff_memo.clear()
         if self._last is entry:
             self._last = None
@@ -1286,7 +1288,7 @@ class QNode:
             state.restore()
         self.per_call = why
         self._compiled.clear()
-        self._grad_fast = self._value_fast = None
+        self._grad_fast = self._value_fast = self._jac_fast = None
         self.autodiff_memo.clear()
         logger.debug("%s: traced at every call from now on (%s)", self, why)
         return True
@@ -1405,7 +1407,7 @@ class QNode:
         while len(self._compiled) > LEARNED_STATIC_SIGNATURES:
             oldest = next(k for k in self._compiled if k != keep)
             entry = self._compiled.pop(oldest)
-            self._grad_fast = self._value_fast = None
+            self._grad_fast = self._value_fast = self._jac_fast = None
             self.autodiff_memo.clear()
             if self._last is entry:
                 self._last = None
@@ -1847,7 +1849,7 @@ def _with_shots(node, shots):
     new = copy.copy(node)  # shares the compiled signatures
     new._qnode_shots = shots_mod.check_shots(shots)
     new._shots_set = True
-    new._grad_fast = new._value_fast = None
+    new._grad_fast = new._value_fast = new._jac_fast = None
     new.autodiff_memo = {}
     GATE_REGISTRY.watch(new)  # its own short paths follow a gate defined again, too
     return new
@@ -1997,15 +1999,18 @@ class _Derivative:
             return None, None, (), False
         out, jac, entry = self.fun.value_and_jacobian(args, kwargs, diff)
         blocks, single = self._blocks(entry, diff)
-        if entry.broadcast:
+        return self._per_measurement(entry, out, jac), entry, blocks, single
+
+    def _per_measurement(self, entry, out, jac):
+        """The Jacobians per measurement of ``value_and_jacobian``'s ``out`` and ``jac``
+        (the rows as they are for a broadcast or simple signature), ``forward`` set to the
+        values (jacobian's short path, :func:`_jacobian_path`, runs this too)."""
+        if entry.broadcast or entry.simple:
             self._forward = ("qnode", (entry.circuit.output, out))
-            return jac, entry, blocks, single
-        if entry.simple:
-            self._forward = ("qnode", (entry.circuit.output, out))
-            return jac, entry, blocks, single
+            return jac
         values, jacs = (out, jac) if entry.has_state else measurements(entry.post, out, jac)
         self._forward = ("qnode", (entry.circuit.output, values))
-        return jacs, entry, blocks, single
+        return jacs
 
     def _hybrid(self, how, args, kwargs):
         """Any other function (or a QNode called inside an outer derivative): autograd."""
@@ -2267,20 +2272,26 @@ class grad(_Derivative):
     # lists, tensors not trainable, autograd boxes, other shapes or dtypes) goes the full
     # way, which gives the same results.
     def _remember(self, node, a, entry, blocks, single):
-        if type(a) is list and self.argnum is not None and a and type(a[0]) is float:
-            a = np.asarray(a)  # (the full path took it: classify's list of floats)
-        if (not _plain_trainable(a, self.argnum) or a.dtype is not F64 or a.ndim != 1
-                or not a.flags.c_contiguous or not entry.simple or node.current_shots()
-                or node.method not in ("parameter-shift", "adjoint")
-                or node.diff_method == "hadamard"  # (its check at each call: value_and_jacobian)
-                or getattr(entry, "mixed", False)
-                or node._compiled.get(((TRAIN, a.shape),)) is not entry):
-            node._grad_fast = None
-            return
-        # a 1-D argument differentiated alone: the gradient is row 0 of the Jacobian
-        whole = single and blocks == ((0, a.shape[0], a.shape),)
-        node._grad_fast = (self._key, _short_path(node, entry, a.shape, self.argnum is not None,
-                                                  whole, blocks, single))
+        path = _gradient_path(self.argnum, node, a, entry, blocks, single)
+        node._grad_fast = None if path is None else (self._key, path)
+
+
+def _gradient_path(argnum, node, a, entry, blocks, single):
+    """grad's short path (:func:`_short_path`) for a call of ``node`` with the one
+    argument ``a`` that was just answered by ``entry`` (differentiated by ``argnum``,
+    the result split by ``blocks``, ``single``), or None where it does not apply."""
+    if type(a) is list and argnum is not None and a and type(a[0]) is float:
+        a = np.asarray(a)  # (the full path took it: classify's list of floats)
+    if (not _plain_trainable(a, argnum) or a.dtype is not F64 or a.ndim != 1
+            or not a.flags.c_contiguous or not entry.simple or node.current_shots()
+            or node.method not in ("parameter-shift", "adjoint")
+            or node.diff_method == "hadamard"  # (its check at each call: value_and_jacobian)
+            or getattr(entry, "mixed", False)
+            or node._compiled.get(((TRAIN, a.shape),)) is not entry):
+        return None
+    # a 1-D argument differentiated alone: the gradient is row 0 of the Jacobian
+    whole = single and blocks == ((0, a.shape[0], a.shape),)
+    return _short_path(node, entry, a.shape, argnum is not None, whole, blocks, single)
 
 
 def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
@@ -2420,6 +2431,28 @@ def _value_path_applies(node, entry, key, n, names) -> bool:
         k[-2] == STATIC and k[-1][0] not in _PLAIN_STATIC.values() for k in key)
 
 
+def _changed_since(node, entry, key):
+    """``changed(node, dev, diff_method, interface, gradient_kwargs, store)``: whether
+    ``node`` is no longer as it was when a short path for signature ``key`` (compiled as
+    ``entry``) was remembered with those values of its options (:func:`_value_path`,
+    :func:`_jacobian_path`): another device, ``diff_method``, interface,
+    ``gradient_kwargs`` or cache object, transforms, per-call tracing, shots, the
+    signature dropped or rebuilt, or its guard failing (what the circuit read besides its
+    arguments changed). Each is decided again by the full path."""
+    compiled, guard = node._compiled, entry.guard
+
+    def changed(node, dev, diff_method, interface, gradient_kwargs, store):
+        return (node.device is not dev or node.diff_method is not diff_method
+                or node._interface is not interface or node.pipeline
+                or node.per_call is not None or node._values_needed is not None
+                or node.gradient_kwargs is not gradient_kwargs or node.cache is not store
+                or (node._qnode_shots if node._shots_set else dev.given_shots) is not None
+                or getattr(dev, "applied_transforms", None)
+                or compiled.get(key) is not entry or (guard is not None and not guard()))
+
+    return changed
+
+
 def _value_path(node, entry, key, args, kwargs):
     """The value call's short path for signature ``key`` (the one ``node.compiled`` just
     answered with ``entry`` for ``args``, ``kwargs``): ``call(node, args, kwargs)``, the
@@ -2445,21 +2478,16 @@ def _value_path(node, entry, key, args, kwargs):
         (k[1], k[2], k[0]) for k in key[n:])
     executor = executors.values_executor(node, entry)
     dev, diff_method, interface = node.device, node.diff_method, node._interface
-    gradient_kwargs, store, compiled = node.gradient_kwargs, node.cache, node._compiled
+    gradient_kwargs, store = node.gradient_kwargs, node.cache
+    changed = _changed_since(node, entry, key)
     tail = getattr(entry, "data_tail", None)
     tail = None if tail is None or not tail.size else tail
-    output, guard, recording = entry.circuit.output, entry.guard, trace.RECORDING
+    output, recording = entry.circuit.output, trace.RECORDING
     ndarray, as_array, float_ = np.ndarray, np.asarray, float
 
     def call(node, args, kwargs):
         if (len(args) != n or len(kwargs) != len(names) or recording
-                or node.device is not dev or node.diff_method is not diff_method
-                or node._interface is not interface or node.pipeline
-                or node.per_call is not None or node._values_needed is not None
-                or node.gradient_kwargs is not gradient_kwargs or node.cache is not store
-                or (node._qnode_shots if node._shots_set else dev.given_shots) is not None
-                or getattr(dev, "applied_transforms", None)
-                or compiled.get(key) is not entry or (guard is not None and not guard())):
+                or changed(node, dev, diff_method, interface, gradient_kwargs, store)):
             return _MISS
         xs, ds = [], []
         has_tensor = False
@@ -2511,6 +2539,99 @@ def _value_path(node, entry, key, args, kwargs):
                               or (has_tensor and _reads_arguments(entry)))
         return format_values(output, values)
 
+    return call
+
+
+def _jacobian_path(node, entry, derivative, args, blocks, single):
+    """jacobian's short path for the signature of the call ``derivative`` was just given
+    (``args``, no keyword arguments, compiled as ``entry``):
+    ``call(derivative, args)``, the Jacobian, or :data:`_MISS` where it does not apply
+    (the full path then runs); None where the signature is not for it.
+
+    The full path classifies the arguments (:func:`qsym._arguments.classify`), finds the
+    trainable ones (:meth:`_Derivative._diff_indices`), looks the signature up and runs
+    the method's checks at every call. Here each argument is checked against the call
+    that made the path: the same type (a Python float, a float64 ndarray or
+    ``qsym.numpy`` tensor of the same shape and ``requires_grad``, a list of Python
+    floats of the same length, the same plain static value), so the differentiated
+    arguments and the signature are the same; the QNode's state as the value call's
+    short path checks it (:func:`_changed_since`), its method, no tape recorded anywhere.
+    Then the full path's own steps run, unchanged:
+    :func:`qsym._executors.rows_jacobian` (the executor's input checks, the error of a
+    non-finite input, the device's counts and Tracker records),
+    :meth:`_Derivative._per_measurement` and :func:`_jacobian_rows`. A scalar output
+    of one 1-D array is its gradient: grad's short path (:func:`_gradient_path`) first,
+    where it applies, else the above. Not for broadcast
+    signatures, ``qml.state()``, ``default.mixed``, shots, a method other than parameter
+    shift and adjoint, or a method with its own checks (``DERIVATIVE_CHECKS``)."""
+    n = len(args)
+    if (entry.broadcast or entry.has_state or getattr(entry, "mixed", False)
+            or entry.value_only or node.method not in ("parameter-shift", "adjoint")
+            or DERIVATIVE_CHECKS.get(node.diff_method) is not None):
+        return None
+    diff = derivative._diff_indices(args)
+    key = classify(args, {}, diff, node.static_argnames, node.static_positions)[0]
+    if not _value_path_applies(node, entry, key, n, ()):
+        return None
+    # per argument: (its exact type, kind, shape or static key, a tensor's requires_grad)
+    specs = tuple((type(a), k[0], k[1], bool(a.requires_grad) if type(a) is tensor else None)
+                  for k, a in zip(key, args))
+    if any(t is list and not all(type(v) is float for v in a)
+           for (t, *_), a in zip(specs, args)):
+        return None  # (a list classify takes that is not all floats: the full path's)
+    dev, diff_method, interface = node.device, node.diff_method, node._interface
+    gradient_kwargs, store, method = node.gradient_kwargs, node.cache, node.method
+    changed = _changed_since(node, entry, key)
+    tail = getattr(entry, "data_tail", None)
+    tail = None if tail is None or not tail.size else tail
+    recording, rows_jacobian = trace.RECORDING, executors.rows_jacobian
+    ndarray, as_array, float_ = np.ndarray, np.asarray, float
+
+    def call(g, args):
+        if (len(args) != n or recording or node.method is not method
+                or changed(node, dev, diff_method, interface, gradient_kwargs, store)):
+            return _MISS
+        xs, ds = [], []
+        for (t0, kind, spec, grad), a in zip(specs, args):
+            t = type(a)
+            if t is not t0:
+                return _MISS
+            if kind == STATIC:
+                if (_PLAIN_STATIC.get(t), a) != spec:
+                    return _MISS
+                continue
+            if t is ndarray or t is tensor:
+                if a.dtype != F64 or a.shape != spec or (
+                        grad is not None and bool(a.requires_grad) is not grad):
+                    return _MISS
+            elif t is list:
+                if len(a) != spec[0]:
+                    return _MISS
+                for v in a:
+                    if type(v) is not float_:
+                        return _MISS
+                a = as_array(a)
+            elif t is not float_:
+                return _MISS
+            (xs if kind == TRAIN else ds).append(a)
+        if tail is not None:
+            ds.append(tail)
+        out, jac = rows_jacobian(node, entry, xs, ds)
+        node._last = entry
+        return _jacobian_rows(entry, g._per_measurement(entry, out, jac), blocks, single)
+
+    if n == 1 and entry.circuit.output == "scalar" and type(args[0]) is not list:
+        # one output, one array: the Jacobian is the gradient (the same bits, shape and
+        # type), grad's short path's (the compiled entry point called directly) where it
+        # applies; ``call`` where it does not (another tier, input checks)
+        gradient = _gradient_path(derivative.argnum, node, args[0], entry, blocks, single)
+        if gradient is not None:
+            def one_array(g, args):
+                if len(args) != 1 or type(args[0]) is list:
+                    return _MISS
+                result = gradient(g, args[0])
+                return call(g, args) if result is None else result
+            return one_array
     return call
 
 
@@ -2691,21 +2812,38 @@ class jacobian(_Derivative):
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        node = self._node
+        if node is not None and not kwargs:
+            fast = node._jac_fast  # the last call's signature again: _jacobian_path
+            if fast is not None and fast[0] == self._key:
+                result = fast[1](self, args)
+                if result is not _MISS:
+                    return result
         if self._qjit_only is not None:
             self._refuse_qjit_options()
-        if _direct(self.fun):
+        fun = self.fun
+        if _direct(fun):
             try:
                 jac, entry, blocks, single = self._jacobian(args, kwargs)
             except (Boxed, executors.ShadowDerivative):  # (a shadow: parameter shift on tapes)
                 return self._hybrid(autodiff.jacobian, args, kwargs)
             if not blocks:
                 return self._nothing(args, kwargs)
-            rows = [_zero_d_arrays(pick(jac[m], blocks, single))
-                    for m in range(len(entry.post))]
-            if entry.circuit.output == "scalar":
-                return rows[0]
-            return tuple(rows)
+            if not kwargs and fun is node:
+                path = _jacobian_path(node, entry, self, args, blocks, single)
+                node._jac_fast = None if path is None else (self._key, path)
+            return _jacobian_rows(entry, jac, blocks, single)
         return self._hybrid(autodiff.jacobian, args, kwargs)
+
+
+def _jacobian_rows(entry, jacs, blocks, single):
+    """jacobian's result from the per-measurement Jacobians ``jacs``: each measurement's
+    split into the differentiated arguments' shapes (:func:`qsym._shapes.pick`, NumPy
+    scalars as 0-d arrays), one for a scalar output, else a tuple (one per measurement)."""
+    rows = [_zero_d_arrays(pick(jacs[m], blocks, single)) for m in range(len(entry.post))]
+    if entry.circuit.output == "scalar":
+        return rows[0]
+    return tuple(rows)
 
 
 class hessian(_Derivative):
