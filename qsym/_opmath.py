@@ -1638,9 +1638,10 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
             made = _apply_ctrl(g, controls, values)  # recorded
             _controlled_boxes(g, made, controls, values, call)
             out += made
-        if len(out) == 1 and out[0].name == "MultiControlledX" and (work_wires is not None or
-                                                                    work_wire_type != "borrowed"):
-            out = [_with_work_wires(out[0], work_wires, work_wire_type)]
+        if len(out) == 1 and (out[0].name == "MultiControlledX" and (
+                work or work_wire_type != "borrowed") or out[0].name == "Toffoli" and work
+                and op.name in ("PauliX", "CNOT")):  # PennyLane's: X on 2 controls with work
+            out = [_with_work_wires(out[0], work, work_wire_type)]  # wires: MultiControlledX
         if len(out) == 1 and out[0].name in _PENNYLANE_CONTROLLED and not isinstance(op, SymbolicOp):
             out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
             return out[0]
@@ -1674,12 +1675,12 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
 
 
 def _with_work_wires(mcx, work_wires, work_wire_type):
-    """The ``MultiControlledX`` ``qml.ctrl`` made, made again (where it was) with the work
-    wires given to ``qml.ctrl`` (PennyLane's: its decomposition uses them)."""
+    """The ``MultiControlledX`` (or ``Toffoli``) ``qml.ctrl`` made, made again (where it
+    was) as a ``MultiControlledX`` with the work wires given to ``qml.ctrl`` (PennyLane's:
+    its decomposition uses them)."""
     _take_off_tape(mcx)
-    return _make("MultiControlledX", (), mcx.wires, mcx.hyper + (
-        ("work_wires", () if work_wires is None else work_wires),
-        ("work_wire_type", work_wire_type)))
+    return _make("MultiControlledX", (), mcx.wires, tuple(mcx.hyper) + (
+        ("work_wires", tuple(work_wires)), ("work_wire_type", work_wire_type)))
 
 
 def _ctrl_arithmetic(op, controls, values, work_wires=None, work_wire_type="borrowed"):

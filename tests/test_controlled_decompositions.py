@@ -244,6 +244,9 @@ def test_multicontrolled_x_keeps_work_wires_and_checks_their_type():
     made = qml.ctrl(qml.X(0), [1, 2, 3], work_wires=[4, 5], work_wire_type="zeroed")
     assert made.name == "MultiControlledX" and made.work_wires == qml.wires.Wires([4, 5])
     assert made.work_wire_type == "zeroed"
+    # PennyLane's: two controls and work wires give a MultiControlledX, none a Toffoli
+    assert qml.ctrl(qml.X(0), [1, 2], work_wires=[3]).name == "MultiControlledX"
+    assert qml.ctrl(qml.X(0), [1, 2]).name == "Toffoli"
 
 
 def test_decomposition_in_a_queue_is_what_it_returns():
