@@ -307,8 +307,18 @@ ops.functions.matrix = matrix
 def _register_op_paths():
     import sys as _sys
 
+    from . import _controlled_decompositions as _cdec
     from . import _linalg, _opmath
 
+    # PennyLane's controlled decompositions: qml.ops.ctrl_decomp_zyz, ..., and both module
+    # paths of them (the module itself: its functions look each other up there)
+    for _n in ("ctrl_decomp_zyz", "ctrl_decomp_bisect"):
+        setattr(ops, _n, getattr(_cdec, _n))
+        setattr(ops.op_math, _n, getattr(_cdec, _n))
+    _OP_MATH_MODULES["controlled"]["_is_single_qubit_special_unitary"] = \
+        _cdec.is_single_qubit_special_unitary
+    _OP_MATH_MODULES["decompositions"].update(ctrl_decomp_zyz=_cdec.ctrl_decomp_zyz,
+                                              ctrl_decomp_bisect=_cdec.ctrl_decomp_bisect)
     for _mod, _names in _OP_MATH_MODULES.items():
         _holder = getattr(ops.op_math, _mod, None)
         if _holder is None or isinstance(_holder, type):
@@ -326,6 +336,9 @@ def _register_op_paths():
         multi_qubit_decomposition=ops.multi_qubit_decomposition,
         _compute_num_cnots=_linalg.compute_num_cnots, compute_num_cnots=_linalg.compute_num_cnots,
         _compute_udv=_linalg.demultiplex)
+    ops.op_math.controlled_decompositions = ops.op_math.decompositions.controlled_decompositions = _cdec
+    _sys.modules[f"{__name__}.ops.op_math.controlled_decompositions"] = _cdec
+    _sys.modules[f"{__name__}.ops.op_math.decompositions.controlled_decompositions"] = _cdec
     _sys.modules[f"{__name__}.ops"] = ops
     _sys.modules[f"{__name__}.ops.op_math"] = ops.op_math
     _sys.modules[f"{__name__}.ops.functions"] = ops.functions

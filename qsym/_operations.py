@@ -256,7 +256,8 @@ PARAM_NAMES = {
 
 
 # PennyLane keywords that do not change a gate's unitary (auxiliary wires of its
-# decomposition): accepted and left out
+# decomposition): kept on the gate (``op.work_wires``, ``op.work_wire_type``), not in its
+# table hyperparameters; its decomposition uses them
 _IGNORED_KEYWORDS = {"MultiControlledX": ("work_wires", "work_wire_type")}
 # gates whose first positional argument is the wires in PennyLane (then control_values)
 _WIRES_FIRST = frozenset({"MultiControlledX"})
@@ -413,6 +414,13 @@ class Operation:
             raise WireError("Work wires must be different the control_wires and base operation "
                             f"wires. ({name} on {list(labels)}, work_wires "
                             f"{list(wires_tuple(aux['work_wires']))})")
+        if aux.get("work_wire_type", "borrowed") not in ("zeroed", "borrowed"):
+            raise GateError("work_wire_type must be either 'zeroed' or 'borrowed'. Got "
+                            f"'{aux['work_wire_type']}'. ({name}: 'zeroed' work wires start "
+                            "and end in |0>, 'borrowed' ones in any state)")
+        if aux:
+            self._aux = {"work_wires": Wires(wires_tuple(aux.get("work_wires") or ())),
+                         "work_wire_type": aux.get("work_wire_type", "borrowed")}
         if self.num_wires and len(self.wires) != self.num_wires:
             raise WireError(
                 f"{name} acts on {self.num_wires} wire(s), got {len(self.wires)}: "
@@ -430,6 +438,18 @@ class Operation:
             tape.append(self)
 
     _table_name = None  # a user's subclass of a gate class: the gate's name
+    _aux = None  # MultiControlledX's work_wires and work_wire_type, as given
+
+    @property
+    def aux_keywords(self) -> dict:
+        """The keywords a gate keeps besides its table hyperparameters (``work_wires``,
+        ``work_wire_type`` of ``MultiControlledX``: they change its decomposition, not its
+        matrix); given again, they make the same gate.
+
+        >>> MultiControlledX(wires=[0, 1, 2, 3], work_wires=[4]).aux_keywords
+        {'work_wires': Wires([4]), 'work_wire_type': 'borrowed'}
+        """
+        return dict(self._aux) if self._aux else {}
 
     def _init_user(self, args, wires, id, hyper):
         """A user's own operator class (``class MyOp(qml.operation.Operator)``): its
@@ -538,6 +558,9 @@ class Operation:
         """
         if self.name == "PCPhase":
             return {"dimension": (dict(self.hyper)["dim"], 2 ** len(self.wires))}
+        if self.name == "MultiControlledX":  # PennyLane's keys
+            return {"control_wires": Wires(self.wires[:-1]), "control_values": self.control_values,
+                    "work_wires": self.work_wires, "work_wire_type": self.work_wire_type}
         return dict(self.hyper)
 
     @property
@@ -549,6 +572,10 @@ class Operation:
         >>> GATE_CLASSES["MultiRZ"](0.1, wires=[0, 1, 2]).resource_params
         {'num_wires': 3}
         """
+        if self.name == "MultiControlledX":  # PennyLane's
+            return {"num_control_wires": len(self.wires) - 1,
+                    "num_zero_control_values": len([v for v in self.control_values if not v]),
+                    "num_work_wires": len(self.work_wires), "work_wire_type": self.work_wire_type}
         out = {k: v for k, v in self.hyper if isinstance(v, (str, int, float, bool, tuple))}
         if self._row is not None and not self._row.num_wires:
             out["num_wires"] = len(self.wires)
@@ -770,7 +797,7 @@ class Operation:
                 inspect.signature(type(self)).bind(*params, wires=list(self.wires), **hyper)
             except TypeError:  # else PennyLane's way, a copy with the new parameters
                 return self._copy_with(params)
-        return type(self)(*params, wires=list(self.wires), **hyper)
+        return type(self)(*params, wires=list(self.wires), **hyper, **self.aux_keywords)
 
     def _copy_with(self, params) -> "Operation":
         """A copy with other parameters, recorded where it is called (PennyLane's
@@ -1058,9 +1085,12 @@ class Operation:
         >>> CNOT(wires=[0, 1]).map_wires({0: "a", 1: "b"})
         CNOT(wires=['a', 'b'])
         """
+        aux = self.aux_keywords
+        if "work_wires" in aux:
+            aux["work_wires"] = [wire_map.get(w, w) for w in aux["work_wires"]]
         with _no_recording():
             return type(self)(*self.params, wires=[wire_map.get(w, w) for w in self.wires],
-                              **dict(self.hyper))
+                              **dict(self.hyper), **aux)
 
     def __eq__(self, other):
         return isinstance(other, Operation) and compare(self, other) is True
@@ -1813,13 +1843,33 @@ SPARSE_GATES = frozenset({
 sparse matrix). Every gate's ``op.sparse_matrix()`` works (SciPy's, of the dense matrix)."""
 
 
+def _work_wires(self):
+    """The work wires its decomposition may use (PennyLane's ``op.work_wires``)."""
+    return self._aux["work_wires"] if self._aux else Wires(())
+
+
+def _work_wire_type(self) -> str:
+    """``"zeroed"`` (the work wires start and end in ``|0>``) or ``"borrowed"`` (any state,
+    restored), PennyLane's ``op.work_wire_type``."""
+    return self._aux["work_wire_type"] if self._aux else "borrowed"
+
+
+def _mcx_control_values(self) -> list:
+    """The value each control wire is compared with (PennyLane's ``op.control_values``)."""
+    values = dict(self.hyper).get("control_values")
+    return [True] * (len(self.wires) - 1) if values is None else [bool(v) for v in values]
+
+
 def _make_gate_class(row) -> type:
     doc = gate_docstring(row)
+    extra = ({"work_wires": property(_work_wires), "work_wire_type": property(_work_wire_type),
+              "control_values": property(_mcx_control_values)}
+             if row.name in _IGNORED_KEYWORDS else {})
     return type(
         row.name,
         (Operation,),
         {"num_params": row.num_params, "num_wires": row.num_wires or None, "__doc__": doc,
-         "_row": row, "has_sparse_matrix": row.name in SPARSE_GATES},
+         "_row": row, "has_sparse_matrix": row.name in SPARSE_GATES, **extra},
     )
 
 

@@ -766,8 +766,11 @@ def _gate_decomposition(op: Operation) -> list:
     if op.name == "PauliRot":
         return [_made(n, p, w) for n, p, w in
                 _pauli_rot_decomposition(op.params[0], list(op.wires), _hyper_value(op, "pauli_word"))]
-    if op.name == "MultiControlledX":
-        return _mcx_decomposition(list(op.wires), _hyper_value(op, "control_values"))
+    if op.name == "MultiControlledX":  # PennyLane's (qsym._controlled_decompositions)
+        rule = METHODS.get("mcx_decomposition")
+        if rule is None:
+            return _mcx_decomposition(list(op.wires), _hyper_value(op, "control_values"))
+        return rule(op.wires, op.work_wires, op.control_values, op.work_wire_type)
     if op.name == "PCPhase":
         return _pcphase_decomposition(op.params[0], _hyper_value(op, "dim"), list(op.wires))
     rule = DECOMPOSITIONS.get(op.name)
@@ -1609,6 +1612,15 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
     controls, values = _control_values(control, control_values)
     if not controls:
         raise WireError("qml.ctrl needs at least one control wire")
+    if work_wire_type not in ("zeroed", "borrowed"):
+        raise GateError(f"work_wire_type must be either 'zeroed' or 'borrowed'. Got "
+                        f"'{work_wire_type}'. (qml.ctrl: 'zeroed' work wires start and end in "
+                        "|0>, 'borrowed' ones in any state)")
+    work = () if work_wires is None else wires_tuple(work_wires)
+    if set(work) & (set(controls) | set(getattr(op, "wires", ()))):
+        raise WireError("Work wires must be different the control_wires and base operation "
+                        f"wires. (qml.ctrl: work_wires {list(work)}, control wires "
+                        f"{list(controls)}, {op!r})")
     if isinstance(op, Operation) and _no_gates(op):
         if set(controls) & set(op.wires):
             raise WireError(f"qml.ctrl: the control wires {list(controls)} overlap the wires of "
@@ -1629,6 +1641,10 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
             made = _apply_ctrl(g, controls, values)  # recorded
             _controlled_boxes(g, made, controls, values, call)
             out += made
+        if len(out) == 1 and (out[0].name == "MultiControlledX" and (
+                work or work_wire_type != "borrowed") or out[0].name == "Toffoli" and work
+                and op.name in ("PauliX", "CNOT")):  # PennyLane's: X on 2 controls with work
+            out = [_with_work_wires(out[0], work, work_wire_type)]  # wires: MultiControlledX
         if len(out) == 1 and out[0].name in _PENNYLANE_CONTROLLED and not isinstance(op, SymbolicOp):
             out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
             if len(out[0].params) == len(op.params) and any(getattr(op, "_tensors", ())):
@@ -1661,6 +1677,15 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+def _with_work_wires(mcx, work_wires, work_wire_type):
+    """The ``MultiControlledX`` (or ``Toffoli``) ``qml.ctrl`` made, made again (where it
+    was) as a ``MultiControlledX`` with the work wires given to ``qml.ctrl`` (PennyLane's:
+    its decomposition uses them)."""
+    _take_off_tape(mcx)
+    return _make("MultiControlledX", (), mcx.wires, tuple(mcx.hyper) + (
+        ("work_wires", tuple(work_wires)), ("work_wire_type", work_wire_type)))
 
 
 def _ctrl_arithmetic(op, controls, values, work_wires=None, work_wire_type="borrowed"):
@@ -2339,6 +2364,8 @@ class ControlledOp(SymbolicOp):
     def matrix(self, wire_order=None) -> np.ndarray:
         """The identity, with the base's matrix where the controls hold their values."""
         u = np.asarray(self._base.matrix(), dtype=complex)
+        if not len(self._base.wires):  # a GlobalPhase on no wire: its phase, a 1x1 block
+            u = u[..., :1, :1]
         k, d = len(self._values), u.shape[-1]
         m = np.zeros(u.shape[:-2] + (2**k * d, 2**k * d), dtype=complex)
         m[..., range(2**k * d), range(2**k * d)] = 1

@@ -407,19 +407,34 @@ def _counted(make):
     return count
 
 
+def _example_call(name: str, resource_params: dict) -> tuple:
+    """``(params, wires, hyperparameters)`` of an example gate ``name`` of these resource
+    parameters: on wires ``0..n-1``, its parameters 0.1; a ``MultiControlledX`` (PennyLane's
+    keys) with its controls on 0 first and its work wires after its wires."""
+    row = GATE_CLASSES[name]._row
+    rp = dict(resource_params)
+    if "num_control_wires" in rp:
+        n, zeros = rp["num_control_wires"], rp.get("num_zero_control_values", 0)
+        return [], list(range(n + 1)), {
+            "control_values": [0] * zeros + [1] * (n - zeros),
+            "work_wires": list(range(n + 1, n + 1 + rp.get("num_work_wires", 0))),
+            "work_wire_type": rp.get("work_wire_type", "borrowed")}
+    n = rp.pop("num_wires", None) or row.num_wires or 1
+    return [0.1] * row.num_params, list(range(n)), rp
+
+
 def _gate_rule(name: str) -> DecompositionRule:
     """The gate's own decomposition (``op.decomposition()``) as a rule."""
 
     def rule(*params, wires, **hyper):
+        hyper.pop("control_wires", None)  # MultiControlledX's: its wires but the last
         with recording(Tape()):
             op = GATE_CLASSES[name](*params, wires=wires, **hyper)
         op.decomposition()  # recorded where the rule is called
 
     def example(**resource_params):
-        row = GATE_CLASSES[name]._row
-        n = resource_params.get("num_wires") or row.num_wires or 1
-        return rule(*([0.1] * row.num_params), wires=list(range(n)),
-                    **{k: v for k, v in resource_params.items() if k != "num_wires"})
+        params, wires, hyper = _example_call(name, resource_params)
+        return rule(*params, wires=wires, **hyper)
 
     return DecompositionRule(rule, _counted(example), name=name)
 
@@ -440,11 +455,10 @@ def _pow_gates_rule(name: str) -> DecompositionRule:
         row = GATE_CLASSES[name]._row
         if z is None or np.ndim(z):
             return z is not None and row.generator is not None
-        hyper = dict(base_params or {})
-        n = hyper.pop("num_wires", None) or row.num_wires or 1
+        params, wires, hyper = _example_call(name, base_params or {})
         try:
             with recording(Tape()):
-                GATE_CLASSES[name](*[0.1] * row.num_params, wires=list(range(n)), **hyper).pow(z)
+                GATE_CLASSES[name](*params, wires=wires, **hyper).pow(z)
         except PowUndefinedError:
             return False
         return True
@@ -465,7 +479,7 @@ def _pow_scaled_rule(name: str, parts) -> DecompositionRule:
 
 
 def _adjoint_base(name, params, wires, hyper):
-    hyper = {k: v for k, v in hyper.items() if k not in ("base", "num_wires")}
+    hyper = {k: v for k, v in hyper.items() if k not in ("base", "num_wires", "control_wires")}
     return _base_of(lambda *p, wires: GATE_CLASSES[name](*p, wires=wires, **hyper), params, wires)
 
 
@@ -473,10 +487,8 @@ def _adjoint_example(rule, name):
     """A resource function counting ``rule``'s gates on an example of ``Adjoint(name)``."""
 
     def example(**resource_params):
-        row = GATE_CLASSES[name]._row
-        n = resource_params.get("num_wires") or row.num_wires or 1
-        rule(*([0.1] * row.num_params), wires=list(range(n)),
-             **{k: v for k, v in resource_params.items() if k != "num_wires"})
+        params, wires, hyper = _example_call(name, resource_params)
+        rule(*params, wires=wires, **hyper)
 
     return _counted(example)
 

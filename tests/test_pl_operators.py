@@ -293,9 +293,11 @@ def test_pow_in_a_circuit_replaces_its_base():
 def test_pennylane_aliases_and_ignored_keywords():
     assert qml.CPhase is qml.ControlledPhaseShift and qml.SQISW is qml.SISWAP
     assert qml.ops.CPhase is qml.ControlledPhaseShift
-    op = qml.MultiControlledX(wires=[0, 1, 2], work_wires=[3], work_wire_type="clean")
+    op = qml.MultiControlledX(wires=[0, 1, 2], work_wires=[3], work_wire_type="zeroed")
     toffoli = onp.eye(8)[[0, 1, 2, 3, 4, 5, 7, 6]]  # |110> <-> |111>
     assert onp.allclose(op.matrix(), toffoli)
+    with pytest.raises(ValueError, match="work_wire_type must be either"):  # PennyLane's
+        qml.MultiControlledX(wires=[0, 1, 2], work_wires=[3], work_wire_type="clean")
 
 
 def test_pauli_rot_decomposition_as_pennylane_documents():
