@@ -395,7 +395,7 @@ __import__("sys").modules[f"{__name__}.drawer.utils"] = drawer.utils
 # inspecting gates and decompositions); their other names raise an AttributeError
 from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedObj as _WrappedObj  # noqa: E402
 from . import tape  # noqa: E402
-from ._tapes import apply, execute  # noqa: E402
+from ._tapes import UNSET_BATCH_SIZE as _UNSET, apply, execute  # noqa: E402
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue,
                                          QueuingManager=QueuingManager, WrappedObj=_WrappedObj,
                                          apply=apply)
@@ -418,7 +418,7 @@ operation = _unsupported.partial_namespace(
     EigvalsUndefinedError=exceptions.EigvalsUndefinedError,
     ParameterFrequenciesUndefinedError=exceptions.ParameterFrequenciesUndefinedError,
     GeneratorUndefinedError=exceptions.GeneratorUndefinedError,
-    _UNSET_BATCH_SIZE=-1)  # PennyLane's sentinel of an operator's batch size not computed yet
+    _UNSET_BATCH_SIZE=_UNSET)  # PennyLane's sentinel of a batch size not computed yet
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402
     CompiledCircuit, ExportError, compile, file_sha256, load, read_metadata,
