@@ -451,6 +451,7 @@ from ._adaptive import AdaptiveOptimizer  # noqa: E402
 optimize.AdaptiveOptimizer = AdaptiveOptimizer
 from . import _device_api as _device_api  # noqa: E402  (the device API methods on Device)
 from . import _null_qubit as _null_qubit  # noqa: E402  (qml.device("null.qubit"))
+from . import _resolution as _resolution  # noqa: E402  (qml.workflow's resolution functions)
 from . import _preprocess as _preprocess  # noqa: E402
 from . import workflow  # noqa: E402
 from . import transforms  # noqa: E402

@@ -708,8 +708,15 @@ class CompilePipeline:
                 stack.append(fn)
             return tapes, functools.partial(apply_postprocessing_stack,
                                             postprocessing_stack=stack)
+        before = getattr(obj, "pipeline", None)
+        start = len(before) if isinstance(before, CompilePipeline) else 0
         for bound in self._items:
             obj = bound(obj)
+        after = getattr(obj, "pipeline", None)
+        if (self._markers and isinstance(after, CompilePipeline) and after is not before
+                and after._items[start:] == self._items):  # a QNode: the markers kept
+            for name, pos in self._markers.items():
+                after._markers.setdefault(name, start + pos)
         return obj
 
 

@@ -99,7 +99,7 @@ def construct_tape(qnode, level="user"):
     return make
 
 
-def _make_execution_config(circuit, diff_method=None, mcm_config=None) -> ExecutionConfig:
+def make_execution_config(circuit, diff_method=None, mcm_config=None) -> ExecutionConfig:
     """The :class:`~qsym.devices.ExecutionConfig` of a QNode's options (PennyLane's
     ``pennylane.workflow.qnode._make_execution_config``, also importable by that path):
     its interface, ``gradient_kwargs``, ``grad_on_execution`` (``"best"`` is ``None``;
@@ -109,10 +109,10 @@ def _make_execution_config(circuit, diff_method=None, mcm_config=None) -> Execut
 
     >>> import qsym as qml
     >>> node = qml.QNode(lambda: qml.probs(), qml.device("default.qubit"), interface="autograd")
-    >>> config = _make_execution_config(node, "best")
+    >>> config = make_execution_config(node, "best")
     >>> config.interface, config.gradient_method, config.grad_on_execution
     (<Interface.AUTOGRAD: 'autograd'>, 'best', None)
-    >>> _make_execution_config(None).interface
+    >>> make_execution_config(None).interface
     <Interface.NUMPY: 'numpy'>
     """
     interface = getattr(circuit, "interface", Interface.NUMPY.value)
@@ -133,4 +133,4 @@ def _make_execution_config(circuit, diff_method=None, mcm_config=None) -> Execut
 # pennylane.workflow.qnode import QNode, qnode, _make_execution_config
 module_path(__name__, "set_shots", "PennyLane's path of qml.set_shots", set_shots=set_shots)
 module_path(__name__, "qnode", "PennyLane's module of the QNode", QNode=QNode, qnode=qnode,
-            _make_execution_config=_make_execution_config)
+            _make_execution_config=make_execution_config)
