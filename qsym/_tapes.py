@@ -805,7 +805,10 @@ def tape_resources(tape):
 def _value_key(p):
     """A parameter's exact value as a hashable key (its shape and every bit: the cache of
     ``qml.execute`` answers equal tapes only)."""
-    a = np.asarray(getval(getattr(p, "_value", p)))
+    v = getval(getattr(p, "_value", p))
+    if isinstance(v, (float, int, complex, np.floating, np.integer)):
+        return v  # a number is its own exact key
+    a = np.asarray(v)
     if a.dtype == object:
         return repr(a)
     return a.shape, a.astype(complex).tobytes()
