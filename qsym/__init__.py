@@ -454,6 +454,7 @@ from . import _null_qubit as _null_qubit  # noqa: E402  (qml.device("null.qubit"
 from . import _resolution as _resolution  # noqa: E402  (qml.workflow's resolution functions)
 from . import _preprocess as _preprocess  # noqa: E402
 from . import workflow  # noqa: E402
+from .workflow import marker  # noqa: E402  (qml.marker: a named level of a QNode's pipeline)
 from . import transforms  # noqa: E402
 transforms.rz_phase_gradient = __import__("sys").modules[f"{__name__}.transforms.rz_phase_gradient"].rz_phase_gradient
 # PennyLane's qml.noise: the noise models (qsym._noise_models), insert
@@ -545,7 +546,7 @@ __all__ = [
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer",
-    "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
+    "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "marker", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",
     "CompilePipeline", "decompose", "batch_input", "batch_params", "batch_partial", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",

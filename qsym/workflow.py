@@ -23,7 +23,7 @@ from .devices import ExecutionConfig, MCMConfig
 from .errors import ArgumentError, TransformError
 from .math import Interface
 
-__all__ = ["construct_tape", "construct_batch", "set_shots"]
+__all__ = ["construct_tape", "construct_batch", "set_shots", "marker"]
 
 
 def construct_batch(qnode, level="user"):
@@ -62,6 +62,42 @@ def construct_batch(qnode, level="user"):
         return part((tape,))
 
     return make
+
+
+def marker(obj=None, label=None):
+    """PennyLane's ``qml.marker``: name the level after the QNode's transforms so far
+    (``qnode.compile_pipeline.add_marker(label)``, the QNode itself marked), usable as
+    ``level=label`` in :func:`construct_batch`, ``qml.draw``, ``qml.specs``, ...; as a
+    decorator ``@qml.marker("label")`` or ``@qml.marker(label="label")``.
+
+    >>> import qsym as qml
+    >>> @qml.marker("after-cancel")
+    ... @qml.transforms.cancel_inverses
+    ... @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x):
+    ...     qml.H(0)
+    ...     qml.H(0)
+    ...     qml.RX(x, 0)
+    ...     return qml.expval(qml.Z(0))
+    >>> c.compile_pipeline.markers
+    ['after-cancel']
+    >>> len(construct_tape(c, level="after-cancel")(0.5).operations)
+    1
+    """
+    if isinstance(obj, QNode) and label is not None:
+        obj.compile_pipeline.add_marker(label)
+        return obj
+    if isinstance(obj, str):
+        obj, label = None, obj
+    if obj is None and label is not None:
+        def decorator(qnode):
+            return marker(qnode, label)
+
+        return decorator
+    if obj is not None and not isinstance(obj, QNode):
+        raise ValueError(f"Object to mark must be a QNode, got {obj!r}.")
+    raise ValueError("marker requires a 'label' argument (qml.marker(qnode, label) or "
+                     "@qml.marker(label)).")
 
 
 def construct_tape(qnode, level="user"):

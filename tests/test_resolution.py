@@ -128,3 +128,29 @@ def test_a_pipeline_applied_to_a_qnode_keeps_its_markers():
     assert applied.compile_pipeline == pipeline and applied.compile_pipeline.markers == ["merged"]
     assert node.compile_pipeline.markers == []
     assert len(get_compile_pipeline(applied, "merged")(0.1)) == 1
+
+
+def test_marker_names_a_level_and_bad_levels_are_value_errors():
+    @qml.marker("cancelled")
+    @qml.transforms.cancel_inverses
+    @qml.marker(label="nothing")
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(x):
+        qml.H(0)
+        qml.H(0)
+        qml.RX(x, 0)
+        return qml.expval(qml.Z(0))
+
+    assert c.compile_pipeline.markers == ["nothing", "cancelled"]
+    assert len(qml.workflow.construct_tape(c, level="nothing")(0.3).operations) == 3
+    assert len(qml.workflow.construct_tape(c, level="cancelled")(0.3).operations) == 1
+    with pytest.raises(ValueError, match=r"Level bla not found .* Custom levels are "
+                                         r"\['nothing', 'cancelled'\]"):
+        qml.workflow.construct_batch(c, level="bla")(0.3)
+    for bad in ([], 0.5, True):
+        with pytest.raises(qml.errors.TransformError, match="not recognized"):
+            qml.workflow.construct_batch(c, level=bad)(0.3)
+    with pytest.raises(ValueError, match="must be a QNode"):
+        qml.marker(_circuit, "x")
+    with pytest.raises(ValueError, match="requires a 'label'"):
+        qml.marker()
