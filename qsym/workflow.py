@@ -20,7 +20,7 @@ from ._tapes import QuantumScript
 from ._transform import level_slice, qnode_tape, trainable_positions
 from .transforms import module_path
 from .devices import ExecutionConfig, MCMConfig
-from .errors import ArgumentError, TransformError
+from .errors import ArgumentError, LevelError
 from .math import Interface
 
 __all__ = ["construct_tape", "construct_batch", "set_shots", "marker"]
@@ -106,9 +106,9 @@ def construct_tape(qnode, level="user"):
     numbers, as PennyLane does; the measurements are the returned ones, in order; the
     QNode's shots; trainable: the parameters that are ``qsym.numpy`` tensors with
     ``requires_grad=True``, as PennyLane's autograd interface marks them), after the
-    QNode's transforms up to ``level`` (:func:`construct_batch`;
-    a transform that makes several tapes raises :class:`~qsym.errors.TransformError`:
-    use ``construct_batch``).
+    QNode's transforms up to ``level`` (:func:`construct_batch`; a transform that makes
+    several tapes raises :class:`~qsym.errors.LevelError`, a ``ValueError``: use
+    ``construct_batch``).
 
     >>> import qsym as qml
     >>> @qml.qnode(qml.device("default.qubit", wires=2))
@@ -127,9 +127,10 @@ def construct_tape(qnode, level="user"):
     def make(*args, **kwargs):
         tapes, _ = construct_batch(qnode, level)(*args, **kwargs)
         if len(tapes) != 1:
-            raise TransformError(
-                f"Level {level} contains {len(tapes)} tapes. construct_tape is only for "
-                "levels with one tape: use qml.workflow.construct_batch")
+            raise LevelError(
+                f"Level requested corresponds to more than one tape. (qsym: level {level} "
+                f"makes {len(tapes)} tapes; construct_tape is only for levels with one tape: "
+                "use qml.workflow.construct_batch)")
         return tapes[0]
 
     return make
