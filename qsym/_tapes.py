@@ -68,13 +68,19 @@ _NOT_QWC = ("Only observables that are qubit-wise commuting Pauli words can be r
             "same wire, some of the following measurements do not commute:\n{}")
 
 
+def _measured_op(m):
+    """The operator a measurement reads (its observable as written, ``probs(op=...)``'s
+    operator), None for the computational basis."""
+    return m.written_obs if m.obs is not None else getattr(m, "op", None)
+
+
 def _check_basis_sampling(tape) -> None:
     """PennyLane's check before expanding a tape that samples the computational basis:
     every measured observable must commute qubit-wise with ``Z`` on the sampled wires."""
     from .pauli import are_pauli_words_qwc
 
     plain = [m for m in tape.measurements if getattr(m, "mv", None) is None]
-    basis = [m for m in plain if m.obs is None]
+    basis = [m for m in plain if _measured_op(m) is None]
     wires = [w for m in basis for w in m.wires]
     if any(len(m.wires) == 0 for m in basis):  # every wire
         wires = [w for m in tape.measurements for w in m.wires]
@@ -85,10 +91,10 @@ def _check_basis_sampling(tape) -> None:
         z = prod(*[GATE_CLASSES["PauliZ"](w) for w in wires]) if len(wires) > 1 else \
             GATE_CLASSES["PauliZ"](wires[0])
     for m in plain:
-        if m.obs is None:
+        if _measured_op(m) is None:
             continue
         try:
-            commuting = are_pauli_words_qwc([m.written_obs, z])
+            commuting = are_pauli_words_qwc([_measured_op(m), z])
         except (TypeError, ValueError):  # not a Pauli word
             commuting = False
         if not commuting:
@@ -300,7 +306,7 @@ class QuantumScript:
     def samples_computational_basis(self) -> bool:
         """Whether a measurement samples the computational basis (one without an
         observable: ``probs``, ``sample``, ``counts`` of wires, ``state``)."""
-        return any(getattr(m, "obs", None) is None for m in self.measurements)
+        return any(_measured_op(m) is None for m in self.measurements)
 
     @property
     def obs_sharing_wires(self) -> list:

@@ -650,9 +650,15 @@ def test_expand_rotates_observables_sharing_a_wire_and_keeps_their_values():
         with pytest.raises(qml.QuantumFunctionError, match="Try removing all probability"):
             clash.expand()
     sampled = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.X(0)), qml.counts()])
+    rotated = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.probs(op=qml.X(0)),
+                                                        qml.sample(wires=[0])])
+    for bad in (sampled, rotated):
+        with pytest.warns(PennyLaneDeprecationWarning):
+            with pytest.raises(qml.QuantumFunctionError, match="qubit-wise commuting"):
+                bad.expand()
+    fine = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.probs(op=qml.Z(0)), qml.sample()])
     with pytest.warns(PennyLaneDeprecationWarning):
-        with pytest.raises(qml.QuantumFunctionError, match="qubit-wise commuting"):
-            sampled.expand()
+        assert fine.expand().measurements == fine.measurements
 
 
 def test_expand_tape_state_prep_decomposes_the_later_preparations():
