@@ -412,7 +412,7 @@ __import__("sys").modules[f"{__name__}.drawer.utils"] = drawer.utils
 # inspecting gates and decompositions); their other names raise an AttributeError
 from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedObj as _WrappedObj  # noqa: E402
 from . import tape  # noqa: E402
-from ._tapes import apply, execute  # noqa: E402
+from ._tapes import UNSET_BATCH_SIZE as _UNSET, apply, execute  # noqa: E402
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue,
                                          QueuingManager=QueuingManager, WrappedObj=_WrappedObj,
                                          apply=apply)
@@ -435,7 +435,7 @@ operation = _unsupported.partial_namespace(
     EigvalsUndefinedError=exceptions.EigvalsUndefinedError,
     ParameterFrequenciesUndefinedError=exceptions.ParameterFrequenciesUndefinedError,
     GeneratorUndefinedError=exceptions.GeneratorUndefinedError,
-    _UNSET_BATCH_SIZE=-1)  # PennyLane's sentinel of an operator's batch size not computed yet
+    _UNSET_BATCH_SIZE=_UNSET)  # PennyLane's sentinel of a batch size not computed yet
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402
     CompiledCircuit, ExportError, compile, file_sha256, load, read_metadata,
@@ -468,8 +468,10 @@ from ._adaptive import AdaptiveOptimizer  # noqa: E402
 optimize.AdaptiveOptimizer = AdaptiveOptimizer
 from . import _device_api as _device_api  # noqa: E402  (the device API methods on Device)
 from . import _null_qubit as _null_qubit  # noqa: E402  (qml.device("null.qubit"))
+from . import _resolution as _resolution  # noqa: E402  (qml.workflow's resolution functions)
 from . import _preprocess as _preprocess  # noqa: E402
 from . import workflow  # noqa: E402
+from .workflow import marker  # noqa: E402  (qml.marker: a named level of a QNode's pipeline)
 from . import transforms  # noqa: E402
 transforms.rz_phase_gradient = __import__("sys").modules[f"{__name__}.transforms.rz_phase_gradient"].rz_phase_gradient
 # PennyLane's qml.noise: the noise models (qsym._noise_models), insert
@@ -561,7 +563,7 @@ __all__ = [
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer",
-    "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "transforms", "transform",
+    "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "marker", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",
     "CompilePipeline", "decompose", "batch_input", "batch_params", "batch_partial", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",

@@ -23,16 +23,14 @@ batches, executions, resources, derivatives, jvps, vjps).
 from __future__ import annotations
 
 import dataclasses
-from types import SimpleNamespace
 
 import numpy as np
 
 from . import devices
 from ._preprocess import decompose
-from ._tapes import QuantumScript
+from ._tapes import QuantumScript, tape_resources, tape_view
 from .decomposition import enabled_graph, has_decomp
 from .devices import Device, ExecutionConfig, qpu_executions, shadow_measurements
-from .resource import circuit_resources
 
 NAME = "null.qubit"
 # the gradient methods null.qubit gives (zero) derivatives for
@@ -125,44 +123,6 @@ def _zero_jvp(circuit):
 
 
 # --- what a tracker records of a tape --------------------------------------------------------
-def _measurement_view(m, i):
-    """A tape's measurement as :func:`qsym.devices.qpu_executions` and
-    :func:`qsym.resource.circuit_resources` read an IR measurement."""
-    obs = getattr(m, "obs", None)
-    terms = ()
-    if obs is not None:
-        written = getattr(obs, "terms", None)
-        if isinstance(written, dict) and written:
-            terms = tuple((c, tuple(sorted(word, key=str))) for word, c in written.items())
-        else:  # no Pauli form: a group of its own
-            terms = ((1.0, ((("unmeasured", i), "Z"),)),)
-    grouping = getattr(obs, "grouping_indices", None)
-    return SimpleNamespace(kind=m.kind, terms=terms, label=getattr(m, "resource_label", ()),
-                           groups=len(grouping or ()), shadow=getattr(m, "shadow", None),
-                           wires=tuple(getattr(m, "raw_wires", None) or ()), reduce=getattr(m, "reduce", ()))
-
-
-def tape_view(tape):
-    """``tape`` read as a traced circuit: its operators (name, wires) and measurements."""
-    ops = [SimpleNamespace(name=getattr(op, "name", type(op).__name__), wires=tuple(op.wires))
-           for op in tape.operations]
-    return SimpleNamespace(ops=ops, measurements=[_measurement_view(m, i) for i, m in
-                                                  enumerate(tape.measurements)])
-
-
-def tape_resources(tape):
-    """PennyLane's ``tape.specs["resources"]``: the :class:`qsym.resource.SpecsResources`
-    of a tape's operators and measurements.
-
-    >>> import qsym as qml
-    >>> t = qml.tape.QuantumScript([qml.Hadamard(0), qml.CNOT([0, 1])], [qml.expval(qml.Z(0))])
-    >>> r = tape_resources(t)
-    >>> r.gate_types, r.gate_sizes, r.measurements, r.num_allocs, r.depth
-    ({'Hadamard': 1, 'CNOT': 1}, {1: 1, 2: 1}, {'expval(PauliZ)': 1}, 2, 2)
-    """
-    return circuit_resources(tape_view(tape))
-
-
 def tape_executions(tape) -> tuple:
     """PennyLane's ``get_num_shots_and_executions``: the circuits hardware would run for
     ``tape`` and the shots they take (groups of commuting measurements, a shadow's

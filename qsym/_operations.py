@@ -3977,6 +3977,19 @@ class MeasurementProcess(Measured):
         """
         return None if self._wires is None else Wires(self._wires)
 
+    def diagonalizing_gates(self) -> list:
+        """PennyLane's ``mp.diagonalizing_gates()``: the gates rotating what is measured to
+        the computational basis (the observable's, as written; ``probs(op=...)``'s basis
+        change; none for computational-basis measurements).
+
+        >>> expval(PauliX(0)).diagonalizing_gates(), probs(wires=[0]).diagonalizing_gates()
+        ([H(0)], [])
+        """
+        if self.obs is None:
+            return list(self.diag)
+        with _no_recording():
+            return list(self.written_obs.diagonalizing_gates())
+
     @property
     def written_obs(self):
         """The observable as the user wrote it (``qml.expval(qml.Z(0))``: ``Z(0)``;

@@ -17,6 +17,7 @@ import contextvars
 import copy as _copy
 import warnings
 from collections.abc import MutableMapping
+from types import SimpleNamespace
 
 import autograd.numpy as anp
 import numpy as np
@@ -26,7 +27,8 @@ from autograd.tracer import Box, getval
 
 from ._cache import Memo
 from ._mcm import Conditional, MidMeasure
-from ._operations import GateSequence, MeasurementProcess, Observable
+from ._operations import (GATE_CLASSES, GateSequence, MeasurementProcess, Observable, counts, expval,
+                          sample, var)
 from ._runtime import CACHED_SHOTS_WARNING
 from ._opmath import Exp, SymbolicOp, apply_operation, prod
 from ._shots import Shots
@@ -34,15 +36,20 @@ from ._trace import QueueLog, Tape, active_tape, recording
 from . import devices
 from .errors import ArgumentError, DeviceError, DifferentiationError, GateError, QuantumFunctionError
 from .exceptions import PennyLaneDeprecationWarning
+from .resource import circuit_resources
 
 __all__ = ["QuantumScript", "QuantumTape", "make_qscript", "apply", "expand_tape_state_prep", "execute", "rebuild_op",
            "tape_gradient", "device_derivatives", "jacobian_rows",
-           "device_execute", "light_cone_params", "install_device_execute"]
+           "device_execute", "light_cone_params", "install_device_execute", "tape_view",
+           "tape_resources", "UNSET_BATCH_SIZE"]
 
 
 def _expanded(ops, depth, stop_at):
     out = []
     for op in ops:
+        if isinstance(op, QuantumScript) and depth >= 1 and not (stop_at and stop_at(op)):
+            out.extend(_expanded(op.operations, depth - 1, stop_at))  # a tape in the tape
+            continue
         keep = (depth < 1 or (stop_at is not None and stop_at(op))
                 or not getattr(op, "has_decomposition", False))
         if keep:
@@ -58,33 +65,73 @@ def _expanded(ops, depth, stop_at):
     return out
 
 
-_LETTER = {"PauliX": "X", "PauliY": "Y", "PauliZ": "Z", "Identity": None}
+_NOT_QWC = ("Only observables that are qubit-wise commuting Pauli words can be returned on the "
+            "same wire, some of the following measurements do not commute:\n{}")
 
 
-def _letters(tape, m) -> dict:
-    """``{wire: basis}`` a measurement reads its wires in (Pauli letters; "Z" for bit
-    strings; a Hermitian's own basis)."""
-    if m.obs is not None:
-        if getattr(m.obs, "_matrix", None) is not None:
-            return {w: ("H", id(m.obs)) for w in m.obs._mwires}
-        return {w: p for word in m.obs.terms for w, p in word}
-    op = getattr(m, "op", None)
-    if op is not None and getattr(op, "name", None) in _LETTER:
-        return {w: _LETTER[op.name] for w in op.wires if _LETTER[op.name]}
-    return {w: "Z" for w in (m.wires or tape.wires)}
+def _measured_op(m):
+    """The operator a measurement reads (its observable as written, ``probs(op=...)``'s
+    operator), None for the computational basis."""
+    return m.written_obs if m.obs is not None else getattr(m, "op", None)
 
 
-def _check_qubitwise_commuting(tape) -> None:
-    """PennyLane's check of ``expand(expand_measurements=True)``: measurements sharing a
-    wire must read it in the same basis."""
-    basis: dict = {}
-    for m in tape.measurements:
-        for w, b in _letters(tape, m).items():
-            if basis.setdefault(w, b) != b:
-                raise QuantumFunctionError(
-                    "Only observables that are qubit-wise commuting Pauli words can be "
-                    "returned on the same wire, some of the following measurements do not "
-                    f"commute:\n{tape.measurements}")
+def _check_basis_sampling(tape) -> None:
+    """PennyLane's check before expanding a tape that samples the computational basis:
+    every measured observable must commute qubit-wise with ``Z`` on the sampled wires."""
+    from .pauli import are_pauli_words_qwc
+
+    plain = [m for m in tape.measurements if getattr(m, "mv", None) is None]
+    basis = [m for m in plain if _measured_op(m) is None]
+    wires = [w for m in basis for w in m.wires]
+    if any(len(m.wires) == 0 for m in basis):  # every wire
+        wires = [w for m in tape.measurements for w in m.wires]
+    wires = list(dict.fromkeys(wires))
+    if not wires:
+        return
+    with recording(_Recorder()):
+        z = prod(*[GATE_CLASSES["PauliZ"](w) for w in wires]) if len(wires) > 1 else \
+            GATE_CLASSES["PauliZ"](wires[0])
+    for m in plain:
+        if _measured_op(m) is None:
+            continue
+        try:
+            commuting = are_pauli_words_qwc([_measured_op(m), z])
+        except (TypeError, ValueError):  # not a Pauli word
+            commuting = False
+        if not commuting:
+            raise QuantumFunctionError(_NOT_QWC.format(tape.measurements))
+
+
+_REMEASURE = {"expval": lambda m, o: expval(o), "var": lambda m, o: var(o),
+              "sample": lambda m, o: sample(o),
+              "counts": lambda m, o: counts(o, all_outcomes=m.all_outcomes)}
+
+
+def _diagonalized(tape) -> tuple:
+    """PennyLane's ``rotations_and_diagonal_measurements``: for observables sharing a
+    wire, the rotations to their common eigenbasis and the measurements of the diagonal
+    (``Z``) words; ``([], measurements)`` when no wire is shared."""
+    from .pauli import diagonalize_qwc_pauli_words
+
+    ids = tape.obs_sharing_wires_id
+    if not ids:
+        return [], list(tape.measurements)
+    try:
+        with recording(_Recorder()):
+            rotations, diagonal = diagonalize_qwc_pauli_words(tape.obs_sharing_wires)
+    except (TypeError, ValueError) as exc:
+        if any(m.kind in ("probs", "sample", "counts") for m in tape.measurements):
+            raise QuantumFunctionError(
+                "Only observables that are qubit-wise commuting Pauli words can be returned "
+                "on the same wire.\nTry removing all probability, sample and counts "
+                "measurements this will allow for splitting of execution and separate "
+                "measurements for each non-commuting observable.") from exc
+        raise QuantumFunctionError(_NOT_QWC.format(tape.measurements)) from exc
+    measurements = list(tape.measurements)
+    with recording(_Recorder()):
+        for o, i in zip(diagonal, ids):
+            measurements[i] = _REMEASURE[measurements[i].kind](measurements[i], o)
+    return rotations, measurements
 
 
 def _first(seen: set, key) -> bool:
@@ -102,6 +149,9 @@ class _Recorder(Tape):
         self.items.append(mp)
 
 
+# PennyLane's sentinel of a batch size not worked out yet (``qml.operation._UNSET_BATCH_SIZE``)
+UNSET_BATCH_SIZE = -1
+
 # the operations PennyLane counts as state preparations (its StatePrepBase)
 STATE_PREPARATIONS = frozenset({"StatePrep", "BasisState", "AmplitudeEmbedding",
                                 "QubitDensityMatrix", "QubitStateVector"})
@@ -112,6 +162,16 @@ def measured_wires(m) -> tuple:
     ``mp.wires``)."""
     obs = getattr(m, "obs", None)
     return tuple(obs.wires if obs is not None else (getattr(m, "wires", None) or ()))
+
+
+def _copied_measurement(m):
+    """A copy of the measurement ``m`` with its own observable objects (PennyLane's
+    ``copy(mp)``: the parameters themselves shared)."""
+    new = _copy.copy(m)
+    for name in ("obs", "_written"):
+        if getattr(m, name, None) is not None:
+            setattr(new, name, _copy.copy(getattr(m, name)))
+    return new
 
 
 def mapped_measurement(m, wire_map: dict):
@@ -158,19 +218,39 @@ class QuantumScript:
     """
 
     def __init__(self, ops=(), measurements=(), shots=None, trainable_params=None):
-        self.operations = list(ops)
-        self.measurements = list(measurements)
+        self.operations = list(() if ops is None else ops)
+        self.measurements = list(() if measurements is None else measurements)
         self._shots = Shots(shots)
-        self._trainable = None if trainable_params is None else sorted(trainable_params)
+        self._trainable = trainable_params  # as given (PennyLane's); the setter sorts
+        # PennyLane's cached attributes (reset by _update); qsym computes them on demand
+        self._graph = self._specs = None
+        self._batch_size = UNSET_BATCH_SIZE
+        self._obs_sharing_wires = self._obs_sharing_wires_id = None
+
+    def _update(self) -> None:
+        """PennyLane's ``_update``: forget what was worked out from the gates and
+        measurements (the specs, which parameters are trainable: all again), after the
+        lists were changed in place."""
+        self._graph = self._specs = None
+        self._trainable = None
+        self._batch_size = UNSET_BATCH_SIZE
+        self._obs_sharing_wires = self._obs_sharing_wires_id = None
+
+    # PennyLane's pytree of a script: (gates, measurements), (shots, trainable indices)
+    def _flatten(self):
+        return (self.operations, self.measurements), (self.shots, tuple(self.trainable_params))
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(*data, shots=metadata[0], trainable_params=metadata[1])
 
     @classmethod
     def from_queue(cls, queue, shots=None) -> "QuantumScript":
         """The script of the gates and measurements an ``AnnotatedQueue`` (or a
         :class:`QuantumTape`) recorded."""
         items = list(queue.queue)
-        ops = [o for o in items if not isinstance(o, MeasurementProcess)]
-        meas = [o for o in items if isinstance(o, MeasurementProcess)]
-        return cls(ops, meas, shots)
+        _check_queue_order(items)
+        return cls(*_split_queue(items), shots)
 
     @property
     def shots(self) -> Shots:
@@ -181,9 +261,17 @@ class QuantumScript:
     def circuit(self) -> list:
         return self.operations + self.measurements
 
-    # PennyLane's private names of the two lists (tests and transforms edit them in place)
-    _ops = property(lambda self: self.operations, doc="the gate list itself")
-    _measurements = property(lambda self: self.measurements, doc="the measurement list itself")
+    # PennyLane's private names of the two lists (tests and transforms edit or set them)
+    _ops = property(lambda self: self.operations, lambda self, v: setattr(self, "operations", v),
+                    doc="the gate list itself")
+    _measurements = property(lambda self: self.measurements,
+                             lambda self, v: setattr(self, "measurements", v),
+                             doc="the measurement list itself")
+    # PennyLane's attribute behind trainable_params: None until they are read or set
+    _trainable_params = property(lambda self: self._trainable,
+                                 lambda self, v: setattr(self, "_trainable",
+                                                         None if v is None else list(v)),
+                                 doc="the trainable indices, None until read or set")
 
     @property
     def wires(self):
@@ -219,13 +307,13 @@ class QuantumScript:
     def samples_computational_basis(self) -> bool:
         """Whether a measurement samples the computational basis (one without an
         observable: ``probs``, ``sample``, ``counts`` of wires, ``state``)."""
-        return any(getattr(m, "obs", None) is None for m in self.measurements)
+        return any(_measured_op(m) is None for m in self.measurements)
 
     @property
     def obs_sharing_wires(self) -> list:
         """The observables that share a wire with another measured observable
         (PennyLane's ``obs_sharing_wires``)."""
-        return [self.measurements[i].obs for i in self.obs_sharing_wires_id]
+        return [self.measurements[i].written_obs for i in self.obs_sharing_wires_id]
 
     @property
     def obs_sharing_wires_id(self) -> list:
@@ -234,9 +322,13 @@ class QuantumScript:
 
         used = Counter(w for m in self.measurements if getattr(m, "obs", None) is not None
                        for w in measured_wires(m))
-        return [i for i, m in enumerate(self.measurements)
-                if getattr(m, "obs", None) is not None
-                and any(used[w] > 1 for w in measured_wires(m))]
+        ids = [i for i, m in enumerate(self.measurements)
+               if getattr(m, "obs", None) is not None
+               and any(used[w] > 1 for w in measured_wires(m))]
+        # PennyLane's cached attributes, set when read (qsym works them out each time)
+        self._obs_sharing_wires_id = ids
+        self._obs_sharing_wires = [self.measurements[i].written_obs for i in ids]
+        return ids
 
     def get_operation(self, idx: int) -> tuple:
         """``(operation, operation index, parameter index in it)`` of trainable parameter
@@ -291,8 +383,9 @@ class QuantumScript:
     @property
     def trainable_params(self) -> list:
         """Indices (into :attr:`data`) of the parameters gradient transforms take."""
-        n = len(self.data)
-        return list(range(n)) if self._trainable is None else list(self._trainable)
+        if self._trainable is None:  # all of them, fixed from now on (PennyLane's)
+            self._trainable = list(range(len(self.data)))
+        return self._trainable
 
     @trainable_params.setter
     def trainable_params(self, indices):
@@ -355,7 +448,8 @@ class QuantumScript:
             raise ArgumentError(
                 "The batch sizes of the quantum script operations do not match, they include "
                 f"{sizes[0]} and {sizes[1]}.")
-        return sizes[0] if sizes else None
+        self._batch_size = sizes[0] if sizes else None  # (PennyLane's cached attribute)
+        return self._batch_size
 
     @property
     def observables(self) -> list:
@@ -372,19 +466,19 @@ class QuantumScript:
 
     @property
     def hash(self) -> int:
-        """Equal for tapes with the same gates, parameters, measurements and shots
-        (PennyLane's ``tape.hash``)."""
-        ops = tuple((op.name, tuple(op.wires), repr(op.hyper),
-                     tuple(float(np.real(getattr(p, "_value", p))) for p in op.data))
+        """Equal for tapes with the same gates, parameters (exactly), measurements,
+        trainable parameters and shots (PennyLane's ``tape.hash``)."""
+        ops = tuple((getattr(op, "name", type(op).__name__), tuple(op.wires),
+                     repr(getattr(op, "hyper", None)),
+                     tuple(_value_key(p) for p in op.data))
                     for op in self.operations)
-        return hash((ops, tuple(_mp_key(m) for m in self.measurements), self.shots))
+        return hash((ops, tuple(_mp_key(m) for m in self.measurements),
+                     tuple(self.trainable_params), self.shots))
 
     @property
     def diagonalizing_gates(self) -> list:
         """The gates rotating the measured observables' eigenbases to the computational
         basis, in order (PennyLane's ``tape.diagonalizing_gates``)."""
-        from ._operations import GATE_CLASSES
-
         out, seen = [], set()
         with recording(_Recorder()):
             for m in self.measurements:
@@ -404,8 +498,12 @@ class QuantumScript:
     def expand(self, depth=1, stop_at=None, expand_measurements=False):
         """PennyLane's deprecated ``tape.expand``: a new tape with each gate replaced by its
         decomposition, ``depth`` times (gates with none, or for which ``stop_at(op)`` is
-        true, are kept); warns as PennyLane 0.45 does. The measurements are kept
-        (``expand_measurements`` is accepted; qsym applies diagonalizing gates itself).
+        true, are kept; a tape recorded inside the tape is one level); warns as PennyLane
+        0.45 does. As PennyLane's, observables sharing a wire must commute qubit-wise
+        (else :class:`~qsym.errors.QuantumFunctionError`): the rotations to their common
+        basis are appended and they are measured as ``Z`` words. Other measurements are
+        kept (``expand_measurements`` is accepted; qsym applies diagonalizing gates when it
+        runs the tape, so PennyLane's eigenvalue measurements are not made).
 
         >>> import qsym as qml
         >>> import warnings
@@ -418,9 +516,46 @@ class QuantumScript:
             "QuantumScript.expand is deprecated and will be removed in a future release "
             "(PennyLane 0.45; qml.devices.preprocess.decompose replaces it).",
             PennyLaneDeprecationWarning, stacklevel=2)
-        if expand_measurements:
-            _check_qubitwise_commuting(self)
-        return self.copy(ops=_expanded(self.operations, depth, stop_at), trainable_params=None)
+        if depth == 0:
+            return self
+        if self.samples_computational_basis and len(self.measurements) > 1:
+            _check_basis_sampling(self)
+        rotations, measurements = _diagonalized(self)
+        return type(self)(_expanded(self.operations + rotations, depth, stop_at),
+                          measurements, shots=self.shots)
+
+    def adjoint(self) -> "QuantumScript":
+        """PennyLane's ``tape.adjoint()``: the state preparations that open the script,
+        then the adjoint of every other gate in reverse order (``qml.adjoint(op,
+        lazy=False)``: qsym's gives the inverse gate of the table, where PennyLane keeps
+        ``Adjoint(S)``), the same measurements and shots.
+
+        >>> import qsym as qml
+        >>> QuantumScript([qml.RX(0.1, 0), qml.S(1)], [qml.probs()]).adjoint().operations
+        [PhaseShift(-pi/2, wires=[1]), RX(-0.1, wires=[0])]
+        """
+        from ._opmath import adjoint
+
+        k = self.num_preps
+        with recording(_Recorder()):  # made, not applied anywhere
+            ops = [adjoint(op, lazy=False) for op in reversed(self.operations[k:])]
+        return type(self)(self.operations[:k] + ops, self.measurements, shots=self.shots)
+
+    @property
+    def specs(self) -> dict:
+        """PennyLane's ``tape.specs``: ``{"resources": SpecsResources, "shots": Shots,
+        "errors": {}}`` of the script's gates and measurements (worked out once; after
+        changing the lists in place, ``_update()`` forgets it).
+
+        >>> import qsym as qml
+        >>> t = QuantumScript([qml.Hadamard(0), qml.CNOT([0, 1])], [qml.expval(qml.Z(0))])
+        >>> r = t.specs["resources"]
+        >>> r.gate_types, r.gate_sizes, r.num_allocs, r.depth
+        ({'Hadamard': 1, 'CNOT': 1}, {1: 1, 2: 1}, 2, 2)
+        """
+        if self._specs is None:
+            self._specs = {"resources": tape_resources(self), "shots": self.shots, "errors": {}}
+        return self._specs
 
     def draw(self, wire_order=None, show_all_wires=False, decimals=None, max_length=100,
              show_matrices=True) -> str:
@@ -437,24 +572,39 @@ class QuantumScript:
                          max_length=max_length, show_matrices=show_matrices)
 
     def copy(self, copy_operations=False, **update) -> "QuantumScript":
-        """A copy (the gate list copied; the gates themselves too with
-        ``copy_operations=True``); ``ops=``, ``measurements=``, ``shots=``,
-        ``trainable_params=`` replace those. As PennyLane's, new ``operations=`` or
-        ``measurements=`` make every parameter trainable again unless ``trainable_params=``
-        is given (the old indices need not fit the new gates)."""
-        renewed = "operations" in update or "measurements" in update  # (PennyLane's test)
-        ops = update.pop("ops", update.pop("operations", None))
-        meas = update.pop("measurements", None)
-        if ops is None:
-            ops = [_copy.copy(o) for o in self.operations] if copy_operations else self.operations
-        new = QuantumScript(list(ops), list(self.measurements if meas is None else meas),
-                            update.pop("shots", self.shots),
-                            update.pop("trainable_params", None if renewed else self._trainable))
-        if update:
-            raise TypeError(f"QuantumScript.copy() got unexpected keyword(s) {sorted(update)}")
-        return new
+        """A copy of the same class (the lists copied; the gates and measurements
+        themselves too with ``copy_operations=True`` or any update, their parameters
+        shared); ``ops=``/``operations=``, ``measurements=``, ``shots=``,
+        ``trainable_params=`` replace those. As PennyLane's, new operations or
+        measurements make every parameter trainable again unless ``trainable_params=`` is
+        given (the old indices need not fit the new gates); another keyword is a
+        ``TypeError``.
 
-    __copy__ = copy
+        >>> import qsym as qml
+        >>> t = QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 0)], [qml.probs()], trainable_params=[1])
+        >>> t.copy().trainable_params, t.copy(ops=[qml.RZ(0.3, 0)]).trainable_params
+        ([1], [0])
+        """
+        if "ops" in update:
+            update["operations"] = update.pop("ops")
+        for key in update:
+            if key not in ("operations", "measurements", "shots", "trainable_params"):
+                raise TypeError(f"{type(self)}.copy() got an unexpected key '{key}' in update "
+                                "dict (qsym: ops, operations, measurements, shots, "
+                                "trainable_params)")
+        ops, meas = update.get("operations"), update.get("measurements")
+        deep = copy_operations or bool(update)
+        if ops is None:
+            ops = [_copy.copy(o) for o in self.operations] if deep else self.operations
+        if meas is None:
+            meas = ([_copied_measurement(m) for m in self.measurements] if deep
+                    else self.measurements)
+        renewed = "operations" in update or "measurements" in update  # (PennyLane's test)
+        return type(self)(list(ops), list(meas), update.get("shots", self.shots),
+                          update.get("trainable_params", None if renewed else self._trainable))
+
+    def __copy__(self) -> "QuantumScript":
+        return self.copy(copy_operations=True)  # (PennyLane's copy.copy of a script)
 
     def __iter__(self):
         return iter(self.circuit)
@@ -490,17 +640,48 @@ class QuantumTape(QuantumScript):
 
     def __exit__(self, *exc):
         out = self._ctx.__exit__(*exc)
-        items = self._recorder.log
-        self.operations += [o for o in items if not isinstance(o, MeasurementProcess)]
-        self.measurements += [o for o in items if isinstance(o, MeasurementProcess)]
+        items = list(self._recorder.log)
+        del self._recorder, self._ctx  # (a recorded tape copies and deep-copies cleanly)
+        if exc[0] is None:
+            _check_queue_order(self.measurements + items)
+        ops, meas = _split_queue(items)
+        self.operations += ops
+        self.measurements += meas
+        self._update()
         outer = active_tape()
         if outer is not None:  # a tape inside a tape is queued on the outer one
             outer.append(self)
         return out
 
+    def adjoint(self) -> "QuantumTape":
+        """:meth:`QuantumScript.adjoint`, queued on the tape being recorded (PennyLane's)."""
+        new = super().adjoint()
+        outer = active_tape()
+        if outer is not None:
+            outer.append(new)
+        return new
+
     @property
     def queue(self) -> list:
         return self.circuit
+
+
+def _check_queue_order(items) -> None:
+    """PennyLane's ``process_queue`` check: every gate before the first measurement."""
+    measured = False
+    for obj in items:
+        if isinstance(obj, MeasurementProcess):
+            measured = True
+        elif measured:
+            raise ArgumentError(
+                f"ops operation {obj} must occur prior to measurements. Please place earlier "
+                "in the queue. (qsym: a tape's gates come before its measurements)")
+
+
+def _split_queue(items) -> tuple:
+    """``(operations, measurements)`` of a recorded queue."""
+    return ([o for o in items if not isinstance(o, MeasurementProcess)],
+            [o for o in items if isinstance(o, MeasurementProcess)])
 
 
 def apply(op, context=None):
@@ -541,21 +722,28 @@ def apply(op, context=None):
 
 
 def expand_tape_state_prep(tape, skip_first=True):
-    """PennyLane's deprecated ``expand_tape_state_prep``: a copy of the tape (qsym
-    decomposes state preparations, ``StatePrep``, ``BasisState``, ..., itself when the
-    circuit runs; PennyLane's decompositions of them are not reproduced); warns as
-    PennyLane 0.45 does.
+    """PennyLane's deprecated ``expand_tape_state_prep``: a copy of the tape with every
+    state preparation (``StatePrep``, ``BasisState``, ...) replaced by its decomposition,
+    except the first operation when ``skip_first`` (the state the circuit starts from);
+    every parameter trainable. Warns as PennyLane 0.45 does.
 
     >>> import qsym as qml, warnings
-    >>> t = QuantumScript([qml.RX(0.1, wires=0)], [qml.expval(qml.Z(0))])
+    >>> t = QuantumScript([qml.RX(0.1, wires=0), qml.BasisState([1], wires=1)])
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")
     ...     expand_tape_state_prep(t).operations
-    [RX(0.1, wires=[0])]
+    [RX(0.1, wires=[0]), X(1)]
     """
-    warnings.warn("expand_tape_state_prep is deprecated (PennyLane 0.45); qsym decomposes "
-                  "state preparations itself", PennyLaneDeprecationWarning, stacklevel=2)
-    return tape.copy()
+    warnings.warn("expand_tape_state_prep is deprecated and will be removed in a future "
+                  "release (PennyLane 0.45)", PennyLaneDeprecationWarning, stacklevel=2)
+    ops = []
+    for k, op in enumerate(tape.operations):
+        if getattr(op, "name", None) in STATE_PREPARATIONS and not (skip_first and k == 0):
+            with recording(_Recorder()):
+                ops.extend(op.decomposition())
+        else:
+            ops.append(op)
+    return type(tape)(ops, tape.measurements, shots=tape.shots)
 
 
 def make_qscript(fn, shots=None):
@@ -570,14 +758,69 @@ def make_qscript(fn, shots=None):
     [RY(0.2, wires=[0])]
     """
     def wrapper(*args, **kwargs):
-        with QuantumTape(shots=shots) as tape:
+        recorder = _Recorder()
+        recorder.log = QueueLog()
+        with recording(recorder):  # not recorded where make_qscript is called
             fn(*args, **kwargs)
-        return tape
+        items = list(recorder.log)
+        _check_queue_order(items)
+        return QuantumScript(*_split_queue(items), shots=shots)
 
     return wrapper
 
 
+# --- resources: a tape read as a traced circuit ---------------------------------------------
+def _measurement_view(m, i):
+    """A tape's measurement as :func:`qsym.devices.qpu_executions` and
+    :func:`qsym.resource.circuit_resources` read an IR measurement."""
+    obs = getattr(m, "obs", None)
+    terms = ()
+    if obs is not None:
+        written = getattr(obs, "terms", None)
+        if isinstance(written, dict) and written:
+            terms = tuple((c, tuple(sorted(word, key=str))) for word, c in written.items())
+        else:  # no Pauli form: a group of its own
+            terms = ((1.0, ((("unmeasured", i), "Z"),)),)
+    grouping = getattr(obs, "grouping_indices", None)
+    return SimpleNamespace(kind=m.kind, terms=terms, label=getattr(m, "resource_label", ()),
+                           groups=len(grouping or ()), shadow=getattr(m, "shadow", None),
+                           wires=tuple(getattr(m, "raw_wires", None) or ()), reduce=getattr(m, "reduce", ()))
+
+
+def tape_view(tape):
+    """``tape`` read as a traced circuit: its operators (name, wires) and measurements."""
+    ops = [SimpleNamespace(name=getattr(op, "name", type(op).__name__), wires=tuple(op.wires))
+           for op in tape.operations]
+    return SimpleNamespace(ops=ops, measurements=[_measurement_view(m, i) for i, m in
+                                                  enumerate(tape.measurements)])
+
+
+def tape_resources(tape):
+    """PennyLane's ``tape.specs["resources"]``: the :class:`qsym.resource.SpecsResources`
+    of a tape's operators and measurements.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.Hadamard(0), qml.CNOT([0, 1])], [qml.expval(qml.Z(0))])
+    >>> r = tape_resources(t)
+    >>> r.gate_types, r.gate_sizes, r.measurements, r.num_allocs, r.depth
+    ({'Hadamard': 1, 'CNOT': 1}, {1: 1, 2: 1}, {'expval(PauliZ)': 1}, 2, 2)
+    """
+    return circuit_resources(tape_view(tape))
+
+
 # --- execution: a tape as a circuit function of its parameters --------------------------------
+def _value_key(p):
+    """A parameter's exact value as a hashable key (its shape and every bit: the cache of
+    ``qml.execute`` answers equal tapes only)."""
+    v = getval(getattr(p, "_value", p))
+    if isinstance(v, (float, int, complex, np.floating, np.integer)):
+        return v  # a number is its own exact key
+    a = np.asarray(v)
+    if a.dtype == object:
+        return repr(a)
+    return a.shape, a.astype(complex).tobytes()
+
+
 def _mp_key(m):
     obs = m.obs
     if obs is None:
@@ -893,7 +1136,6 @@ def split_coefficients(tape):
     >>> split_coefficients(t)[1] is None
     True
     """
-    from ._operations import expval
 
     if not any(_boxed_coefficients(m) for m in tape.measurements):
         return tape, None
@@ -932,7 +1174,6 @@ def split_coefficients(tape):
 
 
 def _pauli(letter, wire):
-    from ._operations import GATE_CLASSES
 
     with recording(Tape()):
         return GATE_CLASSES["Pauli" + letter](wires=wire)
@@ -1033,9 +1274,8 @@ def eigvals_as_observables(tape):
 
 def _run_one(tape, device, gradient=None):
     tape = eigvals_as_observables(lowered(tape))
-    if not tape.measurements:
-        raise ArgumentError("a tape needs at least one measurement to be executed "
-                            "(qml.expval, qml.probs, ...)")
+    if not tape.measurements:  # nothing measured: no values (PennyLane's empty tuple)
+        return ()
     split, combine = split_coefficients(tape)
     if combine is not None:
         return combine(_run_one(split, device, gradient))

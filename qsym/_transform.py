@@ -39,7 +39,7 @@ from ._shots import Shots
 from .devices import Device, own_derivatives
 from ._tapes import QuantumScript, QuantumTape, apply, device_derivatives, execute
 from ._trace import Tape, active_tape, recording
-from .errors import ArgumentError, TransformError
+from .errors import ArgumentError, LevelError, TransformError
 from .exceptions import PennyLaneDeprecationWarning
 from .math import requires_grad
 
@@ -708,8 +708,15 @@ class CompilePipeline:
                 stack.append(fn)
             return tapes, functools.partial(apply_postprocessing_stack,
                                             postprocessing_stack=stack)
+        before = getattr(obj, "pipeline", None)
+        start = len(before) if isinstance(before, CompilePipeline) else 0
         for bound in self._items:
             obj = bound(obj)
+        after = getattr(obj, "pipeline", None)
+        if (self._markers and isinstance(after, CompilePipeline) and after is not before
+                and after._items[start:] == self._items):  # a QNode: the markers kept
+            for name, pos in self._markers.items():
+                after._markers.setdefault(name, start + pos)
         return obj
 
 
@@ -953,12 +960,13 @@ def level_slice(pipeline, level) -> slice:
     >>> level_slice(CompilePipeline(), "top"), level_slice(CompilePipeline(), 2)
     (slice(0, 0, None), slice(0, 2, None))
     """
+    if isinstance(level, bool) or not isinstance(level, (type(None), str, int, slice)):
+        raise LevelError(f"level {level} not recognized. Acceptable types are None, int, str, "
+                         "and slice.")
     if level is None or level in LEVELS[1:]:
         return slice(0, None)
     if level == "top":
         return slice(0, 0)
-    if isinstance(level, bool):
-        raise TransformError(f"level must be a name, an int or a slice; got {level!r}")
     if isinstance(level, int):
         return slice(0, level)
     if isinstance(level, slice):
@@ -966,10 +974,9 @@ def level_slice(pipeline, level) -> slice:
     where = pipeline.get_marker_level(level) if isinstance(level, str) else None
     if where is not None:
         return slice(0, where)
-    markers = pipeline.markers
-    raise TransformError(
-        f"level {level!r} is not one of {', '.join(map(repr, LEVELS))}, an int, a slice or "
-        f"a marker of the pipeline ({sorted(markers)})")
+    raise LevelError(
+        f"Level {level} not found in transform program. Builtin options are 'top', 'user', "
+        f"'device', and 'gradient'. Custom levels are {pipeline.markers}.")
 
 
 def restrict_trainable(tape, argnum) -> None:

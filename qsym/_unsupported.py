@@ -57,7 +57,8 @@ NAMESPACES = {
     "queuing": "PennyLane's queuing internals (qml.queuing; qml.queuing.AnnotatedQueue is "
                "provided)",
     "workflow": "PennyLane's execution workflow (qml.workflow; construct_tape, "
-                "construct_batch and set_shots are provided)",
+                "construct_batch, set_shots, construct_execution_config, "
+                "get_best_diff_method and get_compile_pipeline are provided)",
     "qnn": "PennyLane's Keras and Torch layers (qml.qnn)",
     "data": "PennyLane's data sets (qml.data)",
     "capture": "PennyLane's program capture (qml.capture)",

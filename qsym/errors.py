@@ -359,6 +359,15 @@ class TransformError(QsymError):
     """
 
 
+class LevelError(TransformError, ValueError):
+    """A ``level`` of a QNode's pipeline that is not there or not a level (``construct_batch``,
+    ``construct_tape``, ``qml.draw``, ...; PennyLane's ``ValueError``).
+
+    >>> issubclass(LevelError, ValueError) and issubclass(LevelError, TransformError)
+    True
+    """
+
+
 class KernelError(QsymError, ValueError):
     """Bad input to a ``qml.kernels`` function (an unknown noise-mitigation method, a
     kernel matrix whose diagonal is too small to estimate the noise from).

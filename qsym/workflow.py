@@ -20,10 +20,10 @@ from ._tapes import QuantumScript
 from ._transform import level_slice, qnode_tape, trainable_positions
 from .transforms import module_path
 from .devices import ExecutionConfig, MCMConfig
-from .errors import ArgumentError, TransformError
+from .errors import ArgumentError, LevelError
 from .math import Interface
 
-__all__ = ["construct_tape", "construct_batch", "set_shots"]
+__all__ = ["construct_tape", "construct_batch", "set_shots", "marker"]
 
 
 def construct_batch(qnode, level="user"):
@@ -64,15 +64,51 @@ def construct_batch(qnode, level="user"):
     return make
 
 
+def marker(obj=None, label=None):
+    """PennyLane's ``qml.marker``: name the level after the QNode's transforms so far
+    (``qnode.compile_pipeline.add_marker(label)``, the QNode itself marked), usable as
+    ``level=label`` in :func:`construct_batch`, ``qml.draw``, ``qml.specs``, ...; as a
+    decorator ``@qml.marker("label")`` or ``@qml.marker(label="label")``.
+
+    >>> import qsym as qml
+    >>> @qml.marker("after-cancel")
+    ... @qml.transforms.cancel_inverses
+    ... @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x):
+    ...     qml.H(0)
+    ...     qml.H(0)
+    ...     qml.RX(x, 0)
+    ...     return qml.expval(qml.Z(0))
+    >>> c.compile_pipeline.markers
+    ['after-cancel']
+    >>> len(construct_tape(c, level="after-cancel")(0.5).operations)
+    1
+    """
+    if isinstance(obj, QNode) and label is not None:
+        obj.compile_pipeline.add_marker(label)
+        return obj
+    if isinstance(obj, str):
+        obj, label = None, obj
+    if obj is None and label is not None:
+        def decorator(qnode):
+            return marker(qnode, label)
+
+        return decorator
+    if obj is not None and not isinstance(obj, QNode):
+        raise ValueError(f"Object to mark must be a QNode, got {obj!r}.")
+    raise ValueError("marker requires a 'label' argument (qml.marker(qnode, label) or "
+                     "@qml.marker(label)).")
+
+
 def construct_tape(qnode, level="user"):
     """``construct_tape(qnode)(*args, **kwargs)``: the :class:`~qsym.tape.QuantumScript` of
     the gates and measurements the QNode's function makes at these arguments (run on the
     numbers, as PennyLane does; the measurements are the returned ones, in order; the
     QNode's shots; trainable: the parameters that are ``qsym.numpy`` tensors with
     ``requires_grad=True``, as PennyLane's autograd interface marks them), after the
-    QNode's transforms up to ``level`` (:func:`construct_batch`;
-    a transform that makes several tapes raises :class:`~qsym.errors.TransformError`:
-    use ``construct_batch``).
+    QNode's transforms up to ``level`` (:func:`construct_batch`; a transform that makes
+    several tapes raises :class:`~qsym.errors.LevelError`, a ``ValueError``: use
+    ``construct_batch``).
 
     >>> import qsym as qml
     >>> @qml.qnode(qml.device("default.qubit", wires=2))
@@ -91,15 +127,16 @@ def construct_tape(qnode, level="user"):
     def make(*args, **kwargs):
         tapes, _ = construct_batch(qnode, level)(*args, **kwargs)
         if len(tapes) != 1:
-            raise TransformError(
-                f"Level {level} contains {len(tapes)} tapes. construct_tape is only for "
-                "levels with one tape: use qml.workflow.construct_batch")
+            raise LevelError(
+                f"Level requested corresponds to more than one tape. (qsym: level {level} "
+                f"makes {len(tapes)} tapes; construct_tape is only for levels with one tape: "
+                "use qml.workflow.construct_batch)")
         return tapes[0]
 
     return make
 
 
-def _make_execution_config(circuit, diff_method=None, mcm_config=None) -> ExecutionConfig:
+def make_execution_config(circuit, diff_method=None, mcm_config=None) -> ExecutionConfig:
     """The :class:`~qsym.devices.ExecutionConfig` of a QNode's options (PennyLane's
     ``pennylane.workflow.qnode._make_execution_config``, also importable by that path):
     its interface, ``gradient_kwargs``, ``grad_on_execution`` (``"best"`` is ``None``;
@@ -109,10 +146,10 @@ def _make_execution_config(circuit, diff_method=None, mcm_config=None) -> Execut
 
     >>> import qsym as qml
     >>> node = qml.QNode(lambda: qml.probs(), qml.device("default.qubit"), interface="autograd")
-    >>> config = _make_execution_config(node, "best")
+    >>> config = make_execution_config(node, "best")
     >>> config.interface, config.gradient_method, config.grad_on_execution
     (<Interface.AUTOGRAD: 'autograd'>, 'best', None)
-    >>> _make_execution_config(None).interface
+    >>> make_execution_config(None).interface
     <Interface.NUMPY: 'numpy'>
     """
     interface = getattr(circuit, "interface", Interface.NUMPY.value)
@@ -133,4 +170,4 @@ def _make_execution_config(circuit, diff_method=None, mcm_config=None) -> Execut
 # pennylane.workflow.qnode import QNode, qnode, _make_execution_config
 module_path(__name__, "set_shots", "PennyLane's path of qml.set_shots", set_shots=set_shots)
 module_path(__name__, "qnode", "PennyLane's module of the QNode", QNode=QNode, qnode=qnode,
-            _make_execution_config=_make_execution_config)
+            _make_execution_config=make_execution_config)

@@ -482,3 +482,209 @@ def test_execute_of_several_tapes_is_one_batch():
         qml.execute([t1, t2], dev)
         dev.execute([t1, t2])
     assert tracker.totals["batches"] == 2 and tracker.totals["executions"] == 4
+
+
+# --- PennyLane 0.45's QuantumScript / QuantumTape semantics (issue #18) -----------------------
+def test_a_tape_inside_a_tape_is_one_operation_expanded_as_one_level():
+    from qsym.exceptions import PennyLaneDeprecationWarning
+
+    with qml.tape.QuantumTape() as tape:
+        qml.BasisState(onp.array([1, 1]), wires=[0, "a"])  # -> X(0), X(a)
+        with qml.tape.QuantumTape() as inner:
+            qml.Rot(0.543, 0.1, 0.4, wires=0)  # -> RZ, RY, RZ
+        qml.CNOT(wires=[0, "a"])
+        qml.probs(wires=0)
+    assert tape.operations[1] is inner and len(tape.operations) == 3
+    with pytest.warns(PennyLaneDeprecationWarning):
+        one = tape.expand(depth=1)
+        two = tape.expand(depth=2, stop_at=lambda op: getattr(op, "name", None) == "PauliX")
+    # depth 1: the inner tape opens to its Rot; depth 2: the Rot to its three rotations
+    assert [op.name for op in one.operations] == ["PauliX", "PauliX", "Rot", "CNOT"]
+    assert [op.name for op in two.operations] == ["PauliX", "PauliX", "RZ", "RY", "RZ", "CNOT"]
+    # the same circuit: wire 0 is |1> rotated by Rot, its probabilities by hand
+    # (Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi): |<1|RY(0.1)|1>|^2 = cos^2(0.05))
+    p1 = onp.cos(0.05) ** 2
+    dev = qml.device("default.qubit", wires=[0, "a"])
+    for t in (one, two):
+        assert onp.allclose(dev.execute(t), [1 - p1, p1], atol=1e-12)
+
+
+def test_gates_after_a_measurement_are_refused_as_pennylane_does():
+    with pytest.raises(ValueError, match="must occur prior to measurements"):
+        with qml.tape.QuantumTape():
+            qml.expval(qml.PauliZ(1))
+            qml.RX(0.5, wires=0)
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.probs(wires=0)
+        qml.X(0)
+    with pytest.raises(ValueError, match="must occur prior to measurements"):
+        qml.tape.QuantumScript.from_queue(q)
+
+
+def test_adjoint_tape_undoes_the_circuit_and_is_queued_from_a_quantum_tape():
+    ops = [qml.BasisState([1, 0], wires=[0, 1]), qml.RX(0.3, 0), qml.CNOT([0, 1]),
+           qml.RY(0.7, 1), qml.S(0)]
+    tape = qml.tape.QuantumScript(ops, [qml.probs(wires=[0, 1])])
+    adj = tape.adjoint()
+    assert adj.operations[0] is ops[0] and adj.measurements == tape.measurements
+    # the circuit followed by its adjoint is the state preparation alone: |10>
+    both = qml.tape.QuantumScript(ops + adj.operations[1:], [qml.probs(wires=[0, 1])])
+    assert onp.allclose(_dev().execute(both), [0, 0, 1, 0], atol=1e-12)
+    with qml.tape.QuantumTape() as outer:
+        queued = qml.tape.QuantumTape(ops, []).adjoint()
+    assert outer.operations == [queued]
+    with qml.queuing.AnnotatedQueue() as q:  # a script's adjoint is not queued
+        tape.adjoint()
+    assert len(q.queue) == 0
+
+
+def test_specs_count_the_gates_wires_and_depth_by_hand():
+    tape = qml.tape.QuantumScript(
+        [qml.RX(0.1, 0), qml.Rot(0.1, 0.2, 0.3, 0), qml.CNOT([0, "a"]), qml.RX(0.2, 4)],
+        [qml.expval(qml.X("a")), qml.probs(wires=[0, "a"])])
+    r = tape.specs["resources"]
+    assert r.gate_types == {"RX": 2, "Rot": 1, "CNOT": 1} and r.gate_sizes == {1: 3, 2: 1}
+    assert r.num_allocs == 3 and r.depth == 3  # RX, Rot, CNOT on wire 0; RX(4) beside
+    assert r.measurements == {"expval(PauliX)": 1, "probs(2 wires)": 1}
+    assert tape.specs["shots"] == qml.measurements.Shots(None)
+    tape.operations.append(qml.Hadamard(4))
+    assert tape.specs["resources"].gate_types.get("Hadamard") is None  # cached, as PennyLane's
+    tape._update()
+    assert tape.specs["resources"].gate_types["Hadamard"] == 1
+
+
+def test_trainable_params_are_fixed_when_read_and_reset_by_update():
+    tape = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 0)], [qml.expval(qml.Z(0))])
+    assert tape._trainable_params is None
+    assert tape.trainable_params == [0, 1] and tape._trainable_params == [0, 1]
+    tape.trainable_params = {1, 0}
+    assert tape._trainable_params == [0, 1]
+    tape._ops = [qml.RX(0.1, 0), qml.RY(0.2, 0), qml.RZ(0.3, 0)]
+    tape._update()
+    assert tape.trainable_params == [0, 1, 2]
+    data, meta = tape._flatten()
+    again = qml.tape.QuantumScript._unflatten(data, meta)
+    assert again.operations == tape.operations and again.trainable_params == (0, 1, 2)
+
+
+def test_hash_tells_trainability_and_exact_parameters_apart():
+    def make(x, trainable=None):
+        return qml.tape.QuantumScript([qml.RX(x, 0), qml.RY(0.2, 1)],
+                                      [qml.expval(qml.Z(0))], trainable_params=trainable)
+
+    assert make(0.3).hash == make(0.3).hash
+    assert make(0.3, [0]).hash != make(0.3, [0, 1]).hash
+    assert make(0.3).hash != make(0.3 + 1e-13).hash  # the cache of qml.execute is exact
+    # a matrix parameter's imaginary part counts too
+    u1, u2 = onp.diag([1, 1j]), onp.diag([1, -1j])
+    t1, t2 = (qml.tape.QuantumScript([qml.QubitUnitary(u, 0)], [qml.state()]) for u in (u1, u2))
+    assert t1.hash != t2.hash
+    cache = {}
+    r1 = qml.execute([t1], _dev(1), cache=cache)[0]
+    r2 = qml.execute([t2], _dev(1), cache=cache)[0]
+    assert onp.allclose(r1, [1, 0]) and onp.allclose(r2, [1, 0])  # |0>: both phases unseen
+    plus = [qml.Hadamard(0)]
+    t1, t2 = (qml.tape.QuantumScript(plus + [qml.QubitUnitary(u, 0)], [qml.state()])
+              for u in (u1, u2))
+    r1, r2 = (qml.execute([t], _dev(1), cache=cache)[0] for t in (t1, t2))
+    assert onp.allclose(r1, onp.array([1, 1j]) / onp.sqrt(2))
+    assert onp.allclose(r2, onp.array([1, -1j]) / onp.sqrt(2))
+
+
+def test_copy_semantics_follow_pennylane():
+    import copy
+
+    with qml.tape.QuantumTape() as tape:
+        qml.RY(0.5, wires=[1])
+        qml.CNOT(wires=[0, 1])
+        qml.expval(qml.PauliZ(0) @ qml.PauliY(1))
+    tape.trainable_params = [0]
+    for new in (copy.copy(tape), tape.copy(copy_operations=True), copy.deepcopy(tape)):
+        assert type(new) is qml.tape.QuantumTape
+        assert all(a is not b for a, b in zip(new.operations, tape.operations))
+        assert all(a is not b for a, b in zip(new.measurements, tape.measurements))
+        assert all(a is not b for a, b in zip(new.observables, tape.observables))
+        assert new.trainable_params == [0] and new.data == tape.data
+    assert tape.copy(ops=[qml.RX(0.1, 0), qml.RZ(0.2, 0)]).trainable_params == [0, 1]
+    assert tape.copy(operations=[qml.RX(0.1, 0)]).trainable_params == [0]
+    with pytest.raises(TypeError, match="got an unexpected key 'update'"):
+        tape.copy(update={"shots": 3})
+
+
+def test_make_qscript_records_nothing_in_the_surrounding_queue():
+    def qfunc(x):
+        qml.Hadamard(0)
+        qml.RX(x, 1)
+        return qml.expval(qml.Z(1))
+
+    with qml.queuing.AnnotatedQueue() as q:
+        before = qml.PauliX(0)
+        script = qml.tape.make_qscript(qfunc, shots=5)(0.2)
+    assert q.queue == [before]
+    assert type(script) is qml.tape.QuantumScript and script.shots.total_shots == 5
+    assert [op.name for op in script.operations] == ["Hadamard", "RX"]
+    assert len(script.measurements) == 1
+
+
+def test_expand_rotates_observables_sharing_a_wire_and_keeps_their_values():
+    from qsym.exceptions import PennyLaneDeprecationWarning
+
+    tape = qml.tape.QuantumScript([qml.RY(0.3, 0), qml.RX(0.4, 1)],
+                                  [qml.expval(qml.X(0)), qml.var(qml.X(0) @ qml.Y(1)),
+                                   qml.expval(qml.Y(1))])
+    with pytest.warns(PennyLaneDeprecationWarning):
+        new = tape.expand()
+    assert [op.name for op in new.operations[2:]] == ["RY", "RX"]  # to the Z basis
+    assert new.operations[2].data[0] == pytest.approx(-onp.pi / 2)
+    assert all(set(w for word in m.obs.terms for _, w in word) == {"Z"}
+               for m in new.measurements)
+    # by hand: <X0> = sin(0.3), <Y1> = -sin(0.4), Var(X0 Y1) = 1 - (sin 0.3 sin 0.4)^2
+    expected = [onp.sin(0.3), 1 - (onp.sin(0.3) * onp.sin(0.4)) ** 2, -onp.sin(0.4)]
+    assert onp.allclose(_dev().execute(new), expected, atol=1e-12)
+    assert onp.allclose(_dev().execute(tape), expected, atol=1e-12)
+    assert [str(o) for o in tape.obs_sharing_wires] == ["X(0)", "X(0) @ Y(1)", "Y(1)"]
+
+    clash = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.X(0)),
+                                                      qml.sample(qml.Z(0))])
+    with pytest.warns(PennyLaneDeprecationWarning):
+        with pytest.raises(qml.QuantumFunctionError, match="Try removing all probability"):
+            clash.expand()
+    sampled = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.X(0)), qml.counts()])
+    rotated = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.probs(op=qml.X(0)),
+                                                        qml.sample(wires=[0])])
+    for bad in (sampled, rotated):
+        with pytest.warns(PennyLaneDeprecationWarning):
+            with pytest.raises(qml.QuantumFunctionError, match="qubit-wise commuting"):
+                bad.expand()
+    fine = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.probs(op=qml.Z(0)), qml.sample()])
+    with pytest.warns(PennyLaneDeprecationWarning):
+        assert fine.expand().measurements == fine.measurements
+
+
+def test_expand_tape_state_prep_decomposes_the_later_preparations():
+    from qsym.exceptions import PennyLaneDeprecationWarning
+
+    ops = [qml.BasisState([1, 0], wires=[0, 1]), qml.RY(0.4, 1),
+           qml.BasisState([1], wires=1)]
+    tape = qml.tape.QuantumScript(ops, [qml.probs(wires=[0, 1])])
+    with pytest.warns(PennyLaneDeprecationWarning):
+        kept = qml.tape.expand_tape_state_prep(tape)
+        first = qml.tape.expand_tape_state_prep(tape, skip_first=False)
+    assert [op.name for op in kept.operations] == ["BasisState", "RY", "PauliX"]
+    assert [op.name for op in first.operations] == ["PauliX", "RY", "PauliX"]
+
+
+def test_a_tape_without_measurements_gives_an_empty_tuple():
+    tape = qml.tape.QuantumScript([qml.RX(0.1, 0)], [])
+    assert _dev().execute(tape) == ()
+    assert qml.execute([tape], _dev()) == ((),)
+
+
+def test_measurement_diagonalizing_gates():
+    assert [g.name for g in qml.expval(qml.X(0) @ qml.Y(1)).diagonalizing_gates()] == [
+        "Hadamard", "PauliZ", "S", "Hadamard"]
+    assert qml.probs(wires=[0]).diagonalizing_gates() == []
+    assert [g.name for g in qml.probs(op=qml.X(0)).diagonalizing_gates()] == ["Hadamard"]
+    with qml.tape.QuantumTape() as tape:  # made, not queued
+        qml.expval(qml.X(0)).diagonalizing_gates()
+    assert tape.operations == []

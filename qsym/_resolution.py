@@ -1,0 +1,331 @@
+"""PennyLane 0.45's workflow resolution (``pennylane.workflow.resolution``) and the functions
+of ``qml.workflow`` built on it: :func:`construct_execution_config` (a QNode's
+:class:`~qsym.devices.ExecutionConfig`, resolved for its device and tapes),
+:func:`get_best_diff_method` and :func:`get_compile_pipeline` (the transforms a QNode's
+tapes go through, up to a ``level``: the user's, the gradient method's expansion, the
+device's preprocessing). They sit on the device API (``_device_api``: the device's
+``supports_derivatives``, ``setup_execution_config``, ``preprocess_transforms``) and the
+gradient transforms, and are installed in :mod:`qsym.workflow` (also at PennyLane's module
+paths ``qml.workflow.resolution``, ``qml.workflow.construct_execution_config``, ...).
+
+qsym's QNodes run through their own compiled pipeline; these functions report what
+PennyLane's workflow would resolve, with PennyLane's checks and errors.
+
+>>> import qsym as qml
+>>> @qml.qnode(qml.device("default.qubit", wires=1))
+... def f(x):
+...     qml.RX(x, wires=0)
+...     return qml.expval(qml.Z(0))
+>>> qml.workflow.get_best_diff_method(f)(0.5)
+'backprop'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+from . import gradients, workflow
+from ._options import DEFAULT_DIFF_METHOD
+from ._splitting import convert_to_numpy_parameters
+from ._transform import CompilePipeline
+from .devices import ExecutionConfig, MCMConfig
+from .errors import QuantumFunctionError
+from .math import Interface, get_interface
+from .transforms import module_path
+
+__all__ = ["construct_execution_config", "get_best_diff_method", "get_compile_pipeline"]
+
+# PennyLane's SupportedDiffMethods, in its order (the text of its error)
+DIFF_METHODS = ("best", "device", "backprop", "adjoint", "parameter-shift", "hadamard",
+                "finite-diff", "spsa")
+_GRADIENT_TRANSFORMS = {"finite-diff": "finite_diff", "spsa": "spsa_grad"}
+_HADAMARD_MODES = {"hadamard": "standard", "reversed-hadamard": "reversed",
+                   "direct-hadamard": "direct", "reversed-direct-hadamard": "reversed-direct"}
+
+
+def _resolve_interface(interface, tapes) -> Interface:
+    """PennyLane's ``_resolve_interface``: ``"auto"`` becomes the interface of the tapes'
+    parameters (NumPy when none is recognised); others as given.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(qml.numpy.array(0.1), 0)])
+    >>> _resolve_interface("auto", [t]), _resolve_interface("auto", [])
+    (<Interface.AUTOGRAD: 'autograd'>, <Interface.NUMPY: 'numpy'>)
+    """
+    interface = Interface(interface)
+    if interface == Interface.AUTO:
+        params = [p for tape in tapes for p in tape.get_parameters(trainable_only=False)]
+        try:
+            interface = Interface(get_interface(*params))
+        except ValueError:
+            interface = Interface.NUMPY
+    return interface
+
+
+def _resolve_mcm_config(mcm_config: MCMConfig, interface, finite_shots: bool) -> MCMConfig:
+    """PennyLane's ``_resolve_mcm_config``: no postselection mode without shots, and its
+    refusals of ``"one-shot"`` in analytic mode and of ``"single-branch-statistics"``.
+
+    >>> _resolve_mcm_config(MCMConfig(postselect_mode="hw-like"), Interface.NUMPY, False)
+    MCMConfig(mcm_method=None, postselect_mode=None)
+    """
+    updated: dict = {}
+    if not finite_shots:
+        updated["postselect_mode"] = None
+        if mcm_config.mcm_method == "one-shot":
+            raise ValueError("Cannot use the 'one-shot' method for mid-circuit measurements "
+                             "with analytic mode.")
+    if mcm_config.mcm_method == "single-branch-statistics":
+        raise ValueError("Cannot use mcm_method='single-branch-statistics' without qp.qjit or "
+                         "capture enabled.")
+    if interface == Interface.JAX_JIT and mcm_config.mcm_method == "deferred":
+        if mcm_config.postselect_mode == "hw-like":
+            raise ValueError("Using postselect_mode='hw-like' is not supported with jax-jit "
+                             "when using mcm_method='deferred'.")
+        updated["postselect_mode"] = "fill-shots"
+    if (finite_shots and interface in (Interface.JAX, Interface.JAX_JIT)
+            and mcm_config.mcm_method in (None, "one-shot")
+            and mcm_config.postselect_mode in (None, "hw-like")):
+        updated["postselect_mode"] = "pad-invalid-samples"
+    return dataclasses.replace(mcm_config, **updated)
+
+
+def _resolve_hadamard(config: ExecutionConfig, device) -> ExecutionConfig:
+    """PennyLane's ``_resolve_hadamard``: the Hadamard-test gradient with its ``mode``."""
+    method, kwargs = config.gradient_method, dict(config.gradient_keyword_arguments)
+    if config.derivative_order > 1 and ("aux_wire" in kwargs or kwargs.get("mode") in
+                                        ("standard", "reversed")):
+        raise ValueError(
+            "Higher order derivatives with hadamard gradients in standard and reversed modes "
+            "are not possible. Instead please use direct or reversed-direct mode to perform a "
+            "higher order derivative with a hadamard gradient.")
+    if method != "hadamard" and "mode" in kwargs:
+        raise ValueError(f"diff_method={method} cannot be provided with a 'mode' in the "
+                         "gradient_kwargs.")
+    kwargs.setdefault("mode", _HADAMARD_MODES[method])
+    if "device_wires" not in kwargs and "aux_wire" not in kwargs:
+        kwargs["device_wires"] = device.wires
+    return dataclasses.replace(config, gradient_method=gradients.hadamard_grad,
+                               gradient_keyword_arguments=kwargs)
+
+
+def _resolve_diff_method(initial_config: ExecutionConfig, device, tape=None) -> ExecutionConfig:
+    """PennyLane's ``_resolve_diff_method``: a method the device supports is set up by the
+    device (``"best"`` on ``default.qubit``: ``"backprop"``); ``"backprop"``,
+    ``"adjoint"``, ``"device"`` it does not support are a
+    :class:`~qsym.errors.QuantumFunctionError`; the others become their gradient
+    transforms (``"best"`` and ``"parameter-shift"``: ``qml.gradients.param_shift``).
+
+    >>> import qsym as qml
+    >>> config = ExecutionConfig(gradient_method="parameter-shift")
+    >>> _resolve_diff_method(config, qml.device("default.qubit")).gradient_method.__name__
+    'param_shift'
+    """
+    method = initial_config.gradient_method
+    if method is None:
+        return initial_config
+    if device.supports_derivatives(initial_config, circuit=tape):
+        return device.setup_execution_config(initial_config, tape)
+    if method in ("backprop", "adjoint", "device"):
+        raise QuantumFunctionError(
+            f"Device {device} does not support {method} with requested circuit.")
+    if "hadamard" in str(method) and method in _HADAMARD_MODES:
+        return _resolve_hadamard(initial_config, device)
+    if method in ("best", "parameter-shift"):
+        method = gradients.param_shift
+    elif method in _GRADIENT_TRANSFORMS:
+        method = getattr(gradients, _GRADIENT_TRANSFORMS[method])
+    elif not callable(method):  # a gradient transform is kept as it is
+        raise QuantumFunctionError(
+            f"Differentiation method {method} not recognized. Allowed options are "
+            f"{DIFF_METHODS}.")
+    return dataclasses.replace(initial_config, gradient_method=method)
+
+
+def _resolve_execution_config(execution_config: ExecutionConfig, device, tapes) -> ExecutionConfig:
+    """PennyLane's ``_resolve_execution_config``: the gradient method
+    (:func:`_resolve_diff_method`), the interface, the mid-circuit measurement options,
+    then the device's ``setup_execution_config``."""
+    tape = tapes[0] if tapes else None
+    updated: dict = {}
+    if (execution_config.interface in (Interface.JAX, Interface.JAX_JIT)
+            and not callable(execution_config.gradient_method)):
+        updated["grad_on_execution"] = False
+    execution_config = _resolve_diff_method(execution_config, device, tape=tape)
+    if (execution_config.use_device_jacobian_product
+            and not device.supports_vjp(execution_config, tape)):
+        raise QuantumFunctionError(
+            f"device_vjp=True is not supported for device {device}, diff_method "
+            f"{execution_config.gradient_method}, and the provided circuit.")
+    interface = _resolve_interface(execution_config.interface, tapes)
+    finite_shots = any(t.shots for t in tapes)
+    mcm_interface = (_resolve_interface(Interface.AUTO, tapes)
+                     if Interface(execution_config.interface) == Interface.NUMPY else interface)
+    updated["interface"] = interface
+    updated["mcm_config"] = _resolve_mcm_config(execution_config.mcm_config, mcm_interface,
+                                                finite_shots)
+    execution_config = dataclasses.replace(execution_config, **updated)
+    return device.setup_execution_config(execution_config, tape)
+
+
+def _qnode_config(qnode, diff_method) -> ExecutionConfig:
+    """The unresolved configuration of a QNode's options (PennyLane's; ``diff_method`` not
+    given is PennyLane's default ``"best"``)."""
+    if diff_method is DEFAULT_DIFF_METHOD:
+        diff_method = "best"
+    options = qnode.execute_kwargs
+    mcm = MCMConfig(mcm_method=options.get("mcm_method"),
+                    postselect_mode=options.get("postselect_mode"))
+    config = workflow.make_execution_config(qnode, diff_method, mcm)
+    return dataclasses.replace(config, derivative_order=options.get("max_diff", 1))
+
+
+def construct_execution_config(qnode, resolve=True):
+    """``construct_execution_config(qnode, resolve=True)(*args, **kwargs)``: the QNode's
+    :class:`~qsym.devices.ExecutionConfig` (PennyLane's
+    ``qml.workflow.construct_execution_config``): its interface, gradient method and
+    options, derivative order, mid-circuit measurement options; with ``resolve=True``
+    resolved as PennyLane's workflow does for the device and the QNode's tapes at these
+    arguments (:func:`_resolve_execution_config`).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1), diff_method="parameter-shift")
+    ... def f(x):
+    ...     qml.RX(x, wires=0)
+    ...     return qml.expval(qml.Z(0))
+    >>> config = qml.workflow.construct_execution_config(f)(0.5)
+    >>> config.gradient_method.__name__, config.interface, config.use_device_gradient
+    ('param_shift', <Interface.NUMPY: 'numpy'>, False)
+    >>> qml.workflow.construct_execution_config(f, resolve=False)(0.5).gradient_method
+    'parameter-shift'
+    """
+    @functools.wraps(qnode)
+    def wrapper(*args, **kwargs) -> ExecutionConfig:
+        config = _qnode_config(qnode, qnode.diff_method)
+        if resolve:
+            batch, _ = workflow.construct_batch(qnode, level="user")(*args, **kwargs)
+            config = _resolve_execution_config(config, qnode.device, batch)
+        return config
+
+    return wrapper
+
+
+def get_best_diff_method(qnode):
+    """``get_best_diff_method(qnode)(*args, **kwargs)``: the gradient method PennyLane's
+    ``"best"`` resolves to for this QNode's device and tapes (PennyLane's
+    ``qml.workflow.get_best_diff_method``): ``"backprop"`` on ``default.qubit``, else
+    ``"device"``, ``"parameter-shift"`` or a gradient transform.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.mixed", wires=1))
+    ... def f(x):
+    ...     qml.RX(x, wires=0)
+    ...     return qml.expval(qml.Z(0))
+    >>> qml.workflow.get_best_diff_method(f)(0.5)
+    'backprop'
+    """
+    @functools.wraps(qnode)
+    def wrapper(*args, **kwargs):
+        batch, _ = workflow.construct_batch(qnode, level="user")(*args, **kwargs)
+        config = _resolve_execution_config(_qnode_config(qnode, "best"), qnode.device, batch)
+        method = config.gradient_method
+        return "parameter-shift" if method is gradients.param_shift else method
+
+    return wrapper
+
+
+def _setup_transform_program(device, config: ExecutionConfig) -> tuple:
+    """PennyLane's ``_setup_transform_program`` (without a cache): ``(outer, inner)``, the
+    gradient method's expansion and the device's preprocessing (outside the
+    differentiation when the device differentiates), NumPy conversion of the parameters
+    when the device takes no interface data."""
+    outer, inner = CompilePipeline(), CompilePipeline()
+    expand = getattr(config.gradient_method, "expand_transform", None)
+    if expand:
+        outer.add_transform(expand, **config.gradient_keyword_arguments)
+    device_pipeline = device.preprocess_transforms(config)
+    if config.use_device_gradient:
+        outer += device_pipeline
+    else:
+        inner += device_pipeline
+    if not (not config.convert_to_numpy or Interface(config.interface) == Interface.NUMPY
+            or config.gradient_method == "backprop"):
+        inner.add_transform(convert_to_numpy_parameters)
+    return outer, inner
+
+
+def _level_slice(level, pipeline: CompilePipeline, num_user: int, config) -> slice:
+    """PennyLane's ``_resolve_level``: a level as a slice of the full pipeline."""
+    if isinstance(level, bool) or not isinstance(level, (str, int, slice)):
+        raise ValueError(f"'level={level}' of type '{type(level)}' is not supported.")
+    if level == "top":
+        return slice(0, 0)
+    if level == "user":
+        return slice(0, num_user)
+    if level == "gradient":
+        return slice(0, num_user + int(bool(getattr(config.gradient_method,
+                                                    "expand_transform", None))))
+    if level == "device":
+        return slice(0, None)
+    if isinstance(level, str):
+        found = pipeline.get_marker_level(level)
+        if found is None:
+            raise ValueError(
+                f"level {level} not found in compile pipeline. Builtin options are 'top', "
+                f"'user', 'device', and 'gradient'. Custom levels are {pipeline.markers}.")
+        return slice(0, found)
+    return slice(0, level) if isinstance(level, int) else level
+
+
+def get_compile_pipeline(qnode, level="user"):
+    """``get_compile_pipeline(qnode, level="user")(*args, **kwargs)``: the
+    :class:`~qsym.transforms.core.CompilePipeline` of a QNode up to ``level`` (PennyLane's
+    ``qml.workflow.get_compile_pipeline``): ``"top"`` none, ``"user"`` the transforms
+    applied to the QNode, ``"gradient"`` with the gradient method's expansion (qsym's
+    gradient transforms need none: the same as ``"user"``), ``"device"`` with the device's
+    preprocessing for the resolved configuration (:func:`construct_execution_config`;
+    none after an informative transform), a marker's name, an int, a slice.
+
+    >>> import qsym as qml
+    >>> @qml.transforms.cancel_inverses
+    ... @qml.qnode(qml.device("default.qubit", wires=1), diff_method="parameter-shift")
+    ... def c(x):
+    ...     qml.RX(x, 0)
+    ...     return qml.expval(qml.Z(0))
+    >>> len(qml.workflow.get_compile_pipeline(c)(0.1))
+    1
+    >>> [t.tape_transform.__name__ for t in qml.workflow.get_compile_pipeline(c, "device")(0.1)][:2]
+    ['cancel_inverses', 'defer_mcms']
+    """
+    if isinstance(level, bool) or not isinstance(level, (str, int, slice)):
+        raise ValueError(f"'level={level}' of type '{type(level)}' is not supported.")
+
+    @functools.wraps(qnode)
+    def wrapper(*args, **kwargs) -> CompilePipeline:
+        full = CompilePipeline()
+        full += qnode.compile_pipeline
+        if level == "user":
+            return full
+        config = construct_execution_config(qnode, resolve=True)(*args, **kwargs)
+        if not qnode.compile_pipeline.is_informative:
+            outer, inner = _setup_transform_program(qnode.device, config)
+            full += outer + inner
+        return full[_level_slice(level, full, len(qnode.compile_pipeline), config)]
+
+    return wrapper
+
+
+# installed in qml.workflow, and at PennyLane's module paths
+for _f in (construct_execution_config, get_best_diff_method, get_compile_pipeline):
+    setattr(workflow, _f.__name__, _f)
+    module_path(workflow.__name__, _f.__name__, f"PennyLane's path of qml.workflow.{_f.__name__}",
+                **{_f.__name__: _f})
+for _f in (_resolve_diff_method, _resolve_interface, _resolve_mcm_config,
+           _resolve_execution_config):
+    setattr(workflow, _f.__name__, _f)
+module_path(workflow.__name__, "resolution", "PennyLane's workflow resolution",
+            _resolve_diff_method=_resolve_diff_method, _resolve_interface=_resolve_interface,
+            _resolve_mcm_config=_resolve_mcm_config,
+            _resolve_execution_config=_resolve_execution_config)
+workflow.__all__ += ["construct_execution_config", "get_best_diff_method", "get_compile_pipeline"]
