@@ -39,21 +39,10 @@ from autograd.extend import Box as _Box, defvjp as _defvjp, primitive as _primit
 
 from . import numpy as _qnp
 from . import _ir
-from ._linalg import (convert_to_su2, convert_to_su4, su2su2_to_tensor_products as _su2su2,
-                      xyx_rotation_angles as _xyx, xzx_rotation_angles as _xzx,
-                      zxz_rotation_angles as _zxz, zyz_rotation_angles as _zyz)
+from . import _linalg
+from ._linalg import convert_to_su2, convert_to_su4, givens_decomposition
+import sys as _sys
 import types as _types
-
-decomposition = _types.SimpleNamespace(
-    zyz_rotation_angles=_zyz, xyx_rotation_angles=_xyx, xzx_rotation_angles=_xzx,
-    zxz_rotation_angles=_zxz, su2su2_to_tensor_products=_su2su2)
-decomposition.__doc__ = """PennyLane's ``qml.math.decomposition``: the Euler angles of a 2x2
-unitary and the factors of a tensor product of two.
-
->>> import numpy as onp
->>> [round(float(a), 6) for a in decomposition.zyz_rotation_angles(onp.diag([1j, -1j]))]
-[10.995574, 0.0, 10.995574]
-"""
 
 def get_interface(*values) -> str:
     """``"autograd"`` if any value is a qsym tensor or an autograd box, else ``"numpy"``.
@@ -239,19 +228,138 @@ def T(tensor):
     return _qnp.transpose(tensor) if isinstance(tensor, _Box) else _np.transpose(_np.asarray(tensor))
 
 
+def _wire_list(wires) -> list:
+    """Wire labels as a list (an int is one wire, PennyLane's ``Wires`` and tuples listed)."""
+    return [wires] if isinstance(wires, int) else list(wires)
+
+
 def expand_matrix(mat, wires, wire_order=None, sparse_format="csr"):
     """PennyLane's ``qml.math.expand_matrix``: the matrix ``mat`` of an operator on
     ``wires`` as a matrix on ``wire_order`` (default: ``wires``), the first wire the most
-    significant bit; a batch of matrices (batch first) expands each.
+    significant, the identity on the wires ``mat`` does not act on. A batch of matrices
+    (batch first) expands each, qudit matrices (``d**len(wires)`` rows) expand with ``d``'s
+    identity, an autograd value stays differentiable, and a SciPy sparse matrix gives a
+    sparse matrix of ``sparse_format``.
 
-    >>> expand_matrix(_np.diag([1.0, -1.0]), [1], wire_order=[0, 1]).real.diagonal()
-    array([ 1., -1.,  1., -1.])
+    >>> m = _np.arange(1, 5).reshape(2, 2)
+    >>> expand_matrix(m, wires=[2], wire_order=[2, 0]).tolist()        # kron(m, I)
+    [[1, 0, 2, 0], [0, 1, 0, 2], [3, 0, 4, 0], [0, 3, 0, 4]]
+    >>> expand_matrix(m, wires=[2], wire_order=[0, 2]).tolist()        # kron(I, m)
+    [[1, 2, 0, 0], [3, 4, 0, 0], [0, 0, 1, 2], [0, 0, 3, 4]]
     """
+    from ._linalg import is_sparse
     from ._operations import expand_matrix as expand
 
-    if wire_order is None or list(wire_order) == list(wires):
+    wires = _wire_list(wires)
+    if wire_order is None or list(wire_order) == wires:
         return mat
-    return expand(_np.asarray(mat), list(wires), list(wire_order))
+    if not wires and shape(mat) == (1, 1):  # a scalar operator: its number
+        return complex(mat[0, 0])
+    if is_sparse(mat):
+        return _expand_sparse(mat, wires, list(wire_order)).asformat(sparse_format)
+    return expand(mat, wires, list(wire_order))
+
+
+def _expand_sparse(mat, wires, order):
+    """``expand_matrix`` of a SciPy sparse matrix: the entries of ``kron(mat, I)``, their
+    row and column indices' digits permuted to ``order``, no dense matrix made."""
+    import scipy.sparse as sps
+
+    missing = [w for w in wires if w not in order]
+    if missing or len(set(wires)) != len(wires):
+        raise ValueError(f"expand_matrix: wire_order {order} must contain each of the "
+                         f"operator's wires {wires} once; missing {missing}")
+    coo = sps.coo_matrix(mat)
+    n, k = len(order), len(wires)
+    d = int(round(coo.shape[-1] ** (1 / k)))
+    held = wires + [w for w in order if w not in wires]
+    extra = _np.arange(d ** (n - k))
+    rows, cols = ((idx[:, None] * d ** (n - k) + extra).ravel() for idx in (coo.row, coo.col))
+    weights = d ** _np.arange(n - 1, -1, -1)  # of each digit, the most significant first
+
+    def permuted(index):
+        digits = (index[:, None] // weights) % d  # digit q belongs to wire held[q]
+        return digits[:, [held.index(w) for w in order]] @ weights
+
+    out = sps.coo_matrix((_np.repeat(coo.data, len(extra)), (permuted(rows), permuted(cols))),
+                         shape=(d**n, d**n)).tocsr()
+    out.eliminate_zeros()
+    return out
+
+
+def _sparse_swap_mat(qubit_i, qubit_j, n):
+    """The SWAP of qubits ``qubit_i`` and ``qubit_j`` (positions, the first most
+    significant) on ``n`` qubits as a SciPy CSR matrix (PennyLane's
+    ``matrix_manipulation._sparse_swap_mat``): the index with the two bits exchanged."""
+    import scipy.sparse as sps
+
+    index = _np.arange(2**n)
+    bit_i, bit_j = (index >> (n - 1 - qubit_i)) & 1, (index >> (n - 1 - qubit_j)) & 1
+    flip = (bit_i ^ bit_j) * ((1 << (n - 1 - qubit_i)) | (1 << (n - 1 - qubit_j)))
+    return sps.csr_matrix((_np.ones(2**n, dtype=int), (index, index ^ flip)))
+
+
+def expand_vector(vector, original_wires, expanded_wires):
+    """PennyLane's ``qml.math.expand_vector``: a vector on ``original_wires`` (``d**N``
+    entries) as one on ``expanded_wires`` (a list, or an int ``m`` for ``range(m)``),
+    constant along the added wires (ones, not a normalised state).
+
+    >>> expand_vector(_np.array([1, -1]), [1], 2).tolist()
+    [1.0, -1.0, 1.0, -1.0]
+    """
+    expanded = list(range(expanded_wires)) if isinstance(expanded_wires, int) \
+        else list(expanded_wires)
+    original = list(original_wires)
+    xp = _xp(vector)
+    if not original:
+        return xp.squeeze(vector) * _np.ones(2 ** len(expanded))
+    if not set(original) <= set(expanded) or len(set(original)) != len(original):
+        raise ValueError("Invalid target subsystems provided in 'original_wires' argument: "
+                         f"{original} must be distinct wires of {expanded}.")
+    n, m = len(original), len(expanded)
+    size = shape(vector)
+    d = int(round(size[0] ** (1 / n))) if len(size) == 1 else 0
+    if len(size) != 1 or d < 2 or d**n != size[0]:
+        raise ValueError(f"Vector parameter must be of length d**len(original_wires) "
+                         f"(d >= 2, {n} wire(s)); got shape {tuple(size)}")
+    tensor = xp.reshape(vector, (d,) * n + (1,) * (m - n)) * _np.ones((d,) * m)
+    held = original + [w for w in expanded if w not in original]
+    return xp.reshape(xp.transpose(tensor, [held.index(w) for w in expanded]), (d**m,))
+
+
+def reduce_matrices(mats_and_wires_gen, reduce_func):
+    """PennyLane's ``qml.math.reduce_matrices``: ``reduce_func`` (``qml.math.add``,
+    ``qml.math.dot``, ...) applied left to right to ``(matrix, wires)`` pairs, each pair's
+    matrices first expanded to their joint wires (``wires1 + wires2``: a union of
+    ``Wires``); returns the last matrix and its wires.
+
+    >>> import qsym as qml
+    >>> m, w = reduce_matrices([(qml.X(0).matrix(), qml.wires.Wires(0)),
+    ...                         (qml.Z(1).matrix(), qml.wires.Wires(1))], dot)
+    >>> m.real.astype(int).tolist()[0], w
+    ([0, 0, 1, 0], Wires([0, 1]))
+    """
+    def step(first, second):
+        (mat1, wires1), (mat2, wires2) = first, second
+        joint = wires1 + wires2
+        return (reduce_func(expand_matrix(mat1, wires1, joint), expand_matrix(mat2, wires2, joint)),
+                joint)
+
+    return _functools.reduce(step, mats_and_wires_gen)
+
+
+def get_batch_size(tensor, expected_shape, expected_size):
+    """PennyLane's ``qml.math.get_batch_size``: the batch size of ``tensor`` when it has
+    more dimensions than ``expected_shape`` or more entries than ``expected_size``, else
+    ``None``.
+
+    >>> get_batch_size(_np.zeros((3, 2, 2)), (2, 2), 4), get_batch_size(_np.eye(2), (2, 2), 4)
+    (3, None)
+    """
+    size, ndim = _np.size(to_numpy(tensor)), len(shape(tensor))
+    if ndim > len(expected_shape) or size > expected_size:
+        return size // expected_size
+    return None
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, **kwargs) -> bool:
@@ -605,6 +713,72 @@ def sqrt_matrix(density_matrix):
     return xp.matmul(vecs * root[..., None, :], xp.conj(xp.swapaxes(vecs, -1, -2)))
 
 
+def sqrt_matrix_sparse(sparse_matrix):
+    """The square root of a SciPy sparse matrix as a sparse matrix (PennyLane's
+    ``qml.math.sqrt_matrix_sparse``), by Denman and Beavers' iteration
+    (``_denman_beavers_iterations``: 100 steps at most, converged to 1e-10); a matrix
+    whose iteration fails (singular, negative eigenvalues, no convergence) raises
+    ``ValueError`` saying why. The result need not be sparse in its entries.
+
+    >>> import scipy.sparse as sps
+    >>> sqrt_matrix_sparse(sps.csr_matrix(_np.diag([4.0, 9.0]))).toarray().round(12)
+    array([[2., 0.],
+           [0., 3.]])
+    """
+    from ._linalg import is_sparse
+
+    if not is_sparse(sparse_matrix):
+        raise TypeError("sqrt_matrix_sparse currently only supports scipy.sparse matrices, but "
+                        f"received {type(sparse_matrix)}; use qml.math.sqrt_matrix for a dense "
+                        "matrix")
+    if sparse_matrix.nnz == 0:
+        return sparse_matrix
+    return _denman_beavers_iterations(sparse_matrix, max_iter=100, tol=1e-10)
+
+
+def _denman_beavers_iterations(mat, max_iter=100, tol=1e-13):
+    """Denman and Beavers' iteration for the square root of a sparse matrix ``A``:
+    ``Y <- (Y + Z^-1) / 2``, ``Z <- (Z + Y^-1) / 2`` from ``Y = A``, ``Z = 1`` (``Y`` tends
+    to ``sqrt(A)``, ``Z`` to its inverse). The inverses are exact (sparse LU) in the first
+    two steps, then each is refined from the last by one Newton step ``X <- 2X - X M X``.
+    Every 10 steps the change of ``Y`` is measured; the result is accepted when that change
+    and ``||Y^2 - A||`` (Frobenius) are below ``tol``. ``ValueError`` for a singular
+    factor, nan or inf values, or no convergence (PennyLane's messages)."""
+    import scipy.sparse as sps
+    import scipy.sparse.linalg as spla
+
+    if mat.shape == (1, 1):
+        return sps.csc_matrix(_np.sqrt(mat.toarray()))
+    a = sps.csc_matrix(mat)
+    y, z = a, sps.identity(a.shape[0], format="csc")
+    y_inv = z_inv = None
+    last, change = None, None
+    try:
+        for step in range(max_iter):
+            if step < 2:  # exact inverses (Z = 1 needs none at first)
+                z_inv, y_inv = (spla.inv(z) if step else z), spla.inv(y)
+            else:
+                z_inv, y_inv = 2 * z_inv - z_inv @ z @ z_inv, 2 * y_inv - y_inv @ y @ y_inv
+            y, z = 0.5 * (y + z_inv), 0.5 * (z + y_inv)
+            if not (_np.all(_np.isfinite(y.data)) and _np.all(_np.isfinite(z.data))):
+                raise ValueError("Invalid values encountered during computation: nan or inf "
+                                 f"(the iteration diverges; input matrix: {a.toarray()})")
+            if step and step % 10 == 0:
+                if last is not None:
+                    change = spla.norm(y - last)
+                    if change < tol:
+                        break
+                last = y.copy()
+    except RuntimeError as err:  # the sparse LU factorization failed (a singular matrix)
+        raise ValueError("Invalid values encountered during matrix multiplication: "
+                         f"input matrix: {a.toarray()}; system error: {err}") from err
+    error = spla.norm(y @ y - a)
+    if (change and change > tol) or error > tol:
+        raise ValueError(f"Convergence threshold not reached after {max_iter} iterations, with "
+                         f"final norm error {change} and numerical error {error}")
+    return y
+
+
 def _psd_sqrt(m):
     lam, u = _np.linalg.eigh(m)
     return (u * _np.sqrt(_np.clip(lam, 0.0, None))) @ u.conj().T
@@ -759,19 +933,86 @@ def choi_matrix(Ks, check_Ks=False):
     return sum(xp.outer(v, xp.conj(v)) for v in vecs) / d
 
 
-quantum = _types.SimpleNamespace(**{n: globals()[n] for n in (
-    "reduce_dm", "reduce_statevector", "partial_trace", "dm_from_state_vector", "purity",
-    "vn_entropy", "mutual_info", "vn_entanglement_entropy", "max_entropy", "min_entropy",
-    "relative_entropy", "sqrt_matrix", "expectation_value", "trace_distance", "choi_matrix",
-    "fidelity", "fidelity_statevector")})
-quantum.__doc__ = """PennyLane's module path ``qml.math.quantum``: the quantum-information functions
-above.
+def decomp_int_to_powers_of_two(k: int, n: int) -> list:
+    """``k`` (``0 <= k <= 2**(n - 1)``) as ``n`` signed binary digits ``c_i`` in ``{-1, 0,
+    1}``, the most significant first, with the fewest nonzero digits: the non-adjacent
+    form (no two neighbouring digits nonzero; PennyLane's
+    ``qml.math.decomposition.decomp_int_to_powers_of_two``, used by ``PCPhase``'s
+    decomposition). A ``k`` out of range raises ``AssertionError``, as PennyLane's does.
+
+    >>> decomp_int_to_powers_of_two(121, 8)      # 121 = 128 - 8 + 1
+    [1, 0, 0, 0, -1, 0, 0, 1]
+    """
+    k, n = _operator.index(k), _operator.index(n)
+    if not 0 <= k <= 2 ** (n - 1):
+        raise AssertionError(f"decomp_int_to_powers_of_two: k={k} must lie in [0, 2**(n-1)] "
+                             f"for n={n} digits")
+    digits = []  # the least significant first
+    while k:
+        digit = 2 - k % 4 if k % 2 else 0  # +1 for k = 1 mod 4, -1 for k = 3 mod 4
+        digits.append(digit)
+        k = (k - digit) // 2
+    return [0] * (n - len(digits)) + digits[::-1]
+
+
+def _givens_matrix(a, b, left=True, tol=1e-8, real_valued=False):
+    """PennyLane's ``_givens_matrix``: the 2x2 Givens rotation that zeroes ``b`` against
+    ``a`` (``_linalg.givens_rotation``)."""
+    return _linalg.givens_rotation(a, b, left=left, real=real_valued, tol=tol)
+
+
+def _set_unitary_matrix(unitary_matrix, index, value, like=None, real_valued=False):
+    """PennyLane's ``_set_unitary_matrix``: ``unitary_matrix[index] = value`` in place
+    (``_linalg.set_entries``); NumPy and autograd values only."""
+    if like not in _LIKE_OK:
+        from .errors import ArgumentError
+
+        raise ArgumentError(f"_set_unitary_matrix(like={like!r}): qsym has the NumPy and "
+                            "autograd interfaces only")
+    return _linalg.set_entries(unitary_matrix, index, value, real=real_valued)
+
+
+def _module_path(name: str, doc: str, names) -> _types.ModuleType:
+    """PennyLane's module path ``pennylane.math.<name>`` (``from qsym.math.quantum import
+    ...``): a module in ``sys.modules`` holding ``names``."""
+    module = _types.ModuleType(f"{__name__}.{name}", doc)
+    vars(module).update({n: globals()[n] for n in names})
+    _sys.modules[module.__name__] = module
+    return module
+
+
+quantum = _module_path("quantum", """PennyLane's module path ``qml.math.quantum``: the
+quantum-information functions above.
 
 >>> import numpy as onp
 >>> quantum.reduce_statevector(onp.array([0.0, 1.0]), [0]).real
 array([[0., 0.],
        [0., 1.]])
-"""
+""", ("reduce_dm", "reduce_statevector", "partial_trace", "dm_from_state_vector", "purity",
+      "vn_entropy", "mutual_info", "vn_entanglement_entropy", "max_entropy", "min_entropy",
+      "relative_entropy", "sqrt_matrix", "sqrt_matrix_sparse", "_denman_beavers_iterations",
+      "expectation_value", "trace_distance", "choi_matrix",
+      "fidelity", "fidelity_statevector"))
+zyz_rotation_angles, xyx_rotation_angles = _linalg.zyz_rotation_angles, _linalg.xyx_rotation_angles
+xzx_rotation_angles, zxz_rotation_angles = _linalg.xzx_rotation_angles, _linalg.zxz_rotation_angles
+su2su2_to_tensor_products = _linalg.su2su2_to_tensor_products
+decomposition = _module_path("decomposition", """PennyLane's module path
+``qml.math.decomposition``: the Euler angles of a 2x2 unitary, the factors of a tensor
+product of two, Givens decompositions, signed binary digits.
+
+>>> import numpy as onp
+>>> [round(float(a), 6) for a in decomposition.zyz_rotation_angles(onp.diag([1j, -1j]))]
+[10.995574, 0.0, 10.995574]
+""", ("zyz_rotation_angles", "xyx_rotation_angles", "xzx_rotation_angles", "zxz_rotation_angles",
+      "su2su2_to_tensor_products", "decomp_int_to_powers_of_two", "givens_decomposition",
+      "_givens_matrix", "_set_unitary_matrix"))
+matrix_manipulation = _module_path("matrix_manipulation", """PennyLane's module path
+``qml.math.matrix_manipulation``: matrices expanded to more wires and reduced.
+
+>>> matrix_manipulation.expand_vector([1.0, 0.0], [0], 1).tolist()
+[1.0, 0.0]
+""", ("expand_matrix", "expand_vector", "reduce_matrices", "get_batch_size", "convert_to_su2",
+      "convert_to_su4", "_sparse_swap_mat"))
 
 
 def __getattr__(name):
