@@ -375,6 +375,64 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, **kwargs) -> bool:
     return bool(_np.allclose(to_numpy(a), to_numpy(b), rtol=rtol, atol=atol, **kwargs))
 
 
+def expm(tensor, like=None):
+    """The matrix exponential ``e^X`` of a square matrix (or a batch, batch first)
+    (PennyLane's ``qml.math.expm``, also ``qml.math.linalg.expm``): scaling and squaring,
+    ``e^X = (e^(X / 2^s))^(2^s)`` with ``||X / 2^s|| <= 1/2`` and the Taylor series of
+    degree 18 there (error below 1e-22 of the scaled norm), in autograd's NumPy, so it is
+    differentiable (PennyLane's autograd ``expm`` is SciPy's, which is not). A SciPy sparse
+    matrix gives ``scipy.sparse.linalg.expm``'s sparse result.
+
+    >>> expm(_np.array([[0.0, -1.0], [1.0, 0.0]]) * _np.pi / 2).round(12) + 0.0   # a rotation
+    array([[ 0., -1.],
+           [ 1.,  0.]])
+    """
+    from ._linalg import is_sparse
+
+    if like not in _LIKE_OK:
+        _refuse_like("expm", like)
+    if is_sparse(tensor):
+        import scipy.sparse.linalg as spla
+
+        return spla.expm(tensor)
+    xp = _xp(tensor)
+    x = tensor if xp is _qnp else _np.asarray(to_numpy(tensor))
+    size = shape(x)
+    if len(size) < 2 or size[-1] != size[-2]:
+        raise ValueError(f"expm takes a square matrix (or a batch of them, batch first); got "
+                         f"shape {tuple(size)}")
+    norm = float(_np.max(_np.sum(_np.abs(to_numpy(x)), axis=-2))) if _np.size(to_numpy(x)) else 0.0
+    if not _np.isfinite(norm):
+        raise ValueError("expm: the matrix has nan or inf entries")
+    squarings = max(0, int(_np.ceil(_np.log2(norm / 0.5)))) if norm > 0.5 else 0
+    scaled = x / 2.0**squarings
+    eye = _np.eye(size[-1])
+    term, total = eye, eye
+    for k in range(1, 19):
+        term = xp.matmul(term, scaled) / k
+        total = total + term
+    for _ in range(squarings):
+        total = xp.matmul(total, total)
+    return total
+
+
+def _refuse_like(name, like):
+    from .errors import ArgumentError
+
+    raise ArgumentError(f"qml.math.{name}(like={like!r}): qsym has the NumPy and autograd "
+                        "interfaces only (like='numpy' or 'autograd')")
+
+
+linalg = _types.ModuleType(f"{__name__}.linalg", """PennyLane's ``qml.math.linalg``: autograd's
+NumPy ``linalg`` (``det``, ``eigh``, ``svd``, ...) and ``expm``.
+
+>>> linalg.expm(_np.zeros((2, 2))).tolist(), float(linalg.det(_np.eye(2)))
+([[1.0, 0.0], [0.0, 1.0]], 1.0)
+""")
+linalg.expm = expm
+linalg.__getattr__ = lambda name: getattr(_qnp.linalg, name)
+
+
 def int_to_binary(integer, width: int) -> _np.ndarray:
     """The ``width`` bits of ``integer`` (an int or an int array: a new last axis), the
     most significant first (PennyLane's ``qml.math.int_to_binary``).

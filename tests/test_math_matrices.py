@@ -181,3 +181,24 @@ def test_agrees_with_pennylane():
     v = RNG.normal(size=4)
     assert onp.allclose(qml.math.expand_vector(v, [9, 0], [0, 5, 9]),
                         pml.expand_vector(v, [9, 0], [0, 5, 9]))
+
+
+def test_expm_is_the_series_and_differentiable():
+    """``expm`` against the exponential by eigenvalues of a diagonalisable matrix (and the
+    exact rotation), a batch; its derivative against central differences."""
+    a = RNG.normal(size=(4, 4)) + 1j * RNG.normal(size=(4, 4))
+    for scale in (0.01, 1.0, 30.0):
+        lam, v = onp.linalg.eig(scale * a)
+        ref = (v * onp.exp(lam)) @ onp.linalg.inv(v)
+        assert onp.allclose(qml.math.expm(scale * a), ref, rtol=1e-9, atol=1e-12 * abs(ref).max())
+    t = 0.3
+    rot = qml.math.linalg.expm(t * onp.array([[0.0, -1.0], [1.0, 0.0]]))
+    assert onp.allclose(rot, [[onp.cos(t), -onp.sin(t)], [onp.sin(t), onp.cos(t)]])
+    batch = RNG.normal(size=(3, 2, 2))
+    assert onp.allclose(qml.math.expm(batch), onp.stack([qml.math.expm(b) for b in batch]))
+    gen = onp.array([[0.2, 1.0], [-2.0, 0.5]])
+    f = lambda x: qml.math.expm(x * gen)[0, 1]
+    h = 1e-6
+    assert onp.isclose(qml.grad(f)(np.array(0.8)), (f(0.8 + h) - f(0.8 - h)) / (2 * h), atol=1e-8)
+    with pytest.raises(ValueError, match="square matrix"):
+        qml.math.expm(onp.ones((2, 3)))
