@@ -45,7 +45,8 @@ import sys as _sys
 import types as _types
 
 def get_interface(*values) -> str:
-    """``"autograd"`` if any value is a qsym tensor or an autograd box, else ``"numpy"``.
+    """``"autograd"`` if any value is a qsym tensor or an autograd box, ``"scipy"`` for a
+    SciPy sparse matrix, else ``"numpy"``.
 
     >>> import numpy as onp
     >>> import qsym as qml
@@ -53,8 +54,12 @@ def get_interface(*values) -> str:
     >>> qml.math.get_interface(np.array([0.1])), qml.math.get_interface(onp.array([0.1]))
     ('autograd', 'numpy')
     """
+    from ._linalg import is_sparse
+
     found = "numpy"
     for v in values:
+        if is_sparse(v):
+            return "scipy"
         if isinstance(v, (list, tuple)):
             if v and get_interface(*v) == "autograd":
                 found = "autograd"
@@ -430,7 +435,81 @@ NumPy ``linalg`` (``det``, ``eigh``, ``svd``, ...) and ``expm``.
 ([[1.0, 0.0], [0.0, 1.0]], 1.0)
 """)
 linalg.expm = expm
-linalg.__getattr__ = lambda name: getattr(_qnp.linalg, name)
+
+
+def _linalg_function(name):
+    """``qml.math.linalg.<name>``: SciPy's ``scipy.sparse.linalg.<name>`` for a SciPy sparse
+    first argument (PennyLane dispatches sparse matrices there: ``inv``, ``norm``,
+    ``eigsh``, ``spsolve``, ``matrix_power``, ...), autograd's NumPy ``linalg`` otherwise."""
+    from ._linalg import is_sparse
+
+    dense = getattr(_qnp.linalg, name, None)
+
+    def call(*args, **kwargs):
+        if args and is_sparse(args[0]):
+            import scipy.sparse.linalg as spla
+
+            if name == "matrix_power" and not hasattr(spla, name):  # SciPy < 1.12
+                return _sparse_matrix_power_bruteforce(*args, **kwargs)
+            return getattr(spla, name)(*args, **kwargs)
+        if dense is None:
+            raise TypeError(f"qml.math.linalg.{name} takes a SciPy sparse matrix (it is "
+                            "scipy.sparse.linalg's); NumPy's linalg has no such function")
+        return dense(*args, **kwargs)
+
+    call.__name__, call.__doc__ = name, getattr(dense, "__doc__", None)
+    return call
+
+
+def _linalg_getattr(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    if not hasattr(_qnp.linalg, name):
+        try:
+            import scipy.sparse.linalg as spla
+        except ImportError:
+            spla = None
+        if not hasattr(spla, name):
+            raise AttributeError(f"qml.math.linalg has no {name!r} (neither NumPy's linalg "
+                                 "nor scipy.sparse.linalg has it)")
+    return _linalg_function(name)
+
+
+linalg.__getattr__ = _linalg_getattr
+
+
+def _sparse_matrix_power_bruteforce(A, n):
+    """``A**n`` of a SciPy sparse matrix for an integer ``n >= 0`` by repeated squaring
+    (PennyLane's ``single_dispatch._sparse_matrix_power_bruteforce``, used where SciPy has
+    no ``scipy.sparse.linalg.matrix_power``)."""
+    import scipy.sparse as sps
+
+    try:
+        power = _operator.index(n)
+    except TypeError:
+        raise ValueError(f"exponent must be an integer; got {n!r}") from None
+    if power < 0:
+        raise ValueError("This function only supports non-negative integer exponents; got "
+                         f"{power}")
+    result = sps.eye(A.shape[0], dtype=A.dtype, format=A.format)
+    base = A
+    while power:
+        if power & 1:
+            result = result @ base
+        power >>= 1
+        if power:
+            base = base @ base
+    return result.asformat(A.format)
+
+
+def sparse_matrix_power(A, n):
+    """``A**n`` of a SciPy sparse matrix (PennyLane's ``single_dispatch.sparse_matrix_power``):
+    ``scipy.sparse.linalg.matrix_power`` where SciPy has it (1.12 on), else by squaring."""
+    import scipy.sparse.linalg as spla
+
+    if hasattr(spla, "matrix_power"):
+        return spla.matrix_power(A, n)
+    return _sparse_matrix_power_bruteforce(A, n)
 
 
 def int_to_binary(integer, width: int) -> _np.ndarray:
@@ -457,6 +536,90 @@ def binary_decimals(phi, precision: int, unit: float = 1.0) -> _np.ndarray:
     phi = _np.mod(phi, unit)
     phi_round = _np.round(2**precision * phi / unit)
     return int_to_binary(_np.asarray(phi_round).astype(int), precision)
+
+
+# --- linear algebra over GF(2): PennyLane's qml.math.binary_* -----------------------------
+
+def binary_finite_reduced_row_echelon(binary_matrix, inplace=False):
+    """The reduced row echelon form of a 0/1 matrix over GF(2) (unique: each pivot the
+    first 1 of its row, alone in its column; zero rows last), the input's shape and dtype
+    (PennyLane's ``qml.math.binary_finite_reduced_row_echelon``); ``inplace=True`` reduces
+    ``binary_matrix`` itself and returns it.
+
+    >>> binary_finite_reduced_row_echelon(_np.array([[1, 1, 0], [1, 0, 1], [0, 1, 1]])).tolist()
+    [[1, 0, 1], [0, 1, 1], [0, 0, 0]]
+    """
+    m = binary_matrix if inplace else _np.array(binary_matrix, copy=True)
+    row = 0
+    for col in range(m.shape[1]):
+        if row == m.shape[0]:
+            break
+        hits = _np.nonzero(m[row:, col])[0]
+        if not len(hits):
+            continue
+        if hits[0]:
+            m[[row, row + hits[0]]] = m[[row + hits[0], row]]
+        others = _np.nonzero(m[:, col])[0]
+        m[others[others != row]] ^= m[row]
+        row += 1
+    return m
+
+
+def binary_matrix_rank(binary_matrix) -> int:
+    """The rank over GF(2) of a 0/1 matrix (PennyLane's ``qml.math.binary_matrix_rank``;
+    it can differ from the real rank). The input is not modified.
+
+    >>> binary_matrix_rank(_np.array([[1, 1, 0], [1, 0, 1], [0, 1, 1]]))   # rank 3 over R
+    2
+    """
+    rref = binary_finite_reduced_row_echelon(binary_matrix)
+    return int(_np.count_nonzero(rref.any(axis=1))) if rref.size else 0
+
+
+def binary_solve_linear_system(A, b):
+    """The solution ``x`` of ``A x = b`` over GF(2) for a regular square 0/1 matrix ``A``
+    (PennyLane's ``qml.math.binary_solve_linear_system``); a singular ``A`` raises
+    ``numpy.linalg.LinAlgError``.
+
+    >>> binary_solve_linear_system(_np.array([[1, 0, 0], [0, 1, 1], [1, 0, 1]]), _np.array([1, 1, 1])).tolist()
+    [1, 1, 0]
+    """
+    rref = binary_finite_reduced_row_echelon(_np.hstack([A, _np.asarray(b)[:, None]]), inplace=True)
+    if _np.any(~rref[:, :-1].any(axis=1)):
+        raise _np.linalg.LinAlgError("Singular binary matrix.")
+    return rref[:, -1]
+
+
+def binary_is_independent(vector, basis) -> bool:
+    """Whether a 0/1 vector is linearly independent over GF(2) of the columns of ``basis``
+    (``(r, m)``, its columns independent) (PennyLane's ``qml.math.binary_is_independent``).
+
+    >>> binary_is_independent(_np.array([1, 1, 0]), _np.array([[1, 0], [0, 1], [0, 0]]))
+    False
+    """
+    if basis.shape[0] != vector.shape[0]:
+        raise ValueError("The columns of `basis` should have the same length as `vector`. "
+                         f"Got vector.shape={vector.shape} and basis.shape={basis.shape}")
+    return binary_matrix_rank(_np.concatenate([basis, vector[:, None]], axis=1)) > min(basis.shape)
+
+
+def binary_select_basis(bitstrings):
+    """``(basis, others)``: the columns of a 0/1 matrix that, taken left to right, are
+    independent over GF(2) of those taken before (a basis of the column space), and the
+    other columns (PennyLane's ``qml.math.binary_select_basis``).
+
+    >>> basis, others = binary_select_basis(_np.array([[1, 0, 1], [0, 1, 1]]))
+    >>> basis.tolist(), others.tolist()
+    ([[1, 0], [0, 1]], [[1], [1]])
+    """
+    r = bitstrings.shape[0]
+    basis, others = _np.zeros((r, 0), dtype=int), []
+    for col in bitstrings.T:
+        if basis.shape[1] < r and binary_is_independent(col, basis):
+            basis = _np.concatenate([basis, col[:, None]], axis=1)
+        else:
+            others.append(col)
+    return basis, (_np.array(others).T if others else _np.zeros((r, 0), dtype=int))
 
 
 def ceil_log2(n) -> int:
@@ -1064,6 +1227,9 @@ product of two, Givens decompositions, signed binary digits.
 """, ("zyz_rotation_angles", "xyx_rotation_angles", "xzx_rotation_angles", "zxz_rotation_angles",
       "su2su2_to_tensor_products", "decomp_int_to_powers_of_two", "givens_decomposition",
       "_givens_matrix", "_set_unitary_matrix"))
+single_dispatch = _module_path("single_dispatch", """PennyLane's module path
+``qml.math.single_dispatch``: the powers of SciPy sparse matrices.
+""", ("sparse_matrix_power", "_sparse_matrix_power_bruteforce"))
 matrix_manipulation = _module_path("matrix_manipulation", """PennyLane's module path
 ``qml.math.matrix_manipulation``: matrices expanded to more wires and reduced.
 

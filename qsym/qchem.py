@@ -806,22 +806,10 @@ def spin2(electrons, orbitals):
 
 def _gf2_rref(matrix: np.ndarray) -> np.ndarray:
     """The reduced row echelon form of a 0/1 matrix over GF(2), zero rows dropped."""
-    m = np.array(matrix, dtype=np.int8) % 2
-    rows, row = [], 0
-    for col in range(m.shape[1]):
-        hits = np.nonzero(m[row:, col])[0] if row < m.shape[0] else []
-        if len(hits) == 0:
-            continue
-        pivot = row + hits[0]
-        m[[row, pivot]] = m[[pivot, row]]
-        for other in np.nonzero(m[:, col])[0]:
-            if other != row:
-                m[other] ^= m[row]
-        row += 1
-        rows.append(col)
-        if row == m.shape[0]:
-            break
-    return m[:row]
+    from .math import binary_finite_reduced_row_echelon
+
+    rref = binary_finite_reduced_row_echelon(np.array(matrix, dtype=np.int8) % 2, inplace=True)
+    return rref[rref.any(axis=1)]
 
 
 def _gf2_kernel(rref: np.ndarray, width: int) -> np.ndarray:

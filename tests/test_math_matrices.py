@@ -202,3 +202,60 @@ def test_expm_is_the_series_and_differentiable():
     assert onp.isclose(qml.grad(f)(np.array(0.8)), (f(0.8 + h) - f(0.8 - h)) / (2 * h), atol=1e-8)
     with pytest.raises(ValueError, match="square matrix"):
         qml.math.expm(onp.ones((2, 3)))
+
+
+def gf2_rank_by_enumeration(m):
+    """The GF(2) rank as log2 of the number of distinct row combinations (the row space)."""
+    rows = [int("".join(map(str, r)), 2) for r in m]
+    space = {0}
+    for r in rows:
+        space |= {s ^ r for s in space}
+    return len(space).bit_length() - 1
+
+
+def test_binary_linear_algebra_over_gf2():
+    for _ in range(40):
+        r, c = RNG.integers(1, 7, size=2)
+        m = RNG.integers(0, 2, size=(r, c))
+        before = m.copy()
+        rref = qml.math.binary_finite_reduced_row_echelon(m)
+        assert onp.array_equal(m, before)                         # not modified
+        assert qml.math.binary_matrix_rank(m) == gf2_rank_by_enumeration(m)
+        assert gf2_rank_by_enumeration(rref) == gf2_rank_by_enumeration(m)   # same row space
+        assert gf2_rank_by_enumeration(onp.vstack([rref, m])) == gf2_rank_by_enumeration(m)
+        for i, row in enumerate(rref[rref.any(axis=1)]):         # pivots alone in their column
+            pivot = onp.argmax(row)
+            assert rref[:, pivot].sum() == 1 and not rref[i + 1:, :pivot + 1].any()
+    a = onp.array([[1, 0, 0], [0, 1, 1], [1, 0, 1]])
+    for b in itertools.product((0, 1), repeat=3):
+        x = qml.math.binary_solve_linear_system(a, onp.array(b))
+        assert onp.array_equal((a @ x) % 2, b)
+    with pytest.raises(onp.linalg.LinAlgError, match="Singular"):
+        qml.math.binary_solve_linear_system(onp.array([[1, 1], [1, 1]]), onp.array([1, 0]))
+    bits = onp.array([[1, 0, 1, 1], [0, 1, 1, 0], [0, 0, 0, 1]])
+    basis, others = qml.math.binary_select_basis(bits)
+    assert basis.tolist() == bits[:, [0, 1, 3]].tolist() and others.tolist() == [[1], [1], [0]]
+    assert not qml.math.binary_is_independent(bits[:, 2], basis[:, :2])
+    with pytest.raises(ValueError, match="same length"):
+        qml.math.binary_is_independent(onp.ones(2, dtype=int), basis)
+
+
+def test_sparse_matrices_dispatch_to_scipy():
+    sps = pytest.importorskip("scipy.sparse")
+    a = sps.csr_matrix(onp.array([[2.0, 1.0], [0.0, 3.0]]))
+    assert qml.math.get_interface(a) == "scipy"
+    assert onp.allclose(qml.math.linalg.inv(sps.csc_matrix(a)).toarray(), onp.linalg.inv(a.toarray()))
+    assert onp.isclose(qml.math.linalg.norm(a), onp.linalg.norm(a.toarray()))
+    cube = a.toarray() @ a.toarray() @ a.toarray()
+    assert onp.allclose(qml.math.linalg.matrix_power(a, 3).toarray(), cube)
+    from qsym.math.single_dispatch import _sparse_matrix_power_bruteforce
+    for k in range(5):
+        assert onp.allclose(_sparse_matrix_power_bruteforce(a, k).toarray(),
+                            onp.linalg.matrix_power(a.toarray(), k))
+    with pytest.raises(ValueError, match="exponent must be an integer"):
+        _sparse_matrix_power_bruteforce(a, 1.5)
+    with pytest.raises(ValueError, match="non-negative"):
+        _sparse_matrix_power_bruteforce(a, -1)
+    assert onp.allclose(qml.math.linalg.det(onp.eye(2) * 2), 4.0)   # dense: NumPy's
+    with pytest.raises(TypeError, match="takes a SciPy sparse matrix"):
+        qml.math.linalg.spsolve(onp.eye(2), onp.ones(2))
