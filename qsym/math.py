@@ -512,6 +512,238 @@ def sparse_matrix_power(A, n):
     return _sparse_matrix_power_bruteforce(A, n)
 
 
+# --- PennyLane's smaller qml.math helpers on NumPy and autograd values ----------------------
+
+def get_dtype_name(x) -> str:
+    """The name of a value's dtype (PennyLane's ``qml.math.get_dtype_name``).
+
+    >>> get_dtype_name(1.0), get_dtype_name(_np.array(1, dtype="int32"))
+    ('float64', 'int32')
+    """
+    while isinstance(x, _Box):
+        x = x._value
+    return _np.asarray(x).dtype.name
+
+
+def ones_like(tensor, dtype=None):
+    """An array of ones of ``tensor``'s shape, its dtype unless ``dtype`` is given, the same
+    kind of value: a plain array for NumPy values and sequences, a tensor for a tensor
+    (PennyLane's ``qml.math.ones_like``).
+
+    >>> ones_like((1.0, 2.0)), ones_like(_np.array([1, 2]), dtype="float16").dtype
+    (array([1., 1.]), dtype('float16'))
+    """
+    if isinstance(tensor, (_qnp.tensor, _Box)):
+        return _qnp.ones_like(tensor, dtype=dtype)
+    return _np.ones_like(_np.asarray(tensor), dtype=dtype)
+
+
+def scatter_element_add(tensor, index, value, like=None, **_):
+    """``tensor`` with ``value`` added at ``index`` (one index per axis, or per axis a
+    sequence of indices with one value each), as a new array, differentiable in both
+    ``tensor`` and ``value`` (PennyLane's ``qml.math.scatter_element_add``).
+
+    >>> scatter_element_add(_np.zeros((2, 3)), [(1, 0), (2, 1)], _np.array([10.0, 20.0])).tolist()
+    [[0.0, 20.0, 0.0], [0.0, 0.0, 10.0]]
+    """
+    if like not in _LIKE_OK and not hasattr(like, "shape"):
+        _refuse_like("scatter_element_add", like)
+    size = shape(tensor)
+    if not size and index == ():
+        return tensor + value
+    flat = _np.atleast_1d(_np.ravel_multi_index(tuple(index), size))
+    xp = _xp(tensor, value)
+    values = xp.reshape(value, (-1,)) if len(shape(value)) else xp.reshape(value, (1,))
+    if shape(values)[0] == 1 and len(flat) > 1:
+        values = values * _np.ones(len(flat))
+    onehot = _np.zeros((len(flat), int(_np.prod(size))))
+    onehot[_np.arange(len(flat)), flat] = 1.0
+    return tensor + xp.reshape(xp.dot(values, onehot), size)
+
+
+def set_index(array, idx, val, like=None):
+    """``array[idx] = val`` in place, the array returned (PennyLane's
+    ``qml.math.set_index`` for NumPy values; autograd cannot differentiate an assignment:
+    use ``scatter_element_add``).
+
+    >>> set_index(_np.zeros(3), 1, 5.0).tolist()
+    [0.0, 5.0, 0.0]
+    """
+    array[idx] = val
+    return array
+
+
+def block_diag(values, like=None):
+    """The block-diagonal matrix of 2-d arrays, differentiable (PennyLane's
+    ``qml.math.block_diag``).
+
+    >>> block_diag([_np.array([[1, 2]]), _np.array([[3]])]).tolist()
+    [[1, 2, 0], [0, 0, 3]]
+    """
+    xp = _xp(*values)
+    mats = [v if isinstance(v, _Box) else _np.atleast_2d(to_numpy(v)) for v in values]
+    cols = [shape(m)[1] for m in mats]
+    dtype = _np.result_type(*(getattr(m, "_value", m) for m in mats))
+    rows = [xp.concatenate([_np.zeros((shape(m)[0], sum(cols[:k])), dtype), m,
+                            _np.zeros((shape(m)[0], sum(cols[k + 1:])), dtype)], axis=1)
+            for k, m in enumerate(mats)]
+    out = xp.concatenate(rows, axis=0)
+    return _qnp.tensor(out) if any(isinstance(v, _qnp.tensor) for v in values) and xp is _np else out
+
+
+def frobenius_inner_product(A, B, normalize=False, like=None):
+    """``sum(A * B)`` of two real matrices, divided by ``||A|| ||B||`` (Frobenius) with
+    ``normalize=True`` (PennyLane's ``qml.math.frobenius_inner_product``).
+
+    >>> float(frobenius_inner_product(_np.eye(2), _np.array([[1.0, 5.0], [6.0, 2.0]])))
+    3.0
+    """
+    xp = _xp(A, B)
+    product = xp.sum(A * B)
+    if normalize:
+        product = product / xp.sqrt(xp.sum(A * A) * xp.sum(B * B))
+    return product
+
+
+def detach(tensor, like=None):
+    """The value without its derivative record: a NumPy array of an autograd value or
+    tensor, other values as they are (PennyLane's ``qml.math.detach``).
+
+    >>> detach(_qnp.array([0.5]))
+    array([0.5])
+    """
+    if isinstance(tensor, (_qnp.tensor, _Box)):
+        return to_numpy(tensor)
+    return tensor
+
+
+def in_backprop(tensor, interface=None) -> bool:
+    """Whether ``tensor`` is being differentiated by autograd (an autograd box); NumPy and
+    SciPy values are not (PennyLane's ``qml.math.in_backprop``).
+
+    >>> in_backprop(_np.array(0.5))
+    False
+    """
+    interface = interface or get_interface(tensor)
+    if interface in ("autograd", "numpy", "scipy"):
+        return isinstance(tensor, _Box)
+    raise ValueError(f"Cannot determine if {tensor} is in backpropagation: qsym has the NumPy "
+                     f"and autograd interfaces only (got {interface!r})")
+
+
+def get_trainable_indices(values, like=None) -> set:
+    """The positions of the trainable values (``requires_grad``) in a sequence (PennyLane's
+    ``qml.math.get_trainable_indices``).
+
+    >>> sorted(get_trainable_indices([_qnp.array(0.1), _np.array(0.2), _qnp.array(0.3)]))
+    [0, 2]
+    """
+    return {i for i, value in enumerate(values) if requires_grad(value)}
+
+
+def gammainc(m, t, like=None):
+    """The regularised lower incomplete gamma function ``P(m, t)`` (PennyLane's
+    ``qml.math.gammainc``; SciPy's, by autograd's wrapper when differentiated in ``t``).
+
+    >>> round(float(gammainc(1.0, 2.0)), 12)     # 1 - exp(-2)
+    0.864664716763
+    """
+    if _holds_box(t) or _holds_box(m):
+        from autograd.scipy.special import gammainc as special
+    else:
+        from scipy.special import gammainc as special
+    return special(m, t)
+
+
+def _differentiable_interface(args, nums, what):
+    interface = get_interface(*(args[i] for i in nums))
+    if interface != "autograd":
+        raise ValueError(f"Interface {interface} is not differentiable. qml.math.{what} "
+                         "differentiates autograd values: qsym.numpy tensors (or use qml.grad)")
+
+
+def grad(f, argnums=0):
+    """PennyLane's ``qml.math.grad``: the gradient of a scalar function by the arguments
+    ``argnums`` (an int: one gradient; a sequence: a tuple), by autograd, whatever the
+    arguments' ``requires_grad``; the arguments must be autograd values (``qsym.numpy``
+    tensors): plain NumPy values raise ``ValueError`` ("Interface numpy is not
+    differentiable").
+
+    >>> float(grad(lambda x, y: x * y)(_qnp.array(2.0), _qnp.array(3.0)))
+    3.0
+    """
+    import autograd
+
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+    def compute(*args, **kwargs):
+        _differentiable_interface(args, nums, "grad")
+        out = tuple(autograd.grad(f, i)(*args, **kwargs) for i in nums)
+        return out[0] if isinstance(argnums, int) else out
+
+    return compute
+
+
+def jacobian(f, argnums=0):
+    """PennyLane's ``qml.math.jacobian``: the Jacobian of an array-valued function by the
+    arguments ``argnums`` (an int: one array; a sequence: a tuple), by autograd; a function
+    returning a tuple or another container raises ``ValueError`` as PennyLane's autograd
+    branch does.
+
+    >>> jacobian(lambda x: 3 * x)(_qnp.array([1.0, 2.0])).tolist()
+    [[3.0, 0.0], [0.0, 3.0]]
+    """
+    import autograd
+
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+    def checked(*args, **kwargs):
+        out = f(*args, **kwargs)
+        if isinstance(out, (tuple, list, dict)):
+            raise ValueError(f"autograd can only differentiate with respect to arrays, not "
+                             f"{type(out)}: return one array (qml.math.stack the values)")
+        return out
+
+    def compute(*args, **kwargs):
+        _differentiable_interface(args, nums, "jacobian")
+        out = tuple(autograd.jacobian(checked, i)(*args, **kwargs) for i in nums)
+        return out[0] if isinstance(argnums, int) else out
+
+    return compute
+
+
+def multi_dispatch(argnum=None, tensor_list=None):
+    """PennyLane's ``qml.math.multi_dispatch`` decorator: the function is called with
+    ``like=`` the interface of its arguments at ``argnum`` (all by default; those in
+    ``tensor_list`` are sequences of tensors), unless ``like`` is given.
+
+    >>> @multi_dispatch(argnum=[0])
+    ... def kind(x, like=None):
+    ...     return like
+    >>> kind(_qnp.array(1.0)), kind(_np.array(1.0))
+    ('autograd', 'numpy')
+    """
+    nums = None if argnum is None else ([argnum] if isinstance(argnum, int) else list(argnum))
+    lists = [] if tensor_list is None else (
+        [tensor_list] if isinstance(tensor_list, int) else list(tensor_list))
+
+    def decorate(fn):
+        @_functools.wraps(fn)
+        def call(*args, **kwargs):
+            if kwargs.get("like") is None:
+                chosen = range(len(args)) if nums is None else nums
+                values = []
+                for i in chosen:
+                    if i < len(args):
+                        values.extend(args[i] if i in lists else [args[i]])
+                kwargs["like"] = get_interface(*values)
+            return fn(*args, **kwargs)
+
+        return call
+
+    return decorate
+
+
 def int_to_binary(integer, width: int) -> _np.ndarray:
     """The ``width`` bits of ``integer`` (an int or an int array: a new last axis), the
     most significant first (PennyLane's ``qml.math.int_to_binary``).

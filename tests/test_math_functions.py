@@ -1,4 +1,4 @@
-"""qml.math's matrix helpers (issue #18): ``expand_matrix`` (dense, batched, qudit,
+"""qml.math's matrix and array helpers (issue #18): ``expand_matrix`` (dense, batched, qudit,
 autograd, sparse), ``expand_vector``, ``reduce_matrices``, ``sqrt_matrix_sparse``, the
 ``qml.math.decomposition`` helpers and PennyLane's module paths. Each against an explicit
 element formula written here, finite differences, or PennyLane 0.45.1 where installed."""
@@ -259,3 +259,61 @@ def test_sparse_matrices_dispatch_to_scipy():
     assert onp.allclose(qml.math.linalg.det(onp.eye(2) * 2), 4.0)   # dense: NumPy's
     with pytest.raises(TypeError, match="takes a SciPy sparse matrix"):
         qml.math.linalg.spsolve(onp.eye(2), onp.ones(2))
+
+
+def test_scatter_element_add_values_and_derivatives():
+    x = np.array(RNG.normal(size=(2, 3)), requires_grad=True)
+    y = np.array([0.5, -1.5], requires_grad=True)
+    f = lambda a, b: qml.math.scatter_element_add(a, [(1, 0), (2, 1)], b**2)
+    expected = onp.array(x).copy()
+    expected[1, 2] += 0.25
+    expected[0, 1] += 2.25
+    assert onp.allclose(f(x, y), expected)
+    jx, jy = qml.jacobian(f)(x, y)
+    assert onp.allclose(jx, onp.eye(6).reshape(2, 3, 2, 3))
+    ref = onp.zeros((2, 3, 2))
+    ref[1, 2, 0], ref[0, 1, 1] = 2 * 0.5, 2 * -1.5
+    assert onp.allclose(jy, ref)
+    assert qml.math.scatter_element_add(onp.array(1.0), (), 2.0) == 3.0
+
+
+def test_block_diag_and_small_helpers():
+    a, b = onp.array([[1.0, 2.0], [3.0, 4.0]]), onp.array([[5.0]])
+    assert qml.math.block_diag([a, b]).tolist() == [[1, 2, 0], [3, 4, 0], [0, 0, 5]]
+    f = lambda t: qml.math.block_diag([t, 2 * t])[3, 2]          # = 2 t[1, 0]
+    g = qml.grad(f)(np.array(a, requires_grad=True))
+    assert onp.allclose(g, [[0, 0], [2, 0]])
+    assert qml.math.get_dtype_name(1) == onp.asarray(1).dtype.name
+    assert qml.math.get_dtype_name(np.array(0.5, dtype="complex64")) == "complex64"
+    ones = qml.math.ones_like([1, 2])
+    assert type(ones) is onp.ndarray and ones.dtype == onp.asarray([1, 2]).dtype
+    assert isinstance(qml.math.ones_like(np.array([1.0])), np.tensor)
+    assert qml.math.frobenius_inner_product(a, a, normalize=True) == pytest.approx(1.0)
+    assert qml.math.frobenius_inner_product(a, onp.eye(2)) == pytest.approx(5.0)
+    assert qml.math.get_trainable_indices([np.array(0.1), onp.array(0.2),
+                                           np.array(0.3, requires_grad=False)]) == {0}
+    assert qml.math.requires_grad(qml.math.detach(np.array(0.3))) is False
+    assert qml.math.in_backprop(onp.array(0.1)) is False
+    seen = []
+    qml.grad(lambda x: seen.append(qml.math.in_backprop(x)) or x * 1.0)(np.array(0.2))
+    assert seen == [True]
+    arr = onp.zeros(3)
+    assert qml.math.set_index(arr, 1, 2.0) is arr and arr.tolist() == [0.0, 2.0, 0.0]
+
+
+def test_math_grad_and_jacobian_differentiate_argnums():
+    x, y = np.array([0.5, 1.2]), np.array([2.5, 4.8])
+    gx, gy = qml.math.jacobian(lambda a, b: a**2 * b, argnums=(0, 1))(x, y)
+    assert onp.allclose(gx, onp.diag(2 * x * y)) and onp.allclose(gy, onp.diag(x**2))
+    assert qml.math.grad(lambda a, b: a * b)(np.array(2.0), np.array(3.0)) == 3.0
+    with pytest.raises(ValueError, match="Interface numpy is not differentiable"):
+        qml.math.grad(lambda a: a**2)(onp.array(2.0))
+    with pytest.raises(ValueError, match="only differentiate with respect to arrays"):
+        qml.math.jacobian(lambda a: (a,))(np.array(2.0))
+
+    @qml.math.multi_dispatch(argnum=[0], tensor_list=[0])
+    def interface_of(values, like=None):
+        return like
+
+    assert interface_of([onp.array(1.0), np.array(2.0)]) == "autograd"
+    assert interface_of([onp.array(1.0)]) == "numpy"
