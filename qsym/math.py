@@ -126,8 +126,12 @@ def convert_like(tensor1, tensor2):
     >>> qml.math.convert_like(onp.array([1.0]), np.array([2.0]))
     tensor([1.], requires_grad=True)
     """
+    from ._linalg import is_sparse
+
     if isinstance(tensor2, _qnp.tensor):
         return _qnp.tensor(tensor1, requires_grad=tensor2.requires_grad)
+    if is_sparse(tensor2):  # a SciPy sparse matrix of tensor2's format
+        return type(tensor2)(_np.asarray(to_numpy(tensor1)))
     return _np.asarray(tensor1)
 
 
@@ -742,6 +746,23 @@ def multi_dispatch(argnum=None, tensor_list=None):
         return call
 
     return decorate
+
+
+def take(tensor, indices, axis=None, **kwargs):
+    """NumPy's ``take`` (PennyLane's ``qml.math.take``), differentiable: an autograd value
+    is indexed (autograd has no derivative of ``np.take``), the flattened value when
+    ``axis`` is None.
+
+    >>> take(_np.arange(6).reshape(2, 3), [0, 4]).tolist(), take(_np.arange(6).reshape(2, 3), [2], axis=1).tolist()
+    ([0, 4], [[2], [5]])
+    """
+    if not isinstance(tensor, _Box):
+        return _qnp.take(tensor, indices, axis=axis, **kwargs)
+    indices = _np.asarray(indices)
+    if axis is None:
+        return _qnp.reshape(tensor, (-1,))[indices]
+    axis = axis % len(shape(tensor))
+    return tensor[(slice(None),) * axis + (indices,)]
 
 
 def int_to_binary(integer, width: int) -> _np.ndarray:

@@ -317,3 +317,19 @@ def test_math_grad_and_jacobian_differentiate_argnums():
 
     assert interface_of([onp.array(1.0), np.array(2.0)]) == "autograd"
     assert interface_of([onp.array(1.0)]) == "numpy"
+
+
+def test_take_is_differentiable_and_convert_like_sparse():
+    t = np.array(RNG.normal(size=(2, 3, 2)), requires_grad=True)
+    idx = [0, 2, 3, 6, -2]
+    grad = qml.grad(lambda x: np.sum(qml.math.take(x, idx) ** 2))(t)
+    expected = onp.zeros(12)
+    for i in idx:
+        expected[i] += 2 * onp.asarray(t).ravel()[i]
+    assert onp.allclose(grad, expected.reshape(2, 3, 2))
+    assert onp.allclose(qml.math.take(onp.asarray(t), [2], axis=1), onp.asarray(t)[:, [2]])
+    grad1 = qml.grad(lambda x: np.sum(qml.math.take(x, [2, 2], axis=-2)))(t)
+    assert onp.allclose(grad1[:, 2], 2) and onp.allclose(grad1[:, :2], 0)
+    sps = pytest.importorskip("scipy.sparse")
+    out = qml.math.convert_like(onp.array([[1, 0], [1, 0]]), sps.csr_matrix(onp.eye(2)))
+    assert isinstance(out, sps.csr_matrix) and out.toarray().tolist() == [[1, 0], [1, 0]]
