@@ -81,7 +81,19 @@ def requires_grad(tensor, interface=None) -> bool:
         return True
     if isinstance(tensor, _qnp.tensor):
         return bool(tensor.requires_grad)
+    _known(tensor)
     return False
+
+
+def _known(value):
+    """Refuse an object that is no numeric value (PennyLane's "unknown object")."""
+    from ._linalg import is_sparse
+
+    if not (isinstance(value, (_np.ndarray, _np.generic, int, float, complex, list, tuple, _Box))
+            or is_sparse(value) or hasattr(value, "__array__") or hasattr(value, "__float__")
+            or value is None):
+        raise ValueError(f"Argument {value!r} is an unknown object: qml.math takes NumPy "
+                         "values, qsym.numpy tensors, numbers and sequences of them")
 
 
 def to_numpy(tensor, max_depth=None, _n=0):
@@ -234,7 +246,18 @@ def T(tensor):
     >>> qml.math.T([[1, 2], [3, 4]]).tolist()
     [[1, 3], [2, 4]]
     """
-    return _qnp.transpose(tensor) if isinstance(tensor, _Box) else _np.transpose(_np.asarray(tensor))
+    if isinstance(tensor, (_Box, _qnp.tensor)):  # an autograd value, a tensor stay so
+        return _qnp.transpose(tensor)
+    return _np.transpose(_np.asarray(tensor))
+
+
+def gather(tensor, indices):
+    """``tensor[indices]`` (PennyLane's ``qml.math.gather``), differentiable.
+
+    >>> gather(_np.array([10, 20, 30]), [2, 0]).tolist()
+    [30, 10]
+    """
+    return tensor[indices if isinstance(indices, (int, slice, tuple)) else _np.asarray(indices)]
 
 
 def _wire_list(wires) -> list:
@@ -628,6 +651,11 @@ def in_backprop(tensor, interface=None) -> bool:
     >>> in_backprop(_np.array(0.5))
     False
     """
+    if interface is None:
+        try:
+            _known(tensor)
+        except ValueError:
+            raise ValueError(f"Cannot determine if {tensor!r} is in backpropagation.") from None
     interface = interface or get_interface(tensor)
     if interface in ("autograd", "numpy", "scipy"):
         return isinstance(tensor, _Box)

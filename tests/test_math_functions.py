@@ -333,3 +333,18 @@ def test_take_is_differentiable_and_convert_like_sparse():
     sps = pytest.importorskip("scipy.sparse")
     out = qml.math.convert_like(onp.array([[1, 0], [1, 0]]), sps.csr_matrix(onp.eye(2)))
     assert isinstance(out, sps.csr_matrix) and out.toarray().tolist() == [[1, 0], [1, 0]]
+
+
+def test_transpose_gather_and_unknown_objects():
+    t = np.array([[1.0, 2.0]], requires_grad=False)
+    out = qml.math.T(t)
+    assert isinstance(out, np.tensor) and out.requires_grad is False and out.shape == (2, 1)
+    assert qml.math.gather(onp.array([10, 20, 30]), [2, 0]).tolist() == [30, 10]
+    g = qml.grad(lambda x: np.sum(qml.math.gather(x, [1, 1])))(np.array([1.0, 2.0, 3.0]))
+    assert g.tolist() == [0.0, 2.0, 0.0]
+    stranger = type("Stranger", (), {})()
+    with pytest.raises(ValueError, match="unknown object"):
+        qml.math.requires_grad(stranger)
+    with pytest.raises(ValueError, match="in backpropagation"):
+        qml.math.in_backprop(stranger)
+    assert qml.math.requires_grad(0.5) is False and qml.math.requires_grad(None) is False
