@@ -367,7 +367,7 @@ def reduce_matrices(mats_and_wires_gen, reduce_func):
 
     >>> import qsym as qml
     >>> m, w = reduce_matrices([(qml.X(0).matrix(), qml.wires.Wires(0)),
-    ...                         (qml.Z(1).matrix(), qml.wires.Wires(1))], dot)
+    ...                         (qml.Z(1).matrix(), qml.wires.Wires(1))], qml.math.dot)
     >>> m.real.astype(int).tolist()[0], w
     ([0, 0, 1, 0], Wires([0, 1]))
     """
