@@ -1316,9 +1316,12 @@ def expand_matrix(m, wires, wire_order):
                          f"{k} wire(s) (a square d**{k} matrix, or a batch of them first)")
     rest = [w for w in order if w not in wires]
     dtype = (m._value if isinstance(m, Box) else m).dtype
-    full = xp.einsum("...ij,kl->...ikjl", m, np.eye(d ** len(rest), dtype=dtype))
+    eye = np.eye(d ** len(rest), dtype=dtype)
+    full = xp.einsum("...ij,kl->...ikjl", m, eye)
     held = wires + rest  # the wires of full's axes, in this order
     perm = [held.index(w) for w in order]
+    if perm == list(range(n)):  # already in wire_order
+        return xp.reshape(full, (*batch, d**n, d**n))
     axes = [*range(len(batch)), *(len(batch) + p for p in perm),
             *(len(batch) + n + p for p in perm)]
     full = xp.reshape(full, (*batch, *(d,) * (2 * n)))
