@@ -25,7 +25,7 @@ __all__ = ["convert_to_su2", "convert_to_su4", "zyz_rotation_angles", "xyx_rotat
            "xzx_rotation_angles", "zxz_rotation_angles", "su2su2_to_tensor_products",
            "MAGIC", "magic_gamma", "compute_num_cnots", "interaction_angles",
            "local_equivalence", "real_eigenbasis", "unitary_eigenbasis", "cossin",
-           "demultiplex", "is_sparse"]
+           "demultiplex", "is_sparse", "givens_rotation", "set_entries", "givens_decomposition"]
 
 MAGIC = np.array([[1, 1j, 0, 0], [0, 0, 1j, 1], [0, 0, 1j, -1], [1, -1j, 0, 0]]) / np.sqrt(2)
 """The magic basis (as columns): ``MAGIC @ O @ MAGIC^dagger`` is in ``SU(2) x SU(2)`` for
@@ -364,10 +364,16 @@ def demultiplex(a, b) -> tuple:
 # the phases that remain moved through the left rotations to one side
 
 
-def _givens_rotation(a, b, left: bool, real: bool, tol: float = 1e-8) -> np.ndarray:
+def givens_rotation(a, b, left: bool = True, real: bool = False, tol: float = 1e-8) -> np.ndarray:
     """The 2x2 rotation that zeroes ``b`` against ``a`` (``left``: applied from the left,
     zeroing the row entry; else the column one), with PennyLane's phase conventions:
-    a real sign for a real matrix, else the phase ``b conj(a) / |a b|`` on ``g00``."""
+    a real sign for a real matrix, else the phase ``b conj(a) / |a b|`` on ``g00``
+    (PennyLane's ``qml.math.decomposition._givens_matrix``).
+
+    >>> g = givens_rotation(3.0, 4.0)
+    >>> (g @ [3.0, 4.0]).real.round(12).tolist()
+    [0.0, 5.0]
+    """
     abs_a, abs_b = abs(a), abs(b)
     eps = np.finfo(float).eps
     if abs_a < tol:
@@ -388,6 +394,18 @@ def _givens_rotation(a, b, left: bool, real: bool, tol: float = 1e-8) -> np.ndar
         phase = 1.0 if small else b * np.conj(a) / (abs_a * abs_b + eps)
         g00 *= phase
     return np.array([[g00, g01], [phase * s, c]], dtype=complex)
+
+
+def set_entries(matrix, index, value, real: bool = False):
+    """``matrix[index] = value`` in place (``index`` a pair: rows, columns; the real part
+    of ``value`` with ``real``), the matrix returned (PennyLane's
+    ``qml.math.decomposition._set_unitary_matrix`` for NumPy values).
+
+    >>> set_entries(np.eye(2), (0, Ellipsis), [1.0 + 0j, 2.0], real=True).tolist()
+    [[1.0, 2.0], [0.0, 1.0]]
+    """
+    matrix[index[0], index[1]] = np.real(value) if real else value
+    return matrix
 
 
 def _real_phases_last(left: list, right: list, phases: np.ndarray) -> tuple:
@@ -444,15 +462,13 @@ def givens_decomposition(unitary) -> tuple:
         if i % 2:  # from the right: zero row n - j - 1's entry
             for j in range(i):
                 ij = [i - j - 1, i - j]
-                g = _givens_rotation(*u[n - j - 1, ij], left=True, real=real)
-                cols = u[:, ij] @ g.T
-                u[:, ij] = cols.real if real else cols
+                g = givens_rotation(*u[n - j - 1, ij], left=True, real=real)
+                set_entries(u, (Ellipsis, ij), u[:, ij] @ g.T, real)
                 right.append((np.conj(g), tuple(ij)))
         else:  # from the left: zero column j - 1's entry
             for j in range(1, i + 1):
                 ij = [n + j - i - 2, n + j - i - 1]
-                g = _givens_rotation(*u[ij, j - 1], left=False, real=real)
-                rows = g @ u[ij, :]
-                u[ij, :] = rows.real if real else rows
+                g = givens_rotation(*u[ij, j - 1], left=False, real=real)
+                set_entries(u, (ij, Ellipsis), g @ u[ij, :], real)
                 left.append((g, tuple(ij)))
     return (_real_phases_last if real else _complex_phases_right)(left, right, u)

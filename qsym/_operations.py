@@ -1317,24 +1317,46 @@ def _eigenvalues(m: np.ndarray) -> np.ndarray:
     return d.real.copy() if herm and np.allclose(d.imag, 0) else d.copy()
 
 
-def expand_matrix(m: np.ndarray, wires, wire_order) -> np.ndarray:
-    """The matrix ``m`` of a gate on ``wires``, as a matrix on ``wire_order`` (the first
-    wire the most significant bit; PennyLane's ``qml.math.expand_matrix``).
+def expand_matrix(m, wires, wire_order):
+    """The matrix ``m`` of an operator on ``wires`` as a matrix on ``wire_order`` (the first
+    wire the most significant; PennyLane's ``qml.math.expand_matrix``): the identity on the
+    other wires, the axes permuted to ``wire_order``. A batch of matrices (batch first)
+    expands each; qudits of any dimension (``m`` of size ``d**len(wires)``) expand with the
+    identity of that dimension; a value being differentiated (an autograd box) stays
+    differentiable. The result keeps ``m``'s dtype.
 
-    >>> expand_matrix(np.diag([1.0, -1.0]), [1], [0, 1]).real.diagonal()
+    >>> expand_matrix(np.diag([1.0, -1.0]), [1], [0, 1]).diagonal()
     array([ 1., -1.,  1., -1.])
+    >>> expand_matrix(np.arange(4).reshape(2, 2), [1], [1, 0]).tolist()   # kron(m, I)
+    [[0, 0, 1, 0], [0, 0, 0, 1], [2, 0, 3, 0], [0, 2, 0, 3]]
     """
     order, wires = list(wire_order), list(wires)
     missing = [w for w in wires if w not in order]
-    if missing:
-        raise TypeError(f"wire_order {order} misses the gate's wires {missing}")
-    if np.ndim(m) == 3:  # a batch of matrices (broadcast), batch first
-        return np.stack([expand_matrix(one, wires, order) for one in m])
-    n, k = len(order), len(wires)
-    U = np.eye(2**n, dtype=complex).reshape((2,) * 2 * n)
-    axes = [order.index(w) for w in wires]
-    U = np.tensordot(np.asarray(m).reshape((2,) * 2 * k), U, axes=(list(range(k, 2 * k)), axes))
-    return np.moveaxis(U, list(range(k)), axes).reshape(2**n, 2**n)
+    if missing or len(set(wires)) != len(wires):
+        raise ValueError(f"expand_matrix: wire_order {order} must contain each of the "
+                         f"operator's wires {wires} once; missing {missing}")
+    if isinstance(m, Box):
+        import autograd.numpy as xp
+    else:
+        xp, m = np, np.asarray(m)
+    shape = np.shape(m._value if isinstance(m, Box) else m)
+    n, k, batch = len(order), len(wires), shape[:-2]
+    d = int(round(shape[-1] ** (1 / k))) if k else 2
+    if len(shape) not in (2, 3) or shape[-1] != shape[-2] or d**k != shape[-1]:
+        raise ValueError(f"expand_matrix: a matrix of shape {tuple(shape)} does not act on "
+                         f"{k} wire(s) (a square d**{k} matrix, or a batch of them first)")
+    rest = [w for w in order if w not in wires]
+    dtype = (m._value if isinstance(m, Box) else m).dtype
+    eye = np.eye(d ** len(rest), dtype=dtype)
+    full = xp.einsum("...ij,kl->...ikjl", m, eye)
+    held = wires + rest  # the wires of full's axes, in this order
+    perm = [held.index(w) for w in order]
+    if perm == list(range(n)):  # already in wire_order
+        return xp.reshape(full, (*batch, d**n, d**n))
+    axes = [*range(len(batch)), *(len(batch) + p for p in perm),
+            *(len(batch) + n + p for p in perm)]
+    full = xp.reshape(full, (*batch, *(d,) * (2 * n)))
+    return xp.reshape(xp.transpose(full, axes), (*batch, d**n, d**n))
 
 
 def gate_label(op, decimals=None, base_label=None, cache=None) -> str:

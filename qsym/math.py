@@ -39,24 +39,14 @@ from autograd.extend import Box as _Box, defvjp as _defvjp, primitive as _primit
 
 from . import numpy as _qnp
 from . import _ir
-from ._linalg import (convert_to_su2, convert_to_su4, su2su2_to_tensor_products as _su2su2,
-                      xyx_rotation_angles as _xyx, xzx_rotation_angles as _xzx,
-                      zxz_rotation_angles as _zxz, zyz_rotation_angles as _zyz)
+from . import _linalg
+from ._linalg import convert_to_su2, convert_to_su4, givens_decomposition
+import sys as _sys
 import types as _types
 
-decomposition = _types.SimpleNamespace(
-    zyz_rotation_angles=_zyz, xyx_rotation_angles=_xyx, xzx_rotation_angles=_xzx,
-    zxz_rotation_angles=_zxz, su2su2_to_tensor_products=_su2su2)
-decomposition.__doc__ = """PennyLane's ``qml.math.decomposition``: the Euler angles of a 2x2
-unitary and the factors of a tensor product of two.
-
->>> import numpy as onp
->>> [round(float(a), 6) for a in decomposition.zyz_rotation_angles(onp.diag([1j, -1j]))]
-[10.995574, 0.0, 10.995574]
-"""
-
 def get_interface(*values) -> str:
-    """``"autograd"`` if any value is a qsym tensor or an autograd box, else ``"numpy"``.
+    """``"autograd"`` if any value is a qsym tensor or an autograd box, ``"scipy"`` for a
+    SciPy sparse matrix, else ``"numpy"``.
 
     >>> import numpy as onp
     >>> import qsym as qml
@@ -64,8 +54,12 @@ def get_interface(*values) -> str:
     >>> qml.math.get_interface(np.array([0.1])), qml.math.get_interface(onp.array([0.1]))
     ('autograd', 'numpy')
     """
+    from ._linalg import is_sparse
+
     found = "numpy"
     for v in values:
+        if is_sparse(v):
+            return "scipy"
         if isinstance(v, (list, tuple)):
             if v and get_interface(*v) == "autograd":
                 found = "autograd"
@@ -87,7 +81,19 @@ def requires_grad(tensor, interface=None) -> bool:
         return True
     if isinstance(tensor, _qnp.tensor):
         return bool(tensor.requires_grad)
+    _known(tensor)
     return False
+
+
+def _known(value):
+    """Refuse an object that is no numeric value (PennyLane's "unknown object")."""
+    from ._linalg import is_sparse
+
+    if not (isinstance(value, (_np.ndarray, _np.generic, int, float, complex, list, tuple, _Box))
+            or is_sparse(value) or hasattr(value, "__array__") or hasattr(value, "__float__")
+            or value is None):
+        raise ValueError(f"Argument {value!r} is an unknown object: qml.math takes NumPy "
+                         "values, qsym.numpy tensors, numbers and sequences of them")
 
 
 def to_numpy(tensor, max_depth=None, _n=0):
@@ -132,8 +138,12 @@ def convert_like(tensor1, tensor2):
     >>> qml.math.convert_like(onp.array([1.0]), np.array([2.0]))
     tensor([1.], requires_grad=True)
     """
+    from ._linalg import is_sparse
+
     if isinstance(tensor2, _qnp.tensor):
         return _qnp.tensor(tensor1, requires_grad=tensor2.requires_grad)
+    if is_sparse(tensor2):  # a SciPy sparse matrix of tensor2's format
+        return type(tensor2)(_np.asarray(to_numpy(tensor1)))
     return _np.asarray(tensor1)
 
 
@@ -236,22 +246,152 @@ def T(tensor):
     >>> qml.math.T([[1, 2], [3, 4]]).tolist()
     [[1, 3], [2, 4]]
     """
-    return _qnp.transpose(tensor) if isinstance(tensor, _Box) else _np.transpose(_np.asarray(tensor))
+    if isinstance(tensor, (_Box, _qnp.tensor)):  # an autograd value, a tensor stay so
+        return _qnp.transpose(tensor)
+    return _np.transpose(_np.asarray(tensor))
+
+
+def gather(tensor, indices):
+    """``tensor[indices]`` (PennyLane's ``qml.math.gather``), differentiable.
+
+    >>> gather(_np.array([10, 20, 30]), [2, 0]).tolist()
+    [30, 10]
+    """
+    return tensor[indices if isinstance(indices, (int, slice, tuple)) else _np.asarray(indices)]
+
+
+def _wire_list(wires) -> list:
+    """Wire labels as a list (an int is one wire, PennyLane's ``Wires`` and tuples listed)."""
+    return [wires] if isinstance(wires, int) else list(wires)
 
 
 def expand_matrix(mat, wires, wire_order=None, sparse_format="csr"):
     """PennyLane's ``qml.math.expand_matrix``: the matrix ``mat`` of an operator on
     ``wires`` as a matrix on ``wire_order`` (default: ``wires``), the first wire the most
-    significant bit; a batch of matrices (batch first) expands each.
+    significant, the identity on the wires ``mat`` does not act on. A batch of matrices
+    (batch first) expands each, qudit matrices (``d**len(wires)`` rows) expand with ``d``'s
+    identity, an autograd value stays differentiable, and a SciPy sparse matrix gives a
+    sparse matrix of ``sparse_format``.
 
-    >>> expand_matrix(_np.diag([1.0, -1.0]), [1], wire_order=[0, 1]).real.diagonal()
-    array([ 1., -1.,  1., -1.])
+    >>> m = _np.arange(1, 5).reshape(2, 2)
+    >>> expand_matrix(m, wires=[2], wire_order=[2, 0]).tolist()        # kron(m, I)
+    [[1, 0, 2, 0], [0, 1, 0, 2], [3, 0, 4, 0], [0, 3, 0, 4]]
+    >>> expand_matrix(m, wires=[2], wire_order=[0, 2]).tolist()        # kron(I, m)
+    [[1, 2, 0, 0], [3, 4, 0, 0], [0, 0, 1, 2], [0, 0, 3, 4]]
     """
+    from ._linalg import is_sparse
     from ._operations import expand_matrix as expand
 
-    if wire_order is None or list(wire_order) == list(wires):
+    wires = _wire_list(wires)
+    if wire_order is None or list(wire_order) == wires:
         return mat
-    return expand(_np.asarray(mat), list(wires), list(wire_order))
+    if not wires and shape(mat) == (1, 1):  # a scalar operator: its number
+        return complex(mat[0, 0])
+    if is_sparse(mat):
+        return _expand_sparse(mat, wires, list(wire_order)).asformat(sparse_format)
+    return expand(mat, wires, list(wire_order))
+
+
+def _expand_sparse(mat, wires, order):
+    """``expand_matrix`` of a SciPy sparse matrix: the entries of ``kron(mat, I)``, their
+    row and column indices' digits permuted to ``order``, no dense matrix made."""
+    import scipy.sparse as sps
+
+    missing = [w for w in wires if w not in order]
+    if missing or len(set(wires)) != len(wires):
+        raise ValueError(f"expand_matrix: wire_order {order} must contain each of the "
+                         f"operator's wires {wires} once; missing {missing}")
+    coo = sps.coo_matrix(mat)
+    n, k = len(order), len(wires)
+    d = int(round(coo.shape[-1] ** (1 / k)))
+    held = wires + [w for w in order if w not in wires]
+    extra = _np.arange(d ** (n - k))
+    rows, cols = ((idx[:, None] * d ** (n - k) + extra).ravel() for idx in (coo.row, coo.col))
+    weights = d ** _np.arange(n - 1, -1, -1)  # of each digit, the most significant first
+
+    def permuted(index):
+        digits = (index[:, None] // weights) % d  # digit q belongs to wire held[q]
+        return digits[:, [held.index(w) for w in order]] @ weights
+
+    out = sps.coo_matrix((_np.repeat(coo.data, len(extra)), (permuted(rows), permuted(cols))),
+                         shape=(d**n, d**n)).tocsr()
+    out.eliminate_zeros()
+    return out
+
+
+def _sparse_swap_mat(qubit_i, qubit_j, n):
+    """The SWAP of qubits ``qubit_i`` and ``qubit_j`` (positions, the first most
+    significant) on ``n`` qubits as a SciPy CSR matrix (PennyLane's
+    ``matrix_manipulation._sparse_swap_mat``): the index with the two bits exchanged."""
+    import scipy.sparse as sps
+
+    index = _np.arange(2**n)
+    bit_i, bit_j = (index >> (n - 1 - qubit_i)) & 1, (index >> (n - 1 - qubit_j)) & 1
+    flip = (bit_i ^ bit_j) * ((1 << (n - 1 - qubit_i)) | (1 << (n - 1 - qubit_j)))
+    return sps.csr_matrix((_np.ones(2**n, dtype=int), (index, index ^ flip)))
+
+
+def expand_vector(vector, original_wires, expanded_wires):
+    """PennyLane's ``qml.math.expand_vector``: a vector on ``original_wires`` (``d**N``
+    entries) as one on ``expanded_wires`` (a list, or an int ``m`` for ``range(m)``),
+    constant along the added wires (ones, not a normalised state).
+
+    >>> expand_vector(_np.array([1, -1]), [1], 2).tolist()
+    [1.0, -1.0, 1.0, -1.0]
+    """
+    expanded = list(range(expanded_wires)) if isinstance(expanded_wires, int) \
+        else list(expanded_wires)
+    original = list(original_wires)
+    xp = _xp(vector)
+    if not original:
+        return xp.squeeze(vector) * _np.ones(2 ** len(expanded))
+    if not set(original) <= set(expanded) or len(set(original)) != len(original):
+        raise ValueError("Invalid target subsystems provided in 'original_wires' argument: "
+                         f"{original} must be distinct wires of {expanded}.")
+    n, m = len(original), len(expanded)
+    size = shape(vector)
+    d = int(round(size[0] ** (1 / n))) if len(size) == 1 else 0
+    if len(size) != 1 or d < 2 or d**n != size[0]:
+        raise ValueError(f"Vector parameter must be of length d**len(original_wires) "
+                         f"(d >= 2, {n} wire(s)); got shape {tuple(size)}")
+    tensor = xp.reshape(vector, (d,) * n + (1,) * (m - n)) * _np.ones((d,) * m)
+    held = original + [w for w in expanded if w not in original]
+    return xp.reshape(xp.transpose(tensor, [held.index(w) for w in expanded]), (d**m,))
+
+
+def reduce_matrices(mats_and_wires_gen, reduce_func):
+    """PennyLane's ``qml.math.reduce_matrices``: ``reduce_func`` (``qml.math.add``,
+    ``qml.math.dot``, ...) applied left to right to ``(matrix, wires)`` pairs, each pair's
+    matrices first expanded to their joint wires (``wires1 + wires2``: a union of
+    ``Wires``); returns the last matrix and its wires.
+
+    >>> import qsym as qml
+    >>> m, w = reduce_matrices([(qml.X(0).matrix(), qml.wires.Wires(0)),
+    ...                         (qml.Z(1).matrix(), qml.wires.Wires(1))], qml.math.dot)
+    >>> m.real.astype(int).tolist()[0], w
+    ([0, 0, 1, 0], Wires([0, 1]))
+    """
+    def step(first, second):
+        (mat1, wires1), (mat2, wires2) = first, second
+        joint = wires1 + wires2
+        return (reduce_func(expand_matrix(mat1, wires1, joint), expand_matrix(mat2, wires2, joint)),
+                joint)
+
+    return _functools.reduce(step, mats_and_wires_gen)
+
+
+def get_batch_size(tensor, expected_shape, expected_size):
+    """PennyLane's ``qml.math.get_batch_size``: the batch size of ``tensor`` when it has
+    more dimensions than ``expected_shape`` or more entries than ``expected_size``, else
+    ``None``.
+
+    >>> get_batch_size(_np.zeros((3, 2, 2)), (2, 2), 4), get_batch_size(_np.eye(2), (2, 2), 4)
+    (3, None)
+    """
+    size, ndim = _np.size(to_numpy(tensor)), len(shape(tensor))
+    if ndim > len(expected_shape) or size > expected_size:
+        return size // expected_size
+    return None
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, **kwargs) -> bool:
@@ -265,6 +405,392 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, **kwargs) -> bool:
     """
     a, b = (x.toarray() if hasattr(x, "toarray") and hasattr(x, "asformat") else x for x in (a, b))
     return bool(_np.allclose(to_numpy(a), to_numpy(b), rtol=rtol, atol=atol, **kwargs))
+
+
+def expm(tensor, like=None):
+    """The matrix exponential ``e^X`` of a square matrix (or a batch, batch first)
+    (PennyLane's ``qml.math.expm``, also ``qml.math.linalg.expm``): scaling and squaring,
+    ``e^X = (e^(X / 2^s))^(2^s)`` with ``||X / 2^s|| <= 1/2`` and the Taylor series of
+    degree 18 there (error below 1e-22 of the scaled norm), in autograd's NumPy, so it is
+    differentiable (PennyLane's autograd ``expm`` is SciPy's, which is not). A SciPy sparse
+    matrix gives ``scipy.sparse.linalg.expm``'s sparse result.
+
+    >>> expm(_np.array([[0.0, -1.0], [1.0, 0.0]]) * _np.pi / 2).round(12) + 0.0   # a rotation
+    array([[ 0., -1.],
+           [ 1.,  0.]])
+    """
+    from ._linalg import is_sparse
+
+    if like not in _LIKE_OK:
+        _refuse_like("expm", like)
+    if is_sparse(tensor):
+        import scipy.sparse.linalg as spla
+
+        return spla.expm(tensor)
+    xp = _xp(tensor)
+    x = tensor if xp is _qnp else _np.asarray(to_numpy(tensor))
+    size = shape(x)
+    if len(size) < 2 or size[-1] != size[-2]:
+        raise ValueError(f"expm takes a square matrix (or a batch of them, batch first); got "
+                         f"shape {tuple(size)}")
+    norm = float(_np.max(_np.sum(_np.abs(to_numpy(x)), axis=-2))) if _np.size(to_numpy(x)) else 0.0
+    if not _np.isfinite(norm):
+        raise ValueError("expm: the matrix has nan or inf entries")
+    squarings = max(0, int(_np.ceil(_np.log2(norm / 0.5)))) if norm > 0.5 else 0
+    scaled = x / 2.0**squarings
+    eye = _np.eye(size[-1])
+    term, total = eye, eye
+    for k in range(1, 19):
+        term = xp.matmul(term, scaled) / k
+        total = total + term
+    for _ in range(squarings):
+        total = xp.matmul(total, total)
+    return total
+
+
+def _refuse_like(name, like):
+    from .errors import ArgumentError
+
+    raise ArgumentError(f"qml.math.{name}(like={like!r}): qsym has the NumPy and autograd "
+                        "interfaces only (like='numpy' or 'autograd')")
+
+
+linalg = _types.ModuleType(f"{__name__}.linalg", """PennyLane's ``qml.math.linalg``: autograd's
+NumPy ``linalg`` (``det``, ``eigh``, ``svd``, ...) and ``expm``.
+
+>>> linalg.expm(_np.zeros((2, 2))).tolist(), float(linalg.det(_np.eye(2)))
+([[1.0, 0.0], [0.0, 1.0]], 1.0)
+""")
+linalg.expm = expm
+
+
+def _linalg_function(name):
+    """``qml.math.linalg.<name>``: SciPy's ``scipy.sparse.linalg.<name>`` for a SciPy sparse
+    first argument (PennyLane dispatches sparse matrices there: ``inv``, ``norm``,
+    ``eigsh``, ``spsolve``, ``matrix_power``, ...), autograd's NumPy ``linalg`` otherwise."""
+    from ._linalg import is_sparse
+
+    dense = getattr(_qnp.linalg, name, None)
+
+    def call(*args, **kwargs):
+        if args and is_sparse(args[0]):
+            import scipy.sparse.linalg as spla
+
+            if name == "matrix_power" and not hasattr(spla, name):  # SciPy < 1.12
+                return _sparse_matrix_power_bruteforce(*args, **kwargs)
+            return getattr(spla, name)(*args, **kwargs)
+        if dense is None:
+            raise TypeError(f"qml.math.linalg.{name} takes a SciPy sparse matrix (it is "
+                            "scipy.sparse.linalg's); NumPy's linalg has no such function")
+        return dense(*args, **kwargs)
+
+    call.__name__, call.__doc__ = name, getattr(dense, "__doc__", None)
+    return call
+
+
+def _linalg_getattr(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    if not hasattr(_qnp.linalg, name):
+        try:
+            import scipy.sparse.linalg as spla
+        except ImportError:
+            spla = None
+        if not hasattr(spla, name):
+            raise AttributeError(f"qml.math.linalg has no {name!r} (neither NumPy's linalg "
+                                 "nor scipy.sparse.linalg has it)")
+    return _linalg_function(name)
+
+
+linalg.__getattr__ = _linalg_getattr
+
+
+def _sparse_matrix_power_bruteforce(A, n):
+    """``A**n`` of a SciPy sparse matrix for an integer ``n >= 0`` by repeated squaring
+    (PennyLane's ``single_dispatch._sparse_matrix_power_bruteforce``, used where SciPy has
+    no ``scipy.sparse.linalg.matrix_power``)."""
+    import scipy.sparse as sps
+
+    try:
+        power = _operator.index(n)
+    except TypeError:
+        raise ValueError(f"exponent must be an integer; got {n!r}") from None
+    if power < 0:
+        raise ValueError("This function only supports non-negative integer exponents; got "
+                         f"{power}")
+    result = sps.eye(A.shape[0], dtype=A.dtype, format=A.format)
+    base = A
+    while power:
+        if power & 1:
+            result = result @ base
+        power >>= 1
+        if power:
+            base = base @ base
+    return result.asformat(A.format)
+
+
+def sparse_matrix_power(A, n):
+    """``A**n`` of a SciPy sparse matrix (PennyLane's ``single_dispatch.sparse_matrix_power``):
+    ``scipy.sparse.linalg.matrix_power`` where SciPy has it (1.12 on), else by squaring."""
+    import scipy.sparse.linalg as spla
+
+    if hasattr(spla, "matrix_power"):
+        return spla.matrix_power(A, n)
+    return _sparse_matrix_power_bruteforce(A, n)
+
+
+# --- PennyLane's smaller qml.math helpers on NumPy and autograd values ----------------------
+
+def get_dtype_name(x) -> str:
+    """The name of a value's dtype (PennyLane's ``qml.math.get_dtype_name``).
+
+    >>> get_dtype_name(1.0), get_dtype_name(_np.array(1, dtype="int32"))
+    ('float64', 'int32')
+    """
+    while isinstance(x, _Box):
+        x = x._value
+    return _np.asarray(x).dtype.name
+
+
+def ones_like(tensor, dtype=None):
+    """An array of ones of ``tensor``'s shape, its dtype unless ``dtype`` is given, the same
+    kind of value: a plain array for NumPy values and sequences, a tensor for a tensor
+    (PennyLane's ``qml.math.ones_like``).
+
+    >>> ones_like((1.0, 2.0)), ones_like(_np.array([1, 2]), dtype="float16").dtype
+    (array([1., 1.]), dtype('float16'))
+    """
+    if isinstance(tensor, (_qnp.tensor, _Box)):
+        return _qnp.ones_like(tensor, dtype=dtype)
+    return _np.ones_like(_np.asarray(tensor), dtype=dtype)
+
+
+def scatter_element_add(tensor, index, value, like=None, **_):
+    """``tensor`` with ``value`` added at ``index`` (one index per axis, or per axis a
+    sequence of indices with one value each), as a new array, differentiable in both
+    ``tensor`` and ``value`` (PennyLane's ``qml.math.scatter_element_add``).
+
+    >>> scatter_element_add(_np.zeros((2, 3)), [(1, 0), (2, 1)], _np.array([10.0, 20.0])).tolist()
+    [[0.0, 20.0, 0.0], [0.0, 0.0, 10.0]]
+    """
+    if like not in _LIKE_OK and not hasattr(like, "shape"):
+        _refuse_like("scatter_element_add", like)
+    size = shape(tensor)
+    if not size and index == ():
+        return tensor + value
+    flat = _np.atleast_1d(_np.ravel_multi_index(tuple(index), size))
+    xp = _xp(tensor, value)
+    values = xp.reshape(value, (-1,)) if len(shape(value)) else xp.reshape(value, (1,))
+    if shape(values)[0] == 1 and len(flat) > 1:
+        values = values * _np.ones(len(flat))
+    onehot = _np.zeros((len(flat), int(_np.prod(size))))
+    onehot[_np.arange(len(flat)), flat] = 1.0
+    return tensor + xp.reshape(xp.dot(values, onehot), size)
+
+
+def set_index(array, idx, val, like=None):
+    """``array[idx] = val`` in place, the array returned (PennyLane's
+    ``qml.math.set_index`` for NumPy values; autograd cannot differentiate an assignment:
+    use ``scatter_element_add``).
+
+    >>> set_index(_np.zeros(3), 1, 5.0).tolist()
+    [0.0, 5.0, 0.0]
+    """
+    array[idx] = val
+    return array
+
+
+def block_diag(values, like=None):
+    """The block-diagonal matrix of 2-d arrays, differentiable (PennyLane's
+    ``qml.math.block_diag``).
+
+    >>> block_diag([_np.array([[1, 2]]), _np.array([[3]])]).tolist()
+    [[1, 2, 0], [0, 0, 3]]
+    """
+    xp = _xp(*values)
+    mats = [v if isinstance(v, _Box) else _np.atleast_2d(to_numpy(v)) for v in values]
+    cols = [shape(m)[1] for m in mats]
+    dtype = _np.result_type(*(getattr(m, "_value", m) for m in mats))
+    rows = [xp.concatenate([_np.zeros((shape(m)[0], sum(cols[:k])), dtype), m,
+                            _np.zeros((shape(m)[0], sum(cols[k + 1:])), dtype)], axis=1)
+            for k, m in enumerate(mats)]
+    out = xp.concatenate(rows, axis=0)
+    return _qnp.tensor(out) if any(isinstance(v, _qnp.tensor) for v in values) and xp is _np else out
+
+
+def frobenius_inner_product(A, B, normalize=False, like=None):
+    """``sum(A * B)`` of two real matrices, divided by ``||A|| ||B||`` (Frobenius) with
+    ``normalize=True`` (PennyLane's ``qml.math.frobenius_inner_product``).
+
+    >>> float(frobenius_inner_product(_np.eye(2), _np.array([[1.0, 5.0], [6.0, 2.0]])))
+    3.0
+    """
+    xp = _xp(A, B)
+    product = xp.sum(A * B)
+    if normalize:
+        product = product / xp.sqrt(xp.sum(A * A) * xp.sum(B * B))
+    return product
+
+
+def detach(tensor, like=None):
+    """The value without its derivative record: a NumPy array of an autograd value or
+    tensor, other values as they are (PennyLane's ``qml.math.detach``).
+
+    >>> detach(_qnp.array([0.5]))
+    array([0.5])
+    """
+    if isinstance(tensor, (_qnp.tensor, _Box)):
+        return to_numpy(tensor)
+    return tensor
+
+
+def in_backprop(tensor, interface=None) -> bool:
+    """Whether ``tensor`` is being differentiated by autograd (an autograd box); NumPy and
+    SciPy values are not (PennyLane's ``qml.math.in_backprop``).
+
+    >>> in_backprop(_np.array(0.5))
+    False
+    """
+    if interface is None:
+        try:
+            _known(tensor)
+        except ValueError:
+            raise ValueError(f"Cannot determine if {tensor!r} is in backpropagation.") from None
+    interface = interface or get_interface(tensor)
+    if interface in ("autograd", "numpy", "scipy"):
+        return isinstance(tensor, _Box)
+    raise ValueError(f"Cannot determine if {tensor} is in backpropagation: qsym has the NumPy "
+                     f"and autograd interfaces only (got {interface!r})")
+
+
+def get_trainable_indices(values, like=None) -> set:
+    """The positions of the trainable values (``requires_grad``) in a sequence (PennyLane's
+    ``qml.math.get_trainable_indices``).
+
+    >>> sorted(get_trainable_indices([_qnp.array(0.1), _np.array(0.2), _qnp.array(0.3)]))
+    [0, 2]
+    """
+    return {i for i, value in enumerate(values) if requires_grad(value)}
+
+
+def gammainc(m, t, like=None):
+    """The regularised lower incomplete gamma function ``P(m, t)`` (PennyLane's
+    ``qml.math.gammainc``; SciPy's, by autograd's wrapper when differentiated in ``t``).
+
+    >>> round(float(gammainc(1.0, 2.0)), 12)     # 1 - exp(-2)
+    0.864664716763
+    """
+    if _holds_box(t) or _holds_box(m):
+        from autograd.scipy.special import gammainc as special
+    else:
+        from scipy.special import gammainc as special
+    return special(m, t)
+
+
+def _differentiable_interface(args, nums, what):
+    interface = get_interface(*(args[i] for i in nums))
+    if interface != "autograd":
+        raise ValueError(f"Interface {interface} is not differentiable. qml.math.{what} "
+                         "differentiates autograd values: qsym.numpy tensors (or use qml.grad)")
+
+
+def grad(f, argnums=0):
+    """PennyLane's ``qml.math.grad``: the gradient of a scalar function by the arguments
+    ``argnums`` (an int: one gradient; a sequence: a tuple), by autograd, whatever the
+    arguments' ``requires_grad``; the arguments must be autograd values (``qsym.numpy``
+    tensors): plain NumPy values raise ``ValueError`` ("Interface numpy is not
+    differentiable").
+
+    >>> float(grad(lambda x, y: x * y)(_qnp.array(2.0), _qnp.array(3.0)))
+    3.0
+    """
+    import autograd
+
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+    def compute(*args, **kwargs):
+        _differentiable_interface(args, nums, "grad")
+        out = tuple(autograd.grad(f, i)(*args, **kwargs) for i in nums)
+        return out[0] if isinstance(argnums, int) else out
+
+    return compute
+
+
+def jacobian(f, argnums=0):
+    """PennyLane's ``qml.math.jacobian``: the Jacobian of an array-valued function by the
+    arguments ``argnums`` (an int: one array; a sequence: a tuple), by autograd; a function
+    returning a tuple or another container raises ``ValueError`` as PennyLane's autograd
+    branch does.
+
+    >>> jacobian(lambda x: 3 * x)(_qnp.array([1.0, 2.0])).tolist()
+    [[3.0, 0.0], [0.0, 3.0]]
+    """
+    import autograd
+
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+    def checked(*args, **kwargs):
+        out = f(*args, **kwargs)
+        if isinstance(out, (tuple, list, dict)):
+            raise ValueError(f"autograd can only differentiate with respect to arrays, not "
+                             f"{type(out)}: return one array (qml.math.stack the values)")
+        return out
+
+    def compute(*args, **kwargs):
+        _differentiable_interface(args, nums, "jacobian")
+        out = tuple(autograd.jacobian(checked, i)(*args, **kwargs) for i in nums)
+        return out[0] if isinstance(argnums, int) else out
+
+    return compute
+
+
+def multi_dispatch(argnum=None, tensor_list=None):
+    """PennyLane's ``qml.math.multi_dispatch`` decorator: the function is called with
+    ``like=`` the interface of its arguments at ``argnum`` (all by default; those in
+    ``tensor_list`` are sequences of tensors), unless ``like`` is given.
+
+    >>> @multi_dispatch(argnum=[0])
+    ... def kind(x, like=None):
+    ...     return like
+    >>> kind(_qnp.array(1.0)), kind(_np.array(1.0))
+    ('autograd', 'numpy')
+    """
+    nums = None if argnum is None else ([argnum] if isinstance(argnum, int) else list(argnum))
+    lists = [] if tensor_list is None else (
+        [tensor_list] if isinstance(tensor_list, int) else list(tensor_list))
+
+    def decorate(fn):
+        @_functools.wraps(fn)
+        def call(*args, **kwargs):
+            if kwargs.get("like") is None:
+                chosen = range(len(args)) if nums is None else nums
+                values = []
+                for i in chosen:
+                    if i < len(args):
+                        values.extend(args[i] if i in lists else [args[i]])
+                kwargs["like"] = get_interface(*values)
+            return fn(*args, **kwargs)
+
+        return call
+
+    return decorate
+
+
+def take(tensor, indices, axis=None, **kwargs):
+    """NumPy's ``take`` (PennyLane's ``qml.math.take``), differentiable: an autograd value
+    is indexed (autograd has no derivative of ``np.take``), the flattened value when
+    ``axis`` is None.
+
+    >>> take(_np.arange(6).reshape(2, 3), [0, 4]).tolist(), take(_np.arange(6).reshape(2, 3), [2], axis=1).tolist()
+    ([0, 4], [[2], [5]])
+    """
+    if not isinstance(tensor, _Box):
+        return _qnp.take(tensor, indices, axis=axis, **kwargs)
+    indices = _np.asarray(indices)
+    if axis is None:
+        return _qnp.reshape(tensor, (-1,))[indices]
+    axis = axis % len(shape(tensor))
+    return tensor[(slice(None),) * axis + (indices,)]
 
 
 def int_to_binary(integer, width: int) -> _np.ndarray:
@@ -715,6 +1241,72 @@ def sqrt_matrix(density_matrix):
     return xp.matmul(vecs * root[..., None, :], xp.conj(xp.swapaxes(vecs, -1, -2)))
 
 
+def sqrt_matrix_sparse(sparse_matrix):
+    """The square root of a SciPy sparse matrix as a sparse matrix (PennyLane's
+    ``qml.math.sqrt_matrix_sparse``), by Denman and Beavers' iteration
+    (``_denman_beavers_iterations``: 100 steps at most, converged to 1e-10); a matrix
+    whose iteration fails (singular, negative eigenvalues, no convergence) raises
+    ``ValueError`` saying why. The result need not be sparse in its entries.
+
+    >>> import scipy.sparse as sps
+    >>> sqrt_matrix_sparse(sps.csr_matrix(_np.diag([4.0, 9.0]))).toarray().round(12)
+    array([[2., 0.],
+           [0., 3.]])
+    """
+    from ._linalg import is_sparse
+
+    if not is_sparse(sparse_matrix):
+        raise TypeError("sqrt_matrix_sparse currently only supports scipy.sparse matrices, but "
+                        f"received {type(sparse_matrix)}; use qml.math.sqrt_matrix for a dense "
+                        "matrix")
+    if sparse_matrix.nnz == 0:
+        return sparse_matrix
+    return _denman_beavers_iterations(sparse_matrix, max_iter=100, tol=1e-10)
+
+
+def _denman_beavers_iterations(mat, max_iter=100, tol=1e-13):
+    """Denman and Beavers' iteration for the square root of a sparse matrix ``A``:
+    ``Y <- (Y + Z^-1) / 2``, ``Z <- (Z + Y^-1) / 2`` from ``Y = A``, ``Z = 1`` (``Y`` tends
+    to ``sqrt(A)``, ``Z`` to its inverse). The inverses are exact (sparse LU) in the first
+    two steps, then each is refined from the last by one Newton step ``X <- 2X - X M X``.
+    Every 10 steps the change of ``Y`` is measured; the result is accepted when that change
+    and ``||Y^2 - A||`` (Frobenius) are below ``tol``. ``ValueError`` for a singular
+    factor, nan or inf values, or no convergence (PennyLane's messages)."""
+    import scipy.sparse as sps
+    import scipy.sparse.linalg as spla
+
+    if mat.shape == (1, 1):
+        return sps.csc_matrix(_np.sqrt(mat.toarray()))
+    a = sps.csc_matrix(mat)
+    y, z = a, sps.identity(a.shape[0], format="csc")
+    y_inv = z_inv = None
+    last, change = None, None
+    try:
+        for step in range(max_iter):
+            if step < 2:  # exact inverses (Z = 1 needs none at first)
+                z_inv, y_inv = (spla.inv(z) if step else z), spla.inv(y)
+            else:
+                z_inv, y_inv = 2 * z_inv - z_inv @ z @ z_inv, 2 * y_inv - y_inv @ y @ y_inv
+            y, z = 0.5 * (y + z_inv), 0.5 * (z + y_inv)
+            if not (_np.all(_np.isfinite(y.data)) and _np.all(_np.isfinite(z.data))):
+                raise ValueError("Invalid values encountered during computation: nan or inf "
+                                 f"(the iteration diverges; input matrix: {a.toarray()})")
+            if step and step % 10 == 0:
+                if last is not None:
+                    change = spla.norm(y - last)
+                    if change < tol:
+                        break
+                last = y.copy()
+    except RuntimeError as err:  # the sparse LU factorization failed (a singular matrix)
+        raise ValueError("Invalid values encountered during matrix multiplication: "
+                         f"input matrix: {a.toarray()}; system error: {err}") from err
+    error = spla.norm(y @ y - a)
+    if (change and change > tol) or error > tol:
+        raise ValueError(f"Convergence threshold not reached after {max_iter} iterations, with "
+                         f"final norm error {change} and numerical error {error}")
+    return y
+
+
 def _psd_sqrt(m):
     lam, u = _np.linalg.eigh(m)
     return (u * _np.sqrt(_np.clip(lam, 0.0, None))) @ u.conj().T
@@ -869,19 +1461,89 @@ def choi_matrix(Ks, check_Ks=False):
     return sum(xp.outer(v, xp.conj(v)) for v in vecs) / d
 
 
-quantum = _types.SimpleNamespace(**{n: globals()[n] for n in (
-    "reduce_dm", "reduce_statevector", "partial_trace", "dm_from_state_vector", "purity",
-    "vn_entropy", "mutual_info", "vn_entanglement_entropy", "max_entropy", "min_entropy",
-    "relative_entropy", "sqrt_matrix", "expectation_value", "trace_distance", "choi_matrix",
-    "fidelity", "fidelity_statevector")})
-quantum.__doc__ = """PennyLane's module path ``qml.math.quantum``: the quantum-information functions
-above.
+def decomp_int_to_powers_of_two(k: int, n: int) -> list:
+    """``k`` (``0 <= k <= 2**(n - 1)``) as ``n`` signed binary digits ``c_i`` in ``{-1, 0,
+    1}``, the most significant first, with the fewest nonzero digits: the non-adjacent
+    form (no two neighbouring digits nonzero; PennyLane's
+    ``qml.math.decomposition.decomp_int_to_powers_of_two``, used by ``PCPhase``'s
+    decomposition). A ``k`` out of range raises ``AssertionError``, as PennyLane's does.
+
+    >>> decomp_int_to_powers_of_two(121, 8)      # 121 = 128 - 8 + 1
+    [1, 0, 0, 0, -1, 0, 0, 1]
+    """
+    k, n = _operator.index(k), _operator.index(n)
+    if not 0 <= k <= 2 ** (n - 1):
+        raise AssertionError(f"decomp_int_to_powers_of_two: k={k} must lie in [0, 2**(n-1)] "
+                             f"for n={n} digits")
+    digits = []  # the least significant first
+    while k:
+        digit = 2 - k % 4 if k % 2 else 0  # +1 for k = 1 mod 4, -1 for k = 3 mod 4
+        digits.append(digit)
+        k = (k - digit) // 2
+    return [0] * (n - len(digits)) + digits[::-1]
+
+
+def _givens_matrix(a, b, left=True, tol=1e-8, real_valued=False):
+    """PennyLane's ``_givens_matrix``: the 2x2 Givens rotation that zeroes ``b`` against
+    ``a`` (``_linalg.givens_rotation``)."""
+    return _linalg.givens_rotation(a, b, left=left, real=real_valued, tol=tol)
+
+
+def _set_unitary_matrix(unitary_matrix, index, value, like=None, real_valued=False):
+    """PennyLane's ``_set_unitary_matrix``: ``unitary_matrix[index] = value`` in place
+    (``_linalg.set_entries``); NumPy and autograd values only."""
+    if like not in _LIKE_OK:
+        from .errors import ArgumentError
+
+        raise ArgumentError(f"_set_unitary_matrix(like={like!r}): qsym has the NumPy and "
+                            "autograd interfaces only")
+    return _linalg.set_entries(unitary_matrix, index, value, real=real_valued)
+
+
+def _module_path(name: str, doc: str, names) -> _types.ModuleType:
+    """PennyLane's module path ``pennylane.math.<name>`` (``from qsym.math.quantum import
+    ...``): a module in ``sys.modules`` holding ``names``."""
+    module = _types.ModuleType(f"{__name__}.{name}", doc)
+    vars(module).update({n: globals()[n] for n in names})
+    _sys.modules[module.__name__] = module
+    return module
+
+
+quantum = _module_path("quantum", """PennyLane's module path ``qml.math.quantum``: the
+quantum-information functions above.
 
 >>> import numpy as onp
 >>> quantum.reduce_statevector(onp.array([0.0, 1.0]), [0]).real
 array([[0., 0.],
        [0., 1.]])
-"""
+""", ("reduce_dm", "reduce_statevector", "partial_trace", "dm_from_state_vector", "purity",
+      "vn_entropy", "mutual_info", "vn_entanglement_entropy", "max_entropy", "min_entropy",
+      "relative_entropy", "sqrt_matrix", "sqrt_matrix_sparse", "_denman_beavers_iterations",
+      "expectation_value", "trace_distance", "choi_matrix",
+      "fidelity", "fidelity_statevector"))
+zyz_rotation_angles, xyx_rotation_angles = _linalg.zyz_rotation_angles, _linalg.xyx_rotation_angles
+xzx_rotation_angles, zxz_rotation_angles = _linalg.xzx_rotation_angles, _linalg.zxz_rotation_angles
+su2su2_to_tensor_products = _linalg.su2su2_to_tensor_products
+decomposition = _module_path("decomposition", """PennyLane's module path
+``qml.math.decomposition``: the Euler angles of a 2x2 unitary, the factors of a tensor
+product of two, Givens decompositions, signed binary digits.
+
+>>> import numpy as onp
+>>> [round(float(a), 6) for a in decomposition.zyz_rotation_angles(onp.diag([1j, -1j]))]
+[10.995574, 0.0, 10.995574]
+""", ("zyz_rotation_angles", "xyx_rotation_angles", "xzx_rotation_angles", "zxz_rotation_angles",
+      "su2su2_to_tensor_products", "decomp_int_to_powers_of_two", "givens_decomposition",
+      "_givens_matrix", "_set_unitary_matrix"))
+single_dispatch = _module_path("single_dispatch", """PennyLane's module path
+``qml.math.single_dispatch``: the powers of SciPy sparse matrices.
+""", ("sparse_matrix_power", "_sparse_matrix_power_bruteforce"))
+matrix_manipulation = _module_path("matrix_manipulation", """PennyLane's module path
+``qml.math.matrix_manipulation``: matrices expanded to more wires and reduced.
+
+>>> matrix_manipulation.expand_vector([1.0, 0.0], [0], 1).tolist()
+[1.0, 0.0]
+""", ("expand_matrix", "expand_vector", "reduce_matrices", "get_batch_size", "convert_to_su2",
+      "convert_to_su4", "_sparse_swap_mat"))
 
 
 def __getattr__(name):
