@@ -1076,9 +1076,10 @@ def diagonalize_measurements(tape, supported_base_obs=DEFAULT_SUPPORTED_OBS, to_
     that do not commute on a wire raise ``ValueError``; other observables (``Hermitian``,
     ...) are left to the device.
 
+    >>> import numpy as np
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RY(0.4, 0)], [qml.expval(qml.X(0) @ qml.Z(1))])
-    >>> (new,), fn = diagonalize_measurements(t)
+    >>> (new,), fn = qml.transforms.diagonalize_measurements(t)
     >>> new.operations, new.measurements
     ([RY(0.4, wires=[0]), RY(-1.5707963267948966, wires=[0])], [expval(Z(0) @ Z(1))])
     >>> bool(np.isclose(qml.execute([new], qml.device("default.qubit"))[0], np.sin(0.4)))

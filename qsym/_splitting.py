@@ -633,7 +633,7 @@ def sign_expand(tape, circuit=False, J=10, delta=0.0, controls=("Hadamard", "Tar
     >>> import qsym as qml
     >>> H = qml.Z(0) + 0.5 * qml.Z(1)
     >>> t = qml.tape.QuantumScript([qml.X(0)], [qml.expval(H)])
-    >>> tapes, fn = sign_expand(t)
+    >>> tapes, fn = qml.transforms.sign_expand(t)
     >>> len(tapes), round(float(fn(qml.execute(tapes, qml.device("default.qubit")))), 6)
     (3, -0.5)
     """

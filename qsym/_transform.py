@@ -833,7 +833,12 @@ def record(fn, args, kwargs):
     """Run the quantum function ``fn`` on these arguments, recording a tape: the tape of its
     gates and the measurements it returns (or, returning none, the ones it queued), and
     what it returned."""
-    with QuantumTape() as tape:
+    tape = QuantumTape()
+    # a QNode's function: a gate written after a measurement acts before every measurement,
+    # as when the QNode runs it (qsym's trace; AdaptiveOptimizer's grown functions); only a
+    # user's own QuantumTape block refuses it, as PennyLane's does
+    tape._any_order = True
+    with tape:
         result = fn(*args, **kwargs)
     if isinstance(result, MeasurementProcess):
         returned = [result]

@@ -531,7 +531,13 @@ def _sparse_matrix_power_bruteforce(A, n):
 
 def sparse_matrix_power(A, n):
     """``A**n`` of a SciPy sparse matrix (PennyLane's ``single_dispatch.sparse_matrix_power``):
-    ``scipy.sparse.linalg.matrix_power`` where SciPy has it (1.12 on), else by squaring."""
+    ``scipy.sparse.linalg.matrix_power`` where SciPy has it (1.12 on), else by squaring.
+
+    >>> import scipy.sparse as sps
+    >>> sparse_matrix_power(sps.csr_matrix(_np.array([[1, 1], [0, 1]])), 3).toarray()
+    array([[1, 3],
+           [0, 1]])
+    """
     import scipy.sparse.linalg as spla
 
     if hasattr(spla, "matrix_power"):
