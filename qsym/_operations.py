@@ -440,6 +440,8 @@ class Operation:
         if wires is None:
             raise WireError(f"{type(self).__name__} needs wires=, e.g. {type(self).__name__}(..., wires=0)")
         self.params = tuple(args)
+        if n is None:  # PennyLane's default: as many parameters as given
+            self.num_params = len(args)
         self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None else None for a in args)
         self.wires = Wires(wires_tuple(wires))
         if _declares(type(self), "num_wires") and isinstance(self.num_wires, int) \
@@ -520,6 +522,25 @@ class Operation:
         given = getattr(self, "_tensors", ()) or (None,) * len(self.params)
         return tuple(g if g is not None else np.array(list(p)) if isinstance(p, Batched) else p
                      for g, p in zip(given, self.params))
+
+    @data.setter
+    def data(self, values) -> None:
+        """New parameters in place (PennyLane's ``op.data = ...``): as many as the operator
+        has, each checked as the constructor checks it (a gate's must be real).
+
+        >>> op = RX(0.1, wires=0)
+        >>> op.data = (0.2,)
+        >>> op
+        RX(0.2, wires=[0])
+        """
+        values = tuple(values)
+        if len(values) != len(self.params):
+            raise ValueError(f"{self.name} has {len(self.params)} parameter(s); op.data was given "
+                             f"{len(values)}: give one value per parameter")
+        self.params = tuple(values) if self._row is None else \
+            tuple(_check_param(self.name, v) for v in values)
+        self._tensors = tuple(v if getattr(v, "requires_grad", None) is not None else None
+                              for v in values)
 
     @property
     def parameters(self) -> list:
@@ -843,7 +864,18 @@ class Operation:
     has_matrix = True
     has_sparse_matrix = False
     has_adjoint = True
-    arithmetic_depth = 0
+
+    @property
+    def arithmetic_depth(self) -> int:
+        """1 for the gates PennyLane makes as controlled operators (its ``ControlledOp``
+        classes: ``CNOT``, ``Toffoli``, ``CRX``, ``MultiControlledX``, ...), else 0; a
+        product shows them in parentheses, as PennyLane's.
+
+        >>> CNOT(wires=[0, 1]).arithmetic_depth, RX(0.1, wires=0).arithmetic_depth
+        (1, 0)
+        """
+        return int(self._row is not None and (self.name in CONTROLLED_LABELS
+                                              or self.name == "MultiControlledX"))
 
     @classproperty
     def has_generator(cls) -> bool:

@@ -413,7 +413,11 @@ def adjoint(fn, lazy=True):
         mark_used(fn)  # replaced by its adjoint: the factors' adjoints, reversed
         return fn.adjoint()
     if isinstance(fn, Observable):
-        return fn  # Hermitian
+        if not hasattr(fn, "adjoint") or getattr(fn, "is_verified_hermitian", True):
+            return fn  # Hermitian: its own adjoint
+        out = fn.adjoint()  # complex coefficients, non-Hermitian operands: conjugated
+        take_over(out, (fn,))
+        return out
     ops = _template_ops(fn)
     if ops is not None:  # qml.adjoint(qml.AngleEmbedding(...)): PennyLane's Adjoint(template)
         tape, out, call = active_tape(), [], object()
@@ -1895,6 +1899,27 @@ class SymbolicOp(Operation):
         self.num_params, self.num_wires = len(self.params), len(self.wires)
         # PennyLane's queue: the base and the gates written for it leave, this joins
         take_over(self, (base, *(self._gates or ())))
+
+    @property
+    def data(self) -> tuple:
+        """The base's parameters (PennyLane's ``op.data`` of a symbolic operator)."""
+        return Operation.data.fget(self)
+
+    @data.setter
+    def data(self, values) -> None:
+        """New parameters for the base (PennyLane's ``op.data = ...``), this operator's gates
+        written again for them.
+
+        >>> import qsym as qml
+        >>> a = qml.adjoint(qml.RX(0.1, wires=0))
+        >>> a.data = (0.2,)
+        >>> a.base, a.table_gates
+        (RX(0.2, wires=[0]), (RX(-0.2, wires=[0]),))
+        """
+        self._base.data = values
+        with recording(Tape()):
+            new = self._remake(self._base, {})
+        vars(self).update({k: v for k, v in vars(new).items() if k != "_base"})
 
     @property
     def basis(self):

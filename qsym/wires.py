@@ -123,6 +123,14 @@ class Wires(tuple):
     def toarray(self) -> np.ndarray:
         return np.array(list(self))
 
+    def toset(self) -> set:
+        """The labels as a set (PennyLane's ``Wires.toset``).
+
+        >>> Wires([0, "a", 0.5]).toset() == {0, "a", 0.5}
+        True
+        """
+        return set(self)
+
     def index(self, wire) -> int:
         if isinstance(wire, Wires):
             if len(wire) != 1:
