@@ -1538,15 +1538,13 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
     if isinstance(op1, GateSequence) and isinstance(op2, GateSequence):
         return _compare_templates(op1, op2, check_interface, check_trainability, rtol, atol)
     if isinstance(op1, MeasurementProcess) and isinstance(op2, MeasurementProcess):
-        if op1.kind != op2.kind:
-            return f"op1 and op2 are of different types.  Got {op1.kind} and {op2.kind}."
-        if op1.obs is not None and op2.obs is not None:
-            return compare(op1.obs, op2.obs, check_interface, check_trainability, rtol, atol)
-        if (op1.obs is None) != (op2.obs is None) or op1.wires != op2.wires:
-            return f"{op1} and {op2} are not equal: different wires or observables."
-        return True
+        return _compare_measurements(op1, op2, check_interface, check_trainability, rtol, atol)
     if _is_tape(op1) and _is_tape(op2):
         return _compare_tapes(op1, op2, check_interface, check_trainability, rtol, atol)
+    pauli = METHODS["compare_pauli"](op1, op2, check_interface, check_trainability, rtol, atol) \
+        if "compare_pauli" in METHODS else None
+    if pauli is not None:  # Pauli words, Pauli sentences (qml.pauli)
+        return pauli
     if type(op1) is not type(op2):
         return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
     if all(hasattr(op1, a) for a in ("base", "coeff", "num_steps")):  # qml.exp, qml.evolve
@@ -1556,6 +1554,65 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
         why = compare(op1.base, op2.base, check_interface, check_trainability, rtol, atol)
         return True if why is True else f"op1 and op2 have different bases. {why}"
     raise GateError(f"qml.equal compares gates, observables, measurements and tapes; got {op1!r}")
+
+
+def _measured_operator(m):
+    """The operator a measurement measures, as written (``probs(op=Z(0))`` keeps it though
+    it measures wires), or None."""
+    if m.obs is not None:
+        return m.obs
+    for attr in ("_written", "op"):  # (probs(op=...) keeps its operator as op)
+        written = getattr(m, attr, None)
+        if isinstance(written, (Operation, Observable)):
+            return written
+    return None
+
+
+def _compare_measurement_settings(m1, m2, rtol, atol):
+    """PennyLane's comparison of what besides the observable makes two measurements differ:
+    the quantity and its ``log_base`` (``vn_entropy``, ``mutual_info``), ``all_outcomes``
+    of ``counts``, ``k`` and ``H`` of ``shadow_expval``; True, or the reason."""
+    if getattr(m1, "reduce", None) != getattr(m2, "reduce", None):
+        return f"{m1} and {m2} are not equal: different quantities or log_base"
+    if getattr(m1, "all_outcomes", None) != getattr(m2, "all_outcomes", None):
+        return f"{m1} and {m2} are not equal: different all_outcomes"
+    if hasattr(m1, "H") or hasattr(m2, "H"):
+        h1, h2 = getattr(m1, "H", None), getattr(m2, "H", None)
+        if getattr(m1, "k", None) != getattr(m2, "k", None):
+            return f"{m1} and {m2} are not equal: different k"
+        one1, one2 = (isinstance(h, (Operation, Observable)) for h in (h1, h2))
+        pairs = [(h1, h2)] if one1 and one2 else list(zip(h1, h2)) if not (one1 or one2) \
+            and len(h1) == len(h2) else None
+        if pairs is None or not all(compare(a, b, rtol=rtol, atol=atol) is True for a, b in pairs):
+            return f"{m1} and {m2} are not equal: different observables H"
+    return True
+
+
+def _compare_measurements(m1, m2, check_interface, check_trainability, rtol, atol):
+    """PennyLane's comparison of two measurements: the same class and kind, settings
+    (:func:`_compare_measurement_settings`), then the observables measured, else the wires
+    and the eigenvalues given (``expval(eigvals=..., wires=...)``)."""
+    if type(m1) is not type(m2):
+        return f"op1 and op2 are of different types.  Got {type(m1)} and {type(m2)}."
+    if m1.kind != m2.kind:
+        return f"op1 and op2 are of different types.  Got {m1.kind} and {m2.kind}."
+    why = _compare_measurement_settings(m1, m2, rtol, atol)
+    if why is not True:
+        return why
+    o1, o2 = _measured_operator(m1), _measured_operator(m2)
+    if o1 is not None and o2 is not None:
+        return compare(o1, o2, check_interface, check_trainability, rtol, atol)
+    if (o1 is None) != (o2 is None) or m1.wires != m2.wires:
+        return f"{m1} and {m2} are not equal: different wires or observables."
+    if getattr(m1, "mv", None) is not None or getattr(m2, "mv", None) is not None:
+        return True
+    e1, e2 = (m.eigvals() if hasattr(m, "eigvals") else None for m in (m1, m2))
+    if e1 is None or e2 is None:
+        return True if e1 is None and e2 is None else f"{m1} and {m2} are not equal: different eigvals"
+    e1, e2 = np.asarray(e1), np.asarray(e2)
+    if e1.shape != e2.shape or not np.allclose(e1, e2, rtol=rtol, atol=atol):
+        return f"{m1} and {m2} are not equal: different eigvals"
+    return True
 
 
 def _same_value(a, b, rtol, atol) -> bool:

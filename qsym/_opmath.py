@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import copy
 import functools
 import numbers
 
@@ -583,6 +584,16 @@ def _controlled_pow(op: Operation, z) -> list:
     return [ctrl(g, control=list(op.wires[:k]), control_values=values) for g in parts]
 
 
+def _user_copy(op):
+    """A copy of an operator of your own, recorded where it is made (PennyLane's
+    ``qml.apply(op)`` in a queue)."""
+    out = copy.copy(op)
+    tape = active_tape()
+    if tape is not None:
+        tape.append(out)
+    return out
+
+
 def _gate_pow(op: Operation, z) -> list:
     """``op.pow(z)``: PennyLane's rules: ``[]`` for ``z = 0``; a rotation ``U(t)`` with a
     generator gives ``U(z t)``; the gates of :data:`POWERS`; a controlled gate's target
@@ -594,6 +605,10 @@ def _gate_pow(op: Operation, z) -> list:
             return _gate_pow(op.table_gates[0], z)
         if isinstance(z, (int, np.integer)) and z > 0:
             return [_copy(g) for _ in range(int(z)) for g in op.table_gates]
+        raise _pow_undefined(op.name, z)
+    if op._row is None:  # an operator of your own: PennyLane's Operator.pow
+        if isinstance(z, (int, np.integer)) and z > 0:
+            return [_user_copy(op) for _ in range(int(z))]
         raise _pow_undefined(op.name, z)
     name = op.name
     if op.has_generator:
@@ -1124,6 +1139,20 @@ def _pcphase_decomposition(phi, dim: int, wires: list) -> list:
     return out
 
 
+def _user_pow(base, z):
+    """``qml.pow(base, z, lazy=False)`` of an operator of your own (PennyLane's): the
+    operators of ``base.pow(z)`` (the identity for none, their product for several), or
+    ``Pow(base, z)`` where that power is not defined."""
+    with recording(Tape()):
+        try:
+            ops = list(base.pow(z))
+        except PowUndefinedError:
+            return PowOperation(base, None, z)
+        if not ops:
+            return _made("Identity", (), base.wires)
+        return ops[0] if len(ops) == 1 else prod(*ops)
+
+
 def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     """``base`` to the power ``z`` (PennyLane's ``qml.pow``): PennyLane's ``Pow``
     (:class:`PowOperation`), applied as the gates of ``base.pow(z)`` (``RX(t) ** z`` is
@@ -1145,7 +1174,7 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     if not isinstance(base, Operation):
         raise GateError(f"qml.pow takes an operator, e.g. qml.pow(qml.RX(0.1, wires=0), 2); got {base!r}")
     if _no_gates(base):
-        return _in_place_of(base, PowOperation(base, None, z))
+        return _in_place_of(base, PowOperation(base, None, z) if lazy else _user_pow(base, z))
     _take_off_tape(base)
     try:
         ops = _gate_pow(base, z)
@@ -2123,6 +2152,25 @@ class AdjointOperation(SymbolicOp):
     def _remake(self, base, wire_map):
         return adjoint(base)
 
+    def eigvals(self) -> np.ndarray:
+        """The complex conjugates of the base's eigenvalues, in its order (PennyLane's; of a
+        broadcast base, per batch element).
+
+        >>> import qsym as qml
+        >>> qml.adjoint(qml.S(0)).eigvals()
+        array([1.-0.j, 0.-1.j])
+        """
+        return np.conj(np.asarray(self._base.eigvals()))
+
+    @property
+    def has_diagonalizing_gates(self) -> bool:
+        """The base's: ``U^dagger`` shares the eigenbasis of a normal ``U``."""
+        return bool(getattr(self._base, "has_diagonalizing_gates", False))
+
+    def diagonalizing_gates(self) -> list:
+        """The base's diagonalizing gates (PennyLane's)."""
+        return self._base.diagonalizing_gates()
+
     @property
     def shift_gate(self):
         """The base's: ``U(-t)`` has the frequencies of ``U(t)``."""
@@ -2262,6 +2310,84 @@ class PowOperation(SymbolicOp):
 
     def _remake(self, base, wire_map):
         return pow(base, self._z)
+
+    def _flatten(self):
+        """PennyLane's pytree form: ``((base,), (z,))``."""
+        return (self._base,), (self._z,)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return pow(data[0], z=metadata[0])
+
+    @property
+    def pauli_rep(self):
+        """The base's Pauli sentence to a positive integer power ``z`` (PennyLane's), else
+        None.
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.X(0) @ qml.Y(1), 2).pauli_rep
+        1.0 * I
+        """
+        base = getattr(self._base, "pauli_rep", None)
+        if base is None or not isinstance(self._z, (int, np.integer)) or self._z <= 0 \
+                or getattr(self._base, "batch_size", None) is not None:
+            return None
+        out = base
+        for _ in range(int(self._z) - 1):
+            out = out @ base
+        return out
+
+    @property
+    def has_diagonalizing_gates(self) -> bool:
+        """The base's: a power shares its base's eigenbasis."""
+        return bool(getattr(self._base, "has_diagonalizing_gates", False))
+
+    def diagonalizing_gates(self) -> list:
+        """The base's diagonalizing gates (``U S^z U^dagger`` shares ``U``)."""
+        return self._base.diagonalizing_gates()
+
+    def decomposition(self) -> list:
+        """The gates it applies; of an operator of your own, ``base.pow(z)``, or the base
+        repeated for a positive integer ``z`` (PennyLane's), else a
+        ``DecompositionUndefinedError``."""
+        if self._gates is not None:
+            return super().decomposition()
+        try:
+            return list(self._base.pow(self._z))
+        except PowUndefinedError:
+            if isinstance(self._z, (int, np.integer)) and self._z > 0:
+                return [_user_copy(self._base) for _ in range(int(self._z))]
+            raise DecompositionUndefinedError(
+                f"{self.name} has no decomposition: {self._base.name} defines no pow({self._z!r})"
+            ) from None
+
+    def simplify(self):
+        """PennyLane's ``Pow.simplify``: by the Pauli sentence where there is one; else the
+        simplified base's ``pow(z)`` (the identity for no operator, their product for
+        several), or ``Pow`` of the simplified base where that power is not defined. Made
+        aside, not applied.
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.CNOT([0, 1]), 0).simplify(), qml.pow(qml.S(0), 2).simplify()
+        (I([0, 1]), Z(0))
+        """
+        with recording(Tape()):
+            rep = self.pauli_rep
+            if rep is not None:
+                rep.simplify()
+                return rep.operation(wire_order=self.wires)
+            base = self._base.simplify()
+            try:
+                ops = list(base.pow(self._z))
+            except PowUndefinedError:
+                try:
+                    return pow(base, self._z)
+                except PowUndefinedError:  # made before (a gate's matrix power): as it is
+                    return self
+            if not ops:
+                return _made("Identity", (), self.wires)
+            ops = [o.simplify() for o in ops]
+            return prod(*ops) if len(ops) > 1 else ops[0]
 
 
 class ControlledOp(SymbolicOp):

@@ -217,3 +217,161 @@ def test_controlled_gates_have_pennylanes_arithmetic_depth():
     assert qml.MultiControlledX(wires=[0, 1, 2, 3]).arithmetic_depth == 1
     assert qml.RX(0.1, 0).arithmetic_depth == 0 and qml.SWAP([0, 1]).arithmetic_depth == 0
     assert repr(qml.prod(qml.CNOT([0, 1]), qml.X(2))) == "(CNOT(wires=[0, 1])) @ X(2)"
+
+
+class Mine(qml.operation.Operator):
+    """An operator of your own: no pow of its own (PennyLane's Operator.pow)."""
+
+    num_wires = 1
+
+    @staticmethod
+    def compute_matrix():
+        return np.array([[1, 2], [3, 4]], dtype=complex)
+
+
+def test_pow_of_an_operator_of_your_own():
+    op = Mine(wires=0)
+    assert [o.name for o in op.pow(2)] == ["Mine", "Mine"] and op.pow(0) == []
+    with pytest.raises(qml.exceptions.PowUndefinedError, match="not defined"):
+        op.pow(0.5)
+    p = qml.pow(Mine(wires=0), 3)
+    assert [o.name for o in p.decomposition()] == ["Mine"] * 3
+    m = np.array([[1, 2], [3, 4]], dtype=complex)
+    assert np.allclose(p.matrix(), m @ m @ m)
+    s = p.simplify()
+    assert isinstance(s, qml.ops.Prod) and np.allclose(s.matrix(), m @ m @ m)
+    non_lazy = qml.pow(Mine(wires=0), 2, lazy=False)
+    assert isinstance(non_lazy, qml.ops.Prod) and np.allclose(non_lazy.matrix(), m @ m)
+    with pytest.raises(DecompositionUndefinedError, match="defines no pow"):
+        qml.pow(Mine(wires=0), 0.5).decomposition()
+
+
+def test_pow_simplify_pauli_rep_flatten_and_diagonalizing_gates():
+    assert qml.equal(qml.pow(qml.CNOT([0, 1]), 0).simplify(), qml.Identity([0, 1]))
+    assert qml.equal(qml.pow(qml.S(0), 2).simplify(), qml.Z(0))
+    s = qml.pow(qml.sum(qml.X(0), qml.X(0)) + qml.X(0), 2).simplify()
+    assert np.allclose(s.matrix(), 9 * I2)  # (3 X)^2
+    rep = qml.pow(qml.X(0) + qml.Z(0), 2).pauli_rep  # (X + Z)^2 = 2 I
+    assert np.allclose(rep.to_mat(wire_order=[0]), 2 * I2)
+    assert qml.pow(qml.X(0), 0.5).pauli_rep is None and qml.pow(qml.RX(0.1, 0), 2).pauli_rep is None
+    p = qml.pow(qml.S(0), -0.5)
+    assert p._flatten() == ((p.base,), (-0.5,))
+    q = type(p)._unflatten(*p._flatten())
+    assert q is not p and qml.equal(q, p)
+    # Hadamard ** 3 is diagonalized by the Hadamard's gates: U^dagger H^3 U is diagonal
+    h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    op = qml.pow(qml.Hadamard(0), 3)
+    assert op.has_diagonalizing_gates
+    u = np.eye(2, dtype=complex)
+    for g in op.diagonalizing_gates():
+        u = g.matrix() @ u
+    d = u @ (h @ h @ h) @ u.conj().T
+    assert np.allclose(d, np.diag(np.diag(d)))
+
+
+def _eig_power(m, z):
+    """A matrix power through the eigendecomposition (written here, not qsym's)."""
+    w, v = np.linalg.eig(m)
+    return v @ np.diag(w.astype(complex) ** z) @ np.linalg.inv(v)
+
+
+def test_pow_and_adjoint_matrices_against_numpy():
+    t = 0.37
+    assert np.allclose(qml.matrix(qml.pow(qml.RX(t, wires=0), 2.5)), _eig_power(rx(t), 2.5))
+    assert np.allclose(qml.matrix(qml.adjoint(qml.pow(qml.RX(t, wires=0), 3))), rx(3 * t).conj().T)
+    s = np.diag([1, 1j])
+    assert np.allclose(qml.matrix(qml.pow(qml.S(0), 0.5)), _eig_power(s, 0.5))
+    assert np.allclose(qml.matrix(qml.pow(qml.adjoint(qml.S(0)), 3)), np.linalg.matrix_power(s.conj().T, 3))
+
+
+def test_gradients_through_pow_and_adjoint_against_finite_differences():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def circuit(x, y):
+        qml.Hadamard(0)
+        qml.pow(qml.RY(x, wires=0), 3)
+        qml.adjoint(qml.CRX(y, wires=[0, 1]))
+        qml.adjoint(qml.pow(qml.RZ(x, wires=1), 2))
+        qml.Hadamard(1)
+        return qml.expval(qml.Z(0) @ qml.Z(1))
+
+    x, y = qml.numpy.array(0.41, requires_grad=True), qml.numpy.array(-0.83, requires_grad=True)
+    g = qml.grad(circuit)(x, y)
+
+    def plain(a, b):  # the same circuit as matrices written here, on wires (0, 1)
+        h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+        ry = lambda t: np.array([[np.cos(t / 2), -np.sin(t / 2)], [np.sin(t / 2), np.cos(t / 2)]])
+        rz = lambda t: np.diag([np.exp(-0.5j * t), np.exp(0.5j * t)])
+        crx = np.block([[I2, 0 * I2], [0 * I2, rx(b)]])
+        state = np.zeros(4, dtype=complex)
+        state[0] = 1
+        for u in (np.kron(h, I2), np.kron(ry(3 * a), I2), crx.conj().T, np.kron(I2, rz(2 * a)).conj().T,
+                  np.kron(I2, h)):
+            state = u @ state
+        return float(np.real(state.conj() @ np.kron(Z, Z) @ state))
+
+    e = 1e-6
+    fd = [(plain(0.41 + e, -0.83) - plain(0.41 - e, -0.83)) / (2 * e),
+          (plain(0.41, -0.83 + e) - plain(0.41, -0.83 - e)) / (2 * e)]
+    assert np.allclose(circuit(x, y), plain(0.41, -0.83))
+    assert np.allclose(g, fd, atol=1e-6)
+
+
+def test_equal_tells_measurements_apart_as_pennylane():
+    H = qml.Hamiltonian([1.0, 1.0], [qml.Z(0) @ qml.Z(1), qml.X(0) @ qml.X(1)])
+    different = [
+        (qml.state(), qml.vn_entropy(wires=0)),
+        (qml.probs(wires=1), qml.probs(op=qml.Z(1))),
+        (qml.vn_entropy(wires=0), qml.vn_entropy(wires=0, log_base=2)),
+        (qml.mutual_info(wires0=[1], wires1=[0]), qml.mutual_info(wires0=[1], wires1=[0], log_base=2)),
+        (qml.classical_shadow(wires=[0, 1]), qml.shadow_expval(H, k=2)),
+        (qml.shadow_expval(H, k=2), qml.shadow_expval(H, k=1)),
+        (qml.shadow_expval(H, k=2), qml.shadow_expval([H], k=2)),
+        (qml.counts(wires=[0]), qml.counts(wires=[0], all_outcomes=True)),
+        (qml.measurements.ExpectationMP(eigvals=[1, -1], wires=[0]),
+         qml.measurements.ExpectationMP(eigvals=[1, 2], wires=[0])),
+    ]
+    for m1, m2 in different:
+        assert qml.equal(m1, m2) is False and qml.equal(m2, m1) is False, (m1, m2)
+    same = [qml.state(), qml.probs(op=qml.Z(1)), qml.vn_entropy(wires=0, log_base=2),
+            qml.shadow_expval(H, k=2), qml.expval(qml.X(0)), qml.counts(wires=[0])]
+    for m in same:
+        assert qml.equal(m, copy.copy(m)) is True, m
+    with pytest.raises(AssertionError, match="log_base"):
+        qml.assert_equal(qml.vn_entropy(wires=0), qml.vn_entropy(wires=0, log_base=2))
+
+
+def test_equal_of_pauli_words_and_sentences():
+    PW, PS = qml.pauli.PauliWord, qml.pauli.PauliSentence
+    assert qml.equal(PW({0: "X", 1: "Y"}), PW({1: "Y", 0: "X"}))
+    with pytest.raises(AssertionError, match="Different wires in Pauli words"):
+        qml.assert_equal(PW({0: "X", 1: "Y"}), PW({0: "X"}))
+    with pytest.raises(AssertionError, match="agree on wires but differ in Paulis"):
+        qml.assert_equal(PW({0: "X", 1: "Z"}), PW({0: "X", 1: "Y"}))
+    a = PS({PW({0: "X", 2: "Y"}): 0.5, PW({1: "Z"}): -1.0})
+    assert qml.equal(a, PS({PW({1: "Z"}): -1.0, PW({2: "Y", 0: "X"}): 0.5 + 1e-12}))
+    with pytest.raises(AssertionError, match="Different Pauli words in PauliSentences"):
+        qml.assert_equal(a, PS({PW({1: "Z"}): -1.0}))
+    with pytest.raises(AssertionError, match="coefficients of the PauliSentences"):
+        qml.assert_equal(a, PS({PW({0: "X", 2: "Y"}): 0.5, PW({1: "Z"}): 1.0}))
+
+
+def test_adjoint_eigvals_and_diagonalizing_gates_are_the_bases():
+    x = np.array([1.2, 2.3, 3.4])
+    ev = qml.adjoint(qml.RX(x, wires=0)).eigvals()
+    def canon(v):  # a multiset of eigenvalues in one order
+        return sorted(np.round(np.asarray(v, dtype=complex), 9), key=lambda c: (c.imag, c.real))
+
+    assert ev.shape == (3, 2)
+    for t, row in zip(x, ev):  # conj of RX's e^{-+ix/2}, and RX(t)^dagger's eigenvalues
+        assert np.allclose(canon(row), canon([np.exp(0.5j * t), np.exp(-0.5j * t)]))
+        assert np.allclose(canon(row), canon(np.linalg.eigvals(rx(t).conj().T)))
+    op = qml.adjoint(qml.Hadamard(0))
+    assert op.has_diagonalizing_gates
+    u = np.eye(2, dtype=complex)
+    for g in op.diagonalizing_gates():
+        u = g.matrix() @ u
+    h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    d = u @ h.conj().T @ u.conj().T
+    assert np.allclose(d, np.diag(np.diag(d)))
