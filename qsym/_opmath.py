@@ -1920,6 +1920,7 @@ class SymbolicOp(Operation):
 
     def __init__(self, base, gates, wires, hyper=()):
         self._base, self._gates = base, None if gates is None else tuple(gates)
+        self._base_params = vars(base).get("params")  # (data set on the base later: see data)
         self.params = tuple(base.params if hasattr(base, "params") else base.data)
         self._tensors = tuple(getattr(base, "_tensors", ()))
         self.wires = Wires(wires)
@@ -1931,7 +1932,10 @@ class SymbolicOp(Operation):
 
     @property
     def data(self) -> tuple:
-        """The base's parameters (PennyLane's ``op.data`` of a symbolic operator)."""
+        """The base's parameters (PennyLane's ``op.data`` of a symbolic operator); set on
+        the base since (``base.data = ...``), this operator's gates are written again."""
+        if vars(self._base).get("params", self._base_params) is not self._base_params:
+            self._rewrite()
         return Operation.data.fget(self)
 
     @data.setter
@@ -1946,9 +1950,14 @@ class SymbolicOp(Operation):
         (RX(0.2, wires=[0]), (RX(-0.2, wires=[0]),))
         """
         self._base.data = values
+        self._rewrite()
+
+    def _rewrite(self) -> None:
+        """This operator made again from its base's present parameters."""
         with recording(Tape()):
             new = self._remake(self._base, {})
         vars(self).update({k: v for k, v in vars(new).items() if k != "_base"})
+        self._base_params = vars(self._base).get("params")
 
     @property
     def basis(self):
@@ -1964,6 +1973,8 @@ class SymbolicOp(Operation):
     def table_gates(self) -> tuple:
         """The gates of the table that apply this operator, in order (a ``GateError`` if
         its base is an operator of your own, which qsym does not apply)."""
+        if vars(self._base).get("params", self._base_params) is not self._base_params:
+            self._rewrite()  # the base's data set since
         if self._gates is None:
             raise GateError(f"{self.name} is not applied in a circuit: its base {self._base.name} "
                             "is not a gate of qsym's table (qml.define_gate makes one)")
@@ -2216,6 +2227,11 @@ class PowOperation(SymbolicOp):
     def z(self):
         """The exponent (PennyLane's ``Pow.z``)."""
         return self._z
+
+    @property
+    def control_wires(self):
+        """The base's (PennyLane's ``Pow(Toffoli, z).control_wires``)."""
+        return self._base.control_wires
 
     @property
     def resource_params(self) -> dict:

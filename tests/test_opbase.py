@@ -375,3 +375,15 @@ def test_adjoint_eigvals_and_diagonalizing_gates_are_the_bases():
     h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
     d = u @ h.conj().T @ u.conj().T
     assert np.allclose(d, np.diag(np.diag(d)))
+
+
+def test_data_set_on_the_base_is_seen_by_pow_and_adjoint():
+    base = qml.RX(0.3, wires=0)
+    p = qml.pow(base, 2)
+    base.data = (0.5,)
+    assert np.allclose(qml.matrix(p), rx(1.0)) and p.data == (0.5,)  # gates written again
+    b2 = qml.RY(0.2, wires=1)
+    a = qml.adjoint(b2)
+    b2.data = (0.9,)
+    assert a.table_gates[0].data == (-0.9,)
+    assert qml.pow(qml.Toffoli([0, 1, 2]), 3.5).control_wires == qml.wires.Wires([0, 1])
