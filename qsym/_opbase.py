@@ -67,7 +67,40 @@ def _ops_hash(op) -> int:
     return h if isinstance(h, int) else hash(op)
 
 
-class SymbolicOp(Operator, metaclass=_BaseClassType):
+class _MadeOfOperators(Operator, metaclass=_BaseClassType):
+    """What :class:`SymbolicOp` and :class:`CompositeOp` share: hyperparameters kept (the
+    base or the operands in them), the name, wires and Pauli sentence set when made, the
+    hash a subclass defines."""
+
+    @property
+    def hyperparameters(self) -> dict:
+        return self._hyperparameters
+
+    @property
+    def hyper(self) -> tuple:
+        return tuple(self._hyperparameters.items())
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def wires(self) -> Wires:
+        return Wires(self._wires)
+
+    @property
+    def num_wires(self) -> int:
+        return len(self.wires)
+
+    @property
+    def pauli_rep(self):
+        return self._pauli_rep
+
+    def __hash__(self):
+        return self.hash
+
+
+class SymbolicOp(_MadeOfOperators):
     """PennyLane's ``qml.ops.op_math.SymbolicOp``: an operator made from one other (its
     ``base``), its wires, parameters (``data``, set through to the base), ``has_matrix``,
     ``is_verified_hermitian`` and queue category the base's; made inside a queue it takes
@@ -97,29 +130,9 @@ class SymbolicOp(Operator, metaclass=_BaseClassType):
         _queue_in_place_of(self, [base])
 
     @property
-    def hyperparameters(self) -> dict:
-        return self._hyperparameters
-
-    @property
-    def hyper(self) -> tuple:
-        return tuple(self._hyperparameters.items())
-
-    @property
     def base(self):
         """The operator this one is made from."""
         return self._hyperparameters["base"]
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def wires(self) -> Wires:
-        return Wires(self._wires)
-
-    @property
-    def num_wires(self) -> int:
-        return len(self.wires)
 
     @property
     def data(self) -> tuple:
@@ -162,15 +175,8 @@ class SymbolicOp(Operator, metaclass=_BaseClassType):
         return 1 + self.base.arithmetic_depth
 
     @property
-    def pauli_rep(self):
-        return self._pauli_rep
-
-    @property
     def hash(self) -> int:
         return hash((str(self.name), _ops_hash(self.base)))
-
-    def __hash__(self):
-        return self.hash
 
     def __repr__(self):
         return Operator.__repr__(self)
@@ -292,7 +298,7 @@ class ScalarSymbolicOp(SymbolicOp):
         return expand_matrix(np.asarray(m), self.wires, wire_order)
 
 
-class CompositeOp(Operator, metaclass=_BaseClassType):
+class CompositeOp(_MadeOfOperators):
     """PennyLane's ``qml.ops.op_math.CompositeOp``: an operator made from several
     ``operands`` (``Prod`` and ``Sum`` are ones), abstract. A subclass gives ``_op_symbol``
     (shown between the operands), ``_math_op`` (how the operands' eigenvalues combine, e.g.
@@ -363,26 +369,6 @@ class CompositeOp(Operator, metaclass=_BaseClassType):
     @abc.abstractmethod
     def _build_pauli_rep(self):
         """The operator's ``PauliSentence``, or None."""
-
-    @property
-    def hyperparameters(self) -> dict:
-        return self._hyperparameters
-
-    @property
-    def hyper(self) -> tuple:
-        return tuple(self._hyperparameters.items())
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def wires(self) -> Wires:
-        return Wires(self._wires)
-
-    @property
-    def num_wires(self) -> int:
-        return len(self.wires)
 
     def __iter__(self):
         return iter(self.operands)
@@ -535,9 +521,6 @@ class CompositeOp(Operator, metaclass=_BaseClassType):
             self._hash = hash((str(self.name), str([_ops_hash(o) for o in self._sort(self.operands)])))
         return self._hash
 
-    def __hash__(self):
-        return self.hash
-
     @property
     def basis(self):
         return None
@@ -545,10 +528,6 @@ class CompositeOp(Operator, metaclass=_BaseClassType):
     @property
     def arithmetic_depth(self) -> int:
         return 1 + max((o.arithmetic_depth for o in self), default=0)
-
-    @property
-    def pauli_rep(self):
-        return self._pauli_rep
 
     @property
     def has_decomposition(self) -> bool:
@@ -583,6 +562,7 @@ def _expand_vector(v: np.ndarray, wires: list, order: list) -> np.ndarray:
     """A diagonal (eigenvalues) on ``wires`` as the diagonal on ``order``."""
     if wires == order:
         return v
-    return np.diag(expand_matrix(np.diag(v), wires, order))
+    out = np.diag(expand_matrix(np.diag(v), wires, order))
+    return out if np.iscomplexobj(v) else out.real
 
 __all__ = ["CompositeOp", "ScalarSymbolicOp", "SymbolicOp"]
