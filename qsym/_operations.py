@@ -337,7 +337,7 @@ class Operation:
         if _user_operator(cls) and not any(_declares(cls, a) for a in (
                 "has_matrix", "compute_matrix", "matrix", "compute_sparse_matrix")):
             cls.has_matrix = False
-        for has, defined in (("has_generator", ("generator",)),
+        for has, defined in (("has_generator", ("generator",)), ("has_adjoint", ("adjoint",)),
                              ("has_sparse_matrix", ("compute_sparse_matrix", "sparse_matrix"))):
             if _user_operator(cls) and not _declares(cls, has):  # PennyLane's rule
                 setattr(cls, has, any(_declares(cls, d) for d in defined))
@@ -1474,12 +1474,39 @@ def _compare_controlled(op1, op2, check_interface, check_trainability, rtol, ato
     return True if why is True else f"op1 and op2 have different base operations. {why}"
 
 
+def _compare_symbolic(op1, op2, check_interface, check_trainability, rtol, atol):
+    """PennyLane's comparison of two operators made from a base (same type): the same
+    arithmetic depth; ``Adjoint`` (``qml.adjoint``) and ``Pow`` (``qml.pow``: the same
+    exponent, its trainability) by their bases; any other (a ``SymbolicOp`` of your own)
+    is not equal, as PennyLane has no rule for it."""
+    d1, d2 = op1.arithmetic_depth, op2.arithmetic_depth
+    if d1 != d2:
+        return f"op1 and op2 have different arithmetic depths. Got {d1} and {d2}"
+    if not getattr(op1, "compared_by_base", False):
+        return f"op1 and op2 have arithmetic depth > 0. Got arithmetic depth {d1}"
+    h1, h2 = dict(op1.hyper), dict(op2.hyper)
+    if "z" in h1:
+        (t1, i1), (t2, i2) = _trainability(h1["z"]), _trainability(h2["z"])
+        if check_interface and i1 != i2:
+            return (f"Exponent have different interfaces.\n{h1['z']} interface is {i1} and "
+                    f"{h2['z']} interface is {i2}")
+        if check_trainability and t1 != t2:
+            return (f"Exponent have different trainability.\n{h1['z']} interface is {t1} and "
+                    f"{h2['z']} interface is {t2}")
+        if not _same_number(h1["z"], h2["z"], 0, 0):
+            return f"Exponent are different. Got {h1['z']} and {h2['z']}"
+    why = compare(h1["base"], h2["base"], check_interface, check_trainability, rtol, atol)
+    return True if why is True else f"op1 and op2 have different base operations because {why}"
+
+
 def _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol):
     if op1.name == "Identity":
         return True  # all identities are equal, whatever their wires (PennyLane's rule)
     if all({"base", "control_wires", "control_values", "work_wires"} <= dict(o.hyper).keys()
            for o in (op1, op2)):  # qml.ctrl's operators (PennyLane's Controlled)
         return _compare_controlled(op1, op2, check_interface, check_trainability, rtol, atol)
+    if "base" in dict(op1.hyper) and "base" in dict(op2.hyper):  # Adjoint, Pow, SymbolicOp
+        return _compare_symbolic(op1, op2, check_interface, check_trainability, rtol, atol)
     if list(op1.wires) != list(op2.wires):
         return f"op1 and op2 have different wires. Got {list(op1.wires)} and {list(op2.wires)}."
     h1, h2 = dict(op1.hyper), dict(op2.hyper)

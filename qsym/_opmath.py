@@ -2104,6 +2104,8 @@ class AdjointOperation(SymbolicOp):
     def __repr__(self):
         return f"Adjoint({self._base!r})"
 
+    compared_by_base = True  # qml.equal: by the base (PennyLane's rule for Adjoint)
+
     def __init__(self, base, gates):
         super().__init__(base, gates, base.wires)
 
@@ -2208,6 +2210,8 @@ class PowOperation(SymbolicOp):
     (X(0)**2, 'PauliX**2', 2, 'X²', (), array([[1., 0.],
            [0., 1.]]))
     """
+
+    compared_by_base = True  # qml.equal: the exponent, then the base (PennyLane's rule)
 
     def __init__(self, base, gates, z):
         super().__init__(base, gates, base.wires, (("z", z),))

@@ -387,3 +387,33 @@ def test_data_set_on_the_base_is_seen_by_pow_and_adjoint():
     b2.data = (0.9,)
     assert a.table_gates[0].data == (-0.9,)
     assert qml.pow(qml.Toffoli([0, 1, 2]), 3.5).control_wires == qml.wires.Wires([0, 1])
+
+
+def test_equal_of_adjoints_and_powers_compares_their_bases():
+    a = qml.adjoint(qml.RX(1.2, wires=0))
+    assert qml.equal(a, qml.adjoint(qml.RX(1.2, wires=0)))
+    with pytest.raises(AssertionError, match="different base operations because .* different types"):
+        qml.assert_equal(a, qml.adjoint(qml.X(15)))
+    assert qml.equal(a, qml.adjoint(qml.RX(1.2 + 1e-4, wires=0)), atol=1e-3, rtol=0)
+    assert not qml.equal(a, qml.adjoint(qml.RX(1.2 + 1e-4, wires=0)), atol=1e-5, rtol=0)
+    with pytest.raises(AssertionError, match="Exponent are different. Got 2 and 3"):
+        qml.assert_equal(qml.pow(qml.RX(0.3, 0), 2), qml.pow(qml.RX(0.3, 0), 3))
+    with pytest.raises(AssertionError, match="different arithmetic depths. Got 2 and 1"):
+        qml.assert_equal(qml.pow(qml.adjoint(qml.X(0)), 2), qml.pow(qml.X(0), 2))
+    with pytest.raises(AssertionError, match="arithmetic depth > 0"):  # PennyLane has no rule
+        qml.assert_equal(Neg(qml.Y(0)), Neg(qml.Y(0)))
+
+
+def test_has_adjoint_of_an_operator_of_your_own_is_whether_it_defines_adjoint():
+    class NoAdj(qml.operation.Operation):
+        num_wires = 1
+
+    class WithAdj(qml.operation.Operation):
+        num_wires = 1
+
+        def adjoint(self):
+            return WithAdj(wires=self.wires)
+
+    assert NoAdj(0).has_adjoint is False and WithAdj(0).has_adjoint is True  # PennyLane's rule
+    assert qml.adjoint(NoAdj(0)).has_adjoint is True  # an Adjoint always has one
+    assert qml.RX(0.1, 0).has_adjoint is True
