@@ -1475,14 +1475,14 @@ def _compare_controlled(op1, op2, check_interface, check_trainability, rtol, ato
 
 
 def _compare_symbolic(op1, op2, check_interface, check_trainability, rtol, atol):
-    """PennyLane's comparison of two operators made from a base (same type): the same
-    arithmetic depth; ``Adjoint`` (``qml.adjoint``) and ``Pow`` (``qml.pow``: the same
-    exponent, its trainability) by their bases; any other (a ``SymbolicOp`` of your own)
-    is not equal, as PennyLane has no rule for it."""
-    d1, d2 = op1.arithmetic_depth, op2.arithmetic_depth
-    if d1 != d2:
-        return f"op1 and op2 have different arithmetic depths. Got {d1} and {d2}"
+    """PennyLane's comparison of two operators made from a base (same type): ``Adjoint``
+    (``qml.adjoint``) and ``Pow`` (``qml.pow``: the same exponent, its trainability) by
+    their bases; any other (a ``SymbolicOp`` of your own) is not equal, as PennyLane has
+    no rule for it (its arithmetic depth named)."""
     if not getattr(op1, "compared_by_base", False):
+        d1, d2 = op1.arithmetic_depth, op2.arithmetic_depth
+        if d1 != d2:
+            return f"op1 and op2 have different arithmetic depths. Got {d1} and {d2}"
         return f"op1 and op2 have arithmetic depth > 0. Got arithmetic depth {d1}"
     h1, h2 = dict(op1.hyper), dict(op2.hyper)
     if "z" in h1:
