@@ -1952,6 +1952,16 @@ class SymbolicOp(Operation):
         self._base.data = values
         self._rewrite()
 
+    def __copy__(self):
+        """A copy with its own copy of the base (PennyLane's): setting the copy's data
+        leaves this operator alone."""
+        new = object.__new__(type(self))
+        vars(new).update(vars(self))
+        new._base = copy.copy(self._base)
+        if "hyper" in vars(self):
+            new.hyper = tuple((k, new._base if k == "base" else v) for k, v in self.hyper)
+        return new
+
     def _rewrite(self) -> None:
         """This operator made again from its base's present parameters."""
         with recording(Tape()):

@@ -419,3 +419,12 @@ def test_has_adjoint_of_an_operator_of_your_own_is_whether_it_defines_adjoint():
     assert NoAdj(0).has_adjoint is False and WithAdj(0).has_adjoint is True  # PennyLane's rule
     assert qml.adjoint(NoAdj(0)).has_adjoint is True  # an Adjoint always has one
     assert qml.RX(0.1, 0).has_adjoint is True
+
+
+def test_a_copy_of_pow_or_adjoint_has_its_own_base():
+    for op in (qml.pow(qml.RX(1.2345, wires=0), 2), qml.adjoint(qml.RY(1.2345, wires=0))):
+        c = copy.copy(op)
+        assert type(c) is type(op) and c.base is not op.base and qml.equal(c, op)
+        c.data = (6.54,)
+        assert op.data == (1.2345,) and c.data == (6.54,)
+        assert np.allclose(op.matrix(), qml.matrix(op))  # the original's gates unchanged
