@@ -103,7 +103,8 @@ from ._operations import swappable_ops as _swappable_ops  # noqa: E402
 from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Evolution as _Evolution  # noqa: E402
 from ._opmath import AdjointOperation as _AdjointOperation  # noqa: E402
 from ._opmath import Exp as _Exp, Pow as _Pow, PowOperation as _PowOperation  # noqa: E402
-from ._opmath import SymbolicOp as _SymbolicOp  # noqa: E402
+from ._opbase import CompositeOp as _CompositeOp, ScalarSymbolicOp as _ScalarSymbolicOp  # noqa: E402
+from ._opbase import SymbolicOp as _SymbolicOp  # noqa: E402
 
 # PennyLane's operator-arithmetic classes in qml.ops and qml.ops.op_math, its operator
 # functions in qml.ops.functions
@@ -638,7 +639,10 @@ def _register_class_paths():
     ``FUNCTIONS``), importable, each raising an error naming it when made or called."""
     path = transforms.module_path
     templates.subroutines.ControlledSequence = ControlledSequence
-    ops.op_math.SymbolicOp = ops.SymbolicOp = _SymbolicOp
+    for name, cls in (("SymbolicOp", _SymbolicOp), ("ScalarSymbolicOp", _ScalarSymbolicOp),
+                      ("CompositeOp", _CompositeOp)):
+        setattr(ops.op_math, name, cls)
+        setattr(ops, name, cls)
     for kind, names in (("probs", ("ProbabilityMP", "probs")), ("expval", ("ExpectationMP", "expval")),
                         ("var", ("VarianceMP", "var")), ("sample", ("SampleMP", "sample")),
                         ("counts", ("CountsMP", "counts")),

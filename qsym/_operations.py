@@ -339,7 +339,7 @@ class Operation:
         if _user_operator(cls) and not any(_declares(cls, a) for a in (
                 "has_matrix", "compute_matrix", "matrix", "compute_sparse_matrix")):
             cls.has_matrix = False
-        for has, defined in (("has_generator", ("generator",)),
+        for has, defined in (("has_generator", ("generator",)), ("has_adjoint", ("adjoint",)),
                              ("has_sparse_matrix", ("compute_sparse_matrix", "sparse_matrix"))):
             if _user_operator(cls) and not _declares(cls, has):  # PennyLane's rule
                 setattr(cls, has, any(_declares(cls, d) for d in defined))
@@ -461,6 +461,8 @@ class Operation:
         if wires is None:
             raise WireError(f"{type(self).__name__} needs wires=, e.g. {type(self).__name__}(..., wires=0)")
         self.params = tuple(args)
+        if n is None:  # PennyLane's default: as many parameters as given
+            self.num_params = len(args)
         self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None else None for a in args)
         self.wires = Wires(wires_tuple(wires))
         if _declares(type(self), "num_wires") and isinstance(self.num_wires, int) \
@@ -541,6 +543,25 @@ class Operation:
         given = getattr(self, "_tensors", ()) or (None,) * len(self.params)
         return tuple(g if g is not None else np.array(list(p)) if isinstance(p, Batched) else p
                      for g, p in zip(given, self.params))
+
+    @data.setter
+    def data(self, values) -> None:
+        """New parameters in place (PennyLane's ``op.data = ...``): as many as the operator
+        has, each checked as the constructor checks it (a gate's must be real).
+
+        >>> op = RX(0.1, wires=0)
+        >>> op.data = (0.2,)
+        >>> op
+        RX(0.2, wires=[0])
+        """
+        values = tuple(values)
+        if len(values) != len(self.params):
+            raise ValueError(f"{self.name} has {len(self.params)} parameter(s); op.data was given "
+                             f"{len(values)}: give one value per parameter")
+        self.params = tuple(values) if self._row is None else \
+            tuple(_check_param(self.name, v) for v in values)
+        self._tensors = tuple(v if getattr(v, "requires_grad", None) is not None else None
+                              for v in values)
 
     @property
     def parameters(self) -> list:
@@ -871,7 +892,18 @@ class Operation:
     has_matrix = True
     has_sparse_matrix = False
     has_adjoint = True
-    arithmetic_depth = 0
+
+    @property
+    def arithmetic_depth(self) -> int:
+        """1 for the gates PennyLane makes as controlled operators (its ``ControlledOp``
+        classes: ``CNOT``, ``Toffoli``, ``CRX``, ``MultiControlledX``, ...), else 0; a
+        product shows them in parentheses, as PennyLane's.
+
+        >>> CNOT(wires=[0, 1]).arithmetic_depth, RX(0.1, wires=0).arithmetic_depth
+        (1, 0)
+        """
+        return int(self._row is not None and (self.name in CONTROLLED_LABELS
+                                              or self.name == "MultiControlledX"))
 
     @classproperty
     def has_generator(cls) -> bool:
@@ -1495,12 +1527,39 @@ def _compare_controlled(op1, op2, check_interface, check_trainability, rtol, ato
     return True if why is True else f"op1 and op2 have different base operations. {why}"
 
 
+def _compare_symbolic(op1, op2, check_interface, check_trainability, rtol, atol):
+    """PennyLane's comparison of two operators made from a base (same type): ``Adjoint``
+    (``qml.adjoint``) and ``Pow`` (``qml.pow``: the same exponent, its trainability) by
+    their bases; any other (a ``SymbolicOp`` of your own) is not equal, as PennyLane has
+    no rule for it (its arithmetic depth named)."""
+    if not getattr(op1, "compared_by_base", False):
+        d1, d2 = op1.arithmetic_depth, op2.arithmetic_depth
+        if d1 != d2:
+            return f"op1 and op2 have different arithmetic depths. Got {d1} and {d2}"
+        return f"op1 and op2 have arithmetic depth > 0. Got arithmetic depth {d1}"
+    h1, h2 = dict(op1.hyper), dict(op2.hyper)
+    if "z" in h1:
+        (t1, i1), (t2, i2) = _trainability(h1["z"]), _trainability(h2["z"])
+        if check_interface and i1 != i2:
+            return (f"Exponent have different interfaces.\n{h1['z']} interface is {i1} and "
+                    f"{h2['z']} interface is {i2}")
+        if check_trainability and t1 != t2:
+            return (f"Exponent have different trainability.\n{h1['z']} interface is {t1} and "
+                    f"{h2['z']} interface is {t2}")
+        if not _same_number(h1["z"], h2["z"], 0, 0):
+            return f"Exponent are different. Got {h1['z']} and {h2['z']}"
+    why = compare(h1["base"], h2["base"], check_interface, check_trainability, rtol, atol)
+    return True if why is True else f"op1 and op2 have different base operations because {why}"
+
+
 def _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol):
     if op1.name == "Identity":
         return True  # all identities are equal, whatever their wires (PennyLane's rule)
     if all({"base", "control_wires", "control_values", "work_wires"} <= dict(o.hyper).keys()
            for o in (op1, op2)):  # qml.ctrl's operators (PennyLane's Controlled)
         return _compare_controlled(op1, op2, check_interface, check_trainability, rtol, atol)
+    if "base" in dict(op1.hyper) and "base" in dict(op2.hyper):  # Adjoint, Pow, SymbolicOp
+        return _compare_symbolic(op1, op2, check_interface, check_trainability, rtol, atol)
     if list(op1.wires) != list(op2.wires):
         return f"op1 and op2 have different wires. Got {list(op1.wires)} and {list(op2.wires)}."
     h1, h2 = dict(op1.hyper), dict(op2.hyper)
@@ -1559,15 +1618,13 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
     if isinstance(op1, GateSequence) and isinstance(op2, GateSequence):
         return _compare_templates(op1, op2, check_interface, check_trainability, rtol, atol)
     if isinstance(op1, MeasurementProcess) and isinstance(op2, MeasurementProcess):
-        if op1.kind != op2.kind:
-            return f"op1 and op2 are of different types.  Got {op1.kind} and {op2.kind}."
-        if op1.obs is not None and op2.obs is not None:
-            return compare(op1.obs, op2.obs, check_interface, check_trainability, rtol, atol)
-        if (op1.obs is None) != (op2.obs is None) or op1.wires != op2.wires:
-            return f"{op1} and {op2} are not equal: different wires or observables."
-        return True
+        return _compare_measurements(op1, op2, check_interface, check_trainability, rtol, atol)
     if _is_tape(op1) and _is_tape(op2):
         return _compare_tapes(op1, op2, check_interface, check_trainability, rtol, atol)
+    pauli = METHODS["compare_pauli"](op1, op2, check_interface, check_trainability, rtol, atol) \
+        if "compare_pauli" in METHODS else None
+    if pauli is not None:  # Pauli words, Pauli sentences (qml.pauli)
+        return pauli
     if type(op1) is not type(op2):
         return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
     if all(hasattr(op1, a) for a in ("base", "coeff", "num_steps")):  # qml.exp, qml.evolve
@@ -1577,6 +1634,65 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
         why = compare(op1.base, op2.base, check_interface, check_trainability, rtol, atol)
         return True if why is True else f"op1 and op2 have different bases. {why}"
     raise GateError(f"qml.equal compares gates, observables, measurements and tapes; got {op1!r}")
+
+
+def _measured_operator(m):
+    """The operator a measurement measures, as written (``probs(op=Z(0))`` keeps it though
+    it measures wires), or None."""
+    if m.obs is not None:
+        return m.obs
+    for attr in ("_written", "op"):  # (probs(op=...) keeps its operator as op)
+        written = getattr(m, attr, None)
+        if isinstance(written, (Operation, Observable)):
+            return written
+    return None
+
+
+def _compare_measurement_settings(m1, m2, rtol, atol):
+    """PennyLane's comparison of what besides the observable makes two measurements differ:
+    the quantity and its ``log_base`` (``vn_entropy``, ``mutual_info``), ``all_outcomes``
+    of ``counts``, ``k`` and ``H`` of ``shadow_expval``; True, or the reason."""
+    if getattr(m1, "reduce", None) != getattr(m2, "reduce", None):
+        return f"{m1} and {m2} are not equal: different quantities or log_base"
+    if getattr(m1, "all_outcomes", None) != getattr(m2, "all_outcomes", None):
+        return f"{m1} and {m2} are not equal: different all_outcomes"
+    if hasattr(m1, "H") or hasattr(m2, "H"):
+        h1, h2 = getattr(m1, "H", None), getattr(m2, "H", None)
+        if getattr(m1, "k", None) != getattr(m2, "k", None):
+            return f"{m1} and {m2} are not equal: different k"
+        one1, one2 = (isinstance(h, (Operation, Observable)) for h in (h1, h2))
+        pairs = [(h1, h2)] if one1 and one2 else list(zip(h1, h2)) if not (one1 or one2) \
+            and len(h1) == len(h2) else None
+        if pairs is None or not all(compare(a, b, rtol=rtol, atol=atol) is True for a, b in pairs):
+            return f"{m1} and {m2} are not equal: different observables H"
+    return True
+
+
+def _compare_measurements(m1, m2, check_interface, check_trainability, rtol, atol):
+    """PennyLane's comparison of two measurements: the same class and kind, settings
+    (:func:`_compare_measurement_settings`), then the observables measured, else the wires
+    and the eigenvalues given (``expval(eigvals=..., wires=...)``)."""
+    if type(m1) is not type(m2):
+        return f"op1 and op2 are of different types.  Got {type(m1)} and {type(m2)}."
+    if m1.kind != m2.kind:
+        return f"op1 and op2 are of different types.  Got {m1.kind} and {m2.kind}."
+    why = _compare_measurement_settings(m1, m2, rtol, atol)
+    if why is not True:
+        return why
+    o1, o2 = _measured_operator(m1), _measured_operator(m2)
+    if o1 is not None and o2 is not None:
+        return compare(o1, o2, check_interface, check_trainability, rtol, atol)
+    if (o1 is None) != (o2 is None) or m1.wires != m2.wires:
+        return f"{m1} and {m2} are not equal: different wires or observables."
+    if getattr(m1, "mv", None) is not None or getattr(m2, "mv", None) is not None:
+        return True
+    e1, e2 = (m.eigvals() if hasattr(m, "eigvals") else None for m in (m1, m2))
+    if e1 is None or e2 is None:
+        return True if e1 is None and e2 is None else f"{m1} and {m2} are not equal: different eigvals"
+    e1, e2 = np.asarray(e1), np.asarray(e2)
+    if e1.shape != e2.shape or not np.allclose(e1, e2, rtol=rtol, atol=atol):
+        return f"{m1} and {m2} are not equal: different eigvals"
+    return True
 
 
 def _same_value(a, b, rtol, atol) -> bool:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import copy
 import functools
 import numbers
 
@@ -416,7 +417,11 @@ def adjoint(fn, lazy=True):
         mark_used(fn)  # replaced by its adjoint: the factors' adjoints, reversed
         return fn.adjoint()
     if isinstance(fn, Observable):
-        return fn  # Hermitian
+        if not hasattr(fn, "adjoint") or getattr(fn, "is_verified_hermitian", True):
+            return fn  # Hermitian: its own adjoint
+        out = fn.adjoint()  # complex coefficients, non-Hermitian operands: conjugated
+        take_over(out, (fn,))
+        return out
     ops = _template_ops(fn)
     if ops is not None:  # qml.adjoint(qml.AngleEmbedding(...)): PennyLane's Adjoint(template)
         tape, out, call = active_tape(), [], object()
@@ -582,6 +587,16 @@ def _controlled_pow(op: Operation, z) -> list:
     return [ctrl(g, control=list(op.wires[:k]), control_values=values) for g in parts]
 
 
+def _user_copy(op):
+    """A copy of an operator of your own, recorded where it is made (PennyLane's
+    ``qml.apply(op)`` in a queue)."""
+    out = copy.copy(op)
+    tape = active_tape()
+    if tape is not None:
+        tape.append(out)
+    return out
+
+
 def _gate_pow(op: Operation, z) -> list:
     """``op.pow(z)``: PennyLane's rules: ``[]`` for ``z = 0``; a rotation ``U(t)`` with a
     generator gives ``U(z t)``; the gates of :data:`POWERS`; a controlled gate's target
@@ -593,6 +608,10 @@ def _gate_pow(op: Operation, z) -> list:
             return _gate_pow(op.table_gates[0], z)
         if isinstance(z, (int, np.integer)) and z > 0:
             return [_copy(g) for _ in range(int(z)) for g in op.table_gates]
+        raise _pow_undefined(op.name, z)
+    if op._row is None:  # an operator of your own: PennyLane's Operator.pow
+        if isinstance(z, (int, np.integer)) and z > 0:
+            return [_user_copy(op) for _ in range(int(z))]
         raise _pow_undefined(op.name, z)
     name = op.name
     if op.has_generator:
@@ -1126,6 +1145,20 @@ def _pcphase_decomposition(phi, dim: int, wires: list) -> list:
     return out
 
 
+def _user_pow(base, z):
+    """``qml.pow(base, z, lazy=False)`` of an operator of your own (PennyLane's): the
+    operators of ``base.pow(z)`` (the identity for none, their product for several), or
+    ``Pow(base, z)`` where that power is not defined."""
+    with recording(Tape()):
+        try:
+            ops = list(base.pow(z))
+        except PowUndefinedError:
+            return PowOperation(base, None, z)
+        if not ops:
+            return _made("Identity", (), base.wires)
+        return ops[0] if len(ops) == 1 else prod(*ops)
+
+
 def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     """``base`` to the power ``z`` (PennyLane's ``qml.pow``): PennyLane's ``Pow``
     (:class:`PowOperation`), applied as the gates of ``base.pow(z)`` (``RX(t) ** z`` is
@@ -1147,7 +1180,7 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     if not isinstance(base, Operation):
         raise GateError(f"qml.pow takes an operator, e.g. qml.pow(qml.RX(0.1, wires=0), 2); got {base!r}")
     if _no_gates(base):
-        return _in_place_of(base, PowOperation(base, None, z))
+        return _in_place_of(base, PowOperation(base, None, z) if lazy else _user_pow(base, z))
     _take_off_tape(base)
     try:
         ops = _gate_pow(base, z)
@@ -1917,6 +1950,7 @@ class SymbolicOp(Operation):
 
     def __init__(self, base, gates, wires, hyper=()):
         self._base, self._gates = base, None if gates is None else tuple(gates)
+        self._base_params = vars(base).get("params")  # (data set on the base later: see data)
         self.params = tuple(base.params if hasattr(base, "params") else base.data)
         self._tensors = tuple(getattr(base, "_tensors", ()))
         self.wires = Wires(wires)
@@ -1925,6 +1959,45 @@ class SymbolicOp(Operation):
         self.num_params, self.num_wires = len(self.params), len(self.wires)
         # PennyLane's queue: the base and the gates written for it leave, this joins
         take_over(self, (base, *(self._gates or ())))
+
+    @property
+    def data(self) -> tuple:
+        """The base's parameters (PennyLane's ``op.data`` of a symbolic operator); set on
+        the base since (``base.data = ...``), this operator's gates are written again."""
+        if vars(self._base).get("params", self._base_params) is not self._base_params:
+            self._rewrite()
+        return Operation.data.fget(self)
+
+    @data.setter
+    def data(self, values) -> None:
+        """New parameters for the base (PennyLane's ``op.data = ...``), this operator's gates
+        written again for them.
+
+        >>> import qsym as qml
+        >>> a = qml.adjoint(qml.RX(0.1, wires=0))
+        >>> a.data = (0.2,)
+        >>> a.base, a.table_gates
+        (RX(0.2, wires=[0]), (RX(-0.2, wires=[0]),))
+        """
+        self._base.data = values
+        self._rewrite()
+
+    def __copy__(self):
+        """A copy with its own copy of the base (PennyLane's): setting the copy's data
+        leaves this operator alone."""
+        new = object.__new__(type(self))
+        vars(new).update(vars(self))
+        new._base = copy.copy(self._base)
+        if "hyper" in vars(self):
+            new.hyper = tuple((k, new._base if k == "base" else v) for k, v in self.hyper)
+        return new
+
+    def _rewrite(self) -> None:
+        """This operator made again from its base's present parameters."""
+        with recording(Tape()):
+            new = self._remake(self._base, {})
+        vars(self).update({k: v for k, v in vars(new).items() if k != "_base"})
+        self._base_params = vars(self._base).get("params")
 
     @property
     def basis(self):
@@ -1940,6 +2013,8 @@ class SymbolicOp(Operation):
     def table_gates(self) -> tuple:
         """The gates of the table that apply this operator, in order (a ``GateError`` if
         its base is an operator of your own, which qsym does not apply)."""
+        if vars(self._base).get("params", self._base_params) is not self._base_params:
+            self._rewrite()  # the base's data set since
         if self._gates is None:
             raise GateError(f"{self.name} is not applied in a circuit: its base {self._base.name} "
                             "is not a gate of qsym's table (qml.define_gate makes one)")
@@ -2069,6 +2144,8 @@ class AdjointOperation(SymbolicOp):
     def __repr__(self):
         return f"Adjoint({self._base!r})"
 
+    compared_by_base = True  # qml.equal: by the base (PennyLane's rule for Adjoint)
+
     def __init__(self, base, gates):
         super().__init__(base, gates, base.wires)
 
@@ -2128,6 +2205,25 @@ class AdjointOperation(SymbolicOp):
     def _remake(self, base, wire_map):
         return adjoint(base)
 
+    def eigvals(self) -> np.ndarray:
+        """The complex conjugates of the base's eigenvalues, in its order (PennyLane's; of a
+        broadcast base, per batch element).
+
+        >>> import qsym as qml
+        >>> qml.adjoint(qml.S(0)).eigvals()
+        array([1.-0.j, 0.-1.j])
+        """
+        return np.conj(np.asarray(self._base.eigvals()))
+
+    @property
+    def has_diagonalizing_gates(self) -> bool:
+        """The base's: ``U^dagger`` shares the eigenbasis of a normal ``U``."""
+        return bool(getattr(self._base, "has_diagonalizing_gates", False))
+
+    def diagonalizing_gates(self) -> list:
+        """The base's diagonalizing gates (PennyLane's)."""
+        return self._base.diagonalizing_gates()
+
     @property
     def shift_gate(self):
         """The base's: ``U(-t)`` has the frequencies of ``U(t)``."""
@@ -2155,6 +2251,8 @@ class PowOperation(SymbolicOp):
            [0., 1.]]))
     """
 
+    compared_by_base = True  # qml.equal: the exponent, then the base (PennyLane's rule)
+
     def __init__(self, base, gates, z):
         super().__init__(base, gates, base.wires, (("z", z),))
         self._z = z
@@ -2173,6 +2271,11 @@ class PowOperation(SymbolicOp):
     def z(self):
         """The exponent (PennyLane's ``Pow.z``)."""
         return self._z
+
+    @property
+    def control_wires(self):
+        """The base's (PennyLane's ``Pow(Toffoli, z).control_wires``)."""
+        return self._base.control_wires
 
     @property
     def resource_params(self) -> dict:
@@ -2267,6 +2370,84 @@ class PowOperation(SymbolicOp):
 
     def _remake(self, base, wire_map):
         return pow(base, self._z)
+
+    def _flatten(self):
+        """PennyLane's pytree form: ``((base,), (z,))``."""
+        return (self._base,), (self._z,)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return pow(data[0], z=metadata[0])
+
+    @property
+    def pauli_rep(self):
+        """The base's Pauli sentence to a positive integer power ``z`` (PennyLane's), else
+        None.
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.X(0) @ qml.Y(1), 2).pauli_rep
+        1.0 * I
+        """
+        base = getattr(self._base, "pauli_rep", None)
+        if base is None or not isinstance(self._z, (int, np.integer)) or self._z <= 0 \
+                or getattr(self._base, "batch_size", None) is not None:
+            return None
+        out = base
+        for _ in range(int(self._z) - 1):
+            out = out @ base
+        return out
+
+    @property
+    def has_diagonalizing_gates(self) -> bool:
+        """The base's: a power shares its base's eigenbasis."""
+        return bool(getattr(self._base, "has_diagonalizing_gates", False))
+
+    def diagonalizing_gates(self) -> list:
+        """The base's diagonalizing gates (``U S^z U^dagger`` shares ``U``)."""
+        return self._base.diagonalizing_gates()
+
+    def decomposition(self) -> list:
+        """The gates it applies; of an operator of your own, ``base.pow(z)``, or the base
+        repeated for a positive integer ``z`` (PennyLane's), else a
+        ``DecompositionUndefinedError``."""
+        if self._gates is not None:
+            return super().decomposition()
+        try:
+            return list(self._base.pow(self._z))
+        except PowUndefinedError:
+            if isinstance(self._z, (int, np.integer)) and self._z > 0:
+                return [_user_copy(self._base) for _ in range(int(self._z))]
+            raise DecompositionUndefinedError(
+                f"{self.name} has no decomposition: {self._base.name} defines no pow({self._z!r})"
+            ) from None
+
+    def simplify(self):
+        """PennyLane's ``Pow.simplify``: by the Pauli sentence where there is one; else the
+        simplified base's ``pow(z)`` (the identity for no operator, their product for
+        several), or ``Pow`` of the simplified base where that power is not defined. Made
+        aside, not applied.
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.CNOT([0, 1]), 0).simplify(), qml.pow(qml.S(0), 2).simplify()
+        (I([0, 1]), Z(0))
+        """
+        with recording(Tape()):
+            rep = self.pauli_rep
+            if rep is not None:
+                rep.simplify()
+                return rep.operation(wire_order=self.wires)
+            base = self._base.simplify()
+            try:
+                ops = list(base.pow(self._z))
+            except PowUndefinedError:
+                try:
+                    return pow(base, self._z)
+                except PowUndefinedError:  # made before (a gate's matrix power): as it is
+                    return self
+            if not ops:
+                return _made("Identity", (), self.wires)
+            ops = [o.simplify() for o in ops]
+            return prod(*ops) if len(ops) > 1 else ops[0]
 
 
 class ControlledOp(SymbolicOp):

@@ -244,6 +244,9 @@ FUNCTIONS = {
         "qsym's Toffoli is a table gate: qml.TemporaryAND gives the elbow on a wire you name)",
     "devices.qubit.measure": "PennyLane's default.qubit internals (qml.devices.qubit: its "
                              "simulation functions; qsym's devices measure in compiled code)",
+    "ops.functions.assert_valid._check_capture":
+        "assert_valid's check that an operator is captured into a jaxpr (PennyLane's program "
+        "capture, qml.capture, with JAX)",
 }
 
 

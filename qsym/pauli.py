@@ -479,6 +479,61 @@ def _not_pauli(op) -> MeasurementError:
     return MeasurementError(f"Op must be a linear combination of Pauli operators only, got: {op}")
 
 
+def _differences(kind: str, a, b) -> str:
+    err = f"Different {kind}."
+    if set(a) - set(b):
+        err += f" op1 has {set(a) - set(b)} not present in op2."
+    if set(b) - set(a):
+        err += f" op2 has {set(b) - set(a)} not present in op1."
+    return err
+
+
+def _coefficients_differ(pw, c1, c2, check_interface, check_trainability, rtol, atol):
+    """Why two coefficients of the word ``pw`` differ (PennyLane's texts), or None."""
+    t1, t2 = (bool(getattr(c, "requires_grad", False)) for c in (c1, c2))
+    if check_trainability and t1 != t2:
+        return (f"Parameters have different trainability.\n {c1} trainability is {t1} and {c2} "
+                f"trainability is {t2}")
+    i1, i2 = ("autograd" if getattr(c, "requires_grad", None) is not None else "numpy" for c in (c1, c2))
+    if check_interface and i1 != i2:
+        return f"Parameters have different interfaces.\n {c1} interface is {i1} and {c2} interface is {i2}"
+    if not np.allclose(np.asarray(c1, dtype=complex), np.asarray(c2, dtype=complex), rtol=rtol, atol=atol):
+        return f"The coefficients of the PauliSentences for {pw} differ: {c1}; {c2}"
+    return None
+
+
+def compare_pauli(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, atol=1e-9):
+    """``qml.equal`` of two Pauli words or two Pauli sentences (PennyLane's): True, or the
+    reason they differ; None for other objects (``_operations.compare`` asks it through
+    ``METHODS["compare_pauli"]``).
+
+    >>> compare_pauli(PauliWord({0: "X", 1: "Z"}), PauliWord({1: "Y", 0: "X"}))
+    "Pauli words agree on wires but differ in Paulis: {1: 'Z != Y'}"
+    >>> compare_pauli(PauliSentence({PauliWord({0: "X"}): 1.0}), PauliSentence({PauliWord({0: "X"}): 1.0 + 1e-12}))
+    True
+    """
+    if isinstance(op1, PauliWord) and isinstance(op2, PauliWord):
+        if op1 == op2:
+            return True
+        if set(op1) != set(op2):
+            return _differences("wires in Pauli words", op1, op2)
+        diff = {w: f"{op1[w]} != {op2[w]}" for w in op1 if op1[w] != op2[w]}
+        return f"Pauli words agree on wires but differ in Paulis: {diff}"
+    if isinstance(op1, PauliSentence) and isinstance(op2, PauliSentence):
+        if set(op1) != set(op2):
+            return _differences("Pauli words in PauliSentences", op1, op2)
+        for pw in op1:
+            why = _coefficients_differ(pw, op1[pw], op2[pw], check_interface, check_trainability,
+                                       rtol, atol)
+            if why is not None:
+                return why
+        return True
+    return None
+
+
+METHODS["compare_pauli"] = compare_pauli
+
+
 def pauli_sentence(op) -> PauliSentence:
     """The Pauli sentence of an operator with a Pauli form (PennyLane's
     ``qml.pauli.pauli_sentence``).
