@@ -1572,14 +1572,32 @@ def _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol):
             _same_number(a, b, rtol, atol) for a, b in zip(op1.params, op2.params)):
         return f"op1 and op2 have different data.\nGot {op1.data} and {op2.data}"
     for a, b in zip(op1.data, op2.data):
-        (ta, ia), (tb, ib) = _trainability(a), _trainability(b)
-        if check_trainability and ta != tb:
-            return (f"Parameters have different trainability.\n {a} trainability is {ta} "
-                    f"and {b} trainability is {tb}")
-        if check_interface and ia != ib:
-            return (f"Parameters have different interfaces.\n {a} interface is {ia} and "
-                    f"{b} interface is {ib}")
+        why = parameters_differ(a, b, check_interface, check_trainability)
+        if why is not None:
+            return why
     return True
+
+
+def parameters_differ(a, b, check_interface=True, check_trainability=True):
+    """Why two parameters differ in trainability or interface (PennyLane's ``qml.equal``
+    texts), or None; their values are compared by the caller.
+
+    >>> from qsym import numpy as pnp
+    >>> print(parameters_differ(pnp.array(0.5), 0.5))
+    Parameters have different trainability.
+     0.5 trainability is True and 0.5 trainability is False
+    >>> print(parameters_differ(pnp.array(0.5), 0.5, check_trainability=False))
+    Parameters have different interfaces.
+     0.5 interface is autograd and 0.5 interface is numpy
+    """
+    (ta, ia), (tb, ib) = _trainability(a), _trainability(b)
+    if check_trainability and ta != tb:
+        return (f"Parameters have different trainability.\n {a} trainability is {ta} "
+                f"and {b} trainability is {tb}")
+    if check_interface and ia != ib:
+        return (f"Parameters have different interfaces.\n {a} interface is {ia} and "
+                f"{b} interface is {ib}")
+    return None
 
 
 def _compare_observables(o1, o2, rtol, atol):

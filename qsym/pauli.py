@@ -31,6 +31,7 @@ from .errors import ArgumentError, MeasurementError, WireError
 from ._gates import PAULI
 from ._operations import (
     GATE_CLASSES,
+    parameters_differ,
     METHODS,
     LinearCombination,
     Observable,
@@ -490,13 +491,9 @@ def _differences(kind: str, a, b) -> str:
 
 def _coefficients_differ(pw, c1, c2, check_interface, check_trainability, rtol, atol):
     """Why two coefficients of the word ``pw`` differ (PennyLane's texts), or None."""
-    t1, t2 = (bool(getattr(c, "requires_grad", False)) for c in (c1, c2))
-    if check_trainability and t1 != t2:
-        return (f"Parameters have different trainability.\n {c1} trainability is {t1} and {c2} "
-                f"trainability is {t2}")
-    i1, i2 = ("autograd" if getattr(c, "requires_grad", None) is not None else "numpy" for c in (c1, c2))
-    if check_interface and i1 != i2:
-        return f"Parameters have different interfaces.\n {c1} interface is {i1} and {c2} interface is {i2}"
+    why = parameters_differ(c1, c2, check_interface, check_trainability)
+    if why is not None:
+        return why
     if not np.allclose(np.asarray(c1, dtype=complex), np.asarray(c2, dtype=complex), rtol=rtol, atol=atol):
         return f"The coefficients of the PauliSentences for {pw} differ: {c1}; {c2}"
     return None
