@@ -394,7 +394,7 @@ def cmd_warmup(args) -> int:
 
     import qsym as qml
 
-    from . import _cache as cache, _shapes as shapes
+    from . import _cache as cache, _shapes as shapes, _tiers as tiers
 
     if args.target:  # a wrong target or arguments: said before minutes of compiling
         call_args, call_kwargs = _parse_arguments(args.args or "[]", args.kwargs)
@@ -407,36 +407,38 @@ def cmd_warmup(args) -> int:
     steps = [s for s in _WARMUP_STEPS if args.batch or not s[1].startswith("batch")]
     saved = os.environ.get("QSYM_TIER")
     os.environ["QSYM_TIER"] = "python"  # the library only: no circuit module compiled
-    try:
-        fn, state_fn = _warmup_circuit(qml)
-        p = qml.numpy.array(np.linspace(0.1, 0.9, 20), requires_grad=True)
-        dev = qml.device("default.qubit", wires=10)
-        nodes = {m: qml.QNode(fn, dev, diff_method=m) for m in ("parameter-shift", "adjoint")}
-        state = qml.QNode(state_fn, dev)
-        for i, (what, kernel) in enumerate(steps, 1):
-            print(f"qsym warmup: [{i}/{len(steps)}] {what} ({kernel}) ...", end="",
-                  file=progress, flush=True)
-            t = time.perf_counter()
-            if kernel == "program_value":
-                nodes["parameter-shift"](p)
-            elif kernel == "program_value_and_grad":
-                qml.grad(nodes["parameter-shift"])(p)
-            elif kernel == "program_value_and_grad_adjoint":
-                qml.grad(nodes["adjoint"])(p)
-            elif kernel.startswith("program_value_and_grad_adjoint_"):  # from 14 wires
-                entry, xs, ds = nodes["adjoint"].compiled((p,), {})
-                entry.value_and_grad_adjoint(shapes.flat(xs), shapes.flat(ds), kernel=kernel)
-            elif kernel == "program_state":
-                state(p)
+    # (tier 0 runs a kernel with no code on disk as its twin: here it compiles it)
+    with tiers.kernel_compiles_on_call():
+        try:
+            fn, state_fn = _warmup_circuit(qml)
+            p = qml.numpy.array(np.linspace(0.1, 0.9, 20), requires_grad=True)
+            dev = qml.device("default.qubit", wires=10)
+            nodes = {m: qml.QNode(fn, dev, diff_method=m) for m in ("parameter-shift", "adjoint")}
+            state = qml.QNode(state_fn, dev)
+            for i, (what, kernel) in enumerate(steps, 1):
+                print(f"qsym warmup: [{i}/{len(steps)}] {what} ({kernel}) ...", end="",
+                      file=progress, flush=True)
+                t = time.perf_counter()
+                if kernel == "program_value":
+                    nodes["parameter-shift"](p)
+                elif kernel == "program_value_and_grad":
+                    qml.grad(nodes["parameter-shift"])(p)
+                elif kernel == "program_value_and_grad_adjoint":
+                    qml.grad(nodes["adjoint"])(p)
+                elif kernel.startswith("program_value_and_grad_adjoint_"):  # from 14 wires
+                    entry, xs, ds = nodes["adjoint"].compiled((p,), {})
+                    entry.value_and_grad_adjoint(shapes.flat(xs), shapes.flat(ds), kernel=kernel)
+                elif kernel == "program_state":
+                    state(p)
+                else:
+                    entry, xs, _ = nodes["parameter-shift"].compiled((p,), {})
+                    getattr(entry, kernel)(np.tile(shapes.flat(xs), (2, 1)))
+                print(f" {time.perf_counter() - t:.1f} s", file=progress, flush=True)
+        finally:
+            if saved is None:
+                os.environ.pop("QSYM_TIER", None)
             else:
-                entry, xs, _ = nodes["parameter-shift"].compiled((p,), {})
-                getattr(entry, kernel)(np.tile(shapes.flat(xs), (2, 1)))
-            print(f" {time.perf_counter() - t:.1f} s", file=progress, flush=True)
-    finally:
-        if saved is None:
-            os.environ.pop("QSYM_TIER", None)
-        else:
-            os.environ["QSYM_TIER"] = saved
+                os.environ["QSYM_TIER"] = saved
     if args.target:
         print(f"qsym warmup: compiling {name} ...", end="", file=progress, flush=True)
         t = time.perf_counter()

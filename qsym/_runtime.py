@@ -192,9 +192,12 @@ class Compiled:
                                   >= kernels.PARALLEL_SHIFT_MIN_WORK)
         # the kernel calls: their plain-Python twins until the kernels' compiled code is
         # loaded, where that is cheap (qsym._tiers.KERNELS; the same bits)
-        self._k_value = tiers.kernels_for(self.module, "_q_WORK_VALUE")
-        self._k_grad = tiers.kernels_for(self.module, "WORK")
-        self._k_adjoint = tiers.kernels_for(self.module, "_q_WORK_ADJOINT")
+        # (tier 0: a kernel not compiled on this machine yet runs as its twin too, and the
+        # background compile compiles it: qsym._tiers._Kernels; _enter switches them)
+        self._k_python = (tiers.kernels_for(self.module, "_q_WORK_VALUE"),
+                          tiers.kernels_for(self.module, "WORK"),
+                          tiers.kernels_for(self.module, "_q_WORK_ADJOINT"))
+        self._k_value, self._k_grad, self._k_adjoint = self._k_python
         how = tiers.mode()
         # the module's file in the cache folder: an earlier process compiled it (it is
         # written only then); numba's index is read in the loading thread, not here
@@ -233,6 +236,9 @@ class Compiled:
             self._prepare_adjoint = ns.prepare_adjoint
         self._prepared = tier != "python" and prepared
         self._ns = ns
+        self._k_value, self._k_grad, self._k_adjoint = (
+            self._k_python if tier == "python" else
+            (tiers.COMPILED_KERNELS if k is tiers.KERNELS else k for k in self._k_python))
         self._fused_names = frozenset(fused) if tier == "fused" else frozenset()
         for name in _ENTRY_POINTS:
             if name in self._fused_names:
@@ -309,6 +315,18 @@ class Compiled:
         self._python_seconds += seconds
         if self._calls == tiers.TEXT_AFTER_CALLS:
             self._to_text()
+        self._check_promotion(x, d)
+
+    def _kernel_seconds(self, seconds, x, d):
+        """A tier-0 kernel call took ``seconds``: on a machine where the kernel library is
+        not compiled yet it ran as Python (qsym._tiers.KERNELS), time that compiling
+        removes, so it counts on the promotion clock beside ``prepare``'s."""
+        if self._holds:
+            return
+        self._python_seconds += seconds
+        self._check_promotion(x, d)
+
+    def _check_promotion(self, x, d):
         if not self._promoted and (self._calls >= tiers.COMPILE_AFTER_CALLS or (
                 not self.one_value and self._python_seconds >= tiers.COMPILE_AFTER_SECONDS)):
             self._promote(x, d)
@@ -431,6 +449,10 @@ class Compiled:
         if "adjoint" in used and not fused_only:
             names.append("prepare_adjoint")
         names += [n for n in ("batch", "batch_adjoint") if n in used]
+        if not fused_only:  # the kernels the compiled tier calls, ready before the swap
+            names += [name for name, use, k in zip(
+                ("kernel_value", "kernel_grad", "kernel_adjoint"), (0, 1, "adjoint"),
+                self._k_python) if use in used and k is tiers.KERNELS]
         if self.fused:
             names += [_FUSED_FOR[m] for m in (0, 1) if m in used]
             if "adjoint" in used:
@@ -606,7 +628,17 @@ class Compiled:
     def value(self, x, d):
         """Measured values at flat inputs ``x`` and data ``d``."""
         mats, _, _, C, _, _ = self._prepare(x, d, 0)
+        if self._k_value is tiers.KERNELS:
+            return self._timed(x, d, tiers.KERNELS.program_value, self._ints, self._floats,
+                               mats, C)
         return self._k_value.program_value(self._ints, self._floats, mats, C)
+
+    def _timed(self, x, d, fn, *args):
+        """``fn(*args)``, a kernel call on tier 0, its time on the promotion clock."""
+        t = time.perf_counter()
+        out = fn(*args)
+        self._kernel_seconds(time.perf_counter() - t, x, d)
+        return out
 
     def value_and_grad(self, x, d):
         """Values and Jacobian ``jac[m, j]`` by parameter shift. Large circuits share the
@@ -619,6 +651,9 @@ class Compiled:
                 return self._launch(kernels.call_dynamic, kernels.program_value_and_grad_parallel,
                                     self._ints, self._floats, mats, smats, ch, C, cc,
                                     4 * threads)
+        if self._k_grad is tiers.KERNELS:
+            return self._timed(x, d, tiers.KERNELS.program_value_and_grad, self._ints,
+                               self._floats, mats, smats, ch, C, cc)
         return self._k_grad.program_value_and_grad(self._ints, self._floats, mats, smats, ch,
                                                    C, cc)
 
@@ -701,6 +736,8 @@ class Compiled:
         args = (self._ints, self._floats, mats, dmats, ch, C, cc)
         kernel = kernel or self.adjoint_kernel()
         if kernel == "program_value_and_grad_adjoint":
+            if self._k_adjoint is tiers.KERNELS:
+                return self._timed(x, d, tiers.KERNELS.program_value_and_grad_adjoint, *args)
             return self._k_adjoint.program_value_and_grad_adjoint(*args)
         if kernel == "program_value_and_grad_adjoint_parallel":
             return self._launch(kernels.program_value_and_grad_adjoint_parallel, *args)

@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import ast
 import atexit
+import contextlib
 import json
 import logging
 import os
@@ -65,6 +66,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 import types
 import weakref
 from pathlib import Path
@@ -599,7 +601,33 @@ def calls_for(names, module, x, d):
             out.append(("fused_value_into", (x, d, np.empty(n_out))))
         elif name in ("fused_value_and_grad", "fused_value_and_grad_adjoint"):
             out.append((name + "_into", (x, d, np.empty(n_out), np.empty((n_out, n_in)))))
+        elif name in KERNEL_CALLS:
+            out.append((name, (x, d)))
     return out
+
+
+# the kernel library entry points a circuit's compiled tier calls after its ``prepare``
+# (qsym._runtime.Compiled.value / value_and_grad / value_and_grad_adjoint): a background
+# compile runs them too, so that a circuit leaves tier 0 only once they are on disk
+KERNEL_CALLS = {"kernel_value": "program_value", "kernel_grad": "program_value_and_grad",
+                "kernel_adjoint": "program_value_and_grad_adjoint"}
+
+
+def _kernel_call(module, name, x, d):
+    """Run ``module``'s ``prepare`` at ``x``, ``d`` and the kernel library entry point
+    ``KERNEL_CALLS[name]`` on what it made (numba compiles or loads that entry point)."""
+    from . import _kernels as kernels
+
+    ints, floats = module.PROGRAM
+    if name == "kernel_adjoint":
+        mats, dmats, ch, C, cc, _ = module.prepare_adjoint(x, d)
+        kernels.program_value_and_grad_adjoint(ints, floats, mats, dmats, ch, C, cc)
+    elif name == "kernel_grad":
+        mats, smats, ch, C, cc, _ = module.prepare(x, d, 1)
+        kernels.program_value_and_grad(ints, floats, mats, smats, ch, C, cc)
+    else:
+        mats, _, _, C, _, _ = module.prepare(x, d, 0)
+        kernels.program_value(ints, floats, mats, C)
 
 
 def run_calls(module, calls) -> None:
@@ -607,7 +635,10 @@ def run_calls(module, calls) -> None:
     compile happens before the run)."""
     for fname, args in calls:
         try:
-            getattr(module, fname)(*args)
+            if fname in KERNEL_CALLS:
+                _kernel_call(module, fname, *args)
+            else:
+                getattr(module, fname)(*args)
         except Exception:  # noqa: BLE001 - a singular point: compiled all the same
             pass
 
@@ -874,16 +905,69 @@ def _warm_up_pending() -> bool:
     return _warm_thread is not None and _warm_thread.is_alive()
 
 
+# how often a deferred kernel (nothing on disk) looks again for compiled code on disk
+ON_DISK_RECHECK_SECONDS = 1.0
+_on_disk_seen: dict = {}  # kernel name -> (monotonic time of the look, found)
+
+
+def kernel_on_disk(name: str) -> bool:
+    """numba's cache index lists compiled code of kernel library entry point ``name`` for
+    this machine (loading it costs milliseconds, not a compile). Looked up at most every
+    :data:`ON_DISK_RECHECK_SECONDS` per name (another process may write it meanwhile: a
+    circuit's background compile, ``qsym warmup``)."""
+    from . import _kernels as kernels
+
+    now = time.monotonic()
+    seen = _on_disk_seen.get(name)
+    if seen is not None and (seen[1] or now - seen[0] < ON_DISK_RECHECK_SECONDS):
+        return seen[1]
+    disp = getattr(kernels, name)
+    try:
+        magic = disp.targetctx.codegen().magic_tuple()
+        found = any(key[1] == magic for key in disp._cache._cache_file._load_index())
+    except Exception:  # noqa: BLE001 - no usable cache (QSYM_CACHE=0, ...): nothing on disk
+        found = False
+    _on_disk_seen[name] = (now, found)
+    return found
+
+
+_defer = threading.local()  # .off: kernel_compiles_on_call() is active in this thread
+
+
+@contextlib.contextmanager
+def kernel_compiles_on_call():
+    """Inside (this thread), a tier-0 call of a kernel library entry point that is not
+    loaded runs the compiled code (loaded, or compiled if it is not on disk) instead of its
+    twin: ``qsym warmup`` compiles the library through a circuit's tier-0 calls."""
+    before = getattr(_defer, "off", False)
+    _defer.off = True
+    try:
+        yield
+    finally:
+        _defer.off = before
+
+
 class _Kernels:
-    """The kernel library's entry points as the runtime calls them (:data:`KERNELS`): the
-    compiled dispatcher once this process has loaded it (from then on a plain attribute),
-    or, while the warm-up thread has not, the entry point's plain-Python twin."""
+    """The kernel library's entry points as the runtime calls them: the compiled
+    dispatcher once this process has loaded it (from then on a plain attribute), or, while
+    the warm-up thread has not, the entry point's plain-Python twin (the same bits).
+
+    ``defer`` (:data:`KERNELS`, a circuit on tier 0): an entry point with no compiled code
+    loaded *or on disk* (a new machine, a new qsym) also runs as its twin rather than make
+    the caller wait 10-60 s for numba; the circuit's background compile compiles it
+    (:func:`calls_for`'s ``kernel_*`` calls) before the circuit leaves tier 0. Without
+    ``defer`` (:data:`COMPILED_KERNELS`, the compiled tiers) such a call compiles it, as a
+    compiled tier must not run Python kernels."""
+
+    def __init__(self, defer: bool):
+        self._defer = defer
 
     def __getattr__(self, name):
         from . import _kernels as kernels
 
         disp = getattr(kernels, name)
-        if disp.overloads or not _warm_up_pending():
+        if disp.overloads or getattr(_defer, "off", False) or not (
+                _warm_up_pending() or (self._defer and not kernel_on_disk(name))):
             setattr(self, name, disp)  # loaded, or loaded on this call as before
             return disp
         twin = _kernel_twins().get(name)
@@ -901,7 +985,8 @@ def _counted_twin(fn):
     return call
 
 
-KERNELS = _Kernels()
+KERNELS = _Kernels(defer=True)
+COMPILED_KERNELS = _Kernels(defer=False)
 
 
 def kernels_needed_soon(num_wires: int, num_ops: int, adjoint: bool) -> None:

@@ -713,3 +713,158 @@ def test_a_large_circuit_starts_the_kernel_warm_up_at_its_trace(monkeypatch):
     key = ((qml._arguments.TRAIN, (8, 12)),)
     stages.record(target, stages.make_symbols(target, [np.zeros((8, 12))], {}, key))
     assert event.is_set()
+
+
+# --- a machine where the kernel library is not compiled yet (issue #17) ----------------------
+def test_a_kernel_not_compiled_on_this_machine_runs_as_its_twin_on_tier_0(monkeypatch):
+    """tiers.KERNELS (tier 0) runs an entry point that has no compiled code loaded and none
+    on disk as its plain-Python twin (before: numba compiled it on the caller's path, 10-60
+    s); tiers.COMPILED_KERNELS (the compiled tiers) hands out the dispatcher, which
+    compiles it. Once the code is on disk both hand out the dispatcher. The twin's bits are
+    the kernel's."""
+    e = _entry(_node(fn=_hea_mixed, wires=4), np.linspace(-1.1, 0.9, 8))
+    x, d = np.linspace(-1.1, 0.9, 8), np.zeros(0)
+    args = (e._ints, e._floats) + tuple(e._prepare(x, d, 1)[:5])
+    real = kernels.program_value_and_grad
+    expected = _bits(*real(*args))
+    assert tiers._kernel_twins()  # (made from the real kernels, before the fake below)
+    # a dispatcher with nothing loaded (a new machine); the real one's code is not used
+    fake = type("Unloaded", (), {"overloads": {}, "__call__": lambda self, *a: 1 / 0})()
+    monkeypatch.setattr(kernels, "program_value_and_grad", fake)
+    on_disk = {"value": False}
+    monkeypatch.setattr(tiers, "kernel_on_disk", lambda name: on_disk["value"])
+    monkeypatch.setattr(tiers, "_warm_up_pending", lambda: False)
+    deferring, compiled = tiers._Kernels(defer=True), tiers._Kernels(defer=False)
+    before = tiers.twin_calls
+    assert _bits(*deferring.program_value_and_grad(*args)) == expected
+    assert tiers.twin_calls == before + 1
+    assert compiled.program_value_and_grad is fake
+    on_disk["value"] = True  # written meanwhile (a background compile, `qsym warmup`)
+    assert deferring.program_value_and_grad is fake
+
+
+def test_kernel_on_disk_reads_numbas_index_for_this_machine(monkeypatch, tmp_path):
+    """tiers.kernel_on_disk: true for an entry point the suite's warm-up compiled (its
+    cached code is listed for this machine); false for one whose index cannot be read; a
+    'no' is looked up again after ON_DISK_RECHECK_SECONDS, a 'yes' is kept."""
+    monkeypatch.setattr(tiers, "_on_disk_seen", {})
+    kernels.program_value(*_prepared_value_args())  # compiled or loaded: on disk now
+    assert tiers.kernel_on_disk("program_value")
+
+    class NoIndex:
+        overloads = {}
+        targetctx = kernels.program_value.targetctx
+
+        class _cache:
+            class _cache_file:
+                @staticmethod
+                def _load_index():
+                    raise OSError("no cache folder")
+
+    monkeypatch.setattr(kernels, "program_value", NoIndex)
+    monkeypatch.setattr(tiers, "_on_disk_seen", {})
+    assert not tiers.kernel_on_disk("program_value")
+    assert not tiers.kernel_on_disk("program_value")  # (the 'no' kept: not looked up again)
+    monkeypatch.undo()  # the real dispatcher back; the 'no' made long enough ago:
+    monkeypatch.setattr(tiers, "_on_disk_seen", {"program_value": (
+        time.monotonic() - tiers.ON_DISK_RECHECK_SECONDS - 1, False)})
+    assert tiers.kernel_on_disk("program_value")  # looked up again
+
+
+def _prepared_value_args():
+    e = _entry(_node(fn=_hea_mixed, wires=4), np.zeros(8))
+    mats, _, _, C, _, _ = e._prepare(np.zeros(8), np.zeros(0), 0)
+    return e._ints, e._floats, mats, C
+
+
+def test_tier_0_kernel_time_counts_and_the_compiled_tiers_use_compiled_kernels(monkeypatch):
+    """On tier 0 a kernel call's time counts on the promotion clock (on a new machine it is
+    Python time that compiling removes), so a circuit whose twin calls are slow is compiled
+    after a few calls, not after 100; its background compile then also compiles the kernel
+    entry points its compiled tier calls (``kernel_*``, :func:`qsym._tiers.calls_for`); a
+    compiled tier calls tiers.COMPILED_KERNELS, never a twin."""
+    monkeypatch.delenv("QSYM_TIER", raising=False)
+    node = _node(fn=_hea_mixed, wires=4)
+    w = np.linspace(-1.1, 0.9, 8)
+    e = _entry(node, w)
+    assert e.tier == "python" and e._k_grad is tiers.KERNELS
+    started = []
+    monkeypatch.setattr(type(e), "_promote", lambda self, x, d: started.append(self._wanted()))
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 0.0)
+    e._promoted = False
+    e.value_and_grad(w, np.zeros(0))
+    assert started, "the kernel call's time did not reach the promotion clock"
+    wanted = started[-1]
+    if not e.fused:
+        assert "kernel_grad" in wanted
+    assert e._wanted(need_prepare=True)[0] == "prepare"
+    assert "kernel_grad" in e._wanted(need_prepare=True)
+    with e._lock:
+        e._enter("module")
+    assert e._k_grad is tiers.COMPILED_KERNELS and e._k_value is tiers.COMPILED_KERNELS
+    with e._lock:
+        e._enter("python")
+    assert e._k_grad is tiers.KERNELS
+
+
+def test_the_background_compile_runs_the_kernels_of_the_compiled_tier(monkeypatch):
+    """calls_for's ``kernel_value`` / ``kernel_grad`` / ``kernel_adjoint``: the module's
+    ``prepare`` (or ``prepare_adjoint``) and then the kernel library entry point on its
+    output, so that the background process leaves the kernels on disk too."""
+    node = _node(fn=_hea_mixed, wires=4)
+    w = np.linspace(-1.1, 0.9, 8)
+    e = _entry(node, w)
+    calls = []
+    for name in ("program_value", "program_value_and_grad", "program_value_and_grad_adjoint"):
+        real = getattr(kernels, name)
+        monkeypatch.setattr(kernels, name, lambda *a, _n=name, _r=real: (calls.append(_n),
+                                                                          _r(*a))[1])
+    module = tiers.loaded(e.module)
+    tiers.run_calls(module, tiers.calls_for(["kernel_value", "kernel_grad", "kernel_adjoint"],
+                                            module, w, np.zeros(0)))
+    assert calls == ["program_value", "program_value_and_grad",
+                     "program_value_and_grad_adjoint"]
+
+
+def test_a_new_machine_answers_small_circuits_without_compiling_the_kernels(tmp_path):
+    """A process with an empty cache folder (nothing compiled: a new machine, a new qsym
+    copy): the seed's gradient, ``qml.check`` (the seed example's last step) and a 4-wire
+    circuit's gradient by parameter shift and adjoint answer without numba compiling any
+    kernel library function (before: ``qml.check`` waited 35-60 s for it), with the right
+    numbers (closed form, finite differences), and nothing is said on stderr."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, numba, qsym as qml, qsym._kernels as k\n"
+        "from tests.test_tiers import _hea_mixed\n"
+        "dev = qml.device('default.qubit', wires=1)\n"
+        "@qml.qnode(dev)\n"
+        "def seed(p):\n"
+        "    qml.RX(p[0], wires=0); qml.RY(p[1], wires=0)\n"
+        "    return qml.expval(qml.PauliZ(0))\n"
+        "p = qml.numpy.array([0.54, 0.12])\n"
+        "g = qml.grad(seed)(p)\n"
+        "exact = [-np.sin(.54) * np.cos(.12), -np.cos(.54) * np.sin(.12)]\n"
+        "ok = np.allclose(g, exact, atol=1e-15)\n"
+        "ok &= qml.check(seed, p).ok\n"
+        "w = qml.numpy.array(np.linspace(-1.1, 0.9, 8), requires_grad=True)\n"
+        "for m in ('parameter-shift', 'adjoint'):\n"
+        "    node = qml.QNode(_hea_mixed, qml.device('default.qubit', wires=4), diff_method=m)\n"
+        "    g = qml.grad(node)(w)\n"
+        "    fd = [(node(w + h) - node(w - h)) / 2e-6 for h in np.eye(8) * 1e-6]\n"
+        "    ok &= bool(np.allclose(g, fd, atol=1e-7))\n"
+        "loaded = [n for n, f in vars(k).items()\n"
+        "          if isinstance(f, numba.core.registry.CPUDispatcher) and f.overloads]\n"
+        "print(bool(ok), loaded)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("QSYM_QUIET", "NUMBA_CACHE_DIR")}
+    # tier 0 for ever: no background compile (it would compile the kernel library here)
+    env.update(QSYM_CACHE_DIR=str(tmp_path / "cache"), QSYM_TIER="python")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, timeout=600, cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[0] == "True []", out.stdout + out.stderr
+    assert "numba is compiling" not in out.stderr, out.stderr
