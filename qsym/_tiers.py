@@ -931,7 +931,7 @@ def kernel_on_disk(name: str) -> bool:
     return found
 
 
-_defer = threading.local()  # .off: kernel_compiles_on_call() is active in this thread
+_compiling_on_call = threading.local()  # .on: kernel_compiles_on_call() is active here
 
 
 @contextlib.contextmanager
@@ -939,12 +939,12 @@ def kernel_compiles_on_call():
     """Inside (this thread), a tier-0 call of a kernel library entry point that is not
     loaded runs the compiled code (loaded, or compiled if it is not on disk) instead of its
     twin: ``qsym warmup`` compiles the library through a circuit's tier-0 calls."""
-    before = getattr(_defer, "off", False)
-    _defer.off = True
+    before = getattr(_compiling_on_call, "on", False)
+    _compiling_on_call.on = True
     try:
         yield
     finally:
-        _defer.off = before
+        _compiling_on_call.on = before
 
 
 class _Kernels:
@@ -966,7 +966,7 @@ class _Kernels:
         from . import _kernels as kernels
 
         disp = getattr(kernels, name)
-        if disp.overloads or getattr(_defer, "off", False) or not (
+        if disp.overloads or getattr(_compiling_on_call, "on", False) or not (
                 _warm_up_pending() or (self._defer and not kernel_on_disk(name))):
             setattr(self, name, disp)  # loaded, or loaded on this call as before
             return disp
