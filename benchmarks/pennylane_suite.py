@@ -293,9 +293,10 @@ def pytest_runtest_logreport(report):
     msg = crash.message if crash is not None else ""
     if report.skipped and isinstance(report.longrepr, tuple):
         msg = str(report.longrepr[2])
+    where = f"{os.path.basename(str(crash.path))}:{crash.lineno}" if crash is not None else ""
     with open(_PATH, "a", encoding="utf-8") as f:
         f.write(json.dumps({"id": report.nodeid, "when": report.when,
-                            "outcome": outcome, "msg": msg}) + "\\n")
+                            "outcome": outcome, "msg": msg, "where": where}) + "\\n")
 
 
 def pytest_collectreport(report):
@@ -525,21 +526,32 @@ def run_file(python: str, tests_dir: Path, rel: str, log_dir: Path, side: str,
     else:
         # an AssertionError's summary line may be empty after the colon: take the log's
         full = {}
-        for line in log_lines:
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                continue
+        for rec in _records(log_lines):
             if rec["outcome"] == "failed":
                 full.setdefault(rec["id"], rec["msg"])
         for key in ("failed", "error"):
             for nid, reason in res[key].items():
                 if nid in full and (not reason.strip() or reason.strip().endswith(":")):
                     res[key][nid] = first_line(full[nid])
+    # where each failure raised (file:line of the crash), to tell apart generic messages
+    where = {}
+    for rec in _records(log_lines):
+        if rec["outcome"] == "failed" and rec.get("where"):
+            where.setdefault(rec["id"], rec["where"])
+    where = {nid: w for nid, w in where.items() if nid in res["failed"] or nid in res["error"]}
     return {"passed": len(res["passed"]), "failed": res["failed"], "error": res["error"],
+            "where": where,
             "skipped": res["skipped"], "xfailed": res["xfailed"], "xpassed": res["xpassed"],
             "wall": round(wall, 1), "exit": code, "killed": killed,
             "log": str(out_path)}
+
+
+def _records(lines):
+    for line in lines:
+        try:
+            yield json.loads(line)
+        except ValueError:
+            continue
 
 
 _TIER = None
@@ -568,8 +580,9 @@ def _qsym_has_tier_setting() -> bool:
 
 def rank_reasons(summary: dict) -> list[dict]:
     """The qsym failures and errors grouped by :func:`normalise_reason`, most tests first:
-    ``{"reason", "count", "example", "line", "files", "blocks"}`` (``blocks``: for a file
-    that did not collect, the tests PennyLane passes in it)."""
+    ``{"reason", "count", "example", "line", "files", "blocks", "sites"}`` (``blocks``: for
+    a file that did not collect, the tests PennyLane passes in it; ``sites``: the most
+    common file:line the failures raised at)."""
     groups: dict[str, dict] = {}
     for rel, entry in summary["files"].items():
         q = entry.get("qsym")
@@ -580,14 +593,17 @@ def rank_reasons(summary: dict) -> list[dict]:
             for nid, line in q[key].items():
                 norm = normalise_reason(line) or "(no message)"
                 g = groups.setdefault(norm, {"reason": norm, "count": 0, "example": nid,
-                                             "line": line, "files": set(), "blocks": 0})
+                                             "line": line, "files": set(), "blocks": 0,
+                                             "sites": Counter()})
                 g["count"] += 1
+                g["sites"][q.get("where", {}).get(nid, "?")] += 1
                 g["files"].add(rel)
                 if "::" not in nid:  # a collection error: the whole file
                     g["blocks"] += base.get("passed", 0)
     ranked = sorted(groups.values(), key=lambda g: (-(g["count"] + g["blocks"]), g["reason"]))
     for g in ranked:
         g["files"] = sorted(g["files"])
+        g["sites"] = dict(g["sites"].most_common(5))
     return ranked
 
 
@@ -622,6 +638,9 @@ def print_report(summary: dict, top: int) -> None:
         blocks = f" (+blocks {g['blocks']})" if g["blocks"] else ""
         print(f"{i:3}. [{g['count']}{blocks}; {len(g['files'])} files] {g['reason']}\n"
               f"       e.g. {g['example']}\n       {g['line']}")
+        sites = {k: v for k, v in g.get("sites", {}).items() if k != "?"}
+        if sites:
+            print("       raised at: " + ", ".join(f"{k} ({v})" for k, v in sites.items()))
 
 
 def main(argv=None) -> int:
