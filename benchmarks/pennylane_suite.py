@@ -58,7 +58,8 @@ and flaky in ``--python``'s environment)::
 
 Paths are relative to ``tests/`` (files or directories: a directory means its
 ``test_*.py`` files, recursively). ``--report-only`` re-prints the table and ranking of an
-existing ``summary.json`` in ``--out``; ``--top`` sets how many reasons are listed;
+existing ``summary.json`` in ``--out`` (``--reparse`` re-reads its results from the logs
+first, for a run made by an older version of this script); ``--top`` sets how many reasons are listed;
 ``--resume`` keeps the results already in ``--out/summary.json`` and runs only the files
 and sides missing there (so qsym's side can run first and ``--baseline --resume`` later).
 """
@@ -451,10 +452,17 @@ def parse_log(lines: list[str]) -> dict:
 
 def first_line(msg: str) -> str:
     """The first line of a crash message, or for a bare ``AssertionError:`` line the first
-    line that says something."""
+    line that says something, or for a collection error's traceback text its last ``E``
+    line naming an exception."""
     lines = [ln.strip() for ln in msg.splitlines() if ln.strip()]
     if not lines:
         return ""
+    # a collection error's text (ImportError while importing test module ...): the
+    # traceback's last "E   Xxx: ..." line is the exception
+    e_lines = [ln[1:].strip() for ln in lines if re.match(r"E\s", ln)]
+    if e_lines:
+        excs = [ln for ln in e_lines if re.match(r"[\w.]*(Error|Exception|Warning)\b", ln)]
+        return (excs or e_lines)[-1]
     head = lines[0]
     if head.rstrip(":") in {"AssertionError", "assert"} and len(lines) > 1:
         return f"{head} {lines[1]}"
@@ -518,6 +526,11 @@ def run_file(python: str, tests_dir: Path, rel: str, log_dir: Path, side: str,
             os.killpg(proc.pid, 9)
             code = proc.wait()
     wall = time.monotonic() - start
+    return collect_result(out_path, jsonl, killed, code, wall)
+
+
+def collect_result(out_path: Path, jsonl: Path, killed: bool, code, wall: float) -> dict:
+    """One file's result from its pytest output ``out_path`` and plugin log ``jsonl``."""
     output = out_path.read_text(encoding="utf-8", errors="replace")
     res = parse_summary(output)
     log_lines = jsonl.read_text(encoding="utf-8").splitlines() if jsonl.exists() else []
@@ -657,14 +670,26 @@ def main(argv=None) -> int:
     ap.add_argument("--resume", action="store_true",
                     help="keep the results already in --out/summary.json; run only the "
                          "files and sides missing there (e.g. qsym first, then --baseline)")
+    ap.add_argument("--reparse", action="store_true",
+                    help="re-read every result in --out/summary.json from its logs, then "
+                         "print the report (no test runs)")
     ap.add_argument("--report-only", action="store_true",
                     help="print the report of --out/summary.json and stop")
     args = ap.parse_args(argv)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="plsuite-"))
     out.mkdir(parents=True, exist_ok=True)
     summary_path = out / "summary.json"
-    if args.report_only:
-        print_report(json.loads(summary_path.read_text(encoding="utf-8")), args.top)
+    if args.report_only or args.reparse:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        if args.reparse:
+            for entry in summary["files"].values():
+                for side, r in entry.items():
+                    log = Path(r["log"])
+                    entry[side] = collect_result(log, log.with_suffix(".jsonl"), r["killed"],
+                                                 r["exit"], r["wall"])
+            summary["ranking"] = rank_reasons(summary)
+            summary_path.write_text(json.dumps(summary, indent=1), encoding="utf-8")
+        print_report(summary, args.top)
         return 0
     if not args.pl_site or not args.paths:
         ap.error("--pl-site and at least one test path are needed")

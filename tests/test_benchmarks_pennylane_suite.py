@@ -189,3 +189,17 @@ def test_parse_log_and_rank(suite):
         ("AttributeError: module 'qsym' has no attribute 'X'", 2, 0),
         ("assert N == N", 1, 0)]
     assert ranked[1]["example"] == "a.py::t1" and ranked[1]["files"] == ["a.py"]
+
+
+def test_first_line_of_a_collection_error(suite):
+    text = ("ImportError while importing test module '/x/tests/m/test_state.py'.\n"
+            "Hint: make sure your test modules/packages have valid Python names.\n"
+            "Traceback:\n"
+            "/usr/lib/python3.11/importlib/__init__.py:126: in import_module\n"
+            "    return _bootstrap._gcd_import(name[level:], package, level)\n"
+            "m/test_state.py:22: in <module>\n"
+            "    from qsym.devices import DefaultMixed\n"
+            "E   ImportError: cannot import name 'DefaultMixed' from 'qsym.devices' (/q/devices.py)\n")
+    assert suite.first_line(text) == (
+        "ImportError: cannot import name 'DefaultMixed' from 'qsym.devices' (/q/devices.py)")
+    assert suite.first_line("ValueError: bad\nmore") == "ValueError: bad"
