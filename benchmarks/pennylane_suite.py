@@ -295,6 +295,15 @@ def pytest_runtest_logreport(report):
     if report.skipped and isinstance(report.longrepr, tuple):
         msg = str(report.longrepr[2])
     where = f"{os.path.basename(str(crash.path))}:{crash.lineno}" if crash is not None else ""
+    # the last frame in the test's own file (the test line that led to the crash)
+    test_file = os.path.basename(report.location[0]) if report.location else None
+    entries = getattr(getattr(report.longrepr, "reprtraceback", None), "reprentries", [])
+    for entry in reversed(entries or []):
+        loc = getattr(entry, "reprfileloc", None)
+        if loc is not None and os.path.basename(str(loc.path)) == test_file:
+            at = f"{test_file}:{loc.lineno}"
+            where = at if at == where else f"{at} > {where}"
+            break
     with open(_PATH, "a", encoding="utf-8") as f:
         f.write(json.dumps({"id": report.nodeid, "when": report.when,
                             "outcome": outcome, "msg": msg, "where": where}) + "\\n")
@@ -595,7 +604,7 @@ def rank_reasons(summary: dict) -> list[dict]:
     """The qsym failures and errors grouped by :func:`normalise_reason`, most tests first:
     ``{"reason", "count", "example", "line", "files", "blocks", "sites"}`` (``blocks``: for
     a file that did not collect, the tests PennyLane passes in it; ``sites``: the most
-    common file:line the failures raised at)."""
+    common places the failures raised at, as ``test_file:line > crash_file:line``)."""
     groups: dict[str, dict] = {}
     for rel, entry in summary["files"].items():
         q = entry.get("qsym")
