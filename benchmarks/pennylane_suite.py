@@ -535,16 +535,21 @@ def run_file(python: str, tests_dir: Path, rel: str, log_dir: Path, side: str,
             os.killpg(proc.pid, 9)
             code = proc.wait()
     wall = time.monotonic() - start
-    return collect_result(out_path, jsonl, killed, code, wall)
+    return collect_result(rel, out_path, jsonl, killed, code, wall)
 
 
-def collect_result(out_path: Path, jsonl: Path, killed: bool, code, wall: float) -> dict:
-    """One file's result from its pytest output ``out_path`` and plugin log ``jsonl``."""
+def collect_result(rel: str, out_path: Path, jsonl: Path, killed: bool, code,
+                   wall: float) -> dict:
+    """Test file ``rel``'s result from its pytest output ``out_path`` and plugin log
+    ``jsonl``. A run that ended before any test (a sub-conftest that does not import,
+    a usage error) is one error for the file, with the output's exception line."""
     output = out_path.read_text(encoding="utf-8", errors="replace")
     res = parse_summary(output)
     log_lines = jsonl.read_text(encoding="utf-8").splitlines() if jsonl.exists() else []
     if killed or not res["found"]:
         res = parse_log(log_lines)
+        if not killed and not log_lines and code not in (0, 5):
+            res["error"][rel] = first_line(output) or f"pytest exit code {code}"
     else:
         # an AssertionError's summary line may be empty after the colon: take the log's
         full = {}
@@ -691,11 +696,11 @@ def main(argv=None) -> int:
     if args.report_only or args.reparse:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
         if args.reparse:
-            for entry in summary["files"].values():
+            for rel, entry in summary["files"].items():
                 for side, r in entry.items():
                     log = Path(r["log"])
-                    entry[side] = collect_result(log, log.with_suffix(".jsonl"), r["killed"],
-                                                 r["exit"], r["wall"])
+                    entry[side] = collect_result(rel, log, log.with_suffix(".jsonl"),
+                                                 r["killed"], r["exit"], r["wall"])
             summary["ranking"] = rank_reasons(summary)
             summary_path.write_text(json.dumps(summary, indent=1), encoding="utf-8")
         print_report(summary, args.top)

@@ -203,3 +203,19 @@ def test_first_line_of_a_collection_error(suite):
     assert suite.first_line(text) == (
         "ImportError: cannot import name 'DefaultMixed' from 'qsym.devices' (/q/devices.py)")
     assert suite.first_line("ValueError: bad\nmore") == "ValueError: bad"
+
+
+def test_a_run_that_stops_before_any_test_is_one_error(suite, tmp_path):
+    log = tmp_path / "x.log"
+    log.write_text("ImportError while loading conftest '/t/ops/functions/conftest.py'.\n"
+                   "ops/functions/conftest.py:29: in <module>\n"
+                   "    from qsym.operation import StatePrepBase\n"
+                   "E   ImportError: cannot import name 'StatePrepBase' from 'qsym.operation'\n")
+    res = suite.collect_result("ops/functions/test_matrix.py", log, tmp_path / "x.jsonl",
+                               False, 4, 1.0)
+    assert res["passed"] == 0 and res["failed"] == {}
+    assert res["error"] == {"ops/functions/test_matrix.py":
+                            "ImportError: cannot import name 'StatePrepBase' from 'qsym.operation'"}
+    # no tests at all (exit code 5) is not an error
+    log.write_text("no tests ran in 0.01s\n")
+    assert suite.collect_result("t.py", log, tmp_path / "x.jsonl", False, 5, 1.0)["error"] == {}
