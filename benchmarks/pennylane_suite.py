@@ -606,7 +606,8 @@ def _qsym_has_tier_setting() -> bool:
 # -- reporting ---------------------------------------------------------------------------
 
 def rank_reasons(summary: dict) -> list[dict]:
-    """The qsym failures and errors grouped by :func:`normalise_reason`, most tests first:
+    """The qsym failures and errors grouped by :func:`normalise_reason`, most tests first
+    (a test that fails under PennyLane too, in a ``--baseline`` run, is left out):
     ``{"reason", "count", "example", "line", "files", "blocks", "sites"}`` (``blocks``: for
     a file that did not collect, the tests PennyLane passes in it; ``sites``: the most
     common places the failures raised at, as ``test_file:line > crash_file:line``)."""
@@ -616,8 +617,11 @@ def rank_reasons(summary: dict) -> list[dict]:
         if not q:
             continue
         base = entry.get("pennylane") or {}
+        base_bad = set(base.get("failed", {})) | set(base.get("error", {}))
         for key in ("failed", "error"):
             for nid, line in q[key].items():
+                if nid in base_bad:  # fails under PennyLane too (e.g. catalyst missing)
+                    continue
                 norm = normalise_reason(line) or "(no message)"
                 g = groups.setdefault(norm, {"reason": norm, "count": 0, "example": nid,
                                              "line": line, "files": set(), "blocks": 0,
