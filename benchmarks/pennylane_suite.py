@@ -610,7 +610,8 @@ def rank_reasons(summary: dict) -> list[dict]:
     (a test that fails under PennyLane too, in a ``--baseline`` run, is left out):
     ``{"reason", "count", "example", "line", "files", "blocks", "sites"}`` (``blocks``: for
     a file that did not collect, the tests PennyLane passes in it; ``sites``: the most
-    common places the failures raised at, as ``test_file:line > crash_file:line``)."""
+    common file:line the failures raised at: the crash frame, which for a failure raised
+    inside the library is the library line, not the test line)."""
     groups: dict[str, dict] = {}
     for rel, entry in summary["files"].items():
         q = entry.get("qsym")
