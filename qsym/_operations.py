@@ -3026,6 +3026,26 @@ class Prod(_Arithmetic):
         if tape is not None and self.is_gate_product:  # a statement: applied unless used
             tape.pend(self, self.applied_gates())
 
+    @classmethod
+    def _sort(cls, op_list, wire_map: dict | None = None) -> list:
+        """PennyLane's ``Prod._sort``: the factors by wire, an insertion sort that moves a
+        factor before the ones it shares no wire with and whose smallest wire label (as a
+        string) is larger (:func:`swappable_ops`), so factors on a common wire keep their
+        order (they need not commute); ``wire_map`` relabels the wires for the comparison.
+
+        >>> import qsym as qml
+        >>> qml.ops.Prod._sort([qml.X(2), qml.Z(0), qml.Y(2), qml.X(1)])
+        [Z(0), X(1), X(2), Y(2)]
+        """
+        out = list(op_list)
+        for i in range(1, len(out)):
+            key, j = out[i], i - 1
+            while j >= 0 and swappable_ops(out[j], key, wire_map):
+                out[j + 1] = out[j]
+                j -= 1
+            out[j + 1] = key
+        return out
+
     @property
     def is_gate_product(self) -> bool:
         """Whether every factor is a gate (or a product of gates): then the product can be
@@ -3105,6 +3125,24 @@ class Sum(_Arithmetic):
     """
 
     _empty_is_zero = True
+
+    @classmethod
+    def _sort(cls, op_list, wire_map: dict | None = None) -> list:
+        """PennyLane's ``Sum._sort``: the summands ordered by their smallest wire label (as a
+        string, so ``0`` and ``"a"`` compare), then by their number of wires, then by how
+        they print; a summand on no wires first; ``wire_map`` relabels the wires first.
+
+        >>> import qsym as qml
+        >>> qml.ops.Sum._sort([qml.X(3), qml.CNOT([0, 2]), qml.Y("a"), qml.Z(0)])
+        [Z(0), CNOT(wires=[0, 2]), X(3), Y('a')]
+        """
+        def key(op):
+            if not len(op.wires):
+                return ("", 0, str(op))
+            wires = [wire_map[w] for w in op.wires] if wire_map is not None else op.wires
+            return min(map(str, wires)), len(op.wires), str(op)
+
+        return sorted(op_list, key=key)
 
     def __init__(self, *summands, grouping_type=None, method="rlf", id=None, _flat=False,
                  _grouping_indices=None):

@@ -290,3 +290,45 @@ def test_out_poly_decomposition_and_checks():
         qml.OutPoly(lambda x: 2.5 * x, [[0]], [1, 2])
     with pytest.raises(ArgumentError, match="None of the wires"):
         qml.OutPoly(lambda x: x, [[0]], [0, 2])
+
+
+def test_sum_sort_orders_summands_by_smallest_wire_label_then_size_then_text():
+    """Sum._sort (PennyLane's, used to print and compare sums canonically): by the smallest
+    wire label as a string ("1" < "5" < "a" < "ba" < "c"), then the number of wires, then
+    the printed form; a tuple is accepted; a summand on no wires comes first."""
+    ops = (qml.X(3), qml.X(5), qml.Toffoli([2, 3, 4]), qml.CNOT([2, 5]), qml.Z("ba"),
+           qml.RX(1, 5), qml.Y(0), qml.CRX(1, [0, 2]), qml.Z(3), qml.Toffoli([1, "c", "ab"]),
+           qml.CRY(1, [1, 2]), qml.X("d"), qml.GlobalPhase(0.3))
+    expected = ["GlobalPhase(0.3, wires=[])", "Y(0)", "CRX(1, wires=[0, 2])",
+                "CRY(1, wires=[1, 2])", "Toffoli(wires=[1, 'c', 'ab'])", "CNOT(wires=[2, 5])",
+                "Toffoli(wires=[2, 3, 4])", "X(3)", "Z(3)", "RX(1, wires=[5])", "X(5)",
+                "Z('ba')", "X('d')"]
+    assert [repr(o) for o in qml.ops.Sum._sort(ops)] == expected
+    # wire_map: the labels compared after relabelling (0 -> "z" moves Y(0) to the end)
+    mapped = qml.ops.Sum._sort([qml.Y(0), qml.X(1)], wire_map={0: "z", 1: 1})
+    assert [repr(o) for o in mapped] == ["X(1)", "Y(0)"]
+
+
+def test_prod_sort_moves_factors_only_past_factors_on_other_wires():
+    """Prod._sort (PennyLane's insertion sort): a factor moves before the factors it shares
+    no wire with and whose smallest label is larger; factors on a common wire keep their
+    order, since they need not commute (X(2) before Y(2), RX(1, 5) before X(5))."""
+    ops = [qml.X(3), qml.X(5), qml.Toffoli([2, 3, 4]), qml.CNOT([2, 5]), qml.Z("ba"),
+           qml.RX(1, 5), qml.Y(0), qml.CRX(1, [0, 2]), qml.Z(3), qml.Toffoli([1, "c", "ab"]),
+           qml.CRY(1, [1, 2]), qml.X("d")]
+    out = qml.ops.Prod._sort(ops)
+    assert sorted(map(repr, out)) == sorted(map(repr, ops))
+    pos = {repr(o): i for i, o in enumerate(out)}
+    # every pair on a common wire keeps its order from the input
+    for i, a in enumerate(ops):
+        for b in ops[i + 1:]:
+            if set(a.wires) & set(b.wires):
+                assert pos[repr(a)] < pos[repr(b)], (a, b)
+    assert [repr(o) for o in qml.ops.Prod._sort([qml.X(2), qml.Z(0), qml.Y(2), qml.X(1)])] \
+        == ["Z(0)", "X(1)", "X(2)", "Y(2)"]
+    # the sorted product is the same operator (only factors on disjoint wires swapped)
+    small = [qml.X(2), qml.CNOT([0, 2]), qml.Z(1), qml.RY(0.3, 0), qml.Y(2), qml.Hadamard(1)]
+    moved = qml.ops.Prod._sort(small)
+    assert [repr(o) for o in moved] != [repr(o) for o in small]
+    assert np.allclose(qml.matrix(qml.prod(*moved), wire_order=[0, 1, 2]),
+                       qml.matrix(qml.prod(*small), wire_order=[0, 1, 2]))
