@@ -257,6 +257,26 @@ class Template(GateSequence):
         """The parameters PennyLane's label shows (its ``data``): :attr:`parameters`."""
         return tuple(self.parameters)
 
+    @property
+    def batch_size(self):
+        """PennyLane's ``batch_size``: the number of parameter sets the template was given
+        (features or weights with a leading batch axis), which its gates broadcast over;
+        None if it was given one. Read off the gates it decomposes into.
+
+        >>> import numpy as np
+        >>> AngleEmbedding(np.ones((5, 3)), wires=[0, 1, 2]).batch_size
+        5
+        >>> AngleEmbedding(np.ones(3), wires=[0, 1, 2]).batch_size is None
+        True
+        """
+        sizes = {size for g in self.decomposition()
+                 if (size := getattr(g, "batch_size", None)) is not None}
+        if len(sizes) > 1:
+            raise ArgumentError(
+                f"{type(self).__name__}: its broadcast parameters have different batch sizes "
+                f"{sorted(sizes)}; give every parameter the same leading batch size")
+        return sizes.pop() if sizes else None
+
     def draw_controls(self) -> tuple:
         """``(control wires, control values)`` qml.draw marks with dots on the template's
         box (none: the box spans all its wires)."""

@@ -519,3 +519,23 @@ def test_qaoa_embedding_broadcasts_features_or_weights():
         qml.QAOAEmbedding(feats[0], weights[0], wires=[0, 1, 2])
     with pytest.raises(ValueError, match="did not recognize local field A"):
         qml.QAOAEmbedding(feats[0], weights, wires=[0, 1, 2], local_field="A")
+
+
+@pytest.mark.parametrize("make, size", [
+    (lambda: qml.AngleEmbedding(np.arange(15.0).reshape(5, 3), wires=range(3)), 5),
+    (lambda: qml.AngleEmbedding(np.arange(3.0), wires=range(3)), None),
+    (lambda: qml.IQPEmbedding(np.arange(9.0).reshape(3, 3), wires=range(3)), 3),
+    (lambda: qml.AmplitudeEmbedding(np.full((3, 4), 0.5), wires=range(2)), 3),
+    (lambda: qml.AmplitudeEmbedding(np.full(4, 0.5), wires=range(2)), None),
+    (lambda: qml.StronglyEntanglingLayers(np.ones((4, 2, 3, 3)), wires=range(3)), 4),
+    (lambda: qml.StronglyEntanglingLayers(np.ones((2, 3, 3)), wires=range(3)), None),
+    (lambda: qml.QFT(wires=[0, 1]), None),
+])
+def test_template_batch_size_is_the_leading_axis_of_its_parameters(make, size):
+    """PennyLane's ``batch_size`` of a template: the number of parameter sets given (a
+    leading batch axis on the features or weights), None for one set; the gates of its
+    decomposition broadcast over the same batch, and so does a tape holding it."""
+    op = make()
+    assert op.batch_size == size
+    assert {g.batch_size for g in op.decomposition()} <= {size, None}
+    assert qml.tape.QuantumScript([op], [qml.expval(qml.Z(0))]).batch_size == size
