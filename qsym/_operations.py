@@ -738,8 +738,23 @@ class Operation:
             return Wires([w for w in self.wires if w not in self._ctrl_of.wires])
         if self.name == "MultiControlledX":
             return Wires(self.wires[:-1])
+        if self.name in ZERO_CONTROLLED_PHASES:
+            return Wires(self.wires[:1])
         k = CONTROLLED_LABELS.get(self.name, (0,))[0]
         return Wires(self.wires[:k])
+
+    @property
+    def control_values(self) -> str:
+        """PennyLane's ``control_values`` of ``CPhaseShift00`` and ``CPhaseShift01``, whose
+        control wire (the first) is controlled on 0: ``"0"``; no other table gate has the
+        attribute (as in PennyLane: ``qml.ctrl`` makes controlled operators that do).
+
+        >>> CPhaseShift01(0.3, wires=[0, 1]).control_wires, CPhaseShift01(0.3, wires=[0, 1]).control_values
+        (Wires([0]), '0')
+        """
+        if ZERO_CONTROLLED_PHASES.get(self.name) is not None:
+            return ZERO_CONTROLLED_PHASES[self.name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute 'control_values'")
 
     @property
     def base(self) -> "Operation":
@@ -1268,6 +1283,9 @@ _VERIFIED_HERMITIAN = frozenset({"Identity", "Hadamard", "PauliX", "PauliY", "Pa
 METHODS: dict = {}
 
 # PennyLane's labels (``Operator.label``) where they differ from the gate name
+# the controlled phase shifts whose control wire (the first) PennyLane lists, and their
+# control values (CPhaseShift10's first wire is controlled on 1: it has none, as in PennyLane)
+ZERO_CONTROLLED_PHASES = {"CPhaseShift00": "0", "CPhaseShift01": "0", "CPhaseShift10": None}
 LABELS = {
     "PauliX": "X", "PauliY": "Y", "PauliZ": "Z", "Hadamard": "H", "Identity": "I",
     "PhaseShift": "Rϕ", "ControlledPhaseShift": "Rϕ", "SingleExcitation": "G",
@@ -1393,10 +1411,16 @@ def expand_matrix(m, wires, wire_order):
 
 def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
     """PennyLane's ``op.label``: the base label (``LABELS``, the target's label for a
-    controlled gate), then the parameters rounded to ``decimals`` on a second line."""
+    controlled gate, ``"R"`` and the Pauli word for ``PauliRot``), then the parameters
+    rounded to ``decimals`` on a second line.
+
+    >>> gate_label(GATE_CLASSES["PauliRot"](1.234, "XYZ", wires=[0, 1, 2]), decimals=2)
+    'RXYZ\\n(1.23)'
+    """
     name = op.name
     if base_label is None:
         base_label = (CONTROLLED_LABELS[name][1] if name in CONTROLLED_LABELS
+                      else "R" + dict(op.hyper)["pauli_word"] if name == "PauliRot"
                       else LABELS.get(name, name))
     if name == "QubitUnitary":
         return matrix_label(base_label, dict(op.hyper)["U"], cache)

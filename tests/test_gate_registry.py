@@ -418,3 +418,23 @@ def test_a_set_shots_copy_follows_a_redefinition():
     define(1.0)
     np.testing.assert_allclose(exact(X), expected(1.0)[0], atol=1e-12)
     np.testing.assert_allclose(qml.grad(exact, argnum=0)(X), expected(1.0)[1], atol=1e-12)
+
+
+def test_controlled_phase_shifts_control_wire_and_values_and_pauli_rot_label():
+    """PennyLane's attributes: CPhaseShift00/01/10 list their first wire as the control wire
+    (ControlledPhaseShift and CRX do too, RX none); 00 and 01 control it on "0" (10 on 1,
+    so it has no control_values, like every other table gate); PauliRot's label is "R"
+    followed by its Pauli word."""
+    from qsym.wires import Wires
+
+    for name in ("CPhaseShift00", "CPhaseShift01", "CPhaseShift10", "ControlledPhaseShift"):
+        assert getattr(qml, name)(1.234, wires=("a", 1)).control_wires == Wires(["a"]), name
+    assert qml.CRX(0.1, wires=[3, 2]).control_wires == Wires([3])
+    assert qml.RX(0.1, wires=0).control_wires == Wires([])
+    assert qml.CPhaseShift00(1.2, wires=[0, 1]).control_values == "0"
+    assert qml.CPhaseShift01(1.2, wires=[0, 1]).control_values == "0"
+    for op in (qml.CPhaseShift10(1.2, wires=[0, 1]), qml.RX(0.1, wires=0)):
+        assert not hasattr(op, "control_values")
+    op = qml.PauliRot(1.234, "XYZ", wires=[0, 1, 2])
+    assert op.label() == "RXYZ" and op.label(decimals=2) == "RXYZ\n(1.23)"
+    assert op.label(base_label="P") == "P"
