@@ -1358,6 +1358,9 @@ class QNode:
                                       numbers=numbers and self._stand_ins_fail)
         items, syms, size, looks = rec.items, rec.syms, rec.size, rec.looks
         self._stand_ins_fail = self._stand_ins_fail or looks.failed
+        # PennyLane's QNode._qfunc_output: what the circuit function returned (its
+        # measurement processes, as returned), here at its latest trace
+        self._qfunc_output = rec.result
         circuit = stages.to_circuit(items, rec.result, rec.wires, syms)
         with trace.values_known(syms.values):  # (draws allowed in the replay too)
             stages.check(target, circuit, args, kwargs, key, syms, at_zero=False)
@@ -1463,6 +1466,7 @@ class QNode:
         # needed: compiled makes them static)
         rec = stages.record_signature(target, args, kwargs, key)
         syms, size = rec.syms, rec.size
+        self._qfunc_output = rec.result  # (PennyLane's QNode._qfunc_output: see _build_per_call)
         circuit = stages.to_circuit(rec.items, rec.result, rec.wires, syms)  # 3: the IR
         stages.check(target, circuit, args, kwargs, key, syms)  # 4: replays, validation
         if getattr(self.device, "mixed", False):  # the density-matrix executor (qsym._mixed)

@@ -289,3 +289,29 @@ def test_lightcone_prunes_gates_that_cannot_reach_the_measurement():
     onp.testing.assert_allclose(qml.grad(c, argnum=0)(x), [-onp.sin(0.3), 0.0], atol=1e-12)
     entry = c.compiled((x,), {})[0]
     assert entry.plan.executions == 3  # value + 2 shifted circuits for RX only
+
+
+def test_qnode_qfunc_output_is_what_the_circuit_function_returned():
+    """PennyLane's ``QNode._qfunc_output`` (its tests read the measurement processes' shapes
+    from it): the measurements the function returned, as returned (a tuple, or one)."""
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.set_shots(10)
+    @qml.qnode(dev)
+    def several():
+        qml.RX(0.3, 0)
+        return qml.sample(qml.Z(0)), qml.expval(qml.X(1))
+
+    several()
+    out = several._qfunc_output
+    assert isinstance(out, tuple) and len(out) == 2
+    assert out[0].shape(shots=10, num_device_wires=3) == (10,)
+    assert out[1].shape(shots=10, num_device_wires=3) == ()
+
+    @qml.qnode(dev)
+    def one(x):
+        qml.RY(x, 1)
+        return qml.probs(wires=[0, 1])
+
+    one(0.2)
+    assert one._qfunc_output.shape(shots=None, num_device_wires=3) == (4,)
