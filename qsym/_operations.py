@@ -20,6 +20,7 @@ RX(0.3, wires=[0])
 
 from __future__ import annotations
 
+import abc
 import copy
 import functools
 import inspect
@@ -1220,6 +1221,35 @@ class Operation:
 
     def __neg__(self):
         return SProd(-1, self, _flat=True)
+
+
+class StatePrepBase(Operation, metaclass=abc.ABCMeta):
+    """PennyLane's ``qml.operation.StatePrepBase``: the base class of state preparations,
+    operations that give ``state_vector(wire_order=None)``, the prepared amplitudes as a
+    tensor of shape ``(2,) * n`` (``n`` wires of ``wire_order``, default the operator's own;
+    the other wires in ``|0>``). Their label is ``|Ψ⟩``; they have no gradient recipe.
+
+    qsym's ``qml.StatePrep``, ``qml.BasisState``, ``qml.AmplitudeEmbedding`` and
+    ``qml.CosineWindow`` are templates (gate sequences) registered as virtual subclasses,
+    so ``isinstance(op, StatePrepBase)`` is true for them; subclass it for a state
+    preparation of your own (``state_vector`` is abstract).
+
+    >>> import qsym as qml
+    >>> isinstance(qml.BasisState([1], wires=0), qml.operation.StatePrepBase)
+    True
+    >>> isinstance(qml.RX(0.1, wires=0), qml.operation.StatePrepBase)
+    False
+    """
+
+    grad_method = None
+
+    @abc.abstractmethod
+    def state_vector(self, wire_order=None):
+        """The prepared state vector on ``wire_order`` (the operator's wires if ``None``)."""
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's label of a state preparation: ``|Ψ⟩``."""
+        return "|Ψ⟩"
 
 
 class GateSequence:
