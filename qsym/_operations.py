@@ -4557,7 +4557,8 @@ class _PLMeasurement(MeasurementProcess):
             rho = np.einsum("bi,bj->bij", flat, flat.conj())
             return self.process_density_matrix(rho if psi.ndim > 1 else rho[0], wire_order)
         if self.kind == "state":
-            return _state_on(psi, list(wire_order), self.wires)
+            # wire_order None: PennyLane returns the state of a measurement of every wire
+            return _state_on(psi, None if wire_order is None else list(wire_order), self.wires)
         return self._from_probs(np.abs(psi) ** 2, wire_order)
 
     def process_density_matrix(self, density_matrix, wire_order):
