@@ -1207,12 +1207,12 @@ def _broadcast_shift(tape, moves, f0):
         per_param = [[(c, t if not isinstance(t, tuple) else (t[0] + 1, t[1])) for c, t in row]
                      for row in per_param]
 
-    def fn(results):
+    def single(results, copy=None):
         results = list(results)
-        r0 = results[0] if front else f0
+        r0 = results[0] if front else (f0 if copy is None or f0 is None else f0[copy])
         return _assemble(tape, per_param, results, r0)
 
-    return tapes, fn
+    return tapes, _with_shot_copies(tape, single)  # a shot vector: one Jacobian per copy
 
 
 def _tape_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, f0=None,
