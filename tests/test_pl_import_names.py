@@ -131,3 +131,30 @@ def test_null_measurement_in_a_qnode_is_refused():
 
     with pytest.raises(MeasurementError, match="NullMeasurement"):
         c(0.5)
+
+
+# --- StateMP.process_state with wire_order=None ----------------------------------------------
+def test_state_mp_process_state_without_wire_order():
+    """PennyLane: a state measurement of every wire returns the state as given, complex."""
+    vec = np.array([0.48j, 0.48, -0.64j, 0.36])
+    out = qml.measurements.StateMP(wires=None).process_state(vec, None)
+    assert np.array_equal(out, vec)
+    real = qml.measurements.StateMP(wires=None).process_state(np.array([0.0, 0.0, 0.0, 1.0]), None)
+    assert real.dtype == np.complex128 and real.tolist() == [0, 0, 0, 1]
+
+
+# --- param_shift(broadcast=True) of a shot-vector tape: one Jacobian per shot copy ---------
+@pytest.mark.parametrize("broadcast", [False, True])
+def test_param_shift_shot_vector_entries_per_copy(broadcast):
+    """PennyLane: a tape with shots (a, b, c) gives a tuple of three Jacobians; for one
+    parameter and one expval each is a 0-d ndarray, here d<Z>/dx = -sin(x) of RX(x)|0>."""
+    x = 0.7
+    tape = qml.tape.QuantumScript([qml.RX(x, wires=0)], [qml.expval(qml.Z(0))],
+                                  shots=(20000, 20000, 40000))
+    tapes, fn = qml.gradients.param_shift(tape, broadcast=broadcast)
+    assert len(tapes) == (1 if broadcast else 2)
+    res = fn(qml.device("default.qubit", wires=1, seed=7).execute(tapes))
+    assert isinstance(res, tuple) and len(res) == 3
+    for r in res:
+        assert isinstance(r, np.ndarray) and r.shape == ()
+        assert abs(float(r) + np.sin(x)) < 0.05
