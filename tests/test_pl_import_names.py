@@ -158,3 +158,33 @@ def test_param_shift_shot_vector_entries_per_copy(broadcast):
     for r in res:
         assert isinstance(r, np.ndarray) and r.shape == ()
         assert abs(float(r) + np.sin(x)) < 0.05
+
+
+# --- param_shift(broadcast=True) of variances: one broadcast tape per parameter -------------
+def test_param_shift_broadcast_variance_involutory():
+    """var(X) after RY(x)|0> is 1 - sin(x)^2 = cos(x)^2, derivative -sin(2x); X squares to I,
+    so PennyLane runs the unshifted tape and one broadcast tape."""
+    x = 0.4
+    tape = qml.tape.QuantumScript([qml.RY(x, 0)], [qml.var(qml.X(0))])
+    tapes, fn = qml.gradients.param_shift(tape, broadcast=True)
+    assert len(tapes) == 2 and tapes[1].batch_size == 2
+    assert np.isclose(fn(qml.device("default.qubit", wires=1).execute(tapes)), -np.sin(2 * x))
+
+
+def test_param_shift_broadcast_variance_non_involutory():
+    """A = diag(1, 2) after RX(x)|0>: p1 = sin(x/2)^2, var = p1 (1 - p1) = sin(x)^2 / 4,
+    derivative sin(2x) / 4; <A> and <A^2> each take one broadcast tape."""
+    x = 0.4
+    tape = qml.tape.QuantumScript([qml.RX(x, 0)], [qml.var(qml.Hermitian(np.diag([1.0, 2.0]), 0))])
+    tapes, fn = qml.gradients.param_shift(tape, broadcast=True)
+    assert len(tapes) == 3
+    assert np.isclose(fn(qml.device("default.qubit", wires=1).execute(tapes)), np.sin(2 * x) / 4)
+
+
+def test_param_shift_broadcast_variance_shot_vector():
+    x = 0.4
+    tape = qml.tape.QuantumScript([qml.RY(x, 0)], [qml.var(qml.X(0))], shots=(20000, 40000))
+    tapes, fn = qml.gradients.param_shift(tape, broadcast=True)
+    res = fn(qml.device("default.qubit", wires=1, seed=11).execute(tapes))
+    assert isinstance(res, tuple) and len(res) == 2
+    assert all(abs(float(r) + np.sin(2 * x)) < 0.05 for r in res)
