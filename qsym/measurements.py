@@ -97,7 +97,7 @@ class NullMeasurement(SampleMeasurement, StateMeasurement):
 
     >>> import numpy as np
     >>> mp = NullMeasurement()
-    >>> np.isnan(mp.process_state()), mp.shape(), mp.numeric_type
+    >>> bool(np.isnan(mp.process_state())), mp.shape(), mp.numeric_type
     (True, (), <class 'float'>)
     """
 
