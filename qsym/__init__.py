@@ -424,9 +424,10 @@ capture = _unsupported.partial_namespace("capture", enabled=_unsupported.capture
                                          enable=_unsupported.capture_refused)
 __import__("sys").modules[f"{__name__}.capture"] = capture
 from ._opmath import Operator as _Operator  # noqa: E402
-from ._operations import classproperty as _classproperty  # noqa: E402
+from ._operations import StatePrepBase as _StatePrepBase, classproperty as _classproperty  # noqa: E402
 operation = _unsupported.partial_namespace(
     "operation", Operation=Operation, Operator=_Operator, Channel=_Channel,
+    StatePrepBase=_StatePrepBase,
     classproperty=_classproperty,
     PowUndefinedError=exceptions.PowUndefinedError,
     DecompositionUndefinedError=exceptions.DecompositionUndefinedError,

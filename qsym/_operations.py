@@ -20,6 +20,7 @@ RX(0.3, wires=[0])
 
 from __future__ import annotations
 
+import abc
 import copy
 import functools
 import inspect
@@ -1235,6 +1236,35 @@ class Operation:
 
     def __neg__(self):
         return SProd(-1, self, _flat=True)
+
+
+class StatePrepBase(Operation, metaclass=abc.ABCMeta):
+    """PennyLane's ``qml.operation.StatePrepBase``: the base class of state preparations,
+    operations that give ``state_vector(wire_order=None)``, the prepared amplitudes as a
+    tensor of shape ``(2,) * n`` (``n`` wires of ``wire_order``, default the operator's own;
+    the other wires in ``|0>``). Their label is ``|Ψ⟩``; they have no gradient recipe.
+
+    qsym's ``qml.StatePrep``, ``qml.BasisState``, ``qml.AmplitudeEmbedding`` and
+    ``qml.CosineWindow`` are templates (gate sequences) registered as virtual subclasses,
+    so ``isinstance(op, StatePrepBase)`` is true for them; subclass it for a state
+    preparation of your own (``state_vector`` is abstract).
+
+    >>> import qsym as qml
+    >>> isinstance(qml.BasisState([1], wires=0), qml.operation.StatePrepBase)
+    True
+    >>> isinstance(qml.RX(0.1, wires=0), qml.operation.StatePrepBase)
+    False
+    """
+
+    grad_method = None
+
+    @abc.abstractmethod
+    def state_vector(self, wire_order=None):
+        """The prepared state vector on ``wire_order`` (the operator's wires if ``None``)."""
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's label of a state preparation: ``|Ψ⟩``."""
+        return "|Ψ⟩"
 
 
 class GateSequence:
@@ -4589,7 +4619,8 @@ class _PLMeasurement(MeasurementProcess):
             rho = np.einsum("bi,bj->bij", flat, flat.conj())
             return self.process_density_matrix(rho if psi.ndim > 1 else rho[0], wire_order)
         if self.kind == "state":
-            return _state_on(psi, list(wire_order), self.wires)
+            # wire_order None: PennyLane returns the state of a measurement of every wire
+            return _state_on(psi, None if wire_order is None else list(wire_order), self.wires)
         return self._from_probs(np.abs(psi) ** 2, wire_order)
 
     def process_density_matrix(self, density_matrix, wire_order):

@@ -21,8 +21,8 @@ import numbers
 
 import numpy as np
 
-from ._operations import (GATE_CLASSES, METHODS, GateSequence, Operation, Prod, mark_used, sparse_of,
-                          wires_tuple)
+from ._operations import (GATE_CLASSES, METHODS, GateSequence, Operation, Prod, StatePrepBase, mark_used,
+                          sparse_of, wires_tuple)
 from ._opmath import adjoint, ctrl, evolve, reapply
 from ._operations import LinearCombination, SProd, Sum
 from ._trace import Tape, active_tape, add_check, recording, unwrap
@@ -758,6 +758,9 @@ class CosineWindow(Template):
         k = np.arange(2 ** m)
         vector = np.sqrt(2.0 ** (1 - m)) * np.cos(-np.pi / 2 + np.pi * k / 2 ** m)
         return state_on_wires(vector, self.wires, wire_order, "CosineWindow")
+
+
+StatePrepBase.register(CosineWindow)  # PennyLane's CosineWindow is a StatePrepBase
 
 
 def _operators(ops, arg: str) -> tuple:

@@ -1123,23 +1123,24 @@ def _constant(obs) -> bool:
     return getattr(obs, "_matrix", None) is None and set(obs.terms) <= {()}
 
 
-def _var_transform(tape, argnum, shifts, gradient_recipes):
+def _var_transform(tape, argnum, shifts, gradient_recipes, broadcast=False):
     """Variances: d var(A) = d<A^2> - 2 <A> d<A>, from the tape measuring <A> (and <A^2>
-    where A^2 is not a constant, i.e. A not a Pauli word)."""
+    where A^2 is not a constant, i.e. A not a Pauli word); ``broadcast``: the shifted
+    values of each parameter as one broadcast tape (PennyLane's ``broadcast=True``)."""
+    linear = _broadcast_shift if broadcast else _linear_transform
     meas = tape.measurements
     exp_tape = tape.copy(measurements=[expval(m.obs) if m.kind == "var" else m for m in meas],
                          trainable_params=tape.trainable_params)
     squares = {i: _square(m.obs) for i, m in enumerate(meas) if m.kind == "var"}
     squares = {i: a2 for i, a2 in squares.items() if not _constant(a2)}
-    t1, fn1 = _linear_transform(exp_tape, _shift_moves(exp_tape, argnum, shifts,
-                                                       gradient_recipes), front=True)
+    t1, fn1 = linear(exp_tape, _shift_moves(exp_tape, argnum, shifts, gradient_recipes),
+                     front=True)
     t2, fn2 = [], None
     if squares:
         sq_tape = tape.copy(measurements=[expval(squares[i]) if i in squares else m
                                           for i, m in enumerate(meas)],
                             trainable_params=tape.trainable_params)
-        t2, fn2 = _linear_transform(sq_tape, _shift_moves(sq_tape, argnum, shifts,
-                                                          gradient_recipes))
+        t2, fn2 = linear(sq_tape, _shift_moves(sq_tape, argnum, shifts, gradient_recipes))
 
     def fn(results):
         results = list(results)
@@ -1181,8 +1182,9 @@ def _combine_var(tape, r0, d1, d2, squares):
     return tuple(r[0] for r in out) if n_par == 1 else tuple(tuple(r) for r in out)
 
 
-def _broadcast_shift(tape, moves, f0):
-    """``broadcast=True``: one tape per parameter, its shifted values as a batch."""
+def _broadcast_shift(tape, moves, f0=None, front=False):
+    """``broadcast=True``: one tape per parameter, its shifted values as a batch (the
+    unshifted ``tape`` first if ``front`` or a rule needs it and ``f0`` is not given)."""
     if tape.batch_size is not None:
         raise DifferentiationError(
             "Computing the gradient of broadcasted tapes with the parameter-shift rule "
@@ -1201,18 +1203,18 @@ def _broadcast_shift(tape, moves, f0):
         if batch:
             tapes.append(tape.bind_new_parameters([np.array(batch)], [i]))
         per_param.append(row)
-    front = needs_r0 and f0 is None
+    front = front or (needs_r0 and f0 is None)
     if front:
         tapes.insert(0, tape)
         per_param = [[(c, t if not isinstance(t, tuple) else (t[0] + 1, t[1])) for c, t in row]
                      for row in per_param]
 
-    def fn(results):
+    def single(results, copy=None):
         results = list(results)
-        r0 = results[0] if front else f0
+        r0 = results[0] if front else (f0 if copy is None or f0 is None else f0[copy])
         return _assemble(tape, per_param, results, r0)
 
-    return tapes, fn
+    return tapes, _with_shot_copies(tape, single)  # a shot vector: one Jacobian per copy
 
 
 def _tape_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, f0=None,
@@ -1225,7 +1227,7 @@ def _tape_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, f0=
     if any(m.kind == "var" for m in tape.measurements):
         if not _active(tape, argnum):
             return _linear_transform(tape, [None] * len(tape.trainable_params))
-        return _var_transform(tape, argnum, shifts, gradient_recipes)
+        return _var_transform(tape, argnum, shifts, gradient_recipes, broadcast=broadcast)
     return _linear_transform(tape, _shift_moves(tape, argnum, shifts, gradient_recipes), f0)
 
 

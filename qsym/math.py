@@ -331,6 +331,31 @@ def _sparse_swap_mat(qubit_i, qubit_j, n):
     return sps.csr_matrix((_np.ones(2**n, dtype=int), (index, index ^ flip)))
 
 
+def _permute_dense_matrix(matrix, wires, wire_order, batch_dim, qudit_dim: int = 2):
+    """PennyLane's ``matrix_manipulation._permute_dense_matrix``: a matrix on ``wires`` (the
+    first most significant) rewritten on the same wires in ``wire_order``'s order, by a
+    transpose of its ``qudit_dim``-sized digits (rows and columns alike); ``batch_dim`` (or
+    ``None``) is the size of a leading batch axis. ``wire_order`` must hold the same wires.
+
+    >>> cnot = _np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])
+    >>> _permute_dense_matrix(cnot, [0, 1], [1, 0], None).tolist()  # control on wire 1
+    [[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0]]
+    """
+    wires, wire_order = list(wires), list(wire_order)
+    if wires == wire_order:
+        return matrix
+    perm = [wires.index(wire) for wire in wire_order]
+    num_wires = len(wire_order)
+    perm += [p + num_wires for p in perm]
+    if batch_dim:
+        perm = [0] + [p + 1 for p in perm]
+    xp = _xp(matrix)
+    lead = [batch_dim] if batch_dim else []
+    matrix = xp.reshape(matrix, lead + [qudit_dim] * (num_wires * 2))
+    matrix = xp.transpose(matrix, axes=perm)
+    return xp.reshape(matrix, lead + [qudit_dim**num_wires] * 2)
+
+
 def expand_vector(vector, original_wires, expanded_wires):
     """PennyLane's ``qml.math.expand_vector``: a vector on ``original_wires`` (``d**N``
     entries) as one on ``expanded_wires`` (a list, or an int ``m`` for ``range(m)``),
@@ -1549,7 +1574,7 @@ matrix_manipulation = _module_path("matrix_manipulation", """PennyLane's module 
 >>> matrix_manipulation.expand_vector([1.0, 0.0], [0], 1).tolist()
 [1.0, 0.0]
 """, ("expand_matrix", "expand_vector", "reduce_matrices", "get_batch_size", "convert_to_su2",
-      "convert_to_su4", "_sparse_swap_mat"))
+      "convert_to_su4", "_sparse_swap_mat", "_permute_dense_matrix"))
 
 
 def __getattr__(name):

@@ -86,3 +86,60 @@ for _name, _names in _MODULES.items():
     vars(_mod).update({n: globals()[n] for n in _names})
     _sys.modules.setdefault(_mod.__name__, _mod)
 del _name, _names, _mod
+
+
+class NullMeasurement(SampleMeasurement, StateMeasurement):
+    """PennyLane's ``qml.measurements.NullMeasurement``: a measurement that returns
+    ``np.array(np.nan)`` whatever the state or samples (for profiling without the cost of a
+    measurement): a float of shape ``()``. qsym computes it outside circuits only: a
+    QNode returning it raises a :class:`~qsym.errors.MeasurementError` (qsym's circuits
+    compile their measurements; return ``qml.expval`` of an observable to time a circuit).
+
+    >>> import numpy as np
+    >>> mp = NullMeasurement()
+    >>> bool(np.isnan(mp.process_state())), mp.shape(), mp.numeric_type
+    (True, (), <class 'float'>)
+    """
+
+    _kind = "null"
+    _shortname = "null"
+    numeric_type = float
+    refusal = ("qml.measurements.NullMeasurement is not supported in qsym's circuits (only its "
+               "process_* methods are): return a measurement such as qml.expval(qml.Z(0))")
+
+    def __init__(self, *args, **kwargs):
+        MeasurementProcess.__init__(self, "null", None, None)
+
+    @classmethod
+    def _abstract_eval(cls, *_, **__):
+        """PennyLane's abstract evaluation: shape ``()``, type float."""
+        return (), float
+
+    def shape(self, *_, **__):
+        """The shape of the result: ``()``."""
+        return ()
+
+    def process_density_matrix(self, *_, **__):
+        """``np.array(np.nan)``."""
+        return _np.array(_np.nan)
+
+    def process_samples(self, *_, **__):
+        """``np.array(np.nan)``."""
+        return _np.array(_np.nan)
+
+    def process_counts(self, *_, **__):
+        """``np.array(np.nan)``."""
+        return _np.array(_np.nan)
+
+    def process_state(self, *_, **__):
+        """``np.array(np.nan)``."""
+        return _np.array(_np.nan)
+
+
+import numpy as _np  # noqa: E402
+
+# PennyLane's path: from pennylane.measurements.null_measurement import NullMeasurement
+_null_path = _types.ModuleType(__name__ + ".null_measurement", "PennyLane's path of NullMeasurement")
+_null_path.NullMeasurement = NullMeasurement
+_sys.modules.setdefault(_null_path.__name__, _null_path)
+__all__ += ["NullMeasurement"]

@@ -38,7 +38,8 @@ import sympy as sp
 
 from .errors import (AdjointUndefinedError, ArgumentError, DifferentiationError, GateError, PowUndefinedError, SparseMatrixUndefinedError,
                      TracingError, WireError)
-from ._operations import GATE_CLASSES, METHODS, GateSequence, Observable, Operation, Prod, wires_tuple
+from ._operations import (GATE_CLASSES, METHODS, GateSequence, Observable, Operation, Prod, StatePrepBase,
+                          wires_tuple)
 from ._ir import apply_matrix
 from ._trace import Tape, active_tape, add_check, choice, known, not_recording, recording, take_over, unwrap
 from .wires import Wires
@@ -4580,6 +4581,10 @@ TEMPLATES = {
 
 # the public names of qsym.templates (PennyLane's qml.templates): the templates, qml.layer and
 # PennyLane's sub-namespaces; the rest of this module is how templates are recorded
+# PennyLane's state preparations are StatePrepBase subclasses (AmplitudeEmbedding via StatePrep)
+StatePrepBase.register(StatePrep)
+StatePrepBase.register(BasisState)
+
 __all__ = [*TEMPLATES, "layer", "embeddings", "layers", "state_preparations", "subroutines",
            "pauli_basis_strings", "pauli_basis_matrices", "special_unitary_matrix",
            "special_unitary_generators", "trotterize",
