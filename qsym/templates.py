@@ -1471,11 +1471,16 @@ def _bits(state, n: int, what: str):
     if isinstance(state, (numbers.Integral, np.integer)) and not isinstance(state, bool):
         s = int(state)
         if not 0 <= s < 2**n:
-            raise GateError(f"{what}: the integer {s} does not fit on {n} wire(s)")
+            raise GateError(f"{what}: Integer state must be < {2 ** n} to have a feasible binary "
+                            f"representation, got {s} (it does not fit on {n} wire(s))")
         return [(s >> (n - 1 - i)) & 1 for i in range(n)]
     if isinstance(state, str):
         state = [int(c) for c in state]
-    arr = np.asarray(state, dtype=object).ravel()
+    arr = np.asarray(state, dtype=object)
+    if arr.ndim == 0 and isinstance(arr.item(), (numbers.Integral, np.integer)):
+        return _bits(arr.item(), n, what)  # a 0-d integer array: the integer
+    if arr.ndim != 1:
+        raise GateError(f"{what}: State must be one-dimensional; got shape {arr.shape}.")
     if len(arr) != n:
         raise GateError(f"{what}: State must be of length {n}; got length {len(arr)} (one bit per wire).")
     out = []
@@ -1617,7 +1622,8 @@ class AngleEmbedding(Template):
         self.rotation = _rotation_name(rotation, "AngleEmbedding", "RX")
         x = _array(features, "AngleEmbedding features")
         if x.ndim not in (1, 2):
-            raise GateError(f"AngleEmbedding: features must be 1-D (or 2-D to broadcast), got shape {x.shape}")
+            raise GateError("AngleEmbedding: Features must be a one-dimensional tensor, or "
+                            f"two-dimensional when broadcasting; got shape {x.shape}.")
         if x.shape[-1] > len(self.wires):
             raise GateError(
                 f"AngleEmbedding: Features must be of length {len(self.wires)} or less; "
@@ -1645,7 +1651,8 @@ class IQPEmbedding(Template):
         self.id = id
         x = _array(features, "IQPEmbedding features")
         if x.ndim not in (1, 2):
-            raise GateError(f"IQPEmbedding: features must be 1-D (or 2-D to broadcast), got shape {x.shape}")
+            raise GateError("IQPEmbedding: Features must be a one-dimensional tensor, or "
+                            f"two-dimensional when broadcasting; got shape {x.shape}.")
         if x.shape[-1] != len(self.wires):
             raise GateError(
                 f"IQPEmbedding: Features must be of length {len(self.wires)}; got length {x.shape[-1]}."
@@ -1894,9 +1901,12 @@ class SimplifiedTwoDesign(Template):
         if w0.shape != (n,):
             raise GateError(f"SimplifiedTwoDesign: Initial layer weights must be of shape {(n,)}; got {w0.shape}")
         if n > 1 and (w.ndim != 3 or w.shape[1:] != (n - 1, 2)):
-            raise GateError(
-                f"SimplifiedTwoDesign: Weights tensor must be of shape (n_layers, {n - 1}, 2); got {w.shape}"
-            )
+            which = ("" if w.ndim != 3 else  # (PennyLane's words for the dimension that is off)
+                     f"have second dimension of length {n - 1}; got {w.shape[1]}: it must "
+                     if w.shape[1] != n - 1 else
+                     f"have third dimension of length 2; got {w.shape[2]}: it must ")
+            raise GateError(f"SimplifiedTwoDesign: Weights tensor must {which}be of shape "
+                            f"(n_layers, {n - 1}, 2); got {w.shape}")
         self.initial_layer_weights, self.weights = w0, w
         self._record()
 

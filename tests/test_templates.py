@@ -539,3 +539,30 @@ def test_template_batch_size_is_the_leading_axis_of_its_parameters(make, size):
     assert op.batch_size == size
     assert {g.batch_size for g in op.decomposition()} <= {size, None}
     assert qml.tape.QuantumScript([op], [qml.expval(qml.Z(0))]).batch_size == size
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda: qml.IQPEmbedding(np.ones((2, 3, 4)), wires=range(3)),
+     "Features must be a one-dimensional tensor, or two-dimensional when broadcasting"),
+    (lambda: qml.AngleEmbedding(np.ones(()), wires=range(3)),
+     "Features must be a one-dimensional tensor"),
+    (lambda: qml.BasisEmbedding([[1], [0]], wires=[0, 1]), "State must be one-dimensional"),
+    (lambda: qml.BasisState(np.array([[1, 0]]), wires=[0, 1]), "State must be one-dimensional"),
+    (lambda: qml.BasisEmbedding(4, wires=[0, 1]), "Integer state must be < 4"),
+    (lambda: qml.BasisEmbedding([0, 1, 1], wires=[0, 1]), "State must be of length 2"),
+    (lambda: qml.SimplifiedTwoDesign(np.ones(2), np.ones((2, 2, 2)), wires=range(2)),
+     "Weights tensor must have second dimension of length 1; got 2"),
+    (lambda: qml.SimplifiedTwoDesign(np.ones(3), np.ones((2, 2, 3)), wires=range(3)),
+     "Weights tensor must have third dimension of length 2; got 3"),
+])
+def test_template_input_errors_use_pennylanes_words(make, words):
+    """Wrong template inputs raise a ValueError (qsym's GateError) whose text contains
+    PennyLane 0.45's words for the same mistake (programs and tests match on them)."""
+    with pytest.raises(ValueError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        make()
+
+
+def test_basis_state_from_a_zero_dimensional_integer_array():
+    """A 0-d integer array is the integer (PennyLane: an input of shape () is an integer
+    state): 2 on two wires is |10>."""
+    assert qml.BasisEmbedding(np.array(2), wires=[0, 1]).parameters[0] == [1, 0]
