@@ -1284,7 +1284,7 @@ def _add_jacobians(a, b):
     """Two Jacobians of one nesting (tuples of arrays) added entry by entry."""
     if isinstance(a, tuple):
         return tuple(_add_jacobians(x, y) for x, y in zip(a, b))
-    return a + b
+    return _keep(a + b)  # (0-d arrays stay arrays, as PennyLane's)
 
 
 def _tape_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, f0=None,

@@ -527,3 +527,15 @@ def test_param_shift_fallback_fn_takes_the_numeric_parameters():
     tape = qml.tape.QuantumScript([RYF(y, 1)], [qml.expval(qml.Z(1))])
     qml.gradients.param_shift(tape, fallback_fn=fallback)
     assert calls[-1] is None  # no parameter shifts: the fallback on the whole tape
+
+
+def test_param_shift_with_a_fallback_keeps_array_entries():
+    """The Jacobian of a fallback and a shift rule added: 0-d arrays, as PennyLane's."""
+    class RYF(qml.RY):
+        grad_method = "F"
+
+    tape = qml.tape.QuantumScript([qml.RX(0.4, 0), RYF(0.2, 1)],
+                                  [qml.expval(qml.Z(0)), qml.expval(qml.Z(1))])
+    tapes, fn = qml.gradients.param_shift(tape, fallback_fn=qml.gradients.finite_diff)
+    res = fn(qml.execute(tapes, qml.device("default.qubit", wires=2)))
+    assert all(isinstance(e, onp.ndarray) and e.shape == () for row in res for e in row)
