@@ -1065,6 +1065,13 @@ def _op_rule_terms(op, p_idx, own):
     if isinstance(recipes, (list, tuple)) and p_idx < len(recipes) and recipes[p_idx] is not None:
         return [(float(c), float(a), float(s)) for c, a, s in
                 process_shifts(np.array(recipes[p_idx], dtype=float), batch_duplicates=False)]
+    if user_declares(type(op), "parameter_frequencies"):
+        try:  # a user's class that says it has no frequencies (PennyLane's error)
+            op.parameter_frequencies[p_idx]
+        except Exception as exc:  # noqa: BLE001  (ParameterFrequenciesUndefinedError, ...)
+            raise OperatorPropertyUndefined(
+                f"The operation {op.name} does not have a grad_recipe, parameter_frequencies "
+                "or a generator defined. No parameter shift rule can be applied.") from exc
     gate = _table_gate(op.shift_gate if hasattr(op, "shift_gate") else op)
     freqs = _own_frequencies(gate, p_idx)
     if freqs:
@@ -1080,6 +1087,10 @@ def _op_rule_terms(op, p_idx, own):
         rule = _rules.rule_for_op(gate, p_idx, own)
     except RuleError as exc:
         raise DifferentiationError(f"param_shift: no shift rule for {op.name}: {exc}") from None
+    except GateError as exc:  # not a gate of the table, and no recipe or frequencies
+        raise OperatorPropertyUndefined(
+            f"The operation {op.name} does not have a grad_recipe, parameter_frequencies "
+            "or a generator defined. No parameter shift rule can be applied.") from exc
     return list(rule.numeric())
 
 

@@ -539,3 +539,24 @@ def test_param_shift_with_a_fallback_keeps_array_entries():
     tapes, fn = qml.gradients.param_shift(tape, fallback_fn=qml.gradients.finite_diff)
     res = fn(qml.execute(tapes, qml.device("default.qubit", wires=2)))
     assert all(isinstance(e, onp.ndarray) and e.shape == () for row in res for e in row)
+
+
+def test_param_shift_refuses_an_operation_without_recipe_frequencies_or_generator():
+    """PennyLane's OperatorPropertyUndefined: a user's RX whose parameter_frequencies says
+    there are none, or an operation with neither a recipe nor a generator."""
+    from qsym.exceptions import OperatorPropertyUndefined
+
+    class RXnone(qml.RX):
+        @property
+        def parameter_frequencies(self):
+            raise qml.operation.ParameterFrequenciesUndefinedError
+
+    class NewOp(qml.operation.Operation):
+        num_params = 1
+        grad_method = "A"
+        num_wires = 1
+
+    for op in (RXnone, NewOp):
+        tape = qml.tape.QuantumScript([op(0.654, wires=0)], [qml.expval(qml.Z(0))])
+        with pytest.raises(OperatorPropertyUndefined, match="does not have a grad_recipe"):
+            qml.gradients.param_shift(tape)
