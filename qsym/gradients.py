@@ -377,7 +377,9 @@ def _get_operation_recipe(tape, t_idx, shifts, order=1):
     """PennyLane's ``_get_operation_recipe``: rows ``[c, m, s]`` of the ``order``-th
     derivative (1 or 2) by trainable parameter ``t_idx`` of ``tape``: the operation's own
     ``grad_recipe`` (iterated for order 2, shifts folded into its period), else the rule
-    of its frequencies (:func:`generate_shift_rule`, ``shifts``).
+    of its frequencies (:func:`generate_shift_rule`, ``shifts``). Order 1 is the rule
+    :func:`param_shift` shifts by: it calls this function, through
+    ``qml.gradients.parameter_shift``, for each parameter without a given recipe.
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RX(0.2, 0)], [qml.expval(qml.Z(0))])
@@ -390,6 +392,12 @@ def _get_operation_recipe(tape, t_idx, shifts, order=1):
     info = tape.par_info[tape.trainable_params[t_idx]]
     op, p_idx = info["op"], info["p_idx"]
     recipe = list(getattr(op, "grad_recipe", None) or [None] * (p_idx + 1))[p_idx]
+    rule_error = None
+    if order == 1:  # the rule param_shift shifts by (a table gate's: qsym's proved rule)
+        try:
+            return np.array(_op_rule_terms(op, p_idx, shifts), dtype=float).reshape(-1, 3)
+        except DifferentiationError as exc:
+            rule_error = exc
     try:
         freqs = op.parameter_frequencies[p_idx]
     except Exception as exc:  # noqa: BLE001  (no frequencies: only a recipe helps)
@@ -398,10 +406,10 @@ def _get_operation_recipe(tape, t_idx, shifts, order=1):
                 f"The operation {op.name} does not have a grad_recipe, parameter_frequencies "
                 "or a generator defined. No parameter shift rule can be applied.") from exc
         freqs = None
+    if rule_error is not None:
+        raise rule_error
     if recipe is not None:
         recipe = np.array(recipe, dtype=float)
-        if order == 1:
-            return process_shifts(recipe, batch_duplicates=False)
         period = None if freqs is None else frequencies_to_period(freqs)
         if np.allclose(recipe[:, 1], 1.0):  # unit multipliers: iterate (c, s), keep m = 1
             c, sft = process_shifts(_iterate_shift_rule(recipe[:, ::2], order, period)).T
@@ -1043,13 +1051,27 @@ def _rule_terms(op, p_idx, value, k, shifts, gradient_recipes):
     if gradient_recipes is not None and k < len(gradient_recipes) and gradient_recipes[k] is not None:
         return [(float(c), float(a), float(s))
                 for c, a, s in process_shifts(np.array(gradient_recipes[k], dtype=float))]
+    own = None
+    if shifts is not None and k < len(shifts) and shifts[k] is not None:
+        own = shifts[k]
+    return _op_rule_terms(op, p_idx, own)
+
+
+def _op_rule_terms(op, p_idx, own):
+    """``[(coeff, mult, shift), ...]``: the rule of ``op`` itself by parameter ``p_idx``
+    (its class's ``grad_recipe``, its declared frequencies, or its gate's proved rule;
+    ``own``: the shifts asked for, one per frequency, or None)."""
     recipes = getattr(op, "grad_recipe", None)  # a user class's own recipe (PennyLane's)
     if isinstance(recipes, (list, tuple)) and p_idx < len(recipes) and recipes[p_idx] is not None:
         return [(float(c), float(a), float(s)) for c, a, s in
                 process_shifts(np.array(recipes[p_idx], dtype=float), batch_duplicates=False)]
-    own = None
-    if shifts is not None and k < len(shifts) and shifts[k] is not None:
-        own = shifts[k]
+    if user_declares(type(op), "parameter_frequencies"):
+        try:  # a user's class that says it has no frequencies (PennyLane's error)
+            op.parameter_frequencies[p_idx]
+        except Exception as exc:  # noqa: BLE001  (ParameterFrequenciesUndefinedError, ...)
+            raise OperatorPropertyUndefined(
+                f"The operation {op.name} does not have a grad_recipe, parameter_frequencies "
+                "or a generator defined. No parameter shift rule can be applied.") from exc
     gate = _table_gate(op.shift_gate if hasattr(op, "shift_gate") else op)
     freqs = _own_frequencies(gate, p_idx)
     if freqs:
@@ -1065,6 +1087,10 @@ def _rule_terms(op, p_idx, value, k, shifts, gradient_recipes):
         rule = _rules.rule_for_op(gate, p_idx, own)
     except RuleError as exc:
         raise DifferentiationError(f"param_shift: no shift rule for {op.name}: {exc}") from None
+    except GateError as exc:  # not a gate of the table, and no recipe or frequencies
+        raise OperatorPropertyUndefined(
+            f"The operation {op.name} does not have a grad_recipe, parameter_frequencies "
+            "or a generator defined. No parameter shift rule can be applied.") from exc
     return list(rule.numeric())
 
 
@@ -1092,6 +1118,20 @@ def _table_gate(op):
     return _types.SimpleNamespace(name=row.name, wires=op.wires, hyper=op.hyper)
 
 
+def _choose_recipe(tape, k, shifts, gradient_recipes):
+    """PennyLane's ``_choose_recipe``: the rows ``(c, m, s)`` param_shift uses for trainable
+    parameter ``k``: ``gradient_recipes[k]`` when given, else the operation's own, which it
+    asks ``qml.gradients.parameter_shift._get_operation_recipe`` for (looked up there at call
+    time, as PennyLane's, so that a wrapper put there sees ``shifts=shifts[k]``)."""
+    if gradient_recipes is not None and k < len(gradient_recipes) and gradient_recipes[k] is not None:
+        return _rule_terms(None, None, None, k, None, gradient_recipes)
+    own = None
+    if shifts is not None and k < len(shifts) and shifts[k] is not None:
+        own = shifts[k]
+    recipe = parameter_shift._get_operation_recipe(tape, k, shifts=own)
+    return [(float(c), float(m), float(s)) for c, m, s in recipe]
+
+
 def _shift_moves(tape, argnum, shifts, gradient_recipes):
     data = tape.data
     info = tape.par_info
@@ -1104,8 +1144,7 @@ def _shift_moves(tape, argnum, shifts, gradient_recipes):
         i = active[k]
         value = data[i]  # a number, or an autograd box (kept: fn is differentiable)
         terms = []
-        for c, m, s in _rule_terms(info[i]["op"], info[i]["p_idx"], value, k, shifts,
-                                   gradient_recipes):
+        for c, m, s in _choose_recipe(tape, k, shifts, gradient_recipes):
             terms.append((c, None if (m == 1 and s == 0) else {i: m * value + s}))
         out.append(terms)
     return out
@@ -1217,18 +1256,88 @@ def _broadcast_shift(tape, moves, f0=None, front=False):
     return tapes, _with_shot_copies(tape, single)  # a shot vector: one Jacobian per copy
 
 
+def expval_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, f0=None,
+                       broadcast=False):
+    """PennyLane's ``expval_param_shift``: ``(tapes, fn)`` of the parameter-shift rule for a
+    tape of expectation values (probabilities, ...), by the trainable positions ``argnum``
+    (the others get zeros); :func:`param_shift` calls it through
+    ``qml.gradients.parameter_shift`` for the parameters it shifts.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, fn = expval_param_shift(t, [0])
+    >>> len(tapes), round(float(fn(qml.execute(tapes, qml.device("default.qubit")))), 4)
+    (2, -0.2955)
+    """
+    moves = _shift_moves(tape, argnum, shifts, gradient_recipes)
+    if broadcast:
+        return _broadcast_shift(tape, moves, f0)
+    return _linear_transform(tape, moves, f0)
+
+
+def var_param_shift(tape, argnum, shifts=None, gradient_recipes=None, f0=None, broadcast=False):
+    """PennyLane's ``var_param_shift``: ``(tapes, fn)`` of the parameter-shift rule for a
+    tape with variances (``d var(A) = d<A^2> - 2 <A> d<A>``), by the trainable positions
+    ``argnum``; :func:`param_shift` calls it through ``qml.gradients.parameter_shift``.
+    (``broadcast``: each parameter's shifts as one broadcast tape; ``f0`` is accepted, the
+    unshifted tape always run.)
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.var(qml.Z(0))])
+    >>> tapes, fn = var_param_shift(t, [0])
+    >>> round(float(fn(qml.execute(tapes, qml.device("default.qubit")))), 4)  # sin(0.6)
+    0.5646
+    """
+    return _var_transform(tape, argnum, shifts, gradient_recipes, broadcast=broadcast)
+
+
+def _add_jacobians(a, b):
+    """Two Jacobians of one nesting (tuples of arrays) added entry by entry."""
+    if isinstance(a, tuple):
+        return tuple(_add_jacobians(x, y) for x, y in zip(a, b))
+    return _keep(a + b)  # (0-d arrays stay arrays, as PennyLane's)
+
+
 def _tape_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, f0=None,
-                      broadcast=False, **_):
+                      broadcast=False, fallback_fn=None, **_):
     _check_measurements(tape, "param_shift")
     if not tape.trainable_params:
         return _no_trainable(tape)
-    if broadcast and not any(m.kind == "var" for m in tape.measurements):
-        return _broadcast_shift(tape, _shift_moves(tape, argnum, shifts, gradient_recipes), f0)
-    if any(m.kind == "var" for m in tape.measurements):
-        if not _active(tape, argnum):
-            return _linear_transform(tape, [None] * len(tape.trainable_params))
-        return _var_transform(tape, argnum, shifts, gradient_recipes, broadcast=broadcast)
-    return _linear_transform(tape, _shift_moves(tape, argnum, shifts, gradient_recipes), f0)
+    is_var = any(m.kind == "var" for m in tape.measurements)
+    if fallback_fn is not None:  # PennyLane's: parameters of grad_method "F" by fallback_fn
+        methods = _find_gradient_methods(tape, _chosen(tape, argnum))
+        numeric = {k for k, m in methods.items() if m == "F"}
+        if numeric:
+            analytic = [k for k, m in methods.items() if m == "A"]
+            if not analytic:
+                return fallback_fn(tape)
+            f_tapes, f_fn = fallback_fn(tape, argnum=numeric)
+            p_tapes, p_fn = _param_shift_by(tape, analytic, shifts, gradient_recipes, f0,
+                                            broadcast, is_var)
+            n_f = len(f_tapes)
+
+            def fn(results):
+                results = list(results)
+                return _add_jacobians(f_fn(results[:n_f]), p_fn(results[n_f:]))
+
+            return list(f_tapes) + list(p_tapes), fn
+    active = _active(tape, argnum)
+    if not active:  # all zero: no tapes (PennyLane's _all_zero_grad)
+        zeros = [None] * len(tape.trainable_params)
+        if broadcast and not is_var:
+            return _broadcast_shift(tape, zeros, f0)
+        return _linear_transform(tape, zeros, None if is_var else f0)
+    return _param_shift_by(tape, sorted(active), shifts, gradient_recipes, f0, broadcast, is_var)
+
+
+def _param_shift_by(tape, argnum, shifts, gradient_recipes, f0, broadcast, is_var):
+    """PennyLane's dispatch to ``var_param_shift`` or ``expval_param_shift`` (looked up in
+    ``qml.gradients.parameter_shift`` at call time), for the positions ``argnum``."""
+    if is_var:
+        return parameter_shift.var_param_shift(tape, argnum, shifts, gradient_recipes, f0,
+                                               broadcast)
+    return parameter_shift.expval_param_shift(tape, argnum, shifts, gradient_recipes, f0,
+                                              broadcast)
 
 
 # --- finite differences and SPSA ----------------------------------------------------------------
@@ -1490,9 +1599,11 @@ def param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, fallback_
     >>> len(tapes)  # CRX's four-term rule
     4
     """
-    return _dispatch(tape, _tape_param_shift, {"diff_method": "parameter-shift"},
-                     dict(argnum=argnum, shifts=shifts, gradient_recipes=gradient_recipes, f0=f0,
-                          broadcast=broadcast), hybrid)
+    kwargs = dict(argnum=argnum, shifts=shifts, gradient_recipes=gradient_recipes, f0=f0,
+                  broadcast=broadcast)
+    if fallback_fn is not None:
+        kwargs["fallback_fn"] = fallback_fn
+    return _dispatch(tape, _tape_param_shift, {"diff_method": "parameter-shift"}, kwargs, hybrid)
 
 
 def finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="forward", f0=None,
@@ -2476,6 +2587,8 @@ parameter_shift = _module(
     "parameter_shift", "PennyLane's qml.gradients.parameter_shift",
     param_shift=param_shift, _make_zero_rep=_make_zero_rep,
     _evaluate_gradient=_evaluate_gradient, _get_operation_recipe=_get_operation_recipe,
+    expval_param_shift=expval_param_shift, var_param_shift=var_param_shift,
+    _choose_recipe=_choose_recipe,
     _put_zeros_in_pdA2_involutory=_put_zeros_in_pdA2_involutory)
 parameter_shift_hessian = _module(
     "parameter_shift_hessian", "PennyLane's qml.gradients.parameter_shift_hessian",

@@ -462,3 +462,101 @@ def test_own_grad_recipe_is_ordered_by_shift_as_pennylanes():
     tapes, fn = qml.gradients.param_shift(tape)
     assert [float(t.operations[0].data[0]) for t in tapes] == [0.0, 2 * x]
     assert onp.isclose(fn(qml.execute(tapes, qml.device("default.qubit", wires=1))), -onp.sin(x))
+
+
+def test_param_shift_asks_the_module_for_each_operation_recipe(monkeypatch):
+    """PennyLane's param_shift gets each parameter's rule from
+    ``qml.gradients.parameter_shift._get_operation_recipe`` (``shifts=`` its tuple); a
+    wrapper put there sees the calls and its recipe is the one the tapes are shifted by."""
+    ps = qml.gradients.parameter_shift
+    real, calls = ps._get_operation_recipe, []
+
+    def wrapper(tape, t_idx, shifts, order=1):
+        calls.append((t_idx, shifts))
+        return real(tape, t_idx, shifts=shifts, order=order) * onp.array([1.0, 1.0, 2.0])
+
+    monkeypatch.setattr(ps, "_get_operation_recipe", wrapper)
+    x = 0.3
+    tape = qml.tape.QuantumScript([qml.RX(x, 0), qml.RY(0.2, 0)], [qml.expval(qml.Z(0))])
+    tapes, _ = qml.gradients.param_shift(tape, shifts=[(0.4,), None])
+    assert calls == [(0, (0.4,)), (1, None)]
+    # the wrapper doubled the shifts: RX's tapes at x +- 0.8
+    assert sorted(round(float(t.operations[0].data[0]) - x, 6) for t in tapes[:2]) == [-0.8, 0.8]
+
+
+def test_param_shift_calls_expval_and_var_param_shift_with_the_shifted_positions(monkeypatch):
+    """PennyLane's param_shift hands the parameters it shifts (positions into
+    trainable_params; not those no measurement depends on) to
+    ``parameter_shift.expval_param_shift``, or ``var_param_shift`` for variances."""
+    ps = qml.gradients.parameter_shift
+    seen = []
+    for name in ("expval_param_shift", "var_param_shift"):
+        real = getattr(ps, name)
+        monkeypatch.setattr(ps, name, lambda *a, _r=real, _n=name, **k: (
+            seen.append((_n, a[1])), _r(*a, **k))[1])
+    dev = qml.device("default.qubit", wires=2)
+    for m, name in ((qml.expval, "expval_param_shift"), (qml.var, "var_param_shift")):
+        tape = qml.tape.QuantumScript([qml.RX(0.5, 0), qml.RY(0.2, 1)], [m(qml.Z(0))])
+        tapes, fn = qml.gradients.param_shift(tape)
+        assert seen[-1] == (name, [0])
+        res = fn(qml.execute(tapes, dev))
+        want = -onp.sin(0.5) if m is qml.expval else 2 * onp.cos(0.5) * onp.sin(0.5)
+        assert onp.allclose(res, [want, 0.0])
+
+
+def test_param_shift_fallback_fn_takes_the_numeric_parameters():
+    """``fallback_fn`` differentiates the parameters of operations with ``grad_method = "F"``
+    (called with ``argnum=`` their positions); the others are shifted, the Jacobians added."""
+    calls = []
+
+    def fallback(tape, argnum=None, **kw):
+        calls.append(argnum)
+        return qml.gradients.finite_diff(tape, argnum=argnum, **kw)
+
+    class RYF(qml.RY):
+        grad_method = "F"
+
+    x, y = 0.543, -0.654
+    tape = qml.tape.QuantumScript([qml.RX(x, 0), RYF(y, 1), qml.CNOT([0, 1])],
+                                  [qml.expval(qml.Z(0)), qml.expval(qml.Z(1))])
+    tapes, fn = qml.gradients.param_shift(tape, fallback_fn=fallback)
+    assert calls == [{1}]
+    res = fn(qml.execute(tapes, qml.device("default.qubit", wires=2)))
+    want = [[-onp.sin(x), 0.0], [-onp.sin(x) * onp.cos(y), -onp.cos(x) * onp.sin(y)]]
+    assert onp.allclose(res, want, atol=1e-6)
+    tape = qml.tape.QuantumScript([RYF(y, 1)], [qml.expval(qml.Z(1))])
+    qml.gradients.param_shift(tape, fallback_fn=fallback)
+    assert calls[-1] is None  # no parameter shifts: the fallback on the whole tape
+
+
+def test_param_shift_with_a_fallback_keeps_array_entries():
+    """The Jacobian of a fallback and a shift rule added: 0-d arrays, as PennyLane's."""
+    class RYF(qml.RY):
+        grad_method = "F"
+
+    tape = qml.tape.QuantumScript([qml.RX(0.4, 0), RYF(0.2, 1)],
+                                  [qml.expval(qml.Z(0)), qml.expval(qml.Z(1))])
+    tapes, fn = qml.gradients.param_shift(tape, fallback_fn=qml.gradients.finite_diff)
+    res = fn(qml.execute(tapes, qml.device("default.qubit", wires=2)))
+    assert all(isinstance(e, onp.ndarray) and e.shape == () for row in res for e in row)
+
+
+def test_param_shift_refuses_an_operation_without_recipe_frequencies_or_generator():
+    """PennyLane's OperatorPropertyUndefined: a user's RX whose parameter_frequencies says
+    there are none, or an operation with neither a recipe nor a generator."""
+    from qsym.exceptions import OperatorPropertyUndefined
+
+    class RXnone(qml.RX):
+        @property
+        def parameter_frequencies(self):
+            raise qml.operation.ParameterFrequenciesUndefinedError
+
+    class NewOp(qml.operation.Operation):
+        num_params = 1
+        grad_method = "A"
+        num_wires = 1
+
+    for op in (RXnone, NewOp):
+        tape = qml.tape.QuantumScript([op(0.654, wires=0)], [qml.expval(qml.Z(0))])
+        with pytest.raises(OperatorPropertyUndefined, match="does not have a grad_recipe"):
+            qml.gradients.param_shift(tape)
