@@ -318,9 +318,9 @@ class Compiled:
         self._check_promotion(x, d)
 
     def _kernel_seconds(self, seconds, x, d):
-        """A tier-0 kernel call took ``seconds``: on a machine where the kernel library is
-        not compiled yet it ran as Python (qsym._tiers.KERNELS), time that compiling
-        removes, so it counts on the promotion clock beside ``prepare``'s."""
+        """A tier-0 kernel call ran as Python for ``seconds`` (its twin, qsym._tiers.KERNELS:
+        the kernel library not compiled on this machine yet, or not loaded yet): time that
+        compiling removes, so it counts on the promotion clock beside ``prepare``'s."""
         if self._holds:
             return
         self._python_seconds += seconds
@@ -634,7 +634,10 @@ class Compiled:
         return self._k_value.program_value(self._ints, self._floats, mats, C)
 
     def _timed(self, x, d, fn, *args):
-        """``fn(*args)``, a kernel call on tier 0, its time on the promotion clock."""
+        """``fn(*args)``, a kernel call on tier 0; its time goes on the promotion clock if
+        it ran as Python (a twin: compiling removes that time, not a compiled kernel's)."""
+        if not getattr(fn, "twin", False):
+            return fn(*args)
         t = time.perf_counter()
         out = fn(*args)
         self._kernel_seconds(time.perf_counter() - t, x, d)

@@ -982,6 +982,7 @@ def _counted_twin(fn):
         twin_calls += 1
         return fn(*args)
 
+    call.twin = True  # (a Python kernel: its time is on a circuit's promotion clock)
     return call
 
 

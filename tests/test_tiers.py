@@ -777,23 +777,42 @@ def _prepared_value_args():
     return e._ints, e._floats, mats, C
 
 
-def test_tier_0_kernel_time_counts_and_the_compiled_tiers_use_compiled_kernels(monkeypatch):
-    """On tier 0 a kernel call's time counts on the promotion clock (on a new machine it is
-    Python time that compiling removes), so a circuit whose twin calls are slow is compiled
-    after a few calls, not after 100; its background compile then also compiles the kernel
+def test_tier_0_kernel_time_counts_and_the_compiled_tiers_use_compiled_kernels(monkeypatch,
+                                                                               python_tier):
+    """On tier 0 a kernel call that ran as its twin counts on the promotion clock (on a new
+    machine it is Python time that compiling removes; a compiled kernel's time does not
+    count), so a circuit whose twin calls are slow is compiled after a few calls, not 100; its background compile then also compiles the kernel
     entry points its compiled tier calls (``kernel_*``, :func:`qsym._tiers.calls_for`); a
-    compiled tier calls tiers.COMPILED_KERNELS, never a twin."""
-    monkeypatch.delenv("QSYM_TIER", raising=False)
+    compiled tier calls tiers.COMPILED_KERNELS, never a twin. (QSYM_TIER=python: no
+    background load of a copy an earlier process compiled moves the circuit meanwhile.)"""
     node = _node(fn=_hea_mixed, wires=4)
     w = np.linspace(-1.1, 0.9, 8)
     e = _entry(node, w)
     assert e.tier == "python" and e._k_grad is tiers.KERNELS
     started = []
     monkeypatch.setattr(type(e), "_promote", lambda self, x, d: started.append(self._wanted()))
-    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 0.0)
     e._promoted = False
-    e.value_and_grad(w, np.zeros(0))
-    assert started, "the kernel call's time did not reach the promotion clock"
+    d = np.zeros(0)
+    args = (e._ints, e._floats) + tuple(e._prepare(w, d, 1)[:5])
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 1e9)  # nothing due by the clock yet
+    started.clear()
+    e._python_seconds = 0.0
+    # the compiled kernel (loaded here): its time is not Python time, not on the clock
+    e._timed(w, d, kernels.program_value_and_grad, *args)
+    assert e._python_seconds == 0.0
+    # its twin (a new machine): on the clock, and the circuit is promoted once it is due
+    twin = tiers._counted_twin(tiers._kernel_twins()["program_value_and_grad"])
+    e._timed(w, d, twin, *args)
+    assert e._python_seconds > 0.0 and not started
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", e._python_seconds)
+    e._timed(w, d, twin, *args)
+    assert started, "the twin kernel call's time did not reach the promotion clock"
+    # the kernel form of value_and_grad on tier 0 (the class's: a tiny circuit's instance
+    # may run its written-out code instead) calls it through tiers.KERNELS (here: the twin)
+    monkeypatch.setattr(tiers.KERNELS, "program_value_and_grad", twin, raising=False)
+    calls = tiers.twin_calls
+    type(e).value_and_grad(e, w, d)
+    assert tiers.twin_calls == calls + 1
     wanted = started[-1]
     if not e.fused:
         assert "kernel_grad" in wanted
