@@ -538,12 +538,9 @@ def has_cached(module, name) -> bool:
     try:
         x = np.zeros(1)
         (fname, args), = calls_for([name], module, x, x)
-        disp = getattr(module, fname)
         sig = tuple(numba.typeof(a) for a in args)
-        magic = disp.targetctx.codegen().magic_tuple()
-        return any(key[0] == sig and key[1] == magic
-                   for key in disp._cache._cache_file._load_index())
-    except Exception:  # noqa: BLE001 - no cache, another layout: not cached
+        return sig in cached_signatures(getattr(module, fname))
+    except Exception:  # noqa: BLE001 - no such entry point, another layout: not cached
         return False
 
 
@@ -619,15 +616,14 @@ def _kernel_call(module, name, x, d):
     from . import _kernels as kernels
 
     ints, floats = module.PROGRAM
-    if name == "kernel_adjoint":
-        mats, dmats, ch, C, cc, _ = module.prepare_adjoint(x, d)
-        kernels.program_value_and_grad_adjoint(ints, floats, mats, dmats, ch, C, cc)
-    elif name == "kernel_grad":
-        mats, smats, ch, C, cc, _ = module.prepare(x, d, 1)
-        kernels.program_value_and_grad(ints, floats, mats, smats, ch, C, cc)
-    else:
+    kernel = getattr(kernels, KERNEL_CALLS[name])
+    if name == "kernel_value":
         mats, _, _, C, _, _ = module.prepare(x, d, 0)
-        kernels.program_value(ints, floats, mats, C)
+        kernel(ints, floats, mats, C)
+    else:
+        prepared = (module.prepare_adjoint(x, d) if name == "kernel_adjoint"
+                    else module.prepare(x, d, 1))
+        kernel(ints, floats, *prepared[:5])  # (mats, shifted or derivative mats, ch, C, cc)
 
 
 def run_calls(module, calls) -> None:
@@ -772,6 +768,16 @@ _warm_thread: threading.Thread | None = None
 _warm_lock = threading.Lock()
 
 
+def cached_signatures(disp) -> list:
+    """The signatures numba's disk cache index lists for this machine for the dispatcher
+    ``disp`` (none if it is not a cached dispatcher or its index cannot be read)."""
+    try:
+        magic = disp.targetctx.codegen().magic_tuple()
+        return [key[0] for key in disp._cache._cache_file._load_index() if key[1] == magic]
+    except Exception:  # noqa: BLE001 - no usable cache (QSYM_CACHE=0, ...): nothing cached
+        return []
+
+
 def _warm_kernels() -> None:
     """Load the cached overloads of :data:`WARM_KERNELS` (only those numba's index lists for
     this machine: nothing is compiled that was not compiled before)."""
@@ -782,13 +788,7 @@ def _warm_kernels() -> None:
         if _exiting:
             return
         disp = getattr(kernels, name, None)
-        try:
-            magic = disp.targetctx.codegen().magic_tuple()
-            index = disp._cache._cache_file._load_index()
-            sigs = [key[0] for key in index if key[1] == magic]
-        except Exception:  # noqa: BLE001 - not a cached dispatcher: nothing to warm
-            continue
-        for sig in sigs:
+        for sig in cached_signatures(disp):
             if sig in disp.overloads:
                 continue
             try:
@@ -921,12 +921,7 @@ def kernel_on_disk(name: str) -> bool:
     seen = _on_disk_seen.get(name)
     if seen is not None and (seen[1] or now - seen[0] < ON_DISK_RECHECK_SECONDS):
         return seen[1]
-    disp = getattr(kernels, name)
-    try:
-        magic = disp.targetctx.codegen().magic_tuple()
-        found = any(key[1] == magic for key in disp._cache._cache_file._load_index())
-    except Exception:  # noqa: BLE001 - no usable cache (QSYM_CACHE=0, ...): nothing on disk
-        found = False
+    found = bool(cached_signatures(getattr(kernels, name)))
     _on_disk_seen[name] = (now, found)
     return found
 
