@@ -468,6 +468,10 @@ from ._riemannian import RiemannianGradientOptimizer  # noqa: E402
 optimize.RiemannianGradientOptimizer = RiemannianGradientOptimizer
 from ._adaptive import AdaptiveOptimizer  # noqa: E402
 optimize.AdaptiveOptimizer = AdaptiveOptimizer
+from . import _shot_adaptive  # noqa: E402
+from ._shot_adaptive import ShotAdaptiveOptimizer  # noqa: E402
+optimize.ShotAdaptiveOptimizer = ShotAdaptiveOptimizer
+optimize.shot_adaptive = _shot_adaptive  # (PennyLane's module qml.optimize.shot_adaptive)
 from . import _device_api as _device_api  # noqa: E402  (the device API methods on Device)
 from . import _null_qubit as _null_qubit  # noqa: E402  (qml.device("null.qubit"))
 from . import _resolution as _resolution  # noqa: E402  (qml.workflow's resolution functions)
@@ -564,7 +568,7 @@ __all__ = [
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
-    "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer",
+    "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer", "ShotAdaptiveOptimizer",
     "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "marker", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",
     "CompilePipeline", "decompose", "batch_input", "batch_params", "batch_partial", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",

@@ -178,12 +178,40 @@ def _jacobian_vjp(argnums, ans, args, kwargs):
     return vjp
 
 
+@primitive
+def counts_values(nodes, kwargs, diff, *args):
+    """A shot vector's measured values, flat: the values of each count's QNode in
+    ``nodes`` (one per count, each with its own shots), concatenated. One primitive for
+    all counts: autograd's jacobian of ``stack(qnode(x))`` then makes one backward pass
+    per output through one node, not through one node per count (quadratic in the
+    number of counts)."""
+    return np.concatenate([node.flat_values(args, kwargs, diff)[0] for node in nodes])
+
+
+def _counts_vjp(argnums, ans, args, kwargs):
+    nodes, kw, diff, *xs = args
+    once = []  # one Jacobian per count per forward value (each count drew its own shots)
+
+    def vjp(g):
+        if not once:
+            once.append(np.concatenate([qnode_jacobian(node, kw, diff, *xs)
+                                        for node in nodes], axis=0))
+        v = anp.dot(g, once[0])
+        if np.iscomplexobj(once[0]):
+            v = anp.real(v)
+        return _split(v, nodes[0], kw, diff, xs, argnums)
+
+    return vjp
+
+
 defvjp_argnums(qnode_values, _values_vjp)
 defvjp_argnums(qnode_jacobian, _jacobian_vjp)
+defvjp_argnums(counts_values, _counts_vjp)
 
 
-def call_boxed(qnode, args, kwargs):
-    """Evaluate ``qnode(*args, **kwargs)`` where some arguments are autograd boxes."""
+def _boxed_inputs(args, kwargs):
+    """``(args, diff, plain)``: the arguments (a list or tuple holding boxes as one boxed
+    array), the positions of the boxed ones, and their values without boxes."""
     for name, v in kwargs.items():
         if has_box(v):
             raise DifferentiationError(
@@ -192,18 +220,51 @@ def call_boxed(qnode, args, kwargs):
             )
     args = [anp.array(a) if isinstance(a, (list, tuple)) and has_box(a) else a for a in args]
     diff = tuple(i for i, a in enumerate(args) if isinstance(a, Box))
-    plain = [getval(a) for a in args]
+    return args, diff, [getval(a) for a in args]
+
+
+def call_boxed(qnode, args, kwargs):
+    """Evaluate ``qnode(*args, **kwargs)`` where some arguments are autograd boxes."""
+    args, diff, plain = _boxed_inputs(args, kwargs)
     # (a QNode traced at every call: a copy holding this call's trace, so that autograd's
     # later Jacobian and Hessian are of the same circuit as this value)
     qnode, entry = qnode.pin(plain, kwargs, diff)
-    flat = qnode_values(qnode, kwargs, diff, *args)
-    values, at = [], 0
+    return _cut(entry, qnode_values(qnode, kwargs, diff, *args))
+
+
+def call_boxed_counts(nodes, args, kwargs):
+    """``call_boxed`` of a shot vector: ``nodes`` holds one QNode per count (each with
+    that count's shots); one result per count, as a tuple, from one autograd primitive."""
+    args, diff, plain = _boxed_inputs(args, kwargs)
+    pinned = [node.pin(plain, kwargs, diff) for node in nodes]
+    flat = counts_values(tuple(node for node, _ in pinned), kwargs, diff, *args)
+    out, at = [], 0
+    for _, entry in pinned:
+        size = _flat_size(entry)
+        out.append(_cut(entry, flat[at : at + size]))
+        at += size
+    return tuple(out)
+
+
+def _shapes(entry):
+    """The shape of each measured value of a compiled signature, in its flat vector."""
     lead = (entry.size,) if entry.broadcast else ()  # a broadcast QNode: batch first
     for (kind, _, _, shape), m in zip(entry.post, entry.circuit.measurements):
         # qml.state(): complex amplitudes (the flat vector is then complex); a quantity
         # of the state (qml.vn_entropy, qml.density_matrix, ...): its own shape
-        shape = lead + ((2**entry.circuit.num_wires,) if kind == "state" and not m.reduce
-                        else shape)
+        yield lead + ((2**entry.circuit.num_wires,) if kind == "state" and not m.reduce
+                      else shape)
+
+
+def _flat_size(entry) -> int:
+    return sum(int(np.prod(shape)) for shape in _shapes(entry))
+
+
+def _cut(entry, flat):
+    """The flat values of a compiled signature, cut into its return structure (boxed
+    slicing: the derivatives follow)."""
+    values, at = [], 0
+    for shape in _shapes(entry):
         size = int(np.prod(shape))
         values.append(flat[at] if shape == () else anp.reshape(flat[at : at + size], shape))
         at += size

@@ -944,6 +944,64 @@ class QNode:
         # the call path: see _gates_changed)
         GATE_REGISTRY.watch(self)
 
+    @property
+    def func(self) -> Callable:
+        """The circuit function. Assigning another one (PennyLane's ``qnode.func = f``, as
+        its ``ShotAdaptiveOptimizer`` does on a copy) makes the QNode trace the new function
+        at its next call: the signatures compiled from the old one are not this QNode's any
+        more (a copy that shared them keeps them).
+
+        >>> import qsym as qml
+        >>> node = qml.QNode(lambda: qml.expval(qml.Z(0)), qml.device("default.qubit", wires=1))
+        >>> float(node())
+        1.0
+        >>> node.func = lambda: (qml.X(0), qml.expval(qml.Z(0)))[1]
+        >>> float(node())
+        -1.0
+        """
+        return self._func
+
+    @func.setter
+    def func(self, func) -> None:
+        if not callable(func):
+            raise ArgumentError(
+                f"QNode needs a circuit function (a Python function that applies gates and "
+                f"returns measurements), got {type(func).__name__}: {func!r:.60}"
+            )
+        if "_func" not in vars(self):  # __init__
+            self._func = func
+            return
+        if func is self._func:
+            return
+        with self._lock:
+            self._func = func
+            self._forget_function()
+
+    def _forget_function(self) -> None:
+        """What this QNode learned from its circuit function, dropped (a new function was
+        assigned): new empty caches (not cleared: a copy may share the old ones), the
+        parameter names and static positions read again."""
+        init = self._init_args
+        try:
+            self._param_names = tuple(inspect.signature(self._func).parameters)
+        except (TypeError, ValueError):
+            self._param_names = ()
+        self.static_argnames, self.static_argnums, self.static_positions = (
+            options.static_arguments(init.get("static_argnames", ()),
+                                     init.get("static_argnums", ()), self._param_names))
+        self._qfunc_uses_shots_arg = "shots" in self._param_names  # (the shots set stay)
+        self.per_call = "trace='per-call'" if self.trace == "per-call" else None
+        self._per_call_cache = Memo(PER_CALL_STRUCTURES)
+        self._stand_ins_fail = False
+        self._compiled = {}
+        self._last = self._last_key = None
+        self._grad_fast = self._value_fast = self._jac_fast = None
+        self._derivative_attrs = None
+        self._values_needed = None
+        self.autodiff_memo = {}
+        self.shot_stash = {}
+        functools.update_wrapper(self, self._func, updated=())
+
     def _gates_changed(self, names) -> None:
         """Called by :data:`qsym._gates.REGISTRY` when the gates ``names`` were defined,
         redefined or removed: the compiled signatures whose circuit uses one of them are
@@ -1115,8 +1173,8 @@ class QNode:
             node, _ = self.pin(args, kwargs)  # (traced at every call: one trace, one draw)
         except Boxed:  # inside qml.grad / qml.jacobian of a hybrid cost: one QNode per
             # count, so that each count's derivative is sampled with its own shots
-            return tuple(autodiff.call_boxed(_with_shots(self, n), args, kwargs)
-                         for n in shots)
+            return autodiff.call_boxed_counts([_with_shots(self, n) for n in shots], args,
+                                              kwargs)
         results = []
         previous = getattr(_SHOT_COUNT, "active", None)
         counts = list(shots)
