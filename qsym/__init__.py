@@ -656,6 +656,7 @@ def _register_class_paths():
              **{n: getattr(measurements, n) for n in names})
     stand_ins = {**{d: _unsupported.unsupported_class(d) for d in _unsupported.CLASSES},
                  **{d: _unsupported.cv_class(d) for d in _unsupported.CV_NAMES},
+                 **{d: _unsupported.cv_class(d, "qutrit") for d in _unsupported.QUTRIT_NAMES},
                  **{d: _unsupported.unsupported_function(d) for d in _unsupported.FUNCTIONS}}
     for dotted, stand_in in stand_ins.items():
         if "." not in dotted:  # qml.<name> itself

@@ -2698,6 +2698,11 @@ def as_observable(obj) -> Observable:
     """
     if isinstance(obj, Observable):
         return obj
+    refusal = getattr(type(obj), "unsupported", None)
+    if isinstance(refusal, str):  # a qutrit or CV record: a measurement of it made as data
+        if active_tape() is None:  # (a test's parameters), refused when it runs
+            return UnmeasuredOperator(obj, refusal)
+        raise MeasurementError(refusal)
     if isinstance(obj, Operation):
         row = gate_def(obj.name)
         if row.pauli is None:

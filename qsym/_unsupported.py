@@ -149,12 +149,6 @@ CLASSES = {
                            "devices before qml.devices.Device): use "
                            "qml.device('default.qubit', ...)",
     "pulse.ParametrizedEvolution": "PennyLane's pulse programming (qml.pulse)",
-    # PennyLane's qutrit operators (qml.TRX, ...; a module naming one in a test's parameters loads)
-    **{name: f"PennyLane's qutrit operator (qml.{name}): qsym simulates qubits only"
-       for name in ("TRX", "TRY", "TRZ", "TShift", "TClock", "TAdd", "TSWAP", "THadamard",
-                    "QutritUnitary", "ControlledQutritUnitary", "QutritBasisState", "GellMann",
-                    "THermitian", "QutritChannel", "QutritDepolarizingChannel",
-                    "QutritAmplitudeDamping", "TritFlip")},
 }
 
 
@@ -192,11 +186,22 @@ CV_NAMES = ("Beamsplitter", "ControlledAddition", "ControlledPhase", "Displaceme
             "TensorN", "QuadP", "QuadX", "PolyXP", "FockStateProjector")
 
 
-def cv_class(name: str) -> type:
-    """The stand-in for PennyLane's continuous-variable class ``qml.<name>``: it can be made
-    (its ``data``, ``parameters``, ``wires`` and ``name``, as written), and made inside a
-    circuit or a recording queue it raises a :class:`~qsym.errors.GateError` naming it: qsym
-    simulates qubits only.
+# PennyLane 0.45's qutrit operators (qml.ops.qutrit): records as the continuous-variable
+# ones (a test module lists qml.GellMann(0, 3) among its parameters beside qubit cases)
+QUTRIT_NAMES = ("TRX", "TRY", "TRZ", "TShift", "TClock", "TAdd", "TSWAP", "THadamard",
+                "QutritUnitary", "ControlledQutritUnitary", "QutritBasisState", "GellMann",
+                "THermitian", "QutritChannel", "QutritDepolarizingChannel",
+                "QutritAmplitudeDamping", "TritFlip")
+
+_FAMILIES = {"cv": "a continuous-variable operation (PennyLane's qml.ops.cv)",
+             "qutrit": "a qutrit operator (PennyLane's qml.ops.qutrit)"}
+
+
+def cv_class(name: str, family: str = "cv") -> type:
+    """The stand-in for PennyLane's continuous-variable (``family="cv"``) or qutrit
+    (``"qutrit"``) class ``qml.<name>``: it can be made (its ``data``, ``parameters``,
+    ``wires`` and ``name``, as written), and made inside a circuit or a recording queue it
+    raises a :class:`~qsym.errors.GateError` naming it: qsym simulates qubits only.
 
     >>> import qsym as qml
     >>> qml.Rotation(1.2, wires=0).data
@@ -210,16 +215,21 @@ def cv_class(name: str) -> type:
     ... except qml.GateError as exc:
     ...     print(str(exc)[:56])
     qml.Rotation is a continuous-variable operation (PennyLa
+    >>> qml.GellMann(0, 3).data, qml.GellMann(0, 3).wires
+    ((3,), Wires([0]))
     """
     from ._trace import active_tape
     from .wires import Wires
 
+    what = _FAMILIES[family]
+
     def __init__(self, *params, wires=None, id=None):
         if active_tape() is not None:
             raise GateError(
-                f"qml.{name} is a continuous-variable operation (PennyLane's qml.ops.cv): "
-                "qsym simulates qubits only, so it cannot be applied or queued (docs/"
-                "pennylane.md, 'Not supported')")
+                f"qml.{name} is {what}: qsym simulates qubits only, so it cannot be applied "
+                "or queued (docs/pennylane.md, 'Not supported')")
+        if wires is None and name == "GellMann" and params:  # GellMann(wires, index)
+            wires, params = params[0], params[1:]
         if wires is None:
             raise GateError(f"qml.{name}: must specify the wires that the operation acts on")
         self.data, self.wires, self.id = tuple(params), Wires(wires), id
@@ -227,11 +237,14 @@ def cv_class(name: str) -> type:
     def __repr__(self):
         return f"{name}({', '.join(map(repr, self.data))}, wires={self.wires.tolist()})"
 
+    refusal = (f"qml.{name} is {what}: qsym simulates qubits only, so it cannot be measured "
+               "(docs/pennylane.md, 'Not supported')")
     return type(name, (), {"__init__": __init__, "__repr__": __repr__, "name": name,
+                           "unsupported": refusal,  # (a measurement of one: refused at run)
                            "parameters": property(lambda self: list(self.data)),
                            "num_params": property(lambda self: len(self.data)),
-                           "__doc__": f"PennyLane's continuous-variable {name}: made, never "
-                                      "applied (qsym simulates qubits only)."})
+                           "__doc__": f"PennyLane's {what.split(' (')[0][2:]} {name}: made, "
+                                      "never applied (qsym simulates qubits only)."})
 
 
 # PennyLane functions qsym does not provide, importable by their module paths (a program or

@@ -405,8 +405,22 @@ def test_legacy_device_module_paths_import_and_refuse():
     with pytest.raises(qml.GateError, match="pulse programming"):
         ParametrizedEvolution()
     assert not hasattr(qml, "pulse")  # the namespace is still refused by name
-    with pytest.raises(qml.GateError, match="qutrit operator"):
+    # a qutrit operator is a record (a test module lists one among its parameters), refused
+    # in a circuit and in a recording queue
+    assert qml.GellMann(0, 3).wires.tolist() == [0] and qml.TRX(0.5, wires=1).data == (0.5,)
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def qutrit_circuit():
         qml.TRX(0.5, wires=0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.GateError, match="qutrit operator"):
+        qutrit_circuit()
+    with qml.queuing.AnnotatedQueue(), pytest.raises(qml.GateError, match="qutrit operator"):
+        qml.GellMann(0, 3)
+    measured = qml.sample(qml.GellMann(0, 3))  # data; refused when it runs
+    with pytest.raises(qml.MeasurementError, match="qutrit operator"):
+        measured.obs.terms
     # the attribute: membership by name, operator or class; the diagonal gates
     for op in (qml.RZ(0.1, 0), qml.CZ([0, 1]), qml.MultiRZ(0.2, [0, 1, 2]), qml.S(0),
                qml.DiagonalQubitUnitary([1, -1], 0)):
