@@ -654,6 +654,11 @@ def _register_class_paths():
                         ("state", ("StateMP", "DensityMatrixMP", "state", "density_matrix"))):
         path("qsym.measurements", kind, f"PennyLane's qml.measurements.{kind}",
              **{n: getattr(measurements, n) for n in names})
+    path("qsym.ops.op_math", "condition", "PennyLane's qml.ops.op_math.condition",
+         Conditional=_mcm.Conditional, cond=cond, CondCallable=_mcm.CondCallable)
+    path("qsym.numpy", "tensor", "PennyLane's qml.numpy.tensor", tensor=numpy.tensor,
+         tensor_to_arraybox=numpy.tensor_to_arraybox,
+         NonDifferentiableError=numpy.NonDifferentiableError)
     stand_ins = {**{d: _unsupported.unsupported_class(d) for d in _unsupported.CLASSES},
                  **{d: _unsupported.cv_class(d) for d in _unsupported.CV_NAMES},
                  **{d: _unsupported.cv_class(d, "qutrit") for d in _unsupported.QUTRIT_NAMES},

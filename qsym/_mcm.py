@@ -35,7 +35,7 @@ from . import _operations as ops_mod
 from ._opmath import ctrl
 from ._shapes import format_values, tree_spec
 from ._trace import TAPE_REWRITES, Tape, active_tape, recording
-from .errors import MeasurementError, WireError
+from .errors import ConditionalTransformError, MeasurementError, WireError
 from .exceptions import QuantumFunctionError
 from .wires import Wires
 
@@ -419,6 +419,47 @@ class Conditional:
         return (("base", type(self.base).__name__, getattr(self.base, "hyper", ())),
                 ("condition", id(self.meas_val)))
 
+    @data.setter
+    def data(self, value):
+        self.base.data = value
+
+    # PennyLane's Conditional is a symbolic operator: these are its base's
+    num_params = property(lambda self: self.base.num_params, doc="The base's number of parameters.")
+    ndim_params = property(lambda self: self.base.ndim_params, doc="The base's parameter dimensions.")
+    batch_size = property(lambda self: self.base.batch_size, doc="The base's batch size.")
+    has_matrix = property(lambda self: self.base.has_matrix, doc="Whether the base has a matrix.")
+    has_adjoint = property(lambda self: self.base.has_adjoint, doc="Whether the base has an adjoint.")
+    has_diagonalizing_gates = property(lambda self: self.base.has_diagonalizing_gates,
+                                       doc="Whether the base has diagonalizing gates.")
+
+    def label(self, decimals=None, base_label=None, cache=None):
+        """The base's label (``qml.draw`` marks the condition by its wires)."""
+        return self.base.label(decimals=decimals, base_label=base_label, cache=cache)
+
+    def matrix(self, wire_order=None):
+        """The base's matrix (the operation applied when the condition holds)."""
+        return self.base.matrix(wire_order=wire_order)
+
+    def eigvals(self):
+        """The base's eigenvalues."""
+        return self.base.eigvals()
+
+    def diagonalizing_gates(self):
+        """The base's diagonalizing gates."""
+        return self.base.diagonalizing_gates()
+
+    def adjoint(self) -> Conditional:
+        """The base's adjoint under the same condition (not recorded)."""
+        with recording(Tape()):
+            base = self.base.adjoint()
+            return Conditional(self.meas_val, base)
+
+    def map_wires(self, wire_map: dict) -> Conditional:
+        """The conditioned operation on the mapped wires, under the same condition (not
+        recorded)."""
+        with recording(Tape()):
+            return Conditional(self.meas_val, self.base.map_wires(wire_map))
+
     def remake(self, params=()) -> Conditional:
         """The conditioned operation with ``params``, recorded where it is called."""
         with recording(Tape()):
@@ -446,6 +487,26 @@ class CondCallable:
         for pred, fn in elifs:
             self.preds.append(pred)
             self.branch_fns.append(fn)
+
+    @property
+    def true_fn(self):
+        """The first branch (PennyLane's)."""
+        return self.branch_fns[0]
+
+    @property
+    def false_fn(self):
+        """The ``else`` branch, or None (PennyLane's)."""
+        return self.otherwise_fn
+
+    @property
+    def condition(self):
+        """The first predicate (PennyLane's)."""
+        return self.preds[0]
+
+    @property
+    def elifs(self) -> list:
+        """The ``elif`` branches as ``(predicate, function)`` pairs (PennyLane's)."""
+        return list(zip(self.preds[1:], self.branch_fns[1:]))
 
     def else_if(self, pred):
         """A decorator adding an ``elif`` branch."""
@@ -481,7 +542,7 @@ def _conditioned(condition, fn, args, kwargs) -> None:
     inner.apply_pending()
     if isinstance(result, ops_mod.MeasurementProcess) or any(
             isinstance(op, (MidMeasure, Conditional)) for op in inner.items):
-        raise QuantumFunctionError(_COND_MEASURED)
+        raise ConditionalTransformError(_COND_MEASURED)
     for op in inner.items:
         Conditional(condition, op)
 
@@ -514,11 +575,11 @@ def cond(condition, true_fn=None, false_fn=None, elifs=()):
             "conditional includes a mid-circuit measurement, qml.cond cannot be used as a "
             "decorator.\nInstead, please use the form qml.cond(condition, true_fn, false_fn).")
     if elifs:
-        raise MeasurementError(
+        raise ConditionalTransformError(
             "'elif' branches are not supported when not using @qjit and with "
             "qml.capture.disabled()\nif the conditional includes mid-circuit measurements.")
     if not callable(true_fn):
-        raise MeasurementError(
+        raise ConditionalTransformError(
             "Only operations and quantum functions with no measurements can be applied "
             "conditionally.")
 

@@ -233,6 +233,26 @@ class MeasurementError(QuantumFunctionError, ValueError):
     """
 
 
+class ConditionalTransformError(MeasurementError):
+    """``qml.cond`` of a mid-circuit measurement value applied to what it cannot condition:
+    a function that measures (a terminal measurement, ``qml.measure``), ``elifs``, or an
+    argument that is neither a gate nor a function (PennyLane's
+    ``qml.exceptions.ConditionalTransformError``, a ``ValueError``).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2))
+    ... def circuit():
+    ...     m = qml.measure(0)
+    ...     qml.cond(m, qml.measure)(1)
+    ...     return qml.probs()
+    >>> try:
+    ...     circuit()
+    ... except qml.exceptions.ConditionalTransformError as exc:
+    ...     print(str(exc)[:40])
+    Only quantum functions that contain no m
+    """
+
+
 class MeasurementShapeError(MeasurementError):
     """PennyLane's ``MeasurementShapeError``: a measurement's shape cannot be known (a
     sample or classical shadow without shots).

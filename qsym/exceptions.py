@@ -69,8 +69,9 @@ class DecompositionWarning(UserWarning):
 
 
 from .errors import GeneratorUndefinedError  # noqa: E402  (PennyLane's name)
+from .errors import ConditionalTransformError, NonDifferentiableError  # noqa: E402
 
-__all__ += ["GeneratorUndefinedError"]
+__all__ += ["GeneratorUndefinedError", "ConditionalTransformError", "NonDifferentiableError"]
 
 
 class QueuingError(Exception):

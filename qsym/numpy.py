@@ -45,6 +45,7 @@ from autograd.numpy import fft, linalg, random  # noqa: F401,E402
 
 from ._trace import Traced as _Traced  # noqa: E402
 from ._trace import apply_ufunc as _apply_ufunc  # noqa: E402
+from .errors import NonDifferentiableError  # noqa: E402,F401  (PennyLane's qml.numpy has it)
 
 pi = _np.pi
 e = _np.e
@@ -104,6 +105,26 @@ class tensor(_np.ndarray):
 # autograd differentiates tensors as it does arrays
 _ArrayBox.register(tensor)
 _VSpace.register(tensor, lambda x: _ArrayVSpace(x))
+
+
+def tensor_to_arraybox(x, *args):
+    """An autograd ``ArrayBox`` of ``x`` (PennyLane's ``qml.numpy.tensor.tensor_to_arraybox``,
+    ``x`` and autograd's box arguments ``trace, node``); a tensor marked
+    ``requires_grad=False`` raises :class:`~qsym.errors.NonDifferentiableError`.
+
+    >>> from qsym import numpy as np
+    >>> type(tensor_to_arraybox(np.array([0.5]), None, None)).__name__
+    'ArrayBox'
+    >>> try:
+    ...     tensor_to_arraybox(np.array(0.5, requires_grad=False), None, None)
+    ... except NonDifferentiableError as exc:
+    ...     print(str(exc)[:29])
+    0.5 is non-differentiable. Se
+    """
+    if isinstance(x, tensor) and not x.requires_grad:
+        raise NonDifferentiableError(
+            f"{x} is non-differentiable. Set the requires_grad attribute to True.")
+    return _ArrayBox(x, *args)
 
 
 def _has_box(obj) -> bool:
@@ -357,4 +378,3 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | _NUMPY_LAZY)
-from .errors import NonDifferentiableError  # noqa: E402,F401  (PennyLane's qml.numpy has it)

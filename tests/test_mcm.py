@@ -435,3 +435,54 @@ def test_deferred_conditioned_gates_keep_their_trainable_parameters():
     p0, p1 = onp.cos(0.35) ** 2, onp.sin(0.35) ** 2
     expected = [p0, 0, p1 * onp.cos(0.65) ** 2, p1 * onp.sin(0.65) ** 2]
     assert onp.allclose(circuit(phi, theta), expected)
+
+
+def test_conditional_is_its_base_as_a_symbolic_operator():
+    # PennyLane's Conditional delegates to the conditioned operation
+    with qml.queuing.AnnotatedQueue() as q:
+        m = qml.measure(0)
+        qml.cond(m, qml.RX)(0.3, wires=1)
+    c = q.queue[1]
+    base = qml.RX(0.3, wires=1)
+    assert c.label() == base.label() == "RX"
+    assert c.label(decimals=2) == "RX\n(0.30)"
+    assert (c.num_params, c.ndim_params, c.batch_size) == (1, (0,), None)
+    assert c.has_matrix and c.has_adjoint
+    assert np.allclose(c.matrix(), qml.matrix(base))
+    assert np.allclose(c.eigvals(), qml.eigvals(base))
+    adj = c.adjoint()
+    assert adj.meas_val is c.meas_val and np.allclose(adj.base.data, [-0.3])
+    moved = c.map_wires({1: "a"})
+    assert moved.wires.tolist() == ["a"] and c.wires.tolist() == [1]
+    c.data = (0.7,)
+    assert np.allclose(c.base.data, [0.7])
+
+
+def test_cond_errors_are_pennylanes_conditional_transform_error():
+    from qsym.exceptions import ConditionalTransformError
+
+    dev = qml.device("default.qubit", wires=2)
+
+    def measuring():
+        return qml.expval(qml.Z(0))
+
+    for true_fn, args, match in ((qml.measure, (1,), "contain no measurements"),
+                                 (measuring, (), "contain no measurements"),
+                                 (1, (), "Only operations and quantum functions")):
+        @qml.qnode(dev)
+        def circuit():
+            m = qml.measure(0)
+            qml.cond(m, true_fn)(*args)
+            return qml.probs()
+
+        with pytest.raises(ConditionalTransformError, match=match):
+            circuit()
+    assert issubclass(ConditionalTransformError, ValueError)
+    assert issubclass(ConditionalTransformError, qml.QuantumFunctionError)  # as before
+
+
+def test_cond_callable_exposes_its_branches():
+    f, g, h = (lambda: 1), (lambda: 2), (lambda: 3)
+    c = qml.cond(False, f, g, elifs=((True, h),))
+    assert (c.true_fn, c.false_fn, c.condition) == (f, g, False)
+    assert c.elifs == [(True, h)] and c() == 3

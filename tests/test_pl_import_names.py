@@ -188,3 +188,21 @@ def test_param_shift_broadcast_variance_shot_vector():
     res = fn(qml.device("default.qubit", wires=1, seed=11).execute(tapes))
     assert isinstance(res, tuple) and len(res) == 2
     assert all(abs(float(r) + np.sin(2 * x)) < 0.05 for r in res)
+
+
+def test_numpy_tensor_module_and_exception_names():
+    from autograd.numpy.numpy_boxes import ArrayBox
+
+    from qsym.exceptions import NonDifferentiableError
+    from qsym.numpy.tensor import tensor, tensor_to_arraybox
+    from qsym.ops.op_math.condition import Conditional
+
+    import qsym as qml
+    from qsym import numpy as np
+
+    assert tensor is np.tensor and Conditional is qml.ops.Conditional
+    assert isinstance(tensor_to_arraybox(np.array([1.0]), None, None), ArrayBox)
+    with pytest.raises(NonDifferentiableError, match="non-differentiable"):
+        tensor_to_arraybox(np.array([1.0], requires_grad=False), None, None)
+    with pytest.raises(NonDifferentiableError):  # the same class qml.grad raises
+        qml.grad(lambda x: np.sum(np.sin(x)), argnum=[0])(np.array([0.0, 1.0], requires_grad=False))
