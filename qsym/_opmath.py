@@ -1007,6 +1007,21 @@ def _prefactor_form(gen) -> tuple:
     return gen, 1.0
 
 
+def operation_derivative(operation) -> np.ndarray:
+    """The matrix of ``dU/dt`` of a one-parameter operation ``U(t) = exp(i t G)``: ``i G U``
+    (PennyLane's ``qml.operation.operation_derivative``), on the operation's wires. An
+    operation without a generator raises PennyLane's ``GeneratorUndefinedError``.
+
+    >>> import qsym as qml
+    >>> d = operation_derivative(qml.RX(0.3, wires=0))
+    >>> bool(np.allclose(d, [[-np.sin(0.15) / 2, -0.5j * np.cos(0.15)],
+    ...                      [-0.5j * np.cos(0.15), -np.sin(0.15) / 2]]))
+    True
+    """
+    g = generator(operation, format="observable")
+    return 1j * g.matrix(wire_order=operation.wires) @ operation.matrix()
+
+
 def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's name)
     """The generator of a one-parameter gate (PennyLane's ``qml.generator``): ``G`` with
     ``U(t) = exp(i t G)``. ``format="prefactor"`` (the default) gives ``(obs, p)`` with

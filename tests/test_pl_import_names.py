@@ -206,3 +206,21 @@ def test_numpy_tensor_module_and_exception_names():
         tensor_to_arraybox(np.array([1.0], requires_grad=False), None, None)
     with pytest.raises(NonDifferentiableError):  # the same class qml.grad raises
         qml.grad(lambda x: np.sum(np.sin(x)), argnum=[0])(np.array([0.0, 1.0], requires_grad=False))
+
+
+@pytest.mark.parametrize("make", [
+    lambda t: __import__("qsym").RX(t, wires=0),
+    lambda t: __import__("qsym").CRY(t, wires=[1, 0]),
+    lambda t: __import__("qsym").IsingXY(t, wires=[0, 1]),
+    lambda t: __import__("qsym").PhaseShift(t, wires="a"),
+])
+def test_operation_derivative_is_the_central_difference_of_the_matrix(make):
+    import numpy as onp
+
+    import qsym as qml
+    from qsym.operation import operation_derivative
+
+    t, h = 0.37, 1e-6
+    fd = (qml.matrix(make(t + h)) - qml.matrix(make(t - h))) / (2 * h)
+    assert onp.allclose(operation_derivative(make(t)), fd, atol=1e-8)
+    assert qml.operation.expand_matrix is qml.math.expand_matrix
