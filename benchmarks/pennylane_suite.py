@@ -190,6 +190,18 @@ def seed(request):
     return original_seed
 
 
+@pytest.fixture
+def tear_down_hermitian():
+    yield None
+    qml.Hermitian._eigs = {}
+
+
+@pytest.fixture
+def tear_down_thermitian():
+    yield None
+    qml.THermitian._eigs = {}
+
+
 @pytest.fixture(scope="function")
 def enable_graph_decomposition():
     with qml.decomposition.toggle_graph_ctx(True):
