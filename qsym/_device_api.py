@@ -108,7 +108,8 @@ def supports_jvp(self, execution_config=None, circuit=None) -> bool:
     simulators; on a user's device class, whether it defines ``compute_jvp``."""
     if _own(self):
         return type(self).compute_jvp is not Device.compute_jvp
-    return supports_derivatives(self, execution_config, circuit)
+    # (the device's own supports_derivatives: a subclass of default.qubit may widen it)
+    return self.supports_derivatives(execution_config, circuit)
 
 
 def supports_vjp(self, execution_config=None, circuit=None) -> bool:
@@ -116,7 +117,8 @@ def supports_vjp(self, execution_config=None, circuit=None) -> bool:
     simulators; on a user's device class, whether it defines ``compute_vjp``."""
     if _own(self):
         return type(self).compute_vjp is not Device.compute_vjp
-    return supports_derivatives(self, execution_config, circuit)
+    # (the device's own supports_derivatives: a subclass of default.qubit may widen it)
+    return self.supports_derivatives(execution_config, circuit)
 
 
 # --- configuration and preprocessing ---------------------------------------------------------

@@ -163,3 +163,28 @@ def test_base_execute_with_a_pool_of_workers_simulates_every_tape_once():
     tapes = [qml.tape.QuantumScript([qml.RX(x, 0)], [qml.expval(qml.Z(0))]) for x in (0.1, 0.2, 0.3)]
     assert onp.allclose(dev.execute(tapes), onp.cos([0.1, 0.2, 0.3]))
     assert dev.seen == 3  # the class's execute once, for the three tapes (none sent back to it)
+
+
+def test_a_default_qubit_subclass_widening_supports_derivatives_takes_device_vjp():
+    # PennyLane's default.qubit answers supports_vjp / supports_jvp by the device's own
+    # supports_derivatives: a subclass that gives parameter-shift derivatives takes
+    # device_vjp=True with parameter shift
+    class ShiftDevice(qml.devices.DefaultQubit):
+        def supports_derivatives(self, execution_config=None, circuit=None):
+            if execution_config is None:
+                return True
+            return execution_config.gradient_method in {"device", "parameter-shift"}
+
+    def circuit(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = qml.numpy.array(0.4, requires_grad=True)
+    node = qml.QNode(circuit, ShiftDevice(), diff_method="parameter-shift", device_vjp=True)
+    assert abs(qml.grad(node)(x) + __import__("math").sin(0.4)) < 1e-12
+    assert ShiftDevice().supports_vjp(qml.devices.ExecutionConfig(
+        gradient_method="parameter-shift"))
+    plain = qml.QNode(circuit, qml.device("default.qubit"), diff_method="parameter-shift",
+                      device_vjp=True)
+    with pytest.raises(qml.QNodeError, match="device_vjp=True is not supported"):
+        plain(x)
