@@ -38,6 +38,8 @@ class Wires(tuple):
     def __new__(cls, wires=(), _override=False):
         if isinstance(wires, Wires):
             return wires
+        if wires is None:
+            raise TypeError("Must specify a set of wires. None is not a valid wire label.")
         if isinstance(wires, (str, numbers.Number, np.generic)) or not isinstance(wires, Iterable):
             labels = (_label(wires),)
         else:
@@ -46,9 +48,10 @@ class Wires(tuple):
             try:
                 hash(w)
             except TypeError:
-                raise WireError(f"wire labels must be hashable, got {w!r}") from None
+                raise WireError(f"Wires must be hashable; got object of type {type(w)} "
+                                f"({w!r:.60})") from None
         if len(set(labels)) != len(labels):
-            raise WireError(f"wires must be unique, got {list(labels)}")
+            raise WireError(f"Wires must be unique; got {list(labels)}.")
         return super().__new__(cls, labels)
 
     @property
@@ -134,12 +137,12 @@ class Wires(tuple):
     def index(self, wire) -> int:
         if isinstance(wire, Wires):
             if len(wire) != 1:
-                raise WireError("can only find the index of a single wire")
+                raise WireError("Can only retrieve index of a Wires object of length 1.")
             wire = wire[0]
         try:
             return tuple.index(self, wire)
         except ValueError:
-            raise WireError(f"wire {wire!r} is not in {self!r}") from None
+            raise WireError(f"Wire with label {wire} not found in {self}.") from None
 
     def indices(self, wires) -> list:
         return [self.index(w) for w in Wires(wires)]
@@ -148,13 +151,49 @@ class Wires(tuple):
         if isinstance(indices, numbers.Integral):
             indices = [indices]
         n = len(self)
-        return Wires([self[i % n if periodic_boundary else i] for i in indices])
+        if periodic_boundary:
+            indices = [i % n for i in indices]
+        for i in indices:
+            if not -n <= i < n:
+                raise WireError(f"Cannot subset wire at index {i} from {n} wires.")
+        return Wires([self[i] for i in indices])
 
     def contains_wires(self, wires) -> bool:
-        return set(Wires(wires)) <= set(self)
+        """Whether every label of the ``Wires`` object ``wires`` is one of these (PennyLane's:
+        anything that is not a ``Wires`` object is not contained).
+
+        >>> Wires([0, 1, 2]).contains_wires(Wires([2, 0])), Wires([0, 1]).contains_wires(0)
+        (True, False)
+        """
+        return isinstance(wires, Wires) and set(wires) <= set(self)
 
     def map(self, wire_map: dict):
-        return Wires([wire_map[w] for w in self])
+        """The wires relabelled by ``wire_map`` (every label must be a key; the new labels
+        must be distinct).
+
+        >>> Wires(["a", "b"]).map({"a": 0, "b": 1})
+        Wires([0, 1])
+        """
+        for w in self:
+            if w not in wire_map:
+                raise WireError(f"No mapping for wire label {w} specified in wire map {wire_map}.")
+        try:
+            return Wires([wire_map[w] for w in self])
+        except WireError as exc:
+            raise WireError(f"Failed to implement wire map {wire_map}. Make sure that the new "
+                            f"labels are unique and valid wire labels. ({exc})") from None
+
+    def select_random(self, n_samples: int, seed=None) -> "Wires":
+        """``n_samples`` distinct wires drawn at random (NumPy's ``default_rng(seed)``, as
+        PennyLane draws them).
+
+        >>> Wires([4, 0, 1, 5, 6]).select_random(4, seed=1) == Wires([4, 0, 1, 5, 6]).select_random(4, seed=1)
+        True
+        """
+        if n_samples > len(self):
+            raise WireError(f"Cannot sample {n_samples} wires from {len(self)} wires.")
+        indices = np.random.default_rng(seed).choice(len(self), size=n_samples, replace=False)
+        return Wires([self[i] for i in indices])
 
     @staticmethod
     def all_wires(list_of_wires, sort=False):
@@ -167,14 +206,22 @@ class Wires(tuple):
     @staticmethod
     def shared_wires(list_of_wires):
         """The wires in every one of the given ``Wires``, in the first one's order."""
+        _check_wires_objects(list_of_wires)
         sets = [set(Wires(w)) for w in list_of_wires]
         return Wires([w for w in Wires(list_of_wires[0]) if all(w in s for s in sets)])
 
     @staticmethod
     def unique_wires(list_of_wires):
         """The wires in exactly one of the given ``Wires``."""
+        _check_wires_objects(list_of_wires)
         lists = [Wires(w) for w in list_of_wires]
         return Wires([w for ws in lists for w in ws if sum(w in o for o in lists) == 1])
+
+
+def _check_wires_objects(list_of_wires) -> None:
+    for wires in list_of_wires:
+        if not isinstance(wires, Wires):
+            raise WireError(f"Expected a Wires object; got {wires} of type {type(wires)}.")
 
 
 __all__ = ["Wires", "WireError", "registers"]

@@ -224,3 +224,42 @@ def test_operation_derivative_is_the_central_difference_of_the_matrix(make):
     fd = (qml.matrix(make(t + h)) - qml.matrix(make(t - h))) / (2 * h)
     assert onp.allclose(operation_derivative(make(t)), fd, atol=1e-8)
     assert qml.operation.expand_matrix is qml.math.expand_matrix
+
+
+def test_wires_follow_pennylane_semantics_and_messages():
+    from qsym.errors import WireError
+    from qsym.wires import Wires
+
+    with pytest.raises(TypeError, match="Must specify a set of wires"):
+        Wires(None)
+    with pytest.raises(WireError, match="Wires must be unique"):
+        Wires([4, 1, 1])
+    with pytest.raises(WireError, match="Wires must be hashable"):
+        Wires([[0, 1], [2]])
+    w = Wires([4, 0, 1, 5, 6])
+    assert w.index(Wires([0])) == 1
+    with pytest.raises(WireError, match="Can only retrieve index"):
+        w.index(Wires([0, 1]))
+    with pytest.raises(WireError, match="Wire with label d not found"):
+        w.index("d")
+    assert w.subset([2, 3, 0]) == Wires([1, 5, 4])
+    assert w.subset([4, 5, 7], periodic_boundary=True) == Wires([6, 4, 1])
+    with pytest.raises(WireError, match="Cannot subset wire at index 10"):
+        w.subset([10])
+    # only a Wires object is contained; a Wires label is one label
+    nested = Wires([0, 1, Wires([4, 5])])
+    assert nested.contains_wires(Wires([1, 0])) and nested.contains_wires(Wires([Wires([4, 5])]))
+    assert not nested.contains_wires(0) and not nested.contains_wires(Wires([4, 5]))
+    assert Wires([-1, 1]).map({1: "c", -1: 1, "d": "e"}) == Wires([1, "c"])
+    with pytest.raises(WireError, match="No mapping for wire label 0"):
+        Wires([0, 1]).map({1: 2})
+    with pytest.raises(WireError, match="Failed to implement wire map"):
+        Wires([0, 1]).map({0: "a", 1: "a"})
+    picked = w.select_random(3, seed=7)
+    assert len(picked) == 3 and set(picked) <= set(w) and picked == w.select_random(3, seed=7)
+    with pytest.raises(WireError, match="Cannot sample 6 wires from 5 wires"):
+        w.select_random(6)
+    assert Wires.shared_wires([Wires([4, 0, 1]), Wires([3, 0, 4])]) == Wires([4, 0])
+    assert Wires.unique_wires([Wires([4, 0, 1]), Wires([3, 0, 4])]) == Wires([1, 3])
+    with pytest.raises(WireError, match="Expected a Wires object"):
+        Wires.shared_wires([[3, 4], [8, 5]])
