@@ -36,6 +36,7 @@ import sympy as sp
 from autograd.tracer import Box
 
 from ._cache import Memo
+from .exceptions import DiagGatesUndefinedError
 from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError,
                      EigvalsUndefinedError, MatrixUndefinedError, MeasurementError, MeasurementShapeError,
                      DecompositionUndefinedError, PowUndefinedError, QuantumFunctionError,
@@ -699,8 +700,8 @@ class Operation:
         """
         name = cls._row.name if cls._row is not None else cls.__name__
         if name not in _DIAGONALIZING:
-            raise GateError(f"{name} has no diagonalizing gates (PennyLane's "
-                            "DiagGatesUndefinedError): it is not an observable")
+            raise DiagGatesUndefinedError(f"{name} has no diagonalizing gates (PennyLane's "
+                                          "DiagGatesUndefinedError): it is not an observable")
         w = list(wires_tuple(wires))
         return [GATE_CLASSES[g](*(float(p) for p in pars), wires=w)
                 for g, pars in _DIAGONALIZING[name]]

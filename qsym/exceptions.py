@@ -16,7 +16,7 @@
 MeasurementError
 """
 
-from .errors import (AdjointUndefinedError, DecompositionError, DecompositionUndefinedError, DeviceError, DifferentiationError,
+from .errors import (AdjointUndefinedError, DecompositionError, DecompositionUndefinedError, DeviceError, DifferentiationError, GateError, QsymError,
                      EigvalsUndefinedError, MatrixUndefinedError, MeasurementShapeError,
                      SparseMatrixUndefinedError,
                      PowUndefinedError, QuantumFunctionError, TransformError, WireError)
@@ -72,6 +72,65 @@ from .errors import GeneratorUndefinedError  # noqa: E402  (PennyLane's name)
 from .errors import ConditionalTransformError, NonDifferentiableError  # noqa: E402
 
 __all__ += ["GeneratorUndefinedError", "ConditionalTransformError", "NonDifferentiableError"]
+
+
+class DiagGatesUndefinedError(GateError, OperatorPropertyUndefined):
+    """PennyLane's error for an operator without diagonalizing gates (not an observable):
+    a :class:`~qsym.errors.GateError` here, as qsym raised before.
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.GlobalPhase.compute_diagonalizing_gates(0.1, wires=[0])
+    ... except DiagGatesUndefinedError as exc:
+    ...     print(str(exc)[:44])
+    GlobalPhase has no diagonalizing gates (Penn
+    """
+
+
+class TermsUndefinedError(OperatorPropertyUndefined):
+    """PennyLane's error for an operator with no representation as a sum of terms."""
+
+
+class CompileError(QsymError):
+    """PennyLane's error for a function that needs ``qml.qjit`` (Catalyst)."""
+
+
+class AllocationError(QsymError, RuntimeError):
+    """PennyLane's error of dynamic qubit allocation (``qml.allocate``; not in qsym)."""
+
+
+class CaptureError(QsymError):
+    """PennyLane's error of program capture (``qml.capture``; not in qsym)."""
+
+
+class AutoGraphError(QsymError):
+    """PennyLane's error of AutoGraph (with program capture; not in qsym)."""
+
+
+class ResourcesUndefinedError(QsymError):
+    """PennyLane's error for an operator without resource estimates."""
+
+
+class InvalidCapabilitiesError(QsymError):
+    """PennyLane's error for a device's invalid capabilities (TOML) file."""
+
+
+class ExperimentalWarning(UserWarning):
+    """PennyLane's warning for experimental features."""
+
+
+class AutoGraphWarning(Warning):
+    """PennyLane's warning of AutoGraph."""
+
+
+class CaptureWarning(Warning):
+    """PennyLane's warning of program capture."""
+
+
+__all__ += ["DiagGatesUndefinedError", "TermsUndefinedError", "CompileError", "AllocationError",
+            "CaptureError", "AutoGraphError", "ResourcesUndefinedError",
+            "InvalidCapabilitiesError", "ExperimentalWarning", "AutoGraphWarning",
+            "CaptureWarning"]
 
 
 class QueuingError(Exception):

@@ -263,3 +263,22 @@ def test_wires_follow_pennylane_semantics_and_messages():
     assert Wires.unique_wires([Wires([4, 0, 1]), Wires([3, 0, 4])]) == Wires([1, 3])
     with pytest.raises(WireError, match="Expected a Wires object"):
         Wires.shared_wires([[3, 4], [8, 5]])
+
+
+def test_every_exception_name_of_pennylane_0_45():
+    import qsym as qml
+    from qsym import exceptions
+
+    names = ("AllocationError", "CaptureError", "ConditionalTransformError", "TermsUndefinedError",
+             "DiagGatesUndefinedError", "ResourcesUndefinedError", "ExperimentalWarning",
+             "AutoGraphWarning", "CaptureWarning", "AutoGraphError", "CompileError",
+             "InvalidCapabilitiesError", "NonDifferentiableError")
+    for name in names:
+        assert issubclass(getattr(exceptions, name), BaseException)
+    assert issubclass(exceptions.AllocationError, RuntimeError)
+    assert issubclass(exceptions.ExperimentalWarning, UserWarning)
+    # an operator with no diagonalizing gates: PennyLane's class, still qsym's GateError
+    with pytest.raises(exceptions.DiagGatesUndefinedError) as info:
+        qml.GlobalPhase.compute_diagonalizing_gates(0.1, wires=[0])
+    assert isinstance(info.value, qml.GateError)
+    assert isinstance(info.value, exceptions.OperatorPropertyUndefined)
