@@ -3662,6 +3662,13 @@ class _MatrixObservable(Observable):
     num_params = 1
     _value = None
     arithmetic_depth = 0  # PennyLane's: an operator of its own, not an arithmetic one
+    has_matrix = True
+    has_sparse_matrix = False  # (PennyLane's: Hermitian, BasisStateProjector and
+    # SparseHamiltonian compute one)
+
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
+        """The matrix as a SciPy sparse matrix (``format``), on ``wire_order``."""
+        return sparse_of(self.matrix(wire_order=wire_order), format)
 
     @property
     def pauli_rep(self):
@@ -3725,6 +3732,8 @@ class Hermitian(_MatrixObservable):
     >>> h.terms, h.name, h.label()
     ({(): 0.5, ((0, 'Z'),): 0.5}, 'Hermitian', '𝓗')
     """
+
+    has_sparse_matrix = True  # (PennyLane's)
 
     _written_name = "Hermitian"
     _eigs: dict = {}
@@ -3909,6 +3918,10 @@ class Projector(_MatrixObservable):
     ({(): 0.5, ((0, 'Z'),): -0.5}, '|1⟩⟨1|', 'BasisStateProjector')
     """
 
+    # (PennyLane's Projector makes a BasisStateProjector or a StateVectorProjector: the
+    # class itself has no matrix)
+    has_matrix = has_sparse_matrix = False
+
     _written_name = "Projector"
 
     def __new__(cls, state=None, wires=None, id=None):
@@ -3995,7 +4008,14 @@ def _check_basis_state(v) -> None:
 
 
 class BasisStateProjector(Projector):
-    """``qml.Projector`` on a computational basis state (PennyLane's class of that name)."""
+    """``qml.Projector`` on a computational basis state (PennyLane's class of that name).
+
+    >>> p = BasisStateProjector([1, 0], wires=[0, 1])
+    >>> p.has_sparse_matrix, p.sparse_matrix(wire_order=[1, 0]).toarray().real.diagonal()
+    (True, array([0., 1., 0., 0.]))
+    """
+
+    has_matrix = has_sparse_matrix = True
 
     @staticmethod
     def compute_matrix(basis_state) -> np.ndarray:
@@ -4040,6 +4060,8 @@ class BasisStateProjector(Projector):
 
 class StateVectorProjector(Projector):
     """``qml.Projector`` on a state vector (PennyLane's class of that name)."""
+
+    has_matrix = True
 
     @staticmethod
     def compute_matrix(state_vector) -> np.ndarray:

@@ -141,3 +141,23 @@ def test_probs_of_a_state_vector_projector_puts_the_overlap_first():
     state = onp.array([onp.cos(x / 2), onp.sin(x / 2)])
     overlap = abs(phi.conj() @ state) ** 2
     assert onp.allclose(probs(x), [overlap, 1 - overlap]) and onp.isclose(expval(x), overlap)
+
+
+def test_matrix_observables_have_pennylanes_matrix_flags_and_sparse_matrices():
+    import numpy as onp
+
+    import qsym as qml
+
+    herm = qml.Hermitian(onp.array([[1.0, 2j], [-2j, -1.0]]), wires="a")
+    basis = qml.Projector([1, 0], wires=[0, 1])
+    vector = qml.Projector(onp.array([0.6, 0.8]), wires=[2])
+    assert (qml.Projector.has_matrix, qml.Projector.has_sparse_matrix) == (False, False)
+    assert [(o.has_matrix, o.has_sparse_matrix) for o in (herm, basis, vector)] == [
+        (True, True), (True, True), (True, False)]
+    # |10><10| on wires [0, 1] read in the order [1, 0]: the basis state |01>, index 1
+    assert onp.array_equal(basis.sparse_matrix(wire_order=[1, 0]).toarray().diagonal(),
+                           [0, 1, 0, 0])
+    for op in (herm, basis, vector):
+        order = list(op.wires)[::-1] + ["z"]
+        assert onp.allclose(op.sparse_matrix(wire_order=order).toarray(),
+                            qml.matrix(op, wire_order=order))
