@@ -193,6 +193,9 @@ QUTRIT_NAMES = ("TRX", "TRY", "TRZ", "TShift", "TClock", "TAdd", "TSWAP", "THada
                 "THermitian", "QutritChannel", "QutritDepolarizingChannel",
                 "QutritAmplitudeDamping", "TritFlip")
 
+# the stand-ins whose first positional argument is the wires (PennyLane's signatures)
+_WIRES_FIRST = frozenset({"GellMann", "NumberOperator", "QuadX", "QuadP", "TensorN"})
+
 _FAMILIES = {"cv": "a continuous-variable operation (PennyLane's qml.ops.cv)",
              "qutrit": "a qutrit operator (PennyLane's qml.ops.qutrit)"}
 
@@ -228,8 +231,8 @@ def cv_class(name: str, family: str = "cv") -> type:
             raise GateError(
                 f"qml.{name} is {what}: qsym simulates qubits only, so it cannot be applied "
                 "or queued (docs/pennylane.md, 'Not supported')")
-        if wires is None and name == "GellMann" and params:  # GellMann(wires, index)
-            wires, params = params[0], params[1:]
+        if wires is None and name in _WIRES_FIRST and params:  # GellMann(wires, index),
+            wires, params = params[0], params[1:]  # the CV observables without parameters
         if wires is None:
             raise GateError(f"qml.{name}: must specify the wires that the operation acts on")
         self.data, self.wires, self.id = tuple(params), Wires(wires), id

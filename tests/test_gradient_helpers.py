@@ -408,6 +408,8 @@ def test_legacy_device_module_paths_import_and_refuse():
     # a qutrit operator is a record (a test module lists one among its parameters), refused
     # in a circuit and in a recording queue
     assert qml.GellMann(0, 3).wires.tolist() == [0] and qml.TRX(0.5, wires=1).data == (0.5,)
+    # PennyLane's CV observables without parameters take the wires first: QuadX(0)
+    assert qml.QuadX(0).wires.tolist() == [0] and qml.TensorN([0, 1]).wires.tolist() == [0, 1]
 
     @qml.qnode(qml.device("default.qubit", wires=1))
     def qutrit_circuit():
