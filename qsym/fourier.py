@@ -31,7 +31,7 @@ from . import rules as _rules
 from .errors import SpectrumError
 
 __all__ = ["coefficients", "join_spectra", "qnode_spectrum", "circuit_spectrum", "mark",
-           "get_spectrum", "format_nvec"]
+           "get_spectrum", "format_nvec", "reconstruct"]
 
 
 def coefficients(f, n_inputs, degree, lowpass_filter=False, filter_threshold=None,
@@ -361,6 +361,217 @@ def qnode_spectrum(qnode, encoding_args=None, argnum=None, decimals=8, validatio
     return wrapper
 
 
+# --- reconstruct: a QNode as a function of one parameter, from a few evaluations ----------
+_F0_IGNORED = ("The provided value of the function at zero will be ignored due to the "
+               "provided shift values. This may lead to additional evaluations of the "
+               "function to be reconstructed.")
+
+
+def _reconstruct_equ(fun, num_frequency, x0=None, f0=None, interface=None):
+    """The trigonometric polynomial of integer frequencies ``1..R`` (``R =
+    num_frequency``) through ``fun`` at the ``2R + 1`` equidistant shifts ``2 pi k /
+    (2R + 1)``, as a function of ``x`` (shifted by ``x0``): a sum of Dirichlet kernels
+    (PennyLane's ``_reconstruct_equ``; ``f0`` is ``fun(0)`` if known; ``interface``: only
+    NumPy and autograd, whose boxes it keeps, are supported).
+
+    >>> import numpy as np
+    >>> f = lambda x: 0.5 + np.cos(x) - 0.3 * np.sin(2 * x)
+    >>> g = _reconstruct_equ(f, 2)
+    >>> bool(np.isclose(g(0.7), f(0.7)))
+    True
+    """
+    del interface
+    if abs(int(num_frequency)) != num_frequency:
+        raise ValueError(f"num_frequency must be a non-negative integer, got {num_frequency}")
+    R = int(num_frequency)
+    a, b = (R + 0.5) / _onp.pi, 0.5 / _onp.pi
+    positive = _onp.arange(1, R + 1) / a
+    shifts = _onp.concatenate([-positive[::-1], [0.0], positive])
+    f0 = fun(0.0) if f0 is None else f0
+    evals = _qnp.stack([fun(t) for t in shifts[:R]] + [f0] + [fun(t) for t in shifts[R + 1:]])
+    x0 = 0.0 if x0 is None else x0
+
+    def reconstruction(x):
+        d = x - x0 - shifts
+        return _qnp.tensordot(_qnp.sinc(a * d) / _qnp.sinc(b * d), evals, axes=[[0], [0]])
+
+    return reconstruction
+
+
+def _reconstruct_gen(fun, spectrum, shifts=None, x0=None, f0=None, interface=None):
+    """The trigonometric polynomial of the frequencies ``spectrum`` (positive ones; any
+    real values) through ``fun`` at ``shifts`` (default: ``2R + 1`` equidistant ones up
+    to the largest frequency), by solving the linear system of its ``1, cos, sin``
+    coefficients (PennyLane's ``_reconstruct_gen``; a condition number above ``1e8``
+    warns).
+
+    >>> import numpy as np
+    >>> f = lambda x: 0.5 + np.cos(1.5 * x) - 0.3 * np.sin(2.2 * x)
+    >>> g = _reconstruct_gen(f, [1.5, 2.2])
+    >>> bool(np.isclose(g(0.7), f(0.7)))
+    True
+    """
+    del interface
+    import warnings
+
+    spectrum = _onp.asarray(spectrum, dtype=float)
+    spectrum = spectrum[spectrum > 0]
+    need_f0 = True
+    if shifts is None:
+        R = spectrum.shape[0]
+        shifts = _onp.arange(-R, R + 1) * 2 * _onp.pi / (_onp.max(spectrum) * (2 * R + 1)) * R
+        zero = R
+    else:
+        shifts = _onp.asarray(shifts, dtype=float)
+        hits = _onp.flatnonzero(_onp.isclose(shifts, 0.0))
+        zero = int(hits[0]) if len(hits) else None
+        need_f0 = zero is not None
+    if f0 is not None and need_f0:
+        shifts = _onp.concatenate([shifts[zero:zero + 1], shifts[:zero], shifts[zero + 1:]])
+        evals = _qnp.stack([f0] + [fun(t) for t in shifts[1:]])
+    else:
+        if f0 is not None:
+            warnings.warn(_F0_IGNORED)
+        evals = _qnp.stack([fun(t) for t in shifts])
+    C = _onp.hstack([_onp.ones((len(shifts), 1)), _onp.cos(_onp.outer(shifts, spectrum)),
+                     _onp.sin(_onp.outer(shifts, spectrum))])
+    cond = _onp.linalg.cond(C)
+    if cond > 1e8:
+        warnings.warn(f"The condition number of the Fourier transform matrix is very large: "
+                      f"{cond}.", UserWarning)
+    W = _qnp.linalg.solve(C, evals)
+    R = (len(shifts) - 1) // 2
+    a0, a, b = W[0], W[1:R + 1], W[R + 1:]
+    x0 = 0.0 if x0 is None else x0
+
+    def reconstruction(x):
+        x = x - x0
+        return (a0 + _qnp.tensordot(_qnp.cos(spectrum * x), a, axes=[[0], [0]])
+                + _qnp.tensordot(_qnp.sin(spectrum * x), b, axes=[[0], [0]]))
+
+    return reconstruction
+
+
+def _parse_ids(ids, info: dict) -> dict:
+    """``{argument name: parameter indices}`` of ``ids`` (None: all of ``info``; a name;
+    names; or such a dict already)."""
+    if ids is None:
+        return {name: inner.keys() for name, inner in info.items()}
+    if isinstance(ids, str):
+        return {ids: info[ids].keys()}
+    if not isinstance(ids, dict):
+        return {name: info[name].keys() for name in ids}
+    return ids
+
+
+def _parse_shifts(shifts, R, arg_name, par_idx, atol, need_f0):
+    """The shifts given for one parameter (or None) and whether ``f(0)`` is needed."""
+    given = (shifts.get(arg_name) or {}).get(par_idx)
+    if given is None:
+        return None, True
+    if len(given) != 2 * R + 1:
+        raise ValueError(
+            f"The number of provided shifts ({len(given)}) does not fit to the number of "
+            f"frequencies (2R+1={2 * R + 1}) for parameter {par_idx} in argument {arg_name}.")
+    if any(_onp.isclose(_onp.asarray(given, dtype=float), 0.0, rtol=0, atol=atol)):
+        return given, True
+    return given, need_f0
+
+
+def _prepare_jobs(ids, nums_frequency, spectra, shifts, atol):
+    """``(ids, reconstruction function, jobs, need_f0)`` of :func:`reconstruct`'s
+    arguments: per argument name and parameter index, the keyword arguments of the
+    reconstruction (None: the function is constant in that parameter)."""
+    if nums_frequency is None:
+        if spectra is None:
+            raise ValueError("Either nums_frequency or spectra must be given.")
+        ids = _parse_ids(ids, spectra)
+        shifts = {} if shifts is None else shifts
+        need_f0, jobs = False, {}
+        for arg_name, indices in ids.items():
+            jobs[arg_name] = {}
+            for par_idx in indices:
+                spectrum = spectra[arg_name][par_idx]
+                R = len(spectrum) - 1
+                these, need_f0 = _parse_shifts(shifts, R, arg_name, par_idx, atol, need_f0)
+                jobs[arg_name][par_idx] = ({"shifts": these, "spectrum": spectrum} if R > 0
+                                           else None)
+        return ids, _reconstruct_gen, jobs, need_f0
+    ids = _parse_ids(ids, nums_frequency)
+    jobs = {arg_name: {par_idx: ({"num_frequency": nums_frequency[arg_name][par_idx]}
+                                 if nums_frequency[arg_name][par_idx] > 0 else None)
+                       for par_idx in indices}
+            for arg_name, indices in ids.items()}
+    return ids, _reconstruct_equ, jobs, True
+
+
+def reconstruct(qnode, ids=None, nums_frequency=None, spectra=None, shifts=None):
+    """PennyLane's ``qml.fourier.reconstruct``: the QNode (or any function) as a function
+    of each chosen parameter alone, the others fixed, from ``2R + 1`` evaluations per
+    parameter: a trigonometric polynomial through them, exact when the function is one of
+    at most ``R`` frequencies in that parameter (each parameter of a Pauli rotation: R = 1).
+
+    ``reconstruct(qnode, ids, nums_frequency=..., spectra=..., shifts=...)(*args)`` returns
+    ``{argument name: {parameter index: f}}`` (index ``()`` of a scalar argument) with
+    ``f(x)`` the function at the argument's value with that parameter set to ``x``. Give
+    ``nums_frequency`` (``{name: {index: R}}``: integer frequencies ``1..R``, equidistant
+    shifts and Dirichlet kernels) or ``spectra`` (``{name: {index: [0, w1, ...]}}``, e.g.
+    from :func:`qnode_spectrum`; ``shifts`` optional, a linear solve); ``ids`` picks
+    arguments (names, or ``{name: indices}``). The reconstructions are differentiable
+    (``qml.grad`` of ``f``); ``f0=`` passes the value at the point if known.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def circuit(x, y):
+    ...     qml.RX(x, wires=0)
+    ...     qml.RY(2 * y, wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> x, y = np.array(0.4), np.array(0.3)
+    >>> rec = reconstruct(circuit, nums_frequency={"x": {(): 1}, "y": {(): 2}})(x, y)
+    >>> bool(np.isclose(rec["y"][()](1.1), circuit(x, 1.1)))
+    True
+    """
+    import functools
+
+    ids, recon_fn, jobs, need_f0 = _prepare_jobs(ids, nums_frequency, spectra, shifts, 1e-8)
+    inner = getattr(qnode, "func", None)
+    sign_fn = inner if callable(inner) and hasattr(qnode, "device") else qnode
+    positions = {name: i for i, name in enumerate(inspect.signature(sign_fn).parameters)}
+
+    @functools.wraps(qnode)
+    def wrapper(*args, f0=None, **kwargs):
+        if f0 is None and need_f0:
+            f0 = qnode(*args, **kwargs)
+
+        def constant(x):
+            return f0
+
+        out = {}
+        for arg_name, inner_jobs in jobs.items():
+            i = positions[arg_name]
+            out[arg_name] = {}
+            for par_idx, job in inner_jobs.items():
+                if job is None:
+                    out[arg_name][par_idx] = constant
+                    continue
+                if _onp.ndim(args[i]) == 0:
+                    direction, x0 = 1.0, args[i]
+                else:
+                    direction = _onp.zeros(_onp.shape(args[i]))
+                    direction[par_idx] = 1.0
+                    x0 = args[i][par_idx]
+
+                def univariate(x, i=i, direction=direction):
+                    moved = args[:i] + (args[i] + direction * x,) + args[i + 1:]
+                    return qnode(*moved, **kwargs)
+
+                out[arg_name][par_idx] = recon_fn(univariate, **job, x0=x0, f0=f0)
+        return out
+
+    return wrapper
+
+
 # PennyLane's module paths: qml.fourier.qnode_spectrum.qnode_spectrum, qml.fourier.utils
 import sys as _sys  # noqa: E402
 import types as _types  # noqa: E402
@@ -371,14 +582,18 @@ for _name, _names in (("qnode_spectrum", {"qnode_spectrum": qnode_spectrum,
                                  "format_nvec": format_nvec}),
                       ("coefficients", {"coefficients": coefficients}),
                       ("circuit_spectrum", {"circuit_spectrum": circuit_spectrum}),
-                      ("mark", {"mark": mark})):
+                      ("mark", {"mark": mark}),
+                      ("reconstruct", {"reconstruct": reconstruct,
+                                       "_reconstruct_equ": _reconstruct_equ,
+                                       "_reconstruct_gen": _reconstruct_gen,
+                                       "_prepare_jobs": _prepare_jobs,
+                                       "_parse_ids": _parse_ids,
+                                       "_parse_shifts": _parse_shifts})):
     _path = _types.ModuleType(f"{__name__}.{_name}", f"PennyLane's path qml.fourier.{_name}")
     _path.__dict__.update(_names)
     _sys.modules.setdefault(_path.__name__, _path)
 
 _MISSING = {
-    "reconstruct": "sample the QNode at shifted points and interpolate (the spectrum is "
-                   "qml.fourier.qnode_spectrum's)",
     "visualize": "plot qml.fourier.coefficients with matplotlib",
 }
 

@@ -139,3 +139,70 @@ def test_circuit_spectrum_of_marked_gates():
     only = qml.fourier.circuit_spectrum(circuit, encoding_gates=["b", "c"])(
         np.array([0.1, 0.2]))
     assert set(only) == {"b", "c"} and only["c"] == []
+
+
+# --- qml.fourier.reconstruct -------------------------------------------------------------
+def _reconstruct_circuit():
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(x, y):
+        qml.RX(x[0], wires=0)
+        qml.RY(x[1], wires=1)
+        qml.CNOT(wires=[0, 1])
+        qml.RZ(y, wires=1)
+        qml.RX(2 * y, wires=1)  # y enters twice, with slopes 1 and 2: frequencies 1, 2, 3
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    return circuit
+
+
+def test_reconstruct_with_integer_frequencies_is_the_qnode_along_each_parameter():
+    circuit = _reconstruct_circuit()
+    x, y = np.array([0.4, -0.9]), np.array(0.25)
+    rec = qml.fourier.reconstruct(
+        circuit, nums_frequency={"x": {(0,): 1, (1,): 1}, "y": {(): 3}})(x, y)
+    for t in onp.linspace(-3, 3, 7):
+        assert onp.isclose(rec["x"][(0,)](t), circuit(np.array([t, -0.9]), y), atol=1e-12)
+        assert onp.isclose(rec["x"][(1,)](t), circuit(np.array([0.4, t]), y), atol=1e-12)
+        assert onp.isclose(rec["y"][()](t), circuit(x, np.array(t)), atol=1e-12)
+    # too few frequencies: not the function (the reconstruction is not silently exact)
+    short = qml.fourier.reconstruct(circuit, ids="y", nums_frequency={"y": {(): 1}})(x, y)
+    assert not onp.isclose(short["y"][()](1.3), circuit(x, np.array(1.3)), atol=1e-6)
+
+
+def test_reconstruct_from_a_spectrum_and_its_derivative():
+    circuit = _reconstruct_circuit()
+    x, y = np.array([0.4, -0.9]), np.array(0.25)
+    spectra = qml.fourier.qnode_spectrum(circuit)(x, y)
+    assert spectra["y"][()] == [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
+    rec = qml.fourier.reconstruct(circuit, spectra=spectra)(x, y)
+    f = rec["y"][()]
+    assert onp.isclose(f(-2.1), circuit(x, np.array(-2.1)), atol=1e-12)
+    # the derivative of the reconstruction is the QNode's (an independent method: adjoint)
+    exact = qml.grad(qml.QNode(circuit.func, circuit.device, diff_method="adjoint"),
+                     argnum=1)(x, np.array(0.7))
+    assert onp.isclose(qml.grad(f)(np.array(0.7)), exact, atol=1e-10)
+    # shifts of one's own (2R + 1 of them, R counting the spectrum as given: PennyLane's
+    # rule), without zero: f0 is ignored, with a warning
+    shifts = {"y": {(): onp.linspace(0.1, 2.9, 7)}}
+    with pytest.warns(UserWarning, match="will be ignored"):
+        g = qml.fourier.reconstruct(circuit, ids={"y": [()]},
+                                    spectra={"y": {(): [0.0, 1.0, 2.0, 3.0]}},
+                                    shifts=shifts)(x, y, f0=circuit(x, y))["y"][()]
+    assert onp.isclose(g(1.0), circuit(x, np.array(1.0)), atol=1e-9)
+
+
+def test_reconstruct_refuses_what_it_cannot_do():
+    from qsym.fourier.reconstruct import _reconstruct_equ
+
+    circuit = _reconstruct_circuit()
+    with pytest.raises(ValueError, match="Either nums_frequency or spectra"):
+        qml.fourier.reconstruct(circuit)
+    with pytest.raises(ValueError, match="number of provided shifts"):
+        qml.fourier.reconstruct(circuit, spectra={"y": {(): [0.0, 1.0]}},
+                                shifts={"y": {(): [0.1, 0.2]}})
+    with pytest.raises(ValueError, match="non-negative integer"):
+        _reconstruct_equ(onp.cos, 1.5)
+    # a parameter the function does not depend on: the constant f0
+    rec = qml.fourier.reconstruct(circuit, nums_frequency={"y": {(): 0}})(
+        np.array([0.4, -0.9]), np.array(0.25))
+    assert rec["y"][()](5.0) == circuit(np.array([0.4, -0.9]), np.array(0.25))
