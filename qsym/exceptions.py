@@ -88,43 +88,83 @@ class DiagGatesUndefinedError(GateError, OperatorPropertyUndefined):
 
 
 class TermsUndefinedError(OperatorPropertyUndefined):
-    """PennyLane's error for an operator with no representation as a sum of terms."""
+    """PennyLane's error for an operator with no representation as a sum of terms.
+
+    >>> issubclass(TermsUndefinedError, OperatorPropertyUndefined)
+    True
+    """
 
 
 class CompileError(QsymError):
-    """PennyLane's error for a function that needs ``qml.qjit`` (Catalyst)."""
+    """PennyLane's error for a function that needs ``qml.qjit`` (Catalyst).
+
+    >>> issubclass(CompileError, Exception)
+    True
+    """
 
 
 class AllocationError(QsymError, RuntimeError):
-    """PennyLane's error of dynamic qubit allocation (``qml.allocate``; not in qsym)."""
+    """PennyLane's error of dynamic qubit allocation (``qml.allocate``; not in qsym).
+
+    >>> issubclass(AllocationError, RuntimeError)
+    True
+    """
 
 
 class CaptureError(QsymError):
-    """PennyLane's error of program capture (``qml.capture``; not in qsym)."""
+    """PennyLane's error of program capture (``qml.capture``; not in qsym).
+
+    >>> issubclass(CaptureError, Exception)
+    True
+    """
 
 
 class AutoGraphError(QsymError):
-    """PennyLane's error of AutoGraph (with program capture; not in qsym)."""
+    """PennyLane's error of AutoGraph (with program capture; not in qsym).
+
+    >>> issubclass(AutoGraphError, Exception)
+    True
+    """
 
 
 class ResourcesUndefinedError(QsymError):
-    """PennyLane's error for an operator without resource estimates."""
+    """PennyLane's error for an operator without resource estimates.
+
+    >>> issubclass(ResourcesUndefinedError, Exception)
+    True
+    """
 
 
 class InvalidCapabilitiesError(QsymError):
-    """PennyLane's error for a device's invalid capabilities (TOML) file."""
+    """PennyLane's error for a device's invalid capabilities (TOML) file.
+
+    >>> issubclass(InvalidCapabilitiesError, Exception)
+    True
+    """
 
 
 class ExperimentalWarning(UserWarning):
-    """PennyLane's warning for experimental features."""
+    """PennyLane's warning for experimental features.
+
+    >>> issubclass(ExperimentalWarning, UserWarning)
+    True
+    """
 
 
 class AutoGraphWarning(Warning):
-    """PennyLane's warning of AutoGraph."""
+    """PennyLane's warning of AutoGraph.
+
+    >>> issubclass(AutoGraphWarning, Warning)
+    True
+    """
 
 
 class CaptureWarning(Warning):
-    """PennyLane's warning of program capture."""
+    """PennyLane's warning of program capture.
+
+    >>> issubclass(CaptureWarning, Warning)
+    True
+    """
 
 
 __all__ += ["DiagGatesUndefinedError", "TermsUndefinedError", "CompileError", "AllocationError",
