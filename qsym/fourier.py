@@ -20,7 +20,9 @@ depends on the input, and joined over the gates the input enters).
 
 from __future__ import annotations
 
+import functools
 import inspect
+import warnings
 from itertools import product as _product
 
 import numpy as _onp
@@ -412,8 +414,6 @@ def _reconstruct_gen(fun, spectrum, shifts=None, x0=None, f0=None, interface=Non
     True
     """
     del interface
-    import warnings
-
     spectrum = _onp.asarray(spectrum, dtype=float)
     spectrum = spectrum[spectrum > 0]
     need_f0 = True
@@ -532,8 +532,6 @@ def reconstruct(qnode, ids=None, nums_frequency=None, spectra=None, shifts=None)
     >>> bool(np.isclose(rec["y"][()](1.1), circuit(x, 1.1)))
     True
     """
-    import functools
-
     ids, recon_fn, jobs, need_f0 = _prepare_jobs(ids, nums_frequency, spectra, shifts, 1e-8)
     inner = getattr(qnode, "func", None)
     sign_fn = inner if callable(inner) and hasattr(qnode, "device") else qnode
