@@ -133,6 +133,7 @@ class GateDef:
 
 
 _s2 = 1 / sp.sqrt(2)
+_half = sp.Rational(1, 2)
 
 
 def _rx(t):
@@ -459,6 +460,8 @@ _ROWS = [
                       [0, -I * sp.exp(I * t / 2) * _s(t), sp.exp(I * t / 2) * _c(t), 0],
                       [0, 0, 0, sp.exp(I * t)]]),
         doc="fermionic SWAP rotation",
+        generator=lambda: _m([[0, 0, 0, 0], [0, -_half, _half, 0], [0, _half, -_half, 0],
+                              [0, 0, 0, -1]]),
     ),
     GateDef("CRX", 2, 1, lambda t: _controlled(_rx(t)),
             generator=lambda: sp.kronecker_product(_P1, pauli_matrix("X") / 2)),

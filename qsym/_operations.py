@@ -1544,7 +1544,13 @@ def pennylane_generator(op) -> "Observable":
         if name == "PCPhase":
             return Hermitian(np.real(gen.matrix(wire_order=w)), wires=w)
         coeffs, ops = _Terms(dict(gen.terms))()
-        return Hamiltonian([float(np.real(c)) for c in coeffs], list(ops))
+        # PennyLane's order: the identity first, then by the positions of the terms' wires
+        # on the gate, so that the sum's wires are the gate's in order (``qml.matrix(g)``
+        # without a wire order is then the gate's generator, as PennyLane's)
+        pos = {x: i for i, x in enumerate(w)}
+        order = sorted(range(len(ops)), key=lambda i: (
+            ops[i].name != "Identity", tuple(pos[x] for x in ops[i].wires), repr(ops[i])))
+        return Hamiltonian([float(np.real(coeffs[i])) for i in order], [ops[i] for i in order])
 
 
 def _same_number(a, b, rtol, atol) -> bool:

@@ -738,7 +738,41 @@ def _decomposition_table():
         "MultiRZ": lambda p, w: (
             [cnot([a, b]) for a, b in zip(w[:0:-1], w[-2::-1])] + [("RZ", p, w[:1])]
             + [cnot([a, b]) for a, b in zip(w[1:], w[:-1])]),
+        # the fermionic gates (PennyLane's qchem_ops: arXiv:2104.05695, Fig. 2 and p. 17)
+        "SingleExcitation": lambda p, w: [
+            ("Hadamard", (), w[:1]), cnot(w), ("RY", (-p[0] / 2,), w[:1]),
+            ("RY", (-p[0] / 2,), w[1:]), cnot(w), ("Hadamard", (), w[:1])],
+        "SingleExcitationMinus": lambda p, w: _excitation_pm(p[0], w, 1),
+        "SingleExcitationPlus": lambda p, w: _excitation_pm(p[0], w, -1),
+        "DoubleExcitation": lambda p, w: _double_excitation(p[0], w),
+        "OrbitalRotation": lambda p, w: [
+            ("FermionicSWAP", (pi,), [w[1], w[2]]), ("SingleExcitation", p, w[:2]),
+            ("SingleExcitation", p, w[2:]), ("FermionicSWAP", (pi,), [w[1], w[2]])],
+        "FermionicSWAP": lambda p, w: [
+            ("Hadamard", (), w[:1]), ("Hadamard", (), w[1:]), ("MultiRZ", (p[0] / 2,), w),
+            ("Hadamard", (), w[:1]), ("Hadamard", (), w[1:]), ("RX", (pi / 2,), w[:1]),
+            ("RX", (pi / 2,), w[1:]), ("MultiRZ", (p[0] / 2,), w), ("RX", (-pi / 2,), w[:1]),
+            ("RX", (-pi / 2,), w[1:]), ("RZ", (p[0] / 2,), w[:1]), ("RZ", (p[0] / 2,), w[1:]),
+            ("GlobalPhase", (-p[0] / 2,), ())],  # PennyLane's exp(0.5j phi I)
     }
+
+
+def _excitation_pm(phi, w, sign) -> list:
+    """PennyLane's SingleExcitationMinus (``sign`` 1) / SingleExcitationPlus (-1)."""
+    return [("Hadamard", (), w[1:]), ("CNOT", (), [w[1], w[0]]), ("RY", (phi / 2,), w[:1]),
+            ("RY", (phi / 2,), w[1:]), ("CY", (), [w[1], w[0]]), ("S", (), w[1:]),
+            ("Hadamard", (), w[1:]), ("RZ", (sign * phi / 2,), w[1:]), ("CNOT", (), w),
+            ("GlobalPhase", (sign * phi / 4,), ())]
+
+
+def _double_excitation(phi, w) -> list:
+    """PennyLane's DoubleExcitation: 28 gates, RY(+-phi/8) between CNOTs and Hadamards."""
+    c = lambda a, b: ("CNOT", (), [w[a], w[b]])  # noqa: E731
+    h = lambda a: ("Hadamard", (), [w[a]])  # noqa: E731
+    ry = lambda s, a: ("RY", (s * phi / 8,), [w[a]])  # noqa: E731
+    return [c(2, 3), c(0, 2), h(3), h(0), c(2, 3), c(0, 1), ry(1, 1), ry(-1, 0), c(0, 3), h(3),
+            c(3, 1), ry(1, 1), ry(-1, 0), c(2, 1), c(2, 0), ry(-1, 1), ry(1, 0), c(3, 1), h(3),
+            c(0, 3), ry(-1, 1), ry(1, 0), c(0, 1), c(2, 0), h(0), h(3), c(0, 2), c(2, 3)]
 
 
 DECOMPOSITIONS = _decomposition_table()

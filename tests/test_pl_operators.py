@@ -589,3 +589,59 @@ def test_generator_prefactor_agrees_with_pennylane():
         theirs, q = pl.generator(getattr(pl, name)(*args, wires=wires))
         assert onp.isclose(p, q) and type(mine).__name__ == type(theirs).__name__, name
         assert onp.allclose(qml.matrix(mine, wire_order=wires), pl.matrix(theirs, wire_order=wires)), name
+
+
+# --- the fermionic gates: generators on the gate's wires, decompositions, powers -----------
+_FERMIONIC = {"SingleExcitation": 2, "SingleExcitationPlus": 2, "SingleExcitationMinus": 2,
+              "DoubleExcitation": 4, "DoubleExcitationPlus": 4, "DoubleExcitationMinus": 4,
+              "OrbitalRotation": 4, "FermionicSWAP": 2}
+
+
+def _expm_hermitian(H, t):
+    """exp(i t H) of a Hermitian matrix by its eigenvectors (no qsym code)."""
+    vals, vecs = onp.linalg.eigh(H)
+    return (vecs * onp.exp(1j * t * vals)) @ vecs.conj().T
+
+
+@pytest.mark.parametrize("name", sorted(_FERMIONIC))
+def test_generator_is_on_the_gates_wires_in_order(name):
+    # PennyLane's test: exp(i t G) with G = qml.matrix(qml.generator(op)), no wire order
+    # given, is the gate: the generator's wires must be the gate's, in the gate's order
+    wires = list(range(_FERMIONIC[name]))
+    op = getattr(qml, name)(0.37, wires=wires)
+    g = qml.generator(op, format="observable")
+    assert list(g.wires) == wires
+    assert onp.allclose(_expm_hermitian(qml.matrix(g), 0.37), op.matrix())
+
+
+def test_fermionic_swap_by_hand():
+    # FermionicSWAP(t): 1 on |00>, exp(i t) on |11>, exp(i t / 2) (cos(t/2), -i sin(t/2)) on
+    # the |01>, |10> block; its generator 1/2 - (Z0 + Z1)/4 - (XX + YY)/4 (PennyLane's)
+    t = 0.81
+    c, s, e = onp.cos(t / 2), onp.sin(t / 2), onp.exp(1j * t / 2)
+    want = onp.array([[1, 0, 0, 0], [0, e * c, -1j * e * s, 0], [0, -1j * e * s, e * c, 0],
+                      [0, 0, 0, onp.exp(1j * t)]])
+    op = qml.FermionicSWAP(t, wires=[0, 1])
+    assert onp.allclose(op.matrix(), want)
+    Z, X, Y, I2 = (onp.diag([1.0, -1.0]), onp.array([[0, 1], [1, 0]]),
+                   onp.array([[0, -1j], [1j, 0]]), onp.eye(2))
+    G = (0.5 * onp.eye(4) - 0.25 * (onp.kron(Z, I2) + onp.kron(I2, Z))
+         - 0.25 * (onp.kron(X, X) + onp.kron(Y, Y)))
+    assert onp.allclose(qml.matrix(qml.generator(op, format="observable")), G)
+    assert onp.allclose(_expm_hermitian(G, t), want)
+    # a power is the rotation by z t (PennyLane's pow of a gate with a generator)
+    (p,) = op.pow(-0.6)
+    assert p.name == "FermionicSWAP" and onp.isclose(p.data[0], -0.6 * t)
+
+
+@pytest.mark.parametrize("name", ["SingleExcitation", "SingleExcitationPlus",
+                                  "SingleExcitationMinus", "DoubleExcitation",
+                                  "OrbitalRotation", "FermionicSWAP"])
+def test_fermionic_gates_decompose_as_pennylanes(name):
+    wires = ["a", 3, "c", 1][:_FERMIONIC[name]]
+    op = getattr(qml, name)(-0.43, wires=wires)
+    ops = op.decomposition()
+    assert {w for o in ops for w in o.wires} <= set(wires)
+    assert onp.allclose(_product(ops, wires), op.matrix())
+    # the static form gives the same gates
+    assert getattr(qml, name).compute_decomposition(-0.43, wires=wires) == ops
