@@ -4,8 +4,12 @@ is ``PauliRot`` gates), traced like any other circuit code.
 
 The Hamiltonians are PennyLane's ``LinearCombination`` with PennyLane 0.45's terms and
 coefficients as written (``H.coeffs``, ``H.ops``, its printing; a constant term is an
-identity);
-graphs are ``networkx`` graphs (``rustworkx`` graphs are not supported).
+identity). Graphs are ``networkx`` graphs or ``rustworkx`` ones (``rx.PyGraph``; the
+maximum-weighted-cycle functions take ``rx.PyDiGraph`` too), read as PennyLane reads them:
+a ``rustworkx`` node's payload is its wire label, its edges are taken in node-index order
+(``rustworkx`` is never imported unless ``max_clique`` complements such a graph).
+PennyLane's submodule paths import: ``qsym.qaoa.cost``, ``.mixers``, ``.layers``,
+``.cycle`` (the maximum-weighted-cycle problem, ``max_weight_cycle``).
 
 >>> import networkx as nx
 >>> import qsym as qml
@@ -35,28 +39,27 @@ from __future__ import annotations
 
 import functools
 import itertools
-from types import SimpleNamespace
+import sys
+import types
 
+from . import _qaoa_cycle as cycle
 from .errors import GateError
 from ._operations import GATE_CLASSES, LinearCombination, Observable, Prod
+from ._qaoa_cycle import (
+    cycle_mixer, edges_to_wires, graph_kind, loss_hamiltonian, net_flow_constraint, node_labels,
+    out_flow_constraint, pauli_word, wires_to_edges,
+)
 from ._trace import Tape, recording
 from .templates import ApproxTimeEvolution, pauli_terms
 
 __all__ = [
     "cost_layer", "mixer_layer", "bit_driver", "edge_driver", "maxcut", "max_independent_set",
-    "min_vertex_cover", "max_clique", "x_mixer", "xy_mixer", "bit_flip_mixer",
+    "min_vertex_cover", "max_clique", "max_weight_cycle", "x_mixer", "xy_mixer",
+    "bit_flip_mixer", "edges_to_wires", "wires_to_edges", "cycle_mixer", "loss_hamiltonian",
+    "out_flow_constraint", "net_flow_constraint",
 ]
 
-
-def _word(*pairs):
-    """The Pauli word of ``(letter, wire)`` pairs as PennyLane writes it: one Pauli gate,
-    their product (``Z(0) @ Z(1)``), or the identity on the first wire ("I" letters
-    dropped); made off any circuit's tape: a Hamiltonian, not gates."""
-    with recording(Tape()):
-        gates = [GATE_CLASSES["Pauli" + letter](wires=wire) for letter, wire in pairs if letter != "I"]
-        if not gates:
-            return GATE_CLASSES["Identity"](wires=pairs[0][1] if pairs else 0)
-        return gates[0] if len(gates) == 1 else Prod(*gates)
+_word = pauli_word
 
 
 def _identity(*wires):
@@ -71,12 +74,44 @@ def _sum(coeffs, words) -> LinearCombination:
 
 
 def _graph(graph, what: str):
-    if not (hasattr(graph, "nodes") and hasattr(graph, "edges") and hasattr(graph, "neighbors")):
+    if graph_kind(graph) not in ("nx.Graph", "nx.DiGraph", "rx.PyGraph"):
         raise GateError(
-            f"qaoa.{what}: Input graph must be a nx.Graph, got {type(graph).__name__} "
-            "(qsym's qml.qaoa takes networkx graphs; rustworkx graphs are not supported)"
+            f"qaoa.{what}: Input graph must be a nx.Graph or rx.PyGraph, got "
+            f"{type(graph).__name__}"
         )
     return graph
+
+
+def _rx(graph) -> bool:
+    return graph_kind(graph) == "rx.PyGraph"
+
+
+def _nodes(graph) -> list:
+    """The node labels (a ``rustworkx`` graph's payloads), in the graph's order."""
+    return list(node_labels(graph).values()) if _rx(graph) else list(graph.nodes())
+
+
+def _edges(graph, ordered: bool = True) -> list:
+    """The edges as label pairs: a ``rustworkx`` graph's sorted by node index (PennyLane's
+    ``sorted(g.edge_list())``; as added when not ``ordered``, as its ``xy_mixer`` does)."""
+    if not _rx(graph):
+        return list(graph.edges)
+    labels = node_labels(graph)
+    pairs = graph.edge_list()
+    return [(labels[a], labels[b]) for a, b in (sorted(pairs) if ordered else pairs)]
+
+
+def _neighbourhoods(graph) -> list:
+    """``(node, its neighbours)`` per node: a ``rustworkx`` graph's by index, sorted."""
+    if not _rx(graph):
+        return [(i, list(graph.neighbors(i))) for i in graph.nodes]
+    labels = node_labels(graph)
+    return [(labels[i], [labels[n] for n in sorted(graph.neighbors(i))]) for i in labels]
+
+
+def _one_group(h):
+    h.grouping_indices = [list(range(len(h.ops)))]  # diagonal (or all X) terms: they commute
+    return h
 
 
 def _diagonal(hamiltonian) -> bool:
@@ -139,7 +174,7 @@ def edge_driver(graph, reward) -> Observable:
     graph = _graph(graph, "edge_driver")
     coeffs, words = [], []
     if len(reward) in (0, 4):
-        for v in graph.nodes():
+        for v in _nodes(graph):
             coeffs.append(1)
             words.append(_identity(v))
         return _sum(coeffs, words)
@@ -149,7 +184,7 @@ def edge_driver(graph, reward) -> Observable:
         reward = list({"00", "10", "11"} - set(reward))
         sign = 1
     reward = reward[0]
-    for a, b in graph.edges:
+    for a, b in _edges(graph):
         if reward == "00":
             coeffs += [0.25 * sign] * 3
             words += [_word(("Z", a), ("Z", b)), _word(("Z", a)), _word(("Z", b))]
@@ -169,7 +204,7 @@ def x_mixer(wires) -> Observable:
     1 * X('a') + 1 * X('b')
     """
     wires = list(wires)
-    return _sum([1] * len(wires), [_word(("X", w)) for w in wires])
+    return _one_group(_sum([1] * len(wires), [_word(("X", w)) for w in wires]))
 
 
 def xy_mixer(graph) -> Observable:
@@ -181,7 +216,7 @@ def xy_mixer(graph) -> Observable:
     """
     graph = _graph(graph, "xy_mixer")
     coeffs, words = [], []
-    for a, b in graph.edges:
+    for a, b in _edges(graph, ordered=False):
         coeffs += [0.5, 0.5]
         words += [_word(("X", a), ("X", b)), _word(("Y", a), ("Y", b))]
     return _sum(coeffs, words)
@@ -204,8 +239,7 @@ def bit_flip_mixer(graph, b: int) -> Observable:
         raise GateError(f"qaoa.bit_flip_mixer: 'b' must be either 0 or 1, got {b}")
     sign = 1 if b == 0 else -1
     coeffs, words = [], []
-    for i in graph.nodes:
-        neighbours = list(graph.neighbors(i))
+    for i, neighbours in _neighbourhoods(graph):
         options = [[("X", i)]] + [[("I", n), ("Z", n)] for n in neighbours]
         signs = [[1, sign] for _ in neighbours]
         for m in itertools.product(*options):
@@ -223,9 +257,9 @@ def maxcut(graph):
     0.5 * (Z(0) @ Z(1)) + -0.5 * (I(0) @ I(1))
     """
     graph = _graph(graph, "maxcut")
-    edges = list(graph.edges)
+    edges = _edges(graph)
     cost_h = edge_driver(graph, ["10", "01"]) + _sum([-0.5] * len(edges), [_identity(a, b) for a, b in edges])
-    return cost_h, x_mixer(graph.nodes())
+    return _one_group(cost_h), x_mixer(_nodes(graph))
 
 
 def max_independent_set(graph, constrained: bool = True):
@@ -243,9 +277,9 @@ def max_independent_set(graph, constrained: bool = True):
     """
     graph = _graph(graph, "max_independent_set")
     if constrained:
-        return bit_driver(graph.nodes(), 1), bit_flip_mixer(graph, 0)
-    cost_h = 3 * edge_driver(graph, ["10", "01", "00"]) + bit_driver(graph.nodes(), 1)
-    return cost_h, x_mixer(graph.nodes())
+        return _one_group(bit_driver(_nodes(graph), 1)), bit_flip_mixer(graph, 0)
+    cost_h = 3 * edge_driver(graph, ["10", "01", "00"]) + bit_driver(_nodes(graph), 1)
+    return cost_h, x_mixer(_nodes(graph))
 
 
 def min_vertex_cover(graph, constrained: bool = True):
@@ -257,9 +291,9 @@ def min_vertex_cover(graph, constrained: bool = True):
     """
     graph = _graph(graph, "min_vertex_cover")
     if constrained:
-        return bit_driver(graph.nodes(), 0), bit_flip_mixer(graph, 1)
-    cost_h = 3 * edge_driver(graph, ["11", "10", "01"]) + bit_driver(graph.nodes(), 0)
-    return cost_h, x_mixer(graph.nodes())
+        return _one_group(bit_driver(_nodes(graph), 0)), bit_flip_mixer(graph, 1)
+    cost_h = 3 * edge_driver(graph, ["11", "10", "01"]) + bit_driver(_nodes(graph), 0)
+    return cost_h, x_mixer(_nodes(graph))
 
 
 def max_clique(graph, constrained: bool = True):
@@ -269,31 +303,62 @@ def max_clique(graph, constrained: bool = True):
     >>> max_clique(nx.Graph([(0, 1)]))[0]
     1 * Z(0) + 1 * Z(1)
     """
-    import networkx as nx
-
     graph = _graph(graph, "max_clique")
-    complement = nx.complement(graph)
+    if _rx(graph):
+        import rustworkx
+
+        complement = rustworkx.complement(graph)
+    else:
+        import networkx
+
+        complement = networkx.complement(graph)
     if constrained:
-        return bit_driver(graph.nodes(), 1), bit_flip_mixer(complement, 0)
-    cost_h = 3 * edge_driver(complement, ["10", "01", "00"]) + bit_driver(graph.nodes(), 1)
-    return cost_h, x_mixer(graph.nodes())
+        return _one_group(bit_driver(_nodes(graph), 1)), bit_flip_mixer(complement, 0)
+    cost_h = 3 * edge_driver(complement, ["10", "01", "00"]) + bit_driver(_nodes(graph), 1)
+    return cost_h, x_mixer(_nodes(graph))
 
 
-def __getattr__(name):
-    if name in ("max_weight_cycle", "cycle", "loss_hamiltonian", "cycle_mixer",
-                "net_flow_constraint", "out_flow_constraint", "wires_to_edges"):
-        raise AttributeError(
-            f"qml.qaoa.{name} (the maximum weighted cycle problem) is not supported by qsym: "
-            "build its Hamiltonian with PennyLane and pass it to qaoa.cost_layer as "
-            "qml.Hamiltonian(coeffs, ops)"
+def max_weight_cycle(graph, constrained: bool = True):
+    """``(cost_h, mixer_h, mapping)`` of the maximum weighted cycle problem (PennyLane's):
+    one wire per directed edge (``mapping``: :func:`wires_to_edges`); constrained, the
+    :func:`loss_hamiltonian` and the :func:`cycle_mixer`; unconstrained, the loss plus
+    ``3 * (net_flow_constraint + out_flow_constraint)`` and :func:`x_mixer` on every wire.
+
+    >>> import networkx as nx
+    >>> g = nx.DiGraph()
+    >>> g.add_edge(0, 1, weight=2.0); g.add_edge(1, 0, weight=0.5)
+    >>> cost_h, mixer_h, mapping = max_weight_cycle(g)
+    >>> cost_h.terms(), mapping
+    (([0.6931471805599453, -0.6931471805599453], [Z(0), Z(1)]), {0: (0, 1), 1: (1, 0)})
+    """
+    if graph_kind(graph) not in ("nx.Graph", "nx.DiGraph", "rx.PyGraph", "rx.PyDiGraph"):
+        raise GateError(
+            "qaoa.max_weight_cycle: Input graph must be a nx.Graph, rx.PyGraph, or "
+            f"rx.PyDiGraph, got {type(graph).__name__}"
         )
-    raise AttributeError(f"module 'qsym.qaoa' has no attribute {name!r}")
+    mapping = wires_to_edges(graph)
+    if constrained:
+        return _one_group(loss_hamiltonian(graph)), cycle_mixer(graph), mapping
+    cost_h = loss_hamiltonian(graph) + 3 * (net_flow_constraint(graph) + out_flow_constraint(graph))
+    return cost_h, x_mixer(mapping.keys()), mapping
 
 
-layers = SimpleNamespace(cost_layer=cost_layer, mixer_layer=mixer_layer)
-cost = SimpleNamespace(
-    bit_driver=bit_driver, edge_driver=edge_driver, maxcut=maxcut,
-    max_independent_set=max_independent_set, min_vertex_cover=min_vertex_cover,
-    max_clique=max_clique,
+def _module(name: str, doc: str, **names) -> types.ModuleType:
+    """PennyLane's module ``qml.qaoa.<name>``, importable by that path."""
+    mod = types.ModuleType(f"{__name__}.{name}", doc)
+    vars(mod).update(names)
+    mod.__all__ = sorted(n for n in names if not n.startswith("_"))
+    sys.modules.setdefault(mod.__name__, mod)
+    return mod
+
+
+layers = _module("layers", "PennyLane's qml.qaoa.layers", cost_layer=cost_layer,
+                 mixer_layer=mixer_layer, _diagonal_terms=_diagonal)
+cost = _module(
+    "cost", "PennyLane's qml.qaoa.cost", bit_driver=bit_driver, edge_driver=edge_driver,
+    maxcut=maxcut, max_independent_set=max_independent_set, min_vertex_cover=min_vertex_cover,
+    max_clique=max_clique, max_weight_cycle=max_weight_cycle,
 )
-mixers = SimpleNamespace(x_mixer=x_mixer, xy_mixer=xy_mixer, bit_flip_mixer=bit_flip_mixer)
+mixers = _module("mixers", "PennyLane's qml.qaoa.mixers", x_mixer=x_mixer, xy_mixer=xy_mixer,
+                 bit_flip_mixer=bit_flip_mixer)
+sys.modules.setdefault(f"{__name__}.cycle", cycle)

@@ -2381,8 +2381,8 @@ def pauli_terms(hamiltonian, what: str) -> list:
         obs = as_observable(hamiltonian)
     except Exception as exc:  # noqa: BLE001 - say which template was given what
         raise GateError(
-            f"{what}: the Hamiltonian must be a qml.Hamiltonian (a sum of Pauli words) or a "
-            f"Pauli observable, got {hamiltonian!r}"
+            f"{what}: hamiltonian must be a linear combination of pauli words (a "
+            f"qml.Hamiltonian or a Pauli observable), got {hamiltonian!r}"
         ) from exc
     return [("".join(p for _, p in word), tuple(w for w, _ in word), c)
             for word, c in obs.terms.items() if word]

@@ -172,8 +172,9 @@ def test_edge_and_bit_drivers_and_other_problems():
         qaoa.edge_driver(g, ["01"])
     with pytest.raises(qml.GateError, match="nx.Graph"):
         qaoa.maxcut([(0, 1)])
-    with pytest.raises(AttributeError, match="not supported by qsym"):
-        qaoa.max_weight_cycle  # noqa: B018
+    with pytest.raises(AttributeError, match="has no attribute"):
+        qaoa.no_such_problem  # noqa: B018
+    assert qaoa.max_weight_cycle is qaoa.cost.max_weight_cycle  # tests/test_qaoa_cycle.py
 
 
 def test_qaoa_layers_match_exp_of_the_hamiltonians():
