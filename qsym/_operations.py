@@ -3703,6 +3703,16 @@ class _MatrixObservable(Observable):
     def num_wires(self) -> int:
         return len(self._mwires)
 
+    def map_wires(self, wire_map: dict):
+        """The same observable on the wires ``wire_map`` gives (PennyLane's ``op.map_wires``).
+
+        >>> Hermitian(np.diag([1.0, -1.0]), wires=1).map_wires({1: "b"})
+        Hermitian(array([[ 1.,  0.],
+               [ 0., -1.]]), wires=['b'])
+        """
+        with _no_recording():
+            return type(self)(self._value, wires=[wire_map.get(w, w) for w in self._mwires])
+
     @property
     def hash(self) -> int:
         return hash((self.name, tuple(self._mwires), np.asarray(self._value).tobytes()))
@@ -4423,6 +4433,29 @@ class MeasurementProcess(Measured):
             new._written = copy.copy(written)
         return new
 
+    def map_wires(self, wire_map: dict) -> "MeasurementProcess":
+        """The same measurement on the wires ``wire_map`` gives (PennyLane's
+        ``mp.map_wires``; wires it does not name stay), not recorded on any tape.
+
+        >>> import qsym as qml
+        >>> qml.probs(wires=[0, 1]).map_wires({1: "b"}), qml.expval(qml.Z(0)).map_wires({0: 2})
+        (probs(wires=[0, 'b']), expval(Z(2)))
+        """
+        (obs, eigvals), meta = self._flatten()
+        meta = dict(meta)
+        op = getattr(self, "op", None)
+        with _no_recording():
+            if obs is None and op is not None:  # probs(op=...)
+                return probs(op=_map_observable_wires(op, wire_map))
+            if obs is not None:
+                obs = _map_observable_wires(obs, wire_map)
+            wires = meta.get("wires")
+            if wires is not None and self.reduce[:1] == ("mutual_info",):
+                meta["wires"] = tuple(tuple(wire_map.get(w, w) for w in part) for part in wires)
+            elif wires is not None:
+                meta["wires"] = tuple(wire_map.get(w, w) for w in wires)
+            return type(self)._unflatten((obs, eigvals), tuple(meta.items()))
+
     def __hash__(self):
         if getattr(self, "mv", None) is not None:
             return hash((self.kind, repr(self.mv)))
@@ -4463,6 +4496,17 @@ class MeasurementProcess(Measured):
         (True, False)
         """
         return self.obs is None
+
+
+def _map_observable_wires(obs, wire_map: dict):
+    """``obs`` (an operator, a measurement value or a plain Pauli-sum
+    :class:`Observable`) on the wires ``wire_map`` gives."""
+    if hasattr(obs, "map_wires"):
+        return obs.map_wires(wire_map)
+    if isinstance(obs, Observable):
+        return Observable({tuple((wire_map.get(w, w), p) for w, p in word): c
+                           for word, c in obs.terms.items()})
+    return obs
 
 
 def _same_values(a, b) -> bool:

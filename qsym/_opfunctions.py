@@ -19,7 +19,7 @@ import pickle
 import numpy as np
 
 from .errors import GateError, MeasurementError
-from ._operations import METHODS, Observable, Operation, Prod, SProd, Sum
+from ._operations import METHODS, MeasurementProcess, Observable, Operation, Prod, SProd, Sum
 from ._opmath import Exp
 from ._trace import Tape, recording
 from .templates import gates_matrix
@@ -165,14 +165,20 @@ def commutator(op1, op2, pauli=False):
 
 def map_wires(input, wire_map: dict, queue=False, replace=False):  # noqa: A002
     """The operator on the wires ``wire_map`` gives (PennyLane's ``qml.map_wires``); a
-    Pauli word or sentence too.
+    Pauli word or sentence or a measurement too; a tape gives PennyLane's transform result
+    ``([mapped tape], postprocessing)``.
 
     >>> import qsym as qml
     >>> qml.map_wires(qml.X(0) @ qml.Y(1), {0: "a"})
     X('a') @ Y(1)
+    >>> (t,), _ = qml.map_wires(qml.tape.QuantumScript([qml.CNOT([0, 1])]), {0: "a"})
+    >>> t.operations
+    [CNOT(wires=['a', 1])]
     """
-    if isinstance(input, (PauliWord, PauliSentence)):
+    if isinstance(input, (PauliWord, PauliSentence, MeasurementProcess)):
         return input.map_wires(wire_map)
+    if hasattr(input, "operations") and hasattr(input, "measurements") and hasattr(input, "map_wires"):
+        return [input.map_wires(wire_map)], _first_result  # a tape (QuantumScript)
     if isinstance(input, Observable) and not hasattr(input, "operands"):
         terms = {tuple(sorted(((wire_map.get(w, w), p) for w, p in word), key=lambda t: repr(t[0]))): c
                  for word, c in input.terms.items()}
@@ -180,6 +186,11 @@ def map_wires(input, wire_map: dict, queue=False, replace=False):  # noqa: A002
     if isinstance(input, (Operation, Observable)):
         return input.map_wires(wire_map)
     raise GateError(f"qml.map_wires takes an operator (QNodes and tapes are not supported), got {input!r}")
+
+
+def _first_result(results):
+    """The postprocessing of a one-tape transform result: its only result."""
+    return results[0]
 
 
 def _on_axes(vec: np.ndarray, wires: list, order: list) -> np.ndarray:

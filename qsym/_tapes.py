@@ -606,6 +606,21 @@ class QuantumScript:
     def __copy__(self) -> "QuantumScript":
         return self.copy(copy_operations=True)  # (PennyLane's copy.copy of a script)
 
+    def map_wires(self, wire_map: dict) -> "QuantumScript":
+        """A copy on the wires ``wire_map`` gives, gates and measurements alike (PennyLane's
+        ``tape.map_wires``; wires it does not name stay), recorded nowhere.
+
+        >>> import qsym as qml
+        >>> t = QuantumScript([qml.CNOT([0, 1])], [qml.probs(wires=[1])], shots=10)
+        >>> new = t.map_wires({0: "a", 1: "b"})
+        >>> new.operations, new.measurements, new.shots.total_shots
+        ([CNOT(wires=['a', 'b'])], [probs(wires=['b'])], 10)
+        """
+        with recording(Tape()):  # a throwaway tape: the mapped objects are recorded nowhere
+            ops = [op.map_wires(wire_map) for op in self.operations]
+            meas = [m.map_wires(wire_map) for m in self.measurements]
+        return self.copy(operations=ops, measurements=meas, trainable_params=self._trainable)
+
     def __iter__(self):
         return iter(self.circuit)
 

@@ -21,6 +21,8 @@ from ._compilation import (
     diagonalize_measurements, insert, merge_rotations, remove_barrier, single_qubit_fusion, undo_swaps, unitary_to_rot,
 )
 from . import _compilation as _compilation_mod
+from . import _cnot_synthesis as _cnot_synthesis_mod
+from ._cnot_synthesis import parity_matrix, phase_polynomial, rowcol, transpile
 from ._mcm import defer_measurements  # qml.defer_measurements, also here
 from . import _splitting as _splitting_mod
 from ._splitting import (
@@ -42,7 +44,8 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "single_qubit_fusion", "undo_swaps", "batch_input", "batch_params",
            "batch_partial", "broadcast_expand", "convert_to_numpy_parameters", "split_non_commuting",
            "split_to_single_terms", "make_tape", "core", "defer_measurements", "insert",
-           "unitary_to_rot", "diagonalize_measurements", "sign_expand"]
+           "unitary_to_rot", "diagonalize_measurements", "sign_expand", "parity_matrix",
+           "phase_polynomial", "rowcol", "transpile", "intermediate_reps"]
 
 
 def module_path(package: str, name: str, doc: str, **names) -> _types.ModuleType:
@@ -125,6 +128,24 @@ optimization.optimization_utils = _module(
     "optimization.optimization_utils", "PennyLane's qml.transforms.optimization.optimization_utils",
     find_next_gate=_compilation_mod.find_next_gate, fuse_rot_angles=_compilation_mod.fuse_rot_angles,
     _fuse_global_phases=_compilation_mod.fuse_global_phases)
+
+# PennyLane's qml.transforms.intermediate_reps (and its modules) and qml.transforms.transpile
+intermediate_reps = _module(
+    "intermediate_reps", "PennyLane's qml.transforms.intermediate_reps: CNOT-circuit "
+    "intermediate representations", parity_matrix=parity_matrix, phase_polynomial=phase_polynomial,
+    rowcol=rowcol, postorder_traverse=_cnot_synthesis_mod.postorder_traverse,
+    preorder_traverse=_cnot_synthesis_mod.preorder_traverse)
+_module("intermediate_reps.parity_matrix", "PennyLane's module path of parity_matrix",
+        parity_matrix=parity_matrix)
+_module("intermediate_reps.phase_polynomial", "PennyLane's module path of phase_polynomial",
+        phase_polynomial=phase_polynomial)
+_module("intermediate_reps.rowcol", "PennyLane's module path of rowcol", rowcol=rowcol,
+        parity_matrix=parity_matrix, postorder_traverse=_cnot_synthesis_mod.postorder_traverse,
+        preorder_traverse=_cnot_synthesis_mod.preorder_traverse,
+        _rowcol_parity_matrix=_cnot_synthesis_mod.rowcol_parity_matrix)
+_module("transpile", "PennyLane's module path of qml.transforms.transpile", transpile=transpile,
+        state_transposition=_cnot_synthesis_mod.state_transposition,
+        null_postprocessing=null_postprocessing)
 
 
 def create_expand_trainable_multipar(tape, use_tape_argnum=False):
