@@ -417,7 +417,6 @@ from ._tapes import UNSET_BATCH_SIZE as _UNSET, apply, execute  # noqa: E402
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue,
                                          QueuingManager=QueuingManager, WrappedObj=_WrappedObj,
                                          apply=apply)
-shadows = _unsupported.partial_namespace("shadows", ClassicalShadow=ClassicalShadow)
 # qml.capture: enabled() is False; its entry points are refused (PennyLane's tests import them)
 capture = _unsupported.partial_namespace("capture", enabled=_unsupported.capture_enabled,
                                          run_autograph=_unsupported.capture_refused,
@@ -500,6 +499,7 @@ from .transforms import (  # noqa: E402
     CompilePipeline, batch_input, batch_params, batch_partial, decompose, transform,
 )
 from . import fourier, kernels, pytrees  # noqa: E402
+from . import shadows  # noqa: E402
 from . import typing  # noqa: E402  (PennyLane's qml.typing)
 from . import decomposition  # noqa: E402
 gate_sets = decomposition.gate_sets  # PennyLane's qml.gate_sets
@@ -574,7 +574,7 @@ __all__ = [
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer", "ShotAdaptiveOptimizer",
     "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "marker", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",
-    "CompilePipeline", "decompose", "batch_input", "batch_params", "batch_partial", "TransformError", "kernels", "fourier", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
+    "CompilePipeline", "decompose", "batch_input", "batch_params", "batch_partial", "TransformError", "kernels", "fourier", "shadows", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",

@@ -37,6 +37,8 @@ from __future__ import annotations
 import copy as _copy
 import numbers
 import os
+import warnings
+from string import ascii_letters
 
 import numpy as np
 
@@ -175,6 +177,20 @@ def word_estimates(bits, recipes, words) -> np.ndarray:
     parity = np.sum(np.where(active[None, :, :], bits[:, None, :], 0), axis=2) % 2
     weight = 3.0 ** np.sum(active, axis=1)
     return np.where(hit, (1 - 2 * parity) * weight[None, :], 0.0)
+
+
+def pauli_expval(bits, recipes, word) -> np.ndarray:
+    """PennyLane's ``qml.shadows.pauli_expval``: each snapshot's estimate ``(T, b)`` of
+    each of ``b`` Pauli words (``word``: ``(b, n)``, entries 0, 1, 2 for X, Y, Z and -1 for
+    the identity on that column), ``3**weight * (-1)**(sum of the word's bits)`` where
+    the snapshot's recipes match the word, else 0 (:func:`word_estimates`; their mean over
+    the snapshots estimates the words' expectation values).
+
+    >>> bits, recipes = np.array([[1, 0, 1]]), np.array([[0, 1, 2]])
+    >>> pauli_expval(bits, recipes, np.array([[0, 1, 2], [0, 1, -1], [1, -1, -1]]))
+    array([[27., -9.,  0.]])
+    """
+    return word_estimates(bits, recipes, word)
 
 
 def _word(term_word, wire_map) -> list:
@@ -485,13 +501,23 @@ class ClassicalShadow:
         return 1.5 * (np.eye(2) + signs * PAULIS[recipes]) - np.eye(2)
 
     def global_snapshots(self, wires=None, snapshots=None) -> np.ndarray:
-        """``(T, 2**n, 2**n)``: the tensor product of each snapshot's local snapshots."""
+        """``(T, 2**n, 2**n)``: the tensor product of each snapshot's local snapshots
+        (PennyLane's ``UserWarning`` above 16 wires: ``4**n`` numbers per snapshot)."""
         local = self.local_snapshots(wires, snapshots)
-        out = local[:, 0]
-        for i in range(1, local.shape[1]):
-            out = np.einsum("tab,tcd->tacbd", out, local[:, i]).reshape(
-                local.shape[0], out.shape[1] * 2, out.shape[2] * 2)
-        return out
+        T, n = local.shape[:2]
+        if n > 16:
+            warnings.warn("Querying density matrices for n_wires > 16 is not recommended, "
+                          "operation will take a long time", UserWarning)
+        # one einsum: snapshot t, then wire i's row letter and column letter
+        rows, cols = ascii_letters[1:2 * n + 1:2], ascii_letters[2:2 * n + 2:2]
+        inputs = ",".join(f"a{r}{c}" for r, c in zip(rows, cols))
+        per_wire = np.transpose(local, (1, 0, 2, 3))
+        return np.reshape(np.einsum(f"{inputs}->a{rows}{cols}", *per_wire), (T, 2**n, 2**n))
+
+    def _convert_to_pauli_words(self, observable) -> list:
+        """PennyLane's helper: ``[(coefficient, word), ...]`` of an observable written with
+        Pauli operators, each word a recipe index per column (-1: the identity)."""
+        return [(c, _word(w, self.wire_map)) for c, w in pauli_terms(observable)]
 
     def expval(self, H, k: int = 1):
         """The estimate of ``<H>`` (or of each of a list), median of ``k`` means."""
@@ -505,7 +531,7 @@ class ClassicalShadow:
         of ``k`` means), its spectrum projected onto a density matrix's (the closest
         non-negative spectrum summing to one)."""
         rdm = median_of_means(self.global_snapshots(wires=wires, snapshots=snapshots), k)
-        lam = closest_spectrum(np.linalg.eigvalsh(rdm))
+        lam = project_density_matrix_spectrum(rdm)
         div = np.log(base) if base else 1.0
         if alpha == 1:
             lam = lam[lam > 0]
@@ -533,7 +559,18 @@ def closest_spectrum(evals) -> np.ndarray:
     return (ev[:keep] + acc / keep)[::-1]
 
 
+def project_density_matrix_spectrum(rdm) -> np.ndarray:
+    """The spectrum of the density matrix nearest to a Hermitian estimate ``rdm`` (PennyLane's
+    ``_project_density_matrix_spectrum``): :func:`closest_spectrum` of its eigenvalues.
+
+    >>> project_density_matrix_spectrum(np.diag([-0.1, -0.1, 0.1, 1.1])).round(12).tolist()
+    [1.0]
+    """
+    return closest_spectrum(np.linalg.eigvalsh(np.asarray(rdm)))
+
+
 __all__ = ["classical_shadow", "shadow_expval", "ClassicalShadow", "ClassicalShadowMP",
            "ShadowExpvalMP", "MeasurementTransform", "MeasurementShapeError",
-           "shadow_samples", "word_estimates", "median_of_means", "closest_spectrum",
+           "shadow_samples", "word_estimates", "pauli_expval", "median_of_means",
+           "closest_spectrum", "project_density_matrix_spectrum",
            "recipes_for", "pauli_terms", "expval_from_shadow"]

@@ -64,8 +64,6 @@ NAMESPACES = {
     "capture": "PennyLane's program capture (qml.capture)",
     "noise": "a name outside PennyLane 0.45's qml.noise (qsym provides its noise models, "
              "add_noise, the conditionals, insert and the zero-noise extrapolation)",
-    "shadows": "PennyLane's shadow transforms (qml.shadows; qml.classical_shadow, "
-               "qml.shadow_expval and qml.ClassicalShadow are provided)",
     "compiler": "PennyLane's compiler interface (qml.compiler): qsym compiles every QNode "
                 "itself (qml.compile for ahead-of-time modules)",
     "qjit": "Catalyst's qml.qjit: qsym compiles every QNode itself (qml.compile for "
