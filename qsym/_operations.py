@@ -3541,9 +3541,24 @@ class LinearCombination(Sum):
         return " + ".join(str(o) for o in self.operands)
 
     def simplify(self):
-        """Equal Pauli words merged, zero terms dropped (PennyLane's ``H.simplify()``)."""
-        ops = _Terms(_Arithmetic.terms.fget(self))()
-        return LinearCombination(list(ops[0]), ops[1])
+        """Equal Pauli words merged (PennyLane's ``H.simplify()``). Of Pauli words, in
+        order of first appearance, a zero sum kept, as PennyLane's Pauli representation
+        keeps it; with other operators, zero terms dropped (PennyLane's ``Sum.simplify``).
+
+        >>> import qsym as qml
+        >>> qml.Hamiltonian([1.0, -1.0, 0.5], [qml.Z(0), qml.Z(0), qml.X(1)]).simplify()
+        0.0 * Z(0) + 0.5 * X(1)
+        """
+        merged = {}
+        for c, o in zip(self._coeffs, self._ops):
+            form = _pauli_form(o)
+            if form is None or len(form.terms) != 1 or list(form.terms.values()) != [1]:
+                ops = _Terms(_Arithmetic.terms.fget(self))()  # not a Pauli word
+                return LinearCombination(list(ops[0]), ops[1])
+            for word, c0 in form.terms.items():
+                merged[word] = merged[word] + c * c0 if word in merged else c * c0
+        coeffs, ops = _Terms(merged)()
+        return LinearCombination(coeffs, ops)
 
     # PennyLane's LinearCombination arithmetic: the result is again a LinearCombination
     def __add__(self, other):
