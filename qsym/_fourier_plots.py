@@ -35,7 +35,7 @@ import numpy as _onp
 
 from .errors import ArgumentError, SpectrumError
 
-__all__ = ["format_nvec", "violin", "box", "bar", "panel", "radial_box", "visualize"]
+__all__ = ["bar", "box", "format_nvec", "panel", "radial_box", "violin", "visualize"]
 
 _PAIR_COLOURS = {"real": "purple", "imag": "green"}
 
