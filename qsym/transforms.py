@@ -24,7 +24,7 @@ from . import _compilation as _compilation_mod
 from . import _cnot_synthesis as _cnot_synthesis_mod
 from ._cnot_synthesis import parity_matrix, phase_polynomial, rowcol, transpile
 from ._mcm import defer_measurements  # qml.defer_measurements, also here
-from ._allocation import resolve_dynamic_wires
+from .allocation import resolve_dynamic_wires
 from . import _splitting as _splitting_mod
 from ._splitting import (
     batch_input, batch_params, batch_partial, broadcast_expand, convert_to_numpy_parameters,

@@ -230,6 +230,7 @@ class DynamicWire:
     :func:`qsym.allocate` makes them): equal to another only with the same ``key`` (a
     UUID, new by default), hashable, drawn ``<DynamicWire>``.
 
+    >>> from qsym.wires import DynamicWire
     >>> a = DynamicWire()
     >>> a == DynamicWire(a.key), a == DynamicWire(), a
     (True, False, <DynamicWire>)

@@ -1,5 +1,5 @@
-"""Dynamic qubit allocation (PennyLane's ``qml.allocate``, ``qml.deallocate``,
-``qml.transforms.resolve_dynamic_wires``).
+"""PennyLane's ``qml.allocation``: dynamic qubit allocation (``qml.allocate``,
+``qml.deallocate``, ``qml.transforms.resolve_dynamic_wires``).
 
 A circuit asks for work wires with :func:`allocate`: it gets a :class:`DynamicRegister` of
 :class:`~qsym.wires.DynamicWire` labels (placeholders) and records an :class:`Allocate`;
@@ -48,7 +48,7 @@ from .wires import DynamicWire, Wires
 
 __all__ = ["AllocateState", "Allocate", "Deallocate", "DynamicRegister", "DynamicWire",
            "allocate", "deallocate", "resolve_dynamic_wires", "device_resolve_dynamic_wires",
-           "resolve_recording", "resolve_operations",
+           "resolve_recording", "resolve_operations", "wire_pool",
            "allocate_prim", "deallocate_prim"]
 
 # PennyLane's program-capture primitives (JAX): None, as PennyLane's without JAX
@@ -59,6 +59,7 @@ deallocate_prim = None
 class AllocateState(str, Enum):
     """The state dynamically allocated wires start in: ``"zero"`` or ``"any"``.
 
+    >>> from qsym.allocation import AllocateState
     >>> AllocateState("any") is AllocateState.ANY, AllocateState.ZERO == "zero"
     (True, True)
     """
@@ -76,6 +77,7 @@ class Allocate(Operator):
     ``restored`` (whether they are given back in the state they were given) as
     hyperparameters. It applies nothing: :func:`resolve_dynamic_wires` removes it.
 
+    >>> from qsym.allocation import Allocate
     >>> op = Allocate.from_num_wires(2, state="any")
     >>> len(op.wires), op.state, op.restored
     (2, <AllocateState.ANY: 'any'>, False)
@@ -101,6 +103,7 @@ class Allocate(Operator):
     def from_num_wires(cls, num_wires: int, state=AllocateState.ZERO, restored=False) -> Allocate:
         """An ``Allocate`` of ``num_wires`` new dynamic wires.
 
+        >>> from qsym.allocation import Allocate
         >>> len(Allocate.from_num_wires(3).wires)
         3
         """
@@ -111,6 +114,7 @@ class Allocate(Operator):
 class Deallocate(Operator):
     """The end of dynamic wires' use that :func:`deallocate` records; applies nothing.
 
+    >>> from qsym.allocation import Deallocate, DynamicWire
     >>> Deallocate([DynamicWire()]).name
     'Deallocate'
     """
@@ -148,6 +152,7 @@ class DynamicRegister(Wires):
     :class:`~qsym.wires.DynamicWire` labels; as a context manager it deallocates them at
     the end of the block. Not hashable (PennyLane's).
 
+    >>> from qsym.allocation import DynamicRegister, DynamicWire
     >>> reg = DynamicRegister([DynamicWire(), DynamicWire()])
     >>> reg, reg[0]
     (<DynamicRegister: size=2>, <DynamicWire>)
@@ -239,6 +244,17 @@ class _WirePool:
         self.free[self.loaned.pop(wire)].append(wire)
 
 
+def wire_pool(zeroed=(), any_state=(), min_int=None, allow_resets=True) -> _WirePool:
+    """The wires :func:`resolve_operations` gives dynamic wires: ``zeroed`` and
+    ``any_state`` (the last first), then new integers from ``min_int`` (None: none).
+
+    >>> from qsym.allocation import wire_pool
+    >>> wire_pool(zeroed=("a",)).take("zero", restored=True)
+    ('a', [])
+    """
+    return _WirePool(zeroed, any_state, min_int, allow_resets)
+
+
 def _deallocated_use(used: set, what) -> AllocationError:
     return AllocationError(
         f"Encountered deallocated wires {used} in {what}. Dynamic wires cannot be used after "
@@ -251,9 +267,10 @@ def resolve_operations(operations, measurements, pool: _WirePool) -> tuple:
     added where ``pool`` needs them); ``changed``: whether it had any. A dynamic wire used
     after it is deallocated is an :class:`~qsym.exceptions.AllocationError`.
 
+    >>> import qsym as qml
+    >>> from qsym.allocation import Allocate, resolve_operations, wire_pool
     >>> op = Allocate.from_num_wires(1)
-    >>> from qsym import _operations as o
-    >>> resolve_operations([op, o.GATE_CLASSES["PauliX"](op.wires)], [], _WirePool(min_int=0))
+    >>> resolve_operations([op, qml.X(op.wires)], [], wire_pool(min_int=0))
     ([X(0)], [], True)
     """
     wire_map, deallocated, out = {}, set(), []
@@ -329,6 +346,7 @@ def device_resolve_dynamic_wires(tape, wires=None, allow_resets=True):
     ...     with qml.allocate(1) as w:
     ...         qml.X(w)
     >>> tape = qml.tape.make_qscript(f)()
+    >>> from qsym.devices.preprocess import device_resolve_dynamic_wires
     >>> device_resolve_dynamic_wires(tape, wires=(0, "a", "b"))[0][0].operations
     [H(0), X('a')]
     >>> device_resolve_dynamic_wires(tape)[0][0].operations
@@ -376,6 +394,7 @@ def resolve_recording(items, result, device_wires=None):
     defers mid-circuit measurements). Too few wires: an
     :class:`~qsym.exceptions.AllocationError`. Unchanged without allocations.
 
+    >>> from qsym.allocation import resolve_recording
     >>> resolve_recording([], None)
     ([], None)
     """
