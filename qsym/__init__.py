@@ -481,6 +481,8 @@ from . import _preprocess as _preprocess  # noqa: E402
 from . import workflow  # noqa: E402
 from .workflow import marker  # noqa: E402  (qml.marker: a named level of a QNode's pipeline)
 from . import transforms  # noqa: E402
+from . import allocation  # noqa: E402  (qml.allocate: dynamic wires)
+from .allocation import allocate, deallocate  # noqa: E402
 transforms.rz_phase_gradient = __import__("sys").modules[f"{__name__}.transforms.rz_phase_gradient"].rz_phase_gradient
 # PennyLane's qml.noise: the noise models (qsym._noise_models), insert
 from . import _noise_models as _noise_models  # noqa: E402
@@ -570,7 +572,7 @@ __all__ = [
     "Observable", "Operation", "MeasurementProcess", "compile",
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
-    "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
+    "devices", "math", "wires", "registers", "allocate", "deallocate", "allocation", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer", "ShotAdaptiveOptimizer",
     "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "marker", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",
@@ -603,6 +605,7 @@ def _register_decomposition_paths():
             "validate_observables", "no_sampling", "no_analytic", "null_postprocessing",
             "measurements_from_samples", "measurements_from_counts")},
         _operator_decomposition_gen=decomposition_gen,  # (PennyLane's private name)
+        device_resolve_dynamic_wires=allocation.device_resolve_dynamic_wires,
         **{n.rsplit(".", 1)[1]: _unsupported.unsupported_function(n)
            for n in _unsupported.FUNCTIONS if n.startswith("devices.preprocess.")})
     devices.default_qubit = path(

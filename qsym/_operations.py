@@ -27,7 +27,7 @@ import inspect
 import numbers
 import sys
 import warnings
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 
 import autograd.numpy as anp
@@ -67,6 +67,8 @@ def wires_tuple(wires) -> tuple:
     if isinstance(wires, Iterable):  # numbers, also 0-d arrays (a tensor's elements)
         return tuple(w.item() if isinstance(w, np.generic)
                      or (isinstance(w, np.ndarray) and w.ndim == 0) else w for w in wires)
+    if wires is not None and isinstance(wires, Hashable):  # any hashable label (PennyLane's:
+        return (wires,)                                     # qml.allocate's DynamicWire)
     raise WireError(f"wires must be a label or a list of labels, got {wires!r}")
 
 

@@ -24,6 +24,7 @@ from . import _compilation as _compilation_mod
 from . import _cnot_synthesis as _cnot_synthesis_mod
 from ._cnot_synthesis import parity_matrix, phase_polynomial, rowcol, transpile
 from ._mcm import defer_measurements  # qml.defer_measurements, also here
+from .allocation import resolve_dynamic_wires
 from . import _splitting as _splitting_mod
 from ._splitting import (
     batch_input, batch_params, batch_partial, broadcast_expand, convert_to_numpy_parameters,
@@ -45,7 +46,8 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "batch_partial", "broadcast_expand", "convert_to_numpy_parameters", "split_non_commuting",
            "split_to_single_terms", "make_tape", "core", "defer_measurements", "insert",
            "unitary_to_rot", "diagonalize_measurements", "sign_expand", "parity_matrix",
-           "phase_polynomial", "rowcol", "transpile", "intermediate_reps"]
+           "phase_polynomial", "rowcol", "transpile", "intermediate_reps",
+           "resolve_dynamic_wires"]
 
 
 def module_path(package: str, name: str, doc: str, **names) -> _types.ModuleType:
@@ -143,6 +145,8 @@ _module("intermediate_reps.rowcol", "PennyLane's module path of rowcol", rowcol=
         parity_matrix=parity_matrix, postorder_traverse=_cnot_synthesis_mod.postorder_traverse,
         preorder_traverse=_cnot_synthesis_mod.preorder_traverse,
         _rowcol_parity_matrix=_cnot_synthesis_mod.rowcol_parity_matrix)
+_module("resolve_dynamic_wires", "PennyLane's module path of qml.transforms.resolve_dynamic_wires",
+        resolve_dynamic_wires=resolve_dynamic_wires, null_postprocessing=null_postprocessing)
 _module("transpile", "PennyLane's module path of qml.transforms.transpile", transpile=transpile,
         state_transposition=_cnot_synthesis_mod.state_transposition,
         null_postprocessing=null_postprocessing)
