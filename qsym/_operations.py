@@ -1551,7 +1551,7 @@ def pennylane_generator(op) -> "Observable":
         # without a wire order is then the gate's generator, as PennyLane's)
         pos = {x: i for i, x in enumerate(w)}
         order = sorted(range(len(ops)), key=lambda i: (
-            ops[i].name != "Identity", tuple(pos[x] for x in ops[i].wires), repr(ops[i])))
+            ops[i].name != "Identity", tuple(pos.get(x, len(w)) for x in ops[i].wires), repr(ops[i])))
         return Hamiltonian([float(np.real(coeffs[i])) for i in order], [ops[i] for i in order])
 
 
