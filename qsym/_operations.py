@@ -1530,7 +1530,9 @@ def pennylane_generator(op) -> "Observable":
     >>> pennylane_generator(CRZ(0.1, wires=[0, 1]))
     Projector(array([1]), wires=[0]) @ (-0.5 * Z(1))
     """
-    gen, name, w = gate_generator(op), op.name, list(op.wires)
+    gen, w = gate_generator(op), list(op.wires)
+    row = getattr(op, "_row", None)  # a subclass renamed (``name = "_CRX"``) is its row's gate
+    name = row.name if row is not None else op.name
     with _no_recording():
         if name in ("PhaseShift", "U1"):
             return Projector([1], wires=w)
