@@ -706,8 +706,9 @@ def ma_normal_form(op: SO3Matrix, compressed: bool = False, upper_bounded_size=N
         su2, gp = _SU2[name]
         a, c, k = su2.a * a + su2.b * c, su2.c * a + su2.d * c, k + su2.k
         phase -= gp
-    su2 = op.matrix
-    ratio = complex(su2.a) / complex(a) * SQRT2 ** (k - su2.k)
+    su2 = op.matrix  # same first column up to the global phase: compare a nonzero entry
+    ratio = (complex(su2.a) / complex(a) if a != 0 else complex(su2.c) / complex(c)) * \
+        SQRT2 ** (k - su2.k)
     phase = -float(np.angle(ratio)) / math.pi - phase
     if not compressed:
         return [_gate(n, wire) for n in names], phase
@@ -818,10 +819,9 @@ def rs_decomposition(op, epsilon, is_qjit=False, *, max_search_trials=20,
     with QueuingManager.stop_recording():
         angle = -_concrete_angle(op) / 2
         exact, phase = _synthesize(angle, epsilon, max_search_trials, max_factoring_trials)
-        names_phase = ma_normal_form(SO3Matrix(exact), wire=wire)
-        gates, g_phase = names_phase
+        gates, g_phase = ma_normal_form(SO3Matrix(exact), wire=wire)
         phase += (angle if name == "PhaseShift" else 0.0) + (g_phase % 2) * math.pi
-        gates = [g for g in gates if g.name != "Identity"] or gates
+        gates = [g for g in gates if g.name != "Identity"] or gates  # the Clifford I
         gates = gates + [GATE_CLASSES["GlobalPhase"](phase)]
     if QueuingManager.recording():
         QueuingManager.remove(op)

@@ -749,33 +749,64 @@ def split_prime_zomega(x: ZSqrtTwo, p: int) -> ZOmega | None:
     return None if h is None else ring_gcd(ZOmega(a=1, c=1, d=h), x.to_omega())
 
 
-def solve_norm_equation(xi: ZSqrtTwo, max_trials: int = 1000) -> ZOmega | None:
-    """A ``t`` in Z[w] with ``t* t = xi``, ``None`` if there is none or factoring the norm
-    of ``xi`` fails (Appendix C and the proof of Lemma 8.4 of arXiv:1403.2975).
+def _divides(eta: ZSqrtTwo, x: ZSqrtTwo) -> bool:
+    q, n = x * eta.adj2(), abs(eta)
+    return q.a % n == 0 and q.b % n == 0
 
-    ``N(xi) = xi xi.adj2()`` is factored into integer primes; each splits into primes ``eta``
-    of Z[sqrt(2)]; every ``eta`` that divides ``xi`` contributes its factor ``t`` of Z[w]
-    (``t* t ~ eta``); the product ``s`` leaves ``xi / (s* s)``, which must be a unit and the
-    square of a unit ``u``: then ``t = s u``.
 
-    >>> t = solve_norm_equation(ZSqrtTwo(13, 6))
-    >>> (t.conj() * t).to_sqrt_two()
-    ZSqrtTwo(a=13, b=6)
-    """
-    if xi == 0:
-        return ZOmega()
-    norm = abs(xi)
-    if norm < 2:
+def _prime_part(xi: ZSqrtTwo, p: int):
+    """``(rest, t)``: ``xi`` with every prime of Z[sqrt(2)] over ``p`` divided out, and a
+    ``t`` of Z[w] with ``t* t`` associate to what was divided out; ``None`` if that has no
+    such ``t`` (an odd power of a prime over ``p = 7 mod 8``: it stays prime in Z[w])."""
+    t, seen = ZOmega(d=1), []
+    for eta in split_prime_zsqrt_two(p) or ():
+        if any(_divides(e, eta) for e in seen):  # 2 = sqrt2 sqrt2: one prime, twice
+            continue
+        seen.append(eta)
+        count = 0
+        while _divides(eta, xi):
+            xi, count = xi / eta, count + 1
+        if p % 8 == 7:
+            if count % 2:
+                return None
+            t = t * eta.to_omega() ** (count // 2)
+        elif count:
+            factor = split_prime_zomega(eta, p)
+            if factor is None:
+                return None
+            t = t * factor ** count
+    return xi, t
+
+
+def _solve_by_primes(xi: ZSqrtTwo, max_trials: int) -> ZOmega | None:
+    """The complete method: every prime over every prime factor of ``N(xi)`` with its
+    multiplicity; the unit left must be a square (``xi`` doubly positive)."""
+    primes = prime_factors(abs(xi), max_trials, z_sqrt_two=False)
+    if primes is None:
         return None
-    primes = prime_factors(norm, max_trials)
+    t, rest = ZOmega(d=1), xi
+    for p in sorted(set(primes)):
+        part = _prime_part(rest, p)
+        if part is None:
+            return None
+        rest, factor = part
+        t = t * factor
+    found = (t.conj() * t).to_sqrt_two()
+    if abs(rest) not in (1, -1) or not _divides(found, xi):
+        return None
+    root = (xi / found).sqrt()
+    return None if root is None else t * root.to_omega()
+
+
+def _solve_pennylane(xi: ZSqrtTwo, max_trials: int) -> ZOmega | None:
+    """PennyLane's route (its solutions, where it finds one): each prime ``eta`` over the
+    sorted prime factors of ``N(xi)`` that divides what is left contributes its factor."""
+    primes = prime_factors(abs(xi), max_trials)
     if not primes:
         return None
     t, rest = ZOmega(d=1), xi
     for p in primes:
-        etas = split_prime_zsqrt_two(p)
-        if etas is None:
-            return None
-        for eta in etas:
+        for eta in split_prime_zsqrt_two(p) or ():
             rest, eta_norm = rest * eta.adj2(), abs(eta)
             if rest.a % eta_norm == 0 and rest.b % eta_norm == 0:
                 rest = ZSqrtTwo(rest.a // eta_norm, rest.b // eta_norm)
@@ -784,9 +815,34 @@ def solve_norm_equation(xi: ZSqrtTwo, max_trials: int = 1000) -> ZOmega | None:
                     return None
                 t = t * factor
     found = (t.conj() * t).to_sqrt_two()
-    num, den = xi * found.adj2(), abs(found)
-    if num.a % den or num.b % den:
+    if not _divides(found, xi):
         return None
     unit = xi / found
     root = unit.sqrt() if abs(unit) ** 2 == 1 else None
     return None if root is None else t * root.to_omega()
+
+
+def solve_norm_equation(xi: ZSqrtTwo, max_trials: int = 1000) -> ZOmega | None:
+    """A ``t`` in Z[w] with ``t* t = xi``, ``None`` if there is none (``xi`` not doubly
+    positive, or a prime over ``p = 7 mod 8`` to an odd power: Appendix C and the proof of
+    Lemma 8.4 of arXiv:1403.2975) or factoring ``N(xi)`` fails within ``max_trials``.
+
+    ``N(xi) = xi xi.adj2()`` is factored into integer primes; each splits into primes ``eta``
+    of Z[sqrt(2)]; each ``eta`` dividing ``xi`` contributes a factor ``t`` of Z[w] with
+    ``t* t ~ eta`` (a pair of ``eta`` for ``p = 7 mod 8``); the product ``s`` leaves the unit
+    ``xi / (s* s)``, which must be the square of a unit ``u``: then ``t = s u``. PennyLane's
+    quicker pass (which misses solutions when a prime repeats) is tried first, so that its
+    solutions are the ones returned.
+
+    >>> t = solve_norm_equation(ZSqrtTwo(13, 6))
+    >>> (t.conj() * t).to_sqrt_two()
+    ZSqrtTwo(a=13, b=6)
+    >>> solve_norm_equation(ZSqrtTwo(17))  # 17 = |1 - 4i|^2
+    ZOmega(a=0, b=-4, c=0, d=1)
+    """
+    if xi == 0:
+        return ZOmega()
+    if abs(xi) < 2:
+        return None
+    found = _solve_pennylane(xi, max_trials)
+    return found if found is not None else _solve_by_primes(xi, max_trials)
