@@ -298,6 +298,7 @@ for _name in ("MidMeasure", "MeasurementValue", "measure", "get_mcm_predicates")
     setattr(ops, _name, getattr(ops.mid_measure, _name))
 ops.Conditional = ops.op_math.Conditional = _mcm.Conditional
 ops.cond = ops.op_math.cond = cond
+ops.Operation = Operation  # PennyLane's qml.ops.Operation (isinstance checks)
 from ._operations import density_matrix, mutual_info, purity, vn_entropy  # noqa: E402
 from ._shadows import ClassicalShadow, classical_shadow, shadow_expval  # noqa: E402
 from . import _unsupported as _unsupported  # noqa: E402
@@ -309,7 +310,7 @@ def _register_op_paths():
     import sys as _sys
 
     from . import _controlled_decompositions as _cdec
-    from . import _linalg, _opmath
+    from . import _gridsynth, _linalg, _opmath
 
     # PennyLane's controlled decompositions: qml.ops.ctrl_decomp_zyz, ..., and both module
     # paths of them (the module itself: its functions look each other up there)
@@ -320,6 +321,10 @@ def _register_op_paths():
         _cdec.is_single_qubit_special_unitary
     _OP_MATH_MODULES["decompositions"].update(ctrl_decomp_zyz=_cdec.ctrl_decomp_zyz,
                                               ctrl_decomp_bisect=_cdec.ctrl_decomp_bisect)
+    # Ross-Selinger Clifford+T synthesis: qml.ops.rs_decomposition and PennyLane's modules
+    # pennylane.ops.op_math.decompositions.{rings, norm_solver, grid_problems, ...}
+    ops.rs_decomposition = ops.op_math.rs_decomposition = _gridsynth.rs_decomposition
+    _OP_MATH_MODULES["decompositions"]["rs_decomposition"] = _gridsynth.rs_decomposition
     for _mod, _names in _OP_MATH_MODULES.items():
         _holder = getattr(ops.op_math, _mod, None)
         if _holder is None or isinstance(_holder, type):
@@ -338,6 +343,10 @@ def _register_op_paths():
         _compute_num_cnots=_linalg.compute_num_cnots, compute_num_cnots=_linalg.compute_num_cnots,
         _compute_udv=_linalg.demultiplex)
     ops.op_math.controlled_decompositions = ops.op_math.decompositions.controlled_decompositions = _cdec
+    for _mod, _names in _gridsynth.PENNYLANE_MODULES.items():
+        _holder = type(ops)(**_names)
+        setattr(ops.op_math.decompositions, _mod, _holder)
+        _sys.modules[f"{__name__}.ops.op_math.decompositions.{_mod}"] = _holder
     _sys.modules[f"{__name__}.ops.op_math.controlled_decompositions"] = _cdec
     _sys.modules[f"{__name__}.ops.op_math.decompositions.controlled_decompositions"] = _cdec
     _sys.modules[f"{__name__}.ops"] = ops
