@@ -340,6 +340,12 @@ def _register_op_paths():
     ops.op_math.controlled_decompositions = ops.op_math.decompositions.controlled_decompositions = _cdec
     _sys.modules[f"{__name__}.ops.op_math.controlled_decompositions"] = _cdec
     _sys.modules[f"{__name__}.ops.op_math.decompositions.controlled_decompositions"] = _cdec
+    # qml.ops.sk_decomposition; its module path is qsym's module itself (its helpers too)
+    from . import _solovay_kitaev as _sk
+    ops.sk_decomposition = ops.op_math.sk_decomposition = _sk.sk_decomposition
+    ops.op_math.decompositions.sk_decomposition = _sk.sk_decomposition
+    ops.op_math.decompositions.solovay_kitaev = _sk
+    _sys.modules[f"{__name__}.ops.op_math.decompositions.solovay_kitaev"] = _sk
     _sys.modules[f"{__name__}.ops"] = ops
     _sys.modules[f"{__name__}.ops.op_math"] = ops.op_math
     _sys.modules[f"{__name__}.ops.functions"] = ops.functions
@@ -496,7 +502,8 @@ noise = _unsupported.partial_namespace(
 for _n, _v in _MITIGATION.items():  # PennyLane's qml.transforms.mitigate_with_zne, ...
     setattr(transforms, _n, _v)
 from .transforms import (  # noqa: E402
-    CompilePipeline, batch_input, batch_params, batch_partial, decompose, transform,
+    CompilePipeline, batch_input, batch_params, batch_partial, clifford_t_decomposition, decompose,
+    transform,
 )
 from . import fourier, kernels, pytrees  # noqa: E402
 from . import shadows  # noqa: E402
@@ -567,7 +574,7 @@ __all__ = [
     "QNode", "Tracker", "qnode", "device", "grad", "hessian", "jacobian", "expval",
     "var", "probs", "sample", "counts", "state", "Hamiltonian", "Hermitian", "SparseHamiltonian",
     "Projector", "define_gate", "undefine_gate", "rules", "LinearCombination",
-    "Observable", "Operation", "MeasurementProcess", "compile",
+    "Observable", "Operation", "MeasurementProcess", "compile", "clifford_t_decomposition",
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",

@@ -23,6 +23,8 @@ from ._compilation import (
 from . import _compilation as _compilation_mod
 from . import _cnot_synthesis as _cnot_synthesis_mod
 from ._cnot_synthesis import parity_matrix, phase_polynomial, rowcol, transpile
+from . import _clifford_t as _clifford_t_mod
+from ._clifford_t import clifford_t_decomposition
 from ._mcm import defer_measurements  # qml.defer_measurements, also here
 from . import _splitting as _splitting_mod
 from ._splitting import (
@@ -45,7 +47,8 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "batch_partial", "broadcast_expand", "convert_to_numpy_parameters", "split_non_commuting",
            "split_to_single_terms", "make_tape", "core", "defer_measurements", "insert",
            "unitary_to_rot", "diagonalize_measurements", "sign_expand", "parity_matrix",
-           "phase_polynomial", "rowcol", "transpile", "intermediate_reps"]
+           "phase_polynomial", "rowcol", "transpile", "intermediate_reps",
+           "clifford_t_decomposition", "decompositions"]
 
 
 def module_path(package: str, name: str, doc: str, **names) -> _types.ModuleType:
@@ -146,6 +149,13 @@ _module("intermediate_reps.rowcol", "PennyLane's module path of rowcol", rowcol=
 _module("transpile", "PennyLane's module path of qml.transforms.transpile", transpile=transpile,
         state_transposition=_cnot_synthesis_mod.state_transposition,
         null_postprocessing=null_postprocessing)
+
+# PennyLane's qml.transforms.decompositions; its clifford_t_transform is qsym's module itself
+# (PennyLane's tests set and read its _CLIFFORD_T_CACHE)
+decompositions = _module("decompositions", "PennyLane's qml.transforms.decompositions",
+                         clifford_t_decomposition=clifford_t_decomposition,
+                         clifford_t_transform=_clifford_t_mod)
+_sys.modules.setdefault(f"{__name__}.decompositions.clifford_t_transform", _clifford_t_mod)
 
 
 def create_expand_trainable_multipar(tape, use_tape_argnum=False):
