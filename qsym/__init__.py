@@ -298,6 +298,7 @@ for _name in ("MidMeasure", "MeasurementValue", "measure", "get_mcm_predicates")
     setattr(ops, _name, getattr(ops.mid_measure, _name))
 ops.Conditional = ops.op_math.Conditional = _mcm.Conditional
 ops.cond = ops.op_math.cond = cond
+ops.Operation = Operation  # PennyLane's qml.ops.Operation (isinstance checks)
 from ._operations import density_matrix, mutual_info, purity, vn_entropy  # noqa: E402
 from ._shadows import ClassicalShadow, classical_shadow, shadow_expval  # noqa: E402
 from . import _unsupported as _unsupported  # noqa: E402
@@ -309,7 +310,7 @@ def _register_op_paths():
     import sys as _sys
 
     from . import _controlled_decompositions as _cdec
-    from . import _linalg, _opmath
+    from . import _gridsynth, _linalg, _opmath
 
     # PennyLane's controlled decompositions: qml.ops.ctrl_decomp_zyz, ..., and both module
     # paths of them (the module itself: its functions look each other up there)
@@ -320,6 +321,10 @@ def _register_op_paths():
         _cdec.is_single_qubit_special_unitary
     _OP_MATH_MODULES["decompositions"].update(ctrl_decomp_zyz=_cdec.ctrl_decomp_zyz,
                                               ctrl_decomp_bisect=_cdec.ctrl_decomp_bisect)
+    # Ross-Selinger Clifford+T synthesis: qml.ops.rs_decomposition and PennyLane's modules
+    # pennylane.ops.op_math.decompositions.{rings, norm_solver, grid_problems, ...}
+    ops.rs_decomposition = ops.op_math.rs_decomposition = _gridsynth.rs_decomposition
+    _OP_MATH_MODULES["decompositions"]["rs_decomposition"] = _gridsynth.rs_decomposition
     for _mod, _names in _OP_MATH_MODULES.items():
         _holder = getattr(ops.op_math, _mod, None)
         if _holder is None or isinstance(_holder, type):
@@ -338,14 +343,12 @@ def _register_op_paths():
         _compute_num_cnots=_linalg.compute_num_cnots, compute_num_cnots=_linalg.compute_num_cnots,
         _compute_udv=_linalg.demultiplex)
     ops.op_math.controlled_decompositions = ops.op_math.decompositions.controlled_decompositions = _cdec
+    for _mod, _names in _gridsynth.PENNYLANE_MODULES.items():
+        _holder = type(ops)(**_names)
+        setattr(ops.op_math.decompositions, _mod, _holder)
+        _sys.modules[f"{__name__}.ops.op_math.decompositions.{_mod}"] = _holder
     _sys.modules[f"{__name__}.ops.op_math.controlled_decompositions"] = _cdec
     _sys.modules[f"{__name__}.ops.op_math.decompositions.controlled_decompositions"] = _cdec
-    # qml.ops.sk_decomposition; its module path is qsym's module itself (its helpers too)
-    from . import _solovay_kitaev as _sk
-    ops.sk_decomposition = ops.op_math.sk_decomposition = _sk.sk_decomposition
-    ops.op_math.decompositions.sk_decomposition = _sk.sk_decomposition
-    ops.op_math.decompositions.solovay_kitaev = _sk
-    _sys.modules[f"{__name__}.ops.op_math.decompositions.solovay_kitaev"] = _sk
     _sys.modules[f"{__name__}.ops"] = ops
     _sys.modules[f"{__name__}.ops.op_math"] = ops.op_math
     _sys.modules[f"{__name__}.ops.functions"] = ops.functions
@@ -487,6 +490,8 @@ from . import _preprocess as _preprocess  # noqa: E402
 from . import workflow  # noqa: E402
 from .workflow import marker  # noqa: E402  (qml.marker: a named level of a QNode's pipeline)
 from . import transforms  # noqa: E402
+from . import allocation  # noqa: E402  (qml.allocate: dynamic wires)
+from .allocation import allocate, deallocate  # noqa: E402
 transforms.rz_phase_gradient = __import__("sys").modules[f"{__name__}.transforms.rz_phase_gradient"].rz_phase_gradient
 # PennyLane's qml.noise: the noise models (qsym._noise_models), insert
 from . import _noise_models as _noise_models  # noqa: E402
@@ -577,7 +582,7 @@ __all__ = [
     "Observable", "Operation", "MeasurementProcess", "compile", "clifford_t_decomposition",
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
-    "devices", "math", "wires", "registers", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
+    "devices", "math", "wires", "registers", "allocate", "deallocate", "allocation", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer", "ShotAdaptiveOptimizer",
     "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "marker", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",
@@ -595,6 +600,22 @@ __all__ = [
 _register_op_paths()
 
 
+def _register_sk_paths():
+    """``qml.ops.sk_decomposition``; PennyLane's module path
+    ``...ops.op_math.decompositions.solovay_kitaev`` is qsym's module itself."""
+    import sys as _sys
+
+    from . import _solovay_kitaev as _sk
+    ops.sk_decomposition = ops.op_math.sk_decomposition = _sk.sk_decomposition
+    for holder in (ops.op_math.decompositions,
+                   _sys.modules[f"{__name__}.ops.op_math.decompositions"]):
+        holder.sk_decomposition, holder.solovay_kitaev = _sk.sk_decomposition, _sk
+    _sys.modules[f"{__name__}.ops.op_math.decompositions.solovay_kitaev"] = _sk
+
+
+_register_sk_paths()
+
+
 def _register_decomposition_paths():
     """PennyLane's module paths of the device preprocessing and the graph-based
     decomposition system: ``qml.devices.preprocess``, ``qml.devices.default_qubit``,
@@ -610,6 +631,7 @@ def _register_decomposition_paths():
             "validate_observables", "no_sampling", "no_analytic", "null_postprocessing",
             "measurements_from_samples", "measurements_from_counts")},
         _operator_decomposition_gen=decomposition_gen,  # (PennyLane's private name)
+        device_resolve_dynamic_wires=allocation.device_resolve_dynamic_wires,
         **{n.rsplit(".", 1)[1]: _unsupported.unsupported_function(n)
            for n in _unsupported.FUNCTIONS if n.startswith("devices.preprocess.")})
     devices.default_qubit = path(

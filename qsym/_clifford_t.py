@@ -4,8 +4,7 @@ compiled to Clifford gates, ``T`` and ``RZ`` rotations (one-qubit gates by ZXZ E
 angles, two-qubit gates by qsym's ``two_qubit_decomposition``), its ``RZ`` rotations merged,
 then each approximated in Clifford+T within ``epsilon`` divided by their number:
 ``method="sk"`` by the Solovay-Kitaev algorithm (:func:`qsym.ops.sk_decomposition`),
-``method="gridsynth"`` by Ross-Selinger's ``rs_decomposition`` (``qsym._gridsynth``, when
-present). The approximations are cached per angle (``_CLIFFORD_T_CACHE``, PennyLane's
+``method="gridsynth"`` by Ross-Selinger's (:func:`qsym.ops.rs_decomposition`). The approximations are cached per angle (``_CLIFFORD_T_CACHE``, PennyLane's
 semantics of ``cache_size`` and ``cache_eps_rtol``).
 
 >>> import qsym as qml
@@ -25,9 +24,17 @@ from itertools import product
 
 import numpy as np
 
-from ._compilation import (cancel_inverses, commute_controlled, compile as _compile_transform,
-                           find_next_gate, fuse_global_phases, merge_rotations, remove_barrier)
+from ._compilation import (
+    cancel_inverses,
+    commute_controlled,
+    find_next_gate,
+    fuse_global_phases,
+    merge_rotations,
+    remove_barrier,
+)
+from ._compilation import compile as _compile_transform
 from ._drawing import Snapshot
+from ._gridsynth import rs_decomposition
 from ._mcm import MeasurementValue, MidMeasure
 from ._operations import GATE_CLASSES
 from ._opmath import AdjointOperation, QueuingManager, adjoint
@@ -39,7 +46,7 @@ from .errors import ArgumentError
 from .math import unwrap
 from .templates import Barrier, WireCut
 
-__all__ = ["clifford_t_decomposition", "check_clifford_t"]
+__all__ = ["check_clifford_t", "clifford_t_decomposition"]
 
 _G = GATE_CLASSES
 # one- and two-qubit Clifford+T gates (PennyLane's lists), the rotations, the gates skipped
@@ -255,17 +262,6 @@ def _map_wires(op, wire):
     return op.map_wires({0: wire})
 
 
-def _rs_decomposition(op, epsilon, **method_kwargs):
-    """Ross-Selinger's ``rs_decomposition`` (``qsym._gridsynth``), when this qsym has it."""
-    try:
-        from ._gridsynth import rs_decomposition
-    except ImportError:
-        raise NotImplementedError(
-            "clifford_t_decomposition: method='gridsynth' (Ross-Selinger) is not available in "
-            "this qsym; use method='sk' (Solovay-Kitaev)") from None
-    return rs_decomposition(op, epsilon, **method_kwargs)
-
-
 class _CachedCallable:
     """The approximation of ``RZ`` gates by ``method`` (``"sk"``, ``"gridsynth"``) within
     ``epsilon``, memoized per angle (``query``, an ``lru_cache`` of ``cache_size``)."""
@@ -274,7 +270,7 @@ class _CachedCallable:
         if method == "sk":
             fn = partial(sk_decomposition, epsilon=epsilon, **method_kwargs)
         elif method == "gridsynth":
-            fn = partial(_rs_decomposition, epsilon=epsilon, **method_kwargs)
+            fn = partial(rs_decomposition, epsilon=epsilon, **method_kwargs)
         else:
             raise NotImplementedError(
                 "Currently we only support Solovay-Kitaev ('sk') and Ross-Selinger "
@@ -365,7 +361,7 @@ def _cancel_clifford_t_inverses(ops) -> list:
 
 def _cache(method, epsilon, cache_size, cache_eps_rtol, method_kwargs) -> _CachedCallable:
     """The module's cache of approximations, made anew unless compatible with this call."""
-    global _CLIFFORD_T_CACHE  # noqa: PLW0603 - PennyLane's module-level cache
+    global _CLIFFORD_T_CACHE
     if _CLIFFORD_T_CACHE is None or not _CLIFFORD_T_CACHE.compatible(
             method, epsilon, cache_size, cache_eps_rtol, False, **method_kwargs):
         _CLIFFORD_T_CACHE = _CachedCallable(method, epsilon, cache_size, **method_kwargs)

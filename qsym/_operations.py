@@ -27,7 +27,7 @@ import inspect
 import numbers
 import sys
 import warnings
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 
 import autograd.numpy as anp
@@ -67,6 +67,8 @@ def wires_tuple(wires) -> tuple:
     if isinstance(wires, Iterable):  # numbers, also 0-d arrays (a tensor's elements)
         return tuple(w.item() if isinstance(w, np.generic)
                      or (isinstance(w, np.ndarray) and w.ndim == 0) else w for w in wires)
+    if wires is not None and isinstance(wires, Hashable):  # any hashable label (PennyLane's:
+        return (wires,)                                     # qml.allocate's DynamicWire)
     raise WireError(f"wires must be a label or a list of labels, got {wires!r}")
 
 
@@ -1530,7 +1532,9 @@ def pennylane_generator(op) -> "Observable":
     >>> pennylane_generator(CRZ(0.1, wires=[0, 1]))
     Projector(array([1]), wires=[0]) @ (-0.5 * Z(1))
     """
-    gen, name, w = gate_generator(op), op.name, list(op.wires)
+    gen, w = gate_generator(op), list(op.wires)
+    row = getattr(op, "_row", None)  # a subclass renamed (``name = "_CRX"``) is its row's gate
+    name = row.name if row is not None else op.name
     with _no_recording():
         if name in ("PhaseShift", "U1"):
             return Projector([1], wires=w)
@@ -1549,7 +1553,7 @@ def pennylane_generator(op) -> "Observable":
         # without a wire order is then the gate's generator, as PennyLane's)
         pos = {x: i for i, x in enumerate(w)}
         order = sorted(range(len(ops)), key=lambda i: (
-            ops[i].name != "Identity", tuple(pos[x] for x in ops[i].wires), repr(ops[i])))
+            ops[i].name != "Identity", tuple(pos.get(x, len(w)) for x in ops[i].wires), repr(ops[i])))
         return Hamiltonian([float(np.real(coeffs[i])) for i in order], [ops[i] for i in order])
 
 
@@ -3541,9 +3545,24 @@ class LinearCombination(Sum):
         return " + ".join(str(o) for o in self.operands)
 
     def simplify(self):
-        """Equal Pauli words merged, zero terms dropped (PennyLane's ``H.simplify()``)."""
-        ops = _Terms(_Arithmetic.terms.fget(self))()
-        return LinearCombination(list(ops[0]), ops[1])
+        """Equal Pauli words merged (PennyLane's ``H.simplify()``). Of Pauli words, in
+        order of first appearance, a zero sum kept, as PennyLane's Pauli representation
+        keeps it; with other operators, zero terms dropped (PennyLane's ``Sum.simplify``).
+
+        >>> import qsym as qml
+        >>> qml.Hamiltonian([1.0, -1.0, 0.5], [qml.Z(0), qml.Z(0), qml.X(1)]).simplify()
+        0.0 * Z(0) + 0.5 * X(1)
+        """
+        merged = {}
+        for c, o in zip(self._coeffs, self._ops):
+            form = _pauli_form(o)
+            if form is None or len(form.terms) != 1 or list(form.terms.values()) != [1]:
+                ops = _Terms(_Arithmetic.terms.fget(self))()  # not a Pauli word
+                return LinearCombination(list(ops[0]), ops[1])
+            for word, c0 in form.terms.items():
+                merged[word] = merged[word] + c * c0 if word in merged else c * c0
+        coeffs, ops = _Terms(merged)()
+        return LinearCombination(coeffs, ops)
 
     # PennyLane's LinearCombination arithmetic: the result is again a LinearCombination
     def __add__(self, other):
@@ -5128,6 +5147,11 @@ def probs(wires=None, op=None) -> MeasurementProcess:
                 "Cannot specify the wires to probs if an observable is provided. The wires "
                 "for probs will be determined directly from the observable. (qml.probs: give "
                 "wires= or op=, not both)")
+        if isinstance(op, LinearCombination):  # PennyLane's refusal (a Sum is allowed)
+            raise MeasurementError(
+                "Hamiltonians are not supported for rotating probabilities. (qsym: "
+                "probs(op=...) of a qml.Hamiltonian; give the sum as qml.sum(...) or X(0) + "
+                "Z(1), or its qml.Hermitian matrix)")
         if isinstance(op, Hermitian):  # PennyLane warns for Hermitian only
             warnings.warn(HERMITIAN_PROBS, UserWarning, stacklevel=2)
         if isinstance(op, Operation) and op.name not in _DIAGONALIZING:  # PennyLane's text
@@ -5203,6 +5227,10 @@ def _diagonalizing(op, take_off_tape=True) -> tuple:
                 parts = [_diagonalizing(o, take_off_tape) for o in op.operands]
                 return (tuple(g for gates, _ in parts for g in gates),
                         tuple(w for _, on in parts for w in on))
+            if isinstance(op, SProd):  # PennyLane's: the base's gates
+                return _diagonalizing(op.base, take_off_tape)
+            if isinstance(op, (Sum, Prod)) and len(op.operands) > 1:
+                return _composite_diagonalizing(op, take_off_tape), tuple(op.wires)
             if len(op.terms) != 1 or next(iter(op.terms.values())) != 1:
                 raise MeasurementError(
                     "Hamiltonians are not supported for rotating probabilities. "
@@ -5226,6 +5254,47 @@ def _diagonalizing(op, take_off_tape=True) -> tuple:
         if tape is not None:
             tape.remove(op)  # measured, not applied
     return gates, tuple(w for w, _ in letters)
+
+
+def overlapping_groups(operands) -> list:
+    """``operands`` grouped by shared wires (PennyLane's ``CompositeOp.overlapping_ops``):
+    lists of operators, in order of first appearance, such that no two lists share a wire.
+
+    >>> overlapping_groups([PauliX(0), PauliY(1), PauliZ(0)])
+    [[X(0), Z(0)], [Y(1)]]
+    """
+    groups: list = []  # [ops, wires]
+    for o in operands:
+        hit = [g for g in groups if set(g[1]) & set(o.wires)]
+        if not hit:
+            groups.append([[o], list(o.wires)])
+            continue
+        first = hit[0]
+        for g in hit[1:]:
+            first[0].extend(g[0])
+            first[1].extend(w for w in g[1] if w not in first[1])
+            groups.remove(g)
+        first[0].append(o)
+        first[1].extend(w for w in o.wires if w not in first[1])
+    return [ops for ops, _ in groups]
+
+
+def _composite_diagonalizing(op, take_off_tape) -> tuple:
+    """A sum's or product's diagonalizing gates (PennyLane's ``CompositeOp``'s): each
+    operand on wires no other one touches by its own gates, each group sharing wires by
+    one ``QubitUnitary`` of the conjugate transpose of its eigenvectors (``eigh`` when
+    Hermitian, else ``eig``; the group's wires in their order)."""
+    gates = []
+    for group in overlapping_groups(op.operands):
+        if len(group) == 1:
+            gates.extend(_diagonalizing(group[0], take_off_tape)[0])
+            continue
+        whole = (Prod if isinstance(op, Prod) else Sum)(*group)
+        wires = list(whole.wires)
+        m = np.asarray(whole.matrix(wire_order=wires), dtype=complex)
+        vecs = (np.linalg.eigh(m)[1] if np.allclose(m, m.conj().T) else np.linalg.eig(m)[1])
+        gates.append(GATE_CLASSES["QubitUnitary"](vecs.conj().T, wires=wires))
+    return tuple(gates)
 
 
 def diagonalizing_gates(op) -> list:

@@ -278,7 +278,7 @@ def assert_valid(op, skip_pickle=False, skip_wire_mapping=False, skip_differenti
     if getattr(op, "has_matrix", True):  # PennyLane checks the matrix of those that have one
         _check_matrix(op, skip_wire_mapping)
     elif not skip_wire_mapping:
-        wire_map = {w: f"mapped_{w}" for w in op.wires}
+        wire_map = {w: f"mapped_{i}" for i, w in enumerate(op.wires)}  # (distinct labels)
         assert list(op.map_wires(wire_map).wires) == [wire_map[w] for w in op.wires], \
             f"{op!r}: map_wires"
 
@@ -301,7 +301,7 @@ def _check_matrix(op, skip_wire_mapping) -> None:
             u = np.asarray(g.matrix(wire_order=order) if g.wires else g.matrix() * np.eye(n), dtype=complex) @ u
         assert np.allclose(u, m, atol=1e-8), f"{op!r}: the decomposition's matrix differs"
     if not skip_wire_mapping:
-        wire_map = {w: f"mapped_{w}" for w in op.wires}
+        wire_map = {w: f"mapped_{i}" for i, w in enumerate(op.wires)}  # (distinct labels)
         mapped = op.map_wires(wire_map)
         assert list(mapped.wires) == [wire_map[w] for w in op.wires], f"{op!r}: map_wires"
         assert np.allclose(np.asarray(mapped.matrix(), dtype=complex), m), f"{op!r}: map_wires changes the matrix"

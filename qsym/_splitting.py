@@ -25,7 +25,7 @@ from ._transform import detached, null_postprocessing, transform
 
 __all__ = ["split_non_commuting", "split_to_single_terms", "broadcast_expand",
            "batch_params", "batch_input", "convert_to_numpy_parameters", "convert_op_to_numpy_data",
-           "single_terms", "sign_expand", "xi_decomposition",
+           "single_terms", "sign_expand", "xi_decomposition", "sign_phases",
            "SHOT_DISTRIBUTIONS"]
 
 
@@ -618,6 +618,91 @@ def xi_decomposition(hamiltonian) -> tuple:
     return gaps, mids, float(eigvals[0] + eigvals[-1]) / 2, terms
 
 
+def sign_phases(J=10, delta=0.0) -> list:
+    """The quantum-signal-processing phases ``sign_expand(circuit=True)`` uses for order
+    ``J`` and gap ``delta``: PennyLane's stored optimization results (``J`` in 2, 4, ...,
+    20; ``delta`` in 0, 0.04, 0.1, 0.2, 0.4), shipped with qsym as
+    ``qsym/sign_expand_phases.json`` (Apache-2.0, from PennyLane 0.45.1). Another pair
+    raises ``ValueError`` naming those stored.
+
+    >>> [round(p, 4) for p in sign_phases(J=2, delta=0)]
+    [1.5708, -1.5708]
+    """
+    table = _phase_table()
+    key = (float(delta), int(J)) if np.isscalar(delta) and np.isscalar(J) else None
+    if key not in table:
+        raise ValueError(
+            f"sign_expand(circuit=True) has no stored phases for J={J!r}, delta={delta!r}: "
+            f"J is one of {sorted({j for _, j in table})} and delta one of "
+            f"{sorted({d for d, _ in table})} (PennyLane's optimized phases)")
+    return list(table[key])
+
+
+@functools.lru_cache(maxsize=1)
+def _phase_table() -> dict:
+    import json
+    from pathlib import Path
+    data = json.loads((Path(__file__).with_name("sign_expand_phases.json")).read_text())
+    return {(float(k.split(":")[0]), int(k.split(":")[1])): tuple(v["phases"])
+            for k, v in data["phases"].items()}
+
+
+def _controlled_word_evolution(theta, word, controls) -> list:
+    """``exp(-i theta/2 (-1)^t P)`` on the branch where ``controls[0]`` is 1 (``t`` the
+    value of ``controls[1]``) for a Pauli word ``P`` (``((wire, letter), ...)``): each
+    wire turned to its ``Z`` basis, the sign flipped by a ``CNOT`` from ``controls[1]``,
+    a controlled ``MultiRZ`` (PennyLane's circuit; the identity word is a ``CRZ`` of the
+    two controls). PennyLane turns ``Y`` by ``RX(-pi/2)`` before and after, which is not
+    its basis change back; qsym turns by ``RX(pi/2)`` and back by ``RX(-pi/2)``."""
+    from ._opmath import ctrl
+    G = _gate_classes()
+    if not word:
+        return [G["CRZ"](theta, wires=list(controls))]
+    wires = [w for w, _ in word]
+    before = [G["Hadamard"](wires=w) if p == "X" else G["RX"](np.pi / 2, wires=w)
+              for w, p in word if p in "XY"]
+    after = [G["Hadamard"](wires=w) if p == "X" else G["RX"](-np.pi / 2, wires=w)
+             for w, p in word if p in "XY"]
+    flip = G["CNOT"](wires=[controls[1], wires[0]])
+    turn = ctrl(G["MultiRZ"](theta, wires=wires), control=controls[0])
+    return [*before, flip, turn, G["CNOT"](wires=[controls[1], wires[0]]), *after]
+
+
+def _gate_classes():
+    from ._operations import GATE_CLASSES
+    return GATE_CLASSES
+
+
+def _sign_circuits(tape, obs, mids, times, phases, controls) -> list:
+    """One tape per gap (PennyLane's ``construct_sgn_circuit``): ``tape``'s operations, a
+    Hadamard test on ``controls[0]`` around the signal-processing sequence on
+    ``controls[1]`` (``CRX(phase)``, the controlled evolution under ``obs - mid`` for
+    ``2 * time``, ..., a final ``CRY(pi)``), measuring ``-Z`` (or ``Z``'s variance) of
+    ``controls[0]``."""
+    from ._operations import PauliZ, var
+    G = _gate_classes()
+    kind = tape.measurements[0].kind
+    tapes = []
+    with detached():
+        for mid, time in zip(mids, times):
+            ops = [G["Hadamard"](wires=controls[0])]
+            for i, phi in enumerate(phases):
+                ops.append(G["CRX"](phi, wires=list(controls)))
+                if i == len(phases) - 1:
+                    ops.append(G["CRY"](np.pi, wires=list(controls)))
+                    continue
+                for word, coeff in obs.terms.items():
+                    ops += _controlled_word_evolution(float(np.real(coeff)) * 2 * time, word,
+                                                      controls)
+                ops.append(G["CRZ"](-2 * mid * time, wires=list(controls)))
+            ops.append(G["Hadamard"](wires=controls[0]))
+            z = PauliZ(controls[0])
+            measurement = expval(-1 * z) if kind == "expval" else var(z)
+            tapes.append(tape.copy(operations=list(tape.operations) + ops,
+                                   measurements=[measurement]))
+    return tapes
+
+
 @transform
 def sign_expand(tape, circuit=False, J=10, delta=0.0, controls=("Hadamard", "Target")):
     """PennyLane's ``qml.transforms.sign_expand``: a tape ending in ``qml.expval(H)`` or
@@ -627,8 +712,11 @@ def sign_expand(tape, circuit=False, J=10, delta=0.0, controls=("Hadamard", "Tar
     their sum plus ``(l_min + l_max) / 2`` (PennyLane 0.45 leaves this constant out, so
     its result is off by it when the spectrum is not symmetric about 0), the variance
     PennyLane's estimator variance (the sum of the terms' variances times their number).
-    ``circuit=True`` (PennyLane's quantum-signal-processing circuits, whose phases are
-    PennyLane's stored optimization results) is not provided: ``TransformError``.
+    ``circuit=True``: PennyLane's approximate circuits instead, one per gap, on the two
+    extra wires ``controls`` (a Hadamard test of a quantum-signal-processing sequence of
+    ``J`` steps with :func:`sign_phases`' phases, evolving under ``H`` for
+    ``pi / (max|l| + |mid|)``: PennyLane takes ``l_max`` for ``max|l|``, which is too long
+    when ``|l_min| > l_max``); the gaps weigh their results, the same constant is added.
 
     >>> import qsym as qml
     >>> H = qml.Z(0) + 0.5 * qml.Z(1)
@@ -636,28 +724,35 @@ def sign_expand(tape, circuit=False, J=10, delta=0.0, controls=("Hadamard", "Tar
     >>> tapes, fn = qml.transforms.sign_expand(t)
     >>> len(tapes), round(float(fn(qml.execute(tapes, qml.device("default.qubit")))), 6)
     (3, -0.5)
+    >>> tapes, fn = qml.transforms.sign_expand(t, circuit=True)
+    >>> round(float(fn(qml.execute(tapes, qml.device("default.qubit")))), 1)
+    -0.5
     """
     from ._operations import Hermitian, Sum, var
-    from .errors import TransformError
 
     written = tape.measurements[0].written_obs if tape.measurements else None
     if (len(tape.measurements) != 1 or not isinstance(written, Sum)
             or tape.measurements[0].kind not in ("expval", "var")):
         raise ValueError("Passed tape must end in `qp.expval(H)` or 'qp.var(H)', where H is "
                          "of type `qp.ops.Sum`")
+    phases = sign_phases(J, delta) if circuit else None
     written.compute_grouping()
     if len(written.grouping_indices) != 1:
         raise ValueError("Passed hamiltonian must be jointly measurable")
+    gaps, mids, offset, terms = xi_decomposition(written)
+    expectation = tape.measurements[0].kind == "expval"
     if circuit:
-        raise TransformError(
-            "sign_expand(circuit=True) builds PennyLane's quantum-signal-processing circuits "
-            "from PennyLane's stored optimized phases, which qsym does not provide: use "
-            "circuit=False (the exact Xi decomposition; docs/pennylane.md, 'Transforms')")
-    _, _, offset, terms = xi_decomposition(written)
-    measure = expval if tape.measurements[0].kind == "expval" else var
+        reach = abs(offset) + sum(gaps)  # max |eigenvalue|
+        times = [np.pi / (2 * (reach + abs(m))) for m in mids]
+        tapes = _sign_circuits(tape, tape.measurements[0].obs, mids, times, phases, controls)
+        weights = anp.array(gaps)
+        if expectation:
+            return tapes, lambda results: anp.sum(anp.stack(list(results)) * weights) + offset
+        return tapes, lambda results: anp.sum(anp.stack(list(results)) * weights) * len(results)
+    measure = expval if expectation else var
     with detached():
         tapes = [tape.copy(measurements=[measure(Hermitian(m, wires=list(written.wires)))])
                  for m in terms]
-    if tape.measurements[0].kind == "expval":
+    if expectation:
         return tapes, lambda results: anp.sum(anp.stack(list(results))) + offset
     return tapes, lambda results: anp.sum(anp.stack(list(results))) * len(results)

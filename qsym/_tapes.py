@@ -27,8 +27,8 @@ from autograd.tracer import Box, getval
 
 from ._cache import Memo
 from ._mcm import Conditional, MidMeasure
-from ._operations import (GATE_CLASSES, GateSequence, MeasurementProcess, Observable, counts, expval,
-                          sample, var)
+from ._operations import (GATE_CLASSES, GateSequence, MeasurementProcess, Observable, as_observable,
+                          counts, expval, sample, var)
 from ._runtime import CACHED_SHOTS_WARNING
 from ._opmath import Exp, SymbolicOp, apply_operation, prod
 from ._shots import Shots
@@ -479,20 +479,30 @@ class QuantumScript:
     def diagonalizing_gates(self) -> list:
         """The gates rotating the measured observables' eigenbases to the computational
         basis, in order (PennyLane's ``tape.diagonalizing_gates``)."""
-        out, seen = [], set()
+        out, seen, late = [], set(), []
         with recording(_Recorder()):
             for m in self.measurements:
-                obs = m.obs
-                if obs is None:
+                if m.obs is None:
                     out.extend(g for g in getattr(m, "diag", ()) if _first(seen, repr(g)))
-                elif getattr(obs, "_matrix", None) is not None:
-                    if _first(seen, ("H", tuple(obs._mwires), obs._matrix.tobytes())):
-                        out.extend(obs.diagonalizing_gates())
-                else:  # each Pauli factor of each term once (PennyLane's deduplication)
-                    for word in obs.terms:
+                    continue
+                for obs in _base_observables(getattr(m, "written_obs", None) or m.obs, late):
+                    if getattr(obs, "_matrix", None) is not None:
+                        if _first(seen, ("H", tuple(obs._mwires), obs._matrix.tobytes())):
+                            out.extend(obs.diagonalizing_gates())
+                        continue
+                    if not isinstance(obs, Observable):
+                        if obs.name not in ("PauliX", "PauliY", "PauliZ", "Identity"):
+                            if _first(seen, ("op", repr(obs))):
+                                out.extend(obs.diagonalizing_gates())
+                            continue
+                        obs = as_observable(obs)
+                    for word in obs.terms:  # each Pauli factor once (PennyLane's deduplication)
                         for w, p in word:
                             if _first(seen, (w, p)):
                                 out.extend(GATE_CLASSES["Pauli" + p](w).diagonalizing_gates())
+            for obs in late:  # PennyLane's: sums and products sharing wires, whole, last
+                if _first(seen, ("late", repr(obs))):
+                    out.extend(obs.diagonalizing_gates())
         return out
 
     def expand(self, depth=1, stop_at=None, expand_measurements=False):
@@ -735,6 +745,22 @@ def apply(op, context=None):
     if tape is not None and hasattr(tape, "add_measurement"):
         tape.add_measurement(op)
     return op
+
+
+def _base_observables(obs, late) -> list:
+    """``obs`` taken apart into the observables PennyLane's ``tape.diagonalizing_gates``
+    diagonalizes one by one: the operands of sums and products whose operands share no
+    wire, the bases of scalar multiples; a sum or product whose operands share wires is
+    appended to ``late`` whole (its gates rotate them together)."""
+    from ._operations import Prod, SProd, Sum, overlapping_groups
+    if isinstance(obs, SProd):
+        return _base_observables(obs.base, late)
+    if isinstance(obs, (Sum, Prod)) and len(obs.operands) > 1:
+        if any(len(g) > 1 for g in overlapping_groups(obs.operands)):
+            late.append(obs)
+            return []
+        return [b for o in obs.operands for b in _base_observables(o, late)]
+    return [obs]
 
 
 def expand_tape_state_prep(tape, skip_first=True):

@@ -251,8 +251,6 @@ def cv_class(name: str, family: str = "cv") -> type:
 # PennyLane functions qsym does not provide, importable by their module paths (a program or
 # test module that imports one still loads): calling one raises a DeviceError naming it
 FUNCTIONS = {
-    "devices.preprocess.device_resolve_dynamic_wires":
-        "PennyLane's dynamic qubit allocation (qml.allocate)",
     "ops.op_math.controlled_ops._toffoli_elbow":
         "PennyLane's Toffoli decomposition on a dynamically allocated work wire (qml.allocate; "
         "qsym's Toffoli is a table gate: qml.TemporaryAND gives the elbow on a wire you name)",
@@ -268,12 +266,12 @@ def unsupported_function(path: str):
     """The stand-in for the PennyLane function ``qml.<path>`` (a key of :data:`FUNCTIONS`):
     importable; calling it raises a :class:`~qsym.errors.DeviceError` naming it.
 
-    >>> f = unsupported_function("devices.preprocess.device_resolve_dynamic_wires")
+    >>> f = unsupported_function("devices.qubit.measure")
     >>> try:
     ...     f(None)
     ... except DeviceError as exc:
-    ...     print(str(exc)[:68])
-    qml.devices.preprocess.device_resolve_dynamic_wires is not supported
+    ...     print(str(exc)[:50])
+    qml.devices.qubit.measure is not supported by qsym
     """
     what = FUNCTIONS[path]
 

@@ -104,7 +104,8 @@ class CompileError(QsymError):
 
 
 class AllocationError(QsymError, RuntimeError):
-    """PennyLane's error of dynamic qubit allocation (``qml.allocate``; not in qsym).
+    """PennyLane's error of dynamic qubit allocation (``qml.allocate``): no wire left for an
+    allocation, or a dynamic wire used after it was given back.
 
     >>> issubclass(AllocationError, RuntimeError)
     True

@@ -5,7 +5,8 @@ An expectation value is a Fourier series in each gate parameter: ``coefficients`
 any periodic function on a grid and takes its discrete Fourier transform, and
 ``qnode_spectrum`` says which frequencies can appear, from the traced circuit (each gate
 parameter's exact frequencies, from its proved shift rule, scaled by how the parameter
-depends on the input, and joined over the gates the input enters).
+depends on the input, and joined over the gates the input enters). ``visualize`` plots
+coefficients on matplotlib axes (``qsym/_fourier_plots.py``).
 
 >>> import qsym as qml
 >>> from qsym import numpy as np
@@ -30,6 +31,7 @@ import sympy as _sp
 
 from . import numpy as _qnp
 from . import rules as _rules
+from ._fourier_plots import format_nvec, visualize
 from .errors import SpectrumError
 
 __all__ = ["coefficients", "join_spectra", "qnode_spectrum", "circuit_spectrum", "mark",
@@ -210,18 +212,6 @@ def circuit_spectrum(qnode, encoding_gates=None, decimals=8):
         return out
 
     return wrapper
-
-
-def format_nvec(nvec):
-    """A frequency vector as PennyLane's Fourier plots label it: an int as is, a tuple as
-    its signed entries joined by spaces.
-
-    >>> format_nvec(3), format_nvec((2, -1))
-    ('3', ' 2 -1')
-    """
-    if isinstance(nvec, int):
-        return str(nvec)
-    return " ".join(f"{n: }" for n in nvec)
 
 
 def _gate_spectrum(op, position, decimals):
@@ -570,7 +560,7 @@ def reconstruct(qnode, ids=None, nums_frequency=None, spectra=None, shifts=None)
     return wrapper
 
 
-# PennyLane's module paths: qml.fourier.qnode_spectrum.qnode_spectrum, qml.fourier.utils
+# PennyLane's module paths: qml.fourier.qnode_spectrum.qnode_spectrum, qml.fourier.utils, ...
 import sys as _sys  # noqa: E402
 import types as _types  # noqa: E402
 
@@ -590,13 +580,5 @@ for _name, _names in (("qnode_spectrum", {"qnode_spectrum": qnode_spectrum,
     _path = _types.ModuleType(f"{__name__}.{_name}", f"PennyLane's path qml.fourier.{_name}")
     _path.__dict__.update(_names)
     _sys.modules.setdefault(_path.__name__, _path)
-
-_MISSING = {
-    "visualize": "plot qml.fourier.coefficients with matplotlib",
-}
-
-
-def __getattr__(name):
-    if name in _MISSING:
-        raise AttributeError(f"qml.fourier.{name} is not supported by qsym: {_MISSING[name]}")
-    raise AttributeError(f"module 'qsym.fourier' has no attribute {name!r}")
+# qml.fourier.visualize (import pennylane.fourier.visualize): filled in on its first use
+_sys.modules.setdefault(f"{__name__}.visualize", visualize)

@@ -26,6 +26,7 @@ from ._cnot_synthesis import parity_matrix, phase_polynomial, rowcol, transpile
 from . import _clifford_t as _clifford_t_mod
 from ._clifford_t import clifford_t_decomposition
 from ._mcm import defer_measurements  # qml.defer_measurements, also here
+from .allocation import resolve_dynamic_wires
 from . import _splitting as _splitting_mod
 from ._splitting import (
     batch_input, batch_params, batch_partial, broadcast_expand, convert_to_numpy_parameters,
@@ -48,6 +49,9 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "split_to_single_terms", "make_tape", "core", "defer_measurements", "insert",
            "unitary_to_rot", "diagonalize_measurements", "sign_expand", "parity_matrix",
            "phase_polynomial", "rowcol", "transpile", "intermediate_reps",
+           "resolve_dynamic_wires", "create_expand_fn", "expand_multipar",
+           "expand_trainable_multipar", "create_expand_trainable_multipar",
+           "expand_nonunitary_gen", "expand_invalid_trainable",
            "clifford_t_decomposition", "decompositions"]
 
 
@@ -146,6 +150,8 @@ _module("intermediate_reps.rowcol", "PennyLane's module path of rowcol", rowcol=
         parity_matrix=parity_matrix, postorder_traverse=_cnot_synthesis_mod.postorder_traverse,
         preorder_traverse=_cnot_synthesis_mod.preorder_traverse,
         _rowcol_parity_matrix=_cnot_synthesis_mod.rowcol_parity_matrix)
+_module("resolve_dynamic_wires", "PennyLane's module path of qml.transforms.resolve_dynamic_wires",
+        resolve_dynamic_wires=resolve_dynamic_wires, null_postprocessing=null_postprocessing)
 _module("transpile", "PennyLane's module path of qml.transforms.transpile", transpile=transpile,
         state_transposition=_cnot_synthesis_mod.state_transposition,
         null_postprocessing=null_postprocessing)
@@ -158,20 +164,229 @@ decompositions = _module("decompositions", "PennyLane's qml.transforms.decomposi
 _sys.modules.setdefault(f"{__name__}.decompositions.clifford_t_transform", _clifford_t_mod)
 
 
-def create_expand_trainable_multipar(tape, use_tape_argnum=False):
-    """PennyLane's deprecated ``create_expand_trainable_multipar`` (an expansion of the
-    trainable multi-parameter gates of a tape): importable, not provided; calling it raises
-    ``NotImplementedError`` naming it.
+# --- PennyLane's tape-expansion helpers (qml.transforms.tape_expand; deprecated in 0.45) ---
+_EXPAND_DEPRECATION = (
+    "The {} is deprecated in PennyLane v0.45 and will be removed in v0.46. Please use the "
+    "qml.transforms.decompose function for decomposing circuits.")
 
-    >>> try:
-    ...     create_expand_trainable_multipar(None)
-    ... except NotImplementedError as exc:
-    ...     print(str(exc)[:50])
-    qml.transforms.create_expand_trainable_multipar is
+
+def _deprecated_expand(name: str) -> None:
+    import warnings
+    from .exceptions import PennyLaneDeprecationWarning
+    warnings.warn(_EXPAND_DEPRECATION.format(name), PennyLaneDeprecationWarning, stacklevel=3)
+
+
+def create_expand_fn(depth, stop_at=None, device=None, docstring=None):
+    """PennyLane's deprecated ``qml.transforms.create_expand_fn`` (it warns
+    ``PennyLaneDeprecationWarning``, as PennyLane 0.45): a function ``expand_fn(tape,
+    depth=depth)`` returning ``tape`` itself when ``stop_at(op)`` holds for each of its
+    operations, else a new tape from :func:`decompose` with ``stopping_condition=stop_at``
+    and ``max_expansion=depth``, its trainable parameters those that require a gradient.
+    With ``device``, its ``stopping_condition`` must hold too (a device without one, such
+    as qsym's, raises ``TypeError``: give ``stop_at`` alone).
+
+    >>> import qsym as qml
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     fn = create_expand_fn(depth=5, stop_at=lambda op: op.name != "Rot")
+    >>> fn(qml.tape.QuantumScript([qml.Rot(0.1, 0.2, 0.3, wires=0)])).operations
+    [RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])]
     """
-    raise NotImplementedError(
-        "qml.transforms.create_expand_trainable_multipar is not provided by qsym (deprecated in "
-        "PennyLane): decompose the tape with qml.transforms.decompose instead")
+    _deprecated_expand("create_expand_fn")
+    if device is not None:
+        device_stop = getattr(device, "stopping_condition", None)
+        if not callable(device_stop):
+            raise TypeError(
+                f"create_expand_fn(device=...) needs a device with a stopping_condition "
+                f"(PennyLane's legacy devices), got {device!r}: give stop_at alone, or use "
+                "qml.transforms.decompose(gate_set=...) with the device's gates")
+        user_stop = stop_at
+        stop_at = device_stop if user_stop is None else (
+            lambda obj: user_stop(obj) and device_stop(obj))
+    if stop_at is None:
+        raise TypeError("create_expand_fn needs stop_at (a function of an operator returning "
+                        "True where expansion stops) or a device")
+    condition = stop_at
+
+    def expand_fn(tape, depth=depth, **kwargs):
+        if all(condition(op) for op in tape.operations):
+            return tape
+        (new,), _ = decompose(tape, max_expansion=depth, stopping_condition=condition)
+        from .math import get_trainable_indices
+        new.trainable_params = get_trainable_indices(new.get_parameters(trainable_only=False))
+        return new
+
+    if docstring:
+        expand_fn.__doc__ = docstring
+    return expand_fn
+
+
+def _trainable(op) -> bool:
+    from .math import requires_grad
+    return any(requires_grad(d) for d in op.data)
+
+
+def _single_generator_term(op) -> bool:
+    """Whether ``op`` has a generator of one term (stops PennyLane's multipar expansion);
+    an operator whose generator cannot be written as terms stops it too."""
+    try:
+        return bool(op.has_generator) and _one_term(op.generator())
+    except (NotImplementedError, ValueError, TypeError, AttributeError):
+        return True
+
+
+def _one_term(generator) -> bool:
+    """PennyLane's ``len(generator.terms()[0]) == 1``: a projector or matrix observable
+    (PennyLane's have no terms: the expansion stops) or a product or multiple with one
+    as a factor is one term, whatever its Pauli expansion; else its Pauli terms count."""
+    from ._operations import BasisStateProjector, Hermitian, Prod, SProd, StateVectorProjector
+    opaque = (BasisStateProjector, StateVectorProjector, Hermitian)
+    factors = [generator]
+    while factors:
+        f = factors.pop()
+        if isinstance(f, opaque):
+            return True
+        if isinstance(f, Prod):
+            factors.extend(f.operands)
+        elif isinstance(f, SProd):
+            factors.append(f.base)
+    return len(generator.terms()[0]) == 1
+
+
+def _multipar_stop(op) -> bool:
+    return _is_measurement(op) or len(op.data) == 0 or _single_generator_term(op)
+
+
+def _is_measurement(obj) -> bool:
+    from ._operations import MeasurementProcess
+    return isinstance(obj, MeasurementProcess)
+
+
+def _expand_with(name, stop_at, args, kwargs):
+    _deprecated_expand(name)
+    import warnings
+    with warnings.catch_warnings():  # create_expand_fn's own warning: given once, above
+        warnings.simplefilter("ignore")
+        fn = create_expand_fn(depth=None, stop_at=stop_at)
+    return fn(*args, **kwargs)
+
+
+def expand_multipar(tape, depth=None, **kwargs):
+    """PennyLane's deprecated ``qml.transforms.expand_multipar``: ``tape`` with every
+    operation that has parameters and no one-term generator (``Rot``, ...) decomposed,
+    until none is left (or ``depth`` levels).
+
+    >>> import qsym as qml
+    >>> import warnings
+    >>> t = qml.tape.QuantumScript([qml.RX(0.5, 0), qml.Rot(0.1, 0.2, 0.3, wires=1)])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     [op.name for op in expand_multipar(t).operations]
+    ['RX', 'RZ', 'RY', 'RZ']
+    """
+    return _expand_with("expand_multipar", _multipar_stop, (tape, depth), kwargs)
+
+
+def _trainable_multipar_stop(op) -> bool:
+    return _multipar_stop(op) or not _trainable(op)
+
+
+def expand_trainable_multipar(tape, depth=None, **kwargs):
+    """PennyLane's deprecated ``qml.transforms.expand_trainable_multipar``: as
+    :func:`expand_multipar`, for the operations with a trainable parameter only.
+
+    >>> import qsym as qml
+    >>> import warnings
+    >>> x = qml.numpy.array(0.2, requires_grad=True)
+    >>> t = qml.tape.QuantumScript([qml.Rot(0.1, 0.2, 0.3, wires=0), qml.Rot(x, x, x, wires=1)])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     [op.name for op in expand_trainable_multipar(t).operations]
+    ['Rot', 'RZ', 'RY', 'RZ']
+    """
+    return _expand_with("expand_trainable_multipar", _trainable_multipar_stop, (tape, depth),
+                        kwargs)
+
+
+def create_expand_trainable_multipar(tape, use_tape_argnum=False):
+    """PennyLane's deprecated ``qml.transforms.create_expand_trainable_multipar``:
+    :func:`expand_trainable_multipar`, or with ``use_tape_argnum`` an expansion function
+    (:func:`create_expand_fn`) of the multi-parameter operations holding one of ``tape``'s
+    trainable parameters (``tape.trainable_params``).
+
+    >>> import qsym as qml
+    >>> import warnings
+    >>> t = qml.tape.QuantumScript([qml.Rot(0.1, 0.2, 0.3, wires=0), qml.RX(0.4, wires=1)])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     fn = create_expand_trainable_multipar(t, use_tape_argnum=True)
+    ...     [op.name for op in fn(t).operations]
+    ['RZ', 'RY', 'RZ', 'RX']
+    """
+    _deprecated_expand("create_expand_trainable_multipar")
+    if not use_tape_argnum:
+        return expand_trainable_multipar
+    trainable_ops = [tape.par_info[i]["op"] for i in tape.trainable_params]
+
+    def stop(op):
+        return _multipar_stop(op) or all(op is not t for t in trainable_ops)
+
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return create_expand_fn(depth=None, stop_at=stop)
+
+
+def _unitary_generator_stop(op) -> bool:
+    from ._attributes import has_unitary_generator
+    return (_is_measurement(op) or len(op.data) == 0
+            or (bool(op.has_generator) and op in has_unitary_generator))
+
+
+def expand_nonunitary_gen(tape, depth=None, **kwargs):
+    """PennyLane's deprecated ``qml.transforms.expand_nonunitary_gen``: ``tape`` with
+    every parametrized operation whose generator is missing or not unitary (not in
+    ``qml.ops.qubit.attributes.has_unitary_generator``: ``PhaseShift``, ``Rot``,
+    ``IsingXY``, ...) decomposed until none is left (or ``depth`` levels).
+
+    >>> import qsym as qml
+    >>> import warnings
+    >>> t = qml.tape.QuantumScript([qml.RX(0.5, 0), qml.PhaseShift(0.2, wires=1)])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     expand_nonunitary_gen(t).operations
+    [RX(0.5, wires=[0]), RZ(0.2, wires=[1]), GlobalPhase(-0.1, wires=[])]
+    """
+    return _expand_with("expand_nonunitary_gen", _unitary_generator_stop, (tape, depth), kwargs)
+
+
+def _valid_trainable_stop(op) -> bool:
+    return _is_measurement(op) or not _trainable(op) or op.grad_method is not None
+
+
+def expand_invalid_trainable(tape, depth=None, **kwargs):
+    """PennyLane's deprecated ``qml.transforms.expand_invalid_trainable``: ``tape`` with
+    every trainable operation whose ``grad_method`` is None decomposed until each has
+    one (or ``depth`` levels); ``tape`` itself when there is none.
+
+    >>> import qsym as qml
+    >>> import warnings
+    >>> t = qml.tape.QuantumScript([qml.RX(qml.numpy.array(0.5), 0)])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     expand_invalid_trainable(t) is t
+    True
+    """
+    return _expand_with("expand_invalid_trainable", _valid_trainable_stop, (tape, depth), kwargs)
+
+
+_module("tape_expand", "PennyLane's module path of the tape-expansion helpers",
+        create_expand_fn=create_expand_fn, expand_multipar=expand_multipar,
+        expand_trainable_multipar=expand_trainable_multipar,
+        create_expand_trainable_multipar=create_expand_trainable_multipar,
+        expand_nonunitary_gen=expand_nonunitary_gen,
+        expand_invalid_trainable=expand_invalid_trainable)
 
 
 def __getattr__(name: str):

@@ -15,6 +15,7 @@ Wires([4, 0, 3])
 from __future__ import annotations
 
 import numbers
+import uuid
 from collections.abc import Iterable
 
 import numpy as np
@@ -224,7 +225,31 @@ def _check_wires_objects(list_of_wires) -> None:
             raise WireError(f"Expected a Wires object; got {wires} of type {type(wires)}.")
 
 
-__all__ = ["Wires", "WireError", "registers"]
+class DynamicWire:
+    """A wire label whose real wire is chosen later (PennyLane's ``qml.wires.DynamicWire``;
+    :func:`qsym.allocate` makes them): equal to another only with the same ``key`` (a
+    UUID, new by default), hashable, drawn ``<DynamicWire>``.
+
+    >>> from qsym.wires import DynamicWire
+    >>> a = DynamicWire()
+    >>> a == DynamicWire(a.key), a == DynamicWire(), a
+    (True, False, <DynamicWire>)
+    """
+
+    def __init__(self, key: uuid.UUID | None = None):
+        self.key = key or uuid.uuid4()
+
+    def __eq__(self, other):
+        return isinstance(other, DynamicWire) and self.key == other.key
+
+    def __hash__(self):
+        return hash(("DynamicWire", self.key))
+
+    def __repr__(self):
+        return "<DynamicWire>"
+
+
+__all__ = ["Wires", "WireError", "registers", "DynamicWire"]
 
 
 def registers(register_dict: dict) -> dict:

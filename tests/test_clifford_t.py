@@ -5,7 +5,6 @@ and whole-circuit unitaries built here gate by gate."""
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import math
 
@@ -16,9 +15,13 @@ import qsym as qml
 
 pytest.importorskip("scipy")
 
-from qsym.ops.op_math.decompositions.solovay_kitaev import (  # noqa: E402
-    _approximate_set, _group_commutator_decompose, _quaternion_transform, _SU2_transform)
-from qsym.transforms.decompositions import clifford_t_transform as clt  # noqa: E402
+from qsym.ops.op_math.decompositions.solovay_kitaev import (
+    _approximate_set,
+    _group_commutator_decompose,
+    _quaternion_transform,
+    _SU2_transform,
+)
+from qsym.transforms.decompositions import clifford_t_transform as clt
 
 S2 = 1 / math.sqrt(2)
 W8 = np.exp(1j * math.pi / 4)
@@ -120,7 +123,7 @@ def _brute_force_elements(names, length):
     for n in range(1, length + 1):
         for word in itertools.product(names, repeat=n):
             if any({a, b} == {"T", "Adjoint(T)"} or a == b == "Hadamard"
-                   for a, b in zip(word, word[1:])):
+                   for a, b in itertools.pairwise(word)):
                 continue  # a word with a gate next to its inverse is a shorter one
             m = np.eye(2, dtype=complex)
             for g in word:
@@ -281,9 +284,11 @@ def test_transform_errors():
         qml.clifford_t_decomposition(qml.tape.QuantumScript([ThreeWires(wires=[0, 1, 2])]))
 
 
-@pytest.mark.skipif(importlib.util.find_spec("qsym._gridsynth") is not None,
-                    reason="gridsynth is there")
-def test_gridsynth_without_its_module_says_to_use_sk():
+def test_gridsynth_method_gives_clifford_t_within_epsilon():
     clt._CLIFFORD_T_CACHE = None
-    with pytest.raises(NotImplementedError, match="method='sk'"):
-        qml.clifford_t_decomposition(qml.tape.QuantumScript([qml.RX(1.0, 0)]))
+    ops = [qml.RX(0.3, 0), qml.CNOT([0, 1]), qml.RY(-1.1, 1), qml.RZ(2.5, 0)]
+    (new,), _ = qml.clifford_t_decomposition(qml.tape.QuantumScript(ops), epsilon=1e-3)
+    assert {op.name for op in new.operations} <= CLIFFORD_T
+    exact, approx = unitary(ops, [0, 1]), unitary(new.operations, [0, 1])
+    phase = np.vdot(approx.ravel(), exact.ravel())
+    assert np.linalg.norm(exact - approx * phase / abs(phase), 2) <= 1e-3

@@ -119,8 +119,6 @@ def test_bad_spectrum_requests_say_what_to_do():
         qml.fourier.qnode_spectrum(variance)(np.array(0.3))
     with pytest.raises(qml.errors.SpectrumError, match="are known"):
         qml.fourier.qnode_spectrum(variance, encoding_args={"y"})
-    with pytest.raises(AttributeError, match="qml.fourier.visualize is not supported"):
-        qml.fourier.visualize
 
 
 def test_circuit_spectrum_of_marked_gates():

@@ -145,8 +145,8 @@ def test_probs_shapes_and_grad_refusal():
     assert qml.jacobian(c, argnum=0)(w).shape == (4, 2)
     with pytest.raises(qml.DifferentiationError, match="jacobian"):
         qml.grad(c, argnum=0)(w)
-    with pytest.raises(qml.MeasurementError, match="op="):  # probs(op=...) of a sum
-        qml.probs(op=qml.PauliX(0) + qml.PauliZ(1))
+    with pytest.raises(qml.MeasurementError, match="op="):  # probs(op=...) of a Hamiltonian
+        qml.probs(op=qml.Hamiltonian([1.0, 1.0], [qml.PauliX(0), qml.PauliZ(1)]))
 
 
 def test_state_is_the_reference_state():

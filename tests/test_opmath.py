@@ -284,8 +284,8 @@ def test_probs_op_bases_and_refusals():
 
     with pytest.raises(qml.MeasurementError, match="changes their basis"):
         clash()
-    with pytest.raises(qml.MeasurementError, match="single Pauli word"):
-        qml.probs(op=qml.PauliX(0) + qml.PauliZ(0))
+    with pytest.raises(qml.MeasurementError, match="Hamiltonians are not supported"):
+        qml.probs(op=qml.Hamiltonian([1.0, 1.0], [qml.PauliX(0), qml.PauliZ(0)]))
 
 
 def test_operator_arithmetic_names_and_hamiltonian_interface():

@@ -645,3 +645,19 @@ def test_fermionic_gates_decompose_as_pennylanes(name):
     assert onp.allclose(_product(ops, wires), op.matrix())
     # the static form gives the same gates
     assert getattr(qml, name).compute_decomposition(-0.43, wires=wires) == ops
+
+
+def test_hamiltonian_simplify_keeps_a_pauli_words_zero_sum_in_order():
+    # PennyLane's LinearCombination.simplify of Pauli words: coefficients of equal words
+    # summed, words in order of first appearance, a zero sum kept as a 0.0 term
+    H = qml.Hamiltonian([0.5, 1.0, -1.0, 2.0], [qml.X(1), qml.Z(0) @ qml.Y(2), qml.Z(0) @ qml.Y(2),
+                                               qml.X(1)])
+    coeffs, ops = H.simplify().terms()
+    assert coeffs == [2.5, 0.0]
+    assert [repr(o) for o in ops] == ["X(1)", "Z(0) @ Y(2)"]
+    # a word squared is the identity: Z(0) @ Z(0) merges with I
+    coeffs, ops = qml.Hamiltonian([1.0, 2.0], [qml.Z(0) @ qml.Z(0), qml.Identity(0)]).simplify().terms()
+    assert coeffs == [3.0] and ops[0].name == "Identity"
+    # the simplified operator is the same matrix
+    assert onp.allclose(qml.matrix(H.simplify(), wire_order=[0, 1, 2]),
+                        qml.matrix(H, wire_order=[0, 1, 2]))

@@ -188,8 +188,9 @@ def test_names_pennylane_tests_import_are_importable_and_refused():
                                                 qml.MultiControlledX)
     with pytest.raises(qml.DeviceError, match="_toffoli_elbow is not supported.*allocate"):
         _toffoli_elbow(wires=[0, 1, 2])
-    with pytest.raises(NotImplementedError, match="create_expand_trainable_multipar"):
-        create_expand_trainable_multipar(None)
+    with pytest.warns(qml.exceptions.PennyLaneDeprecationWarning,
+                      match="create_expand_trainable_multipar"):  # PennyLane's, deprecated
+        assert create_expand_trainable_multipar(None) is qml.transforms.expand_trainable_multipar
 
 
 def test_tapes_holding_exponentials_run_as_their_rotations():

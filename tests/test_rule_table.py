@@ -28,7 +28,7 @@ import pytest
 import sympy as sp
 
 from qsym import _cli as cli, _gates as gates, rules
-from qsym._gates import GATES
+from qsym._gates import BUILTIN_GATES, GATES
 
 pi = sp.pi
 half = sp.Rational(1, 2)
@@ -454,7 +454,10 @@ def _doc_table_block(text: str) -> list[str]:
 
 def test_doc_page_table_matches_qsym_rules(capsys):
     assert cli.main(["rules"]) == 0
-    out = [line.rstrip() for line in capsys.readouterr().out.splitlines()]
+    # the built-in gates' rows: another test in this process may have added rows (a
+    # controlled gate's row made by qml.ctrl, a user's define_gate) that the page has not
+    out = [line.rstrip() for line in capsys.readouterr().out.splitlines()
+           if not line.strip() or line.split()[0] not in set(GATES) - BUILTIN_GATES]
     page = _doc_table_block(DOC_PAGE.read_text(encoding="utf-8"))
     assert page == out, (
         "the table in docs/shift-rules.md is out of date: paste the output of `qsym rules`"
