@@ -507,7 +507,8 @@ noise = _unsupported.partial_namespace(
 for _n, _v in _MITIGATION.items():  # PennyLane's qml.transforms.mitigate_with_zne, ...
     setattr(transforms, _n, _v)
 from .transforms import (  # noqa: E402
-    CompilePipeline, batch_input, batch_params, batch_partial, decompose, transform,
+    CompilePipeline, batch_input, batch_params, batch_partial, clifford_t_decomposition, decompose,
+    transform,
 )
 from . import fourier, kernels, pytrees  # noqa: E402
 from . import shadows  # noqa: E402
@@ -578,7 +579,7 @@ __all__ = [
     "QNode", "Tracker", "qnode", "device", "grad", "hessian", "jacobian", "expval",
     "var", "probs", "sample", "counts", "state", "Hamiltonian", "Hermitian", "SparseHamiltonian",
     "Projector", "define_gate", "undefine_gate", "rules", "LinearCombination",
-    "Observable", "Operation", "MeasurementProcess", "compile",
+    "Observable", "Operation", "MeasurementProcess", "compile", "clifford_t_decomposition",
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "registers", "allocate", "deallocate", "allocation", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
@@ -597,6 +598,22 @@ __all__ = [
 ]
 
 _register_op_paths()
+
+
+def _register_sk_paths():
+    """``qml.ops.sk_decomposition``; PennyLane's module path
+    ``...ops.op_math.decompositions.solovay_kitaev`` is qsym's module itself."""
+    import sys as _sys
+
+    from . import _solovay_kitaev as _sk
+    ops.sk_decomposition = ops.op_math.sk_decomposition = _sk.sk_decomposition
+    for holder in (ops.op_math.decompositions,
+                   _sys.modules[f"{__name__}.ops.op_math.decompositions"]):
+        holder.sk_decomposition, holder.solovay_kitaev = _sk.sk_decomposition, _sk
+    _sys.modules[f"{__name__}.ops.op_math.decompositions.solovay_kitaev"] = _sk
+
+
+_register_sk_paths()
 
 
 def _register_decomposition_paths():

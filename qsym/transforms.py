@@ -23,6 +23,8 @@ from ._compilation import (
 from . import _compilation as _compilation_mod
 from . import _cnot_synthesis as _cnot_synthesis_mod
 from ._cnot_synthesis import parity_matrix, phase_polynomial, rowcol, transpile
+from . import _clifford_t as _clifford_t_mod
+from ._clifford_t import clifford_t_decomposition
 from ._mcm import defer_measurements  # qml.defer_measurements, also here
 from .allocation import resolve_dynamic_wires
 from . import _splitting as _splitting_mod
@@ -49,7 +51,8 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "phase_polynomial", "rowcol", "transpile", "intermediate_reps",
            "resolve_dynamic_wires", "create_expand_fn", "expand_multipar",
            "expand_trainable_multipar", "create_expand_trainable_multipar",
-           "expand_nonunitary_gen", "expand_invalid_trainable"]
+           "expand_nonunitary_gen", "expand_invalid_trainable",
+           "clifford_t_decomposition", "decompositions"]
 
 
 def module_path(package: str, name: str, doc: str, **names) -> _types.ModuleType:
@@ -152,6 +155,13 @@ _module("resolve_dynamic_wires", "PennyLane's module path of qml.transforms.reso
 _module("transpile", "PennyLane's module path of qml.transforms.transpile", transpile=transpile,
         state_transposition=_cnot_synthesis_mod.state_transposition,
         null_postprocessing=null_postprocessing)
+
+# PennyLane's qml.transforms.decompositions; its clifford_t_transform is qsym's module itself
+# (PennyLane's tests set and read its _CLIFFORD_T_CACHE)
+decompositions = _module("decompositions", "PennyLane's qml.transforms.decompositions",
+                         clifford_t_decomposition=clifford_t_decomposition,
+                         clifford_t_transform=_clifford_t_mod)
+_sys.modules.setdefault(f"{__name__}.decompositions.clifford_t_transform", _clifford_t_mod)
 
 
 # --- PennyLane's tape-expansion helpers (qml.transforms.tape_expand; deprecated in 0.45) ---
