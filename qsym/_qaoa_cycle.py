@@ -296,6 +296,17 @@ def _inner_net_flow_constraint_hamiltonian(graph, node) -> LinearCombination:
     return _one_group(_merged(*_square_hamiltonian_terms(coeffs, ops)))
 
 
+def _over_nodes(graph, inner) -> LinearCombination:
+    """The terms of ``inner(graph, node)`` for every node of a directed graph, in order."""
+    _directed(graph)
+    coeffs, ops = [], []
+    for node in _nodes(graph):
+        part = inner(graph, node)
+        coeffs += part.coeffs
+        ops += part.ops
+    return LinearCombination(coeffs, ops)
+
+
 def out_flow_constraint(graph) -> LinearCombination:
     """PennyLane's out-flow constraint of a directed graph: the sum over its nodes of
     ``d(d - 2) I - 2(d - 1) sum_j Z_ij + (sum_j Z_ij)^2`` (``d`` edges leave the node);
@@ -306,13 +317,7 @@ def out_flow_constraint(graph) -> LinearCombination:
     >>> h.matrix(wire_order=[0, 1]).diagonal().real  # both edges selected: 8
     array([0., 0., 0., 8.])
     """
-    _directed(graph)
-    coeffs, ops = [], []
-    for node in _nodes(graph):
-        part = _inner_out_flow_constraint_hamiltonian(graph, node)
-        coeffs += part.coeffs
-        ops += part.ops
-    return LinearCombination(coeffs, ops)
+    return _over_nodes(graph, _inner_out_flow_constraint_hamiltonian)
 
 
 def net_flow_constraint(graph) -> LinearCombination:
@@ -325,10 +330,4 @@ def net_flow_constraint(graph) -> LinearCombination:
     >>> h.matrix(wire_order=[0, 1]).diagonal().real  # |00> and |11> are cycles
     array([0., 8., 8., 0.])
     """
-    _directed(graph)
-    coeffs, ops = [], []
-    for node in _nodes(graph):
-        part = _inner_net_flow_constraint_hamiltonian(graph, node)
-        coeffs += part.coeffs
-        ops += part.ops
-    return LinearCombination(coeffs, ops)
+    return _over_nodes(graph, _inner_net_flow_constraint_hamiltonian)

@@ -325,7 +325,12 @@ def resolve_dynamic_wires(tape, zeroed=(), any_state=(), min_int=None, allow_res
     >>> qml.transforms.resolve_dynamic_wires(tape, min_int=0)[0][0].operations
     [X(0), MidMeasure(wires=[0], postselect=None, reset=True), Y(0)]
     """
-    pool = _WirePool(zeroed, any_state, min_int, allow_resets)
+    return _resolved_tape(tape, _WirePool(zeroed, any_state, min_int, allow_resets))
+
+
+def _resolved_tape(tape, pool):
+    """``((tape with its dynamic wires resolved from pool,), null_postprocessing)``: the
+    tape itself when it allocates nothing."""
     ops, ms, changed = resolve_operations(tape.operations, tape.measurements, pool)
     if not changed:
         return (tape,), null_postprocessing
@@ -359,11 +364,7 @@ def device_resolve_dynamic_wires(tape, wires=None, allow_resets=True):
         pool = _WirePool(min_int=max(_integer_wires(tape.operations, tape.measurements),
                                      default=-1) + 1, allow_resets=allow_resets)
     with _device_wires_named(wires):
-        ops, ms, changed = resolve_operations(tape.operations, tape.measurements, pool)
-    if not changed:
-        return (tape,), null_postprocessing
-    return (tape.copy(ops=ops, measurements=ms, trainable_params=tape.trainable_params),), \
-        null_postprocessing
+        return _resolved_tape(tape, pool)
 
 
 @contextmanager
