@@ -25,12 +25,13 @@ the subclass defines them.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 import numpy as np
 
 from . import devices
-from ._tapes import QuantumScript, device_execute
+from ._tapes import QuantumScript, device_execute, tape_resources
 from ._splitting import broadcast_expand
 from ._transform import CompilePipeline, transform
 from .devices import Device, ExecutionConfig, MCMConfig
@@ -422,20 +423,65 @@ def _not_defined(self, what):
                               "simulators (qml.device('default.qubit')) compute it")
 
 
+# PennyLane's simulator tracking of the derivative methods (its ``simulator_tracking``): the
+# keys of compute_<kind>'s batches, execute_and_compute_<kind>'s batches, and the circuits
+TRACKED = {"derivatives": ("derivative_batches", "execute_and_derivative_batches", "derivatives"),
+           "jvp": ("jvp_batches", "execute_and_jvp_batches", "jvps"),
+           "vjp": ("vjp_batches", "execute_and_vjp_batches", "vjps")}
+
+
+@contextlib.contextmanager
+def tracked_as(dev, kind, circuits, executed=False):
+    """Inside, ``dev``'s derivative method of ``kind`` (``"derivatives"``, ``"jvp"``,
+    ``"vjp"``) runs; its trackers record it as PennyLane's ``default.qubit`` does (one
+    update: the batch and its circuits, with ``executed`` its executions and each circuit's
+    resources first), and nothing it runs inside is recorded (qsym's shifted circuits are
+    how it computes the derivatives: PennyLane's adjoint method runs none).
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit")
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> with dev.tracker:
+    ...     _ = dev.compute_derivatives((t, t))
+    >>> dev.tracker.totals
+    {'derivative_batches': 1, 'derivatives': 2}
+    """
+    batch, _ = _batch(circuits)
+    alone, with_execution, count = TRACKED[kind]
+    for tracker in list(dev.trackers):
+        if executed:
+            for c in batch:
+                tracker.update(resources=tape_resources(c), errors={})
+            tracker.update(**{with_execution: 1, "executions": len(batch), count: len(batch)})
+        else:
+            tracker.update(**{alone: 1, count: len(batch)})
+        tracker.record()
+    kept, dev.trackers = dev.trackers, []
+    try:
+        yield
+    finally:
+        dev.trackers = kept
+
+
 def compute_derivatives(self, circuits, execution_config=None):
     """PennyLane's ``compute_derivatives``: each circuit's Jacobian by its trainable
-    parameters (one tape: its Jacobian; a batch: a tuple), exact."""
+    parameters (one tape: its Jacobian; a batch: a tuple), exact; tracked as PennyLane's
+    (:func:`tracked_as`)."""
     if _own(self):
         _not_defined(self, "compute_derivatives")
     batch, single = _batch(circuits)
-    jacs = tuple(_jacobian(self, t) for t in batch)
+    with tracked_as(self, "derivatives", batch):
+        jacs = tuple(_jacobian(self, t) for t in batch)
     return jacs[0] if single else jacs
 
 
 def execute_and_compute_derivatives(self, circuits, execution_config=None):
-    """PennyLane's ``execute_and_compute_derivatives``: ``(results, jacobians)``."""
-    return (self.execute(circuits, execution_config),
-            self.compute_derivatives(circuits, execution_config))
+    """PennyLane's ``execute_and_compute_derivatives``: ``(results, jacobians)``; tracked
+    as PennyLane's (one update, :func:`tracked_as`)."""
+    with (contextlib.nullcontext() if _own(self)  # PennyLane's base class: no tracking
+          else tracked_as(self, "derivatives", circuits, executed=True)):
+        return (self.execute(circuits, execution_config),
+                self.compute_derivatives(circuits, execution_config))
 
 
 def _per_entry(jac, n_meas, n_params):
@@ -535,7 +581,8 @@ def compute_jvp(self, circuits, tangents, execution_config=None):
         _not_defined(self, "compute_jvp")
     batch, single = _batch(circuits)
     tangents = _each(batch, single, tangents, "tangent")
-    out = tuple(_jvp(self, t, v) for t, v in zip(batch, tangents))
+    with tracked_as(self, "jvp", batch):
+        out = tuple(_jvp(self, t, v) for t, v in zip(batch, tangents))
     return out[0] if single else out
 
 
@@ -546,20 +593,27 @@ def compute_vjp(self, circuits, cotangents, execution_config=None):
         _not_defined(self, "compute_vjp")
     batch, single = _batch(circuits)
     cotangents = _each(batch, single, cotangents, "cotangent")
-    out = tuple(_vjp(self, t, c) for t, c in zip(batch, cotangents))
+    with tracked_as(self, "vjp", batch):
+        out = tuple(_vjp(self, t, c) for t, c in zip(batch, cotangents))
     return out[0] if single else out
 
 
 def execute_and_compute_jvp(self, circuits, tangents, execution_config=None):
-    """PennyLane's ``execute_and_compute_jvp``: ``(results, jvps)``."""
-    return (self.execute(circuits, execution_config),
-            self.compute_jvp(circuits, tangents, execution_config))
+    """PennyLane's ``execute_and_compute_jvp``: ``(results, jvps)``; tracked as
+    PennyLane's (:func:`tracked_as`)."""
+    with (contextlib.nullcontext() if _own(self)  # PennyLane's base class: no tracking
+          else tracked_as(self, "jvp", circuits, executed=True)):
+        return (self.execute(circuits, execution_config),
+                self.compute_jvp(circuits, tangents, execution_config))
 
 
 def execute_and_compute_vjp(self, circuits, cotangents, execution_config=None):
-    """PennyLane's ``execute_and_compute_vjp``: ``(results, vjps)``."""
-    return (self.execute(circuits, execution_config),
-            self.compute_vjp(circuits, cotangents, execution_config))
+    """PennyLane's ``execute_and_compute_vjp``: ``(results, vjps)``; tracked as
+    PennyLane's (:func:`tracked_as`)."""
+    with (contextlib.nullcontext() if _own(self)  # PennyLane's base class: no tracking
+          else tracked_as(self, "vjp", circuits, executed=True)):
+        return (self.execute(circuits, execution_config),
+                self.compute_vjp(circuits, cotangents, execution_config))
 
 
 METHODS = {f.__name__: f for f in (

@@ -565,10 +565,14 @@ def convert_to_numpy_parameters(tape):
     >>> t = qml.tape.QuantumScript([qml.RX(np.array(0.5, requires_grad=True), 0)])
     >>> type(qml.transforms.convert_to_numpy_parameters(t)[0][0].operations[0].data[0]).__name__
     'float64'
+
+    The tape's trainable parameters are kept (the same positions, a numbers' tape's too).
     """
     with detached():
         ops = [convert_op_to_numpy_data(op) for op in tape.operations]
-    return [tape.copy(operations=ops)], null_postprocessing
+    new = tape.copy(operations=ops)
+    new.trainable_params = list(tape.trainable_params)  # PennyLane's: kept as they were
+    return [new], null_postprocessing
 
 
 def convert_op_to_numpy_data(op):

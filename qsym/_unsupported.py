@@ -58,7 +58,8 @@ NAMESPACES = {
                "provided)",
     "workflow": "PennyLane's execution workflow (qml.workflow; construct_tape, "
                 "construct_batch, set_shots, construct_execution_config, "
-                "get_best_diff_method and get_compile_pipeline are provided)",
+                "get_best_diff_method, get_compile_pipeline and jacobian_products are "
+                "provided)",
     "qnn": "PennyLane's Keras and Torch layers (qml.qnn)",
     "data": "PennyLane's data sets (qml.data)",
     "capture": "PennyLane's program capture (qml.capture)",
@@ -146,6 +147,9 @@ CLASSES = {
     "devices.QubitDevice": "PennyLane's legacy device API (QubitDevice, the base class of "
                            "devices before qml.devices.Device): use "
                            "qml.device('default.qubit', ...)",
+    "devices.LegacyDevice": "PennyLane's legacy device API (LegacyDevice, the base class of "
+                            "devices before qml.devices.Device; no qsym device is one): use "
+                            "qml.device('default.qubit', ...) or subclass qml.devices.Device",
     "pulse.ParametrizedEvolution": "PennyLane's pulse programming (qml.pulse)",
 }
 

@@ -43,7 +43,7 @@ from .errors import (ArgumentError, DifferentiationError, GateError, QsymError, 
                      RuleError)
 from .exceptions import OperatorPropertyUndefined
 from .transforms import module_path
-from ._transform import transform
+from ._transform import batch_postprocessing, transform
 
 __all__ = ["param_shift", "finite_diff", "generate_shift_rule", "eigvals_to_frequencies", "BroadcastGradientError", "spsa_grad", "finite_diff_coeffs", "metric_tensor",
            "adjoint_metric_tensor", "param_shift_hessian", "generate_multi_shift_rule",
@@ -973,6 +973,8 @@ def hadamard_grad(tape, argnum=None, aux_wire=None, device_wires=None, mode="sta
     kwargs = dict(argnum=argnum, aux_wire=aux_wire, device_wires=device_wires, mode=mode)
     if isinstance(tape, QuantumScript):  # PennyLane's: by the decomposed tape's parameters
         return _tape_hadamard(tape, chain=False, **kwargs)
+    if _is_batch(tape):
+        return _over_batch(tape, _tape_hadamard, chain=False, **kwargs)
     return _dispatch(tape, _tape_hadamard, {"diff_method": "hadamard"}, kwargs)
 
 
@@ -1568,9 +1570,47 @@ def _tape_level(qnode, tape_fn, kwargs):
     return jacobian
 
 
+def _is_batch(obj) -> bool:
+    """Whether ``obj`` is a batch of tapes (a tuple or list of them, empty too), which a
+    gradient transform takes as PennyLane's transforms do.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0)], [qml.expval(qml.Z(0))])
+    >>> _is_batch((t, t)), _is_batch([]), _is_batch(t)
+    (True, True, False)
+    """
+    return isinstance(obj, (tuple, list)) and all(isinstance(t, QuantumScript) for t in obj)
+
+
+def _over_batch(tapes, tape_fn, **kwargs):
+    """A gradient transform of a batch of tapes (PennyLane's transform of a batch): every
+    tape's tapes in one tuple, and the processing function of their results giving a tuple
+    with each tape's Jacobian, in order.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.0, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, fn = _over_batch((t, t), param_shift)
+    >>> len(tapes), len(fn(qml.execute(tapes, qml.device("default.qubit"))))
+    (4, 2)
+    """
+    all_tapes, fns, slices = [], [], []
+    for tape in tapes:
+        new, fn = tape_fn(tape, **kwargs)
+        slices.append(slice(len(all_tapes), len(all_tapes) + len(new)))
+        all_tapes.extend(new)
+        fns.append(fn)
+
+    def processing(results):
+        return batch_postprocessing(results, fns, slices)
+
+    return tuple(all_tapes), processing
+
+
 def _dispatch(obj, tape_fn, qnode_options, kwargs, hybrid=True):
     if isinstance(obj, QuantumScript):
         return tape_fn(obj, **kwargs)
+    if _is_batch(obj):
+        return _over_batch(obj, tape_fn, **kwargs)
     if isinstance(obj, QNode):
         if not hybrid:
             return _tape_level(obj, tape_fn, kwargs)
@@ -1580,7 +1620,8 @@ def _dispatch(obj, tape_fn, qnode_options, kwargs, hybrid=True):
         # PennyLane's transform of the QNode's tape: its tapes (and argnum's positions, the
         # random directions, the executions qml.Tracker counts), the classical chain rule
         return _hybrid_jacobian(obj, tape_fn, kwargs)
-    raise ArgumentError(f"a gradient transform takes a tape or a QNode, got {obj!r}")
+    raise ArgumentError(f"a gradient transform takes a tape, a batch of tapes or a QNode, got "
+                        f"{obj!r}")
 
 
 def param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, fallback_fn=None,

@@ -117,15 +117,25 @@ toarray = to_numpy
 
 
 def unwrap(values, max_depth=None):
-    """PennyLane's ``qml.math.unwrap``: NumPy values from (lists of) tensors.
+    """PennyLane's ``qml.math.unwrap``: NumPy values from (nested lists and tuples of)
+    tensors, the nesting kept; inside a list or tuple a 0-d value becomes a Python number
+    (PennyLane's ``.tolist()``), a Python number stays one.
 
     >>> import qsym as qml
     >>> from qsym import numpy as np
     >>> qml.math.unwrap([np.array(0.5), np.array([1.0, 2.0])])
-    [array(0.5), array([1., 2.])]
+    [0.5, array([1., 2.])]
+    >>> qml.math.unwrap(((0.5, 0.6), np.array(0.9)))
+    ((0.5, 0.6), 0.9)
     """
+    def convert(v):
+        if isinstance(v, (list, tuple)):
+            return unwrap(v, max_depth)
+        v = to_numpy(v)
+        return v.tolist() if isinstance(v, _np.ndarray) and not v.shape else v
+
     if isinstance(values, (list, tuple)):
-        return type(values)(to_numpy(v) for v in values)
+        return type(values)(convert(v) for v in values)
     return to_numpy(values)
 
 
