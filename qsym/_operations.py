@@ -3445,7 +3445,8 @@ class LinearCombination(Sum):
     (True, False)
     """
 
-    def __init__(self, coeffs, observables, grouping_type=None, method="lf", id=None, _pauli_rep=None):
+    def __init__(self, coeffs, observables, grouping_type=None, method="lf", id=None, _pauli_rep=None,
+                 _grouping_indices=None):
         # PennyLane keeps the coefficients as given: a list stays a list (``H.coeffs``,
         # ``H.terms()``), an array (``pauli_decompose``'s) an array
         self._given = type(coeffs) if isinstance(coeffs, (list, tuple)) else None
@@ -3461,7 +3462,12 @@ class LinearCombination(Sum):
 
         self._finish(observables, lambda forms: merge_terms(forms, scal))
         self.id = id
-        if grouping_type is not None:
+        if _grouping_indices is not None and grouping_type is not None:
+            raise ValueError("_grouping_indices and grouping_type cannot be specified at the same "
+                             "time (PennyLane's): give one")
+        if _grouping_indices is not None:
+            self.grouping_indices = _grouping_indices
+        elif grouping_type is not None:
             self.compute_grouping(grouping_type, method)
 
     arithmetic_depth = property(lambda self: 1 + max([_depth(o) for o in self._ops] + [0]) + 1)
@@ -3525,11 +3531,18 @@ class LinearCombination(Sum):
                                  [o.adjoint() if hasattr(o, "adjoint") else o for o in self._ops])
 
     def _flatten(self):
-        return (tuple(self._coeffs), tuple(self._ops)), ()
+        """PennyLane's pytree protocol: ``((coeffs, ops), (grouping_indices,))``.
+
+        >>> H = Hamiltonian([0.5, 1.0], [PauliX(0), PauliX(1)], grouping_type="qwc")
+        >>> data, meta = H._flatten()
+        >>> meta, LinearCombination._unflatten(data, meta).grouping_indices
+        ((((0, 1),),), ((0, 1),))
+        """
+        return (self._coeffs, self._ops), (self.grouping_indices,)
 
     @classmethod
     def _unflatten(cls, data, metadata):
-        return cls(list(data[0]), list(data[1]))
+        return cls(list(data[0]), list(data[1]), _grouping_indices=metadata[0] if metadata else None)
 
     def queue(self, context=None):
         """PennyLane's ``op.queue()``: a Hamiltonian is an observable, nothing is applied."""

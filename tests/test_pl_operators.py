@@ -661,3 +661,21 @@ def test_hamiltonian_simplify_keeps_a_pauli_words_zero_sum_in_order():
     # the simplified operator is the same matrix
     assert onp.allclose(qml.matrix(H.simplify(), wire_order=[0, 1, 2]),
                         qml.matrix(H, wire_order=[0, 1, 2]))
+
+
+def test_linear_combination_flattens_with_its_grouping():
+    # PennyLane's pytree protocol: data (coeffs, ops) as held, metadata (grouping_indices,)
+    # hashable; unflattened, the same operator with the same groups
+    H = qml.Hamiltonian([0.5, -1.0, 2.0], [qml.X(0), qml.Z(0), qml.X(1)], grouping_type="qwc")
+    data, meta = H._flatten()
+    assert hash(meta) is not None and meta[0] == H.grouping_indices
+    assert list(data[0]) == [0.5, -1.0, 2.0] and data[1] == H.ops
+    # X(0) and Z(0) do not commute qubit-wise: two groups, X(1) with one of them
+    assert sorted(len(g) for g in H.grouping_indices) == [1, 2]
+    again = type(H)._unflatten(data, meta)
+    assert again.grouping_indices == H.grouping_indices
+    assert onp.allclose(qml.matrix(again, wire_order=[0, 1]), qml.matrix(H, wire_order=[0, 1]))
+    given = qml.ops.LinearCombination([1.0, 1.0], [qml.X(0), qml.X(1)], _grouping_indices=[[0], [1]])
+    assert given.grouping_indices == ((0,), (1,))
+    with pytest.raises(ValueError, match="cannot be specified at the same time"):
+        qml.ops.LinearCombination([1.0], [qml.X(0)], _grouping_indices=[[0]], grouping_type="qwc")
