@@ -487,6 +487,7 @@ from . import _device_api as _device_api  # noqa: E402  (the device API methods 
 from . import _null_qubit as _null_qubit  # noqa: E402  (qml.device("null.qubit"))
 from . import _resolution as _resolution  # noqa: E402  (qml.workflow's resolution functions)
 from . import _jacobian_products as _jacobian_products  # noqa: E402  (qml.workflow.jacobian_products)
+from . import _workflow_run as _workflow_run  # noqa: E402  (qml.workflow.run, _setup_transform_program)
 from . import _preprocess as _preprocess  # noqa: E402
 from . import workflow  # noqa: E402
 from .workflow import marker  # noqa: E402  (qml.marker: a named level of a QNode's pipeline)

@@ -235,11 +235,19 @@ def get_best_diff_method(qnode):
     return wrapper
 
 
-def _setup_transform_program(device, config: ExecutionConfig) -> tuple:
-    """PennyLane's ``_setup_transform_program`` (without a cache): ``(outer, inner)``, the
-    gradient method's expansion and the device's preprocessing (outside the
-    differentiation when the device differentiates), NumPy conversion of the parameters
-    when the device takes no interface data."""
+def setup_transform_program(device, config: ExecutionConfig) -> tuple:
+    """PennyLane's ``_setup_transform_program`` without its cache (``_workflow_run`` adds
+    it): ``(outer, inner)``, the gradient method's expansion and the device's preprocessing
+    (in ``outer``, outside the differentiation, when the device differentiates), NumPy
+    conversion of the parameters in ``inner`` unless the configuration keeps interface data
+    (``convert_to_numpy=False``, NumPy, backpropagation).
+
+    >>> import qsym as qml
+    >>> config = ExecutionConfig(interface="autograd", gradient_method="adjoint")
+    >>> outer, inner = setup_transform_program(qml.device("default.qubit"), config)
+    >>> len(outer), qml.transforms.convert_to_numpy_parameters in inner
+    (0, True)
+    """
     outer, inner = CompilePipeline(), CompilePipeline()
     expand = getattr(config.gradient_method, "expand_transform", None)
     if expand:
@@ -309,7 +317,7 @@ def get_compile_pipeline(qnode, level="user"):
             return full
         config = construct_execution_config(qnode, resolve=True)(*args, **kwargs)
         if not qnode.compile_pipeline.is_informative:
-            outer, inner = _setup_transform_program(qnode.device, config)
+            outer, inner = setup_transform_program(qnode.device, config)
             full += outer + inner
         return full[_level_slice(level, full, len(qnode.compile_pipeline), config)]
 
