@@ -146,6 +146,12 @@ ops.functions = type(ops)(
     dot=dot, simplify=simplify, generator=generator, evolve=evolve,
     is_hermitian=is_hermitian, is_unitary=is_unitary)
 from . import templates  # noqa: E402
+from . import _template_core  # noqa: E402
+from ._template_core import AbstractArray as _AbstractArray, Subroutine as _Subroutine  # noqa: E402
+from ._template_core import SubroutineOp as _SubroutineOp  # noqa: E402
+# PennyLane 0.45's qml.templates.Subroutine, SubroutineOp, AbstractArray (module qml.templates.core)
+templates.Subroutine, templates.SubroutineOp, templates.AbstractArray = _Subroutine, _SubroutineOp, _AbstractArray
+templates.core = __import__("sys").modules[f"{__name__}.templates.core"] = _template_core
 from .templates import layer  # noqa: E402
 from .templates import (  # noqa: E402
     QubitCarry,

@@ -370,6 +370,16 @@ def _is_template_class(fn) -> bool:
     return isinstance(fn, type) and issubclass(fn, Template)
 
 
+def _one_operator(fn):
+    """What makes the one operator ``fn(*args)`` applies (a template class: itself; a
+    :class:`~qsym.templates.Subroutine`: its ``operator``), or None."""
+    from ._template_core import Subroutine
+
+    if _is_template_class(fn):
+        return fn
+    return fn.operator if isinstance(fn, Subroutine) else None
+
+
 def _template_ops(obj):
     """The gates of a template instance (taken off the active tape), or None."""
     from .templates import Template
@@ -443,9 +453,10 @@ def adjoint(fn, lazy=True):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if _is_template_class(fn):
+        make = _one_operator(fn)
+        if make is not None:
             # qml.adjoint(qml.QFT)(wires=...): PennyLane's Adjoint(QFT), one operator
-            return adjoint(fn(*args, **kwargs), lazy=lazy)
+            return adjoint(make(*args, **kwargs), lazy=lazy)
         ops = _record(fn, args, kwargs)
         tape = active_tape()
         out, call = [], object()
@@ -3381,13 +3392,29 @@ def _operand_of(op_or_func, what="change_op_basis"):
         return op_or_func
     if callable(op_or_func):
         try:
-            return prod(op_or_func)()
+            return _one_template(op_or_func) or prod(op_or_func)()
         except TypeError as e:
             raise ArgumentError(
                 f"{what} requires that Callable inputs have no parameters. functools.partial "
                 "can be used to achieve this.") from e
     raise ArgumentError(f"The parameters to {what} must be Operator or Callable, not "
                         f"{type(op_or_func)}")
+
+
+def _one_template(fn):
+    """The template ``fn()`` queues, when it queues just one (PennyLane's ``qml.prod(fn)()``
+    is then that operator: a :class:`~qsym.templates.Subroutine`'s ``SubroutineOp``), its
+    gates applied on the active tape; else None (nothing applied)."""
+    from .templates import Template
+
+    tape = Tape()
+    tape.log = QueueLog()
+    with recording(tape):
+        fn()
+    if len(tape.log) != 1 or not isinstance(tape.log[0], Template):
+        return None
+    reapply(tape.log[0])
+    return tape.log[0]
 
 
 def _gates_of(op) -> tuple:
