@@ -1691,6 +1691,12 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
     >>> c, c.table_gates
     (Controlled(RZ(0.5, wires=[1]), control_wires=[0], control_values=[False]), (X(0), CRZ(0.5, wires=[0, 1]), X(0)))
     """
+    return _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten=True)
+
+
+def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten):
+    """``qml.ctrl``; ``flatten``: a controlled operator given is controlled as its base
+    on all the control wires (PennyLane's ``qml.ctrl``; its ``Controlled(...)`` does not)."""
     controls, values = _control_values(control, control_values)
     if not controls:
         raise WireError("qml.ctrl needs at least one control wire")
@@ -1703,6 +1709,18 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
         raise WireError("Work wires must be different the control_wires and base operation "
                         f"wires. (qml.ctrl: work_wires {list(work)}, control wires "
                         f"{list(controls)}, {op!r})")
+    if getattr(op, "name", None) in ("Barrier", "Snapshot"):
+        take_over(op)  # PennyLane's: not controlled, queued again where ctrl is
+        return op
+    nested = _nested_controls(op) if flatten else None
+    if nested is not None:  # PennyLane's: ctrl(ctrl(U, a), b) is ctrl(U, b + a)
+        base, inner, inner_values, inner_work, inner_type = nested
+        _take_off_tape(op)
+        both = tuple(work) + tuple(w for w in inner_work if w not in work)
+        kind = "borrowed" if (inner_work and inner_type == "borrowed") or (
+            work and work_wire_type == "borrowed") or not both else "zeroed"
+        return _make_ctrl(base, controls + inner, values + inner_values, list(both) or None,
+                          kind, flatten=True)
     if isinstance(op, Operation) and _no_gates(op):
         if set(controls) & set(op.wires):
             raise WireError(f"qml.ctrl: the control wires {list(controls)} overlap the wires of "
@@ -1729,7 +1747,8 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
             out = [_with_work_wires(out[0], work, work_wire_type)]  # wires: MultiControlledX
         if len(out) == 1 and out[0].name in _PENNYLANE_CONTROLLED and not isinstance(op, SymbolicOp):
             out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
-            if len(out[0].params) == len(op.params) and any(getattr(op, "_tensors", ())):
+            if len(out[0].params) == len(op.params) and any(
+                    t is not None for t in getattr(op, "_tensors", ())):
                 out[0]._tensors = op._tensors  # CRX of RX(tensor): the tensors kept (PennyLane's data)
             return out[0]
         return ControlledOp(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
@@ -1759,6 +1778,24 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+def _nested_controls(op):
+    """Of a controlled operator (``Controlled``, or a controlled gate of the table with a
+    target gate such as ``CY``, ``CRX``): (base, control wires, control values, work wires,
+    work wire type); None for any other operator and for the X-based ones (``CNOT``,
+    ``Toffoli``, ``MultiControlledX``), which ``qml.ctrl`` turns into one ``MultiControlledX``."""
+    if not isinstance(op, Operation) or isinstance(op, ControlledQubitUnitary):
+        return None
+    if isinstance(op, ControlledOp):
+        return (op.base, tuple(op.control_wires), tuple(int(v) for v in op.control_values),
+                tuple(op.work_wires), op.work_wire_type)
+    if op.name in ("CNOT", "Toffoli", "MultiControlledX"):
+        return None
+    if getattr(op, "_ctrl_of", None) is not None or op.name in CONTROLLED_TARGETS:
+        controls = tuple(op.control_wires)
+        return op.base, controls, (1,) * len(controls), (), "borrowed"
+    return None
 
 
 def _with_work_wires(mcx, work_wires, work_wire_type):
@@ -2833,8 +2870,8 @@ class Controlled(metaclass=_Marked):
 
     def __new__(cls, base, control_wires, control_values=None, work_wires=None,
                 work_wire_type="borrowed", id=None):
-        return ctrl(base, control_wires, control_values=control_values, work_wires=work_wires,
-                    work_wire_type=work_wire_type)
+        return _make_ctrl(base, control_wires, control_values, work_wires, work_wire_type,
+                          flatten=False)
 
 
 class Pow(metaclass=_Marked):
