@@ -1719,8 +1719,10 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
         both = tuple(work) + tuple(w for w in inner_work if w not in work)
         kind = "borrowed" if (inner_work and inner_type == "borrowed") or (
             work and work_wire_type == "borrowed") or not both else "zeroed"
-        return _make_ctrl(base, controls + inner, values + inner_values, list(both) or None,
+        made = _make_ctrl(base, controls + inner, values + inner_values, list(both) or None,
                           kind, flatten=True)
+        take_over(made, (op,))  # the operator given leaves the queue
+        return made
     if isinstance(op, Operation) and _no_gates(op):
         if set(controls) & set(op.wires):
             raise WireError(f"qml.ctrl: the control wires {list(controls)} overlap the wires of "
@@ -2131,6 +2133,10 @@ class SymbolicOp(Operation):
 
     @property
     def parameter_frequencies(self) -> list:
+        if len(self._gates or ()) != 1:  # several gates, or none (a base of your own)
+            raise ParameterFrequenciesUndefinedError(
+                f"Operation {self.name} does not have parameter frequencies defined: it is not "
+                "applied as one gate of the table (one with a generator has them)")
         (g,) = self._gates
         return g.parameter_frequencies
 
@@ -2244,7 +2250,13 @@ class AdjointOperation(SymbolicOp):
     def has_decomposition(self) -> bool:
         """Whether there are gates to decompose into: the table's, or the base's
         decomposition reversed and inverted (an operator of your own with one)."""
-        return self._gates is not None or bool(getattr(self._base, "has_decomposition", False))
+        return self._gates is not None or not all(self._values) or bool(
+            getattr(self._base, "has_decomposition", False))
+
+    @property
+    def grad_method(self):
+        """The base's (PennyLane's rule)."""
+        return getattr(self._base, "grad_method", "A" if self.num_params else None)
 
     def decomposition(self) -> list:
         """The inverse table gates; of a base of your own, the adjoint of each gate of the
@@ -2560,21 +2572,76 @@ class ControlledOp(SymbolicOp):
         return bool(getattr(self._base, "has_matrix", True))
 
     @property
+    def has_sparse_matrix(self) -> bool:
+        """Whether the base has a sparse or a dense matrix (PennyLane's rule)."""
+        return bool(getattr(self._base, "has_sparse_matrix", False)
+                    or getattr(self._base, "has_matrix", True))
+
+    @property
     def has_decomposition(self) -> bool:
         """Whether there are gates to decompose into: the table's, or the base's
         decomposition controlled (an operator of your own with one)."""
-        return self._gates is not None or bool(getattr(self._base, "has_decomposition", False))
+        return self._gates is not None or not all(self._values) or bool(
+            getattr(self._base, "has_decomposition", False))
+
+    @property
+    def grad_method(self):
+        """The base's (PennyLane's rule)."""
+        return getattr(self._base, "grad_method", "A" if self.num_params else None)
 
     def decomposition(self) -> list:
         """The table gates it applies; of a base of your own, each gate of the base's
         decomposition controlled the same way (PennyLane's decomposition of a
-        ``Controlled`` whose base has no controlled form)."""
+        ``Controlled`` whose base has no controlled form). With a control on 0: ``X`` on
+        those controls around the decomposition of the operator controlled on 1s
+        (PennyLane's), that operator itself if it has none."""
+        if not all(self._values):
+            return self._flipped_decomposition()
+        if self._gates is None and not getattr(self._base, "has_decomposition", False):
+            raise DecompositionUndefinedError(
+                f"{self.name} has no decomposition: its base {self._base.name} has none and is "
+                "not a gate of qsym's table (define compute_decomposition, or qml.define_gate)")
         if self._gates is not None or not getattr(self._base, "has_decomposition", False):
             return super().decomposition()
         with recording(Tape()):
             parts = list(self._base.decomposition())
         return [ctrl(g, control=list(self.control_wires), control_values=list(self._values),
                      work_wires=list(self._work) or None) for g in parts]
+
+    @property
+    def has_generator(self) -> bool:
+        """Applied as one gate: that gate's; else the base's (PennyLane's rule)."""
+        if len(self._gates or ()) == 1:
+            return self._gates[0].has_generator
+        return bool(getattr(self._base, "has_generator", False))
+
+    def generator(self):
+        """Applied as one gate: that gate's generator; else the projectors of the
+        controls on their values times the base's generator (PennyLane's)."""
+        if len(self._gates or ()) == 1:
+            return self._gates[0].generator()
+        from ._operations import Projector
+
+        obs, factor = generator(self._base, "prefactor")  # the scalar kept outside
+        with recording(Tape()):
+            parts = [Projector([int(v)], wires=w) for w, v in zip(self.control_wires, self._values)]
+            return s_prod(factor, prod(*parts, obs))
+
+    def _flipped_decomposition(self) -> list:
+        """``X`` on the controls on 0, the operator controlled on 1s decomposed (itself
+        if it has no decomposition), ``X`` again; recorded where this is called."""
+        zeros = [w for w, v in zip(self.control_wires, self._values) if not v]
+        with recording(Tape()):
+            ones = _make_ctrl(self._base, list(self.control_wires), None, list(self._work) or None,
+                              self.work_wire_type, flatten=False)
+        out = [GATE_CLASSES["PauliX"](wires=w) for w in zeros]
+        try:
+            out += ones.decomposition()
+        except DecompositionUndefinedError:
+            if not _no_gates(ones):
+                _record_gates(ones)
+            out.append(ones)
+        return out + [GATE_CLASSES["PauliX"](wires=w) for w in zeros]
 
     @property
     def hyperparameters(self) -> dict:
