@@ -2597,6 +2597,8 @@ class ControlledOp(SymbolicOp):
         (PennyLane's), that operator itself if it has none."""
         if not all(self._values):
             return self._flipped_decomposition()
+        if self._base.name == "Identity":  # PennyLane's: the identity on all the wires
+            return [GATE_CLASSES["Identity"](wires=list(self.wires))]
         if self._gates is None and not getattr(self._base, "has_decomposition", False):
             raise DecompositionUndefinedError(
                 f"{self.name} has no decomposition: its base {self._base.name} has none and is "
@@ -2626,6 +2628,21 @@ class ControlledOp(SymbolicOp):
         with recording(Tape()):
             parts = [Projector([int(v)], wires=w) for w, v in zip(self.control_wires, self._values)]
             return s_prod(factor, prod(*parts, obs))
+
+    def simplify(self):
+        """PennyLane's: the base simplified and controlled again (a controlled base's
+        controls joined to these); a base that simplifies to the identity is that
+        identity. Made where it is called.
+
+        >>> import qsym as qml
+        >>> qml.ops.op_math.Controlled(qml.ops.op_math.Controlled(qml.S(0), 1), 2).simplify()
+        Controlled(S(0), control_wires=[2, 1])
+        """
+        base = self._base.simplify()  # (ctrl takes it off the tape again)
+        if getattr(base, "name", None) == "Identity":
+            return base
+        return ctrl(base, list(self.control_wires), list(self._values),
+                    work_wires=list(self._work) or None, work_wire_type=self.work_wire_type)
 
     def _flipped_decomposition(self) -> list:
         """``X`` on the controls on 0, the operator controlled on 1s decomposed (itself

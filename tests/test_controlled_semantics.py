@@ -149,3 +149,19 @@ def test_generator_of_a_control_on_zero_is_projectors_times_the_base_generator()
     rz = np.diag([np.exp(-1j * theta / 2), np.exp(1j * theta / 2)])
     g = factor * np.kron(np.kron(p0, p1), z)
     assert np.allclose(expm(1j * theta * g), controlled(rz, [0, 1]))
+
+
+def test_simplify_flattens_nested_controls_and_simplifies_the_base():
+    op = Controlled(Controlled(qml.Hadamard(0), 1), 2).simplify()
+    assert op.base.name == "Hadamard" and list(op.control_wires) == [2, 1]
+    assert np.allclose(op.matrix(wire_order=[2, 1, 0]), controlled(H, [1, 1]))
+    op = Controlled(qml.RX(4 * np.pi + 0.5, wires=0), [1, 2], control_values=[0, 1]).simplify()
+    assert np.isclose(op.base.parameters[0], 0.5) and op.control_values == [False, True]
+    assert np.allclose(op.matrix(wire_order=[1, 2, 0]), controlled(rx(0.5), [0, 1]))
+    assert Controlled(qml.Identity(0), [1]).simplify().name == "Identity"
+
+
+def test_decomposition_of_a_controlled_identity_is_the_identity_on_all_wires():
+    assert Controlled(qml.Identity(0), [1, 2]).decomposition() == [qml.Identity(wires=[1, 2, 0])]
+    decomp = Controlled(qml.Identity(0), [1, 2], control_values=[0, 1]).decomposition()
+    assert decomp == [qml.X(1), qml.Identity(wires=[1, 2, 0]), qml.X(1)]
