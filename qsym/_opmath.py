@@ -2250,8 +2250,7 @@ class AdjointOperation(SymbolicOp):
     def has_decomposition(self) -> bool:
         """Whether there are gates to decompose into: the table's, or the base's
         decomposition reversed and inverted (an operator of your own with one)."""
-        return self._gates is not None or not all(self._values) or bool(
-            getattr(self._base, "has_decomposition", False))
+        return self._gates is not None or bool(getattr(self._base, "has_decomposition", False))
 
     @property
     def grad_method(self):

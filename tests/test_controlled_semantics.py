@@ -165,3 +165,17 @@ def test_decomposition_of_a_controlled_identity_is_the_identity_on_all_wires():
     assert Controlled(qml.Identity(0), [1, 2]).decomposition() == [qml.Identity(wires=[1, 2, 0])]
     decomp = Controlled(qml.Identity(0), [1, 2], control_values=[0, 1]).decomposition()
     assert decomp == [qml.X(1), qml.Identity(wires=[1, 2, 0]), qml.X(1)]
+
+
+def test_adjoint_of_an_operator_of_your_own_without_a_decomposition():
+    # the adjoint's has_decomposition reads only its base (an AttributeError before)
+    class Flip(qml.operation.Operation):
+        num_wires = 1
+
+        @staticmethod
+        def compute_matrix(*params, **hyper):
+            return np.array([[0.0, 1.0], [1.0, 0.0]])
+
+    a = qml.adjoint(Flip(wires=0))
+    assert a.has_decomposition is False
+    assert np.allclose(qml.matrix(a), np.array([[0.0, 1.0], [1.0, 0.0]]))
