@@ -1702,6 +1702,12 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
     >>> c, c.table_gates
     (Controlled(RZ(0.5, wires=[1]), control_wires=[0], control_values=[False]), (X(0), CRZ(0.5, wires=[0, 1]), X(0)))
     """
+    return _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten=True)
+
+
+def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten):
+    """``qml.ctrl``; ``flatten``: a controlled operator given is controlled as its base
+    on all the control wires (PennyLane's ``qml.ctrl``; its ``Controlled(...)`` does not)."""
     controls, values = _control_values(control, control_values)
     if not controls:
         raise WireError("qml.ctrl needs at least one control wire")
@@ -1714,6 +1720,20 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
         raise WireError("Work wires must be different the control_wires and base operation "
                         f"wires. (qml.ctrl: work_wires {list(work)}, control wires "
                         f"{list(controls)}, {op!r})")
+    if getattr(op, "name", None) in ("Barrier", "Snapshot"):
+        take_over(op)  # PennyLane's: not controlled, queued again where ctrl is
+        return op
+    nested = _nested_controls(op) if flatten else None
+    if nested is not None:  # PennyLane's: ctrl(ctrl(U, a), b) is ctrl(U, b + a)
+        base, inner, inner_values, inner_work, inner_type = nested
+        _take_off_tape(op)
+        both = tuple(work) + tuple(w for w in inner_work if w not in work)
+        kind = "borrowed" if (inner_work and inner_type == "borrowed") or (
+            work and work_wire_type == "borrowed") or not both else "zeroed"
+        made = _make_ctrl(base, controls + inner, values + inner_values, list(both) or None,
+                          kind, flatten=True)
+        take_over(made, (op,))  # the operator given leaves the queue
+        return made
     if isinstance(op, Operation) and _no_gates(op):
         if set(controls) & set(op.wires):
             raise WireError(f"qml.ctrl: the control wires {list(controls)} overlap the wires of "
@@ -1740,7 +1760,8 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
             out = [_with_work_wires(out[0], work, work_wire_type)]  # wires: MultiControlledX
         if len(out) == 1 and out[0].name in _PENNYLANE_CONTROLLED and not isinstance(op, SymbolicOp):
             out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
-            if len(out[0].params) == len(op.params) and any(getattr(op, "_tensors", ())):
+            if len(out[0].params) == len(op.params) and any(
+                    t is not None for t in getattr(op, "_tensors", ())):
                 out[0]._tensors = op._tensors  # CRX of RX(tensor): the tensors kept (PennyLane's data)
             return out[0]
         return ControlledOp(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
@@ -1770,6 +1791,24 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+def _nested_controls(op):
+    """Of a controlled operator (``Controlled``, or a controlled gate of the table with a
+    target gate such as ``CY``, ``CRX``): (base, control wires, control values, work wires,
+    work wire type); None for any other operator and for the X-based ones (``CNOT``,
+    ``Toffoli``, ``MultiControlledX``), which ``qml.ctrl`` turns into one ``MultiControlledX``."""
+    if not isinstance(op, Operation) or isinstance(op, ControlledQubitUnitary):
+        return None
+    if isinstance(op, ControlledOp):
+        return (op.base, tuple(op.control_wires), tuple(int(v) for v in op.control_values),
+                tuple(op.work_wires), op.work_wire_type)
+    if op.name in ("CNOT", "Toffoli", "MultiControlledX"):
+        return None
+    if getattr(op, "_ctrl_of", None) is not None or op.name in CONTROLLED_TARGETS:
+        controls = tuple(op.control_wires)
+        return op.base, controls, (1,) * len(controls), (), "borrowed"
+    return None
 
 
 def _with_work_wires(mcx, work_wires, work_wire_type):
@@ -2105,6 +2144,10 @@ class SymbolicOp(Operation):
 
     @property
     def parameter_frequencies(self) -> list:
+        if len(self._gates or ()) != 1:  # several gates, or none (a base of your own)
+            raise ParameterFrequenciesUndefinedError(
+                f"Operation {self.name} does not have parameter frequencies defined: it is not "
+                "applied as one gate of the table (one with a generator has them)")
         (g,) = self._gates
         return g.parameter_frequencies
 
@@ -2219,6 +2262,11 @@ class AdjointOperation(SymbolicOp):
         """Whether there are gates to decompose into: the table's, or the base's
         decomposition reversed and inverted (an operator of your own with one)."""
         return self._gates is not None or bool(getattr(self._base, "has_decomposition", False))
+
+    @property
+    def grad_method(self):
+        """The base's (PennyLane's rule)."""
+        return getattr(self._base, "grad_method", "A" if self.num_params else None)
 
     def decomposition(self) -> list:
         """The inverse table gates; of a base of your own, the adjoint of each gate of the
@@ -2534,21 +2582,93 @@ class ControlledOp(SymbolicOp):
         return bool(getattr(self._base, "has_matrix", True))
 
     @property
+    def has_sparse_matrix(self) -> bool:
+        """Whether the base has a sparse or a dense matrix (PennyLane's rule)."""
+        return bool(getattr(self._base, "has_sparse_matrix", False)
+                    or getattr(self._base, "has_matrix", True))
+
+    @property
     def has_decomposition(self) -> bool:
         """Whether there are gates to decompose into: the table's, or the base's
         decomposition controlled (an operator of your own with one)."""
-        return self._gates is not None or bool(getattr(self._base, "has_decomposition", False))
+        return self._gates is not None or not all(self._values) or bool(
+            getattr(self._base, "has_decomposition", False))
+
+    @property
+    def grad_method(self):
+        """The base's (PennyLane's rule)."""
+        return getattr(self._base, "grad_method", "A" if self.num_params else None)
 
     def decomposition(self) -> list:
         """The table gates it applies; of a base of your own, each gate of the base's
         decomposition controlled the same way (PennyLane's decomposition of a
-        ``Controlled`` whose base has no controlled form)."""
+        ``Controlled`` whose base has no controlled form). With a control on 0: ``X`` on
+        those controls around the decomposition of the operator controlled on 1s
+        (PennyLane's), that operator itself if it has none."""
+        if not all(self._values):
+            return self._flipped_decomposition()
+        if self._base.name == "Identity":  # PennyLane's: the identity on all the wires
+            return [GATE_CLASSES["Identity"](wires=list(self.wires))]
+        if self._gates is None and not getattr(self._base, "has_decomposition", False):
+            raise DecompositionUndefinedError(
+                f"{self.name} has no decomposition: its base {self._base.name} has none and is "
+                "not a gate of qsym's table (define compute_decomposition, or qml.define_gate)")
         if self._gates is not None or not getattr(self._base, "has_decomposition", False):
             return super().decomposition()
         with recording(Tape()):
             parts = list(self._base.decomposition())
         return [ctrl(g, control=list(self.control_wires), control_values=list(self._values),
                      work_wires=list(self._work) or None) for g in parts]
+
+    @property
+    def has_generator(self) -> bool:
+        """Applied as one gate: that gate's; else the base's (PennyLane's rule)."""
+        if len(self._gates or ()) == 1:
+            return self._gates[0].has_generator
+        return bool(getattr(self._base, "has_generator", False))
+
+    def generator(self):
+        """Applied as one gate: that gate's generator; else the projectors of the
+        controls on their values times the base's generator (PennyLane's)."""
+        if len(self._gates or ()) == 1:
+            return self._gates[0].generator()
+        from ._operations import Projector
+
+        obs, factor = generator(self._base, "prefactor")  # the scalar kept outside
+        with recording(Tape()):
+            parts = [Projector([int(v)], wires=w) for w, v in zip(self.control_wires, self._values)]
+            return s_prod(factor, prod(*parts, obs))
+
+    def simplify(self):
+        """PennyLane's: the base simplified and controlled again (a controlled base's
+        controls joined to these); a base that simplifies to the identity is that
+        identity. Made where it is called.
+
+        >>> import qsym as qml
+        >>> qml.ops.op_math.Controlled(qml.ops.op_math.Controlled(qml.S(0), 1), 2).simplify()
+        Controlled(S(0), control_wires=[2, 1])
+        """
+        base = self._base.simplify()  # (ctrl takes it off the tape again)
+        if getattr(base, "name", None) == "Identity":
+            return base
+        return ctrl(base, list(self.control_wires), list(self._values),
+                    work_wires=list(self._work) or None, work_wire_type=self.work_wire_type)
+
+    def _flipped_decomposition(self) -> list:
+        """``X`` on the controls on 0, the operator controlled on 1s decomposed (itself
+        if it has no decomposition), ``X`` again; recorded where this is called."""
+        zeros = [w for w, v in zip(self.control_wires, self._values) if not v]
+        with recording(Tape()):
+            ones = _make_ctrl(self._base, list(self.control_wires), None, list(self._work) or None,
+                              self.work_wire_type, flatten=False)
+        out = [GATE_CLASSES["PauliX"](wires=w) for w in zeros]
+        try:
+            out += ones.decomposition()
+        except DecompositionUndefinedError:
+            if not _no_gates(ones):
+                _record_gates(ones)
+            out.append(ones)
+        return out + [GATE_CLASSES["PauliX"](wires=w) for w in zeros]
 
     @property
     def hyperparameters(self) -> dict:
@@ -2844,8 +2964,8 @@ class Controlled(metaclass=_Marked):
 
     def __new__(cls, base, control_wires, control_values=None, work_wires=None,
                 work_wire_type="borrowed", id=None):
-        return ctrl(base, control_wires, control_values=control_values, work_wires=work_wires,
-                    work_wire_type=work_wire_type)
+        return _make_ctrl(base, control_wires, control_values, work_wires, work_wire_type,
+                          flatten=False)
 
 
 class Pow(metaclass=_Marked):
