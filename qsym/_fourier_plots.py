@@ -173,15 +173,24 @@ def violin(coeffs, n_inputs, ax, colour_dict=None, show_freqs=True):
     ['-1', ' 0', ' 1']
     >>> plt.close(fig)
     """
+    def draw(axis, values, colour):
+        for body in axis.violinplot(values, showextrema=False)["bodies"]:
+            body.set_color(colour)
+            body.set_alpha(0.7)
+
+    return _real_and_imaginary(coeffs, n_inputs, ax, colour_dict, show_freqs, draw)
+
+
+def _real_and_imaginary(coeffs, n_inputs, ax, colour_dict, show_freqs, draw):
+    """:func:`violin`'s and :func:`box`'s frame: the coefficient sets checked, the real parts
+    drawn on ``ax[0]`` and the imaginary parts on ``ax[1]`` by ``draw(axis, values, colour)``
+    at ``x = 1, 2, ...``, each axis labelled, the frequencies below; ``ax`` returned."""
     coeffs = _validate_coefficients(coeffs, n_inputs, True)
     axes = _axes_pair(ax)
     colour_dict = colour_dict or _PAIR_COLOURS
     labels, data = _extract_data_and_labels(coeffs)
     for part, axis in zip(("real", "imag"), axes):
-        drawn = axis.violinplot(data[part], showextrema=False)
-        for body in drawn["bodies"]:
-            body.set_color(colour_dict[part])
-            body.set_alpha(0.7)
+        draw(axis, data[part], colour_dict[part])
         axis.set_ylabel(part)
         axis.xaxis.set_ticks(_onp.arange(1, len(labels) + 1))
         _adjust_spine_placement(axis)
@@ -207,17 +216,10 @@ def box(coeffs, n_inputs, ax, colour_dict=None, show_freqs=True, show_fliers=Tru
     [-0.2, 0.0, 0.2]
     >>> plt.close(fig)
     """
-    coeffs = _validate_coefficients(coeffs, n_inputs, True)
-    axes = _axes_pair(ax)
-    colour_dict = colour_dict or _PAIR_COLOURS
-    labels, data = _extract_data_and_labels(coeffs)
-    for part, axis in zip(("real", "imag"), axes):
-        axis.boxplot(data[part], showfliers=show_fliers, **_box_style(colour_dict[part]))
-        _adjust_spine_placement(axis)
-        axis.set_ylabel(part)
-        axis.xaxis.set_ticks(_onp.arange(1, len(labels) + 1))
-    _label_frequencies(axes, labels, show_freqs)
-    return ax
+    def draw(axis, values, colour):
+        axis.boxplot(values, showfliers=show_fliers, **_box_style(colour))
+
+    return _real_and_imaginary(coeffs, n_inputs, ax, colour_dict, show_freqs, draw)
 
 
 def bar(coeffs, n_inputs, ax, colour_dict=None, show_freqs=True):

@@ -191,12 +191,7 @@ def cycle_mixer(graph) -> LinearCombination:
     ([0.25, 0.25, 0.25, -0.25], [X(0) @ X(1) @ X(5), Y(0) @ Y(1) @ X(5)])
     """
     _check(graph, ("nx.DiGraph", "rx.PyDiGraph"), _DIRECTED)
-    coeffs, ops = [], []
-    for edge in _edges(graph):
-        part = _partial_cycle_mixer(graph, edge)
-        coeffs += part.coeffs
-        ops += part.ops
-    return LinearCombination(coeffs, ops)
+    return _joined(_partial_cycle_mixer(graph, edge) for edge in _edges(graph))
 
 
 def _weight(edge, data):
@@ -296,15 +291,19 @@ def _inner_net_flow_constraint_hamiltonian(graph, node) -> LinearCombination:
     return _one_group(_merged(*_square_hamiltonian_terms(coeffs, ops)))
 
 
-def _over_nodes(graph, inner) -> LinearCombination:
-    """The terms of ``inner(graph, node)`` for every node of a directed graph, in order."""
-    _directed(graph)
+def _joined(parts) -> LinearCombination:
+    """The terms of the sums ``parts``, one after the other, as written (not merged)."""
     coeffs, ops = [], []
-    for node in _nodes(graph):
-        part = inner(graph, node)
+    for part in parts:
         coeffs += part.coeffs
         ops += part.ops
     return LinearCombination(coeffs, ops)
+
+
+def _over_nodes(graph, inner) -> LinearCombination:
+    """The terms of ``inner(graph, node)`` for every node of a directed graph, in order."""
+    _directed(graph)
+    return _joined(inner(graph, node) for node in _nodes(graph))
 
 
 def out_flow_constraint(graph) -> LinearCombination:
