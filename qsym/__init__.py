@@ -149,9 +149,11 @@ from . import templates  # noqa: E402
 from . import _template_core  # noqa: E402
 from ._template_core import AbstractArray as _AbstractArray, Subroutine as _Subroutine  # noqa: E402
 from ._template_core import SubroutineOp as _SubroutineOp  # noqa: E402
+from ._template_core import CollectedSubroutine as _CollectedSubroutine  # noqa: E402
 # PennyLane 0.45's qml.templates.Subroutine, SubroutineOp, AbstractArray (module qml.templates.core)
 templates.Subroutine, templates.SubroutineOp, templates.AbstractArray = _Subroutine, _SubroutineOp, _AbstractArray
 templates.core = __import__("sys").modules[f"{__name__}.templates.core"] = _template_core
+templates.CollectedSubroutine = _CollectedSubroutine
 from .templates import layer  # noqa: E402
 from .templates import (  # noqa: E402
     QubitCarry,
@@ -299,8 +301,8 @@ from . import _mcm as _mcm  # noqa: E402
 # PennyLane's mid-circuit measurement classes in qml.ops (and qml.ops.mid_measure)
 ops.mid_measure = type(ops)(
     MidMeasure=_mcm.MidMeasure, MeasurementValue=_mcm.MeasurementValue, measure=measure,
-    get_mcm_predicates=_mcm.get_mcm_predicates)
-for _name in ("MidMeasure", "MeasurementValue", "measure", "get_mcm_predicates"):
+    get_mcm_predicates=_mcm.get_mcm_predicates, PauliMeasure=_mcm.PauliMeasure)
+for _name in ("MidMeasure", "MeasurementValue", "measure", "get_mcm_predicates", "PauliMeasure"):
     setattr(ops, _name, getattr(ops.mid_measure, _name))
 ops.Conditional = ops.op_math.Conditional = _mcm.Conditional
 ops.cond = ops.op_math.cond = cond
@@ -424,6 +426,11 @@ drawer = _unsupported.partial_namespace(
                                               "cwire_connections")}))
 __import__("sys").modules[f"{__name__}.drawer"] = drawer
 __import__("sys").modules[f"{__name__}.drawer.utils"] = drawer.utils
+from . import _labelled_ops  # noqa: E402
+# qml.drawer.label (the function) and PennyLane's module path qml.drawer.label.LabelledOp
+drawer.label = _labelled_ops.label
+_labelled_ops.module_path(f"{__name__}.drawer.label", "PennyLane's qml.drawer.label",
+                          LabelledOp=_labelled_ops.LabelledOp, label=_labelled_ops.label)
 # PennyLane's qml.tape, qml.queuing and qml.operation: the names qsym provides (for
 # inspecting gates and decompositions); their other names raise an AttributeError
 from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedObj as _WrappedObj  # noqa: E402
@@ -519,6 +526,15 @@ from .transforms import (  # noqa: E402
     transform,
 )
 from . import fourier, kernels, pytrees  # noqa: E402
+from . import _pulse  # noqa: E402
+# qml.pulse: ParametrizedHamiltonian and ParametrizedEvolution (its other names refused)
+pulse = _unsupported.partial_namespace(
+    "pulse", ParametrizedHamiltonian=_pulse.ParametrizedHamiltonian,
+    ParametrizedEvolution=_pulse.ParametrizedEvolution)
+__import__("sys").modules[f"{__name__}.pulse"] = pulse
+# PennyLane's module path qml.fourier.mark.MarkedOp (qml.fourier.mark is the function)
+_labelled_ops.module_path(f"{__name__}.fourier.mark", "PennyLane's qml.fourier.mark",
+                          MarkedOp=_labelled_ops.MarkedOp, mark=_labelled_ops.mark)
 from . import shadows  # noqa: E402
 from . import typing  # noqa: E402  (PennyLane's qml.typing)
 from . import decomposition  # noqa: E402

@@ -293,8 +293,10 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
             else:
                 m = meas[k]
                 rs = [row_of[w] for w in m_wires(m) if w in row_of]
-                if m.kind != "state" or m.reduce:  # PennyLane groups measurements with wires only
-                    _group(strs, rs)
+                written = getattr(m, "label", ())  # (name, observable, wires written, ...)
+                no_wires = len(written) > 2 and not written[1] and written[2] == 0
+                if (m.kind != "state" or m.reduce) and not no_wires:
+                    _group(strs, rs)  # PennyLane groups measurements with wires only
                 label = _measurement_label(m, circuit, m_notes[k] if m_notes else None, matrices)
                 for r in rs:
                     strs[r] += label
@@ -1535,33 +1537,86 @@ _SNAPSHOT_MARKS = _threading.local()  # .marks: the list qml.snapshots is fillin
 
 
 class Snapshot:
-    """PennyLane's ``qml.Snapshot(tag=None)``: marks a point of a circuit function whose
-    state :func:`snapshots` returns; a QNode's own evaluation ignores it. A snapshot of a
-    measurement (``measurement=``) is not supported (``MeasurementError``).
+    """PennyLane's ``qml.Snapshot(tag=None, measurement=None, shots="workflow")``: marks a
+    point of a circuit function where :func:`snapshots` records the state, or the
+    ``measurement`` given (``qml.expval``, ``qml.var``, ``qml.probs``, ``qml.state``,
+    ``qml.density_matrix``: taken out of the circuit's own measurements, as PennyLane
+    does); a QNode's own evaluation ignores it.
 
     >>> import qsym as qml
     >>> @qml.qnode(qml.device("default.qubit", wires=1))
     ... def c():
     ...     qml.Snapshot("start")
     ...     qml.PauliX(wires=0)
+    ...     qml.Snapshot("z", measurement=qml.expval(qml.PauliZ(0)))
     ...     return qml.expval(qml.PauliZ(0))
     >>> float(c())
     -1.0
+    >>> qml.Snapshot("z", measurement=qml.expval(qml.PauliZ(0)))
+    <Snapshot: tag=z, measurement=expval(Z(0)), shots=workflow>
     """
 
     def __init__(self, tag=None, measurement=None, shots="workflow"):
-        from .errors import MeasurementError
+        from ._opmath import QueuingManager
         from ._trace import active_tape
+        from ._operations import MeasurementProcess, state
 
-        if measurement is not None:
-            raise MeasurementError(
-                "qml.Snapshot(measurement=...) is not supported by qsym: a snapshot records "
-                "the state (qml.state()); measure the state it returns")
+        if tag is not None and not isinstance(tag, (str, int)):
+            raise ValueError("Snapshot tags can only be of type 'str'")
+        if measurement is None:
+            measurement = state()
+        if not isinstance(measurement, MeasurementProcess):
+            raise ValueError(f"The measurement {type(measurement).__name__} is not supported as "
+                             f"it is not an instance of {MeasurementProcess}")
+        QueuingManager.remove(measurement)
+        if measurement.kind == "state" and shots == "workflow":
+            shots = None  # a state is always exact (PennyLane's)
         self.tag = tag
+        self.hyperparameters = {"tag": tag, "measurement": measurement, "shots": shots}
         marks = getattr(_SNAPSHOT_MARKS, "marks", None)
         if marks is not None:  # inside qml.snapshots: where the state is taken
             tape = active_tape()
-            marks.append((tag, len(tape.items) if tape is not None else 0))
+            marks.append((tag, len(tape.items) if tape is not None else 0, measurement))
+
+    @property
+    def measurement(self):
+        """What the snapshot records (``qml.state()`` unless given)."""
+        return self.hyperparameters["measurement"]
+
+    def __repr__(self):
+        h = self.hyperparameters
+        return f"<Snapshot: tag={self.tag}, measurement={h['measurement']}, shots={h['shots']}>"
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        return "|Snap|"
+
+
+def _snapshot_value(m, state, order: list):
+    """The exact value of the measurement ``m`` on ``state`` (over the wires ``order``, the
+    first most significant), for :func:`snapshots`."""
+    from .errors import MeasurementError
+
+    n = len(order)
+    if m.kind in ("expval", "var") and m.obs is not None:
+        o = matrix(m.obs, wire_order=order)
+        mean = float(np.real(np.vdot(state, o @ state)))
+        if m.kind == "expval":
+            return np.float64(mean)
+        return np.float64(float(np.real(np.vdot(o @ state, o @ state))) - mean ** 2)
+    if m.kind == "state" and not m.wires:
+        return state
+    if m.kind in ("probs", "state") and not getattr(m, "diag", ()):
+        keep = [order.index(w) for w in (m.wires or order)]
+        psi = state.reshape((2,) * n)
+        rest = [i for i in range(n) if i not in keep]
+        if m.kind == "probs":
+            p = np.sum(np.abs(psi) ** 2, axis=tuple(rest)) if rest else np.abs(psi) ** 2
+            return np.transpose(p, np.argsort(np.argsort(keep))).reshape(-1) if keep else p
+        psi = np.transpose(psi, keep + rest).reshape(2 ** len(keep), -1)
+        return psi @ psi.conj().T
+    raise MeasurementError(
+        f"qml.snapshots: a snapshot of {m!r} is not supported by qsym (snapshots are exact: "
+        "expval, var, probs of wires, state or density_matrix)")
 
 
 def snapshots(qnode) -> Callable:
@@ -1601,13 +1656,13 @@ def snapshots(qnode) -> Callable:
         for _, o in gates:
             order.extend(w for w in o.wires if w not in order)
         out = {}
-        for k, (tag, n) in enumerate(marks):
+        for k, (tag, n, m) in enumerate(marks):
             state = np.zeros(2 ** len(order), dtype=complex)
             state[0] = 1.0
             for i, o in gates:
                 if i < n:
                     state = matrix(o, wire_order=order) @ state
-            out[k if tag is None else tag] = state
+            out[k if tag is None else tag] = _snapshot_value(m, state, order)
         out["execution_results"] = qnode(*args, **kwargs)
         return out
 

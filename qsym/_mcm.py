@@ -32,7 +32,7 @@ import uuid
 import numpy as np
 
 from . import _operations as ops_mod
-from ._opmath import ctrl
+from ._opmath import Operator, ctrl
 from ._shapes import format_values, tree_spec
 from ._trace import TAPE_REWRITES, Tape, active_tape, recording
 from .errors import ConditionalTransformError, MeasurementError, WireError
@@ -332,6 +332,81 @@ class MeasurementValue:
 
 
 _MEASUREMENT_IDS = itertools.count(1)
+
+
+class PauliMeasure(Operator):
+    """PennyLane's ``qml.ops.PauliMeasure``: a measurement of the Pauli product
+    ``pauli_word`` (letters X, Y, Z, one per wire) in the middle of a circuit, with an
+    optional ``postselect`` (0 or 1) and ``meas_uid``. A record for analysing programs:
+    PennyLane executes it on no device, and a qsym circuit refuses it with what to do
+    (rotate the word to Z and use :func:`measure`).
+
+    >>> op = PauliMeasure("XY", wires=[0, 2])
+    >>> op, op.pauli_word, op.label(), op.label(wire=2)
+    (PauliMeasure('XY', wires=[0, 2]), 'XY', '┤↗XY├', '┤↗Y├')
+    """
+
+    num_params = 0
+
+    def __init__(self, pauli_word: str, wires, postselect=None, id=None, meas_uid=None):  # noqa: A002
+        if id is not None:
+            import warnings
+
+            from .exceptions import PennyLaneDeprecationWarning
+
+            warnings.warn("The 'id' argument has been renamed to 'meas_uid'. Access through "
+                          "'id' will be removed in v0.46.", PennyLaneDeprecationWarning,
+                          stacklevel=2)
+            meas_uid = id if meas_uid is None else meas_uid
+        if not isinstance(pauli_word, str) or not all(c in "XYZ" for c in pauli_word):
+            raise ValueError(f'The given Pauli word "{pauli_word}" contains characters that '
+                             "are not allowed. Allowed characters are X, Y and Z.")
+        wires = Wires(wires)
+        if len(pauli_word) != len(wires):
+            raise ValueError(
+                "The number of wires must be equal to the length of the Pauli word. The "
+                f"Pauli word {pauli_word} has length {len(pauli_word)} and {len(wires)} "
+                f"wires were given: {wires}.")
+        tape = active_tape()
+        if tape is not None and tape.log is None:
+            raise MeasurementError(
+                f"qml.ops.PauliMeasure('{pauli_word}') in a circuit: a Pauli product "
+                "measurement runs on no device (PennyLane's neither); rotate each wire's "
+                "Pauli to Z (H for X; S^dagger then H for Y), measure the parity with "
+                "CNOTs onto one wire and qml.measure it")
+        super().__init__(wires=wires, pauli_word=pauli_word, postselect=postselect,
+                         meas_uid=meas_uid)
+
+    @property
+    def pauli_word(self) -> str:
+        """The Pauli word measured."""
+        return dict(self.hyper)["pauli_word"]
+
+    @property
+    def postselect(self):
+        """The outcome kept (0, 1) or None."""
+        return dict(self.hyper)["postselect"]
+
+    @property
+    def meas_uid(self):
+        """The measurement's own id."""
+        return dict(self.hyper)["meas_uid"]
+
+    def __repr__(self):
+        return f"PauliMeasure('{self.pauli_word}', wires={self.wires.tolist()})"
+
+    def label(self, decimals=None, base_label=None, cache=None, wire=None) -> str:
+        post = "" if self.postselect is None else ("₁" if self.postselect == 1 else "₀")
+        word = self.pauli_word if wire is None else self.pauli_word[self.wires.index(wire)]
+        return f"┤↗{post}{word}├"
+
+    @property
+    def hash(self) -> int:
+        return hash((type(self).__name__, self.pauli_word, tuple(self.wires.tolist()),
+                     self.meas_uid))
+
+    def __hash__(self):
+        return self.hash
 
 
 def measure(wires, reset=False, postselect=None) -> MeasurementValue:

@@ -1216,6 +1216,8 @@ class Operation:
     def __mul__(self, other):
         if isinstance(other, OPERATORS):
             return Prod(self, other, _flat=True)
+        if callable(other) and CALLABLE_SCALING:  # f(p, t) * op: qml.pulse's Hamiltonian
+            return CALLABLE_SCALING[0](other, self)
         return SProd(other, self, _flat=True)
 
     __rmul__ = __mul__
@@ -1595,7 +1597,8 @@ def _compare_controlled(op1, op2, check_interface, check_trainability, rtol, ato
 def _compare_symbolic(op1, op2, check_interface, check_trainability, rtol, atol):
     """PennyLane's comparison of two operators made from a base (same type): ``Adjoint``
     (``qml.adjoint``) and ``Pow`` (``qml.pow``: the same exponent, its trainability) by
-    their bases; any other (a ``SymbolicOp`` of your own) is not equal, as PennyLane has
+    their bases, a wrapper with a setting of its own (``equal_first``: ``LabelledOp``'s
+    label, ``MarkedOp``'s marker) by it and then its base; any other (a ``SymbolicOp`` of your own) is not equal, as PennyLane has
     no rule for it (its arithmetic depth named)."""
     if not getattr(op1, "compared_by_base", False):
         d1, d2 = op1.arithmetic_depth, op2.arithmetic_depth
@@ -1603,6 +1606,9 @@ def _compare_symbolic(op1, op2, check_interface, check_trainability, rtol, atol)
             return f"op1 and op2 have different arithmetic depths. Got {d1} and {d2}"
         return f"op1 and op2 have arithmetic depth > 0. Got arithmetic depth {d1}"
     h1, h2 = dict(op1.hyper), dict(op2.hyper)
+    first = getattr(op1, "equal_first", None)  # a wrapper's own setting (a label, a marker)
+    if first is not None and (why := first(op2)) is not True:
+        return why
     if "z" in h1:
         (t1, i1), (t2, i2) = _trainability(h1["z"]), _trainability(h2["z"])
         if check_interface and i1 != i2:
@@ -2589,6 +2595,8 @@ class Observable:
     def __mul__(self, other):
         if isinstance(other, OPERATORS):
             return self @ other
+        if callable(other) and CALLABLE_SCALING:  # f(p, t) * op: qml.pulse's Hamiltonian
+            return CALLABLE_SCALING[0](other, self)
         return SProd(other, self, _flat=True)
 
     __rmul__ = __mul__
@@ -2624,6 +2632,8 @@ class Observable:
 
 
 OPERATORS = (Observable, Operation, GateSequence)  # the operands of operator arithmetic
+# ``f * op`` for a function ``f(p, t)``: qsym._pulse registers its ParametrizedHamiltonian here
+CALLABLE_SCALING: list = []
 
 
 def mark_used(op) -> None:
@@ -3597,6 +3607,8 @@ class LinearCombination(Sum):
     def __mul__(self, other):
         if isinstance(other, OPERATORS):
             return self @ other
+        if callable(other) and CALLABLE_SCALING:  # f(p, t) * op: qml.pulse's Hamiltonian
+            return CALLABLE_SCALING[0](other, self)
         if isinstance(other, numbers.Number) and all(isinstance(c, numbers.Number) for c in self._coeffs):
             return LinearCombination(list(np.multiply(other, self._coeffs)), self._ops)
         return LinearCombination([c * other for c in self._coeffs], self._ops)

@@ -3498,10 +3498,34 @@ class ErrorOperation(Operation):
                                   "qml.resource.SpectralNormError")
 
 
-# PennyLane's paths: qml.resource.ErrorOperation, qml.resource.error.ErrorOperation
+class ResourcesOperation(Operation):
+    """PennyLane's ``qml.resource.ResourcesOperation``: an operation of your own that reports
+    what it costs. Subclass it and define ``resources()`` returning a
+    ``qml.resource.Resources``.
+
+    >>> import qsym as qml
+    >>> class TwoCNOTs(qml.resource.ResourcesOperation):
+    ...     num_wires = 2
+    ...     def resources(self):
+    ...         return qml.resource.Resources(num_wires=2, num_gates=2,
+    ...                                       gate_types={"CNOT": 2}, gate_sizes={2: 2}, depth=2)
+    >>> TwoCNOTs(wires=[0, 1]).resources().num_gates
+    2
+    """
+
+    def resources(self):
+        """The operation's resources: defined by each subclass."""
+        raise NotImplementedError(f"{type(self).__name__} is a ResourcesOperation without a "
+                                  "resources() method: define resources() returning a "
+                                  "qml.resource.Resources")
+
+
+# PennyLane's paths: qml.resource.ErrorOperation, qml.resource.error.ErrorOperation,
+# qml.resource.ResourcesOperation
 from . import resource as _resource  # noqa: E402
 
 _resource.ErrorOperation = _resource.error.ErrorOperation = ErrorOperation
+_resource.ResourcesOperation = ResourcesOperation
 
 
 # --- PennyLane's compute-uncompute pattern ---------------------------------------------------

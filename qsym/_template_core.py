@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._trace import Tape, recording
+from ._trace import Tape, active_tape, recording
 from .errors import ArgumentError, WireError
 from .templates import Template
 from .wires import Wires
@@ -173,6 +173,59 @@ class SubroutineOp(Template):
     def __repr__(self):
         inputs = ", ".join(f"{k}={v}" for k, v in self._bound_args.arguments.items())
         return f"<{self.name}({inputs})>"
+
+
+class CollectedSubroutine(Template):
+    """PennyLane's ``qml.templates.core.CollectedSubroutine``: one subroutine as a program
+    collector saw it, nothing but a ``name`` and the operators it decomposes into
+    (``decomp``), on their wires. Made where those operators were queued, it takes their
+    place, as PennyLane's does.
+
+    >>> import qsym as qml
+    >>> with qml.queuing.AnnotatedQueue() as q:
+    ...     op = CollectedSubroutine("Bell", [qml.H(0), qml.CNOT([0, 1])])
+    >>> op, op.name, op.wires, op.decomposition()
+    (<CollectedSubroutine: Bell>, 'Bell', Wires([0, 1]), [H(0), CNOT(wires=[0, 1])])
+    >>> list(q.queue)
+    [<CollectedSubroutine: Bell>]
+    """
+
+    def __init__(self, name: str, decomp):
+        self._name, self._decomp = name, list(decomp)
+        self.wires = Wires.all_wires([op.wires for op in self._decomp])
+        self.id = None
+        outer = active_tape()
+        if outer is not None:  # the operators it holds were queued: this takes their place
+            for op in self._decomp:
+                outer.remove(op)
+        self._record()
+
+    def _build(self):
+        tape = active_tape()
+        for op in self._decomp:
+            for gate in getattr(op, "table_gates", (op,)):
+                tape.append(gate)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def parameters(self) -> list:
+        return []
+
+    def decomposition(self) -> list:
+        return list(self._decomp)
+
+    def _flatten(self):
+        return tuple(self._decomp), self._name
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(metadata, data)
+
+    def __repr__(self):
+        return f"<CollectedSubroutine: {self._name}>"
 
 
 class Subroutine:

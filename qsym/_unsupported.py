@@ -49,7 +49,9 @@ NAMESPACES = {
                         "a device that runs each shot's mid-circuit measurements natively); "
                         "qsym defers mid-circuit measurements: use qml.defer_measurements, or "
                         "mcm_method='one-shot', which qsym runs deferred",
-    "pulse": "PennyLane's pulse programming (qml.pulse)",
+    "pulse": "PennyLane's pulse programming (qml.pulse; ParametrizedHamiltonian and "
+             "ParametrizedEvolution's matrix are provided, qsym's circuits do not simulate "
+             "pulses)",
     "drawer": "PennyLane's drawing internals (qml.drawer): use qml.draw or qml.draw_mpl "
               "(qml.drawer.use_style and available_styles are provided)",
     "tape": "PennyLane's tape internals (qml.tape; QuantumScript, QuantumTape and "
@@ -133,12 +135,6 @@ def partial_namespace(name: str, **provided) -> _PartialNamespace:
 # PennyLane classes qsym does not provide, importable by their module paths (so a program or
 # test module that imports one still loads): making one raises a GateError that names it
 CLASSES = {
-    "drawer.label.LabelledOp": "PennyLane's drawing label wrapper (qml.drawer.label."
-                               "LabelledOp): give the gate an id, or draw with qml.draw",
-    "fourier.mark.MarkedOp": "PennyLane's marked-operator wrapper (qml.fourier.mark returns "
-                             "the gate with its marker as the id in qsym)",
-    "ops.PauliMeasure": "PennyLane's mid-circuit Pauli product measurement (qml.ops."
-                        "PauliMeasure): rotate to the Z basis and use qml.measure",
     "CircuitGraph": "PennyLane's DAG of a circuit (qml.CircuitGraph, tape.graph): read "
                     "tape.operations and their wires",
     "devices._qubit_device.QubitDevice": "PennyLane's legacy device API (QubitDevice, the "
@@ -150,7 +146,8 @@ CLASSES = {
     "devices.LegacyDevice": "PennyLane's legacy device API (LegacyDevice, the base class of "
                             "devices before qml.devices.Device; no qsym device is one): use "
                             "qml.device('default.qubit', ...) or subclass qml.devices.Device",
-    "pulse.ParametrizedEvolution": "PennyLane's pulse programming (qml.pulse)",
+    "FromBloq": "PennyLane's adapter of Qualtran bloqs (qml.FromBloq): qsym does not read "
+                "Qualtran programs; write the bloq's gates as a circuit function",
 }
 
 
@@ -160,12 +157,12 @@ def unsupported_class(path: str) -> type:
     :class:`~qsym.errors.GateError` naming it (a :class:`~qsym.errors.DeviceError` for a
     device class, ``devices.<name>``).
 
-    >>> cls = unsupported_class("ops.PauliMeasure")
+    >>> cls = unsupported_class("FromBloq")
     >>> try:
-    ...     cls("XY", wires=[0, 1])
+    ...     cls(None, wires=[0, 1])
     ... except GateError as exc:
-    ...     print(str(exc)[:45])
-    qml.ops.PauliMeasure is not supported by qsym
+    ...     print(str(exc)[:37])
+    qml.FromBloq is not supported by qsym
     """
     what = CLASSES[path]
     error = DeviceError if path.startswith("devices.") else GateError

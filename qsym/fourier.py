@@ -32,7 +32,9 @@ import sympy as _sp
 from . import numpy as _qnp
 from . import rules as _rules
 from ._fourier_plots import format_nvec, visualize
+from ._labelled_ops import MarkedOp, mark
 from .errors import SpectrumError
+from .exceptions import PennyLaneDeprecationWarning
 
 __all__ = ["coefficients", "join_spectra", "qnode_spectrum", "circuit_spectrum", "mark",
            "get_spectrum", "format_nvec", "reconstruct"]
@@ -165,30 +167,17 @@ def get_spectrum(op, decimals):
     return _gate_spectrum(op, 0, decimals)
 
 
-def mark(op, marker):
-    """Mark a gate as data-encoding for :func:`circuit_spectrum` (PennyLane's
-    ``qml.fourier.mark``; qsym keeps the marker as the gate's ``id``, PennyLane's older
-    spelling ``qml.RX(x, wires=0, id="x0")``, which works too). The gate is returned.
-
-    >>> import qsym as qml
-    >>> mark(qml.RX(0.3, wires=0), "x0").id
-    'x0'
-    """
-    op.id = marker
-    return op
-
-
 def circuit_spectrum(qnode, encoding_gates=None, decimals=8):
-    """``circuit_spectrum(qnode)(*args)``: the frequencies of the gates marked with an id
-    (``id="x0"`` or :func:`mark`), joined per id, ``{id: [-w, ..., 0, ..., w]}``, as
-    PennyLane's (the ids in ``encoding_gates`` only, an absent one with ``[]``). The
-    marked gates must have one parameter.
+    """``circuit_spectrum(qnode)(*args)``: the frequencies of the gates marked with
+    :func:`mark` (or, PennyLane's deprecated spelling, an ``id="x0"``), joined per marker,
+    ``{marker: [-w, ..., 0, ..., w]}``, as PennyLane's (the markers in ``encoding_gates``
+    only, an absent one with ``[]``). The marked gates must have one parameter.
 
     >>> import qsym as qml
     >>> @qml.qnode(qml.device("default.qubit", wires=2))
     ... def f(x):
-    ...     qml.RX(x, wires=0, id="x")
-    ...     qml.RY(x, wires=1, id="x")
+    ...     mark(qml.RX(x, wires=0), "x")
+    ...     mark(qml.RY(x, wires=1), "x")
     ...     return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
     >>> [float(w) for w in circuit_spectrum(f)(0.4)["x"]]
     [-2.0, -1.0, 0.0, 1.0, 2.0]
@@ -198,7 +187,15 @@ def circuit_spectrum(qnode, encoding_gates=None, decimals=8):
     def wrapper(*args, **kwargs):
         freqs = {}
         for op in construct_tape(qnode)(*args, **kwargs).operations:
-            marker = getattr(op, "id", None)
+            if isinstance(op, MarkedOp):
+                op, marker = op.base, op.marker
+            else:
+                marker = getattr(op, "id", None)
+                if marker is not None:
+                    warnings.warn("Using 'id' with 'circuit_spectrum' is deprecated and will be "
+                                  "removed in v0.46. Instead, please use "
+                                  "'pennylane.fourier.mark' to add a marker to your operator. ",
+                                  PennyLaneDeprecationWarning, stacklevel=2)
             if marker is None or (encoding_gates is not None and marker not in encoding_gates):
                 continue
             if len(op.parameters) != 1:

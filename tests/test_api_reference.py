@@ -73,7 +73,7 @@ def test_private_modules_still_import_by_their_path():
     assert "RX" in qsym._gates.GATES
 
 
-@pytest.mark.parametrize("name", ["broadcast", "qinfo", "pulse"])
+@pytest.mark.parametrize("name", ["broadcast", "qinfo", "qnn"])
 def test_pennylane_names_qsym_lacks_say_so(name):
     with pytest.raises(AttributeError, match=rf"^qml\.{name} is not supported by qsym: "):
         getattr(qml, name)
@@ -81,8 +81,8 @@ def test_pennylane_names_qsym_lacks_say_so(name):
     # `from qsym import name` tries the submodule qsym.<name> next: none exists (a stale
     # editable install of another checkout may still provide one: not checked then)
     stand_in = sys.modules.get(f"qsym.{name}")
-    if stand_in is not None:  # PennyLane's module path of a class qsym refuses (qml.pulse's
-        # ParametrizedEvolution, so a module importing it loads): its other names refused
+    if stand_in is not None:  # PennyLane's module path of a class qsym refuses (so a module
+        # importing it loads): its other names refused
         with pytest.raises(AttributeError, match=rf"qml\.{name}\.nothing is not supported by qsym"):
             stand_in.nothing  # noqa: B018
         with pytest.raises(ImportError, match="cannot import name 'nothing'"):

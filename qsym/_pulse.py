@@ -1,0 +1,217 @@
+"""PennyLane's ``qml.pulse`` objects: a Hamiltonian with time-dependent coefficients
+(:class:`ParametrizedHamiltonian`, made by multiplying an operator by a function
+``f(p, t)``) and its time evolution (:class:`ParametrizedEvolution`), whose matrix qsym
+computes by integrating Schrödinger's equation (SciPy's ``solve_ivp``, optional).
+qsym's circuits do not simulate pulses: a ``ParametrizedEvolution`` in a circuit is
+refused with what to do (apply its matrix as a ``qml.QubitUnitary``).
+
+>>> import numpy as np
+>>> import qsym as qml
+>>> H = qml.PauliX(0) + (lambda p, t: p * t) * qml.PauliZ(0)
+>>> H
+ParametrizedHamiltonian: terms=2
+>>> H([2.0], 0.5)
+X(0) + 1.0 * Z(0)
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import _operations
+from ._operations import OPERATORS, Operation, expand_matrix
+from ._trace import active_tape
+from .errors import GateError
+from .wires import Wires
+
+__all__ = ["ParametrizedHamiltonian", "ParametrizedEvolution"]
+
+
+class ParametrizedHamiltonian:
+    """PennyLane's ``qml.pulse.ParametrizedHamiltonian``: ``sum_i c_i O_i`` where each
+    ``c_i`` is a number (fixed) or a function ``c_i(p_i, t)`` of its own parameters and the
+    time; calling it with the parameters of the functions (in order) and a time gives the
+    operator at that time.
+
+    >>> import qsym as qml
+    >>> H = ParametrizedHamiltonian([0.5, lambda p, t: p * t], [qml.X(0), qml.Z(1)])
+    >>> H.coeffs_fixed, len(H.coeffs_parametrized), H.wires
+    ([0.5], 1, Wires([0, 1]))
+    """
+
+    _qsym_parametrized = True
+
+    def __init__(self, coeffs, observables):
+        if len(coeffs) != len(observables):
+            raise ValueError(
+                "Could not create valid Hamiltonian; number of coefficients and operators does "
+                f"not match.Got len(coeffs) = {len(coeffs)} and len(observables) = "
+                f"{len(observables)}.")
+        self.coeffs_fixed, self.ops_fixed = [], []
+        self.coeffs_parametrized, self.ops_parametrized = [], []
+        for c, o in zip(coeffs, observables):
+            if callable(c):
+                self.coeffs_parametrized.append(c)
+                self.ops_parametrized.append(o)
+            else:
+                self.coeffs_fixed.append(c)
+                self.ops_fixed.append(o)
+        self.wires = Wires.all_wires([o.wires for o in self.ops])
+
+    @property
+    def coeffs(self) -> list:
+        return self.coeffs_fixed + self.coeffs_parametrized
+
+    @property
+    def ops(self) -> list:
+        return self.ops_fixed + self.ops_parametrized
+
+    def H_fixed(self):  # noqa: N802  (PennyLane's name)
+        """The time-independent part (``0`` if there is none)."""
+        return _weighted(self.coeffs_fixed, self.ops_fixed)
+
+    def H_parametrized(self, params, t):  # noqa: N802  (PennyLane's name)
+        """The time-dependent part at ``params`` and time ``t`` (``0`` if there is none)."""
+        return _weighted([f(p, t) for f, p in zip(self.coeffs_parametrized, params)],
+                         self.ops_parametrized)
+
+    def __call__(self, params, t):
+        if len(params) != len(self.coeffs_parametrized):
+            raise ValueError(
+                "The length of the params argument and the number of scalar-valued functions "
+                f"must be the same. Received len(params) = {len(params)} parameters but "
+                f"expected {len(self.coeffs_parametrized)} parameters.")
+        fixed, varying = self.H_fixed(), self.H_parametrized(params, t)
+        if isinstance(varying, numbers.Number):
+            return fixed
+        return varying if isinstance(fixed, numbers.Number) else fixed + varying
+
+    def __repr__(self):
+        return f"ParametrizedHamiltonian: terms={len(self.ops)}"
+
+    def __add__(self, other):
+        if isinstance(other, ParametrizedHamiltonian):
+            return ParametrizedHamiltonian(self.coeffs + other.coeffs, self.ops + other.ops)
+        if isinstance(other, OPERATORS):
+            return ParametrizedHamiltonian(self.coeffs + [1.0], self.ops + [other])
+        return NotImplemented
+
+    def __radd__(self, other):
+        if isinstance(other, OPERATORS):
+            return ParametrizedHamiltonian([1.0] + self.coeffs, [other] + self.ops)
+        return NotImplemented
+
+    def __mul__(self, other):
+        if isinstance(other, numbers.Number):
+            scaled = [(lambda f: lambda p, t: other * f(p, t))(c) if callable(c) else other * c
+                      for c in self.coeffs]
+            return ParametrizedHamiltonian(scaled, self.ops)
+        return NotImplemented
+
+    __rmul__ = __mul__
+
+
+def _weighted(coeffs, ops):
+    if not ops:
+        return 0
+    terms = [o if isinstance(c, numbers.Number) and c == 1 else c * o for c, o in zip(coeffs, ops)]
+    out = terms[0]
+    for term in terms[1:]:
+        out = out + term
+    return out
+
+
+def _scaled_by_function(f, op) -> ParametrizedHamiltonian:
+    """``f * op`` for a function ``f(p, t)``: a one-term :class:`ParametrizedHamiltonian`."""
+    return ParametrizedHamiltonian([f], [op])
+
+
+_operations.CALLABLE_SCALING.append(_scaled_by_function)
+
+
+class ParametrizedEvolution(Operation):
+    """PennyLane's ``qml.pulse.ParametrizedEvolution``: the unitary of the Hamiltonian ``H``
+    (a :class:`ParametrizedHamiltonian`) from time ``t[0]`` to ``t[1]`` (a number ``t``:
+    from 0) at the parameters ``params``; ``op(params, t)`` binds them. Its
+    :meth:`matrix` integrates ``dU/dt = -i H(t) U`` (SciPy, ``rtol=atol=1e-10`` unless
+    ``odeint_kwargs`` say otherwise). A circuit refuses it: apply
+    ``qml.QubitUnitary(op.matrix(), wires=op.wires)``.
+
+    >>> import numpy as np
+    >>> import qsym as qml
+    >>> H = (lambda p, t: p) * qml.PauliZ(0)
+    >>> U = ParametrizedEvolution(H, [np.pi / 2], t=1.0).matrix()  # exp(-i pi/2 Z)
+    >>> np.round(U, 8)
+    array([[0.-1.j, 0.+0.j],
+           [0.+0.j, 0.+1.j]])
+    """
+
+    def __init__(self, H, params=None, t=None, return_intermediate=False,
+                 complementary=False, dense=None, id=None, **odeint_kwargs):  # noqa: A002
+        if not isinstance(H, ParametrizedHamiltonian):
+            H = ParametrizedHamiltonian([1.0], [H]) if isinstance(H, OPERATORS) else H
+        if not all(getattr(o, "has_matrix", True) for o in H.ops):
+            raise ValueError("All operators inside the parametrized hamiltonian must have a "
+                             "matrix defined.")
+        if params is not None and len(params) != len(H.coeffs_parametrized):
+            raise ValueError(
+                "The length of the params argument and the number of scalar-valued functions "
+                f"in the Hamiltonian must be the same. Received len(params)={len(params)} "
+                f"parameters but expected {len(H.coeffs_parametrized)} parameters.")
+        tape = active_tape()
+        if tape is not None and tape.log is None:
+            raise GateError(
+                "qml.pulse.ParametrizedEvolution in a circuit: qsym does not simulate pulses; "
+                "apply qml.QubitUnitary(op.matrix(), wires=op.wires) with the parameters and "
+                "time bound (op(params, t))")
+        self.H, self.odeint_kwargs = H, odeint_kwargs
+        self.t = None if t is None else np.asarray(
+            [0.0, float(t)] if np.ndim(t) == 0 else [float(v) for v in t], dtype=float)
+        self.dense = len(H.wires) < 3 if dense is None else dense
+        super().__init__(*(params or []), wires=H.wires, id=id,
+                         return_intermediate=return_intermediate, complementary=complementary)
+
+    @property
+    def has_matrix(self) -> bool:
+        return self.t is not None and len(self.params) == len(self.H.coeffs_parametrized)
+
+    def __call__(self, params, t, **odeint_kwargs):
+        h = dict(self.hyper)
+        return ParametrizedEvolution(self.H, params, t, h["return_intermediate"],
+                                     h["complementary"], self.dense, self.id,
+                                     **{**self.odeint_kwargs, **odeint_kwargs})
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        if not self.has_matrix:
+            raise ValueError("The parameters and the time window are required to compute "
+                             "the matrix. You can update its values by calling the class: "
+                             "ParametrizedEvolution(params, t).")
+        try:
+            from scipy.integrate import solve_ivp
+        except ImportError:  # pragma: no cover - scipy is in the test extra
+            raise ImportError("the matrix of a ParametrizedEvolution is integrated with SciPy: "
+                              "pip install scipy") from None
+        order = list(self.wires)
+        dim = 2 ** len(order)
+        fixed = [c * np.asarray(o.matrix(wire_order=order)) for c, o in zip(
+            self.H.coeffs_fixed, self.H.ops_fixed)]
+        varying = [np.asarray(o.matrix(wire_order=order)) for o in self.H.ops_parametrized]
+        params = list(self.params)
+
+        def rhs(t, y):
+            h = sum(fixed, np.zeros((dim, dim), dtype=complex)) + sum(
+                (complex(f(p, t)) * m for f, p, m in zip(self.H.coeffs_parametrized, params,
+                                                         varying)),
+                np.zeros((dim, dim), dtype=complex))
+            u = y[:dim * dim] + 1j * y[dim * dim:]
+            du = (-1j * h @ u.reshape(dim, dim)).reshape(-1)
+            return np.concatenate([du.real, du.imag])
+
+        y0 = np.concatenate([np.eye(dim).reshape(-1), np.zeros(dim * dim)])
+        kw = {"rtol": 1e-10, "atol": 1e-10, "method": "DOP853", **self.odeint_kwargs}
+        sol = solve_ivp(rhs, (float(self.t[0]), float(self.t[-1])), y0, **kw)
+        y = sol.y[:, -1]
+        u = (y[:dim * dim] + 1j * y[dim * dim:]).reshape(dim, dim)
+        return u if wire_order is None else expand_matrix(u, order, wire_order)

@@ -1,0 +1,230 @@
+"""PennyLane's wrapper and record classes that programs (and PennyLane's own test
+configuration) build: ``LabelledOp``/``qml.drawer.label``, ``MarkedOp``/``qml.fourier.mark``,
+``qml.ops.PauliMeasure``, ``qml.Snapshot(measurement=...)``, ``qml.pulse``'s
+``ParametrizedHamiltonian`` and ``ParametrizedEvolution``, ``CollectedSubroutine``,
+``qml.resource.ResourcesOperation`` and ``qml.FromBloq``.
+
+References are independent of the code under test: closed forms (cos, sin, a Bell state's
+marginals), the same circuit without the wrapper, finite differences, SciPy's ``expm``.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.linalg import expm
+
+import qsym as qml
+from qsym import numpy as pnp
+from qsym.drawer.label import LabelledOp
+from qsym.fourier.mark import MarkedOp
+
+DEV2 = qml.device("default.qubit", wires=2)
+
+
+def test_label_strings_follow_pennylane():
+    op = LabelledOp(qml.RX(1.23456, wires=0), "my-rx")
+    assert op.hyperparameters["custom_label"] == "my-rx"
+    assert op.label() == 'RX("my-rx")'
+    assert op.label(decimals=2) == 'RX\n(1.23, "my-rx")'
+    assert qml.drawer.label(qml.X(0), "my-x").label() == 'X("my-x")'
+    assert repr(op) == 'LabelledOp(RX(1.23456, wires=[0]), custom_label="my-rx")'
+
+
+def test_wrappers_act_as_their_base_in_circuits_and_gradients():
+    @qml.qnode(DEV2)
+    def wrapped(x, y):
+        qml.drawer.label(qml.RX(x, wires=0), "a")
+        qml.fourier.mark(qml.RY(y, wires=1), "y")
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(1))
+
+    x, y = pnp.array(0.4, requires_grad=True), pnp.array(-0.9, requires_grad=True)
+    # <Z1> after RX(x) RY(y) CNOT = cos(x) cos(y)
+    assert np.isclose(wrapped(x, y), np.cos(0.4) * np.cos(-0.9), atol=1e-12)
+    gx, gy = qml.grad(wrapped)(x, y)
+    assert np.isclose(gx, -np.sin(0.4) * np.cos(-0.9), atol=1e-12)
+    assert np.isclose(gy, -np.cos(0.4) * np.sin(-0.9), atol=1e-12)
+
+
+def test_draw_shows_the_label_in_pennylanes_form():
+    @qml.qnode(DEV2)
+    def circuit():
+        qml.drawer.label(qml.H(0), "my-h")
+        qml.CNOT([0, 1])
+        return qml.probs()
+
+    # PennyLane's documented drawing of this circuit (qml.drawer.label's docstring)
+    assert qml.draw(circuit)() == ('0: ──H("my-h")─╭●─┤  Probs\n'
+                                   '1: ────────────╰X─┤  Probs')
+
+
+def test_tape_with_wrappers_runs_and_param_shift_matches_finite_differences():
+    with qml.tape.QuantumTape() as tape:
+        qml.fourier.mark(qml.RX(0.3, wires=0), "x0")
+        qml.drawer.label(qml.CRY(0.5, wires=[0, 1]), "c")
+        qml.expval(qml.PauliZ(1))
+    assert [type(op).__name__ for op in tape.operations] == ["MarkedOp", "LabelledOp"]
+    tapes, fn = qml.gradients.param_shift(tape)
+    shift = np.array(fn(qml.execute(tapes, DEV2)), dtype=float)
+
+    def value(a, b):
+        with qml.tape.QuantumTape() as t:
+            qml.RX(a, wires=0)
+            qml.CRY(b, wires=[0, 1])
+            qml.expval(qml.PauliZ(1))
+        return float(qml.execute([t], DEV2)[0])
+
+    h = 1e-6
+    fd = [(value(0.3 + h, 0.5) - value(0.3 - h, 0.5)) / (2 * h),
+          (value(0.3, 0.5 + h) - value(0.3, 0.5 - h)) / (2 * h)]
+    assert np.allclose(shift, fd, atol=1e-8)
+
+
+def test_equality_hash_copies_and_wires():
+    a, b = LabelledOp(qml.RX(0.3, 0), "a"), LabelledOp(qml.RX(0.3, 0), "a")
+    assert qml.equal(a, b) and hash(a) == hash(b)
+    assert not qml.equal(a, LabelledOp(qml.RX(0.3, 0), "b"))
+    assert not qml.equal(MarkedOp(qml.RX(0.3, 0), "x"), MarkedOp(qml.RX(0.4, 0), "x"))
+    moved = a.map_wires({0: 5})
+    assert moved.wires.tolist() == [5] and moved.custom_label == "a"
+    data, meta = a._flatten()
+    assert qml.equal(type(a)._unflatten(data, meta), a)
+    assert np.allclose(a.matrix(), qml.matrix(qml.RX(0.3, 0)))
+    m = MarkedOp(qml.RX(0.5, 0), "x0")
+    assert m.has_generator and qml.equal(m.generator(), qml.RX(0.5, 0).generator())
+
+
+def test_circuit_spectrum_reads_markers_and_warns_for_ids():
+    @qml.qnode(DEV2)
+    def circuit(x):
+        qml.fourier.mark(qml.RX(x[0], wires=0), "x0")
+        qml.fourier.mark(qml.PhaseShift(x[1], wires=0), "x1")
+        qml.fourier.mark(qml.RY(x[0], wires=1), "x0")
+        return qml.expval(qml.PauliZ(0))
+
+    res = qml.fourier.circuit_spectrum(circuit)(np.array([1.0, 2.0]))
+    # two gates with generator eigenvalues +-1/2 on input x0: frequencies up to 2
+    assert [float(w) for w in res["x0"]] == [-2.0, -1.0, 0.0, 1.0, 2.0]
+    assert [float(w) for w in res["x1"]] == [-1.0, 0.0, 1.0]
+
+    @qml.qnode(DEV2)
+    def by_id(x):
+        qml.RX(x, wires=0, id="a")
+        return qml.expval(qml.PauliZ(0))
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert [float(w) for w in qml.fourier.circuit_spectrum(by_id)(0.3)["a"]] == [-1.0, 0.0, 1.0]
+    assert any("deprecated" in str(w.message) for w in caught)
+
+
+def test_pauli_measure_is_a_record_that_circuits_refuse():
+    op = qml.ops.PauliMeasure("XY", wires=[0, 2], postselect=1)
+    assert op.pauli_word == "XY" and op.wires.tolist() == [0, 2]
+    assert op.label() == "┤↗₁XY├" and op.label(wire=2) == "┤↗₁Y├"
+    with pytest.raises(ValueError, match="not allowed"):
+        qml.ops.PauliMeasure("XQ", wires=[0, 1])
+    with pytest.raises(ValueError, match="equal to the length"):
+        qml.ops.PauliMeasure("XY", wires=[0])
+
+    @qml.qnode(DEV2)
+    def circuit():
+        qml.ops.PauliMeasure("Z", wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.errors.MeasurementError, match="Pauli product measurement"):
+        circuit()
+
+
+def test_snapshot_measurements_on_a_bell_state():
+    @qml.qnode(DEV2)
+    def circuit():
+        qml.Snapshot("z0", measurement=qml.expval(qml.PauliZ(0)))
+        qml.Hadamard(wires=0)
+        qml.CNOT(wires=[0, 1])
+        qml.Snapshot("bell")
+        qml.Snapshot("p1", measurement=qml.probs(wires=[1]))
+        qml.Snapshot("zz", measurement=qml.expval(qml.PauliZ(0) @ qml.PauliZ(1)))
+        qml.Snapshot("varx", measurement=qml.var(qml.PauliX(0)))
+        qml.Snapshot("rho1", measurement=qml.density_matrix(wires=[1]))
+        return qml.expval(qml.PauliX(0))
+
+    out = qml.snapshots(circuit)()
+    s = 1 / np.sqrt(2)
+    assert out["z0"] == 1.0
+    assert np.allclose(out["bell"], [s, 0, 0, s])
+    assert np.allclose(out["p1"], [0.5, 0.5])
+    assert np.isclose(out["zz"], 1.0)
+    assert np.isclose(out["varx"], 1.0)  # <X0> = 0 on a Bell state, X0^2 = 1
+    assert np.allclose(out["rho1"], np.eye(2) / 2)
+    # the snapshots' measurements are not the circuit's: it returns <X0> alone
+    assert np.isclose(out["execution_results"], 0.0) and np.ndim(circuit()) == 0
+    with pytest.raises(ValueError, match="only be of type 'str'"):
+        qml.Snapshot(tag=1.5)
+
+
+def test_pulse_hamiltonian_and_evolution_against_closed_forms():
+    f = lambda p, t: p * t  # noqa: E731
+    H = qml.PauliX(0) + f * qml.PauliZ(0)
+    assert H.coeffs_fixed == [1.0] and len(H.coeffs_parametrized) == 1
+    assert np.allclose(qml.matrix(H([2.0], 0.5)), qml.matrix(qml.X(0) + qml.Z(0)))
+    with pytest.raises(ValueError, match="same"):
+        H([1.0, 2.0], 0.1)
+    unbound = qml.pulse.ParametrizedEvolution(H)
+    with pytest.raises(ValueError, match="required to compute the matrix"):
+        unbound.matrix()
+    # commuting, time-dependent: exp(-i p (t1^2 - t0^2)/2 Z)
+    U = qml.pulse.ParametrizedEvolution(f * qml.PauliZ(0), [0.9], t=[0.5, 1.5]).matrix()
+    phase = 0.9 * (1.5 ** 2 - 0.5 ** 2) / 2
+    assert np.allclose(U, np.diag([np.exp(-1j * phase), np.exp(1j * phase)]), atol=1e-9)
+    # constant coefficients on two wires: SciPy's expm
+    g = lambda p, t: p  # noqa: E731
+    op = qml.pulse.ParametrizedEvolution(g * qml.X(0) + 0.5 * qml.Z(1))([0.8], 2.0)
+    h = 0.8 * np.kron(qml.matrix(qml.X(0)), np.eye(2)) + 0.5 * np.kron(np.eye(2), qml.matrix(qml.Z(1)))
+    assert np.allclose(op.matrix(wire_order=[0, 1]), expm(-2j * h), atol=1e-9)
+
+    @qml.qnode(DEV2)
+    def circuit():
+        qml.pulse.ParametrizedEvolution(g * qml.X(0), [0.1], 1.0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.GateError, match="does not simulate pulses"):
+        circuit()
+    with pytest.raises(AttributeError, match=r"qml\.pulse\.rydberg_interaction is not supported"):
+        qml.pulse.rydberg_interaction  # noqa: B018  (PennyLane's other pulse names: refused)
+    with pytest.raises(ImportError):
+        exec("from qsym.pulse import transmon_drive", {})
+
+
+def test_collected_subroutine_takes_its_operators_place():
+    with qml.queuing.AnnotatedQueue() as q:
+        op = qml.templates.core.CollectedSubroutine("Bell", [qml.H(0), qml.CNOT([0, 1])])
+    assert list(q.queue) == [op] and op.name == "Bell" and op.wires.tolist() == [0, 1]
+
+    @qml.qnode(DEV2)
+    def circuit(x):
+        qml.templates.core.CollectedSubroutine("blk", [qml.RX(x, 0), qml.CNOT([0, 1])])
+        return qml.expval(qml.PauliZ(1))
+
+    x = pnp.array(0.3, requires_grad=True)
+    assert np.isclose(circuit(x), np.cos(0.3), atol=1e-12)  # applied once, not twice
+    assert np.isclose(qml.grad(circuit)(x), -np.sin(0.3), atol=1e-12)
+
+
+def test_resources_operation_and_from_bloq():
+    class TwoCNOTs(qml.resource.ResourcesOperation):
+        num_wires = 2
+
+        def resources(self):
+            return qml.resource.Resources(num_wires=2, num_gates=2, gate_types={"CNOT": 2})
+
+    assert TwoCNOTs(wires=[0, 1]).resources().num_gates == 2
+
+    class Missing(qml.resource.ResourcesOperation):
+        num_wires = 1
+
+    with pytest.raises(NotImplementedError, match="resources"):
+        Missing(wires=0).resources()
+    with pytest.raises(qml.GateError, match="Qualtran"):
+        qml.FromBloq(None, wires=[0])
