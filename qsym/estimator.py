@@ -27,11 +27,14 @@ arctan(e^-s) ds``, by Gauss-Legendre quadrature (agreeing with ``nquad`` to 1e-1
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from ._operations import Operation
 from .math import ceil_log2
 from .qchem import factorize
+from .wires import Wires
 
 __all__ = ["FirstQuantization", "DoubleFactorization"]
 
@@ -42,6 +45,14 @@ _ALPHA_NONCUBIC = 0.0248759298
 _P_THRESHOLD = 0.95  # amplitude amplification's target success (arXiv:2302.07981)
 _N_TOFFOLI = 500  # Toffolis in parallel in the momentum-state QROM (arXiv:2302.07981)
 _AA_STEPS_MAX = 30
+
+
+def _map_wires(op, wire_map: dict):
+    """A copy of an estimator on the wires ``wire_map`` gives (PennyLane's generic
+    ``Operator.map_wires``: the constructor takes no wires, they are ``range(qubits)``)."""
+    new = copy.copy(op)
+    new.wires = Wires([wire_map.get(w, w) for w in op.wires])
+    return new
 
 
 # ------------------------------------------------------------------ first quantization
@@ -198,6 +209,10 @@ class FirstQuantization(Operation):
     @classmethod
     def _unflatten(cls, data, metadata):
         return cls(*data, **dict(metadata))
+
+    def map_wires(self, wire_map: dict):
+        """A copy on the wires ``wire_map`` gives (the estimates unchanged)."""
+        return _map_wires(self, wire_map)
 
     @property
     def lamb(self):
@@ -564,6 +579,10 @@ class DoubleFactorization(Operation):
     @classmethod
     def _unflatten(cls, data, metadata):
         return cls(*data, **dict(metadata))
+
+    def map_wires(self, wire_map: dict):
+        """A copy on the wires ``wire_map`` gives (the estimates unchanged)."""
+        return _map_wires(self, wire_map)
 
     @property
     def lamb(self):

@@ -173,6 +173,10 @@ def test_first_quantization_as_an_operation():
     assert (again.lamb, again.gates, again.qubits) == (op.lamb, op.gates, op.qubits)
     algo = FQ(1000, 10, vectors=np.diag([4.0, 5.0, 6.0]))
     assert type(algo)._unflatten(*algo._flatten()).gates == algo.gates
+    mapped = op.map_wires({0: "a", 1: "b"})
+    assert list(mapped.wires[:3]) == ["a", "b", 2] and list(op.wires[:2]) == [0, 1]
+    assert mapped.gates == op.gates
+    qml.ops.functions.assert_valid(op)
 
 
 @pytest.mark.parametrize("args, match", [
