@@ -307,3 +307,14 @@ def test_factorize_bad_input():
         qml.qchem.factorize(np.zeros((2, 2, 2, 2)))
     with pytest.raises(ValueError, match="compressed=True.*not provided"):
         qml.qchem.factorize(np.eye(4).reshape(2, 2, 2, 2), compressed=True)
+
+
+def test_double_factorization_of_water_pennylane_example():
+    # PennyLane 0.45's DoubleFactorization docstring: H2O in STO-3G
+    geometry = np.array([[0.0, 0.0, 0.28377432], [0.0, 1.45278171, -1.00662237],
+                         [0.0, -1.45278171, -1.00662237]])
+    mol = qml.qchem.Molecule(["O", "H", "H"], geometry)
+    _, one, two = qml.qchem.electron_integrals(mol)()
+    algo = DF(one, two)
+    assert algo.lamb == pytest.approx(53.62, abs=0.01)
+    assert (algo.gates, algo.qubits) == (103969925, 290)
