@@ -50,7 +50,7 @@ __all__ = ["Molecule", "hf_state", "excitations", "excitations_to_wires", "activ
            "core_matrix", "repulsion_tensor", "mol_density_matrix", "read_structure",
            "particle_number", "spinz", "spin2", "symmetry_generators", "paulix_ops",
            "clifford", "taper", "optimal_sector", "taper_hf", "taper_operation",
-           "BOHR_TO_ANG"]
+           "factorize", "BOHR_TO_ANG"]
 
 # the Bohr radius in Angstrom (CODATA 2022, the value PennyLane 0.45 reads from scipy)
 BOHR_TO_ANG = 0.529177210544
@@ -1122,10 +1122,96 @@ def taper_operation(operation, generators, paulixops, paulix_sector, wire_order,
     return tapered_op(params)
 
 
+# ------------------------------------------------------------------ double factorization
+
+def _factors_eigen(two: np.ndarray, tol_factor: float, n: int) -> np.ndarray:
+    """The matrices ``L^(r)`` of ``V = sum_r L^(r) (x) L^(r)`` from the eigenvectors of the
+    ``n^2 x n^2`` matrix ``V`` whose eigenvalues exceed ``tol_factor`` (in magnitude), each
+    scaled by the square root of its eigenvalue (PennyLane's order: ascending eigenvalues,
+    the kept ones taken from the end)."""
+    values, vectors = np.linalg.eigh(two)
+    kept = values[np.abs(values) > tol_factor]
+    if kept.size == 0:
+        raise ValueError("All factors are discarded. Consider decreasing the first threshold "
+                         f"error (tol_factor={tol_factor}: no eigenvalue of the two-electron "
+                         "tensor is larger)")
+    columns = vectors[:, -len(kept):] * np.sqrt(kept)
+    return np.moveaxis(columns.reshape(n, n, len(kept)), 2, 0)
+
+
+def _factors_cholesky(two: np.ndarray, tol_factor: float, n: int) -> np.ndarray:
+    """The matrices ``L^(r)`` from a pivoted Cholesky decomposition of the ``n^2 x n^2``
+    matrix ``V``: the largest remaining diagonal entry chosen each step, until it falls
+    below ``tol_factor``."""
+    vecs = np.zeros((n * n, n * n))
+    diag = np.array(np.diagonal(two).real, dtype=float)
+    count = n * n
+    for idx in range(n * n):
+        largest = np.max(diag)
+        if largest < tol_factor:
+            count = idx
+            break
+        pivot = int(np.argmax(diag))
+        vec = (two[:, pivot] - vecs[:, :idx] @ np.conjugate(vecs[pivot, :idx])) / np.sqrt(largest)
+        vecs[:, idx] = vec
+        diag = diag - np.abs(vec) ** 2
+    return vecs[:, :count].T.reshape(-1, n, n)
+
+
+def factorize(two_electron, tol_factor=1.0e-5, tol_eigval=1.0e-5, cholesky=False,
+              compressed=False, regularization=None, **compression_kwargs):
+    """PennyLane's explicit double factorization of a two-electron integral tensor ``V``
+    (``n x n x n x n``, chemist notation: ``V[p, q, r, s]`` multiplies
+    ``a+_p a_q a+_r a_s``): symmetric ``factors`` ``L^(r)`` with
+    ``V[i, j, k, l] = sum_r L^(r)[i, j] L^(r)[k, l]`` (from the eigenvectors of ``V`` as an
+    ``n^2 x n^2`` matrix, eigenvalues above ``tol_factor``; or a pivoted Cholesky
+    decomposition, ``cholesky=True``), and per factor the outer product of its eigenvalues
+    above ``tol_eigval`` (``cores``) and their eigenvectors (``leaves``), so that
+    ``V ~ sum_r U^(r) Z^(r) U^(r)`` (Motta et al., arXiv:1902.02134). Returns
+    ``(factors, cores, leaves)``; ``cores`` and ``leaves`` are lists (truncated per factor).
+
+    PennyLane's compressed double factorization (``compressed=True``, an optimization with
+    JAX and Optax) is not provided: a ``ValueError`` says so.
+
+    >>> import numpy as np
+    >>> import qsym as qml
+    >>> two = np.zeros((2, 2, 2, 2)); two[0, 0, 0, 0], two[1, 1, 1, 1] = 0.5, 0.25
+    >>> factors, cores, leaves = qml.qchem.factorize(two)
+    >>> np.allclose(np.einsum("rij,rkl->ijkl", factors, factors), two), len(factors)
+    (True, 2)
+    >>> [c.round(4).tolist() for c in cores]
+    [[[0.25]], [[0.5]]]
+    """
+    if compressed:
+        raise ValueError("qml.qchem.factorize(compressed=True) (PennyLane's compressed double "
+                         "factorization, optimized with JAX and Optax) is not provided by qsym: "
+                         "use the explicit factorization (compressed=False)")
+    del regularization, compression_kwargs  # options of the compressed factorization only
+    two = np.asarray(two_electron)
+    shape = two.shape
+    if len(shape) != 4 or len(set(shape)) != 1:
+        raise ValueError("The two-electron repulsion tensor must have a (N x N x N x N) shape, "
+                         f"got {shape}")
+    n = shape[0]
+    matrix = two.reshape(n * n, -1)
+    build = _factors_cholesky if cholesky else _factors_eigen
+    factors = build(matrix, tol_factor, n)
+    f_eigvals, f_eigvecs = np.linalg.eigh(factors)
+    cores, leaves = [], []
+    for values, vectors in zip(f_eigvals, f_eigvecs):
+        kept = np.abs(values) > tol_eigval
+        cores.append(np.outer(values[kept], values[kept]))
+        leaves.append(vectors[:, kept])
+    if sum(len(c) for c in cores) == 0:
+        raise ValueError("All eigenvectors are discarded. Consider decreasing the tol_eigval "
+                         f"threshold (tol_eigval={tol_eigval}: no factor has a larger eigenvalue)")
+    return factors, cores, leaves
+
+
 # PennyLane's qml.qchem names qsym does not provide: a specific AttributeError (so hasattr
 # is False) instead of the plain one (docs/pennylane.md, "Quantum chemistry")
 _NOT_PROVIDED = ("mol_data", "dipole_moment", "molecular_dipole",
-                 "fermionic_dipole", "dipole_of", "dipole_integrals", "factorize", "basis_rotation", "givens_decomposition",
+                 "fermionic_dipole", "dipole_of", "dipole_integrals", "basis_rotation", "givens_decomposition",
                  "import_operator", "import_state", "from_openfermion", "to_openfermion",
                  "vibrational", "VibrationalPES", "vibrational_pes", "optimize_geometry",
                  "load_basisset", "localize_normal_modes", "one_particle", "two_particle",
