@@ -437,6 +437,8 @@ _labelled_ops.module_path(f"{__name__}.drawer.label", "PennyLane's qml.drawer.la
 from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedObj as _WrappedObj  # noqa: E402
 from . import tape  # noqa: E402
 from ._tapes import UNSET_BATCH_SIZE as _UNSET, apply, execute  # noqa: E402
+from ._tapes import bind_new_parameters as _bind_new_parameters  # noqa: E402
+ops.functions.bind_new_parameters = _bind_new_parameters  # qml.ops.functions.bind_new_parameters
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue,
                                          QueuingManager=QueuingManager, WrappedObj=_WrappedObj,
                                          apply=apply)

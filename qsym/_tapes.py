@@ -27,12 +27,12 @@ from autograd.tracer import Box, getval
 
 from ._cache import Memo
 from ._mcm import Conditional, MidMeasure
-from ._operations import (GATE_CLASSES, GateSequence, MeasurementProcess, Observable, as_observable,
-                          counts, expval, sample, var)
+from ._operations import (GATE_CLASSES, GateSequence, LinearCombination, MeasurementProcess, Observable,
+                          SProd, Sum, as_observable, counts, expval, sample, var)
 from ._runtime import CACHED_SHOTS_WARNING
 from ._opmath import Exp, SymbolicOp, apply_operation, prod
 from ._shots import Shots
-from ._trace import QueueLog, Tape, active_tape, recording
+from ._trace import QueueLog, Tape, active_tape, not_recording, recording
 from . import devices
 from .errors import ArgumentError, DeviceError, DifferentiationError, GateError, QuantumFunctionError
 from .exceptions import PennyLaneDeprecationWarning
@@ -198,6 +198,59 @@ def rebuild_op(op, params):
     """
     with recording(_Recorder()):  # made, not applied anywhere (autograd boxes kept)
         return op.remake(params)
+
+
+def bind_new_parameters(op, params):
+    """PennyLane's ``qml.ops.functions.bind_new_parameters``: a new operator of ``op``'s
+    type with ``params`` in place of its data (``op`` unchanged, nothing recorded).
+    Operators made of others take their parameters in PennyLane's order: a scalar product
+    its scalar then its base's, an ``Exp`` its coefficient then its base's, a sum or a
+    product its operands' in turn, a ``LinearCombination`` each coefficient followed by its
+    operator's data.
+
+    >>> import qsym as qml
+    >>> bind_new_parameters(qml.s_prod(0.5, qml.RX(0.1, wires=0)), [2.0, 0.3])
+    2.0 * RX(0.3, wires=[0])
+    >>> bind_new_parameters(qml.Hamiltonian([1.0, 2.0], [qml.X(0), qml.Z(1)]), [3.0, 4.0])
+    3.0 * X(0) + 4.0 * Z(1)
+    """
+    params = list(params)
+    if isinstance(op, Exp) and not hasattr(op, "remake"):  # an operator, not applied
+        with not_recording():
+            return type(op)(bind_new_parameters(op.base, params[1:]), params[0],
+                            num_steps=op.num_steps)
+    with recording(_Recorder()):
+        if hasattr(op, "remake") and not isinstance(op, (Sum, SProd)) and not hasattr(op, "operands"):
+            return op.remake(params)
+        if isinstance(op, SProd):
+            return SProd(params[0], bind_new_parameters(op.base, params[1:]))
+        if isinstance(op, LinearCombination):
+            coeffs, ops, i = [], [], 0
+            for o in op.ops:
+                n = len(o.data)
+                coeffs.append(params[i])
+                ops.append(bind_new_parameters(o, params[i + 1:i + 1 + n]) if n else o)
+                i += 1 + n
+            new = LinearCombination(coeffs, ops)
+            if op.grouping_indices is not None:
+                new.grouping_indices = op.grouping_indices
+            return new
+        if hasattr(op, "operands"):
+            new_ops = []
+            for o in op.operands:
+                n = len(o.data)
+                new_ops.append(bind_new_parameters(o, params[:n]))
+                params = params[n:]
+            return type(op)(*new_ops)
+        if getattr(op, "num_params", len(op.data)) == len(params) and hasattr(op, "wires"):
+            try:  # PennyLane's default: the class made again with the new parameters
+                return type(op)(*params, wires=op.wires,
+                                **_copy.deepcopy(dict(getattr(op, "hyperparameters", {}))))
+            except (TypeError, ValueError):
+                pass
+        new = _copy.deepcopy(op)
+        new.data = tuple(params)
+        return new
 
 
 class QuantumScript:

@@ -232,6 +232,8 @@ def cv_class(name: str, family: str = "cv") -> type:
                 "or queued (docs/pennylane.md, 'Not supported')")
         if wires is None and name in _WIRES_FIRST and params:  # GellMann(wires, index),
             wires, params = params[0], params[1:]  # the CV observables without parameters
+        elif wires is None and params:  # PennyLane's operators: the wires last, by position
+            wires, params = params[-1], params[:-1]
         if wires is None:
             raise GateError(f"qml.{name}: must specify the wires that the operation acts on")
         self.data, self.wires, self.id = tuple(params), Wires(wires), id
