@@ -897,6 +897,13 @@ class QNode:
                 f"QNode needs a circuit function (a Python function that applies gates and "
                 f"returns measurements), got {type(func).__name__}: {func!r:.60}"
             )
+        if isinstance(func, QNode):
+            # PennyLane's QNode(qnode, dev): the inner QNode's circuit function (PennyLane's
+            # update_wrapper copies the inner QNode's attributes, ``func`` among them), its
+            # shots when none are given here; not a QNode called inside a circuit
+            if shots is UNSET and func._shots_set:
+                shots = func._qnode_shots
+            func = func.func
         opts = options.resolve(
             diff_method, h, approx_order, interface, shifts, strategy=strategy,
             grad_on_execution=grad_on_execution,
@@ -2226,8 +2233,9 @@ def result_types(node, values, autograd: bool) -> list:
     ``default.mixed``, no shots, ``diff_method`` ``"best"``, ``"backprop"`` or not
     given), plain NumPy arrays (0-d for
     a scalar) for every other method or device (its autograd primitive's output).
-    Without it: NumPy scalars and arrays, but a Python ``float`` for a scalar of
-    ``lightning.qubit`` (as PennyLane-Lightning returns). Counts (dicts) stay as they are.
+    Without it: NumPy scalars and arrays, but a Python ``float`` for an exact
+    (no shots) ``expval`` or ``var`` of ``lightning.qubit`` (as PennyLane-Lightning returns;
+    its quantities of the state and every sampled value are NumPy's). Counts (dicts) stay as they are.
 
     >>> import qsym as qml
     >>> from qsym import numpy as np
@@ -2244,10 +2252,14 @@ def result_types(node, values, autograd: bool) -> list:
             return [_as_tensor(v) for v in values]
         return [np.asarray(v) if isinstance(v, (np.ndarray, np.generic, float, int)) else v
                 for v in values]
-    if node.device.name == "lightning.qubit":
-        return [float(v) if isinstance(v, (np.floating, float)) or (
-            isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind == "f") else v
-            for v in values]
+    if node.device.name == "lightning.qubit" and not node.current_shots():
+        entry = node._last  # the signature just run: its measurements' kinds
+        kinds = ([p[0] for p in entry.post] if entry is not None
+                 and len(entry.post) == len(values) else ["expval"] * len(values))
+        return [float(v) if kind in ("expval", "var") and (
+            isinstance(v, (np.floating, float)) or (
+                isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind == "f")) else v
+            for kind, v in zip(kinds, values)]
     return values
 
 
