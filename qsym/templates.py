@@ -1485,7 +1485,7 @@ class StatePrep(Template):
             if not np.all(np.isfinite(v)):
                 raise GateError(f"{self.name}: the state has NaN or infinite amplitudes")
             norm = float(np.linalg.norm(v))
-            if norm == 0:
+            if norm == 0 and (normalize or not validate_norm):
                 raise GateError(f"{self.name}: the state is the zero vector")
             if not normalize and validate_norm and not np.isclose(norm, 1.0, atol=1e-10):
                 raise GateError(f"{self.name}: " + self._texts["norm"].format(norm=norm))
@@ -1561,7 +1561,9 @@ def _bits(state, n: int, what: str):
     if arr.ndim != 1:
         raise GateError(f"{what}: State must be one-dimensional; got shape {arr.shape}.")
     if len(arr) != n:
-        raise GateError(f"{what}: State must be of length {n}; got length {len(arr)} (one bit per wire).")
+        shown = "[" + ", ".join(str(b) for b in arr) + "]"
+        raise GateError(f"{what}: State must be of length {n}; got length {len(arr)} "
+                        f"(state={shown}). Give one bit per wire.")
     out = []
     for b in arr:
         if isinstance(b, sp.Basic) and not b.is_number:

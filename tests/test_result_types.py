@@ -162,3 +162,16 @@ def test_hessian_of_a_shot_vector_says_what_is_missing():
         warnings.simplefilter("ignore")
         with pytest.raises(qml.DifferentiationError, match="second derivatives with finite shots"):
             qml.jacobian(cost)(pnp.array(0.1))
+
+
+# --- PennyLane's messages for a state of the wrong norm or length ---------------------------
+def test_zero_state_with_validate_norm_says_the_norm():
+    with pytest.raises(ValueError, match="The state must be a vector of norm 1.0; got norm 0.0"):
+        qml.StatePrep([0, 0, 0, 0], wires=[0, 1], validate_norm=True)
+    with pytest.raises(qml.GateError, match="zero vector"):  # nothing to normalize
+        qml.StatePrep([0, 0, 0, 0], wires=[0, 1], normalize=True)
+
+
+def test_basis_state_of_the_wrong_length_shows_the_state():
+    with pytest.raises(ValueError, match=r"State must be of length 2; got length 1 \(state=\[0\]\)\."):
+        qml.BasisState([0], wires=[0, 1])
