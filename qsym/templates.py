@@ -1377,6 +1377,8 @@ class StatePrep(Template):
             raise GateError(f"{self.name}.state_vector() needs numbers: the state is a circuit "
                             "input here")
         x = np.asarray(x)
+        if x.dtype == object:  # numbers kept as objects (a complex list): as complex
+            x = x.astype(complex)
         args = self.__dict__.get("_init_args", {})
         pad_with, dim = _unwrapped(args.get("pad_with")), 2 ** len(self.wires)
         if pad_with is not None and x.shape[-1] < dim:

@@ -175,3 +175,10 @@ def test_zero_state_with_validate_norm_says_the_norm():
 def test_basis_state_of_the_wrong_length_shows_the_state():
     with pytest.raises(ValueError, match=r"State must be of length 2; got length 1 \(state=\[0\]\)\."):
         qml.BasisState([0], wires=[0, 1])
+
+
+def test_state_vector_of_a_complex_list():
+    op = qml.StatePrep([1, 1j], wires=[0], normalize=True)
+    # (1, i) / sqrt(2), on wire 0 with wire 1 added in |0>: amplitudes at |00> and |10>
+    expected = onp.array([[1, 0], [1j, 0]]) / onp.sqrt(2)
+    assert onp.allclose(op.state_vector(wire_order=[0, 1]), expected)
