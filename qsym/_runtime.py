@@ -1818,15 +1818,18 @@ class QNode:
                 "qml.sample and qml.counts have no derivatives; differentiate expval, var, "
                 "probs or qml.state() twice"
             )
-        if self.current_shots():
-            raise DifferentiationError(
-                "second derivatives with finite shots are not supported; use shots=None"
-            )
         if entry.broadcast:
             raise DifferentiationError(
                 "second derivatives of a broadcast QNode are not supported; call the Hessian "
                 "once per parameter set"
             )
+        if self.current_shots():
+            if self.diff_method != "finite-diff":
+                raise DifferentiationError(
+                    "second derivatives with finite shots are not supported for diff_method="
+                    f"{self.diff_method!r}; use shots=None (exact), or diff_method="
+                    "'finite-diff' (differences of sampled Jacobians)")
+            return self._sampled_fd_hessian(args, kwargs, diff)
         if entry.has_state:  # exact, per measurement already
             values, jacs, hessians = executors.state_hessian(self, entry, xs, ds)
             n = jacs[0].shape[-1]
@@ -1837,6 +1840,32 @@ class QNode:
             n = jac.shape[1]
         return (flat_concat(values), flat_concat(jacs, n), flat_concat(hessians, n, n),
                 entry)
+
+    def _sampled_fd_hessian(self, args, kwargs, diff):
+        """:meth:`flat_hessian` with shots and ``diff_method="finite-diff"``, as PennyLane
+        differentiates a sampled finite-difference Jacobian: finite differences again
+        (step ``h``, ``strategy``), of the Jacobians sampled at the inputs moved one at a
+        time, ``hess[v, c, k] = (J(x + h e_k) - J(x))[v, c] / h`` (forward)."""
+        values, jac, entry = self.flat_jacobian(args, kwargs, diff)
+        h, strategy = self.h, self.strategy
+
+        def moved(i, idx, step):
+            shifted = list(args)
+            a = np.array(args[i], dtype=float)
+            a[idx] += step
+            shifted[i] = a
+            return self.flat_jacobian(shifted, kwargs, diff)[1]
+
+        columns = []
+        for i in diff:
+            for idx in np.ndindex(*np.shape(args[i])):
+                if strategy == "center":
+                    columns.append((moved(i, idx, h) - moved(i, idx, -h)) / (2 * h))
+                elif strategy == "backward":
+                    columns.append((jac - moved(i, idx, -h)) / h)
+                else:
+                    columns.append((moved(i, idx, h) - jac) / h)
+        return values, jac, np.stack(columns, axis=-1), entry
 
     # --- inspection --------------------------------------------------------------------
     def circuit(self, *args, **kwargs) -> ir.Circuit:

@@ -145,8 +145,8 @@ def test_sparse_state_checks():
         op.state_vector(wire_order=[1, 2])
 
 
-# --- the Hessian of a shot vector -----------------------------------------------------------
-def test_hessian_of_a_shot_vector_says_what_is_missing():
+# --- second derivatives with shots -----------------------------------------------------------
+def test_hessian_of_a_shot_vector_by_parameter_shift_says_what_is_missing():
     dev = qml.device("default.qubit", wires=1)
 
     @qml.set_shots(((5, 1), 10))
@@ -160,8 +160,43 @@ def test_hessian_of_a_shot_vector_says_what_is_missing():
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with pytest.raises(qml.DifferentiationError, match="second derivatives with finite shots"):
+        with pytest.raises(qml.DifferentiationError, match="diff_method='finite-diff'"):
             qml.jacobian(cost)(pnp.array(0.1))
+
+
+def _zz(h, shots, seed):
+    dev = qml.device("default.qubit", wires=2, seed=seed)
+
+    @qml.set_shots(shots)
+    @qml.qnode(dev, diff_method="finite-diff", max_diff=2,
+               gradient_kwargs={"h": h, "strategy": "center", "approx_order": 2})
+    def circuit(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=1)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+    return circuit
+
+
+def test_sampled_finite_difference_hessian():
+    h, x, y = 0.3, 0.4, 0.9
+    f = lambda a, b: onp.cos(a) * onp.cos(b)  # <Z0 Z1> by hand
+    # central differences of central differences, written out: steps of 2h on the
+    # diagonal, the four corners (+-h, +-h) off it
+    dxx = (f(x + 2 * h, y) - 2 * f(x, y) + f(x - 2 * h, y)) / (4 * h * h)
+    dyy = (f(x, y + 2 * h) - 2 * f(x, y) + f(x, y - 2 * h)) / (4 * h * h)
+    dxy = (f(x + h, y + h) - f(x + h, y - h) - f(x - h, y + h) + f(x - h, y - h)) / (4 * h * h)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hess = qml.hessian(_zz(h, 1_000_000, 11), argnum=[0, 1])(pnp.array(x), pnp.array(y))
+        # a shot vector: one Hessian per count, (args, args, counts)
+        sv = _zz(0.3, ((5, 1), 10), 3)
+        nested = qml.jacobian(lambda a, b: qml.math.stack(qml.jacobian(
+            lambda u, v: qml.math.stack(sv(u, v)), argnum=[0, 1])(a, b)), argnum=[0, 1])(
+                pnp.array(x), pnp.array(y))
+    hess = onp.array(hess, dtype=float).reshape(2, 2)
+    # shot noise of each difference: about 1 / (4 h^2 sqrt(N)) = 0.003
+    assert onp.allclose(hess, [[dxx, dxy], [dxy, dyy]], atol=0.03)
+    assert len(nested) == 2 and all(onp.shape(n) == (2, 2) for n in nested)
 
 
 # --- PennyLane's messages for a state of the wrong norm or length ---------------------------
