@@ -194,10 +194,11 @@ def _counts_vjp(argnums, ans, args, kwargs):
 
     def vjp(g):
         if not once:
-            once.append(np.concatenate([qnode_jacobian(node, kw, diff, *xs)
-                                        for node in nodes], axis=0))
+            # (anp: under a Hessian the counts' Jacobians are boxes themselves)
+            once.append(anp.concatenate([qnode_jacobian(node, kw, diff, *xs)
+                                         for node in nodes], axis=0))
         v = anp.dot(g, once[0])
-        if np.iscomplexobj(once[0]):
+        if np.iscomplexobj(getval(once[0])):
             v = anp.real(v)
         return _split(v, nodes[0], kw, diff, xs, argnums)
 

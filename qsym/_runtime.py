@@ -897,6 +897,13 @@ class QNode:
                 f"QNode needs a circuit function (a Python function that applies gates and "
                 f"returns measurements), got {type(func).__name__}: {func!r:.60}"
             )
+        if isinstance(func, QNode):
+            # PennyLane's QNode(qnode, dev): the inner QNode's circuit function (PennyLane's
+            # update_wrapper copies the inner QNode's attributes, ``func`` among them), its
+            # shots when none are given here; not a QNode called inside a circuit
+            if shots is UNSET and func._shots_set:
+                shots = func._qnode_shots
+            func = func.func
         opts = options.resolve(
             diff_method, h, approx_order, interface, shifts, strategy=strategy,
             grad_on_execution=grad_on_execution,
@@ -1811,15 +1818,18 @@ class QNode:
                 "qml.sample and qml.counts have no derivatives; differentiate expval, var, "
                 "probs or qml.state() twice"
             )
-        if self.current_shots():
-            raise DifferentiationError(
-                "second derivatives with finite shots are not supported; use shots=None"
-            )
         if entry.broadcast:
             raise DifferentiationError(
                 "second derivatives of a broadcast QNode are not supported; call the Hessian "
                 "once per parameter set"
             )
+        if self.current_shots():
+            if self.diff_method != "finite-diff":
+                raise DifferentiationError(
+                    "second derivatives with finite shots are not supported for diff_method="
+                    f"{self.diff_method!r}; use shots=None (exact), or diff_method="
+                    "'finite-diff' (differences of sampled Jacobians)")
+            return self._sampled_fd_hessian(args, kwargs, diff)
         if entry.has_state:  # exact, per measurement already
             values, jacs, hessians = executors.state_hessian(self, entry, xs, ds)
             n = jacs[0].shape[-1]
@@ -1830,6 +1840,32 @@ class QNode:
             n = jac.shape[1]
         return (flat_concat(values), flat_concat(jacs, n), flat_concat(hessians, n, n),
                 entry)
+
+    def _sampled_fd_hessian(self, args, kwargs, diff):
+        """:meth:`flat_hessian` with shots and ``diff_method="finite-diff"``, as PennyLane
+        differentiates a sampled finite-difference Jacobian: finite differences again
+        (step ``h``, ``strategy``), of the Jacobians sampled at the inputs moved one at a
+        time, ``hess[v, c, k] = (J(x + h e_k) - J(x))[v, c] / h`` (forward)."""
+        values, jac, entry = self.flat_jacobian(args, kwargs, diff)
+        h, strategy = self.h, self.strategy
+
+        def moved(i, idx, step):
+            shifted = list(args)
+            a = np.array(args[i], dtype=float)
+            a[idx] += step
+            shifted[i] = a
+            return self.flat_jacobian(shifted, kwargs, diff)[1]
+
+        columns = []
+        for i in diff:
+            for idx in np.ndindex(*np.shape(args[i])):
+                if strategy == "center":
+                    columns.append((moved(i, idx, h) - moved(i, idx, -h)) / (2 * h))
+                elif strategy == "backward":
+                    columns.append((jac - moved(i, idx, -h)) / h)
+                else:
+                    columns.append((moved(i, idx, h) - jac) / h)
+        return values, jac, np.stack(columns, axis=-1), entry
 
     # --- inspection --------------------------------------------------------------------
     def circuit(self, *args, **kwargs) -> ir.Circuit:
@@ -2226,8 +2262,9 @@ def result_types(node, values, autograd: bool) -> list:
     ``default.mixed``, no shots, ``diff_method`` ``"best"``, ``"backprop"`` or not
     given), plain NumPy arrays (0-d for
     a scalar) for every other method or device (its autograd primitive's output).
-    Without it: NumPy scalars and arrays, but a Python ``float`` for a scalar of
-    ``lightning.qubit`` (as PennyLane-Lightning returns). Counts (dicts) stay as they are.
+    Without it: NumPy scalars and arrays, but a Python ``float`` for an exact
+    (no shots) ``expval`` or ``var`` of ``lightning.qubit`` (as PennyLane-Lightning returns;
+    its quantities of the state and every sampled value are NumPy's). Counts (dicts) stay as they are.
 
     >>> import qsym as qml
     >>> from qsym import numpy as np
@@ -2244,10 +2281,14 @@ def result_types(node, values, autograd: bool) -> list:
             return [_as_tensor(v) for v in values]
         return [np.asarray(v) if isinstance(v, (np.ndarray, np.generic, float, int)) else v
                 for v in values]
-    if node.device.name == "lightning.qubit":
-        return [float(v) if isinstance(v, (np.floating, float)) or (
-            isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind == "f") else v
-            for v in values]
+    if node.device.name == "lightning.qubit" and not node.current_shots():
+        entry = node._last  # the signature just run: its measurements' kinds
+        kinds = ([p[0] for p in entry.post] if entry is not None
+                 and len(entry.post) == len(values) else ["expval"] * len(values))
+        return [float(v) if kind in ("expval", "var") and (
+            isinstance(v, (np.floating, float)) or (
+                isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind == "f")) else v
+            for kind, v in zip(kinds, values)]
     return values
 
 

@@ -1213,6 +1213,37 @@ def _check_norm(name: str, v: np.ndarray) -> None:
         )
 
 
+def _is_sparse(x) -> bool:
+    """Whether ``x`` is a SciPy sparse matrix or array (SciPy imported only if loaded)."""
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and sparse.issparse(x)
+
+
+def _sparse_embed(state, wires, wire_order):
+    """PennyLane's sparse ``state_vector(wire_order)``: the ``(1, 2**n)`` sparse state on
+    ``wires`` with its amplitudes moved to their indices on ``wire_order`` (its other wires
+    in ``|0>``), as a SciPy ``csr_array``.
+
+    >>> from scipy.sparse import csr_matrix
+    >>> _sparse_embed(csr_matrix([0.0, 1.0]), ["a"], ["a", "b"]).toarray()
+    array([[0., 0., 1., 0.]])
+    """
+    from scipy.sparse import csr_array
+
+    wires = list(wires)
+    order = wires if wire_order is None else list(wires_tuple(wire_order))
+    if not set(wires) <= set(order):
+        raise WireError(f"wire_order must contain all wires. Got wires {wires} and "
+                        f"wire_order {order}")
+    state = state.tocoo()
+    n = len(wires)
+    index = np.zeros(state.nnz, dtype=np.int64)
+    for k, w in enumerate(wires):  # bit k (from the most significant) of wire w
+        bit = (state.col.astype(np.int64) >> (n - 1 - k)) & 1
+        index |= bit << (len(order) - 1 - order.index(w))
+    return csr_array((state.data, (np.zeros_like(index), index)), shape=(1, 2 ** len(order)))
+
+
 def state_tensor(v, wires, wire_order, name: str) -> np.ndarray:
     """PennyLane's ``state_vector(wire_order)`` of a state preparation: the amplitudes ``v``
     on ``wires`` (a batch: one row each) as a tensor of one axis of size 2 per wire, on
@@ -1307,6 +1338,12 @@ class StatePrep(Template):
         self.id = id
         if len(set(self.wires)) != len(self.wires):
             raise WireError(f"{self.name} got duplicate wires {list(self.wires)}")
+        self.is_sparse = _is_sparse(state)
+        self._sparse = None  # a SciPy sparse state: PennyLane's csr_matrix, (1, 2**n)
+        if self.is_sparse:
+            self._sparse = StatePrep._preprocess_csr(state.tocsr(), self.wires, pad_with,
+                                                     normalize, validate_norm)
+            state, pad_with = self._sparse.toarray()[0], None
         x = _array(state, f"{self.name}: the state")
         if x.ndim not in (1, 2):
             raise GateError(
@@ -1333,11 +1370,15 @@ class StatePrep(Template):
         >>> StatePrep([0.6, 0.8], wires=[1]).state_vector(wire_order=[0, 1]).tolist()
         [[0.6, 0.8], [0.0, 0.0]]
         """
+        if self._sparse is not None:
+            return _sparse_embed(self._sparse, self.wires, wire_order)
         x = self.state
         if _symbolic(np.asarray(x, dtype=object)):
             raise GateError(f"{self.name}.state_vector() needs numbers: the state is a circuit "
                             "input here")
         x = np.asarray(x)
+        if x.dtype == object:  # numbers kept as objects (a complex list): as complex
+            x = x.astype(complex)
         args = self.__dict__.get("_init_args", {})
         pad_with, dim = _unwrapped(args.get("pad_with")), 2 ** len(self.wires)
         if pad_with is not None and x.shape[-1] < dim:
@@ -1380,6 +1421,46 @@ class StatePrep(Template):
               "norm": "The state must be a vector of norm 1.0; got norm {norm}. Use "
                       "'normalize=True' to automatically normalize."}
 
+    @staticmethod
+    def _preprocess_csr(state, wires, pad_with, normalize, validate_norm):
+        """PennyLane's checks of a sparse state (a SciPy ``csr_matrix`` of one row): no
+        ``pad_with`` (zeros are padded, with a warning), at most ``2**len(wires)`` entries,
+        norm 1 unless ``normalize`` (then divided by it). Returns the ``(1, 2**n)`` matrix.
+
+        >>> from scipy.sparse import csr_matrix
+        >>> StatePrep._preprocess_csr(csr_matrix([0, 3, 0, 4]), [0, 1], None, True, True).toarray()
+        array([[0. , 0.6, 0. , 0.8]])
+        """
+        if pad_with:
+            raise ValueError("Non-zero Padding is not supported for sparse states; pass the "
+                             "full state, or a dense array with pad_with")
+        if len(state.shape) == 1:  # a 1-D SciPy sparse array: one row
+            state = state.reshape((1, state.shape[0]))
+        if state.shape[0] != 1:
+            raise NotImplementedError(
+                "StatePrep does not yet support parameter broadcasting with sparse state "
+                "vectors; prepare one state (one row) at a time")
+        dim, got = 2 ** len(wires_tuple(wires)), state.shape[1]
+        if got > dim:
+            raise ValueError(f"State must be of length {dim} or smaller to be padded; got "
+                             f"length {got}.")
+        state = state.copy()
+        if got < dim:
+            warnings.warn(f"State must be of length {dim}; got length {got}. Automatically "
+                          "padding with zeros.", UserWarning, stacklevel=3)
+            state.resize((1, dim))
+        if not (validate_norm or normalize):
+            return state
+        if state.dtype.kind in "biu":
+            state = state.astype(float)
+        norm = float(np.sqrt(np.sum(np.abs(state.data) ** 2)))
+        if normalize:
+            return state / norm
+        if not np.isclose(norm, 1.0, atol=1e-10):
+            raise ValueError(f"The state must be a vector of norm 1.0; got norm {norm}. Use "
+                             "'normalize=True' to automatically normalize.")
+        return state
+
     def _row(self, x, pad_with, normalize, validate_norm):
         """``(unitary or None, real amplitudes)`` for one state vector. As PennyLane's
         ``StatePrep._preprocess``: ``pad_with`` given means normalized (the padded vector
@@ -1406,7 +1487,7 @@ class StatePrep(Template):
             if not np.all(np.isfinite(v)):
                 raise GateError(f"{self.name}: the state has NaN or infinite amplitudes")
             norm = float(np.linalg.norm(v))
-            if norm == 0:
+            if norm == 0 and (normalize or not validate_norm):
                 raise GateError(f"{self.name}: the state is the zero vector")
             if not normalize and validate_norm and not np.isclose(norm, 1.0, atol=1e-10):
                 raise GateError(f"{self.name}: " + self._texts["norm"].format(norm=norm))
@@ -1482,7 +1563,9 @@ def _bits(state, n: int, what: str):
     if arr.ndim != 1:
         raise GateError(f"{what}: State must be one-dimensional; got shape {arr.shape}.")
     if len(arr) != n:
-        raise GateError(f"{what}: State must be of length {n}; got length {len(arr)} (one bit per wire).")
+        shown = "[" + ", ".join(str(b) for b in arr) + "]"
+        raise GateError(f"{what}: State must be of length {n}; got length {len(arr)} "
+                        f"(state={shown}). Give one bit per wire.")
     out = []
     for b in arr:
         if isinstance(b, sp.Basic) and not b.is_number:
