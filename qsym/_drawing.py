@@ -1576,6 +1576,13 @@ class Snapshot:
         marks = getattr(_SNAPSHOT_MARKS, "marks", None)
         if marks is not None:  # inside qml.snapshots: where the state is taken
             tape = active_tape()
+            if tape is not getattr(_SNAPSHOT_MARKS, "tape", None):
+                from .errors import MeasurementError
+
+                raise MeasurementError(
+                    "qml.snapshots: a qml.Snapshot inside qml.ctrl, qml.adjoint or a template "
+                    "is not supported by qsym (the gates around it are rewritten after it is "
+                    "taken); take the snapshot outside the controlled or adjoint function")
             marks.append((tag, len(tape.items) if tape is not None else 0, measurement))
 
     @property
@@ -1645,12 +1652,12 @@ def snapshots(qnode) -> Callable:
             raise MeasurementError("qml.snapshots of a QNode with shots is not supported by "
                                    "qsym (its snapshot states are exact); use shots=None")
         tape, marks = Tape(), []
-        _SNAPSHOT_MARKS.marks = marks
+        _SNAPSHOT_MARKS.marks, _SNAPSHOT_MARKS.tape = marks, tape
         try:
             with recording(tape):
                 qnode.func(*args, **kwargs)
         finally:
-            _SNAPSHOT_MARKS.marks = None
+            _SNAPSHOT_MARKS.marks = _SNAPSHOT_MARKS.tape = None
         gates = [(i, o) for i, o in enumerate(tape.items) if hasattr(o, "matrix")]
         order = list(qnode.device.wires) if qnode.device.wires is not None else []
         for _, o in gates:

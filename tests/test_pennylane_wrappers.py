@@ -228,3 +228,22 @@ def test_resources_operation_and_from_bloq():
         Missing(wires=0).resources()
     with pytest.raises(qml.GateError, match="Qualtran"):
         qml.FromBloq(None, wires=[0])
+
+
+def test_a_snapshot_inside_a_controlled_function_is_refused_not_misplaced():
+    # the gates of qml.ctrl(f) are rewritten after f ran: a snapshot taken inside f would
+    # see the state before them (a wrong state), so qml.snapshots refuses it
+    def body(wire):
+        qml.Hadamard(wire)
+        qml.Snapshot()
+
+    @qml.qnode(DEV2)
+    def circuit():
+        qml.Hadamard(0)
+        qml.ctrl(body, 0)(wire=1)
+        return qml.expval(qml.PauliZ(1))
+
+    with pytest.raises(qml.errors.MeasurementError, match="inside qml.ctrl"):
+        qml.snapshots(circuit)()
+    # the QNode itself ignores the snapshot: <Z1> after H(0), CH(0, 1) is 1/2
+    assert np.isclose(circuit(), 0.5, atol=1e-12)
