@@ -294,6 +294,7 @@ from .qchem import paulix_ops, symmetry_generators, taper, taper_operation  # no
 from ._unsupported import CHANNELS as _CHANNELS  # noqa: E402
 from ._noise import CHANNEL_CLASSES as _CHANNEL_CLASSES, Channel as _Channel  # noqa: E402
 from ._mcm import cond, defer_measurements, iterative_qpe, measure  # noqa: E402
+from ._one_shot import dynamic_one_shot  # noqa: E402
 from . import _mcm as _mcm  # noqa: E402
 
 # PennyLane's mid-circuit measurement classes in qml.ops (and qml.ops.mid_measure)
@@ -404,6 +405,13 @@ def _register_op_paths():
     devices.capabilities = type(ops)(**{_n: getattr(devices, _n) for _n in (
         "DeviceCapabilities", "ExecutionCondition", "OperatorProperties")})
     _sys.modules[f"{__name__}.devices.capabilities"] = devices.capabilities
+    # from pennylane.devices.qubit.simulate import combine_measurements_core, ...
+    from . import _one_shot
+    devices.qubit = _unsupported.partial_namespace("devices.qubit", simulate=type(ops)(
+        combine_measurements_core=_one_shot.combine_measurements_core,
+        measurement_with_no_shots=_one_shot.measurement_with_no_shots))
+    _sys.modules[f"{__name__}.devices.qubit"] = devices.qubit
+    _sys.modules[f"{__name__}.devices.qubit.simulate"] = devices.qubit.simulate
     # from pennylane.optimize.qng import QNGOptimizer, _flatten_np, _unflatten_np
     optimize.qng.QNGOptimizer = QNGOptimizer
     _sys.modules[f"{__name__}.optimize.qng"] = optimize.qng
@@ -590,7 +598,7 @@ __all__ = [
     "Observable", "Operation", "MeasurementProcess", "compile", "clifford_t_decomposition",
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
-    "devices", "math", "wires", "registers", "allocate", "deallocate", "allocation", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
+    "devices", "math", "wires", "registers", "allocate", "deallocate", "allocation", "measure", "cond", "defer_measurements", "dynamic_one_shot", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer", "ShotAdaptiveOptimizer",
     "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "marker", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",

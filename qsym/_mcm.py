@@ -26,7 +26,9 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import threading
 import uuid
 
 import numpy as np
@@ -703,6 +705,54 @@ def _observable_statistic(mp, kind, mv, obs):
     return ops_mod.expval(obs) if kind == "expval" else ops_mod.var(obs)
 
 
+# --- native methods (mcm_method="one-shot" or "tree-traversal"): their refusals ------------
+#: the measurement classes native mid-circuit measurement methods combine from shots
+NATIVE_CLASSES = ("CountsMP", "ExpectationMP", "ProbabilityMP", "SampleMP", "VarianceMP")
+_NATIVE = threading.local()
+
+
+def check_native_measurements(measurements) -> None:
+    """PennyLane's refusal of the measurements one-shot and tree-traversal cannot combine
+    from shots (a :class:`TypeError` naming the class: states, entropies, shadows, ...).
+
+    >>> import qsym as qml
+    >>> check_native_measurements([qml.state()])
+    Traceback (most recent call last):
+    ...
+    TypeError: Native mid-circuit measurement mode does not support StateMP measurements.
+    """
+    for m in measurements:
+        if type(m).__name__ not in NATIVE_CLASSES:
+            raise TypeError(f"Native mid-circuit measurement mode does not support "
+                            f"{type(m).__name__} measurements.")
+
+
+def native_method() -> bool:
+    """Whether a QNode of ``mcm_method="one-shot"`` or ``"tree-traversal"`` is running.
+
+    >>> native_method()
+    False
+    """
+    return getattr(_NATIVE, "active", False)
+
+
+@contextlib.contextmanager
+def running_natively():
+    """The recordings made inside run with a native method's refusals (qsym still defers:
+    the statistics are the same).
+
+    >>> with running_natively():
+    ...     native_method()
+    True
+    """
+    previous = native_method()
+    _NATIVE.active = True
+    try:
+        yield
+    finally:
+        _NATIVE.active = previous
+
+
 # --- the deferral (PennyLane's defer_measurements, tape form) --------------------------------
 def _check_deferrable(measurements) -> None:
     for mp in measurements:
@@ -889,6 +939,10 @@ def _execution_form(items, results, device_wires):
                 "create the device with more wires, or without wires=)")
     with recording(Tape()):
         ms = [_executable_statistic(m) if getattr(m, "mv", None) is not None else m for m in ms]
+    if postselected and any(m.kind == "sample" for m in ms) and any(
+            getattr(g, "batch_size", None) is not None for g in gates):
+        raise MeasurementError("Returning qp.sample is not supported when postselecting "
+                               "mid-circuit measurements with broadcasting")  # (PennyLane's)
     if postselected:  # measured on the projected, renormalised state (qsym._ir.Measurement.post)
         ms = [_postselecting(m, postselected) for m in ms]
     return gates, ms
@@ -912,6 +966,8 @@ def rewrite_recording(items, result, device_wires=None):
         return items, result
     if spec is None or not results:
         return items, result  # (refused by the next stage, with its message)
+    if native_method() and any(isinstance(op, MidMeasure) for op in items):
+        check_native_measurements(results)
     gates, ms = _execution_form(items, results, device_wires)
     return gates, format_values(("tree", spec), ms)
 
