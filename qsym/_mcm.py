@@ -456,11 +456,25 @@ class Conditional:
             base = self.base.adjoint()
             return Conditional(self.meas_val, base)
 
+    def controlled(self, control, control_values=None) -> Conditional:
+        """The base controlled by ``control`` under the same condition, recorded where it is
+        called (``qml.ctrl`` of a conditioned function: both conditions must hold).
+
+        >>> from qsym import _operations as o
+        >>> c = Conditional(measure(0), _unrecorded(o.GATE_CLASSES["RX"], 0.5, wires=1))
+        >>> c.controlled([2]).base
+        CRX(0.5, wires=[2, 1])
+        """
+        with recording(Tape()):
+            base = ctrl(self.base, control=list(control), control_values=(
+                None if control_values is None else list(control_values)))
+        return Conditional(self.meas_val, base)
+
     def map_wires(self, wire_map: dict) -> Conditional:
         """The conditioned operation on the mapped wires, under the same condition (not
         recorded)."""
-        with recording(Tape()):
-            return Conditional(self.meas_val, self.base.map_wires(wire_map))
+        with recording(Tape()):  # (the condition's measurements too, PennyLane's)
+            return Conditional(self.meas_val.map_wires(wire_map), self.base.map_wires(wire_map))
 
     def remake(self, params=()) -> Conditional:
         """The conditioned operation with ``params``, recorded where it is called."""
@@ -524,12 +538,33 @@ class CondCallable:
         return self
 
     def __call__(self, *args, **kwargs):
+        dequeue_arguments(args, kwargs)  # (PennyLane's: a branch applies them, or not)
         for pred, fn in zip(self.preds, self.branch_fns):
             if pred:
                 return fn(*args, **kwargs)
         if self.otherwise_fn is not None:
             return self.otherwise_fn(*args, **kwargs)
         return None
+
+
+def dequeue_arguments(args, kwargs) -> None:
+    """Take the gates passed as arguments to a conditioned function off the active tape
+    (PennyLane's ``qml.cond``: the branch applies them, or not).
+
+    >>> from qsym import _operations as o
+    >>> t = Tape()
+    >>> with recording(t):
+    ...     x = o.GATE_CLASSES["PauliX"](wires=0)
+    ...     dequeue_arguments((x,), {})
+    >>> t.items
+    []
+    """
+    tape = active_tape()
+    if tape is None:
+        return
+    for a in list(args) + list(kwargs.values()):
+        if isinstance(a, ops_mod.Operation):
+            tape.remove(a)
 
 
 _COND_MEASURED = "Only quantum functions that contain no measurements can be applied conditionally."
@@ -545,6 +580,10 @@ def _conditioned(condition, fn, args, kwargs) -> None:
     if isinstance(result, ops_mod.MeasurementProcess) or any(
             isinstance(op, (MidMeasure, Conditional)) for op in inner.items):
         raise ConditionalTransformError(_COND_MEASURED)
+    if not inner.items and hasattr(result, "wires") and hasattr(result, "matrix"):
+        # an operator the function made without recording anything (qml.simplify, qml.prod
+        # of operators given as arguments): PennyLane's queue holds it, so it is conditioned
+        inner.append(result)
     for op in inner.items:
         Conditional(condition, op)
 
@@ -586,10 +625,7 @@ def cond(condition, true_fn=None, false_fn=None, elifs=()):
             "conditionally.")
 
     def wrapper(*args, **kwargs):
-        tape = active_tape()
-        for a in list(args) + list(kwargs.values()):  # a gate passed as an argument
-            if tape is not None and isinstance(a, ops_mod.Operation):
-                tape.remove(a)
+        dequeue_arguments(args, kwargs)
         _conditioned(condition, true_fn, args, kwargs)
         if false_fn is not None:
             _conditioned(~condition, false_fn, args, kwargs)

@@ -1786,8 +1786,16 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
     @functools.wraps(op)
     def wrapper(*args, **kwargs):
         out = []
-        for g in _record(op, args, kwargs):
-            out += _apply_ctrl(g, controls, values)
+        tape = Tape()
+        with recording(tape):
+            op(*args, **kwargs)
+        for g in tape.items:
+            if isinstance(g, Operation):
+                out += _apply_ctrl(g, controls, values)
+            elif hasattr(g, "meas_val") and hasattr(g, "controlled"):
+                # a gate conditioned on mid-circuit measurements (qml.cond): the condition
+                # kept, its gate controlled (recorded)
+                out.append(g.controlled(controls, values))
         return out[0] if len(out) == 1 else out
 
     return wrapper
