@@ -313,6 +313,18 @@ from ._drawing import Snapshot, draw, draw_mpl, matrix, snapshots, specs  # noqa
 ops.functions.matrix = matrix
 
 
+def _register_device_paths():
+    import sys as _sys
+
+    # from pennylane.devices.qubit.simulate import combine_measurements_core, ...
+    from . import _one_shot
+    devices.qubit = _unsupported.partial_namespace("devices.qubit", simulate=type(ops)(
+        combine_measurements_core=_one_shot.combine_measurements_core,
+        measurement_with_no_shots=_one_shot.measurement_with_no_shots))
+    _sys.modules[f"{__name__}.devices.qubit"] = devices.qubit
+    _sys.modules[f"{__name__}.devices.qubit.simulate"] = devices.qubit.simulate
+
+
 def _register_op_paths():
     import sys as _sys
 
@@ -405,13 +417,6 @@ def _register_op_paths():
     devices.capabilities = type(ops)(**{_n: getattr(devices, _n) for _n in (
         "DeviceCapabilities", "ExecutionCondition", "OperatorProperties")})
     _sys.modules[f"{__name__}.devices.capabilities"] = devices.capabilities
-    # from pennylane.devices.qubit.simulate import combine_measurements_core, ...
-    from . import _one_shot
-    devices.qubit = _unsupported.partial_namespace("devices.qubit", simulate=type(ops)(
-        combine_measurements_core=_one_shot.combine_measurements_core,
-        measurement_with_no_shots=_one_shot.measurement_with_no_shots))
-    _sys.modules[f"{__name__}.devices.qubit"] = devices.qubit
-    _sys.modules[f"{__name__}.devices.qubit.simulate"] = devices.qubit.simulate
     # from pennylane.optimize.qng import QNGOptimizer, _flatten_np, _unflatten_np
     optimize.qng.QNGOptimizer = QNGOptimizer
     _sys.modules[f"{__name__}.optimize.qng"] = optimize.qng
@@ -614,6 +619,7 @@ __all__ = [
 ]
 
 _register_op_paths()
+_register_device_paths()
 
 
 def _register_sk_paths():

@@ -21,6 +21,7 @@ the same joint distribution as one-shot execution.)
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import Counter
 
@@ -99,9 +100,26 @@ def _with_shot_vector(fn, shots):
     return new_fn
 
 
-def _dynamic_one_shot(tape, postselect_mode=None, **_):
+@functools.partial(transform, pass_name="dynamic-one-shot", expand_transform=_expand)
+def dynamic_one_shot(tape, postselect_mode=None, **_):
     """PennyLane's ``qml.dynamic_one_shot`` (the ``"one-shot"`` mid-circuit measurement
-    method) on a tape: ``([tape of single shots], processing)``."""
+    method) on a tape: ``([tape of single shots], processing)``; a broadcast tape is split
+    first (one tape per batch element). The processing takes the single shots' results
+    (the tape's measurements, then a sample of each mid-circuit measurement) and returns
+    the tape's, from the shots whose postselected measurements have their value
+    (``postselect_mode="pad-invalid-samples"``: samples of the others are
+    :data:`fill_in_value`). A QNode is refused (use ``mcm_method="one-shot"``).
+
+    >>> import qsym as qml
+    >>> from qsym.ops import MidMeasure
+    >>> m = MidMeasure(0, postselect=1)
+    >>> tape = qml.tape.QuantumScript([qml.H(0), m], [qml.expval(qml.Z(1))], shots=2)
+    >>> (aux,), fn = qml.dynamic_one_shot(tape)
+    >>> [type(mp).__name__ for mp in aux.measurements]
+    ['ExpectationMP', 'SampleMP']
+    >>> float(fn(([(1.0, 0), (-1.0, 1)],)))  # the shot that measured 0 is discarded
+    -1.0
+    """
     if not any(is_mcm(o) for o in tape.operations):
         return (tape,), null_postprocessing
     check_native_measurements(tape.measurements)
@@ -122,11 +140,6 @@ def _dynamic_one_shot(tape, postselect_mode=None, **_):
     if tape.shots.has_partitioned_shots:
         processing_fn = _with_shot_vector(processing_fn, tape.shots)
     return [aux], processing_fn
-
-
-dynamic_one_shot = transform(_dynamic_one_shot, pass_name="dynamic-one-shot",
-                             expand_transform=_expand)
-dynamic_one_shot.__doc__ = _dynamic_one_shot.__doc__
 
 
 @dynamic_one_shot.custom_qnode_transform
