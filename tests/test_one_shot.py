@@ -165,3 +165,21 @@ def test_conditional_map_wires_maps_the_measurements():
     mapped = op.map_wires({0: "a", 1: "b"})
     assert mapped.meas_val.measurements == [meas.map_wires({0: "a"})]
     assert list(mapped.wires) == ["b"]
+
+
+def test_values_and_wires_are_sampled_from_the_same_shots():
+    # X on wire 1 exactly when m = 1, so wire 1 copies m shot by shot; m0 * 2 is 2 m
+    onp.random.seed(11)
+
+    @qml.set_shots(200)
+    @qml.qnode(qml.device("default.qubit"), mcm_method="one-shot")
+    def f():
+        qml.H(0)
+        m = qml.measure(0)
+        qml.cond(m, qml.PauliX)(wires=1)
+        return qml.sample(m), qml.sample(wires=1), qml.sample(2 * m), qml.counts(m)
+
+    s_m, s_w, s_2m, counts = f()
+    assert s_m.ravel().tolist() == s_w.ravel().tolist()
+    assert (s_2m.ravel() == 2 * s_m.ravel()).all()
+    assert counts[1.0] == int(s_m.sum()) and counts[0.0] == 200 - int(s_m.sum())
