@@ -99,6 +99,42 @@ def postselected_estimate(m, state, n: int, shots: int, rng):
     return np.float64(values.mean() if m.kind == "expval" else values.var())
 
 
+def postselected_plain_values(ms, forms, state, n: int, shots: int, rng) -> dict:
+    """``{index: value}`` of the postselected measurements of the computational basis
+    (wires, and statistics of mid-circuit measurement values): those with the same
+    postselection take one binomial number of kept shots and one draw of them from the
+    projected, renormalised state (PennyLane's ``"hw-like"``: every measurement sees the
+    same kept shots); NaN (an empty sample) when none is kept."""
+    groups: dict = {}
+    for i, (m, f) in enumerate(zip(ms, forms)):
+        if (m.post and not m.shadow and (not m.terms or f == ("values",))
+                and _numeric_terms(m)):
+            groups.setdefault(m.post, []).append(i)
+    out = {}
+    psi = np.asarray(state, dtype=complex)
+    for post, members in groups.items():
+        kept_psi = observable_apply(psi.reshape((2,) * n), post, {}).reshape(-1)
+        norm = float(np.real(np.vdot(kept_psi, kept_psi)))
+        kept = int(rng.binomial(shots, min(norm, 1.0))) if norm > 1e-15 else 0
+        drawn = draw_bits(kept_psi / np.sqrt(norm), n, kept, rng) if kept else None
+        for i in members:
+            out[i] = _kept_statistic(ms[i], drawn)
+    return out
+
+
+def _kept_statistic(m, drawn):
+    if drawn is not None:
+        return plain_statistic(m, drawn)
+    if m.kind == "probs":
+        return np.full(2 ** len(m.on), np.nan)
+    if m.kind in ("expval", "var"):
+        return np.float64(np.nan)
+    if m.kind == "counts":
+        return {}
+    shape = (0, len(m.on)) if not m.terms and len(m.on) > 1 else (0,)
+    return np.zeros(shape, dtype=m.dtype or (np.int64 if not m.terms else float))
+
+
 class ShotCopies(NamedTuple):
     """``shots`` shots, repeated ``copies`` times: one entry of a shot vector.
 
@@ -417,13 +453,21 @@ class Sampler:
                              self.order)[0][0]
         rows, _ = self.estimate_rows(mats, pre.C, shots, rng)
         values, _ = measurements(entry.post, rows)
-        for i, m in enumerate(entry.circuit.measurements):
-            if m.post and m.kind in ("expval", "var", "probs") and _numeric_terms(m):
+        ms = entry.circuit.measurements
+        shared = (postselected_plain_values(ms, self.forms, self.state(mats), self.n, shots, rng)
+                  if any(m.post for m in ms) else {})
+        for i, v in shared.items():
+            values[i] = v
+        for i, m in enumerate(ms):
+            if (m.post and m.kind in ("expval", "var", "probs") and _numeric_terms(m)
+                    and i not in shared):
                 values[i] = postselected_estimate(m, self.state(mats), self.n, shots, rng)
-        if any(m.kind in ("sample", "counts") for m in entry.circuit.measurements):
+        if any(m.kind in ("sample", "counts") for m in ms):
             state = self.state(mats)
             prob = np.abs(state) ** 2
-            for i, m in enumerate(entry.circuit.measurements):
+            for i, m in enumerate(ms):
+                if i in shared:
+                    continue
                 if m.kind in ("sample", "counts") and m.post:
                     values[i] = postselected_draw(m, state, self.n, shots, rng)
                 elif m.shadow:  # a classical shadow: each snapshot in its own bases

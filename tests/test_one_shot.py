@@ -183,3 +183,29 @@ def test_values_and_wires_are_sampled_from_the_same_shots():
     assert s_m.ravel().tolist() == s_w.ravel().tolist()
     assert (s_2m.ravel() == 2 * s_m.ravel()).all()
     assert counts[1.0] == int(s_m.sum()) and counts[0.0] == 200 - int(s_m.sum())
+
+
+def test_postselected_measurements_share_their_kept_shots():
+    # H on 0 and 1, keep m0 = 1 (P = 1/2), X on 2 when m1 = 1: every computational-basis
+    # measurement sees the same kept shots, so wire 2 copies m1 and wire 0 is 1 throughout,
+    # and the counts, probabilities and mean agree with the samples exactly
+    onp.random.seed(2)
+
+    @qml.set_shots(100)
+    @qml.qnode(qml.device("default.qubit"), mcm_method="one-shot")
+    def f():
+        qml.H(0)
+        qml.H(1)
+        qml.measure(0, postselect=1)
+        m1 = qml.measure(1)
+        qml.cond(m1, qml.X)(2)
+        return (qml.sample(m1), qml.sample(wires=[0, 2]), qml.counts(m1), qml.probs(wires=2),
+                qml.expval(m1))
+
+    s, w, counts, p, e = f()
+    kept = len(s)
+    assert 30 < kept < 70 and w.shape == (kept, 2)  # binomial(100, 1/2): sd 5
+    assert (w[:, 0] == 1).all() and (w[:, 1] == s.ravel()).all()
+    ones = int(s.sum())
+    assert counts == {0.0: kept - ones, 1.0: ones}
+    assert onp.allclose(p, [(kept - ones) / kept, ones / kept]) and e == pytest.approx(ones / kept)
