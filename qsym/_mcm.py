@@ -922,6 +922,10 @@ def defer(operations, measurements, reduce_postselected=True, allow_postselect=T
                     postselected[control_wires[op.meas_uid]] = op.postselect
             elif isinstance(op, Conditional):
                 new_ops.extend(_controlled(op, control_wires, reduce_postselected))
+            elif isinstance(getattr(op, "base", None), Conditional):  # ctrl of a conditional
+                with recording(Tape()):
+                    inner = op.base.controlled(op.control_wires, op.control_values)
+                new_ops.extend(_controlled(inner, control_wires, reduce_postselected))
             else:
                 tape.append(op)
                 new_ops.append(op)

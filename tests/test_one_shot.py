@@ -209,3 +209,22 @@ def test_postselected_measurements_share_their_kept_shots():
     ones = int(s.sum())
     assert counts == {0.0: kept - ones, 1.0: ones}
     assert onp.allclose(p, [(kept - ones) / kept, ones / kept]) and e == pytest.approx(ones / kept)
+
+
+def test_a_queued_ctrl_of_a_conditional_is_pennylanes_and_runs():
+    # the queue holds Controlled(Conditional(RX)); run as a tape it is RX on 2 when m0 = 1
+    # and wire 1 is 1: P(2 = 1) = 1/4 sin^2(t/2) after H on 0 and 1
+    t = 0.9
+    probs = qml.probs(wires=2)  # (made outside: qml.apply queues it once)
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.H(0)
+        qml.H(1)
+        m = qml.measure(0)
+        qml.ctrl(qml.cond(m, qml.RX), 1)(t, wires=2)
+        qml.apply(probs)
+    tape = qml.tape.QuantumScript.from_queue(q)
+    op = tape.operations[3]
+    assert isinstance(op, qml.ops.op_math.Controlled) and isinstance(op.base, qml.ops.Conditional)
+    assert list(op.control_wires) == [1] and op.base.base.name == "RX"
+    res = qml.execute([tape], qml.device("default.qubit", wires=3))[0]
+    assert res[1] == pytest.approx(0.25 * onp.sin(t / 2) ** 2, abs=1e-12)
