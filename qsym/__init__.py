@@ -297,6 +297,7 @@ from .qchem import paulix_ops, symmetry_generators, taper, taper_operation  # no
 from ._unsupported import CHANNELS as _CHANNELS  # noqa: E402
 from ._noise import CHANNEL_CLASSES as _CHANNEL_CLASSES, Channel as _Channel  # noqa: E402
 from ._mcm import cond, defer_measurements, iterative_qpe, measure  # noqa: E402
+from ._one_shot import dynamic_one_shot  # noqa: E402
 from . import _mcm as _mcm  # noqa: E402
 
 # PennyLane's mid-circuit measurement classes in qml.ops (and qml.ops.mid_measure)
@@ -313,6 +314,18 @@ from ._shadows import ClassicalShadow, classical_shadow, shadow_expval  # noqa: 
 from . import _unsupported as _unsupported  # noqa: E402
 from ._drawing import Snapshot, draw, draw_mpl, matrix, snapshots, specs  # noqa: E402
 ops.functions.matrix = matrix
+
+
+def _register_device_paths():
+    import sys as _sys
+
+    # from pennylane.devices.qubit.simulate import combine_measurements_core, ...
+    from . import _one_shot
+    devices.qubit = _unsupported.partial_namespace("devices.qubit", simulate=type(ops)(
+        combine_measurements_core=_one_shot.combine_measurements_core,
+        measurement_with_no_shots=_one_shot.measurement_with_no_shots))
+    _sys.modules[f"{__name__}.devices.qubit"] = devices.qubit
+    _sys.modules[f"{__name__}.devices.qubit.simulate"] = devices.qubit.simulate
 
 
 def _register_op_paths():
@@ -609,7 +622,7 @@ __all__ = [
     "Observable", "Operation", "MeasurementProcess", "compile", "clifford_t_decomposition",
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
-    "devices", "math", "wires", "registers", "allocate", "deallocate", "allocation", "measure", "cond", "defer_measurements", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
+    "devices", "math", "wires", "registers", "allocate", "deallocate", "allocation", "measure", "cond", "defer_measurements", "dynamic_one_shot", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer", "ShotAdaptiveOptimizer",
     "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "marker", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",
@@ -625,6 +638,7 @@ __all__ = [
 ]
 
 _register_op_paths()
+_register_device_paths()
 
 
 def _register_sk_paths():

@@ -26,7 +26,9 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import threading
 import uuid
 
 import numpy as np
@@ -529,11 +531,25 @@ class Conditional:
             base = self.base.adjoint()
             return Conditional(self.meas_val, base)
 
+    def controlled(self, control, control_values=None) -> Conditional:
+        """The base controlled by ``control`` under the same condition, recorded where it is
+        called (``qml.ctrl`` of a conditioned function: both conditions must hold).
+
+        >>> from qsym import _operations as o
+        >>> c = Conditional(measure(0), _unrecorded(o.GATE_CLASSES["RX"], 0.5, wires=1))
+        >>> c.controlled([2]).base
+        CRX(0.5, wires=[2, 1])
+        """
+        with recording(Tape()):
+            base = ctrl(self.base, control=list(control), control_values=(
+                None if control_values is None else list(control_values)))
+        return Conditional(self.meas_val, base)
+
     def map_wires(self, wire_map: dict) -> Conditional:
         """The conditioned operation on the mapped wires, under the same condition (not
         recorded)."""
-        with recording(Tape()):
-            return Conditional(self.meas_val, self.base.map_wires(wire_map))
+        with recording(Tape()):  # (the condition's measurements too, PennyLane's)
+            return Conditional(self.meas_val.map_wires(wire_map), self.base.map_wires(wire_map))
 
     def remake(self, params=()) -> Conditional:
         """The conditioned operation with ``params``, recorded where it is called."""
@@ -597,12 +613,33 @@ class CondCallable:
         return self
 
     def __call__(self, *args, **kwargs):
+        dequeue_arguments(args, kwargs)  # (PennyLane's: a branch applies them, or not)
         for pred, fn in zip(self.preds, self.branch_fns):
             if pred:
                 return fn(*args, **kwargs)
         if self.otherwise_fn is not None:
             return self.otherwise_fn(*args, **kwargs)
         return None
+
+
+def dequeue_arguments(args, kwargs) -> None:
+    """Take the gates passed as arguments to a conditioned function off the active tape
+    (PennyLane's ``qml.cond``: the branch applies them, or not).
+
+    >>> from qsym import _operations as o
+    >>> t = Tape()
+    >>> with recording(t):
+    ...     x = o.GATE_CLASSES["PauliX"](wires=0)
+    ...     dequeue_arguments((x,), {})
+    >>> t.items
+    []
+    """
+    tape = active_tape()
+    if tape is None:
+        return
+    for a in list(args) + list(kwargs.values()):
+        if isinstance(a, ops_mod.Operation):
+            tape.remove(a)
 
 
 _COND_MEASURED = "Only quantum functions that contain no measurements can be applied conditionally."
@@ -618,6 +655,10 @@ def _conditioned(condition, fn, args, kwargs) -> None:
     if isinstance(result, ops_mod.MeasurementProcess) or any(
             isinstance(op, (MidMeasure, Conditional)) for op in inner.items):
         raise ConditionalTransformError(_COND_MEASURED)
+    if not inner.items and hasattr(result, "wires") and hasattr(result, "matrix"):
+        # an operator the function made without recording anything (qml.simplify, qml.prod
+        # of operators given as arguments): PennyLane's queue holds it, so it is conditioned
+        inner.append(result)
     for op in inner.items:
         Conditional(condition, op)
 
@@ -659,10 +700,7 @@ def cond(condition, true_fn=None, false_fn=None, elifs=()):
             "conditionally.")
 
     def wrapper(*args, **kwargs):
-        tape = active_tape()
-        for a in list(args) + list(kwargs.values()):  # a gate passed as an argument
-            if tape is not None and isinstance(a, ops_mod.Operation):
-                tape.remove(a)
+        dequeue_arguments(args, kwargs)
         _conditioned(condition, true_fn, args, kwargs)
         if false_fn is not None:
             _conditioned(~condition, false_fn, args, kwargs)
@@ -776,6 +814,54 @@ def _observable_statistic(mp, kind, mv, obs):
             np.int64 if all(float(v).is_integer() for v in values) else None)
         return ops_mod.sample(obs, dtype=dtype)
     return ops_mod.expval(obs) if kind == "expval" else ops_mod.var(obs)
+
+
+# --- native methods (mcm_method="one-shot" or "tree-traversal"): their refusals ------------
+#: the measurement classes native mid-circuit measurement methods combine from shots
+NATIVE_CLASSES = ("CountsMP", "ExpectationMP", "ProbabilityMP", "SampleMP", "VarianceMP")
+_NATIVE = threading.local()
+
+
+def check_native_measurements(measurements) -> None:
+    """PennyLane's refusal of the measurements one-shot and tree-traversal cannot combine
+    from shots (a :class:`TypeError` naming the class: states, entropies, shadows, ...).
+
+    >>> import qsym as qml
+    >>> check_native_measurements([qml.state()])
+    Traceback (most recent call last):
+    ...
+    TypeError: Native mid-circuit measurement mode does not support StateMP measurements.
+    """
+    for m in measurements:
+        if type(m).__name__ not in NATIVE_CLASSES:
+            raise TypeError(f"Native mid-circuit measurement mode does not support "
+                            f"{type(m).__name__} measurements.")
+
+
+def native_method() -> bool:
+    """Whether a QNode of ``mcm_method="one-shot"`` or ``"tree-traversal"`` is running.
+
+    >>> native_method()
+    False
+    """
+    return getattr(_NATIVE, "active", False)
+
+
+@contextlib.contextmanager
+def running_natively():
+    """The recordings made inside run with a native method's refusals (qsym still defers:
+    the statistics are the same).
+
+    >>> with running_natively():
+    ...     native_method()
+    True
+    """
+    previous = native_method()
+    _NATIVE.active = True
+    try:
+        yield
+    finally:
+        _NATIVE.active = previous
 
 
 # --- the deferral (PennyLane's defer_measurements, tape form) --------------------------------
@@ -911,6 +997,10 @@ def defer(operations, measurements, reduce_postselected=True, allow_postselect=T
                     postselected[control_wires[op.meas_uid]] = op.postselect
             elif isinstance(op, Conditional):
                 new_ops.extend(_controlled(op, control_wires, reduce_postselected))
+            elif isinstance(getattr(op, "base", None), Conditional):  # ctrl of a conditional
+                with recording(Tape()):
+                    inner = op.base.controlled(op.control_wires, op.control_values)
+                new_ops.extend(_controlled(inner, control_wires, reduce_postselected))
             else:
                 tape.append(op)
                 new_ops.append(op)
@@ -964,6 +1054,10 @@ def _execution_form(items, results, device_wires):
                 "create the device with more wires, or without wires=)")
     with recording(Tape()):
         ms = [_executable_statistic(m) if getattr(m, "mv", None) is not None else m for m in ms]
+    if postselected and any(m.kind == "sample" for m in ms) and any(
+            getattr(g, "batch_size", None) is not None for g in gates):
+        raise MeasurementError("Returning qp.sample is not supported when postselecting "
+                               "mid-circuit measurements with broadcasting")  # (PennyLane's)
     if postselected:  # measured on the projected, renormalised state (qsym._ir.Measurement.post)
         ms = [_postselecting(m, postselected) for m in ms]
     return gates, ms
@@ -987,6 +1081,8 @@ def rewrite_recording(items, result, device_wires=None):
         return items, result
     if spec is None or not results:
         return items, result  # (refused by the next stage, with its message)
+    if native_method() and any(isinstance(op, MidMeasure) for op in items):
+        check_native_measurements(results)
     gates, ms = _execution_form(items, results, device_wires)
     return gates, format_values(("tree", spec), ms)
 

@@ -1765,6 +1765,8 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                 out[0]._tensors = op._tensors  # CRX of RX(tensor): the tensors kept (PennyLane's data)
             return out[0]
         return ControlledOp(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
+    if hasattr(op, "meas_val") and hasattr(op, "controlled"):  # a Conditional (qml.cond)
+        return _ctrl_conditional(op, controls, values, work_wires, work_wire_type)
     ops = _template_ops(op)
     if ops is not None:  # qml.ctrl(qml.BasicEntanglerLayers(...), control=...)
         out = []
@@ -1783,11 +1785,33 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
     if not callable(op):
         raise GateError(f"qml.ctrl takes a gate or a function of gates, got {op!r}")
 
+    return _ctrl_function(op, controls, values, work_wires, work_wire_type)
+
+
+def _ctrl_conditional(op, controls, values, work_wires, work_wire_type):
+    """``qml.ctrl`` of a gate conditioned on mid-circuit measurements (``qml.cond``): the
+    condition kept, its gate controlled (recorded); a user's queue holds PennyLane's
+    ``Controlled(Conditional(...))`` in its place."""
+    tape = active_tape()
+    if tape is not None:
+        tape.remove(op)
+    made = op.controlled(controls, values)
+    return ControlledOp(op, [made], controls, values, work_wires, work_wire_type)
+
+
+def _ctrl_function(op, controls, values, work_wires, work_wire_type):
+    """``qml.ctrl`` of a function of gates: each gate it records controlled."""
     @functools.wraps(op)
     def wrapper(*args, **kwargs):
         out = []
-        for g in _record(op, args, kwargs):
-            out += _apply_ctrl(g, controls, values)
+        tape = Tape()
+        with recording(tape):
+            op(*args, **kwargs)
+        for g in tape.items:
+            if isinstance(g, Operation):
+                out += _apply_ctrl(g, controls, values)
+            elif hasattr(g, "meas_val") and hasattr(g, "controlled"):
+                out.append(_ctrl_conditional(g, controls, values, work_wires, work_wire_type))
         return out[0] if len(out) == 1 else out
 
     return wrapper

@@ -32,7 +32,7 @@ from autograd.tracer import Box
 
 from . import _autodiff as autodiff, _cache as cache, _executors as executors, _ir as ir, _kernels as kernels, _plan as plan, rules
 from . import _second_order as second_order, _stages as stages, templates, _tiers as tiers, _trace as trace
-from . import _guards as guards, _shots as shots_mod
+from . import _guards as guards, _mcm as mcm, _shots as shots_mod
 from ._cache import Memo
 from ._arguments import (  # classify: looked up here at each call (tests count its calls)
     DATA,
@@ -1679,6 +1679,10 @@ class QNode:
             shots_mod.refuse("backprop", self.device.name)  # (PennyLane's, at the call)
         if self._init_args["mcm_method"] is not None:
             check_mcm_call(self._init_args["mcm_method"], self.configured_shots())
+            if (self._init_args["mcm_method"] in ("one-shot", "tree-traversal")
+                    and not mcm.native_method()):
+                with mcm.running_natively():  # (their refusals of measurements)
+                    return self(*args, **kwargs)
         if trace.in_circuit():
             raise TracingError(
                 "a QNode was called inside another QNode's circuit function; call the inner "

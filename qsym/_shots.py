@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import math
 import os
 import warnings
@@ -96,6 +97,42 @@ def postselected_estimate(m, state, n: int, shots: int, rng):
         return np.float64(np.nan)
     values = drawn.astype(float)
     return np.float64(values.mean() if m.kind == "expval" else values.var())
+
+
+def postselected_plain_values(ms, forms, state, n: int, shots: int, rng) -> dict:
+    """``{index: value}`` of the postselected measurements of the computational basis
+    (wires, and statistics of mid-circuit measurement values): those with the same
+    postselection take one binomial number of kept shots and one draw of them from the
+    projected, renormalised state (PennyLane's ``"hw-like"``: every measurement sees the
+    same kept shots); NaN (an empty sample) when none is kept."""
+    groups: dict = {}
+    for i, (m, f) in enumerate(zip(ms, forms)):
+        if (m.post and not m.shadow and (not m.terms or f == ("values",))
+                and _numeric_terms(m)):
+            groups.setdefault(m.post, []).append(i)
+    out = {}
+    psi = np.asarray(state, dtype=complex)
+    for post, members in groups.items():
+        kept_psi = observable_apply(psi.reshape((2,) * n), post, {}).reshape(-1)
+        norm = float(np.real(np.vdot(kept_psi, kept_psi)))
+        kept = int(rng.binomial(shots, min(norm, 1.0))) if norm > 1e-15 else 0
+        drawn = draw_bits(kept_psi / np.sqrt(norm), n, kept, rng) if kept else None
+        for i in members:
+            out[i] = _kept_statistic(ms[i], drawn)
+    return out
+
+
+def _kept_statistic(m, drawn):
+    if drawn is not None:
+        return plain_statistic(m, drawn)
+    if m.kind == "probs":
+        return np.full(2 ** len(m.on), np.nan)
+    if m.kind in ("expval", "var"):
+        return np.float64(np.nan)
+    if m.kind == "counts":
+        return {}
+    shape = (0, len(m.on)) if not m.terms and len(m.on) > 1 else (0,)
+    return np.zeros(shape, dtype=m.dtype or (np.int64 if not m.terms else float))
 
 
 class ShotCopies(NamedTuple):
@@ -416,13 +453,21 @@ class Sampler:
                              self.order)[0][0]
         rows, _ = self.estimate_rows(mats, pre.C, shots, rng)
         values, _ = measurements(entry.post, rows)
-        for i, m in enumerate(entry.circuit.measurements):
-            if m.post and m.kind in ("expval", "var", "probs") and _numeric_terms(m):
+        ms = entry.circuit.measurements
+        shared = (postselected_plain_values(ms, self.forms, self.state(mats), self.n, shots, rng)
+                  if any(m.post for m in ms) else {})
+        for i, v in shared.items():
+            values[i] = v
+        for i, m in enumerate(ms):
+            if (m.post and m.kind in ("expval", "var", "probs") and _numeric_terms(m)
+                    and i not in shared):
                 values[i] = postselected_estimate(m, self.state(mats), self.n, shots, rng)
-        if any(m.kind in ("sample", "counts") for m in entry.circuit.measurements):
+        if any(m.kind in ("sample", "counts") for m in ms):
             state = self.state(mats)
             prob = np.abs(state) ** 2
-            for i, m in enumerate(entry.circuit.measurements):
+            for i, m in enumerate(ms):
+                if i in shared:
+                    continue
                 if m.kind in ("sample", "counts") and m.post:
                     values[i] = postselected_draw(m, state, self.n, shots, rng)
                 elif m.shadow:  # a classical shadow: each snapshot in its own bases
@@ -677,8 +722,11 @@ def measurement_groups(ms, forms) -> list:
     if len(ms) == 1:
         return [[0]]
     pauli = [i for i, f in enumerate(forms) if f == ("pauli",)]
-    plain = [i for i, m in enumerate(ms) if not m.terms]
-    other = [[i] for i, (m, f) in enumerate(zip(ms, forms)) if m.terms and f != ("pauli",)]
+    # (statistics of mid-circuit measurement values: functions of their recording wires'
+    # bits, drawn with the wires, as PennyLane's measurements without an observable)
+    plain = [i for i, (m, f) in enumerate(zip(ms, forms)) if not m.terms or f == ("values",)]
+    other = [[i] for i, (m, f) in enumerate(zip(ms, forms))
+             if m.terms and f not in (("pauli",), ("values",))]
     words = [ms[i].terms[0][1] for i in pauli]
     groups = [[pauli[j] for j in g] for g in qwc_partition(words)] if pauli else []
     return groups + ([plain] if plain else []) + other
@@ -902,6 +950,21 @@ def wires_statistic(m, drawn):
     return {np.str_(format(int(b), f"0{k}b")): np.int64(c) for b, c in zip(keys, counts)}
 
 
+def plain_statistic(m, drawn):
+    """A measurement of the computational-basis draw: of wires (:func:`wires_statistic`),
+    or of a diagonal observable, a sum of ``Z`` words (the values of mid-circuit
+    measurements on their recording wires): each shot's value from its bits, so that
+    samples of the values and of the wires are of the same shots (PennyLane's)."""
+    if not m.terms:
+        return wires_statistic(m, drawn)
+    terms = [(_real(c), word) for c, word in m.terms]
+    values = sum(c * word_values(drawn, word, 1.0) for c, word in terms)
+    wires = sorted({w for _, word in terms for w, _ in word})
+    every = [sum(c * (-1) ** sum(bits[wires.index(w)] for w, _ in word) for c, word in terms)
+             for bits in itertools.product((0, 1), repeat=len(wires))]
+    return statistic(m, np.asarray(values, dtype=float) + 0.0, np.asarray(every) + 0.0)
+
+
 def group_rotation(ms) -> dict:
     """The per-wire rotations of a group of Pauli words (Z needs none)."""
     rotation = {}
@@ -966,8 +1029,9 @@ def pl_ready(m, form) -> bool:
     postselection or classical shadow)."""
     if m.post or m.shadow or m.kind not in ("expval", "var", "probs", "sample", "counts"):
         return False
-    if form == ("values",):  # mid-circuit measurement values: qsym's own draws
-        return False
+    if form == ("values",):  # mid-circuit measurement values: from the wires' draw
+        return m.kind != "probs" and all(getattr(c, "is_number", True) and complex(c).imag == 0
+                                         for c, _ in m.terms)
     if form[:1] == ("hadamard",):
         return _number(form[1]) is not None
     if form[:1] in (("lincomb",), ("sum",)) and m.kind == "expval":
@@ -1003,8 +1067,8 @@ def pl_values(ms, forms, groups, psis, n, counts, rng, order=()):
 def _group_statistics(ms, forms, g, psis, n):
     """A group's rotated states and ``stat(m, bits)``: a member's value from samples."""
     m, form = ms[g[0]], forms[g[0]]
-    if not m.terms:  # wires: no rotation
-        return psis, wires_statistic
+    if not m.terms or form == ("values",):  # wires (and values of their bits): no rotation
+        return psis, plain_statistic
     if form == ("pauli",):
         rotation = group_rotation([ms[i] for i in g])
 

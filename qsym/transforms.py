@@ -26,6 +26,8 @@ from ._cnot_synthesis import parity_matrix, phase_polynomial, rowcol, transpile
 from . import _clifford_t as _clifford_t_mod
 from ._clifford_t import clifford_t_decomposition
 from ._mcm import defer_measurements  # qml.defer_measurements, also here
+from . import _one_shot as _one_shot_mod
+from ._one_shot import dynamic_one_shot
 from .allocation import resolve_dynamic_wires
 from . import _splitting as _splitting_mod
 from ._splitting import (
@@ -46,7 +48,7 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "commute_controlled", "compile", "decompose", "merge_rotations", "remove_barrier",
            "single_qubit_fusion", "undo_swaps", "batch_input", "batch_params",
            "batch_partial", "broadcast_expand", "convert_to_numpy_parameters", "split_non_commuting",
-           "split_to_single_terms", "make_tape", "core", "defer_measurements", "insert",
+           "split_to_single_terms", "make_tape", "core", "defer_measurements", "dynamic_one_shot", "insert",
            "unitary_to_rot", "diagonalize_measurements", "sign_expand", "parity_matrix",
            "phase_polynomial", "rowcol", "transpile", "intermediate_reps",
            "resolve_dynamic_wires", "create_expand_fn", "expand_multipar",
@@ -91,6 +93,11 @@ _module("core.compile_pipeline", "PennyLane's module path of CompilePipeline",
         null_postprocessing=null_postprocessing, ProtectedLevel=ProtectedLevel,
         CotransformCache=CotransformCache, _batch_postprocessing=batch_postprocessing,
         _apply_postprocessing_stack=apply_postprocessing_stack)
+# from pennylane.transforms.dynamic_one_shot import fill_in_value, gather_non_mcm, ...
+_module("dynamic_one_shot", "PennyLane's module path of qml.transforms.dynamic_one_shot",
+        **{_n: getattr(_one_shot_mod, _n) for _n in _one_shot_mod.__all__},
+        _supports_one_shot=_one_shot_mod.supports_one_shot,
+        null_postprocessing=null_postprocessing)
 core.transform_module = _sys.modules[f"{__name__}.core.transform"]
 core.compile_pipeline = _sys.modules[f"{__name__}.core.compile_pipeline"]
 for _name in ("split_non_commuting", "split_to_single_terms", "broadcast_expand", "decompose",
