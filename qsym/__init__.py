@@ -546,7 +546,7 @@ from . import _pulse  # noqa: E402
 # qml.pulse: ParametrizedHamiltonian and ParametrizedEvolution (its other names refused)
 pulse = _unsupported.partial_namespace(
     "pulse", ParametrizedHamiltonian=_pulse.ParametrizedHamiltonian,
-    ParametrizedEvolution=_pulse.ParametrizedEvolution)
+    ParametrizedEvolution=_pulse.ParametrizedEvolution, constant=_pulse.constant)
 __import__("sys").modules[f"{__name__}.pulse"] = pulse
 # PennyLane's module path qml.fourier.mark.MarkedOp (qml.fourier.mark is the function)
 _labelled_ops.module_path(f"{__name__}.fourier.mark", "PennyLane's qml.fourier.mark",

@@ -1216,8 +1216,8 @@ class Operation:
     def __mul__(self, other):
         if isinstance(other, OPERATORS):
             return Prod(self, other, _flat=True)
-        if callable(other) and CALLABLE_SCALING:  # f(p, t) * op: qml.pulse's Hamiltonian
-            return CALLABLE_SCALING[0](other, self)
+        if callable(other) and PARAMETRIZED_HAMILTONIAN:  # f(p, t) * op: qml.pulse's
+            return PARAMETRIZED_HAMILTONIAN[0]([other], [self])
         return SProd(other, self, _flat=True)
 
     __rmul__ = __mul__
@@ -2595,8 +2595,8 @@ class Observable:
     def __mul__(self, other):
         if isinstance(other, OPERATORS):
             return self @ other
-        if callable(other) and CALLABLE_SCALING:  # f(p, t) * op: qml.pulse's Hamiltonian
-            return CALLABLE_SCALING[0](other, self)
+        if callable(other) and PARAMETRIZED_HAMILTONIAN:  # f(p, t) * op: qml.pulse's
+            return PARAMETRIZED_HAMILTONIAN[0]([other], [self])
         return SProd(other, self, _flat=True)
 
     __rmul__ = __mul__
@@ -2632,8 +2632,9 @@ class Observable:
 
 
 OPERATORS = (Observable, Operation, GateSequence)  # the operands of operator arithmetic
-# ``f * op`` for a function ``f(p, t)``: qsym._pulse registers its ParametrizedHamiltonian here
-CALLABLE_SCALING: list = []
+# ``f * op`` (and ``qml.dot``) with a function ``f(p, t)``: qsym._pulse registers its
+# ParametrizedHamiltonian class here
+PARAMETRIZED_HAMILTONIAN: list = []
 
 
 def mark_used(op) -> None:
@@ -3607,8 +3608,8 @@ class LinearCombination(Sum):
     def __mul__(self, other):
         if isinstance(other, OPERATORS):
             return self @ other
-        if callable(other) and CALLABLE_SCALING:  # f(p, t) * op: qml.pulse's Hamiltonian
-            return CALLABLE_SCALING[0](other, self)
+        if callable(other) and PARAMETRIZED_HAMILTONIAN:  # f(p, t) * op: qml.pulse's
+            return PARAMETRIZED_HAMILTONIAN[0]([other], [self])
         if isinstance(other, numbers.Number) and all(isinstance(c, numbers.Number) for c in self._coeffs):
             return LinearCombination(list(np.multiply(other, self._coeffs)), self._ops)
         return LinearCombination([c * other for c in self._coeffs], self._ops)

@@ -56,6 +56,7 @@ from ._operations import (
     CONTROLLED_TARGETS,
     GATE_CLASSES,
     METHODS,
+    PARAMETRIZED_HAMILTONIAN,
     Hamiltonian,
     Observable,
     Operation,
@@ -175,6 +176,8 @@ def dot(coeffs, ops, pauli=False, grouping_type=None, method="lf"):
         raise MeasurementError("qml.dot: cannot compute the dot product of an empty sequence")
     if any(not isinstance(o, (Operation, Observable)) for o in ops):
         raise MeasurementError("qml.dot takes a list of coefficients and a list of operators")
+    if any(callable(c) for c in coeffs) and PARAMETRIZED_HAMILTONIAN:  # functions f(p, t)
+        return PARAMETRIZED_HAMILTONIAN[0](coeffs, ops)
     if pauli:
         return METHODS["pauli_rep"](Hamiltonian(coeffs, ops).terms)
     operands = [o if _is_one(c) else SProd(c, o) for c, o in zip(coeffs, ops)]

@@ -9,9 +9,12 @@ refused with what to do (apply its matrix as a ``qml.QubitUnitary``).
 >>> import qsym as qml
 >>> H = qml.PauliX(0) + (lambda p, t: p * t) * qml.PauliZ(0)
 >>> H
-ParametrizedHamiltonian: terms=2
+(
+    1 * X(0)
+  + <lambda>(params_0, t) * Z(0)
+)
 >>> H([2.0], 0.5)
-X(0) + 1.0 * Z(0)
+1 * X(0) + 1.0 * Z(0)
 """
 
 from __future__ import annotations
@@ -21,12 +24,12 @@ import numbers
 import numpy as np
 
 from . import _operations
-from ._operations import OPERATORS, Operation, expand_matrix
-from ._trace import active_tape
+from ._operations import OPERATORS, LinearCombination, Operation, SProd, Sum, expand_matrix
+from ._trace import active_tape, not_recording, take_over
 from .errors import GateError
 from .wires import Wires
 
-__all__ = ["ParametrizedHamiltonian", "ParametrizedEvolution"]
+__all__ = ["ParametrizedHamiltonian", "ParametrizedEvolution", "constant"]
 
 
 class ParametrizedHamiltonian:
@@ -59,6 +62,7 @@ class ParametrizedHamiltonian:
                 self.coeffs_fixed.append(c)
                 self.ops_fixed.append(o)
         self.wires = Wires.all_wires([o.wires for o in self.ops])
+        _in_place_of(self, self.ops)
 
     @property
     def coeffs(self) -> list:
@@ -69,11 +73,12 @@ class ParametrizedHamiltonian:
         return self.ops_fixed + self.ops_parametrized
 
     def H_fixed(self):  # noqa: N802  (PennyLane's name)
-        """The time-independent part (``0`` if there is none)."""
+        """The time-independent part: a sum of scalar products (one alone as it is; ``0``
+        if there is none)."""
         return _weighted(self.coeffs_fixed, self.ops_fixed)
 
     def H_parametrized(self, params, t):  # noqa: N802  (PennyLane's name)
-        """The time-dependent part at ``params`` and time ``t`` (``0`` if there is none)."""
+        """The time-dependent part at ``params`` and time ``t``, as :meth:`H_fixed`."""
         return _weighted([f(p, t) for f, p in zip(self.coeffs_parametrized, params)],
                          self.ops_parametrized)
 
@@ -86,49 +91,95 @@ class ParametrizedHamiltonian:
         fixed, varying = self.H_fixed(), self.H_parametrized(params, t)
         if isinstance(varying, numbers.Number):
             return fixed
-        return varying if isinstance(fixed, numbers.Number) else fixed + varying
+        if isinstance(fixed, numbers.Number):
+            return varying
+        with not_recording():
+            return Sum(fixed, varying)  # the two parts (PennyLane's qml.sum of them)
 
     def __repr__(self):
-        return f"ParametrizedHamiltonian: terms={len(self.ops)}"
+        terms = [f"{c} * {o}" for c, o in zip(self.coeffs_fixed, self.ops_fixed)]
+        for i, (f, o) in enumerate(zip(self.coeffs_parametrized, self.ops_parametrized)):
+            name = getattr(f, "__name__", type(f).__name__)
+            terms.append(f"{name}(params_{i}, t) * " + (f"({o})" if isinstance(o, Sum) else str(o)))
+        joined = "\n  + ".join(terms)
+        return f"(\n    {joined}\n)"
+
+    def map_wires(self, wire_map: dict) -> "ParametrizedHamiltonian":
+        """A copy on other wires (``{old: new}``)."""
+        with not_recording():
+            return ParametrizedHamiltonian(self.coeffs, [o.map_wires(wire_map) for o in self.ops])
 
     def __add__(self, other):
-        if isinstance(other, ParametrizedHamiltonian):
-            return ParametrizedHamiltonian(self.coeffs + other.coeffs, self.ops + other.ops)
-        if isinstance(other, OPERATORS):
-            return ParametrizedHamiltonian(self.coeffs + [1.0], self.ops + [other])
-        return NotImplemented
+        terms = _terms(other)
+        if terms is None:
+            return NotImplemented
+        new = ParametrizedHamiltonian(self.coeffs + terms[0], self.ops + terms[1])
+        return _in_place_of(new, (self, other))
 
     def __radd__(self, other):
-        if isinstance(other, OPERATORS):
-            return ParametrizedHamiltonian([1.0] + self.coeffs, [other] + self.ops)
-        return NotImplemented
+        terms = _terms(other)
+        if terms is None:
+            return NotImplemented
+        new = ParametrizedHamiltonian(terms[0] + self.coeffs, terms[1] + self.ops)
+        return _in_place_of(new, (other, self))
 
     def __mul__(self, other):
         if isinstance(other, numbers.Number):
             scaled = [(lambda f: lambda p, t: other * f(p, t))(c) if callable(c) else other * c
                       for c in self.coeffs]
-            return ParametrizedHamiltonian(scaled, self.ops)
+            return _in_place_of(ParametrizedHamiltonian(scaled, self.ops), (self,))
         return NotImplemented
 
     __rmul__ = __mul__
 
 
+def _terms(op):
+    """``(coefficients, operators)`` an addend brings to a :class:`ParametrizedHamiltonian`
+    (PennyLane's: a Hamiltonian's or parametrized Hamiltonian's terms, a scalar product's
+    scalar and base, else the operator with 1); None for anything else."""
+    if isinstance(op, (ParametrizedHamiltonian, LinearCombination)):
+        return list(op.coeffs), list(op.ops)
+    if isinstance(op, SProd):
+        return [op.scalar], [op.base]
+    if isinstance(op, OPERATORS):
+        return [1], [op]
+    return None
+
+
+def _in_place_of(obj, parts):
+    """PennyLane's queueing of an object made of others: in a user's queue ``obj`` takes
+    ``parts``' place; in a circuit being traced ``parts`` are not gates applied. Returns
+    ``obj``."""
+    tape = active_tape()
+    if tape is not None:
+        if tape.log is not None:
+            take_over(obj, parts)
+        else:
+            for part in parts:
+                tape.remove(part)
+    return obj
+
+
 def _weighted(coeffs, ops):
+    """``sum(c_i * o_i)`` of scalar products (PennyLane's), not queued; 0 without terms."""
     if not ops:
         return 0
-    terms = [o if isinstance(c, numbers.Number) and c == 1 else c * o for c, o in zip(coeffs, ops)]
-    out = terms[0]
-    for term in terms[1:]:
-        out = out + term
-    return out
+    with not_recording():
+        terms = [SProd(c, o) for c, o in zip(coeffs, ops)]
+        return terms[0] if len(terms) == 1 else Sum(*terms)
 
 
-def _scaled_by_function(f, op) -> ParametrizedHamiltonian:
-    """``f * op`` for a function ``f(p, t)``: a one-term :class:`ParametrizedHamiltonian`."""
-    return ParametrizedHamiltonian([f], [op])
+def constant(scalar, time):
+    """PennyLane's ``qml.pulse.constant``: the coefficient function that is ``scalar``
+    at every ``time`` (its parameter is the constant).
+
+    >>> constant(0.7, 3.0)
+    0.7
+    """
+    return scalar
 
 
-_operations.CALLABLE_SCALING.append(_scaled_by_function)
+_operations.PARAMETRIZED_HAMILTONIAN.append(ParametrizedHamiltonian)
 
 
 class ParametrizedEvolution(Operation):

@@ -247,3 +247,21 @@ def test_a_snapshot_inside_a_controlled_function_is_refused_not_misplaced():
         qml.snapshots(circuit)()
     # the QNode itself ignores the snapshot: <Z1> after H(0), CH(0, 1) is 1/2
     assert np.isclose(circuit(), 0.5, atol=1e-12)
+
+
+def test_parametrized_hamiltonian_queues_in_place_of_its_terms():
+    f = lambda p, t: p * t  # noqa: E731
+    with qml.queuing.AnnotatedQueue() as q:
+        xx = qml.PauliX(0) @ qml.PauliX(1)
+        H = 2 * xx + f * (qml.PauliY(0) @ qml.PauliY(1)) + qml.Hamiltonian([0.5], [qml.Z(0)])
+    assert list(q.queue) == [H]
+    assert H.coeffs_fixed == [2, 0.5] and len(H.coeffs_parametrized) == 1
+    assert qml.dot([0.3, f], [qml.X(0), qml.Z(1)]).coeffs_fixed == [0.3]  # qml.dot too
+
+    @qml.qnode(DEV2)
+    def circuit():
+        qml.RX(0.4, wires=0)
+        f * qml.PauliX(0)  # a Hamiltonian made in a circuit applies no gate
+        return qml.expval(qml.PauliZ(0))
+
+    assert np.isclose(circuit(), np.cos(0.4), atol=1e-12)
