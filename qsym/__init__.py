@@ -296,7 +296,7 @@ from .fermi import FermiA, FermiC, FermiSentence, FermiWord, bravyi_kitaev, jord
 from .qchem import paulix_ops, symmetry_generators, taper, taper_operation  # noqa: E402
 from ._unsupported import CHANNELS as _CHANNELS  # noqa: E402
 from ._noise import CHANNEL_CLASSES as _CHANNEL_CLASSES, Channel as _Channel  # noqa: E402
-from ._mcm import cond, defer_measurements, iterative_qpe, measure  # noqa: E402
+from ._mcm import cond, defer_measurements, iterative_qpe, measure, pauli_measure  # noqa: E402
 from ._one_shot import dynamic_one_shot  # noqa: E402
 from . import _mcm as _mcm  # noqa: E402
 
@@ -622,7 +622,7 @@ __all__ = [
     "Observable", "Operation", "MeasurementProcess", "compile", "clifford_t_decomposition",
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
-    "devices", "math", "wires", "registers", "allocate", "deallocate", "allocation", "measure", "cond", "defer_measurements", "dynamic_one_shot", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
+    "devices", "math", "wires", "registers", "allocate", "deallocate", "allocation", "measure", "pauli_measure", "cond", "defer_measurements", "dynamic_one_shot", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer", "ShotAdaptiveOptimizer",
     "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "marker", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",

@@ -411,6 +411,21 @@ class PauliMeasure(Operator):
         return self.hash
 
 
+def pauli_measure(pauli_word: str, wires, postselect=None) -> MeasurementValue:
+    """PennyLane's ``qml.pauli_measure``: a :class:`PauliMeasure` of ``pauli_word`` on
+    ``wires``, queued, and the value of its outcome (a :class:`MeasurementValue`). As in
+    PennyLane no device runs it; a qsym circuit refuses it with what to do.
+
+    >>> from qsym import queuing
+    >>> with queuing.AnnotatedQueue() as q:
+    ...     m = pauli_measure("XY", wires=[0, 1])
+    >>> q.queue, m.measurements[0] is q.queue[0]
+    ([PauliMeasure('XY', wires=[0, 1])], True)
+    """
+    return MeasurementValue([PauliMeasure(pauli_word, wires, postselect,
+                                          meas_uid=str(uuid.uuid4()))])
+
+
 def measure(wires, reset=False, postselect=None) -> MeasurementValue:
     """A mid-circuit measurement of one wire in the computational basis (PennyLane's
     ``qml.measure``): returns its :class:`MeasurementValue`. ``reset=True`` puts the wire

@@ -127,6 +127,9 @@ def test_pauli_measure_is_a_record_that_circuits_refuse():
         qml.ops.PauliMeasure("XQ", wires=[0, 1])
     with pytest.raises(ValueError, match="equal to the length"):
         qml.ops.PauliMeasure("XY", wires=[0])
+    with qml.queuing.AnnotatedQueue() as q:
+        m = qml.pauli_measure("ZX", wires=[1, 0])
+    assert list(q.queue) == [m.measurements[0]] and m.measurements[0].pauli_word == "ZX"
 
     @qml.qnode(DEV2)
     def circuit():
