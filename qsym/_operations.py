@@ -641,6 +641,8 @@ class Operation:
         """
         if "_hyperparameters" in vars(self):  # a user's class sets PennyLane's dict itself
             return self._hyperparameters
+        if "hyper" not in vars(self):  # a user's __init__ that does not call Operator's
+            return {}
         if self.name == "PCPhase":
             return {"dimension": (dict(self.hyper)["dim"], 2 ** len(self.wires))}
         if self.name == "MultiControlledX":  # PennyLane's keys
@@ -680,7 +682,7 @@ class Operation:
         (2, 2, 2)
         """
         name = cls.__name__
-        if cls._row is None and _user_operator(cls):  # a class of your own without one
+        if _yours(cls):  # a class of your own without one
             raise MatrixUndefinedError(f"{name} has no matrix (PennyLane's MatrixUndefinedError): "
                                        "define compute_matrix")
         n = num_wires if num_wires is not None else n_wires
@@ -721,7 +723,7 @@ class Operation:
         >>> IsingZZ.compute_eigvals(np.pi).round(12)
         array([0.-1.j, 0.+1.j, 0.+1.j, 0.-1.j])
         """
-        if cls._row is None and _user_operator(cls) and not _declares(cls, "compute_matrix"):
+        if _yours(cls) and not _declares(cls, "compute_matrix"):
             raise EigvalsUndefinedError(f"{cls.__name__} has no eigenvalues (PennyLane's "
                                         "EigvalsUndefinedError): define compute_eigvals or "
                                         "compute_matrix")
@@ -783,7 +785,7 @@ class Operation:
         >>> PauliX(0).diagonalizing_gates()
         [H(0)]
         """
-        if self._row is None and _user_operator(type(self)) and not user_declares(
+        if _yours(type(self)) and not user_declares(
                 type(self), "compute_diagonalizing_gates"):
             raise DiagGatesUndefinedError(f"{self.name} has no diagonalizing gates (PennyLane's "
                                           "DiagGatesUndefinedError): define "
@@ -930,7 +932,8 @@ class Operation:
         >>> RX(0.1, wires=0)._flatten()
         ((0.1,), (Wires([0]), ()))
         """
-        return tuple(self.data), (self.wires, tuple(self.hyper))
+        return tuple(self.data), (self.wires, tuple(self.hyperparameters.items())
+                                  if "_hyperparameters" in vars(self) else tuple(self.hyper))
 
     @classmethod
     def _unflatten(cls, data, metadata):
@@ -1051,7 +1054,7 @@ class Operation:
         """
         from .rules import rule_for_gate
 
-        if self._row is None and _user_operator(type(self)):  # a class of your own
+        if _yours(type(self)):  # a class of your own
             return _generator_frequencies(self)
         kw = {"num_wires": None if self.num_wires else len(self.wires), "hyper": self.hyper}
         return [tuple(float(f) for f in rule_for_gate(self.name, i, **kw).frequencies)
@@ -1062,7 +1065,7 @@ class Operation:
         """The broadcast batch size of the parameters, or None (PennyLane's ``batch_size``)."""
         from ._broadcast import Batched
 
-        if self._row is None and _user_operator(type(self)):  # PennyLane's, from ndim_params
+        if _yours(type(self)):  # PennyLane's, from ndim_params
             if getattr(self, "_batch_size", UNSET_BATCH_SIZE) is UNSET_BATCH_SIZE:
                 self._check_batching()
             return self._batch_size
@@ -1082,7 +1085,7 @@ class Operation:
         """
         if self._row is not None and "U" in self._row.hyper:
             return (2,)
-        if self._row is None and _user_operator(type(self)):  # the parameters' own, as given
+        if _yours(type(self)):  # the parameters' own, as given
             if getattr(self, "_batch_size", UNSET_BATCH_SIZE) is UNSET_BATCH_SIZE:
                 self._check_batching()
             return self._ndim_params
@@ -1156,7 +1159,7 @@ class Operation:
         >>> RX(0.3, wires=0).adjoint()
         RX(-0.3, wires=[0])
         """
-        if self._row is None and _user_operator(type(self)) and not self.has_adjoint:
+        if _yours(type(self)) and not self.has_adjoint:
             raise AdjointUndefinedError(f"{self.name} has no adjoint (PennyLane's "
                                         "AdjointUndefinedError): define adjoint(), or use "
                                         "qml.adjoint(op) (lazy)")
@@ -1210,7 +1213,7 @@ class Operation:
         >>> GlobalPhase.compute_sparse_matrix(0.5, n_wires=2).shape  # doctest: +SKIP
         (4, 4)
         """
-        if cls._row is None and _user_operator(cls):  # PennyLane's: not from compute_matrix
+        if _yours(cls):  # PennyLane's: not from compute_matrix
             raise SparseMatrixUndefinedError(f"{cls.__name__} has no sparse matrix (PennyLane's "
                                              "SparseMatrixUndefinedError): define "
                                              "compute_sparse_matrix")
@@ -1233,7 +1236,7 @@ class Operation:
         array([[0, 1],
                [1, 0]])
         """
-        if self._row is None and _user_operator(type(self)) and not user_declares(
+        if _yours(type(self)) and not user_declares(
                 type(self), "compute_sparse_matrix"):
             type(self).compute_sparse_matrix()  # (PennyLane's SparseMatrixUndefinedError)
         return sparse_of(self.matrix(wire_order=wire_order), format)
@@ -2023,6 +2026,13 @@ def _declares(cls, attr: str) -> bool:
     return any(attr in vars(c) for c in cls.__mro__ if c is not Operation and issubclass(c, Operation))
 
 
+def _yours(cls) -> bool:
+    """A class written outside qsym with no gate-table row (``class MyOp(qml.operation.
+    Operator)``): PennyLane's base-class defaults apply to it, not to qsym's own classes
+    (``Adjoint``, ``Pow``, ... have their own)."""
+    return cls._row is None and _user_operator(cls) and _users(cls)
+
+
 def _user_operator(cls) -> bool:
     """A user's subclass of ``qml.operation.Operator`` (no gate-table row anywhere in it)."""
     return cls is not Operation and not any("_row" in vars(c) and vars(c)["_row"] is not None
@@ -2070,6 +2080,8 @@ def table_gates(op, depth: int = 0) -> list:
     [RX(0.25, wires=[0]), RX(0.25, wires=[0])]
     """
     cls = type(op)
+    if _unapplied(op):
+        return list(op.table_gates)  # a power of a gate with no gates (Rot ** 1.2): refused
     if not isinstance(op, Operation) or not _users(cls):
         return [op]
     if depth > 64:
@@ -2101,6 +2113,13 @@ def table_gates(op, depth: int = 0) -> list:
         "make it with qml.define_gate)")
 
 
+def _unapplied(op) -> bool:
+    """An operator qsym made of a table gate without writing gates for it (PennyLane's
+    lazy ``Pow(Rot, 1.2)``): its ``table_gates`` say why a circuit refuses it."""
+    return (isinstance(op, Operation) and type(op)._row is None and vars(op).get("_gates", ())
+            is None and getattr(vars(op).get("_base"), "_row", None) is not None)
+
+
 def expand_user_gates(items, result, device_wires=None):
     """A recording with every user's operator replaced by :func:`table_gates` (registered
     in :data:`qsym._trace.TAPE_REWRITES`).
@@ -2108,7 +2127,8 @@ def expand_user_gates(items, result, device_wires=None):
     >>> expand_user_gates([], None)
     ([], None)
     """
-    if not any(isinstance(op, Operation) and _users(type(op)) for op in items):
+    if not any(isinstance(op, Operation) and (_users(type(op)) or _unapplied(op))
+               for op in items):
         return items, result
     return [g for op in items for g in table_gates(op)], result
 

@@ -627,7 +627,15 @@ def _gate_pow(op: Operation, z) -> list:
     name = op.name
     if op.has_generator:
         zz = np.asarray(z, dtype=float) if np.ndim(z) else z
-        return [_made(name, (_elementwise(lambda t: t * zz, op.params[0]),), op.wires, op.hyper)]
+        t = op.params[0]
+        if np.ndim(z) and isinstance(t, tuple):  # both broadcast: element by element
+            if len(t) != np.size(zz):
+                raise GateError("Broadcasting was attempted but the broadcasted dimensions do "
+                                f"not match: {np.size(zz)}, {len(t)} (the exponents and "
+                                f"{name}'s angles)")
+            return [_made(name, (type(t)(a * b for a, b in zip(t, zz.ravel())),), op.wires,
+                             op.hyper)]
+        return [_made(name, (_elementwise(lambda t: t * zz, t),), op.wires, op.hyper)]
     if np.ndim(z):
         raise _pow_undefined(name, z)
     if name == "QubitUnitary":
@@ -1219,6 +1227,17 @@ def _user_pow(base, z):
         return ops[0] if len(ops) == 1 else prod(*ops)
 
 
+def _unapplied_pow(base, z) -> "PowOperation":
+    """PennyLane's lazy ``Pow(base, z)`` of a gate whose ``base.pow(z)`` is undefined
+    (``Rot ** 1.2``): its matrix is the matrix power, it has no decomposition; recorded
+    where it is made, so that a circuit refuses it (:attr:`SymbolicOp.table_gates`)."""
+    op = PowOperation(base, None, z)
+    tape = active_tape()
+    if tape is not None:
+        tape.append(op)
+    return op
+
+
 def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     """``base`` to the power ``z`` (PennyLane's ``qml.pow``): PennyLane's ``Pow``
     (:class:`PowOperation`), applied as the gates of ``base.pow(z)`` (``RX(t) ** z`` is
@@ -1244,7 +1263,9 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     _take_off_tape(base)
     try:
         ops = _gate_pow(base, z)
-    except GateError:
+    except GateError as exc:
+        if base.num_params and lazy and isinstance(exc, PowUndefinedError) and np.ndim(z) == 0:
+            return _unapplied_pow(base, z)  # PennyLane's lazy Pow(Rot, 1.2): a matrix only
         if base.num_params:
             raise
         ops = scaled_pow(base, z)
@@ -2047,6 +2068,11 @@ class SymbolicOp(Operation):
 
     has_decomposition = True
 
+    @property
+    def has_matrix(self) -> bool:
+        """Whether the base has a matrix (PennyLane's rule)."""
+        return bool(getattr(self._base, "has_matrix", True))
+
     def __init__(self, base, gates, wires, hyper=()):
         self._base, self._gates = base, None if gates is None else tuple(gates)
         self._base_params = vars(base).get("params")  # (data set on the base later: see data)
@@ -2114,6 +2140,13 @@ class SymbolicOp(Operation):
         its base is an operator of your own, which qsym does not apply)."""
         if vars(self._base).get("params", self._base_params) is not self._base_params:
             self._rewrite()  # the base's data set since
+        if self._gates is None and getattr(self._base, "_row", None) is not None:
+            raise PowUndefinedError(
+                f"{self.name} is not applied in a circuit: {self._base.name}.pow("
+                f"{self.hyperparameters.get('z')!r}) is not defined (PennyLane's "
+                "PowUndefinedError), so qsym has no gates for it; apply "
+                "qml.QubitUnitary(qml.matrix(op), wires) for its matrix (not differentiable "
+                "by the base's parameters), or a power that is defined")
         if self._gates is None:
             raise GateError(f"{self.name} is not applied in a circuit: its base {self._base.name} "
                             "is not a gate of qsym's table (qml.define_gate makes one)")
@@ -2381,6 +2414,28 @@ class PowOperation(SymbolicOp):
         return self._z
 
     @property
+    def batch_size(self):
+        """The exponents' number (a broadcast ``z``), else the base's batch size
+        (PennyLane's ``Pow.batch_size``).
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.RX(0.1, wires=0), np.array([1.0, 2.0, 3.0])).batch_size
+        3
+        """
+        base = getattr(self._base, "batch_size", None)
+        if np.ndim(self._z) == 0:
+            return base
+        if base is not None and base != np.size(self._z):
+            raise GateError("Broadcasting was attempted but the broadcasted dimensions do not "
+                            f"match: {np.size(self._z)}, {base}.")
+        return int(np.size(self._z))
+
+    @property
+    def ndim_params(self) -> tuple:
+        """The base's (PennyLane's ``Pow.ndim_params``)."""
+        return self._base.ndim_params
+
+    @property
     def control_wires(self):
         """The base's (PennyLane's ``Pow(Toffoli, z).control_wires``)."""
         return self._base.control_wires
@@ -2522,7 +2577,7 @@ class PowOperation(SymbolicOp):
             return super().decomposition()
         try:
             return list(self._base.pow(self._z))
-        except PowUndefinedError:
+        except (PowUndefinedError, AttributeError):  # (an observable has no pow)
             if isinstance(self._z, (int, np.integer)) and self._z > 0:
                 return [_user_copy(self._base) for _ in range(int(self._z))]
             raise DecompositionUndefinedError(
@@ -3476,6 +3531,8 @@ class Operator(Operation, metaclass=_OperatorType):
     >>> isinstance(qml.X(0) + qml.Z(1), qml.operation.Operator), isinstance(qml.RX(0.1, 0), qml.operation.Operator)
     (True, True)
     """
+
+    num_wires = None  # PennyLane's default: any number of wires
 
 
 class ErrorOperation(Operation):
