@@ -1678,6 +1678,9 @@ def pennylane_generator(op) -> "Observable":
         if name == "PCPhase":
             return Hermitian(np.real(gen.matrix(wire_order=w)), wires=w)
         coeffs, ops = _Terms(dict(gen.terms))()
+        # the identity term on the gate's first wire (PennyLane's ``Identity(w1)``)
+        ops = [GATE_CLASSES["Identity"](wires=w[0]) if o.name == "Identity" and w else o
+               for o in ops]
         # PennyLane's order: the identity first, then by the positions of the terms' wires
         # on the gate, so that the sum's wires are the gate's in order (``qml.matrix(g)``
         # without a wire order is then the gate's generator, as PennyLane's)
@@ -3062,8 +3065,35 @@ class _Arithmetic(Observable):
 
     @property
     def data(self) -> tuple:
-        """The operands' parameters, in order (PennyLane's ``op.data``)."""
+        """The operands' parameters, in order (PennyLane's ``op.data``); set, each operand
+        takes its share and the operator is made again from them.
+
+        >>> import qsym as qml
+        >>> S = qml.X(0) + qml.RX(0.1, wires=1)
+        >>> S.data = (0.2,)
+        >>> S
+        X(0) + RX(0.2, wires=[1])
+        """
         return tuple(p for o in self.operands for p in o.data)
+
+    @data.setter
+    def data(self, values) -> None:
+        values, k = tuple(values), 0
+        for o in self.operands:
+            n = len(o.data)
+            if n:
+                o.data = values[k:k + n]
+            k += n
+        if k != len(values):
+            raise ValueError(f"{self.name} has {k} parameter(s); op.data was given "
+                             f"{len(values)}: give one value per parameter")
+        self._remade()
+
+    def _remade(self) -> None:
+        """This operator made again from its operands (their parameters set since)."""
+        with _no_recording():
+            new = self._rebuild(self.operands)
+        vars(self).update({k: v for k, v in vars(new).items() if k != "id"})
 
     @property
     def is_verified_hermitian(self) -> bool:
@@ -3551,13 +3581,82 @@ class SProd(_Arithmetic):
 
     @property
     def data(self) -> tuple:
+        """``(scalar, *base.data)`` (PennyLane's); set, the scalar first, then the base's.
+
+        >>> import qsym as qml
+        >>> S = qml.s_prod(2.0, qml.RX(0.1, wires=0))
+        >>> S.data = (3.0, 0.2)
+        >>> S
+        3.0 * RX(0.2, wires=[0])
+        """
         return (self.scalar, *self.base.data)
+
+    @data.setter
+    def data(self, values) -> None:
+        values = tuple(values)
+        if len(values) != 1 + len(self.base.data):
+            raise ValueError(f"SProd has {1 + len(self.base.data)} parameter(s) (the scalar, "
+                             f"then the base's); op.data was given {len(values)}")
+        if len(values) > 1:
+            self.base.data = values[1:]
+        self.scalar = values[0]
+        self._remade()
 
     def _matrix_on(self, order) -> np.ndarray:
         return complex(self.scalar) * _expanded(self.base, order)
 
     def _rebuild(self, operands):
         return SProd(self.scalar, operands[0])
+
+    @property
+    def has_matrix(self) -> bool:
+        """The base's (PennyLane's rule)."""
+        return bool(getattr(self.base, "has_matrix", True))
+
+    @property
+    def has_diagonalizing_gates(self) -> bool:
+        """The base's: a multiple shares its base's eigenbasis (PennyLane's rule)."""
+        return bool(getattr(self.base, "has_diagonalizing_gates", False))
+
+    @property
+    def has_decomposition(self) -> bool:
+        """PennyLane's: a numeric scalar of modulus 1 (a global phase times the base).
+
+        >>> import qsym as qml
+        >>> qml.s_prod(1j, qml.X(0)).has_decomposition, qml.s_prod(2, qml.X(0)).has_decomposition
+        (True, False)
+        """
+        c = self.scalar
+        return isinstance(c, numbers.Number) and bool(np.isclose(abs(complex(c)), 1.0))
+
+    @queues_result
+    def decomposition(self) -> list:
+        """``[GlobalPhase(-arg(scalar)), base]`` for a scalar of modulus 1 (PennyLane's),
+        else ``DecompositionUndefinedError``.
+
+        >>> import qsym as qml
+        >>> qml.s_prod(1j, qml.X(0)).decomposition()
+        [GlobalPhase(-1.5707963267948966, wires=[]), X(0)]
+        """
+        if not self.has_decomposition:
+            raise DecompositionUndefinedError(
+                f"{self!r} has no decomposition: only a scalar of modulus 1 (a global phase) "
+                "times an operator has one (PennyLane's rule)")
+        phase = GATE_CLASSES["GlobalPhase"](-float(np.angle(complex(self.scalar))))
+        base = self.base  # applied where called too (a circuit function, qml.matrix of it)
+        if active_tape() is not None and isinstance(base, Operation):
+            base = base.remake()
+        return [phase, base]
+
+    def pow(self, z) -> list:
+        """``[scalar**z * base**z]`` (PennyLane's ``SProd.pow``).
+
+        >>> import qsym as qml
+        >>> qml.s_prod(3, qml.RX(0.5, wires=0)).pow(2)
+        [9 * RX(0.5, wires=[0])**2]
+        """
+        with _no_recording():
+            return [SProd(self.scalar ** z, METHODS["qml_pow"](self.base, z))]
 
     def adjoint(self):
         """``conj(scalar) * adjoint(base)``."""

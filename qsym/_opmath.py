@@ -68,6 +68,7 @@ from ._operations import (
     mark_used,
     matrix_label,
     pauli_decomposition,
+    sparse_of,
 )
 from ._trace import QueueLog, Tape, Traced, active_tape, not_recording, outer_tape, recording, take_over
 from .wires import Wires
@@ -3059,6 +3060,12 @@ def _rotation(word: tuple, theta):
                                         pauli_word="".join(p for _, p in word))
 
 
+def _exp_of(m: np.ndarray, coeff) -> np.ndarray:
+    """``exp(coeff * m)`` by the eigendecomposition of ``m``."""
+    w, v = np.linalg.eig(m)
+    return (v * np.exp(complex(coeff) * w)) @ np.linalg.inv(v)
+
+
 class Exp:
     """``exp(coeff * base)`` (PennyLane's ``qml.exp`` and ``qml.ops.op_math.Exp``) of an
     operator with a Pauli form. Made in a circuit it is applied: when ``coeff * base`` is
@@ -3094,9 +3101,58 @@ class Exp:
     scalar = property(lambda self: self.coeff)
     wires = property(lambda self: self.base.wires)
     num_wires = property(lambda self: len(self.base.wires))
-    data = property(lambda self: (self.coeff, *self.base.data))
     num_params = property(lambda self: len(self.data))
     arithmetic_depth = property(lambda self: 1 + getattr(self.base, "arithmetic_depth", 0))
+
+    @property
+    def data(self) -> tuple:
+        """``(coeff, *base.data)`` (PennyLane's); set, the first value is the coefficient
+        and the rest the base's parameters.
+
+        >>> import qsym as qml
+        >>> E = qml.exp(qml.RX(0.1, wires=0), 2.0)
+        >>> E.data = (3.0, 0.2)
+        >>> E.coeff, E.base
+        (3.0, RX(0.2, wires=[0]))
+        """
+        return (self.coeff, *self.base.data)
+
+    @data.setter
+    def data(self, values) -> None:
+        values = tuple(values)
+        self.coeff = values[0]
+        self.base.data = values[1:]
+
+    @property
+    def batch_size(self):
+        """The coefficients' number (a broadcast ``coeff``), else the base's batch size
+        (PennyLane's ``Exp.batch_size``).
+
+        >>> import qsym as qml
+        >>> qml.exp(qml.X(0), np.array([0.1j, 0.2j])).batch_size
+        2
+        """
+        base = getattr(self.base, "batch_size", None)
+        if isinstance(self.coeff, (Traced, sp.Basic)) or np.ndim(self.coeff) == 0:
+            return base
+        if base is not None and base != np.size(self.coeff):
+            raise GateError("Broadcasting was attempted but the broadcasted dimensions do not "
+                            f"match: {np.size(self.coeff)}, {base}.")
+        return int(np.size(self.coeff))
+
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002  (PennyLane's name)
+        """The matrix as a SciPy sparse matrix (PennyLane's ``Exp.sparse_matrix``; a
+        ``wire_order`` is not supported there either: ``NotImplementedError``).
+
+        >>> import qsym as qml
+        >>> qml.exp(qml.Z(0), 1.0).sparse_matrix().toarray().real.round(3)  # doctest: +SKIP
+        array([[2.718, 0.   ],
+               [0.   , 0.368]])
+        """
+        if wire_order is not None:
+            raise NotImplementedError("Exp.sparse_matrix: wire_order is not supported (as in "
+                                      "PennyLane); use qml.matrix(op, wire_order=...)")
+        return sparse_of(self.matrix(), format)
     control_wires = property(lambda self: Wires([]))
 
     @property
@@ -3316,8 +3372,15 @@ class Exp:
         from ._operations import expand_matrix
 
         m = np.asarray(self.base.matrix(), dtype=complex)
-        w, v = np.linalg.eig(m)
-        out = (v * np.exp(complex(self.coeff) * w)) @ np.linalg.inv(v)
+        if self.batch_size is not None:  # one matrix per batch element, batch first
+            n = self.batch_size
+            ms = m if m.ndim == 3 else np.broadcast_to(m, (n, *m.shape))
+            cs = np.broadcast_to(np.asarray(self.coeff, dtype=complex).ravel(), (n,)) \
+                if np.ndim(self.coeff) else [self.coeff] * n
+            out = np.stack([_exp_of(mi, ci) for mi, ci in zip(ms, cs)])
+            return out if wire_order is None or list(wire_order) == list(self.wires) else \
+                expand_matrix(out, self.wires, wire_order)
+        out = _exp_of(m, self.coeff)
         if wire_order is None or list(wire_order) == list(self.wires):
             return out
         return expand_matrix(out, self.wires, wire_order)
