@@ -1331,11 +1331,15 @@ class Operation:
     def __mul__(self, other):
         if isinstance(other, OPERATORS):
             return Prod(self, other, _flat=True)
+        if not _scales(other):  # Python's TypeError, or the other's own __rmul__
+            return NotImplemented
         return SProd(other, self, _flat=True)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
+        if not _scales(other):
+            return NotImplemented
         return SProd(1 / _scalar(other), self, _flat=True)
 
     def __add__(self, other):
@@ -1347,6 +1351,8 @@ class Operation:
         return _add_operator(other, self)
 
     def __sub__(self, other):
+        if isinstance(other, (numbers.Number, np.ndarray, Traced, sp.Basic)):
+            return self + (-other)  # a multiple of the identity (PennyLane's op - 5)
         return self + SProd(-1, other, _flat=True)
 
     def __rsub__(self, other):
@@ -2506,6 +2512,13 @@ def _mul_words(w1: tuple, w2: tuple):
     return phase, word
 
 
+def _scales(c) -> bool:
+    """Whether ``c`` may scale an operator (a number, an array, a traced input or a
+    sympy expression, an autograd value): anything else gets Python's ``TypeError``
+    (PennyLane's ``"dummy" * qml.X(0)``)."""
+    return isinstance(c, (numbers.Number, np.ndarray, np.generic, Traced, sp.Basic, Box))
+
+
 def _scalar(c):
     if isinstance(c, np.ndarray) and (c.ndim == 0 or (c.size == 1 and c.dtype != object)):
         # a one-element array is its number (PennyLane scales by it: ``core * I(0)`` with
@@ -2739,11 +2752,15 @@ class Observable:
     def __mul__(self, other):
         if isinstance(other, OPERATORS):
             return self @ other
+        if not _scales(other):  # Python's TypeError, or the other's own __rmul__
+            return NotImplemented
         return SProd(other, self, _flat=True)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
+        if not _scales(other):
+            return NotImplemented
         return SProd(1 / _scalar(other), self, _flat=True)
 
     def __add__(self, other):
@@ -2755,6 +2772,8 @@ class Observable:
         return _add_operator(other, self)
 
     def __sub__(self, other):
+        if isinstance(other, (numbers.Number, np.ndarray, Traced, sp.Basic)):
+            return self + (-other)  # a multiple of the identity (PennyLane's op - 5)
         return self + SProd(-1, other, _flat=True)
 
     def __rsub__(self, other):
