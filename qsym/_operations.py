@@ -1353,9 +1353,13 @@ class Operation:
     def __sub__(self, other):
         if isinstance(other, (numbers.Number, np.ndarray, Traced, sp.Basic)):
             return self + (-other)  # a multiple of the identity (PennyLane's op - 5)
+        if not isinstance(other, OPERATORS):  # Python's TypeError, or the other's __rsub__
+            return NotImplemented
         return self + SProd(-1, other, _flat=True)
 
     def __rsub__(self, other):
+        if not isinstance(other, OPERATORS) and not _scales(other):
+            return NotImplemented
         return SProd(-1, self, _flat=True) + other
 
     def __neg__(self):
@@ -2774,9 +2778,13 @@ class Observable:
     def __sub__(self, other):
         if isinstance(other, (numbers.Number, np.ndarray, Traced, sp.Basic)):
             return self + (-other)  # a multiple of the identity (PennyLane's op - 5)
+        if not isinstance(other, OPERATORS):  # Python's TypeError, or the other's __rsub__
+            return NotImplemented
         return self + SProd(-1, other, _flat=True)
 
     def __rsub__(self, other):
+        if not isinstance(other, OPERATORS) and not _scales(other):
+            return NotImplemented
         return SProd(-1, self, _flat=True) + other
 
     def __neg__(self):
