@@ -2264,6 +2264,10 @@ def _record_gates(op) -> None:
             tape.append(g)
 
 
+# the gates whose PennyLane class defines no adjoint(): Adjoint(S(0)).simplify() stays
+_NO_PL_ADJOINT = frozenset({"S", "T", "SX", "ISWAP", "SISWAP"})
+
+
 class AdjointOperation(SymbolicOp):
     """PennyLane's ``Adjoint(base)`` (what ``qml.adjoint(op)`` returns): applied as the
     inverse gates of the table.
@@ -2346,6 +2350,23 @@ class AdjointOperation(SymbolicOp):
 
     def _remake(self, base, wire_map):
         return adjoint(base)
+
+    def simplify(self):
+        """PennyLane's ``Adjoint.simplify``: the simplified base's adjoint, simplified again
+        (``Adjoint(Adjoint(X(0)))`` is ``X(0)``, ``Adjoint(RZ(t))`` is ``RZ(4 pi - t)``), or
+        ``Adjoint`` of the simplified base where it has none. Made aside, not applied.
+
+        >>> import qsym as qml
+        >>> qml.adjoint(qml.adjoint(qml.X(0))).simplify()
+        X(0)
+        """
+        with not_recording():  # (a gate simplified in a circuit stays as it is)
+            base = self._base.simplify() if hasattr(self._base, "simplify") else self._base
+            if not getattr(base, "has_adjoint", False) or getattr(base, "name", None) in \
+                    _NO_PL_ADJOINT:
+                return adjoint(base)
+            out = base.adjoint()
+            return out.simplify() if hasattr(out, "simplify") else out
 
     def eigvals(self) -> np.ndarray:
         """The complex conjugates of the base's eigenvalues, in its order (PennyLane's; of a

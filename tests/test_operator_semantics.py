@@ -226,3 +226,14 @@ def test_arithmetic_with_numbers_and_unknown_objects():
         _ = qml.X(0) / object()
     with pytest.raises(TypeError, match="unsupported operand"):
         _ = qml.X(0) - "foo"
+
+
+def test_adjoint_simplify_is_the_simplified_bases_adjoint():
+    qml.assert_equal(qml.adjoint(qml.adjoint(qml.X(0))).simplify(), qml.X(0))
+    three = qml.adjoint(qml.adjoint(qml.adjoint(qml.RZ(1.32, wires=0)))).simplify()
+    assert three.name == "RZ" and np.isclose(three.data[0], 4 * np.pi - 1.32)
+    assert np.allclose(three.matrix(), np.diag([np.exp(0.66j), np.exp(-0.66j)]))
+    kept = qml.adjoint(qml.T(0)).simplify()  # PennyLane's T has no adjoint(): kept
+    assert isinstance(kept, qml.ops.op_math.Adjoint) and kept.base.name == "T"
+    E = qml.exp(qml.adjoint(qml.adjoint(qml.X(0))), 0.2).simplify()
+    qml.assert_equal(E.base, qml.X(0))
