@@ -477,6 +477,8 @@ operation = _unsupported.partial_namespace(
     EigvalsUndefinedError=exceptions.EigvalsUndefinedError,
     ParameterFrequenciesUndefinedError=exceptions.ParameterFrequenciesUndefinedError,
     GeneratorUndefinedError=exceptions.GeneratorUndefinedError,
+    DiagGatesUndefinedError=exceptions.DiagGatesUndefinedError,
+    TermsUndefinedError=exceptions.TermsUndefinedError,
     _UNSET_BATCH_SIZE=_UNSET)  # PennyLane's sentinel of a batch size not computed yet
 from ._symbolic import check, expectation, gradient  # noqa: E402
 from ._aot import (  # noqa: E402

@@ -36,9 +36,10 @@ import sympy as sp
 from autograd.tracer import Box
 
 from ._cache import Memo
-from .exceptions import DiagGatesUndefinedError
+from .exceptions import DiagGatesUndefinedError, ParameterFrequenciesUndefinedError
 from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError,
-                     EigvalsUndefinedError, MatrixUndefinedError, MeasurementError, MeasurementShapeError,
+                     EigvalsUndefinedError, MatrixUndefinedError, AdjointUndefinedError,
+                     GeneratorUndefinedError, MeasurementError, MeasurementShapeError,
                      DecompositionUndefinedError, PowUndefinedError, QuantumFunctionError,
                      RemovedGateError, RotAnglesUndefinedError, SparseMatrixUndefinedError,
                      TracingError, WireError)
@@ -314,6 +315,10 @@ class classproperty:
 
 
 
+# PennyLane's sentinel of a batch size not worked out yet (``qml.operation._UNSET_BATCH_SIZE``)
+UNSET_BATCH_SIZE = -1
+
+
 def _batched(param) -> bool:
     """Whether a gate's parameter is broadcast (one value per batch element)."""
     from ._broadcast import Batched
@@ -458,20 +463,36 @@ class Operation:
     def _init_user(self, args, wires, id, hyper):
         """A user's own operator class (``class MyOp(qml.operation.Operator)``): its
         parameters, wires and hyperparameters are kept, its matrix is its
-        ``compute_matrix``; it is not a gate of the table, so a circuit refuses it."""
+        ``compute_matrix``; it is not a gate of the table, so a circuit refuses it.
+        PennyLane's checks and messages: wires by keyword or as the last argument, as many
+        parameters as ``num_params`` says, as many wires as ``num_wires`` says."""
+        name = type(self).__name__
         n = type(self).num_params if _declares(type(self), "num_params") else None
-        if wires is None and args and (n is None or len(args) > n):
+        from_args = wires is None and bool(args)
+        if wires is None and args and (not isinstance(n, int) or len(args) > n):
             wires, args = args[-1], args[:-1]
         if wires is None:
-            raise WireError(f"{type(self).__name__} needs wires=, e.g. {type(self).__name__}(..., wires=0)")
-        self.params = tuple(args)
+            raise WireError(f"Must specify the wires that {name} acts on, e.g. {name}(..., wires=0)")
+        self._n_given = len(args)
         if n is None:  # PennyLane's default: as many parameters as given
             self.num_params = len(args)
+        expected = self.num_params  # (a class attribute, or a property of the instance)
+        if len(args) != expected:
+            if from_args and len(args) == expected - 1:
+                raise WireError(f"Must specify the wires that {name} acts on (the last "
+                                "argument was taken for the wires)")
+            raise GateError(f"{name}: wrong number of parameters. {len(args)} parameters "
+                                f"passed, {expected} expected.")
+        # PennyLane's: list and tuple parameters become arrays
+        args = tuple(np.array(a) if isinstance(a, (list, tuple)) else a for a in args)
+        self.params = tuple(args)
         self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None else None for a in args)
         self.wires = Wires(wires_tuple(wires))
         if _declares(type(self), "num_wires") and isinstance(self.num_wires, int) \
                 and len(self.wires) != self.num_wires:
-            raise WireError(f"{type(self).__name__} acts on {self.num_wires} wire(s), got {len(self.wires)}")
+            raise WireError(f"{name}: wrong number of wires. {len(self.wires)} wires given, "
+                            f"{self.num_wires} expected.")
+        self._batch_size = self._ndim_params = UNSET_BATCH_SIZE  # worked out when asked
         self.hyper = tuple(hyper.items())
         self.id = id
         tape = active_tape()
@@ -481,9 +502,46 @@ class Operation:
                                 "gate of qsym's table: rename it, or use qml.define_gate")
             tape.append(self)
 
+    def _check_batching(self) -> None:
+        """PennyLane's ``_check_batching`` of a user's operator: each parameter's number of
+        dimensions against ``ndim_params`` (one more: broadcast, the batch its first
+        dimension); sets ``_batch_size`` and ``_ndim_params``."""
+        ndims = tuple(np.ndim(p) for p in self.data)
+        self._batch_size, self._ndim_params = None, ndims
+        declared = self._declared_ndim()
+        if declared is None or ndims == tuple(declared):
+            return
+        matches = [(d == e, d == e + 1) for d, e in zip(ndims, declared)]
+        if len(ndims) != len(declared) or not all(a or b for a, b in matches):
+            raise GateError(f"{self.name}: wrong number(s) of dimensions in parameters. "
+                                f"Parameters with ndims {ndims} passed, {tuple(declared)} expected.")
+        firsts = [np.shape(p)[0] for (_, b), p in zip(matches, self.data) if b]
+        if any(f != firsts[0] for f in firsts):
+            raise GateError("Broadcasting was attempted but the broadcasted dimensions do "
+                                f"not match: {firsts}.")
+        self._batch_size = firsts[0]
+
+    def _declared_ndim(self):
+        """The ``ndim_params`` a user's class declares (class attribute or property), else
+        None."""
+        if not _declares(type(self), "ndim_params"):
+            return None
+        for c in type(self).__mro__:
+            if "ndim_params" in vars(c):
+                v = vars(c)["ndim_params"]
+                return v.__get__(self, type(self)) if hasattr(v, "__get__") else v
+        return None
+
     @property
     def name(self) -> str:
-        return self._table_name or type(self).__name__
+        return self._own_name or self._table_name or type(self).__name__
+
+    @name.setter
+    def name(self, value: str) -> None:
+        """PennyLane's ``op.name = ...`` (a label of the operator; the gate it is stays)."""
+        self._own_name = value
+
+    _own_name = None
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """The numeric matrix (parameters must be numbers); on ``wire_order`` (a list of
@@ -510,8 +568,8 @@ class Operation:
 
         if self._row is None:  # a user's operator: its own compute_matrix
             if not _declares(type(self), "compute_matrix"):
-                raise GateError(f"{self.name} has no matrix (PennyLane's MatrixUndefinedError): "
-                                "define compute_matrix")
+                raise MatrixUndefinedError(f"{self.name} has no matrix (PennyLane's "
+                                           "MatrixUndefinedError): define compute_matrix")
             return np.asarray(type(self).compute_matrix(*self.params, **dict(self.hyper)))
 
         sizes = {len(p) for p in self.params if isinstance(p, Batched)}
@@ -581,6 +639,10 @@ class Operation:
         >>> PCPhase(0.1, dim=1, wires=[0, 1]).hyperparameters
         {'dimension': (1, 4)}
         """
+        if "_hyperparameters" in vars(self):  # a user's class sets PennyLane's dict itself
+            return self._hyperparameters
+        if "hyper" not in vars(self):  # a user's __init__ that does not call Operator's
+            return {}
         if self.name == "PCPhase":
             return {"dimension": (dict(self.hyper)["dim"], 2 ** len(self.wires))}
         if self.name == "MultiControlledX":  # PennyLane's keys
@@ -620,6 +682,9 @@ class Operation:
         (2, 2, 2)
         """
         name = cls.__name__
+        if _yours(cls):  # a class of your own without one
+            raise MatrixUndefinedError(f"{name} has no matrix (PennyLane's MatrixUndefinedError): "
+                                       "define compute_matrix")
         n = num_wires if num_wires is not None else n_wires
         if "dimension" in hyper:  # PCPhase's PennyLane hyperparameter: (dim, 2**num_wires)
             dim, size = hyper.pop("dimension")
@@ -658,6 +723,10 @@ class Operation:
         >>> IsingZZ.compute_eigvals(np.pi).round(12)
         array([0.-1.j, 0.+1.j, 0.+1.j, 0.-1.j])
         """
+        if _yours(cls) and not _declares(cls, "compute_matrix"):
+            raise EigvalsUndefinedError(f"{cls.__name__} has no eigenvalues (PennyLane's "
+                                        "EigvalsUndefinedError): define compute_eigvals or "
+                                        "compute_matrix")
         closed = PENNYLANE_EIGVALS.get(cls.__name__)
         if closed is not None and not hyper and len(params) == cls.num_params:
             return _closed_eigvals(closed, params)
@@ -716,6 +785,11 @@ class Operation:
         >>> PauliX(0).diagonalizing_gates()
         [H(0)]
         """
+        if _yours(type(self)) and not user_declares(
+                type(self), "compute_diagonalizing_gates"):
+            raise DiagGatesUndefinedError(f"{self.name} has no diagonalizing gates (PennyLane's "
+                                          "DiagGatesUndefinedError): define "
+                                          "compute_diagonalizing_gates")
         return diagonalizing_gates(self)
 
     @property
@@ -858,7 +932,8 @@ class Operation:
         >>> RX(0.1, wires=0)._flatten()
         ((0.1,), (Wires([0]), ()))
         """
-        return tuple(self.data), (self.wires, tuple(self.hyper))
+        return tuple(self.data), (self.wires, tuple(self.hyperparameters.items())
+                                  if "_hyperparameters" in vars(self) else tuple(self.hyper))
 
     @classmethod
     def _unflatten(cls, data, metadata):
@@ -931,18 +1006,32 @@ class Operation:
         row = cls._row
         return row is not None and row.num_params == 1 and row.generator is not None
 
-    @property
-    def has_decomposition(self) -> bool:
-        """Whether :meth:`decomposition` gives gates (PennyLane's ``op.has_decomposition``;
-        a user's class: whether it defines ``decomposition`` or ``compute_decomposition``)."""
-        if user_declares(type(self), "compute_decomposition", "decomposition"):
-            return True
-        return self.name in METHODS.get("decompositions", ())
+    @classproperty
+    def has_decomposition(cls) -> bool:
+        """Whether :meth:`decomposition` gives gates (PennyLane's ``op.has_decomposition``,
+        read on the class too; a user's class: whether it defines ``decomposition`` or
+        ``compute_decomposition``).
 
-    @property
-    def has_diagonalizing_gates(self) -> bool:
-        """Whether the gate is an observable with :meth:`diagonalizing_gates`."""
-        return self.name in _DIAGONALIZING
+        >>> RX.has_decomposition, Rot(0.1, 0.2, 0.3, wires=0).has_decomposition
+        (False, True)
+        """
+        if user_declares(cls, "compute_decomposition", "decomposition"):
+            return True
+        return (cls._row.name if cls._row is not None else cls.__name__) in METHODS.get(
+            "decompositions", ())
+
+    @classproperty
+    def has_diagonalizing_gates(cls) -> bool:
+        """Whether the gate is an observable with :meth:`diagonalizing_gates` (read on the
+        class too; a user's class: whether it defines ``compute_diagonalizing_gates`` or
+        ``diagonalizing_gates``).
+
+        >>> PauliX.has_diagonalizing_gates, RX.has_diagonalizing_gates
+        (True, False)
+        """
+        if user_declares(cls, "compute_diagonalizing_gates", "diagonalizing_gates"):
+            return True
+        return (cls._row.name if cls._row is not None else cls.__name__) in _DIAGONALIZING
 
     @property
     def grad_method(self):
@@ -965,6 +1054,8 @@ class Operation:
         """
         from .rules import rule_for_gate
 
+        if _yours(type(self)):  # a class of your own
+            return _generator_frequencies(self)
         kw = {"num_wires": None if self.num_wires else len(self.wires), "hyper": self.hyper}
         return [tuple(float(f) for f in rule_for_gate(self.name, i, **kw).frequencies)
                 for i in range(self.num_params)]
@@ -974,6 +1065,10 @@ class Operation:
         """The broadcast batch size of the parameters, or None (PennyLane's ``batch_size``)."""
         from ._broadcast import Batched
 
+        if _yours(type(self)):  # PennyLane's, from ndim_params
+            if getattr(self, "_batch_size", UNSET_BATCH_SIZE) is UNSET_BATCH_SIZE:
+                self._check_batching()
+            return self._batch_size
         sizes = {len(p) for p in self.params if isinstance(p, Batched)}
         U = dict(self.hyper).get("U") if self._row is not None else None
         if isinstance(U, tuple) and isinstance(U[0][0], tuple):  # a stack of matrices (QubitUnitary;
@@ -990,6 +1085,10 @@ class Operation:
         """
         if self._row is not None and "U" in self._row.hyper:
             return (2,)
+        if _yours(type(self)):  # the parameters' own, as given
+            if getattr(self, "_batch_size", UNSET_BATCH_SIZE) is UNSET_BATCH_SIZE:
+                self._check_batching()
+            return self._ndim_params
         return (0,) * len(self.params)
 
     def generator(self) -> "Observable":
@@ -1019,7 +1118,12 @@ class Operation:
 
             return _closed_eigvals(closed, [np.array(p) if isinstance(p, Batched) else p
                                             for p in self.params])
-        m = self.matrix()
+        try:
+            m = self.matrix()
+        except MatrixUndefinedError as exc:  # PennyLane's: no eigenvalues without a matrix
+            raise EigvalsUndefinedError(f"{self.name} has no eigenvalues (PennyLane's "
+                                        "EigvalsUndefinedError): define compute_eigvals or "
+                                        "compute_matrix") from exc
         # PennyLane's eigenvalues of an integer matrix (PauliZ, CNOT) are floats
         return _eigenvalues(m.astype(float) if m.dtype.kind in "iu" else m)
 
@@ -1055,6 +1159,10 @@ class Operation:
         >>> RX(0.3, wires=0).adjoint()
         RX(-0.3, wires=[0])
         """
+        if _yours(type(self)) and not self.has_adjoint:
+            raise AdjointUndefinedError(f"{self.name} has no adjoint (PennyLane's "
+                                        "AdjointUndefinedError): define adjoint(), or use "
+                                        "qml.adjoint(op) (lazy)")
         return METHODS["adjoint"](self)
 
     def pow(self, z) -> list:
@@ -1105,6 +1213,10 @@ class Operation:
         >>> GlobalPhase.compute_sparse_matrix(0.5, n_wires=2).shape  # doctest: +SKIP
         (4, 4)
         """
+        if _yours(cls):  # PennyLane's: not from compute_matrix
+            raise SparseMatrixUndefinedError(f"{cls.__name__} has no sparse matrix (PennyLane's "
+                                             "SparseMatrixUndefinedError): define "
+                                             "compute_sparse_matrix")
         given = [v for v in (*params, *hyper.values()) if is_sparse_matrix(v)]
         if given:  # a matrix given sparse (QubitUnitary's U): as given, in ``format``
             return given[0].asformat(format)
@@ -1124,6 +1236,9 @@ class Operation:
         array([[0, 1],
                [1, 0]])
         """
+        if _yours(type(self)) and not user_declares(
+                type(self), "compute_sparse_matrix"):
+            type(self).compute_sparse_matrix()  # (PennyLane's SparseMatrixUndefinedError)
         return sparse_of(self.matrix(wire_order=wire_order), format)
 
     def __pow__(self, z):
@@ -1218,11 +1333,15 @@ class Operation:
             return Prod(self, other, _flat=True)
         if callable(other) and PARAMETRIZED_HAMILTONIAN:  # f(p, t) * op: qml.pulse's
             return PARAMETRIZED_HAMILTONIAN[0]([other], [self])
+        if not _scales(other):  # Python's TypeError, or the other's own __rmul__
+            return NotImplemented
         return SProd(other, self, _flat=True)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
+        if not _scales(other):
+            return NotImplemented
         return SProd(1 / _scalar(other), self, _flat=True)
 
     def __add__(self, other):
@@ -1234,9 +1353,15 @@ class Operation:
         return _add_operator(other, self)
 
     def __sub__(self, other):
+        if isinstance(other, (numbers.Number, np.ndarray, Traced, sp.Basic)):
+            return self + (-other)  # a multiple of the identity (PennyLane's op - 5)
+        if not isinstance(other, OPERATORS):  # Python's TypeError, or the other's __rsub__
+            return NotImplemented
         return self + SProd(-1, other, _flat=True)
 
     def __rsub__(self, other):
+        if not isinstance(other, OPERATORS) and not _scales(other):
+            return NotImplemented
         return SProd(-1, self, _flat=True) + other
 
     def __neg__(self):
@@ -1373,6 +1498,21 @@ ROT_ANGLES = {
     "PhaseShift": lambda phi: [phi, 0.0, 0.0],
     "Rot": lambda phi, theta, omega: [phi, theta, omega],
 }
+
+
+def _generator_frequencies(op) -> list:
+    """PennyLane's default ``parameter_frequencies`` of an operator outside the table: for
+    one parameter, the distinct positive differences of its generator's eigenvalues (to 8
+    digits), else ``ParameterFrequenciesUndefinedError``."""
+    if op.num_params != 1 or not op.has_generator:
+        raise ParameterFrequenciesUndefinedError(
+            f"Operation {op.name} does not have parameter frequencies defined (define "
+            "parameter_frequencies, or generator() for an operation of one parameter)")
+    gen = op.generator()
+    m = gen.matrix(wire_order=list(op.wires)) if hasattr(gen, "matrix") else np.asarray(gen)
+    m = m.toarray() if hasattr(m, "toarray") else np.asarray(m)
+    eig = sorted(set(np.round(np.linalg.eigvalsh(m), 8).tolist()))
+    return [tuple(sorted({round(b - a, 8) for i, a in enumerate(eig) for b in eig[i + 1:]}))]
 
 
 def _closed_eigvals(fn, params) -> np.ndarray:
@@ -1519,7 +1659,7 @@ def gate_generator(op) -> "Observable":
     ``U(t) = exp(i t G)`` (the table's generator, ``exp(-i t G)``, negated), as a Pauli
     sum on the gate's wires."""
     if not op.has_generator:
-        raise GateError(
+        raise GeneratorUndefinedError(
             f"{op.name} has no generator (a gate of one parameter t with U(t) = exp(i t G) "
             "has one: RX, IsingXX, PhaseShift, ...)")
     G = op._row.sympy_generator(None if op.num_wires else len(op.wires), op.hyper)
@@ -1550,6 +1690,9 @@ def pennylane_generator(op) -> "Observable":
         if name == "PCPhase":
             return Hermitian(np.real(gen.matrix(wire_order=w)), wires=w)
         coeffs, ops = _Terms(dict(gen.terms))()
+        # the identity term on the gate's first wire (PennyLane's ``Identity(w1)``)
+        ops = [GATE_CLASSES["Identity"](wires=w[0]) if o.name == "Identity" and w else o
+               for o in ops]
         # PennyLane's order: the identity first, then by the positions of the terms' wires
         # on the gate, so that the sum's wires are the gate's in order (``qml.matrix(g)``
         # without a wire order is then the gate's generator, as PennyLane's)
@@ -1902,6 +2045,13 @@ def _declares(cls, attr: str) -> bool:
     return any(attr in vars(c) for c in cls.__mro__ if c is not Operation and issubclass(c, Operation))
 
 
+def _yours(cls) -> bool:
+    """A class written outside qsym with no gate-table row (``class MyOp(qml.operation.
+    Operator)``): PennyLane's base-class defaults apply to it, not to qsym's own classes
+    (``Adjoint``, ``Pow``, ... have their own)."""
+    return cls._row is None and _user_operator(cls) and _users(cls)
+
+
 def _user_operator(cls) -> bool:
     """A user's subclass of ``qml.operation.Operator`` (no gate-table row anywhere in it)."""
     return cls is not Operation and not any("_row" in vars(c) and vars(c)["_row"] is not None
@@ -1949,6 +2099,8 @@ def table_gates(op, depth: int = 0) -> list:
     [RX(0.25, wires=[0]), RX(0.25, wires=[0])]
     """
     cls = type(op)
+    if _unapplied(op):
+        return list(op.table_gates)  # a power of a gate with no gates (Rot ** 1.2): refused
     if not isinstance(op, Operation) or not _users(cls):
         return [op]
     if depth > 64:
@@ -1980,6 +2132,13 @@ def table_gates(op, depth: int = 0) -> list:
         "make it with qml.define_gate)")
 
 
+def _unapplied(op) -> bool:
+    """An operator qsym made of a table gate without writing gates for it (PennyLane's
+    lazy ``Pow(Rot, 1.2)``): its ``table_gates`` say why a circuit refuses it."""
+    return (isinstance(op, Operation) and type(op)._row is None and vars(op).get("_gates", ())
+            is None and getattr(vars(op).get("_base"), "_row", None) is not None)
+
+
 def expand_user_gates(items, result, device_wires=None):
     """A recording with every user's operator replaced by :func:`table_gates` (registered
     in :data:`qsym._trace.TAPE_REWRITES`).
@@ -1987,7 +2146,8 @@ def expand_user_gates(items, result, device_wires=None):
     >>> expand_user_gates([], None)
     ([], None)
     """
-    if not any(isinstance(op, Operation) and _users(type(op)) for op in items):
+    if not any(isinstance(op, Operation) and (_users(type(op)) or _unapplied(op))
+               for op in items):
         return items, result
     return [g for op in items for g in table_gates(op)], result
 
@@ -2362,6 +2522,13 @@ def _mul_words(w1: tuple, w2: tuple):
     return phase, word
 
 
+def _scales(c) -> bool:
+    """Whether ``c`` may scale an operator (a number, an array, a traced input or a
+    sympy expression, an autograd value): anything else gets Python's ``TypeError``
+    (PennyLane's ``"dummy" * qml.X(0)``)."""
+    return isinstance(c, (numbers.Number, np.ndarray, np.generic, Traced, sp.Basic, Box))
+
+
 def _scalar(c):
     if isinstance(c, np.ndarray) and (c.ndim == 0 or (c.size == 1 and c.dtype != object)):
         # a one-element array is its number (PennyLane scales by it: ``core * I(0)`` with
@@ -2597,11 +2764,15 @@ class Observable:
             return self @ other
         if callable(other) and PARAMETRIZED_HAMILTONIAN:  # f(p, t) * op: qml.pulse's
             return PARAMETRIZED_HAMILTONIAN[0]([other], [self])
+        if not _scales(other):  # Python's TypeError, or the other's own __rmul__
+            return NotImplemented
         return SProd(other, self, _flat=True)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
+        if not _scales(other):
+            return NotImplemented
         return SProd(1 / _scalar(other), self, _flat=True)
 
     def __add__(self, other):
@@ -2613,9 +2784,15 @@ class Observable:
         return _add_operator(other, self)
 
     def __sub__(self, other):
+        if isinstance(other, (numbers.Number, np.ndarray, Traced, sp.Basic)):
+            return self + (-other)  # a multiple of the identity (PennyLane's op - 5)
+        if not isinstance(other, OPERATORS):  # Python's TypeError, or the other's __rsub__
+            return NotImplemented
         return self + SProd(-1, other, _flat=True)
 
     def __rsub__(self, other):
+        if not isinstance(other, OPERATORS) and not _scales(other):
+            return NotImplemented
         return SProd(-1, self, _flat=True) + other
 
     def __neg__(self):
@@ -2926,8 +3103,35 @@ class _Arithmetic(Observable):
 
     @property
     def data(self) -> tuple:
-        """The operands' parameters, in order (PennyLane's ``op.data``)."""
+        """The operands' parameters, in order (PennyLane's ``op.data``); set, each operand
+        takes its share and the operator is made again from them.
+
+        >>> import qsym as qml
+        >>> S = qml.X(0) + qml.RX(0.1, wires=1)
+        >>> S.data = (0.2,)
+        >>> S
+        X(0) + RX(0.2, wires=[1])
+        """
         return tuple(p for o in self.operands for p in o.data)
+
+    @data.setter
+    def data(self, values) -> None:
+        values, k = tuple(values), 0
+        for o in self.operands:
+            n = len(o.data)
+            if n:
+                o.data = values[k:k + n]
+            k += n
+        if k != len(values):
+            raise ValueError(f"{self.name} has {k} parameter(s); op.data was given "
+                             f"{len(values)}: give one value per parameter")
+        self._remade()
+
+    def _remade(self) -> None:
+        """This operator made again from its operands (their parameters set since)."""
+        with _no_recording():
+            new = self._rebuild(self.operands)
+        vars(self).update({k: v for k, v in vars(new).items() if k != "id"})
 
     @property
     def is_verified_hermitian(self) -> bool:
@@ -3415,13 +3619,82 @@ class SProd(_Arithmetic):
 
     @property
     def data(self) -> tuple:
+        """``(scalar, *base.data)`` (PennyLane's); set, the scalar first, then the base's.
+
+        >>> import qsym as qml
+        >>> S = qml.s_prod(2.0, qml.RX(0.1, wires=0))
+        >>> S.data = (3.0, 0.2)
+        >>> S
+        3.0 * RX(0.2, wires=[0])
+        """
         return (self.scalar, *self.base.data)
+
+    @data.setter
+    def data(self, values) -> None:
+        values = tuple(values)
+        if len(values) != 1 + len(self.base.data):
+            raise ValueError(f"SProd has {1 + len(self.base.data)} parameter(s) (the scalar, "
+                             f"then the base's); op.data was given {len(values)}")
+        if len(values) > 1:
+            self.base.data = values[1:]
+        self.scalar = values[0]
+        self._remade()
 
     def _matrix_on(self, order) -> np.ndarray:
         return complex(self.scalar) * _expanded(self.base, order)
 
     def _rebuild(self, operands):
         return SProd(self.scalar, operands[0])
+
+    @property
+    def has_matrix(self) -> bool:
+        """The base's (PennyLane's rule)."""
+        return bool(getattr(self.base, "has_matrix", True))
+
+    @property
+    def has_diagonalizing_gates(self) -> bool:
+        """The base's: a multiple shares its base's eigenbasis (PennyLane's rule)."""
+        return bool(getattr(self.base, "has_diagonalizing_gates", False))
+
+    @property
+    def has_decomposition(self) -> bool:
+        """PennyLane's: a numeric scalar of modulus 1 (a global phase times the base).
+
+        >>> import qsym as qml
+        >>> qml.s_prod(1j, qml.X(0)).has_decomposition, qml.s_prod(2, qml.X(0)).has_decomposition
+        (True, False)
+        """
+        c = self.scalar
+        return isinstance(c, numbers.Number) and bool(np.isclose(abs(complex(c)), 1.0))
+
+    @queues_result
+    def decomposition(self) -> list:
+        """``[GlobalPhase(-arg(scalar)), base]`` for a scalar of modulus 1 (PennyLane's),
+        else ``DecompositionUndefinedError``.
+
+        >>> import qsym as qml
+        >>> qml.s_prod(1j, qml.X(0)).decomposition()
+        [GlobalPhase(-1.5707963267948966, wires=[]), X(0)]
+        """
+        if not self.has_decomposition:
+            raise DecompositionUndefinedError(
+                f"{self!r} has no decomposition: only a scalar of modulus 1 (a global phase) "
+                "times an operator has one (PennyLane's rule)")
+        phase = GATE_CLASSES["GlobalPhase"](-float(np.angle(complex(self.scalar))))
+        base = self.base  # applied where called too (a circuit function, qml.matrix of it)
+        if active_tape() is not None and isinstance(base, Operation):
+            base = base.remake()
+        return [phase, base]
+
+    def pow(self, z) -> list:
+        """``[scalar**z * base**z]`` (PennyLane's ``SProd.pow``).
+
+        >>> import qsym as qml
+        >>> qml.s_prod(3, qml.RX(0.5, wires=0)).pow(2)
+        [9 * RX(0.5, wires=[0])**2]
+        """
+        with _no_recording():
+            return [SProd(self.scalar ** z, METHODS["qml_pow"](self.base, z))]
 
     def adjoint(self):
         """``conj(scalar) * adjoint(base)``."""

@@ -69,6 +69,7 @@ from ._operations import (
     mark_used,
     matrix_label,
     pauli_decomposition,
+    sparse_of,
 )
 from ._trace import QueueLog, Tape, Traced, active_tape, not_recording, outer_tape, recording, take_over
 from .wires import Wires
@@ -630,7 +631,15 @@ def _gate_pow(op: Operation, z) -> list:
     name = op.name
     if op.has_generator:
         zz = np.asarray(z, dtype=float) if np.ndim(z) else z
-        return [_made(name, (_elementwise(lambda t: t * zz, op.params[0]),), op.wires, op.hyper)]
+        t = op.params[0]
+        if np.ndim(z) and isinstance(t, tuple):  # both broadcast: element by element
+            if len(t) != np.size(zz):
+                raise GateError("Broadcasting was attempted but the broadcasted dimensions do "
+                                f"not match: {np.size(zz)}, {len(t)} (the exponents and "
+                                f"{name}'s angles)")
+            return [_made(name, (type(t)(a * b for a, b in zip(t, zz.ravel())),), op.wires,
+                             op.hyper)]
+        return [_made(name, (_elementwise(lambda t: t * zz, t),), op.wires, op.hyper)]
     if np.ndim(z):
         raise _pow_undefined(name, z)
     if name == "QubitUnitary":
@@ -1222,6 +1231,17 @@ def _user_pow(base, z):
         return ops[0] if len(ops) == 1 else prod(*ops)
 
 
+def _unapplied_pow(base, z) -> "PowOperation":
+    """PennyLane's lazy ``Pow(base, z)`` of a gate whose ``base.pow(z)`` is undefined
+    (``Rot ** 1.2``): its matrix is the matrix power, it has no decomposition; recorded
+    where it is made, so that a circuit refuses it (:attr:`SymbolicOp.table_gates`)."""
+    op = PowOperation(base, None, z)
+    tape = active_tape()
+    if tape is not None:
+        tape.append(op)
+    return op
+
+
 def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     """``base`` to the power ``z`` (PennyLane's ``qml.pow``): PennyLane's ``Pow``
     (:class:`PowOperation`), applied as the gates of ``base.pow(z)`` (``RX(t) ** z`` is
@@ -1247,7 +1267,9 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     _take_off_tape(base)
     try:
         ops = _gate_pow(base, z)
-    except GateError:
+    except GateError as exc:
+        if base.num_params and lazy and isinstance(exc, PowUndefinedError) and np.ndim(z) == 0:
+            return _unapplied_pow(base, z)  # PennyLane's lazy Pow(Rot, 1.2): a matrix only
         if base.num_params:
             raise
         ops = scaled_pow(base, z)
@@ -2074,6 +2096,11 @@ class SymbolicOp(Operation):
 
     has_decomposition = True
 
+    @property
+    def has_matrix(self) -> bool:
+        """Whether the base has a matrix (PennyLane's rule)."""
+        return bool(getattr(self._base, "has_matrix", True))
+
     def __init__(self, base, gates, wires, hyper=()):
         self._base, self._gates = base, None if gates is None else tuple(gates)
         self._base_params = vars(base).get("params")  # (data set on the base later: see data)
@@ -2141,6 +2168,13 @@ class SymbolicOp(Operation):
         its base is an operator of your own, which qsym does not apply)."""
         if vars(self._base).get("params", self._base_params) is not self._base_params:
             self._rewrite()  # the base's data set since
+        if self._gates is None and getattr(self._base, "_row", None) is not None:
+            raise PowUndefinedError(
+                f"{self.name} is not applied in a circuit: {self._base.name}.pow("
+                f"{self.hyperparameters.get('z')!r}) is not defined (PennyLane's "
+                "PowUndefinedError), so qsym has no gates for it; apply "
+                "qml.QubitUnitary(qml.matrix(op), wires) for its matrix (not differentiable "
+                "by the base's parameters), or a power that is defined")
         if self._gates is None:
             raise GateError(f"{self.name} is not applied in a circuit: its base {self._base.name} "
                             "is not a gate of qsym's table (qml.define_gate makes one)")
@@ -2257,6 +2291,10 @@ def _record_gates(op) -> None:
             tape.append(g)
 
 
+# the gates whose PennyLane class defines no adjoint(): Adjoint(S(0)).simplify() stays
+_NO_PL_ADJOINT = frozenset({"S", "T", "SX", "ISWAP", "SISWAP"})
+
+
 class AdjointOperation(SymbolicOp):
     """PennyLane's ``Adjoint(base)`` (what ``qml.adjoint(op)`` returns): applied as the
     inverse gates of the table.
@@ -2340,6 +2378,23 @@ class AdjointOperation(SymbolicOp):
     def _remake(self, base, wire_map):
         return adjoint(base)
 
+    def simplify(self):
+        """PennyLane's ``Adjoint.simplify``: the simplified base's adjoint, simplified again
+        (``Adjoint(Adjoint(X(0)))`` is ``X(0)``, ``Adjoint(RZ(t))`` is ``RZ(4 pi - t)``), or
+        ``Adjoint`` of the simplified base where it has none. Made aside, not applied.
+
+        >>> import qsym as qml
+        >>> qml.adjoint(qml.adjoint(qml.X(0))).simplify()
+        X(0)
+        """
+        with not_recording():  # (a gate simplified in a circuit stays as it is)
+            base = self._base.simplify() if hasattr(self._base, "simplify") else self._base
+            if not getattr(base, "has_adjoint", False) or getattr(base, "name", None) in \
+                    _NO_PL_ADJOINT:
+                return adjoint(base)
+            out = base.adjoint()
+            return out.simplify() if hasattr(out, "simplify") else out
+
     def eigvals(self) -> np.ndarray:
         """The complex conjugates of the base's eigenvalues, in its order (PennyLane's; of a
         broadcast base, per batch element).
@@ -2406,6 +2461,28 @@ class PowOperation(SymbolicOp):
     def z(self):
         """The exponent (PennyLane's ``Pow.z``)."""
         return self._z
+
+    @property
+    def batch_size(self):
+        """The exponents' number (a broadcast ``z``), else the base's batch size
+        (PennyLane's ``Pow.batch_size``).
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.RX(0.1, wires=0), np.array([1.0, 2.0, 3.0])).batch_size
+        3
+        """
+        base = getattr(self._base, "batch_size", None)
+        if np.ndim(self._z) == 0:
+            return base
+        if base is not None and base != np.size(self._z):
+            raise GateError("Broadcasting was attempted but the broadcasted dimensions do not "
+                            f"match: {np.size(self._z)}, {base}.")
+        return int(np.size(self._z))
+
+    @property
+    def ndim_params(self) -> tuple:
+        """The base's (PennyLane's ``Pow.ndim_params``)."""
+        return self._base.ndim_params
 
     @property
     def control_wires(self):
@@ -2549,7 +2626,7 @@ class PowOperation(SymbolicOp):
             return super().decomposition()
         try:
             return list(self._base.pow(self._z))
-        except PowUndefinedError:
+        except (PowUndefinedError, AttributeError):  # (an observable has no pow)
             if isinstance(self._z, (int, np.integer)) and self._z > 0:
                 return [_user_copy(self._base) for _ in range(int(self._z))]
             raise DecompositionUndefinedError(
@@ -3031,6 +3108,12 @@ def _rotation(word: tuple, theta):
                                         pauli_word="".join(p for _, p in word))
 
 
+def _exp_of(m: np.ndarray, coeff) -> np.ndarray:
+    """``exp(coeff * m)`` by the eigendecomposition of ``m``."""
+    w, v = np.linalg.eig(m)
+    return (v * np.exp(complex(coeff) * w)) @ np.linalg.inv(v)
+
+
 class Exp:
     """``exp(coeff * base)`` (PennyLane's ``qml.exp`` and ``qml.ops.op_math.Exp``) of an
     operator with a Pauli form. Made in a circuit it is applied: when ``coeff * base`` is
@@ -3066,9 +3149,58 @@ class Exp:
     scalar = property(lambda self: self.coeff)
     wires = property(lambda self: self.base.wires)
     num_wires = property(lambda self: len(self.base.wires))
-    data = property(lambda self: (self.coeff, *self.base.data))
     num_params = property(lambda self: len(self.data))
     arithmetic_depth = property(lambda self: 1 + getattr(self.base, "arithmetic_depth", 0))
+
+    @property
+    def data(self) -> tuple:
+        """``(coeff, *base.data)`` (PennyLane's); set, the first value is the coefficient
+        and the rest the base's parameters.
+
+        >>> import qsym as qml
+        >>> E = qml.exp(qml.RX(0.1, wires=0), 2.0)
+        >>> E.data = (3.0, 0.2)
+        >>> E.coeff, E.base
+        (3.0, RX(0.2, wires=[0]))
+        """
+        return (self.coeff, *self.base.data)
+
+    @data.setter
+    def data(self, values) -> None:
+        values = tuple(values)
+        self.coeff = values[0]
+        self.base.data = values[1:]
+
+    @property
+    def batch_size(self):
+        """The coefficients' number (a broadcast ``coeff``), else the base's batch size
+        (PennyLane's ``Exp.batch_size``).
+
+        >>> import qsym as qml
+        >>> qml.exp(qml.X(0), np.array([0.1j, 0.2j])).batch_size
+        2
+        """
+        base = getattr(self.base, "batch_size", None)
+        if isinstance(self.coeff, (Traced, sp.Basic)) or np.ndim(self.coeff) == 0:
+            return base
+        if base is not None and base != np.size(self.coeff):
+            raise GateError("Broadcasting was attempted but the broadcasted dimensions do not "
+                            f"match: {np.size(self.coeff)}, {base}.")
+        return int(np.size(self.coeff))
+
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002  (PennyLane's name)
+        """The matrix as a SciPy sparse matrix (PennyLane's ``Exp.sparse_matrix``; a
+        ``wire_order`` is not supported there either: ``NotImplementedError``).
+
+        >>> import qsym as qml
+        >>> qml.exp(qml.Z(0), 1.0).sparse_matrix().toarray().real.round(3)  # doctest: +SKIP
+        array([[2.718, 0.   ],
+               [0.   , 0.368]])
+        """
+        if wire_order is not None:
+            raise NotImplementedError("Exp.sparse_matrix: wire_order is not supported (as in "
+                                      "PennyLane); use qml.matrix(op, wire_order=...)")
+        return sparse_of(self.matrix(), format)
     control_wires = property(lambda self: Wires([]))
 
     @property
@@ -3288,8 +3420,15 @@ class Exp:
         from ._operations import expand_matrix
 
         m = np.asarray(self.base.matrix(), dtype=complex)
-        w, v = np.linalg.eig(m)
-        out = (v * np.exp(complex(self.coeff) * w)) @ np.linalg.inv(v)
+        if self.batch_size is not None:  # one matrix per batch element, batch first
+            n = self.batch_size
+            ms = m if m.ndim == 3 else np.broadcast_to(m, (n, *m.shape))
+            cs = np.broadcast_to(np.asarray(self.coeff, dtype=complex).ravel(), (n,)) \
+                if np.ndim(self.coeff) else [self.coeff] * n
+            out = np.stack([_exp_of(mi, ci) for mi, ci in zip(ms, cs)])
+            return out if wire_order is None or list(wire_order) == list(self.wires) else \
+                expand_matrix(out, self.wires, wire_order)
+        out = _exp_of(m, self.coeff)
         if wire_order is None or list(wire_order) == list(self.wires):
             return out
         return expand_matrix(out, self.wires, wire_order)
@@ -3503,6 +3642,8 @@ class Operator(Operation, metaclass=_OperatorType):
     >>> isinstance(qml.X(0) + qml.Z(1), qml.operation.Operator), isinstance(qml.RX(0.1, 0), qml.operation.Operator)
     (True, True)
     """
+
+    num_wires = None  # PennyLane's default: any number of wires
 
 
 class ErrorOperation(Operation):

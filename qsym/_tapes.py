@@ -27,8 +27,9 @@ from autograd.tracer import Box, getval
 
 from ._cache import Memo
 from ._mcm import Conditional, MidMeasure
-from ._operations import (GATE_CLASSES, GateSequence, LinearCombination, MeasurementProcess, Observable,
-                          SProd, Sum, as_observable, counts, expval, sample, var)
+from ._operations import (UNSET_BATCH_SIZE, GATE_CLASSES, GateSequence, LinearCombination,
+                          MeasurementProcess, Observable, SProd, Sum, as_observable, counts, expval,
+                          sample, var)
 from ._runtime import CACHED_SHOTS_WARNING
 from ._opmath import Exp, SymbolicOp, apply_operation, prod
 from ._shots import Shots
@@ -149,8 +150,8 @@ class _Recorder(Tape):
         self.items.append(mp)
 
 
-# PennyLane's sentinel of a batch size not worked out yet (``qml.operation._UNSET_BATCH_SIZE``)
-UNSET_BATCH_SIZE = -1
+# PennyLane's sentinel of a batch size not worked out yet (``qml.operation._UNSET_BATCH_SIZE``):
+# UNSET_BATCH_SIZE, qsym._operations' (imported above)
 
 # the operations PennyLane counts as state preparations (its StatePrepBase)
 STATE_PREPARATIONS = frozenset({"StatePrep", "BasisState", "AmplitudeEmbedding",

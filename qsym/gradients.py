@@ -1104,7 +1104,7 @@ def _own_frequencies(op, p_idx: int):
         return None
     try:
         return op.parameter_frequencies[p_idx]
-    except (AttributeError, GateError, IndexError):
+    except (AttributeError, GateError, IndexError, OperatorPropertyUndefined):
         return None
 
 
