@@ -44,8 +44,6 @@ class ParametrizedHamiltonian:
     ([0.5], 1, Wires([0, 1]))
     """
 
-    _qsym_parametrized = True
-
     def __init__(self, coeffs, observables):
         if len(coeffs) != len(observables):
             raise ValueError(
@@ -186,8 +184,9 @@ class ParametrizedEvolution(Operation):
     """PennyLane's ``qml.pulse.ParametrizedEvolution``: the unitary of the Hamiltonian ``H``
     (a :class:`ParametrizedHamiltonian`) from time ``t[0]`` to ``t[1]`` (a number ``t``:
     from 0) at the parameters ``params``; ``op(params, t)`` binds them. Its
-    :meth:`matrix` integrates ``dU/dt = -i H(t) U`` (SciPy, ``rtol=atol=1e-10`` unless
-    ``odeint_kwargs`` say otherwise). A circuit refuses it: apply
+    :meth:`matrix` integrates ``dU/dt = -i H(t) U`` (SciPy's DOP853, ``rtol=atol=1e-10``
+    unless the ``odeint_kwargs`` ``atol``, ``rtol``, ``hmax`` say otherwise; ``mxstep`` has
+    no counterpart). A circuit refuses it: apply
     ``qml.QubitUnitary(op.matrix(), wires=op.wires)``.
 
     >>> import numpy as np
@@ -261,7 +260,9 @@ class ParametrizedEvolution(Operation):
             return np.concatenate([du.real, du.imag])
 
         y0 = np.concatenate([np.eye(dim).reshape(-1), np.zeros(dim * dim)])
-        kw = {"rtol": 1e-10, "atol": 1e-10, "method": "DOP853", **self.odeint_kwargs}
+        given = self.odeint_kwargs  # JAX's odeint names (PennyLane's): atol, rtol, hmax
+        kw = {"rtol": given.get("rtol", 1e-10), "atol": given.get("atol", 1e-10),
+              "method": "DOP853", **({"max_step": given["hmax"]} if "hmax" in given else {})}
         sol = solve_ivp(rhs, (float(self.t[0]), float(self.t[-1])), y0, **kw)
         y = sol.y[:, -1]
         u = (y[:dim * dim] + 1j * y[dim * dim:]).reshape(dim, dim)
