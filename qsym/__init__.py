@@ -443,8 +443,9 @@ __import__("sys").modules[f"{__name__}.drawer.utils"] = drawer.utils
 from . import _labelled_ops  # noqa: E402
 # qml.drawer.label (the function) and PennyLane's module path qml.drawer.label.LabelledOp
 drawer.label = _labelled_ops.label
-_labelled_ops.module_path(f"{__name__}.drawer.label", "PennyLane's qml.drawer.label",
-                          LabelledOp=_labelled_ops.LabelledOp, label=_labelled_ops.label)
+_label_path = __import__("types").ModuleType(f"{__name__}.drawer.label", "PennyLane's qml.drawer.label")
+_label_path.LabelledOp, _label_path.label = _labelled_ops.LabelledOp, _labelled_ops.label
+__import__("sys").modules[_label_path.__name__] = _label_path
 # PennyLane's qml.tape, qml.queuing and qml.operation: the names qsym provides (for
 # inspecting gates and decompositions); their other names raise an AttributeError
 from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedObj as _WrappedObj  # noqa: E402
@@ -550,9 +551,6 @@ pulse = _unsupported.partial_namespace(
     "pulse", ParametrizedHamiltonian=_pulse.ParametrizedHamiltonian,
     ParametrizedEvolution=_pulse.ParametrizedEvolution, constant=_pulse.constant)
 __import__("sys").modules[f"{__name__}.pulse"] = pulse
-# PennyLane's module path qml.fourier.mark.MarkedOp (qml.fourier.mark is the function)
-_labelled_ops.module_path(f"{__name__}.fourier.mark", "PennyLane's qml.fourier.mark",
-                          MarkedOp=_labelled_ops.MarkedOp, mark=_labelled_ops.mark)
 from . import shadows  # noqa: E402
 from . import typing  # noqa: E402  (PennyLane's qml.typing)
 from . import decomposition  # noqa: E402

@@ -17,14 +17,11 @@ marker and then the bases.
 
 from __future__ import annotations
 
-import sys
-import types
-
 from ._opbase import SymbolicOp
 from ._trace import active_tape
 from .templates import BoxKey, add_draw_group
 
-__all__ = ["LabelledOp", "MarkedOp", "label", "mark", "module_path"]
+__all__ = ["LabelledOp", "MarkedOp", "label", "mark"]
 
 
 class _Wrapped(SymbolicOp):
@@ -178,19 +175,3 @@ def mark(op, marker: str) -> MarkedOp:
     """
     return MarkedOp(op, marker)
 
-
-def module_path(name: str, doc: str, **names) -> types.ModuleType:
-    """A module ``name`` holding ``names`` (joined to the module of that name if there is
-    one), importable by that path (PennyLane's ``pennylane.drawer.label`` and
-    ``pennylane.fourier.mark``, whose package attribute of the same name is the function).
-
-    >>> m = module_path("qsym_example_labels", "an example", label=label)
-    >>> from qsym_example_labels import label as f
-    >>> f is label
-    True
-    """
-    mod = sys.modules.get(name) or types.ModuleType(name, doc)  # one made already: joined
-    vars(mod).update(names)
-    mod.__all__ = sorted(set(getattr(mod, "__all__", ())) | set(names))
-    sys.modules[name] = mod
-    return mod
