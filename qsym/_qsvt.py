@@ -22,13 +22,14 @@ True
 
 from __future__ import annotations
 
+import copy
 import sys
 import types
 
 import numpy as np
 from numpy.polynomial import Polynomial, chebyshev
 
-from .errors import ArgumentError
+from .errors import ArgumentError, ConversionAssertionError
 from ._operations import GATE_CLASSES, GateSequence, Observable, Operation, Prod
 from ._opmath import adjoint, change_op_basis, ctrl, reapply
 from ._subroutines import BlockEncode, PrepSelPrep, Qubitization, operator_gates
@@ -117,6 +118,43 @@ class QSVT(Template):
         """The data of ``UA`` and of the projectors, in order (PennyLane's ``op.data``)."""
         h = self.hyperparameters
         return [d for op in [h["UA"], *h["projectors"]] for d in op.data]
+
+    @property
+    def data(self) -> tuple:
+        """PennyLane's ``op.data``: :attr:`parameters` as a tuple; set, the values go to
+        ``UA`` and the projectors in order (each takes as many as it has), and the gates
+        are made again.
+
+        >>> import qsym as qml
+        >>> op = qml.QSVT(qml.RX(1, wires=0), [qml.RY(2, wires=0), qml.RZ(3, wires=0)])
+        >>> op.data = [4, 5, 6]
+        >>> op.data, op.hyperparameters["UA"]
+        ((4, 5, 6), RX(4, wires=[0]))
+        """
+        return tuple(self.parameters)
+
+    @data.setter
+    def data(self, values) -> None:
+        h, values = self.hyperparameters, list(values)
+        ops = [h["UA"], *h["projectors"]]
+        if len(values) != sum(len(op.data) for op in ops):
+            raise ArgumentError(f"QSVT.data takes {sum(len(op.data) for op in ops)} values (those "
+                                f"of UA and the projectors, in order), got {len(values)}")
+        for op in ops:
+            n = len(op.data)
+            op.data, values = tuple(values[:n]), values[n:]
+        self._ua_gates = tuple(operator_gates(h["UA"], "QSVT"))
+        self._projector_gates = [tuple(operator_gates(p, "QSVT")) for p in h["projectors"]]
+        tape = Tape()
+        with recording(tape):
+            self._build()
+        self._ops = list(tape.items)
+
+    def __copy__(self):
+        """A copy with copies of ``UA`` and the projectors (PennyLane's: not aliased)."""
+        h = self.hyperparameters
+        with recording(Tape()):
+            return QSVT(copy.copy(h["UA"]), [copy.copy(p) for p in h["projectors"]], id=self.id)
 
     @property
     def resource_params(self) -> dict:
@@ -325,8 +363,9 @@ def transform_angles(angles, routine1, routine2):
     if {routine1, routine2} == {"QSP", "QSVT"}:
         shift = _shift(len(angles))
         return angles + shift if routine1 == "QSP" else angles - shift
-    raise ArgumentError(f"Invalid conversion. The conversion between {routine1} --> {routine2} "
-                        "is not defined.")
+    raise ConversionAssertionError(f"Invalid conversion. The conversion between {routine1} --> "
+                                   f"{routine2} is not defined. Convert between 'QSP' and "
+                                   "'QSVT'.")
 
 
 def _check_poly(poly, routine) -> np.ndarray:
