@@ -201,3 +201,27 @@ def test_qsvt_data_setter_and_copy():
     assert np.allclose(dup.matrix(), op.matrix())
     with pytest.raises(AssertionError, match="Invalid conversion"):
         qml.transform_angles([0.1, 0.2], "QFT", "QSVT")
+
+
+def _qsp_value(angles, x):
+    """<0|RX(2 a_d) RZ(-2 arccos x) ... RX(2 a_1) RZ(-2 arccos x) RX(2 a_0)|0>, by hand."""
+    def rx(t):
+        return np.array([[np.cos(t / 2), -1j * np.sin(t / 2)], [-1j * np.sin(t / 2), np.cos(t / 2)]])
+
+    M = rx(2 * angles[0])
+    for a in angles[1:]:
+        M = rx(2 * a) @ _rz(-2 * np.arccos(x)) @ M
+    return M[0, 0]
+
+
+@pytest.mark.parametrize("poly", [[0, 0.5, 0, -0.3], [0.1, 0, 0.4], [0, 0.9]])
+def test_iterative_qsp_angles_make_the_polynomial(poly):
+    angles = qml.poly_to_angles(poly, "QSP", angle_solver="iterative")
+    assert len(angles) == len(poly)
+    for x in (-0.8, 0.1, 0.37, 0.95):
+        assert np.isclose(_qsp_value(angles, x).real, np.polyval(poly[::-1], x), atol=1e-6)
+    # QSVT's angles are the QSP angles shifted (transform_angles), both ways
+    qsvt = qml.poly_to_angles(poly, "QSVT", angle_solver="iterative")
+    assert np.allclose(qml.transform_angles(qsvt, "QSVT", "QSP"), angles)
+    with pytest.raises(qml.ArgumentError, match="iterative-optax"):
+        qml.poly_to_angles(poly, "QSP", angle_solver="iterative-optax")
