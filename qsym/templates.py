@@ -2330,44 +2330,69 @@ class FlipSign(Template):
 
 
 class GroverOperator(Template):
-    """PennyLane's ``qml.GroverOperator(wires)``: Grover's diffusion operator
-    ``2 |s><s| - I`` (``|s>``: the uniform superposition), as Hadamards around a sign flip
-    of ``|0...0>`` and a global phase of pi (``work_wires`` are accepted and not needed).
+    """PennyLane's ``qml.GroverOperator(wires, work_wires=())``: Grover's diffusion operator
+    ``2 |s><s| - I`` (``|s>``: the uniform superposition) on two or more wires, as
+    PennyLane decomposes it: Hadamards on all wires but the last, a sign flip of
+    ``|0...0>`` (``Z``, ``MultiControlledX`` on the zeros of the other wires with the
+    ``work_wires``, ``Z`` on the last wire), the Hadamards again and a global phase of pi.
 
-    >>> [op.name for op in GroverOperator(wires=[0]).decomposition()]
-    ['Hadamard', 'PauliX', 'PauliZ', 'PauliX', 'Hadamard', 'GlobalPhase']
+    >>> [op.name for op in GroverOperator(wires=[0, 1]).decomposition()]
+    ['Hadamard', 'PauliZ', 'MultiControlledX', 'PauliZ', 'Hadamard', 'GlobalPhase']
     """
 
     has_matrix = True  # PennyLane's: a matrix of its own
+    resource_keys = frozenset({"num_wires", "num_work_wires"})  # PennyLane's
 
     def device_applies(self) -> bool:
         """``default.qubit`` applies a Grover operator of fewer than 13 wires as its matrix."""
         return len(self.wires) < 13
 
-    def __init__(self, wires=None, work_wires=None, id=None):
+    def __init__(self, wires=None, work_wires=(), id=None):
         self.wires = wires_tuple(wires)
         self.id = id
-        self.work_wires = () if work_wires is None else wires_tuple(work_wires)
-        if not self.wires:
-            raise WireError("GroverOperator: at least one valid wire is required")
+        self.work_wires = Wires(() if work_wires is None else wires_tuple(work_wires))
+        if len(self.wires) < 2:
+            raise WireError("GroverOperator must have at least two wires provided (it "
+                            f"reflects about the uniform superposition of them); got "
+                            f"{list(self.wires)}")
+        self._hyperparameters = {"n_wires": len(self.wires), "work_wires": self.work_wires}
         self._record()
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's: the numbers of wires and of work wires.
+
+        >>> GroverOperator(wires=[0, 1, 2], work_wires=[3]).resource_params
+        {'num_wires': 3, 'num_work_wires': 1}
+        """
+        return {"num_wires": len(self.wires), "num_work_wires": len(self.work_wires)}
+
+    def __repr__(self):
+        """PennyLane's: ``GroverOperator(wires=[0, 1, 2], work_wires=[3, 4])``."""
+        return f"GroverOperator(wires={list(self.wires)}, work_wires={list(self.work_wires)})"
 
     @staticmethod
     def compute_matrix(n_wires, work_wires=None) -> np.ndarray:
         """``2 |s><s| - I`` on ``n_wires`` wires.
 
-        >>> GroverOperator.compute_matrix(1).real.round(12) + 0.0
-        array([[0., 1.],
-               [1., 0.]])
+        >>> (GroverOperator.compute_matrix(2).real.round(12) + 0.0) * 2
+        array([[-1.,  1.,  1.,  1.],
+               [ 1., -1.,  1.,  1.],
+               [ 1.,  1., -1.,  1.],
+               [ 1.,  1.,  1., -1.]])
         """
         with recording(Tape()):
             return GroverOperator(wires=range(n_wires)).matrix()
 
     def _build(self):
-        for w in self.wires:
+        *rest, last = self.wires
+        for w in rest:
             _gate("Hadamard", wires=w)
-        _flip_sign_gates([0] * len(self.wires), self.wires)
-        for w in self.wires:
+        _gate("PauliZ", wires=last)
+        _gate("MultiControlledX", wires=list(self.wires), control_values=(0,) * len(rest),
+              work_wires=list(self.work_wires))
+        _gate("PauliZ", wires=last)
+        for w in rest:
             _gate("Hadamard", wires=w)
         _gate("GlobalPhase", sp.pi, wires=list(self.wires))
 

@@ -225,3 +225,18 @@ def test_iterative_qsp_angles_make_the_polynomial(poly):
     assert np.allclose(qml.transform_angles(qsvt, "QSVT", "QSP"), angles)
     with pytest.raises(qml.ArgumentError, match="iterative-optax"):
         qml.poly_to_angles(poly, "QSP", angle_solver="iterative-optax")
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_grover_operator_is_pennylanes_decomposition(n):
+    s = np.full(2**n, 2 ** (-n / 2))
+    ops = qml.GroverOperator(wires=range(n), work_wires=["w"]).decomposition()
+    assert [op.name for op in ops] == (["Hadamard"] * (n - 1) + ["PauliZ", "MultiControlledX",
+                                       "PauliZ"] + ["Hadamard"] * (n - 1) + ["GlobalPhase"])
+    assert list(ops[n].hyperparameters["work_wires"]) == ["w"]
+    assert np.allclose(qml.matrix(qml.GroverOperator(wires=range(n))),
+                       2 * np.outer(s, s) - np.eye(2**n))  # 2|s><s| - I
+    op = qml.GroverOperator(wires=(0, 1, 2), work_wires=(3, 4))
+    assert repr(op) == "GroverOperator(wires=[0, 1, 2], work_wires=[3, 4])"
+    with pytest.raises(ValueError, match="GroverOperator must have at least two wires"):
+        qml.GroverOperator(wires=[0])
