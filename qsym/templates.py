@@ -2487,6 +2487,11 @@ class ApproxTimeEvolution(Template):
                 f"ApproxTimeEvolution: the number of Trotter steps n must be a positive int, "
                 f"got {n!r}"
             )
+        if getattr(hamiltonian, "pauli_rep", None) is None:  # (PennyLane's check)
+            raise GateError(
+                "ApproxTimeEvolution: hamiltonian must be a linear combination of pauli words, "
+                f"got {type(hamiltonian).__name__} without a Pauli form: write it with "
+                "qml.PauliX/Y/Z and qml.Identity terms")
         self.terms = pauli_terms(hamiltonian, "ApproxTimeEvolution")
         self.hamiltonian, self.time, self.n, self.id = hamiltonian, time, int(n), id
         seen = []
@@ -2494,6 +2499,21 @@ class ApproxTimeEvolution(Template):
             seen.extend(w for w in ws if w not in seen)
         self.wires = tuple(seen)
         self._record()
+
+    def _flatten(self):
+        """PennyLane's: ``((hamiltonian, time), (n,))``.
+
+        >>> import qsym as qml
+        >>> H = 2.0 * qml.X(0)
+        >>> data, meta = ApproxTimeEvolution(H, 0.1, n=20)._flatten()
+        >>> data[0] is H, data[1], meta
+        (True, 0.1, (20,))
+        """
+        return (self.hamiltonian, self.time), (self.n,)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(data[0], data[1], n=metadata[0])
 
     def _build(self):
         for _ in range(self.n):

@@ -240,3 +240,14 @@ def test_grover_operator_is_pennylanes_decomposition(n):
     assert repr(op) == "GroverOperator(wires=[0, 1, 2], work_wires=[3, 4])"
     with pytest.raises(ValueError, match="GroverOperator must have at least two wires"):
         qml.GroverOperator(wires=[0])
+
+
+def test_approx_time_evolution_needs_pauli_words_and_flattens():
+    with pytest.raises(ValueError, match="linear combination of pauli words"):
+        qml.ApproxTimeEvolution(qml.Hamiltonian([1, 1], [qml.PauliX(0), qml.Hadamard(0)]), 2, 3)
+    H = 2.0 * qml.PauliX(0) + 3.0 * qml.PauliY(0)
+    op = qml.ApproxTimeEvolution(H, 0.1, n=20)
+    data, meta = op._flatten()
+    assert data[0] is H and data[1] == 0.1 and meta == (20,)
+    new = type(op)._unflatten(data, meta)
+    assert new is not op and np.allclose(qml.matrix(new), qml.matrix(op))
