@@ -451,6 +451,19 @@ class Qubitization(Template):
         """PennyLane's ``op.hyperparameters`` (its keys)."""
         return {"hamiltonian": self.hamiltonian, "control": self.control}
 
+    def __copy__(self):
+        """A copy with a copy of the Hamiltonian and of the control wires (PennyLane's:
+        not aliased).
+
+        >>> import copy, qsym as qml
+        >>> op = qml.Qubitization(qml.dot([1.0, 2.0], [qml.X(0), qml.Z(1)]), control=[2, 3])
+        >>> dup = copy.copy(op)
+        >>> dup.hamiltonian is op.hamiltonian, dup.wires == op.wires
+        (False, True)
+        """
+        with recording(Tape()):
+            return Qubitization(copy.copy(self.hamiltonian), Wires(tuple(self.control)), id=self.id)
+
     def _build(self):
         Reflection(GATE_CLASSES["Identity"](wires=list(self.control)))
         PrepSelPrep(self.hamiltonian, control=list(self.control))

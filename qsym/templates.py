@@ -479,13 +479,18 @@ class Template(GateSequence):
         Wires(['a', 'b'])
         """
         args = dict(self.__dict__.get("_init_args") or {})
-        if "wires" not in args and not any(k.endswith("_wires") for k in args):
+        labels = [k for k, v in args.items()
+                  if (k in ("wires", "control") or k.endswith("_wires")) and v is not None]
+        operators = [k for k, v in args.items() if k not in labels and not isinstance(v, type)
+                     and callable(getattr(v, "map_wires", None))]
+        if not labels and not operators:
             raise GateError(f"{self.name}.map_wires: the template's wires are not an argument "
                             "qsym can map; make it again on the new wires")
-        for k, v in args.items():
-            if (k == "wires" or k.endswith("_wires")) and v is not None:
-                args[k] = [wire_map.get(w, w) for w in wires_tuple(v)]
         with recording(Tape()):
+            for k in labels:  # wire labels: mapped; operators (a base, a Hamiltonian): theirs
+                args[k] = [wire_map.get(w, w) for w in wires_tuple(args[k])]
+            for k in operators:
+                args[k] = args[k].map_wires(wire_map)
             return type(self)(**args)
 
     @property

@@ -251,3 +251,21 @@ def test_approx_time_evolution_needs_pauli_words_and_flattens():
     assert data[0] is H and data[1] == 0.1 and meta == (20,)
     new = type(op)._unflatten(data, meta)
     assert new is not op and np.allclose(qml.matrix(new), qml.matrix(op))
+
+
+def test_map_wires_maps_control_wires_and_operator_arguments():
+    import copy
+
+    H = qml.dot([1.0, 2.0], [qml.PauliX(0), qml.PauliZ(1)])
+    op = qml.Qubitization(H, control=[2, 3])
+    moved = op.map_wires({0: 5, 1: 6, 2: 7, 3: 8})
+    assert list(moved.wires) == [7, 8, 5, 6]
+    # the same operator on the new wires: equal matrices in the mapped wire order
+    assert np.allclose(qml.matrix(moved, wire_order=[7, 8, 5, 6]),
+                       qml.matrix(op, wire_order=[2, 3, 0, 1]))
+    seq = qml.ControlledSequence(qml.CNOT([0, 1]), control=[2, 3])
+    new = seq.map_wires({0: "a", 1: "b", 2: "c", 3: "d"})
+    assert list(new.wires) == ["c", "d", "a", "b"] and list(new.base.wires) == ["a", "b"]
+    dup = copy.copy(op)
+    assert dup.hamiltonian is not op.hamiltonian and dup.control is not op.control
+    assert np.allclose(qml.matrix(dup), qml.matrix(op))
