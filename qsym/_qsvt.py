@@ -7,9 +7,10 @@ arXiv:2406.04246) and ``qml.transform_angles``.
 
 QSVT is a template: it records its gates (the block encoding's and the projectors',
 applied as PennyLane's decomposition orders them), so parameters stay exact expressions
-and gradients use the gates' proved rules. PennyLane's iterative angle solvers (SciPy's
-L-BFGS-B, Optax) are not provided: ``angle_solver="iterative"`` raises
-``ArgumentError``; root finding gives the angles for degrees up to about 1000.
+and gradients use the gates' proved rules. PennyLane's iterative angle solver
+(``angle_solver="iterative"``: SciPy's L-BFGS-B on the distance to the polynomial at
+Chebyshev points, exact gradient) needs SciPy (optional); its Optax solver is not
+provided; root finding gives the angles for degrees up to about 1000.
 
 >>> import qsym as qml
 >>> poly = np.array([0, 1.0, 0, -1 / 2, 0, 1 / 3])
@@ -22,13 +23,14 @@ True
 
 from __future__ import annotations
 
+import copy
 import sys
 import types
 
 import numpy as np
 from numpy.polynomial import Polynomial, chebyshev
 
-from .errors import ArgumentError
+from .errors import ArgumentError, ConversionAssertionError
 from ._operations import GATE_CLASSES, GateSequence, Observable, Operation, Prod
 from ._opmath import adjoint, change_op_basis, ctrl, reapply
 from ._subroutines import BlockEncode, PrepSelPrep, Qubitization, operator_gates
@@ -117,6 +119,43 @@ class QSVT(Template):
         """The data of ``UA`` and of the projectors, in order (PennyLane's ``op.data``)."""
         h = self.hyperparameters
         return [d for op in [h["UA"], *h["projectors"]] for d in op.data]
+
+    @property
+    def data(self) -> tuple:
+        """PennyLane's ``op.data``: :attr:`parameters` as a tuple; set, the values go to
+        ``UA`` and the projectors in order (each takes as many as it has), and the gates
+        are made again.
+
+        >>> import qsym as qml
+        >>> op = qml.QSVT(qml.RX(1, wires=0), [qml.RY(2, wires=0), qml.RZ(3, wires=0)])
+        >>> op.data = [4, 5, 6]
+        >>> op.data, op.hyperparameters["UA"]
+        ((4, 5, 6), RX(4, wires=[0]))
+        """
+        return tuple(self.parameters)
+
+    @data.setter
+    def data(self, values) -> None:
+        h, values = self.hyperparameters, list(values)
+        ops = [h["UA"], *h["projectors"]]
+        if len(values) != sum(len(op.data) for op in ops):
+            raise ArgumentError(f"QSVT.data takes {sum(len(op.data) for op in ops)} values (those "
+                                f"of UA and the projectors, in order), got {len(values)}")
+        for op in ops:
+            n = len(op.data)
+            op.data, values = tuple(values[:n]), values[n:]
+        self._ua_gates = tuple(operator_gates(h["UA"], "QSVT"))
+        self._projector_gates = [tuple(operator_gates(p, "QSVT")) for p in h["projectors"]]
+        tape = Tape()
+        with recording(tape):
+            self._build()
+        self._ops = list(tape.items)
+
+    def __copy__(self):
+        """A copy with copies of ``UA`` and the projectors (PennyLane's: not aliased)."""
+        h = self.hyperparameters
+        with recording(Tape()):
+            return QSVT(copy.copy(h["UA"]), [copy.copy(p) for p in h["projectors"]], id=self.id)
 
     @property
     def resource_params(self) -> dict:
@@ -325,8 +364,9 @@ def transform_angles(angles, routine1, routine2):
     if {routine1, routine2} == {"QSP", "QSVT"}:
         shift = _shift(len(angles))
         return angles + shift if routine1 == "QSP" else angles - shift
-    raise ArgumentError(f"Invalid conversion. The conversion between {routine1} --> {routine2} "
-                        "is not defined.")
+    raise ConversionAssertionError(f"Invalid conversion. The conversion between {routine1} --> "
+                                   f"{routine2} is not defined. Convert between 'QSP' and "
+                                   "'QSVT'.")
 
 
 def _check_poly(poly, routine) -> np.ndarray:
@@ -350,8 +390,9 @@ def poly_to_angles(poly, routine, angle_solver="root-finding", **kwargs):
     """PennyLane's ``qml.poly_to_angles``: the angles that make ``"QSP"``, ``"QSVT"`` or
     ``"GQSP"`` apply the polynomial ``poly`` (coefficients from the lowest power; real and
     of definite parity for QSP/QSVT, ``|P(x)| <= 1`` on ``[-1, 1]``), by root finding
-    (``angle_solver="root-finding"``, PennyLane's; its iterative solvers need SciPy or
-    Optax and are not provided).
+    (``angle_solver="root-finding"``, PennyLane's) or, with SciPy installed, by PennyLane's
+    iterative L-BFGS-B minimization (``angle_solver="iterative"``: the same angles as
+    PennyLane's, to rounding; ``"iterative-optax"`` is not provided).
 
     >>> poly_to_angles([0, 1.0, 0, -1 / 2, 0, 1 / 3], "QSVT").round(6)
     array([-5.497787,  1.570796,  1.570796,  0.583383,  1.610959,  0.747538])
@@ -361,13 +402,14 @@ def poly_to_angles(poly, routine, angle_solver="root-finding", **kwargs):
         return gqsp_angles(poly)
     if routine not in ("QSVT", "QSP"):
         raise ArgumentError("Invalid routine. Valid values are 'GQSP', 'QSP' and 'QSVT'")
-    if angle_solver in ("iterative", "iterative-optax"):
-        raise ArgumentError(f"angle_solver={angle_solver!r} (PennyLane's SciPy/Optax optimizer) "
-                            "is not provided by qsym: use angle_solver='root-finding'")
-    if angle_solver != "root-finding":
+    if angle_solver == "iterative-optax":
+        raise ArgumentError("angle_solver='iterative-optax' (PennyLane's Optax optimizer) is "
+                            "not provided by qsym: use angle_solver='iterative' (SciPy's "
+                            "L-BFGS-B) or 'root-finding'")
+    if angle_solver not in ("root-finding", "iterative"):
         raise ArgumentError(f"Invalid angle solver method: '{angle_solver}'. Supported solvers: "
                             "['root-finding', 'iterative', 'iterative-optax']")
-    angles = qsp_angles(poly)
+    angles = qsp_angles(poly) if angle_solver == "root-finding" else _qsp_angles_iteratively(poly)
     return transform_angles(angles, "QSP", "QSVT") if routine == "QSVT" else angles
 
 
@@ -465,9 +507,67 @@ def _qsp_iterate_broadcast(phis, x, interface=None):
     return np.real(m[0, 0])
 
 
+def _qsp_grid(degree) -> np.ndarray:
+    """The points ``x_j = cos((2j - 1) pi / (4 d~))``, ``j = 1 .. d~``, where the iterative
+    solver compares the polynomials (``d~ = ceil((degree + 1) / 2)``; arXiv:2002.11649)."""
+    d = (degree + 2) // 2
+    return np.cos((2 * np.arange(1, d + 1) - 1) * np.pi / (4 * d))
+
+
+def _qsp_cost_and_grad(phis, xs, targets):
+    """The mean squared distance of ``Re <0|U(phis, x)|0>`` to ``targets`` over the points
+    ``xs`` (``U = Z(phi_0) prod_k W(x) Z(phi_k)``, Wx convention) and its gradient: the
+    derivative by ``phi_k`` puts ``i sigma_z`` after ``Z(phi_k)`` in the product (prefix
+    and suffix products, per point)."""
+    n, g = len(phis), len(xs)
+    s = 1j * np.sqrt(1 - xs ** 2)
+    W = np.empty((g, 2, 2), dtype=complex)
+    W[:, 0, 0] = W[:, 1, 1] = xs
+    W[:, 0, 1] = W[:, 1, 0] = s
+    Z = np.exp(1j * np.outer(phis, [1.0, -1.0]))  # (n, 2): the diagonals
+    factors = [np.broadcast_to(np.diag(Z[0]), (g, 2, 2))]
+    factors += [W * Z[k][None, None, :] for k in range(1, n)]  # W @ diag(Z_k)
+    prefix = [factors[0]]
+    for f in factors[1:]:
+        prefix.append(prefix[-1] @ f)
+    suffix = [np.broadcast_to(np.eye(2, dtype=complex), (g, 2, 2))]
+    for f in reversed(factors[1:]):
+        suffix.append(f @ suffix[-1])
+    suffix.reverse()  # suffix[k]: the product after factor k
+    r = prefix[-1][:, 0, 0].real - targets
+    isz = np.array([1j, -1j])
+    grad = np.array([2.0 / g * np.sum(r * np.einsum("ga,ga->g", prefix[k][:, 0, :] * isz,
+                                                   suffix[k][:, :, 0]).real)
+                     for k in range(n)])
+    return float(r @ r) / g, grad
+
+
 def _qsp_optimization_scipy(degree, coeffs_target_func, interface=None):
-    raise ArgumentError("PennyLane's iterative QSP solver (SciPy) is not provided by qsym: "
-                        "qml.poly_to_angles(poly, routine) finds the angles by root finding")
+    """PennyLane's iterative QSP angles (Algorithm 1 of arXiv:2002.11649): SciPy's L-BFGS-B
+    from ``[pi/4, 0, ..., 0, pi/4]`` minimizing the mean squared distance to the target
+    (Chebyshev coefficients of one parity) at :func:`_qsp_grid`'s points, with the exact
+    gradient. Returns ``(angles, cost)``. Needs SciPy (an optional dependency)."""
+    try:
+        from scipy.optimize import minimize
+    except ImportError as exc:  # pragma: no cover - SciPy is in the test environment
+        raise ArgumentError("angle_solver='iterative' needs SciPy (pip install scipy); "
+                            "angle_solver='root-finding' needs nothing more") from exc
+    parity = degree % 2
+    xs = _qsp_grid(degree)
+    targets = np.array([_poly_func_scipy(coeffs_target_func, parity, x) for x in xs])
+    start = np.array([np.pi / 4] + [0.0] * (degree - 1) + [np.pi / 4])
+    result = minimize(_qsp_cost_and_grad, start, args=(xs, targets), jac=True,
+                      method="L-BFGS-B", tol=1e-15)
+    return result.x, float(result.fun)
+
+
+def _qsp_angles_iteratively(poly) -> np.ndarray:
+    """The QSP angles of ``poly`` (monomial coefficients) by :func:`_qsp_optimization_scipy`
+    (PennyLane's ``_compute_qsp_angles_iteratively_scipy``)."""
+    cheb = chebyshev.poly2cheb(np.asarray(poly, dtype=float))
+    odd, even = cheb[1::2], cheb[0::2]
+    target = even if np.allclose(odd, 0.0) else odd
+    return _qsp_optimization_scipy(len(cheb) - 1, target)[0]
 
 
 def _module_path() -> None:
@@ -480,7 +580,8 @@ def _module_path() -> None:
         _compute_gqsp_angles=gqsp_angles, _gqsp_u3_gate=_gqsp_u3, _cheby_pol=_cheby_pol,
         _poly_func_scipy=_poly_func_scipy, _z_rotation=_z_rotation, _W_of_x=_W_of_x,
         _qsp_iterate=_qsp_iterate, _qsp_iterate_broadcast=_qsp_iterate_broadcast,
-        _qsp_optimization_scipy=_qsp_optimization_scipy)
+        _qsp_optimization_scipy=_qsp_optimization_scipy, _grid_pts=lambda degree, interface=None:
+        _qsp_grid(degree), _compute_qsp_angles_iteratively_scipy=_qsp_angles_iteratively)
     sys.modules.setdefault(name, mod)
 
 

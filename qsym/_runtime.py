@@ -1641,7 +1641,8 @@ class QNode:
         if self.diff_method == "hadamard" and (self.device.trackers or self.configured_shots()):
             return False  # PennyLane's Hadamard tapes: a tracker records them, shots sample them
         # a user's class with its own execute: run there, unless its base execute is running
-        return (route[2] and (not route[3] or not runs_own_execute(self.device))
+        own = route[3] or "execute" in getattr(self.device, "__dict__", ())  # (a spy on it)
+        return (route[2] and (not own or not runs_own_execute(self.device))
                 and (not gkw or gkw.get("argnum") is None))
 
     def _check_device_vjp(self) -> None:
@@ -2595,6 +2596,7 @@ def _changed_since(node, entry, key):
                 or node.gradient_kwargs is not gradient_kwargs or node.cache is not store
                 or (node._qnode_shots if node._shots_set else dev.given_shots) is not None
                 or getattr(dev, "applied_transforms", None)
+                or "execute" in getattr(dev, "__dict__", ())  # replaced on the instance
                 or compiled.get(key) is not entry or (guard is not None and not guard()))
 
     return changed

@@ -321,7 +321,13 @@ def _lcu_terms(lcu, what: str) -> tuple:
     except TypeError as exc:
         raise GateError(f"{what}: the coefficients must be numbers (their signs and sizes "
                         "choose the state preparation); circuit arguments cannot be") from exc
-    return coeffs, list(ops)
+    # an identity term (PennyLane's wireless I()) acts on the combination's wires
+    target = list(lcu.wires)
+    with recording(Tape()):
+        ops = [GATE_CLASSES["Identity"](wires=target)
+               if getattr(op, "name", None) == "Identity" and not set(op.wires) <= set(target)
+               else op for op in ops]
+    return coeffs, ops
 
 
 class PrepSelPrep(Template):
@@ -366,11 +372,20 @@ class PrepSelPrep(Template):
         >>> op = qml.PrepSelPrep(qml.dot([0.25, 0.75], [qml.Z(1), qml.X(1)]), control=0)
         >>> op.label(decimals=2), op.label(cache={"matrices": [0.1]})
         ('PrepSelPrep', 'PrepSelPrep(M1)')
+
+        An ``id`` comes last, quoted:
+
+        >>> qml.PrepSelPrep(op.lcu, control=0, id="a").label(cache={"matrices": []})
+        'PrepSelPrep(M0,"a")'
         """
         from ._operations import matrix_label
 
-        return matrix_label(base_label or self.name, np.asarray(self.coeffs),
-                            cache).replace("\n", "")
+        base = base_label or self.name
+        text = matrix_label(base, np.asarray(self.coeffs), cache).replace("\n", "")
+        if self.id is None:
+            return text
+        # PennyLane's: the id last, quoted: PrepSelPrep("a"), PrepSelPrep(M0,"a")
+        return f'{base}("{self.id}")' if text == base else f'{text[:-1]},"{self.id}")'
 
     def __repr__(self):
         return f"PrepSelPrep(lcu={self.lcu}, control={self.control!r})"
@@ -435,6 +450,19 @@ class Qubitization(Template):
     def hyperparameters(self) -> dict:
         """PennyLane's ``op.hyperparameters`` (its keys)."""
         return {"hamiltonian": self.hamiltonian, "control": self.control}
+
+    def __copy__(self):
+        """A copy with a copy of the Hamiltonian and of the control wires (PennyLane's:
+        not aliased).
+
+        >>> import copy, qsym as qml
+        >>> op = qml.Qubitization(qml.dot([1.0, 2.0], [qml.X(0), qml.Z(1)]), control=[2, 3])
+        >>> dup = copy.copy(op)
+        >>> dup.hamiltonian is op.hamiltonian, dup.wires == op.wires
+        (False, True)
+        """
+        with recording(Tape()):
+            return Qubitization(copy.copy(self.hamiltonian), Wires(tuple(self.control)), id=self.id)
 
     def _build(self):
         Reflection(GATE_CLASSES["Identity"](wires=list(self.control)))

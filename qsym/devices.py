@@ -316,15 +316,22 @@ def runs_own_execute(dev) -> bool:
 
 def defines_execute(dev) -> bool:
     """Whether ``dev``'s class is a user's device class defining its own ``execute`` (what
-    :func:`runs_own_execute` answers outside the class's base ``execute``).
+    :func:`runs_own_execute` answers outside the class's base ``execute``), or ``dev`` has
+    an ``execute`` of its own set on it (a test's ``mocker.spy(dev, "execute")``, a
+    monkeypatch): QNodes then send it their tapes, preprocessed as PennyLane's.
 
     >>> class Zero(Device):
     ...     def execute(self, circuits, execution_config=None):
     ...         return tuple(0.0 for _ in circuits)
     >>> defines_execute(Zero()), defines_execute(Device("default.qubit"))
     (True, False)
+    >>> dev = Device("default.qubit")
+    >>> dev.execute = lambda circuits, execution_config=None: Device.execute(dev, circuits)
+    >>> defines_execute(dev)
+    True
     """
-    return isinstance(dev, Device) and type(dev).execute is not Device.execute
+    return isinstance(dev, Device) and (type(dev).execute is not Device.execute
+                                        or "execute" in getattr(dev, "__dict__", ()))
 
 
 # the devices whose base ``execute`` is running: a user's device class that calls

@@ -283,6 +283,16 @@ class ArgumentError(QsymError, TypeError, ValueError):
     """
 
 
+class ConversionAssertionError(ArgumentError, AssertionError):
+    """A conversion between two conventions that is not defined (``qml.transform_angles``
+    between other routines than ``"QSP"`` and ``"QSVT"``): an :class:`ArgumentError`
+    that is also the ``AssertionError`` PennyLane raises.
+
+    >>> issubclass(ConversionAssertionError, AssertionError) and issubclass(ConversionAssertionError, ValueError)
+    True
+    """
+
+
 class DeviceError(QsymError, ValueError):
     """Unknown device name or bad device options; a circuit run on a device qsym does not
     simulate (PennyLane's ``default.qutrit``, ``default.gaussian``, ...: made with a warning,

@@ -479,13 +479,18 @@ class Template(GateSequence):
         Wires(['a', 'b'])
         """
         args = dict(self.__dict__.get("_init_args") or {})
-        if "wires" not in args and not any(k.endswith("_wires") for k in args):
+        labels = [k for k, v in args.items()
+                  if (k in ("wires", "control") or k.endswith("_wires")) and v is not None]
+        operators = [k for k, v in args.items() if k not in labels and not isinstance(v, type)
+                     and callable(getattr(v, "map_wires", None))]
+        if not labels and not operators:
             raise GateError(f"{self.name}.map_wires: the template's wires are not an argument "
                             "qsym can map; make it again on the new wires")
-        for k, v in args.items():
-            if (k == "wires" or k.endswith("_wires")) and v is not None:
-                args[k] = [wire_map.get(w, w) for w in wires_tuple(v)]
         with recording(Tape()):
+            for k in labels:  # wire labels: mapped; operators (a base, a Hamiltonian): theirs
+                args[k] = [wire_map.get(w, w) for w in wires_tuple(args[k])]
+            for k in operators:
+                args[k] = args[k].map_wires(wire_map)
             return type(self)(**args)
 
     @property
@@ -977,7 +982,8 @@ def mottonen_gates(state, wires) -> None:
     the magnitudes, then ``RZ`` rotations and a ``GlobalPhase`` for the phases (left out
     for a real non-negative state), each uniformly controlled rotation as single rotations
     and CNOTs along a Gray code. This is the unitary PennyLane applies for a ``StatePrep``
-    that does not start the circuit (or is inverted, controlled).
+    that does not start the circuit (or is inverted, controlled). A 2-D ``state`` is a
+    batch of states (one per row): the same gates, broadcast.
 
     >>> tape = Tape()
     >>> with recording(tape):
@@ -993,7 +999,8 @@ def mottonen_gates(state, wires) -> None:
     if not np.allclose(omega, 0):
         for k in range(n, 0, -1):
             _uniform_rotation("RZ", mottonen_alpha_z(omega, n, k), rev[k:], rev[k - 1])
-        _gate("GlobalPhase", -float(np.sum(omega)) / len(psi), wires=list(wires))
+        phase = -np.sum(omega, axis=-1) / psi.shape[-1]  # (a batch: one per state)
+        _gate("GlobalPhase", float(phase) if np.ndim(phase) == 0 else phase, wires=list(wires))
 
 
 def mottonen_alpha_y(a, n, k):
@@ -1351,16 +1358,34 @@ class StatePrep(Template):
                 + f" ({self.name}: a 1-D state, or one state per row to broadcast)"
             )
         rows = [self._row(r, pad_with, normalize, validate_norm) for r in (x if x.ndim == 2 else [x])]
-        if x.ndim == 2 and any(u is not None for u, _ in rows):
+        by_mottonen = self._by_mottonen(rows)
+        if x.ndim == 2 and any(u is not None for u, _ in rows) and not by_mottonen:
             raise GateError(f"{self.name}: broadcasting complex states is not supported")
         self.state = x
         self._rows = rows
         self._unitary = rows[0][0] if x.ndim == 1 else None
         self._batched = x.ndim == 2
         self._mottonen = None  # after gates on its wires: the state PennyLane's gates prepare
-        if _first_on(self.wires) is not None:
+        if by_mottonen:
+            self._mottonen = self._numeric_states()
+        elif _first_on(self.wires) is not None:
             self._mottonen = self._mid_circuit_state()
         self._record()
+
+    def _by_mottonen(self, rows) -> bool:
+        """Whether states of numbers are prepared by PennyLane's Möttönen gates wherever
+        the preparation stands (:class:`MottonenStatePreparation`); a ``StatePrep`` at the
+        start of a circuit is applied as one matrix (PennyLane's device applies it)."""
+        return False
+
+    def _numeric_states(self) -> np.ndarray:
+        """The unit vectors prepared (a batch: one per row), from the rows of numbers."""
+        states = [u[:, 0] if u is not None else np.asarray(values, dtype=float)
+                  for u, values in self._rows]
+        psi = np.array(states, dtype=complex if any(np.iscomplexobj(v) for v in states)
+                       else float)
+        psi = psi / np.linalg.norm(psi, axis=-1, keepdims=True)
+        return psi if self._batched else psi[0]
 
     def state_vector(self, wire_order=None) -> np.ndarray:
         """PennyLane's ``op.state_vector(wire_order=None)``: the prepared amplitudes (padded
@@ -2360,66 +2385,102 @@ class FlipSign(Template):
         return ()
 
     def __init__(self, n, wires, id=None):
+        if not isinstance(wires, numbers.Integral) and len(wires) == 0:  # ([], (), "")
+            raise WireError("FlipSign: At least one valid wire is required.")
         self.wires = wires_tuple(wires)
         self.id = id
-        if not self.wires:
-            raise WireError("FlipSign: at least one valid wire is required")
         if isinstance(n, numbers.Integral) and not isinstance(n, bool):
-            if not 0 <= int(n) < 2 ** len(self.wires):
-                raise GateError(f"FlipSign: the state {n} does not fit on {len(self.wires)} wires")
+            if n < 0:
+                raise GateError("FlipSign: The given basis state cannot be a negative integer "
+                                "number. Give a state 0 <= n < 2**len(wires), or its bits.")
+            if n >= 2 ** len(self.wires):
+                raise GateError(f"FlipSign: Cannot encode basis state {n} on "
+                                f"{len(self.wires)} wires. Give more wires, or a smaller n.")
             bits = [int(b) for b in format(int(n), f"0{len(self.wires)}b")]
         else:
             bits = [int(b) for b in np.asarray(unwrap(n)).ravel().tolist()]
-            if len(bits) != len(self.wires) or any(b not in (0, 1) for b in bits):
-                raise GateError(
-                    f"FlipSign: the state must be one bit (0 or 1) per wire, got {n!r} for "
-                    f"{len(self.wires)} wires")
+            if len(bits) != len(self.wires):
+                shown = [wires] if isinstance(wires, numbers.Integral) else wires
+                raise GateError(f"FlipSign: The basis state {tuple(bits)} and wires {shown} "
+                                "must be of equal length. Give one bit per wire.")
+            if any(b not in (0, 1) for b in bits):
+                raise GateError(f"FlipSign: the state must be one bit (0 or 1) per wire, got "
+                                f"{n!r}")
         self.n = tuple(bits)
         self._record()
+
+    def __repr__(self):
+        """PennyLane's: the bits, then the wires (``FlipSign((0, 1), wires=['a', 'b'])``)."""
+        return f"FlipSign({self.n}, wires={list(self.wires)})"
 
     def _build(self):
         _flip_sign_gates(list(self.n), self.wires)
 
 
 class GroverOperator(Template):
-    """PennyLane's ``qml.GroverOperator(wires)``: Grover's diffusion operator
-    ``2 |s><s| - I`` (``|s>``: the uniform superposition), as Hadamards around a sign flip
-    of ``|0...0>`` and a global phase of pi (``work_wires`` are accepted and not needed).
+    """PennyLane's ``qml.GroverOperator(wires, work_wires=())``: Grover's diffusion operator
+    ``2 |s><s| - I`` (``|s>``: the uniform superposition) on two or more wires, as
+    PennyLane decomposes it: Hadamards on all wires but the last, a sign flip of
+    ``|0...0>`` (``Z``, ``MultiControlledX`` on the zeros of the other wires with the
+    ``work_wires``, ``Z`` on the last wire), the Hadamards again and a global phase of pi.
 
-    >>> [op.name for op in GroverOperator(wires=[0]).decomposition()]
-    ['Hadamard', 'PauliX', 'PauliZ', 'PauliX', 'Hadamard', 'GlobalPhase']
+    >>> [op.name for op in GroverOperator(wires=[0, 1]).decomposition()]
+    ['Hadamard', 'PauliZ', 'MultiControlledX', 'PauliZ', 'Hadamard', 'GlobalPhase']
     """
 
     has_matrix = True  # PennyLane's: a matrix of its own
+    resource_keys = frozenset({"num_wires", "num_work_wires"})  # PennyLane's
 
     def device_applies(self) -> bool:
         """``default.qubit`` applies a Grover operator of fewer than 13 wires as its matrix."""
         return len(self.wires) < 13
 
-    def __init__(self, wires=None, work_wires=None, id=None):
+    def __init__(self, wires=None, work_wires=(), id=None):
         self.wires = wires_tuple(wires)
         self.id = id
-        self.work_wires = () if work_wires is None else wires_tuple(work_wires)
-        if not self.wires:
-            raise WireError("GroverOperator: at least one valid wire is required")
+        self.work_wires = Wires(() if work_wires is None else wires_tuple(work_wires))
+        if len(self.wires) < 2:
+            raise WireError("GroverOperator must have at least two wires provided (it "
+                            f"reflects about the uniform superposition of them); got "
+                            f"{list(self.wires)}")
+        self._hyperparameters = {"n_wires": len(self.wires), "work_wires": self.work_wires}
         self._record()
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's: the numbers of wires and of work wires.
+
+        >>> GroverOperator(wires=[0, 1, 2], work_wires=[3]).resource_params
+        {'num_wires': 3, 'num_work_wires': 1}
+        """
+        return {"num_wires": len(self.wires), "num_work_wires": len(self.work_wires)}
+
+    def __repr__(self):
+        """PennyLane's: ``GroverOperator(wires=[0, 1, 2], work_wires=[3, 4])``."""
+        return f"GroverOperator(wires={list(self.wires)}, work_wires={list(self.work_wires)})"
 
     @staticmethod
     def compute_matrix(n_wires, work_wires=None) -> np.ndarray:
         """``2 |s><s| - I`` on ``n_wires`` wires.
 
-        >>> GroverOperator.compute_matrix(1).real.round(12) + 0.0
-        array([[0., 1.],
-               [1., 0.]])
+        >>> (GroverOperator.compute_matrix(2).real.round(12) + 0.0) * 2
+        array([[-1.,  1.,  1.,  1.],
+               [ 1., -1.,  1.,  1.],
+               [ 1.,  1., -1.,  1.],
+               [ 1.,  1.,  1., -1.]])
         """
         with recording(Tape()):
             return GroverOperator(wires=range(n_wires)).matrix()
 
     def _build(self):
-        for w in self.wires:
+        *rest, last = self.wires
+        for w in rest:
             _gate("Hadamard", wires=w)
-        _flip_sign_gates([0] * len(self.wires), self.wires)
-        for w in self.wires:
+        _gate("PauliZ", wires=last)
+        _gate("MultiControlledX", wires=list(self.wires), control_values=(0,) * len(rest),
+              work_wires=list(self.work_wires))
+        _gate("PauliZ", wires=last)
+        for w in rest:
             _gate("Hadamard", wires=w)
         _gate("GlobalPhase", sp.pi, wires=list(self.wires))
 
@@ -2445,9 +2506,28 @@ class MottonenStatePreparation(StatePrep):
               "norm": "state_vector has to be of norm 1.0, got norm(s) {norm}: normalize it "
                       "first"}
 
+    resource_keys = frozenset({"num_wires"})  # PennyLane's
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's ``resource_params``: the number of wires.
+
+        >>> MottonenStatePreparation([0, 0, 0, 1], wires=(0, 1)).resource_params
+        {'num_wires': 2}
+        """
+        return {"num_wires": len(self.wires)}
+
     def device_applies(self) -> bool:
         """Decomposed by ``default.qubit`` (not one of its state preparations)."""
         return False
+
+    def _by_mottonen(self, rows) -> bool:
+        """States of numbers (a batch too, complex ones too): PennyLane's decomposition,
+        :func:`mottonen_gates` (``RY`` cascade, then ``RZ`` cascade and ``GlobalPhase``
+        for a state with phases); states of circuit inputs: the ``RY`` tree of
+        :class:`StatePrep` (real, differentiable)."""
+        return choice(not any(u is None and _symbolic(np.asarray(values, dtype=object))
+                              for u, values in rows))  # (a replay on numbers: as traced)
 
     def __init__(self, state_vector, wires, id=None):
         super().__init__(state_vector, wires, id=id)
@@ -2495,6 +2575,11 @@ class ApproxTimeEvolution(Template):
                 f"ApproxTimeEvolution: the number of Trotter steps n must be a positive int, "
                 f"got {n!r}"
             )
+        if getattr(hamiltonian, "pauli_rep", None) is None:  # (PennyLane's check)
+            raise GateError(
+                "ApproxTimeEvolution: hamiltonian must be a linear combination of pauli words, "
+                f"got {type(hamiltonian).__name__} without a Pauli form: write it with "
+                "qml.PauliX/Y/Z and qml.Identity terms")
         self.terms = pauli_terms(hamiltonian, "ApproxTimeEvolution")
         self.hamiltonian, self.time, self.n, self.id = hamiltonian, time, int(n), id
         seen = []
@@ -2502,6 +2587,21 @@ class ApproxTimeEvolution(Template):
             seen.extend(w for w in ws if w not in seen)
         self.wires = tuple(seen)
         self._record()
+
+    def _flatten(self):
+        """PennyLane's: ``((hamiltonian, time), (n,))``.
+
+        >>> import qsym as qml
+        >>> H = 2.0 * qml.X(0)
+        >>> data, meta = ApproxTimeEvolution(H, 0.1, n=20)._flatten()
+        >>> data[0] is H, data[1], meta
+        (True, 0.1, (20,))
+        """
+        return (self.hamiltonian, self.time), (self.n,)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(data[0], data[1], n=metadata[0])
 
     def _build(self):
         for _ in range(self.n):
@@ -2987,6 +3087,10 @@ class Permute(Template):
                 raise WireError(f"Cannot permute wire {label} not present in wire set.")
         self.permutation = perm
         self._record()
+
+    def __repr__(self):
+        """PennyLane's: the permutation, then the wires (``Permute((2, 1, 0), wires=[0, 1, 2])``)."""
+        return f"Permute({tuple(self.permutation)}, wires={list(self.wires)})"
 
     def _build(self):
         order = list(self.wires)

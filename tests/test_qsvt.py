@@ -77,7 +77,7 @@ def test_qsvt_in_a_qnode_differentiates_its_angles():
     (lambda: qml.poly_to_angles([0.1, 0.2, 0.3], "QSVT"), "no definite parity"),
     (lambda: qml.poly_to_angles([0, 2.0], "QSVT"), r"\|P\(x\)\| ≤ 1"),
     (lambda: qml.poly_to_angles([0.5], "QSP"), "at least degree 1"),
-    (lambda: qml.poly_to_angles([0, 0.5], "QSVT", angle_solver="iterative"), "root-finding"),
+    (lambda: qml.poly_to_angles([0, 0.5], "QSVT", angle_solver="iterative-optax"), "root-finding"),
     (lambda: qml.poly_to_angles([0, 0.5], "QFT"), "Invalid routine"),
     (lambda: qml.qsvt([[0.6, 0.1], [0.2, 0.3]], [0, 0.5], [0, 1, 2], block_encoding="fable"),
      "subnormalization factor"),

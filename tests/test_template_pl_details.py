@@ -1,0 +1,271 @@
+"""PennyLane details of templates: MottonenStatePreparation's decomposition (its gates, a
+batch of complex states), a device whose ``execute`` is replaced on the instance (a test's
+spy) receiving the QNode's tapes, FlipSign's and Permute's messages and reprs, PrepSelPrep's
+label with an id and its identity terms. Checked against hand-written matrices and states."""
+
+import numpy as np
+import pytest
+
+import qsym as qml
+
+I2 = np.eye(2)
+X = np.array([[0, 1], [1, 0]], dtype=complex)
+P0, P1 = np.diag([1.0, 0.0]), np.diag([0.0, 1.0])
+
+
+def _ry(t):
+    c, s = np.cos(t / 2), np.sin(t / 2)
+    return np.array([[c, -s], [s, c]], dtype=complex)
+
+
+def _rz(t):
+    return np.diag([np.exp(-0.5j * t), np.exp(0.5j * t)])
+
+
+def _on(mat, wire, n):
+    """A one-qubit matrix on ``wire`` of ``n`` (wire 0 most significant)."""
+    out = np.eye(1)
+    for w in range(n):
+        out = np.kron(out, mat if w == wire else I2)
+    return out
+
+
+def _cnot(c, t, n):
+    return _on(P0, c, n) + _on(P1, c, n) @ _on(X, t, n)
+
+
+def _hand_unitary(ops, n):
+    """The product of RY, RZ, CNOT and GlobalPhase gates, from their textbook matrices."""
+    U = np.eye(2**n, dtype=complex)
+    for op in ops:
+        w = list(op.wires)
+        if op.name == "RY":
+            G = _on(_ry(float(op.parameters[0])), w[0], n)
+        elif op.name == "RZ":
+            G = _on(_rz(float(op.parameters[0])), w[0], n)
+        elif op.name == "CNOT":
+            G = _cnot(w[0], w[1], n)
+        elif op.name == "GlobalPhase":
+            G = np.exp(-1j * float(op.parameters[0])) * np.eye(2**n)
+        else:
+            raise AssertionError(f"unexpected gate {op.name}")
+        U = G @ U
+    return U
+
+
+def test_mottonen_decomposition_is_rotations_cnots_and_a_global_phase():
+    state = np.array([-0.5, 0.2, 0.3, 0.9, 0.5, 0.2, 0.3, 0.9])
+    state = state / np.linalg.norm(state)
+    ops = qml.MottonenStatePreparation(state, wires=[0, 1, 2]).decomposition()
+    assert ops[-1].name == "GlobalPhase"
+    # the mean of minus the phases: one amplitude of eight has phase pi
+    assert np.isclose(float(ops[-1].parameters[0]), -np.pi / 8)
+    assert {op.name for op in ops} == {"RY", "RZ", "CNOT", "GlobalPhase"}
+    assert np.allclose(_hand_unitary(ops, 3)[:, 0], state)
+
+
+def test_mottonen_of_a_complex_state_prepares_it_exactly():
+    rng = np.random.default_rng(7)
+    psi = rng.normal(size=8) + 1j * rng.normal(size=8)
+    psi /= np.linalg.norm(psi)
+    ops = qml.MottonenStatePreparation(psi, wires=[0, 1, 2]).decomposition()
+    assert np.allclose(_hand_unitary(ops, 3)[:, 0], psi)  # the phase too
+
+
+@pytest.mark.parametrize("state", [[0.6, 0.0, 0.0, 0.8], [0.5, 0.5, 0.5, 0.5],
+                                   [0, 0, 0, 0, 0, 0, 0, 1]])
+def test_mottonen_of_a_non_negative_state_skips_the_phases(state):
+    n = int(np.log2(len(state)))
+    ops = qml.MottonenStatePreparation(state, wires=range(n)).decomposition()
+    assert {op.name for op in ops} <= {"RY", "CNOT"}
+    # the RY cascade: 2^k CNOTs for k controls, k = 1 .. n - 1
+    assert sum(op.name == "CNOT" for op in ops) == 2**n - 2
+    assert np.allclose(_hand_unitary(ops, n)[:, 0], state)
+
+
+def test_mottonen_batch_of_complex_states_in_a_circuit():
+    states = np.array([[1, 0, 0, 1j], [0, 1j, 1, 0], [0.5, 0.5j, -0.5, 0.5]])
+    states[:2] /= np.sqrt(2)
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit():
+        qml.MottonenStatePreparation(states, wires=[0, 1])
+        return qml.state()
+
+    assert np.allclose(circuit(), states)
+    assert qml.MottonenStatePreparation.resource_keys == frozenset({"num_wires"})
+    assert qml.MottonenStatePreparation([0, 0, 0, 1], wires=(0, 1)).resource_params == {
+        "num_wires": 2}
+
+
+def test_mottonen_of_inputs_is_still_differentiable():
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(v):
+        qml.MottonenStatePreparation(v, wires=[0])
+        return qml.expval(qml.Z(0))
+
+    v = qml.numpy.array([0.6, 0.8], requires_grad=True)
+    assert np.isclose(circuit(v), 0.36 - 0.64)
+    # <Z> = (a^2 - b^2) / (a^2 + b^2) on the unit circle: d/da = 4 a b^2, d/db = -4 a^2 b
+    assert np.allclose(qml.grad(circuit)(v), [4 * 0.6 * 0.64, -4 * 0.36 * 0.8])
+
+
+def test_a_spy_on_the_device_execute_receives_the_device_tapes():
+    dev = qml.device("default.qubit", wires=3)
+    seen = []
+    base = dev.execute
+
+    def spy(circuits, execution_config=None):
+        seen.append(circuits)
+        return base(circuits, execution_config)
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.Permute([2, 0, 1], wires=[0, 1, 2])
+        qml.PauliX(0)
+        return qml.expval(qml.PauliZ(1))
+
+    assert np.isclose(circuit(), 1.0)  # (compiled: no tapes to see); Z(1) of |100>
+    dev.execute = spy
+    assert np.isclose(circuit(), 1.0)
+    tape = seen[-1][0]
+    assert [(op.name, list(op.wires)) for op in tape.operations] == [
+        ("SWAP", [0, 2]), ("SWAP", [1, 2]), ("PauliX", [0])]
+    del dev.execute  # the spy removed: the compiled circuit again
+    n = len(seen)
+    assert np.isclose(circuit(), 1.0) and len(seen) == n
+
+
+def test_a_spy_sees_the_permutation_moving_a_state():
+    dev = qml.device("default.qubit", wires=2)
+    calls = []
+    base = dev.execute
+    dev.execute = lambda c, config=None: calls.append(c) or base(c, config)
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.PauliX(0)
+        qml.Permute([1, 0], wires=[0, 1])
+        return qml.expval(qml.PauliZ(1))
+
+    assert np.isclose(circuit(), -1.0)  # |10> swapped to |01>
+    assert calls and [op.name for op in calls[0][0].operations] == ["PauliX", "SWAP"]
+
+
+@pytest.mark.parametrize("n, wires, text", [
+    (-1, 0, "The given basis state cannot be a negative integer number."),
+    (2, 1, "Cannot encode basis state 2 on 1 wires."),
+    (5, [0, 1], "Cannot encode basis state 5 on 2 wires."),
+    ([0, 1], [2], "The basis state (0, 1) and wires [2] must be of equal length."),
+    ([1, 0], [], "At least one valid wire is required."),
+    (1, "", "At least one valid wire is required."),
+])
+def test_flip_sign_messages(n, wires, text):
+    with pytest.raises(ValueError) as info:
+        qml.FlipSign(n, wires=wires)
+    assert text in str(info.value)
+
+
+def test_flip_sign_and_permute_reprs():
+    assert repr(qml.FlipSign([0, 1], wires=("a", "b"))) == "FlipSign((0, 1), wires=['a', 'b'])"
+    assert repr(qml.FlipSign(2, wires=[0, 1])) == "FlipSign((1, 0), wires=[0, 1])"
+    assert repr(qml.Permute([2, 1, 0], wires=(0, 1, 2))) == "Permute((2, 1, 0), wires=[0, 1, 2])"
+
+
+def test_prep_sel_prep_label_with_an_id():
+    lcu = qml.dot([0.25, 0.75], [qml.Z(1), qml.X(1)])
+    op = qml.PrepSelPrep(lcu, control=0, id="myID")
+    assert op.label() == op.label(decimals=3) == 'PrepSelPrep("myID")'
+    assert op.label(base_label="U(A)") == 'U(A)("myID")'
+    assert op.label(cache={"matrices": [0.1, 0.6]}) == 'PrepSelPrep(M2,"myID")'
+    assert qml.PrepSelPrep(lcu, control=0).label(cache={"matrices": []}) == "PrepSelPrep(M0)"
+
+
+def test_prep_sel_prep_of_an_identity_term():
+    lcu = qml.dot([0.5, 0.5], [qml.Identity(1), qml.PauliZ(1)])
+    U = qml.matrix(qml.PrepSelPrep(lcu, control=0), wire_order=[0, 1])
+    assert np.allclose(U[:2, :2], np.diag([1.0, 0.0]))  # (I + Z) / 2
+    assert np.allclose(U @ U.conj().T, np.eye(4))
+
+
+def test_qsvt_data_setter_and_copy():
+    import copy
+
+    op = qml.QSVT(qml.RX(1, wires=0), [qml.RY(2, wires=0), qml.RZ(3, wires=0)])
+    op.data = [4, 5, 6]
+    assert op.data == (4, 5, 6)
+    # two projectors: Pi_1 U Pi_0, i.e. RZ(6) RX(4) RY(5), from the textbook matrices
+    assert np.allclose(op.matrix(), _rz(6) @ (np.cos(2) * I2 - 1j * np.sin(2) * X) @ _ry(5))
+    dup = copy.copy(op)
+    assert dup.hyperparameters["UA"] is not op.hyperparameters["UA"]
+    assert np.allclose(dup.matrix(), op.matrix())
+    with pytest.raises(AssertionError, match="Invalid conversion"):
+        qml.transform_angles([0.1, 0.2], "QFT", "QSVT")
+
+
+def _qsp_value(angles, x):
+    """<0|RX(2 a_d) RZ(-2 arccos x) ... RX(2 a_1) RZ(-2 arccos x) RX(2 a_0)|0>, by hand."""
+    def rx(t):
+        return np.array([[np.cos(t / 2), -1j * np.sin(t / 2)], [-1j * np.sin(t / 2), np.cos(t / 2)]])
+
+    M = rx(2 * angles[0])
+    for a in angles[1:]:
+        M = rx(2 * a) @ _rz(-2 * np.arccos(x)) @ M
+    return M[0, 0]
+
+
+@pytest.mark.parametrize("poly", [[0, 0.5, 0, -0.3], [0.1, 0, 0.4], [0, 0.9]])
+def test_iterative_qsp_angles_make_the_polynomial(poly):
+    angles = qml.poly_to_angles(poly, "QSP", angle_solver="iterative")
+    assert len(angles) == len(poly)
+    for x in (-0.8, 0.1, 0.37, 0.95):
+        assert np.isclose(_qsp_value(angles, x).real, np.polyval(poly[::-1], x), atol=1e-6)
+    # QSVT's angles are the QSP angles shifted (transform_angles), both ways
+    qsvt = qml.poly_to_angles(poly, "QSVT", angle_solver="iterative")
+    assert np.allclose(qml.transform_angles(qsvt, "QSVT", "QSP"), angles)
+    with pytest.raises(qml.ArgumentError, match="iterative-optax"):
+        qml.poly_to_angles(poly, "QSP", angle_solver="iterative-optax")
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_grover_operator_is_pennylanes_decomposition(n):
+    s = np.full(2**n, 2 ** (-n / 2))
+    ops = qml.GroverOperator(wires=range(n), work_wires=["w"]).decomposition()
+    assert [op.name for op in ops] == (["Hadamard"] * (n - 1) + ["PauliZ", "MultiControlledX",
+                                       "PauliZ"] + ["Hadamard"] * (n - 1) + ["GlobalPhase"])
+    assert list(ops[n].hyperparameters["work_wires"]) == ["w"]
+    assert np.allclose(qml.matrix(qml.GroverOperator(wires=range(n))),
+                       2 * np.outer(s, s) - np.eye(2**n))  # 2|s><s| - I
+    op = qml.GroverOperator(wires=(0, 1, 2), work_wires=(3, 4))
+    assert repr(op) == "GroverOperator(wires=[0, 1, 2], work_wires=[3, 4])"
+    with pytest.raises(ValueError, match="GroverOperator must have at least two wires"):
+        qml.GroverOperator(wires=[0])
+
+
+def test_approx_time_evolution_needs_pauli_words_and_flattens():
+    with pytest.raises(ValueError, match="linear combination of pauli words"):
+        qml.ApproxTimeEvolution(qml.Hamiltonian([1, 1], [qml.PauliX(0), qml.Hadamard(0)]), 2, 3)
+    H = 2.0 * qml.PauliX(0) + 3.0 * qml.PauliY(0)
+    op = qml.ApproxTimeEvolution(H, 0.1, n=20)
+    data, meta = op._flatten()
+    assert data[0] is H and data[1] == 0.1 and meta == (20,)
+    new = type(op)._unflatten(data, meta)
+    assert new is not op and np.allclose(qml.matrix(new), qml.matrix(op))
+
+
+def test_map_wires_maps_control_wires_and_operator_arguments():
+    import copy
+
+    H = qml.dot([1.0, 2.0], [qml.PauliX(0), qml.PauliZ(1)])
+    op = qml.Qubitization(H, control=[2, 3])
+    moved = op.map_wires({0: 5, 1: 6, 2: 7, 3: 8})
+    assert list(moved.wires) == [7, 8, 5, 6]
+    # the same operator on the new wires: equal matrices in the mapped wire order
+    assert np.allclose(qml.matrix(moved, wire_order=[7, 8, 5, 6]),
+                       qml.matrix(op, wire_order=[2, 3, 0, 1]))
+    seq = qml.ControlledSequence(qml.CNOT([0, 1]), control=[2, 3])
+    new = seq.map_wires({0: "a", 1: "b", 2: "c", 3: "d"})
+    assert list(new.wires) == ["c", "d", "a", "b"] and list(new.base.wires) == ["a", "b"]
+    dup = copy.copy(op)
+    assert dup.hamiltonian is not op.hamiltonian and dup.control is not op.control
+    assert np.allclose(qml.matrix(dup), qml.matrix(op))
