@@ -26,6 +26,8 @@ from ._cnot_synthesis import parity_matrix, phase_polynomial, rowcol, transpile
 from . import _clifford_t as _clifford_t_mod
 from ._clifford_t import clifford_t_decomposition
 from ._mcm import defer_measurements  # qml.defer_measurements, also here
+from . import _qmc as _qmc_mod
+from ._qmc import apply_controlled_Q, quantum_monte_carlo
 from .allocation import resolve_dynamic_wires
 from . import _splitting as _splitting_mod
 from ._splitting import (
@@ -52,7 +54,8 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "resolve_dynamic_wires", "create_expand_fn", "expand_multipar",
            "expand_trainable_multipar", "create_expand_trainable_multipar",
            "expand_nonunitary_gen", "expand_invalid_trainable",
-           "clifford_t_decomposition", "decompositions"]
+           "clifford_t_decomposition", "decompositions", "apply_controlled_Q",
+           "quantum_monte_carlo"]
 
 
 def module_path(package: str, name: str, doc: str, **names) -> _types.ModuleType:
@@ -123,6 +126,9 @@ class DecomposeInterpreter:
 
 vars(_sys.modules[f"{__name__}.decompose"])["DecomposeInterpreter"] = DecomposeInterpreter
 vars(_sys.modules[f"{__name__}.split_non_commuting"])["ShotDistFunction"] = _Callable
+_module("qmc", "PennyLane's module path of the quantum Monte Carlo transforms",
+        apply_controlled_Q=apply_controlled_Q, quantum_monte_carlo=quantum_monte_carlo,
+        _apply_controlled_z=_qmc_mod.controlled_z, _apply_controlled_v=_qmc_mod.controlled_v)
 _module("optimization", "PennyLane's qml.transforms.optimization",
         cancel_inverses=cancel_inverses, merge_rotations=merge_rotations,
         commute_controlled=commute_controlled, single_qubit_fusion=single_qubit_fusion,
