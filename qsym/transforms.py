@@ -35,6 +35,7 @@ from ._splitting import (
     sign_expand, split_non_commuting, split_to_single_terms,
 )
 from ._tapes import make_qscript as make_tape
+from . import _transform as _transform_mod
 from ._transform import (
     BoundTransform, CompilePipeline, CotransformCache, ProtectedLevel, Transform,
     TransformContainer, TransformDispatcher, TransformProgram, apply_postprocessing_stack,
@@ -91,7 +92,7 @@ _module("core.transform", "PennyLane's module path of the transform classes",
         TransformError=TransformError)
 _module("core.compile_pipeline", "PennyLane's module path of CompilePipeline",
         CompilePipeline=CompilePipeline, TransformProgram=TransformProgram,
-        null_postprocessing=null_postprocessing, ProtectedLevel=ProtectedLevel,
+        null_postprocessing=_transform_mod.results_unchanged, ProtectedLevel=ProtectedLevel,
         CotransformCache=CotransformCache, _batch_postprocessing=batch_postprocessing,
         _apply_postprocessing_stack=apply_postprocessing_stack)
 core.transform_module = _sys.modules[f"{__name__}.core.transform"]
