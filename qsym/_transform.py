@@ -832,7 +832,9 @@ def apply_transform(transform: Transform, obj, targs, tkwargs):
 def _on_batch(transform, tapes, targs, tkwargs):
     out, fns, slices = [], [], []
     for t in tapes:
-        new, fn = _on_tape(transform, t, targs, tkwargs)
+        own = next((f for kind, f in transform._registered.items() if isinstance(t, kind)), None)
+        # each tape as the transform applies to one: its registered override, if any
+        new, fn = own(t, *targs, **tkwargs) if own else _on_tape(transform, t, targs, tkwargs)
         slices.append(slice(len(out), len(out) + len(new)))
         out.extend(new)
         fns.append(fn)

@@ -90,3 +90,22 @@ def test_errors_name_the_transform():
                            match=f"Device transform does not support {what} transforms"):
             qml.transform(_drop_first, **kw)(dev)
     assert np.isclose(float(qml.transforms.core.compile_pipeline.null_postprocessing(2.0)), 2.0)
+
+
+def test_a_registered_tape_override_applies_to_each_tape_of_a_batch():
+    @qml.transform
+    def keep_three(tape):
+        return [tape.copy(operations=tape.operations[:3])], lambda r: r[0]
+
+    @keep_three.register
+    def _(tape: qml.tape.QuantumScript):
+        return [tape.copy(operations=tape.operations[:1])], lambda r: r[0]
+
+    a = qml.tape.QuantumScript([qml.X(i) for i in range(5)])
+    b = qml.tape.QuantumScript([qml.Y(i) for i in range(4)])
+    (one,), _ = keep_three(a)
+    (first, second), _ = keep_three((a, b))
+    assert one.operations == [qml.X(0)] == first.operations
+    assert second.operations == [qml.Y(0)]
+    (generic,), _ = keep_three.generic_apply_transform(a)
+    assert generic.operations == [qml.X(0), qml.X(1), qml.X(2)]
