@@ -68,3 +68,19 @@ def test_a_rule_reaching_the_gate_set_wins_over_one_making_an_unsupported_operat
     cnot = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])
     got = qml.matrix(qml.tape.QuantumScript(new.operations[1:]), wire_order=[0, 1])
     assert np.allclose(got, hh @ np.diag([1, 1, 1, -1]) @ hh) and np.allclose(got, cnot)
+
+
+def test_a_fixed_rule_for_global_phase_is_used(graph):
+    # GlobalPhase has no resource keys (PennyLane's), so the rule fixed for it is found for
+    # every GlobalPhase the other rules make: here none is left, and no warning is given
+    tape = qml.tape.QuantumScript([qml.H(0)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        [new], _ = qml.decompose(tape, gate_set={"RX", "RY", "RZ"},
+                                 fixed_decomps={qml.GlobalPhase: qml.decomposition.null_decomp})
+    assert all(op.name != "GlobalPhase" for op in new.operations)
+    assert qml.GlobalPhase(0.3).resource_params == {}
+    got = qml.matrix(new, wire_order=[0])
+    h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    phase = got[0, 0] / h[0, 0]  # equal to H up to a global phase
+    assert np.isclose(abs(phase), 1) and np.allclose(got, phase * h)
