@@ -541,8 +541,8 @@ noise = _unsupported.partial_namespace(
 for _n, _v in _MITIGATION.items():  # PennyLane's qml.transforms.mitigate_with_zne, ...
     setattr(transforms, _n, _v)
 from .transforms import (  # noqa: E402
-    CompilePipeline, batch_input, batch_params, batch_partial, clifford_t_decomposition, decompose,
-    transform,
+    CompilePipeline, apply_controlled_Q, batch_input, batch_params, batch_partial,
+    clifford_t_decomposition, decompose, quantum_monte_carlo, transform,
 )
 from . import fourier, kernels, pytrees  # noqa: E402
 from . import _pulse  # noqa: E402
@@ -620,6 +620,7 @@ __all__ = [
     "var", "probs", "sample", "counts", "state", "Hamiltonian", "Hermitian", "SparseHamiltonian",
     "Projector", "define_gate", "undefine_gate", "rules", "LinearCombination",
     "Observable", "Operation", "MeasurementProcess", "compile", "clifford_t_decomposition",
+    "quantum_monte_carlo", "apply_controlled_Q",
     "GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
     "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer", "RotosolveOptimizer", "RotoselectOptimizer", "minimize", "set_shots",
     "devices", "math", "wires", "registers", "allocate", "deallocate", "allocation", "measure", "pauli_measure", "cond", "defer_measurements", "dynamic_one_shot", "density_matrix", "vn_entropy", "mutual_info", "purity", "classical_shadow", "shadow_expval", "ClassicalShadow", "X", "Y", "Z", "I",
@@ -717,6 +718,8 @@ def _register_class_paths():
     ``FUNCTIONS``), importable, each raising an error naming it when made or called."""
     path = transforms.module_path
     templates.subroutines.ControlledSequence = ControlledSequence
+    templates.QuantumPhaseEstimation = QuantumPhaseEstimation  # qml.templates.<subroutine>
+    templates.subroutines.QuantumPhaseEstimation = QuantumPhaseEstimation
     for name, cls in (("SymbolicOp", _SymbolicOp), ("ScalarSymbolicOp", _ScalarSymbolicOp),
                       ("CompositeOp", _CompositeOp)):
         setattr(ops.op_math, name, cls)
@@ -749,6 +752,9 @@ def _register_class_paths():
                 holder.__getattr__ = _unsupported.partial_namespace(module).__getattr__
         if not hasattr(holder, name):
             setattr(holder, name, stand_in)
+    # from pennylane.ops.mid_measure.pauli_measure import PauliMeasure (a stand-in above)
+    path("qsym.ops.mid_measure", "pauli_measure", "PennyLane's qml.ops.mid_measure.pauli_measure",
+         PauliMeasure=ops.PauliMeasure)
 
 
 _register_class_paths()

@@ -598,6 +598,8 @@ def _by_rule(op, rule) -> list:
 def _parts(op, accept, graph, custom_decomposer, strict):
     """The operators ``op`` decomposes into one level down (PennyLane's order: the graph's
     rule, a custom decomposer, ``op.decomposition()``); None: ``op`` is kept as it is."""
+    if graph is not None and graph.is_solved_for(op):  # (a GlobalPhase with a fixed rule)
+        return _by_rule(op, graph.decomposition(op))
     if op.name == "GlobalPhase" and enabled_graph():
         warnings.warn(
             "With qml.decomposition.enabled_graph(), GlobalPhase is not assumed to have a "
@@ -605,8 +607,6 @@ def _parts(op, accept, graph, custom_decomposer, strict):
             "assign a decomposition rule to GlobalPhase via the fixed_decomps keyword "
             "argument.", UserWarning, stacklevel=5)
         return None
-    if graph is not None and graph.is_solved_for(op):
-        return _by_rule(op, graph.decomposition(op))
     if op.name == "GlobalPhase":
         return []  # PennyLane's: a global phase decomposes to nothing
     if custom_decomposer is not None:

@@ -1297,6 +1297,12 @@ METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, simplify=_gate_simplify, qm
                                                             "QubitUnitary"})
 
 
+def _touched(tape, wires) -> bool:
+    """Whether a gate recorded on ``tape`` acts on any of ``wires``."""
+    wires = set(wires)
+    return any(isinstance(g, Operation) and wires & set(g.wires) for g in tape.items)
+
+
 def apply_operation(op):
     """Apply a gate made earlier (``qml.apply`` of an operation, :func:`qsym._tapes.apply`):
     in a circuit it is recorded again, where ``qml.apply`` is called; a template's gates
@@ -1321,7 +1327,11 @@ def apply_operation(op):
         return op
     if isinstance(op, Template):
         if tape is not None:
-            for g in op.table_gates:
+            # after gates on its wires, a template's operator gates (a state preparation
+            # made on fresh wires holds gates right from |0> only: PennyLane's Mottonen
+            # unitary here, as its adjoint and controlled forms)
+            gates = op.operator_gates() if _touched(tape, op.wires) else op.table_gates
+            for g in gates:
                 add_draw_group(g, BoxKey(op), op, op.wires, *op.draw_controls())
                 tape.append(g)
         return op

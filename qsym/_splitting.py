@@ -102,6 +102,8 @@ def _letters(m) -> dict | None:
     """``{wire: Pauli letter}`` a single-term measurement reads (bit strings of some wires:
     Z on them); None if it is not a Pauli word (a matrix, the state, every wire)."""
     obs = m.obs
+    if obs is None and getattr(m, "op", None) is not None:  # probs(op=X(0)): X's word
+        obs = as_observable(m.op)
     if obs is None:
         return {w: "Z" for w in m.wires} if m.wires and m.kind != "state" else None
     if getattr(obs, "_matrix", None) is not None:
@@ -121,7 +123,8 @@ def _wires_of(m, tape) -> set:
 
 def _groups(terms, tape, strategy):
     """Indices of ``terms`` in groups measured together: None, one each; "wires", disjoint
-    wires; "qwc"/"default", qubit-wise commuting Pauli words (greedy, first fit)."""
+    wires; "qwc"/"default", qubit-wise commuting Pauli words (PennyLane's largest-first
+    colouring)."""
     if strategy is None:
         return [[k] for k in range(len(terms))]
     letters = [_letters(m) for m in terms]
@@ -138,17 +141,10 @@ def _groups(terms, tape, strategy):
                 groups.append([k])
                 used.append(set(w) if (m.raw_wires or letters[k] is not None) else set())
         return groups
-    groups, bases = [], []
-    for k, word in enumerate(letters):
-        for g, b in zip(groups, bases):
-            if all(b.get(w, p) == p for w, p in word.items()):
-                g.append(k)
-                b.update(word)
-                break
-        else:
-            groups.append([k])
-            bases.append(dict(word))
-    return groups
+    from .pauli import PauliWord, compute_partition_indices
+    with detached():  # PennyLane's colouring of qubit-wise commuting words (largest first)
+        words = [PauliWord(word).operation() for word in letters]
+    return [list(g) for g in compute_partition_indices(words, "qwc", "lf")]
 
 
 def _regroup(groups, batch_results):
@@ -160,8 +156,8 @@ def _regroup(groups, batch_results):
     return [values[k] for k in range(len(values))]
 
 
-def _split_post(groups, recipes, results):
-    return _combine(recipes, _regroup(groups, results))
+def _split_post(groups, recipes, results, batch_size=None):
+    return _combine(recipes, _regroup(groups, results), batch_size)
 
 
 def _uniform_shots(total_shots, coeffs_per_group, _seed):
@@ -306,6 +302,7 @@ def split_non_commuting(tape, grouping_strategy="default", shot_dist=None, seed=
                          f"{grouping_strategy!r}")
     if not tape.measurements:
         return [tape], null_postprocessing
+    _check_splittable(tape)
     shot_dist_fn = _shot_dist_function(shot_dist)
     if _one_hamiltonian(tape, grouping_strategy):
         return _shot_vectors(tape, *_split_hamiltonian(tape, shot_dist_fn, seed))
@@ -315,7 +312,8 @@ def split_non_commuting(tape, grouping_strategy="default", shot_dist=None, seed=
     terms, recipes = single_terms(tape)
     groups = _groups(terms, tape, grouping_strategy)
     tapes = [tape.copy(measurements=[terms[k] for k in g]) for g in groups]
-    return _shot_vectors(tape, tapes, functools.partial(_split_post, groups, recipes))
+    return _shot_vectors(tape, tapes, functools.partial(_split_post, groups, recipes,
+                                                        batch_size=tape.batch_size))
 
 
 def _single_post(recipes, n_terms, batch_size, results):

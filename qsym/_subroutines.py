@@ -1148,7 +1148,8 @@ def not_provided(module: str, name: str):
 _SP, _SUB = "pennylane.templates.state_preparations", "pennylane.templates.subroutines"
 # PennyLane's module paths of templates with the private helpers its tests import: qsym's
 # equivalents where qsym has one, a refusal otherwise
-_module("state_preparations.mottonen", "PennyLane's mottonen module",
+templates.state_preparations.mottonen = _module(
+    "state_preparations.mottonen", "PennyLane's mottonen module",
         MottonenStatePreparation=templates.MottonenStatePreparation, gray_code=gray_code,
         _get_alpha_y=templates.mottonen_alpha_y, _get_alpha_z=templates.mottonen_alpha_z,
         compute_theta=compute_theta,

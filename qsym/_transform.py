@@ -48,7 +48,7 @@ __all__ = ["Transform", "BoundTransform", "CompilePipeline", "TransformProgram",
            "run_qnode", "qnode_gradient", "LEVELS", "level_slice", "apply_op", "detached", "apply_transform",
            "with_transform", "record", "install_qnode_pipeline", "GENERIC",
            "batch_postprocessing", "apply_postprocessing_stack", "ProtectedLevel",
-           "CotransformCache", "VALUES_UNSEEN"]
+           "CotransformCache", "VALUES_UNSEEN", "results_unchanged"]
 
 
 def null_postprocessing(results):
@@ -58,6 +58,17 @@ def null_postprocessing(results):
     0.5
     """
     return results[0]
+
+
+def results_unchanged(results):
+    """The postprocessing of an empty pipeline: the results themselves (PennyLane's
+    ``null_postprocessing`` of ``qml.transforms.core.compile_pipeline``).
+
+    >>> r = [0.5, 0.25]
+    >>> results_unchanged(r) is r
+    True
+    """
+    return results
 
 
 class _Sink(Tape):
@@ -159,8 +170,16 @@ class Transform:
     plxpr_transform = property(lambda self: None, doc="None: qsym has no program capture")
 
     def setup_inputs(self, *targs, **tkwargs):
-        """The transform's arguments as its ``setup_inputs`` function normalises them."""
-        return self._setup_inputs(*targs, **tkwargs)
+        """The transform's arguments as its ``setup_inputs`` function normalises them (a
+        ``TypeError`` of that call names the transform, not the function)."""
+        try:
+            return self._setup_inputs(*targs, **tkwargs)
+        except TypeError as exc:
+            name = getattr(self._setup_inputs, "__qualname__", None)
+            text = str(exc.args[0]) if exc.args else str(exc)
+            if name is None or f"{name}()" not in text:
+                raise
+            raise TypeError(text.replace(f"{name}()", repr(self))) from exc
 
     def register(self, kind):
         """A decorator registering how the transform applies to objects of type ``kind``
@@ -302,13 +321,15 @@ class BoundTransform:
     def __eq__(self, other):
         return (isinstance(other, BoundTransform) and self.args == other.args
                 and self.tape_transform == other.tape_transform
+                and self.pass_name == other.pass_name
                 and self.kwargs == other.kwargs
                 and self.classical_cotransform == other.classical_cotransform
                 and self.is_informative == other.is_informative
                 and self.is_final_transform == other.is_final_transform)
 
     def __hash__(self):
-        return hash((self.tape_transform, self.args, tuple(self.kwargs.items())))
+        return hash((self.tape_transform, self.pass_name, self.args,
+                     tuple(self.kwargs.items())))
 
     def __repr__(self):
         name = self.tape_transform.__name__ if self.tape_transform else self.pass_name
@@ -468,6 +489,10 @@ class CompilePipeline:
         if step == 1:
             upper = stop + 1 if stop == len(self._items) else stop
             new._markers = {k: v - start for k, v in self._markers.items() if start <= v < upper}
+        elif self._markers:
+            warnings.warn("Slicing a CompilePipeline that contains markers with a step size "
+                          "other than 1 is not supported. Markers have been dropped from the "
+                          "result (slice with step 1 to keep them).", UserWarning, stacklevel=2)
         return new
 
     def __eq__(self, other):
@@ -533,10 +558,9 @@ class CompilePipeline:
 
     __rmul__ = __mul__
 
-    def __repr__(self):
-        return f"CompilePipeline({', '.join(_name(b) for b in self._items)})"
-
-    def __str__(self):
+    def _lines(self, entry) -> str:
+        """PennyLane's layout: one numbered line per transform (``entry`` of it), each
+        marker's name after the transforms below it."""
         at: dict = {}
         for label, index in self._markers.items():
             at.setdefault(index, []).append(label)
@@ -544,12 +568,21 @@ class CompilePipeline:
         if 0 in at:
             lines.append(f"   {'├─▶' if self else '└─▶'} {', '.join(at[0])}")
         for i, bound in enumerate(self._items):
-            lines.append(f"  [{i + 1}] {_name(bound)}({_args_text(bound)})"
-                         + "," * (i != len(self._items) - 1))
+            lines.append(f"  [{i + 1}] {entry(bound)}" + "," * (i != len(self._items) - 1))
             if i + 1 in at:
                 lines.append(f"   {'├─▶' if i != len(self._items) - 1 else '└─▶'} "
                              f"{', '.join(at[i + 1])}")
         return "CompilePipeline(\n" + "\n".join(lines) + "\n)" if lines else "CompilePipeline()"
+
+    def __repr__(self):
+        return self._lines(repr)
+
+    def __str__(self):
+        return self._lines(lambda bound: f"{_name(bound)}({_args_text(bound)})")
+
+    def _ipython_display_(self):
+        """IPython shows the pipeline's ``str`` (PennyLane's)."""
+        print(str(self))
 
     @property
     def has_final_transform(self) -> bool:
@@ -605,11 +638,15 @@ class CompilePipeline:
             self._items.insert(index, bound.expand_transform)
 
     def pop(self, index: int = -1):
-        """Remove and return the transform at ``index``."""
-        n = len(self._items)
+        """Remove and return the transform at ``index`` (with the expansion right before
+        it, if that is its own ``expand_transform``)."""
         bound = self._items.pop(index)
-        where = index % n if n else 0
-        self._markers = {k: (v - 1 if v > where else v) for k, v in self._markers.items()}
+        index = index if index >= 0 else len(self._items) + index + 1
+        self._markers = {k: (v - 1 if v > index else v) for k, v in self._markers.items()}
+        if index > 0 and bound.expand_transform is not None \
+                and bound.expand_transform == self._items[index - 1]:
+            self._items.pop(index - 1)
+            self._markers = {k: (v - 1 if v > index - 1 else v) for k, v in self._markers.items()}
         return bound
 
     def remove(self, obj) -> None:
@@ -621,11 +658,9 @@ class CompilePipeline:
         while i >= 0:
             b = self._items[i]
             if (isinstance(obj, Transform) and obj is b.transform_object) or b == obj:
-                self.pop(i)
-                if i > 0 and b.expand_transform is not None and \
-                        b.expand_transform == self._items[i - 1]:
-                    self.pop(i - 1)
-                    i -= 1
+                before = len(self._items)
+                self.pop(i)  # (its expansion before it too)
+                i -= before - len(self._items) - 1
             i -= 1
 
     def is_empty(self) -> bool:
@@ -700,6 +735,8 @@ class CompilePipeline:
         return run_qnode(qnode, args, kwargs)
 
     def __call__(self, obj, *args, **kwargs):
+        if not self._items and isinstance(obj, (QuantumScript, Sequence)):
+            return obj, results_unchanged  # PennyLane's: the input itself
         if isinstance(obj, (QuantumScript, Sequence)):
             tapes = (obj,) if isinstance(obj, QuantumScript) else tuple(obj)
             stack = []
@@ -726,8 +763,14 @@ def _name(bound) -> str:
 
 
 def _args_text(bound) -> str:
-    return ", ".join([repr(a) for a in bound.args]
-                     + [f"{k}={v}" for k, v in bound.kwargs.items()])
+    """The arguments as PennyLane's ``str`` of a pipeline shows them: longer than 50
+    characters, ``...``."""
+    def short(value) -> str:
+        text = str(value)
+        return "..." if len(text) > 50 else text
+
+    return ", ".join([short(a) for a in bound.args]
+                     + [f"{k}={short(v)}" for k, v in bound.kwargs.items()])
 
 
 TransformProgram = CompilePipeline
@@ -738,7 +781,9 @@ def _on_tape(transform: Transform, tape, targs, tkwargs):
     each expanded tape; ``(tapes, postprocessing)``."""
     fn = transform.tape_transform
     if fn is None:
-        raise TransformError(f"Transform {transform} has no defined tape implementation.")
+        raise NotImplementedError(f"Transform {transform} has no defined tape implementation. "
+                                  "(a transform made from a pass name only applies to QNodes, "
+                                  "for compilers: give qml.transform a tape function)")
     targs, tkwargs = transform.setup_inputs(*targs, **tkwargs)
     expand = transform.expand_transform
     if expand is None:
@@ -787,7 +832,9 @@ def apply_transform(transform: Transform, obj, targs, tkwargs):
 def _on_batch(transform, tapes, targs, tkwargs):
     out, fns, slices = [], [], []
     for t in tapes:
-        new, fn = _on_tape(transform, t, targs, tkwargs)
+        own = next((f for kind, f in transform._registered.items() if isinstance(t, kind)), None)
+        # each tape as the transform applies to one: its registered override, if any
+        new, fn = own(t, *targs, **tkwargs) if own else _on_tape(transform, t, targs, tkwargs)
         slices.append(slice(len(out), len(out) + len(new)))
         out.extend(new)
         fns.append(fn)
@@ -799,9 +846,13 @@ def _on_device(device, transform, *targs, **tkwargs):
     device whose circuits run the transform after their own transforms (its QNodes,
     ``qml.execute``, its ``preprocess_transforms()``); the transforms it carries are
     ``applied_transforms``, the device without them ``original_device``."""
-    if transform.is_informative:
-        raise TransformError(f"{transform!r} returns information about a circuit: it cannot "
-                             "transform a device")
+    for refused, what in ((transform.is_informative, "informative"),
+                          (transform.is_final_transform, "final"),
+                          (transform.expand_transform is not None, "expand")):
+        if refused:  # PennyLane's texts
+            raise TransformError(f"Device transform does not support {what} transforms. "
+                                 f"({transform!r} cannot transform a device: apply it to a "
+                                 "QNode or a tape)")
     new = _copy.copy(device)
     targs, tkwargs = transform.setup_inputs(*targs, **tkwargs)
     new.applied_transforms = CompilePipeline(*getattr(device, "applied_transforms", ()),

@@ -818,6 +818,11 @@ class DecompGraphSolution:
         return Resources(counts, self._graph.cost[node])
 
 
+UNSUPPORTED_COST = 1e12
+"""The cost of an operator without a decomposition rule when ``strict=False`` (PennyLane's
+infinite weight): a rule making one is chosen only if no other rule reaches the gate set."""
+
+
 class DecompositionGraph:
     """PennyLane's ``DecompositionGraph``: the operators given, the rules of each
     (:func:`list_decomps`, ``fixed_decomps`` replacing them, ``alt_decomps`` added) and the
@@ -847,6 +852,7 @@ class DecompositionGraph:
                     f"{rule!r} is not a decomposition rule: make one with "
                     "qml.register_resources")
         self.strict = strict
+        self.unsupported: set = set()  # strict=False: names of operators without a rule
         self.roots = [_node_of(op) for op in operations]
         self.edges: dict = {}  # node -> [(rule, {child node: count})]
         self.best: dict = {}
@@ -884,11 +890,15 @@ class DecompositionGraph:
                 raise DecompositionError(f"the decomposition graph grew beyond {self.MAX_NODES} "
                                          "operators: a rule makes ever new operators")
             self.edges[node] = self._edges_of(node)
+            if not self.strict and not self.rules_for(node):
+                self.unsupported.add(node.name)  # kept as it is, at a prohibitive cost
             todo.extend(c for _, counts, _ in self.edges[node] for c in counts)
 
     def _cost_of(self, node) -> float:
         if node.name in self.gate_set:
             return self.gate_set.weights[node.name]
+        if node.name in self.unsupported:  # PennyLane's: chosen only when nothing else is
+            return UNSUPPORTED_COST
         return self.cost.get(node, float("inf"))
 
     def solve(self, num_work_wires=0, lazy=True, minimize_work_wires=False) -> DecompGraphSolution:
@@ -910,6 +920,7 @@ class DecompositionGraph:
                         changed = True
         unsolved = {n.name for n in self.roots if n.name not in self.gate_set
                     and n not in self.best} - {"GlobalPhase", "MidMeasureMP", "Conditional"}
+        unsolved -= self.unsupported
         if unsolved:
             warnings.warn(f"The graph-based decomposition system is unable to find a "
                           f"decomposition for {unsolved} to the target gate set "
@@ -918,7 +929,7 @@ class DecompositionGraph:
 
     def expand(self, node) -> dict:
         """The gate-set operators ``node`` becomes by the chosen rules, counted."""
-        if node.name in self.gate_set:
+        if node.name in self.gate_set or node.name in self.unsupported:
             return {node: 1}
         out: dict = {}
         for child, n in dict(self._counts_of(node)).items():

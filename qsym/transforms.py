@@ -28,6 +28,8 @@ from ._clifford_t import clifford_t_decomposition
 from ._mcm import defer_measurements  # qml.defer_measurements, also here
 from . import _one_shot as _one_shot_mod
 from ._one_shot import dynamic_one_shot
+from . import _qmc as _qmc_mod
+from ._qmc import apply_controlled_Q, quantum_monte_carlo
 from .allocation import resolve_dynamic_wires
 from . import _splitting as _splitting_mod
 from ._splitting import (
@@ -35,6 +37,7 @@ from ._splitting import (
     sign_expand, split_non_commuting, split_to_single_terms,
 )
 from ._tapes import make_qscript as make_tape
+from . import _transform as _transform_mod
 from ._transform import (
     BoundTransform, CompilePipeline, CotransformCache, ProtectedLevel, Transform,
     TransformContainer, TransformDispatcher, TransformProgram, apply_postprocessing_stack,
@@ -54,7 +57,8 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "resolve_dynamic_wires", "create_expand_fn", "expand_multipar",
            "expand_trainable_multipar", "create_expand_trainable_multipar",
            "expand_nonunitary_gen", "expand_invalid_trainable",
-           "clifford_t_decomposition", "decompositions"]
+           "clifford_t_decomposition", "decompositions", "apply_controlled_Q",
+           "quantum_monte_carlo"]
 
 
 def module_path(package: str, name: str, doc: str, **names) -> _types.ModuleType:
@@ -90,7 +94,7 @@ _module("core.transform", "PennyLane's module path of the transform classes",
         TransformError=TransformError)
 _module("core.compile_pipeline", "PennyLane's module path of CompilePipeline",
         CompilePipeline=CompilePipeline, TransformProgram=TransformProgram,
-        null_postprocessing=null_postprocessing, ProtectedLevel=ProtectedLevel,
+        null_postprocessing=_transform_mod.results_unchanged, ProtectedLevel=ProtectedLevel,
         CotransformCache=CotransformCache, _batch_postprocessing=batch_postprocessing,
         _apply_postprocessing_stack=apply_postprocessing_stack)
 # from pennylane.transforms.dynamic_one_shot import fill_in_value, gather_non_mcm, ...
@@ -130,6 +134,9 @@ class DecomposeInterpreter:
 
 vars(_sys.modules[f"{__name__}.decompose"])["DecomposeInterpreter"] = DecomposeInterpreter
 vars(_sys.modules[f"{__name__}.split_non_commuting"])["ShotDistFunction"] = _Callable
+_module("qmc", "PennyLane's module path of the quantum Monte Carlo transforms",
+        apply_controlled_Q=apply_controlled_Q, quantum_monte_carlo=quantum_monte_carlo,
+        _apply_controlled_z=_qmc_mod.controlled_z, _apply_controlled_v=_qmc_mod.controlled_v)
 _module("optimization", "PennyLane's qml.transforms.optimization",
         cancel_inverses=cancel_inverses, merge_rotations=merge_rotations,
         commute_controlled=commute_controlled, single_qubit_fusion=single_qubit_fusion,
