@@ -753,7 +753,13 @@ def _hadamard_expand(tape):
         bound = tape.bind_new_parameters(params, trainable)
         ops = [g for op in bound.operations for g in _generator_gates(op)]
         held[:] = ops
-        return anp.stack([anp.real(p) + 0.0 * x[0] for op in ops for p in op.data])
+        if any(anp.ndim(p) and _boxed(p) for op in ops for p in op.data):
+            raise DifferentiationError(
+                "the Hadamard gradient differentiates scalar gate parameters; a trainable "
+                "array parameter remains after expansion: use diff_method='parameter-shift'")
+        # one row per data index: a fixed array (a state to prepare) does not depend on x
+        return anp.stack([anp.real(p) + 0.0 * x[0] if anp.ndim(p) == 0 else 0.0 * x[0]
+                          for op in ops for p in op.data])
 
     cjac = np.asarray(jacobian(flat)(x0))
     ops = [rebuild_op(op, [_unboxed(p) for p in op.data]) if any(_boxed(p) for p in op.data)
@@ -1464,6 +1470,21 @@ def _qnode_jacobian(qnode, method_options, argnum=None):
     return jacobian
 
 
+def _templates_expanded(ops) -> list:
+    """``ops`` with each template holding an array parameter (``StronglyEntanglingLayers``'
+    weights) replaced by its gates, again until none is left: PennyLane's expansion before
+    a gradient transform (a shift rule differentiates one number at a time)."""
+    from .templates import Template
+
+    out = []
+    for op in ops:
+        if isinstance(op, Template) and any(np.ndim(_unboxed(p)) for p in op.data):
+            out += _templates_expanded(op.decomposition())
+        else:
+            out.append(op)
+    return out
+
+
 def _classical_jacobians(qnode, args, kwargs, diff):
     """``(tape, cjacs, listed)``: the QNode's tape at the arguments (its trainable
     parameters: the gate parameters that depend on a differentiated argument), per
@@ -1481,25 +1502,61 @@ def _classical_jacobians(qnode, args, kwargs, diff):
         def f(a, i=i):
             full = list(args)
             full[i] = a
-            data = record(qnode.func, full, kwargs)[0].data
+            ops = _templates_expanded(record(qnode.func, full, kwargs)[0].operations)
+            data = [p for op in ops for p in op.data]
             boxed.update(k for k, d in enumerate(data) if isinstance(d, Box))
-            return anp.stack([anp.real(d) for d in data]) if data else anp.zeros(0)
+            if any(np.ndim(d) and _boxed(d) for d in data):
+                raise DifferentiationError(
+                    "a gradient transform differentiates gate parameters that are numbers; "
+                    "this circuit has a trainable array parameter (a state or matrix): use "
+                    "qml.jacobian, or make that argument requires_grad=False")
+            # one row per parameter: a fixed array (a state to prepare) is a constant
+            return (anp.stack([anp.real(d) if np.ndim(d) == 0 else 0.0 * anp.sum(a)
+                               for d in data]) if data else anp.zeros(0))
         cjacs.append(np.asarray(ajacobian(f)(np.asarray(getval(args[i]), dtype=float))))
     tape, result = record(qnode.func, [getval(a) for a in args], kwargs)
     shots = qnode.configured_shots()
-    tape = tape.copy(shots=shots if isinstance(shots, Shots) else Shots(shots))
+    shots = shots if isinstance(shots, Shots) else Shots(shots)
+    ops = _templates_expanded(tape.operations)
+    tape = (tape.copy(shots=shots) if len(ops) == len(tape.operations)
+            else QuantumScript(ops, tape.measurements, shots=shots))
     tape.trainable_params = sorted(boxed)
     return tape, cjacs, isinstance(result, list)
 
 
-def _hybrid_jacobian(qnode, tape_fn, kwargs):
+def _traced_jacobian(qnode, qnode_options, kwargs, args, kw):
+    """The transform's Jacobian of a QNode called inside an outer derivative (autograd
+    boxes among the arguments, ``qml.grad(qml.gradients.param_shift(circuit))``): the
+    QNode's own Jacobian by the transform's exact rule, which autograd differentiates
+    again. Finite differences, SPSA and options (``argnum``, ``shifts``, ...) raise."""
+    from ._runtime import jacobian
+
+    exact = ("broadcast", "aux_wire", "device_wires", "mode")  # the same exact numbers
+    extra = sorted(k for k, v in kwargs.items() if v is not None and k not in exact)
+    if qnode_options.get("diff_method") not in ("parameter-shift", "hadamard") or extra:
+        raise DifferentiationError(
+            "differentiating a gradient transform of a QNode (inside qml.grad or "
+            "qml.jacobian) is supported for param_shift and hadamard_grad without "
+            f"{extra or 'finite differences or random directions'}: differentiate the "
+            "QNode twice instead (qml.jacobian(qml.jacobian(circuit)))")
+    options = dict(qnode_options)
+    if options["diff_method"] == "hadamard":  # its options: the QNode's gradient_kwargs
+        options["gradient_kwargs"] = {k: kwargs[k] for k in exact[1:]
+                                      if kwargs.get(k) is not None}
+    return jacobian(qnode.update(**options))(*args, **kw)
+
+
+def _hybrid_jacobian(qnode, tape_fn, kwargs, qnode_options=None):
     """A gradient transform of a QNode as PennyLane applies it: the transform on the
     QNode's tape (``argnum``: positions among its trainable parameters; SPSA's directions),
     its tapes run on the device, the result contracted with the classical Jacobian of the
-    gate parameters by the trainable arguments."""
+    gate parameters by the trainable arguments (inside an outer derivative:
+    :func:`_traced_jacobian`)."""
     from ._tapes import execute, jacobian_rows
 
     def jacobian(*args, **kw):
+        if any(_boxed(a) for a in args):
+            return _traced_jacobian(qnode, qnode_options or {}, kwargs, args, kw)
         diff = tuple(trainable_indices(args))
         if not diff:
             raise QuantumFunctionError("No trainable parameters. (qsym: the arguments "
@@ -1619,7 +1676,7 @@ def _dispatch(obj, tape_fn, qnode_options, kwargs, hybrid=True):
             return _qnode_jacobian(obj, qnode_options, kwargs.get("argnum"))
         # PennyLane's transform of the QNode's tape: its tapes (and argnum's positions, the
         # random directions, the executions qml.Tracker counts), the classical chain rule
-        return _hybrid_jacobian(obj, tape_fn, kwargs)
+        return _hybrid_jacobian(obj, tape_fn, kwargs, qnode_options)
     raise ArgumentError(f"a gradient transform takes a tape, a batch of tapes or a QNode, got "
                         f"{obj!r}")
 
