@@ -483,7 +483,10 @@ def _active(tape, argnum, what="parameter-shift rule"):
     trainable = tape.trainable_params
     data = tape.data
     out = {k: trainable[k] for k in _chosen(tape, argnum) if trainable[k] in reach}
-    if any(np.ndim(data[i]) for i in out.values()):
+    arrays = {k: i for k, i in out.items() if np.ndim(data[i])}
+    if arrays and tape.batch_size is None:  # a state or matrix, not a batch: PennyLane's
+        _validate_gradient_methods(tape, None, _find_gradient_methods(tape, list(arrays)))
+    if arrays:
         raise BroadcastGradientError(
             "Computing the gradient of broadcasted tapes with respect to the broadcasted "
             f"parameters using the {what} gradient transform is currently not supported. "
@@ -603,6 +606,11 @@ def _check_measurements(tape, what):
     for m in tape.measurements:
         if getattr(m, "shadow", ())[:1] == ("shadow_expval",):  # estimates of expectations
             continue
+        if m.kind == "state" and what == "param_shift":  # PennyLane's message (and reason)
+            raise DifferentiationError(
+                "Computing the gradient of circuits that return the state with the "
+                "parameter-shift rule gradient transform is not supported, as it is a "
+                "hardware-compatible method. (qsym: use qml.jacobian of the QNode)")
         if m.kind not in ("expval", "var", "probs"):
             raise DifferentiationError(
                 f"{what} differentiates expval, var and probs; the tape measures {m!r} "
@@ -2125,7 +2133,7 @@ def _plain_tape(tape) -> bool:
                                         for m in tape.measurements):
         return False
     for op in tape.operations:
-        if op.num_params and (getattr(op, "grad_method", "A") != "A" or any(
+        if op.data and (getattr(op, "grad_method", "A") != "A" or any(
                 r is not None for r in (getattr(op, "grad_recipe", None) or ()))):
             return False
     return True

@@ -162,3 +162,40 @@ def test_grad_of_a_vector_result_is_a_type_error():
         with pytest.raises(qml.DifferentiationError,
                            match="only applies to real scalar-output functions"):
             qml.grad(circuit)(np.array(0.2, requires_grad=True))
+
+
+@pytest.mark.parametrize("transform", [qml.gradients.param_shift, qml.gradients.finite_diff,
+                                       qml.gradients.spsa_grad])
+def test_a_trainable_state_preparation_cannot_be_differentiated(transform):
+    psi = np.array([1, 0, 1, 0], requires_grad=False) / onp.sqrt(2)
+    tape = qml.tape.QuantumScript(
+        [qml.StatePrep(psi, wires=[0, 1]), qml.RX(0.543, wires=[0]), qml.CNOT(wires=[0, 1])],
+        [qml.probs(wires=[0, 1])])  # every parameter trainable, the state too
+    with pytest.raises(ValueError, match=r"Cannot differentiate with respect to parameter"):
+        transform(tape)
+
+
+def test_param_shift_of_a_state_has_pennylanes_message():
+    tape = qml.tape.QuantumScript([qml.RX(0.5, 0)], [qml.state()])
+    with pytest.raises(ValueError, match="return the state with the parameter-shift rule"):
+        qml.gradients.param_shift(tape)
+
+
+def test_param_shift_hessian_through_a_template():
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(params):
+        qml.StronglyEntanglingLayers(params, wires=[0, 1])
+        return qml.expval(qml.PauliZ(0))
+
+    params = np.array([[[0.37, 0.13, 0.53], [-0.37, 1.75, 0.38]]], requires_grad=True)
+    hess = qml.gradients.param_shift_hessian(circuit)(params)
+    assert hess.shape == (1, 2, 3, 1, 2, 3)
+
+    def grad(p):
+        return onp.asarray(qml.grad(circuit)(np.array(p, requires_grad=True)))
+
+    for idx in [(0, 1, 1), (0, 0, 2)]:
+        step = onp.zeros((1, 2, 3))
+        step[idx] = 1e-5
+        fd = (grad(onp.array(params) + step) - grad(onp.array(params) - step)) / 2e-5
+        assert onp.allclose(hess[(Ellipsis,) + idx], fd, atol=1e-7)
