@@ -1939,6 +1939,10 @@ def _shots_decorator(shots):
 
 
 def _apply_shots(node, shots):
+    if not isinstance(node, QNode) and isinstance(getattr(node, "qnode", None), QNode):
+        # a gradient transform of a QNode (qml.gradients.param_shift(circuit)): the same
+        # transform of the QNode with these shots, as PennyLane's transformed QNode
+        return node.with_qnode(_with_shots(node.qnode, shots))
     if not isinstance(node, QNode):
         hint = (" (put @qml.set_shots(...) above @qml.qnode(...), not on the circuit "
                 "function)" if callable(node) else "")

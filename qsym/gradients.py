@@ -1677,16 +1677,25 @@ def _dispatch(obj, tape_fn, qnode_options, kwargs, hybrid=True):
     if _is_batch(obj):
         return _over_batch(obj, tape_fn, **kwargs)
     if isinstance(obj, QNode):
-        if not hybrid:
-            return _tape_level(obj, tape_fn, kwargs)
-        shots = obj.configured_shots()
-        if isinstance(shots, Shots) and shots.has_partitioned_shots and tape_fn is not _tape_spsa:
-            return _qnode_jacobian(obj, qnode_options, kwargs.get("argnum"))
-        # PennyLane's transform of the QNode's tape: its tapes (and argnum's positions, the
-        # random directions, the executions qml.Tracker counts), the classical chain rule
-        return _hybrid_jacobian(obj, tape_fn, kwargs, qnode_options)
+        jac = _qnode_dispatch(obj, tape_fn, qnode_options, kwargs, hybrid)
+        # qml.set_shots(shots=...)(jac): the transform of the QNode with those shots
+        jac.qnode = obj
+        jac.with_qnode = lambda node: _dispatch(node, tape_fn, qnode_options, kwargs, hybrid)
+        return jac
     raise ArgumentError(f"a gradient transform takes a tape, a batch of tapes or a QNode, got "
                         f"{obj!r}")
+
+
+def _qnode_dispatch(obj, tape_fn, qnode_options, kwargs, hybrid):
+    """The function a gradient transform makes of the QNode ``obj``."""
+    if not hybrid:
+        return _tape_level(obj, tape_fn, kwargs)
+    shots = obj.configured_shots()
+    if isinstance(shots, Shots) and shots.has_partitioned_shots and tape_fn is not _tape_spsa:
+        return _qnode_jacobian(obj, qnode_options, kwargs.get("argnum"))
+    # PennyLane's transform of the QNode's tape: its tapes (and argnum's positions, the
+    # random directions, the executions qml.Tracker counts), the classical chain rule
+    return _hybrid_jacobian(obj, tape_fn, kwargs, qnode_options)
 
 
 def param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, fallback_fn=None,

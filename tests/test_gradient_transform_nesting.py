@@ -199,3 +199,19 @@ def test_param_shift_hessian_through_a_template():
         step[idx] = 1e-5
         fd = (grad(onp.array(params) + step) - grad(onp.array(params) - step)) / 2e-5
         assert onp.allclose(hess[(Ellipsis,) + idx], fd, atol=1e-7)
+
+
+def test_set_shots_on_a_gradient_transform_of_a_qnode():
+    @qml.set_shots(shots=1000)
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array(0.543, requires_grad=True)
+    grad_fn = qml.gradients.param_shift(circuit)
+    assert onp.isclose(qml.set_shots(grad_fn, shots=None)(x), -onp.sin(0.543))  # exact
+    assert len(qml.set_shots(shots=[(1, 5)])(grad_fn)(x)) == 5  # one Jacobian per copy
+    assert circuit.configured_shots() == qml.set_shots(shots=1000)(circuit).configured_shots()
+    with pytest.raises(qml.ArgumentError, match="set_shots can only be applied to QNodes"):
+        qml.set_shots(shots=10)(lambda x: x)
