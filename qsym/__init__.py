@@ -284,6 +284,7 @@ for _n, _cls in _ENCODINGS.items():  # qml.templates.subroutines.<name>
     setattr(templates, _n, _cls)
 del _n, _cls
 from ._runtime import QNode, Tracker, device, grad, hessian, jacobian, qnode, set_shots  # noqa: E402
+from ._runtime import jvp, value_and_grad, vjp  # noqa: E402
 from . import devices, math, measurements, optimize, wires  # noqa: E402
 from .wires import registers  # noqa: E402
 from . import qaoa  # noqa: E402
@@ -617,6 +618,7 @@ from .errors import CacheWarning, TransformError  # noqa: E402
 # builtin), every template and every gate of the table
 __all__ = [
     "QNode", "Tracker", "qnode", "device", "grad", "hessian", "jacobian", "expval",
+    "value_and_grad", "vjp", "jvp",
     "var", "probs", "sample", "counts", "state", "Hamiltonian", "Hermitian", "SparseHamiltonian",
     "Projector", "define_gate", "undefine_gate", "rules", "LinearCombination",
     "Observable", "Operation", "MeasurementProcess", "compile", "clifford_t_decomposition",

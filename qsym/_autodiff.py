@@ -40,7 +40,7 @@ from autograd.core import make_vjp
 from autograd.extend import Box, defvjp_argnums, primitive
 from autograd.tracer import getval
 
-from .errors import DifferentiationError, NonDifferentiableError
+from .errors import DifferentiationError, NonDifferentiableError, ScalarOutputError
 from ._shapes import format_values
 
 
@@ -414,8 +414,8 @@ def grad(fun, args, kwargs, argnum, single):
     vjp, ans = _vjp(fun, args, kwargs, idx, start)
     # one number, also as an array of one element (shape (1,), (1, 1): PennyLane's rule)
     if isinstance(getval(ans), (tuple, list)) or np.size(getval(ans)) != 1:
-        raise DifferentiationError(
-            "grad needs a function with one scalar result; this one returns "
+        raise ScalarOutputError(
+            "grad only applies to real scalar-output functions (one number); this one returns "
             f"{type(getval(ans)).__name__} of shape {np.shape(getval(ans))}: use qml.jacobian"
         )
     shape = np.shape(getval(ans))

@@ -45,9 +45,10 @@ from ._arguments import (  # classify: looked up here at each call (tests count 
 from . import _options as options
 from ._options import DEFAULT_DIFF_METHOD, UNSET, check_interface, check_mcm_call
 from ._autodiff import Boxed
+from .exceptions import CompileError
 from .numpy import tensor
 from .errors import (ArgumentError, DeviceError, DifferentiationError, MethodError, QNodeError, QsymError,
-                     TracingError)
+                     ScalarOutputError, TracingError)
 from ._executors import execute, pl_backpropagates
 from ._gates import REGISTRY as GATE_REGISTRY
 from ._program import Prepared
@@ -1979,6 +1980,10 @@ def _shots_decorator(shots):
 
 
 def _apply_shots(node, shots):
+    if not isinstance(node, QNode) and isinstance(getattr(node, "qnode", None), QNode):
+        # a gradient transform of a QNode (qml.gradients.param_shift(circuit)): the same
+        # transform of the QNode with these shots, as PennyLane's transformed QNode
+        return node.with_qnode(_with_shots(node.qnode, shots))
     if not isinstance(node, QNode):
         hint = (" (put @qml.set_shots(...) above @qml.qnode(...), not on the circuit "
                 "function)" if callable(node) else "")
@@ -2033,6 +2038,13 @@ class _Derivative:
     _qjit_only = None
     _node = None  # the QNode, for grad's short path (None: another function, or options)
 
+    @property
+    def __name__(self) -> str:
+        """PennyLane's name of a derivative: ``"<grad: f>"`` for ``qml.grad(f)`` (the
+        function's ``__name__``, else its ``repr``)."""
+        fun = self.fun
+        return f"<{type(self).__name__}: {getattr(fun, '__name__', None) or repr(fun)}>"
+
     def __init__(
         self,
         fun: Callable[..., Any],
@@ -2049,9 +2061,8 @@ class _Derivative:
             base = fun._derivative_attrs
             if base is None:  # (argnum, _single, _key, _forward, _qjit_only: the class's)
                 base = fun._derivative_attrs = _qnode_wrapper_attributes(fun)
-            if type(base) is tuple:
-                (self.__module__, self.__name__, self.__qualname__, self.__doc__,
-                 self.__annotations__) = base
+            if type(base) is tuple:  # (__name__ is the class's property: PennyLane's)
+                self.__module__, _, self.__qualname__, self.__doc__, self.__annotations__ = base
             else:
                 self.__dict__.update(base)
             self.fun = self.__wrapped__ = self._node = fun
@@ -2371,8 +2382,9 @@ class grad(_Derivative):
                 what = ', '.join(m.kind for m in entry.circuit.measurements)
                 if entry.broadcast:
                     what += f" for a batch of {entry.size} parameter sets"
-                raise DifferentiationError(
-                    f"grad needs a function with one scalar result; this QNode returns {what} "
+                raise ScalarOutputError(
+                    "grad only applies to real scalar-output functions (one number); this "
+                    f"QNode returns {what} "
                     "(not one scalar): use qml.jacobian"
                 )
             if not kwargs and len(args) == 1 and self._node is fun:
@@ -3114,3 +3126,66 @@ def _hybrid_hessian(fun, args, kwargs, argnum, single):
 
     result, _ = autodiff.jacobian(first, args, kwargs, argnum, single)
     return result, None
+
+
+# Catalyst's differentiation entry points: PennyLane has them only under ``qml.qjit`` and
+# raises CompileError without it; qsym has no qml.qjit, so they always do, saying what to use
+_NO_QJIT = (" (qsym has no qml.qjit: use qml.grad or qml.jacobian, and "
+            "qml.gradients.jvp / qml.gradients.vjp on tapes)")
+
+
+def vjp(f, params, cotangents, method=None, h=None, argnums=None):
+    """PennyLane's ``qml.vjp`` (Catalyst's vector-Jacobian product): only under
+    ``qml.qjit``, which qsym does not have, so it raises
+    :class:`~qsym.exceptions.CompileError` as PennyLane does without ``qjit``.
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.vjp(lambda x: x**2, [1.0], [1.0])
+    ... except qml.exceptions.CompileError as exc:
+    ...     print(str(exc)[:57])
+    PennyLane does not support the VJP function without QJIT.
+    """
+    raise CompileError("PennyLane does not support the VJP function without QJIT." + _NO_QJIT)
+
+
+def jvp(f, params, tangents, method=None, h=None, argnums=None):
+    """PennyLane's ``qml.jvp`` (Catalyst's Jacobian-vector product): only under
+    ``qml.qjit``, which qsym does not have, so it raises
+    :class:`~qsym.exceptions.CompileError` as PennyLane does without ``qjit``.
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.jvp(lambda x: x**2, [1.0], [1.0])
+    ... except qml.exceptions.CompileError as exc:
+    ...     print(str(exc)[:57])
+    PennyLane does not support the JVP function without QJIT.
+    """
+    raise CompileError("PennyLane does not support the JVP function without QJIT." + _NO_QJIT)
+
+
+class value_and_grad:
+    """PennyLane's ``qml.value_and_grad(func, argnums=0, method=None, h=None)`` (Catalyst's):
+    named ``"<value_and_grad: func>"``; calling it needs ``qml.qjit``, which qsym does not
+    have, so it raises :class:`~qsym.exceptions.CompileError` as PennyLane does without
+    ``qjit`` (``qml.grad(f)`` gives the gradient and ``.forward`` the value).
+
+    >>> import qsym as qml
+    >>> def f(x):
+    ...     return x**2
+    >>> qml.value_and_grad(f).__name__
+    '<value_and_grad: f>'
+    >>> try:
+    ...     qml.value_and_grad(f)(1.0)
+    ... except qml.exceptions.CompileError as exc:
+    ...     print(str(exc)[:68])
+    PennyLane does not support the value_and_grad function without QJIT.
+    """
+
+    def __init__(self, func, argnums=0, method=None, h=None):
+        self._func, self._argnums, self._method, self._h = func, argnums, method, h
+        self.__name__ = f"<value_and_grad: {getattr(func, '__name__', None) or repr(func)}>"
+
+    def __call__(self, *args, **kwargs):
+        raise CompileError("PennyLane does not support the value_and_grad function without "
+                           "QJIT." + _NO_QJIT)

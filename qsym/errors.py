@@ -319,6 +319,20 @@ class DifferentiationError(QsymError, ValueError):
     """
 
 
+class ScalarOutputError(DifferentiationError, TypeError):
+    """``qml.grad`` of a function whose result is not one real number: PennyLane's (its
+    autograd's) ``TypeError`` "Grad only applies to real scalar-output functions", so it is
+    one (and a :class:`DifferentiationError`); ``qml.jacobian`` differentiates such results.
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.grad(lambda x: qml.numpy.sin(x), argnum=0)(qml.numpy.array([0.1, 0.2]))
+    ... except TypeError as exc:
+    ...     print(type(exc).__name__, str(exc)[:50])
+    ScalarOutputError grad only applies to real scalar-output functions
+    """
+
+
 class QNodeError(QuantumFunctionError, ArgumentError):
     """A QNode made with something that is not a device, or with a ``diff_method`` no one
     knows: PennyLane raises ``QuantumFunctionError`` there, so it is one (and an

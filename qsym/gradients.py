@@ -483,7 +483,10 @@ def _active(tape, argnum, what="parameter-shift rule"):
     trainable = tape.trainable_params
     data = tape.data
     out = {k: trainable[k] for k in _chosen(tape, argnum) if trainable[k] in reach}
-    if any(np.ndim(data[i]) for i in out.values()):
+    arrays = {k: i for k, i in out.items() if np.ndim(data[i])}
+    if arrays and tape.batch_size is None:  # a state or matrix, not a batch: PennyLane's
+        _validate_gradient_methods(tape, None, _find_gradient_methods(tape, list(arrays)))
+    if arrays:
         raise BroadcastGradientError(
             "Computing the gradient of broadcasted tapes with respect to the broadcasted "
             f"parameters using the {what} gradient transform is currently not supported. "
@@ -603,6 +606,11 @@ def _check_measurements(tape, what):
     for m in tape.measurements:
         if getattr(m, "shadow", ())[:1] == ("shadow_expval",):  # estimates of expectations
             continue
+        if m.kind == "state" and what == "param_shift":  # PennyLane's message (and reason)
+            raise DifferentiationError(
+                "Computing the gradient of circuits that return the state with the "
+                "parameter-shift rule gradient transform is not supported, as it is a "
+                "hardware-compatible method. (qsym: use qml.jacobian of the QNode)")
         if m.kind not in ("expval", "var", "probs"):
             raise DifferentiationError(
                 f"{what} differentiates expval, var and probs; the tape measures {m!r} "
@@ -753,7 +761,13 @@ def _hadamard_expand(tape):
         bound = tape.bind_new_parameters(params, trainable)
         ops = [g for op in bound.operations for g in _generator_gates(op)]
         held[:] = ops
-        return anp.stack([anp.real(p) + 0.0 * x[0] for op in ops for p in op.data])
+        if any(anp.ndim(p) and _boxed(p) for op in ops for p in op.data):
+            raise DifferentiationError(
+                "the Hadamard gradient differentiates scalar gate parameters; a trainable "
+                "array parameter remains after expansion: use diff_method='parameter-shift'")
+        # one row per data index: a fixed array (a state to prepare) does not depend on x
+        return anp.stack([anp.real(p) + 0.0 * x[0] if anp.ndim(p) == 0 else 0.0 * x[0]
+                          for op in ops for p in op.data])
 
     cjac = np.asarray(jacobian(flat)(x0))
     ops = [rebuild_op(op, [_unboxed(p) for p in op.data]) if any(_boxed(p) for p in op.data)
@@ -1464,6 +1478,21 @@ def _qnode_jacobian(qnode, method_options, argnum=None):
     return jacobian
 
 
+def _templates_expanded(ops) -> list:
+    """``ops`` with each template holding an array parameter (``StronglyEntanglingLayers``'
+    weights) replaced by its gates, again until none is left: PennyLane's expansion before
+    a gradient transform (a shift rule differentiates one number at a time)."""
+    from .templates import Template
+
+    out = []
+    for op in ops:
+        if isinstance(op, Template) and any(np.ndim(_unboxed(p)) for p in op.data):
+            out += _templates_expanded(op.decomposition())
+        else:
+            out.append(op)
+    return out
+
+
 def _classical_jacobians(qnode, args, kwargs, diff):
     """``(tape, cjacs, listed)``: the QNode's tape at the arguments (its trainable
     parameters: the gate parameters that depend on a differentiated argument), per
@@ -1481,25 +1510,61 @@ def _classical_jacobians(qnode, args, kwargs, diff):
         def f(a, i=i):
             full = list(args)
             full[i] = a
-            data = record(qnode.func, full, kwargs)[0].data
+            ops = _templates_expanded(record(qnode.func, full, kwargs)[0].operations)
+            data = [p for op in ops for p in op.data]
             boxed.update(k for k, d in enumerate(data) if isinstance(d, Box))
-            return anp.stack([anp.real(d) for d in data]) if data else anp.zeros(0)
+            if any(np.ndim(d) and _boxed(d) for d in data):
+                raise DifferentiationError(
+                    "a gradient transform differentiates gate parameters that are numbers; "
+                    "this circuit has a trainable array parameter (a state or matrix): use "
+                    "qml.jacobian, or make that argument requires_grad=False")
+            # one row per parameter: a fixed array (a state to prepare) is a constant
+            return (anp.stack([anp.real(d) if np.ndim(d) == 0 else 0.0 * anp.sum(a)
+                               for d in data]) if data else anp.zeros(0))
         cjacs.append(np.asarray(ajacobian(f)(np.asarray(getval(args[i]), dtype=float))))
     tape, result = record(qnode.func, [getval(a) for a in args], kwargs)
     shots = qnode.configured_shots()
-    tape = tape.copy(shots=shots if isinstance(shots, Shots) else Shots(shots))
+    shots = shots if isinstance(shots, Shots) else Shots(shots)
+    ops = _templates_expanded(tape.operations)
+    tape = (tape.copy(shots=shots) if len(ops) == len(tape.operations)
+            else QuantumScript(ops, tape.measurements, shots=shots))
     tape.trainable_params = sorted(boxed)
     return tape, cjacs, isinstance(result, list)
 
 
-def _hybrid_jacobian(qnode, tape_fn, kwargs):
+def _traced_jacobian(qnode, qnode_options, kwargs, args, kw):
+    """The transform's Jacobian of a QNode called inside an outer derivative (autograd
+    boxes among the arguments, ``qml.grad(qml.gradients.param_shift(circuit))``): the
+    QNode's own Jacobian by the transform's exact rule, which autograd differentiates
+    again. Finite differences, SPSA and options (``argnum``, ``shifts``, ...) raise."""
+    from ._runtime import jacobian
+
+    exact = ("broadcast", "aux_wire", "device_wires", "mode")  # the same exact numbers
+    extra = sorted(k for k, v in kwargs.items() if v is not None and k not in exact)
+    if qnode_options.get("diff_method") not in ("parameter-shift", "hadamard") or extra:
+        raise DifferentiationError(
+            "differentiating a gradient transform of a QNode (inside qml.grad or "
+            "qml.jacobian) is supported for param_shift and hadamard_grad without "
+            f"{extra or 'finite differences or random directions'}: differentiate the "
+            "QNode twice instead (qml.jacobian(qml.jacobian(circuit)))")
+    options = dict(qnode_options)
+    if options["diff_method"] == "hadamard":  # its options: the QNode's gradient_kwargs
+        options["gradient_kwargs"] = {k: kwargs[k] for k in exact[1:]
+                                      if kwargs.get(k) is not None}
+    return jacobian(qnode.update(**options))(*args, **kw)
+
+
+def _hybrid_jacobian(qnode, tape_fn, kwargs, qnode_options=None):
     """A gradient transform of a QNode as PennyLane applies it: the transform on the
     QNode's tape (``argnum``: positions among its trainable parameters; SPSA's directions),
     its tapes run on the device, the result contracted with the classical Jacobian of the
-    gate parameters by the trainable arguments."""
+    gate parameters by the trainable arguments (inside an outer derivative:
+    :func:`_traced_jacobian`)."""
     from ._tapes import execute, jacobian_rows
 
     def jacobian(*args, **kw):
+        if any(_boxed(a) for a in args):
+            return _traced_jacobian(qnode, qnode_options or {}, kwargs, args, kw)
         diff = tuple(trainable_indices(args))
         if not diff:
             raise QuantumFunctionError("No trainable parameters. (qsym: the arguments "
@@ -1612,16 +1677,25 @@ def _dispatch(obj, tape_fn, qnode_options, kwargs, hybrid=True):
     if _is_batch(obj):
         return _over_batch(obj, tape_fn, **kwargs)
     if isinstance(obj, QNode):
-        if not hybrid:
-            return _tape_level(obj, tape_fn, kwargs)
-        shots = obj.configured_shots()
-        if isinstance(shots, Shots) and shots.has_partitioned_shots and tape_fn is not _tape_spsa:
-            return _qnode_jacobian(obj, qnode_options, kwargs.get("argnum"))
-        # PennyLane's transform of the QNode's tape: its tapes (and argnum's positions, the
-        # random directions, the executions qml.Tracker counts), the classical chain rule
-        return _hybrid_jacobian(obj, tape_fn, kwargs)
+        jac = _qnode_dispatch(obj, tape_fn, qnode_options, kwargs, hybrid)
+        # qml.set_shots(shots=...)(jac): the transform of the QNode with those shots
+        jac.qnode = obj
+        jac.with_qnode = lambda node: _dispatch(node, tape_fn, qnode_options, kwargs, hybrid)
+        return jac
     raise ArgumentError(f"a gradient transform takes a tape, a batch of tapes or a QNode, got "
                         f"{obj!r}")
+
+
+def _qnode_dispatch(obj, tape_fn, qnode_options, kwargs, hybrid):
+    """The function a gradient transform makes of the QNode ``obj``."""
+    if not hybrid:
+        return _tape_level(obj, tape_fn, kwargs)
+    shots = obj.configured_shots()
+    if isinstance(shots, Shots) and shots.has_partitioned_shots and tape_fn is not _tape_spsa:
+        return _qnode_jacobian(obj, qnode_options, kwargs.get("argnum"))
+    # PennyLane's transform of the QNode's tape: its tapes (and argnum's positions, the
+    # random directions, the executions qml.Tracker counts), the classical chain rule
+    return _hybrid_jacobian(obj, tape_fn, kwargs, qnode_options)
 
 
 def param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, fallback_fn=None,
@@ -2068,7 +2142,7 @@ def _plain_tape(tape) -> bool:
                                         for m in tape.measurements):
         return False
     for op in tape.operations:
-        if op.num_params and (getattr(op, "grad_method", "A") != "A" or any(
+        if op.data and (getattr(op, "grad_method", "A") != "A" or any(
                 r is not None for r in (getattr(op, "grad_recipe", None) or ()))):
             return False
     return True

@@ -625,6 +625,8 @@ def _bound_arguments(bound) -> dict:
 def _is_data(v) -> bool:
     if v is None or isinstance(v, (str, bool, Operation, GateSequence, type)) or callable(v):
         return False
+    if isinstance(v, Box):  # traced by autograd (qml.grad, a gradient transform's chain rule)
+        return _is_data(getval(v))
     try:
         return np.asarray(v).dtype.kind in "iufcb" or isinstance(v, sp.Basic)
     except Exception:  # noqa: BLE001 - ragged or object data: not numbers

