@@ -124,6 +124,11 @@ def process_tensor(results, n_prep: int, n_meas: int):
     return tensor * 2 ** (-(n_meas + n_prep) / 2)
 
 
+# looked up when to_tensors runs (PennyLane's module qml.qcut.processing is this one:
+# patching its _process_tensor reaches to_tensors, as in PennyLane)
+_process_tensor = process_tensor
+
+
 def to_tensors(results, prepare_nodes, measure_nodes) -> list:
     """PennyLane's ``qml.qcut._to_tensors``: the flat results of every fragment's tapes,
     cut into one tensor per fragment (:func:`process_tensor`).
@@ -135,7 +140,7 @@ def to_tensors(results, prepare_nodes, measure_nodes) -> list:
     ctr, tensors = 0, []
     for p, m in zip(prepare_nodes, measure_nodes):
         dim = 4 ** (len(p) + len(m))
-        tensors.append(process_tensor(results[ctr:ctr + dim], len(p), len(m)))
+        tensors.append(_process_tensor(results[ctr:ctr + dim], len(p), len(m)))
         ctr += dim
     if results.shape[0] != ctr:
         raise ValueError(f"The results argument should be a flat list of length {ctr}")
@@ -220,4 +225,4 @@ def qcut_processing_fn_mc(results, communication_graph, settings, shots: int,
     out_degrees = [d for _, d in communication_graph.out_degree]
     terms = [_mc_term(result, setting, out_degrees, classical_processing_fn)
              for result, setting in zip(results, np.asarray(settings).T)]
-    return np.mean(terms)
+    return np.asarray(np.mean(terms))

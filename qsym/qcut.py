@@ -42,6 +42,10 @@ from itertools import product
 
 import numpy as np
 
+import sys
+import types
+
+from . import _qcut_processing as processing
 from ._opfunctions import map_wires
 from ._operations import ExpectationMP, Hadamard, Identity, LinearCombination, PauliX
 from ._operations import PauliY, PauliZ, S, SampleMP, Sum, expval, sample
@@ -162,7 +166,7 @@ def _qcut_expand_fn(tape, max_depth: int = 1, auto_cutter=False):
         return tape
     if max_depth > 0:
         [tape], _ = decompose(tape, gate_set=gate_sets.ALL_OPS)
-        return _qcut_expand_fn(tape, max_depth=max_depth - 1, auto_cutter=auto_cutter)
+        return tapes._qcut_expand_fn(tape, max_depth=max_depth - 1, auto_cutter=auto_cutter)
     if not (auto_cutter is True or callable(auto_cutter)):
         raise ValueError("No WireCut operations found in the circuit. Consider increasing the "
                          "max_depth value if operations or nested tapes contain WireCut "
@@ -255,8 +259,9 @@ def _fragment_tapes(tape, auto_cutter, device_wires, kwargs) -> tuple:
     replace_wire_cut_nodes(g)
     fragments, communication_graph = fragment_graph(g)
     tapes = [graph_to_tape(f) for f in fragments]
-    if device_wires is not None:
-        tapes = [map_wires(t, dict(zip(t.wires, device_wires)))[0][0] for t in tapes]
+    if device_wires is not None:  # (a tape already on its device's wires is kept)
+        tapes = [t if all(a == b for a, b in zip(t.wires, device_wires)) else
+                 map_wires(t, dict(zip(t.wires, device_wires)))[0][0] for t in tapes]
     return tapes, communication_graph
 
 
@@ -273,7 +278,7 @@ def _cut_circuit_expand(tape, use_opt_einsum=False, device_wires=None, max_depth
         with detached():
             new = type(meas[0])(obs=LinearCombination(*meas[0].obs.terms()))
         tapes, fn = split_non_commuting(tape.copy(measurements=[new]), grouping_strategy=None)
-    return [_qcut_expand_fn(t, max_depth, auto_cutter) for t in tapes], fn
+    return [cutcircuit._qcut_expand_fn(t, max_depth, auto_cutter) for t in tapes], fn
 
 
 def _check_opt_einsum(use_opt_einsum) -> None:
@@ -318,7 +323,7 @@ def cut_circuit(tape, auto_cutter=False, use_opt_einsum: bool = False, device_wi
     expanded = [expand_fragment_tape(t) for t in fragment_tapes]
     tapes = tuple(t for configs, _, _ in expanded for t in configs)
     return tapes, functools.partial(
-        qcut_processing_fn, communication_graph=communication_graph,
+        cutcircuit.qcut_processing_fn, communication_graph=communication_graph,
         prepare_nodes=[p for _, p, _ in expanded], measure_nodes=[m for _, _, m in expanded],
         use_opt_einsum=use_opt_einsum)
 
@@ -351,27 +356,37 @@ MC_STATES = [_prep_zero_state, _prep_one_state, _prep_plus_state, _prep_minus_st
 MC_MEASUREMENTS = [_identity, _identity, _pauliX, _pauliX, _pauliY, _pauliY, _pauliZ, _pauliZ]
 
 
-def _mc_tape(tape, shot, prep_settings, meas_settings):
-    """One shot's tape of a fragment: its prepare nodes replaced by that shot's states,
-    its measure nodes by that shot's samples (after the fragment's own)."""
+def _mc_tape(tape, setting_of: dict, shots: int):
+    """A fragment's tape with each prepare node replaced by the state, each measure node
+    by the sample (after the fragment's own), of its setting ``setting_of[node_uid]``."""
     ops, measurements = [], list(tape.measurements)
     with detached():
         for op in tape.operations:
-            w = op.wires[0] if op.wires else None
             if isinstance(op, PrepareNode):
-                ops.extend(MC_STATES[prep_settings[op.node_uid][shot]](w))
+                ops.extend(MC_STATES[setting_of[op.node_uid]](op.wires[0]))
             elif isinstance(op, MeasureNode):
-                measurements.append(MC_MEASUREMENTS[meas_settings[op.node_uid][shot]](w))
+                measurements.append(MC_MEASUREMENTS[setting_of[op.node_uid]](op.wires[0]))
             else:
                 ops.append(op)
-    return QuantumScript(ops, measurements, shots=1)
+    return QuantumScript(ops, measurements, shots=shots)
+
+
+def _mc_settings(communication_graph, shots: int, seed) -> tuple:
+    """``(settings, {node_uid: its cut's settings row})``: one uniform setting (0-7) per
+    cut and shot, shared by the cut's measure and prepare nodes."""
+    pairs = [e[-1] for e in communication_graph.edges.data("pair")]
+    settings = np.random.default_rng(seed).choice(range(8), size=(len(pairs), shots),
+                                                  replace=True)
+    by_uid = {}
+    for pair, row in zip(pairs, settings):
+        by_uid[pair[0].obj.node_uid] = by_uid[pair[1].obj.node_uid] = row
+    return settings, by_uid
 
 
 def expand_fragment_tapes_mc(tapes, communication_graph, shots: int, seed=None) -> tuple:
     """PennyLane's ``qml.qcut.expand_fragment_tapes_mc``: ``(per fragment, its ``shots``
     one-shot tapes; settings)``. ``settings[c, s]`` (0-7, uniformly drawn) says how cut
-    ``c`` is measured and prepared at shot ``s`` (:data:`MC_MEASUREMENTS`,
-    :data:`MC_STATES`).
+    ``c`` is measured and prepared at shot ``s`` (``MC_MEASUREMENTS``, ``MC_STATES``).
 
     >>> import qsym as qml
     >>> g = tape_to_graph(qml.tape.QuantumScript([qml.X(0), qml.WireCut(0), qml.Y(0)],
@@ -383,20 +398,51 @@ def expand_fragment_tapes_mc(tapes, communication_graph, shots: int, seed=None) 
     >>> [len(c) for c in configs], settings.shape
     ([3, 3], (1, 3))
     """
-    pairs = [e[-1] for e in communication_graph.edges.data("pair")]
-    settings = np.random.default_rng(seed).choice(range(8), size=(len(pairs), shots),
-                                                  replace=True)
-    meas_settings = {pair[0].obj.node_uid: s for pair, s in zip(pairs, settings)}
-    prep_settings = {pair[1].obj.node_uid: s for pair, s in zip(pairs, settings)}
-    configs = [[_mc_tape(tape, shot, prep_settings, meas_settings) for shot in range(shots)]
-               for tape in tapes]
+    settings, by_uid = _mc_settings(communication_graph, shots, seed)
+    configs = [[_mc_tape(tape, {u: int(row[shot]) for u, row in by_uid.items()}, 1)
+                for shot in range(shots)] for tape in tapes]
     return configs, settings
+
+
+def _mc_batch(tapes, by_uid: dict, shots: int) -> tuple:
+    """``(tapes, layout)``: per fragment, one tape per distinct setting of its cut nodes,
+    run with as many shots as draws gave that setting (the same samples' distribution as
+    one one-shot tape per draw); ``layout[f]`` lists ``(tape index, its shots' indices)``."""
+    batch, layout = [], []
+    for tape in tapes:
+        uids = [op.node_uid for op in tape.operations
+                if isinstance(op, (PrepareNode, MeasureNode))]
+        groups = {}
+        for shot in range(shots):
+            groups.setdefault(tuple(int(by_uid[u][shot]) for u in uids), []).append(shot)
+        layout.append([])
+        for key, shot_list in groups.items():
+            layout[-1].append((len(batch), shot_list))
+            batch.append(_mc_tape(tape, dict(zip(uids, key)), len(shot_list)))
+    return batch, layout
+
+
+def _per_shot(results, layout, shots: int) -> list:
+    """The batch's results as one flat result per fragment and shot (fragment-major), as
+    the one-shot tapes of :func:`expand_fragment_tapes_mc` would give them."""
+    flat = []
+    for fragment in layout:
+        per_shot = [None] * shots
+        for index, shot_list in fragment:
+            parts = results[index] if isinstance(results[index], (tuple, list)) else (
+                results[index],)
+            rows = np.concatenate([np.reshape(np.asarray(p), (len(shot_list), -1))
+                                   for p in parts], axis=1)
+            for shot, row in zip(shot_list, rows):
+                per_shot[shot] = row
+        flat.extend(per_shot)
+    return flat
 
 
 def _cut_circuit_mc_expand(tape, classical_processing_fn=None, max_depth=1,
                            device_wires=None, auto_cutter=False, **kwargs):
     """``cut_circuit_mc``'s expansion: the tape decomposed until its wire cuts show."""
-    return [_qcut_expand_fn(tape, max_depth, auto_cutter)], (lambda res: res[0])
+    return [cutcircuit_mc._qcut_expand_fn(tape, max_depth, auto_cutter)], (lambda res: res[0])
 
 
 def _check_mc_tape(tape, kwargs) -> None:
@@ -444,18 +490,18 @@ def cut_circuit_mc(tape, classical_processing_fn=None, auto_cutter=False, max_de
     shots = tape.shots.total_shots
     fragment_tapes, communication_graph = _fragment_tapes(tape, auto_cutter, device_wires,
                                                           kwargs)
-    configs, settings = expand_fragment_tapes_mc(fragment_tapes, communication_graph,
-                                                 shots=shots, seed=kwargs.get("seed"))
-    tapes = tuple(t for c in configs for t in c)
+    settings, by_uid = _mc_settings(communication_graph, shots, kwargs.get("seed"))
+    tapes, layout = _mc_batch(fragment_tapes, by_uid, shots)
     if classical_processing_fn:
         def processing_fn(results):
-            return qcut_processing_fn_mc(results, communication_graph=communication_graph,
-                                         settings=settings, shots=shots,
-                                         classical_processing_fn=classical_processing_fn)
+            return cutcircuit_mc.qcut_processing_fn_mc(
+                _per_shot(results, layout, shots), communication_graph=communication_graph,
+                settings=settings, shots=shots, classical_processing_fn=classical_processing_fn)
     else:
         def processing_fn(results):
-            return qcut_processing_fn_sample(results, communication_graph=communication_graph,
-                                             shots=shots)[0]
+            return cutcircuit_mc.qcut_processing_fn_sample(
+                _per_shot(results, layout, shots), communication_graph=communication_graph,
+                shots=shots)[0]
     return tapes, processing_fn
 
 
@@ -463,3 +509,37 @@ def cut_circuit_mc(tape, classical_processing_fn=None, auto_cutter=False, max_de
 def _qnode_transform_mc(self, qnode, targs, tkwargs):
     tkwargs.setdefault("device_wires", qnode.device.wires)
     return self.default_qnode_transform(qnode, targs, tkwargs).update(cache=False)
+
+
+# PennyLane's module paths (qml.qcut.tapes, ...): the names each of PennyLane's modules
+# holds. The transforms look their steps up here when they run, as PennyLane's modules
+# do, so patching e.g. qml.qcut.cutcircuit.qcut_processing_fn reaches them.
+_PATHS = {
+    "tapes": dict(tape_to_graph=tape_to_graph, graph_to_tape=graph_to_tape,
+                  expand_fragment_tape=expand_fragment_tape, _qcut_expand_fn=_qcut_expand_fn,
+                  _get_measurements=_get_measurements, _find_new_wire=find_new_wire,
+                  _add_operator_node=add_operator_node, PREPARE_SETTINGS=PREPARE_SETTINGS),
+    "utils": dict(MeasureNode=MeasureNode, PrepareNode=PrepareNode,
+                  find_and_place_cuts=find_and_place_cuts, fragment_graph=fragment_graph,
+                  place_wire_cuts=place_wire_cuts, replace_wire_cut_node=replace_wire_cut_node,
+                  replace_wire_cut_nodes=replace_wire_cut_nodes,
+                  _remove_existing_cuts=remove_existing_cuts, _is_valid_cut=_is_valid_cut,
+                  _get_optim_cut=_get_optim_cut),
+    "ops": dict(MeasureNode=MeasureNode, PrepareNode=PrepareNode),
+    "cutcircuit": dict(cut_circuit=cut_circuit, qcut_processing_fn=qcut_processing_fn,
+                       _qcut_expand_fn=_qcut_expand_fn, _cut_circuit_expand=_cut_circuit_expand,
+                       expand_fragment_tape=expand_fragment_tape),
+    "cutcircuit_mc": dict(cut_circuit_mc=cut_circuit_mc, _qcut_expand_fn=_qcut_expand_fn,
+                          qcut_processing_fn_mc=qcut_processing_fn_mc,
+                          qcut_processing_fn_sample=qcut_processing_fn_sample,
+                          expand_fragment_tapes_mc=expand_fragment_tapes_mc,
+                          MC_STATES=MC_STATES, MC_MEASUREMENTS=MC_MEASUREMENTS),
+    "kahypar": dict(kahypar_cut=kahypar_cut, _graph_to_hmetis=graph_to_hmetis),
+    "cutstrategy": dict(CutStrategy=CutStrategy),
+}
+for _name, _names in _PATHS.items():
+    _path = types.ModuleType(f"{__name__}.{_name}", f"PennyLane's path qml.qcut.{_name}")
+    _path.__dict__.update(_names)
+    sys.modules.setdefault(_path.__name__, _path)
+    globals()[_name] = _path
+sys.modules.setdefault(f"{__name__}.processing", processing)  # qml.qcut.processing
