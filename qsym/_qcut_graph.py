@@ -25,10 +25,11 @@ import warnings
 
 from ._opfunctions import map_wires
 from ._opmath import WrappedObj, prod
-from ._operations import (ExpectationMP, MeasurementProcess, Operation, Prod, Projector,
-                          SampleMP, expval, sample)
+from ._operations import (ExpectationMP, MeasurementProcess, Observable, Operation, PauliX,
+                          PauliY, PauliZ, Prod, Projector, SampleMP, expval, sample)
 from .exceptions import PennyLaneDeprecationWarning
 from ._tapes import QuantumScript
+from ._transform import detached
 from .templates import WireCut
 from .wires import Wires
 
@@ -111,15 +112,31 @@ def add_operator_node(graph, op, order: int, wire_latest_node: dict) -> None:
         wire_latest_node[wire] = node
 
 
+_PAULIS = {"X": PauliX, "Y": PauliY, "Z": PauliZ}
+
+
+def _factors(obs) -> list:
+    """The factors of a product observable: a ``Prod``'s operands, or the one-wire Paulis
+    of a Pauli word of several wires (as a Hamiltonian's terms are once split)."""
+    if isinstance(obs, Prod):
+        return list(obs.operands)
+    if type(obs) is Observable and len(obs.terms) == 1:
+        (word, coeff), = dict(obs.terms).items()
+        if coeff == 1 and len(word) > 1:
+            return [_PAULIS[p](w) for w, p in word]
+    return []
+
+
 def _terminal_measurements(m) -> list:
     """The measurements a graph holds for the tape's measurement ``m``: one per factor of
     a product observable, one ``sample(Projector([1]))`` per wire of a basis sample."""
     obs = getattr(m, "obs", None)
-    if isinstance(obs, Prod):
+    factors = _factors(obs)
+    if factors:
         if isinstance(m, SampleMP):
             raise ValueError("Sampling from tensor products of observables is not supported "
                              "in circuit cutting")
-        return [type(m)(obs=o) for o in obs.operands]
+        return [type(m)(obs=o) for o in factors]
     if isinstance(m, SampleMP) and obs is None:
         return [sample(Projector([1], wires=w)) for w in m.wires]
     return [m]
@@ -179,7 +196,7 @@ def _measurements_of(meas: list) -> list:
                          "measurements are supported in graph_to_tape")
     if kind is SampleMP:
         return meas
-    observables = [m.obs for m in meas]
+    observables = [getattr(m, "written_obs", None) or m.obs for m in meas]  # as written
     if len(observables) == 1:
         return [expval(observables[0])]
     return [expval(prod(*observables))]
@@ -198,18 +215,28 @@ def graph_to_tape(graph):
     wires = list(Wires.all_wires([n.obj.wires for n in graph.nodes]))
     ordered = [n.obj for n, _ in sorted(graph.nodes(data="order"), key=lambda x: x[1])]
     wire_map = {w: w for w in wires}
+    with detached():  # remade here, recorded on no circuit (autograd boxes kept)
+        operations, meas = _mapped(ordered, wires, wire_map)
+    return QuantumScript(operations, _measurements_of(meas))
+
+
+def _mapped(ordered, wires: list, wire_map: dict) -> tuple:
+    """``(operations, terminal measurements)`` on their new wires: after a
+    :class:`MeasureNode`, its wire's later nodes move to a new wire."""
     operations, meas = [], []
     for op in ordered:
+        moved = any(wire_map.get(w, w) != w for w in op.wires)
+        op = map_wires(copy.copy(op), wire_map=wire_map) if moved else copy.copy(op)
         if isinstance(op, MeasurementProcess):
-            meas.append(map_wires(copy.copy(op), wire_map=wire_map))
+            meas.append(op)
             continue
-        operations.append(map_wires(copy.copy(op), wire_map=wire_map))
+        operations.append(op)
         if isinstance(op, MeasureNode):
             original = next(k for k, v in wire_map.items() if v == operations[-1].wires[0])
             new_wire = find_new_wire(wires)
             wires.append(new_wire)
             wire_map[original] = new_wire
-    return QuantumScript(operations, _measurements_of(meas))
+    return operations, meas
 
 
 def _neighbour_on_wire(adjacency) -> dict:

@@ -165,7 +165,9 @@ def _qcut_expand_fn(tape, max_depth: int = 1, auto_cutter=False):
     if any(isinstance(op, WireCut) for op in tape.operations):
         return tape
     if max_depth > 0:
-        [tape], _ = decompose(tape, gate_set=gate_sets.ALL_OPS)
+        # PennyLane's gate set ALL_OPS holds WireCut; qsym's does not: added, so the cuts
+        # inside a template show instead of decomposing to nothing
+        [tape], _ = decompose(tape, gate_set=gate_sets.ALL_OPS | {"WireCut"})
         return tapes._qcut_expand_fn(tape, max_depth=max_depth - 1, auto_cutter=auto_cutter)
     if not (auto_cutter is True or callable(auto_cutter)):
         raise ValueError("No WireCut operations found in the circuit. Consider increasing the "
@@ -260,8 +262,9 @@ def _fragment_tapes(tape, auto_cutter, device_wires, kwargs) -> tuple:
     fragments, communication_graph = fragment_graph(g)
     tapes = [graph_to_tape(f) for f in fragments]
     if device_wires is not None:  # (a tape already on its device's wires is kept)
-        tapes = [t if all(a == b for a, b in zip(t.wires, device_wires)) else
-                 map_wires(t, dict(zip(t.wires, device_wires)))[0][0] for t in tapes]
+        with detached():
+            tapes = [t if all(a == b for a, b in zip(t.wires, device_wires)) else
+                     map_wires(t, dict(zip(t.wires, device_wires)))[0][0] for t in tapes]
     return tapes, communication_graph
 
 
