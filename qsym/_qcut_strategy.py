@@ -5,8 +5,8 @@ graph partitioned by KaHyPar (an optional package, not installed with qsym: with
 an ImportError says how to install it), with the hMETIS hypergraph it reads
 (:func:`graph_to_hmetis`).
 
->>> CutStrategy(max_free_wires=2).get_cut_kwargs({}, exhaustive=False)
-[]
+>>> CutStrategy(max_free_wires=2).min_free_wires
+1
 """
 
 from __future__ import annotations

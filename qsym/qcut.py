@@ -19,6 +19,7 @@ The building blocks are here too: :func:`tape_to_graph`, :func:`replace_wire_cut
 :func:`place_wire_cuts`, :func:`kahypar_cut`. Graphs are networkx graphs: networkx is
 not a dependency of qsym (``pip install networkx``).
 
+>>> import numpy as np
 >>> import qsym as qml
 >>> dev = qml.device("default.qubit", wires=2)
 >>> @qml.cut_circuit
@@ -303,6 +304,7 @@ def cut_circuit(tape, auto_cutter=False, use_opt_einsum: bool = False, device_wi
     expectation value (differentiable). Each fragment runs ``4**p * 9**m``-ish tapes for
     ``p`` prepared and ``m`` measured cut wires (Pauli words grouped qubit-wise).
 
+    >>> import numpy as np
     >>> import qsym as qml
     >>> @qml.cut_circuit
     ... @qml.qnode(qml.device("default.qubit", wires=2))
