@@ -34,7 +34,7 @@ _PLAIN = frozenset(("seed", "get_state", "set_state", "RandomState",
 def _wrap(fn):
     @functools.wraps(fn)
     def wrapped(*args, requires_grad=True, **kwargs):
-        if active_tape() is not None and known() is None:  # (a per-call trace: drawn)
+        if _traced() and known() is None:  # (a per-call trace: drawn)
             raise _inside_circuit(fn)
         out = fn(*args, **kwargs)
         if isinstance(out, _np.ndarray):
@@ -42,6 +42,14 @@ def _wrap(fn):
         return out
 
     return wrapped
+
+
+def _traced() -> bool:
+    """Whether a circuit function is being traced: a tape is active and it is not a
+    user's recording queue (``qml.queuing.AnnotatedQueue``, ``qml.tape.QuantumTape``,
+    which draw like plain Python)."""
+    tape = active_tape()
+    return tape is not None and not hasattr(tape, "add_measurement")
 
 
 def _inside_circuit(fn) -> TracingError:

@@ -2649,6 +2649,16 @@ class Observable:
             (w, c) for w, c in terms.items() if not (isinstance(c, numbers.Number) and c == 0)
         )
 
+    @property
+    def name(self) -> str:
+        """PennyLane's ``obs.name``: the written operator's class (``expval(qml.Z(0)).obs``
+        is ``PauliZ``), ``LinearCombination`` for a Pauli sum.
+
+        >>> expval(PauliZ(0)).obs.name, Observable({((0, "X"),): 0.5}).name
+        ('PauliZ', 'LinearCombination')
+        """
+        return getattr(self, "_source", None) or "LinearCombination"
+
     # --- PennyLane's Hamiltonian / LinearCombination interface -------------------------
     @property
     def coeffs(self) -> np.ndarray:
@@ -5185,6 +5195,7 @@ class ExpectationMP(SampleMeasurement, StateMeasurement):
     True
     """
     _kind = "expval"
+    _shortname = "expval"  # PennyLane's name of the kind (its tests compare by it)
 
 
 class VarianceMP(SampleMeasurement, StateMeasurement):
@@ -5194,6 +5205,7 @@ class VarianceMP(SampleMeasurement, StateMeasurement):
     True
     """
     _kind = "var"
+    _shortname = "var"  # PennyLane's name of the kind (its tests compare by it)
 
 
 class ProbabilityMP(SampleMeasurement, StateMeasurement):
@@ -5203,6 +5215,7 @@ class ProbabilityMP(SampleMeasurement, StateMeasurement):
     array([0.36, 0.64])
     """
     _kind = "probs"
+    _shortname = "probs"  # PennyLane's name of the kind (its tests compare by it)
 
 
 class SampleMP(SampleMeasurement):
@@ -5212,6 +5225,7 @@ class SampleMP(SampleMeasurement):
     True
     """
     _kind = "sample"
+    _shortname = "sample"  # PennyLane's name of the kind (its tests compare by it)
 
 
 class CountsMP(SampleMeasurement):
@@ -5221,6 +5235,7 @@ class CountsMP(SampleMeasurement):
     {'0': np.int64(1), '1': np.int64(2)}
     """
     _kind = "counts"
+    _shortname = "counts"  # PennyLane's name of the kind (its tests compare by it)
 
 
 class StateMP(StateMeasurement):
@@ -5230,6 +5245,7 @@ class StateMP(StateMeasurement):
     True
     """
     _kind = "state"
+    _shortname = "state"  # PennyLane's name of the kind (its tests compare by it)
 
 
 class _StateQuantityMP(StateMP):
@@ -5273,6 +5289,7 @@ class PurityMP(_StateQuantityMP):
     """
 
     _quantity = "purity"
+    _shortname = "purity"
 
 
 class VnEntropyMP(_StateQuantityMP):
@@ -5283,6 +5300,7 @@ class VnEntropyMP(_StateQuantityMP):
     """
 
     _quantity = "vn_entropy"
+    _shortname = "vn_entropy"
 
 
 class MutualInfoMP(_StateQuantityMP):
@@ -5293,6 +5311,7 @@ class MutualInfoMP(_StateQuantityMP):
     """
 
     _quantity = "mutual_info"
+    _shortname = "mutual_info"
 
 
 QUANTITY_CLASSES = {c._quantity: c for c in (DensityMatrixMP, PurityMP, VnEntropyMP, MutualInfoMP)}

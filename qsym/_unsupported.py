@@ -75,8 +75,6 @@ NAMESPACES = {
     "while_loop": "Catalyst's qml.while_loop: write a Python loop (it is traced once)",
     "operation": "PennyLane's operator base module (qml.operation; qml.operation.Operation "
                  "and Operator are qsym's gate base class)",
-    "cut_circuit": "PennyLane's circuit cutting (qml.cut_circuit)",
-    "cut_circuit_mc": "PennyLane's circuit cutting (qml.cut_circuit_mc)",
 }
 
 

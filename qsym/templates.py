@@ -3034,7 +3034,7 @@ class Barrier(Template):
 
 class WireCut(Template):
     """PennyLane's ``qml.WireCut(wires)``: the mark of a cut for PennyLane's circuit cutting
-    (``qml.cut_circuit``, which qsym does not provide); like PennyLane's, it applies nothing,
+    (``qml.cut_circuit``, ``qml.qcut``); like PennyLane's, it applies nothing,
     so a circuit with it gives the uncut circuit's results. Drawn as ``//``.
 
     >>> WireCut(wires=[0, 1]).decomposition(), WireCut(wires=0).label()
