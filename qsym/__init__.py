@@ -385,6 +385,16 @@ def _register_op_paths():
         is_commuting=is_commuting, _check_mat_commutation=_opfunctions_mod.matrices_commute,
         _get_target_name=_opfunctions_mod.target_name)
     _sys.modules[f"{__name__}.ops.mid_measure"] = ops.mid_measure
+    # PennyLane's modules of the mid-circuit measurement classes (ops.mid_measure.<module>)
+    for module, name in (("measurement_value", "MeasurementValue"), ("mid_measure", "MidMeasure"),
+                         ("pauli_measure", "PauliMeasure")):
+        transforms.module_path(f"{__name__}.ops.mid_measure", module,
+                               f"PennyLane's qml.ops.mid_measure.{module}",
+                               **{name: getattr(ops.mid_measure, name)})
+    # from pennylane.circuit_graph import CircuitGraph, Layer, LayerData
+    transforms.module_path(__name__, "circuit_graph", "PennyLane's qml.circuit_graph",
+                           CircuitGraph=CircuitGraph, Layer=_circuit_graph.Layer,
+                           LayerData=_circuit_graph.LayerData)
     # from pennylane.ops.functions.assert_valid import _test_decomposition_rule
     _sys.modules[f"{__name__}.ops.functions.assert_valid"] = type(ops)(
         assert_valid=_assert_valid, _test_decomposition_rule=_check_decomposition_rule)
@@ -452,6 +462,8 @@ from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedO
 from . import tape  # noqa: E402
 from ._tapes import UNSET_BATCH_SIZE as _UNSET, apply, execute  # noqa: E402
 from ._tapes import bind_new_parameters as _bind_new_parameters  # noqa: E402
+from ._circuit_graph import CircuitGraph  # noqa: E402
+from . import _circuit_graph as _circuit_graph  # noqa: E402
 ops.functions.bind_new_parameters = _bind_new_parameters  # qml.ops.functions.bind_new_parameters
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue,
                                          QueuingManager=QueuingManager, WrappedObj=_WrappedObj,
