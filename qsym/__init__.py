@@ -385,16 +385,6 @@ def _register_op_paths():
         is_commuting=is_commuting, _check_mat_commutation=_opfunctions_mod.matrices_commute,
         _get_target_name=_opfunctions_mod.target_name)
     _sys.modules[f"{__name__}.ops.mid_measure"] = ops.mid_measure
-    # PennyLane's modules of the mid-circuit measurement classes (ops.mid_measure.<module>)
-    for module, name in (("measurement_value", "MeasurementValue"), ("mid_measure", "MidMeasure"),
-                         ("pauli_measure", "PauliMeasure")):
-        transforms.module_path(f"{__name__}.ops.mid_measure", module,
-                               f"PennyLane's qml.ops.mid_measure.{module}",
-                               **{name: getattr(ops.mid_measure, name)})
-    # from pennylane.circuit_graph import CircuitGraph, Layer, LayerData
-    transforms.module_path(__name__, "circuit_graph", "PennyLane's qml.circuit_graph",
-                           CircuitGraph=CircuitGraph, Layer=_circuit_graph.Layer,
-                           LayerData=_circuit_graph.LayerData)
     # from pennylane.ops.functions.assert_valid import _test_decomposition_rule
     _sys.modules[f"{__name__}.ops.functions.assert_valid"] = type(ops)(
         assert_valid=_assert_valid, _test_decomposition_rule=_check_decomposition_rule)
@@ -744,6 +734,14 @@ def _register_class_paths():
     path("qsym.numpy", "tensor", "PennyLane's qml.numpy.tensor", tensor=numpy.tensor,
          tensor_to_arraybox=numpy.tensor_to_arraybox,
          NonDifferentiableError=numpy.NonDifferentiableError)
+    # PennyLane's modules of the mid-circuit measurement classes (ops.mid_measure.<module>)
+    for module, name in (("measurement_value", "MeasurementValue"), ("mid_measure", "MidMeasure"),
+                         ("pauli_measure", "PauliMeasure")):
+        path(f"{__name__}.ops.mid_measure", module, f"PennyLane's qml.ops.mid_measure.{module}",
+             **{name: getattr(ops.mid_measure, name)})
+    # from pennylane.circuit_graph import CircuitGraph, Layer, LayerData
+    path(__name__, "circuit_graph", "PennyLane's qml.circuit_graph", CircuitGraph=CircuitGraph,
+         Layer=_circuit_graph.Layer, LayerData=_circuit_graph.LayerData)
     stand_ins = {**{d: _unsupported.unsupported_class(d) for d in _unsupported.CLASSES},
                  **{d: _unsupported.cv_class(d) for d in _unsupported.CV_NAMES},
                  **{d: _unsupported.cv_class(d, "qutrit") for d in _unsupported.QUTRIT_NAMES},
