@@ -99,7 +99,7 @@ class CircuitGraph:
         self._indices: dict = {}  # id of an object -> its queue indices
         for i, obj in enumerate(self._queue):
             self._indices.setdefault(id(obj), []).append(i)
-        self._graph = self._depth = self._max_measurements = None
+        self._graph = self._succ = self._depth = self._max_measurements = None
 
     def __str__(self) -> str:
         ops = "\n".join(repr(op) for op in self.operations)
@@ -177,13 +177,12 @@ class CircuitGraph:
 
     def _closure(self, indexes, forward: bool) -> list:
         """The indices reachable from ``indexes`` (not themselves unless reached), sorted."""
-        succ = None
-        if forward:
-            succ = [[] for _ in self._queue]
+        if forward and self._succ is None:  # the edges out of each node, made once
+            self._succ = [[] for _ in self._queue]
             for i, ps in enumerate(self._preds):
                 for p in ps:
-                    succ[p].append(i)
-        step = succ if forward else self._preds
+                    self._succ[p].append(i)
+        step = self._succ if forward else self._preds
         seen, todo = set(), list(indexes)
         while todo:
             for j in step[todo.pop()]:
