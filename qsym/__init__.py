@@ -453,6 +453,8 @@ from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedO
 from . import tape  # noqa: E402
 from ._tapes import UNSET_BATCH_SIZE as _UNSET, apply, execute  # noqa: E402
 from ._tapes import bind_new_parameters as _bind_new_parameters  # noqa: E402
+from ._circuit_graph import CircuitGraph  # noqa: E402
+from . import _circuit_graph as _circuit_graph  # noqa: E402
 ops.functions.bind_new_parameters = _bind_new_parameters  # qml.ops.functions.bind_new_parameters
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue,
                                          QueuingManager=QueuingManager, WrappedObj=_WrappedObj,
@@ -739,6 +741,14 @@ def _register_class_paths():
     path("qsym.numpy", "tensor", "PennyLane's qml.numpy.tensor", tensor=numpy.tensor,
          tensor_to_arraybox=numpy.tensor_to_arraybox,
          NonDifferentiableError=numpy.NonDifferentiableError)
+    # PennyLane's modules of the mid-circuit measurement classes (ops.mid_measure.<module>)
+    for module, name in (("measurement_value", "MeasurementValue"), ("mid_measure", "MidMeasure"),
+                         ("pauli_measure", "PauliMeasure")):
+        path(f"{__name__}.ops.mid_measure", module, f"PennyLane's qml.ops.mid_measure.{module}",
+             **{name: getattr(ops.mid_measure, name)})
+    # from pennylane.circuit_graph import CircuitGraph, Layer, LayerData
+    path(__name__, "circuit_graph", "PennyLane's qml.circuit_graph", CircuitGraph=CircuitGraph,
+         Layer=_circuit_graph.Layer, LayerData=_circuit_graph.LayerData)
     stand_ins = {**{d: _unsupported.unsupported_class(d) for d in _unsupported.CLASSES},
                  **{d: _unsupported.cv_class(d) for d in _unsupported.CV_NAMES},
                  **{d: _unsupported.cv_class(d, "qutrit") for d in _unsupported.QUTRIT_NAMES},

@@ -26,6 +26,7 @@ from autograd.extend import defvjp, primitive
 from autograd.tracer import Box, getval
 
 from ._cache import Memo
+from ._circuit_graph import CircuitGraph
 from ._mcm import Conditional, MidMeasure
 from ._operations import (UNSET_BATCH_SIZE, GATE_CLASSES, GateSequence, LinearCombination,
                           MeasurementProcess, Observable, SProd, Sum, as_observable, counts, expval,
@@ -604,6 +605,22 @@ class QuantumScript:
         with recording(_Recorder()):  # made, not applied anywhere
             ops = [adjoint(op, lazy=False) for op in reversed(self.operations[k:])]
         return type(self)(self.operations[:k] + ops, self.measurements, shots=self.shots)
+
+    @property
+    def graph(self) -> CircuitGraph:
+        """PennyLane's ``tape.graph``: the :class:`~qsym._circuit_graph.CircuitGraph` of
+        the gates and measurements on the tape's wires (made once; after changing the lists
+        in place, ``_update()`` forgets it).
+
+        >>> import qsym as qml
+        >>> t = QuantumScript([qml.RX(0.1, 0), qml.CNOT([0, 1])], [qml.expval(qml.Z(1))])
+        >>> t.graph.serialize(), t.graph.get_depth()
+        ('RX!0.1![0]CNOT[0, 1]|||ExpectationMP!PauliZ[1]', 2)
+        """
+        if self._graph is None:
+            self._graph = CircuitGraph(self.operations, self.measurements, self.wires,
+                                       self.par_info, self.trainable_params)
+        return self._graph
 
     @property
     def specs(self) -> dict:

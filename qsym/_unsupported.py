@@ -133,8 +133,6 @@ def partial_namespace(name: str, **provided) -> _PartialNamespace:
 # PennyLane classes qsym does not provide, importable by their module paths (so a program or
 # test module that imports one still loads): making one raises a GateError that names it
 CLASSES = {
-    "CircuitGraph": "PennyLane's DAG of a circuit (qml.CircuitGraph, tape.graph): read "
-                    "tape.operations and their wires",
     "devices._qubit_device.QubitDevice": "PennyLane's legacy device API (QubitDevice, the "
                                          "base class of devices before qml.devices.Device): "
                                          "use qml.device('default.qubit', ...)",

@@ -174,13 +174,13 @@ def test_queues_as_pennylane():
 
 
 def test_names_pennylane_tests_import_are_importable_and_refused():
-    from qsym import CircuitGraph, Rotation
+    from qsym import FromBloq, Rotation
     from qsym.operation import _UNSET_BATCH_SIZE
     from qsym.transforms import create_expand_trainable_multipar
 
     assert _UNSET_BATCH_SIZE == -1
     with pytest.raises(qml.GateError, match="not supported by qsym"):
-        CircuitGraph(0.1, wires=0)
+        FromBloq(None, wires=0)
     assert Rotation(0.1, wires=0).data == (0.1,)  # a CV record: made, never applied
     from qsym.ops.op_math.controlled_ops import CNOT, CPhase, MultiControlledX, _toffoli_elbow
 
