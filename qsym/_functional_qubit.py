@@ -36,7 +36,7 @@ from ._operations import (
 from ._shadows import ClassicalShadowMP, ShadowExpvalMP
 from ._opmath import adjoint, dot, operation_derivative, simplify
 from ._shots import ShotCopies, Shots, choice
-from . import pauli, templates
+from . import math as qmath, pauli, templates
 from .wires import Wires
 
 __all__ = [
@@ -85,6 +85,8 @@ def _op_matrix(op):
     """The matrix of ``op`` as a complex array, and its batch size (None if unbatched);
     sets ``op``'s batch size when it has none yet."""
     mat = np.asarray(op.matrix()) + 0j
+    if len(op.wires) == 0:  # a global phase on no wires: a number
+        return mat.reshape(-1)[0], None
     dim = 2 ** len(op.wires)
     batch = mat.shape[0] if mat.ndim == 3 or mat.size == dim ** 2 * 2 and mat.ndim > 2 else None
     if batch is not None and getattr(op, "batch_size", 0) is None:
@@ -438,13 +440,16 @@ def get_measurement_function(measurementprocess, state):
                 return full_dot_products
             if isinstance(obs, (LinearCombination, Sum)):
                 terms = obs.terms()[1] if isinstance(obs, LinearCombination) else list(obs)
-                if not all(getattr(t, "has_sparse_matrix", True) for t in terms):
+                backprop = qmath.get_interface(state) not in ("numpy", "scipy")
+                if backprop or not all(getattr(t, "has_sparse_matrix", True) for t in terms):
                     return sum_of_terms_method
-                if isinstance(obs, LinearCombination) or (
-                        obs.has_overlapping_wires and len(obs.wires) > 7):
+                overlapping = len(obs.wires) < sum(len(t.wires) for t in terms)
+                if isinstance(obs, LinearCombination) or (overlapping and len(obs.wires) > 7):
                     return csr_dot_products
         if obs is None or getattr(obs, "has_diagonalizing_gates", True):
             return state_diagonalizing_gates
+        if isinstance(mp, ExpectationMP) and isinstance(obs, (LinearCombination, Sum)):
+            return sum_of_terms_method  # terms without one shared eigenbasis
     raise NotImplementedError(f"{mp} is not measured on a state by qml.devices.qubit.measure "
                               "(a sample-based measurement: use measure_with_samples)")
 
@@ -545,6 +550,14 @@ def sample_state(state, shots: int, is_state_batched: bool = False, wires=None, 
     return sample_probs(probabilities, shots, len(wires), is_state_batched, rng, prng_key)
 
 
+def _process_samples(mp, samples, wires, is_state_batched):
+    """``mp`` of ``samples`` (of each state of a batch: stacked)."""
+    if not is_state_batched:
+        return mp.process_samples(samples, wires)
+    res = [mp.process_samples(s, wires) for s in samples]
+    return tuple(res) if isinstance(res[0], dict) else np.stack(res)
+
+
 def _measure_group(mps, state, shots, is_state_batched=False, rng=None, prng_key=None):
     state = _apply_diagonalizing_gates(mps, state, is_state_batched)
     wires = Wires(range(np.ndim(state) - is_state_batched))
@@ -554,8 +567,8 @@ def _measure_group(mps, state, shots, is_state_batched=False, rng=None, prng_key
         if "probabilities contain nan" not in str(exc).lower():
             raise
         samples = np.zeros((shots.total_shots, len(wires)), dtype=int)
-    out = [tuple(mp.process_samples(samples[..., lo:hi, :], wires) for mp in mps)
-           for lo, hi in shots.bins()]
+    out = [tuple(_process_samples(mp, samples[..., lo:hi, :], wires, is_state_batched)
+                 for mp in mps) for lo, hi in shots.bins()]
     return tuple(zip(*out)) if shots.has_partitioned_shots else out[0]
 
 
@@ -922,3 +935,23 @@ def adjoint_vjp(tape, cotangents, state=None):
             param -= 1
         bras = apply_operation(adj, bras, is_state_batched=bool(batch))
     return tuple(out)
+
+
+def _refused(name):
+    def refused(*args, **kwargs):
+        raise NotImplementedError(
+            f"qml.devices.qubit.simulate's {name} (PennyLane's mid-circuit measurement "
+            "simulation by tree traversal or one shot at a time) is not provided by qsym: "
+            "execute the tape with qml.device('default.qubit', shots=...).execute(tape)")
+
+    refused.__name__ = name
+    refused.__doc__ = f"Not provided: PennyLane's ``{name}`` (raises NotImplementedError)."
+    return refused
+
+
+# PennyLane's mid-circuit measurement internals of its simulate module: importable, refused
+TreeTraversalStack = _refused("TreeTraversalStack")
+simulate_tree_mcm = _refused("simulate_tree_mcm")
+simulate_one_shot_native_mcm = _refused("simulate_one_shot_native_mcm")
+split_circuit_at_mcms = _refused("split_circuit_at_mcms")
+_find_post_processed_mcms = _refused("_find_post_processed_mcms")
