@@ -320,13 +320,18 @@ ops.functions.matrix = matrix
 def _register_device_paths():
     import sys as _sys
 
-    # from pennylane.devices.qubit.simulate import combine_measurements_core, ...
-    from . import _one_shot
-    devices.qubit = _unsupported.partial_namespace("devices.qubit", simulate=type(ops)(
-        combine_measurements_core=_one_shot.combine_measurements_core,
-        measurement_with_no_shots=_one_shot.measurement_with_no_shots))
+    # PennyLane's functional simulator qml.devices.qubit (create_initial_state,
+    # apply_operation, measure, measure_with_samples, simulate, adjoint_jacobian, ...), and
+    # its modules pennylane.devices.qubit.{apply_operation, measure, sampling, simulate,
+    # initialize_state, adjoint_jacobian}: each is qsym._functional_qubit (one module, so a
+    # patch of a helper there reaches its callers); simulate's module keeps
+    # combine_measurements_core and measurement_with_no_shots (qsym._one_shot's)
+    from . import _functional_qubit as _fq
+    devices.qubit = type(ops)(**{_n: getattr(_fq, _n) for _n in _fq.__all__})
     _sys.modules[f"{__name__}.devices.qubit"] = devices.qubit
-    _sys.modules[f"{__name__}.devices.qubit.simulate"] = devices.qubit.simulate
+    for _m in ("apply_operation", "measure", "sampling", "simulate", "initialize_state",
+               "adjoint_jacobian"):
+        _sys.modules[f"{__name__}.devices.qubit.{_m}"] = _fq
 
 
 def _register_op_paths():

@@ -253,8 +253,6 @@ FUNCTIONS = {
     "ops.op_math.controlled_ops._toffoli_elbow":
         "PennyLane's Toffoli decomposition on a dynamically allocated work wire (qml.allocate; "
         "qsym's Toffoli is a table gate: qml.TemporaryAND gives the elbow on a wire you name)",
-    "devices.qubit.measure": "PennyLane's default.qubit internals (qml.devices.qubit: its "
-                             "simulation functions; qsym's devices measure in compiled code)",
     "ops.functions.assert_valid._check_capture":
         "assert_valid's check that an operator is captured into a jaxpr (PennyLane's program "
         "capture, qml.capture, with JAX)",
@@ -265,12 +263,12 @@ def unsupported_function(path: str):
     """The stand-in for the PennyLane function ``qml.<path>`` (a key of :data:`FUNCTIONS`):
     importable; calling it raises a :class:`~qsym.errors.DeviceError` naming it.
 
-    >>> f = unsupported_function("devices.qubit.measure")
+    >>> f = unsupported_function("ops.functions.assert_valid._check_capture")
     >>> try:
     ...     f(None)
     ... except DeviceError as exc:
-    ...     print(str(exc)[:50])
-    qml.devices.qubit.measure is not supported by qsym
+    ...     print(str(exc).split(":")[0])
+    qml.ops.functions.assert_valid._check_capture is not supported by qsym
     """
     what = FUNCTIONS[path]
 

@@ -400,8 +400,7 @@ def test_legacy_device_module_paths_import_and_refuse():
 
     with pytest.raises(qml.DeviceError, match="legacy device API"):
         Legacy(wires=2)
-    with pytest.raises(qml.DeviceError, match="qml.devices.qubit.measure"):
-        measure(qml.expval(qml.Z(0)), onp.ones(2))
+    assert onp.isclose(measure(qml.expval(qml.Z(0)), onp.array([0.6, 0.8])), 0.36 - 0.64)
     with pytest.raises(qml.GateError, match="pulse programming"):
         ParametrizedEvolution()
     assert not hasattr(qml, "pulse")  # the namespace is still refused by name
