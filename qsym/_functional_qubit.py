@@ -20,11 +20,12 @@ The module is importable by PennyLane's paths (``qml.devices.qubit.apply_operati
 
 from __future__ import annotations
 
+import sys
+
 import string
 from functools import singledispatch
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._drawing import Snapshot
 from ._mcm import Conditional, MidMeasure
@@ -52,6 +53,13 @@ alphabet = string.ascii_letters
 
 # ---------------------------------------------------------------------------- initial state
 
+def _issparse(x) -> bool:
+    """Whether ``x`` is a SciPy sparse matrix (SciPy is optional: if ``scipy.sparse`` was
+    never imported, nothing is one; ``import qsym`` does not load SciPy)."""
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and sparse.issparse(x)
+
+
 def create_initial_state(wires, prep_operation=None, like=None):
     """The state of ``wires`` before a circuit: ``|0...0>``, or the state ``prep_operation``
     (a state preparation, e.g. ``qml.StatePrep``) prepares on them (PennyLane's
@@ -71,7 +79,7 @@ def create_initial_state(wires, prep_operation=None, like=None):
         state[(0,) * len(wires)] = 1
         return state
     vec = prep_operation.state_vector(wire_order=list(wires))
-    if sp.issparse(vec):
+    if _issparse(vec):
         batch = [prep_operation.batch_size] if prep_operation.batch_size else []
         vec = vec.toarray().reshape(batch + [2] * len(wires))
     vec = np.asarray(vec)
@@ -149,7 +157,7 @@ def apply_operation_csr_matrix(op, state, is_state_batched: bool = False):
     >>> apply_operation_csr_matrix(qml.X(0), np.array([1, 0], dtype=complex))
     array([0.+0.j, 1.+0.j])
     """
-    if sp.issparse(state):
+    if _issparse(state):
         raise TypeError("State should not be sparse in default qubit pipeline: pass the "
                         "state as a dense array of shape (2,) * num_wires")
     shape = np.shape(state)
@@ -160,7 +168,7 @@ def apply_operation_csr_matrix(op, state, is_state_batched: bool = False):
 
 
 def _is_sparse_op(op) -> bool:
-    return any(sp.issparse(d) for d in getattr(op, "data", ())) or (
+    return any(_issparse(d) for d in getattr(op, "data", ())) or (
         getattr(op, "has_sparse_matrix", False) and not getattr(op, "has_matrix", True))
 
 
