@@ -268,3 +268,43 @@ def test_parametrized_hamiltonian_queues_in_place_of_its_terms():
         return qml.expval(qml.PauliZ(0))
 
     assert np.isclose(circuit(), np.cos(0.4), atol=1e-12)
+
+
+def test_simplify_and_map_wires_of_tapes_qnodes_and_queues():
+    @qml.qnode(DEV2)
+    def circuit(x):
+        qml.prod(qml.PauliX(0), qml.PauliX(0), qml.RY(x, wires=1))  # X X is the identity
+        return qml.expval(qml.prod(qml.PauliZ(1), qml.PauliZ(1), qml.PauliX(0)))
+
+    x = 0.7
+    # <X0> of RY(x) on wire 1 only: 0; the simplified QNode agrees with the original
+    assert np.isclose(qml.simplify(circuit)(x), circuit(x), atol=1e-12)
+    tape = qml.tape.QuantumScript([qml.prod(qml.X(0), qml.X(0), qml.Z(1))],
+                                  [qml.expval(qml.Z(1) @ qml.Z(1) @ qml.Y(0))], shots=10)
+    (new,), _ = qml.simplify(tape)
+    assert new.operations == [qml.Z(1)] and new.shots == tape.shots
+    assert qml.equal(new.measurements[0], qml.expval(qml.Y(0)))
+    # queues: the simplified operator replaces the input; map_wires queues nothing unless asked
+    with qml.queuing.AnnotatedQueue() as q:
+        op = qml.X(0) + qml.X(0)
+        simplified = qml.simplify(op)
+        moved = qml.map_wires(qml.RX(0.1, 0), {0: 5})
+    queued = [id(o) for o in q.queue]
+    assert id(simplified) in queued and id(op) not in queued
+    assert moved.wires.tolist() == [5] and id(moved) not in queued
+    # a QNode written on wires 0 and 1 run on a device of wires "a", "b" once mapped:
+    # <Z_a Z_b> after RX(x) on "a" and CNOT("a", "b") is 1 (the two bits always agree)
+    # and <Z_b> is cos(x)
+    @qml.qnode(qml.device("default.qubit", wires=["a", "b"]))
+    def labelled(x):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1)), qml.expval(qml.PauliZ(1))
+
+    zz, z1 = qml.map_wires(labelled, {0: "a", 1: "b"})(x)
+    assert np.isclose(zz, 1.0) and np.isclose(z1, np.cos(x))
+    with qml.queuing.AnnotatedQueue() as q:
+        queued = qml.map_wires(qml.RY(0.2, 0), {0: 3}, queue=True, replace=True)
+    assert [o.wires.tolist() for o in q.queue] == [[3]] and q.queue[0] is queued
+    with pytest.raises(qml.GateError, match="Cannot simplify"):
+        qml.simplify("not an operator")
