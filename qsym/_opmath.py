@@ -166,15 +166,18 @@ def dot(coeffs, ops, pauli=False, grouping_type=None, method="lf"):
     >>> dot([1.0, -1.0], [X(0), Y(0)])
     X(0) + -1.0 * Y(0)
     """
-    if isinstance(ops, (Operation, Observable)):
-        raise MeasurementError("qml.dot: ops must be a list of operators, not one operator")
+    kind = ("Operator" if isinstance(ops, (Operation, Observable)) else type(ops).__name__
+            if type(ops).__name__ in ("PauliWord", "PauliSentence") else None)
+    if kind is not None:  # (PennyLane's words)
+        raise MeasurementError(f"qml.dot: ops must be an Iterable of {kind}'s, not a {kind} "
+                               "itself.")
     ops = [o.operation() if hasattr(o, "operation") and not isinstance(o, (Operation, Observable))
            else o for o in ops]
     coeffs = list(coeffs) if not isinstance(coeffs, np.ndarray) else list(coeffs.ravel())
     if len(coeffs) != len(ops):
-        raise MeasurementError("qml.dot: the number of coefficients and operators does not match")
+        raise MeasurementError("qml.dot: Number of coefficients and operators does not match.")
     if not ops:
-        raise MeasurementError("qml.dot: cannot compute the dot product of an empty sequence")
+        raise MeasurementError("qml.dot: Cannot compute the dot product of an empty sequence.")
     if any(not isinstance(o, (Operation, Observable)) for o in ops):
         raise MeasurementError("qml.dot takes a list of coefficients and a list of operators")
     if any(callable(c) for c in coeffs) and PARAMETRIZED_HAMILTONIAN:  # functions f(p, t)
