@@ -75,9 +75,10 @@ def simplify(input):  # noqa: A002  (PennyLane's name)
     if isinstance(input, MeasurementProcess):
         return _measured_again(input, _simplify_operator)
     if isinstance(input, _OPERATORS):
-        if active_tape() is None:
+        tape = active_tape()
+        if tape is None or tape.log is None:  # no queue, or a circuit being traced
             return _simplify_operator(input)
-        with not_recording():
+        with not_recording():  # a user's queue: the result takes the input's place
             new = copy.copy(_simplify_operator(input))
         QueuingManager.remove(input)
         return apply(new)
@@ -98,7 +99,8 @@ def map_wires(input, wire_map: dict, queue=False, replace=False):  # noqa: A002
     X('a') @ Y(1)
     """
     if isinstance(input, (PauliWord, PauliSentence, MeasurementProcess, *_OPERATORS)):
-        if active_tape() is None:
+        tape = active_tape()
+        if tape is None or (tape.log is None and not queue):
             return _map_operator(input, wire_map)
         with not_recording():
             new = _map_operator(input, wire_map)
