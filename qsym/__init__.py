@@ -533,8 +533,8 @@ from . import workflow  # noqa: E402
 from .workflow import marker  # noqa: E402  (qml.marker: a named level of a QNode's pipeline)
 from . import transforms  # noqa: E402
 # qml.simplify and qml.map_wires of tapes, QNodes and circuit functions too (PennyLane's)
-from ._op_transforms import map_wires, simplify  # noqa: E402
-ops.functions.map_wires, ops.functions.simplify = map_wires, simplify
+from ._op_transforms import eigvals, map_wires, simplify  # noqa: E402
+ops.functions.map_wires, ops.functions.simplify, ops.functions.eigvals = map_wires, simplify, eigvals
 from . import allocation  # noqa: E402  (qml.allocate: dynamic wires)
 from .allocation import allocate, deallocate  # noqa: E402
 transforms.rz_phase_gradient = __import__("sys").modules[f"{__name__}.transforms.rz_phase_gradient"].rz_phase_gradient

@@ -1,8 +1,8 @@
-"""``qml.simplify`` and ``qml.map_wires`` on everything PennyLane takes: an operator or a
-measurement (made at once; inside a queue the result takes the input's place, as
-PennyLane's), and a tape, a batch of tapes, a QNode or a circuit function (as the
-transforms ``simplify`` and ``map_wires`` of :func:`qsym.transform`: every operation and
-measured observable simplified or moved).
+"""``qml.simplify``, ``qml.map_wires`` and ``qml.eigvals`` on everything PennyLane takes: an
+operator or a measurement (made at once; inside a queue the result takes the input's
+place, as PennyLane's), and a tape, a batch of tapes, a QNode or a circuit function (as
+transforms of :func:`qsym.transform`: every operation and measured observable simplified
+or moved; the eigenvalues of the gates a circuit applies).
 
 >>> import qsym as qml
 >>> (t,), _ = simplify(qml.tape.QuantumScript([qml.X(0) @ qml.X(0) @ qml.Z(1)], [qml.probs()]))
@@ -16,17 +16,23 @@ measured observable simplified or moved).
 from __future__ import annotations
 
 import copy
+import functools
+import warnings
 
-from ._operations import MeasurementProcess, Observable, Operation, counts, expval, sample, var
-from ._opfunctions import map_wires as _map_operator
+import numpy as np
+
+from ._drawing import matrix
+from ._operations import (GateSequence, MeasurementProcess, Observable, Operation, counts, expval,
+                          sample, var)
+from ._opfunctions import eigvals as _eigvals_operator, map_wires as _map_operator
 from ._opmath import Exp, QueuingManager, simplify as _simplify_operator
-from ._tapes import apply
+from ._tapes import QuantumScript, apply
 from ._trace import active_tape, not_recording
 from ._transform import transform
-from .errors import GateError
+from .errors import GateError, TransformError
 from .pauli import PauliSentence, PauliWord
 
-__all__ = ["simplify", "map_wires"]
+__all__ = ["simplify", "map_wires", "eigvals"]
 
 _OPERATORS = (Operation, Observable, Exp)
 _REMEASURE = {"expval": expval, "var": var, "sample": sample, "counts": counts}
@@ -120,3 +126,51 @@ def _transformable(obj) -> bool:
     if isinstance(obj, (list, tuple)):
         return bool(obj) and all(hasattr(t, "operations") for t in obj)
     return hasattr(obj, "operations") and hasattr(obj, "measurements") or callable(obj)
+
+
+@functools.partial(transform, is_informative=True)
+def _eigvals_tape(tape, k=1, which="SA"):
+    """The eigenvalues of the gates of ``tape`` (PennyLane's): of gates on separate wires,
+    the Kronecker product of each one's; of gates sharing a wire, those of their matrix,
+    computed numerically (with PennyLane's warning)."""
+    def eigenvalues(results):
+        (qs,) = results
+        wires = [w for op in qs.operations for w in op.wires]
+        if len(wires) != len(set(wires)):
+            warnings.warn("For multiple operations, the eigenvalues will be computed "
+                          "numerically. This may be computationally intensive for a large "
+                          "number of wires.", UserWarning, stacklevel=2)
+            return np.linalg.eigvals(matrix(qs, wire_order=list(qs.wires)))
+        values = [eigvals(op, k=k, which=which) for op in qs.operations]
+        return functools.reduce(np.kron, values) if len(values) > 1 else values[0]
+
+    return [tape], eigenvalues
+
+
+def eigvals(op, k=1, which="SA"):
+    """PennyLane's ``qml.eigvals``: an operator's eigenvalues (a template's: those of the
+    gates it applies); of a tape, QNode or circuit function, those of the gates it applies
+    (see :func:`_eigvals_tape`).
+
+    >>> import qsym as qml
+    >>> eigvals(qml.Hamiltonian([1.0, 2.0], [qml.X(0), qml.Z(1)]))
+    array([ 3., -1.,  1., -3.])
+    >>> def f():
+    ...     qml.PauliZ(0)
+    ...     qml.PauliX(1)
+    >>> eigvals(f)()  # on separate wires: the Kronecker product of each gate's
+    array([ 1., -1., -1.,  1.])
+    """
+    if isinstance(op, GateSequence) and not isinstance(op, _OPERATORS):  # a template
+        return _eigvals_tape(QuantumScript(list(op.decomposition())), k=k, which=which)
+    if isinstance(op, _OPERATORS):
+        return _eigvals_operator(op, k, which)
+    if isinstance(op, type):  # an operator class: the function that makes one (PennyLane's)
+        cls = op
+
+        def op(*args, **kwargs):
+            cls(*args, **kwargs)
+    if _transformable(op):
+        return _eigvals_tape(op, k=k, which=which)
+    raise TransformError(f"Input is not an Operator, tape, QNode, or quantum function (qml.eigvals "
+                         f"got {op!r})")

@@ -308,3 +308,23 @@ def test_simplify_and_map_wires_of_tapes_qnodes_and_queues():
     assert [o.wires.tolist() for o in q.queue] == [[3]] and q.queue[0] is queued
     with pytest.raises(qml.GateError, match="Cannot simplify"):
         qml.simplify("not an operator")
+
+
+def test_eigvals_of_circuits_tapes_and_templates():
+    # gates on separate wires: the Kronecker product of each gate's eigenvalues, in order
+    def separate():
+        qml.PauliZ(0)
+        qml.PauliX(1)
+
+    assert np.allclose(qml.eigvals(separate)(), np.kron([1, -1], [1, -1]))
+    assert np.allclose(qml.eigvals(qml.PauliZ)(wires=0), [1, -1])  # an operator class
+    # gates sharing a wire: the matrix's eigenvalues, with PennyLane's warning
+    tape = qml.tape.QuantumScript([qml.Hadamard(0), qml.CNOT([0, 1])])
+    with pytest.warns(UserWarning, match="computed numerically"):
+        vals = qml.eigvals(tape)
+    h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    cnot = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])
+    ref = np.linalg.eigvals(cnot @ np.kron(h, np.eye(2)))
+    assert np.allclose(np.sort_complex(np.round(vals, 10)), np.sort_complex(np.round(ref, 10)))
+    with pytest.raises(qml.TransformError, match="Input is not an Operator"):
+        qml.eigvals(None)
