@@ -1571,7 +1571,6 @@ class Snapshot:
         QueuingManager.remove(measurement)
         if measurement.kind == "state" and shots == "workflow":
             shots = None  # a state is always exact (PennyLane's)
-        self.tag = tag
         self.hyperparameters = {"tag": tag, "measurement": measurement, "shots": shots}
         marks = getattr(_SNAPSHOT_MARKS, "marks", None)
         if marks is not None:  # inside qml.snapshots: where the state is taken
@@ -1584,6 +1583,11 @@ class Snapshot:
                     "is not supported by qsym (the gates around it are rewritten after it is "
                     "taken); take the snapshot outside the controlled or adjoint function")
             marks.append((tag, len(tape.items) if tape is not None else 0, measurement))
+
+    @property
+    def tag(self):
+        """The snapshot's key in :func:`snapshots`' dict (None: its index)."""
+        return self.hyperparameters["tag"]
 
     @property
     def measurement(self):

@@ -28,7 +28,7 @@ from ._opfunctions import eigvals as _eigvals_operator, map_wires as _map_operat
 from ._opmath import Exp, QueuingManager, simplify as _simplify_operator
 from ._tapes import QuantumScript, apply
 from ._trace import active_tape, not_recording
-from ._transform import transform
+from ._transform import null_postprocessing, transform
 from .errors import GateError, TransformError
 from .pauli import PauliSentence, PauliWord
 
@@ -36,10 +36,6 @@ __all__ = ["simplify", "map_wires", "eigvals"]
 
 _OPERATORS = (Operation, Observable, Exp)
 _REMEASURE = {"expval": expval, "var": var, "sample": sample, "counts": counts}
-
-
-def _results_unchanged_first(results):
-    return results[0]
 
 
 def _measured_again(m, change):
@@ -59,13 +55,13 @@ def _simplify_tape(tape):
         ops = [copy.copy(_simplify_operator(op)) if isinstance(op, _OPERATORS) else op
                for op in tape.operations]
         meas = [_measured_again(m, _simplify_operator) for m in tape.measurements]
-    return [tape.copy(operations=ops, measurements=meas)], _results_unchanged_first
+    return [tape.copy(operations=ops, measurements=meas)], null_postprocessing
 
 
 @transform
 def _map_wires_tape(tape, wire_map=None, queue=False):
     """``tape`` on the wires ``wire_map`` gives."""
-    return [tape.map_wires(wire_map)], _results_unchanged_first
+    return [tape.map_wires(wire_map)], null_postprocessing
 
 
 def simplify(input):  # noqa: A002  (PennyLane's name)

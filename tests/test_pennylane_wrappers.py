@@ -194,6 +194,10 @@ def test_pulse_hamiltonian_and_evolution_against_closed_forms():
 
     with pytest.raises(qml.GateError, match="does not simulate pulses"):
         circuit()
+    with pytest.raises(ValueError, match="number of coefficients and operators does not match"):
+        qml.pulse.ParametrizedHamiltonian([1.0, f], [qml.X(0)])
+    with pytest.raises(ValueError, match="expected 1 parameters"):
+        qml.pulse.ParametrizedEvolution(f * qml.PauliZ(0), [0.1, 0.2], t=1.0)
     with pytest.raises(AttributeError, match=r"qml\.pulse\.rydberg_interaction is not supported"):
         qml.pulse.rydberg_interaction  # noqa: B018  (PennyLane's other pulse names: refused)
     with pytest.raises(ImportError):
@@ -328,3 +332,16 @@ def test_eigvals_of_circuits_tapes_and_templates():
     assert np.allclose(np.sort_complex(np.round(vals, 10)), np.sort_complex(np.round(ref, 10)))
     with pytest.raises(qml.TransformError, match="Input is not an Operator"):
         qml.eigvals(None)
+
+
+def test_dot_refuses_what_is_not_a_list_of_operators_in_pennylanes_words():
+    from qsym.pauli import PauliWord
+
+    with pytest.raises(ValueError, match="ops must be an Iterable of Operator's"):
+        qml.dot([1.0], qml.X(0))
+    with pytest.raises(ValueError, match="ops must be an Iterable of PauliWord's"):
+        qml.dot([1.0], PauliWord({0: "X"}))  # (a dict: it was iterated)
+    with pytest.raises(ValueError, match="Number of coefficients and operators does not match"):
+        qml.dot([1.0, 2.0], [qml.X(0)])
+    with pytest.raises(ValueError, match="Cannot compute the dot product of an empty sequence"):
+        qml.dot([], [])
