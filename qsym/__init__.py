@@ -556,12 +556,46 @@ from .transforms import (  # noqa: E402
     clifford_t_decomposition, decompose, quantum_monte_carlo, transform,
 )
 from . import fourier, kernels, pytrees  # noqa: E402
-from . import _pulse  # noqa: E402
-# qml.pulse: ParametrizedHamiltonian and ParametrizedEvolution (its other names refused)
-pulse = _unsupported.partial_namespace(
-    "pulse", ParametrizedHamiltonian=_pulse.ParametrizedHamiltonian,
-    ParametrizedEvolution=_pulse.ParametrizedEvolution, constant=_pulse.constant)
-__import__("sys").modules[f"{__name__}.pulse"] = pulse
+from . import _pulse, _pulse_hardware  # noqa: E402
+
+
+def _register_pulse():
+    """``qml.pulse``: PennyLane's pulse objects (their evolution's matrix integrated; circuits
+    refuse pulses) and its module paths ``qml.pulse.parametrized_hamiltonian``, ..."""
+    import sys as _sys
+    hw = {n: getattr(_pulse_hardware, n) for n in _pulse_hardware.__all__}
+    hw.update(_reorder_parameters=vars(_pulse_hardware)["_reorder_parameters"],
+              _reorder_AmpPhaseFreq=vars(_pulse_hardware)["_reorder_AmpPhaseFreq"])
+    names = {n: hw[n] for n in (
+        "HardwareHamiltonian", "HardwarePulse", "drive", "rydberg_interaction",
+        "rydberg_drive", "transmon_interaction", "transmon_drive", "rect", "pwc",
+        "pwc_from_function")}
+    ns = _unsupported.partial_namespace(
+        "pulse", ParametrizedHamiltonian=_pulse.ParametrizedHamiltonian,
+        ParametrizedEvolution=_pulse.ParametrizedEvolution, constant=_pulse.constant, **names)
+    _sys.modules[f"{__name__}.pulse"] = ns
+    parts = {
+        "parametrized_hamiltonian": dict(ParametrizedHamiltonian=_pulse.ParametrizedHamiltonian),
+        "parametrized_evolution": dict(ParametrizedEvolution=_pulse.ParametrizedEvolution),
+        "convenience_functions": {n: hw.get(n, _pulse.constant) for n in (
+            "constant", "rect", "pwc", "pwc_from_function")},
+        "hardware_hamiltonian": {n: hw[n] for n in (
+            "HardwareHamiltonian", "HardwarePulse", "AmplitudeAndPhase", "amplitude_and_phase",
+            "drive", "_reorder_parameters")},
+        "rydberg": {n: hw[n] for n in ("rydberg_interaction", "rydberg_drive",
+                                       "RydbergSettings")},
+        "transmon": {n: hw[n] for n in (
+            "transmon_interaction", "transmon_drive", "TransmonSettings",
+            "AmplitudeAndPhaseAndFreq", "_reorder_AmpPhaseFreq", "a", "ad",
+            "callable_freq_to_angular")},
+    }
+    for mod, held in parts.items():
+        object.__setattr__(ns, mod, transforms.module_path(
+            f"{__name__}.pulse", mod, f"PennyLane's qml.pulse.{mod}", **held))
+    return ns
+
+
+pulse = _register_pulse()
 from . import shadows  # noqa: E402
 from . import qcut  # noqa: E402  (PennyLane's qml.qcut: circuit cutting)
 from .qcut import cut_circuit, cut_circuit_mc  # noqa: E402

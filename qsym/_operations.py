@@ -2822,8 +2822,9 @@ class Observable:
 
 OPERATORS = (Observable, Operation, GateSequence)  # the operands of operator arithmetic
 # ``f * op`` (and ``qml.dot``) with a function ``f(p, t)``: qsym._pulse registers its
-# ParametrizedHamiltonian class here
+# ParametrizedHamiltonian class here, and its ParametrizedEvolution (``qml.evolve(H)``)
 PARAMETRIZED_HAMILTONIAN: list = []
+PARAMETRIZED_EVOLUTION: list = []
 
 
 def mark_used(op) -> None:

@@ -56,6 +56,7 @@ from ._operations import (
     CONTROLLED_TARGETS,
     GATE_CLASSES,
     METHODS,
+    PARAMETRIZED_EVOLUTION,
     PARAMETRIZED_HAMILTONIAN,
     Hamiltonian,
     Observable,
@@ -3612,9 +3613,11 @@ def exp(op, coeff=1.0, num_steps=None, id=None) -> Exp:
     return Exp(op, coeff, num_steps=num_steps, id=id)
 
 
-def evolve(op, coeff=1, num_steps=None):
+def evolve(op, coeff=1, num_steps=None, **kwargs):
     """``exp(-i coeff * op)`` (PennyLane's ``qml.evolve`` of an operator): an
     :class:`Evolution`; in a circuit, one rotation per Pauli word (they must commute).
+    Of a ``qml.pulse.ParametrizedHamiltonian``: its ``ParametrizedEvolution`` (keywords
+    passed on), to be called with the parameters and the time window.
 
     >>> import qsym as qml
     >>> @qml.qnode(qml.device("default.qubit", wires=1))
@@ -3624,9 +3627,19 @@ def evolve(op, coeff=1, num_steps=None):
     >>> bool(abs(f(0.3) - np.cos(0.6)) < 1e-12)
     True
     """
+    if PARAMETRIZED_HAMILTONIAN and isinstance(op, PARAMETRIZED_HAMILTONIAN[0]):
+        if coeff != 1 or num_steps is not None:
+            raise TypeError("qml.evolve of a ParametrizedHamiltonian takes keyword arguments "
+                            "only (return_intermediate, complementary, dense, atol, rtol); "
+                            "call the result with the parameters and the time: "
+                            "qml.evolve(H)(params, t)")
+        return PARAMETRIZED_EVOLUTION[0](op, **kwargs)
     if not isinstance(op, (Operation, Observable)):
-        raise GateError("qml.evolve takes an operator (time-dependent Hamiltonians, pulses, are "
-                        f"not supported); got {op!r}")
+        raise GateError(f"No dispatch rule for first argument of type {type(op)}. Options are "
+                        f"Operator and ParametrizedHamiltonian (qml.evolve); got {op!r}")
+    if kwargs:
+        raise TypeError(f"qml.evolve of an operator takes coeff and num_steps; got "
+                        f"{sorted(kwargs)}")
     return Evolution(op, coeff, num_steps=num_steps)
 
 

@@ -29,7 +29,8 @@ from ._trace import active_tape, not_recording, take_over
 from .errors import GateError
 from .wires import Wires
 
-__all__ = ["ParametrizedHamiltonian", "ParametrizedEvolution", "constant"]
+__all__ = ["ParametrizedHamiltonian", "ParametrizedEvolution", "constant", "addend_terms",
+           "in_place_of"]
 
 
 class ParametrizedHamiltonian:
@@ -60,7 +61,7 @@ class ParametrizedHamiltonian:
                 self.coeffs_fixed.append(c)
                 self.ops_fixed.append(o)
         self.wires = Wires.all_wires([o.wires for o in self.ops])
-        _in_place_of(self, self.ops)
+        in_place_of(self, self.ops)
 
     @property
     def coeffs(self) -> list:
@@ -94,6 +95,11 @@ class ParametrizedHamiltonian:
         with not_recording():
             return Sum(fixed, varying)  # the two parts (PennyLane's qml.sum of them)
 
+    def term_parameters(self, params) -> list:
+        """The parameter of each parametrized term, in order: ``params`` itself here; a
+        hardware Hamiltonian spreads its parameters over its terms."""
+        return list(params)
+
     def __repr__(self):
         terms = [f"{c} * {o}" for c, o in zip(self.coeffs_fixed, self.ops_fixed)]
         for i, (f, o) in enumerate(zip(self.coeffs_parametrized, self.ops_parametrized)):
@@ -108,30 +114,30 @@ class ParametrizedHamiltonian:
             return ParametrizedHamiltonian(self.coeffs, [o.map_wires(wire_map) for o in self.ops])
 
     def __add__(self, other):
-        terms = _terms(other)
+        terms = addend_terms(other)
         if terms is None:
             return NotImplemented
         new = ParametrizedHamiltonian(self.coeffs + terms[0], self.ops + terms[1])
-        return _in_place_of(new, (self, other))
+        return in_place_of(new, (self, other))
 
     def __radd__(self, other):
-        terms = _terms(other)
+        terms = addend_terms(other)
         if terms is None:
             return NotImplemented
         new = ParametrizedHamiltonian(terms[0] + self.coeffs, terms[1] + self.ops)
-        return _in_place_of(new, (other, self))
+        return in_place_of(new, (other, self))
 
     def __mul__(self, other):
         if isinstance(other, numbers.Number):
             scaled = [(lambda f: lambda p, t: other * f(p, t))(c) if callable(c) else other * c
                       for c in self.coeffs]
-            return _in_place_of(ParametrizedHamiltonian(scaled, self.ops), (self,))
+            return in_place_of(ParametrizedHamiltonian(scaled, self.ops), (self,))
         return NotImplemented
 
     __rmul__ = __mul__
 
 
-def _terms(op):
+def addend_terms(op):
     """``(coefficients, operators)`` an addend brings to a :class:`ParametrizedHamiltonian`
     (PennyLane's: a Hamiltonian's or parametrized Hamiltonian's terms, a scalar product's
     scalar and base, else the operator with 1); None for anything else."""
@@ -144,7 +150,7 @@ def _terms(op):
     return None
 
 
-def _in_place_of(obj, parts):
+def in_place_of(obj, parts):
     """PennyLane's queueing of an object made of others: in a user's queue ``obj`` takes
     ``parts``' place; in a circuit being traced ``parts`` are not gates applied. Returns
     ``obj``."""
@@ -205,7 +211,8 @@ class ParametrizedEvolution(Operation):
         if not all(getattr(o, "has_matrix", True) for o in H.ops):
             raise ValueError("All operators inside the parametrized hamiltonian must have a "
                              "matrix defined.")
-        if params is not None and len(params) != len(H.coeffs_parametrized):
+        spread = type(H).term_parameters is not ParametrizedHamiltonian.term_parameters
+        if params is not None and not spread and len(params) != len(H.coeffs_parametrized):
             raise ValueError(
                 "The length of the params argument and the number of scalar-valued functions "
                 f"in the Hamiltonian must be the same. Received len(params)={len(params)} "
@@ -217,15 +224,16 @@ class ParametrizedEvolution(Operation):
                 "apply qml.QubitUnitary(op.matrix(), wires=op.wires) with the parameters and "
                 "time bound (op(params, t))")
         self.H, self.odeint_kwargs = H, odeint_kwargs
+        self._bound = params is not None  # PennyLane's: a matrix once params and t are given
         self.t = None if t is None else np.asarray(
             [0.0, float(t)] if np.ndim(t) == 0 else [float(v) for v in t], dtype=float)
         self.dense = len(H.wires) < 3 if dense is None else dense
-        super().__init__(*(params or []), wires=H.wires, id=id,
+        super().__init__(*([] if params is None else params), wires=H.wires, id=id,
                          return_intermediate=return_intermediate, complementary=complementary)
 
     @property
     def has_matrix(self) -> bool:
-        return self.t is not None and len(self.params) == len(self.H.coeffs_parametrized)
+        return self.t is not None and self._bound
 
     def __call__(self, params, t, **odeint_kwargs):
         h = dict(self.hyper)
@@ -248,7 +256,7 @@ class ParametrizedEvolution(Operation):
         fixed = [c * np.asarray(o.matrix(wire_order=order)) for c, o in zip(
             self.H.coeffs_fixed, self.H.ops_fixed)]
         varying = [np.asarray(o.matrix(wire_order=order)) for o in self.H.ops_parametrized]
-        params = list(self.params)
+        params = self.H.term_parameters(list(self.params))
 
         def rhs(t, y):
             h = sum(fixed, np.zeros((dim, dim), dtype=complex)) + sum(
@@ -267,3 +275,6 @@ class ParametrizedEvolution(Operation):
         y = sol.y[:, -1]
         u = (y[:dim * dim] + 1j * y[dim * dim:]).reshape(dim, dim)
         return u if wire_order is None else expand_matrix(u, order, wire_order)
+
+
+_operations.PARAMETRIZED_EVOLUTION.append(ParametrizedEvolution)
