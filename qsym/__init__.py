@@ -294,6 +294,8 @@ from . import liealg  # noqa: E402
 from . import estimator  # noqa: E402  (PennyLane's qml.estimator: QPE resource estimates)
 from .liealg import center, lie_closure, structure_constants  # noqa: E402
 from .fermi import FermiA, FermiC, FermiSentence, FermiWord, bravyi_kitaev, jordan_wigner, parity_transform  # noqa: E402
+from . import bose  # noqa: E402
+from .bose import BoseSentence, BoseWord, binary_mapping, christiansen_mapping, unary_mapping  # noqa: E402
 from .qchem import paulix_ops, symmetry_generators, taper, taper_operation  # noqa: E402
 from ._unsupported import CHANNELS as _CHANNELS  # noqa: E402
 from ._noise import CHANNEL_CLASSES as _CHANNEL_CLASSES, Channel as _Channel  # noqa: E402
@@ -679,7 +681,7 @@ __all__ = [
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",
-    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "fermi", "qchem", "estimator", "FermiC", "FermiA", "FermiWord", "FermiSentence", "jordan_wigner", "parity_transform", "bravyi_kitaev", "symmetry_generators", "paulix_ops", "taper", "taper_operation", "pauli", "pauli_decompose", "liealg", "lie_closure", "structure_constants", "center", "exp", "evolve", "change_op_basis", "ChangeOpBasis", "QSVT", "GQSP", "qsvt", "BBQRAM", "HybridQRAM", "SelectOnlyQRAM", "SumOfSlatersPrep", "poly_to_angles", "transform_angles", "apply", "is_commuting", "is_hermitian", "is_unitary", "iterative_qpe",
+    "templates", "layer", "trotterize", "ops", "qaoa", "spin", "fermi", "qchem", "estimator", "FermiC", "FermiA", "FermiWord", "FermiSentence", "jordan_wigner", "parity_transform", "bravyi_kitaev", "bose", "BoseWord", "BoseSentence", "binary_mapping", "unary_mapping", "christiansen_mapping", "symmetry_generators", "paulix_ops", "taper", "taper_operation", "pauli", "pauli_decompose", "liealg", "lie_closure", "structure_constants", "center", "exp", "evolve", "change_op_basis", "ChangeOpBasis", "QSVT", "GQSP", "qsvt", "BBQRAM", "HybridQRAM", "SelectOnlyQRAM", "SumOfSlatersPrep", "poly_to_angles", "transform_angles", "apply", "is_commuting", "is_hermitian", "is_unitary", "iterative_qpe",
     "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     "decomposition", "list_decomps", "add_decomps", "register_resources", "register_condition",
     "resource_rep",

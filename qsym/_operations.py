@@ -3262,6 +3262,10 @@ class _Arithmetic(Observable):
             return self
         coeffs, ops = _Terms(dict(self.terms))()
         coeffs = [float(c) if isinstance(c, numbers.Real) else c for c in coeffs]
+        if all(map(_has_pauli_rep, self.operands)):  # PennyLane: pauli_rep.simplify(), tol 1e-8
+            kept = [(c, o) for c, o in zip(coeffs, ops)
+                    if not (isinstance(c, numbers.Number) and abs(c) <= 1e-8)]
+            coeffs, ops = [c for c, _ in kept], [o for _, o in kept]
         terms = [o if isinstance(c, numbers.Number) and c == 1 else SProd(c, o)
                  for c, o in zip(coeffs, ops)]
         if not terms:
