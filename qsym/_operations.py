@@ -2897,7 +2897,9 @@ def measured_operator(obj) -> Observable:
     try:
         return as_observable(obj)
     except MeasurementError as exc:
-        if active_tape() is None and isinstance(obj, Operation):
+        operator_like = isinstance(obj, Operation) or (  # an Exp, ...: an operator's interface
+            hasattr(obj, "wires") and callable(getattr(obj, "matrix", None)))
+        if active_tape() is None and operator_like:
             return UnmeasuredOperator(obj, str(exc))
         raise
 
