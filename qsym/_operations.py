@@ -570,7 +570,7 @@ class Operation:
             if not _declares(type(self), "compute_matrix"):
                 raise MatrixUndefinedError(f"{self.name} has no matrix (PennyLane's "
                                            "MatrixUndefinedError): define compute_matrix")
-            return np.asarray(type(self).compute_matrix(*self.params, **dict(self.hyper)))
+            return np.asarray(self.compute_matrix(*self.params, **dict(self.hyper)))
 
         sizes = {len(p) for p in self.params if isinstance(p, Batched)}
         if sizes:  # broadcast parameters: one matrix per batch element, batch first

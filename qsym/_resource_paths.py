@@ -20,7 +20,7 @@ from functools import partial
 
 import numpy as np
 
-from . import resource, templates
+from . import _template_core, decomposition, pytrees, resource, templates
 from ._drawing import matrix, specs
 from ._opfunctions import commutator
 from ._opmath import Controlled, ControlledOp, ErrorOperation, QuantumPhaseEstimation, ResourcesOperation
@@ -288,6 +288,84 @@ def level_numbers(level, marker_to_level: dict, pipeline_len: int, num_tape_leve
     return ordered
 
 
+# --- resource representations of subroutines (PennyLane's qml.templates.core helpers) ---------
+def signature_key(subroutine, *args, **kwargs) -> tuple:
+    """The arguments of a call of ``subroutine`` in its signature's order (defaults applied),
+    each dynamic argument as ``(pytree structure, leaves)`` (PennyLane's
+    ``_make_signature_key``): what decides the subroutine's resources.
+
+    >>> import qsym as qml
+    >>> S = qml.templates.Subroutine(lambda x, wires: None)
+    >>> signature_key(S, [0.1, 0.2], wires=[0])[1]
+    [0]
+    """
+    bound = subroutine.signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    for name in subroutine.dynamic_argnames:
+        leaves, struct = pytrees.flatten(bound.arguments[name])
+        bound.arguments[name] = (struct, tuple(leaves))
+    return tuple(bound.arguments.values())
+
+
+def subroutine_resource_rep(subroutine, *args, **kwargs):
+    """PennyLane's ``qml.templates.subroutine_resource_rep``: the resource representation of a
+    call of ``subroutine`` (arguments as values or :class:`~qsym.templates.AbstractArray`),
+    a ``SubroutineOp`` keyed by the subroutine and :func:`signature_key`.
+
+    >>> import qsym as qml
+    >>> S = qml.templates.Subroutine(lambda x, wires: None)
+    >>> subroutine_resource_rep(S, qml.templates.AbstractArray((2,), float), wires=[0]).name
+    'SubroutineOp'
+    """
+    return decomposition.resource_rep(_template_core.SubroutineOp, subroutine=subroutine,
+                                      signature_key=signature_key(subroutine, *args, **kwargs))
+
+
+def _adjoint_rep(rep):
+    return decomposition.resource_rep(f"Adjoint({rep.name})", base_class=rep.name,
+                                      base_params=rep.params)
+
+
+def adjoint_subroutine_resource_rep(subroutine, *args, **kwargs):
+    """PennyLane's ``adjoint_subroutine_resource_rep``: the resource representation of the
+    adjoint of a call of ``subroutine`` (``Adjoint(SubroutineOp)``).
+
+    >>> import qsym as qml
+    >>> S = qml.templates.Subroutine(lambda x, wires: None)
+    >>> adjoint_subroutine_resource_rep(S, 0.5, wires=[0]).name
+    'Adjoint(SubroutineOp)'
+    """
+    return _adjoint_rep(subroutine_resource_rep(subroutine, *args, **kwargs))
+
+
+def _operand_rep(x, adjoint: bool = False):
+    """An operand of ``change_op_basis``: a resource representation, an operator, or a
+    subroutine with its arguments bound (``functools.partial``)."""
+    if isinstance(x, decomposition.CompressedResourceOp):
+        rep = x
+    elif isinstance(x, partial):
+        rep = subroutine_resource_rep(x.func, *x.args, **x.keywords)
+    else:
+        rep = decomposition.resource_rep(type(x), **dict(getattr(x, "resource_params", {}) or {}))
+    return _adjoint_rep(rep) if adjoint else rep
+
+
+def change_op_basis_subroutine_resource_rep(compute, target, uncompute=None):
+    """PennyLane's ``change_op_basis_subroutine_resource_rep``: the resource representation
+    of ``qml.change_op_basis(compute, target, uncompute)`` whose operands are operators,
+    resource representations or subroutines with bound arguments (``partial(S, ...)``);
+    without ``uncompute``, the adjoint of ``compute``.
+
+    >>> import qsym as qml
+    >>> rep = change_op_basis_subroutine_resource_rep(qml.Z(0), qml.X(0))
+    >>> rep.name, dict(rep.params)["uncompute_op"].name
+    ('ChangeOpBasis', 'Adjoint(PauliZ)')
+    """
+    undo = _operand_rep(compute, adjoint=True) if not uncompute else _operand_rep(uncompute)
+    return decomposition.resource_rep("ChangeOpBasis", compute_op=_operand_rep(compute),
+                                      target_op=_operand_rep(target), uncompute_op=undo)
+
+
 def register() -> None:
     """PennyLane's module paths of ``qml.resource`` (``from pennylane.resource.resource
     import add_in_series``, ...) and its names ``qml.resource.algo_error``, ``specs``,
@@ -334,3 +412,8 @@ def register() -> None:
                                 **error_names, _compute_algo_error=compute_algo_error,
                                 _algo_error_qnode=_algo_error_qnode)
     sys.modules.setdefault("qsym.resource.error", r.error)
+    subroutine_names = dict(subroutine_resource_rep=subroutine_resource_rep,
+                            adjoint_subroutine_resource_rep=adjoint_subroutine_resource_rep,
+                            change_op_basis_subroutine_resource_rep=change_op_basis_subroutine_resource_rep)
+    vars(_template_core).update(subroutine_names, _make_signature_key=signature_key)
+    templates.subroutine_resource_rep = subroutine_resource_rep
