@@ -24,6 +24,7 @@ from . import _template_core, decomposition, pytrees, resource, templates
 from ._drawing import matrix, specs
 from ._opfunctions import commutator
 from ._opmath import Controlled, ControlledOp, ErrorOperation, QuantumPhaseEstimation, ResourcesOperation
+from ._opmath import apply_operation
 from ._runtime import QNode
 from ._shots import Shots
 from ._tapes import tape_resources
@@ -36,6 +37,7 @@ __all__ = ["count_resources", "resources_from_tape", "compute_algo_error", "algo
            "spectral_norm", "nested_commutator", "one_norm_error", "commutator_error"]
 
 resource.DEFAULT_SHOTS["factory"] = Shots  # PennyLane's Resources().shots: Shots(None)
+_template_core.REAPPLY["apply"] = apply_operation  # SubroutineOp(..., decomposition=ops)
 
 # operators with an algorithmic error (PennyLane's ErrorOperation subclasses)
 ERROR_OPERATIONS = (ErrorOperation, templates.TrotterProduct, QuantumPhaseEstimation)
