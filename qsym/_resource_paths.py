@@ -183,7 +183,7 @@ def nested_commutator(a, b, alpha: int):
 
     >>> import qsym as qml
     >>> nested_commutator(qml.X(0), qml.Y(0), 2).pauli_rep  # [X, [X, Y]] = 4 Y
-    4j... * Y(0)
+    (4+0j) * Y(0)
     """
     return b if alpha == 0 else commutator(a, nested_commutator(a, b, alpha - 1))
 
@@ -261,7 +261,7 @@ def level_numbers(level, marker_to_level: dict, pipeline_len: int, num_tape_leve
     sorted level numbers of ``level`` (``"all"``, ``"all-mlir"``, ``"user"``, an int, a
     marker's name, a slice or a list of them).
 
-    >>> level_numbers([2, "m"], {"m": 1}, 5, 4)
+    >>> level_numbers(["m", 2], {"m": 1}, 5, 4)
     [1, 2]
     """
     total = pipeline_len + 1 + (1 if num_tape_levels > 1 else 0)

@@ -1,7 +1,10 @@
 """``qml.resource``: PennyLane 0.45.1's :class:`SpecsResources` (what one circuit uses:
 gates by name and by size, measurements by PennyLane's labels, wire allocations, depth)
 and :class:`CircuitSpecs` (what ``qml.specs`` returns), with their printed forms, their
-``__getitem__`` and the ``KeyError`` messages PennyLane gives for keys it removed.
+``__getitem__`` and the ``KeyError`` messages PennyLane gives for keys it removed; the
+:class:`Resources` record and its arithmetic (:func:`add_in_series`, ...); the algorithmic
+errors (:class:`AlgorithmicError`, :class:`SpectralNormError`). ``resources_from_tape``,
+``algo_error`` and PennyLane's module paths are set here by ``qsym._resource_paths``.
 
 >>> import qsym as qml
 >>> dev = qml.device("default.qubit", wires=2)
@@ -666,6 +669,7 @@ def __getattr__(name: str):
         raise AttributeError(name)
     raise AttributeError(
         f"qml.resource.{name} is not supported by qsym: PennyLane's resource estimation "
-        "(qml.resource; SpecsResources and CircuitSpecs, what qml.specs returns, are "
+        "(qml.resource; SpecsResources and CircuitSpecs, what qml.specs returns, Resources "
+        "and its arithmetic, resources_from_tape, algo_error and the error classes are "
         "provided) (the PennyLane names qsym does not provide: docs/pennylane.md, "
         "'Not supported')")
