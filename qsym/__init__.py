@@ -816,3 +816,10 @@ def _register_class_paths():
 
 
 _register_class_paths()
+
+# PennyLane's qml.resource functions on tapes and QNodes (resources_from_tape, algo_error,
+# the Trotter error bounds) and its module paths qml.resource.resource, .specs, .error.error,
+# .error.trotter_error
+from . import _resource_paths as _resource_paths  # noqa: E402
+
+_resource_paths.register()

@@ -570,7 +570,7 @@ class Operation:
             if not _declares(type(self), "compute_matrix"):
                 raise MatrixUndefinedError(f"{self.name} has no matrix (PennyLane's "
                                            "MatrixUndefinedError): define compute_matrix")
-            return np.asarray(type(self).compute_matrix(*self.params, **dict(self.hyper)))
+            return np.asarray(self.compute_matrix(*self.params, **dict(self.hyper)))
 
         sizes = {len(p) for p in self.params if isinstance(p, Batched)}
         if sizes:  # broadcast parameters: one matrix per batch element, batch first
@@ -2898,7 +2898,9 @@ def measured_operator(obj) -> Observable:
     try:
         return as_observable(obj)
     except MeasurementError as exc:
-        if active_tape() is None and isinstance(obj, Operation):
+        operator_like = isinstance(obj, Operation) or (  # an Exp, ...: an operator's interface
+            hasattr(obj, "wires") and callable(getattr(obj, "matrix", None)))
+        if active_tape() is None and operator_like:
             return UnmeasuredOperator(obj, str(exc))
         raise
 

@@ -3685,11 +3685,24 @@ class ErrorOperation(Operation):
     True
     """
 
+    def __new__(cls, *args, **kwargs):
+        _refuse_abstract(cls, "error", ErrorOperation)
+        return super().__new__(cls)
+
     def error(self, *args, **kwargs):
-        """The operation's algorithmic error: defined by each subclass."""
+        """The operation's algorithmic error: defined by each subclass (PennyLane's
+        abstract method: a subclass without it cannot be made)."""
         raise NotImplementedError(f"{type(self).__name__} is an ErrorOperation without an error() "
                                   "method: define error() returning a "
                                   "qml.resource.SpectralNormError")
+
+
+def _refuse_abstract(cls, method: str, base) -> None:
+    """PennyLane's ``TypeError`` for making a subclass of an abstract operation class
+    (``ErrorOperation``, ``ResourcesOperation``) that does not define ``method``."""
+    if getattr(cls, method) is getattr(base, method):
+        raise TypeError(f"Can't instantiate abstract class {cls.__name__} without an "
+                        f"implementation for abstract method '{method}': define {method}()")
 
 
 class ResourcesOperation(Operation):
@@ -3707,8 +3720,13 @@ class ResourcesOperation(Operation):
     2
     """
 
+    def __new__(cls, *args, **kwargs):
+        _refuse_abstract(cls, "resources", ResourcesOperation)
+        return super().__new__(cls)
+
     def resources(self):
-        """The operation's resources: defined by each subclass."""
+        """The operation's resources: defined by each subclass (PennyLane's abstract
+        method: a subclass without it cannot be made)."""
         raise NotImplementedError(f"{type(self).__name__} is a ResourcesOperation without a "
                                   "resources() method: define resources() returning a "
                                   "qml.resource.Resources")

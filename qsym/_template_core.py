@@ -92,6 +92,11 @@ def _register(wires) -> Wires:
     return Wires((wires.item() if isinstance(wires, np.ndarray) else wires,))
 
 
+# records an existing operator on the active tape (qsym._opmath.apply_operation, above this
+# module; set by qsym._resource_paths when qsym is imported)
+REAPPLY: dict = {"apply": None}
+
+
 class SubroutineOp(Template):
     """The operator a :class:`Subroutine` makes with bound arguments (PennyLane's
     ``SubroutineOp``; made by calling the subroutine or its :meth:`Subroutine.operator`):
@@ -106,16 +111,23 @@ class SubroutineOp(Template):
     ({'x': 0.25, 'wires': Wires([2])}, {'decomposition': (RY(0.25, wires=[2]),)})
     """
 
-    def __init__(self, subroutine: Subroutine, bound_args: inspect.BoundArguments, id=None):
+    def __init__(self, subroutine: Subroutine, bound_args: inspect.BoundArguments,
+                 decomposition=None, output=None, id=None):
         self._subroutine, self._bound_args, self.id = subroutine, bound_args, id
         wires = []
         for name in subroutine.wire_argnames:
             wires.extend(w for w in bound_args.arguments[name] if w not in wires)
         self.wires = Wires(wires)
-        self._output = None
+        self._output, self._given = output, decomposition
+        if decomposition is not None and REAPPLY["apply"] is None:
+            raise TypeError("SubroutineOp(decomposition=...) needs qsym imported in full")
         self._record()
 
     def _build(self):
+        if self._given is not None:  # PennyLane's SubroutineOp(..., decomposition=ops): as given
+            for op in self._given:
+                REAPPLY["apply"](op)
+            return
         self._output = self._subroutine.definition(*self._bound_args.args, **self._bound_args.kwargs)
 
     @property

@@ -54,8 +54,9 @@ NAMESPACES = {
              "pulses)",
     "drawer": "PennyLane's drawing internals (qml.drawer): use qml.draw or qml.draw_mpl "
               "(qml.drawer.use_style and available_styles are provided)",
-    "tape": "PennyLane's tape internals (qml.tape; QuantumScript, QuantumTape and "
-            "make_qscript are provided, and run with qml.execute / dev.execute)",
+    "tape": "PennyLane's tape internals (qml.tape; QuantumScript, QuantumTape, "
+            "OperationRecorder and make_qscript are provided, and run with qml.execute / "
+            "dev.execute)",
     "queuing": "PennyLane's queuing internals (qml.queuing; qml.queuing.AnnotatedQueue is "
                "provided)",
     "workflow": "PennyLane's execution workflow (qml.workflow; construct_tape, "

@@ -1,7 +1,10 @@
 """``qml.resource``: PennyLane 0.45.1's :class:`SpecsResources` (what one circuit uses:
 gates by name and by size, measurements by PennyLane's labels, wire allocations, depth)
 and :class:`CircuitSpecs` (what ``qml.specs`` returns), with their printed forms, their
-``__getitem__`` and the ``KeyError`` messages PennyLane gives for keys it removed.
+``__getitem__`` and the ``KeyError`` messages PennyLane gives for keys it removed; the
+:class:`Resources` record and its arithmetic (:func:`add_in_series`, ...); the algorithmic
+errors (:class:`AlgorithmicError`, :class:`SpectralNormError`). ``resources_from_tape``,
+``algo_error`` and PennyLane's module paths are set here by ``qsym._resource_paths``.
 
 >>> import qsym as qml
 >>> dev = qml.device("default.qubit", wires=2)
@@ -23,9 +26,13 @@ Depth: 2
 
 from __future__ import annotations
 
+import abc
+import copy
 import sys
 import types
 from dataclasses import asdict, dataclass, field, fields
+from decimal import Decimal
+from string import ascii_lowercase
 from typing import Any
 
 import numpy as np
@@ -33,25 +40,34 @@ import numpy as np
 from .errors import GateError
 
 __all__ = ["SpecsResources", "CircuitSpecs", "Resources", "measurement_label", "circuit_resources",
-           "AlgorithmicError", "SpectralNormError"]
+           "AlgorithmicError", "SpectralNormError", "add_in_series", "add_in_parallel",
+           "mul_in_series", "mul_in_parallel", "substitute"]
 
 
-class AlgorithmicError:
+class AlgorithmicError(abc.ABC):
     """PennyLane's ``qml.resource.AlgorithmicError``: the size of an approximation's error
-    (``error``); subclasses say how two errors of gates applied in series ``combine``.
+    (``error``); a subclass must say how two errors of gates applied in series ``combine``
+    (an abstract method: a subclass without it cannot be made), and may say how to
+    ``get_error`` of an approximate operator.
 
-    >>> AlgorithmicError(0.25).error
-    0.25
+    >>> class Additive(AlgorithmicError):
+    ...     def combine(self, other):
+    ...         return Additive(self.error + other.error)
+    >>> Additive(0.25).combine(Additive(0.5)).error
+    0.75
     """
 
     def __init__(self, error: float):
         self.error = error
 
-    def combine(self, other):  # pragma: no cover - subclasses define it
-        raise NotImplementedError(f"{type(self).__name__} does not define combine()")
+    @abc.abstractmethod
+    def combine(self, other):
+        """The error of this approximation and ``other``'s applied in series."""
 
     @staticmethod
-    def get_error(approximate_op, exact_op):  # pragma: no cover - subclasses define it
+    def get_error(approximate_op, exact_op):
+        """The error of ``approximate_op`` as an approximation of ``exact_op``: defined by
+        the subclasses that can compute it (a ``NotImplementedError`` otherwise)."""
         raise NotImplementedError
 
 
@@ -99,22 +115,207 @@ def _matrix(op, order: list) -> np.ndarray:
     return m
 
 
+# The factory of ``Resources.shots``' default (PennyLane's ``Shots()``): qsym's Shots class
+# lives above this module, which sets it here when qsym is imported (qsym._resource_paths)
+DEFAULT_SHOTS: dict = {"factory": lambda: None}
+
+
+def _default_shots():
+    return DEFAULT_SHOTS["factory"]()
+
+
 @dataclass(frozen=True)
 class Resources:
-    """PennyLane's ``qml.resource.Resources``, the record of resource counts its operators
-    report (``num_wires``, ``num_gates``, ``gate_types`` and ``gate_sizes`` by name and by
-    number of wires, ``depth``, ``shots``): a plain record here, compared field by field.
+    """PennyLane's ``qml.resource.Resources``, the record of resource counts an operator
+    reports (``num_wires``, ``num_gates``, ``gate_types`` and ``gate_sizes`` by name and by
+    number of wires, ``depth``, ``shots``, a :class:`~qsym.measurements.Shots`). ``r1 + r2``
+    is :func:`add_in_series`, ``r * n`` (and ``n * r``) :func:`mul_in_series`; printed as
+    PennyLane prints it.
 
-    >>> Resources(num_wires=2, num_gates=1, gate_types={"CNOT": 1}, gate_sizes={2: 1}, depth=1).num_gates
-    1
+    >>> r = Resources(num_wires=2, num_gates=2, gate_types={"Hadamard": 1, "CNOT": 1},
+    ...               gate_sizes={1: 1, 2: 1}, depth=2)
+    >>> print(r * 2)
+    num_wires: 2
+    num_gates: 4
+    depth: 4
+    shots: Shots(total=None)
+    gate_types:
+    {'Hadamard': 2, 'CNOT': 2}
+    gate_sizes:
+    {1: 2, 2: 2}
     """
 
     num_wires: int = 0
     num_gates: int = 0
     gate_types: dict = field(default_factory=dict)
     gate_sizes: dict = field(default_factory=dict)
-    depth: int = 0
-    shots: Any = None
+    depth: int | None = 0
+    shots: Any = field(default_factory=_default_shots)
+
+    def __add__(self, other: "Resources") -> "Resources":
+        return add_in_series(self, other)
+
+    def __mul__(self, scalar: int) -> "Resources":
+        return mul_in_series(self, scalar)
+
+    __rmul__ = __mul__
+
+    def __str__(self) -> str:
+        types_ = ", ".join(f"'{name}': {n}" for name, n in self.gate_types.items())
+        sizes = ", ".join(f"{k}: {n}" for k, n in self.gate_sizes.items())
+        return (f"num_wires: {self.num_wires}\nnum_gates: {self.num_gates}\ndepth: {self.depth}\n"
+                f"shots: {self.shots}\ngate_types:\n{{{types_}}}\ngate_sizes:\n{{{sizes}}}")
+
+    def _ipython_display_(self):
+        print(str(self))
+
+
+def combine_dict(d1: dict, d2: dict) -> dict:
+    """A copy of ``d1`` (of its type) with ``d2``'s counts added (PennyLane's
+    ``_combine_dict``).
+
+    >>> combine_dict({"a": 1, "b": 2}, {"b": 3, "c": 4})
+    {'a': 1, 'b': 5, 'c': 4}
+    """
+    out = copy.copy(d1)
+    for k, v in d2.items():
+        out[k] = out[k] + v if k in out else v
+    return out
+
+
+def scale_dict(d: dict, scalar: int) -> dict:
+    """A copy of ``d`` (of its type) with every count times ``scalar`` (PennyLane's
+    ``_scale_dict``).
+
+    >>> scale_dict({"a": 1, "b": 2}, 3)
+    {'a': 3, 'b': 6}
+    """
+    out = copy.copy(d)
+    for k in out:
+        out[k] *= scalar
+    return out
+
+
+def _add_shots(s1, s2):
+    if s1 is None or s2 is None:
+        return s2 if s1 is None else s1
+    return s1 + s2
+
+
+def add_in_series(r1: Resources, r2: Resources) -> Resources:
+    """The resources of two circuits run one after the other: the wider's wires, gates and
+    shots added, depths added (PennyLane's ``qml.resource.add_in_series``).
+
+    >>> r = Resources(2, 2, {"RX": 1, "CNOT": 1}, {1: 1, 2: 1}, 2)
+    >>> s = add_in_series(r, Resources(3, 1, {"RX": 1}, {1: 1}, 1))
+    >>> s.num_wires, s.num_gates, s.gate_types, s.depth
+    (3, 3, {'RX': 2, 'CNOT': 1}, 3)
+    """
+    return Resources(max(r1.num_wires, r2.num_wires), r1.num_gates + r2.num_gates,
+                     combine_dict(r1.gate_types, r2.gate_types),
+                     combine_dict(r1.gate_sizes, r2.gate_sizes), r1.depth + r2.depth,
+                     _add_shots(r1.shots, r2.shots))
+
+
+def add_in_parallel(r1: Resources, r2: Resources) -> Resources:
+    """The resources of two circuits run side by side on separate wires: wires, gates and
+    shots added, the larger depth (PennyLane's ``qml.resource.add_in_parallel``).
+
+    >>> r = Resources(2, 2, {"RX": 1, "CNOT": 1}, {1: 1, 2: 1}, 2)
+    >>> s = add_in_parallel(r, Resources(3, 1, {"RX": 1}, {1: 1}, 1))
+    >>> s.num_wires, s.num_gates, s.depth
+    (5, 3, 2)
+    """
+    return Resources(r1.num_wires + r2.num_wires, r1.num_gates + r2.num_gates,
+                     combine_dict(r1.gate_types, r2.gate_types),
+                     combine_dict(r1.gate_sizes, r2.gate_sizes), max(r1.depth, r2.depth),
+                     _add_shots(r1.shots, r2.shots))
+
+
+def _scaled_shots(shots, scalar):
+    return None if shots is None else scalar * shots
+
+
+def mul_in_series(resources: Resources, scalar: int) -> Resources:
+    """The resources of ``scalar`` copies of a circuit run one after the other: gates,
+    depth and shots times ``scalar``, the same wires (PennyLane's
+    ``qml.resource.mul_in_series``; also ``resources * scalar``).
+
+    >>> r = mul_in_series(Resources(2, 2, {"RX": 1, "CNOT": 1}, {1: 1, 2: 1}, 2), 3)
+    >>> r.num_wires, r.num_gates, r.gate_sizes, r.depth
+    (2, 6, {1: 3, 2: 3}, 6)
+    """
+    return Resources(resources.num_wires, scalar * resources.num_gates,
+                     scale_dict(resources.gate_types, scalar),
+                     scale_dict(resources.gate_sizes, scalar), scalar * resources.depth,
+                     _scaled_shots(resources.shots, scalar))
+
+
+def mul_in_parallel(resources: Resources, scalar: int) -> Resources:
+    """The resources of ``scalar`` copies of a circuit run side by side: wires, gates and
+    shots times ``scalar``, the same depth (PennyLane's ``qml.resource.mul_in_parallel``).
+
+    >>> r = mul_in_parallel(Resources(2, 2, {"RX": 1, "CNOT": 1}, {1: 1, 2: 1}, 2), 3)
+    >>> r.num_wires, r.num_gates, r.depth
+    (6, 6, 2)
+    """
+    return Resources(scalar * resources.num_wires, scalar * resources.num_gates,
+                     scale_dict(resources.gate_types, scalar),
+                     scale_dict(resources.gate_sizes, scalar), resources.depth,
+                     _scaled_shots(resources.shots, scalar))
+
+
+def substitute(initial_resources: Resources, gate_info: tuple, replacement: Resources) -> Resources:
+    """``initial_resources`` with every gate named ``gate_info[0]`` (acting on
+    ``gate_info[1]`` wires) replaced by ``replacement``'s gates (PennyLane's
+    ``qml.resource.substitute``): its count times ``replacement``'s counts, the depth plus
+    ``replacement``'s, wires widened to ``replacement``'s if it uses more.
+
+    >>> r = Resources(2, 3, {"RZ": 2, "CNOT": 1}, {1: 2, 2: 1}, 2)
+    >>> s = substitute(r, ("RZ", 1), Resources(1, 3, {"RX": 3}, {1: 3}, 3))
+    >>> s.num_gates, s.gate_types, s.gate_sizes, s.depth
+    (7, {'CNOT': 1, 'RX': 6}, {1: 6, 2: 1}, 5)
+    """
+    name, n_wires = gate_info
+    if n_wires not in initial_resources.gate_sizes:
+        raise ValueError(f"initial_resources does not contain a gate acting on {n_wires} wires.")
+    count = initial_resources.gate_types.get(name, 0)
+    if count > initial_resources.gate_sizes[n_wires]:
+        raise ValueError(f"Found {count} gates of type {name}, but only "
+                         f"{initial_resources.gate_sizes[n_wires]} gates act on {n_wires} wires "
+                         "in initial_resources.")
+    if count == 0:
+        return initial_resources
+    gate_types = combine_dict(initial_resources.gate_types, scale_dict(replacement.gate_types, count))
+    gate_types.pop(name)
+    sizes = copy.copy(initial_resources.gate_sizes)
+    sizes[n_wires] -= count
+    sizes = combine_dict(sizes, scale_dict(replacement.gate_sizes, count))
+    wires = initial_resources.num_wires + max(replacement.num_wires - n_wires, 0)
+    return Resources(wires, initial_resources.num_gates + count * (replacement.num_gates - 1),
+                     gate_types, sizes, initial_resources.depth + replacement.depth,
+                     initial_resources.shots)
+
+
+def count_to_str(count: int) -> str:
+    """A count as PennyLane's specs tables print it: scientific from 100 000 on.
+
+    >>> count_to_str(12), count_to_str(123456)
+    ('12', '1.235E+5')
+    """
+    return str(count) if count < 100_000 else f"{Decimal(count):.3E}"
+
+
+def batch_letters(num: int) -> str:
+    """The letters of batch number ``num`` (PennyLane's ``_batch_num_to_letters``): ``a``,
+    ..., ``z``, ``aa``, ``ab``, ...
+
+    >>> batch_letters(0), batch_letters(25), batch_letters(27)
+    ('a', 'z', 'ab')
+    """
+    if num < 26:
+        return ascii_lowercase[num]
+    return batch_letters(num // 26 - 1) + ascii_lowercase[num % 26]
 
 
 @dataclass(frozen=True)
@@ -265,19 +466,32 @@ class CircuitSpecs:
         raise KeyError(f"key '{key}' not available. Options are {names}")
 
     def to_dict(self) -> dict:
-        """The fields as a dict, ``resources`` as its ``to_dict()``.
+        """The fields as a dict, each :class:`SpecsResources` (alone, in a list of batched
+        tapes, or in a dict by level) as its ``to_dict()``.
 
         >>> CircuitSpecs("d", 1, None, "gradient", None).to_dict()["level"]
         'gradient'
         """
         d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "qsym"}
-        if isinstance(self.resources, SpecsResources):
-            d["resources"] = self.resources.to_dict()
+        if isinstance(self.resources, dict):
+            d["resources"] = {k: _resources_dict(v) for k, v in self.resources.items()}
+        elif self.resources is not None:
+            d["resources"] = _resources_dict(self.resources)
         return d
 
+    def _header(self) -> list:
+        lines = [f"Device: {self.device_name}", f"Device wires: {self.num_device_wires}",
+                 f"Shots: {self.shots}"]
+        if isinstance(self.level, dict):
+            lines += ["Levels:", *(f"- {k}: {v}" for k, v in self.level.items())]
+        else:
+            lines.append(f"Level: {self.level}")
+        return lines + [""]
+
     def to_pretty_str(self, tabular: bool = True) -> str:
-        """PennyLane's printed form: the device, its wires, the shots, the level, then the
-        resources (``tabular`` is accepted: qsym has one level).
+        """PennyLane's printed form: the device, its wires, the shots, the level(s), then the
+        resources; resources by level (a dict) as one table (``tabular``) or level by level,
+        a level's batched tapes lettered ``a``, ``b``, ...
 
         >>> print(CircuitSpecs("default.qubit", 1, "Shots(total=None)", "gradient",
         ...                    SpecsResources({}, {}, {}, 0, 0)).to_pretty_str())
@@ -290,14 +504,67 @@ class CircuitSpecs:
         Wire allocations: 0
         ...
         """
-        lines = [f"Device: {self.device_name}", f"Device wires: {self.num_device_wires}",
-                 f"Shots: {self.shots}", f"Level: {self.level}", ""]
-        if isinstance(self.resources, SpecsResources):
-            lines.append(self.resources.to_pretty_str())
+        if tabular and isinstance(self.resources, dict):
+            return "\n".join(self._header() + _table(self.level, self.resources)).rstrip("\n")
+        lines = self._header()
+        if isinstance(self.resources, dict):
+            lines.append("")
+            for level, res in self.resources.items():
+                lines += [f"Level = {level}:", _resources_str(res, 4), "\n" + "-" * 60 + "\n"]
+        elif self.resources is not None:
+            lines.append(_resources_str(self.resources, 0))
         return "\n".join(lines).rstrip("\n-")
 
     def __str__(self) -> str:
         return self.to_pretty_str()
+
+
+def _resources_dict(res):
+    if isinstance(res, SpecsResources):
+        return res.to_dict()
+    return [r.to_dict() for r in res]
+
+
+def _resources_str(res, preindent: int) -> str:
+    """One :class:`SpecsResources`, or a list of batched tapes' (``Batched tape a:``, ...)."""
+    if isinstance(res, SpecsResources):
+        return res.to_pretty_str(preindent)
+    lines = []
+    for i, r in enumerate(res):
+        lines += [f"{' ' * preindent}Batched tape {batch_letters(i)}:",
+                  r.to_pretty_str(preindent + 4), ""]
+    return "\n".join(lines)
+
+
+def _table(levels: dict, resources: dict) -> list:
+    """PennyLane's table of resources by level: one column per level (``2-a``, ``2-b``
+    for a level's batched tapes), one row per metric, gate and measurement."""
+    flat = {}
+    for level, res in zip(levels, resources.values()):
+        if isinstance(res, SpecsResources):
+            flat[str(level)] = res
+        else:
+            flat.update((f"{level}-{batch_letters(i)}", r) for i, r in enumerate(res))
+    gates = dict.fromkeys(g for r in flat.values() for g in r.gate_types)
+    meas = dict.fromkeys(m for r in flat.values() for m in r.measurements)
+    width = max([16] + [len(k) + 2 for k in (*gates, *meas)])
+    col = max([len(k) + 2 for k in flat] + [len(count_to_str(n)) + 1 for r in flat.values()
+                                            for n in (*r.gate_types.values(),
+                                                      *r.measurements.values(), r.num_allocs,
+                                                      r.num_gates)])
+
+    def row(name, values):
+        return name.ljust(width) + " |" + " |".join(count_to_str(v).rjust(col) for v in values)
+
+    lines = ["↓Metric".ljust(width - 6) + "Level→ |" + " |".join(k.rjust(col) for k in flat),
+             "-" * (width + len(flat) * (col + 2)),
+             row("Wire allocations", [r.num_allocs for r in flat.values()]),
+             row("Total gates", [r.num_gates for r in flat.values()]),
+             "Gate counts:".ljust(width) + " |"]
+    lines += [row(f"- {g}", [r.gate_types.get(g, 0) for r in flat.values()]) for g in gates]
+    lines.append("Measurements:".ljust(width) + " |")
+    lines += [row(f"- {m}", [r.measurements.get(m, 0) for r in flat.values()]) for m in meas]
+    return lines
 
 
 def measurement_label(m, num_wires: int) -> str:
@@ -402,6 +669,7 @@ def __getattr__(name: str):
         raise AttributeError(name)
     raise AttributeError(
         f"qml.resource.{name} is not supported by qsym: PennyLane's resource estimation "
-        "(qml.resource; SpecsResources and CircuitSpecs, what qml.specs returns, are "
+        "(qml.resource; SpecsResources and CircuitSpecs, what qml.specs returns, Resources "
+        "and its arithmetic, resources_from_tape, algo_error and the error classes are "
         "provided) (the PennyLane names qsym does not provide: docs/pennylane.md, "
         "'Not supported')")

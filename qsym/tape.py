@@ -17,7 +17,40 @@ QuantumScriptBatch = _Sequence[QuantumScript]
 QuantumTapeBatch = _Sequence[QuantumScript]
 QuantumScriptOrBatch = QuantumScript | QuantumScriptBatch  # one tape or a batch
 
-__all__ = ["QuantumScript", "QuantumTape", "make_qscript", "expand_tape_state_prep"]
+__all__ = ["QuantumScript", "QuantumTape", "make_qscript", "expand_tape_state_prep",
+           "OperationRecorder"]
+
+
+class OperationRecorder(QuantumTape):
+    """PennyLane's ``qml.tape.OperationRecorder``: a :class:`QuantumTape` used as a context
+    that records the operators applied inside it (``rec.operations``); ``rec.queue`` is the
+    operators then the measurements, and it prints them.
+
+    >>> import qsym as qml
+    >>> with OperationRecorder() as rec:
+    ...     qml.layer(lambda x, wires: qml.RX(x, wires=wires), 2, [0.1, 0.2], wires=0)
+    >>> rec.operations
+    [RX(0.1, wires=[0]), RX(0.2, wires=[0])]
+    >>> print(rec)
+    Operations
+    ==========
+    RX(0.1, wires=[0])
+    RX(0.2, wires=[0])
+    <BLANKLINE>
+    Observables
+    ===========
+    <BLANKLINE>
+    """
+
+    @property
+    def queue(self) -> list:
+        """The recorded operators, then the measurements."""
+        return self.operations + self.measurements
+
+    def __str__(self) -> str:
+        ops = "".join(f"{op!r}\n" for op in self.operations)
+        obs = "".join(f"{m!r}\n" for m in self.measurements)
+        return f"Operations\n==========\n{ops}\nObservables\n===========\n{obs}"
 
 
 def __getattr__(name: str):

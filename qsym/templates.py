@@ -2835,9 +2835,14 @@ class TrotterProduct(Template):
                 self._factors.append((start, len(tape.items) - start, op, t))
 
 
-def _sentence_norm(sentence, fast: bool) -> float:
+def sentence_norm(sentence, fast: bool) -> float:
     """PennyLane's ``_spectral_norm`` of a Pauli sentence: its coefficients' 1-norm when
-    ``fast`` (or for one word), else its matrix's largest singular value."""
+    ``fast`` (or for one word), else its matrix's largest singular value.
+
+    >>> import qsym as qml
+    >>> sentence_norm((qml.X(0) + qml.Z(0)).pauli_rep, fast=False)  # sqrt(2)
+    1.414213562373095...
+    """
     values = [abs(complex(c)) for c in dict(sentence).values()]
     if fast or len(values) <= 1:
         return float(sum(values))
@@ -2845,42 +2850,56 @@ def _sentence_norm(sentence, fast: bool) -> float:
     return float(np.linalg.svd(sentence.to_mat(wire_order=wires), compute_uv=False)[0])
 
 
-def _stages(order: int) -> int:
-    """The number of first-order stages of an order-``order`` Suzuki formula, ``upsilon``."""
+def trotter_repetitions(order: int) -> int:
+    """The number of first-order stages of an order-``order`` Suzuki formula, ``upsilon``
+    (PennyLane's ``_compute_repetitions``).
+
+    >>> [trotter_repetitions(p) for p in (1, 2, 4, 6)]
+    [1, 2, 10, 50]
+    """
     return 1 if order == 1 else 2 * 5 ** (order // 2 - 1)
 
 
-def trotter_one_norm_error(terms, t: float, order: int, n: int, fast: bool = True) -> float:
+def trotter_one_norm_error(terms, t: float, order: int, n: int, fast: bool = True,
+                           norm=sentence_norm) -> float:
     """The one-norm bound on a Suzuki-Trotter product's error (Childs et al. 2021, Lemma 6):
     ``(sum_j ||H_j|| t)^(p+1) / ((p+1)! n^p) (upsilon^(p+1) + 1)`` for Pauli sentences
-    ``terms``.
+    ``terms`` (other terms with their ``norm(term, fast)``).
 
     >>> import qsym as qml
     >>> round(trotter_one_norm_error([qml.X(0).pauli_rep, qml.Y(0).pauli_rep], 0.05, 4, 1), 9)
     0.008333417
     """
-    norm = sum(_sentence_norm(h, fast) for h in terms)
-    c = (norm * t) ** (order + 1) / (math.factorial(order + 1) * n**order)
-    return c * (_stages(order) ** (order + 1) + 1)
+    total = sum(norm(h, fast) for h in terms)
+    c = (total * t) ** (order + 1) / (math.factorial(order + 1) * n**order)
+    return c * (trotter_repetitions(order) ** (order + 1) + 1)
 
 
-def _trotter_stages(num_ops: int, order: int, scale: float = 1.0) -> tuple:
-    """``(term indices, step sizes)`` of the stages of one Suzuki step (PennyLane's
-    ``_recursive_flatten``), first to last."""
+def trotter_stages(num_ops: int, order: int, scale: float = 1.0) -> tuple:
+    """``(term indices, step sizes)`` of the stages of one Suzuki step of ``num_ops`` terms
+    (PennyLane's ``_recursive_flatten``), first to last.
+
+    >>> trotter_stages(2, 2, 8.0)
+    ([0, 1, 1, 0], [4.0, 4.0, 4.0, 4.0])
+    """
     idx = list(range(num_ops))
     if order == 1:
-        return idx, [scale] * num_ops
+        return idx, [1 * scale] * num_ops
     if order == 2:
         return idx + idx[::-1], [0.5 * scale] * (2 * num_ops)
     s1 = suzuki_scalar(order)
-    i1, c1 = _trotter_stages(num_ops, order - 2, s1 * scale)
-    i2, c2 = _trotter_stages(num_ops, order - 2, (1 - 4 * s1) * scale)
+    i1, c1 = trotter_stages(num_ops, order - 2, s1 * scale)
+    i2, c2 = trotter_stages(num_ops, order - 2, (1 - 4 * s1) * scale)
     return 2 * i1 + i2 + 2 * i1, 2 * c1 + c2 + 2 * c1
 
 
-def _merged_stages(num_ops: int, order: int) -> tuple:
-    """:func:`_trotter_stages` with neighbouring stages of one term merged (``_simplify``)."""
-    idx, coeffs = _trotter_stages(num_ops, order)
+def merge_stages(idx: list, coeffs: list) -> tuple:
+    """Stages with each pair of neighbouring stages of one term merged into one (their step
+    sizes added; PennyLane's ``_simplify``: a merged stage is not merged again).
+
+    >>> merge_stages([0, 1, 1, 0], [1.5, -4, 5, 6.5])
+    ([0, 1, 0], [1.5, 1, 6.5])
+    """
     out_i, out_c, i = [], [], 0
     while i < len(coeffs):
         out_i.append(idx[i])
@@ -2892,39 +2911,46 @@ def _merged_stages(num_ops: int, order: int) -> tuple:
     return out_i, out_c
 
 
-def _compositions(parts: int, total: int):
-    """Every tuple of ``parts`` non-negative ints summing to ``total``, in PennyLane's order."""
+def compositions(parts: int, total: int):
+    """Every tuple of ``parts`` non-negative ints summing to ``total``, in PennyLane's order
+    (``_generate_combinations``).
+
+    >>> list(compositions(2, 2))
+    [(0, 2), (1, 1), (2, 0)]
+    """
     if parts == 0:
         return
     if parts == 1:
         yield (total,)
         return
     for i in range(total + 1):
-        for rest in _compositions(parts - 1, total - i):
+        for rest in compositions(parts - 1, total - i):
             yield (i,) + rest
 
 
-def trotter_commutator_error(terms, t: float, order: int, n: int, fast: bool = True) -> float:
+def trotter_commutator_error(terms, t: float, order: int, n: int, fast: bool = True,
+                             norm=sentence_norm) -> float:
     """The commutator bound on a Suzuki-Trotter product's error (Childs et al. 2021,
     Eq. 189): ``2 upsilon t^(p+1) / ((p+1) n^p)`` times the sum over terms ``H_g`` and
     multi-indices ``alpha`` (``|alpha| = p``) of ``||ad_{H_s}^{alpha_s} ... ad_{H_1}^{alpha_1}
-    H_g|| / alpha!``, the ``H_k`` the product's stages scaled by their step sizes.
+    H_g|| / alpha!``, the ``H_k`` the product's stages scaled by their step sizes. The terms
+    are Pauli sentences (or operators, with their ``norm(term, fast)``).
 
     >>> import qsym as qml
     >>> round(trotter_commutator_error([qml.X(0).pauli_rep, qml.Y(0).pauli_rep], 0.05, 2, 10), 12)
     1.3333333e-05
     """
-    idx, coeffs = _merged_stages(len(terms), order)
+    idx, coeffs = merge_stages(*trotter_stages(len(terms), order))
     total = 0.0
     for h in terms:
-        for alpha in _compositions(len(coeffs), order):
+        for alpha in compositions(len(coeffs), order):
             nested = h
             for k in range(len(coeffs) - 1, -1, -1):
                 stage = coeffs[k] * terms[idx[k]]
                 for _ in range(alpha[k]):
                     nested = stage @ nested - nested @ stage
-            total += _sentence_norm(nested, fast) / math.prod(math.factorial(a) for a in alpha)
-    return 2 * _stages(order) * t ** (order + 1) / ((order + 1) * n**order) * total
+            total += norm(nested, fast) / math.prod(math.factorial(a) for a in alpha)
+    return 2 * trotter_repetitions(order) * t ** (order + 1) / ((order + 1) * n**order) * total
 
 
 _IMAGINARY_TROTTER = ("TrotterProduct with the complex time {time!r} (imaginary-time evolution, "

@@ -56,6 +56,6 @@ def test_paths_and_a_subclass_without_error():
         def compute_decomposition(phi, wires):
             return [qml.RX(phi, wires)]
 
-    with pytest.raises(NotImplementedError, match="define error"):
-        NoError(0.1, wires=0).error()
+    with pytest.raises(TypeError, match="Can't instantiate abstract class NoError"):
+        NoError(0.1, wires=0)  # PennyLane's abstract method
 
