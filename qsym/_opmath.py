@@ -774,6 +774,7 @@ def _decomposition_table():
         "OrbitalRotation": lambda p, w: [
             ("FermionicSWAP", (pi,), [w[1], w[2]]), ("SingleExcitation", p, w[:2]),
             ("SingleExcitation", p, w[2:]), ("FermionicSWAP", (pi,), [w[1], w[2]])],
+        "Identity": lambda p, w: [],  # PennyLane's: nothing
         "FermionicSWAP": lambda p, w: [
             ("Hadamard", (), w[:1]), ("Hadamard", (), w[1:]), ("MultiRZ", (p[0] / 2,), w),
             ("Hadamard", (), w[:1]), ("Hadamard", (), w[1:]), ("RX", (pi / 2,), w[:1]),

@@ -77,7 +77,7 @@ def test_every_rule_multiplies_back_to_the_gate(name):
         with qml.queuing.AnnotatedQueue() as q:
             rule(*op.parameters, wires=op.wires, **op.hyperparameters)
         made = list(q.queue)
-        assert made, name
+        assert made or name == "Identity", name  # (PennyLane's Identity: no gates)
         np.testing.assert_allclose(_product(made, wires), op.matrix(wire_order=wires), atol=1e-10)
         if name not in ("PauliRot", "MultiControlledX", "MultiRZ"):  # counts from the row's wires
             counts = rule.compute_resources(**op.resource_params).gate_counts
