@@ -12,17 +12,20 @@ resource parameters) it records its gates where it is called; ``compute_resource
 them.
 
 >>> import qsym as qml
+>>> base = qml.RX(0.5, wires=0)
 >>> with qml.queuing.AnnotatedQueue() as q:
-...     adjoint_rotation(0.5, wires=[0], base=qml.RX(0.5, wires=0))
+...     adjoint_rotation(0.5, wires=[0], base=base)
 >>> q.queue
 [RX(-0.5, wires=[0])]
 """
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
-from .decomposition import (ADDED_RULES, CompressedResourceOp, DecompCollection, DecompositionRule, controlled_resource_rep,
+from .decomposition import (ADDED_RULES, wrap_resource_key, CompressedResourceOp, DecompCollection, DecompositionRule, controlled_resource_rep,
                             register_condition, register_resources, resource_rep, to_name)
 from ._operations import GATE_CLASSES
 from ._trace import Tape, recording
@@ -54,19 +57,14 @@ def _cls(op_type):
 
 def auto_wrap(op_type) -> CompressedResourceOp:
     """An operator type as its resource form (PennyLane's ``auto_wrap``): a
-    :class:`CompressedResourceOp` as it is, a class or name by ``resource_rep``.
+    :class:`CompressedResourceOp` as it is, a class or name by ``resource_rep`` (a class
+    that declares ``resource_keys`` needs ``resource_rep`` with them: a ``TypeError``).
 
     >>> import qsym as qml
     >>> auto_wrap(qml.CNOT), auto_wrap(resource_rep(qml.MultiRZ, num_wires=2))
     (CNOT, MultiRZ(num_wires=2))
     """
-    if isinstance(op_type, CompressedResourceOp):
-        return op_type
-    if not isinstance(op_type, (type, str)):
-        raise TypeError("The keys of the dictionary returned by the resource function must be "
-                        "a subclass of Operator or a CompressedResourceOp constructed with "
-                        "qml.resource_rep")
-    return resource_rep(op_type)
+    return wrap_resource_key(op_type)
 
 
 def adjoint_resource_rep(base_class, base_params=None) -> CompressedResourceOp:
@@ -160,14 +158,20 @@ def reconstruct(data, wires, op_type, op_params):
     if op_type in _RECONSTRUCTORS:
         return _RECONSTRUCTORS[op_type](*data, wires=wires, **op_params)
     if op_type is Adjoint:
-        return adjoint(reconstruct)(data, wires, op_params["base_class"], op_params["base_params"])
+        return adjoint(_made(data, wires, op_params["base_class"], op_params["base_params"]))
     if op_type is Pow:
-        return op_pow(reconstruct(data, wires, op_params["base_class"], op_params["base_params"]),
+        return op_pow(_made(data, wires, op_params["base_class"], op_params["base_params"]),
                       z=op_params["z"])
     if _simple(op_type):
         return op_type(*data, wires=wires)
     raise NotImplementedError(f"{getattr(op_type, '__name__', op_type)} has no reconstructor: "
                               "register one with register_reconstructor")
+
+
+def _again(op) -> None:
+    """Record a fresh copy of ``op`` where a rule is called (a queue keeps one entry per
+    operator object, so a rule applying its base twice needs two)."""
+    reapply(copy.copy(op))
 
 
 def _rule_name(rule) -> str:
@@ -214,7 +218,7 @@ def _cancel_adjoint_resource(base_class, base_params):
 @register_resources(_cancel_adjoint_resource)
 def cancel_adjoint(*params, wires, base):
     """``Adjoint(Adjoint(U))`` as ``U`` (PennyLane's)."""
-    reapply(base.base)
+    _again(base.base)
 
 
 @register_resources(_cancel_adjoint_resource)
@@ -268,7 +272,7 @@ def _non_negative_integer(z=None, **_):
 def repeat_pow_base(*params, wires, base, z, **_):
     """``Pow(U, z)`` for an integer ``z >= 0`` as ``U`` applied ``z`` times (PennyLane's)."""
     for _ in range(int(z)):
-        reapply(base)
+        _again(base)
 
 
 @register_condition(_non_negative_integer)
@@ -353,7 +357,7 @@ def make_pow_decomp_with_period(period, use_reconstructor=False) -> Decompositio
     def apply(base, z):
         r = z % period
         if r == 1:
-            reapply(base)
+            _again(base)
         elif r != 0:
             op_pow(base, r)
 
@@ -386,7 +390,7 @@ def qjit_compatible_pow_rotation(phi, wires, base_class, base_params, z, **_):
 def decompose_to_base(*params, wires, base, **_):
     """A symbolic operator as its base (PennyLane's; ``self_adjoint``: ``Adjoint(U)`` of a
     self-inverse ``U`` as ``U``)."""
-    reapply(base)
+    _again(base)
 
 
 @register_resources(_one_base)

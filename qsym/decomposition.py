@@ -34,6 +34,7 @@ instead of applying ``op.decomposition()``.
 from __future__ import annotations
 
 import contextlib
+import re
 import contextvars
 import sys
 import types
@@ -58,7 +59,8 @@ __all__ = ["DecompCollection", "DecompositionRule", "CompressedResourceOp", "Res
            "register_condition", "null_decomp", "resource_rep", "enabled_graph", "enable_graph",
            "disable_graph", "toggle_graph_ctx", "get_decomp_kwargs", "local_decomps", "GateSet",
            "DecompositionGraph", "DecompGraphSolution", "translate_op_alias", "to_name",
-           "controlled_resource_rep", "adjoint_resource_rep", "pow_resource_rep"]
+           "controlled_resource_rep", "adjoint_resource_rep", "pow_resource_rep",
+           "wrap_resource_key", "resolve_work_wire_type"]
 
 
 def _make_hashable(v):
@@ -215,9 +217,13 @@ def translate_op_alias(name: str) -> str:
     ('Adjoint(PauliX)', 'C(Hadamard)')
     """
     for outer, inner in (("Controlled(", "C("), ("C(", "C("), ("Adjoint(", "Adjoint("),
-                         ("Pow(", "Pow(")):
+                         ("Pow(", "Pow("), ("Conditional(", "Conditional(")):
         if name.startswith(outer) and name.endswith(")"):
             return f"{inner}{translate_op_alias(name[len(outer):-1])})"
+    head = re.fullmatch(r"(\w+)\(\w+\)", name)
+    if head:
+        raise ValueError(f"'{head.group(1)}' is not a valid name for a symbolic operator. "
+                         'Supported names include: "Adjoint", "C", "Controlled", "Pow".')
     return OP_NAME_ALIASES.get(name, name)
 
 
@@ -258,6 +264,8 @@ def resource_rep(op_type, **params) -> CompressedResourceOp:
     if isinstance(op_type, CompressedResourceOp):
         return CompressedResourceOp(op_type.op_type, {**op_type.params, **params}) if params \
             else op_type
+    if isinstance(op_type, type) and not _operator_class(op_type):
+        raise TypeError(f"op_type must be a type of Operator, got {op_type}")
     _check_resource_keys(op_type, params)
     kind = _SYMBOLIC_KINDS.get(op_type if isinstance(op_type, str) else op_type.__name__)
     if kind == "Adjoint" and "base_class" in params:  # the base's own form, flattened
@@ -293,7 +301,7 @@ def controlled_resource_rep(base_class, base_params, num_control_wires, num_zero
     >>> controlled_resource_rep(GATE_CLASSES["PauliX"], {}, 1)
     CNOT
     >>> controlled_resource_rep(GATE_CLASSES["PauliZ"], {}, 1, num_zero_control_values=1)
-    Controlled(base_class='PauliZ', base_params=(), num_control_wires=1, num_work_wires=0, num_zero_control_values=1, work_wire_type='borrowed')
+    Controlled(PauliZ, num_control_wires=1, num_work_wires=0, num_zero_control_values=1, work_wire_type=borrowed)
     """
     if isinstance(base_class, CompressedResourceOp):
         base_class, base_params = base_class.op_type, {**base_class.params, **(base_params or {})}
@@ -366,6 +374,33 @@ def _check_resource_keys(op_type, params) -> None:
                         f"{sorted(missing)}. Expected: {sorted(keys)}")
 
 
+def _operator_class(t) -> bool:
+    """Whether ``t`` is an operator class (qsym's gates, templates, symbolic classes)."""
+    return isinstance(t, type) and (t.__name__ in _SYMBOLIC_KINDS or any(
+        hasattr(t, a) for a in ("compute_decomposition", "decomposition", "compute_matrix")))
+
+
+def wrap_resource_key(op_type) -> CompressedResourceOp:
+    """A key of a resource function's dict as a :class:`CompressedResourceOp` (PennyLane's
+    ``auto_wrap``): a rep as it is, an operator class or name by :func:`resource_rep`.
+
+    >>> wrap_resource_key(GATE_CLASSES["CNOT"])
+    CNOT
+    """
+    if isinstance(op_type, CompressedResourceOp):
+        return op_type
+    if not (isinstance(op_type, str) or _operator_class(op_type)):
+        raise TypeError("The keys of the dictionary returned by the resource function must be "
+                        "a subclass of Operator or a CompressedResourceOp constructed with "
+                        "qml.resource_rep")
+    try:
+        return resource_rep(op_type)
+    except TypeError as exc:
+        raise TypeError(f"Operator {getattr(op_type, '__name__', op_type)} has non-empty "
+                        "resource_keys. A resource representation must be explicitly "
+                        "constructed using qml.resource_rep") from exc
+
+
 def _hashable(v) -> bool:
     try:
         hash(v)
@@ -411,7 +446,12 @@ class DecompositionRule:
         return self._func(*args, **kwargs)  # what the function returns, as PennyLane's
 
     def __repr__(self):
-        return f"<DecompositionRule {self.name}>"
+        return f"DecompositionRule(name={self.name})"
+
+    def set_resources(self, resources, exact_resources=True) -> None:
+        """Give the rule new resources (a dict of operator types to counts, or a function
+        of the resource parameters giving one), exact or an upper bound."""
+        self._resources, self.exact_resources = resources, exact_resources
 
     def is_applicable(self, **resource_params) -> bool:
         """Whether the rule applies to an operator with these ``resource_params``."""
@@ -421,16 +461,15 @@ class DecompositionRule:
         """The gates the rule makes, by type (from the resource function it was registered
         with, given the resource parameters as PennyLane passes them, by position or name;
         for qsym's rules, counted by running the rule)."""
+        if self._resources is None:
+            raise NotImplementedError(f"No resource estimation found for the decomposition rule "
+                                      f"{self.name}: give one with qml.register_resources")
         counts = (self._resources(*args, **resource_params) if callable(self._resources)
                   else self._resources)
         gate_counts: dict = {}
         for k, v in (counts or {}).items():
-            if not isinstance(k, (CompressedResourceOp, type, str)):
-                raise TypeError("The keys of the dictionary returned by the resource function "
-                                "must be a subclass of Operator or a CompressedResourceOp "
-                                "constructed with qml.resource_rep")
             if v > 0:
-                key = resource_rep(k)
+                key = wrap_resource_key(k)
                 gate_counts[key] = gate_counts.get(key, 0) + int(v)
         return Resources(gate_counts)
 
@@ -463,6 +502,11 @@ def register_resources(ops, qfunc=None, *, work_wires=None, exact=True, name=Non
         else WorkWireSpec(**(work_wires or {}))
 
     def make(func):
+        if isinstance(func, DecompositionRule):  # stacked on register_condition: keep it
+            func.set_resources(ops, exact_resources=exact)
+            func.name = name or func.name
+            func._work_wires = spec
+            return func
         rule = DecompositionRule(func, ops, exact=exact, name=name)
         rule._work_wires = spec
         return rule
@@ -587,18 +631,23 @@ def add_decomps(op_type, *rules) -> None:
     ... def rz_of_z(wires, **_):
     ...     GATE_CLASSES["RZ"](np.pi, wires=wires)
     >>> add_decomps("MyZ", rz_of_z)
-    >>> list_decomps("MyZ")
-    [<DecompositionRule rz_of_z>]
+    >>> list_decomps("MyZ")[0]
+    DecompositionRule(name=rz_of_z)
     """
     for rule in rules:
         if not isinstance(rule, DecompositionRule):
-            raise GateError("add_decomps takes rules made with qml.register_resources, got "
-                            f"{rule!r}")
+            raise TypeError("A decomposition rule must be a qfunc with a resource estimate "
+                            f"registered using qml.register_resources, got {rule!r}")
+    names = [rule.name for rule in rules]
+    dup = next((n for i, n in enumerate(names) if n in names[i + 1:]), None)
+    if dup is not None:
+        raise ValueError("Decomposition rules in the same collection must have unique names. "
+                         f"Found multiple decompositions with the same name: '{dup}'.")
     registered = _ADDED.setdefault(_type_name(op_type), [])
     for rule in rules:
         if any(r.name == rule.name and r is not rule for r in registered):
             raise ValueError(f"A decomposition of the name: {rule.name} already exists!")
-    registered.extend(rules)
+    registered.extend(r for r in rules if not any(r is q for q in registered))
 
 
 @contextlib.contextmanager
@@ -612,9 +661,10 @@ def local_decomps():
     >>> with local_decomps():
     ...     add_decomps("MyY", ry_of_y)
     ...     print(list_decomps("MyY"))
-    [<DecompositionRule ry_of_y>]
-    >>> list_decomps("MyY")
-    []
+    Available Decomposition Rules:
+    0: ry_of_y
+    >>> len(list_decomps("MyY"))
+    0
     """
     saved = {name: list(rules) for name, rules in _ADDED.items()}
     try:
@@ -789,10 +839,10 @@ def list_decomps(op_type) -> list:
     """The decomposition rules registered for an operator type or name (PennyLane's
     ``qml.list_decomps``): qsym's, then those added with :func:`add_decomps`.
 
-    >>> list_decomps(GATE_CLASSES["Hadamard"])
-    [<DecompositionRule Hadamard>]
-    >>> list_decomps("Pow(PauliZ)")
-    [<DecompositionRule pow_PauliZ>, <DecompositionRule pow_PauliZ_scaled>]
+    >>> list_decomps(GATE_CLASSES["Hadamard"])[0]
+    DecompositionRule(name=Hadamard)
+    >>> [rule.name for rule in list_decomps("Pow(PauliZ)")]
+    ['pow_PauliZ', 'pow_PauliZ_scaled']
     """
     name = _type_name(op_type)
     rules = []
