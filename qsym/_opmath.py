@@ -2328,6 +2328,17 @@ class AdjointOperation(SymbolicOp):
 
     compared_by_base = True  # qml.equal: by the base (PennyLane's rule for Adjoint)
 
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's ``Adjoint.resource_params``: the base's type and resource parameters.
+
+        >>> import qsym as qml
+        >>> qml.adjoint(qml.RX(0.3, wires=0)).resource_params["base_params"]
+        {}
+        """
+        return {"base_class": type(self._base),
+                "base_params": getattr(self._base, "resource_params", None) or {}}
+
     def __init__(self, base, gates):
         super().__init__(base, gates, base.wires)
 
@@ -2698,6 +2709,23 @@ class ControlledOp(SymbolicOp):
     def has_matrix(self) -> bool:
         """Whether the base has a matrix (PennyLane's rule)."""
         return bool(getattr(self._base, "has_matrix", True))
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's ``Controlled.resource_params``: the base's type and resource
+        parameters, the numbers of controls, of zero controls and of work wires, and the work
+        wires' type.
+
+        >>> import qsym as qml
+        >>> qml.ctrl(qml.S(1), control=0, control_values=0).resource_params["num_zero_control_values"]
+        1
+        """
+        return {"base_class": type(self._base),
+                "base_params": getattr(self._base, "resource_params", None) or {},
+                "num_control_wires": len(self._values),
+                "num_zero_control_values": len([v for v in self._values if not v]),
+                "num_work_wires": len(self._work),
+                "work_wire_type": dict(self.hyper)["work_wire_type"]}
 
     @property
     def has_sparse_matrix(self) -> bool:

@@ -43,7 +43,7 @@ __all__ = ["auto_wrap", "adjoint_resource_rep", "pow_resource_rep", "custom_ctrl
            "self_adjoint", "qjit_compatible_self_adjoint", "make_controlled_decomp",
            "flip_zero_control", "flip_control_adjoint", "controlled_x_decomp",
            "controlled_hadamard", "controlled_global_phase_decomp", "is_integer",
-           "ctrl_single_work_wire", "to_controlled_qubit_unitary"]
+           "ctrl_single_work_wire", "to_controlled_qubit_unitary", "get_decomp_kwargs"]
 
 
 def _cls(op_type):
@@ -125,9 +125,9 @@ def register_reconstructor(op_type):
     return decorate
 
 
-def _simple(op_class) -> bool:
+def _simple(op_class, op_params=None) -> bool:
     """A gate made from its data and wires alone (no resource keys but ``num_wires``)."""
-    keys = set(getattr(op_class, "resource_keys", None) or ())
+    keys = set(getattr(op_class, "resource_keys", None) or ()) | set(op_params or ())
     return isinstance(op_class, type) and getattr(op_class, "_row", None) is not None \
         and not keys - {"num_wires"}
 
@@ -143,7 +143,7 @@ def has_reconstructor(op_class, op_params) -> bool:
     op_class = _cls(op_class)
     if op_class in (Adjoint, Pow):
         return has_reconstructor(op_params["base_class"], op_params["base_params"])
-    return op_class in _RECONSTRUCTORS or _simple(op_class)
+    return op_class in _RECONSTRUCTORS or _simple(op_class, op_params)
 
 
 def reconstruct(data, wires, op_type, op_params):
@@ -162,7 +162,7 @@ def reconstruct(data, wires, op_type, op_params):
     if op_type is Pow:
         return op_pow(_made(data, wires, op_params["base_class"], op_params["base_params"]),
                       z=op_params["z"])
-    if _simple(op_type):
+    if _simple(op_type, op_params):
         return op_type(*data, wires=wires)
     raise NotImplementedError(f"{getattr(op_type, '__name__', op_type)} has no reconstructor: "
                               "register one with register_reconstructor")
@@ -647,3 +647,36 @@ def to_controlled_qubit_unitary(*_, wires, control_values, work_wires=None,
         target = GATE_CLASSES["QubitUnitary"](base.matrix(), wires=wires[n:])
     ctrl(target, control=list(wires[:n]), control_values=control_values,
          work_wires=work_wires, work_wire_type=work_wire_type)
+
+
+def _uses_reconstructor(op_class, op_params) -> bool:
+    """PennyLane's ``decomps_use_reconstructor``: not for ``Controlled`` (yet), a power by
+    its base, else whether there is a reconstructor."""
+    op_class = _cls(op_class)
+    if op_class is Controlled:
+        return False
+    if op_class is Pow:
+        return _uses_reconstructor(op_params["base_class"], op_params["base_params"])
+    return has_reconstructor(op_class, op_params)
+
+
+def get_decomp_kwargs(op) -> dict:
+    """The keyword arguments a rule takes for ``op`` besides its parameters and wires
+    (PennyLane's): its resource parameters when it can be reconstructed from them (table
+    gates, their adjoints and powers), else its hyperparameters.
+
+    >>> import qsym as qml
+    >>> get_decomp_kwargs(qml.adjoint(qml.RX(0.1, wires=0)))
+    {'base_class': <class 'qsym._operations.RX'>, 'base_params': {}}
+    >>> sorted(get_decomp_kwargs(qml.ctrl(qml.RX(0.1, wires=0), control=1)))
+    ['base', 'control_values', 'control_wires', 'work_wire_type', 'work_wires']
+    """
+    params = dict(getattr(op, "resource_params", None) or {})
+    kind = type(op).__name__
+    cls = {"AdjointOperation": Adjoint, "PowOperation": Pow, "ControlledOp": Controlled}.get(
+        kind, type(op))
+    try:
+        use = _uses_reconstructor(cls, params)
+    except (KeyError, TypeError):
+        use = False
+    return params if use else dict(op.hyperparameters)

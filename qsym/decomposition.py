@@ -34,7 +34,9 @@ instead of applying ``op.decomposition()``.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import re
+import textwrap
 import contextvars
 import sys
 import types
@@ -448,14 +450,24 @@ class DecompositionRule:
     def __repr__(self):
         return f"DecompositionRule(name={self.name})"
 
+    def __str__(self):
+        """The rule's source code (PennyLane's), its decorators included."""
+        source = getattr(self, "source", None)
+        if source is None:
+            try:
+                source = inspect.getsource(self._func)
+            except (OSError, TypeError):
+                source = "Unable to retrieve source code."
+        return textwrap.dedent(source).strip()
+
     def set_resources(self, resources, exact_resources=True) -> None:
         """Give the rule new resources (a dict of operator types to counts, or a function
         of the resource parameters giving one), exact or an upper bound."""
         self._resources, self.exact_resources = resources, exact_resources
 
-    def is_applicable(self, **resource_params) -> bool:
+    def is_applicable(self, *args, **resource_params) -> bool:
         """Whether the rule applies to an operator with these ``resource_params``."""
-        return bool(self._condition(**resource_params)) if self._condition else True
+        return bool(self._condition(*args, **resource_params)) if self._condition else True
 
     def compute_resources(self, *args, **resource_params) -> Resources:
         """The gates the rule makes, by type (from the resource function it was registered
@@ -711,6 +723,7 @@ def _gate_rule(name: str) -> DecompositionRule:
 
     def rule(*params, wires, **hyper):
         hyper.pop("control_wires", None)  # MultiControlledX's: its wires but the last
+        hyper.pop("num_wires", None)  # a resource parameter, not the gate's
         with recording(Tape()):
             op = GATE_CLASSES[name](*params, wires=wires, **hyper)
         op.decomposition()  # recorded where the rule is called
@@ -770,7 +783,8 @@ def _pow_scaled_rule(name: str, parts) -> DecompositionRule:
 
 
 def _adjoint_base(name, params, wires, hyper):
-    hyper = {k: v for k, v in hyper.items() if k not in ("base", "num_wires", "control_wires")}
+    hyper = {k: v for k, v in hyper.items()
+             if k not in ("base", "num_wires", "control_wires", "base_class", "base_params")}
     return _base_of(lambda *p, wires: GATE_CLASSES[name](*p, wires=wires, **hyper), params, wires)
 
 
