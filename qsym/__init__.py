@@ -726,6 +726,7 @@ def _register_decomposition_paths():
     for _n in ("adjoint_resource_rep", "pow_resource_rep", "custom_ctrl_op_to_base", "auto_wrap"):
         setattr(decomposition.resources, _n, getattr(_symd, _n))
         setattr(decomposition, _n, getattr(_symd, _n))
+    decomposition.decomposition_graph.list_decomps = decomposition.list_decomps  # (a patch point)
     decomposition.get_decomp_kwargs = _symd.get_decomp_kwargs  # PennyLane's (reconstructors)
     for _n in ("has_reconstructor", "reconstruct", "register_reconstructor", "get_decomp_kwargs"):
         setattr(decomposition.reconstruct, _n, getattr(_symd, _n))

@@ -680,7 +680,7 @@ def solve_graph(operations, gate_set, fixed_decomps=None, alt_decomps=None, stri
     """
     graph = DecompositionGraph(operations, gate_set, fixed_decomps=fixed_decomps,
                                alt_decomps=alt_decomps, strict=strict)
-    return graph.solve(num_work_wires=num_work_wires)
+    return graph.solve(num_work_wires=num_work_wires, lazy=False)
 
 
 @transform

@@ -25,7 +25,7 @@ import copy
 
 import numpy as np
 
-from .decomposition import (ADDED_RULES, wrap_resource_key, CompressedResourceOp, DecompCollection, DecompositionRule, controlled_resource_rep,
+from .decomposition import (ADDED_RULES, GRAPH_RULE_SOURCES, add_decomps, null_decomp, wrap_resource_key, CompressedResourceOp, DecompCollection, DecompositionRule, controlled_resource_rep,
                             register_condition, register_resources, resource_rep, to_name)
 from ._operations import GATE_CLASSES
 from ._trace import Tape, recording
@@ -43,7 +43,7 @@ __all__ = ["auto_wrap", "adjoint_resource_rep", "pow_resource_rep", "custom_ctrl
            "self_adjoint", "qjit_compatible_self_adjoint", "make_controlled_decomp",
            "flip_zero_control", "flip_control_adjoint", "controlled_x_decomp",
            "controlled_hadamard", "controlled_global_phase_decomp", "is_integer",
-           "ctrl_single_work_wire", "to_controlled_qubit_unitary", "get_decomp_kwargs"]
+           "ctrl_single_work_wire", "to_controlled_qubit_unitary", "get_decomp_kwargs", "symbolic_graph_rules"]
 
 
 def _cls(op_type):
@@ -680,3 +680,62 @@ def get_decomp_kwargs(op) -> dict:
     except (KeyError, TypeError):
         use = False
     return params if use else dict(op.hyperparameters)
+
+
+def _kind(node) -> str | None:
+    head = node.name.split("(", 1)[0]
+    return head if head in ("Adjoint", "Pow", "C") and "base_class" in node.params else None
+
+
+def symbolic_graph_rules(graph, node, rules) -> list:
+    """PennyLane's general rules of a symbolic operator in the graph (its
+    ``_get_adjoint_decompositions``, ``_get_pow_decompositions``,
+    ``_get_controlled_decompositions``): the adjoint of each rule of the base (unless the
+    base is self-adjoint or a rotation with such a rule), nested adjoints cancelled; a
+    power as nothing, the base, merged, flipped or repeated; every rule of the base
+    controlled, ``C(Adjoint(U))`` flipped, a one-wire base as its controlled matrix, and
+    one work wire for many controls.
+
+    >>> import qsym as qml
+    >>> g = qml.decomposition.DecompositionGraph([qml.pow(qml.S(0), 3)], {"S"})
+    >>> [r.name for r in symbolic_graph_rules(g, pow_resource_rep(qml.S, {}, 3), [])]
+    ['repeat_pow_base']
+    """
+    kind = _kind(node)
+    if kind is None:
+        return []
+    params = node.params
+    base_class, base_params = _cls(params["base_class"]), dict(params["base_params"] or {})
+    base_node = resource_rep(base_class, **base_params)
+    if kind == "Adjoint":
+        if any(r in rules for r in (self_adjoint, qjit_compatible_self_adjoint,
+                                    adjoint_rotation, qjit_compatible_adjoint_rotation)):
+            return []
+        if base_class is Adjoint:
+            return [qjit_compatible_cancel_adjoint if _uses_reconstructor(Adjoint, params)
+                    else cancel_adjoint]
+        use = _uses_reconstructor(Adjoint, params)
+        return [make_adjoint_decomp(r, use) for r in graph.rules_for(base_node)]
+    if kind == "Pow":
+        use, z = _uses_reconstructor(Pow, params), params["z"]
+        if np.ndim(z) == 0 and z == 0:
+            return [null_decomp]
+        if np.ndim(z) == 0 and z == 1:
+            return [qjit_compatible_decompose_to_base if use else decompose_to_base]
+        if base_class is Pow:
+            return [qjit_compatible_merge_powers if use else merge_powers]
+        if base_class is Adjoint:
+            return [qjit_compatible_flip_pow_adjoint if use else flip_pow_adjoint]
+        return [qjit_compatible_repeat_pow_base if use else repeat_pow_base]
+    if base_class is Adjoint:
+        return [flip_control_adjoint]
+    if base_node.name in ("GlobalPhase", "ChangeOpBasis"):
+        return []
+    out = [make_controlled_decomp(r) for r in graph.rules_for(base_node)]
+    return out + [to_controlled_qubit_unitary, ctrl_single_work_wire]
+
+
+GRAPH_RULE_SOURCES.append(symbolic_graph_rules)
+add_decomps("C(PauliX)", controlled_x_decomp)
+add_decomps("C(Hadamard)", controlled_hadamard)
+add_decomps("C(GlobalPhase)", controlled_global_phase_decomp)

@@ -1202,6 +1202,11 @@ class DecompGraphSolution:
         return Resources(counts, self._graph.cost[node])
 
 
+GRAPH_RULE_SOURCES: list = []
+"""Functions ``(graph, node, rules) -> [more rules]`` the graph asks for each operator after
+its registered rules (``qsym._symbolic_decomposition`` adds PennyLane's general rules of
+``Adjoint``, ``Pow`` and ``Controlled`` of any base)."""
+
 UNSUPPORTED_COST = 1e12
 """The cost of an operator without a decomposition rule when ``strict=False`` (PennyLane's
 infinite weight): a rule making one is chosen only if no other rule reaches the gate set."""
@@ -1248,7 +1253,18 @@ class DecompositionGraph:
         added with :func:`add_decomps`, then the alternatives."""
         if node.name in self._fixed:
             return [self._fixed[node.name]]
-        return list_decomps(node.name) + self._alt.get(node.name, [])
+        # looked up on PennyLane's module path qml.decomposition.decomposition_graph, so that
+        # a patch of list_decomps there (as PennyLane's tests do) reaches the graph
+        lookup = getattr(sys.modules.get(f"{__name__}.decomposition_graph"), "list_decomps",
+                         list_decomps)
+        rules = self._alt.get(node.name, []) + list(lookup(node.name))
+        for extend in GRAPH_RULE_SOURCES:  # PennyLane's general rules of symbolic operators
+            rules += [r for r in extend(self, node, rules) if not any(r is q for q in rules)]
+        return rules
+
+    def _get_decompositions(self, node) -> list:
+        """PennyLane's name of :meth:`rules_for`."""
+        return self.rules_for(_node_of(node))
 
     def _edges_of(self, node) -> list:
         params = dict(node.params)
@@ -1291,6 +1307,7 @@ class DecompositionGraph:
         ``num_work_wires`` is not used, None: no limit), by relaxing the costs until none
         falls (every weight is non-negative, so this ends). Operators given that reach no
         gate of the set: PennyLane's ``DecompositionWarning``."""
+        self.best, self.cost = {}, {}
         changed = True
         while changed:
             changed = False
@@ -1303,13 +1320,28 @@ class DecompositionGraph:
                         self.cost[node], self.best[node] = c, rule
                         changed = True
         unsolved = {n.name for n in self.roots if n.name not in self.gate_set
-                    and n not in self.best} - {"GlobalPhase", "MidMeasureMP", "Conditional"}
+                    and n not in self.best} - {"GlobalPhase", "MidMeasureMP", "Conditional",
+                                               "Allocate", "Deallocate"}
         unsolved -= self.unsupported
         if unsolved:
             warnings.warn(f"The graph-based decomposition system is unable to find a "
                           f"decomposition for {unsolved} to the target gate set "
                           f"{set(self.gate_set)}.", DecompositionWarning)
+        if lazy:  # PennyLane's: only what the operators given need is solved
+            self._keep_needed()
         return DecompGraphSolution(self, num_work_wires)
+
+    def _keep_needed(self) -> None:
+        """Keep the chosen rules of the operators given and of what those rules make."""
+        needed, todo = set(), [n for n in self.roots if n in self.best]
+        while todo:
+            node = todo.pop()
+            if node in needed or node not in self.best:
+                continue
+            needed.add(node)
+            todo.extend(self._counts_of(node))
+        self.best = {n: r for n, r in self.best.items() if n in needed}
+        self.cost = {n: c for n, c in self.cost.items() if n in needed}
 
     def expand(self, node) -> dict:
         """The gate-set operators ``node`` becomes by the chosen rules, counted."""
