@@ -2336,7 +2336,7 @@ class AdjointOperation(SymbolicOp):
         >>> qml.adjoint(qml.RX(0.3, wires=0)).resource_params["base_params"]
         {}
         """
-        return {"base_class": type(self._base),
+        return {"base_class": resource_class(self._base),
                 "base_params": getattr(self._base, "resource_params", None) or {}}
 
     def __init__(self, base, gates):
@@ -2522,7 +2522,7 @@ class PowOperation(SymbolicOp):
         >>> qml.pow(qml.X(0), 0.5).resource_params["z"]
         0.5
         """
-        return {"base_class": type(self._base), "base_params": self._base.resource_params,
+        return {"base_class": resource_class(self._base), "base_params": self._base.resource_params,
                 "z": self._z}
 
     @property
@@ -2720,7 +2720,7 @@ class ControlledOp(SymbolicOp):
         >>> qml.ctrl(qml.S(1), control=0, control_values=0).resource_params["num_zero_control_values"]
         1
         """
-        return {"base_class": type(self._base),
+        return {"base_class": resource_class(self._base),
                 "base_params": getattr(self._base, "resource_params", None) or {},
                 "num_control_wires": len(self._values),
                 "num_zero_control_values": len([v for v in self._values if not v]),
@@ -3777,6 +3777,17 @@ def _gates_of(op) -> tuple:
     if isinstance(op, Prod):
         return op.applied_gates() if op.is_gate_product else ()
     return tuple(getattr(op, "table_gates", ()))
+
+
+def resource_class(op):
+    """The class an operator's resource form names (PennyLane's ``type(op)``): the
+    ``Adjoint``, ``Pow`` and ``Controlled`` classes for qsym's symbolic operators.
+
+    >>> resource_class(adjoint(GATE_CLASSES["S"](wires=0))).__name__
+    'Adjoint'
+    """
+    return {"AdjointOperation": Adjoint, "PowOperation": Pow,
+            "ControlledOp": Controlled}.get(type(op).__name__, type(op))
 
 
 def reapply(op) -> None:

@@ -668,7 +668,7 @@ def get_decomp_kwargs(op) -> dict:
     >>> import qsym as qml
     >>> get_decomp_kwargs(qml.adjoint(qml.RX(0.1, wires=0)))
     {'base_class': <class 'qsym._operations.RX'>, 'base_params': {}}
-    >>> sorted(get_decomp_kwargs(qml.ctrl(qml.RX(0.1, wires=0), control=1)))
+    >>> sorted(get_decomp_kwargs(qml.ctrl(qml.S(1), control=0, control_values=0)))
     ['base', 'control_values', 'control_wires', 'work_wire_type', 'work_wires']
     """
     params = dict(getattr(op, "resource_params", None) or {})
@@ -699,7 +699,7 @@ def symbolic_graph_rules(graph, node, rules) -> list:
     >>> import qsym as qml
     >>> g = qml.decomposition.DecompositionGraph([qml.pow(qml.S(0), 3)], {"S"})
     >>> [r.name for r in symbolic_graph_rules(g, pow_resource_rep(qml.S, {}, 3), [])]
-    ['repeat_pow_base']
+    ['qjit_compatible_repeat_pow_base']
     """
     kind = _kind(node)
     if kind is None:
